@@ -1,0 +1,70 @@
+"""The `digest` command line: parses arguments, builds Settings, calls the app. Nothing else.
+
+Each feature keeps its commands in `digest/commands/<feature>.py` with a `register(subparsers)` function, and
+each command's handler takes `(args, context)` and returns the exit status: 0 success, 1 a finding or a
+refusal, 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from digest.commands import CommandError, Context
+from digest.db import DatabaseError
+from digest.settings import ConfigError
+
+COMMAND_MODULES = (
+    "digest.commands.list_cmd",
+    "digest.commands.poll_cmd",
+    "digest.commands.score_cmd",
+    "digest.commands.review_cmd",
+    "digest.commands.weekly_cmd",
+    "digest.commands.run_cmd",
+    "digest.commands.config_cmd",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="digest",
+        description="Keep a curated awesome list of papers up to date from arXiv.",
+    )
+    parser.add_argument("--config", type=Path, help="TOML settings file (default: $DIGEST_CONFIG)")
+    parser.add_argument("--data-dir", type=Path, help="data folder (default: $DIGEST_DATA_DIR or ./data)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # a feature not built in this checkout
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    context = Context(config_path=args.config, data_dir=args.data_dir)
+    try:
+        status: int = args.handler(args, context)
+        return status
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"digest: configuration: {problem}", file=sys.stderr)
+        return 2
+    except (CommandError, DatabaseError) as exc:
+        print(f"digest: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("digest: interrupted", file=sys.stderr)
+        return 130
+    finally:
+        context.close()
+        logging.shutdown()

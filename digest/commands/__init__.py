@@ -1,0 +1,49 @@
+"""Shared plumbing for the command modules: the lazily built settings and database of one invocation."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from digest.db import Database
+from digest.settings import Settings, load_settings
+
+
+class CommandError(Exception):
+    """A refusal or failure to report as one line (exit status 1)."""
+
+
+@dataclass
+class Context:
+    config_path: Path | None = None
+    data_dir: Path | None = None
+    _settings: Settings | None = field(default=None, init=False)
+    _database: Database | None = field(default=None, init=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path, self.data_dir)
+        return self._settings
+
+    @property
+    def database(self) -> Database:
+        """The service database, created and filled with the bundled list on first use."""
+        if self._database is None:
+            from digest.app import open_service_database
+
+            self._database = open_service_database(self.settings)
+        return self._database
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.dispose()
+            self._database = None
+
+
+def print_json(payload: Any) -> None:
+    json.dump(payload, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")

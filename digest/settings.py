@@ -1,0 +1,422 @@
+"""Typed settings: behaviour from a TOML file, secrets from the environment (and `.env`).
+
+Nothing here is read at import time; `load_settings` builds one immutable `Settings` that is passed in.
+Every problem found in a configuration is collected, so `digest config check` can report them all at once.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from digest import resources
+
+DEFAULT_SECTION_EMOJIS: dict[str, str] = {
+    "Surveys": "📚",
+    "Input-level Attribution": "🎯",
+    "Sparse Autoencoder": "🧩",
+    "Probing": "🔍",
+    "Beyond or Logit Lens": "🔭",
+    "Causal Tracing": "🧪",
+    "Neuron Analysis": "🧠",
+    "Steering": "🕹️",
+    "Representation": "🗺️",
+    "Attention": "👀",
+    "Tool": "🛠️",
+}
+
+
+class ConfigError(Exception):
+    """A configuration with one or more problems; `problems` lists each as one line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class ArxivSettings:
+    contact: str = "awesome-digest-maintainers@example.org"
+    user_agent: str = "awesome-digest/0.1 (+https://github.com/awesome-digest/awesome-digest)"
+    min_interval_seconds: float = 3.0
+    timeout_seconds: float = 30.0
+    max_retries: int = 4
+    max_response_bytes: int = 20 * 1024 * 1024
+    poll_cron: str = "30 0 * * mon-fri"
+    retry_cron: str = "0 6 * * mon-fri"
+    poll_timezone: str = "America/New_York"
+    # Overrides the sources in feeds/*.toml (URLs or paths), e.g. to point at a mirror or a test server.
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    token: str | None = None
+    guild_id: int | None = None
+    channel_id: int | None = None
+    maintainer_role_ids: tuple[int, ...] = ()
+    maintainer_user_ids: tuple[int, ...] = ()
+    section_emojis: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_SECTION_EMOJIS))
+    api_base: str = "https://discord.com/api/v10"
+    gateway_url: str = "wss://gateway.discord.gg/"
+    post_cap_per_run: int = 10
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.token)
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # The address readers and maintainers use; links in feeds and emails are built from it.
+    base_url: str = "http://127.0.0.1:8080"
+    approval_link_days: int = 14
+    feed_items: int = 50
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str | None = None
+    port: int = 587
+    security: str = "starttls"  # starttls | tls | none
+    username: str | None = None
+    password: str | None = None
+    sender: str = "awesome-digest@localhost"
+    recipients: tuple[str, ...] = ()
+    timeout_seconds: float = 30.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host and self.recipients)
+
+
+@dataclass(frozen=True)
+class WeeklySettings:
+    cron: str = "0 8 * * mon"
+    out_dir: Path | None = None  # default: <data dir>/weekly
+    send_quiet_week: bool = True
+    list_unsubscribe: str | None = None
+    pending_top: int = 5
+    retry_base_minutes: int = 30
+
+
+@dataclass(frozen=True)
+class Secrets:
+    secret_key: str | None = None
+    admin_token: str | None = None
+    feed_token: str | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    database_url: str
+    config_path: Path | None = None
+    feeds_dir: Path = field(default_factory=resources.feeds_dir)
+    templates_dir: Path = field(default_factory=resources.templates_dir)
+    seed_list: Path = field(default_factory=resources.seed_list_path)
+    list_title: str = "Awesome LMMs Mechanistic Interpretability"
+    timezone: str = "UTC"
+    log_format: str = "text"  # text | json
+    log_level: str = "INFO"
+    arxiv: ArxivSettings = field(default_factory=ArxivSettings)
+    discord: DiscordSettings = field(default_factory=DiscordSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    weekly: WeeklySettings = field(default_factory=WeeklySettings)
+    secrets: Secrets = field(default_factory=Secrets)
+
+    @property
+    def list_markdown_path(self) -> Path:
+        """Where the regenerated list Markdown is written after every change."""
+        return self.data_dir / "list.md"
+
+    @property
+    def weekly_dir(self) -> Path:
+        return self.weekly.out_dir or self.data_dir / "weekly"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def default_database_url(data_dir: Path) -> str:
+    return f"sqlite:///{(data_dir / 'digest.sqlite3').resolve()}"
+
+
+def _read_toml(path: Path, problems: list[str]) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        problems.append(f"config file {path} does not exist")
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(f"config file {path} is not valid TOML: {exc}")
+    except OSError as exc:
+        problems.append(f"config file {path} cannot be read: {exc.strerror}")
+    return {}
+
+
+class _Reader:
+    """Pulls typed values out of one TOML table, recording every problem instead of stopping at the first."""
+
+    def __init__(self, table: Mapping[str, Any], prefix: str, problems: list[str]) -> None:
+        self.table = dict(table)
+        self.prefix = prefix
+        self.problems = problems
+
+    def _get(self, key: str, kind: type | tuple[type, ...], default: Any) -> Any:
+        if key not in self.table:
+            return default
+        value = self.table.pop(key)
+        if isinstance(value, bool) and kind in (int, float):
+            self.problems.append(f"{self.prefix}{key} must be a number, not {value!r}")
+            return default
+        if kind is float and isinstance(value, int):
+            return float(value)
+        if not isinstance(value, kind):
+            name = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            self.problems.append(f"{self.prefix}{key} must be a {name}, not {value!r}")
+            return default
+        return value
+
+    def str(self, key: str, default: Any) -> Any:
+        return self._get(key, str, default)
+
+    def int(self, key: str, default: Any) -> Any:
+        return self._get(key, int, default)
+
+    def float(self, key: str, default: float) -> Any:
+        return self._get(key, float, default)
+
+    def bool(self, key: str, default: bool) -> Any:
+        return self._get(key, bool, default)
+
+    def choice(self, key: str, default: str, choices: tuple[str, ...]) -> Any:
+        value = self.str(key, default)
+        if value not in choices:
+            self.problems.append(f"{self.prefix}{key} must be one of {', '.join(choices)}, not {value!r}")
+            return default
+        return value
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        value = self._get(key, list, [])
+        if not all(isinstance(item, str) for item in value):
+            self.problems.append(f"{self.prefix}{key} must be a list of strings")
+            return ()
+        return tuple(value)
+
+    def ids(self, key: str) -> tuple[int, ...]:
+        value = self._get(key, list, [])
+        out: list[int] = []
+        for item in value:
+            try:
+                out.append(int(item))
+            except (TypeError, ValueError):
+                self.problems.append(f"{self.prefix}{key} holds {item!r}, which is not a Discord id")
+        return tuple(out)
+
+    def optional_id(self, key: str) -> int | None:
+        value = self._get(key, (int, str), None)
+        if value is None:
+            return None
+        try:
+            return int(value)
+        except ValueError:
+            self.problems.append(f"{self.prefix}{key} must be a Discord id (a number), not {value!r}")
+            return None
+
+    def finish(self) -> None:
+        for key in self.table:
+            self.problems.append(f"unknown setting {self.prefix}{key}")
+
+
+def _cron_problem(name: str, expression: str) -> str | None:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(expression)
+    except ValueError as exc:
+        return f"{name} is not a valid crontab expression ({expression!r}): {exc}"
+    return None
+
+
+def _table(raw: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]:
+    value = raw.pop(key, {})
+    if not isinstance(value, dict):
+        problems.append(f"[{key}] must be a table")
+        return {}
+    return value
+
+
+def load_settings(
+    config_path: Path | None = None,
+    data_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    load_dotenv_file: bool = True,
+) -> Settings:
+    """Builds Settings from an optional TOML file and the environment; raises ConfigError with every problem."""
+    if environ is None:
+        if load_dotenv_file:
+            from dotenv import load_dotenv
+
+            load_dotenv(Path.cwd() / ".env", override=False)
+        environ = os.environ
+    problems: list[str] = []
+
+    if config_path is None and environ.get("DIGEST_CONFIG"):
+        config_path = Path(environ["DIGEST_CONFIG"])
+    raw: dict[str, Any] = _read_toml(config_path, problems) if config_path else {}
+
+    top = _Reader({k: v for k, v in raw.items() if not isinstance(v, dict)}, "", problems)
+    tables = {k: v for k, v in raw.items() if isinstance(v, dict)}
+
+    data_dir_text = top.str("data_dir", None)
+    if data_dir is None:
+        data_dir = Path(environ.get("DIGEST_DATA_DIR") or data_dir_text or "./data")
+    data_dir = data_dir.expanduser()
+    database_url = environ.get("DIGEST_DATABASE_URL") or top.str("database_url", None)
+    database_url = database_url or default_database_url(data_dir)
+
+    feeds_dir = Path(top.str("feeds_dir", str(resources.feeds_dir())))
+    templates_dir = Path(top.str("templates_dir", str(resources.templates_dir())))
+    seed_list = Path(top.str("seed_list", str(resources.seed_list_path())))
+    list_title = top.str("list_title", Settings.list_title)
+    timezone = top.str("timezone", "UTC")
+    log_format = top.choice("log_format", "text", ("text", "json"))
+    log_level = top.choice("log_level", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
+    top.finish()
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"timezone {timezone!r} is not a known IANA time zone (e.g. Europe/Berlin)")
+        timezone = "UTC"
+
+    a = _Reader(_table(tables, "arxiv", problems), "arxiv.", problems)
+    arxiv = ArxivSettings(
+        contact=a.str("contact", ArxivSettings.contact),
+        user_agent=a.str("user_agent", ArxivSettings.user_agent),
+        min_interval_seconds=a.float("min_interval_seconds", ArxivSettings.min_interval_seconds),
+        timeout_seconds=a.float("timeout_seconds", ArxivSettings.timeout_seconds),
+        max_retries=a.int("max_retries", ArxivSettings.max_retries),
+        max_response_bytes=a.int("max_response_bytes", ArxivSettings.max_response_bytes),
+        poll_cron=a.str("poll_cron", ArxivSettings.poll_cron),
+        retry_cron=a.str("retry_cron", ArxivSettings.retry_cron),
+        poll_timezone=a.str("poll_timezone", ArxivSettings.poll_timezone),
+        sources=a.strings("sources"),
+    )
+    a.finish()
+    if arxiv.min_interval_seconds < 3.0 and "arxiv.org" in " ".join(arxiv.sources or ("arxiv.org",)):
+        problems.append("arxiv.min_interval_seconds must be at least 3 for arxiv.org (arXiv's terms of use)")
+
+    d = _Reader(_table(tables, "discord", problems), "discord.", problems)
+    emojis_raw = d._get("section_emojis", dict, None)
+    section_emojis = dict(DEFAULT_SECTION_EMOJIS)
+    if emojis_raw is not None:
+        section_emojis = {str(k): str(v) for k, v in emojis_raw.items()}
+    discord = DiscordSettings(
+        token=environ.get("DISCORD_TOKEN") or None,
+        guild_id=d.optional_id("guild_id"),
+        channel_id=d.optional_id("channel_id"),
+        maintainer_role_ids=d.ids("maintainer_role_ids"),
+        maintainer_user_ids=d.ids("maintainer_user_ids"),
+        section_emojis=section_emojis,
+        api_base=d.str("api_base", DiscordSettings.api_base).rstrip("/"),
+        gateway_url=d.str("gateway_url", DiscordSettings.gateway_url),
+        post_cap_per_run=d.int("post_cap_per_run", DiscordSettings.post_cap_per_run),
+    )
+    d.finish()
+    if discord.enabled:
+        if discord.channel_id is None:
+            problems.append("discord.channel_id is required when DISCORD_TOKEN is set")
+        if not discord.maintainer_role_ids and not discord.maintainer_user_ids:
+            problems.append(
+                "discord: set maintainer_role_ids or maintainer_user_ids, or nobody can approve in Discord"
+            )
+
+    w = _Reader(_table(tables, "web", problems), "web.", problems)
+    host = w.str("host", WebSettings.host)
+    port = w.int("port", WebSettings.port)
+    web = WebSettings(
+        host=host,
+        port=port,
+        base_url=w.str("base_url", f"http://{host}:{port}").rstrip("/"),
+        approval_link_days=w.int("approval_link_days", WebSettings.approval_link_days),
+        feed_items=w.int("feed_items", WebSettings.feed_items),
+    )
+    w.finish()
+    if not 0 < web.port < 65536:
+        problems.append(f"web.port must be between 1 and 65535, not {web.port}")
+
+    s = _Reader(_table(tables, "smtp", problems), "smtp.", problems)
+    smtp = SmtpSettings(
+        host=s.str("host", None),
+        port=s.int("port", SmtpSettings.port),
+        security=s.choice("security", "starttls", ("starttls", "tls", "none")),
+        username=s.str("username", None),
+        password=environ.get("SMTP_PASSWORD") or None,
+        sender=s.str("sender", SmtpSettings.sender),
+        recipients=s.strings("recipients"),
+        timeout_seconds=s.float("timeout_seconds", SmtpSettings.timeout_seconds),
+    )
+    s.finish()
+    if smtp.host and not smtp.recipients:
+        problems.append("smtp.recipients is empty: the weekly digest email would go to nobody")
+    if smtp.username and not smtp.password:
+        problems.append("smtp.username is set but SMTP_PASSWORD is not in the environment")
+
+    k = _Reader(_table(tables, "weekly", problems), "weekly.", problems)
+    out_dir = k.str("out_dir", None)
+    weekly = WeeklySettings(
+        cron=k.str("cron", WeeklySettings.cron),
+        out_dir=Path(out_dir) if out_dir else None,
+        send_quiet_week=k.bool("send_quiet_week", WeeklySettings.send_quiet_week),
+        list_unsubscribe=k.str("list_unsubscribe", None),
+        pending_top=k.int("pending_top", WeeklySettings.pending_top),
+        retry_base_minutes=k.int("retry_base_minutes", WeeklySettings.retry_base_minutes),
+    )
+    k.finish()
+
+    for name, expression in (
+        ("arxiv.poll_cron", arxiv.poll_cron),
+        ("arxiv.retry_cron", arxiv.retry_cron),
+        ("weekly.cron", weekly.cron),
+    ):
+        problem = _cron_problem(name, expression)
+        if problem:
+            problems.append(problem)
+    for key in tables:
+        problems.append(f"unknown table [{key}]")
+
+    secrets = Secrets(
+        secret_key=environ.get("DIGEST_SECRET_KEY") or None,
+        admin_token=environ.get("DIGEST_ADMIN_TOKEN") or None,
+        feed_token=environ.get("DIGEST_FEED_TOKEN") or None,
+    )
+    if problems:
+        raise ConfigError(problems)
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        config_path=config_path,
+        feeds_dir=feeds_dir,
+        templates_dir=templates_dir,
+        seed_list=seed_list,
+        list_title=list_title,
+        timezone=timezone,
+        log_format=log_format,
+        log_level=log_level,
+        arxiv=arxiv,
+        discord=discord,
+        web=web,
+        smtp=smtp,
+        weekly=weekly,
+        secrets=secrets,
+    )

@@ -1,0 +1,37 @@
+"""Normalised titles and arXiv identifiers: the keys every dedupe compares."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+# New-style IDs (2411.16198, 2411.16198v2) and old-style ones (hep-th/9901001, cs.AI/0101001v1).
+ARXIV_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?")
+_ARXIV_URL = re.compile(
+    r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?/?(?:[?#].*)?$",
+    re.IGNORECASE,
+)
+
+
+def title_key(title: str) -> str:
+    """Case, accents, punctuation and spacing removed: 'Prisma : An Open…' == 'prisma an open…'."""
+    text = unicodedata.normalize("NFKD", title)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return _NON_WORD.sub(" ", text.casefold()).strip()
+
+
+def arxiv_id_from_url(url: str) -> str | None:
+    """The versionless arXiv ID an abs/pdf/html URL points at, or None for any other URL."""
+    match = _ARXIV_URL.match(url.strip())
+    return match.group("id") if match else None
+
+
+def split_arxiv_id(text: str) -> tuple[str, int | None]:
+    """'2411.16198v3' -> ('2411.16198', 3); 'oai:arXiv.org:2411.16198v1' -> ('2411.16198', 1)."""
+    match = ARXIV_ID.search(text)
+    if match is None:
+        raise ValueError(f"no arXiv identifier in {text!r}")
+    version = match.group("version")
+    return match.group("id"), int(version) if version else None

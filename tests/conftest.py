@@ -1,0 +1,40 @@
+"""Fixtures every test module may use: a settings object on a temporary data folder, and its database.
+
+Feature-specific loopback servers live in their own modules (tests/arxiv_server.py, tests/fake_discord.py, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from digest.db import Database
+from digest.settings import Settings, load_settings
+
+TESTS_DIR = Path(__file__).resolve().parent
+DATA_DIR = TESTS_DIR / "data"
+
+
+def make_settings(data_dir: Path, config_text: str = "", environ: dict[str, str] | None = None) -> Settings:
+    """Settings for a test: a TOML text (may be empty) and an explicit environment (never the real one)."""
+    config_path = None
+    if config_text:
+        config_path = data_dir.parent / f"{data_dir.name}-config.toml"
+        config_path.write_text(config_text, encoding="utf-8")
+    return load_settings(config_path, data_dir, environ=environ or {}, load_dotenv_file=False)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def database(settings: Settings) -> Iterator[Database]:
+    from digest.app import open_service_database
+
+    db = open_service_database(settings)
+    yield db
+    db.dispose()
