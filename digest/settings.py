@@ -187,20 +187,20 @@ class _Reader:
             return default
         return value
 
-    def str(self, key: str, default: Any) -> Any:
+    def text(self, key: str, default: Any) -> Any:
         return self._get(key, str, default)
 
-    def int(self, key: str, default: Any) -> Any:
+    def integer(self, key: str, default: Any) -> Any:
         return self._get(key, int, default)
 
-    def float(self, key: str, default: float) -> Any:
+    def number(self, key: str, default: float) -> Any:
         return self._get(key, float, default)
 
-    def bool(self, key: str, default: bool) -> Any:
+    def flag(self, key: str, default: bool) -> Any:
         return self._get(key, bool, default)
 
     def choice(self, key: str, default: str, choices: tuple[str, ...]) -> Any:
-        value = self.str(key, default)
+        value = self.text(key, default)
         if value not in choices:
             self.problems.append(f"{self.prefix}{key} must be one of {', '.join(choices)}, not {value!r}")
             return default
@@ -278,18 +278,18 @@ def load_settings(
     top = _Reader({k: v for k, v in raw.items() if not isinstance(v, dict)}, "", problems)
     tables = {k: v for k, v in raw.items() if isinstance(v, dict)}
 
-    data_dir_text = top.str("data_dir", None)
+    data_dir_text = top.text("data_dir", None)
     if data_dir is None:
         data_dir = Path(environ.get("DIGEST_DATA_DIR") or data_dir_text or "./data")
     data_dir = data_dir.expanduser()
-    database_url = environ.get("DIGEST_DATABASE_URL") or top.str("database_url", None)
+    database_url = environ.get("DIGEST_DATABASE_URL") or top.text("database_url", None)
     database_url = database_url or default_database_url(data_dir)
 
-    feeds_dir = Path(top.str("feeds_dir", str(resources.feeds_dir())))
-    templates_dir = Path(top.str("templates_dir", str(resources.templates_dir())))
-    seed_list = Path(top.str("seed_list", str(resources.seed_list_path())))
-    list_title = top.str("list_title", Settings.list_title)
-    timezone = top.str("timezone", "UTC")
+    feeds_dir = Path(top.text("feeds_dir", str(resources.feeds_dir())))
+    templates_dir = Path(top.text("templates_dir", str(resources.templates_dir())))
+    seed_list = Path(top.text("seed_list", str(resources.seed_list_path())))
+    list_title = top.text("list_title", Settings.list_title)
+    timezone = top.text("timezone", "UTC")
     log_format = top.choice("log_format", "text", ("text", "json"))
     log_level = top.choice("log_level", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
     top.finish()
@@ -301,15 +301,15 @@ def load_settings(
 
     a = _Reader(_table(tables, "arxiv", problems), "arxiv.", problems)
     arxiv = ArxivSettings(
-        contact=a.str("contact", ArxivSettings.contact),
-        user_agent=a.str("user_agent", ArxivSettings.user_agent),
-        min_interval_seconds=a.float("min_interval_seconds", ArxivSettings.min_interval_seconds),
-        timeout_seconds=a.float("timeout_seconds", ArxivSettings.timeout_seconds),
-        max_retries=a.int("max_retries", ArxivSettings.max_retries),
-        max_response_bytes=a.int("max_response_bytes", ArxivSettings.max_response_bytes),
-        poll_cron=a.str("poll_cron", ArxivSettings.poll_cron),
-        retry_cron=a.str("retry_cron", ArxivSettings.retry_cron),
-        poll_timezone=a.str("poll_timezone", ArxivSettings.poll_timezone),
+        contact=a.text("contact", ArxivSettings.contact),
+        user_agent=a.text("user_agent", ArxivSettings.user_agent),
+        min_interval_seconds=a.number("min_interval_seconds", ArxivSettings.min_interval_seconds),
+        timeout_seconds=a.number("timeout_seconds", ArxivSettings.timeout_seconds),
+        max_retries=a.integer("max_retries", ArxivSettings.max_retries),
+        max_response_bytes=a.integer("max_response_bytes", ArxivSettings.max_response_bytes),
+        poll_cron=a.text("poll_cron", ArxivSettings.poll_cron),
+        retry_cron=a.text("retry_cron", ArxivSettings.retry_cron),
+        poll_timezone=a.text("poll_timezone", ArxivSettings.poll_timezone),
         sources=a.strings("sources"),
     )
     a.finish()
@@ -328,28 +328,26 @@ def load_settings(
         maintainer_role_ids=d.ids("maintainer_role_ids"),
         maintainer_user_ids=d.ids("maintainer_user_ids"),
         section_emojis=section_emojis,
-        api_base=d.str("api_base", DiscordSettings.api_base).rstrip("/"),
-        gateway_url=d.str("gateway_url", DiscordSettings.gateway_url),
-        post_cap_per_run=d.int("post_cap_per_run", DiscordSettings.post_cap_per_run),
+        api_base=d.text("api_base", DiscordSettings.api_base).rstrip("/"),
+        gateway_url=d.text("gateway_url", DiscordSettings.gateway_url),
+        post_cap_per_run=d.integer("post_cap_per_run", DiscordSettings.post_cap_per_run),
     )
     d.finish()
     if discord.enabled:
         if discord.channel_id is None:
             problems.append("discord.channel_id is required when DISCORD_TOKEN is set")
         if not discord.maintainer_role_ids and not discord.maintainer_user_ids:
-            problems.append(
-                "discord: set maintainer_role_ids or maintainer_user_ids, or nobody can approve in Discord"
-            )
+            problems.append("discord: set maintainer_role_ids or maintainer_user_ids, or nobody can approve in Discord")
 
     w = _Reader(_table(tables, "web", problems), "web.", problems)
-    host = w.str("host", WebSettings.host)
-    port = w.int("port", WebSettings.port)
+    host = w.text("host", WebSettings.host)
+    port = w.integer("port", WebSettings.port)
     web = WebSettings(
         host=host,
         port=port,
-        base_url=w.str("base_url", f"http://{host}:{port}").rstrip("/"),
-        approval_link_days=w.int("approval_link_days", WebSettings.approval_link_days),
-        feed_items=w.int("feed_items", WebSettings.feed_items),
+        base_url=w.text("base_url", f"http://{host}:{port}").rstrip("/"),
+        approval_link_days=w.integer("approval_link_days", WebSettings.approval_link_days),
+        feed_items=w.integer("feed_items", WebSettings.feed_items),
     )
     w.finish()
     if not 0 < web.port < 65536:
@@ -357,14 +355,14 @@ def load_settings(
 
     s = _Reader(_table(tables, "smtp", problems), "smtp.", problems)
     smtp = SmtpSettings(
-        host=s.str("host", None),
-        port=s.int("port", SmtpSettings.port),
+        host=s.text("host", None),
+        port=s.integer("port", SmtpSettings.port),
         security=s.choice("security", "starttls", ("starttls", "tls", "none")),
-        username=s.str("username", None),
+        username=s.text("username", None),
         password=environ.get("SMTP_PASSWORD") or None,
-        sender=s.str("sender", SmtpSettings.sender),
+        sender=s.text("sender", SmtpSettings.sender),
         recipients=s.strings("recipients"),
-        timeout_seconds=s.float("timeout_seconds", SmtpSettings.timeout_seconds),
+        timeout_seconds=s.number("timeout_seconds", SmtpSettings.timeout_seconds),
     )
     s.finish()
     if smtp.host and not smtp.recipients:
@@ -373,14 +371,14 @@ def load_settings(
         problems.append("smtp.username is set but SMTP_PASSWORD is not in the environment")
 
     k = _Reader(_table(tables, "weekly", problems), "weekly.", problems)
-    out_dir = k.str("out_dir", None)
+    out_dir = k.text("out_dir", None)
     weekly = WeeklySettings(
-        cron=k.str("cron", WeeklySettings.cron),
+        cron=k.text("cron", WeeklySettings.cron),
         out_dir=Path(out_dir) if out_dir else None,
-        send_quiet_week=k.bool("send_quiet_week", WeeklySettings.send_quiet_week),
-        list_unsubscribe=k.str("list_unsubscribe", None),
-        pending_top=k.int("pending_top", WeeklySettings.pending_top),
-        retry_base_minutes=k.int("retry_base_minutes", WeeklySettings.retry_base_minutes),
+        send_quiet_week=k.flag("send_quiet_week", WeeklySettings.send_quiet_week),
+        list_unsubscribe=k.text("list_unsubscribe", None),
+        pending_top=k.integer("pending_top", WeeklySettings.pending_top),
+        retry_base_minutes=k.integer("retry_base_minutes", WeeklySettings.retry_base_minutes),
     )
     k.finish()
 

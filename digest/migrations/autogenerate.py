@@ -1,6 +1,6 @@
 """Developer tool: writes a new migration from the difference between the models and the newest migration.
 
-    python -m digest.migrations.autogenerate "add a column"
+python -m digest.migrations.autogenerate "add a column"
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 13:06:08.874807
+Create Date: (regenerated)
 """
 from __future__ import annotations
 
