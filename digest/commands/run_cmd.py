@@ -1,0 +1,41 @@
+"""`digest run`: the whole service in one process (web, scheduler, Discord), or one poll with --once."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from dataclasses import replace
+from typing import Any
+
+from digest.commands import Context
+from digest.logs import setup_logging
+from digest.settings import Settings
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="run the service: web pages and feeds, scheduled arXiv polls and weekly digest, Discord review",
+        description="Run the service until SIGTERM or Ctrl-C. Discord and email are on when configured.",
+    )
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1, or [web] host)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 8080, or [web] port)")
+    parser.add_argument("--once", action="store_true", help="poll arXiv once, post to Discord if on, and exit")
+    parser.set_defaults(handler=handle)
+
+
+def with_address(settings: Settings, host: str | None, port: int | None) -> Settings:
+    web = settings.web
+    derived = web.base_url == f"http://{web.host}:{web.port}"
+    web = replace(web, host=host or web.host, port=port or web.port)
+    if derived:
+        web = replace(web, base_url=f"http://{web.host}:{web.port}")
+    return replace(settings, web=web)
+
+
+def handle(args: argparse.Namespace, context: Context) -> int:
+    from digest.service import run_service
+
+    settings = with_address(context.settings, args.host, args.port)
+    setup_logging(settings.log_level, settings.log_format)
+    return asyncio.run(run_service(settings, once=args.once))

@@ -1,0 +1,109 @@
+"""The web's secrets: signing key, admin token, feed token — from the environment, else generated once and kept.
+
+A generated secret lives in `<data dir>/secrets.json`, created atomically with mode 0600; there is no fixed default.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.settings import Settings
+
+log = logging.getLogger(__name__)
+
+SECRETS_FILE = "secrets.json"
+# Field name in the file -> the environment variable that overrides it.
+_NAMES = {
+    "secret_key": "DIGEST_SECRET_KEY",
+    "admin_token": "DIGEST_ADMIN_TOKEN",
+    "feed_token": "DIGEST_FEED_TOKEN",
+}
+_MIN_LENGTH = 16
+
+
+class SecretStoreError(Exception):
+    """The secrets file cannot be read or written; one line saying which file and why."""
+
+
+@dataclass(frozen=True)
+class WebSecrets:
+    secret_key: str
+    admin_token: str
+    feed_token: str
+
+
+def secrets_path(settings: Settings) -> Path:
+    return settings.data_dir / SECRETS_FILE
+
+
+def _read_file(path: Path) -> dict[str, str]:
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise SecretStoreError(f"cannot read {path}: {exc}; fix or delete it to generate new secrets") from exc
+    if not isinstance(raw, dict):
+        raise SecretStoreError(f"{path} is not a JSON object; fix or delete it to generate new secrets")
+    return {k: v for k, v in raw.items() if k in _NAMES and isinstance(v, str) and len(v) >= _MIN_LENGTH}
+
+
+def _write_file(path: Path, values: dict[str, str]) -> None:
+    """Writes the file whole or not at all, readable by its owner only from the first byte."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # mkstemp creates the file with mode 0600, so the secrets are never readable by others, not even briefly.
+    handle, temp_name = tempfile.mkstemp(prefix=".secrets-", suffix=".tmp", dir=path.parent)
+    temp = Path(temp_name)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            json.dump(values, stream, indent=2, sort_keys=True)
+            stream.write("\n")
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+    except OSError as exc:
+        temp.unlink(missing_ok=True)
+        raise SecretStoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def load_web_secrets(settings: Settings) -> WebSecrets:
+    """The environment's values where set; the others from the secrets file, generated there on first start."""
+    configured = {
+        "secret_key": settings.secrets.secret_key,
+        "admin_token": settings.secrets.admin_token,
+        "feed_token": settings.secrets.feed_token,
+    }
+    for name, value in configured.items():
+        if value is not None and len(value) < _MIN_LENGTH:
+            raise SecretStoreError(f"{_NAMES[name]} is too short: use at least {_MIN_LENGTH} random characters")
+    missing = [name for name, value in configured.items() if not value]
+    if missing:
+        path = secrets_path(settings)
+        stored = _read_file(path)
+        generated = [name for name in missing if name not in stored]
+        if generated:
+            for name in generated:
+                stored[name] = secrets.token_urlsafe(32)
+            _write_file(path, stored)
+            log.warning(
+                "generated %s and stored them in %s (owner-only); set %s in the environment to choose your own",
+                ", ".join(_NAMES[name] for name in generated),
+                path,
+                " / ".join(_NAMES[name] for name in generated),
+            )
+        else:
+            log.info("using %s from %s", ", ".join(_NAMES[name] for name in missing), path)
+        for name in missing:
+            configured[name] = stored[name]
+    return WebSecrets(
+        secret_key=str(configured["secret_key"]),
+        admin_token=str(configured["admin_token"]),
+        feed_token=str(configured["feed_token"]),
+    )

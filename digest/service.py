@@ -1,0 +1,211 @@
+"""The running service: one asyncio loop holding the scheduler, the web server and (when configured) the Discord bot.
+
+Jobs live in the database (APScheduler's SQLAlchemy job store), so a restart neither loses nor doubles a run and a run
+missed while the machine was off happens once on start. SIGTERM or Ctrl-C stop everything within a few seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import select
+
+from digest import jobs
+from digest.app import open_service_database
+from digest.db import Database
+from digest.models import PollRun
+from digest.review import Reviewer, utc_now
+from digest.settings import Settings
+
+log = logging.getLogger("digest.service")
+
+STOP_GRACE_SECONDS = 5.0
+WEEKLY_MISFIRE_GRACE = 6 * 24 * 3600
+POLL_MISFIRE_GRACE = 20 * 3600
+
+
+class Service:
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.database: Database | None = None
+        self.reviewer: Reviewer | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+        self.bot: Any = None
+        self._web_runner: Any = None
+        self._poll_lock = asyncio.Lock()
+        self._background: set[asyncio.Task[None]] = set()
+
+    # -- start and stop -------------------------------------------------------------------------------------------
+    async def start(self, *, schedule: bool = True, serve_web: bool = True) -> None:
+        started = time.monotonic()
+        from digest import secretstore
+
+        secrets = secretstore.ensure_secrets(self.settings)
+        self.settings = replace(self.settings, secrets=secrets)
+        self.database = await asyncio.to_thread(open_service_database, self.settings)
+        self.reviewer = Reviewer(self.database, self.settings, self.clock)
+        jobs.attach(self)
+        if serve_web:
+            from digest import web
+
+            app = web.create_web_app(self.settings, self.database, self.reviewer)
+            self._web_runner = await web.serve(app, self.settings.web.host, self.settings.web.port)
+            log.info(
+                "web: serving the list on %s/ (review at /review, public feed at /feeds/list.xml) in %.1f s",
+                self.settings.web.base_url,
+                time.monotonic() - started,
+            )
+        await self._start_bot()
+        self._report_email()
+        if schedule:
+            await self._start_scheduler()
+
+    async def _start_bot(self) -> None:
+        if not self.settings.discord.enabled:
+            log.info("discord: off (set DISCORD_TOKEN in the environment and [discord] channel_id to switch it on)")
+            return
+        from digest.discord_bot import ReviewBot
+
+        assert self.database is not None and self.reviewer is not None
+        self.bot = ReviewBot(self.settings, self.database, self.reviewer)
+        await self.bot.start()
+        log.info("discord: on, reviewing in channel %s", self.settings.discord.channel_id)
+
+    def _report_email(self) -> None:
+        if self.settings.smtp.enabled:
+            log.info("email: on, weekly digest to %d recipient(s)", len(self.settings.smtp.recipients))
+        else:
+            log.info(
+                "email: off (set [smtp] host and recipients to switch it on); the Markdown digest is still written"
+            )
+
+    async def _start_scheduler(self) -> None:
+        assert self.database is not None
+        scheduler = AsyncIOScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=self.database.engine)},
+            job_defaults={"coalesce": True, "max_instances": 1},
+            timezone=ZoneInfo(self.settings.timezone),
+        )
+        self.scheduler = scheduler
+        # Paused first so the stored jobs load with their stored next-run times: a run missed while the
+        # service was down then fires once (coalesced) instead of being silently moved to the next slot.
+        scheduler.start(paused=True)
+        arxiv = self.settings.arxiv
+        poll_tz = ZoneInfo(arxiv.poll_timezone)
+        self._ensure_job(jobs.POLL_JOB, "poll", CronTrigger.from_crontab(arxiv.poll_cron, poll_tz), POLL_MISFIRE_GRACE)
+        self._ensure_job(
+            jobs.RETRY_JOB, "poll-retry", CronTrigger.from_crontab(arxiv.retry_cron, poll_tz), POLL_MISFIRE_GRACE
+        )
+        weekly_trigger = CronTrigger.from_crontab(self.settings.weekly.cron, ZoneInfo(self.settings.timezone))
+        self._ensure_job(jobs.WEEKLY_JOB, "weekly", weekly_trigger, WEEKLY_MISFIRE_GRACE)
+        scheduler.resume()
+        for job in scheduler.get_jobs():
+            log.info("schedule: %s next runs at %s", job.id, job.next_run_time)
+        if await asyncio.to_thread(self._never_polled):
+            log.info("poll: this data folder has never polled arXiv; polling once now")
+            self._spawn(self.poll_now("first start"))
+
+    def _ensure_job(self, func: str, job_id: str, trigger: CronTrigger, grace: int) -> None:
+        assert self.scheduler is not None
+        existing = self.scheduler.get_job(job_id)
+        if existing is None:
+            self.scheduler.add_job(func, trigger, id=job_id, name=job_id, misfire_grace_time=grace)
+        elif str(existing.trigger) != str(trigger):
+            self.scheduler.reschedule_job(job_id, trigger=trigger)
+            log.info("schedule: %s changed to %s", job_id, trigger)
+
+    def _never_polled(self) -> bool:
+        assert self.database is not None
+        with self.database.reading() as session:
+            return session.scalar(select(PollRun.id).limit(1)) is None
+
+    def _spawn(self, coroutine: Any) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+    async def stop(self) -> None:
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        # Let a poll in progress finish (each source is one transaction); past the grace period it is cancelled,
+        # which rolls back only the source being written.
+        if self._background:
+            _done, pending = await asyncio.wait(self._background, timeout=STOP_GRACE_SECONDS)
+            for task in pending:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(*pending, return_exceptions=True)
+        if self.bot is not None:
+            await self.bot.close()
+            log.info("discord: logged out")
+        if self._web_runner is not None:
+            await self._web_runner.cleanup()
+        jobs.attach(None)
+        if self.database is not None:
+            self.database.dispose()
+        log.info("stopped")
+
+    # -- what the jobs do -----------------------------------------------------------------------------------------
+    async def poll_now(self, reason: str) -> None:
+        from digest import poller
+
+        assert self.database is not None
+        async with self._poll_lock:
+            log.info("poll: starting (%s)", reason)
+            summary = await poller.run_poll(self.settings, self.database)
+            log.info("poll: %s", summary)
+            if self.bot is not None:
+                await self.bot.post_pending()
+
+    async def retry_poll_if_broken(self) -> None:
+        assert self.database is not None
+        with self.database.reading() as session:
+            last = session.scalars(select(PollRun).order_by(PollRun.started_at.desc()).limit(1)).first()
+        if last is not None and last.outcome == "ok" and last.started_at.date() == self.clock().date():
+            log.info("poll-retry: today's poll was fine; nothing to retry")
+            return
+        await self.poll_now("retry after a broken answer")
+
+    async def weekly_now(self) -> None:
+        from digest import weekly_store
+
+        assert self.database is not None
+        result = await asyncio.to_thread(weekly_store.run_weekly_job, self.settings, self.database, self.clock())
+        log.info("weekly: %s", result)
+
+
+async def run_service(settings: Settings, *, once: bool = False) -> int:
+    """`digest run`: serve until SIGTERM or Ctrl-C; with once=True poll once and exit."""
+    service = Service(settings)
+    if once:
+        await service.start(schedule=False, serve_web=False)
+        try:
+            await service.poll_now("--once")
+        finally:
+            await service.stop()
+        return 0
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await service.start()
+        log.info("ready; stop with Ctrl-C")
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        await service.stop()
+    return 0
