@@ -9,10 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-
 from sqlalchemy.orm import Session
 
-from digest.relevance_rules import Rules, RulesError, load_rules
+from digest.relevance_rules import Rules, RulesError, Words, load_rules
 from digest.settings import Settings
 
 __all__ = [
@@ -65,10 +64,10 @@ class RelevanceModel:
     feedback: list[Feedback] = field(default_factory=list)
 
     def judge(self, title: str, abstract: str, categories: Sequence[str] = ()) -> Judgement:
-        text = f"{title}\n{abstract}"
-        modality = self.rules.modality.find(text)
-        interpretability = self.rules.interpretability.find(text)
-        excluded = self.rules.exclusions.find(text)
+        text = Words.of(f"{title}\n{abstract}")
+        modality = self.rules.modality_strong.find(text)
+        interpretability = self.rules.interpretability_strong.find(text)
+        excluded: list[str] = []
         matched = modality + interpretability
         relevant = bool(modality and interpretability and not excluded)
         ranked = sorted(

@@ -1,13 +1,14 @@
 """Keyword rules from feeds/rules.toml: modality terms, interpretability terms, exclusions and section hints.
 
-Pure: a `Rules` value is compiled once into regular expressions and then only matched against text.
+Pure: a `Rules` value is compiled once into word lookups and then only matched against text.
 """
 
 from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,49 +19,116 @@ class RulesError(Exception):
     """The rules file is missing or malformed; the message is one line naming the file and the problem."""
 
 
-def _term_pattern(term: str) -> str:
-    # "interpret*" matches any ending; otherwise whole words only. Short all-caps acronyms (SAE, VLM, CLIP) are
-    # matched case-sensitively so that "sae" or "clip" inside ordinary prose does not count.
-    stem = term.rstrip("*")
-    body = re.escape(stem).replace(r"\ ", r"[\s-]+").replace(r"\-", r"[\s-]?")
-    tail = r"[\w-]*" if term.endswith("*") else r"(?![\w])"
-    return rf"(?<![\w]){body}{tail}"
+_TOKEN = re.compile(r"[A-Za-z0-9]+")
+
+
+def _is_acronym(term: str) -> bool:
+    # Short all-caps terms (SAE, VLM, CLIP, ViT) are matched case-sensitively so that "clip" or "sae" in ordinary
+    # prose does not count.
+    core = term.rstrip("*")
+    core = core[:-1] if core.endswith("s") else core
+    return 2 <= len(core) <= 5 and sum(ch.isupper() for ch in core) >= 2
 
 
 @dataclass(frozen=True)
-class TermSet:
-    """A named group of terms compiled into one matcher; `find` returns the terms that occur, in rule order."""
+class Words:
+    """A text split into words once, in original case and lower case, for every term set to match against."""
 
-    terms: tuple[str, ...]
-    _patterns: tuple[re.Pattern[str], ...] = field(default=(), repr=False, compare=False)
+    original: tuple[str, ...]
+    lower: tuple[str, ...]
 
     @classmethod
-    def of(cls, terms: list[str] | tuple[str, ...]) -> TermSet:
-        patterns = []
-        for term in terms:
-            case_sensitive = len(term.rstrip("s*")) <= 5 and term.rstrip("s*").isupper()
-            flags = 0 if case_sensitive else re.IGNORECASE
-            patterns.append(re.compile(_term_pattern(term), flags))
-        return cls(tuple(terms), tuple(patterns))
+    def of(cls, text: str) -> Words:
+        original = tuple(_TOKEN.findall(text))
+        return cls(original, tuple(word.lower() for word in original))
 
-    def find(self, text: str) -> list[str]:
-        return [term for term, pattern in zip(self.terms, self._patterns, strict=True) if pattern.search(text)]
+
+@dataclass(frozen=True)
+class _Term:
+    index: int
+    parts: tuple[str, ...]  # lower case unless case-sensitive; a trailing "*" on a part matches any ending
+    case_sensitive: bool
+
+    def matches_at(self, words: Words, start: int) -> bool:
+        source = words.original if self.case_sensitive else words.lower
+        if start + len(self.parts) > len(source):
+            return False
+        for offset, part in enumerate(self.parts):
+            word = source[start + offset]
+            if part.endswith("*"):
+                if not word.startswith(part[:-1]):
+                    return False
+            elif word != part:
+                return False
+        return True
+
+
+class TermSet:
+    """A named group of terms; `find` returns the terms that occur in a text, in rule order, each once.
+
+    A term is split into words like the text ("vision-language model*" is three words, the last a prefix), so one
+    pass over the words with dictionary lookups finds every term, however many there are.
+    """
+
+    def __init__(self, terms: Sequence[str]) -> None:
+        self.terms = tuple(terms)
+        self._exact: dict[str, list[_Term]] = {}
+        self._prefix: dict[str, list[_Term]] = {}
+        for index, term in enumerate(self.terms):
+            case_sensitive = _is_acronym(term)
+            raw_parts = [part for part in re.split(r"[\s\-]+", term.strip()) if part]
+            parts = []
+            for position, part in enumerate(raw_parts):
+                star = part.endswith("*") and position == len(raw_parts) - 1
+                words = _TOKEN.findall(part)
+                if not case_sensitive:
+                    words = [word.lower() for word in words]
+                if star and words:
+                    words[-1] += "*"
+                parts.extend(words)
+            if not parts:
+                continue
+            entry = _Term(index, tuple(parts), case_sensitive)
+            first = parts[0]
+            if first.endswith("*"):
+                self._prefix.setdefault(first[:-1].lower(), []).append(entry)
+            else:
+                self._exact.setdefault(first.lower(), []).append(entry)
+        self._prefix_lengths = sorted({len(stem) for stem in self._prefix})
+
+    def find(self, words: Words) -> list[str]:
+        found: set[int] = set()
+        for start, word in enumerate(words.lower):
+            for entry in self._exact.get(word, ()):
+                if entry.index not in found and entry.matches_at(words, start):
+                    found.add(entry.index)
+            for length in self._prefix_lengths:
+                if length > len(word):
+                    break
+                for entry in self._prefix.get(word[:length], ()):
+                    if entry.index not in found and entry.matches_at(words, start):
+                        found.add(entry.index)
+        return [self.terms[index] for index in sorted(found)]
 
 
 @dataclass(frozen=True)
 class Rules:
-    modality: TermSet
-    interpretability: TermSet
-    exclusions: TermSet
+    """The keyword rules: each side's strong and weak terms, penalty terms, and per-section hints."""
+
+    modality_strong: TermSet
+    modality_weak: TermSet
+    interpretability_strong: TermSet
+    interpretability_weak: TermSet
+    penalties: TermSet
     sections: dict[str, TermSet]
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], source: str = RULES_FILE) -> Rules:
-        def terms(table: str) -> list[str]:
+        def terms(table: str, key: str) -> list[str]:
             value = data.get(table, {})
-            items = value.get("terms", []) if isinstance(value, dict) else None
+            items = value.get(key, []) if isinstance(value, dict) else None
             if not isinstance(items, list) or not all(isinstance(item, str) and item.strip() for item in items):
-                raise RulesError(f"{source}: [{table}] terms must be a list of non-empty strings")
+                raise RulesError(f"{source}: [{table}] {key} must be a list of non-empty strings")
             return items
 
         sections_table = data.get("sections", {})
@@ -70,13 +138,18 @@ class Rules:
         for name, hints in sections_table.items():
             if not isinstance(hints, list) or not all(isinstance(item, str) and item.strip() for item in hints):
                 raise RulesError(f"{source}: [sections] {name!r} must be a list of non-empty strings")
-            sections[name] = TermSet.of(hints)
-        return cls(
-            modality=TermSet.of(terms("modality")),
-            interpretability=TermSet.of(terms("interpretability")),
-            exclusions=TermSet.of(terms("exclusions")),
+            sections[name] = TermSet(hints)
+        rules = cls(
+            modality_strong=TermSet(terms("modality", "strong")),
+            modality_weak=TermSet(terms("modality", "weak")),
+            interpretability_strong=TermSet(terms("interpretability", "strong")),
+            interpretability_weak=TermSet(terms("interpretability", "weak")),
+            penalties=TermSet(terms("penalties", "terms")),
             sections=sections,
         )
+        if not rules.modality_strong.terms or not rules.interpretability_strong.terms:
+            raise RulesError(f"{source}: [modality] and [interpretability] need strong terms")
+        return rules
 
 
 def load_rules(feeds_dir: Path) -> Rules:

@@ -10,10 +10,9 @@ import logging
 import os
 import secrets
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
-from digest.settings import Settings
+from digest.settings import Secrets, Settings
 
 log = logging.getLogger(__name__)
 
@@ -29,13 +28,6 @@ _MIN_LENGTH = 16
 
 class SecretStoreError(Exception):
     """The secrets file cannot be read or written; one line saying which file and why."""
-
-
-@dataclass(frozen=True)
-class WebSecrets:
-    secret_key: str
-    admin_token: str
-    feed_token: str
 
 
 def secrets_path(settings: Settings) -> Path:
@@ -66,15 +58,18 @@ def _write_file(path: Path, values: dict[str, str]) -> None:
             stream.write("\n")
             stream.flush()
             os.fsync(stream.fileno())
-        os.chmod(temp, 0o600)
-        os.replace(temp, path)
+        temp.chmod(0o600)
+        temp.replace(path)
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise SecretStoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def load_web_secrets(settings: Settings) -> WebSecrets:
-    """The environment's values where set; the others from the secrets file, generated there on first start."""
+def ensure_secrets(settings: Settings) -> Secrets:
+    """The environment's values where set; the others from the secrets file, generated there on first start.
+
+    The result has every field set; the service puts it back into its Settings (`dataclasses.replace`).
+    """
     configured = {
         "secret_key": settings.secrets.secret_key,
         "admin_token": settings.secrets.admin_token,
@@ -102,7 +97,7 @@ def load_web_secrets(settings: Settings) -> WebSecrets:
             log.info("using %s from %s", ", ".join(_NAMES[name] for name in missing), path)
         for name in missing:
             configured[name] = stored[name]
-    return WebSecrets(
+    return Secrets(
         secret_key=str(configured["secret_key"]),
         admin_token=str(configured["admin_token"]),
         feed_token=str(configured["feed_token"]),

@@ -75,7 +75,10 @@ class Service:
 
     async def _start_bot(self) -> None:
         if not self.settings.discord.enabled:
-            log.info("discord: off (set DISCORD_TOKEN in the environment and [discord] channel_id to switch it on)")
+            log.info(
+                "discord: off (to switch it on set DISCORD_TOKEN in the environment, and [discord] channel_id "
+                "and maintainer_role_ids or maintainer_user_ids in the config)"
+            )
             return
         from digest.discord_bot import ReviewBot
 

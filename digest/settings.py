@@ -52,6 +52,8 @@ class ArxivSettings:
     poll_timezone: str = "America/New_York"
     # Overrides the sources in feeds/*.toml (URLs or paths), e.g. to point at a mirror or a test server.
     sources: tuple[str, ...] = ()
+    # The arXiv API endpoint (backfill, abstracts of list papers added later); a test server in tests.
+    api_url: str = "https://export.arxiv.org/api/query"
 
 
 @dataclass(frozen=True)
@@ -256,6 +258,45 @@ def _table(raw: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]
     return value
 
 
+def _value_problems(
+    explicit_paths: dict[str, Path],
+    arxiv: ArxivSettings,
+    discord: DiscordSettings,
+    web: WebSettings,
+    smtp: SmtpSettings,
+    weekly: WeeklySettings,
+) -> list[str]:
+    """Values of the right type that still cannot work: missing files, impossible numbers, malformed addresses."""
+    problems = [f"{key} {path} does not exist" for key, path in explicit_paths.items() if not path.exists()]
+    try:
+        ZoneInfo(arxiv.poll_timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"arxiv.poll_timezone {arxiv.poll_timezone!r} is not a known IANA time zone")
+    minimums: tuple[tuple[str, float, float], ...] = (
+        ("arxiv.timeout_seconds", arxiv.timeout_seconds, 0.001),
+        ("arxiv.min_interval_seconds", arxiv.min_interval_seconds, 0),
+        ("arxiv.max_retries", arxiv.max_retries, 0),
+        ("arxiv.max_response_bytes", arxiv.max_response_bytes, 1),
+        ("discord.post_cap_per_run", discord.post_cap_per_run, 0),
+        ("web.approval_link_days", web.approval_link_days, 1),
+        ("web.feed_items", web.feed_items, 1),
+        ("smtp.timeout_seconds", smtp.timeout_seconds, 0.001),
+        ("weekly.pending_top", weekly.pending_top, 0),
+        ("weekly.retry_base_minutes", weekly.retry_base_minutes, 0),
+    )
+    problems += [f"{name} must be at least {low:g}, not {value!r}" for name, value, low in minimums if value < low]
+    if not web.base_url.startswith(("http://", "https://")):
+        problems.append(f"web.base_url must start with http:// or https://, not {web.base_url!r}")
+    if not 0 < smtp.port < 65536:
+        problems.append(f"smtp.port must be between 1 and 65535, not {smtp.port}")
+    problems += [
+        f"{name} {address!r} is not an email address"
+        for name, address in [("smtp.sender", smtp.sender)] + [("smtp.recipients", r) for r in smtp.recipients]
+        if "@" not in address.strip("@")
+    ]
+    return problems
+
+
 def load_settings(
     config_path: Path | None = None,
     data_dir: Path | None = None,
@@ -311,6 +352,7 @@ def load_settings(
         retry_cron=a.text("retry_cron", ArxivSettings.retry_cron),
         poll_timezone=a.text("poll_timezone", ArxivSettings.poll_timezone),
         sources=a.strings("sources"),
+        api_url=a.text("api_url", ArxivSettings.api_url),
     )
     a.finish()
     if arxiv.min_interval_seconds < 3.0 and "arxiv.org" in " ".join(arxiv.sources or ("arxiv.org",)):
@@ -398,6 +440,12 @@ def load_settings(
         admin_token=environ.get("DIGEST_ADMIN_TOKEN") or None,
         feed_token=environ.get("DIGEST_FEED_TOKEN") or None,
     )
+    explicit_paths = {
+        key: path
+        for key, path in (("feeds_dir", feeds_dir), ("templates_dir", templates_dir), ("seed_list", seed_list))
+        if isinstance(raw.get(key), str)
+    }
+    problems.extend(_value_problems(explicit_paths, arxiv, discord, web, smtp, weekly))
     if problems:
         raise ConfigError(problems)
     return Settings(

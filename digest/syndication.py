@@ -60,6 +60,16 @@ def clean_text(text: str) -> str:
     return _XML_ILLEGAL.sub("", text)
 
 
+def safe_url(url: str | None) -> str | None:
+    """The URL when it is http(s) and free of control characters; None for javascript:, data: and the like."""
+    if not url:
+        return None
+    url = url.strip()
+    if not url.lower().startswith(("https://", "http://")) or clean_text(url) != url or any(c in url for c in " \t"):
+        return None
+    return url
+
+
 def rfc822(moment: datetime) -> str:
     return format_datetime(_utc(moment), usegmt=True)
 
@@ -100,7 +110,8 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: st
 
 
 def _serialize(root: ET.Element) -> bytes:
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return body
 
 
 def build_rss(feed: Feed) -> bytes:

@@ -29,7 +29,9 @@ def with_address(settings: Settings, host: str | None, port: int | None) -> Sett
     derived = web.base_url == f"http://{web.host}:{web.port}"
     web = replace(web, host=host or web.host, port=port or web.port)
     if derived:
-        web = replace(web, base_url=f"http://{web.host}:{web.port}")
+        # A wildcard address can be listened on but not opened; links in feeds and emails need a real one.
+        shown = "127.0.0.1" if web.host in ("0.0.0.0", "::", "") else web.host  # noqa: S104
+        web = replace(web, base_url=f"http://{shown}:{web.port}")
     return replace(settings, web=web)
 
 

@@ -1,0 +1,50 @@
+"""`digest approve ID [--section NAME]` and `digest reject ID`: the Discord reactions, from the command line.
+
+Decisions go through the same Reviewer as Discord and the web page; a running bot sees them within seconds and edits
+its message (the candidate's status then differs from the status its message shows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+from typing import Any
+
+from digest.commands import CommandError, Context
+from digest.review import Actor, Reviewer, ReviewError
+
+
+def register(subparsers: Any) -> None:
+    approve = subparsers.add_parser(
+        "approve",
+        help="approve a candidate into the list (its suggested section unless --section names another)",
+        description="Adds the candidate's paper to the list and regenerates the list's Markdown.",
+    )
+    approve.add_argument("candidate_id", type=int, metavar="ID", help="the candidate's id (footer of its message)")
+    approve.add_argument("--section", metavar="NAME", help="the section to add it to (name or slug)")
+    approve.set_defaults(handler=handle_decision, action="approve")
+    reject = subparsers.add_parser(
+        "reject",
+        help="reject a candidate (it never comes back on later polls)",
+        description="Marks the candidate rejected; an earlier approval's list entry is removed.",
+    )
+    reject.add_argument("candidate_id", type=int, metavar="ID", help="the candidate's id (footer of its message)")
+    reject.set_defaults(handler=handle_decision, action="reject", section=None)
+
+
+def actor_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in a bare container
+        return "cli"
+
+
+def handle_decision(args: argparse.Namespace, context: Context) -> int:
+    reviewer = Reviewer(context.database, context.settings)
+    actor = Actor(name=actor_name(), id=None, channel="cli")
+    try:
+        outcome = reviewer.decide(args.candidate_id, args.action, actor, args.section)
+    except ReviewError as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"candidate {outcome.candidate_id} ({outcome.arxiv_id}): {outcome.message}")
+    return 0

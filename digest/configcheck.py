@@ -1,0 +1,198 @@
+"""Checking a configuration: every problem at once, what works but is probably not meant, what is on and off.
+
+Reads the files and folders the settings name, writes nothing; `digest config check` prints the report.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from digest.settings import ConfigError, Settings, load_settings
+
+# Shorter secrets are refused when the service starts (digest/secretstore.py); checked here to say so earlier.
+MIN_SECRET_LENGTH = 16
+SECRET_VARIABLES = ("DIGEST_SECRET_KEY", "DIGEST_ADMIN_TOKEN", "DIGEST_FEED_TOKEN")
+# Addresses a server listens on but no browser can open (so never valid in a link).
+WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]", "")  # noqa: S104
+
+
+@dataclass
+class Feature:
+    name: str
+    on: bool
+    detail: str
+    how: str = ""
+
+
+@dataclass
+class CheckReport:
+    config_path: Path | None
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    features: list[Feature] = field(default_factory=list)
+
+
+def check_configuration(
+    config_path: Path | None, data_dir: Path | None, environ: Mapping[str, str] | None = None
+) -> CheckReport:
+    """Every problem of a configuration; `environ` None means the process environment plus `.env`."""
+    settings: Settings | None = None
+    problems: list[str] = []
+    try:
+        settings = load_settings(config_path, data_dir, environ=environ, load_dotenv_file=environ is None)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    environment = os.environ if environ is None else environ
+    if config_path is None and environment.get("DIGEST_CONFIG"):
+        config_path = Path(environment["DIGEST_CONFIG"])
+    report = CheckReport(config_path=config_path, problems=problems)
+    for name in SECRET_VARIABLES:
+        value = environment.get(name)
+        if value and len(value) < MIN_SECRET_LENGTH:
+            problems.append(f"{name} is too short: use at least {MIN_SECRET_LENGTH} random characters")
+    if settings is not None:
+        problems.extend(file_problems(settings))
+        report.warnings.extend(warnings_for(settings))
+        report.features.extend(features_of(settings))
+    return report
+
+
+def _folder_problem(name: str, folder: Path) -> str | None:
+    """A folder the service must create or write: it, or its nearest existing parent, must be a writable folder."""
+    probe = folder.resolve()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        return f"{name} {folder} cannot be created: {probe} is not a folder"
+    if not os.access(probe, os.W_OK | os.X_OK):
+        return f"{name} {folder} is not writable by this user ({probe})"
+    return None
+
+
+def file_problems(settings: Settings) -> list[str]:
+    """The files and folders the settings name: present, readable, writable, well-formed."""
+    from sqlalchemy import create_engine
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
+
+    from digest.relevance_rules import RulesError, load_rules
+
+    problems: list[str] = []
+    if not settings.feeds_dir.is_dir():
+        problems.append(f"feeds_dir {settings.feeds_dir} is not a folder")
+    else:
+        for path in sorted(settings.feeds_dir.glob("*.toml")):
+            try:
+                tomllib.loads(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+                problems.append(f"feeds file {path} cannot be read as TOML: {exc}")
+        try:
+            load_rules(settings.feeds_dir)
+        except RulesError as exc:
+            problems.append(f"keyword rules: {exc}")
+    if not settings.templates_dir.is_dir():
+        problems.append(f"templates_dir {settings.templates_dir} is not a folder")
+    if not settings.seed_list.is_file():
+        problems.append(f"seed_list {settings.seed_list} is not a file")
+    for name, folder in (("data_dir", settings.data_dir), ("weekly.out_dir", settings.weekly_dir)):
+        problem = _folder_problem(name, folder)
+        if problem:
+            problems.append(problem)
+    try:
+        create_engine(settings.database_url).dispose()  # loads the dialect and its driver; connects to nothing
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        problems.append(f"database_url is not a usable SQLAlchemy URL: {exc}")
+    except ImportError as exc:
+        problems.append(
+            f"database_url needs a driver that is not installed ({exc.name}): e.g. awesome-digest[postgres]"
+        )
+    unsubscribe = settings.weekly.list_unsubscribe
+    if unsubscribe and not unsubscribe.startswith(("mailto:", "https://", "http://")):
+        problems.append(f"weekly.list_unsubscribe {unsubscribe!r} must be a mailto: address or an http(s) URL")
+    secrets_file = settings.data_dir / "secrets.json"
+    if secrets_file.exists():
+        try:
+            json.loads(secrets_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            problems.append(f"{secrets_file} cannot be read ({exc}): fix or delete it to generate new secrets")
+    return problems
+
+
+def warnings_for(settings: Settings) -> list[str]:
+    """Settings that work but probably do not do what was meant."""
+    from urllib.parse import urlsplit
+
+    warnings: list[str] = []
+    discord, smtp = settings.discord, settings.smtp
+    if not discord.enabled and (discord.channel_id or discord.guild_id):
+        warnings.append("[discord] ids are set but DISCORD_TOKEN is not: Discord review stays off")
+    if not smtp.host and smtp.recipients:
+        warnings.append("smtp.recipients is set but smtp.host is not: the digest is not emailed")
+    if smtp.username and smtp.security == "none":
+        warnings.append("smtp.security is none: the SMTP password would cross the network unencrypted")
+    if (urlsplit(settings.web.base_url).hostname or "") in WILDCARD_HOSTS:
+        warnings.append(
+            f"web.base_url {settings.web.base_url} is a listening address, not one a browser can open:"
+            " set [web] base_url to the address people use"
+        )
+    return warnings
+
+
+def features_of(settings: Settings) -> list[Feature]:
+    """What is on and off, for people setting the service up."""
+    from sqlalchemy.engine import make_url
+
+    discord, smtp, web = settings.discord, settings.smtp, settings.web
+    if discord.enabled:
+        who = f"{len(discord.maintainer_role_ids)} maintainer role(s), {len(discord.maintainer_user_ids)} user(s)"
+        discord_feature = Feature("discord", True, f"candidates go to channel {discord.channel_id}; {who}")
+    else:
+        discord_feature = Feature(
+            "discord",
+            False,
+            "maintainers review in the web page and the private feed only",
+            "set DISCORD_TOKEN in the environment and [discord] channel_id and maintainer_role_ids"
+            " or maintainer_user_ids",
+        )
+    if smtp.enabled:
+        email = Feature(
+            "email", True, f"via {smtp.host}:{smtp.port} ({smtp.security}) to {len(smtp.recipients)} recipient(s)"
+        )
+    else:
+        email = Feature(
+            "email",
+            False,
+            f"the weekly digest is only written to {settings.weekly_dir}",
+            "set [smtp] host and recipients (and SMTP_PASSWORD in the environment if the server needs a login)",
+        )
+    local = web.host in ("127.0.0.1", "localhost", "::1")
+    served = Feature(
+        "web",
+        True,
+        f"listening on {web.host}:{web.port}; links in feeds and emails use {web.base_url}",
+        'only this machine can connect: set [web] host = "0.0.0.0" and base_url to serve others' if local else "",
+    )
+    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    stored = settings.data_dir / "secrets.json"
+    from_environment = [f.name for f in fields(settings.secrets) if getattr(settings.secrets, f.name)]
+    secrets_detail = (
+        f"{len(from_environment)} of 3 from the environment; the others are generated once and kept in {stored}"
+    )
+    return [
+        discord_feature,
+        email,
+        served,
+        Feature("database", True, database),
+        Feature("data folder", True, str(settings.data_dir.resolve())),
+        Feature("secrets", True, secrets_detail),
+        Feature(
+            "schedule",
+            True,
+            f"polls arXiv at {settings.arxiv.poll_cron!r} ({settings.arxiv.poll_timezone}),"
+            f" weekly digest at {settings.weekly.cron!r} ({settings.timezone})",
+        ),
+    ]

@@ -1,0 +1,195 @@
+"""Review on the web: one-click approval links (GET shows, POST decides) and the maintainers' /review page.
+
+Both decide through `Reviewer.decide_async`, the same path Discord reactions take. Sessions are signed cookies;
+every POST on /review carries a CSRF token tied to the session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from datetime import timedelta
+
+from aiohttp import web
+
+from digest.models import Candidate
+from digest.review import Actor, ReviewError
+from digest.signing import (
+    ApprovalLink,
+    LinkError,
+    csrf_matches,
+    csrf_token,
+    sign_session,
+    token_matches,
+    verify_link,
+    verify_session,
+)
+from digest.syndication import safe_url
+from digest.web import WebContext, context_of, refuse, render
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "digest_session"
+SESSION_LIFETIME = timedelta(hours=12)
+REASONS = {
+    "forged": "This link was not made by this service.",
+    "altered": "This link was changed after it was made (its action, section or expiry was edited).",
+    "expired": "This link has expired. Take a fresh one from the candidates feed or use the review page.",
+    "malformed": "This is not a valid approval link (it may have been cut off when it was copied).",
+}
+
+
+def _check_link(request: web.Request) -> ApprovalLink | web.Response:
+    context = context_of(request)
+    try:
+        return verify_link(context.secret_key, request.match_info["token"], context.clock())
+    except LinkError as exc:
+        log.info("approval link refused: %s", exc.reason)
+        return refuse(request, 403, f"Link refused: {exc.reason}", REASONS[exc.reason])
+
+
+def _load_candidate(context: WebContext, candidate_id: int) -> Candidate | None:
+    with context.database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        # Detached before `reading()` rolls back, so the page can still read its columns.
+        session.expunge_all()
+        return candidate
+
+
+async def approval_page(request: web.Request) -> web.Response:
+    """Shows what the link would do; changes nothing, so link scanners and prefetchers approve nothing."""
+    link = _check_link(request)
+    if isinstance(link, web.Response):
+        return link
+    context = context_of(request)
+    candidate = await asyncio.to_thread(_load_candidate, context, link.candidate_id)
+    if candidate is None:
+        return refuse(request, 404, "Unknown candidate", "This candidate is no longer in the database.")
+    return render(
+        request,
+        "approve.html",
+        candidate=candidate,
+        link=link,
+        code_url=safe_url(candidate.code_url),
+        action_path=request.path,
+    )
+
+
+async def approval_submit(request: web.Request) -> web.Response:
+    link = _check_link(request)
+    if isinstance(link, web.Response):
+        return link
+    context = context_of(request)
+    actor = Actor(name="feed approval link", id=None, channel="feed")
+    try:
+        outcome = await context.reviewer.decide_async(link.candidate_id, link.action, actor, link.section)
+    except ReviewError as exc:
+        return refuse(request, 409, "Not done", str(exc))
+    return render(request, "decided.html", outcome=outcome)
+
+
+# -- /review ------------------------------------------------------------------------------------------------------
+
+
+def _session(request: web.Request) -> str | None:
+    """The cookie's value when it holds a genuine, unexpired session."""
+    context = context_of(request)
+    value = request.cookies.get(SESSION_COOKIE)
+    if not value:
+        return None
+    try:
+        verify_session(context.secret_key, value, context.clock())
+    except LinkError:
+        return None
+    return value
+
+
+async def review_page(request: web.Request) -> web.Response:
+    context = context_of(request)
+    session_value = _session(request)
+    if session_value is None:
+        return render(request, "signin.html", error=None)
+    from digest import liststore
+    from digest.review import pending_candidates
+
+    def load() -> tuple[list[Candidate], list[str], Candidate | None]:
+        with context.database.reading() as session:
+            decided_id = request.query.get("decided", "")
+            decided = session.get(Candidate, int(decided_id)) if decided_id.isdigit() else None
+            loaded = pending_candidates(session, limit=200), liststore.section_names(session), decided
+            session.expunge_all()
+            return loaded
+
+    candidates, sections, decided = await asyncio.to_thread(load)
+    return render(
+        request,
+        "review.html",
+        candidates=candidates,
+        sections=sections,
+        decided=decided,
+        csrf=csrf_token(context.secret_key, session_value),
+    )
+
+
+async def sign_in(request: web.Request) -> web.Response:
+    context = context_of(request)
+    form = await request.post()
+    presented = form.get("token")
+    if not isinstance(presented, str) or not token_matches(str(context.secrets.admin_token), presented.strip()):
+        log.warning("review: a sign-in with a wrong admin token from %s", request.remote)
+        return render(request, "signin.html", status=403, error="That is not the admin token.")
+    value = sign_session(context.secret_key, secrets.token_urlsafe(16), context.clock() + SESSION_LIFETIME)
+    response = web.Response(status=303, headers={"Location": "/review"})
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=context.secure_cookies,
+    )
+    return response
+
+
+async def _checked_form(request: web.Request) -> tuple[str, dict[str, str]] | web.Response:
+    """The session and the form when both the cookie and the form's CSRF token are right; else a 403 page."""
+    context = context_of(request)
+    session_value = _session(request)
+    if session_value is None:
+        return refuse(request, 403, "Sign in first", "This needs a maintainer session: sign in on the review page.")
+    form = {key: value for key, value in (await request.post()).items() if isinstance(value, str)}
+    if not csrf_matches(context.secret_key, session_value, form.get("csrf", "")):
+        return refuse(request, 403, "Form refused", "The form's security token is missing or stale: reload the page.")
+    return session_value, form
+
+
+async def review_decide(request: web.Request) -> web.Response:
+    checked = await _checked_form(request)
+    if isinstance(checked, web.Response):
+        return checked
+    _, form = checked
+    context = context_of(request)
+    action = form.get("action", "")
+    candidate_text = form.get("candidate_id", "")
+    if action not in ("approve", "reject") or not candidate_text.isdigit():
+        return refuse(request, 400, "Bad request", "The form did not name a candidate and an action.")
+    section = (form.get("section") or None) if action == "approve" else None
+    actor = Actor(name="web maintainer", id=None, channel="web")
+    try:
+        await context.reviewer.decide_async(
+            int(candidate_text), action, actor, section if action == "approve" else None
+        )
+    except ReviewError as exc:
+        return refuse(request, 409, "Not done", str(exc))
+    return web.Response(status=303, headers={"Location": f"/review?decided={int(candidate_text)}"})
+
+
+async def sign_out(request: web.Request) -> web.Response:
+    checked = await _checked_form(request)
+    if isinstance(checked, web.Response):
+        return checked
+    response = web.Response(status=303, headers={"Location": "/review"})
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response

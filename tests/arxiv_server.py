@@ -1,0 +1,149 @@
+"""A stand-in for arXiv on 127.0.0.1: serves the real recorded files in tests/data/arxiv/ and programmed replies.
+
+Per path it can answer with any status, headers, ETag/Last-Modified (and 304 when the client sends them back),
+Retry-After, a sequence of replies (429, 503, then 200), or a huge body; every request is recorded.
+Also `FakeClock`: time that moves only when the code under test sleeps, so back-off is tested without waiting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from aiohttp import web
+
+from digest.fetcher import Clock
+
+ARXIV_DATA = Path(__file__).resolve().parent / "data" / "arxiv"
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    content_type: str = "application/rss+xml; charset=utf-8"
+    etag: str | None = None
+    last_modified: str | None = None
+    retry_after: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    stream_bytes: int | None = None  # stream this many filler bytes instead of `body`
+    declare_length: bool = True  # with stream_bytes: send Content-Length up front
+
+
+@dataclass
+class Recorded:
+    path: str
+    query: str
+    headers: dict[str, str]
+
+
+class FakeClock(Clock):
+    """Monotonic time and wall time that advance only through `sleep`, which returns at once."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.start = start or datetime(2026, 4, 27, 4, 30, tzinfo=UTC)
+        self.elapsed = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.elapsed
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=self.elapsed)
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.elapsed += seconds
+        await asyncio.sleep(0)
+
+
+class ArxivServer:
+    """`async with ArxivServer() as server:`; `server.url("/rss/cs.CL")`; `server.program(path, Reply(...), ...)`."""
+
+    def __init__(self) -> None:
+        self.requests: list[Recorded] = []
+        self._programs: dict[str, list[Reply]] = {}
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    async def __aenter__(self) -> ArxivServer:
+        app = web.Application()
+        app.router.add_route("GET", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert server is not None
+        self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def program(self, path: str, *replies: Reply) -> str:
+        """Answers `path` with these replies in turn; the last one repeats. Returns the full URL."""
+        self._programs[path] = list(replies)
+        return self.url(path)
+
+    def serve_file(self, path: str, relative: str, **reply: Any) -> str:
+        """Answers `path` with a real recorded file from tests/data/arxiv/ (e.g. "rss/rss_cs.CL_...xml")."""
+        return self.program(path, Reply(body=(ARXIV_DATA / relative).read_bytes(), **reply))
+
+    def requests_to(self, path: str) -> list[Recorded]:
+        return [request for request in self.requests if request.path == path]
+
+    def _next_reply(self, path: str, query: str) -> Reply | None:
+        replies = self._programs.get(f"{path}?{query}") or self._programs.get(path)
+        if not replies:
+            return None
+        return replies.pop(0) if len(replies) > 1 else replies[0]
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        self.requests.append(Recorded(request.path, request.query_string, dict(request.headers)))
+        reply = self._next_reply(request.path, request.query_string)
+        if reply is None:
+            return web.Response(status=404, text="not programmed")
+        headers = {"Content-Type": reply.content_type, **reply.headers}
+        if reply.etag:
+            headers["ETag"] = reply.etag
+        if reply.last_modified:
+            headers["Last-Modified"] = reply.last_modified
+        if reply.retry_after:
+            headers["Retry-After"] = reply.retry_after
+        if reply.status == 200 and (
+            (reply.etag and request.headers.get("If-None-Match") == reply.etag)
+            or (reply.last_modified and request.headers.get("If-Modified-Since") == reply.last_modified)
+        ):
+            return web.Response(status=304, headers=headers)
+        if reply.stream_bytes is None:
+            return web.Response(status=reply.status, body=reply.body, headers=headers, content_type=None)
+        return await self._stream(request, reply, headers)
+
+    async def _stream(self, request: web.Request, reply: Reply, headers: dict[str, str]) -> web.StreamResponse:
+        response = web.StreamResponse(status=reply.status, headers=headers)
+        assert reply.stream_bytes is not None
+        if reply.declare_length:
+            response.content_length = reply.stream_bytes
+        else:
+            response.enable_chunked_encoding()
+        await response.prepare(request)
+        chunk = b"<!-- filler -->" * 4096
+        sent = 0
+        try:
+            while sent < reply.stream_bytes:
+                await response.write(chunk)
+                sent += len(chunk)
+        except ConnectionError:
+            pass  # the client hung up, as it should on an oversized answer
+        return response

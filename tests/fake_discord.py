@@ -1,0 +1,493 @@
+"""A small Discord on 127.0.0.1 speaking the real protocol (REST under /api/v10 and the gateway websocket).
+
+The real discord.py client connects to it. It keeps messages and reactions like Discord does, records every request
+and gateway frame it received, can answer the next N requests with 429 or 5xx, and lets a test push reaction and
+delete events as if a member acted in the channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from aiohttp import WSMsgType, web
+
+GUILD_ID = 700000000000000001
+CHANNEL_ID = 700000000000000002
+BOT_ID = 700000000000000003
+APPLICATION_ID = 700000000000000004
+MAINTAINER_ROLE_ID = 700000000000000005
+OTHER_ROLE_ID = 700000000000000006
+TIMESTAMP = "2026-11-23T06:00:00.000000+00:00"
+BODY = web.RequestKey("body", dict[str, Any])
+
+
+@dataclass(frozen=True)
+class FakeMember:
+    id: int
+    name: str
+    roles: tuple[int, ...] = ()
+
+
+MAINTAINER = FakeMember(800000000000000001, "ann", (MAINTAINER_ROLE_ID,))
+LISTED_MAINTAINER = FakeMember(800000000000000002, "bob")  # a maintainer by user id, holds no role
+STRANGER = FakeMember(800000000000000003, "eve", (OTHER_ROLE_ID,))
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    body: Any
+    query: dict[str, str]
+    headers: dict[str, str]
+
+
+@dataclass
+class Fault:
+    status: int
+    remaining: int
+    retry_after: float = 0.2
+
+
+def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+    """discord.py decodes JSON only when Content-Type is exactly application/json (no charset)."""
+    all_headers = {"Content-Type": "application/json", **(headers or {})}
+    return web.Response(status=status, body=json.dumps(payload).encode(), headers=all_headers)
+
+
+def user_payload(member: FakeMember, *, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": str(member.id),
+        "username": member.name,
+        "global_name": member.name,
+        "discriminator": "0",
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+    }
+
+
+def member_payload(member: FakeMember) -> dict[str, Any]:
+    return {
+        "user": user_payload(member),
+        "roles": [str(role) for role in member.roles],
+        "nick": None,
+        "joined_at": TIMESTAMP,
+        "deaf": False,
+        "mute": False,
+        "flags": 0,
+        "pending": False,
+    }
+
+
+@dataclass
+class FakeDiscord:
+    members: list[FakeMember] = field(default_factory=lambda: [MAINTAINER, LISTED_MAINTAINER, STRANGER])
+    received: list[Received] = field(default_factory=list)
+    frames: list[dict[str, Any]] = field(default_factory=list)
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # (message id, emoji) -> user ids in the order they reacted
+    reactions: dict[tuple[int, str], list[int]] = field(default_factory=dict)
+    faults: list[Fault] = field(default_factory=list)
+    port: int = 0
+
+    def __post_init__(self) -> None:
+        self.bot = FakeMember(BOT_ID, "digest-bot")
+        self._ids = itertools.count(900000000000000001)
+        self._sockets: list[web.WebSocketResponse] = []
+        self._sequence = 0
+        self._runner: web.AppRunner | None = None
+        self.identified = asyncio.Event()
+
+    # -- lifecycle -------------------------------------------------------------------------------------------------
+    async def start(self) -> None:
+        app = web.Application(middlewares=[self._record_and_fault])
+        api = "/api/v10"
+        app.router.add_get(f"{api}/users/@me", self._me)
+        app.router.add_get(f"{api}/oauth2/applications/@me", self._application)
+        app.router.add_get(f"{api}/gateway", self._gateway_info)
+        app.router.add_get(f"{api}/gateway/bot", self._gateway_info)
+        app.router.add_post(f"{api}/channels/{{channel}}/messages", self._create_message)
+        app.router.add_get(f"{api}/channels/{{channel}}/messages/{{message}}", self._get_message)
+        app.router.add_patch(f"{api}/channels/{{channel}}/messages/{{message}}", self._edit_message)
+        app.router.add_put(f"{api}/channels/{{channel}}/messages/{{message}}/reactions/{{emoji}}/@me", self._react)
+        app.router.add_delete(f"{api}/channels/{{channel}}/messages/{{message}}/reactions/{{emoji}}/@me", self._unreact)
+        app.router.add_get(f"{api}/channels/{{channel}}/messages/{{message}}/reactions/{{emoji}}", self._reactors)
+        app.router.add_get(f"{api}/guilds/{{guild}}/members/{{user}}", self._get_member)
+        app.router.add_get("/gateway", self._websocket)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    async def close(self) -> None:
+        for socket in list(self._sockets):
+            await socket.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    def config_toml(self, *, post_cap: int = 10, extra: str = "") -> str:
+        return (
+            "[discord]\n"
+            f"guild_id = {GUILD_ID}\nchannel_id = {CHANNEL_ID}\n"
+            f"maintainer_role_ids = [{MAINTAINER_ROLE_ID}]\nmaintainer_user_ids = [{LISTED_MAINTAINER.id}]\n"
+            f'api_base = "{self.api_base}"\ngateway_url = "{self.gateway_url}"\npost_cap_per_run = {post_cap}\n'
+            f"{extra}"
+        )
+
+    def fail_next(self, count: int, status: int = 429, retry_after: float = 0.2) -> None:
+        """The next `count` REST requests are answered with `status` (429 carries Discord's rate-limit headers)."""
+        self.faults.append(Fault(status, count, retry_after))
+
+    # -- what a test looks at --------------------------------------------------------------------------------------
+    def requests(self, method: str, contains: str = "") -> list[Received]:
+        return [r for r in self.received if r.method == method and contains in r.path]
+
+    def posted(self) -> list[dict[str, Any]]:
+        """Bodies of the messages the bot created, oldest first (only those Discord accepted)."""
+        return [m["_request"] for m in self.messages.values()]
+
+    def reactors(self, message_id: int, emoji: str) -> list[int]:
+        return list(self.reactions.get((message_id, emoji), []))
+
+    # -- what members do -------------------------------------------------------------------------------------------
+    async def react(self, message_id: int, member: FakeMember, emoji: str, *, online: bool = True) -> None:
+        self.reactions.setdefault((message_id, emoji), []).append(member.id)
+        if online:
+            await self._dispatch("MESSAGE_REACTION_ADD", self._reaction_event(message_id, member, emoji, True))
+
+    async def unreact(self, message_id: int, member: FakeMember, emoji: str) -> None:
+        users = self.reactions.get((message_id, emoji), [])
+        if member.id in users:
+            users.remove(member.id)
+        await self._dispatch("MESSAGE_REACTION_REMOVE", self._reaction_event(message_id, member, emoji, False))
+
+    async def delete_message(self, message_id: int) -> None:
+        self.messages.pop(message_id, None)
+        self.reactions = {key: users for key, users in self.reactions.items() if key[0] != message_id}
+        payload = {"id": str(message_id), "channel_id": str(CHANNEL_ID), "guild_id": str(GUILD_ID)}
+        await self._dispatch("MESSAGE_DELETE", payload)
+
+    def _reaction_event(self, message_id: int, member: FakeMember, emoji: str, add: bool) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "user_id": str(member.id),
+            "channel_id": str(CHANNEL_ID),
+            "message_id": str(message_id),
+            "guild_id": str(GUILD_ID),
+            "emoji": {"id": None, "name": emoji},
+            "type": 0,
+            "burst": False,
+            "burst_colors": [],
+        }
+        if add:
+            payload["member"] = member_payload(member)
+            payload["message_author_id"] = str(BOT_ID)
+        return payload
+
+    # -- REST ------------------------------------------------------------------------------------------------------
+    @web.middleware
+    async def _record_and_fault(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if request.path == "/gateway":
+            return await handler(request)  # type: ignore[no-any-return]
+        raw = await request.read()
+        body = json.loads(raw) if raw else None
+        request[BODY] = body if isinstance(body, dict) else {}
+        self.received.append(
+            Received(request.method, request.path, body, dict(request.query), dict(request.headers.items()))
+        )
+        if self.faults:
+            fault = self.faults[0]
+            fault.remaining -= 1
+            if fault.remaining <= 0:
+                self.faults.pop(0)
+            if fault.status == 429:
+                headers = {
+                    "Via": "1.1 google",  # discord.py treats a 429 without it as a Cloudflare ban
+                    "X-RateLimit-Limit": "5",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset-After": str(fault.retry_after),
+                    "X-RateLimit-Bucket": "fake-bucket",
+                    "X-RateLimit-Scope": "user",
+                    "Retry-After": str(max(1, round(fault.retry_after))),
+                }
+                payload = {"message": "You are being rate limited.", "retry_after": fault.retry_after, "global": False}
+                return json_response(payload, 429, headers)
+            return json_response({"message": "Internal Server Error", "code": 0}, fault.status)
+        response: web.StreamResponse = await handler(request)
+        response.headers.update(
+            {
+                "X-RateLimit-Limit": "50",
+                "X-RateLimit-Remaining": "49",
+                "X-RateLimit-Reset-After": "1.0",
+                "X-RateLimit-Bucket": "fake-" + request.method,
+            }
+        )
+        return response
+
+    async def _me(self, request: web.Request) -> web.Response:
+        return json_response(user_payload(self.bot, bot=True))
+
+    async def _application(self, request: web.Request) -> web.Response:
+        return json_response(
+            {
+                "id": str(APPLICATION_ID),
+                "name": "digest-bot",
+                "icon": None,
+                "description": "",
+                "bot_public": False,
+                "bot_require_code_grant": False,
+                "owner": user_payload(MAINTAINER),
+                "verify_key": "0" * 64,
+                "flags": 0,
+                "team": None,
+            }
+        )
+
+    async def _gateway_info(self, request: web.Request) -> web.Response:
+        limit = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
+        return json_response({"url": self.gateway_url, "shards": 1, "session_start_limit": limit})
+
+    def _message_payload(self, message_id: int) -> dict[str, Any]:
+        message = self.messages[message_id]
+        reactions = []
+        for (mid, emoji), users in self.reactions.items():
+            if mid == message_id and users:
+                reactions.append(
+                    {
+                        "emoji": {"id": None, "name": emoji},
+                        "count": len(users),
+                        "count_details": {"normal": len(users), "burst": 0},
+                        "me": BOT_ID in users,
+                        "me_burst": False,
+                        "burst_colors": [],
+                    }
+                )
+        public = {key: value for key, value in message.items() if not key.startswith("_")}
+        return {**public, "reactions": reactions}
+
+    async def _create_message(self, request: web.Request) -> web.Response:
+        body = request[BODY] or {}
+        message_id = next(self._ids)
+        self.messages[message_id] = {
+            "id": str(message_id),
+            "channel_id": request.match_info["channel"],
+            "guild_id": str(GUILD_ID),
+            "author": user_payload(self.bot, bot=True),
+            "content": body.get("content") or "",
+            "embeds": body.get("embeds") or [],
+            "type": 0,
+            "timestamp": TIMESTAMP,
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "components": [],
+            "pinned": False,
+            "flags": 0,
+            "_request": body,
+        }
+        return json_response(self._message_payload(message_id))
+
+    def _known_message(self, request: web.Request) -> int | None:
+        message_id = int(request.match_info["message"])
+        return message_id if message_id in self.messages else None
+
+    async def _get_message(self, request: web.Request) -> web.Response:
+        message_id = self._known_message(request)
+        if message_id is None:
+            return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        return json_response(self._message_payload(message_id))
+
+    async def _edit_message(self, request: web.Request) -> web.Response:
+        message_id = self._known_message(request)
+        if message_id is None:
+            return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        body = request[BODY] or {}
+        message = self.messages[message_id]
+        for key in ("content", "embeds"):
+            if key in body:
+                message[key] = body[key]
+        message["edited_timestamp"] = TIMESTAMP
+        message["_edits"] = [*message.get("_edits", []), body]
+        return json_response(self._message_payload(message_id))
+
+    async def _react(self, request: web.Request) -> web.Response:
+        message_id = self._known_message(request)
+        if message_id is None:
+            return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        emoji = unquote(request.match_info["emoji"])
+        users = self.reactions.setdefault((message_id, emoji), [])
+        if BOT_ID not in users:
+            users.append(BOT_ID)
+            # Discord tells every client, the bot included, about the bot's own reaction.
+            await self._dispatch("MESSAGE_REACTION_ADD", self._reaction_event(message_id, self.bot, emoji, True))
+        return web.Response(status=204)
+
+    async def _unreact(self, request: web.Request) -> web.Response:
+        message_id = self._known_message(request)
+        if message_id is not None:
+            users = self.reactions.get((message_id, unquote(request.match_info["emoji"])), [])
+            if BOT_ID in users:
+                users.remove(BOT_ID)
+        return web.Response(status=204)
+
+    async def _reactors(self, request: web.Request) -> web.Response:
+        message_id = self._known_message(request)
+        if message_id is None:
+            return json_response({"message": "Unknown Message", "code": 10008}, 404)
+        users = self.reactions.get((message_id, unquote(request.match_info["emoji"])), [])
+        after = int(request.query.get("after", "0"))
+        limit = int(request.query.get("limit", "25"))
+        everyone = {m.id: m for m in [*self.members, self.bot]}
+        chosen = sorted(uid for uid in users if uid > after)[:limit]
+        return json_response([user_payload(everyone[uid], bot=uid == BOT_ID) for uid in chosen])
+
+    async def _get_member(self, request: web.Request) -> web.Response:
+        wanted = int(request.match_info["user"])
+        for member in self.members:
+            if member.id == wanted:
+                return json_response(member_payload(member))
+        return json_response({"message": "Unknown Member", "code": 10007}, 404)
+
+    # -- gateway ---------------------------------------------------------------------------------------------------
+    async def _websocket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        await socket.send_json({"op": 10, "d": {"heartbeat_interval": 41250}, "s": None, "t": None})
+        try:
+            async for frame in socket:
+                if frame.type is not WSMsgType.TEXT:
+                    continue
+                message = json.loads(frame.data)
+                self.frames.append(message)
+                op = message.get("op")
+                if op == 1:
+                    await socket.send_json({"op": 11, "d": None, "s": None, "t": None})
+                elif op == 2:
+                    await self._send_ready(socket)
+                    self.identified.set()
+                elif op == 6:
+                    await self._send(socket, "RESUMED", {})
+        finally:
+            self._sockets.remove(socket)
+        return socket
+
+    async def _send(self, socket: web.WebSocketResponse, event: str, data: Any) -> None:
+        self._sequence += 1
+        await socket.send_json({"op": 0, "t": event, "s": self._sequence, "d": data})
+
+    async def _dispatch(self, event: str, data: Any) -> None:
+        for socket in list(self._sockets):
+            if not socket.closed:
+                await self._send(socket, event, data)
+
+    async def _send_ready(self, socket: web.WebSocketResponse) -> None:
+        ready = {
+            "v": 10,
+            "user": user_payload(self.bot, bot=True),
+            "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+            "session_id": "fake-session",
+            "resume_gateway_url": self.gateway_url,
+            "application": {"id": str(APPLICATION_ID), "flags": 0},
+            "private_channels": [],
+            "relationships": [],
+        }
+        await self._send(socket, "READY", ready)
+        roles = [
+            {"id": str(GUILD_ID), "name": "@everyone", "permissions": "0", "position": 0},
+            {"id": str(MAINTAINER_ROLE_ID), "name": "maintainers", "permissions": "0", "position": 1},
+            {"id": str(OTHER_ROLE_ID), "name": "readers", "permissions": "0", "position": 2},
+        ]
+        roles = [{"color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0, **r} for r in roles]
+        guild = {
+            "id": str(GUILD_ID),
+            "name": "Interpretability",
+            "owner_id": str(MAINTAINER.id),
+            "unavailable": False,
+            "large": False,
+            "member_count": len(self.members) + 1,
+            "joined_at": TIMESTAMP,
+            "roles": roles,
+            "channels": [
+                {
+                    "id": str(CHANNEL_ID),
+                    "type": 0,
+                    "name": "paper-review",
+                    "position": 0,
+                    "permission_overwrites": [],
+                    "nsfw": False,
+                    "parent_id": None,
+                    "topic": None,
+                    "rate_limit_per_user": 0,
+                    "last_message_id": None,
+                }
+            ],
+            "members": [member_payload(m) for m in [*self.members, self.bot]],
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "threads": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "voice_states": [],
+            "presences": [],
+            "premium_tier": 0,
+        }
+        await self._send(socket, "GUILD_CREATE", guild)
+
+    # -- a picture for the README ----------------------------------------------------------------------------------
+    def render_last_message_html(self) -> str:
+        """The newest candidate message as simple HTML in Discord's dark theme (for a README screenshot)."""
+        message = next(m for m in reversed(self.messages.values()) if m.get("embeds"))
+        embed = message["embeds"][0]
+        message_id = int(message["id"])
+
+        def text(value: str) -> str:
+            plain = value.replace("\\", "").replace("@\u200b", "@")
+            plain = html.escape(plain)
+            plain = plain.replace("**", "")
+            return plain.replace("\n", "<br>")
+
+        colour = f"#{embed.get('color', 0):06x}"
+        fields = "".join(
+            f'<div class="field{" inline" if f.get("inline") else ""}"><b>{text(f["name"])}</b>'
+            f"<div>{text(f['value'])}</div></div>"
+            for f in embed.get("fields", [])
+        )
+        reactions = "".join(
+            f'<span class="reaction">{html.escape(emoji)} {len(users)}</span>'
+            for (mid, emoji), users in self.reactions.items()
+            if mid == message_id and users
+        )
+        return f"""<!doctype html><html><head><meta charset="utf-8"><style>
+body{{background:#313338;color:#dbdee1;font:15px/1.4 'gg sans','Noto Sans',sans-serif;padding:24px;width:720px}}
+.author{{color:#fff;font-weight:600}} .bot{{background:#5865f2;color:#fff;font-size:11px;padding:1px 4px;
+border-radius:3px;margin-left:4px}} .embed{{background:#2b2d31;border-left:4px solid {colour};border-radius:4px;
+padding:12px 16px;margin-top:6px}} .title{{color:#00a8fc;font-weight:600;margin-bottom:8px}}
+.field{{margin-top:8px}} .inline{{display:inline-block;width:45%}}
+.footer{{font-size:12px;color:#b5bac1;margin-top:10px}}
+.reaction{{display:inline-block;background:#2b2d31;border:1px solid #5865f2;border-radius:8px;padding:2px 8px;
+margin:6px 4px 0 0}}</style></head><body>
+<div class="author">digest-bot<span class="bot">APP</span></div>
+<div class="embed"><div class="title">{text(embed.get("title", ""))}</div>
+<div>{text(embed.get("description", ""))}</div>{fields}
+<div class="footer">{text(embed.get("footer", {}).get("text", ""))}</div></div>
+<div>{reactions}</div></body></html>"""

@@ -1,0 +1,182 @@
+"""Parsing and linting the awesome-list Markdown (pure): the seed list's real findings and small crafted files."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from digest.awesome_entry import escape_text, safe_url
+from digest.awesome_lint import Finding, github_anchor, lint_bytes, lint_text
+from digest.awesome_parse import ListFormatError, parse_bytes, parse_list, split_lines
+from digest.resources import seed_list_path
+
+SEED = seed_list_path().read_bytes()
+
+
+def findings_by_code(findings: list[Finding]) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = {}
+    for finding in findings:
+        found.setdefault(finding.code, []).append(finding.line)
+    return found
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(n for n, line in enumerate(split_lines(text), start=1) if needle in line)
+
+
+def test_seed_pieces_join_back_to_the_same_bytes_including_the_mojibake() -> None:
+    parsed = parse_bytes(SEED, "seed")
+    assert parsed.joined().encode("utf-8") == SEED
+    assert "üìö" in SEED.decode("utf-8")  # the emoji mojibake is really there, and survived
+
+
+def test_seed_counts_match_a_plain_regex_count() -> None:
+    text = SEED.decode("utf-8")
+    parsed = parse_list(text)
+    assert len(parsed.sections) == len(re.findall(r"^#{1,6} ", text, re.MULTILINE))
+    entries = [e for s in parsed.sections for e in s.entries]
+    assert len(entries) == len(re.findall(r"^\+ ", text, re.MULTILINE)) == 72
+    title_ids = set(re.findall(r"^\+ .*?\]\(https://(?:www\.)?arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{5})\)", text, re.M))
+    assert {e.arxiv_id for e in entries if e.arxiv_id} == title_ids
+    names = [s.name for s in parsed.sections if s.entries]
+    assert names[:3] == ["Surveys", "Blog", "Input-level Attribution"] and names[-1] == "Tool"
+
+
+def test_seed_entry_keeps_every_identifier() -> None:
+    parsed = parse_bytes(SEED, "seed")
+    entry = next(e for s in parsed.sections for e in s.entries if e.short_name == "Token Activation Map for VLLM")
+    assert entry.title == "Token Activation Map to Visually Explain Multimodal LLMs"
+    assert (entry.arxiv_id, entry.badge_arxiv_id) == ("2411.16198", "2506.23270")
+    assert entry.code_url == "https://github.com/xmed-lab/TAM"
+    assert entry.date_text == "Apr. 4, 2025" and str(entry.published) == "2025-04-04"
+    probing = next(e for s in parsed.sections for e in s.entries if "Numbers in Vision" in (e.title or ""))
+    assert probing.url == "https://openreview.net/forum?id=01hQQ16Lc9M" and probing.arxiv_id is None
+
+
+def test_seed_lint_reports_the_known_problems_with_their_lines() -> None:
+    text = SEED.decode("utf-8")
+    found = findings_by_code(lint_bytes(SEED, "seed"))
+    vps = line_of(text, "Interpreting Object-level Foundation Models via Visual Precision Search")
+    tam = line_of(text, "Token Activation Map to Visually Explain")
+    intrepret = line_of(text, "LVLM-Intrepret: An Interpretability Tool")
+    assert found["arxiv-id-conflict"] == [vps, intrepret]
+    assert found["badge-mismatch"] == [
+        tam,
+        vps,
+        line_of(text, "Where do Large Vision-Language Models Look"),
+        line_of(text, "LVLM-Interpret: an interpretability tool"),
+    ]
+    blog_repeat = [n for n, line in enumerate(split_lines(text), 1) if "Case Study: Interpreting, Manipulating" in line]
+    assert blog_repeat[1] in found["duplicate-in-section"]
+    probing_repeat = [n for n, line in enumerate(split_lines(text), 1) if "A Probing Perspective](" in line]
+    assert probing_repeat[1] in found["duplicate-in-section"]
+    assert blog_repeat[0] in found["date-order"]  # Aug. 2, 2025 below Oct. 28, 2024
+    assert found["anchor-case"] == [line_of(text, "(#-Contribution)"), line_of(text, "(#Table-of-Contents)")]
+    assert "broken-anchor" not in found and "malformed-url" not in found
+    assert found["mojibake"] == [1]
+
+
+CRAFTED = """# Crafted list
+## Table of Contents
+- [Probing](#-probing)
+- [Nowhere](#-no-such-heading)
+
+## 📜 Probing
++ **A** [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)
+  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/2401.00002)
+
++ **B** [Beta paper](https://arxiv.org/abs/2401.00001) (Mar. 5, 2024)
+
++ **A again** [Alpha Paper](https://arxiv.org/abs/2402.00003) (Feb. 1, 2023)
+
++ **C** [Gamma paper](javascript:alert(1)) (Jan. 1, 2023)
+
++ **D** [Delta paper](https://arxiv.org/abs/24) (Jan. 1, 2023)
+
++ **E** Epsilon paper with no link (Jan. 1, 2022)
+
++ **F** [Zeta <script>alert(1)</script> **bold**](https://example.org/zeta) (Sometime 2021)
+"""
+
+
+def test_crafted_list_each_check_fires_on_its_line() -> None:
+    findings = lint_text(CRAFTED)
+    found = findings_by_code(findings)
+    assert found["broken-anchor"] == [line_of(CRAFTED, "#-no-such-heading")]
+    assert found["badge-mismatch"] == [line_of(CRAFTED, "**A** [Alpha")]
+    assert found["arxiv-id-conflict"] == [line_of(CRAFTED, "**B**")]
+    assert found["date-order"] == [line_of(CRAFTED, "**B**")]
+    assert found["duplicate-in-section"] == [line_of(CRAFTED, "**A again**")]
+    assert found["malformed-url"] == [line_of(CRAFTED, "**C**"), line_of(CRAFTED, "**D**")]
+    assert found["no-link"] == [line_of(CRAFTED, "**E**")]
+    assert found["title-markup"] == [line_of(CRAFTED, "**F**")]
+    assert found["bad-date"] == [line_of(CRAFTED, "**F**")]
+    assert "anchor-case" not in found  # the #-probing link reaches the emoji heading
+    severities = {f.code: f.severity for f in findings}
+    assert severities["date-order"] == "warning" and severities["arxiv-id-conflict"] == "error"
+
+
+def test_clean_list_has_no_findings() -> None:
+    clean = "## Papers\n+ **A** [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+    assert lint_text(clean) == []
+
+
+def test_github_anchors_drop_emoji_and_punctuation() -> None:
+    assert github_anchor("📚 Surveys:") == "-surveys"
+    assert github_anchor("(Beyond) Logit Lens") == "beyond-logit-lens"
+    assert github_anchor("Table of Contents") == "table-of-contents"
+
+
+@pytest.mark.parametrize(
+    ("data", "needle"),
+    [
+        (b"# Notes\n\nJust some text, no list here.\n", "not an awesome list"),
+        (b"", "not an awesome list"),
+        (b"## Papers\n+ [A](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n\xff\xfe broken\n", "f.md:3: not UTF-8"),
+        (b"x" * (5 * 1024 * 1024 + 1), "over the 5 MB limit"),
+    ],
+)
+def test_bad_input_is_one_line_error(data: bytes, needle: str) -> None:
+    with pytest.raises(ListFormatError) as caught:
+        parse_bytes(data, "f.md")
+    assert needle in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_non_utf8_is_a_lint_finding_with_its_line() -> None:
+    data = b"## Papers\n+ [A](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n+ [B\xe9ta](https://x.org/b) (2020)\n"
+    found = findings_by_code(lint_bytes(data, "f.md"))
+    assert found["not-utf8"] == [3]
+
+
+def test_truncated_file_is_reported_where_it_breaks() -> None:
+    cut = SEED[: SEED.index(b"(https://arxiv.org/abs/2503.20483)") + 30]
+    found = findings_by_code(lint_bytes(cut, "cut.md"))
+    last_line = cut.count(b"\n") + 1
+    assert found["no-link"] == [last_line] and found["no-final-newline"] == [last_line]
+
+
+def test_escaping_keeps_hostile_titles_inert() -> None:
+    hostile = "Evil](https://evil.example) <script>alert(1)</script> `x` *y* [z]\n@everyone"
+    escaped = escape_text(hostile)
+    assert "\n" not in escaped and "<script>" not in escaped
+    assert not re.search(r"(?<!\\)[\[\]<>`*]", escaped)  # every bracket, tag, code and emphasis mark escaped
+    parsed = parse_list(f"## P\n+ [{escaped}](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n")
+    entry = parsed.sections[0].entries[0]
+    assert entry.title == " ".join(hostile.split()) and entry.url == "https://arxiv.org/abs/2401.00001"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("https://github.com/a/b", "https://github.com/a/b"),
+        ("https://github.com/a/b) [x](https://evil", None),
+        ("https://github.com/a/b)[x](https://evil", "https://github.com/a/b%29%5Bx%5D%28https://evil"),
+        ("javascript:alert(1)", None),
+        ("http://user@evil.example/", None),
+        ("https:/arxiv.org/abs/2401.00001", None),
+        (None, None),
+    ],
+)
+def test_only_plain_http_urls_are_written(url: str | None, expected: str | None) -> None:
+    assert safe_url(url) == expected

@@ -1,0 +1,180 @@
+"""`digest config check` and `digest config show` through the real command line, on files under tmp_path."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from digest.cli import main
+from digest.settings import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+VARIABLES = (
+    "DIGEST_CONFIG",
+    "DIGEST_DATA_DIR",
+    "DIGEST_DATABASE_URL",
+    "DIGEST_SECRET_KEY",
+    "DIGEST_ADMIN_TOKEN",
+    "DIGEST_FEED_TOKEN",
+    "DISCORD_TOKEN",
+    "SMTP_PASSWORD",
+)
+
+
+@pytest.fixture
+def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No digest variable from the real environment, and a working folder without a .env file."""
+    for name in VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    status = main(list(argv))
+    return status, capsys.readouterr().out
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_example_config_is_valid_and_says_what_is_off(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = clean_environment / "data"
+    status, out = run(capsys, "--config", str(ROOT / "config.example.toml"), "--data-dir", str(data), "config", "check")
+    assert status == 0, out
+    assert "configuration OK" in out
+    assert "discord: off" in out and "set DISCORD_TOKEN in the environment" in out
+    assert "email: off" in out and "set [smtp] host and recipients" in out
+    assert "listening on 127.0.0.1:8080" in out
+    assert not data.exists()  # checking creates nothing
+
+
+def test_every_problem_is_reported_at_once(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write(
+        clean_environment / "bad.toml",
+        '[web]\nport = 70000\n\n[weekly]\ncron = "every monday"\n\n[smtp]\nhots = "smtp.example.org"\n',
+    )
+    monkeypatch.setenv("DIGEST_SECRET_KEY", "short")
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 1
+    problems = [line for line in out.splitlines() if line.startswith("problem: ")]
+    assert len(problems) == 4, out
+    assert "web.port must be between 1 and 65535, not 70000" in out
+    assert "weekly.cron is not a valid crontab expression ('every monday')" in out
+    assert "unknown setting smtp.hots" in out
+    assert "DIGEST_SECRET_KEY is too short" in out
+    assert "4 problem(s)" in out
+
+
+def test_files_and_folders_named_by_the_settings_are_checked(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    feeds = clean_environment / "feeds"
+    write(feeds / "rules.toml", "[modality]\nterms = [\n")  # cut off mid-file
+    write(clean_environment / "not-a-folder", "a file where the data folder's parent should be")
+    config = write(
+        clean_environment / "config.toml",
+        f'feeds_dir = "{feeds}"\ntemplates_dir = "{clean_environment}"\n'
+        '[weekly]\nlist_unsubscribe = "unsubscribe@example.org"\n',
+    )
+    data = clean_environment / "not-a-folder" / "data"
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(data), "config", "check", "--json")
+    assert status == 1
+    report = json.loads(out)
+    assert report["valid"] is False
+    text = "\n".join(report["problems"])
+    assert f"feeds file {feeds / 'rules.toml'} cannot be read as TOML" in text
+    assert f"data_dir {data} cannot be created" in text
+    assert "weekly.list_unsubscribe 'unsubscribe@example.org' must be a mailto: address" in text
+
+
+def test_a_configured_folder_that_does_not_exist(clean_environment: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write(clean_environment / "config.toml", 'templates_dir = "/nonexistent/templates"\n')
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 1
+    assert "problem: templates_dir /nonexistent/templates does not exist" in out
+
+
+def test_discord_and_email_switched_on(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write(
+        clean_environment / "config.toml",
+        "[discord]\nchannel_id = 42\nmaintainer_role_ids = [7]\n\n"
+        '[smtp]\nhost = "smtp.example.org"\nusername = "digest"\nrecipients = ["maintainers@example.org"]\n',
+    )
+    monkeypatch.setenv("DISCORD_TOKEN", "a-discord-token")
+    monkeypatch.setenv("SMTP_PASSWORD", "an-smtp-password")
+    status, out = run(capsys, "--config", str(config), "config", "check", "--json")
+    assert status == 0, out
+    features = {feature["name"]: feature for feature in json.loads(out)["features"]}
+    assert features["discord"]["on"] and "channel 42" in features["discord"]["detail"]
+    assert features["email"]["on"] and "smtp.example.org:587 (starttls) to 1 recipient" in features["email"]["detail"]
+    assert "a-discord-token" not in out and "an-smtp-password" not in out
+
+
+def test_show_masks_secrets_and_prints_toml_that_loads_back(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write(
+        clean_environment / "config.toml",
+        'list_title = "A \\"quoted\\" list"\n[discord]\nchannel_id = 42\nmaintainer_user_ids = [7]\n'
+        '[discord.section_emojis]\n"Sparse Autoencoder" = "🧩"\n',
+    )
+    secrets = {"DISCORD_TOKEN": "discord-secret-value", "DIGEST_SECRET_KEY": "signing-secret-value-0123456789"}
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    data = clean_environment / "data"
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(data), "config", "show")
+    assert status == 0
+    assert all(value not in out for value in secrets.values())
+    assert "DISCORD_TOKEN: set (hidden)" in out and "SMTP_PASSWORD: not set" in out
+    shown = write(clean_environment / "shown.toml", out)
+    assert tomllib.loads(out)["discord"]["section_emojis"] == {"Sparse Autoencoder": "🧩"}
+    environ = dict(secrets)
+    original = load_settings(config, data, environ=environ, load_dotenv_file=False)
+    again = load_settings(shown, data, environ=environ, load_dotenv_file=False)
+    assert replace(again, config_path=config) == original
+
+
+def test_show_hides_the_database_password(clean_environment: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write(
+        clean_environment / "config.toml", 'database_url = "postgresql+psycopg://digest:hunter22@db/digest"\n'
+    )
+    status, out = run(capsys, "--config", str(config), "config", "show", "--json")
+    assert status == 0
+    assert "hunter22" not in out
+    assert json.loads(out)["settings"]["database_url"] == "postgresql+psycopg://digest:***@db/digest"
+
+
+def test_dotenv_file_in_the_working_folder_is_read(tmp_path: Path) -> None:
+    """A person's shell: `.env` beside them holds the Discord token (a subprocess, so .env cannot leak into tests)."""
+    write(tmp_path / ".env", "DISCORD_TOKEN=from-the-dotenv-file\n")
+    write(tmp_path / "config.toml", "[discord]\nchannel_id = 42\nmaintainer_user_ids = [7]\n")
+    environment = {key: value for key, value in os.environ.items() if key not in VARIABLES}
+    environment["PYTHONPATH"] = str(ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "digest", "--config", "config.toml", "config", "check", "--json"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    features = {feature["name"]: feature for feature in json.loads(result.stdout)["features"]}
+    assert features["discord"]["on"]

@@ -1,0 +1,388 @@
+"""The review bot end to end: the real discord.py client against the fake Discord on 127.0.0.1, a real SQLite file,
+and the list Markdown the Reviewer writes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+
+from digest.app import open_service_database
+from digest.db import Database
+from digest.discord_bot import ReviewBot
+from digest.models import Candidate, Decision
+from digest.review import Actor, Reviewer
+from digest.settings import Settings
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.fake_discord import BOT_ID, LISTED_MAINTAINER, MAINTAINER, STRANGER, FakeDiscord
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def bot_settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
+    return make_settings(tmp_path / "data", fake.config_toml(post_cap=3), {"DISCORD_TOKEN": "fake-token"})
+
+
+@pytest.fixture
+def db(bot_settings: Settings) -> Any:
+    database = open_service_database(bot_settings)
+    yield database
+    database.dispose()
+
+
+@asynccontextmanager
+async def running(settings: Settings, database: Database, sync_interval: float = 60.0) -> AsyncIterator[ReviewBot]:
+    # The periodic check for decisions made in other processes is slowed down except where a test needs it, so
+    # that a message edit seen by a test comes from the decision's listener, after the list file was written.
+    reviewer = Reviewer(database, settings)
+    bot = ReviewBot(settings, database, reviewer, guild_ready_timeout=0.01, sync_interval=sync_interval)
+    await bot.start()
+    try:
+        assert bot.ready
+        yield bot
+    finally:
+        await bot.close()
+
+
+async def eventually(check: Callable[[], bool], what: str) -> None:
+    """Waits for something the bot does in response to an event (never a timing assertion)."""
+    for _ in range(500):
+        if check():
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"never happened: {what}")
+
+
+def row(database: Database, candidate_id: int) -> Candidate:
+    with database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        assert candidate is not None
+        session.expunge(candidate)
+        return candidate
+
+
+def section_of(markdown: str, heading: str) -> str:
+    lines = markdown.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("#") and heading in line)
+    rest = lines[start + 1 :]
+    end = next((i for i, line in enumerate(rest) if line.startswith("#")), len(rest))
+    return "\n".join(rest[:end])
+
+
+def decision_count(database: Database) -> int:
+    with database.reading() as session:
+        return len(session.scalars(select(Decision.id)).all())
+
+
+def list_md(settings: Settings) -> str:
+    return settings.list_markdown_path.read_text(encoding="utf-8")
+
+
+def message_id(database: Database, candidate_id: int) -> int:
+    value = row(database, candidate_id).discord_message_id
+    assert value is not None
+    return int(value)
+
+
+def last_embed(fake: FakeDiscord, mid: int) -> dict[str, Any]:
+    return fake.messages[mid]["embeds"][0]  # type: ignore[no-any-return]
+
+
+async def posted_candidate(fake: FakeDiscord, db: Database, bot: ReviewBot, index: int, **kw: Any) -> tuple[int, int]:
+    candidate_id = insert_candidate(db, real_papers()[index], **kw)
+    report = await bot.post_pending()
+    assert report.posted >= 1
+    return candidate_id, message_id(db, candidate_id)
+
+
+@pytest.mark.asyncio
+async def test_candidate_is_posted_with_its_embed_and_the_bots_reactions(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+    body = fake.posted()[0]
+    assert body["allowed_mentions"] == {"parse": []}
+    embed = body["embeds"][0]
+    assert embed["url"] == f"https://arxiv.org/abs/{paper['arxiv_id']}"
+    assert embed["title"] == paper["title"]
+    assert embed["footer"]["text"].startswith(f"Candidate {candidate_id} · ✅ approve into Sparse Autoencoder")
+    assert {f["name"] for f in embed["fields"]} >= {"Authors", "Links", "Matched", "Score", "Suggested section"}
+    assert fake.reactors(mid, "✅") == [BOT_ID] and fake.reactors(mid, "❌") == [BOT_ID]
+    stored = row(db, candidate_id)
+    assert stored.discord_state == "posted" and stored.discord_shown_status == "pending"
+
+
+@pytest.mark.asyncio
+async def test_maintainer_check_mark_puts_the_paper_in_the_suggested_section(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        await fake.react(mid, MAINTAINER, "✅")
+        await eventually(lambda: "Approved by" in last_embed(fake, mid)["description"], "message edited")
+    assert row(db, candidate_id).status == "approved"
+    assert f"https://arxiv.org/abs/{paper['arxiv_id']}" in section_of(list_md(bot_settings), "Sparse Autoencoder")
+    embed = last_embed(fake, mid)
+    assert embed["description"].startswith("**Approved by ann into Sparse Autoencoder**")
+    assert embed["color"] == 0x57F287
+    assert fake.requests("PATCH")[-1].body["allowed_mentions"] == {"parse": []}
+    with db.reading() as session:
+        audit = [(d.action, d.actor, d.actor_id, d.channel) for d in session.scalars(select(Decision))]
+    assert audit == [("approve", "ann", str(MAINTAINER.id), "discord")]
+
+
+@pytest.mark.asyncio
+async def test_a_section_emoji_approves_into_that_section(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    paper = real_papers()[1]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 1)
+        await fake.react(mid, LISTED_MAINTAINER, "🕹️")  # a maintainer by user id, without the role
+        await eventually(lambda: row(db, candidate_id).status == "approved", "approved")
+        await eventually(lambda: "into Steering" in last_embed(fake, mid)["description"], "message edited")
+    markdown = list_md(bot_settings)
+    assert f"https://arxiv.org/abs/{paper['arxiv_id']}" in section_of(markdown, "Steering")
+    assert f"https://arxiv.org/abs/{paper['arxiv_id']}" not in section_of(markdown, "Sparse Autoencoder")
+
+
+@pytest.mark.asyncio
+async def test_cross_rejects_and_the_paper_never_comes_back(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    from digest import candidates
+    from digest.arxiv import parse_feed
+    from digest.relevance import Judgement
+    from tests.conftest import DATA_DIR
+    from tests.factories import SEEN_AT
+
+    feed = (DATA_DIR / "arxiv/api/api_new_cat-cs.LG-OR-cs.AI_2026-04-30_20entries.xml").read_bytes()
+
+    def poll() -> int:
+        papers = parse_feed(feed, "test").papers[:1]
+        judged = [Judgement(True, 0.8, "Probing", ["Probing"], ["probing"]) for _ in papers]
+        with db.transaction() as session:
+            keys = candidates.list_keys(session)
+            counts = candidates.store_papers(session, papers, judged, source="test", now=SEEN_AT, keys=keys)
+        return counts.new_candidates
+
+    assert poll() == 1
+    async with running(bot_settings, db) as bot:
+        assert (await bot.post_pending()).posted == 1
+        with db.reading() as session:
+            candidate_id = session.scalars(select(Candidate.id)).one()
+        mid = message_id(db, candidate_id)
+        await fake.react(mid, MAINTAINER, "❌")
+        await eventually(lambda: "Rejected by ann" in last_embed(fake, mid)["description"], "message edited")
+        assert last_embed(fake, mid)["color"] == 0xED4245
+        assert poll() == 0  # the next poll sees the same paper again
+        assert (await bot.post_pending()).posted == 0
+    assert row(db, candidate_id).status == "rejected"
+    assert len(fake.posted()) == 1
+    assert row(db, candidate_id).arxiv_id not in list_md(bot_settings)
+
+
+@pytest.mark.asyncio
+async def test_reactions_of_others_and_of_the_bot_change_nothing(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    async with running(bot_settings, db) as bot:
+        first, first_mid = await posted_candidate(fake, db, bot, 0)
+        second, second_mid = await posted_candidate(fake, db, bot, 1)
+        edits_before = len(fake.requests("PATCH"))
+        await fake.react(first_mid, STRANGER, "✅")
+        await fake.react(first_mid, STRANGER, "🧩")
+        # Reactions are handled in arrival order: once this one is applied, the stranger's were handled too.
+        await fake.react(second_mid, MAINTAINER, "❌")
+        await eventually(lambda: "Rejected" in last_embed(fake, second_mid)["description"], "second rejected")
+    assert row(db, first).status == "pending"
+    assert [p.path for p in fake.requests("PATCH")[edits_before:]] == [
+        f"/api/v10/channels/{fake.messages[second_mid]['channel_id']}/messages/{second_mid}"
+    ]
+    with db.reading() as session:
+        assert session.scalars(select(Decision.candidate_id)).all() == [second]
+
+
+@pytest.mark.asyncio
+async def test_removing_the_deciding_reaction_returns_to_pending(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    paper = real_papers()[2]
+    async with running(bot_settings, db) as bot:
+        _candidate_id, mid = await posted_candidate(fake, db, bot, 2)
+        await fake.react(mid, MAINTAINER, "✅")
+        await eventually(lambda: "Approved" in last_embed(fake, mid)["description"], "approved")
+        assert paper["arxiv_id"] in list_md(bot_settings)
+        await fake.unreact(mid, STRANGER, "✅")  # not the deciding reaction
+        await fake.unreact(mid, MAINTAINER, "✅")
+        await eventually(lambda: last_embed(fake, mid)["color"] == 0x5865F2, "message shows pending")
+    assert paper["arxiv_id"] not in list_md(bot_settings)
+    assert "Approved" not in last_embed(fake, mid)["description"]
+    with db.reading() as session:
+        actions = session.scalars(select(Decision.action).order_by(Decision.id)).all()
+    assert actions == ["approve", "revert"]
+
+
+@pytest.mark.asyncio
+async def test_a_reaction_made_while_the_bot_was_down_is_applied_on_restart(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    paper = real_papers()[3]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 3)
+    await fake.react(mid, STRANGER, "❌", online=False)
+    await fake.react(mid, MAINTAINER, "🧩", online=False)
+    assert row(db, candidate_id).status == "pending"
+    async with running(bot_settings, db):
+        await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "message edited")
+    assert row(db, candidate_id).decided_section == "Sparse Autoencoder"
+    assert f"https://arxiv.org/abs/{paper['arxiv_id']}" in section_of(list_md(bot_settings), "Sparse Autoencoder")
+
+
+@pytest.mark.asyncio
+async def test_a_decision_made_elsewhere_edits_the_message(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    async with running(bot_settings, db, sync_interval=0.1) as bot:
+        first, first_mid = await posted_candidate(fake, db, bot, 0)
+        second, second_mid = await posted_candidate(fake, db, bot, 1)
+        # The web page, in this process: the Reviewer's listener edits at once.
+        await bot.reviewer.decide_async(first, "reject", Actor("web-ann", None, "web"))
+        assert "Rejected by web-ann" in last_embed(fake, first_mid)["description"]
+        # The CLI, another process: only the database changes; the bot notices on its next check.
+        Reviewer(db, bot_settings).decide(second, "approve", Actor("cli-bob", None, "cli"), "Steering")
+        await eventually(lambda: "Approved by cli-bob into Steering" in last_embed(fake, second_mid)["description"],
+                         "CLI decision shown")  # fmt: skip
+    assert row(db, second).discord_shown_status == "approved"
+
+
+@pytest.mark.asyncio
+async def test_hostile_title_pings_nobody_and_breaks_no_markdown(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    hostile = "@everyone **Steering** LVLMs [via](https://evil.example) Sparse Autoencoder <script>x</script> ]]>"
+    async with running(bot_settings, db) as bot:
+        _candidate_id, mid = await posted_candidate(fake, db, bot, 4, title=hostile)
+        await fake.react(mid, MAINTAINER, "✅")
+        await eventually(lambda: "Approved" in last_embed(fake, mid)["description"], "approved")
+    body = fake.posted()[0]
+    assert body["allowed_mentions"] == {"parse": []}
+    title = body["embeds"][0]["title"]
+    assert "@everyone" not in title and "\\*\\*Steering\\*\\*" in title and "\\[via\\]\\(https" in title
+    assert "\\<script\\>" in title
+    markdown = list_md(bot_settings)
+    assert "<script>" not in markdown and "[via](https://evil.example)" not in markdown
+
+
+@pytest.mark.asyncio
+async def test_approving_twice_adds_the_paper_once(fake: FakeDiscord, db: Database, bot_settings: Settings) -> None:
+    paper = real_papers()[4]
+    async with running(bot_settings, db) as bot:
+        _candidate_id, mid = await posted_candidate(fake, db, bot, 4)
+        await fake.react(mid, MAINTAINER, "✅")
+        await fake.react(mid, LISTED_MAINTAINER, "✅")
+        await eventually(lambda: len(fake.requests("PATCH")) >= 1, "edited")
+        await eventually(lambda: decision_count(db) == 2, "both handled")
+    entries = [
+        line for line in list_md(bot_settings).splitlines() if line.startswith("+ ") and paper["arxiv_id"] in line
+    ]
+    assert len(entries) == 1
+    with db.reading() as session:
+        applied = session.scalars(select(Decision.applied).order_by(Decision.id)).all()
+    assert applied == [True, False]
+
+
+@pytest.mark.asyncio
+async def test_posting_through_429_and_500_loses_no_candidate(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    ids = [insert_candidate(db, paper, score=0.9 - i / 10) for i, paper in enumerate(real_papers()[:2])]
+    async with running(bot_settings, db) as bot:
+        fake.fail_next(2, 429, retry_after=0.05)
+        fake.fail_next(1, 500)
+        report = await bot.post_pending()
+    assert report.posted == 2 and report.failed == 0
+    statuses = [(r.method, r.path.rsplit("/", 1)[-1]) for r in fake.received if r.method == "POST"]
+    assert statuses.count(("POST", "messages")) >= 4  # two answered 429, one 500, then accepted
+    assert [b["embeds"][0]["footer"]["text"].split(" ·")[0] for b in fake.posted()] == [
+        f"Candidate {ids[0]}",
+        f"Candidate {ids[1]}",
+    ]
+    assert all(row(db, i).discord_state == "posted" for i in ids)
+
+
+@pytest.mark.asyncio
+async def test_a_refused_post_stays_unposted_until_the_next_run(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    candidate_id = insert_candidate(db, real_papers()[0])
+    async with running(bot_settings, db) as bot:
+        fake.fail_next(1, 503)  # not retried by discord.py
+        assert (await bot.post_pending()).failed == 1
+        assert row(db, candidate_id).discord_state == "unposted" and fake.posted() == []
+        assert (await bot.post_pending()).posted == 1
+    assert row(db, candidate_id).discord_state == "posted" and len(fake.posted()) == 1
+
+
+@pytest.mark.asyncio
+async def test_posts_best_first_up_to_the_cap_and_says_how_many_wait(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    scores = [0.2, 0.9, 0.5, 0.7, 0.4]
+    ids = [insert_candidate(db, p, score=s) for p, s in zip(real_papers(), scores, strict=False)]
+    async with running(bot_settings, db) as bot:
+        report = await bot.post_pending()
+    assert (report.posted, report.waiting) == (3, 2)
+    footers = [b["embeds"][0]["footer"]["text"].split(" ·")[0] for b in fake.posted() if b.get("embeds")]
+    assert footers == [f"Candidate {ids[1]}", f"Candidate {ids[3]}", f"Candidate {ids[2]}"]
+    notice = fake.posted()[-1]
+    assert notice["content"] == f"2 more candidates wait on the review page: {bot_settings.web.base_url}/review"
+    assert notice["allowed_mentions"] == {"parse": []}
+
+
+@pytest.mark.asyncio
+async def test_a_deleted_message_means_repost_not_reject(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        await fake.delete_message(mid)
+        await eventually(lambda: row(db, candidate_id).discord_state == "repost", "marked for repost")
+        assert row(db, candidate_id).status == "pending"
+        assert (await bot.post_pending()).posted == 1
+    assert row(db, candidate_id).discord_state == "posted" and message_id(db, candidate_id) != mid
+
+
+@pytest.mark.asyncio
+async def test_without_a_token_the_bot_is_off_and_says_so(
+    tmp_path: Path, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(tmp_path / "data", fake.config_toml())
+    database = open_service_database(settings)
+    try:
+        bot = ReviewBot(settings, database, Reviewer(database, settings))
+        with caplog.at_level(logging.INFO, logger="digest.discord"):
+            await bot.start()
+            await bot.close()
+    finally:
+        database.dispose()
+    assert [r.getMessage() for r in caplog.records] == ["discord: off (DISCORD_TOKEN is not set)"]
+    assert fake.received == [] and not bot.ready

@@ -1,0 +1,63 @@
+"""`digest approve` and `digest reject`: the same decisions as a reaction, from the command line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from digest.app import open_service_database
+from digest.cli import main
+from digest.models import Candidate, Decision
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for name in ("DISCORD_TOKEN", "DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path / "data"
+
+
+def test_approve_into_a_named_section_and_reject(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = make_settings(data_dir)
+    database = open_service_database(settings)
+    try:
+        first = insert_candidate(database, real_papers()[0])
+        second = insert_candidate(database, real_papers()[1])
+    finally:
+        database.dispose()
+    assert main(["--data-dir", str(data_dir), "approve", str(first), "--section", "steering"]) == 0
+    assert main(["--data-dir", str(data_dir), "reject", str(second)]) == 0
+    out = capsys.readouterr().out
+    assert f"candidate {first} ({real_papers()[0]['arxiv_id']}): approved into Steering" in out
+    assert f"candidate {second} ({real_papers()[1]['arxiv_id']}): rejected" in out
+    markdown = settings.list_markdown_path.read_text(encoding="utf-8")
+    assert real_papers()[0]["arxiv_id"] in markdown and real_papers()[1]["arxiv_id"] not in markdown
+    database = open_service_database(settings)
+    try:
+        with database.reading() as session:
+            statuses = [c.status for c in session.scalars(select(Candidate).order_by(Candidate.id))]
+            audit = [(d.action, d.channel) for d in session.scalars(select(Decision).order_by(Decision.id))]
+    finally:
+        database.dispose()
+    assert statuses == ["approved", "rejected"]
+    assert audit == [("approve", "cli"), ("reject", "cli")]
+
+
+def test_unknown_candidate_or_section_is_one_line(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = make_settings(data_dir)
+    database = open_service_database(settings)
+    try:
+        candidate_id = insert_candidate(database, real_papers()[2])
+    finally:
+        database.dispose()
+    assert main(["--data-dir", str(data_dir), "approve", "999"]) == 1
+    assert main(["--data-dir", str(data_dir), "approve", str(candidate_id), "--section", "Nowhere"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "digest: no candidate with id 999"
+    assert err[1].startswith("digest: no section named 'Nowhere' in the list")
+    assert len(err) == 2

@@ -1,0 +1,115 @@
+"""The polite fetcher against a local arXiv stand-in: headers, conditional GET, spacing, back-off, size limit."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from digest.fetcher import Fetcher, FetchError
+from digest.settings import ArxivSettings
+from tests.arxiv_server import ArxivServer, FakeClock, Reply
+
+CL = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
+ARXIV = ArxivSettings(contact="maintainers@example.org", min_interval_seconds=3.0, max_retries=4)
+
+
+@pytest.mark.asyncio
+async def test_identifies_itself_and_sends_validators_exactly() -> None:
+    async with ArxivServer() as server, Fetcher(ARXIV, clock=FakeClock()) as fetcher:
+        url = server.serve_file("/rss/cs.CL", CL, etag='W/"abc-123"', last_modified="Mon, 27 Apr 2026 04:00:02 GMT")
+        first = await fetcher.fetch(url)
+        assert first.status == 200 and b"Source-Modality Monitoring" in first.body
+        assert first.etag == 'W/"abc-123"'
+        second = await fetcher.fetch(url, etag=first.etag, last_modified=first.last_modified)
+    assert second.not_modified and second.body == b""
+    sent = server.requests_to("/rss/cs.CL")
+    assert "maintainers@example.org" in sent[0].headers["User-Agent"]
+    assert "application/rss+xml" in sent[0].headers["Accept"]
+    assert "If-None-Match" not in sent[0].headers
+    assert sent[1].headers["If-None-Match"] == 'W/"abc-123"'
+    assert sent[1].headers["If-Modified-Since"] == "Mon, 27 Apr 2026 04:00:02 GMT"
+
+
+@pytest.mark.asyncio
+async def test_requests_are_spaced_across_fetchers_in_the_process() -> None:
+    clock = FakeClock()
+    async with ArxivServer() as server:
+        url = server.serve_file("/rss/cs.CL", CL)
+        async with Fetcher(ARXIV, clock=clock) as one:
+            await one.fetch(url)
+        async with Fetcher(ARXIV, clock=clock) as two:  # a second client still waits its turn
+            await two.fetch(url)
+            await two.fetch(url)
+    assert clock.sleeps == [3.0, 3.0]
+
+
+@pytest.mark.asyncio
+async def test_backs_off_on_429_and_503_honouring_retry_after() -> None:
+    clock = FakeClock()
+    async with ArxivServer() as server, Fetcher(ARXIV, clock=clock) as fetcher:
+        body = (server_file := Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
+        assert server_file.exists()
+        url = server.program(
+            "/rss/cs.CL",
+            Reply(status=429, retry_after="30"),
+            Reply(status=503),
+            Reply(status=503, retry_after="Mon, 27 Apr 2026 04:32:00 GMT"),
+            Reply(body=body),
+        )
+        result = await fetcher.fetch(url)
+    assert result.status == 200 and b"Source-Modality Monitoring" in result.body
+    assert len(server.requests_to("/rss/cs.CL")) == 4
+    backoffs = [s for s in clock.sleeps if s != 3.0]
+    # 429 asked for 30 s (more than the 5 s back-off); the next 503 doubles to 10 s; the HTTP date was ~1.5 min away.
+    assert backoffs[0] == 30.0 and backoffs[1] == 10.0 and 60 < backoffs[2] <= 120
+
+
+@pytest.mark.asyncio
+async def test_gives_up_after_the_retries_with_one_line() -> None:
+    clock = FakeClock()
+    settings = replace(ARXIV, max_retries=2)
+    async with ArxivServer() as server, Fetcher(settings, clock=clock) as fetcher:
+        url = server.program("/rss/cs.CL", Reply(status=503))
+        with pytest.raises(FetchError, match="HTTP 503 after 3 attempts"):
+            await fetcher.fetch(url)
+    assert len(server.requests_to("/rss/cs.CL")) == 3
+
+
+@pytest.mark.asyncio
+async def test_a_far_retry_after_stops_this_pass() -> None:
+    async with ArxivServer() as server, Fetcher(ARXIV, clock=FakeClock()) as fetcher:
+        url = server.program("/rss/cs.CL", Reply(status=429, retry_after="86400"))
+        with pytest.raises(FetchError, match="retry after 86400 s"):
+            await fetcher.fetch(url)
+    assert len(server.requests_to("/rss/cs.CL")) == 1
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("declare_length", [True, False])
+async def test_a_50_mb_answer_is_refused_without_reading_it(declare_length: bool) -> None:
+    settings = replace(ARXIV, max_response_bytes=1024 * 1024)
+    async with ArxivServer() as server, Fetcher(settings, clock=FakeClock()) as fetcher:
+        url = server.program("/rss/cs.CV", Reply(stream_bytes=50 * 1024 * 1024, declare_length=declare_length))
+        with pytest.raises(FetchError, match="over the 1048576-byte limit"):
+            await fetcher.fetch(url)
+
+
+@pytest.mark.asyncio
+async def test_a_dead_server_is_one_line_after_retries(unused_tcp_port: int) -> None:
+    clock = FakeClock()
+    async with Fetcher(replace(ARXIV, max_retries=1), clock=clock) as fetcher:
+        with pytest.raises(FetchError, match="after 2 attempts"):
+            await fetcher.fetch(f"http://127.0.0.1:{unused_tcp_port}/rss/cs.CV")
+    assert 5.0 in clock.sleeps
+
+
+@pytest.mark.asyncio
+async def test_local_files_are_read_directly(tmp_path: Path) -> None:
+    async with Fetcher(ARXIV, clock=FakeClock()) as fetcher:
+        path = Path(__file__).parent / "data" / "arxiv" / CL
+        result = await fetcher.fetch(str(path))
+        assert result.status == 200 and result.body == path.read_bytes()
+        with pytest.raises(FetchError, match="cannot read the file"):
+            await fetcher.fetch(str(tmp_path / "missing.xml"))

@@ -1,0 +1,272 @@
+"""A poll pass against a local arXiv stand-in: candidates stored, 304s, quiet days, broken answers, dedupe, backfill."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from digest import liststore
+from digest.db import Database
+from digest.models import REJECTED, BackfillState, Candidate, FeedState, PollRun, RelevanceExample
+from digest.poller import backfill, refresh_examples, run_poll
+from digest.settings import Settings
+from tests.arxiv_server import ArxivServer, FakeClock, Reply
+from tests.conftest import make_settings
+from tests.feedbuild import build_rss, load_records
+
+MONDAY = date(2026, 4, 27)
+RSS = "rss/"
+RELEVANT = ["2506.04706", "2504.11695", "2505.14071"]  # real multimodal-interpretability papers not in the list
+UNRELATED = ["2601.06959", "2601.07648", "2601.05114", "2601.08129"]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data", '[arxiv]\ncontact = "maintainers@example.org"\n')
+
+
+def records(*ids: str, **changes: Any) -> list[dict[str, Any]]:
+    by_id = {record["arxiv_id"]: record for record in load_records()}
+    return [{**by_id[i], **changes} for i in ids]
+
+
+def feed(*ids: str, day: date = MONDAY, category: str = "cs.CV", **changes: Any) -> bytes:
+    return build_rss(category, records(*ids, **changes), day)
+
+
+def candidates(database: Database) -> dict[str, Candidate]:
+    with database.reading() as session:
+        found = {c.arxiv_id: c for c in session.scalars(select(Candidate))}
+        session.expunge_all()  # keep the loaded values after the read-only session rolls back
+        return found
+
+
+def state(database: Database, source: str) -> FeedState:
+    with database.reading() as session:
+        found = session.get(FeedState, source)
+        assert found is not None
+        session.expunge_all()
+        return found
+
+
+@pytest.mark.asyncio
+async def test_poll_keeps_relevant_papers_and_304_changes_nothing(settings: Settings, database: Database) -> None:
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=feed(*RELEVANT, *UNRELATED), etag='"cv-0427"'))
+        summary = await run_poll(settings, database, sources=[url], clock=FakeClock())
+        again = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    report = summary.sources[0]
+    assert (report.outcome, report.entries, report.new_candidates, report.already_known) == ("fetched", 7, 3, 0)
+    assert report.matched >= 3
+    stored = candidates(database)
+    assert sorted(stored) == sorted(RELEVANT)
+    line = stored["2506.04706"]
+    assert line.title == "Line of Sight: On Linear Representations in VLLMs"
+    assert line.status == "pending" and line.version == 1 and line.source_feeds == [url]
+    assert line.score > 0 and line.matched and line.announce_type == "new" and line.categories == ["cs.CV"]
+    assert line.abstract == records("2506.04706")[0]["abstract"]
+    assert again.sources[0].outcome == "not-modified"
+    assert server.requests_to("/rss/cs.CV")[1].headers["If-None-Match"] == '"cv-0427"'
+    assert len(candidates(database)) == 3
+    with database.reading() as session:
+        runs = session.scalars(select(PollRun).order_by(PollRun.id)).all()
+        session.expunge_all()
+    assert [run.outcome for run in runs] == ["ok", "ok"]
+    assert runs[0].summary["sources"][0]["new_candidates"] == 3 and runs[0].finished_at is not None
+    assert state(database, url).etag == '"cv-0427"'
+
+
+@pytest.mark.asyncio
+async def test_same_paper_in_several_feeds_counts_once(settings: Settings, database: Database) -> None:
+    async with ArxivServer() as server:
+        cv = server.program("/rss/cs.CV", Reply(body=feed(*RELEVANT)))
+        cl = server.program("/rss/cs.CL", Reply(body=feed(RELEVANT[0], *UNRELATED, category="cs.CL")))
+        clock = FakeClock()
+        summary = await run_poll(settings, database, sources=[cv, cl], clock=clock)
+    assert [r.new_candidates for r in summary.sources] == [3, 0]
+    assert summary.sources[1].already_known == 1 and summary.new_candidates == 3
+    assert candidates(database)[RELEVANT[0]].source_feeds == [cv, cl]
+    assert 3.0 in clock.sleeps  # the second feed waited its turn
+
+
+@pytest.mark.asyncio
+async def test_dedupe_against_the_list_by_id_and_by_title(settings: Settings, database: Database) -> None:
+    listed = json.loads((Path(__file__).parent.parent / "digest/data/curated_papers.jsonl").read_text().splitlines()[0])
+    title_only = records("2504.11695")[0]
+    with database.transaction() as session:
+        liststore.add_paper_entry(
+            session, section_name="Representation", title=title_only["title"], arxiv_id=None,
+            url="https://openreview.net/forum?id=example", code_url=None, published=None, authors=[],
+            abstract=None, now=datetime(2026, 4, 1, tzinfo=UTC),
+        )  # fmt: skip
+    listed_record = {k: listed[k] for k in ("arxiv_id", "title", "abstract")}
+    body = build_rss("cs.CV", [listed_record, {**title_only, "title": title_only["title"].upper()}], MONDAY)
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=body))
+        summary = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    report = summary.sources[0]
+    assert (report.already_known, report.new_candidates) == (2, 0)
+    assert candidates(database) == {}
+
+
+@pytest.mark.asyncio
+async def test_replacement_updates_version_and_rejected_never_returns(settings: Settings, database: Database) -> None:
+    async with ArxivServer() as server:
+        url = server.program(
+            "/rss/cs.CV",
+            Reply(body=feed(*RELEVANT[:2])),
+            Reply(body=feed(*RELEVANT[:2], announce_type="replace", version=2, day=date(2026, 4, 28))),
+            Reply(body=feed(*RELEVANT[:2], announce_type="replace-cross", version=3, day=date(2026, 4, 29))),
+        )
+        await run_poll(settings, database, sources=[url], clock=FakeClock())
+        with database.transaction() as session:
+            rejected = session.scalars(select(Candidate).where(Candidate.arxiv_id == RELEVANT[1])).one()
+            rejected.status = REJECTED
+        second = await run_poll(settings, database, sources=[url], clock=FakeClock())
+        third = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    for report in (second.sources[0], third.sources[0]):
+        assert (report.outcome, report.new_candidates, report.already_known, report.updated) == ("fetched", 0, 2, 2)
+    stored = candidates(database)
+    assert len(stored) == 2
+    assert stored[RELEVANT[0]].version == 3 and stored[RELEVANT[0]].status == "pending"
+    assert stored[RELEVANT[1]].version == 3 and stored[RELEVANT[1]].status == REJECTED
+
+
+@pytest.mark.asyncio
+async def test_quiet_days_and_broken_answers(settings: Settings, database: Database) -> None:
+    error_feed = (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+        b"<title>Feed error for query: cs.XX</title><link>http://rss.arxiv.org/rss/cs.XX</link>"
+        b"<description>Feed error for query: cs.XX</description></channel></rss>"
+    )
+    html = b"<!DOCTYPE html><html><head><title>503 Service Temporarily Unavailable</title></head></html>"
+    async with ArxivServer() as server:
+        weekend = server.serve_file("/rss/cs.CL", RSS + "rss_cs.CL_2026-08-01_empty-weekend.xml", etag='"w"')
+        atom_weekend = server.serve_file("/atom/cs", RSS + "atom_cs_2025-11-23_empty-weekend.xml")
+        error = server.program("/rss/cs.XX", Reply(body=error_feed, etag='"err"'))
+        page = server.program("/rss/cs.AI", Reply(body=html, content_type="text/html"))
+        empty_weekday = server.program("/rss/cs.LG", Reply(body=feed(day=date(2026, 4, 28)), etag='"e"'))
+        summary = await run_poll(
+            settings, database, sources=[weekend, atom_weekend, error, page, empty_weekday], clock=FakeClock()
+        )
+    outcomes = [(r.outcome, r.message) for r in summary.sources]
+    assert outcomes[0] == ("quiet", "no announcements on Saturday 2026-08-01")
+    assert outcomes[1] == ("quiet", "no announcements on Sunday 2025-11-23")
+    assert outcomes[2] == ("broken", "error feed: Feed error for query: cs.XX")
+    assert outcomes[3] == ("broken", "an HTML page, not a feed")
+    assert outcomes[4] == ("broken", "an empty feed on a weekday (Tuesday 2026-04-28)")
+    assert summary.outcome == "partial"
+    assert state(database, weekend).etag == '"w"' and state(database, weekend).last_outcome == "quiet"
+    broken = state(database, error)
+    assert (broken.last_outcome, broken.failures, broken.etag) == ("broken", 1, None)
+    assert state(database, empty_weekday).etag is None
+
+
+@pytest.mark.asyncio
+async def test_a_feed_older_than_the_last_one_seen_is_broken(settings: Settings, database: Database) -> None:
+    async with ArxivServer() as server:
+        url = server.program(
+            "/rss/cs.CV",
+            Reply(body=feed(RELEVANT[0], day=date(2026, 4, 28))),
+            Reply(body=feed(*RELEVANT, day=MONDAY)),  # a stale mirror serving Monday's feed on Wednesday
+        )
+        await run_poll(settings, database, sources=[url], clock=FakeClock())
+        stale = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    assert stale.sources[0].outcome == "broken" and "older than the last one seen" in stale.sources[0].message
+    assert sorted(candidates(database)) == [RELEVANT[0]]  # the stale feed's papers were not taken
+
+
+@pytest.mark.asyncio
+async def test_bad_items_are_logged_and_the_rest_stored(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    hostile = "<script>alert(1)</script> **Steering** [x](https://evil.example) @everyone ]]>"
+    body = feed(*RELEVANT)
+    body = body.replace(b'<guid isPermaLink="false">oai:arXiv.org:2504.11695v1</guid>', b"")
+    body = body.replace(b"<link>https://arxiv.org/abs/2504.11695</link>", b"")
+    body = body.replace(b"arXiv:2504.11695v1 Announce Type: new \nAbstract: ", b"")
+    title = records("2505.14071")[0]["title"].encode()
+    escaped = hostile.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").encode()
+    body = body.replace(title, escaped + b" " + title).replace(b"VLLMs</title>", b"VLLMs \xff</title>")
+    caplog.set_level(logging.INFO, logger="digest")
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=body))
+        summary = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    report = summary.sources[0]
+    assert (report.outcome, report.entries, report.new_candidates) == ("fetched", 2, 2)
+    stored = candidates(database)
+    assert sorted(stored) == ["2505.14071", "2506.04706"]
+    assert stored["2505.14071"].title.startswith(hostile)  # kept as text; every renderer escapes it
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(url in m and "item 2" in m and "no arXiv ID" in m for m in messages)
+    assert any(url in m and "2505.14071" in m and "markup or a mention" in m for m in messages)
+    assert any(url in m and "not valid" in m for m in messages)
+
+
+@pytest.mark.asyncio
+async def test_malformed_and_oversized_answers_store_nothing_half(settings: Settings, database: Database) -> None:
+    whole = feed(*RELEVANT)
+    cut = whole[: whole.index(b"<item>", whole.index(b"<item>") + 1) + 300]
+    small = make_settings(settings.data_dir, "[arxiv]\nmax_response_bytes = 1048576\n")
+    async with ArxivServer() as server:
+        truncated = server.program("/rss/cs.CV", Reply(body=cut, etag='"cut"'))
+        huge = server.program("/rss/cs.LG", Reply(stream_bytes=50 * 1024 * 1024))
+        summary = await run_poll(small, database, sources=[truncated, huge], clock=FakeClock())
+    first, second = summary.sources
+    assert first.outcome == "fetched" and first.new_candidates == 1 and first.problems
+    assert state(database, truncated).etag is None  # read leniently: fetched whole again next time
+    assert second.outcome == "error" and "over the 1048576-byte limit" in second.message
+    assert sorted(candidates(database)) == [RELEVANT[0]]
+
+
+@pytest.mark.asyncio
+async def test_backfill_pages_politely_and_resumes(settings: Settings, database: Database) -> None:
+    api = "api/api_new_arxiv.py_q_testing_"
+    async with ArxivServer() as server:
+        server.serve_file("/api/query", api + "s0_m10_bc5a6c384fe9_http200.xml")
+        pages = [
+            Reply(body=(Path(__file__).parent / "data/arxiv" / f"{api}{name}_http200.xml").read_bytes())
+            for name in ("s0_m10_bc5a6c384fe9", "s10_m10_34e56e15aaac", "s20_m10_348a237fecab")
+        ]
+        server.program("/api/query", *pages)
+        api_settings = make_settings(settings.data_dir, f'[arxiv]\napi_url = "{server.url("/api/query")}"\n')
+        clock = FakeClock()
+        first = await backfill(api_settings, database, date(2026, 4, 1), page_size=10, clock=clock, max_pages=2)
+        second = await backfill(api_settings, database, date(2026, 4, 1), page_size=10, clock=clock, max_pages=1)
+    assert (first.pages, first.entries, first.next_start, first.total, first.done) == (2, 20, 20, 214881, False)
+    assert second.next_start == 30 and second.entries == 10
+    starts = [r.query for r in server.requests_to("/api/query")]
+    assert "start=0&" in starts[0] and "start=10&" in starts[1] and "start=20&" in starts[2]
+    assert "submittedDate:[202604010000 TO" in starts[0]
+    assert clock.sleeps.count(3.0) == 2  # the second run's request waits too: the limiter is process-wide
+    with database.reading() as session:
+        saved = session.scalars(select(BackfillState)).one()
+        session.expunge_all()
+    assert (saved.next_start, saved.done) == (30, False)
+
+
+@pytest.mark.asyncio
+async def test_refresh_examples_fetches_abstracts_of_new_list_papers(settings: Settings, database: Database) -> None:
+    with database.transaction() as session:
+        liststore.add_paper_entry(
+            session, section_name="Representation", title="Exploring the Limits of Weakly Supervised Pretraining",
+            arxiv_id="1707.08567", url="https://arxiv.org/abs/1707.08567", code_url=None, published=None,
+            authors=[], abstract=None, now=datetime(2026, 4, 1, tzinfo=UTC),
+        )  # fmt: skip
+    async with ArxivServer() as server:
+        server.serve_file("/api/query", "api/api_new_arxiv.py_id_1707.08567_s0_m100_6a1afebfc6a3_http200.xml")
+        api_settings = make_settings(settings.data_dir, f'[arxiv]\napi_url = "{server.url("/api/query")}"\n')
+        stored = await refresh_examples(api_settings, database, clock=FakeClock())
+        again = await refresh_examples(api_settings, database, clock=FakeClock())
+    assert (stored, again) == (1, 0)
+    assert [r.query for r in server.requests] == ["id_list=1707.08567&max_results=1"]
+    with database.reading() as session:
+        example = session.scalars(select(RelevanceExample)).one()
+        session.expunge_all()
+    assert example.arxiv_id == "1707.08567" and example.abstract

@@ -1,0 +1,126 @@
+"""The one decision path: approve, reject, revert, and what the list and the audit log show afterwards."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from digest import liststore
+from digest.db import Database
+from digest.models import Candidate, Decision
+from digest.review import Actor, Reviewer, ReviewError, may_decide
+from digest.settings import DiscordSettings, Settings
+from tests.factories import insert_candidate, real_papers
+
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+ANN = Actor("ann", "1001", "cli")
+
+
+def reviewer_for(database: Database, settings: Settings) -> Reviewer:
+    return Reviewer(database, settings, clock=lambda: NOW)
+
+
+def section_of(markdown: str, heading: str) -> str:
+    """The Markdown from a section's heading to the next heading."""
+    start = next(i for i, line in enumerate(markdown.splitlines()) if line.startswith("#") and heading in line)
+    lines = markdown.splitlines()[start + 1 :]
+    end = next((i for i, line in enumerate(lines) if line.startswith("#")), len(lines))
+    return "\n".join(lines[:end])
+
+
+def test_approve_puts_the_paper_in_the_suggested_section_and_the_file(database: Database, settings: Settings) -> None:
+    paper = real_papers()[0]
+    candidate_id = insert_candidate(database, paper)
+    outcome = reviewer_for(database, settings).decide(candidate_id, "approve", ANN)
+    assert outcome.changed and outcome.status == "approved" and outcome.section == "Sparse Autoencoder"
+    written = settings.list_markdown_path.read_text(encoding="utf-8")
+    assert f"https://arxiv.org/abs/{paper['arxiv_id']}" in section_of(written, "Sparse Autoencoder")
+    assert paper["arxiv_id"] not in section_of(written, "Steering")
+
+
+def test_approving_twice_adds_the_paper_once(database: Database, settings: Settings) -> None:
+    paper = real_papers()[1]
+    candidate_id = insert_candidate(database, paper)
+    reviewer = reviewer_for(database, settings)
+    reviewer.decide(candidate_id, "approve", ANN)
+    again = reviewer.decide(candidate_id, "approve", Actor("bob", "1002", "web"))
+    assert not again.changed and "already approved" in again.message
+    with database.reading() as session:
+        markdown = liststore.render_markdown(session, settings.templates_dir)
+        decisions = session.scalars(select(Decision).order_by(Decision.id)).all()
+    assert markdown.count(f"https://arxiv.org/abs/{paper['arxiv_id']})") == 1
+    assert [(d.action, d.actor, d.channel, d.applied) for d in decisions] == [
+        ("approve", "ann", "cli", True),
+        ("approve", "bob", "web", False),
+    ]
+
+
+def test_approve_into_another_section_then_move_then_reject(database: Database, settings: Settings) -> None:
+    paper = real_papers()[1]
+    candidate_id = insert_candidate(database, paper)
+    reviewer = reviewer_for(database, settings)
+    reviewer.decide(candidate_id, "approve", ANN, section="steering")
+    link = f"https://arxiv.org/abs/{paper['arxiv_id']}"
+    assert link in section_of(settings.list_markdown_path.read_text(encoding="utf-8"), "Steering")
+    reviewer.decide(candidate_id, "approve", ANN, section="Sparse Autoencoder")
+    moved = settings.list_markdown_path.read_text(encoding="utf-8")
+    assert link not in section_of(moved, "Steering") and link in section_of(moved, "Sparse Autoencoder")
+    outcome = reviewer.decide(candidate_id, "reject", ANN)
+    assert outcome.status == "rejected"
+    assert link not in settings.list_markdown_path.read_text(encoding="utf-8")
+
+
+def test_revert_returns_to_pending_and_restores_the_list(database: Database, settings: Settings) -> None:
+    with database.reading() as session:
+        before = liststore.render_markdown(session, settings.templates_dir)
+    candidate_id = insert_candidate(database, real_papers()[2])
+    reviewer = reviewer_for(database, settings)
+    reviewer.decide(candidate_id, "approve", ANN)
+    outcome = reviewer.decide(candidate_id, "revert", ANN)
+    assert outcome.status == "pending" and outcome.changed
+    with database.reading() as session:
+        assert liststore.render_markdown(session, settings.templates_dir) == before
+        candidate = session.get(Candidate, candidate_id)
+        assert candidate is not None and candidate.decided_by is None
+
+
+def test_unknown_candidate_or_section_is_one_clear_error(database: Database, settings: Settings) -> None:
+    reviewer = reviewer_for(database, settings)
+    with pytest.raises(ReviewError, match="no candidate with id 999"):
+        reviewer.decide(999, "approve", ANN)
+    candidate_id = insert_candidate(database, real_papers()[3])
+    with pytest.raises(ReviewError, match="no section named 'Astrology'"):
+        reviewer.decide(candidate_id, "approve", ANN, section="Astrology")
+    with database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        assert candidate is not None and candidate.status == "pending"
+        assert session.scalars(select(Decision)).all() == []
+
+
+@pytest.mark.asyncio
+async def test_listeners_hear_every_decision_and_a_failing_one_undoes_nothing(
+    database: Database, settings: Settings
+) -> None:
+    heard: list[str] = []
+
+    async def broken(_outcome: object) -> None:
+        raise ConnectionError("discord is down")
+
+    async def remember(outcome: object) -> None:
+        heard.append(getattr(outcome, "message", ""))
+
+    reviewer = reviewer_for(database, settings)
+    reviewer.add_listener(broken)
+    reviewer.add_listener(remember)
+    candidate_id = insert_candidate(database, real_papers()[4])
+    outcome = await reviewer.decide_async(candidate_id, "reject", ANN)
+    assert outcome.status == "rejected" and heard == ["rejected"]
+
+
+def test_only_maintainers_may_decide() -> None:
+    rules = DiscordSettings(maintainer_role_ids=(7,), maintainer_user_ids=(42,))
+    assert may_decide([], 42, rules)
+    assert may_decide([3, 7], 5, rules)
+    assert not may_decide([3], 5, rules)

@@ -1,0 +1,245 @@
+"""The web server on loopback: the list page, the public feeds (valid, cached, conditional), the private feed,
+one-click approval links and health — all through a real HTTP client."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import feedparser
+import pytest
+import pytest_asyncio
+from sqlalchemy import func, select
+
+from digest.models import Candidate, Decision, Entry, Paper, PollRun
+from digest.review import Actor
+from digest.signing import ApprovalLink, sign_link
+from tests.factories import insert_candidate, real_papers
+from tests.web_server import SECRETS_ENV, Site, approval_links, running_site, site_settings
+
+FEED_TOKEN = SECRETS_ENV["DIGEST_FEED_TOKEN"]
+START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+EARLIER = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+
+
+@pytest_asyncio.fixture
+async def site(tmp_path: Path) -> AsyncIterator[Site]:
+    async with running_site(site_settings(tmp_path / "data")) as running:
+        yield running
+
+
+def status_of(site: Site, candidate_id: int) -> str:
+    with site.database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        assert candidate is not None
+        return candidate.status
+
+
+async def candidate_feed_links(site: Site) -> list[tuple[str, str]]:
+    async with site.client.get("/feeds/candidates.xml", params={"token": FEED_TOKEN}) as response:
+        assert response.status == 200
+        return approval_links(await response.text())
+
+
+@pytest.mark.asyncio
+async def test_the_list_page_shows_sections_entries_and_the_paper_count(site: Site) -> None:
+    with site.database.reading() as session:
+        papers = session.scalar(select(func.count(func.distinct(Entry.paper_id))))
+        some_arxiv_id = session.scalars(select(Paper.arxiv_id).where(Paper.arxiv_id.is_not(None)).limit(1)).one()
+    async with site.client.get("/") as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+        assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        page = await response.text()
+    assert f"{papers} papers" in page
+    assert "<h2>Sparse Autoencoder</h2>" in page and "<h2>Probing</h2>" in page
+    assert f"https://arxiv.org/abs/{some_arxiv_id}" in page
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/feeds/list.xml", "application/rss+xml; charset=utf-8"),
+        ("/feeds/list.atom", "application/atom+xml; charset=utf-8"),
+    ],
+)
+async def test_the_public_feeds_are_valid_newest_first_and_answer_304(site: Site, path: str, content_type: str) -> None:
+    with site.database.reading() as session:
+        newest = session.scalars(
+            select(Paper).where(Paper.entries.any()).order_by(Paper.added_at.desc(), Paper.id.desc()).limit(3)
+        ).all()
+        expected_titles = [paper.title for paper in newest]
+    async with site.client.get(path) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"] == content_type
+        etag, modified = response.headers["ETag"], response.headers["Last-Modified"]
+        body = await response.read()
+    parsed = feedparser.parse(body)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert len(parsed.entries) == site.settings.web.feed_items
+    assert [entry.title for entry in parsed.entries[:3]] == expected_titles
+    assert parsed.entries[0].tags and parsed.entries[0].summary
+    assert [link.href for link in parsed.feed.links if link.rel == "self"] == [site.settings.web.base_url + path]
+
+    async with site.client.get(path, headers={"If-None-Match": etag}) as again:
+        assert again.status == 304 and await again.read() == b""
+        assert again.headers["ETag"] == etag
+    async with site.client.get(path, headers={"If-Modified-Since": modified}) as again:
+        assert again.status == 304
+    async with site.client.get(path, headers={"If-None-Match": '"something-else"'}) as changed:
+        assert changed.status == 200 and await changed.read() == body
+
+    # A paper approved into the list leads the feed, and the old validators no longer match.
+    paper = real_papers()[0]
+    candidate_id = insert_candidate(site.database, paper)
+    site.clock.advance(timedelta(days=1))
+    await site.reviewer.decide_async(candidate_id, "approve", _actor())
+    async with site.client.get(path, headers={"If-None-Match": etag}) as after:
+        assert after.status == 200 and after.headers["ETag"] != etag
+        parsed = feedparser.parse(await after.read())
+    assert not parsed.bozo
+    assert parsed.entries[0].title == paper["title"]
+    assert paper["abstract"][:80] in parsed.entries[0].summary
+    assert [tag.term for tag in parsed.entries[0].tags] == ["Sparse Autoencoder"]
+
+
+def _actor() -> Actor:
+    return Actor("ann", None, "cli")
+
+
+@pytest.mark.asyncio
+async def test_the_candidates_feed_needs_its_token_and_leaks_nothing_without_it(site: Site) -> None:
+    papers = real_papers()[:3]
+    ids = [
+        insert_candidate(site.database, paper, score=score)
+        for paper, score in zip(papers, (0.3, 0.9, 0.6), strict=True)
+    ]
+    for params in ({}, {"token": ""}, {"token": FEED_TOKEN[:-1]}, {"token": SECRETS_ENV["DIGEST_ADMIN_TOKEN"]}):
+        async with site.client.get("/feeds/candidates.xml", params=params) as refused:
+            assert refused.status == 403
+            body = await refused.text()
+        assert not any(paper["title"] in body or paper["arxiv_id"] in body for paper in papers)
+    async with site.client.get("/feeds/candidates.xml", params={"token": FEED_TOKEN}) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "application/rss+xml; charset=utf-8"
+        assert "no-store" in response.headers["Cache-Control"]
+        body = await response.text()
+    parsed = feedparser.parse(body)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert [entry.title for entry in parsed.entries] == [papers[1]["title"], papers[2]["title"], papers[0]["title"]]
+    labels = [label for _, label in approval_links(body)]
+    assert labels.count("Approve (Sparse Autoencoder)") == 3 and labels.count("Reject") == 3
+    assert "Approve into Steering" in labels and "Approve into Sparse Autoencoder" not in labels
+    assert all(status_of(site, candidate_id) == "pending" for candidate_id in ids)
+
+
+@pytest.mark.asyncio
+async def test_an_approval_link_shows_on_get_and_approves_only_on_post(site: Site) -> None:
+    paper = real_papers()[2]
+    candidate_id = insert_candidate(site.database, paper)
+    path = next(path for path, label in await candidate_feed_links(site) if label == "Approve (Sparse Autoencoder)")
+
+    for _ in range(2):  # a link scanner opening it, then the maintainer
+        async with site.client.get(path) as page:
+            assert page.status == 200
+            text = await page.text()
+        assert paper["title"] in text and '<form method="post"' in text
+    assert status_of(site, candidate_id) == "pending"
+    async with site.client.get("/list.md") as listing:
+        assert listing.headers["Content-Type"] == "text/markdown; charset=utf-8"
+        assert paper["arxiv_id"] not in await listing.text()
+
+    async with site.client.post(path) as done:
+        assert done.status == 200
+        assert "approved into Sparse Autoencoder" in await done.text()
+    assert status_of(site, candidate_id) == "approved"
+    async with site.client.get("/list.md") as listing:
+        assert f"https://arxiv.org/abs/{paper['arxiv_id']}" in await listing.text()
+    async with site.client.get("/") as page:
+        assert paper["title"] in await page.text()
+
+    async with site.client.post(path) as twice:
+        assert twice.status == 200
+        assert "already approved" in await twice.text()
+    with site.database.reading() as session:
+        decisions = session.execute(
+            select(Decision.channel, Decision.applied).where(Decision.candidate_id == candidate_id)
+        ).all()
+        entries = session.scalar(select(func.count(Entry.id)).join(Paper).where(Paper.arxiv_id == paper["arxiv_id"]))
+    assert [tuple(row) for row in decisions] == [("feed", True), ("feed", False)]
+    assert entries == 1
+
+
+@pytest.mark.asyncio
+async def test_a_reject_link_and_an_approve_into_another_section(site: Site) -> None:
+    first, second = real_papers()[3], real_papers()[4]
+    first_id = insert_candidate(site.database, first, score=0.9)
+    second_id = insert_candidate(site.database, second, score=0.5)
+    links = await candidate_feed_links(site)
+    reject_first = next(path for path, label in links if label == "Reject")
+    steer_second = [path for path, label in links if label == "Approve into Steering"][1]
+    async with site.client.post(reject_first) as done:
+        assert "rejected" in await done.text()
+    async with site.client.post(steer_second) as done:
+        assert "approved into Steering" in await done.text()
+    assert (status_of(site, first_id), status_of(site, second_id)) == ("rejected", "approved")
+
+
+@pytest.mark.asyncio
+async def test_forged_altered_and_expired_links_are_refused_and_change_nothing(site: Site) -> None:
+    candidate_id = insert_candidate(site.database, real_papers()[5])
+    link = ApprovalLink(candidate_id, "approve", None, site.clock.now + timedelta(days=14))
+    forged = "/approve/" + sign_link("not the service's key, but long enough", link)
+    genuine = "/approve/" + sign_link(SECRETS_ENV["DIGEST_SECRET_KEY"], link)
+    _, mac = genuine.removeprefix("/approve/").split(".")
+    reject_payload = sign_link(
+        SECRETS_ENV["DIGEST_SECRET_KEY"], ApprovalLink(candidate_id, "reject", None, link.expires_at)
+    )
+    altered = "/approve/" + reject_payload.split(".")[0] + "." + mac  # action swapped, signature kept
+    cases = [(forged, "forged"), (altered, "altered"), ("/approve/garbage", "malformed")]
+    for path, reason in cases:
+        for method in ("GET", "POST"):
+            async with site.client.request(method, path) as response:
+                assert response.status == 403
+                assert f"Link refused: {reason}" in await response.text()
+    site.clock.advance(timedelta(days=14))
+    for method in ("GET", "POST"):
+        async with site.client.request(method, genuine) as response:
+            assert response.status == 403
+            assert "Link refused: expired" in await response.text()
+    assert status_of(site, candidate_id) == "pending"
+    with site.database.reading() as session:
+        assert session.scalar(select(func.count(Decision.id))) == 0
+
+
+@pytest.mark.asyncio
+async def test_healthz_reports_the_last_poll_and_the_database(site: Site) -> None:
+    async with site.client.get("/healthz") as response:
+        assert response.status == 200
+        assert await response.json() == {"status": "ok", "database": "reachable", "last_poll": None}
+    with site.database.transaction() as session:
+        session.add(PollRun(started_at=START, finished_at=START + timedelta(seconds=40), outcome="partial", summary={}))
+        session.add(PollRun(started_at=EARLIER, finished_at=EARLIER, outcome="ok", summary={}))
+    async with site.client.get("/healthz") as response:
+        report = await response.json()
+    assert report["last_poll"]["outcome"] == "partial"
+    assert report["last_poll"]["finished_at"].startswith("2026-11-23T12:00:40")
+
+
+@pytest.mark.asyncio
+async def test_healthz_says_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
+    settings = site_settings(tmp_path / "data")
+    async with running_site(settings) as site:
+        site.database.engine.dispose()
+        # The database file becomes a folder: every new connection fails, as on a lost volume.
+        database_file = Path(site.database.engine.url.database or "")
+        for leftover in database_file.parent.glob(database_file.name + "*"):
+            leftover.unlink()
+        database_file.mkdir()
+        async with site.client.get("/healthz") as response:
+            assert response.status == 503
+            assert (await response.json())["database"] == "unreachable"

@@ -1,0 +1,162 @@
+"""The maintainers' /review page (admin sign-in, signed cookie, CSRF), hostile titles on every surface, and the
+secrets file the service generates when the environment has none."""
+
+from __future__ import annotations
+
+import stat
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import feedparser
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+
+from digest.models import Candidate, Decision
+from digest.secretstore import SecretStoreError, ensure_secrets, secrets_path
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.web_server import SECRETS_ENV, Site, approval_links, running_site, site_settings
+
+ADMIN = SECRETS_ENV["DIGEST_ADMIN_TOKEN"]
+HOSTILE_TITLE = "<script>alert('x')</script> ]]> Cats & Dogs \x00\x07\x1b: steering <b>SAE</b> features"
+
+
+@pytest_asyncio.fixture
+async def site(tmp_path: Path) -> AsyncIterator[Site]:
+    async with running_site(site_settings(tmp_path / "data")) as running:
+        yield running
+
+
+async def sign_in(site: Site) -> str:
+    """Signs `site.client` in and returns the CSRF token from the review page."""
+    async with site.client.post("/review/signin", data={"token": ADMIN}) as response:
+        assert response.status == 200 and response.url.path == "/review"
+        page = await response.text()
+    marker = 'name="csrf" value="'
+    return page[page.index(marker) + len(marker) :].split('"', 1)[0]
+
+
+def status_of(site: Site, candidate_id: int) -> str:
+    with site.database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        assert candidate is not None
+        return candidate.status
+
+
+@pytest.mark.asyncio
+async def test_review_needs_the_admin_token_and_sets_a_strict_cookie(site: Site) -> None:
+    paper = real_papers()[6]
+    insert_candidate(site.database, paper)
+    async with site.client.get("/review") as response:
+        page = await response.text()
+    assert 'action="/review/signin"' in page and paper["title"] not in page
+    async with site.client.post("/review/signin", data={"token": "wrong-token"}, allow_redirects=False) as refused:
+        assert refused.status == 403 and "Set-Cookie" not in refused.headers
+    async with site.client.post("/review/signin", data={"token": ADMIN}, allow_redirects=False) as response:
+        assert response.status == 303
+        cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie and "Max-Age=" in cookie
+    assert "Secure" not in cookie  # base_url is http here; https deployments get Secure
+    async with site.client.get("/review") as response:
+        assert paper["title"] in await response.text()
+
+
+@pytest.mark.asyncio
+async def test_review_posts_need_the_cookie_and_the_csrf_token(site: Site) -> None:
+    candidate_id = insert_candidate(site.database, real_papers()[7])
+    csrf = await sign_in(site)
+    form = {"candidate_id": str(candidate_id), "action": "approve", "section": "Probing"}
+    # No cookie, even with a valid-looking CSRF token.
+    async with (
+        site.fresh_client() as stranger,
+        stranger.post("/review/decide", data={**form, "csrf": csrf}) as response,
+    ):
+        assert response.status == 403
+    async with site.client.post("/review/decide", data=form) as response:  # cookie, no CSRF token
+        assert response.status == 403
+    async with site.client.post("/review/decide", data={**form, "csrf": csrf[:-2] + "xx"}) as response:
+        assert response.status == 403
+    assert status_of(site, candidate_id) == "pending"
+
+    async with site.client.post("/review/decide", data={**form, "csrf": csrf}) as response:
+        assert response.status == 200 and response.url.path == "/review"
+        page = await response.text()
+    assert "approved into Probing" in page
+    assert status_of(site, candidate_id) == "approved"
+    with site.database.reading() as session:
+        decision = session.execute(select(Decision.channel, Decision.section)).one()
+    assert tuple(decision) == ("web", "Probing")
+    async with site.client.get("/list.md") as listing:
+        assert real_papers()[7]["arxiv_id"] in await listing.text()
+
+
+@pytest.mark.asyncio
+async def test_a_forged_or_expired_session_cookie_is_refused(site: Site) -> None:
+    candidate_id = insert_candidate(site.database, real_papers()[8])
+    csrf = await sign_in(site)
+    site.clock.advance(timedelta(hours=13))  # sessions last 12 hours
+    form = {"candidate_id": str(candidate_id), "action": "reject", "csrf": csrf}
+    async with site.client.post("/review/decide", data=form) as response:
+        assert response.status == 403
+    async with site.fresh_client() as stranger:
+        stranger.cookie_jar.update_cookies({"digest_session": "forged.value"})
+        async with stranger.post("/review/decide", data=form) as response:
+            assert response.status == 403
+    assert status_of(site, candidate_id) == "pending"
+
+
+@pytest.mark.asyncio
+async def test_a_hostile_title_is_escaped_in_pages_and_feeds(site: Site) -> None:
+    paper = real_papers()[9]
+    candidate_id = insert_candidate(site.database, paper, title=HOSTILE_TITLE, code_url="javascript:alert(1)")
+    csrf = await sign_in(site)
+    async with site.client.get("/review") as response:
+        page = await response.text()
+    assert "<script>" not in page and "&lt;script&gt;" in page and "javascript:" not in page
+
+    async with site.client.get("/feeds/candidates.xml", params={"token": SECRETS_ENV["DIGEST_FEED_TOKEN"]}) as response:
+        body = await response.text()
+    parsed = feedparser.parse(body)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.entries[0].title == "<script>alert('x')</script> ]]> Cats & Dogs : steering <b>SAE</b> features"
+    assert "<script>" not in parsed.entries[0].summary and "javascript:" not in body
+    approve = next(path for path, label in approval_links(body) if label.startswith("Approve ("))
+    async with site.client.get(approve) as response:
+        page = await response.text()
+    assert "<script>" not in page and "&lt;script&gt;alert(" in page
+
+    form = {"candidate_id": str(candidate_id), "action": "approve", "section": "Steering", "csrf": csrf}
+    async with site.client.post("/review/decide", data=form) as response:
+        assert "<script>" not in await response.text()
+    assert status_of(site, candidate_id) == "approved"
+    async with site.client.get("/") as response:
+        page = await response.text()
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    for path in ("/feeds/list.xml", "/feeds/list.atom"):
+        async with site.client.get(path) as response:
+            parsed = feedparser.parse(await response.read())
+        assert not parsed.bozo, parsed.get("bozo_exception")
+        assert parsed.entries[0].title.startswith("<script>alert('x')</script> ]]> Cats & Dogs")
+
+
+def test_missing_secrets_are_generated_once_owner_only_and_the_environment_wins(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data")
+    first = ensure_secrets(settings)
+    path = secrets_path(settings)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert len({first.secret_key, first.admin_token, first.feed_token}) == 3
+    assert all(value and len(value) >= 40 for value in (first.secret_key, first.admin_token, first.feed_token))
+    assert ensure_secrets(settings) == first  # kept, not regenerated on the next start
+    assert ensure_secrets(make_settings(tmp_path / "other")) != first  # never a fixed default
+
+    chosen = make_settings(tmp_path / "data", environ={"DIGEST_ADMIN_TOKEN": "my-own-admin-token-1234"})
+    mixed = ensure_secrets(chosen)
+    assert mixed.admin_token == "my-own-admin-token-1234" and mixed.secret_key == first.secret_key
+
+    with pytest.raises(SecretStoreError, match="DIGEST_FEED_TOKEN is too short"):
+        ensure_secrets(make_settings(tmp_path / "data", environ={"DIGEST_FEED_TOKEN": "abc"}))
+    path.write_text("{not json", encoding="utf-8")
+    with pytest.raises(SecretStoreError, match="cannot read"):
+        ensure_secrets(settings)

@@ -1,0 +1,208 @@
+"""The weekly digest without email: ISO weeks, the Markdown of a real week, templates, the command line."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from digest import weekly_store
+from digest.cli import main
+from digest.db import Database
+from digest.settings import Settings
+from digest.weekly import IsoWeek, last_complete_week, markdown_text, render
+from digest.weekly_store import load_digest, run_weekly_job
+from tests.conftest import make_settings
+from tests.weekly_data import APPROVED_BEFORE, APPROVED_IN_WEEK, PAPERS, PENDING, WEEK, fill_week
+
+CONFIG = 'timezone = "Europe/Berlin"\n\n[weekly]\npending_top = 3\n'
+MONDAY_MORNING = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # 08:00 in Berlin, the default cron
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data", CONFIG)
+
+
+def markdown_of(database: Database, settings: Settings, week: IsoWeek = WEEK) -> str:
+    with database.reading() as session:
+        return render(load_digest(session, settings, week), settings.templates_dir, "digest.md.j2")
+
+
+def title(arxiv_id: str) -> str:
+    return str(PAPERS[arxiv_id]["title"])
+
+
+def test_iso_weeks_parse_and_span_monday_to_monday_in_the_zone(settings: Settings) -> None:
+    week = IsoWeek.parse("2026-W48")
+    assert (week, str(week), IsoWeek.parse(" 2026w48 ")) == (WEEK, "2026-W48", WEEK)
+    assert (week.monday, week.sunday) == (date(2026, 11, 23), date(2026, 11, 29))
+    start, end = week.bounds(settings.tz)
+    assert start.astimezone(UTC) == datetime(2026, 11, 22, 23, 0, tzinfo=UTC)
+    assert end.astimezone(UTC) == datetime(2026, 11, 29, 23, 0, tzinfo=UTC)
+    assert str(IsoWeek.parse("2026-W53").previous()) == "2026-W52"  # 2026 has 53 ISO weeks
+    assert str(IsoWeek(2026, 1).previous()) == "2025-W52"
+    for bad, reason in (("2025-W53", "2025 has no ISO week 53"), ("2026-48", "use YYYY-Www"), ("W48", "YYYY-Www")):
+        with pytest.raises(ValueError, match=reason):
+            IsoWeek.parse(bad)
+
+
+def test_the_last_complete_week_depends_on_the_time_zone(settings: Settings) -> None:
+    sunday_night_utc = datetime(2026, 11, 29, 23, 30, tzinfo=UTC)  # already Monday 00:30 in Berlin
+    assert last_complete_week(sunday_night_utc, settings.tz) == WEEK
+    assert str(last_complete_week(sunday_night_utc, UTC)) == "2026-W47"
+    assert last_complete_week(MONDAY_MORNING, settings.tz) == WEEK
+
+
+def test_markdown_groups_the_weeks_approvals_by_section_in_list_order(database: Database, settings: Settings) -> None:
+    before = markdown_of(database, settings)
+    fill_week(database, settings)
+    text = markdown_of(database, settings)
+
+    assert text.startswith("# Awesome LMMs Mechanistic Interpretability: week 2026-W48\n")
+    assert "*Monday 23 November 2026 to Sunday 29 November 2026*" in text
+    assert "3 new papers joined the list this week." in text
+    # The list's order is Sparse Autoencoder, ..., Steering, Representation, Attention.
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    assert headings == [
+        "## 🧩 Sparse Autoencoder",
+        "## 🕹️ Steering",
+        "## 👀 Attention",
+        "## Waiting for review",
+        "## The week in numbers",
+    ]
+    for arxiv_id, _, _ in APPROVED_IN_WEEK:
+        assert f"- **[{markdown_text(title(arxiv_id))}](https://arxiv.org/abs/{arxiv_id})**" in text
+        assert f"[arXiv](https://arxiv.org/abs/{arxiv_id})" in text
+    assert "[Code](https://github.com/wj210/CLIP_LTC)" in text  # the code link from 2505.17425's abstract
+    assert "Sparse autoencoders (SAEs) are useful for detecting and steering interpretable features" in text
+    assert title(APPROVED_BEFORE[0])[:40] not in text  # approved the week before
+    # Five pending, the best three shown by score.
+    assert "5 candidates are waiting for a maintainer. The most promising:" in text
+    shown = [line for line in text.splitlines() if line[:3] in ("1. ", "2. ", "3. ", "4. ")]
+    assert [line.split("](")[1].split(")")[0] for line in shown] == [
+        f"https://arxiv.org/abs/{arxiv_id}" for arxiv_id, _, _ in PENDING[:3]
+    ]
+    assert "(score 0.91, suggested for *Steering*)" in text
+
+    def in_list(markdown: str) -> int:
+        line = next(line for line in markdown.splitlines() if line.startswith("- Papers in the list:"))
+        return int(line.split("**")[1])
+
+    assert in_list(text) == in_list(before) + 4  # three this week, one the week before
+    assert "- Added this week: **3**" in text
+    assert "- New candidates found on arXiv: **9**" in text
+    assert "- Candidates decided: **4** (3 approved, 1 rejected)" in text
+
+
+def test_a_week_in_utc_loses_the_approval_made_on_monday_night_in_berlin(tmp_path: Path) -> None:
+    from digest.app import open_service_database
+
+    settings = make_settings(tmp_path / "utc")
+    database = open_service_database(settings)
+    try:
+        fill_week(database, settings)
+        text = markdown_of(database, settings)
+    finally:
+        database.dispose()
+    assert "2 new papers joined the list this week." in text
+    assert title(APPROVED_IN_WEEK[0][0]) not in text
+
+
+def test_a_hostile_title_is_inert_in_the_markdown(database: Database, settings: Settings) -> None:
+    fill_week(database, settings, hostile=True)
+    text = markdown_of(database, settings)
+    assert "<script>" not in text
+    assert r"**[\<script\>alert('x')\</script\> & Interpreting CLIP with Hierarchical" in text
+
+
+def test_a_quiet_week_says_so_and_still_lists_what_waits(database: Database, settings: Settings) -> None:
+    fill_week(database, settings)
+    text = markdown_of(database, settings, IsoWeek(2026, 50))
+    assert "A quiet week: no papers joined the list." in text
+    assert "5 candidates are waiting" in text
+    assert "- Added this week: **0**" in text
+
+
+def test_the_job_without_smtp_writes_markdown_and_says_email_is_off_once(
+    database: Database, settings: Settings, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(weekly_store, "_email_off_logged", False)  # the once-per-process note, from a clean start
+    fill_week(database, settings)
+    with caplog.at_level(logging.INFO, logger="digest.weekly_store"):
+        first = run_weekly_job(settings, database, MONDAY_MORNING)
+        second = run_weekly_job(settings, database, MONDAY_MORNING)
+    path = settings.weekly_dir / "2026-W48.md"
+    assert first.markdown_path == second.markdown_path == path
+    assert first.emails == () and first.retry_at is None
+    assert path.read_text(encoding="utf-8") == markdown_of(database, settings)
+    assert [r.getMessage() for r in caplog.records].count(
+        "weekly: email is off (set [smtp] host and recipients); only the Markdown is written"
+    ) == 1
+    assert sorted(p.name for p in settings.weekly_dir.iterdir()) == ["2026-W48.md"]  # no temporary file left
+
+
+def test_a_template_in_the_users_folder_wins(database: Database, settings: Settings, tmp_path: Path) -> None:
+    own = tmp_path / "my-templates"
+    (own / "weekly").mkdir(parents=True)
+    (own / "weekly" / "digest.md.j2").write_text(
+        "Week {{ digest.week }}: {{ digest.added_count }} added\n"
+        "{% for s in digest.sections %}{% for i in s.items %}* {{ i.title | md }}\n{% endfor %}{% endfor %}",
+        encoding="utf-8",
+    )
+    fill_week(database, settings)
+    mine = replace(settings, templates_dir=own)
+    with database.reading() as session:
+        digest = load_digest(session, mine, WEEK)
+    assert render(digest, mine.templates_dir, "digest.md.j2").splitlines()[:2] == [
+        "Week 2026-W48: 3 added",
+        "* Interpreting CLIP with Hierarchical Sparse Autoencoders",
+    ]
+    # Templates the user did not copy come from the bundled folder.
+    assert "== The week in numbers ==" in render(digest, mine.templates_dir, "email.txt.j2")
+
+
+def test_the_command_writes_prints_and_refuses_in_one_line(
+    database: Database,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env from the working tree
+    fill_week(database, settings)
+    base = ["--config", str(settings.config_path), "--data-dir", str(settings.data_dir), "weekly"]
+    target = settings.weekly_dir / "2026-W48.md"
+
+    assert main([*base, "--week", "2026-W48", "--dry-run"]) == 0
+    printed = capsys.readouterr().out
+    assert printed == markdown_of(database, settings)
+    assert not target.exists()
+
+    assert main([*base, "--week", "2026-W48"]) == 0
+    assert capsys.readouterr().out == f"2026-W48: wrote {target}\n"
+    assert target.read_text(encoding="utf-8") == printed
+
+    assert main([*base, "--week", "2026-W48", "--format", "email"]) == 0
+    shown = capsys.readouterr().out
+    assert "Subject: Awesome LMMs Mechanistic Interpretability — 2026-W48: 3 new papers" in shown
+    assert "--- text/plain ---" in shown and "--- text/html ---" in shown
+
+    assert main([*base, "--week", "2026-W60"]) == 1
+    assert capsys.readouterr().err == "digest: 2026 has no ISO week 60\n"
+    assert main([*base, "--week", "last"]) == 1
+    assert capsys.readouterr().err == "digest: 'last' is not an ISO week: use YYYY-Www, e.g. 2026-W48\n"
+    assert main([*base, "--week", "2026-W48", "--send"]) == 1
+    assert capsys.readouterr().err == (
+        "digest: 2026-W48: email not sent: email is off: set [smtp] host and recipients\n"
+    )
+
+
+def test_the_documented_example_is_what_the_week_renders(database: Database, settings: Settings) -> None:
+    """docs/examples/weekly-2026-W48.md: the seed list plus this week's three approvals (kept in step here)."""
+    fill_week(database, settings)
+    example = Path(__file__).resolve().parent.parent / "docs" / "examples" / "weekly-2026-W48.md"
+    assert example.read_text(encoding="utf-8") == markdown_of(database, settings)

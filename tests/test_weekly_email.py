@@ -1,0 +1,298 @@
+"""The weekly digest email against a real SMTP server (aiosmtpd on 127.0.0.1): content, TLS + login, exactly once."""
+
+from __future__ import annotations
+
+import ssl
+import threading
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from digest.app import open_service_database
+from digest.cli import main
+from digest.db import Database, open_database
+from digest.models import WeeklyDigest
+from digest.settings import Settings, SmtpSettings
+from digest.weekly_store import SendOutcome, WeeklyResult, run_weekly_job, send_week
+from tests.conftest import make_settings
+from tests.smtp_server import (
+    Credentials,
+    Inbox,
+    free_port,
+    self_signed_certificate,
+    server_tls_context,
+    smtp_server,
+)
+from tests.weekly_data import APPROVED_IN_WEEK, PAPERS, WEEK, fill_week
+
+NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin
+CONFIG = 'timezone = "Europe/Berlin"\n\n[weekly]\npending_top = 3\n'
+READERS = "readers@example.org"
+UNSUBSCRIBE = "https://lists.example.org/unsubscribe?list=lmms"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data", CONFIG)
+
+
+def with_smtp(settings: Settings, port: int, **weekly: Any) -> Settings:
+    smtp = SmtpSettings(
+        host="127.0.0.1",
+        port=port,
+        security="none",
+        sender="digest@lists.example.org",
+        recipients=(READERS,),
+        timeout_seconds=10,
+    )
+    return replace(settings, smtp=smtp, weekly=replace(settings.weekly, list_unsubscribe=UNSUBSCRIBE, **weekly))
+
+
+def statuses(result: WeeklyResult) -> list[tuple[str, str]]:
+    return [(outcome.week, outcome.status) for outcome in result.emails]
+
+
+def row(database: Database, week: str = "2026-W48") -> WeeklyDigest | None:
+    with database.reading() as session:
+        found = session.get(WeeklyDigest, week)
+        if found is not None:
+            session.expunge(found)  # keep the loaded values after the read ends
+        return found
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    plain = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert isinstance(plain, EmailMessage) and isinstance(html, EmailMessage)
+    return tuple(str(part.get_content()).replace("\r\n", "\n") for part in (plain, html))  # type: ignore[return-value]
+
+
+def test_the_digest_email_arrives_once_with_both_parts_and_escaped_titles(
+    database: Database, settings: Settings
+) -> None:
+    fill_week(database, settings, hostile=True)
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        # A list title carrying a header line must not smuggle in a header (or a recipient).
+        settings = replace(with_smtp(settings, port), list_title="Awesome LMMs\r\nBcc: evil@example.org")
+        first = run_weekly_job(settings, database, NOW)
+        second = run_weekly_job(settings, database, NOW + timedelta(hours=1))
+        database.dispose()
+        restarted = open_service_database(settings)  # a restart: a fresh engine on the same file
+        try:
+            third = run_weekly_job(settings, restarted, NOW + timedelta(days=1))
+        finally:
+            restarted.dispose()
+
+    assert statuses(first) == [("2026-W48", "sent")]
+    assert statuses(second) == statuses(third) == [("2026-W48", "already-sent")]
+    assert len(inbox.messages) == 1
+    assert inbox.envelopes[0].rcpt_tos == [READERS]
+    message = inbox.messages[0]
+    assert message["Subject"] == "Awesome LMMs Bcc: evil@example.org — 2026-W48: 3 new papers"
+    assert message["Bcc"] is None
+    assert (message["From"], message["To"]) == ("digest@lists.example.org", READERS)
+    assert parsedate_to_datetime(message["Date"]) == NOW
+    assert message["Message-ID"].endswith("@lists.example.org>")
+    assert message["List-Unsubscribe"] == f"<{UNSUBSCRIBE}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
+
+    text, html = parts(message)
+    hostile_title = "<script>alert('x')</script> & " + PAPERS["2502.20578"]["title"]
+    assert f"* {hostile_title}\n" in text  # plain text is shown as is: nothing there runs
+    assert "<script" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; Interpreting CLIP" in html
+    for arxiv_id, _, _ in APPROVED_IN_WEEK[1:]:
+        assert PAPERS[arxiv_id]["title"] in text and PAPERS[arxiv_id]["title"] in html
+        assert f"arXiv: https://arxiv.org/abs/{arxiv_id}" in text
+        assert f'<a href="https://arxiv.org/abs/{arxiv_id}" style="color:#0969da;">arXiv</a>' in html
+    assert '<a href="https://github.com/wj210/CLIP_LTC" style="color:#0969da;">Code</a>' in html
+    assert "5 candidates are waiting for a maintainer" in text and "5 candidates are waiting" in html
+    assert "<style" not in html  # inline styles only
+
+    sent = row(database)
+    assert sent is not None and sent.status == "sent" and sent.attempts == 1
+    assert sent.message_id == message["Message-ID"] and sent.recipients == [READERS]
+
+
+def test_starttls_with_login_from_the_environment(database: Database, tmp_path: Path) -> None:
+    cert, key = self_signed_certificate(tmp_path)
+    port = free_port()
+    settings = make_settings(
+        tmp_path / "data",
+        CONFIG + f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "starttls"\nusername = "digest-bot"\n'
+        f'sender = "digest@lists.example.org"\nrecipients = ["{READERS}", "maintainers@example.org"]\n',
+        environ={"SMTP_PASSWORD": "correct horse battery staple"},
+    )
+    fill_week(database, settings)
+    inbox, credentials = Inbox(), Credentials("digest-bot", "correct horse battery staple")
+    client_context = ssl.create_default_context(cafile=str(cert))
+    with smtp_server(
+        inbox,
+        port,
+        tls_context=server_tls_context(cert, key),
+        require_starttls=True,
+        authenticator=credentials,
+        auth_required=True,
+    ):
+        result = run_weekly_job(settings, database, NOW, ssl_context=client_context)
+        # Without the test CA the self-signed certificate is refused, and nothing is sent twice.
+        again = run_weekly_job(settings, database, NOW + timedelta(hours=2))
+
+    assert statuses(result) == [("2026-W48", "sent")], result
+    assert statuses(again) == [("2026-W48", "already-sent")]
+    assert credentials.logins == ["digest-bot"]
+    assert len(inbox.messages) == 1
+    assert inbox.envelopes[0].rcpt_tos == [READERS, "maintainers@example.org"]
+    text, _ = parts(inbox.messages[0])
+    assert PAPERS["2502.20578"]["title"] in text
+
+
+def test_an_untrusted_certificate_fails_and_is_retried(database: Database, tmp_path: Path, settings: Settings) -> None:
+    cert, key = self_signed_certificate(tmp_path)
+    fill_week(database, settings)
+    inbox = Inbox()
+    with smtp_server(inbox, tls_context=server_tls_context(cert, key), require_starttls=True) as port:
+        settings = replace(with_smtp(settings, port), smtp=replace(with_smtp(settings, port).smtp, security="starttls"))
+        failed = run_weekly_job(settings, database, NOW)  # the system's CAs do not know this certificate
+        retried = run_weekly_job(
+            settings, database, NOW + timedelta(minutes=31), ssl_context=ssl.create_default_context(cafile=str(cert))
+        )
+    assert statuses(failed) == [("2026-W48", "failed")]
+    assert "CERTIFICATE_VERIFY_FAILED" in failed.emails[0].message
+    assert statuses(retried) == [("2026-W48", "sent")]
+    assert len(inbox.messages) == 1
+
+
+def test_a_refused_recipient_leaves_the_week_unsent_and_backs_off(database: Database, settings: Settings) -> None:
+    fill_week(database, settings)
+    inbox = Inbox(refuse=True)
+    with smtp_server(inbox) as port:
+        settings = with_smtp(settings, port)
+        refused = run_weekly_job(settings, database, NOW)
+        early = run_weekly_job(settings, database, NOW + timedelta(minutes=10))
+        refused_again = run_weekly_job(settings, database, NOW + timedelta(minutes=30))
+        state = row(database)
+        inbox.refuse = False
+        too_soon = run_weekly_job(settings, database, NOW + timedelta(minutes=89))
+        sent = run_weekly_job(settings, database, NOW + timedelta(minutes=90))
+        after = run_weekly_job(settings, database, NOW + timedelta(days=1))
+
+    assert statuses(refused) == [("2026-W48", "failed")]
+    assert refused.emails[0].message.startswith("the SMTP server 127.0.0.1:")
+    assert "refused every recipient: readers@example.org: 550 5.1.1" in refused.emails[0].message
+    assert refused.retry_at == NOW + timedelta(minutes=30)  # weekly.retry_base_minutes
+    assert statuses(early) == [("2026-W48", "waiting")]
+    assert statuses(refused_again) == [("2026-W48", "failed")]
+    assert refused_again.retry_at == NOW + timedelta(minutes=30 + 60)  # doubled
+    assert state is not None and (state.status, state.attempts) == ("failed", 2)
+    assert state.last_error is not None and "550" in state.last_error and state.sent_at is None
+    assert statuses(too_soon) == [("2026-W48", "waiting")]
+    assert statuses(sent) == [("2026-W48", "sent")]
+    assert statuses(after) == [("2026-W48", "already-sent")]
+    assert len(inbox.messages) == 1
+    final = row(database)
+    assert final is not None and (final.status, final.attempts, final.last_error) == ("sent", 3, None)
+
+
+def test_a_server_that_is_down_gets_the_week_later_and_once(database: Database, settings: Settings) -> None:
+    fill_week(database, settings)
+    port = free_port()  # nothing listens here yet
+    settings = with_smtp(settings, port)
+    down = run_weekly_job(settings, database, NOW)
+    assert statuses(down) == [("2026-W48", "failed")]
+    assert down.emails[0].message.startswith(f"cannot reach the SMTP server 127.0.0.1:{port} (none): ")
+    assert down.markdown_path is not None and down.markdown_path.exists()  # Markdown does not wait for email
+
+    inbox = Inbox()
+    with smtp_server(inbox, port):
+        # A week later the scheduler runs for W49: the failed W48 goes first, then the quiet W49.
+        next_week = run_weekly_job(settings, database, NOW + timedelta(days=7))
+        again = run_weekly_job(settings, database, NOW + timedelta(days=7, hours=1))
+    assert statuses(next_week) == [("2026-W48", "sent"), ("2026-W49", "sent")]
+    assert statuses(again) == [("2026-W49", "already-sent")]
+    subjects = [message["Subject"] for message in inbox.messages]
+    assert subjects == [
+        "Awesome LMMs Mechanistic Interpretability — 2026-W48: 3 new papers",
+        "Awesome LMMs Mechanistic Interpretability — 2026-W49: a quiet week",
+    ]
+    quiet_text, _ = parts(inbox.messages[1])
+    assert "A quiet week: no papers joined the list." in quiet_text
+
+
+def test_a_quiet_week_is_not_sent_when_switched_off(database: Database, settings: Settings) -> None:
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        result = run_weekly_job(with_smtp(settings, port, send_quiet_week=False), database, NOW)
+    assert statuses(result) == [("2026-W48", "quiet-skipped")]
+    assert inbox.messages == []
+    assert result.markdown_path is not None
+    assert "A quiet week" in result.markdown_path.read_text(encoding="utf-8")
+
+
+def test_two_processes_sending_the_same_week_send_it_once(database: Database, settings: Settings) -> None:
+    fill_week(database, settings)
+    inbox = Inbox()
+    outcomes: list[SendOutcome] = []
+    with smtp_server(inbox) as port:
+        settings = with_smtp(settings, port)
+        databases = [open_database(settings.database_url) for _ in range(2)]
+        start = threading.Barrier(2)
+
+        def process(own: Database) -> None:
+            start.wait()
+            outcomes.append(send_week(settings, own, WEEK, NOW))
+
+        threads = [threading.Thread(target=process, args=(own,)) for own in databases]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for own in databases:
+            own.dispose()
+    assert sorted(outcome.status for outcome in outcomes)[-1] == "sent"
+    assert [outcome.status for outcome in outcomes].count("sent") == 1
+    assert {outcome.status for outcome in outcomes} <= {"sent", "busy", "already-sent"}
+    assert len(inbox.messages) == 1
+
+
+def test_the_command_sends_once_and_reports_a_failure_in_one_line(
+    database: Database,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    fill_week(database, settings)
+    port = free_port()
+    config = tmp_path / "smtp.toml"
+    config.write_text(
+        CONFIG + f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nrecipients = ["{READERS}"]\n',
+        encoding="utf-8",
+    )
+    base = ["--config", str(config), "--data-dir", str(settings.data_dir), "weekly", "--week", "2026-W48"]
+
+    assert main([*base, "--send"]) == 1  # nothing listens yet
+    err = capsys.readouterr().err
+    assert err.startswith(f"digest: 2026-W48: email not sent: cannot reach the SMTP server 127.0.0.1:{port} (none)")
+    assert err.count("\n") == 1
+
+    inbox = Inbox()
+    with smtp_server(inbox, port):
+        assert main([*base, "--send", "--dry-run"]) == 0
+        assert "Subject: Awesome LMMs Mechanistic Interpretability — 2026-W48: 3 new papers" in capsys.readouterr().out
+        assert inbox.messages == []
+        # By hand, the back-off of the failed attempt is not waited out.
+        assert main([*base, "--send"]) == 0
+        assert capsys.readouterr().out.endswith(f"2026-W48: sent to {READERS}\n")
+        assert main([*base, "--send"]) == 0
+        assert "2026-W48: already sent on " in capsys.readouterr().out
+    assert len(inbox.messages) == 1

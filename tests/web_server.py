@@ -1,0 +1,86 @@
+"""The web app on a free loopback port with a real HTTP client, a controllable clock and known secrets."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+
+from digest.app import open_service_database
+from digest.db import Database
+from digest.review import Reviewer
+from digest.settings import Settings
+from digest.web import bound_port, create_web_app, serve
+from tests.conftest import make_settings
+
+SECRETS_ENV = {
+    "DIGEST_SECRET_KEY": "test-secret-key-0123456789abcdefghijklmnop",
+    "DIGEST_ADMIN_TOKEN": "test-admin-token-0123456789abcdef",
+    "DIGEST_FEED_TOKEN": "test-feed-token-0123456789abcdef",
+}
+APPROVE_LINK = re.compile(r'href="https?://[^"/]+(/approve/[^"]+)">([^<]*)<')
+
+
+class Clock:
+    """The time the app sees; tests move it forward to expire links.
+
+    It starts at the real time because the seed list is imported with the real time as its papers' added_at.
+    """
+
+    def __init__(self) -> None:
+        self.now = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+@dataclass
+class Site:
+    base: str
+    client: aiohttp.ClientSession
+    settings: Settings
+    database: Database
+    reviewer: Reviewer
+    clock: Clock
+
+    def fresh_client(self) -> aiohttp.ClientSession:
+        """A second browser: no cookies shared with `client` (close it)."""
+        return aiohttp.ClientSession(self.base, cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+def site_settings(data_dir: Path, config_text: str = "") -> Settings:
+    return make_settings(data_dir, config_text, environ=dict(SECRETS_ENV))
+
+
+@asynccontextmanager
+async def running_site(settings: Settings, *, cache_feeds: bool = True) -> AsyncIterator[Site]:
+    database = open_service_database(settings)
+    clock = Clock()
+    reviewer = Reviewer(database, settings, clock)
+    app = create_web_app(settings, database, reviewer, clock=clock, cache_feeds=cache_feeds)
+    runner = await serve(app, "127.0.0.1", 0)
+    base = f"http://127.0.0.1:{bound_port(runner)}"
+    try:
+        # unsafe=True: aiohttp's cookie jar otherwise ignores cookies set by an IP address such as 127.0.0.1.
+        async with aiohttp.ClientSession(base, cookie_jar=aiohttp.CookieJar(unsafe=True)) as client:
+            yield Site(base, client, settings, database, reviewer, clock)
+    finally:
+        await runner.cleanup()
+        database.dispose()
+
+
+def approval_links(feed_body: str) -> list[tuple[str, str]]:
+    """(path, label) of every approval link in a candidates feed (the links' HTML is escaped in the XML)."""
+    import html
+
+    return [
+        (html.unescape(path), html.unescape(label)) for path, label in APPROVE_LINK.findall(html.unescape(feed_body))
+    ]
