@@ -52,7 +52,7 @@ class Database:
         try:
             yield session
         finally:
-            session.rollback()
+            # close() ends the transaction without expiring what was loaded, so results stay usable.
             session.close()
 
     def dispose(self) -> None:

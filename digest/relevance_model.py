@@ -5,6 +5,7 @@ tf-idf centroid per section. Pure Python over plain data; fast enough to rebuild
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import math
 import re
@@ -18,10 +19,78 @@ from digest import resources
 
 _WORD = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
-    """a an the of and or in on for to with by from as at is are be was were this that these those we our it its
-    their they which can using use used via into than then also both such not but has have been how what when where
-    while do does more most new show shows shown based approach method methods paper propose proposed results
-    model models""".split()
+    [
+        "a",
+        "an",
+        "the",
+        "of",
+        "and",
+        "or",
+        "in",
+        "on",
+        "for",
+        "to",
+        "with",
+        "by",
+        "from",
+        "as",
+        "at",
+        "is",
+        "are",
+        "be",
+        "was",
+        "were",
+        "this",
+        "that",
+        "these",
+        "those",
+        "we",
+        "our",
+        "it",
+        "its",
+        "their",
+        "they",
+        "which",
+        "can",
+        "using",
+        "use",
+        "used",
+        "via",
+        "into",
+        "than",
+        "then",
+        "also",
+        "both",
+        "such",
+        "not",
+        "but",
+        "has",
+        "have",
+        "been",
+        "how",
+        "what",
+        "when",
+        "where",
+        "while",
+        "do",
+        "does",
+        "more",
+        "most",
+        "new",
+        "show",
+        "shows",
+        "shown",
+        "based",
+        "approach",
+        "method",
+        "methods",
+        "paper",
+        "propose",
+        "proposed",
+        "results",
+        "model",
+        "models",
+    ]
 )
 # Smoothing for the log-odds: a word seen in no example still gets a finite weight.
 _PRIOR = 0.1
@@ -36,7 +105,7 @@ def document_terms(title: str, abstract: str) -> Terms:
     words = [word for word in _WORD.findall(f"{title} {title} {abstract}".lower()) if word not in _STOP]
     words = [word for word in words if not word.isdigit()]
     terms: Terms = Counter(words)
-    terms.update(f"{first}_{second}" for first, second in zip(words, words[1:], strict=False))
+    terms.update(f"{first}_{second}" for first, second in itertools.pairwise(words))
     return terms
 
 

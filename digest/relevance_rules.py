@@ -120,6 +120,7 @@ class Rules:
     interpretability_strong: TermSet
     interpretability_weak: TermSet
     penalties: TermSet
+    general: TermSet
     sections: dict[str, TermSet]
 
     @classmethod
@@ -145,6 +146,7 @@ class Rules:
             interpretability_strong=TermSet(terms("interpretability", "strong")),
             interpretability_weak=TermSet(terms("interpretability", "weak")),
             penalties=TermSet(terms("penalties", "terms")),
+            general=TermSet(terms("general", "terms")),
             sections=sections,
         )
         if not rules.modality_strong.terms or not rules.interpretability_strong.terms:

@@ -11,6 +11,7 @@ import asyncio
 import html
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
@@ -46,6 +47,7 @@ class Received:
     body: Any
     query: dict[str, str]
     headers: dict[str, str]
+    at: float = 0.0  # time.perf_counter() on arrival, for bench/bench_discord.py
 
 
 @dataclass
@@ -104,6 +106,7 @@ class FakeDiscord:
         self._sequence = 0
         self._runner: web.AppRunner | None = None
         self.identified = asyncio.Event()
+        self.edited = asyncio.Event()  # set on every message edit, so a bench can wait without polling
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -208,7 +211,14 @@ class FakeDiscord:
         body = json.loads(raw) if raw else None
         request[BODY] = body if isinstance(body, dict) else {}
         self.received.append(
-            Received(request.method, request.path, body, dict(request.query), dict(request.headers.items()))
+            Received(
+                request.method,
+                request.path,
+                body,
+                dict(request.query),
+                dict(request.headers.items()),
+                time.perf_counter(),
+            )
         )
         if self.faults:
             fault = self.faults[0]
@@ -326,6 +336,7 @@ class FakeDiscord:
                 message[key] = body[key]
         message["edited_timestamp"] = TIMESTAMP
         message["_edits"] = [*message.get("_edits", []), body]
+        self.edited.set()
         return json_response(self._message_payload(message_id))
 
     async def _react(self, request: web.Request) -> web.Response:

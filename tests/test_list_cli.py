@@ -1,0 +1,113 @@
+"""`digest list import|export|lint` as a user runs them: exit codes, output, files, JSON."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from digest.cli import main
+from digest.resources import seed_list_path
+
+SEED = seed_list_path().read_bytes()
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no stray .env from the checkout
+    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path / "data"
+
+
+def run(data_dir: Path, *args: str) -> int:
+    return main(["--data-dir", str(data_dir), "list", *args])
+
+
+def test_export_to_stdout_and_file_is_the_seed(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(data_dir, "export") == 0
+    assert capsys.readouterr().out.encode("utf-8") == SEED
+    assert run(data_dir, "export", "-o", str(tmp_path / "out.md"), "--json") == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (tmp_path / "out.md").read_bytes() == SEED and summary["bytes"] == len(SEED)
+
+
+def test_import_reports_unchanged_then_the_edits(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    seed_copy = tmp_path / "list.md"
+    seed_copy.write_bytes(SEED)
+    assert run(data_dir, "import", str(seed_copy)) == 0
+    assert "unchanged (72 entries in 17 sections)" in capsys.readouterr().out
+    removed_line = b"+ **SAE-V** [SAE-V: Interpreting Multimodal Models for Enhanced Alignment]"
+    start = SEED.index(removed_line)
+    edited = SEED[:start] + SEED[SEED.index(b"+ **SAE 4 Scientifically", start) :]
+    seed_copy.write_bytes(edited)
+    assert run(data_dir, "import", str(seed_copy), "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["changed"] and report["entries_total"] == 71 and report["added"] == []
+    assert [(r["section"], r["title"]) for r in report["removed"]] == [
+        ("Sparse Autoencoder", "SAE-V: Interpreting Multimodal Models for Enhanced Alignment")
+    ]
+    assert (data_dir / "list.md").read_bytes() == edited  # the service's copy follows
+    assert run(data_dir, "export") == 0
+    assert capsys.readouterr().out.encode("utf-8") == edited
+
+
+def test_lint_exits_1_on_the_seed_with_line_numbers(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(data_dir, "lint", "--json") == 1
+    report = json.loads(capsys.readouterr().out)
+    codes = {(f["code"], f["line"]) for f in report["findings"]}
+    assert ("arxiv-id-conflict", 92) in codes and ("badge-mismatch", 87) in codes
+    assert report["source"] == "database" and report["errors"] == 8
+
+
+def test_lint_of_a_clean_file_exits_0(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    clean = tmp_path / "clean.md"
+    clean.write_text("## Papers\n+ **A** [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n")
+    assert run(data_dir, "lint", str(clean)) == 0
+    assert capsys.readouterr().out.strip().endswith("0 errors, 0 warnings")
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8"),
+        (b"# Read me\n\nNothing to see.\n", "not an awesome list"),
+        (b"## P\n+ **A** Alpha paper, link lost (Jan. 5, 2024)\n", "bad.md:2: entry has no [Title](url) link"),
+        (b" " * (10 * 1024 * 1024), "over the 5 MB limit"),
+    ],
+    ids=["binary", "not-a-list", "no-link", "10MB"],
+)
+def test_bad_import_is_one_line_exit_1_and_nothing_changes(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: bytes, expected: str
+) -> None:
+    bad = tmp_path / "bad.md"
+    bad.write_bytes(content)
+    assert run(data_dir, "import", str(bad)) == 1
+    captured = capsys.readouterr()
+    assert expected in captured.err and captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    assert run(data_dir, "export") == 0
+    assert capsys.readouterr().out.encode("utf-8") == SEED
+
+
+def test_missing_file_and_usage_errors(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(data_dir, "import", str(tmp_path / "nope.md")) == 1
+    assert "cannot read" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as caught:
+        run(data_dir, "import")
+    assert caught.value.code == 2
+
+
+def test_subprocess_export_and_lint(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    python = ROOT / ".venv" / "bin" / "python"
+    command = [str(python if python.exists() else sys.executable), "-m", "digest", "--data-dir", str(tmp_path / "d")]
+    out = tmp_path / "exported.md"
+    done = subprocess.run([*command, "list", "export", "-o", str(out)], cwd=tmp_path, env=env, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    assert out.read_bytes() == SEED
+    lint = subprocess.run([*command, "list", "lint", str(out)], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert lint.returncode == 1 and f"{out}:92: error:" in lint.stdout and "Traceback" not in lint.stderr
