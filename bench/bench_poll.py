@@ -21,7 +21,9 @@ import feedparser
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from digest import relevance  # noqa: E402
 from digest.app import open_service_database  # noqa: E402
+from digest.arxiv import parse_feed  # noqa: E402
 from digest.poller import run_poll  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 from tests.feedbuild import build_rss  # noqa: E402
@@ -58,10 +60,28 @@ def main() -> int:
                 new = summary.new_candidates
             finally:
                 database.dispose()
-    parse_best, pass_best = min(parse_times), min(pass_times)
+        settings = make_settings(Path(tmp) / "score")
+        database = open_service_database(settings)
+        with database.reading() as session:
+            model = relevance.model_for_database(session, settings)
+        database.dispose()
+        papers = parse_feed(data, "bench").papers
+        score_times = []
+        for _ in range(ROUNDS):
+            start = time.perf_counter()
+            for paper in papers:
+                model.judge(paper.title, paper.abstract, paper.categories)
+            score_times.append(time.perf_counter() - start)
+    parse_best, pass_best, score_best = min(parse_times), min(pass_times), min(score_times)
     print(f"feed: {len(records)} real haystack papers, {len(data) / 1e6:.1f} MB; {new} new candidates stored per pass")
-    print(f"feedparser.parse alone: {parse_best * 1000:.0f} ms; whole pass: {pass_best * 1000:.0f} ms (best of {ROUNDS})")
+    print(
+        f"feedparser.parse alone: {parse_best * 1000:.0f} ms; whole pass: {pass_best * 1000:.0f} ms (best of {ROUNDS})"
+    )
     print(f"ratio whole pass / feedparser.parse: {pass_best / parse_best:.2f}x (target <= 1.3x)")
+    print(
+        f"of which scoring (relevance.judge x {len(papers)}): {score_best * 1000:.0f} ms; "
+        f"pass without scoring / feedparser.parse: {(pass_best - score_best) / parse_best:.2f}x"
+    )
     return 0
 
 

@@ -22,7 +22,7 @@ _ANNOUNCE_PREFIX = re.compile(
 )
 _SPACES = re.compile(r"\s+")
 # A title that can do something where it is shown: Markdown links/emphasis, HTML, mass mentions.
-_MARKUP = re.compile(r"[<>\[\]`*_|]|@(?:everyone|here)\b|\]\(|https?://", re.IGNORECASE)
+_MARKUP = re.compile(r"<[a-z/!?]|\]\(|\]\]>|`|\*\*|@(?:everyone|here)\b|https?://", re.IGNORECASE)
 _ERROR_TITLE = re.compile(r"^\s*(feed error|error)\b", re.IGNORECASE)
 
 

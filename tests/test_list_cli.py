@@ -28,7 +28,9 @@ def run(data_dir: Path, *args: str) -> int:
     return main(["--data-dir", str(data_dir), "list", *args])
 
 
-def test_export_to_stdout_and_file_is_the_seed(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_to_stdout_and_file_is_the_seed(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run(data_dir, "export") == 0
     assert capsys.readouterr().out.encode("utf-8") == SEED
     assert run(data_dir, "export", "-o", str(tmp_path / "out.md"), "--json") == 0
@@ -36,7 +38,9 @@ def test_export_to_stdout_and_file_is_the_seed(data_dir: Path, tmp_path: Path, c
     assert (tmp_path / "out.md").read_bytes() == SEED and summary["bytes"] == len(SEED)
 
 
-def test_import_reports_unchanged_then_the_edits(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_import_reports_unchanged_then_the_edits(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     seed_copy = tmp_path / "list.md"
     seed_copy.write_bytes(SEED)
     assert run(data_dir, "import", str(seed_copy)) == 0

@@ -85,7 +85,9 @@ def test_counts_in_the_database_match_the_file(database: Database, settings: Set
     with database.reading() as session:
         assert session.scalar(select(func.count()).select_from(Section)) == headings
         assert session.scalar(select(func.count()).select_from(Entry)) == entries == 72
-        title_link_ids = {p.arxiv_id for p in session.scalars(select(Paper)) if p.arxiv_id and p.arxiv_id in (p.url or "")}
+        title_link_ids = {
+            p.arxiv_id for p in session.scalars(select(Paper)) if p.arxiv_id and p.arxiv_id in (p.url or "")
+        }
         assert title_link_ids == title_ids
         # One paper in two sections is one row: "Causal Tracing Tool 4 BLIP" sits in Causal Tracing and Tool.
         blip = session.scalars(select(Paper).where(Paper.arxiv_id == "2308.14179")).one()
@@ -94,7 +96,7 @@ def test_counts_in_the_database_match_the_file(database: Database, settings: Set
         kinds = {p.title[:20]: p.kind for p in session.scalars(select(Paper))}
         assert kinds["Open Problems in Mec"] == "survey" and kinds["Prisma : An Open Sou"] == "tool"
         sliders = session.scalars(select(Paper).where(Paper.title.like("Concept Sliders%"))).one()
-        assert sliders.url and "springer" in sliders.url and "https://sliders.baulab.info/" == sliders.code_url
+        assert sliders.url and "springer" in sliders.url and sliders.code_url == "https://sliders.baulab.info/"
         keys = liststore.known_keys(session)
         assert {"2411.16198", "2506.23270", "2307.13339"} <= keys.arxiv_ids
         assert "probing representations of numbers in vision and language models" in keys.title_keys
@@ -119,13 +121,17 @@ def test_edited_file_reports_added_moved_removed(database: Database, settings: S
     prisma = re.search(r"\+ \*\*Prisma\*\*.*?\n\n", text, re.S)
     assert prisma is not None
     edited = text.replace(prisma.group(0), "")  # leaves Tool ...
-    edited = edited.replace("### \uf8ffüìú Attention\n([Back to Table of Contents](#table-of-contents))\n\n",
-                            "### \uf8ffüìú Attention\n([Back to Table of Contents](#table-of-contents))\n\n"
-                            + prisma.group(0))  # ... and arrives in Attention
+    edited = edited.replace(
+        "### \uf8ffüìú Attention\n([Back to Table of Contents](#table-of-contents))\n\n",
+        "### \uf8ffüìú Attention\n([Back to Table of Contents](#table-of-contents))\n\n" + prisma.group(0),
+    )  # ... and arrives in Attention
     lens = "+ **Diffusion Lens** [Diffusion Lens: Interpreting Text Encoders"
     start = edited.index(lens)
     edited = edited[:start] + edited[edited.index("+ **Attention Lens**", start) :]  # removed
-    new = "+ **HSAE** [Interpreting CLIP with Hierarchical Sparse Autoencoders](https://arxiv.org/abs/2502.20578) (Feb. 27, 2025)\n\n"
+    new = (
+        "+ **HSAE** [Interpreting CLIP with Hierarchical Sparse Autoencoders]"
+        "(https://arxiv.org/abs/2502.20578) (Feb. 27, 2025)\n\n"
+    )
     edited = edited.replace("+ **SAE-V**", new + "+ **SAE-V**")
     with database.transaction() as session:
         report = liststore.import_markdown(session, edited.encode("utf-8"), source="edited.md", now=NOW)
@@ -148,13 +154,15 @@ def test_new_entry_goes_at_its_date_and_touches_only_its_lines(database: Databas
     after = render(database, settings)
     removed, inserted = changed_lines(before, after)
     assert removed == []
-    assert sorted(inserted) == sorted([
-        "+ **Hierarchical SAE** [Interpreting CLIP with Hierarchical Sparse Autoencoders]"
-        "(https://arxiv.org/abs/2502.20578) (Feb. 27, 2025)\n",
-        "  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/2502.20578)\n",
-        "  [![Star](https://img.shields.io/github/stars/x/hsae.svg?style=social&label=Star)](https://github.com/x/hsae)\n",
-        "\n",
-    ])  # (difflib may align the blank separator before or after the new lines: same bytes either way)
+    assert sorted(inserted) == sorted(
+        [
+            "+ **Hierarchical SAE** [Interpreting CLIP with Hierarchical Sparse Autoencoders]"
+            "(https://arxiv.org/abs/2502.20578) (Feb. 27, 2025)\n",
+            "  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/2502.20578)\n",
+            "  [![Star](https://img.shields.io/github/stars/x/hsae.svg?style=social&label=Star)](https://github.com/x/hsae)\n",
+            "\n",
+        ]
+    )  # (difflib may align the blank separator before or after the new lines: same bytes either way)
     section = after[after.index("Sparse Autoencoder\n") : after.index("Probing\n")]
     assert section.index("(Mar. 21, 2025)") < section.index("(Feb. 27, 2025)") < section.index("(Feb. 22, 2025)")
     parsed = parse_list(after)
@@ -213,8 +221,16 @@ def test_unknown_section_or_bad_identifiers_are_refused(database: Database, sett
         add(database, record, "Contribution")  # a text section holds no papers
     with database.transaction() as session, pytest.raises(ListFormatError, match="not an arXiv identifier"):
         liststore.add_paper_entry(
-            session, section_name="Probing", title="T", arxiv_id="nope", url=None, code_url=None,
-            published=None, authors=[], abstract=None, now=NOW,
+            session,
+            section_name="Probing",
+            title="T",
+            arxiv_id="nope",
+            url=None,
+            code_url=None,
+            published=None,
+            authors=[],
+            abstract=None,
+            now=NOW,
         )
 
 
@@ -223,8 +239,10 @@ def test_unknown_section_or_bad_identifiers_are_refused(database: Database, sett
     [
         lambda seed: b"# Notes\n\nNo list here.\n",
         lambda seed: seed[: seed.index(b"(https://arxiv.org/abs/2503.20483)") + 30],
-        lambda seed: seed.replace(b"[Probing the Role of Positional Information in Vision-Language Models]"
-                                  b"(https://arxiv.org/abs/2305.10046)", b"Probing the Role of Positional Information"),
+        lambda seed: seed.replace(
+            b"[Probing the Role of Positional Information in Vision-Language Models](https://arxiv.org/abs/2305.10046)",
+            b"Probing the Role of Positional Information",
+        ),
         lambda seed: seed.replace(b"Winoground", b"Wino\xffground"),
         lambda seed: seed + b" " * (5 * 1024 * 1024),
     ],
@@ -242,8 +260,10 @@ def test_bad_files_are_refused_in_one_line_and_leave_the_database(
 
 def test_title_with_markup_is_imported_as_text_and_linted(database: Database, settings: Settings) -> None:
     seed = settings.seed_list.read_bytes()
-    edited = seed.replace(b"[Multimodal Neurons in Pretrained Text-Only Transformers]",
-                          b"[Multimodal <b>Neurons</b> in **Pretrained** Text-Only Transformers]")
+    edited = seed.replace(
+        b"[Multimodal Neurons in Pretrained Text-Only Transformers]",
+        b"[Multimodal <b>Neurons</b> in **Pretrained** Text-Only Transformers]",
+    )
     with database.transaction() as session:
         report = liststore.import_markdown(session, edited, source="markup.md", now=NOW)
     assert report.changed and render(database, settings).encode("utf-8") == edited

@@ -270,3 +270,22 @@ async def test_refresh_examples_fetches_abstracts_of_new_list_papers(settings: S
         example = session.scalars(select(RelevanceExample)).one()
         session.expunge_all()
     assert example.arxiv_id == "1707.08567" and example.abstract
+
+
+def test_poll_and_candidates_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from digest.cli import main
+
+    path = tmp_path / "cs.CV.xml"
+    path.write_bytes(feed(*RELEVANT, *UNRELATED))
+    data_dir = str(tmp_path / "data")
+    assert main(["--data-dir", data_dir, "poll", "--source", str(path), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["outcome"] == "ok" and summary["sources"][0]["new_candidates"] == 3
+    assert main(["--data-dir", data_dir, "poll", "--source", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{path}: fetched, 7 entries" in out and "3 already known, 0 new candidates" in out
+    assert main(["--data-dir", data_dir, "candidates", "--status", "pending", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert sorted(row["arxiv_id"] for row in rows) == sorted(RELEVANT)
+    assert main(["--data-dir", data_dir, "candidates", "--status", "rejected"]) == 0
+    assert capsys.readouterr().out.strip() == "no candidates with status rejected"

@@ -1,0 +1,122 @@
+"""Quality and speed of the relevance model, all from one run: leave-one-out recall and section accuracy on the
+list's own papers, the flag rate on the real arXiv haystack (../shared/data), and papers/second of `digest score`.
+
+Usage: .venv/bin/python bench/bench_relevance.py [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from digest.app import open_service_database  # noqa: E402
+from digest.commands.score_cmd import BadLine, score_lines  # noqa: E402
+from digest.relevance import build_model, load_rules  # noqa: E402
+from digest.relevance_db import list_examples  # noqa: E402
+from digest.relevance_model import background_papers  # noqa: E402
+from digest.settings import load_settings  # noqa: E402
+
+HAYSTACK = ROOT.parent / "shared" / "data" / "arxiv-haystack.jsonl.gz"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--limit", type=int, help="score only the first N haystack papers")
+    args = parser.parse_args()
+    if not HAYSTACK.exists():
+        print(f"{HAYSTACK} is absent (a user's clone): nothing to measure")
+        return 0
+    with tempfile.TemporaryDirectory() as folder:
+        settings = load_settings(None, Path(folder) / "data", environ={}, load_dotenv_file=False)
+        database = open_service_database(settings)  # a new data folder: the bundled list
+        with database.reading() as session:
+            examples = list_examples(session)
+        database.dispose()
+    rules = load_rules(settings.feeds_dir)
+
+    # Leave-one-out: one unit per distinct paper (a paper in two sections, or linked twice, is one unit).
+    units: dict[str, list[int]] = {}
+    for index, example in enumerate(examples):
+        units.setdefault(example.abstract, []).append(index)
+    found = right = 0
+    per_section: dict[str, Counter[str]] = {}
+    misses: list[str] = []
+    for indices in units.values():
+        left_out = [examples[i] for i in indices]
+        model = build_model(rules, [e for i, e in enumerate(examples) if i not in indices])
+        paper = left_out[0]
+        judgement = model.judge(paper.title, paper.abstract)
+        sections = {name for e in left_out for name in e.sections}
+        found += judgement.relevant
+        right += judgement.section in sections
+        for name in sections:
+            tally = per_section.setdefault(name, Counter())
+            tally["papers"] += 1
+            tally["found"] += judgement.relevant
+            tally["right"] += judgement.section in sections
+        if not judgement.relevant:
+            misses.append(f"{judgement.score:.3f} {paper.title[:90]}")
+    total = len(units)
+    print(f"list papers (leave-one-out): {total}")
+    print(f"  recall {found}/{total} = {found / total:.3f}   (target >= 0.95)")
+    print(f"  section right {right}/{total} = {right / total:.3f}   (target >= 0.80)")
+    for name, tally in per_section.items():
+        print(
+            f"    {name:<26} papers {tally['papers']:>2}  found {tally['found']:>2}  section right {tally['right']:>2}"
+        )
+    for line in misses:
+        print(f"  missed: {line}")
+
+    model = build_model(rules, examples)
+    list_ids = {e.arxiv_id for e in examples if e.arxiv_id}
+    training_ids = {paper.arxiv_id for paper in background_papers()}
+    with gzip.open(HAYSTACK, "rt", encoding="utf-8") as handle:
+        lines = [line for _, line in zip(range(args.limit or 10**9), handle, strict=False)]
+    rows = [json.loads(line) for line in lines]
+    started = time.perf_counter()
+    results = list(score_lines(model, lines))
+    elapsed = time.perf_counter() - started
+    counted = flagged = 0
+    flagged_titles: list[str] = []
+    near_misses: list[tuple[float, str]] = []
+    list_in_haystack: list[str] = []
+    for row, result in zip(rows, results, strict=True):
+        assert not isinstance(result, BadLine)
+        if row["arxiv_id"] in list_ids:
+            list_in_haystack.append(f"{'flagged' if result['relevant'] else 'NOT flagged'} {row['title'][:80]}")
+            continue
+        if row["arxiv_id"] in training_ids:
+            continue  # the shipped background sample: trained on, so never evaluated on
+        counted += 1
+        if result["relevant"]:
+            flagged += 1
+            flagged_titles.append(f"{result['score']:.3f} [{result['section']}] {row['title'][:100]}")
+        else:
+            near_misses.append((float(result["score"]), row["title"][:100]))
+    print(f"haystack: {counted} papers (the list's own and the {len(training_ids)} background papers excluded)")
+    print(f"  flagged {flagged} = {flagged / counted:.4%}   (target <= 0.5%)")
+    print(f"  list papers inside the haystack: {len(list_in_haystack)}")
+    for line in list_in_haystack:
+        print(f"    {line}")
+    print("  20 flagged (random sample):")
+    for line in sorted(random.Random(1).sample(flagged_titles, min(20, len(flagged_titles)))):
+        print(f"    {line}")
+    print("  10 highest not flagged:")
+    for score, title in sorted(near_misses, reverse=True)[:10]:
+        print(f"    {score:.3f} {title}")
+    print(f"speed: {len(lines)} papers scored in {elapsed:.1f} s = {len(lines) / elapsed:.0f} papers/second")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
