@@ -99,9 +99,7 @@ def main() -> int:
         ("export", rendered),
     ):
         per_entry = seconds / entries * 1e6
-        print(
-            f"{name:>13}: {seconds * 1000:9.2f} ms  {per_entry:8.2f} us/entry  x{seconds / read:9.1f} a plain read"
-        )
+        print(f"{name:>13}: {seconds * 1000:9.2f} ms  {per_entry:8.2f} us/entry  x{seconds / read:9.1f} a plain read")
     print("export is byte-identical to the file: yes")
     return 0
 

@@ -8,7 +8,19 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-_QUIET = {"discord": logging.WARNING, "apscheduler": logging.WARNING, "aiohttp.access": logging.WARNING}
+_QUIET = {
+    "discord": logging.WARNING,
+    "apscheduler": logging.WARNING,
+    "aiohttp.access": logging.WARNING,
+    "alembic": logging.WARNING,
+}
+
+
+class _DropVoiceNotices(logging.Filter):
+    """discord.py warns at every start that voice support is missing; this service never uses voice."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "voice will NOT be supported" not in record.getMessage()
 
 
 class JsonFormatter(logging.Formatter):
@@ -26,6 +38,7 @@ class JsonFormatter(logging.Formatter):
 
 def setup_logging(level: str = "INFO", fmt: str = "text", stream: TextIO | None = None) -> None:
     handler = logging.StreamHandler(stream or sys.stderr)
+    handler.addFilter(_DropVoiceNotices())
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:

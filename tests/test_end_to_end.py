@@ -69,18 +69,19 @@ async def fetch(session: aiohttp.ClientSession, url: str) -> tuple[int, str]:
 
 
 async def start_service(config: Path, cwd: Path, log: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "digest",
-        "--config",
-        str(config),
-        "run",
-        cwd=cwd,
-        env=service_environment(),
-        stdout=log.open("ab"),
-        stderr=asyncio.subprocess.STDOUT,
-    )
+    with log.open("ab") as output:  # the child keeps its own copy of the descriptor
+        return await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "digest",
+            "--config",
+            str(config),
+            "run",
+            cwd=cwd,
+            env=service_environment(),
+            stdout=output,
+            stderr=asyncio.subprocess.STDOUT,
+        )
 
 
 async def stop_service(process: asyncio.subprocess.Process) -> int:
