@@ -52,6 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     context = Context(config_path=args.config, data_dir=args.data_dir)
+    root = logging.getLogger()
+    saved_handlers, saved_level = list(root.handlers), root.level
     try:
         status: int = args.handler(args, context)
         return status
@@ -67,4 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     finally:
         context.close()
-        logging.shutdown()
+        # Commands may set up logging for themselves; leave the process as it was (main() is also called in-process).
+        for handler in root.handlers:
+            if handler not in saved_handlers:
+                handler.flush()
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)

@@ -36,8 +36,20 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(payload, ensure_ascii=False)
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever sys.stderr is at the time, so a replaced or closed stream never breaks logging."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
 def setup_logging(level: str = "INFO", fmt: str = "text", stream: TextIO | None = None) -> None:
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler: logging.StreamHandler = logging.StreamHandler(stream) if stream else _StderrHandler()  # type: ignore[type-arg]
     handler.addFilter(_DropVoiceNotices())
     if fmt == "json":
         handler.setFormatter(JsonFormatter())

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 
 from digest.relevance_model import (
     LogOdds,
-    SectionCentroids,
+    Neighbours,
     Terms,
-    background_terms,
+    background_frequency,
+    build_neighbours,
     document_terms,
-    train_centroids,
+    inverse_frequency,
+    terms_of_words,
+    tokens,
     train_log_odds,
 )
 from digest.relevance_rules import Rules, RulesError, TermSet, Words, load_rules
@@ -30,26 +33,39 @@ __all__ = [
     "RelevanceModel",
     "Rules",
     "RulesError",
+    "Weights",
     "build_model",
     "load_rules",
     "model_for_database",
 ]
 
-# The weights of the keyword features next to the learned log-odds, and the threshold on their sum. Chosen once
-# on the list's papers (leave-one-out) against a sample of arXiv: see bench/bench_relevance.py for the figures.
-MODALITY_WEIGHT = 2.0
-INTERPRETABILITY_WEIGHT = 5.0
-TERMS_CAP = 3
-BOTH_SIDES_BONUS = 40.0
-GENERAL_BONUS = 40.0
-PENALTY_WEIGHT = 10.0
-OFF_TOPIC_CATEGORY_PENALTY = 10.0
-THRESHOLD = 97.0
-# A maintainer's rejection counts as this many background papers, so that similar papers are pushed down.
-REJECTION_WEIGHT = 5.0
-# A section hint counts as this much cosine similarity to the section's papers.
-HINT_WEIGHT = 0.08
 ON_TOPIC_CATEGORY = re.compile(r"^(cs\.|stat\.ML|eess\.IV|eess\.AS|q-bio\.NC)")
+
+
+@dataclass(frozen=True)
+class Weights:
+    """How the evidence adds up. Chosen on the list's papers (leave-one-out) against one half of a real arXiv
+    sample and checked on the other half: see bench/bench_relevance.py for the figures."""
+
+    modality: float = 2.0  # per strong modality term (up to terms_cap)
+    interpretability: float = 5.0  # per strong interpretability term (up to terms_cap)
+    terms_cap: int = 3
+    both_sides: float = 40.0  # a modality term and an interpretability term
+    general: float = 40.0  # a survey or agenda of interpretability, without a modality term
+    penalty: float = 10.0  # per application or engineering term
+    off_topic_category: float = 10.0
+    neighbour: float = 0.0  # times the cosine similarity to the closest list paper
+    rejected: float = 0.0  # times the cosine similarity to the closest rejected paper
+    threshold: float = 97.0
+    rejection_weight: float = 5.0  # a rejection counts as this many background papers in the log-odds
+    centroid: float = 1.0  # section: cosine similarity to the section's centroid
+    vote: float = 0.0  # section: similarity of the nearest list papers in the section
+    nearest: int = 3  # how many nearest list papers vote
+    hint: float = 0.08  # section: per hint term of the section
+
+
+WEIGHTS = Weights()
+THRESHOLD = WEIGHTS.threshold
 
 
 @dataclass(frozen=True)
@@ -88,11 +104,21 @@ def section_key(name: str) -> str:
 
 
 class RelevanceModel:
-    def __init__(self, rules: Rules, log_odds: LogOdds, centroids: SectionCentroids, sections: Sequence[str]):
+    def __init__(
+        self,
+        rules: Rules,
+        log_odds: LogOdds,
+        neighbours: Neighbours,
+        rejected: Neighbours | None,
+        sections: Sequence[str],
+        weights: Weights = WEIGHTS,
+    ) -> None:
         self.rules = rules
         self.log_odds = log_odds
-        self.centroids = centroids
+        self.neighbours = neighbours
+        self.rejected = rejected
         self.sections = list(sections)
+        self.weights = weights
         self._hints: dict[str, TermSet] = {}
         for name in self.sections:
             key = section_key(name)
@@ -102,42 +128,63 @@ class RelevanceModel:
                     self._hints[name] = hints
 
     def judge(self, title: str, abstract: str, categories: Sequence[str] = ()) -> Judgement:
-        words = Words.of(f"{title}\n{abstract}")
-        rules = self.rules
+        """The cheap evidence first (keywords, log-odds); the nearest list papers and the section ranking only
+        for a paper that could still reach the threshold: most of a day's feed stops before them."""
+        rules, weights = self.rules, self.weights
+        title_words, abstract_words = tokens(title), tokens(abstract)
+        words = Words(title_words + abstract_words)
         modality = rules.modality_strong.find(words)
         interpretability = rules.interpretability_strong.find(words)
-        penalties = rules.penalties.find(words)
-        terms = document_terms(title, abstract)
-        total = self.log_odds.score(terms)
-        total += MODALITY_WEIGHT * min(len(modality), TERMS_CAP)
-        total += INTERPRETABILITY_WEIGHT * min(len(interpretability), TERMS_CAP)
+        terms = terms_of_words(words.lower[: len(title_words)], words.lower[len(title_words) :])
+        total = self.log_odds.score(set(terms))
+        total += weights.modality * min(len(modality), weights.terms_cap)
+        total += weights.interpretability * min(len(interpretability), weights.terms_cap)
         if modality and interpretability:
-            total += BOTH_SIDES_BONUS
-        elif len(interpretability) >= 2 and rules.general.find(Words.of(title)):
-            total += GENERAL_BONUS
-        total -= PENALTY_WEIGHT * len(penalties)
+            total += weights.both_sides
+        elif len(interpretability) >= 2 and rules.general.find(Words(title_words)):
+            total += weights.general
+        total -= weights.penalty * len(rules.penalties.find(words))
         if categories and not any(ON_TOPIC_CATEGORY.match(category) for category in categories):
-            total -= OFF_TOPIC_CATEGORY_PENALTY
-        ranked = self.rank_sections(words, terms)
+            total -= weights.off_topic_category
+        matched = modality + interpretability
+        if total + weights.neighbour < weights.threshold:
+            return Judgement(False, round(total / weights.threshold, 4), None, [], matched)
+        vector = self.neighbours.vector(Counter(terms))
+        similarities = self.neighbours.similarities(vector)
+        total += weights.neighbour * max(similarities, default=0.0)
+        if self.rejected is not None:
+            total -= weights.rejected * max(self.rejected.similarities(vector), default=0.0)
+        relevant = total >= weights.threshold
+        ranked = self.rank_sections(words, vector, similarities) if relevant else []
         return Judgement(
-            relevant=total >= THRESHOLD,
-            score=round(total / THRESHOLD, 4),
+            relevant=relevant,
+            score=round(total / weights.threshold, 4),
             section=ranked[0] if ranked else None,
             sections=ranked[:3],
-            matched=modality + interpretability,
+            matched=matched,
         )
 
-    def rank_sections(self, words: Words, terms: Terms) -> list[str]:
-        similarity = self.centroids.similarities(terms)
-        scores = {
-            name: similarity.get(name, 0.0)
-            + HINT_WEIGHT * len(self._hints[name].find(words) if name in self._hints else [])
-            for name in self.sections
-        }
+    def rank_sections(self, words: Words, vector: dict[str, float], similarities: list[float]) -> list[str]:
+        weights = self.weights
+        scores = {name: 0.0 for name in self.sections}
+        for name, similarity in self.neighbours.centroid_similarities(vector).items():
+            scores[name] += weights.centroid * similarity
+        nearest = sorted(range(len(similarities)), key=lambda index: -similarities[index])[: weights.nearest]
+        for index in nearest:
+            for name in self.neighbours.labels[index]:
+                scores[name] += weights.vote * similarities[index]
+        for name, hints in self._hints.items():
+            scores[name] += weights.hint * len(hints.find(words))
         return [name for name in sorted(scores, key=lambda name: -scores[name]) if scores[name] > 0]
 
 
-def build_model(rules: Rules, positives: Sequence[LabeledPaper], feedback: Sequence[Feedback] = ()) -> RelevanceModel:
+def build_model(
+    rules: Rules,
+    positives: Sequence[LabeledPaper],
+    feedback: Sequence[Feedback] = (),
+    *,
+    weights: Weights = WEIGHTS,
+) -> RelevanceModel:
     """Learns from the list's papers (positives) and the maintainers' decisions; the background ships with us."""
     labeled: list[tuple[Terms, Sequence[str]]] = []
     seen: set[str] = set()
@@ -145,24 +192,35 @@ def build_model(rules: Rules, positives: Sequence[LabeledPaper], feedback: Seque
         labeled.append((document_terms(paper.title, paper.abstract), paper.sections))
         if paper.arxiv_id:
             seen.add(paper.arxiv_id)
-    negatives: list[tuple[Terms, float]] = [(terms, 1.0) for terms in background_terms()]
+    background_size, background = background_frequency()
+    negative_frequency: dict[str, float] = dict(background)
+    negative_count = float(background_size)
+    rejected: list[tuple[Terms, Sequence[str]]] = []
     for decision in feedback:
         terms = document_terms(decision.title, decision.abstract)
         if not decision.approved:
-            negatives.append((terms, REJECTION_WEIGHT))
+            rejected.append((terms, ()))
+            negative_count += weights.rejection_weight
+            for term in terms:
+                negative_frequency[term] = negative_frequency.get(term, 0.0) + weights.rejection_weight
         elif decision.arxiv_id not in seen:
             labeled.append((terms, (decision.section,) if decision.section else ()))
-    log_odds = train_log_odds([terms for terms, _ in labeled], negatives)
-    document_frequency: Counter[str] = Counter()
-    for terms, _ in labeled:
-        document_frequency.update(terms.keys())
-    for terms, _ in negatives:
-        document_frequency.update(terms.keys())
-    centroids = train_centroids(labeled, len(labeled) + len(negatives), document_frequency)
+    log_odds = train_log_odds([terms for terms, _ in labeled], negative_count, negative_frequency)
+    positive_frequency: Counter[str] = Counter()
+    for terms, _ in labeled + rejected:
+        positive_frequency.update(terms.keys())
+    idf = inverse_frequency(background_size + len(labeled) + len(rejected), background, positive_frequency)
     sections: list[str] = []
     for _, names in labeled:
         sections.extend(name for name in names if name not in sections)
-    return RelevanceModel(rules, log_odds, centroids, sections)
+    return RelevanceModel(
+        rules,
+        log_odds,
+        build_neighbours(labeled, idf),
+        build_neighbours(rejected, idf) if rejected else None,
+        sections,
+        weights,
+    )
 
 
 from digest.relevance_db import model_for_database  # noqa: E402  (the database side imports this module)

@@ -30,17 +30,28 @@ def _is_acronym(term: str) -> bool:
     return 2 <= len(core) <= 5 and sum(ch.isupper() for ch in core) >= 2
 
 
-@dataclass(frozen=True)
 class Words:
-    """A text split into words once, in original case and lower case, for every term set to match against."""
+    """A text split into words once (original case, lower case, and their sets) for every term set to match."""
 
-    original: tuple[str, ...]
-    lower: tuple[str, ...]
+    __slots__ = ("original", "lower", "original_set", "lower_set", "_prefixes")
+
+    def __init__(self, original: Sequence[str]) -> None:
+        self.original = tuple(original)
+        self.lower = tuple(word.lower() for word in self.original)
+        self.original_set = frozenset(self.original)
+        self.lower_set = frozenset(self.lower)
+        self._prefixes: dict[int, set[str]] = {}
 
     @classmethod
     def of(cls, text: str) -> Words:
-        original = tuple(_TOKEN.findall(text))
-        return cls(original, tuple(word.lower() for word in original))
+        return cls(_TOKEN.findall(text))
+
+    def prefixes(self, length: int) -> set[str]:
+        """The first `length` letters of every word, so each prefix term is one set lookup (cached per length)."""
+        found = self._prefixes.get(length)
+        if found is None:
+            found = self._prefixes[length] = {word[:length] for word in self.lower_set if len(word) >= length}
+        return found
 
 
 @dataclass(frozen=True)
@@ -49,8 +60,7 @@ class _Term:
     parts: tuple[str, ...]  # lower case unless case-sensitive; a trailing "*" on a part matches any ending
     case_sensitive: bool
 
-    def matches_at(self, words: Words, start: int) -> bool:
-        source = words.original if self.case_sensitive else words.lower
+    def matches_at(self, source: Sequence[str], start: int) -> bool:
         if start + len(self.parts) > len(source):
             return False
         for offset, part in enumerate(self.parts):
@@ -62,18 +72,26 @@ class _Term:
                 return False
         return True
 
+    def occurs_in(self, words: Words) -> bool:
+        source = words.original if self.case_sensitive else words.lower
+        first = self.parts[0]
+        return any(word == first and self.matches_at(source, start) for start, word in enumerate(source))
+
 
 class TermSet:
     """A named group of terms; `find` returns the terms that occur in a text, in rule order, each once.
 
-    A term is split into words like the text ("vision-language model*" is three words, the last a prefix), so one
-    pass over the words with dictionary lookups finds every term, however many there are.
+    A term is split into words like the text ("vision-language model*" is three words, the last a prefix). Most
+    terms are one word, found by intersecting sets; only a phrase whose first word occurs is checked in place.
     """
 
     def __init__(self, terms: Sequence[str]) -> None:
         self.terms = tuple(terms)
-        self._exact: dict[str, list[_Term]] = {}
-        self._prefix: dict[str, list[_Term]] = {}
+        self._words: dict[str, list[int]] = {}  # one lower-case word
+        self._acronyms: dict[str, list[int]] = {}  # one word, matched as written
+        self._stems: dict[int, dict[str, list[int]]] = {}  # one word with "*": by stem length, then stem
+        self._acronym_stems: list[tuple[int, str]] = []
+        self._phrases: dict[str, list[_Term]] = {}  # several words: by first word (lower case)
         for index, term in enumerate(self.terms):
             case_sensitive = _is_acronym(term)
             raw_parts = [part for part in re.split(r"[\s\-]+", term.strip()) if part]
@@ -88,26 +106,30 @@ class TermSet:
                 parts.extend(words)
             if not parts:
                 continue
-            entry = _Term(index, tuple(parts), case_sensitive)
-            first = parts[0]
-            if first.endswith("*"):
-                self._prefix.setdefault(first[:-1].lower(), []).append(entry)
+            if len(parts) > 1:
+                self._phrases.setdefault(parts[0].lower(), []).append(_Term(index, tuple(parts), case_sensitive))
+            elif parts[0].endswith("*") and case_sensitive:
+                self._acronym_stems.append((index, parts[0][:-1]))
+            elif parts[0].endswith("*"):
+                stem = parts[0][:-1]
+                self._stems.setdefault(len(stem), {}).setdefault(stem, []).append(index)
             else:
-                self._exact.setdefault(first.lower(), []).append(entry)
-        self._prefix_lengths = sorted({len(stem) for stem in self._prefix})
+                (self._acronyms if case_sensitive else self._words).setdefault(parts[0], []).append(index)
 
     def find(self, words: Words) -> list[str]:
         found: set[int] = set()
-        for start, word in enumerate(words.lower):
-            for entry in self._exact.get(word, ()):
-                if entry.index not in found and entry.matches_at(words, start):
-                    found.add(entry.index)
-            for length in self._prefix_lengths:
-                if length > len(word):
-                    break
-                for entry in self._prefix.get(word[:length], ()):
-                    if entry.index not in found and entry.matches_at(words, start):
-                        found.add(entry.index)
+        for word in self._words.keys() & words.lower_set:
+            found.update(self._words[word])
+        for word in self._acronyms.keys() & words.original_set:
+            found.update(self._acronyms[word])
+        for length, stems in self._stems.items():
+            for stem in stems.keys() & words.prefixes(length):
+                found.update(stems[stem])
+        for index, stem in self._acronym_stems:
+            if any(word.startswith(stem) for word in words.original_set):
+                found.add(index)
+        for first in self._phrases.keys() & words.lower_set:
+            found.update(term.index for term in self._phrases[first] if term.occurs_in(words))
         return [self.terms[index] for index in sorted(found)]
 
 

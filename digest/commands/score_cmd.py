@@ -42,7 +42,7 @@ def score_lines(model: RelevanceModel, lines: Iterable[str]) -> Iterator[dict[st
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = json.loads(line.strip())
         except json.JSONDecodeError as exc:
             yield BadLine(number, f"not valid JSON ({exc.msg})")
             continue

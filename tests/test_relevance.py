@@ -1,0 +1,139 @@
+"""The relevance model on real papers: the list's own (leave-one-out), real unrelated arXiv papers, a maintainer's
+rejection, and `digest score` end to end (same decision as the model, bad lines reported, the rest scored).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from digest.cli import main
+from digest.db import Database
+from digest.relevance import Feedback, LabeledPaper, RelevanceModel, build_model, load_rules, model_for_database
+from digest.relevance_db import list_examples
+from digest.settings import Settings
+
+SAMPLE = Path(__file__).resolve().parent / "data" / "relevance_haystack_sample.jsonl"
+
+
+def sample_papers() -> list[dict[str, object]]:
+    return [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture
+def examples(database: Database) -> list[LabeledPaper]:
+    with database.reading() as session:
+        return list_examples(session)
+
+
+def without(examples: list[LabeledPaper], title_start: str) -> tuple[LabeledPaper, list[LabeledPaper]]:
+    paper = next(e for e in examples if e.title.startswith(title_start))
+    return paper, [e for e in examples if e.abstract != paper.abstract]
+
+
+def test_list_paper_left_out_is_relevant_with_its_section(examples: list[LabeledPaper], settings: Settings) -> None:
+    rules = load_rules(settings.feeds_dir)
+    for title_start, section in [
+        ("Sparse Autoencoders Learn Monosemantic Features", "Sparse Autoencoder"),
+        ("Diffusion Lens: Interpreting Text Encoders", "Beyond or Logit Lens"),
+        ("Probing Multimodal Large Language Models", "Probing"),
+    ]:
+        paper, others = without(examples, title_start)
+        judgement = build_model(rules, others).judge(paper.title, paper.abstract)
+        assert judgement.relevant, title_start
+        assert judgement.section == section
+        assert "sparse autoencoder*" in judgement.matched or section != "Sparse Autoencoder"
+
+
+def test_unrelated_real_papers_are_not_relevant(examples: list[LabeledPaper], settings: Settings) -> None:
+    model = build_model(load_rules(settings.feeds_dir), examples)
+    papers = sample_papers()
+    flagged = [p for p in papers if model.judge(str(p["title"]), str(p["abstract"])).relevant]
+    assert len(flagged) <= 3, [p["title"] for p in flagged]
+    code_paper = next(p for p in papers if "code generation" in str(p["title"]).lower())
+    judgement = model.judge(str(code_paper["title"]), str(code_paper["abstract"]))
+    assert not judgement.relevant and judgement.score < 0.5
+
+
+def _closest_sample_paper(model: RelevanceModel) -> dict[str, object]:
+    papers = sample_papers()
+    return max(papers, key=lambda p: model.judge(str(p["title"]), str(p["abstract"])).score)
+
+
+def test_rejection_lowers_similar_papers(examples: list[LabeledPaper], settings: Settings) -> None:
+    rules = load_rules(settings.feeds_dir)
+    before = build_model(rules, examples)
+    rejected = _closest_sample_paper(before)
+    after = build_model(
+        rules, examples, [Feedback(str(rejected["arxiv_id"]), str(rejected["title"]), str(rejected["abstract"]), False)]
+    )
+    old = before.judge(str(rejected["title"]), str(rejected["abstract"])).score
+    new = after.judge(str(rejected["title"]), str(rejected["abstract"])).score
+    assert new < old - 0.05
+    # The list's own papers stay relevant after the rejection.
+    paper, _ = without(examples, "Sparse Autoencoders Learn Monosemantic Features")
+    assert after.judge(paper.title, paper.abstract).relevant
+
+
+def _write_lines(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_score_command_prints_the_models_decision(
+    tmp_path: Path, settings: Settings, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    papers = sample_papers()[:5]
+    list_paper = json.loads(
+        next(
+            line
+            for line in (Path(__file__).resolve().parent.parent / "digest" / "data" / "curated_papers.jsonl")
+            .read_text(encoding="utf-8")
+            .splitlines()
+            if "2504.02821" in line
+        )
+    )
+    rows = [*papers, {k: list_paper[k] for k in ("arxiv_id", "title", "abstract", "categories")}]
+    path = _write_lines(tmp_path / "papers.jsonl", [json.dumps(row) for row in rows])
+    status = main(["--data-dir", str(settings.data_dir), "score", str(path), "--json"])
+    out = capsys.readouterr()
+    assert status == 0, out.err
+    printed = [json.loads(line) for line in out.out.splitlines()]
+    with database.reading() as session:
+        model = model_for_database(session, settings)
+    assert [p["arxiv_id"] for p in printed] == [r["arxiv_id"] for r in rows]
+    for row, result in zip(rows, printed, strict=True):
+        judgement = model.judge(row["title"], row["abstract"], row.get("categories") or [])
+        assert result == {
+            "arxiv_id": row["arxiv_id"],
+            "relevant": judgement.relevant,
+            "score": judgement.score,
+            "section": judgement.section,
+            "matched": judgement.matched,
+        }
+    assert printed[-1]["relevant"] is True and printed[-1]["section"] == "Sparse Autoencoder"
+
+
+def test_score_command_reports_bad_lines_and_scores_the_rest(
+    tmp_path: Path, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good = sample_papers()[:2]
+    lines = [
+        json.dumps(good[0]),
+        '{"arxiv_id": "2401.00001", "title": "broken',
+        json.dumps({"arxiv_id": "2401.00002", "abstract": str(good[1]["abstract"])}),
+        json.dumps(good[1]),
+    ]
+    path = _write_lines(tmp_path / "bad.jsonl", lines)
+    status = main(["--data-dir", str(settings.data_dir), "score", str(path)])
+    out = capsys.readouterr()
+    assert status == 1
+    assert [json.loads(line)["arxiv_id"] for line in out.out.splitlines()] == [good[0]["arxiv_id"], good[1]["arxiv_id"]]
+    errors = [line for line in out.err.splitlines() if "skipped" in line]
+    assert errors == [
+        f"{path}:2: skipped: not valid JSON (Unterminated string starting at)",
+        f"{path}:3: skipped: no title",
+    ]
+    assert "Traceback" not in out.err
