@@ -6,8 +6,6 @@ bytes; an entry added by the service is rendered from `templates/list/entry.md.j
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,6 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from digest import resources
 from digest.awesome_entry import escape_text, render_entry_fields, safe_url
 from digest.awesome_parse import ListFormatError, parse_date, split_lines
+from digest.files import write_atomic
 from digest.liststore_import import PAPER_KIND, ImportReport, import_markdown, list_meta, ordered_sections
 from digest.models import Entry, Paper, Section
 from digest.settings import Settings
@@ -73,21 +72,6 @@ def render_markdown(session: Session, templates_dir: Path) -> str:
     sections = [{"intro_raw": s.intro_raw, "entries": [e.raw for e in s.entries]} for s in ordered_sections(session)]
     template = _environment(str(templates_dir)).get_template("list/document.md.j2")
     return template.render(preamble=meta.get("preamble", ""), sections=sections, trailer=meta.get("trailer", ""))
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Writes the whole file or nothing: a temporary file in the same folder, flushed, then renamed over."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(text.encode("utf-8"))
-            stream.flush()
-            os.fsync(stream.fileno())
-        Path(temporary).replace(path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def write_markdown(session: Session, settings: Settings) -> Path:

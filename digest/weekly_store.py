@@ -7,9 +7,7 @@ processes cannot both send; success marks it "sent", a failure "failed" with a b
 from __future__ import annotations
 
 import logging
-import os
 import ssl
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -22,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from digest import mailer
 from digest.db import Database
+from digest.files import write_atomic
 from digest.models import APPROVED, PENDING, REJECTED, Candidate, Entry, Paper, Section, WeeklyDigest
 from digest.settings import Settings
 from digest.weekly import (
@@ -133,17 +132,8 @@ def load_digest(session: Session, settings: Settings, week: IsoWeek) -> WeeklyDi
 def write_markdown(digest: WeeklyDigestData, settings: Settings) -> Path:
     """Writes <weekly_dir>/YYYY-Www.md atomically (a reader never sees half a file)."""
     text = render(digest, settings.templates_dir, "digest.md.j2")
-    folder = settings.weekly_dir
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{digest.week}.md"
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{digest.week}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        Path(temporary).replace(target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    target = settings.weekly_dir / f"{digest.week}.md"
+    write_atomic(target, text)
     return target
 
 

@@ -116,8 +116,7 @@ async def test_poll_review_in_discord_list_feed_weekly_email_restart(tmp_path: P
                     f"port = {web_port}\n"
                     "[smtp]\n"
                     f'host = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\n'
-                    'recipients = ["readers@example.org"]\nsender = "digest@example.org"\n'
-                    + fake.config_toml(),
+                    'recipients = ["readers@example.org"]\nsender = "digest@example.org"\n' + fake.config_toml(),
                     encoding="utf-8",
                 )
                 process = await start_service(config, tmp_path, log)

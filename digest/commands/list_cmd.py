@@ -11,6 +11,7 @@ from typing import Any
 
 from digest.awesome_parse import MAX_LIST_BYTES, ListFormatError
 from digest.commands import CommandError, Context, print_json
+from digest.files import write_atomic
 
 
 def register(subparsers: Any) -> None:
@@ -115,7 +116,7 @@ def handle_export(args: argparse.Namespace, context: Context) -> int:
     summary = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "sections_with_entries": sections}
     if args.output is not None:
         try:
-            liststore.write_atomic(args.output, markdown)
+            write_atomic(args.output, markdown)
         except OSError as exc:
             raise CommandError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
         if args.json:

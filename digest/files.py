@@ -1,0 +1,33 @@
+"""Writing files whole or not at all: the list's Markdown, the weekly digests, exports."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """A temporary file in the same folder, flushed to disk, then renamed over the target.
+
+    A reader (or a crash) sees the old file or the new one, never half of one. The result gets the ordinary
+    permissions a new file would (mkstemp's are owner-only, which would hide the list from a web server).
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(text.encode("utf-8"))
+            stream.flush()
+            os.fsync(stream.fileno())
+        Path(temporary).chmod(0o666 & ~_umask())
+        Path(temporary).replace(path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
