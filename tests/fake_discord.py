@@ -11,6 +11,7 @@ import asyncio
 import html
 import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -475,6 +476,8 @@ class FakeDiscord:
             plain = value.replace("\\", "").replace("@\u200b", "@")
             plain = html.escape(plain)
             plain = plain.replace("**", "")
+            # Discord shows masked links ([text](url)) in embed fields as links.
+            plain = re.sub(r"\[([^\]]+)\]\((https?://[^)\s]+)\)", r'<a href="\2">\1</a>', plain)
             return plain.replace("\n", "<br>")
 
         colour = f"#{embed.get('color', 0):06x}"
@@ -489,7 +492,7 @@ class FakeDiscord:
             if mid == message_id and users
         )
         return f"""<!doctype html><html><head><meta charset="utf-8"><style>
-body{{background:#313338;color:#dbdee1;font:15px/1.4 'gg sans','Noto Sans',sans-serif;padding:24px;width:720px}}
+a{{color:#00a8fc;text-decoration:none}} body{{background:#313338;color:#dbdee1;font:15px/1.4 'gg sans','Noto Sans',sans-serif;padding:24px;width:720px}}
 .author{{color:#fff;font-weight:600}} .bot{{background:#5865f2;color:#fff;font-size:11px;padding:1px 4px;
 border-radius:3px;margin-left:4px}} .embed{{background:#2b2d31;border-left:4px solid {colour};border-radius:4px;
 padding:12px 16px;margin-top:6px}} .title{{color:#00a8fc;font-weight:600;margin-bottom:8px}}
