@@ -1,0 +1,117 @@
+"""The service's schedule: jobs kept in the database, a missed run made up once on start, and `digest run --once`."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from sqlalchemy import func, select
+
+from digest.cli import main
+from digest.db import Database, open_database
+from digest.models import Candidate, PollRun
+from digest.service import Service
+from digest.settings import Settings
+from tests.arxiv_server import ArxivServer
+from tests.conftest import make_settings
+
+
+def poll_runs(settings: Settings) -> int:
+    database = open_database(settings.database_url)
+    try:
+        with database.reading() as session:
+            return session.scalar(select(func.count(PollRun.id))) or 0
+    finally:
+        database.dispose()
+
+
+def open_job_store(settings: Settings) -> tuple[SQLAlchemyJobStore, Database]:
+    """The job store the service uses, read directly (no scheduler that could run or move the jobs)."""
+    database = open_database(settings.database_url)
+    store = SQLAlchemyJobStore(engine=database.engine)
+    store.start(None, "default")  # type: ignore[arg-type]
+    return store, database
+
+
+def stored_jobs(settings: Settings) -> dict[str, datetime]:
+    store, database = open_job_store(settings)
+    try:
+        return {job.id: job.next_run_time for job in store.get_all_jobs()}
+    finally:
+        database.dispose()
+
+
+def pretend_the_machine_was_off(settings: Settings, job_id: str) -> None:
+    """Moves a stored job's next run into the past, as if the service had been down when it was due."""
+    store, database = open_job_store(settings)
+    try:
+        job = store.lookup_job(job_id)
+        assert job is not None
+        job.next_run_time = datetime.now(UTC) - timedelta(hours=3)
+        store.update_job(job)
+    finally:
+        database.dispose()
+
+
+async def wait_for_polls(settings: Settings, count: int) -> None:
+    for _ in range(300):
+        if await asyncio.to_thread(poll_runs, settings) >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"expected {count} poll runs")
+
+
+@pytest.mark.asyncio
+async def test_jobs_survive_a_restart_and_a_missed_poll_runs_once(tmp_path: Path) -> None:
+    async with ArxivServer() as arxiv:
+        feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
+        config = f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n'
+        settings = make_settings(tmp_path / "data", config)
+
+        first = Service(settings)
+        await first.start(serve_web=False)
+        await wait_for_polls(settings, 1)  # a data folder that never polled polls once now
+        await first.stop()
+        jobs = stored_jobs(settings)
+        assert set(jobs) == {"poll", "poll-retry", "weekly"}
+        assert all(when > datetime.now(UTC) for when in jobs.values())
+
+        # A plain restart neither loses nor doubles anything: same jobs, same next runs, no extra poll.
+        second = Service(settings)
+        await second.start(serve_web=False)
+        await asyncio.sleep(0.5)
+        await second.stop()
+        assert stored_jobs(settings) == jobs
+        assert poll_runs(settings) == 1
+
+        # The machine was off when the poll was due: it runs once on start, then waits for its next slot.
+        pretend_the_machine_was_off(settings, "poll")
+        third = Service(settings)
+        await third.start(serve_web=False)
+        await wait_for_polls(settings, 2)
+        await asyncio.sleep(0.5)
+        await third.stop()
+        assert poll_runs(settings) == 2
+        assert stored_jobs(settings)["poll"] == jobs["poll"]
+        assert len([r for r in arxiv.requests if r.path == "/rss/cs.CL"]) == 2
+
+
+def test_run_once_polls_and_exits(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    async def serve_and_run() -> int:
+        async with ArxivServer() as arxiv:
+            feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
+            config = tmp_path / "config.toml"
+            config.write_text(f'[arxiv]\nsources = ["{feed}"]\n', encoding="utf-8")
+            args = ["--config", str(config), "--data-dir", str(tmp_path / "data"), "run", "--once"]
+            return await asyncio.to_thread(main, args)
+
+    assert asyncio.run(serve_and_run()) == 0
+    settings = make_settings(tmp_path / "data")
+    assert poll_runs(settings) == 1
+    database = open_database(settings.database_url)
+    with database.reading() as session:
+        assert session.scalar(select(func.count(Candidate.id))) == 0  # the cs.CL papers are off topic
+    database.dispose()
