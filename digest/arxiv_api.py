@@ -22,6 +22,7 @@ from digest.candidates import list_keys, store_papers
 from digest.db import Database
 from digest.fetcher import SYSTEM_CLOCK, Clock, Fetcher, FetchError
 from digest.models import BackfillState, Paper, RelevanceExample
+from digest.progress import ProgressBar
 from digest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -134,17 +135,6 @@ class BackfillReport:
     stopped: str | None = None  # why it stopped before the end (resume by running it again)
 
 
-def _progress(stream: TextIO | None, report: BackfillReport) -> None:
-    if stream is None or not stream.isatty():
-        return
-    total = report.total or 0
-    width = 30
-    filled = int(width * min(report.next_start, total) / total) if total else 0
-    bar = "#" * filled + "-" * (width - filled)
-    stream.write(f"\rbackfill [{bar}] {report.next_start}/{total or '?'}  {report.new_candidates} new")
-    stream.flush()
-
-
 async def backfill(
     settings: Settings,
     database: Database,
@@ -165,6 +155,7 @@ async def backfill(
         report.total = state.total if state else None
         model = relevance.model_for_database(session, settings)
     source = f"arXiv API: {search}"
+    bar = ProgressBar("backfill", progress)
     async with Fetcher(settings.arxiv, clock=clock) as fetcher:
         while max_pages is None or report.pages < max_pages:
             url = query_url(settings.arxiv.api_url, search, report.next_start, page_size, order="ascending")
@@ -202,11 +193,10 @@ async def backfill(
             report.matched += counts.matched
             report.already_known += counts.already_known
             report.new_candidates += counts.new_candidates
-            _progress(progress, report)
+            bar.update(report.next_start, report.total, f"{report.new_candidates} new")
             if report.done:
                 break
-    if progress is not None and progress.isatty():
-        progress.write("\n")
+    bar.close()
     if report.stopped:
         log.warning("backfill stopped at %d: %s (run it again to resume)", report.next_start, report.stopped)
     return report

@@ -14,6 +14,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from digest.commands import CommandError, Context
 from digest.db import DatabaseError
 from digest.settings import ConfigError
@@ -48,6 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def one_line(reason: object) -> str:
+    return " ".join(str(reason).split())[:500]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -63,6 +69,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except (CommandError, DatabaseError) as exc:
         print(f"digest: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:
+        # A full disk, a read-only file or a vanished server: each transaction rolled back, so say so in one line.
+        reason = getattr(exc, "orig", None) or exc
+        print(
+            f"digest: the database could not be written or read: {one_line(reason)} (nothing was changed)",
+            file=sys.stderr,
+        )
+        return 1
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"digest: {where}{one_line(exc.strerror or exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("digest: interrupted", file=sys.stderr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -18,7 +19,21 @@ def write_atomic(path: Path, text: str) -> None:
 
     A reader (or a crash) sees the old file or the new one, never half of one. The result gets the ordinary
     permissions a new file would (mkstemp's are owner-only, which would hide the list from a web server).
+    A symlink is followed (the file it names is replaced, the link stays); a device or pipe (`-o /dev/stdout`,
+    `/dev/full`) is written in place, never renamed over: replacing /dev/full would be a disaster when run as root.
     """
+    path = path.resolve()
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        mode = 0
+    if mode and not stat.S_ISREG(mode):
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(21, "is a folder", str(path))
+        with path.open("wb") as stream:
+            stream.write(text.encode("utf-8"))
+            stream.flush()
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

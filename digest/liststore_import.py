@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -102,8 +103,18 @@ def _paper_fields(parsed: ParsedList) -> dict[str, dict[str, Any]]:
     return fields
 
 
-def import_markdown(session: Session, data: bytes, *, source: str, now: datetime | None = None) -> ImportReport:
-    """Makes the database hold exactly this list. Raises ListFormatError (one line) and changes nothing then."""
+def import_markdown(
+    session: Session,
+    data: bytes,
+    *,
+    source: str,
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Makes the database hold exactly this list. Raises ListFormatError (one line) and changes nothing then.
+
+    `progress(done, total)` hears about every section's entries, for a progress bar on big lists.
+    """
     parsed = parse_bytes(data, source)
     for checked_section in parsed.sections:
         for checked in checked_section.entries:
@@ -143,6 +154,7 @@ def import_markdown(session: Session, data: bytes, *, source: str, now: datetime
     taken: set[str] = set()
     kept: set[int] = set()
     added: list[dict[str, Any]] = []
+    done_entries = 0
     for position, parsed_section in enumerate(parsed.sections):
         slug = _slugify(parsed_section.name, taken)
         stored = old_sections.pop(slug, None)
@@ -175,6 +187,9 @@ def import_markdown(session: Session, data: bytes, *, source: str, now: datetime
             new_entries.append(stored_entry)
         kept.update(e.id for e in new_entries if e.id is not None)
         stored.entries = new_entries
+        done_entries += len(new_entries)
+        if progress is not None:
+            progress(done_entries, entries_total)
     for gone in old_sections.values():
         session.delete(gone)
     removed = [

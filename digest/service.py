@@ -168,6 +168,9 @@ class Service:
         assert self.database is not None
         async with self._poll_lock:
             log.info("poll: starting (%s)", reason)
+            # Papers a maintainer added to the Markdown by hand teach the relevance model once their abstracts
+            # are known; this asks arXiv only when some are missing.
+            await poller.refresh_examples(self.settings, self.database)
             summary = await poller.run_poll(self.settings, self.database)
             log.info("poll: %s", summary)
             if self.bot is not None:

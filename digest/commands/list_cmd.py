@@ -12,6 +12,7 @@ from typing import Any
 from digest.awesome_parse import MAX_LIST_BYTES, ListFormatError
 from digest.commands import CommandError, Context, print_json
 from digest.files import write_atomic
+from digest.progress import ProgressBar
 
 
 def register(subparsers: Any) -> None:
@@ -72,11 +73,14 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest import liststore
 
     data = read_list_file(args.path)
+    bar = ProgressBar("import", sys.stderr)
     try:
         with context.database.transaction() as session:
-            report = liststore.import_markdown(session, data, source=str(args.path))
+            report = liststore.import_markdown(session, data, source=str(args.path), progress=bar.update)
     except ListFormatError as exc:
         raise CommandError(f"{exc} (nothing was imported)") from None
+    finally:
+        bar.close()
     written = None
     if report.changed:
         try:

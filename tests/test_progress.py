@@ -1,0 +1,60 @@
+"""Long commands show a progress bar on a terminal, and nothing of it when their output goes to a file or a pipe."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+from digest import resources
+
+
+def run_on_terminal(args: list[str], cwd: Path) -> str:
+    """Runs the command with stderr on a pseudo-terminal, as a person at a shell would see it."""
+    leader, follower = pty.openpty()
+    try:
+        process = subprocess.run(
+            [sys.executable, "-m", "digest", *args],
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            timeout=120,
+            check=False,
+        )
+        os.close(follower)
+        follower = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the terminal's other end closed: everything was read
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+        assert process.returncode == 0, process.stdout
+        return b"".join(chunks).decode("utf-8", "replace")
+    finally:
+        os.close(leader)
+        if follower != -1:
+            os.close(follower)
+
+
+def test_list_import_shows_a_progress_bar_on_a_terminal_only(tmp_path: Path) -> None:
+    edited = tmp_path / "list.md"
+    edited.write_bytes(resources.seed_list_path().read_bytes().replace(b"(Apr. 4, 2025)", b"(Apr. 5, 2025)", 1))
+    data = ["--data-dir", str(tmp_path / "data")]
+    shown = run_on_terminal([*data, "list", "import", str(edited)], tmp_path)
+    assert "import [" in shown and "72/72" in shown
+
+    piped = subprocess.run(
+        [sys.executable, "-m", "digest", *data, "list", "import", str(resources.seed_list_path())],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert piped.returncode == 0 and "import [" not in piped.stderr
