@@ -15,11 +15,11 @@ from typing import Any
 import aiohttp
 import discord
 import yarl
-from sqlalchemy import or_, select
 
 from digest import discord_messages as messages
+from digest import discord_store as store
 from digest.db import Database
-from digest.models import PENDING, Candidate, Decision
+from digest.models import Candidate
 from digest.review import Actor, Outcome, Reviewer, ReviewError, may_decide, utc_now
 from digest.settings import Settings
 
@@ -158,7 +158,9 @@ class ReviewBot:
     async def post_pending(self) -> PostReport:
         """Posts unposted (and deleted) pending candidates, best score first, up to the cap; notes how many wait."""
         async with self._post_lock:
-            chosen, waiting = await asyncio.to_thread(self._candidates_to_post)
+            chosen, waiting = await asyncio.to_thread(
+                store.candidates_to_post, self.database, self.config.post_cap_per_run
+            )
             if not self.ready:
                 log.info("discord: not connected; %d candidate(s) wait to be posted", len(chosen) + waiting)
                 return PostReport(0, len(chosen) + waiting, 0)
@@ -188,7 +190,8 @@ class ReviewBot:
             return False
         # Marked posted only now that Discord has accepted the message.
         await asyncio.to_thread(
-            self._update,
+            store.update,
+            self.database,
             candidate.id,
             discord_channel_id=str(message.channel.id),
             discord_message_id=str(message.id),
@@ -214,7 +217,7 @@ class ReviewBot:
         if choice is None:
             return
         async with self._reaction_lock:
-            candidate_id = await asyncio.to_thread(self._candidate_for_message, payload.message_id)
+            candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, payload.message_id)
             if candidate_id is None:
                 return
             if added:
@@ -229,15 +232,17 @@ class ReviewBot:
                 actor = Actor(member.display_name, str(member.id), "discord")
                 await self._decide(candidate_id, choice.action, actor, choice.section)
                 return
-            decider = await asyncio.to_thread(self._deciding_actor, candidate_id, payload.user_id, choice)
+            decider = await asyncio.to_thread(
+                store.deciding_actor, self.database, candidate_id, payload.user_id, choice
+            )
             if decider is not None:
                 await self._decide(candidate_id, "revert", Actor(decider, str(payload.user_id), "discord"))
 
     async def on_messages_deleted(self, message_ids: list[int]) -> None:
         for message_id in message_ids:
-            candidate_id = await asyncio.to_thread(self._candidate_for_message, message_id)
+            candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, message_id)
             if candidate_id is not None:
-                await asyncio.to_thread(self._mark_repost, candidate_id)
+                await asyncio.to_thread(store.mark_repost, self.database, candidate_id)
                 log.info("discord: the message of candidate %s was deleted; it will be posted again", candidate_id)
 
     async def on_decision(self, outcome: Outcome) -> None:
@@ -264,7 +269,7 @@ class ReviewBot:
     # -- keeping messages true -------------------------------------------------------------------------------------
     async def _show(self, candidate_id: int) -> None:
         async with self._edit_lock:
-            candidate = await asyncio.to_thread(self._load, candidate_id)
+            candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
             if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
                 return
             embed = discord.Embed.from_dict(messages.candidate_embed(candidate, self.config.section_emojis))
@@ -274,16 +279,16 @@ class ReviewBot:
                     embed=embed, allowed_mentions=NO_MENTIONS
                 )
             except discord.NotFound:
-                await asyncio.to_thread(self._mark_repost, candidate_id)
+                await asyncio.to_thread(store.mark_repost, self.database, candidate_id)
                 return
             except discord.HTTPException as exc:
                 log.warning("discord: could not edit the message of candidate %s: %s", candidate_id, exc)
                 return
-            await asyncio.to_thread(self._update, candidate_id, discord_shown_status=candidate.status)
+            await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=candidate.status)
 
     async def sync_shown(self) -> None:
         """Edits messages whose candidate was decided in another process (the CLI) since the message was edited."""
-        for candidate_id in await asyncio.to_thread(self._out_of_sync):
+        for candidate_id in await asyncio.to_thread(store.out_of_sync, self.database):
             await self._show(candidate_id)
 
     async def _sync_forever(self) -> None:
@@ -299,7 +304,7 @@ class ReviewBot:
         """On (re)connect: apply reactions made while the bot was away, then edit messages decided elsewhere."""
         try:
             async with self._reaction_lock:
-                for candidate_id, message_id in await asyncio.to_thread(self._pending_posted):
+                for candidate_id, message_id in await asyncio.to_thread(store.pending_posted, self.database):
                     await self._replay_reactions(candidate_id, message_id)
             await self.sync_shown()
         except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
@@ -312,7 +317,7 @@ class ReviewBot:
         try:
             message = await self._channel().fetch_message(message_id)
         except discord.NotFound:
-            await asyncio.to_thread(self._mark_repost, candidate_id)
+            await asyncio.to_thread(store.mark_repost, self.database, candidate_id)
             return
         found: dict[tuple[str, str | None], Actor] = {}
         for reaction in message.reactions:
@@ -334,71 +339,3 @@ class ReviewBot:
         elif found:
             (action, section), actor = next(iter(found.items()))
             await self._decide(candidate_id, action, actor, section)
-
-    # -- database (run in a worker thread) -------------------------------------------------------------------------
-    def _candidates_to_post(self) -> tuple[list[Candidate], int]:
-        query = select(Candidate).where(
-            Candidate.status == PENDING,
-            Candidate.relevant.is_(True),
-            Candidate.discord_state.in_(("unposted", "repost")),
-        )
-        with self.database.reading() as session:
-            rows = list(session.scalars(query.order_by(Candidate.score.desc(), Candidate.first_seen_at, Candidate.id)))
-            session.expunge_all()  # keep the loaded rows readable after the session closes
-        cap = max(0, self.config.post_cap_per_run)
-        return rows[:cap], len(rows[cap:])
-
-    def _candidate_for_message(self, message_id: int) -> int | None:
-        with self.database.reading() as session:
-            return session.scalar(select(Candidate.id).where(Candidate.discord_message_id == str(message_id)))
-
-    def _load(self, candidate_id: int) -> Candidate | None:
-        with self.database.reading() as session:
-            candidate = session.get(Candidate, candidate_id)
-            session.expunge_all()
-            return candidate
-
-    def _update(self, candidate_id: int, **values: Any) -> None:
-        with self.database.transaction() as session:
-            candidate = session.get(Candidate, candidate_id)
-            if candidate is not None:
-                for key, value in values.items():
-                    setattr(candidate, key, value)
-
-    def _mark_repost(self, candidate_id: int) -> None:
-        self._update(candidate_id, discord_state="repost", discord_message_id=None, discord_shown_status=None)
-
-    def _deciding_actor(self, candidate_id: int, user_id: int, choice: messages.ReactionChoice) -> str | None:
-        """The decider's name when this user's reaction made the decision that stands; else None."""
-        with self.database.reading() as session:
-            candidate = session.get(Candidate, candidate_id)
-            latest = session.scalars(
-                select(Decision)
-                .where(Decision.candidate_id == candidate_id, Decision.applied.is_(True))
-                .order_by(Decision.at.desc(), Decision.id.desc())
-                .limit(1)
-            ).first()
-            if candidate is None or latest is None or candidate.status == PENDING:
-                return None
-            if latest.channel != "discord" or latest.actor_id != str(user_id) or latest.action != choice.action:
-                return None
-            wanted = choice.section or candidate.suggested_section or ""
-            if choice.action == "approve" and (latest.section or "").casefold() != wanted.casefold():
-                return None
-            return latest.actor
-
-    def _pending_posted(self) -> list[tuple[int, int]]:
-        query = select(Candidate.id, Candidate.discord_message_id).where(
-            Candidate.status == PENDING, Candidate.discord_state == "posted", Candidate.discord_message_id.is_not(None)
-        )
-        with self.database.reading() as session:
-            return [(row[0], int(row[1])) for row in session.execute(query)]
-
-    def _out_of_sync(self) -> list[int]:
-        query = select(Candidate.id).where(
-            Candidate.discord_state == "posted",
-            Candidate.discord_message_id.is_not(None),
-            or_(Candidate.discord_shown_status.is_(None), Candidate.discord_shown_status != Candidate.status),
-        )
-        with self.database.reading() as session:
-            return list(session.scalars(query))

@@ -47,16 +47,21 @@ class Weights:
     """How the evidence adds up. Chosen on the list's papers (leave-one-out) against one half of a real arXiv
     sample and checked on the other half: see bench/bench_relevance.py for the figures."""
 
-    modality: float = 2.0  # per strong modality term (up to terms_cap)
-    interpretability: float = 5.0  # per strong interpretability term (up to terms_cap)
+    modality: float = 4.0  # per strong modality term (up to terms_cap)
+    interpretability: float = 15.0  # per strong interpretability term (up to terms_cap)
+    weak_interpretability: float = 6.0  # per weak interpretability term (up to terms_cap)
     terms_cap: int = 3
-    both_sides: float = 40.0  # a modality term and an interpretability term
-    general: float = 40.0  # a survey or agenda of interpretability, without a modality term
-    penalty: float = 10.0  # per application or engineering term
-    off_topic_category: float = 10.0
-    neighbour: float = 0.0  # times the cosine similarity to the closest list paper
-    rejected: float = 0.0  # times the cosine similarity to the closest rejected paper
-    threshold: float = 97.0
+    both_sides: float = 60.0  # a strong modality term and a strong interpretability term
+    general: float = 60.0  # a survey or agenda of interpretability, without a modality term
+    title_modality: float = 8.0  # the title names a modality (strong or weak term)
+    title_interpretability: float = 6.0  # the title names interpretability (strong or weak term)
+    title_both: float = 20.0  # the title names both
+    penalty: float = 15.0  # per application or engineering term
+    off_topic_category: float = 20.0
+    neighbour: float = 400.0  # times the cosine similarity to the closest list paper (capped, see below)
+    similarity_cap: float = 0.25  # above any similarity seen between distinct papers; makes the cheap gate exact
+    rejected: float = 400.0  # times the cosine similarity to the closest rejected paper
+    threshold: float = 205.0
     rejection_weight: float = 5.0  # a rejection counts as this many background papers in the log-odds
     centroid: float = 1.0  # section: cosine similarity to the section's centroid
     vote: float = 0.0  # section: similarity of the nearest list papers in the section
@@ -135,25 +140,33 @@ class RelevanceModel:
         words = Words(title_words + abstract_words)
         modality = rules.modality_strong.find(words)
         interpretability = rules.interpretability_strong.find(words)
-        terms = terms_of_words(words.lower[: len(title_words)], words.lower[len(title_words) :])
-        total = self.log_odds.score(set(terms))
-        total += weights.modality * min(len(modality), weights.terms_cap)
-        total += weights.interpretability * min(len(interpretability), weights.terms_cap)
+        cap = weights.terms_cap
+        total = weights.modality * min(len(modality), cap) + weights.interpretability * min(len(interpretability), cap)
+        total += weights.weak_interpretability * min(len(rules.interpretability_weak.find(words)), cap)
+        title_only = Words(title_words)
         if modality and interpretability:
             total += weights.both_sides
-        elif len(interpretability) >= 2 and rules.general.find(Words(title_words)):
+        elif len(interpretability) >= 2 and rules.general.find(title_only):
             total += weights.general
+        title_modality = bool(rules.modality_strong.find(title_only) or rules.modality_weak.find(title_only))
+        title_interpretability = bool(
+            rules.interpretability_strong.find(title_only) or rules.interpretability_weak.find(title_only)
+        )
+        total += weights.title_modality * title_modality + weights.title_interpretability * title_interpretability
+        total += weights.title_both * (title_modality and title_interpretability)
         total -= weights.penalty * len(rules.penalties.find(words))
         if categories and not any(ON_TOPIC_CATEGORY.match(category) for category in categories):
             total -= weights.off_topic_category
+        terms = terms_of_words(words.lower[: len(title_words)], words.lower[len(title_words) :])
+        total += self.log_odds.score(set(terms))
         matched = modality + interpretability
-        if total + weights.neighbour < weights.threshold:
+        if total + weights.neighbour * weights.similarity_cap < weights.threshold:
             return Judgement(False, round(total / weights.threshold, 4), None, [], matched)
         vector = self.neighbours.vector(Counter(terms))
         similarities = self.neighbours.similarities(vector)
-        total += weights.neighbour * max(similarities, default=0.0)
+        total += weights.neighbour * min(max(similarities, default=0.0), weights.similarity_cap)
         if self.rejected is not None:
-            total -= weights.rejected * max(self.rejected.similarities(vector), default=0.0)
+            total -= weights.rejected * min(max(self.rejected.similarities(vector), default=0.0), weights.similarity_cap)
         relevant = total >= weights.threshold
         ranked = self.rank_sections(words, vector, similarities) if relevant else []
         return Judgement(

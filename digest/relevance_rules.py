@@ -33,25 +33,17 @@ def _is_acronym(term: str) -> bool:
 class Words:
     """A text split into words once (original case, lower case, and their sets) for every term set to match."""
 
-    __slots__ = ("_prefixes", "lower", "lower_set", "original", "original_set")
+    __slots__ = ("original", "lower", "original_set", "lower_set")
 
     def __init__(self, original: Sequence[str]) -> None:
-        self.original = tuple(original)
-        self.lower = tuple(word.lower() for word in self.original)
-        self.original_set = frozenset(self.original)
-        self.lower_set = frozenset(self.lower)
-        self._prefixes: dict[int, set[str]] = {}
+        self.original = original
+        self.lower = [word.lower() for word in original]
+        self.original_set = set(original)
+        self.lower_set = set(self.lower)
 
     @classmethod
     def of(cls, text: str) -> Words:
         return cls(_TOKEN.findall(text))
-
-    def prefixes(self, length: int) -> set[str]:
-        """The first `length` letters of every word, so each prefix term is one set lookup (cached per length)."""
-        found = self._prefixes.get(length)
-        if found is None:
-            found = self._prefixes[length] = {word[:length] for word in self.lower_set if len(word) >= length}
-        return found
 
 
 @dataclass(frozen=True)
@@ -89,7 +81,7 @@ class TermSet:
         self.terms = tuple(terms)
         self._words: dict[str, list[int]] = {}  # one lower-case word
         self._acronyms: dict[str, list[int]] = {}  # one word, matched as written
-        self._stems: dict[int, dict[str, list[int]]] = {}  # one word with "*": by stem length, then stem
+        stems: dict[str, list[int]] = {}  # one word with "*" (lower case): stem -> terms
         self._acronym_stems: list[tuple[int, str]] = []
         self._phrases: dict[str, list[_Term]] = {}  # several words: by first word (lower case)
         for index, term in enumerate(self.terms):
@@ -111,10 +103,15 @@ class TermSet:
             elif parts[0].endswith("*") and case_sensitive:
                 self._acronym_stems.append((index, parts[0][:-1]))
             elif parts[0].endswith("*"):
-                stem = parts[0][:-1]
-                self._stems.setdefault(len(stem), {}).setdefault(stem, []).append(index)
+                stems.setdefault(parts[0][:-1], []).append(index)
             else:
                 (self._acronyms if case_sensitive else self._words).setdefault(parts[0], []).append(index)
+        # Stems are looked up by their first letters (as many as the shortest stem has): one dictionary lookup per
+        # distinct word of the text, then a startswith on the few stems sharing those letters.
+        self._head = min((len(stem) for stem in stems), default=1) or 1
+        self._stems: dict[str, list[tuple[str, list[int]]]] = {}
+        for stem, indices in stems.items():
+            self._stems.setdefault(stem[: self._head], []).append((stem, indices))
 
     def find(self, words: Words) -> list[str]:
         found: set[int] = set()
@@ -122,9 +119,12 @@ class TermSet:
             found.update(self._words[word])
         for word in self._acronyms.keys() & words.original_set:
             found.update(self._acronyms[word])
-        for length, stems in self._stems.items():
-            for stem in stems.keys() & words.prefixes(length):
-                found.update(stems[stem])
+        if self._stems:
+            head, heads = self._head, self._stems
+            for word in words.lower_set:
+                for stem, indices in heads.get(word[:head], ()):
+                    if word.startswith(stem):
+                        found.update(indices)
         for index, stem in self._acronym_stems:
             if any(word.startswith(stem) for word in words.original_set):
                 found.add(index)

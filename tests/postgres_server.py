@@ -83,9 +83,10 @@ class PostgresServer:
         done = self._run("initdb", "-D", str(self.data_dir), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
         if done.returncode != 0:
             raise RuntimeError(f"initdb failed: {done.stderr.strip()}")
+        # A zone far from UTC (+14 h, another date most of the day): times and dates must not depend on it.
         options = (
             f"-p {self.port} -h 127.0.0.1 -k {self.root} -c fsync=off -c synchronous_commit=off "
-            "-c full_page_writes=off -c max_connections=50"
+            "-c full_page_writes=off -c max_connections=50 -c TimeZone=Pacific/Kiritimati"
         )
         log = self.root / "server.log"
         done = self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(log), "-o", options, "-w", "-t", "60", "start")

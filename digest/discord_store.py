@@ -1,0 +1,87 @@
+"""What the Discord bot reads and writes in the database (called from worker threads, never from the loop)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import or_, select
+
+from digest.db import Database
+from digest.discord_messages import ReactionChoice
+from digest.models import PENDING, Candidate, Decision
+
+
+def candidates_to_post(database: Database, cap_setting: int) -> tuple[list[Candidate], int]:
+    """Pending relevant candidates not (or no longer) in the channel, best first, up to the cap; and how many wait."""
+    query = select(Candidate).where(
+        Candidate.status == PENDING,
+        Candidate.relevant.is_(True),
+        Candidate.discord_state.in_(("unposted", "repost")),
+    )
+    with database.reading() as session:
+        rows = list(session.scalars(query.order_by(Candidate.score.desc(), Candidate.first_seen_at, Candidate.id)))
+        session.expunge_all()  # keep the loaded rows readable after the session closes
+    cap = max(0, cap_setting)
+    return rows[:cap], len(rows[cap:])
+
+
+def candidate_for_message(database: Database, message_id: int) -> int | None:
+    with database.reading() as session:
+        return session.scalar(select(Candidate.id).where(Candidate.discord_message_id == str(message_id)))
+
+
+def load(database: Database, candidate_id: int) -> Candidate | None:
+    with database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        session.expunge_all()
+        return candidate
+
+
+def update(database: Database, candidate_id: int, **values: Any) -> None:
+    with database.transaction() as session:
+        candidate = session.get(Candidate, candidate_id)
+        if candidate is not None:
+            for key, value in values.items():
+                setattr(candidate, key, value)
+
+
+def mark_repost(database: Database, candidate_id: int) -> None:
+    update(database, candidate_id, discord_state="repost", discord_message_id=None, discord_shown_status=None)
+
+
+def deciding_actor(database: Database, candidate_id: int, user_id: int, choice: ReactionChoice) -> str | None:
+    """The decider's name when this user's reaction made the decision that stands; else None."""
+    with database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        latest = session.scalars(
+            select(Decision)
+            .where(Decision.candidate_id == candidate_id, Decision.applied.is_(True))
+            .order_by(Decision.at.desc(), Decision.id.desc())
+            .limit(1)
+        ).first()
+        if candidate is None or latest is None or candidate.status == PENDING:
+            return None
+        if latest.channel != "discord" or latest.actor_id != str(user_id) or latest.action != choice.action:
+            return None
+        wanted = choice.section or candidate.suggested_section or ""
+        if choice.action == "approve" and (latest.section or "").casefold() != wanted.casefold():
+            return None
+        return latest.actor
+
+
+def pending_posted(database: Database) -> list[tuple[int, int]]:
+    query = select(Candidate.id, Candidate.discord_message_id).where(
+        Candidate.status == PENDING, Candidate.discord_state == "posted", Candidate.discord_message_id.is_not(None)
+    )
+    with database.reading() as session:
+        return [(row[0], int(row[1])) for row in session.execute(query)]
+
+
+def out_of_sync(database: Database) -> list[int]:
+    query = select(Candidate.id).where(
+        Candidate.discord_state == "posted",
+        Candidate.discord_message_id.is_not(None),
+        or_(Candidate.discord_shown_status.is_(None), Candidate.discord_shown_status != Candidate.status),
+    )
+    with database.reading() as session:
+        return list(session.scalars(query))

@@ -1,0 +1,205 @@
+"""A full disk and a database that cannot grow: every command says so in one line and changes nothing.
+
+The disk is filled without root: a symlink to /dev/full stands for the file being written (every write gets ENOSPC),
+and SQLite's `max_page_count` (set on each new connection by an event the test installs) keeps the database from
+growing by a single page, which is what a full disk does to it. A regression that renames a temporary file over the
+target only replaces the symlink in tmp_path, never the device.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
+
+from digest.app import open_service_database
+from digest.cli import main
+from digest.review import Actor, Reviewer
+from digest.settings import Settings
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.feedbuild import build_rss, load_records
+
+FULL = Path("/dev/full")
+pytestmark = pytest.mark.skipif(not FULL.exists(), reason="needs /dev/full (Linux)")
+RELEVANT = ["2506.04706", "2504.11695", "2505.14071"]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no stray .env from the checkout
+    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL", "DISCORD_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path / "data"
+
+
+def prepared(data_dir: Path) -> Settings:
+    """A data folder with the bundled list imported and one real candidate pending."""
+    settings = make_settings(data_dir)
+    database = open_service_database(settings)
+    try:
+        insert_candidate(database, real_papers()[0])
+    finally:
+        database.dispose()
+    return settings
+
+
+def contents(database_file: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every table's rows, sorted: what 'the database is exactly as it was' means."""
+    connection = sqlite3.connect(f"file:{database_file}?mode=ro", uri=True)
+    try:
+        tables = [row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: sorted(connection.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
+    finally:
+        connection.close()
+
+
+@pytest.fixture
+def full_database() -> Iterator[None]:
+    """Every SQLite connection opened meanwhile may not grow its file by one page."""
+
+    def cap(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        pages = cursor.execute("PRAGMA page_count").fetchone()[0]
+        cursor.execute(f"PRAGMA max_page_count = {max(pages, 1)}")
+        cursor.close()
+
+    event.listen(Engine, "connect", cap)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "connect", cap)
+
+
+def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+def test_export_to_a_full_disk_is_one_line_and_the_device_is_not_replaced(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "export.md"
+    target.symlink_to(FULL)
+    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(target)]) == 1
+    assert "No space left on device" in one_line_error(capsys)
+    assert target.is_symlink() and target.resolve() == FULL
+
+
+def test_export_through_a_symlink_writes_the_file_it_names(data_dir: Path, tmp_path: Path) -> None:
+    real = tmp_path / "repo" / "README.md"
+    real.parent.mkdir()
+    real.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "list-link.md"
+    link.symlink_to(real)
+    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(link)]) == 0
+    assert link.is_symlink() and real.read_text(encoding="utf-8").startswith("# ")
+
+
+def test_weekly_markdown_on_a_full_disk_is_one_line_and_records_nothing(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = prepared(data_dir)
+    settings.weekly_dir.mkdir(parents=True, exist_ok=True)
+    (settings.weekly_dir / "2026-W48.md").symlink_to(FULL)
+    before = contents(settings.data_dir / "digest.sqlite3")
+    assert main(["--data-dir", str(data_dir), "weekly", "--week", "2026-W48", "--format", "md"]) == 1
+    assert "No space left on device" in one_line_error(capsys)
+    assert contents(settings.data_dir / "digest.sqlite3") == before
+
+
+def test_import_of_an_edited_list_into_a_full_database_changes_nothing(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], full_database: None
+) -> None:
+    settings = prepared(data_dir)
+    database_file = settings.data_dir / "digest.sqlite3"
+    before, markdown = contents(database_file), settings.list_markdown_path.read_bytes()
+    # An edit a maintainer makes: a whole section's entries dropped, so many rows change at once.
+    text = markdown.decode("utf-8")
+    cut = text.index("\n## ", len(text) // 3)
+    edited = tmp_path / "edited.md"
+    edited.write_text(text[:cut] + text[text.index("\n## ", cut + 4) :] * 3, encoding="utf-8")
+    assert main(["--data-dir", str(data_dir), "list", "import", str(edited)]) == 1
+    line = one_line_error(capsys)
+    assert "database or disk is full" in line and "nothing was changed" in line
+    assert contents(database_file) == before
+    assert settings.list_markdown_path.read_bytes() == markdown
+
+
+def test_a_poll_into_a_full_database_stores_nothing(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], full_database: None
+) -> None:
+    settings = prepared(data_dir)
+    by_id = {record["arxiv_id"]: record for record in load_records()}
+    source = tmp_path / "cs.CV.xml"
+    source.write_bytes(build_rss("cs.CV", [by_id[i] for i in RELEVANT], __import__("datetime").date(2026, 4, 27)))
+    before = contents(settings.data_dir / "digest.sqlite3")
+    status = main(["--data-dir", str(data_dir), "poll", "--source", str(source)])
+    captured = capsys.readouterr()
+    assert status == 1, captured
+    assert "Traceback" not in captured.err
+    assert contents(settings.data_dir / "digest.sqlite3") == before
+
+
+def test_a_decision_into_a_full_database_changes_nothing(data_dir: Path, full_database: None) -> None:
+    settings = prepared(data_dir)
+    database_file = settings.data_dir / "digest.sqlite3"
+    before, markdown = contents(database_file), settings.list_markdown_path.read_bytes()
+    database = open_service_database(settings)
+    try:
+        reviewer = Reviewer(database, settings)
+        with pytest.raises(OperationalError, match="database or disk is full"):
+            reviewer.decide(1, "approve", Actor("ann", None, "cli"))
+    finally:
+        database.dispose()
+    assert contents(database_file) == before
+    assert settings.list_markdown_path.read_bytes() == markdown
+
+
+def test_approve_on_the_command_line_into_a_full_database_is_one_line(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], full_database: None
+) -> None:
+    settings = prepared(data_dir)
+    before = contents(settings.data_dir / "digest.sqlite3")
+    assert main(["--data-dir", str(data_dir), "approve", "1"]) == 1
+    assert "database or disk is full" in one_line_error(capsys)
+    assert contents(settings.data_dir / "digest.sqlite3") == before
+
+
+def test_approve_into_a_read_only_database_is_one_line(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = prepared(data_dir)
+    database_file = settings.data_dir / "digest.sqlite3"
+    before = contents(database_file)
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///file:{database_file}?mode=ro&uri=true")
+    assert main(["--data-dir", str(data_dir), "approve", "1"]) == 1
+    assert "readonly" in one_line_error(capsys).replace("read-only", "readonly").replace(" ", "")
+    assert contents(database_file) == before
+
+
+def test_a_decision_whose_markdown_cannot_be_written_is_kept_and_written_later(
+    data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = prepared(data_dir)
+    settings.list_markdown_path.unlink()
+    settings.list_markdown_path.symlink_to(FULL)
+    database = open_service_database(settings)
+    try:
+        outcome = Reviewer(database, settings).decide(1, "approve", Actor("ann", None, "cli"))
+        assert outcome.changed and outcome.status == "approved"
+        assert any("No space left on device" in r.getMessage() for r in caplog.records)
+        assert settings.list_markdown_path.is_symlink()
+        settings.list_markdown_path.unlink()  # the disk has room again: the next write brings the file up to date
+        Reviewer(database, settings).regenerate_markdown()
+    finally:
+        database.dispose()
+    assert real_papers()[0]["title"] in settings.list_markdown_path.read_text(encoding="utf-8")
