@@ -21,6 +21,9 @@ _ANNOUNCE_PREFIX = re.compile(
     r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?", re.IGNORECASE
 )
 _SPACES = re.compile(r"\s+")
+# Control characters and bidi overrides carry no meaning in a paper's text; an override (U+202E) can make a title
+# read differently from what it is in every page, feed, message and list entry it reaches, so none is kept.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # A title that can do something where it is shown: Markdown links/emphasis, HTML, mass mentions.
 _MARKUP = re.compile(r"<[a-z/!?]|\]\(|\]\]>|`|\*\*|@(?:everyone|here)\b|https?://", re.IGNORECASE)
 _ERROR_TITLE = re.compile(r"^\s*(feed error|error)\b", re.IGNORECASE)
@@ -75,7 +78,7 @@ def _datetime(parsed: Any) -> datetime | None:
 
 
 def _text(value: Any) -> str:
-    return _SPACES.sub(" ", str(value or "")).strip()
+    return _SPACES.sub(" ", _INVISIBLE.sub(" ", str(value or ""))).strip()
 
 
 def _optional(value: Any) -> str | None:
@@ -115,7 +118,7 @@ def _entry_label(entry: Any, index: int) -> str:
 def parse_entry(entry: Any, index: int) -> tuple[ArxivPaper | None, str | None]:
     """One feedparser entry into a paper, or None and the reason it was skipped."""
     label = _entry_label(entry, index)
-    raw_abstract = str(entry.get("summary") or "")
+    raw_abstract = _INVISIBLE.sub(" ", str(entry.get("summary") or ""))
     prefix = _ANNOUNCE_PREFIX.match(raw_abstract)
     ident_text = str(entry.get("id") or "") or (prefix.group("id") if prefix else "") or str(entry.get("link") or "")
     try:
@@ -129,7 +132,7 @@ def parse_entry(entry: Any, index: int) -> tuple[ArxivPaper | None, str | None]:
         return None, f"{label}: no title; skipped"
     abstract = raw_abstract[prefix.end() :] if prefix else raw_abstract
     announce = _optional(entry.get("arxiv_announce_type")) or (prefix.group("type") if prefix else None)
-    announce = announce.lower() if announce else None
+    announce = announce.lower()[:32] if announce else None  # Candidate.announce_type is String(32)
     categories = [str(tag.get("term")) for tag in entry.get("tags") or [] if tag.get("term")]
     primary = entry.get("arxiv_primary_category")
     primary_category = _optional(primary.get("term")) if isinstance(primary, dict) else None

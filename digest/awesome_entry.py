@@ -14,7 +14,8 @@ import jinja2
 # Brackets, emphasis, code and HTML; '!' '(' '#' are harmless once '[' and ']' are escaped, so titles stay readable.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>~])")
 _ENTITY = re.compile(r"&(?=#?\w+;)")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Bidi overrides too: U+202E would make an entry read differently from what it says.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _HOST = re.compile(r"^[A-Za-z0-9.-]+(?::\d{1,5})?$")
 _URL_UNSAFE = {c: f"%{ord(c):02X}" for c in "()<>\"'`\\[]* "}
 _GITHUB_REPO = re.compile(r"^https://github\.com/(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?)(?:\.git)?/?(?:[/?#].*)?$")

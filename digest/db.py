@@ -68,6 +68,15 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _on_postgresql_connect(dbapi_connection: Any, _record: Any) -> None:
+    # PostgreSQL hands timestamps back in the session's zone (the server's default, often local time); the code
+    # takes .date() and formats times as UTC, as SQLite's naive-UTC values give them, so every session is UTC.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET TIME ZONE 'UTC'")
+    cursor.close()
+    dbapi_connection.commit()  # a SET inside a transaction that later rolls back would be undone
+
+
 def create_database_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -76,7 +85,10 @@ def create_database_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True)
+    if parsed.get_backend_name() == "postgresql":
+        event.listen(engine, "connect", _on_postgresql_connect)
+    return engine
 
 
 def alembic_config(engine: Engine) -> Any:

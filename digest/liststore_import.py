@@ -33,6 +33,9 @@ class ImportReport:
     arxiv_ids_total: int = 0
 
 
+SECTION_NAME_MAX = 200  # models.Section.name is String(200)
+
+
 def _slugify(name: str, taken: set[str]) -> str:
     base = title_key(name).replace(" ", "-") or "section"
     slug, number = base, 1
@@ -117,6 +120,10 @@ def import_markdown(
     """
     parsed = parse_bytes(data, source)
     for checked_section in parsed.sections:
+        if len(checked_section.name) > SECTION_NAME_MAX:  # PostgreSQL would refuse it; SQLite would store it
+            raise ListFormatError(
+                f"{source}: heading {checked_section.name[:60]!r}... is over {SECTION_NAME_MAX} characters; shorten it"
+            )
         for checked in checked_section.entries:
             if checked.title is None or checked.url is None:
                 raise ListFormatError(
@@ -178,7 +185,8 @@ def import_markdown(
                 "position": index,
                 "raw": parsed_entry.raw,
                 "short_name": parsed_entry.short_name,
-                "date_text": parsed_entry.date_text,
+                # Free text in the parentheses; only dates are read back, and String(64) must not overflow.
+                "date_text": parsed_entry.date_text[:64] if parsed_entry.date_text else None,
                 "badge_arxiv_id": parsed_entry.badge_arxiv_id,
             }
             for name, value in values.items():

@@ -179,7 +179,7 @@ def _record_failure(database: Database, report: SourceReport, now: datetime) -> 
             state.last_polled_at = now
             state.failures = (state.failures or 0) + 1
     except SQLAlchemyError as exc:
-        log.error("poll %s: cannot record the failure: %s", report.source, exc)
+        log.error("poll %s: cannot record the failure: %s", report.source, getattr(exc, "orig", None) or exc)
 
 
 def process_answer(
@@ -246,7 +246,8 @@ def _store_outcome(
             state.last_polled_at = state.last_ok_at = now
             state.failures = 0
     except SQLAlchemyError as exc:
-        report = SourceReport(source, ERROR, f"cannot store the results: {type(exc).__name__}: {exc}"[:300])
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())  # one line, without the SQL and its values
+        report = SourceReport(source, ERROR, f"cannot store the results: {reason}"[:300])
         _record_failure(database, report, now)
         return report
     log.info("poll %s", report.line())

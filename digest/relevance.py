@@ -64,9 +64,10 @@ class Weights:
     threshold: float = 205.0
     rejection_weight: float = 5.0  # a rejection counts as this many background papers in the log-odds
     centroid: float = 1.0  # section: cosine similarity to the section's centroid
-    vote: float = 0.0  # section: similarity of the nearest list papers in the section
+    vote: float = 0.5  # section: similarity of the nearest list papers in the section
     nearest: int = 3  # how many nearest list papers vote
-    hint: float = 0.08  # section: per hint term of the section
+    hint: float = 0.08  # section: per hint term of the section in the title or abstract
+    title_hint: float = 0.3  # section: per hint term of the section in the title ("A Survey on", "Neurons in")
 
 
 WEIGHTS = Weights()
@@ -166,9 +167,11 @@ class RelevanceModel:
         similarities = self.neighbours.similarities(vector)
         total += weights.neighbour * min(max(similarities, default=0.0), weights.similarity_cap)
         if self.rejected is not None:
-            total -= weights.rejected * min(max(self.rejected.similarities(vector), default=0.0), weights.similarity_cap)
+            total -= weights.rejected * min(
+                max(self.rejected.similarities(vector), default=0.0), weights.similarity_cap
+            )
         relevant = total >= weights.threshold
-        ranked = self.rank_sections(words, vector, similarities) if relevant else []
+        ranked = self.rank_sections(words, title_only, vector, similarities) if relevant else []
         return Judgement(
             relevant=relevant,
             score=round(total / weights.threshold, 4),
@@ -177,7 +180,9 @@ class RelevanceModel:
             matched=matched,
         )
 
-    def rank_sections(self, words: Words, vector: dict[str, float], similarities: list[float]) -> list[str]:
+    def rank_sections(
+        self, words: Words, title: Words, vector: dict[str, float], similarities: list[float]
+    ) -> list[str]:
         weights = self.weights
         scores = {name: 0.0 for name in self.sections}
         for name, similarity in self.neighbours.centroid_similarities(vector).items():
@@ -187,7 +192,7 @@ class RelevanceModel:
             for name in self.neighbours.labels[index]:
                 scores[name] += weights.vote * similarities[index]
         for name, hints in self._hints.items():
-            scores[name] += weights.hint * len(hints.find(words))
+            scores[name] += weights.hint * len(hints.find(words)) + weights.title_hint * len(hints.find(title))
         return [name for name in sorted(scores, key=lambda name: -scores[name]) if scores[name] > 0]
 
 

@@ -33,7 +33,7 @@ def _is_acronym(term: str) -> bool:
 class Words:
     """A text split into words once (original case, lower case, and their sets) for every term set to match."""
 
-    __slots__ = ("original", "lower", "original_set", "lower_set")
+    __slots__ = ("lower", "lower_set", "original", "original_set")
 
     def __init__(self, original: Sequence[str]) -> None:
         self.original = original

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 import unicodedata
 
+TITLE_KEY_MAX = 500  # models.Paper/Candidate.title_key are String(500)
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 # New-style IDs (2411.16198, 2411.16198v2) and old-style ones (hep-th/9901001, cs.AI/0101001v1).
-ARXIV_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?")
+# The archive name is bounded (real ones, hep-th or cond-mat, are short) so an ID always fits the String(32) columns:
+# PostgreSQL refuses a longer string where SQLite would store it, which would fail the whole feed's transaction.
+ARXIV_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]{0,19}(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?")
 _ARXIV_URL = re.compile(
     r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
-    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]*(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?/?(?:[?#].*)?$",
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]{0,19}(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?/?(?:[?#].*)?$",
     re.IGNORECASE,
 )
 
@@ -19,7 +22,8 @@ def title_key(title: str) -> str:
     """Case, accents, punctuation and spacing removed: 'Prisma : An Open…' == 'prisma an open…'."""
     text = unicodedata.normalize("NFKD", title)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return _NON_WORD.sub(" ", text.casefold()).strip()
+    # Cut to the column's String(500): PostgreSQL refuses longer strings (a hostile feed title would block the feed).
+    return _NON_WORD.sub(" ", text.casefold()).strip()[:TITLE_KEY_MAX].rstrip()
 
 
 def arxiv_id_from_url(url: str) -> str | None:

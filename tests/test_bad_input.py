@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,8 @@ def prepared(data_dir: Path) -> Settings:
     database = open_service_database(settings)
     try:
         insert_candidate(database, real_papers()[0])
+        with database.engine.connect() as connection:
+            connection.exec_driver_sql("VACUUM")  # no free pages left: any new row needs the disk to grow
     finally:
         database.dispose()
     return settings
@@ -59,7 +63,7 @@ def contents(database_file: Path) -> dict[str, list[tuple[Any, ...]]]:
         connection.close()
 
 
-@pytest.fixture
+@contextmanager
 def full_database() -> Iterator[None]:
     """Every SQLite connection opened meanwhile may not grow its file by one page."""
 
@@ -117,17 +121,25 @@ def test_weekly_markdown_on_a_full_disk_is_one_line_and_records_nothing(
 
 
 def test_import_of_an_edited_list_into_a_full_database_changes_nothing(
-    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], full_database: None
+    data_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     settings = prepared(data_dir)
     database_file = settings.data_dir / "digest.sqlite3"
     before, markdown = contents(database_file), settings.list_markdown_path.read_bytes()
-    # An edit a maintainer makes: a whole section's entries dropped, so many rows change at once.
+    # An edit a maintainer makes: real papers added at the top of the first section, in the list's own style.
     text = markdown.decode("utf-8")
-    cut = text.index("\n## ", len(text) // 3)
+    first = text.index("\n+ [")
+    added = "".join(
+        f"\n+ [{r['title']}](https://arxiv.org/abs/{r['arxiv_id']}) (Nov. 23, 2026)\n"
+        f"  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/{r['arxiv_id']})\n"
+        for r in load_records("weekly_papers.jsonl") + real_papers()
+    )
     edited = tmp_path / "edited.md"
-    edited.write_text(text[:cut] + text[text.index("\n## ", cut + 4) :] * 3, encoding="utf-8")
-    assert main(["--data-dir", str(data_dir), "list", "import", str(edited)]) == 1
+    edited.write_text(text[:first] + added + text[first:], encoding="utf-8")
+    with full_database():
+        assert main(["--data-dir", str(data_dir), "list", "import", str(edited)]) == 1
     line = one_line_error(capsys)
     assert "database or disk is full" in line and "nothing was changed" in line
     assert contents(database_file) == before
@@ -135,28 +147,37 @@ def test_import_of_an_edited_list_into_a_full_database_changes_nothing(
 
 
 def test_a_poll_into_a_full_database_stores_nothing(
-    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], full_database: None
+    data_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     settings = prepared(data_dir)
     by_id = {record["arxiv_id"]: record for record in load_records()}
     source = tmp_path / "cs.CV.xml"
-    source.write_bytes(build_rss("cs.CV", [by_id[i] for i in RELEVANT], __import__("datetime").date(2026, 4, 27)))
+    source.write_bytes(build_rss("cs.CV", [by_id[i] for i in RELEVANT], date(2026, 4, 27)))
     before = contents(settings.data_dir / "digest.sqlite3")
-    status = main(["--data-dir", str(data_dir), "poll", "--source", str(source)])
+    with full_database():
+        status = main(["--data-dir", str(data_dir), "poll", "--source", str(source)])
     captured = capsys.readouterr()
     assert status == 1, captured
-    assert "Traceback" not in captured.err
-    assert contents(settings.data_dir / "digest.sqlite3") == before
+    assert "Traceback" not in captured.err and "[SQL:" not in captured.out + captured.err
+    report = captured.out.splitlines()[0]
+    assert report == f"{source}: error (cannot store the results: database or disk is full)"
+    after = contents(settings.data_dir / "digest.sqlite3")
+    assert after["candidates"] == before["candidates"]  # nothing half-stored
+    # What may fit in a page already there: the failed run, and the source marked for a full fetch next time.
+    assert [row[4] for row in after["feed_state"]] == ["error"] and after["feed_state"][0][1:3] == (None, None)
 
 
-def test_a_decision_into_a_full_database_changes_nothing(data_dir: Path, full_database: None) -> None:
+def test_a_decision_into_a_full_database_changes_nothing(data_dir: Path) -> None:
     settings = prepared(data_dir)
     database_file = settings.data_dir / "digest.sqlite3"
     before, markdown = contents(database_file), settings.list_markdown_path.read_bytes()
     database = open_service_database(settings)
     try:
         reviewer = Reviewer(database, settings)
-        with pytest.raises(OperationalError, match="database or disk is full"):
+        database.engine.dispose()  # the next connection is opened on the full disk
+        with full_database(), pytest.raises(OperationalError, match="database or disk is full"):
             reviewer.decide(1, "approve", Actor("ann", None, "cli"))
     finally:
         database.dispose()
@@ -165,11 +186,13 @@ def test_a_decision_into_a_full_database_changes_nothing(data_dir: Path, full_da
 
 
 def test_approve_on_the_command_line_into_a_full_database_is_one_line(
-    data_dir: Path, capsys: pytest.CaptureFixture[str], full_database: None
+    data_dir: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     settings = prepared(data_dir)
     before = contents(settings.data_dir / "digest.sqlite3")
-    assert main(["--data-dir", str(data_dir), "approve", "1"]) == 1
+    with full_database():
+        assert main(["--data-dir", str(data_dir), "approve", "1"]) == 1
     assert "database or disk is full" in one_line_error(capsys)
     assert contents(settings.data_dir / "digest.sqlite3") == before
 

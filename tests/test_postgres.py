@@ -113,19 +113,21 @@ async def test_a_poll_stores_candidates_and_the_reviewer_decides_them(tmp_path: 
             reviewer = Reviewer(database, settings, clock=lambda: datetime(2026, 4, 28, 9, 0, tzinfo=UTC))
             approved = reviewer.decide(line.id, "approve", ANN, "Steering")
             rejected = reviewer.decide(stored["2504.11695"].id, "reject", Actor("bob", None, "web"))
-            twice = reviewer.decide(line.id, "approve", Actor("bob", None, "web"))
+            twice = reviewer.decide(line.id, "approve", Actor("bob", None, "web"), "Steering")
         finally:
             database.dispose()
     assert approved.changed and approved.section == "Steering" and rejected.changed and not twice.changed
     written = settings.list_markdown_path.read_text(encoding="utf-8")
-    assert written.count("https://arxiv.org/abs/2506.04706") == 1
+    entry_lines = [n for n, line in enumerate(written.splitlines()) if line.startswith("+ ") and "2506.04706" in line]
+    steering = next(n for n, line in enumerate(written.splitlines()) if line.startswith("#") and "Steering" in line)
+    assert len(entry_lines) == 1 and entry_lines[0] > steering
     assert "https://arxiv.org/abs/2504.11695" not in written
     database = open_database(settings.database_url)
     try:
         with database.reading() as session:
             decisions = session.execute(select(Decision.action, Decision.actor, Decision.applied).order_by(Decision.id))
             assert list(decisions) == [("approve", "ann", True), ("reject", "bob", True), ("approve", "bob", False)]
-            statuses = dict(session.execute(select(Candidate.arxiv_id, Candidate.status)).tuples())
+            statuses = dict(list(session.execute(select(Candidate.arxiv_id, Candidate.status)).tuples()))
             assert statuses == {"2506.04706": "approved", "2504.11695": "rejected", "2505.14071": "pending"}
             assert liststore.render_markdown(session, settings.templates_dir) == written
     finally:
@@ -206,3 +208,52 @@ async def test_the_scheduler_keeps_its_jobs_in_postgresql(tmp_path: Path, postgr
         assert "apscheduler_jobs" in inspect(database.engine).get_table_names()
     finally:
         database.dispose()
+
+
+@pytest.mark.asyncio
+async def test_oversized_feed_fields_do_not_block_the_source(tmp_path: Path, postgres_url: str) -> None:  # noqa: F811
+    # PostgreSQL refuses a string longer than its column (SQLite stores it): one hostile item must not make every
+    # poll of the source fail. Crafted from real records: a 900-character title, a long announce type and old-style ID.
+    by_id = {record["arxiv_id"]: record for record in load_records()}
+    long_title = {**by_id["2504.11695"], "title": " / ".join([by_id["2504.11695"]["title"]] * 9)}
+    long_type = {**by_id["2505.14071"], "announce_type": "replace-cross" * 4}
+    long_id = {**by_id["2506.04706"], "arxiv_id": "physics" + "-x" * 20 + "/0101001"}
+    body = build_rss("cs.CV", [long_title, long_type, long_id], datetime(2026, 4, 27).date())
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=body))
+        settings = pg_settings(tmp_path, postgres_url, '[arxiv]\ncontact = "maintainers@example.org"\n')
+        database = await asyncio.to_thread(open_service_database, settings)
+        try:
+            summary = await run_poll(settings, database, sources=[url], clock=FakeClock())
+            with database.reading() as session:
+                stored = {c.title[:40]: c for c in session.scalars(select(Candidate))}
+        finally:
+            database.dispose()
+    assert summary.sources[0].outcome == "fetched", summary.sources[0].message
+    assert len(stored) == 3
+    titled = stored[long_title["title"][:40]]
+    assert titled.title == long_title["title"] and len(titled.title_key) <= 500
+    assert all(len(c.arxiv_id) <= 32 and len(c.announce_type or "") <= 32 for c in stored.values())
+
+
+def test_a_hand_edited_list_with_long_free_text_imports_or_says_why(database: Database, settings: Settings) -> None:
+    seed = settings.seed_list.read_text(encoding="utf-8")
+    note = "(Mar. 18, 2025; accepted at a workshop, with a long note the maintainers wrote by hand here)"
+    edited = seed.replace(
+        "(https://arxiv.org/abs/2503.13891) (Mar. 18, 2025)", f"(https://arxiv.org/abs/2503.13891) {note}"
+    )
+    assert edited != seed
+    with database.transaction() as session:
+        report = liststore.import_markdown(session, edited.encode("utf-8"), source="edited.md")
+    assert report.changed
+    with database.reading() as session:
+        assert liststore.render_markdown(session, settings.templates_dir) == edited
+
+    long_heading = seed.replace("### üìú Probing\n", "### üìú Probing" + " and more probing" * 12 + "\n", 1)
+    with (
+        pytest.raises(liststore.ListFormatError, match="over 200 characters; shorten it"),
+        database.transaction() as session,
+    ):
+        liststore.import_markdown(session, long_heading.encode("utf-8"), source="long.md")
+    with database.reading() as session:
+        assert liststore.render_markdown(session, settings.templates_dir) == edited  # nothing half-written

@@ -11,7 +11,7 @@ import pytest
 
 from digest.cli import main
 from digest.db import Database
-from digest.relevance import Feedback, LabeledPaper, RelevanceModel, build_model, load_rules, model_for_database
+from digest.relevance import Feedback, LabeledPaper, build_model, load_rules, model_for_database
 from digest.relevance_db import list_examples
 from digest.settings import Settings
 
@@ -51,27 +51,36 @@ def test_unrelated_real_papers_are_not_relevant(examples: list[LabeledPaper], se
     model = build_model(load_rules(settings.feeds_dir), examples)
     papers = sample_papers()
     flagged = [p for p in papers if model.judge(str(p["title"]), str(p["abstract"])).relevant]
-    assert len(flagged) <= 3, [p["title"] for p in flagged]
+    # A random 300 from arXiv: about 1 expected at the haystack's flag rate, plus the on-topic ones the sample holds
+    # (ConceptAttention, interpretable diffusion-transformer features; ARGUS, steering a multimodal LLM).
+    assert len(flagged) <= 4, [p["title"] for p in flagged]
     code_paper = next(p for p in papers if "code generation" in str(p["title"]).lower())
     judgement = model.judge(str(code_paper["title"]), str(code_paper["abstract"]))
     assert not judgement.relevant and judgement.score < 0.5
 
 
-def _closest_sample_paper(model: RelevanceModel) -> dict[str, object]:
-    papers = sample_papers()
-    return max(papers, key=lambda p: model.judge(str(p["title"]), str(p["abstract"])).score)
+def _sample_paper(arxiv_id: str) -> dict[str, object]:
+    return next(p for p in sample_papers() if p["arxiv_id"] == arxiv_id)
 
 
-def test_rejection_lowers_similar_papers(examples: list[LabeledPaper], settings: Settings) -> None:
+def test_rejection_lowers_a_different_similar_paper(examples: list[LabeledPaper], settings: Settings) -> None:
     rules = load_rules(settings.feeds_dir)
     before = build_model(rules, examples)
-    rejected = _closest_sample_paper(before)
+    # Two real probing papers from the sample: rejecting one must push the other (never seen by the model) down.
+    rejected = _sample_paper("2510.00296")  # Beyond Token Probes: Hallucination Detection via Activation Tensors
+    similar = _sample_paper("2510.13255")  # Hierarchical Frequency Tagging Probe (HFTP)
+    unrelated = next(p for p in sample_papers() if "code generation" in str(p["title"]).lower())
     after = build_model(
         rules, examples, [Feedback(str(rejected["arxiv_id"]), str(rejected["title"]), str(rejected["abstract"]), False)]
     )
-    old = before.judge(str(rejected["title"]), str(rejected["abstract"])).score
-    new = after.judge(str(rejected["title"]), str(rejected["abstract"])).score
-    assert new < old - 0.05
+
+    def change(paper: dict[str, object]) -> float:
+        title, abstract = str(paper["title"]), str(paper["abstract"])
+        return after.judge(title, abstract).score - before.judge(title, abstract).score
+
+    assert change(rejected) < -0.2
+    assert change(similar) < -0.03
+    assert change(similar) < change(unrelated) - 0.03  # the push is aimed at similar papers, not at everything
     # The list's own papers stay relevant after the rejection.
     paper, _ = without(examples, "Sparse Autoencoders Learn Monosemantic Features")
     assert after.judge(paper.title, paper.abstract).relevant
