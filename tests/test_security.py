@@ -1,0 +1,156 @@
+"""Who may change the list: every state-changing route refuses strangers, forged cookies and edited links, and no
+secret is generated weakly, stored readably or shown on a page."""
+
+from __future__ import annotations
+
+import base64
+import json
+import stat
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import func, select
+
+from digest.app import open_service_database
+from digest.models import Candidate, Decision
+from digest.review import Reviewer
+from digest.signing import ApprovalLink, csrf_token, sign_link, sign_session
+from digest.web import create_web_app
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.web_server import SECRETS_ENV, Site, approval_links, running_site, site_settings
+
+KEY = SECRETS_ENV["DIGEST_SECRET_KEY"]
+OTHER_KEY = "another-services-secret-key-0123456789abcdef"
+KNOWN_POST_ROUTES = {"/approve/{token}", "/review/signin", "/review/signout", "/review/decide"}
+
+
+@pytest_asyncio.fixture
+async def site(tmp_path: Path) -> AsyncIterator[Site]:
+    async with running_site(site_settings(tmp_path / "data")) as running:
+        for record in real_papers()[:2]:
+            insert_candidate(running.database, record)
+        yield running
+
+
+def decisions(site: Site) -> tuple[int, list[str]]:
+    with site.database.reading() as session:
+        count = session.scalar(select(func.count()).select_from(Decision)) or 0
+        return count, list(session.scalars(select(Candidate.status).order_by(Candidate.id)))
+
+
+def post_routes(site: Site) -> set[str]:
+    settings = site.settings
+    app = create_web_app(settings, site.database, Reviewer(site.database, settings))
+    return {
+        route.resource.canonical
+        for route in app.router.routes()
+        if route.method not in ("GET", "HEAD") and route.resource is not None
+    }
+
+
+@pytest.mark.asyncio
+async def test_every_state_changing_route_refuses_an_anonymous_request(site: Site) -> None:
+    routes = post_routes(site)
+    # A new POST route fails this test until it is added here with its refusal checked.
+    assert routes == KNOWN_POST_ROUTES
+    forged = sign_link(OTHER_KEY, ApprovalLink(1, "approve", None, site.clock() + timedelta(1)))
+    before = decisions(site)
+    form = {"candidate_id": "1", "action": "approve", "csrf": "x", "token": "not the admin token"}
+    async with site.fresh_client() as stranger:
+        for route in sorted(routes):
+            path = route.replace("{token}", forged)
+            async with stranger.post(path, data=form, allow_redirects=False) as reply:
+                assert reply.status == 403, (route, reply.status)
+                assert "Set-Cookie" not in reply.headers, route
+    assert decisions(site) == before
+
+
+@pytest.mark.asyncio
+async def test_a_forged_session_cookie_and_a_foreign_csrf_token_change_nothing(site: Site) -> None:
+    before = decisions(site)
+    expires = site.clock() + timedelta(hours=1)
+    forged = sign_session(OTHER_KEY, "nonce-of-my-own", expires)
+    genuine = sign_session(KEY, "nonce-of-my-own", expires)
+    attempts = [
+        (forged, csrf_token(OTHER_KEY, forged)),  # a cookie and token made with a guessed key
+        (genuine, csrf_token(KEY, "another session")),  # a real session, a token from another one
+        (genuine, ""),  # no token at all
+    ]
+    for cookie, csrf in attempts:
+        async with site.fresh_client() as browser:
+            browser.cookie_jar.update_cookies({"digest_session": cookie})
+            data = {"candidate_id": "1", "action": "approve", "csrf": csrf}
+            async with browser.post("/review/decide", data=data, allow_redirects=False) as reply:
+                assert reply.status == 403
+    assert decisions(site) == before
+
+
+@pytest.mark.asyncio
+async def test_a_signed_link_cannot_be_moved_to_another_candidate_action_or_section(site: Site) -> None:
+    async with site.client.get("/feeds/candidates.xml", params={"token": SECRETS_ENV["DIGEST_FEED_TOKEN"]}) as reply:
+        links = approval_links(await reply.text())
+    path = next(p for p, label in links if label.startswith("Approve"))
+    token = path.rsplit("/", 1)[1]
+    payload_text, mac = token.split(".")
+    payload = base64.urlsafe_b64decode(payload_text + "=" * (-len(payload_text) % 4)).decode()
+    version, cid, action, expires, origin, section = payload.split("|", 5)
+    other = "2" if cid == "1" else "1"
+    edits = [
+        "|".join((version, other, action, expires, origin, section)),
+        "|".join((version, cid, "reject", expires, origin, section)),
+        "|".join((version, cid, action, expires, origin, "Probing")),
+        "|".join((version, cid, action, str(int(expires) + 10**7), origin, section)),
+    ]
+    before = decisions(site)
+    for edited in edits:
+        encoded = base64.urlsafe_b64encode(edited.encode()).decode().rstrip("=")
+        async with site.client.post(f"/approve/{encoded}.{mac}", allow_redirects=False) as reply:
+            assert reply.status == 403, edited
+    assert decisions(site) == before
+
+
+@pytest.mark.asyncio
+async def test_the_candidates_feed_needs_its_token_and_leaks_nothing(site: Site) -> None:
+    title = real_papers()[0]["title"]
+    for params in ({}, {"token": ""}, {"token": SECRETS_ENV["DIGEST_ADMIN_TOKEN"]}, {"token": "x" * 4000}):
+        async with site.client.get("/feeds/candidates.xml", params=params) as reply:
+            assert reply.status == 403, params
+            assert title not in await reply.text()
+
+
+@pytest.mark.asyncio
+async def test_no_page_shows_a_secret(site: Site) -> None:
+    pages = ["/", "/review", "/healthz", "/list.md", "/feeds/list.xml", "/approve/x.y", "/feeds/candidates.xml"]
+    async with site.fresh_client() as stranger:
+        for path in pages:
+            async with stranger.get(path) as reply:
+                body = await reply.text()
+            for name, value in SECRETS_ENV.items():
+                assert value not in body, (path, name)
+        async with stranger.post("/review/signin", data={"token": "wrong"}) as reply:
+            body = await reply.text()
+        assert all(value not in body for value in SECRETS_ENV.values())
+
+
+def test_generated_secrets_are_strong_owner_only_and_never_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = make_settings(tmp_path / "data")  # no secrets in the environment
+    database = open_service_database(settings)
+    try:
+        create_web_app(settings, database, Reviewer(database, settings))
+    finally:
+        database.dispose()
+    path = settings.data_dir / "secrets.json"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+    stored = json.loads(path.read_text(encoding="utf-8"))
+    assert set(stored) == {"secret_key", "admin_token", "feed_token"}
+    assert all(len(value) >= 32 for value in stored.values()) and len(set(stored.values())) == 3
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert all(value not in logged for value in stored.values())
+    assert str(path) in logged  # the log says where they are
