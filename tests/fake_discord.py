@@ -492,7 +492,8 @@ class FakeDiscord:
             if mid == message_id and users
         )
         return f"""<!doctype html><html><head><meta charset="utf-8"><style>
-a{{color:#00a8fc;text-decoration:none}} body{{background:#313338;color:#dbdee1;font:15px/1.4 'gg sans','Noto Sans',sans-serif;padding:24px;width:720px}}
+a{{color:#00a8fc;text-decoration:none}}
+body{{background:#313338;color:#dbdee1;font:15px/1.4 'gg sans','Noto Sans',sans-serif;padding:24px;width:720px}}
 .author{{color:#fff;font-weight:600}} .bot{{background:#5865f2;color:#fff;font-size:11px;padding:1px 4px;
 border-radius:3px;margin-left:4px}} .embed{{background:#2b2d31;border-left:4px solid {colour};border-radius:4px;
 padding:12px 16px;margin-top:6px}} .title{{color:#00a8fc;font-weight:600;margin-bottom:8px}}
