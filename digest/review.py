@@ -230,8 +230,11 @@ class Reviewer:
 
 def pending_candidates(session: Session, limit: int | None = None) -> list[Candidate]:
     """Pending candidates, best score first (the review page, the private feed, the weekly digest)."""
+    # The id breaks ties: PostgreSQL, unlike SQLite, gives equal rows in no stable order.
     query = (
-        select(Candidate).where(Candidate.status == PENDING).order_by(Candidate.score.desc(), Candidate.first_seen_at)
+        select(Candidate)
+        .where(Candidate.status == PENDING)
+        .order_by(Candidate.score.desc(), Candidate.first_seen_at, Candidate.id)
     )
     if limit is not None:
         query = query.limit(limit)

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from digest import jobs
 from digest.app import open_service_database
-from digest.db import Database
+from digest.db import Database, create_database_engine
 from digest.models import PollRun
 from digest.review import Reviewer, utc_now
 from digest.settings import Settings
@@ -98,7 +98,9 @@ class Service:
     async def _start_scheduler(self) -> None:
         assert self.database is not None
         scheduler = AsyncIOScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=self.database.engine)},
+            # An engine of its own: the job store disposes its engine on shutdown, which would orphan a connection
+            # a poll still in progress holds on the shared one (PostgreSQL warns about the unclosed connection).
+            jobstores={"default": SQLAlchemyJobStore(engine=create_database_engine(self.settings.database_url))},
             job_defaults={"coalesce": True, "max_instances": 1},
             timezone=ZoneInfo(self.settings.timezone),
         )

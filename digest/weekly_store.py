@@ -107,7 +107,7 @@ def load_digest(session: Session, settings: Settings, week: IsoWeek) -> WeeklyDi
     top = session.scalars(
         select(Candidate)
         .where(*waiting)
-        .order_by(Candidate.score.desc(), Candidate.first_seen_at)
+        .order_by(Candidate.score.desc(), Candidate.first_seen_at, Candidate.id)  # id: a stable order on PostgreSQL
         .limit(max(settings.weekly.pending_top, 0))
     )
     stats = DigestStats(

@@ -249,7 +249,8 @@ def test_a_hand_edited_list_with_long_free_text_imports_or_says_why(database: Da
     with database.reading() as session:
         assert liststore.render_markdown(session, settings.templates_dir) == edited
 
-    long_heading = seed.replace("### üìú Probing\n", "### üìú Probing" + " and more probing" * 12 + "\n", 1)
+    probing = next(line for line in seed.splitlines() if line.startswith("### ") and line.endswith(" Probing"))
+    long_heading = seed.replace(probing + "\n", probing + " and more probing" * 12 + "\n", 1)
     with (
         pytest.raises(liststore.ListFormatError, match="over 200 characters; shorten it"),
         database.transaction() as session,
