@@ -24,6 +24,7 @@ from digest.files import write_atomic
 from digest.liststore_import import PAPER_KIND, ImportReport, import_markdown, list_meta, ordered_sections
 from digest.models import Entry, Paper, Section
 from digest.settings import Settings
+from digest.templating import template_loader
 from digest.titles import arxiv_id_from_url, split_arxiv_id, title_key
 
 __all__ = [
@@ -60,7 +61,7 @@ def _environment(templates_dir: str) -> jinja2.Environment:
     # autoescape is off on purpose: the list is Markdown the maintainers wrote, emitted verbatim. Text from
     # arXiv is escaped for Markdown before it ever reaches Entry.raw (see digest.awesome_entry).
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(templates_dir),
+        loader=template_loader(Path(templates_dir)),
         autoescape=False,  # noqa: S701
         keep_trailing_newline=False,
         undefined=jinja2.StrictUndefined,

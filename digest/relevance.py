@@ -23,7 +23,7 @@ from digest.relevance_model import (
     tokens,
     train_log_odds,
 )
-from digest.relevance_rules import Rules, RulesError, TermSet, Words, load_rules
+from digest.relevance_rules import Rules, RulesError, TermGate, TermSet, Words, load_rules
 
 __all__ = [
     "THRESHOLD",
@@ -83,6 +83,11 @@ class Judgement:
     matched: list[str]
 
 
+def not_on_topic() -> Judgement:
+    """A paper that names neither side of the topic: no term matched, no section, no score worth computing."""
+    return Judgement(relevant=False, score=0.0, section=None, sections=[], matched=[])
+
+
 @dataclass(frozen=True)
 class LabeledPaper:
     """A positive example: one of the list's papers with the sections it sits in."""
@@ -132,15 +137,22 @@ class RelevanceModel:
                 hint_key = section_key(hint_name)
                 if key == hint_key or key.endswith(" " + hint_key):
                     self._hints[name] = hints
+        self._strong_terms = TermGate(rules.modality_strong, rules.interpretability_strong)
 
-    def judge(self, title: str, abstract: str, categories: Sequence[str] = ()) -> Judgement:
-        """The cheap evidence first (keywords, log-odds); the nearest list papers and the section ranking only
-        for a paper that could still reach the threshold: most of a day's feed stops before them."""
+    def judge(self, title: str, abstract: str, categories: Sequence[str] = (), *, gate: bool = True) -> Judgement:
+        """A paper must name the topic (a strong modality or interpretability term) to be relevant. One regular
+        expression over the raw text proves most of a day's feed does not, before any word is split (`gate`
+        False skips only that shortcut: the decision is the same). Then the cheap evidence (keywords, log-odds);
+        the nearest list papers and the section ranking only for a paper that could still reach the threshold."""
+        if gate and not self._strong_terms.may_match(f"{title}\n{abstract}"):
+            return not_on_topic()
         rules, weights = self.rules, self.weights
         title_words, abstract_words = tokens(title), tokens(abstract)
         words = Words(title_words + abstract_words)
         modality = rules.modality_strong.find(words)
         interpretability = rules.interpretability_strong.find(words)
+        if not modality and not interpretability:
+            return not_on_topic()
         cap = weights.terms_cap
         total = weights.modality * min(len(modality), cap) + weights.interpretability * min(len(interpretability), cap)
         total += weights.weak_interpretability * min(len(rules.interpretability_weak.find(words)), cap)

@@ -19,6 +19,7 @@ from digest import secretstore
 from digest.db import Database
 from digest.review import Reviewer, utc_now
 from digest.settings import Secrets, Settings
+from digest.templating import template_loader
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ def context_of(request: web.Request) -> WebContext:
 
 def render(request: web.Request, template: str, *, status: int = 200, **values: Any) -> web.Response:
     context = context_of(request)
-    body = context.templates.get_template(template).render(list_title=context.settings.list_title, **values)
+    body = context.templates.get_template(f"web/{template}").render(list_title=context.settings.list_title, **values)
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
 
 
@@ -84,7 +85,7 @@ async def _add_security_headers(_request: web.Request, response: web.StreamRespo
 
 def template_environment(settings: Settings) -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(settings.templates_dir / "web"),
+        loader=template_loader(settings.templates_dir),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,

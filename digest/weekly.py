@@ -12,9 +12,9 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, StrictUndefined, select_autoescape
 
-from digest import resources
+from digest.templating import template_loader
 
 _WEEK_PATTERN = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
 _SUMMARY_LIMIT = 220
@@ -270,12 +270,8 @@ def long_date(day: date) -> str:
 
 def template_environment(templates_dir: Path) -> Environment:
     """The user's templates folder first, then the bundled templates; HTML templates are autoescaped."""
-    bundled = resources.templates_dir()
-    loaders = [FileSystemLoader(str(templates_dir))]
-    if bundled.resolve() != templates_dir.resolve():
-        loaders.append(FileSystemLoader(str(bundled)))
     environment = Environment(
-        loader=ChoiceLoader(loaders),
+        loader=template_loader(templates_dir),
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False, default=False),
         undefined=StrictUndefined,
         keep_trailing_newline=True,

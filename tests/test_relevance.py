@@ -146,3 +146,45 @@ def test_score_command_reports_bad_lines_and_scores_the_rest(
         f"{path}:3: skipped: no title",
     ]
     assert "Traceback" not in out.err
+
+
+def _real_papers() -> list[dict[str, object]]:
+    data = Path(__file__).resolve().parent / "data"
+    papers = sample_papers()
+    for name in ("poll_papers.jsonl", "review_papers.jsonl", "weekly_papers.jsonl"):
+        papers += [json.loads(line) for line in (data / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    return papers
+
+
+def test_the_strong_term_gate_never_changes_a_decision(examples: list[LabeledPaper], settings: Settings) -> None:
+    model = build_model(load_rules(settings.feeds_dir), examples)
+    papers = _real_papers()
+    # Hostile variants: characters whose lower case is ASCII (Kelvin sign, dotted I) glued to a term, and terms
+    # split by odd separators; the gate must still let through every text the word matching would match.
+    first = papers[0]
+    papers += [
+        {"title": "\u212aCLIP \u0130probing", "abstract": str(first["abstract"])},
+        {"title": str(first["title"]), "abstract": "vision\u2013language_model; Sparse--Autoencoders\u00e9"},
+    ]
+    gated_out = 0
+    for paper in papers:
+        title, abstract = str(paper["title"]), str(paper["abstract"])
+        gated, full = model.judge(title, abstract), model.judge(title, abstract, gate=False)
+        assert gated.relevant == full.relevant, title
+        if gated.relevant:
+            assert gated == full
+        elif not gated.matched:
+            gated_out += 1
+            assert not full.matched, title  # gated out: the word matching finds no strong term either
+    assert 0 < gated_out < len(papers)  # the gate does cut, and does not cut everything
+
+
+def test_only_two_characters_outside_ascii_lower_to_ascii() -> None:
+    from digest.relevance_rules import _LOWERS_TO_ASCII
+
+    found = {
+        chr(code)
+        for code in range(0x80, 0x110000)
+        if any(char.isascii() and char.isalnum() for char in chr(code).lower())
+    }
+    assert found == set(_LOWERS_TO_ASCII)
