@@ -6,7 +6,9 @@ Pure: bytes in, `ParsedFeed` out; knows no network and no database. One bad item
 from __future__ import annotations
 
 import calendar
+import html
 import re
+import xml.sax
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -77,7 +79,24 @@ def _datetime(parsed: Any) -> datetime | None:
     return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
 
 
+class _Dates:
+    """feedparser's time structs as datetimes; a day's feed gives every item the same date, so each is built once."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Any, datetime | None] = {}
+
+    def __call__(self, parsed: Any) -> datetime | None:
+        if not parsed:
+            return None
+        found = self._seen.get(parsed)
+        if found is None:
+            found = self._seen[parsed] = _datetime(parsed)
+        return found
+
+
 def _text(value: Any) -> str:
+    if not value:  # most optional fields are absent: no regular expression for them
+        return ""
     return _SPACES.sub(" ", _INVISIBLE.sub(" ", str(value or ""))).strip()
 
 
@@ -86,15 +105,24 @@ def _optional(value: Any) -> str | None:
     return text or None
 
 
-def _authors(entry: Any) -> list[str]:
+def _authors(entry: Any, loose: bool) -> list[str]:
     names: list[str] = []
-    for author in entry.get("authors") or []:
+    for author in dict.get(entry, "authors") or []:
         name = author.get("name") if isinstance(author, dict) else None
         if not name:
             continue
+        # feedparser's lenient parser (a feed that is not well-formed XML) leaves the character references of a
+        # name as written (`&lt;img`, `&amp;`) where it decodes those of titles and abstracts: decode them once, so
+        # the name is the text arXiv wrote either way.
+        text = html.unescape(str(name)) if loose else str(name)
         # The RSS feeds put every author in one dc:creator, separated by commas.
-        names.extend(part for part in (_text(p) for p in str(name).split(",")) if part)
+        names.extend(part for part in (_text(p) for p in text.split(",")) if part)
     return names
+
+
+def read_leniently(parsed: Any) -> bool:
+    """Whether feedparser fell back to its lenient (HTML-like) parser: no encoding found, or the XML was broken."""
+    return not parsed.get("encoding") or isinstance(parsed.get("bozo_exception"), xml.sax.SAXException)
 
 
 def _kind(parsed: Any) -> str:
@@ -115,40 +143,45 @@ def _entry_label(entry: Any, index: int) -> str:
     return f"item {index + 1} ({ident or 'no id'}{', ' + repr(title) if title else ''})"
 
 
-def parse_entry(entry: Any, index: int) -> tuple[ArxivPaper | None, str | None]:
-    """One feedparser entry into a paper, or None and the reason it was skipped."""
-    label = _entry_label(entry, index)
-    raw_abstract = _INVISIBLE.sub(" ", str(entry.get("summary") or ""))
+def parse_entry(
+    entry: Any, index: int, *, loose: bool = False, dates: _Dates | None = None
+) -> tuple[ArxivPaper | None, str | None]:
+    """One feedparser entry into a paper, or None and the reason it was skipped. `loose`: the feed was read by
+    feedparser's lenient parser (see `read_leniently`). Entries are read with dict.get: none of the keys read here
+    is one of FeedParserDict's aliases, and its own lookup costs more than the rest of this function."""
+    get = dict.get
+    date_of = dates or _Dates()
+    raw_abstract = _INVISIBLE.sub(" ", str(get(entry, "summary") or ""))
     prefix = _ANNOUNCE_PREFIX.match(raw_abstract)
-    ident_text = str(entry.get("id") or "") or (prefix.group("id") if prefix else "") or str(entry.get("link") or "")
+    ident_text = str(get(entry, "id") or "") or (prefix.group("id") if prefix else "") or str(get(entry, "link") or "")
     try:
         arxiv_id, version = split_arxiv_id(ident_text)
     except ValueError:
-        return None, f"{label}: no arXiv ID; skipped"
+        return None, f"{_entry_label(entry, index)}: no arXiv ID; skipped"
     if version is None and prefix:
         version = _version_of(prefix.group("id"))
-    title = _text(entry.get("title"))
+    title = _text(get(entry, "title"))
     if not title:
-        return None, f"{label}: no title; skipped"
+        return None, f"{_entry_label(entry, index)}: no title; skipped"
     abstract = raw_abstract[prefix.end() :] if prefix else raw_abstract
-    announce = _optional(entry.get("arxiv_announce_type")) or (prefix.group("type") if prefix else None)
+    announce = _optional(get(entry, "arxiv_announce_type")) or (prefix.group("type") if prefix else None)
     announce = announce.lower()[:32] if announce else None  # Candidate.announce_type is String(32)
-    categories = [str(tag.get("term")) for tag in entry.get("tags") or [] if tag.get("term")]
-    primary = entry.get("arxiv_primary_category")
+    categories = [str(tag.get("term")) for tag in get(entry, "tags") or [] if tag.get("term")]
+    primary = get(entry, "arxiv_primary_category")
     primary_category = _optional(primary.get("term")) if isinstance(primary, dict) else None
     paper = ArxivPaper(
         arxiv_id=arxiv_id,
         version=version,
         title=title,
-        authors=_authors(entry),
+        authors=_authors(entry, loose),
         abstract=abstract.strip(),
         categories=categories,
         announce_type=announce,
-        published=_datetime(entry.get("published_parsed")),
-        updated=_datetime(dict.get(entry, "updated_parsed")),
-        doi=_optional(entry.get("arxiv_doi")),
-        journal_ref=_optional(entry.get("arxiv_journal_ref") or entry.get("arxiv_journal_reference")),
-        comments=_optional(entry.get("arxiv_comment")),
+        published=date_of(get(entry, "published_parsed")),
+        updated=date_of(get(entry, "updated_parsed")),
+        doi=_optional(get(entry, "arxiv_doi")),
+        journal_ref=_optional(get(entry, "arxiv_journal_ref") or get(entry, "arxiv_journal_reference")),
+        comments=_optional(get(entry, "arxiv_comment")),
         primary_category=primary_category or (categories[0] if categories else None),
     )
     return paper, None
@@ -228,8 +261,9 @@ def parse_feed(data: bytes, source: str) -> ParsedFeed:
                 f"{source}: {_entry_label(entries[index], index)}: cut off (the feed ends inside it); skipped"
             )
         entries = entries[:closed]
+    loose, dates = read_leniently(parsed), _Dates()
     for index, entry in enumerate(entries):
-        paper, problem = parse_entry(entry, index)
+        paper, problem = parse_entry(entry, index, loose=loose, dates=dates)
         if paper is not None:
             papers.append(paper)
         if problem:

@@ -83,9 +83,13 @@ class Judgement:
     matched: list[str]
 
 
+_NOT_ON_TOPIC = Judgement(relevant=False, score=0.0, section=None, sections=[], matched=[])
+
+
 def not_on_topic() -> Judgement:
-    """A paper that names neither side of the topic: no term matched, no section, no score worth computing."""
-    return Judgement(relevant=False, score=0.0, section=None, sections=[], matched=[])
+    """A paper that names neither side of the topic: no term matched, no section, no score worth computing.
+    Most of a day's feed gets this answer, so it is one shared value (its empty lists are only ever read)."""
+    return _NOT_ON_TOPIC
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from digest import resources
 from digest.models import APPROVED, REJECTED, Candidate, Entry, Paper, RelevanceExample, Section
+from digest.relevance_rules import RULES_FILE, parse_rules, rules_bytes
 from digest.settings import Settings
 from digest.titles import title_key
 
@@ -72,14 +74,39 @@ def list_examples(session: Session) -> list[LabeledPaper]:
 def feedback_examples(session: Session) -> list[Feedback]:
     from digest.relevance import Feedback
 
-    rows = session.scalars(select(Candidate).where(Candidate.status.in_((APPROVED, REJECTED))))
+    rows = session.scalars(select(Candidate).where(Candidate.status.in_((APPROVED, REJECTED))).order_by(Candidate.id))
     return [
         Feedback(row.arxiv_id, row.title, row.abstract, row.status == APPROVED, row.decided_section) for row in rows
     ]
 
 
-def model_for_database(session: Session, settings: Settings) -> RelevanceModel:
-    """The model the poller uses: the rules in settings.feeds_dir, the list as it is now, and every decision."""
-    from digest.relevance import build_model, load_rules
+# The last model built, with everything it was built from: building costs tens of milliseconds (a poll reads four
+# feeds), gathering the inputs a few. Keyed on the inputs themselves, not on a fingerprint of them, so any change
+# (the rules file, a list import, a fetched abstract, an approval, a rejection, a new version's title) rebuilds.
+_ModelKey = tuple[bytes, tuple["LabeledPaper", ...], tuple["Feedback", ...]]
+_cache_lock = threading.Lock()
+_cached: tuple[_ModelKey, RelevanceModel] | None = None
 
-    return build_model(load_rules(settings.feeds_dir), list_examples(session), feedback_examples(session))
+
+def clear_model_cache() -> None:
+    """Forgets the cached model (the bench measures a pass that builds it)."""
+    global _cached
+    with _cache_lock:
+        _cached = None
+
+
+def model_for_database(session: Session, settings: Settings) -> RelevanceModel:
+    """The model the poller uses: the rules in settings.feeds_dir, the list as it is now, and every decision.
+    The same model object is returned while none of those has changed."""
+    from digest.relevance import build_model
+
+    global _cached
+    data = rules_bytes(settings.feeds_dir)
+    key: _ModelKey = (data, tuple(list_examples(session)), tuple(feedback_examples(session)))
+    with _cache_lock:
+        if _cached is not None and _cached[0] == key:
+            return _cached[1]
+    model = build_model(parse_rules(data, str(settings.feeds_dir / RULES_FILE)), key[1], key[2])
+    with _cache_lock:
+        _cached = (key, model)
+    return model

@@ -259,14 +259,26 @@ class Rules:
         return rules
 
 
-def load_rules(feeds_dir: Path) -> Rules:
-    """Reads `<feeds_dir>/rules.toml`; raises RulesError with one line when it is missing or malformed."""
+def rules_bytes(feeds_dir: Path) -> bytes:
+    """The bytes of `<feeds_dir>/rules.toml`: what a built model depends on (see relevance_db's model cache)."""
     path = feeds_dir / RULES_FILE
     try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
+        return path.read_bytes()
     except FileNotFoundError as exc:
         raise RulesError(f"{path}: no keyword rules file") from exc
+
+
+def parse_rules(data: bytes, source: str) -> Rules:
+    """Rules from the bytes of a rules file; raises RulesError with one line when they are malformed."""
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise RulesError(f"{source}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
     except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"{path}: not valid TOML ({exc})") from exc
-    return Rules.from_mapping(data, str(path))
+        raise RulesError(f"{source}: not valid TOML ({exc})") from exc
+    return Rules.from_mapping(raw, source)
+
+
+def load_rules(feeds_dir: Path) -> Rules:
+    """Reads `<feeds_dir>/rules.toml`; raises RulesError with one line when it is missing or malformed."""
+    return parse_rules(rules_bytes(feeds_dir), str(feeds_dir / RULES_FILE))

@@ -171,3 +171,17 @@ def test_hostile_titles_are_kept_as_text_and_flagged() -> None:
     papers = parse_feed(data, "cs.CL").papers
     assert papers[2].title == hostile and papers[2].title_has_markup
     assert not papers[0].title_has_markup
+
+
+@pytest.mark.parametrize("well_formed", [True, False], ids=["strict", "lenient"])
+def test_author_names_are_kept_as_arxiv_wrote_them(well_formed: bool) -> None:
+    hostile = ["Ann <img src=x onerror=alert(1)>", "Bob & Co", "Zoë &lt;literally", "C <b <= d"]
+    record = {**load_records()[0], "authors": hostile}
+    data = build_rss("cs.CV", [record], date(2026, 4, 27))
+    if not well_formed:  # an entity XML does not know: feedparser falls back to its lenient, HTML-like parser
+        data = data.replace(b"<title>cs.CV updates", b"<title>&nbsp;cs.CV updates", 1)
+    parsed = parse_feed(data, "cs.CV")
+    assert parsed.well_formed is well_formed
+    (paper,) = parsed.papers
+    assert paper.authors == hostile
+    assert paper.title == record["title"] and paper.abstract == record["abstract"]

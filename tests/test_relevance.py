@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from digest.cli import main
 from digest.db import Database
@@ -188,3 +189,47 @@ def test_only_two_characters_outside_ascii_lower_to_ascii() -> None:
         if any(char.isascii() and char.isalnum() for char in chr(code).lower())
     }
     assert found == set(_LOWERS_TO_ASCII)
+
+
+@pytest.mark.asyncio
+async def test_model_is_reused_until_a_decision_or_a_list_import_changes_its_inputs(
+    tmp_path: Path, settings: Settings, database: Database
+) -> None:
+    from datetime import date
+
+    from digest import liststore
+    from digest.models import Candidate
+    from digest.poller import run_poll
+    from digest.review import Actor, Reviewer
+    from tests.feedbuild import build_rss, load_records
+
+    with database.reading() as session:
+        first = model_for_database(session, settings)
+    feed = tmp_path / "cs.CV.xml"
+    feed.write_bytes(build_rss("cs.CV", load_records(), date(2026, 4, 27)))
+    summary = await run_poll(settings, database, sources=[str(feed)])
+    assert summary.new_candidates >= 1
+    with database.reading() as session:
+        # New pending candidates are no input of the model: the same model serves the next pass.
+        assert model_for_database(session, settings) is first
+        candidate = session.scalars(select(Candidate).order_by(Candidate.score.desc())).first()
+        assert candidate is not None
+        rejected_id, title, abstract = candidate.id, candidate.title, candidate.abstract
+
+    Reviewer(database, settings).decide(rejected_id, "reject", Actor("ann", None, "cli"))
+    with database.reading() as session:
+        after_rejection = model_for_database(session, settings)
+        assert model_for_database(session, settings) is after_rejection
+    assert after_rejection is not first
+    assert after_rejection.judge(title, abstract).score < first.judge(title, abstract).score
+
+    edited = settings.seed_list.read_text(encoding="utf-8")
+    lens = "+ **Diffusion Lens** [Diffusion Lens: Interpreting Text Encoders"
+    start = edited.index(lens)
+    edited = edited[:start] + edited[edited.index("+ **Attention Lens**", start) :]
+    with database.transaction() as session:
+        assert liststore.import_markdown(session, edited.encode("utf-8"), source="edited.md").changed
+    with database.reading() as session:
+        after_import = model_for_database(session, settings)
+    assert after_import is not after_rejection
+    assert len(after_import.neighbours.labels) == len(after_rejection.neighbours.labels) - 1
