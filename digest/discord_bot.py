@@ -319,6 +319,10 @@ class ReviewBot:
         except discord.NotFound:
             await asyncio.to_thread(store.mark_repost, self.database, candidate_id)
             return
+        # A reaction already decided on (and maybe reverted since, on the web or the CLI) is not news: replaying
+        # it would undo that revert on every restart.
+        applied = await asyncio.to_thread(store.applied_reactions, self.database, candidate_id)
+        candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
         found: dict[tuple[str, str | None], Actor] = {}
         for reaction in message.reactions:
             choice = messages.reaction_choice(str(reaction.emoji), self.config.section_emojis)
@@ -326,6 +330,10 @@ class ReviewBot:
                 continue
             async for user in reaction.users():
                 if user.id == self.client.user.id:
+                    continue
+                wanted = choice.section or (candidate.suggested_section if candidate else None) or ""
+                key = (str(user.id), choice.action, wanted.casefold() if choice.action == "approve" else "")
+                if key in applied:
                     continue
                 member = await self._member(self.config.guild_id, user.id)
                 if member is not None and may_decide([role.id for role in member.roles], member.id, self.config):

@@ -85,3 +85,12 @@ def out_of_sync(database: Database) -> list[int]:
     )
     with database.reading() as session:
         return list(session.scalars(query))
+
+
+def applied_reactions(database: Database, candidate_id: int) -> set[tuple[str, str, str]]:
+    """(user id, action, section) of every reaction already turned into a decision on this candidate."""
+    query = select(Decision.actor_id, Decision.action, Decision.section).where(
+        Decision.candidate_id == candidate_id, Decision.channel == "discord", Decision.action != "revert"
+    )
+    with database.reading() as session:
+        return {(str(user), action, (section or "").casefold()) for user, action, section in session.execute(query)}

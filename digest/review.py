@@ -179,6 +179,7 @@ class Reviewer:
             if candidate.status == APPROVED and candidate.decided_section == resolved.name:
                 return outcome(False, f"already approved into {resolved.name}")
             self._remove_entry(session, candidate)
+            listed_before = list(resolved.entries)
             entry = liststore.add_paper_entry(
                 session,
                 section_name=resolved.name,
@@ -193,7 +194,9 @@ class Reviewer:
                 now=now,
             )
             self._record(candidate, APPROVED, actor, resolved.name, now)
-            candidate.paper_id = entry.paper_id
+            # paper_id marks the entry this approval added, which a later revert or reject removes; an entry a
+            # maintainer had already written into that section is theirs and stays.
+            candidate.paper_id = None if entry in listed_before else entry.paper_id
             return outcome(True, f"approved into {resolved.name}", resolved.name)
 
         if action == "reject":

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import select
 
 from digest import jobs
@@ -34,6 +35,7 @@ log = logging.getLogger("digest.service")
 STOP_GRACE_SECONDS = 5.0
 WEEKLY_MISFIRE_GRACE = 6 * 24 * 3600
 POLL_MISFIRE_GRACE = 20 * 3600
+WEEKLY_RETRY_ID = "weekly-retry"
 
 
 class Service:
@@ -193,6 +195,17 @@ class Service:
         assert self.database is not None
         result = await asyncio.to_thread(weekly_store.run_weekly_job, self.settings, self.database, self.clock())
         log.info("weekly: %s", result)
+        if result.retry_at is not None and self.scheduler is not None and self.scheduler.running:
+            # A failed send is retried at its back-off time, not a week later at the next weekly slot.
+            self.scheduler.add_job(
+                jobs.WEEKLY_JOB,
+                DateTrigger(result.retry_at),
+                id=WEEKLY_RETRY_ID,
+                name=WEEKLY_RETRY_ID,
+                misfire_grace_time=WEEKLY_MISFIRE_GRACE,
+                replace_existing=True,
+            )
+            log.info("weekly: next attempt at %s", f"{result.retry_at:%Y-%m-%d %H:%M} UTC")
 
 
 async def run_service(settings: Settings, *, once: bool = False) -> int:

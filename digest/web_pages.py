@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -89,14 +90,19 @@ async def list_markdown(request: web.Request) -> web.Response:
     return web.Response(text=body, content_type="text/markdown", charset="utf-8")
 
 
+def _utc_text(moment: datetime) -> str:
+    """SQLite gives back naive UTC datetimes, PostgreSQL aware ones: both are shown as UTC, offset included."""
+    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)).isoformat()
+
+
 def health_report(session: Session) -> dict[str, Any]:
     session.execute(text("SELECT 1"))
     last = session.scalars(select(PollRun).order_by(PollRun.started_at.desc(), PollRun.id.desc()).limit(1)).first()
     poll: dict[str, Any] | None = None
     if last is not None:
         poll = {
-            "started_at": last.started_at.isoformat(),
-            "finished_at": last.finished_at.isoformat() if last.finished_at else None,
+            "started_at": _utc_text(last.started_at),
+            "finished_at": _utc_text(last.finished_at) if last.finished_at else None,
             "outcome": last.outcome,
         }
     return {"status": "ok", "database": "reachable", "last_poll": poll}

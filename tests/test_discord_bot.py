@@ -386,3 +386,22 @@ async def test_without_a_token_the_bot_is_off_and_says_so(
         database.dispose()
     assert [r.getMessage() for r in caplog.records] == ["discord: off (DISCORD_TOKEN is not set)"]
     assert fake.received == [] and not bot.ready
+
+
+@pytest.mark.asyncio
+async def test_a_revert_made_elsewhere_is_not_undone_by_the_old_reaction_on_restart(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    paper = real_papers()[2]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 2)
+        await fake.react(mid, MAINTAINER, "✅")
+        await eventually(lambda: row(db, candidate_id).status == "approved", "approved")
+    # While the bot is down a maintainer takes the approval back on the command line; the ✅ stays on the message.
+    Reviewer(db, bot_settings).decide(candidate_id, "revert", Actor("cli-bob", None, "cli"))
+    async with running(bot_settings, db):  # start() returns once the bot has caught up
+        assert row(db, candidate_id).status == "pending"
+    assert paper["arxiv_id"] not in list_md(bot_settings)
+    with db.reading() as session:
+        actions = session.scalars(select(Decision.action).order_by(Decision.id)).all()
+    assert actions == ["approve", "revert"]

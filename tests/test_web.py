@@ -228,6 +228,8 @@ async def test_healthz_reports_the_last_poll_and_the_database(site: Site) -> Non
         report = await response.json()
     assert report["last_poll"]["outcome"] == "partial"
     assert report["last_poll"]["finished_at"].startswith("2026-11-23T12:00:40")
+    # The same instant on SQLite (naive values) and PostgreSQL (aware ones): UTC, and saying so.
+    assert report["last_poll"]["started_at"] == START.astimezone(UTC).isoformat()
 
 
 @pytest.mark.asyncio
