@@ -180,19 +180,22 @@ class Reviewer:
                 return outcome(False, f"already approved into {resolved.name}")
             self._remove_entry(session, candidate)
             listed_before = list(resolved.entries)
-            entry = liststore.add_paper_entry(
-                session,
-                section_name=resolved.name,
-                title=candidate.title,
-                arxiv_id=candidate.arxiv_id,
-                url=f"https://arxiv.org/abs/{candidate.arxiv_id}",
-                code_url=candidate.code_url,
-                published=candidate.published.date() if candidate.published else None,
-                authors=list(candidate.authors),
-                abstract=candidate.abstract,
-                short_name=short_name_for(candidate.title),
-                now=now,
-            )
+            try:
+                entry = liststore.add_paper_entry(
+                    session,
+                    section_name=resolved.name,
+                    title=candidate.title,
+                    arxiv_id=candidate.arxiv_id,
+                    url=f"https://arxiv.org/abs/{candidate.arxiv_id}",
+                    code_url=candidate.code_url,
+                    published=candidate.published.date() if candidate.published else None,
+                    authors=list(candidate.authors),
+                    abstract=candidate.abstract,
+                    short_name=short_name_for(candidate.title),
+                    now=now,
+                )
+            except liststore.ListFormatError as exc:
+                raise ReviewError(f"cannot add candidate {candidate.id} to the list: {exc}") from None
             self._record(candidate, APPROVED, actor, resolved.name, now)
             # paper_id marks the entry this approval added, which a later revert or reject removes; an entry a
             # maintainer had already written into that section is theirs and stays.

@@ -142,10 +142,23 @@ class Service:
     def _spawn(self, coroutine: Any) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
         self._background.add(task)
-        task.add_done_callback(self._background.discard)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background work failed: %s", task.exception(), exc_info=task.exception())
 
     async def stop(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
+            # No new runs; a scheduled poll already running gets the same grace as the first-start one below,
+            # because shutting the scheduler down cancels the jobs it is running.
+            self.scheduler.pause()
+            if self._poll_lock.locked():
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(STOP_GRACE_SECONDS):
+                        async with self._poll_lock:
+                            pass
             self.scheduler.shutdown(wait=False)
         # Let a poll in progress finish (each source is one transaction); past the grace period it is cancelled,
         # which rolls back only the source being written.

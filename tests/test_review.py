@@ -125,3 +125,13 @@ def test_only_maintainers_may_decide() -> None:
     assert may_decide([], 42, rules)
     assert may_decide([3, 7], 5, rules)
     assert not may_decide([3], 5, rules)
+
+
+def test_a_paper_the_list_cannot_hold_is_refused_in_one_line(database: Database, settings: Settings) -> None:
+    candidate_id = insert_candidate(database, real_papers()[3], title="??? — !!!")
+    with pytest.raises(ReviewError, match=f"cannot add candidate {candidate_id} to the list: .*no letters or digits"):
+        reviewer_for(database, settings).decide(candidate_id, "approve", ANN)
+    with database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        assert candidate is not None and candidate.status == "pending"
+        assert session.scalars(select(Decision)).all() == []
