@@ -7,7 +7,7 @@ lines verbatim (`raw`); entries added by the service have `raw` rendered from th
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Dialect,
     Float,
     ForeignKey,
     Index,
@@ -23,12 +24,38 @@ from sqlalchemy import (
     Text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 # Candidate statuses.
 PENDING = "pending"
 APPROVED = "approved"
 REJECTED = "rejected"
 CANDIDATE_STATUSES = (PENDING, APPROVED, REJECTED)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Times are stored in UTC and always come back aware, in UTC.
+
+    SQLite keeps no offset and hands back naive datetimes while PostgreSQL hands back aware ones; without this,
+    every reader would have to guess, and comparing the two kinds raises at run time.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -77,7 +104,7 @@ class Paper(Base):
     published: Mapped[date | None] = mapped_column(Date)
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
     abstract: Mapped[str | None] = mapped_column(Text)
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     # "seed" for papers imported from the Markdown, "review" for papers approved from candidates.
     origin: Mapped[str] = mapped_column(String(16), default="seed")
     entries: Mapped[list[Entry]] = relationship(back_populates="paper")
@@ -95,7 +122,7 @@ class Entry(Base):
     short_name: Mapped[str | None] = mapped_column(Text)
     date_text: Mapped[str | None] = mapped_column(String(64))  # as written: "Apr. 4, 2025"
     badge_arxiv_id: Mapped[str | None] = mapped_column(String(32))
-    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     section: Mapped[Section] = relationship(back_populates="entries")
     paper: Mapped[Paper] = relationship(back_populates="entries")
 
@@ -113,8 +140,8 @@ class Candidate(Base):
     abstract: Mapped[str] = mapped_column(Text, default="")
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
     announce_type: Mapped[str | None] = mapped_column(String(32))
-    published: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    updated: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated: Mapped[datetime | None] = mapped_column(UTCDateTime())
     doi: Mapped[str | None] = mapped_column(Text)
     journal_ref: Mapped[str | None] = mapped_column(Text)
     comments: Mapped[str | None] = mapped_column(Text)
@@ -126,9 +153,9 @@ class Candidate(Base):
     suggested_sections: Mapped[list[str]] = mapped_column(JSON, default=list)  # ranked
     source_feeds: Mapped[list[str]] = mapped_column(JSON, default=list)
     status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
-    first_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_section: Mapped[str | None] = mapped_column(String(200))
     paper_id: Mapped[int | None] = mapped_column(ForeignKey("papers.id", ondelete="SET NULL"))
@@ -136,7 +163,7 @@ class Candidate(Base):
     discord_channel_id: Mapped[str | None] = mapped_column(String(32))
     discord_message_id: Mapped[str | None] = mapped_column(String(32), index=True)
     discord_state: Mapped[str] = mapped_column(String(16), default="unposted")  # unposted|posted|repost
-    discord_posted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    discord_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The status the Discord message shows; differs from `status` after a decision made elsewhere (web, CLI),
     # which tells the bot to edit the message.
     discord_shown_status: Mapped[str | None] = mapped_column(String(16))
@@ -155,7 +182,7 @@ class Decision(Base):
     actor: Mapped[str] = mapped_column(String(200))  # display name
     actor_id: Mapped[str | None] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(16))  # discord | web | feed | cli
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     applied: Mapped[bool] = mapped_column(Boolean, default=True)  # False when it changed nothing
 
 
@@ -166,11 +193,11 @@ class FeedState(Base):
     source: Mapped[str] = mapped_column(String(1000), primary_key=True)
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
-    feed_date: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    feed_date: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_outcome: Mapped[str | None] = mapped_column(String(32))  # fetched|not-modified|quiet|broken|error
     last_message: Mapped[str | None] = mapped_column(Text)
-    last_polled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    last_ok_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_polled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     failures: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -179,8 +206,8 @@ class PollRun(Base):
 
     __tablename__ = "poll_runs"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     outcome: Mapped[str] = mapped_column(String(32), default="running")  # ok | partial | failed | running
     summary: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
@@ -193,7 +220,7 @@ class BackfillState(Base):
     next_start: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int | None] = mapped_column(Integer)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class WeeklyDigest(Base):
@@ -204,9 +231,9 @@ class WeeklyDigest(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
-    last_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_id: Mapped[str | None] = mapped_column(String(300))
     recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
 
@@ -219,7 +246,7 @@ class RelevanceExample(Base):
     title: Mapped[str] = mapped_column(Text)
     abstract: Mapped[str] = mapped_column(Text)
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
-    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 __all__ = [

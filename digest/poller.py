@@ -11,7 +11,7 @@ import logging
 import tomllib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -118,12 +118,6 @@ def is_arxiv_holiday(day: date) -> bool:
     return day.month == 11 and day.weekday() == 3 and 22 <= day.day <= 28  # US Thanksgiving
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)  # SQLite gives back naive datetimes; they were stored in UTC
-
-
 def classify(
     parsed: ParsedFeed, *, status: int, last_feed_date: datetime | None, now: datetime, tz: ZoneInfo
 ) -> tuple[str, str]:
@@ -134,7 +128,7 @@ def classify(
         return BROKEN, parsed.error
     if parsed.kind == "api":
         return FETCHED, ""
-    last = _aware(last_feed_date)
+    last = last_feed_date
     if last is not None and parsed.feed_date is not None and parsed.feed_date < last:
         return (
             BROKEN,
@@ -213,7 +207,7 @@ def process_answer(
                 paper.title[:120],
             )
     judgements = [model.judge(p.title, p.abstract, p.categories) for p in parsed.papers]
-    return _store_outcome(database, report, parsed, _aware(last_feed_date), judgements, result, now)
+    return _store_outcome(database, report, parsed, last_feed_date, judgements, result, now)
 
 
 def _store_outcome(

@@ -91,8 +91,8 @@ async def list_markdown(request: web.Request) -> web.Response:
 
 
 def _utc_text(moment: datetime) -> str:
-    """SQLite gives back naive UTC datetimes, PostgreSQL aware ones: both are shown as UTC, offset included."""
-    return (moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)).isoformat()
+    """Stored times come back aware (models.UTCDateTime); shown in UTC with the offset, whatever the database."""
+    return moment.astimezone(UTC).isoformat()
 
 
 def health_report(session: Session) -> dict[str, Any]:

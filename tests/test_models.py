@@ -1,0 +1,26 @@
+"""Stored times: always UTC, and always read back aware, whatever the database keeps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from digest.db import Database
+from digest.models import PollRun
+
+
+def test_times_come_back_aware_in_utc(database: Database) -> None:
+    berlin_morning = datetime(2026, 11, 23, 0, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+    naive_utc = datetime(2026, 11, 23, 6, 0)
+    with database.transaction() as session:
+        session.add_all([PollRun(started_at=berlin_morning, outcome="ok"), PollRun(started_at=naive_utc, outcome="ok")])
+    with database.reading() as session:
+        stored = [run.started_at for run in session.scalars(select(PollRun).order_by(PollRun.id))]
+        later = session.scalars(
+            select(PollRun).where(PollRun.started_at > datetime(2026, 11, 23, 1, 0, tzinfo=ZoneInfo("Europe/Berlin")))
+        )
+        assert [run.started_at for run in later] == [stored[1]]
+    assert stored == [datetime(2026, 11, 22, 23, 30, tzinfo=UTC), datetime(2026, 11, 23, 6, 0, tzinfo=UTC)]
+    assert all(moment.tzinfo is UTC for moment in stored)
