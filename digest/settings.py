@@ -7,7 +7,6 @@ Every problem found in a configuration is collected, so `digest config check` ca
 from __future__ import annotations
 
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest import resources
+from digest.toml_reader import TableReader, cron_problem, read_toml, table
 
 DEFAULT_SECTION_EMOJIS: dict[str, str] = {
     "Surveys": "📚",
@@ -153,111 +153,6 @@ def default_database_url(data_dir: Path) -> str:
     return f"sqlite:///{(data_dir / 'digest.sqlite3').resolve()}"
 
 
-def _read_toml(path: Path, problems: list[str]) -> dict[str, Any]:
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        problems.append(f"config file {path} does not exist")
-    except tomllib.TOMLDecodeError as exc:
-        problems.append(f"config file {path} is not valid TOML: {exc}")
-    except OSError as exc:
-        problems.append(f"config file {path} cannot be read: {exc.strerror}")
-    return {}
-
-
-class _Reader:
-    """Pulls typed values out of one TOML table, recording every problem instead of stopping at the first."""
-
-    def __init__(self, table: Mapping[str, Any], prefix: str, problems: list[str]) -> None:
-        self.table = dict(table)
-        self.prefix = prefix
-        self.problems = problems
-
-    def _get(self, key: str, kind: type | tuple[type, ...], default: Any) -> Any:
-        if key not in self.table:
-            return default
-        value = self.table.pop(key)
-        if isinstance(value, bool) and kind in (int, float):
-            self.problems.append(f"{self.prefix}{key} must be a number, not {value!r}")
-            return default
-        if kind is float and isinstance(value, int):
-            return float(value)
-        if not isinstance(value, kind):
-            name = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            self.problems.append(f"{self.prefix}{key} must be a {name}, not {value!r}")
-            return default
-        return value
-
-    def text(self, key: str, default: Any) -> Any:
-        return self._get(key, str, default)
-
-    def integer(self, key: str, default: Any) -> Any:
-        return self._get(key, int, default)
-
-    def number(self, key: str, default: float) -> Any:
-        return self._get(key, float, default)
-
-    def flag(self, key: str, default: bool) -> Any:
-        return self._get(key, bool, default)
-
-    def choice(self, key: str, default: str, choices: tuple[str, ...]) -> Any:
-        value = self.text(key, default)
-        if value not in choices:
-            self.problems.append(f"{self.prefix}{key} must be one of {', '.join(choices)}, not {value!r}")
-            return default
-        return value
-
-    def strings(self, key: str) -> tuple[str, ...]:
-        value = self._get(key, list, [])
-        if not all(isinstance(item, str) for item in value):
-            self.problems.append(f"{self.prefix}{key} must be a list of strings")
-            return ()
-        return tuple(value)
-
-    def ids(self, key: str) -> tuple[int, ...]:
-        value = self._get(key, list, [])
-        out: list[int] = []
-        for item in value:
-            try:
-                out.append(int(item))
-            except (TypeError, ValueError):
-                self.problems.append(f"{self.prefix}{key} holds {item!r}, which is not a Discord id")
-        return tuple(out)
-
-    def optional_id(self, key: str) -> int | None:
-        value = self._get(key, (int, str), None)
-        if value is None:
-            return None
-        try:
-            return int(value)
-        except ValueError:
-            self.problems.append(f"{self.prefix}{key} must be a Discord id (a number), not {value!r}")
-            return None
-
-    def finish(self) -> None:
-        for key in self.table:
-            self.problems.append(f"unknown setting {self.prefix}{key}")
-
-
-def _cron_problem(name: str, expression: str) -> str | None:
-    from apscheduler.triggers.cron import CronTrigger
-
-    try:
-        CronTrigger.from_crontab(expression)
-    except ValueError as exc:
-        return f"{name} is not a valid crontab expression ({expression!r}): {exc}"
-    return None
-
-
-def _table(raw: dict[str, Any], key: str, problems: list[str]) -> dict[str, Any]:
-    value = raw.pop(key, {})
-    if not isinstance(value, dict):
-        problems.append(f"[{key}] must be a table")
-        return {}
-    return value
-
-
 def _value_problems(
     explicit_paths: dict[str, Path],
     arxiv: ArxivSettings,
@@ -314,9 +209,9 @@ def load_settings(
 
     if config_path is None and environ.get("DIGEST_CONFIG"):
         config_path = Path(environ["DIGEST_CONFIG"])
-    raw: dict[str, Any] = _read_toml(config_path, problems) if config_path else {}
+    raw: dict[str, Any] = read_toml(config_path, problems) if config_path else {}
 
-    top = _Reader({k: v for k, v in raw.items() if not isinstance(v, dict)}, "", problems)
+    top = TableReader({k: v for k, v in raw.items() if not isinstance(v, dict)}, "", problems)
     tables = {k: v for k, v in raw.items() if isinstance(v, dict)}
 
     data_dir_text = top.text("data_dir", None)
@@ -340,7 +235,7 @@ def load_settings(
         problems.append(f"timezone {timezone!r} is not a known IANA time zone (e.g. Europe/Berlin)")
         timezone = "UTC"
 
-    a = _Reader(_table(tables, "arxiv", problems), "arxiv.", problems)
+    a = TableReader(table(tables, "arxiv", problems), "arxiv.", problems)
     arxiv = ArxivSettings(
         contact=a.text("contact", ArxivSettings.contact),
         user_agent=a.text("user_agent", ArxivSettings.user_agent),
@@ -358,7 +253,7 @@ def load_settings(
     if arxiv.min_interval_seconds < 3.0 and "arxiv.org" in " ".join(arxiv.sources or ("arxiv.org",)):
         problems.append("arxiv.min_interval_seconds must be at least 3 for arxiv.org (arXiv's terms of use)")
 
-    d = _Reader(_table(tables, "discord", problems), "discord.", problems)
+    d = TableReader(table(tables, "discord", problems), "discord.", problems)
     emojis_raw = d._get("section_emojis", dict, None)
     section_emojis = dict(DEFAULT_SECTION_EMOJIS)
     if emojis_raw is not None:
@@ -381,7 +276,7 @@ def load_settings(
         if not discord.maintainer_role_ids and not discord.maintainer_user_ids:
             problems.append("discord: set maintainer_role_ids or maintainer_user_ids, or nobody can approve in Discord")
 
-    w = _Reader(_table(tables, "web", problems), "web.", problems)
+    w = TableReader(table(tables, "web", problems), "web.", problems)
     host = w.text("host", WebSettings.host)
     port = w.integer("port", WebSettings.port)
     web = WebSettings(
@@ -395,7 +290,7 @@ def load_settings(
     if not 0 < web.port < 65536:
         problems.append(f"web.port must be between 1 and 65535, not {web.port}")
 
-    s = _Reader(_table(tables, "smtp", problems), "smtp.", problems)
+    s = TableReader(table(tables, "smtp", problems), "smtp.", problems)
     smtp = SmtpSettings(
         host=s.text("host", None),
         port=s.integer("port", SmtpSettings.port),
@@ -412,7 +307,7 @@ def load_settings(
     if smtp.username and not smtp.password:
         problems.append("smtp.username is set but SMTP_PASSWORD is not in the environment")
 
-    k = _Reader(_table(tables, "weekly", problems), "weekly.", problems)
+    k = TableReader(table(tables, "weekly", problems), "weekly.", problems)
     out_dir = k.text("out_dir", None)
     weekly = WeeklySettings(
         cron=k.text("cron", WeeklySettings.cron),
@@ -429,7 +324,7 @@ def load_settings(
         ("arxiv.retry_cron", arxiv.retry_cron),
         ("weekly.cron", weekly.cron),
     ):
-        problem = _cron_problem(name, expression)
+        problem = cron_problem(name, expression)
         if problem:
             problems.append(problem)
     for key in tables:
