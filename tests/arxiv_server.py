@@ -32,6 +32,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     stream_bytes: int | None = None  # stream this many filler bytes instead of `body`
     declare_length: bool = True  # with stream_bytes: send Content-Length up front
+    delay_seconds: float = 0.0  # answer this much later (a slow arXiv), in real time
 
 
 @dataclass
@@ -114,6 +115,8 @@ class ArxivServer:
         reply = self._next_reply(request.path, request.query_string)
         if reply is None:
             return web.Response(status=404, text="not programmed")
+        if reply.delay_seconds:
+            await asyncio.sleep(reply.delay_seconds)
         headers = {"Content-Type": reply.content_type, **reply.headers}
         if reply.etag:
             headers["ETag"] = reply.etag

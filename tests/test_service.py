@@ -15,8 +15,8 @@ from digest.db import Database, open_database
 from digest.models import Candidate, PollRun
 from digest.service import Service
 from digest.settings import Settings
-from tests.arxiv_server import ArxivServer
-from tests.conftest import make_settings
+from tests.arxiv_server import ArxivServer, Reply
+from tests.conftest import DATA_DIR, make_settings
 
 
 def poll_runs(settings: Settings) -> int:
@@ -115,3 +115,29 @@ def test_run_once_polls_and_exits(tmp_path: Path, capsys: pytest.CaptureFixture[
     with database.reading() as session:
         assert session.scalar(select(func.count(Candidate.id))) == 0  # the cs.CL papers are off topic
     database.dispose()
+
+
+@pytest.mark.asyncio
+async def test_stopping_lets_a_running_scheduled_poll_finish(tmp_path: Path) -> None:
+    async with ArxivServer() as arxiv:
+        body = (DATA_DIR / "arxiv" / "rss" / "rss_cs.CL_2026-04-27_trimmed-3items.xml").read_bytes()
+        feed = arxiv.program("/rss/cs.CL", Reply(body=body))
+        settings = make_settings(tmp_path / "data", f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n')
+        service = Service(settings)
+        await service.start(serve_web=False)
+        await wait_for_polls(settings, 1)  # the first-start poll
+        await asyncio.sleep(0.2)
+        arxiv.program("/rss/cs.CL", Reply(body=body, delay_seconds=1.5))  # arXiv is slow today
+        assert service.scheduler is not None
+        service.scheduler.modify_job("poll", next_run_time=datetime.now(UTC))  # the scheduled poll is due now
+        for _ in range(100):
+            if len(arxiv.requests_to("/rss/cs.CL")) == 2:
+                break
+            await asyncio.sleep(0.05)
+        assert len(arxiv.requests_to("/rss/cs.CL")) == 2  # the scheduled poll is waiting for arXiv
+        await service.stop()  # SIGTERM arrives mid-poll
+    database = open_database(settings.database_url)
+    with database.reading() as session:
+        outcomes = [run.outcome for run in session.scalars(select(PollRun).order_by(PollRun.id))]
+    database.dispose()
+    assert outcomes == ["ok", "ok"]
