@@ -79,7 +79,7 @@ def rfc3339(moment: datetime) -> str:
 
 
 def _utc(moment: datetime) -> datetime:
-    # SQLite hands back naive datetimes; the service stores UTC, so naive means UTC.
+    # Pure code: callers may pass naive times, which this service always means as UTC.
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 

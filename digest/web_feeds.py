@@ -52,9 +52,8 @@ class RenderedFeed:
 
 
 def _utc(moment: datetime | None) -> datetime:
-    if moment is None:
-        return EPOCH
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    # Stored times come back aware (models.UTCDateTime); a missing one sorts first.
+    return EPOCH if moment is None else moment.astimezone(UTC)
 
 
 _VERSION_QUERY = select(

@@ -45,7 +45,7 @@ _email_off_logged = False
 
 
 def _utc(moment: datetime) -> datetime:
-    """SQLite gives back naive datetimes; everything this service stores is UTC."""
+    """Week bounds come in the configured zone and `now` from the caller; a naive time is taken as UTC."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
