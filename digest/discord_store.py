@@ -9,17 +9,14 @@ from sqlalchemy import or_, select
 from digest.db import Database
 from digest.discord_messages import ReactionChoice
 from digest.models import PENDING, Candidate, Decision
+from digest.review import pending_query
 
 
 def candidates_to_post(database: Database, cap_setting: int) -> tuple[list[Candidate], int]:
     """Pending relevant candidates not (or no longer) in the channel, best first, up to the cap; and how many wait."""
-    query = select(Candidate).where(
-        Candidate.status == PENDING,
-        Candidate.relevant.is_(True),
-        Candidate.discord_state.in_(("unposted", "repost")),
-    )
+    query = pending_query().where(Candidate.discord_state.in_(("unposted", "repost")))
     with database.reading() as session:
-        rows = list(session.scalars(query.order_by(Candidate.score.desc(), Candidate.first_seen_at, Candidate.id)))
+        rows = list(session.scalars(query))
         session.expunge_all()  # keep the loaded rows readable after the session closes
     cap = max(0, cap_setting)
     return rows[:cap], len(rows[cap:])

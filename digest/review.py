@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from digest import liststore
@@ -234,14 +234,23 @@ class Reviewer:
             liststore.remove_paper_entry(session, paper_id=candidate.paper_id, section_name=candidate.decided_section)
 
 
-def pending_candidates(session: Session, limit: int | None = None) -> list[Candidate]:
-    """Pending candidates, best score first (the review page, the private feed, the weekly digest)."""
+def pending_query() -> Select[tuple[Candidate]]:
+    """Pending relevant candidates, best score first: what waits for a maintainer, wherever it is shown."""
     # The id breaks ties: PostgreSQL, unlike SQLite, gives equal rows in no stable order.
-    query = (
+    return (
         select(Candidate)
-        .where(Candidate.status == PENDING)
+        .where(Candidate.status == PENDING, Candidate.relevant.is_(True))
         .order_by(Candidate.score.desc(), Candidate.first_seen_at, Candidate.id)
     )
+
+
+def pending_candidates(session: Session, limit: int | None = None) -> list[Candidate]:
+    """The review page, the private feed and the weekly digest show these."""
+    query = pending_query()
     if limit is not None:
         query = query.limit(limit)
     return list(session.scalars(query))
+
+
+def pending_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(pending_query().order_by(None).subquery())) or 0

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from digest import mailer
 from digest.db import Database
 from digest.files import write_atomic
-from digest.models import APPROVED, PENDING, REJECTED, Candidate, Entry, Paper, Section, WeeklyDigest
+from digest.models import APPROVED, REJECTED, Candidate, Entry, Paper, Section, WeeklyDigest
+from digest.review import pending_candidates, pending_count
 from digest.settings import Settings
 from digest.weekly import (
     AddedPaper,
@@ -103,13 +104,7 @@ def load_digest(session: Session, settings: Settings, week: IsoWeek) -> WeeklyDi
     def decided(status: str) -> int:
         return count(Candidate.status == status, Candidate.decided_at >= start, Candidate.decided_at < end)
 
-    waiting = (Candidate.status == PENDING, Candidate.relevant.is_(True))
-    top = session.scalars(
-        select(Candidate)
-        .where(*waiting)
-        .order_by(Candidate.score.desc(), Candidate.first_seen_at, Candidate.id)  # id: a stable order on PostgreSQL
-        .limit(max(settings.weekly.pending_top, 0))
-    )
+    top = pending_candidates(session, limit=max(settings.weekly.pending_top, 0))
     stats = DigestStats(
         papers_in_list=session.scalar(select(func.count(func.distinct(Entry.paper_id)))) or 0,
         added_this_week=len(added),
@@ -123,7 +118,7 @@ def load_digest(session: Session, settings: Settings, week: IsoWeek) -> WeeklyDi
         added=added,
         section_order=list(session.scalars(select(Section.name).order_by(Section.position))),
         section_emojis=settings.discord.section_emojis,
-        pending_count=count(*waiting),
+        pending_count=pending_count(session),
         pending=[PendingPaper(c.title, c.arxiv_id, c.score, c.suggested_section) for c in top],
         stats=stats,
     )
