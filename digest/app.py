@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 
-from digest.db import Database, is_empty, open_database
+from sqlalchemy import select
+
+from digest.db import Database, open_database
+from digest.models import Section
 from digest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -13,19 +16,17 @@ log = logging.getLogger(__name__)
 def open_service_database(settings: Settings) -> Database:
     """Opens (creating and migrating if needed) the database; a new one starts with the bundled list imported."""
     from digest import liststore
-    from digest.db import create_database_engine
 
-    probe = create_database_engine(settings.database_url)
-    try:
-        fresh = is_empty(probe)
-    finally:
-        probe.dispose()
     database = open_database(settings.database_url)
-    if fresh:
+    # Seeded when the list is empty rather than when the schema was missing, so a first start that was cut off
+    # between the migrations and the import finishes the job next time.
+    with database.reading() as session:
+        empty = session.scalar(select(Section.id).limit(1)) is None
+    if empty:
         text = settings.seed_list.read_bytes()
         with database.transaction() as session:
             report = liststore.import_markdown(session, text, source=str(settings.seed_list))
         log.info("new database: imported the bundled list (%s entries)", report.entries_total)
-        with database.transaction() as session:
+        with database.reading() as session:
             liststore.write_markdown(session, settings)
     return database

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from digest.db import Database
+from digest import liststore
+from digest.app import open_service_database
+from digest.db import Database, open_database
 from digest.models import PollRun
+from tests.conftest import make_settings
 
 
 def test_times_come_back_aware_in_utc(database: Database) -> None:
@@ -24,3 +28,17 @@ def test_times_come_back_aware_in_utc(database: Database) -> None:
         assert [run.started_at for run in later] == [stored[1]]
     assert stored == [datetime(2026, 11, 22, 23, 30, tzinfo=UTC), datetime(2026, 11, 23, 6, 0, tzinfo=UTC)]
     assert all(moment.tzinfo is UTC for moment in stored)
+
+
+def test_a_first_start_cut_off_after_the_migrations_imports_the_list_next_time(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data")
+    open_database(settings.database_url).dispose()  # schema made, then the process died before the import
+    database = open_service_database(settings)
+    try:
+        with database.reading() as session:
+            assert (
+                liststore.render_markdown(session, settings.templates_dir).encode() == settings.seed_list.read_bytes()
+            )
+    finally:
+        database.dispose()
+    assert settings.list_markdown_path.read_bytes() == settings.seed_list.read_bytes()
