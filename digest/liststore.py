@@ -127,8 +127,12 @@ def add_paper_entry(
     abstract: str | None,
     short_name: str | None = None,
     now: datetime,
+    templates_dir: Path | None = None,
 ) -> Entry:
-    """Puts a paper into a section at its date's place (newest first); a paper already there is left as is."""
+    """Puts a paper into a section at its date's place (newest first); a paper already there is left as is.
+
+    The entry is written with `list/entry.md.j2` from `templates_dir` when it holds one, else the bundled one.
+    """
     section = resolve_section(session, section_name)
     if section is None:
         raise ListFormatError(f"no section named {section_name!r} in the list")
@@ -177,7 +181,7 @@ def add_paper_entry(
     date_text = f"{published:%b}. {published.day}, {published.year}" if published else None
     arxiv_link = f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None
     lines = render_entry_fields(
-        _environment(str(resources.templates_dir())),
+        _environment(str(templates_dir or resources.templates_dir())),
         short_name=escape_text(short_name) if short_name else None,
         title=escape_text(clean_title),
         url=arxiv_link or link,

@@ -193,6 +193,7 @@ class Reviewer:
                     abstract=candidate.abstract,
                     short_name=short_name_for(candidate.title),
                     now=now,
+                    templates_dir=self.settings.templates_dir,
                 )
             except liststore.ListFormatError as exc:
                 raise ReviewError(f"cannot add candidate {candidate.id} to the list: {exc}") from None

@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 
 from digest import liststore
+from digest.app import open_service_database
 from digest.db import Database
+from digest.review import Actor, Reviewer
 from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
 from tests.web_server import SECRETS_ENV, running_site
 
 
@@ -37,3 +40,22 @@ def test_the_bundled_list_round_trips_with_the_default_folder(database: Database
     settings = make_settings(tmp_path / "data")
     with database.reading() as session:
         assert liststore.render_markdown(session, settings.templates_dir).encode() == settings.seed_list.read_bytes()
+
+
+def test_an_approved_paper_is_written_in_the_users_entry_style(tmp_path: Path) -> None:
+    mine = tmp_path / "my-templates" / "list"
+    mine.mkdir(parents=True)
+    (mine / "entry.md.j2").write_text(
+        "+ [{{ title }}]({{ url }}){% if date_text %} — {{ date_text }}{% endif %}\n", encoding="utf-8"
+    )
+    settings = make_settings(tmp_path / "data", f'templates_dir = "{mine.parent}"\n')
+    database = open_service_database(settings)
+    try:
+        paper = real_papers()[0]
+        candidate_id = insert_candidate(database, paper)
+        Reviewer(database, settings).decide(candidate_id, "approve", Actor("ann", None, "cli"))
+    finally:
+        database.dispose()
+    written = settings.list_markdown_path.read_text(encoding="utf-8")
+    assert f"+ [{paper['title']}](https://arxiv.org/abs/{paper['arxiv_id']}) — " in written
+    assert written.count(f"https://arxiv.org/abs/{paper['arxiv_id']}") == 1  # no arXiv badge in this style
