@@ -178,9 +178,7 @@ async def review_decide(request: web.Request) -> web.Response:
     section = (form.get("section") or None) if action == "approve" else None
     actor = Actor(name="web maintainer", id=None, channel="web")
     try:
-        await context.reviewer.decide_async(
-            int(candidate_text), action, actor, section if action == "approve" else None
-        )
+        await context.reviewer.decide_async(int(candidate_text), action, actor, section)
     except ReviewError as exc:
         return refuse(request, 409, "Not done", str(exc))
     return web.Response(status=303, headers={"Location": f"/review?decided={int(candidate_text)}"})
