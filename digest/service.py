@@ -194,13 +194,22 @@ class Service:
                 await self.bot.post_pending()
 
     async def retry_poll_if_broken(self) -> None:
-        assert self.database is not None
-        with self.database.reading() as session:
-            last = session.scalars(select(PollRun).order_by(PollRun.started_at.desc()).limit(1)).first()
-        if last is not None and last.outcome == "ok" and last.started_at.date() == self.clock().date():
+        if await asyncio.to_thread(self._polled_fine_today):
             log.info("poll-retry: today's poll was fine; nothing to retry")
             return
         await self.poll_now("retry after a broken answer")
+
+    def _polled_fine_today(self) -> bool:
+        """Whether the latest poll went well on this day of arXiv's calendar (its announcement time zone)."""
+        assert self.database is not None
+        with self.database.reading() as session:
+            last = session.scalars(select(PollRun).order_by(PollRun.started_at.desc()).limit(1)).first()
+        zone = ZoneInfo(self.settings.arxiv.poll_timezone)
+        return (
+            last is not None
+            and last.outcome == "ok"
+            and last.started_at.astimezone(zone).date() == self.clock().astimezone(zone).date()
+        )
 
     async def weekly_now(self) -> None:
         from digest import weekly_store

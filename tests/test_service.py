@@ -141,3 +141,29 @@ async def test_stopping_lets_a_running_scheduled_poll_finish(tmp_path: Path) -> 
         outcomes = [run.outcome for run in session.scalars(select(PollRun).order_by(PollRun.id))]
     database.dispose()
     assert outcomes == ["ok", "ok"]
+
+
+@pytest.mark.asyncio
+async def test_the_later_try_polls_again_only_after_a_broken_answer(tmp_path: Path) -> None:
+    async with ArxivServer() as arxiv:
+        error_feed = (
+            DATA_DIR / "arxiv" / "api" / "api_new_arxiv.py_id_abc_s0_m100_b79c8dcf6bc3_http400.xml"
+        ).read_bytes()
+        feed = arxiv.program("/rss/cs.CL", Reply(status=400, body=error_feed, content_type="application/atom+xml"))
+        settings = make_settings(tmp_path / "data", f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n')
+        service = Service(settings)
+        await service.start(schedule=False, serve_web=False)
+        try:
+            await service.poll_now("schedule")  # arXiv answers with an error feed: broken
+            await service.retry_poll_if_broken()  # so the later try asks again, and now gets the real feed
+            arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
+            await service.retry_poll_if_broken()
+            await service.retry_poll_if_broken()  # today's last poll was fine: nothing more
+        finally:
+            await service.stop()
+        assert len(arxiv.requests_to("/rss/cs.CL")) == 3
+    database = open_database(settings.database_url)
+    with database.reading() as session:
+        outcomes = [run.outcome for run in session.scalars(select(PollRun).order_by(PollRun.id))]
+    database.dispose()
+    assert outcomes == ["failed", "failed", "ok"]
