@@ -61,7 +61,7 @@ class Weights:
     neighbour: float = 400.0  # times the cosine similarity to the closest list paper (capped, see below)
     similarity_cap: float = 0.25  # above any similarity seen between distinct papers; makes the cheap gate exact
     rejected: float = 400.0  # times the cosine similarity to the closest rejected paper
-    threshold: float = 205.0
+    threshold: float = 207.0
     rejection_weight: float = 5.0  # a rejection counts as this many background papers in the log-odds
     centroid: float = 1.0  # section: cosine similarity to the section's centroid
     vote: float = 0.5  # section: similarity of the nearest list papers in the section
