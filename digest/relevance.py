@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from digest.relevance_model import (
+    InverseFrequency,
     LogOdds,
     Neighbours,
     Terms,
     background_frequency,
     build_neighbours,
     document_terms,
-    inverse_frequency,
     terms_of_words,
     tokens,
     train_log_odds,
@@ -243,7 +243,7 @@ def build_model(
     positive_frequency: Counter[str] = Counter()
     for terms, _ in labeled + rejected:
         positive_frequency.update(terms.keys())
-    idf = inverse_frequency(background_size + len(labeled) + len(rejected), background, positive_frequency)
+    idf = InverseFrequency(background_size + len(labeled) + len(rejected), background, positive_frequency)
     sections: list[str] = []
     for _, names in labeled:
         sections.extend(name for name in names if name not in sections)

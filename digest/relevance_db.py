@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Mapping
+from functools import lru_cache
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -24,8 +27,10 @@ if TYPE_CHECKING:
 EXAMPLE_KINDS = ("papers", "surveys", "tool")
 
 
-def bundled_abstracts() -> dict[str, tuple[str, str]]:
-    """(title, abstract) of the bundled list papers, by arXiv ID and by normalised title."""
+@lru_cache(maxsize=1)
+def bundled_abstracts() -> Mapping[str, tuple[str, str]]:
+    """(title, abstract) of the bundled list papers, by arXiv ID and by normalised title. Read once: the file ships
+    with the package."""
     found: dict[str, tuple[str, str]] = {}
     with resources.curated_papers_path().open(encoding="utf-8") as handle:
         for line in handle:
@@ -38,7 +43,7 @@ def bundled_abstracts() -> dict[str, tuple[str, str]]:
             for title in [row["title"], *(titles if isinstance(titles, list) else [titles])]:
                 if title:
                     found[title_key(str(title))] = value
-    return found
+    return MappingProxyType(found)
 
 
 def list_examples(session: Session) -> list[LabeledPaper]:

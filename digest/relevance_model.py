@@ -11,7 +11,7 @@ import json
 import math
 import re
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -189,14 +189,13 @@ def _unit(vector: dict[str, float]) -> dict[str, float]:
 class Neighbours:
     """Tf-idf vectors of labelled papers, searched through an inverted index, and one centroid per label."""
 
-    idf: dict[str, float]
+    idf: InverseFrequency
     labels: tuple[tuple[str, ...], ...]
     postings: dict[str, list[tuple[int, float]]]
     centroids: dict[str, dict[str, float]]
 
     def vector(self, terms: Terms) -> dict[str, float]:
-        idf = self.idf
-        return _unit({term: (1 + math.log(count)) * idf[term] for term, count in terms.items() if term in idf})
+        return _weighted(terms, self.idf)
 
     def similarities(self, vector: dict[str, float]) -> list[float]:
         """Cosine similarity to each indexed paper, in index order."""
@@ -215,11 +214,11 @@ class Neighbours:
         }
 
 
-def build_neighbours(labeled: Sequence[tuple[Terms, Sequence[str]]], idf: dict[str, float]) -> Neighbours:
+def build_neighbours(labeled: Sequence[tuple[Terms, Sequence[str]]], idf: InverseFrequency) -> Neighbours:
     postings: dict[str, list[tuple[int, float]]] = {}
     sums: dict[str, dict[str, float]] = {}
     for index, (terms, labels) in enumerate(labeled):
-        vector = _unit({term: (1 + math.log(count)) * idf[term] for term, count in terms.items() if term in idf})
+        vector = _weighted(terms, idf)
         for term, value in vector.items():
             postings.setdefault(term, []).append((index, value))
         for label in labels:
@@ -234,8 +233,30 @@ def build_neighbours(labeled: Sequence[tuple[Terms, Sequence[str]]], idf: dict[s
     )
 
 
-def inverse_frequency(corpus_size: int, *frequencies: dict[str, int] | Counter[str]) -> dict[str, float]:
-    merged: Counter[str] = Counter()
-    for frequency in frequencies:
-        merged.update(frequency)
-    return {term: math.log((corpus_size + 1) / (count + 1)) + 1 for term, count in merged.items()}
+class InverseFrequency:
+    """Idf, log((corpus + 1) / (count + 1)) + 1, of every term seen in the background or the examples; 0.0 for a
+    term never seen. Computed on lookup rather than stored: the background's vocabulary (about 130,000 words and
+    pairs) would otherwise be copied into a new dictionary each time the model is rebuilt, which was most of the
+    cost of a rebuild. The background counts are shared with every model; only the examples' counts are per model."""
+
+    __slots__ = ("_background", "_base", "_examples")
+
+    def __init__(self, corpus_size: int, background: Mapping[str, int], examples: Mapping[str, int]) -> None:
+        self._base = math.log(corpus_size + 1) + 1
+        self._background = background
+        self._examples = examples
+
+    def weight(self, term: str) -> float:
+        count = self._background.get(term, 0) + self._examples.get(term, 0)
+        return self._base - math.log(count + 1) if count else 0.0
+
+
+def _weighted(terms: Terms, idf: InverseFrequency) -> dict[str, float]:
+    """The unit tf-idf vector of a document's term counts (terms never seen are left out)."""
+    vector: dict[str, float] = {}
+    weight = idf.weight
+    for term, count in terms.items():
+        value = weight(term)
+        if value:
+            vector[term] = (1 + math.log(count)) * value
+    return _unit(vector)

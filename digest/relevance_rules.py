@@ -9,6 +9,7 @@ import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -268,8 +269,11 @@ def rules_bytes(feeds_dir: Path) -> bytes:
         raise RulesError(f"{path}: no keyword rules file") from exc
 
 
+@lru_cache(maxsize=4)
 def parse_rules(data: bytes, source: str) -> Rules:
-    """Rules from the bytes of a rules file; raises RulesError with one line when they are malformed."""
+    """Rules from the bytes of a rules file; raises RulesError with one line when they are malformed. The same
+    bytes give the same (immutable) rules without compiling them again: a model rebuilt after an approval reuses
+    them."""
     try:
         raw = tomllib.loads(data.decode("utf-8"))
     except UnicodeDecodeError as exc:
