@@ -60,7 +60,7 @@ def main() -> int:
         model = build_model(rules, [e for i, e in enumerate(examples) if i not in indices])
         paper = left_out[0]
         judgement = model.judge(paper.title, paper.abstract)
-        sections = {name for e in left_out for name in e.sections}
+        sections = list(dict.fromkeys(name for e in left_out for name in e.sections))  # list order, each once
         found += judgement.relevant
         right += judgement.section in sections
         for name in sections:
