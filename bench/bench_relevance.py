@@ -129,6 +129,21 @@ def main() -> int:
     print(f"  list papers inside the haystack: {len(list_in_haystack)}")
     for line in list_in_haystack:
         print(f"    {line}")
+    # One source took the whole rss.arxiv.org/rss/cs feed (cross-lists included) for some weeks: what a day of it
+    # would put in front of a maintainer (see ../shared/data/SOURCES.md; dedupe filed some of its papers elsewhere).
+    whole_feed: dict[str, Counter[str]] = {}
+    for row, result in zip(rows, results, strict=True):
+        if str(row.get("source", "")).startswith("DataWraith/") and row["arxiv_id"] not in training_ids:
+            day = whole_feed.setdefault(str(row.get("published")), Counter())
+            day["papers"] += 1
+            day["flagged"] += bool(not isinstance(result, BadLine) and result["relevant"])
+    if whole_feed:
+        per_day = sorted(day["flagged"] for day in whole_feed.values())
+        papers = sum(day["papers"] for day in whole_feed.values())
+        print(
+            f"  a day of the whole cs feed ({len(whole_feed)} announcement days, {papers} papers): "
+            f"{sum(per_day)} flagged, median {per_day[len(per_day) // 2]} a day, at most {per_day[-1]}"
+        )
     print("  30 flagged (random sample):")
     for line in sorted(random.Random(1).sample(flagged_titles, min(30, len(flagged_titles)))):
         print(f"    {line}")
