@@ -249,6 +249,15 @@ class RelevanceExample(Base):
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class RevokedSession(Base):
+    """A review session signed out before its cookie expired; kept until then, so a copied cookie stays refused."""
+
+    __tablename__ = "revoked_sessions"
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # signing.session_digest(nonce)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)  # the cookie's own expiry
+    revoked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 __all__ = [
     "APPROVED",
     "CANDIDATE_STATUSES",
@@ -264,6 +273,7 @@ __all__ = [
     "Paper",
     "PollRun",
     "RelevanceExample",
+    "RevokedSession",
     "Section",
     "WeeklyDigest",
 ]

@@ -7,6 +7,7 @@ Markdown and tells the listeners (the Discord bot edits its message). Who may de
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 from collections.abc import Awaitable, Callable, Iterable
@@ -30,6 +31,42 @@ _SHORT_NAME_MAX = 40
 
 class ReviewError(Exception):
     """A decision that cannot be made (unknown candidate or section, unknown action); one line."""
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a candidate stands: its status, and who decided it, through which channel, when (if known)."""
+
+    candidate_id: int
+    status: str
+    section: str | None
+    by: str | None
+    channel: str | None
+    at: datetime | None
+
+    def describe(self) -> str:
+        """'approved into Probing by ann via discord on 2026-11-23 12:00 UTC'; only the parts that are known."""
+        parts = [self.status + (f" into {self.section}" if self.status == APPROVED and self.section else "")]
+        if self.by:
+            parts.append(f"by {self.by}")
+        if self.channel:
+            parts.append(f"via {self.channel}")
+        if self.at:
+            parts.append(f"on {self.at:%Y-%m-%d %H:%M} UTC")
+        return " ".join(parts)
+
+
+class AlreadyDecidedError(ReviewError):
+    """A decision that may act only on a pending candidate (a feed link, the review page) found it decided already."""
+
+    def __init__(self, standing: Standing) -> None:
+        self.standing = standing
+        undo = "reject" if standing.status == APPROVED else "approve"
+        super().__init__(
+            f"Candidate {standing.candidate_id} was already {standing.describe()}; approval links and the review page "
+            f"act only on pending candidates. To change the decision on purpose, run "
+            f"`digest {undo} {standing.candidate_id}`."
+        )
 
 
 @dataclass(frozen=True)
@@ -87,20 +124,41 @@ class Reviewer:
     def add_listener(self, callback: Listener) -> None:
         self._listeners.append(callback)
 
-    def decide(self, candidate_id: int, action: str, actor: Actor, section: str | None = None) -> Outcome:
+    def decide(
+        self, candidate_id: int, action: str, actor: Actor, section: str | None = None, *, only_pending: bool = False
+    ) -> Outcome:
+        """Makes one decision; with `only_pending` (feed links, the review page) a decided candidate raises
+        AlreadyDecidedError.
+
+        A link from an old feed item, or a review page opened before someone else decided, must not overturn what a
+        maintainer decided elsewhere.
+        """
         if action not in ACTIONS:
             raise ReviewError(f"unknown action {action!r}: use one of {', '.join(ACTIONS)}")
         if actor.channel not in CHANNELS:
             raise ReviewError(f"unknown channel {actor.channel!r}")
         with self._lock:
-            return self._decide_locked(candidate_id, action, actor, section)
+            return self._decide_locked(candidate_id, action, actor, section, only_pending)
 
-    def _decide_locked(self, candidate_id: int, action: str, actor: Actor, section: str | None) -> Outcome:
+    def _decide_locked(
+        self, candidate_id: int, action: str, actor: Actor, section: str | None, only_pending: bool
+    ) -> Outcome:
         now = self.clock()
         with self.database.transaction() as session:
             candidate = session.get(Candidate, candidate_id)
             if candidate is None:
                 raise ReviewError(f"no candidate with id {candidate_id}")
+            if only_pending and candidate.status != PENDING:
+                standing = standing_of(session, candidate)
+                log.info(
+                    "decision refused: %s %s by %s via %s: already %s",
+                    action,
+                    candidate.arxiv_id,
+                    actor.name,
+                    actor.channel,
+                    standing.describe(),
+                )
+                raise AlreadyDecidedError(standing)
             outcome = self._apply(session, candidate, action, actor, section, now)
             session.add(
                 Decision(
@@ -127,8 +185,12 @@ class Reviewer:
         )
         return outcome
 
-    async def decide_async(self, candidate_id: int, action: str, actor: Actor, section: str | None = None) -> Outcome:
-        outcome = await asyncio.to_thread(self.decide, candidate_id, action, actor, section)
+    async def decide_async(
+        self, candidate_id: int, action: str, actor: Actor, section: str | None = None, *, only_pending: bool = False
+    ) -> Outcome:
+        outcome = await asyncio.to_thread(
+            functools.partial(self.decide, candidate_id, action, actor, section, only_pending=only_pending)
+        )
         await self.notify(outcome)
         return outcome
 
@@ -233,6 +295,26 @@ class Reviewer:
         """Undoes an earlier approval: the entry it added leaves the list (the paper row stays for history)."""
         if candidate.status == APPROVED and candidate.paper_id is not None and candidate.decided_section:
             liststore.remove_paper_entry(session, paper_id=candidate.paper_id, section_name=candidate.decided_section)
+
+
+def standing_of(session: Session, candidate: Candidate) -> Standing:
+    """The candidate's status and the decision that made it (the newest applied one)."""
+    channel = None
+    if candidate.status != PENDING:
+        channel = session.scalars(
+            select(Decision.channel)
+            .where(Decision.candidate_id == candidate.id, Decision.applied.is_(True))
+            .order_by(Decision.at.desc(), Decision.id.desc())
+            .limit(1)
+        ).first()
+    return Standing(
+        candidate_id=candidate.id,
+        status=candidate.status,
+        section=candidate.decided_section,
+        by=candidate.decided_by,
+        channel=channel,
+        at=candidate.decided_at,
+    )
 
 
 def pending_query() -> Select[tuple[Candidate]]:

@@ -109,8 +109,19 @@ def sign_session(key: str, nonce: str, expires_at: datetime) -> str:
     return f"{_b64encode(payload)}.{_b64encode(_mac(key, 'review-session', payload))}"
 
 
+@dataclass(frozen=True)
+class SessionClaim:
+    nonce: str
+    expires_at: datetime
+
+
 def verify_session(key: str, value: str, now: datetime) -> str:
     """The session's nonce when the cookie is genuine and unexpired; raises LinkError otherwise."""
+    return read_session(key, value, now).nonce
+
+
+def read_session(key: str, value: str, now: datetime) -> SessionClaim:
+    """The session's nonce and expiry when the cookie is genuine and unexpired; raises LinkError otherwise."""
     if len(value) > _MAX_TOKEN_CHARS or value.count(".") != 1:
         raise LinkError(MALFORMED, "the session cookie is not well-formed")
     payload_text, mac_text = value.split(".")
@@ -126,7 +137,16 @@ def verify_session(key: str, value: str, now: datetime) -> str:
         raise LinkError(MALFORMED, "the session cookie cannot be read")
     if now.timestamp() >= expires:
         raise LinkError(EXPIRED, "the session has expired: sign in again")
-    return nonce
+    try:
+        expires_at = datetime.fromtimestamp(expires, UTC)
+    except (OverflowError, OSError, ValueError) as exc:
+        raise LinkError(MALFORMED, "the session cookie cannot be read") from exc
+    return SessionClaim(nonce=nonce, expires_at=expires_at)
+
+
+def session_digest(nonce: str) -> str:
+    """What the database keeps of a revoked session: a hash, so the table never holds a session id."""
+    return hashlib.sha256(b"review-session\x00" + nonce.encode("utf-8")).hexdigest()
 
 
 def csrf_token(key: str, session_value: str) -> str:

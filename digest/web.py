@@ -19,6 +19,7 @@ from digest import secretstore
 from digest.db import Database
 from digest.review import Reviewer, utc_now
 from digest.settings import Secrets, Settings
+from digest.signin_throttle import SignInThrottle
 from digest.templating import template_loader
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class WebContext:
     templates: jinja2.Environment
     cache_feeds: bool = True
     feed_cache: dict[str, Any] = field(default_factory=dict)
+    sign_in_throttle: SignInThrottle = field(default_factory=SignInThrottle)
 
     @property
     def secret_key(self) -> str:

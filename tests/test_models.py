@@ -6,12 +6,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, select, text
 
 from digest import liststore
 from digest.app import open_service_database
-from digest.db import Database, open_database
-from digest.models import PollRun
+from digest.db import Database, alembic_config, create_database_engine, open_database
+from digest.models import Base, ListMeta, PollRun
 from tests.conftest import make_settings
 
 
@@ -42,3 +45,24 @@ def test_a_first_start_cut_off_after_the_migrations_imports_the_list_next_time(t
     finally:
         database.dispose()
     assert settings.list_markdown_path.read_bytes() == settings.seed_list.read_bytes()
+
+
+def test_a_database_made_by_migration_0001_is_upgraded_on_start_and_matches_the_models(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data")
+    engine = create_database_engine(settings.database_url)
+    command.upgrade(alembic_config(engine), "0001")  # what an existing deployment has
+    with engine.begin() as connection:
+        connection.execute(ListMeta.__table__.insert().values(key="kept", value="from before the upgrade"))
+    assert "revoked_sessions" not in inspect(engine).get_table_names()
+    engine.dispose()
+
+    database = open_service_database(settings)
+    try:
+        with database.reading() as session:
+            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0002"
+            kept = session.get(ListMeta, "kept")
+            assert kept is not None and kept.value == "from before the upgrade"
+        with database.engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    finally:
+        database.dispose()

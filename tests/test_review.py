@@ -10,7 +10,7 @@ from sqlalchemy import select
 from digest import liststore
 from digest.db import Database
 from digest.models import Candidate, Decision
-from digest.review import Actor, Reviewer, ReviewError, may_decide
+from digest.review import Actor, AlreadyDecidedError, Reviewer, ReviewError, Standing, may_decide
 from digest.settings import DiscordSettings, Settings
 from tests.factories import insert_candidate, real_papers
 
@@ -135,3 +135,30 @@ def test_a_paper_the_list_cannot_hold_is_refused_in_one_line(database: Database,
         candidate = session.get(Candidate, candidate_id)
         assert candidate is not None and candidate.status == "pending"
         assert session.scalars(select(Decision)).all() == []
+
+
+def test_only_pending_refuses_a_decided_candidate_while_other_channels_still_overturn(
+    database: Database, settings: Settings
+) -> None:
+    candidate_id = insert_candidate(database, real_papers()[2])
+    reviewer = reviewer_for(database, settings)
+    reviewer.decide(candidate_id, "approve", Actor("ann", "1001", "discord"), "Probing")
+    link = Actor("feed approval link", None, "feed")
+    with pytest.raises(AlreadyDecidedError) as refused:
+        reviewer.decide(candidate_id, "reject", link, only_pending=True)
+    assert refused.value.standing == Standing(candidate_id, "approved", "Probing", "ann", "discord", NOW)
+    assert str(refused.value) == (
+        f"Candidate {candidate_id} was already approved into Probing by ann via discord on 2026-11-25 09:30 UTC; "
+        f"approval links and the review page act only on pending candidates. To change the decision on purpose, run "
+        f"`digest reject {candidate_id}`."
+    )
+    with database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        assert candidate is not None and candidate.status == "approved"
+        assert len(session.scalars(select(Decision)).all()) == 1  # a refused link leaves no audit row
+
+    # Discord and the CLI decide as before: a later reject overturns the approval.
+    overturned = reviewer.decide(candidate_id, "reject", ANN)
+    assert overturned.changed and overturned.status == "rejected"
+    with pytest.raises(AlreadyDecidedError, match=f"run `digest approve {candidate_id}`"):
+        reviewer.decide(candidate_id, "approve", link, only_pending=True)

@@ -162,15 +162,16 @@ async def test_an_approval_link_shows_on_get_and_approves_only_on_post(site: Sit
     async with site.client.get("/") as page:
         assert paper["title"] in await page.text()
 
+    # A second press (or a second copy of the link) finds the candidate decided: refused, nothing recorded.
     async with site.client.post(path) as twice:
-        assert twice.status == 200
-        assert "already approved" in await twice.text()
+        assert twice.status == 409
+        assert "already approved into Sparse Autoencoder by feed approval link via feed" in await twice.text()
     with site.database.reading() as session:
         decisions = session.execute(
             select(Decision.channel, Decision.applied).where(Decision.candidate_id == candidate_id)
         ).all()
         entries = session.scalar(select(func.count(Entry.id)).join(Paper).where(Paper.arxiv_id == paper["arxiv_id"]))
-    assert [tuple(row) for row in decisions] == [("feed", True), ("feed", False)]
+    assert [tuple(row) for row in decisions] == [("feed", True)]
     assert entries == 1
 
 
@@ -187,6 +188,73 @@ async def test_a_reject_link_and_an_approve_into_another_section(site: Site) -> 
     async with site.client.post(steer_second) as done:
         assert "approved into Steering" in await done.text()
     assert (status_of(site, first_id), status_of(site, second_id)) == ("rejected", "approved")
+
+
+def decisions_of(site: Site, candidate_id: int) -> list[tuple[str, str, bool]]:
+    with site.database.reading() as session:
+        rows = session.execute(
+            select(Decision.action, Decision.channel, Decision.applied)
+            .where(Decision.candidate_id == candidate_id)
+            .order_by(Decision.id)
+        )
+        return [(action, channel, applied) for action, channel, applied in rows]
+
+
+@pytest.mark.asyncio
+async def test_a_stale_reject_link_cannot_overturn_an_approval_made_in_discord(site: Site) -> None:
+    paper = real_papers()[3]
+    candidate_id = insert_candidate(site.database, paper)
+    reject = next(path for path, label in await candidate_feed_links(site) if label == "Reject")
+    site.clock.advance(timedelta(hours=2))
+    await site.reviewer.decide_async(candidate_id, "approve", Actor("ann", "1001", "discord"), "Probing")
+    approved_at = site.clock.now.strftime("%Y-%m-%d %H:%M")
+
+    async with site.client.get(reject) as page:
+        assert page.status == 200
+        text = await page.text()
+    assert paper["title"] in text and "<h1>Already approved</h1>" in text
+    assert f"already approved into Probing by ann via discord on {approved_at} UTC" in text
+    assert "<form" not in text and "<button" not in text
+    assert f"digest reject {candidate_id}" in text
+
+    async with site.client.post(reject) as refused:
+        assert refused.status == 409
+        text = await refused.text()
+    assert (
+        f"Candidate {candidate_id} was already approved into Probing by ann via discord on {approved_at} UTC; "
+        f"approval links and the review page act only on pending candidates. To change the decision on purpose, run "
+        f"`digest reject {candidate_id}`."
+    ) in text
+    assert status_of(site, candidate_id) == "approved"
+    assert decisions_of(site, candidate_id) == [("approve", "discord", True)]
+    async with site.client.get("/list.md") as listing:
+        assert f"https://arxiv.org/abs/{paper['arxiv_id']}" in await listing.text()
+
+    # Back to pending (the Discord reaction removed): the same link decides again.
+    await site.reviewer.decide_async(candidate_id, "revert", Actor("ann", "1001", "discord"))
+    async with site.client.post(reject) as done:
+        assert done.status == 200 and "Done: rejected." in await done.text()
+    assert status_of(site, candidate_id) == "rejected"
+
+
+@pytest.mark.asyncio
+async def test_an_approve_link_on_a_candidate_rejected_from_the_cli_says_so_and_changes_nothing(site: Site) -> None:
+    paper = real_papers()[4]
+    candidate_id = insert_candidate(site.database, paper)
+    approve = next(p for p, label in await candidate_feed_links(site) if label == "Approve (Sparse Autoencoder)")
+    await site.reviewer.decide_async(candidate_id, "reject", Actor("bob", None, "cli"))
+
+    async with site.client.get(approve) as page:
+        text = await page.text()
+    assert page.status == 200 and "already rejected by bob via cli on" in text and "<button" not in text
+    async with site.client.post(approve) as refused:
+        assert refused.status == 409
+        text = await refused.text()
+    assert "<h1>Already rejected</h1>" in text and f"run `digest approve {candidate_id}`." in text
+    assert status_of(site, candidate_id) == "rejected"
+    assert decisions_of(site, candidate_id) == [("reject", "cli", True)]
+    async with site.client.get("/list.md") as listing:
+        assert paper["arxiv_id"] not in await listing.text()
 
 
 @pytest.mark.asyncio

@@ -14,6 +14,7 @@ import pytest_asyncio
 from sqlalchemy import select
 
 from digest.models import Candidate, Decision
+from digest.review import Actor
 from digest.secretstore import SecretStoreError, ensure_secrets, secrets_path
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
@@ -90,6 +91,24 @@ async def test_review_posts_need_the_cookie_and_the_csrf_token(site: Site) -> No
     assert tuple(decision) == ("web", "Probing")
     async with site.client.get("/list.md") as listing:
         assert real_papers()[7]["arxiv_id"] in await listing.text()
+
+
+@pytest.mark.asyncio
+async def test_a_review_page_opened_before_a_decision_elsewhere_cannot_overturn_it(site: Site) -> None:
+    paper = real_papers()[7]
+    candidate_id = insert_candidate(site.database, paper)
+    csrf = await sign_in(site)  # the page lists the candidate as pending
+    discord = Actor(name="ann", id=1, channel="discord")
+    site.reviewer.decide(candidate_id, "approve", discord, "Probing")
+    form = {"candidate_id": str(candidate_id), "action": "reject", "csrf": csrf}
+    async with site.client.post("/review/decide", data=form) as response:
+        assert response.status == 409
+        page = await response.text()
+    assert "already approved into Probing by ann via discord" in page
+    assert f"digest reject {candidate_id}" in page
+    assert status_of(site, candidate_id) == "approved"
+    async with site.client.get("/list.md") as listing:
+        assert paper["arxiv_id"] in await listing.text()
 
 
 @pytest.mark.asyncio

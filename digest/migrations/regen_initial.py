@@ -1,5 +1,7 @@
 """Developer tool, only until the first release: rewrites migration 0001 from the current models.
 
+It refuses once a later migration exists (0001 has shipped); schema changes are new migrations from `autogenerate`.
+
 python -m digest.migrations.regen_initial
 """
 
@@ -18,6 +20,11 @@ VERSIONS = Path(__file__).resolve().parent / "versions"
 
 def main() -> int:
     target = VERSIONS / "0001_initial_schema.py"
+    later = sorted(path.name for path in VERSIONS.glob("*.py") if path.name != target.name)
+    if later:
+        # Deployments have run 0001; a schema change is a new migration (python -m digest.migrations.autogenerate).
+        print(f"refusing: migrations after 0001 exist ({', '.join(later)}); 0001 is released and stays as it is")
+        return 1
     target.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as folder:
         engine = create_database_engine(f"sqlite:///{Path(folder) / 'regen.sqlite3'}")

@@ -1,0 +1,75 @@
+"""The sign-in throttle: how many wrong admin tokens one client address may present before it must wait.
+
+Pure: the caller passes the time in and does the talking (HTTP status, log line). Memory is bounded: stale
+addresses are dropped and at most `max_addresses` are tracked at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True)
+class ThrottleRule:
+    max_failures: int = 5
+    window: timedelta = timedelta(minutes=15)
+    max_addresses: int = 10_000
+
+
+@dataclass
+class _Record:
+    failures: list[datetime] = field(default_factory=list)
+    locked_until: datetime | None = None
+
+    def stale(self, now: datetime, window: timedelta) -> bool:
+        locked = self.locked_until is not None and now < self.locked_until
+        return not locked and all(now - moment >= window for moment in self.failures)
+
+
+class SignInThrottle:
+    """Counts failed sign-ins per address. `max_failures` within `window` lock the address for `window`."""
+
+    def __init__(self, rule: ThrottleRule | None = None) -> None:
+        self.rule = rule or ThrottleRule()
+        # Insertion order is the order of last failure: the first key is the one to evict when full.
+        self._records: dict[str, _Record] = {}
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    def retry_after(self, address: str, now: datetime) -> timedelta | None:
+        """How long `address` must still wait, or None when it may try a token."""
+        record = self._records.get(address)
+        if record is None or record.locked_until is None:
+            return None
+        if now < record.locked_until:
+            return record.locked_until - now
+        del self._records[address]  # the lock has passed: a fresh start
+        return None
+
+    def record_failure(self, address: str, now: datetime) -> bool:
+        """Counts one wrong token; True when this failure locks the address out."""
+        record = self._records.pop(address, None) or _Record()
+        record.failures = [moment for moment in record.failures if now - moment < self.rule.window]
+        record.failures.append(now)
+        locked = len(record.failures) >= self.rule.max_failures
+        if locked:
+            record.failures = []
+            record.locked_until = now + self.rule.window
+        self._make_room(now)
+        self._records[address] = record
+        return locked
+
+    def clear(self, address: str) -> None:
+        """A successful sign-in forgets the address's earlier failures."""
+        self._records.pop(address, None)
+
+    def _make_room(self, now: datetime) -> None:
+        if len(self._records) < self.rule.max_addresses:
+            return
+        for address in [key for key, record in self._records.items() if record.stale(now, self.rule.window)]:
+            del self._records[address]
+        # Still full of live records: the least recently failing address is forgotten first.
+        while len(self._records) >= self.rule.max_addresses:
+            del self._records[next(iter(self._records))]

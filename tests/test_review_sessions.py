@@ -1,0 +1,195 @@
+"""The /review sign-in under attack: wrong admin tokens are throttled per client address, and signing out revokes
+the session in the database, so a copied cookie stops working too, also after a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+from yarl import URL
+
+from digest.models import Candidate, RevokedSession
+from digest.signin_throttle import SignInThrottle, ThrottleRule
+from digest.signing import read_session
+from tests.factories import insert_candidate, real_papers
+from tests.web_server import SECRETS_ENV, Site, running_site, site_settings
+
+ADMIN = SECRETS_ENV["DIGEST_ADMIN_TOKEN"]
+KEY = SECRETS_ENV["DIGEST_SECRET_KEY"]
+LOCKED_OUT = "Too many wrong admin tokens from your address"
+
+
+@pytest_asyncio.fixture
+async def site(tmp_path: Path) -> AsyncIterator[Site]:
+    async with running_site(site_settings(tmp_path / "data")) as running:
+        yield running
+
+
+def client_from(site: Site, address: str) -> aiohttp.ClientSession:
+    """A browser on another loopback address (127.0.0.2, ...): the server sees a different client address."""
+    connector = aiohttp.TCPConnector(local_addr=(address, 0))
+    return aiohttp.ClientSession(site.base, connector=connector, cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+
+async def try_token(client: aiohttp.ClientSession, token: str) -> tuple[int, str, dict[str, str]]:
+    async with client.post("/review/signin", data={"token": token}, allow_redirects=False) as reply:
+        return reply.status, await reply.text(), dict(reply.headers)
+
+
+async def sign_in(site: Site, client: aiohttp.ClientSession) -> tuple[str, str]:
+    """Signs `client` in; returns the session cookie's value and the review page's CSRF token."""
+    async with client.post("/review/signin", data={"token": ADMIN}) as reply:
+        assert reply.status == 200 and reply.url.path == "/review"
+        page = await reply.text()
+    marker = 'name="csrf" value="'
+    csrf = page[page.index(marker) + len(marker) :].split('"', 1)[0]
+    return client.cookie_jar.filter_cookies(URL(site.base))["digest_session"].value, csrf
+
+
+def status_of(site: Site, candidate_id: int) -> str:
+    with site.database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        assert candidate is not None
+        return candidate.status
+
+
+def revocations(site: Site) -> list[tuple[str, datetime]]:
+    with site.database.reading() as session:
+        return [(row.session_hash, row.expires_at) for row in session.scalars(select(RevokedSession))]
+
+
+@pytest.mark.asyncio
+async def test_five_wrong_tokens_lock_that_address_out_until_the_window_passes(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="digest")
+    for _ in range(5):
+        status, page, headers = await try_token(site.client, "a wrong guess")
+        assert status == 403 and "That is not the admin token." in page and "Retry-After" not in headers
+
+    # Locked: even the right token is refused, without being looked at, and no session is made.
+    status, page, headers = await try_token(site.client, ADMIN)
+    assert status == 429 and headers["Retry-After"] == "900"
+    assert f"{LOCKED_OUT}: try again in 15 minute(s)." in page and 'action="/review/signin"' in page
+    assert "Set-Cookie" not in headers
+    async with site.client.get("/review") as reply:
+        assert 'action="/review/signin"' in await reply.text()  # still signed out
+
+    # Another address is not affected.
+    async with client_from(site, "127.0.0.2") as other:
+        status, _, headers = await try_token(other, ADMIN)
+        assert status == 303 and "digest_session=" in headers["Set-Cookie"]
+
+    site.clock.advance(timedelta(minutes=14))
+    status, page, headers = await try_token(site.client, ADMIN)
+    assert status == 429 and headers["Retry-After"] == "60" and "try again in 1 minute(s)" in page
+    site.clock.advance(timedelta(minutes=1))
+    status, _, headers = await try_token(site.client, ADMIN)
+    assert status == 303 and "digest_session=" in headers["Set-Cookie"]
+
+    lockouts = [record.getMessage() for record in caplog.records if "locked out" in record.getMessage()]
+    assert lockouts == ["review: 127.0.0.1 locked out of sign-in for 15 minutes after 5 wrong admin tokens"]
+    assert ADMIN not in caplog.text
+
+
+@pytest.mark.asyncio
+async def test_a_sign_in_clears_the_failures_and_old_failures_do_not_count(site: Site) -> None:
+    for _ in range(4):
+        assert (await try_token(site.client, "wrong"))[0] == 403
+    assert (await try_token(site.client, ADMIN))[0] == 303  # clears the four
+    for _ in range(4):
+        assert (await try_token(site.client, "wrong"))[0] == 403
+    site.clock.advance(timedelta(minutes=15))  # those four have left the window
+    for _ in range(4):
+        assert (await try_token(site.client, "wrong"))[0] == 403
+    assert (await try_token(site.client, "wrong"))[0] == 403  # the fifth within the window locks
+    assert (await try_token(site.client, ADMIN))[0] == 429
+
+
+@pytest.mark.asyncio
+async def test_a_burst_of_parallel_guesses_gets_no_more_than_five_tries(site: Site) -> None:
+    replies = await asyncio.gather(*(try_token(site.client, f"guess {number}") for number in range(20)))
+    statuses = sorted(status for status, _, _ in replies)
+    assert statuses == [403] * 5 + [429] * 15
+    assert (await try_token(site.client, ADMIN))[0] == 429
+
+
+def test_the_throttle_tracks_a_bounded_number_of_addresses_and_drops_stale_ones_first() -> None:
+    start = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    throttle = SignInThrottle(ThrottleRule(max_failures=2, window=timedelta(minutes=15), max_addresses=3))
+    throttle.record_failure("10.0.0.1", start)
+    throttle.record_failure("10.0.0.2", start)
+    later = start + timedelta(minutes=10)
+    assert not throttle.record_failure("10.0.0.9", later)
+    assert throttle.record_failure("10.0.0.9", later)  # the second failure locks it
+    assert throttle.retry_after("10.0.0.9", later) == timedelta(minutes=15)
+
+    # Full; the two stale addresses go, the locked one stays.
+    throttle.record_failure("10.0.0.3", start + timedelta(minutes=16))
+    assert len(throttle) == 2
+    assert throttle.retry_after("10.0.0.9", start + timedelta(minutes=16)) == timedelta(minutes=9)
+
+    # A flood of fresh addresses never grows it past the cap.
+    for number in range(1000):
+        throttle.record_failure(f"192.0.2.{number}", start + timedelta(minutes=20))
+    assert len(throttle) == 3
+    assert throttle.retry_after("10.0.0.9", start + timedelta(minutes=25)) is None
+
+
+@pytest.mark.asyncio
+async def test_signing_out_revokes_a_copied_cookie_also_after_a_restart(tmp_path: Path) -> None:
+    settings = site_settings(tmp_path / "data")
+    paper = real_papers()[8]
+    async with running_site(settings) as site:
+        candidate_id = insert_candidate(site.database, paper)
+        cookie, csrf = await sign_in(site, site.client)
+        claim = read_session(KEY, cookie, site.clock())
+        async with site.client.post("/review/signout", data={"csrf": csrf}) as reply:
+            assert reply.status == 200 and 'action="/review/signin"' in await reply.text()
+        # The table holds a hash of the session id, never the id, and keeps it until the cookie would expire.
+        rows = revocations(site)
+        assert len(rows) == 1
+        digest, expires = rows[0]
+        assert expires == claim.expires_at and len(digest) == 64 and claim.nonce not in digest
+        await assert_signed_out(site, cookie, csrf, candidate_id, paper["title"])
+
+    async with running_site(settings) as restarted:  # a new app over the same SQLite file
+        await assert_signed_out(restarted, cookie, csrf, candidate_id, paper["title"])
+        await sign_in(restarted, restarted.client)  # a new session works
+        async with restarted.client.get("/review") as reply:
+            assert paper["title"] in await reply.text()
+
+
+async def assert_signed_out(site: Site, cookie: str, csrf: str, candidate_id: int, title: str) -> None:
+    async with site.fresh_client() as copied:
+        copied.cookie_jar.update_cookies({"digest_session": cookie})
+        async with copied.get("/review") as reply:
+            page = await reply.text()
+        assert reply.status == 200 and 'action="/review/signin"' in page and title not in page
+        form = {"candidate_id": str(candidate_id), "action": "approve", "section": "Probing", "csrf": csrf}
+        for path in ("/review/decide", "/review/signout"):
+            async with copied.post(path, data=form, allow_redirects=False) as reply:
+                assert reply.status == 403 and "Sign in first" in await reply.text(), path
+    assert status_of(site, candidate_id) == "pending"
+
+
+@pytest.mark.asyncio
+async def test_revocations_are_purged_once_their_cookies_have_expired(site: Site) -> None:
+    _, csrf = await sign_in(site, site.client)
+    async with site.client.post("/review/signout", data={"csrf": csrf}, allow_redirects=False) as reply:
+        assert reply.status == 303
+    first = revocations(site)
+    assert len(first) == 1
+    site.clock.advance(timedelta(hours=12))  # the first cookie has expired by now
+    _, csrf = await sign_in(site, site.client)
+    async with site.client.post("/review/signout", data={"csrf": csrf}, allow_redirects=False) as reply:
+        assert reply.status == 303
+    second = revocations(site)
+    assert len(second) == 1 and second[0][0] != first[0][0]
