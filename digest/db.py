@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -35,9 +35,16 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: commits when the block ends, rolls everything back when it raises."""
+        """One unit of work: commits when the block ends, rolls everything back when it raises.
+
+        On SQLite the write lock is taken first (BEGIN IMMEDIATE): another process's write then waits for this one
+        whole, or this one for it, so what the block reads is still true when it writes. (Python's sqlite3 would
+        begin only at the first write, after the reads: a decision could then approve what the CLI had rejected a
+        moment before.) PostgreSQL code locks the rows it will change (SELECT ... FOR UPDATE)."""
         session = self.sessions()
         try:
+            if self.engine.dialect.name == "sqlite":
+                session.execute(text("BEGIN IMMEDIATE"))
             yield session
             session.commit()
         except BaseException:

@@ -145,7 +145,8 @@ class Reviewer:
     ) -> Outcome:
         now = self.clock()
         with self.database.transaction() as session:
-            candidate = session.get(Candidate, candidate_id)
+            # Locked until the decision commits (PostgreSQL; SQLite's transaction holds the write lock already).
+            candidate = session.get(Candidate, candidate_id, with_for_update=True)
             if candidate is None:
                 raise ReviewError(f"no candidate with id {candidate_id}")
             if only_pending and candidate.status != PENDING:

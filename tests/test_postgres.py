@@ -5,25 +5,29 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import event, func, inspect, select, text
 
 from digest import liststore
 from digest.app import open_service_database
-from digest.db import Database, open_database
+from digest.db import Database, create_database_engine, open_database
 from digest.models import Candidate, Decision, Paper, PollRun
 from digest.poller import run_poll
-from digest.review import Actor, Reviewer
+from digest.review import Actor, AlreadyDecidedError, Reviewer
 from digest.service import Service
 from digest.settings import Settings
 from digest.weekly import render
 from digest.weekly_store import claim_week, load_digest, run_weekly_job, week_state
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import build_rss, load_records
 from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
 from tests.test_service import stored_jobs, wait_for_polls
@@ -258,3 +262,43 @@ def test_a_hand_edited_list_with_long_free_text_imports_or_says_why(database: Da
         liststore.import_markdown(session, long_heading.encode("utf-8"), source="long.md")
     with database.reading() as session:
         assert liststore.render_markdown(session, settings.templates_dir) == edited  # nothing half-written
+
+
+def test_a_decision_committed_by_another_connection_meanwhile_is_seen_not_overwritten(
+    database: Database, settings: Settings
+) -> None:
+    """PostgreSQL's side of the race tests/test_review.py plays on SQLite: another process (the CLI) holds the
+    candidate's row while this decision starts, then rejects it; the decision must wait and see the rejection."""
+    candidate_id = insert_candidate(database, real_papers()[5])
+    started = threading.Event()
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "FROM candidates" in statement and "FOR UPDATE" in statement:
+            started.set()  # about to wait for the row lock
+
+    def after(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if "FROM candidates" in statement and "decisions" not in statement:
+            started.set()  # read without a lock: the rejection below would be overwritten
+
+    event.listen(database.engine, "before_cursor_execute", before)
+    event.listen(database.engine, "after_cursor_execute", after)
+    link = Actor("feed approval link", None, "feed")
+    other_process = create_database_engine(settings.database_url)  # its own engine, as the CLI would have
+    with other_process.connect() as other:
+        other.execute(text("SELECT id FROM candidates WHERE id = :id FOR UPDATE"), {"id": candidate_id})
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            decision = pool.submit(
+                Reviewer(database, settings).decide, candidate_id, "approve", link, "Probing", only_pending=True
+            )
+            assert started.wait(timeout=10)
+            other.execute(
+                text("UPDATE candidates SET status = 'rejected', decided_by = 'bob' WHERE id = :id"),
+                {"id": candidate_id},
+            )
+            other.commit()
+            with pytest.raises(AlreadyDecidedError, match="already rejected by bob"):
+                decision.result(timeout=30)
+    other_process.dispose()
+    with database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        assert candidate is not None and candidate.status == "rejected"

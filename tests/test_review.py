@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.engine import make_url
 
 from digest import liststore
 from digest.db import Database
@@ -162,3 +167,40 @@ def test_only_pending_refuses_a_decided_candidate_while_other_channels_still_ove
     assert overturned.changed and overturned.status == "rejected"
     with pytest.raises(AlreadyDecidedError, match=f"run `digest approve {candidate_id}`"):
         reviewer.decide(candidate_id, "approve", link, only_pending=True)
+
+
+def test_a_decision_committed_by_another_process_meanwhile_is_seen_not_overwritten(
+    database: Database, settings: Settings
+) -> None:
+    """Two processes on one SQLite file (the CLI and the service): a decision must read the candidate under the write
+    lock, or it approves what another process rejected a moment before. The other process is a plain sqlite3
+    connection here, holding the write lock while this decision starts, then rejecting the candidate."""
+    paper = real_papers()[5]
+    candidate_id = insert_candidate(database, paper)
+    other = sqlite3.connect(make_url(settings.database_url).database or "", isolation_level=None, timeout=10)
+    other.execute("BEGIN IMMEDIATE")
+    started = threading.Event()
+
+    def signal_start(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        # The decision is under way: about to wait for the lock, or (reading before locking) done reading.
+        if statement.startswith("BEGIN") or ("FROM candidates" in statement and "decisions" not in statement):
+            started.set()
+
+    event.listen(database.engine, "before_cursor_execute", signal_start)
+    event.listen(database.engine, "after_cursor_execute", signal_start)
+    link = Actor("feed approval link", None, "feed")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        decision = pool.submit(
+            reviewer_for(database, settings).decide, candidate_id, "approve", link, "Probing", only_pending=True
+        )
+        assert started.wait(timeout=10)
+        other.execute("UPDATE candidates SET status = 'rejected', decided_by = 'bob' WHERE id = ?", (candidate_id,))
+        other.execute("COMMIT")
+        with pytest.raises(AlreadyDecidedError, match="already rejected by bob"):
+            decision.result(timeout=30)
+    other.close()
+    with database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        assert candidate is not None and candidate.status == "rejected"
+        markdown = liststore.render_markdown(session, settings.templates_dir)
+    assert paper["arxiv_id"] not in markdown
