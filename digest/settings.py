@@ -6,6 +6,7 @@ Every problem found in a configuration is collected, so `digest config check` ca
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -81,6 +82,8 @@ class WebSettings:
     base_url: str = "http://127.0.0.1:8080"
     approval_link_days: int = 14
     feed_items: int = 50
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For names the client, e.g. ("127.0.0.1",).
+    trusted_proxies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -285,10 +288,16 @@ def load_settings(
         base_url=w.text("base_url", f"http://{host}:{port}").rstrip("/"),
         approval_link_days=w.integer("approval_link_days", WebSettings.approval_link_days),
         feed_items=w.integer("feed_items", WebSettings.feed_items),
+        trusted_proxies=w.strings("trusted_proxies"),
     )
     w.finish()
     if not 0 < web.port < 65536:
         problems.append(f"web.port must be between 1 and 65535, not {web.port}")
+    for proxy in web.trusted_proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            problems.append(f'web.trusted_proxies: {proxy!r} is not an IP address or network (e.g. "10.0.0.0/8")')
 
     s = TableReader(table(tables, "smtp", problems), "smtp.", problems)
     smtp = SmtpSettings(

@@ -6,8 +6,13 @@ addresses are dropped and at most `max_addresses` are tracked at once.
 
 from __future__ import annotations
 
+import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True)
@@ -73,3 +78,35 @@ class SignInThrottle:
         # Still full of live records: the least recently failing address is forgotten first.
         while len(self._records) >= self.rule.max_addresses:
             del self._records[next(iter(self._records))]
+
+
+@lru_cache(maxsize=8)
+def trusted_networks(proxies: tuple[str, ...]) -> tuple[Network, ...]:
+    """The configured proxies as networks (settings has checked that each one parses)."""
+    return tuple(ipaddress.ip_network(proxy, strict=False) for proxy in proxies)
+
+
+def _is_trusted(address: str, trusted: Sequence[Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
+
+
+def client_address(peer: str | None, forwarded_for: str | None, trusted: Sequence[Network]) -> str:
+    """The address a sign-in counts against. The connection's peer, unless the peer is a trusted reverse proxy:
+    then the nearest X-Forwarded-For hop that is not a trusted proxy itself. Each proxy appends the address it saw,
+    so only the hops from the right are vouched for; anything a client wrote further left is ignored. A hop that is
+    not an IP address (a proxy that does not append) falls back to the peer."""
+    address = peer or "unknown"
+    if not trusted or not forwarded_for or not _is_trusted(address, trusted):
+        return address
+    for hop in reversed([part.strip() for part in forwarded_for.split(",")]):
+        try:
+            ipaddress.ip_address(hop)
+        except ValueError:
+            return address
+        if not _is_trusted(hop, trusted):
+            return hop
+    return address

@@ -18,6 +18,7 @@ from aiohttp import web
 from digest import session_store
 from digest.models import PENDING, Candidate
 from digest.review import Actor, AlreadyDecidedError, ReviewError, Standing, standing_of
+from digest.signin_throttle import client_address, trusted_networks
 from digest.signing import (
     ApprovalLink,
     LinkError,
@@ -151,7 +152,11 @@ async def review_page(request: web.Request) -> web.Response:
 
 async def sign_in(request: web.Request) -> web.Response:
     context = context_of(request)
-    address = request.remote or "unknown"
+    address = client_address(
+        request.remote,
+        request.headers.get("X-Forwarded-For"),
+        trusted_networks(context.settings.web.trusted_proxies),
+    )
     form = await request.post()
     # From here to record_failure nothing awaits, so a burst of parallel guesses cannot all pass this check first.
     wait = context.sign_in_throttle.retry_after(address, context.clock())

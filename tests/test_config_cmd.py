@@ -66,18 +66,20 @@ def test_every_problem_is_reported_at_once(
 ) -> None:
     config = write(
         clean_environment / "bad.toml",
-        '[web]\nport = 70000\n\n[weekly]\ncron = "every monday"\n\n[smtp]\nhots = "smtp.example.org"\n',
+        '[web]\nport = 70000\ntrusted_proxies = ["10.0.0.0/8", "the proxy"]\n\n[weekly]\ncron = "every monday"\n\n'
+        '[smtp]\nhots = "smtp.example.org"\n',
     )
     monkeypatch.setenv("DIGEST_SECRET_KEY", "short")
     status, out = run(capsys, "--config", str(config), "config", "check")
     assert status == 1
     problems = [line for line in out.splitlines() if line.startswith("problem: ")]
-    assert len(problems) == 4, out
+    assert len(problems) == 5, out
     assert "web.port must be between 1 and 65535, not 70000" in out
+    assert "web.trusted_proxies: 'the proxy' is not an IP address or network" in out
     assert "weekly.cron is not a valid crontab expression ('every monday')" in out
     assert "unknown setting smtp.hots" in out
     assert "DIGEST_SECRET_KEY is too short" in out
-    assert "4 problem(s)" in out
+    assert "5 problem(s)" in out
 
 
 def test_files_and_folders_named_by_the_settings_are_checked(

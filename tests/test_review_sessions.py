@@ -16,7 +16,7 @@ from sqlalchemy import select
 from yarl import URL
 
 from digest.models import Candidate, RevokedSession
-from digest.signin_throttle import SignInThrottle, ThrottleRule
+from digest.signin_throttle import SignInThrottle, ThrottleRule, client_address, trusted_networks
 from digest.signing import read_session
 from tests.factories import insert_candidate, real_papers
 from tests.web_server import SECRETS_ENV, Site, running_site, site_settings
@@ -193,3 +193,45 @@ async def test_revocations_are_purged_once_their_cookies_have_expired(site: Site
         assert reply.status == 303
     second = revocations(site)
     assert len(second) == 1 and second[0][0] != first[0][0]
+
+
+def test_the_client_address_comes_from_x_forwarded_for_only_through_a_trusted_proxy() -> None:
+    proxies = trusted_networks(("127.0.0.1", "10.0.0.0/8"))
+    # No trusted proxy configured, or the peer is not one: the header is the client's own words and is ignored.
+    assert client_address("203.0.113.9", "198.51.100.1", trusted_networks(())) == "203.0.113.9"
+    assert client_address("203.0.113.9", "198.51.100.1", proxies) == "203.0.113.9"
+    # Through the proxy: the hop it appended. What the client wrote further left is ignored.
+    assert client_address("127.0.0.1", "198.51.100.1", proxies) == "198.51.100.1"
+    assert client_address("127.0.0.1", "1.2.3.4, 198.51.100.1", proxies) == "198.51.100.1"
+    # Through two trusted proxies: the nearest hop that is not a proxy.
+    assert client_address("127.0.0.1", "198.51.100.1, 10.1.2.3", proxies) == "198.51.100.1"
+    # A proxy that appends nothing usable: the peer.
+    assert client_address("127.0.0.1", "not-an-address", proxies) == "127.0.0.1"
+    assert client_address("127.0.0.1", None, proxies) == "127.0.0.1"
+    assert client_address("127.0.0.1", "10.0.0.5", proxies) == "127.0.0.1"
+    assert client_address("::1", "2001:db8::7", trusted_networks(("::1",))) == "2001:db8::7"
+
+
+async def try_token_from(client: aiohttp.ClientSession, token: str, forwarded_for: str) -> int:
+    headers = {"X-Forwarded-For": forwarded_for}
+    async with client.post("/review/signin", data={"token": token}, headers=headers, allow_redirects=False) as reply:
+        return reply.status
+
+
+@pytest.mark.asyncio
+async def test_behind_a_trusted_proxy_one_client_is_locked_out_not_everyone(tmp_path: Path) -> None:
+    settings = site_settings(tmp_path / "data", '[web]\ntrusted_proxies = ["127.0.0.1"]\n')
+    async with running_site(settings) as site:  # every request comes from 127.0.0.1, as through a proxy
+        for _ in range(5):
+            assert await try_token_from(site.client, "a wrong guess", "203.0.113.5") == 403
+        assert await try_token_from(site.client, ADMIN, "203.0.113.5") == 429
+        assert await try_token_from(site.client, ADMIN, "9.9.9.9, 203.0.113.5") == 429  # a forged hop changes nothing
+        async with site.fresh_client() as maintainer:
+            assert await try_token_from(maintainer, ADMIN, "198.51.100.7") == 303
+
+
+@pytest.mark.asyncio
+async def test_without_a_trusted_proxy_a_forged_x_forwarded_for_does_not_escape_the_throttle(site: Site) -> None:
+    for guess in range(5):
+        assert await try_token_from(site.client, "a wrong guess", f"203.0.113.{guess}") == 403
+    assert await try_token_from(site.client, ADMIN, "198.51.100.7") == 429
