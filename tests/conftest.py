@@ -5,13 +5,18 @@ Feature-specific loopback servers live in their own modules (tests/arxiv_server.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+import pytest_asyncio
 
 from digest.db import Database
 from digest.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from tests.web_server import Site
 
 TESTS_DIR = Path(__file__).resolve().parent
 DATA_DIR = TESTS_DIR / "data"
@@ -38,3 +43,12 @@ def database(settings: Settings) -> Iterator[Database]:
     db = open_service_database(settings)
     yield db
     db.dispose()
+
+
+@pytest_asyncio.fixture
+async def site(tmp_path: Path) -> AsyncIterator[Site]:
+    """The web app on a loopback port over a new data folder (tests/web_server.py); a module may define its own."""
+    from tests.web_server import running_site, site_settings  # that module imports this one
+
+    async with running_site(site_settings(tmp_path / "data")) as running:
+        yield running

@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 
 from tests.factories import insert_candidate, real_papers
-from tests.web_server import SECRETS_ENV, Site, approval_links, running_site, site_settings
+from tests.web_server import SECRETS_ENV, Site, approval_links
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -37,12 +37,6 @@ pytestmark = [
 
 
 @pytest_asyncio.fixture
-async def site(tmp_path: Path) -> AsyncIterator[Site]:
-    async with running_site(site_settings(tmp_path / "data")) as running:
-        yield running
-
-
-@pytest_asyncio.fixture
 async def page(site: Site) -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
@@ -56,15 +50,6 @@ async def page(site: Site) -> AsyncIterator[Any]:
             await browser.close()
 
 
-def status_of(site: Site, candidate_id: int) -> str:
-    from digest.models import Candidate
-
-    with site.database.reading() as session:
-        candidate = session.get(Candidate, candidate_id)
-        assert candidate is not None
-        return candidate.status
-
-
 @pytest.mark.asyncio
 async def test_an_approval_link_in_chromium(site: Site, page: Any) -> None:
     paper = real_papers()[0]
@@ -74,7 +59,7 @@ async def test_an_approval_link_in_chromium(site: Site, page: Any) -> None:
 
     await page.goto(path)
     assert await page.locator("h2").first.inner_text() == paper["title"]
-    assert status_of(site, candidate_id) == "pending"  # opening the link changed nothing
+    assert site.status_of(candidate_id) == "pending"  # opening the link changed nothing
     await page.get_by_role("button", name="Approve into Sparse Autoencoder").click()
     await page.wait_for_load_state()
     assert "approved into Sparse Autoencoder" in await page.locator("main").inner_text()
@@ -82,7 +67,7 @@ async def test_an_approval_link_in_chromium(site: Site, page: Any) -> None:
     await page.wait_for_load_state()
     section = page.locator("section#sparse-autoencoder")
     assert paper["title"] in await section.inner_text()
-    assert status_of(site, candidate_id) == "approved"
+    assert site.status_of(candidate_id) == "approved"
 
     SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
     await page.set_viewport_size({"width": 900, "height": 1100})
@@ -111,7 +96,7 @@ async def test_the_review_page_in_chromium(site: Site, page: Any) -> None:
     await page.locator("article.candidate").get_by_role("button", name="Reject").click()
     await page.wait_for_load_state()
     assert "Nothing to review." in await page.locator("main").inner_text()
-    assert (status_of(site, first_id), status_of(site, second_id)) == ("approved", "rejected")
+    assert (site.status_of(first_id), site.status_of(second_id)) == ("approved", "rejected")
 
     await page.goto("/")
     assert first["title"] in await page.locator("section#probing").inner_text()

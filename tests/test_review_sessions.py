@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
 from yarl import URL
 
-from digest.models import Candidate, RevokedSession
+from digest.models import RevokedSession
 from digest.signin_throttle import SignInThrottle, ThrottleRule, client_address, trusted_networks
 from digest.signing import read_session
 from tests.factories import insert_candidate, real_papers
@@ -24,12 +22,6 @@ from tests.web_server import SECRETS_ENV, Site, running_site, site_settings
 ADMIN = SECRETS_ENV["DIGEST_ADMIN_TOKEN"]
 KEY = SECRETS_ENV["DIGEST_SECRET_KEY"]
 LOCKED_OUT = "Too many wrong admin tokens from your address"
-
-
-@pytest_asyncio.fixture
-async def site(tmp_path: Path) -> AsyncIterator[Site]:
-    async with running_site(site_settings(tmp_path / "data")) as running:
-        yield running
 
 
 def client_from(site: Site, address: str) -> aiohttp.ClientSession:
@@ -51,13 +43,6 @@ async def sign_in(site: Site, client: aiohttp.ClientSession) -> tuple[str, str]:
     marker = 'name="csrf" value="'
     csrf = page[page.index(marker) + len(marker) :].split('"', 1)[0]
     return client.cookie_jar.filter_cookies(URL(site.base))["digest_session"].value, csrf
-
-
-def status_of(site: Site, candidate_id: int) -> str:
-    with site.database.reading() as session:
-        candidate = session.get(Candidate, candidate_id)
-        assert candidate is not None
-        return candidate.status
 
 
 def revocations(site: Site) -> list[tuple[str, datetime]]:
@@ -177,7 +162,7 @@ async def assert_signed_out(site: Site, cookie: str, csrf: str, candidate_id: in
         for path in ("/review/decide", "/review/signout"):
             async with copied.post(path, data=form, allow_redirects=False) as reply:
                 assert reply.status == 403 and "Sign in first" in await reply.text(), path
-    assert status_of(site, candidate_id) == "pending"
+    assert site.status_of(candidate_id) == "pending"
 
 
 @pytest.mark.asyncio

@@ -3,16 +3,14 @@ one-click approval links and health — all through a real HTTP client."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
 import pytest
-import pytest_asyncio
 from sqlalchemy import func, select
 
-from digest.models import Candidate, Decision, Entry, Paper, PollRun
+from digest.models import Decision, Entry, Paper, PollRun
 from digest.review import Actor
 from digest.signing import ApprovalLink, sign_link
 from tests.factories import insert_candidate, real_papers
@@ -21,19 +19,6 @@ from tests.web_server import SECRETS_ENV, Site, approval_links, running_site, si
 FEED_TOKEN = SECRETS_ENV["DIGEST_FEED_TOKEN"]
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 EARLIER = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
-
-
-@pytest_asyncio.fixture
-async def site(tmp_path: Path) -> AsyncIterator[Site]:
-    async with running_site(site_settings(tmp_path / "data")) as running:
-        yield running
-
-
-def status_of(site: Site, candidate_id: int) -> str:
-    with site.database.reading() as session:
-        candidate = session.get(Candidate, candidate_id)
-        assert candidate is not None
-        return candidate.status
 
 
 async def candidate_feed_links(site: Site) -> list[tuple[str, str]]:
@@ -134,7 +119,7 @@ async def test_the_candidates_feed_needs_its_token_and_leaks_nothing_without_it(
     labels = [label for _, label in approval_links(body)]
     assert labels.count("Approve (Sparse Autoencoder)") == 3 and labels.count("Reject") == 3
     assert "Approve into Steering" in labels and "Approve into Sparse Autoencoder" not in labels
-    assert all(status_of(site, candidate_id) == "pending" for candidate_id in ids)
+    assert all(site.status_of(candidate_id) == "pending" for candidate_id in ids)
 
 
 @pytest.mark.asyncio
@@ -148,7 +133,7 @@ async def test_an_approval_link_shows_on_get_and_approves_only_on_post(site: Sit
             assert page.status == 200
             text = await page.text()
         assert paper["title"] in text and '<form method="post"' in text
-    assert status_of(site, candidate_id) == "pending"
+    assert site.status_of(candidate_id) == "pending"
     async with site.client.get("/list.md") as listing:
         assert listing.headers["Content-Type"] == "text/markdown; charset=utf-8"
         assert paper["arxiv_id"] not in await listing.text()
@@ -156,7 +141,7 @@ async def test_an_approval_link_shows_on_get_and_approves_only_on_post(site: Sit
     async with site.client.post(path) as done:
         assert done.status == 200
         assert "approved into Sparse Autoencoder" in await done.text()
-    assert status_of(site, candidate_id) == "approved"
+    assert site.status_of(candidate_id) == "approved"
     async with site.client.get("/list.md") as listing:
         assert f"https://arxiv.org/abs/{paper['arxiv_id']}" in await listing.text()
     async with site.client.get("/") as page:
@@ -187,7 +172,7 @@ async def test_a_reject_link_and_an_approve_into_another_section(site: Site) -> 
         assert "rejected" in await done.text()
     async with site.client.post(steer_second) as done:
         assert "approved into Steering" in await done.text()
-    assert (status_of(site, first_id), status_of(site, second_id)) == ("rejected", "approved")
+    assert (site.status_of(first_id), site.status_of(second_id)) == ("rejected", "approved")
 
 
 def decisions_of(site: Site, candidate_id: int) -> list[tuple[str, str, bool]]:
@@ -225,7 +210,7 @@ async def test_a_stale_reject_link_cannot_overturn_an_approval_made_in_discord(s
         f"approval links and the review page act only on pending candidates. To change the decision on purpose, run "
         f"`digest reject {candidate_id}`."
     ) in text
-    assert status_of(site, candidate_id) == "approved"
+    assert site.status_of(candidate_id) == "approved"
     assert decisions_of(site, candidate_id) == [("approve", "discord", True)]
     async with site.client.get("/list.md") as listing:
         assert f"https://arxiv.org/abs/{paper['arxiv_id']}" in await listing.text()
@@ -234,7 +219,7 @@ async def test_a_stale_reject_link_cannot_overturn_an_approval_made_in_discord(s
     await site.reviewer.decide_async(candidate_id, "revert", Actor("ann", "1001", "discord"))
     async with site.client.post(reject) as done:
         assert done.status == 200 and "Done: rejected." in await done.text()
-    assert status_of(site, candidate_id) == "rejected"
+    assert site.status_of(candidate_id) == "rejected"
 
 
 @pytest.mark.asyncio
@@ -251,7 +236,7 @@ async def test_an_approve_link_on_a_candidate_rejected_from_the_cli_says_so_and_
         assert refused.status == 409
         text = await refused.text()
     assert "<h1>Already rejected</h1>" in text and f"run `digest approve {candidate_id}`." in text
-    assert status_of(site, candidate_id) == "rejected"
+    assert site.status_of(candidate_id) == "rejected"
     assert decisions_of(site, candidate_id) == [("reject", "cli", True)]
     async with site.client.get("/list.md") as listing:
         assert paper["arxiv_id"] not in await listing.text()
@@ -279,7 +264,7 @@ async def test_forged_altered_and_expired_links_are_refused_and_change_nothing(s
         async with site.client.request(method, genuine) as response:
             assert response.status == 403
             assert "Link refused: expired" in await response.text()
-    assert status_of(site, candidate_id) == "pending"
+    assert site.status_of(candidate_id) == "pending"
     with site.database.reading() as session:
         assert session.scalar(select(func.count(Decision.id))) == 0
 

@@ -4,30 +4,22 @@ secrets file the service generates when the environment has none."""
 from __future__ import annotations
 
 import stat
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import feedparser
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
 
-from digest.models import Candidate, Decision
+from digest.models import Decision
 from digest.review import Actor
 from digest.secretstore import SecretStoreError, ensure_secrets, secrets_path
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.web_server import SECRETS_ENV, Site, approval_links, running_site, site_settings
+from tests.web_server import SECRETS_ENV, Site, approval_links
 
 ADMIN = SECRETS_ENV["DIGEST_ADMIN_TOKEN"]
 HOSTILE_TITLE = "<script>alert('x')</script> ]]> Cats & Dogs \x00\x07\x1b: steering <b>SAE</b> features"
-
-
-@pytest_asyncio.fixture
-async def site(tmp_path: Path) -> AsyncIterator[Site]:
-    async with running_site(site_settings(tmp_path / "data")) as running:
-        yield running
 
 
 async def sign_in(site: Site) -> str:
@@ -37,13 +29,6 @@ async def sign_in(site: Site) -> str:
         page = await response.text()
     marker = 'name="csrf" value="'
     return page[page.index(marker) + len(marker) :].split('"', 1)[0]
-
-
-def status_of(site: Site, candidate_id: int) -> str:
-    with site.database.reading() as session:
-        candidate = session.get(Candidate, candidate_id)
-        assert candidate is not None
-        return candidate.status
 
 
 @pytest.mark.asyncio
@@ -79,13 +64,13 @@ async def test_review_posts_need_the_cookie_and_the_csrf_token(site: Site) -> No
         assert response.status == 403
     async with site.client.post("/review/decide", data={**form, "csrf": csrf[:-2] + "xx"}) as response:
         assert response.status == 403
-    assert status_of(site, candidate_id) == "pending"
+    assert site.status_of(candidate_id) == "pending"
 
     async with site.client.post("/review/decide", data={**form, "csrf": csrf}) as response:
         assert response.status == 200 and response.url.path == "/review"
         page = await response.text()
     assert "approved into Probing" in page
-    assert status_of(site, candidate_id) == "approved"
+    assert site.status_of(candidate_id) == "approved"
     with site.database.reading() as session:
         decision = session.execute(select(Decision.channel, Decision.section)).one()
     assert tuple(decision) == ("web", "Probing")
@@ -106,7 +91,7 @@ async def test_a_review_page_opened_before_a_decision_elsewhere_cannot_overturn_
         page = await response.text()
     assert "already approved into Probing by ann via discord" in page
     assert f"digest reject {candidate_id}" in page
-    assert status_of(site, candidate_id) == "approved"
+    assert site.status_of(candidate_id) == "approved"
     async with site.client.get("/list.md") as listing:
         assert paper["arxiv_id"] in await listing.text()
 
@@ -123,7 +108,7 @@ async def test_a_forged_or_expired_session_cookie_is_refused(site: Site) -> None
         stranger.cookie_jar.update_cookies({"digest_session": "forged.value"})
         async with stranger.post("/review/decide", data=form) as response:
             assert response.status == 403
-    assert status_of(site, candidate_id) == "pending"
+    assert site.status_of(candidate_id) == "pending"
 
 
 @pytest.mark.asyncio
@@ -149,7 +134,7 @@ async def test_a_hostile_title_is_escaped_in_pages_and_feeds(site: Site) -> None
     form = {"candidate_id": str(candidate_id), "action": "approve", "section": "Steering", "csrf": csrf}
     async with site.client.post("/review/decide", data=form) as response:
         assert "<script>" not in await response.text()
-    assert status_of(site, candidate_id) == "approved"
+    assert site.status_of(candidate_id) == "approved"
     async with site.client.get("/") as response:
         page = await response.text()
     assert "<script>" not in page and "&lt;script&gt;" in page

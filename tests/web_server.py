@@ -13,6 +13,7 @@ import aiohttp
 
 from digest.app import open_service_database
 from digest.db import Database
+from digest.models import Candidate
 from digest.review import Reviewer
 from digest.settings import Settings
 from digest.web import bound_port, create_web_app, serve
@@ -54,6 +55,13 @@ class Site:
     def fresh_client(self) -> aiohttp.ClientSession:
         """A second browser: no cookies shared with `client` (close it)."""
         return aiohttp.ClientSession(self.base, cookie_jar=aiohttp.CookieJar(unsafe=True))
+
+    def status_of(self, candidate_id: int) -> str:
+        """The candidate's status as the database holds it now."""
+        with self.database.reading() as session:
+            candidate = session.get(Candidate, candidate_id)
+            assert candidate is not None
+            return candidate.status
 
 
 def site_settings(data_dir: Path, config_text: str = "") -> Settings:
