@@ -331,9 +331,8 @@ class ReviewBot:
             async for user in reaction.users():
                 if user.id == self.client.user.id:
                     continue
-                wanted = choice.section or (candidate.suggested_section if candidate else None) or ""
-                key = (str(user.id), choice.action, wanted.casefold() if choice.action == "approve" else "")
-                if key in applied:
+                suggested = candidate.suggested_section if candidate else None
+                if messages.reaction_key(user.id, choice, suggested) in applied:
                     continue
                 member = await self._member(self.config.guild_id, user.id)
                 if member is not None and may_decide([role.id for role in member.roles], member.id, self.config):

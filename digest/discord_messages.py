@@ -101,6 +101,18 @@ class ReactionChoice:
     section: str | None  # None: the candidate's suggested section
 
 
+def reaction_key(user_id: object, choice: ReactionChoice, suggested_section: str | None) -> tuple[str, str, str]:
+    """What a maintainer's reaction asks for, comparable with `decision_key` of a recorded Discord decision: the
+    user, the action and, for an approval, the section (✅ means the suggested one), ignoring case."""
+    section = (choice.section or suggested_section or "") if choice.action == "approve" else ""
+    return (str(user_id), choice.action, section.casefold())
+
+
+def decision_key(actor_id: object, action: str, section: str | None) -> tuple[str, str, str]:
+    """A recorded decision in the form of `reaction_key`."""
+    return (str(actor_id), action, (section or "").casefold() if action == "approve" else "")
+
+
 def reaction_choice(emoji: str, section_emojis: Mapping[str, str]) -> ReactionChoice | None:
     """What a maintainer's reaction means: ✅ approve as suggested, ❌ reject, a section's emoji approve there."""
     wanted = normalise_emoji(emoji)

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from digest.db import Database
-from digest.discord_messages import ReactionChoice
+from digest.discord_messages import ReactionChoice, decision_key, reaction_key
 from digest.models import PENDING, Candidate, Decision
 from digest.review import pending_query
 
@@ -58,10 +58,8 @@ def deciding_actor(database: Database, candidate_id: int, user_id: int, choice: 
         ).first()
         if candidate is None or latest is None or candidate.status == PENDING:
             return None
-        if latest.channel != "discord" or latest.actor_id != str(user_id) or latest.action != choice.action:
-            return None
-        wanted = choice.section or candidate.suggested_section or ""
-        if choice.action == "approve" and (latest.section or "").casefold() != wanted.casefold():
+        asked = reaction_key(user_id, choice, candidate.suggested_section)
+        if latest.channel != "discord" or decision_key(latest.actor_id, latest.action, latest.section) != asked:
             return None
         return latest.actor
 
@@ -90,4 +88,4 @@ def applied_reactions(database: Database, candidate_id: int) -> set[tuple[str, s
         Decision.candidate_id == candidate_id, Decision.channel == "discord", Decision.action != "revert"
     )
     with database.reading() as session:
-        return {(str(user), action, (section or "").casefold()) for user, action, section in session.execute(query)}
+        return {decision_key(user, action, section) for user, action, section in session.execute(query)}

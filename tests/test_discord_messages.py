@@ -135,3 +135,14 @@ def test_timestamps_are_not_needed_for_an_embed() -> None:
     candidate = candidate_from(record, published=datetime(2025, 2, 27, tzinfo=UTC), authors=[])
     fields = {f["name"]: f["value"] for f in messages.candidate_embed(candidate, {})["fields"]}
     assert fields["Authors"] == "unknown"
+
+
+def test_a_reaction_matches_the_decision_it_made_and_no_other() -> None:
+    check, cross = messages.ReactionChoice("approve", None), messages.ReactionChoice("reject", None)
+    steering = messages.ReactionChoice("approve", "🕹️ Steering")
+    recorded = messages.decision_key("1001", "approve", "sparse autoencoder")
+    assert messages.reaction_key(1001, check, "Sparse Autoencoder") == recorded  # ✅: the suggested section
+    assert messages.reaction_key(1001, steering, "Sparse Autoencoder") != recorded
+    assert messages.reaction_key(1002, check, "Sparse Autoencoder") != recorded  # someone else's reaction
+    assert messages.reaction_key(1001, cross, "Sparse Autoencoder") == messages.decision_key(1001, "reject", None)
+    assert messages.reaction_key(1001, steering, None) == messages.decision_key("1001", "approve", "🕹️ STEERING")
