@@ -55,17 +55,19 @@ class Standing:
             parts.append(f"on {self.at:%Y-%m-%d %H:%M} UTC")
         return " ".join(parts)
 
+    def change_command(self) -> str:
+        """The command that overturns this decision on purpose."""
+        return f"digest {'reject' if self.status == APPROVED else 'approve'} {self.candidate_id}"
+
 
 class AlreadyDecidedError(ReviewError):
     """A decision that may act only on a pending candidate (a feed link, the review page) found it decided already."""
 
     def __init__(self, standing: Standing) -> None:
         self.standing = standing
-        undo = "reject" if standing.status == APPROVED else "approve"
         super().__init__(
             f"Candidate {standing.candidate_id} was already {standing.describe()}; approval links and the review page "
-            f"act only on pending candidates. To change the decision on purpose, run "
-            f"`digest {undo} {standing.candidate_id}`."
+            f"act only on pending candidates. To change the decision on purpose, run `{standing.change_command()}`."
         )
 
 

@@ -81,6 +81,7 @@ async def approval_page(request: web.Request) -> web.Response:
         candidate=candidate,
         # A decided candidate gets its status and no button: links decide only pending candidates.
         decided=standing.describe() if standing.status != PENDING else None,
+        change_command=standing.change_command(),
         link=link,
         code_url=safe_url(candidate.code_url),
         action_path=request.path,
