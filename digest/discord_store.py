@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from digest.db import Database
 from digest.discord_messages import ReactionChoice, decision_key, reaction_key
 from digest.models import PENDING, Candidate, Decision
-from digest.review import pending_query
+from digest.review import latest_decision, pending_query
 
 
 def candidates_to_post(database: Database, cap_setting: int) -> tuple[list[Candidate], int]:
@@ -50,12 +50,7 @@ def deciding_actor(database: Database, candidate_id: int, user_id: int, choice: 
     """The decider's name when this user's reaction made the decision that stands; else None."""
     with database.reading() as session:
         candidate = session.get(Candidate, candidate_id)
-        latest = session.scalars(
-            select(Decision)
-            .where(Decision.candidate_id == candidate_id, Decision.applied.is_(True))
-            .order_by(Decision.at.desc(), Decision.id.desc())
-            .limit(1)
-        ).first()
+        latest = latest_decision(session, candidate_id)
         if candidate is None or latest is None or candidate.status == PENDING:
             return None
         asked = reaction_key(user_id, choice, candidate.suggested_section)

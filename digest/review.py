@@ -300,16 +300,20 @@ class Reviewer:
             liststore.remove_paper_entry(session, paper_id=candidate.paper_id, section_name=candidate.decided_section)
 
 
+def latest_decision(session: Session, candidate_id: int) -> Decision | None:
+    """The decision that made the candidate's current status: the newest one that changed something."""
+    return session.scalars(
+        select(Decision)
+        .where(Decision.candidate_id == candidate_id, Decision.applied.is_(True))
+        .order_by(Decision.at.desc(), Decision.id.desc())
+        .limit(1)
+    ).first()
+
+
 def standing_of(session: Session, candidate: Candidate) -> Standing:
     """The candidate's status and the decision that made it (the newest applied one)."""
-    channel = None
-    if candidate.status != PENDING:
-        channel = session.scalars(
-            select(Decision.channel)
-            .where(Decision.candidate_id == candidate.id, Decision.applied.is_(True))
-            .order_by(Decision.at.desc(), Decision.id.desc())
-            .limit(1)
-        ).first()
+    latest = latest_decision(session, candidate.id) if candidate.status != PENDING else None
+    channel = latest.channel if latest is not None else None
     return Standing(
         candidate_id=candidate.id,
         status=candidate.status,
