@@ -25,7 +25,7 @@ sys.path.insert(0, str(ROOT))
 
 from digest.app import open_service_database  # noqa: E402
 from digest.commands.score_cmd import BadLine, score_lines  # noqa: E402
-from digest.relevance import build_model, load_rules  # noqa: E402
+from digest.relevance import build_model, leave_one_out, load_rules  # noqa: E402
 from digest.relevance_db import list_examples  # noqa: E402
 from digest.relevance_model import background_papers  # noqa: E402
 from digest.settings import load_settings  # noqa: E402
@@ -49,28 +49,18 @@ def main() -> int:
     rules = load_rules(settings.feeds_dir)
 
     # Leave-one-out: one unit per distinct paper (a paper in two sections, or linked twice, is one unit).
-    units: dict[str, list[int]] = {}
-    for index, example in enumerate(examples):
-        units.setdefault(example.abstract, []).append(index)
-    found = right = 0
+    results = leave_one_out(rules, examples)
+    found = sum(result.judgement.relevant for result in results)
+    right = sum(result.section_right for result in results)
     per_section: dict[str, Counter[str]] = {}
-    misses: list[str] = []
-    for indices in units.values():
-        left_out = [examples[i] for i in indices]
-        model = build_model(rules, [e for i, e in enumerate(examples) if i not in indices])
-        paper = left_out[0]
-        judgement = model.judge(paper.title, paper.abstract)
-        sections = list(dict.fromkeys(name for e in left_out for name in e.sections))  # list order, each once
-        found += judgement.relevant
-        right += judgement.section in sections
-        for name in sections:
+    for result in results:
+        for name in result.sections:
             tally = per_section.setdefault(name, Counter())
             tally["papers"] += 1
-            tally["found"] += judgement.relevant
-            tally["right"] += judgement.section in sections
-        if not judgement.relevant:
-            misses.append(f"{judgement.score:.3f} {paper.title[:90]}")
-    total = len(units)
+            tally["found"] += result.judgement.relevant
+            tally["right"] += result.section_right
+    misses = [f"{r.judgement.score:.3f} {r.title[:90]}" for r in results if not r.judgement.relevant]
+    total = len(results)
     print(f"list papers (leave-one-out): {total}")
     print(f"  recall {found}/{total} = {found / total:.3f}   (target >= 0.95)")
     print(f"  section right {right}/{total} = {right / total:.3f}   (target >= 0.80)")

@@ -30,11 +30,13 @@ __all__ = [
     "Feedback",
     "Judgement",
     "LabeledPaper",
+    "LeftOut",
     "RelevanceModel",
     "Rules",
     "RulesError",
     "Weights",
     "build_model",
+    "leave_one_out",
     "load_rules",
     "model_for_database",
 ]
@@ -255,6 +257,33 @@ def build_model(
         sections,
         weights,
     )
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """One list paper judged by a model built without it (every copy of it left out)."""
+
+    title: str
+    sections: tuple[str, ...]  # every section that holds the paper, in list order
+    judgement: Judgement
+
+    @property
+    def section_right(self) -> bool:
+        return self.judgement.section in self.sections
+
+
+def leave_one_out(rules: Rules, examples: Sequence[LabeledPaper]) -> list[LeftOut]:
+    """How the model does on the list's own papers: each distinct paper (a paper in two sections, or linked twice,
+    is one) judged by a model that never saw it. The measure issue 4's targets are stated in."""
+    units: dict[str, list[LabeledPaper]] = {}
+    for example in examples:
+        units.setdefault(example.abstract, []).append(example)
+    results: list[LeftOut] = []
+    for abstract, copies in units.items():
+        model = build_model(rules, [example for example in examples if example.abstract != abstract])
+        sections = tuple(dict.fromkeys(name for copy in copies for name in copy.sections))
+        results.append(LeftOut(copies[0].title, sections, model.judge(copies[0].title, abstract)))
+    return results
 
 
 from digest.relevance_db import model_for_database  # noqa: E402  (the database side imports this module)
