@@ -11,13 +11,12 @@ from pathlib import Path
 import aiohttp
 import pytest
 from sqlalchemy import select
-from yarl import URL
 
 from digest.models import RevokedSession
 from digest.signin_throttle import SignInThrottle, ThrottleRule, client_address, trusted_networks
 from digest.signing import read_session
 from tests.factories import insert_candidate, real_papers
-from tests.web_server import SECRETS_ENV, Site, running_site, site_settings
+from tests.web_server import SECRETS_ENV, Site, running_site, sign_in, site_settings
 
 ADMIN = SECRETS_ENV["DIGEST_ADMIN_TOKEN"]
 KEY = SECRETS_ENV["DIGEST_SECRET_KEY"]
@@ -33,16 +32,6 @@ def client_from(site: Site, address: str) -> aiohttp.ClientSession:
 async def try_token(client: aiohttp.ClientSession, token: str) -> tuple[int, str, dict[str, str]]:
     async with client.post("/review/signin", data={"token": token}, allow_redirects=False) as reply:
         return reply.status, await reply.text(), dict(reply.headers)
-
-
-async def sign_in(site: Site, client: aiohttp.ClientSession) -> tuple[str, str]:
-    """Signs `client` in; returns the session cookie's value and the review page's CSRF token."""
-    async with client.post("/review/signin", data={"token": ADMIN}) as reply:
-        assert reply.status == 200 and reply.url.path == "/review"
-        page = await reply.text()
-    marker = 'name="csrf" value="'
-    csrf = page[page.index(marker) + len(marker) :].split('"', 1)[0]
-    return client.cookie_jar.filter_cookies(URL(site.base))["digest_session"].value, csrf
 
 
 def revocations(site: Site) -> list[tuple[str, datetime]]:

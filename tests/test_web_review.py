@@ -16,19 +16,10 @@ from digest.review import Actor
 from digest.secretstore import SecretStoreError, ensure_secrets, secrets_path
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.web_server import SECRETS_ENV, Site, approval_links
+from tests.web_server import SECRETS_ENV, Site, approval_links, sign_in
 
 ADMIN = SECRETS_ENV["DIGEST_ADMIN_TOKEN"]
 HOSTILE_TITLE = "<script>alert('x')</script> ]]> Cats & Dogs \x00\x07\x1b: steering <b>SAE</b> features"
-
-
-async def sign_in(site: Site) -> str:
-    """Signs `site.client` in and returns the CSRF token from the review page."""
-    async with site.client.post("/review/signin", data={"token": ADMIN}) as response:
-        assert response.status == 200 and response.url.path == "/review"
-        page = await response.text()
-    marker = 'name="csrf" value="'
-    return page[page.index(marker) + len(marker) :].split('"', 1)[0]
 
 
 @pytest.mark.asyncio
@@ -52,7 +43,7 @@ async def test_review_needs_the_admin_token_and_sets_a_strict_cookie(site: Site)
 @pytest.mark.asyncio
 async def test_review_posts_need_the_cookie_and_the_csrf_token(site: Site) -> None:
     candidate_id = insert_candidate(site.database, real_papers()[7])
-    csrf = await sign_in(site)
+    _, csrf = await sign_in(site)
     form = {"candidate_id": str(candidate_id), "action": "approve", "section": "Probing"}
     # No cookie, even with a valid-looking CSRF token.
     async with (
@@ -82,7 +73,7 @@ async def test_review_posts_need_the_cookie_and_the_csrf_token(site: Site) -> No
 async def test_a_review_page_opened_before_a_decision_elsewhere_cannot_overturn_it(site: Site) -> None:
     paper = real_papers()[7]
     candidate_id = insert_candidate(site.database, paper)
-    csrf = await sign_in(site)  # the page lists the candidate as pending
+    _, csrf = await sign_in(site)  # the page lists the candidate as pending
     discord = Actor(name="ann", id=1, channel="discord")
     site.reviewer.decide(candidate_id, "approve", discord, "Probing")
     form = {"candidate_id": str(candidate_id), "action": "reject", "csrf": csrf}
@@ -99,7 +90,7 @@ async def test_a_review_page_opened_before_a_decision_elsewhere_cannot_overturn_
 @pytest.mark.asyncio
 async def test_a_forged_or_expired_session_cookie_is_refused(site: Site) -> None:
     candidate_id = insert_candidate(site.database, real_papers()[8])
-    csrf = await sign_in(site)
+    _, csrf = await sign_in(site)
     site.clock.advance(timedelta(hours=13))  # sessions last 12 hours
     form = {"candidate_id": str(candidate_id), "action": "reject", "csrf": csrf}
     async with site.client.post("/review/decide", data=form) as response:
@@ -115,7 +106,7 @@ async def test_a_forged_or_expired_session_cookie_is_refused(site: Site) -> None
 async def test_a_hostile_title_is_escaped_in_pages_and_feeds(site: Site) -> None:
     paper = real_papers()[9]
     candidate_id = insert_candidate(site.database, paper, title=HOSTILE_TITLE, code_url="javascript:alert(1)")
-    csrf = await sign_in(site)
+    _, csrf = await sign_in(site)
     async with site.client.get("/review") as response:
         page = await response.text()
     assert "<script>" not in page and "&lt;script&gt;" in page and "javascript:" not in page

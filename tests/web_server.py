@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
+from yarl import URL
 
 from digest.app import open_service_database
 from digest.db import Database
@@ -92,3 +93,15 @@ def approval_links(feed_body: str) -> list[tuple[str, str]]:
     return [
         (html.unescape(path), html.unescape(label)) for path, label in APPROVE_LINK.findall(html.unescape(feed_body))
     ]
+
+
+async def sign_in(site: Site, client: aiohttp.ClientSession | None = None) -> tuple[str, str]:
+    """Signs `client` (default: site.client) in; returns the session cookie's value and the review page's CSRF
+    token."""
+    client = client or site.client
+    async with client.post("/review/signin", data={"token": SECRETS_ENV["DIGEST_ADMIN_TOKEN"]}) as reply:
+        assert reply.status == 200 and reply.url.path == "/review"
+        page = await reply.text()
+    marker = 'name="csrf" value="'
+    csrf = page[page.index(marker) + len(marker) :].split('"', 1)[0]
+    return client.cookie_jar.filter_cookies(URL(site.base))["digest_session"].value, csrf
