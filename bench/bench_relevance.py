@@ -1,10 +1,13 @@
-"""Quality and speed of the relevance model, all from one run: leave-one-out recall and section accuracy on the
-list's own papers, the flag rate on the real arXiv haystack (../shared/data), and papers/second of `digest score`.
+"""Relevance measured by time: a replay of the development decisions (../shared/data/decisions-dev.jsonl, papers
+from before February 2025 judged by hand) week by week, cold (the list alone) beside warm (learning from every
+decision the replay makes), reported on the second half of the period; then the list's own papers held out five
+folds at a time (a secondary figure) and the scoring speed. All figures come from one run.
 
-The haystack is split in two halves by a hash of the arXiv ID: the weights and the threshold were tuned on the
-"tuning" half only; the "held-out" half checks they were not fitted to it. Both halves and the whole are printed.
+The stream of a week is its judged papers plus that week's other haystack papers (a seeded sample of at most
+--others; none of them in the list or the shipped background sample; only papers from before 2502). Only flagged
+papers get a decision: `yes` approved into its section, the rest rejected, through Reviewer.decide.
 
-Usage: .venv/bin/python bench/bench_relevance.py [--limit N]
+Usage: .venv/bin/python bench/bench_relevance.py [--others 2000] [--skip-cold]
 """
 
 from __future__ import annotations
@@ -16,135 +19,136 @@ import random
 import sys
 import tempfile
 import time
-import zlib
-from collections import Counter
+from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from digest.app import open_service_database  # noqa: E402
-from digest.commands.score_cmd import BadLine, score_lines  # noqa: E402
-from digest.relevance import build_model, leave_one_out, load_rules  # noqa: E402
+from digest.commands.score_cmd import score_lines  # noqa: E402
+from digest.relevance import leave_one_out, load_rules  # noqa: E402
 from digest.relevance_db import list_examples  # noqa: E402
-from digest.relevance_model import background_papers  # noqa: E402
+from digest.relevance_features import background_sample  # noqa: E402
+from digest.relevance_replay import ReplayPaper, ReplayReport, replay, weeks_of  # noqa: E402
 from digest.settings import load_settings  # noqa: E402
 
-HAYSTACK = ROOT.parent / "shared" / "data" / "arxiv-haystack.jsonl.gz"
+DATA = ROOT.parent / "shared" / "data"
+HAYSTACK = DATA / "arxiv-haystack.jsonl.gz"
+DECISIONS = DATA / "decisions-dev.jsonl"
+
+
+def stream(others_per_week: int, listed: set[str]) -> list[ReplayPaper]:
+    judged = {row["arxiv_id"]: row for row in map(json.loads, DECISIONS.read_text(encoding="utf-8").splitlines())}
+    shipped = {paper.arxiv_id for paper in background_sample()}
+    first = min(row["published"] for row in judged.values())
+    last = max(row["published"] for row in judged.values())
+    papers = [
+        ReplayPaper(
+            row["arxiv_id"],
+            row["title"],
+            row["abstract"],
+            date.fromisoformat(row["published"]),
+            row["label"],
+            row.get("section"),
+        )
+        for row in judged.values()
+    ]
+    others: dict[tuple[int, int], list[ReplayPaper]] = {}
+    with gzip.open(HAYSTACK, "rt", encoding="utf-8") as handle:
+        for row in map(json.loads, handle):
+            arxiv_id = row["arxiv_id"]
+            if arxiv_id in judged or arxiv_id in shipped or arxiv_id in listed or arxiv_id >= "2502":
+                continue
+            if not first <= row["published"] <= last or not arxiv_id[:2].isdigit():
+                continue
+            day = date.fromisoformat(row["published"])
+            others.setdefault(day.isocalendar()[:2], []).append(
+                ReplayPaper(arxiv_id, row["title"], row["abstract"], day)
+            )
+    weeks_with_judged = {paper.published.isocalendar()[:2] for paper in papers}
+    for week, found in sorted(others.items()):
+        if week in weeks_with_judged:
+            found.sort(key=lambda paper: paper.arxiv_id)
+            papers += random.Random(f"{week}").sample(found, min(others_per_week, len(found)))
+    return papers
+
+
+def run(papers: list[ReplayPaper], learn: bool) -> tuple[ReplayReport, int, float]:
+    weeks = weeks_of(papers)
+    with tempfile.TemporaryDirectory() as folder:
+        settings = load_settings(None, Path(folder) / "data", environ={}, load_dotenv_file=False)
+        database = open_service_database(settings)
+        started = time.perf_counter()
+        report = replay(settings, database, weeks, learn=learn, evaluate_from=len(weeks) // 2)
+        elapsed = time.perf_counter() - started
+        database.dispose()
+    return report, len(weeks), elapsed
+
+
+def show(name: str, report: ReplayReport) -> None:
+    print(
+        f"  {name:<5} recall {report.recall:.3f} ({report.found['yes']}/{report.labels['yes']})"
+        f"   flagged {report.flagged}/{report.stream} = {report.share:.3%}"
+        f"   precision {report.precision:.2f}   with maybe {report.precision_with_maybe:.2f}"
+        f"   section top-1 {report.section_accuracy:.2f} ({report.section_right}/{report.found['yes']})"
+        f" top-3 {report.section_top3}/{report.found['yes']}"
+    )
+    print(
+        f"        + second tier: {sum(report.second_tier.values())} papers, recall with it "
+        f"{report.recall_with_second_tier:.3f}   decisions made: {report.approved} approved, {report.rejected} rejected"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--limit", type=int, help="score only the first N haystack papers")
+    parser.add_argument("--others", type=int, default=2000, help="other haystack papers per week, at most")
+    parser.add_argument("--skip-cold", action="store_true")
+    parser.add_argument("--titles", action="store_true", help="print the flagged and missed papers of the warm run")
     args = parser.parse_args()
-    if not HAYSTACK.exists():
-        print(f"{HAYSTACK} is absent (a user's clone): nothing to measure")
+    if not HAYSTACK.exists() or not DECISIONS.exists():
+        print(f"{DATA} is absent (a user's clone): nothing to measure")
         return 0
     with tempfile.TemporaryDirectory() as folder:
         settings = load_settings(None, Path(folder) / "data", environ={}, load_dotenv_file=False)
-        database = open_service_database(settings)  # a new data folder: the bundled list
+        database = open_service_database(settings)
         with database.reading() as session:
             examples = list_examples(session)
         database.dispose()
-    rules = load_rules(settings.feeds_dir)
+    papers = stream(args.others, {example.arxiv_id for example in examples if example.arxiv_id})
+    print(f"replay: {len(papers)} papers, second half of the weeks measured")
+    reports = {}
+    for name, learn in (("cold", False), ("warm", True)):
+        if name == "cold" and args.skip_cold:
+            continue
+        report, weeks, elapsed = run(papers, learn)
+        reports[name] = report
+        print(f"{name}: {weeks} weeks replayed in {elapsed:.0f} s")
+        show(name, report)
+    if args.titles:
+        warm = reports["warm"]
+        print("  flagged in the measured weeks (warm):")
+        for line in sorted(warm.flagged_titles):
+            print(f"    {line}")
+        print("  missed (warm):")
+        for line in sorted(warm.missed_titles, reverse=True):
+            print(f"    {line}")
 
-    # Leave-one-out: one unit per distinct paper (a paper in two sections, or linked twice, is one unit).
-    results = leave_one_out(rules, examples)
-    found = sum(result.judgement.relevant for result in results)
-    right = sum(result.section_right for result in results)
-    per_section: dict[str, Counter[str]] = {}
-    for result in results:
-        for name in result.sections:
-            tally = per_section.setdefault(name, Counter())
-            tally["papers"] += 1
-            tally["found"] += result.judgement.relevant
-            tally["right"] += result.section_right
-    misses = [f"{r.judgement.score:.3f} {r.title[:90]}" for r in results if not r.judgement.relevant]
-    total = len(results)
-    print(f"list papers (leave-one-out): {total}")
-    print(f"  recall {found}/{total} = {found / total:.3f}   (target >= 0.95)")
-    print(f"  section right {right}/{total} = {right / total:.3f}   (target >= 0.80)")
-    print("  per section (a paper in two sections counts in both):")
-    for name, tally in per_section.items():
-        print(
-            f"    {name:<26} papers {tally['papers']:>2}  found {tally['found']:>2}  section right {tally['right']:>2}"
-            f"  ({tally['right'] / tally['papers']:.2f})"
-        )
-    for line in misses:
-        print(f"  missed: {line}")
+    rules = load_rules(settings.feeds_dir)
+    held = leave_one_out(rules, examples, folds=5)
+    found = sum(result.judgement.relevant for result in held)
+    right = sum(result.section_right for result in held)
+    print(f"list papers held out five folds at a time: recall {found}/{len(held)}, section right {right}/{len(held)}")
+
+    with gzip.open(HAYSTACK, "rt", encoding="utf-8") as handle:
+        lines = [line for _, line in zip(range(20000), handle, strict=False)]
+    from digest.relevance import build_model
 
     model = build_model(rules, examples)
-    list_ids = {e.arxiv_id for e in examples if e.arxiv_id}
-    training_ids = {paper.arxiv_id for paper in background_papers()}
-    with gzip.open(HAYSTACK, "rt", encoding="utf-8") as handle:
-        lines = [line for _, line in zip(range(args.limit or 10**9), handle, strict=False)]
-    rows = [json.loads(line) for line in lines]
     started = time.perf_counter()
     results = list(score_lines(model, lines))
     elapsed = time.perf_counter() - started
-    # The strong-term gate is a shortcut, never a decision: the whole haystack judged without it must agree.
-    started = time.perf_counter()
-    for row, result in zip(rows, results, strict=True):
-        assert not isinstance(result, BadLine)
-        full = model.judge(row["title"], row["abstract"], row.get("categories") or [], gate=False)
-        assert full.relevant == result["relevant"], f"the gate changed the decision on {row['arxiv_id']}"
-        assert full.matched or not result["matched"], row["arxiv_id"]
-    ungated = time.perf_counter() - started
-    counted = flagged = 0
-    halves: dict[str, Counter[str]] = {"tuning": Counter(), "held-out": Counter()}
-    flagged_titles: list[str] = []
-    near_misses: list[tuple[float, str]] = []
-    list_in_haystack: list[str] = []
-    for row, result in zip(rows, results, strict=True):
-        assert not isinstance(result, BadLine)
-        if row["arxiv_id"] in list_ids:
-            list_in_haystack.append(f"{'flagged' if result['relevant'] else 'NOT flagged'} {row['title'][:80]}")
-            continue
-        if row["arxiv_id"] in training_ids:
-            continue  # the shipped background sample: trained on, so never evaluated on
-        counted += 1
-        half = halves["tuning" if zlib.crc32(row["arxiv_id"].encode()) % 2 == 0 else "held-out"]
-        half["papers"] += 1
-        half["flagged"] += bool(result["relevant"])
-        if result["relevant"]:
-            flagged += 1
-            flagged_titles.append(f"{result['score']:.3f} [{result['section']}] {row['title'][:100]}")
-        else:
-            near_misses.append((float(result["score"]), row["title"][:100]))
-    print(f"haystack: {counted} papers (the list's own and the {len(training_ids)} background papers excluded)")
-    print(f"  flagged {flagged} = {flagged / counted:.4%}   (target <= 0.5%)")
-    for name, half in halves.items():
-        share = half["flagged"] / max(half["papers"], 1)
-        print(f"    {name:<8} half: flagged {half['flagged']}/{half['papers']} = {share:.4%}")
-    print(f"  list papers inside the haystack: {len(list_in_haystack)}")
-    for line in list_in_haystack:
-        print(f"    {line}")
-    # One source took the whole rss.arxiv.org/rss/cs feed (cross-lists included) for some weeks: what a day of it
-    # would put in front of a maintainer (see ../shared/data/SOURCES.md; dedupe filed some of its papers elsewhere).
-    whole_feed: dict[str, Counter[str]] = {}
-    for row, result in zip(rows, results, strict=True):
-        if str(row.get("source", "")).startswith("DataWraith/") and row["arxiv_id"] not in training_ids:
-            day = whole_feed.setdefault(str(row.get("published")), Counter())
-            day["papers"] += 1
-            day["flagged"] += bool(not isinstance(result, BadLine) and result["relevant"])
-    if whole_feed:
-        per_day = sorted(day["flagged"] for day in whole_feed.values())
-        papers = sum(day["papers"] for day in whole_feed.values())
-        print(
-            f"  a day of the whole cs feed ({len(whole_feed)} announcement days, {papers} papers): "
-            f"{sum(per_day)} flagged, median {per_day[len(per_day) // 2]} a day, at most {per_day[-1]}"
-        )
-    print("  30 flagged (random sample):")
-    for line in sorted(random.Random(1).sample(flagged_titles, min(30, len(flagged_titles)))):
-        print(f"    {line}")
-    print("  15 highest not flagged:")
-    for score, title in sorted(near_misses, reverse=True)[:15]:
-        print(f"    {score:.3f} {title}")
-    print(f"speed: {len(lines)} papers scored in {elapsed:.1f} s = {len(lines) / elapsed:.0f} papers/second")
-    print(
-        f"  without the strong-term gate: {len(lines) / ungated:.0f} papers/second "
-        f"(gated/ungated {ungated / elapsed:.2f}x faster; every decision identical)"
-    )
+    print(f"speed: {len(results)} papers scored in {elapsed:.1f} s = {len(results) / elapsed:.0f} papers/second")
     return 0
 
 

@@ -16,13 +16,14 @@ from urllib.parse import urlencode
 
 from sqlalchemy import select
 
-from digest import relevance, resources
+from digest import resources
 from digest.arxiv import parse_feed
-from digest.candidates import list_keys, store_papers
+from digest.candidates import list_keys, paper_text, store_papers
 from digest.db import Database
 from digest.fetcher import SYSTEM_CLOCK, Clock, Fetcher, FetchError
 from digest.models import BackfillState, Paper, RelevanceExample
 from digest.progress import ProgressBar
+from digest.relevance_stream import ensure_thresholds
 from digest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -153,7 +154,7 @@ async def backfill(
         state = session.get(BackfillState, search)
         report.next_start = state.next_start if state else 0
         report.total = state.total if state else None
-        model = relevance.model_for_database(session, settings)
+    model = ensure_thresholds(database, settings)
     source = f"arXiv API: {search}"
     bar = ProgressBar("backfill", progress)
     async with Fetcher(settings.arxiv, clock=clock) as fetcher:
@@ -172,7 +173,7 @@ async def backfill(
                 log.warning("backfill %s", problem)
             entries = len(parsed.papers) + sum("skipped" in p for p in parsed.problems)
             report.total = parsed.total_results if parsed.total_results is not None else report.total
-            judgements = [model.judge(p.title, p.abstract, p.categories) for p in parsed.papers]
+            judgements = model.judge_many([paper_text(p) for p in parsed.papers])
             now = clock.now()
             with database.transaction() as session:
                 counts = store_papers(

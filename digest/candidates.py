@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from digest.arxiv import ArxivPaper
 from digest.liststore import known_keys
 from digest.models import PENDING, Candidate
-from digest.relevance import Judgement
+from digest.relevance import Judgement, PaperText
 from digest.titles import title_key
 
 _CODE_URL = re.compile(r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/[\w.\-]+/[\w.\-]+")
@@ -39,6 +39,7 @@ class StoreCounts:
     already_known: int = 0
     new_candidates: int = 0
     updated: int = 0  # known candidates whose version/title a replacement changed
+    second_tier: int = 0  # new papers just under the review threshold, kept for the weekly digest only
     new_ids: list[str] = field(default_factory=list)
 
 
@@ -62,6 +63,10 @@ def code_url(paper: ArxivPaper) -> str | None:
     return match.group(0).rstrip(".") if match else None
 
 
+def paper_text(paper: ArxivPaper) -> PaperText:
+    return PaperText(paper.title, paper.abstract, tuple(paper.categories))
+
+
 def new_candidate(paper: ArxivPaper, judgement: Judgement, source: str, now: datetime) -> Candidate:
     return Candidate(
         arxiv_id=paper.arxiv_id,
@@ -83,6 +88,7 @@ def new_candidate(paper: ArxivPaper, judgement: Judgement, source: str, now: dat
         matched=list(judgement.matched),
         suggested_section=judgement.section,
         suggested_sections=list(judgement.sections),
+        why=judgement.why.to_json(),
         source_feeds=[source],
         status=PENDING,
         first_seen_at=now,
@@ -133,13 +139,16 @@ def store_papers(
         if paper.arxiv_id in keys.arxiv_ids or title_key(paper.title) in keys.title_keys:
             counts.already_known += 1
             continue
-        if not judgement.relevant:
-            continue
+        if judgement.tier is None:
+            continue  # neither for review nor for the weekly digest's second tier
         candidate = new_candidate(paper, judgement, source, now)
         session.add(candidate)
         known[paper.arxiv_id] = candidate  # the same paper twice in one feed counts once
-        counts.new_candidates += 1
-        counts.new_ids.append(paper.arxiv_id)
+        if judgement.relevant:
+            counts.new_candidates += 1
+            counts.new_ids.append(paper.arxiv_id)
+        else:
+            counts.second_tier += 1
     return counts
 
 
@@ -161,6 +170,7 @@ def candidate_dict(candidate: Candidate) -> dict[str, object]:
         "matched": list(candidate.matched),
         "suggested_section": candidate.suggested_section,
         "suggested_sections": list(candidate.suggested_sections),
+        "tier": "review" if candidate.relevant else "second",
         "source_feeds": list(candidate.source_feeds),
         "first_seen_at": candidate.first_seen_at.isoformat() if candidate.first_seen_at else None,
         "abs_url": f"https://arxiv.org/abs/{candidate.arxiv_id}",

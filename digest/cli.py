@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "digest.commands.list_cmd",
     "digest.commands.poll_cmd",
     "digest.commands.score_cmd",
+    "digest.commands.decisions_cmd",
     "digest.commands.review_cmd",
     "digest.commands.weekly_cmd",
     "digest.commands.run_cmd",

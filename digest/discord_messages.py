@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from digest.models import APPROVED, REJECTED, Candidate
+from digest.relevance_why import why_from_json
 
 APPROVE_EMOJI = "✅"
 REJECT_EMOJI = "❌"
@@ -26,6 +27,9 @@ EMBED_TOTAL_LIMIT = 6000
 ABSTRACT_LIMIT = 1500
 AUTHORS_SHOWN = 3
 KEYWORDS_LIMIT = 300
+# Why it was flagged: a few short lines, so the field stays far below FIELD_LIMIT and the message stays readable.
+WHY_LINES = 4
+WHY_LINE_LIMIT = 200
 
 COLOUR_PENDING = 0x5865F2
 COLOUR_APPROVED = 0x57F287
@@ -142,6 +146,11 @@ def decision_line(candidate: Candidate) -> str | None:
     return None
 
 
+def why_text(candidate: Candidate) -> str:
+    """Why the model flagged it, one escaped line per reason; empty for older candidates that have no `why`."""
+    return "\n".join(cut(line, WHY_LINE_LIMIT) for line in why_from_json(candidate.why).lines()[:WHY_LINES])
+
+
 def candidate_embed(candidate: Candidate, section_emojis: Mapping[str, str]) -> dict[str, Any]:
     """The review message's embed as Discord's JSON; its colour and first line show the candidate's status."""
     abs_url = f"https://arxiv.org/abs/{candidate.arxiv_id}"
@@ -153,10 +162,12 @@ def candidate_embed(candidate: Candidate, section_emojis: Mapping[str, str]) -> 
     abstract = cut(candidate.abstract or "", ABSTRACT_LIMIT) or "*(no abstract)*"
     description = f"{decided}\n\n{abstract}" if decided else abstract
     colour = {APPROVED: COLOUR_APPROVED, REJECTED: COLOUR_REJECTED}.get(candidate.status, COLOUR_PENDING)
+    why = why_text(candidate)
     fields = [
         {"name": "Authors", "value": authors_line(list(candidate.authors or [])), "inline": False},
         {"name": "Links", "value": " · ".join(links), "inline": False},
         {"name": "Matched", "value": cut(", ".join(candidate.matched or []), KEYWORDS_LIMIT) or "—", "inline": False},
+        *([{"name": "Why", "value": why, "inline": False}] if why else []),
         {"name": "Score", "value": f"{candidate.score:.2f}", "inline": True},
         {"name": "Suggested section", "value": cut(candidate.suggested_section or "—", 200), "inline": True},
     ]

@@ -167,6 +167,8 @@ class Candidate(Base):
     # The status the Discord message shows; differs from `status` after a decision made elsewhere (web, CLI),
     # which tells the bot to edit the message.
     discord_shown_status: Mapped[str | None] = mapped_column(String(16))
+    # Why the model flagged it: digest.relevance_why.Why as JSON (terms, parts of the score, nearest list papers).
+    why: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     __table_args__ = (Index("ix_candidates_status_score", "status", "score"),)
 
@@ -249,6 +251,42 @@ class RelevanceExample(Base):
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class StreamPaper(Base):
+    """A paper a poll judged, relevant or not: the unlabelled stream the review budget's threshold is fitted on.
+    `score` is the raw score under the model named by `model_key`; rows scored by an older model are re-scored."""
+
+    __tablename__ = "stream_papers"
+    arxiv_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    score: Mapped[float | None] = mapped_column(Float)
+    model_key: Mapped[str | None] = mapped_column(String(64))
+
+
+class RelevanceState(Base):
+    """The fitted thresholds (review budget and second tier) and the model and stream they were fitted for."""
+
+    __tablename__ = "relevance_state"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class TrainingDecision(Base):
+    """A maintainer's earlier verdict brought in with `digest decisions import`: trains the model, never changes
+    the list. A later decision on a candidate for the same paper takes precedence."""
+
+    __tablename__ = "training_decisions"
+    arxiv_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    title: Mapped[str] = mapped_column(Text)
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    approved: Mapped[bool] = mapped_column(Boolean)
+    section: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(1000), default="")
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class RevokedSession(Base):
     """A review session signed out before its cookie expired; kept until then, so a copied cookie stays refused."""
 
@@ -273,7 +311,10 @@ __all__ = [
     "Paper",
     "PollRun",
     "RelevanceExample",
+    "RelevanceState",
     "RevokedSession",
     "Section",
+    "StreamPaper",
+    "TrainingDecision",
     "WeeklyDigest",
 ]

@@ -20,10 +20,11 @@ from sqlalchemy.orm import Session
 
 from digest import relevance
 from digest.arxiv import ParsedFeed, parse_feed
-from digest.candidates import list_keys, store_papers
+from digest.candidates import list_keys, paper_text, store_papers
 from digest.db import Database
 from digest.fetcher import SYSTEM_CLOCK, Clock, Fetcher, FetchError, FetchResult
 from digest.models import FeedState, PollRun
+from digest.relevance_stream import ensure_thresholds, record_stream
 from digest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -206,8 +207,17 @@ def process_answer(
                 paper.arxiv_id,
                 paper.title[:120],
             )
-    judgements = [model.judge(p.title, p.abstract, p.categories) for p in parsed.papers]
-    return _store_outcome(database, report, parsed, last_feed_date, judgements, result, now)
+    judgements = model.judge_many([paper_text(p) for p in parsed.papers])
+    return _store_outcome(
+        database,
+        report,
+        parsed,
+        last_feed_date,
+        judgements,
+        result,
+        now,
+        (model.key, settings.relevance.calibration_window),
+    )
 
 
 def _store_outcome(
@@ -218,8 +228,9 @@ def _store_outcome(
     judgements: list[relevance.Judgement],
     result: FetchResult,
     now: datetime,
+    stream: tuple[str, int] | None = None,
 ) -> SourceReport:
-    """The candidates and the source's state in one transaction: all of it is stored, or none."""
+    """The candidates, the stream's papers and the source's state in one transaction: all of it is stored, or none."""
     source = report.source
     try:
         with database.transaction() as session:
@@ -231,6 +242,9 @@ def _store_outcome(
                 report.entries, report.matched = counts.entries, counts.matched
                 report.already_known, report.new_candidates = counts.already_known, counts.new_candidates
                 report.updated = counts.updated
+                if stream is not None:
+                    papers = [(p.arxiv_id, paper_text(p)) for p in parsed.papers]
+                    record_stream(session, papers, [j.raw for j in judgements], stream[0], now, stream[1])
                 if parsed.well_formed:  # a feed read leniently is fetched whole again next time
                     state.etag, state.last_modified = result.etag, result.last_modified
                 if parsed.feed_date is not None and parsed.kind != "api":
@@ -266,8 +280,16 @@ def _finish_run(database: Database, summary: PollSummary) -> None:
 
 
 def _load_model(database: Database, settings: Settings) -> relevance.RelevanceModel:
-    with database.reading() as session:
-        return relevance.model_for_database(session, settings)
+    """The model with its thresholds fitted for the stream so far (and stored, for `digest score`)."""
+    return ensure_thresholds(database, settings)
+
+
+def _refit_after_poll(database: Database, settings: Settings) -> None:
+    """Re-fits the thresholds on the stream with this poll's papers, so `digest score` decides as the next poll."""
+    try:
+        ensure_thresholds(database, settings)
+    except (SQLAlchemyError, relevance.RulesError) as exc:
+        log.error("poll: cannot re-fit the review thresholds: %s", getattr(exc, "orig", None) or exc)
 
 
 def overall_outcome(reports: Sequence[SourceReport]) -> str:
@@ -311,6 +333,7 @@ async def run_poll(
                     )
                 summary.sources.append(report)
         summary.outcome = overall_outcome(summary.sources)
+        await asyncio.to_thread(_refit_after_poll, database, settings)
     except relevance.RulesError as exc:
         log.error("poll: the relevance rules cannot be used: %s", exc)
         summary.outcome = "failed"

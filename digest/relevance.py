@@ -1,97 +1,113 @@
-"""Relevance: does a paper belong in the list, how strongly, and in which section. Pure scoring.
+"""Relevance: does a paper belong in the list, how strongly, in which section, and why. Pure scoring.
 
-`build_model` combines the keyword rules (feeds/rules.toml) with what is learned from the list's own papers and
-the maintainers' approvals and rejections; `model_for_database` gathers those examples from the database.
+`build_model` learns from the list's papers and the maintainers' decisions (relevance_learned.py) and fits the
+thresholds that hold the review budget on a stream of papers (the shipped sample until polls bring the real one);
+`model_for_database` gathers those inputs from the database and re-fits the thresholds on the stored stream.
 """
 
 from __future__ import annotations
 
-import re
-from collections import Counter
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
 
-from digest.relevance_model import (
-    InverseFrequency,
-    LogOdds,
-    Neighbours,
-    Terms,
-    background_frequency,
-    build_neighbours,
-    document_terms,
-    terms_of_words,
-    tokens,
-    train_log_odds,
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+
+from digest.relevance_features import (
+    RULE_FEATURES,
+    PaperText,
+    WordVectors,
+    background_sample,
+    rule_matrix,
+    word_vectors,
 )
-from digest.relevance_rules import Rules, RulesError, TermGate, TermSet, Words, load_rules
+from digest.relevance_learned import LEARNED_FEATURES, Examples, LearnedModel, Weighting
+from digest.relevance_model import tokens
+from digest.relevance_rules import Rules, RulesError, Words, load_rules
+from digest.relevance_sections import SectionRanker, section_key
+from digest.relevance_why import Neighbour, Why
 
 __all__ = [
-    "THRESHOLD",
+    "Budget",
     "Feedback",
     "Judgement",
     "LabeledPaper",
     "LeftOut",
+    "PaperText",
     "RelevanceModel",
     "Rules",
     "RulesError",
-    "Weights",
+    "Thresholds",
+    "Tier",
     "build_model",
+    "fit_thresholds",
     "leave_one_out",
     "load_rules",
-    "model_for_database",
+    "section_key",
 ]
 
-ON_TOPIC_CATEGORY = re.compile(r"^(cs\.|stat\.ML|eess\.IV|eess\.AS|q-bio\.NC)")
+_SCORE_UNIT = 10.0  # shown score: 1.0 at the review threshold, 0.1 per unit of the model's log-odds
+_NEAREST_SHOWN = 3
+_BOTH_SIDES = RULE_FEATURES.index("modality and interpretability")
+
+
+class Tier(StrEnum):
+    REVIEW = "review"  # at or over the review threshold: Discord, the review page, the private feed
+    SECOND = "second"  # just under it: the maintainers' weekly digest only ("worth a look")
 
 
 @dataclass(frozen=True)
-class Weights:
-    """How the evidence adds up. Chosen on the list's papers (leave-one-out) against one half of a real arXiv
-    sample and checked on the other half: see bench/bench_relevance.py for the figures."""
+class Budget:
+    """What maintainers are willing to review: `daily` candidates on a day that brings `papers_per_day` papers, and
+    `second_tier_per_week` more in the weekly digest. Held as shares of the stream, whatever a poll brings."""
 
-    modality: float = 4.0  # per strong modality term (up to terms_cap)
-    interpretability: float = 15.0  # per strong interpretability term (up to terms_cap)
-    weak_interpretability: float = 6.0  # per weak interpretability term (up to terms_cap)
-    terms_cap: int = 3
-    both_sides: float = 60.0  # a strong modality term and a strong interpretability term
-    general: float = 60.0  # a survey or agenda of interpretability, without a modality term
-    title_modality: float = 8.0  # the title names a modality (strong or weak term)
-    title_interpretability: float = 6.0  # the title names interpretability (strong or weak term)
-    title_both: float = 20.0  # the title names both
-    penalty: float = 15.0  # per application or engineering term
-    off_topic_category: float = 20.0
-    neighbour: float = 400.0  # times the cosine similarity to the closest list paper (capped, see below)
-    similarity_cap: float = 0.25  # above any similarity seen between distinct papers; makes the cheap gate exact
-    rejected: float = 400.0  # times the cosine similarity to the closest rejected paper
-    threshold: float = 207.0
-    rejection_weight: float = 5.0  # a rejection counts as this many background papers in the log-odds
-    centroid: float = 1.0  # section: cosine similarity to the section's centroid
-    vote: float = 0.5  # section: similarity of the nearest list papers in the section
-    nearest: int = 3  # how many nearest list papers vote
-    hint: float = 0.08  # section: per hint term of the section in the title or abstract
-    title_hint: float = 0.3  # section: per hint term of the section in the title ("A Survey on", "Neurons in")
+    daily: float = 7.0
+    papers_per_day: float = 1500.0
+    second_tier_per_week: float = 40.0
+
+    @property
+    def review_share(self) -> float:
+        return min(self.daily / self.papers_per_day, 1.0)
+
+    @property
+    def second_share(self) -> float:
+        return min(self.review_share + self.second_tier_per_week / (self.papers_per_day * 5), 1.0)
 
 
-WEIGHTS = Weights()
-THRESHOLD = WEIGHTS.threshold
+@dataclass(frozen=True)
+class Thresholds:
+    review: float
+    second: float
+    fitted_on: int  # papers in the stream they were fitted on
+    source: str  # "stream" (papers the polls saw) or "shipped sample" (a new data folder)
+
+
+DEFAULT_BUDGET = Budget()
+DEFAULT_WEIGHTING = Weighting()
+
+
+def fit_thresholds(raw: NDArray[np.float64], budget: Budget, source: str) -> Thresholds:
+    """The scores that `budget` of the stream reaches: the review threshold and the second tier's."""
+    if len(raw) == 0:
+        raise ValueError("no papers to fit the thresholds on")
+    review = float(np.quantile(raw, 1.0 - budget.review_share))
+    second = float(np.quantile(raw, 1.0 - budget.second_share))
+    return Thresholds(review, min(second, review), len(raw), source)
 
 
 @dataclass(frozen=True)
 class Judgement:
     relevant: bool
-    score: float  # 1.0 is the threshold: relevant when score >= 1
+    score: float  # 1.0 is the review threshold
     section: str | None
-    sections: list[str]  # ranked, most likely first
+    sections: list[str]  # ranked, most likely first (top three)
     matched: list[str]
-
-
-_NOT_ON_TOPIC = Judgement(relevant=False, score=0.0, section=None, sections=[], matched=[])
-
-
-def not_on_topic() -> Judgement:
-    """A paper that names neither side of the topic: no term matched, no section, no score worth computing.
-    Most of a day's feed gets this answer, so it is one shared value (its empty lists are only ever read)."""
-    return _NOT_ON_TOPIC
+    tier: Tier | None = None
+    raw: float = 0.0
+    why: Why = field(default_factory=Why)
 
 
 @dataclass(frozen=True)
@@ -106,7 +122,7 @@ class LabeledPaper:
 
 @dataclass(frozen=True)
 class Feedback:
-    """A maintainer's decision on a candidate: approved (with the section chosen) or rejected."""
+    """A maintainer's decision: approved (with the section chosen) or rejected."""
 
     arxiv_id: str
     title: str
@@ -115,148 +131,166 @@ class Feedback:
     section: str | None = None
 
 
-def section_key(name: str) -> str:
-    """A section name without case, emoji or punctuation, so rules can name "Surveys" for "📚 Surveys:"."""
-    return " ".join(re.findall(r"[a-z0-9]+", name.lower()))
+@dataclass(frozen=True)
+class _Encoded:
+    words: sparse.csr_matrix
+    rules: NDArray[np.float64]
+    terms: list[tuple[str, ...]]
+
+
+def _encode(rules: Rules, vectors: WordVectors, papers: Sequence[PaperText]) -> _Encoded:
+    matrix, terms = rule_matrix(rules, papers)
+    return _Encoded(vectors.transform(papers), matrix, terms)
+
+
+_shipped_cache: dict[tuple[int, str], tuple[Rules, _Encoded]] = {}
+_shipped_lock = threading.Lock()
+
+
+def _shipped(rules: Rules, role: str) -> _Encoded:
+    """The shipped background papers of one role, encoded once per process and rules (rules are compiled once)."""
+    key = (id(rules), role)
+    with _shipped_lock:
+        found = _shipped_cache.get(key)
+        if found is None:
+            papers = [PaperText(paper.title, paper.abstract) for paper in background_sample() if paper.role == role]
+            if len(_shipped_cache) > 8:
+                _shipped_cache.clear()
+            found = _shipped_cache[key] = (rules, _encode(rules, word_vectors(), papers))
+    return found[1]
 
 
 class RelevanceModel:
     def __init__(
         self,
         rules: Rules,
-        log_odds: LogOdds,
-        neighbours: Neighbours,
-        rejected: Neighbours | None,
-        sections: Sequence[str],
-        weights: Weights = WEIGHTS,
+        learned: LearnedModel,
+        positives: Sequence[LabeledPaper],
+        ranker: SectionRanker,
+        thresholds: Thresholds,
+        key: str = "",
     ) -> None:
+        self.key = key  # names the inputs it was built from (relevance_db); stream scores are stored under it
         self.rules = rules
-        self.log_odds = log_odds
-        self.neighbours = neighbours
-        self.rejected = rejected
-        self.sections = list(sections)
-        self.weights = weights
-        self._hints: dict[str, TermSet] = {}
-        for name in self.sections:
-            key = section_key(name)
-            for hint_name, hints in rules.sections.items():
-                hint_key = section_key(hint_name)
-                if key == hint_key or key.endswith(" " + hint_key):
-                    self._hints[name] = hints
-        self._strong_terms = TermGate(rules.modality_strong, rules.interpretability_strong)
+        self.learned = learned
+        self.positives = list(positives)
+        self.ranker = ranker
+        self.thresholds = thresholds
+        self.sections = ranker.sections
 
-    def judge(self, title: str, abstract: str, categories: Sequence[str] = (), *, gate: bool = True) -> Judgement:
-        """A paper must name the topic (a strong modality or interpretability term) to be relevant. One regular
-        expression over the raw text proves most of a day's feed does not, before any word is split (`gate`
-        False skips only that shortcut: the decision is the same). Then the cheap evidence (keywords, log-odds);
-        the nearest list papers and the section ranking only for a paper that could still reach the threshold."""
-        if gate and not self._strong_terms.may_match(f"{title}\n{abstract}"):
-            return not_on_topic()
-        rules, weights = self.rules, self.weights
-        title_words, abstract_words = tokens(title), tokens(abstract)
-        words = Words(title_words + abstract_words)
-        modality = rules.modality_strong.find(words)
-        interpretability = rules.interpretability_strong.find(words)
-        if not modality and not interpretability:
-            return not_on_topic()
-        cap = weights.terms_cap
-        total = weights.modality * min(len(modality), cap) + weights.interpretability * min(len(interpretability), cap)
-        total += weights.weak_interpretability * min(len(rules.interpretability_weak.find(words)), cap)
-        title_only = Words(title_words)
-        if modality and interpretability:
-            total += weights.both_sides
-        elif len(interpretability) >= 2 and rules.general.find(title_only):
-            total += weights.general
-        title_modality = bool(rules.modality_strong.find(title_only) or rules.modality_weak.find(title_only))
-        title_interpretability = bool(
-            rules.interpretability_strong.find(title_only) or rules.interpretability_weak.find(title_only)
+    def with_thresholds(self, thresholds: Thresholds) -> RelevanceModel:
+        return RelevanceModel(self.rules, self.learned, self.positives, self.ranker, thresholds, self.key)
+
+    def raw_scores(self, papers: Sequence[PaperText]) -> NDArray[np.float64]:
+        if not papers:
+            return np.zeros(0)
+        encoded = _encode(self.rules, word_vectors(), papers)
+        return self.learned.score(encoded.words, encoded.rules).raw
+
+    def shipped_sample_scores(self) -> NDArray[np.float64]:
+        encoded = _shipped(self.rules, "calibrate")
+        return self.learned.score(encoded.words, encoded.rules).raw
+
+    def judge_many(self, papers: Sequence[PaperText]) -> list[Judgement]:
+        if not papers:
+            return []
+        encoded = _encode(self.rules, word_vectors(), papers)
+        scored = self.learned.score(encoded.words, encoded.rules)
+        return [self._judgement(paper, encoded, scored, index) for index, paper in enumerate(papers)]
+
+    def judge(self, title: str, abstract: str, categories: Sequence[str] = ()) -> Judgement:
+        return self.judge_many([PaperText(title, abstract, tuple(categories))])[0]
+
+    def _judgement(self, paper: PaperText, encoded: _Encoded, scored: object, index: int) -> Judgement:
+        from digest.relevance_learned import Scored
+
+        assert isinstance(scored, Scored)
+        raw = float(scored.raw[index])
+        thresholds = self.thresholds
+        tier = Tier.REVIEW if raw >= thresholds.review else Tier.SECOND if raw >= thresholds.second else None
+        score = round(max(0.0, 1.0 + (raw - thresholds.review) / _SCORE_UNIT), 4)
+        matched = list(encoded.terms[index])
+        if tier is None:
+            return Judgement(False, score, None, [], matched, None, raw)
+        similarities = scored.to_positives[index]
+        title_words = tokens(paper.title)
+        ranked = self.ranker.rank(
+            encoded.words[index], similarities, Words(title_words + tokens(paper.abstract)), Words(title_words)
         )
-        total += weights.title_modality * title_modality + weights.title_interpretability * title_interpretability
-        total += weights.title_both * (title_modality and title_interpretability)
-        total -= weights.penalty * len(rules.penalties.find(words))
-        if categories and not any(ON_TOPIC_CATEGORY.match(category) for category in categories):
-            total -= weights.off_topic_category
-        terms = terms_of_words(words.lower[: len(title_words)], words.lower[len(title_words) :])
-        total += self.log_odds.score(set(terms))
-        matched = modality + interpretability
-        if total + weights.neighbour * weights.similarity_cap < weights.threshold:
-            return Judgement(False, round(total / weights.threshold, 4), None, [], matched)
-        vector = self.neighbours.vector(Counter(terms))
-        similarities = self.neighbours.similarities(vector)
-        total += weights.neighbour * min(max(similarities, default=0.0), weights.similarity_cap)
-        if self.rejected is not None:
-            total -= weights.rejected * min(
-                max(self.rejected.similarities(vector), default=0.0), weights.similarity_cap
+        why = self._why(matched, scored.contributions[index], similarities)
+        return Judgement(tier is Tier.REVIEW, score, ranked[0] if ranked else None, ranked[:3], matched, tier, raw, why)
+
+    def _why(self, matched: list[str], contributions: NDArray[np.float64], similarities: NDArray[np.float64]) -> Why:
+        rules_part = float(contributions[: len(RULE_FEATURES)].sum())
+        learned = zip(LEARNED_FEATURES, contributions[len(RULE_FEATURES) :], strict=True)
+        parts = sorted(
+            [("keyword rules", rules_part), *((name, float(value)) for name, value in learned)],
+            key=lambda part: -part[1],
+        )
+        nearest = []
+        for position in np.argsort(-similarities)[:_NEAREST_SHOWN]:
+            if similarities[position] <= 0:
+                break
+            paper = self.positives[position]
+            nearest.append(
+                Neighbour(paper.title, paper.sections[0] if paper.sections else None, float(similarities[position]))
             )
-        relevant = total >= weights.threshold
-        ranked = self.rank_sections(words, title_only, vector, similarities) if relevant else []
-        return Judgement(
-            relevant=relevant,
-            score=round(total / weights.threshold, 4),
-            section=ranked[0] if ranked else None,
-            sections=ranked[:3],
-            matched=matched,
-        )
+        return Why(tuple(matched), tuple(parts), tuple(nearest))
 
-    def rank_sections(
-        self, words: Words, title: Words, vector: dict[str, float], similarities: list[float]
-    ) -> list[str]:
-        weights = self.weights
-        scores = {name: 0.0 for name in self.sections}
-        for name, similarity in self.neighbours.centroid_similarities(vector).items():
-            scores[name] += weights.centroid * similarity
-        nearest = sorted(range(len(similarities)), key=lambda index: -similarities[index])[: weights.nearest]
-        for index in nearest:
-            for name in self.neighbours.labels[index]:
-                scores[name] += weights.vote * similarities[index]
-        for name, hints in self._hints.items():
-            scores[name] += weights.hint * len(hints.find(words)) + weights.title_hint * len(hints.find(title))
-        return [name for name in sorted(scores, key=lambda name: -scores[name]) if scores[name] > 0]
+
+def _positives(examples: Sequence[LabeledPaper], feedback: Sequence[Feedback]) -> list[LabeledPaper]:
+    """The list's papers (a paper in two sections, or linked twice, once) and the approvals not in the list."""
+    found: dict[str, LabeledPaper] = {}
+    for paper in examples:
+        earlier = found.get(paper.abstract)
+        sections = tuple(dict.fromkeys((*earlier.sections, *paper.sections))) if earlier else paper.sections
+        found[paper.abstract] = replace(earlier or paper, sections=sections)
+    known = {paper.arxiv_id for paper in examples if paper.arxiv_id}
+    for decision in feedback:
+        if decision.approved and decision.arxiv_id not in known and decision.abstract not in found:
+            sections = (decision.section,) if decision.section else ()
+            found[decision.abstract] = LabeledPaper(decision.arxiv_id, decision.title, decision.abstract, sections)
+    return list(found.values())
 
 
 def build_model(
     rules: Rules,
-    positives: Sequence[LabeledPaper],
+    examples: Sequence[LabeledPaper],
     feedback: Sequence[Feedback] = (),
     *,
-    weights: Weights = WEIGHTS,
+    budget: Budget = DEFAULT_BUDGET,
+    weighting: Weighting = DEFAULT_WEIGHTING,
 ) -> RelevanceModel:
-    """Learns from the list's papers (positives) and the maintainers' decisions; the background ships with us."""
-    labeled: list[tuple[Terms, Sequence[str]]] = []
-    seen: set[str] = set()
-    for paper in positives:
-        labeled.append((document_terms(paper.title, paper.abstract), paper.sections))
-        if paper.arxiv_id:
-            seen.add(paper.arxiv_id)
-    background_size, background = background_frequency()
-    negative_frequency: dict[str, float] = dict(background)
-    negative_count = float(background_size)
-    rejected: list[tuple[Terms, Sequence[str]]] = []
-    for decision in feedback:
-        terms = document_terms(decision.title, decision.abstract)
-        if not decision.approved:
-            rejected.append((terms, ()))
-            negative_count += weights.rejection_weight
-            for term in terms:
-                negative_frequency[term] = negative_frequency.get(term, 0.0) + weights.rejection_weight
-        elif decision.arxiv_id not in seen:
-            labeled.append((terms, (decision.section,) if decision.section else ()))
-    log_odds = train_log_odds([terms for terms, _ in labeled], negative_count, negative_frequency)
-    positive_frequency: Counter[str] = Counter()
-    for terms, _ in labeled + rejected:
-        positive_frequency.update(terms.keys())
-    idf = InverseFrequency(background_size + len(labeled) + len(rejected), background, positive_frequency)
-    sections: list[str] = []
-    for _, names in labeled:
-        sections.extend(name for name in names if name not in sections)
-    return RelevanceModel(
-        rules,
-        log_odds,
-        build_neighbours(labeled, idf),
-        build_neighbours(rejected, idf) if rejected else None,
-        sections,
-        weights,
+    """Learns from the list's papers and the maintainers' decisions; the thresholds are fitted on the shipped
+    sample of the stream (model_for_database re-fits them on the papers the polls saw)."""
+    vectors = word_vectors()
+    positives = _positives(examples, feedback)
+    rejected = [PaperText(item.title, item.abstract) for item in feedback if not item.approved]
+    positive = _encode(rules, vectors, [PaperText(paper.title, paper.abstract) for paper in positives])
+    negative = _encode(rules, vectors, rejected)
+    background = _shipped(rules, "train")
+    # A background paper that names both sides of the topic may well belong: it is no negative example.
+    keep = background.rules[:, _BOTH_SIDES] == 0
+    learned = LearnedModel(
+        Examples(
+            positive.words,
+            positive.rules,
+            background.words[keep],
+            background.rules[keep],
+            negative.words,
+            negative.rules.reshape(len(rejected), len(RULE_FEATURES)),
+        ),
+        weighting,
     )
+    ranker = SectionRanker(rules, positive.words, [paper.sections for paper in positives])
+    placeholder = Thresholds(0.0, 0.0, 0, "none")
+    model = RelevanceModel(rules, learned, positives, ranker, placeholder)
+    return model.with_thresholds(fit_thresholds(model.shipped_sample_scores(), budget, "shipped sample"))
+
+
+from digest.relevance_db import model_for_database  # noqa: E402  (the database side imports this module)
+
+__all__ += ["model_for_database"]
 
 
 @dataclass(frozen=True)
@@ -272,18 +306,19 @@ class LeftOut:
         return self.judgement.section in self.sections
 
 
-def leave_one_out(rules: Rules, examples: Sequence[LabeledPaper]) -> list[LeftOut]:
-    """How the model does on the list's own papers: each distinct paper (a paper in two sections, or linked twice,
-    is one) judged by a model that never saw it. The measure issue 4's targets are stated in."""
-    units: dict[str, list[LabeledPaper]] = {}
-    for example in examples:
-        units.setdefault(example.abstract, []).append(example)
+def leave_one_out(rules: Rules, examples: Sequence[LabeledPaper], folds: int | None = None) -> list[LeftOut]:
+    """The list's own papers, each judged by a model that never saw it: one model per paper, or per fold of papers
+    (every `folds`-th distinct paper left out together) when `folds` is given. A secondary figure: the list's papers
+    are what the rules were written from."""
+    units = _positives(examples, ())
+    count = len(units) if folds is None else min(folds, len(units))
     results: list[LeftOut] = []
-    for abstract, copies in units.items():
-        model = build_model(rules, [example for example in examples if example.abstract != abstract])
-        sections = tuple(dict.fromkeys(name for copy in copies for name in copy.sections))
-        results.append(LeftOut(copies[0].title, sections, model.judge(copies[0].title, abstract)))
+    for fold in range(count):
+        held = [paper for index, paper in enumerate(units) if index % count == fold]
+        abstracts = {paper.abstract for paper in held}
+        model = build_model(rules, [example for example in examples if example.abstract not in abstracts])
+        judgements = model.judge_many([PaperText(paper.title, paper.abstract) for paper in held])
+        results += [
+            LeftOut(paper.title, paper.sections, judgement) for paper, judgement in zip(held, judgements, strict=True)
+        ]
     return results
-
-
-from digest.relevance_db import model_for_database  # noqa: E402  (the database side imports this module)

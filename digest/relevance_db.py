@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from collections.abc import Mapping
@@ -15,13 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest import resources
-from digest.models import APPROVED, REJECTED, Candidate, Entry, Paper, RelevanceExample, Section
+from digest.models import APPROVED, REJECTED, Candidate, Entry, Paper, RelevanceExample, Section, TrainingDecision
 from digest.relevance_rules import RULES_FILE, parse_rules, rules_bytes
 from digest.settings import Settings
 from digest.titles import title_key
 
 if TYPE_CHECKING:
-    from digest.relevance import Feedback, LabeledPaper, RelevanceModel
+    from digest.relevance import Budget, Feedback, LabeledPaper, RelevanceModel
 
 # Sections whose entries are papers about the topic (not blog posts, not prose).
 EXAMPLE_KINDS = ("papers", "surveys", "tool")
@@ -77,20 +78,39 @@ def list_examples(session: Session) -> list[LabeledPaper]:
 
 
 def feedback_examples(session: Session) -> list[Feedback]:
+    """Every decision the model learns from, oldest first: verdicts brought in with `digest decisions import`, then
+    the decisions on candidates (which stand over an imported verdict on the same paper)."""
     from digest.relevance import Feedback
 
-    rows = session.scalars(select(Candidate).where(Candidate.status.in_((APPROVED, REJECTED))).order_by(Candidate.id))
-    return [
-        Feedback(row.arxiv_id, row.title, row.abstract, row.status == APPROVED, row.decided_section) for row in rows
+    decided = list(
+        session.scalars(select(Candidate).where(Candidate.status.in_((APPROVED, REJECTED))).order_by(Candidate.id))
+    )
+    on_candidates = {row.arxiv_id for row in decided}
+    imported = session.scalars(select(TrainingDecision).order_by(TrainingDecision.arxiv_id))
+    found = [
+        Feedback(row.arxiv_id, row.title, row.abstract, row.approved, row.section)
+        for row in imported
+        if row.arxiv_id not in on_candidates
     ]
+    found += [
+        Feedback(row.arxiv_id, row.title, row.abstract, row.status == APPROVED, row.decided_section) for row in decided
+    ]
+    return found
 
 
-# The last model built, with everything it was built from: building costs tens of milliseconds (a poll reads four
-# feeds), gathering the inputs a few. Keyed on the inputs themselves, not on a fingerprint of them, so any change
-# (the rules file, a list import, a fetched abstract, an approval, a rejection, a new version's title) rebuilds.
-_ModelKey = tuple[bytes, tuple["LabeledPaper", ...], tuple["Feedback", ...]]
+def budget_of(settings: Settings) -> Budget:
+    from digest.relevance import Budget
+
+    relevance = settings.relevance
+    return Budget(relevance.daily_budget, relevance.papers_per_day, relevance.second_tier_per_week)
+
+
+# The last model built, with everything it was built from: building costs a fraction of a second, gathering the
+# inputs a few milliseconds. Keyed on the inputs themselves, so any change (the rules file, a list import, an
+# approval, a rejection, an imported verdict, the budget) rebuilds.
+_ModelKey = tuple[bytes, tuple["LabeledPaper", ...], tuple["Feedback", ...], "Budget"]
 _cache_lock = threading.Lock()
-_cached: tuple[_ModelKey, RelevanceModel] | None = None
+_cached: tuple[_ModelKey, str, RelevanceModel] | None = None
 
 
 def clear_model_cache() -> None:
@@ -100,18 +120,33 @@ def clear_model_cache() -> None:
         _cached = None
 
 
-def model_for_database(session: Session, settings: Settings) -> RelevanceModel:
-    """The model the poller uses: the rules in settings.feeds_dir, the list as it is now, and every decision.
-    The same model object is returned while none of those has changed."""
+def _base_model(session: Session, settings: Settings) -> tuple[str, RelevanceModel]:
+    """The model for the current inputs with thresholds fitted on the shipped sample, and its key."""
     from digest.relevance import build_model
 
     global _cached
     data = rules_bytes(settings.feeds_dir)
-    key: _ModelKey = (data, tuple(list_examples(session)), tuple(feedback_examples(session)))
+    key: _ModelKey = (data, tuple(list_examples(session)), tuple(feedback_examples(session)), budget_of(settings))
     with _cache_lock:
         if _cached is not None and _cached[0] == key:
-            return _cached[1]
-    model = build_model(parse_rules(data, str(settings.feeds_dir / RULES_FILE)), key[1], key[2])
+            return _cached[1], _cached[2]
+    model = build_model(parse_rules(data, str(settings.feeds_dir / RULES_FILE)), key[1], key[2], budget=key[3])
+    model_key = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()
+    model.key = model_key
     with _cache_lock:
-        _cached = (key, model)
-    return model
+        _cached = (key, model_key, model)
+    return model_key, model
+
+
+def model_for_database(session: Session, settings: Settings) -> RelevanceModel:
+    """The model the poller uses, with the thresholds stored for it (see relevance_stream.py); while none are stored
+    for this model and stream, the ones fitted on the shipped sample."""
+    from digest.relevance_stream import stored_thresholds
+
+    model_key, model = _base_model(session, settings)
+    thresholds = stored_thresholds(session, model_key)
+    return model.with_thresholds(thresholds) if thresholds is not None else model
+
+
+def model_key_and_model(session: Session, settings: Settings) -> tuple[str, RelevanceModel]:
+    return _base_model(session, settings)

@@ -109,7 +109,19 @@ class WeeklySettings:
     send_quiet_week: bool = True
     list_unsubscribe: str | None = None
     pending_top: int = 5
+    second_tier_top: int = 40
     retry_base_minutes: int = 30
+
+
+@dataclass(frozen=True)
+class RelevanceSettings:
+    """The review budget: `daily_budget` candidates on a day of `papers_per_day` papers (held as that share of the
+    stream), `second_tier_per_week` more for the weekly digest, fitted on the last `calibration_window` papers."""
+
+    daily_budget: float = 7.0
+    papers_per_day: float = 1500.0
+    second_tier_per_week: float = 40.0
+    calibration_window: int = 6000
 
 
 @dataclass(frozen=True)
@@ -136,6 +148,7 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     weekly: WeeklySettings = field(default_factory=WeeklySettings)
+    relevance: RelevanceSettings = field(default_factory=RelevanceSettings)
     secrets: Secrets = field(default_factory=Secrets)
 
     @property
@@ -180,6 +193,7 @@ def _value_problems(
         ("web.feed_items", web.feed_items, 1),
         ("smtp.timeout_seconds", smtp.timeout_seconds, 0.001),
         ("weekly.pending_top", weekly.pending_top, 0),
+        ("weekly.second_tier_top", weekly.second_tier_top, 0),
         ("weekly.retry_base_minutes", weekly.retry_base_minutes, 0),
     )
     problems += [f"{name} must be at least {low:g}, not {value!r}" for name, value, low in minimums if value < low]
@@ -324,9 +338,29 @@ def load_settings(
         send_quiet_week=k.flag("send_quiet_week", WeeklySettings.send_quiet_week),
         list_unsubscribe=k.text("list_unsubscribe", None),
         pending_top=k.integer("pending_top", WeeklySettings.pending_top),
+        second_tier_top=k.integer("second_tier_top", WeeklySettings.second_tier_top),
         retry_base_minutes=k.integer("retry_base_minutes", WeeklySettings.retry_base_minutes),
     )
     k.finish()
+
+    r = TableReader(table(tables, "relevance", problems), "relevance.", problems)
+    relevance = RelevanceSettings(
+        daily_budget=r.number("daily_budget", RelevanceSettings.daily_budget),
+        papers_per_day=r.number("papers_per_day", RelevanceSettings.papers_per_day),
+        second_tier_per_week=r.number("second_tier_per_week", RelevanceSettings.second_tier_per_week),
+        calibration_window=r.integer("calibration_window", RelevanceSettings.calibration_window),
+    )
+    r.finish()
+    problems += [
+        f"relevance.{name} must be at least {low:g}, not {value!r}"
+        for name, value, low in (
+            ("daily_budget", relevance.daily_budget, 0.01),
+            ("papers_per_day", relevance.papers_per_day, 1),
+            ("second_tier_per_week", relevance.second_tier_per_week, 0),
+            ("calibration_window", relevance.calibration_window, 100),
+        )
+        if value < low
+    ]
 
     for name, expression in (
         ("arxiv.poll_cron", arxiv.poll_cron),
@@ -368,5 +402,6 @@ def load_settings(
         web=web,
         smtp=smtp,
         weekly=weekly,
+        relevance=relevance,
         secrets=secrets,
     )

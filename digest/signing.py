@@ -9,6 +9,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -72,6 +73,19 @@ def sign_link(key: str, link: ApprovalLink) -> str:
         (_LINK_VERSION, str(link.candidate_id), link.action, str(expires), origin, link.section or "")
     ).encode("utf-8")
     return f"{_b64encode(payload)}.{_b64encode(_mac(key, 'approval-link', payload))}"
+
+
+def approval_signer(
+    base_url: str, key: str, candidate_id: int, expires_at: datetime
+) -> Callable[[str, str | None], str]:
+    """The candidate's approval links: `sign(action, section)` gives the absolute URL of /approve/<token>, the page
+    that shows the paper and one button (the private feed and the weekly digest both link there)."""
+
+    def sign(action: str, section: str | None) -> str:
+        link = ApprovalLink(candidate_id=candidate_id, action=action, section=section, expires_at=expires_at)
+        return base_url.rstrip("/") + "/approve/" + sign_link(key, link)
+
+    return sign
 
 
 def verify_link(key: str, token: str, now: datetime) -> ApprovalLink:

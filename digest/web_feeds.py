@@ -18,7 +18,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from digest.models import Candidate, Entry, ListMeta, Paper
-from digest.signing import ApprovalLink, sign_link, token_matches
+from digest.signing import approval_signer, token_matches
 from digest.syndication import (
     ATOM_CONTENT_TYPE,
     RSS_CONTENT_TYPE,
@@ -195,11 +195,7 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
     sections = liststore.section_names(session)
     items: list[FeedItem] = []
     for candidate in pending_candidates(session, limit=context.settings.web.feed_items):
-
-        def sign(action: str, section: str | None, candidate_id: int = candidate.id) -> str:
-            link = ApprovalLink(candidate_id=candidate_id, action=action, section=section, expires_at=expires)
-            return context.url("/approve/" + sign_link(context.secret_key, link))
-
+        sign = approval_signer(context.settings.web.base_url, context.secret_key, candidate.id, expires)
         items.append(
             FeedItem(
                 guid=f"{GUID_PREFIX}candidate:{candidate.arxiv_id}",

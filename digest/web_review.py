@@ -17,6 +17,7 @@ from aiohttp import web
 
 from digest import session_store
 from digest.models import PENDING, Candidate
+from digest.relevance_why import why_from_json
 from digest.review import Actor, AlreadyDecidedError, ReviewError, Standing, standing_of
 from digest.signin_throttle import client_address, trusted_networks
 from digest.signing import (
@@ -65,6 +66,11 @@ def _load_candidate(context: WebContext, candidate_id: int) -> tuple[Candidate, 
         return candidate, standing
 
 
+def why_lines(candidates: list[Candidate]) -> dict[int, list[str]]:
+    """Why each candidate was flagged, as plain lines (escaped by the template); older rows have none."""
+    return {candidate.id: why_from_json(candidate.why).lines() for candidate in candidates}
+
+
 async def approval_page(request: web.Request) -> web.Response:
     """Shows what the link would do; changes nothing, so link scanners and prefetchers approve nothing."""
     link = _check_link(request)
@@ -85,6 +91,7 @@ async def approval_page(request: web.Request) -> web.Response:
         link=link,
         code_url=safe_url(candidate.code_url),
         action_path=request.path,
+        why_lines=why_lines([candidate]),
     )
 
 
@@ -148,6 +155,7 @@ async def review_page(request: web.Request) -> web.Response:
         sections=sections,
         decided=decided,
         csrf=csrf_token(context.secret_key, session_value),
+        why_lines=why_lines(candidates),
     )
 
 

@@ -94,6 +94,8 @@ class PendingPaper:
     arxiv_id: str
     score: float
     suggested_section: str | None
+    why: Sequence[str] = ()  # second tier: why it was flagged (relevance_why's plain lines)
+    approve_url: str | None = None  # second tier: its signed one-click approval link
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,8 @@ class PendingItem:
     arxiv_url: str
     score: float
     suggested_section: str | None
+    why: Sequence[str] = ()
+    approve_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -142,6 +146,7 @@ class WeeklyDigestData:
     pending_count: int
     pending_top: Sequence[PendingItem]
     stats: DigestStats
+    second_tier: Sequence[PendingItem] = ()  # "Worth a look": just under the review threshold, seen this week
 
     @property
     def quiet(self) -> bool:
@@ -207,6 +212,7 @@ def build_digest(
     pending_count: int,
     pending: Sequence[PendingPaper],
     stats: DigestStats,
+    second_tier: Sequence[PendingPaper] = (),
 ) -> WeeklyDigestData:
     """Groups the week's papers by section in the list's order (unknown sections last), oldest first within one."""
     rank = {name: index for index, name in enumerate(section_order)}
@@ -231,16 +237,20 @@ def build_digest(
         )
         for name, papers in grouped.items()
     ]
-    top = [
-        PendingItem(
-            title=single_line(paper.title),
-            arxiv_url=arxiv_url(paper.arxiv_id) or "",
-            score=paper.score,
-            suggested_section=single_line(paper.suggested_section) or None,
-        )
-        for paper in pending
-    ]
-    return WeeklyDigestData(week, single_line(list_title), sections, pending_count, top, stats)
+    top = [pending_item(paper) for paper in pending]
+    worth = [pending_item(paper) for paper in second_tier]
+    return WeeklyDigestData(week, single_line(list_title), sections, pending_count, top, stats, worth)
+
+
+def pending_item(paper: PendingPaper) -> PendingItem:
+    return PendingItem(
+        title=single_line(paper.title),
+        arxiv_url=arxiv_url(paper.arxiv_id) or "",
+        score=paper.score,
+        suggested_section=single_line(paper.suggested_section) or None,
+        why=tuple(line for line in map(single_line, paper.why) if line),
+        approve_url=safe_url(paper.approve_url),
+    )
 
 
 def subject_line(digest: WeeklyDigestData) -> str:

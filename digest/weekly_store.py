@@ -18,12 +18,14 @@ from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from digest import mailer
+from digest import mailer, secretstore
 from digest.db import Database
 from digest.files import write_atomic
-from digest.models import APPROVED, REJECTED, Candidate, Entry, Paper, Section, WeeklyDigest
+from digest.models import APPROVED, PENDING, REJECTED, Candidate, Entry, Paper, Section, WeeklyDigest
+from digest.relevance_why import why_from_json
 from digest.review import pending_candidates, pending_count
 from digest.settings import Settings
+from digest.signing import approval_signer
 from digest.weekly import (
     AddedPaper,
     DigestStats,
@@ -50,7 +52,41 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
-def load_digest(session: Session, settings: Settings, week: IsoWeek) -> WeeklyDigestData:
+def second_tier(
+    session: Session, settings: Settings, start: datetime, end: datetime, now: datetime
+) -> list[PendingPaper]:
+    """The "Worth a look" papers: pending candidates under the review threshold (`relevant` False) first seen in the
+    week, best first, with why they were flagged and the private feed's signed link approving the suggested section.
+    """
+    query = (
+        select(Candidate)
+        .where(Candidate.status == PENDING, Candidate.relevant.is_(False))
+        .where(Candidate.first_seen_at >= start, Candidate.first_seen_at < end)
+        .order_by(Candidate.score.desc(), Candidate.first_seen_at, Candidate.id)
+        .limit(max(settings.weekly.second_tier_top, 0))
+    )
+    found = list(session.scalars(query))
+    if not found:
+        return []
+    # The web app's key, which checks the link: the environment's, else the data folder's (generated once).
+    key = str(settings.secrets.secret_key or secretstore.ensure_secrets(settings).secret_key)
+    expires = _utc(now) + timedelta(days=settings.web.approval_link_days)
+    sections = set(session.scalars(select(Section.name)))
+    papers = []
+    for candidate in found:
+        section = candidate.suggested_section
+        sign = approval_signer(settings.web.base_url, key, candidate.id, expires)
+        # A section the list no longer has would fail the approval: no link then (`digest approve` still works).
+        url = sign("approve", section) if section in sections else None
+        why = why_from_json(candidate.why).lines()
+        papers.append(PendingPaper(candidate.title, candidate.arxiv_id, candidate.score, section, why, url))
+    return papers
+
+
+def load_digest(
+    session: Session, settings: Settings, week: IsoWeek, *, now: datetime | None = None
+) -> WeeklyDigestData:
+    """The week's digest; `now` dates the second tier's approval links (they expire web.approval_link_days later)."""
     start, end = (_utc(bound) for bound in week.bounds(settings.tz))
     added: list[AddedPaper] = []
     covered: set[int] = set()
@@ -121,6 +157,7 @@ def load_digest(session: Session, settings: Settings, week: IsoWeek) -> WeeklyDi
         pending_count=pending_count(session),
         pending=[PendingPaper(c.title, c.arxiv_id, c.score, c.suggested_section) for c in top],
         stats=stats,
+        second_tier=second_tier(session, settings, start, end, now or datetime.now(UTC)),
     )
 
 
@@ -242,8 +279,9 @@ def send_week(
     if not settings.smtp.enabled:
         return SendOutcome(name, "off", "email is off: set [smtp] host and recipients")
     with database.reading() as session:
-        digest = load_digest(session, settings, week)
-    if digest.quiet and not settings.weekly.send_quiet_week:
+        digest = load_digest(session, settings, week, now=now)
+    # "Worth a look" papers reach maintainers only by this email: a week that has some is sent even when quiet.
+    if digest.quiet and not digest.second_tier and not settings.weekly.send_quiet_week:
         return SendOutcome(name, "quiet-skipped", "a quiet week, and weekly.send_quiet_week is off")
     message = compose_email(digest, settings, now)
     if not claim_week(database, name, now, ignore_backoff=ignore_backoff):
@@ -307,7 +345,7 @@ def run_weekly_job(
     path: Path | None = None
     try:
         with database.reading() as session:
-            path = write_markdown(load_digest(session, settings, week), settings)
+            path = write_markdown(load_digest(session, settings, week, now=now), settings)
         log.info("weekly %s: wrote %s", week, path)
     except OSError as exc:
         log.error("weekly %s: cannot write the Markdown digest in %s: %s", week, settings.weekly_dir, exc)

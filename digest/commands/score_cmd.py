@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from digest.commands import CommandError, Context
-from digest.relevance import RelevanceModel, RulesError, model_for_database
+from digest.relevance import PaperText, RelevanceModel, RulesError
+from digest.relevance_stream import ensure_thresholds
 
 
 @dataclass(frozen=True)
@@ -27,8 +28,10 @@ def register(subparsers: Any) -> None:
         help="score papers from a JSON-lines file against the current list",
         description=(
             "Reads one paper per line (arxiv_id, title, abstract, optional categories) and prints one JSON line "
-            "per paper: arxiv_id, relevant, score, section, matched. The decision is the poller's, against the "
-            "list in the data folder (a new data folder starts with the bundled list)."
+            "per paper: arxiv_id, relevant, tier (review, second or null), score (1.0 at the review threshold), "
+            "section, the top three sections, matched terms and why. The decision is the next poll's: the model "
+            "learned from the list and the decisions in the data folder, and the stored review threshold, whatever "
+            "else the file holds."
         ),
     )
     score.add_argument("path", type=Path, metavar="PATH.jsonl", help="papers to score ('-' for standard input)")
@@ -36,8 +39,42 @@ def register(subparsers: Any) -> None:
     score.set_defaults(handler=handle_score)
 
 
+_BATCH = 500
+
+
 def score_lines(model: RelevanceModel, lines: Iterable[str]) -> Iterator[dict[str, Any] | BadLine]:
-    """One result per non-blank line: the judgement as a JSON-ready dict, or what was wrong with the line."""
+    """One result per non-blank line, in order: the judgement as a JSON-ready dict, or what was wrong with the line.
+    Papers are judged in batches for speed; each against the stored thresholds alone, never against the file."""
+    batch: list[tuple[Any, PaperText]] = []
+    for item in _read_lines(lines):
+        if isinstance(item, BadLine):
+            yield from _judged(model, batch)
+            batch = []
+            yield item
+            continue
+        batch.append(item)
+        if len(batch) >= _BATCH:
+            yield from _judged(model, batch)
+            batch = []
+    yield from _judged(model, batch)
+
+
+def _judged(model: RelevanceModel, batch: list[tuple[Any, PaperText]]) -> Iterator[dict[str, Any]]:
+    judgements = model.judge_many([paper for _, paper in batch])
+    for (arxiv_id, _), judgement in zip(batch, judgements, strict=True):
+        yield {
+            "arxiv_id": arxiv_id,
+            "relevant": judgement.relevant,
+            "tier": judgement.tier.value if judgement.tier else None,
+            "score": judgement.score,
+            "section": judgement.section,
+            "sections": judgement.sections,
+            "matched": judgement.matched,
+            "why": judgement.why.lines(),
+        }
+
+
+def _read_lines(lines: Iterable[str]) -> Iterator[tuple[Any, PaperText] | BadLine]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -56,14 +93,7 @@ def score_lines(model: RelevanceModel, lines: Iterable[str]) -> Iterator[dict[st
         if not isinstance(abstract, str) or not isinstance(categories, list):
             yield BadLine(number, "abstract must be a string and categories a list")
             continue
-        judgement = model.judge(title, abstract, [str(category) for category in categories])
-        yield {
-            "arxiv_id": row.get("arxiv_id"),
-            "relevant": judgement.relevant,
-            "score": judgement.score,
-            "section": judgement.section,
-            "matched": judgement.matched,
-        }
+        yield row.get("arxiv_id"), PaperText(title, abstract, tuple(str(category) for category in categories))
 
 
 def _open_text(path: Path) -> TextIO:
@@ -80,8 +110,7 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
     except OSError as exc:
         raise CommandError(f"cannot read {args.path}: {exc.strerror or exc}") from exc
     try:
-        with context.database.reading() as session:
-            model = model_for_database(session, context.settings)
+        model = ensure_thresholds(context.database, context.settings)
     except RulesError as exc:
         raise CommandError(str(exc)) from exc
     scored = relevant = bad = 0

@@ -42,6 +42,7 @@ def readable(message: EmailMessage) -> str:
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:
+    from digest.secretstore import SecretStoreError
     from digest.weekly import IsoWeek, last_complete_week, render
     from digest.weekly_store import compose_email, load_digest, send_week, write_markdown
 
@@ -51,8 +52,12 @@ def handle(args: argparse.Namespace, context: Context) -> int:
         week = IsoWeek.parse(args.week) if args.week else last_complete_week(now, settings.tz)
     except ValueError as exc:
         raise CommandError(str(exc)) from None
-    with context.database.reading() as session:
-        digest = load_digest(session, settings, week)
+    try:
+        # The second tier's approval links are signed with the web app's key (read, or generated, in the data folder).
+        with context.database.reading() as session:
+            digest = load_digest(session, settings, week, now=now)
+    except SecretStoreError as exc:
+        raise CommandError(str(exc)) from None
 
     if args.format == "md":
         if args.dry_run:

@@ -1,0 +1,55 @@
+"""Developer script (not shipped): draws the background sample the relevance model ships with from the haystack.
+
+A seeded random sample of arXiv papers from before February 2025 (the development period; later papers are kept for
+the check made from outside), none of them in the list. Half trains the model as negatives ("train"), half stands
+for the unlabelled stream a new data folder calibrates its review budget on ("calibrate"). Nothing here reads a label.
+
+Usage: .venv/bin/python bench/make_background.py [--size 5000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HAYSTACK = ROOT.parent / "shared" / "data" / "arxiv-haystack.jsonl.gz"
+TARGET = ROOT / "digest" / "data" / "relevance_background.jsonl.gz"
+CURATED = ROOT / "digest" / "data" / "curated_papers.jsonl"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", type=int, default=5000)
+    args = parser.parse_args()
+    if not HAYSTACK.exists():
+        print(f"{HAYSTACK} is absent: nothing to draw from", file=sys.stderr)
+        return 1
+    listed = {json.loads(line)["arxiv_id"] for line in CURATED.open(encoding="utf-8") if line.strip()}
+    with gzip.open(HAYSTACK, "rt", encoding="utf-8") as handle:
+        pool = [
+            row
+            for row in map(json.loads, handle)
+            if row["arxiv_id"] < "2502" and row["arxiv_id"][:2].isdigit() and row["arxiv_id"] not in listed
+        ]
+    pool.sort(key=lambda row: row["arxiv_id"])
+    sample = random.Random(20250201).sample(pool, args.size)
+    with gzip.GzipFile(TARGET, "wb", mtime=0) as raw:
+        for index, row in enumerate(sorted(sample, key=lambda row: row["arxiv_id"])):
+            record = {
+                "arxiv_id": row["arxiv_id"],
+                "title": row["title"],
+                "abstract": row["abstract"],
+                "role": "train" if index % 2 == 0 else "calibrate",
+            }
+            raw.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
+    print(f"wrote {args.size} papers to {TARGET.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

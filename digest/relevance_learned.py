@@ -1,0 +1,132 @@
+"""The learned relevance model: a logistic regression over the keyword-rule features, word log-odds (a naive Bayes
+model of the list's words against the background's) and the closeness to list papers and to rejected papers.
+
+Positives are the list's papers and the approvals; negatives a background sample and the rejections. The log-odds
+and closeness of each training paper are taken from models fitted without it (cross-fitting), so the regression
+weighs them as they behave on new papers. Pure: numbers in, numbers out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+from sklearn.naive_bayes import BernoulliNB
+
+LEARNED_FEATURES = ("words like the list's", "closeness to list papers", "closer to a rejected paper than the list")
+_FOLDS = 5
+_NB_SCALE = 100.0  # naive Bayes log-odds are hundreds of nats; scaled to the other features' range
+_SIMILARITY_SCALE = 3.0
+
+
+@dataclass(frozen=True)
+class Weighting:
+    """How much each kind of example counts. The positives together weigh `positive_share` of the background, so a
+    few dozen list papers are not drowned by thousands of negatives; each rejection counts `rejection` background
+    papers, and rejections together never more than `rejection_cap` of the positives, so a run of rejections cannot
+    push down what resembles the list."""
+
+    positive_share: float = 0.5
+    rejection: float = 5.0
+    rejection_cap: float = 0.5
+    regularisation: float = 0.1  # the regression's C: small, the examples are few
+
+
+@dataclass(frozen=True)
+class Examples:
+    """Word vectors (unit rows) and rule features of the training papers, in three groups."""
+
+    positive_words: sparse.csr_matrix
+    positive_rules: NDArray[np.float64]
+    background_words: sparse.csr_matrix
+    background_rules: NDArray[np.float64]
+    rejected_words: sparse.csr_matrix
+    rejected_rules: NDArray[np.float64]
+
+
+class _Base:
+    """The parts fitted on examples: naive Bayes word log-odds and the papers to measure closeness to."""
+
+    def __init__(
+        self,
+        positives: sparse.csr_matrix,
+        negatives: sparse.csr_matrix,
+        negative_weights: NDArray[np.float64],
+        rejected: sparse.csr_matrix,
+    ) -> None:
+        words = sparse.vstack([positives, negatives]).tocsr()
+        labels = np.r_[np.ones(positives.shape[0]), np.zeros(negatives.shape[0])]
+        weights = np.r_[
+            np.full(positives.shape[0], negative_weights.sum() / max(positives.shape[0], 1)), negative_weights
+        ]
+        self.bayes = BernoulliNB(alpha=0.1).fit(words > 0, labels, sample_weight=weights)
+        self.positives = positives
+        self.rejected = rejected
+
+    def features(self, words: sparse.csr_matrix) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """The learned features of papers, and their similarity to each positive (for the nearest papers)."""
+        joint = self.bayes.predict_joint_log_proba(words > 0)
+        log_odds = (joint[:, 1] - joint[:, 0]) / _NB_SCALE
+        to_positives = np.asarray((words @ self.positives.T).todense())
+        closest = to_positives.max(axis=1) if to_positives.shape[1] else np.zeros(words.shape[0])
+        if self.rejected.shape[0]:
+            closest_rejected = np.asarray((words @ self.rejected.T).todense()).max(axis=1)
+        else:
+            closest_rejected = np.zeros(words.shape[0])
+        excess = np.maximum(closest_rejected - closest, 0.0)
+        learned = np.column_stack([log_odds, closest * _SIMILARITY_SCALE, excess * _SIMILARITY_SCALE])
+        return learned, to_positives
+
+
+@dataclass(frozen=True)
+class Scored:
+    raw: NDArray[np.float64]  # the regression's log-odds of belonging
+    contributions: NDArray[np.float64]  # per paper and feature: weight times value
+    to_positives: NDArray[np.float64]  # similarity to each positive, in training order
+
+
+class LearnedModel:
+    def __init__(self, examples: Examples, weighting: Weighting) -> None:
+        self.weighting = weighting
+        pos_n, bg_n = examples.positive_words.shape[0], examples.background_words.shape[0]
+        rej_n = examples.rejected_words.shape[0]
+        positive_weight = weighting.positive_share * bg_n / max(pos_n, 1)
+        rejection_weight = min(weighting.rejection, weighting.rejection_cap * positive_weight * pos_n / max(rej_n, 1))
+        words = sparse.vstack([examples.positive_words, examples.background_words, examples.rejected_words]).tocsr()
+        rules = np.vstack([examples.positive_rules, examples.background_rules, examples.rejected_rules])
+        group = np.r_[np.zeros(pos_n), np.ones(bg_n), np.full(rej_n, 2)].astype(int)
+        weights = np.r_[np.full(pos_n, positive_weight), np.ones(bg_n), np.full(rej_n, rejection_weight)]
+        labels = (group == 0).astype(int)
+        learned = np.zeros((len(group), len(LEARNED_FEATURES)))
+        folds = min(_FOLDS, max(2, pos_n))
+        splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
+        for train, test in splitter.split(np.zeros(len(group)), labels):
+            base = self._base(words, group, weights, train)
+            learned[test] = base.features(words[test])[0]
+        self._base_all = self._base(words, group, weights, np.arange(len(group)))
+        self.regression = LogisticRegression(C=weighting.regularisation, max_iter=5000)
+        self.regression.fit(np.hstack([rules, learned]), labels, sample_weight=weights)
+
+    @staticmethod
+    def _base(
+        words: sparse.csr_matrix, group: NDArray[np.int_], weights: NDArray[np.float64], rows: NDArray[np.int_]
+    ) -> _Base:
+        chosen = np.zeros(len(group), dtype=bool)
+        chosen[rows] = True
+        negatives = chosen & (group != 0)
+        return _Base(words[chosen & (group == 0)], words[negatives], weights[negatives], words[chosen & (group == 2)])
+
+    def score(self, words: sparse.csr_matrix, rules: NDArray[np.float64]) -> Scored:
+        learned, to_positives = self._base_all.features(words)
+        values = np.hstack([rules, learned])
+        contributions = values * self.regression.coef_[0]
+        raw = contributions.sum(axis=1) + self.regression.intercept_[0]
+        return Scored(raw, contributions, to_positives)
+
+    def weights(self) -> Sequence[float]:
+        return [float(value) for value in self.regression.coef_[0]]

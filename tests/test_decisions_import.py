@@ -1,0 +1,206 @@
+"""`digest decisions import|list` as a maintainer runs them: rows in the database, the list untouched, all or none."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from digest.cli import main
+from digest.db import Database
+from digest.models import TrainingDecision
+from digest.settings import Settings
+from tests.factories import real_papers
+
+PAPERS = real_papers()
+
+
+@pytest.fixture
+def data_dir(settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The data folder the `database` fixture opened (the bundled list in it), for the command line to work on."""
+    monkeypatch.chdir(settings.data_dir.parent)  # no stray .env from the checkout
+    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    return settings.data_dir
+
+
+def digest(data_dir: Path, *args: str) -> int:
+    return main(["--data-dir", str(data_dir), *args])
+
+
+def decision_line(paper: dict[str, Any], decision: str, **fields: Any) -> str:
+    row = {"arxiv_id": paper["arxiv_id"], "title": paper["title"], "abstract": paper["abstract"], "decision": decision}
+    return json.dumps({**row, **fields})
+
+
+def write_lines(path: Path, *lines: str) -> Path:
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def stored(database: Database) -> dict[str, tuple[bool, str | None, str, str]]:
+    """arxiv_id -> (approved, section, title, source), read in a session opened after the command ran."""
+    with database.reading() as session:
+        rows = session.scalars(select(TrainingDecision))
+        return {row.arxiv_id: (row.approved, row.section, row.title, row.source) for row in rows}
+
+
+def exported(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> bytes:
+    assert digest(data_dir, "list", "export") == 0
+    return capsys.readouterr().out.encode("utf-8")
+
+
+def test_a_good_file_imports_and_leaves_the_list_byte_for_byte(
+    data_dir: Path, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = exported(data_dir, capsys)
+    path = write_lines(
+        tmp_path / "verdicts.jsonl",
+        decision_line(PAPERS[0], "approve", arxiv_id=PAPERS[0]["arxiv_id"] + "v2", section="steering"),
+        "",
+        decision_line(PAPERS[5], "reject"),
+        json.dumps({"arxiv_id": "hep-th/9901001v1", "title": "Old strings", "abstract": "", "decision": "reject"}),
+        decision_line(PAPERS[0], "approve", section="sparse-autoencoder"),  # the same paper again: this one wins
+    )
+    assert digest(data_dir, "decisions", "import", str(path)) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == (
+        f"imported 3 decisions (1 approve, 2 reject) from {path}; "
+        "they train the relevance model and do not change the list"
+    )
+    assert f"{PAPERS[0]['arxiv_id']} is on lines 1, 5: the last, line 5, wins" in out
+    assert stored(database) == {
+        PAPERS[0]["arxiv_id"]: (True, "Sparse Autoencoder", PAPERS[0]["title"], "verdicts.jsonl"),
+        PAPERS[5]["arxiv_id"]: (False, None, PAPERS[5]["title"], "verdicts.jsonl"),
+        "hep-th/9901001": (False, None, "Old strings", "verdicts.jsonl"),
+    }
+    assert exported(data_dir, capsys) == before
+    assert (data_dir / "list.md").read_bytes() == before
+
+    assert digest(data_dir, "decisions", "list", "--json") == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {(row["arxiv_id"], row["decision"], row["section"]) for row in listed} == {
+        (PAPERS[0]["arxiv_id"], "approve", "Sparse Autoencoder"),
+        (PAPERS[5]["arxiv_id"], "reject", None),
+        ("hep-th/9901001", "reject", None),
+    }
+
+
+def test_one_bad_line_among_good_ones_imports_nothing(
+    data_dir: Path, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_lines(
+        tmp_path / "verdicts.jsonl",
+        decision_line(PAPERS[0], "approve"),
+        '{"arxiv_id": "2501.01234", "title": "cut off',
+        decision_line(PAPERS[1], "approve"),
+        decision_line(PAPERS[2], "maybe"),
+        decision_line(PAPERS[3], "reject", arxiv_id="arXiv 2502.2"),
+        decision_line(PAPERS[4], "reject", title="  "),
+    )
+    assert digest(data_dir, "decisions", "import", str(path)) == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    errors = captured.err.splitlines()
+    assert errors[0].startswith(f"{path}:2: not valid JSON")
+    assert errors[1] == f"{path}:4: decision must be approve or reject"
+    assert errors[2].startswith(f"{path}:5: arxiv_id must be an arXiv ID")
+    assert errors[3] == f"{path}:6: title must be a non-empty string"
+    assert errors[4] == f"{path}: 4 bad lines; nothing was imported"
+    assert stored(database) == {}
+
+
+def test_an_unknown_section_is_refused_with_the_real_ones(
+    data_dir: Path, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_lines(
+        tmp_path / "verdicts.jsonl",
+        decision_line(PAPERS[0], "approve", section="Probing"),
+        decision_line(PAPERS[1], "approve", section="Sparse Autoencoders and friends"),
+    )
+    assert digest(data_dir, "decisions", "import", str(path)) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:2: no section named 'Sparse Autoencoders and friends' in the list" in err
+    assert "the list's sections are: Surveys, Blog, Input-level Attribution, Sparse Autoencoder, Probing" in err
+    assert stored(database) == {}
+
+
+def test_importing_a_paper_again_replaces_its_verdict(
+    data_dir: Path, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first = write_lines(tmp_path / "first.jsonl", decision_line(PAPERS[0], "approve", section="Steering"))
+    second = write_lines(
+        tmp_path / "second.jsonl", decision_line(PAPERS[0], "reject"), decision_line(PAPERS[1], "approve")
+    )
+    assert digest(data_dir, "decisions", "import", str(first)) == 0
+    assert digest(data_dir, "decisions", "import", str(second), "--json") == 0
+    capsys.readouterr()
+    assert digest(data_dir, "decisions", "import", str(second), "--json") == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["imported"], summary["approve"], summary["reject"], summary["replaced"]) == (2, 1, 1, 2)
+    assert stored(database) == {
+        PAPERS[0]["arxiv_id"]: (False, None, PAPERS[0]["title"], "second.jsonl"),
+        PAPERS[1]["arxiv_id"]: (True, None, PAPERS[1]["title"], "second.jsonl"),
+    }
+    write_lines(tmp_path / "third.jsonl", decision_line(PAPERS[2], "reject"))
+    assert digest(data_dir, "decisions", "import", str(tmp_path / "third.jsonl")) == 0
+    capsys.readouterr()
+    assert digest(data_dir, "decisions", "list") == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0].startswith(f"{PAPERS[2]['arxiv_id']}  reject ")  # the most recent import first
+    assert len(listed) == 3
+
+
+def test_dry_run_checks_and_writes_nothing(
+    data_dir: Path, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_lines(tmp_path / "earlier.jsonl", decision_line(PAPERS[0], "approve"))
+    assert digest(data_dir, "decisions", "import", str(tmp_path / "earlier.jsonl")) == 0
+    before = stored(database)
+    path = write_lines(
+        tmp_path / "verdicts.jsonl", decision_line(PAPERS[0], "reject"), decision_line(PAPERS[1], "approve")
+    )
+    capsys.readouterr()
+    assert digest(data_dir, "decisions", "import", str(path), "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == (
+        f"would import 2 decisions (1 approve, 1 reject) from {path}; nothing was written (--dry-run)"
+    )
+    assert f"reject  {PAPERS[0]['arxiv_id']}: {PAPERS[0]['title']}" in out
+    assert "1 of them would replace an earlier imported verdict for the same paper" in out
+    assert stored(database) == before
+
+
+def test_gzip_and_standard_input(
+    data_dir: Path, database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "verdicts.jsonl.gz"
+    path.write_bytes(gzip.compress((decision_line(PAPERS[0], "approve", section="probing") + "\n").encode()))
+    assert digest(data_dir, "decisions", "import", str(path)) == 0
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(decision_line(PAPERS[1], "reject").encode())))
+    assert digest(data_dir, "decisions", "import", "-") == 0
+    assert stored(database) == {
+        PAPERS[0]["arxiv_id"]: (True, "Probing", PAPERS[0]["title"], "verdicts.jsonl.gz"),
+        PAPERS[1]["arxiv_id"]: (False, None, PAPERS[1]["title"], "<stdin>"),
+    }
+
+
+def test_a_file_that_is_not_gzip_or_not_there_is_one_line(
+    data_dir: Path, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake = write_lines(tmp_path / "verdicts.jsonl.gz", decision_line(PAPERS[0], "approve"))
+    assert digest(data_dir, "decisions", "import", str(fake)) == 1
+    assert digest(data_dir, "decisions", "import", str(tmp_path / "missing.jsonl")) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"digest: {fake}: not a readable gzip file")
+    assert err[1] == f"digest: {tmp_path / 'missing.jsonl'}: cannot read: No such file or directory"
+    with pytest.raises(SystemExit) as usage:
+        digest(data_dir, "decisions", "import")
+    assert usage.value.code == 2
+    assert stored(database) == {}

@@ -1,0 +1,269 @@
+"""The second tier: papers scored just under the review threshold reach the maintainers only through the weekly
+digest ("Worth a look", with why they were flagged and a signed one-click approval link); Discord, /review and the
+private candidates feed show only the first tier. Real SQLite, the web app on loopback, aiosmtpd, the fake Discord.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import pytest_asyncio
+from markupsafe import escape as html_escape
+
+from digest import discord_messages
+from digest.app import open_service_database
+from digest.models import Candidate
+from digest.relevance_why import Neighbour, Why
+from digest.secretstore import ensure_secrets
+from digest.signing import verify_link
+from digest.weekly import IsoWeek, markdown_text, single_line, week_of
+from digest.weekly_store import load_digest, send_week, write_markdown
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.fake_discord import FakeDiscord
+from tests.smtp_server import Inbox, free_port, smtp_server
+from tests.test_discord_bot import running
+from tests.test_hostile_text import UNESCAPED, assert_harmless_html
+from tests.web_server import SECRETS_ENV, Site, running_site, sign_in
+from tests.weekly_data import WEEK
+
+FIRST, SECOND = real_papers()[0], real_papers()[1]  # both about sparse autoencoders in vision models
+SECTION = "Sparse Autoencoder"
+WHY = Why(
+    terms=("sparse autoencoder", "vision transformer"),
+    parts=(("keyword rules", 0.58), ("word log-odds", 0.27), ("application penalty", -0.15)),
+    nearest=(Neighbour("Sparse Autoencoders & <Vision> Models: a Survey", SECTION, 0.41),),
+)
+APPROVE_LINE = re.compile(r"^ *Approve into (.+): (\S+)$", re.MULTILINE)
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest_asyncio.fixture
+async def site(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[Site]:
+    """The web app with Discord pointed at the fake and the weekly email at an SMTP port the test serves."""
+    smtp = f'\n[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nsecurity = "none"\nrecipients = ["team@example.org"]\n'
+    environ = {**SECRETS_ENV, "DISCORD_TOKEN": "fake-token"}
+    async with running_site(make_settings(tmp_path / "data", fake.config_toml() + smtp, environ)) as running:
+        yield running
+
+
+def insert_tiers(site: Site, *, second_title: str | None = None) -> tuple[int, int]:
+    """A first-tier candidate (above the threshold) and a second-tier one, both first seen now, both with a why."""
+    now = site.clock()
+    seen = {"first_seen_at": now, "updated_at": now, "why": WHY.to_json(), "suggested_section": SECTION}
+    first = insert_candidate(site.database, FIRST, score=1.7, relevant=True, **seen)
+    titled = {"title": second_title} if second_title else {}
+    second = insert_candidate(site.database, SECOND, score=0.93, relevant=False, **seen, **titled)
+    return first, second
+
+
+def between(text: str, start: str, end: str) -> str:
+    assert start in text, f"{start!r} missing"
+    return text[text.index(start) : text.index(end, text.index(start))]
+
+
+def email_parts(message: EmailMessage) -> tuple[str, str]:
+    found = []
+    for kind in ("plain", "html"):
+        part = message.get_body((kind,))
+        assert isinstance(part, EmailMessage)
+        found.append(str(part.get_content()).replace("\r\n", "\n"))
+    return found[0], found[1]
+
+
+def weekly_email(site: Site) -> EmailMessage:
+    """The digest of the current week as the SMTP server received it."""
+    inbox = Inbox()
+    with smtp_server(inbox, site.settings.smtp.port):
+        outcome = send_week(site.settings, site.database, week_of(site.clock(), site.settings.tz), site.clock())
+    assert outcome.status == "sent", outcome
+    assert len(inbox.messages) == 1
+    return inbox.messages[0]
+
+
+def weekly_markdown(site: Site) -> str:
+    with site.database.reading() as session:
+        digest = load_digest(session, site.settings, week_of(site.clock(), site.settings.tz), now=site.clock())
+    return write_markdown(digest, site.settings).read_text(encoding="utf-8")
+
+
+@pytest.mark.asyncio
+async def test_the_second_tier_is_worth_a_look_in_the_digest_and_its_link_approves_it(site: Site) -> None:
+    first, second = insert_tiers(site)
+
+    markdown = weekly_markdown(site)
+    worth = between(markdown, "## Worth a look", "## The week in numbers")
+    assert f"[{markdown_text(SECOND['title'])}](https://arxiv.org/abs/{SECOND['arxiv_id']})" in worth
+    assert FIRST["title"] not in worth  # the first tier waits for review in its own section
+    assert FIRST["title"] in between(markdown, "## Waiting for review", "## Worth a look")
+    assert "matched: sparse autoencoder, vision transformer" in worth
+    assert "pushed up by: keyword rules +0.58; word log-odds +0.27" in worth
+    assert f"suggested for *{SECTION}*" in worth
+    markdown_link = re.search(rf"\[Approve into {SECTION}\]\((http://[^)]+)\)", worth)
+    assert markdown_link is not None
+
+    text, html = email_parts(weekly_email(site))
+    worth_text = between(text, "== Worth a look ==", "== The week in numbers ==")
+    assert SECOND["title"] in worth_text and FIRST["title"] not in worth_text
+    for line in WHY.lines():
+        assert line in worth_text
+        assert str(html_escape(line)) in html
+    approve = APPROVE_LINE.search(worth_text)
+    assert approve is not None and approve.group(1) == SECTION
+    link = approve.group(2)
+    assert link == markdown_link.group(1)  # one link builder: the same signed link in both
+    assert f'<a href="{html_escape(link)}"' in html and str(html_escape(SECOND["title"])) in html
+
+    # The link opens the confirmation page (it shows why, and changes nothing); the button approves.
+    path = urlsplit(link).path
+    async with site.client.get(path) as reply:
+        assert reply.status == 200
+        page = await reply.text()
+    assert str(html_escape(SECOND["title"])) in page and f"Approve into {SECTION}" in page
+    assert str(html_escape(WHY.lines()[-1])) in page
+    assert site.status_of(second) == "pending"
+    async with site.client.post(path) as reply:
+        assert reply.status == 200, await reply.text()
+    assert site.status_of(second) == "approved" and site.status_of(first) == "pending"
+    async with site.client.get("/list.md") as reply:
+        listed = between(await reply.text(), f"{SECTION}\n", "\n### ")
+    assert SECOND["arxiv_id"] in listed and FIRST["arxiv_id"] not in listed
+
+
+@pytest.mark.asyncio
+async def test_only_the_first_tier_reaches_discord_the_review_page_and_the_candidates_feed(
+    site: Site, fake: FakeDiscord
+) -> None:
+    first, second = insert_tiers(site)
+    older = insert_candidate(site.database, real_papers()[3], score=1.2, first_seen_at=site.clock())  # no why
+
+    async with running(site.settings, site.database) as bot:
+        report = await bot.post_pending()
+    assert (report.posted, report.waiting) == (2, 0)
+    embeds = {embed["url"]: embed for body in fake.posted() for embed in body["embeds"]}
+    assert set(embeds) == {
+        f"https://arxiv.org/abs/{FIRST['arxiv_id']}",
+        f"https://arxiv.org/abs/{real_papers()[3]['arxiv_id']}",
+    }
+    why_fields = {
+        url: [field["value"] for field in embed["fields"] if field["name"] == "Why"] for url, embed in embeds.items()
+    }
+    assert why_fields[f"https://arxiv.org/abs/{FIRST['arxiv_id']}"] == [
+        "\n".join(discord_messages.escape(line) for line in WHY.lines())
+    ]
+    assert why_fields[f"https://arxiv.org/abs/{real_papers()[3]['arxiv_id']}"] == []  # an older row: nothing extra
+
+    await sign_in(site)
+    async with site.client.get("/review") as reply:
+        review = await reply.text()
+    assert str(html_escape(FIRST["title"])) in review and f"candidate-{older}" in review
+    assert str(html_escape(SECOND["title"])) not in review and f"candidate-{second}" not in review
+    card = between(review, f'id="candidate-{first}"', "</article>")
+    assert all(str(html_escape(line)) in card for line in WHY.lines())
+    assert 'class="meta why"' not in between(review, f'id="candidate-{older}"', "</article>")
+
+    async with site.client.get("/feeds/candidates.xml", params={"token": SECRETS_ENV["DIGEST_FEED_TOKEN"]}) as reply:
+        feed = await reply.text()
+    assert FIRST["arxiv_id"] in feed and SECOND["arxiv_id"] not in feed
+    assert site.status_of(first) == site.status_of(second) == "pending"
+
+
+@pytest.mark.asyncio
+async def test_a_hostile_second_tier_title_is_inert_in_the_html_email_and_the_markdown(site: Site) -> None:
+    hostile = "<script>alert(1)</script> ](javascript:alert(2)) *bold* <img src=x onerror=alert(3)> " + SECOND["title"]
+    insert_tiers(site, second_title=hostile)
+
+    _, html = email_parts(weekly_email(site))
+    worth = between(html, "Worth a look</h2>", "The week in numbers</h2>")
+    assert_harmless_html(html)
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; ](javascript:alert(2)) *bold* &lt;img src=x" in worth
+
+    markdown = between(weekly_markdown(site), "## Worth a look", "## The week in numbers")
+    assert not UNESCAPED.search(markdown), UNESCAPED.search(markdown)
+    assert r"\<script\>alert(1)\</script\> \](javascript:alert(2)) \*bold\*" in markdown
+
+
+def test_the_week_lists_its_own_second_tier_best_first_up_to_the_setting(tmp_path: Path) -> None:
+    config = "[weekly]\nsecond_tier_top = 2\nsend_quiet_week = false\n"
+    config += (
+        f'\n[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nsecurity = "none"\nrecipients = ["team@example.org"]\n'
+    )
+    settings = make_settings(tmp_path / "data", config)  # no secrets in the environment: the web app would generate
+    database = open_service_database(settings)
+    in_week, now = datetime(2026, 11, 24, 9, tzinfo=UTC), datetime(2026, 11, 30, 7, tzinfo=UTC)
+    papers = real_papers()
+    try:
+        ids = [
+            insert_candidate(
+                database, papers[index], score=score, relevant=False, status=status, first_seen_at=seen, updated_at=seen
+            )
+            for index, score, seen, status in (
+                (0, 0.71, in_week, "pending"),
+                (1, 0.95, in_week, "pending"),
+                (2, 0.83, in_week, "pending"),
+                (3, 0.99, in_week - timedelta(days=7), "pending"),  # first seen the week before
+                (4, 0.98, in_week, "rejected"),  # decided already
+            )
+        ]
+        with database.reading() as session:
+            digest = load_digest(session, settings, WEEK, now=now)
+        assert [item.title for item in digest.second_tier] == [single_line(papers[i]["title"]) for i in (1, 2)]
+        assert digest.quiet and digest.pending_count == 0  # nothing joined the list; nothing waits for review
+        with database.reading() as session:
+            earlier = load_digest(session, settings, WEEK.previous(), now=now)
+        assert [item.title for item in earlier.second_tier] == [single_line(papers[3]["title"])]
+        # Signed with the key the web app checks links with (here generated into the data folder).
+        approve_url = digest.second_tier[0].approve_url
+        assert approve_url is not None and approve_url.startswith(settings.web.base_url + "/approve/")
+        link = verify_link(str(ensure_secrets(settings).secret_key), approve_url.rsplit("/", 1)[1], now)
+        assert (link.candidate_id, link.action, link.section) == (ids[1], "approve", SECTION)
+        assert link.expires_at == now + timedelta(days=settings.web.approval_link_days)
+
+        # A week that is quiet but has papers worth a look is still sent: the email is their only way out.
+        inbox = Inbox()
+        with smtp_server(inbox, settings.smtp.port):
+            assert send_week(settings, database, WEEK, now).status == "sent"
+            assert send_week(settings, database, IsoWeek(2026, 49), now).status == "quiet-skipped"
+        assert len(inbox.messages) == 1 and "Worth a look" in email_parts(inbox.messages[0])[0]
+    finally:
+        database.dispose()
+
+
+def test_a_long_hostile_why_stays_inert_and_within_discords_limits() -> None:
+    """Why lines quote list titles and feed terms: escaped, pinging nobody, and cut so the embed fits Discord."""
+    hostile = "@everyone [x](https://evil.example) **bold** " * 20
+    why = Why(
+        terms=tuple(hostile.split()[:8]), parts=(("rules", 0.5),), nearest=(Neighbour(hostile, "Steering", 0.3),) * 5
+    )
+    record = real_papers()[0]
+    candidate = Candidate(
+        id=7,
+        arxiv_id=record["arxiv_id"],
+        title=record["title"],
+        abstract=" ".join([record["abstract"]] * 6),
+        authors=[f"Author {n}" for n in range(40)],
+        matched=["sparse autoencoder"],
+        score=0.97,
+        suggested_section=SECTION,
+        status="pending",
+        why=why.to_json(),
+    )
+    embed = discord_messages.candidate_embed(candidate, {})
+    value = next(field["value"] for field in embed["fields"] if field["name"] == "Why")
+    assert len(value) <= discord_messages.FIELD_LIMIT and discord_messages.embed_length(embed) <= 6000
+    assert value.count("\n") == len(why.lines()) - 1 and value.endswith("…")
+    assert "@everyone" not in value and "](https://evil" not in value and "**" not in value
