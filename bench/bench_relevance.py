@@ -74,10 +74,12 @@ def stream(others_per_week: int, listed: set[str]) -> list[ReplayPaper]:
     return papers
 
 
-def run(papers: list[ReplayPaper], learn: bool) -> tuple[ReplayReport, int, float]:
+def run(papers: list[ReplayPaper], learn: bool, config: str) -> tuple[ReplayReport, int, float]:
     weeks = weeks_of(papers)
     with tempfile.TemporaryDirectory() as folder:
-        settings = load_settings(None, Path(folder) / "data", environ={}, load_dotenv_file=False)
+        path = Path(folder) / "config.toml"
+        path.write_text(config, encoding="utf-8")
+        settings = load_settings(path, Path(folder) / "data", environ={}, load_dotenv_file=False)
         database = open_service_database(settings)
         started = time.perf_counter()
         report = replay(settings, database, weeks, learn=learn, evaluate_from=len(weeks) // 2)
@@ -104,6 +106,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--others", type=int, default=2000, help="other haystack papers per week, at most")
     parser.add_argument("--skip-cold", action="store_true")
+    parser.add_argument("--window", type=int, help="relevance.calibration_window (default: the setting's default)")
+    parser.add_argument("--daily-budget", type=float, help="relevance.daily_budget (default: the setting's default)")
     parser.add_argument("--titles", action="store_true", help="print the flagged and missed papers of the warm run")
     args = parser.parse_args()
     if not HAYSTACK.exists() or not DECISIONS.exists():
@@ -121,7 +125,12 @@ def main() -> int:
     for name, learn in (("cold", False), ("warm", True)):
         if name == "cold" and args.skip_cold:
             continue
-        report, weeks, elapsed = run(papers, learn)
+        config = "[relevance]\n" + "".join(
+            f"{key} = {value}\n"
+            for key, value in (("calibration_window", args.window), ("daily_budget", args.daily_budget))
+            if value is not None
+        )
+        report, weeks, elapsed = run(papers, learn, config)
         reports[name] = report
         print(f"{name}: {weeks} weeks replayed in {elapsed:.0f} s")
         show(name, report)

@@ -61,8 +61,7 @@ def main() -> int:
         chosen = random.Random(f"{week}").sample(rows, min(150, len(rows)))
         fixture += [{**{key: row[key] for key in keep}, "label": None, "section": None} for row in chosen]
     write(OUT / "replay_fixture.jsonl.gz", sorted(fixture, key=lambda row: (row["published"], row["arxiv_id"])))
-    others = [row for row in pool if row["arxiv_id"] not in judged]
-    sample = random.Random(25).sample(others, 2500)
+    sample = random.Random(25).sample(pool, 2500)  # judged or not: a stream as it comes (no label is kept)
     write(OUT / "stream_sample.jsonl.gz", [{key: row[key] for key in keep} for row in sample])
     return 0
 
