@@ -48,7 +48,21 @@ def main() -> int:
             }
             raw.write((json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8"))
     print(f"wrote {args.size} papers to {TARGET.relative_to(ROOT)}")
+    write_word_vectors()
     return 0
+
+
+def write_word_vectors() -> None:
+    """The vocabulary and idf fitted by scikit-learn on the new sample and the bundled list, shipped beside it."""
+    sys.path.insert(0, str(ROOT))
+    from digest.relevance_features import WORD_VECTORS_FILE, background_sample, fit_word_vectors, word_corpus
+
+    background_sample.cache_clear()
+    vectors = fit_word_vectors(word_corpus())
+    path = TARGET.parent / WORD_VECTORS_FILE
+    with gzip.GzipFile(path, "wb", mtime=0) as raw:
+        raw.write(json.dumps(vectors.to_json(), ensure_ascii=False).encode("utf-8"))
+    print(f"wrote {len(vectors.vocabulary)} terms to {path.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

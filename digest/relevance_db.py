@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import pickle
 import threading
 from collections.abc import Mapping
 from functools import lru_cache
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
@@ -23,6 +26,9 @@ from digest.titles import title_key
 
 if TYPE_CHECKING:
     from digest.relevance import Budget, Feedback, LabeledPaper, RelevanceModel
+
+log = logging.getLogger(__name__)
+SAVED_MODEL = "relevance-model.pickle"
 
 # Sections whose entries are papers about the topic (not blog posts, not prose).
 EXAMPLE_KINDS = ("papers", "surveys", "tool")
@@ -130,12 +136,53 @@ def _base_model(session: Session, settings: Settings) -> tuple[str, RelevanceMod
     with _cache_lock:
         if _cached is not None and _cached[0] == key:
             return _cached[1], _cached[2]
-    model = build_model(parse_rules(data, str(settings.feeds_dir / RULES_FILE)), key[1], key[2], budget=key[3])
     model_key = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()
-    model.key = model_key
+    model = _load_saved(settings, model_key)
+    if model is None:
+        model = build_model(parse_rules(data, str(settings.feeds_dir / RULES_FILE)), key[1], key[2], budget=key[3])
+        model.key = model_key
+        _save(settings, model)
     with _cache_lock:
         _cached = (key, model_key, model)
     return model_key, model
+
+
+def _saved_path(settings: Settings) -> Path:
+    return settings.data_dir / "cache" / SAVED_MODEL
+
+
+def _load_saved(settings: Settings, model_key: str) -> RelevanceModel | None:
+    """The model saved by the last process that built it for the same inputs: building takes seconds (the shipped
+    background is read and encoded), loading milliseconds. The file is the service's own, in its data folder."""
+    path = _saved_path(settings)
+    try:
+        with path.open("rb") as handle:
+            saved_key, model = pickle.load(handle)  # noqa: S301  (written by this service into its own data folder)
+    except FileNotFoundError:
+        return None
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError) as exc:
+        log.warning("relevance: the saved model %s cannot be read (%s); building it again", path, exc)
+        return None
+    return model if saved_key == model_key and isinstance(model, _model_class()) else None
+
+
+def _save(settings: Settings, model: RelevanceModel) -> None:
+    path = _saved_path(settings)
+    temporary = path.with_suffix(".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with temporary.open("wb") as handle:
+            pickle.dump((model.key, model), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.replace(path)
+    except OSError as exc:
+        log.warning("relevance: cannot save the model to %s (%s); the next process builds it again", path, exc)
+        temporary.unlink(missing_ok=True)
+
+
+def _model_class() -> type[RelevanceModel]:
+    from digest.relevance import RelevanceModel
+
+    return RelevanceModel
 
 
 def model_for_database(session: Session, settings: Settings) -> RelevanceModel:

@@ -5,16 +5,17 @@ tf-idf vector. Pure: the word vectoriser is fitted once per process on the shipp
 from __future__ import annotations
 
 import gzip
+import itertools
 import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from digest import resources
 from digest.relevance_model import tokens
@@ -139,33 +140,93 @@ def background_sample() -> tuple[BackgroundPaper, ...]:
     )
 
 
-class WordVectors:
-    """Unit tf-idf vectors of words and word pairs; the vocabulary and idf come from the background and the bundled
-    list, fitted once per process (papers approved later are read in that vocabulary)."""
+WORD_VECTORS_FILE = "relevance_words.json.gz"
+_TOKEN_PATTERN = r"(?u)\b[A-Za-z][A-Za-z0-9]+\b"  # noqa: S105  (a regular expression)
+_VECTORIZER = {
+    "lowercase": True,
+    "stop_words": "english",
+    "ngram_range": (1, 2),
+    "min_df": 2,
+    "sublinear_tf": True,
+    "token_pattern": _TOKEN_PATTERN,
+}
 
-    def __init__(self, corpus: Sequence[str]) -> None:
-        self._vectorizer = TfidfVectorizer(
-            lowercase=True,
-            stop_words="english",
-            ngram_range=(1, 2),
-            min_df=2,
-            sublinear_tf=True,
-            dtype=np.float64,
-            token_pattern=r"(?u)\b[A-Za-z][A-Za-z0-9]+\b",  # noqa: S106  (a regular expression, not a password)
-        )
-        self._vectorizer.fit(corpus)
+
+class WordVectors:
+    """Unit tf-idf vectors of words and word pairs (sublinear term frequency, English stop words left out).
+
+    The vocabulary and idf are fitted by scikit-learn's TfidfVectorizer on the shipped background and the bundled
+    list (bench/make_background.py writes them into the package); applying them needs only NumPy, so the command
+    line and the service do not load scikit-learn to score. `transform` equals the vectorizer's (a test holds it)."""
+
+    def __init__(self, vocabulary: dict[str, int], idf: NDArray[np.float64], stop_words: frozenset[str]) -> None:
+        self.vocabulary = vocabulary
+        self.idf = idf
+        self.stop_words = stop_words
+        self._token = re.compile(_TOKEN_PATTERN)
+
+    def terms(self, text: str) -> list[str]:
+        words = [word for word in self._token.findall(text.lower()) if word not in self.stop_words]
+        return words + [f"{first} {second}" for first, second in itertools.pairwise(words)]
 
     def transform(self, papers: Sequence[PaperText]) -> sparse.csr_matrix:
-        if not papers:
-            return sparse.csr_matrix((0, len(self._vectorizer.vocabulary_)))
-        return sparse.csr_matrix(self._vectorizer.transform([paper.text for paper in papers]))
+        vocabulary = self.vocabulary
+        indptr, indices, values = [0], [], []
+        for paper in papers:
+            counts: dict[int, int] = {}
+            for term in self.terms(paper.text):
+                column = vocabulary.get(term)
+                if column is not None:
+                    counts[column] = counts.get(column, 0) + 1
+            columns = sorted(counts)
+            indices.extend(columns)
+            values.extend(counts[column] for column in columns)
+            indptr.append(len(indices))
+        matrix = sparse.csr_matrix(
+            (np.array(values, dtype=np.float64), np.array(indices, dtype=np.int64), np.array(indptr, dtype=np.int64)),
+            shape=(len(papers), len(vocabulary)),
+        )
+        matrix.data = np.log(matrix.data) + 1.0
+        matrix = sparse.csr_matrix(matrix @ sparse.diags(self.idf))
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
+
+    def to_json(self) -> dict[str, Any]:
+        terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        return {"terms": terms, "idf": [float(value) for value in self.idf], "stop_words": sorted(self.stop_words)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WordVectors:
+        terms = data["terms"]
+        return cls(
+            {term: index for index, term in enumerate(terms)}, np.array(data["idf"]), frozenset(data["stop_words"])
+        )
 
 
-@lru_cache(maxsize=1)
-def word_vectors() -> WordVectors:
+def word_corpus() -> list[str]:
+    """What the vocabulary is fitted on: the shipped background and the bundled list's abstracts."""
     bundled = resources.curated_papers_path().read_text(encoding="utf-8").splitlines()
     corpus = [PaperText(paper.title, paper.abstract).text for paper in background_sample()]
     corpus += [
         PaperText(row["title"], row.get("abstract") or "").text for row in map(json.loads, filter(None, bundled))
     ]
-    return WordVectors(corpus)
+    return corpus
+
+
+def fit_word_vectors(corpus: Sequence[str]) -> WordVectors:
+    """Fits the vocabulary with scikit-learn (a developer step, and a test's reference)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer  # here: kept off the scoring path
+
+    vectorizer = TfidfVectorizer(**_VECTORIZER)  # type: ignore[arg-type]
+    vectorizer.fit(corpus)
+    vocabulary = {str(term): int(index) for term, index in vectorizer.vocabulary_.items()}
+    stop_words = frozenset(str(word) for word in vectorizer.get_stop_words() or ())
+    return WordVectors(vocabulary, np.asarray(vectorizer.idf_, dtype=np.float64), stop_words)
+
+
+@lru_cache(maxsize=1)
+def word_vectors() -> WordVectors:
+    """The vocabulary shipped with the package (fitted once, when the background sample was drawn)."""
+    with gzip.open(resources.PACKAGE_DIR / "data" / WORD_VECTORS_FILE, "rt", encoding="utf-8") as handle:
+        return WordVectors.from_json(json.load(handle))

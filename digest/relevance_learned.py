@@ -14,9 +14,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
-from sklearn.naive_bayes import BernoulliNB
 
 LEARNED_FEATURES = ("words like the list's", "closeness to list papers", "closer to a rejected paper than the list")
 _FOLDS = 5
@@ -59,19 +56,29 @@ class _Base:
         negative_weights: NDArray[np.float64],
         rejected: sparse.csr_matrix,
     ) -> None:
+        from sklearn.naive_bayes import BernoulliNB  # here: scoring runs without scikit-learn
+
         words = sparse.vstack([positives, negatives]).tocsr()
         labels = np.r_[np.ones(positives.shape[0]), np.zeros(negatives.shape[0])]
         weights = np.r_[
             np.full(positives.shape[0], negative_weights.sum() / max(positives.shape[0], 1)), negative_weights
         ]
-        self.bayes = BernoulliNB(alpha=0.1).fit(words > 0, labels, sample_weight=weights)
+        bayes = BernoulliNB(alpha=0.1).fit(words > 0, labels, sample_weight=weights)
+        # Bernoulli naive Bayes is linear in word presence: log-odds = presence . w + b.
+        present = bayes.feature_log_prob_
+        absent = np.log1p(-np.exp(present))
+        self.word_weights = (present[1] - absent[1]) - (present[0] - absent[0])
+        self.word_bias = float(
+            bayes.class_log_prior_[1] + absent[1].sum() - bayes.class_log_prior_[0] - absent[0].sum()
+        )
         self.positives = positives
         self.rejected = rejected
 
     def features(self, words: sparse.csr_matrix) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """The learned features of papers, and their similarity to each positive (for the nearest papers)."""
-        joint = self.bayes.predict_joint_log_proba(words > 0)
-        log_odds = (joint[:, 1] - joint[:, 0]) / _NB_SCALE
+        presence = sparse.csr_matrix(words, copy=True)
+        presence.data[:] = 1.0
+        log_odds = (presence @ self.word_weights + self.word_bias) / _NB_SCALE
         to_positives = np.asarray((words @ self.positives.T).todense())
         closest = to_positives.max(axis=1) if to_positives.shape[1] else np.zeros(words.shape[0])
         if self.rejected.shape[0]:
@@ -102,6 +109,9 @@ class LearnedModel:
         group = np.r_[np.zeros(pos_n), np.ones(bg_n), np.full(rej_n, 2)].astype(int)
         weights = np.r_[np.full(pos_n, positive_weight), np.ones(bg_n), np.full(rej_n, rejection_weight)]
         labels = (group == 0).astype(int)
+        from sklearn.linear_model import LogisticRegression  # here: scoring runs without scikit-learn
+        from sklearn.model_selection import StratifiedKFold
+
         learned = np.zeros((len(group), len(LEARNED_FEATURES)))
         folds = min(_FOLDS, max(2, pos_n))
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=0)
@@ -109,8 +119,10 @@ class LearnedModel:
             base = self._base(words, group, weights, train)
             learned[test] = base.features(words[test])[0]
         self._base_all = self._base(words, group, weights, np.arange(len(group)))
-        self.regression = LogisticRegression(C=weighting.regularisation, max_iter=5000)
-        self.regression.fit(np.hstack([rules, learned]), labels, sample_weight=weights)
+        regression = LogisticRegression(C=weighting.regularisation, max_iter=5000)
+        regression.fit(np.hstack([rules, learned]), labels, sample_weight=weights)
+        self.coefficients = np.asarray(regression.coef_[0], dtype=np.float64)
+        self.intercept = float(regression.intercept_[0])
 
     @staticmethod
     def _base(
@@ -124,9 +136,9 @@ class LearnedModel:
     def score(self, words: sparse.csr_matrix, rules: NDArray[np.float64]) -> Scored:
         learned, to_positives = self._base_all.features(words)
         values = np.hstack([rules, learned])
-        contributions = values * self.regression.coef_[0]
-        raw = contributions.sum(axis=1) + self.regression.intercept_[0]
+        contributions = values * self.coefficients
+        raw = contributions.sum(axis=1) + self.intercept
         return Scored(raw, contributions, to_positives)
 
     def weights(self) -> Sequence[float]:
-        return [float(value) for value in self.regression.coef_[0]]
+        return [float(value) for value in self.coefficients]

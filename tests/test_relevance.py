@@ -244,3 +244,24 @@ async def test_model_is_reused_until_a_decision_or_a_list_import_changes_its_inp
         after_import = model_for_database(session, settings)
     assert after_import.learned is not after_rejection.learned
     assert len(after_import.positives) == len(after_rejection.positives) - 1
+
+
+def test_the_shipped_vocabulary_scores_exactly_as_scikit_learn_fitted_it() -> None:
+    """The vocabulary ships frozen (bench/make_background.py) and is applied with NumPy; refitted with scikit-learn
+    on the same corpus it must be the same, and transform the same texts to the same vectors."""
+    import numpy as np
+
+    from digest.relevance_features import PaperText, fit_word_vectors, word_corpus, word_vectors
+
+    shipped, fitted = word_vectors(), fit_word_vectors(word_corpus())
+    assert shipped.vocabulary == fitted.vocabulary
+    assert np.allclose(shipped.idf, fitted.idf)
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from digest.relevance_features import _VECTORIZER
+
+    reference = TfidfVectorizer(**_VECTORIZER).fit(word_corpus())  # type: ignore[arg-type]
+    papers = [PaperText(str(p["title"]), str(p["abstract"])) for p in sample_papers()[:80]]
+    papers.append(PaperText("Vision-Language Models' neurons: the CLIP-ViT case", "Ünïcode — and numbers 3.14"))
+    expected = reference.transform([paper.text for paper in papers])
+    assert abs(shipped.transform(papers) - expected).max() < 1e-12
