@@ -139,7 +139,7 @@ def store_papers(
         if paper.arxiv_id in keys.arxiv_ids or title_key(paper.title) in keys.title_keys:
             counts.already_known += 1
             continue
-        if judgement.tier is None:
+        if not judgement.relevant and judgement.tier is None:
             continue  # neither for review nor for the weekly digest's second tier
         candidate = new_candidate(paper, judgement, source, now)
         session.add(candidate)

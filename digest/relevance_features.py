@@ -171,7 +171,9 @@ class WordVectors:
 
     def transform(self, papers: Sequence[PaperText]) -> sparse.csr_matrix:
         vocabulary = self.vocabulary
-        indptr, indices, values = [0], [], []
+        indptr: list[int] = [0]
+        indices: list[int] = []
+        values: list[int] = []
         for paper in papers:
             counts: dict[int, int] = {}
             for term in self.terms(paper.text):
@@ -218,7 +220,7 @@ def fit_word_vectors(corpus: Sequence[str]) -> WordVectors:
     """Fits the vocabulary with scikit-learn (a developer step, and a test's reference)."""
     from sklearn.feature_extraction.text import TfidfVectorizer  # here: kept off the scoring path
 
-    vectorizer = TfidfVectorizer(**_VECTORIZER)  # type: ignore[arg-type]
+    vectorizer = TfidfVectorizer(**_VECTORIZER)
     vectorizer.fit(corpus)
     vocabulary = {str(term): int(index) for term, index in vectorizer.vocabulary_.items()}
     stop_words = frozenset(str(word) for word in vectorizer.get_stop_words() or ())
