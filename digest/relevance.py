@@ -26,7 +26,7 @@ from digest.relevance_features import (
 )
 from digest.relevance_learned import LEARNED_FEATURES, Examples, LearnedModel, Weighting
 from digest.relevance_model import tokens
-from digest.relevance_rules import Rules, RulesError, Words, load_rules
+from digest.relevance_rules import Rules, RulesError, TermGate, Words, load_rules
 from digest.relevance_sections import SectionRanker, section_key
 from digest.relevance_why import Neighbour, Why
 
@@ -52,6 +52,7 @@ __all__ = [
 _SCORE_UNIT = 10.0  # shown score: 1.0 at the review threshold, 0.1 per unit of the model's log-odds
 _NEAREST_SHOWN = 3
 _BOTH_SIDES = RULE_FEATURES.index("modality and interpretability")
+_GATE_MARGIN = 1.0  # how far under the second tier the shortcut's papers must have scored
 
 
 class Tier(StrEnum):
@@ -169,8 +170,11 @@ class RelevanceModel:
         ranker: SectionRanker,
         thresholds: Thresholds,
         key: str = "",
+        gate_ceiling: float = float("inf"),
     ) -> None:
         self.key = key  # names the inputs it was built from (relevance_db); stream scores are stored under it
+        self.gate = TermGate(rules.modality_strong, rules.interpretability_strong)
+        self.gate_ceiling = gate_ceiling
         self.rules = rules
         self.learned = learned
         self.positives = list(positives)
@@ -179,24 +183,42 @@ class RelevanceModel:
         self.sections = ranker.sections
 
     def with_thresholds(self, thresholds: Thresholds) -> RelevanceModel:
-        return RelevanceModel(self.rules, self.learned, self.positives, self.ranker, thresholds, self.key)
+        return RelevanceModel(
+            self.rules, self.learned, self.positives, self.ranker, thresholds, self.key, self.gate_ceiling
+        )
+
+    def _may_belong(self, papers: Sequence[PaperText]) -> list[int]:
+        """The papers worth scoring in full. Most of a day's feed names no strong term of either side (one regular
+        expression at C speed proves it); such papers have always scored far under the second tier (the highest of
+        the shipped sample is `gate_ceiling`), and they are given that score without the work. Only while that
+        holds with a margin for the fitted thresholds; otherwise every paper is scored in full."""
+        if self.gate_ceiling >= self.thresholds.second - _GATE_MARGIN:
+            return list(range(len(papers)))
+        return [index for index, paper in enumerate(papers) if self.gate.may_match(f"{paper.title}\n{paper.abstract}")]
 
     def raw_scores(self, papers: Sequence[PaperText]) -> NDArray[np.float64]:
-        if not papers:
-            return np.zeros(0)
-        encoded = _encode(self.rules, word_vectors(), papers)
-        return self.learned.score(encoded.words, encoded.rules).raw
+        raw = np.full(len(papers), self.gate_ceiling)
+        chosen = self._may_belong(papers)
+        if chosen:
+            encoded = _encode(self.rules, word_vectors(), [papers[index] for index in chosen])
+            raw[chosen] = self.learned.score(encoded.words, encoded.rules).raw
+        return raw
 
     def shipped_sample_scores(self) -> NDArray[np.float64]:
         encoded = _shipped(self.rules, "calibrate")
         return self.learned.score(encoded.words, encoded.rules).raw
 
     def judge_many(self, papers: Sequence[PaperText]) -> list[Judgement]:
-        if not papers:
-            return []
-        encoded = _encode(self.rules, word_vectors(), papers)
-        scored = self.learned.score(encoded.words, encoded.rules)
-        return [self._judgement(paper, encoded, scored, index) for index, paper in enumerate(papers)]
+        chosen = self._may_belong(papers)
+        off_topic = max(0.0, 1.0 + (self.gate_ceiling - self.thresholds.review) / _SCORE_UNIT)
+        found = [Judgement(False, round(off_topic, 4), None, [], [], None, self.gate_ceiling) for _ in papers]
+        if chosen:
+            subset = [papers[index] for index in chosen]
+            encoded = _encode(self.rules, word_vectors(), subset)
+            scored = self.learned.score(encoded.words, encoded.rules)
+            for position, index in enumerate(chosen):
+                found[index] = self._judgement(subset[position], encoded, scored, position)
+        return found
 
     def judge(self, title: str, abstract: str, categories: Sequence[str] = ()) -> Judgement:
         return self.judge_many([PaperText(title, abstract, tuple(categories))])[0]
@@ -285,7 +307,17 @@ def build_model(
     ranker = SectionRanker(rules, positive.words, [paper.sections for paper in positives])
     placeholder = Thresholds(0.0, 0.0, 0, "none")
     model = RelevanceModel(rules, learned, positives, ranker, placeholder)
-    return model.with_thresholds(fit_thresholds(model.shipped_sample_scores(), budget, "shipped sample"))
+    sample = model.shipped_sample_scores()
+    named = _shipped_names_topic(rules)
+    ceiling = float(sample[~named].max()) if (~named).any() else float("-inf")
+    thresholds = fit_thresholds(sample, budget, "shipped sample")
+    return RelevanceModel(rules, learned, positives, ranker, thresholds, "", ceiling)
+
+
+def _shipped_names_topic(rules: Rules) -> NDArray[np.bool_]:
+    gate = TermGate(rules.modality_strong, rules.interpretability_strong)
+    papers = [paper for paper in background_sample() if paper.role == "calibrate"]
+    return np.array([gate.may_match(f"{paper.title}\n{paper.abstract}") for paper in papers], dtype=bool)
 
 
 from digest.relevance_db import model_for_database  # noqa: E402  (the database side imports this module)

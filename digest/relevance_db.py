@@ -8,6 +8,9 @@ import hashlib
 import json
 import logging
 import pickle
+import subprocess
+import sys
+import tempfile
 import threading
 from collections.abc import Mapping
 from functools import lru_cache
@@ -29,6 +32,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SAVED_MODEL = "relevance-model.pickle"
+_CHILD_TIMEOUT = 900.0
 
 # Sections whose entries are papers about the topic (not blog posts, not prose).
 EXAMPLE_KINDS = ("papers", "surveys", "tool")
@@ -139,12 +143,47 @@ def _base_model(session: Session, settings: Settings) -> tuple[str, RelevanceMod
     model_key = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()
     model = _load_saved(settings, model_key)
     if model is None:
-        model = build_model(parse_rules(data, str(settings.feeds_dir / RULES_FILE)), key[1], key[2], budget=key[3])
+        model = _train_in_child(settings, key) if _in_child else None
+        if model is None:
+            model = build_model(parse_rules(data, str(settings.feeds_dir / RULES_FILE)), key[1], key[2], budget=key[3])
         model.key = model_key
         _save(settings, model)
     with _cache_lock:
         _cached = (key, model_key, model)
     return model_key, model
+
+
+_in_child = False
+
+
+def train_in_child_process(enabled: bool = True) -> None:
+    """The service trains the model in a child process (digest/relevance_build.py), so that scikit-learn and the
+    training data never stay in its memory; a command that exits after one job trains in place."""
+    global _in_child
+    _in_child = enabled
+
+
+def _train_in_child(settings: Settings, key: _ModelKey) -> RelevanceModel | None:
+    """The model built by `python -m digest.relevance_build`; None (and one log line) when that failed."""
+    folder = settings.data_dir / "cache"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder) as temporary:
+            inputs, output = Path(temporary) / "inputs.pickle", Path(temporary) / "model.pickle"
+            with inputs.open("wb") as handle:
+                pickle.dump((key[0], str(settings.feeds_dir), *key[1:]), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            command = [sys.executable, "-m", "digest.relevance_build", str(inputs), str(output)]
+            done = subprocess.run(command, capture_output=True, text=True, timeout=_CHILD_TIMEOUT, check=False)
+            if done.returncode != 0:
+                last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+                log.warning("relevance: training in a child process failed (%s); training in place", last[:300])
+                return None
+            with output.open("rb") as handle:
+                model = pickle.load(handle)  # noqa: S301  (written by our own child, in our data folder)
+    except (OSError, subprocess.SubprocessError, pickle.UnpicklingError, EOFError) as exc:
+        log.warning("relevance: training in a child process failed (%s); training in place", exc)
+        return None
+    return model if isinstance(model, _model_class()) else None
 
 
 def _saved_path(settings: Settings) -> Path:

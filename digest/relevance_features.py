@@ -5,9 +5,9 @@ tf-idf vector. Pure: the word vectoriser is fitted once per process on the shipp
 from __future__ import annotations
 
 import gzip
-import itertools
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -165,21 +165,23 @@ class WordVectors:
         self.stop_words = stop_words
         self._token = re.compile(_TOKEN_PATTERN)
 
-    def terms(self, text: str) -> list[str]:
-        words = [word for word in self._token.findall(text.lower()) if word not in self.stop_words]
-        return words + [f"{first} {second}" for first, second in itertools.pairwise(words)]
-
     def transform(self, papers: Sequence[PaperText]) -> sparse.csr_matrix:
-        vocabulary = self.vocabulary
+        vocabulary, stop_words, find = self.vocabulary, self.stop_words, self._token.findall
         indptr: list[int] = [0]
         indices: list[int] = []
         values: list[int] = []
         for paper in papers:
-            counts: dict[int, int] = {}
-            for term in self.terms(paper.text):
-                column = vocabulary.get(term)
-                if column is not None:
-                    counts[column] = counts.get(column, 0) + 1
+            words = [word for word in find(paper.text.lower()) if word not in stop_words]
+            counts: Counter[int] = Counter()
+            known = [vocabulary.get(word) for word in words]
+            counts.update(column for column in known if column is not None)
+            # A pair is in the vocabulary only if both its words are (each occurs wherever the pair does).
+            pairs = (
+                vocabulary.get(f"{words[index]} {words[index + 1]}")
+                for index in range(len(words) - 1)
+                if known[index] is not None and known[index + 1] is not None
+            )
+            counts.update(column for column in pairs if column is not None)
             columns = sorted(counts)
             indices.extend(columns)
             values.extend(counts[column] for column in columns)

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from digest.db import Database
@@ -74,20 +74,24 @@ def ensure_thresholds(database: Database, settings: Settings) -> RelevanceModel:
 
 
 def _fit(session: Session, model: RelevanceModel, model_key: str, window: int, settings: Settings) -> Thresholds:
-    rows = list(
-        session.scalars(
-            select(StreamPaper).order_by(StreamPaper.seen_at.desc(), StreamPaper.arxiv_id.desc()).limit(window)
-        )
-    )
+    """Only the scores are read, unless a paper was scored by an older model: then its text, to score it again."""
+    rows = session.execute(
+        select(StreamPaper.arxiv_id, StreamPaper.score, StreamPaper.model_key)
+        .order_by(StreamPaper.seen_at.desc(), StreamPaper.arxiv_id.desc())
+        .limit(window)
+    ).all()
     budget = budget_of(settings)
     if len(rows) < MIN_STREAM:
         return fit_thresholds(model.shipped_sample_scores(), budget, "shipped sample")
-    stale = [row for row in rows if row.model_key != model_key or row.score is None]
-    if stale:
-        scores = model.raw_scores([PaperText(row.title, row.abstract, tuple(row.categories)) for row in stale])
-        for row, score in zip(stale, scores, strict=True):
+    scores = {arxiv_id: score for arxiv_id, score, key in rows if key == model_key and score is not None}
+    stale = [arxiv_id for arxiv_id, _, _ in rows if arxiv_id not in scores]
+    for start in range(0, len(stale), 1000):
+        papers = list(session.scalars(select(StreamPaper).where(StreamPaper.arxiv_id.in_(stale[start : start + 1000]))))
+        fresh = model.raw_scores([PaperText(row.title, row.abstract, tuple(row.categories)) for row in papers])
+        for row, score in zip(papers, fresh, strict=True):
             row.score, row.model_key = float(score), model_key
-    return fit_thresholds(np.array([row.score for row in rows], dtype=np.float64), budget, "stream")
+            scores[row.arxiv_id] = float(score)
+    return fit_thresholds(np.array(list(scores.values()), dtype=np.float64), budget, "stream")
 
 
 def record_stream(
@@ -104,22 +108,24 @@ def record_stream(
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         known.update(session.scalars(select(StreamPaper.arxiv_id).where(StreamPaper.arxiv_id.in_(chunk))))
+    rows = []
     for (arxiv_id, paper), score in zip(papers, raw_scores, strict=True):
         if arxiv_id in known:
             continue
         known.add(arxiv_id)
-        session.add(
-            StreamPaper(
-                arxiv_id=arxiv_id,
-                title=paper.title,
-                abstract=paper.abstract,
-                categories=list(paper.categories),
-                seen_at=now,
-                score=float(score),
-                model_key=model_key,
-            )
+        rows.append(
+            {
+                "arxiv_id": arxiv_id,
+                "title": paper.title,
+                "abstract": paper.abstract,
+                "categories": list(paper.categories),
+                "seen_at": now,
+                "score": float(score),
+                "model_key": model_key,
+            }
         )
-    session.flush()
+    if rows:
+        session.execute(insert(StreamPaper), rows)
     keep = window * _KEEP_FACTOR
     count = session.scalar(select(func.count()).select_from(StreamPaper)) or 0
     if count > keep:

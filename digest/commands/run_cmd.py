@@ -36,8 +36,10 @@ def with_address(settings: Settings, host: str | None, port: int | None) -> Sett
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:
+    from digest.relevance_db import train_in_child_process
     from digest.service import run_service
 
+    train_in_child_process()
     settings = with_address(context.settings, args.host, args.port)
     setup_logging(settings.log_level, settings.log_format)
     return asyncio.run(run_service(settings, once=args.once))
