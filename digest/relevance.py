@@ -305,6 +305,10 @@ def build_model(
         weighting,
     )
     ranker = SectionRanker(rules, positive.words, [paper.sections for paper in positives])
+    held_out = {paper.arxiv_id: float(raw) for paper, raw in zip(positives, learned.held_out_positives, strict=True)}
+    decided = [item.arxiv_id for item in feedback if not item.approved]
+    held_out.update(zip(decided, map(float, learned.held_out_rejected), strict=True))
+    learned.held_out = {arxiv_id: raw for arxiv_id, raw in held_out.items() if arxiv_id}
     placeholder = Thresholds(0.0, 0.0, 0, "none")
     model = RelevanceModel(rules, learned, positives, ranker, placeholder)
     sample = model.shipped_sample_scores()

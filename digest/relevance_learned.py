@@ -100,6 +100,7 @@ class Scored:
 class LearnedModel:
     def __init__(self, examples: Examples, weighting: Weighting) -> None:
         self.weighting = weighting
+        self.held_out: dict[str, float] = {}  # by arXiv ID, filled in by the caller that knows the IDs
         pos_n, bg_n = examples.positive_words.shape[0], examples.background_words.shape[0]
         rej_n = examples.rejected_words.shape[0]
         positive_weight = weighting.positive_share * bg_n / max(pos_n, 1)
@@ -123,6 +124,11 @@ class LearnedModel:
         regression.fit(np.hstack([rules, learned]), labels, sample_weight=weights)
         self.coefficients = np.asarray(regression.coef_[0], dtype=np.float64)
         self.intercept = float(regression.intercept_[0])
+        # Each training paper's score from the cross-fitted parts, which never saw it: how the model would have
+        # scored it as a new paper (the threshold is fitted on the stream, where decided papers sit too).
+        held_out = np.hstack([rules, learned]) @ self.coefficients + self.intercept
+        self.held_out_positives = held_out[:pos_n]
+        self.held_out_rejected = held_out[pos_n + bg_n :]
 
     @staticmethod
     def _base(

@@ -83,7 +83,14 @@ def _fit(session: Session, model: RelevanceModel, model_key: str, window: int, s
     budget = budget_of(settings)
     if len(rows) < MIN_STREAM:
         return fit_thresholds(model.shipped_sample_scores(), budget, "shipped sample")
-    scores = {arxiv_id: score for arxiv_id, score, key in rows if key == model_key and score is not None}
+    # A paper the model was trained on (approved, rejected) counts with the score of the parts that never saw it:
+    # rescored in full it would sit lower than it did as news, and the threshold would fall under the budget.
+    held_out = model.learned.held_out
+    scores = {
+        arxiv_id: held_out.get(arxiv_id, score)
+        for arxiv_id, score, key in rows
+        if arxiv_id in held_out or (key == model_key and score is not None)
+    }
     stale = [arxiv_id for arxiv_id, _, _ in rows if arxiv_id not in scores]
     for start in range(0, len(stale), 1000):
         papers = list(session.scalars(select(StreamPaper).where(StreamPaper.arxiv_id.in_(stale[start : start + 1000]))))
