@@ -49,7 +49,7 @@ __all__ = [
     "section_key",
 ]
 
-_SCORE_UNIT = 10.0  # shown score: 1.0 at the review threshold, 0.1 per unit of the model's log-odds
+_SCORE_UNIT = 4.0  # shown score: 1.0 at the review threshold, 0.25 per unit of the model's log-odds
 _NEAREST_SHOWN = 3
 _BOTH_SIDES = RULE_FEATURES.index("modality and interpretability")
 _GATE_MARGIN = 1.0  # how far under the second tier the shortcut's papers must have scored
