@@ -1,7 +1,8 @@
 """The sign-in throttle: how many wrong admin tokens one client address may present before it must wait.
 
 Pure: the caller passes the time in and does the talking (HTTP status, log line). Memory is bounded: stale
-addresses are dropped and at most `max_addresses` are tracked at once.
+addresses are dropped and at most `max_addresses` are tracked, more only while that many are locked out (a lock is
+never dropped early).
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ class _Record:
     failures: list[datetime] = field(default_factory=list)
     locked_until: datetime | None = None
 
+    def is_locked(self, now: datetime) -> bool:
+        return self.locked_until is not None and now < self.locked_until
+
     def stale(self, now: datetime, window: timedelta) -> bool:
-        locked = self.locked_until is not None and now < self.locked_until
-        return not locked and all(now - moment >= window for moment in self.failures)
+        return not self.is_locked(now) and all(now - moment >= window for moment in self.failures)
 
 
 class SignInThrottle:
@@ -75,9 +78,13 @@ class SignInThrottle:
             return
         for address in [key for key, record in self._records.items() if record.stale(now, self.rule.window)]:
             del self._records[address]
-        # Still full of live records: the least recently failing address is forgotten first.
-        while len(self._records) >= self.rule.max_addresses:
-            del self._records[next(iter(self._records))]
+        # Still full of live records: the least recently failing address that is only counting is forgotten first.
+        # A lock-out is never forgotten, or a flood of fresh addresses would lift it; locks end after `window`,
+        # and each costs `max_failures` wrong tokens, so the locked records stay bounded by the guessing rate.
+        counting = (key for key, record in self._records.items() if not record.is_locked(now))
+        excess = len(self._records) - self.rule.max_addresses + 1
+        for address in [key for key, _ in zip(counting, range(excess), strict=False)]:
+            del self._records[address]
 
 
 @lru_cache(maxsize=8)

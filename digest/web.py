@@ -80,9 +80,17 @@ def refuse(request: web.Request, status: int, title: str, message: str) -> web.R
     return render(request, "message.html", status=status, title=title, message=message)
 
 
-async def _add_security_headers(_request: web.Request, response: web.StreamResponse) -> None:
+# Maintainer pages: a candidate's standing, CSRF tokens and decisions must not be kept by a browser or a proxy cache,
+# whatever the answer (a page, a redirect, a refusal).
+def is_private_path(path: str) -> bool:
+    return path == "/review" or path.startswith(("/review/", "/approve/"))
+
+
+async def _add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if is_private_path(request.path):
+        response.headers["Cache-Control"] = "no-store"
 
 
 def template_environment(settings: Settings) -> jinja2.Environment:

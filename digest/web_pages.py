@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
+from digest import health
 from digest.models import Entry, PollRun, Section
 from digest.syndication import safe_url
 from digest.web import context_of, render
@@ -95,7 +96,41 @@ def _utc_text(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat()
 
 
-def health_report(session: Session) -> dict[str, Any]:
+# A poll visits a handful of sources with bounded retries (minutes); one still "running" after this was left by a
+# process that died, or hangs.
+STALE_POLL_RUN = timedelta(hours=1)
+HEALTHY_POLL_OUTCOMES = ("ok", "partial", "running")
+
+
+def _first_failure(summary: Any) -> str:
+    """The first failing source's line from a stored poll summary (free-form JSON: read with care)."""
+    sources = summary.get("sources") if isinstance(summary, dict) else None
+    for source in sources if isinstance(sources, list) else []:
+        if isinstance(source, dict) and source.get("outcome") in ("error", "broken"):
+            return f": {source.get('source')}: {source.get('message') or source.get('outcome')}"
+    return ""
+
+
+def poll_run_problem(last: PollRun | None, now: datetime) -> str | None:
+    """What is wrong with the latest poll run as the database holds it, in one line; None when nothing is."""
+    if last is None:
+        return None
+    started = last.started_at.astimezone(UTC)
+    if last.outcome == "running" and now - started > STALE_POLL_RUN:
+        return f"poll: the run started at {_utc_text(started)} is still 'running' (its process died or it hangs)"
+    if last.outcome not in HEALTHY_POLL_OUTCOMES:
+        return f"poll: the last run (started {_utc_text(started)}) {last.outcome}{_first_failure(last.summary)}"
+    return None
+
+
+def component_views(parts: list[health.Component]) -> list[dict[str, Any]]:
+    return [
+        {"name": part.name, "ok": part.ok, "message": part.message, "since": _utc_text(part.since)} for part in parts
+    ]
+
+
+def health_report(session: Session, now: datetime) -> dict[str, Any]:
+    """The database, the latest poll run and what the service's parts reported; "degraded" names what failed."""
     session.execute(text("SELECT 1"))
     last = session.scalars(select(PollRun).order_by(PollRun.started_at.desc(), PollRun.id.desc()).limit(1)).first()
     poll: dict[str, Any] | None = None
@@ -105,20 +140,41 @@ def health_report(session: Session) -> dict[str, Any]:
             "finished_at": _utc_text(last.finished_at) if last.finished_at else None,
             "outcome": last.outcome,
         }
-    return {"status": "ok", "database": "reachable", "last_poll": poll}
+    parts = health.components()
+    problems = [f"{part.name}: {part.message}" for part in parts if not part.ok]
+    run_problem = poll_run_problem(last, now)
+    if run_problem is not None:
+        problems.insert(0, run_problem)
+    return {
+        "status": "degraded" if problems else "ok",
+        "database": "reachable",
+        "last_poll": poll,
+        "problems": [" ".join(problem.split())[:300] for problem in problems],
+        "components": component_views(parts),
+    }
 
 
 async def healthz(request: web.Request) -> web.Response:
+    """200 when all is well; 503 when the database is unreachable ("failing") or a part failed ("degraded")."""
     context = context_of(request)
+    now = context.clock()
 
     def check() -> dict[str, Any]:
         with context.database.reading() as session:
-            return health_report(session)
+            return health_report(session, now)
 
     try:
         report = await asyncio.to_thread(check)
     except SQLAlchemyError as exc:
         log.warning("healthz: the database is unreachable: %s", exc.__class__.__name__)
-        report = {"status": "failing", "database": "unreachable", "last_poll": None}
+        parts = health.components()
+        report = {
+            "status": "failing",
+            "database": "unreachable",
+            "last_poll": None,
+            "problems": ["database: unreachable"] + [f"{part.name}: {part.message}" for part in parts if not part.ok],
+            "components": component_views(parts),
+        }
         return web.json_response(report, status=503, headers={"Cache-Control": "no-store"})
-    return web.json_response(report, headers={"Cache-Control": "no-store"})
+    status = 200 if report["status"] == "ok" else 503
+    return web.json_response(report, status=status, headers={"Cache-Control": "no-store"})

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from digest import session_store
 from digest.models import PENDING, Candidate
+from digest.record_ids import parse_record_id
 from digest.relevance_why import why_from_json
 from digest.review import Actor, AlreadyDecidedError, ReviewError, Standing, standing_of
 from digest.signin_throttle import client_address, trusted_networks
@@ -139,10 +140,14 @@ async def review_page(request: web.Request) -> web.Response:
     from digest import liststore
     from digest.review import pending_candidates
 
+    decided_text = request.query.get("decided")
+    decided_id = parse_record_id(decided_text) if decided_text is not None else None
+    if decided_text is not None and decided_id is None:
+        return refuse(request, 400, "Bad request", "?decided= must be a candidate's number.")
+
     def load() -> tuple[list[Candidate], list[str], Candidate | None]:
         with context.database.reading() as session:
-            decided_id = request.query.get("decided", "")
-            decided = session.get(Candidate, int(decided_id)) if decided_id.isdigit() else None
+            decided = session.get(Candidate, decided_id) if decided_id is not None else None
             loaded = pending_candidates(session, limit=200), liststore.section_names(session), decided
             session.expunge_all()
             return loaded
@@ -227,16 +232,16 @@ async def review_decide(request: web.Request) -> web.Response:
     _, form = checked
     context = context_of(request)
     action = form.get("action", "")
-    candidate_text = form.get("candidate_id", "")
-    if action not in ("approve", "reject") or not candidate_text.isdigit():
+    candidate_id = parse_record_id(form.get("candidate_id", ""))
+    if action not in ("approve", "reject") or candidate_id is None:
         return refuse(request, 400, "Bad request", "The form did not name a candidate and an action.")
     section = (form.get("section") or None) if action == "approve" else None
     actor = Actor(name="web maintainer", id=None, channel="web")
     try:
-        await context.reviewer.decide_async(int(candidate_text), action, actor, section, only_pending=True)
+        await context.reviewer.decide_async(candidate_id, action, actor, section, only_pending=True)
     except ReviewError as exc:
         return refuse(request, 409, "Not done", str(exc))
-    return web.Response(status=303, headers={"Location": f"/review?decided={int(candidate_text)}"})
+    return web.Response(status=303, headers={"Location": f"/review?decided={candidate_id}"})
 
 
 async def sign_out(request: web.Request) -> web.Response:

@@ -31,6 +31,16 @@ def make_settings(data_dir: Path, config_text: str = "", environ: dict[str, str]
     return load_settings(config_path, data_dir, environ=environ or {}, load_dotenv_file=False)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_health() -> Iterator[None]:
+    """The service's parts report to a process-wide registry (digest/health.py): each test starts with none."""
+    from digest import health
+
+    health.forget()
+    yield
+    health.forget()
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data")

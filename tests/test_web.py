@@ -273,7 +273,12 @@ async def test_forged_altered_and_expired_links_are_refused_and_change_nothing(s
 async def test_healthz_reports_the_last_poll_and_the_database(site: Site) -> None:
     async with site.client.get("/healthz") as response:
         assert response.status == 200
-        assert await response.json() == {"status": "ok", "database": "reachable", "last_poll": None}
+        report = await response.json()
+    assert {key: report[key] for key in ("status", "database", "last_poll")} == {
+        "status": "ok",
+        "database": "reachable",
+        "last_poll": None,
+    }
     with site.database.transaction() as session:
         session.add(PollRun(started_at=START, finished_at=START + timedelta(seconds=40), outcome="partial", summary={}))
         session.add(PollRun(started_at=EARLIER, finished_at=EARLIER, outcome="ok", summary={}))

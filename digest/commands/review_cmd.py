@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import sys
 from typing import Any
 
 from digest.commands import CommandError, Context
+from digest.record_ids import parse_record_id
 from digest.review import Actor, Reviewer, ReviewError
 
 
@@ -20,7 +22,7 @@ def register(subparsers: Any) -> None:
         help="approve a candidate into the list (its suggested section unless --section names another)",
         description="Adds the candidate's paper to the list and regenerates the list's Markdown.",
     )
-    approve.add_argument("candidate_id", type=int, metavar="ID", help="the candidate's id (footer of its message)")
+    approve.add_argument("candidate_id", metavar="ID", help="the candidate's id (footer of its message)")
     approve.add_argument("--section", metavar="NAME", help="the section to add it to (name or slug)")
     approve.set_defaults(handler=handle_decision, action="approve")
     reject = subparsers.add_parser(
@@ -28,7 +30,7 @@ def register(subparsers: Any) -> None:
         help="reject a candidate (it never comes back on later polls)",
         description="Marks the candidate rejected; an earlier approval's list entry is removed.",
     )
-    reject.add_argument("candidate_id", type=int, metavar="ID", help="the candidate's id (footer of its message)")
+    reject.add_argument("candidate_id", metavar="ID", help="the candidate's id (footer of its message)")
     reject.set_defaults(handler=handle_decision, action="reject", section=None)
 
 
@@ -40,10 +42,16 @@ def actor_name() -> str:
 
 
 def handle_decision(args: argparse.Namespace, context: Context) -> int:
+    candidate_id = parse_record_id(args.candidate_id)
+    if candidate_id is None:
+        # A usage error (exit 2) in one line, before the database is opened.
+        shown = ascii(args.candidate_id[:40])
+        print(f"digest {args.action}: {shown} is not a candidate id: give its number (0-9 only)", file=sys.stderr)
+        return 2
     reviewer = Reviewer(context.database, context.settings)
     actor = Actor(name=actor_name(), id=None, channel="cli")
     try:
-        outcome = reviewer.decide(args.candidate_id, args.action, actor, args.section)
+        outcome = reviewer.decide(candidate_id, args.action, actor, args.section)
     except ReviewError as exc:
         raise CommandError(str(exc)) from exc
     print(f"candidate {outcome.candidate_id} ({outcome.arxiv_id}): {outcome.message}")
