@@ -10,24 +10,27 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
-from typing import Any
 
 import aiohttp
 import discord
-import yarl
+from sqlalchemy.exc import SQLAlchemyError
 
 from digest import discord_messages as messages
 from digest import discord_store as store
+from digest import health
 from digest.db import Database
+from digest.discord_connection import NO_MENTIONS, Backoff, DiscordLink
+from digest.discord_members import Members
 from digest.models import Candidate
-from digest.review import Actor, Outcome, Reviewer, ReviewError, may_decide, utc_now
+from digest.review import Actor, Outcome, Reviewer, ReviewError, utc_now
 from digest.settings import Settings
 
 log = logging.getLogger("digest.discord")
 
 SYNC_INTERVAL_SECONDS = 5.0
 READY_TIMEOUT_SECONDS = 60.0
-NO_MENTIONS = discord.AllowedMentions.none()
+# What a background round may meet and live through: Discord or the network failing, the database failing.
+ROUND_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, SQLAlchemyError)
 
 
 @dataclass(frozen=True)
@@ -35,35 +38,6 @@ class PostReport:
     posted: int
     waiting: int  # pending candidates left for the web review page
     failed: int
-
-
-class _Client(discord.Client):
-    """discord.py calls `on_<event>` methods; each one hands the event to the bot."""
-
-    def __init__(self, bot: ReviewBot, **options: Any) -> None:
-        super().__init__(**options)
-        self.bot = bot
-
-    async def on_ready(self) -> None:
-        await self.bot.catch_up()
-
-    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
-        await self.bot.on_reaction(payload, added=True)
-
-    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
-        await self.bot.on_reaction(payload, added=False)
-
-    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
-        await self.bot.on_messages_deleted([payload.message_id])
-
-    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
-        await self.bot.on_messages_deleted(list(payload.message_ids))
-
-
-def configure_endpoints(settings: Settings) -> None:
-    """discord.py keeps its REST base and gateway as class attributes; point them where the settings say."""
-    discord.http.Route.BASE = settings.discord.api_base
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord.gateway_url)
 
 
 class ReviewBot:
@@ -75,16 +49,23 @@ class ReviewBot:
         *,
         guild_ready_timeout: float = 2.0,
         sync_interval: float = SYNC_INTERVAL_SECONDS,
+        backoff: Backoff | None = None,
     ) -> None:
         self.settings = settings
         self.config = settings.discord
         self.database = database
         self.reviewer = reviewer
-        self.guild_ready_timeout = guild_ready_timeout
         self.sync_interval = sync_interval
-        self.client: _Client | None = None
+        self.link = DiscordLink(settings, self, guild_ready_timeout=guild_ready_timeout, backoff=backoff or Backoff())
+        self.members = Members(self.config, lambda: self.link.client)
         self.caught_up = asyncio.Event()
-        self._tasks: list[asyncio.Task[None]] = []
+        self.sync_rounds = 0  # background rounds finished, so a test can wait for one without sleeping
+        self._runner: asyncio.Task[None] | None = None
+        self._syncer: asyncio.Task[None] | None = None
+        # Candidates a posting run has already weighed (posted, or left to wait under the cap); one that is not
+        # here was found since, by this process or another one, and calls for a run.
+        self._offered: set[int] = set()
+        self._unoffered_before: set[int] = set()
         # discord.py runs each event in its own task; one lock keeps reactions in arrival order ("the latest
         # decision stands") and one keeps message edits in decision order.
         self._reaction_lock = asyncio.Lock()
@@ -95,60 +76,36 @@ class ReviewBot:
 
     # -- start and stop -------------------------------------------------------------------------------------------
     async def start(self) -> None:
-        """Logs in, connects, and applies what happened while the bot was away. Never raises for network trouble."""
+        """Starts connecting and waits until the bot has caught up, or the first attempt failed (it keeps trying
+        with back-off), or READY_TIMEOUT_SECONDS passed. Never raises for network trouble."""
         if not self.config.enabled or not self.config.token:
             log.info("discord: off (DISCORD_TOKEN is not set)")
+            health.report("discord", True, "off: DISCORD_TOKEN is not set")
             return
-        configure_endpoints(self.settings)
-        intents = discord.Intents.none()
-        intents.guilds = True
-        intents.guild_reactions = True
-        intents.guild_messages = True
-        client = _Client(
-            self,
-            intents=intents,
-            guild_ready_timeout=self.guild_ready_timeout,
-            allowed_mentions=NO_MENTIONS,
-            max_messages=None,
-            chunk_guilds_at_startup=False,
-        )
-        try:
-            await client.login(self.config.token)
-        except discord.LoginFailure:
-            log.error("discord: the token in DISCORD_TOKEN was refused; Discord review is off until it is fixed")
-            await client.close()
-            return
-        except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
-            log.error("discord: cannot reach %s (%s); Discord review is off", self.config.api_base, exc)
-            await client.close()
-            return
-        self.client = client
-        self._tasks = [asyncio.create_task(self._connect()), asyncio.create_task(self._sync_forever())]
+        self._runner = asyncio.create_task(self.link.run())
+        self._syncer = asyncio.create_task(self._sync_forever())
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.caught_up.wait(), READY_TIMEOUT_SECONDS)
-        if not self.caught_up.is_set():
+            await asyncio.wait_for(self.link.settled.wait(), READY_TIMEOUT_SECONDS)
+        if not self.link.settled.is_set():
             log.warning("discord: the gateway did not get ready in %.0f s; still trying", READY_TIMEOUT_SECONDS)
-
-    async def _connect(self) -> None:
-        assert self.client is not None
-        try:
-            await self.client.connect(reconnect=True)
-        except (discord.ConnectionClosed, discord.PrivilegedIntentsRequired, discord.GatewayNotFound) as exc:
-            log.error("discord: the gateway closed the connection (%s); Discord review is off", exc)
+            health.report("discord", False, f"the gateway did not get ready in {READY_TIMEOUT_SECONDS:.0f} s")
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        if self.client is not None:
-            await self.client.close()
-        for task in self._tasks:
+        if self._syncer is not None:
+            self._syncer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await task
-        self._tasks = []
+                await self._syncer
+        if self._runner is not None:
+            await self.link.close(self._runner)
+        self._runner = self._syncer = None
+
+    @property
+    def client(self) -> discord.Client | None:
+        return self.link.client
 
     @property
     def ready(self) -> bool:
-        return self.client is not None and self.client.is_ready() and not self.client.is_closed()
+        return self.link.ready
 
     def _channel(self, channel_id: int | None = None) -> discord.PartialMessageable:
         assert self.client is not None and self.config.channel_id is not None
@@ -158,12 +115,12 @@ class ReviewBot:
     async def post_pending(self) -> PostReport:
         """Posts unposted (and deleted) pending candidates, best score first, up to the cap; notes how many wait."""
         async with self._post_lock:
-            chosen, waiting = await asyncio.to_thread(
+            chosen, left = await asyncio.to_thread(
                 store.candidates_to_post, self.database, self.config.post_cap_per_run
             )
             if not self.ready:
-                log.info("discord: not connected; %d candidate(s) wait to be posted", len(chosen) + waiting)
-                return PostReport(0, len(chosen) + waiting, 0)
+                log.info("discord: not connected; %d candidate(s) wait to be posted", len(chosen) + len(left))
+                return PostReport(0, len(chosen) + len(left), 0)
             posted = failed = 0
             for candidate in chosen:
                 if await self._post(candidate):
@@ -171,7 +128,9 @@ class ReviewBot:
                 else:
                     failed += 1
                     break  # Discord keeps failing after discord.py's own retries: leave the rest for the next run
-            waiting += len(chosen) - posted
+            # Weighed by this run, posted or not: the rest wait for the next run, as the cap says.
+            self._offered.update(left, (candidate.id for candidate in chosen))
+            waiting = len(left) + len(chosen) - posted
             if waiting and posted:
                 notice = messages.waiting_notice(waiting, self.settings.web.base_url)
                 try:
@@ -221,16 +180,11 @@ class ReviewBot:
             if candidate_id is None:
                 return
             if added:
-                member = payload.member or await self._member(payload.guild_id, payload.user_id)
-                if member is None or not may_decide([role.id for role in member.roles], member.id, self.config):
-                    log.info(
-                        "discord: ignored a reaction on candidate %s by non-maintainer %s",
-                        candidate_id,
-                        payload.user_id,
-                    )
-                    return
-                actor = Actor(member.display_name, str(member.id), "discord")
-                await self._decide(candidate_id, choice.action, actor, choice.section)
+                actor = await self.members.maintainer(
+                    payload.guild_id, payload.user_id, str(payload.user_id), candidate_id, payload.member
+                )
+                if actor is not None:
+                    await self._decide(candidate_id, choice.action, actor, choice.section)
                 return
             decider = await asyncio.to_thread(
                 store.deciding_actor, self.database, candidate_id, payload.user_id, choice
@@ -242,7 +196,7 @@ class ReviewBot:
         for message_id in message_ids:
             candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, message_id)
             if candidate_id is not None:
-                await asyncio.to_thread(store.mark_repost, self.database, candidate_id)
+                await self._mark_repost(candidate_id)
                 log.info("discord: the message of candidate %s was deleted; it will be posted again", candidate_id)
 
     async def on_decision(self, outcome: Outcome) -> None:
@@ -256,15 +210,10 @@ class ReviewBot:
         except ReviewError as exc:
             log.warning("discord: %s by %s on candidate %s refused: %s", action, actor.name, candidate_id, exc)
 
-    async def _member(self, guild_id: int | None, user_id: int) -> discord.Member | None:
-        assert self.client is not None
-        guild = self.client.get_guild(guild_id or self.config.guild_id or 0)
-        if guild is None:
-            return None
-        try:
-            return await guild.fetch_member(user_id)
-        except discord.HTTPException:
-            return None
+    async def _mark_repost(self, candidate_id: int) -> None:
+        """Its message is gone: the candidate is news again for the next posting round."""
+        await asyncio.to_thread(store.mark_repost, self.database, candidate_id)
+        self._offered.discard(candidate_id)
 
     # -- keeping messages true -------------------------------------------------------------------------------------
     async def _show(self, candidate_id: int) -> None:
@@ -279,7 +228,7 @@ class ReviewBot:
                     embed=embed, allowed_mentions=NO_MENTIONS
                 )
             except discord.NotFound:
-                await asyncio.to_thread(store.mark_repost, self.database, candidate_id)
+                await self._mark_repost(candidate_id)
                 return
             except discord.HTTPException as exc:
                 log.warning("discord: could not edit the message of candidate %s: %s", candidate_id, exc)
@@ -291,14 +240,29 @@ class ReviewBot:
         for candidate_id in await asyncio.to_thread(store.out_of_sync, self.database):
             await self._show(candidate_id)
 
+    async def post_new(self) -> PostReport | None:
+        """A posting run when candidates were found since the last one, by any process, and finding has stopped:
+        no poll is running and nothing new came since the previous round (a backfill adds candidates page by
+        page). So each poll, wherever it ran, gets one run and its cap."""
+        unoffered = await asyncio.to_thread(store.ids_to_post, self.database) - self._offered
+        settled = unoffered == self._unoffered_before
+        self._unoffered_before = unoffered
+        if not unoffered or not settled or await asyncio.to_thread(store.poll_running, self.database, utc_now()):
+            return None
+        return await self.post_pending()
+
     async def _sync_forever(self) -> None:
+        """Every few seconds: edit messages decided in other processes and post what other processes found."""
         while True:
             await asyncio.sleep(self.sync_interval)
             if self.ready:
                 try:
                     await self.sync_shown()
-                except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
-                    log.warning("discord: syncing messages failed: %s", exc)
+                    await self.post_new()
+                except ROUND_ERRORS as exc:
+                    log.warning("discord: syncing with the database failed (trying again in %g s): %s",
+                                self.sync_interval, exc)  # fmt: skip
+            self.sync_rounds += 1
 
     async def catch_up(self) -> None:
         """On (re)connect: apply reactions made while the bot was away, then edit messages decided elsewhere."""
@@ -307,7 +271,7 @@ class ReviewBot:
                 for candidate_id, message_id in await asyncio.to_thread(store.pending_posted, self.database):
                     await self._replay_reactions(candidate_id, message_id)
             await self.sync_shown()
-        except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+        except ROUND_ERRORS as exc:
             log.warning("discord: catching up after connecting failed: %s", exc)
         finally:
             self.caught_up.set()
@@ -317,27 +281,14 @@ class ReviewBot:
         try:
             message = await self._channel().fetch_message(message_id)
         except discord.NotFound:
-            await asyncio.to_thread(store.mark_repost, self.database, candidate_id)
+            await self._mark_repost(candidate_id)
             return
         # A reaction already decided on (and maybe reverted since, on the web or the CLI) is not news: replaying
         # it would undo that revert on every restart.
         applied = await asyncio.to_thread(store.applied_reactions, self.database, candidate_id)
         candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
-        found: dict[tuple[str, str | None], Actor] = {}
-        for reaction in message.reactions:
-            choice = messages.reaction_choice(str(reaction.emoji), self.config.section_emojis)
-            if choice is None or reaction.count <= (1 if reaction.me else 0):
-                continue
-            async for user in reaction.users():
-                if user.id == self.client.user.id:
-                    continue
-                suggested = candidate.suggested_section if candidate else None
-                if messages.reaction_key(user.id, choice, suggested) in applied:
-                    continue
-                member = await self._member(self.config.guild_id, user.id)
-                if member is not None and may_decide([role.id for role in member.roles], member.id, self.config):
-                    actor = Actor(member.display_name, str(user.id), "discord")
-                    found.setdefault((choice.action, choice.section), actor)
+        suggested = candidate.suggested_section if candidate else None
+        found = await self.members.choices_on(message, candidate_id, applied, suggested)
         if len(found) > 1:
             # Discord does not say which reaction came last, so conflicting ones are left for a maintainer.
             log.warning(

@@ -2,24 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Select, or_, select
 
+from digest import poll_runs
 from digest.db import Database
 from digest.discord_messages import ReactionChoice, decision_key, reaction_key
-from digest.models import PENDING, Candidate, Decision
+from digest.models import PENDING, Candidate, Decision, PollRun
 from digest.review import latest_decision, pending_query
 
 
-def candidates_to_post(database: Database, cap_setting: int) -> tuple[list[Candidate], int]:
-    """Pending relevant candidates not (or no longer) in the channel, best first, up to the cap; and how many wait."""
-    query = pending_query().where(Candidate.discord_state.in_(("unposted", "repost")))
+def _to_post() -> Select[tuple[Candidate]]:
+    """Pending first-tier candidates (`pending_query` leaves the second tier out) not, or no longer, in the channel."""
+    return pending_query().where(Candidate.discord_state.in_(("unposted", "repost")))
+
+
+def candidates_to_post(database: Database, cap_setting: int) -> tuple[list[Candidate], list[int]]:
+    """Pending relevant candidates not (or no longer) in the channel, best first, up to the cap; and the ids of those
+    left waiting."""
     with database.reading() as session:
-        rows = list(session.scalars(query))
+        rows = list(session.scalars(_to_post()))
         session.expunge_all()  # keep the loaded rows readable after the session closes
     cap = max(0, cap_setting)
-    return rows[:cap], len(rows[cap:])
+    return rows[:cap], [row.id for row in rows[cap:]]
 
 
 def candidate_for_message(database: Database, message_id: int) -> int | None:
@@ -84,3 +91,19 @@ def applied_reactions(database: Database, candidate_id: int) -> set[tuple[str, s
     )
     with database.reading() as session:
         return {decision_key(user, action, section) for user, action, section in session.execute(query)}
+
+
+def ids_to_post(database: Database) -> set[int]:
+    """The ids `candidates_to_post` chooses from, whoever found them (this process, `digest poll`, a backfill)."""
+    with database.reading() as session:
+        return set(session.scalars(_to_post().with_only_columns(Candidate.id)))
+
+
+def poll_running(database: Database, now: datetime) -> bool:
+    """Whether a poll (in any process) is still storing candidates. A "running" row older than a poll can take was
+    left by a dead process (the service marks those interrupted when it starts) and holds nothing back."""
+    query = select(PollRun.id).where(
+        PollRun.outcome == poll_runs.RUNNING, PollRun.started_at > now - poll_runs.FOREIGN_RUN_TIMEOUT
+    )
+    with database.reading() as session:
+        return session.scalar(query.limit(1)) is not None

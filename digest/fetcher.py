@@ -7,21 +7,21 @@ least `min_interval_seconds` between requests across the whole process, and back
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import email.utils
 import logging
 import time
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from types import TracebackType
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
 import aiohttp
+from yarl import URL
 
+from digest.feedfile import read_local_file
+from digest.fetch_types import FetchError, FetchResult, FetchStoppedError
 from digest.settings import ArxivSettings
 
 log = logging.getLogger(__name__)
@@ -31,10 +31,13 @@ RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # A Retry-After beyond this is arXiv asking us to come back another time, not in this pass.
 MAX_RETRY_AFTER_SECONDS = 600.0
 READ_CHUNK = 64 * 1024
-
-
-class FetchError(Exception):
-    """The source could not be read (network, refusal, too large); the message is one line."""
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
+# Only what the standard library decodes; a server that sends anything else (br, zstd) gets one line, not a crash.
+ACCEPT_ENCODING = "gzip, deflate"
+# The running service's "stop now": a retry or a spacing wait ends at once when it is set. A context variable,
+# because the fetchers are made deep inside a poll (and in digest.arxiv_api) while the service owns the event.
+STOP_WAITING: contextvars.ContextVar[asyncio.Event | None] = contextvars.ContextVar("stop_waiting", default=None)
 
 
 class Clock:
@@ -64,8 +67,27 @@ class _Spacing:
 _spacings: weakref.WeakKeyDictionary[Clock, _Spacing] = weakref.WeakKeyDictionary()
 
 
+async def pause(clock: Clock, seconds: float, stop: asyncio.Event | None) -> None:
+    """Sleeps `seconds` on `clock`; raises FetchStoppedError at once when `stop` is (or gets) set."""
+    if stop is None:
+        await clock.sleep(seconds)
+        return
+    if stop.is_set():
+        raise FetchStoppedError("the service is stopping")
+    sleeper = asyncio.ensure_future(clock.sleep(seconds))
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (sleeper, stopper):
+            task.cancel()
+        await asyncio.gather(sleeper, stopper, return_exceptions=True)
+    if stop.is_set():
+        raise FetchStoppedError("the service is stopping")
+
+
 @asynccontextmanager
-async def polite_turn(clock: Clock, interval: float) -> AsyncIterator[None]:
+async def polite_turn(clock: Clock, interval: float, stop: asyncio.Event | None = None) -> AsyncIterator[None]:
     """One request at a time, starting at least `interval` seconds after the previous one ended."""
     spacing = _spacings.setdefault(clock, _Spacing())
     lock = spacing.locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
@@ -73,36 +95,40 @@ async def polite_turn(clock: Clock, interval: float) -> AsyncIterator[None]:
         if spacing.last_end is not None:
             wait = spacing.last_end + interval - clock.monotonic()
             if wait > 0:
-                await clock.sleep(wait)
+                await pause(clock, wait, stop)
         try:
             yield
         finally:
             spacing.last_end = clock.monotonic()
 
 
-@dataclass(frozen=True)
-class FetchResult:
-    source: str
-    status: int  # HTTP status; 200 for a local file
-    body: bytes
-    etag: str | None = None
-    last_modified: str | None = None
-    content_type: str | None = None
-    retry_after: str | None = None
-
-    @property
-    def not_modified(self) -> bool:
-        return self.status == 304
-
-
 def is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
 
 
-def _local_path(source: str) -> Path:
-    if source.startswith("file://"):
-        return Path(url2pathname(urlsplit(source).path))
-    return Path(source).expanduser()
+def describe(exc: BaseException) -> str:
+    """A client error as one short line; aiohttp's parser messages quote the offending bytes over several lines and
+    carry a made-up status 400, so only their message is kept."""
+    if isinstance(exc, aiohttp.ClientResponseError) and not isinstance(exc, aiohttp.TooManyRedirects):
+        text = " ".join(f"{type(exc).__name__}: {exc.message}".split())
+    else:
+        text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def redirect_target(current: str, location: str | None) -> str:
+    """Where a redirect leads, or FetchError when it leads nowhere a feed may be: only http(s) with a host."""
+    if not location:
+        raise FetchError(f"{current}: a redirect without a Location")
+    try:
+        given = URL(location.strip())
+        target = URL(current).join(given)
+    except (ValueError, TypeError) as exc:
+        raise FetchError(f"{current}: a redirect to an unusable address ({describe(exc)})") from exc
+    if target.scheme not in ("http", "https") or not target.host or (given.scheme and not given.host):
+        shown = location if len(location) <= 80 else location[:77] + "..."
+        raise FetchError(f"{current}: a redirect to {shown!r} refused; only http(s) addresses with a host are followed")
+    return str(target)
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
@@ -130,10 +156,12 @@ class Fetcher:
         *,
         clock: Clock = SYSTEM_CLOCK,
         backoff_base_seconds: float = 5.0,
+        stop: asyncio.Event | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
         self.backoff_base = backoff_base_seconds
+        self.stop = stop if stop is not None else STOP_WAITING.get()
         self._session: aiohttp.ClientSession | None = None
         self.user_agent = f"{settings.user_agent} (mailto:{settings.contact})"
 
@@ -154,25 +182,33 @@ class Fetcher:
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self.settings.timeout_seconds),
-                headers={"User-Agent": self.user_agent, "Accept": ACCEPT},
+                headers={"User-Agent": self.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
                 auto_decompress=True,
             )
         return self._session
 
     async def fetch(self, source: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
-        """One answer for a URL or a local file; raises FetchError after the retries are spent."""
+        """One answer for a URL or a local file; raises FetchError (one line) for anything that is not an answer.
+
+        Timeouts, dropped connections and 429/5xx are tried again with back-off; a name that does not resolve and a
+        garbled answer are not (another try would say the same); FetchStoppedError when the service stops meanwhile."""
         if not is_url(source):
-            return self._read_file(source)
-        limit = self.settings.max_response_bytes
+            return await asyncio.to_thread(read_local_file, source, self.settings.max_response_bytes)
         attempts = self.settings.max_retries + 1
         last_problem = ""
         for attempt in range(attempts):
             delay: float | None = None
             try:
-                async with polite_turn(self.clock, self.settings.min_interval_seconds):
-                    result = await self._request(source, etag, last_modified, limit)
+                async with polite_turn(self.clock, self.settings.min_interval_seconds, self.stop):
+                    result = await self._follow(source, etag, last_modified)
+            except aiohttp.ClientConnectorDNSError as exc:
+                host = URL(source).host
+                raise FetchError(f"{source}: cannot resolve {host} ({exc.os_error})", unreachable_host=host) from exc
             except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
-                last_problem = f"{type(exc).__name__} {exc}".strip()
+                last_problem = describe(exc)
+            except (aiohttp.ClientError, ValueError, UnicodeError) as exc:
+                # A garbled status line or header, a bad chunk, an unknown encoding: the answer is broken, not late.
+                raise FetchError(f"{source}: a broken answer: {describe(exc)}") from exc
             else:
                 if result.status not in RETRY_STATUSES:
                     return result
@@ -185,19 +221,44 @@ class Fetcher:
             backoff = self.backoff_base * (2**attempt)
             wait = max(backoff, delay or 0.0)
             log.info("fetch %s: %s; retrying in %.0f s (%d/%d)", source, last_problem, wait, attempt + 1, attempts - 1)
-            await self.clock.sleep(wait)
+            try:
+                await pause(self.clock, wait, self.stop)
+            except FetchStoppedError as exc:
+                raise FetchStoppedError(f"{source}: {last_problem}; not retried, the service is stopping") from exc
         raise FetchError(f"{source}: {last_problem} after {attempts} attempts")
 
-    async def _request(self, url: str, etag: str | None, last_modified: str | None, limit: int) -> FetchResult:
+    async def _follow(self, source: str, etag: str | None, last_modified: str | None) -> FetchResult:
+        """The answer at `source`, following at most MAX_REDIRECTS redirects, each to an http(s) address."""
+        url = source
+        for _hop in range(MAX_REDIRECTS + 1):
+            result, location = await self._request(url, etag, last_modified)
+            if location is None:
+                return FetchResult(
+                    source,
+                    result.status,
+                    result.body,
+                    result.etag,
+                    result.last_modified,
+                    result.content_type,
+                    result.retry_after,
+                )
+            url = redirect_target(url, location)
+        raise FetchError(f"{source}: more than {MAX_REDIRECTS} redirects; refused")
+
+    async def _request(self, url: str, etag: str | None, last_modified: str | None) -> tuple[FetchResult, str | None]:
+        """One request: the answer, or the Location of a redirect (second item) to follow."""
+        limit = self.settings.max_response_bytes
         headers: dict[str, str] = {}
         if etag:
             headers["If-None-Match"] = etag  # exactly as the server sent it, weak prefix and quotes included
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        async with self._client().get(url, headers=headers, allow_redirects=True) as response:
+        async with self._client().get(url, headers=headers, allow_redirects=False) as response:
+            if response.status in REDIRECT_STATUSES:
+                return FetchResult(url, response.status, b""), response.headers.get("Location", "")
             if response.status in RETRY_STATUSES:
                 # Only the Retry-After matters for a retry; the body is not read.
-                return FetchResult(url, response.status, b"", retry_after=response.headers.get("Retry-After"))
+                return FetchResult(url, response.status, b"", retry_after=response.headers.get("Retry-After")), None
             length = response.content_length
             if length is not None and length > limit:
                 raise FetchError(f"{url}: the answer is {length} bytes, over the {limit}-byte limit; refused")
@@ -208,7 +269,7 @@ class Fetcher:
                 if size > limit:
                     raise FetchError(f"{url}: the answer is over the {limit}-byte limit; refused")
                 chunks.append(chunk)
-            return FetchResult(
+            result = FetchResult(
                 source=url,
                 status=response.status,
                 body=b"".join(chunks),
@@ -216,14 +277,19 @@ class Fetcher:
                 last_modified=response.headers.get("Last-Modified"),
                 content_type=response.headers.get("Content-Type"),
             )
+            return result, None
 
-    def _read_file(self, source: str) -> FetchResult:
-        path = _local_path(source)
-        limit = self.settings.max_response_bytes
-        try:
-            size = path.stat().st_size
-            if size > limit:
-                raise FetchError(f"{source}: the file is {size} bytes, over the {limit}-byte limit; refused")
-            return FetchResult(source, 200, path.read_bytes())
-        except OSError as exc:
-            raise FetchError(f"{source}: cannot read the file: {exc.strerror or exc}") from exc
+
+__all__ = [
+    "STOP_WAITING",
+    "SYSTEM_CLOCK",
+    "Clock",
+    "FetchError",
+    "FetchResult",
+    "FetchStoppedError",
+    "Fetcher",
+    "is_url",
+    "pause",
+    "polite_turn",
+    "retry_after_seconds",
+]

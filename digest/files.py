@@ -15,6 +15,24 @@ def _umask() -> int:
 
 
 def write_atomic(path: Path, text: str) -> None:
+    """`text` as UTF-8, whole or not at all; see write_atomic_bytes."""
+    write_atomic_bytes(path, text.encode("utf-8"))
+
+
+def keep_generations(path: Path, previous: bytes, generations: int) -> Path:
+    """Keeps `previous` (what `path` held) as `path.1`, moving older copies up to `path.<generations>`; the oldest
+    goes. Returns `path.1`."""
+    path = path.resolve()
+    for number in range(generations - 1, 0, -1):
+        older = path.with_name(f"{path.name}.{number}")
+        if older.exists():
+            older.replace(path.with_name(f"{path.name}.{number + 1}"))
+    newest = path.with_name(f"{path.name}.1")
+    write_atomic_bytes(newest, previous)
+    return newest
+
+
+def write_atomic_bytes(path: Path, data: bytes) -> None:
     """A temporary file in the same folder, flushed to disk, then renamed over the target.
 
     A reader (or a crash) sees the old file or the new one, never half of one. The result gets the ordinary
@@ -31,14 +49,14 @@ def write_atomic(path: Path, text: str) -> None:
         if stat.S_ISDIR(mode):
             raise IsADirectoryError(21, "is a folder", str(path))
         with path.open("wb") as stream:
-            stream.write(text.encode("utf-8"))
+            stream.write(data)
             stream.flush()
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(text.encode("utf-8"))
+            stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         Path(temporary).chmod(0o666 & ~_umask())

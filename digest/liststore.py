@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, selectinload
 from digest import resources
 from digest.awesome_entry import escape_text, render_entry_fields, safe_url
 from digest.awesome_parse import ListFormatError, parse_date, split_lines
-from digest.files import write_atomic
+from digest.listfile import write_list_markdown
 from digest.liststore_import import PAPER_KIND, ImportReport, import_markdown, list_meta, ordered_sections
 from digest.models import Entry, Paper, Section
 from digest.settings import Settings
@@ -76,9 +76,7 @@ def render_markdown(session: Session, templates_dir: Path) -> str:
 
 
 def write_markdown(session: Session, settings: Settings) -> Path:
-    path = settings.list_markdown_path
-    write_atomic(path, render_markdown(session, settings.templates_dir))
-    return path
+    return write_list_markdown(settings.list_markdown_path, render_markdown(session, settings.templates_dir))
 
 
 def section_names(session: Session) -> list[str]:

@@ -6,7 +6,6 @@ retried later and never marks papers as seen. `run_poll` is what the scheduler a
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import tomllib
 from collections.abc import Sequence
@@ -22,9 +21,10 @@ from digest import relevance
 from digest.arxiv import ParsedFeed, parse_feed
 from digest.candidates import list_keys, paper_text, store_papers
 from digest.db import Database
-from digest.fetcher import SYSTEM_CLOCK, Clock, Fetcher, FetchError, FetchResult
-from digest.models import FeedState, PollRun
-from digest.relevance_stream import ensure_thresholds, record_stream
+from digest.fetch_types import FetchResult
+from digest.fetcher import SYSTEM_CLOCK, Clock
+from digest.models import FeedState
+from digest.relevance_stream import record_stream
 from digest.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -158,13 +158,13 @@ def _state(session: Session, source: str) -> FeedState:
     return state
 
 
-def _read_state(database: Database, source: str) -> tuple[str | None, str | None, datetime | None]:
+def read_state(database: Database, source: str) -> tuple[str | None, str | None, datetime | None]:
     with database.reading() as session:
         state = session.get(FeedState, source)
         return (state.etag, state.last_modified, state.feed_date) if state else (None, None, None)
 
 
-def _record_failure(database: Database, report: SourceReport, now: datetime) -> None:
+def record_failure(database: Database, report: SourceReport, now: datetime) -> None:
     log.warning("poll %s: %s; will retry later", report.source, report.message)
     try:
         with database.transaction() as session:
@@ -197,7 +197,7 @@ def process_answer(
     for problem in parsed.problems:
         log.warning("poll %s", problem)
     if outcome == BROKEN:
-        _record_failure(database, report, now)
+        record_failure(database, report, now)
         return report
     for paper in parsed.papers:
         if paper.title_has_markup:
@@ -256,40 +256,10 @@ def _store_outcome(
     except SQLAlchemyError as exc:
         reason = " ".join(str(getattr(exc, "orig", None) or exc).split())  # one line, without the SQL and its values
         report = SourceReport(source, ERROR, f"cannot store the results: {reason}"[:300])
-        _record_failure(database, report, now)
+        record_failure(database, report, now)
         return report
     log.info("poll %s", report.line())
     return report
-
-
-def _start_run(database: Database, now: datetime) -> int:
-    with database.transaction() as session:
-        run = PollRun(started_at=now, outcome="running", summary={})
-        session.add(run)
-        session.flush()
-        return run.id
-
-
-def _finish_run(database: Database, summary: PollSummary) -> None:
-    with database.transaction() as session:
-        run = session.get(PollRun, summary.run_id)
-        if run is not None:
-            run.finished_at = summary.finished_at
-            run.outcome = summary.outcome
-            run.summary = summary.to_dict()
-
-
-def _load_model(database: Database, settings: Settings) -> relevance.RelevanceModel:
-    """The model with its thresholds fitted for the stream so far (and stored, for `digest score`)."""
-    return ensure_thresholds(database, settings)
-
-
-def _refit_after_poll(database: Database, settings: Settings) -> None:
-    """Re-fits the thresholds on the stream with this poll's papers, so `digest score` decides as the next poll."""
-    try:
-        ensure_thresholds(database, settings)
-    except (SQLAlchemyError, relevance.RulesError) as exc:
-        log.error("poll: cannot re-fit the review thresholds: %s", getattr(exc, "orig", None) or exc)
 
 
 def overall_outcome(reports: Sequence[SourceReport]) -> str:
@@ -306,43 +276,10 @@ async def run_poll(
     sources: Sequence[str] | None = None,
     clock: Clock = SYSTEM_CLOCK,
 ) -> PollSummary:
-    """One pass over the given or configured sources; never raises for a bad source, only logs and reports it."""
-    chosen = list(sources) if sources else configured_sources(settings)
-    started = clock.now()
-    run_id = await asyncio.to_thread(_start_run, database, started)
-    summary = PollSummary(run_id=run_id, started_at=started)
-    try:
-        model = await asyncio.to_thread(_load_model, database, settings)
-        async with Fetcher(settings.arxiv, clock=clock) as fetcher:
-            for source in chosen:
-                etag, last_modified, last_feed_date = await asyncio.to_thread(_read_state, database, source)
-                try:
-                    result = await fetcher.fetch(source, etag=etag, last_modified=last_modified)
-                except FetchError as exc:
-                    report = SourceReport(source, ERROR, str(exc))
-                    await asyncio.to_thread(_record_failure, database, report, clock.now())
-                else:
-                    report = await asyncio.to_thread(
-                        process_answer,
-                        database,
-                        model,
-                        settings,
-                        result,
-                        last_feed_date=last_feed_date,
-                        now=clock.now(),
-                    )
-                summary.sources.append(report)
-        summary.outcome = overall_outcome(summary.sources)
-        await asyncio.to_thread(_refit_after_poll, database, settings)
-    except relevance.RulesError as exc:
-        log.error("poll: the relevance rules cannot be used: %s", exc)
-        summary.outcome = "failed"
-    finally:
-        summary.finished_at = clock.now()
-        if summary.outcome == "running":
-            summary.outcome = "failed"
-        await asyncio.to_thread(_finish_run, database, summary)
-    return summary
+    """See digest.poll_pass.run_poll: one pass over the sources, each one's failure its own line."""
+    from digest.poll_pass import run_poll as run_pass
+
+    return await run_pass(settings, database, sources=sources, clock=clock)
 
 
 async def refresh_examples(settings: Settings, database: Database, **kwargs: Any) -> int:

@@ -17,22 +17,27 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import select
 
-from digest import jobs
+from digest import health, jobs, poll_runs
 from digest.app import open_service_database
+from digest.datalock import DataLock, lock_data_folder, lock_database
 from digest.db import Database, create_database_engine
+from digest.fetcher import STOP_WAITING
 from digest.models import PollRun
+from digest.poll_pass import health_line
 from digest.review import Reviewer, utc_now
 from digest.settings import Settings
 
 log = logging.getLogger("digest.service")
 
-STOP_GRACE_SECONDS = 5.0
+# All the time a stop gives a fetch in flight (Docker kills at 10 s); sleeping retries end at once.
+STOP_GRACE_SECONDS = 8.0
 WEEKLY_MISFIRE_GRACE = 6 * 24 * 3600
 POLL_MISFIRE_GRACE = 20 * 3600
 WEEKLY_RETRY_ID = "weekly-retry"
@@ -49,15 +54,21 @@ class Service:
         self._web_runner: Any = None
         self._poll_lock = asyncio.Lock()
         self._background: set[asyncio.Task[None]] = set()
+        self._stopping = asyncio.Event()
+        self._data_lock: DataLock | None = None
 
     # -- start and stop -------------------------------------------------------------------------------------------
     async def start(self, *, schedule: bool = True, serve_web: bool = True) -> None:
         started = time.monotonic()
         from digest import secretstore
 
+        if schedule:  # the scheduled service runs once per data folder; the one-shot commands run beside it
+            self._data_lock = lock_data_folder(self.settings.data_dir)
+        self.database = await asyncio.to_thread(open_service_database, self.settings)
+        if self._data_lock is not None:
+            await asyncio.to_thread(lock_database, self._data_lock, self.database)
         secrets = secretstore.ensure_secrets(self.settings)
         self.settings = replace(self.settings, secrets=secrets)
-        self.database = await asyncio.to_thread(open_service_database, self.settings)
         self.reviewer = Reviewer(self.database, self.settings, self.clock)
         jobs.attach(self)
         if serve_web:
@@ -81,13 +92,13 @@ class Service:
                 "discord: off (to switch it on set DISCORD_TOKEN in the environment, and [discord] channel_id "
                 "and maintainer_role_ids or maintainer_user_ids in the config)"
             )
+            health.report("discord", True, "off: DISCORD_TOKEN is not set")
             return
         from digest.discord_bot import ReviewBot
 
         assert self.database is not None and self.reviewer is not None
         self.bot = ReviewBot(self.settings, self.database, self.reviewer)
-        await self.bot.start()
-        log.info("discord: on, reviewing in channel %s", self.settings.discord.channel_id)
+        await self.bot.start()  # the bot says "discord: on" itself once it is connected
 
     def _report_email(self) -> None:
         if self.settings.smtp.enabled:
@@ -109,6 +120,7 @@ class Service:
         self.scheduler = scheduler
         # Paused first so the stored jobs load with their stored next-run times: a run missed while the
         # service was down then fires once (coalesced) instead of being silently moved to the next slot.
+        scheduler.add_listener(self._job_failed, EVENT_JOB_ERROR)
         scheduler.start(paused=True)
         arxiv = self.settings.arxiv
         poll_tz = ZoneInfo(arxiv.poll_timezone)
@@ -121,9 +133,10 @@ class Service:
         scheduler.resume()
         for job in scheduler.get_jobs():
             log.info("schedule: %s next runs at %s", job.id, job.next_run_time)
-        if await asyncio.to_thread(self._never_polled):
-            log.info("poll: this data folder has never polled arXiv; polling once now")
-            self._spawn(self.poll_now("first start"))
+        reason = await asyncio.to_thread(self._reason_to_poll_now)
+        if reason is not None:
+            log.info("poll: %s; polling once now", reason)
+            self._spawn(self.poll_now(reason))
 
     def _ensure_job(self, func: str, job_id: str, trigger: CronTrigger, grace: int) -> None:
         assert self.scheduler is not None
@@ -134,10 +147,9 @@ class Service:
             self.scheduler.reschedule_job(job_id, trigger=trigger)
             log.info("schedule: %s changed to %s", job_id, trigger)
 
-    def _never_polled(self) -> bool:
+    def _reason_to_poll_now(self) -> str | None:
         assert self.database is not None
-        with self.database.reading() as session:
-            return session.scalar(select(PollRun.id).limit(1)) is None
+        return poll_runs.reason_to_poll_on_start(self.database, self.clock())
 
     def _spawn(self, coroutine: Any) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
@@ -147,23 +159,35 @@ class Service:
     def _finished(self, task: asyncio.Task[None]) -> None:
         self._background.discard(task)
         if not task.cancelled() and task.exception() is not None:
-            log.error("background work failed: %s", task.exception(), exc_info=task.exception())
+            error = task.exception()
+            log.error("background work failed: %s", error, exc_info=error)
+            health.report("background", False, f"background work failed: {type(error).__name__}: {error}")
+
+    def _job_failed(self, event: JobExecutionEvent) -> None:
+        """APScheduler logs a job's exception itself; /healthz must say it too."""
+        error = event.exception
+        health.report("background", False, f"scheduled job {event.job_id} failed: {type(error).__name__}: {error}")
 
     async def stop(self) -> None:
+        # Sleeping retries and spacing waits end now and no further source is asked; a fetch in flight gets what is
+        # left of one grace period (shared by the scheduled poll and the first-start one).
+        self._stopping.set()
+        deadline = asyncio.get_running_loop().time() + STOP_GRACE_SECONDS
         if self.scheduler is not None and self.scheduler.running:
-            # No new runs; a scheduled poll already running gets the same grace as the first-start one below,
-            # because shutting the scheduler down cancels the jobs it is running.
+            # No new runs; a scheduled poll already running gets the grace too, because shutting the scheduler down
+            # cancels the jobs it is running.
             self.scheduler.pause()
             if self._poll_lock.locked():
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(STOP_GRACE_SECONDS):
+                    async with asyncio.timeout_at(deadline):
                         async with self._poll_lock:
                             pass
             self.scheduler.shutdown(wait=False)
         # Let a poll in progress finish (each source is one transaction); past the grace period it is cancelled,
         # which rolls back only the source being written.
         if self._background:
-            _done, pending = await asyncio.wait(self._background, timeout=STOP_GRACE_SECONDS)
+            remaining = max(0.0, deadline - asyncio.get_running_loop().time())
+            _done, pending = await asyncio.wait(self._background, timeout=remaining)
             for task in pending:
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -176,22 +200,38 @@ class Service:
         jobs.attach(None)
         if self.database is not None:
             self.database.dispose()
-        log.info("stopped")
+        if self._data_lock is not None:
+            self._data_lock.release()
+            self._data_lock = None
+        if self.database is not None:  # a start refused before the database opened has nothing to report
+            log.info("stopped")
 
     # -- what the jobs do -----------------------------------------------------------------------------------------
     async def poll_now(self, reason: str) -> None:
+        await self.poll(reason)
+
+    async def poll(self, reason: str) -> str:
+        """One poll; returns its outcome (ok | partial | failed | interrupted) and reports it to /healthz."""
         from digest import poller
 
         assert self.database is not None
         async with self._poll_lock:
+            if self._stopping.is_set():
+                return poll_runs.INTERRUPTED
             log.info("poll: starting (%s)", reason)
-            # Papers a maintainer added to the Markdown by hand teach the relevance model once their abstracts
-            # are known; this asks arXiv only when some are missing.
-            await poller.refresh_examples(self.settings, self.database)
-            summary = await poller.run_poll(self.settings, self.database)
+            token = STOP_WAITING.set(self._stopping)  # the fetchers stop waiting when the service stops
+            try:
+                # Papers a maintainer added to the Markdown by hand teach the relevance model once their abstracts
+                # are known; this asks arXiv only when some are missing.
+                await poller.refresh_examples(self.settings, self.database)
+                summary = await poller.run_poll(self.settings, self.database)
+            finally:
+                STOP_WAITING.reset(token)
             log.info("poll: %s", summary)
+            health.report("poll", summary.outcome == "ok", health_line(summary))
             if self.bot is not None:
                 await self.bot.post_pending()
+            return summary.outcome
 
     async def retry_poll_if_broken(self) -> None:
         if await asyncio.to_thread(self._polled_fine_today):
@@ -231,15 +271,15 @@ class Service:
 
 
 async def run_service(settings: Settings, *, once: bool = False) -> int:
-    """`digest run`: serve until SIGTERM or Ctrl-C; with once=True poll once and exit."""
+    """`digest run`: serve until SIGTERM or Ctrl-C; with once=True poll once and exit (1 unless the poll was ok)."""
     service = Service(settings)
     if once:
-        await service.start(schedule=False, serve_web=False)
         try:
-            await service.poll_now("--once")
+            await service.start(schedule=False, serve_web=False)
+            outcome = await service.poll("--once")
         finally:
             await service.stop()
-        return 0
+        return 0 if outcome == "ok" else 1
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

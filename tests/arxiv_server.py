@@ -8,6 +8,7 @@ Also `FakeClock`: time that moves only when the code under test sleeps, so back-
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -150,3 +151,44 @@ class ArxivServer:
         except ConnectionError:
             pass  # the client hung up, as it should on an oversized answer
         return response
+
+
+class RawServer:
+    """Answers each path with exactly the bytes it is given, then hangs up: the answers no HTTP library would write
+    (a garbled status line, a bad chunk size, a 70 KB header). `async with RawServer() as raw: raw.program(...)`."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, bytes] = {}
+        self.paths: list[str] = []
+        self._server: asyncio.Server | None = None
+        self.port = 0
+
+    async def __aenter__(self) -> RawServer:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    def program(self, path: str, answer: bytes) -> str:
+        self.answers[path] = answer
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            path = head.split(b" ", 2)[1].decode("ascii", "replace")
+            self.paths.append(path)
+            writer.write(self.answers.get(path, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
+            await writer.drain()
+        except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, IndexError):
+            pass  # the client hung up or sent nothing usable
+        finally:
+            writer.close()
+            with contextlib.suppress(ConnectionError):
+                await writer.wait_closed()

@@ -12,6 +12,7 @@ import html
 import itertools
 import json
 import re
+import socket as sockets_api
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +59,13 @@ class Fault:
     retry_after: float = 0.2
 
 
+def reserve_port() -> int:
+    """A loopback port nothing listens on (yet): Discord unreachable until a fake is started on it."""
+    with sockets_api.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def json_response(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     """discord.py decodes JSON only when Content-Type is exactly application/json (no charset)."""
     all_headers = {"Content-Type": "application/json", **(headers or {})}
@@ -98,10 +106,12 @@ class FakeDiscord:
     # (message id, emoji) -> user ids in the order they reacted
     reactions: dict[tuple[int, str], list[int]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
-    port: int = 0
+    port: int = 0  # 0: any free port; else this one (see `reserve_port`)
+    bot_roles: tuple[int, ...] = ()  # the roles the bot's own member holds (e.g. the maintainer role)
+    member_lookup_status: int | None = None  # when set, every member lookup is answered with this status
 
     def __post_init__(self) -> None:
-        self.bot = FakeMember(BOT_ID, "digest-bot")
+        self.bot = FakeMember(BOT_ID, "digest-bot", self.bot_roles)
         self._ids = itertools.count(900000000000000001)
         self._sockets: list[web.WebSocketResponse] = []
         self._sequence = 0
@@ -127,7 +137,7 @@ class FakeDiscord:
         app.router.add_get("/gateway", self._websocket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", self.port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
@@ -145,10 +155,9 @@ class FakeDiscord:
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
-    def config_toml(self, *, post_cap: int = 10, extra: str = "") -> str:
+    def config_toml(self, *, post_cap: int = 10, extra: str = "", guild: bool = True) -> str:
         return (
-            "[discord]\n"
-            f"guild_id = {GUILD_ID}\nchannel_id = {CHANNEL_ID}\n"
+            "[discord]\n" + (f"guild_id = {GUILD_ID}\n" if guild else "") + f"channel_id = {CHANNEL_ID}\n"
             f"maintainer_role_ids = [{MAINTAINER_ROLE_ID}]\nmaintainer_user_ids = [{LISTED_MAINTAINER.id}]\n"
             f'api_base = "{self.api_base}"\ngateway_url = "{self.gateway_url}"\npost_cap_per_run = {post_cap}\n'
             f"{extra}"
@@ -372,8 +381,10 @@ class FakeDiscord:
         return json_response([user_payload(everyone[uid], bot=uid == BOT_ID) for uid in chosen])
 
     async def _get_member(self, request: web.Request) -> web.Response:
+        if self.member_lookup_status is not None:
+            return json_response({"message": "Service Unavailable", "code": 0}, self.member_lookup_status)
         wanted = int(request.match_info["user"])
-        for member in self.members:
+        for member in [*self.members, self.bot]:
             if member.id == wanted:
                 return json_response(member_payload(member))
         return json_response({"message": "Unknown Member", "code": 10007}, 404)

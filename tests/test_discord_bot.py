@@ -407,3 +407,58 @@ async def test_a_revert_made_elsewhere_is_not_undone_by_the_old_reaction_on_rest
     with db.reading() as session:
         actions = session.scalars(select(Decision.action).order_by(Decision.id)).all()
     assert actions == ["approve", "revert"]
+
+
+@pytest.mark.asyncio
+async def test_a_stranger_adding_and_removing_the_check_mark_does_not_revert_a_maintainers_approval(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        first, first_mid = await posted_candidate(fake, db, bot, 0)
+        second, second_mid = await posted_candidate(fake, db, bot, 1)
+        await fake.react(first_mid, MAINTAINER, "✅")
+        await eventually(lambda: row(db, first).status == "approved", "approved by the maintainer")
+        await fake.react(first_mid, STRANGER, "✅")
+        await fake.unreact(first_mid, STRANGER, "✅")
+        # Reactions are handled in arrival order: once this one is applied, the stranger's were handled too.
+        await fake.react(second_mid, MAINTAINER, "❌")
+        await eventually(lambda: row(db, second).status == "rejected", "second rejected")
+    assert row(db, first).status == "approved"
+    assert "Approved by ann" in last_embed(fake, first_mid)["description"]
+    assert f"https://arxiv.org/abs/{paper['arxiv_id']}" in section_of(list_md(bot_settings), "Sparse Autoencoder")
+    with db.reading() as session:
+        audit = session.execute(select(Decision.candidate_id, Decision.action).order_by(Decision.id)).all()
+    assert [tuple(entry) for entry in audit] == [(first, "approve"), (second, "reject")]
+
+
+@pytest.mark.asyncio
+async def test_the_bots_own_reactions_never_decide_even_when_it_holds_the_maintainer_role(
+    tmp_path: Path,
+) -> None:
+    from tests.fake_discord import MAINTAINER_ROLE_ID
+
+    fake = FakeDiscord(bot_roles=(MAINTAINER_ROLE_ID,))
+    await fake.start()
+    settings = make_settings(tmp_path / "data", fake.config_toml(), {"DISCORD_TOKEN": "fake-token"})
+    database = open_service_database(settings)
+    try:
+        async with running(settings, database) as bot:
+            # Posting adds the bot's ✅ and ❌; Discord tells the bot about both, with its maintainer role.
+            first, first_mid = await posted_candidate(fake, database, bot, 0)
+            second, second_mid = await posted_candidate(fake, database, bot, 1)
+            await fake.react(second_mid, MAINTAINER, "❌")
+            await eventually(lambda: row(database, second).status == "rejected", "second rejected")
+            assert row(database, first).status == "pending"
+        # While the bot is away its ❌ goes and a stranger's ✅ joins its ✅: on restart only the bot's own
+        # reaction could approve, and it must not.
+        fake.reactions[(first_mid, "❌")].remove(BOT_ID)
+        await fake.react(first_mid, STRANGER, "✅", online=False)
+        async with running(settings, database):  # start() returns once the bot has caught up
+            assert row(database, first).status == "pending"
+        assert "Approved" not in last_embed(fake, first_mid)["description"]
+        with database.reading() as session:
+            assert session.scalars(select(Decision.candidate_id)).all() == [second]
+    finally:
+        database.dispose()
+        await fake.close()

@@ -20,6 +20,7 @@ class CommandError(Exception):
 class Context:
     config_path: Path | None = None
     data_dir: Path | None = None
+    restoring: bool = False  # `list import`: open a used data folder's empty database without seeding it
     _settings: Settings | None = field(default=None, init=False)
     _database: Database | None = field(default=None, init=False)
 
@@ -31,11 +32,11 @@ class Context:
 
     @property
     def database(self) -> Database:
-        """The service database, created and filled with the bundled list on first use."""
+        """The service database, created and filled with the bundled list on first use of a new data folder."""
         if self._database is None:
             from digest.app import open_service_database
 
-            self._database = open_service_database(self.settings)
+            self._database = open_service_database(self.settings, restoring=self.restoring)
         return self._database
 
     def close(self) -> None:

@@ -73,6 +73,7 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest import liststore
 
     data = read_list_file(args.path)
+    context.restoring = True  # the way back for a data folder whose database was lost: import into it, no seed
     bar = ProgressBar("import", sys.stderr)
     try:
         with context.database.transaction() as session:

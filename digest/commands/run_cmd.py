@@ -7,7 +7,7 @@ import asyncio
 from dataclasses import replace
 from typing import Any
 
-from digest.commands import Context
+from digest.commands import CommandError, Context
 from digest.logs import setup_logging
 from digest.settings import Settings
 
@@ -20,7 +20,9 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1, or [web] host)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8080, or [web] port)")
-    parser.add_argument("--once", action="store_true", help="poll arXiv once, post to Discord if on, and exit")
+    parser.add_argument(
+        "--once", action="store_true", help="poll arXiv once, post to Discord if on, and exit (1 unless it went well)"
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -36,10 +38,14 @@ def with_address(settings: Settings, host: str | None, port: int | None) -> Sett
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:
+    from digest.datalock import DataLockError
     from digest.relevance_db import train_in_child_process
     from digest.service import run_service
 
     train_in_child_process()
     settings = with_address(context.settings, args.host, args.port)
     setup_logging(settings.log_level, settings.log_format)
-    return asyncio.run(run_service(settings, once=args.once))
+    try:
+        return asyncio.run(run_service(settings, once=args.once))
+    except DataLockError as exc:
+        raise CommandError(str(exc)) from None

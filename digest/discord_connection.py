@@ -1,0 +1,205 @@
+"""The review bot's link to Discord: logs in and connects, tries again with back-off while Discord is unreachable,
+and says what is true, in the log and to /healthz (digest.health), whenever that changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import aiohttp
+import discord
+import yarl
+
+from digest import health
+from digest.settings import Settings
+
+log = logging.getLogger("digest.discord")
+
+NO_MENTIONS = discord.AllowedMentions.none()
+# discord.py reports a gateway it could not reach on the first try with an AttributeError from inside
+# Client.connect (it reads the sequence of a websocket that was never opened); it means "unreachable" too.
+UNREACHABLE = (discord.HTTPException, discord.GatewayNotFound, aiohttp.ClientError, OSError, TimeoutError)
+CONNECT_FAILED = (*UNREACHABLE, AttributeError)
+
+
+class Events(Protocol):
+    """What the bot does with what the connection hears."""
+
+    async def catch_up(self) -> None: ...
+
+    async def on_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None: ...
+
+    async def on_messages_deleted(self, message_ids: list[int]) -> None: ...
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """Seconds to wait before each new attempt: doubling from `first` up to `longest`."""
+
+    first: float = 2.0
+    longest: float = 300.0
+
+    def delays(self) -> Iterator[float]:
+        delay = self.first
+        while True:
+            yield delay
+            delay = min(delay * 2, self.longest)
+
+
+class _Client(discord.Client):
+    """discord.py calls `on_<event>` methods; each one hands the event on."""
+
+    def __init__(self, link: DiscordLink, **options: Any) -> None:
+        super().__init__(**options)
+        self.link = link
+
+    async def on_ready(self) -> None:
+        await self.link.on_ready()
+
+    async def on_resumed(self) -> None:
+        self.link.report_connected()
+
+    async def on_disconnect(self) -> None:
+        self.link.on_disconnect()
+
+    async def on_raw_reaction_add(self, payload: discord.RawReactionActionEvent) -> None:
+        await self.link.events.on_reaction(payload, added=True)
+
+    async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
+        await self.link.events.on_reaction(payload, added=False)
+
+    async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
+        await self.link.events.on_messages_deleted([payload.message_id])
+
+    async def on_raw_bulk_message_delete(self, payload: discord.RawBulkMessageDeleteEvent) -> None:
+        await self.link.events.on_messages_deleted(list(payload.message_ids))
+
+
+def configure_endpoints(settings: Settings) -> None:
+    """discord.py keeps its REST base and gateway as class attributes; point them where the settings say."""
+    discord.http.Route.BASE = settings.discord.api_base
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord.gateway_url)
+
+
+def _reason(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+class DiscordLink:
+    """One connection at a time; `run` keeps one going until `close` (or until Discord refuses the token)."""
+
+    def __init__(self, settings: Settings, events: Events, *, guild_ready_timeout: float, backoff: Backoff) -> None:
+        self.settings = settings
+        self.config = settings.discord
+        self.events = events
+        self.guild_ready_timeout = guild_ready_timeout
+        self.backoff = backoff
+        self.client: _Client | None = None
+        # Set when the first attempt has come to something (connected, or failed and waiting to try again).
+        self.settled = asyncio.Event()
+        self._connected_before = False
+        self._ready_in_attempt = False
+        self._closing = False
+
+    @property
+    def ready(self) -> bool:
+        return self.client is not None and self.client.is_ready() and not self.client.is_closed()
+
+    def _new_client(self) -> _Client:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        intents.guild_reactions = True
+        intents.guild_messages = True
+        return _Client(
+            self,
+            intents=intents,
+            guild_ready_timeout=self.guild_ready_timeout,
+            allowed_mentions=NO_MENTIONS,
+            max_messages=None,
+            chunk_guilds_at_startup=False,
+        )
+
+    async def run(self) -> None:
+        """Connects, and connects again with back-off whenever Discord cannot be reached."""
+        configure_endpoints(self.settings)
+        delays = self.backoff.delays()
+        health.report("discord", True, f"connecting to {self.config.api_base}")
+        while not self._closing:
+            client = self._new_client()
+            self.client = client
+            self._ready_in_attempt = False
+            problem = await self._attempt(client)
+            await client.close()
+            if problem is None or self._closing:
+                return
+            if self._ready_in_attempt:
+                delays = self.backoff.delays()  # it worked for a while: start the back-off again from the shortest
+            delay = next(delays)
+            log.warning("discord: cannot reach Discord (%s); trying again in %g s", problem, delay)
+            health.report("discord", False, f"unreachable ({problem}); trying again in {delay:g} s")
+            self.settled.set()
+            await asyncio.sleep(delay)
+            health.report("discord", False, f"connecting again to {self.config.api_base} (last attempt: {problem})")
+
+    async def _attempt(self, client: _Client) -> str | None:
+        """One login and connection, held until it ends; what went wrong when it is worth trying again, else None."""
+        token = self.config.token or ""
+        try:
+            await client.login(token)
+        except discord.LoginFailure:
+            log.error("discord: the token in DISCORD_TOKEN was refused; Discord review is off until it is fixed")
+            health.report("discord", False, "off: Discord refused the token in DISCORD_TOKEN; fix it and restart")
+            self.settled.set()
+            return None
+        except UNREACHABLE as exc:
+            return f"{self.config.api_base}: {_reason(exc)}"
+        try:
+            await client.connect(reconnect=True)
+        except (discord.ConnectionClosed, discord.PrivilegedIntentsRequired) as exc:
+            log.error("discord: the gateway closed the connection (%s); Discord review is off", exc)
+            health.report("discord", False, f"off: the gateway closed the connection ({_reason(exc)}); restart")
+            self.settled.set()
+            return None
+        except CONNECT_FAILED as exc:
+            return f"{self.config.gateway_url}: {_reason(exc)}"
+        return None if self._closing else "the gateway connection ended"
+
+    async def on_ready(self) -> None:
+        self._ready_in_attempt = True
+        try:
+            await self.events.catch_up()
+            self.report_connected()
+        finally:
+            self.settled.set()  # start() stops waiting whatever catching up met
+
+    def report_connected(self) -> None:
+        assert self.client is not None
+        user = self.client.user
+        channel = self.config.channel_id
+        if not self._connected_before:
+            log.info("discord: on, connected as %s, reviewing in channel %s", user, channel)
+        else:
+            log.info("discord: connected again")
+        self._connected_before = True
+        health.report("discord", True, f"connected as {user}; reviewing in channel {channel}")
+
+    def on_disconnect(self) -> None:
+        if not self._closing:
+            log.warning("discord: disconnected from the gateway; reconnecting")
+            health.report("discord", False, "disconnected from the gateway; reconnecting")
+
+    async def close(self, runner: asyncio.Task[None] | None) -> None:
+        self._closing = True
+        if runner is not None:
+            runner.cancel()
+        if self.client is not None:
+            await self.client.close()
+        if runner is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await runner
+        health.report("discord", True, "off: logged out")

@@ -1,0 +1,138 @@
+"""The data folder: only a new one is seeded, a used one without its database is refused untouched (and restored
+with `list import`), a shrinking list keeps its previous file, and one service runs per folder."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import pytest
+
+from digest.cli import main
+from digest.datalock import DataLockError
+from digest.service import Service
+from tests.conftest import make_settings
+
+SECRETS = {"DIGEST_SECRET_KEY": "k" * 40, "DIGEST_ADMIN_TOKEN": "a" * 40, "DIGEST_FEED_TOKEN": "f" * 40}
+
+
+def run(data: Path, *args: str) -> int:
+    return main(["--data-dir", str(data), *args])
+
+
+def used_folder(tmp_path: Path) -> Path:
+    """A data folder in use: seeded, then one entry removed from the list by a maintainer's import."""
+    data = tmp_path / "data"
+    assert run(data, "candidates") == 0
+    return data
+
+
+@pytest.mark.parametrize("damage", ["missing", "zero-bytes"])
+def test_a_used_folder_without_its_database_is_refused_untouched_and_restored_by_import(
+    damage: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = used_folder(tmp_path)
+    listing = data / "list.md"
+    kept = listing.read_bytes()
+    database = data / "digest.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    if damage == "zero-bytes":
+        database.write_bytes(b"")
+    capsys.readouterr()
+    before = sorted(path.name for path in data.iterdir())
+
+    assert run(data, "candidates") == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "Traceback" not in error
+    assert "list import" in error and str(listing) in error
+    assert listing.read_bytes() == kept  # the approved entries are still in the file
+    assert sorted(path.name for path in data.iterdir()) == before  # nothing was written
+    assert (database.stat().st_size if database.exists() else None) == (0 if damage == "zero-bytes" else None)
+
+    assert run(data, "list", "import", str(listing)) == 0  # the way back the message names
+    assert listing.read_bytes() == kept
+    assert run(data, "candidates") == 0
+
+
+def test_a_new_folder_is_seeded(tmp_path: Path) -> None:
+    data = tmp_path / "new"
+    assert run(data, "candidates") == 0
+    assert (data / "list.md").read_text(encoding="utf-8").count("\n") > 10
+
+
+def test_a_list_with_fewer_entries_keeps_the_previous_file(tmp_path: Path) -> None:
+    data = used_folder(tmp_path)
+    listing = data / "list.md"
+    generations = [listing.read_text(encoding="utf-8")]
+    for _ in range(4):  # each import drops one entry
+        lines = generations[-1].splitlines(keepends=True)
+        first = next(i for i, line in enumerate(lines) if line.startswith("+ "))  # the list's entry marker
+        end = first + 1
+        while end < len(lines) and lines[end].startswith("  "):  # the entry's continuation lines
+            end += 1
+        smaller = tmp_path / "smaller.md"
+        smaller.write_text("".join(lines[:first] + lines[end:]), encoding="utf-8")
+        assert run(data, "list", "import", str(smaller)) == 0
+        generations.append(listing.read_text(encoding="utf-8"))
+    assert (data / "list.md.1").read_text(encoding="utf-8") == generations[-2]
+    assert (data / "list.md.2").read_text(encoding="utf-8") == generations[-3]
+    assert (data / "list.md.3").read_text(encoding="utf-8") == generations[-4]
+    assert not (data / "list.md.4").exists()
+
+
+@pytest.mark.asyncio
+async def test_a_second_service_on_one_folder_is_refused_in_process(tmp_path: Path) -> None:
+    config = '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = 0\nmax_retries = 0\n'
+    settings = make_settings(tmp_path / "data", config)
+    first = Service(settings)
+    await first.start(serve_web=False)
+    try:
+        second = Service(settings)
+        with pytest.raises(DataLockError, match=f"pid {os.getpid()}"):
+            await second.start(serve_web=False)
+        await second.stop()
+    finally:
+        await first.stop()
+    third = Service(settings)  # released on stop
+    await third.start(serve_web=False)
+    await third.stop()
+
+
+@pytest.mark.asyncio
+async def test_a_second_digest_run_stops_with_the_first_ones_pid(tmp_path: Path, unused_tcp_port: int) -> None:
+    data = tmp_path / "data"
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = 0\nmax_retries = 0\n'
+        f"[web]\nport = {unused_tcp_port}\n",
+        encoding="utf-8",
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
+    env.update(SECRETS)
+    command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(data)]
+    log = tmp_path / "first.log"
+    with log.open("wb") as output:
+        first = await asyncio.create_subprocess_exec(*command, "run", env=env, stdout=output, stderr=output)
+    try:
+        deadline = asyncio.get_running_loop().time() + 60
+        while "ready" not in log.read_text(encoding="utf-8", errors="replace"):
+            assert first.returncode is None, log.read_text(encoding="utf-8")
+            assert asyncio.get_running_loop().time() < deadline, "the first service did not start"
+            await asyncio.sleep(0.1)
+        second = await asyncio.create_subprocess_exec(
+            *command, "run", "--port", str(unused_tcp_port + 1), env=env, stderr=asyncio.subprocess.PIPE
+        )
+        _, error = await asyncio.wait_for(second.communicate(), timeout=60)
+        assert second.returncode == 1
+        lines = error.decode().strip().splitlines()
+        assert len(lines) == 1 and f"pid {first.pid}" in lines[0], error.decode()
+        beside = await asyncio.create_subprocess_exec(*command, "candidates", env=env, stdout=asyncio.subprocess.PIPE)
+        await asyncio.wait_for(beside.communicate(), timeout=60)
+        assert beside.returncode == 0  # the one-shot commands work beside the service
+    finally:
+        first.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(first.wait(), timeout=30) == 0

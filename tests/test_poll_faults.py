@@ -1,0 +1,205 @@
+"""The poll under faults: an odd HTTP answer, a local source that is no file, a name that does not resolve, a
+killed or stopped poll, `run --once` after a failure. Each failure is one line for its source and the rest goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from digest import health
+from digest.cli import main
+from digest.db import Database, open_database
+from digest.fetcher import Fetcher, FetchError
+from digest.models import FeedState, PollRun
+from digest.poller import run_poll
+from digest.service import Service
+from digest.settings import ArxivSettings
+from tests.arxiv_server import ArxivServer, FakeClock, RawServer, Reply
+from tests.conftest import make_settings
+
+CL = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
+ARXIV = ArxivSettings(contact="maintainers@example.org", min_interval_seconds=3.0, max_retries=4)
+
+
+def redirect(location: str) -> bytes:
+    return f"HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\n\r\n".encode()
+
+
+ODD_ANSWERS = {
+    "redirect-loop": redirect("/redirect-loop"),
+    "redirect-file": redirect("file:///etc/passwd"),
+    "redirect-javascript": redirect("javascript:alert(1)"),
+    "redirect-ftp": redirect("ftp://example.org/feed"),
+    "redirect-no-host": redirect("http:///feed"),
+    "garbage-status": b"HTTP/1.1 abc def\r\n\r\n",
+    "no-http-at-all": b"GARBAGE\r\n\r\n",
+    "length-abc": b"HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\nxx",
+    "header-70kb": b"HTTP/1.1 200 OK\r\nX-Big: " + b"a" * 70_000 + b"\r\nContent-Length: 2\r\n\r\nxx",
+    "300-headers": b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(300)) + b"\r\n",
+    "bad-chunk": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nxx\r\n0\r\n\r\n",
+    "brotli": b"HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: 4\r\n\r\n\x00abc",
+}
+
+
+def feed_states(database: Database) -> dict[str, FeedState]:
+    with database.reading() as session:
+        return {state.source: state for state in session.scalars(select(FeedState))}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("case", sorted(ODD_ANSWERS))
+async def test_an_odd_answer_is_one_line_for_its_source_and_the_next_source_is_polled(
+    case: str, tmp_path: Path
+) -> None:
+    config = '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = 0\nmax_retries = 1\n'
+    settings = make_settings(tmp_path / "data", config)
+    from digest.app import open_service_database
+
+    database = open_service_database(settings)
+    try:
+        async with RawServer() as raw, ArxivServer() as arxiv:
+            bad = raw.program(f"/{case}", ODD_ANSWERS[case])
+            good = arxiv.serve_file("/rss/cs.CL", CL)
+            summary = await run_poll(settings, database, sources=[bad, good], clock=FakeClock())
+        assert [report.source for report in summary.sources] == [bad, good]
+        failed, fetched = summary.sources
+        assert failed.outcome == "error" and "\n" not in failed.message and len(failed.message) < 400
+        assert failed.message.startswith(bad)
+        assert fetched.outcome == "fetched" and summary.outcome == "partial"
+        states = feed_states(database)
+        assert states[bad].failures == 1 and states[bad].last_message == failed.message
+    finally:
+        database.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_redirect_to_http_is_followed_a_few_hops(tmp_path: Path) -> None:
+    async with ArxivServer() as arxiv, Fetcher(ARXIV, clock=FakeClock()) as fetcher:
+        target = arxiv.serve_file("/rss/cs.CL", CL)
+        start = arxiv.program("/moved", Reply(status=301, headers={"Location": "/moved-again"}))
+        arxiv.program("/moved-again", Reply(status=307, headers={"Location": target}))
+        result = await fetcher.fetch(start)
+    assert result.status == 200 and result.source == start and b"Source-Modality" in result.body
+
+
+@pytest.mark.asyncio
+async def test_local_sources_are_regular_files_within_the_size_limit(tmp_path: Path) -> None:
+    fifo = tmp_path / "feed.fifo"
+    os.mkfifo(fifo)  # no writer: opening it for reading the usual way would wait for ever
+    big = tmp_path / "big.xml"
+    big.write_bytes(b"x" * 2048)
+    settings = replace(ARXIV, max_response_bytes=1024)
+    async with Fetcher(settings, clock=FakeClock()) as fetcher:
+        for source, reason in [
+            ("/dev/zero", "a device"),
+            (str(fifo), "a pipe"),
+            (str(tmp_path), "a folder"),
+            (str(big), "over the 1024-byte limit"),
+        ]:
+            with pytest.raises(FetchError, match=reason) as raised:
+                await asyncio.wait_for(fetcher.fetch(source), timeout=20)
+            assert str(raised.value).startswith(source)
+
+
+@pytest.mark.asyncio
+async def test_a_name_that_does_not_resolve_is_tried_once_and_said_in_health(tmp_path: Path) -> None:
+    async with ArxivServer() as arxiv:
+        good = arxiv.serve_file("/rss/cs.CL", CL)
+        sources = ["http://arxiv.invalid/rss/cs.CV", "http://arxiv.invalid/rss/cs.CL", good]
+        config = f"[arxiv]\nsources = {sources!r}\nmin_interval_seconds = 0\n".replace("'", '"')
+        settings = make_settings(tmp_path / "data", config)
+        health.forget()
+        service = Service(settings)
+        await service.start(schedule=False, serve_web=False)
+        try:
+            outcome = await asyncio.wait_for(service.poll("test"), timeout=60)
+        finally:
+            await service.stop()
+    assert outcome == "partial"
+    database = open_database(settings.database_url)
+    try:
+        states = feed_states(database)
+    finally:
+        database.dispose()
+    assert "cannot resolve arxiv.invalid" in (states[sources[0]].last_message or "")
+    assert "not tried, arxiv.invalid could not be resolved" in (states[sources[1]].last_message or "")
+    assert states[good].last_outcome == "fetched"
+    poll = {component.name: component for component in health.components()}["poll"]
+    assert not poll.ok and "cannot resolve arxiv.invalid" in poll.message
+
+
+def dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+@pytest.mark.asyncio
+async def test_a_run_a_dead_process_left_running_is_marked_interrupted_and_polled_again(tmp_path: Path) -> None:
+    async with ArxivServer() as arxiv:
+        feed = arxiv.serve_file("/rss/cs.CL", CL)
+        settings = make_settings(tmp_path / "data", f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0\n')
+        database = open_database(settings.database_url)
+        with database.transaction() as session:  # what kill -9 during the first-start poll leaves
+            process = {"host": os.uname().nodename, "pid": dead_pid()}
+            session.add(PollRun(started_at=datetime.now(UTC), outcome="running", summary={"process": process}))
+        health.forget()
+        service = Service(settings)
+        await service.start(serve_web=False)
+        try:
+            for _ in range(600):
+                with database.reading() as session:
+                    outcomes = [run.outcome for run in session.scalars(select(PollRun).order_by(PollRun.id))]
+                if outcomes[-1:] == ["ok"]:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            await service.stop()
+            database.dispose()
+    assert outcomes == ["interrupted", "ok"]
+    assert len(arxiv.requests_to("/rss/cs.CL")) == 1
+
+
+@pytest.mark.asyncio
+async def test_stopping_while_a_retry_sleeps_ends_at_once(tmp_path: Path) -> None:
+    async with ArxivServer() as arxiv:
+        feed = arxiv.program("/rss/cs.CL", Reply(status=503))
+        settings = make_settings(tmp_path / "data", f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0\n')
+        service = Service(settings)
+        await service.start(serve_web=False)  # the first-start poll meets a 503 and sleeps 5 s before retrying
+        for _ in range(600):
+            if arxiv.requests_to("/rss/cs.CL"):
+                break
+            await asyncio.sleep(0.05)
+        assert len(arxiv.requests_to("/rss/cs.CL")) == 1
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        await service.stop()  # what SIGTERM does
+        took = loop.time() - began
+    assert took < 2.0, f"stopping took {took:.1f} s"  # it took the whole grace (10.5 s) before
+    database = open_database(settings.database_url)
+    with database.reading() as session:
+        outcomes = [run.outcome for run in session.scalars(select(PollRun))]
+    database.dispose()
+    assert outcomes == ["interrupted"]  # so the next start polls again
+
+
+def test_run_once_exits_1_when_the_poll_failed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    async def serve_and_run() -> int:
+        async with ArxivServer() as arxiv:
+            feed = arxiv.program("/rss/cs.CL", Reply(status=404, body=b"gone"))
+            config = tmp_path / "config.toml"
+            config.write_text(f'[arxiv]\nsources = ["{feed}"]\n', encoding="utf-8")
+            args = ["--config", str(config), "--data-dir", str(tmp_path / "data"), "run", "--once"]
+            return await asyncio.to_thread(main, args)
+
+    assert asyncio.run(serve_and_run()) == 1
