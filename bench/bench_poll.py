@@ -34,8 +34,10 @@ from digest.app import open_service_database  # noqa: E402
 from digest.arxiv import parse_feed  # noqa: E402
 from digest.db import Database  # noqa: E402
 from digest.poller import run_poll  # noqa: E402
-from digest.relevance_db import clear_model_cache  # noqa: E402
-from digest.relevance_db import SAVED_MODEL  # noqa: E402
+from digest.relevance_db import (  # noqa: E402
+    SAVED_MODEL,
+    clear_model_cache,
+)
 from digest.relevance_features import PaperText, word_vectors  # noqa: E402
 from digest.settings import Settings  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402

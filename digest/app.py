@@ -68,13 +68,14 @@ def check_before_opening(settings: Settings) -> None:
 def open_service_database(settings: Settings, *, restoring: bool = False) -> Database:
     """Opens (creating and migrating if needed) the database; a new one in a new data folder gets the bundled list.
 
-    `restoring` (`digest list import`) opens a used folder's empty database too, without seeding it."""
+    `restoring` (`digest list import`) opens a used folder's empty database too, without seeding it; a new folder is
+    seeded as always (the import then reports what differs from the bundled list)."""
     from digest import liststore
 
     if not restoring:
         check_before_opening(settings)
     database = open_database(settings.database_url)
-    if restoring:
+    if restoring and signs_of_use(settings):
         return database
     # Seeded when the list is empty rather than when the schema was missing, so a first start that was cut off
     # between the migrations and the import finishes the job next time.

@@ -39,6 +39,8 @@ class DataLock:
         if self.connection is not None:
             # Closing ends the session and with it the advisory lock; a server that went away took the lock along.
             with contextlib.suppress(SQLAlchemyError):
+                # Invalidated, not returned to the pool: a pooled session would keep holding the lock.
+                self.connection.invalidate()
                 self.connection.close()
             self.connection = None
         if self.handle >= 0:

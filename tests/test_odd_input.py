@@ -196,7 +196,7 @@ def test_every_id_taking_command_refuses_an_odd_value_in_one_line(data_dir: Path
             assert result[0] == 2, value
         assert_one_line_refusal(result, f"{command} {value!r}")
     # An odd section for an id that names no candidate, and for one that does (the seed list has no candidates).
-    result = run_cli("--data-dir", str(data_dir), "approve", "--section", value, "--", "1")
+    result = run_cli("--data-dir", str(data_dir), "approve", f"--section={value}", "--", "1")
     assert_one_line_refusal(result, f"approve --section {value!r}")
 
 
@@ -216,7 +216,7 @@ def with_candidate(data_dir: Path) -> Iterator[int]:
 @BOUNDED
 @given(section=ODD)
 def test_an_odd_section_for_a_real_candidate_is_one_line(data_dir: Path, with_candidate: int, section: str) -> None:
-    result = run_cli("--data-dir", str(data_dir), "approve", "--section", section, "--", str(with_candidate))
+    result = run_cli("--data-dir", str(data_dir), "approve", f"--section={section}", "--", str(with_candidate))
     if result[0] == 0:  # the drawn text named a real section (e.g. its slug): approved, nothing odd
         run_cli("--data-dir", str(data_dir), "reject", str(with_candidate))
         return

@@ -174,7 +174,7 @@ async def test_the_web_app_serves_the_feed_and_health(tmp_path: Path, postgres_u
         async with site.client.get("/healthz") as response:
             assert (response.status, await response.json()) == (
                 200,
-                {"status": "ok", "database": "reachable", "last_poll": None},
+                {"status": "ok", "database": "reachable", "last_poll": None, "problems": [], "components": []},
             )
         start = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
         with site.database.transaction() as session:
