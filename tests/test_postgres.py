@@ -302,3 +302,28 @@ def test_a_decision_committed_by_another_connection_meanwhile_is_seen_not_overwr
     with database.reading() as session:
         candidate = session.get(Candidate, candidate_id)
         assert candidate is not None and candidate.status == "rejected"
+
+
+def test_two_services_on_one_postgresql_database_are_refused_even_from_two_data_folders(
+    tmp_path: Path,
+    postgres_url: str,  # noqa: F811
+) -> None:
+    """The data folder's flock cannot see a second folder; the advisory lock on the shared database does, and
+    it goes when the first service lets go (its session closed, not parked in the pool)."""
+    from digest.datalock import DataLockError, lock_data_folder, lock_database
+
+    first_settings = pg_settings(tmp_path / "one", postgres_url)
+    second_settings = pg_settings(tmp_path / "two", postgres_url)
+    first_db, second_db = open_service_database(first_settings), open_service_database(second_settings)
+    try:
+        first = lock_data_folder(first_settings.data_dir)
+        lock_database(first, first_db)
+        second = lock_data_folder(second_settings.data_dir)  # another folder: its own flock is free
+        with pytest.raises(DataLockError, match=r"another digest service \(pid \d+\) is running on this PostgreSQL"):
+            lock_database(second, second_db)
+        first.release()
+        lock_database(second, second_db)  # free again once the first one let go
+        second.release()
+    finally:
+        first_db.dispose()
+        second_db.dispose()
