@@ -70,8 +70,6 @@ def open_service_database(settings: Settings, *, restoring: bool = False) -> Dat
 
     `restoring` (`digest list import`) opens a used folder's empty database too, without seeding it; a new folder is
     seeded as always (the import then reports what differs from the bundled list)."""
-    from digest import liststore
-
     if not restoring:
         check_before_opening(settings)
     database = open_database(settings.database_url)
@@ -87,6 +85,8 @@ def open_service_database(settings: Settings, *, restoring: bool = False) -> Dat
     if used:
         database.dispose()
         raise _refusal(settings, used, "the database holds no list")
+    from digest import liststore  # only a new database needs the list's code (and Jinja2)
+
     text = settings.seed_list.read_bytes()
     with database.transaction() as session:
         report = liststore.import_markdown(session, text, source=str(settings.seed_list))

@@ -10,15 +10,17 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digest.arxiv import ArxivPaper
-from digest.liststore import known_keys
 from digest.models import PENDING, Candidate
-from digest.relevance import Judgement, PaperText
 from digest.titles import title_key
+
+if TYPE_CHECKING:  # `digest candidates` lists rows; the poller, which stores them, has these imported already
+    from digest.arxiv import ArxivPaper
+    from digest.relevance import Judgement, PaperText
 
 _CODE_URL = re.compile(r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/[\w.\-]+/[\w.\-]+")
 _IN_CHUNK = 500  # stay under every database's bound-parameter limit
@@ -44,6 +46,8 @@ class StoreCounts:
 
 
 def list_keys(session: Session) -> ListKeys:
+    from digest.liststore import known_keys
+
     known = known_keys(session)
     return ListKeys(set(known.arxiv_ids), set(known.title_keys))
 
@@ -64,6 +68,8 @@ def code_url(paper: ArxivPaper) -> str | None:
 
 
 def paper_text(paper: ArxivPaper) -> PaperText:
+    from digest.relevance import PaperText
+
     return PaperText(paper.title, paper.abstract, tuple(paper.categories))
 
 

@@ -9,16 +9,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from digest.commands import CommandError, Context
-from digest.db import DatabaseError
-from digest.settings import ConfigError
 
 COMMAND_MODULES = (
     "digest.commands.list_cmd",
@@ -29,6 +24,7 @@ COMMAND_MODULES = (
     "digest.commands.weekly_cmd",
     "digest.commands.run_cmd",
     "digest.commands.config_cmd",
+    "digest.commands.publish_cmd",
 )
 
 
@@ -55,29 +51,48 @@ def one_line(reason: object) -> str:
     return " ".join(str(reason).split())[:500]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    context = Context(config_path=args.config, data_dir=args.data_dir)
-    root = logging.getLogger()
-    saved_handlers, saved_level = list(root.handlers), root.level
-    try:
-        status: int = args.handler(args, context)
-        return status
-    except ConfigError as exc:
+def report_failure(exc: Exception) -> int | None:
+    """Says what went wrong with the configuration (every problem, exit 2) or the database (one line, exit 1);
+    None for any other error.
+
+    The settings and SQLAlchemy are imported here, on the way out, so that `--help` and the commands that never
+    open the database do not pay for them at start."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from digest.db import DatabaseError
+    from digest.settings import ConfigError
+
+    if isinstance(exc, ConfigError):
         for problem in exc.problems:
             print(f"digest: configuration: {problem}", file=sys.stderr)
         return 2
-    except (CommandError, DatabaseError) as exc:
+    if isinstance(exc, DatabaseError):
         print(f"digest: {exc}", file=sys.stderr)
         return 1
-    except SQLAlchemyError as exc:
+    if isinstance(exc, SQLAlchemyError):
         # A full disk, a read-only file or a vanished server: each transaction rolled back, so say so in one line.
         reason = getattr(exc, "orig", None) or exc
         print(
             f"digest: the database could not be written or read: {one_line(reason)} (nothing was changed)",
             file=sys.stderr,
         )
+        return 1
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    import logging  # here, not at the top: `--help` and usage errors end in parse_args and need no logging
+
+    context = Context(config_path=args.config, data_dir=args.data_dir)
+    root = logging.getLogger()
+    saved_handlers, saved_level = list(root.handlers), root.level
+    try:
+        status: int = args.handler(args, context)
+        return status
+    except CommandError as exc:
+        print(f"digest: {exc}", file=sys.stderr)
         return 1
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
@@ -86,6 +101,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("digest: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:
+        failure = report_failure(exc)
+        if failure is None:
+            raise
+        return failure
     finally:
         context.close()
         # Commands may set up logging for themselves; leave the process as it was (main() is also called in-process).

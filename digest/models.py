@@ -296,6 +296,22 @@ class RevokedSession(Base):
     revoked_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class PublishState(Base):
+    """Where the list stands with its git repository (one row): what was last synced and published, which decisions
+    are in it, and the last failure. Decisions with a higher id are pending, so a restart loses none."""
+
+    __tablename__ = "publish_state"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_decision_id: Mapped[int] = mapped_column(Integer, default=0)  # decisions up to this one are published
+    base_text: Mapped[str | None] = mapped_column(Text)  # the file as last synced: the merge base for hand edits
+    synced_commit: Mapped[str | None] = mapped_column(String(64))
+    published_commit: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
 __all__ = [
     "APPROVED",
     "CANDIDATE_STATUSES",
@@ -310,6 +326,7 @@ __all__ = [
     "ListMeta",
     "Paper",
     "PollRun",
+    "PublishState",
     "RelevanceExample",
     "RelevanceState",
     "RevokedSession",

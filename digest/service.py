@@ -13,11 +13,11 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from apscheduler.events import EVENT_JOB_ERROR, JobExecutionEvent
+from apscheduler import events
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -41,6 +41,11 @@ STOP_GRACE_SECONDS = 8.0
 WEEKLY_MISFIRE_GRACE = 6 * 24 * 3600
 POLL_MISFIRE_GRACE = 20 * 3600
 WEEKLY_RETRY_ID = "weekly-retry"
+POLL_ON_START = "poll on start"
+# The scheduler ran a job, skipped it (past its grace) or left it to a run still going: either way it is over.
+JOB_ENDED = (
+    events.EVENT_JOB_EXECUTED | events.EVENT_JOB_ERROR | events.EVENT_JOB_MISSED | events.EVENT_JOB_MAX_INSTANCES
+)
 
 
 class Service:
@@ -56,6 +61,11 @@ class Service:
         self._background: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
         self._data_lock: DataLock | None = None
+        self.publisher: Any = None
+        # Set once start-up has decided what to run at once (a run missed while the service was down, the poll of a
+        # folder that never polled) and all of it has finished, the bot's posting included.
+        self.settled = asyncio.Event()
+        self._unsettled: set[str] = set()
 
     # -- start and stop -------------------------------------------------------------------------------------------
     async def start(self, *, schedule: bool = True, serve_web: bool = True) -> None:
@@ -84,7 +94,10 @@ class Service:
         await self._start_bot()
         self._report_email()
         if schedule:
+            await self._start_publisher()
             await self._start_scheduler()
+        else:
+            self.settled.set()
 
     async def _start_bot(self) -> None:
         if not self.settings.discord.enabled:
@@ -99,6 +112,25 @@ class Service:
         assert self.database is not None and self.reviewer is not None
         self.bot = ReviewBot(self.settings, self.database, self.reviewer)
         await self.bot.start()  # the bot says "discord: on" itself once it is connected
+
+    async def _start_publisher(self) -> None:
+        publish = self.settings.publish
+        if not publish.enabled:
+            log.info("publish: off (set [publish] repository to commit approvals to the list's git repository)")
+            return
+        from digest.publish_runner import PublishRunner
+
+        assert self.database is not None and self.reviewer is not None
+        self.publisher = PublishRunner(self.database, self.settings, self.clock)
+        self.reviewer.add_listener(self.publisher.on_decision)
+        await self.publisher.start()
+        log.info(
+            "publish: on, %s of %s to branch %s (%s mode)",
+            publish.path,
+            publish.repository,
+            publish.branch,
+            publish.mode,
+        )
 
     def _report_email(self) -> None:
         if self.settings.smtp.enabled:
@@ -120,7 +152,7 @@ class Service:
         self.scheduler = scheduler
         # Paused first so the stored jobs load with their stored next-run times: a run missed while the
         # service was down then fires once (coalesced) instead of being silently moved to the next slot.
-        scheduler.add_listener(self._job_failed, EVENT_JOB_ERROR)
+        scheduler.add_listener(self._job_failed, events.EVENT_JOB_ERROR)
         scheduler.start(paused=True)
         arxiv = self.settings.arxiv
         poll_tz = ZoneInfo(arxiv.poll_timezone)
@@ -130,13 +162,35 @@ class Service:
         )
         weekly_trigger = CronTrigger.from_crontab(self.settings.weekly.cron, ZoneInfo(self.settings.timezone))
         self._ensure_job(jobs.WEEKLY_JOB, "weekly", weekly_trigger, WEEKLY_MISFIRE_GRACE)
+        now = datetime.now(UTC)  # the scheduler's time, not self.clock: what it will find due when it resumes
+        due = {job.id for job in scheduler.get_jobs() if job.next_run_time and job.next_run_time <= now}
+        self._unsettled = due | {POLL_ON_START}
+        scheduler.add_listener(self._job_ended, JOB_ENDED)
         scheduler.resume()
         for job in scheduler.get_jobs():
             log.info("schedule: %s next runs at %s", job.id, job.next_run_time)
         reason = await asyncio.to_thread(self._reason_to_poll_now)
-        if reason is not None:
+        if reason is None:
+            self._settle(POLL_ON_START)
+        else:
             log.info("poll: %s; polling once now", reason)
-            self._spawn(self.poll_now(reason))
+            self._spawn(self._poll_on_start(reason))
+
+    async def _poll_on_start(self, reason: str) -> None:
+        try:
+            await self.poll_now(reason)
+        finally:
+            self._settle(POLL_ON_START)
+
+    def _job_ended(self, event: events.JobEvent) -> None:
+        self._settle(event.job_id)
+
+    def _settle(self, work: str) -> None:
+        if work in self._unsettled:
+            self._unsettled.discard(work)
+            if not self._unsettled:
+                log.info("start-up: caught up; what was due on start has run")
+                self.settled.set()
 
     def _ensure_job(self, func: str, job_id: str, trigger: CronTrigger, grace: int) -> None:
         assert self.scheduler is not None
@@ -163,7 +217,7 @@ class Service:
             log.error("background work failed: %s", error, exc_info=error)
             health.report("background", False, f"background work failed: {type(error).__name__}: {error}")
 
-    def _job_failed(self, event: JobExecutionEvent) -> None:
+    def _job_failed(self, event: events.JobExecutionEvent) -> None:
         """APScheduler logs a job's exception itself; /healthz must say it too."""
         error = event.exception
         health.report("background", False, f"scheduled job {event.job_id} failed: {type(error).__name__}: {error}")
@@ -192,6 +246,8 @@ class Service:
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(*pending, return_exceptions=True)
+        if self.publisher is not None:
+            await self.publisher.stop()
         if self.bot is not None:
             await self.bot.close()
             log.info("discord: logged out")

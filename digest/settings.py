@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest import resources
@@ -125,6 +127,25 @@ class RelevanceSettings:
 
 
 @dataclass(frozen=True)
+class PublishSettings:
+    """The list's git repository: where approvals are committed and hand edits come back from. Off without one."""
+
+    repository: str | None = None
+    branch: str = "main"
+    path: str = "README.md"
+    mode: str = "commit"  # commit | pull-request
+    author: str = "awesome-digest <awesome-digest@localhost>"
+    batch_seconds: float = 60.0
+    api_url: str = "https://api.github.com"
+    token: str | None = field(default=None, repr=False)  # DIGEST_GIT_TOKEN, https only
+    ssh_key: str | None = None  # DIGEST_GIT_SSH_KEY, a private key file for ssh:// and git@ URLs
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.repository)
+
+
+@dataclass(frozen=True)
 class Secrets:
     secret_key: str | None = None
     admin_token: str | None = None
@@ -149,6 +170,7 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     weekly: WeeklySettings = field(default_factory=WeeklySettings)
     relevance: RelevanceSettings = field(default_factory=RelevanceSettings)
+    publish: PublishSettings = field(default_factory=PublishSettings)
     secrets: Secrets = field(default_factory=Secrets)
 
     @property
@@ -206,6 +228,46 @@ def _value_problems(
         for name, address in [("smtp.sender", smtp.sender)] + [("smtp.recipients", r) for r in smtp.recipients]
         if "@" not in address.strip("@")
     ]
+    return problems
+
+
+def _publish_settings(tables: dict[str, Any], environ: Mapping[str, str], problems: list[str]) -> PublishSettings:
+    p = TableReader(table(tables, "publish", problems), "publish.", problems)
+    publish = PublishSettings(
+        repository=p.text("repository", None) or None,
+        branch=p.text("branch", PublishSettings.branch),
+        path=p.text("path", PublishSettings.path),
+        mode=p.choice("mode", PublishSettings.mode, ("commit", "pull-request")),
+        author=p.text("author", PublishSettings.author),
+        batch_seconds=p.number("batch_seconds", PublishSettings.batch_seconds),
+        api_url=p.text("api_url", PublishSettings.api_url).rstrip("/"),
+        token=environ.get("DIGEST_GIT_TOKEN") or None,
+        ssh_key=environ.get("DIGEST_GIT_SSH_KEY") or None,
+    )
+    p.finish()
+    problems.extend(publish_problems(publish))
+    return publish
+
+
+def publish_problems(publish: PublishSettings) -> list[str]:
+    """[publish] values that cannot work; a URL carrying a password is refused so it is never written to disk."""
+    problems = []
+    address = urlsplit(publish.repository or "")
+    if address.scheme in ("http", "https") and (address.username or address.password):
+        problems.append("publish.repository must not hold a user or token: put the token in DIGEST_GIT_TOKEN")
+    if publish.mode == "pull-request":
+        problems.append('publish.mode "pull-request" is not available in this version yet: use mode = "commit"')
+    if publish.batch_seconds < 0:
+        problems.append(f"publish.batch_seconds must be at least 0, not {publish.batch_seconds!r}")
+    parts = PurePosixPath(publish.path).parts
+    if not parts or publish.path.startswith("/") or ".." in parts or parts[0] == ".git":
+        problems.append(f"publish.path must be a file inside the repository, not {publish.path!r}")
+    if not re.fullmatch(r"[^<>\n]+ <[^<>@\s]+@[^<>\s]+>", publish.author):
+        problems.append(f'publish.author must look like "Name <email@example.org>", not {publish.author!r}')
+    if not re.fullmatch(r"[A-Za-z0-9._/-]+", publish.branch) or ".." in publish.branch:
+        problems.append(f"publish.branch {publish.branch!r} is not a usable branch name")
+    if publish.ssh_key and not Path(publish.ssh_key).is_file():
+        problems.append(f"DIGEST_GIT_SSH_KEY names {publish.ssh_key}, which is not a file")
     return problems
 
 
@@ -362,6 +424,8 @@ def load_settings(
         if value < low
     ]
 
+    publish = _publish_settings(tables, environ, problems)
+
     for name, expression in (
         ("arxiv.poll_cron", arxiv.poll_cron),
         ("arxiv.retry_cron", arxiv.retry_cron),
@@ -403,5 +467,6 @@ def load_settings(
         smtp=smtp,
         weekly=weekly,
         relevance=relevance,
+        publish=publish,
         secrets=secrets,
     )

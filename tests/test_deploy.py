@@ -286,6 +286,8 @@ FROM_ENVIRONMENT = {
     ("", "config_path"): "DIGEST_CONFIG",
     ("discord", "token"): "DISCORD_TOKEN",
     ("smtp", "password"): "SMTP_PASSWORD",
+    ("publish", "token"): "DIGEST_GIT_TOKEN",
+    ("publish", "ssh_key"): "DIGEST_GIT_SSH_KEY",
     ("secrets", "secret_key"): "DIGEST_SECRET_KEY",
     ("secrets", "admin_token"): "DIGEST_ADMIN_TOKEN",
     ("secrets", "feed_token"): "DIGEST_FEED_TOKEN",

@@ -33,6 +33,9 @@ SECRETS = {
     "DIGEST_FEED_TOKEN": "e2e-feed-token-0123456789abcdef",
     "DISCORD_TOKEN": "e2e.discord.token",
 }
+# What the service logs once the work it does at once on start (a first poll, a missed one, the bot posting what they
+# found) has finished.
+STARTED_UP = "start-up: caught up"
 
 
 def last_weekday(today: date) -> date:
@@ -124,8 +127,7 @@ async def test_poll_review_in_discord_list_feed_weekly_email_restart(tmp_path: P
                     try:
                         # First start: the list is imported, the pages are served, the first poll runs.
                         await wait_until(lambda: fetch_ok(http, f"{base}/healthz"), "the service to answer")
-                        await wait_until(lambda: fake.posted(), "a candidate posted to Discord")
-                        await asyncio.sleep(1.0)  # let the rest of the pass post anything it would post
+                        await wait_until(lambda: logged(log, STARTED_UP), "the first poll and its posting to end")
                         posted = fake.posted()
                         assert len(posted) == 1, [m.get("embeds") for m in posted]
                         embed = posted[0]["embeds"][0]
@@ -172,11 +174,12 @@ async def test_poll_review_in_discord_list_feed_weekly_email_restart(tmp_path: P
 
                     # Starting again posts nothing twice.
                     fake.identified.clear()
+                    restarted_at = log.stat().st_size
                     process = await start_service(config, tmp_path, log)
                     try:
                         await wait_until(lambda: fetch_ok(http, f"{base}/healthz"), "the service to answer again")
                         await asyncio.wait_for(fake.identified.wait(), timeout=30)
-                        await asyncio.sleep(2.0)
+                        await wait_until(lambda: logged(log, STARTED_UP, restarted_at), "the restart to settle")
                         assert len(fake.posted()) == 1
                         assert await contains(http, f"{base}/list.md", RELEVANT_ID)
                     finally:
@@ -185,6 +188,13 @@ async def test_poll_review_in_discord_list_feed_weekly_email_restart(tmp_path: P
         await fake.close()
     text = log.read_text(encoding="utf-8")
     assert "Traceback" not in text, text[-3000:]
+
+
+def logged(log: Path, line: str, since: int = 0) -> bool:
+    """Whether the service's log has the line, after the first `since` bytes (an earlier run's)."""
+    with log.open("rb") as output:
+        output.seek(since)
+        return line in output.read().decode("utf-8", errors="replace")
 
 
 async def fetch_ok(session: aiohttp.ClientSession, url: str) -> bool:

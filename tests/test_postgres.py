@@ -30,7 +30,7 @@ from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import build_rss, load_records
 from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
-from tests.test_service import stored_jobs, wait_for_polls
+from tests.test_service import stored_jobs, wait_for_polls, wait_settled
 from tests.web_server import SECRETS_ENV, running_site
 from tests.weekly_data import APPROVED_IN_WEEK, PAPERS, WEEK, fill_week
 
@@ -69,7 +69,7 @@ def test_a_new_database_is_migrated_seeded_and_exports_the_list_byte_for_byte(
     )
     seed = settings.seed_list.read_bytes()
     with database.reading() as session:
-        assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0003"
+        assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0004"
         assert liststore.render_markdown(session, settings.templates_dir).encode("utf-8") == seed
         # JSON columns come back as lists, timestamps with their zone, as on SQLite.
         paper = session.scalars(select(Paper).where(Paper.arxiv_id == "2411.16198")).first()
@@ -200,7 +200,7 @@ async def test_the_scheduler_keeps_its_jobs_in_postgresql(tmp_path: Path, postgr
         jobs = await asyncio.to_thread(stored_jobs, settings)
         second = Service(settings)
         await second.start(serve_web=False)
-        await asyncio.sleep(0.5)
+        await wait_settled(second)  # start-up decided not to poll, and nothing it started is still running
         await second.stop()
         again = await asyncio.to_thread(stored_jobs, settings)
     assert set(jobs) == {"poll", "poll-retry", "weekly"}

@@ -64,6 +64,14 @@ async def wait_for_polls(settings: Settings, count: int) -> None:
     raise AssertionError(f"expected {count} poll runs")
 
 
+async def wait_settled(service: Service, timeout: float = 30.0) -> None:
+    """Until start-up has decided what to run at once and all of it (polls, the bot's posting) has finished."""
+    try:
+        await asyncio.wait_for(service.settled.wait(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"the service did not settle after start within {timeout:g} s") from None
+
+
 @pytest.mark.asyncio
 async def test_jobs_survive_a_restart_and_a_missed_poll_runs_once(tmp_path: Path) -> None:
     async with ArxivServer() as arxiv:
@@ -82,7 +90,7 @@ async def test_jobs_survive_a_restart_and_a_missed_poll_runs_once(tmp_path: Path
         # A plain restart neither loses nor doubles anything: same jobs, same next runs, no extra poll.
         second = Service(settings)
         await second.start(serve_web=False)
-        await asyncio.sleep(0.5)
+        await wait_settled(second)
         await second.stop()
         assert stored_jobs(settings) == jobs
         assert poll_runs(settings) == 1
@@ -91,8 +99,7 @@ async def test_jobs_survive_a_restart_and_a_missed_poll_runs_once(tmp_path: Path
         pretend_the_machine_was_off(settings, "poll")
         third = Service(settings)
         await third.start(serve_web=False)
-        await wait_for_polls(settings, 2)
-        await asyncio.sleep(0.5)
+        await wait_settled(third)  # the missed poll has run, and nothing else will run on start
         await third.stop()
         assert poll_runs(settings) == 2
         assert stored_jobs(settings)["poll"] == jobs["poll"]
@@ -125,8 +132,7 @@ async def test_stopping_lets_a_running_scheduled_poll_finish(tmp_path: Path) -> 
         settings = make_settings(tmp_path / "data", f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n')
         service = Service(settings)
         await service.start(serve_web=False)
-        await wait_for_polls(settings, 1)  # the first-start poll
-        await asyncio.sleep(0.2)
+        await wait_settled(service)  # the first-start poll is over
         arxiv.program("/rss/cs.CL", Reply(body=body, delay_seconds=1.5))  # arXiv is slow today
         assert service.scheduler is not None
         service.scheduler.modify_job("poll", next_run_time=datetime.now(UTC))  # the scheduled poll is due now

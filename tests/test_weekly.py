@@ -191,9 +191,9 @@ def test_the_command_writes_prints_and_refuses_in_one_line(
     assert "Subject: Awesome LMMs Mechanistic Interpretability — 2026-W48: 3 new papers" in shown
     assert "--- text/plain ---" in shown and "--- text/html ---" in shown
 
-    assert main([*base, "--week", "2026-W60"]) == 1
+    assert main([*base, "--week", "2026-W60"]) == 2  # a usage error
     assert capsys.readouterr().err == "digest: 2026 has no ISO week 60\n"
-    assert main([*base, "--week", "last"]) == 1
+    assert main([*base, "--week", "last"]) == 2
     assert capsys.readouterr().err == "digest: 'last' is not an ISO week: use YYYY-Www, e.g. 2026-W48\n"
     assert main([*base, "--week", "2026-W48", "--send"]) == 1
     assert capsys.readouterr().err == (

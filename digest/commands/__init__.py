@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-import json
+import argparse
 import sys
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from digest.db import Database
-from digest.settings import Settings, load_settings
+if TYPE_CHECKING:  # imported by the commands that use them, not by `digest --help`
+    from digest.db import Database
+    from digest.settings import Settings
 
 
 class CommandError(Exception):
@@ -27,6 +29,8 @@ class Context:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from digest.settings import load_settings
+
             self._settings = load_settings(self.config_path, self.data_dir)
         return self._settings
 
@@ -46,5 +50,15 @@ class Context:
 
 
 def print_json(payload: Any) -> None:
+    import json
+
     json.dump(payload, sys.stdout, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write("\n")
+
+
+def iso_date(text: str) -> date:
+    """An argparse type: a date like 2025-01-31, or a usage error (exit 2) in one line."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-01-31") from exc

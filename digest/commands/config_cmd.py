@@ -11,14 +11,20 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest.commands import Context, print_json
-from digest.configcheck import check_configuration
-from digest.settings import Settings
+
+if TYPE_CHECKING:
+    from digest.settings import Settings
 
 # Settings fields that come from the environment only, never from the TOML file.
-ENVIRONMENT_FIELDS = {("discord", "token"): "DISCORD_TOKEN", ("smtp", "password"): "SMTP_PASSWORD"}
+ENVIRONMENT_FIELDS = {
+    ("discord", "token"): "DISCORD_TOKEN",
+    ("smtp", "password"): "SMTP_PASSWORD",
+    ("publish", "token"): "DIGEST_GIT_TOKEN",
+    ("publish", "ssh_key"): "DIGEST_GIT_SSH_KEY",
+}
 SWITCHABLE = ("discord", "email")
 BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -43,6 +49,8 @@ def register(subparsers: Any) -> None:
 
 
 def handle_check(args: argparse.Namespace, context: Context) -> int:
+    from digest.configcheck import check_configuration
+
     report = check_configuration(context.config_path, context.data_dir)
     if args.json:
         print_json(
@@ -106,6 +114,8 @@ def secret_states(settings: Settings) -> dict[str, str]:
         "DIGEST_FEED_TOKEN": settings.secrets.feed_token,
         "DISCORD_TOKEN": settings.discord.token,
         "SMTP_PASSWORD": settings.smtp.password,
+        "DIGEST_GIT_TOKEN": settings.publish.token,
+        "DIGEST_GIT_SSH_KEY": settings.publish.ssh_key,
     }
     return {name: "set (hidden)" if value else "not set" for name, value in values.items()}
 

@@ -7,18 +7,17 @@ transaction, a paper imported again replacing its earlier verdict.
 from __future__ import annotations
 
 import argparse
-import gzip
 import sys
-import zlib
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from digest.commands import CommandError, Context, print_json
-from digest.training_decisions import ImportedDecision, ParsedDecisions, SectionResolver, Verdict, parse_decisions
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+
+    from digest.training_decisions import ImportedDecision, ParsedDecisions, SectionResolver
 
 STDIN = "<stdin>"
 
@@ -56,6 +55,9 @@ def register(subparsers: Any) -> None:
 
 def read_lines(path: Path) -> list[bytes]:
     """The file's lines as bytes (gzip when it ends in .gz, standard input for '-'), or one line saying why not."""
+    import gzip
+    import zlib
+
     try:
         if str(path) == "-":
             return sys.stdin.buffer.read().splitlines()
@@ -113,6 +115,8 @@ def _decision_dict(decision: ImportedDecision) -> dict[str, object]:
 
 
 def _print_summary(source: str, parsed: ParsedDecisions, replaced: int, dry_run: bool) -> None:
+    from digest.training_decisions import Verdict
+
     counts = f"{_plural(len(parsed.decisions), 'decision')} ({parsed.count(Verdict.APPROVE)} approve, "
     counts += f"{parsed.count(Verdict.REJECT)} reject) from {source}"
     if dry_run:
@@ -134,6 +138,7 @@ def _check(context: Context, lines: list[bytes]) -> tuple[ParsedDecisions, list[
     """The file's decisions against the list's sections; the section names (for the hint) when one was unknown;
     and how many of the papers already have an imported decision."""
     from digest import liststore, training_store
+    from digest.training_decisions import parse_decisions
 
     with context.database.reading() as session:
         parsed = parse_decisions(lines, _resolver(session))
@@ -143,6 +148,8 @@ def _check(context: Context, lines: list[bytes]) -> tuple[ParsedDecisions, list[
 
 
 def _summary_json(source: str, parsed: ParsedDecisions, replaced: int, dry_run: bool) -> dict[str, object]:
+    from digest.training_decisions import Verdict
+
     return {
         "source": source,
         "dry_run": dry_run,
@@ -177,6 +184,7 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
 
 
 def handle_list(args: argparse.Namespace, context: Context) -> int:
+    from digest.training_decisions import Verdict
     from digest.training_store import list_decisions
 
     with context.database.reading() as session:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -11,8 +10,6 @@ from typing import Any
 
 from digest.awesome_parse import MAX_LIST_BYTES, ListFormatError
 from digest.commands import CommandError, Context, print_json
-from digest.files import write_atomic
-from digest.progress import ProgressBar
 
 
 def register(subparsers: Any) -> None:
@@ -71,6 +68,7 @@ def read_list_file(path: Path) -> bytes:
 
 def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest import liststore
+    from digest.progress import ProgressBar
 
     data = read_list_file(args.path)
     context.restoring = True  # the way back for a data folder whose database was lost: import into it, no seed
@@ -112,8 +110,14 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
 
 
 def handle_export(args: argparse.Namespace, context: Context) -> int:
-    from digest import liststore
+    import hashlib
 
+    from digest import liststore
+    from digest.files import write_atomic
+
+    if args.output is not None and not args.output.resolve().parent.is_dir():
+        # A typo in the folder should not leave a new folder tree behind; the user creates folders on purpose.
+        raise CommandError(f"{args.output}: the folder {args.output.resolve().parent} does not exist: create it first")
     with context.database.reading() as session:
         markdown = liststore.render_markdown(session, context.settings.templates_dir)
         sections = len(liststore.section_names(session))

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from datetime import date
+from collections.abc import Iterator
 from typing import Any
 
-from digest.commands import CommandError, Context, print_json
-from digest.logs import setup_logging
-from digest.models import CANDIDATE_STATUSES
+from digest.commands import CommandError, Context, iso_date, print_json
 
 
 def register(subparsers: Any) -> None:
@@ -24,7 +21,9 @@ def register(subparsers: Any) -> None:
     poll.set_defaults(handler=handle_poll)
 
     candidates = subparsers.add_parser("candidates", help="list the candidates found on arXiv")
-    candidates.add_argument("--status", choices=CANDIDATE_STATUSES, help="only candidates with this status")
+    candidates.add_argument(
+        "--status", choices=CandidateStatuses(), metavar="STATUS", help="only candidates with this status: %(choices)s"
+    )
     candidates.add_argument("--json", action="store_true", help="print JSON")
     candidates.set_defaults(handler=handle_candidates)
 
@@ -33,20 +32,29 @@ def register(subparsers: Any) -> None:
         help="search the arXiv API for papers since a date (paged, polite, resumable)",
         description="Pages through arXiv's cs.CV/cs.CL/cs.LG/cs.AI papers since DATE; run again to resume.",
     )
-    backfill.add_argument("--since", required=True, type=_date, metavar="YYYY-MM-DD")
+    backfill.add_argument("--since", required=True, type=iso_date, metavar="YYYY-MM-DD")
     backfill.add_argument("--page-size", type=int, default=100, help="papers per API request (default 100)")
     backfill.add_argument("--json", action="store_true", help="print the result as JSON")
     backfill.set_defaults(handler=handle_backfill)
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-01-31") from exc
+class CandidateStatuses:
+    """models.CANDIDATE_STATUSES, read only when argparse checks or shows --status (hence the metavar): the models
+    import SQLAlchemy, which `digest --help` and the other commands' parsing should not wait for."""
+
+    def __iter__(self) -> Iterator[str]:
+        from digest.models import CANDIDATE_STATUSES
+
+        return iter(CANDIDATE_STATUSES)
+
+    def __contains__(self, value: object) -> bool:
+        return value in list(self)
 
 
 def handle_poll(args: argparse.Namespace, context: Context) -> int:
+    import asyncio
+
+    from digest.logs import setup_logging
     from digest.poller import SourcesError, run_poll
 
     settings = context.settings
@@ -68,14 +76,18 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
     from digest.candidates import candidate_dict, list_candidates
 
     with context.database.reading() as session:
-        rows = [candidate_dict(candidate) for candidate in list_candidates(session, args.status)]
+        rows = [
+            {**candidate_dict(candidate), "decided_section": candidate.decided_section}
+            for candidate in list_candidates(session, args.status)
+        ]
     if args.json:
         print_json(rows)
         return 0
     if not rows:
         print("no candidates" + (f" with status {args.status}" if args.status else ""))
     for row in rows:
-        section = row["suggested_section"] or "no section"
+        # An approved paper is shown in the section it went into, which a maintainer may have chosen over the model's.
+        section = (row["decided_section"] if row["status"] == "approved" else row["suggested_section"]) or "no section"
         print(
             f"{row['id']:>5}  {row['status']:<8} {row['score']:.2f}  {row['arxiv_id']:<12} [{section}] {row['title']}"
         )
@@ -83,6 +95,9 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
 
 
 def handle_backfill(args: argparse.Namespace, context: Context) -> int:
+    import asyncio
+
+    from digest.logs import setup_logging
     from digest.poller import backfill
 
     settings = context.settings

@@ -1,4 +1,5 @@
-"""`digest approve ID [--section NAME]` and `digest reject ID`: the Discord reactions, from the command line.
+"""`digest approve ID [--section NAME]`, `digest reject ID`, `digest pending ID` and `digest history`: the Discord
+reactions and the audit log, from the command line.
 
 Decisions go through the same Reviewer as Discord and the web page; a running bot sees them within seconds and edits
 its message (the candidate's status then differs from the status its message shows).
@@ -7,13 +8,19 @@ its message (the candidate's status then differs from the status its message sho
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
-from typing import Any
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING, Any
 
-from digest.commands import CommandError, Context
+from digest.commands import CommandError, Context, iso_date, print_json
 from digest.record_ids import parse_record_id
-from digest.review import Actor, Reviewer, ReviewError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from digest.models import Decision
+
+_ID_HELP = "the candidate's id (footer of its message)"
 
 
 def register(subparsers: Any) -> None:
@@ -22,7 +29,7 @@ def register(subparsers: Any) -> None:
         help="approve a candidate into the list (its suggested section unless --section names another)",
         description="Adds the candidate's paper to the list and regenerates the list's Markdown.",
     )
-    approve.add_argument("candidate_id", metavar="ID", help="the candidate's id (footer of its message)")
+    approve.add_argument("candidate_id", metavar="ID", help=_ID_HELP)
     approve.add_argument("--section", metavar="NAME", help="the section to add it to (name or slug)")
     approve.set_defaults(handler=handle_decision, action="approve")
     reject = subparsers.add_parser(
@@ -30,11 +37,30 @@ def register(subparsers: Any) -> None:
         help="reject a candidate (it never comes back on later polls)",
         description="Marks the candidate rejected; an earlier approval's list entry is removed.",
     )
-    reject.add_argument("candidate_id", metavar="ID", help="the candidate's id (footer of its message)")
+    reject.add_argument("candidate_id", metavar="ID", help=_ID_HELP)
     reject.set_defaults(handler=handle_decision, action="reject", section=None)
+    pending = subparsers.add_parser(
+        "pending",
+        help="return a decided candidate to pending (undo an approval or a rejection)",
+        description="As removing the deciding reaction in Discord: an approval's list entry is removed, the "
+        "candidate waits for a decision again, and the audit log records the change.",
+    )
+    pending.add_argument("candidate_id", metavar="ID", help=_ID_HELP)
+    pending.set_defaults(handler=handle_decision, action="revert", section=None)
+    history = subparsers.add_parser(
+        "history",
+        help="the audit log: who decided what, when, through which channel, into which section",
+        description="Every decision on a candidate, oldest first, from any channel (discord, web, feed, cli); "
+        "a decision that changed nothing (approving twice) is marked so.",
+    )
+    history.add_argument("--since", type=iso_date, metavar="YYYY-MM-DD", help="only decisions from this day (UTC) on")
+    history.add_argument("--json", action="store_true", help="print JSON")
+    history.set_defaults(handler=handle_history)
 
 
 def actor_name() -> str:
+    import getpass
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no user name in a bare container
@@ -46,8 +72,10 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
     if candidate_id is None:
         # A usage error (exit 2) in one line, before the database is opened.
         shown = ascii(args.candidate_id[:40])
-        print(f"digest {args.action}: {shown} is not a candidate id: give its number (0-9 only)", file=sys.stderr)
+        print(f"digest {args.command}: {shown} is not a candidate id: give its number (0-9 only)", file=sys.stderr)
         return 2
+    from digest.review import Actor, Reviewer, ReviewError
+
     reviewer = Reviewer(context.database, context.settings)
     actor = Actor(name=actor_name(), id=None, channel="cli")
     try:
@@ -55,4 +83,59 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
     except ReviewError as exc:
         raise CommandError(str(exc)) from exc
     print(f"candidate {outcome.candidate_id} ({outcome.arxiv_id}): {outcome.message}")
+    return 0
+
+
+def decision_history(session: Session, since: date | None) -> list[tuple[Decision, str, str]]:
+    """Each decision from `since` (00:00 UTC) on, oldest first, with its candidate's arXiv id and title."""
+    from sqlalchemy import select
+
+    from digest.models import Candidate, Decision
+
+    query = (
+        select(Decision, Candidate.arxiv_id, Candidate.title)
+        .join(Candidate, Candidate.id == Decision.candidate_id)
+        .order_by(Decision.at, Decision.id)
+    )
+    if since is not None:
+        query = query.where(Decision.at >= datetime.combine(since, time(), UTC))
+    return [(decision, arxiv_id, title) for decision, arxiv_id, title in session.execute(query)]
+
+
+def history_line(decision: Decision, arxiv_id: str, title: str) -> str:
+    what = {"approve": "approved", "reject": "rejected", "revert": "back to pending"}.get(decision.action)
+    what = (what or decision.action) + (f" into {decision.section}" if decision.section else "")
+    unchanged = "" if decision.applied else " (changed nothing)"
+    return (
+        f"{decision.at:%Y-%m-%d %H:%M} UTC  {decision.candidate_id:>5} {arxiv_id:<12} {what} by {decision.actor} "
+        f"via {decision.channel}{unchanged}: {title}"
+    )
+
+
+def handle_history(args: argparse.Namespace, context: Context) -> int:
+    with context.database.reading() as session:
+        rows = decision_history(session, args.since)
+    if args.json:
+        print_json(
+            [
+                {
+                    "at": decision.at.isoformat(),
+                    "candidate_id": decision.candidate_id,
+                    "arxiv_id": arxiv_id,
+                    "title": title,
+                    "action": decision.action,
+                    "section": decision.section,
+                    "actor": decision.actor,
+                    "actor_id": decision.actor_id,
+                    "channel": decision.channel,
+                    "applied": decision.applied,
+                }
+                for decision, arxiv_id, title in rows
+            ]
+        )
+        return 0
+    if not rows:
+        print("no decisions" + (f" since {args.since}" if args.since else ""))
+    for decision, arxiv_id, title in rows:
+        print(history_line(decision, arxiv_id, title))
     return 0

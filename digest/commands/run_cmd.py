@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest.commands import CommandError, Context
-from digest.logs import setup_logging
-from digest.settings import Settings
+
+if TYPE_CHECKING:
+    from digest.settings import Settings
 
 
 def register(subparsers: Any) -> None:
@@ -38,7 +38,10 @@ def with_address(settings: Settings, host: str | None, port: int | None) -> Sett
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:
+    import asyncio
+
     from digest.datalock import DataLockError
+    from digest.logs import setup_logging
     from digest.relevance_db import train_in_child_process
     from digest.service import run_service
 

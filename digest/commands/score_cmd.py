@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from digest.commands import CommandError, Context
-from digest.relevance import PaperText, RelevanceModel, RulesError
-from digest.relevance_stream import ensure_thresholds
+
+if TYPE_CHECKING:  # the model (NumPy, SciPy, SQLAlchemy) is imported when a file is scored, not by every command
+    from digest.relevance import PaperText, RelevanceModel
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,8 @@ def _judged(model: RelevanceModel, batch: list[tuple[Any, PaperText]]) -> Iterat
 
 
 def _read_lines(lines: Iterable[str]) -> Iterator[tuple[Any, PaperText] | BadLine]:
+    from digest.relevance import PaperText
+
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -100,11 +102,16 @@ def _open_text(path: Path) -> TextIO:
     if str(path) == "-":
         return sys.stdin
     if path.suffix == ".gz":
+        import gzip
+
         return gzip.open(path, "rt", encoding="utf-8", errors="replace")
     return path.open(encoding="utf-8", errors="replace")
 
 
 def handle_score(args: argparse.Namespace, context: Context) -> int:
+    from digest.relevance import RulesError
+    from digest.relevance_stream import ensure_thresholds
+
     try:
         source = _open_text(args.path)
     except OSError as exc:

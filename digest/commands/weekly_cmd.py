@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest.commands import CommandError, Context
+
+if TYPE_CHECKING:
+    from email.message import EmailMessage
 
 
 def register(subparsers: Any) -> None:
@@ -34,6 +36,8 @@ def register(subparsers: Any) -> None:
 
 def readable(message: EmailMessage) -> str:
     """The message as a person reads it: headers, then each part decoded (the wire form is quoted-printable)."""
+    from email.message import EmailMessage
+
     lines = [f"{name}: {value}" for name, value in message.items() if name.lower() != "content-type"]
     for part in message.iter_parts():
         if isinstance(part, EmailMessage):
@@ -46,12 +50,20 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     from digest.weekly import IsoWeek, last_complete_week, render
     from digest.weekly_store import compose_email, load_digest, send_week, write_markdown
 
+    try:
+        chosen = IsoWeek.parse(args.week) if args.week else None
+    except ValueError as exc:
+        # A usage error (exit 2) in one line, before the settings are read or the database is opened.
+        print(f"digest: {exc}", file=sys.stderr)
+        return 2
     settings = context.settings
     now = datetime.now(UTC)
-    try:
-        week = IsoWeek.parse(args.week) if args.week else last_complete_week(now, settings.tz)
-    except ValueError as exc:
-        raise CommandError(str(exc)) from None
+    week = chosen or last_complete_week(now, settings.tz)
+    if args.send and args.dry_run and not settings.smtp.enabled:
+        print(
+            "digest: warning: email is off (set [smtp] host and recipients): --send would send nothing",
+            file=sys.stderr,
+        )
     try:
         # The second tier's approval links are signed with the web app's key (read, or generated, in the data folder).
         with context.database.reading() as session:

@@ -1,0 +1,184 @@
+"""The service's own clone of the list's repository, driven through the real `git` command (never a shell string).
+
+Credentials travel only in the child's environment: a token as an `http.extraHeader` given by GIT_CONFIG_* variables,
+an SSH key through GIT_SSH_COMMAND. Nothing secret is written into the clone's config, a URL or an error line.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shlex
+import subprocess
+from pathlib import Path
+
+from digest.settings import PublishSettings
+
+GIT_TIMEOUT_SECONDS = 120.0
+_MISSING_REF = re.compile(r"couldn't find remote ref|could not find remote ref", re.IGNORECASE)
+_URL_USER = re.compile(r"(?<=://)[^/@\s]+@")
+
+
+class GitError(Exception):
+    """A git command failed (network, authentication, a missing repository); one line, with no secret in it."""
+
+
+class PushRejectedError(GitError):
+    """The remote refused the push because someone pushed first (not a fast-forward)."""
+
+
+class GitClone:
+    """One working clone in `folder`, tracking `settings.branch` of `settings.repository`."""
+
+    def __init__(self, folder: Path, settings: PublishSettings) -> None:
+        if not settings.repository:
+            raise GitError("publish.repository is not set")
+        self.folder = folder
+        self.settings = settings
+        self.url: str = settings.repository
+        self.remote_ref = f"refs/remotes/origin/{settings.branch}"
+
+    # -- the child process -------------------------------------------------------------------------------------------
+    def _environment(self) -> dict[str, str]:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "DIGEST_GIT_TOKEN"}
+        environment.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1"})
+        token = self.settings.token
+        if token and self.url.startswith(("https://", "http://")):
+            basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
+            environment.update(
+                {
+                    "GIT_CONFIG_COUNT": "1",
+                    "GIT_CONFIG_KEY_0": "http.extraHeader",
+                    "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}",
+                }
+            )
+        if self.settings.ssh_key:
+            key = shlex.quote(self.settings.ssh_key)
+            environment["GIT_SSH_COMMAND"] = f"ssh -i {key} -o IdentitiesOnly=yes -o BatchMode=yes"
+        return environment
+
+    def redact(self, text: str) -> str:
+        """One line of git's output with any credential removed (a token, a user in a URL)."""
+        token = self.settings.token
+        if token:
+            text = text.replace(token, "***")
+            text = text.replace(base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii"), "***")
+        text = _URL_USER.sub("", text)
+        return " ".join(text.split())[:400]
+
+    def _run(self, *args: str, stdin: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
+        command = ["git", "-C", str(self.folder), *args]
+        try:
+            done = subprocess.run(
+                command,
+                input=stdin,
+                capture_output=True,
+                env=self._environment(),
+                timeout=GIT_TIMEOUT_SECONDS,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise GitError(f"git {args[0]} took longer than {GIT_TIMEOUT_SECONDS:.0f} s") from None
+        except OSError as exc:
+            raise GitError(f"cannot run git: {exc.strerror or exc} (is git installed?)") from None
+        if check and done.returncode != 0:
+            raise GitError(f"git {args[0]} failed: {self._why(done)}")
+        return done
+
+    def _why(self, done: subprocess.CompletedProcess[bytes]) -> str:
+        text = (done.stderr or done.stdout).decode("utf-8", "replace")
+        lines = [line for line in text.splitlines() if line.strip() and not line.startswith("hint:")]
+        return self.redact(" ".join(lines[-3:])) or f"exit status {done.returncode}"
+
+    # -- what the publisher asks -------------------------------------------------------------------------------------
+    def ensure(self) -> None:
+        """Creates the clone on first use; follows a changed repository URL."""
+        if not (self.folder / ".git").is_dir():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self._run("init", "--quiet")
+            self._run("remote", "add", "origin", self.url)
+            return
+        current = self._run("remote", "get-url", "origin", check=False).stdout.decode().strip()
+        if current != self.url:
+            self._run("remote", "set-url", "origin", self.url)
+
+    def fetch(self) -> str | None:
+        """Fetches the branch; returns its newest commit, or None when the remote has no such branch yet."""
+        self.ensure()
+        done = self._run(
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "origin",
+            f"+refs/heads/{self.settings.branch}:{self.remote_ref}",
+            check=False,
+        )
+        if done.returncode != 0:
+            if _MISSING_REF.search(done.stderr.decode("utf-8", "replace")):
+                return None
+            raise GitError(f"git fetch from {self.redact(self.url)} failed: {self._why(done)}")
+        return self._run("rev-parse", "--verify", self.remote_ref).stdout.decode().strip()
+
+    def read(self, commit: str | None) -> bytes | None:
+        """The list file at `commit`, or None when the commit or the file is missing."""
+        if commit is None:
+            return None
+        done = self._run("show", f"{commit}:{self.settings.path}", check=False)
+        return done.stdout if done.returncode == 0 else None
+
+    def commit(self, parent: str | None, data: bytes, message: str) -> str:
+        """A commit of `data` as the list file on top of `parent` (a new history when None); returns its id."""
+        if parent is None:
+            self._run("checkout", "--quiet", "--orphan", "digest-publish-new")
+            self._run("rm", "-r", "--quiet", "--cached", "--ignore-unmatch", ".")
+        else:
+            self._run("checkout", "--quiet", "--force", "-B", "digest-publish", parent)
+        target = self.folder / self.settings.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        self._run("add", "--", self.settings.path)
+        name, _, email = self.settings.author.partition(" <")
+        self._run(
+            "-c",
+            f"user.name={name}",
+            "-c",
+            f"user.email={email.rstrip('>')}",
+            "commit",
+            "--quiet",
+            "--no-verify",
+            "--cleanup=verbatim",
+            "-F",
+            "-",
+            stdin=message.encode("utf-8"),
+        )
+        return self._run("rev-parse", "HEAD").stdout.decode().strip()
+
+    def push(self, commit: str) -> None:
+        """Pushes `commit` to the branch, never forced; raises PushRejectedError when someone pushed first."""
+        done = self._run("push", "--porcelain", "origin", f"{commit}:refs/heads/{self.settings.branch}", check=False)
+        output = done.stdout.decode("utf-8", "replace")
+        if any(line.startswith("!") for line in output.splitlines()):
+            raise PushRejectedError(f"the push to {self.settings.branch} was rejected: {self._why(done)}")
+        if done.returncode != 0:
+            raise GitError(f"git push to {self.redact(self.url)} failed: {self._why(done)}")
+
+    def merge(self, ours: str, base: str, theirs: str) -> tuple[str, int]:
+        """A three-way line merge (`git merge-file`); returns the text and the number of conflicts."""
+        work = self.folder.parent / "merge"
+        work.mkdir(parents=True, exist_ok=True)
+        paths = []
+        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
+            path = work / name
+            path.write_bytes(text.encode("utf-8"))
+            paths.append(str(path))
+        done = subprocess.run(
+            ["git", "merge-file", "-p", "--quiet", *paths],
+            capture_output=True,
+            env=self._environment(),
+            timeout=GIT_TIMEOUT_SECONDS,
+            check=False,
+        )
+        if done.returncode < 0 or done.returncode > 127:
+            raise GitError(f"git merge-file failed: {self._why(done)}")
+        return done.stdout.decode("utf-8"), done.returncode

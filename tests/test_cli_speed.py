@@ -1,0 +1,112 @@
+"""A fast command line, tested by what it does rather than by a clock: which libraries each command imports at start
+(bench/bench_cli.py measures the times), plus the usage errors and refusals of issue 14."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from digest.app import open_service_database
+from digest.cli import main
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+
+HEAVY = ("sqlalchemy", "alembic", "aiohttp", "discord", "numpy", "scipy", "sklearn", "jinja2", "apscheduler")
+
+# Runs the real entry point in a fresh interpreter and reports the heavy libraries it imported (on stderr's last
+# line, since the command writes to stdout).
+PROBE = """
+import json, sys
+from digest.cli import main
+try:
+    status = main(sys.argv[1:])
+except SystemExit as exc:
+    status = exc.code
+heavy = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(HEAVY)))
+print(json.dumps({"status": status, "heavy": heavy}), file=sys.stderr)
+"""
+
+
+def imported_by(folder: Path, *argv: str) -> tuple[int, list[str]]:
+    code = PROBE.replace("HEAVY", repr(json.dumps(HEAVY)))
+    done = subprocess.run(
+        [sys.executable, "-c", code, *argv], cwd=folder, capture_output=True, text=True, check=False, timeout=120
+    )
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    return report["status"], report["heavy"]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for name in ("DISCORD_TOKEN", "DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL", "SMTP_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path / "data"
+
+
+def test_help_and_usage_errors_import_no_database_network_or_model_library(data_dir: Path) -> None:
+    for argv in (["--help"], ["approve", "--help"], ["history", "--since", "yesterday"], ["nonsense"]):
+        status, heavy = imported_by(data_dir.parent, "--data-dir", str(data_dir), *argv)
+        assert heavy == [], f"digest {' '.join(argv)} imported {heavy}"
+        assert status == (0 if argv[-1] == "--help" else 2), argv
+
+
+def test_candidates_and_approve_on_a_made_database_import_neither_alembic_nor_the_model(data_dir: Path) -> None:
+    database = open_service_database(make_settings(data_dir))
+    try:
+        candidate_id = insert_candidate(database, real_papers()[0])
+    finally:
+        database.dispose()
+    base = ("--data-dir", str(data_dir))
+    # The settings check their cron expressions with APScheduler's parser; SQLAlchemy reads the rows.
+    status, heavy = imported_by(data_dir.parent, *base, "candidates")
+    assert (status, set(heavy) - {"apscheduler"}) == (0, {"sqlalchemy"})
+    status, heavy = imported_by(data_dir.parent, *base, "approve", str(candidate_id))
+    assert (status, set(heavy) - {"apscheduler"}) == (0, {"jinja2", "sqlalchemy"})  # the Markdown is regenerated
+    assert real_papers()[0]["arxiv_id"] in (data_dir / "list.md").read_text(encoding="utf-8")
+
+
+def test_a_new_data_folder_is_still_migrated_and_seeded_by_a_command(data_dir: Path) -> None:
+    status, heavy = imported_by(data_dir.parent, "--data-dir", str(data_dir), "candidates")
+    assert status == 0 and "alembic" in heavy
+    assert (data_dir / "list.md").exists()
+
+
+def test_a_malformed_week_is_a_usage_error_in_one_line(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--data-dir", str(data_dir), "weekly", "--week", "2026-49"]) == 2
+    captured = capsys.readouterr()
+    assert captured.err == "digest: '2026-49' is not an ISO week: use YYYY-Www, e.g. 2026-W48\n"
+    assert captured.out == "" and not data_dir.exists()  # refused before the data folder was touched
+
+
+def test_send_with_dry_run_warns_when_email_is_off(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["--data-dir", str(data_dir), "weekly", "--week", "2026-W48", "--send", "--dry-run"]
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "digest: warning: email is off (set [smtp] host and recipients): --send would send nothing\n"
+    )
+    assert "2026-W48" in captured.out  # the dry run still shows the digest
+    config = data_dir.parent / "email.toml"
+    config.write_text('[smtp]\nhost = "127.0.0.1"\nrecipients = ["list@example.org"]\n', encoding="utf-8")
+    assert main(["--config", str(config), *argv]) == 0
+    assert capsys.readouterr().err == ""  # email on: nothing to warn about
+    assert main(["--data-dir", str(data_dir), "weekly", "--week", "2026-W48", "--dry-run"]) == 0
+    assert capsys.readouterr().err == ""  # no --send: nothing to warn about
+
+
+def test_export_refuses_a_missing_folder_instead_of_creating_it(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / "no-such-folder" / "deeper" / "list.md"
+    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(target)]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == (f"digest: {target}: the folder {target.parent} does not exist: create it first\n")
+    assert not (tmp_path / "no-such-folder").exists()
+    (tmp_path / "here").mkdir()
+    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(tmp_path / "here" / "list.md")]) == 0
+    assert (tmp_path / "here" / "list.md").read_bytes() == (data_dir / "list.md").read_bytes()

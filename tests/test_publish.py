@@ -1,0 +1,248 @@
+"""Publishing approvals to the list's git repository (commit mode), through real git against a bare remote."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from digest import health
+from digest.app import open_service_database
+from digest.db import Database
+from digest.models import Entry
+from digest.publish_store import read_status
+from digest.publisher import BLOCKED, FAILED, PUBLISHED, Publisher
+from digest.review import Actor, Reviewer
+from digest.settings import Settings
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.git_remote import Remote, make_remote, publish_config
+
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+ANN = Actor("ann", "1001", "discord")
+TYPO_OLD = "**Spatial Reasoning 4 VLMs**"
+TYPO_NEW = "**Spatial Reasoning for VLMs**"
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Remote:
+    return make_remote(tmp_path)
+
+
+@pytest.fixture
+def publish_settings(tmp_path: Path, remote: Remote) -> Settings:
+    return make_settings(tmp_path / "data", publish_config(remote.url))
+
+
+@pytest.fixture
+def publish_database(publish_settings: Settings) -> Iterator[Database]:
+    database = open_service_database(publish_settings)
+    yield database
+    database.dispose()
+
+
+def services(database: Database, settings: Settings) -> tuple[Reviewer, Publisher]:
+    """What the running service holds: the one decision path and the publisher (its merge base remembered)."""
+    publisher = Publisher(database, settings, clock=lambda: NOW)
+    publisher.remember_base()
+    return Reviewer(database, settings, clock=lambda: NOW), publisher
+
+
+def approve(database: Database, reviewer: Reviewer, index: int, **overrides: object) -> str:
+    paper = real_papers()[index]
+    candidate_id = insert_candidate(database, paper, **overrides)
+    reviewer.decide(candidate_id, "approve", ANN)
+    return str(paper["arxiv_id"])
+
+
+def added_lines(diff: str) -> list[str]:
+    return [line for line in diff.splitlines() if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))]
+
+
+def test_one_approval_makes_one_commit_whose_diff_is_that_entry_alone(
+    remote: Remote, publish_settings: Settings, publish_database: Database
+) -> None:
+    reviewer, publisher = services(publish_database, publish_settings)
+    before = remote.commits()
+    arxiv_id = approve(publish_database, reviewer, 0)
+    result = publisher.publish()
+    assert result.outcome == PUBLISHED, result.message
+    assert len(remote.commits()) == len(before) + 1
+    changed = added_lines(remote.diff_of_head())
+    assert changed and all(line.startswith("+") for line in changed)
+    assert arxiv_id in changed[0] and all("Sparse" not in line or arxiv_id in line for line in changed)
+    assert remote.readme() == publish_settings.list_markdown_path.read_text(encoding="utf-8")
+    subject = remote.commits()[0]
+    assert (
+        subject.startswith("Add 1 paper: Steering LVLMs via Sparse Autoencoder") and "(Sparse Autoencoder)" in subject
+    )
+    # Nothing more to publish: a second run pushes nothing.
+    assert publisher.publish().outcome == "unchanged"
+    assert len(remote.commits()) == len(before) + 1
+    status = read_status(publish_database, publish_settings.templates_dir)
+    assert status.published_commit == remote.head() and status.pending == [] and status.last_error is None
+
+
+def test_three_approvals_make_one_commit_naming_each_paper(
+    remote: Remote, publish_settings: Settings, publish_database: Database
+) -> None:
+    reviewer, publisher = services(publish_database, publish_settings)
+    before = len(remote.commits())
+    ids = [approve(publish_database, reviewer, index) for index in (0, 1, 3)]
+    assert len(read_status(publish_database, publish_settings.templates_dir).pending) == 3
+    assert publisher.publish().outcome == PUBLISHED
+    assert len(remote.commits()) == before + 1
+    assert remote.commits()[0].startswith("Add 3 papers: ")
+    body = remote.message_of_head()
+    assert all(f"https://arxiv.org/abs/{arxiv_id}" in body for arxiv_id in ids)
+    assert len([line for line in added_lines(remote.diff_of_head()) if line.startswith("+ ")]) == 3
+
+
+def test_a_hand_edit_upstream_survives_the_next_approval_and_is_in_the_database(
+    remote: Remote, publish_settings: Settings, publish_database: Database
+) -> None:
+    reviewer, publisher = services(publish_database, publish_settings)
+    approve(publish_database, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    remote.push_edit(TYPO_OLD, TYPO_NEW)
+    arxiv_id = approve(publish_database, reviewer, 1)
+    assert publisher.publish().outcome == PUBLISHED
+    readme = remote.readme()
+    assert TYPO_NEW in readme and TYPO_OLD not in readme and arxiv_id in readme
+    assert added_lines(remote.diff_of_head())[0].startswith("+") and TYPO_NEW not in remote.diff_of_head()
+    with publish_database.reading() as session:
+        raws = [entry.raw for entry in session.scalars(select(Entry))]
+    assert any(TYPO_NEW in raw for raw in raws) and not any(TYPO_OLD in raw for raw in raws)
+    assert TYPO_NEW in publish_settings.list_markdown_path.read_text(encoding="utf-8")
+
+
+def test_a_push_rejected_by_a_concurrent_push_is_retried_and_both_changes_land(
+    remote: Remote, publish_settings: Settings, publish_database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    reviewer, publisher = services(publish_database, publish_settings)
+    arxiv_id = approve(publish_database, reviewer, 0)
+    real_push = publisher.git.push
+    raced: list[str] = []
+
+    def push_after_a_maintainer(commit: str) -> None:
+        if not raced:  # between our fetch and our push, a maintainer pushes a hand edit
+            raced.append(commit)
+            remote.push_edit(TYPO_OLD, TYPO_NEW)
+        real_push(commit)
+
+    publisher.git.push = push_after_a_maintainer  # type: ignore[method-assign]
+    with caplog.at_level(logging.INFO, logger="digest.publish"):
+        result = publisher.publish()
+    assert result.outcome == PUBLISHED, result.message
+    assert "rejected" in caplog.text
+    readme = remote.readme()
+    assert TYPO_NEW in readme and arxiv_id in readme
+    assert remote.commits()[:2] == [result.message.split(": ", 1)[1], "Fix a typo by hand"]
+
+
+def test_the_remote_down_then_back_publishes_once_also_after_a_restart(
+    tmp_path: Path, remote: Remote, publish_settings: Settings, publish_database: Database
+) -> None:
+    reviewer, publisher = services(publish_database, publish_settings)
+    before = len(remote.commits())
+    away = tmp_path / "away.git"
+    shutil.move(remote.bare, away)
+    arxiv_id = approve(publish_database, reviewer, 0)
+    failed = publisher.publish()
+    assert failed.outcome == FAILED and "fetch" in failed.message
+    status = read_status(publish_database, publish_settings.templates_dir)
+    assert status.failures == 1 and status.last_error and len(status.pending) == 1
+    assert [c.ok for c in health.components() if c.name == "publish"] == [False]
+    publish_database.dispose()
+
+    shutil.move(away, remote.bare)  # the remote is back; the service restarts over the same database
+    database = open_service_database(publish_settings)
+    try:
+        _reviewer, restarted = services(database, publish_settings)
+        assert restarted.publish().outcome == PUBLISHED
+        assert restarted.publish().outcome == "unchanged"
+        assert read_status(database, publish_settings.templates_dir).pending == []
+    finally:
+        database.dispose()
+    assert len(remote.commits()) == before + 1 and arxiv_id in remote.readme()
+
+
+def test_a_broken_upstream_file_stops_publishing_with_its_findings(
+    remote: Remote, publish_settings: Settings, publish_database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    reviewer, publisher = services(publish_database, publish_settings)
+    bad = "+ **Copy** [Some Other Title](https://arxiv.org/abs/2503.01773) (Jan. 1, 2025)\n\n+ **Probing MLLMs**"
+    remote.push_edit("+ **Probing MLLMs**", bad, "A bad edit")
+    head = remote.head()
+    approve(publish_database, reviewer, 0)
+    with caplog.at_level(logging.INFO, logger="digest.publish"):
+        result = publisher.publish()
+    assert result.outcome == BLOCKED
+    assert len(result.findings) == 1 and "arxiv-id-conflict" in result.findings[0]
+    assert result.findings[0].startswith("README.md:317: error: arXiv 2503.01773 is linked from")
+    assert "arxiv-id-conflict" in caplog.text
+    assert remote.head() == head  # nothing pushed
+    (component,) = [c for c in health.components() if c.name == "publish"]
+    assert not component.ok and "lint error" in component.message
+    assert len(read_status(publish_database, publish_settings.templates_dir).pending) == 1
+
+    remote.push_edit(bad, "+ **Probing MLLMs**", "Undo the bad edit")
+    assert publisher.publish().outcome == PUBLISHED
+    assert [c.ok for c in health.components() if c.name == "publish"] == [True]
+
+
+def test_hostile_titles_are_one_inert_line_in_the_commit_message(
+    remote: Remote, publish_settings: Settings, publish_database: Database
+) -> None:
+    reviewer, publisher = services(publish_database, publish_settings)
+    hostile = "Evil\n\nSigned-off-by: Mallory <m@example.org>\x1b[31m\u202e # not a comment\r"
+    approve(publish_database, reviewer, 0, title=hostile)
+    assert publisher.publish().outcome == PUBLISHED
+    message = remote.message_of_head()
+    assert "\x1b" not in message and "\u202e" not in message and "\r" not in message
+    assert not any(line.startswith(("Signed-off-by", "#")) for line in message.splitlines())
+    assert "Evil Signed-off-by: Mallory <m@example.org> [31m # not a comment (Sparse Autoencoder)" in message
+
+
+def test_no_token_appears_in_a_log_line_an_error_or_the_clone(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    token = "ghp_SecretTokenValue1234567890"
+    settings = make_settings(
+        tmp_path / "data", publish_config("http://127.0.0.1:9/owner/list.git"), {"DIGEST_GIT_TOKEN": token}
+    )
+    database = open_service_database(settings)
+    try:
+        with caplog.at_level(logging.DEBUG):
+            result = Publisher(database, settings).publish()
+        status = read_status(database, settings.templates_dir)
+    finally:
+        database.dispose()
+    assert result.outcome == FAILED and "127.0.0.1" in result.message
+    assert status.last_error == result.message
+    on_disk = "\n".join(
+        path.read_text(encoding="utf-8", errors="replace")
+        for path in settings.data_dir.rglob("*")
+        if path.is_file()
+        if path.suffix not in (".sqlite3", ".sqlite3-wal")
+    )
+    for text in (caplog.text, result.message, on_disk, *(c.message for c in health.components())):
+        assert token not in text
+
+
+def test_publish_settings_refuse_what_cannot_work(tmp_path: Path) -> None:
+    from digest.settings import ConfigError
+
+    config = (
+        '[publish]\nrepository = "https://user:ghp_x@github.com/o/l.git"\nmode = "pull-request"\n'
+        'path = "../outside.md"\nauthor = "no email"\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", config)
+    problems = " ".join(caught.value.problems)
+    assert "must not hold a user or token" in problems and "ghp_x" not in problems
+    assert "pull-request" in problems and "publish.path" in problems and "publish.author" in problems
+    assert not make_settings(tmp_path / "off").publish.enabled

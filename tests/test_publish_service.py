@@ -1,0 +1,103 @@
+"""Publishing as the service and the command line do it: the batch window, publishing on start, `digest publish`."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from digest.app import open_service_database
+from digest.cli import main
+from digest.publish_runner import PublishRunner
+from digest.review import Actor, Reviewer
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.git_remote import Remote, make_remote, publish_config
+
+BOB = Actor("bob", "1002", "web")
+
+
+async def wait_for_commits(remote: Remote, count: int, seconds: float = 20.0) -> None:
+    for _ in range(int(seconds / 0.1)):
+        if len(remote.commits()) >= count:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"the remote has {len(remote.commits())} commits, not {count}")
+
+
+@pytest.mark.asyncio
+async def test_decisions_within_the_batch_window_make_one_commit(tmp_path: Path) -> None:
+    remote = make_remote(tmp_path)
+    settings = make_settings(tmp_path / "data", publish_config(remote.url, batch_seconds=3.0))
+    database = open_service_database(settings)
+    runner = PublishRunner(database, settings)
+    reviewer = Reviewer(database, settings)
+    reviewer.add_listener(runner.on_decision)
+    await runner.start()
+    try:
+        ids = [insert_candidate(database, real_papers()[index]) for index in (0, 1, 3)]
+        for candidate_id in ids:
+            await reviewer.decide_async(candidate_id, "approve", BOB)
+            await asyncio.sleep(0.05)
+        await wait_for_commits(remote, 2)
+        await asyncio.sleep(3.5)  # a second batch would have been pushed by now
+    finally:
+        await runner.stop()
+        database.dispose()
+    assert len(remote.commits()) == 2
+    assert remote.commits()[0].startswith("Add 3 papers: ")
+
+
+@pytest.mark.asyncio
+async def test_a_restarted_service_publishes_what_is_pending_at_once(tmp_path: Path) -> None:
+    remote = make_remote(tmp_path)
+    settings = make_settings(tmp_path / "data", publish_config(remote.url, batch_seconds=600))
+    database = open_service_database(settings)
+    first = PublishRunner(database, settings)
+    await first.start()
+    await first.stop()  # stopped before it published: the decision below is pending in the database
+    candidate_id = insert_candidate(database, real_papers()[0])
+    Reviewer(database, settings).decide(candidate_id, "approve", BOB)
+    runner = PublishRunner(database, settings)
+    await runner.start()
+    try:
+        await wait_for_commits(remote, 2)
+    finally:
+        await runner.stop()
+        database.dispose()
+    assert remote.commits()[0].startswith("Add 1 paper: ")
+
+
+def test_the_command_line_dry_run_publish_and_status(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL", "DIGEST_GIT_TOKEN", "DIGEST_GIT_SSH_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    remote = make_remote(tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text(publish_config(remote.url), encoding="utf-8")
+    data = tmp_path / "data"
+    base = ["--config", str(config), "--data-dir", str(data)]
+    assert main([*base, "publish", "--status"]) == 0
+    assert "pending decisions: 0" in capsys.readouterr().out
+    settings = make_settings(data, publish_config(remote.url))
+    database = open_service_database(settings)
+    paper = real_papers()[0]
+    candidate_id = insert_candidate(database, paper)
+    Reviewer(database, settings).decide(candidate_id, "approve", BOB)
+    database.dispose()
+
+    assert main([*base, "publish", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("--- a/README.md\n+++ b/README.md\n") and "+  [![arXiv]" in out and paper["arxiv_id"] in out
+    assert len(remote.commits()) == 1  # a dry run pushes nothing
+    assert main([*base, "publish", "--status"]) == 0
+    assert f"approve {paper['arxiv_id']} into Sparse Autoencoder by bob via web" in capsys.readouterr().out
+
+    assert main([*base, "publish"]) == 0
+    assert "published" in capsys.readouterr().out and len(remote.commits()) == 2
+    assert main([*base, "publish", "--status"]) == 0
+    out = capsys.readouterr().out
+    assert f"last published: {remote.head()}" in out and "pending decisions: 0" in out and "last error: none" in out
