@@ -94,6 +94,12 @@ async def service(folder: Path) -> tuple[float, float, float]:
             await wait_for(f"http://127.0.0.1:{port}/")
             first_page = time.monotonic() - started
             await asyncio.wait_for(fake.identified.wait(), timeout=30)
+            # The first poll (and the model it trains) is over when the service says it has caught up.
+            deadline = time.monotonic() + 120
+            while b"start-up: caught up" not in (folder / "service.log").read_bytes():
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"bench: the first poll did not finish; see {folder / 'service.log'}")
+                await asyncio.sleep(0.1)
             await asyncio.sleep(IDLE_SECONDS)
             memory = rss_mb(process.pid)
             stopping = time.monotonic()

@@ -82,7 +82,7 @@ def _fit(session: Session, model: RelevanceModel, model_key: str, window: int, s
     ).all()
     budget = budget_of(settings)
     if len(rows) < MIN_STREAM:
-        return fit_thresholds(model.shipped_sample_scores(), budget, "shipped sample")
+        return model.thresholds  # fitted on the shipped sample when the model was built, for this same budget
     # A paper the model was trained on (approved, rejected) counts with the score of the parts that never saw it:
     # rescored in full it would sit lower than it did as news, and the threshold would fall under the budget.
     held_out = model.learned.held_out
