@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -17,7 +16,7 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 
 from digest import resources
-from digest.arxiv import parse_feed
+from digest.arxiv import ArxivPaper, parse_feed
 from digest.candidates import list_keys, paper_text, store_papers
 from digest.db import Database
 from digest.fetcher import SYSTEM_CLOCK, Clock, Fetcher, FetchError
@@ -45,6 +44,18 @@ def query_url(api_url: str, search_query: str, start: int, max_results: int, ord
 
 def id_list_url(api_url: str, arxiv_ids: Sequence[str]) -> str:
     return f"{api_url}?{urlencode({'id_list': ','.join(arxiv_ids), 'max_results': len(arxiv_ids)})}"
+
+
+async def fetch_paper(settings: Settings, arxiv_id: str, *, clock: Clock = SYSTEM_CLOCK) -> ArxivPaper | None:
+    """One paper by its versionless arXiv ID (`id_list=`), or None when arXiv has none; FetchError (one line) when
+    arXiv cannot be reached or its answer is an error."""
+    url = id_list_url(settings.arxiv.api_url, [arxiv_id])
+    async with Fetcher(settings.arxiv, clock=clock) as fetcher:
+        result = await fetcher.fetch(url)
+    parsed = parse_feed(result.body, url)
+    if result.status >= 400 or parsed.error:
+        raise FetchError(f"{url}: {parsed.error or f'HTTP {result.status}'}")
+    return next((paper for paper in parsed.papers if paper.arxiv_id == arxiv_id), None)
 
 
 def backfill_query(since: date, categories: Sequence[str] = DEFAULT_CATEGORIES) -> str:
@@ -144,7 +155,7 @@ async def backfill(
     query: str | None = None,
     page_size: int = 100,
     clock: Clock = SYSTEM_CLOCK,
-    progress: TextIO | None = sys.stderr,
+    progress: TextIO | None = None,
     max_pages: int | None = None,
 ) -> BackfillReport:
     """Pages through the API oldest first from `since`; each page is one transaction with the saved place."""

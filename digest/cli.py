@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "digest.commands.run_cmd",
     "digest.commands.config_cmd",
     "digest.commands.publish_cmd",
+    "digest.commands.add_cmd",
 )
 
 

@@ -34,6 +34,13 @@ class ImportReport:
 
 
 SECTION_NAME_MAX = 200  # models.Section.name is String(200)
+# `digest list import` removes more entries than this only with --force: importing the wrong file once removed 71.
+REMOVAL_LIMIT = 5
+
+
+def removes_too_many(report: ImportReport) -> bool:
+    """Whether the import removes more entries (moves not counted) than an edit by hand plausibly does."""
+    return len(report.removed) > REMOVAL_LIMIT
 
 
 def _slugify(name: str, taken: set[str]) -> str:

@@ -310,6 +310,10 @@ class PublishState(Base):
     attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # Pull-request mode: the service's pull request, its branch and the file as last pushed there.
+    pull_number: Mapped[int | None] = mapped_column(Integer)
+    pull_branch: Mapped[str | None] = mapped_column(String(200))
+    pull_text: Mapped[str | None] = mapped_column(Text)
 
 
 __all__ = [

@@ -10,7 +10,11 @@ WIDTH = 30
 class ProgressBar:
     def __init__(self, label: str, stream: TextIO | None) -> None:
         self.label = label
-        self.stream = stream if stream is not None and stream.isatty() else None
+        try:
+            terminal = stream is not None and stream.isatty()
+        except ValueError:  # a closed stream
+            terminal = False
+        self.stream = stream if terminal else None
 
     def update(self, done: int, total: int | None, note: str = "") -> None:
         if self.stream is None:

@@ -103,22 +103,18 @@ class GitClone:
         if current != self.url:
             self._run("remote", "set-url", "origin", self.url)
 
-    def fetch(self) -> str | None:
-        """Fetches the branch; returns its newest commit, or None when the remote has no such branch yet."""
+    def fetch(self, branch: str | None = None) -> str | None:
+        """Fetches the branch (the configured one unless named); returns its newest commit, or None when the remote
+        has no such branch yet."""
         self.ensure()
-        done = self._run(
-            "fetch",
-            "--quiet",
-            "--no-tags",
-            "origin",
-            f"+refs/heads/{self.settings.branch}:{self.remote_ref}",
-            check=False,
-        )
+        branch = branch or self.settings.branch
+        remote_ref = f"refs/remotes/origin/{branch}"
+        done = self._run("fetch", "--quiet", "--no-tags", "origin", f"+refs/heads/{branch}:{remote_ref}", check=False)
         if done.returncode != 0:
             if _MISSING_REF.search(done.stderr.decode("utf-8", "replace")):
                 return None
             raise GitError(f"git fetch from {self.redact(self.url)} failed: {self._why(done)}")
-        return self._run("rev-parse", "--verify", self.remote_ref).stdout.decode().strip()
+        return self._run("rev-parse", "--verify", remote_ref).stdout.decode().strip()
 
     def read(self, commit: str | None) -> bytes | None:
         """The list file at `commit`, or None when the commit or the file is missing."""
@@ -127,8 +123,9 @@ class GitClone:
         done = self._run("show", f"{commit}:{self.settings.path}", check=False)
         return done.stdout if done.returncode == 0 else None
 
-    def commit(self, parent: str | None, data: bytes, message: str) -> str:
-        """A commit of `data` as the list file on top of `parent` (a new history when None); returns its id."""
+    def commit(self, parent: str | None, data: bytes, message: str, merge_parent: str | None = None) -> str:
+        """A commit of `data` as the list file on top of `parent` (a new history when None), also on top of
+        `merge_parent` when given (a merge: the target branch brought into a pull request's); returns its id."""
         if parent is None:
             self._run("checkout", "--quiet", "--orphan", "digest-publish-new")
             self._run("rm", "-r", "--quiet", "--cached", "--ignore-unmatch", ".")
@@ -139,11 +136,13 @@ class GitClone:
         target.write_bytes(data)
         self._run("add", "--", self.settings.path)
         name, _, email = self.settings.author.partition(" <")
+        identity = ("-c", f"user.name={name}", "-c", f"user.email={email.rstrip('>')}")
+        if parent is not None and merge_parent is not None:
+            tree = self._run("write-tree").stdout.decode().strip()
+            merge = ("commit-tree", tree, "-p", parent, "-p", merge_parent, "-F", "-")
+            return self._run(*identity, *merge, stdin=message.encode("utf-8")).stdout.decode().strip()
         self._run(
-            "-c",
-            f"user.name={name}",
-            "-c",
-            f"user.email={email.rstrip('>')}",
+            *identity,
             "commit",
             "--quiet",
             "--no-verify",
@@ -154,12 +153,17 @@ class GitClone:
         )
         return self._run("rev-parse", "HEAD").stdout.decode().strip()
 
-    def push(self, commit: str) -> None:
-        """Pushes `commit` to the branch, never forced; raises PushRejectedError when someone pushed first."""
-        done = self._run("push", "--porcelain", "origin", f"{commit}:refs/heads/{self.settings.branch}", check=False)
+    def is_ancestor(self, older: str, newer: str) -> bool:
+        return self._run("merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
+
+    def push(self, commit: str, branch: str | None = None) -> None:
+        """Pushes `commit` to the branch (the configured one unless named), never forced; raises PushRejectedError
+        when someone pushed first."""
+        branch = branch or self.settings.branch
+        done = self._run("push", "--porcelain", "origin", f"{commit}:refs/heads/{branch}", check=False)
         output = done.stdout.decode("utf-8", "replace")
         if any(line.startswith("!") for line in output.splitlines()):
-            raise PushRejectedError(f"the push to {self.settings.branch} was rejected: {self._why(done)}")
+            raise PushRejectedError(f"the push to {branch} was rejected: {self._why(done)}")
         if done.returncode != 0:
             raise GitError(f"git push to {self.redact(self.url)} failed: {self._why(done)}")
 

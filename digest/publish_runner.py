@@ -13,7 +13,8 @@ from datetime import datetime
 from digest.db import Database
 from digest.publish import retry_after
 from digest.publish_store import has_pending
-from digest.publisher import BLOCKED, FAILED, Publisher, utc_now
+from digest.publisher import BLOCKED, FAILED, utc_now
+from digest.publisher_pull import publisher_for
 from digest.review import Outcome
 from digest.settings import Settings
 
@@ -27,7 +28,7 @@ class PublishRunner:
     def __init__(self, database: Database, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
         self.database = database
         self.settings = settings
-        self.publisher = Publisher(database, settings, clock)
+        self.publisher = publisher_for(database, settings, clock)
         self.failures = 0
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()

@@ -30,6 +30,8 @@ class PublishStatus:
     failures: int
     last_error: str | None
     attempted_at: datetime | None
+    pull_number: int | None = None  # pull-request mode: the service's pull request and its branch
+    pull_branch: str | None = None
 
 
 def state_row(session: Session, templates_dir: Path) -> PublishState:
@@ -90,6 +92,8 @@ def read_status(database: Database, templates_dir: Path) -> PublishStatus:
             failures=state.failures,
             last_error=state.last_error,
             attempted_at=state.attempted_at,
+            pull_number=state.pull_number,
+            pull_branch=state.pull_branch,
         )
 
 
@@ -101,3 +105,22 @@ def has_pending(database: Database) -> bool:
             return False
         query = select(func.count()).where(Decision.id > after, Decision.applied.is_(True))
         return bool(session.scalar(query))
+
+
+def decided_for(session: Session, arxiv_ids: set[str]) -> list[Decided]:
+    """Per candidate among `arxiv_ids`, its newest applied decision: who put a paper into a pull request."""
+    if not arxiv_ids:
+        return []
+    rows = session.execute(
+        select(Decision, Candidate)
+        .join(Candidate, Candidate.id == Decision.candidate_id)
+        .where(Candidate.arxiv_id.in_(sorted(arxiv_ids)), Decision.applied.is_(True))
+        .order_by(Decision.id)
+    ).all()
+    latest: dict[int, Decided] = {}
+    for decision, candidate in rows:
+        latest.pop(candidate.id, None)
+        latest[candidate.id] = Decided(
+            candidate.arxiv_id, candidate.title, decision.action, decision.section, decision.actor, decision.channel
+        )
+    return list(latest.values())

@@ -125,22 +125,26 @@ class Publisher:
         )
         return PublishResult(PUBLISHED, f"published {commit[:12]}: {merged.message.splitlines()[0]}", commit, diff)
 
-    def _merge(self, session: Session, head: str | None, upstream: bytes | None, *, dry_run: bool) -> Merged:
-        """Upstream edits and the pending decisions in one text; applied to the database unless `dry_run`."""
+    def _merge(
+        self, session: Session, head: str | None, upstream: bytes | None, *, dry_run: bool, base: str | None = None
+    ) -> Merged:
+        """Upstream edits and the pending decisions in one text; applied to the database unless `dry_run`.
+        `base` overrides the last synced file as the merge base (a merged pull request's file)."""
         state = state_row(session, self.settings.templates_dir) if not dry_run else None
         base_text, after_id = (state.base_text, state.last_decision_id) if state else self._peek_state(session)
+        base_text = base if base is not None else base_text
         upto, decided = pending_decisions(session, after_id)
         ours = liststore.render_markdown(session, self.settings.templates_dir)
-        base = base_text if base_text is not None else ours
+        merge_base = base_text if base_text is not None else ours
         theirs = self._decode(upstream) if upstream is not None else None
-        if theirs is None or theirs == base:
+        if theirs is None or theirs == merge_base:
             final = ours
         else:
-            self._check_upstream(base, theirs, first=base_text is None)
-            final = self._combine(ours, base, theirs)
+            self._check_upstream(merge_base, theirs, first=base_text is None)
+            final = self._combine(ours, merge_base, theirs)
             if final != ours and not dry_run:
                 final = self._import(session, final, head)
-        if state is not None and theirs is not None and theirs != base:
+        if state is not None and theirs is not None and theirs != merge_base:
             state.base_text, state.synced_commit = theirs, head  # the database now holds the upstream edits
         message = commit_message(changes(decided, theirs or "", final))
         return Merged(head, theirs or "", final, upto, message)

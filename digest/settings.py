@@ -255,8 +255,8 @@ def publish_problems(publish: PublishSettings) -> list[str]:
     address = urlsplit(publish.repository or "")
     if address.scheme in ("http", "https") and (address.username or address.password):
         problems.append("publish.repository must not hold a user or token: put the token in DIGEST_GIT_TOKEN")
-    if publish.mode == "pull-request":
-        problems.append('publish.mode "pull-request" is not available in this version yet: use mode = "commit"')
+    if publish.mode == "pull-request" and publish.enabled:
+        problems.extend(pull_request_problems(publish))
     if publish.batch_seconds < 0:
         problems.append(f"publish.batch_seconds must be at least 0, not {publish.batch_seconds!r}")
     parts = PurePosixPath(publish.path).parts
@@ -269,6 +269,34 @@ def publish_problems(publish: PublishSettings) -> list[str]:
     if publish.ssh_key and not Path(publish.ssh_key).is_file():
         problems.append(f"DIGEST_GIT_SSH_KEY names {publish.ssh_key}, which is not a file")
     return problems
+
+
+def pull_request_problems(publish: PublishSettings) -> list[str]:
+    """Pull-request mode needs the forge's API, a token for it, and an owner/name in the repository URL."""
+    problems = []
+    if not publish.token:
+        problems.append(
+            'publish.mode "pull-request" needs DIGEST_GIT_TOKEN in the environment: a token that may push to the '
+            "repository and open pull requests"
+        )
+    if urlsplit(publish.api_url).scheme not in ("https", "http") or not urlsplit(publish.api_url).hostname:
+        problems.append(f"publish.api_url must be an https:// address, not {publish.api_url!r}")
+    if repository_slug(publish.repository or "") is None:
+        problems.append("publish.repository must end in owner/name for the forge's API in pull-request mode")
+    return problems
+
+
+_SCP_LIKE = re.compile(r"^[^/@:\s]+@[^/:\s]+:(?P<path>.+)$")  # git@github.com:owner/name.git
+
+
+def repository_slug(url: str) -> tuple[str, str] | None:
+    """(owner, name) from the repository's URL, https, ssh or scp-like; None when it names none."""
+    scp = _SCP_LIKE.match(url)
+    path = scp.group("path") if scp and "://" not in url else urlsplit(url).path
+    parts = [part for part in path.split("/") if part]
+    if len(parts) < 2 or not parts[-1].removesuffix(".git"):
+        return None
+    return parts[-2], parts[-1].removesuffix(".git")
 
 
 def load_settings(

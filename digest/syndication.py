@@ -11,8 +11,10 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from email.utils import format_datetime
+
+from digest.awesome_parse import parse_date
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -23,6 +25,8 @@ ET.register_namespace("dc", DC_NS)
 
 # XML 1.0 allows tab, newline, carriage return and everything from U+0020 except surrogates, U+FFFE and U+FFFF.
 _XML_ILLEGAL = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# The month an arXiv ID was submitted in: 2411.16198 and hep-th/9901001 both start with YYMM.
+_ARXIV_MONTH = re.compile(r"(?:^|/)(?P<year>\d\d)(?P<month>0[1-9]|1[0-2])(?:\.|\d{3}\b)")
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,29 @@ def safe_url(url: str | None) -> str | None:
     if not url.lower().startswith(("https://", "http://")) or clean_text(url) != url or any(c in url for c in " \t"):
         return None
     return url
+
+
+def paper_date(published: date | None, date_texts: Sequence[str], arxiv_id: str | None) -> datetime | None:
+    """When a paper appeared, for a list paper imported from the Markdown (its import time says nothing to a reader):
+    its date, else a full date written in one of its entries, else its arXiv ID's month, else a year written in an
+    entry; None when nothing tells."""
+    if published is not None:
+        return datetime(published.year, published.month, published.day, tzinfo=UTC)
+    parsed = [parts for parts in map(parse_date, date_texts) if parts is not None]
+    for year, month, day in parsed:
+        if month:
+            try:
+                return datetime(year, month, day, tzinfo=UTC)
+            except ValueError:
+                continue  # "Feb. 30": try the next clue
+    month_of_id = _ARXIV_MONTH.search(arxiv_id or "")
+    if month_of_id is not None:
+        two_digits = int(month_of_id["year"])
+        return datetime((1900 if two_digits >= 91 else 2000) + two_digits, int(month_of_id["month"]), 1, tzinfo=UTC)
+    for year, _month, _day in parsed:
+        if 1 <= year <= 9999:
+            return datetime(year, 1, 1, tzinfo=UTC)
+    return None
 
 
 def rfc822(moment: datetime) -> str:

@@ -1,6 +1,7 @@
 """The web server's shell: builds the aiohttp application, its routes, templates and security headers.
 
-Handlers live in web_pages (the list, Markdown, health), web_feeds (RSS/Atom) and web_review (review, approval links).
+Handlers live in web_pages (the list, Markdown, health), web_feeds (RSS/Atom), web_review (approval
+links, sessions) and web_review_page (the /review page).
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ def create_web_app(
     cache_feeds: bool = True,
 ) -> web.Application:
     """The whole site. Secrets missing from settings are taken from (or generated into) the data folder."""
-    from digest import web_feeds, web_pages, web_review
+    from digest import web_feeds, web_pages, web_review, web_review_page
 
     secrets = settings.secrets
     if not (secrets.secret_key and secrets.admin_token and secrets.feed_token):
@@ -137,10 +138,11 @@ def create_web_app(
     app.router.add_get("/feeds/candidates.xml", web_feeds.candidates_rss)
     app.router.add_get("/approve/{token}", web_review.approval_page)
     app.router.add_post("/approve/{token}", web_review.approval_submit)
-    app.router.add_get("/review", web_review.review_page)
+    app.router.add_get("/review", web_review_page.review_page)
+    app.router.add_get("/review/shortcuts.js", web_review_page.shortcuts_script)
     app.router.add_post("/review/signin", web_review.sign_in)
     app.router.add_post("/review/signout", web_review.sign_out)
-    app.router.add_post("/review/decide", web_review.review_decide)
+    app.router.add_post("/review/decide", web_review_page.review_decide)
     return app
 
 

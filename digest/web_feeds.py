@@ -27,6 +27,7 @@ from digest.syndication import (
     FeedLink,
     build_atom,
     build_rss,
+    paper_date,
     safe_url,
 )
 from digest.web import WebContext, context_of
@@ -94,28 +95,47 @@ def paper_links(arxiv_id: str | None, url: str | None, code_url: str | None, oth
     return links
 
 
+def feed_date(paper: Paper) -> datetime:
+    """A paper imported with the list is dated by when it appeared, not by the import; an approved one by its
+    approval, since the feed tells readers what was added."""
+    if paper.origin == "seed":
+        texts = [entry.date_text for entry in paper.entries if entry.date_text]
+        found = paper_date(paper.published, texts, paper.arxiv_id)
+        if found is not None:
+            return found
+    return _utc(paper.added_at)
+
+
+def feed_abstract(paper: Paper) -> str:
+    """The stored abstract, else the bundled one (the seed list's papers ship with theirs)."""
+    if paper.abstract:
+        return paper.abstract
+    from digest.relevance_db import bundled_abstracts
+
+    bundled = bundled_abstracts()
+    found = bundled.get(paper.arxiv_id or "") or bundled.get(paper.title_key)
+    return found[1] if found else ""
+
+
 def list_feed(session: Session, context: WebContext, self_path: str) -> Feed:
-    """Papers of the list, newest addition first, each with the sections that hold it."""
+    """Papers of the list, newest first by `feed_date`, each with the sections that hold it."""
     papers = session.scalars(
-        select(Paper)
-        .where(Paper.entries.any())
-        .order_by(Paper.added_at.desc(), Paper.id.desc())
-        .limit(context.settings.web.feed_items)
-        .options(selectinload(Paper.entries).selectinload(Entry.section))
+        select(Paper).where(Paper.entries.any()).options(selectinload(Paper.entries).selectinload(Entry.section))
     ).all()
+    dated = sorted(((feed_date(paper), paper.id, paper) for paper in papers), key=lambda row: row[:2], reverse=True)
     items = [
         FeedItem(
             guid=paper_guid(paper),
             title=paper.title,
             link=safe_url(paper.url)
             or (f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else context.url("/")),
-            published=_utc(paper.added_at),
-            abstract=paper.abstract or "",
+            published=published,
+            abstract=feed_abstract(paper),
             authors=list(paper.authors or []),
             categories=sorted({entry.section.name for entry in paper.entries}),
             links=paper_links(paper.arxiv_id, paper.url, paper.code_url, list(paper.other_urls or [])),
         )
-        for paper in papers
+        for published, _, paper in dated[: context.settings.web.feed_items]
     ]
     return Feed(
         title=context.settings.list_title,
@@ -123,7 +143,13 @@ def list_feed(session: Session, context: WebContext, self_path: str) -> Feed:
         self_url=context.url(self_path),
         description=f"Papers as they are added to {context.settings.list_title}",
         feed_id=f"{GUID_PREFIX}list",
-        updated=max((item.published for item in items), default=EPOCH),
+        # When the list last changed, so that If-Modified-Since sees a paper imported with an old date.
+        updated=max(
+            [item.published for item in items]
+            + [_utc(paper.added_at) for paper in papers]
+            + [_utc(entry.added_at) for paper in papers for entry in paper.entries],
+            default=EPOCH,
+        ),
         items=items,
     )
 

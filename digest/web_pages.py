@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session, selectinload
 from digest import health
 from digest.models import Entry, PollRun, Section
 from digest.syndication import safe_url
-from digest.web import context_of, render
+from digest.web import context_of, refuse, render
+from digest.web_review_filters import entry_matches
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,8 @@ class EntryView:
     other_urls: list[str]
     date_text: str | None
     authors: list[str]
+    paper_id: int
+    new: bool
 
 
 @dataclass(frozen=True)
@@ -41,11 +44,42 @@ class SectionView:
     entries: list[EntryView]
 
 
-def load_list(session: Session) -> tuple[list[SectionView], int]:
-    """The sections that hold entries, in document order, and the number of distinct papers in the list."""
+@dataclass(frozen=True)
+class ListView:
+    """What the list page shows; papers and entries are counted alike everywhere (a paper may sit in two sections)."""
+
+    sections: list[SectionView]
+    papers_total: int
+    entries_total: int
+    search: str
+
+    @property
+    def papers_shown(self) -> int:
+        return len({entry.paper_id for section in self.sections for entry in section.entries})
+
+    @property
+    def entries_shown(self) -> int:
+        return sum(len(section.entries) for section in self.sections)
+
+    @property
+    def new_papers(self) -> int:
+        return len({entry.paper_id for section in self.sections for entry in section.entries if entry.new})
+
+
+NEW_FOR = timedelta(days=7)
+MAX_SEARCH = 200
+
+
+def load_list(session: Session, now: datetime, search: str = "") -> ListView:
+    """The sections that hold entries (those matching `search`, when given), in document order, with both counts.
+
+    An entry is new when it joined the list in the last week after the list was first imported (the first import's
+    entries all carry its time, which says nothing about when the papers came out).
+    """
     sections = session.scalars(
         select(Section).order_by(Section.position).options(selectinload(Section.entries).selectinload(Entry.paper))
     ).all()
+    first_import = session.scalar(select(func.min(Entry.added_at)))
     views: list[SectionView] = []
     for section in sections:
         entries = [
@@ -58,24 +92,34 @@ def load_list(session: Session) -> tuple[list[SectionView], int]:
                 other_urls=[url for url in map(safe_url, entry.paper.other_urls or []) if url],
                 date_text=entry.date_text,
                 authors=list(entry.paper.authors or []),
+                paper_id=entry.paper_id,
+                new=first_import is not None and entry.added_at > first_import and now - entry.added_at <= NEW_FOR,
             )
             for entry in section.entries
+            if entry_matches(
+                search, entry.paper.title, entry.short_name, entry.paper.arxiv_id, " ".join(entry.paper.authors or [])
+            )
         ]
         if entries:
             views.append(SectionView(name=section.name, slug=section.slug, level=section.level, entries=entries))
     papers = session.scalar(select(func.count(func.distinct(Entry.paper_id)))) or 0
-    return views, int(papers)
+    entries_total = session.scalar(select(func.count(Entry.id))) or 0
+    return ListView(views, int(papers), int(entries_total), search)
 
 
 async def list_page(request: web.Request) -> web.Response:
     context = context_of(request)
+    search = " ".join(request.query.get("q", "").split())
+    if len(search) > MAX_SEARCH:
+        return refuse(request, 400, "Bad request", f"?q= is longer than {MAX_SEARCH} characters.")
+    now = context.clock()
 
-    def load() -> tuple[list[SectionView], int]:
+    def load() -> ListView:
         with context.database.reading() as session:
-            return load_list(session)
+            return load_list(session, now, search)
 
-    sections, papers = await asyncio.to_thread(load)
-    return render(request, "list.html", sections=sections, paper_count=papers)
+    view = await asyncio.to_thread(load)
+    return render(request, "list.html", view=view, sections=view.sections, paper_count=view.papers_total)
 
 
 async def list_markdown(request: web.Request) -> web.Response:

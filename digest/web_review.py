@@ -1,4 +1,5 @@
-"""Review on the web: one-click approval links (GET shows, POST decides) and the maintainers' /review page.
+"""Review on the web: one-click approval links (GET shows, POST decides) and the maintainers' sessions (sign-in,
+sign-out, the CSRF-checked form); the /review page itself is web_review_page.
 
 Both decide through `Reviewer.decide_async`, the same path Discord reactions take, and only on a candidate still
 pending. Sessions are signed cookies that signing out revokes in the database; every POST on /review carries a
@@ -17,7 +18,6 @@ from aiohttp import web
 
 from digest import session_store
 from digest.models import PENDING, Candidate
-from digest.record_ids import parse_record_id
 from digest.relevance_why import why_from_json
 from digest.review import Actor, AlreadyDecidedError, ReviewError, Standing, standing_of
 from digest.signin_throttle import client_address, trusted_networks
@@ -26,7 +26,6 @@ from digest.signing import (
     LinkError,
     SessionClaim,
     csrf_matches,
-    csrf_token,
     read_session,
     sign_session,
     token_matches,
@@ -34,6 +33,7 @@ from digest.signing import (
 )
 from digest.syndication import safe_url
 from digest.web import WebContext, context_of, refuse, render
+from digest.web_review_filters import highlight
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +93,7 @@ async def approval_page(request: web.Request) -> web.Response:
         code_url=safe_url(candidate.code_url),
         action_path=request.path,
         why_lines=why_lines([candidate]),
+        highlighted={candidate.id: highlight(candidate.abstract, candidate.matched or [])},
     )
 
 
@@ -116,7 +117,7 @@ async def approval_submit(request: web.Request) -> web.Response:
 # -- /review ------------------------------------------------------------------------------------------------------
 
 
-async def _session(request: web.Request) -> tuple[str, SessionClaim] | None:
+async def current_session(request: web.Request) -> tuple[str, SessionClaim] | None:
     """The cookie's value and what it holds when it is a genuine, unexpired session that was not signed out."""
     context = context_of(request)
     value = request.cookies.get(SESSION_COOKIE)
@@ -129,39 +130,6 @@ async def _session(request: web.Request) -> tuple[str, SessionClaim] | None:
     if await asyncio.to_thread(session_store.is_revoked, context.database, claim.nonce):
         return None
     return value, claim
-
-
-async def review_page(request: web.Request) -> web.Response:
-    context = context_of(request)
-    signed_in = await _session(request)
-    if signed_in is None:
-        return render(request, "signin.html", error=None)
-    session_value, _ = signed_in
-    from digest import liststore
-    from digest.review import pending_candidates
-
-    decided_text = request.query.get("decided")
-    decided_id = parse_record_id(decided_text) if decided_text is not None else None
-    if decided_text is not None and decided_id is None:
-        return refuse(request, 400, "Bad request", "?decided= must be a candidate's number.")
-
-    def load() -> tuple[list[Candidate], list[str], Candidate | None]:
-        with context.database.reading() as session:
-            decided = session.get(Candidate, decided_id) if decided_id is not None else None
-            loaded = pending_candidates(session, limit=200), liststore.section_names(session), decided
-            session.expunge_all()
-            return loaded
-
-    candidates, sections, decided = await asyncio.to_thread(load)
-    return render(
-        request,
-        "review.html",
-        candidates=candidates,
-        sections=sections,
-        decided=decided,
-        csrf=csrf_token(context.secret_key, session_value),
-        why_lines=why_lines(candidates),
-    )
 
 
 async def sign_in(request: web.Request) -> web.Response:
@@ -212,10 +180,10 @@ async def sign_in(request: web.Request) -> web.Response:
     return response
 
 
-async def _checked_form(request: web.Request) -> tuple[SessionClaim, dict[str, str]] | web.Response:
+async def checked_form(request: web.Request) -> tuple[SessionClaim, dict[str, str]] | web.Response:
     """The session and the form when both the cookie and the form's CSRF token are right; else a 403 page."""
     context = context_of(request)
-    signed_in = await _session(request)
+    signed_in = await current_session(request)
     if signed_in is None:
         return refuse(request, 403, "Sign in first", "This needs a maintainer session: sign in on the review page.")
     session_value, claim = signed_in
@@ -225,28 +193,9 @@ async def _checked_form(request: web.Request) -> tuple[SessionClaim, dict[str, s
     return claim, form
 
 
-async def review_decide(request: web.Request) -> web.Response:
-    checked = await _checked_form(request)
-    if isinstance(checked, web.Response):
-        return checked
-    _, form = checked
-    context = context_of(request)
-    action = form.get("action", "")
-    candidate_id = parse_record_id(form.get("candidate_id", ""))
-    if action not in ("approve", "reject") or candidate_id is None:
-        return refuse(request, 400, "Bad request", "The form did not name a candidate and an action.")
-    section = (form.get("section") or None) if action == "approve" else None
-    actor = Actor(name="web maintainer", id=None, channel="web")
-    try:
-        await context.reviewer.decide_async(candidate_id, action, actor, section, only_pending=True)
-    except ReviewError as exc:
-        return refuse(request, 409, "Not done", str(exc))
-    return web.Response(status=303, headers={"Location": f"/review?decided={candidate_id}"})
-
-
 async def sign_out(request: web.Request) -> web.Response:
     """Revokes the session in the database (a copy of the cookie stops working too), then drops the cookie."""
-    checked = await _checked_form(request)
+    checked = await checked_form(request)
     if isinstance(checked, web.Response):
         return checked
     context = context_of(request)

@@ -69,12 +69,17 @@ class Tags(HTMLParser):
         self.tags.append((tag, attrs))
 
 
+OWN_SCRIPT = ("script", [("src", "/review/shortcuts.js"), ("defer", None)])
+
+
 def assert_harmless_html(page: str) -> None:
     parser = Tags()
     parser.feed(page)
     parser.close()
     assert parser.tags, "no HTML at all"
     for tag, attrs in parser.tags:
+        if (tag, attrs) == OWN_SCRIPT:
+            continue  # the review page's keyboard shortcuts: this site's own file, never built from feed text
         assert tag not in ("script", "img", "iframe", "object", "embed"), (tag, attrs)
         for name, value in attrs:
             assert not name.startswith("on"), (tag, name, value)

@@ -6,10 +6,13 @@ import argparse
 import sys
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest.awesome_parse import MAX_LIST_BYTES, ListFormatError
 from digest.commands import CommandError, Context, print_json
+
+if TYPE_CHECKING:
+    from digest.liststore_import import ImportReport
 
 
 def register(subparsers: Any) -> None:
@@ -28,6 +31,12 @@ def register(subparsers: Any) -> None:
     )
     importing.add_argument("path", type=Path, metavar="PATH", help="the Markdown file")
     importing.add_argument("--json", action="store_true", help="print the report as JSON")
+    importing.add_argument(
+        "--dry-run", action="store_true", help="print what would be added, moved and removed; change nothing"
+    )
+    importing.add_argument(
+        "--force", action="store_true", help="import even when it removes more than a few entries (refused otherwise)"
+    )
     importing.set_defaults(handler=handle_import)
 
     exporting = commands.add_parser(
@@ -66,20 +75,42 @@ def read_list_file(path: Path) -> bytes:
         raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
+class _RolledBackError(Exception):
+    """Rolls an import back (a dry run, or a refusal) while keeping its report."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__("discarded")
+        self.report = report
+
+
 def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest import liststore
+    from digest.liststore_import import REMOVAL_LIMIT, removes_too_many
     from digest.progress import ProgressBar
 
     data = read_list_file(args.path)
-    context.restoring = True  # the way back for a data folder whose database was lost: import into it, no seed
+    # The way back for a data folder whose database was lost: import into it, no seed. A dry run creates nothing.
+    context.restoring = not args.dry_run
     bar = ProgressBar("import", sys.stderr)
+    discarded = None
     try:
         with context.database.transaction() as session:
             report = liststore.import_markdown(session, data, source=str(args.path), progress=bar.update)
+            if args.dry_run or (removes_too_many(report) and not args.force):
+                raise _RolledBackError(report)  # rolls the whole import back
     except ListFormatError as exc:
         raise CommandError(f"{exc} (nothing was imported)") from None
+    except _RolledBackError as exc:
+        discarded = exc.report
     finally:
         bar.close()
+    if discarded is not None and not args.dry_run:
+        raise CommandError(
+            f"{args.path}: would remove {len(discarded.removed)} entries (more than {REMOVAL_LIMIT}); nothing was "
+            f"imported. See them with `digest list import --dry-run {args.path}`; run with --force to remove them"
+        )
+    if discarded is not None:
+        return report_import(args, discarded, None, dry_run=True)
     written = None
     if report.changed:
         try:
@@ -89,16 +120,28 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
             raise CommandError(
                 f"imported, but could not write {context.settings.list_markdown_path}: {exc.strerror or exc}"
             ) from None
+    return report_import(args, report, written, dry_run=False)
+
+
+def report_import(args: argparse.Namespace, report: ImportReport, written: Path | None, *, dry_run: bool) -> int:
     if args.json:
-        print_json({**asdict(report), "source": str(args.path), "written": str(written) if written else None})
+        print_json(
+            {
+                **asdict(report),
+                "source": str(args.path),
+                "written": str(written) if written else None,
+                "dry_run": dry_run,
+            }
+        )
         return 0
     summary = f"{report.entries_total} entries in {report.sections_total} sections"
     if not report.changed:
         print(f"{args.path}: unchanged ({summary})")
         return 0
+    verb = "would import" if dry_run else "imported"
     print(
-        f"{args.path}: imported {summary}: {len(report.added)} added, {len(report.moved)} moved, "
-        f"{len(report.removed)} removed"
+        f"{args.path}: {verb} {summary}: {len(report.added)} added, {len(report.moved)} moved, "
+        f"{len(report.removed)} removed" + (" (dry run: nothing was changed)" if dry_run else "")
     )
     for item in report.added:
         print(f"  + {item['section']}: {item['title']} (line {item['line']})")

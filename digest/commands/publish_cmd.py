@@ -28,9 +28,10 @@ def handle_publish(args: argparse.Namespace, context: Context) -> int:
         raise CommandError("publishing is off: set [publish] repository in the config (see config.example.toml)")
     if args.status:
         return print_status(context)
-    from digest.publisher import BLOCKED, FAILED, Publisher
+    from digest.publisher import BLOCKED, FAILED
+    from digest.publisher_pull import publisher_for
 
-    result = Publisher(context.database, context.settings).publish(dry_run=args.dry_run)
+    result = publisher_for(context.database, context.settings).publish(dry_run=args.dry_run)
     if result.outcome in (BLOCKED, FAILED):
         for finding in result.findings:
             print(finding, file=sys.stderr)
@@ -54,6 +55,9 @@ def print_status(context: Context) -> int:
         print(f"last published: {status.published_commit} on {status.published_at:%Y-%m-%d %H:%M} UTC")
     else:
         print("last published: nothing yet")
+    if publish.mode == "pull-request":
+        pull = f"#{status.pull_number} from {status.pull_branch}" if status.pull_number else "none open"
+        print(f"pull request: {pull}")
     print(f"pending decisions: {len(status.pending)}")
     for item in status.pending:
         where = f" into {item.section}" if item.section else ""

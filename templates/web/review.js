@@ -1,0 +1,41 @@
+// Keyboard shortcuts for /review: they only move between the cards and press the page's own buttons, so every
+// decision still goes through the same CSRF-checked forms as without JavaScript.
+(function () {
+  "use strict";
+  var cards = Array.prototype.slice.call(document.querySelectorAll("article.candidate"));
+  var current = 0;
+
+  function mark(index, scroll) {
+    if (!cards.length) { return; }
+    current = Math.max(0, Math.min(cards.length - 1, index));
+    cards.forEach(function (card, position) {
+      card.classList.toggle("current", position === current);
+      if (position === current) { card.setAttribute("aria-current", "true"); } else { card.removeAttribute("aria-current"); }
+    });
+    if (scroll) {
+      cards[current].scrollIntoView({ block: "nearest" });
+      cards[current].focus({ preventScroll: true });
+    }
+  }
+
+  function press(selector, within) {
+    var button = (within || document).querySelector(selector);
+    if (button) { button.click(); }
+    return Boolean(button);
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) { return; }
+    var target = event.target;
+    if (target && (target.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName))) { return; }
+    var card = cards[current];
+    var done = false;
+    if (event.key === "j") { mark(current + 1, true); done = true; }
+    else if (event.key === "k") { mark(current - 1, true); done = true; }
+    else if (event.key === "a" && card) { done = press("button.quick", card); }
+    else if (event.key === "r" && card) { done = press("button.reject", card); }
+    else if (event.key === "u") { done = press("#undo button") || (card ? press("form.undo button", card) : false); }
+    if (done) { event.preventDefault(); }
+  });
+  mark(0, false);
+})();

@@ -1,0 +1,242 @@
+"""`digest add ARXIV_ID_OR_URL`: through digest.cli.main on a real data folder, arXiv answered on loopback with the
+real recorded API responses."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from digest.app import open_service_database
+from digest.cli import main
+from digest.commands.add_cmd import parse_arxiv_reference
+from digest.db import Database
+from digest.models import APPROVED, Candidate, Decision, Entry
+from tests.arxiv_server import ArxivServer, Reply
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+
+HEAT_BATH = "api/api_new_arxiv.py_id_1605.08386_s0_m100_199195aa31ad_http200.xml"  # one entry: 1605.08386
+NO_ENTRY = "api/api_new_arxiv.py_id_0000.0000_s0_m100_8b51d9633a68_http200.xml"  # arXiv's answer for no such id
+API_PATH = "/api/query"
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL", "DISCORD_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    data = tmp_path / "data"
+    open_service_database(make_settings(data)).dispose()  # a used folder: seeded with the bundled list
+    return data
+
+
+def add(data_dir: Path, *args: str, reply: Reply | None = None) -> tuple[int, list[Any]]:
+    """Runs `digest add ARGS` against a loopback arXiv API answering `reply`; the exit status and the requests."""
+
+    async def serve_and_run() -> tuple[int, list[Any]]:
+        async with ArxivServer() as arxiv:
+            if reply is not None:
+                arxiv.program(API_PATH, reply)
+            config = data_dir.parent / "config.toml"
+            config.write_text(
+                f'[arxiv]\nsources = ["{arxiv.url("/rss/unused")}"]\napi_url = "{arxiv.url(API_PATH)}"\n'
+                "min_interval_seconds = 0\nmax_retries = 0\n",
+                encoding="utf-8",
+            )
+            argv = ["--config", str(config), "--data-dir", str(data_dir), "add", *args]
+            status = await asyncio.to_thread(main, argv)
+            return status, list(arxiv.requests)
+
+    return asyncio.run(serve_and_run())
+
+
+def recorded(relative: str) -> Reply:
+    from tests.arxiv_server import ARXIV_DATA
+
+    return Reply(body=(ARXIV_DATA / relative).read_bytes(), content_type="application/atom+xml; charset=utf-8")
+
+
+def state(data_dir: Path) -> tuple[Any, ...]:
+    """What `add` may change: candidates, decisions, entries, and the list's Markdown file."""
+    database = open_service_database(make_settings(data_dir))
+    try:
+        with database.reading() as session:
+            counts = tuple(
+                session.scalar(select(func.count()).select_from(model)) for model in (Candidate, Decision, Entry)
+            )
+    finally:
+        database.dispose()
+    return (*counts, (data_dir / "list.md").read_bytes())
+
+
+def one_line(capsys: pytest.CaptureFixture[str]) -> str:
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "Traceback" not in error, error
+    return error
+
+
+def open_db(data_dir: Path) -> Database:
+    return open_service_database(make_settings(data_dir))
+
+
+def test_a_new_paper_is_fetched_scored_and_approved_into_the_named_section(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, requests = add(
+        data_dir, "https://arxiv.org/abs/1605.08386v1", "--section", "probing", reply=recorded(HEAT_BATH)
+    )
+    assert status == 0, capsys.readouterr().err
+    assert "approved into Probing" in capsys.readouterr().out
+    assert [r.path for r in requests] == [API_PATH] and "id_list=1605.08386" in requests[0].query
+    markdown = (data_dir / "list.md").read_text(encoding="utf-8")
+    assert "[Heat-bath random walks with Markov bases](https://arxiv.org/abs/1605.08386)" in markdown
+    assert markdown.index("Heat-bath") > markdown.index("Probing\n")
+    database = open_db(data_dir)
+    with database.reading() as session:
+        candidate = session.scalars(select(Candidate).where(Candidate.arxiv_id == "1605.08386")).one()
+        decisions = list(session.scalars(select(Decision).where(Decision.candidate_id == candidate.id)))
+        assert candidate.status == APPROVED and candidate.decided_section == "Probing"
+        assert candidate.authors == ["Caprice Stanley", "Tobias Windisch"] and candidate.score > 0
+        assert [(d.action, d.channel, d.section) for d in decisions] == [("approve", "cli", "Probing")]
+    database.dispose()
+
+    # Adding it again: said so in one line, exit 1, arXiv not asked, nothing written.
+    before = state(data_dir)
+    status, requests = add(data_dir, "1605.08386v2", reply=recorded(HEAT_BATH))
+    assert status == 1 and requests == []
+    assert "1605.08386 is already in the list (Probing)" in one_line(capsys)
+    assert state(data_dir) == before
+
+
+def trimmed(relative: str, arxiv_id: str) -> Reply:
+    """A real multi-entry API answer cut down to the one entry of `arxiv_id`, as arXiv answers an `id_list=`."""
+    from tests.arxiv_server import ARXIV_DATA
+
+    text = (ARXIV_DATA / relative).read_text(encoding="utf-8")
+    head, _, rest = text.partition("<entry>")
+    entries = ["<entry>" + part.split("</entry>")[0] + "</entry>" for part in rest.split("<entry>")]
+    (kept,) = [entry for entry in entries if f"/abs/{arxiv_id}v" in entry]
+    body = head.rstrip() + "\n  " + kept + "\n</feed>\n"
+    return Reply(body=body.encode("utf-8"), content_type="application/atom+xml; charset=utf-8")
+
+
+def test_without_section_the_paper_goes_to_the_suggested_one(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The one paper of this recorded day the model gives a section (Probing).
+    reply = trimmed("api/api_new_all-all_2025-11-23_10entries.xml", "2511.16674")
+    status, requests = add(data_dir, "https://arxiv.org/pdf/2511.16674", reply=reply)
+    assert status == 0, capsys.readouterr().err
+    assert "id_list=2511.16674" in requests[0].query
+    database = open_db(data_dir)
+    with database.reading() as session:
+        candidate = session.scalars(select(Candidate).where(Candidate.arxiv_id == "2511.16674")).one()
+        assert candidate.suggested_section and candidate.decided_section == candidate.suggested_section
+        assert candidate.status == APPROVED and candidate.source_feeds == ["digest add"]
+    database.dispose()
+    assert f"approved into {candidate.suggested_section}" in capsys.readouterr().out
+
+
+def test_no_section_at_all_is_refused_and_writes_nothing(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = state(data_dir)
+    status, _ = add(data_dir, "1605.08386", reply=recorded(HEAT_BATH))  # a mathematics paper: no section fits
+    assert status == 1
+    assert "name one with --section" in one_line(capsys)
+    assert state(data_dir) == before
+
+
+def test_a_paper_of_the_list_is_refused_without_asking_arxiv(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = state(data_dir)
+    status, requests = add(data_dir, "arXiv:2411.16198")  # a seed entry (Input-level Attribution)
+    assert status == 1 and requests == []
+    assert "already in the list (Input-level Attribution)" in one_line(capsys)
+    assert state(data_dir) == before
+
+
+def test_a_pending_candidate_is_approved_not_duplicated(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    record = real_papers()[0]
+    database = open_db(data_dir)
+    candidate_id = insert_candidate(database, record)
+    database.dispose()
+    status, requests = add(data_dir, f"https://arxiv.org/abs/{record['arxiv_id']}v1", "--section", "Steering")
+    assert status == 0, capsys.readouterr().err
+    assert requests == []  # the candidate already holds the paper
+    database = open_db(data_dir)
+    with database.reading() as session:
+        rows = list(session.scalars(select(Candidate).where(Candidate.arxiv_id == record["arxiv_id"])))
+        assert [(c.id, c.status, c.decided_section) for c in rows] == [(candidate_id, APPROVED, "Steering")]
+        channels = list(session.scalars(select(Decision.channel).where(Decision.candidate_id == candidate_id)))
+        assert channels == ["cli"]
+    database.dispose()
+    assert record["title"] in (data_dir / "list.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "2501.01234",
+        "2501.01234v2",
+        "arXiv:2501.01234",
+        "https://arxiv.org/abs/2501.01234v1",
+        "https://arxiv.org/pdf/2501.01234",
+    ],
+)
+def test_accepted_forms(given: str) -> None:
+    assert parse_arxiv_reference(given) == "2501.01234"
+
+
+@pytest.mark.parametrize(
+    "given",
+    ["2501.123", "1605.08386x", "https://example.org/abs/2501.01234", "arxiv.org/abs/2501.01234", "<script>", ""],
+)
+def test_anything_else_is_a_usage_error(data_dir: Path, capsys: pytest.CaptureFixture[str], given: str) -> None:
+    before = state(data_dir)
+    status, requests = add(data_dir, given)
+    assert status == 2 and requests == []
+    assert "is not an arXiv ID or URL" in one_line(capsys)
+    assert state(data_dir) == before
+
+
+@pytest.mark.parametrize(
+    ("reply", "expected"),
+    [
+        (Reply(status=503, body=b"busy"), "HTTP 503"),
+        (recorded(NO_ENTRY), "arXiv has no paper 1605.08386"),
+    ],
+)
+def test_network_failures_write_nothing(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], reply: Reply, expected: str
+) -> None:
+    before = state(data_dir)
+    status, requests = add(data_dir, "1605.08386", reply=reply)
+    assert status == 1 and len(requests) == 1
+    line = one_line(capsys)
+    assert expected in line and "nothing was added" in line
+    assert state(data_dir) == before
+
+
+def test_an_unreachable_arxiv_writes_nothing(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = state(data_dir)
+    config = data_dir.parent / "closed.toml"
+    config.write_text(
+        '[arxiv]\nsources = ["http://127.0.0.1:9/rss"]\napi_url = "http://127.0.0.1:9/api/query"\n'
+        "min_interval_seconds = 0\nmax_retries = 0\n",
+        encoding="utf-8",
+    )
+    assert main(["--config", str(config), "--data-dir", str(data_dir), "add", "1605.08386"]) == 1
+    assert "could not fetch 1605.08386 from arXiv" in one_line(capsys)
+    assert state(data_dir) == before
+
+
+def test_an_unknown_section_writes_nothing(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = state(data_dir)
+    status, _ = add(data_dir, "1605.08386", "--section", "Nowhere", reply=recorded(HEAT_BATH))
+    assert status == 1
+    assert "no section named 'Nowhere'" in one_line(capsys)
+    assert state(data_dir) == before

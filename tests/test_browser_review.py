@@ -1,0 +1,161 @@
+"""The /review page in real Chromium at desktop (1280×800) and phone (390×844) sizes: nothing scrolls sideways, the
+abstract unfolds, the keyboard shortcuts decide and undo, the same works with JavaScript off, and dark mode follows
+the system. Saves docs/screenshots/review-desktop.png and review-phone.png."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from tests.factories import insert_candidate, real_papers
+from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.web_server import SECRETS_ENV, Site
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+SECTIONS = ["Sparse Autoencoder", "Steering", "Probing", "Attention"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="browser tests need Chromium at /usr/bin/chromium: run `apt-get install chromium` to enable them",
+    ),
+]
+
+
+@pytest_asyncio.fixture
+async def browser() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+def add_candidates(site: Site) -> list[int]:
+    """Three real papers; the first carries a long URL that would push a phone's page sideways if not wrapped."""
+    papers = real_papers()[:3]
+    long_url = " Code: https://github.com/anorganisation/" + "averylongrepositoryname" * 6
+    return [
+        insert_candidate(
+            site.database,
+            paper,
+            score=1.5 - index / 4,
+            abstract=paper["abstract"] + (long_url if index == 0 else ""),
+            suggested_sections=SECTIONS,
+            why={"terms": ["sparse autoencoder"], "parts": [["keyword rules", 1.1]], "nearest": []},
+        )
+        for index, paper in enumerate(papers)
+    ]
+
+
+async def open_review(browser: Any, site: Site, viewport: dict[str, int], **options: Any) -> Any:
+    context = await browser.new_context(base_url=site.base, viewport=viewport, **options)
+    page = await context.new_page()
+    await page.goto("/review")
+    await page.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_selector("article.candidate")
+    return page
+
+
+async def sideways(page: Any) -> int:
+    """How far the page can scroll sideways (0 when everything fits the viewport)."""
+    return int(await page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"))
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("viewport", "name"), [(DESKTOP, "review-desktop.png"), (PHONE, "review-phone.png")])
+async def test_the_review_page_fits_and_folds_the_abstract(
+    site: Site, browser: Any, viewport: dict[str, int], name: str
+) -> None:
+    add_candidates(site)
+    page = await open_review(browser, site, viewport)
+    assert await sideways(page) == 0
+    first = page.locator("article.candidate").first
+    abstract = first.locator("details.abstract")
+    folded = (await abstract.bounding_box())["height"]
+    assert folded < 100 and await abstract.get_attribute("open") is None
+    assert await first.locator("mark").count() >= 1
+    assert await first.get_by_role("button", name="Sparse Autoencoder").is_visible()
+    await page.screenshot(path=str(SCREENSHOTS / name), full_page=False)
+    assert (SCREENSHOTS / name).stat().st_size > 10_000
+    await abstract.locator("summary").click()
+    assert await abstract.get_attribute("open") is not None
+    assert (await abstract.bounding_box())["height"] > folded * 2
+    assert await sideways(page) == 0  # the long URL wraps when unfolded too
+    await page.context.close()
+
+
+@pytest.mark.asyncio
+async def test_keyboard_shortcuts_move_decide_and_undo(site: Site, browser: Any) -> None:
+    first, second, third = add_candidates(site)
+    page = await open_review(browser, site, DESKTOP)
+    cards = page.locator("article.candidate")
+    assert await cards.nth(0).get_attribute("class") == "candidate current"
+    await page.keyboard.press("j")
+    await page.keyboard.press("j")
+    await page.keyboard.press("k")
+    assert await cards.nth(1).get_attribute("aria-current") == "true"
+    assert await cards.nth(0).get_attribute("aria-current") is None
+
+    await page.keyboard.press("a")  # the second card, into its first suggestion
+    await page.wait_for_selector("#undo")
+    assert "approved into Sparse Autoencoder" in await page.locator("p.notice").inner_text()
+    assert (site.status_of(first), site.status_of(second)) == ("pending", "approved")
+    await page.keyboard.press("u")
+    await page.wait_for_selector("text=is pending again")
+    assert site.status_of(second) == "pending"
+    await page.keyboard.press("r")  # the top card again
+    await page.wait_for_selector("#undo")
+    assert [site.status_of(i) for i in (first, second, third)] == ["rejected", "pending", "pending"]
+    await page.get_by_text("Search and filter").click()
+    await page.get_by_label("Title").press_sequentially("rare auk title")  # typing in a field is not a shortcut
+    assert [site.status_of(i) for i in (first, second, third)] == ["rejected", "pending", "pending"]
+    await page.context.close()
+
+
+@pytest.mark.asyncio
+async def test_without_javascript_the_forms_do_everything(site: Site, browser: Any) -> None:
+    first, second, third = add_candidates(site)
+    page = await open_review(browser, site, PHONE, java_script_enabled=False)
+    assert await page.locator("article.candidate.current").count() == 0  # the script did not run
+    await page.locator("article.candidate").first.get_by_role("button", name="Steering").click()
+    await page.wait_for_selector("#undo")
+    assert site.status_of(first) == "approved"
+    await page.locator("#undo").get_by_role("button", name="Undo").click()
+    await page.wait_for_selector("text=is pending again")
+    assert site.status_of(first) == "pending"
+
+    await page.get_by_text("Search and filter").click()
+    await page.get_by_label("Score to").fill("1.3")
+    await page.get_by_role("button", name="Filter").click()
+    await page.wait_for_load_state()
+    assert "max=1.3" in page.url and await page.locator("article.candidate").count() == 2
+    await page.get_by_role("button", name="Reject all 2 shown").click()
+    await page.get_by_role("button", name="Yes, reject all 2").click()
+    await page.wait_for_selector("text=Rejected 2 candidates")
+    assert "max=1.3" in page.url
+    assert [site.status_of(i) for i in (first, second, third)] == ["pending", "rejected", "rejected"]
+    assert await sideways(page) == 0
+    await page.context.close()
+
+
+@pytest.mark.asyncio
+async def test_dark_mode_follows_the_system(site: Site, browser: Any) -> None:
+    add_candidates(site)
+    colours = []
+    for scheme in ("light", "dark"):
+        page = await open_review(browser, site, DESKTOP, color_scheme=scheme)
+        colours.append(await page.evaluate("getComputedStyle(document.body).backgroundColor"))
+        await page.context.close()
+    assert colours == ["rgb(255, 255, 255)", "rgb(21, 23, 26)"]

@@ -1,0 +1,119 @@
+"""The public list feed dates the papers imported with the list by when they appeared (not by the import) and
+carries their bundled abstracts, escaped: through the web app on loopback (tests/web_server.py)."""
+
+from __future__ import annotations
+
+import html
+import xml.etree.ElementTree as ET
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import feedparser
+import pytest
+import pytest_asyncio
+
+from digest import liststore
+from digest.relevance_db import bundled_abstracts
+from digest.resources import seed_list_path
+from digest.review import Actor
+from digest.syndication import paper_date
+from tests.factories import insert_candidate, real_papers
+from tests.web_server import Site, running_site, site_settings
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+GUID = "tag:awesome-digest,2025:arxiv:"
+
+
+@pytest_asyncio.fixture
+async def site(tmp_path: Path) -> AsyncIterator[Site]:
+    """Every list paper in the feed, so each one's date and abstract can be checked."""
+    async with running_site(site_settings(tmp_path / "data", "[web]\nfeed_items = 500\n")) as running:
+        yield running
+
+
+async def rss_items(site: Site) -> list[tuple[str, datetime, str]]:
+    """(guid, pubDate, description HTML) of each item of /feeds/list.xml, in order."""
+    async with site.client.get("/feeds/list.xml") as response:
+        assert response.status == 200
+        body = await response.read()
+    assert not feedparser.parse(body).bozo
+    channel = ET.fromstring(body).find("channel")
+    assert channel is not None
+    return [
+        (
+            item.findtext("guid", ""),
+            parsedate_to_datetime(item.findtext("pubDate", "")),
+            item.findtext("description", ""),
+        )
+        for item in channel.iter("item")
+    ]
+
+
+def by_guid(items: list[tuple[str, datetime, str]]) -> dict[str, tuple[datetime, str]]:
+    return {guid: (published, description) for guid, published, description in items}
+
+
+@pytest.mark.asyncio
+async def test_seed_papers_carry_their_paper_date_and_abstract(site: Site) -> None:
+    listed = await rss_items(site)
+    assert len(listed) == 64  # every paper of the bundled list
+    today = site.clock().date()
+    assert all(published.date() < today for _, published, _ in listed)  # none stamped with the import day
+    dates = [published for _, published, _ in listed]
+    assert dates == sorted(dates, reverse=True)  # newest paper first
+    items = by_guid(listed)
+    assert items[GUID + "2402.17304"][0] == datetime(2025, 1, 6, tzinfo=UTC)  # "(Jan. 6, 2025)" in the entry
+
+    bundled = bundled_abstracts()
+    with_abstract = [
+        guid for guid, (_, description) in items.items() if "<p>" in description and len(description) > 400
+    ]
+    assert len(with_abstract) >= 50
+    # A bundled abstract holding '&' or '<' arrives escaped, like every other text of the feed.
+    for arxiv_id in ("2406.04341", "2412.02104"):
+        abstract = bundled[arxiv_id][1]
+        assert any(c in abstract for c in "&<")
+        description = items[GUID + arxiv_id][1]
+        assert f"<p>{html.escape(abstract)}</p>" in description
+
+    async with site.client.get("/feeds/list.atom") as response:
+        root = ET.fromstring(await response.read())
+    atom = {entry.findtext(f"{ATOM}id"): entry for entry in root.iter(f"{ATOM}entry")}
+    probing = atom[GUID + "2402.17304"]
+    assert probing.findtext(f"{ATOM}published") == "2025-01-06T00:00:00Z"
+    assert html.escape(bundled["2402.17304"][1]) in (probing.findtext(f"{ATOM}content") or "")
+
+
+@pytest.mark.asyncio
+async def test_an_undated_entry_is_dated_by_its_arxiv_month_and_an_approval_by_its_time(site: Site) -> None:
+    seed = seed_list_path().read_bytes()
+    undated = seed.replace(b"(https://arxiv.org/abs/2402.17304) (Jan. 6, 2025)", b"(https://arxiv.org/abs/2402.17304)")
+    assert undated != seed
+    with site.database.transaction() as session:
+        liststore.import_markdown(session, undated, source="edited.md")
+    items = by_guid(await rss_items(site))
+    assert items[GUID + "2402.17304"][0] == datetime(2024, 2, 1, tzinfo=UTC)  # 2402.xxxxx: February 2024
+
+    record = real_papers()[0]
+    candidate_id = insert_candidate(site.database, record)
+    site.clock.advance(timedelta(hours=2))
+    await site.reviewer.decide_async(candidate_id, "approve", Actor("ann", None, "cli"))
+    async with site.client.get("/feeds/list.xml") as response:
+        parsed = feedparser.parse(await response.read())
+        modified = parsedate_to_datetime(response.headers["Last-Modified"])
+    first = parsed.entries[0]
+    assert first.title == record["title"]  # an approved paper is dated when it was added, so it leads
+    approved_at = datetime(*first.published_parsed[:6], tzinfo=UTC)
+    assert abs(approved_at - site.clock()) < timedelta(seconds=2)
+    assert modified == approved_at
+
+
+def test_the_paper_date_rule() -> None:
+    assert paper_date(date(2025, 4, 4), ["Jan. 1, 2020"], "2401.00001") == datetime(2025, 4, 4, tzinfo=UTC)
+    assert paper_date(None, ["2023", "Feb. 30, 2024", "Mar. 3, 2024"], None) == datetime(2024, 3, 3, tzinfo=UTC)
+    assert paper_date(None, ["2023"], "2411.16198") == datetime(2024, 11, 1, tzinfo=UTC)
+    assert paper_date(None, [], "hep-th/9901001") == datetime(1999, 1, 1, tzinfo=UTC)
+    assert paper_date(None, ["2023"], None) == datetime(2023, 1, 1, tzinfo=UTC)
+    assert paper_date(None, ["soon"], None) is None

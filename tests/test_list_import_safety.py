@@ -1,0 +1,119 @@
+"""`digest list import --dry-run` changes nothing, and an import that removes more than a few entries is refused
+without --force: through digest.cli.main on a real data folder seeded with the bundled list."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from digest.cli import main
+from digest.resources import seed_list_path
+
+SEED = seed_list_path().read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "list", "export", "-o", str(tmp_path / "before.md")]) == 0  # seeds it
+    return data
+
+
+def run(data_dir: Path, *args: str) -> int:
+    return main(["--data-dir", str(data_dir), "list", "import", *args])
+
+
+def without_entries(count: int) -> str:
+    """The bundled list with its first `count` entries (the list's '+' items and their lines) taken out."""
+    lines = SEED.splitlines(keepends=True)
+    for _ in range(count):
+        first = next(i for i, line in enumerate(lines) if line.startswith("+ "))
+        end = first + 1
+        while end < len(lines) and lines[end].startswith("  "):
+            end += 1
+        lines[first:end] = []
+    return "".join(lines)
+
+
+def exported(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    assert main(["--data-dir", str(data_dir), "list", "export"]) == 0
+    return capsys.readouterr().out
+
+
+def test_dry_run_prints_the_changes_and_writes_nothing(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    moved_title = "Probing Multimodal Large Language Models for Global and Local Semantic Representations"
+    text = without_entries(2)
+    entry_start = text.index("+ **Probing MLLMs**")
+    entry_end = text.index("\n+ ", entry_start) + 1
+    entry = text[entry_start:entry_end]
+    text = text[:entry_start] + text[entry_end:]
+    steering = text.index("\n+ ", text.index("Steering \n")) + 1  # the first entry of Steering
+    text = text[:steering] + entry + text[steering:]
+    edited = tmp_path / "edited.md"
+    edited.write_text(text, encoding="utf-8")
+    list_file = (data_dir / "list.md").read_bytes()
+    database_file = (data_dir / "digest.sqlite3").read_bytes()
+
+    assert run(data_dir, str(edited), "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert "would import 70 entries" in out and "0 added, 1 moved, 2 removed" in out and "dry run" in out
+    assert f"  ~ Probing -> Steering: {moved_title}" in out
+    assert out.count("\n  - ") == 2
+    assert (data_dir / "list.md").read_bytes() == list_file
+    assert (data_dir / "digest.sqlite3").read_bytes() == database_file
+    assert exported(data_dir, capsys) == SEED
+
+    assert run(data_dir, str(edited), "--dry-run", "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["dry_run"] and report["written"] is None and len(report["removed"]) == 2
+    assert exported(data_dir, capsys) == SEED
+
+    assert run(data_dir, str(edited)) == 0  # two removals are under the limit: imported
+    assert "imported 70 entries" in capsys.readouterr().out
+    assert exported(data_dir, capsys) == text
+
+
+def test_removing_more_than_five_needs_force(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    smaller = tmp_path / "smaller.md"
+    smaller.write_text(without_entries(6), encoding="utf-8")
+    list_file = (data_dir / "list.md").read_bytes()
+    database_file = (data_dir / "digest.sqlite3").read_bytes()
+    capsys.readouterr()
+
+    assert run(data_dir, str(smaller)) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    assert "would remove 6 entries" in captured.err and "--force" in captured.err
+    assert (data_dir / "list.md").read_bytes() == list_file
+    assert (data_dir / "digest.sqlite3").read_bytes() == database_file
+    assert exported(data_dir, capsys) == SEED
+
+    assert run(data_dir, str(smaller), "--force") == 0
+    assert "6 removed" in capsys.readouterr().out
+    assert exported(data_dir, capsys) == without_entries(6)
+
+
+def test_five_removals_pass_and_a_dry_run_of_many_is_not_refused(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = tmp_path / "other.md"
+    other.write_text("## Papers\n+ **A** [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n")
+    assert run(data_dir, str(other), "--dry-run") == 0  # the dry run shows what --force would do
+    assert "72 removed" in capsys.readouterr().out
+    assert exported(data_dir, capsys) == SEED
+
+    five = tmp_path / "five.md"
+    five.write_text(without_entries(5), encoding="utf-8")
+    assert run(data_dir, str(five)) == 0
+    assert "5 removed" in capsys.readouterr().out
+    assert exported(data_dir, capsys) == without_entries(5)

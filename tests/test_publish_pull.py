@@ -1,0 +1,268 @@
+"""Pull-request mode: approvals pushed to a branch of the service's own and one pull request opened or updated
+through a protocol-level fake of GitHub's REST API, against a real bare git remote."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from digest import health
+from digest.app import open_service_database
+from digest.db import Database
+from digest.publish_store import read_status
+from digest.publisher import FAILED, PUBLISHED, UNCHANGED, Publisher
+from digest.publisher_pull import PullRequestPublisher, publisher_for
+from digest.review import Actor, Reviewer
+from digest.settings import Settings
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.fake_forge import FakeForge
+from tests.git_remote import Remote, git, make_remote, publish_config
+
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+ANN = Actor("ann", "1001", "discord")
+TOKEN = "ghp_PullRequestToken0987654321"
+FIRST, SECOND = "awesome-digest/updates-1", "awesome-digest/updates-2"
+TYPO_OLD = "**Spatial Reasoning 4 VLMs**"
+TYPO_NEW = "**Spatial Reasoning for VLMs**"
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Remote:
+    return make_remote(tmp_path)
+
+
+@pytest.fixture
+def forge(remote: Remote) -> Iterator[FakeForge]:
+    # A file:// remote's owner/name are its last two path parts: <tmp_path>/remote.git.
+    with FakeForge(remote.bare.parent.name, "remote", TOKEN) as fake:
+        yield fake
+
+
+def pull_config(remote: Remote, forge: FakeForge) -> str:
+    return publish_config(remote.url) + f'mode = "pull-request"\napi_url = "{forge.url}"\n'
+
+
+@pytest.fixture
+def settings(tmp_path: Path, remote: Remote, forge: FakeForge) -> Settings:
+    return make_settings(tmp_path / "data", pull_config(remote, forge), {"DIGEST_GIT_TOKEN": TOKEN})
+
+
+@pytest.fixture
+def database(settings: Settings) -> Iterator[Database]:
+    database = open_service_database(settings)
+    yield database
+    database.dispose()
+
+
+def services(database: Database, settings: Settings) -> tuple[Reviewer, Publisher]:
+    publisher = publisher_for(database, settings, clock=lambda: NOW)
+    assert isinstance(publisher, PullRequestPublisher)
+    publisher.remember_base()
+    return Reviewer(database, settings, clock=lambda: NOW), publisher
+
+
+def approve(database: Database, reviewer: Reviewer, index: int, **overrides: object) -> str:
+    paper = real_papers()[index]
+    reviewer.decide(insert_candidate(database, paper, **overrides), "approve", ANN)
+    return str(paper["arxiv_id"])
+
+
+def file_on(remote: Remote, branch: str) -> str:
+    return git(remote.bare, "show", f"{branch}:README.md")
+
+
+def tip(remote: Remote, branch: str) -> str:
+    return git(remote.bare, "rev-parse", branch).strip()
+
+
+def maintainer_merges(remote: Remote, branch: str, how: str) -> None:
+    """What the forge's merge button does: a merge commit, or the branch's changes squashed into one commit."""
+    git(remote.work, "pull", "--quiet", "--ff-only", "origin", "main")
+    git(remote.work, "fetch", "--quiet", "origin", branch)
+    if how == "merge":
+        git(remote.work, "merge", "--quiet", "--no-ff", "-m", "Merge pull request #1", "FETCH_HEAD")
+    else:
+        git(remote.work, "merge", "--quiet", "--squash", "FETCH_HEAD")
+        git(remote.work, "commit", "--quiet", "-m", "Add papers (#1)")
+    git(remote.work, "push", "--quiet", "origin", "HEAD:main")
+
+
+def test_one_pull_request_is_opened_and_a_later_approval_updates_it(
+    remote: Remote, forge: FakeForge, settings: Settings, database: Database
+) -> None:
+    reviewer, publisher = services(database, settings)
+    main = remote.head()
+    first = approve(database, reviewer, 0)
+    result = publisher.publish()
+    assert result.outcome == PUBLISHED, result.message
+    assert remote.head() == main  # the target branch is the maintainers'
+    assert first in file_on(remote, FIRST) and first not in remote.readme()
+    (created,) = forge.requests("POST")
+    assert created.body is not None
+    assert created.body["head"] == FIRST and created.body["base"] == "main"
+    assert created.body["title"] == "Add 1 paper (awesome-digest)"
+    assert f"(https://arxiv.org/abs/{first})" in created.body["body"]
+    assert "approved by ann via discord" in created.body["body"]
+    assert created.headers["Authorization"] == f"Bearer {TOKEN}"
+
+    pushed = tip(remote, FIRST)
+    second = approve(database, reviewer, 1)
+    assert publisher.publish().outcome == PUBLISHED
+    assert len(forge.requests("POST")) == 1 and len(forge.pulls) == 1
+    (updated,) = forge.requests("PATCH")
+    assert updated.path.endswith("/pulls/1") and updated.body is not None
+    assert updated.body["title"] == "Add 2 papers (awesome-digest)"
+    assert first in updated.body["body"] and second in updated.body["body"]
+    assert forge.pulls[1]["body"] == updated.body["body"]
+    git(remote.bare, "merge-base", "--is-ancestor", pushed, FIRST)  # a fast-forward, never forced
+    readme = file_on(remote, FIRST)
+    assert first in readme and second in readme and remote.head() == main
+    assert {r.query["head"] for r in forge.requests("GET")} == {f"{remote.bare.parent.name}:{FIRST}"}
+
+    assert publisher.publish().outcome == UNCHANGED
+    assert len(forge.requests("POST")) == 1 and len(forge.requests("PATCH")) == 1
+    status = read_status(database, settings.templates_dir)
+    assert status.pending == [] and status.published_commit == tip(remote, FIRST)
+
+
+@pytest.mark.parametrize("how", ["merge", "squash"])
+def test_after_maintainers_merge_the_next_approval_opens_a_new_pull_request(
+    how: str, remote: Remote, forge: FakeForge, settings: Settings, database: Database
+) -> None:
+    reviewer, publisher = services(database, settings)
+    first = approve(database, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    merged_tip = tip(remote, FIRST)
+    maintainer_merges(remote, FIRST, how)
+    forge.merge(1)
+    remote.push_edit(TYPO_OLD, TYPO_NEW)  # and hand edits on the target branch after the merge,
+    (merged_line,) = [line for line in remote.readme().splitlines() if line.startswith("+ ") and first in line]
+    edited_line = merged_line.replace("[", "[Edited: ", 1)
+    remote.push_edit(merged_line, edited_line, "Edit the merged entry")  # one of them to the merged entry
+
+    second = approve(database, reviewer, 1)
+    result = publisher.publish()
+    assert result.outcome == PUBLISHED, result.message
+    assert [r.body["head"] for r in forge.requests("POST") if r.body] == [FIRST, SECOND]
+    assert forge.requests("PATCH") == []
+    body = forge.pulls[2]["body"]
+    assert second in body and first not in body  # the first paper is on main already
+    readme = file_on(remote, SECOND)
+    assert first in readme and second in readme and TYPO_NEW in readme and TYPO_OLD not in readme
+    assert edited_line in readme and merged_line not in readme
+    assert edited_line in settings.list_markdown_path.read_text(encoding="utf-8")
+    assert second not in remote.readme() and TYPO_NEW in remote.readme()
+    assert tip(remote, FIRST) == merged_tip  # the merged branch is left alone
+    diff = git(remote.bare, "diff", "--unified=0", "main", SECOND, "--", "README.md")
+    changed = [line for line in diff.splitlines() if line.startswith(("+", "-")) and line[:3] not in ("+++", "---")]
+    assert all(line.startswith("+") for line in changed)
+    entry = [line for line in changed if line.strip("+ ")]
+    assert entry and all(second in line for line in entry)
+
+
+def test_a_closed_pull_request_is_not_reused_and_its_papers_are_proposed_again(
+    remote: Remote, forge: FakeForge, settings: Settings, database: Database
+) -> None:
+    reviewer, publisher = services(database, settings)
+    first = approve(database, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    closed_tip = tip(remote, FIRST)
+    forge.close(1)
+    second = approve(database, reviewer, 1)
+    assert publisher.publish().outcome == PUBLISHED
+    assert len(forge.pulls) == 2 and forge.pulls[2]["head"]["ref"] == SECOND and forge.requests("PATCH") == []
+    assert first in forge.pulls[2]["body"] and second in forge.pulls[2]["body"]
+    assert tip(remote, FIRST) == closed_tip
+
+
+def test_a_hostile_title_is_inert_in_the_pull_request_body(
+    remote: Remote, forge: FakeForge, settings: Settings, database: Database
+) -> None:
+    reviewer, publisher = services(database, settings)
+    hostile = "Evil @mallory closes #1\n\n## Heading [click](javascript:alert(1)) <img src=x onerror=alert(1)>"
+    hostile += "\x1b\u202e"
+    arxiv_id = approve(database, reviewer, 0, title=hostile)
+    assert publisher.publish().outcome == PUBLISHED
+    body = forge.pulls[1]["body"]
+    (line,) = [line for line in body.splitlines() if arxiv_id in line]
+    assert re.search(r"@\w", body) is None and re.search(r"#\s*\d", body) is None  # no mention, no reference
+    assert "\x1b" not in body and "\u202e" not in body
+    assert re.search(r"(?<!\\)<img", body) is None and re.search(r"(?<!\\)\]\(javascript", body) is None
+    assert not any(text.startswith("#") for text in body.splitlines())
+    assert "Evil @\u200dmallory closes #\u200d1 #\u200d#\u200d Heading \\[click\\](javascript:alert(1)) \\<img" in line
+
+
+def test_no_token_appears_in_a_request_url_a_log_line_an_error_or_a_file(
+    tmp_path: Path, remote: Remote, forge: FakeForge, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    wrong = "ghp_WrongTokenValue1234567890"
+    settings = make_settings(tmp_path / "data", pull_config(remote, forge), {"DIGEST_GIT_TOKEN": wrong})
+    reviewer, publisher = services(database, settings)
+    approve(database, reviewer, 0)
+    with caplog.at_level(logging.DEBUG):
+        failed = publisher.publish()
+        assert failed.outcome == FAILED and "401: Bad credentials" in failed.message
+        assert len(read_status(database, settings.templates_dir).pending) == 1  # kept for the next attempt
+
+        good = make_settings(tmp_path / "data", pull_config(remote, forge), {"DIGEST_GIT_TOKEN": TOKEN})
+        _reviewer, publisher = services(database, good)
+        assert publisher.publish().outcome == PUBLISHED
+    on_disk = "\n".join(
+        path.read_text(encoding="utf-8", errors="replace") for path in settings.data_dir.rglob("*") if path.is_file()
+    )
+    for token in (wrong, TOKEN):
+        for text in (caplog.text, failed.message, on_disk, *(c.message for c in health.components())):
+            assert token not in text
+        for request in forge.received:
+            assert token not in request.path + str(request.query) + str(request.body)
+    assert {r.headers["Authorization"] for r in forge.received} == {f"Bearer {wrong}", f"Bearer {TOKEN}"}
+
+
+def test_pull_request_mode_needs_a_token_and_an_owner_and_name(tmp_path: Path) -> None:
+    from digest.settings import ConfigError
+
+    config = '[publish]\nrepository = "https://github.com/list.git"\nmode = "pull-request"\napi_url = "file:///x"\n'
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", config)
+    problems = " ".join(caught.value.problems)
+    assert "needs DIGEST_GIT_TOKEN" in problems and "owner/name" in problems and "publish.api_url" in problems
+    config = '[publish]\nrepository = "git@github.com:owner/list.git"\nmode = "pull-request"\n'
+    assert make_settings(tmp_path / "ok", config, {"DIGEST_GIT_TOKEN": TOKEN}).publish.mode == "pull-request"
+
+
+def test_the_command_line_publishes_a_pull_request_and_names_it_in_the_status(
+    tmp_path: Path,
+    remote: Remote,
+    forge: FakeForge,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from digest.cli import main
+
+    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL", "DIGEST_GIT_SSH_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DIGEST_GIT_TOKEN", TOKEN)
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text(pull_config(remote, forge), encoding="utf-8")
+    data = tmp_path / "cli-data"
+    base = ["--config", str(config), "--data-dir", str(data)]
+    assert main([*base, "publish", "--status"]) == 0
+    assert "pull request: none open" in capsys.readouterr().out
+    settings = make_settings(data, pull_config(remote, forge), {"DIGEST_GIT_TOKEN": TOKEN})
+    database = open_service_database(settings)
+    arxiv_id = approve(database, Reviewer(database, settings), 0)
+    database.dispose()
+    assert main([*base, "publish", "--dry-run"]) == 0
+    assert arxiv_id in capsys.readouterr().out and forge.received == []  # a dry run asks the forge nothing
+    assert main([*base, "publish"]) == 0
+    assert "pull request #1" in capsys.readouterr().out
+    assert main([*base, "publish", "--status"]) == 0
+    out = capsys.readouterr().out
+    assert f"pull request: #1 from {FIRST}" in out and "pending decisions: 0" in out and TOKEN not in out

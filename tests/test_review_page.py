@@ -1,0 +1,230 @@
+"""The /review page for a quick day of reviewing, through the real app on loopback: one-click suggested sections,
+the folded abstract with its matched terms highlighted (and escaped), undo, filters, "reject all shown", the
+subscribe link and sign-out; and the list page's search, "new this week" markers and counts."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from sqlalchemy import func, select
+
+from digest.models import Decision, Entry
+from digest.review import Actor
+from digest.web_review_filters import highlight
+from tests.factories import insert_candidate, real_papers
+from tests.web_server import SECRETS_ENV, Site, sign_in
+
+FOUR = ["Steering", "Sparse Autoencoder", "Probing", "Attention"]
+
+
+async def review(site: Site, **params: str) -> str:
+    async with site.client.get("/review", params=params) as reply:
+        assert reply.status == 200, await reply.text()
+        assert reply.headers["Cache-Control"] == "no-store"
+        return await reply.text()
+
+
+def card(page: str, candidate_id: int) -> str:
+    start = page.index(f'id="candidate-{candidate_id}"')
+    return page[start : page.index("</article>", start)]
+
+
+async def post(site: Site, data: dict[str, str], status: int = 200) -> str:
+    async with site.client.post("/review/decide", data=data) as reply:
+        body = await reply.text()
+        assert reply.status == status, body
+        return body
+
+
+def test_highlight_escapes_the_text_and_the_terms_and_never_matches_inside_an_escape() -> None:
+    text = "Sparse autoencoders & <b>SAE</b> features; amp up the <script>x</script>"
+    marked = str(highlight(text, ["sparse autoencoder", "<b>SAE</b>", "amp", "script"]))
+    assert marked.startswith("<mark>Sparse autoencoder</mark>s &amp; <mark>&lt;b&gt;SAE&lt;/b&gt;</mark>")
+    assert "<mark>amp</mark> up" in marked and "&amp;" in marked and "&<mark>amp" not in marked
+    assert "<script>" not in marked and "&lt;<mark>script</mark>&gt;" in marked
+    assert re.sub(r"</?mark>", "", marked) == str(highlight(text, []))
+
+
+@pytest.mark.asyncio
+async def test_the_top_three_suggestions_approve_in_one_click_and_the_full_list_is_there(site: Site) -> None:
+    paper = real_papers()[0]
+    candidate_id = insert_candidate(site.database, paper, suggested_sections=FOUR, suggested_section="Steering")
+    _, csrf = await sign_in(site)
+    page = card(await review(site), candidate_id)
+    quick = re.findall(r'name="section" value="([^"]+)" class="approve quick"', page)
+    assert quick == FOUR[:3]
+    full = re.findall(r'<option value="([^"]+)"', page)
+    assert len(full) > 3 and "Attention" in full and "Causal Tracing" in full
+    form = {"csrf": csrf, "candidate_id": str(candidate_id), "action": "approve", "section": "Probing"}
+    page = await post(site, form)
+    assert "approved into Probing" in page
+    with site.database.reading() as session:
+        assert session.execute(select(Decision.section, Decision.channel)).one() == ("Probing", "web")
+
+
+@pytest.mark.asyncio
+async def test_the_abstract_is_folded_with_its_matched_terms_marked_and_feed_text_escaped(site: Site) -> None:
+    paper = real_papers()[1]
+    abstract = "We steer <b>CLIP</b> with sparse autoencoders. See https://example.org/" + "x" * 300 + " for code."
+    candidate_id = insert_candidate(
+        site.database,
+        paper,
+        abstract=abstract,
+        matched=["sparse autoencoder", "<b>CLIP</b>"],
+        why={"terms": ["steer"], "parts": [["keyword rules", 1.2]], "nearest": []},
+    )
+    await sign_in(site)
+    page = card(await review(site), candidate_id)
+    folded = page[page.index('<details class="abstract">') : page.index("</details>")]
+    assert " open" not in folded.split(">", 1)[0]
+    assert "<mark>sparse autoencoder</mark>s" in folded
+    assert "<mark>&lt;b&gt;CLIP&lt;/b&gt;</mark>" in folded and "<b>" not in folded
+    assert "<mark>steer</mark>" in folded  # a term from why the model flagged it
+    assert "matched: steer" in page and "keyword rules +1.20" in page
+
+
+@pytest.mark.asyncio
+async def test_undo_returns_ones_own_recent_decision_to_pending_and_nothing_else(site: Site) -> None:
+    first, second, third = (insert_candidate(site.database, paper) for paper in real_papers()[:3])
+    _, csrf = await sign_in(site)
+    page = await post(site, {"csrf": csrf, "candidate_id": str(first), "action": "approve", "section": "Probing"})
+    assert 'id="undo"' in page and 'value="undo"' in page
+    page = await post(site, {"csrf": csrf, "candidate_id": str(first), "action": "undo"})
+    assert f"candidate {first} is pending again" in page
+    assert site.status_of(first) == "pending"
+    async with site.client.get("/list.md") as listing:
+        assert real_papers()[0]["arxiv_id"] not in await listing.text()
+    with site.database.reading() as session:
+        assert list(session.scalars(select(Decision.action).order_by(Decision.id))) == ["approve", "revert"]
+
+    # Too late: after the window the decision stands, and the page says how to change it on purpose.
+    await post(site, {"csrf": csrf, "candidate_id": str(second), "action": "reject"})
+    site.clock.advance(timedelta(minutes=6))
+    assert 'id="undo"' not in await review(site, decided=str(second))
+    refused = await post(site, {"csrf": csrf, "candidate_id": str(second), "action": "undo"}, status=409)
+    assert f"digest pending {second}" in refused and site.status_of(second) == "rejected"
+
+    # Not one's own: another maintainer's session cannot undo it, nor can anyone once someone else decided.
+    await post(site, {"csrf": csrf, "candidate_id": str(third), "action": "reject"})
+    async with site.fresh_client() as other:
+        _, other_csrf = await sign_in(site, other)
+        form = {"csrf": other_csrf, "candidate_id": str(third), "action": "undo"}
+        async with other.post("/review/decide", data=form) as reply:
+            assert reply.status == 409
+    assert site.status_of(third) == "rejected"
+    site.reviewer.decide(third, "approve", Actor("ann", "1", "discord"), "Steering")
+    await post(site, {"csrf": csrf, "candidate_id": str(third), "action": "undo"}, status=409)
+    assert site.status_of(third) == "approved"
+    form = {"candidate_id": str(third), "action": "undo"}
+    async with site.fresh_client() as stranger, stranger.post("/review/decide", data=form) as reply:
+        assert reply.status == 403
+
+
+@pytest.mark.asyncio
+async def test_search_and_filters_are_get_parameters_and_bad_ones_are_400(site: Site) -> None:
+    papers = real_papers()
+    ids = [
+        insert_candidate(site.database, papers[0], score=1.8, authors=["Ada Lovelace"]),
+        insert_candidate(site.database, papers[1], score=1.2, authors=["Alan Turing"], suggested_sections=["Probing"]),
+        insert_candidate(site.database, papers[2], score=0.7, authors=["Grace Hopper"]),
+    ]
+    await sign_in(site)
+
+    def shown(page: str) -> list[int]:
+        return [int(found) for found in re.findall(r'<article class="candidate" id="candidate-(\d+)"', page)]
+
+    assert shown(await review(site)) == ids
+    assert shown(await review(site, title="clip")) == [ids[1]]
+    assert shown(await review(site, author="hopper")) == [ids[2]]
+    assert shown(await review(site, section="probing")) == [ids[1]]
+    assert shown(await review(site, min="1", max="1.5")) == [ids[1]]
+    assert shown(await review(site, min="1")) == ids[:2]
+    site.reviewer.decide(ids[0], "reject", Actor("ann", "1", "discord"))
+    assert shown(await review(site)) == ids[1:]
+    assert shown(await review(site, status="rejected")) == [ids[0]]
+    page = await review(site, status="all", author="a")
+    assert shown(page) == ids and "rejected by ann" in page
+    for bad in ({"min": "abc"}, {"max": "nan"}, {"min": "1e999"}, {"status": "maybe"}, {"title": "x" * 201}):
+        async with site.client.get("/review", params=bad) as reply:
+            assert reply.status == 400, bad
+            assert "?" + next(iter(bad)) + "=" in unescape(await reply.text())
+
+
+@pytest.mark.asyncio
+async def test_reject_all_shown_asks_first_and_rejects_only_what_was_shown(site: Site) -> None:
+    papers = real_papers()
+    kept = insert_candidate(site.database, papers[0], score=1.9)
+    batch = [insert_candidate(site.database, paper, score=0.6) for paper in papers[1:4]]
+    _, csrf = await sign_in(site)
+    page = await review(site, max="1")
+    shown = ",".join(map(str, batch))
+    assert f'name="ids" value="{shown}"' in page and "Reject all 3 shown" in page
+    form = {"csrf": csrf, "action": "reject-shown", "ids": shown, "filters": "max=1"}
+    confirm = await post(site, form)
+    assert "Reject these 3 candidates?" in confirm and 'name="confirm" value="yes"' in confirm
+    assert all(site.status_of(candidate) == "pending" for candidate in [kept, *batch])  # asking changed nothing
+    async with site.client.post("/review/decide", data={**form, "confirm": "yes", "csrf": "forged"}) as reply:
+        assert reply.status == 403
+    site.reviewer.decide(batch[0], "approve", Actor("ann", "1", "discord"), "Probing")  # decided meanwhile
+    done = await post(site, {**form, "confirm": "yes"})
+    assert "Rejected 2 candidates; 1 skipped" in done
+    assert [site.status_of(candidate) for candidate in [kept, *batch]] == ["pending", "approved", *["rejected"] * 2]
+    for odd in ("", "1,x", ",".join(["1"] * 201)):
+        await post(site, {**form, "ids": odd, "confirm": "yes"}, status=400)
+
+
+@pytest.mark.asyncio
+async def test_subscribe_and_sign_out_sit_at_the_top_and_only_the_review_page_runs_a_script(site: Site) -> None:
+    await sign_in(site)
+    async with site.client.get("/review") as reply:
+        page = await reply.text()
+        assert "script-src 'self'" in reply.headers["Content-Security-Policy"]
+    top = page[: page.index("<h1>")]
+    assert ">Sign out</button>" in top
+    feed = re.search(r'href="(http[^"]+/feeds/candidates\.xml\?token=[^"]+)"', top)
+    assert feed is not None and "Subscribe" in top
+    async with site.client.get(unescape(feed.group(1)).replace(site.settings.web.base_url.rstrip("/"), "")) as reply:
+        assert reply.status == 200 and "<rss" in await reply.text()
+    assert "j</kbd>/<kbd>k</kbd> next/previous" in page and "without JavaScript" in page
+    async with site.client.get("/review/shortcuts.js") as reply:
+        assert reply.status == 200 and reply.content_type == "text/javascript"
+        assert reply.headers["Cache-Control"] == "no-store" and 'event.key === "j"' in await reply.text()
+    async with site.client.get("/") as reply:
+        assert "script-src" not in reply.headers["Content-Security-Policy"]
+    async with site.fresh_client() as stranger, stranger.get("/review") as reply:
+        assert SECRETS_ENV["DIGEST_FEED_TOKEN"] not in await reply.text()
+
+
+@pytest.mark.asyncio
+async def test_the_list_page_searches_marks_new_papers_and_counts_papers_and_entries_alike(site: Site) -> None:
+    with site.database.reading() as session:
+        papers = session.scalar(select(func.count(func.distinct(Entry.paper_id))))
+        entries = session.scalar(select(func.count(Entry.id)))
+    assert papers is not None and entries is not None and papers < entries
+    async with site.client.get("/") as reply:
+        page = await reply.text()
+    assert f"{papers} papers in {entries} entries" in page
+    nav = page[page.index('aria-label="Sections"') : page.index("</nav>", page.index('aria-label="Sections"'))]
+    assert sum(int(n) for n in re.findall(r'<span class="meta">(\d+) entr', nav)) == entries
+    assert "new this week" not in page  # the first import says nothing about when papers came
+
+    paper = real_papers()[0]
+    candidate_id = insert_candidate(site.database, paper)
+    site.reviewer.decide(candidate_id, "approve", Actor("ann", "1", "discord"), "Probing")
+    async with site.client.get("/", params={"q": "  hallucination   MITIGATION "}) as reply:
+        page = await reply.text()
+    found = re.findall(r"<li>.*?</li>", page, re.S)
+    assert any(paper["title"] in item and "new this week" in item for item in found)
+    assert f"of {papers + 1} papers" in page and f"of {entries + 1} entries) match" in page
+    assert all("hallucination" in unescape(item).lower() for item in found if "arxiv.org/abs" in item)
+    async with site.client.get("/", params={"q": "no such words anywhere"}) as reply:
+        assert "Nothing in the list matches" in await reply.text()
+    site.clock.advance(timedelta(days=8))
+    async with site.client.get("/", params={"q": paper["arxiv_id"]}) as reply:
+        page = await reply.text()
+    assert paper["title"] in page and "new this week" not in page
+    async with site.client.get("/", params={"q": "x" * 201}) as reply:
+        assert reply.status == 400
