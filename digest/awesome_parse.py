@@ -11,9 +11,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from digest.list_limits import MAX_LIST_BYTES as MAX_LIST_BYTES  # re-exported for awesome_lint
 from digest.titles import arxiv_id_from_url, title_key
-
-MAX_LIST_BYTES = 5 * 1024 * 1024  # a real list is ~30 kB; anything this large is a mistake, not a list
 
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t#]*$")
 _FENCE = re.compile(r"^[ ]{0,3}(```|~~~)")

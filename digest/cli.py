@@ -11,9 +11,8 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from digest.commands import CommandError, Context
+from digest.commands import CommandError, Context, path_argument
 
 COMMAND_MODULES = (
     "digest.commands.list_cmd",
@@ -34,8 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="digest",
         description="Keep a curated awesome list of papers up to date from arXiv.",
     )
-    parser.add_argument("--config", type=Path, help="TOML settings file (default: $DIGEST_CONFIG)")
-    parser.add_argument("--data-dir", type=Path, help="data folder (default: $DIGEST_DATA_DIR or ./data)")
+    parser.add_argument("--config", type=path_argument, help="TOML settings file (default: $DIGEST_CONFIG)")
+    parser.add_argument("--data-dir", type=path_argument, help="data folder (default: $DIGEST_DATA_DIR or ./data)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         try:

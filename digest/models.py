@@ -169,6 +169,8 @@ class Candidate(Base):
     discord_shown_status: Mapped[str | None] = mapped_column(String(16))
     # Why the model flagged it: digest.relevance_why.Why as JSON (terms, parts of the score, nearest list papers).
     why: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A reader's note from /suggest (the candidate's source feed then says "suggested by a reader").
+    reader_note: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_candidates_status_score", "status", "score"),)
 

@@ -454,12 +454,14 @@ def load_settings(
 
     publish = _publish_settings(tables, environ, problems)
 
-    for name, expression in (
-        ("arxiv.poll_cron", arxiv.poll_cron),
-        ("arxiv.retry_cron", arxiv.retry_cron),
-        ("weekly.cron", weekly.cron),
+    for name, expression, default in (
+        ("arxiv.poll_cron", arxiv.poll_cron, ArxivSettings.poll_cron),
+        ("arxiv.retry_cron", arxiv.retry_cron, ArxivSettings.retry_cron),
+        ("weekly.cron", weekly.cron, WeeklySettings.cron),
     ):
-        problem = cron_problem(name, expression)
+        # The built-in defaults are valid (tests/test_cli_speed.py parses them), so only expressions a user set are
+        # parsed here: APScheduler's import is not paid at every command's start.
+        problem = None if expression == default else cron_problem(name, expression)
         if problem:
             problems.append(problem)
     for key in tables:

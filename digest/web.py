@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,7 +20,7 @@ from digest import secretstore
 from digest.db import Database
 from digest.review import Reviewer, utc_now
 from digest.settings import Secrets, Settings
-from digest.signin_throttle import SignInThrottle
+from digest.signin_throttle import SignInThrottle, ThrottleRule
 from digest.templating import template_loader
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,10 @@ SECURITY_HEADERS = {
 }
 
 
+# Reader suggestions on /suggest per client address and hour (kept here: web_suggest imports this module).
+SUGGEST_RULE = ThrottleRule(max_failures=5, window=timedelta(hours=1))
+
+
 @dataclass
 class WebContext:
     settings: Settings
@@ -49,6 +53,7 @@ class WebContext:
     cache_feeds: bool = True
     feed_cache: dict[str, Any] = field(default_factory=dict)
     sign_in_throttle: SignInThrottle = field(default_factory=SignInThrottle)
+    suggest_throttle: SignInThrottle = field(default_factory=lambda: SignInThrottle(SUGGEST_RULE))
 
     @property
     def secret_key(self) -> str:
@@ -84,7 +89,7 @@ def refuse(request: web.Request, status: int, title: str, message: str) -> web.R
 # Maintainer pages: a candidate's standing, CSRF tokens and decisions must not be kept by a browser or a proxy cache,
 # whatever the answer (a page, a redirect, a refusal).
 def is_private_path(path: str) -> bool:
-    return path == "/review" or path.startswith(("/review/", "/approve/"))
+    return path in ("/review", "/history") or path.startswith(("/review/", "/approve/"))
 
 
 async def _add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -113,7 +118,7 @@ def create_web_app(
     cache_feeds: bool = True,
 ) -> web.Application:
     """The whole site. Secrets missing from settings are taken from (or generated into) the data folder."""
-    from digest import web_feeds, web_pages, web_review, web_review_page
+    from digest import web_feeds, web_maintainer, web_pages, web_review, web_review_page, web_suggest
 
     secrets = settings.secrets
     if not (secrets.secret_key and secrets.admin_token and secrets.feed_token):
@@ -143,6 +148,10 @@ def create_web_app(
     app.router.add_post("/review/signin", web_review.sign_in)
     app.router.add_post("/review/signout", web_review.sign_out)
     app.router.add_post("/review/decide", web_review_page.review_decide)
+    app.router.add_post("/review/add", web_maintainer.review_add)
+    app.router.add_get("/history", web_maintainer.history_page)
+    app.router.add_get("/suggest", web_suggest.suggest_page)
+    app.router.add_post("/suggest", web_suggest.suggest_submit)
     return app
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from digest.models import PENDING, Candidate
+from digest.paper_add import READER_SOURCE
 from digest.record_ids import parse_record_id
 from digest.review import Actor, Outcome, ReviewError, latest_decision, pending_query
 from digest.signing import SessionClaim, csrf_token, session_digest
@@ -156,6 +157,7 @@ async def review_page(request: web.Request) -> web.Response:
         csrf=csrf_token(context.secret_key, session_value),
         why_lines=why_lines(view.candidates),
         undo_minutes=UNDO_MINUTES,
+        reader_source=READER_SOURCE,
         subscribe_url=context.url("/feeds/candidates.xml?token=" + quote(str(context.secrets.feed_token), safe="")),
     )
     response.headers["Content-Security-Policy"] = REVIEW_CSP

@@ -12,6 +12,8 @@ import pytest
 
 from digest.app import open_service_database
 from digest.cli import main
+from digest.settings import ArxivSettings, ConfigError, WeeklySettings, load_settings
+from digest.toml_reader import cron_problem
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 
@@ -26,18 +28,23 @@ try:
     status = main(sys.argv[1:])
 except SystemExit as exc:
     status = exc.code
-heavy = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(HEAVY)))
-print(json.dumps({"status": status, "heavy": heavy}), file=sys.stderr)
+print(json.dumps({"status": status, "modules": sorted(sys.modules)}), file=sys.stderr)
 """
 
 
-def imported_by(folder: Path, *argv: str) -> tuple[int, list[str]]:
-    code = PROBE.replace("HEAVY", repr(json.dumps(HEAVY)))
+def modules_imported_by(folder: Path, *argv: str) -> tuple[int, list[str]]:
+    """The exit status and every module the command left in `sys.modules`."""
     done = subprocess.run(
-        [sys.executable, "-c", code, *argv], cwd=folder, capture_output=True, text=True, check=False, timeout=120
+        [sys.executable, "-c", PROBE, *argv], cwd=folder, capture_output=True, text=True, check=False, timeout=120
     )
     report = json.loads(done.stderr.strip().splitlines()[-1])
-    return report["status"], report["heavy"]
+    return report["status"], report["modules"]
+
+
+def imported_by(folder: Path, *argv: str) -> tuple[int, list[str]]:
+    """The exit status and the heavy libraries imported."""
+    status, modules = modules_imported_by(folder, *argv)
+    return status, sorted({name.split(".")[0] for name in modules} & set(HEAVY))
 
 
 @pytest.fixture
@@ -62,12 +69,54 @@ def test_candidates_and_approve_on_a_made_database_import_neither_alembic_nor_th
     finally:
         database.dispose()
     base = ("--data-dir", str(data_dir))
-    # The settings check their cron expressions with APScheduler's parser; SQLAlchemy reads the rows.
+    # SQLAlchemy reads the rows; the built-in cron expressions are not parsed again, so no APScheduler.
     status, heavy = imported_by(data_dir.parent, *base, "candidates")
-    assert (status, set(heavy) - {"apscheduler"}) == (0, {"sqlalchemy"})
+    assert (status, heavy) == (0, ["sqlalchemy"])
     status, heavy = imported_by(data_dir.parent, *base, "approve", str(candidate_id))
-    assert (status, set(heavy) - {"apscheduler"}) == (0, {"jinja2", "sqlalchemy"})  # the Markdown is regenerated
+    assert (status, heavy) == (0, ["jinja2", "sqlalchemy"])  # the Markdown is regenerated
     assert real_papers()[0]["arxiv_id"] in (data_dir / "list.md").read_text(encoding="utf-8")
+
+
+def test_help_imports_neither_the_list_parser_nor_the_heavy_libraries(data_dir: Path) -> None:
+    status, modules = modules_imported_by(data_dir.parent, "--help")
+    assert status == 0
+    assert {name.split(".")[0] for name in modules} & {"apscheduler", "sqlalchemy", "jinja2", "numpy"} == set()
+    # The size limit in `list import --help` comes from a leaf module, not from the parser or the settings.
+    assert "digest.list_limits" in modules
+    assert {"digest.awesome_parse", "digest.paper_add", "digest.settings"} & set(modules) == set()
+
+
+def test_approving_a_missing_or_malformed_id_imports_no_scheduler(data_dir: Path) -> None:
+    base = ("--data-dir", str(data_dir))
+    status, _ = imported_by(data_dir.parent, *base, "candidates")  # makes the database
+    assert status == 0
+    for candidate_id, expected in (("999999", 1), ("12ab", 2)):
+        status, heavy = imported_by(data_dir.parent, *base, "approve", candidate_id)
+        assert status == expected, candidate_id
+        assert "apscheduler" not in heavy, candidate_id
+
+
+def test_user_cron_expressions_are_still_checked_and_the_defaults_are_valid(data_dir: Path) -> None:
+    # load_settings skips parsing the built-in defaults, so they are checked here with the same parser.
+    for expression in (ArxivSettings.poll_cron, ArxivSettings.retry_cron, WeeklySettings.cron):
+        assert cron_problem("default", expression) is None, expression
+    config = data_dir.parent / "cron.toml"
+    config.write_text('[arxiv]\nretry_cron = "0 6 * * mon-fri"\n\n[weekly]\ncron = "61 8 * * mon"\n', encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config, data_dir)
+    assert [problem for problem in caught.value.problems if "cron" in problem] == [
+        f"weekly.cron is not a valid crontab expression ('61 8 * * mon'): {cron_error('61 8 * * mon')}"
+    ]
+
+
+def cron_error(expression: str) -> str:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(expression)
+    except ValueError as exc:
+        return str(exc)
+    raise AssertionError(f"{expression!r} parsed")
 
 
 def test_a_new_data_folder_is_still_migrated_and_seeded_by_a_command(data_dir: Path) -> None:

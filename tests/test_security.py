@@ -25,7 +25,16 @@ from tests.web_server import SECRETS_ENV, Site, approval_links, running_site, si
 
 KEY = SECRETS_ENV["DIGEST_SECRET_KEY"]
 OTHER_KEY = "another-services-secret-key-0123456789abcdef"
-KNOWN_POST_ROUTES = {"/approve/{token}", "/review/signin", "/review/signout", "/review/decide"}
+KNOWN_POST_ROUTES = {
+    "/approve/{token}",
+    "/review/signin",
+    "/review/signout",
+    "/review/decide",
+    "/review/add",
+    "/suggest",
+}
+# Open to anyone by design: a reader's suggestion only queues a pending candidate (tests/test_suggest.py).
+PUBLIC_POST_ROUTES = {"/suggest"}
 
 
 @pytest_asyncio.fixture
@@ -61,10 +70,14 @@ async def test_every_state_changing_route_refuses_an_anonymous_request(site: Sit
     before = decisions(site)
     form = {"candidate_id": "1", "action": "approve", "csrf": "x", "token": "not the admin token"}
     async with site.fresh_client() as stranger:
-        for route in sorted(routes):
+        for route in sorted(routes - PUBLIC_POST_ROUTES):
             path = route.replace("{token}", forged)
             async with stranger.post(path, data=form, allow_redirects=False) as reply:
                 assert reply.status == 403, (route, reply.status)
+                assert "Set-Cookie" not in reply.headers, route
+        for route in sorted(PUBLIC_POST_ROUTES):  # refused as input: decides nothing, signs no one in
+            async with stranger.post(route, data={**form, "paper": "1"}, allow_redirects=False) as reply:
+                assert reply.status == 400, (route, reply.status)
                 assert "Set-Cookie" not in reply.headers, route
     assert decisions(site) == before
 
@@ -83,9 +96,10 @@ async def test_a_forged_session_cookie_and_a_foreign_csrf_token_change_nothing(s
     for cookie, csrf in attempts:
         async with site.fresh_client() as browser:
             browser.cookie_jar.update_cookies({"digest_session": cookie})
-            data = {"candidate_id": "1", "action": "approve", "csrf": csrf}
-            async with browser.post("/review/decide", data=data, allow_redirects=False) as reply:
-                assert reply.status == 403
+            data = {"candidate_id": "1", "action": "approve", "csrf": csrf, "paper": real_papers()[0]["arxiv_id"]}
+            for route in ("/review/decide", "/review/add"):
+                async with browser.post(route, data=data, allow_redirects=False) as reply:
+                    assert reply.status == 403, route
     assert decisions(site) == before
 
 

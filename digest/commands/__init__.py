@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import dataclass, field
-from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported by the commands that use them, not by `digest --help`
+    from datetime import date
+    from pathlib import Path
+
     from digest.db import Database
     from digest.settings import Settings
 
@@ -18,13 +18,15 @@ class CommandError(Exception):
     """A refusal or failure to report as one line (exit status 1)."""
 
 
-@dataclass
 class Context:
-    config_path: Path | None = None
-    data_dir: Path | None = None
-    restoring: bool = False  # `list import`: open a used data folder's empty database without seeding it
-    _settings: Settings | None = field(default=None, init=False)
-    _database: Database | None = field(default=None, init=False)
+    """A plain class rather than a dataclass: `dataclasses` pulls in `inspect`, which `digest --help` need not load."""
+
+    def __init__(self, config_path: Path | None = None, data_dir: Path | None = None) -> None:
+        self.config_path = config_path
+        self.data_dir = data_dir
+        self.restoring = False  # `list import`: open a used data folder's empty database without seeding it
+        self._settings: Settings | None = None
+        self._database: Database | None = None
 
     @property
     def settings(self) -> Settings:
@@ -56,8 +58,17 @@ def print_json(payload: Any) -> None:
     sys.stdout.write("\n")
 
 
+def path_argument(text: str) -> Path:
+    """An argparse type: the text as a Path (pathlib is imported when a command is run, not by `digest --help`)."""
+    from pathlib import Path
+
+    return Path(text)
+
+
 def iso_date(text: str) -> date:
     """An argparse type: a date like 2025-01-31, or a usage error (exit 2) in one line."""
+    from datetime import date
+
     try:
         return date.fromisoformat(text)
     except ValueError as exc:

@@ -7,10 +7,8 @@ on); `show` prints the effective settings as TOML that loads back, secrets maske
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from collections.abc import Mapping
-from dataclasses import fields, is_dataclass
 from typing import TYPE_CHECKING, Any
 
 from digest.commands import Context, print_json
@@ -88,6 +86,8 @@ def handle_check(args: argparse.Namespace, context: Context) -> int:
 # -- show -----------------------------------------------------------------------------------------------------------
 def settings_document(settings: Settings) -> dict[str, Any]:
     """The settings as TOML keys and values; secrets are left out (see `secret_states`), None means not set."""
+    from dataclasses import fields, is_dataclass
+
     from sqlalchemy.engine import make_url
 
     document: dict[str, Any] = {}
@@ -127,11 +127,15 @@ def toml_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    import json
+
     # JSON string escapes are valid TOML basic-string escapes.
     return json.dumps(str(value), ensure_ascii=False)
 
 
 def toml_key(key: str) -> str:
+    import json
+
     return key if BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
 
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from digest.commands import CommandError, Context, print_json
+from digest.commands import CommandError, Context, path_argument, print_json
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from sqlalchemy.orm import Session
 
     from digest.training_decisions import ImportedDecision, ParsedDecisions, SectionResolver
@@ -39,7 +39,10 @@ def register(subparsers: Any) -> None:
         "paper wins.",
     )
     importing.add_argument(
-        "path", type=Path, metavar="FILE.jsonl", help="the decisions ('-' for standard input; .gz is read as gzip)"
+        "path",
+        type=path_argument,
+        metavar="FILE.jsonl",
+        help="the decisions ('-' for standard input; .gz is read as gzip)",
     )
     importing.add_argument("--dry-run", action="store_true", help="check the file and show what would be imported")
     importing.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -164,6 +167,8 @@ def _summary_json(source: str, parsed: ParsedDecisions, replaced: int, dry_run: 
 
 
 def handle_import(args: argparse.Namespace, context: Context) -> int:
+    from datetime import UTC, datetime
+
     from digest.training_store import store_decisions
 
     source = STDIN if str(args.path) == "-" else str(args.path)

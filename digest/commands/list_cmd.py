@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import asdict
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from digest.awesome_parse import MAX_LIST_BYTES, ListFormatError
-from digest.commands import CommandError, Context, print_json
+from digest.commands import CommandError, Context, path_argument, print_json
+from digest.list_limits import MAX_LIST_BYTES
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from digest.liststore_import import ImportReport
 
 
@@ -29,7 +29,7 @@ def register(subparsers: Any) -> None:
         description="Import a Markdown list. Re-importing the same file changes nothing; an edited file's "
         f"edits are applied in one transaction. Files over {MAX_LIST_BYTES // (1024 * 1024)} MB are refused.",
     )
-    importing.add_argument("path", type=Path, metavar="PATH", help="the Markdown file")
+    importing.add_argument("path", type=path_argument, metavar="PATH", help="the Markdown file")
     importing.add_argument("--json", action="store_true", help="print the report as JSON")
     importing.add_argument(
         "--dry-run", action="store_true", help="print what would be added, moved and removed; change nothing"
@@ -44,7 +44,7 @@ def register(subparsers: Any) -> None:
         help="render the list from the database (byte-identical to the imported file when unchanged)",
         description="Render the list from the database to standard output, or to a file written atomically.",
     )
-    exporting.add_argument("-o", "--output", type=Path, metavar="PATH", help="write to this file")
+    exporting.add_argument("-o", "--output", type=path_argument, metavar="PATH", help="write to this file")
     exporting.add_argument("--json", action="store_true", help="print a JSON summary (with the Markdown if no -o)")
     exporting.set_defaults(handler=handle_export)
 
@@ -54,7 +54,9 @@ def register(subparsers: Any) -> None:
         description="Lint a Markdown list (or, without PATH, the list in the database). Exit status 1 when "
         "there are errors, 0 when there are only warnings or nothing.",
     )
-    linting.add_argument("path", type=Path, nargs="?", metavar="PATH", help="the Markdown file (default: the database)")
+    linting.add_argument(
+        "path", type=path_argument, nargs="?", metavar="PATH", help="the Markdown file (default: the database)"
+    )
     linting.add_argument("--json", action="store_true", help="print the findings as JSON")
     linting.set_defaults(handler=handle_lint)
 
@@ -85,6 +87,7 @@ class _RolledBackError(Exception):
 
 def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest import liststore
+    from digest.awesome_parse import ListFormatError
     from digest.liststore_import import REMOVAL_LIMIT, removes_too_many
     from digest.progress import ProgressBar
 
@@ -125,6 +128,8 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
 
 def report_import(args: argparse.Namespace, report: ImportReport, written: Path | None, *, dry_run: bool) -> int:
     if args.json:
+        from dataclasses import asdict
+
         print_json(
             {
                 **asdict(report),
@@ -188,6 +193,7 @@ def handle_export(args: argparse.Namespace, context: Context) -> int:
 def handle_lint(args: argparse.Namespace, context: Context) -> int:
     from digest import liststore
     from digest.awesome_lint import ERROR, has_errors, lint_bytes
+    from digest.awesome_parse import ListFormatError
 
     if args.path is not None:
         source = str(args.path)

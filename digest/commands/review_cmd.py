@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
 from digest.commands import CommandError, Context, iso_date, print_json
 from digest.record_ids import parse_record_id
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
     from digest.models import Decision
 
 _ID_HELP = "the candidate's id (footer of its message)"
@@ -86,25 +83,10 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
     return 0
 
 
-def decision_history(session: Session, since: date | None) -> list[tuple[Decision, str, str]]:
-    """Each decision from `since` (00:00 UTC) on, oldest first, with its candidate's arXiv id and title."""
-    from sqlalchemy import select
-
-    from digest.models import Candidate, Decision
-
-    query = (
-        select(Decision, Candidate.arxiv_id, Candidate.title)
-        .join(Candidate, Candidate.id == Decision.candidate_id)
-        .order_by(Decision.at, Decision.id)
-    )
-    if since is not None:
-        query = query.where(Decision.at >= datetime.combine(since, time(), UTC))
-    return [(decision, arxiv_id, title) for decision, arxiv_id, title in session.execute(query)]
-
-
 def history_line(decision: Decision, arxiv_id: str, title: str) -> str:
-    what = {"approve": "approved", "reject": "rejected", "revert": "back to pending"}.get(decision.action)
-    what = (what or decision.action) + (f" into {decision.section}" if decision.section else "")
+    from digest.decision_history import action_words
+
+    what = action_words(decision)
     unchanged = "" if decision.applied else " (changed nothing)"
     return (
         f"{decision.at:%Y-%m-%d %H:%M} UTC  {decision.candidate_id:>5} {arxiv_id:<12} {what} by {decision.actor} "
@@ -113,6 +95,8 @@ def history_line(decision: Decision, arxiv_id: str, title: str) -> str:
 
 
 def handle_history(args: argparse.Namespace, context: Context) -> int:
+    from digest.decision_history import decision_history
+
     with context.database.reading() as session:
         rows = decision_history(session, args.since)
     if args.json:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from digest.commands import CommandError, Context
@@ -27,6 +26,8 @@ def register(subparsers: Any) -> None:
 
 
 def with_address(settings: Settings, host: str | None, port: int | None) -> Settings:
+    from dataclasses import replace
+
     web = settings.web
     derived = web.base_url == f"http://{web.host}:{web.port}"
     web = replace(web, host=host or web.host, port=port or web.port)

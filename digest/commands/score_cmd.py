@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
 
-from digest.commands import CommandError, Context
+from digest.commands import CommandError, Context, path_argument
 
 if TYPE_CHECKING:  # the model (NumPy, SciPy, SQLAlchemy) is imported when a file is scored, not by every command
+    from pathlib import Path
+
     from digest.relevance import PaperText, RelevanceModel
 
 
-@dataclass(frozen=True)
-class BadLine:
+class BadLine(NamedTuple):  # not a dataclass: `dataclasses` is more than `digest --help` should import
     line_number: int
     message: str
 
@@ -34,7 +32,9 @@ def register(subparsers: Any) -> None:
             "else the file holds."
         ),
     )
-    score.add_argument("path", type=Path, metavar="PATH.jsonl", help="papers to score ('-' for standard input)")
+    score.add_argument(
+        "path", type=path_argument, metavar="PATH.jsonl", help="papers to score ('-' for standard input)"
+    )
     score.add_argument("--json", action="store_true", help="JSON lines only (no summary on standard error)")
     score.set_defaults(handler=handle_score)
 
@@ -75,6 +75,8 @@ def _judged(model: RelevanceModel, batch: list[tuple[Any, PaperText]]) -> Iterat
 
 
 def _read_lines(lines: Iterable[str]) -> Iterator[tuple[Any, PaperText] | BadLine]:
+    import json
+
     from digest.relevance import PaperText
 
     for number, line in enumerate(lines, start=1):
@@ -120,6 +122,8 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
         model = ensure_thresholds(context.database, context.settings)
     except RulesError as exc:
         raise CommandError(str(exc)) from exc
+    import json
+
     scored = relevant = bad = 0
     try:
         for result in score_lines(model, source):

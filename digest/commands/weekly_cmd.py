@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from digest.commands import CommandError, Context
@@ -46,6 +45,8 @@ def readable(message: EmailMessage) -> str:
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:
+    from datetime import UTC, datetime
+
     from digest.secretstore import SecretStoreError
     from digest.weekly import IsoWeek, last_complete_week, render
     from digest.weekly_store import compose_email, load_digest, send_week, write_markdown

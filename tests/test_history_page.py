@@ -1,0 +1,75 @@
+"""/history: the audit log for signed-in maintainers, newest first, through the real app on loopback."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from markupsafe import escape
+from sqlalchemy import update
+
+from digest.models import Decision
+from digest.review import Actor
+from tests.factories import insert_candidate, real_papers
+from tests.web_server import Site, sign_in
+
+
+def decide_three(site: Site) -> list[int]:
+    """Three decisions on two candidates: approve (Discord), reject (CLI, dated 2026-01-02), revert (CLI)."""
+    first, second = (insert_candidate(site.database, record) for record in real_papers()[:2])
+    site.reviewer.decide(first, "approve", Actor(name="ada <b>", id="1", channel="discord"), "Steering")
+    site.reviewer.decide(second, "reject", Actor(name="bob", id=None, channel="cli"))
+    with site.database.transaction() as session:
+        session.execute(
+            update(Decision).where(Decision.candidate_id == second).values(at=datetime(2026, 1, 2, 9, 30, tzinfo=UTC))
+        )
+    site.reviewer.decide(first, "revert", Actor(name="cyd", id=None, channel="cli"))
+    return [first, second]
+
+
+@pytest.mark.asyncio
+async def test_history_shows_who_decided_what_when_and_how_newest_first(site: Site) -> None:
+    decide_three(site)
+    first_title, second_title = (str(escape(record["title"])) for record in real_papers()[:2])
+    await sign_in(site)
+    async with site.client.get("/review") as review:
+        assert 'href="/history"' in await review.text()
+    async with site.client.get("/history") as reply:
+        assert reply.status == 200 and reply.headers["Cache-Control"] == "no-store"
+        body = await reply.text()
+    rows = body.split('<tr class="decision">')[1:]
+    assert len(rows) == 3
+    # Newest first: the revert, the approval, then the rejection dated 2026-01-02.
+    assert "back to pending" in rows[0] and "cyd" in rows[0]
+    assert "approved into Steering" in rows[1] and "discord" in rows[1] and first_title in rows[1]
+    assert "rejected" in rows[2] and "2026-01-02 09:30" in rows[2] and "bob" in rows[2] and second_title in rows[2]
+    assert "ada &lt;b&gt;" in body and "ada <b>" not in body  # escaped
+
+
+@pytest.mark.asyncio
+async def test_since_keeps_the_decisions_from_that_day_on(site: Site) -> None:
+    decide_three(site)
+    await sign_in(site)
+    async with site.client.get("/history", params={"since": "2026-01-03"}) as reply:
+        body = await reply.text()
+    assert body.count('<tr class="decision">') == 2 and "rejected" not in body
+    async with site.client.get("/history", params={"since": "2026-01-02"}) as reply:
+        assert (await reply.text()).count('<tr class="decision">') == 3
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("since", ["yesterday", "2026-1-2", "2026-02-30", "２０２６-01-02", "2026-01-02T00:00"])
+async def test_a_bad_since_is_a_400_in_one_line(site: Site, since: str) -> None:
+    await sign_in(site)
+    async with site.client.get("/history", params={"since": since}) as reply:
+        body = await reply.text()
+        assert reply.status == 400
+    assert body.count('class="error"') == 1 and "YYYY-MM-DD" in body
+
+
+@pytest.mark.asyncio
+async def test_history_is_for_maintainers_only(site: Site) -> None:
+    decide_three(site)
+    async with site.fresh_client() as stranger, stranger.get("/history") as reply:
+        body = await reply.text()
+    assert "Admin token" in body and "<tr" not in body and "Steering" not in body

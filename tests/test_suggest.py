@@ -1,0 +1,133 @@
+"""Readers suggest papers on /suggest: fetched, scored and queued as pending candidates marked "suggested by a reader"
+(never approved by themselves), through the real app on loopback with arXiv answered from the real recorded files."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import func, select
+
+from digest.models import PENDING, Candidate, Decision
+from tests.arxiv_server import ArxivServer, Reply
+from tests.factories import insert_candidate, real_papers
+from tests.test_add import API_PATH, HEAT_BATH, recorded
+from tests.test_review_add import ArxivSite, counts
+from tests.web_server import Site, running_site, sign_in, site_settings
+
+NOTE = 'From the authors <script>alert("x")</script>: a random walk paper'
+
+
+@pytest_asyncio.fixture
+async def arxiv_site(tmp_path: Path) -> AsyncIterator[ArxivSite]:
+    """Behind a trusted proxy on 127.0.0.1, so X-Forwarded-For stands for different readers."""
+    async with ArxivServer() as arxiv:
+        config = (
+            f'[arxiv]\nsources = ["{arxiv.url("/rss/unused")}"]\napi_url = "{arxiv.url(API_PATH)}"\n'
+            'min_interval_seconds = 0\nmax_retries = 0\n\n[web]\ntrusted_proxies = ["127.0.0.1"]\n'
+        )
+        async with running_site(site_settings(tmp_path / "data", config)) as site:
+            yield ArxivSite(site, arxiv)
+
+
+async def suggest(site: Site, reader: str = "198.51.100.7", **form: str) -> tuple[int, str, dict[str, str]]:
+    headers = {"X-Forwarded-For": reader}
+    async with site.fresh_client() as client, client.post("/suggest", data=form, headers=headers) as reply:
+        return reply.status, await reply.text(), dict(reply.headers)
+
+
+@pytest.mark.asyncio
+async def test_a_suggestion_is_queued_for_review_with_its_note_never_approved(arxiv_site: ArxivSite) -> None:
+    site, arxiv = arxiv_site.site, arxiv_site.arxiv
+    async with site.client.get("/") as listing:
+        assert 'href="/suggest"' in await listing.text()
+    async with site.client.get("/suggest") as form_page:
+        page = await form_page.text()
+    assert form_page.status == 200 and 'name="paper"' in page and 'name="note"' in page and 'name="website"' in page
+    # A mathematics paper the model would not flag and gives no section: still queued, as a first-tier candidate.
+    arxiv.program(API_PATH, recorded(HEAT_BATH))
+    status, body, _ = await suggest(site, paper="https://arxiv.org/abs/1605.08386v1", note=NOTE)
+    assert status == 200, body
+    assert "1605.08386 is queued for review" in body and "What happens next" in body
+    assert "id_list=1605.08386" in arxiv.requests[0].query
+    with site.database.reading() as session:
+        candidate = session.scalars(select(Candidate).where(Candidate.arxiv_id == "1605.08386")).one()
+        assert candidate.status == PENDING and candidate.relevant
+        assert candidate.source_feeds == ["suggested by a reader"] and candidate.reader_note == NOTE
+        assert session.scalar(select(func.count()).select_from(Decision)) == 0
+    await sign_in(site)
+    async with site.client.get("/review") as review:
+        body = await review.text()
+    card = body[body.index(f'id="candidate-{candidate.id}"') :]
+    assert "Suggested by a reader" in card and "&lt;script&gt;alert" in card and "<script>alert" not in body
+
+    # The same paper again: thanked, not stored twice, arXiv not asked again.
+    before = counts(site)
+    status, body, _ = await suggest(site, paper="arXiv:1605.08386")
+    assert status == 200 and "already reached the maintainers" in body
+    assert counts(site) == before and len(arxiv.requests) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_paper_already_in_the_list_is_said_so(arxiv_site: ArxivSite) -> None:
+    before = counts(arxiv_site.site)
+    status, body, _ = await suggest(arxiv_site.site, paper="2411.16198")  # a seed entry
+    assert status == 200 and "2411.16198 is already in the list" in body
+    assert counts(arxiv_site.site) == before and arxiv_site.arxiv.requests == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("paper", ["not a paper", "https://example.org/abs/1605.08386", "", "1605.08386 please"])
+async def test_non_arxiv_input_is_refused_in_one_line(arxiv_site: ArxivSite, paper: str) -> None:
+    before = counts(arxiv_site.site)
+    status, body, _ = await suggest(arxiv_site.site, paper=paper, note="n")
+    assert status == 400 and body.count('class="error"') == 1 and "not an arXiv ID or URL" in body
+    assert counts(arxiv_site.site) == before and arxiv_site.arxiv.requests == []
+
+
+@pytest.mark.asyncio
+async def test_an_unreachable_arxiv_stores_nothing(arxiv_site: ArxivSite) -> None:
+    arxiv_site.arxiv.program(API_PATH, Reply(status=503, body=b"busy"))
+    before = counts(arxiv_site.site)
+    status, body, _ = await suggest(arxiv_site.site, paper="1605.08386")
+    assert status == 502 and body.count('class="error"') == 1 and "could not fetch 1605.08386" in body
+    assert counts(arxiv_site.site) == before
+
+
+@pytest.mark.asyncio
+async def test_a_filled_honeypot_pretends_success_and_stores_nothing(arxiv_site: ArxivSite) -> None:
+    arxiv_site.arxiv.program(API_PATH, recorded(HEAT_BATH))
+    before = counts(arxiv_site.site)
+    status, body, _ = await suggest(arxiv_site.site, paper="1605.08386", website="http://spam.example")
+    assert status == 200 and "queued for review" in body and "What happens next" in body
+    assert counts(arxiv_site.site) == before and arxiv_site.arxiv.requests == []
+
+
+@pytest.mark.asyncio
+async def test_suggestions_are_rate_limited_per_reader(arxiv_site: ArxivSite) -> None:
+    site = arxiv_site.site
+    for _ in range(5):
+        status, _, _ = await suggest(site, reader="203.0.113.5", paper="nope")
+        assert status == 400
+    status, body, headers = await suggest(site, reader="203.0.113.5", paper="nope")
+    assert status == 429 and int(headers["Retry-After"]) > 0 and "Too many suggestions" in body
+    # Another reader behind the same trusted proxy is not limited by the first one's posts.
+    status, _, _ = await suggest(site, reader="203.0.113.6", paper="nope")
+    assert status == 400
+    # A locked-out reader stores nothing, even with a good paper.
+    insert_before = counts(site)
+    status, _, _ = await suggest(site, reader="203.0.113.5", paper="1605.08386")
+    assert status == 429 and counts(site) == insert_before and arxiv_site.arxiv.requests == []
+
+
+@pytest.mark.asyncio
+async def test_the_forwarded_header_is_ignored_from_an_untrusted_peer(site: Site) -> None:
+    """Without web.trusted_proxies every post counts against the peer, whatever X-Forwarded-For claims."""
+    insert_candidate(site.database, real_papers()[0])
+    for number in range(5):
+        status, _, _ = await suggest(site, reader=f"192.0.2.{number}", paper="nope")
+        assert status == 400
+    status, _, _ = await suggest(site, reader="192.0.2.99", paper="nope")
+    assert status == 429
