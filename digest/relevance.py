@@ -24,7 +24,7 @@ from digest.relevance_features import (
     rule_matrix,
     word_vectors,
 )
-from digest.relevance_learned import LEARNED_FEATURES, Examples, LearnedModel, Weighting
+from digest.relevance_learned import LEARNED_FEATURES, Examples, LearnedModel, Scored, Weighting
 from digest.relevance_model import tokens
 from digest.relevance_rules import Rules, RulesError, TermGate, Words, load_rules
 from digest.relevance_sections import SectionRanker, section_key
@@ -223,10 +223,7 @@ class RelevanceModel:
     def judge(self, title: str, abstract: str, categories: Sequence[str] = ()) -> Judgement:
         return self.judge_many([PaperText(title, abstract, tuple(categories))])[0]
 
-    def _judgement(self, paper: PaperText, encoded: _Encoded, scored: object, index: int) -> Judgement:
-        from digest.relevance_learned import Scored
-
-        assert isinstance(scored, Scored)
+    def _judgement(self, paper: PaperText, encoded: _Encoded, scored: Scored, index: int) -> Judgement:
         raw = float(scored.raw[index])
         thresholds = self.thresholds
         tier = Tier.REVIEW if raw >= thresholds.review else Tier.SECOND if raw >= thresholds.second else None

@@ -44,17 +44,28 @@ def _stream_mark(session: Session, window: int) -> list[Any]:
     return [min(count, window), newest[0].isoformat() if newest else None, newest[1] if newest else None]
 
 
+def _current(session: Session, model_key: str, mark: list[Any]) -> Thresholds | None:
+    row = session.get(RelevanceState, STATE_KEY)
+    if row is None or row.value.get("model_key") != model_key or row.value.get("stream") != mark:
+        return None
+    return stored_thresholds(session, model_key)
+
+
 def ensure_thresholds(database: Database, settings: Settings) -> RelevanceModel:
-    """The model with thresholds fitted for the current inputs and stream: re-fitted (re-scoring the stream's papers
-    scored by an older model) and stored when either changed, else read back. One transaction."""
+    """The model with thresholds fitted for the current inputs and stream: read back when they are stored for both,
+    else re-fitted (re-scoring the stream's papers scored by an older model) and stored in one transaction. The
+    common case only reads, so `digest score` never waits for the service's write lock."""
     window = settings.relevance.calibration_window
+    with database.reading() as session:
+        model_key, model = model_key_and_model(session, settings)
+        found = _current(session, model_key, _stream_mark(session, window))
+    if found is not None:
+        return model.with_thresholds(found)
     with database.transaction() as session:
         model_key, model = model_key_and_model(session, settings)
         mark = _stream_mark(session, window)
-        row = session.get(RelevanceState, STATE_KEY)
-        if row is not None and row.value.get("model_key") == model_key and row.value.get("stream") == mark:
-            found = stored_thresholds(session, model_key)
-            assert found is not None
+        found = _current(session, model_key, mark)  # another process may have fitted them meanwhile
+        if found is not None:
             return model.with_thresholds(found)
         thresholds = _fit(session, model, model_key, window, settings)
         value = {
@@ -66,6 +77,7 @@ def ensure_thresholds(database: Database, settings: Settings) -> RelevanceModel:
             "source": thresholds.source,
             "fitted_at": datetime.now(UTC).isoformat(),
         }
+        row = session.get(RelevanceState, STATE_KEY)
         if row is None:
             session.add(RelevanceState(key=STATE_KEY, value=value))
         else:
