@@ -42,6 +42,9 @@ RULE_FEATURES = (
     "application or engineering terms",
     "off-topic category",
     "hand-set keyword score",
+    "internals terms",
+    "modality and internals",
+    "title names internals",
 )
 
 # The keyword score the rules were hand-tuned with (points; ~207 was the old threshold): one feature among the rest.
@@ -66,7 +69,7 @@ class PaperText:
 @dataclass(frozen=True)
 class RuleMatch:
     values: tuple[float, ...]  # in RULE_FEATURES order
-    terms: tuple[str, ...]  # the strong terms found, modality first
+    terms: tuple[str, ...]  # the strong terms found (modality, interpretability), then the words for internals
 
 
 def rule_match(rules: Rules, paper: PaperText) -> RuleMatch:
@@ -81,6 +84,8 @@ def rule_match(rules: Rules, paper: PaperText) -> RuleMatch:
     title_interpretability = strong_title_interpretability or bool(rules.interpretability_weak.find(title))
     survey = len(interpretability) >= 2 and bool(rules.general.find(title))
     penalties = len(rules.penalties.find(words))
+    internal_terms = rules.internals.find(words)
+    internals = len(internal_terms)
     off_topic = bool(paper.categories) and not any(ON_TOPIC_CATEGORY.match(name) for name in paper.categories)
     both = bool(modality and interpretability)
     hand = (
@@ -112,8 +117,11 @@ def rule_match(rules: Rules, paper: PaperText) -> RuleMatch:
         min(penalties, _CAP) / _CAP,
         float(off_topic),
         hand / 100.0,
+        min(internals, _CAP) / _CAP,
+        float(bool(modality) and internals > 0) * min(internals, _CAP) / _CAP,
+        float(bool(rules.internals.find(title))),
     )
-    return RuleMatch(values, tuple(modality + interpretability))
+    return RuleMatch(values, tuple(dict.fromkeys(modality + interpretability + internal_terms)))
 
 
 def rule_matrix(rules: Rules, papers: Sequence[PaperText]) -> tuple[NDArray[np.float64], list[tuple[str, ...]]]:

@@ -228,6 +228,7 @@ class Rules:
     penalties: TermSet
     general: TermSet
     sections: dict[str, TermSet]
+    internals: TermSet  # words for a model's inner parts (optional in the file: none)
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], source: str = RULES_FILE) -> Rules:
@@ -254,6 +255,7 @@ class Rules:
             penalties=TermSet(terms("penalties", "terms")),
             general=TermSet(terms("general", "terms")),
             sections=sections,
+            internals=TermSet(terms("internals", "terms")),
         )
         if not rules.modality_strong.terms or not rules.interpretability_strong.terms:
             raise RulesError(f"{source}: [modality] and [interpretability] need strong terms")

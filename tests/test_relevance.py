@@ -5,6 +5,7 @@ model, bad lines reported, the rest scored, one paper alone decided as inside a 
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -265,3 +266,21 @@ def test_the_shipped_vocabulary_scores_exactly_as_scikit_learn_fitted_it() -> No
     papers.append(PaperText("Vision-Language Models' neurons: the CLIP-ViT case", "Ünïcode — and numbers 3.14"))
     expected = reference.transform([paper.text for paper in papers])
     assert abs(shipped.transform(papers) - expected).max() < 1e-12
+
+
+def test_a_paper_that_looks_inside_a_vision_model_outranks_one_that_evaluates_it(
+    examples: list[LabeledPaper], settings: Settings
+) -> None:
+    """Both share the topic's words (a vision-language model, "probing"); only the first studies the model's internals
+    (attention heads), and the words for internals are what tell them apart. Real papers judged by hand (December and
+    November 2024: `yes` and `no`), scored by the model of the list alone."""
+    with gzip.open(SAMPLE.parent / "replay_fixture.jsonl.gz", "rt", encoding="utf-8") as handle:
+        rows = {row["title"].split(":")[0]: row for row in map(json.loads, handle)}
+    inside = rows["Unveiling Visual Perception in Language Models"]
+    outside = rows["H-POPE"]
+    assert (inside["label"], outside["label"]) == ("yes", "no")
+    model = build_model(load_rules(settings.feeds_dir), examples)
+    looks_inside = model.judge(inside["title"], inside["abstract"])
+    evaluates = model.judge(outside["title"], outside["abstract"])
+    assert looks_inside.raw > evaluates.raw
+    assert "attention head*" in looks_inside.matched  # shown to the reviewer as a reason, highlighted in the abstract

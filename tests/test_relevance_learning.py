@@ -128,4 +128,6 @@ def test_the_budget_setting_moves_the_threshold(tmp_path: Path, capsys: pytest.C
         settings = make_settings(tmp_path / f"data-{budget}", f"[relevance]\ndaily_budget = {budget}\n")
         counts.append(sum(bool(row["relevant"]) for row in _score(settings, path, capsys)))
     assert counts[0] < counts[1]
-    assert 1.5 <= counts[1] / max(counts[0], 1) <= 4, counts
+    # About twice: the thresholds are tail quantiles of the shipped 2,500-paper sample, applied to another 2,500
+    # papers, so each count carries the noise of a small count (8 expected at 5 a day: a standard deviation near 3).
+    assert 1.5 <= counts[1] / max(counts[0], 1) <= 5, counts
