@@ -11,12 +11,12 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from digest import liststore
-from digest.awesome_lint import lint_text
-from digest.awesome_parse import ListFormatError, parse_list
-from digest.db import Database
-from digest.models import Entry, Paper, Section
+from digest.awesome import store as liststore
+from digest.awesome.lint import lint_text
+from digest.awesome.parse import ListFormatError, parse_list
 from digest.settings import Settings
+from digest.storage.db import Database
+from digest.storage.models import Entry, Paper, Section
 from tests.conftest import DATA_DIR
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from digest.signing import (
+from digest.review.signing import (
     ApprovalLink,
     LinkError,
     csrf_matches,
