@@ -1,0 +1,19 @@
+"""The layers hold: import-linter's contracts in pyproject.toml (layers one way; the pure core imports no
+sqlalchemy, aiohttp, discord or smtplib) pass over the package, like ruff and mypy in test_code_quality."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_import_contracts_are_kept() -> None:
+    lint_imports = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache"], cwd=REPO, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout, result.stdout
