@@ -31,12 +31,12 @@ sys.path.insert(0, str(ROOT))
 
 from digest.arxiv.parse import parse_feed  # noqa: E402
 from digest.arxiv.poller import run_poll  # noqa: E402
-from digest.relevance import scoring as relevance  # noqa: E402
 from digest.relevance.features import PaperText, word_vectors  # noqa: E402
 from digest.relevance.store import (  # noqa: E402
     SAVED_MODEL,
     clear_model_cache,
 )
+from digest.relevance.stream import model_for_database  # noqa: E402
 from digest.service.wiring import open_service_database  # noqa: E402
 from digest.settings import Settings  # noqa: E402
 from digest.storage.db import Database  # noqa: E402
@@ -109,7 +109,7 @@ def main() -> int:
             finally:
                 database.dispose()
         with database.reading() as session:
-            model = relevance.model_for_database(session, settings)
+            model = model_for_database(session, settings)
         database.dispose()
         papers = parse_feed(feeds["B"], "bench").papers
         score_times = []

@@ -2,15 +2,14 @@
 
 `build_model` learns from the list's papers and the maintainers' decisions (relevance/learned.py) and fits the
 thresholds that hold the review budget on a stream of papers (the shipped sample until polls bring the real one);
-`model_for_database` gathers those inputs from the database and re-fits the thresholds on the stored stream.
+`relevance.stream.model_for_database` gathers those inputs from the database and re-fits the thresholds.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
-from enum import StrEnum
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,6 +27,15 @@ from digest.relevance.learned import LEARNED_FEATURES, Examples, LearnedModel, S
 from digest.relevance.rules import Rules, RulesError, TermGate, Words, load_rules
 from digest.relevance.sections import SectionRanker, section_key
 from digest.relevance.tokeniser import tokens
+from digest.relevance.types import (
+    DEFAULT_BUDGET,
+    Budget,
+    Feedback,
+    Judgement,
+    LabeledPaper,
+    Thresholds,
+    Tier,
+)
 from digest.relevance.why import Neighbour, Why
 
 __all__ = [
@@ -35,7 +43,6 @@ __all__ = [
     "Feedback",
     "Judgement",
     "LabeledPaper",
-    "LeftOut",
     "PaperText",
     "RelevanceModel",
     "Rules",
@@ -44,7 +51,6 @@ __all__ = [
     "Tier",
     "build_model",
     "fit_thresholds",
-    "leave_one_out",
     "load_rules",
     "section_key",
 ]
@@ -55,38 +61,6 @@ _BOTH_SIDES = RULE_FEATURES.index("modality and interpretability")
 _GATE_MARGIN = 1.0  # how far under the second tier the shortcut's papers must have scored
 
 
-class Tier(StrEnum):
-    REVIEW = "review"  # at or over the review threshold: Discord, the review page, the private feed
-    SECOND = "second"  # just under it: the maintainers' weekly digest only ("worth a look")
-
-
-@dataclass(frozen=True)
-class Budget:
-    """What maintainers are willing to review: `daily` candidates on a day that brings `papers_per_day` papers, and
-    `second_tier_per_week` more in the weekly digest. Held as shares of the stream, whatever a poll brings."""
-
-    daily: float = 7.0
-    papers_per_day: float = 1500.0
-    second_tier_per_week: float = 40.0
-
-    @property
-    def review_share(self) -> float:
-        return min(self.daily / self.papers_per_day, 1.0)
-
-    @property
-    def second_share(self) -> float:
-        return min(self.review_share + self.second_tier_per_week / (self.papers_per_day * 5), 1.0)
-
-
-@dataclass(frozen=True)
-class Thresholds:
-    review: float
-    second: float
-    fitted_on: int  # papers in the stream they were fitted on
-    source: str  # "stream" (papers the polls saw) or "shipped sample" (a new data folder)
-
-
-DEFAULT_BUDGET = Budget()
 DEFAULT_WEIGHTING = Weighting()
 
 
@@ -97,39 +71,6 @@ def fit_thresholds(raw: NDArray[np.float64], budget: Budget, source: str) -> Thr
     review = float(np.quantile(raw, 1.0 - budget.review_share))
     second = float(np.quantile(raw, 1.0 - budget.second_share))
     return Thresholds(review, min(second, review), len(raw), source)
-
-
-@dataclass(frozen=True)
-class Judgement:
-    relevant: bool
-    score: float  # 1.0 is the review threshold
-    section: str | None
-    sections: list[str]  # ranked, most likely first (top three)
-    matched: list[str]
-    tier: Tier | None = None
-    raw: float = 0.0
-    why: Why = field(default_factory=Why)
-
-
-@dataclass(frozen=True)
-class LabeledPaper:
-    """A positive example: one of the list's papers with the sections it sits in."""
-
-    arxiv_id: str | None
-    title: str
-    abstract: str
-    sections: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Feedback:
-    """A maintainer's decision: approved (with the section chosen) or rejected."""
-
-    arxiv_id: str
-    title: str
-    abstract: str
-    approved: bool
-    section: str | None = None
 
 
 @dataclass(frozen=True)
@@ -257,7 +198,7 @@ class RelevanceModel:
         return Why(tuple(matched), tuple(parts), tuple(nearest))
 
 
-def _positives(examples: Sequence[LabeledPaper], feedback: Sequence[Feedback]) -> list[LabeledPaper]:
+def positive_examples(examples: Sequence[LabeledPaper], feedback: Sequence[Feedback]) -> list[LabeledPaper]:
     """The list's papers (a paper in two sections, or linked twice, once) and the approvals not in the list."""
     found: dict[str, LabeledPaper] = {}
     for paper in examples:
@@ -283,7 +224,7 @@ def build_model(
     """Learns from the list's papers and the maintainers' decisions; the thresholds are fitted on the shipped
     sample of the stream (model_for_database re-fits them on the papers the polls saw)."""
     vectors = word_vectors()
-    positives = _positives(examples, feedback)
+    positives = positive_examples(examples, feedback)
     rejected = [PaperText(item.title, item.abstract) for item in feedback if not item.approved]
     positive = _encode(rules, vectors, [PaperText(paper.title, paper.abstract) for paper in positives])
     negative = _encode(rules, vectors, rejected)
@@ -319,39 +260,3 @@ def _shipped_names_topic(rules: Rules) -> NDArray[np.bool_]:
     gate = TermGate(rules.modality_strong, rules.interpretability_strong)
     papers = [paper for paper in background_sample() if paper.role == "calibrate"]
     return np.array([gate.may_match(f"{paper.title}\n{paper.abstract}") for paper in papers], dtype=bool)
-
-
-from digest.relevance.store import model_for_database  # noqa: E402  (the database side imports this module)
-
-__all__ += ["model_for_database"]
-
-
-@dataclass(frozen=True)
-class LeftOut:
-    """One list paper judged by a model built without it (every copy of it left out)."""
-
-    title: str
-    sections: tuple[str, ...]  # every section that holds the paper, in list order
-    judgement: Judgement
-
-    @property
-    def section_right(self) -> bool:
-        return self.judgement.section in self.sections
-
-
-def leave_one_out(rules: Rules, examples: Sequence[LabeledPaper], folds: int | None = None) -> list[LeftOut]:
-    """The list's own papers, each judged by a model that never saw it: one model per paper, or per fold of papers
-    (every `folds`-th distinct paper left out together) when `folds` is given. A secondary figure: the list's papers
-    are what the rules were written from."""
-    units = _positives(examples, ())
-    count = len(units) if folds is None else min(folds, len(units))
-    results: list[LeftOut] = []
-    for fold in range(count):
-        held = [paper for index, paper in enumerate(units) if index % count == fold]
-        abstracts = {paper.abstract for paper in held}
-        model = build_model(rules, [example for example in examples if example.abstract not in abstracts])
-        judgements = model.judge_many([PaperText(paper.title, paper.abstract) for paper in held])
-        results += [
-            LeftOut(paper.title, paper.sections, judgement) for paper, judgement in zip(held, judgements, strict=True)
-        ]
-    return results

@@ -16,13 +16,14 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest import resources
 from digest.relevance.rules import RULES_FILE, parse_rules, rules_bytes
+from digest.relevance.scoring import RelevanceModel, build_model
+from digest.relevance.types import Budget, Feedback, LabeledPaper
 from digest.settings import Settings
 from digest.storage.models import (
     APPROVED,
@@ -35,9 +36,6 @@ from digest.storage.models import (
     TrainingDecision,
 )
 from digest.titles import title_key
-
-if TYPE_CHECKING:
-    from digest.relevance.scoring import Budget, Feedback, LabeledPaper, RelevanceModel
 
 log = logging.getLogger(__name__)
 SAVED_MODEL = "relevance-model.pickle"
@@ -67,8 +65,6 @@ def bundled_abstracts() -> Mapping[str, tuple[str, str]]:
 
 
 def list_examples(session: Session) -> list[LabeledPaper]:
-    from digest.relevance.scoring import LabeledPaper
-
     sections: dict[int, list[str]] = {}
     rows = session.execute(
         select(Entry.paper_id, Section.name)
@@ -99,8 +95,6 @@ def list_examples(session: Session) -> list[LabeledPaper]:
 def feedback_examples(session: Session) -> list[Feedback]:
     """Every decision the model learns from, oldest first: verdicts brought in with `digest decisions import`, then
     the decisions on candidates (which stand over an imported verdict on the same paper)."""
-    from digest.relevance.scoring import Feedback
-
     decided = list(
         session.scalars(select(Candidate).where(Candidate.status.in_((APPROVED, REJECTED))).order_by(Candidate.id))
     )
@@ -118,8 +112,6 @@ def feedback_examples(session: Session) -> list[Feedback]:
 
 
 def budget_of(settings: Settings) -> Budget:
-    from digest.relevance.scoring import Budget
-
     relevance = settings.relevance
     return Budget(relevance.daily_budget, relevance.papers_per_day, relevance.second_tier_per_week)
 
@@ -139,10 +131,8 @@ def clear_model_cache() -> None:
         _cached = None
 
 
-def _base_model(session: Session, settings: Settings) -> tuple[str, RelevanceModel]:
+def base_model(session: Session, settings: Settings) -> tuple[str, RelevanceModel]:
     """The model for the current inputs with thresholds fitted on the shipped sample, and its key."""
-    from digest.relevance.scoring import build_model
-
     global _cached
     data = rules_bytes(settings.feeds_dir)
     key: _ModelKey = (data, tuple(list_examples(session)), tuple(feedback_examples(session)), budget_of(settings))
@@ -192,7 +182,7 @@ def _train_in_child(settings: Settings, key: _ModelKey) -> RelevanceModel | None
     except (OSError, subprocess.SubprocessError, pickle.UnpicklingError, EOFError) as exc:
         log.warning("relevance: training in a child process failed (%s); training in place", exc)
         return None
-    return model if isinstance(model, _model_class()) else None
+    return model if isinstance(model, RelevanceModel) else None
 
 
 def _saved_path(settings: Settings) -> Path:
@@ -208,10 +198,11 @@ def _load_saved(settings: Settings, model_key: str) -> RelevanceModel | None:
             saved_key, model = pickle.load(handle)  # noqa: S301  (written by this service into its own data folder)
     except FileNotFoundError:
         return None
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError) as exc:
+    # ImportError: a model saved before the modules moved into packages names classes that are gone.
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError) as exc:
         log.warning("relevance: the saved model %s cannot be read (%s); building it again", path, exc)
         return None
-    return model if saved_key == model_key and isinstance(model, _model_class()) else None
+    return model if saved_key == model_key and isinstance(model, RelevanceModel) else None
 
 
 def _save(settings: Settings, model: RelevanceModel) -> None:
@@ -227,21 +218,5 @@ def _save(settings: Settings, model: RelevanceModel) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def _model_class() -> type[RelevanceModel]:
-    from digest.relevance.scoring import RelevanceModel
-
-    return RelevanceModel
-
-
-def model_for_database(session: Session, settings: Settings) -> RelevanceModel:
-    """The model the poller uses, with the thresholds stored for it (see relevance/stream.py); while none are stored
-    for this model and stream, the ones fitted on the shipped sample."""
-    from digest.relevance.stream import stored_thresholds
-
-    model_key, model = _base_model(session, settings)
-    thresholds = stored_thresholds(session, model_key)
-    return model.with_thresholds(thresholds) if thresholds is not None else model
-
-
 def model_key_and_model(session: Session, settings: Settings) -> tuple[str, RelevanceModel]:
-    return _base_model(session, settings)
+    return base_model(session, settings)

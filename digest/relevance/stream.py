@@ -14,7 +14,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from digest.relevance.scoring import PaperText, RelevanceModel, Thresholds, fit_thresholds
-from digest.relevance.store import budget_of, model_key_and_model
+from digest.relevance.store import base_model, budget_of, model_key_and_model
 from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.models import RelevanceState, StreamPaper
@@ -150,3 +150,11 @@ def record_stream(
     if count > keep:
         oldest = select(StreamPaper.arxiv_id).order_by(StreamPaper.seen_at, StreamPaper.arxiv_id).limit(count - keep)
         session.execute(delete(StreamPaper).where(StreamPaper.arxiv_id.in_(list(session.scalars(oldest)))))
+
+
+def model_for_database(session: Session, settings: Settings) -> RelevanceModel:
+    """The model the poller uses, with the thresholds stored for it (see relevance/stream.py); while none are stored
+    for this model and stream, the ones fitted on the shipped sample."""
+    model_key, model = base_model(session, settings)
+    thresholds = stored_thresholds(session, model_key)
+    return model.with_thresholds(thresholds) if thresholds is not None else model
