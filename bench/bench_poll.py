@@ -30,13 +30,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from digest.arxiv.parse import parse_feed  # noqa: E402
-from digest.arxiv.poller import run_poll  # noqa: E402
-from digest.relevance.features import PaperText, word_vectors  # noqa: E402
+from digest.arxiv.poll_pass import run_poll  # noqa: E402
+from digest.relevance.features import word_vectors  # noqa: E402
 from digest.relevance.store import (  # noqa: E402
     SAVED_MODEL,
     clear_model_cache,
 )
 from digest.relevance.stream import model_for_database  # noqa: E402
+from digest.relevance.types import PaperText  # noqa: E402
 from digest.service.wiring import open_service_database  # noqa: E402
 from digest.settings import Settings  # noqa: E402
 from digest.storage.db import Database  # noqa: E402

@@ -21,7 +21,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
-from digest.arxiv.poller import run_poll
+from digest.arxiv.poll_pass import run_poll
 from digest.awesome.parse import parse_list
 from digest.discord.messages import candidate_embed
 from digest.review.reviewer import Actor

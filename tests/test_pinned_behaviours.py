@@ -27,7 +27,8 @@ from digest.review.reviewer import Actor, standing_of
 from digest.settings import ArxivSettings, Settings
 from digest.storage.db import Database
 from digest.storage.models import Candidate, Decision, WeeklyDigest
-from digest.web.app import CONTEXT, bound_port, create_web_app, serve
+from digest.web.app import bound_port, create_web_app, serve
+from digest.web.context import CONTEXT
 from digest.web.throttle import SignInThrottle, ThrottleRule
 from digest.weekly.store import STALE_CLAIM, send_week
 from tests.arxiv_server import FakeClock

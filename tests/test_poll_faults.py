@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from digest import health
 from digest.arxiv.fetcher import Fetcher, FetchError
-from digest.arxiv.poller import run_poll
+from digest.arxiv.poll_pass import run_poll
 from digest.cli import main
 from digest.service.process import Service
 from digest.settings import ArxivSettings

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from digest.arxiv.poller import backfill, refresh_examples, run_poll
+from digest.arxiv.api import backfill, refresh_examples
+from digest.arxiv.poll_pass import run_poll
 from digest.awesome import store as liststore
 from digest.settings import Settings
 from digest.storage.db import Database

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, inspect, select, text
 
-from digest.arxiv.poller import run_poll
+from digest.arxiv.poll_pass import run_poll
 from digest.awesome import store as liststore
 from digest.review.reviewer import Actor, AlreadyDecidedError, Reviewer
 from digest.service.process import Service

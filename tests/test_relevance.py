@@ -210,7 +210,7 @@ async def test_model_is_reused_until_a_decision_or_a_list_import_changes_its_inp
 ) -> None:
     from datetime import date
 
-    from digest.arxiv.poller import run_poll
+    from digest.arxiv.poll_pass import run_poll
     from digest.awesome import store as liststore
     from digest.review.reviewer import Actor, Reviewer
     from digest.storage.models import Candidate
@@ -253,7 +253,8 @@ def test_the_shipped_vocabulary_scores_exactly_as_scikit_learn_fitted_it() -> No
     on the same corpus it must be the same, and transform the same texts to the same vectors."""
     import numpy as np
 
-    from digest.relevance.features import PaperText, fit_word_vectors, word_corpus, word_vectors
+    from digest.relevance.features import fit_word_vectors, word_corpus, word_vectors
+    from digest.relevance.types import PaperText
 
     shipped, fitted = word_vectors(), fit_word_vectors(word_corpus())
     assert shipped.vocabulary == fitted.vocabulary

@@ -80,7 +80,7 @@ def _score(settings: Settings, path: Path, capsys: pytest.CaptureFixture[str]) -
 async def test_a_polled_stream_fixes_the_threshold_at_the_budget_and_score_decides_like_the_next_poll(
     tmp_path: Path, settings: Settings, database: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from digest.arxiv.poller import run_poll
+    from digest.arxiv.poll_pass import run_poll
     from tests.feedbuild import build_rss
 
     stream = _rows("stream_sample.jsonl.gz")

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from digest.relevance.types import PaperText
 from digest.storage.models import PENDING, Candidate
 from digest.titles import title_key
 
 if TYPE_CHECKING:  # `digest candidates` lists rows; the poller, which stores them, has these imported already
     from digest.arxiv.parse import ArxivPaper
-    from digest.relevance.scoring import Judgement, PaperText
+    from digest.relevance.types import Judgement
 
 _CODE_URL = re.compile(r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/[\w.\-]+/[\w.\-]+")
 _IN_CHUNK = 500  # stay under every database's bound-parameter limit
@@ -68,8 +69,6 @@ def code_url(paper: ArxivPaper) -> str | None:
 
 
 def paper_text(paper: ArxivPaper) -> PaperText:
-    from digest.relevance.scoring import PaperText
-
     return PaperText(paper.title, paper.abstract, tuple(paper.categories))
 
 

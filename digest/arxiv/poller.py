@@ -17,9 +17,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from digest.arxiv.api import query_url
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
 from digest.arxiv.fetch_types import FetchResult
-from digest.arxiv.fetcher import SYSTEM_CLOCK, Clock
 from digest.arxiv.parse import ParsedFeed, parse_feed
 from digest.relevance import scoring as relevance
 from digest.relevance.stream import record_stream
@@ -103,8 +103,6 @@ def configured_sources(settings: Settings) -> list[str]:
     if not isinstance(feeds, list) or not all(isinstance(item, str) for item in feeds):
         raise SourcesError(f"{path}: feeds must be a list of URLs")
     sources = list(feeds)
-    from digest.arxiv.api import query_url
-
     for query in raw.get("api", []):
         if not isinstance(query, dict) or not isinstance(query.get("search_query"), str):
             raise SourcesError(f"{path}: each [[api]] needs a search_query string")
@@ -267,31 +265,3 @@ def overall_outcome(reports: Sequence[SourceReport]) -> str:
     if failed == 0:
         return "ok"
     return "failed" if failed == len(reports) else "partial"
-
-
-async def run_poll(
-    settings: Settings,
-    database: Database,
-    *,
-    sources: Sequence[str] | None = None,
-    clock: Clock = SYSTEM_CLOCK,
-) -> PollSummary:
-    """See digest.arxiv.poll_pass.run_poll: one pass over the sources, each one's failure its own line."""
-    from digest.arxiv.poll_pass import run_poll as run_pass
-
-    return await run_pass(settings, database, sources=sources, clock=clock)
-
-
-async def refresh_examples(settings: Settings, database: Database, **kwargs: Any) -> int:
-    """See digest.arxiv.api.refresh_examples."""
-    from digest.arxiv.api import refresh_examples as refresh
-
-    stored: int = await refresh(settings, database, **kwargs)
-    return stored
-
-
-async def backfill(settings: Settings, database: Database, since: date, **kwargs: Any) -> Any:
-    """See digest.arxiv.api.backfill."""
-    from digest.arxiv.api import backfill as run_backfill
-
-    return await run_backfill(settings, database, since, **kwargs)

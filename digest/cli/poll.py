@@ -54,7 +54,8 @@ class CandidateStatuses:
 def handle_poll(args: argparse.Namespace, context: Context) -> int:
     import asyncio
 
-    from digest.arxiv.poller import SourcesError, run_poll
+    from digest.arxiv.poll_pass import run_poll
+    from digest.arxiv.poller import SourcesError
     from digest.cli.logs import setup_logging
 
     settings = context.settings
@@ -97,7 +98,7 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
 def handle_backfill(args: argparse.Namespace, context: Context) -> int:
     import asyncio
 
-    from digest.arxiv.poller import backfill
+    from digest.arxiv.api import backfill
     from digest.cli.logs import setup_logging
 
     settings = context.settings

@@ -24,6 +24,7 @@ from digest.publish.rules import changes, commit_message, new_errors, one_line, 
 from digest.publish.store import pending_decisions, record_failure, state_row
 from digest.settings import Settings
 from digest.storage.db import Database
+from digest.storage.models import PublishState
 
 log = logging.getLogger("digest.publish")
 
@@ -151,8 +152,6 @@ class Publisher:
         return Merged(head, theirs or "", final, upto, message)
 
     def _peek_state(self, session: Session) -> tuple[str | None, int]:
-        from digest.storage.models import PublishState
-
         state = session.get(PublishState, 1)
         return (state.base_text, state.last_decision_id) if state is not None else (None, 0)
 

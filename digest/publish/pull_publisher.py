@@ -30,6 +30,7 @@ from digest.publish.rules import Change, changes, unified_diff
 from digest.publish.store import decided_for, state_row
 from digest.settings import Settings, repository_slug
 from digest.storage.db import Database
+from digest.storage.models import PublishState
 
 log = logging.getLogger("digest.publish")
 
@@ -87,8 +88,6 @@ class PullRequestPublisher(Publisher):
 
     def _pull_state(self) -> tuple[int | None, str | None, str | None]:
         with self.database.reading() as session:
-            from digest.storage.models import PublishState
-
             state = session.get(PublishState, 1)
             return (state.pull_number, state.pull_branch, state.pull_text) if state else (None, None, None)
 

@@ -20,6 +20,7 @@ from scipy import sparse
 from digest import resources
 from digest.relevance.rules import Rules, Words
 from digest.relevance.tokeniser import tokens
+from digest.relevance.types import PaperText
 
 ON_TOPIC_CATEGORY = re.compile(r"^(cs\.|stat\.ML|eess\.IV|eess\.AS|q-bio\.NC)")
 _CAP = 3
@@ -47,20 +48,6 @@ RULE_FEATURES = (
 # The keyword score the rules were hand-tuned with (points; ~207 was the old threshold): one feature among the rest.
 _HAND = {"modality": 4.0, "interpretability": 15.0, "weak": 6.0, "both": 60.0, "general": 60.0}
 _HAND_TITLE = {"modality": 8.0, "interpretability": 6.0, "both": 20.0, "penalty": 15.0, "category": 20.0}
-
-
-@dataclass(frozen=True)
-class PaperText:
-    """A paper as the model reads it."""
-
-    title: str
-    abstract: str
-    categories: Sequence[str] = ()
-
-    @property
-    def text(self) -> str:
-        # The title twice: it says what the paper is about.
-        return f"{self.title} {self.title} {self.abstract}"
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from scipy import sparse
 
 from digest.relevance.features import (
     RULE_FEATURES,
-    PaperText,
     WordVectors,
     background_sample,
     rule_matrix,
@@ -33,6 +32,7 @@ from digest.relevance.types import (
     Feedback,
     Judgement,
     LabeledPaper,
+    PaperText,
     Thresholds,
     Tier,
 )

@@ -5,6 +5,7 @@ The scoring (numpy, scikit-learn) and the store (the database) both use these wi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -76,3 +77,17 @@ class Feedback:
     abstract: str
     approved: bool
     section: str | None = None
+
+
+@dataclass(frozen=True)
+class PaperText:
+    """A paper as the model reads it."""
+
+    title: str
+    abstract: str
+    categories: Sequence[str] = ()
+
+    @property
+    def text(self) -> str:
+        # The title twice: it says what the paper is about.
+        return f"{self.title} {self.title} {self.abstract}"

@@ -24,8 +24,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from sqlalchemy import select
 
-from digest import health, jobs
-from digest.arxiv import poll_runs
+from digest import health, jobs, secretstore
+from digest.arxiv import api as arxiv_api
+from digest.arxiv import poll_pass, poll_runs
 from digest.arxiv.fetcher import STOP_WAITING
 from digest.arxiv.poll_pass import health_line
 from digest.review.reviewer import Reviewer, utc_now
@@ -71,8 +72,6 @@ class Service:
     # -- start and stop -------------------------------------------------------------------------------------------
     async def start(self, *, schedule: bool = True, serve_web: bool = True) -> None:
         started = time.monotonic()
-        from digest import secretstore
-
         if schedule:  # the scheduled service runs once per data folder; the one-shot commands run beside it
             self._data_lock = lock_data_folder(self.settings.data_dir)
         self.database = await asyncio.to_thread(open_service_database, self.settings)
@@ -83,6 +82,8 @@ class Service:
         self.reviewer = Reviewer(self.database, self.settings, self.clock)
         jobs.attach(self)
         if serve_web:
+            # The web server, the bot, publishing and the weekly mail are imported when switched on or due: a
+            # service without them keeps their libraries out of its memory (bench/bench_service.py).
             from digest.web import app as web
 
             app = web.create_web_app(self.settings, self.database, self.reviewer)
@@ -269,8 +270,6 @@ class Service:
 
     async def poll(self, reason: str) -> str:
         """One poll; returns its outcome (ok | partial | failed | interrupted) and reports it to /healthz."""
-        from digest.arxiv import poller
-
         assert self.database is not None
         async with self._poll_lock:
             if self._stopping.is_set():
@@ -280,8 +279,8 @@ class Service:
             try:
                 # Papers a maintainer added to the Markdown by hand teach the relevance model once their abstracts
                 # are known; this asks arXiv only when some are missing.
-                await poller.refresh_examples(self.settings, self.database)
-                summary = await poller.run_poll(self.settings, self.database)
+                await arxiv_api.refresh_examples(self.settings, self.database)
+                summary = await poll_pass.run_poll(self.settings, self.database)
             finally:
                 STOP_WAITING.reset(token)
             log.info("poll: %s", summary)

@@ -1,89 +1,33 @@
 """The web server's shell: builds the aiohttp application, its routes, templates and security headers.
 
-Handlers live in web_pages (the list, Markdown, health), web_feeds (RSS/Atom), web_review (approval
-links, sessions) and web_review_page (the /review page).
+Handlers live in pages (the list, Markdown, health), feeds (RSS/Atom), review (approval links, sessions),
+review_page (the /review page), maintainer (/history, adding) and suggest; what they share is in context.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from typing import Any
-from urllib.parse import urlsplit
+from dataclasses import replace
+from datetime import datetime
 
 import jinja2
 from aiohttp import web
 
 from digest import secretstore
 from digest.review.reviewer import Reviewer, utc_now
-from digest.settings import Secrets, Settings
+from digest.settings import Settings
 from digest.storage.db import Database
 from digest.templating import template_loader
-from digest.web.throttle import SignInThrottle, ThrottleRule
+from digest.web import feeds as web_feeds
+from digest.web import maintainer as web_maintainer
+from digest.web import pages as web_pages
+from digest.web import review as web_review
+from digest.web import review_page as web_review_page
+from digest.web import suggest as web_suggest
+from digest.web.context import CONTEXT, SECURITY_HEADERS, WebContext
 
 log = logging.getLogger(__name__)
-
-SECURITY_HEADERS = {
-    # No scripts, no frames, no third-party anything: the pages are plain HTML with one inline style block.
-    "Content-Security-Policy": (
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    # Approval links and the feed token travel in URLs; no Referer header may carry them elsewhere.
-    "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
-}
-
-
-# Reader suggestions on /suggest per client address and hour (kept here: web_suggest imports this module).
-SUGGEST_RULE = ThrottleRule(max_failures=5, window=timedelta(hours=1))
-
-
-@dataclass
-class WebContext:
-    settings: Settings
-    database: Database
-    reviewer: Reviewer
-    secrets: Secrets
-    clock: Callable[[], datetime]
-    templates: jinja2.Environment
-    cache_feeds: bool = True
-    feed_cache: dict[str, Any] = field(default_factory=dict)
-    sign_in_throttle: SignInThrottle = field(default_factory=SignInThrottle)
-    suggest_throttle: SignInThrottle = field(default_factory=lambda: SignInThrottle(SUGGEST_RULE))
-
-    @property
-    def secret_key(self) -> str:
-        return str(self.secrets.secret_key)
-
-    @property
-    def secure_cookies(self) -> bool:
-        return urlsplit(self.settings.web.base_url).scheme == "https"
-
-    def url(self, path: str) -> str:
-        """An absolute URL on the public address (links in feeds must work outside the browser)."""
-        return self.settings.web.base_url.rstrip("/") + path
-
-
-CONTEXT = web.AppKey("digest_web_context", WebContext)
-
-
-def context_of(request: web.Request) -> WebContext:
-    return request.app[CONTEXT]
-
-
-def render(request: web.Request, template: str, *, status: int = 200, **values: Any) -> web.Response:
-    context = context_of(request)
-    body = context.templates.get_template(f"web/{template}").render(list_title=context.settings.list_title, **values)
-    return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
-
-
-def refuse(request: web.Request, status: int, title: str, message: str) -> web.Response:
-    """A short error page; nothing of the refused thing is shown."""
-    return render(request, "message.html", status=status, title=title, message=message)
 
 
 # Maintainer pages: a candidate's standing, CSRF tokens and decisions must not be kept by a browser or a proxy cache,
@@ -118,13 +62,6 @@ def create_web_app(
     cache_feeds: bool = True,
 ) -> web.Application:
     """The whole site. Secrets missing from settings are taken from (or generated into) the data folder."""
-    from digest.web import feeds as web_feeds
-    from digest.web import maintainer as web_maintainer
-    from digest.web import pages as web_pages
-    from digest.web import review as web_review
-    from digest.web import review_page as web_review_page
-    from digest.web import suggest as web_suggest
-
     secrets = settings.secrets
     if not (secrets.secret_key and secrets.admin_token and secrets.feed_token):
         secrets = secretstore.ensure_secrets(settings)

@@ -17,9 +17,12 @@ from aiohttp import web
 from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session, selectinload
 
+from digest.awesome import store as liststore
+from digest.relevance.store import bundled_abstracts
+from digest.review.reviewer import pending_candidates
 from digest.review.signing import approval_signer, token_matches
 from digest.storage.models import Candidate, Entry, ListMeta, Paper
-from digest.web.app import WebContext, context_of
+from digest.web.context import WebContext, context_of
 from digest.web.syndication import (
     ATOM_CONTENT_TYPE,
     RSS_CONTENT_TYPE,
@@ -110,8 +113,6 @@ def feed_abstract(paper: Paper) -> str:
     """The stored abstract, else the bundled one (the seed list's papers ship with theirs)."""
     if paper.abstract:
         return paper.abstract
-    from digest.relevance.store import bundled_abstracts
-
     bundled = bundled_abstracts()
     found = bundled.get(paper.arxiv_id or "") or bundled.get(paper.title_key)
     return found[1] if found else ""
@@ -213,9 +214,6 @@ def candidate_links(
 
 
 def candidates_feed(session: Session, context: WebContext) -> Feed:
-    from digest.awesome import store as liststore
-    from digest.review.reviewer import pending_candidates
-
     now = context.clock()
     expires = now + timedelta(days=context.settings.web.approval_link_days)
     sections = liststore.section_names(session)

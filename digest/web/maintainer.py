@@ -14,7 +14,7 @@ from digest.arxiv import additions as paper_add
 from digest.review.history import action_words, decision_history
 from digest.review.reviewer import Actor, ReviewError
 from digest.storage.models import Decision
-from digest.web.app import WebContext, context_of, refuse, render
+from digest.web.context import WebContext, context_of, refuse, render
 from digest.web.review import checked_form, current_session
 from digest.web.review_page import back_to_review, web_actor
 

@@ -14,8 +14,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from digest import health
+from digest.awesome import store as liststore
 from digest.storage.models import Entry, PollRun, Section
-from digest.web.app import context_of, refuse, render
+from digest.web.context import context_of, refuse, render
 from digest.web.review_filters import entry_matches
 from digest.web.syndication import safe_url
 
@@ -124,7 +125,6 @@ async def list_page(request: web.Request) -> web.Response:
 
 async def list_markdown(request: web.Request) -> web.Response:
     context = context_of(request)
-    from digest.awesome import store as liststore
 
     def load() -> str:
         with context.database.reading() as session:

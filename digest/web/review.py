@@ -30,7 +30,7 @@ from digest.review.signing import (
 )
 from digest.storage.models import PENDING, Candidate
 from digest.web import sessions as session_store
-from digest.web.app import WebContext, context_of, refuse, render
+from digest.web.context import WebContext, context_of, refuse, render
 from digest.web.review_filters import highlight
 from digest.web.syndication import safe_url
 from digest.web.throttle import client_address, trusted_networks

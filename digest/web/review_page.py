@@ -17,11 +17,13 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from digest.arxiv.additions import READER_SOURCE
+from digest.awesome import store as liststore
 from digest.record_ids import parse_record_id
+from digest.relevance.why import why_from_json
 from digest.review.reviewer import Actor, Outcome, ReviewError, latest_decision, pending_query
 from digest.review.signing import SessionClaim, csrf_token, session_digest
 from digest.storage.models import PENDING, Candidate
-from digest.web.app import SECURITY_HEADERS, WebContext, context_of, refuse, render
+from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
 from digest.web.review import checked_form, current_session, why_lines
 from digest.web.review_filters import (
     MAX_BATCH,
@@ -78,8 +80,6 @@ def _candidates(session: Session, chosen: ReviewFilter) -> list[Candidate]:
 
 
 def load_review(context: WebContext, chosen: ReviewFilter, decided_id: int | None, actor: Actor) -> ReviewView:
-    from digest.awesome import store as liststore
-
     now = context.clock()
     with context.database.reading() as session:
         matched = [
@@ -165,8 +165,6 @@ async def review_page(request: web.Request) -> web.Response:
 
 
 def why_terms(candidate: Candidate) -> list[str]:
-    from digest.relevance.why import why_from_json
-
     return list(why_from_json(candidate.why).terms)
 
 

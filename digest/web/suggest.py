@@ -14,7 +14,7 @@ import math
 from aiohttp import web
 
 from digest.arxiv import additions as paper_add
-from digest.web.app import SUGGEST_RULE, WebContext, context_of, render
+from digest.web.context import SUGGEST_RULE, WebContext, context_of, render
 from digest.web.throttle import client_address, trusted_networks
 
 log = logging.getLogger(__name__)
