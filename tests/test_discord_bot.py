@@ -168,7 +168,8 @@ async def test_a_section_emoji_approves_into_that_section(
 async def test_cross_rejects_and_the_paper_never_comes_back(
     fake: FakeDiscord, db: Database, bot_settings: Settings
 ) -> None:
-    from digest.arxiv.parse import candidates, parse_feed
+    from digest.arxiv import candidates
+    from digest.arxiv.parse import parse_feed
     from digest.relevance.scoring import Judgement
     from tests.conftest import DATA_DIR
     from tests.factories import SEEN_AT
