@@ -20,7 +20,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 
 from digest.cli import main
-from digest.review.reviewer import Actor, Reviewer
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.settings import Settings
 from tests.conftest import make_settings

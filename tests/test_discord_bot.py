@@ -15,7 +15,8 @@ import pytest_asyncio
 from sqlalchemy import select
 
 from digest.discord.bot import ReviewBot
-from digest.review.reviewer import Actor, Reviewer
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.settings import Settings
 from digest.storage.db import Database

@@ -17,7 +17,8 @@ from sqlalchemy import select, text
 from digest import health
 from digest.discord.bot import ReviewBot
 from digest.discord.connection import Backoff
-from digest.review.reviewer import Actor, Reviewer, utc_now
+from digest.review.reviewer import Reviewer, utc_now
+from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.settings import Settings
 from digest.storage.db import Database

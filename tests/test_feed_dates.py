@@ -17,7 +17,7 @@ import pytest_asyncio
 from digest.awesome import store as liststore
 from digest.relevance.store import bundled_abstracts
 from digest.resources import seed_list_path
-from digest.review.reviewer import Actor
+from digest.review.rules import Actor
 from digest.web.syndication import paper_date
 from tests.factories import insert_candidate, real_papers
 from tests.web_server import Site, running_site, site_settings

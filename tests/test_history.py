@@ -12,7 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from digest.cli import main
-from digest.review.reviewer import Actor, Reviewer
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.settings import Settings
 from digest.storage.db import Database

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from digest.arxiv.poll_pass import run_poll
 from digest.awesome.parse import parse_list
 from digest.discord.messages import candidate_embed
-from digest.review.reviewer import Actor
+from digest.review.rules import Actor
 from digest.storage.models import Candidate
 from digest.weekly.issue import render, week_of
 from digest.weekly.store import compose_email, load_digest

@@ -23,7 +23,8 @@ from digest.arxiv.fetcher import Fetcher, FetchError
 from digest.awesome import store as liststore
 from digest.awesome.parse import parse_list
 from digest.cli import main
-from digest.review.reviewer import Actor, standing_of
+from digest.review.queries import standing_of
+from digest.review.rules import Actor
 from digest.settings import ArxivSettings, Settings
 from digest.storage.db import Database
 from digest.storage.models import Candidate, Decision, WeeklyDigest

@@ -17,7 +17,8 @@ from sqlalchemy import event, func, inspect, select, text
 
 from digest.arxiv.poll_pass import run_poll
 from digest.awesome import store as liststore
-from digest.review.reviewer import Actor, AlreadyDecidedError, Reviewer
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor, AlreadyDecidedError
 from digest.service.process import Service
 from digest.service.wiring import open_service_database
 from digest.settings import Settings

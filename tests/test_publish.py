@@ -14,7 +14,8 @@ from sqlalchemy import select
 from digest import health
 from digest.publish.publisher import BLOCKED, FAILED, PUBLISHED, Publisher
 from digest.publish.store import read_status
-from digest.review.reviewer import Actor, Reviewer
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.settings import Settings
 from digest.storage.db import Database

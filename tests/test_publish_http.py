@@ -11,7 +11,8 @@ import pytest
 from digest import health
 from digest.publish.publisher import FAILED, PUBLISHED, Publisher
 from digest.publish.store import read_status
-from digest.review.reviewer import Actor, Reviewer
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers

@@ -15,7 +15,8 @@ from digest import health
 from digest.publish.publisher import FAILED, PUBLISHED, UNCHANGED, Publisher
 from digest.publish.pull_publisher import PullRequestPublisher, publisher_for
 from digest.publish.store import read_status
-from digest.review.reviewer import Actor, Reviewer
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.settings import Settings
 from digest.storage.db import Database

@@ -9,7 +9,8 @@ import pytest
 
 from digest.cli import main
 from digest.publish.runner import PublishRunner
-from digest.review.reviewer import Actor, Reviewer
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers

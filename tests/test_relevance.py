@@ -212,7 +212,8 @@ async def test_model_is_reused_until_a_decision_or_a_list_import_changes_its_inp
 
     from digest.arxiv.poll_pass import run_poll
     from digest.awesome import store as liststore
-    from digest.review.reviewer import Actor, Reviewer
+    from digest.review.reviewer import Reviewer
+    from digest.review.rules import Actor
     from digest.storage.models import Candidate
     from tests.feedbuild import build_rss, load_records
 

@@ -13,7 +13,8 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
 
 from digest.awesome import store as liststore
-from digest.review.reviewer import Actor, AlreadyDecidedError, Reviewer, ReviewError, Standing, may_decide
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing, may_decide
 from digest.settings import DiscordSettings, Settings
 from digest.storage.db import Database
 from digest.storage.models import Candidate, Decision

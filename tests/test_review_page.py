@@ -11,7 +11,7 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
-from digest.review.reviewer import Actor
+from digest.review.rules import Actor
 from digest.storage.models import Decision, Entry
 from digest.web.review_filters import highlight
 from tests.factories import insert_candidate, real_papers

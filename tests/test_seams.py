@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from digest.awesome import store as liststore
-from digest.review.reviewer import Actor, Reviewer
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
 from digest.service.process import Service
 from digest.settings import Settings, SmtpSettings
 from digest.storage.db import Database

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from digest.awesome import store as liststore
-from digest.review.reviewer import Actor, Reviewer
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings

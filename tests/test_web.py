@@ -10,7 +10,7 @@ import feedparser
 import pytest
 from sqlalchemy import func, select
 
-from digest.review.reviewer import Actor
+from digest.review.rules import Actor
 from digest.review.signing import ApprovalLink, sign_link
 from digest.storage.models import Decision, Entry, Paper, PollRun
 from digest.web.feeds import feed_date

@@ -11,7 +11,7 @@ import feedparser
 import pytest
 from sqlalchemy import select
 
-from digest.review.reviewer import Actor
+from digest.review.rules import Actor
 from digest.secretstore import SecretStoreError, ensure_secrets, secrets_path
 from digest.storage.models import Decision
 from tests.conftest import make_settings

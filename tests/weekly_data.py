@@ -10,7 +10,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from digest.review.reviewer import Actor, Reviewer
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
 from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.models import Candidate

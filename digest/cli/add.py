@@ -53,7 +53,8 @@ def add(context: Context, arxiv_id: str, section: str | None) -> int:
     from digest.arxiv import additions as paper_add
     from digest.arxiv.additions import AddError
     from digest.cli.review import actor_name
-    from digest.review.reviewer import Actor, Reviewer, ReviewError
+    from digest.review.reviewer import Reviewer
+    from digest.review.rules import Actor, ReviewError
 
     known = paper_add.known_paper(context.database, arxiv_id, section)
     if known.listed is not None:

@@ -71,7 +71,8 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
         shown = ascii(args.candidate_id[:40])
         print(f"digest {args.command}: {shown} is not a candidate id: give its number (0-9 only)", file=sys.stderr)
         return 2
-    from digest.review.reviewer import Actor, Reviewer, ReviewError
+    from digest.review.reviewer import Reviewer
+    from digest.review.rules import Actor, ReviewError
 
     reviewer = Reviewer(context.database, context.settings)
     actor = Actor(name=actor_name(), id=None, channel="cli")

@@ -19,7 +19,8 @@ from digest import health
 from digest.discord import messages, store
 from digest.discord.connection import NO_MENTIONS, Backoff, DiscordLink
 from digest.discord.members import Members
-from digest.review.reviewer import Actor, Outcome, Reviewer, ReviewError, utc_now
+from digest.review.reviewer import Reviewer, utc_now
+from digest.review.rules import Actor, Outcome, ReviewError
 from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.models import Candidate

@@ -10,7 +10,7 @@ from collections.abc import Callable
 import discord
 
 from digest.discord import messages
-from digest.review.reviewer import Actor, may_decide
+from digest.review.rules import Actor, may_decide
 from digest.settings import DiscordSettings
 
 log = logging.getLogger("digest.discord")

@@ -9,7 +9,7 @@ from sqlalchemy import Select, or_, select
 
 from digest.arxiv import poll_runs
 from digest.discord.messages import ReactionChoice, decision_key, reaction_key
-from digest.review.reviewer import latest_decision, pending_query
+from digest.review.queries import latest_decision, pending_query
 from digest.storage.db import Database
 from digest.storage.models import PENDING, Candidate, Decision, PollRun
 

@@ -14,7 +14,7 @@ from digest.publish.publisher import BLOCKED, FAILED, utc_now
 from digest.publish.pull_publisher import publisher_for
 from digest.publish.rules import retry_after
 from digest.publish.store import has_pending
-from digest.review.reviewer import Outcome
+from digest.review.rules import Outcome
 from digest.settings import Settings
 from digest.storage.db import Database
 

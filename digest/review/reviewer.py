@@ -1,7 +1,7 @@
-"""Candidate decisions: the one path by which Discord, the web page, feed links and the CLI change the list.
+"""The reviewer: the one path by which Discord, the web page, feed links and the CLI change the list.
 
 A decision updates the candidate, the list entry and the audit log in one transaction, then regenerates the list's
-Markdown and tells the listeners (the Discord bot edits its message). Who may decide is a pure rule here too.
+Markdown and tells the listeners (the Discord bot edits its message). The rules it applies are in review.rules.
 """
 
 from __future__ import annotations
@@ -10,107 +10,32 @@ import asyncio
 import functools
 import logging
 import threading
-from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
-from digest.settings import DiscordSettings, Settings
+from digest.review.queries import standing_of
+from digest.review.rules import (
+    ACTIONS,
+    CHANNELS,
+    Actor,
+    AlreadyDecidedError,
+    Listener,
+    Outcome,
+    ReviewError,
+    short_name_for,
+)
+from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision
 
 log = logging.getLogger(__name__)
 
-ACTIONS = ("approve", "reject", "revert")
-CHANNELS = ("discord", "web", "feed", "cli")
-_SHORT_NAME_MAX = 40
-
-
-class ReviewError(Exception):
-    """A decision that cannot be made (unknown candidate or section, unknown action); one line."""
-
-
-@dataclass(frozen=True)
-class Standing:
-    """Where a candidate stands: its status, and who decided it, through which channel, when (if known)."""
-
-    candidate_id: int
-    status: str
-    section: str | None
-    by: str | None
-    channel: str | None
-    at: datetime | None
-
-    def describe(self) -> str:
-        """'approved into Probing by ann via discord on 2026-11-23 12:00 UTC'; only the parts that are known."""
-        parts = [self.status + (f" into {self.section}" if self.status == APPROVED and self.section else "")]
-        if self.by:
-            parts.append(f"by {self.by}")
-        if self.channel:
-            parts.append(f"via {self.channel}")
-        if self.at:
-            parts.append(f"on {self.at:%Y-%m-%d %H:%M} UTC")
-        return " ".join(parts)
-
-    def change_command(self) -> str:
-        """The command that overturns this decision on purpose."""
-        return f"digest {'reject' if self.status == APPROVED else 'approve'} {self.candidate_id}"
-
-
-class AlreadyDecidedError(ReviewError):
-    """A decision that may act only on a pending candidate (a feed link, the review page) found it decided already."""
-
-    def __init__(self, standing: Standing) -> None:
-        self.standing = standing
-        super().__init__(
-            f"Candidate {standing.candidate_id} was already {standing.describe()}; approval links and the review page "
-            f"act only on pending candidates. To change the decision on purpose, run `{standing.change_command()}`."
-        )
-
-
-@dataclass(frozen=True)
-class Actor:
-    name: str
-    id: str | None
-    channel: str  # discord | web | feed | cli
-
-
-@dataclass(frozen=True)
-class Outcome:
-    candidate_id: int
-    arxiv_id: str
-    action: str
-    status: str
-    section: str | None
-    changed: bool
-    message: str
-    actor: Actor
-
-
-Listener = Callable[[Outcome], Awaitable[None]]
-
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-def may_decide(member_role_ids: Iterable[int], user_id: int, settings: DiscordSettings) -> bool:
-    """Maintainers are the listed users and the members holding a maintainer role."""
-    if user_id in settings.maintainer_user_ids:
-        return True
-    return any(role in settings.maintainer_role_ids for role in member_role_ids)
-
-
-def short_name_for(title: str) -> str | None:
-    """The list gives each paper a bold short name; arXiv titles of the form 'Name: subtitle' supply one."""
-    head, sep, _ = title.partition(":")
-    head = head.strip()
-    if sep and 0 < len(head) <= _SHORT_NAME_MAX:
-        return head
-    return None
 
 
 class Reviewer:
@@ -298,49 +223,3 @@ class Reviewer:
         """Undoes an earlier approval: the entry it added leaves the list (the paper row stays for history)."""
         if candidate.status == APPROVED and candidate.paper_id is not None and candidate.decided_section:
             liststore.remove_paper_entry(session, paper_id=candidate.paper_id, section_name=candidate.decided_section)
-
-
-def latest_decision(session: Session, candidate_id: int) -> Decision | None:
-    """The decision that made the candidate's current status: the newest one that changed something."""
-    return session.scalars(
-        select(Decision)
-        .where(Decision.candidate_id == candidate_id, Decision.applied.is_(True))
-        .order_by(Decision.at.desc(), Decision.id.desc())
-        .limit(1)
-    ).first()
-
-
-def standing_of(session: Session, candidate: Candidate) -> Standing:
-    """The candidate's status and the decision that made it (the newest applied one)."""
-    latest = latest_decision(session, candidate.id) if candidate.status != PENDING else None
-    channel = latest.channel if latest is not None else None
-    return Standing(
-        candidate_id=candidate.id,
-        status=candidate.status,
-        section=candidate.decided_section,
-        by=candidate.decided_by,
-        channel=channel,
-        at=candidate.decided_at,
-    )
-
-
-def pending_query() -> Select[tuple[Candidate]]:
-    """Pending relevant candidates, best score first: what waits for a maintainer, wherever it is shown."""
-    # The id breaks ties: PostgreSQL, unlike SQLite, gives equal rows in no stable order.
-    return (
-        select(Candidate)
-        .where(Candidate.status == PENDING, Candidate.relevant.is_(True))
-        .order_by(Candidate.score.desc(), Candidate.first_seen_at, Candidate.id)
-    )
-
-
-def pending_candidates(session: Session, limit: int | None = None) -> list[Candidate]:
-    """The review page, the private feed and the weekly digest show these."""
-    query = pending_query()
-    if limit is not None:
-        query = query.limit(limit)
-    return list(session.scalars(query))
-
-
-def pending_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(pending_query().order_by(None).subquery())) or 0

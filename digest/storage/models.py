@@ -26,10 +26,11 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from digest.vocab import Status
+
 # Candidate statuses.
-PENDING = "pending"
-APPROVED = "approved"
-REJECTED = "rejected"
+# Plain strings in the columns; their one home is vocab.Status.
+PENDING, APPROVED, REJECTED = Status.PENDING.value, Status.APPROVED.value, Status.REJECTED.value
 CANDIDATE_STATUSES = (PENDING, APPROVED, REJECTED)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from digest.awesome import store as liststore
 from digest.relevance.store import bundled_abstracts
-from digest.review.reviewer import pending_candidates
+from digest.review.queries import pending_candidates
 from digest.review.signing import approval_signer, token_matches
 from digest.storage.models import Candidate, Entry, ListMeta, Paper
 from digest.web.context import WebContext, context_of

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from digest.arxiv import additions as paper_add
 from digest.review.history import action_words, decision_history
-from digest.review.reviewer import Actor, ReviewError
+from digest.review.rules import Actor, ReviewError
 from digest.storage.models import Decision
 from digest.web.context import WebContext, context_of, refuse, render
 from digest.web.review import checked_form, current_session

@@ -17,7 +17,8 @@ from datetime import timedelta
 from aiohttp import web
 
 from digest.relevance.why import why_from_json
-from digest.review.reviewer import Actor, AlreadyDecidedError, ReviewError, Standing, standing_of
+from digest.review.queries import standing_of
+from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing
 from digest.review.signing import (
     ApprovalLink,
     LinkError,

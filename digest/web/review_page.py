@@ -20,7 +20,8 @@ from digest.arxiv.additions import READER_SOURCE
 from digest.awesome import store as liststore
 from digest.record_ids import parse_record_id
 from digest.relevance.why import why_from_json
-from digest.review.reviewer import Actor, Outcome, ReviewError, latest_decision, pending_query
+from digest.review.queries import latest_decision, pending_query
+from digest.review.rules import Actor, Outcome, ReviewError
 from digest.review.signing import SessionClaim, csrf_token, session_digest
 from digest.storage.models import PENDING, Candidate
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render

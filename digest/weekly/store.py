@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from digest import secretstore
 from digest.relevance.why import why_from_json
-from digest.review.reviewer import pending_candidates, pending_count
+from digest.review.queries import pending_candidates, pending_count
 from digest.review.signing import approval_signer
 from digest.settings import Settings
 from digest.storage.db import Database
