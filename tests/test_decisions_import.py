@@ -15,7 +15,7 @@ from sqlalchemy import select
 from digest.cli import main
 from digest.settings import Settings
 from digest.storage.db import Database
-from digest.storage.models import TrainingDecision
+from digest.storage.state import TrainingDecision
 from tests.factories import real_papers
 
 PAPERS = real_papers()

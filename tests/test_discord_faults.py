@@ -22,7 +22,8 @@ from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.settings import Settings
 from digest.storage.db import Database
-from digest.storage.models import Candidate, PollRun
+from digest.storage.models import Candidate
+from digest.storage.state import PollRun
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import LISTED_MAINTAINER, MAINTAINER, FakeDiscord, reserve_port

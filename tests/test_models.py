@@ -14,7 +14,8 @@ from sqlalchemy import inspect, select, text
 from digest.awesome import store as liststore
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, alembic_config, create_database_engine, open_database
-from digest.storage.models import Base, ListMeta, PollRun
+from digest.storage.models import Base, ListMeta
+from digest.storage.state import PollRun
 from tests.conftest import make_settings
 
 

@@ -27,7 +27,8 @@ from digest.review.queries import standing_of
 from digest.review.rules import Actor
 from digest.settings import ArxivSettings, Settings
 from digest.storage.db import Database
-from digest.storage.models import Candidate, Decision, WeeklyDigest
+from digest.storage.models import Candidate, Decision
+from digest.storage.state import WeeklyDigest
 from digest.web.app import bound_port, create_web_app, serve
 from digest.web.context import CONTEXT
 from digest.web.throttle import SignInThrottle, ThrottleRule

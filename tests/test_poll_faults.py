@@ -22,7 +22,7 @@ from digest.cli import main
 from digest.service.process import Service
 from digest.settings import ArxivSettings
 from digest.storage.db import Database, open_database
-from digest.storage.models import FeedState, PollRun
+from digest.storage.state import FeedState, PollRun
 from tests.arxiv_server import ArxivServer, FakeClock, RawServer, Reply
 from tests.conftest import make_settings
 

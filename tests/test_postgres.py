@@ -23,7 +23,8 @@ from digest.service.process import Service
 from digest.service.wiring import open_service_database
 from digest.settings import Settings
 from digest.storage.db import Database, create_database_engine, open_database
-from digest.storage.models import Candidate, Decision, Paper, PollRun
+from digest.storage.models import Candidate, Decision, Paper
+from digest.storage.state import PollRun
 from digest.weekly.issue import render
 from digest.weekly.store import claim_week, load_digest, run_weekly_job, week_state
 from tests.arxiv_server import ArxivServer, FakeClock, Reply

@@ -19,7 +19,8 @@ from digest.cli import main
 from digest.review.replay import ReplayPaper, replay, weeks_of
 from digest.settings import Settings
 from digest.storage.db import Database
-from digest.storage.models import Candidate, RelevanceState, StreamPaper
+from digest.storage.models import Candidate
+from digest.storage.state import RelevanceState, StreamPaper
 from tests.conftest import DATA_DIR, make_settings
 
 

@@ -15,7 +15,7 @@ from digest.review.rules import Actor
 from digest.service.process import Service
 from digest.settings import Settings, SmtpSettings
 from digest.storage.db import Database
-from digest.storage.models import WeeklyDigest
+from digest.storage.state import WeeklyDigest
 from tests.arxiv_server import ArxivServer
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers

@@ -17,7 +17,7 @@ from digest.cli import main
 from digest.service.wiring import open_service_database
 from digest.settings import Settings, SmtpSettings
 from digest.storage.db import Database, open_database
-from digest.storage.models import WeeklyDigest
+from digest.storage.state import WeeklyDigest
 from digest.weekly.store import SendOutcome, WeeklyResult, run_weekly_job, send_week
 from tests.conftest import make_settings
 from tests.smtp_server import (

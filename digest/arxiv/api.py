@@ -23,7 +23,8 @@ from digest.progress import ProgressBar
 from digest.relevance.stream import ensure_thresholds
 from digest.settings import Settings
 from digest.storage.db import Database
-from digest.storage.models import BackfillState, Paper, RelevanceExample
+from digest.storage.models import Paper
+from digest.storage.state import BackfillState, RelevanceExample
 
 log = logging.getLogger(__name__)
 

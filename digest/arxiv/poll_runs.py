@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from digest import health
 from digest.storage.db import Database
-from digest.storage.models import PollRun
+from digest.storage.state import PollRun
 
 RUNNING, INTERRUPTED = "running", "interrupted"
 # A run started on another host cannot be checked; past this age it is surely not running any more.

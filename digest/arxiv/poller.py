@@ -25,7 +25,7 @@ from digest.relevance import scoring as relevance
 from digest.relevance.stream import record_stream
 from digest.settings import Settings
 from digest.storage.db import Database
-from digest.storage.models import FeedState
+from digest.storage.state import FeedState
 
 log = logging.getLogger(__name__)
 

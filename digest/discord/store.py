@@ -11,7 +11,8 @@ from digest.arxiv import poll_runs
 from digest.discord.messages import ReactionChoice, decision_key, reaction_key
 from digest.review.queries import latest_decision, pending_query
 from digest.storage.db import Database
-from digest.storage.models import PENDING, Candidate, Decision, PollRun
+from digest.storage.models import PENDING, Candidate, Decision
+from digest.storage.state import PollRun
 
 
 def _to_post() -> Select[tuple[Candidate]]:

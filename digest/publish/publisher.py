@@ -24,7 +24,7 @@ from digest.publish.rules import changes, commit_message, new_errors, one_line, 
 from digest.publish.store import pending_decisions, record_failure, state_row
 from digest.settings import Settings
 from digest.storage.db import Database
-from digest.storage.models import PublishState
+from digest.storage.state import PublishState
 
 log = logging.getLogger("digest.publish")
 

@@ -30,7 +30,7 @@ from digest.publish.rules import Change, changes, unified_diff
 from digest.publish.store import decided_for, state_row
 from digest.settings import Settings, repository_slug
 from digest.storage.db import Database
-from digest.storage.models import PublishState
+from digest.storage.state import PublishState
 
 log = logging.getLogger("digest.publish")
 

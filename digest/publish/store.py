@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 from digest.awesome import store as liststore
 from digest.publish.rules import Decided
 from digest.storage.db import Database
-from digest.storage.models import Candidate, Decision, PublishState
+from digest.storage.models import Candidate, Decision
+from digest.storage.state import PublishState
 
 STATE_ID = 1
 

@@ -25,16 +25,8 @@ from digest.relevance.rules import RULES_FILE, parse_rules, rules_bytes
 from digest.relevance.scoring import RelevanceModel, build_model
 from digest.relevance.types import Budget, Feedback, LabeledPaper
 from digest.settings import Settings
-from digest.storage.models import (
-    APPROVED,
-    REJECTED,
-    Candidate,
-    Entry,
-    Paper,
-    RelevanceExample,
-    Section,
-    TrainingDecision,
-)
+from digest.storage.models import APPROVED, REJECTED, Candidate, Entry, Paper, Section
+from digest.storage.state import RelevanceExample, TrainingDecision
 from digest.titles import title_key
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from digest.relevance.scoring import PaperText, RelevanceModel, Thresholds, fit_
 from digest.relevance.store import base_model, budget_of, model_key_and_model
 from digest.settings import Settings
 from digest.storage.db import Database
-from digest.storage.models import RelevanceState, StreamPaper
+from digest.storage.state import RelevanceState, StreamPaper
 
 STATE_KEY = "thresholds"
 # Fewer papers than this from the polls and the shipped sample stands in for the stream.

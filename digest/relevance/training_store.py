@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.relevance.training import ImportedDecision
-from digest.storage.models import TrainingDecision
+from digest.storage.state import TrainingDecision
 
 SOURCE_MAX = 1000  # TrainingDecision.source is String(1000): PostgreSQL refuses longer strings
 _IDS_PER_QUERY = 500  # well under every database's limit on bound parameters

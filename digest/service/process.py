@@ -34,7 +34,7 @@ from digest.service.wiring import open_service_database
 from digest.settings import Settings
 from digest.storage.datalock import DataLock, lock_data_folder, lock_database
 from digest.storage.db import Database, create_database_engine
-from digest.storage.models import PollRun
+from digest.storage.state import PollRun
 
 log = logging.getLogger("digest.service")
 

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, selectinload
 
 from digest import health
 from digest.awesome import store as liststore
-from digest.storage.models import Entry, PollRun, Section
+from digest.storage.models import Entry, Section
+from digest.storage.state import PollRun
 from digest.web.context import context_of, refuse, render
 from digest.web.review_filters import entry_matches
 from digest.web.syndication import safe_url

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 
 from digest.review.signing import SessionClaim, session_digest
 from digest.storage.db import Database
-from digest.storage.models import RevokedSession
+from digest.storage.state import RevokedSession
 
 
 def revoke(database: Database, claim: SessionClaim, now: datetime) -> None:

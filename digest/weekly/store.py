@@ -25,7 +25,8 @@ from digest.review.signing import approval_signer
 from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.files import write_atomic
-from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Entry, Paper, Section, WeeklyDigest
+from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Entry, Paper, Section
+from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer
 from digest.weekly.issue import (
     AddedPaper,

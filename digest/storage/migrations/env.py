@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from digest.storage import state  # noqa: F401  (imported for its tables: the service's state is in the schema)
 from digest.storage.models import Base
 
 config = context.config
