@@ -15,9 +15,10 @@ import pytest_asyncio
 from sqlalchemy import select, text
 
 from digest import health
+from digest.clock import utc_now
 from digest.discord.bot import ReviewBot
 from digest.discord.connection import Backoff
-from digest.review.reviewer import Reviewer, utc_now
+from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.settings import Settings

@@ -16,10 +16,11 @@ import discord
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest import health
+from digest.clock import utc_now
 from digest.discord import messages, store
 from digest.discord.connection import NO_MENTIONS, Backoff, DiscordLink
 from digest.discord.members import Members
-from digest.review.reviewer import Reviewer, utc_now
+from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, Outcome, ReviewError
 from digest.settings import Settings
 from digest.storage.db import Database

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -19,6 +19,7 @@ from digest import health
 from digest.awesome import store as liststore
 from digest.awesome.lint import Finding, lint_bytes
 from digest.awesome.parse import ListFormatError
+from digest.clock import utc_now
 from digest.publish.git import GitClone, GitError, PushRejectedError
 from digest.publish.rules import changes, commit_message, new_errors, one_line, unified_diff
 from digest.publish.store import pending_decisions, record_failure, state_row
@@ -56,10 +57,6 @@ class Merged:
     final: str
     upto: int
     message: str
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Publisher:

@@ -14,9 +14,10 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from digest.clock import utc_now
 from digest.publish.forge import Forge
 from digest.publish.git import GitError
-from digest.publish.publisher import PUBLISHED, UNCHANGED, Merged, Publisher, PublishResult, utc_now
+from digest.publish.publisher import PUBLISHED, UNCHANGED, Merged, Publisher, PublishResult
 from digest.publish.pull import (
     Pull,
     PullStanding,

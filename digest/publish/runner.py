@@ -10,7 +10,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from digest.publish.publisher import BLOCKED, FAILED, utc_now
+from digest.clock import utc_now
+from digest.publish.publisher import BLOCKED, FAILED
 from digest.publish.pull_publisher import publisher_for
 from digest.publish.rules import retry_after
 from digest.publish.store import has_pending

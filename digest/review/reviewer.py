@@ -11,11 +11,12 @@ import functools
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
+from digest.clock import utc_now
 from digest.review.queries import standing_of
 from digest.review.rules import (
     ACTIONS,
@@ -32,10 +33,6 @@ from digest.storage.db import Database
 from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision
 
 log = logging.getLogger(__name__)
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Reviewer:

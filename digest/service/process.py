@@ -29,7 +29,8 @@ from digest.arxiv import api as arxiv_api
 from digest.arxiv import poll_pass, poll_runs
 from digest.arxiv.fetcher import STOP_WAITING
 from digest.arxiv.poll_pass import health_line
-from digest.review.reviewer import Reviewer, utc_now
+from digest.clock import utc_now
+from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
 from digest.settings import Settings
 from digest.storage.datalock import DataLock, lock_data_folder, lock_database

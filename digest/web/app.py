@@ -15,7 +15,8 @@ import jinja2
 from aiohttp import web
 
 from digest import secretstore
-from digest.review.reviewer import Reviewer, utc_now
+from digest.clock import utc_now
+from digest.review.reviewer import Reviewer
 from digest.settings import Settings
 from digest.storage.db import Database
 from digest.templating import template_loader

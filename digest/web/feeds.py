@@ -18,6 +18,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from digest.awesome import store as liststore
+from digest.clock import as_utc
 from digest.relevance.store import bundled_abstracts
 from digest.review.queries import pending_candidates
 from digest.review.signing import approval_signer, token_matches
@@ -55,9 +56,9 @@ class RenderedFeed:
         }
 
 
-def _utc(moment: datetime | None) -> datetime:
+def _utc_or_epoch(moment: datetime | None) -> datetime:
     # Stored times come back aware (models.UTCDateTime); a missing one sorts first.
-    return EPOCH if moment is None else moment.astimezone(UTC)
+    return EPOCH if moment is None else as_utc(moment)
 
 
 _VERSION_QUERY = select(
@@ -106,7 +107,7 @@ def feed_date(paper: Paper) -> datetime:
         found = paper_date(paper.published, texts, paper.arxiv_id)
         if found is not None:
             return found
-    return _utc(paper.added_at)
+    return _utc_or_epoch(paper.added_at)
 
 
 def feed_abstract(paper: Paper) -> str:
@@ -147,8 +148,8 @@ def list_feed(session: Session, context: WebContext, self_path: str) -> Feed:
         # When the list last changed, so that If-Modified-Since sees a paper imported with an old date.
         updated=max(
             [item.published for item in items]
-            + [_utc(paper.added_at) for paper in papers]
-            + [_utc(entry.added_at) for paper in papers for entry in paper.entries],
+            + [_utc_or_epoch(paper.added_at) for paper in papers]
+            + [_utc_or_epoch(entry.added_at) for paper in papers for entry in paper.entries],
             default=EPOCH,
         ),
         items=items,
@@ -225,7 +226,7 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
                 guid=f"{GUID_PREFIX}candidate:{candidate.arxiv_id}",
                 title=candidate.title,
                 link=f"https://arxiv.org/abs/{candidate.arxiv_id}",
-                published=_utc(candidate.first_seen_at),
+                published=_utc_or_epoch(candidate.first_seen_at),
                 abstract=candidate.abstract,
                 authors=list(candidate.authors or []),
                 categories=[candidate.suggested_section] if candidate.suggested_section else [],

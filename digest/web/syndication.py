@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from email.utils import format_datetime
 
 from digest.awesome.parse import parse_date
+from digest.clock import as_utc
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -98,16 +99,11 @@ def paper_date(published: date | None, date_texts: Sequence[str], arxiv_id: str 
 
 
 def rfc822(moment: datetime) -> str:
-    return format_datetime(_utc(moment), usegmt=True)
+    return format_datetime(as_utc(moment), usegmt=True)
 
 
 def rfc3339(moment: datetime) -> str:
-    return _utc(moment).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def _utc(moment: datetime) -> datetime:
-    # Pure code: callers may pass naive times, which this service always means as UTC.
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return as_utc(moment).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def item_html(item: FeedItem) -> str:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from digest import secretstore
+from digest.clock import as_utc
 from digest.relevance.why import why_from_json
 from digest.review.queries import pending_candidates, pending_count
 from digest.review.signing import approval_signer
@@ -49,11 +50,6 @@ MAX_BACKOFF = timedelta(days=1)
 _email_off_logged = False
 
 
-def _utc(moment: datetime) -> datetime:
-    """Week bounds come in the configured zone and `now` from the caller; a naive time is taken as UTC."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def second_tier(
     session: Session, settings: Settings, start: datetime, end: datetime, now: datetime
 ) -> list[PendingPaper]:
@@ -72,7 +68,7 @@ def second_tier(
         return []
     # The web app's key, which checks the link: the environment's, else the data folder's (generated once).
     key = str(settings.secrets.secret_key or secretstore.ensure_secrets(settings).secret_key)
-    expires = _utc(now) + timedelta(days=settings.web.approval_link_days)
+    expires = as_utc(now) + timedelta(days=settings.web.approval_link_days)
     sections = set(session.scalars(select(Section.name)))
     papers = []
     for candidate in found:
@@ -89,7 +85,7 @@ def load_digest(
     session: Session, settings: Settings, week: IsoWeek, *, now: datetime | None = None
 ) -> WeeklyDigestData:
     """The week's digest; `now` dates the second tier's approval links (they expire web.approval_link_days later)."""
-    start, end = (_utc(bound) for bound in week.bounds(settings.tz))
+    start, end = (as_utc(bound) for bound in week.bounds(settings.tz))
     added: list[AddedPaper] = []
     covered: set[int] = set()
     approved = select(Candidate).where(
@@ -108,7 +104,7 @@ def load_digest(
                 arxiv_id=candidate.arxiv_id,
                 url=None,
                 code_url=candidate.code_url or (paper.code_url if paper else None),
-                added_at=_utc(candidate.decided_at or start),
+                added_at=as_utc(candidate.decided_at or start),
             )
         )
     # Papers added for review by another path (e.g. a maintainer's command) count too, once each.
@@ -132,7 +128,7 @@ def load_digest(
                 paper.arxiv_id,
                 paper.url,
                 paper.code_url,
-                _utc(entry.added_at),
+                as_utc(entry.added_at),
             )
         )
 
@@ -202,14 +198,14 @@ def week_state(session: Session, week: str) -> WeekState | None:
         row.status,
         row.attempts,
         row.last_error,
-        _utc(row.next_attempt_at) if row.next_attempt_at else None,
-        _utc(row.sent_at) if row.sent_at else None,
+        as_utc(row.next_attempt_at) if row.next_attempt_at else None,
+        as_utc(row.sent_at) if row.sent_at else None,
     )
 
 
 def claim_week(database: Database, week: str, now: datetime, *, ignore_backoff: bool = False) -> bool:
     """Marks the week "sending" if it is unsent and due; False when it is sent, being sent, or backing off."""
-    now = _utc(now)
+    now = as_utc(now)
     try:
         with database.transaction() as session:
             if session.get(WeeklyDigest, week) is None:
@@ -237,7 +233,7 @@ def mark_sent(database: Database, week: str, now: datetime, delivery: mailer.Del
             .where(WeeklyDigest.week == week)
             .values(
                 status=SENT,
-                sent_at=_utc(now),
+                sent_at=as_utc(now),
                 message_id=delivery.message_id,
                 recipients=list(delivery.accepted),
                 last_error=note,
@@ -255,7 +251,7 @@ def mark_failed(database: Database, week: str, now: datetime, error: str, base_m
         delay = min(timedelta(minutes=max(base_minutes, 1)) * 2 ** max(row.attempts - 1, 0), MAX_BACKOFF)
         row.status = FAILED
         row.last_error = error[:2000]
-        row.next_attempt_at = _utc(now) + delay
+        row.next_attempt_at = as_utc(now) + delay
         return row.next_attempt_at
 
 
