@@ -26,8 +26,8 @@ from digest.awesome.parse import parse_list
 from digest.discord.messages import candidate_embed
 from digest.review.rules import Actor
 from digest.storage.models import Candidate
+from digest.weekly.contents import compose_email, load_digest
 from digest.weekly.issue import render, week_of
-from digest.weekly.store import compose_email, load_digest
 from tests.arxiv_server import FakeClock
 from tests.feedbuild import build_rss, load_records
 from tests.web_server import SECRETS_ENV, Site, running_site, site_settings

@@ -22,8 +22,9 @@ from digest.review.signing import verify_link
 from digest.secretstore import ensure_secrets
 from digest.service.wiring import open_service_database
 from digest.storage.models import Candidate
+from digest.weekly.contents import load_digest, write_markdown
 from digest.weekly.issue import IsoWeek, markdown_text, single_line, week_of
-from digest.weekly.store import load_digest, send_week, write_markdown
+from digest.weekly.store import send_week
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import FakeDiscord

@@ -13,8 +13,9 @@ from digest.cli import main
 from digest.settings import Settings
 from digest.storage.db import Database
 from digest.weekly import store as weekly_store
+from digest.weekly.contents import load_digest
 from digest.weekly.issue import IsoWeek, last_complete_week, markdown_text, render
-from digest.weekly.store import load_digest, run_weekly_job
+from digest.weekly.store import run_weekly_job
 from tests.conftest import make_settings
 from tests.weekly_data import APPROVED_BEFORE, APPROVED_IN_WEEK, PAPERS, PENDING, WEEK, fill_week
 

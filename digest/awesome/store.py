@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import NamedTuple
 
 import jinja2
 from sqlalchemy import select
@@ -31,11 +30,9 @@ __all__ = [
     "ImportReport",
     "KnownKeys",
     "ListFormatError",
-    "ListedPaper",
     "add_paper_entry",
     "import_markdown",
     "known_keys",
-    "list_papers",
     "remove_paper_entry",
     "render_markdown",
     "resolve_section",
@@ -48,12 +45,6 @@ __all__ = [
 class KnownKeys:
     arxiv_ids: set[str]
     title_keys: set[str]  # only papers WITHOUT an arXiv ID (blog posts, OpenReview/AAAI-only papers)
-
-
-class ListedPaper(NamedTuple):
-    arxiv_id: str | None
-    title: str
-    sections: list[str]
 
 
 @lru_cache(maxsize=8)
@@ -247,18 +238,3 @@ def known_keys(session: Session) -> KnownKeys:
         if not paper.arxiv_id:
             title_keys.add(paper.title_key)
     return KnownKeys(arxiv_ids=arxiv_ids, title_keys=title_keys)
-
-
-def list_papers(session: Session) -> list[ListedPaper]:
-    """Every paper in the list with the sections holding it (positives for the relevance model)."""
-    query = (
-        select(Paper)
-        .where(Paper.entries.any())
-        .options(selectinload(Paper.entries).selectinload(Entry.section))
-        .order_by(Paper.id)
-    )
-    listed = []
-    for paper in session.scalars(query):
-        names = sorted({(e.section.position, e.section.name) for e in paper.entries})
-        listed.append(ListedPaper(paper.arxiv_id, paper.title, [name for _, name in names]))
-    return listed

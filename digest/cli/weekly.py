@@ -48,8 +48,9 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     from datetime import UTC, datetime
 
     from digest.secretstore import SecretStoreError
+    from digest.weekly.contents import compose_email, load_digest, write_markdown
     from digest.weekly.issue import IsoWeek, last_complete_week, render
-    from digest.weekly.store import compose_email, load_digest, send_week, write_markdown
+    from digest.weekly.store import send_week
 
     try:
         chosen = IsoWeek.parse(args.week) if args.week else None

@@ -129,11 +129,6 @@ class SessionClaim:
     expires_at: datetime
 
 
-def verify_session(key: str, value: str, now: datetime) -> str:
-    """The session's nonce when the cookie is genuine and unexpired; raises LinkError otherwise."""
-    return read_session(key, value, now).nonce
-
-
 def read_session(key: str, value: str, now: datetime) -> SessionClaim:
     """The session's nonce and expiry when the cookie is genuine and unexpired; raises LinkError otherwise."""
     if len(value) > _MAX_TOKEN_CHARS or value.count(".") != 1:

@@ -1,11 +1,10 @@
 """Email: builds the weekly digest message (text + HTML alternatives) and sends it over SMTP.
 
-Sending is a blocking smtplib call; async code runs it in a worker thread (`send_async`).
+Sending is a blocking smtplib call; the weekly job runs in a worker thread.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import smtplib
 import ssl
@@ -141,12 +140,6 @@ def send(message: EmailMessage, settings: SmtpSettings, *, ssl_context: ssl.SSLC
         accepted=[r for r in recipients if r not in refused],
         refused=sorted(refused),
     )
-
-
-async def send_async(
-    message: EmailMessage, settings: SmtpSettings, *, ssl_context: ssl.SSLContext | None = None
-) -> Delivery:
-    return await asyncio.to_thread(send, message, settings, ssl_context=ssl_context)
 
 
 def _reason(exc: BaseException) -> str:
