@@ -11,6 +11,7 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -108,3 +109,16 @@ def reason_to_poll_on_start(database: Database, now: datetime) -> str | None:
     if latest in ("failed", "partial"):
         health.report("poll", False, f"the last poll {latest}; the next scheduled poll tries again")
     return None
+
+
+def polled_fine_today(database: Database, now: datetime, zone: str) -> bool:
+    """Whether the latest poll went well on this day of arXiv's calendar (its announcement time zone, `zone`): the
+    retry job polls again only when it did not."""
+    with database.reading() as session:
+        last = session.scalars(select(PollRun).order_by(PollRun.started_at.desc()).limit(1)).first()
+    day = ZoneInfo(zone)
+    return (
+        last is not None
+        and last.outcome == "ok"
+        and last.started_at.astimezone(day).date() == now.astimezone(day).date()
+    )

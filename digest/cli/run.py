@@ -43,7 +43,7 @@ def handle(args: argparse.Namespace, context: Context) -> int:
 
     from digest.cli.logs import setup_logging
     from digest.relevance.store import train_in_child_process
-    from digest.service.process import run_service
+    from digest.service.run import run_service
     from digest.storage.datalock import DataLockError
 
     train_in_child_process()

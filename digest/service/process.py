@@ -9,20 +9,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from apscheduler import events
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.cron import CronTrigger
-from apscheduler.triggers.date import DateTrigger
-from sqlalchemy import select
 
 from digest import health, jobs, secretstore
 from digest.arxiv import api as arxiv_api
@@ -31,19 +25,16 @@ from digest.arxiv.fetcher import STOP_WAITING
 from digest.arxiv.poll_pass import health_line
 from digest.clock import utc_now
 from digest.review.reviewer import Reviewer
+from digest.service.schedule import keep_jobs, make_scheduler, schedule_weekly_retry
 from digest.service.wiring import open_service_database
 from digest.settings import Settings
 from digest.storage.datalock import DataLock, lock_data_folder, lock_database
-from digest.storage.db import Database, create_database_engine
-from digest.storage.state import PollRun
+from digest.storage.db import Database
 
 log = logging.getLogger("digest.service")
 
 # All the time a stop gives a fetch in flight (Docker kills at 10 s); sleeping retries end at once.
 STOP_GRACE_SECONDS = 8.0
-WEEKLY_MISFIRE_GRACE = 6 * 24 * 3600
-POLL_MISFIRE_GRACE = 20 * 3600
-WEEKLY_RETRY_ID = "weekly-retry"
 POLL_ON_START = "poll on start"
 # The scheduler ran a job, skipped it (past its grace) or left it to a run still going: either way it is over.
 JOB_ENDED = (
@@ -145,26 +136,13 @@ class Service:
 
     async def _start_scheduler(self) -> None:
         assert self.database is not None
-        scheduler = AsyncIOScheduler(
-            # An engine of its own: the job store disposes its engine on shutdown, which would orphan a connection
-            # a poll still in progress holds on the shared one (PostgreSQL warns about the unclosed connection).
-            jobstores={"default": SQLAlchemyJobStore(engine=create_database_engine(self.settings.database_url))},
-            job_defaults={"coalesce": True, "max_instances": 1},
-            timezone=ZoneInfo(self.settings.timezone),
-        )
+        scheduler = make_scheduler(self.settings)
         self.scheduler = scheduler
         # Paused first so the stored jobs load with their stored next-run times: a run missed while the
         # service was down then fires once (coalesced) instead of being silently moved to the next slot.
         scheduler.add_listener(self._job_failed, events.EVENT_JOB_ERROR)
         scheduler.start(paused=True)
-        arxiv = self.settings.arxiv
-        poll_tz = ZoneInfo(arxiv.poll_timezone)
-        self._ensure_job(jobs.POLL_JOB, "poll", CronTrigger.from_crontab(arxiv.poll_cron, poll_tz), POLL_MISFIRE_GRACE)
-        self._ensure_job(
-            jobs.RETRY_JOB, "poll-retry", CronTrigger.from_crontab(arxiv.retry_cron, poll_tz), POLL_MISFIRE_GRACE
-        )
-        weekly_trigger = CronTrigger.from_crontab(self.settings.weekly.cron, ZoneInfo(self.settings.timezone))
-        self._ensure_job(jobs.WEEKLY_JOB, "weekly", weekly_trigger, WEEKLY_MISFIRE_GRACE)
+        keep_jobs(scheduler, self.settings)
         now = datetime.now(UTC)  # the scheduler's time, not self.clock: what it will find due when it resumes
         due = {job.id for job in scheduler.get_jobs() if job.next_run_time and job.next_run_time <= now}
         self._unsettled = due | {POLL_ON_START}
@@ -194,15 +172,6 @@ class Service:
             if not self._unsettled:
                 log.info("start-up: caught up; what was due on start has run")
                 self.settled.set()
-
-    def _ensure_job(self, func: str, job_id: str, trigger: CronTrigger, grace: int) -> None:
-        assert self.scheduler is not None
-        existing = self.scheduler.get_job(job_id)
-        if existing is None:
-            self.scheduler.add_job(func, trigger, id=job_id, name=job_id, misfire_grace_time=grace)
-        elif str(existing.trigger) != str(trigger):
-            self.scheduler.reschedule_job(job_id, trigger=trigger)
-            log.info("schedule: %s changed to %s", job_id, trigger)
 
     def _reason_to_poll_now(self) -> str | None:
         assert self.database is not None
@@ -291,22 +260,12 @@ class Service:
             return summary.outcome
 
     async def retry_poll_if_broken(self) -> None:
-        if await asyncio.to_thread(self._polled_fine_today):
+        assert self.database is not None
+        zone = self.settings.arxiv.poll_timezone
+        if await asyncio.to_thread(poll_runs.polled_fine_today, self.database, self.clock(), zone):
             log.info("poll-retry: today's poll was fine; nothing to retry")
             return
         await self.poll_now("retry after a broken answer")
-
-    def _polled_fine_today(self) -> bool:
-        """Whether the latest poll went well on this day of arXiv's calendar (its announcement time zone)."""
-        assert self.database is not None
-        with self.database.reading() as session:
-            last = session.scalars(select(PollRun).order_by(PollRun.started_at.desc()).limit(1)).first()
-        zone = ZoneInfo(self.settings.arxiv.poll_timezone)
-        return (
-            last is not None
-            and last.outcome == "ok"
-            and last.started_at.astimezone(zone).date() == self.clock().astimezone(zone).date()
-        )
 
     async def weekly_now(self) -> None:
         from digest.weekly import store as weekly_store
@@ -315,37 +274,5 @@ class Service:
         result = await asyncio.to_thread(weekly_store.run_weekly_job, self.settings, self.database, self.clock())
         log.info("weekly: %s", result)
         if result.retry_at is not None and self.scheduler is not None and self.scheduler.running:
-            # A failed send is retried at its back-off time, not a week later at the next weekly slot.
-            self.scheduler.add_job(
-                jobs.WEEKLY_JOB,
-                DateTrigger(result.retry_at),
-                id=WEEKLY_RETRY_ID,
-                name=WEEKLY_RETRY_ID,
-                misfire_grace_time=WEEKLY_MISFIRE_GRACE,
-                replace_existing=True,
-            )
+            schedule_weekly_retry(self.scheduler, result.retry_at)
             log.info("weekly: next attempt at %s", f"{result.retry_at:%Y-%m-%d %H:%M} UTC")
-
-
-async def run_service(settings: Settings, *, once: bool = False) -> int:
-    """`digest run`: serve until SIGTERM or Ctrl-C; with once=True poll once and exit (1 unless the poll was ok)."""
-    service = Service(settings)
-    if once:
-        try:
-            await service.start(schedule=False, serve_web=False)
-            outcome = await service.poll("--once")
-        finally:
-            await service.stop()
-        return 0 if outcome == "ok" else 1
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        await service.start()
-        log.info("ready; stop with Ctrl-C")
-        await stop.wait()
-        log.info("stopping")
-    finally:
-        await service.stop()
-    return 0
