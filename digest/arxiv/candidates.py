@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from digest.relevance.types import PaperText
 from digest.storage.models import PENDING, Candidate
-from digest.titles import title_key
+from digest.titles import arxiv_abs_url, title_key
 
 if TYPE_CHECKING:  # `digest candidates` lists rows; the poller, which stores them, has these imported already
     from digest.arxiv.parse import ArxivPaper
@@ -178,5 +178,5 @@ def candidate_dict(candidate: Candidate) -> dict[str, object]:
         "tier": "review" if candidate.relevant else "second",
         "source_feeds": list(candidate.source_feeds),
         "first_seen_at": candidate.first_seen_at.isoformat() if candidate.first_seen_at else None,
-        "abs_url": f"https://arxiv.org/abs/{candidate.arxiv_id}",
+        "abs_url": arxiv_abs_url(candidate.arxiv_id),
     }

@@ -15,7 +15,7 @@ from typing import Any
 
 import feedparser
 
-from digest.titles import split_arxiv_id
+from digest.titles import arxiv_abs_url, split_arxiv_id
 
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
 # "arXiv:2604.22002v1 Announce Type: new \nAbstract: ..." opens every description of the new-format feeds.
@@ -49,7 +49,7 @@ class ArxivPaper:
 
     @property
     def abs_url(self) -> str:
-        return f"https://arxiv.org/abs/{self.arxiv_id}"
+        return arxiv_abs_url(self.arxiv_id)
 
     @property
     def pdf_url(self) -> str:

@@ -24,7 +24,7 @@ from digest.awesome.parse import ListFormatError, parse_date, split_lines
 from digest.settings import Settings
 from digest.storage.models import Entry, Paper, Section
 from digest.templating import template_loader
-from digest.titles import arxiv_id_from_url, split_arxiv_id, title_key
+from digest.titles import arxiv_abs_url, arxiv_id_from_url, split_arxiv_id, title_key
 
 __all__ = [
     "ImportReport",
@@ -134,7 +134,7 @@ def add_paper_entry(
             arxiv_id = split_arxiv_id(arxiv_id)[0]
         except ValueError:
             raise ListFormatError(f"{arxiv_id!r} is not an arXiv identifier") from None
-    link = safe_url(url) or (f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None)
+    link = safe_url(url) or (arxiv_abs_url(arxiv_id) if arxiv_id else None)
     if link is None:
         raise ListFormatError(f"paper {clean_title!r} has neither an arXiv ID nor an http(s) URL")
     code = safe_url(code_url)
@@ -168,7 +168,7 @@ def add_paper_entry(
         paper.code_url = paper.code_url or code
         paper.published = paper.published or published
     date_text = f"{published:%b}. {published.day}, {published.year}" if published else None
-    arxiv_link = f"https://arxiv.org/abs/{arxiv_id}" if arxiv_id else None
+    arxiv_link = arxiv_abs_url(arxiv_id) if arxiv_id else None
     lines = render_entry_fields(
         _environment(str(templates_dir or resources.templates_dir())),
         short_name=escape_text(short_name) if short_name else None,

@@ -12,6 +12,7 @@ from typing import Any
 
 from digest.relevance.why import why_from_json
 from digest.storage.models import APPROVED, REJECTED, Candidate
+from digest.titles import arxiv_abs_url
 
 APPROVE_EMOJI = "✅"
 REJECT_EMOJI = "❌"
@@ -153,7 +154,7 @@ def why_text(candidate: Candidate) -> str:
 
 def candidate_embed(candidate: Candidate, section_emojis: Mapping[str, str]) -> dict[str, Any]:
     """The review message's embed as Discord's JSON; its colour and first line show the candidate's status."""
-    abs_url = f"https://arxiv.org/abs/{candidate.arxiv_id}"
+    abs_url = arxiv_abs_url(candidate.arxiv_id)
     links = [f"[PDF](https://arxiv.org/pdf/{candidate.arxiv_id})"]
     code_url = code_url_for(candidate)
     if code_url:

@@ -12,6 +12,7 @@ from typing import Any
 
 from digest.awesome.entry import escape_text
 from digest.publish.rules import Change, one_line
+from digest.titles import arxiv_abs_url
 
 BRANCH_PREFIX = "awesome-digest/updates"
 _BRANCH_NUMBER = re.compile(r"-(\d+)$")
@@ -103,7 +104,7 @@ def pull_body(found: Sequence[Change], path: str) -> str:
         verb = {"Add": "add", "Move": "move", "Remove": "remove"}.get(change.verb, "change")
         approved = "approved" if change.verb != "Remove" else "removed"
         title = inert_markdown(change.title)
-        linked = f"[{title}](https://arxiv.org/abs/{change.arxiv_id})" if _SAFE_ID.fullmatch(change.arxiv_id) else title
+        linked = f"[{title}]({arxiv_abs_url(change.arxiv_id)})" if _SAFE_ID.fullmatch(change.arxiv_id) else title
         lines.append(
             f"- {verb} {linked}{where}"
             f" ({approved} by {inert_markdown(change.actor, 80)} via {inert_markdown(change.channel, 20)})"

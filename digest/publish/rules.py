@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from digest.awesome.lint import ERROR, Finding
+from digest.titles import arxiv_abs_url
 
 SUBJECT_MAX = 200
 TITLE_MAX = 160
@@ -91,7 +92,7 @@ def commit_message(found: list[Change]) -> str:
             parts.append(f"{verb} {_papers(len(group))}: {named}")
     subject = one_line("; ".join(parts), SUBJECT_MAX)
     body = [
-        f"- {c.verb.lower()} {c.title}{f' ({c.section})' if c.section else ''}: https://arxiv.org/abs/{c.arxiv_id}"
+        f"- {c.verb.lower()} {c.title}{f' ({c.section})' if c.section else ''}: {arxiv_abs_url(c.arxiv_id)}"
         f" (by {c.actor} via {c.channel})"
         for c in found
     ]

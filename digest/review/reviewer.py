@@ -31,6 +31,7 @@ from digest.review.rules import (
 from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision
+from digest.titles import arxiv_abs_url
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +174,7 @@ class Reviewer:
                     section_name=resolved.name,
                     title=candidate.title,
                     arxiv_id=candidate.arxiv_id,
-                    url=f"https://arxiv.org/abs/{candidate.arxiv_id}",
+                    url=arxiv_abs_url(candidate.arxiv_id),
                     code_url=candidate.code_url,
                     published=candidate.published.date() if candidate.published else None,
                     authors=list(candidate.authors),

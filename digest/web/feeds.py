@@ -23,6 +23,7 @@ from digest.relevance.store import bundled_abstracts
 from digest.review.queries import pending_candidates
 from digest.review.signing import approval_signer, token_matches
 from digest.storage.models import Candidate, Entry, ListMeta, Paper
+from digest.titles import arxiv_abs_url
 from digest.web.context import WebContext, context_of
 from digest.web.syndication import (
     ATOM_CONTENT_TYPE,
@@ -89,7 +90,7 @@ def paper_guid(paper: Paper) -> str:
 def paper_links(arxiv_id: str | None, url: str | None, code_url: str | None, others: list[str]) -> list[FeedLink]:
     links: list[FeedLink] = []
     if arxiv_id:
-        links.append(FeedLink("arXiv", f"https://arxiv.org/abs/{arxiv_id}"))
+        links.append(FeedLink("arXiv", arxiv_abs_url(arxiv_id)))
         links.append(FeedLink("PDF", f"https://arxiv.org/pdf/{arxiv_id}"))
     elif safe_url(url):
         links.append(FeedLink("Paper", str(safe_url(url))))
@@ -129,8 +130,7 @@ def list_feed(session: Session, context: WebContext, self_path: str) -> Feed:
         FeedItem(
             guid=paper_guid(paper),
             title=paper.title,
-            link=safe_url(paper.url)
-            or (f"https://arxiv.org/abs/{paper.arxiv_id}" if paper.arxiv_id else context.url("/")),
+            link=safe_url(paper.url) or (arxiv_abs_url(paper.arxiv_id) if paper.arxiv_id else context.url("/")),
             published=published,
             abstract=feed_abstract(paper),
             authors=list(paper.authors or []),
@@ -203,7 +203,7 @@ def candidate_links(
     candidate: Candidate, sections: list[str], sign: Callable[[str, str | None], str]
 ) -> list[FeedLink]:
     """Approve (into the suggested section), Approve into each other section, Reject — each a signed link."""
-    links = [FeedLink("arXiv", f"https://arxiv.org/abs/{candidate.arxiv_id}")]
+    links = [FeedLink("arXiv", arxiv_abs_url(candidate.arxiv_id))]
     if safe_url(candidate.code_url):
         links.append(FeedLink("Code", str(safe_url(candidate.code_url))))
     suggested = candidate.suggested_section if candidate.suggested_section in sections else None
@@ -225,7 +225,7 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
             FeedItem(
                 guid=f"{GUID_PREFIX}candidate:{candidate.arxiv_id}",
                 title=candidate.title,
-                link=f"https://arxiv.org/abs/{candidate.arxiv_id}",
+                link=arxiv_abs_url(candidate.arxiv_id),
                 published=_utc_or_epoch(candidate.first_seen_at),
                 abstract=candidate.abstract,
                 authors=list(candidate.authors or []),

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from digest.templating import template_loader
+from digest.titles import arxiv_abs_url
 
 _WEEK_PATTERN = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
 _SUMMARY_LIMIT = 220
@@ -199,7 +200,7 @@ def safe_url(url: str | None) -> str | None:
 
 
 def arxiv_url(arxiv_id: str | None) -> str | None:
-    return safe_url(f"https://arxiv.org/abs/{arxiv_id}") if arxiv_id else None
+    return safe_url(arxiv_abs_url(arxiv_id)) if arxiv_id else None
 
 
 def build_digest(
