@@ -15,6 +15,7 @@ from typing import Any
 
 import feedparser
 
+from digest.text import blank_invisible
 from digest.titles import arxiv_abs_url, split_arxiv_id
 
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
@@ -23,9 +24,6 @@ _ANNOUNCE_PREFIX = re.compile(
     r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?", re.IGNORECASE
 )
 _SPACES = re.compile(r"\s+")
-# Control characters and bidi overrides carry no meaning in a paper's text; an override (U+202E) can make a title
-# read differently from what it is in every page, feed, message and list entry it reaches, so none is kept.
-_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # A title that can do something where it is shown: Markdown links/emphasis, HTML, mass mentions.
 _MARKUP = re.compile(r"<[a-z/!?]|\]\(|\]\]>|`|\*\*|@(?:everyone|here)\b|https?://", re.IGNORECASE)
 _ERROR_TITLE = re.compile(r"^\s*(feed error|error)\b", re.IGNORECASE)
@@ -97,7 +95,7 @@ class _Dates:
 def _text(value: Any) -> str:
     if not value:  # most optional fields are absent: no regular expression for them
         return ""
-    return _SPACES.sub(" ", _INVISIBLE.sub(" ", str(value or ""))).strip()
+    return _SPACES.sub(" ", blank_invisible(str(value or ""), keep_line_breaks=True)).strip()
 
 
 def _optional(value: Any) -> str | None:
@@ -151,7 +149,7 @@ def parse_entry(
     is one of FeedParserDict's aliases, and its own lookup costs more than the rest of this function."""
     get = dict.get
     date_of = dates or _Dates()
-    raw_abstract = _INVISIBLE.sub(" ", str(get(entry, "summary") or ""))
+    raw_abstract = blank_invisible(str(get(entry, "summary") or ""), keep_line_breaks=True)
     prefix = _ANNOUNCE_PREFIX.match(raw_abstract)
     ident_text = str(get(entry, "id") or "") or (prefix.group("id") if prefix else "") or str(get(entry, "link") or "")
     try:

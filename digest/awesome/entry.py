@@ -11,11 +11,11 @@ from urllib.parse import urlsplit
 
 import jinja2
 
+from digest.text import has_invisible, one_line
+
 # Brackets, emphasis, code and HTML; '!' '(' '#' are harmless once '[' and ']' are escaped, so titles stay readable.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>~])")
 _ENTITY = re.compile(r"&(?=#?\w+;)")
-# Bidi overrides too: U+202E would make an entry read differently from what it says.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 _HOST = re.compile(r"^[A-Za-z0-9.-]+(?::\d{1,5})?$")
 _URL_UNSAFE = {c: f"%{ord(c):02X}" for c in "()<>\"'`\\[]* "}
 _GITHUB_REPO = re.compile(r"^https://github\.com/(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?)(?:\.git)?/?(?:[/?#].*)?$")
@@ -23,8 +23,8 @@ _GITHUB_REPO = re.compile(r"^https://github\.com/(?P<repo>[A-Za-z0-9_.-]+/[A-Za-
 
 def escape_text(text: str) -> str:
     """Plain text made safe inside Markdown link text or bold: one line, every syntax character escaped."""
-    one_line = " ".join(_CONTROL.sub(" ", text).split())
-    return _ENTITY.sub("&amp;", _MARKDOWN_SPECIAL.sub(r"\\\1", one_line))
+    flat = one_line(text)
+    return _ENTITY.sub("&amp;", _MARKDOWN_SPECIAL.sub(r"\\\1", flat))
 
 
 def safe_url(url: str | None) -> str | None:
@@ -32,7 +32,7 @@ def safe_url(url: str | None) -> str | None:
     if not url:
         return None
     url = url.strip()
-    if _CONTROL.search(url) or any(ch.isspace() for ch in url):
+    if has_invisible(url) or any(ch.isspace() for ch in url):
         return None
     try:
         parts = urlsplit(url)

@@ -12,6 +12,7 @@ from typing import Any
 
 from digest.relevance.why import why_from_json
 from digest.storage.models import APPROVED, REJECTED, Candidate
+from digest.text import blank_invisible
 from digest.titles import arxiv_abs_url
 
 APPROVE_EMOJI = "✅"
@@ -40,8 +41,6 @@ _MARKDOWN_CHARACTERS = re.compile(r"([\\*_~`|>\[\]()<#])")
 _LINE_START_MARKERS = re.compile(r"^(\s*)([-+]|\d+\.)(?=\s)")
 _MENTION = re.compile(r"@(everyone|here|&?\d)", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
-# Controls and bidi overrides (U+202E turns "gnp.exe" into what reads as "exe.png") are dropped from arXiv text.
-_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # A repository link is kept only when it is plainly one: no spaces, quotes or brackets that could break out of the
 # Markdown link it is put in.
 _CODE_URL = re.compile(
@@ -53,7 +52,7 @@ _VARIATION_SELECTOR = "\ufe0f"
 
 def escape(text: str) -> str:
     """Discord-Markdown-safe, one-line text: formatting characters escaped, mentions defused, whitespace collapsed."""
-    text = _WHITESPACE.sub(" ", _INVISIBLE.sub(" ", text)).strip()
+    text = _WHITESPACE.sub(" ", blank_invisible(text)).strip()
     text = _MARKDOWN_CHARACTERS.sub(r"\\\1", text)
     text = _LINE_START_MARKERS.sub(r"\1\\\2", text)
     # allowed_mentions already stops pings; the zero-width space also stops a copy-paste of the text from pinging.
@@ -65,7 +64,7 @@ def cut(text: str, limit: int) -> str:
     escaped = escape(text)
     if len(escaped) <= limit:
         return escaped
-    plain = _WHITESPACE.sub(" ", _INVISIBLE.sub(" ", text)).strip()
+    plain = _WHITESPACE.sub(" ", blank_invisible(text)).strip()
     keep = min(len(plain), limit)
     while keep > 0:
         head = plain[:keep].rsplit(" ", 1)[0] if " " in plain[:keep] else plain[:keep]

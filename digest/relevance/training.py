@@ -7,12 +7,12 @@ one `digest approve --section` uses), so a name means the same section here as t
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from digest.text import one_line
 from digest.titles import ARXIV_ID
 
 SectionResolver = Callable[[str], str | None]
@@ -71,11 +71,6 @@ class _LineError(Exception):
         self.unknown_section = unknown_section
 
 
-def _without_control_characters(text: str) -> str:
-    """Spacing collapsed and control characters dropped: titles are printed by `digest decisions list`."""
-    return " ".join("".join(ch if unicodedata.category(ch) != "Cc" else " " for ch in text).split())
-
-
 def _arxiv_id(value: Any, problems: list[str]) -> str:
     match = ARXIV_ID.fullmatch(value.strip()) if isinstance(value, str) else None
     if match is None:
@@ -114,7 +109,7 @@ def _parse_decision(text: str, line_number: int, resolve: SectionResolver) -> Im
     problems: list[str] = []
     arxiv_id = _arxiv_id(row.get("arxiv_id"), problems)
     title = row.get("title")
-    if not isinstance(title, str) or not _without_control_characters(title):
+    if not isinstance(title, str) or not one_line(title):
         problems.append("title must be a non-empty string")
     abstract = row.get("abstract", "")
     if not isinstance(abstract, str):
@@ -128,7 +123,7 @@ def _parse_decision(text: str, line_number: int, resolve: SectionResolver) -> Im
         raise _LineError(problems, wanted if wanted is not None and section is None else None)
     return ImportedDecision(
         arxiv_id=arxiv_id,
-        title=_without_control_characters(title),
+        title=one_line(title),
         abstract=abstract.strip(),
         verdict=verdict,
         section=section,
