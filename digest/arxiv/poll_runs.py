@@ -18,6 +18,7 @@ from sqlalchemy import select
 from digest import health
 from digest.storage.db import Database
 from digest.storage.state import PollRun
+from digest.vocab import PollOutcome
 
 RUNNING, INTERRUPTED = "running", "interrupted"
 # A run started on another host cannot be checked; past this age it is surely not running any more.
@@ -106,7 +107,7 @@ def reason_to_poll_on_start(database: Database, now: datetime) -> str | None:
         line = interrupted[-1].line() if interrupted else "the last poll was interrupted"
         health.report("poll", False, f"{line}; polling again now")
         return line
-    if latest in ("failed", "partial"):
+    if latest in (PollOutcome.FAILED, PollOutcome.PARTIAL):
         health.report("poll", False, f"the last poll {latest}; the next scheduled poll tries again")
     return None
 
@@ -119,6 +120,6 @@ def polled_fine_today(database: Database, now: datetime, zone: str) -> bool:
     day = ZoneInfo(zone)
     return (
         last is not None
-        and last.outcome == "ok"
+        and last.outcome == PollOutcome.OK
         and last.started_at.astimezone(day).date() == now.astimezone(day).date()
     )

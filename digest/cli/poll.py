@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from digest.cli.context import CommandError, Context, iso_date, print_json
+from digest.vocab import PollOutcome
 
 
 def register(subparsers: Any) -> None:
@@ -70,7 +71,7 @@ def handle_poll(args: argparse.Namespace, context: Context) -> int:
         for report in summary.sources:
             print(report.line())
         print(f"poll {summary}")
-    return 0 if summary.outcome == "ok" else 1
+    return 0 if summary.outcome == PollOutcome.OK else 1
 
 
 def handle_candidates(args: argparse.Namespace, context: Context) -> int:

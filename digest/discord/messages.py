@@ -14,6 +14,7 @@ from digest.relevance.why import why_from_json
 from digest.storage.models import APPROVED, REJECTED, Candidate
 from digest.text import blank_invisible
 from digest.titles import arxiv_abs_url
+from digest.vocab import Action
 
 APPROVE_EMOJI = "✅"
 REJECT_EMOJI = "❌"
@@ -108,13 +109,13 @@ class ReactionChoice:
 def reaction_key(user_id: object, choice: ReactionChoice, suggested_section: str | None) -> tuple[str, str, str]:
     """What a maintainer's reaction asks for, comparable with `decision_key` of a recorded Discord decision: the
     user, the action and, for an approval, the section (✅ means the suggested one), ignoring case."""
-    section = (choice.section or suggested_section or "") if choice.action == "approve" else ""
+    section = (choice.section or suggested_section or "") if choice.action == Action.APPROVE else ""
     return (str(user_id), choice.action, section.casefold())
 
 
 def decision_key(actor_id: object, action: str, section: str | None) -> tuple[str, str, str]:
     """A recorded decision in the form of `reaction_key`."""
-    return (str(actor_id), action, (section or "").casefold() if action == "approve" else "")
+    return (str(actor_id), action, (section or "").casefold() if action == Action.APPROVE else "")
 
 
 def reaction_choice(emoji: str, section_emojis: Mapping[str, str]) -> ReactionChoice | None:

@@ -13,6 +13,7 @@ from digest.review.queries import latest_decision, pending_query
 from digest.storage.db import Database
 from digest.storage.models import PENDING, Candidate, Decision
 from digest.storage.state import PollRun
+from digest.vocab import Action, Channel
 
 
 def _to_post() -> Select[tuple[Candidate]]:
@@ -62,7 +63,7 @@ def deciding_actor(database: Database, candidate_id: int, user_id: int, choice: 
         if candidate is None or latest is None or candidate.status == PENDING:
             return None
         asked = reaction_key(user_id, choice, candidate.suggested_section)
-        if latest.channel != "discord" or decision_key(latest.actor_id, latest.action, latest.section) != asked:
+        if latest.channel != Channel.DISCORD or decision_key(latest.actor_id, latest.action, latest.section) != asked:
             return None
         return latest.actor
 
@@ -88,7 +89,9 @@ def out_of_sync(database: Database) -> list[int]:
 def applied_reactions(database: Database, candidate_id: int) -> set[tuple[str, str, str]]:
     """(user id, action, section) of every reaction already turned into a decision on this candidate."""
     query = select(Decision.actor_id, Decision.action, Decision.section).where(
-        Decision.candidate_id == candidate_id, Decision.channel == "discord", Decision.action != "revert"
+        Decision.candidate_id == candidate_id,
+        Decision.channel == Channel.DISCORD.value,
+        Decision.action != Action.REVERT.value,
     )
     with database.reading() as session:
         return {decision_key(user, action, section) for user, action, section in session.execute(query)}

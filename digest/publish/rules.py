@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from digest.awesome.lint import ERROR, Finding
 from digest.titles import arxiv_abs_url
+from digest.vocab import Action
 
 SUBJECT_MAX = 200
 TITLE_MAX = 160
@@ -57,9 +58,9 @@ def changes(decided: list[Decided], before: str, after: str) -> list[Change]:
     for item in decided:
         link = f"arxiv.org/abs/{item.arxiv_id}"
         was, now = link in before, link in after
-        if item.action == "approve" and now:
+        if item.action == Action.APPROVE and now:
             verb = "Move" if was else "Add"
-        elif item.action != "approve" and was and not now:
+        elif item.action != Action.APPROVE and was and not now:
             verb = "Remove"
         else:
             continue

@@ -32,6 +32,7 @@ from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision
 from digest.titles import arxiv_abs_url
+from digest.vocab import Action
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ class Reviewer:
                 Decision(
                     candidate_id=candidate.id,
                     action=action,
-                    section=outcome.section if action == "approve" else None,
+                    section=outcome.section if action == Action.APPROVE else None,
                     actor=actor.name[:200],
                     actor_id=actor.id,
                     channel=actor.channel,
@@ -106,7 +107,7 @@ class Reviewer:
             outcome.arxiv_id,
             actor.name,
             actor.channel,
-            f" into {outcome.section}" if action == "approve" and outcome.section else "",
+            f" into {outcome.section}" if action == Action.APPROVE and outcome.section else "",
             outcome.message,
         )
         return outcome
@@ -156,7 +157,7 @@ class Reviewer:
                 actor=actor,
             )
 
-        if action == "approve":
+        if action == Action.APPROVE:
             wanted = section or candidate.suggested_section
             if not wanted:
                 raise ReviewError(f"candidate {candidate.id} has no suggested section: name one")
@@ -191,7 +192,7 @@ class Reviewer:
             candidate.paper_id = None if entry in listed_before else entry.paper_id
             return outcome(True, f"approved into {resolved.name}", resolved.name)
 
-        if action == "reject":
+        if action == Action.REJECT:
             if candidate.status == REJECTED:
                 return outcome(False, "already rejected")
             self._remove_entry(session, candidate)

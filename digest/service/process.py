@@ -30,6 +30,7 @@ from digest.service.wiring import open_service_database
 from digest.settings import Settings
 from digest.storage.datalock import DataLock, lock_data_folder, lock_database
 from digest.storage.db import Database
+from digest.vocab import PollOutcome
 
 log = logging.getLogger("digest.service")
 
@@ -254,7 +255,7 @@ class Service:
             finally:
                 STOP_WAITING.reset(token)
             log.info("poll: %s", summary)
-            health.report("poll", summary.outcome == "ok", health_line(summary))
+            health.report("poll", summary.outcome == PollOutcome.OK, health_line(summary))
             if self.bot is not None:
                 await self.bot.post_pending()
             return summary.outcome

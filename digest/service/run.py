@@ -8,6 +8,7 @@ import signal
 
 from digest.service.process import Service
 from digest.settings import Settings
+from digest.vocab import PollOutcome
 
 log = logging.getLogger("digest.service")
 
@@ -21,7 +22,7 @@ async def run_service(settings: Settings, *, once: bool = False) -> int:
             outcome = await service.poll("--once")
         finally:
             await service.stop()
-        return 0 if outcome == "ok" else 1
+        return 0 if outcome == PollOutcome.OK else 1
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 from markupsafe import Markup, escape
 
 from digest.record_ids import parse_record_id
+from digest.vocab import Action, Channel, Status
 
 STATUSES = ("pending", "approved", "rejected", "all")
 MAX_TEXT = 200  # a search text longer than any title is a mistake, said so rather than searched
@@ -175,8 +176,8 @@ class DecisionFacts:
 
 def may_undo(latest: DecisionFacts | None, status: str, actor_id: str, now: datetime) -> bool:
     """A maintainer may undo their own web decision for a few minutes, while it is still the standing one."""
-    if latest is None or status == "pending" or latest.action not in ("approve", "reject"):
+    if latest is None or status == Status.PENDING or latest.action not in (Action.APPROVE, Action.REJECT):
         return False
-    if latest.channel != "web" or latest.actor_id != actor_id:
+    if latest.channel != Channel.WEB or latest.actor_id != actor_id:
         return False
     return timedelta(0) <= now - latest.at <= UNDO_WINDOW

@@ -24,6 +24,7 @@ from digest.review.queries import latest_decision, pending_query
 from digest.review.rules import Actor, Outcome, ReviewError
 from digest.review.signing import SessionClaim, csrf_token, session_digest
 from digest.storage.models import PENDING, Candidate
+from digest.vocab import Action
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
 from digest.web.review import checked_form, current_session, why_lines
 from digest.web.review_filters import (
@@ -227,7 +228,7 @@ async def review_decide(request: web.Request) -> web.Response:
             )
         await context.reviewer.notify(outcome)
         return back_to_review(form, undone=candidate_id)
-    section = (form.get("section") or None) if action == "approve" else None
+    section = (form.get("section") or None) if action == Action.APPROVE else None
     try:
         await context.reviewer.decide_async(candidate_id, action, actor, section, only_pending=True)
     except ReviewError as exc:
