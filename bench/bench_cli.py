@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from digest.app import open_service_database  # noqa: E402
+from digest.service.wiring import open_service_database  # noqa: E402
 from tests.conftest import DATA_DIR, make_settings  # noqa: E402
 from tests.factories import insert_candidate, real_papers  # noqa: E402
 

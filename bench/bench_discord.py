@@ -25,11 +25,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import discord
 from sqlalchemy import select
 
-from digest import discord_messages
-from digest.app import open_service_database
-from digest.discord_bot import ReviewBot
-from digest.models import Candidate
-from digest.review import Reviewer
+from digest.discord import messages as discord_messages
+from digest.discord.bot import ReviewBot
+from digest.review.reviewer import Reviewer
+from digest.service.wiring import open_service_database
+from digest.storage.models import Candidate
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import MAINTAINER, FakeDiscord

@@ -19,10 +19,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from digest import liststore  # noqa: E402
-from digest.awesome_parse import parse_list  # noqa: E402
-from digest.db import open_database  # noqa: E402
+from digest.awesome import store as liststore  # noqa: E402
+from digest.awesome.parse import parse_list  # noqa: E402
 from digest.resources import seed_list_path, templates_dir  # noqa: E402
+from digest.storage.db import open_database  # noqa: E402
 
 _ARXIV = re.compile(r"(arxiv\.org/(?:abs|pdf)/)(\d{4})\.(\d{4,5})")
 _TITLE = re.compile(r"^(\+ (?:\*\*[^*]+\*\* )?\[)([^\]]+)\]", re.MULTILINE)

@@ -29,17 +29,18 @@ import feedparser
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from digest import relevance  # noqa: E402
-from digest.app import open_service_database  # noqa: E402
-from digest.arxiv import parse_feed  # noqa: E402
-from digest.db import Database  # noqa: E402
-from digest.poller import run_poll  # noqa: E402
-from digest.relevance_db import (  # noqa: E402
+from digest.arxiv.parse import parse_feed  # noqa: E402
+from digest.arxiv.poll_pass import run_poll  # noqa: E402
+from digest.relevance.features import word_vectors  # noqa: E402
+from digest.relevance.store import (  # noqa: E402
     SAVED_MODEL,
     clear_model_cache,
 )
-from digest.relevance_features import PaperText, word_vectors  # noqa: E402
+from digest.relevance.stream import model_for_database  # noqa: E402
+from digest.relevance.types import PaperText  # noqa: E402
+from digest.service.wiring import open_service_database  # noqa: E402
 from digest.settings import Settings  # noqa: E402
+from digest.storage.db import Database  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 from tests.feedbuild import build_rss  # noqa: E402
 
@@ -109,7 +110,7 @@ def main() -> int:
             finally:
                 database.dispose()
         with database.reading() as session:
-            model = relevance.model_for_database(session, settings)
+            model = model_for_database(session, settings)
         database.dispose()
         papers = parse_feed(feeds["B"], "bench").papers
         score_times = []

@@ -25,12 +25,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from digest.app import open_service_database  # noqa: E402
-from digest.commands.score_cmd import score_lines  # noqa: E402
-from digest.relevance import leave_one_out, load_rules  # noqa: E402
-from digest.relevance_db import list_examples  # noqa: E402
-from digest.relevance_features import background_sample  # noqa: E402
-from digest.relevance_replay import ReplayPaper, ReplayReport, replay, weeks_of  # noqa: E402
+from digest.cli.score import score_lines  # noqa: E402
+from digest.relevance.evaluation import leave_one_out  # noqa: E402
+from digest.relevance.features import background_sample  # noqa: E402
+from digest.relevance.scoring import load_rules  # noqa: E402
+from digest.relevance.store import list_examples  # noqa: E402
+from digest.review.replay import ReplayPaper, ReplayReport, replay, weeks_of  # noqa: E402
+from digest.service.wiring import open_service_database  # noqa: E402
 from digest.settings import load_settings  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
@@ -151,7 +152,7 @@ def main() -> int:
 
     with gzip.open(HAYSTACK, "rt", encoding="utf-8") as handle:
         lines = [line for _, line in zip(range(20000), handle, strict=False)]
-    from digest.relevance import build_model
+    from digest.relevance.scoring import build_model
 
     model = build_model(rules, examples)
     started = time.perf_counter()

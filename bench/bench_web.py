@@ -24,10 +24,10 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from digest.app import open_service_database
-from digest.review import Reviewer
+from digest.review.reviewer import Reviewer
+from digest.service.wiring import open_service_database
 from digest.settings import load_settings
-from digest.web import bound_port, create_web_app, serve
+from digest.web.app import bound_port, create_web_app, serve
 
 ROUNDS = 5
 SECRETS = {

@@ -55,7 +55,7 @@ def main() -> int:
 def write_word_vectors() -> None:
     """The vocabulary and idf fitted by scikit-learn on the new sample and the bundled list, shipped beside it."""
     sys.path.insert(0, str(ROOT))
-    from digest.relevance_features import WORD_VECTORS_FILE, background_sample, fit_word_vectors, word_corpus
+    from digest.relevance.features import WORD_VECTORS_FILE, background_sample, fit_word_vectors, word_corpus
 
     background_sample.cache_clear()
     vectors = fit_word_vectors(word_corpus())

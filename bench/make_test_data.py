@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from digest.relevance_features import background_sample  # noqa: E402
+from digest.relevance.features import background_sample  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 OUT = ROOT / "tests" / "data"

@@ -79,7 +79,7 @@ def file_problems(settings: Settings) -> list[str]:
     from sqlalchemy import create_engine
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-    from digest.relevance_rules import RulesError, load_rules
+    from digest.relevance.rules import RulesError, load_rules
 
     problems: list[str] = []
     if not settings.feeds_dir.is_dir():

@@ -26,6 +26,11 @@ def title_key(title: str) -> str:
     return _NON_WORD.sub(" ", text.casefold()).strip()[:TITLE_KEY_MAX].rstrip()
 
 
+def arxiv_abs_url(arxiv_id: str) -> str:
+    """The abstract page of an arXiv paper: the one link every list entry, message, feed and digest gives."""
+    return f"https://arxiv.org/abs/{arxiv_id}"
+
+
 def arxiv_id_from_url(url: str) -> str | None:
     """The versionless arXiv ID an abs/pdf/html URL points at, or None for any other URL."""
     match = _ARXIV_URL.match(url.strip())

@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from digest.fetcher import Clock
+from digest.arxiv.fetcher import Clock
 
 ARXIV_DATA = Path(__file__).resolve().parent / "data" / "arxiv"
 

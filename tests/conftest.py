@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import pytest
 import pytest_asyncio
 
-from digest.db import Database
 from digest.settings import Settings, load_settings
+from digest.storage.db import Database
 
 if TYPE_CHECKING:
     from tests.web_server import Site
@@ -48,7 +48,7 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def database(settings: Settings) -> Iterator[Database]:
-    from digest.app import open_service_database
+    from digest.service.wiring import open_service_database
 
     db = open_service_database(settings)
     yield db

@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from digest.db import Database
-from digest.models import PENDING, Candidate
+from digest.storage.db import Database
+from digest.storage.models import PENDING, Candidate
 from digest.titles import title_key
 from tests.conftest import DATA_DIR
 

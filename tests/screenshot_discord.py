@@ -10,9 +10,9 @@ import asyncio
 import tempfile
 from pathlib import Path
 
-from digest.app import open_service_database
-from digest.discord_bot import ReviewBot
-from digest.review import Reviewer
+from digest.discord.bot import ReviewBot
+from digest.review.reviewer import Reviewer
+from digest.service.wiring import open_service_database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import FakeDiscord

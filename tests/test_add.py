@@ -10,11 +10,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from digest.app import open_service_database
 from digest.cli import main
-from digest.commands.add_cmd import parse_arxiv_reference
-from digest.db import Database
-from digest.models import APPROVED, Candidate, Decision, Entry
+from digest.cli.add import parse_arxiv_reference
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database
+from digest.storage.models import APPROVED, Candidate, Decision, Entry
 from tests.arxiv_server import ArxivServer, Reply
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers

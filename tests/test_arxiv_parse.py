@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.arxiv import parse_feed
+from digest.arxiv.parse import parse_feed
 from tests.feedbuild import build_rss, load_records
 
 ARXIV = Path(__file__).parent / "data" / "arxiv"

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from digest.awesome_entry import escape_text, safe_url
-from digest.awesome_lint import Finding, github_anchor, lint_bytes, lint_text
-from digest.awesome_parse import ListFormatError, parse_bytes, parse_list, split_lines
+from digest.awesome.entry import escape_text, safe_url
+from digest.awesome.lint import Finding, github_anchor, lint_bytes, lint_text
+from digest.awesome.parse import ListFormatError, parse_bytes, parse_list, split_lines
 from digest.resources import seed_list_path
 
 SEED = seed_list_path().read_bytes()

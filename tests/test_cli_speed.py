@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from digest.app import open_service_database
 from digest.cli import main
+from digest.service.wiring import open_service_database
 from digest.settings import ArxivSettings, ConfigError, WeeklySettings, load_settings
 from digest.toml_reader import cron_problem
 from tests.conftest import make_settings
@@ -82,8 +82,8 @@ def test_help_imports_neither_the_list_parser_nor_the_heavy_libraries(data_dir: 
     assert status == 0
     assert {name.split(".")[0] for name in modules} & {"apscheduler", "sqlalchemy", "jinja2", "numpy"} == set()
     # The size limit in `list import --help` comes from a leaf module, not from the parser or the settings.
-    assert "digest.list_limits" in modules
-    assert {"digest.awesome_parse", "digest.paper_add", "digest.settings"} & set(modules) == set()
+    assert "digest.awesome.limits" in modules
+    assert {"digest.awesome.parse", "digest.arxiv.additions", "digest.settings"} & set(modules) == set()
 
 
 def test_approving_a_missing_or_malformed_id_imports_no_scheduler(data_dir: Path) -> None:

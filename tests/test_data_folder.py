@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from digest.cli import main
-from digest.datalock import DataLockError
-from digest.service import Service
+from digest.service.process import Service
+from digest.storage.datalock import DataLockError
 from tests.conftest import make_settings
 
 SECRETS = {"DIGEST_SECRET_KEY": "k" * 40, "DIGEST_ADMIN_TOKEN": "a" * 40, "DIGEST_FEED_TOKEN": "f" * 40}

@@ -243,8 +243,8 @@ def test_wheel_carries_templates_feeds_seed_list_and_migrations(wheel: Path) -> 
         assert expected <= names, sorted(expected - names)
     assert "digest/_feeds/rules.toml" in names
     assert {"digest/data/awesome-lmms-mech-interp.md", "digest/data/curated_papers.jsonl"} <= names
-    assert {"digest/migrations/env.py", "digest/migrations/script.py.mako"} <= names
-    assert any(name.startswith("digest/migrations/versions/0001_") for name in names)
+    assert {"digest/storage/migrations/env.py", "digest/storage/migrations/script.py.mako"} <= names
+    assert any(name.startswith("digest/storage/migrations/versions/0001_") for name in names)
     assert not any("__pycache__" in name for name in names)
     entry_points = next(name for name in names if name.endswith(".dist-info/entry_points.txt"))
     assert "digest = digest.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
@@ -257,7 +257,7 @@ def test_installed_wheel_finds_its_files_and_migrates_a_database(wheel: Path, tm
     script = (
         "import json, sys\n"
         "from digest import resources\n"
-        "from digest.db import open_database\n"
+        "from digest.storage.db import open_database\n"
         "from sqlalchemy import inspect\n"
         "database = open_database('sqlite:///' + sys.argv[1])\n"
         "tables = inspect(database.engine).get_table_names()\n"

@@ -14,12 +14,13 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
-from digest.app import open_service_database
-from digest.db import Database
-from digest.discord_bot import ReviewBot
-from digest.models import Candidate, Decision
-from digest.review import Actor, Reviewer
+from digest.discord.bot import ReviewBot
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
+from digest.service.wiring import open_service_database
 from digest.settings import Settings
+from digest.storage.db import Database
+from digest.storage.models import Candidate, Decision
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import BOT_ID, LISTED_MAINTAINER, MAINTAINER, STRANGER, FakeDiscord
@@ -168,9 +169,9 @@ async def test_a_section_emoji_approves_into_that_section(
 async def test_cross_rejects_and_the_paper_never_comes_back(
     fake: FakeDiscord, db: Database, bot_settings: Settings
 ) -> None:
-    from digest import candidates
-    from digest.arxiv import parse_feed
-    from digest.relevance import Judgement
+    from digest.arxiv import candidates
+    from digest.arxiv.parse import parse_feed
+    from digest.relevance.scoring import Judgement
     from tests.conftest import DATA_DIR
     from tests.factories import SEEN_AT
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from digest.app import open_service_database
 from digest.cli import main
-from digest.models import Candidate, Decision
+from digest.service.wiring import open_service_database
+from digest.storage.models import Candidate, Decision
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 

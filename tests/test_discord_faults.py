@@ -15,13 +15,16 @@ import pytest_asyncio
 from sqlalchemy import select, text
 
 from digest import health
-from digest.app import open_service_database
-from digest.db import Database
-from digest.discord_bot import ReviewBot
-from digest.discord_connection import Backoff
-from digest.models import Candidate, PollRun
-from digest.review import Actor, Reviewer, utc_now
+from digest.clock import utc_now
+from digest.discord.bot import ReviewBot
+from digest.discord.connection import Backoff
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
+from digest.service.wiring import open_service_database
 from digest.settings import Settings
+from digest.storage.db import Database
+from digest.storage.models import Candidate
+from digest.storage.state import PollRun
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import LISTED_MAINTAINER, MAINTAINER, FakeDiscord, reserve_port

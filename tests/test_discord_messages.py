@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import feedparser
 
-from digest import discord_messages as messages
-from digest.models import APPROVED, PENDING, REJECTED, Candidate
+from digest.discord import messages
 from digest.settings import DEFAULT_SECTION_EMOJIS
+from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate
 from tests.conftest import DATA_DIR
 from tests.factories import real_papers
 

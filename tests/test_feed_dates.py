@@ -14,11 +14,11 @@ import feedparser
 import pytest
 import pytest_asyncio
 
-from digest import liststore
-from digest.relevance_db import bundled_abstracts
+from digest.awesome import store as liststore
+from digest.relevance.store import bundled_abstracts
 from digest.resources import seed_list_path
-from digest.review import Actor
-from digest.syndication import paper_date
+from digest.review.rules import Actor
+from digest.web.syndication import paper_date
 from tests.factories import insert_candidate, real_papers
 from tests.web_server import Site, running_site, site_settings
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from digest.fetcher import Fetcher, FetchError
+from digest.arxiv.fetcher import Fetcher, FetchError
 from digest.settings import ArxivSettings
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from digest import health
-from digest.models import PollRun
+from digest.storage.state import PollRun
 from tests.web_server import Site
 
 

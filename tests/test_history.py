@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from digest.app import open_service_database
 from digest.cli import main
-from digest.db import Database
-from digest.models import Candidate, Decision
-from digest.review import Actor, Reviewer
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
+from digest.service.wiring import open_service_database
 from digest.settings import Settings
+from digest.storage.db import Database
+from digest.storage.models import Candidate, Decision
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 

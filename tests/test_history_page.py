@@ -8,8 +8,8 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import update
 
-from digest.models import Decision
-from digest.review import Actor
+from digest.review.rules import Actor
+from digest.storage.models import Decision
 from tests.factories import insert_candidate, real_papers
 from tests.web_server import Site, sign_in
 

@@ -21,13 +21,13 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
-from digest.awesome_parse import parse_list
-from digest.discord_messages import candidate_embed
-from digest.models import Candidate
-from digest.poller import run_poll
-from digest.review import Actor
-from digest.weekly import render, week_of
-from digest.weekly_store import compose_email, load_digest
+from digest.arxiv.poll_pass import run_poll
+from digest.awesome.parse import parse_list
+from digest.discord.messages import candidate_embed
+from digest.review.rules import Actor
+from digest.storage.models import Candidate
+from digest.weekly.contents import compose_email, load_digest
+from digest.weekly.issue import render, week_of
 from tests.arxiv_server import FakeClock
 from tests.feedbuild import build_rss, load_records
 from tests.web_server import SECRETS_ENV, Site, running_site, site_settings
@@ -222,8 +222,8 @@ async def test_weekly_markdown_and_email_keep_the_text_inert(site: Site) -> None
 
 def test_output_escapers_drop_controls_and_bidi_overrides_even_when_stored() -> None:
     """Rows stored before the parser dropped them (or written by another path) are cleaned on the way out too."""
-    from digest.awesome_entry import escape_text
-    from digest.discord_messages import cut, escape
+    from digest.awesome.entry import escape_text
+    from digest.discord.messages import cut, escape
 
     title = load_records()[0]["title"] + " \u202egnp.exe \x1b[31m\x00 @everyone"
     for text in (escape(title), cut(title, 60), escape_text(title)):

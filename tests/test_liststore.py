@@ -11,13 +11,19 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from digest import liststore
-from digest.awesome_lint import lint_text
-from digest.awesome_parse import ListFormatError, parse_list
-from digest.db import Database
-from digest.models import Entry, Paper, Section
+from digest.awesome import store as liststore
+from digest.awesome.lint import lint_text
+from digest.awesome.parse import ListFormatError, parse_list
 from digest.settings import Settings
+from digest.storage.db import Database
+from digest.storage.models import Entry, Paper, Section
 from tests.conftest import DATA_DIR
+
+
+def sections_holding(paper: Paper) -> list[str]:
+    """The sections that list a paper, in the list's order."""
+    return [name for _, name in sorted({(e.section.position, e.section.name) for e in paper.entries})]
+
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 
@@ -100,7 +106,7 @@ def test_counts_in_the_database_match_the_file(database: Database, settings: Set
         keys = liststore.known_keys(session)
         assert {"2411.16198", "2506.23270", "2307.13339"} <= keys.arxiv_ids
         assert "probing representations of numbers in vision and language models" in keys.title_keys
-        listed = {p.title: p.sections for p in liststore.list_papers(session)}
+        listed = {paper.title: sections_holding(paper) for paper in session.scalars(select(Paper))}
         assert listed["Decoding Vision Transformers: the Diffusion Steering Lens"] == [
             "Beyond or Logit Lens",
             "Steering",

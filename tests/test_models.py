@@ -11,10 +11,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
-from digest import liststore
-from digest.app import open_service_database
-from digest.db import Database, alembic_config, create_database_engine, open_database
-from digest.models import Base, ListMeta, PollRun
+from digest.awesome import store as liststore
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database, alembic_config, create_database_engine, open_database
+from digest.storage.models import Base, ListMeta
+from digest.storage.state import PollRun
 from tests.conftest import make_settings
 
 

@@ -216,7 +216,7 @@ def test_every_id_taking_command_refuses_an_odd_value_in_one_line(data_dir: Path
 
 @pytest.fixture
 def with_candidate(data_dir: Path) -> Iterator[int]:
-    from digest.app import open_service_database
+    from digest.service.wiring import open_service_database
     from tests.conftest import make_settings
 
     database = open_service_database(make_settings(data_dir))

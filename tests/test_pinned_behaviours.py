@@ -19,17 +19,20 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from digest import liststore
-from digest.awesome_parse import parse_list
+from digest.arxiv.fetcher import Fetcher, FetchError
+from digest.awesome import store as liststore
+from digest.awesome.parse import parse_list
 from digest.cli import main
-from digest.db import Database
-from digest.fetcher import Fetcher, FetchError
-from digest.models import Candidate, Decision, WeeklyDigest
-from digest.review import Actor, standing_of
+from digest.review.queries import standing_of
+from digest.review.rules import Actor
 from digest.settings import ArxivSettings, Settings
-from digest.signin_throttle import SignInThrottle, ThrottleRule
-from digest.web import CONTEXT, bound_port, create_web_app, serve
-from digest.weekly_store import STALE_CLAIM, send_week
+from digest.storage.db import Database
+from digest.storage.models import Candidate, Decision
+from digest.storage.state import WeeklyDigest
+from digest.web.app import bound_port, create_web_app, serve
+from digest.web.context import CONTEXT
+from digest.web.throttle import SignInThrottle, ThrottleRule
+from digest.weekly.store import STALE_CLAIM, send_week
 from tests.arxiv_server import FakeClock
 from tests.factories import insert_candidate, real_papers
 from tests.smtp_server import Inbox, smtp_server
@@ -64,8 +67,8 @@ def test_a_flood_of_new_addresses_never_evicts_a_live_lock_out() -> None:
 @contextlib.asynccontextmanager
 async def site_with_throttle(settings: Settings, rule: ThrottleRule) -> AsyncIterator[str]:
     """The site behind a trusted proxy (every request comes from 127.0.0.1) with a smaller throttle table."""
-    from digest.app import open_service_database
-    from digest.review import Reviewer
+    from digest.review.reviewer import Reviewer
+    from digest.service.wiring import open_service_database
 
     database = open_service_database(settings)
     clock = Clock()
@@ -199,7 +202,7 @@ def test_a_weekly_sending_claim_older_than_the_timeout_is_taken_over(database: D
 def test_rejecting_a_rejected_candidate_changes_nothing_and_keeps_who_decided(
     database: Database, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from digest.review import Reviewer
+    from digest.review.reviewer import Reviewer
 
     monkeypatch.chdir(tmp_path)
     candidate_id = insert_candidate(database, real_papers()[0])

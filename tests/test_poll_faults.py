@@ -16,13 +16,13 @@ import pytest
 from sqlalchemy import select
 
 from digest import health
+from digest.arxiv.fetcher import Fetcher, FetchError
+from digest.arxiv.poll_pass import run_poll
 from digest.cli import main
-from digest.db import Database, open_database
-from digest.fetcher import Fetcher, FetchError
-from digest.models import FeedState, PollRun
-from digest.poller import run_poll
-from digest.service import Service
+from digest.service.process import Service
 from digest.settings import ArxivSettings
+from digest.storage.db import Database, open_database
+from digest.storage.state import FeedState, PollRun
 from tests.arxiv_server import ArxivServer, FakeClock, RawServer, Reply
 from tests.conftest import make_settings
 
@@ -62,7 +62,7 @@ async def test_an_odd_answer_is_one_line_for_its_source_and_the_next_source_is_p
 ) -> None:
     config = '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = 0\nmax_retries = 1\n'
     settings = make_settings(tmp_path / "data", config)
-    from digest.app import open_service_database
+    from digest.service.wiring import open_service_database
 
     database = open_service_database(settings)
     try:

@@ -11,11 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from digest import liststore
-from digest.db import Database
-from digest.models import REJECTED, BackfillState, Candidate, FeedState, PollRun, RelevanceExample
-from digest.poller import backfill, refresh_examples, run_poll
+from digest.arxiv.api import backfill, refresh_examples
+from digest.arxiv.poll_pass import run_poll
+from digest.awesome import store as liststore
 from digest.settings import Settings
+from digest.storage.db import Database
+from digest.storage.models import REJECTED, Candidate
+from digest.storage.state import BackfillState, FeedState, PollRun, RelevanceExample
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records

@@ -15,16 +15,19 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, inspect, select, text
 
-from digest import liststore
-from digest.app import open_service_database
-from digest.db import Database, create_database_engine, open_database
-from digest.models import Candidate, Decision, Paper, PollRun
-from digest.poller import run_poll
-from digest.review import Actor, AlreadyDecidedError, Reviewer
-from digest.service import Service
+from digest.arxiv.poll_pass import run_poll
+from digest.awesome import store as liststore
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor, AlreadyDecidedError
+from digest.service.process import Service
+from digest.service.wiring import open_service_database
 from digest.settings import Settings
-from digest.weekly import render
-from digest.weekly_store import claim_week, load_digest, run_weekly_job, week_state
+from digest.storage.db import Database, create_database_engine, open_database
+from digest.storage.models import Candidate, Decision, Paper
+from digest.storage.state import PollRun
+from digest.weekly.contents import load_digest
+from digest.weekly.issue import render
+from digest.weekly.store import claim_week, run_weekly_job, week_state
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
@@ -310,7 +313,7 @@ def test_two_services_on_one_postgresql_database_are_refused_even_from_two_data_
 ) -> None:
     """The data folder's flock cannot see a second folder; the advisory lock on the shared database does, and
     it goes when the first service lets go (its session closed, not parked in the pool)."""
-    from digest.datalock import DataLockError, lock_data_folder, lock_database
+    from digest.storage.datalock import DataLockError, lock_data_folder, lock_database
 
     first_settings = pg_settings(tmp_path / "one", postgres_url)
     second_settings = pg_settings(tmp_path / "two", postgres_url)

@@ -12,13 +12,14 @@ import pytest
 from sqlalchemy import select
 
 from digest import health
-from digest.app import open_service_database
-from digest.db import Database
-from digest.models import Entry
-from digest.publish_store import read_status
-from digest.publisher import BLOCKED, FAILED, PUBLISHED, Publisher
-from digest.review import Actor, Reviewer
+from digest.publish.publisher import BLOCKED, FAILED, PUBLISHED, Publisher
+from digest.publish.store import read_status
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
+from digest.service.wiring import open_service_database
 from digest.settings import Settings
+from digest.storage.db import Database
+from digest.storage.models import Entry
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_remote import Remote, make_remote, publish_config

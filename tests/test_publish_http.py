@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from digest import health
-from digest.app import open_service_database
-from digest.publish_store import read_status
-from digest.publisher import FAILED, PUBLISHED, Publisher
-from digest.review import Actor, Reviewer
+from digest.publish.publisher import FAILED, PUBLISHED, Publisher
+from digest.publish.store import read_status
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
+from digest.service.wiring import open_service_database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_http import GitHttpServer, backend_path

@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 
 from digest import health
-from digest.app import open_service_database
-from digest.db import Database
-from digest.publish_store import read_status
-from digest.publisher import FAILED, PUBLISHED, UNCHANGED, Publisher
-from digest.publisher_pull import PullRequestPublisher, publisher_for
-from digest.review import Actor, Reviewer
+from digest.publish.publisher import FAILED, PUBLISHED, UNCHANGED, Publisher
+from digest.publish.pull_publisher import PullRequestPublisher, publisher_for
+from digest.publish.store import read_status
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
+from digest.service.wiring import open_service_database
 from digest.settings import Settings
+from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_forge import FakeForge

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from digest.app import open_service_database
 from digest.cli import main
-from digest.publish_runner import PublishRunner
-from digest.review import Actor, Reviewer
+from digest.publish.runner import PublishRunner
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
+from digest.service.wiring import open_service_database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_remote import Remote, make_remote, publish_config

@@ -13,10 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from digest.cli import main
-from digest.db import Database
-from digest.relevance import Feedback, LabeledPaper, build_model, leave_one_out, load_rules, model_for_database
-from digest.relevance_db import list_examples
+from digest.relevance.evaluation import leave_one_out
+from digest.relevance.scoring import Feedback, LabeledPaper, build_model, load_rules
+from digest.relevance.store import list_examples
+from digest.relevance.stream import model_for_database
 from digest.settings import Settings
+from digest.storage.db import Database
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "relevance_haystack_sample.jsonl"
 
@@ -193,7 +195,7 @@ def test_score_command_reports_bad_lines_and_scores_the_rest(
 
 
 def test_only_two_characters_outside_ascii_lower_to_ascii() -> None:
-    from digest.relevance_rules import _LOWERS_TO_ASCII
+    from digest.relevance.rules import _LOWERS_TO_ASCII
 
     found = {
         chr(code)
@@ -209,10 +211,11 @@ async def test_model_is_reused_until_a_decision_or_a_list_import_changes_its_inp
 ) -> None:
     from datetime import date
 
-    from digest import liststore
-    from digest.models import Candidate
-    from digest.poller import run_poll
-    from digest.review import Actor, Reviewer
+    from digest.arxiv.poll_pass import run_poll
+    from digest.awesome import store as liststore
+    from digest.review.reviewer import Reviewer
+    from digest.review.rules import Actor
+    from digest.storage.models import Candidate
     from tests.feedbuild import build_rss, load_records
 
     with database.reading() as session:
@@ -252,14 +255,15 @@ def test_the_shipped_vocabulary_scores_exactly_as_scikit_learn_fitted_it() -> No
     on the same corpus it must be the same, and transform the same texts to the same vectors."""
     import numpy as np
 
-    from digest.relevance_features import PaperText, fit_word_vectors, word_corpus, word_vectors
+    from digest.relevance.features import fit_word_vectors, word_corpus, word_vectors
+    from digest.relevance.types import PaperText
 
     shipped, fitted = word_vectors(), fit_word_vectors(word_corpus())
     assert shipped.vocabulary == fitted.vocabulary
     assert np.allclose(shipped.idf, fitted.idf)
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    from digest.relevance_features import _VECTORIZER
+    from digest.relevance.features import _VECTORIZER
 
     reference = TfidfVectorizer(**_VECTORIZER).fit(word_corpus())  # type: ignore[arg-type]
     papers = [PaperText(str(p["title"]), str(p["abstract"])) for p in sample_papers()[:80]]

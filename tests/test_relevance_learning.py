@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import func, select
 
 from digest.cli import main
-from digest.db import Database
-from digest.models import Candidate, RelevanceState, StreamPaper
-from digest.relevance_replay import ReplayPaper, replay, weeks_of
+from digest.review.replay import ReplayPaper, replay, weeks_of
 from digest.settings import Settings
+from digest.storage.db import Database
+from digest.storage.models import Candidate
+from digest.storage.state import RelevanceState, StreamPaper
 from tests.conftest import DATA_DIR, make_settings
 
 
@@ -47,7 +48,7 @@ def test_learning_from_a_maintainers_decisions_finds_at_least_as_much_as_the_lis
     reports = {}
     for name, learn in (("cold", False), ("warm", True)):
         settings = make_settings(tmp_path / name, "[relevance]\ncalibration_window = 1200\n")
-        from digest.app import open_service_database
+        from digest.service.wiring import open_service_database
 
         database = open_service_database(settings)
         try:
@@ -80,7 +81,7 @@ def _score(settings: Settings, path: Path, capsys: pytest.CaptureFixture[str]) -
 async def test_a_polled_stream_fixes_the_threshold_at_the_budget_and_score_decides_like_the_next_poll(
     tmp_path: Path, settings: Settings, database: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from digest.poller import run_poll
+    from digest.arxiv.poll_pass import run_poll
     from tests.feedbuild import build_rss
 
     stream = _rows("stream_sample.jsonl.gz")

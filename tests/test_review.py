@@ -12,11 +12,12 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
 
-from digest import liststore
-from digest.db import Database
-from digest.models import Candidate, Decision
-from digest.review import Actor, AlreadyDecidedError, Reviewer, ReviewError, Standing, may_decide
+from digest.awesome import store as liststore
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing, may_decide
 from digest.settings import DiscordSettings, Settings
+from digest.storage.db import Database
+from digest.storage.models import Candidate, Decision
 from tests.factories import insert_candidate, real_papers
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)

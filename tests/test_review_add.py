@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
 
-from digest.models import APPROVED, Candidate, Decision, Entry
+from digest.storage.models import APPROVED, Candidate, Decision, Entry
 from tests.arxiv_server import ArxivServer, Reply
 from tests.test_add import API_PATH, HEAT_BATH, NO_ENTRY, recorded, trimmed
 from tests.web_server import Site, running_site, sign_in, site_settings

@@ -11,9 +11,9 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
-from digest.models import Decision, Entry
-from digest.review import Actor
-from digest.web_review_filters import highlight
+from digest.review.rules import Actor
+from digest.storage.models import Decision, Entry
+from digest.web.review_filters import highlight
 from tests.factories import insert_candidate, real_papers
 from tests.web_server import SECRETS_ENV, Site, sign_in
 

@@ -12,9 +12,9 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from digest.models import RevokedSession
-from digest.signin_throttle import SignInThrottle, ThrottleRule, client_address, trusted_networks
-from digest.signing import read_session
+from digest.review.signing import read_session
+from digest.storage.state import RevokedSession
+from digest.web.throttle import SignInThrottle, ThrottleRule, client_address, trusted_networks
 from tests.factories import insert_candidate, real_papers
 from tests.web_server import SECRETS_ENV, Site, running_site, sign_in, site_settings
 

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from digest import liststore
-from digest.db import Database
-from digest.models import WeeklyDigest
-from digest.review import Actor, Reviewer
-from digest.service import Service
+from digest.awesome import store as liststore
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
+from digest.service.process import Service
 from digest.settings import Settings, SmtpSettings
+from digest.storage.db import Database
+from digest.storage.state import WeeklyDigest
 from tests.arxiv_server import ArxivServer
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers

@@ -16,14 +16,15 @@ import pytest
 import pytest_asyncio
 from markupsafe import escape as html_escape
 
-from digest import discord_messages
-from digest.app import open_service_database
-from digest.models import Candidate
-from digest.relevance_why import Neighbour, Why
+from digest.discord import messages as discord_messages
+from digest.relevance.why import Neighbour, Why
+from digest.review.signing import verify_link
 from digest.secretstore import ensure_secrets
-from digest.signing import verify_link
-from digest.weekly import IsoWeek, markdown_text, single_line, week_of
-from digest.weekly_store import load_digest, send_week, write_markdown
+from digest.service.wiring import open_service_database
+from digest.storage.models import Candidate
+from digest.weekly.contents import load_digest, write_markdown
+from digest.weekly.issue import IsoWeek, markdown_text, single_line, week_of
+from digest.weekly.store import send_week
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import FakeDiscord

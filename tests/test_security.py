@@ -14,11 +14,11 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
 
-from digest.app import open_service_database
-from digest.models import Candidate, Decision
-from digest.review import Reviewer
-from digest.signing import ApprovalLink, csrf_token, sign_link, sign_session
-from digest.web import create_web_app
+from digest.review.reviewer import Reviewer
+from digest.review.signing import ApprovalLink, csrf_token, sign_link, sign_session
+from digest.service.wiring import open_service_database
+from digest.storage.models import Candidate, Decision
+from digest.web.app import create_web_app
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.web_server import SECRETS_ENV, Site, approval_links, running_site, site_settings

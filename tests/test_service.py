@@ -11,10 +11,11 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import func, select
 
 from digest.cli import main
-from digest.db import Database, open_database
-from digest.models import Candidate, PollRun
-from digest.service import Service
+from digest.service.process import Service
 from digest.settings import Settings
+from digest.storage.db import Database, open_database
+from digest.storage.models import Candidate
+from digest.storage.state import PollRun
 from tests.arxiv_server import ArxivServer, Reply
 from tests.conftest import DATA_DIR, make_settings
 

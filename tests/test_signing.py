@@ -7,16 +7,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from digest.signing import (
+from digest.review.signing import (
     ApprovalLink,
     LinkError,
     csrf_matches,
     csrf_token,
+    read_session,
     sign_link,
     sign_session,
     token_matches,
     verify_link,
-    verify_session,
 )
 
 KEY = "k" * 43
@@ -92,16 +92,16 @@ def test_a_truncated_link_is_refused() -> None:
 
 def test_sessions_and_csrf_tokens() -> None:
     value = sign_session(KEY, "nonce123", NOW + timedelta(hours=12))
-    assert verify_session(KEY, value, NOW) == "nonce123"
+    assert read_session(KEY, value, NOW).nonce == "nonce123"
     with pytest.raises(LinkError) as expired:
-        verify_session(KEY, value, NOW + timedelta(hours=13))
+        read_session(KEY, value, NOW + timedelta(hours=13))
     assert expired.value.reason == "expired"
     with pytest.raises(LinkError) as forged:
-        verify_session("some other key of decent length", value, NOW)
+        read_session("some other key of decent length", value, NOW)
     assert forged.value.reason == "forged"
     # An approval link is no session and a session is no approval link.
     with pytest.raises(LinkError):
-        verify_session(KEY, sign_link(KEY, LINK), NOW)
+        read_session(KEY, sign_link(KEY, LINK), NOW)
     assert _reason(value) in ("forged", "malformed")
     csrf = csrf_token(KEY, value)
     assert csrf_matches(KEY, value, csrf)

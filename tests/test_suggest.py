@@ -10,7 +10,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
 
-from digest.models import PENDING, Candidate, Decision
+from digest.storage.models import PENDING, Candidate, Decision
 from tests.arxiv_server import ArxivServer, Reply
 from tests.factories import insert_candidate, real_papers
 from tests.test_add import API_PATH, HEAT_BATH, recorded

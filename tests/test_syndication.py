@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import feedparser
 import pytest
 
-from digest.syndication import (
+from digest.web.syndication import (
     Feed,
     FeedItem,
     FeedLink,

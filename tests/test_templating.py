@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from digest import liststore
-from digest.app import open_service_database
-from digest.db import Database
-from digest.review import Actor, Reviewer
+from digest.awesome import store as liststore
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.web_server import SECRETS_ENV, running_site

@@ -10,10 +10,11 @@ import feedparser
 import pytest
 from sqlalchemy import func, select
 
-from digest.models import Decision, Entry, Paper, PollRun
-from digest.review import Actor
-from digest.signing import ApprovalLink, sign_link
-from digest.web_feeds import feed_date
+from digest.review.rules import Actor
+from digest.review.signing import ApprovalLink, sign_link
+from digest.storage.models import Decision, Entry, Paper
+from digest.storage.state import PollRun
+from digest.web.feeds import feed_date
 from tests.factories import insert_candidate, real_papers
 from tests.web_server import SECRETS_ENV, Site, approval_links, running_site, site_settings
 

@@ -11,9 +11,9 @@ import feedparser
 import pytest
 from sqlalchemy import select
 
-from digest.models import Decision
-from digest.review import Actor
+from digest.review.rules import Actor
 from digest.secretstore import SecretStoreError, ensure_secrets, secrets_path
+from digest.storage.models import Decision
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.web_server import SECRETS_ENV, Site, approval_links, sign_in

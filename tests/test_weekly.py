@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from digest import weekly_store
 from digest.cli import main
-from digest.db import Database
 from digest.settings import Settings
-from digest.weekly import IsoWeek, last_complete_week, markdown_text, render
-from digest.weekly_store import load_digest, run_weekly_job
+from digest.storage.db import Database
+from digest.weekly import store as weekly_store
+from digest.weekly.contents import load_digest
+from digest.weekly.issue import IsoWeek, last_complete_week, markdown_text, render
+from digest.weekly.store import run_weekly_job
 from tests.conftest import make_settings
 from tests.weekly_data import APPROVED_BEFORE, APPROVED_IN_WEEK, PAPERS, PENDING, WEEK, fill_week
 
@@ -99,7 +100,7 @@ def test_markdown_groups_the_weeks_approvals_by_section_in_list_order(database: 
 
 
 def test_a_week_in_utc_loses_the_approval_made_on_monday_night_in_berlin(tmp_path: Path) -> None:
-    from digest.app import open_service_database
+    from digest.service.wiring import open_service_database
 
     settings = make_settings(tmp_path / "utc")
     database = open_service_database(settings)
@@ -132,7 +133,7 @@ def test_the_job_without_smtp_writes_markdown_and_says_email_is_off_once(
 ) -> None:
     monkeypatch.setattr(weekly_store, "_email_off_logged", False)  # the once-per-process note, from a clean start
     fill_week(database, settings)
-    with caplog.at_level(logging.INFO, logger="digest.weekly_store"):
+    with caplog.at_level(logging.INFO, logger="digest.weekly.store"):
         first = run_weekly_job(settings, database, MONDAY_MORNING)
         second = run_weekly_job(settings, database, MONDAY_MORNING)
     path = settings.weekly_dir / "2026-W48.md"

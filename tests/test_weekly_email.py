@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from digest.app import open_service_database
 from digest.cli import main
-from digest.db import Database, open_database
-from digest.models import WeeklyDigest
+from digest.service.wiring import open_service_database
 from digest.settings import Settings, SmtpSettings
-from digest.weekly_store import SendOutcome, WeeklyResult, run_weekly_job, send_week
+from digest.storage.db import Database, open_database
+from digest.storage.state import WeeklyDigest
+from digest.weekly.store import SendOutcome, WeeklyResult, run_weekly_job, send_week
 from tests.conftest import make_settings
 from tests.smtp_server import (
     Credentials,

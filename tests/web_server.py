@@ -12,12 +12,12 @@ from pathlib import Path
 import aiohttp
 from yarl import URL
 
-from digest.app import open_service_database
-from digest.db import Database
-from digest.models import Candidate
-from digest.review import Reviewer
+from digest.review.reviewer import Reviewer
+from digest.service.wiring import open_service_database
 from digest.settings import Settings
-from digest.web import bound_port, create_web_app, serve
+from digest.storage.db import Database
+from digest.storage.models import Candidate
+from digest.web.app import bound_port, create_web_app, serve
 from tests.conftest import make_settings
 
 SECRETS_ENV = {

@@ -10,12 +10,13 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from digest.db import Database
-from digest.models import Candidate
-from digest.review import Actor, Reviewer
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
 from digest.settings import Settings
+from digest.storage.db import Database
+from digest.storage.models import Candidate
 from digest.titles import title_key
-from digest.weekly import IsoWeek
+from digest.weekly.issue import IsoWeek
 from tests.conftest import DATA_DIR
 
 WEEK = IsoWeek(2026, 48)

@@ -1,0 +1,163 @@
+"""Adding a paper by its arXiv ID or URL: parse the reference, check the list, fetch it from the arXiv API, score it
+and keep it as a candidate. Shared by `digest add`, the field on /review and the readers' /suggest form; each shell
+then approves (maintainers) or leaves it pending (readers) through the Reviewer.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the database, the model and the fetcher are imported when a paper is added, not by `--help`
+    from sqlalchemy.orm import Session
+
+    from digest.arxiv.parse import ArxivPaper
+    from digest.settings import Settings
+    from digest.storage.db import Database
+
+_NEW_STYLE_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v[1-9]\d*)?")
+_ARXIV_PAGE = re.compile(r"https?://(?:www\.|export\.)?arxiv\.org/(?P<kind>abs|pdf)/(?P<rest>[^?#\s]+?)/?", re.I)
+EXAMPLE = "give one like 2501.01234, arXiv:2501.01234 or https://arxiv.org/abs/2501.01234"
+READER_SOURCE = "suggested by a reader"  # the candidate's source feed when a reader suggested it on /suggest
+MAX_NOTE = 1000
+
+
+class AddError(Exception):
+    """Why a paper was not added, in one line a user can act on; `status` is the HTTP status a page answers with."""
+
+    def __init__(self, message: str, status: int = 409) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Known:
+    """What the database already holds for a paper: the list's sections holding it (None when the list does not),
+    and its candidate's id and status (None when there is none)."""
+
+    listed: list[str] | None
+    candidate_id: int | None
+    status: str | None
+
+
+def parse_arxiv_reference(text: str) -> str | None:
+    """The versionless arXiv ID in '2501.01234', '2501.01234v2', 'arXiv:2501.01234' or an arxiv.org abs/pdf URL;
+    None for anything else."""
+    text = text.strip()
+    page = _ARXIV_PAGE.fullmatch(text)
+    if page is not None:
+        text = page["rest"]
+        if page["kind"].lower() == "pdf":
+            text = text.removesuffix(".pdf")
+    elif text[:6].casefold() == "arxiv:":
+        text = text[6:]
+    match = _NEW_STYLE_ID.fullmatch(text)
+    return match["id"] if match else None
+
+
+def listed_sections(session: Session, arxiv_id: str) -> list[str] | None:
+    """The sections holding the paper with this arXiv ID (title link, badge or other link), or None when the list
+    does not hold it."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from digest.awesome import store as liststore
+    from digest.storage.models import Entry, Paper
+
+    if arxiv_id not in liststore.known_keys(session).arxiv_ids:
+        return None
+    papers = session.scalars(
+        select(Paper).where(Paper.arxiv_id == arxiv_id).options(selectinload(Paper.entries).selectinload(Entry.section))
+    )
+    return sorted({entry.section.name for paper in papers for entry in paper.entries})
+
+
+def already_listed(arxiv_id: str, sections: list[str]) -> str:
+    where = f" ({', '.join(sections)})" if sections else ""
+    return f"{arxiv_id} is already in the list{where}; nothing was added"
+
+
+def known_paper(database: Database, arxiv_id: str, section: str | None) -> Known:
+    """What is known of the paper; AddError when `section` names no section of the list."""
+    from digest.arxiv.candidates import known_candidates
+    from digest.awesome import store as liststore
+
+    with database.reading() as session:
+        if section is not None and liststore.resolve_section(session, section) is None:
+            names = ", ".join(liststore.section_names(session))
+            raise AddError(f"no section named {section!r} in the list (sections: {names})")
+        existing = known_candidates(session, [arxiv_id]).get(arxiv_id)
+        return Known(
+            listed=listed_sections(session, arxiv_id),
+            candidate_id=existing.id if existing is not None else None,
+            status=existing.status if existing is not None else None,
+        )
+
+
+async def fetch(settings: Settings, arxiv_id: str) -> ArxivPaper:
+    """The paper from the arXiv API, without blocking the event loop; AddError when arXiv cannot be reached or has
+    no such paper."""
+    from digest.arxiv.api import fetch_paper
+    from digest.arxiv.fetcher import FetchError
+
+    try:
+        paper = await fetch_paper(settings, arxiv_id)
+    except FetchError as exc:
+        raise AddError(f"could not fetch {arxiv_id} from arXiv: {exc} (nothing was added)", 502) from None
+    if paper is None:
+        raise AddError(f"arXiv has no paper {arxiv_id} (nothing was added)", 404)
+    return paper
+
+
+def store_candidate(
+    database: Database,
+    settings: Settings,
+    paper: ArxivPaper,
+    section: str | None,
+    *,
+    source: str = "digest add",
+    note: str | None = None,
+    section_hint: str = "with --section",
+) -> int:
+    """Scores the paper and keeps it as a pending candidate (the poller's row, `source` as its feed); its id.
+
+    A reader's suggestion (`note` may be given) is queued as a first-tier candidate even when the model would not
+    flag it, and needs no section: a maintainer chooses one when deciding.
+    """
+    from digest.arxiv.candidates import known_candidates, list_keys, new_candidate, paper_text
+    from digest.relevance.scoring import RulesError
+    from digest.relevance.stream import ensure_thresholds
+    from digest.titles import title_key
+
+    suggested = source == READER_SOURCE
+    try:
+        judgement = ensure_thresholds(database, settings).judge_many([paper_text(paper)])[0]
+    except RulesError as exc:
+        raise AddError(str(exc)) from exc
+    if not (section or judgement.section or suggested):
+        raise AddError(f"no section suggested for {paper.arxiv_id}: name one {section_hint} (nothing was added)")
+    with database.transaction() as session:
+        if title_key(paper.title) in list_keys(session).title_keys:
+            raise AddError(f"{paper.arxiv_id} ({paper.title}) is already in the list by its title; nothing was added")
+        known = known_candidates(session, [paper.arxiv_id]).get(paper.arxiv_id)
+        if known is not None:  # another process found it meanwhile
+            return known.id
+        candidate = new_candidate(paper, judgement, source, datetime.now(UTC))
+        if suggested:
+            candidate.relevant = True
+            candidate.reader_note = (note or "").strip()[:MAX_NOTE] or None
+        session.add(candidate)
+        session.flush()
+        return candidate.id
+
+
+def forget_candidate(database: Database, candidate_id: int) -> None:
+    """Removes a candidate just created when its approval failed, so a refusal leaves nothing behind."""
+    from digest.storage.models import Candidate
+
+    with database.transaction() as session:
+        candidate = session.get(Candidate, candidate_id)
+        if candidate is not None:
+            session.delete(candidate)

@@ -1,0 +1,215 @@
+"""The arXiv API side of the poller: backfills over a date range (paged, resumable) and abstracts of list papers.
+
+Both go through the one polite Fetcher, so they keep the same distance from arXiv as the daily poll.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import TextIO
+from urllib.parse import urlencode
+
+from sqlalchemy import select
+
+from digest import resources
+from digest.arxiv.candidates import list_keys, paper_text, store_papers
+from digest.arxiv.fetcher import SYSTEM_CLOCK, Clock, Fetcher, FetchError
+from digest.arxiv.parse import ArxivPaper, parse_feed
+from digest.progress import ProgressBar
+from digest.relevance.stream import ensure_thresholds
+from digest.settings import Settings
+from digest.storage.db import Database
+from digest.storage.models import Paper
+from digest.storage.state import BackfillState, RelevanceExample
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CATEGORIES = ("cs.CV", "cs.CL", "cs.LG", "cs.AI")
+ID_BATCH = 50
+
+
+def query_url(api_url: str, search_query: str, start: int, max_results: int, order: str = "descending") -> str:
+    params = {
+        "search_query": search_query,
+        "start": start,
+        "max_results": max_results,
+        "sortBy": "submittedDate",
+        "sortOrder": order,
+    }
+    return f"{api_url}?{urlencode(params)}"
+
+
+def id_list_url(api_url: str, arxiv_ids: Sequence[str]) -> str:
+    return f"{api_url}?{urlencode({'id_list': ','.join(arxiv_ids), 'max_results': len(arxiv_ids)})}"
+
+
+async def fetch_paper(settings: Settings, arxiv_id: str, *, clock: Clock = SYSTEM_CLOCK) -> ArxivPaper | None:
+    """One paper by its versionless arXiv ID (`id_list=`), or None when arXiv has none; FetchError (one line) when
+    arXiv cannot be reached or its answer is an error."""
+    url = id_list_url(settings.arxiv.api_url, [arxiv_id])
+    async with Fetcher(settings.arxiv, clock=clock) as fetcher:
+        result = await fetcher.fetch(url)
+    parsed = parse_feed(result.body, url)
+    if result.status >= 400 or parsed.error:
+        raise FetchError(f"{url}: {parsed.error or f'HTTP {result.status}'}")
+    return next((paper for paper in parsed.papers if paper.arxiv_id == arxiv_id), None)
+
+
+def backfill_query(since: date, categories: Sequence[str] = DEFAULT_CATEGORIES) -> str:
+    cats = " OR ".join(f"cat:{category}" for category in categories)
+    # An open upper bound keeps the query (and so the saved place) the same on every run.
+    return f"({cats}) AND submittedDate:[{since:%Y%m%d}0000 TO 299912312359]"
+
+
+def _bundled_ids() -> set[str]:
+    ids: set[str] = set()
+    with resources.curated_papers_path().open(encoding="utf-8") as handle:
+        for line in handle:
+            if line.strip():
+                arxiv_id = json.loads(line).get("arxiv_id")
+                if arxiv_id:
+                    ids.add(str(arxiv_id))
+    return ids
+
+
+def papers_missing_abstracts(database: Database) -> list[str]:
+    """List papers with an arXiv ID whose abstract is neither stored, bundled, nor already fetched."""
+    with database.reading() as session:
+        rows = session.scalars(
+            select(Paper.arxiv_id).where(
+                Paper.entries.any(), Paper.arxiv_id.is_not(None), (Paper.abstract.is_(None)) | (Paper.abstract == "")
+            )
+        )
+        wanted = {arxiv_id for arxiv_id in rows if arxiv_id}
+        wanted -= set(session.scalars(select(RelevanceExample.arxiv_id)))
+    return sorted(wanted - _bundled_ids())
+
+
+async def refresh_examples(
+    settings: Settings, database: Database, *, clock: Clock = SYSTEM_CLOCK, batch_size: int = ID_BATCH
+) -> int:
+    """Fetches the abstracts of list papers added after the bundled copy; returns how many were stored."""
+    missing = papers_missing_abstracts(database)
+    stored = 0
+    if not missing:
+        return 0
+    async with Fetcher(settings.arxiv, clock=clock) as fetcher:
+        for start in range(0, len(missing), batch_size):
+            batch = missing[start : start + batch_size]
+            url = id_list_url(settings.arxiv.api_url, batch)
+            try:
+                result = await fetcher.fetch(url)
+            except FetchError as exc:
+                log.warning("relevance examples: %s; the rest waits for the next run", exc)
+                break
+            parsed = parse_feed(result.body, url)
+            if result.status >= 400 or parsed.error:
+                log.warning("relevance examples: %s: %s", url, parsed.error or f"HTTP {result.status}")
+                break
+            wanted = set(batch)
+            now = clock.now()
+            with database.transaction() as session:
+                for paper in parsed.papers:
+                    if (
+                        paper.arxiv_id in wanted
+                        and paper.abstract
+                        and session.get(RelevanceExample, paper.arxiv_id) is None
+                    ):
+                        session.add(
+                            RelevanceExample(
+                                arxiv_id=paper.arxiv_id,
+                                title=paper.title,
+                                abstract=paper.abstract,
+                                categories=list(paper.categories),
+                                fetched_at=now,
+                            )
+                        )
+                        wanted.discard(paper.arxiv_id)
+                        stored += 1
+    log.info("relevance examples: %d abstracts fetched for %d list papers", stored, len(missing))
+    return stored
+
+
+@dataclass
+class BackfillReport:
+    query: str
+    pages: int = 0
+    entries: int = 0
+    matched: int = 0
+    already_known: int = 0
+    new_candidates: int = 0
+    next_start: int = 0
+    total: int | None = None
+    done: bool = False
+    stopped: str | None = None  # why it stopped before the end (resume by running it again)
+
+
+async def backfill(
+    settings: Settings,
+    database: Database,
+    since: date,
+    *,
+    query: str | None = None,
+    page_size: int = 100,
+    clock: Clock = SYSTEM_CLOCK,
+    progress: TextIO | None = None,
+    max_pages: int | None = None,
+) -> BackfillReport:
+    """Pages through the API oldest first from `since`; each page is one transaction with the saved place."""
+    search = query or backfill_query(since)
+    report = BackfillReport(query=search)
+    with database.reading() as session:
+        state = session.get(BackfillState, search)
+        report.next_start = state.next_start if state else 0
+        report.total = state.total if state else None
+    model = ensure_thresholds(database, settings)
+    source = f"arXiv API: {search}"
+    bar = ProgressBar("backfill", progress)
+    async with Fetcher(settings.arxiv, clock=clock) as fetcher:
+        while max_pages is None or report.pages < max_pages:
+            url = query_url(settings.arxiv.api_url, search, report.next_start, page_size, order="ascending")
+            try:
+                result = await fetcher.fetch(url)
+            except FetchError as exc:
+                report.stopped = str(exc)
+                break
+            parsed = parse_feed(result.body, url)
+            if result.status >= 400 or parsed.error:
+                report.stopped = f"{url}: {parsed.error or f'HTTP {result.status}'}"
+                break
+            for problem in parsed.problems:
+                log.warning("backfill %s", problem)
+            entries = len(parsed.papers) + sum("skipped" in p for p in parsed.problems)
+            report.total = parsed.total_results if parsed.total_results is not None else report.total
+            judgements = model.judge_many([paper_text(p) for p in parsed.papers])
+            now = clock.now()
+            with database.transaction() as session:
+                counts = store_papers(
+                    session, parsed.papers, judgements, source=source, now=now, keys=list_keys(session)
+                )
+                report.next_start += entries
+                report.done = entries == 0 or (report.total is not None and report.next_start >= report.total)
+                state = session.get(BackfillState, search) or BackfillState(query=search)
+                state.next_start, state.total, state.done, state.updated_at = (
+                    report.next_start,
+                    report.total,
+                    report.done,
+                    now,
+                )
+                session.add(state)
+            report.pages += 1
+            report.entries += counts.entries
+            report.matched += counts.matched
+            report.already_known += counts.already_known
+            report.new_candidates += counts.new_candidates
+            bar.update(report.next_start, report.total, f"{report.new_candidates} new")
+            if report.done:
+                break
+    bar.close()
+    if report.stopped:
+        log.warning("backfill stopped at %d: %s (run it again to resume)", report.next_start, report.stopped)
+    return report

@@ -1,0 +1,182 @@
+"""Candidates: papers found on arXiv, deduped against the list and every candidate ever seen, then stored.
+
+A candidate row is never deleted, so it is the dedupe memory: a rejected paper never comes back, and a new
+version (`replace`, `replace-cross`) of a known paper only updates the stored version and title.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from digest.relevance.types import PaperText
+from digest.storage.models import PENDING, Candidate
+from digest.titles import arxiv_abs_url, title_key
+
+if TYPE_CHECKING:  # `digest candidates` lists rows; the poller, which stores them, has these imported already
+    from digest.arxiv.parse import ArxivPaper
+    from digest.relevance.types import Judgement
+
+_CODE_URL = re.compile(r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/[\w.\-]+/[\w.\-]+")
+_IN_CHUNK = 500  # stay under every database's bound-parameter limit
+
+
+@dataclass
+class ListKeys:
+    """What the list already holds: arXiv IDs, and normalised titles of entries without an arXiv ID."""
+
+    arxiv_ids: set[str]
+    title_keys: set[str]
+
+
+@dataclass
+class StoreCounts:
+    entries: int = 0
+    matched: int = 0
+    already_known: int = 0
+    new_candidates: int = 0
+    updated: int = 0  # known candidates whose version/title a replacement changed
+    second_tier: int = 0  # new papers just under the review threshold, kept for the weekly digest only
+    new_ids: list[str] = field(default_factory=list)
+
+
+def list_keys(session: Session) -> ListKeys:
+    from digest.awesome.store import known_keys
+
+    known = known_keys(session)
+    return ListKeys(set(known.arxiv_ids), set(known.title_keys))
+
+
+def known_candidates(session: Session, arxiv_ids: Iterable[str]) -> dict[str, Candidate]:
+    wanted = sorted(set(arxiv_ids))
+    found: dict[str, Candidate] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        for candidate in session.scalars(select(Candidate).where(Candidate.arxiv_id.in_(chunk))):
+            found[candidate.arxiv_id] = candidate
+    return found
+
+
+def code_url(paper: ArxivPaper) -> str | None:
+    match = _CODE_URL.search(f"{paper.comments or ''} {paper.abstract}")
+    return match.group(0).rstrip(".") if match else None
+
+
+def paper_text(paper: ArxivPaper) -> PaperText:
+    return PaperText(paper.title, paper.abstract, tuple(paper.categories))
+
+
+def new_candidate(paper: ArxivPaper, judgement: Judgement, source: str, now: datetime) -> Candidate:
+    return Candidate(
+        arxiv_id=paper.arxiv_id,
+        version=paper.version or 1,
+        title=paper.title,
+        title_key=title_key(paper.title),
+        authors=list(paper.authors),
+        abstract=paper.abstract,
+        categories=list(paper.categories),
+        announce_type=paper.announce_type,
+        published=paper.published,
+        updated=paper.updated,
+        doi=paper.doi,
+        journal_ref=paper.journal_ref,
+        comments=paper.comments,
+        code_url=code_url(paper),
+        relevant=judgement.relevant,
+        score=judgement.score,
+        matched=list(judgement.matched),
+        suggested_section=judgement.section,
+        suggested_sections=list(judgement.sections),
+        why=judgement.why.to_json(),
+        source_feeds=[source],
+        status=PENDING,
+        first_seen_at=now,
+        updated_at=now,
+    )
+
+
+def _refresh_known(candidate: Candidate, paper: ArxivPaper, source: str, now: datetime) -> bool:
+    """A known paper seen again: remember the feed; a newer version updates version and title. Status stays.
+    Returns whether the version changed."""
+    changed = False
+    newer = False
+    if source not in candidate.source_feeds:
+        candidate.source_feeds = [*candidate.source_feeds, source]
+        changed = True
+    if paper.version is not None and paper.version > candidate.version:
+        candidate.version = paper.version
+        candidate.title = paper.title
+        candidate.title_key = title_key(paper.title)
+        candidate.updated = paper.updated or candidate.updated
+        changed = newer = True
+    if changed:
+        candidate.updated_at = now
+    return newer
+
+
+def store_papers(
+    session: Session,
+    papers: Sequence[ArxivPaper],
+    judgements: Sequence[Judgement],
+    *,
+    source: str,
+    now: datetime,
+    keys: ListKeys,
+) -> StoreCounts:
+    """Dedupes one feed's papers and adds the relevant new ones as pending candidates (caller commits)."""
+    counts = StoreCounts(entries=len(papers))
+    known = known_candidates(session, (paper.arxiv_id for paper in papers))
+    for paper, judgement in zip(papers, judgements, strict=True):
+        if judgement.relevant:
+            counts.matched += 1
+        candidate = known.get(paper.arxiv_id)
+        if candidate is not None:
+            counts.already_known += 1
+            if _refresh_known(candidate, paper, source, now):
+                counts.updated += 1
+            continue
+        if paper.arxiv_id in keys.arxiv_ids or title_key(paper.title) in keys.title_keys:
+            counts.already_known += 1
+            continue
+        if not judgement.relevant and judgement.tier is None:
+            continue  # neither for review nor for the weekly digest's second tier
+        candidate = new_candidate(paper, judgement, source, now)
+        session.add(candidate)
+        known[paper.arxiv_id] = candidate  # the same paper twice in one feed counts once
+        if judgement.relevant:
+            counts.new_candidates += 1
+            counts.new_ids.append(paper.arxiv_id)
+        else:
+            counts.second_tier += 1
+    return counts
+
+
+def list_candidates(session: Session, status: str | None = None) -> list[Candidate]:
+    query = select(Candidate).order_by(Candidate.first_seen_at.desc(), Candidate.score.desc(), Candidate.id)
+    if status is not None:
+        query = query.where(Candidate.status == status)
+    return list(session.scalars(query))
+
+
+def candidate_dict(candidate: Candidate) -> dict[str, object]:
+    return {
+        "id": candidate.id,
+        "arxiv_id": candidate.arxiv_id,
+        "version": candidate.version,
+        "title": candidate.title,
+        "status": candidate.status,
+        "score": candidate.score,
+        "matched": list(candidate.matched),
+        "suggested_section": candidate.suggested_section,
+        "suggested_sections": list(candidate.suggested_sections),
+        "tier": "review" if candidate.relevant else "second",
+        "source_feeds": list(candidate.source_feeds),
+        "first_seen_at": candidate.first_seen_at.isoformat() if candidate.first_seen_at else None,
+        "abs_url": arxiv_abs_url(candidate.arxiv_id),
+    }

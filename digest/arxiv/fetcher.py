@@ -1,0 +1,295 @@
+"""The one polite HTTP client for arXiv (RSS, Atom and the API), and the reader of local feed files.
+
+Polite: it says who it is, asks only for what changed (conditional GET), makes one request at a time with at
+least `min_interval_seconds` between requests across the whole process, and backs off on 429/5xx/timeouts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import email.utils
+import logging
+import time
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from types import TracebackType
+
+import aiohttp
+from yarl import URL
+
+from digest.arxiv.feedfile import read_local_file
+from digest.arxiv.fetch_types import FetchError, FetchResult, FetchStoppedError
+from digest.settings import ArxivSettings
+
+log = logging.getLogger(__name__)
+
+ACCEPT = "application/rss+xml, application/atom+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.7, */*;q=0.1"
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# A Retry-After beyond this is arXiv asking us to come back another time, not in this pass.
+MAX_RETRY_AFTER_SECONDS = 600.0
+READ_CHUNK = 64 * 1024
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
+# Only what the standard library decodes; a server that sends anything else (br, zstd) gets one line, not a crash.
+ACCEPT_ENCODING = "gzip, deflate"
+# The running service's "stop now": a retry or a spacing wait ends at once when it is set. A context variable,
+# because the fetchers are made deep inside a poll (and in digest.arxiv.api) while the service owns the event.
+STOP_WAITING: contextvars.ContextVar[asyncio.Event | None] = contextvars.ContextVar("stop_waiting", default=None)
+
+
+class Clock:
+    """Time as the fetcher and poller see it; tests pass a clock whose `sleep` only moves time forward."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
+
+
+SYSTEM_CLOCK = Clock()
+
+
+class _Spacing:
+    """When the last request to arXiv ended, per clock, so every fetcher in the process keeps its distance."""
+
+    def __init__(self) -> None:
+        self.last_end: float | None = None
+        self.locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+_spacings: weakref.WeakKeyDictionary[Clock, _Spacing] = weakref.WeakKeyDictionary()
+
+
+async def pause(clock: Clock, seconds: float, stop: asyncio.Event | None) -> None:
+    """Sleeps `seconds` on `clock`; raises FetchStoppedError at once when `stop` is (or gets) set."""
+    if stop is None:
+        await clock.sleep(seconds)
+        return
+    if stop.is_set():
+        raise FetchStoppedError("the service is stopping")
+    sleeper = asyncio.ensure_future(clock.sleep(seconds))
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (sleeper, stopper):
+            task.cancel()
+        await asyncio.gather(sleeper, stopper, return_exceptions=True)
+    if stop.is_set():
+        raise FetchStoppedError("the service is stopping")
+
+
+@asynccontextmanager
+async def polite_turn(clock: Clock, interval: float, stop: asyncio.Event | None = None) -> AsyncIterator[None]:
+    """One request at a time, starting at least `interval` seconds after the previous one ended."""
+    spacing = _spacings.setdefault(clock, _Spacing())
+    lock = spacing.locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with lock:
+        if spacing.last_end is not None:
+            wait = spacing.last_end + interval - clock.monotonic()
+            if wait > 0:
+                await pause(clock, wait, stop)
+        try:
+            yield
+        finally:
+            spacing.last_end = clock.monotonic()
+
+
+def is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://"))
+
+
+def describe(exc: BaseException) -> str:
+    """A client error as one short line; aiohttp's parser messages quote the offending bytes over several lines and
+    carry a made-up status 400, so only their message is kept."""
+    if isinstance(exc, aiohttp.ClientResponseError) and not isinstance(exc, aiohttp.TooManyRedirects):
+        text = " ".join(f"{type(exc).__name__}: {exc.message}".split())
+    else:
+        text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def redirect_target(current: str, location: str | None) -> str:
+    """Where a redirect leads, or FetchError when it leads nowhere a feed may be: only http(s) with a host."""
+    if not location:
+        raise FetchError(f"{current}: a redirect without a Location")
+    try:
+        given = URL(location.strip())
+        target = URL(current).join(given)
+    except (ValueError, TypeError) as exc:
+        raise FetchError(f"{current}: a redirect to an unusable address ({describe(exc)})") from exc
+    if target.scheme not in ("http", "https") or not target.host or (given.scheme and not given.host):
+        shown = location if len(location) <= 80 else location[:77] + "..."
+        raise FetchError(f"{current}: a redirect to {shown!r} refused; only http(s) addresses with a host are followed")
+    return str(target)
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """Retry-After as seconds: either a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())
+
+
+class Fetcher:
+    """Use as `async with Fetcher(settings.arxiv) as fetcher: await fetcher.fetch(url, etag=...)`."""
+
+    def __init__(
+        self,
+        settings: ArxivSettings,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        backoff_base_seconds: float = 5.0,
+        stop: asyncio.Event | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.backoff_base = backoff_base_seconds
+        self.stop = stop if stop is not None else STOP_WAITING.get()
+        self._session: aiohttp.ClientSession | None = None
+        self.user_agent = f"{settings.user_agent} (mailto:{settings.contact})"
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=self.settings.timeout_seconds),
+                headers={"User-Agent": self.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
+                auto_decompress=True,
+            )
+        return self._session
+
+    async def fetch(self, source: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+        """One answer for a URL or a local file; raises FetchError (one line) for anything that is not an answer.
+
+        Timeouts, dropped connections and 429/5xx are tried again with back-off; a name that does not resolve and a
+        garbled answer are not (another try would say the same); FetchStoppedError when the service stops meanwhile."""
+        if not is_url(source):
+            return await asyncio.to_thread(read_local_file, source, self.settings.max_response_bytes)
+        attempts = self.settings.max_retries + 1
+        last_problem = ""
+        for attempt in range(attempts):
+            delay: float | None = None
+            try:
+                async with polite_turn(self.clock, self.settings.min_interval_seconds, self.stop):
+                    result = await self._follow(source, etag, last_modified)
+            except aiohttp.ClientConnectorDNSError as exc:
+                host = URL(source).host
+                raise FetchError(f"{source}: cannot resolve {host} ({exc.os_error})", unreachable_host=host) from exc
+            except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
+                last_problem = describe(exc)
+            except (aiohttp.ClientError, ValueError, UnicodeError) as exc:
+                # A garbled status line or header, a bad chunk, an unknown encoding: the answer is broken, not late.
+                raise FetchError(f"{source}: a broken answer: {describe(exc)}") from exc
+            else:
+                if result.status not in RETRY_STATUSES:
+                    return result
+                last_problem = f"HTTP {result.status}"
+                delay = retry_after_seconds(result.retry_after, self.clock.now())
+            if attempt + 1 >= attempts:
+                break
+            if delay is not None and delay > MAX_RETRY_AFTER_SECONDS:
+                raise FetchError(f"{source}: {last_problem}, asked to retry after {delay:.0f} s; giving up for now")
+            backoff = self.backoff_base * (2**attempt)
+            wait = max(backoff, delay or 0.0)
+            log.info("fetch %s: %s; retrying in %.0f s (%d/%d)", source, last_problem, wait, attempt + 1, attempts - 1)
+            try:
+                await pause(self.clock, wait, self.stop)
+            except FetchStoppedError as exc:
+                raise FetchStoppedError(f"{source}: {last_problem}; not retried, the service is stopping") from exc
+        raise FetchError(f"{source}: {last_problem} after {attempts} attempts")
+
+    async def _follow(self, source: str, etag: str | None, last_modified: str | None) -> FetchResult:
+        """The answer at `source`, following at most MAX_REDIRECTS redirects, each to an http(s) address."""
+        url = source
+        for _hop in range(MAX_REDIRECTS + 1):
+            result, location = await self._request(url, etag, last_modified)
+            if location is None:
+                return FetchResult(
+                    source,
+                    result.status,
+                    result.body,
+                    result.etag,
+                    result.last_modified,
+                    result.content_type,
+                    result.retry_after,
+                )
+            url = redirect_target(url, location)
+        raise FetchError(f"{source}: more than {MAX_REDIRECTS} redirects; refused")
+
+    async def _request(self, url: str, etag: str | None, last_modified: str | None) -> tuple[FetchResult, str | None]:
+        """One request: the answer, or the Location of a redirect (second item) to follow."""
+        limit = self.settings.max_response_bytes
+        headers: dict[str, str] = {}
+        if etag:
+            headers["If-None-Match"] = etag  # exactly as the server sent it, weak prefix and quotes included
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        async with self._client().get(url, headers=headers, allow_redirects=False) as response:
+            if response.status in REDIRECT_STATUSES:
+                return FetchResult(url, response.status, b""), response.headers.get("Location", "")
+            if response.status in RETRY_STATUSES:
+                # Only the Retry-After matters for a retry; the body is not read.
+                return FetchResult(url, response.status, b"", retry_after=response.headers.get("Retry-After")), None
+            length = response.content_length
+            if length is not None and length > limit:
+                raise FetchError(f"{url}: the answer is {length} bytes, over the {limit}-byte limit; refused")
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.content.iter_chunked(READ_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise FetchError(f"{url}: the answer is over the {limit}-byte limit; refused")
+                chunks.append(chunk)
+            result = FetchResult(
+                source=url,
+                status=response.status,
+                body=b"".join(chunks),
+                etag=response.headers.get("ETag"),
+                last_modified=response.headers.get("Last-Modified"),
+                content_type=response.headers.get("Content-Type"),
+            )
+            return result, None
+
+
+__all__ = [
+    "STOP_WAITING",
+    "SYSTEM_CLOCK",
+    "Clock",
+    "FetchError",
+    "FetchResult",
+    "FetchStoppedError",
+    "Fetcher",
+    "is_url",
+    "pause",
+    "polite_turn",
+    "retry_after_seconds",
+]

@@ -1,0 +1,137 @@
+"""One pass over the arXiv sources: fetch each in turn and hand each answer to the poller, one line per failure.
+
+A source that cannot be fetched (a refusal, a garbled answer, a name that does not resolve) is recorded in its state
+and the pass goes on with the next; a stopping service ends the pass at once, recorded as interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from digest.arxiv import poll_runs
+from digest.arxiv.fetch_types import FetchError, FetchStoppedError
+from digest.arxiv.fetcher import STOP_WAITING, SYSTEM_CLOCK, Clock, Fetcher
+from digest.arxiv.poller import (
+    ERROR,
+    FAILED_OUTCOMES,
+    PollSummary,
+    SourceReport,
+    configured_sources,
+    overall_outcome,
+    process_answer,
+    read_state,
+    record_failure,
+)
+from digest.relevance import scoring as relevance
+from digest.relevance.stream import ensure_thresholds
+from digest.settings import Settings
+from digest.storage.db import Database
+
+log = logging.getLogger("digest.poller")
+
+
+def _load_model(database: Database, settings: Settings) -> relevance.RelevanceModel:
+    """The model with its thresholds fitted for the stream so far (and stored, for `digest score`)."""
+    return ensure_thresholds(database, settings)
+
+
+def _refit_after_poll(database: Database, settings: Settings) -> None:
+    """Re-fits the thresholds on the stream with this poll's papers, so `digest score` decides as the next poll."""
+    try:
+        ensure_thresholds(database, settings)
+    except (SQLAlchemyError, relevance.RulesError) as exc:
+        log.error("poll: cannot re-fit the review thresholds: %s", getattr(exc, "orig", None) or exc)
+
+
+async def run_poll(
+    settings: Settings,
+    database: Database,
+    *,
+    sources: Sequence[str] | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> PollSummary:
+    """One pass over the given or configured sources; never raises for a bad source, only logs and reports it.
+
+    When the service stops meanwhile (fetcher.STOP_WAITING is set) a retry or spacing wait ends at once, no further
+    source is asked and the run is recorded as interrupted, so the next start polls again; a fetch already in
+    flight finishes (the service gives it a short grace)."""
+    chosen = list(sources) if sources else configured_sources(settings)
+    started = clock.now()
+    run_id = await asyncio.to_thread(poll_runs.start_run, database, started)
+    summary = PollSummary(run_id=run_id, started_at=started)
+    try:
+        model = await asyncio.to_thread(_load_model, database, settings)
+        async with Fetcher(settings.arxiv, clock=clock) as fetcher:
+            stopped = await _poll_sources(settings, database, model, fetcher, chosen, summary)
+        summary.outcome = poll_runs.INTERRUPTED if stopped else overall_outcome(summary.sources)
+        await asyncio.to_thread(_refit_after_poll, database, settings)
+    except relevance.RulesError as exc:
+        log.error("poll: the relevance rules cannot be used: %s", exc)
+        summary.outcome = "failed"
+    finally:
+        summary.finished_at = clock.now()
+        if summary.outcome == poll_runs.RUNNING:
+            summary.outcome = poll_runs.INTERRUPTED if fetcher_stopping() else "failed"
+        await asyncio.to_thread(
+            poll_runs.finish_run, database, summary.run_id, summary.finished_at, summary.outcome, summary.to_dict()
+        )
+    return summary
+
+
+def fetcher_stopping() -> bool:
+    stop = STOP_WAITING.get()
+    return stop is not None and stop.is_set()
+
+
+async def _poll_sources(
+    settings: Settings,
+    database: Database,
+    model: relevance.RelevanceModel,
+    fetcher: Fetcher,
+    chosen: Sequence[str],
+    summary: PollSummary,
+) -> bool:
+    """Each source in turn, its report added to `summary`; True when the service stopped the pass."""
+    clock = fetcher.clock
+    unresolved: dict[str, str] = {}  # host -> why: one failed name lookup answers for every source on that host
+    for source in chosen:
+        etag, last_modified, last_feed_date = await asyncio.to_thread(read_state, database, source)
+        host = urlsplit(source).hostname
+        try:
+            if host is not None and host in unresolved:
+                raise FetchError(f"{source}: not tried, {unresolved[host]}")
+            result = await fetcher.fetch(source, etag=etag, last_modified=last_modified)
+        except FetchStoppedError as exc:
+            log.info("poll %s", exc)
+            return True
+        except FetchError as exc:
+            if exc.unreachable_host:
+                unresolved[exc.unreachable_host] = f"{exc.unreachable_host} could not be resolved (arXiv unreachable)"
+            report = SourceReport(source, ERROR, str(exc))
+            await asyncio.to_thread(record_failure, database, report, clock.now())
+        else:
+            report = await asyncio.to_thread(
+                process_answer,
+                database,
+                model,
+                settings,
+                result,
+                last_feed_date=last_feed_date,
+                now=clock.now(),
+            )
+        summary.sources.append(report)
+    return False
+
+
+def health_line(summary: PollSummary) -> str:
+    """The poll's state in one line for /healthz: its outcome and, when something failed, the first failure."""
+    line = f"last poll at {summary.started_at:%Y-%m-%d %H:%M} UTC: {summary}"
+    failures = [report.line() for report in summary.sources if report.outcome in FAILED_OUTCOMES]
+    if failures:
+        line += f"; {failures[0]}" + (f" (and {len(failures) - 1} more)" if len(failures) > 1 else "")
+    return line

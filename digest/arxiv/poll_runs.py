@@ -1,0 +1,125 @@
+"""The poll runs' own rows: started (with the process that runs it), finished, and those a dead process left running.
+
+A run row names its process (host and pid), so a service starting up can tell a run another live process is doing
+(`digest poll` beside it) from one a killed process left "running" for ever.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from digest import health
+from digest.storage.db import Database
+from digest.storage.state import PollRun
+from digest.vocab import PollOutcome
+
+RUNNING, INTERRUPTED = "running", "interrupted"
+# A run started on another host cannot be checked; past this age it is surely not running any more.
+FOREIGN_RUN_TIMEOUT = timedelta(hours=2)
+
+
+@dataclass(frozen=True)
+class Interrupted:
+    run_id: int
+    started_at: datetime
+
+    def line(self) -> str:
+        return f"the poll started at {self.started_at:%Y-%m-%d %H:%M} UTC was interrupted (its process stopped)"
+
+
+def this_process() -> dict[str, Any]:
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def start_run(database: Database, now: datetime) -> int:
+    with database.transaction() as session:
+        run = PollRun(started_at=now, outcome=RUNNING, summary={"process": this_process()})
+        session.add(run)
+        session.flush()
+        return run.id
+
+
+def finish_run(database: Database, run_id: int | None, finished_at: datetime, outcome: str, summary: Any) -> None:
+    with database.transaction() as session:
+        run = session.get(PollRun, run_id)
+        if run is not None:
+            run.finished_at = finished_at
+            run.outcome = outcome
+            run.summary = {**summary, "process": (run.summary or {}).get("process")}
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():  # a restarted container gets its old pid back: that run is not ours
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def is_orphan(run: PollRun, now: datetime) -> bool:
+    """Whether a "running" row was left by a process that is gone. Pure but for the pid check on this host."""
+    process = (run.summary or {}).get("process") or {}
+    host, pid = process.get("host"), process.get("pid")
+    if host == socket.gethostname() and isinstance(pid, int):
+        return not _pid_alive(pid)
+    return host is None or now - run.started_at > FOREIGN_RUN_TIMEOUT
+
+
+def mark_interrupted(database: Database, now: datetime) -> list[Interrupted]:
+    """Marks the runs dead processes left "running" as interrupted; returns them, oldest first."""
+    found: list[Interrupted] = []
+    with database.transaction() as session:
+        for run in session.scalars(select(PollRun).where(PollRun.outcome == RUNNING).order_by(PollRun.id)):
+            if is_orphan(run, now):
+                run.outcome = INTERRUPTED
+                run.finished_at = now
+                found.append(Interrupted(run.id, run.started_at))
+    return found
+
+
+def latest_outcome(database: Database) -> str | None:
+    """The outcome of the newest run, or None when this data folder never polled."""
+    with database.reading() as session:
+        query = select(PollRun.outcome).order_by(PollRun.started_at.desc(), PollRun.id.desc()).limit(1)
+        outcome: str | None = session.scalar(query)
+        return outcome
+
+
+def reason_to_poll_on_start(database: Database, now: datetime) -> str | None:
+    """Why a starting service polls at once: a data folder that never polled, or whose last poll a dead process left
+    running (marked interrupted here). Reports a failed or interrupted last poll to /healthz."""
+    if latest_outcome(database) is None:
+        return "this data folder has never polled arXiv"
+    interrupted = mark_interrupted(database, now)
+    latest = latest_outcome(database)
+    if latest == INTERRUPTED:
+        line = interrupted[-1].line() if interrupted else "the last poll was interrupted"
+        health.report("poll", False, f"{line}; polling again now")
+        return line
+    if latest in (PollOutcome.FAILED, PollOutcome.PARTIAL):
+        health.report("poll", False, f"the last poll {latest}; the next scheduled poll tries again")
+    return None
+
+
+def polled_fine_today(database: Database, now: datetime, zone: str) -> bool:
+    """Whether the latest poll went well on this day of arXiv's calendar (its announcement time zone, `zone`): the
+    retry job polls again only when it did not."""
+    with database.reading() as session:
+        last = session.scalars(select(PollRun).order_by(PollRun.started_at.desc()).limit(1)).first()
+    day = ZoneInfo(zone)
+    return (
+        last is not None
+        and last.outcome == PollOutcome.OK
+        and last.started_at.astimezone(day).date() == now.astimezone(day).date()
+    )

@@ -1,0 +1,267 @@
+"""One pass over the arXiv sources: fetch, tell a quiet day from a broken answer, judge, dedupe, store.
+
+Each source is one transaction; a broken answer changes nothing but the source's failure count, so it is
+retried later and never marks papers as seen. `run_poll` is what the scheduler and `digest poll` call.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from digest.arxiv.api import query_url
+from digest.arxiv.candidates import list_keys, paper_text, store_papers
+from digest.arxiv.fetch_types import FetchResult
+from digest.arxiv.parse import ParsedFeed, parse_feed
+from digest.relevance import scoring as relevance
+from digest.relevance.stream import record_stream
+from digest.settings import Settings
+from digest.storage.db import Database
+from digest.storage.state import FeedState
+
+log = logging.getLogger(__name__)
+
+FETCHED, NOT_MODIFIED, QUIET, BROKEN, ERROR = "fetched", "not-modified", "quiet", "broken", "error"
+FAILED_OUTCOMES = (BROKEN, ERROR)
+
+
+class SourcesError(Exception):
+    """feeds/sources.toml is missing or wrong; one line."""
+
+
+@dataclass
+class SourceReport:
+    source: str
+    outcome: str  # fetched | not-modified | quiet | broken | error
+    message: str = ""
+    entries: int = 0
+    matched: int = 0
+    already_known: int = 0
+    new_candidates: int = 0
+    updated: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        if self.outcome == FETCHED:
+            text = (
+                f"fetched, {self.entries} entries, {self.matched} matched, {self.already_known} already known, "
+                f"{self.new_candidates} new candidates"
+            )
+            if self.updated:
+                text += f", {self.updated} new versions"
+            if self.problems:
+                text += f", {len(self.problems)} items skipped or odd"
+            return f"{self.source}: {text}"
+        return f"{self.source}: {self.outcome}" + (f" ({self.message})" if self.message else "")
+
+
+@dataclass
+class PollSummary:
+    run_id: int | None
+    started_at: datetime
+    finished_at: datetime | None = None
+    outcome: str = "running"  # ok | partial | failed
+    sources: list[SourceReport] = field(default_factory=list)
+
+    @property
+    def new_candidates(self) -> int:
+        return sum(report.new_candidates for report in self.sources)
+
+    def to_dict(self) -> dict[str, Any]:
+        payload = asdict(self)
+        payload["started_at"] = self.started_at.isoformat()
+        payload["finished_at"] = self.finished_at.isoformat() if self.finished_at else None
+        payload["new_candidates"] = self.new_candidates
+        return payload
+
+    def __str__(self) -> str:
+        counts: dict[str, int] = {}
+        for report in self.sources:
+            counts[report.outcome] = counts.get(report.outcome, 0) + 1
+        parts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
+        return f"{self.outcome}: {len(self.sources)} sources ({parts or 'none'}), {self.new_candidates} new candidates"
+
+
+def configured_sources(settings: Settings) -> list[str]:
+    """settings.arxiv.sources when given, else feeds/sources.toml: RSS/Atom feed URLs and API queries."""
+    if settings.arxiv.sources:
+        return list(settings.arxiv.sources)
+    path = settings.feeds_dir / "sources.toml"
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise SourcesError(f"cannot read the sources in {path}: {exc}") from exc
+    feeds = raw.get("feeds", [])
+    if not isinstance(feeds, list) or not all(isinstance(item, str) for item in feeds):
+        raise SourcesError(f"{path}: feeds must be a list of URLs")
+    sources = list(feeds)
+    for query in raw.get("api", []):
+        if not isinstance(query, dict) or not isinstance(query.get("search_query"), str):
+            raise SourcesError(f"{path}: each [[api]] needs a search_query string")
+        sources.append(query_url(settings.arxiv.api_url, query["search_query"], 0, int(query.get("max_results", 100))))
+    return sources
+
+
+def is_arxiv_holiday(day: date) -> bool:
+    """Days arXiv announces nothing besides weekends (approximate: New Year, Thanksgiving, Christmas week)."""
+    if (day.month, day.day) in {(1, 1), (12, 25), (12, 26)}:
+        return True
+    return day.month == 11 and day.weekday() == 3 and 22 <= day.day <= 28  # US Thanksgiving
+
+
+def classify(
+    parsed: ParsedFeed, *, status: int, last_feed_date: datetime | None, now: datetime, tz: ZoneInfo
+) -> tuple[str, str]:
+    """fetched | quiet | broken, with the reason in plain words. Pure."""
+    if status >= 400:
+        return BROKEN, f"HTTP {status}" + (f": {parsed.error}" if parsed.error else "")
+    if parsed.error:
+        return BROKEN, parsed.error
+    if parsed.kind == "api":
+        return FETCHED, ""
+    last = last_feed_date
+    if last is not None and parsed.feed_date is not None and parsed.feed_date < last:
+        return (
+            BROKEN,
+            f"the feed is dated {parsed.feed_date:%Y-%m-%d %H:%M}, older than the last one seen ({last:%Y-%m-%d})",
+        )
+    if parsed.papers:
+        return FETCHED, ""
+    if parsed.problems:
+        return BROKEN, f"no usable item ({len(parsed.problems)} problems)"
+    local = (parsed.feed_date or now).astimezone(tz)
+    weekday = local.strftime("%A")
+    if local.weekday() >= 5:
+        return QUIET, f"no announcements on {weekday} {local:%Y-%m-%d}"
+    if weekday in parsed.skip_days:
+        return QUIET, f"the feed skips {weekday}s"
+    if is_arxiv_holiday(local.date()):
+        return QUIET, f"arXiv holiday {local:%Y-%m-%d}"
+    return BROKEN, f"an empty feed on a weekday ({weekday} {local:%Y-%m-%d})"
+
+
+def _state(session: Session, source: str) -> FeedState:
+    state: FeedState | None = session.get(FeedState, source)
+    if state is None:
+        state = FeedState(source=source, failures=0)
+        session.add(state)
+    return state
+
+
+def read_state(database: Database, source: str) -> tuple[str | None, str | None, datetime | None]:
+    with database.reading() as session:
+        state = session.get(FeedState, source)
+        return (state.etag, state.last_modified, state.feed_date) if state else (None, None, None)
+
+
+def record_failure(database: Database, report: SourceReport, now: datetime) -> None:
+    log.warning("poll %s: %s; will retry later", report.source, report.message)
+    try:
+        with database.transaction() as session:
+            state = _state(session, report.source)
+            state.last_outcome = report.outcome
+            state.last_message = report.message
+            state.last_polled_at = now
+            state.failures = (state.failures or 0) + 1
+    except SQLAlchemyError as exc:
+        log.error("poll %s: cannot record the failure: %s", report.source, getattr(exc, "orig", None) or exc)
+
+
+def process_answer(
+    database: Database,
+    model: relevance.RelevanceModel,
+    settings: Settings,
+    result: FetchResult,
+    *,
+    last_feed_date: datetime | None,
+    now: datetime,
+) -> SourceReport:
+    """Parse, classify, judge and store one answer; one transaction. Runs in a worker thread."""
+    source = result.source
+    if result.not_modified:
+        return _store_outcome(database, SourceReport(source, NOT_MODIFIED), None, None, [], result, now)
+    parsed = parse_feed(result.body, source)
+    tz = ZoneInfo(settings.arxiv.poll_timezone)
+    outcome, message = classify(parsed, status=result.status, last_feed_date=last_feed_date, now=now, tz=tz)
+    report = SourceReport(source, outcome, message, problems=list(parsed.problems))
+    for problem in parsed.problems:
+        log.warning("poll %s", problem)
+    if outcome == BROKEN:
+        record_failure(database, report, now)
+        return report
+    for paper in parsed.papers:
+        if paper.title_has_markup:
+            log.warning(
+                "poll %s: item %s: the title holds markup or a mention (%r); kept as text, escaped where shown",
+                source,
+                paper.arxiv_id,
+                paper.title[:120],
+            )
+    judgements = model.judge_many([paper_text(p) for p in parsed.papers])
+    return _store_outcome(
+        database,
+        report,
+        parsed,
+        last_feed_date,
+        judgements,
+        result,
+        now,
+        (model.key, settings.relevance.calibration_window),
+    )
+
+
+def _store_outcome(
+    database: Database,
+    report: SourceReport,
+    parsed: ParsedFeed | None,
+    last_feed_date: datetime | None,
+    judgements: list[relevance.Judgement],
+    result: FetchResult,
+    now: datetime,
+    stream: tuple[str, int] | None = None,
+) -> SourceReport:
+    """The candidates, the stream's papers and the source's state in one transaction: all of it is stored, or none."""
+    source = report.source
+    try:
+        with database.transaction() as session:
+            state = _state(session, source)
+            if parsed is not None:
+                counts = store_papers(
+                    session, parsed.papers, judgements, source=source, now=now, keys=list_keys(session)
+                )
+                report.entries, report.matched = counts.entries, counts.matched
+                report.already_known, report.new_candidates = counts.already_known, counts.new_candidates
+                report.updated = counts.updated
+                if stream is not None:
+                    papers = [(p.arxiv_id, paper_text(p)) for p in parsed.papers]
+                    record_stream(session, papers, [j.raw for j in judgements], stream[0], now, stream[1])
+                if parsed.well_formed:  # a feed read leniently is fetched whole again next time
+                    state.etag, state.last_modified = result.etag, result.last_modified
+                if parsed.feed_date is not None and parsed.kind != "api":
+                    dates = [d for d in (parsed.feed_date, last_feed_date) if d is not None]
+                    state.feed_date = max(dates)
+            state.last_outcome, state.last_message = report.outcome, report.message
+            state.last_polled_at = state.last_ok_at = now
+            state.failures = 0
+    except SQLAlchemyError as exc:
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())  # one line, without the SQL and its values
+        report = SourceReport(source, ERROR, f"cannot store the results: {reason}"[:300])
+        record_failure(database, report, now)
+        return report
+    log.info("poll %s", report.line())
+    return report
+
+
+def overall_outcome(reports: Sequence[SourceReport]) -> str:
+    failed = sum(report.outcome in FAILED_OUTCOMES for report in reports)
+    if failed == 0:
+        return "ok"
+    return "failed" if failed == len(reports) else "partial"

@@ -1,0 +1,240 @@
+"""Importing the list's Markdown into the database: the diff against what it held, applied in the caller's
+transaction. Every piece is stored verbatim so `liststore.render_markdown` gives the same bytes back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from digest.awesome.parse import ListFormatError, ParsedList, parse_bytes
+from digest.storage.models import Entry, ListMeta, Paper, Section
+from digest.titles import title_key
+
+PAPER_KIND = {"surveys": "survey", "blog": "blog", "tool": "tool"}
+
+
+@dataclass
+class ImportReport:
+    entries_total: int
+    sections_total: int
+    added: list[dict[str, Any]] = field(default_factory=list)
+    moved: list[dict[str, Any]] = field(default_factory=list)
+    removed: list[dict[str, Any]] = field(default_factory=list)
+    changed: bool = False
+    papers_total: int = 0
+    arxiv_ids_total: int = 0
+
+
+SECTION_NAME_MAX = 200  # models.Section.name is String(200)
+# `digest list import` removes more entries than this only with --force: importing the wrong file once removed 71.
+REMOVAL_LIMIT = 5
+
+
+def removes_too_many(report: ImportReport) -> bool:
+    """Whether the import removes more entries (moves not counted) than an edit by hand plausibly does."""
+    return len(report.removed) > REMOVAL_LIMIT
+
+
+def _slugify(name: str, taken: set[str]) -> str:
+    base = title_key(name).replace(" ", "-") or "section"
+    slug, number = base, 1
+    while slug in taken:
+        number += 1
+        slug = f"{base}-{number}"
+    taken.add(slug)
+    return slug
+
+
+def _snapshot_parsed(parsed: ParsedList) -> tuple[Any, ...]:
+    return (
+        parsed.preamble,
+        parsed.trailer,
+        tuple((s.intro_raw, s.level, tuple((e.key, e.raw) for e in s.entries)) for s in parsed.sections),
+    )
+
+
+def _snapshot_db(session: Session) -> tuple[Any, ...]:
+    meta = list_meta(session)
+    return (
+        meta.get("preamble", ""),
+        meta.get("trailer", ""),
+        tuple(
+            (s.intro_raw, s.level, tuple((e.paper.title_key, e.raw) for e in s.entries))
+            for s in ordered_sections(session)
+        ),
+    )
+
+
+def list_meta(session: Session) -> dict[str, str]:
+    return {row.key: row.value for row in session.scalars(select(ListMeta))}
+
+
+def _set_meta(session: Session, key: str, value: str) -> None:
+    row = session.get(ListMeta, key)
+    if row is None:
+        session.add(ListMeta(key=key, value=value))
+    elif row.value != value:
+        row.value = value
+
+
+def ordered_sections(session: Session) -> list[Section]:
+    query = select(Section).order_by(Section.position).options(selectinload(Section.entries).selectinload(Entry.paper))
+    return list(session.scalars(query))
+
+
+def _paper_fields(parsed: ParsedList) -> dict[str, dict[str, Any]]:
+    """Per title key: the fields of its first entry, and every other URL any of its entries gives."""
+    fields: dict[str, dict[str, Any]] = {}
+    for section in parsed.sections:
+        for entry in section.entries:
+            found = fields.setdefault(
+                entry.key,
+                {
+                    "title": entry.title or entry.key,
+                    "kind": PAPER_KIND.get(section.kind, "paper"),
+                    "arxiv_id": entry.arxiv_id or entry.badge_arxiv_id,
+                    "url": entry.url,
+                    "code_url": entry.code_url,
+                    "published": entry.published,
+                    "other_urls": [],
+                },
+            )
+            for url in (entry.url, entry.badge_url, entry.code_url, *entry.other_links):
+                if url and url not in (found["url"], found["code_url"]) and url not in found["other_urls"]:
+                    found["other_urls"].append(url)
+    return fields
+
+
+def import_markdown(
+    session: Session,
+    data: bytes,
+    *,
+    source: str,
+    now: datetime | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Makes the database hold exactly this list. Raises ListFormatError (one line) and changes nothing then.
+
+    `progress(done, total)` hears about every section's entries, for a progress bar on big lists.
+    """
+    parsed = parse_bytes(data, source)
+    for checked_section in parsed.sections:
+        if len(checked_section.name) > SECTION_NAME_MAX:  # PostgreSQL would refuse it; SQLite would store it
+            raise ListFormatError(
+                f"{source}: heading {checked_section.name[:60]!r}... is over {SECTION_NAME_MAX} characters; shorten it"
+            )
+        for checked in checked_section.entries:
+            if checked.title is None or checked.url is None:
+                raise ListFormatError(
+                    f"{source}:{checked.line}: entry has no [Title](url) link; fix it (see `digest list lint`)"
+                )
+    now = now or datetime.now(UTC)
+    entries_total = sum(len(s.entries) for s in parsed.sections)
+    fields = _paper_fields(parsed)
+    report = ImportReport(
+        entries_total=entries_total,
+        sections_total=len(parsed.sections),
+        papers_total=len(fields),
+        arxiv_ids_total=len({f["arxiv_id"] for f in fields.values() if f["arxiv_id"]}),
+    )
+    if _snapshot_db(session) == _snapshot_parsed(parsed):
+        return report
+    report.changed = True
+
+    papers = {paper.title_key: paper for paper in session.scalars(select(Paper))}
+    for key, values in fields.items():
+        paper = papers.get(key)
+        if paper is None:
+            paper = Paper(title_key=key, added_at=now, origin="seed", authors=[], other_urls=[])
+            session.add(paper)
+            papers[key] = paper
+        for name, value in values.items():
+            if getattr(paper, name) != value:
+                setattr(paper, name, value)
+
+    old_sections = {s.slug: s for s in ordered_sections(session)}
+    old_places: dict[str, list[tuple[str, Entry]]] = defaultdict(list)  # title key -> (section name, entry)
+    for old_section in old_sections.values():
+        for old_entry in old_section.entries:
+            old_places[old_entry.paper.title_key].append((old_section.name, old_entry))
+    taken: set[str] = set()
+    kept: set[int] = set()
+    added: list[dict[str, Any]] = []
+    done_entries = 0
+    for position, parsed_section in enumerate(parsed.sections):
+        slug = _slugify(parsed_section.name, taken)
+        stored = old_sections.pop(slug, None)
+        if stored is None:
+            stored = Section(slug=slug, name=parsed_section.name, level=parsed_section.level, position=position)
+            session.add(stored)
+        stored.name, stored.level, stored.position = parsed_section.name, parsed_section.level, position
+        stored.intro_raw, stored.kind = parsed_section.intro_raw, parsed_section.kind
+        reusable: dict[str, list[Entry]] = defaultdict(list)
+        for old_entry in stored.entries:
+            reusable[old_entry.paper.title_key].append(old_entry)
+        new_entries: list[Entry] = []
+        for index, parsed_entry in enumerate(parsed_section.entries):
+            candidates = reusable.get(parsed_entry.key)
+            if candidates:
+                stored_entry = candidates.pop(0)
+            else:
+                stored_entry = Entry(paper=papers[parsed_entry.key], added_at=now)
+                added.append({"section": stored.name, "title": parsed_entry.title, "line": parsed_entry.line})
+            values = {
+                "position": index,
+                "raw": parsed_entry.raw,
+                "short_name": parsed_entry.short_name,
+                # Free text in the parentheses; only dates are read back, and String(64) must not overflow.
+                "date_text": parsed_entry.date_text[:64] if parsed_entry.date_text else None,
+                "badge_arxiv_id": parsed_entry.badge_arxiv_id,
+            }
+            for name, value in values.items():
+                if getattr(stored_entry, name) != value:
+                    setattr(stored_entry, name, value)
+            new_entries.append(stored_entry)
+        kept.update(e.id for e in new_entries if e.id is not None)
+        stored.entries = new_entries
+        done_entries += len(new_entries)
+        if progress is not None:
+            progress(done_entries, entries_total)
+    for gone in old_sections.values():
+        session.delete(gone)
+    removed = [
+        {"section": name, "title": entry.paper.title, "line": None}
+        for places in old_places.values()
+        for name, entry in places
+        if entry.id not in kept
+    ]
+    report.added, report.moved, report.removed = _pair_moves(added, removed)
+    for key, value in (("preamble", parsed.preamble), ("trailer", parsed.trailer)):
+        _set_meta(session, key, value)
+    _set_meta(session, "source", source)
+    _set_meta(session, "imported_at", now.isoformat())
+    _set_meta(session, "sha256", hashlib.sha256(data).hexdigest())
+    session.flush()
+    return report
+
+
+def _pair_moves(
+    added: list[dict[str, Any]], removed: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """An entry that left one section and arrived in another is reported once, as moved."""
+    moved: list[dict[str, Any]] = []
+    still_removed = list(removed)
+    still_added: list[dict[str, Any]] = []
+    for item in added:
+        match = next((r for r in still_removed if title_key(r["title"]) == title_key(item["title"] or "")), None)
+        if match is None:
+            still_added.append(item)
+            continue
+        still_removed.remove(match)
+        moved.append({"title": item["title"], "from": match["section"], "to": item["section"], "line": item["line"]})
+    return still_added, moved, still_removed

@@ -1,0 +1,258 @@
+"""Checks a maintainer wants before a release of the list, each finding with its line number. Pure.
+
+Errors are wrong links a reader would follow (an arXiv ID shared by two titles, a badge pointing at another
+paper, a table-of-contents link to nowhere, a malformed URL); warnings are untidiness (dates out of order).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from digest.awesome.entry import github_repo
+from digest.awesome.parse import (
+    MAX_LIST_BYTES,
+    ParsedEntry,
+    ParsedList,
+    ParsedSection,
+    decode_list,
+    parse_list,
+    repair_mojibake,
+    split_lines,
+)
+from digest.titles import arxiv_id_from_url
+
+ERROR = "error"
+WARNING = "warning"
+
+_INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_NOT_ANCHOR_CHAR = re.compile(r"[^\w\- ]")
+_HOST = re.compile(r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d{1,5})?$")
+_MARKUP_IN_TITLE = re.compile(r"(?<!\\)<[A-Za-z/!]|(?<!\\)\*|(?<!\\)`|(?<!\\)\[|(?<!\\)_{2}")
+_STAR_IMAGE_REPO = re.compile(r"img\.shields\.io/github/stars/(?P<repo>[^/?#]+/[^/?#]+?)(?:\.svg)?(?:[?#]|$)")
+
+
+@dataclass(frozen=True)
+class Finding:
+    line: int
+    severity: str  # error | warning
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def github_anchor(heading: str) -> str:
+    """GitHub's heading id: link markup reduced to its text, lowercased, punctuation and emoji dropped, spaces -> -."""
+    text = _INLINE_LINK.sub(r"\1", heading).replace("`", "").replace("*", "")
+    return _NOT_ANCHOR_CHAR.sub("", text.strip().lower()).replace(" ", "-")
+
+
+def heading_anchors(sections: list[ParsedSection]) -> set[str]:
+    """Every anchor the headings define, as written and with mojibake emoji repaired (GitHub numbers repeats)."""
+    anchors: set[str] = set()
+    for variant in (lambda h: h, repair_mojibake):
+        seen: dict[str, int] = defaultdict(int)
+        for section in sections:
+            anchor = github_anchor(variant(section.heading))
+            anchors.add(anchor if seen[anchor] == 0 else f"{anchor}-{seen[anchor]}")
+            seen[anchor] += 1
+    return anchors
+
+
+def url_problem(url: str, *, absolute: bool) -> str | None:
+    """Why a link target is malformed, or None. Entries need absolute http(s) links; elsewhere relative is fine."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "cannot be parsed as a URL"
+    scheme = parts.scheme.lower()
+    if not scheme:
+        return "is not an absolute http(s) URL" if absolute else None
+    if scheme == "mailto" and not absolute:
+        return None
+    if scheme not in ("http", "https"):
+        return f"uses the {scheme}: scheme (only http and https are allowed)"
+    if not _HOST.match(parts.netloc):
+        return "has no valid host name"
+    host = (parts.hostname or "").removeprefix("www.").removeprefix("export.")
+    if host == "arxiv.org" and arxiv_id_from_url(url) is None:
+        return "is an arXiv link without a valid abs/pdf ID"
+    return None
+
+
+def _entry_findings(entry: ParsedEntry) -> list[Finding]:
+    found: list[Finding] = []
+    if entry.title is None or entry.url is None:
+        return [Finding(entry.line, ERROR, "no-link", "entry has no [Title](url) link")]
+    if _MARKUP_IN_TITLE.search(entry.title_markdown or ""):
+        found.append(Finding(entry.line, WARNING, "title-markup", f"title contains Markdown or HTML: {entry.title!r}"))
+    for label, url in (("title link", entry.url), ("arXiv badge", entry.badge_url), ("code link", entry.code_url)):
+        problem = url_problem(url, absolute=True) if url else None
+        if problem:
+            found.append(Finding(entry.line, ERROR, "malformed-url", f"{label} {url!r} {problem}"))
+    if entry.date_text is None:
+        found.append(Finding(entry.line, WARNING, "no-date", "entry has no date in parentheses after the title"))
+    elif entry.date_parts is None:
+        found.append(Finding(entry.line, WARNING, "bad-date", f"date {entry.date_text!r} is not like 'Apr. 4, 2025'"))
+    title_id, badge_id = entry.arxiv_id, entry.badge_arxiv_id
+    if title_id and badge_id and title_id != badge_id:
+        found.append(
+            Finding(
+                entry.line,
+                ERROR,
+                "badge-mismatch",
+                f"title links arXiv {title_id} but the arXiv badge links {badge_id}",
+            )
+        )
+    elif entry.badge_url and badge_id is None:
+        found.append(
+            Finding(entry.line, WARNING, "badge-not-arxiv", f"the arXiv badge links {entry.badge_url}, not arXiv")
+        )
+    if entry.star_image and entry.code_url:
+        image = _STAR_IMAGE_REPO.search(entry.star_image)
+        linked = github_repo(entry.code_url.replace("http://", "https://"))
+        if image and (linked is None or linked.casefold() != image["repo"].casefold()):
+            found.append(
+                Finding(
+                    entry.line,
+                    WARNING,
+                    "star-mismatch",
+                    f"the Star badge counts {image['repo']} but links {entry.code_url}",
+                )
+            )
+    return found
+
+
+def _section_findings(section: ParsedSection) -> list[Finding]:
+    found: list[Finding] = []
+    first_line: dict[str, int] = {}
+    previous: ParsedEntry | None = None
+    for entry in section.entries:
+        if entry.title is not None:
+            if entry.key in first_line:
+                found.append(
+                    Finding(
+                        entry.line,
+                        ERROR,
+                        "duplicate-in-section",
+                        f"{entry.title!r} is already in {section.name} (line {first_line[entry.key]})",
+                    )
+                )
+            else:
+                first_line[entry.key] = entry.line
+        if entry.date_parts is None:
+            continue
+        if previous is not None and previous.date_parts is not None and _newer(entry, previous):
+            found.append(
+                Finding(
+                    entry.line,
+                    WARNING,
+                    "date-order",
+                    f"{entry.date_text} is newer than {previous.date_text} above it (line {previous.line});"
+                    f" {section.name} is newest first",
+                )
+            )
+        previous = entry
+    return found
+
+
+def _newer(entry: ParsedEntry, above: ParsedEntry) -> bool:
+    assert entry.date_parts is not None and above.date_parts is not None
+    if entry.date_parts[1] == 0 or above.date_parts[1] == 0:  # only a year given: compare years
+        return entry.date_parts[0] > above.date_parts[0]
+    return entry.date_parts > above.date_parts
+
+
+def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
+    found: list[Finding] = []
+    owners: dict[str, tuple[str, int, str]] = {}
+    for section in parsed.sections:
+        for entry in section.entries:
+            arxiv_id = entry.arxiv_id
+            if not arxiv_id or entry.title is None:
+                continue
+            owner = owners.setdefault(arxiv_id, (entry.key, entry.line, entry.title))
+            if owner[0] != entry.key:
+                found.append(
+                    Finding(
+                        entry.line,
+                        ERROR,
+                        "arxiv-id-conflict",
+                        f"arXiv {arxiv_id} is linked from {entry.title!r} and from {owner[2]!r} (line {owner[1]})",
+                    )
+                )
+    anchors = heading_anchors(parsed.sections)
+    lowered = {anchor.lower() for anchor in anchors}
+    for link in parsed.links:
+        if link.url.startswith("#"):
+            fragment = link.url[1:]
+            if fragment in anchors:
+                continue
+            if fragment.lower() in lowered:
+                message = f"link {link.url} matches a heading only when case is ignored"
+                found.append(Finding(link.line, WARNING, "anchor-case", message))
+            else:
+                found.append(Finding(link.line, ERROR, "broken-anchor", f"link {link.url} reaches no heading"))
+        elif not any(link.line == e.line for s in parsed.sections for e in s.entries):
+            problem = url_problem(link.url, absolute=False)
+            if problem:
+                found.append(Finding(link.line, ERROR, "malformed-url", f"link {link.url!r} {problem}"))
+    mojibake = [
+        number
+        for number, line in enumerate(split_lines(text), start=1)
+        if any(ord(ch) > 0x2000 for ch in repair_mojibake(line)) and repair_mojibake(line) != line
+    ]
+    if mojibake:
+        found.append(
+            Finding(
+                mojibake[0],
+                WARNING,
+                "mojibake",
+                f"{len(mojibake)} lines hold emoji saved as UTF-8 read as Mac Roman (e.g. 'üìö'); kept as written",
+            )
+        )
+    if text and not text.endswith("\n"):
+        found.append(
+            Finding(len(split_lines(text)), WARNING, "no-final-newline", "file does not end with a line end (cut off?)")
+        )
+    return found
+
+
+def lint_text(text: str) -> list[Finding]:
+    parsed = parse_list(text)
+    if not any(section.entries for section in parsed.sections):
+        return [
+            Finding(1, ERROR, "not-a-list", "not an awesome list: no heading is followed by '+ [Title](url)' entries")
+        ]
+    found = _document_findings(parsed, text)
+    for section in parsed.sections:
+        found.extend(_section_findings(section))
+        for entry in section.entries:
+            found.extend(_entry_findings(entry))
+    return sorted(found, key=lambda f: (f.line, f.severity, f.code))
+
+
+def lint_bytes(data: bytes, source: str) -> list[Finding]:
+    """Lint of a file's bytes; undecodable bytes are a finding with their line, and the rest is still checked.
+
+    Raises ListFormatError (one line) for a file over MAX_LIST_BYTES: that is refused, not linted.
+    """
+    if len(data) > MAX_LIST_BYTES:
+        decode_list(data, source)  # raises the size error
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        bad = Finding(line, ERROR, "not-utf8", f"byte 0x{data[exc.start]:02x} is not UTF-8; save the file as UTF-8")
+        found = lint_text(data.decode("utf-8", errors="replace"))
+        return sorted([bad, *found], key=lambda f: (f.line, f.severity, f.code))
+    return lint_text(text)
+
+
+def has_errors(findings: list[Finding]) -> bool:
+    return any(f.severity == ERROR for f in findings)

@@ -1,0 +1,39 @@
+"""The list's Markdown file in the data folder: written whole, and never shrunk without keeping the previous one.
+
+Before `list.md` is replaced by a version with fewer entries (a wrong import, a database that lost its rows), the
+file it had is kept as `list.md.1` (older ones move up to `list.md.3`), so approved entries can always be recovered.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from digest.awesome.parse import is_entry_line
+from digest.storage.files import keep_generations, write_atomic
+
+log = logging.getLogger(__name__)
+
+GENERATIONS = 3
+
+
+def entry_count(text: str) -> int:
+    return sum(1 for line in text.splitlines() if is_entry_line(line))
+
+
+def write_list_markdown(path: Path, text: str) -> Path:
+    """Writes `text` to `path`; keeps the file it replaces when that one had more entries."""
+    try:
+        previous = path.read_bytes() if path.is_file() else None
+    except OSError:
+        previous = None  # unreadable: nothing to compare with; the write below says what is wrong
+    if previous is not None:
+        before = entry_count(previous.decode("utf-8", "replace"))
+        after = entry_count(text)
+        if after < before:
+            kept = keep_generations(path, previous, GENERATIONS)
+            log.warning(
+                "list: %s goes from %d to %d entries; the previous file is kept as %s", path, before, after, kept
+            )
+    write_atomic(path, text)
+    return path

@@ -1,0 +1,240 @@
+"""The list in the database: import the Markdown (with a diff report), render it back, add and remove entries.
+
+Import keeps every piece of the maintainers' text verbatim, so rendering an unchanged list gives back the same
+bytes; an entry added by the service is rendered from `templates/list/entry.md.j2` and put at its date's place.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from digest import resources
+from digest.awesome.entry import escape_text, render_entry_fields, safe_url
+from digest.awesome.importer import PAPER_KIND, ImportReport, import_markdown, list_meta, ordered_sections
+from digest.awesome.listfile import write_list_markdown
+from digest.awesome.parse import ListFormatError, parse_date, split_lines
+from digest.settings import Settings
+from digest.storage.models import Entry, Paper, Section
+from digest.templating import template_loader
+from digest.titles import arxiv_abs_url, arxiv_id_from_url, split_arxiv_id, title_key
+
+__all__ = [
+    "ImportReport",
+    "KnownKeys",
+    "ListFormatError",
+    "add_paper_entry",
+    "import_markdown",
+    "known_keys",
+    "remove_paper_entry",
+    "render_markdown",
+    "resolve_section",
+    "section_names",
+    "write_markdown",
+]
+
+
+@dataclass
+class KnownKeys:
+    arxiv_ids: set[str]
+    title_keys: set[str]  # only papers WITHOUT an arXiv ID (blog posts, OpenReview/AAAI-only papers)
+
+
+@lru_cache(maxsize=8)
+def _environment(templates_dir: str) -> jinja2.Environment:
+    # autoescape is off on purpose: the list is Markdown the maintainers wrote, emitted verbatim. Text from
+    # arXiv is escaped for Markdown before it ever reaches Entry.raw (see digest.awesome.entry).
+    return jinja2.Environment(
+        loader=template_loader(Path(templates_dir)),
+        autoescape=False,  # noqa: S701
+        keep_trailing_newline=False,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render_markdown(session: Session, templates_dir: Path) -> str:
+    meta = list_meta(session)
+    sections = [{"intro_raw": s.intro_raw, "entries": [e.raw for e in s.entries]} for s in ordered_sections(session)]
+    template = _environment(str(templates_dir)).get_template("list/document.md.j2")
+    return template.render(preamble=meta.get("preamble", ""), sections=sections, trailer=meta.get("trailer", ""))
+
+
+def write_markdown(session: Session, settings: Settings) -> Path:
+    return write_list_markdown(settings.list_markdown_path, render_markdown(session, settings.templates_dir))
+
+
+def section_names(session: Session) -> list[str]:
+    query = select(Section.name).where(Section.kind != "text").order_by(Section.position)
+    return list(session.scalars(query))
+
+
+def resolve_section(session: Session, name: str) -> Section | None:
+    wanted = title_key(name)
+    if not wanted:
+        return None
+    for section in session.scalars(select(Section).where(Section.kind != "text").order_by(Section.position)):
+        if wanted in (title_key(section.name), title_key(section.slug)):
+            return section
+    return None
+
+
+def _entry_date(entry: Entry) -> tuple[int, int, int] | None:
+    return parse_date(entry.date_text) if entry.date_text else None
+
+
+def _separator(section: Section) -> str:
+    """The blank lines this section puts between entries (the most common ones; one blank line by default)."""
+    tails = Counter(_trailing_blank_lines(e.raw) for e in section.entries[:-1])
+    return tails.most_common(1)[0][0] if tails else "\n"
+
+
+def _trailing_blank_lines(raw: str) -> str:
+    lines = split_lines(raw)
+    index = len(lines)
+    while index > 1 and not lines[index - 1].strip():
+        index -= 1
+    return "".join(lines[index:])
+
+
+def add_paper_entry(
+    session: Session,
+    *,
+    section_name: str,
+    title: str,
+    arxiv_id: str | None,
+    url: str | None,
+    code_url: str | None,
+    published: date | None,
+    authors: list[str],
+    abstract: str | None,
+    short_name: str | None = None,
+    now: datetime,
+    templates_dir: Path | None = None,
+) -> Entry:
+    """Puts a paper into a section at its date's place (newest first); a paper already there is left as is.
+
+    The entry is written with `list/entry.md.j2` from `templates_dir` when it holds one, else the bundled one.
+    """
+    section = resolve_section(session, section_name)
+    if section is None:
+        raise ListFormatError(f"no section named {section_name!r} in the list")
+    clean_title = " ".join(title.split())
+    key = title_key(clean_title)
+    if not key:
+        raise ListFormatError(f"title {title!r} has no letters or digits")
+    if arxiv_id is not None:
+        try:
+            arxiv_id = split_arxiv_id(arxiv_id)[0]
+        except ValueError:
+            raise ListFormatError(f"{arxiv_id!r} is not an arXiv identifier") from None
+    link = safe_url(url) or (arxiv_abs_url(arxiv_id) if arxiv_id else None)
+    if link is None:
+        raise ListFormatError(f"paper {clean_title!r} has neither an arXiv ID nor an http(s) URL")
+    code = safe_url(code_url)
+    paper = None
+    if arxiv_id is not None:
+        paper = session.scalars(select(Paper).where(Paper.arxiv_id == arxiv_id).order_by(Paper.id)).first()
+    if paper is None:
+        paper = session.scalars(select(Paper).where(Paper.title_key == key)).first()
+    if paper is None:
+        paper = Paper(
+            title_key=key,
+            title=clean_title,
+            kind=PAPER_KIND.get(section.kind, "paper"),
+            arxiv_id=arxiv_id,
+            url=link,
+            other_urls=[],
+            code_url=code,
+            published=published,
+            authors=list(authors),
+            abstract=abstract,
+            added_at=now,
+            origin="review",
+        )
+        session.add(paper)
+    else:
+        existing = next((e for e in section.entries if e.paper_id == paper.id and paper.id is not None), None)
+        if existing is not None:
+            return existing
+        paper.abstract = paper.abstract or abstract
+        paper.authors = paper.authors or list(authors)
+        paper.code_url = paper.code_url or code
+        paper.published = paper.published or published
+    date_text = f"{published:%b}. {published.day}, {published.year}" if published else None
+    arxiv_link = arxiv_abs_url(arxiv_id) if arxiv_id else None
+    lines = render_entry_fields(
+        _environment(str(templates_dir or resources.templates_dir())),
+        short_name=escape_text(short_name) if short_name else None,
+        title=escape_text(clean_title),
+        url=arxiv_link or link,
+        date_text=date_text,
+        arxiv_url=arxiv_link,
+        code_url=code,
+    )
+    entries = list(section.entries)
+    wanted = (published.year, published.month, published.day) if published else None
+    index = len(entries)
+    if wanted is None:
+        index = 0
+    else:
+        for position, other in enumerate(entries):
+            other_date = _entry_date(other)
+            if other_date is not None and other_date < wanted:
+                index = position
+                break
+    prefix = ""
+    if index == len(entries) and entries and not entries[-1].raw.endswith("\n"):
+        prefix = "\n"  # the old last line had no line end; the new entry must start on its own line
+    entry = Entry(
+        paper=paper,
+        position=index,
+        raw=prefix + lines + _separator(section),
+        short_name=short_name,
+        date_text=date_text,
+        badge_arxiv_id=arxiv_id,
+        added_at=now,
+    )
+    entries.insert(index, entry)
+    for position, item in enumerate(entries):
+        item.position = position
+    section.entries = entries
+    session.flush()
+    return entry
+
+
+def remove_paper_entry(session: Session, *, paper_id: int, section_name: str) -> bool:
+    section = resolve_section(session, section_name)
+    if section is None:
+        return False
+    entry = next((e for e in section.entries if e.paper_id == paper_id), None)
+    if entry is None:
+        return False
+    entries = [e for e in section.entries if e is not entry]
+    session.delete(entry)
+    for position, item in enumerate(entries):
+        item.position = position
+    section.entries = entries
+    session.flush()
+    return True
+
+
+def known_keys(session: Session) -> KnownKeys:
+    """What the list already holds, for dedupe: arXiv IDs (title links, badges, other URLs) and bare titles."""
+    arxiv_ids: set[str] = set()
+    title_keys: set[str] = set()
+    query = select(Paper).where(Paper.entries.any()).options(selectinload(Paper.entries))
+    for paper in session.scalars(query):
+        ids = {paper.arxiv_id} | {arxiv_id_from_url(u) for u in paper.other_urls}
+        ids |= {e.badge_arxiv_id for e in paper.entries}
+        found = {i for i in ids if i}
+        arxiv_ids |= found
+        if not paper.arxiv_id:
+            title_keys.add(paper.title_key)
+    return KnownKeys(arxiv_ids=arxiv_ids, title_keys=title_keys)

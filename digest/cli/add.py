@@ -1,0 +1,78 @@
+"""`digest add ARXIV_ID_OR_URL [--section NAME]`: a paper a maintainer heard of, fetched from the arXiv API, scored
+like a polled paper and approved into the list through the one decision path (channel "cli").
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from digest.cli.context import CommandError, Context
+
+
+def __getattr__(name: str) -> Any:
+    """`parse_arxiv_reference`, still importable from here; digest.arxiv.additions (dataclasses, datetime) is imported
+    on first use, not by `digest --help`."""
+    if name == "parse_arxiv_reference":
+        from digest.arxiv.additions import parse_arxiv_reference
+
+        return parse_arxiv_reference
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def register(subparsers: Any) -> None:
+    add = subparsers.add_parser(
+        "add",
+        help="add a paper to the list by its arXiv ID or URL (fetched from the arXiv API and scored)",
+        description="Fetches the paper from the arXiv API, scores it with the current model and approves it into "
+        "--section or the suggested section, as `digest approve` would. A pending candidate for the same paper is "
+        "approved instead; a paper already in the list is refused (exit 1).",
+    )
+    add.add_argument("paper", metavar="ARXIV_ID_OR_URL", help="2501.01234, 2501.01234v2, arXiv:2501.01234 or its URL")
+    add.add_argument("--section", metavar="NAME", help="the section to add it to (default: the suggested one)")
+    add.set_defaults(handler=handle_add)
+
+
+def handle_add(args: argparse.Namespace, context: Context) -> int:
+    from digest.arxiv.additions import EXAMPLE, AddError, parse_arxiv_reference
+
+    arxiv_id = parse_arxiv_reference(args.paper)
+    if arxiv_id is None:
+        print(f"digest add: {args.paper[:80]!a} is not an arXiv ID or URL: {EXAMPLE}", file=sys.stderr)
+        return 2
+    try:
+        return add(context, arxiv_id, args.section)
+    except AddError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def add(context: Context, arxiv_id: str, section: str | None) -> int:
+    import asyncio
+
+    from digest.arxiv import additions as paper_add
+    from digest.arxiv.additions import AddError
+    from digest.cli.review import actor_name
+    from digest.review.reviewer import Reviewer
+    from digest.review.rules import Actor, ReviewError
+
+    known = paper_add.known_paper(context.database, arxiv_id, section)
+    if known.listed is not None:
+        raise AddError(paper_add.already_listed(arxiv_id, known.listed))
+    candidate_id = known.candidate_id
+    created = candidate_id is None
+    if candidate_id is None:
+        paper = asyncio.run(paper_add.fetch(context.settings, arxiv_id))
+        candidate_id = paper_add.store_candidate(context.database, context.settings, paper, section)
+    reviewer = Reviewer(context.database, context.settings)
+    try:
+        outcome = reviewer.decide(candidate_id, "approve", Actor(name=actor_name(), id=None, channel="cli"), section)
+    except ReviewError as exc:
+        if created:
+            paper_add.forget_candidate(context.database, candidate_id)
+        raise AddError(f"{exc} (nothing was added)") from exc
+    if not outcome.changed:
+        raise AddError(f"candidate {outcome.candidate_id} ({arxiv_id}): {outcome.message}")
+    how = "new candidate" if created else f"candidate, {known.status} until now"
+    print(f"{arxiv_id}: approved into {outcome.section} (candidate {outcome.candidate_id}, {how})")
+    return 0

@@ -1,0 +1,172 @@
+"""`digest config check` and `digest config show`: validate a configuration, and print the one in effect.
+
+`check` prints digest/configcheck.py's report (every problem at once, what is on and off and how to switch each
+on); `show` prints the effective settings as TOML that loads back, secrets masked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from digest.cli.context import Context, print_json
+
+if TYPE_CHECKING:
+    from digest.settings import Settings
+
+# Settings fields that come from the environment only, never from the TOML file.
+ENVIRONMENT_FIELDS = {
+    ("discord", "token"): "DISCORD_TOKEN",
+    ("smtp", "password"): "SMTP_PASSWORD",
+    ("publish", "token"): "DIGEST_GIT_TOKEN",
+    ("publish", "ssh_key"): "DIGEST_GIT_SSH_KEY",
+}
+SWITCHABLE = ("discord", "email")
+BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "config",
+        help="check the configuration or show the settings in effect",
+        description="Settings come from a TOML file (--config or DIGEST_CONFIG) and secrets from the environment.",
+    )
+    actions = parser.add_subparsers(dest="config_action", metavar="ACTION", required=True)
+    check = actions.add_parser(
+        "check",
+        help="validate the settings file and the environment, listing every problem",
+        description="Exit status 0 when the configuration is valid, 1 when it has problems (all are listed).",
+    )
+    check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.set_defaults(handler=handle_check)
+    show = actions.add_parser("show", help="print the effective settings as TOML, secrets masked")
+    show.add_argument("--json", action="store_true", help="print the settings as JSON")
+    show.set_defaults(handler=handle_show)
+
+
+def handle_check(args: argparse.Namespace, context: Context) -> int:
+    from digest.configcheck import check_configuration
+
+    report = check_configuration(context.config_path, context.data_dir)
+    if args.json:
+        print_json(
+            {
+                "valid": not report.problems,
+                "config_path": str(report.config_path) if report.config_path else None,
+                "problems": report.problems,
+                "warnings": report.warnings,
+                "features": [vars(feature) for feature in report.features],
+            }
+        )
+        return 1 if report.problems else 0
+    source = str(report.config_path) if report.config_path else "no settings file: built-in defaults"
+    print(f"configuration: {source}")
+    for feature in report.features:
+        switchable = feature.name in SWITCHABLE
+        print(
+            f"{feature.name}: {'on' if feature.on else 'off'}, {feature.detail}"
+            if switchable
+            else f"{feature.name}: {feature.detail}"
+        )
+        if feature.how:
+            print(f"  {'to switch it on' if switchable else 'note'}: {feature.how}")
+    for warning in report.warnings:
+        print(f"warning: {warning}")
+    for problem in report.problems:
+        print(f"problem: {problem}")
+    if report.problems:
+        print(f"{len(report.problems)} problem(s): fix them and run `digest config check` again")
+        return 1
+    print("configuration OK")
+    return 0
+
+
+# -- show -----------------------------------------------------------------------------------------------------------
+def settings_document(settings: Settings) -> dict[str, Any]:
+    """The settings as TOML keys and values; secrets are left out (see `secret_states`), None means not set."""
+    from dataclasses import fields, is_dataclass
+
+    from sqlalchemy.engine import make_url
+
+    document: dict[str, Any] = {}
+    for item in fields(settings):
+        value = getattr(settings, item.name)
+        if item.name in ("config_path", "secrets"):
+            continue
+        if is_dataclass(value):
+            document[item.name] = {
+                sub.name: getattr(value, sub.name)
+                for sub in fields(value)
+                if (item.name, sub.name) not in ENVIRONMENT_FIELDS
+            }
+        else:
+            document[item.name] = value
+    document["database_url"] = make_url(settings.database_url).render_as_string(hide_password=True)
+    return document
+
+
+def secret_states(settings: Settings) -> dict[str, str]:
+    values = {
+        "DIGEST_SECRET_KEY": settings.secrets.secret_key,
+        "DIGEST_ADMIN_TOKEN": settings.secrets.admin_token,
+        "DIGEST_FEED_TOKEN": settings.secrets.feed_token,
+        "DISCORD_TOKEN": settings.discord.token,
+        "SMTP_PASSWORD": settings.smtp.password,
+        "DIGEST_GIT_TOKEN": settings.publish.token,
+        "DIGEST_GIT_SSH_KEY": settings.publish.ssh_key,
+    }
+    return {name: "set (hidden)" if value else "not set" for name, value in values.items()}
+
+
+def toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
+    import json
+
+    # JSON string escapes are valid TOML basic-string escapes.
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def toml_key(key: str) -> str:
+    import json
+
+    return key if BARE_KEY.fullmatch(key) else json.dumps(key, ensure_ascii=False)
+
+
+def render_toml(document: Mapping[str, Any], secrets: Mapping[str, str], source: str) -> str:
+    lines = [f"# settings in effect ({source}, with the environment applied)"]
+
+    def emit(table: Mapping[str, Any], name: str) -> None:
+        """A table's own keys, then each of its sub-tables right after it (TOML needs that order)."""
+        if name:
+            lines.extend(["", f"[{name}]"])
+        for key, value in table.items():
+            if value is None:
+                lines.append(f"# {toml_key(key)} is not set")
+            elif not isinstance(value, Mapping):
+                lines.append(f"{toml_key(key)} = {toml_value(value)}")
+        for key, value in table.items():
+            if isinstance(value, Mapping):
+                emit(value, f"{name}.{toml_key(key)}" if name else toml_key(key))
+
+    emit(document, "")
+    lines.extend(["", "# secrets, from the environment only:"])
+    lines.extend(f"#   {name}: {state}" for name, state in secrets.items())
+    return "\n".join(lines) + "\n"
+
+
+def handle_show(args: argparse.Namespace, context: Context) -> int:
+    settings = context.settings
+    document = settings_document(settings)
+    if args.json:
+        print_json({"config_path": settings.config_path, "settings": document, "secrets": secret_states(settings)})
+        return 0
+    source = f"from {settings.config_path}" if settings.config_path else "built-in defaults"
+    print(render_toml(document, secret_states(settings), source), end="")
+    return 0

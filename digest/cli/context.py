@@ -1,0 +1,75 @@
+"""Shared plumbing for the command modules: the lazily built settings and database of one invocation."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported by the commands that use them, not by `digest --help`
+    from datetime import date
+    from pathlib import Path
+
+    from digest.settings import Settings
+    from digest.storage.db import Database
+
+
+class CommandError(Exception):
+    """A refusal or failure to report as one line (exit status 1)."""
+
+
+class Context:
+    """A plain class rather than a dataclass: `dataclasses` pulls in `inspect`, which `digest --help` need not load."""
+
+    def __init__(self, config_path: Path | None = None, data_dir: Path | None = None) -> None:
+        self.config_path = config_path
+        self.data_dir = data_dir
+        self.restoring = False  # `list import`: open a used data folder's empty database without seeding it
+        self._settings: Settings | None = None
+        self._database: Database | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            from digest.settings import load_settings
+
+            self._settings = load_settings(self.config_path, self.data_dir)
+        return self._settings
+
+    @property
+    def database(self) -> Database:
+        """The service database, created and filled with the bundled list on first use of a new data folder."""
+        if self._database is None:
+            from digest.service.wiring import open_service_database
+
+            self._database = open_service_database(self.settings, restoring=self.restoring)
+        return self._database
+
+    def close(self) -> None:
+        if self._database is not None:
+            self._database.dispose()
+            self._database = None
+
+
+def print_json(payload: Any) -> None:
+    import json
+
+    json.dump(payload, sys.stdout, ensure_ascii=False, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def path_argument(text: str) -> Path:
+    """An argparse type: the text as a Path (pathlib is imported when a command is run, not by `digest --help`)."""
+    from pathlib import Path
+
+    return Path(text)
+
+
+def iso_date(text: str) -> date:
+    """An argparse type: a date like 2025-01-31, or a usage error (exit 2) in one line."""
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-01-31") from exc

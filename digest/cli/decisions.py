@@ -1,0 +1,221 @@
+"""`digest decisions import FILE.jsonl | list`: maintainers' earlier verdicts as training for the relevance model.
+
+Imported decisions never change the list. A file with any bad line imports nothing; a good one is imported in one
+transaction, a paper imported again replacing its earlier verdict.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from digest.cli.context import CommandError, Context, path_argument, print_json
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from sqlalchemy.orm import Session
+
+    from digest.relevance.training import ImportedDecision, ParsedDecisions, SectionResolver
+
+STDIN = "<stdin>"
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "decisions",
+        help="import earlier approve/reject verdicts to train the relevance model (the list is not changed)",
+        description="Maintainers' earlier verdicts (from an issue tracker, say) as training for the relevance model.",
+    )
+    commands = parser.add_subparsers(dest="decisions_command", metavar="ACTION", required=True)
+    importing = commands.add_parser(
+        "import",
+        help="import decisions from a JSON-lines file (all or nothing)",
+        description="One JSON object a line: arxiv_id, title, abstract, decision (approve or reject) and, for "
+        "approve, an optional section (a name or slug of the list's sections, as `digest approve --section` "
+        "takes; ignored for reject). Blank lines are skipped. If any line is bad, each is reported and nothing "
+        "is imported. A paper imported again replaces its earlier verdict; within one file the last line for a "
+        "paper wins.",
+    )
+    importing.add_argument(
+        "path",
+        type=path_argument,
+        metavar="FILE.jsonl",
+        help="the decisions ('-' for standard input; .gz is read as gzip)",
+    )
+    importing.add_argument("--dry-run", action="store_true", help="check the file and show what would be imported")
+    importing.add_argument("--json", action="store_true", help="print the summary as JSON")
+    importing.set_defaults(handler=handle_import)
+    listing = commands.add_parser(
+        "list",
+        help="the imported decisions, most recent first",
+        description="Prints each imported decision: arXiv ID, decision, section, title; the most recent first.",
+    )
+    listing.add_argument("--json", action="store_true", help="print them as JSON")
+    listing.set_defaults(handler=handle_list)
+
+
+def read_lines(path: Path) -> list[bytes]:
+    """The file's lines as bytes (gzip when it ends in .gz, standard input for '-'), or one line saying why not."""
+    import gzip
+    import zlib
+
+    try:
+        if str(path) == "-":
+            return sys.stdin.buffer.read().splitlines()
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as stream:
+                return stream.read().splitlines()
+        return path.read_bytes().splitlines()
+    except IsADirectoryError:
+        raise CommandError(f"{path}: is a folder, not a JSON-lines file") from None
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise CommandError(f"{path}: not a readable gzip file ({exc}); nothing was imported") from None
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _resolver(session: Session) -> SectionResolver:
+    """The list's section names and slugs, resolved as `digest approve --section` resolves them."""
+    from digest.awesome import store as liststore
+
+    known: dict[str, str | None] = {}
+
+    def resolve(name: str) -> str | None:
+        if name not in known:
+            section = liststore.resolve_section(session, name)
+            known[name] = section.name if section is not None else None
+        return known[name]
+
+    return resolve
+
+
+def _report_bad_lines(source: str, parsed: ParsedDecisions, sections: list[str], as_json: bool) -> int:
+    for bad in parsed.bad_lines:
+        print(f"{source}:{bad.line_number}: {bad.message}", file=sys.stderr)
+    if parsed.unknown_sections:
+        print(f"{source}: the list's sections are: {', '.join(sections)}", file=sys.stderr)
+    print(f"{source}: {_plural(len(parsed.bad_lines), 'bad line')}; nothing was imported", file=sys.stderr)
+    if as_json:
+        lines = [{"line": bad.line_number, "message": bad.message} for bad in parsed.bad_lines]
+        print_json({"source": source, "imported": 0, "bad_lines": lines})
+    return 1
+
+
+def _decision_dict(decision: ImportedDecision) -> dict[str, object]:
+    return {
+        "arxiv_id": decision.arxiv_id,
+        "decision": str(decision.verdict),
+        "section": decision.section,
+        "title": decision.title,
+        "line": decision.line_number,
+    }
+
+
+def _print_summary(source: str, parsed: ParsedDecisions, replaced: int, dry_run: bool) -> None:
+    from digest.relevance.training import Verdict
+
+    counts = f"{_plural(len(parsed.decisions), 'decision')} ({parsed.count(Verdict.APPROVE)} approve, "
+    counts += f"{parsed.count(Verdict.REJECT)} reject) from {source}"
+    if dry_run:
+        print(f"would import {counts}; nothing was written (--dry-run)")
+        for decision in parsed.decisions:
+            into = f" into {decision.section}" if decision.section else ""
+            print(f"  {decision.verdict:<7} {decision.arxiv_id}{into}: {decision.title}")
+    else:
+        print(f"imported {counts}; they train the relevance model and do not change the list")
+    for repeat in parsed.repeats:
+        lines = ", ".join(str(number) for number in repeat.line_numbers)
+        print(f"  {repeat.arxiv_id} is on lines {lines}: the last, line {repeat.line_numbers[-1]}, wins")
+    if replaced:
+        verb = "would replace" if dry_run else "replaced"
+        print(f"  {replaced} of them {verb} an earlier imported verdict for the same paper")
+
+
+def _check(context: Context, lines: list[bytes]) -> tuple[ParsedDecisions, list[str], int]:
+    """The file's decisions against the list's sections; the section names (for the hint) when one was unknown;
+    and how many of the papers already have an imported decision."""
+    from digest.awesome import store as liststore
+    from digest.relevance import training_store
+    from digest.relevance.training import parse_decisions
+
+    with context.database.reading() as session:
+        parsed = parse_decisions(lines, _resolver(session))
+        sections = liststore.section_names(session) if parsed.unknown_sections else []
+        already = training_store.imported_ids(session, (decision.arxiv_id for decision in parsed.decisions))
+    return parsed, sections, len(already)
+
+
+def _summary_json(source: str, parsed: ParsedDecisions, replaced: int, dry_run: bool) -> dict[str, object]:
+    from digest.relevance.training import Verdict
+
+    return {
+        "source": source,
+        "dry_run": dry_run,
+        "checked": len(parsed.decisions),
+        "imported": 0 if dry_run else len(parsed.decisions),
+        "approve": parsed.count(Verdict.APPROVE),
+        "reject": parsed.count(Verdict.REJECT),
+        "replaced": replaced,
+        "repeated": [{"arxiv_id": r.arxiv_id, "lines": list(r.line_numbers)} for r in parsed.repeats],
+        "decisions": [_decision_dict(decision) for decision in parsed.decisions],
+    }
+
+
+def handle_import(args: argparse.Namespace, context: Context) -> int:
+    from datetime import UTC, datetime
+
+    from digest.relevance.training_store import store_decisions
+
+    source = STDIN if str(args.path) == "-" else str(args.path)
+    parsed, sections, replaced = _check(context, read_lines(args.path))
+    if parsed.bad_lines:
+        return _report_bad_lines(source, parsed, sections, args.json)
+    if not parsed.decisions:
+        raise CommandError(f"{source}: no decisions in the file; nothing was imported")
+    if not args.dry_run:
+        file_name = STDIN if source == STDIN else args.path.name
+        with context.database.transaction() as session:
+            replaced = store_decisions(session, parsed.decisions, file_name, datetime.now(UTC)).replaced
+    if args.json:
+        print_json(_summary_json(source, parsed, replaced, args.dry_run))
+    else:
+        _print_summary(source, parsed, replaced, args.dry_run)
+    return 0
+
+
+def handle_list(args: argparse.Namespace, context: Context) -> int:
+    from digest.relevance.training import Verdict
+    from digest.relevance.training_store import list_decisions
+
+    with context.database.reading() as session:
+        rows = list_decisions(session)
+    if args.json:
+        print_json(
+            [
+                {
+                    "arxiv_id": row.arxiv_id,
+                    "decision": str(Verdict.APPROVE if row.approved else Verdict.REJECT),
+                    "section": row.section,
+                    "title": row.title,
+                    "source": row.source,
+                    "imported_at": row.imported_at.isoformat(),
+                }
+                for row in rows
+            ]
+        )
+        return 0
+    if not rows:
+        print("no imported decisions (digest decisions import FILE.jsonl adds them)")
+        return 0
+    id_width = max(len(row.arxiv_id) for row in rows)
+    section_width = max(len(row.section or "-") for row in rows)
+    for row in rows:
+        verdict = Verdict.APPROVE if row.approved else Verdict.REJECT
+        print(f"{row.arxiv_id:<{id_width}}  {verdict:<7}  {row.section or '-':<{section_width}}  {row.title}")
+    return 0

@@ -1,0 +1,224 @@
+"""`digest list import|export|lint`: the curated list between its Markdown file and the database."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from digest.awesome.limits import MAX_LIST_BYTES
+from digest.cli.context import CommandError, Context, path_argument, print_json
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from digest.awesome.importer import ImportReport
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "list",
+        help="import, export or lint the curated list",
+        description="The curated list: import its Markdown into the database, export it back, lint it.",
+    )
+    commands = parser.add_subparsers(dest="list_command", metavar="ACTION", required=True)
+
+    importing = commands.add_parser(
+        "import",
+        help="make the database hold this Markdown list (reports added, moved, removed entries)",
+        description="Import a Markdown list. Re-importing the same file changes nothing; an edited file's "
+        f"edits are applied in one transaction. Files over {MAX_LIST_BYTES // (1024 * 1024)} MB are refused.",
+    )
+    importing.add_argument("path", type=path_argument, metavar="PATH", help="the Markdown file")
+    importing.add_argument("--json", action="store_true", help="print the report as JSON")
+    importing.add_argument(
+        "--dry-run", action="store_true", help="print what would be added, moved and removed; change nothing"
+    )
+    importing.add_argument(
+        "--force", action="store_true", help="import even when it removes more than a few entries (refused otherwise)"
+    )
+    importing.set_defaults(handler=handle_import)
+
+    exporting = commands.add_parser(
+        "export",
+        help="render the list from the database (byte-identical to the imported file when unchanged)",
+        description="Render the list from the database to standard output, or to a file written atomically.",
+    )
+    exporting.add_argument("-o", "--output", type=path_argument, metavar="PATH", help="write to this file")
+    exporting.add_argument("--json", action="store_true", help="print a JSON summary (with the Markdown if no -o)")
+    exporting.set_defaults(handler=handle_export)
+
+    linting = commands.add_parser(
+        "lint",
+        help="check the list: arXiv IDs, badges, duplicates, date order, TOC links, URLs",
+        description="Lint a Markdown list (or, without PATH, the list in the database). Exit status 1 when "
+        "there are errors, 0 when there are only warnings or nothing.",
+    )
+    linting.add_argument(
+        "path", type=path_argument, nargs="?", metavar="PATH", help="the Markdown file (default: the database)"
+    )
+    linting.add_argument("--json", action="store_true", help="print the findings as JSON")
+    linting.set_defaults(handler=handle_lint)
+
+
+def read_list_file(path: Path) -> bytes:
+    """The file's bytes, refusing missing files, folders and files over the size limit with one line."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_LIST_BYTES:
+            raise CommandError(
+                f"{path}: {size:,} bytes is over the {MAX_LIST_BYTES // (1024 * 1024)} MB limit for a list file"
+            )
+        with path.open("rb") as stream:
+            return stream.read(MAX_LIST_BYTES + 1)
+    except IsADirectoryError:
+        raise CommandError(f"{path}: is a folder, not a Markdown file") from None
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+class _RolledBackError(Exception):
+    """Rolls an import back (a dry run, or a refusal) while keeping its report."""
+
+    def __init__(self, report: ImportReport) -> None:
+        super().__init__("discarded")
+        self.report = report
+
+
+def handle_import(args: argparse.Namespace, context: Context) -> int:
+    from digest.awesome import store as liststore
+    from digest.awesome.importer import REMOVAL_LIMIT, removes_too_many
+    from digest.awesome.parse import ListFormatError
+    from digest.progress import ProgressBar
+
+    data = read_list_file(args.path)
+    # The way back for a data folder whose database was lost: import into it, no seed. A dry run creates nothing.
+    context.restoring = not args.dry_run
+    bar = ProgressBar("import", sys.stderr)
+    discarded = None
+    try:
+        with context.database.transaction() as session:
+            report = liststore.import_markdown(session, data, source=str(args.path), progress=bar.update)
+            if args.dry_run or (removes_too_many(report) and not args.force):
+                raise _RolledBackError(report)  # rolls the whole import back
+    except ListFormatError as exc:
+        raise CommandError(f"{exc} (nothing was imported)") from None
+    except _RolledBackError as exc:
+        discarded = exc.report
+    finally:
+        bar.close()
+    if discarded is not None and not args.dry_run:
+        raise CommandError(
+            f"{args.path}: would remove {len(discarded.removed)} entries (more than {REMOVAL_LIMIT}); nothing was "
+            f"imported. See them with `digest list import --dry-run {args.path}`; run with --force to remove them"
+        )
+    if discarded is not None:
+        return report_import(args, discarded, None, dry_run=True)
+    written = None
+    if report.changed:
+        try:
+            with context.database.reading() as session:
+                written = liststore.write_markdown(session, context.settings)
+        except OSError as exc:
+            raise CommandError(
+                f"imported, but could not write {context.settings.list_markdown_path}: {exc.strerror or exc}"
+            ) from None
+    return report_import(args, report, written, dry_run=False)
+
+
+def report_import(args: argparse.Namespace, report: ImportReport, written: Path | None, *, dry_run: bool) -> int:
+    if args.json:
+        from dataclasses import asdict
+
+        print_json(
+            {
+                **asdict(report),
+                "source": str(args.path),
+                "written": str(written) if written else None,
+                "dry_run": dry_run,
+            }
+        )
+        return 0
+    summary = f"{report.entries_total} entries in {report.sections_total} sections"
+    if not report.changed:
+        print(f"{args.path}: unchanged ({summary})")
+        return 0
+    verb = "would import" if dry_run else "imported"
+    print(
+        f"{args.path}: {verb} {summary}: {len(report.added)} added, {len(report.moved)} moved, "
+        f"{len(report.removed)} removed" + (" (dry run: nothing was changed)" if dry_run else "")
+    )
+    for item in report.added:
+        print(f"  + {item['section']}: {item['title']} (line {item['line']})")
+    for item in report.moved:
+        print(f"  ~ {item['from']} -> {item['to']}: {item['title']} (line {item['line']})")
+    for item in report.removed:
+        print(f"  - {item['section']}: {item['title']}")
+    return 0
+
+
+def handle_export(args: argparse.Namespace, context: Context) -> int:
+    import hashlib
+
+    from digest.awesome import store as liststore
+    from digest.storage.files import write_atomic
+
+    if args.output is not None and not args.output.resolve().parent.is_dir():
+        # A typo in the folder should not leave a new folder tree behind; the user creates folders on purpose.
+        raise CommandError(f"{args.output}: the folder {args.output.resolve().parent} does not exist: create it first")
+    with context.database.reading() as session:
+        markdown = liststore.render_markdown(session, context.settings.templates_dir)
+        sections = len(liststore.section_names(session))
+    data = markdown.encode("utf-8")
+    summary = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "sections_with_entries": sections}
+    if args.output is not None:
+        try:
+            write_atomic(args.output, markdown)
+        except OSError as exc:
+            raise CommandError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
+        if args.json:
+            print_json({"path": str(args.output), **summary})
+        else:
+            print(f"wrote {args.output} ({len(data):,} bytes)")
+        return 0
+    if args.json:
+        print_json({"markdown": markdown, **summary})
+        return 0
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)  # bytes, so no newline translation touches the list
+    sys.stdout.buffer.flush()
+    return 0
+
+
+def handle_lint(args: argparse.Namespace, context: Context) -> int:
+    from digest.awesome import store as liststore
+    from digest.awesome.lint import ERROR, has_errors, lint_bytes
+    from digest.awesome.parse import ListFormatError
+
+    if args.path is not None:
+        source = str(args.path)
+        try:
+            findings = lint_bytes(read_list_file(args.path), source)
+        except ListFormatError as exc:
+            raise CommandError(str(exc)) from None
+    else:
+        source = "database"
+        with context.database.reading() as session:
+            markdown = liststore.render_markdown(session, context.settings.templates_dir)
+        findings = lint_bytes(markdown.encode("utf-8"), source)
+    errors = sum(1 for f in findings if f.severity == ERROR)
+    warnings = len(findings) - errors
+    if args.json:
+        print_json(
+            {
+                "source": source,
+                "errors": errors,
+                "warnings": warnings,
+                "findings": [f.as_dict() for f in findings],
+            }
+        )
+    else:
+        for finding in findings:
+            print(f"{source}:{finding.line}: {finding.severity}: {finding.message} [{finding.code}]")
+        print(f"{source}: {errors} errors, {warnings} warnings")
+    return 1 if has_errors(findings) else 0

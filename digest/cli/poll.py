@@ -1,0 +1,122 @@
+"""`digest poll`, `digest candidates`, `digest backfill`: arXiv now, what it found, and the past."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from digest.cli.context import CommandError, Context, iso_date, print_json
+from digest.vocab import PollOutcome
+
+
+def register(subparsers: Any) -> None:
+    poll = subparsers.add_parser(
+        "poll",
+        help="poll arXiv once now and keep the matching papers as candidates",
+        description="One pass over the configured sources, or the given URLs/files (RSS, Atom or API XML).",
+    )
+    poll.add_argument("--source", action="append", metavar="URL_OR_PATH", help="poll this source (repeatable)")
+    poll.add_argument("--json", action="store_true", help="print the summary as JSON")
+    poll.set_defaults(handler=handle_poll)
+
+    candidates = subparsers.add_parser("candidates", help="list the candidates found on arXiv")
+    candidates.add_argument(
+        "--status", choices=CandidateStatuses(), metavar="STATUS", help="only candidates with this status: %(choices)s"
+    )
+    candidates.add_argument("--json", action="store_true", help="print JSON")
+    candidates.set_defaults(handler=handle_candidates)
+
+    backfill = subparsers.add_parser(
+        "backfill",
+        help="search the arXiv API for papers since a date (paged, polite, resumable)",
+        description="Pages through arXiv's cs.CV/cs.CL/cs.LG/cs.AI papers since DATE; run again to resume.",
+    )
+    backfill.add_argument("--since", required=True, type=iso_date, metavar="YYYY-MM-DD")
+    backfill.add_argument("--page-size", type=int, default=100, help="papers per API request (default 100)")
+    backfill.add_argument("--json", action="store_true", help="print the result as JSON")
+    backfill.set_defaults(handler=handle_backfill)
+
+
+class CandidateStatuses:
+    """models.CANDIDATE_STATUSES, read only when argparse checks or shows --status (hence the metavar): the models
+    import SQLAlchemy, which `digest --help` and the other commands' parsing should not wait for."""
+
+    def __iter__(self) -> Iterator[str]:
+        from digest.storage.models import CANDIDATE_STATUSES
+
+        return iter(CANDIDATE_STATUSES)
+
+    def __contains__(self, value: object) -> bool:
+        return value in list(self)
+
+
+def handle_poll(args: argparse.Namespace, context: Context) -> int:
+    import asyncio
+
+    from digest.arxiv.poll_pass import run_poll
+    from digest.arxiv.poller import SourcesError
+    from digest.cli.logs import setup_logging
+
+    settings = context.settings
+    setup_logging(settings.log_level, settings.log_format)
+    try:
+        summary = asyncio.run(run_poll(settings, context.database, sources=args.source or None))
+    except SourcesError as exc:
+        raise CommandError(str(exc)) from exc
+    if args.json:
+        print_json(summary.to_dict())
+    else:
+        for report in summary.sources:
+            print(report.line())
+        print(f"poll {summary}")
+    return 0 if summary.outcome == PollOutcome.OK else 1
+
+
+def handle_candidates(args: argparse.Namespace, context: Context) -> int:
+    from digest.arxiv.candidates import candidate_dict, list_candidates
+
+    with context.database.reading() as session:
+        rows = [
+            {**candidate_dict(candidate), "decided_section": candidate.decided_section}
+            for candidate in list_candidates(session, args.status)
+        ]
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("no candidates" + (f" with status {args.status}" if args.status else ""))
+    for row in rows:
+        # An approved paper is shown in the section it went into, which a maintainer may have chosen over the model's.
+        section = (row["decided_section"] if row["status"] == "approved" else row["suggested_section"]) or "no section"
+        print(
+            f"{row['id']:>5}  {row['status']:<8} {row['score']:.2f}  {row['arxiv_id']:<12} [{section}] {row['title']}"
+        )
+    return 0
+
+
+def handle_backfill(args: argparse.Namespace, context: Context) -> int:
+    import asyncio
+
+    from digest.arxiv.api import backfill
+    from digest.cli.logs import setup_logging
+
+    settings = context.settings
+    setup_logging(settings.log_level, settings.log_format)
+    if args.page_size < 1 or args.page_size > 2000:
+        raise CommandError("--page-size must be between 1 and 2000 (arXiv's limit per request)")
+    report = asyncio.run(
+        backfill(settings, context.database, args.since, page_size=args.page_size, progress=sys.stderr)
+    )
+    if args.json:
+        print_json(vars(report))
+    else:
+        state = "done" if report.done else f"stopped at {report.next_start} of {report.total or '?'}"
+        print(
+            f"backfill {state}: {report.entries} papers read, {report.matched} matched, "
+            f"{report.already_known} already known, {report.new_candidates} new candidates"
+        )
+        if report.stopped:
+            print(f"backfill: {report.stopped}; run the same command again to resume", file=sys.stderr)
+    return 0 if report.done else 1

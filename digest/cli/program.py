@@ -1,0 +1,116 @@
+"""The `digest` command line: parses arguments, builds Settings, calls the app. Nothing else.
+
+Each feature keeps its commands in `digest/cli/<feature>.py` with a `register(subparsers)` function, and
+each command's handler takes `(args, context)` and returns the exit status: 0 success, 1 a finding or a
+refusal, 2 a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from digest.cli.context import CommandError, Context, path_argument
+
+COMMAND_MODULES = (
+    "digest.cli.listing",
+    "digest.cli.poll",
+    "digest.cli.score",
+    "digest.cli.decisions",
+    "digest.cli.review",
+    "digest.cli.weekly",
+    "digest.cli.run",
+    "digest.cli.config",
+    "digest.cli.publish",
+    "digest.cli.add",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="digest",
+        description="Keep a curated awesome list of papers up to date from arXiv.",
+    )
+    parser.add_argument("--config", type=path_argument, help="TOML settings file (default: $DIGEST_CONFIG)")
+    parser.add_argument("--data-dir", type=path_argument, help="data folder (default: $DIGEST_DATA_DIR or ./data)")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # a feature not built in this checkout
+        module.register(subparsers)
+    return parser
+
+
+def one_line(reason: object) -> str:
+    return " ".join(str(reason).split())[:500]
+
+
+def report_failure(exc: Exception) -> int | None:
+    """Says what went wrong with the configuration (every problem, exit 2) or the database (one line, exit 1);
+    None for any other error.
+
+    The settings and SQLAlchemy are imported here, on the way out, so that `--help` and the commands that never
+    open the database do not pay for them at start."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from digest.settings import ConfigError
+    from digest.storage.db import DatabaseError
+
+    if isinstance(exc, ConfigError):
+        for problem in exc.problems:
+            print(f"digest: configuration: {problem}", file=sys.stderr)
+        return 2
+    if isinstance(exc, DatabaseError):
+        print(f"digest: {exc}", file=sys.stderr)
+        return 1
+    if isinstance(exc, SQLAlchemyError):
+        # A full disk, a read-only file or a vanished server: each transaction rolled back, so say so in one line.
+        reason = getattr(exc, "orig", None) or exc
+        print(
+            f"digest: the database could not be written or read: {one_line(reason)} (nothing was changed)",
+            file=sys.stderr,
+        )
+        return 1
+    return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    import logging  # here, not at the top: `--help` and usage errors end in parse_args and need no logging
+
+    context = Context(config_path=args.config, data_dir=args.data_dir)
+    root = logging.getLogger()
+    saved_handlers, saved_level = list(root.handlers), root.level
+    try:
+        status: int = args.handler(args, context)
+        return status
+    except CommandError as exc:
+        print(f"digest: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"digest: {where}{one_line(exc.strerror or exc)}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("digest: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        failure = report_failure(exc)
+        if failure is None:
+            raise
+        return failure
+    finally:
+        context.close()
+        # Commands may set up logging for themselves; leave the process as it was (main() is also called in-process).
+        for handler in root.handlers:
+            if handler not in saved_handlers:
+                handler.flush()
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)

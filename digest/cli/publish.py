@@ -1,0 +1,69 @@
+"""`digest publish [--dry-run] | --status`: the list to its git repository by hand, and where publishing stands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from digest.cli.context import CommandError, Context
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "publish",
+        help="commit the pending decisions to the list's git repository now (--dry-run prints the diff)",
+        description="Fetches the list's repository, brings hand edits there back into the database, renders the "
+        "list and commits and pushes it when it changed ([publish] in the config). Exit status 1 when publishing "
+        "failed or was stopped by the upstream file.",
+    )
+    parser.add_argument("--dry-run", action="store_true", help="print the diff that would be pushed; change nothing")
+    parser.add_argument("--status", action="store_true", help="last published commit, pending decisions, last error")
+    parser.set_defaults(handler=handle_publish)
+
+
+def handle_publish(args: argparse.Namespace, context: Context) -> int:
+    publish = context.settings.publish
+    if not publish.enabled:
+        raise CommandError("publishing is off: set [publish] repository in the config (see config.example.toml)")
+    if args.status:
+        return print_status(context)
+    from digest.publish.publisher import BLOCKED, FAILED
+    from digest.publish.pull_publisher import publisher_for
+
+    result = publisher_for(context.database, context.settings).publish(dry_run=args.dry_run)
+    if result.outcome in (BLOCKED, FAILED):
+        for finding in result.findings:
+            print(finding, file=sys.stderr)
+        raise CommandError(f"publish: {result.message}")
+    if args.dry_run:
+        if result.diff:
+            sys.stdout.write(result.diff)
+        print(f"dry run: {result.message}; nothing was pushed", file=sys.stderr)
+        return 0
+    print(result.message)
+    return 0
+
+
+def print_status(context: Context) -> int:
+    from digest.publish.store import read_status
+
+    publish = context.settings.publish
+    status = read_status(context.database, context.settings.templates_dir)
+    print(f"repository: {publish.repository} ({publish.branch}:{publish.path}, {publish.mode} mode)")
+    if status.published_commit and status.published_at:
+        print(f"last published: {status.published_commit} on {status.published_at:%Y-%m-%d %H:%M} UTC")
+    else:
+        print("last published: nothing yet")
+    if publish.mode == "pull-request":
+        pull = f"#{status.pull_number} from {status.pull_branch}" if status.pull_number else "none open"
+        print(f"pull request: {pull}")
+    print(f"pending decisions: {len(status.pending)}")
+    for item in status.pending:
+        where = f" into {item.section}" if item.section else ""
+        print(f"  {item.action} {item.arxiv_id}{where} by {item.actor} via {item.channel}")
+    if status.last_error:
+        print(f"last error ({status.failures} failed attempt(s) in a row): {status.last_error}")
+    else:
+        print("last error: none")
+    return 0

@@ -1,0 +1,126 @@
+"""`digest approve ID [--section NAME]`, `digest reject ID`, `digest pending ID` and `digest history`: the Discord
+reactions and the audit log, from the command line.
+
+Decisions go through the same Reviewer as Discord and the web page; a running bot sees them within seconds and edits
+its message (the candidate's status then differs from the status its message shows).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TYPE_CHECKING, Any
+
+from digest.cli.context import CommandError, Context, iso_date, print_json
+from digest.record_ids import parse_record_id
+
+if TYPE_CHECKING:
+    from digest.storage.models import Decision
+
+_ID_HELP = "the candidate's id (footer of its message)"
+
+
+def register(subparsers: Any) -> None:
+    approve = subparsers.add_parser(
+        "approve",
+        help="approve a candidate into the list (its suggested section unless --section names another)",
+        description="Adds the candidate's paper to the list and regenerates the list's Markdown.",
+    )
+    approve.add_argument("candidate_id", metavar="ID", help=_ID_HELP)
+    approve.add_argument("--section", metavar="NAME", help="the section to add it to (name or slug)")
+    approve.set_defaults(handler=handle_decision, action="approve")
+    reject = subparsers.add_parser(
+        "reject",
+        help="reject a candidate (it never comes back on later polls)",
+        description="Marks the candidate rejected; an earlier approval's list entry is removed.",
+    )
+    reject.add_argument("candidate_id", metavar="ID", help=_ID_HELP)
+    reject.set_defaults(handler=handle_decision, action="reject", section=None)
+    pending = subparsers.add_parser(
+        "pending",
+        help="return a decided candidate to pending (undo an approval or a rejection)",
+        description="As removing the deciding reaction in Discord: an approval's list entry is removed, the "
+        "candidate waits for a decision again, and the audit log records the change.",
+    )
+    pending.add_argument("candidate_id", metavar="ID", help=_ID_HELP)
+    pending.set_defaults(handler=handle_decision, action="revert", section=None)
+    history = subparsers.add_parser(
+        "history",
+        help="the audit log: who decided what, when, through which channel, into which section",
+        description="Every decision on a candidate, oldest first, from any channel (discord, web, feed, cli); "
+        "a decision that changed nothing (approving twice) is marked so.",
+    )
+    history.add_argument("--since", type=iso_date, metavar="YYYY-MM-DD", help="only decisions from this day (UTC) on")
+    history.add_argument("--json", action="store_true", help="print JSON")
+    history.set_defaults(handler=handle_history)
+
+
+def actor_name() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no user name in a bare container
+        return "cli"
+
+
+def handle_decision(args: argparse.Namespace, context: Context) -> int:
+    candidate_id = parse_record_id(args.candidate_id)
+    if candidate_id is None:
+        # A usage error (exit 2) in one line, before the database is opened.
+        shown = ascii(args.candidate_id[:40])
+        print(f"digest {args.command}: {shown} is not a candidate id: give its number (0-9 only)", file=sys.stderr)
+        return 2
+    from digest.review.reviewer import Reviewer
+    from digest.review.rules import Actor, ReviewError
+
+    reviewer = Reviewer(context.database, context.settings)
+    actor = Actor(name=actor_name(), id=None, channel="cli")
+    try:
+        outcome = reviewer.decide(candidate_id, args.action, actor, args.section)
+    except ReviewError as exc:
+        raise CommandError(str(exc)) from exc
+    print(f"candidate {outcome.candidate_id} ({outcome.arxiv_id}): {outcome.message}")
+    return 0
+
+
+def history_line(decision: Decision, arxiv_id: str, title: str) -> str:
+    from digest.review.history import action_words
+
+    what = action_words(decision)
+    unchanged = "" if decision.applied else " (changed nothing)"
+    return (
+        f"{decision.at:%Y-%m-%d %H:%M} UTC  {decision.candidate_id:>5} {arxiv_id:<12} {what} by {decision.actor} "
+        f"via {decision.channel}{unchanged}: {title}"
+    )
+
+
+def handle_history(args: argparse.Namespace, context: Context) -> int:
+    from digest.review.history import decision_history
+
+    with context.database.reading() as session:
+        rows = decision_history(session, args.since)
+    if args.json:
+        print_json(
+            [
+                {
+                    "at": decision.at.isoformat(),
+                    "candidate_id": decision.candidate_id,
+                    "arxiv_id": arxiv_id,
+                    "title": title,
+                    "action": decision.action,
+                    "section": decision.section,
+                    "actor": decision.actor,
+                    "actor_id": decision.actor_id,
+                    "channel": decision.channel,
+                    "applied": decision.applied,
+                }
+                for decision, arxiv_id, title in rows
+            ]
+        )
+        return 0
+    if not rows:
+        print("no decisions" + (f" since {args.since}" if args.since else ""))
+    for decision, arxiv_id, title in rows:
+        print(history_line(decision, arxiv_id, title))
+    return 0

@@ -1,0 +1,55 @@
+"""`digest run`: the whole service in one process (web, scheduler, Discord), or one poll with --once."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING, Any
+
+from digest.cli.context import CommandError, Context
+
+if TYPE_CHECKING:
+    from digest.settings import Settings
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "run",
+        help="run the service: web pages and feeds, scheduled arXiv polls and weekly digest, Discord review",
+        description="Run the service until SIGTERM or Ctrl-C. Discord and email are on when configured.",
+    )
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1, or [web] host)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 8080, or [web] port)")
+    parser.add_argument(
+        "--once", action="store_true", help="poll arXiv once, post to Discord if on, and exit (1 unless it went well)"
+    )
+    parser.set_defaults(handler=handle)
+
+
+def with_address(settings: Settings, host: str | None, port: int | None) -> Settings:
+    from dataclasses import replace
+
+    web = settings.web
+    derived = web.base_url == f"http://{web.host}:{web.port}"
+    web = replace(web, host=host or web.host, port=port or web.port)
+    if derived:
+        # A wildcard address can be listened on but not opened; links in feeds and emails need a real one.
+        shown = "127.0.0.1" if web.host in ("0.0.0.0", "::", "") else web.host  # noqa: S104
+        web = replace(web, base_url=f"http://{shown}:{web.port}")
+    return replace(settings, web=web)
+
+
+def handle(args: argparse.Namespace, context: Context) -> int:
+    import asyncio
+
+    from digest.cli.logs import setup_logging
+    from digest.relevance.store import train_in_child_process
+    from digest.service.run import run_service
+    from digest.storage.datalock import DataLockError
+
+    train_in_child_process()
+    settings = with_address(context.settings, args.host, args.port)
+    setup_logging(settings.log_level, settings.log_format)
+    try:
+        return asyncio.run(run_service(settings, once=args.once))
+    except DataLockError as exc:
+        raise CommandError(str(exc)) from None

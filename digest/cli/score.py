@@ -1,0 +1,144 @@
+"""`digest score PATH.jsonl`: the poller's relevance decision for each paper in a JSON-lines file."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
+
+from digest.cli.context import CommandError, Context, path_argument
+
+if TYPE_CHECKING:  # the model (NumPy, SciPy, SQLAlchemy) is imported when a file is scored, not by every command
+    from pathlib import Path
+
+    from digest.relevance.scoring import PaperText, RelevanceModel
+
+
+class BadLine(NamedTuple):  # not a dataclass: `dataclasses` is more than `digest --help` should import
+    line_number: int
+    message: str
+
+
+def register(subparsers: Any) -> None:
+    score = subparsers.add_parser(
+        "score",
+        help="score papers from a JSON-lines file against the current list",
+        description=(
+            "Reads one paper per line (arxiv_id, title, abstract, optional categories) and prints one JSON line "
+            "per paper: arxiv_id, relevant, tier (review, second or null), score (1.0 at the review threshold), "
+            "section, the top three sections, matched terms and why. The decision is the next poll's: the model "
+            "learned from the list and the decisions in the data folder, and the stored review threshold, whatever "
+            "else the file holds."
+        ),
+    )
+    score.add_argument(
+        "path", type=path_argument, metavar="PATH.jsonl", help="papers to score ('-' for standard input)"
+    )
+    score.add_argument("--json", action="store_true", help="JSON lines only (no summary on standard error)")
+    score.set_defaults(handler=handle_score)
+
+
+_BATCH = 500
+
+
+def score_lines(model: RelevanceModel, lines: Iterable[str]) -> Iterator[dict[str, Any] | BadLine]:
+    """One result per non-blank line, in order: the judgement as a JSON-ready dict, or what was wrong with the line.
+    Papers are judged in batches for speed; each against the stored thresholds alone, never against the file."""
+    batch: list[tuple[Any, PaperText]] = []
+    for item in _read_lines(lines):
+        if isinstance(item, BadLine):
+            yield from _judged(model, batch)
+            batch = []
+            yield item
+            continue
+        batch.append(item)
+        if len(batch) >= _BATCH:
+            yield from _judged(model, batch)
+            batch = []
+    yield from _judged(model, batch)
+
+
+def _judged(model: RelevanceModel, batch: list[tuple[Any, PaperText]]) -> Iterator[dict[str, Any]]:
+    judgements = model.judge_many([paper for _, paper in batch])
+    for (arxiv_id, _), judgement in zip(batch, judgements, strict=True):
+        yield {
+            "arxiv_id": arxiv_id,
+            "relevant": judgement.relevant,
+            "tier": judgement.tier.value if judgement.tier else None,
+            "score": judgement.score,
+            "section": judgement.section,
+            "sections": judgement.sections,
+            "matched": judgement.matched,
+            "why": judgement.why.lines(),
+        }
+
+
+def _read_lines(lines: Iterable[str]) -> Iterator[tuple[Any, PaperText] | BadLine]:
+    import json
+
+    from digest.relevance.scoring import PaperText
+
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line.strip())
+        except json.JSONDecodeError as exc:
+            yield BadLine(number, f"not valid JSON ({exc.msg})")
+            continue
+        if not isinstance(row, dict):
+            yield BadLine(number, "not a JSON object")
+            continue
+        title, abstract, categories = row.get("title"), row.get("abstract", ""), row.get("categories") or []
+        if not isinstance(title, str) or not title.strip():
+            yield BadLine(number, "no title")
+            continue
+        if not isinstance(abstract, str) or not isinstance(categories, list):
+            yield BadLine(number, "abstract must be a string and categories a list")
+            continue
+        yield row.get("arxiv_id"), PaperText(title, abstract, tuple(str(category) for category in categories))
+
+
+def _open_text(path: Path) -> TextIO:
+    if str(path) == "-":
+        return sys.stdin
+    if path.suffix == ".gz":
+        import gzip
+
+        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
+    return path.open(encoding="utf-8", errors="replace")
+
+
+def handle_score(args: argparse.Namespace, context: Context) -> int:
+    from digest.relevance.scoring import RulesError
+    from digest.relevance.stream import ensure_thresholds
+
+    try:
+        source = _open_text(args.path)
+    except OSError as exc:
+        raise CommandError(f"cannot read {args.path}: {exc.strerror or exc}") from exc
+    try:
+        model = ensure_thresholds(context.database, context.settings)
+    except RulesError as exc:
+        raise CommandError(str(exc)) from exc
+    import json
+
+    scored = relevant = bad = 0
+    try:
+        for result in score_lines(model, source):
+            if isinstance(result, BadLine):
+                bad += 1
+                print(f"{args.path}:{result.line_number}: skipped: {result.message}", file=sys.stderr)
+                continue
+            scored += 1
+            relevant += bool(result["relevant"])
+            sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise CommandError(f"cannot read {args.path}: {exc}") from exc
+    finally:
+        if source is not sys.stdin:
+            source.close()
+    if not args.json:
+        print(f"scored {scored} papers: {relevant} relevant, {bad} bad lines", file=sys.stderr)
+    return 1 if bad else 0

@@ -1,0 +1,109 @@
+"""Who reacted, for the review bot: the server (guild) of the review channel, found from the channel when the config
+names none, and whether a user is a maintainer there. A reaction that cannot be checked is never dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+import discord
+
+from digest.discord import messages
+from digest.review.rules import Actor, may_decide
+from digest.settings import DiscordSettings
+
+log = logging.getLogger("digest.discord")
+
+NOT_A_MEMBER = "not a member of the server"
+
+
+class Members:
+    def __init__(self, config: DiscordSettings, client: Callable[[], discord.Client | None]) -> None:
+        self.config = config
+        self._client = client
+        self._found_guild_id: int | None = None
+
+    async def guild_id(self) -> int | None:
+        """The configured guild, else the one the review channel belongs to."""
+        if self.config.guild_id:
+            return self.config.guild_id
+        if self._found_guild_id is not None:
+            return self._found_guild_id
+        client = self._client()
+        channel_id = self.config.channel_id
+        if client is None or channel_id is None:
+            return None
+        channel = client.get_channel(channel_id)  # the servers and their channels arrive on connecting
+        if channel is None:
+            log.warning("discord: review channel %s is not in any server the bot is in (yet)", channel_id)
+            return None
+        guild = getattr(channel, "guild", None)
+        if guild is None:
+            log.warning("discord: review channel %s is not in a server; reactions cannot be checked", channel_id)
+            return None
+        self._found_guild_id = int(guild.id)
+        log.info("discord: review channel %s is in server %s (no guild_id in the config)", channel_id, guild.id)
+        return self._found_guild_id
+
+    async def member(self, guild_id: int | None, user_id: int) -> tuple[discord.Member | None, str]:
+        """The member, or None and why not."""
+        client = self._client()
+        guild_id = guild_id or await self.guild_id()
+        guild = client.get_guild(guild_id) if client is not None and guild_id else None
+        if guild is None:
+            return None, f"the server of channel {self.config.channel_id} is not known to the bot"
+        try:
+            return await guild.fetch_member(user_id), ""
+        except discord.NotFound:
+            return None, NOT_A_MEMBER
+        except discord.HTTPException as exc:
+            return None, f"Discord did not answer the member lookup ({exc})"
+
+    async def maintainer(
+        self, guild_id: int | None, user_id: int, name: str, candidate_id: int, member: discord.Member | None = None
+    ) -> Actor | None:
+        """The actor when the user may decide; None (with a log line saying why) when not or when it cannot be told.
+        `member` is what the event carried, if anything; otherwise the member is looked up."""
+        problem = ""
+        if member is None:
+            member, problem = await self.member(guild_id, user_id)
+        if member is not None:
+            if may_decide([role.id for role in member.roles], member.id, self.config):
+                return Actor(member.display_name, str(member.id), "discord")
+            log.info("discord: ignored a reaction on candidate %s by non-maintainer %s", candidate_id, user_id)
+            return None
+        if user_id in self.config.maintainer_user_ids:  # a listed maintainer needs no member lookup
+            return Actor(name, str(user_id), "discord")
+        if problem == NOT_A_MEMBER:
+            log.info("discord: ignored a reaction on candidate %s by %s: %s", candidate_id, user_id, problem)
+        else:
+            log.warning(
+                "discord: cannot tell whether %s (%s), who reacted on candidate %s, is a maintainer: %s; "
+                "the reaction is not applied",
+                name,
+                user_id,
+                candidate_id,
+                problem,
+            )
+        return None
+
+    async def choices_on(
+        self, message: discord.Message, candidate_id: int, applied: set[tuple[str, str, str]], suggested: str | None
+    ) -> dict[tuple[str, str | None], Actor]:
+        """What the maintainers' reactions on a message ask for, (action, section) -> who; the bot's own reactions
+        and those already `applied` (as `reaction_key`s) left out."""
+        client = self._client()
+        assert client is not None and client.user is not None
+        found: dict[tuple[str, str | None], Actor] = {}
+        for reaction in message.reactions:
+            choice = messages.reaction_choice(str(reaction.emoji), self.config.section_emojis)
+            if choice is None or reaction.count <= (1 if reaction.me else 0):
+                continue
+            async for user in reaction.users():
+                if user.id == client.user.id or messages.reaction_key(user.id, choice, suggested) in applied:
+                    continue
+                actor = await self.maintainer(None, user.id, user.display_name, candidate_id)
+                if actor is not None:
+                    found.setdefault((choice.action, choice.section), actor)
+        return found

@@ -1,0 +1,201 @@
+"""What the review bot says in Discord, as plain data: a candidate's embed, its reaction legend, the waiting notice.
+
+Pure: no network, no database. Every piece of arXiv text is escaped for Discord Markdown and cut to Discord's limits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from digest.relevance.why import why_from_json
+from digest.storage.models import APPROVED, REJECTED, Candidate
+from digest.text import blank_invisible
+from digest.titles import arxiv_abs_url
+from digest.vocab import Action
+
+APPROVE_EMOJI = "✅"
+REJECT_EMOJI = "❌"
+BOT_REACTIONS = (APPROVE_EMOJI, REJECT_EMOJI)
+
+# Discord's limits for one embed (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_LIMIT = 1024
+FOOTER_LIMIT = 2048
+EMBED_TOTAL_LIMIT = 6000
+# Shorter than Discord allows so a message stays readable in a busy channel.
+ABSTRACT_LIMIT = 1500
+AUTHORS_SHOWN = 3
+KEYWORDS_LIMIT = 300
+# Why it was flagged: a few short lines, so the field stays far below FIELD_LIMIT and the message stays readable.
+WHY_LINES = 4
+WHY_LINE_LIMIT = 200
+
+COLOUR_PENDING = 0x5865F2
+COLOUR_APPROVED = 0x57F287
+COLOUR_REJECTED = 0xED4245
+
+_MARKDOWN_CHARACTERS = re.compile(r"([\\*_~`|>\[\]()<#])")
+_LINE_START_MARKERS = re.compile(r"^(\s*)([-+]|\d+\.)(?=\s)")
+_MENTION = re.compile(r"@(everyone|here|&?\d)", re.IGNORECASE)
+_WHITESPACE = re.compile(r"\s+")
+# A repository link is kept only when it is plainly one: no spaces, quotes or brackets that could break out of the
+# Markdown link it is put in.
+_CODE_URL = re.compile(
+    r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co|bitbucket\.org|codeberg\.org)"
+    r"/[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)*"
+)
+_VARIATION_SELECTOR = "\ufe0f"
+
+
+def escape(text: str) -> str:
+    """Discord-Markdown-safe, one-line text: formatting characters escaped, mentions defused, whitespace collapsed."""
+    text = _WHITESPACE.sub(" ", blank_invisible(text)).strip()
+    text = _MARKDOWN_CHARACTERS.sub(r"\\\1", text)
+    text = _LINE_START_MARKERS.sub(r"\1\\\2", text)
+    # allowed_mentions already stops pings; the zero-width space also stops a copy-paste of the text from pinging.
+    return _MENTION.sub("@\u200b\\1", text)
+
+
+def cut(text: str, limit: int) -> str:
+    """Escaped text of at most `limit` characters, shortened at a word boundary with an ellipsis when too long."""
+    escaped = escape(text)
+    if len(escaped) <= limit:
+        return escaped
+    plain = _WHITESPACE.sub(" ", blank_invisible(text)).strip()
+    keep = min(len(plain), limit)
+    while keep > 0:
+        head = plain[:keep].rsplit(" ", 1)[0] if " " in plain[:keep] else plain[:keep]
+        shortened = escape(head.rstrip(" ,.;:")) + "…"
+        if len(shortened) <= limit:
+            return shortened
+        keep -= max(1, len(shortened) - limit)
+    return "…"
+
+
+def authors_line(authors: list[str]) -> str:
+    if not authors:
+        return "unknown"
+    if len(authors) <= AUTHORS_SHOWN + 1:
+        return cut(", ".join(authors), FIELD_LIMIT)
+    more = f" et al. ({len(authors)} authors)"
+    return cut(", ".join(authors[:AUTHORS_SHOWN]), FIELD_LIMIT - len(more)) + more
+
+
+def code_url_for(candidate: Candidate) -> str | None:
+    """The repository link: the watcher's if it is a plain repository URL, else the first one the abstract or comments
+    name."""
+    for text in (candidate.code_url or "", candidate.abstract or "", candidate.comments or ""):
+        match = _CODE_URL.search(text)
+        if match:
+            return match.group(0).rstrip(".")
+    return None
+
+
+def normalise_emoji(emoji: str) -> str:
+    """Discord may send an emoji with or without the variation selector; compare without it."""
+    return emoji.replace(_VARIATION_SELECTOR, "")
+
+
+@dataclass(frozen=True)
+class ReactionChoice:
+    action: str  # approve | reject
+    section: str | None  # None: the candidate's suggested section
+
+
+def reaction_key(user_id: object, choice: ReactionChoice, suggested_section: str | None) -> tuple[str, str, str]:
+    """What a maintainer's reaction asks for, comparable with `decision_key` of a recorded Discord decision: the
+    user, the action and, for an approval, the section (✅ means the suggested one), ignoring case."""
+    section = (choice.section or suggested_section or "") if choice.action == Action.APPROVE else ""
+    return (str(user_id), choice.action, section.casefold())
+
+
+def decision_key(actor_id: object, action: str, section: str | None) -> tuple[str, str, str]:
+    """A recorded decision in the form of `reaction_key`."""
+    return (str(actor_id), action, (section or "").casefold() if action == Action.APPROVE else "")
+
+
+def reaction_choice(emoji: str, section_emojis: Mapping[str, str]) -> ReactionChoice | None:
+    """What a maintainer's reaction means: ✅ approve as suggested, ❌ reject, a section's emoji approve there."""
+    wanted = normalise_emoji(emoji)
+    if wanted == normalise_emoji(APPROVE_EMOJI):
+        return ReactionChoice("approve", None)
+    if wanted == normalise_emoji(REJECT_EMOJI):
+        return ReactionChoice("reject", None)
+    for section, section_emoji in section_emojis.items():
+        if normalise_emoji(section_emoji) == wanted:
+            return ReactionChoice("approve", section)
+    return None
+
+
+def legend(candidate: Candidate, section_emojis: Mapping[str, str]) -> str:
+    suggested = candidate.suggested_section or "the suggested section"
+    parts = [f"{APPROVE_EMOJI} approve into {suggested}", f"{REJECT_EMOJI} reject"]
+    parts.extend(f"{emoji} {section}" for section, emoji in section_emojis.items())
+    return " · ".join(parts)
+
+
+def decision_line(candidate: Candidate) -> str | None:
+    who = cut(candidate.decided_by or "a maintainer", 100)
+    if candidate.status == APPROVED:
+        return f"**Approved by {who} into {cut(candidate.decided_section or '?', 200)}**"
+    if candidate.status == REJECTED:
+        return f"**Rejected by {who}**"
+    return None
+
+
+def why_text(candidate: Candidate) -> str:
+    """Why the model flagged it, one escaped line per reason; empty for older candidates that have no `why`."""
+    return "\n".join(cut(line, WHY_LINE_LIMIT) for line in why_from_json(candidate.why).lines()[:WHY_LINES])
+
+
+def candidate_embed(candidate: Candidate, section_emojis: Mapping[str, str]) -> dict[str, Any]:
+    """The review message's embed as Discord's JSON; its colour and first line show the candidate's status."""
+    abs_url = arxiv_abs_url(candidate.arxiv_id)
+    links = [f"[PDF](https://arxiv.org/pdf/{candidate.arxiv_id})"]
+    code_url = code_url_for(candidate)
+    if code_url:
+        links.append(f"[Code]({code_url})")
+    decided = decision_line(candidate)
+    abstract = cut(candidate.abstract or "", ABSTRACT_LIMIT) or "*(no abstract)*"
+    description = f"{decided}\n\n{abstract}" if decided else abstract
+    colour = {APPROVED: COLOUR_APPROVED, REJECTED: COLOUR_REJECTED}.get(candidate.status, COLOUR_PENDING)
+    why = why_text(candidate)
+    fields = [
+        {"name": "Authors", "value": authors_line(list(candidate.authors or [])), "inline": False},
+        {"name": "Links", "value": " · ".join(links), "inline": False},
+        {"name": "Matched", "value": cut(", ".join(candidate.matched or []), KEYWORDS_LIMIT) or "—", "inline": False},
+        *([{"name": "Why", "value": why, "inline": False}] if why else []),
+        {"name": "Score", "value": f"{candidate.score:.2f}", "inline": True},
+        {"name": "Suggested section", "value": cut(candidate.suggested_section or "—", 200), "inline": True},
+    ]
+    footer = f"Candidate {candidate.id} · {legend(candidate, section_emojis)}"[:FOOTER_LIMIT]
+    embed: dict[str, Any] = {
+        "title": cut(candidate.title, TITLE_LIMIT),
+        "url": abs_url,
+        "description": description[:DESCRIPTION_LIMIT],
+        "color": colour,
+        "fields": fields,
+        "footer": {"text": footer},
+    }
+    excess = embed_length(embed) - EMBED_TOTAL_LIMIT
+    if excess > 0:
+        shorter = cut(candidate.abstract or "", max(0, len(abstract) - excess - 10))
+        embed["description"] = f"{decided}\n\n{shorter}" if decided else shorter
+    return embed
+
+
+def embed_length(embed: Mapping[str, Any]) -> int:
+    """The characters Discord counts toward the 6000 limit."""
+    total = len(embed.get("title", "")) + len(embed.get("description", ""))
+    total += len(embed.get("footer", {}).get("text", ""))
+    total += sum(len(field["name"]) + len(field["value"]) for field in embed.get("fields", []))
+    return total
+
+
+def waiting_notice(waiting: int, base_url: str) -> str:
+    noun = "candidate waits" if waiting == 1 else "candidates wait"
+    return f"{waiting} more {noun} on the review page: {base_url.rstrip('/')}/review"

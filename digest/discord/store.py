@@ -1,0 +1,113 @@
+"""What the Discord bot reads and writes in the database (called from worker threads, never from the loop)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+
+from digest.arxiv import poll_runs
+from digest.discord.messages import ReactionChoice, decision_key, reaction_key
+from digest.review.queries import latest_decision, pending_query
+from digest.storage.db import Database
+from digest.storage.models import PENDING, Candidate, Decision
+from digest.storage.state import PollRun
+from digest.vocab import Action, Channel
+
+
+def _to_post() -> Select[tuple[Candidate]]:
+    """Pending first-tier candidates (`pending_query` leaves the second tier out) not, or no longer, in the channel."""
+    return pending_query().where(Candidate.discord_state.in_(("unposted", "repost")))
+
+
+def candidates_to_post(database: Database, cap_setting: int) -> tuple[list[Candidate], list[int]]:
+    """Pending relevant candidates not (or no longer) in the channel, best first, up to the cap; and the ids of those
+    left waiting."""
+    with database.reading() as session:
+        rows = list(session.scalars(_to_post()))
+        session.expunge_all()  # keep the loaded rows readable after the session closes
+    cap = max(0, cap_setting)
+    return rows[:cap], [row.id for row in rows[cap:]]
+
+
+def candidate_for_message(database: Database, message_id: int) -> int | None:
+    with database.reading() as session:
+        return session.scalar(select(Candidate.id).where(Candidate.discord_message_id == str(message_id)))
+
+
+def load(database: Database, candidate_id: int) -> Candidate | None:
+    with database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        session.expunge_all()
+        return candidate
+
+
+def update(database: Database, candidate_id: int, **values: Any) -> None:
+    with database.transaction() as session:
+        candidate = session.get(Candidate, candidate_id)
+        if candidate is not None:
+            for key, value in values.items():
+                setattr(candidate, key, value)
+
+
+def mark_repost(database: Database, candidate_id: int) -> None:
+    update(database, candidate_id, discord_state="repost", discord_message_id=None, discord_shown_status=None)
+
+
+def deciding_actor(database: Database, candidate_id: int, user_id: int, choice: ReactionChoice) -> str | None:
+    """The decider's name when this user's reaction made the decision that stands; else None."""
+    with database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        latest = latest_decision(session, candidate_id)
+        if candidate is None or latest is None or candidate.status == PENDING:
+            return None
+        asked = reaction_key(user_id, choice, candidate.suggested_section)
+        if latest.channel != Channel.DISCORD or decision_key(latest.actor_id, latest.action, latest.section) != asked:
+            return None
+        return latest.actor
+
+
+def pending_posted(database: Database) -> list[tuple[int, int]]:
+    query = select(Candidate.id, Candidate.discord_message_id).where(
+        Candidate.status == PENDING, Candidate.discord_state == "posted", Candidate.discord_message_id.is_not(None)
+    )
+    with database.reading() as session:
+        return [(row[0], int(row[1])) for row in session.execute(query)]
+
+
+def out_of_sync(database: Database) -> list[int]:
+    query = select(Candidate.id).where(
+        Candidate.discord_state == "posted",
+        Candidate.discord_message_id.is_not(None),
+        or_(Candidate.discord_shown_status.is_(None), Candidate.discord_shown_status != Candidate.status),
+    )
+    with database.reading() as session:
+        return list(session.scalars(query))
+
+
+def applied_reactions(database: Database, candidate_id: int) -> set[tuple[str, str, str]]:
+    """(user id, action, section) of every reaction already turned into a decision on this candidate."""
+    query = select(Decision.actor_id, Decision.action, Decision.section).where(
+        Decision.candidate_id == candidate_id,
+        Decision.channel == Channel.DISCORD.value,
+        Decision.action != Action.REVERT.value,
+    )
+    with database.reading() as session:
+        return {decision_key(user, action, section) for user, action, section in session.execute(query)}
+
+
+def ids_to_post(database: Database) -> set[int]:
+    """The ids `candidates_to_post` chooses from, whoever found them (this process, `digest poll`, a backfill)."""
+    with database.reading() as session:
+        return set(session.scalars(_to_post().with_only_columns(Candidate.id)))
+
+
+def poll_running(database: Database, now: datetime) -> bool:
+    """Whether a poll (in any process) is still storing candidates. A "running" row older than a poll can take was
+    left by a dead process (the service marks those interrupted when it starts) and holds nothing back."""
+    query = select(PollRun.id).where(
+        PollRun.outcome == poll_runs.RUNNING, PollRun.started_at > now - poll_runs.FOREIGN_RUN_TIMEOUT
+    )
+    with database.reading() as session:
+        return session.scalar(query.limit(1)) is not None

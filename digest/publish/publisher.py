@@ -1,0 +1,221 @@
+"""One publish of the list to its git repository (commit mode): fetch, bring hand edits back, render, commit, push.
+
+The last synced file is the merge base: the maintainers' edits upstream and the decisions in the database meet in a
+three-way merge (`git merge-file`), the result is imported with the `list import` rules, and the renderer gives it
+back byte for byte, so a commit touches only the lines that changed. A push refused because someone pushed first
+is redone from a fresh fetch; nothing is ever forced.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from digest import health
+from digest.awesome import store as liststore
+from digest.awesome.lint import Finding, lint_bytes
+from digest.awesome.parse import ListFormatError
+from digest.clock import utc_now
+from digest.publish.git import GitClone, GitError, PushRejectedError
+from digest.publish.rules import changes, commit_message, new_errors, one_line, unified_diff
+from digest.publish.store import pending_decisions, record_failure, state_row
+from digest.settings import Settings
+from digest.storage.db import Database
+from digest.storage.state import PublishState
+
+log = logging.getLogger("digest.publish")
+
+PUSH_ATTEMPTS = 4
+PUBLISHED, UNCHANGED, BLOCKED, FAILED = "published", "unchanged", "blocked", "failed"
+
+
+class PublishBlockedError(Exception):
+    """The upstream file cannot be brought back (it no longer parses, new lint errors, a conflicting edit)."""
+
+    def __init__(self, line: str, findings: list[str] | None = None) -> None:
+        super().__init__(line)
+        self.findings = findings or []
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    outcome: str  # published | unchanged | blocked | failed
+    message: str  # one line
+    commit: str | None = None
+    diff: str = ""
+    findings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Merged:
+    head: str | None
+    theirs: str
+    final: str
+    upto: int
+    message: str
+
+
+class Publisher:
+    def __init__(self, database: Database, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+        self.database = database
+        self.settings = settings
+        self.clock = clock
+        self.git = GitClone(settings.data_dir / "publish" / "clone", settings.publish)
+        self.source = f"{self.git.redact(self.git.url)}:{settings.publish.path}"
+
+    def remember_base(self) -> None:
+        """Before the first sync, the list as it stands is the merge base: decisions from now on are kept."""
+        with self.database.transaction() as session:
+            state_row(session, self.settings.templates_dir)
+
+    def publish(self, *, dry_run: bool = False) -> PublishResult:
+        """Publishes what is pending; every failure is a result with one line, recorded and reported to /healthz."""
+        self.remember_base()
+        for attempt in range(1, PUSH_ATTEMPTS + 1):
+            try:
+                result = self._attempt(dry_run)
+            except PushRejectedError as exc:
+                log.info("publish: %s; fetching again (attempt %d of %d)", exc, attempt, PUSH_ATTEMPTS)
+                continue
+            except PublishBlockedError as exc:
+                for finding in exc.findings:
+                    log.warning("publish: %s", finding)
+                return self._failed(BLOCKED, f"stopped: {exc}", tuple(exc.findings), dry_run)
+            except GitError as exc:
+                return self._failed(FAILED, str(exc), (), dry_run)
+            if not dry_run:
+                health.report("publish", True, f"{result.message}")
+            return result
+        return self._failed(FAILED, f"the push was rejected {PUSH_ATTEMPTS} times in a row; trying later", (), dry_run)
+
+    def _failed(self, outcome: str, line: str, findings: tuple[str, ...], dry_run: bool) -> PublishResult:
+        line = self.git.redact(line)
+        if not dry_run:
+            failures = record_failure(self.database, self.settings.templates_dir, line, self.clock())
+            log.error("publish: %s (%d failed attempt(s) in a row; pending decisions are kept)", line, failures)
+            health.report("publish", False, line)
+        return PublishResult(outcome, line, findings=findings)
+
+    def _attempt(self, dry_run: bool) -> PublishResult:
+        head = self.git.fetch()
+        upstream = self.git.read(head)
+        if dry_run:
+            with self.database.reading() as session:
+                merged = self._merge(session, head, upstream, dry_run=True)
+        else:
+            with self.database.transaction() as session:
+                merged = self._merge(session, head, upstream, dry_run=False)
+        diff = unified_diff(merged.theirs, merged.final, self.settings.publish.path)
+        if merged.final == merged.theirs:
+            if not dry_run:
+                self._synced(merged, head, published=False)
+            return PublishResult(UNCHANGED, f"{self.settings.publish.path} is up to date", head)
+        if dry_run:
+            return PublishResult(PUBLISHED, merged.message.splitlines()[0], None, diff)
+        commit = self.git.commit(head, merged.final.encode("utf-8"), merged.message)
+        self.git.push(commit)
+        self._synced(merged, commit, published=True)
+        log.info(
+            "publish: pushed %s to %s: %s", commit[:12], self.settings.publish.branch, merged.message.splitlines()[0]
+        )
+        return PublishResult(PUBLISHED, f"published {commit[:12]}: {merged.message.splitlines()[0]}", commit, diff)
+
+    def _merge(
+        self, session: Session, head: str | None, upstream: bytes | None, *, dry_run: bool, base: str | None = None
+    ) -> Merged:
+        """Upstream edits and the pending decisions in one text; applied to the database unless `dry_run`.
+        `base` overrides the last synced file as the merge base (a merged pull request's file)."""
+        state = state_row(session, self.settings.templates_dir) if not dry_run else None
+        base_text, after_id = (state.base_text, state.last_decision_id) if state else self._peek_state(session)
+        base_text = base if base is not None else base_text
+        upto, decided = pending_decisions(session, after_id)
+        ours = liststore.render_markdown(session, self.settings.templates_dir)
+        merge_base = base_text if base_text is not None else ours
+        theirs = self._decode(upstream) if upstream is not None else None
+        if theirs is None or theirs == merge_base:
+            final = ours
+        else:
+            self._check_upstream(merge_base, theirs, first=base_text is None)
+            final = self._combine(ours, merge_base, theirs)
+            if final != ours and not dry_run:
+                final = self._import(session, final, head)
+        if state is not None and theirs is not None and theirs != merge_base:
+            state.base_text, state.synced_commit = theirs, head  # the database now holds the upstream edits
+        message = commit_message(changes(decided, theirs or "", final))
+        return Merged(head, theirs or "", final, upto, message)
+
+    def _peek_state(self, session: Session) -> tuple[str | None, int]:
+        state = session.get(PublishState, 1)
+        return (state.base_text, state.last_decision_id) if state is not None else (None, 0)
+
+    def _decode(self, data: bytes) -> str:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise PublishBlockedError(f"{self.source} upstream is not UTF-8 text; fix it in the repository") from None
+
+    def _check_upstream(self, base: str, theirs: str, *, first: bool) -> None:
+        try:
+            upstream_findings = lint_bytes(theirs.encode("utf-8"), self.settings.publish.path)
+            base_findings = [] if first else lint_bytes(base.encode("utf-8"), "base")
+        except ListFormatError as exc:
+            raise PublishBlockedError(f"{self.source} upstream no longer parses as the list: {exc}") from None
+        if first:
+            return
+        found = new_errors(base_findings, upstream_findings)
+        if found:
+            lines = [_finding_line(self.settings.publish.path, f) for f in found]
+            raise PublishBlockedError(
+                f"{self.source} upstream has {len(found)} new lint error(s): {lines[0]}; fix it in the repository",
+                lines,
+            )
+
+    def _combine(self, ours: str, base: str, theirs: str) -> str:
+        if ours == base:
+            return theirs
+        text, conflicts = self.git.merge(ours, base, theirs)
+        if conflicts:
+            raise PublishBlockedError(
+                f"an edit upstream in {self.source} touches the same lines as {conflicts} pending change(s); "
+                "resolve it with `digest list import` of the upstream file, then approve again"
+            )
+        return text
+
+    def _import(self, session: Session, text: str, head: str | None) -> str:
+        source = f"{self.source}@{(head or '')[:12]}"
+        try:
+            report = liststore.import_markdown(session, text.encode("utf-8"), source=source, now=self.clock())
+        except ListFormatError as exc:
+            raise PublishBlockedError(f"{source} cannot be imported: {exc}") from None
+        log.info(
+            "publish: brought back edits from %s: %d added, %d moved, %d removed",
+            source,
+            len(report.added),
+            len(report.moved),
+            len(report.removed),
+        )
+        for item in report.added:
+            log.info("publish:   + %s: %s (line %s)", item["section"], one_line(item["title"] or ""), item["line"])
+        for item in report.moved:
+            log.info("publish:   ~ %s -> %s: %s", item["from"], item["to"], one_line(item["title"] or ""))
+        for item in report.removed:
+            log.info("publish:   - %s: %s", item["section"], one_line(item["title"] or ""))
+        liststore.write_markdown(session, self.settings)
+        return liststore.render_markdown(session, self.settings.templates_dir)
+
+    def _synced(self, merged: Merged, commit: str | None, *, published: bool) -> None:
+        with self.database.transaction() as session:
+            state = state_row(session, self.settings.templates_dir)
+            state.base_text, state.synced_commit = merged.final, commit
+            state.last_decision_id = max(state.last_decision_id, merged.upto)
+            state.failures, state.last_error, state.attempted_at = 0, None, self.clock()
+            if published:
+                state.published_commit, state.published_at = commit, self.clock()
+
+
+def _finding_line(path: str, finding: Finding) -> str:
+    return f"{path}:{finding.line}: {finding.severity}: {one_line(finding.message, 200)} [{finding.code}]"

@@ -1,0 +1,136 @@
+"""One publish in pull-request mode: the list, hand edits brought back as in commit mode, pushed to a branch of the
+service's own, and one pull request opened or updated through the forge's API.
+
+The target branch stays the maintainers' (never pushed to); the merge base for their edits is the target's file as
+last synced, or once they merged the service's pull request, the file as pushed there. After a merge or a close the
+next approval opens a new pull request from a fresh branch (updates-2, updates-3, ...), so nothing is force-pushed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from digest.clock import utc_now
+from digest.publish.forge import Forge
+from digest.publish.git import GitError
+from digest.publish.publisher import PUBLISHED, UNCHANGED, Merged, Publisher, PublishResult
+from digest.publish.pull import (
+    Pull,
+    PullStanding,
+    differing_ids,
+    next_branch,
+    pull_body,
+    pull_of,
+    pull_title,
+)
+from digest.publish.rules import Change, changes, unified_diff
+from digest.publish.store import decided_for, state_row
+from digest.settings import Settings, repository_slug
+from digest.storage.db import Database
+from digest.storage.state import PublishState
+
+log = logging.getLogger("digest.publish")
+
+
+def publisher_for(database: Database, settings: Settings, clock: Callable[[], datetime] = utc_now) -> Publisher:
+    """The publisher for the configured mode."""
+    if settings.publish.mode == "pull-request":
+        return PullRequestPublisher(database, settings, clock)
+    return Publisher(database, settings, clock)
+
+
+class PullRequestPublisher(Publisher):
+    def __init__(self, database: Database, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+        super().__init__(database, settings, clock)
+        slug = repository_slug(settings.publish.repository or "")
+        if slug is None:  # settings refuse such a URL in this mode; a hand-made Settings may still hold one
+            raise ValueError("publish.repository must end in owner/name in pull-request mode")
+        owner, name = slug
+        self.forge = Forge(settings.publish.api_url, owner, name, settings.publish.token)
+
+    def _attempt(self, dry_run: bool) -> PublishResult:
+        target = self.settings.publish.branch
+        head = self.git.fetch()
+        if head is None:
+            raise GitError(f"the branch {target} is not in {self.source}; a pull request needs a branch to target")
+        upstream = self.git.read(head)
+        _number, branch, pushed_text = self._pull_state()
+        pull = pull_of(self.forge.pulls(branch, "all"), branch) if branch else Pull(PullStanding.NONE, None)
+        # Once maintainers merged the pushed file, their edits are what differs from it.
+        pushed_base = pushed_text if pull.standing is PullStanding.MERGED else None
+        if dry_run:
+            with self.database.reading() as session:
+                merged = self._merge(session, head, upstream, dry_run=True, base=pushed_base)
+                found = self._found(session, merged)
+        else:
+            with self.database.transaction() as session:
+                merged = self._merge(session, head, upstream, dry_run=False, base=pushed_base)
+                found = self._found(session, merged)
+        is_open = pull.standing is PullStanding.OPEN and branch is not None
+        proposed = pushed_text if is_open and pushed_text is not None else merged.theirs
+        diff = unified_diff(merged.theirs, merged.final, self.settings.publish.path)
+        if merged.final == proposed:
+            if not dry_run:
+                self._synced_pull(merged, head, None if is_open else (None, branch, None))
+            return PublishResult(UNCHANGED, f"{self.settings.publish.path} is up to date", head)
+        title, body = pull_title(found), pull_body(found, self.settings.publish.path)
+        if dry_run:
+            return PublishResult(PUBLISHED, title, None, diff)
+        where = branch if is_open and branch else next_branch(branch)
+        commit = self._push(where, head, merged)
+        number = self._open_or_update(where, title, body)
+        self._synced_pull(merged, head, (number, where, merged.final), commit)
+        log.info("publish: pushed %s to %s; pull request #%d: %s", commit[:12], where, number, title)
+        return PublishResult(PUBLISHED, f"published {commit[:12]} in pull request #{number}: {title}", commit, diff)
+
+    def _pull_state(self) -> tuple[int | None, str | None, str | None]:
+        with self.database.reading() as session:
+            state = session.get(PublishState, 1)
+            return (state.pull_number, state.pull_branch, state.pull_text) if state else (None, None, None)
+
+    def _found(self, session: Session, merged: Merged) -> list[Change]:
+        """Every paper the pull request adds or removes against the target branch, with who decided it."""
+        decided = decided_for(session, differing_ids(merged.theirs, merged.final))
+        return changes(decided, merged.theirs, merged.final)
+
+    def _push(self, branch: str, head: str, merged: Merged) -> str:
+        """A commit on the branch's tip (a fresh branch starts at the target's), merging the target in when it moved;
+        always a fast-forward. A tip that holds the file already is kept (the forge failed after the push)."""
+        tip = self.git.fetch(branch)
+        if tip is not None and self.git.read(tip) == merged.final.encode("utf-8"):
+            return tip  # pushed before the pull request could be opened (the forge failed): open it now
+        if tip is None:
+            commit = self.git.commit(head, merged.final.encode("utf-8"), merged.message)
+        else:
+            also = None if self.git.is_ancestor(head, tip) else head
+            commit = self.git.commit(tip, merged.final.encode("utf-8"), merged.message, merge_parent=also)
+        self.git.push(commit, branch)
+        return commit
+
+    def _open_or_update(self, branch: str, title: str, body: str) -> int:
+        opened = pull_of(self.forge.pulls(branch, "open"), branch)
+        if opened.standing is PullStanding.OPEN and opened.number is not None:
+            return self.forge.update(opened.number, title, body)
+        return self.forge.create(branch, self.settings.publish.branch, title, body)
+
+    def _synced_pull(
+        self,
+        merged: Merged,
+        head: str,
+        pull: tuple[int | None, str | None, str | None] | None,
+        commit: str | None = None,
+    ) -> None:
+        """The target's file is the next merge base; `pull` (number, branch, pushed file) replaces the stored one."""
+        with self.database.transaction() as session:
+            state = state_row(session, self.settings.templates_dir)
+            state.base_text, state.synced_commit = merged.theirs, head
+            state.last_decision_id = max(state.last_decision_id, merged.upto)
+            state.failures, state.last_error, state.attempted_at = 0, None, self.clock()
+            if pull is not None:
+                state.pull_number, state.pull_branch, state.pull_text = pull
+            if commit is not None:
+                state.published_commit, state.published_at = commit, self.clock()

@@ -1,0 +1,88 @@
+"""The running service's side of publishing: a decision wakes it, the batch window gathers the decisions that follow,
+then one publish; failures are retried with back-off. What is pending lives in the database, so a restart resumes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from digest.clock import utc_now
+from digest.publish.publisher import BLOCKED, FAILED
+from digest.publish.pull_publisher import publisher_for
+from digest.publish.rules import retry_after
+from digest.publish.store import has_pending
+from digest.review.rules import Outcome
+from digest.settings import Settings
+from digest.storage.db import Database
+
+log = logging.getLogger("digest.publish")
+
+# Decisions made in another process (`digest approve`) wake no listener here; they are found this often.
+CHECK_SECONDS = 30.0
+
+
+class PublishRunner:
+    def __init__(self, database: Database, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+        self.database = database
+        self.settings = settings
+        self.publisher = publisher_for(database, settings, clock)
+        self.failures = 0
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        await asyncio.to_thread(self.publisher.remember_base)
+        self._task = asyncio.create_task(self._loop())
+
+    async def on_decision(self, outcome: Outcome) -> None:
+        """The Reviewer's listener: a decision that changed the list starts (or joins) a batch."""
+        if outcome.changed:
+            self._wake.set()
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        self._wake.set()
+        if self._task is not None:
+            # A publish in progress finishes in its thread; its git commands have their own time limit.
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _loop(self) -> None:
+        window = 0.0  # at start, what is pending is published at once
+        while not self._stopping.is_set():
+            try:
+                pending = await asyncio.to_thread(has_pending, self.database)
+            except Exception:  # a database hiccup must not end publishing for good
+                log.exception("publish: could not read what is pending")
+                pending = False
+            if pending:
+                await self._pause(window)
+                if self._stopping.is_set():
+                    return
+                result = await asyncio.to_thread(self.publisher.publish)
+                if result.outcome in (FAILED, BLOCKED):
+                    self.failures += 1
+                    delay = retry_after(self.failures).total_seconds()
+                    log.info("publish: next attempt in %.0f s", delay)
+                    await self._pause(delay)
+                    window = 0.0
+                    continue
+                self.failures = 0
+            window = self.settings.publish.batch_seconds
+            await self._wait_for_decision(CHECK_SECONDS)
+
+    async def _pause(self, seconds: float) -> None:
+        if seconds > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def _wait_for_decision(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), seconds)
+        self._wake.clear()

@@ -1,0 +1,127 @@
+"""Publishing's state in the database: the one `publish_state` row and the decisions not yet in the repository.
+
+Pending is derived from the audit log (applied decisions after `last_decision_id`), so every channel's decisions
+count, the CLI's in another process too, and a restart or an unreachable remote loses none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from digest.awesome import store as liststore
+from digest.publish.rules import Decided
+from digest.storage.db import Database
+from digest.storage.models import Candidate, Decision
+from digest.storage.state import PublishState
+
+STATE_ID = 1
+
+
+@dataclass(frozen=True)
+class PublishStatus:
+    published_commit: str | None
+    published_at: datetime | None
+    synced_commit: str | None
+    pending: list[Decided]
+    failures: int
+    last_error: str | None
+    attempted_at: datetime | None
+    pull_number: int | None = None  # pull-request mode: the service's pull request and its branch
+    pull_branch: str | None = None
+
+
+def state_row(session: Session, templates_dir: Path) -> PublishState:
+    """The state row, created on first use: decisions made before publishing was switched on are not pending, and
+    the list as it stands is the merge base, so the first sync takes the repository's file as the maintainers'."""
+    state = session.get(PublishState, STATE_ID)
+    if state is None:
+        newest = session.scalar(select(func.max(Decision.id))) or 0
+        base = liststore.render_markdown(session, templates_dir)
+        state = PublishState(id=STATE_ID, last_decision_id=newest, failures=0, base_text=base)
+        session.add(state)
+        session.flush()
+    return state
+
+
+def pending_decisions(session: Session, after_id: int) -> tuple[int, list[Decided]]:
+    """The newest decision id, and per candidate its newest applied decision after `after_id` (oldest first)."""
+    rows = session.execute(
+        select(Decision, Candidate)
+        .join(Candidate, Candidate.id == Decision.candidate_id)
+        .where(Decision.id > after_id, Decision.applied.is_(True))
+        .order_by(Decision.id)
+    ).all()
+    newest = max((decision.id for decision, _ in rows), default=after_id)
+    latest: dict[int, Decided] = {}
+    for decision, candidate in rows:
+        latest.pop(candidate.id, None)  # re-inserted last: the order is that of each candidate's newest decision
+        latest[candidate.id] = Decided(
+            arxiv_id=candidate.arxiv_id,
+            title=candidate.title,
+            action=decision.action,
+            section=decision.section,
+            actor=decision.actor,
+            channel=decision.channel,
+        )
+    return newest, list(latest.values())
+
+
+def record_failure(database: Database, templates_dir: Path, line: str, now: datetime) -> int:
+    """Keeps the failure (one line, never a secret) and returns how many attempts in a row failed."""
+    with database.transaction() as session:
+        state = state_row(session, templates_dir)
+        state.failures += 1
+        state.last_error = line
+        state.attempted_at = now
+        return state.failures
+
+
+def read_status(database: Database, templates_dir: Path) -> PublishStatus:
+    with database.transaction() as session:
+        state = state_row(session, templates_dir)
+        _newest, pending = pending_decisions(session, state.last_decision_id)
+        return PublishStatus(
+            published_commit=state.published_commit,
+            published_at=state.published_at,
+            synced_commit=state.synced_commit,
+            pending=pending,
+            failures=state.failures,
+            last_error=state.last_error,
+            attempted_at=state.attempted_at,
+            pull_number=state.pull_number,
+            pull_branch=state.pull_branch,
+        )
+
+
+def has_pending(database: Database) -> bool:
+    with database.reading() as session:
+        state = session.get(PublishState, STATE_ID)
+        after = state.last_decision_id if state is not None else None
+        if after is None:
+            return False
+        query = select(func.count()).where(Decision.id > after, Decision.applied.is_(True))
+        return bool(session.scalar(query))
+
+
+def decided_for(session: Session, arxiv_ids: set[str]) -> list[Decided]:
+    """Per candidate among `arxiv_ids`, its newest applied decision: who put a paper into a pull request."""
+    if not arxiv_ids:
+        return []
+    rows = session.execute(
+        select(Decision, Candidate)
+        .join(Candidate, Candidate.id == Decision.candidate_id)
+        .where(Candidate.arxiv_id.in_(sorted(arxiv_ids)), Decision.applied.is_(True))
+        .order_by(Decision.id)
+    ).all()
+    latest: dict[int, Decided] = {}
+    for decision, candidate in rows:
+        latest.pop(candidate.id, None)
+        latest[candidate.id] = Decided(
+            candidate.arxiv_id, candidate.title, decision.action, decision.section, decision.actor, decision.channel
+        )
+    return list(latest.values())

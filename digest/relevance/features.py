@@ -1,0 +1,231 @@
+"""What the learned relevance model sees of a paper: keyword-rule features (feeds/rules.toml) and its words as a
+tf-idf vector. Pure: the word vectoriser is fitted once per process on the shipped background and the bundled list.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+
+from digest import resources
+from digest.relevance.rules import Rules, Words
+from digest.relevance.tokeniser import tokens
+from digest.relevance.types import PaperText
+
+ON_TOPIC_CATEGORY = re.compile(r"^(cs\.|stat\.ML|eess\.IV|eess\.AS|q-bio\.NC)")
+_CAP = 3
+
+# One column per rule feature; the model learns a weight for each (see relevance/learned.py).
+RULE_FEATURES = (
+    "modality terms",
+    "weak modality terms",
+    "interpretability terms",
+    "weak interpretability terms",
+    "modality and interpretability",
+    "modality and weak interpretability",
+    "weak modality and interpretability",
+    "title names a modality",
+    "title names interpretability",
+    "title names both",
+    "title names a modality (strong)",
+    "title names interpretability (strong)",
+    "interpretability survey",
+    "application or engineering terms",
+    "off-topic category",
+    "hand-set keyword score",
+    "internals terms",
+    "modality and internals",
+    "title names internals",
+)
+
+# The keyword score the rules were hand-tuned with (points; ~207 was the old threshold): one feature among the rest.
+_HAND = {"modality": 4.0, "interpretability": 15.0, "weak": 6.0, "both": 60.0, "general": 60.0}
+_HAND_TITLE = {"modality": 8.0, "interpretability": 6.0, "both": 20.0, "penalty": 15.0, "category": 20.0}
+
+
+@dataclass(frozen=True)
+class RuleMatch:
+    values: tuple[float, ...]  # in RULE_FEATURES order
+    terms: tuple[str, ...]  # the strong terms found (modality, interpretability), then the words for internals
+
+
+def rule_match(rules: Rules, paper: PaperText) -> RuleMatch:
+    title_words, abstract_words = tokens(paper.title), tokens(paper.abstract)
+    words, title = Words(title_words + abstract_words), Words(title_words)
+    modality, interpretability = rules.modality_strong.find(words), rules.interpretability_strong.find(words)
+    weak_modality = len(rules.modality_weak.find(words))
+    weak_interpretability = len(rules.interpretability_weak.find(words))
+    strong_title_modality = bool(rules.modality_strong.find(title))
+    strong_title_interpretability = bool(rules.interpretability_strong.find(title))
+    title_modality = strong_title_modality or bool(rules.modality_weak.find(title))
+    title_interpretability = strong_title_interpretability or bool(rules.interpretability_weak.find(title))
+    survey = len(interpretability) >= 2 and bool(rules.general.find(title))
+    penalties = len(rules.penalties.find(words))
+    internal_terms = rules.internals.find(words)
+    internals = len(internal_terms)
+    off_topic = bool(paper.categories) and not any(ON_TOPIC_CATEGORY.match(name) for name in paper.categories)
+    both = bool(modality and interpretability)
+    hand = (
+        _HAND["modality"] * min(len(modality), _CAP)
+        + _HAND["interpretability"] * min(len(interpretability), _CAP)
+        + _HAND["weak"] * min(weak_interpretability, _CAP)
+        + _HAND["both"] * both
+        + _HAND["general"] * (survey and not both)
+        + _HAND_TITLE["modality"] * title_modality
+        + _HAND_TITLE["interpretability"] * title_interpretability
+        + _HAND_TITLE["both"] * (title_modality and title_interpretability)
+        - _HAND_TITLE["penalty"] * penalties
+        - _HAND_TITLE["category"] * off_topic
+    )
+    values = (
+        min(len(modality), _CAP) / _CAP,
+        min(weak_modality, _CAP) / _CAP,
+        min(len(interpretability), _CAP) / _CAP,
+        min(weak_interpretability, _CAP) / _CAP,
+        float(both),
+        float(bool(modality) and weak_interpretability > 0),
+        float(weak_modality > 0 and bool(interpretability)),
+        float(title_modality),
+        float(title_interpretability),
+        float(title_modality and title_interpretability),
+        float(strong_title_modality),
+        float(strong_title_interpretability),
+        float(survey),
+        min(penalties, _CAP) / _CAP,
+        float(off_topic),
+        hand / 100.0,
+        min(internals, _CAP) / _CAP,
+        float(bool(modality) and internals > 0) * min(internals, _CAP) / _CAP,
+        float(bool(rules.internals.find(title))),
+    )
+    return RuleMatch(values, tuple(dict.fromkeys(modality + interpretability + internal_terms)))
+
+
+def rule_matrix(rules: Rules, papers: Sequence[PaperText]) -> tuple[NDArray[np.float64], list[tuple[str, ...]]]:
+    matches = [rule_match(rules, paper) for paper in papers]
+    matrix = np.array([match.values for match in matches], dtype=np.float64).reshape(len(papers), len(RULE_FEATURES))
+    return matrix, [match.terms for match in matches]
+
+
+@dataclass(frozen=True)
+class BackgroundPaper:
+    arxiv_id: str
+    title: str
+    abstract: str
+    role: str  # "train": a negative example; "calibrate": stands for the stream before any poll
+
+
+@lru_cache(maxsize=1)
+def background_sample() -> tuple[BackgroundPaper, ...]:
+    """Real arXiv papers from before February 2025 shipped with the package (bench/make_background.py)."""
+    with gzip.open(resources.PACKAGE_DIR / "data" / "relevance_background.jsonl.gz", "rt", encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    return tuple(
+        BackgroundPaper(row["arxiv_id"], row["title"], row["abstract"], row.get("role", "train")) for row in rows
+    )
+
+
+WORD_VECTORS_FILE = "relevance_words.json.gz"
+_TOKEN_PATTERN = r"(?u)\b[A-Za-z][A-Za-z0-9]+\b"  # noqa: S105  (a regular expression)
+_VECTORIZER = {
+    "lowercase": True,
+    "stop_words": "english",
+    "ngram_range": (1, 2),
+    "min_df": 2,
+    "sublinear_tf": True,
+    "token_pattern": _TOKEN_PATTERN,
+}
+
+
+class WordVectors:
+    """Unit tf-idf vectors of words and word pairs (sublinear term frequency, English stop words left out).
+
+    The vocabulary and idf are fitted by scikit-learn's TfidfVectorizer on the shipped background and the bundled
+    list (bench/make_background.py writes them into the package); applying them needs only NumPy, so the command
+    line and the service do not load scikit-learn to score. `transform` equals the vectorizer's (a test holds it)."""
+
+    def __init__(self, vocabulary: dict[str, int], idf: NDArray[np.float64], stop_words: frozenset[str]) -> None:
+        self.vocabulary = vocabulary
+        self.idf = idf
+        self.stop_words = stop_words
+        self._token = re.compile(_TOKEN_PATTERN)
+
+    def transform(self, papers: Sequence[PaperText]) -> sparse.csr_matrix:
+        vocabulary, stop_words, find = self.vocabulary, self.stop_words, self._token.findall
+        indptr: list[int] = [0]
+        indices: list[int] = []
+        values: list[int] = []
+        for paper in papers:
+            words = [word for word in find(paper.text.lower()) if word not in stop_words]
+            counts: Counter[int] = Counter()
+            known = [vocabulary.get(word) for word in words]
+            counts.update(column for column in known if column is not None)
+            # A pair is in the vocabulary only if both its words are (each occurs wherever the pair does).
+            pairs = (
+                vocabulary.get(f"{words[index]} {words[index + 1]}")
+                for index in range(len(words) - 1)
+                if known[index] is not None and known[index + 1] is not None
+            )
+            counts.update(column for column in pairs if column is not None)
+            columns = sorted(counts)
+            indices.extend(columns)
+            values.extend(counts[column] for column in columns)
+            indptr.append(len(indices))
+        matrix = sparse.csr_matrix(
+            (np.array(values, dtype=np.float64), np.array(indices, dtype=np.int64), np.array(indptr, dtype=np.int64)),
+            shape=(len(papers), len(vocabulary)),
+        )
+        matrix.data = np.log(matrix.data) + 1.0
+        matrix = sparse.csr_matrix(matrix @ sparse.diags(self.idf))
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return sparse.csr_matrix(sparse.diags(1.0 / norms) @ matrix)
+
+    def to_json(self) -> dict[str, Any]:
+        terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        return {"terms": terms, "idf": [float(value) for value in self.idf], "stop_words": sorted(self.stop_words)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> WordVectors:
+        terms = data["terms"]
+        return cls(
+            {term: index for index, term in enumerate(terms)}, np.array(data["idf"]), frozenset(data["stop_words"])
+        )
+
+
+def word_corpus() -> list[str]:
+    """What the vocabulary is fitted on: the shipped background and the bundled list's abstracts."""
+    bundled = resources.curated_papers_path().read_text(encoding="utf-8").splitlines()
+    corpus = [PaperText(paper.title, paper.abstract).text for paper in background_sample()]
+    corpus += [
+        PaperText(row["title"], row.get("abstract") or "").text for row in map(json.loads, filter(None, bundled))
+    ]
+    return corpus
+
+
+def fit_word_vectors(corpus: Sequence[str]) -> WordVectors:
+    """Fits the vocabulary with scikit-learn (a developer step, and a test's reference)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer  # here: kept off the scoring path
+
+    vectorizer = TfidfVectorizer(**_VECTORIZER)
+    vectorizer.fit(corpus)
+    vocabulary = {str(term): int(index) for term, index in vectorizer.vocabulary_.items()}
+    stop_words = frozenset(str(word) for word in vectorizer.get_stop_words() or ())
+    return WordVectors(vocabulary, np.asarray(vectorizer.idf_, dtype=np.float64), stop_words)
+
+
+@lru_cache(maxsize=1)
+def word_vectors() -> WordVectors:
+    """The vocabulary shipped with the package (fitted once, when the background sample was drawn)."""
+    with gzip.open(resources.PACKAGE_DIR / "data" / WORD_VECTORS_FILE, "rt", encoding="utf-8") as handle:
+        return WordVectors.from_json(json.load(handle))

@@ -1,0 +1,262 @@
+"""Relevance: does a paper belong in the list, how strongly, in which section, and why. Pure scoring.
+
+`build_model` learns from the list's papers and the maintainers' decisions (relevance/learned.py) and fits the
+thresholds that hold the review budget on a stream of papers (the shipped sample until polls bring the real one);
+`relevance.stream.model_for_database` gathers those inputs from the database and re-fits the thresholds.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+
+from digest.relevance.features import (
+    RULE_FEATURES,
+    WordVectors,
+    background_sample,
+    rule_matrix,
+    word_vectors,
+)
+from digest.relevance.learned import LEARNED_FEATURES, Examples, LearnedModel, Scored, Weighting
+from digest.relevance.rules import Rules, RulesError, TermGate, Words, load_rules
+from digest.relevance.sections import SectionRanker, section_key
+from digest.relevance.tokeniser import tokens
+from digest.relevance.types import (
+    DEFAULT_BUDGET,
+    Budget,
+    Feedback,
+    Judgement,
+    LabeledPaper,
+    PaperText,
+    Thresholds,
+    Tier,
+)
+from digest.relevance.why import Neighbour, Why
+
+__all__ = [
+    "Budget",
+    "Feedback",
+    "Judgement",
+    "LabeledPaper",
+    "PaperText",
+    "RelevanceModel",
+    "Rules",
+    "RulesError",
+    "Thresholds",
+    "Tier",
+    "build_model",
+    "fit_thresholds",
+    "load_rules",
+    "section_key",
+]
+
+_SCORE_UNIT = 4.0  # shown score: 1.0 at the review threshold, 0.25 per unit of the model's log-odds
+_NEAREST_SHOWN = 3
+_BOTH_SIDES = RULE_FEATURES.index("modality and interpretability")
+_GATE_MARGIN = 1.0  # how far under the second tier the shortcut's papers must have scored
+
+
+DEFAULT_WEIGHTING = Weighting()
+
+
+def fit_thresholds(raw: NDArray[np.float64], budget: Budget, source: str) -> Thresholds:
+    """The scores that `budget` of the stream reaches: the review threshold and the second tier's."""
+    if len(raw) == 0:
+        raise ValueError("no papers to fit the thresholds on")
+    review = float(np.quantile(raw, 1.0 - budget.review_share))
+    second = float(np.quantile(raw, 1.0 - budget.second_share))
+    return Thresholds(review, min(second, review), len(raw), source)
+
+
+@dataclass(frozen=True)
+class _Encoded:
+    words: sparse.csr_matrix
+    rules: NDArray[np.float64]
+    terms: list[tuple[str, ...]]
+
+
+def _encode(rules: Rules, vectors: WordVectors, papers: Sequence[PaperText]) -> _Encoded:
+    matrix, terms = rule_matrix(rules, papers)
+    return _Encoded(vectors.transform(papers), matrix, terms)
+
+
+_shipped_cache: dict[tuple[int, str], tuple[Rules, _Encoded]] = {}
+_shipped_lock = threading.Lock()
+
+
+def _shipped(rules: Rules, role: str) -> _Encoded:
+    """The shipped background papers of one role, encoded once per process and rules (rules are compiled once)."""
+    key = (id(rules), role)
+    with _shipped_lock:
+        found = _shipped_cache.get(key)
+        if found is None:
+            papers = [PaperText(paper.title, paper.abstract) for paper in background_sample() if paper.role == role]
+            if len(_shipped_cache) > 8:
+                _shipped_cache.clear()
+            found = _shipped_cache[key] = (rules, _encode(rules, word_vectors(), papers))
+    return found[1]
+
+
+class RelevanceModel:
+    def __init__(
+        self,
+        rules: Rules,
+        learned: LearnedModel,
+        positives: Sequence[LabeledPaper],
+        ranker: SectionRanker,
+        thresholds: Thresholds,
+        key: str = "",
+        gate_ceiling: float = float("inf"),
+    ) -> None:
+        self.key = key  # names the inputs it was built from (relevance_db); stream scores are stored under it
+        self.gate = TermGate(rules.modality_strong, rules.interpretability_strong)
+        self.gate_ceiling = gate_ceiling
+        self.rules = rules
+        self.learned = learned
+        self.positives = list(positives)
+        self.ranker = ranker
+        self.thresholds = thresholds
+        self.sections = ranker.sections
+
+    def with_thresholds(self, thresholds: Thresholds) -> RelevanceModel:
+        return RelevanceModel(
+            self.rules, self.learned, self.positives, self.ranker, thresholds, self.key, self.gate_ceiling
+        )
+
+    def _may_belong(self, papers: Sequence[PaperText]) -> list[int]:
+        """The papers worth scoring in full. Most of a day's feed names no strong term of either side (one regular
+        expression at C speed proves it); such papers have always scored far under the second tier (the highest of
+        the shipped sample is `gate_ceiling`), and they are given that score without the work. Only while that
+        holds with a margin for the fitted thresholds; otherwise every paper is scored in full."""
+        if self.gate_ceiling >= self.thresholds.second - _GATE_MARGIN:
+            return list(range(len(papers)))
+        return [index for index, paper in enumerate(papers) if self.gate.may_match(f"{paper.title}\n{paper.abstract}")]
+
+    def raw_scores(self, papers: Sequence[PaperText]) -> NDArray[np.float64]:
+        raw = np.full(len(papers), self.gate_ceiling)
+        chosen = self._may_belong(papers)
+        if chosen:
+            encoded = _encode(self.rules, word_vectors(), [papers[index] for index in chosen])
+            raw[chosen] = self.learned.score(encoded.words, encoded.rules).raw
+        return raw
+
+    def shipped_sample_scores(self) -> NDArray[np.float64]:
+        encoded = _shipped(self.rules, "calibrate")
+        return self.learned.score(encoded.words, encoded.rules).raw
+
+    def judge_many(self, papers: Sequence[PaperText]) -> list[Judgement]:
+        chosen = self._may_belong(papers)
+        off_topic = max(0.0, 1.0 + (self.gate_ceiling - self.thresholds.review) / _SCORE_UNIT)
+        found = [Judgement(False, round(off_topic, 4), None, [], [], None, self.gate_ceiling) for _ in papers]
+        if chosen:
+            subset = [papers[index] for index in chosen]
+            encoded = _encode(self.rules, word_vectors(), subset)
+            scored = self.learned.score(encoded.words, encoded.rules)
+            for position, index in enumerate(chosen):
+                found[index] = self._judgement(subset[position], encoded, scored, position)
+        return found
+
+    def judge(self, title: str, abstract: str, categories: Sequence[str] = ()) -> Judgement:
+        return self.judge_many([PaperText(title, abstract, tuple(categories))])[0]
+
+    def _judgement(self, paper: PaperText, encoded: _Encoded, scored: Scored, index: int) -> Judgement:
+        raw = float(scored.raw[index])
+        thresholds = self.thresholds
+        tier = Tier.REVIEW if raw >= thresholds.review else Tier.SECOND if raw >= thresholds.second else None
+        score = round(max(0.0, 1.0 + (raw - thresholds.review) / _SCORE_UNIT), 4)
+        matched = list(encoded.terms[index])
+        if tier is None:
+            return Judgement(False, score, None, [], matched, None, raw)
+        similarities = scored.to_positives[index]
+        title_words = tokens(paper.title)
+        ranked = self.ranker.rank(
+            encoded.words[index], similarities, Words(title_words + tokens(paper.abstract)), Words(title_words)
+        )
+        why = self._why(matched, scored.contributions[index], similarities)
+        return Judgement(tier is Tier.REVIEW, score, ranked[0] if ranked else None, ranked[:3], matched, tier, raw, why)
+
+    def _why(self, matched: list[str], contributions: NDArray[np.float64], similarities: NDArray[np.float64]) -> Why:
+        rules_part = float(contributions[: len(RULE_FEATURES)].sum())
+        learned = zip(LEARNED_FEATURES, contributions[len(RULE_FEATURES) :], strict=True)
+        parts = sorted(
+            [("keyword rules", rules_part), *((name, float(value)) for name, value in learned)],
+            key=lambda part: -part[1],
+        )
+        nearest = []
+        for position in np.argsort(-similarities)[:_NEAREST_SHOWN]:
+            if similarities[position] <= 0:
+                break
+            paper = self.positives[position]
+            nearest.append(
+                Neighbour(paper.title, paper.sections[0] if paper.sections else None, float(similarities[position]))
+            )
+        return Why(tuple(matched), tuple(parts), tuple(nearest))
+
+
+def positive_examples(examples: Sequence[LabeledPaper], feedback: Sequence[Feedback]) -> list[LabeledPaper]:
+    """The list's papers (a paper in two sections, or linked twice, once) and the approvals not in the list."""
+    found: dict[str, LabeledPaper] = {}
+    for paper in examples:
+        earlier = found.get(paper.abstract)
+        sections = tuple(dict.fromkeys((*earlier.sections, *paper.sections))) if earlier else paper.sections
+        found[paper.abstract] = replace(earlier or paper, sections=sections)
+    known = {paper.arxiv_id for paper in examples if paper.arxiv_id}
+    for decision in feedback:
+        if decision.approved and decision.arxiv_id not in known and decision.abstract not in found:
+            sections = (decision.section,) if decision.section else ()
+            found[decision.abstract] = LabeledPaper(decision.arxiv_id, decision.title, decision.abstract, sections)
+    return list(found.values())
+
+
+def build_model(
+    rules: Rules,
+    examples: Sequence[LabeledPaper],
+    feedback: Sequence[Feedback] = (),
+    *,
+    budget: Budget = DEFAULT_BUDGET,
+    weighting: Weighting = DEFAULT_WEIGHTING,
+) -> RelevanceModel:
+    """Learns from the list's papers and the maintainers' decisions; the thresholds are fitted on the shipped
+    sample of the stream (model_for_database re-fits them on the papers the polls saw)."""
+    vectors = word_vectors()
+    positives = positive_examples(examples, feedback)
+    rejected = [PaperText(item.title, item.abstract) for item in feedback if not item.approved]
+    positive = _encode(rules, vectors, [PaperText(paper.title, paper.abstract) for paper in positives])
+    negative = _encode(rules, vectors, rejected)
+    background = _shipped(rules, "train")
+    # A background paper that names both sides of the topic may well belong: it is no negative example.
+    keep = background.rules[:, _BOTH_SIDES] == 0
+    learned = LearnedModel(
+        Examples(
+            positive.words,
+            positive.rules,
+            background.words[keep],
+            background.rules[keep],
+            negative.words,
+            negative.rules.reshape(len(rejected), len(RULE_FEATURES)),
+        ),
+        weighting,
+    )
+    ranker = SectionRanker(rules, positive.words, [paper.sections for paper in positives])
+    held_out = {paper.arxiv_id: float(raw) for paper, raw in zip(positives, learned.held_out_positives, strict=True)}
+    decided = [item.arxiv_id for item in feedback if not item.approved]
+    held_out.update(zip(decided, map(float, learned.held_out_rejected), strict=True))
+    learned.held_out = {arxiv_id: raw for arxiv_id, raw in held_out.items() if arxiv_id}
+    placeholder = Thresholds(0.0, 0.0, 0, "none")
+    model = RelevanceModel(rules, learned, positives, ranker, placeholder)
+    sample = model.shipped_sample_scores()
+    named = _shipped_names_topic(rules)
+    ceiling = float(sample[~named].max()) if (~named).any() else float("-inf")
+    thresholds = fit_thresholds(sample, budget, "shipped sample")
+    return RelevanceModel(rules, learned, positives, ranker, thresholds, "", ceiling)
+
+
+def _shipped_names_topic(rules: Rules) -> NDArray[np.bool_]:
+    gate = TermGate(rules.modality_strong, rules.interpretability_strong)
+    papers = [paper for paper in background_sample() if paper.role == "calibrate"]
+    return np.array([gate.may_match(f"{paper.title}\n{paper.abstract}") for paper in papers], dtype=bool)

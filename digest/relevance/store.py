@@ -1,0 +1,214 @@
+"""Gathers the relevance model's examples from the database: the list's papers with their sections and abstracts
+(bundled copy, fetched examples, the paper row), and the maintainers' approvals and rejections.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import pickle
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from digest import resources
+from digest.relevance.rules import RULES_FILE, parse_rules, rules_bytes
+from digest.relevance.scoring import RelevanceModel, build_model
+from digest.relevance.types import Budget, Feedback, LabeledPaper
+from digest.settings import Settings
+from digest.storage.models import APPROVED, REJECTED, Candidate, Entry, Paper, Section
+from digest.storage.state import RelevanceExample, TrainingDecision
+from digest.titles import title_key
+
+log = logging.getLogger(__name__)
+SAVED_MODEL = "relevance-model.pickle"
+_CHILD_TIMEOUT = 900.0
+
+# Sections whose entries are papers about the topic (not blog posts, not prose).
+EXAMPLE_KINDS = ("papers", "surveys", "tool")
+
+
+@lru_cache(maxsize=1)
+def bundled_abstracts() -> Mapping[str, tuple[str, str]]:
+    """(title, abstract) of the bundled list papers, by arXiv ID and by normalised title. Read once: the file ships
+    with the package."""
+    found: dict[str, tuple[str, str]] = {}
+    with resources.curated_papers_path().open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            value = (str(row["title"]), str(row.get("abstract") or ""))
+            found[str(row["arxiv_id"])] = value
+            titles = row.get("curated_list_title") or []
+            for title in [row["title"], *(titles if isinstance(titles, list) else [titles])]:
+                if title:
+                    found[title_key(str(title))] = value
+    return MappingProxyType(found)
+
+
+def list_examples(session: Session) -> list[LabeledPaper]:
+    sections: dict[int, list[str]] = {}
+    rows = session.execute(
+        select(Entry.paper_id, Section.name)
+        .join(Section, Entry.section_id == Section.id)
+        .where(Section.kind.in_(EXAMPLE_KINDS))
+        .order_by(Section.position, Entry.position)
+    )
+    for paper_id, name in rows:
+        names = sections.setdefault(paper_id, [])
+        if name not in names:
+            names.append(name)
+    fetched = {row.arxiv_id: row for row in session.scalars(select(RelevanceExample))}
+    bundled = bundled_abstracts()
+    examples: list[LabeledPaper] = []
+    for paper in session.scalars(select(Paper).where(Paper.id.in_(sections))):
+        abstract = paper.abstract or ""
+        if not abstract and paper.arxiv_id and paper.arxiv_id in fetched:
+            abstract = fetched[paper.arxiv_id].abstract
+        if not abstract:
+            # The title first: a hand-kept list sometimes links the wrong arXiv ID from a title.
+            bundled_row = bundled.get(paper.title_key) or bundled.get(paper.arxiv_id or "")
+            abstract = bundled_row[1] if bundled_row else ""
+        if abstract:
+            examples.append(LabeledPaper(paper.arxiv_id, paper.title, abstract, tuple(sections[paper.id])))
+    return examples
+
+
+def feedback_examples(session: Session) -> list[Feedback]:
+    """Every decision the model learns from, oldest first: verdicts brought in with `digest decisions import`, then
+    the decisions on candidates (which stand over an imported verdict on the same paper)."""
+    decided = list(
+        session.scalars(select(Candidate).where(Candidate.status.in_((APPROVED, REJECTED))).order_by(Candidate.id))
+    )
+    on_candidates = {row.arxiv_id for row in decided}
+    imported = session.scalars(select(TrainingDecision).order_by(TrainingDecision.arxiv_id))
+    found = [
+        Feedback(row.arxiv_id, row.title, row.abstract, row.approved, row.section)
+        for row in imported
+        if row.arxiv_id not in on_candidates
+    ]
+    found += [
+        Feedback(row.arxiv_id, row.title, row.abstract, row.status == APPROVED, row.decided_section) for row in decided
+    ]
+    return found
+
+
+def budget_of(settings: Settings) -> Budget:
+    relevance = settings.relevance
+    return Budget(relevance.daily_budget, relevance.papers_per_day, relevance.second_tier_per_week)
+
+
+# The last model built, with everything it was built from: building costs a fraction of a second, gathering the
+# inputs a few milliseconds. Keyed on the inputs themselves, so any change (the rules file, a list import, an
+# approval, a rejection, an imported verdict, the budget) rebuilds.
+_ModelKey = tuple[bytes, tuple["LabeledPaper", ...], tuple["Feedback", ...], "Budget"]
+_cache_lock = threading.Lock()
+_cached: tuple[_ModelKey, str, RelevanceModel] | None = None
+
+
+def clear_model_cache() -> None:
+    """Forgets the cached model (the bench measures a pass that builds it)."""
+    global _cached
+    with _cache_lock:
+        _cached = None
+
+
+def base_model(session: Session, settings: Settings) -> tuple[str, RelevanceModel]:
+    """The model for the current inputs with thresholds fitted on the shipped sample, and its key."""
+    global _cached
+    data = rules_bytes(settings.feeds_dir)
+    key: _ModelKey = (data, tuple(list_examples(session)), tuple(feedback_examples(session)), budget_of(settings))
+    with _cache_lock:
+        if _cached is not None and _cached[0] == key:
+            return _cached[1], _cached[2]
+    model_key = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()
+    model = _load_saved(settings, model_key)
+    if model is None:
+        model = _train_in_child(settings, key) if _in_child else None
+        if model is None:
+            model = build_model(parse_rules(data, str(settings.feeds_dir / RULES_FILE)), key[1], key[2], budget=key[3])
+        model.key = model_key
+        _save(settings, model)
+    with _cache_lock:
+        _cached = (key, model_key, model)
+    return model_key, model
+
+
+_in_child = False
+
+
+def train_in_child_process(enabled: bool = True) -> None:
+    """The service trains the model in a child process (digest/relevance/build.py), so that scikit-learn and the
+    training data never stay in its memory; a command that exits after one job trains in place."""
+    global _in_child
+    _in_child = enabled
+
+
+def _train_in_child(settings: Settings, key: _ModelKey) -> RelevanceModel | None:
+    """The model built by `python -m digest.relevance.build`; None (and one log line) when that failed."""
+    folder = settings.data_dir / "cache"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=folder) as temporary:
+            inputs, output = Path(temporary) / "inputs.pickle", Path(temporary) / "model.pickle"
+            with inputs.open("wb") as handle:
+                pickle.dump((key[0], str(settings.feeds_dir), *key[1:]), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            command = [sys.executable, "-m", "digest.relevance.build", str(inputs), str(output)]
+            done = subprocess.run(command, capture_output=True, text=True, timeout=_CHILD_TIMEOUT, check=False)
+            if done.returncode != 0:
+                last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+                log.warning("relevance: training in a child process failed (%s); training in place", last[:300])
+                return None
+            with output.open("rb") as handle:
+                model = pickle.load(handle)  # noqa: S301  (written by our own child, in our data folder)
+    except (OSError, subprocess.SubprocessError, pickle.UnpicklingError, EOFError) as exc:
+        log.warning("relevance: training in a child process failed (%s); training in place", exc)
+        return None
+    return model if isinstance(model, RelevanceModel) else None
+
+
+def _saved_path(settings: Settings) -> Path:
+    return settings.data_dir / "cache" / SAVED_MODEL
+
+
+def _load_saved(settings: Settings, model_key: str) -> RelevanceModel | None:
+    """The model saved by the last process that built it for the same inputs: building takes seconds (the shipped
+    background is read and encoded), loading milliseconds. The file is the service's own, in its data folder."""
+    path = _saved_path(settings)
+    try:
+        with path.open("rb") as handle:
+            saved_key, model = pickle.load(handle)  # noqa: S301  (written by this service into its own data folder)
+    except FileNotFoundError:
+        return None
+    # ImportError: a model saved before the modules moved into packages names classes that are gone.
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError) as exc:
+        log.warning("relevance: the saved model %s cannot be read (%s); building it again", path, exc)
+        return None
+    return model if saved_key == model_key and isinstance(model, RelevanceModel) else None
+
+
+def _save(settings: Settings, model: RelevanceModel) -> None:
+    path = _saved_path(settings)
+    temporary = path.with_suffix(".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with temporary.open("wb") as handle:
+            pickle.dump((model.key, model), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.replace(path)
+    except OSError as exc:
+        log.warning("relevance: cannot save the model to %s (%s); the next process builds it again", path, exc)
+        temporary.unlink(missing_ok=True)
+
+
+def model_key_and_model(session: Session, settings: Settings) -> tuple[str, RelevanceModel]:
+    return base_model(session, settings)

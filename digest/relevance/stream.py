@@ -1,0 +1,160 @@
+"""The stream the review budget is held on: every paper a poll judged is kept (the last few thousand) with its raw
+score, and the thresholds are re-fitted on them whenever the model or the stream changed, then stored, so that
+`digest score` and the next poll decide alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.orm import Session
+
+from digest.relevance.scoring import PaperText, RelevanceModel, Thresholds, fit_thresholds
+from digest.relevance.store import base_model, budget_of, model_key_and_model
+from digest.settings import Settings
+from digest.storage.db import Database
+from digest.storage.state import RelevanceState, StreamPaper
+
+STATE_KEY = "thresholds"
+# Fewer papers than this from the polls and the shipped sample stands in for the stream.
+MIN_STREAM = 1000
+_KEEP_FACTOR = 2  # rows kept beyond the window are pruned at this multiple
+
+
+def stored_thresholds(session: Session, model_key: str) -> Thresholds | None:
+    row = session.get(RelevanceState, STATE_KEY)
+    value: dict[str, Any] = row.value if row is not None else {}
+    if value.get("model_key") != model_key:
+        return None
+    return Thresholds(float(value["review"]), float(value["second"]), int(value["fitted_on"]), str(value["source"]))
+
+
+def _stream_mark(session: Session, window: int) -> list[Any]:
+    """What identifies the stream's window: its size, newest time and newest paper."""
+    count = session.scalar(select(func.count()).select_from(StreamPaper)) or 0
+    newest = session.execute(
+        select(StreamPaper.seen_at, StreamPaper.arxiv_id).order_by(
+            StreamPaper.seen_at.desc(), StreamPaper.arxiv_id.desc()
+        )
+    ).first()
+    return [min(count, window), newest[0].isoformat() if newest else None, newest[1] if newest else None]
+
+
+def _current(session: Session, model_key: str, mark: list[Any]) -> Thresholds | None:
+    row = session.get(RelevanceState, STATE_KEY)
+    if row is None or row.value.get("model_key") != model_key or row.value.get("stream") != mark:
+        return None
+    return stored_thresholds(session, model_key)
+
+
+def ensure_thresholds(database: Database, settings: Settings) -> RelevanceModel:
+    """The model with thresholds fitted for the current inputs and stream: read back when they are stored for both,
+    else re-fitted (re-scoring the stream's papers scored by an older model) and stored in one transaction. The
+    common case only reads, so `digest score` never waits for the service's write lock."""
+    window = settings.relevance.calibration_window
+    with database.reading() as session:
+        model_key, model = model_key_and_model(session, settings)
+        found = _current(session, model_key, _stream_mark(session, window))
+    if found is not None:
+        return model.with_thresholds(found)
+    with database.transaction() as session:
+        model_key, model = model_key_and_model(session, settings)
+        mark = _stream_mark(session, window)
+        found = _current(session, model_key, mark)  # another process may have fitted them meanwhile
+        if found is not None:
+            return model.with_thresholds(found)
+        thresholds = _fit(session, model, model_key, window, settings)
+        value = {
+            "model_key": model_key,
+            "stream": mark,
+            "review": thresholds.review,
+            "second": thresholds.second,
+            "fitted_on": thresholds.fitted_on,
+            "source": thresholds.source,
+            "fitted_at": datetime.now(UTC).isoformat(),
+        }
+        row = session.get(RelevanceState, STATE_KEY)
+        if row is None:
+            session.add(RelevanceState(key=STATE_KEY, value=value))
+        else:
+            row.value = value
+        return model.with_thresholds(thresholds)
+
+
+def _fit(session: Session, model: RelevanceModel, model_key: str, window: int, settings: Settings) -> Thresholds:
+    """Only the scores are read, unless a paper was scored by an older model: then its text, to score it again."""
+    rows = session.execute(
+        select(StreamPaper.arxiv_id, StreamPaper.score, StreamPaper.model_key)
+        .order_by(StreamPaper.seen_at.desc(), StreamPaper.arxiv_id.desc())
+        .limit(window)
+    ).all()
+    budget = budget_of(settings)
+    if len(rows) < MIN_STREAM:
+        return model.thresholds  # fitted on the shipped sample when the model was built, for this same budget
+    # A paper the model was trained on (approved, rejected) counts with the score of the parts that never saw it:
+    # rescored in full it would sit lower than it did as news, and the threshold would fall under the budget.
+    held_out = model.learned.held_out
+    scores = {
+        arxiv_id: held_out.get(arxiv_id, score)
+        for arxiv_id, score, key in rows
+        if arxiv_id in held_out or (key == model_key and score is not None)
+    }
+    stale = [arxiv_id for arxiv_id, _, _ in rows if arxiv_id not in scores]
+    for start in range(0, len(stale), 1000):
+        papers = list(session.scalars(select(StreamPaper).where(StreamPaper.arxiv_id.in_(stale[start : start + 1000]))))
+        fresh = model.raw_scores([PaperText(row.title, row.abstract, tuple(row.categories)) for row in papers])
+        for row, score in zip(papers, fresh, strict=True):
+            row.score, row.model_key = float(score), model_key
+            scores[row.arxiv_id] = float(score)
+    return fit_thresholds(np.array(list(scores.values()), dtype=np.float64), budget, "stream")
+
+
+def record_stream(
+    session: Session,
+    papers: Sequence[tuple[str, PaperText]],
+    raw_scores: Sequence[float],
+    model_key: str,
+    now: datetime,
+    window: int,
+) -> None:
+    """Keeps the papers a poll judged (arXiv ID, text) with their scores; prunes the oldest beyond the window."""
+    ids = list(dict.fromkeys(arxiv_id for arxiv_id, _ in papers))
+    known: set[str] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        known.update(session.scalars(select(StreamPaper.arxiv_id).where(StreamPaper.arxiv_id.in_(chunk))))
+    rows = []
+    for (arxiv_id, paper), score in zip(papers, raw_scores, strict=True):
+        if arxiv_id in known:
+            continue
+        known.add(arxiv_id)
+        rows.append(
+            {
+                "arxiv_id": arxiv_id,
+                "title": paper.title,
+                "abstract": paper.abstract,
+                "categories": list(paper.categories),
+                "seen_at": now,
+                "score": float(score),
+                "model_key": model_key,
+            }
+        )
+    if rows:
+        session.execute(insert(StreamPaper), rows)
+    keep = window * _KEEP_FACTOR
+    count = session.scalar(select(func.count()).select_from(StreamPaper)) or 0
+    if count > keep:
+        oldest = select(StreamPaper.arxiv_id).order_by(StreamPaper.seen_at, StreamPaper.arxiv_id).limit(count - keep)
+        session.execute(delete(StreamPaper).where(StreamPaper.arxiv_id.in_(list(session.scalars(oldest)))))
+
+
+def model_for_database(session: Session, settings: Settings) -> RelevanceModel:
+    """The model the poller uses, with the thresholds stored for it (see relevance/stream.py); while none are stored
+    for this model and stream, the ones fitted on the shipped sample."""
+    model_key, model = base_model(session, settings)
+    thresholds = stored_thresholds(session, model_key)
+    return model.with_thresholds(thresholds) if thresholds is not None else model

@@ -1,0 +1,165 @@
+"""Maintainers' earlier verdicts for `digest decisions import`: JSON lines checked into plain data, or what is wrong.
+
+Pure: no SQL and no files. Section names are resolved by a function the caller passes in (the list's own rule, the
+one `digest approve --section` uses), so a name means the same section here as there.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from digest.text import one_line
+from digest.titles import ARXIV_ID
+
+SectionResolver = Callable[[str], str | None]
+"""A section name or slug as a maintainer writes it -> the list's name for that section, or None."""
+
+
+class Verdict(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+
+
+@dataclass(frozen=True)
+class ImportedDecision:
+    arxiv_id: str  # versionless: 2501.01234, hep-th/9901001
+    title: str
+    abstract: str
+    verdict: Verdict
+    section: str | None  # the list's name for it; only for approve
+    line_number: int
+
+    @property
+    def approved(self) -> bool:
+        return self.verdict is Verdict.APPROVE
+
+
+@dataclass(frozen=True)
+class BadLine:
+    line_number: int
+    message: str
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """One paper on several lines of a file: the last line is the one imported."""
+
+    arxiv_id: str
+    line_numbers: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ParsedDecisions:
+    decisions: list[ImportedDecision]  # one per paper, the last line's, in the order of those lines
+    bad_lines: list[BadLine]
+    repeats: list[Repeat]
+    unknown_sections: list[str]  # as written, for the hint that lists the real ones
+
+    def count(self, verdict: Verdict) -> int:
+        return sum(1 for decision in self.decisions if decision.verdict is verdict)
+
+
+class _LineError(Exception):
+    """Everything wrong with one line, and the section name it gave if the list has no such section."""
+
+    def __init__(self, messages: list[str], unknown_section: str | None = None) -> None:
+        super().__init__("; ".join(messages))
+        self.unknown_section = unknown_section
+
+
+def _arxiv_id(value: Any, problems: list[str]) -> str:
+    match = ARXIV_ID.fullmatch(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        problems.append("arxiv_id must be an arXiv ID such as 2501.01234, 2501.01234v2 or hep-th/9901001")
+        return ""
+    return match.group("id")
+
+
+def _verdict(value: Any, problems: list[str]) -> Verdict | None:
+    try:
+        return Verdict(value)
+    except ValueError:
+        problems.append("decision must be approve or reject")
+        return None
+
+
+def _section_wanted(value: Any, verdict: Verdict | None, problems: list[str]) -> str | None:
+    """The section name as written, when there is one to resolve."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        problems.append("section must be a string")
+        return None
+    # An issue tracker may label a rejected paper with a section too; it means nothing for a reject, so it is dropped.
+    return None if verdict is Verdict.REJECT else value
+
+
+def _parse_decision(text: str, line_number: int, resolve: SectionResolver) -> ImportedDecision:
+    """One line's decision; raises _LineError with everything wrong with it."""
+    try:
+        row = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise _LineError([f"not valid JSON ({exc.msg})"]) from None
+    if not isinstance(row, dict):
+        raise _LineError(["not a JSON object"])
+    problems: list[str] = []
+    arxiv_id = _arxiv_id(row.get("arxiv_id"), problems)
+    title = row.get("title")
+    if not isinstance(title, str) or not one_line(title):
+        problems.append("title must be a non-empty string")
+    abstract = row.get("abstract", "")
+    if not isinstance(abstract, str):
+        problems.append("abstract must be a string (it may be empty)")
+    verdict = _verdict(row.get("decision"), problems)
+    wanted = _section_wanted(row.get("section"), verdict, problems)
+    section = resolve(wanted) if wanted is not None else None
+    if wanted is not None and section is None:
+        problems.append(f"no section named {wanted!r} in the list")
+    if problems or verdict is None or not isinstance(title, str) or not isinstance(abstract, str):
+        raise _LineError(problems, wanted if wanted is not None and section is None else None)
+    return ImportedDecision(
+        arxiv_id=arxiv_id,
+        title=one_line(title),
+        abstract=abstract.strip(),
+        verdict=verdict,
+        section=section,
+        line_number=line_number,
+    )
+
+
+def _decode(raw: bytes, line_number: int) -> str:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _LineError(["not UTF-8 text"]) from None
+    return text.removeprefix("\ufeff") if line_number == 1 else text
+
+
+def parse_decisions(lines: Iterable[bytes], resolve: SectionResolver) -> ParsedDecisions:
+    """Every non-blank line checked (line numbers count from 1, blank lines included); the last line per paper wins.
+
+    Lines are bytes so that only a real line break ends a line (str.splitlines would also split at U+2028 inside
+    a JSON string) and a line that is not UTF-8 is reported with its number."""
+    latest: dict[str, ImportedDecision] = {}
+    seen_on: dict[str, list[int]] = {}
+    bad_lines: list[BadLine] = []
+    unknown_sections: list[str] = []
+    for line_number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            decision = _parse_decision(_decode(raw, line_number).strip(), line_number, resolve)
+        except _LineError as problems:
+            bad_lines.append(BadLine(line_number, str(problems)))
+            if problems.unknown_section is not None:
+                unknown_sections.append(problems.unknown_section)
+            continue
+        latest.pop(decision.arxiv_id, None)  # re-inserted: the dict's order is that of each paper's last line
+        latest[decision.arxiv_id] = decision
+        seen_on.setdefault(decision.arxiv_id, []).append(line_number)
+    repeats = [Repeat(arxiv_id, tuple(numbers)) for arxiv_id, numbers in seen_on.items() if len(numbers) > 1]
+    return ParsedDecisions(list(latest.values()), bad_lines, repeats, unknown_sections)

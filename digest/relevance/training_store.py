@@ -1,0 +1,69 @@
+"""Imported decisions in the database (`training_decisions`): written in the caller's transaction, and read back.
+
+They train the relevance model and never touch the list; a paper imported again replaces its earlier import.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from digest.relevance.training import ImportedDecision
+from digest.storage.state import TrainingDecision
+
+SOURCE_MAX = 1000  # TrainingDecision.source is String(1000): PostgreSQL refuses longer strings
+_IDS_PER_QUERY = 500  # well under every database's limit on bound parameters
+
+
+@dataclass(frozen=True)
+class StoreReport:
+    inserted: int
+    replaced: int
+
+
+def _chunks(ids: Sequence[str]) -> Iterator[Sequence[str]]:
+    for start in range(0, len(ids), _IDS_PER_QUERY):
+        yield ids[start : start + _IDS_PER_QUERY]
+
+
+def _stored(session: Session, arxiv_ids: Iterable[str], *, for_update: bool) -> dict[str, TrainingDecision]:
+    found: dict[str, TrainingDecision] = {}
+    for chunk in _chunks(sorted(set(arxiv_ids))):
+        query = select(TrainingDecision).where(TrainingDecision.arxiv_id.in_(chunk))
+        if for_update:
+            query = query.with_for_update()  # PostgreSQL: a concurrent import waits; SQLite took the lock at BEGIN
+        found.update((row.arxiv_id, row) for row in session.scalars(query))
+    return found
+
+
+def imported_ids(session: Session, arxiv_ids: Iterable[str]) -> set[str]:
+    """Which of these papers already have an imported decision (what an import would replace)."""
+    return set(_stored(session, arxiv_ids, for_update=False))
+
+
+def store_decisions(session: Session, decisions: Sequence[ImportedDecision], source: str, now: datetime) -> StoreReport:
+    """Insert or replace one row per decision (select, then update or insert: portable SQL, no dialect upsert)."""
+    existing = _stored(session, (decision.arxiv_id for decision in decisions), for_update=True)
+    for decision in decisions:
+        row = existing.get(decision.arxiv_id)
+        if row is None:
+            row = TrainingDecision(arxiv_id=decision.arxiv_id)
+            session.add(row)
+        row.title = decision.title
+        row.abstract = decision.abstract
+        row.approved = decision.approved
+        row.section = decision.section
+        row.source = source[:SOURCE_MAX]
+        row.imported_at = now
+    session.flush()
+    return StoreReport(inserted=len(decisions) - len(existing), replaced=len(existing))
+
+
+def list_decisions(session: Session) -> list[TrainingDecision]:
+    """Every imported decision, the most recently imported first (one import's papers by arXiv ID)."""
+    query = select(TrainingDecision).order_by(TrainingDecision.imported_at.desc(), TrainingDecision.arxiv_id)
+    return list(session.scalars(query))

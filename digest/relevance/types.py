@@ -1,0 +1,93 @@
+"""The relevance package's plain data, a leaf inside it: the budget, the thresholds, a judgement, the examples.
+
+The scoring (numpy, scikit-learn) and the store (the database) both use these without importing each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from digest.relevance.why import Why
+
+
+class Tier(StrEnum):
+    REVIEW = "review"  # at or over the review threshold: Discord, the review page, the private feed
+    SECOND = "second"  # just under it: the maintainers' weekly digest only ("worth a look")
+
+
+@dataclass(frozen=True)
+class Budget:
+    """What maintainers are willing to review: `daily` candidates on a day that brings `papers_per_day` papers, and
+    `second_tier_per_week` more in the weekly digest. Held as shares of the stream, whatever a poll brings."""
+
+    daily: float = 7.0
+    papers_per_day: float = 1500.0
+    second_tier_per_week: float = 40.0
+
+    @property
+    def review_share(self) -> float:
+        return min(self.daily / self.papers_per_day, 1.0)
+
+    @property
+    def second_share(self) -> float:
+        return min(self.review_share + self.second_tier_per_week / (self.papers_per_day * 5), 1.0)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    review: float
+    second: float
+    fitted_on: int  # papers in the stream they were fitted on
+    source: str  # "stream" (papers the polls saw) or "shipped sample" (a new data folder)
+
+
+DEFAULT_BUDGET = Budget()
+
+
+@dataclass(frozen=True)
+class Judgement:
+    relevant: bool
+    score: float  # 1.0 is the review threshold
+    section: str | None
+    sections: list[str]  # ranked, most likely first (top three)
+    matched: list[str]
+    tier: Tier | None = None
+    raw: float = 0.0
+    why: Why = field(default_factory=Why)
+
+
+@dataclass(frozen=True)
+class LabeledPaper:
+    """A positive example: one of the list's papers with the sections it sits in."""
+
+    arxiv_id: str | None
+    title: str
+    abstract: str
+    sections: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """A maintainer's decision: approved (with the section chosen) or rejected."""
+
+    arxiv_id: str
+    title: str
+    abstract: str
+    approved: bool
+    section: str | None = None
+
+
+@dataclass(frozen=True)
+class PaperText:
+    """A paper as the model reads it."""
+
+    title: str
+    abstract: str
+    categories: Sequence[str] = ()
+
+    @property
+    def text(self) -> str:
+        # The title twice: it says what the paper is about.
+        return f"{self.title} {self.title} {self.abstract}"

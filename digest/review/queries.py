@@ -1,0 +1,55 @@
+"""Review's queries: the decision that made a candidate's status, its standing, and what waits for a maintainer."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
+
+from digest.review.rules import Standing
+from digest.storage.models import PENDING, Candidate, Decision
+
+
+def latest_decision(session: Session, candidate_id: int) -> Decision | None:
+    """The decision that made the candidate's current status: the newest one that changed something."""
+    return session.scalars(
+        select(Decision)
+        .where(Decision.candidate_id == candidate_id, Decision.applied.is_(True))
+        .order_by(Decision.at.desc(), Decision.id.desc())
+        .limit(1)
+    ).first()
+
+
+def standing_of(session: Session, candidate: Candidate) -> Standing:
+    """The candidate's status and the decision that made it (the newest applied one)."""
+    latest = latest_decision(session, candidate.id) if candidate.status != PENDING else None
+    channel = latest.channel if latest is not None else None
+    return Standing(
+        candidate_id=candidate.id,
+        status=candidate.status,
+        section=candidate.decided_section,
+        by=candidate.decided_by,
+        channel=channel,
+        at=candidate.decided_at,
+    )
+
+
+def pending_query() -> Select[tuple[Candidate]]:
+    """Pending relevant candidates, best score first: what waits for a maintainer, wherever it is shown."""
+    # The id breaks ties: PostgreSQL, unlike SQLite, gives equal rows in no stable order.
+    return (
+        select(Candidate)
+        .where(Candidate.status == PENDING, Candidate.relevant.is_(True))
+        .order_by(Candidate.score.desc(), Candidate.first_seen_at, Candidate.id)
+    )
+
+
+def pending_candidates(session: Session, limit: int | None = None) -> list[Candidate]:
+    """The review page, the private feed and the weekly digest show these."""
+    query = pending_query()
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def pending_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(pending_query().order_by(None).subquery())) or 0

@@ -1,0 +1,224 @@
+"""The reviewer: the one path by which Discord, the web page, feed links and the CLI change the list.
+
+A decision updates the candidate, the list entry and the audit log in one transaction, then regenerates the list's
+Markdown and tells the listeners (the Discord bot edits its message). The rules it applies are in review.rules.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from digest.awesome import store as liststore
+from digest.clock import utc_now
+from digest.review.queries import standing_of
+from digest.review.rules import (
+    ACTIONS,
+    CHANNELS,
+    Actor,
+    AlreadyDecidedError,
+    Listener,
+    Outcome,
+    ReviewError,
+    short_name_for,
+)
+from digest.settings import Settings
+from digest.storage.db import Database
+from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision
+from digest.titles import arxiv_abs_url
+from digest.vocab import Action
+
+log = logging.getLogger(__name__)
+
+
+class Reviewer:
+    def __init__(self, database: Database, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+        self.database = database
+        self.settings = settings
+        self.clock = clock
+        self._listeners: list[Listener] = []
+        # Decisions arrive from the bot, the web server and worker threads at once; one at a time keeps
+        # "approving twice adds the paper once" true without relying on the database's locking.
+        self._lock = threading.Lock()
+
+    def add_listener(self, callback: Listener) -> None:
+        self._listeners.append(callback)
+
+    def decide(
+        self, candidate_id: int, action: str, actor: Actor, section: str | None = None, *, only_pending: bool = False
+    ) -> Outcome:
+        """Makes one decision; with `only_pending` (feed links, the review page) a decided candidate raises
+        AlreadyDecidedError.
+
+        A link from an old feed item, or a review page opened before someone else decided, must not overturn what a
+        maintainer decided elsewhere.
+        """
+        if action not in ACTIONS:
+            raise ReviewError(f"unknown action {action!r}: use one of {', '.join(ACTIONS)}")
+        if actor.channel not in CHANNELS:
+            raise ReviewError(f"unknown channel {actor.channel!r}")
+        with self._lock:
+            return self._decide_locked(candidate_id, action, actor, section, only_pending)
+
+    def _decide_locked(
+        self, candidate_id: int, action: str, actor: Actor, section: str | None, only_pending: bool
+    ) -> Outcome:
+        now = self.clock()
+        with self.database.transaction() as session:
+            # Locked until the decision commits (PostgreSQL; SQLite's transaction holds the write lock already).
+            candidate = session.get(Candidate, candidate_id, with_for_update=True)
+            if candidate is None:
+                raise ReviewError(f"no candidate with id {candidate_id}")
+            if only_pending and candidate.status != PENDING:
+                standing = standing_of(session, candidate)
+                log.info(
+                    "decision refused: %s %s by %s via %s: already %s",
+                    action,
+                    candidate.arxiv_id,
+                    actor.name,
+                    actor.channel,
+                    standing.describe(),
+                )
+                raise AlreadyDecidedError(standing)
+            outcome = self._apply(session, candidate, action, actor, section, now)
+            session.add(
+                Decision(
+                    candidate_id=candidate.id,
+                    action=action,
+                    section=outcome.section if action == Action.APPROVE else None,
+                    actor=actor.name[:200],
+                    actor_id=actor.id,
+                    channel=actor.channel,
+                    at=now,
+                    applied=outcome.changed,
+                )
+            )
+        if outcome.changed:
+            self.regenerate_markdown()
+        log.info(
+            "decision: %s %s by %s via %s%s (%s)",
+            action,
+            outcome.arxiv_id,
+            actor.name,
+            actor.channel,
+            f" into {outcome.section}" if action == Action.APPROVE and outcome.section else "",
+            outcome.message,
+        )
+        return outcome
+
+    async def decide_async(
+        self, candidate_id: int, action: str, actor: Actor, section: str | None = None, *, only_pending: bool = False
+    ) -> Outcome:
+        outcome = await asyncio.to_thread(
+            functools.partial(self.decide, candidate_id, action, actor, section, only_pending=only_pending)
+        )
+        await self.notify(outcome)
+        return outcome
+
+    async def notify(self, outcome: Outcome) -> None:
+        for listener in list(self._listeners):
+            try:
+                await listener(outcome)
+            except Exception:  # a listener (Discord down) must never undo or hide a decision
+                log.exception("a decision listener failed for candidate %s", outcome.candidate_id)
+
+    def regenerate_markdown(self) -> None:
+        try:
+            with self.database.reading() as session:
+                liststore.write_markdown(session, self.settings)
+        except OSError as exc:
+            # The database holds the decision; the file is rebuilt by the next decision or `digest list export`.
+            log.error("could not write %s: %s", self.settings.list_markdown_path, exc.strerror or exc)
+
+    def _apply(
+        self,
+        session: Session,
+        candidate: Candidate,
+        action: str,
+        actor: Actor,
+        section: str | None,
+        now: datetime,
+    ) -> Outcome:
+        def outcome(changed: bool, message: str, chosen: str | None = None) -> Outcome:
+            return Outcome(
+                candidate_id=candidate.id,
+                arxiv_id=candidate.arxiv_id,
+                action=action,
+                status=candidate.status,
+                section=chosen if chosen is not None else candidate.decided_section,
+                changed=changed,
+                message=message,
+                actor=actor,
+            )
+
+        if action == Action.APPROVE:
+            wanted = section or candidate.suggested_section
+            if not wanted:
+                raise ReviewError(f"candidate {candidate.id} has no suggested section: name one")
+            resolved = liststore.resolve_section(session, wanted)
+            if resolved is None:
+                known = ", ".join(liststore.section_names(session))
+                raise ReviewError(f"no section named {wanted!r} in the list (sections: {known})")
+            if candidate.status == APPROVED and candidate.decided_section == resolved.name:
+                return outcome(False, f"already approved into {resolved.name}")
+            self._remove_entry(session, candidate)
+            listed_before = list(resolved.entries)
+            try:
+                entry = liststore.add_paper_entry(
+                    session,
+                    section_name=resolved.name,
+                    title=candidate.title,
+                    arxiv_id=candidate.arxiv_id,
+                    url=arxiv_abs_url(candidate.arxiv_id),
+                    code_url=candidate.code_url,
+                    published=candidate.published.date() if candidate.published else None,
+                    authors=list(candidate.authors),
+                    abstract=candidate.abstract,
+                    short_name=short_name_for(candidate.title),
+                    now=now,
+                    templates_dir=self.settings.templates_dir,
+                )
+            except liststore.ListFormatError as exc:
+                raise ReviewError(f"cannot add candidate {candidate.id} to the list: {exc}") from None
+            self._record(candidate, APPROVED, actor, resolved.name, now)
+            # paper_id marks the entry this approval added, which a later revert or reject removes; an entry a
+            # maintainer had already written into that section is theirs and stays.
+            candidate.paper_id = None if entry in listed_before else entry.paper_id
+            return outcome(True, f"approved into {resolved.name}", resolved.name)
+
+        if action == Action.REJECT:
+            if candidate.status == REJECTED:
+                return outcome(False, "already rejected")
+            self._remove_entry(session, candidate)
+            self._record(candidate, REJECTED, actor, None, now)
+            return outcome(True, "rejected")
+
+        if candidate.status == PENDING:
+            return outcome(False, "already pending")
+        self._remove_entry(session, candidate)
+        candidate.status = PENDING
+        candidate.decided_at = None
+        candidate.decided_by = None
+        candidate.decided_section = None
+        candidate.updated_at = now
+        return outcome(True, "back to pending")
+
+    @staticmethod
+    def _record(candidate: Candidate, status: str, actor: Actor, section: str | None, now: datetime) -> None:
+        candidate.status = status
+        candidate.decided_at = now
+        candidate.decided_by = actor.name[:200]
+        candidate.decided_section = section
+        candidate.updated_at = now
+
+    @staticmethod
+    def _remove_entry(session: Session, candidate: Candidate) -> None:
+        """Undoes an earlier approval: the entry it added leaves the list (the paper row stays for history)."""
+        if candidate.status == APPROVED and candidate.paper_id is not None and candidate.decided_section:
+            liststore.remove_paper_entry(session, paper_id=candidate.paper_id, section_name=candidate.decided_section)

@@ -1,0 +1,96 @@
+"""Review's rules, pure: the actions and channels, who may decide, where a candidate stands and how that reads, what a
+decision's outcome says, and the short name an approved paper gets. No database: the reviewer applies them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from digest.settings import DiscordSettings
+from digest.vocab import Action, Channel, Status
+
+ACTIONS = tuple(Action)
+CHANNELS = tuple(Channel)
+_SHORT_NAME_MAX = 40
+
+
+class ReviewError(Exception):
+    """A decision that cannot be made (unknown candidate or section, unknown action); one line."""
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a candidate stands: its status, and who decided it, through which channel, when (if known)."""
+
+    candidate_id: int
+    status: str
+    section: str | None
+    by: str | None
+    channel: str | None
+    at: datetime | None
+
+    def describe(self) -> str:
+        """'approved into Probing by ann via discord on 2026-11-23 12:00 UTC'; only the parts that are known."""
+        parts = [self.status + (f" into {self.section}" if self.status == Status.APPROVED and self.section else "")]
+        if self.by:
+            parts.append(f"by {self.by}")
+        if self.channel:
+            parts.append(f"via {self.channel}")
+        if self.at:
+            parts.append(f"on {self.at:%Y-%m-%d %H:%M} UTC")
+        return " ".join(parts)
+
+    def change_command(self) -> str:
+        """The command that overturns this decision on purpose."""
+        return f"digest {'reject' if self.status == Status.APPROVED else 'approve'} {self.candidate_id}"
+
+
+class AlreadyDecidedError(ReviewError):
+    """A decision that may act only on a pending candidate (a feed link, the review page) found it decided already."""
+
+    def __init__(self, standing: Standing) -> None:
+        self.standing = standing
+        super().__init__(
+            f"Candidate {standing.candidate_id} was already {standing.describe()}; approval links and the review page "
+            f"act only on pending candidates. To change the decision on purpose, run `{standing.change_command()}`."
+        )
+
+
+@dataclass(frozen=True)
+class Actor:
+    name: str
+    id: str | None
+    channel: str  # discord | web | feed | cli
+
+
+@dataclass(frozen=True)
+class Outcome:
+    candidate_id: int
+    arxiv_id: str
+    action: str
+    status: str
+    section: str | None
+    changed: bool
+    message: str
+    actor: Actor
+
+
+Listener = Callable[[Outcome], Awaitable[None]]
+
+
+def may_decide(member_role_ids: Iterable[int], user_id: int, settings: DiscordSettings) -> bool:
+    """Maintainers are the listed users and the members holding a maintainer role."""
+    if user_id in settings.maintainer_user_ids:
+        return True
+    return any(role in settings.maintainer_role_ids for role in member_role_ids)
+
+
+def short_name_for(title: str) -> str | None:
+    """The list gives each paper a bold short name; arXiv titles of the form 'Name: subtitle' supply one."""
+    head, sep, _ = title.partition(":")
+    head = head.strip()
+    if sep and 0 < len(head) <= _SHORT_NAME_MAX:
+        return head
+    return None

@@ -1,0 +1,279 @@
+"""The running service: one asyncio loop holding the scheduler, the web server and (when configured) the Discord bot.
+
+Jobs live in the database (APScheduler's SQLAlchemy job store), so a restart neither loses nor doubles a run and a run
+missed while the machine was off happens once on start. SIGTERM or Ctrl-C stop everything within a few seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler import events
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from digest import health, jobs, secretstore
+from digest.arxiv import api as arxiv_api
+from digest.arxiv import poll_pass, poll_runs
+from digest.arxiv.fetcher import STOP_WAITING
+from digest.arxiv.poll_pass import health_line
+from digest.clock import utc_now
+from digest.review.reviewer import Reviewer
+from digest.service.schedule import keep_jobs, make_scheduler, schedule_weekly_retry
+from digest.service.wiring import open_service_database
+from digest.settings import Settings
+from digest.storage.datalock import DataLock, lock_data_folder, lock_database
+from digest.storage.db import Database
+from digest.vocab import PollOutcome
+
+log = logging.getLogger("digest.service")
+
+# All the time a stop gives a fetch in flight (Docker kills at 10 s); sleeping retries end at once.
+STOP_GRACE_SECONDS = 8.0
+POLL_ON_START = "poll on start"
+# The scheduler ran a job, skipped it (past its grace) or left it to a run still going: either way it is over.
+JOB_ENDED = (
+    events.EVENT_JOB_EXECUTED | events.EVENT_JOB_ERROR | events.EVENT_JOB_MISSED | events.EVENT_JOB_MAX_INSTANCES
+)
+
+
+class Service:
+    def __init__(self, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.database: Database | None = None
+        self.reviewer: Reviewer | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+        self.bot: Any = None
+        self._web_runner: Any = None
+        self._poll_lock = asyncio.Lock()
+        self._background: set[asyncio.Task[None]] = set()
+        self._stopping = asyncio.Event()
+        self._data_lock: DataLock | None = None
+        self.publisher: Any = None
+        # Set once start-up has decided what to run at once (a run missed while the service was down, the poll of a
+        # folder that never polled) and all of it has finished, the bot's posting included.
+        self.settled = asyncio.Event()
+        self._unsettled: set[str] = set()
+
+    # -- start and stop -------------------------------------------------------------------------------------------
+    async def start(self, *, schedule: bool = True, serve_web: bool = True) -> None:
+        started = time.monotonic()
+        if schedule:  # the scheduled service runs once per data folder; the one-shot commands run beside it
+            self._data_lock = lock_data_folder(self.settings.data_dir)
+        self.database = await asyncio.to_thread(open_service_database, self.settings)
+        if self._data_lock is not None:
+            await asyncio.to_thread(lock_database, self._data_lock, self.database)
+        secrets = secretstore.ensure_secrets(self.settings)
+        self.settings = replace(self.settings, secrets=secrets)
+        self.reviewer = Reviewer(self.database, self.settings, self.clock)
+        jobs.attach(self)
+        if serve_web:
+            # The web server, the bot, publishing and the weekly mail are imported when switched on or due: a
+            # service without them keeps their libraries out of its memory (bench/bench_service.py).
+            from digest.web import app as web
+
+            app = web.create_web_app(self.settings, self.database, self.reviewer)
+            self._web_runner = await web.serve(app, self.settings.web.host, self.settings.web.port)
+            log.info(
+                "web: serving the list on %s/ (review at /review, public feed at /feeds/list.xml) in %.1f s",
+                self.settings.web.base_url,
+                time.monotonic() - started,
+            )
+        await self._start_bot()
+        self._report_email()
+        if schedule:
+            await self._start_publisher()
+            await self._start_scheduler()
+        else:
+            self.settled.set()
+
+    async def _start_bot(self) -> None:
+        if not self.settings.discord.enabled:
+            log.info(
+                "discord: off (to switch it on set DISCORD_TOKEN in the environment, and [discord] channel_id "
+                "and maintainer_role_ids or maintainer_user_ids in the config)"
+            )
+            health.report("discord", True, "off: DISCORD_TOKEN is not set")
+            return
+        from digest.discord.bot import ReviewBot
+
+        assert self.database is not None and self.reviewer is not None
+        self.bot = ReviewBot(self.settings, self.database, self.reviewer)
+        await self.bot.start()  # the bot says "discord: on" itself once it is connected
+
+    async def _start_publisher(self) -> None:
+        publish = self.settings.publish
+        if not publish.enabled:
+            log.info("publish: off (set [publish] repository to commit approvals to the list's git repository)")
+            return
+        from digest.publish.runner import PublishRunner
+
+        assert self.database is not None and self.reviewer is not None
+        self.publisher = PublishRunner(self.database, self.settings, self.clock)
+        self.reviewer.add_listener(self.publisher.on_decision)
+        await self.publisher.start()
+        log.info(
+            "publish: on, %s of %s to branch %s (%s mode)",
+            publish.path,
+            publish.repository,
+            publish.branch,
+            publish.mode,
+        )
+
+    def _report_email(self) -> None:
+        if self.settings.smtp.enabled:
+            log.info("email: on, weekly digest to %d recipient(s)", len(self.settings.smtp.recipients))
+        else:
+            log.info(
+                "email: off (set [smtp] host and recipients to switch it on); the Markdown digest is still written"
+            )
+
+    async def _start_scheduler(self) -> None:
+        assert self.database is not None
+        scheduler = make_scheduler(self.settings)
+        self.scheduler = scheduler
+        # Paused first so the stored jobs load with their stored next-run times: a run missed while the
+        # service was down then fires once (coalesced) instead of being silently moved to the next slot.
+        scheduler.add_listener(self._job_failed, events.EVENT_JOB_ERROR)
+        scheduler.start(paused=True)
+        keep_jobs(scheduler, self.settings)
+        now = datetime.now(UTC)  # the scheduler's time, not self.clock: what it will find due when it resumes
+        due = {job.id for job in scheduler.get_jobs() if job.next_run_time and job.next_run_time <= now}
+        self._unsettled = due | {POLL_ON_START}
+        scheduler.add_listener(self._job_ended, JOB_ENDED)
+        scheduler.resume()
+        for job in scheduler.get_jobs():
+            log.info("schedule: %s next runs at %s", job.id, job.next_run_time)
+        reason = await asyncio.to_thread(self._reason_to_poll_now)
+        if reason is None:
+            self._settle(POLL_ON_START)
+        else:
+            log.info("poll: %s; polling once now", reason)
+            self._spawn(self._poll_on_start(reason))
+
+    async def _poll_on_start(self, reason: str) -> None:
+        try:
+            await self.poll_now(reason)
+        finally:
+            self._settle(POLL_ON_START)
+
+    def _job_ended(self, event: events.JobEvent) -> None:
+        self._settle(event.job_id)
+
+    def _settle(self, work: str) -> None:
+        if work in self._unsettled:
+            self._unsettled.discard(work)
+            if not self._unsettled:
+                log.info("start-up: caught up; what was due on start has run")
+                self.settled.set()
+
+    def _reason_to_poll_now(self) -> str | None:
+        assert self.database is not None
+        return poll_runs.reason_to_poll_on_start(self.database, self.clock())
+
+    def _spawn(self, coroutine: Any) -> None:
+        task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
+        self._background.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            error = task.exception()
+            log.error("background work failed: %s", error, exc_info=error)
+            health.report("background", False, f"background work failed: {type(error).__name__}: {error}")
+
+    def _job_failed(self, event: events.JobExecutionEvent) -> None:
+        """APScheduler logs a job's exception itself; /healthz must say it too."""
+        error = event.exception
+        health.report("background", False, f"scheduled job {event.job_id} failed: {type(error).__name__}: {error}")
+
+    async def stop(self) -> None:
+        # Sleeping retries and spacing waits end now and no further source is asked; a fetch in flight gets what is
+        # left of one grace period (shared by the scheduled poll and the first-start one).
+        self._stopping.set()
+        deadline = asyncio.get_running_loop().time() + STOP_GRACE_SECONDS
+        if self.scheduler is not None and self.scheduler.running:
+            # No new runs; a scheduled poll already running gets the grace too, because shutting the scheduler down
+            # cancels the jobs it is running.
+            self.scheduler.pause()
+            if self._poll_lock.locked():
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout_at(deadline):
+                        async with self._poll_lock:
+                            pass
+            self.scheduler.shutdown(wait=False)
+        # Let a poll in progress finish (each source is one transaction); past the grace period it is cancelled,
+        # which rolls back only the source being written.
+        if self._background:
+            remaining = max(0.0, deadline - asyncio.get_running_loop().time())
+            _done, pending = await asyncio.wait(self._background, timeout=remaining)
+            for task in pending:
+                task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.gather(*pending, return_exceptions=True)
+        if self.publisher is not None:
+            await self.publisher.stop()
+        if self.bot is not None:
+            await self.bot.close()
+            log.info("discord: logged out")
+        if self._web_runner is not None:
+            await self._web_runner.cleanup()
+        jobs.attach(None)
+        if self.database is not None:
+            self.database.dispose()
+        if self._data_lock is not None:
+            self._data_lock.release()
+            self._data_lock = None
+        if self.database is not None:  # a start refused before the database opened has nothing to report
+            log.info("stopped")
+
+    # -- what the jobs do -----------------------------------------------------------------------------------------
+    async def poll_now(self, reason: str) -> None:
+        await self.poll(reason)
+
+    async def poll(self, reason: str) -> str:
+        """One poll; returns its outcome (ok | partial | failed | interrupted) and reports it to /healthz."""
+        assert self.database is not None
+        async with self._poll_lock:
+            if self._stopping.is_set():
+                return poll_runs.INTERRUPTED
+            log.info("poll: starting (%s)", reason)
+            token = STOP_WAITING.set(self._stopping)  # the fetchers stop waiting when the service stops
+            try:
+                # Papers a maintainer added to the Markdown by hand teach the relevance model once their abstracts
+                # are known; this asks arXiv only when some are missing.
+                await arxiv_api.refresh_examples(self.settings, self.database)
+                summary = await poll_pass.run_poll(self.settings, self.database)
+            finally:
+                STOP_WAITING.reset(token)
+            log.info("poll: %s", summary)
+            health.report("poll", summary.outcome == PollOutcome.OK, health_line(summary))
+            if self.bot is not None:
+                await self.bot.post_pending()
+            return summary.outcome
+
+    async def retry_poll_if_broken(self) -> None:
+        assert self.database is not None
+        zone = self.settings.arxiv.poll_timezone
+        if await asyncio.to_thread(poll_runs.polled_fine_today, self.database, self.clock(), zone):
+            log.info("poll-retry: today's poll was fine; nothing to retry")
+            return
+        await self.poll_now("retry after a broken answer")
+
+    async def weekly_now(self) -> None:
+        from digest.weekly import store as weekly_store
+
+        assert self.database is not None
+        result = await asyncio.to_thread(weekly_store.run_weekly_job, self.settings, self.database, self.clock())
+        log.info("weekly: %s", result)
+        if result.retry_at is not None and self.scheduler is not None and self.scheduler.running:
+            schedule_weekly_retry(self.scheduler, result.retry_at)
+            log.info("weekly: next attempt at %s", f"{result.retry_at:%Y-%m-%d %H:%M} UTC")

@@ -1,0 +1,37 @@
+"""`digest run`: the service until SIGTERM or Ctrl-C, or one poll with --once."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from digest.service.process import Service
+from digest.settings import Settings
+from digest.vocab import PollOutcome
+
+log = logging.getLogger("digest.service")
+
+
+async def run_service(settings: Settings, *, once: bool = False) -> int:
+    """`digest run`: serve until SIGTERM or Ctrl-C; with once=True poll once and exit (1 unless the poll was ok)."""
+    service = Service(settings)
+    if once:
+        try:
+            await service.start(schedule=False, serve_web=False)
+            outcome = await service.poll("--once")
+        finally:
+            await service.stop()
+        return 0 if outcome == PollOutcome.OK else 1
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await service.start()
+        log.info("ready; stop with Ctrl-C")
+        await stop.wait()
+        log.info("stopping")
+    finally:
+        await service.stop()
+    return 0

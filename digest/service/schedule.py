@@ -1,0 +1,70 @@
+"""The scheduler of the running service: its job store in the database, and jobs kept to the configured times."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.date import DateTrigger
+
+from digest import jobs
+from digest.settings import Settings
+from digest.storage.db import create_database_engine
+
+log = logging.getLogger("digest.service")
+
+WEEKLY_MISFIRE_GRACE = 6 * 24 * 3600
+POLL_MISFIRE_GRACE = 20 * 3600
+WEEKLY_RETRY_ID = "weekly-retry"
+
+
+def make_scheduler(settings: Settings) -> AsyncIOScheduler:
+    return AsyncIOScheduler(
+        # An engine of its own: the job store disposes its engine on shutdown, which would orphan a connection
+        # a poll still in progress holds on the shared one (PostgreSQL warns about the unclosed connection).
+        jobstores={"default": SQLAlchemyJobStore(engine=create_database_engine(settings.database_url))},
+        job_defaults={"coalesce": True, "max_instances": 1},
+        timezone=ZoneInfo(settings.timezone),
+    )
+
+
+def ensure_job(scheduler: AsyncIOScheduler, func: str, job_id: str, trigger: CronTrigger, grace: int) -> None:
+    """Adds the job, or moves it when its time changed in the config; a stored job keeps its next run otherwise."""
+    existing = scheduler.get_job(job_id)
+    if existing is None:
+        scheduler.add_job(func, trigger, id=job_id, name=job_id, misfire_grace_time=grace)
+    elif str(existing.trigger) != str(trigger):
+        scheduler.reschedule_job(job_id, trigger=trigger)
+        log.info("schedule: %s changed to %s", job_id, trigger)
+
+
+def keep_jobs(scheduler: AsyncIOScheduler, settings: Settings) -> None:
+    """The poll, its retry and the weekly digest at the configured times."""
+    arxiv = settings.arxiv
+    poll_tz = ZoneInfo(arxiv.poll_timezone)
+    ensure_job(scheduler, jobs.POLL_JOB, "poll", CronTrigger.from_crontab(arxiv.poll_cron, poll_tz), POLL_MISFIRE_GRACE)
+    ensure_job(
+        scheduler,
+        jobs.RETRY_JOB,
+        "poll-retry",
+        CronTrigger.from_crontab(arxiv.retry_cron, poll_tz),
+        POLL_MISFIRE_GRACE,
+    )
+    weekly_trigger = CronTrigger.from_crontab(settings.weekly.cron, ZoneInfo(settings.timezone))
+    ensure_job(scheduler, jobs.WEEKLY_JOB, "weekly", weekly_trigger, WEEKLY_MISFIRE_GRACE)
+
+
+def schedule_weekly_retry(scheduler: AsyncIOScheduler, retry_at: datetime) -> None:
+    # A failed send is retried at its back-off time, not a week later at the next weekly slot.
+    scheduler.add_job(
+        jobs.WEEKLY_JOB,
+        DateTrigger(retry_at),
+        id=WEEKLY_RETRY_ID,
+        name=WEEKLY_RETRY_ID,
+        misfire_grace_time=WEEKLY_MISFIRE_GRACE,
+        replace_existing=True,
+    )

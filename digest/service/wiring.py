@@ -1,0 +1,96 @@
+"""Wiring: the one place where the parts are put together (database, list, poller, web, bot, scheduler).
+
+Only a new, empty data folder is seeded with the bundled list. A folder that was used (it has a `list.md` or weekly
+digests) but has no usable database is refused with one line, before anything is written: re-seeding would replace
+the maintainers' list with the bundled one.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from digest.settings import Settings
+from digest.storage.db import Database, DatabaseError, open_database
+from digest.storage.models import Section
+
+log = logging.getLogger(__name__)
+
+
+class UnusableDataError(DatabaseError):
+    """A used data folder whose database is missing, empty or without a list; one line with how to restore."""
+
+
+def signs_of_use(settings: Settings) -> list[Path]:
+    """What shows this data folder was used before: its list's Markdown, weekly digests."""
+    found = [settings.list_markdown_path] if settings.list_markdown_path.exists() else []
+    weekly = settings.weekly_dir
+    if weekly.is_dir() and any(weekly.iterdir()):
+        found.append(weekly)
+    return found
+
+
+def _sqlite_file(settings: Settings) -> Path | None:
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    if url.database.startswith("file:"):  # a URI filename (`?uri=true`, e.g. mode=ro): the path part
+        path = urlsplit(url.database).path
+        return Path(path) if path and path != ":memory:" else None
+    return Path(url.database)
+
+
+def _refusal(settings: Settings, used: list[Path], problem: str) -> UnusableDataError:
+    shown = ", ".join(str(path) for path in used)
+    return UnusableDataError(
+        f"{problem}, but the data folder was in use ({shown}); nothing was written. Restore the database from a "
+        f"backup, or rebuild the list from its Markdown: digest --data-dir {settings.data_dir} list import "
+        f"{settings.list_markdown_path}"
+    )
+
+
+def check_before_opening(settings: Settings) -> None:
+    """Refuses a used data folder whose SQLite file is missing or empty, before opening creates anything."""
+    used = signs_of_use(settings)
+    path = _sqlite_file(settings)
+    if not used or path is None:
+        return
+    if not path.exists():
+        raise _refusal(settings, used, f"the database {path} is missing")
+    if path.is_file() and path.stat().st_size == 0:
+        raise _refusal(settings, used, f"the database {path} is empty (0 bytes)")
+
+
+def open_service_database(settings: Settings, *, restoring: bool = False) -> Database:
+    """Opens (creating and migrating if needed) the database; a new one in a new data folder gets the bundled list.
+
+    `restoring` (`digest list import`) opens a used folder's empty database too, without seeding it; a new folder is
+    seeded as always (the import then reports what differs from the bundled list)."""
+    if not restoring:
+        check_before_opening(settings)
+    database = open_database(settings.database_url)
+    if restoring and signs_of_use(settings):
+        return database
+    # Seeded when the list is empty rather than when the schema was missing, so a first start that was cut off
+    # between the migrations and the import finishes the job next time.
+    with database.reading() as session:
+        empty = session.scalar(select(Section.id).limit(1)) is None
+    if not empty:
+        return database
+    used = signs_of_use(settings)
+    if used:
+        database.dispose()
+        raise _refusal(settings, used, "the database holds no list")
+    from digest.awesome import store as liststore  # only a new database needs the list's code (and Jinja2)
+
+    text = settings.seed_list.read_bytes()
+    with database.transaction() as session:
+        report = liststore.import_markdown(session, text, source=str(settings.seed_list))
+    log.info("new database: imported the bundled list (%s entries)", report.entries_total)
+    with database.reading() as session:
+        liststore.write_markdown(session, settings)
+    return database

@@ -1,0 +1,97 @@
+"""One service per data folder: an exclusive lock on `<data>/service.lock` (and, with PostgreSQL, an advisory lock on
+the database) held while `digest run` runs. The one-shot commands take no lock and work beside it.
+
+The lock is the kernel's (flock), so a killed service leaves nothing to clean up; the file holds the pid for the
+message a second service prints.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from digest.storage.db import Database
+
+LOCK_NAME = "service.lock"
+# pg_try_advisory_lock takes a bigint; this one stands for "awesome-digest service" in any database it shares.
+ADVISORY_KEY = 0x4157_4453_4552_5643
+
+
+class DataLockError(Exception):
+    """Another service holds the data folder or the database; one line."""
+
+
+@dataclass
+class DataLock:
+    path: Path
+    handle: int
+    connection: Any = None  # the PostgreSQL connection holding the advisory lock
+
+    def release(self) -> None:
+        if self.connection is not None:
+            # Closing ends the session and with it the advisory lock; a server that went away took the lock along.
+            with contextlib.suppress(SQLAlchemyError):
+                # Invalidated, not returned to the pool: a pooled session would keep holding the lock.
+                self.connection.invalidate()
+                self.connection.close()
+            self.connection = None
+        if self.handle >= 0:
+            os.close(self.handle)  # closing the descriptor releases the flock
+            self.handle = -1
+
+
+def _holder(path: Path) -> str:
+    try:
+        pid = path.read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        pid = ""
+    return f"pid {pid}" if pid.isdigit() else "another process"
+
+
+def lock_data_folder(data_dir: Path) -> DataLock:
+    """The exclusive lock on the data folder, or DataLockError naming the holder's pid."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / LOCK_NAME
+    handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(handle)
+        raise DataLockError(
+            f"another digest service ({_holder(path)}) is running on the data folder {data_dir}; "
+            "stop it first (the one-shot commands work beside it)"
+        ) from None
+    os.ftruncate(handle, 0)
+    os.write(handle, f"{os.getpid()}\n".encode("ascii"))
+    return DataLock(path, handle)
+
+
+def lock_database(lock: DataLock, database: Database) -> None:
+    """With PostgreSQL, also the advisory lock: two data folders may share one database."""
+    if make_url(str(database.engine.url)).get_backend_name() != "postgresql":
+        return
+    connection = database.engine.connect()
+    if not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar():
+        holder = connection.execute(
+            text(
+                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'digest run pid %' LIMIT 1"
+            )
+        ).scalar()
+        connection.close()
+        who = str(holder).removeprefix("digest run ") if holder else "another process"
+        raise DataLockError(
+            f"another digest service ({who}) is running on this PostgreSQL database; "
+            "stop it first (the one-shot commands work beside it)"
+        )
+    connection.execute(text(f"SET application_name = 'digest run pid {os.getpid()}'"))
+    connection.commit()
+    lock.connection = connection

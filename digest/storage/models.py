@@ -1,0 +1,207 @@
+"""The database schema of the list and its review (SQLAlchemy 2.x; the service's own tables are in state.py). Portable:
+nothing here is SQLite-only, so a PostgreSQL URL works.
+
+The list is kept as sections, papers and entries (a paper's place in a section). To give back the maintainers'
+Markdown byte for byte, each section keeps its heading and intro text verbatim and each entry keeps its own
+lines verbatim (`raw`); entries added by the service have `raw` rendered from the entry template.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from digest.vocab import Status
+
+# Candidate statuses.
+# Plain strings in the columns; their one home is vocab.Status.
+PENDING, APPROVED, REJECTED = Status.PENDING.value, Status.APPROVED.value, Status.REJECTED.value
+CANDIDATE_STATUSES = (PENDING, APPROVED, REJECTED)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Times are stored in UTC and always come back aware, in UTC.
+
+    SQLite keeps no offset and hands back naive datetimes while PostgreSQL hands back aware ones; without this,
+    every reader would have to guess, and comparing the two kinds raises at run time.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON}
+
+
+class ListMeta(Base):
+    """Verbatim text of the list outside any section (`preamble`), and facts about the last import."""
+
+    __tablename__ = "list_meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+
+
+class Section(Base):
+    """One heading of the list, in document order. Sections without entries (News, Contribution) carry text."""
+
+    __tablename__ = "sections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))  # "Input-level Attribution"
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    level: Mapped[int] = mapped_column(Integer)  # 2 for ##, 3 for ###
+    position: Mapped[int] = mapped_column(Integer, index=True)
+    # The heading line and the text before the first entry (back-link, blank lines), verbatim.
+    intro_raw: Mapped[str] = mapped_column(Text, default="")
+    # What holds papers: "papers", "surveys", "blog", "tool", or "text" for sections that hold none.
+    kind: Mapped[str] = mapped_column(String(16), default="papers")
+    entries: Mapped[list[Entry]] = relationship(
+        back_populates="section", order_by="Entry.position", cascade="all, delete-orphan"
+    )
+
+
+class Paper(Base):
+    """A paper (or blog post, survey, tool) the list holds; one paper can sit in several sections."""
+
+    __tablename__ = "papers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Identity: the normalised title (one arXiv ID can be mis-linked from two titles in a hand-kept list).
+    title_key: Mapped[str] = mapped_column(String(500), unique=True)
+    title: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(16), default="paper")  # paper | survey | blog | tool
+    arxiv_id: Mapped[str | None] = mapped_column(String(32), index=True)  # without version
+    url: Mapped[str | None] = mapped_column(Text)  # the title link
+    other_urls: Mapped[list[str]] = mapped_column(JSON, default=list)  # OpenReview, AAAI, Springer, blogs
+    code_url: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[date | None] = mapped_column(Date)
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    abstract: Mapped[str | None] = mapped_column(Text)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # "seed" for papers imported from the Markdown, "review" for papers approved from candidates.
+    origin: Mapped[str] = mapped_column(String(16), default="seed")
+    entries: Mapped[list[Entry]] = relationship(back_populates="paper")
+
+
+class Entry(Base):
+    """A paper's place in a section, with the entry's Markdown lines kept verbatim."""
+
+    __tablename__ = "entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    section_id: Mapped[int] = mapped_column(ForeignKey("sections.id", ondelete="CASCADE"), index=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    raw: Mapped[str] = mapped_column(Text)  # the entry's lines, with the blank lines that follow it
+    short_name: Mapped[str | None] = mapped_column(Text)
+    date_text: Mapped[str | None] = mapped_column(String(64))  # as written: "Apr. 4, 2025"
+    badge_arxiv_id: Mapped[str | None] = mapped_column(String(32))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    section: Mapped[Section] = relationship(back_populates="entries")
+    paper: Mapped[Paper] = relationship(back_populates="entries")
+
+
+class Candidate(Base):
+    """A paper found on arXiv that may belong in the list. Rows are never deleted: they are the dedupe memory."""
+
+    __tablename__ = "candidates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    arxiv_id: Mapped[str] = mapped_column(String(32), unique=True)  # without version
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    title: Mapped[str] = mapped_column(Text)
+    title_key: Mapped[str] = mapped_column(String(500), index=True)
+    authors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    abstract: Mapped[str] = mapped_column(Text, default="")
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    announce_type: Mapped[str | None] = mapped_column(String(32))
+    published: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    doi: Mapped[str | None] = mapped_column(Text)
+    journal_ref: Mapped[str | None] = mapped_column(Text)
+    comments: Mapped[str | None] = mapped_column(Text)
+    code_url: Mapped[str | None] = mapped_column(Text)
+    relevant: Mapped[bool] = mapped_column(Boolean, default=True)
+    score: Mapped[float] = mapped_column(Float, default=0.0, index=True)
+    matched: Mapped[list[str]] = mapped_column(JSON, default=list)
+    suggested_section: Mapped[str | None] = mapped_column(String(200))
+    suggested_sections: Mapped[list[str]] = mapped_column(JSON, default=list)  # ranked
+    source_feeds: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_section: Mapped[str | None] = mapped_column(String(200))
+    paper_id: Mapped[int | None] = mapped_column(ForeignKey("papers.id", ondelete="SET NULL"))
+    # Discord: the review message, and whether it must be (re)posted.
+    discord_channel_id: Mapped[str | None] = mapped_column(String(32))
+    discord_message_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    discord_state: Mapped[str] = mapped_column(String(16), default="unposted")  # unposted|posted|repost
+    discord_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The status the Discord message shows; differs from `status` after a decision made elsewhere (web, CLI),
+    # which tells the bot to edit the message.
+    discord_shown_status: Mapped[str | None] = mapped_column(String(16))
+    # Why the model flagged it: digest.relevance.why.Why as JSON (terms, parts of the score, nearest list papers).
+    why: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # A reader's note from /suggest (the candidate's source feed then says "suggested by a reader").
+    reader_note: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_candidates_status_score", "status", "score"),)
+
+
+class Decision(Base):
+    """The audit log: every decision on a candidate, who made it, through which channel, when."""
+
+    __tablename__ = "decisions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # approve | reject | revert
+    section: Mapped[str | None] = mapped_column(String(200))
+    actor: Mapped[str] = mapped_column(String(200))  # display name
+    actor_id: Mapped[str | None] = mapped_column(String(64))
+    channel: Mapped[str] = mapped_column(String(16))  # discord | web | feed | cli
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    applied: Mapped[bool] = mapped_column(Boolean, default=True)  # False when it changed nothing
+
+
+__all__ = [
+    "APPROVED",
+    "CANDIDATE_STATUSES",
+    "PENDING",
+    "REJECTED",
+    "Base",
+    "Candidate",
+    "Decision",
+    "Entry",
+    "ListMeta",
+    "Paper",
+    "Section",
+]

@@ -1,0 +1,119 @@
+"""The web server's shell: builds the aiohttp application, its routes, templates and security headers.
+
+Handlers live in pages (the list, Markdown, health), feeds (RSS/Atom), review (approval links, sessions),
+review_page (the /review page), maintainer (/history, adding) and suggest; what they share is in context.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+
+import jinja2
+from aiohttp import web
+
+from digest import secretstore
+from digest.clock import utc_now
+from digest.review.reviewer import Reviewer
+from digest.settings import Settings
+from digest.storage.db import Database
+from digest.templating import template_loader
+from digest.web import feeds as web_feeds
+from digest.web import maintainer as web_maintainer
+from digest.web import pages as web_pages
+from digest.web import review as web_review
+from digest.web import review_page as web_review_page
+from digest.web import suggest as web_suggest
+from digest.web.context import CONTEXT, SECURITY_HEADERS, WebContext
+
+log = logging.getLogger(__name__)
+
+
+# Maintainer pages: a candidate's standing, CSRF tokens and decisions must not be kept by a browser or a proxy cache,
+# whatever the answer (a page, a redirect, a refusal).
+def is_private_path(path: str) -> bool:
+    return path in ("/review", "/history") or path.startswith(("/review/", "/approve/"))
+
+
+async def _add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if is_private_path(request.path):
+        response.headers["Cache-Control"] = "no-store"
+
+
+def template_environment(settings: Settings) -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=template_loader(settings.templates_dir),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def create_web_app(
+    settings: Settings,
+    database: Database,
+    reviewer: Reviewer,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    cache_feeds: bool = True,
+) -> web.Application:
+    """The whole site. Secrets missing from settings are taken from (or generated into) the data folder."""
+    secrets = settings.secrets
+    if not (secrets.secret_key and secrets.admin_token and secrets.feed_token):
+        secrets = secretstore.ensure_secrets(settings)
+        settings = replace(settings, secrets=secrets)
+    app = web.Application(client_max_size=64 * 1024)
+    app[CONTEXT] = WebContext(
+        settings=settings,
+        database=database,
+        reviewer=reviewer,
+        secrets=secrets,
+        clock=clock,
+        templates=template_environment(settings),
+        cache_feeds=cache_feeds,
+    )
+    app.on_response_prepare.append(_add_security_headers)
+    app.router.add_get("/", web_pages.list_page)
+    app.router.add_get("/list.md", web_pages.list_markdown)
+    app.router.add_get("/healthz", web_pages.healthz)
+    app.router.add_get("/feeds/list.xml", web_feeds.list_rss)
+    app.router.add_get("/feeds/list.atom", web_feeds.list_atom)
+    app.router.add_get("/feeds/candidates.xml", web_feeds.candidates_rss)
+    app.router.add_get("/approve/{token}", web_review.approval_page)
+    app.router.add_post("/approve/{token}", web_review.approval_submit)
+    app.router.add_get("/review", web_review_page.review_page)
+    app.router.add_get("/review/shortcuts.js", web_review_page.shortcuts_script)
+    app.router.add_post("/review/signin", web_review.sign_in)
+    app.router.add_post("/review/signout", web_review.sign_out)
+    app.router.add_post("/review/decide", web_review_page.review_decide)
+    app.router.add_post("/review/add", web_maintainer.review_add)
+    app.router.add_get("/history", web_maintainer.history_page)
+    app.router.add_get("/suggest", web_suggest.suggest_page)
+    app.router.add_post("/suggest", web_suggest.suggest_submit)
+    return app
+
+
+async def serve(app: web.Application, host: str, port: int) -> web.AppRunner:
+    """Starts serving `app`; stop it with `await runner.cleanup()`. Port 0 picks a free port (see bound_port)."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except OSError as exc:
+        await runner.cleanup()
+        raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    return runner
+
+
+def bound_port(runner: web.AppRunner) -> int:
+    """The port the first site actually listens on (useful after serving on port 0)."""
+    for address in runner.addresses:
+        if isinstance(address, tuple):
+            return int(address[1])
+    raise RuntimeError("the web server is not listening on a TCP port")

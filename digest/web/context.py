@@ -1,0 +1,81 @@
+"""What every web handler shares, a leaf of the web package: the per-application context (settings, database,
+reviewer, secrets, clock, templates, throttles) and the helpers that render a page or a refusal from it.
+
+The application (`web.app`) imports the handlers, and the handlers import this module, never the application.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from aiohttp import web
+
+from digest.review.reviewer import Reviewer
+from digest.settings import Secrets, Settings
+from digest.storage.db import Database
+from digest.web.throttle import SignInThrottle, ThrottleRule
+
+SECURITY_HEADERS = {
+    # No scripts, no frames, no third-party anything: the pages are plain HTML with one inline style block.
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    # Approval links and the feed token travel in URLs; no Referer header may carry them elsewhere.
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+
+
+# Reader suggestions on /suggest per client address and hour (the context builds the throttle).
+SUGGEST_RULE = ThrottleRule(max_failures=5, window=timedelta(hours=1))
+
+
+@dataclass
+class WebContext:
+    settings: Settings
+    database: Database
+    reviewer: Reviewer
+    secrets: Secrets
+    clock: Callable[[], datetime]
+    templates: jinja2.Environment
+    cache_feeds: bool = True
+    feed_cache: dict[str, Any] = field(default_factory=dict)
+    sign_in_throttle: SignInThrottle = field(default_factory=SignInThrottle)
+    suggest_throttle: SignInThrottle = field(default_factory=lambda: SignInThrottle(SUGGEST_RULE))
+
+    @property
+    def secret_key(self) -> str:
+        return str(self.secrets.secret_key)
+
+    @property
+    def secure_cookies(self) -> bool:
+        return urlsplit(self.settings.web.base_url).scheme == "https"
+
+    def url(self, path: str) -> str:
+        """An absolute URL on the public address (links in feeds must work outside the browser)."""
+        return self.settings.web.base_url.rstrip("/") + path
+
+
+CONTEXT = web.AppKey("digest_web_context", WebContext)
+
+
+def context_of(request: web.Request) -> WebContext:
+    return request.app[CONTEXT]
+
+
+def render(request: web.Request, template: str, *, status: int = 200, **values: Any) -> web.Response:
+    context = context_of(request)
+    body = context.templates.get_template(f"web/{template}").render(list_title=context.settings.list_title, **values)
+    return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
+
+
+def refuse(request: web.Request, status: int, title: str, message: str) -> web.Response:
+    """A short error page; nothing of the refused thing is shown."""
+    return render(request, "message.html", status=status, title=title, message=message)

@@ -1,0 +1,262 @@
+"""The feeds: the public list feed (RSS and Atom, cached and conditional) and the private candidates feed.
+
+A rendered list feed is kept until the list changes; the check is one indexed query (newest add + counts),
+so a warm request costs no rendering and a reader that already has it gets 304.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import Connection, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from digest.awesome import store as liststore
+from digest.clock import as_utc
+from digest.relevance.store import bundled_abstracts
+from digest.review.queries import pending_candidates
+from digest.review.signing import approval_signer, token_matches
+from digest.storage.models import Candidate, Entry, ListMeta, Paper
+from digest.titles import arxiv_abs_url
+from digest.web.context import WebContext, context_of
+from digest.web.syndication import (
+    ATOM_CONTENT_TYPE,
+    RSS_CONTENT_TYPE,
+    Feed,
+    FeedItem,
+    FeedLink,
+    build_atom,
+    build_rss,
+    paper_date,
+    safe_url,
+)
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+GUID_PREFIX = "tag:awesome-digest,2025:"
+
+
+@dataclass(frozen=True)
+class RenderedFeed:
+    version: tuple[Any, ...]
+    body: bytes
+    etag: str
+    last_modified: datetime
+
+    @property
+    def validators(self) -> dict[str, str]:
+        return {
+            "ETag": self.etag,
+            "Last-Modified": self.last_modified.strftime("%a, %d %b %Y %H:%M:%S GMT"),
+            "Cache-Control": "public, max-age=300",
+        }
+
+
+def _utc_or_epoch(moment: datetime | None) -> datetime:
+    # Stored times come back aware (models.UTCDateTime); a missing one sorts first.
+    return EPOCH if moment is None else as_utc(moment)
+
+
+_VERSION_QUERY = select(
+    select(func.max(Paper.added_at)).scalar_subquery(),
+    select(func.count(Paper.id)).scalar_subquery(),
+    select(func.max(Entry.added_at)).scalar_subquery(),
+    select(func.count(Entry.id)).scalar_subquery(),
+    select(func.max(Entry.id)).scalar_subquery(),
+    # A re-import that only edits titles or abstracts changes none of the above, but changes the file's hash.
+    select(ListMeta.value).where(ListMeta.key == "sha256").scalar_subquery(),
+)
+
+
+def list_version(connection: Connection) -> tuple[Any, ...]:
+    """Changes whenever a paper or entry is added, moved or removed; cheap (indexed max, small counts).
+
+    A Core connection, not an ORM session: this runs on every feed request and the session costs ~7x the query.
+    """
+    return tuple(connection.execute(_VERSION_QUERY).one())
+
+
+def paper_guid(paper: Paper) -> str:
+    if paper.arxiv_id:
+        return f"{GUID_PREFIX}arxiv:{paper.arxiv_id}"
+    return f"{GUID_PREFIX}paper:{hashlib.sha256(paper.title_key.encode('utf-8')).hexdigest()[:24]}"
+
+
+def paper_links(arxiv_id: str | None, url: str | None, code_url: str | None, others: list[str]) -> list[FeedLink]:
+    links: list[FeedLink] = []
+    if arxiv_id:
+        links.append(FeedLink("arXiv", arxiv_abs_url(arxiv_id)))
+        links.append(FeedLink("PDF", f"https://arxiv.org/pdf/{arxiv_id}"))
+    elif safe_url(url):
+        links.append(FeedLink("Paper", str(safe_url(url))))
+    if safe_url(code_url):
+        links.append(FeedLink("Code", str(safe_url(code_url))))
+    links.extend(FeedLink("Link", str(safe_url(other))) for other in others if safe_url(other))
+    return links
+
+
+def feed_date(paper: Paper) -> datetime:
+    """A paper imported with the list is dated by when it appeared, not by the import; an approved one by its
+    approval, since the feed tells readers what was added."""
+    if paper.origin == "seed":
+        texts = [entry.date_text for entry in paper.entries if entry.date_text]
+        found = paper_date(paper.published, texts, paper.arxiv_id)
+        if found is not None:
+            return found
+    return _utc_or_epoch(paper.added_at)
+
+
+def feed_abstract(paper: Paper) -> str:
+    """The stored abstract, else the bundled one (the seed list's papers ship with theirs)."""
+    if paper.abstract:
+        return paper.abstract
+    bundled = bundled_abstracts()
+    found = bundled.get(paper.arxiv_id or "") or bundled.get(paper.title_key)
+    return found[1] if found else ""
+
+
+def list_feed(session: Session, context: WebContext, self_path: str) -> Feed:
+    """Papers of the list, newest first by `feed_date`, each with the sections that hold it."""
+    papers = session.scalars(
+        select(Paper).where(Paper.entries.any()).options(selectinload(Paper.entries).selectinload(Entry.section))
+    ).all()
+    dated = sorted(((feed_date(paper), paper.id, paper) for paper in papers), key=lambda row: row[:2], reverse=True)
+    items = [
+        FeedItem(
+            guid=paper_guid(paper),
+            title=paper.title,
+            link=safe_url(paper.url) or (arxiv_abs_url(paper.arxiv_id) if paper.arxiv_id else context.url("/")),
+            published=published,
+            abstract=feed_abstract(paper),
+            authors=list(paper.authors or []),
+            categories=sorted({entry.section.name for entry in paper.entries}),
+            links=paper_links(paper.arxiv_id, paper.url, paper.code_url, list(paper.other_urls or [])),
+        )
+        for published, _, paper in dated[: context.settings.web.feed_items]
+    ]
+    return Feed(
+        title=context.settings.list_title,
+        home_url=context.url("/"),
+        self_url=context.url(self_path),
+        description=f"Papers as they are added to {context.settings.list_title}",
+        feed_id=f"{GUID_PREFIX}list",
+        # When the list last changed, so that If-Modified-Since sees a paper imported with an old date.
+        updated=max(
+            [item.published for item in items]
+            + [_utc_or_epoch(paper.added_at) for paper in papers]
+            + [_utc_or_epoch(entry.added_at) for paper in papers for entry in paper.entries],
+            default=EPOCH,
+        ),
+        items=items,
+    )
+
+
+def _render(context: WebContext, kind: str, path: str, version: tuple[Any, ...]) -> RenderedFeed:
+    with context.database.reading() as session:
+        feed = list_feed(session, context, path)
+    body = build_rss(feed) if kind == "rss" else build_atom(feed)
+    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+    return RenderedFeed(version=version, body=body, etag=etag, last_modified=feed.updated.replace(microsecond=0))
+
+
+def _not_modified(request: web.Request, feed: RenderedFeed) -> bool:
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is not None:
+        presented = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return "*" in presented or feed.etag in presented
+    since = request.if_modified_since
+    return since is not None and feed.last_modified <= since
+
+
+async def _serve_list_feed(request: web.Request, kind: str, content_type: str) -> web.Response:
+    context = context_of(request)
+    path = request.path
+    # The version query is a few index lookups; running it on the loop costs less than a thread hop.
+    with context.database.engine.connect() as connection:
+        version = list_version(connection)
+    cached: RenderedFeed | None = context.feed_cache.get(kind) if context.cache_feeds else None
+    if cached is None or cached.version != version:
+        cached = await asyncio.to_thread(_render, context, kind, path, version)
+        if context.cache_feeds:
+            context.feed_cache[kind] = cached
+    headers = cached.validators
+    if _not_modified(request, cached):
+        return web.Response(status=304, headers=headers)
+    headers["Content-Type"] = content_type
+    return web.Response(body=cached.body, headers=headers)
+
+
+async def list_rss(request: web.Request) -> web.Response:
+    return await _serve_list_feed(request, "rss", RSS_CONTENT_TYPE)
+
+
+async def list_atom(request: web.Request) -> web.Response:
+    return await _serve_list_feed(request, "atom", ATOM_CONTENT_TYPE)
+
+
+def candidate_links(
+    candidate: Candidate, sections: list[str], sign: Callable[[str, str | None], str]
+) -> list[FeedLink]:
+    """Approve (into the suggested section), Approve into each other section, Reject — each a signed link."""
+    links = [FeedLink("arXiv", arxiv_abs_url(candidate.arxiv_id))]
+    if safe_url(candidate.code_url):
+        links.append(FeedLink("Code", str(safe_url(candidate.code_url))))
+    suggested = candidate.suggested_section if candidate.suggested_section in sections else None
+    if suggested:
+        links.append(FeedLink(f"Approve ({suggested})", sign("approve", suggested)))
+    links.extend(FeedLink(f"Approve into {name}", sign("approve", name)) for name in sections if name != suggested)
+    links.append(FeedLink("Reject", sign("reject", None)))
+    return links
+
+
+def candidates_feed(session: Session, context: WebContext) -> Feed:
+    now = context.clock()
+    expires = now + timedelta(days=context.settings.web.approval_link_days)
+    sections = liststore.section_names(session)
+    items: list[FeedItem] = []
+    for candidate in pending_candidates(session, limit=context.settings.web.feed_items):
+        sign = approval_signer(context.settings.web.base_url, context.secret_key, candidate.id, expires)
+        items.append(
+            FeedItem(
+                guid=f"{GUID_PREFIX}candidate:{candidate.arxiv_id}",
+                title=candidate.title,
+                link=arxiv_abs_url(candidate.arxiv_id),
+                published=_utc_or_epoch(candidate.first_seen_at),
+                abstract=candidate.abstract,
+                authors=list(candidate.authors or []),
+                categories=[candidate.suggested_section] if candidate.suggested_section else [],
+                links=candidate_links(candidate, sections, sign),
+                note=f"Score {candidate.score:.2f}; matched: {', '.join(candidate.matched or []) or 'nothing'}",
+            )
+        )
+    return Feed(
+        title=f"{context.settings.list_title}: candidates to review",
+        home_url=context.url("/review"),
+        self_url=context.url("/feeds/candidates.xml"),
+        description="Pending candidates, best score first. Approval links open a confirmation page.",
+        feed_id=f"{GUID_PREFIX}candidates",
+        updated=max((item.published for item in items), default=EPOCH),
+        items=items,
+    )
+
+
+async def candidates_rss(request: web.Request) -> web.Response:
+    context = context_of(request)
+    presented = request.query.get("token", "")
+    if not token_matches(str(context.secrets.feed_token), presented):
+        # Nothing about the candidates, not even whether there are any.
+        return web.Response(
+            status=403, text="403: this feed needs its token (?token=…)\n", headers={"Cache-Control": "no-store"}
+        )
+
+    def load() -> bytes:
+        with context.database.reading() as session:
+            return build_rss(candidates_feed(session, context))
+
+    body = await asyncio.to_thread(load)
+    return web.Response(body=body, headers={"Content-Type": RSS_CONTENT_TYPE, "Cache-Control": "private, no-store"})

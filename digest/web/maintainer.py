@@ -1,0 +1,98 @@
+"""The maintainers' pages beside /review: the decision history (/history) and adding a paper by its arXiv ID or URL
+(the field on /review), which does what `digest add` does through digest.arxiv.additions and the Reviewer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import date
+
+from aiohttp import web
+
+from digest.arxiv import additions as paper_add
+from digest.review.history import action_words, decision_history
+from digest.review.rules import Actor, ReviewError
+from digest.storage.models import Decision
+from digest.web.context import WebContext, context_of, refuse, render
+from digest.web.review import checked_form, current_session
+from digest.web.review_page import back_to_review, web_actor
+
+HISTORY_ROWS = 500  # the newest decisions shown; `digest history` prints them all
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def parse_since(text: str | None) -> date | None:
+    """The day in ?since=YYYY-MM-DD; ValueError for anything else."""
+    if text is None or text == "":
+        return None
+    if not _ISO_DATE.fullmatch(text):
+        raise ValueError(text)
+    return date.fromisoformat(text)
+
+
+def load_history(context: WebContext, since: date | None) -> list[tuple[Decision, str, str]]:
+    with context.database.reading() as session:
+        rows = decision_history(session, since, newest_first=True, limit=HISTORY_ROWS)
+        session.expunge_all()
+        return rows
+
+
+async def history_page(request: web.Request) -> web.Response:
+    if await current_session(request) is None:
+        return render(request, "signin.html", error=None)
+    try:
+        since = parse_since(request.query.get("since"))
+    except ValueError:
+        return refuse(request, 400, "Bad request", "?since= must be a day as YYYY-MM-DD, such as 2026-12-01.")
+    rows = await asyncio.to_thread(load_history, context_of(request), since)
+    return render(
+        request,
+        "history.html",
+        rows=[(decision, arxiv_id, title, action_words(decision)) for decision, arxiv_id, title in rows],
+        since=since,
+        limit=HISTORY_ROWS,
+    )
+
+
+async def review_add(request: web.Request) -> web.Response:
+    """Adds a paper by its arXiv ID or URL and approves it, as `digest add` does; each refusal is one line."""
+    checked = await checked_form(request)
+    if isinstance(checked, web.Response):
+        return checked
+    claim, form = checked
+    context = context_of(request)
+    arxiv_id = paper_add.parse_arxiv_reference(form.get("paper", "")[:300])
+    if arxiv_id is None:
+        return refuse(request, 400, "Not added", f"That is not an arXiv ID or URL: {paper_add.EXAMPLE}.")
+    section = form.get("section", "").strip()[:200] or None
+    try:
+        candidate_id = await added_candidate(context, arxiv_id, section, web_actor(claim))
+    except paper_add.AddError as exc:
+        return refuse(request, exc.status, "Not added", str(exc))
+    return back_to_review(form, decided=candidate_id)
+
+
+async def added_candidate(context: WebContext, arxiv_id: str, section: str | None, actor: Actor) -> int:
+    """The approved candidate's id; AddError when nothing was added (and nothing was written)."""
+    known = await asyncio.to_thread(paper_add.known_paper, context.database, arxiv_id, section)
+    if known.listed is not None:
+        raise paper_add.AddError(paper_add.already_listed(arxiv_id, known.listed))
+    candidate_id = known.candidate_id
+    created = candidate_id is None
+    if candidate_id is None:
+        paper = await paper_add.fetch(context.settings, arxiv_id)
+        candidate_id = await asyncio.to_thread(
+            lambda: paper_add.store_candidate(
+                context.database, context.settings, paper, section, section_hint="in the Section field"
+            )
+        )
+    try:
+        outcome = await context.reviewer.decide_async(candidate_id, "approve", actor, section)
+    except ReviewError as exc:
+        if created:
+            await asyncio.to_thread(paper_add.forget_candidate, context.database, candidate_id)
+        raise paper_add.AddError(f"{exc} (nothing was added)") from exc
+    if not outcome.changed:
+        raise paper_add.AddError(f"candidate {outcome.candidate_id} ({arxiv_id}): {outcome.message}")
+    return outcome.candidate_id

@@ -1,0 +1,207 @@
+"""Review on the web: one-click approval links (GET shows, POST decides) and the maintainers' sessions (sign-in,
+sign-out, the CSRF-checked form); the /review page itself is web_review_page.
+
+Both decide through `Reviewer.decide_async`, the same path Discord reactions take, and only on a candidate still
+pending. Sessions are signed cookies that signing out revokes in the database; every POST on /review carries a
+CSRF token tied to the session, and wrong admin tokens are throttled per client address.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import secrets
+from datetime import timedelta
+
+from aiohttp import web
+
+from digest.relevance.why import why_from_json
+from digest.review.queries import standing_of
+from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing
+from digest.review.signing import (
+    ApprovalLink,
+    LinkError,
+    SessionClaim,
+    csrf_matches,
+    read_session,
+    sign_session,
+    token_matches,
+    verify_link,
+)
+from digest.storage.models import PENDING, Candidate
+from digest.web import sessions as session_store
+from digest.web.context import WebContext, context_of, refuse, render
+from digest.web.review_filters import highlight
+from digest.web.syndication import safe_url
+from digest.web.throttle import client_address, trusted_networks
+
+log = logging.getLogger(__name__)
+
+SESSION_COOKIE = "digest_session"
+SESSION_LIFETIME = timedelta(hours=12)
+REASONS = {
+    "forged": "This link was not made by this service.",
+    "altered": "This link was changed after it was made (its action, section or expiry was edited).",
+    "expired": "This link has expired. Take a fresh one from the candidates feed or use the review page.",
+    "malformed": "This is not a valid approval link (it may have been cut off when it was copied).",
+}
+
+
+def _check_link(request: web.Request) -> ApprovalLink | web.Response:
+    context = context_of(request)
+    try:
+        return verify_link(context.secret_key, request.match_info["token"], context.clock())
+    except LinkError as exc:
+        log.info("approval link refused: %s", exc.reason)
+        return refuse(request, 403, f"Link refused: {exc.reason}", REASONS[exc.reason])
+
+
+def _load_candidate(context: WebContext, candidate_id: int) -> tuple[Candidate, Standing] | None:
+    with context.database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        if candidate is None:
+            return None
+        standing = standing_of(session, candidate)
+        # Detached before `reading()` rolls back, so the page can still read its columns.
+        session.expunge_all()
+        return candidate, standing
+
+
+def why_lines(candidates: list[Candidate]) -> dict[int, list[str]]:
+    """Why each candidate was flagged, as plain lines (escaped by the template); older rows have none."""
+    return {candidate.id: why_from_json(candidate.why).lines() for candidate in candidates}
+
+
+async def approval_page(request: web.Request) -> web.Response:
+    """Shows what the link would do; changes nothing, so link scanners and prefetchers approve nothing."""
+    link = _check_link(request)
+    if isinstance(link, web.Response):
+        return link
+    context = context_of(request)
+    loaded = await asyncio.to_thread(_load_candidate, context, link.candidate_id)
+    if loaded is None:
+        return refuse(request, 404, "Unknown candidate", "This candidate is no longer in the database.")
+    candidate, standing = loaded
+    return render(
+        request,
+        "approve.html",
+        candidate=candidate,
+        # A decided candidate gets its status and no button: links decide only pending candidates.
+        decided=standing.describe() if standing.status != PENDING else None,
+        change_command=standing.change_command(),
+        link=link,
+        code_url=safe_url(candidate.code_url),
+        action_path=request.path,
+        why_lines=why_lines([candidate]),
+        highlighted={candidate.id: highlight(candidate.abstract, candidate.matched or [])},
+    )
+
+
+async def approval_submit(request: web.Request) -> web.Response:
+    link = _check_link(request)
+    if isinstance(link, web.Response):
+        return link
+    context = context_of(request)
+    actor = Actor(name="feed approval link", id=None, channel="feed")
+    try:
+        outcome = await context.reviewer.decide_async(
+            link.candidate_id, link.action, actor, link.section, only_pending=True
+        )
+    except AlreadyDecidedError as exc:
+        return refuse(request, 409, f"Already {exc.standing.status}", str(exc))
+    except ReviewError as exc:
+        return refuse(request, 409, "Not done", str(exc))
+    return render(request, "decided.html", outcome=outcome)
+
+
+# -- /review ------------------------------------------------------------------------------------------------------
+
+
+async def current_session(request: web.Request) -> tuple[str, SessionClaim] | None:
+    """The cookie's value and what it holds when it is a genuine, unexpired session that was not signed out."""
+    context = context_of(request)
+    value = request.cookies.get(SESSION_COOKIE)
+    if not value:
+        return None
+    try:
+        claim = read_session(context.secret_key, value, context.clock())
+    except LinkError:
+        return None
+    if await asyncio.to_thread(session_store.is_revoked, context.database, claim.nonce):
+        return None
+    return value, claim
+
+
+async def sign_in(request: web.Request) -> web.Response:
+    context = context_of(request)
+    address = client_address(
+        request.remote,
+        request.headers.get("X-Forwarded-For"),
+        trusted_networks(context.settings.web.trusted_proxies),
+    )
+    form = await request.post()
+    # From here to record_failure nothing awaits, so a burst of parallel guesses cannot all pass this check first.
+    wait = context.sign_in_throttle.retry_after(address, context.clock())
+    if wait is not None:
+        # Refused before the token is compared: a locked-out address learns nothing from its guesses.
+        minutes = max(1, math.ceil(wait.total_seconds() / 60))
+        response = render(
+            request,
+            "signin.html",
+            status=429,
+            error=f"Too many wrong admin tokens from your address: try again in {minutes} minute(s).",
+        )
+        response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
+        return response
+    presented = form.get("token")
+    if not isinstance(presented, str) or not token_matches(str(context.secrets.admin_token), presented.strip()):
+        log.warning("review: a sign-in with a wrong admin token from %s", address)
+        if context.sign_in_throttle.record_failure(address, context.clock()):
+            rule = context.sign_in_throttle.rule
+            log.warning(
+                "review: %s locked out of sign-in for %d minutes after %d wrong admin tokens",
+                address,
+                int(rule.window.total_seconds() // 60),
+                rule.max_failures,
+            )
+        return render(request, "signin.html", status=403, error="That is not the admin token.")
+    context.sign_in_throttle.clear(address)
+    value = sign_session(context.secret_key, secrets.token_urlsafe(16), context.clock() + SESSION_LIFETIME)
+    response = web.Response(status=303, headers={"Location": "/review"})
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="Strict",
+        secure=context.secure_cookies,
+    )
+    return response
+
+
+async def checked_form(request: web.Request) -> tuple[SessionClaim, dict[str, str]] | web.Response:
+    """The session and the form when both the cookie and the form's CSRF token are right; else a 403 page."""
+    context = context_of(request)
+    signed_in = await current_session(request)
+    if signed_in is None:
+        return refuse(request, 403, "Sign in first", "This needs a maintainer session: sign in on the review page.")
+    session_value, claim = signed_in
+    form = {key: value for key, value in (await request.post()).items() if isinstance(value, str)}
+    if not csrf_matches(context.secret_key, session_value, form.get("csrf", "")):
+        return refuse(request, 403, "Form refused", "The form's security token is missing or stale: reload the page.")
+    return claim, form
+
+
+async def sign_out(request: web.Request) -> web.Response:
+    """Revokes the session in the database (a copy of the cookie stops working too), then drops the cookie."""
+    checked = await checked_form(request)
+    if isinstance(checked, web.Response):
+        return checked
+    context = context_of(request)
+    claim, _ = checked
+    await asyncio.to_thread(session_store.revoke, context.database, claim, context.clock())
+    response = web.Response(status=303, headers={"Location": "/review"})
+    response.del_cookie(SESSION_COOKIE, path="/")
+    return response

@@ -1,0 +1,183 @@
+"""What the review and list pages show: the filters read from a query string, matched terms highlighted in feed
+text, and the rule for which decision a maintainer may still undo.
+
+Pure: plain data in, plain data (or escaped Markup) out; the web shells call it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlencode
+
+from markupsafe import Markup, escape
+
+from digest.record_ids import parse_record_id
+from digest.vocab import Action, Channel, Status
+
+STATUSES = ("pending", "approved", "rejected", "all")
+MAX_TEXT = 200  # a search text longer than any title is a mistake, said so rather than searched
+MAX_BATCH = 200  # the review page shows at most this many candidates, so a batch names at most this many
+UNDO_WINDOW = timedelta(minutes=5)
+_MAX_TERMS = 24
+
+
+class FilterError(ValueError):
+    """A query parameter that cannot be used; one line saying which and what it takes."""
+
+
+@dataclass(frozen=True)
+class ReviewFilter:
+    title: str = ""
+    author: str = ""
+    section: str = ""
+    score_min: float | None = None
+    score_max: float | None = None
+    status: str = "pending"
+
+    def query(self) -> dict[str, str]:
+        """The parameters that differ from the defaults, as the page's links and forms carry them."""
+        values = {
+            "title": self.title,
+            "author": self.author,
+            "section": self.section,
+            "min": _number_text(self.score_min),
+            "max": _number_text(self.score_max),
+            "status": "" if self.status == "pending" else self.status,
+        }
+        return {name: value for name, value in values.items() if value}
+
+    def query_string(self) -> str:
+        return urlencode(self.query())
+
+    @property
+    def narrowed(self) -> bool:
+        """True when anything but the default (every pending candidate) is asked for."""
+        return bool(self.query())
+
+
+def _number_text(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def _text(query: Mapping[str, str], name: str) -> str:
+    value = " ".join(query.get(name, "").split())
+    if len(value) > MAX_TEXT:
+        raise FilterError(f"?{name}= is longer than {MAX_TEXT} characters.")
+    return value
+
+
+def _score(query: Mapping[str, str], name: str) -> float | None:
+    text = query.get(name, "").strip()
+    if not text:
+        return None
+    try:
+        value = float(text) if len(text) <= 20 else math.nan
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise FilterError(f"?{name}= must be a score such as 0.5 or 1.2.")
+    return value
+
+
+def parse_review_filter(query: Mapping[str, str]) -> ReviewFilter:
+    """The review page's filters from its query string; raises FilterError on a value it cannot use."""
+    status = query.get("status", "").strip().lower() or "pending"
+    if status not in STATUSES:
+        raise FilterError(f"?status= must be one of {', '.join(STATUSES)}.")
+    return ReviewFilter(
+        title=_text(query, "title"),
+        author=_text(query, "author"),
+        section=_text(query, "section"),
+        score_min=_score(query, "min"),
+        score_max=_score(query, "max"),
+        status=status,
+    )
+
+
+def _contains(haystack: str, needle: str) -> bool:
+    return not needle or needle.casefold() in haystack.casefold()
+
+
+def candidate_matches(
+    chosen: ReviewFilter,
+    *,
+    title: str,
+    authors: Sequence[str],
+    sections: Iterable[str | None],
+    score: float,
+    status: str,
+) -> bool:
+    """Whether a candidate passes every filter (texts: case-insensitive substrings; scores: inclusive)."""
+    if chosen.status != "all" and status != chosen.status:
+        return False
+    if chosen.score_min is not None and score < chosen.score_min:
+        return False
+    if chosen.score_max is not None and score > chosen.score_max:
+        return False
+    if not _contains(title, chosen.title) or not _contains(" · ".join(authors), chosen.author):
+        return False
+    return not chosen.section or any(name and _contains(name, chosen.section) for name in sections)
+
+
+def entry_matches(search: str, *texts: str | None) -> bool:
+    """The list page's search: every word of `search` appears in one of the texts (title, authors, arXiv ID...)."""
+    joined = " ".join(text for text in texts if text).casefold()
+    return all(word in joined for word in search.casefold().split())
+
+
+def highlight(text: str, terms: Iterable[str]) -> Markup:
+    """`text` escaped, with each occurrence of a term wrapped in <mark>.
+
+    Matches are found on the raw text and every piece is escaped on its own, so neither the feed's text nor a term
+    can open a tag, and a term can never match inside an escape such as `&amp;`.
+    """
+    words = sorted({" ".join(term.split()) for term in terms if term and term.strip()}, key=len, reverse=True)
+    words = [word for word in words if len(word) <= MAX_TEXT][:_MAX_TERMS]
+    if not words or not text:
+        return escape(text)
+    alternatives = "|".join(r"\s+".join(map(re.escape, word.split(" "))) for word in words)
+    pattern = re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE)
+    pieces: list[Markup] = []
+    position = 0
+    for found in pattern.finditer(text):
+        if found.end() == found.start():
+            continue
+        pieces.append(escape(text[position : found.start()]))
+        pieces.append(Markup("<mark>{}</mark>").format(found.group(0)))
+        position = found.end()
+    pieces.append(escape(text[position:]))
+    return Markup("").join(pieces)
+
+
+def parse_id_list(text: str) -> list[int] | None:
+    """Candidate ids posted as '3,5,8' (a batch); None when any part is not an id or there are too many."""
+    parts = text.split(",")
+    if not text or len(parts) > MAX_BATCH:
+        return None
+    ids = [parse_record_id(part) for part in parts]
+    if any(value is None for value in ids):
+        return None
+    return list(dict.fromkeys(value for value in ids if value is not None))
+
+
+@dataclass(frozen=True)
+class DecisionFacts:
+    """What the undo rule needs of a candidate's newest applied decision."""
+
+    action: str
+    channel: str
+    actor_id: str | None
+    at: datetime
+
+
+def may_undo(latest: DecisionFacts | None, status: str, actor_id: str, now: datetime) -> bool:
+    """A maintainer may undo their own web decision for a few minutes, while it is still the standing one."""
+    if latest is None or status == Status.PENDING or latest.action not in (Action.APPROVE, Action.REJECT):
+        return False
+    if latest.channel != Channel.WEB or latest.actor_id != actor_id:
+        return False
+    return timedelta(0) <= now - latest.at <= UNDO_WINDOW

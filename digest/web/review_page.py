@@ -1,0 +1,280 @@
+"""The maintainers' /review page: candidates filtered by GET parameters, one-click decisions, undo and "reject all
+shown", each a plain CSRF-checked form (the keyboard shortcuts in templates/web/review.js only press its buttons).
+
+Every decision goes through `Reviewer.decide` with `only_pending=True`; undo is a "revert" allowed only for the
+maintainer's own decision of the last few minutes while it still stands (web_review_filters.may_undo).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, quote, urlencode
+
+from aiohttp import web
+from markupsafe import Markup
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from digest.arxiv.additions import READER_SOURCE
+from digest.awesome import store as liststore
+from digest.record_ids import parse_record_id
+from digest.relevance.why import why_from_json
+from digest.review.queries import latest_decision, pending_query
+from digest.review.rules import Actor, Outcome, ReviewError
+from digest.review.signing import SessionClaim, csrf_token, session_digest
+from digest.storage.models import PENDING, Candidate
+from digest.vocab import Action
+from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
+from digest.web.review import checked_form, current_session, why_lines
+from digest.web.review_filters import (
+    MAX_BATCH,
+    UNDO_WINDOW,
+    DecisionFacts,
+    FilterError,
+    ReviewFilter,
+    candidate_matches,
+    highlight,
+    may_undo,
+    parse_id_list,
+    parse_review_filter,
+)
+
+# The review page alone runs a script: its own keyboard shortcuts, served from this site (no inline script).
+REVIEW_CSP = SECURITY_HEADERS["Content-Security-Policy"].replace(
+    "default-src 'none';", "default-src 'none'; script-src 'self';"
+)
+SCANNED = 1000  # candidates read per page view before the filters; at most MAX_BATCH are shown
+UNDO_MINUTES = int(UNDO_WINDOW.total_seconds() // 60)
+
+
+def web_actor(claim: SessionClaim) -> Actor:
+    """The web maintainer, told apart per session so that undo offers only one's own decisions."""
+    return Actor(name="web maintainer", id=f"web:{session_digest(claim.nonce)[:32]}", channel="web")
+
+
+def decision_facts(session: Session, candidate_id: int) -> DecisionFacts | None:
+    latest = latest_decision(session, candidate_id)
+    if latest is None:
+        return None
+    return DecisionFacts(action=latest.action, channel=latest.channel, actor_id=latest.actor_id, at=latest.at)
+
+
+@dataclass
+class ReviewView:
+    candidates: list[Candidate]
+    sections: list[str]
+    matched_total: int
+    decided: Candidate | None = None
+    undoable: set[int] = field(default_factory=set)
+
+
+def _candidates(session: Session, chosen: ReviewFilter) -> list[Candidate]:
+    if chosen.status == "pending":
+        query = pending_query()
+    else:
+        query = select(Candidate).order_by(Candidate.decided_at.desc(), Candidate.score.desc(), Candidate.id)
+        if chosen.status == "all":
+            query = query.where(or_(Candidate.status != PENDING, Candidate.relevant.is_(True)))
+        else:
+            query = query.where(Candidate.status == chosen.status)
+    return list(session.scalars(query.limit(SCANNED)))
+
+
+def load_review(context: WebContext, chosen: ReviewFilter, decided_id: int | None, actor: Actor) -> ReviewView:
+    now = context.clock()
+    with context.database.reading() as session:
+        matched = [
+            candidate
+            for candidate in _candidates(session, chosen)
+            if candidate_matches(
+                chosen,
+                title=candidate.title,
+                authors=candidate.authors or [],
+                sections=[candidate.decided_section, *(candidate.suggested_sections or [])],
+                score=candidate.score,
+                status=candidate.status,
+            )
+        ]
+        view = ReviewView(matched[:MAX_BATCH], liststore.section_names(session), len(matched))
+        view.decided = session.get(Candidate, decided_id) if decided_id is not None else None
+        recent = [
+            c
+            for c in [*view.candidates, view.decided]
+            if c is not None and c.status != PENDING and c.decided_at is not None and now - c.decided_at <= UNDO_WINDOW
+        ]
+        for candidate in recent:
+            if may_undo(decision_facts(session, candidate.id), candidate.status, str(actor.id), now):
+                view.undoable.add(candidate.id)
+        session.expunge_all()
+        return view
+
+
+def quick_sections(candidate: Candidate, sections: list[str]) -> list[str]:
+    """The top three suggestions that are still sections of the list (a renamed one would only be refused)."""
+    known = {name.casefold(): name for name in sections}
+    ranked = candidate.suggested_sections or ([candidate.suggested_section] if candidate.suggested_section else [])
+    found = [known[name.casefold()] for name in ranked if name and name.casefold() in known]
+    return list(dict.fromkeys(found))[:3]
+
+
+def _optional_id(request: web.Request, name: str) -> int | None:
+    text = request.query.get(name)
+    return parse_record_id(text) if text is not None else None
+
+
+async def review_page(request: web.Request) -> web.Response:
+    context = context_of(request)
+    signed_in = await current_session(request)
+    if signed_in is None:
+        return render(request, "signin.html", error=None)
+    session_value, claim = signed_in
+    decided_text = request.query.get("decided")
+    decided_id = _optional_id(request, "decided")
+    if decided_text is not None and decided_id is None:
+        return refuse(request, 400, "Bad request", "?decided= must be a candidate's number.")
+    try:
+        chosen = parse_review_filter(request.query)
+    except FilterError as exc:
+        return refuse(request, 400, "Bad request", str(exc))
+    view = await asyncio.to_thread(load_review, context, chosen, decided_id, web_actor(claim))
+    highlighted: dict[int, Markup] = {
+        candidate.id: highlight(candidate.abstract, [*(candidate.matched or []), *why_terms(candidate)])
+        for candidate in view.candidates
+    }
+    response = render(
+        request,
+        "review.html",
+        view=view,
+        candidates=view.candidates,
+        sections=view.sections,
+        decided=view.decided,
+        undone=_optional_id(request, "undone"),
+        rejected=_optional_id(request, "rejected"),
+        skipped=_optional_id(request, "skipped"),
+        chosen=chosen,
+        filters=chosen.query_string(),
+        quick={candidate.id: quick_sections(candidate, view.sections) for candidate in view.candidates},
+        highlighted=highlighted,
+        csrf=csrf_token(context.secret_key, session_value),
+        why_lines=why_lines(view.candidates),
+        undo_minutes=UNDO_MINUTES,
+        reader_source=READER_SOURCE,
+        subscribe_url=context.url("/feeds/candidates.xml?token=" + quote(str(context.secrets.feed_token), safe="")),
+    )
+    response.headers["Content-Security-Policy"] = REVIEW_CSP
+    return response
+
+
+def why_terms(candidate: Candidate) -> list[str]:
+    return list(why_from_json(candidate.why).terms)
+
+
+async def shortcuts_script(request: web.Request) -> web.Response:
+    """The keyboard shortcuts (a static file among the templates, served as is)."""
+    context = context_of(request)
+    loader = context.templates.loader
+    if loader is None:
+        raise web.HTTPNotFound()
+    source, _, _ = loader.get_source(context.templates, "web/review.js")
+    return web.Response(text=source, content_type="text/javascript", charset="utf-8")
+
+
+def back_to_review(form: dict[str, str], **extra: int) -> web.Response:
+    """303 to /review with the notice's numbers and the filters the form came from (re-read, never echoed)."""
+    try:
+        chosen = parse_review_filter(dict(parse_qsl(form.get("filters", "")[:2000])))
+    except FilterError:
+        chosen = ReviewFilter()
+    query = urlencode({**{name: str(value) for name, value in extra.items()}, **chosen.query()})
+    return web.Response(status=303, headers={"Location": "/review" + (f"?{query}" if query else "")})
+
+
+def undo_now(context: WebContext, candidate_id: int, actor: Actor) -> Outcome | None:
+    """Reverts the maintainer's own recent decision; None when the rule does not allow it (nothing is written)."""
+    with context.database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        if candidate is None:
+            return None
+        allowed = may_undo(decision_facts(session, candidate_id), candidate.status, str(actor.id), context.clock())
+    if not allowed:
+        return None
+    return context.reviewer.decide(candidate_id, "revert", actor)
+
+
+async def review_decide(request: web.Request) -> web.Response:
+    checked = await checked_form(request)
+    if isinstance(checked, web.Response):
+        return checked
+    claim, form = checked
+    context = context_of(request)
+    action = form.get("action", "")
+    if action == "reject-shown":
+        return await reject_shown(request, claim, form)
+    candidate_id = parse_record_id(form.get("candidate_id", ""))
+    if action not in ("approve", "reject", "undo") or candidate_id is None:
+        return refuse(request, 400, "Bad request", "The form did not name a candidate and an action.")
+    actor = web_actor(claim)
+    if action == "undo":
+        outcome = await asyncio.to_thread(undo_now, context, candidate_id, actor)
+        if outcome is None:
+            return refuse(
+                request,
+                409,
+                "Not undone",
+                f"Only your own decision of the last {UNDO_MINUTES} minutes can be undone here, while it still "
+                f"stands. To return candidate {candidate_id} to pending on purpose, run "
+                f"`digest pending {candidate_id}`.",
+            )
+        await context.reviewer.notify(outcome)
+        return back_to_review(form, undone=candidate_id)
+    section = (form.get("section") or None) if action == Action.APPROVE else None
+    try:
+        await context.reviewer.decide_async(candidate_id, action, actor, section, only_pending=True)
+    except ReviewError as exc:
+        return refuse(request, 409, "Not done", str(exc))
+    return back_to_review(form, decided=candidate_id)
+
+
+async def reject_shown(request: web.Request, claim: SessionClaim, form: dict[str, str]) -> web.Response:
+    """Rejects the candidates the page showed, after a confirmation page; one already decided elsewhere is skipped."""
+    context = context_of(request)
+    ids = parse_id_list(form.get("ids", ""))
+    if ids is None:
+        return refuse(request, 400, "Bad request", f"The form must list up to {MAX_BATCH} candidate numbers.")
+    if form.get("confirm") != "yes":
+
+        def load() -> list[Candidate]:
+            with context.database.reading() as session:
+                found = [c for c in (session.get(Candidate, i) for i in ids) if c is not None and c.status == PENDING]
+                session.expunge_all()
+                return found
+
+        candidates = await asyncio.to_thread(load)
+        signed_in = await current_session(request)
+        csrf = csrf_token(context.secret_key, signed_in[0]) if signed_in else ""
+        response = render(
+            request,
+            "reject_confirm.html",
+            candidates=candidates,
+            ids=",".join(str(candidate.id) for candidate in candidates),
+            csrf=csrf,
+            filters=_refiltered(form),
+        )
+        return response
+    actor = web_actor(claim)
+    rejected = skipped = 0
+    for candidate_id in ids:
+        try:
+            await context.reviewer.decide_async(candidate_id, "reject", actor, only_pending=True)
+            rejected += 1
+        except ReviewError:  # decided elsewhere meanwhile (AlreadyDecidedError), or gone
+            skipped += 1
+    return back_to_review(form, rejected=rejected, skipped=skipped)
+
+
+def _refiltered(form: dict[str, str]) -> str:
+    try:
+        return parse_review_filter(dict(parse_qsl(form.get("filters", "")[:2000]))).query_string()
+    except FilterError:
+        return ""

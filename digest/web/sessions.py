@@ -1,0 +1,30 @@
+"""Revoked review sessions: signing out writes the session's hash here, and a revoked session is refused until its
+cookie would have expired anyway. Expired rows are purged on each sign-out, so the table stays small.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+
+from digest.review.signing import SessionClaim, session_digest
+from digest.storage.db import Database
+from digest.storage.state import RevokedSession
+
+
+def revoke(database: Database, claim: SessionClaim, now: datetime) -> None:
+    """Revokes one session, and purges the revocations whose cookies have expired since."""
+    digest = session_digest(claim.nonce)
+    with database.transaction() as session:
+        session.execute(delete(RevokedSession).where(RevokedSession.expires_at <= now))
+        if session.get(RevokedSession, digest) is None:
+            session.add(RevokedSession(session_hash=digest, expires_at=claim.expires_at, revoked_at=now))
+
+
+def is_revoked(database: Database, nonce: str) -> bool:
+    with database.reading() as session:
+        found = session.scalar(
+            select(RevokedSession.session_hash).where(RevokedSession.session_hash == session_digest(nonce))
+        )
+        return found is not None

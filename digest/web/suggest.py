@@ -1,0 +1,92 @@
+"""The readers' /suggest form: an arXiv ID or URL and an optional note, fetched, scored and queued as a pending
+candidate marked "suggested by a reader" (never approved by itself: a maintainer decides, as for any candidate).
+
+Rate-limited per client address with the sign-in throttle's rule shape (the proxy rule is sign-in's:
+`web.trusted_proxies`); a filled honeypot field is answered as a success and stores nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+
+from aiohttp import web
+
+from digest.arxiv import additions as paper_add
+from digest.web.context import SUGGEST_RULE, WebContext, context_of, render
+from digest.web.throttle import client_address, trusted_networks
+
+log = logging.getLogger(__name__)
+
+HONEYPOT = "website"  # hidden from people by the page's style; bots fill every field
+
+
+async def suggest_page(request: web.Request) -> web.Response:
+    return render(request, "suggest.html", error=None, paper="", note="", honeypot=HONEYPOT)
+
+
+def _form_error(request: web.Request, status: int, error: str, form: dict[str, str]) -> web.Response:
+    return render(
+        request,
+        "suggest.html",
+        status=status,
+        error=error,
+        paper=form.get("paper", "")[:300],
+        note=form.get("note", "")[: paper_add.MAX_NOTE],
+        honeypot=HONEYPOT,
+    )
+
+
+async def suggest_submit(request: web.Request) -> web.Response:
+    context = context_of(request)
+    address = client_address(
+        request.remote,
+        request.headers.get("X-Forwarded-For"),
+        trusted_networks(context.settings.web.trusted_proxies),
+    )
+    form = {key: value for key, value in (await request.post()).items() if isinstance(value, str)}
+    throttle = context.suggest_throttle
+    # Nothing awaits from the check to the count, so parallel posts cannot all pass the check first.
+    wait = throttle.retry_after(address, context.clock())
+    if wait is not None:
+        minutes = max(1, math.ceil(wait.total_seconds() / 60))
+        error = f"Too many suggestions from your address: try again in {minutes} minute(s)."
+        response = _form_error(request, 429, error, form)
+        response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
+        return response
+    if throttle.record_failure(address, context.clock()):
+        log.warning("suggest: %s reached %d suggestions in an hour", address, SUGGEST_RULE.max_failures)
+    if form.get(HONEYPOT):
+        log.info("suggest: a filled honeypot from %s; nothing stored", address)
+        return render(request, "suggested.html", outcome="queued", arxiv_id=None)
+    arxiv_id = paper_add.parse_arxiv_reference(form.get("paper", "")[:300])
+    if arxiv_id is None:
+        return _form_error(request, 400, f"That is not an arXiv ID or URL: {paper_add.EXAMPLE}.", form)
+    try:
+        outcome = await queue_suggestion(context, arxiv_id, form.get("note", ""))
+    except paper_add.AddError as exc:
+        return _form_error(request, exc.status, str(exc), form)
+    return render(request, "suggested.html", outcome=outcome, arxiv_id=arxiv_id)
+
+
+async def queue_suggestion(context: WebContext, arxiv_id: str, note: str) -> str:
+    """'listed', 'known' (a candidate already) or 'queued'; AddError when arXiv cannot give the paper."""
+    known = await asyncio.to_thread(paper_add.known_paper, context.database, arxiv_id, None)
+    if known.listed is not None:
+        return "listed"
+    if known.candidate_id is not None:
+        return "known"
+    paper = await paper_add.fetch(context.settings, arxiv_id)
+    try:
+        await asyncio.to_thread(
+            lambda: paper_add.store_candidate(
+                context.database, context.settings, paper, None, source=paper_add.READER_SOURCE, note=note
+            )
+        )
+    except paper_add.AddError as exc:
+        if "already in the list" in str(exc):
+            return "listed"
+        raise
+    log.info("suggest: %s queued for review (suggested by a reader)", arxiv_id)
+    return "queued"

@@ -1,0 +1,187 @@
+"""RSS 2.0 and Atom 1.0 documents from plain feed items. Pure: no database, no clock, no web framework.
+
+Every piece of text goes through an XML serializer after characters XML cannot carry are removed, so a title
+holding `<script>`, `]]>`, `&` or control characters still gives a valid, harmless document.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from email.utils import format_datetime
+
+from digest.awesome.parse import parse_date
+from digest.clock import as_utc
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+DC_NS = "http://purl.org/dc/elements/1.1/"
+RSS_CONTENT_TYPE = "application/rss+xml; charset=utf-8"
+ATOM_CONTENT_TYPE = "application/atom+xml; charset=utf-8"
+ET.register_namespace("atom", ATOM_NS)
+ET.register_namespace("dc", DC_NS)
+
+# XML 1.0 allows tab, newline, carriage return and everything from U+0020 except surrogates, U+FFFE and U+FFFF.
+_XML_ILLEGAL = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# The month an arXiv ID was submitted in: 2411.16198 and hep-th/9901001 both start with YYMM.
+_ARXIV_MONTH = re.compile(r"(?:^|/)(?P<year>\d\d)(?P<month>0[1-9]|1[0-2])(?:\.|\d{3}\b)")
+
+
+@dataclass(frozen=True)
+class FeedLink:
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
+class FeedItem:
+    guid: str  # stable across renders: the same paper always has the same guid
+    title: str
+    link: str
+    published: datetime
+    abstract: str = ""
+    authors: Sequence[str] = ()
+    categories: Sequence[str] = ()  # the list sections
+    links: Sequence[FeedLink] = ()  # arXiv, code, and in the private feed the approval links
+    note: str = ""  # one line above the abstract (e.g. "score 0.82, suggested: Probing")
+
+
+@dataclass(frozen=True)
+class Feed:
+    title: str
+    home_url: str  # the HTML page the feed belongs to
+    self_url: str  # where the feed itself is served
+    description: str
+    feed_id: str  # Atom's permanent id (a tag: or https: URI)
+    updated: datetime
+    items: Sequence[FeedItem] = field(default_factory=tuple)
+
+
+def clean_text(text: str) -> str:
+    """Removes characters XML 1.0 cannot represent (NUL, most C0 controls, lone surrogates)."""
+    return _XML_ILLEGAL.sub("", text)
+
+
+def safe_url(url: str | None) -> str | None:
+    """The URL when it is http(s) and free of control characters; None for javascript:, data: and the like."""
+    if not url:
+        return None
+    url = url.strip()
+    if not url.lower().startswith(("https://", "http://")) or clean_text(url) != url or any(c in url for c in " \t"):
+        return None
+    return url
+
+
+def paper_date(published: date | None, date_texts: Sequence[str], arxiv_id: str | None) -> datetime | None:
+    """When a paper appeared, for a list paper imported from the Markdown (its import time says nothing to a reader):
+    its date, else a full date written in one of its entries, else its arXiv ID's month, else a year written in an
+    entry; None when nothing tells."""
+    if published is not None:
+        return datetime(published.year, published.month, published.day, tzinfo=UTC)
+    parsed = [parts for parts in map(parse_date, date_texts) if parts is not None]
+    for year, month, day in parsed:
+        if month:
+            try:
+                return datetime(year, month, day, tzinfo=UTC)
+            except ValueError:
+                continue  # "Feb. 30": try the next clue
+    month_of_id = _ARXIV_MONTH.search(arxiv_id or "")
+    if month_of_id is not None:
+        two_digits = int(month_of_id["year"])
+        return datetime((1900 if two_digits >= 91 else 2000) + two_digits, int(month_of_id["month"]), 1, tzinfo=UTC)
+    for year, _month, _day in parsed:
+        if 1 <= year <= 9999:
+            return datetime(year, 1, 1, tzinfo=UTC)
+    return None
+
+
+def rfc822(moment: datetime) -> str:
+    return format_datetime(as_utc(moment), usegmt=True)
+
+
+def rfc3339(moment: datetime) -> str:
+    return as_utc(moment).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def item_html(item: FeedItem) -> str:
+    """The item body as an HTML fragment; every value is escaped, so only our own markup is in it."""
+    parts: list[str] = []
+    if item.categories:
+        parts.append(f"<p><strong>Section:</strong> {html.escape(', '.join(item.categories))}</p>")
+    if item.note:
+        parts.append(f"<p>{html.escape(item.note)}</p>")
+    if item.authors:
+        parts.append(f"<p><em>{html.escape(', '.join(item.authors))}</em></p>")
+    if item.abstract:
+        parts.append(f"<p>{html.escape(item.abstract)}</p>")
+    if item.links:
+        anchors = " · ".join(
+            f'<a href="{html.escape(link.href, quote=True)}">{html.escape(link.label)}</a>' for link in item.links
+        )
+        parts.append(f"<p>{anchors}</p>")
+    return clean_text("\n".join(parts))
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
+    element = ET.SubElement(parent, tag, {k: clean_text(v) for k, v in attributes.items()})
+    if text is not None:
+        element.text = clean_text(text)
+    return element
+
+
+def _serialize(root: ET.Element) -> bytes:
+    body: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return body
+
+
+def build_rss(feed: Feed) -> bytes:
+    rss = ET.Element("rss", {"version": "2.0"})
+    channel = _sub(rss, "channel")
+    _sub(channel, "title", feed.title)
+    _sub(channel, "link", feed.home_url)
+    _sub(channel, "description", feed.description)
+    _sub(channel, f"{{{ATOM_NS}}}link", href=feed.self_url, rel="self", type="application/rss+xml")
+    _sub(channel, "lastBuildDate", rfc822(feed.updated))
+    _sub(channel, "generator", "awesome-digest")
+    for item in feed.items:
+        node = _sub(channel, "item")
+        _sub(node, "title", item.title)
+        _sub(node, "link", item.link)
+        _sub(node, "guid", item.guid, isPermaLink="false")
+        _sub(node, "pubDate", rfc822(item.published))
+        for author in item.authors:
+            _sub(node, f"{{{DC_NS}}}creator", author)
+        for category in item.categories:
+            _sub(node, "category", category)
+        _sub(node, "description", item_html(item))
+    return _serialize(rss)
+
+
+def build_atom(feed: Feed) -> bytes:
+    root = ET.Element(f"{{{ATOM_NS}}}feed")
+    _sub(root, f"{{{ATOM_NS}}}id", feed.feed_id)
+    _sub(root, f"{{{ATOM_NS}}}title", feed.title)
+    _sub(root, f"{{{ATOM_NS}}}subtitle", feed.description)
+    _sub(root, f"{{{ATOM_NS}}}updated", rfc3339(feed.updated))
+    _sub(root, f"{{{ATOM_NS}}}link", href=feed.self_url, rel="self", type="application/atom+xml")
+    _sub(root, f"{{{ATOM_NS}}}link", href=feed.home_url, rel="alternate", type="text/html")
+    author = _sub(root, f"{{{ATOM_NS}}}author")
+    _sub(author, f"{{{ATOM_NS}}}name", feed.title)
+    _sub(root, f"{{{ATOM_NS}}}generator", "awesome-digest")
+    for item in feed.items:
+        entry = _sub(root, f"{{{ATOM_NS}}}entry")
+        _sub(entry, f"{{{ATOM_NS}}}id", item.guid)
+        _sub(entry, f"{{{ATOM_NS}}}title", item.title, type="text")
+        _sub(entry, f"{{{ATOM_NS}}}link", href=item.link, rel="alternate")
+        _sub(entry, f"{{{ATOM_NS}}}published", rfc3339(item.published))
+        _sub(entry, f"{{{ATOM_NS}}}updated", rfc3339(item.published))
+        for name in item.authors:
+            person = _sub(entry, f"{{{ATOM_NS}}}author")
+            _sub(person, f"{{{ATOM_NS}}}name", name)
+        for category in item.categories:
+            _sub(entry, f"{{{ATOM_NS}}}category", term=category)
+        _sub(entry, f"{{{ATOM_NS}}}content", item_html(item), type="html")
+    return _serialize(root)

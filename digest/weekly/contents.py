@@ -1,0 +1,161 @@
+"""A week read from the database: the papers added, the candidates waiting, the second tier, the counts, as the
+pure digest's plain records (weekly.issue builds and renders them); the Markdown and the email made from them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from digest import secretstore
+from digest.clock import as_utc
+from digest.relevance.why import why_from_json
+from digest.review.queries import pending_candidates, pending_count
+from digest.review.signing import approval_signer
+from digest.settings import Settings
+from digest.storage.files import write_atomic
+from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Entry, Paper, Section
+from digest.weekly import mailer
+from digest.weekly.issue import (
+    AddedPaper,
+    DigestStats,
+    IsoWeek,
+    PendingPaper,
+    WeeklyDigestData,
+    build_digest,
+    render,
+    subject_line,
+)
+
+
+def second_tier(
+    session: Session, settings: Settings, start: datetime, end: datetime, now: datetime
+) -> list[PendingPaper]:
+    """The "Worth a look" papers: pending candidates under the review threshold (`relevant` False) first seen in the
+    week, best first, with why they were flagged and the private feed's signed link approving the suggested section.
+    """
+    query = (
+        select(Candidate)
+        .where(Candidate.status == PENDING, Candidate.relevant.is_(False))
+        .where(Candidate.first_seen_at >= start, Candidate.first_seen_at < end)
+        .order_by(Candidate.score.desc(), Candidate.first_seen_at, Candidate.id)
+        .limit(max(settings.weekly.second_tier_top, 0))
+    )
+    found = list(session.scalars(query))
+    if not found:
+        return []
+    # The web app's key, which checks the link: the environment's, else the data folder's (generated once).
+    key = str(settings.secrets.secret_key or secretstore.ensure_secrets(settings).secret_key)
+    expires = as_utc(now) + timedelta(days=settings.web.approval_link_days)
+    sections = set(session.scalars(select(Section.name)))
+    papers = []
+    for candidate in found:
+        section = candidate.suggested_section
+        sign = approval_signer(settings.web.base_url, key, candidate.id, expires)
+        # A section the list no longer has would fail the approval: no link then (`digest approve` still works).
+        url = sign("approve", section) if section in sections else None
+        why = why_from_json(candidate.why).lines()
+        papers.append(PendingPaper(candidate.title, candidate.arxiv_id, candidate.score, section, why, url))
+    return papers
+
+
+def load_digest(
+    session: Session, settings: Settings, week: IsoWeek, *, now: datetime | None = None
+) -> WeeklyDigestData:
+    """The week's digest; `now` dates the second tier's approval links (they expire web.approval_link_days later)."""
+    start, end = (as_utc(bound) for bound in week.bounds(settings.tz))
+    added: list[AddedPaper] = []
+    covered: set[int] = set()
+    approved = select(Candidate).where(
+        Candidate.status == APPROVED, Candidate.decided_at >= start, Candidate.decided_at < end
+    )
+    for candidate in session.scalars(approved.order_by(Candidate.decided_at)):
+        paper = session.get(Paper, candidate.paper_id) if candidate.paper_id is not None else None
+        if paper is not None:
+            covered.add(paper.id)
+        added.append(
+            AddedPaper(
+                section=candidate.decided_section or candidate.suggested_section or "Other",
+                title=candidate.title,
+                authors=list(candidate.authors),
+                abstract=candidate.abstract,
+                arxiv_id=candidate.arxiv_id,
+                url=None,
+                code_url=candidate.code_url or (paper.code_url if paper else None),
+                added_at=as_utc(candidate.decided_at or start),
+            )
+        )
+    # Papers added for review by another path (e.g. a maintainer's command) count too, once each.
+    entries = (
+        select(Entry, Paper, Section)
+        .join(Paper, Entry.paper_id == Paper.id)
+        .join(Section, Entry.section_id == Section.id)
+        .where(Paper.origin == "review", Entry.added_at >= start, Entry.added_at < end)
+        .order_by(Entry.added_at)
+    )
+    for entry, paper, section in session.execute(entries).tuples():
+        if paper.id in covered:
+            continue
+        covered.add(paper.id)
+        added.append(
+            AddedPaper(
+                section.name,
+                paper.title,
+                list(paper.authors),
+                paper.abstract,
+                paper.arxiv_id,
+                paper.url,
+                paper.code_url,
+                as_utc(entry.added_at),
+            )
+        )
+
+    def count(*conditions: Any) -> int:
+        return session.scalar(select(func.count()).select_from(Candidate).where(*conditions)) or 0
+
+    def decided(status: str) -> int:
+        return count(Candidate.status == status, Candidate.decided_at >= start, Candidate.decided_at < end)
+
+    top = pending_candidates(session, limit=max(settings.weekly.pending_top, 0))
+    stats = DigestStats(
+        papers_in_list=session.scalar(select(func.count(func.distinct(Entry.paper_id)))) or 0,
+        added_this_week=len(added),
+        candidates_seen=count(Candidate.first_seen_at >= start, Candidate.first_seen_at < end),
+        candidates_approved=decided(APPROVED),
+        candidates_rejected=decided(REJECTED),
+    )
+    return build_digest(
+        week,
+        list_title=settings.list_title,
+        added=added,
+        section_order=list(session.scalars(select(Section.name).order_by(Section.position))),
+        section_emojis=settings.discord.section_emojis,
+        pending_count=pending_count(session),
+        pending=[PendingPaper(c.title, c.arxiv_id, c.score, c.suggested_section) for c in top],
+        stats=stats,
+        second_tier=second_tier(session, settings, start, end, now or datetime.now(UTC)),
+    )
+
+
+def write_markdown(digest: WeeklyDigestData, settings: Settings) -> Path:
+    """Writes <weekly_dir>/YYYY-Www.md atomically (a reader never sees half a file)."""
+    text = render(digest, settings.templates_dir, "digest.md.j2")
+    target = settings.weekly_dir / f"{digest.week}.md"
+    write_atomic(target, text)
+    return target
+
+
+def compose_email(digest: WeeklyDigestData, settings: Settings, now: datetime) -> EmailMessage:
+    return mailer.build_message(
+        subject=subject_line(digest),
+        text=render(digest, settings.templates_dir, "email.txt.j2"),
+        html=render(digest, settings.templates_dir, "email.html.j2"),
+        sender=settings.smtp.sender,
+        recipients=settings.smtp.recipients,
+        now=now,
+        list_unsubscribe=settings.weekly.list_unsubscribe,
+    )

@@ -1,0 +1,35 @@
+"""The layers hold: import-linter's contracts in pyproject.toml (layers one way; the pure core imports no
+sqlalchemy, aiohttp, discord or smtplib) pass over the package, like ruff and mypy in test_code_quality."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_import_contracts_are_kept() -> None:
+    lint_imports = Path(sys.executable).parent / "lint-imports"
+    result = subprocess.run(
+        [str(lint_imports), "--no-cache"], cwd=REPO, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout, result.stdout
+
+
+def test_no_import_circle_remains() -> None:
+    """No module reaches itself through the project's imports, counting late and type-checking imports too."""
+    import grimp
+
+    graph = grimp.build_graph("digest", cache_dir=None)
+    circles = [
+        f"{module} -> {imported}"
+        for module in graph.modules
+        for imported in graph.find_modules_directly_imported_by(module)
+        if imported.startswith("digest")
+        and not imported.startswith(module + ".")  # a package's face importing its own submodule is not a circle
+        and graph.chain_exists(imported=module, importer=imported)
+    ]
+    assert circles == []
