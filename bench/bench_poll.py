@@ -32,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 from digest import relevance  # noqa: E402
 from digest.app import open_service_database  # noqa: E402
 from digest.arxiv import parse_feed  # noqa: E402
+from digest.config import Settings  # noqa: E402
 from digest.db import Database  # noqa: E402
 from digest.poller import run_poll  # noqa: E402
 from digest.relevance_db import (  # noqa: E402
@@ -39,7 +40,6 @@ from digest.relevance_db import (  # noqa: E402
     clear_model_cache,
 )
 from digest.relevance_features import PaperText, word_vectors  # noqa: E402
-from digest.settings import Settings  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 from tests.feedbuild import build_rss  # noqa: E402
 

@@ -27,11 +27,11 @@ sys.path.insert(0, str(ROOT))
 
 from digest.app import open_service_database  # noqa: E402
 from digest.commands.score_cmd import score_lines  # noqa: E402
+from digest.config import load_settings  # noqa: E402
 from digest.relevance import leave_one_out, load_rules  # noqa: E402
 from digest.relevance_db import list_examples  # noqa: E402
 from digest.relevance_features import background_sample  # noqa: E402
 from digest.relevance_replay import ReplayPaper, ReplayReport, replay, weeks_of  # noqa: E402
-from digest.settings import load_settings  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 HAYSTACK = DATA / "arxiv-haystack.jsonl.gz"

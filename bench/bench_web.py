@@ -25,8 +25,8 @@ import aiohttp
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from digest.app import open_service_database
+from digest.config import load_settings
 from digest.review import Reviewer
-from digest.settings import load_settings
 from digest.web import bound_port, create_web_app, serve
 
 ROUNDS = 5

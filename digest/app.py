@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from digest.config import Settings
 from digest.db import Database, DatabaseError, open_database
 from digest.models import Section
-from digest.settings import Settings
 
 log = logging.getLogger(__name__)
 

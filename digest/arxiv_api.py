@@ -18,12 +18,12 @@ from sqlalchemy import select
 from digest import resources
 from digest.arxiv import ArxivPaper, parse_feed
 from digest.candidates import list_keys, paper_text, store_papers
+from digest.config import Settings
 from digest.db import Database
 from digest.fetcher import SYSTEM_CLOCK, Clock, Fetcher, FetchError
 from digest.models import BackfillState, Paper, RelevanceExample
 from digest.progress import ProgressBar
 from digest.relevance_stream import ensure_thresholds
-from digest.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -59,8 +59,8 @@ def report_failure(exc: Exception) -> int | None:
     open the database do not pay for them at start."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from digest.config import ConfigError
     from digest.db import DatabaseError
-    from digest.settings import ConfigError
 
     if isinstance(exc, ConfigError):
         for problem in exc.problems:

@@ -18,12 +18,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from digest import discord_messages as messages
 from digest import discord_store as store
 from digest import health
+from digest.config import Settings
 from digest.db import Database
 from digest.discord_connection import NO_MENTIONS, Backoff, DiscordLink
 from digest.discord_members import Members
 from digest.models import Candidate
 from digest.review import Actor, Outcome, Reviewer, ReviewError, utc_now
-from digest.settings import Settings
 
 log = logging.getLogger("digest.discord")
 

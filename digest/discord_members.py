@@ -10,8 +10,8 @@ from collections.abc import Callable
 import discord
 
 from digest import discord_messages as messages
+from digest.config import DiscordSettings
 from digest.review import Actor, may_decide
-from digest.settings import DiscordSettings
 
 log = logging.getLogger("digest.discord")
 

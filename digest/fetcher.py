@@ -20,9 +20,9 @@ from types import TracebackType
 import aiohttp
 from yarl import URL
 
+from digest.config import ArxivSettings
 from digest.feedfile import read_local_file
 from digest.fetch_types import FetchError, FetchResult, FetchStoppedError
-from digest.settings import ArxivSettings
 
 log = logging.getLogger(__name__)
 

@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session, selectinload
 from digest import resources
 from digest.awesome_entry import escape_text, render_entry_fields, safe_url
 from digest.awesome_parse import ListFormatError, parse_date, split_lines
+from digest.config import Settings
 from digest.listfile import write_list_markdown
 from digest.liststore_import import PAPER_KIND, ImportReport, import_markdown, list_meta, ordered_sections
 from digest.models import Entry, Paper, Section
-from digest.settings import Settings
 from digest.templating import template_loader
 from digest.titles import arxiv_id_from_url, split_arxiv_id, title_key
 

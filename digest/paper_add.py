@@ -14,8 +14,8 @@ if TYPE_CHECKING:  # the database, the model and the fetcher are imported when a
     from sqlalchemy.orm import Session
 
     from digest.arxiv import ArxivPaper
+    from digest.config import Settings
     from digest.db import Database
-    from digest.settings import Settings
 
 _NEW_STYLE_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v[1-9]\d*)?")
 _ARXIV_PAGE = re.compile(r"https?://(?:www\.|export\.)?arxiv\.org/(?P<kind>abs|pdf)/(?P<rest>[^?#\s]+?)/?", re.I)

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest import poll_runs, relevance
+from digest.config import Settings
 from digest.db import Database
 from digest.fetch_types import FetchError, FetchStoppedError
 from digest.fetcher import STOP_WAITING, SYSTEM_CLOCK, Clock, Fetcher
@@ -29,7 +30,6 @@ from digest.poller import (
     record_failure,
 )
 from digest.relevance_stream import ensure_thresholds
-from digest.settings import Settings
 
 log = logging.getLogger("digest.poller")
 

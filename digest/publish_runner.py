@@ -10,13 +10,13 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from digest.config import Settings
 from digest.db import Database
 from digest.publish import retry_after
 from digest.publish_store import has_pending
 from digest.publisher import BLOCKED, FAILED, utc_now
 from digest.publisher_pull import publisher_for
 from digest.review import Outcome
-from digest.settings import Settings
 
 log = logging.getLogger("digest.publish")
 

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 from digest import health, liststore
 from digest.awesome_lint import Finding, lint_bytes
 from digest.awesome_parse import ListFormatError
+from digest.config import Settings
 from digest.db import Database
 from digest.publish import changes, commit_message, new_errors, one_line, unified_diff
 from digest.publish_git import GitClone, GitError, PushRejectedError
 from digest.publish_store import pending_decisions, record_failure, state_row
-from digest.settings import Settings
 
 log = logging.getLogger("digest.publish")
 

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from digest.config import Settings, repository_slug
 from digest.db import Database
 from digest.publish import Change, changes, unified_diff
 from digest.publish_forge import Forge
@@ -29,7 +30,6 @@ from digest.publish_pull import (
 )
 from digest.publish_store import decided_for, state_row
 from digest.publisher import PUBLISHED, UNCHANGED, Merged, Publisher, PublishResult, utc_now
-from digest.settings import Settings, repository_slug
 
 log = logging.getLogger("digest.publish")
 
@@ -48,7 +48,8 @@ class PullRequestPublisher(Publisher):
         if slug is None:  # settings refuse such a URL in this mode; a hand-made Settings may still hold one
             raise ValueError("publish.repository must end in owner/name in pull-request mode")
         owner, name = slug
-        self.forge = Forge(settings.publish.api_url, owner, name, settings.publish.token)
+        token = settings.publish.token.get_secret_value() if settings.publish.token else None
+        self.forge = Forge(settings.publish.api_url, owner, name, token)
 
     def _attempt(self, dry_run: bool) -> PublishResult:
         target = self.settings.publish.branch

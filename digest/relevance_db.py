@@ -22,9 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest import resources
+from digest.config import Settings
 from digest.models import APPROVED, REJECTED, Candidate, Entry, Paper, RelevanceExample, Section, TrainingDecision
 from digest.relevance_rules import RULES_FILE, parse_rules, rules_bytes
-from digest.settings import Settings
 from digest.titles import title_key
 
 if TYPE_CHECKING:

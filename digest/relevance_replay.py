@@ -18,12 +18,12 @@ from sqlalchemy import select
 
 from digest.arxiv import ArxivPaper
 from digest.candidates import list_keys, paper_text, store_papers
+from digest.config import Settings
 from digest.db import Database
 from digest.models import Candidate, Section
 from digest.relevance import Judgement, PaperText, section_key
 from digest.relevance_stream import ensure_thresholds, record_stream
 from digest.review import Actor, Reviewer
-from digest.settings import Settings
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ import numpy as np
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from digest.config import Settings
 from digest.db import Database
 from digest.models import RelevanceState, StreamPaper
 from digest.relevance import PaperText, RelevanceModel, Thresholds, fit_thresholds
 from digest.relevance_db import budget_of, model_key_and_model
-from digest.settings import Settings
 
 STATE_KEY = "thresholds"
 # Fewer papers than this from the polls and the shipped sample stands in for the stream.

@@ -18,9 +18,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from digest import liststore
+from digest.config import DiscordSettings, Settings
 from digest.db import Database
 from digest.models import APPROVED, PENDING, REJECTED, Candidate, Decision
-from digest.settings import DiscordSettings, Settings
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,6 @@ import logging
 import signal
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,13 +25,13 @@ from sqlalchemy import select
 
 from digest import health, jobs, poll_runs
 from digest.app import open_service_database
+from digest.config import Settings
 from digest.datalock import DataLock, lock_data_folder, lock_database
 from digest.db import Database, create_database_engine
 from digest.fetcher import STOP_WAITING
 from digest.models import PollRun
 from digest.poll_pass import health_line
 from digest.review import Reviewer, utc_now
-from digest.settings import Settings
 
 log = logging.getLogger("digest.service")
 
@@ -70,7 +69,10 @@ class Service:
     # -- start and stop -------------------------------------------------------------------------------------------
     async def start(self, *, schedule: bool = True, serve_web: bool = True) -> None:
         started = time.monotonic()
-        from digest import secretstore
+        from digest.config import read_feed_sources, secretstore
+
+        if not self.settings.arxiv.sources:  # a malformed sources.toml stops start-up here, one line a problem
+            read_feed_sources(self.settings.feeds_dir)
 
         if schedule:  # the scheduled service runs once per data folder; the one-shot commands run beside it
             self._data_lock = lock_data_folder(self.settings.data_dir)
@@ -78,7 +80,7 @@ class Service:
         if self._data_lock is not None:
             await asyncio.to_thread(lock_database, self._data_lock, self.database)
         secrets = secretstore.ensure_secrets(self.settings)
-        self.settings = replace(self.settings, secrets=secrets)
+        self.settings = self.settings.model_copy(update={"secrets": secrets})
         self.reviewer = Reviewer(self.database, self.settings, self.clock)
         jobs.attach(self)
         if serve_web:

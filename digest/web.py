@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -16,10 +16,9 @@ from urllib.parse import urlsplit
 import jinja2
 from aiohttp import web
 
-from digest import secretstore
+from digest.config import Settings, StartedSecrets, secretstore
 from digest.db import Database
 from digest.review import Reviewer, utc_now
-from digest.settings import Secrets, Settings
 from digest.signin_throttle import SignInThrottle, ThrottleRule
 from digest.templating import template_loader
 
@@ -47,7 +46,7 @@ class WebContext:
     settings: Settings
     database: Database
     reviewer: Reviewer
-    secrets: Secrets
+    secrets: StartedSecrets
     clock: Callable[[], datetime]
     templates: jinja2.Environment
     cache_feeds: bool = True
@@ -57,7 +56,7 @@ class WebContext:
 
     @property
     def secret_key(self) -> str:
-        return str(self.secrets.secret_key)
+        return self.secrets.secret_key.get_secret_value()
 
     @property
     def secure_cookies(self) -> bool:
@@ -120,10 +119,8 @@ def create_web_app(
     """The whole site. Secrets missing from settings are taken from (or generated into) the data folder."""
     from digest import web_feeds, web_maintainer, web_pages, web_review, web_review_page, web_suggest
 
-    secrets = settings.secrets
-    if not (secrets.secret_key and secrets.admin_token and secrets.feed_token):
-        secrets = secretstore.ensure_secrets(settings)
-        settings = replace(settings, secrets=secrets)
+    secrets = secretstore.ensure_secrets(settings)  # no file is read when the environment sets all three
+    settings = settings.model_copy(update={"secrets": secrets})
     app = web.Application(client_max_size=64 * 1024)
     app[CONTEXT] = WebContext(
         settings=settings,

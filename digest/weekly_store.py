@@ -18,13 +18,13 @@ from sqlalchemy import CursorResult, and_, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from digest import mailer, secretstore
+from digest import mailer
+from digest.config import Settings, secretstore
 from digest.db import Database
 from digest.files import write_atomic
 from digest.models import APPROVED, PENDING, REJECTED, Candidate, Entry, Paper, Section, WeeklyDigest
 from digest.relevance_why import why_from_json
 from digest.review import pending_candidates, pending_count
-from digest.settings import Settings
 from digest.signing import approval_signer
 from digest.weekly import (
     AddedPaper,
@@ -69,7 +69,7 @@ def second_tier(
     if not found:
         return []
     # The web app's key, which checks the link: the environment's, else the data folder's (generated once).
-    key = str(settings.secrets.secret_key or secretstore.ensure_secrets(settings).secret_key)
+    key = (settings.secrets.secret_key or secretstore.ensure_secrets(settings).secret_key).get_secret_value()
     expires = _utc(now) + timedelta(days=settings.web.approval_link_days)
     sections = set(session.scalars(select(Section.name)))
     papers = []

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 import pytest
 import pytest_asyncio
 
+from digest.config import Settings, load_settings
 from digest.db import Database
-from digest.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from tests.web_server import Site

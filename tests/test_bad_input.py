@@ -21,8 +21,8 @@ from sqlalchemy.exc import OperationalError
 
 from digest.app import open_service_database
 from digest.cli import main
+from digest.config import Settings
 from digest.review import Actor, Reviewer
-from digest.settings import Settings
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import build_rss, load_records

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import select
 
 from digest.cli import main
+from digest.config import Settings
 from digest.db import Database
 from digest.models import TrainingDecision
-from digest.settings import Settings
 from tests.factories import real_papers
 
 PAPERS = real_papers()

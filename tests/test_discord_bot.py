@@ -15,11 +15,11 @@ import pytest_asyncio
 from sqlalchemy import select
 
 from digest.app import open_service_database
+from digest.config import Settings
 from digest.db import Database
 from digest.discord_bot import ReviewBot
 from digest.models import Candidate, Decision
 from digest.review import Actor, Reviewer
-from digest.settings import Settings
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import BOT_ID, LISTED_MAINTAINER, MAINTAINER, STRANGER, FakeDiscord

@@ -16,12 +16,12 @@ from sqlalchemy import select, text
 
 from digest import health
 from digest.app import open_service_database
+from digest.config import Settings
 from digest.db import Database
 from digest.discord_bot import ReviewBot
 from digest.discord_connection import Backoff
 from digest.models import Candidate, PollRun
 from digest.review import Actor, Reviewer, utc_now
-from digest.settings import Settings
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import LISTED_MAINTAINER, MAINTAINER, FakeDiscord, reserve_port

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import feedparser
 
 from digest import discord_messages as messages
+from digest.config import DEFAULT_SECTION_EMOJIS
 from digest.models import APPROVED, PENDING, REJECTED, Candidate
-from digest.settings import DEFAULT_SECTION_EMOJIS
 from tests.conftest import DATA_DIR
 from tests.factories import real_papers
 

@@ -13,10 +13,10 @@ from sqlalchemy import select
 
 from digest.app import open_service_database
 from digest.cli import main
+from digest.config import Settings
 from digest.db import Database
 from digest.models import Candidate, Decision
 from digest.review import Actor, Reviewer
-from digest.settings import Settings
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 

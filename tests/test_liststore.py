@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 from digest import liststore
 from digest.awesome_lint import lint_text
 from digest.awesome_parse import ListFormatError, parse_list
+from digest.config import Settings
 from digest.db import Database
 from digest.models import Entry, Paper, Section
-from digest.settings import Settings
 from tests.conftest import DATA_DIR
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)

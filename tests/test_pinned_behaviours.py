@@ -22,11 +22,11 @@ from sqlalchemy import func, select
 from digest import liststore
 from digest.awesome_parse import parse_list
 from digest.cli import main
+from digest.config import ArxivSettings, Settings
 from digest.db import Database
 from digest.fetcher import Fetcher, FetchError
 from digest.models import Candidate, Decision, WeeklyDigest
 from digest.review import Actor, standing_of
-from digest.settings import ArxivSettings, Settings
 from digest.signin_throttle import SignInThrottle, ThrottleRule
 from digest.web import CONTEXT, bound_port, create_web_app, serve
 from digest.weekly_store import STALE_CLAIM, send_week

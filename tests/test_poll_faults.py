@@ -8,7 +8,6 @@ import asyncio
 import os
 import subprocess
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,12 +16,12 @@ from sqlalchemy import select
 
 from digest import health
 from digest.cli import main
+from digest.config import ArxivSettings
 from digest.db import Database, open_database
 from digest.fetcher import Fetcher, FetchError
 from digest.models import FeedState, PollRun
 from digest.poller import run_poll
 from digest.service import Service
-from digest.settings import ArxivSettings
 from tests.arxiv_server import ArxivServer, FakeClock, RawServer, Reply
 from tests.conftest import make_settings
 
@@ -97,7 +96,7 @@ async def test_local_sources_are_regular_files_within_the_size_limit(tmp_path: P
     os.mkfifo(fifo)  # no writer: opening it for reading the usual way would wait for ever
     big = tmp_path / "big.xml"
     big.write_bytes(b"x" * 2048)
-    settings = replace(ARXIV, max_response_bytes=1024)
+    settings = ARXIV.model_copy(update={"max_response_bytes": 1024})
     async with Fetcher(settings, clock=FakeClock()) as fetcher:
         for source, reason in [
             ("/dev/zero", "a device"),

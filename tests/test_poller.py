@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from digest import liststore
+from digest.config import Settings
 from digest.db import Database
 from digest.models import REJECTED, BackfillState, Candidate, FeedState, PollRun, RelevanceExample
 from digest.poller import backfill, refresh_examples, run_poll
-from digest.settings import Settings
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records

@@ -17,12 +17,12 @@ from sqlalchemy import event, func, inspect, select, text
 
 from digest import liststore
 from digest.app import open_service_database
+from digest.config import Settings
 from digest.db import Database, create_database_engine, open_database
 from digest.models import Candidate, Decision, Paper, PollRun
 from digest.poller import run_poll
 from digest.review import Actor, AlreadyDecidedError, Reviewer
 from digest.service import Service
-from digest.settings import Settings
 from digest.weekly import render
 from digest.weekly_store import claim_week, load_digest, run_weekly_job, week_state
 from tests.arxiv_server import ArxivServer, FakeClock, Reply

@@ -13,12 +13,12 @@ from sqlalchemy import select
 
 from digest import health
 from digest.app import open_service_database
+from digest.config import Settings
 from digest.db import Database
 from digest.models import Entry
 from digest.publish_store import read_status
 from digest.publisher import BLOCKED, FAILED, PUBLISHED, Publisher
 from digest.review import Actor, Reviewer
-from digest.settings import Settings
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_remote import Remote, make_remote, publish_config
@@ -234,7 +234,7 @@ def test_no_token_appears_in_a_log_line_an_error_or_the_clone(tmp_path: Path, ca
 
 
 def test_publish_settings_refuse_what_cannot_work(tmp_path: Path) -> None:
-    from digest.settings import ConfigError
+    from digest.config import ConfigError
 
     config = (
         '[publish]\nrepository = "https://user:ghp_x@github.com/o/l.git"\nmode = "pull-request"\n'

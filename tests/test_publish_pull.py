@@ -13,12 +13,12 @@ import pytest
 
 from digest import health
 from digest.app import open_service_database
+from digest.config import Settings
 from digest.db import Database
 from digest.publish_store import read_status
 from digest.publisher import FAILED, PUBLISHED, UNCHANGED, Publisher
 from digest.publisher_pull import PullRequestPublisher, publisher_for
 from digest.review import Actor, Reviewer
-from digest.settings import Settings
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_forge import FakeForge
@@ -225,7 +225,7 @@ def test_no_token_appears_in_a_request_url_a_log_line_an_error_or_a_file(
 
 
 def test_pull_request_mode_needs_a_token_and_an_owner_and_name(tmp_path: Path) -> None:
-    from digest.settings import ConfigError
+    from digest.config import ConfigError
 
     config = '[publish]\nrepository = "https://github.com/list.git"\nmode = "pull-request"\napi_url = "file:///x"\n'
     with pytest.raises(ConfigError) as caught:

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from digest.cli import main
+from digest.config import Settings
 from digest.db import Database
 from digest.relevance import Feedback, LabeledPaper, build_model, leave_one_out, load_rules, model_for_database
 from digest.relevance_db import list_examples
-from digest.settings import Settings
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "relevance_haystack_sample.jsonl"
 

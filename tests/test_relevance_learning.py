@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import func, select
 
 from digest.cli import main
+from digest.config import Settings
 from digest.db import Database
 from digest.models import Candidate, RelevanceState, StreamPaper
 from digest.relevance_replay import ReplayPaper, replay, weeks_of
-from digest.settings import Settings
 from tests.conftest import DATA_DIR, make_settings
 
 

@@ -13,10 +13,10 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
 
 from digest import liststore
+from digest.config import DiscordSettings, Settings
 from digest.db import Database
 from digest.models import Candidate, Decision
 from digest.review import Actor, AlreadyDecidedError, Reviewer, ReviewError, Standing, may_decide
-from digest.settings import DiscordSettings, Settings
 from tests.factories import insert_candidate, real_papers
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)

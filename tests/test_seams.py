@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from digest import liststore
+from digest.config import Settings, SmtpSettings
 from digest.db import Database
 from digest.models import WeeklyDigest
 from digest.review import Actor, Reviewer
 from digest.service import Service
-from digest.settings import Settings, SmtpSettings
 from tests.arxiv_server import ArxivServer
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
@@ -99,7 +98,7 @@ async def test_a_failed_weekly_email_is_retried_by_the_service_at_its_back_off_t
                 host="127.0.0.1", port=port, security="none", sender="digest@lists.example.org",
                 recipients=("readers@example.org",), timeout_seconds=10,
             )  # fmt: skip
-            service = Service(replace(settings, smtp=smtp), clock=lambda: now[0])
+            service = Service(settings.model_copy(update={"smtp": smtp}), clock=lambda: now[0])
             await service.start(serve_web=False)
             try:
                 await service.weekly_now()  # the server refuses the recipient: the week is left unsent

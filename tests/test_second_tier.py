@@ -18,9 +18,9 @@ from markupsafe import escape as html_escape
 
 from digest import discord_messages
 from digest.app import open_service_database
+from digest.config.secretstore import ensure_secrets
 from digest.models import Candidate
 from digest.relevance_why import Neighbour, Why
-from digest.secretstore import ensure_secrets
 from digest.signing import verify_link
 from digest.weekly import IsoWeek, markdown_text, single_line, week_of
 from digest.weekly_store import load_digest, send_week, write_markdown

@@ -11,10 +11,10 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import func, select
 
 from digest.cli import main
+from digest.config import Settings
 from digest.db import Database, open_database
 from digest.models import Candidate, PollRun
 from digest.service import Service
-from digest.settings import Settings
 from tests.arxiv_server import ArxivServer, Reply
 from tests.conftest import DATA_DIR, make_settings
 

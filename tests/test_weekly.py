@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -11,8 +10,8 @@ import pytest
 
 from digest import weekly_store
 from digest.cli import main
+from digest.config import Settings
 from digest.db import Database
-from digest.settings import Settings
 from digest.weekly import IsoWeek, last_complete_week, markdown_text, render
 from digest.weekly_store import load_digest, run_weekly_job
 from tests.conftest import make_settings
@@ -154,7 +153,7 @@ def test_a_template_in_the_users_folder_wins(database: Database, settings: Setti
         encoding="utf-8",
     )
     fill_week(database, settings)
-    mine = replace(settings, templates_dir=own)
+    mine = settings.model_copy(update={"templates_dir": own})
     with database.reading() as session:
         digest = load_digest(session, mine, WEEK)
     assert render(digest, mine.templates_dir, "digest.md.j2").splitlines()[:2] == [

@@ -13,10 +13,10 @@ import aiohttp
 from yarl import URL
 
 from digest.app import open_service_database
+from digest.config import Settings
 from digest.db import Database
 from digest.models import Candidate
 from digest.review import Reviewer
-from digest.settings import Settings
 from digest.web import bound_port, create_web_app, serve
 from tests.conftest import make_settings
 

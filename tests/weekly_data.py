@@ -10,10 +10,10 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from digest.config import Settings
 from digest.db import Database
 from digest.models import Candidate
 from digest.review import Actor, Reviewer
-from digest.settings import Settings
 from digest.titles import title_key
 from digest.weekly import IsoWeek
 from tests.conftest import DATA_DIR

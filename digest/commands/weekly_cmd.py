@@ -47,7 +47,7 @@ def readable(message: EmailMessage) -> str:
 def handle(args: argparse.Namespace, context: Context) -> int:
     from datetime import UTC, datetime
 
-    from digest.secretstore import SecretStoreError
+    from digest.config.secretstore import SecretStoreError
     from digest.weekly import IsoWeek, last_complete_week, render
     from digest.weekly_store import compose_email, load_digest, send_week, write_markdown
 
