@@ -277,12 +277,18 @@ class Service:
             if self._stopping.is_set():
                 return poll_runs.INTERRUPTED
             log.info("poll: starting (%s)", reason)
+            try:  # checked at start-up, but the file may have been edited since
+                sources = poller.configured_sources(self.settings)
+            except poller.SourcesError as exc:
+                log.error("poll: not polling: %s", exc)
+                health.report("poll", False, f"not polling: {exc}")
+                return "failed"
             token = STOP_WAITING.set(self._stopping)  # the fetchers stop waiting when the service stops
             try:
                 # Papers a maintainer added to the Markdown by hand teach the relevance model once their abstracts
                 # are known; this asks arXiv only when some are missing.
                 await poller.refresh_examples(self.settings, self.database)
-                summary = await poller.run_poll(self.settings, self.database)
+                summary = await poller.run_poll(self.settings, self.database, sources=sources)
             finally:
                 STOP_WAITING.reset(token)
             log.info("poll: %s", summary)

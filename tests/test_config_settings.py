@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from digest import resources
+from digest import health, resources
 from digest.cli import main
 from digest.config import ConfigError, FeedsError, load_settings, read_feed_sources
 from digest.service import Service
@@ -154,6 +154,24 @@ async def test_the_service_stops_at_start_up_with_the_same_line(tmp_path: Path) 
     await service.stop()
     assert caught.value.problems == [line]
     assert not (tmp_path / "data").exists()  # refused before the data folder was touched
+
+
+@pytest.mark.asyncio
+async def test_a_sources_file_broken_while_the_service_runs_fails_the_poll_in_one_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    feeds, line = malformed_feeds(tmp_path)
+    broken = (feeds / "sources.toml").read_text(encoding="utf-8")
+    shutil.copy(resources.feeds_dir() / "sources.toml", feeds / "sources.toml")
+    service = Service(make_settings(tmp_path / "data", f'feeds_dir = "{feeds}"\n'))
+    await service.start(schedule=False, serve_web=False)
+    try:
+        (feeds / "sources.toml").write_text(broken, encoding="utf-8")
+        assert await service.poll("a test") == "failed"
+    finally:
+        await service.stop()
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [f"poll: not polling: {line}"]
+    assert [c.message for c in health.components() if c.name == "poll"] == [f"not polling: {line}"]
 
 
 def test_digest_run_stops_with_one_line_and_no_traceback(tmp_path: Path) -> None:
