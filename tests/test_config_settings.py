@@ -51,12 +51,13 @@ def test_no_repr_or_str_of_the_settings_shows_a_secret(tmp_path: Path) -> None:
 
 def test_a_config_error_never_shows_a_secret(tmp_path: Path) -> None:
     environ = dict(SECRETS, DIGEST_ADMIN_TOKENS="alice:short,bob.b:bob-token-0123456789abcdef,carol")
-    config = '[web]\nport = "8080"\n\n[discord]\nguild_id = "not an id"\n'
+    config = '[web]\nport = "8080"\n\n[discord]\nguild_id = "not an id"\n\n[smtp]\nrecipients = ["a@example.org", 7]\n'
     with pytest.raises(ConfigError) as caught:
         make_settings(tmp_path / "data", config, environ)
     assert caught.value.problems == [
         "discord.guild_id holds 'not an id', which is not a Discord id (a number)",
         "web.port must be an integer, not '8080'",
+        "smtp.recipients item 2 must be a string, not 7",
         "DIGEST_ADMIN_TOKENS pair 1: the token is too short: use at least 16 random characters",
         "DIGEST_ADMIN_TOKENS pair 3 is not name:token",
     ]

@@ -9,9 +9,9 @@ import re
 
 from pydantic import SecretStr, field_validator
 
+from digest.config.declarations import from_environment
 from digest.config.problems import MIN_SECRET_LENGTH, problem
 from digest.config.sections import Section
-from digest.config.values import from_environment
 
 MAINTAINER_NAME = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 

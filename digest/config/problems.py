@@ -14,6 +14,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
+from digest.config.declarations import also_in_file, environment_variable, field_at
+
 # Shorter secrets are refused when the service starts (config/secretstore.py) and by `digest config check`.
 MIN_SECRET_LENGTH = 16
 
@@ -44,26 +46,6 @@ def problem(text: str) -> PydanticCustomError:
     return PydanticCustomError(PROBLEM, "{text}", {"text": text})
 
 
-def environment_variable(field: FieldInfo) -> str | None:
-    """The environment variable a field is read from (declared with `config.values.from_environment`), if any."""
-    extra = field.json_schema_extra
-    variable = extra.get("env") if isinstance(extra, dict) else None
-    return variable if isinstance(variable, str) else None
-
-
-def field_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> FieldInfo | None:
-    """The declaration of the field at an error's location, following nested settings models."""
-    field: FieldInfo | None = None
-    current: Any = model
-    for part in loc:
-        fields = getattr(current, "model_fields", None)
-        if not isinstance(part, str) or not isinstance(fields, dict) or part not in fields:
-            return field if isinstance(part, int) else None
-        field = fields[part]
-        current = field.annotation
-    return field
-
-
 def _is_section(field: FieldInfo) -> bool:
     """Whether the field holds a whole table: its validator's lines name their keys themselves."""
     return isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
@@ -87,9 +69,11 @@ def describe(model: type[BaseModel], error: dict[str, Any]) -> Iterator[str]:
     """The lines for one pydantic error; the value is shown only when it came from the settings file."""
     loc = tuple(error["loc"])
     field = field_at(model, loc)
-    variable = environment_variable(field) if field else None
+    # A value only the environment sets (a secret) is named by its variable and never shown.
+    variable = environment_variable(field) if field and not also_in_file(field) else None
     key = variable or ".".join(str(part) for part in loc if isinstance(part, str))
     kind, value = error["type"], error.get("input")
+    item = f" item {loc[-1] + 1}" if loc and isinstance(loc[-1], int) else ""  # in a list: which one
     shown = "" if variable else f", not {value!r}"
     if kind == PROBLEM:
         for line in str(error["ctx"]["text"]).splitlines():
@@ -115,7 +99,7 @@ def describe(model: type[BaseModel], error: dict[str, Any]) -> Iterator[str]:
     elif kind in ("model_type", "model_attributes_type") and len(loc) == 1:
         yield f"[{key}] must be a table"
     elif kind in KINDS:
-        yield f"{key} must be {KINDS[kind]}{shown}"
+        yield f"{key}{item} must be {KINDS[kind]}{shown}"
     else:
         yield f"{key}: {error['msg']}" + ("" if variable else f" ({value!r})")
 

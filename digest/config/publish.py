@@ -12,9 +12,10 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, model_validator
 
+from digest.config.declarations import from_environment
 from digest.config.problems import problem
 from digest.config.sections import Section
-from digest.config.values import ApiAddress, from_environment
+from digest.config.values import ApiAddress
 
 _SCP_LIKE = re.compile(r"^[^/@:\s]+@[^/:\s]+:(?P<path>.+)$")  # git@github.com:owner/name.git
 

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
 
+from digest.config.declarations import from_environment
 from digest.config.problems import problem
 from digest.config.values import (
     ApiAddress,
@@ -21,7 +22,6 @@ from digest.config.values import (
     TimeZoneName,
     WebAddress,
     crontab,
-    from_environment,
 )
 
 DEFAULT_SECTION_EMOJIS: dict[str, str] = {

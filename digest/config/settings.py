@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 
 from digest import resources
 from digest.config.credentials import Secrets
+from digest.config.declarations import from_environment
 from digest.config.problems import problem
 from digest.config.publish import PublishSettings
 from digest.config.sections import (
@@ -24,7 +25,7 @@ from digest.config.sections import (
     WebSettings,
     WeeklySettings,
 )
-from digest.config.values import TimeZoneName, from_environment
+from digest.config.values import TimeZoneName
 
 # A path is written as a string in TOML and in the environment.
 FilePath = Annotated[Path, Field(strict=False)]

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
-from digest.config.problems import environment_variable, field_at
+from digest.config.declarations import also_in_file, environment_variable, field_at
 
 
 def environment_fields(model: type[BaseModel], path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
@@ -27,14 +27,6 @@ def environment_fields(model: type[BaseModel], path: tuple[str, ...] = ()) -> It
             yield (*path, name), variable
         elif isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
             yield from environment_fields(field.annotation, (*path, name))
-
-
-def _file_key(model: type[BaseModel], path: tuple[str, ...]) -> bool:
-    """Whether the settings file may set this field too (the data folder, the database URL), not only the
-    environment."""
-    field = field_at(model, path)
-    extra = field.json_schema_extra if field else None
-    return bool(isinstance(extra, dict) and extra.get("file_key"))
 
 
 def read_toml(path: Path, problems: list[str]) -> dict[str, Any]:
@@ -66,7 +58,8 @@ class TomlFileSource(_Source):
     def __call__(self) -> dict[str, Any]:
         data = copy.deepcopy(self.data)
         for path, variable in environment_fields(self.settings_cls):
-            if _file_key(self.settings_cls, path):
+            field = field_at(self.settings_cls, path)
+            if field is None or also_in_file(field):
                 continue
             *parents, last = path
             table: Any = data

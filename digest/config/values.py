@@ -1,4 +1,4 @@
-"""The kinds of value settings hold: time zones, crontab lines, Discord ids, addresses, and values from the environment.
+"""The kinds of value settings hold: time zones, crontab lines, Discord ids, email and network addresses.
 
 Each is an annotated type whose check runs only on a value that was given, so the built-in defaults cost nothing.
 """
@@ -12,12 +12,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from digest.config.problems import problem
-
-
-def from_environment(variable: str, description: str, *, default: Any = None, file_key: bool = False) -> Any:
-    """A field read from the environment variable `variable`; with `file_key` the settings file may set it too
-    (the environment wins), without it the file may not (secrets)."""
-    return Field(default, description=description, json_schema_extra={"env": variable, "file_key": file_key})
 
 
 def _time_zone(name: str) -> str:
