@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from digest.arxiv.parse import parse_feed  # noqa: E402
 from digest.arxiv.poll_pass import run_poll  # noqa: E402
+from digest.config import Settings  # noqa: E402
 from digest.relevance.features import word_vectors  # noqa: E402
 from digest.relevance.store import (  # noqa: E402
     SAVED_MODEL,
@@ -39,7 +40,6 @@ from digest.relevance.store import (  # noqa: E402
 from digest.relevance.stream import model_for_database  # noqa: E402
 from digest.relevance.types import PaperText  # noqa: E402
 from digest.service.wiring import open_service_database  # noqa: E402
-from digest.settings import Settings  # noqa: E402
 from digest.storage.db import Database  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 from tests.feedbuild import build_rss  # noqa: E402

@@ -24,9 +24,9 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from digest.config import load_settings
 from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
-from digest.settings import load_settings
 from digest.web.app import bound_port, create_web_app, serve
 
 ROUNDS = 5

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import pytest
 import pytest_asyncio
 
-from digest.settings import Settings, load_settings
+from digest.config import Settings, load_settings
 from digest.storage.db import Database
 
 if TYPE_CHECKING:

@@ -20,10 +20,10 @@ from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 
 from digest.cli import main
+from digest.config import Settings
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
-from digest.settings import Settings
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import build_rss, load_records

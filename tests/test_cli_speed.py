@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from digest.cli import main
+from digest.config import ArxivSettings, ConfigError, WeeklySettings, load_settings
+from digest.config.values import cron_problem
 from digest.service.wiring import open_service_database
-from digest.settings import ArxivSettings, ConfigError, WeeklySettings, load_settings
-from digest.toml_reader import cron_problem
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 
@@ -83,7 +83,7 @@ def test_help_imports_neither_the_list_parser_nor_the_heavy_libraries(data_dir: 
     assert {name.split(".")[0] for name in modules} & {"apscheduler", "sqlalchemy", "jinja2", "numpy"} == set()
     # The size limit in `list import --help` comes from a leaf module, not from the parser or the settings.
     assert "digest.awesome.limits" in modules
-    assert {"digest.awesome.parse", "digest.arxiv.additions", "digest.settings"} & set(modules) == set()
+    assert {"digest.awesome.parse", "digest.arxiv.additions", "digest.config"} & set(modules) == set()
 
 
 def test_approving_a_missing_or_malformed_id_imports_no_scheduler(data_dir: Path) -> None:
@@ -98,7 +98,7 @@ def test_approving_a_missing_or_malformed_id_imports_no_scheduler(data_dir: Path
 
 def test_user_cron_expressions_are_still_checked_and_the_defaults_are_valid(data_dir: Path) -> None:
     # load_settings skips parsing the built-in defaults, so they are checked here with the same parser.
-    for expression in (ArxivSettings.poll_cron, ArxivSettings.retry_cron, WeeklySettings.cron):
+    for expression in (ArxivSettings().poll_cron, ArxivSettings().retry_cron, WeeklySettings().cron):
         assert cron_problem("default", expression) is None, expression
     config = data_dir.parent / "cron.toml"
     config.write_text('[arxiv]\nretry_cron = "0 6 * * mon-fri"\n\n[weekly]\ncron = "61 8 * * mon"\n', encoding="utf-8")

@@ -7,13 +7,12 @@ import os
 import subprocess
 import sys
 import tomllib
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from digest.cli import main
-from digest.settings import load_settings
+from digest.config import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIABLES = (
@@ -150,7 +149,7 @@ def test_show_masks_secrets_and_prints_toml_that_loads_back(
     environ = dict(secrets)
     original = load_settings(config, data, environ=environ, load_dotenv_file=False)
     again = load_settings(shown, data, environ=environ, load_dotenv_file=False)
-    assert replace(again, config_path=config) == original
+    assert again.model_copy(update={"config_path": config}) == original
 
 
 def test_show_hides_the_database_password(clean_environment: Path, capsys: pytest.CaptureFixture[str]) -> None:

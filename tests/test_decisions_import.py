@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from digest.cli import main
-from digest.settings import Settings
+from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.state import TrainingDecision
 from tests.factories import real_papers

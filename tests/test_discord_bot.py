@@ -14,11 +14,11 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
+from digest.config import Settings
 from digest.discord.bot import ReviewBot
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
-from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.models import Candidate, Decision
 from tests.conftest import make_settings

@@ -16,12 +16,12 @@ from sqlalchemy import select, text
 
 from digest import health
 from digest.clock import utc_now
+from digest.config import Settings
 from digest.discord.bot import ReviewBot
 from digest.discord.connection import Backoff
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
-from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.models import Candidate
 from digest.storage.state import PollRun

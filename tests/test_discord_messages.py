@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import feedparser
 
+from digest.config import DEFAULT_SECTION_EMOJIS
 from digest.discord import messages
-from digest.settings import DEFAULT_SECTION_EMOJIS
 from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate
 from tests.conftest import DATA_DIR
 from tests.factories import real_papers

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from digest.arxiv.fetcher import Fetcher, FetchError
-from digest.settings import ArxivSettings
+from digest.config import ArxivSettings
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 
 CL = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
@@ -69,7 +68,7 @@ async def test_backs_off_on_429_and_503_honouring_retry_after() -> None:
 @pytest.mark.asyncio
 async def test_gives_up_after_the_retries_with_one_line() -> None:
     clock = FakeClock()
-    settings = replace(ARXIV, max_retries=2)
+    settings = ARXIV.model_copy(update={"max_retries": 2})
     async with ArxivServer() as server, Fetcher(settings, clock=clock) as fetcher:
         url = server.program("/rss/cs.CL", Reply(status=503))
         with pytest.raises(FetchError, match="HTTP 503 after 3 attempts"):
@@ -89,7 +88,7 @@ async def test_a_far_retry_after_stops_this_pass() -> None:
 @pytest.mark.asyncio
 @pytest.mark.parametrize("declare_length", [True, False])
 async def test_a_50_mb_answer_is_refused_without_reading_it(declare_length: bool) -> None:
-    settings = replace(ARXIV, max_response_bytes=1024 * 1024)
+    settings = ARXIV.model_copy(update={"max_response_bytes": 1024 * 1024})
     async with ArxivServer() as server, Fetcher(settings, clock=FakeClock()) as fetcher:
         url = server.program("/rss/cs.CV", Reply(stream_bytes=50 * 1024 * 1024, declare_length=declare_length))
         with pytest.raises(FetchError, match="over the 1048576-byte limit"):
@@ -99,7 +98,7 @@ async def test_a_50_mb_answer_is_refused_without_reading_it(declare_length: bool
 @pytest.mark.asyncio
 async def test_a_dead_server_is_one_line_after_retries(unused_tcp_port: int) -> None:
     clock = FakeClock()
-    async with Fetcher(replace(ARXIV, max_retries=1), clock=clock) as fetcher:
+    async with Fetcher(ARXIV.model_copy(update={"max_retries": 1}), clock=clock) as fetcher:
         with pytest.raises(FetchError, match="after 2 attempts"):
             await fetcher.fetch(f"http://127.0.0.1:{unused_tcp_port}/rss/cs.CV")
     assert 5.0 in clock.sleeps

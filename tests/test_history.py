@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy import select
 
 from digest.cli import main
+from digest.config import Settings
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
-from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.models import Candidate, Decision
 from tests.conftest import make_settings

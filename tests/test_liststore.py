@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from digest.awesome import store as liststore
 from digest.awesome.lint import lint_text
 from digest.awesome.parse import ListFormatError, parse_list
-from digest.settings import Settings
+from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.models import Entry, Paper, Section
 from tests.conftest import DATA_DIR

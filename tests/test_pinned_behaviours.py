@@ -23,9 +23,9 @@ from digest.arxiv.fetcher import Fetcher, FetchError
 from digest.awesome import store as liststore
 from digest.awesome.parse import parse_list
 from digest.cli import main
+from digest.config import ArxivSettings, Settings
 from digest.review.queries import standing_of
 from digest.review.rules import Actor
-from digest.settings import ArxivSettings, Settings
 from digest.storage.db import Database
 from digest.storage.models import Candidate, Decision
 from digest.storage.state import WeeklyDigest

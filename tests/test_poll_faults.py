@@ -8,7 +8,6 @@ import asyncio
 import os
 import subprocess
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,8 +18,8 @@ from digest import health
 from digest.arxiv.fetcher import Fetcher, FetchError
 from digest.arxiv.poll_pass import run_poll
 from digest.cli import main
+from digest.config import ArxivSettings
 from digest.service.process import Service
-from digest.settings import ArxivSettings
 from digest.storage.db import Database, open_database
 from digest.storage.state import FeedState, PollRun
 from tests.arxiv_server import ArxivServer, FakeClock, RawServer, Reply
@@ -97,7 +96,7 @@ async def test_local_sources_are_regular_files_within_the_size_limit(tmp_path: P
     os.mkfifo(fifo)  # no writer: opening it for reading the usual way would wait for ever
     big = tmp_path / "big.xml"
     big.write_bytes(b"x" * 2048)
-    settings = replace(ARXIV, max_response_bytes=1024)
+    settings = ARXIV.model_copy(update={"max_response_bytes": 1024})
     async with Fetcher(settings, clock=FakeClock()) as fetcher:
         for source, reason in [
             ("/dev/zero", "a device"),

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from digest.arxiv.api import backfill, refresh_examples
 from digest.arxiv.poll_pass import run_poll
 from digest.awesome import store as liststore
-from digest.settings import Settings
+from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.models import REJECTED, Candidate
 from digest.storage.state import BackfillState, FeedState, PollRun, RelevanceExample

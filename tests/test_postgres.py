@@ -17,11 +17,11 @@ from sqlalchemy import event, func, inspect, select, text
 
 from digest.arxiv.poll_pass import run_poll
 from digest.awesome import store as liststore
+from digest.config import Settings
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, AlreadyDecidedError
 from digest.service.process import Service
 from digest.service.wiring import open_service_database
-from digest.settings import Settings
 from digest.storage.db import Database, create_database_engine, open_database
 from digest.storage.models import Candidate, Decision, Paper
 from digest.storage.state import PollRun

@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from digest import health
+from digest.config import Settings
 from digest.publish.publisher import BLOCKED, FAILED, PUBLISHED, Publisher
 from digest.publish.store import read_status
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
-from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.models import Entry
 from tests.conftest import make_settings
@@ -235,7 +235,7 @@ def test_no_token_appears_in_a_log_line_an_error_or_the_clone(tmp_path: Path, ca
 
 
 def test_publish_settings_refuse_what_cannot_work(tmp_path: Path) -> None:
-    from digest.settings import ConfigError
+    from digest.config import ConfigError
 
     config = (
         '[publish]\nrepository = "https://user:ghp_x@github.com/o/l.git"\nmode = "pull-request"\n'

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from digest import health
+from digest.config import Settings
 from digest.publish.publisher import FAILED, PUBLISHED, UNCHANGED, Publisher
 from digest.publish.pull_publisher import PullRequestPublisher, publisher_for
 from digest.publish.store import read_status
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
-from digest.settings import Settings
 from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
@@ -226,7 +226,7 @@ def test_no_token_appears_in_a_request_url_a_log_line_an_error_or_a_file(
 
 
 def test_pull_request_mode_needs_a_token_and_an_owner_and_name(tmp_path: Path) -> None:
-    from digest.settings import ConfigError
+    from digest.config import ConfigError
 
     config = '[publish]\nrepository = "https://github.com/list.git"\nmode = "pull-request"\napi_url = "file:///x"\n'
     with pytest.raises(ConfigError) as caught:

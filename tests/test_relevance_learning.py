@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import func, select
 
 from digest.cli import main
+from digest.config import Settings
 from digest.review.replay import ReplayPaper, replay, weeks_of
-from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.models import Candidate
 from digest.storage.state import RelevanceState, StreamPaper

@@ -13,9 +13,9 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
 
 from digest.awesome import store as liststore
+from digest.config import DiscordSettings, Settings
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing, may_decide
-from digest.settings import DiscordSettings, Settings
 from digest.storage.db import Database
 from digest.storage.models import Candidate, Decision
 from tests.factories import insert_candidate, real_papers

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from digest.awesome import store as liststore
+from digest.config import Settings, SmtpSettings
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.process import Service
-from digest.settings import Settings, SmtpSettings
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
 from tests.arxiv_server import ArxivServer
@@ -100,7 +99,7 @@ async def test_a_failed_weekly_email_is_retried_by_the_service_at_its_back_off_t
                 host="127.0.0.1", port=port, security="none", sender="digest@lists.example.org",
                 recipients=("readers@example.org",), timeout_seconds=10,
             )  # fmt: skip
-            service = Service(replace(settings, smtp=smtp), clock=lambda: now[0])
+            service = Service(settings.model_copy(update={"smtp": smtp}), clock=lambda: now[0])
             await service.start(serve_web=False)
             try:
                 await service.weekly_now()  # the server refuses the recipient: the week is left unsent

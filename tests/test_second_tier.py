@@ -16,10 +16,10 @@ import pytest
 import pytest_asyncio
 from markupsafe import escape as html_escape
 
+from digest.config.secretstore import ensure_secrets
 from digest.discord import messages as discord_messages
 from digest.relevance.why import Neighbour, Why
 from digest.review.signing import verify_link
-from digest.secretstore import ensure_secrets
 from digest.service.wiring import open_service_database
 from digest.storage.models import Candidate
 from digest.weekly.contents import load_digest, write_markdown
@@ -230,7 +230,7 @@ def test_the_week_lists_its_own_second_tier_best_first_up_to_the_setting(tmp_pat
         # Signed with the key the web app checks links with (here generated into the data folder).
         approve_url = digest.second_tier[0].approve_url
         assert approve_url is not None and approve_url.startswith(settings.web.base_url + "/approve/")
-        link = verify_link(str(ensure_secrets(settings).secret_key), approve_url.rsplit("/", 1)[1], now)
+        link = verify_link(ensure_secrets(settings).secret_key.get_secret_value(), approve_url.rsplit("/", 1)[1], now)
         assert (link.candidate_id, link.action, link.section) == (ids[1], "approve", SECTION)
         assert link.expires_at == now + timedelta(days=settings.web.approval_link_days)
 

@@ -11,8 +11,8 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from sqlalchemy import func, select
 
 from digest.cli import main
+from digest.config import Settings
 from digest.service.process import Service
-from digest.settings import Settings
 from digest.storage.db import Database, open_database
 from digest.storage.models import Candidate
 from digest.storage.state import PollRun

@@ -11,8 +11,8 @@ import feedparser
 import pytest
 from sqlalchemy import select
 
+from digest.config.secretstore import SecretStoreError, ensure_secrets, secrets_path
 from digest.review.rules import Actor
-from digest.secretstore import SecretStoreError, ensure_secrets, secrets_path
 from digest.storage.models import Decision
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
@@ -148,7 +148,7 @@ def test_missing_secrets_are_generated_once_owner_only_and_the_environment_wins(
 
     chosen = make_settings(tmp_path / "data", environ={"DIGEST_ADMIN_TOKEN": "my-own-admin-token-1234"})
     mixed = ensure_secrets(chosen)
-    assert mixed.admin_token == "my-own-admin-token-1234" and mixed.secret_key == first.secret_key
+    assert mixed.admin_token.get_secret_value() == "my-own-admin-token-1234" and mixed.secret_key == first.secret_key
 
     with pytest.raises(SecretStoreError, match="DIGEST_FEED_TOKEN is too short"):
         ensure_secrets(make_settings(tmp_path / "data", environ={"DIGEST_FEED_TOKEN": "abc"}))

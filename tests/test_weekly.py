@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 from digest.cli import main
-from digest.settings import Settings
+from digest.config import Settings
 from digest.storage.db import Database
 from digest.weekly import store as weekly_store
 from digest.weekly.contents import load_digest
@@ -155,7 +154,7 @@ def test_a_template_in_the_users_folder_wins(database: Database, settings: Setti
         encoding="utf-8",
     )
     fill_week(database, settings)
-    mine = replace(settings, templates_dir=own)
+    mine = settings.model_copy(update={"templates_dir": own})
     with database.reading() as session:
         digest = load_digest(session, mine, WEEK)
     assert render(digest, mine.templates_dir, "digest.md.j2").splitlines()[:2] == [

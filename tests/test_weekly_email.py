@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ssl
 import threading
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
@@ -14,8 +13,8 @@ from typing import Any
 import pytest
 
 from digest.cli import main
+from digest.config import Settings, SmtpSettings
 from digest.service.wiring import open_service_database
-from digest.settings import Settings, SmtpSettings
 from digest.storage.db import Database, open_database
 from digest.storage.state import WeeklyDigest
 from digest.weekly.store import SendOutcome, WeeklyResult, run_weekly_job, send_week
@@ -50,7 +49,8 @@ def with_smtp(settings: Settings, port: int, **weekly: Any) -> Settings:
         recipients=(READERS,),
         timeout_seconds=10,
     )
-    return replace(settings, smtp=smtp, weekly=replace(settings.weekly, list_unsubscribe=UNSUBSCRIBE, **weekly))
+    weekly_settings = settings.weekly.model_copy(update={"list_unsubscribe": UNSUBSCRIBE, **weekly})
+    return settings.model_copy(update={"smtp": smtp, "weekly": weekly_settings})
 
 
 def statuses(result: WeeklyResult) -> list[tuple[str, str]]:
@@ -79,7 +79,7 @@ def test_the_digest_email_arrives_once_with_both_parts_and_escaped_titles(
     inbox = Inbox()
     with smtp_server(inbox) as port:
         # A list title carrying a header line must not smuggle in a header (or a recipient).
-        settings = replace(with_smtp(settings, port), list_title="Awesome LMMs\r\nBcc: evil@example.org")
+        settings = with_smtp(settings, port).model_copy(update={"list_title": "Awesome LMMs\r\nBcc: evil@example.org"})
         first = run_weekly_job(settings, database, NOW)
         second = run_weekly_job(settings, database, NOW + timedelta(hours=1))
         database.dispose()
@@ -160,7 +160,8 @@ def test_an_untrusted_certificate_fails_and_is_retried(database: Database, tmp_p
     fill_week(database, settings)
     inbox = Inbox()
     with smtp_server(inbox, tls_context=server_tls_context(cert, key), require_starttls=True) as port:
-        settings = replace(with_smtp(settings, port), smtp=replace(with_smtp(settings, port).smtp, security="starttls"))
+        smtp = with_smtp(settings, port).smtp.model_copy(update={"security": "starttls"})
+        settings = with_smtp(settings, port).model_copy(update={"smtp": smtp})
         failed = run_weekly_job(settings, database, NOW)  # the system's CAs do not know this certificate
         retried = run_weekly_job(
             settings, database, NOW + timedelta(minutes=31), ssl_context=ssl.create_default_context(cafile=str(cert))

@@ -12,9 +12,9 @@ from pathlib import Path
 import aiohttp
 from yarl import URL
 
+from digest.config import Settings
 from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
-from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.models import Candidate
 from digest.web.app import bound_port, create_web_app, serve

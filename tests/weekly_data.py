@@ -10,9 +10,9 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from digest.config import Settings
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
-from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.models import Candidate
 from digest.titles import title_key

@@ -14,7 +14,7 @@ if TYPE_CHECKING:  # the database, the model and the fetcher are imported when a
     from sqlalchemy.orm import Session
 
     from digest.arxiv.parse import ArxivPaper
-    from digest.settings import Settings
+    from digest.config import Settings
     from digest.storage.db import Database
 
 _NEW_STYLE_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v[1-9]\d*)?")

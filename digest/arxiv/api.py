@@ -19,9 +19,9 @@ from digest import resources
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
 from digest.arxiv.fetcher import SYSTEM_CLOCK, Clock, Fetcher, FetchError
 from digest.arxiv.parse import ArxivPaper, parse_feed
+from digest.config import Settings
 from digest.progress import ProgressBar
 from digest.relevance.stream import ensure_thresholds
-from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.models import Paper
 from digest.storage.state import BackfillState, RelevanceExample

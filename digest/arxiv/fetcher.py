@@ -22,7 +22,7 @@ from yarl import URL
 
 from digest.arxiv.feedfile import read_local_file
 from digest.arxiv.fetch_types import FetchError, FetchResult, FetchStoppedError
-from digest.settings import ArxivSettings
+from digest.config import ArxivSettings
 
 log = logging.getLogger(__name__)
 

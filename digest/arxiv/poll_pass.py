@@ -27,9 +27,9 @@ from digest.arxiv.poller import (
     read_state,
     record_failure,
 )
+from digest.config import Settings
 from digest.relevance import scoring as relevance
 from digest.relevance.stream import ensure_thresholds
-from digest.settings import Settings
 from digest.storage.db import Database
 
 log = logging.getLogger("digest.poller")

@@ -7,7 +7,6 @@ retried later and never marks papers as seen. `run_poll` is what the scheduler a
 from __future__ import annotations
 
 import logging
-import tomllib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -21,9 +20,9 @@ from digest.arxiv.api import query_url
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
 from digest.arxiv.fetch_types import FetchResult
 from digest.arxiv.parse import ParsedFeed, parse_feed
+from digest.config import FeedsError, Settings, read_feed_sources
 from digest.relevance import scoring as relevance
 from digest.relevance.stream import record_stream
-from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.state import FeedState
 
@@ -94,20 +93,12 @@ def configured_sources(settings: Settings) -> list[str]:
     """settings.arxiv.sources when given, else feeds/sources.toml: RSS/Atom feed URLs and API queries."""
     if settings.arxiv.sources:
         return list(settings.arxiv.sources)
-    path = settings.feeds_dir / "sources.toml"
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise SourcesError(f"cannot read the sources in {path}: {exc}") from exc
-    feeds = raw.get("feeds", [])
-    if not isinstance(feeds, list) or not all(isinstance(item, str) for item in feeds):
-        raise SourcesError(f"{path}: feeds must be a list of URLs")
-    sources = list(feeds)
-    for query in raw.get("api", []):
-        if not isinstance(query, dict) or not isinstance(query.get("search_query"), str):
-            raise SourcesError(f"{path}: each [[api]] needs a search_query string")
-        sources.append(query_url(settings.arxiv.api_url, query["search_query"], 0, int(query.get("max_results", 100))))
-    return sources
+        configured = read_feed_sources(settings.feeds_dir)
+    except FeedsError as exc:
+        raise SourcesError("; ".join(exc.problems)) from None
+    api = settings.arxiv.api_url
+    return [*configured.feeds, *(query_url(api, query.search_query, 0, query.max_results) for query in configured.api)]
 
 
 def is_arxiv_holiday(day: date) -> bool:

@@ -21,7 +21,7 @@ from digest.awesome.entry import escape_text, render_entry_fields, safe_url
 from digest.awesome.importer import PAPER_KIND, ImportReport, import_markdown, list_meta, ordered_sections
 from digest.awesome.listfile import write_list_markdown
 from digest.awesome.parse import ListFormatError, parse_date, split_lines
-from digest.settings import Settings
+from digest.config import Settings
 from digest.storage.models import Entry, Paper, Section
 from digest.templating import template_loader
 from digest.titles import arxiv_abs_url, arxiv_id_from_url, split_arxiv_id, title_key

@@ -1,6 +1,6 @@
 """`digest config check` and `digest config show`: validate a configuration, and print the one in effect.
 
-`check` prints digest/configcheck.py's report (every problem at once, what is on and off and how to switch each
+`check` prints digest/cli/config_check.py's report (every problem at once, what is on and off and how to switch each
 on); `show` prints the effective settings as TOML that loads back, secrets masked.
 """
 
@@ -14,15 +14,8 @@ from typing import TYPE_CHECKING, Any
 from digest.cli.context import Context, print_json
 
 if TYPE_CHECKING:
-    from digest.settings import Settings
+    from digest.config import Settings
 
-# Settings fields that come from the environment only, never from the TOML file.
-ENVIRONMENT_FIELDS = {
-    ("discord", "token"): "DISCORD_TOKEN",
-    ("smtp", "password"): "SMTP_PASSWORD",
-    ("publish", "token"): "DIGEST_GIT_TOKEN",
-    ("publish", "ssh_key"): "DIGEST_GIT_SSH_KEY",
-}
 SWITCHABLE = ("discord", "email")
 BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -47,7 +40,7 @@ def register(subparsers: Any) -> None:
 
 
 def handle_check(args: argparse.Namespace, context: Context) -> int:
-    from digest.configcheck import check_configuration
+    from digest.cli.config_check import check_configuration
 
     report = check_configuration(context.config_path, context.data_dir)
     if args.json:
@@ -85,39 +78,42 @@ def handle_check(args: argparse.Namespace, context: Context) -> int:
 
 # -- show -----------------------------------------------------------------------------------------------------------
 def settings_document(settings: Settings) -> dict[str, Any]:
-    """The settings as TOML keys and values; secrets are left out (see `secret_states`), None means not set."""
-    from dataclasses import fields, is_dataclass
-
+    """The settings as TOML keys and values; what only the environment sets is left out (see `secret_states`), and
+    None means not set."""
+    from pydantic import BaseModel
     from sqlalchemy.engine import make_url
 
+    from digest.config import environment_fields
+
+    only_environment = {path for path, _ in environment_fields(type(settings))} - {("data_dir",), ("database_url",)}
     document: dict[str, Any] = {}
-    for item in fields(settings):
-        value = getattr(settings, item.name)
-        if item.name in ("config_path", "secrets"):
-            continue
-        if is_dataclass(value):
-            document[item.name] = {
-                sub.name: getattr(value, sub.name)
-                for sub in fields(value)
-                if (item.name, sub.name) not in ENVIRONMENT_FIELDS
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, BaseModel):
+            table = {
+                key: getattr(value, key) for key in type(value).model_fields if (name, key) not in only_environment
             }
-        else:
-            document[item.name] = value
+            if table:
+                document[name] = table
+        elif (name,) not in only_environment:
+            document[name] = value
     document["database_url"] = make_url(settings.database_url).render_as_string(hide_password=True)
     return document
 
 
 def secret_states(settings: Settings) -> dict[str, str]:
-    values = {
-        "DIGEST_SECRET_KEY": settings.secrets.secret_key,
-        "DIGEST_ADMIN_TOKEN": settings.secrets.admin_token,
-        "DIGEST_FEED_TOKEN": settings.secrets.feed_token,
-        "DISCORD_TOKEN": settings.discord.token,
-        "SMTP_PASSWORD": settings.smtp.password,
-        "DIGEST_GIT_TOKEN": settings.publish.token,
-        "DIGEST_GIT_SSH_KEY": settings.publish.ssh_key,
-    }
-    return {name: "set (hidden)" if value else "not set" for name, value in values.items()}
+    """Whether each variable that only the environment sets (secrets, the key file) is set; never its value."""
+    from digest.config import environment_fields
+
+    states = {}
+    for path, variable in environment_fields(type(settings)):
+        if path in (("data_dir",), ("database_url",), ("config_path",)):
+            continue
+        value: Any = settings
+        for part in path:
+            value = getattr(value, part)
+        states[variable] = "set (hidden)" if value else "not set"
+    return states
 
 
 def toml_value(value: Any) -> str:

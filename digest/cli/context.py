@@ -10,7 +10,7 @@ if TYPE_CHECKING:  # imported by the commands that use them, not by `digest --he
     from datetime import date
     from pathlib import Path
 
-    from digest.settings import Settings
+    from digest.config import Settings
     from digest.storage.db import Database
 
 
@@ -31,7 +31,7 @@ class Context:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            from digest.settings import load_settings
+            from digest.config import load_settings
 
             self._settings = load_settings(self.config_path, self.data_dir)
         return self._settings

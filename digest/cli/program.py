@@ -59,7 +59,7 @@ def report_failure(exc: Exception) -> int | None:
     open the database do not pay for them at start."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from digest.settings import ConfigError
+    from digest.config import ConfigError
     from digest.storage.db import DatabaseError
 
     if isinstance(exc, ConfigError):

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from digest.cli.context import CommandError, Context
 
 if TYPE_CHECKING:
-    from digest.settings import Settings
+    from digest.config import Settings
 
 
 def register(subparsers: Any) -> None:
@@ -26,16 +26,14 @@ def register(subparsers: Any) -> None:
 
 
 def with_address(settings: Settings, host: str | None, port: int | None) -> Settings:
-    from dataclasses import replace
-
     web = settings.web
     derived = web.base_url == f"http://{web.host}:{web.port}"
-    web = replace(web, host=host or web.host, port=port or web.port)
+    web = web.model_copy(update={"host": host or web.host, "port": port or web.port})
     if derived:
         # A wildcard address can be listened on but not opened; links in feeds and emails need a real one.
         shown = "127.0.0.1" if web.host in ("0.0.0.0", "::", "") else web.host  # noqa: S104
-        web = replace(web, base_url=f"http://{shown}:{web.port}")
-    return replace(settings, web=web)
+        web = web.model_copy(update={"base_url": f"http://{shown}:{web.port}"})
+    return settings.model_copy(update={"web": web})
 
 
 def handle(args: argparse.Namespace, context: Context) -> int:

@@ -47,7 +47,7 @@ def readable(message: EmailMessage) -> str:
 def handle(args: argparse.Namespace, context: Context) -> int:
     from datetime import UTC, datetime
 
-    from digest.secretstore import SecretStoreError
+    from digest.config.secretstore import SecretStoreError
     from digest.weekly.contents import compose_email, load_digest, write_markdown
     from digest.weekly.issue import IsoWeek, last_complete_week, render
     from digest.weekly.store import send_week

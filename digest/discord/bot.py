@@ -17,12 +17,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from digest import health
 from digest.clock import utc_now
+from digest.config import Settings
 from digest.discord import messages, store
 from digest.discord.connection import NO_MENTIONS, Backoff, DiscordLink
 from digest.discord.members import Members
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, Outcome, ReviewError
-from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.models import Candidate
 

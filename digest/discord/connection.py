@@ -16,7 +16,7 @@ import discord
 import yarl
 
 from digest import health
-from digest.settings import Settings
+from digest.config import Settings
 
 log = logging.getLogger("digest.discord")
 
@@ -148,7 +148,7 @@ class DiscordLink:
 
     async def _attempt(self, client: _Client) -> str | None:
         """One login and connection, held until it ends; what went wrong when it is worth trying again, else None."""
-        token = self.config.token or ""
+        token = self.config.token.get_secret_value() if self.config.token else ""
         try:
             await client.login(token)
         except discord.LoginFailure:

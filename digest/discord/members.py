@@ -9,9 +9,9 @@ from collections.abc import Callable
 
 import discord
 
+from digest.config import DiscordSettings
 from digest.discord import messages
 from digest.review.rules import Actor, may_decide
-from digest.settings import DiscordSettings
 
 log = logging.getLogger("digest.discord")
 

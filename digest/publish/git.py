@@ -13,7 +13,7 @@ import shlex
 import subprocess
 from pathlib import Path
 
-from digest.settings import PublishSettings
+from digest.config import PublishSettings
 
 GIT_TIMEOUT_SECONDS = 120.0
 _MISSING_REF = re.compile(r"couldn't find remote ref|could not find remote ref", re.IGNORECASE)
@@ -43,7 +43,7 @@ class GitClone:
     def _environment(self) -> dict[str, str]:
         environment = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "DIGEST_GIT_TOKEN"}
         environment.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1"})
-        token = self.settings.token
+        token = self.settings.token.get_secret_value() if self.settings.token else ""
         if token and self.url.startswith(("https://", "http://")):
             basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
             environment.update(
@@ -60,7 +60,7 @@ class GitClone:
 
     def redact(self, text: str) -> str:
         """One line of git's output with any credential removed (a token, a user in a URL)."""
-        token = self.settings.token
+        token = self.settings.token.get_secret_value() if self.settings.token else ""
         if token:
             text = text.replace(token, "***")
             text = text.replace(base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii"), "***")

@@ -20,10 +20,10 @@ from digest.awesome import store as liststore
 from digest.awesome.lint import Finding, lint_bytes
 from digest.awesome.parse import ListFormatError
 from digest.clock import utc_now
+from digest.config import Settings
 from digest.publish.git import GitClone, GitError, PushRejectedError
 from digest.publish.rules import changes, commit_message, new_errors, one_line, unified_diff
 from digest.publish.store import pending_decisions, record_failure, state_row
-from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.state import PublishState
 

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from digest.clock import utc_now
+from digest.config import Settings, repository_slug
 from digest.publish.forge import Forge
 from digest.publish.git import GitError
 from digest.publish.publisher import PUBLISHED, UNCHANGED, Merged, Publisher, PublishResult
@@ -29,7 +30,6 @@ from digest.publish.pull import (
 )
 from digest.publish.rules import Change, changes, unified_diff
 from digest.publish.store import decided_for, state_row
-from digest.settings import Settings, repository_slug
 from digest.storage.db import Database
 from digest.storage.state import PublishState
 
@@ -50,7 +50,8 @@ class PullRequestPublisher(Publisher):
         if slug is None:  # settings refuse such a URL in this mode; a hand-made Settings may still hold one
             raise ValueError("publish.repository must end in owner/name in pull-request mode")
         owner, name = slug
-        self.forge = Forge(settings.publish.api_url, owner, name, settings.publish.token)
+        token = settings.publish.token.get_secret_value() if settings.publish.token else None
+        self.forge = Forge(settings.publish.api_url, owner, name, token)
 
     def _attempt(self, dry_run: bool) -> PublishResult:
         target = self.settings.publish.branch

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 from digest.clock import utc_now
+from digest.config import Settings
 from digest.publish.publisher import BLOCKED, FAILED
 from digest.publish.pull_publisher import publisher_for
 from digest.publish.rules import retry_after
 from digest.publish.store import has_pending
 from digest.review.rules import Outcome
-from digest.settings import Settings
 from digest.storage.db import Database
 
 log = logging.getLogger("digest.publish")

@@ -21,10 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest import resources
+from digest.config import Settings
 from digest.relevance.rules import RULES_FILE, parse_rules, rules_bytes
 from digest.relevance.scoring import RelevanceModel, build_model
 from digest.relevance.types import Budget, Feedback, LabeledPaper
-from digest.settings import Settings
 from digest.storage.models import APPROVED, REJECTED, Candidate, Entry, Paper, Section
 from digest.storage.state import RelevanceExample, TrainingDecision
 from digest.titles import title_key

@@ -13,9 +13,9 @@ import numpy as np
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from digest.config import Settings
 from digest.relevance.scoring import PaperText, RelevanceModel, Thresholds, fit_thresholds
 from digest.relevance.store import base_model, budget_of, model_key_and_model
-from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.state import RelevanceState, StreamPaper
 

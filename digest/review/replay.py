@@ -18,11 +18,11 @@ from sqlalchemy import select
 
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
 from digest.arxiv.parse import ArxivPaper
+from digest.config import Settings
 from digest.relevance.scoring import Judgement, PaperText, section_key
 from digest.relevance.stream import ensure_thresholds, record_stream
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
-from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.models import Candidate, Section
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
 from digest.clock import utc_now
+from digest.config import Settings
 from digest.review.queries import standing_of
 from digest.review.rules import (
     ACTIONS,
@@ -28,7 +29,6 @@ from digest.review.rules import (
     ReviewError,
     short_name_for,
 )
-from digest.settings import Settings
 from digest.storage.db import Database
 from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision
 from digest.titles import arxiv_abs_url

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from digest.settings import DiscordSettings
+from digest.config import DiscordSettings
 from digest.vocab import Action, Channel, Status
 
 ACTIONS = tuple(Action)

@@ -11,23 +11,22 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from apscheduler import events
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from digest import health, jobs, secretstore
+from digest import health, jobs
 from digest.arxiv import api as arxiv_api
-from digest.arxiv import poll_pass, poll_runs
+from digest.arxiv import poll_pass, poll_runs, poller
 from digest.arxiv.fetcher import STOP_WAITING
 from digest.arxiv.poll_pass import health_line
 from digest.clock import utc_now
+from digest.config import Settings, read_feed_sources, secretstore
 from digest.review.reviewer import Reviewer
 from digest.service.schedule import keep_jobs, make_scheduler, schedule_weekly_retry
 from digest.service.wiring import open_service_database
-from digest.settings import Settings
 from digest.storage.datalock import DataLock, lock_data_folder, lock_database
 from digest.storage.db import Database
 from digest.vocab import PollOutcome
@@ -65,13 +64,16 @@ class Service:
     # -- start and stop -------------------------------------------------------------------------------------------
     async def start(self, *, schedule: bool = True, serve_web: bool = True) -> None:
         started = time.monotonic()
+        if not self.settings.arxiv.sources:  # a malformed sources.toml stops start-up here, one line a problem
+            read_feed_sources(self.settings.feeds_dir)
+
         if schedule:  # the scheduled service runs once per data folder; the one-shot commands run beside it
             self._data_lock = lock_data_folder(self.settings.data_dir)
         self.database = await asyncio.to_thread(open_service_database, self.settings)
         if self._data_lock is not None:
             await asyncio.to_thread(lock_database, self._data_lock, self.database)
         secrets = secretstore.ensure_secrets(self.settings)
-        self.settings = replace(self.settings, secrets=secrets)
+        self.settings = self.settings.model_copy(update={"secrets": secrets})
         self.reviewer = Reviewer(self.database, self.settings, self.clock)
         jobs.attach(self)
         if serve_web:
@@ -246,12 +248,18 @@ class Service:
             if self._stopping.is_set():
                 return poll_runs.INTERRUPTED
             log.info("poll: starting (%s)", reason)
+            try:  # checked at start-up, but the file may have been edited since
+                sources = poller.configured_sources(self.settings)
+            except poller.SourcesError as exc:
+                log.error("poll: not polling: %s", exc)
+                health.report("poll", False, f"not polling: {exc}")
+                return PollOutcome.FAILED
             token = STOP_WAITING.set(self._stopping)  # the fetchers stop waiting when the service stops
             try:
                 # Papers a maintainer added to the Markdown by hand teach the relevance model once their abstracts
                 # are known; this asks arXiv only when some are missing.
                 await arxiv_api.refresh_examples(self.settings, self.database)
-                summary = await poll_pass.run_poll(self.settings, self.database)
+                summary = await poll_pass.run_poll(self.settings, self.database, sources=sources)
             finally:
                 STOP_WAITING.reset(token)
             log.info("poll: %s", summary)

@@ -6,8 +6,8 @@ import asyncio
 import logging
 import signal
 
+from digest.config import Settings
 from digest.service.process import Service
-from digest.settings import Settings
 from digest.vocab import PollOutcome
 
 log = logging.getLogger("digest.service")

@@ -12,7 +12,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from digest import jobs
-from digest.settings import Settings
+from digest.config import Settings
 from digest.storage.db import create_database_engine
 
 log = logging.getLogger("digest.service")

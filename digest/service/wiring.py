@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from digest.settings import Settings
+from digest.config import Settings
 from digest.storage.db import Database, DatabaseError, open_database
 from digest.storage.models import Section
 

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 
 import jinja2
 from aiohttp import web
 
-from digest import secretstore
 from digest.clock import utc_now
+from digest.config import Settings, secretstore
 from digest.review.reviewer import Reviewer
-from digest.settings import Settings
 from digest.storage.db import Database
 from digest.templating import template_loader
 from digest.web import feeds as web_feeds
@@ -63,10 +61,8 @@ def create_web_app(
     cache_feeds: bool = True,
 ) -> web.Application:
     """The whole site. Secrets missing from settings are taken from (or generated into) the data folder."""
-    secrets = settings.secrets
-    if not (secrets.secret_key and secrets.admin_token and secrets.feed_token):
-        secrets = secretstore.ensure_secrets(settings)
-        settings = replace(settings, secrets=secrets)
+    secrets = secretstore.ensure_secrets(settings)  # no file is read when the environment sets all three
+    settings = settings.model_copy(update={"secrets": secrets})
     app = web.Application(client_max_size=64 * 1024)
     app[CONTEXT] = WebContext(
         settings=settings,

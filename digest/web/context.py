@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 import jinja2
 from aiohttp import web
 
+from digest.config import Settings, StartedSecrets
 from digest.review.reviewer import Reviewer
-from digest.settings import Secrets, Settings
 from digest.storage.db import Database
 from digest.web.throttle import SignInThrottle, ThrottleRule
 
@@ -42,7 +42,7 @@ class WebContext:
     settings: Settings
     database: Database
     reviewer: Reviewer
-    secrets: Secrets
+    secrets: StartedSecrets
     clock: Callable[[], datetime]
     templates: jinja2.Environment
     cache_feeds: bool = True
@@ -52,7 +52,7 @@ class WebContext:
 
     @property
     def secret_key(self) -> str:
-        return str(self.secrets.secret_key)
+        return self.secrets.secret_key.get_secret_value()
 
     @property
     def secure_cookies(self) -> bool:

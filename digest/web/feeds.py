@@ -248,7 +248,7 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
 async def candidates_rss(request: web.Request) -> web.Response:
     context = context_of(request)
     presented = request.query.get("token", "")
-    if not token_matches(str(context.secrets.feed_token), presented):
+    if not token_matches(context.secrets.feed_token.get_secret_value(), presented):
         # Nothing about the candidates, not even whether there are any.
         return web.Response(
             status=403, text="403: this feed needs its token (?token=…)\n", headers={"Cache-Control": "no-store"}

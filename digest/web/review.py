@@ -155,7 +155,9 @@ async def sign_in(request: web.Request) -> web.Response:
         response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
         return response
     presented = form.get("token")
-    if not isinstance(presented, str) or not token_matches(str(context.secrets.admin_token), presented.strip()):
+    if not isinstance(presented, str) or not token_matches(
+        context.secrets.admin_token.get_secret_value(), presented.strip()
+    ):
         log.warning("review: a sign-in with a wrong admin token from %s", address)
         if context.sign_in_throttle.record_failure(address, context.clock()):
             rule = context.sign_in_throttle.rule

@@ -160,7 +160,9 @@ async def review_page(request: web.Request) -> web.Response:
         why_lines=why_lines(view.candidates),
         undo_minutes=UNDO_MINUTES,
         reader_source=READER_SOURCE,
-        subscribe_url=context.url("/feeds/candidates.xml?token=" + quote(str(context.secrets.feed_token), safe="")),
+        subscribe_url=context.url(
+            "/feeds/candidates.xml?token=" + quote(context.secrets.feed_token.get_secret_value(), safe="")
+        ),
     )
     response.headers["Content-Security-Policy"] = REVIEW_CSP
     return response

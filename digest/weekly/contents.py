@@ -11,12 +11,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from digest import secretstore
 from digest.clock import as_utc
+from digest.config import Settings, secretstore
 from digest.relevance.why import why_from_json
 from digest.review.queries import pending_candidates, pending_count
 from digest.review.signing import approval_signer
-from digest.settings import Settings
 from digest.storage.files import write_atomic
 from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Entry, Paper, Section
 from digest.weekly import mailer
@@ -49,7 +48,7 @@ def second_tier(
     if not found:
         return []
     # The web app's key, which checks the link: the environment's, else the data folder's (generated once).
-    key = str(settings.secrets.secret_key or secretstore.ensure_secrets(settings).secret_key)
+    key = (settings.secrets.secret_key or secretstore.ensure_secrets(settings).secret_key).get_secret_value()
     expires = as_utc(now) + timedelta(days=settings.web.approval_link_days)
     sections = set(session.scalars(select(Section.name)))
     papers = []

@@ -15,7 +15,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from digest.settings import SmtpSettings
+from digest.config import SmtpSettings
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ def send(message: EmailMessage, settings: SmtpSettings, *, ssl_context: ssl.SSLC
         raise MailError(f"cannot reach the SMTP server {where} ({settings.security}): {_reason(exc)}") from exc
     try:
         if settings.username:
-            client.login(settings.username, settings.password or "")
+            client.login(settings.username, settings.password.get_secret_value() if settings.password else "")
         refused = client.send_message(message, from_addr=settings.sender, to_addrs=recipients)
     except smtplib.SMTPRecipientsRefused as exc:
         raise MailError(f"the SMTP server {where} refused every recipient: {_refusals(exc.recipients)}") from exc

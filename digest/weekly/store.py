@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from digest.clock import as_utc
-from digest.settings import Settings
+from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer

@@ -12,7 +12,11 @@ import secrets
 import tempfile
 from pathlib import Path
 
-from digest.settings import Secrets, Settings
+from pydantic import SecretStr
+
+from digest.config.credentials import StartedSecrets
+from digest.config.problems import MIN_SECRET_LENGTH
+from digest.config.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -23,7 +27,6 @@ _NAMES = {
     "admin_token": "DIGEST_ADMIN_TOKEN",
     "feed_token": "DIGEST_FEED_TOKEN",
 }
-_MIN_LENGTH = 16
 
 
 class SecretStoreError(Exception):
@@ -43,7 +46,7 @@ def _read_file(path: Path) -> dict[str, str]:
         raise SecretStoreError(f"cannot read {path}: {exc}; fix or delete it to generate new secrets") from exc
     if not isinstance(raw, dict):
         raise SecretStoreError(f"{path} is not a JSON object; fix or delete it to generate new secrets")
-    return {k: v for k, v in raw.items() if k in _NAMES and isinstance(v, str) and len(v) >= _MIN_LENGTH}
+    return {k: v for k, v in raw.items() if k in _NAMES and isinstance(v, str) and len(v) >= MIN_SECRET_LENGTH}
 
 
 def _write_file(path: Path, values: dict[str, str]) -> None:
@@ -65,19 +68,22 @@ def _write_file(path: Path, values: dict[str, str]) -> None:
         raise SecretStoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
-def ensure_secrets(settings: Settings) -> Secrets:
+def ensure_secrets(settings: Settings) -> StartedSecrets:
     """The environment's values where set; the others from the secrets file, generated there on first start.
 
-    The result has every field set; the service puts it back into its Settings (`dataclasses.replace`).
+    The result has every field set; the service puts it back into its Settings (`model_copy`).
     """
     configured = {
-        "secret_key": settings.secrets.secret_key,
-        "admin_token": settings.secrets.admin_token,
-        "feed_token": settings.secrets.feed_token,
+        name: secret.get_secret_value() if secret else None
+        for name, secret in (
+            ("secret_key", settings.secrets.secret_key),
+            ("admin_token", settings.secrets.admin_token),
+            ("feed_token", settings.secrets.feed_token),
+        )
     }
     for name, value in configured.items():
-        if value is not None and len(value) < _MIN_LENGTH:
-            raise SecretStoreError(f"{_NAMES[name]} is too short: use at least {_MIN_LENGTH} random characters")
+        if value is not None and len(value) < MIN_SECRET_LENGTH:
+            raise SecretStoreError(f"{_NAMES[name]} is too short: use at least {MIN_SECRET_LENGTH} random characters")
     missing = [name for name, value in configured.items() if not value]
     if missing:
         path = secrets_path(settings)
@@ -97,8 +103,9 @@ def ensure_secrets(settings: Settings) -> Secrets:
             log.info("using %s from %s", ", ".join(_NAMES[name] for name in missing), path)
         for name in missing:
             configured[name] = stored[name]
-    return Secrets(
-        secret_key=str(configured["secret_key"]),
-        admin_token=str(configured["admin_token"]),
-        feed_token=str(configured["feed_token"]),
+    return StartedSecrets(
+        secret_key=SecretStr(str(configured["secret_key"])),
+        admin_token=SecretStr(str(configured["admin_token"])),
+        feed_token=SecretStr(str(configured["feed_token"])),
+        admin_tokens=settings.secrets.admin_tokens,
     )

@@ -9,13 +9,15 @@ import json
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from digest.settings import ConfigError, Settings, load_settings
+from digest.config.feeds import SOURCES_FILE, FeedsError, read_feed_sources
+from digest.config.loading import load_settings
+from digest.config.problems import MIN_SECRET_LENGTH, ConfigError
+from digest.config.settings import Settings
 
-# Shorter secrets are refused when the service starts (digest/secretstore.py); checked here to say so earlier.
-MIN_SECRET_LENGTH = 16
+# Shorter secrets are refused when the service starts (config/secretstore.py); checked here to say so earlier.
 SECRET_VARIABLES = ("DIGEST_SECRET_KEY", "DIGEST_ADMIN_TOKEN", "DIGEST_FEED_TOKEN")
 # Addresses a server listens on but no browser can open (so never valid in a link).
 WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]", "")  # noqa: S104
@@ -74,26 +76,37 @@ def _folder_problem(name: str, folder: Path) -> str | None:
     return None
 
 
+def feeds_problems(feeds_dir: Path) -> list[str]:
+    """The feeds files, each read as the service reads it: sources.toml through its model, rules.toml as rules."""
+    from digest.relevance.rules import RulesError, load_rules
+
+    if not feeds_dir.is_dir():
+        return [f"feeds_dir {feeds_dir} is not a folder"]
+    problems: list[str] = []
+    for path in sorted(feeds_dir.glob("*.toml")):
+        if path.name == SOURCES_FILE:
+            continue  # read below as the poller reads it, so both say the same line
+        try:
+            tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            problems.append(f"feeds file {path} cannot be read as TOML: {exc}")
+    try:
+        read_feed_sources(feeds_dir)
+    except FeedsError as exc:
+        problems.extend(exc.problems)
+    try:
+        load_rules(feeds_dir)
+    except RulesError as exc:
+        problems.append(f"keyword rules: {exc}")
+    return problems
+
+
 def file_problems(settings: Settings) -> list[str]:
     """The files and folders the settings name: present, readable, writable, well-formed."""
     from sqlalchemy import create_engine
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-    from digest.relevance.rules import RulesError, load_rules
-
-    problems: list[str] = []
-    if not settings.feeds_dir.is_dir():
-        problems.append(f"feeds_dir {settings.feeds_dir} is not a folder")
-    else:
-        for path in sorted(settings.feeds_dir.glob("*.toml")):
-            try:
-                tomllib.loads(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-                problems.append(f"feeds file {path} cannot be read as TOML: {exc}")
-        try:
-            load_rules(settings.feeds_dir)
-        except RulesError as exc:
-            problems.append(f"keyword rules: {exc}")
+    problems = feeds_problems(settings.feeds_dir)
     if not settings.templates_dir.is_dir():
         problems.append(f"templates_dir {settings.templates_dir} is not a folder")
     if not settings.seed_list.is_file():
@@ -178,7 +191,8 @@ def features_of(settings: Settings) -> list[Feature]:
     )
     database = make_url(settings.database_url).render_as_string(hide_password=True)
     stored = settings.data_dir / "secrets.json"
-    from_environment = [f.name for f in fields(settings.secrets) if getattr(settings.secrets, f.name)]
+    chosen = (settings.secrets.secret_key, settings.secrets.admin_token, settings.secrets.feed_token)
+    from_environment = [secret for secret in chosen if secret]
     secrets_detail = (
         f"{len(from_environment)} of 3 from the environment; the others are generated once and kept in {stored}"
     )

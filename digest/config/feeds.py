@@ -1,0 +1,44 @@
+"""feeds/sources.toml: what the poller watches, read through one typed model by the service and `config check` alike.
+
+A malformed file stops either with one line per problem, each naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, ValidationError
+
+from digest.config.problems import ConfigError, problem_lines
+from digest.config.sections import Section, Strings
+
+SOURCES_FILE = "sources.toml"
+
+
+class FeedsError(ConfigError):
+    """A feeds file that cannot be read or does not fit its model; each problem names the file."""
+
+
+class ApiQuery(Section):
+    search_query: str = Field(min_length=1, description="an arXiv API search, polled like a feed")
+    max_results: int = Field(100, ge=1, description="the newest this many results")
+
+
+class FeedSources(Section):
+    feeds: Strings = Field((), description="RSS/Atom feed URLs, e.g. one per arXiv category")
+    api: Annotated[tuple[ApiQuery, ...], Field(strict=False)] = Field((), description="[[api]] queries")
+
+
+def read_feed_sources(feeds_dir: Path) -> FeedSources:
+    """`<feeds_dir>/sources.toml` as a FeedSources; raises FeedsError when it is missing or malformed."""
+    path = feeds_dir / SOURCES_FILE
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise FeedsError([f"cannot read the sources in {path}: {exc}"]) from None
+    try:
+        return FeedSources.model_validate(raw)
+    except ValidationError as exc:
+        raise FeedsError([f"{path}: {line}" for line in problem_lines(FeedSources, exc)]) from None

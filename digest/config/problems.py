@@ -1,0 +1,109 @@
+"""Configuration problems: `ConfigError` and pydantic's validation errors turned into one plain line each.
+
+A line names the key (or, for a value read from the environment, the variable) and says what is wrong; it never
+shows a value read from the environment, so a secret cannot reach a log or a terminal through an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import annotated_types
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
+
+from digest.config.declarations import also_in_file, environment_variable, field_at
+
+# Shorter secrets are refused when the service starts (config/secretstore.py) and by `digest config check`.
+MIN_SECRET_LENGTH = 16
+
+PROBLEM = "problem"  # the type of a PydanticCustomError raised by the settings' own validators
+KINDS = {
+    "int_type": "an integer",
+    "float_type": "a number",
+    "string_type": "a string",
+    "bool_type": "true or false",
+    "tuple_type": "a list",
+    "list_type": "a list",
+    "dict_type": "a table",
+    "model_type": "a table",
+    "path_type": "a path (a string)",
+}
+
+
+class ConfigError(Exception):
+    """A configuration with one or more problems; `problems` lists each as one line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+def problem(text: str) -> PydanticCustomError:
+    """An error for a validator to raise: `text` (lines, each one problem) is reported as it is written."""
+    return PydanticCustomError(PROBLEM, "{text}", {"text": text})
+
+
+def _is_section(field: FieldInfo) -> bool:
+    """Whether the field holds a whole table: its validator's lines name their keys themselves."""
+    return isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel)
+
+
+def _bounds(field: FieldInfo | None) -> tuple[Any, Any]:
+    low = high = None
+    for item in field.metadata if field else ():
+        if isinstance(item, annotated_types.Ge):
+            low = item.ge
+        elif isinstance(item, annotated_types.Le):
+            high = item.le
+    return low, high
+
+
+def _number(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
+def describe(model: type[BaseModel], error: dict[str, Any]) -> Iterator[str]:
+    """The lines for one pydantic error; the value is shown only when it came from the settings file."""
+    loc = tuple(error["loc"])
+    field = field_at(model, loc)
+    # A value only the environment sets (a secret) is named by its variable and never shown.
+    variable = environment_variable(field) if field and not also_in_file(field) else None
+    key = variable or ".".join(str(part) for part in loc if isinstance(part, str))
+    kind, value = error["type"], error.get("input")
+    item = f" item {loc[-1] + 1}" if loc and isinstance(loc[-1], int) else ""  # in a list: which one
+    shown = "" if variable else f", not {value!r}"
+    if kind == PROBLEM:
+        for line in str(error["ctx"]["text"]).splitlines():
+            if field is None or _is_section(field) or line.startswith(key):
+                yield line
+            else:
+                yield f"{key}{'' if line.startswith(':') else ' '}{line}"
+    elif kind == "extra_forbidden":
+        yield f"unknown table [{key}]" if len(loc) == 1 and isinstance(value, dict) else f"unknown setting {key}"
+    elif kind in ("greater_than_equal", "less_than_equal"):
+        low, high = _bounds(field)
+        if low is not None and high is not None:
+            yield f"{key} must be between {_number(low)} and {_number(high)}{shown}"
+        elif kind == "greater_than_equal":
+            yield f"{key} must be at least {_number(error['ctx']['ge'])}{shown}"
+        else:
+            yield f"{key} must be at most {_number(error['ctx']['le'])}{shown}"
+    elif kind == "missing":
+        yield f"{key} is required"
+    elif kind == "literal_error":
+        choices = str(error["ctx"]["expected"]).replace("'", "").replace(" or ", ", ")
+        yield f"{key} must be one of {choices}{shown}"
+    elif kind in ("model_type", "model_attributes_type") and len(loc) == 1:
+        yield f"[{key}] must be a table"
+    elif kind in KINDS:
+        yield f"{key}{item} must be {KINDS[kind]}{shown}"
+    else:
+        yield f"{key}: {error['msg']}" + ("" if variable else f" ({value!r})")
+
+
+def problem_lines(model: type[BaseModel], exc: ValidationError) -> list[str]:
+    """Every problem in a validation error, one line each, in the order pydantic found them."""
+    return [line for error in exc.errors(include_url=False) for line in describe(model, dict(error))]

@@ -1,0 +1,88 @@
+"""[publish]: the list's git repository, where approvals are committed and hand edits come back from. Off without one.
+
+A repository URL carrying a password is refused, so a token is never written to disk; it comes from DIGEST_GIT_TOKEN.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, model_validator
+
+from digest.config.declarations import from_environment
+from digest.config.problems import problem
+from digest.config.sections import Section
+from digest.config.values import ApiAddress
+
+_SCP_LIKE = re.compile(r"^[^/@:\s]+@[^/:\s]+:(?P<path>.+)$")  # git@github.com:owner/name.git
+
+
+class PublishSettings(Section):
+    repository: str | None = Field(None, description="the list's git repository (https, ssh or scp-like URL)")
+    branch: str = "main"
+    path: str = Field("README.md", description="the list's file inside the repository")
+    mode: Literal["commit", "pull-request"] = "commit"
+    author: str = "awesome-digest <awesome-digest@localhost>"
+    batch_seconds: float = Field(60.0, ge=0)
+    api_url: ApiAddress = Field("https://api.github.com", description="the forge's API, for pull-request mode")
+    token: SecretStr | None = from_environment("DIGEST_GIT_TOKEN", "a token that may push (https repositories)")
+    ssh_key: str | None = from_environment("DIGEST_GIT_SSH_KEY", "a private key file for ssh:// and git@ URLs")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.repository)
+
+    @model_validator(mode="after")
+    def _usable(self) -> PublishSettings:
+        problems = publish_problems(self)
+        if problems:
+            raise problem("\n".join(problems))
+        return self
+
+
+def publish_problems(publish: PublishSettings) -> list[str]:
+    """[publish] values that cannot work together."""
+    problems = []
+    address = urlsplit(publish.repository or "")
+    if address.scheme in ("http", "https") and (address.username or address.password):
+        problems.append("publish.repository must not hold a user or token: put the token in DIGEST_GIT_TOKEN")
+    if publish.mode == "pull-request" and publish.enabled:
+        problems.extend(pull_request_problems(publish))
+    parts = PurePosixPath(publish.path).parts
+    if not parts or publish.path.startswith("/") or ".." in parts or parts[0] == ".git":
+        problems.append(f"publish.path must be a file inside the repository, not {publish.path!r}")
+    if not re.fullmatch(r"[^<>\n]+ <[^<>@\s]+@[^<>\s]+>", publish.author):
+        problems.append(f'publish.author must look like "Name <email@example.org>", not {publish.author!r}')
+    if not re.fullmatch(r"[A-Za-z0-9._/-]+", publish.branch) or ".." in publish.branch:
+        problems.append(f"publish.branch {publish.branch!r} is not a usable branch name")
+    if publish.ssh_key and not Path(publish.ssh_key).is_file():
+        problems.append(f"DIGEST_GIT_SSH_KEY names {publish.ssh_key}, which is not a file")
+    return problems
+
+
+def pull_request_problems(publish: PublishSettings) -> list[str]:
+    """Pull-request mode needs the forge's API, a token for it, and an owner/name in the repository URL."""
+    problems = []
+    if not publish.token:
+        problems.append(
+            'publish.mode "pull-request" needs DIGEST_GIT_TOKEN in the environment: a token that may push to the '
+            "repository and open pull requests"
+        )
+    if urlsplit(publish.api_url).scheme not in ("https", "http") or not urlsplit(publish.api_url).hostname:
+        problems.append(f"publish.api_url must be an https:// address, not {publish.api_url!r}")
+    if repository_slug(publish.repository or "") is None:
+        problems.append("publish.repository must end in owner/name for the forge's API in pull-request mode")
+    return problems
+
+
+def repository_slug(url: str) -> tuple[str, str] | None:
+    """(owner, name) from the repository's URL, https, ssh or scp-like; None when it names none."""
+    scp = _SCP_LIKE.match(url)
+    path = scp.group("path") if scp and "://" not in url else urlsplit(url).path
+    parts = [part for part in path.split("/") if part]
+    if len(parts) < 2 or not parts[-1].removesuffix(".git"):
+        return None
+    return parts[-2], parts[-1].removesuffix(".git")

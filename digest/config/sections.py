@@ -1,0 +1,175 @@
+"""The tables of the settings file, each setting declared once: its name, type, default, limits and meaning.
+
+Values a table may not hold alone (a Discord token without a channel) are checked by the table's own validator.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
+
+from digest.config.declarations import from_environment
+from digest.config.problems import problem
+from digest.config.values import (
+    ApiAddress,
+    DiscordId,
+    EmailAddress,
+    Network,
+    Port,
+    Seconds,
+    TimeZoneName,
+    WebAddress,
+    crontab,
+)
+
+DEFAULT_SECTION_EMOJIS: dict[str, str] = {
+    "Surveys": "📚",
+    "Input-level Attribution": "🎯",
+    "Sparse Autoencoder": "🧩",
+    "Probing": "🔍",
+    "Beyond or Logit Lens": "🔭",
+    "Causal Tracing": "🧪",
+    "Neuron Analysis": "🧠",
+    "Steering": "🕹️",
+    "Representation": "🗺️",
+    "Attention": "👀",
+    "Tool": "🛠️",
+}
+# TOML has arrays, not tuples: a list field accepts one (its items keep the strict type).
+Strings = Annotated[tuple[str, ...], Field(strict=False)]
+
+
+class Section(BaseModel):
+    """One table: immutable, strict about types (a "3" is not 3), and no key it does not know."""
+
+    model_config = ConfigDict(frozen=True, strict=True, extra="forbid")
+
+    @classmethod
+    def checked_crontab(cls, expression: str, info: ValidationInfo) -> str:
+        """For a field validator: a crontab line APScheduler accepts (a field left at its default is not parsed)."""
+        return crontab(expression, cls.model_fields[info.field_name or ""].default)
+
+
+class ArxivSettings(Section):
+    contact: str = Field("awesome-digest-maintainers@example.org", description="who arXiv may write to")
+    user_agent: str = Field("awesome-digest/0.1 (+https://github.com/awesome-digest/awesome-digest)")
+    min_interval_seconds: float = Field(3.0, ge=0, description="the pause between requests (3 for arxiv.org)")
+    timeout_seconds: Seconds = 30.0
+    max_retries: int = Field(4, ge=0)
+    max_response_bytes: int = Field(20 * 1024 * 1024, ge=1)
+    poll_cron: str = Field("30 0 * * mon-fri", description="when to poll, in poll_timezone")
+    retry_cron: str = Field("0 6 * * mon-fri", description="when to poll again after a broken answer")
+    poll_timezone: TimeZoneName = "America/New_York"
+    sources: Strings = Field((), description="overrides feeds/sources.toml (URLs or paths): a mirror, a test server")
+    api_url: str = Field("https://export.arxiv.org/api/query", description="backfill and abstracts of added papers")
+
+    @field_validator("poll_cron", "retry_cron")
+    @classmethod
+    def _crontab(cls, expression: str, info: ValidationInfo) -> str:
+        return cls.checked_crontab(expression, info)
+
+    @model_validator(mode="after")
+    def _polite_to_arxiv(self) -> ArxivSettings:
+        if self.min_interval_seconds < 3.0 and "arxiv.org" in " ".join(self.sources or ("arxiv.org",)):
+            raise problem("arxiv.min_interval_seconds must be at least 3 for arxiv.org (arXiv's terms of use)")
+        return self
+
+
+class DiscordSettings(Section):
+    token: SecretStr | None = from_environment("DISCORD_TOKEN", "the bot's token; Discord review is off without")
+    guild_id: DiscordId | None = None
+    channel_id: DiscordId | None = Field(None, description="where candidates are posted")
+    maintainer_role_ids: Annotated[tuple[DiscordId, ...], Field(strict=False)] = ()
+    maintainer_user_ids: Annotated[tuple[DiscordId, ...], Field(strict=False)] = ()
+    section_emojis: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SECTION_EMOJIS))
+    api_base: ApiAddress = "https://discord.com/api/v10"
+    gateway_url: str = "wss://gateway.discord.gg/"
+    post_cap_per_run: int = Field(10, ge=0)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.token)
+
+    @model_validator(mode="after")
+    def _usable(self) -> DiscordSettings:
+        problems = []
+        if self.enabled and self.channel_id is None:
+            problems.append("discord.channel_id is required when DISCORD_TOKEN is set")
+        if self.enabled and not self.maintainer_role_ids and not self.maintainer_user_ids:
+            problems.append("discord: set maintainer_role_ids or maintainer_user_ids, or nobody can approve in Discord")
+        if problems:
+            raise problem("\n".join(problems))
+        return self
+
+
+class WebSettings(Section):
+    host: str = "127.0.0.1"
+    port: Port = 8080
+    base_url: WebAddress = Field(
+        "http://127.0.0.1:8080", description="the address people use: links in feeds and emails (default host:port)"
+    )
+    approval_link_days: int = Field(14, ge=1)
+    feed_items: int = Field(50, ge=1)
+    trusted_proxies: Annotated[tuple[Network, ...], Field(strict=False)] = Field(
+        (), description='reverse proxies whose X-Forwarded-For names the client, e.g. ["127.0.0.1"]'
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _base_url_from_address(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "base_url" not in data and ("host" in data or "port" in data):
+            return {**data, "base_url": f"http://{data.get('host', '127.0.0.1')}:{data.get('port', 8080)}"}
+        return data
+
+
+class SmtpSettings(Section):
+    host: str | None = Field(None, description="the mail server; email is off without it")
+    port: Port = 587
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: SecretStr | None = from_environment("SMTP_PASSWORD", "the mail server's password, with username")
+    sender: EmailAddress = "awesome-digest@localhost"
+    recipients: Annotated[tuple[EmailAddress, ...], Field(strict=False)] = ()
+    timeout_seconds: Seconds = 30.0
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.host and self.recipients)
+
+    @model_validator(mode="after")
+    def _usable(self) -> SmtpSettings:
+        problems = []
+        if self.host and not self.recipients:
+            problems.append("smtp.recipients is empty: the weekly digest email would go to nobody")
+        if self.username and not self.password:
+            problems.append("smtp.username is set but SMTP_PASSWORD is not in the environment")
+        if problems:
+            raise problem("\n".join(problems))
+        return self
+
+
+class WeeklySettings(Section):
+    cron: str = Field("0 8 * * mon", description="when the weekly digest is made, in the top-level timezone")
+    out_dir: Annotated[Path, Field(strict=False)] | None = Field(None, description="default: <data dir>/weekly")
+    send_quiet_week: bool = True
+    list_unsubscribe: str | None = None
+    pending_top: int = Field(5, ge=0)
+    second_tier_top: int = Field(40, ge=0)
+    retry_base_minutes: int = Field(30, ge=0)
+
+    @field_validator("cron")
+    @classmethod
+    def _crontab(cls, expression: str, info: ValidationInfo) -> str:
+        return cls.checked_crontab(expression, info)
+
+
+class RelevanceSettings(Section):
+    """The review budget: `daily_budget` candidates on a day of `papers_per_day` papers (held as that share of the
+    stream), `second_tier_per_week` more for the weekly digest, fitted on the last `calibration_window` papers."""
+
+    daily_budget: float = Field(7.0, ge=0.01)
+    papers_per_day: float = Field(1500.0, ge=1)
+    second_tier_per_week: float = Field(40.0, ge=0)
+    calibration_window: int = Field(6000, ge=100)

@@ -1,0 +1,109 @@
+"""`Settings`: every setting of the service in one immutable object, built by `config.loading.load_settings`.
+
+Top-level keys are declared here, the tables in `sections`, `publish` and `credentials`; nothing is read at import.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator, Field, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from digest import resources
+from digest.config.credentials import Secrets
+from digest.config.declarations import from_environment
+from digest.config.problems import problem
+from digest.config.publish import PublishSettings
+from digest.config.sections import (
+    ArxivSettings,
+    DiscordSettings,
+    RelevanceSettings,
+    SmtpSettings,
+    WebSettings,
+    WeeklySettings,
+)
+from digest.config.values import TimeZoneName
+
+# A path is written as a string in TOML and in the environment.
+FilePath = Annotated[Path, Field(strict=False)]
+Folder = Annotated[Path, Field(strict=False), AfterValidator(Path.expanduser)]
+FILE_PATHS = ("feeds_dir", "templates_dir", "seed_list")
+
+
+def default_database_url(data_dir: Path) -> str:
+    return f"sqlite:///{(data_dir / 'digest.sqlite3').resolve()}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(frozen=True, strict=True, extra="forbid", validate_default=False)
+
+    data_dir: Folder = from_environment("DIGEST_DATA_DIR", "the data folder", default=Path("data"), file_key=True)
+    database_url: str = from_environment(
+        "DIGEST_DATABASE_URL", "an SQLAlchemy URL (default: SQLite in the data folder)", default="", file_key=True
+    )
+    config_path: FilePath | None = from_environment("DIGEST_CONFIG", "the settings file (or --config)")
+    feeds_dir: FilePath = Field(default_factory=resources.feeds_dir, description="sources.toml and rules.toml")
+    templates_dir: FilePath = Field(default_factory=resources.templates_dir)
+    seed_list: FilePath = Field(
+        default_factory=resources.seed_list_path, description="the list a new folder starts with"
+    )
+    list_title: str = "Awesome LMMs Mechanistic Interpretability"
+    timezone: TimeZoneName = Field("UTC", description="the weekly digest's time zone")
+    log_format: Literal["text", "json"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    arxiv: ArxivSettings = Field(default_factory=ArxivSettings)
+    discord: DiscordSettings = Field(default_factory=DiscordSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    weekly: WeeklySettings = Field(default_factory=WeeklySettings)
+    relevance: RelevanceSettings = Field(default_factory=RelevanceSettings)
+    publish: PublishSettings = Field(default_factory=PublishSettings)
+    secrets: Secrets = Field(default_factory=Secrets)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """`Settings(...)` takes only what it is given; `load_settings` adds the file and the environment."""
+        return (init_settings,)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _database_in_data_folder(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("database_url"):
+            folder = data.get("data_dir", Path("data"))
+            if isinstance(folder, str | Path):
+                return {**data, "database_url": default_database_url(Path(folder).expanduser())}
+        return data
+
+    @model_validator(mode="after")
+    def _named_files_exist(self) -> Settings:
+        missing = [
+            f"{key} {getattr(self, key)} does not exist"
+            for key in FILE_PATHS
+            if key in self.model_fields_set and not getattr(self, key).exists()
+        ]
+        if missing:
+            raise problem("\n".join(missing))
+        return self
+
+    @property
+    def list_markdown_path(self) -> Path:
+        """Where the regenerated list Markdown is written after every change."""
+        return self.data_dir / "list.md"
+
+    @property
+    def weekly_dir(self) -> Path:
+        return self.weekly.out_dir or self.data_dir / "weekly"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

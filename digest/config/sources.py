@@ -1,0 +1,96 @@
+"""Where settings come from: the TOML file and the environment, as pydantic-settings sources.
+
+Which variable feeds which field is declared on the field (`values.from_environment`); a secret found in the file
+is refused with a line that names the variable to use instead, and never shows the value.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+
+from digest.config.declarations import also_in_file, environment_variable, field_at
+
+
+def environment_fields(model: type[BaseModel], path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
+    """(the field's path, its environment variable) for each field read from the environment, tables included."""
+    for name, field in model.model_fields.items():
+        variable = environment_variable(field)
+        if variable:
+            yield (*path, name), variable
+        elif isinstance(field.annotation, type) and issubclass(field.annotation, BaseModel):
+            yield from environment_fields(field.annotation, (*path, name))
+
+
+def read_toml(path: Path, problems: list[str]) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        problems.append(f"config file {path} does not exist")
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(f"config file {path} is not valid TOML: {exc}")
+    except OSError as exc:
+        problems.append(f"config file {path} cannot be read: {exc.strerror}")
+    return {}
+
+
+class _Source(PydanticBaseSettingsSource):
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ returns every value at once
+
+
+class TomlFileSource(_Source):
+    """The settings file's tables and keys, less those only the environment may set (each a problem)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path | None, problems: list[str]) -> None:
+        super().__init__(settings_cls)
+        self.data = read_toml(path, problems) if path else {}
+        self.problems = problems
+
+    def __call__(self) -> dict[str, Any]:
+        data = copy.deepcopy(self.data)
+        for path, variable in environment_fields(self.settings_cls):
+            field = field_at(self.settings_cls, path)
+            if field is None or also_in_file(field):
+                continue
+            *parents, last = path
+            table: Any = data
+            for part in parents:
+                table = table.get(part)
+                if not isinstance(table, dict):
+                    break
+            else:
+                if last in table:
+                    del table[last]
+                    key = ".".join(path)
+                    self.problems.append(
+                        f"{key} is read from the environment only: set {variable}, not the config file"
+                    )
+        return data
+
+
+class EnvironmentSource(_Source):
+    """The variables declared on the fields, from `environ` (the process environment, or a test's mapping)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], environ: Mapping[str, str]) -> None:
+        super().__init__(settings_cls)
+        self.environ = environ
+
+    def __call__(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for path, variable in environment_fields(self.settings_cls):
+            value = self.environ.get(variable)
+            if value:  # set but empty counts as not set
+                table = found
+                for part in path[:-1]:
+                    table = table.setdefault(part, {})
+                table[path[-1]] = value
+        return found

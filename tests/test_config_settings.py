@@ -1,0 +1,192 @@
+"""The typed settings (digest/config/): one line per problem, secrets that never show, and feeds/sources.toml read
+the same way by `digest config check` and by the service's start-up."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from digest import health, resources
+from digest.cli import main
+from digest.config import ConfigError, FeedsError, load_settings, read_feed_sources
+from digest.service.process import Service
+from tests.conftest import make_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRETS = {
+    "DIGEST_SECRET_KEY": "secret-key-value-0123456789abcdef",
+    "DIGEST_ADMIN_TOKEN": "admin-token-value-0123456789abcdef",
+    "DIGEST_FEED_TOKEN": "feed-token-value-0123456789abcdef",
+    "DIGEST_ADMIN_TOKENS": "alice:alice-token-0123456789abcdef,bob.b:bob-token-0123456789abcdef",
+    "DISCORD_TOKEN": "discord-token-value-0123456789",
+    "SMTP_PASSWORD": "smtp-password-value-0123456789",
+    "DIGEST_GIT_TOKEN": "git-token-value-0123456789abcdef",
+}
+SECRET_PARTS = ("secret-key-value", "admin-token-value", "feed-token-value", "alice-token", "bob-token")
+SECRET_PARTS += ("discord-token-value", "smtp-password-value", "git-token-value")
+SWITCHED_ON = (
+    '[discord]\nchannel_id = 42\nmaintainer_user_ids = [7]\n\n[smtp]\nhost = "127.0.0.1"\nusername = "digest"\n'
+    'recipients = ["list@example.org"]\n\n[publish]\nrepository = "https://example.org/owner/list.git"\n'
+)
+VARIABLES = ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL", "DIGEST_GIT_SSH_KEY", *SECRETS)
+
+
+def shown_secrets(text: str) -> list[str]:
+    return [part for part in SECRET_PARTS if part in text]
+
+
+def test_no_repr_or_str_of_the_settings_shows_a_secret(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", SWITCHED_ON, dict(SECRETS))
+    assert settings.discord.enabled and settings.smtp.enabled and settings.publish.enabled
+    assert settings.secrets.admin_tokens is not None
+    assert settings.secrets.admin_tokens.get_secret_value() == SECRETS["DIGEST_ADMIN_TOKENS"]
+    for text in (repr(settings), str(settings), repr(settings.discord), str(settings.secrets), f"{settings.publish}"):
+        assert shown_secrets(text) == [], text
+
+
+def test_a_config_error_never_shows_a_secret(tmp_path: Path) -> None:
+    environ = dict(SECRETS, DIGEST_ADMIN_TOKENS="alice:short,bob.b:bob-token-0123456789abcdef,carol")
+    config = '[web]\nport = "8080"\n\n[discord]\nguild_id = "not an id"\n\n[smtp]\nrecipients = ["a@example.org", 7]\n'
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", config, environ)
+    assert caught.value.problems == [
+        "discord.guild_id holds 'not an id', which is not a Discord id (a number)",
+        "web.port must be an integer, not '8080'",
+        "smtp.recipients item 2 must be a string, not 7",
+        "DIGEST_ADMIN_TOKENS pair 1: the token is too short: use at least 16 random characters",
+        "DIGEST_ADMIN_TOKENS pair 3 is not name:token",
+    ]
+    for text in (str(caught.value), repr(caught.value), *caught.value.problems):
+        assert shown_secrets(text) == [] and "short" not in text.replace("too short", ""), text
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__  # no chained pydantic error
+
+
+def test_maintainer_names_and_token_lengths_are_checked_one_line_each(tmp_path: Path) -> None:
+    token = "t" * 16
+    environ = {"DIGEST_ADMIN_TOKENS": f"al ice:{token}, {'n' * 41}:{token},bob:{token},bob:{token}"}
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", environ=environ)
+    assert caught.value.problems == [
+        "DIGEST_ADMIN_TOKENS pair 1: the name must be 1 to 40 of A-Z a-z 0-9 _ . -",
+        "DIGEST_ADMIN_TOKENS pair 2: the name must be 1 to 40 of A-Z a-z 0-9 _ . -",
+        "DIGEST_ADMIN_TOKENS pair 4: bob is named twice",
+    ]
+    assert make_settings(tmp_path / "ok", environ={"DIGEST_ADMIN_TOKENS": f"a_1.b-c:{token}"}).secrets.admin_tokens
+
+
+def test_a_secret_in_the_settings_file_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    config = '[discord]\ntoken = "a-token-in-the-file"\n\n[publish]\ntoken = "another-token-in-the-file"\n'
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", config)
+    assert caught.value.problems == [
+        "discord.token is read from the environment only: set DISCORD_TOKEN, not the config file",
+        "publish.token is read from the environment only: set DIGEST_GIT_TOKEN, not the config file",
+    ]
+    assert "in-the-file" not in str(caught.value)
+
+
+def test_the_environment_wins_over_the_file_and_the_arguments_over_both(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(f'data_dir = "{tmp_path / "from-file"}"\ndatabase_url = "sqlite:///file.db"\n', encoding="utf-8")
+    environ = {"DIGEST_DATA_DIR": str(tmp_path / "from-env"), "DIGEST_CONFIG": str(config)}
+    settings = load_settings(None, None, environ=environ, load_dotenv_file=False)
+    assert (settings.config_path, settings.data_dir, settings.database_url) == (
+        config,
+        tmp_path / "from-env",
+        "sqlite:///file.db",
+    )
+    given = load_settings(None, tmp_path / "given", environ=environ, load_dotenv_file=False)
+    assert given.data_dir == tmp_path / "given"
+
+
+# -- feeds/sources.toml ---------------------------------------------------------------------------------------------
+def malformed_feeds(folder: Path) -> tuple[Path, str]:
+    """A feeds folder whose sources.toml has an [[api]] query with a wordy max_results; the line both should say."""
+    feeds = folder / "feeds"
+    feeds.mkdir(parents=True)
+    shutil.copy(resources.feeds_dir() / "rules.toml", feeds / "rules.toml")
+    sources = feeds / "sources.toml"
+    sources.write_text(
+        'feeds = ["https://rss.arxiv.org/rss/cs.CV"]\n\n[[api]]\nsearch_query = "abs:probing"\nmax_results = "many"\n',
+        encoding="utf-8",
+    )
+    return feeds, f"{sources}: api.max_results must be an integer, not 'many'"
+
+
+def feeds_config(folder: Path, feeds: Path) -> Path:
+    config = folder / "config.toml"
+    config.write_text(f'feeds_dir = "{feeds}"\n', encoding="utf-8")
+    return config
+
+
+def test_the_bundled_sources_fit_the_model() -> None:
+    sources = read_feed_sources(resources.feeds_dir())
+    assert sources.feeds and all(feed.startswith("https://rss.arxiv.org/") for feed in sources.feeds)
+
+
+def test_config_check_reports_a_malformed_sources_file_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    feeds, line = malformed_feeds(tmp_path)
+    config = feeds_config(tmp_path, feeds)
+    assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check"]) == 1
+    problems = [text for text in capsys.readouterr().out.splitlines() if text.startswith("problem: ")]
+    assert problems == [f"problem: {line}"]
+    (feeds / "sources.toml").write_text('feeds = "https://rss.arxiv.org/rss/cs.CV"\n', encoding="utf-8")
+    assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check"]) == 1
+    assert f"problem: {feeds / 'sources.toml'}: feeds must be a list, not " in capsys.readouterr().out
+
+
+@pytest.mark.asyncio
+async def test_the_service_stops_at_start_up_with_the_same_line(tmp_path: Path) -> None:
+    feeds, line = malformed_feeds(tmp_path)
+    settings = make_settings(tmp_path / "data", f'feeds_dir = "{feeds}"\n')
+    service = Service(settings)
+    with pytest.raises(FeedsError) as caught:
+        await service.start(serve_web=False)
+    await service.stop()
+    assert caught.value.problems == [line]
+    assert not (tmp_path / "data").exists()  # refused before the data folder was touched
+
+
+@pytest.mark.asyncio
+async def test_a_sources_file_broken_while_the_service_runs_fails_the_poll_in_one_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    feeds, line = malformed_feeds(tmp_path)
+    broken = (feeds / "sources.toml").read_text(encoding="utf-8")
+    shutil.copy(resources.feeds_dir() / "sources.toml", feeds / "sources.toml")
+    service = Service(make_settings(tmp_path / "data", f'feeds_dir = "{feeds}"\n'))
+    await service.start(schedule=False, serve_web=False)
+    try:
+        (feeds / "sources.toml").write_text(broken, encoding="utf-8")
+        assert await service.poll("a test") == "failed"
+    finally:
+        await service.stop()
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [f"poll: not polling: {line}"]
+    assert [c.message for c in health.components() if c.name == "poll"] == [f"not polling: {line}"]
+
+
+def test_digest_run_stops_with_one_line_and_no_traceback(tmp_path: Path) -> None:
+    feeds, line = malformed_feeds(tmp_path)
+    config = feeds_config(tmp_path, feeds)
+    environment = {key: value for key, value in os.environ.items() if key not in VARIABLES}
+    environment["PYTHONPATH"] = str(ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(tmp_path / "data"), "run"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr == f"digest: configuration: {line}\n"
