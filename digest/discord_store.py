@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select
 
-from digest import poll_runs
+from digest import liststore, poll_runs
 from digest.db import Database
 from digest.discord_messages import ReactionChoice, decision_key, reaction_key
 from digest.models import PENDING, Candidate, Decision, PollRun
@@ -107,3 +107,9 @@ def poll_running(database: Database, now: datetime) -> bool:
     )
     with database.reading() as session:
         return session.scalar(query.limit(1)) is not None
+
+
+def section_names(database: Database) -> list[str]:
+    """The list's sections, in the list's order, for the /add command's section field."""
+    with database.reading() as session:
+        return liststore.section_names(session)

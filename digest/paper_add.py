@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # the database, the model and the fetcher are imported when a
 
     from digest.arxiv import ArxivPaper
     from digest.db import Database
+    from digest.review import Actor, Outcome, Reviewer
     from digest.settings import Settings
 
 _NEW_STYLE_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v[1-9]\d*)?")
@@ -151,6 +152,57 @@ def store_candidate(
         session.add(candidate)
         session.flush()
         return candidate.id
+
+
+@dataclass(frozen=True)
+class Added:
+    """A paper approved into the list by a maintainer: the decision, and whether its candidate was made for it."""
+
+    outcome: Outcome
+    created: bool
+    status_before: str | None  # the candidate's status before (None when it was just made)
+
+    def describe(self) -> str:
+        outcome = self.outcome
+        how = "new candidate" if self.created else f"candidate, {self.status_before} until now"
+        return f"{outcome.arxiv_id}: approved into {outcome.section} (candidate {outcome.candidate_id}, {how})"
+
+
+async def add_and_approve(
+    database: Database,
+    settings: Settings,
+    reviewer: Reviewer,
+    arxiv_id: str,
+    section: str | None,
+    actor: Actor,
+    *,
+    section_hint: str,
+) -> Added:
+    """What a maintainer's add does in the service's loop (the /review field, Discord's /add): the database and the
+    model in worker threads, arXiv through the polite client. AddError when nothing was added (and nothing written)."""
+    import asyncio
+
+    from digest.review import ReviewError
+
+    known = await asyncio.to_thread(known_paper, database, arxiv_id, section)
+    if known.listed is not None:
+        raise AddError(already_listed(arxiv_id, known.listed))
+    candidate_id = known.candidate_id
+    created = candidate_id is None
+    if candidate_id is None:
+        paper = await fetch(settings, arxiv_id)
+        candidate_id = await asyncio.to_thread(
+            lambda: store_candidate(database, settings, paper, section, section_hint=section_hint)
+        )
+    try:
+        outcome = await reviewer.decide_async(candidate_id, "approve", actor, section)
+    except ReviewError as exc:
+        if created:
+            await asyncio.to_thread(forget_candidate, database, candidate_id)
+        raise AddError(f"{exc} (nothing was added)") from exc
+    if not outcome.changed:
+        raise AddError(f"candidate {outcome.candidate_id} ({arxiv_id}): {outcome.message}")
+    return Added(outcome, created, known.status)
 
 
 def forget_candidate(database: Database, candidate_id: int) -> None:
