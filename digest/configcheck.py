@@ -55,11 +55,25 @@ def check_configuration(
         value = environment.get(name)
         if value and len(value) < MIN_SECRET_LENGTH:
             problems.append(f"{name} is too short: use at least {MIN_SECRET_LENGTH} random characters")
+    problem = admin_tokens_problem(environment.get("DIGEST_ADMIN_TOKENS"))
+    if problem:
+        problems.append(problem)
     if settings is not None:
         problems.extend(file_problems(settings))
         report.warnings.extend(warnings_for(settings))
         report.features.extend(features_of(settings))
     return report
+
+
+def admin_tokens_problem(raw: str | None) -> str | None:
+    """What is wrong with DIGEST_ADMIN_TOKENS, in one line that shows none of it."""
+    from digest.admin_tokens import AdminTokensError, parse_admin_tokens
+
+    try:
+        parse_admin_tokens(raw)
+    except AdminTokensError as exc:
+        return str(exc)
+    return None
 
 
 def _folder_problem(name: str, folder: Path) -> str | None:
@@ -146,6 +160,8 @@ def features_of(settings: Settings) -> list[Feature]:
     """What is on and off, for people setting the service up."""
     from sqlalchemy.engine import make_url
 
+    from digest.admin_tokens import parse_admin_tokens
+
     discord, smtp, web = settings.discord, settings.smtp, settings.web
     if discord.enabled:
         who = f"{len(discord.maintainer_role_ids)} maintainer role(s), {len(discord.maintainer_user_ids)} user(s)"
@@ -178,10 +194,15 @@ def features_of(settings: Settings) -> list[Feature]:
     )
     database = make_url(settings.database_url).render_as_string(hide_password=True)
     stored = settings.data_dir / "secrets.json"
-    from_environment = [f.name for f in fields(settings.secrets) if getattr(settings.secrets, f.name)]
+    from_environment = [
+        f.name for f in fields(settings.secrets) if f.name != "admin_tokens" and getattr(settings.secrets, f.name)
+    ]
     secrets_detail = (
         f"{len(from_environment)} of 3 from the environment; the others are generated once and kept in {stored}"
     )
+    if settings.secrets.admin_tokens and admin_tokens_problem(settings.secrets.admin_tokens) is None:
+        names = ", ".join(named.name for named in parse_admin_tokens(settings.secrets.admin_tokens))
+        secrets_detail += f"; named admin tokens for {names}"
     return [
         discord_feature,
         email,

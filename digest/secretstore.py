@@ -101,4 +101,5 @@ def ensure_secrets(settings: Settings) -> Secrets:
         secret_key=str(configured["secret_key"]),
         admin_token=str(configured["admin_token"]),
         feed_token=str(configured["feed_token"]),
+        admin_tokens=settings.secrets.admin_tokens,
     )

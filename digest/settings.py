@@ -150,6 +150,7 @@ class Secrets:
     secret_key: str | None = None
     admin_token: str | None = None
     feed_token: str | None = None
+    admin_tokens: str | None = field(default=None, repr=False)  # DIGEST_ADMIN_TOKENS: name:token,... (admin_tokens.py)
 
 
 @dataclass(frozen=True)
@@ -471,6 +472,7 @@ def load_settings(
         secret_key=environ.get("DIGEST_SECRET_KEY") or None,
         admin_token=environ.get("DIGEST_ADMIN_TOKEN") or None,
         feed_token=environ.get("DIGEST_FEED_TOKEN") or None,
+        admin_tokens=environ.get("DIGEST_ADMIN_TOKENS") or None,
     )
     explicit_paths = {
         key: path

@@ -17,9 +17,10 @@ import jinja2
 from aiohttp import web
 
 from digest import secretstore
+from digest.admin_tokens import AdminTokensError, NamedToken, parse_admin_tokens
 from digest.db import Database
 from digest.review import Reviewer, utc_now
-from digest.settings import Secrets, Settings
+from digest.settings import ConfigError, Secrets, Settings
 from digest.signin_throttle import SignInThrottle, ThrottleRule
 from digest.templating import template_loader
 
@@ -54,6 +55,7 @@ class WebContext:
     feed_cache: dict[str, Any] = field(default_factory=dict)
     sign_in_throttle: SignInThrottle = field(default_factory=SignInThrottle)
     suggest_throttle: SignInThrottle = field(default_factory=lambda: SignInThrottle(SUGGEST_RULE))
+    admin_tokens: tuple[NamedToken, ...] = ()  # the maintainers' named tokens (DIGEST_ADMIN_TOKENS)
 
     @property
     def secret_key(self) -> str:
@@ -121,6 +123,10 @@ def create_web_app(
     from digest import web_feeds, web_maintainer, web_pages, web_review, web_review_page, web_suggest
 
     secrets = settings.secrets
+    try:
+        admin_tokens = parse_admin_tokens(secrets.admin_tokens)
+    except AdminTokensError as exc:
+        raise ConfigError([str(exc)]) from None  # stops start-up with that one line
     if not (secrets.secret_key and secrets.admin_token and secrets.feed_token):
         secrets = secretstore.ensure_secrets(settings)
         settings = replace(settings, secrets=secrets)
@@ -133,6 +139,7 @@ def create_web_app(
         clock=clock,
         templates=template_environment(settings),
         cache_feeds=cache_feeds,
+        admin_tokens=admin_tokens,
     )
     app.on_response_prepare.append(_add_security_headers)
     app.router.add_get("/", web_pages.list_page)

@@ -17,6 +17,7 @@ from datetime import timedelta
 from aiohttp import web
 
 from digest import session_store
+from digest.admin_tokens import SHARED_MAINTAINER, maintainer_for
 from digest.models import PENDING, Candidate
 from digest.relevance_why import why_from_json
 from digest.review import Actor, AlreadyDecidedError, ReviewError, Standing, standing_of
@@ -28,7 +29,6 @@ from digest.signing import (
     csrf_matches,
     read_session,
     sign_session,
-    token_matches,
     verify_link,
 )
 from digest.syndication import safe_url
@@ -127,6 +127,8 @@ async def current_session(request: web.Request) -> tuple[str, SessionClaim] | No
         claim = read_session(context.secret_key, value, context.clock())
     except LinkError:
         return None
+    if claim.maintainer is not None and claim.maintainer not in {named.name for named in context.admin_tokens}:
+        return None  # that maintainer's token was taken out of DIGEST_ADMIN_TOKENS: their sessions end with it
     if await asyncio.to_thread(session_store.is_revoked, context.database, claim.nonce):
         return None
     return value, claim
@@ -154,7 +156,10 @@ async def sign_in(request: web.Request) -> web.Response:
         response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
         return response
     presented = form.get("token")
-    if not isinstance(presented, str) or not token_matches(str(context.secrets.admin_token), presented.strip()):
+    maintainer = None
+    if isinstance(presented, str):
+        maintainer = maintainer_for(context.admin_tokens, context.secrets.admin_token, presented.strip())
+    if maintainer is None:
         log.warning("review: a sign-in with a wrong admin token from %s", address)
         if context.sign_in_throttle.record_failure(address, context.clock()):
             rule = context.sign_in_throttle.rule
@@ -166,7 +171,9 @@ async def sign_in(request: web.Request) -> web.Response:
             )
         return render(request, "signin.html", status=403, error="That is not the admin token.")
     context.sign_in_throttle.clear(address)
-    value = sign_session(context.secret_key, secrets.token_urlsafe(16), context.clock() + SESSION_LIFETIME)
+    log.info("review: %s signed in from %s", maintainer, address)
+    named = None if maintainer == SHARED_MAINTAINER else maintainer
+    value = sign_session(context.secret_key, secrets.token_urlsafe(16), context.clock() + SESSION_LIFETIME, named)
     response = web.Response(status=303, headers={"Location": "/review"})
     response.set_cookie(
         SESSION_COOKIE,

@@ -49,7 +49,7 @@ class CommandsMixin:
             {"name": key, "type": 3, "value": value, **({"focused": True} if key == focused else {})}
             for key, value in options.items()
         ]
-        payload = {
+        payload: dict[str, Any] = {
             "id": str(self._next_id()),
             "application_id": str(APPLICATION_ID),
             "type": 4 if focused else 2,

@@ -111,6 +111,7 @@ def secret_states(settings: Settings) -> dict[str, str]:
     values = {
         "DIGEST_SECRET_KEY": settings.secrets.secret_key,
         "DIGEST_ADMIN_TOKEN": settings.secrets.admin_token,
+        "DIGEST_ADMIN_TOKENS": settings.secrets.admin_tokens,
         "DIGEST_FEED_TOKEN": settings.secrets.feed_token,
         "DISCORD_TOKEN": settings.discord.token,
         "SMTP_PASSWORD": settings.smtp.password,
