@@ -291,6 +291,7 @@ FROM_ENVIRONMENT = {
     ("secrets", "secret_key"): "DIGEST_SECRET_KEY",
     ("secrets", "admin_token"): "DIGEST_ADMIN_TOKEN",
     ("secrets", "feed_token"): "DIGEST_FEED_TOKEN",
+    ("secrets", "admin_tokens"): "DIGEST_ADMIN_TOKENS",
 }
 
 
