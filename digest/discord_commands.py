@@ -30,10 +30,10 @@ MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
 MAX_INPUT = 300
 
 
-def actor_of(user: discord.User | discord.Member, config_settings: Settings) -> Actor | None:
+def actor_of(user: discord.User | discord.Member, settings: Settings) -> Actor | None:
     """The maintainer behind an interaction, or None: listed users and members holding a maintainer role."""
     roles = [role.id for role in user.roles] if isinstance(user, discord.Member) else []
-    if may_decide(roles, user.id, config_settings.discord):
+    if may_decide(roles, user.id, settings.discord):
         return Actor(user.display_name, str(user.id), "discord")
     return None
 
@@ -106,7 +106,11 @@ class SlashCommands:
             await self._answer(interaction, f"That is not an arXiv ID or URL: {paper_add.EXAMPLE}.")
             return
         # Fetching from arXiv may take longer than the 3 s Discord waits for an answer: say "thinking" first.
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            await interaction.response.defer(ephemeral=True, thinking=True)
+        except discord.HTTPException as exc:
+            log.warning("discord: could not answer /add by %s (nothing was added): %s", actor.name, exc)
+            return
         section = (section or "").strip()[:200] or None
         try:
             added = await paper_add.add_and_approve(

@@ -153,3 +153,21 @@ async def test_an_unknown_section_is_one_line_naming_the_sections(
         text = await answer(fake, token)
     assert text.startswith("no section named 'Astrology' in the list (sections: ") and "\n" not in text
     assert arxiv.requests == [] and state(db, bot_settings) == before
+
+
+@pytest.mark.asyncio
+async def test_a_slow_arxiv_does_not_hold_up_the_bot(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, arxiv: ArxivServer
+) -> None:
+    from dataclasses import replace
+
+    arxiv.program(API_PATH, replace(recorded(HEAT_BATH), delay_seconds=1.5))
+    async with running(bot_settings, db):
+        await eventually(lambda: GUILD_ID in fake.commands, "commands registered")
+        slow = await fake.use_command(MAINTAINER, "add", {"paper": "1605.08386", "section": "Probing"})
+        await eventually(lambda: bool(fake.answer_bodies(slow)), "thinking")
+        # While the paper is being fetched, the bot answers someone else at once.
+        quick = await fake.use_command(STRANGER, "add", {"paper": "1605.08386"})
+        await eventually(lambda: bool(fake.answers(quick)), "the refusal")
+        assert fake.answers(slow) == []  # still fetching
+        assert (await answer(fake, slow)).startswith("1605.08386: approved into Probing")
