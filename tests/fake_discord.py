@@ -2,7 +2,7 @@
 
 The real discord.py client connects to it. It keeps messages and reactions like Discord does, records every request
 and gateway frame it received, can answer the next N requests with 429 or 5xx, and lets a test push reaction and
-delete events as if a member acted in the channel.
+delete events as if a member acted in the channel, and slash commands as if a member used one (fake_discord_commands).
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from typing import Any
 from urllib.parse import unquote
 
 from aiohttp import WSMsgType, web
+
+from tests.fake_discord_commands import CommandsMixin
 
 GUILD_ID = 700000000000000001
 CHANNEL_ID = 700000000000000002
@@ -98,7 +100,7 @@ def member_payload(member: FakeMember) -> dict[str, Any]:
 
 
 @dataclass
-class FakeDiscord:
+class FakeDiscord(CommandsMixin):
     members: list[FakeMember] = field(default_factory=lambda: [MAINTAINER, LISTED_MAINTAINER, STRANGER])
     received: list[Received] = field(default_factory=list)
     frames: list[dict[str, Any]] = field(default_factory=list)
@@ -118,6 +120,7 @@ class FakeDiscord:
         self._runner: web.AppRunner | None = None
         self.identified = asyncio.Event()
         self.edited = asyncio.Event()  # set on every message edit, so a bench can wait without polling
+        self._init_commands()
 
     # -- lifecycle -------------------------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -134,6 +137,7 @@ class FakeDiscord:
         app.router.add_delete(f"{api}/channels/{{channel}}/messages/{{message}}/reactions/{{emoji}}/@me", self._unreact)
         app.router.add_get(f"{api}/channels/{{channel}}/messages/{{message}}/reactions/{{emoji}}", self._reactors)
         app.router.add_get(f"{api}/guilds/{{guild}}/members/{{user}}", self._get_member)
+        self._add_command_routes(app, api)
         app.router.add_get("/gateway", self._websocket)
         self._runner = web.AppRunner(app)
         await self._runner.setup()

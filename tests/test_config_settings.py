@@ -58,8 +58,8 @@ def test_a_config_error_never_shows_a_secret(tmp_path: Path) -> None:
         "discord.guild_id holds 'not an id', which is not a Discord id (a number)",
         "web.port must be an integer, not '8080'",
         "smtp.recipients item 2 must be a string, not 7",
-        "DIGEST_ADMIN_TOKENS pair 1: the token is too short: use at least 16 random characters",
-        "DIGEST_ADMIN_TOKENS pair 3 is not name:token",
+        "DIGEST_ADMIN_TOKENS: pair 1 of 3: its token is too short: use 16 or more random characters",
+        "DIGEST_ADMIN_TOKENS: pair 3 of 3 has no ':': write name:token pairs separated by commas",
     ]
     for text in (str(caught.value), repr(caught.value), *caught.value.problems):
         assert shown_secrets(text) == [] and "short" not in text.replace("too short", ""), text
@@ -72,9 +72,9 @@ def test_maintainer_names_and_token_lengths_are_checked_one_line_each(tmp_path: 
     with pytest.raises(ConfigError) as caught:
         make_settings(tmp_path / "data", environ=environ)
     assert caught.value.problems == [
-        "DIGEST_ADMIN_TOKENS pair 1: the name must be 1 to 40 of A-Z a-z 0-9 _ . -",
-        "DIGEST_ADMIN_TOKENS pair 2: the name must be 1 to 40 of A-Z a-z 0-9 _ . -",
-        "DIGEST_ADMIN_TOKENS pair 4: bob is named twice",
+        "DIGEST_ADMIN_TOKENS: pair 1 of 4: a name is 1 to 40 letters, digits, '_', '.' or '-'",
+        "DIGEST_ADMIN_TOKENS: pair 2 of 4: a name is 1 to 40 letters, digits, '_', '.' or '-'",
+        "DIGEST_ADMIN_TOKENS: pair 4 of 4: its name is given to an earlier pair too",
     ]
     assert make_settings(tmp_path / "ok", environ={"DIGEST_ADMIN_TOKENS": f"a_1.b-c:{token}"}).secrets.admin_tokens
 

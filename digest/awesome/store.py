@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from digest import resources
 from digest.awesome.entry import escape_text, render_entry_fields, safe_url
-from digest.awesome.importer import PAPER_KIND, ImportReport, import_markdown, list_meta, ordered_sections
+from digest.awesome.importer import PAPER_KIND, ImportReport, import_markdown, list_meta
 from digest.awesome.listfile import write_list_markdown
 from digest.awesome.parse import ListFormatError, parse_date, split_lines
 from digest.config import Settings
@@ -61,7 +61,14 @@ def _environment(templates_dir: str) -> jinja2.Environment:
 
 def render_markdown(session: Session, templates_dir: Path) -> str:
     meta = list_meta(session)
-    sections = [{"intro_raw": s.intro_raw, "entries": [e.raw for e in s.entries]} for s in ordered_sections(session)]
+    # Only the verbatim text is read (as rows, not objects with their papers): every approval renders the list.
+    raws: dict[int, list[str]] = {}
+    for section_id, raw in session.execute(select(Entry.section_id, Entry.raw).order_by(Entry.position)):
+        raws.setdefault(section_id, []).append(raw)
+    query = select(Section.id, Section.intro_raw).order_by(Section.position)
+    sections = [
+        {"intro_raw": intro, "entries": raws.get(section_id, [])} for section_id, intro in session.execute(query)
+    ]
     template = _environment(str(templates_dir)).get_template("list/document.md.j2")
     return template.render(preamble=meta.get("preamble", ""), sections=sections, trailer=meta.get("trailer", ""))
 

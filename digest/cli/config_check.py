@@ -159,6 +159,8 @@ def features_of(settings: Settings) -> list[Feature]:
     """What is on and off, for people setting the service up."""
     from sqlalchemy.engine import make_url
 
+    from digest.config.admin_tokens import parse_admin_tokens
+
     discord, smtp, web = settings.discord, settings.smtp, settings.web
     if discord.enabled:
         who = f"{len(discord.maintainer_role_ids)} maintainer role(s), {len(discord.maintainer_user_ids)} user(s)"
@@ -196,6 +198,10 @@ def features_of(settings: Settings) -> list[Feature]:
     secrets_detail = (
         f"{len(from_environment)} of 3 from the environment; the others are generated once and kept in {stored}"
     )
+    if settings.secrets.admin_tokens:  # already checked when the settings were read
+        named = parse_admin_tokens(settings.secrets.admin_tokens.get_secret_value())
+        names = ", ".join(token.name for token in named)
+        secrets_detail += f"; named admin tokens for {names}"
     return [
         discord_feature,
         email,

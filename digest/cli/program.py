@@ -28,7 +28,36 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+# The module registering each everyday command: running one builds only that module's parsers. A command missing
+# here, `--help` and anything unusual build them all, so this table can only make a command start sooner.
+COMMAND_HOMES = {
+    "candidates": "digest.cli.poll",
+    "approve": "digest.cli.review",
+    "reject": "digest.cli.review",
+    "pending": "digest.cli.review",
+    "history": "digest.cli.review",
+    "add": "digest.cli.add",
+}
+_GLOBAL_OPTIONS = ("--config", "--data-dir")
+
+
+def named_command(argv: Sequence[str]) -> str | None:
+    """The command `argv` runs, read past the global options; None for anything else (help, an abbreviation)."""
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token in _GLOBAL_OPTIONS:
+            index += 2
+        elif token.startswith(tuple(option + "=" for option in _GLOBAL_OPTIONS)):
+            index += 1
+        else:
+            return None if token.startswith("-") else token
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line; given the arguments of one everyday command (COMMAND_HOMES), only its part."""
+    home = COMMAND_HOMES.get(named_command(argv) or "") if argv is not None else None
     parser = argparse.ArgumentParser(
         prog="digest",
         description="Keep a curated awesome list of papers up to date from arXiv.",
@@ -36,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", type=path_argument, help="TOML settings file (default: $DIGEST_CONFIG)")
     parser.add_argument("--data-dir", type=path_argument, help="data folder (default: $DIGEST_DATA_DIR or ./data)")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
+    for name in (home,) if home else COMMAND_MODULES:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
@@ -44,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue  # a feature not built in this checkout
         module.register(subparsers)
+    if home and named_command(argv or ()) not in subparsers.choices:
+        return build_parser()  # the command moved to another module: the whole command line still knows it
     return parser
 
 
@@ -81,7 +112,7 @@ def report_failure(exc: Exception) -> int | None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     import logging  # here, not at the top: `--help` and usage errors end in parse_args and need no logging
 

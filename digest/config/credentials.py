@@ -5,15 +5,12 @@ A secret not set is generated once into the data folder when the service starts 
 
 from __future__ import annotations
 
-import re
-
 from pydantic import SecretStr, field_validator
 
+from digest.config.admin_tokens import AdminTokensError, parse_admin_tokens
 from digest.config.declarations import from_environment
-from digest.config.problems import MIN_SECRET_LENGTH, problem
+from digest.config.problems import problem
 from digest.config.sections import Section
-
-MAINTAINER_NAME = re.compile(r"[A-Za-z0-9_.-]{1,40}")
 
 
 class Secrets(Section):
@@ -27,9 +24,10 @@ class Secrets(Section):
     @field_validator("admin_tokens")
     @classmethod
     def _named_tokens(cls, value: SecretStr | None) -> SecretStr | None:
-        problems = admin_tokens_problems(value.get_secret_value()) if value else []
-        if problems:
-            raise problem("\n".join(problems))
+        try:
+            parse_admin_tokens(value.get_secret_value() if value else None)
+        except AdminTokensError as exc:  # names the pair by its place, never its token
+            raise problem("\n".join(exc.problems)) from None
         return value
 
 
@@ -39,24 +37,3 @@ class StartedSecrets(Secrets):
     secret_key: SecretStr
     admin_token: SecretStr
     feed_token: SecretStr
-
-
-def admin_tokens_problems(text: str) -> list[str]:
-    """What is wrong with a DIGEST_ADMIN_TOKENS value, one line each; a line names a pair by its place and its
-    maintainer, never by its token."""
-    problems = []
-    names: set[str] = set()
-    for place, pair in enumerate(text.split(","), start=1):
-        name, colon, token = pair.strip().partition(":")
-        where = f"DIGEST_ADMIN_TOKENS pair {place}"
-        if not colon:
-            problems.append(f"{where} is not name:token")
-            continue
-        if not MAINTAINER_NAME.fullmatch(name):
-            problems.append(f"{where}: the name must be 1 to 40 of A-Z a-z 0-9 _ . -")
-        elif name in names:
-            problems.append(f"{where}: {name} is named twice")
-        names.add(name)
-        if len(token.strip()) < MIN_SECRET_LENGTH:
-            problems.append(f"{where}: the token is too short: use at least {MIN_SECRET_LENGTH} random characters")
-    return problems

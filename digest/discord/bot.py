@@ -19,6 +19,7 @@ from digest import health
 from digest.clock import utc_now
 from digest.config import Settings
 from digest.discord import messages, store
+from digest.discord.commands import SlashCommands
 from digest.discord.connection import NO_MENTIONS, Backoff, DiscordLink
 from digest.discord.members import Members
 from digest.review.reviewer import Reviewer
@@ -59,6 +60,7 @@ class ReviewBot:
         self.sync_interval = sync_interval
         self.link = DiscordLink(settings, self, guild_ready_timeout=guild_ready_timeout, backoff=backoff or Backoff())
         self.members = Members(self.config, lambda: self.link.client)
+        self.commands = SlashCommands(settings, database, reviewer, self.members)
         self.caught_up = asyncio.Event()
         self.sync_rounds = 0  # background rounds finished, so a test can wait for one without sleeping
         self._runner: asyncio.Task[None] | None = None
@@ -265,8 +267,12 @@ class ReviewBot:
                                 self.sync_interval, exc)  # fmt: skip
             self.sync_rounds += 1
 
+    def attach_commands(self, client: discord.Client) -> None:
+        self.commands.attach(client)
+
     async def catch_up(self) -> None:
-        """On (re)connect: apply reactions made while the bot was away, then edit messages decided elsewhere."""
+        """On (re)connect: register /add, replay reactions made while away, edit messages decided elsewhere."""
+        await self.commands.register()
         try:
             async with self._reaction_lock:
                 for candidate_id, message_id in await asyncio.to_thread(store.pending_posted, self.database):

@@ -30,6 +30,8 @@ CONNECT_FAILED = (*UNREACHABLE, AttributeError)
 class Events(Protocol):
     """What the bot does with what the connection hears."""
 
+    def attach_commands(self, client: discord.Client) -> None: ...
+
     async def catch_up(self) -> None: ...
 
     async def on_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None: ...
@@ -115,7 +117,7 @@ class DiscordLink:
         intents.guilds = True
         intents.guild_reactions = True
         intents.guild_messages = True
-        return _Client(
+        client = _Client(
             self,
             intents=intents,
             guild_ready_timeout=self.guild_ready_timeout,
@@ -123,6 +125,8 @@ class DiscordLink:
             max_messages=None,
             chunk_guilds_at_startup=False,
         )
+        self.events.attach_commands(client)  # each client has its own slash command tree
+        return client
 
     async def run(self) -> None:
         """Connects, and connects again with back-off whenever Discord cannot be reached."""

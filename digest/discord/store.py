@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 
 from digest.arxiv import poll_runs
+from digest.awesome import store as liststore
 from digest.discord.messages import ReactionChoice, decision_key, reaction_key
 from digest.review.queries import latest_decision, pending_query
 from digest.storage.db import Database
@@ -111,3 +112,9 @@ def poll_running(database: Database, now: datetime) -> bool:
     )
     with database.reading() as session:
         return session.scalar(query.limit(1)) is not None
+
+
+def section_names(database: Database) -> list[str]:
+    """The list's sections, in the list's order, for the /add command's section field."""
+    with database.reading() as session:
+        return liststore.section_names(session)

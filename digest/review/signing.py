@@ -21,6 +21,7 @@ EXPIRED = "expired"
 MALFORMED = "malformed"
 _LINK_VERSION = "l1"
 _SESSION_VERSION = "s1"
+_NAMED_SESSION_VERSION = "s2"  # a session of a named admin token: the maintainer's name follows the nonce
 _ORIGIN_BYTES = 12
 _MAX_TOKEN_CHARS = 2048
 
@@ -117,9 +118,13 @@ def verify_link(key: str, token: str, now: datetime) -> ApprovalLink:
     return ApprovalLink(candidate_id=candidate_id, action=action, section=section or None, expires_at=expires_at)
 
 
-def sign_session(key: str, nonce: str, expires_at: datetime) -> str:
-    """The review session cookie's value: a random nonce and an expiry, signed."""
-    payload = f"{_SESSION_VERSION}|{int(expires_at.timestamp())}|{nonce}".encode("ascii")
+def sign_session(key: str, nonce: str, expires_at: datetime, maintainer: str | None = None) -> str:
+    """The review session cookie's value: a random nonce, an expiry and the maintainer's name (a named admin
+    token's; none for the shared one), signed. Never the token itself."""
+    fields = [_SESSION_VERSION, str(int(expires_at.timestamp())), nonce]
+    if maintainer is not None:
+        fields = [_NAMED_SESSION_VERSION, *fields[1:], maintainer]
+    payload = "|".join(fields).encode("ascii")
     return f"{_b64encode(payload)}.{_b64encode(_mac(key, 'review-session', payload))}"
 
 
@@ -127,6 +132,7 @@ def sign_session(key: str, nonce: str, expires_at: datetime) -> str:
 class SessionClaim:
     nonce: str
     expires_at: datetime
+    maintainer: str | None = None  # the named admin token's name; None for the shared token
 
 
 def read_session(key: str, value: str, now: datetime) -> SessionClaim:
@@ -138,11 +144,14 @@ def read_session(key: str, value: str, now: datetime) -> SessionClaim:
     if not hmac.compare_digest(_b64decode(mac_text), _mac(key, "review-session", payload)):
         raise LinkError(FORGED, "the session cookie was not made by this service")
     try:
-        version, expires_text, nonce = payload.decode("ascii").split("|", 2)
+        version, expires_text, rest = payload.decode("ascii").split("|", 2)
         expires = int(expires_text)
     except (UnicodeDecodeError, ValueError) as exc:
         raise LinkError(MALFORMED, "the session cookie cannot be read") from exc
-    if version != _SESSION_VERSION or not nonce:
+    nonce, maintainer = rest, None
+    if version == _NAMED_SESSION_VERSION:
+        nonce, _, maintainer = rest.partition("|")
+    if version not in (_SESSION_VERSION, _NAMED_SESSION_VERSION) or not nonce or maintainer == "":
         raise LinkError(MALFORMED, "the session cookie cannot be read")
     if now.timestamp() >= expires:
         raise LinkError(EXPIRED, "the session has expired: sign in again")
@@ -150,7 +159,7 @@ def read_session(key: str, value: str, now: datetime) -> SessionClaim:
         expires_at = datetime.fromtimestamp(expires, UTC)
     except (OverflowError, OSError, ValueError) as exc:
         raise LinkError(MALFORMED, "the session cookie cannot be read") from exc
-    return SessionClaim(nonce=nonce, expires_at=expires_at)
+    return SessionClaim(nonce=nonce, expires_at=expires_at, maintainer=maintainer)
 
 
 def session_digest(nonce: str) -> str:

@@ -14,7 +14,8 @@ import jinja2
 from aiohttp import web
 
 from digest.clock import utc_now
-from digest.config import Settings, secretstore
+from digest.config import ConfigError, Settings, secretstore
+from digest.config.admin_tokens import AdminTokensError, parse_admin_tokens
 from digest.review.reviewer import Reviewer
 from digest.storage.db import Database
 from digest.templating import template_loader
@@ -61,6 +62,11 @@ def create_web_app(
     cache_feeds: bool = True,
 ) -> web.Application:
     """The whole site. Secrets missing from settings are taken from (or generated into) the data folder."""
+    named = settings.secrets.admin_tokens
+    try:
+        admin_tokens = parse_admin_tokens(named.get_secret_value() if named else None)
+    except AdminTokensError as exc:
+        raise ConfigError(exc.problems) from None  # stops start-up with that one line
     secrets = secretstore.ensure_secrets(settings)  # no file is read when the environment sets all three
     settings = settings.model_copy(update={"secrets": secrets})
     app = web.Application(client_max_size=64 * 1024)
@@ -72,6 +78,7 @@ def create_web_app(
         clock=clock,
         templates=template_environment(settings),
         cache_feeds=cache_feeds,
+        admin_tokens=admin_tokens,
     )
     app.on_response_prepare.append(_add_security_headers)
     app.router.add_get("/", web_pages.list_page)

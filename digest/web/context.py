@@ -16,6 +16,7 @@ import jinja2
 from aiohttp import web
 
 from digest.config import Settings, StartedSecrets
+from digest.config.admin_tokens import NamedToken
 from digest.review.reviewer import Reviewer
 from digest.storage.db import Database
 from digest.web.throttle import SignInThrottle, ThrottleRule
@@ -49,6 +50,7 @@ class WebContext:
     feed_cache: dict[str, Any] = field(default_factory=dict)
     sign_in_throttle: SignInThrottle = field(default_factory=SignInThrottle)
     suggest_throttle: SignInThrottle = field(default_factory=lambda: SignInThrottle(SUGGEST_RULE))
+    admin_tokens: tuple[NamedToken, ...] = ()  # the maintainers' named tokens (DIGEST_ADMIN_TOKENS)
 
     @property
     def secret_key(self) -> str:

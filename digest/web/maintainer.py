@@ -11,8 +11,9 @@ from datetime import date
 from aiohttp import web
 
 from digest.arxiv import additions as paper_add
+from digest.review import handpicked
 from digest.review.history import action_words, decision_history
-from digest.review.rules import Actor, ReviewError
+from digest.review.rules import Actor
 from digest.storage.models import Decision
 from digest.web.context import WebContext, context_of, refuse, render
 from digest.web.review import checked_form, current_session
@@ -75,24 +76,13 @@ async def review_add(request: web.Request) -> web.Response:
 
 async def added_candidate(context: WebContext, arxiv_id: str, section: str | None, actor: Actor) -> int:
     """The approved candidate's id; AddError when nothing was added (and nothing was written)."""
-    known = await asyncio.to_thread(paper_add.known_paper, context.database, arxiv_id, section)
-    if known.listed is not None:
-        raise paper_add.AddError(paper_add.already_listed(arxiv_id, known.listed))
-    candidate_id = known.candidate_id
-    created = candidate_id is None
-    if candidate_id is None:
-        paper = await paper_add.fetch(context.settings, arxiv_id)
-        candidate_id = await asyncio.to_thread(
-            lambda: paper_add.store_candidate(
-                context.database, context.settings, paper, section, section_hint="in the Section field"
-            )
-        )
-    try:
-        outcome = await context.reviewer.decide_async(candidate_id, "approve", actor, section)
-    except ReviewError as exc:
-        if created:
-            await asyncio.to_thread(paper_add.forget_candidate, context.database, candidate_id)
-        raise paper_add.AddError(f"{exc} (nothing was added)") from exc
-    if not outcome.changed:
-        raise paper_add.AddError(f"candidate {outcome.candidate_id} ({arxiv_id}): {outcome.message}")
-    return outcome.candidate_id
+    added = await handpicked.add_and_approve(
+        context.database,
+        context.settings,
+        context.reviewer,
+        arxiv_id,
+        section,
+        actor,
+        section_hint="in the Section field",
+    )
+    return added.outcome.candidate_id

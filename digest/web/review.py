@@ -16,6 +16,7 @@ from datetime import timedelta
 
 from aiohttp import web
 
+from digest.config.admin_tokens import SHARED_MAINTAINER, maintainer_for
 from digest.relevance.why import why_from_json
 from digest.review.queries import standing_of
 from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing
@@ -26,7 +27,6 @@ from digest.review.signing import (
     csrf_matches,
     read_session,
     sign_session,
-    token_matches,
     verify_link,
 )
 from digest.storage.models import PENDING, Candidate
@@ -128,6 +128,8 @@ async def current_session(request: web.Request) -> tuple[str, SessionClaim] | No
         claim = read_session(context.secret_key, value, context.clock())
     except LinkError:
         return None
+    if claim.maintainer is not None and claim.maintainer not in {named.name for named in context.admin_tokens}:
+        return None  # that maintainer's token was taken out of DIGEST_ADMIN_TOKENS: their sessions end with it
     if await asyncio.to_thread(session_store.is_revoked, context.database, claim.nonce):
         return None
     return value, claim
@@ -155,9 +157,12 @@ async def sign_in(request: web.Request) -> web.Response:
         response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
         return response
     presented = form.get("token")
-    if not isinstance(presented, str) or not token_matches(
-        context.secrets.admin_token.get_secret_value(), presented.strip()
-    ):
+    maintainer = None
+    if isinstance(presented, str):
+        maintainer = maintainer_for(
+            context.admin_tokens, context.secrets.admin_token.get_secret_value(), presented.strip()
+        )
+    if maintainer is None:
         log.warning("review: a sign-in with a wrong admin token from %s", address)
         if context.sign_in_throttle.record_failure(address, context.clock()):
             rule = context.sign_in_throttle.rule
@@ -169,7 +174,9 @@ async def sign_in(request: web.Request) -> web.Response:
             )
         return render(request, "signin.html", status=403, error="That is not the admin token.")
     context.sign_in_throttle.clear(address)
-    value = sign_session(context.secret_key, secrets.token_urlsafe(16), context.clock() + SESSION_LIFETIME)
+    log.info("review: %s signed in from %s", maintainer, address)
+    named = None if maintainer == SHARED_MAINTAINER else maintainer
+    value = sign_session(context.secret_key, secrets.token_urlsafe(16), context.clock() + SESSION_LIFETIME, named)
     response = web.Response(status=303, headers={"Location": "/review"})
     response.set_cookie(
         SESSION_COOKIE,

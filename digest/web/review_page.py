@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from digest.arxiv.additions import READER_SOURCE
 from digest.awesome import store as liststore
+from digest.config.admin_tokens import SHARED_MAINTAINER
 from digest.record_ids import parse_record_id
 from digest.relevance.why import why_from_json
 from digest.review.queries import latest_decision, pending_query
@@ -49,8 +50,10 @@ UNDO_MINUTES = int(UNDO_WINDOW.total_seconds() // 60)
 
 
 def web_actor(claim: SessionClaim) -> Actor:
-    """The web maintainer, told apart per session so that undo offers only one's own decisions."""
-    return Actor(name="web maintainer", id=f"web:{session_digest(claim.nonce)[:32]}", channel="web")
+    """The web maintainer: named by their admin token (the shared token's is "web maintainer"), and told apart per
+    session so that undo offers only one's own decisions."""
+    name = claim.maintainer or SHARED_MAINTAINER
+    return Actor(name=name, id=f"web:{session_digest(claim.nonce)[:32]}", channel="web")
 
 
 def decision_facts(session: Session, candidate_id: int) -> DecisionFacts | None:
@@ -157,6 +160,7 @@ async def review_page(request: web.Request) -> web.Response:
         quick={candidate.id: quick_sections(candidate, view.sections) for candidate in view.candidates},
         highlighted=highlighted,
         csrf=csrf_token(context.secret_key, session_value),
+        signed_in_as=web_actor(claim).name,
         why_lines=why_lines(view.candidates),
         undo_minutes=UNDO_MINUTES,
         reader_source=READER_SOURCE,

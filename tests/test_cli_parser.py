@@ -1,0 +1,48 @@
+"""The command line builds only the running command's parsers for the everyday commands (COMMAND_HOMES):
+the same arguments, help and errors as the whole command line, without importing the other commands' modules."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from digest.cli.program import COMMAND_HOMES, COMMAND_MODULES, build_parser, named_command
+from tests.test_cli_speed import modules_imported_by
+
+
+def subcommand_help(parser: argparse.ArgumentParser, command: str) -> str:
+    (subparsers,) = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+    return subparsers.choices[command].format_help()
+
+
+@pytest.mark.parametrize("command", sorted(COMMAND_HOMES))
+def test_each_everyday_command_is_parsed_as_by_the_whole_command_line(command: str) -> None:
+    argv = ["--data-dir", "somewhere", command]
+    assert subcommand_help(build_parser(argv), command) == subcommand_help(build_parser(), command)
+    assert build_parser(argv).format_usage() == build_parser().format_usage()
+
+
+@pytest.mark.parametrize(
+    ("argv", "command"),
+    [
+        (["approve", "7"], "approve"),
+        (["--config", "c.toml", "--data-dir", "d", "approve", "7"], "approve"),
+        (["--data-dir=d", "pending", "7"], "pending"),
+        (["--data", "d", "approve", "7"], None),  # an abbreviation: the whole command line reads it
+        (["--help"], None),
+        (["--config"], None),
+        ([], None),
+    ],
+)
+def test_the_command_is_read_past_the_global_options_only(argv: list[str], command: str | None) -> None:
+    assert named_command(argv) == command
+
+
+def test_approve_imports_no_other_commands_module_and_help_still_lists_them_all(tmp_path: Path) -> None:
+    status, modules = modules_imported_by(tmp_path, "--data-dir", str(tmp_path / "data"), "approve", "x1")
+    assert status == 2
+    assert [name for name in modules if name in COMMAND_MODULES] == ["digest.cli.review"]
+    help_text = build_parser(["--help"]).format_help()
+    assert all(name in help_text for name in ("weekly", "publish", "config", "approve", "candidates"))
