@@ -15,6 +15,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
+from digest.config import RelevanceSettings
 from digest.relevance.features import (
     RULE_FEATURES,
     WordVectors,
@@ -27,7 +28,6 @@ from digest.relevance.rules import Rules, RulesError, TermGate, Words, load_rule
 from digest.relevance.sections import SectionRanker, section_key
 from digest.relevance.tokeniser import tokens
 from digest.relevance.types import (
-    DEFAULT_BUDGET,
     Budget,
     Feedback,
     Judgement,
@@ -37,6 +37,14 @@ from digest.relevance.types import (
     Tier,
 )
 from digest.relevance.why import Neighbour, Why
+
+
+def budget_of(relevance: RelevanceSettings) -> Budget:
+    """The review budget the [relevance] settings ask for."""
+    return Budget(relevance.daily_budget, relevance.papers_per_day, relevance.second_tier_per_week)
+
+
+DEFAULT_BUDGET = budget_of(RelevanceSettings())  # the settings' defaults: one declaration of each
 
 __all__ = [
     "Budget",

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from digest import resources
 from digest.config import Settings
+from digest.relevance import scoring
 from digest.relevance.rules import RULES_FILE, parse_rules, rules_bytes
 from digest.relevance.scoring import RelevanceModel, build_model
 from digest.relevance.types import Budget, Feedback, LabeledPaper
@@ -104,8 +105,7 @@ def feedback_examples(session: Session) -> list[Feedback]:
 
 
 def budget_of(settings: Settings) -> Budget:
-    relevance = settings.relevance
-    return Budget(relevance.daily_budget, relevance.papers_per_day, relevance.second_tier_per_week)
+    return scoring.budget_of(settings.relevance)
 
 
 # The last model built, with everything it was built from: building costs a fraction of a second, gathering the

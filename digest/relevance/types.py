@@ -22,9 +22,9 @@ class Budget:
     """What maintainers are willing to review: `daily` candidates on a day that brings `papers_per_day` papers, and
     `second_tier_per_week` more in the weekly digest. Held as shares of the stream, whatever a poll brings."""
 
-    daily: float = 7.0
-    papers_per_day: float = 1500.0
-    second_tier_per_week: float = 40.0
+    daily: float
+    papers_per_day: float
+    second_tier_per_week: float
 
     @property
     def review_share(self) -> float:
@@ -43,7 +43,6 @@ class Thresholds:
     source: str  # "stream" (papers the polls saw) or "shipped sample" (a new data folder)
 
 
-DEFAULT_BUDGET = Budget()
 
 
 @dataclass(frozen=True)
