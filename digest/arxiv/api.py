@@ -5,11 +5,12 @@ Both go through the one polite Fetcher, so they keep the same distance from arXi
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import TextIO
 from urllib.parse import urlencode
 
@@ -92,8 +93,9 @@ def papers_missing_abstracts(database: Database) -> list[str]:
 async def refresh_examples(
     settings: Settings, database: Database, *, clock: Clock = SYSTEM_CLOCK, batch_size: int = ID_BATCH
 ) -> int:
-    """Fetches the abstracts of list papers added after the bundled copy; returns how many were stored."""
-    missing = papers_missing_abstracts(database)
+    """Fetches the abstracts of list papers added after the bundled copy; returns how many were stored. The database
+    is read and written in worker threads: a command holding the write lock must not freeze the web server and bot."""
+    missing = await asyncio.to_thread(papers_missing_abstracts, database)
     stored = 0
     if not missing:
         return 0
@@ -110,27 +112,28 @@ async def refresh_examples(
             if result.status >= 400 or parsed.error:
                 log.warning("relevance examples: %s: %s", url, parsed.error or f"HTTP {result.status}")
                 break
-            wanted = set(batch)
-            now = clock.now()
-            with database.transaction() as session:
-                for paper in parsed.papers:
-                    if (
-                        paper.arxiv_id in wanted
-                        and paper.abstract
-                        and session.get(RelevanceExample, paper.arxiv_id) is None
-                    ):
-                        session.add(
-                            RelevanceExample(
-                                arxiv_id=paper.arxiv_id,
-                                title=paper.title,
-                                abstract=paper.abstract,
-                                categories=list(paper.categories),
-                                fetched_at=now,
-                            )
-                        )
-                        wanted.discard(paper.arxiv_id)
-                        stored += 1
+            stored += await asyncio.to_thread(_store_examples, database, parsed.papers, set(batch), clock.now())
     log.info("relevance examples: %d abstracts fetched for %d list papers", stored, len(missing))
+    return stored
+
+
+def _store_examples(database: Database, papers: Sequence[ArxivPaper], wanted: set[str], now: datetime) -> int:
+    """Keeps the abstracts of the wanted list papers not stored yet; returns how many were stored."""
+    stored = 0
+    with database.transaction() as session:
+        for paper in papers:
+            if paper.arxiv_id in wanted and paper.abstract and session.get(RelevanceExample, paper.arxiv_id) is None:
+                session.add(
+                    RelevanceExample(
+                        arxiv_id=paper.arxiv_id,
+                        title=paper.title,
+                        abstract=paper.abstract,
+                        categories=list(paper.categories),
+                        fetched_at=now,
+                    )
+                )
+                wanted.discard(paper.arxiv_id)
+                stored += 1
     return stored
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
 
 import aiohttp
 import discord
@@ -22,8 +21,9 @@ from digest.discord import messages, store
 from digest.discord.commands import SlashCommands
 from digest.discord.connection import NO_MENTIONS, Backoff, DiscordLink
 from digest.discord.members import Members
+from digest.discord.messages import PostReport
 from digest.review.reviewer import Reviewer
-from digest.review.rules import Actor, Outcome, ReviewError
+from digest.review.rules import Actor, Outcome, ReviewError, replayed_choice
 from digest.storage.db import Database
 from digest.storage.models import Candidate
 
@@ -33,13 +33,6 @@ SYNC_INTERVAL_SECONDS = 5.0
 READY_TIMEOUT_SECONDS = 60.0
 # What a background round may meet and live through: Discord or the network failing, the database failing.
 ROUND_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, SQLAlchemyError)
-
-
-@dataclass(frozen=True)
-class PostReport:
-    posted: int
-    waiting: int  # pending candidates left for the web review page
-    failed: int
 
 
 class ReviewBot:
@@ -296,11 +289,9 @@ class ReviewBot:
         candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
         suggested = candidate.suggested_section if candidate else None
         found = await self.members.choices_on(message, candidate_id, applied, suggested)
-        if len(found) > 1:
-            # Discord does not say which reaction came last, so conflicting ones are left for a maintainer.
-            log.warning(
-                "discord: conflicting reactions on candidate %s while the bot was away; left pending", candidate_id
-            )
-        elif found:
-            (action, section), actor = next(iter(found.items()))
+        chosen = replayed_choice(found)
+        if chosen is not None:
+            (action, section), actor = chosen
             await self._decide(candidate_id, action, actor, section)
+        elif found:
+            log.warning("discord: conflicting reactions on candidate %s while away; left pending", candidate_id)

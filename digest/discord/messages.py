@@ -101,6 +101,15 @@ def normalise_emoji(emoji: str) -> str:
 
 
 @dataclass(frozen=True)
+class PostReport:
+    """What a posting run did."""
+
+    posted: int
+    waiting: int  # pending candidates left for the web review page
+    failed: int
+
+
+@dataclass(frozen=True)
 class ReactionChoice:
     action: str  # approve | reject
     section: str | None  # None: the candidate's suggested section

@@ -43,8 +43,6 @@ class Thresholds:
     source: str  # "stream" (papers the polls saw) or "shipped sample" (a new data folder)
 
 
-
-
 @dataclass(frozen=True)
 class Judgement:
     relevant: bool

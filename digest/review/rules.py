@@ -4,9 +4,10 @@ decision's outcome says, and the short name an approved paper gets. No database:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from digest.config import DiscordSettings
 from digest.vocab import Action, Channel, Status
@@ -94,3 +95,14 @@ def short_name_for(title: str) -> str | None:
     if sep and 0 < len(head) <= _SHORT_NAME_MAX:
         return head
     return None
+
+
+Choice = TypeVar("Choice")
+
+
+def replayed_choice(found: Mapping[Choice, Actor]) -> tuple[Choice, Actor] | None:
+    """What the reactions left while the bot was away decide: one choice (by whoever made it) decides; conflicting
+    ones decide nothing, since Discord does not say which came last (a maintainer settles it)."""
+    if len(found) != 1:
+        return None
+    return next(iter(found.items()))
