@@ -4,7 +4,7 @@ decision's outcome says, and the short name an approved paper gets. No database:
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
@@ -106,3 +106,13 @@ def replayed_choice(found: Mapping[Choice, Actor]) -> tuple[Choice, Actor] | Non
     if len(found) != 1:
         return None
     return next(iter(found.items()))
+
+
+def approval_menu(suggested: str | None, sections: Sequence[str]) -> list[tuple[Action, str | None]]:
+    """What a maintainer may choose for a candidate, in the order offered: approve into the suggested section (when
+    the list still has it), approve into each other section, reject."""
+    first = suggested if suggested in sections else None
+    menu: list[tuple[Action, str | None]] = [(Action.APPROVE, first)] if first else []
+    menu += [(Action.APPROVE, name) for name in sections if name != first]
+    menu.append((Action.REJECT, None))
+    return menu

@@ -21,9 +21,11 @@ from digest.awesome import store as liststore
 from digest.clock import as_utc
 from digest.relevance.store import bundled_abstracts
 from digest.review.queries import pending_candidates
+from digest.review.rules import approval_menu
 from digest.review.signing import approval_signer, token_matches
 from digest.storage.models import Candidate, Entry, ListMeta, Paper
 from digest.titles import arxiv_abs_url
+from digest.vocab import Action
 from digest.web.context import WebContext, context_of
 from digest.web.syndication import (
     ATOM_CONTENT_TYPE,
@@ -206,11 +208,14 @@ def candidate_links(
     links = [FeedLink("arXiv", arxiv_abs_url(candidate.arxiv_id))]
     if safe_url(candidate.code_url):
         links.append(FeedLink("Code", str(safe_url(candidate.code_url))))
-    suggested = candidate.suggested_section if candidate.suggested_section in sections else None
-    if suggested:
-        links.append(FeedLink(f"Approve ({suggested})", sign("approve", suggested)))
-    links.extend(FeedLink(f"Approve into {name}", sign("approve", name)) for name in sections if name != suggested)
-    links.append(FeedLink("Reject", sign("reject", None)))
+    for action, section in approval_menu(candidate.suggested_section, sections):
+        if action == Action.REJECT:
+            label = "Reject"
+        elif section == candidate.suggested_section:
+            label = f"Approve ({section})"
+        else:
+            label = f"Approve into {section}"
+        links.append(FeedLink(label, sign(action, section)))
     return links
 
 
