@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from digest.config import secretstore
 from digest.config.feeds import SOURCES_FILE, FeedsError, read_feed_sources
 from digest.config.loading import load_settings
 from digest.config.problems import MIN_SECRET_LENGTH, ConfigError
 from digest.config.settings import Settings
 
 # Shorter secrets are refused when the service starts (config/secretstore.py); checked here to say so earlier.
-SECRET_VARIABLES = ("DIGEST_SECRET_KEY", "DIGEST_ADMIN_TOKEN", "DIGEST_FEED_TOKEN")
+SECRET_VARIABLES = tuple(secretstore.GENERATED.values())
 # Addresses a server listens on but no browser can open (so never valid in a link).
 WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]", "")  # noqa: S104
 

@@ -14,18 +14,20 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from digest.config.credentials import StartedSecrets
+from digest.config.credentials import Secrets, StartedSecrets
 from digest.config.problems import MIN_SECRET_LENGTH
 from digest.config.settings import Settings
+from digest.config.sources import environment_fields
 
 log = logging.getLogger(__name__)
 
 SECRETS_FILE = "secrets.json"
-# Field name in the file -> the environment variable that overrides it.
-_NAMES = {
-    "secret_key": "DIGEST_SECRET_KEY",
-    "admin_token": "DIGEST_ADMIN_TOKEN",
-    "feed_token": "DIGEST_FEED_TOKEN",
+# The secrets a started service always has (generated into the file when the environment does not set them): field
+# name in the file -> the environment variable that overrides it, as the model declares them.
+GENERATED: dict[str, str] = {
+    path[0]: variable
+    for path, variable in environment_fields(Secrets)
+    if StartedSecrets.model_fields[path[0]].is_required()
 }
 
 
@@ -46,7 +48,7 @@ def _read_file(path: Path) -> dict[str, str]:
         raise SecretStoreError(f"cannot read {path}: {exc}; fix or delete it to generate new secrets") from exc
     if not isinstance(raw, dict):
         raise SecretStoreError(f"{path} is not a JSON object; fix or delete it to generate new secrets")
-    return {k: v for k, v in raw.items() if k in _NAMES and isinstance(v, str) and len(v) >= MIN_SECRET_LENGTH}
+    return {k: v for k, v in raw.items() if k in GENERATED and isinstance(v, str) and len(v) >= MIN_SECRET_LENGTH}
 
 
 def _write_file(path: Path, values: dict[str, str]) -> None:
@@ -83,7 +85,9 @@ def ensure_secrets(settings: Settings) -> StartedSecrets:
     }
     for name, value in configured.items():
         if value is not None and len(value) < MIN_SECRET_LENGTH:
-            raise SecretStoreError(f"{_NAMES[name]} is too short: use at least {MIN_SECRET_LENGTH} random characters")
+            raise SecretStoreError(
+                f"{GENERATED[name]} is too short: use at least {MIN_SECRET_LENGTH} random characters"
+            )
     missing = [name for name, value in configured.items() if not value]
     if missing:
         path = secrets_path(settings)
@@ -95,12 +99,12 @@ def ensure_secrets(settings: Settings) -> StartedSecrets:
             _write_file(path, stored)
             log.warning(
                 "generated %s and stored them in %s (owner-only); set %s in the environment to choose your own",
-                ", ".join(_NAMES[name] for name in generated),
+                ", ".join(GENERATED[name] for name in generated),
                 path,
-                " / ".join(_NAMES[name] for name in generated),
+                " / ".join(GENERATED[name] for name in generated),
             )
         else:
-            log.info("using %s from %s", ", ".join(_NAMES[name] for name in missing), path)
+            log.info("using %s from %s", ", ".join(GENERATED[name] for name in missing), path)
         for name in missing:
             configured[name] = stored[name]
     return StartedSecrets(
