@@ -1,15 +1,29 @@
 """Text from outside (arXiv, maintainers, readers), a leaf: the one rule for the characters that carry no meaning and
-can mislead where text is shown: C0 and C1 controls, the Unicode line and paragraph separators, and the bidi
-controls (U+202E makes "gnp.exe" read as "exe.png" in every page, feed, message and list entry it reaches)."""
+can mislead where text is shown (C0 and C1 controls, the Unicode line and paragraph separators, the bidi controls:
+U+202E makes "gnp.exe" read as "exe.png"), the one rule for which links we write or follow, and code links in text."""
 
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 _BIDI = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
 INVISIBLE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
 # The same, less tab, newline and carriage return (and the Unicode separators): an arXiv abstract keeps its lines.
 _INVISIBLE_BUT_LINE_BREAKS = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}]")
+# An ASCII host name ending in a top-level domain of letters, and an optional port. No user or password ("@"): a
+# link reading "https://arxiv.org@evil.example/" goes to evil.example. No bare IP address: no paper lives there.
+_HOST = re.compile(r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d{1,5})?$")
+# Browsers, feed readers and mail clients all handle this much (it is the sitemap protocol's limit too); a longer
+# link in a paper's record is junk, not an address.
+URL_LENGTH_LIMIT = 2048
+# A repository link is kept only when it is plainly one: a known code host, then the path (an organisation, a
+# repository, GitLab subgroups, Hugging Face datasets) in the ASCII characters those hosts allow. No spaces, quotes
+# or brackets, so it cannot break out of the Markdown link or the attribute it is put in.
+_CODE_URL = re.compile(
+    r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co|bitbucket\.org|codeberg\.org)"
+    r"/[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)*"
+)
 
 
 def blank_invisible(text: str, *, keep_line_breaks: bool = False) -> str:
@@ -24,3 +38,43 @@ def has_invisible(text: str) -> bool:
 def one_line(text: str) -> str:
     """Invisible characters blanked and every run of white space one space, trimmed."""
     return " ".join(blank_invisible(text).split())
+
+
+def url_problem(url: str) -> str | None:
+    """Why a link is not one we write or follow, or None when it is: an absolute http(s) URL with a host name (no
+    credentials), without white space or invisible characters, at most URL_LENGTH_LIMIT characters. Each output
+    escapes an acceptable URL for its own format (Markdown, XML, HTML); this only says which URLs are acceptable."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "cannot be parsed as a URL"
+    scheme = parts.scheme.lower()
+    if not scheme:
+        return "is not an absolute http(s) URL"
+    if scheme not in ("http", "https"):
+        return f"uses the {scheme}: scheme (only http and https are allowed)"
+    if not _HOST.match(parts.netloc):
+        return "has no valid host name"
+    # urlsplit silently drops tab, newline and carriage return, so the URL itself is checked.
+    if has_invisible(url) or any(ch.isspace() for ch in url):
+        return "contains white space or invisible characters"
+    if len(url) > URL_LENGTH_LIMIT:
+        return f"is longer than {URL_LENGTH_LIMIT} characters"
+    return None
+
+
+def acceptable_url(url: str | None) -> str | None:
+    """The URL, trimmed, when `url_problem` finds nothing wrong with it; else None (javascript:, data:, junk)."""
+    if not url:
+        return None
+    url = url.strip()
+    return url if url_problem(url) is None else None
+
+
+def code_url_in(*texts: str | None) -> str | None:
+    """The first repository link in the texts, searched in the order given (a full stop ending a sentence dropped)."""
+    for text in texts:
+        match = _CODE_URL.search(text or "")
+        if match:
+            return match.group(0).rstrip(".")
+    return None

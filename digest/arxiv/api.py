@@ -19,10 +19,11 @@ from sqlalchemy import select
 from digest import resources
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
 from digest.arxiv.fetcher import SYSTEM_CLOCK, Clock, Fetcher, FetchError
-from digest.arxiv.parse import ArxivPaper, parse_feed
+from digest.arxiv.parse import ArxivPaper, ParsedFeed, parse_feed
 from digest.config import Settings
 from digest.progress import ProgressBar
 from digest.relevance.stream import ensure_thresholds
+from digest.relevance.types import Judgement
 from digest.storage.db import Database
 from digest.storage.models import Paper
 from digest.storage.state import BackfillState, RelevanceExample
@@ -186,29 +187,9 @@ async def backfill(
                 break
             for problem in parsed.problems:
                 log.warning("backfill %s", problem)
-            entries = len(parsed.papers) + sum("skipped" in p for p in parsed.problems)
             report.total = parsed.total_results if parsed.total_results is not None else report.total
             judgements = model.judge_many([paper_text(p) for p in parsed.papers])
-            now = clock.now()
-            with database.transaction() as session:
-                counts = store_papers(
-                    session, parsed.papers, judgements, source=source, now=now, keys=list_keys(session)
-                )
-                report.next_start += entries
-                report.done = entries == 0 or (report.total is not None and report.next_start >= report.total)
-                state = session.get(BackfillState, search) or BackfillState(query=search)
-                state.next_start, state.total, state.done, state.updated_at = (
-                    report.next_start,
-                    report.total,
-                    report.done,
-                    now,
-                )
-                session.add(state)
-            report.pages += 1
-            report.entries += counts.entries
-            report.matched += counts.matched
-            report.already_known += counts.already_known
-            report.new_candidates += counts.new_candidates
+            _store_page(database, report, parsed, judgements, source=source, now=clock.now())
             bar.update(report.next_start, report.total, f"{report.new_candidates} new")
             if report.done:
                 break
@@ -216,3 +197,33 @@ async def backfill(
     if report.stopped:
         log.warning("backfill stopped at %d: %s (run it again to resume)", report.next_start, report.stopped)
     return report
+
+
+def _store_page(
+    database: Database,
+    report: BackfillReport,
+    parsed: ParsedFeed,
+    judgements: Sequence[Judgement],
+    *,
+    source: str,
+    now: datetime,
+) -> None:
+    """One page's papers and the place after it, in one transaction; the report counts them."""
+    entries = len(parsed.papers) + sum("skipped" in p for p in parsed.problems)
+    with database.transaction() as session:
+        counts = store_papers(session, parsed.papers, judgements, source=source, now=now, keys=list_keys(session))
+        report.next_start += entries
+        report.done = entries == 0 or (report.total is not None and report.next_start >= report.total)
+        state = session.get(BackfillState, report.query) or BackfillState(query=report.query)
+        state.next_start, state.total, state.done, state.updated_at = (
+            report.next_start,
+            report.total,
+            report.done,
+            now,
+        )
+        session.add(state)
+    report.pages += 1
+    report.entries += counts.entries
+    report.matched += counts.matched
+    report.already_known += counts.already_known
+    report.new_candidates += counts.new_candidates

@@ -6,7 +6,6 @@ version (`replace`, `replace-cross`) of a known paper only updates the stored ve
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,13 +16,13 @@ from sqlalchemy.orm import Session
 
 from digest.relevance.types import PaperText
 from digest.storage.models import PENDING, Candidate
+from digest.text import code_url_in
 from digest.titles import arxiv_abs_url, title_key
 
 if TYPE_CHECKING:  # `digest candidates` lists rows; the poller, which stores them, has these imported already
     from digest.arxiv.parse import ArxivPaper
     from digest.relevance.types import Judgement
 
-_CODE_URL = re.compile(r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co)/[\w.\-]+/[\w.\-]+")
 _IN_CHUNK = 500  # stay under every database's bound-parameter limit
 
 
@@ -64,8 +63,8 @@ def known_candidates(session: Session, arxiv_ids: Iterable[str]) -> dict[str, Ca
 
 
 def code_url(paper: ArxivPaper) -> str | None:
-    match = _CODE_URL.search(f"{paper.comments or ''} {paper.abstract}")
-    return match.group(0).rstrip(".") if match else None
+    """The repository the paper names, in its comments ("Code: ...") before its abstract."""
+    return code_url_in(paper.comments, paper.abstract)
 
 
 def paper_text(paper: ArxivPaper) -> PaperText:

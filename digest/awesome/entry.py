@@ -1,22 +1,20 @@
 """A new list entry's Markdown, from text nobody on the team wrote (arXiv titles, submitted URLs).
 
 Titles are escaped so a `](`, `*`, `<script>` or a newline cannot break the list or inject links and HTML;
-URLs must be plain http(s) and are percent-encoded where Markdown would read them as syntax.
+URLs must pass the one URL policy (digest.text) and are percent-encoded where Markdown would read them as syntax.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 import jinja2
 
-from digest.text import has_invisible, one_line
+from digest.text import acceptable_url, one_line
 
 # Brackets, emphasis, code and HTML; '!' '(' '#' are harmless once '[' and ']' are escaped, so titles stay readable.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>~])")
 _ENTITY = re.compile(r"&(?=#?\w+;)")
-_HOST = re.compile(r"^[A-Za-z0-9.-]+(?::\d{1,5})?$")
 _URL_UNSAFE = {c: f"%{ord(c):02X}" for c in "()<>\"'`\\[]* "}
 _GITHUB_REPO = re.compile(r"^https://github\.com/(?P<repo>[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+?)(?:\.git)?/?(?:[/?#].*)?$")
 
@@ -28,22 +26,9 @@ def escape_text(text: str) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    """The URL if it is a well-formed http(s) address (percent-encoding what Markdown would misread), else None."""
-    if not url:
-        return None
-    url = url.strip()
-    if has_invisible(url) or any(ch.isspace() for ch in url):
-        return None
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
-        return None
-    host = parts.hostname or ""
-    if not _HOST.match(parts.netloc) or "." not in host:
-        return None
-    return "".join(_URL_UNSAFE.get(ch, ch) for ch in url)
+    """The URL if the URL policy accepts it, percent-encoding what Markdown would misread; else None."""
+    accepted = acceptable_url(url)
+    return None if accepted is None else "".join(_URL_UNSAFE.get(ch, ch) for ch in accepted)
 
 
 def github_repo(code_url: str | None) -> str | None:

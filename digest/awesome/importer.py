@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from digest.awesome.parse import ListFormatError, ParsedList, parse_bytes
+from digest.awesome.parse import ListFormatError, ParsedList, ParsedSection, parse_bytes
 from digest.storage.models import Entry, ListMeta, Paper, Section
 from digest.titles import title_key
 
@@ -126,16 +126,7 @@ def import_markdown(
     `progress(done, total)` hears about every section's entries, for a progress bar on big lists.
     """
     parsed = parse_bytes(data, source)
-    for checked_section in parsed.sections:
-        if len(checked_section.name) > SECTION_NAME_MAX:  # PostgreSQL would refuse it; SQLite would store it
-            raise ListFormatError(
-                f"{source}: heading {checked_section.name[:60]!r}... is over {SECTION_NAME_MAX} characters; shorten it"
-            )
-        for checked in checked_section.entries:
-            if checked.title is None or checked.url is None:
-                raise ListFormatError(
-                    f"{source}:{checked.line}: entry has no [Title](url) link; fix it (see `digest list lint`)"
-                )
+    _check_storable(parsed, source)
     now = now or datetime.now(UTC)
     entries_total = sum(len(s.entries) for s in parsed.sections)
     fields = _paper_fields(parsed)
@@ -148,58 +139,16 @@ def import_markdown(
     if _snapshot_db(session) == _snapshot_parsed(parsed):
         return report
     report.changed = True
-
-    papers = {paper.title_key: paper for paper in session.scalars(select(Paper))}
-    for key, values in fields.items():
-        paper = papers.get(key)
-        if paper is None:
-            paper = Paper(title_key=key, added_at=now, origin="seed", authors=[], other_urls=[])
-            session.add(paper)
-            papers[key] = paper
-        for name, value in values.items():
-            if getattr(paper, name) != value:
-                setattr(paper, name, value)
-
+    papers = _store_papers(session, fields, now)
     old_sections = {s.slug: s for s in ordered_sections(session)}
-    old_places: dict[str, list[tuple[str, Entry]]] = defaultdict(list)  # title key -> (section name, entry)
-    for old_section in old_sections.values():
-        for old_entry in old_section.entries:
-            old_places[old_entry.paper.title_key].append((old_section.name, old_entry))
+    old_places = _places_of(old_sections.values())
     taken: set[str] = set()
     kept: set[int] = set()
     added: list[dict[str, Any]] = []
     done_entries = 0
     for position, parsed_section in enumerate(parsed.sections):
-        slug = _slugify(parsed_section.name, taken)
-        stored = old_sections.pop(slug, None)
-        if stored is None:
-            stored = Section(slug=slug, name=parsed_section.name, level=parsed_section.level, position=position)
-            session.add(stored)
-        stored.name, stored.level, stored.position = parsed_section.name, parsed_section.level, position
-        stored.intro_raw, stored.kind = parsed_section.intro_raw, parsed_section.kind
-        reusable: dict[str, list[Entry]] = defaultdict(list)
-        for old_entry in stored.entries:
-            reusable[old_entry.paper.title_key].append(old_entry)
-        new_entries: list[Entry] = []
-        for index, parsed_entry in enumerate(parsed_section.entries):
-            candidates = reusable.get(parsed_entry.key)
-            if candidates:
-                stored_entry = candidates.pop(0)
-            else:
-                stored_entry = Entry(paper=papers[parsed_entry.key], added_at=now)
-                added.append({"section": stored.name, "title": parsed_entry.title, "line": parsed_entry.line})
-            values = {
-                "position": index,
-                "raw": parsed_entry.raw,
-                "short_name": parsed_entry.short_name,
-                # Free text in the parentheses; only dates are read back, and String(64) must not overflow.
-                "date_text": parsed_entry.date_text[:64] if parsed_entry.date_text else None,
-                "badge_arxiv_id": parsed_entry.badge_arxiv_id,
-            }
-            for name, value in values.items():
-                if getattr(stored_entry, name) != value:
-                    setattr(stored_entry, name, value)
-            new_entries.append(stored_entry)
+        stored = _store_section(session, parsed_section, position, _slugify(parsed_section.name, taken), old_sections)
+        new_entries = _store_entries(stored, parsed_section, papers, now, added)
         kept.update(e.id for e in new_entries if e.id is not None)
         stored.entries = new_entries
         done_entries += len(new_entries)
@@ -214,13 +163,103 @@ def import_markdown(
         if entry.id not in kept
     ]
     report.added, report.moved, report.removed = _pair_moves(added, removed)
+    _store_meta(session, parsed, source=source, now=now, data=data)
+    session.flush()
+    return report
+
+
+def _check_storable(parsed: ParsedList, source: str) -> None:
+    """Raises ListFormatError for what the database cannot hold: an over-long heading, an entry without a link."""
+    for checked_section in parsed.sections:
+        if len(checked_section.name) > SECTION_NAME_MAX:  # PostgreSQL would refuse it; SQLite would store it
+            raise ListFormatError(
+                f"{source}: heading {checked_section.name[:60]!r}... is over {SECTION_NAME_MAX} characters; shorten it"
+            )
+        for checked in checked_section.entries:
+            if checked.title is None or checked.url is None:
+                raise ListFormatError(
+                    f"{source}:{checked.line}: entry has no [Title](url) link; fix it (see `digest list lint`)"
+                )
+
+
+def _store_papers(session: Session, fields: dict[str, dict[str, Any]], now: datetime) -> dict[str, Paper]:
+    """Every paper the list names, created or updated from its entries' fields; by title key."""
+    papers = {paper.title_key: paper for paper in session.scalars(select(Paper))}
+    for key, values in fields.items():
+        paper = papers.get(key)
+        if paper is None:
+            paper = Paper(title_key=key, added_at=now, origin="seed", authors=[], other_urls=[])
+            session.add(paper)
+            papers[key] = paper
+        for name, value in values.items():
+            if getattr(paper, name) != value:
+                setattr(paper, name, value)
+    return papers
+
+
+def _places_of(sections: Iterable[Section]) -> dict[str, list[tuple[str, Entry]]]:
+    """Where each paper stood before the import: title key -> (section name, entry)."""
+    places: dict[str, list[tuple[str, Entry]]] = defaultdict(list)
+    for section in sections:
+        for entry in section.entries:
+            places[entry.paper.title_key].append((section.name, entry))
+    return places
+
+
+def _store_section(
+    session: Session, parsed_section: ParsedSection, position: int, slug: str, old_sections: dict[str, Section]
+) -> Section:
+    """The section under this slug, taken out of `old_sections` (or new), with the parsed heading and intro."""
+    stored = old_sections.pop(slug, None)
+    if stored is None:
+        stored = Section(slug=slug, name=parsed_section.name, level=parsed_section.level, position=position)
+        session.add(stored)
+    stored.name, stored.level, stored.position = parsed_section.name, parsed_section.level, position
+    stored.intro_raw, stored.kind = parsed_section.intro_raw, parsed_section.kind
+    return stored
+
+
+def _store_entries(
+    stored: Section,
+    parsed_section: ParsedSection,
+    papers: dict[str, Paper],
+    now: datetime,
+    added: list[dict[str, Any]],
+) -> list[Entry]:
+    """The section's entries in the parsed order, reusing its old entries of the same paper; new ones go in `added`."""
+    reusable: dict[str, list[Entry]] = defaultdict(list)
+    for old_entry in stored.entries:
+        reusable[old_entry.paper.title_key].append(old_entry)
+    new_entries: list[Entry] = []
+    for index, parsed_entry in enumerate(parsed_section.entries):
+        candidates = reusable.get(parsed_entry.key)
+        if candidates:
+            stored_entry = candidates.pop(0)
+        else:
+            stored_entry = Entry(paper=papers[parsed_entry.key], added_at=now)
+            added.append({"section": stored.name, "title": parsed_entry.title, "line": parsed_entry.line})
+        values = {
+            "position": index,
+            "raw": parsed_entry.raw,
+            "short_name": parsed_entry.short_name,
+            # Free text in the parentheses; only dates are read back, and String(64) must not overflow.
+            "date_text": parsed_entry.date_text[:64] if parsed_entry.date_text else None,
+            "badge_arxiv_id": parsed_entry.badge_arxiv_id,
+        }
+        for name, value in values.items():
+            if getattr(stored_entry, name) != value:
+                setattr(stored_entry, name, value)
+        new_entries.append(stored_entry)
+    return new_entries
+
+
+def _store_meta(session: Session, parsed: ParsedList, *, source: str, now: datetime, data: bytes) -> None:
+    """The text around the sections, and where and when the list came from."""
     for key, value in (("preamble", parsed.preamble), ("trailer", parsed.trailer)):
         _set_meta(session, key, value)
     _set_meta(session, "source", source)
     _set_meta(session, "imported_at", now.isoformat())
     _set_meta(session, "sha256", hashlib.sha256(data).hexdigest())
-    session.flush()
-    return report
 
 
 def _pair_moves(

@@ -23,6 +23,7 @@ from digest.awesome.parse import (
     repair_mojibake,
     split_lines,
 )
+from digest.text import url_problem as policy_problem
 from digest.titles import arxiv_id_from_url
 
 ERROR = "error"
@@ -30,7 +31,6 @@ WARNING = "warning"
 
 _INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _NOT_ANCHOR_CHAR = re.compile(r"[^\w\- ]")
-_HOST = re.compile(r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d{1,5})?$")
 _MARKUP_IN_TITLE = re.compile(r"(?<!\\)<[A-Za-z/!]|(?<!\\)\*|(?<!\\)`|(?<!\\)\[|(?<!\\)_{2}")
 _STAR_IMAGE_REPO = re.compile(r"img\.shields\.io/github/stars/(?P<repo>[^/?#]+/[^/?#]+?)(?:\.svg)?(?:[?#]|$)")
 
@@ -65,20 +65,17 @@ def heading_anchors(sections: list[ParsedSection]) -> set[str]:
 
 
 def url_problem(url: str, *, absolute: bool) -> str | None:
-    """Why a link target is malformed, or None. Entries need absolute http(s) links; elsewhere relative is fine."""
+    """Why a link target is malformed, or None: the URL policy (digest.text), and an arXiv link must name a paper.
+    Entries need absolute http(s) links; elsewhere in the list a relative link or a mailto: is fine too."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return "cannot be parsed as a URL"
-    scheme = parts.scheme.lower()
-    if not scheme:
-        return "is not an absolute http(s) URL" if absolute else None
-    if scheme == "mailto" and not absolute:
+    if not absolute and parts.scheme.lower() in ("", "mailto"):
         return None
-    if scheme not in ("http", "https"):
-        return f"uses the {scheme}: scheme (only http and https are allowed)"
-    if not _HOST.match(parts.netloc):
-        return "has no valid host name"
+    problem = policy_problem(url)
+    if problem is not None:
+        return problem
     host = (parts.hostname or "").removeprefix("www.").removeprefix("export.")
     if host == "arxiv.org" and arxiv_id_from_url(url) is None:
         return "is an arXiv link without a valid abs/pdf ID"

@@ -136,20 +136,12 @@ def add_paper_entry(
     key = title_key(clean_title)
     if not key:
         raise ListFormatError(f"title {title!r} has no letters or digits")
-    if arxiv_id is not None:
-        try:
-            arxiv_id = split_arxiv_id(arxiv_id)[0]
-        except ValueError:
-            raise ListFormatError(f"{arxiv_id!r} is not an arXiv identifier") from None
+    arxiv_id = _checked_arxiv_id(arxiv_id)
     link = safe_url(url) or (arxiv_abs_url(arxiv_id) if arxiv_id else None)
     if link is None:
         raise ListFormatError(f"paper {clean_title!r} has neither an arXiv ID nor an http(s) URL")
     code = safe_url(code_url)
-    paper = None
-    if arxiv_id is not None:
-        paper = session.scalars(select(Paper).where(Paper.arxiv_id == arxiv_id).order_by(Paper.id)).first()
-    if paper is None:
-        paper = session.scalars(select(Paper).where(Paper.title_key == key)).first()
+    paper = _known_paper(session, arxiv_id, key)
     if paper is None:
         paper = Paper(
             title_key=key,
@@ -175,8 +167,42 @@ def add_paper_entry(
         paper.code_url = paper.code_url or code
         paper.published = paper.published or published
     date_text = f"{published:%b}. {published.day}, {published.year}" if published else None
+    lines = _entry_lines(templates_dir, short_name, clean_title, arxiv_id, link, date_text, code)
+    return _insert_entry(session, section, paper, lines, short_name, date_text, arxiv_id, published, now)
+
+
+def _checked_arxiv_id(arxiv_id: str | None) -> str | None:
+    """The ID without its version; ListFormatError when it is not an arXiv ID."""
+    if arxiv_id is None:
+        return None
+    try:
+        return split_arxiv_id(arxiv_id)[0]
+    except ValueError:
+        raise ListFormatError(f"{arxiv_id!r} is not an arXiv identifier") from None
+
+
+def _known_paper(session: Session, arxiv_id: str | None, key: str) -> Paper | None:
+    """The paper the list already holds under this arXiv ID, else under this title key."""
+    paper = None
+    if arxiv_id is not None:
+        paper = session.scalars(select(Paper).where(Paper.arxiv_id == arxiv_id).order_by(Paper.id)).first()
+    if paper is None:
+        paper = session.scalars(select(Paper).where(Paper.title_key == key)).first()
+    return paper
+
+
+def _entry_lines(
+    templates_dir: Path | None,
+    short_name: str | None,
+    clean_title: str,
+    arxiv_id: str | None,
+    link: str,
+    date_text: str | None,
+    code: str | None,
+) -> str:
+    """The new entry's Markdown lines, every value escaped; the title links the arXiv page when there is one."""
     arxiv_link = arxiv_abs_url(arxiv_id) if arxiv_id else None
-    lines = render_entry_fields(
+    return render_entry_fields(
         _environment(str(templates_dir or resources.templates_dir())),
         short_name=escape_text(short_name) if short_name else None,
         title=escape_text(clean_title),
@@ -185,17 +211,22 @@ def add_paper_entry(
         arxiv_url=arxiv_link,
         code_url=code,
     )
+
+
+def _insert_entry(
+    session: Session,
+    section: Section,
+    paper: Paper,
+    lines: str,
+    short_name: str | None,
+    date_text: str | None,
+    arxiv_id: str | None,
+    published: date | None,
+    now: datetime,
+) -> Entry:
+    """The entry goes above the first dated entry older than it (undated: at the top); positions are renumbered."""
     entries = list(section.entries)
-    wanted = (published.year, published.month, published.day) if published else None
-    index = len(entries)
-    if wanted is None:
-        index = 0
-    else:
-        for position, other in enumerate(entries):
-            other_date = _entry_date(other)
-            if other_date is not None and other_date < wanted:
-                index = position
-                break
+    index = _dated_index(entries, published)
     prefix = ""
     if index == len(entries) and entries and not entries[-1].raw.endswith("\n"):
         prefix = "\n"  # the old last line had no line end; the new entry must start on its own line
@@ -214,6 +245,19 @@ def add_paper_entry(
     section.entries = entries
     session.flush()
     return entry
+
+
+def _dated_index(entries: list[Entry], published: date | None) -> int:
+    """Where a paper published then goes among the entries (newest first): 0 when undated, else above the first
+    older dated entry, else at the end."""
+    if published is None:
+        return 0
+    wanted = (published.year, published.month, published.day)
+    for position, other in enumerate(entries):
+        other_date = _entry_date(other)
+        if other_date is not None and other_date < wanted:
+            return position
+    return len(entries)
 
 
 def remove_paper_entry(session: Session, *, paper_id: int, section_name: str) -> bool:

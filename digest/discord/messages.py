@@ -12,7 +12,7 @@ from typing import Any
 
 from digest.relevance.why import why_from_json
 from digest.storage.models import APPROVED, REJECTED, Candidate
-from digest.text import blank_invisible
+from digest.text import blank_invisible, code_url_in
 from digest.titles import arxiv_abs_url
 from digest.vocab import Action
 
@@ -42,12 +42,6 @@ _MARKDOWN_CHARACTERS = re.compile(r"([\\*_~`|>\[\]()<#])")
 _LINE_START_MARKERS = re.compile(r"^(\s*)([-+]|\d+\.)(?=\s)")
 _MENTION = re.compile(r"@(everyone|here|&?\d)", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
-# A repository link is kept only when it is plainly one: no spaces, quotes or brackets that could break out of the
-# Markdown link it is put in.
-_CODE_URL = re.compile(
-    r"https?://(?:www\.)?(?:github\.com|gitlab\.com|huggingface\.co|bitbucket\.org|codeberg\.org)"
-    r"/[A-Za-z0-9_.\-]+(?:/[A-Za-z0-9_.\-]+)*"
-)
 _VARIATION_SELECTOR = "\ufe0f"
 
 
@@ -86,13 +80,9 @@ def authors_line(authors: list[str]) -> str:
 
 
 def code_url_for(candidate: Candidate) -> str | None:
-    """The repository link: the watcher's if it is a plain repository URL, else the first one the abstract or comments
-    name."""
-    for text in (candidate.code_url or "", candidate.abstract or "", candidate.comments or ""):
-        match = _CODE_URL.search(text)
-        if match:
-            return match.group(0).rstrip(".")
-    return None
+    """The repository link: the watcher's if it is a plain repository URL, else the first one the comments or the
+    abstract name (the watcher's rule: digest.text.code_url_in)."""
+    return code_url_in(candidate.code_url, candidate.comments, candidate.abstract)
 
 
 def normalise_emoji(emoji: str) -> str:

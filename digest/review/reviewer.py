@@ -145,69 +145,67 @@ class Reviewer:
         section: str | None,
         now: datetime,
     ) -> Outcome:
-        def outcome(changed: bool, message: str, chosen: str | None = None) -> Outcome:
-            return Outcome(
-                candidate_id=candidate.id,
-                arxiv_id=candidate.arxiv_id,
-                action=action,
-                status=candidate.status,
-                section=chosen if chosen is not None else candidate.decided_section,
-                changed=changed,
-                message=message,
-                actor=actor,
-            )
-
         if action == Action.APPROVE:
-            wanted = section or candidate.suggested_section
-            if not wanted:
-                raise ReviewError(f"candidate {candidate.id} has no suggested section: name one")
-            resolved = liststore.resolve_section(session, wanted)
-            if resolved is None:
-                known = ", ".join(liststore.section_names(session))
-                raise ReviewError(f"no section named {wanted!r} in the list (sections: {known})")
-            if candidate.status == APPROVED and candidate.decided_section == resolved.name:
-                return outcome(False, f"already approved into {resolved.name}")
-            self._remove_entry(session, candidate)
-            listed_before = list(resolved.entries)
-            try:
-                entry = liststore.add_paper_entry(
-                    session,
-                    section_name=resolved.name,
-                    title=candidate.title,
-                    arxiv_id=candidate.arxiv_id,
-                    url=arxiv_abs_url(candidate.arxiv_id),
-                    code_url=candidate.code_url,
-                    published=candidate.published.date() if candidate.published else None,
-                    authors=list(candidate.authors),
-                    abstract=candidate.abstract,
-                    short_name=short_name_for(candidate.title),
-                    now=now,
-                    templates_dir=self.settings.templates_dir,
-                )
-            except liststore.ListFormatError as exc:
-                raise ReviewError(f"cannot add candidate {candidate.id} to the list: {exc}") from None
-            self._record(candidate, APPROVED, actor, resolved.name, now)
-            # paper_id marks the entry this approval added, which a later revert or reject removes; an entry a
-            # maintainer had already written into that section is theirs and stays.
-            candidate.paper_id = None if entry in listed_before else entry.paper_id
-            return outcome(True, f"approved into {resolved.name}", resolved.name)
-
+            return self._approve(session, candidate, action, actor, section, now)
         if action == Action.REJECT:
             if candidate.status == REJECTED:
-                return outcome(False, "already rejected")
+                return _outcome(candidate, action, actor, False, "already rejected")
             self._remove_entry(session, candidate)
             self._record(candidate, REJECTED, actor, None, now)
-            return outcome(True, "rejected")
-
+            return _outcome(candidate, action, actor, True, "rejected")
         if candidate.status == PENDING:
-            return outcome(False, "already pending")
+            return _outcome(candidate, action, actor, False, "already pending")
         self._remove_entry(session, candidate)
         candidate.status = PENDING
         candidate.decided_at = None
         candidate.decided_by = None
         candidate.decided_section = None
         candidate.updated_at = now
-        return outcome(True, "back to pending")
+        return _outcome(candidate, action, actor, True, "back to pending")
+
+    def _approve(
+        self,
+        session: Session,
+        candidate: Candidate,
+        action: str,
+        actor: Actor,
+        section: str | None,
+        now: datetime,
+    ) -> Outcome:
+        """Into the named section (else the suggested one): the entry written into the list, the candidate approved."""
+        wanted = section or candidate.suggested_section
+        if not wanted:
+            raise ReviewError(f"candidate {candidate.id} has no suggested section: name one")
+        resolved = liststore.resolve_section(session, wanted)
+        if resolved is None:
+            known = ", ".join(liststore.section_names(session))
+            raise ReviewError(f"no section named {wanted!r} in the list (sections: {known})")
+        if candidate.status == APPROVED and candidate.decided_section == resolved.name:
+            return _outcome(candidate, action, actor, False, f"already approved into {resolved.name}")
+        self._remove_entry(session, candidate)
+        listed_before = list(resolved.entries)
+        try:
+            entry = liststore.add_paper_entry(
+                session,
+                section_name=resolved.name,
+                title=candidate.title,
+                arxiv_id=candidate.arxiv_id,
+                url=arxiv_abs_url(candidate.arxiv_id),
+                code_url=candidate.code_url,
+                published=candidate.published.date() if candidate.published else None,
+                authors=list(candidate.authors),
+                abstract=candidate.abstract,
+                short_name=short_name_for(candidate.title),
+                now=now,
+                templates_dir=self.settings.templates_dir,
+            )
+        except liststore.ListFormatError as exc:
+            raise ReviewError(f"cannot add candidate {candidate.id} to the list: {exc}") from None
+        self._record(candidate, APPROVED, actor, resolved.name, now)
+        # paper_id marks the entry this approval added, which a later revert or reject removes; an entry a
+        # maintainer had already written into that section is theirs and stays.
+        candidate.paper_id = None if entry in listed_before else entry.paper_id
+        return _outcome(candidate, action, actor, True, f"approved into {resolved.name}", resolved.name)
 
     @staticmethod
     def _record(candidate: Candidate, status: str, actor: Actor, section: str | None, now: datetime) -> None:
@@ -222,3 +220,19 @@ class Reviewer:
         """Undoes an earlier approval: the entry it added leaves the list (the paper row stays for history)."""
         if candidate.status == APPROVED and candidate.paper_id is not None and candidate.decided_section:
             liststore.remove_paper_entry(session, paper_id=candidate.paper_id, section_name=candidate.decided_section)
+
+
+def _outcome(
+    candidate: Candidate, action: str, actor: Actor, changed: bool, message: str, chosen: str | None = None
+) -> Outcome:
+    """What a decision did, with the candidate's status as it now stands."""
+    return Outcome(
+        candidate_id=candidate.id,
+        arxiv_id=candidate.arxiv_id,
+        action=action,
+        status=candidate.status,
+        section=chosen if chosen is not None else candidate.decided_section,
+        changed=changed,
+        message=message,
+        actor=actor,
+    )

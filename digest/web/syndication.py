@@ -16,6 +16,7 @@ from email.utils import format_datetime
 
 from digest.awesome.parse import parse_date
 from digest.clock import as_utc
+from digest.text import acceptable_url
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -66,13 +67,9 @@ def clean_text(text: str) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    """The URL when it is http(s) and free of control characters; None for javascript:, data: and the like."""
-    if not url:
-        return None
-    url = url.strip()
-    if not url.lower().startswith(("https://", "http://")) or clean_text(url) != url or any(c in url for c in " \t"):
-        return None
-    return url
+    """The URL as it is when the URL policy (digest.text) accepts it, else None: feeds and pages need no change to
+    it, since the XML serializer and HTML escaping quote it where it is put."""
+    return acceptable_url(url)
 
 
 def paper_date(published: date | None, date_texts: Sequence[str], arxiv_id: str | None) -> datetime | None:

@@ -67,8 +67,26 @@ def load_digest(
 ) -> WeeklyDigestData:
     """The week's digest; `now` dates the second tier's approval links (they expire web.approval_link_days later)."""
     start, end = (as_utc(bound) for bound in week.bounds(settings.tz))
-    added: list[AddedPaper] = []
     covered: set[int] = set()
+    added = approved_papers(session, start, end, covered)
+    added.extend(added_by_other_paths(session, start, end, covered))
+    top = pending_candidates(session, limit=max(settings.weekly.pending_top, 0))
+    return build_digest(
+        week,
+        list_title=settings.list_title,
+        added=added,
+        section_order=list(session.scalars(select(Section.name).order_by(Section.position))),
+        section_emojis=settings.discord.section_emojis,
+        pending_count=pending_count(session),
+        pending=[PendingPaper(c.title, c.arxiv_id, c.score, c.suggested_section) for c in top],
+        stats=week_stats(session, start, end, added_this_week=len(added)),
+        second_tier=second_tier(session, settings, start, end, now or datetime.now(UTC)),
+    )
+
+
+def approved_papers(session: Session, start: datetime, end: datetime, covered: set[int]) -> list[AddedPaper]:
+    """The candidates approved in [start, end), in the order they were; their papers' ids go into `covered`."""
+    added: list[AddedPaper] = []
     approved = select(Candidate).where(
         Candidate.status == APPROVED, Candidate.decided_at >= start, Candidate.decided_at < end
     )
@@ -88,7 +106,13 @@ def load_digest(
                 added_at=as_utc(candidate.decided_at or start),
             )
         )
-    # Papers added for review by another path (e.g. a maintainer's command) count too, once each.
+    return added
+
+
+def added_by_other_paths(session: Session, start: datetime, end: datetime, covered: set[int]) -> list[AddedPaper]:
+    """Papers added for review by another path (e.g. a maintainer's command) in [start, end): once each, and none
+    already in `covered`."""
+    added: list[AddedPaper] = []
     entries = (
         select(Entry, Paper, Section)
         .join(Paper, Entry.paper_id == Paper.id)
@@ -112,6 +136,11 @@ def load_digest(
                 as_utc(entry.added_at),
             )
         )
+    return added
+
+
+def week_stats(session: Session, start: datetime, end: datetime, *, added_this_week: int) -> DigestStats:
+    """The list's size and the week's review numbers."""
 
     def count(*conditions: Any) -> int:
         return session.scalar(select(func.count()).select_from(Candidate).where(*conditions)) or 0
@@ -119,24 +148,12 @@ def load_digest(
     def decided(status: str) -> int:
         return count(Candidate.status == status, Candidate.decided_at >= start, Candidate.decided_at < end)
 
-    top = pending_candidates(session, limit=max(settings.weekly.pending_top, 0))
-    stats = DigestStats(
+    return DigestStats(
         papers_in_list=session.scalar(select(func.count(func.distinct(Entry.paper_id)))) or 0,
-        added_this_week=len(added),
+        added_this_week=added_this_week,
         candidates_seen=count(Candidate.first_seen_at >= start, Candidate.first_seen_at < end),
         candidates_approved=decided(APPROVED),
         candidates_rejected=decided(REJECTED),
-    )
-    return build_digest(
-        week,
-        list_title=settings.list_title,
-        added=added,
-        section_order=list(session.scalars(select(Section.name).order_by(Section.position))),
-        section_emojis=settings.discord.section_emojis,
-        pending_count=pending_count(session),
-        pending=[PendingPaper(c.title, c.arxiv_id, c.score, c.suggested_section) for c in top],
-        stats=stats,
-        second_tier=second_tier(session, settings, start, end, now or datetime.now(UTC)),
     )
 
 

@@ -10,11 +10,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from digest.templating import template_loader
+from digest.text import acceptable_url
 from digest.titles import arxiv_abs_url
 
 _WEEK_PATTERN = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
@@ -185,18 +186,14 @@ def authors_line(authors: Iterable[str]) -> str:
 
 
 def safe_url(url: str | None) -> str | None:
-    """An http(s) URL fit for a Markdown link or an href; anything else (javascript:, data:, junk) is dropped."""
-    if not url:
-        return None
-    url = url.strip()
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    # Characters that could end a Markdown link or break out of an attribute are percent-encoded.
-    return quote(url, safe="/:?#[]@!$&'*+,;=%-._~")
+    """A URL the URL policy (digest.text) accepts, fit for a Markdown link or an href; anything else is dropped."""
+    return quote_url(acceptable_url(url))
+
+
+def quote_url(url: str | None) -> str | None:
+    """Characters that could end a Markdown link or break out of an attribute percent-encoded. Alone (without the
+    policy) only for this service's own links, made from the configured base URL: http://127.0.0.1:8080 is fine."""
+    return None if url is None else quote(url.strip(), safe="/:?#[]@!$&'*+,;=%-._~")
 
 
 def arxiv_url(arxiv_id: str | None) -> str | None:
@@ -250,7 +247,7 @@ def pending_item(paper: PendingPaper) -> PendingItem:
         score=paper.score,
         suggested_section=single_line(paper.suggested_section) or None,
         why=tuple(line for line in map(single_line, paper.why) if line),
-        approve_url=safe_url(paper.approve_url),
+        approve_url=quote_url(paper.approve_url or None),  # our own signed link
     )
 
 
