@@ -1,8 +1,10 @@
-"""Time, a leaf: the one way to read the clock (`utc_now`, the default wherever a clock can be passed in) and the one
-rule for a moment from outside (a naive time means UTC; an aware one is converted)."""
+"""Time, a leaf: the one way to read the clock (`utc_now`, the default wherever a clock can be passed in), the clock
+that also waits (`Clock`, for code that spaces requests or retries), and the one rule for a moment from outside (a
+naive time means UTC; an aware one is converted)."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 
@@ -12,3 +14,22 @@ def utc_now() -> datetime:
 
 def as_utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+class Clock:
+    """Time for code that also waits (the arXiv fetcher and the poll): the same reading as `utc_now`, a monotonic
+    count and a sleep; tests pass a clock whose `sleep` only moves time forward."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def now(self) -> datetime:
+        return utc_now()
+
+    async def sleep(self, seconds: float) -> None:
+        import asyncio  # already loaded by whoever awaits this; a leaf imported by every command need not load it
+
+        await asyncio.sleep(seconds)
+
+
+SYSTEM_CLOCK = Clock()

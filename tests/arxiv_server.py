@@ -17,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
-from digest.arxiv.fetcher import Clock
+from digest.clock import Clock
 
 ARXIV_DATA = Path(__file__).resolve().parent / "data" / "arxiv"
 

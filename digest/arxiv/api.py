@@ -18,8 +18,9 @@ from sqlalchemy import select
 
 from digest import resources
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
-from digest.arxiv.fetcher import SYSTEM_CLOCK, Clock, Fetcher, FetchError
+from digest.arxiv.fetcher import Fetcher, FetchError
 from digest.arxiv.parse import ArxivPaper, ParsedFeed, parse_feed
+from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import Settings
 from digest.progress import ProgressBar
 from digest.relevance.stream import ensure_thresholds

@@ -10,7 +10,6 @@ import asyncio
 import contextvars
 import email.utils
 import logging
-import time
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,6 +21,7 @@ from yarl import URL
 
 from digest.arxiv.feedfile import read_local_file
 from digest.arxiv.fetch_types import FetchError, FetchResult, FetchStoppedError
+from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import ArxivSettings
 
 log = logging.getLogger(__name__)
@@ -38,22 +38,6 @@ ACCEPT_ENCODING = "gzip, deflate"
 # The running service's "stop now": a retry or a spacing wait ends at once when it is set. A context variable,
 # because the fetchers are made deep inside a poll (and in digest.arxiv.api) while the service owns the event.
 STOP_WAITING: contextvars.ContextVar[asyncio.Event | None] = contextvars.ContextVar("stop_waiting", default=None)
-
-
-class Clock:
-    """Time as the fetcher and poller see it; tests pass a clock whose `sleep` only moves time forward."""
-
-    def monotonic(self) -> float:
-        return time.monotonic()
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(seconds)
-
-
-SYSTEM_CLOCK = Clock()
 
 
 class _Spacing:

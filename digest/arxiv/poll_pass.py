@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from digest.arxiv import poll_runs
 from digest.arxiv.fetch_types import FetchError, FetchStoppedError
-from digest.arxiv.fetcher import STOP_WAITING, SYSTEM_CLOCK, Clock, Fetcher
+from digest.arxiv.fetcher import STOP_WAITING, Fetcher
 from digest.arxiv.poller import (
     ERROR,
     FAILED_OUTCOMES,
@@ -27,6 +27,7 @@ from digest.arxiv.poller import (
     read_state,
     record_failure,
 )
+from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import Settings
 from digest.relevance import scoring as relevance
 from digest.relevance.stream import ensure_thresholds
