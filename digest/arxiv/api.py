@@ -23,6 +23,7 @@ from digest.arxiv.parse import ArxivPaper, ParsedFeed, parse_feed
 from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import Settings
 from digest.progress import ProgressBar
+from digest.relevance.scoring import RelevanceModel
 from digest.relevance.stream import ensure_thresholds
 from digest.relevance.types import Judgement
 from digest.storage.db import Database
@@ -167,11 +168,8 @@ async def backfill(
     """Pages through the API oldest first from `since`; each page is one transaction with the saved place."""
     search = query or backfill_query(since)
     report = BackfillReport(query=search)
-    with database.reading() as session:
-        state = session.get(BackfillState, search)
-        report.next_start = state.next_start if state else 0
-        report.total = state.total if state else None
-    model = ensure_thresholds(database, settings)
+    report.next_start, report.total = await asyncio.to_thread(_saved_place, database, search)
+    model = await asyncio.to_thread(ensure_thresholds, database, settings)
     source = f"arXiv API: {search}"
     bar = ProgressBar("backfill", progress)
     async with Fetcher(settings.arxiv, clock=clock) as fetcher:
@@ -189,8 +187,8 @@ async def backfill(
             for problem in parsed.problems:
                 log.warning("backfill %s", problem)
             report.total = parsed.total_results if parsed.total_results is not None else report.total
-            judgements = model.judge_many([paper_text(p) for p in parsed.papers])
-            _store_page(database, report, parsed, judgements, source=source, now=clock.now())
+            # Judging and storing in a worker thread: the service's web server and bot keep answering meanwhile.
+            await asyncio.to_thread(_judge_and_store_page, database, model, report, parsed, source, clock.now())
             bar.update(report.next_start, report.total, f"{report.new_candidates} new")
             if report.done:
                 break
@@ -198,6 +196,25 @@ async def backfill(
     if report.stopped:
         log.warning("backfill stopped at %d: %s (run it again to resume)", report.next_start, report.stopped)
     return report
+
+
+def _saved_place(database: Database, search: str) -> tuple[int, int | None]:
+    """Where an earlier backfill of this query stopped, and the total it saw."""
+    with database.reading() as session:
+        state = session.get(BackfillState, search)
+        return (state.next_start, state.total) if state else (0, None)
+
+
+def _judge_and_store_page(
+    database: Database,
+    model: RelevanceModel,
+    report: BackfillReport,
+    parsed: ParsedFeed,
+    source: str,
+    now: datetime,
+) -> None:
+    judgements = model.judge_many([paper_text(p) for p in parsed.papers])
+    _store_page(database, report, parsed, judgements, source=source, now=now)
 
 
 def _store_page(
