@@ -51,15 +51,22 @@ def id_list_url(api_url: str, arxiv_ids: Sequence[str]) -> str:
     return f"{api_url}?{urlencode({'id_list': ','.join(arxiv_ids), 'max_results': len(arxiv_ids)})}"
 
 
+async def fetch_answer(fetcher: Fetcher, url: str) -> ParsedFeed:
+    """One API answer, fetched politely and parsed: the step every API caller shares. FetchError (one line) when
+    arXiv cannot be reached or answers with an error."""
+    result = await fetcher.fetch(url)
+    parsed = parse_feed(result.body, url)
+    if result.status >= 400 or parsed.error:
+        raise FetchError(f"{url}: {parsed.error or f'HTTP {result.status}'}")
+    return parsed
+
+
 async def fetch_paper(settings: Settings, arxiv_id: str, *, clock: Clock = SYSTEM_CLOCK) -> ArxivPaper | None:
     """One paper by its versionless arXiv ID (`id_list=`), or None when arXiv has none; FetchError (one line) when
     arXiv cannot be reached or its answer is an error."""
     url = id_list_url(settings.arxiv.api_url, [arxiv_id])
     async with Fetcher(settings.arxiv, clock=clock) as fetcher:
-        result = await fetcher.fetch(url)
-    parsed = parse_feed(result.body, url)
-    if result.status >= 400 or parsed.error:
-        raise FetchError(f"{url}: {parsed.error or f'HTTP {result.status}'}")
+        parsed = await fetch_answer(fetcher, url)
     return next((paper for paper in parsed.papers if paper.arxiv_id == arxiv_id), None)
 
 
@@ -107,13 +114,9 @@ async def refresh_examples(
             batch = missing[start : start + batch_size]
             url = id_list_url(settings.arxiv.api_url, batch)
             try:
-                result = await fetcher.fetch(url)
+                parsed = await fetch_answer(fetcher, url)
             except FetchError as exc:
                 log.warning("relevance examples: %s; the rest waits for the next run", exc)
-                break
-            parsed = parse_feed(result.body, url)
-            if result.status >= 400 or parsed.error:
-                log.warning("relevance examples: %s: %s", url, parsed.error or f"HTTP {result.status}")
                 break
             stored += await asyncio.to_thread(_store_examples, database, parsed.papers, set(batch), clock.now())
     log.info("relevance examples: %d abstracts fetched for %d list papers", stored, len(missing))
@@ -176,13 +179,9 @@ async def backfill(
         while max_pages is None or report.pages < max_pages:
             url = query_url(settings.arxiv.api_url, search, report.next_start, page_size, order="ascending")
             try:
-                result = await fetcher.fetch(url)
+                parsed = await fetch_answer(fetcher, url)
             except FetchError as exc:
                 report.stopped = str(exc)
-                break
-            parsed = parse_feed(result.body, url)
-            if result.status >= 400 or parsed.error:
-                report.stopped = f"{url}: {parsed.error or f'HTTP {result.status}'}"
                 break
             for problem in parsed.problems:
                 log.warning("backfill %s", problem)
