@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from digest import health
 from digest.arxiv.fetcher import Fetcher, FetchError
-from digest.arxiv.poll_pass import run_poll
+from digest.arxiv.poll_pass import health_line, run_poll
 from digest.cli import main
 from digest.config import ArxivSettings
 from digest.service.process import Service
@@ -73,6 +73,7 @@ async def test_an_odd_answer_is_one_line_for_its_source_and_the_next_source_is_p
         failed, fetched = summary.sources
         assert failed.outcome == "error" and "\n" not in failed.message and len(failed.message) < 400
         assert failed.message.startswith(bad)
+        assert health_line(summary).count(bad) == 1  # the /healthz line names the failing source once
         assert fetched.outcome == "fetched" and summary.outcome == "partial"
         states = feed_states(database)
         assert states[bad].failures == 1 and states[bad].last_message == failed.message

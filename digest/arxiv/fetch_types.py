@@ -33,3 +33,8 @@ class FetchResult:
     @property
     def not_modified(self) -> bool:
         return self.status == 304
+
+
+def source_line(source: str, message: str) -> str:
+    """A source's failure in one line, naming the source once (a fetcher's message already starts with it)."""
+    return message if message.startswith(f"{source}: ") else f"{source}: {message}"

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from digest.arxiv.api import query_url
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
-from digest.arxiv.fetch_types import FetchResult
+from digest.arxiv.fetch_types import FetchResult, source_line
 from digest.arxiv.parse import ParsedFeed, parse_feed
 from digest.config import FeedsError, Settings, read_feed_sources
 from digest.relevance import scoring as relevance
@@ -59,7 +59,8 @@ class SourceReport:
             if self.problems:
                 text += f", {len(self.problems)} items skipped or odd"
             return f"{self.source}: {text}"
-        return f"{self.source}: {self.outcome}" + (f" ({self.message})" if self.message else "")
+        detail = self.message.removeprefix(f"{self.source}: ")  # a fetcher's message names the source already
+        return f"{self.source}: {self.outcome}" + (f" ({detail})" if detail else "")
 
 
 @dataclass
@@ -154,7 +155,7 @@ def read_state(database: Database, source: str) -> tuple[str | None, str | None,
 
 
 def record_failure(database: Database, report: SourceReport, now: datetime) -> None:
-    log.warning("poll %s: %s; will retry later", report.source, report.message)
+    log.warning("poll %s; will retry later", source_line(report.source, report.message))
     try:
         with database.transaction() as session:
             state = _state(session, report.source)

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from digest import health
+from digest.arxiv.fetch_types import source_line
 from digest.awesome import store as liststore
 from digest.storage.models import Entry, Section
 from digest.storage.state import PollRun
@@ -152,7 +153,7 @@ def _first_failure(summary: Any) -> str:
     sources = summary.get("sources") if isinstance(summary, dict) else None
     for source in sources if isinstance(sources, list) else []:
         if isinstance(source, dict) and source.get("outcome") in ("error", "broken"):
-            return f": {source.get('source')}: {source.get('message') or source.get('outcome')}"
+            return f": {source_line(str(source.get('source')), str(source.get('message') or source.get('outcome')))}"
     return ""
 
 
