@@ -11,6 +11,7 @@ from digest.arxiv import poll_runs
 from digest.awesome import store as liststore
 from digest.discord.messages import ReactionChoice, decision_key, reaction_key
 from digest.review.queries import latest_decision, pending_query
+from digest.review.rules import undone_by_removal
 from digest.storage.db import Database
 from digest.storage.models import PENDING, Candidate, Decision
 from digest.storage.state import PollRun
@@ -61,10 +62,11 @@ def deciding_actor(database: Database, candidate_id: int, user_id: int, choice: 
     with database.reading() as session:
         candidate = session.get(Candidate, candidate_id)
         latest = latest_decision(session, candidate_id)
-        if candidate is None or latest is None or candidate.status == PENDING:
+        if candidate is None or latest is None:
             return None
-        asked = reaction_key(user_id, choice, candidate.suggested_section)
-        if latest.channel != Channel.DISCORD or decision_key(latest.actor_id, latest.action, latest.section) != asked:
+        decided_as = decision_key(latest.actor_id, latest.action, latest.section)
+        removed_as = reaction_key(user_id, choice, candidate.suggested_section)
+        if not undone_by_removal(candidate.status, latest.channel, decided_as, removed_as):
             return None
         return latest.actor
 

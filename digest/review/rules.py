@@ -116,3 +116,10 @@ def approval_menu(suggested: str | None, sections: Sequence[str]) -> list[tuple[
     menu += [(Action.APPROVE, name) for name in sections if name != first]
     menu.append((Action.REJECT, None))
     return menu
+
+
+def undone_by_removal(status: str, decided_through: str | None, decided_as: object, removed_as: object) -> bool:
+    """Whether taking a Discord reaction back returns the candidate to pending: only when that reaction made the
+    decision that stands (a decision made since, anywhere else or by another reaction, is left alone). `decided_as`
+    and `removed_as` are the decision and the reaction in one comparable form (who, what, which section)."""
+    return status != Status.PENDING and decided_through == Channel.DISCORD and decided_as == removed_as
