@@ -74,6 +74,28 @@ def json_response(payload: Any, status: int = 200, headers: dict[str, str] | Non
     return web.Response(status=status, body=json.dumps(payload).encode(), headers=all_headers)
 
 
+def bot_message(bot: FakeMember, message_id: int, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A message the bot sent, as Discord returns it: the request's content, embeds and flags."""
+    return {
+        "id": str(message_id),
+        "channel_id": channel_id,
+        "author": user_payload(bot, bot=True),
+        "content": body.get("content") or "",
+        "embeds": body.get("embeds") or [],
+        "type": 0,
+        "timestamp": TIMESTAMP,
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "attachments": [],
+        "components": [],
+        "pinned": False,
+        "flags": int(body.get("flags") or 0),
+    }
+
+
 def user_payload(member: FakeMember, *, bot: bool = False) -> dict[str, Any]:
     return {
         "id": str(member.id),
@@ -308,23 +330,8 @@ class FakeDiscord(CommandsMixin):
         body = request[BODY] or {}
         message_id = next(self._ids)
         self.messages[message_id] = {
-            "id": str(message_id),
-            "channel_id": request.match_info["channel"],
+            **bot_message(self.bot, message_id, request.match_info["channel"], body),
             "guild_id": str(GUILD_ID),
-            "author": user_payload(self.bot, bot=True),
-            "content": body.get("content") or "",
-            "embeds": body.get("embeds") or [],
-            "type": 0,
-            "timestamp": TIMESTAMP,
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "components": [],
-            "pinned": False,
-            "flags": 0,
             "_request": body,
         }
         return json_response(self._message_payload(message_id))

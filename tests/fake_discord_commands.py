@@ -129,27 +129,10 @@ class CommandsMixin:
         return json_response({"interaction": interaction, "resource": {"type": kind}})
 
     def _webhook_message(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-        from tests.fake_discord import CHANNEL_ID, TIMESTAMP, user_payload
+        from tests.fake_discord import CHANNEL_ID, bot_message
 
-        return {
-            "id": str(self._next_id()),
-            "channel_id": str(CHANNEL_ID),
-            "author": user_payload(self.bot, bot=True),  # type: ignore[attr-defined]
-            "content": body.get("content") or "",
-            "embeds": body.get("embeds") or [],
-            "type": 0,
-            "timestamp": TIMESTAMP,
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "components": [],
-            "pinned": False,
-            "flags": int(body.get("flags") or 0),
-            "webhook_id": request.match_info["app"],
-        }
+        message = bot_message(self.bot, self._next_id(), str(CHANNEL_ID), body)  # type: ignore[attr-defined]
+        return {**message, "webhook_id": request.match_info["app"]}
 
     async def _followup(self, request: web.Request) -> web.Response:
         from tests.fake_discord import json_response

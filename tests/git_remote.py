@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import subprocess
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from digest import resources
+from digest.review.rules import Actor
 
 AUTHOR_ENV = {
     "GIT_AUTHOR_NAME": "Maintainer",
@@ -18,6 +20,14 @@ AUTHOR_ENV = {
     "HOME": "/nonexistent",
     "PATH": "/usr/bin:/bin:/usr/local/bin",
 }
+
+
+# Shared by the publishing tests: the moment decisions are made, a Discord maintainer, and a typo a maintainer fixes
+# by hand in the list's repository.
+NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
+ANN = Actor("ann", "1001", "discord")
+TYPO_OLD = "**Spatial Reasoning 4 VLMs**"
+TYPO_NEW = "**Spatial Reasoning for VLMs**"
 
 
 def git(cwd: Path, *args: str) -> str:

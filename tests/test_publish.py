@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -16,18 +15,12 @@ from digest.config import Settings
 from digest.publish.publisher import BLOCKED, FAILED, PUBLISHED, Publisher
 from digest.publish.store import read_status
 from digest.review.reviewer import Reviewer
-from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import Entry
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.git_remote import Remote, make_remote, publish_config
-
-NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
-ANN = Actor("ann", "1001", "discord")
-TYPO_OLD = "**Spatial Reasoning 4 VLMs**"
-TYPO_NEW = "**Spatial Reasoning for VLMs**"
+from tests.git_remote import ANN, NOW, TYPO_NEW, TYPO_OLD, Remote, make_remote, publish_config
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -17,20 +16,15 @@ from digest.publish.publisher import FAILED, PUBLISHED, UNCHANGED, Publisher
 from digest.publish.pull_publisher import PullRequestPublisher, publisher_for
 from digest.publish.store import read_status
 from digest.review.reviewer import Reviewer
-from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_forge import FakeForge
-from tests.git_remote import Remote, git, make_remote, publish_config
+from tests.git_remote import ANN, NOW, TYPO_NEW, TYPO_OLD, Remote, git, make_remote, publish_config
 
-NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
-ANN = Actor("ann", "1001", "discord")
 TOKEN = "ghp_PullRequestToken0987654321"
 FIRST, SECOND = "awesome-digest/updates-1", "awesome-digest/updates-2"
-TYPO_OLD = "**Spatial Reasoning 4 VLMs**"
-TYPO_NEW = "**Spatial Reasoning for VLMs**"
 
 
 @pytest.fixture
