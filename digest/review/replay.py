@@ -10,7 +10,7 @@ Used by bench/bench_relevance.py on the development decisions and by the tests o
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
@@ -100,7 +100,7 @@ def _list_section(names: Sequence[str], label: str | None) -> str | None:
 
 
 def replay(
-    settings: Settings, database: Database, weeks: Sequence[Sequence[ReplayPaper]], *, learn: bool, evaluate_from: int
+    settings: Settings, database: Database, weeks: Iterable[Sequence[ReplayPaper]], *, learn: bool, evaluate_from: int
 ) -> ReplayReport:
     report = ReplayReport()
     reviewer = Reviewer(database, settings)
