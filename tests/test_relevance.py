@@ -115,7 +115,9 @@ def test_a_rejection_lowers_its_near_duplicates_but_not_an_approved_papers_neigh
     assert before.judge(*duplicate_of_rejected).relevant
     assert not after.judge(*duplicate_of_rejected).relevant
     assert change(*duplicate_of_rejected) < -0.1
-    assert abs(change(*neighbour_of_approved)) < 0.02
+    # Any retraining moves every score a little (the list's own papers move by up to 0.15 here); the approved
+    # paper's neighbour moves less than a tenth of what the rejected paper's near-duplicate loses.
+    assert abs(change(*neighbour_of_approved)) < 0.1 * abs(change(*duplicate_of_rejected))
     assert after.judge(*neighbour_of_approved).relevant
     # An approval does the opposite: a near-duplicate of the approved paper rises.
     newcomer = _sample_paper("2510.13255")  # Hierarchical Frequency Tagging Probe (HFTP)

@@ -79,6 +79,21 @@ def _score(settings: Settings, path: Path, capsys: pytest.CaptureFixture[str]) -
 
 @pytest.mark.asyncio
 async def test_a_polled_stream_fixes_the_threshold_at_the_budget_and_score_decides_like_the_next_poll(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from digest.service.wiring import open_service_database
+
+    # A wider second tier than the default 40 a week, so that the 500 papers of the second poll surely hold some
+    # (about 6 expected) and the comparison covers both tiers.
+    settings = make_settings(tmp_path / "data", "[relevance]\nsecond_tier_per_week = 120\n")
+    database = open_service_database(settings)
+    try:
+        await _poll_then_score(tmp_path, settings, database, capsys)
+    finally:
+        database.dispose()
+
+
+async def _poll_then_score(
     tmp_path: Path, settings: Settings, database: Database, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from digest.arxiv.poll_pass import run_poll

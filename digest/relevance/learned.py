@@ -1,5 +1,6 @@
 """The learned relevance model: a logistic regression over the keyword-rule features, word log-odds (a naive Bayes
-model of the list's words against the background's) and the closeness to list papers and to rejected papers.
+model of the list's words against the background's), a linear model of the words (a logistic regression on their
+tf-idf vectors, as arxiv-sanity ranks papers) and the closeness to list papers and to rejected papers.
 
 Positives are the list's papers and the approvals; negatives a background sample and the rejections. The log-odds
 and closeness of each training paper are taken from models fitted without it (cross-fitting), so the regression
@@ -15,10 +16,18 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
-LEARNED_FEATURES = ("words like the list's", "closeness to list papers", "closer to a rejected paper than the list")
+LEARNED_FEATURES = (
+    "words like the list's",
+    "closeness to list papers",
+    "closer to a rejected paper than the list",
+    "word model of the list and the decisions",
+)
 _FOLDS = 5
 _NB_SCALE = 100.0  # naive Bayes log-odds are hundreds of nats; scaled to the other features' range
 _SIMILARITY_SCALE = 3.0
+# The word model's C, chosen on the first half of the development period (recall at 0.47% of its stream 0.55 -> 0.66;
+# 0.1 gave 0.62, 1 and 3 0.59); the later half, not used to choose, went 0.73 -> 0.78 at the outside check's density.
+_WORDS_C = 0.3
 
 
 @dataclass(frozen=True)
@@ -56,7 +65,8 @@ class _Base:
         negative_weights: NDArray[np.float64],
         rejected: sparse.csr_matrix,
     ) -> None:
-        from sklearn.naive_bayes import BernoulliNB  # here: scoring runs without scikit-learn
+        from sklearn.linear_model import LogisticRegression  # here: scoring runs without scikit-learn
+        from sklearn.naive_bayes import BernoulliNB
 
         words = sparse.vstack([positives, negatives]).tocsr()
         labels = np.r_[np.ones(positives.shape[0]), np.zeros(negatives.shape[0])]
@@ -71,6 +81,13 @@ class _Base:
         self.word_bias = float(
             bayes.class_log_prior_[1] + absent[1].sum() - bayes.class_log_prior_[0] - absent[0].sum()
         )
+        # The dual solver: far fewer papers than words (0.04 s against 2 s for lbfgs, the same weights). Applied as a
+        # dot product, so scoring (and the pickled model) needs NumPy only.
+        linear = LogisticRegression(C=_WORDS_C, solver="liblinear", dual=True, max_iter=1000).fit(
+            words, labels, sample_weight=weights
+        )
+        self.linear_weights = np.asarray(linear.coef_[0], dtype=np.float64)
+        self.linear_bias = float(linear.intercept_[0])
         self.positives = positives
         self.rejected = rejected
 
@@ -86,7 +103,8 @@ class _Base:
         else:
             closest_rejected = np.zeros(words.shape[0])
         excess = np.maximum(closest_rejected - closest, 0.0)
-        learned = np.column_stack([log_odds, closest * _SIMILARITY_SCALE, excess * _SIMILARITY_SCALE])
+        linear = words @ self.linear_weights + self.linear_bias
+        learned = np.column_stack([log_odds, closest * _SIMILARITY_SCALE, excess * _SIMILARITY_SCALE, linear])
         return learned, to_positives
 
 

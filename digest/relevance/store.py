@@ -131,7 +131,7 @@ def base_model(session: Session, settings: Settings) -> tuple[str, RelevanceMode
     with _cache_lock:
         if _cached is not None and _cached[0] == key:
             return _cached[1], _cached[2]
-    model_key = hashlib.sha256(repr(key).encode("utf-8")).hexdigest()
+    model_key = hashlib.sha256(repr((scoring.MODEL_FORMAT, key)).encode("utf-8")).hexdigest()
     model = _load_saved(settings, model_key)
     if model is None:
         model = _train_in_child(settings, key) if _in_child else None
