@@ -4,11 +4,12 @@ the same arguments, help and errors as the whole command line, without importing
 from __future__ import annotations
 
 import argparse
+import gc
 from pathlib import Path
 
 import pytest
 
-from digest.cli.program import COMMAND_HOMES, COMMAND_MODULES, build_parser, named_command
+from digest.cli.program import COMMAND_HOMES, COMMAND_MODULES, build_parser, collector_paused, main, named_command
 from tests.test_cli_speed import modules_imported_by
 
 
@@ -46,3 +47,25 @@ def test_approve_imports_no_other_commands_module_and_help_still_lists_them_all(
     assert [name for name in modules if name in COMMAND_MODULES] == ["digest.cli.review"]
     help_text = build_parser(["--help"]).format_help()
     assert all(name in help_text for name in ("weekly", "publish", "config", "approve", "candidates"))
+
+
+def test_an_everyday_command_runs_without_the_cyclic_collector_and_gives_it_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from digest.cli import poll
+    from digest.cli.context import Context
+
+    seen: list[bool] = []
+    original = poll.handle_candidates
+
+    def watching(args: argparse.Namespace, context: Context) -> int:
+        seen.append(gc.isenabled())
+        return original(args, context)
+
+    monkeypatch.setattr(poll, "handle_candidates", watching)
+    assert gc.isenabled()
+    assert main(["--data-dir", str(tmp_path / "data"), "candidates"]) == 0
+    assert seen == [False]  # paused while the command ran
+    assert gc.isenabled()  # and on again: main() is also called in-process
+    with collector_paused("run"):
+        assert gc.isenabled()  # the service and the long commands keep it
