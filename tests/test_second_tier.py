@@ -134,6 +134,11 @@ async def test_the_second_tier_is_worth_a_look_in_the_digest_and_its_link_approv
     assert link == markdown_link.group(1)  # one link builder: the same signed link in both
     assert f'<a href="{html_escape(link)}"' in html and str(html_escape(SECOND["title"])) in html
 
+    # The readers' edition of the same week, to the readers only: neither tier, no link, no signed token.
+    for part in (*email_parts(weekly_email(site, "readers")), weekly_markdown(site, "readers")):
+        assert SECOND["title"] not in part and FIRST["title"] not in part and "Worth a look" not in part
+        assert "/approve/" not in part and link.rsplit("/", 1)[1] not in part
+
     # The link opens the confirmation page (it shows why, and changes nothing); the button approves.
     path = urlsplit(link).path
     async with site.client.get(path) as reply:
