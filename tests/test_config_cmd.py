@@ -116,7 +116,8 @@ def test_discord_and_email_switched_on(
     config = write(
         clean_environment / "config.toml",
         "[discord]\nchannel_id = 42\nmaintainer_role_ids = [7]\n\n"
-        '[smtp]\nhost = "smtp.example.org"\nusername = "digest"\nrecipients = ["maintainers@example.org"]\n',
+        '[smtp]\nhost = "smtp.example.org"\nusername = "digest"\nrecipients = ["readers@example.org"]\n'
+        'maintainer_recipients = ["ada@example.org", "bo@example.org"]\n',
     )
     monkeypatch.setenv("DISCORD_TOKEN", "a-discord-token")
     monkeypatch.setenv("SMTP_PASSWORD", "an-smtp-password")
@@ -124,8 +125,32 @@ def test_discord_and_email_switched_on(
     assert status == 0, out
     features = {feature["name"]: feature for feature in json.loads(out)["features"]}
     assert features["discord"]["on"] and "channel 42" in features["discord"]["detail"]
-    assert features["email"]["on"] and "smtp.example.org:587 (starttls) to 1 recipient" in features["email"]["detail"]
+    assert features["email"]["on"] and features["email"]["detail"] == (
+        "via smtp.example.org:587 (starttls); readers' edition to 1 recipient(s), maintainers' edition to 2"
+    )
     assert "a-discord-token" not in out and "an-smtp-password" not in out
+    assert not [line for line in json.loads(out)["warnings"] if "maintainer_recipients" in line]
+
+
+def test_email_without_maintainer_recipients_warns_that_their_edition_is_only_written(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write(
+        clean_environment / "config.toml",
+        '[smtp]\nhost = "smtp.example.org"\nrecipients = ["readers@example.org", "ada@example.org"]\n',
+    )
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 0, out
+    assert "readers' edition to 2 recipient(s), maintainers' edition to 0" in out
+    assert "smtp.maintainer_recipients is empty: the maintainers' edition" in out
+    both = config.read_text(encoding="utf-8") + 'maintainer_recipients = ["ada@example.org"]\n'
+    status, out = run(capsys, "--config", str(write(config, both)), "config", "check")
+    assert status == 0, out
+    assert "smtp.recipients and smtp.maintainer_recipients share addresses" in out
+    assert "smtp.maintainer_recipients is empty" not in out
+    bad = '[smtp]\nhost = "smtp.example.org"\nmaintainer_recipients = ["ada@example.org", "the maintainers"]\n'
+    status, out = run(capsys, "--config", str(write(config, bad)), "config", "check")
+    assert status == 1 and "smtp.maintainer_recipients" in out and "is not an email address" in out, out
 
 
 def test_show_masks_secrets_and_prints_toml_that_loads_back(

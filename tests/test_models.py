@@ -60,9 +60,36 @@ def test_a_database_made_by_migration_0001_is_upgraded_on_start_and_matches_the_
     database = open_service_database(settings)
     try:
         with database.reading() as session:
-            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0006"
+            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0007"
             kept = session.get(ListMeta, "kept")
             assert kept is not None and kept.value == "from before the upgrade"
+        with database.engine.connect() as connection:
+            assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    finally:
+        database.dispose()
+
+
+def test_a_week_sent_before_the_two_editions_counts_as_the_readers_edition_sent(tmp_path: Path) -> None:
+    from digest.weekly.store import claim_week, week_state
+
+    settings = make_settings(tmp_path / "data")
+    engine = create_database_engine(settings.database_url)
+    command.upgrade(alembic_config(engine), "0006")  # one digest a week, keyed by the week
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO weekly_digests (week, status, attempts, recipients) VALUES ('2026-W47', 'sent', 1, '[]')")
+        )
+    engine.dispose()
+
+    database = open_service_database(settings)
+    now = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+    try:
+        with database.reading() as session:
+            state = week_state(session, "2026-W47")
+            assert state is not None and (state.edition, state.status) == ("readers", "sent")
+            assert week_state(session, "2026-W47", "maintainers") is None
+        assert not claim_week(database, "2026-W47", now)  # not sent to the readers again
+        assert claim_week(database, "2026-W47", now, edition="maintainers")  # its own row
         with database.engine.connect() as connection:
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     finally:

@@ -192,7 +192,7 @@ def test_a_weekly_sending_claim_older_than_the_timeout_is_taken_over(database: D
         assert taken.status == "sent"
     assert len(inbox.messages) == 1
     with database.reading() as session:
-        row = session.get(WeeklyDigest, str(WEEK))
+        row = session.get(WeeklyDigest, (str(WEEK), "readers"))
         assert row is not None and row.status == "sent" and row.attempts == 2
 
 

@@ -72,7 +72,7 @@ def test_a_new_database_is_migrated_seeded_and_exports_the_list_byte_for_byte(
     )
     seed = settings.seed_list.read_bytes()
     with database.reading() as session:
-        assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0006"
+        assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0007"
         assert liststore.render_markdown(session, settings.templates_dir).encode("utf-8") == seed
         # JSON columns come back as lists, timestamps with their zone, as on SQLite.
         paper = session.scalars(select(Paper).where(Paper.arxiv_id == "2411.16198")).first()
@@ -147,13 +147,17 @@ def test_the_weekly_digest_reads_the_week_in_the_maintainers_zone(tmp_path: Path
     try:
         fill_week(database, settings)
         with database.reading() as session:
-            markdown = render(load_digest(session, settings, WEEK), settings.templates_dir, "digest.md.j2")
+            digest = load_digest(session, settings, WEEK, edition="maintainers")
+            markdown = render(digest, settings.templates_dir, "digest.md.j2")
         result = run_weekly_job(settings, database, datetime(2026, 11, 30, 7, 0, tzinfo=UTC))
         # Exactly once rests on a conditional UPDATE: the second claim of the same week must lose.
         now = datetime(2026, 11, 30, 7, 5, tzinfo=UTC)
         first, second = claim_week(database, str(WEEK), now), claim_week(database, str(WEEK), now)
+        # The other edition's row is its own (a composite primary key since migration 0007).
+        other = claim_week(database, str(WEEK), now, edition="maintainers")
         with database.reading() as session:
             state = week_state(session, str(WEEK))
+            other_state = week_state(session, str(WEEK), "maintainers")
     finally:
         database.dispose()
     assert "3 new papers joined the list this week." in markdown  # Monday 00:30 in Berlin counts, as on SQLite
@@ -161,9 +165,11 @@ def test_the_weekly_digest_reads_the_week_in_the_maintainers_zone(tmp_path: Path
         assert f"https://arxiv.org/abs/{arxiv_id}" in markdown
     assert "- Candidates decided: **4** (3 approved, 1 rejected)" in markdown
     assert "(score 0.91, suggested for *Steering*)" in markdown
-    assert result.markdown_path is not None and result.markdown_path.read_text(encoding="utf-8") == markdown
-    assert (first, second) == (True, False)
+    assert result.markdown_paths["maintainers"].read_text(encoding="utf-8") == markdown
+    assert result.markdown_path is not None and "Candidates decided" not in result.markdown_path.read_text("utf-8")
+    assert (first, second, other) == (True, False, True)
     assert state is not None and (state.status, state.attempts) == ("sending", 1)
+    assert other_state is not None and (other_state.edition, other_state.status) == ("maintainers", "sending")
     assert str(PAPERS[APPROVED_IN_WEEK[1][0]]["title"])[:30] in markdown
 
 

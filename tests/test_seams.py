@@ -97,17 +97,20 @@ async def test_a_failed_weekly_email_is_retried_by_the_service_at_its_back_off_t
         with smtp_server(inbox) as port:
             smtp = SmtpSettings(
                 host="127.0.0.1", port=port, security="none", sender="digest@lists.example.org",
-                recipients=("readers@example.org",), timeout_seconds=10,
+                recipients=("readers@example.org",), maintainer_recipients=("maintainers@example.org",),
+                timeout_seconds=10,
             )  # fmt: skip
             service = Service(settings.model_copy(update={"smtp": smtp}), clock=lambda: now[0])
             await service.start(serve_web=False)
             try:
-                await service.weekly_now()  # the server refuses the recipient: the week is left unsent
+                await service.weekly_now()  # the server refuses the recipients: both editions are left unsent
                 assert service.database is not None and service.scheduler is not None
                 with service.database.reading() as session:
-                    week = session.get(WeeklyDigest, "2026-W48")
-                    assert week is not None and week.status == "failed" and week.next_attempt_at is not None
-                    retry_at = week.next_attempt_at.replace(tzinfo=UTC)
+                    editions = [session.get(WeeklyDigest, ("2026-W48", e)) for e in ("readers", "maintainers")]
+                    for week in editions:
+                        assert week is not None and week.status == "failed" and week.next_attempt_at is not None
+                    assert editions[0] is not None and editions[0].next_attempt_at is not None
+                    retry_at = editions[0].next_attempt_at.replace(tzinfo=UTC)
                 assert retry_at == monday + timedelta(minutes=settings.weekly.retry_base_minutes)
                 # The service must come back at the back-off time, not a week later at the next Monday slot.
                 retry = next((j for j in service.scheduler.get_jobs() if j.next_run_time == retry_at), None)
@@ -116,10 +119,19 @@ async def test_a_failed_weekly_email_is_retried_by_the_service_at_its_back_off_t
                 now[0] = retry_at
                 service.scheduler.modify_job(retry.id, next_run_time=datetime.now(UTC))  # the retry's time has come
                 for _ in range(200):
-                    if inbox.messages:
+                    if len(inbox.messages) == 2:
                         break
                     await asyncio.sleep(0.05)
             finally:
                 await service.stop()
-    assert len(inbox.messages) == 1
-    assert inbox.envelopes[0].rcpt_tos == ["readers@example.org"]
+    # Each edition once, each to its own recipients; the maintainers' one alone carries the review sections.
+    assert sorted(tuple(envelope.rcpt_tos) for envelope in inbox.envelopes) == [
+        ("maintainers@example.org",),
+        ("readers@example.org",),
+    ]
+    texts = {
+        envelope.rcpt_tos[0]: str(message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+        for envelope, message in zip(inbox.envelopes, inbox.messages, strict=True)
+    }
+    assert "== Waiting for review ==" in texts["maintainers@example.org"]
+    assert "Waiting for review" not in texts["readers@example.org"]

@@ -1,6 +1,7 @@
-"""The second tier: papers scored just under the review threshold reach the maintainers only through the weekly
-digest ("Worth a look", with why they were flagged and a signed one-click approval link); Discord, /review and the
-private candidates feed show only the first tier. Real SQLite, the web app on loopback, aiosmtpd, the fake Discord.
+"""The second tier: papers scored just under the review threshold reach the maintainers only through the
+maintainers' edition of the weekly digest ("Worth a look", with why they were flagged and a signed one-click approval
+link); Discord, /review and the private candidates feed show only the first tier. Real SQLite, the web app on
+loopback, aiosmtpd, the fake Discord.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from digest.review.signing import verify_link
 from digest.service.wiring import open_service_database
 from digest.storage.models import Candidate
 from digest.weekly.contents import load_digest, write_markdown
-from digest.weekly.issue import IsoWeek, markdown_text, single_line, week_of
+from digest.weekly.issue import Edition, IsoWeek, markdown_text, single_line, week_of
 from digest.weekly.store import send_week
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
@@ -41,6 +42,7 @@ WHY = Why(
     parts=(("keyword rules", 0.58), ("word log-odds", 0.27), ("application penalty", -0.15)),
     nearest=(Neighbour("Sparse Autoencoders & <Vision> Models: a Survey", SECTION, 0.41),),
 )
+READERS, MAINTAINERS = "readers@example.org", "team@example.org"
 APPROVE_LINE = re.compile(r"^ *Approve into (.+): (\S+)$", re.MULTILINE)
 
 
@@ -55,7 +57,8 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 @pytest_asyncio.fixture
 async def site(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[Site]:
     """The web app with Discord pointed at the fake and the weekly email at an SMTP port the test serves."""
-    smtp = f'\n[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nsecurity = "none"\nrecipients = ["team@example.org"]\n'
+    smtp = f'\n[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nsecurity = "none"\nrecipients = ["{READERS}"]\n'
+    smtp += f'maintainer_recipients = ["{MAINTAINERS}"]\n'
     environ = {**SECRETS_ENV, "DISCORD_TOKEN": "fake-token"}
     async with running_site(make_settings(tmp_path / "data", fake.config_toml() + smtp, environ)) as running:
         yield running
@@ -85,19 +88,22 @@ def email_parts(message: EmailMessage) -> tuple[str, str]:
     return found[0], found[1]
 
 
-def weekly_email(site: Site) -> EmailMessage:
-    """The digest of the current week as the SMTP server received it."""
+def weekly_email(site: Site, edition: Edition = "maintainers") -> EmailMessage:
+    """The edition of the current week's digest as the SMTP server received it, sent to that edition's recipients."""
     inbox = Inbox()
+    week = week_of(site.clock(), site.settings.tz)
     with smtp_server(inbox, site.settings.smtp.port):
-        outcome = send_week(site.settings, site.database, week_of(site.clock(), site.settings.tz), site.clock())
+        outcome = send_week(site.settings, site.database, week, site.clock(), edition=edition)
     assert outcome.status == "sent", outcome
     assert len(inbox.messages) == 1
+    assert inbox.envelopes[0].rcpt_tos == [MAINTAINERS if edition == "maintainers" else READERS]
     return inbox.messages[0]
 
 
-def weekly_markdown(site: Site) -> str:
+def weekly_markdown(site: Site, edition: Edition = "maintainers") -> str:
+    week = week_of(site.clock(), site.settings.tz)
     with site.database.reading() as session:
-        digest = load_digest(session, site.settings, week_of(site.clock(), site.settings.tz), now=site.clock())
+        digest = load_digest(session, site.settings, week, now=site.clock(), edition=edition)
     return write_markdown(digest, site.settings).read_text(encoding="utf-8")
 
 
@@ -127,6 +133,11 @@ async def test_the_second_tier_is_worth_a_look_in_the_digest_and_its_link_approv
     link = approve.group(2)
     assert link == markdown_link.group(1)  # one link builder: the same signed link in both
     assert f'<a href="{html_escape(link)}"' in html and str(html_escape(SECOND["title"])) in html
+
+    # The readers' edition of the same week, to the readers only: neither tier, no link, no signed token.
+    for part in (*email_parts(weekly_email(site, "readers")), weekly_markdown(site, "readers")):
+        assert SECOND["title"] not in part and FIRST["title"] not in part and "Worth a look" not in part
+        assert "/approve/" not in part and link.rsplit("/", 1)[1] not in part
 
     # The link opens the confirmation page (it shows why, and changes nothing); the button approves.
     path = urlsplit(link).path
@@ -200,9 +211,8 @@ async def test_a_hostile_second_tier_title_is_inert_in_the_html_email_and_the_ma
 
 def test_the_week_lists_its_own_second_tier_best_first_up_to_the_setting(tmp_path: Path) -> None:
     config = "[weekly]\nsecond_tier_top = 2\nsend_quiet_week = false\n"
-    config += (
-        f'\n[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nsecurity = "none"\nrecipients = ["team@example.org"]\n'
-    )
+    config += f'\n[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nsecurity = "none"\n'
+    config += f'maintainer_recipients = ["{MAINTAINERS}"]\n'  # no readers: maintainers alone switch email on
     settings = make_settings(tmp_path / "data", config)  # no secrets in the environment: the web app would generate
     database = open_service_database(settings)
     in_week, now = datetime(2026, 11, 24, 9, tzinfo=UTC), datetime(2026, 11, 30, 7, tzinfo=UTC)
@@ -221,11 +231,11 @@ def test_the_week_lists_its_own_second_tier_best_first_up_to_the_setting(tmp_pat
             )
         ]
         with database.reading() as session:
-            digest = load_digest(session, settings, WEEK, now=now)
+            digest = load_digest(session, settings, WEEK, now=now, edition="maintainers")
         assert [item.title for item in digest.second_tier] == [single_line(papers[i]["title"]) for i in (1, 2)]
         assert digest.quiet and digest.pending_count == 0  # nothing joined the list; nothing waits for review
         with database.reading() as session:
-            earlier = load_digest(session, settings, WEEK.previous(), now=now)
+            earlier = load_digest(session, settings, WEEK.previous(), now=now, edition="maintainers")
         assert [item.title for item in earlier.second_tier] == [single_line(papers[3]["title"])]
         # Signed with the key the web app checks links with (here generated into the data folder).
         approve_url = digest.second_tier[0].approve_url
@@ -237,8 +247,10 @@ def test_the_week_lists_its_own_second_tier_best_first_up_to_the_setting(tmp_pat
         # A week that is quiet but has papers worth a look is still sent: the email is their only way out.
         inbox = Inbox()
         with smtp_server(inbox, settings.smtp.port):
-            assert send_week(settings, database, WEEK, now).status == "sent"
-            assert send_week(settings, database, IsoWeek(2026, 49), now).status == "quiet-skipped"
+            assert send_week(settings, database, WEEK, now, edition="maintainers").status == "sent"
+            assert (
+                send_week(settings, database, IsoWeek(2026, 49), now, edition="maintainers").status == "quiet-skipped"
+            )
         assert len(inbox.messages) == 1 and "Worth a look" in email_parts(inbox.messages[0])[0]
     finally:
         database.dispose()

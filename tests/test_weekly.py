@@ -13,7 +13,7 @@ from digest.config import Settings
 from digest.storage.db import Database
 from digest.weekly import store as weekly_store
 from digest.weekly.contents import load_digest
-from digest.weekly.issue import IsoWeek, last_complete_week, markdown_text, render
+from digest.weekly.issue import Edition, IsoWeek, last_complete_week, markdown_text, render
 from digest.weekly.store import run_weekly_job
 from tests.conftest import make_settings
 from tests.weekly_data import APPROVED_BEFORE, APPROVED_IN_WEEK, PAPERS, PENDING, WEEK, fill_week
@@ -27,9 +27,9 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data", CONFIG)
 
 
-def markdown_of(database: Database, settings: Settings, week: IsoWeek = WEEK) -> str:
+def markdown_of(database: Database, settings: Settings, week: IsoWeek = WEEK, edition: Edition = "readers") -> str:
     with database.reading() as session:
-        return render(load_digest(session, settings, week), settings.templates_dir, "digest.md.j2")
+        return render(load_digest(session, settings, week, edition=edition), settings.templates_dir, "digest.md.j2")
 
 
 def title(arxiv_id: str) -> str:
@@ -60,10 +60,10 @@ def test_the_last_complete_week_depends_on_the_time_zone(settings: Settings) -> 
 def test_markdown_groups_the_weeks_approvals_by_section_in_list_order(database: Database, settings: Settings) -> None:
     before = markdown_of(database, settings)
     fill_week(database, settings)
-    text = markdown_of(database, settings)
+    text = markdown_of(database, settings, edition="maintainers")
 
     assert text.startswith("# Awesome LMMs Mechanistic Interpretability: week 2026-W48\n")
-    assert "*Monday 23 November 2026 to Sunday 29 November 2026*" in text
+    assert "*Monday 23 November 2026 to Sunday 29 November 2026* · maintainers' edition" in text
     assert "3 new papers joined the list this week." in text
     # The list's order is Sparse Autoencoder, ..., Steering, Representation, Attention.
     headings = [line for line in text.splitlines() if line.startswith("## ")]
@@ -97,6 +97,23 @@ def test_markdown_groups_the_weeks_approvals_by_section_in_list_order(database: 
     assert "- New candidates found on arXiv: **9**" in text
     assert "- Candidates decided: **4** (3 approved, 1 rejected)" in text
 
+    # The readers' edition: the same papers and the list's size; nothing of the review queue.
+    readers = markdown_of(database, settings)
+    assert [line for line in readers.splitlines() if line.startswith("## ")] == [
+        "## 🧩 Sparse Autoencoder",
+        "## 🕹️ Steering",
+        "## 👀 Attention",
+        "## The week in numbers",
+    ]
+    assert readers.split("## The week in numbers")[0] == text.split("## Waiting for review")[0].replace(
+        " · maintainers' edition", ""
+    )
+    assert in_list(readers) == in_list(text) and "- Added this week: **3**" in readers
+    for arxiv_id, _, _ in PENDING:
+        assert arxiv_id not in readers
+    for word in ("candidate", "waiting", "review", "score", "suggested", "maintainer"):
+        assert word not in readers.lower()
+
 
 def test_a_week_in_utc_loses_the_approval_made_on_monday_night_in_berlin(tmp_path: Path) -> None:
     from digest.service.wiring import open_service_database
@@ -121,7 +138,7 @@ def test_a_hostile_title_is_inert_in_the_markdown(database: Database, settings: 
 
 def test_a_quiet_week_says_so_and_still_lists_what_waits(database: Database, settings: Settings) -> None:
     fill_week(database, settings)
-    text = markdown_of(database, settings, IsoWeek(2026, 50))
+    text = markdown_of(database, settings, IsoWeek(2026, 50), edition="maintainers")
     assert "A quiet week: no papers joined the list." in text
     assert "5 candidates are waiting" in text
     assert "- Added this week: **0**" in text
@@ -135,14 +152,16 @@ def test_the_job_without_smtp_writes_markdown_and_says_email_is_off_once(
     with caplog.at_level(logging.INFO, logger="digest.weekly.store"):
         first = run_weekly_job(settings, database, MONDAY_MORNING)
         second = run_weekly_job(settings, database, MONDAY_MORNING)
-    path = settings.weekly_dir / "2026-W48.md"
+    path, maintainers = settings.weekly_dir / "2026-W48.md", settings.weekly_dir / "2026-W48.maintainers.md"
     assert first.markdown_path == second.markdown_path == path
+    assert first.markdown_paths == {"readers": path, "maintainers": maintainers}
     assert first.emails == () and first.retry_at is None
     assert path.read_text(encoding="utf-8") == markdown_of(database, settings)
+    assert maintainers.read_text(encoding="utf-8") == markdown_of(database, settings, edition="maintainers")
     assert [r.getMessage() for r in caplog.records].count(
         "weekly: email is off (set [smtp] host and recipients); only the Markdown is written"
     ) == 1
-    assert sorted(p.name for p in settings.weekly_dir.iterdir()) == ["2026-W48.md"]  # no temporary file left
+    assert sorted(p.name for p in settings.weekly_dir.iterdir()) == ["2026-W48.maintainers.md", "2026-W48.md"]
 
 
 def test_a_template_in_the_users_folder_wins(database: Database, settings: Settings, tmp_path: Path) -> None:
@@ -175,16 +194,20 @@ def test_the_command_writes_prints_and_refuses_in_one_line(
     monkeypatch.chdir(tmp_path)  # no .env from the working tree
     fill_week(database, settings)
     base = ["--config", str(settings.config_path), "--data-dir", str(settings.data_dir), "weekly"]
-    target = settings.weekly_dir / "2026-W48.md"
+    target, maintainers = settings.weekly_dir / "2026-W48.md", settings.weekly_dir / "2026-W48.maintainers.md"
 
     assert main([*base, "--week", "2026-W48", "--dry-run"]) == 0
     printed = capsys.readouterr().out
     assert printed == markdown_of(database, settings)
     assert not target.exists()
 
+    assert main([*base, "--week", "2026-W48", "--dry-run", "--edition", "maintainers"]) == 0
+    assert capsys.readouterr().out == markdown_of(database, settings, edition="maintainers")
+
     assert main([*base, "--week", "2026-W48"]) == 0
-    assert capsys.readouterr().out == f"2026-W48: wrote {target}\n"
+    assert capsys.readouterr().out == f"2026-W48: wrote {target}\n2026-W48: wrote {maintainers}\n"
     assert target.read_text(encoding="utf-8") == printed
+    assert maintainers.read_text(encoding="utf-8") == markdown_of(database, settings, edition="maintainers")
 
     assert main([*base, "--week", "2026-W48", "--format", "email"]) == 0
     shown = capsys.readouterr().out
@@ -202,7 +225,10 @@ def test_the_command_writes_prints_and_refuses_in_one_line(
 
 
 def test_the_documented_example_is_what_the_week_renders(database: Database, settings: Settings) -> None:
-    """docs/examples/weekly-2026-W48.md: the seed list plus this week's three approvals (kept in step here)."""
+    """docs/examples/weekly-2026-W48.md (the readers' edition) and weekly-2026-W48.maintainers.md: the seed list
+    plus this week's three approvals (kept in step here)."""
     fill_week(database, settings)
-    example = Path(__file__).resolve().parent.parent / "docs" / "examples" / "weekly-2026-W48.md"
-    assert example.read_text(encoding="utf-8") == markdown_of(database, settings)
+    examples = Path(__file__).resolve().parent.parent / "docs" / "examples"
+    assert (examples / "weekly-2026-W48.md").read_text(encoding="utf-8") == markdown_of(database, settings)
+    maintainers = markdown_of(database, settings, edition="maintainers")
+    assert (examples / "weekly-2026-W48.maintainers.md").read_text(encoding="utf-8") == maintainers

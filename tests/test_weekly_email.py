@@ -57,9 +57,9 @@ def statuses(result: WeeklyResult) -> list[tuple[str, str]]:
     return [(outcome.week, outcome.status) for outcome in result.emails]
 
 
-def row(database: Database, week: str = "2026-W48") -> WeeklyDigest | None:
+def row(database: Database, week: str = "2026-W48", edition: str = "readers") -> WeeklyDigest | None:
     with database.reading() as session:
-        found = session.get(WeeklyDigest, week)
+        found = session.get(WeeklyDigest, (week, edition))
         if found is not None:
             session.expunge(found)  # keep the loaded values after the read ends
         return found
@@ -114,7 +114,7 @@ def test_the_digest_email_arrives_once_with_both_parts_and_escaped_titles(
         assert f"arXiv: https://arxiv.org/abs/{arxiv_id}" in text
         assert f'<a href="https://arxiv.org/abs/{arxiv_id}" style="color:#0969da;">arXiv</a>' in html
     assert '<a href="https://github.com/wj210/CLIP_LTC" style="color:#0969da;">Code</a>' in html
-    assert "5 candidates are waiting for a maintainer" in text and "5 candidates are waiting" in html
+    assert "candidate" not in text.lower() and "candidate" not in html.lower()  # the readers' edition
     assert "<style" not in html  # inline styles only
 
     sent = row(database)
@@ -282,9 +282,15 @@ def test_the_command_sends_once_and_reports_a_failure_in_one_line(
     base = ["--config", str(config), "--data-dir", str(settings.data_dir), "weekly", "--week", "2026-W48"]
 
     assert main([*base, "--send"]) == 1  # nothing listens yet
-    err = capsys.readouterr().err
-    assert err.startswith(f"digest: 2026-W48: email not sent: cannot reach the SMTP server 127.0.0.1:{port} (none)")
+    out, err = capsys.readouterr()
+    assert err.startswith(
+        f"digest: 2026-W48: readers' edition email not sent: cannot reach the SMTP server 127.0.0.1:{port} (none)"
+    )
     assert err.count("\n") == 1
+    assert out.splitlines()[-1] + "\n" == (  # no maintainer recipients: not emailed, said in one line
+        "2026-W48: maintainers' edition not emailed: no maintainer recipients (set [smtp] maintainer_recipients):"
+        f" only written to {settings.weekly_dir / '2026-W48.maintainers.md'}\n"
+    )
 
     inbox = Inbox()
     with smtp_server(inbox, port):
@@ -293,7 +299,7 @@ def test_the_command_sends_once_and_reports_a_failure_in_one_line(
         assert inbox.messages == []
         # By hand, the back-off of the failed attempt is not waited out.
         assert main([*base, "--send"]) == 0
-        assert capsys.readouterr().out.endswith(f"2026-W48: sent to {READERS}\n")
+        assert f"2026-W48: readers' edition sent to {READERS}\n" in capsys.readouterr().out
         assert main([*base, "--send"]) == 0
-        assert "2026-W48: already sent on " in capsys.readouterr().out
+        assert "2026-W48: readers' edition already sent on " in capsys.readouterr().out
     assert len(inbox.messages) == 1

@@ -144,8 +144,18 @@ def warnings_for(settings: Settings) -> list[str]:
     discord, smtp = settings.discord, settings.smtp
     if not discord.enabled and (discord.channel_id or discord.guild_id):
         warnings.append("[discord] ids are set but DISCORD_TOKEN is not: Discord review stays off")
-    if not smtp.host and smtp.recipients:
+    if not smtp.host and (smtp.recipients or smtp.maintainer_recipients):
         warnings.append("smtp.recipients is set but smtp.host is not: the digest is not emailed")
+    if smtp.host and not smtp.maintainer_recipients:
+        warnings.append(
+            "smtp.maintainer_recipients is empty: the maintainers' edition (what waits for review, the second tier's"
+            f" approve links) is not emailed, only written to {settings.weekly_dir}"
+        )
+    if set(smtp.recipients) & set(smtp.maintainer_recipients):
+        warnings.append(
+            "smtp.recipients and smtp.maintainer_recipients share addresses: those get both editions"
+            " (only maintainers should get the maintainers' one)"
+        )
     if smtp.username and smtp.security == "none":
         warnings.append("smtp.security is none: the SMTP password would cross the network unencrypted")
     if (urlsplit(settings.web.base_url).hostname or "") in WILDCARD_HOSTS:
@@ -193,9 +203,9 @@ def discord_feature(settings: Settings) -> Feature:
 def email_feature(settings: Settings) -> Feature:
     smtp = settings.smtp
     if smtp.enabled:
-        return Feature(
-            "email", True, f"via {smtp.host}:{smtp.port} ({smtp.security}) to {len(smtp.recipients)} recipient(s)"
-        )
+        who = f"readers' edition to {len(smtp.recipients)} recipient(s)"
+        who += f", maintainers' edition to {len(smtp.maintainer_recipients)}"
+        return Feature("email", True, f"via {smtp.host}:{smtp.port} ({smtp.security}); {who}")
     return Feature(
         "email",
         False,

@@ -1,4 +1,5 @@
-"""`digest weekly`: the weekly digest of an ISO week as Markdown or email; `--send` sends the email once."""
+"""`digest weekly`: the weekly digest of an ISO week as Markdown or email, in the readers' or the maintainers' edition;
+`--send` sends each edition once to its own recipients."""
 
 from __future__ import annotations
 
@@ -8,8 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context
 
+EDITIONS = ("readers", "maintainers")  # weekly.issue.EDITIONS, without importing the digest to build the parser
+
 if TYPE_CHECKING:
+    from datetime import datetime
     from email.message import EmailMessage
+
+    from digest.weekly.issue import Edition, IsoWeek
 
 
 def register(subparsers: Any) -> None:
@@ -18,7 +24,9 @@ def register(subparsers: Any) -> None:
         help="build the weekly digest (Markdown file or email) and optionally send it",
         description=(
             "Build the digest of an ISO week (default: the last complete week in the configured time zone). "
-            "Markdown is written to the weekly folder as YYYY-Www.md; --send emails it, at most once per week."
+            "Two editions: the readers' (new papers; YYYY-Www.md, emailed to [smtp] recipients) and the maintainers' "
+            "(also what waits for review and the second tier's approval links; YYYY-Www.maintainers.md, emailed to "
+            "[smtp] maintainer_recipients). --send emails each edition at most once per week."
         ),
     )
     parser.add_argument("--week", help="ISO week, e.g. 2026-W48 (default: the last complete week)")
@@ -28,8 +36,13 @@ def register(subparsers: Any) -> None:
         default="md",
         help="md writes the Markdown file; email prints the email (default: md)",
     )
+    parser.add_argument(
+        "--edition",
+        choices=EDITIONS,
+        help="the edition to print, write or send (default: readers when printing; both when writing or sending)",
+    )
     parser.add_argument("--dry-run", action="store_true", help="print the result; write and send nothing")
-    parser.add_argument("--send", action="store_true", help="send the email (skipped when already sent)")
+    parser.add_argument("--send", action="store_true", help="send the email (each edition skipped when already sent)")
     parser.set_defaults(handler=handle)
 
 
@@ -50,7 +63,6 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     from digest.config.secretstore import SecretStoreError
     from digest.weekly.contents import compose_email, load_digest, write_markdown
     from digest.weekly.issue import IsoWeek, last_complete_week, render
-    from digest.weekly.store import send_week
 
     try:
         chosen = IsoWeek.parse(args.week) if args.week else None
@@ -61,37 +73,59 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     settings = context.settings
     now = datetime.now(UTC)
     week = chosen or last_complete_week(now, settings.tz)
+    editions: tuple[Edition, ...] = (args.edition,) if args.edition else ("readers", "maintainers")
     if args.send and args.dry_run and not settings.smtp.enabled:
         print(
             "digest: warning: email is off (set [smtp] host and recipients): --send would send nothing",
             file=sys.stderr,
         )
     try:
-        # The second tier's approval links are signed with the web app's key (read, or generated, in the data folder).
+        # The maintainers' second tier approval links are signed with the web app's key (read, or generated, in the
+        # data folder); the readers' edition signs nothing.
         with context.database.reading() as session:
-            digest = load_digest(session, settings, week, now=now)
+            digests = [load_digest(session, settings, week, now=now, edition=edition) for edition in editions]
     except SecretStoreError as exc:
         raise CommandError(str(exc)) from None
+    shown = digests[0]  # printing shows one edition: the chosen one, else the readers'
 
     if args.format == "md":
         if args.dry_run:
-            sys.stdout.write(render(digest, settings.templates_dir, "digest.md.j2"))
+            sys.stdout.write(render(shown, settings.templates_dir, "digest.md.j2"))
         else:
-            try:
-                path = write_markdown(digest, settings)
-            except OSError as exc:
-                raise CommandError(f"cannot write the digest in {settings.weekly_dir}: {exc.strerror or exc}") from None
-            print(f"{week}: wrote {path}")
+            for digest in digests:
+                try:
+                    path = write_markdown(digest, settings)
+                except OSError as exc:
+                    where = settings.weekly_dir
+                    raise CommandError(f"cannot write the digest in {where}: {exc.strerror or exc}") from None
+                print(f"{week}: wrote {path}")
     elif args.dry_run or not args.send:
-        sys.stdout.write(readable(compose_email(digest, settings, now)))
+        sys.stdout.write(readable(compose_email(shown, settings, now)))
     if args.format == "md" and args.dry_run and args.send:
-        sys.stdout.write("\n" + readable(compose_email(digest, settings, now)))
+        sys.stdout.write("\n" + readable(compose_email(shown, settings, now)))
 
     if not args.send or args.dry_run:
         return 0
-    # A maintainer asking by hand does not wait out the back-off of a failed scheduled attempt.
-    outcome = send_week(settings, context.database, week, now, ignore_backoff=True)
-    if outcome.status in ("off", "failed", "busy"):
-        raise CommandError(f"{week}: email not sent: {outcome.message}")
-    print(f"{week}: {outcome.message}")
+    return send(context, week, editions, now)
+
+
+def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: datetime) -> int:
+    """Sends each edition once; an edition without recipients is one line saying so. A failure is the last line."""
+    from digest.weekly.store import send_week
+
+    settings, failures = context.settings, []
+    if not settings.smtp.enabled:
+        raise CommandError(f"{week}: email not sent: email is off: set [smtp] host and recipients")
+    for edition in editions:
+        # A maintainer asking by hand does not wait out the back-off of a failed scheduled attempt.
+        outcome = send_week(settings, context.database, week, now, edition=edition, ignore_backoff=True)
+        label = "" if editions == ("readers",) else f" {edition}' edition"
+        if outcome.status == "off" and len(editions) > 1:
+            print(f"{week}:{label} not emailed: {outcome.message}")
+        elif outcome.status in ("off", "failed", "busy"):
+            failures.append(f"{week}:{label} email not sent: {outcome.message}")
+        else:
+            print(f"{week}:{label} {outcome.message}")
+    if failures:
+        raise CommandError("; ".join(failures))
     return 0

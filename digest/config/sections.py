@@ -131,17 +131,29 @@ class SmtpSettings(Section):
     username: str | None = None
     password: SecretStr | None = from_environment("SMTP_PASSWORD", "the mail server's password, with username")
     sender: EmailAddress = "awesome-digest@localhost"
-    recipients: Annotated[tuple[EmailAddress, ...], Field(strict=False)] = ()
+    recipients: Annotated[tuple[EmailAddress, ...], Field(strict=False)] = Field(
+        (), description="the readers' edition of the weekly digest: the week's new papers, nothing to approve"
+    )
+    maintainer_recipients: Annotated[tuple[EmailAddress, ...], Field(strict=False)] = Field(
+        (), description="the maintainers' edition: what waits for review and the second tier's approval links"
+    )
     timeout_seconds: Seconds = 30.0
 
     @property
     def enabled(self) -> bool:
-        return bool(self.host and self.recipients)
+        """Email is on: a server, and someone to send an edition to."""
+        return bool(self.host and (self.recipients or self.maintainer_recipients))
+
+    def recipients_of(self, edition: str) -> tuple[str, ...]:
+        """Who gets the edition ("readers" or "maintainers"); empty: that edition is not emailed."""
+        if not self.host:
+            return ()
+        return tuple(self.maintainer_recipients if edition == "maintainers" else self.recipients)
 
     @model_validator(mode="after")
     def _usable(self) -> SmtpSettings:
         problems = []
-        if self.host and not self.recipients:
+        if self.host and not self.recipients and not self.maintainer_recipients:
             problems.append("smtp.recipients is empty: the weekly digest email would go to nobody")
         if self.username and not self.password:
             problems.append("smtp.username is set but SMTP_PASSWORD is not in the environment")

@@ -130,8 +130,14 @@ class Service:
         )
 
     def _report_email(self) -> None:
-        if self.settings.smtp.enabled:
-            log.info("email: on, weekly digest to %d recipient(s)", len(self.settings.smtp.recipients))
+        smtp = self.settings.smtp
+        if smtp.enabled:
+            log.info(
+                "email: on, the weekly digest's readers' edition to %d recipient(s), maintainers' edition to %d%s",
+                len(smtp.recipients),
+                len(smtp.maintainer_recipients),
+                "" if smtp.maintainer_recipients else " (set [smtp] maintainer_recipients; it is only written)",
+            )
         else:
             log.info(
                 "email: off (set [smtp] host and recipients to switch it on); the Markdown digest is still written"

@@ -50,10 +50,11 @@ class BackfillState(Base):
 
 
 class WeeklyDigest(Base):
-    """One ISO week's digest email: sent exactly once; failures are kept and retried with back-off."""
+    """One ISO week's digest email of one edition: sent exactly once; failures are kept and retried with back-off."""
 
     __tablename__ = "weekly_digests"
     week: Mapped[str] = mapped_column(String(10), primary_key=True)  # "2026-W48"
+    edition: Mapped[str] = mapped_column(String(16), primary_key=True, default="readers")  # readers | maintainers
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sending | sent | failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

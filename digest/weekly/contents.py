@@ -1,5 +1,7 @@
-"""A week read from the database: the papers added, the candidates waiting, the second tier, the counts, as the
-pure digest's plain records (weekly.issue builds and renders them); the Markdown and the email made from them."""
+"""A week read from the database as the pure digest's plain records (weekly.issue builds and renders them), in one
+of two editions, and the Markdown and the email made from them. The readers' edition holds the papers added and the
+list's size only: it reads nothing of the review queue and never calls the signer. The maintainers' edition adds the
+candidates waiting, the second tier with its signed approval links, and the week's decisions."""
 
 from __future__ import annotations
 
@@ -22,10 +24,12 @@ from digest.weekly import mailer
 from digest.weekly.issue import (
     AddedPaper,
     DigestStats,
+    Edition,
     IsoWeek,
     PendingPaper,
     WeeklyDigestData,
     build_digest,
+    markdown_name,
     render,
     subject_line,
 )
@@ -63,24 +67,39 @@ def second_tier(
 
 
 def load_digest(
-    session: Session, settings: Settings, week: IsoWeek, *, now: datetime | None = None
+    session: Session,
+    settings: Settings,
+    week: IsoWeek,
+    *,
+    now: datetime | None = None,
+    edition: Edition = "readers",
 ) -> WeeklyDigestData:
-    """The week's digest; `now` dates the second tier's approval links (they expire web.approval_link_days later)."""
+    """The week's digest in the edition; `now` dates the maintainers' second tier approval links (they expire
+    web.approval_link_days later). The readers' edition reads no candidate waiting and signs nothing."""
     start, end = (as_utc(bound) for bound in week.bounds(settings.tz))
     covered: set[int] = set()
     added = approved_papers(session, start, end, covered)
     added.extend(added_by_other_paths(session, start, end, covered))
-    top = pending_candidates(session, limit=max(settings.weekly.pending_top, 0))
+    pending: list[PendingPaper] = []
+    worth: list[PendingPaper] = []
+    if edition == "readers":
+        waiting, stats = 0, DigestStats(list_size(session), len(added), 0, 0, 0)
+    else:
+        top = pending_candidates(session, limit=max(settings.weekly.pending_top, 0))
+        pending = [PendingPaper(c.title, c.arxiv_id, c.score, c.suggested_section) for c in top]
+        waiting, stats = pending_count(session), week_stats(session, start, end, added_this_week=len(added))
+        worth = second_tier(session, settings, start, end, now or datetime.now(UTC))
     return build_digest(
         week,
         list_title=settings.list_title,
         added=added,
         section_order=list(session.scalars(select(Section.name).order_by(Section.position))),
         section_emojis=settings.discord.section_emojis,
-        pending_count=pending_count(session),
-        pending=[PendingPaper(c.title, c.arxiv_id, c.score, c.suggested_section) for c in top],
-        stats=week_stats(session, start, end, added_this_week=len(added)),
-        second_tier=second_tier(session, settings, start, end, now or datetime.now(UTC)),
+        pending_count=waiting,
+        pending=pending,
+        stats=stats,
+        second_tier=worth,
+        edition=edition,
     )
 
 
@@ -149,7 +168,7 @@ def week_stats(session: Session, start: datetime, end: datetime, *, added_this_w
         return count(Candidate.status == status, Candidate.decided_at >= start, Candidate.decided_at < end)
 
     return DigestStats(
-        papers_in_list=session.scalar(select(func.count(func.distinct(Entry.paper_id)))) or 0,
+        papers_in_list=list_size(session),
         added_this_week=added_this_week,
         candidates_seen=count(Candidate.first_seen_at >= start, Candidate.first_seen_at < end),
         candidates_approved=decided(APPROVED),
@@ -157,10 +176,15 @@ def week_stats(session: Session, start: datetime, end: datetime, *, added_this_w
     )
 
 
+def list_size(session: Session) -> int:
+    return session.scalar(select(func.count(func.distinct(Entry.paper_id)))) or 0
+
+
 def write_markdown(digest: WeeklyDigestData, settings: Settings) -> Path:
-    """Writes <weekly_dir>/YYYY-Www.md atomically (a reader never sees half a file)."""
+    """Writes the edition's file atomically (a reader never sees half a file): <weekly_dir>/YYYY-Www.md for readers,
+    YYYY-Www.maintainers.md for maintainers."""
     text = render(digest, settings.templates_dir, "digest.md.j2")
-    target = settings.weekly_dir / f"{digest.week}.md"
+    target = settings.weekly_dir / markdown_name(digest.week, digest.edition)
     write_atomic(target, text)
     return target
 
@@ -171,7 +195,8 @@ def compose_email(digest: WeeklyDigestData, settings: Settings, now: datetime) -
         text=render(digest, settings.templates_dir, "email.txt.j2"),
         html=render(digest, settings.templates_dir, "email.html.j2"),
         sender=settings.smtp.sender,
-        recipients=settings.smtp.recipients,
+        recipients=settings.smtp.recipients_of(digest.edition),
         now=now,
-        list_unsubscribe=settings.weekly.list_unsubscribe,
+        # The readers' mailing list is one people unsubscribe from; the maintainers' edition is not a list.
+        list_unsubscribe=None if digest.for_maintainers else settings.weekly.list_unsubscribe,
     )

@@ -1,4 +1,4 @@
-"""The weekly digest's pure core: ISO weeks, the digest data built from plain records, and its rendering.
+"""The weekly digest's pure core: the digest data (its two editions) built from plain records, and its rendering.
 
 Nothing here reads the clock or the database: the caller passes `now` and the records (see weekly/store.py).
 """
@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime
 from pathlib import Path
+from typing import Literal
 from urllib.parse import quote
 
 from jinja2 import Environment, StrictUndefined, select_autoescape
@@ -17,63 +18,18 @@ from jinja2 import Environment, StrictUndefined, select_autoescape
 from digest.templating import template_loader
 from digest.text import acceptable_url
 from digest.titles import arxiv_abs_url
+from digest.weekly.weeks import IsoWeek as IsoWeek
+from digest.weekly.weeks import last_complete_week as last_complete_week
+from digest.weekly.weeks import week_of as week_of
+from digest.weekly.weeks import week_of_day as week_of_day
 
-_WEEK_PATTERN = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
 _SUMMARY_LIMIT = 220
 _AUTHORS_SHOWN = 3
 
-
-@dataclass(frozen=True, order=True)
-class IsoWeek:
-    year: int
-    week: int
-
-    @classmethod
-    def parse(cls, text: str) -> IsoWeek:
-        """'2026-W48' (or '2026W48'); raises ValueError with one line saying what is expected."""
-        match = _WEEK_PATTERN.match(text)
-        if not match:
-            raise ValueError(f"{text!r} is not an ISO week: use YYYY-Www, e.g. 2026-W48")
-        year, week = int(match.group(1)), int(match.group(2))
-        try:
-            date.fromisocalendar(year, week, 1)
-        except ValueError:
-            raise ValueError(f"{year} has no ISO week {week}") from None
-        return cls(year, week)
-
-    def __str__(self) -> str:
-        return f"{self.year}-W{self.week:02d}"
-
-    @property
-    def monday(self) -> date:
-        return date.fromisocalendar(self.year, self.week, 1)
-
-    @property
-    def sunday(self) -> date:
-        return self.monday + timedelta(days=6)
-
-    def bounds(self, tz: tzinfo) -> tuple[datetime, datetime]:
-        """[Monday 00:00, next Monday 00:00) in the zone; built per day so a DST change keeps midnights."""
-        start = datetime.combine(self.monday, time(), tz)
-        end = datetime.combine(self.monday + timedelta(days=7), time(), tz)
-        return start, end
-
-    def previous(self) -> IsoWeek:
-        return week_of_day(self.monday - timedelta(days=7))
-
-
-def week_of_day(day: date) -> IsoWeek:
-    year, week, _ = day.isocalendar()
-    return IsoWeek(year, week)
-
-
-def week_of(moment: datetime, tz: tzinfo) -> IsoWeek:
-    return week_of_day(moment.astimezone(tz).date())
-
-
-def last_complete_week(now: datetime, tz: tzinfo) -> IsoWeek:
-    """The week before the one `now` falls in, in the list's time zone."""
-    return week_of(now, tz).previous()
+# Readers get the week's new papers; maintainers also what waits for review, the second tier (with signed approval
+# links) and the decision numbers. The readers' edition is built without any of that (see weekly.contents).
+Edition = Literal["readers", "maintainers"]
+EDITIONS: tuple[Edition, ...] = ("readers", "maintainers")
 
 
 @dataclass(frozen=True)
@@ -149,6 +105,11 @@ class WeeklyDigestData:
     pending_top: Sequence[PendingItem]
     stats: DigestStats
     second_tier: Sequence[PendingItem] = ()  # "Worth a look": just under the review threshold, seen this week
+    edition: Edition = "maintainers"
+
+    @property
+    def for_maintainers(self) -> bool:
+        return self.edition == "maintainers"
 
     @property
     def quiet(self) -> bool:
@@ -211,6 +172,7 @@ def build_digest(
     pending: Sequence[PendingPaper],
     stats: DigestStats,
     second_tier: Sequence[PendingPaper] = (),
+    edition: Edition = "maintainers",
 ) -> WeeklyDigestData:
     """Groups the week's papers by section in the list's order (unknown sections last), oldest first within one."""
     rank = {name: index for index, name in enumerate(section_order)}
@@ -235,9 +197,12 @@ def build_digest(
         )
         for name, papers in grouped.items()
     ]
+    if edition == "readers":  # nothing of the review queue, even if a caller passed it
+        pending_count, pending, second_tier = 0, (), ()
+        stats = DigestStats(stats.papers_in_list, stats.added_this_week, 0, 0, 0)
     top = [pending_item(paper) for paper in pending]
     worth = [pending_item(paper) for paper in second_tier]
-    return WeeklyDigestData(week, single_line(list_title), sections, pending_count, top, stats, worth)
+    return WeeklyDigestData(week, single_line(list_title), sections, pending_count, top, stats, worth, edition)
 
 
 def pending_item(paper: PendingPaper) -> PendingItem:
@@ -254,7 +219,13 @@ def pending_item(paper: PendingPaper) -> PendingItem:
 def subject_line(digest: WeeklyDigestData) -> str:
     count = digest.added_count
     what = "a quiet week" if digest.quiet else f"{count} new paper{'s' if count != 1 else ''}"
-    return single_line(f"{digest.list_title} — {digest.week}: {what}")
+    edition = " (maintainers' edition)" if digest.for_maintainers else ""
+    return single_line(f"{digest.list_title} — {digest.week}: {what}{edition}")
+
+
+def markdown_name(week: IsoWeek, edition: Edition) -> str:
+    """The edition's file in the weekly folder: the readers' YYYY-Www.md, the maintainers' YYYY-Www.maintainers.md."""
+    return f"{week}.md" if edition == "readers" else f"{week}.maintainers.md"
 
 
 # Brackets are escaped, so parentheses and "!" can never form a link or an image and stay readable.

@@ -79,7 +79,7 @@ def build_message(
     message = EmailMessage()
     message["Subject"] = _header_value(subject)
     message["From"] = Address(addr_spec=_address(sender, "smtp.sender"))
-    message["To"] = ", ".join(_address(recipient, "smtp.recipients holds") for recipient in recipients)
+    message["To"] = ", ".join(_address(recipient, "the recipients hold") for recipient in recipients)
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=message_domain(sender))
     for name, value in unsubscribe_headers(list_unsubscribe).items():
@@ -110,11 +110,17 @@ def _connect(settings: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.
     return client
 
 
-def send(message: EmailMessage, settings: SmtpSettings, *, ssl_context: ssl.SSLContext | None = None) -> Delivery:
-    """Hands the message to the server; raises MailError when no recipient accepted it."""
-    if not settings.host:
+def send(
+    message: EmailMessage,
+    settings: SmtpSettings,
+    recipients: Sequence[str],
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+) -> Delivery:
+    """Hands the message to the server for the recipients (one edition's); raises MailError when none accepted it."""
+    if not settings.host or not recipients:
         raise MailError("email is off: set [smtp] host and recipients")
-    recipients = [_address(r, "smtp.recipients holds") for r in settings.recipients]
+    recipients = [_address(r, "the recipients hold") for r in recipients]
     where = f"{settings.host}:{settings.port}"
     try:
         client = _connect(settings, ssl_context)

@@ -1,7 +1,10 @@
-"""The weekly digest's shell: reads a week from the database, writes the Markdown, and sends the email exactly once.
+"""The weekly digest's shell: reads a week from the database, writes both editions' Markdown, and sends each
+edition's email exactly once to its own recipients (the readers' to smtp.recipients, the maintainers' to
+smtp.maintainer_recipients).
 
-Exactly once rests on the `weekly_digests` row of the week: a conditional UPDATE claims it ("sending") so two
-processes cannot both send; success marks it "sent", a failure "failed" with a back-off before the next attempt.
+Exactly once rests on the `weekly_digests` row of the week and edition: a conditional UPDATE claims it ("sending")
+so two processes cannot both send; success marks it "sent", a failure "failed" with a back-off before the next
+attempt. The editions are claimed, sent and retried apart: one failing neither holds back nor repeats the other.
 """
 
 from __future__ import annotations
@@ -23,10 +26,7 @@ from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer
 from digest.weekly.contents import compose_email, load_digest, write_markdown
-from digest.weekly.issue import (
-    IsoWeek,
-    last_complete_week,
-)
+from digest.weekly.issue import EDITIONS, Edition, IsoWeek, last_complete_week, markdown_name
 
 log = logging.getLogger(__name__)
 
@@ -35,11 +35,13 @@ SENDING, SENT, FAILED = "sending", "sent", "failed"
 STALE_CLAIM = timedelta(hours=1)
 MAX_BACKOFF = timedelta(days=1)
 _email_off_logged = False
+_not_emailed_logged: set[str] = set()
 
 
 @dataclass(frozen=True)
 class WeekState:
     week: str
+    edition: str
     status: str
     attempts: int
     last_error: str | None
@@ -47,12 +49,13 @@ class WeekState:
     sent_at: datetime | None
 
 
-def week_state(session: Session, week: str) -> WeekState | None:
-    row = session.get(WeeklyDigest, week)
+def week_state(session: Session, week: str, edition: Edition = "readers") -> WeekState | None:
+    row = session.get(WeeklyDigest, (week, edition))
     if row is None:
         return None
     return WeekState(
         row.week,
+        row.edition,
         row.status,
         row.attempts,
         row.last_error,
@@ -61,13 +64,16 @@ def week_state(session: Session, week: str) -> WeekState | None:
     )
 
 
-def claim_week(database: Database, week: str, now: datetime, *, ignore_backoff: bool = False) -> bool:
-    """Marks the week "sending" if it is unsent and due; False when it is sent, being sent, or backing off."""
+def claim_week(
+    database: Database, week: str, now: datetime, *, edition: Edition = "readers", ignore_backoff: bool = False
+) -> bool:
+    """Marks the week's edition "sending" if it is unsent and due; False when it is sent, being sent, or backing
+    off."""
     now = as_utc(now)
     try:
         with database.transaction() as session:
-            if session.get(WeeklyDigest, week) is None:
-                session.add(WeeklyDigest(week=week, status="pending", attempts=0, recipients=[]))
+            if session.get(WeeklyDigest, (week, edition)) is None:
+                session.add(WeeklyDigest(week=week, edition=edition, status="pending", attempts=0, recipients=[]))
     except IntegrityError:
         pass  # another process created the row first; the claim below decides who sends
     table = WeeklyDigest
@@ -77,18 +83,18 @@ def claim_week(database: Database, week: str, now: datetime, *, ignore_backoff: 
     )
     stale = and_(table.status == SENDING, table.last_attempt_at < now - STALE_CLAIM)
     with database.transaction() as session:
-        claim = update(table).where(table.week == week, or_(unsent, stale))
+        claim = update(table).where(table.week == week, table.edition == edition, or_(unsent, stale))
         claim = claim.values(status=SENDING, attempts=table.attempts + 1, last_attempt_at=now)
         result = cast(CursorResult[Any], session.execute(claim.execution_options(synchronize_session=False)))
         return result.rowcount == 1
 
 
-def mark_sent(database: Database, week: str, now: datetime, delivery: mailer.Delivery) -> None:
+def mark_sent(database: Database, week: str, edition: Edition, now: datetime, delivery: mailer.Delivery) -> None:
     note = f"refused: {', '.join(delivery.refused)}" if delivery.refused else None
     with database.transaction() as session:
         session.execute(
             update(WeeklyDigest)
-            .where(WeeklyDigest.week == week)
+            .where(WeeklyDigest.week == week, WeeklyDigest.edition == edition)
             .values(
                 status=SENT,
                 sent_at=as_utc(now),
@@ -101,10 +107,12 @@ def mark_sent(database: Database, week: str, now: datetime, delivery: mailer.Del
         )
 
 
-def mark_failed(database: Database, week: str, now: datetime, error: str, base_minutes: int) -> datetime:
+def mark_failed(
+    database: Database, week: str, edition: Edition, now: datetime, error: str, base_minutes: int
+) -> datetime:
     """Records the failure; the next attempt waits base, 2×base, 4×base… minutes (at most a day)."""
     with database.transaction() as session:
-        row = session.get(WeeklyDigest, week)
+        row = session.get(WeeklyDigest, (week, edition))
         assert row is not None
         delay = min(timedelta(minutes=max(base_minutes, 1)) * 2 ** max(row.attempts - 1, 0), MAX_BACKOFF)
         row.status = FAILED
@@ -116,6 +124,7 @@ def mark_failed(database: Database, week: str, now: datetime, error: str, base_m
 @dataclass(frozen=True)
 class SendOutcome:
     week: str
+    edition: Edition
     status: str  # sent | already-sent | busy | waiting | failed | quiet-skipped | off
     message: str
     retry_at: datetime | None = None
@@ -127,44 +136,72 @@ def send_week(
     week: IsoWeek,
     now: datetime,
     *,
+    edition: Edition = "readers",
     ssl_context: ssl.SSLContext | None = None,
     ignore_backoff: bool = False,
 ) -> SendOutcome:
-    """Sends the week's email unless it was sent already; failures are recorded for a later retry."""
+    """Sends the week's edition to its recipients unless it was sent already; failures are recorded for a retry."""
     name = str(week)
-    if not settings.smtp.enabled:
-        return SendOutcome(name, "off", "email is off: set [smtp] host and recipients")
+    recipients = settings.smtp.recipients_of(edition)
+    if not recipients:
+        return SendOutcome(name, edition, "off", not_emailed(settings, week, edition))
     with database.reading() as session:
-        digest = load_digest(session, settings, week, now=now)
-    # "Worth a look" papers reach maintainers only by this email: a week that has some is sent even when quiet.
+        digest = load_digest(session, settings, week, now=now, edition=edition)
+    # "Worth a look" papers reach maintainers only by their edition: a week that has some is sent even when quiet.
     if digest.quiet and not digest.second_tier and not settings.weekly.send_quiet_week:
-        return SendOutcome(name, "quiet-skipped", "a quiet week, and weekly.send_quiet_week is off")
+        return SendOutcome(name, edition, "quiet-skipped", "a quiet week, and weekly.send_quiet_week is off")
     message = compose_email(digest, settings, now)
-    if not claim_week(database, name, now, ignore_backoff=ignore_backoff):
-        with database.reading() as session:
-            state = week_state(session, name)
-        if state is not None and state.status == SENT:
-            return SendOutcome(name, "already-sent", f"already sent on {state.sent_at:%Y-%m-%d %H:%M} UTC")
-        if state is not None and state.status == FAILED:
-            when = f"{state.next_attempt_at:%Y-%m-%d %H:%M} UTC" if state.next_attempt_at else "later"
-            return SendOutcome(name, "waiting", f"last attempt failed; next attempt at {when}", state.next_attempt_at)
-        return SendOutcome(name, "busy", "another process is sending this week's email right now")
+    if not claim_week(database, name, now, edition=edition, ignore_backoff=ignore_backoff):
+        return _not_claimed(database, name, edition)
     try:
-        delivery = mailer.send(message, settings.smtp, ssl_context=ssl_context)
+        delivery = mailer.send(message, settings.smtp, recipients, ssl_context=ssl_context)
     except mailer.MailError as exc:
-        retry_at = mark_failed(database, name, now, str(exc), settings.weekly.retry_base_minutes)
-        log.error("weekly %s: email not sent: %s (next attempt at %s)", name, exc, f"{retry_at:%Y-%m-%d %H:%M} UTC")
-        return SendOutcome(name, "failed", str(exc), retry_at)
-    mark_sent(database, name, now, delivery)
-    log.info("weekly %s: email sent to %d recipient(s)", name, len(delivery.accepted))
-    return SendOutcome(name, "sent", f"sent to {', '.join(delivery.accepted)}")
+        retry_at = mark_failed(database, name, edition, now, str(exc), settings.weekly.retry_base_minutes)
+        log.error(
+            "weekly %s %s: email not sent: %s (next attempt at %s)",
+            name,
+            edition,
+            exc,
+            f"{retry_at:%Y-%m-%d %H:%M} UTC",
+        )
+        return SendOutcome(name, edition, "failed", str(exc), retry_at)
+    mark_sent(database, name, edition, now, delivery)
+    log.info("weekly %s %s: email sent to %d recipient(s)", name, edition, len(delivery.accepted))
+    return SendOutcome(name, edition, "sent", f"sent to {', '.join(delivery.accepted)}")
+
+
+def _not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome:
+    with database.reading() as session:
+        state = week_state(session, name, edition)
+    if state is not None and state.status == SENT:
+        return SendOutcome(name, edition, "already-sent", f"already sent on {state.sent_at:%Y-%m-%d %H:%M} UTC")
+    if state is not None and state.status == FAILED:
+        when = f"{state.next_attempt_at:%Y-%m-%d %H:%M} UTC" if state.next_attempt_at else "later"
+        message = f"last attempt failed; next attempt at {when}"
+        return SendOutcome(name, edition, "waiting", message, state.next_attempt_at)
+    return SendOutcome(name, edition, "busy", "another process is sending this week's email right now")
+
+
+def not_emailed(settings: Settings, week: IsoWeek, edition: Edition) -> str:
+    """Why the edition is not emailed, in one line."""
+    if not settings.smtp.host:
+        return "email is off: set [smtp] host and recipients"
+    if edition == "maintainers":
+        where = settings.weekly_dir / markdown_name(week, edition)
+        return f"no maintainer recipients (set [smtp] maintainer_recipients): only written to {where}"
+    return "no readers' recipients (set [smtp] recipients): the readers' edition is only written as Markdown"
 
 
 @dataclass(frozen=True)
 class WeeklyResult:
     week: str
-    markdown_path: Path | None
+    markdown_paths: dict[Edition, Path]
     emails: tuple[SendOutcome, ...]
+
+    @property
+    def markdown_path(self) -> Path | None:
+        """The readers' (public) Markdown."""
+        return self.markdown_paths.get("readers")
 
     @property
     def retry_at(self) -> datetime | None:
@@ -173,46 +210,65 @@ class WeeklyResult:
         return min(times) if times else None
 
     def __str__(self) -> str:
-        written = f"wrote {self.markdown_path}" if self.markdown_path else "Markdown not written"
-        emails = "; ".join(f"{o.week}: {o.status} ({o.message})" for o in self.emails) or "no email"
+        written = ", ".join(f"wrote {path}" for path in self.markdown_paths.values()) or "Markdown not written"
+        emails = "; ".join(f"{o.week} {o.edition}: {o.status} ({o.message})" for o in self.emails) or "no email"
         return f"{self.week}: {written}; {emails}"
 
 
-def _weeks_to_retry(database: Database, current: IsoWeek) -> list[IsoWeek]:
+def _editions_to_retry(database: Database, current: IsoWeek) -> list[tuple[IsoWeek, Edition]]:
     with database.reading() as session:
-        names = session.scalars(
-            select(WeeklyDigest.week).where(WeeklyDigest.status != SENT, WeeklyDigest.week != str(current))
-        )
-        weeks = []
-        for name in names:
+        rows = session.execute(
+            select(WeeklyDigest.week, WeeklyDigest.edition).where(
+                WeeklyDigest.status != SENT, WeeklyDigest.week != str(current)
+            )
+        ).tuples()
+        found = []
+        for name, edition in rows:
             try:
-                weeks.append(IsoWeek.parse(name))
+                week = IsoWeek.parse(name)
             except ValueError:
                 log.warning("weekly: ignoring a bookkeeping row for %r, which is not an ISO week", name)
-        return sorted(weeks)
+                continue
+            if edition in EDITIONS:
+                found.append((week, edition))
+        return sorted(found, key=lambda pair: (pair[0], EDITIONS.index(pair[1])))
+
+
+def write_editions(settings: Settings, database: Database, week: IsoWeek, now: datetime) -> dict[Edition, Path]:
+    """Both editions' Markdown in the weekly folder; a failure to write one is logged and does not stop the other."""
+    paths: dict[Edition, Path] = {}
+    for edition in EDITIONS:
+        try:
+            with database.reading() as session:
+                paths[edition] = write_markdown(
+                    load_digest(session, settings, week, now=now, edition=edition), settings
+                )
+            log.info("weekly %s: wrote %s", week, paths[edition])
+        except OSError as exc:
+            log.error("weekly %s: cannot write the %s' Markdown in %s: %s", week, edition, settings.weekly_dir, exc)
+    return paths
 
 
 def run_weekly_job(
     settings: Settings, database: Database, now: datetime, *, ssl_context: ssl.SSLContext | None = None
 ) -> WeeklyResult:
-    """The scheduled job: writes the last complete week's Markdown and sends every unsent week's email once."""
+    """The scheduled job: writes the last complete week's two editions and sends every unsent edition of every week
+    once, each to its own recipients (an edition without recipients is only written)."""
     global _email_off_logged
     week = last_complete_week(now, settings.tz)
-    path: Path | None = None
-    try:
-        with database.reading() as session:
-            path = write_markdown(load_digest(session, settings, week, now=now), settings)
-        log.info("weekly %s: wrote %s", week, path)
-    except OSError as exc:
-        log.error("weekly %s: cannot write the Markdown digest in %s: %s", week, settings.weekly_dir, exc)
+    paths = write_editions(settings, database, week, now)
     if not settings.smtp.enabled:
         if not _email_off_logged:
             log.info("weekly: email is off (set [smtp] host and recipients); only the Markdown is written")
             _email_off_logged = True
-        return WeeklyResult(str(week), path, ())
-    outcomes = [
-        send_week(settings, database, earlier, now, ssl_context=ssl_context)
-        for earlier in _weeks_to_retry(database, week)
-    ]
-    outcomes.append(send_week(settings, database, week, now, ssl_context=ssl_context))
-    return WeeklyResult(str(week), path, tuple(outcomes))
+        return WeeklyResult(str(week), paths, ())
+    due = [*_editions_to_retry(database, week), *((week, edition) for edition in EDITIONS)]
+    outcomes = []
+    for when, edition in due:
+        if not settings.smtp.recipients_of(edition):
+            if edition not in _not_emailed_logged:
+                log.info("weekly: the %s' edition is not emailed: %s", edition, not_emailed(settings, when, edition))
+                _not_emailed_logged.add(edition)
+            continue
+        outcomes.append(send_week(settings, database, when, now, edition=edition, ssl_context=ssl_context))
+    return WeeklyResult(str(week), paths, tuple(outcomes))
