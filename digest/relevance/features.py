@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -159,22 +160,34 @@ class WordVectors:
         self.idf = idf
         self.stop_words = stop_words
         self._token = re.compile(_TOKEN_PATTERN)
+        self._pairs: dict[int, int] | None = None
+
+    def _pair_columns(self) -> dict[int, int]:
+        """The word pairs' columns keyed by their two words' columns (first * size + second), built on first use:
+        a pair is looked up by two integers instead of a new string for every two neighbouring words."""
+        if self._pairs is None:
+            size, vocabulary = len(self.vocabulary), self.vocabulary
+            self._pairs = {}
+            for term, column in vocabulary.items():
+                first, _, second = term.partition(" ")
+                if second and first in vocabulary and second in vocabulary:
+                    self._pairs[vocabulary[first] * size + vocabulary[second]] = column
+        return self._pairs
 
     def transform(self, papers: Sequence[PaperText]) -> sparse.csr_matrix:
         vocabulary, stop_words, find = self.vocabulary, self.stop_words, self._token.findall
+        size, pair_column = len(vocabulary), self._pair_columns().get
         indptr: list[int] = [0]
         indices: list[int] = []
         values: list[int] = []
         for paper in papers:
-            words = [word for word in find(paper.text.lower()) if word not in stop_words]
-            counts: Counter[int] = Counter()
-            known = [vocabulary.get(word) for word in words]
-            counts.update(column for column in known if column is not None)
+            known = [vocabulary.get(word) for word in find(paper.text.lower()) if word not in stop_words]
+            counts = Counter(column for column in known if column is not None)
             # A pair is in the vocabulary only if both its words are (each occurs wherever the pair does).
             pairs = (
-                vocabulary.get(f"{words[index]} {words[index + 1]}")
-                for index in range(len(words) - 1)
-                if known[index] is not None and known[index + 1] is not None
+                pair_column(first * size + second)
+                for first, second in pairwise(known)
+                if first is not None and second is not None
             )
             counts.update(column for column in pairs if column is not None)
             columns = sorted(counts)
