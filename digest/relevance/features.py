@@ -167,11 +167,12 @@ class WordVectors:
         a pair is looked up by two integers instead of a new string for every two neighbouring words."""
         if self._pairs is None:
             size, vocabulary = len(self.vocabulary), self.vocabulary
-            self._pairs = {}
+            pairs = {}  # filled before it is published: a scoring thread never sees it half built
             for term, column in vocabulary.items():
                 first, _, second = term.partition(" ")
                 if second and first in vocabulary and second in vocabulary:
-                    self._pairs[vocabulary[first] * size + vocabulary[second]] = column
+                    pairs[vocabulary[first] * size + vocabulary[second]] = column
+            self._pairs = pairs
         return self._pairs
 
     def transform(self, papers: Sequence[PaperText]) -> sparse.csr_matrix:
