@@ -1,4 +1,5 @@
-"""The domain's words, a leaf: candidate statuses, review actions, decision channels and poll outcomes.
+"""The domain's words, a leaf: candidate statuses, review actions, decision channels, poll outcomes and the weekly
+digest's editions.
 
 Each is a StrEnum, so a member equals its string: the values stored in the database stay what they were.
 """
@@ -6,6 +7,7 @@ Each is a StrEnum, so a member equals its string: the values stored in the datab
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal, get_args
 
 
 class Status(StrEnum):
@@ -32,3 +34,9 @@ class PollOutcome(StrEnum):
     PARTIAL = "partial"
     FAILED = "failed"
     INTERRUPTED = "interrupted"
+
+
+# The weekly digest's editions. Readers get the week's new papers; maintainers also what waits for review, the second
+# tier (with signed approval links) and the decision numbers (see weekly.contents).
+Edition = Literal["readers", "maintainers"]
+EDITIONS: tuple[Edition, ...] = get_args(Edition)

@@ -8,14 +8,14 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context
-
-EDITIONS = ("readers", "maintainers")  # weekly.issue.EDITIONS, without importing the digest to build the parser
+from digest.vocab import EDITIONS
 
 if TYPE_CHECKING:
     from datetime import datetime
     from email.message import EmailMessage
 
-    from digest.weekly.issue import Edition, IsoWeek
+    from digest.vocab import Edition
+    from digest.weekly.issue import IsoWeek
 
 
 def register(subparsers: Any) -> None:

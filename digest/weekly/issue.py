@@ -10,7 +10,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Literal
 from urllib.parse import quote
 
 from jinja2 import Environment, StrictUndefined, select_autoescape
@@ -18,6 +17,8 @@ from jinja2 import Environment, StrictUndefined, select_autoescape
 from digest.templating import template_loader
 from digest.text import acceptable_url
 from digest.titles import arxiv_abs_url
+from digest.vocab import EDITIONS as EDITIONS
+from digest.vocab import Edition as Edition
 from digest.weekly.weeks import IsoWeek as IsoWeek
 from digest.weekly.weeks import last_complete_week as last_complete_week
 from digest.weekly.weeks import week_of as week_of
@@ -25,11 +26,6 @@ from digest.weekly.weeks import week_of_day as week_of_day
 
 _SUMMARY_LIMIT = 220
 _AUTHORS_SHOWN = 3
-
-# Readers get the week's new papers; maintainers also what waits for review, the second tier (with signed approval
-# links) and the decision numbers. The readers' edition is built without any of that (see weekly.contents).
-Edition = Literal["readers", "maintainers"]
-EDITIONS: tuple[Edition, ...] = ("readers", "maintainers")
 
 
 @dataclass(frozen=True)
