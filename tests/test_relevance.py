@@ -290,3 +290,32 @@ def test_a_paper_that_looks_inside_a_vision_model_outranks_one_that_evaluates_it
     evaluates = model.judge(outside["title"], outside["abstract"])
     assert looks_inside.raw > evaluates.raw
     assert "attention head*" in looks_inside.matched  # shown to the reviewer as a reason, highlighted in the abstract
+
+
+def test_a_model_saved_by_an_older_format_is_built_again_not_loaded(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The saved model is read back only for the same inputs *and* the same model format: a model pickled by code
+    without the word model would lack its weights and fail at the first score."""
+    import pickle
+
+    from digest.relevance import scoring, store
+    from digest.service.wiring import open_service_database
+
+    database = open_service_database(settings)
+    try:
+        monkeypatch.setattr(scoring, "MODEL_FORMAT", scoring.MODEL_FORMAT - 1)  # as the older code saved it
+        store.clear_model_cache()
+        with database.reading() as session:
+            old_key, _ = store.base_model(session, settings)
+        monkeypatch.undo()
+        store.clear_model_cache()
+        with database.reading() as session:
+            new_key, model = store.base_model(session, settings)
+    finally:
+        store.clear_model_cache()
+        database.dispose()
+    assert new_key != old_key and model.key == new_key
+    with store._saved_path(settings).open("rb") as handle:
+        saved_key, _ = pickle.load(handle)
+    assert saved_key == new_key  # rebuilt and saved again, not the older file loaded
