@@ -7,7 +7,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -177,28 +176,25 @@ class WordVectors:
 
     def transform(self, papers: Sequence[PaperText]) -> sparse.csr_matrix:
         vocabulary, stop_words, find = self.vocabulary, self.stop_words, self._token.findall
-        size, pair_column = len(vocabulary), self._pair_columns().get
-        indptr: list[int] = [0]
-        indices: list[int] = []
-        values: list[int] = []
+        size, pair_column, column_of = len(vocabulary), self._pair_columns().get, vocabulary.get
+        columns: list[int] = []  # every known word and pair of every paper, in paper order
+        lengths: list[int] = []
         for paper in papers:
-            known = [vocabulary.get(word) for word in find(paper.text.lower()) if word not in stop_words]
-            counts = Counter(column for column in known if column is not None)
+            known = [column_of(word) for word in find(paper.text.lower()) if word not in stop_words]
+            found = [column for column in known if column is not None]
             # A pair is in the vocabulary only if both its words are (each occurs wherever the pair does).
-            pairs = (
+            pairs = [
                 pair_column(first * size + second)
                 for first, second in pairwise(known)
                 if first is not None and second is not None
-            )
-            counts.update(column for column in pairs if column is not None)
-            columns = sorted(counts)
-            indices.extend(columns)
-            values.extend(counts[column] for column in columns)
-            indptr.append(len(indices))
-        matrix = sparse.csr_matrix(
-            (np.array(values, dtype=np.float64), np.array(indices, dtype=np.int64), np.array(indptr, dtype=np.int64)),
-            shape=(len(papers), len(vocabulary)),
-        )
+            ]
+            found.extend(column for column in pairs if column is not None)
+            columns.extend(found)
+            lengths.append(len(found))
+        rows = np.repeat(np.arange(len(papers)), lengths)
+        ones = np.ones(len(columns), dtype=np.float64)
+        matrix = sparse.csr_matrix((ones, (rows, np.array(columns, dtype=np.int64))), shape=(len(papers), size))
+        matrix.sum_duplicates()  # the counts
         matrix.data = np.log(matrix.data) + 1.0
         matrix = sparse.csr_matrix(matrix @ sparse.diags(self.idf))
         norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())

@@ -37,9 +37,9 @@ def _stream_mark(session: Session, window: int) -> list[Any]:
     """What identifies the stream's window: its size, newest time and newest paper."""
     count = session.scalar(select(func.count()).select_from(StreamPaper)) or 0
     newest = session.execute(
-        select(StreamPaper.seen_at, StreamPaper.arxiv_id).order_by(
-            StreamPaper.seen_at.desc(), StreamPaper.arxiv_id.desc()
-        )
+        select(StreamPaper.seen_at, StreamPaper.arxiv_id)
+        .order_by(StreamPaper.seen_at.desc(), StreamPaper.arxiv_id.desc())
+        .limit(1)  # without it the whole table is sorted to read one row
     ).first()
     return [min(count, window), newest[0].isoformat() if newest else None, newest[1] if newest else None]
 
