@@ -24,7 +24,7 @@ from digest.review.signing import verify_link
 from digest.service.wiring import open_service_database
 from digest.storage.models import Candidate
 from digest.weekly.contents import load_digest, write_markdown
-from digest.weekly.issue import Edition, IsoWeek, markdown_text, single_line, week_of
+from digest.weekly.issue import Edition, IsoWeek, markdown_text, render, single_line, week_of
 from digest.weekly.store import send_week
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
@@ -101,17 +101,26 @@ def weekly_email(site: Site, edition: Edition = "maintainers") -> EmailMessage:
 
 
 def weekly_markdown(site: Site, edition: Edition = "maintainers") -> str:
+    """The edition's file as the weekly folder keeps it."""
     week = week_of(site.clock(), site.settings.tz)
     with site.database.reading() as session:
         digest = load_digest(session, site.settings, week, now=site.clock(), edition=edition)
     return write_markdown(digest, site.settings).read_text(encoding="utf-8")
 
 
+def printed_markdown(site: Site) -> str:
+    """The maintainers' edition as `digest weekly --edition maintainers --dry-run` prints it."""
+    week = week_of(site.clock(), site.settings.tz)
+    with site.database.reading() as session:
+        digest = load_digest(session, site.settings, week, now=site.clock(), edition="maintainers")
+    return render(digest, site.settings.templates_dir, "digest.md.j2")
+
+
 @pytest.mark.asyncio
 async def test_the_second_tier_is_worth_a_look_in_the_digest_and_its_link_approves_it(site: Site) -> None:
     first, second = insert_tiers(site)
 
-    markdown = weekly_markdown(site)
+    markdown = printed_markdown(site)
     worth = between(markdown, "## Worth a look", "## The week in numbers")
     assert f"[{markdown_text(SECOND['title'])}](https://arxiv.org/abs/{SECOND['arxiv_id']})" in worth
     assert FIRST["title"] not in worth  # the first tier waits for review in its own section
@@ -133,6 +142,13 @@ async def test_the_second_tier_is_worth_a_look_in_the_digest_and_its_link_approv
     link = approve.group(2)
     assert link == markdown_link.group(1)  # one link builder: the same signed link in both
     assert f'<a href="{html_escape(link)}"' in html and str(html_escape(SECOND["title"])) in html
+
+    # The copy the weekly folder keeps lists the same papers, without the links: on disk a signed link would approve
+    # for whoever reads the folder (a backup, a published archive) until it expires.
+    kept = between(weekly_markdown(site), "## Worth a look", "## The week in numbers")
+    assert f"[{markdown_text(SECOND['title'])}](https://arxiv.org/abs/{SECOND['arxiv_id']})" in kept
+    assert "/approve/" not in kept and link.rsplit("/", 1)[1] not in kept
+    assert "approval links are in the maintainers' email only" in kept
 
     # The readers' edition of the same week, to the readers only: neither tier, no link, no signed token.
     for part in (*email_parts(weekly_email(site, "readers")), weekly_markdown(site, "readers")):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from urllib.parse import quote
@@ -102,6 +102,15 @@ class WeeklyDigestData:
     stats: DigestStats
     second_tier: Sequence[PendingItem] = ()  # "Worth a look": just under the review threshold, seen this week
     edition: Edition = "maintainers"
+    links_left_out: bool = False  # the copy kept on disk: the second tier's signed approval links are taken out
+
+    def without_approval_links(self) -> WeeklyDigestData:
+        """The edition as the weekly folder keeps it. A signed link approves a paper for whoever holds it until it
+        expires, and the folder is read by backups and by anyone who publishes it; the links go by email only."""
+        if not any(item.approve_url for item in self.second_tier):
+            return self
+        stripped = [replace(item, approve_url=None) for item in self.second_tier]
+        return replace(self, second_tier=stripped, links_left_out=True)
 
     @property
     def for_maintainers(self) -> bool:
