@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -181,7 +182,10 @@ class TermSet:
         return self._index.find(words)[0]
 
 
-_REMEMBERED = 200_000  # words whose hits an index keeps (about as many as arXiv's abstracts use in a year)
+# Words an index remembers (85,000 arXiv abstracts use 166,000 distinct words): the first it meets, most of them the
+# common ones. It never forgets one, so a scoring thread never misses a word another thread's call just put there.
+_REMEMBERED = 100_000
+_Hits = tuple[tuple[int, ...], tuple["_Phrase", ...]]  # a word's terms (and phrases' words), the phrases it begins
 
 
 class _Prefixes:
@@ -235,8 +239,7 @@ class TermIndex:
             self._phrases.setdefault(term.parts[0].lower(), []).append(_Phrase.of(number, term, requires))
         # What the words of texts seen so far are: the numbers of the terms (and phrases' words) each is and the
         # phrases each begins; or none of these (most words).
-        self._numbers: dict[str, tuple[int, ...]] = {}
-        self._starts: dict[str, tuple[_Phrase, ...]] = {}
+        self._hits: dict[str, _Hits] = {}
         self._misses: set[str] = set()
 
     def _add_word(self, number: int, word: str, case_sensitive: bool) -> None:
@@ -252,30 +255,27 @@ class TermIndex:
             self._add_word(numbers[key], part, case_sensitive)
         return numbers[key]
 
-    def _learn(self, word: str) -> None:
-        """Works out what one word is (the terms and phrases' words, the phrases it begins) and remembers it."""
-        if len(self._numbers) + len(self._misses) >= _REMEMBERED:
-            self._numbers.clear()
-            self._starts.clear()
-            self._misses.clear()
+    def _learn(self, word: str) -> _Hits:
+        """Works out what one word is (its terms and phrases' words, the phrases it begins), remembering it."""
         lower = word.lower()
         numbers = [*self._words.get(lower, ()), *self._acronyms.get(word, ())]
         numbers += self._stems.of(lower) + self._acronym_stems.of(word)
-        starts = self._phrases.get(lower, [])
-        if numbers or starts:
-            self._numbers[word], self._starts[word] = tuple(numbers), tuple(starts)
-        else:
-            self._misses.add(word)
+        hits = (tuple(numbers), tuple(self._phrases.get(lower, ())))
+        if len(self._hits) + len(self._misses) < _REMEMBERED:
+            if hits[0] or hits[1]:
+                self._hits[word] = hits
+            else:
+                self._misses.add(word)
+        return hits
 
     def find(self, words: Words) -> list[list[str]]:
         """The terms of each set that occur in the words, in rule order, each once."""
         # Most words of a text are known to be no term and no phrase's word: set differences at C speed.
         known = words.original_set - self._misses
-        for word in known.difference(self._numbers):
-            self._learn(word)
-        known.difference_update(self._misses)
-        numbers = set(chain.from_iterable(map(self._numbers.__getitem__, known)))
-        for phrase in set(chain.from_iterable(map(self._starts.__getitem__, known))):
+        unknown = known.difference(self._hits)
+        hits = [*map(self._hits.__getitem__, known - unknown), *map(self._learn, unknown)]
+        numbers = set(chain.from_iterable(map(itemgetter(0), hits)))
+        for phrase in set(chain.from_iterable(map(itemgetter(1), hits))):
             if phrase.requires <= numbers and phrase.needle in words.joined(phrase.case_sensitive):
                 numbers.add(phrase.number)
         found: list[list[str]] = [[] for _ in range(self._sets)]
