@@ -136,6 +136,11 @@ def _trie_pattern(node: dict[str, Any]) -> str:
 # tests): lowering a text that holds one could join a word to its neighbour, so such a text is matched as written.
 _LOWERS_TO_ASCII = ("\u0130", "\u212a")
 
+# An ASCII text's bytes as the lower-case pattern sees them: letters lowered, digits kept, any other byte a space.
+_SPACED = bytes(
+    ord(chr(byte).lower()) if chr(byte).isascii() and chr(byte).isalnum() else ord(" ") for byte in range(256)
+)
+
 
 class TermGate:
     """Whether any term of the sets could occur in a raw text: one regular expression searched at C speed before
@@ -155,8 +160,13 @@ class TermGate:
         # those quickly, where a look-behind would be tried at every character.
         self._lower = re.compile(f"[^a-z0-9](?:{body})(?![a-z0-9])", re.ASCII)
         self._any_case = re.compile(f"(?<![a-z0-9])(?:{body})(?![a-z0-9])", re.IGNORECASE | re.ASCII)
+        # On an ASCII text with every character but a lower-case letter or a digit made a space (_SPACED), a term
+        # follows a space: a literal the engine skips to several times faster than to a character of a class.
+        self._spaced = re.compile(f" (?:{body})(?![a-z0-9])".encode("ascii"))
 
     def may_match(self, text: str) -> bool:
+        if text.isascii():
+            return self._spaced.search(b" " + text.encode("ascii").translate(_SPACED)) is not None
         if any(char in text for char in _LOWERS_TO_ASCII):
             return self._any_case.search(text) is not None
         return self._lower.search(" " + text.lower()) is not None
