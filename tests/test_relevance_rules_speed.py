@@ -15,7 +15,7 @@ import pytest
 
 from digest.relevance import rules as rules_module
 from digest.relevance.features import rule_match
-from digest.relevance.rules import Rules, TermGate, TermSet, Words, _term_parts, load_rules
+from digest.relevance.rules import Rules, TermGate, TermSet, Words, _term_parts, load_rules, split_words
 from digest.relevance.tokeniser import tokens
 from digest.relevance.types import PaperText
 
@@ -163,3 +163,10 @@ def test_lower_case_phrases_match_words_outside_ascii_given_directly() -> None:
     term_set = TermSet(["ǅx y", "straße x"])
     words = Words(["STRASSE", "X", "ǅx", "Y", "straße", "x"])
     assert term_set.find(words) == plain_find(term_set.terms, words.original)
+
+
+def test_words_are_split_as_the_tokeniser_splits_them() -> None:
+    every_ascii = "".join(map(chr, range(128)))
+    texts = [*hostile_texts(2000, seed=7), every_ascii, every_ascii[::-1], "", "\x1c\x1dword\x1e\x1f", "a\x00b\x7fc"]
+    for text in texts:
+        assert split_words(text) == tokens(text), text

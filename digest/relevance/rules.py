@@ -23,6 +23,16 @@ class RulesError(Exception):
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
+# An ASCII text's bytes with every byte but a letter or a digit made a space: `split` then finds its words.
+_WORD_BYTES = bytes(byte if chr(byte).isascii() and chr(byte).isalnum() else ord(" ") for byte in range(256))
+
+
+def split_words(text: str) -> list[str]:
+    """The text's words as `tokeniser.tokens` finds them (ASCII letters and digits, in their case): for an ASCII
+    text, one translate and one split, about twice as fast as the regular expression."""
+    if text.isascii():
+        return text.encode("ascii").translate(_WORD_BYTES).decode("ascii").split()
+    return _TOKEN.findall(text)
 
 
 def _is_acronym(term: str) -> bool:
@@ -64,7 +74,7 @@ class Words:
 
     @classmethod
     def of(cls, text: str) -> Words:
-        return cls(_TOKEN.findall(text))
+        return cls(split_words(text))
 
 
 @dataclass(frozen=True)
@@ -137,9 +147,7 @@ def _trie_pattern(node: dict[str, Any]) -> str:
 _LOWERS_TO_ASCII = ("\u0130", "\u212a")
 
 # An ASCII text's bytes as the lower-case pattern sees them: letters lowered, digits kept, any other byte a space.
-_SPACED = bytes(
-    ord(chr(byte).lower()) if chr(byte).isascii() and chr(byte).isalnum() else ord(" ") for byte in range(256)
-)
+_SPACED = _WORD_BYTES.lower()
 
 
 class TermGate:
