@@ -6,6 +6,8 @@ a trailing "*" a prefix, text outside ASCII (which separates words, and two char
 
 from __future__ import annotations
 
+import base64
+import pickle
 import random
 import re
 from collections.abc import Sequence
@@ -170,3 +172,46 @@ def test_words_are_split_as_the_tokeniser_splits_them() -> None:
     texts = [*hostile_texts(2000, seed=7), every_ascii, every_ascii[::-1], "", "\x1c\x1dword\x1e\x1f", "a\x00b\x7fc"]
     for text in texts:
         assert split_words(text) == tokens(text), text
+
+
+# Rules and a gate as the code before the one-pass index pickled them (in a saved model): modality strong terms
+# "vision-language model*" and "ViT", weak "image*", interpretability strong "SAE" and "interpretab*", a section
+# "Probing" with "probe*".
+OLDER_PICKLE = (
+    "gASV6gQAAAAAAACMFmRpZ2VzdC5yZWxldmFuY2UucnVsZXOUjAVSdWxlc5STlCmBlH2UKIwPbW9kYWxpdHlfc3Ryb25nlGgAjAdUZXJtU2V0lJOU"
+    "KYGUfZQojAV0ZXJtc5SMFnZpc2lvbi1sYW5ndWFnZSBtb2RlbCqUjANWaVSUhpSMBl93b3Jkc5R9lIwJX2Fjcm9ueW1zlH2UaAxdlEsBYXOMDl9h"
+    "Y3JvbnltX3N0ZW1zlF2UjAhfcGhyYXNlc5R9lIwGdmlzaW9ulF2UaACMBV9UZXJtlJOUKYGUfZQojAVpbmRleJRLAIwFcGFydHOUjAZ2aXNpb26U"
+    "jAhsYW5ndWFnZZSMBm1vZGVsKpSHlIwOY2FzZV9zZW5zaXRpdmWUiYwGbmVlZGxllIwWIHZpc2lvbiBsYW5ndWFnZSBtb2RlbJR1YmFzaB5dlCho"
+    "H2ggaCGHlGgMhZRljAVfaGVhZJRLA4wGX3N0ZW1zlH2UdWKMDW1vZGFsaXR5X3dlYWuUaAcpgZR9lChoCowGaW1hZ2UqlIWUaA59lGgQfZRoE12U"
+    "aBV9lGgeXZSMBmltYWdlKpSFlGFoKUsDaCp9lIwDaW1hlF2UjAVpbWFnZZRdlEsAYYaUYXN1YowXaW50ZXJwcmV0YWJpbGl0eV9zdHJvbmeUaAcp"
+    "gZR9lChoCowDU0FFlIwMaW50ZXJwcmV0YWIqlIaUaA59lGgQfZRoQV2USwBhc2gTXZRoFX2UaB5dlChoQYWUjAxpbnRlcnByZXRhYiqUhZRlaClL"
+    "A2gqfZSMA2ludJRdlIwLaW50ZXJwcmV0YWKUXZRLAWGGlGFzdWKMFWludGVycHJldGFiaWxpdHlfd2Vha5RoBymBlH2UKGgKKWgOfZRoEH2UaBNd"
+    "lGgVfZRoHl2UaClLA2gqfZR1YowJcGVuYWx0aWVzlGgHKYGUfZQoaAopaA59lGgQfZRoE12UaBV9lGgeXZRoKUsDaCp9lHVijAdnZW5lcmFslGgH"
+    "KYGUfZQoaAopaA59lGgQfZRoE12UaBV9lGgeXZRoKUsDaCp9lHVijAhzZWN0aW9uc5R9lIwHUHJvYmluZ5RoBymBlH2UKGgKjAZwcm9iZSqUhZRo"
+    "Dn2UaBB9lGgTXZRoFX2UaB5dlIwGcHJvYmUqlIWUYWgpSwNoKn2UjANwcm+UXZSMBXByb2JllF2USwBhhpRhc3Vic4wJaW50ZXJuYWxzlGgHKYGU"
+    "fZQoaAopaA59lGgQfZRoE12UaBV9lGgeXZRoKUsDaCp9lHVidWJoAIwIVGVybUdhdGWUk5QpgZR9lCiMBl9sb3dlcpSMAnJllIwIX2NvbXBpbGWU"
+    "k5SMbFteYS16MC05XSg/Oig/OmludGVycHJldGFiW2EtejAtOV0qfHNhZXx2aSg/OnNpb25bXmEtejAtOV0rbGFuZ3VhZ2VbXmEtejAtOV0rbW9k"
+    "ZWxbYS16MC05XSp8dCkpKSg/IVthLXowLTldKZRNAAGGlFKUjAlfYW55X2Nhc2WUaJKMcCg/PCFbYS16MC05XSkoPzooPzppbnRlcnByZXRhYlth"
+    "LXowLTldKnxzYWV8dmkoPzpzaW9uW15hLXowLTldK2xhbmd1YWdlW15hLXowLTldK21vZGVsW2EtejAtOV0qfHQpKSkoPyFbYS16MC05XSmUTQIB"
+    "hpRSlHVihpQu"
+)
+
+
+def test_rules_and_a_gate_pickled_by_older_code_are_read_back_and_match() -> None:
+    older, gate = pickle.loads(base64.b64decode(OLDER_PICKLE))
+    words = Words.of("Interpretable vision language models: SAE features of a ViT probe images")
+    found = older.find(words)
+    assert found.modality == ["vision-language model*", "ViT"] and found.weak_modality == ["image*"]
+    assert found.interpretability == ["SAE", "interpretab*"] and older.sections["Probing"].find(words) == ["probe*"]
+    assert gate.may_match("a Sparse-Autoencoder? no: an sae") and not gate.may_match("a sparse autoencoder")
+    assert gate.may_match("an s\u00e6 or an SAE") and not gate.may_match("an s\u00e6")
+
+
+def test_a_pickled_model_holds_the_terms_not_the_words_remembered(rules: Rules) -> None:
+    gate = TermGate(rules.modality_strong, rules.interpretability_strong)
+    texts = hostile_texts(300, seed=8)
+    before = [(rules.find(Words.of(text)), gate.may_match(text)) for text in texts]  # the index remembers words
+    size = len(pickle.dumps((rules, gate)))
+    rules_again, gate_again = pickle.loads(pickle.dumps((rules, gate)))
+    assert [(rules_again.find(Words.of(text)), gate_again.may_match(text)) for text in texts] == before
+    assert size == len(pickle.dumps((rules_again, gate_again)))  # nothing remembered was pickled

@@ -150,6 +150,9 @@ _LOWERS_TO_ASCII = ("\u0130", "\u212a")
 _SPACED = _WORD_BYTES.lower()
 
 
+_LOWER_GATE = "[^a-z0-9](?:{body})(?![a-z0-9])"
+
+
 class TermGate:
     """Whether any term of the sets could occur in a raw text: one regular expression searched at C speed before
     the text is split into words. It matches a superset of what `TermSet.find` finds (case is ignored, separators
@@ -163,14 +166,29 @@ class TermGate:
                 for atom in _atoms(parts):
                     node = node.setdefault(atom, {})
                 node[""] = {}
-        body = _trie_pattern(trie) or "(?!)"
+        self._compile(_trie_pattern(trie) or "(?!)")
+
+    def _compile(self, body: str) -> None:
+        self._body = body
         # On lower-case text with a space in front, a term must follow a non-word character: the engine skips to
         # those quickly, where a look-behind would be tried at every character.
-        self._lower = re.compile(f"[^a-z0-9](?:{body})(?![a-z0-9])", re.ASCII)
+        self._lower = re.compile(_LOWER_GATE.format(body=body), re.ASCII)
         self._any_case = re.compile(f"(?<![a-z0-9])(?:{body})(?![a-z0-9])", re.IGNORECASE | re.ASCII)
         # On an ASCII text with every character but a lower-case letter or a digit made a space (_SPACED), a term
         # follows a space: a literal the engine skips to several times faster than to a character of a class.
         self._spaced = re.compile(f" (?:{body})(?![a-z0-9])".encode("ascii"))
+
+    def __getstate__(self) -> dict[str, str]:
+        return {"body": self._body}  # a saved model holds the gate's terms, and compiles its patterns when loaded
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A gate pickled by older code (in a model it saved) holds its compiled patterns: the terms are read back
+        # from the lower-case one.
+        if "body" in state:
+            self._compile(state["body"])
+        else:
+            prefix, suffix = _LOWER_GATE.split("{body}")
+            self._compile(state["_lower"].pattern.removeprefix(prefix).removesuffix(suffix))
 
     def may_match(self, text: str) -> bool:
         if text.isascii():
@@ -187,6 +205,9 @@ class TermSet:
     """
 
     def __init__(self, terms: Sequence[str]) -> None:
+        self._compile(terms)
+
+    def _compile(self, terms: Sequence[str]) -> None:
         self.terms = tuple(terms)
         self.compiled: list[_Term] = []  # every term with words, as words
         for index, term in enumerate(self.terms):
@@ -195,6 +216,12 @@ class TermSet:
                 self.compiled.append(_Term(index, tuple(parts), case_sensitive))
         self.parts = [term.parts for term in self.compiled]  # every term as words (see TermGate)
         self._index = TermIndex(self)
+
+    def __getstate__(self) -> dict[str, tuple[str, ...]]:
+        return {"terms": self.terms}  # a saved model holds the terms, not the lookups nor the words remembered
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._compile(state["terms"])  # also a term set pickled by older code, whose lookups were not these
 
     def find(self, words: Words) -> list[str]:
         return self._index.find(words)[0]
@@ -329,6 +356,10 @@ class Rules:
     general: TermSet
     sections: dict[str, TermSet]
     internals: TermSet  # words for a model's inner parts (optional in the file: none)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled with a saved model without the index: it is built again on first use, remembering no words yet.
+        return {name: value for name, value in self.__dict__.items() if name != "_index"}
 
     @cached_property
     def _index(self) -> TermIndex:
