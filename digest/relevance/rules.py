@@ -1,6 +1,7 @@
 """Keyword rules from feeds/rules.toml: modality terms, interpretability terms, exclusions and section hints.
 
-Pure: a `Rules` value is compiled once into word lookups and then only matched against text.
+Pure: a `Rules` value is compiled once into word lookups and then only matched against text. (Its index remembers
+what each word it met is, a cache that changes no answer; a pickled `Rules` holds only its terms.)
 """
 
 from __future__ import annotations
@@ -148,9 +149,7 @@ _LOWERS_TO_ASCII = ("\u0130", "\u212a")
 
 # An ASCII text's bytes as the lower-case pattern sees them: letters lowered, digits kept, any other byte a space.
 _SPACED = _WORD_BYTES.lower()
-
-
-_LOWER_GATE = "[^a-z0-9](?:{body})(?![a-z0-9])"
+_LOWER_GATE = "[^a-z0-9](?:{body})(?![a-z0-9])"  # the gate on a lower-case text (with a space in front)
 
 
 class TermGate:
@@ -230,7 +229,7 @@ class TermSet:
 # Words an index remembers (85,000 arXiv abstracts use 166,000 distinct words): the first it meets, most of them the
 # common ones. It never forgets one, so a scoring thread never misses a word another thread's call just put there.
 _REMEMBERED = 100_000
-_Hits = tuple[tuple[int, ...], tuple["_Phrase", ...]]  # a word's terms (and phrases' words), the phrases it begins
+_Hits = tuple[tuple[int, ...], tuple[_Phrase, ...]]  # a word's terms (and phrases' words), the phrases it begins
 
 
 class _Prefixes:
