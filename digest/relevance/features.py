@@ -18,8 +18,7 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from digest import resources
-from digest.relevance.rules import Rules, Words
-from digest.relevance.tokeniser import tokens
+from digest.relevance.rules import Rules, Words, split_words
 from digest.relevance.types import PaperText
 
 ON_TOPIC_CATEGORY = re.compile(r"^(cs\.|stat\.ML|eess\.IV|eess\.AS|q-bio\.NC)")
@@ -60,18 +59,16 @@ class RuleMatch:
 
 
 def rule_match(rules: Rules, paper: PaperText) -> RuleMatch:
-    title_words, abstract_words = tokens(paper.title), tokens(paper.abstract)
-    words, title = Words(title_words + abstract_words), Words(title_words)
-    modality, interpretability = rules.modality_strong.find(words), rules.interpretability_strong.find(words)
-    weak_modality = len(rules.modality_weak.find(words))
-    weak_interpretability = len(rules.interpretability_weak.find(words))
-    strong_title_modality = bool(rules.modality_strong.find(title))
-    strong_title_interpretability = bool(rules.interpretability_strong.find(title))
-    title_modality = strong_title_modality or bool(rules.modality_weak.find(title))
-    title_interpretability = strong_title_interpretability or bool(rules.interpretability_weak.find(title))
-    survey = len(interpretability) >= 2 and bool(rules.general.find(title))
-    penalties = len(rules.penalties.find(words))
-    internal_terms = rules.internals.find(words)
+    title_words = split_words(paper.title)
+    found = rules.find(Words(title_words + split_words(paper.abstract)))
+    in_title = rules.find(Words(title_words))
+    modality, interpretability, internal_terms = found.modality, found.interpretability, found.internals
+    weak_modality, weak_interpretability = len(found.weak_modality), len(found.weak_interpretability)
+    strong_title_modality, strong_title_interpretability = bool(in_title.modality), bool(in_title.interpretability)
+    title_modality = strong_title_modality or bool(in_title.weak_modality)
+    title_interpretability = strong_title_interpretability or bool(in_title.weak_interpretability)
+    survey = len(interpretability) >= 2 and bool(in_title.general)
+    penalties = len(found.penalties)
     internals = len(internal_terms)
     off_topic = bool(paper.categories) and not any(ON_TOPIC_CATEGORY.match(name) for name in paper.categories)
     both = bool(modality and interpretability)
@@ -106,7 +103,7 @@ def rule_match(rules: Rules, paper: PaperText) -> RuleMatch:
         hand / 100.0,
         min(internals, _CAP) / _CAP,
         float(bool(modality) and internals > 0) * min(internals, _CAP) / _CAP,
-        float(bool(rules.internals.find(title))),
+        float(bool(in_title.internals)),
     )
     return RuleMatch(values, tuple(dict.fromkeys(modality + interpretability + internal_terms)))
 

@@ -1,6 +1,7 @@
 """Keyword rules from feeds/rules.toml: modality terms, interpretability terms, exclusions and section hints.
 
-Pure: a `Rules` value is compiled once into word lookups and then only matched against text.
+Pure: a `Rules` value is compiled once into word lookups and then only matched against text. (Its index remembers
+what each word it met is, a cache that changes no answer; a pickled `Rules` holds only its terms.)
 """
 
 from __future__ import annotations
@@ -9,9 +10,11 @@ import re
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from itertools import chain
+from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 RULES_FILE = "rules.toml"
 
@@ -21,7 +24,16 @@ class RulesError(Exception):
 
 
 _TOKEN = re.compile(r"[A-Za-z0-9]+")
-_HEAD = 3
+# An ASCII text's bytes with every byte but a letter or a digit made a space: `split` then finds its words.
+_WORD_BYTES = bytes(byte if chr(byte).isascii() and chr(byte).isalnum() else ord(" ") for byte in range(256))
+
+
+def split_words(text: str) -> list[str]:
+    """The text's words as `tokeniser.tokens` finds them (ASCII letters and digits, in their case): for an ASCII
+    text, one translate and one split, about twice as fast as the regular expression."""
+    if text.isascii():
+        return text.encode("ascii").translate(_WORD_BYTES).decode("ascii").split()
+    return _TOKEN.findall(text)
 
 
 def _is_acronym(term: str) -> bool:
@@ -33,61 +45,61 @@ def _is_acronym(term: str) -> bool:
 
 
 class Words:
-    """A text split into words once (original case, lower case, and their sets) for every term set to match."""
+    """A text split into words once (as `Words.of` splits it: ASCII letters and digits) for every term set to
+    match: its distinct words, and the words joined by spaces for phrases."""
 
-    __slots__ = ("_heads", "_lower_text", "_original_text", "lower", "lower_set", "original", "original_set")
+    __slots__ = ("_lower_text", "_original_text", "original", "original_set")
 
     def __init__(self, original: Sequence[str]) -> None:
         self.original = original
-        self.lower = [word.lower() for word in original]
         self.original_set = set(original)
-        self.lower_set = set(self.lower)
         self._lower_text: str | None = None
         self._original_text: str | None = None
-        self._heads: dict[int, dict[str, list[str]]] = {}
-
-    def heads(self, length: int) -> dict[str, list[str]]:
-        """The distinct lower-case words by their first `length` letters, built once for all the term sets."""
-        found = self._heads.get(length)
-        if found is None:
-            found = {}
-            for word in self.lower_set:
-                found.setdefault(word[:length], []).append(word)
-            self._heads[length] = found
-        return found
 
     def joined(self, case_sensitive: bool) -> str:
         """The words joined by single spaces with a space at each end: a phrase is then one substring search
         (C speed) instead of a scan over every word, which a common first word ("in", "image") made costly."""
+        if self._original_text is None:
+            self._original_text = " " + " ".join(self.original) + " "
         if case_sensitive:
-            if self._original_text is None:
-                self._original_text = " " + " ".join(self.original) + " "
             return self._original_text
         if self._lower_text is None:
-            self._lower_text = " " + " ".join(self.lower) + " "
+            # Lowering the joined text lowers each word (one call instead of one a word); only words outside ASCII
+            # (which `Words.of` never makes) could lower differently in context, so they are lowered one by one.
+            text = self._original_text
+            if text.isascii():
+                self._lower_text = text.lower()
+            else:
+                self._lower_text = " " + " ".join(word.lower() for word in self.original) + " "
         return self._lower_text
 
     @classmethod
     def of(cls, text: str) -> Words:
-        return cls(_TOKEN.findall(text))
+        return cls(split_words(text))
 
 
 @dataclass(frozen=True)
 class _Term:
-    index: int
-    parts: tuple[str, ...]  # lower case unless case-sensitive; a trailing "*" on a part matches any ending
+    index: int  # in its set's terms
+    parts: tuple[str, ...]  # lower case unless case-sensitive; a trailing "*" on the last part matches any ending
     case_sensitive: bool
 
-    needle: str = ""
 
-    def __post_init__(self) -> None:
+@dataclass(frozen=True, eq=False)  # each phrase is one object: hashed by identity, quickly
+class _Phrase:
+    """A term of several words, found as a substring of the text's joined words (see `Words.joined`)."""
+
+    number: int  # in its TermIndex
+    needle: str
+    case_sensitive: bool
+    requires: frozenset[int]  # its words' numbers in the TermIndex: each must occur for the phrase to
+
+    @classmethod
+    def of(cls, number: int, term: _Term, requires: frozenset[int]) -> _Phrase:
         # Words are joined by single spaces: the phrase with a space before it, and after it unless the last part
         # is a prefix ("model*" goes on with any ending).
-        text = " " + " ".join(self.parts)
-        object.__setattr__(self, "needle", text[:-1] if text.endswith("*") else text + " ")
-
-    def occurs_in(self, words: Words) -> bool:
-        return self.needle in words.joined(self.case_sensitive)
+        text = " " + " ".join(term.parts)
+        return cls(number, text[:-1] if text.endswith("*") else text + " ", term.case_sensitive, requires)
 
 
 def _term_parts(term: str) -> tuple[list[str], bool]:
@@ -135,6 +147,10 @@ def _trie_pattern(node: dict[str, Any]) -> str:
 # tests): lowering a text that holds one could join a word to its neighbour, so such a text is matched as written.
 _LOWERS_TO_ASCII = ("\u0130", "\u212a")
 
+# An ASCII text's bytes as the lower-case pattern sees them: letters lowered, digits kept, any other byte a space.
+_SPACED = _WORD_BYTES.lower()
+_LOWER_GATE = "[^a-z0-9](?:{body})(?![a-z0-9])"  # the gate on a lower-case text (with a space in front)
+
 
 class TermGate:
     """Whether any term of the sets could occur in a raw text: one regular expression searched at C speed before
@@ -149,13 +165,33 @@ class TermGate:
                 for atom in _atoms(parts):
                     node = node.setdefault(atom, {})
                 node[""] = {}
-        body = _trie_pattern(trie) or "(?!)"
+        self._compile(_trie_pattern(trie) or "(?!)")
+
+    def _compile(self, body: str) -> None:
+        self._body = body
         # On lower-case text with a space in front, a term must follow a non-word character: the engine skips to
         # those quickly, where a look-behind would be tried at every character.
-        self._lower = re.compile(f"[^a-z0-9](?:{body})(?![a-z0-9])", re.ASCII)
+        self._lower = re.compile(_LOWER_GATE.format(body=body), re.ASCII)
         self._any_case = re.compile(f"(?<![a-z0-9])(?:{body})(?![a-z0-9])", re.IGNORECASE | re.ASCII)
+        # On an ASCII text with every character but a lower-case letter or a digit made a space (_SPACED), a term
+        # follows a space: a literal the engine skips to several times faster than to a character of a class.
+        self._spaced = re.compile(f" (?:{body})(?![a-z0-9])".encode("ascii"))
+
+    def __getstate__(self) -> dict[str, str]:
+        return {"body": self._body}  # a saved model holds the gate's terms, and compiles its patterns when loaded
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A gate pickled by older code (in a model it saved) holds its compiled patterns: the terms are read back
+        # from the lower-case one.
+        if "body" in state:
+            self._compile(state["body"])
+        else:
+            prefix, suffix = _LOWER_GATE.split("{body}")
+            self._compile(state["_lower"].pattern.removeprefix(prefix).removesuffix(suffix))
 
     def may_match(self, text: str) -> bool:
+        if text.isascii():
+            return self._spaced.search(b" " + text.encode("ascii").translate(_SPACED)) is not None
         if any(char in text for char in _LOWERS_TO_ASCII):
             return self._any_case.search(text) is not None
         return self._lower.search(" " + text.lower()) is not None
@@ -164,57 +200,147 @@ class TermGate:
 class TermSet:
     """A named group of terms; `find` returns the terms that occur in a text, in rule order, each once.
 
-    A term is split into words like the text ("vision-language model*" is three words, the last a prefix). Most
-    terms are one word, found by intersecting sets; only a phrase whose first word occurs is checked in place.
+    A term is split into words like the text ("vision-language model*" is three words, the last a prefix).
     """
 
     def __init__(self, terms: Sequence[str]) -> None:
+        self._compile(terms)
+
+    def _compile(self, terms: Sequence[str]) -> None:
         self.terms = tuple(terms)
-        self._words: dict[str, list[int]] = {}  # one lower-case word
-        self._acronyms: dict[str, list[int]] = {}  # one word, matched as written
-        stems: dict[str, list[int]] = {}  # one word with "*" (lower case): stem -> terms
-        self._acronym_stems: list[tuple[int, str]] = []
-        self._phrases: dict[str, list[_Term]] = {}  # several words: by first word (lower case)
-        self.parts: list[tuple[str, ...]] = []  # every term as words (see any_term_pattern)
+        self.compiled: list[_Term] = []  # every term with words, as words
         for index, term in enumerate(self.terms):
             parts, case_sensitive = _term_parts(term)
-            if not parts:
-                continue
-            self.parts.append(tuple(parts))
-            if len(parts) > 1:
-                self._phrases.setdefault(parts[0].lower(), []).append(_Term(index, tuple(parts), case_sensitive))
-            elif parts[0].endswith("*") and case_sensitive:
-                self._acronym_stems.append((index, parts[0][:-1]))
-            elif parts[0].endswith("*"):
-                stems.setdefault(parts[0][:-1], []).append(index)
-            else:
-                (self._acronyms if case_sensitive else self._words).setdefault(parts[0], []).append(index)
-        # Stems are looked up by their first letters (three, or fewer if a stem is shorter): one set intersection
-        # with the text's words by the same letters (built once per text for every term set), then a startswith
-        # on the few words and stems sharing them.
-        self._head = min([_HEAD, *(len(stem) for stem in stems)]) or 1
-        self._stems: dict[str, list[tuple[str, list[int]]]] = {}
-        for stem, indices in stems.items():
-            self._stems.setdefault(stem[: self._head], []).append((stem, indices))
+            if parts:
+                self.compiled.append(_Term(index, tuple(parts), case_sensitive))
+        self.parts = [term.parts for term in self.compiled]  # every term as words (see TermGate)
+        self._index = TermIndex(self)
+
+    def __getstate__(self) -> dict[str, tuple[str, ...]]:
+        return {"terms": self.terms}  # a saved model holds the terms, not the lookups nor the words remembered
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._compile(state["terms"])  # also a term set pickled by older code, whose lookups were not these
 
     def find(self, words: Words) -> list[str]:
-        found: set[int] = set()
-        for word in self._words.keys() & words.lower_set:
-            found.update(self._words[word])
-        for word in self._acronyms.keys() & words.original_set:
-            found.update(self._acronyms[word])
-        if self._stems:
-            heads = words.heads(self._head)
-            for head in self._stems.keys() & heads.keys():
-                for stem, indices in self._stems[head]:
-                    if any(word.startswith(stem) for word in heads[head]):
-                        found.update(indices)
-        for index, stem in self._acronym_stems:
-            if " " + stem in words.joined(case_sensitive=True):
-                found.add(index)
-        for first in self._phrases.keys() & words.lower_set:
-            found.update(term.index for term in self._phrases[first] if term.occurs_in(words))
-        return [self.terms[index] for index in sorted(found)]
+        return self._index.find(words)[0]
+
+
+# Words an index remembers (85,000 arXiv abstracts use 166,000 distinct words): the first it meets, most of them the
+# common ones. It never forgets one, so a scoring thread never misses a word another thread's call just put there.
+_REMEMBERED = 100_000
+_Hits = tuple[tuple[int, ...], tuple[_Phrase, ...]]  # a word's terms (and phrases' words), the phrases it begins
+
+
+class _Prefixes:
+    """Stems of prefix terms ("interpretab*"): the numbers of the stems a word begins with, a look-up per length."""
+
+    def __init__(self) -> None:
+        self.numbers: dict[str, list[int]] = {}
+        self._lengths: list[int] = []
+
+    def add(self, stem: str, number: int) -> None:
+        self.numbers.setdefault(stem, []).append(number)
+        self._lengths = sorted({len(stem) for stem in self.numbers})
+
+    def of(self, word: str) -> list[int]:
+        found: list[int] = []
+        for length in self._lengths:
+            if length > len(word):
+                break
+            found += self.numbers.get(word[:length], ())
+        return found
+
+
+class TermIndex:
+    """Several term sets matched together: each distinct word of a text is looked up once for all their terms.
+
+    Every term has a number, in set order then rule order. What a word is by itself (an exact word, an acronym as
+    written, a word a prefix term begins) depends on the word alone: it is worked out once per word and
+    remembered. A phrase's words are numbered too (after the terms), as one-word terms of their own: the phrase is
+    looked for in place (a substring of the joined words) only when all of them occur.
+    """
+
+    def __init__(self, *term_sets: TermSet) -> None:
+        self._owners: list[tuple[int, str]] = []  # term number -> (its set's position, the term)
+        self._words: dict[str, list[int]] = {}  # one word, lower case
+        self._acronyms: dict[str, list[int]] = {}  # one word, matched as written
+        self._stems, self._acronym_stems = _Prefixes(), _Prefixes()  # one word with "*" (lower case; as written)
+        self._phrases: dict[str, list[_Phrase]] = {}  # by the first word (lower case)
+        phrases: list[tuple[int, _Term]] = []
+        for position, term_set in enumerate(term_sets):
+            for term in term_set.compiled:
+                number = len(self._owners)
+                self._owners.append((position, term_set.terms[term.index]))
+                if len(term.parts) > 1:
+                    phrases.append((number, term))
+                else:
+                    self._add_word(number, term.parts[0], term.case_sensitive)
+        self._sets, self._terms = len(term_sets), len(self._owners)
+        part_numbers: dict[tuple[str, bool], int] = {}
+        for number, term in phrases:
+            requires = frozenset(self._part_number(part_numbers, part, term.case_sensitive) for part in term.parts)
+            self._phrases.setdefault(term.parts[0].lower(), []).append(_Phrase.of(number, term, requires))
+        # What the words of texts seen so far are: the numbers of the terms (and phrases' words) each is and the
+        # phrases each begins; or none of these (most words).
+        self._hits: dict[str, _Hits] = {}
+        self._misses: set[str] = set()
+
+    def _add_word(self, number: int, word: str, case_sensitive: bool) -> None:
+        if word.endswith("*"):
+            (self._acronym_stems if case_sensitive else self._stems).add(word[:-1], number)
+        else:
+            (self._acronyms if case_sensitive else self._words).setdefault(word, []).append(number)
+
+    def _part_number(self, numbers: dict[tuple[str, bool], int], part: str, case_sensitive: bool) -> int:
+        key = (part, case_sensitive)
+        if key not in numbers:
+            numbers[key] = self._terms + len(numbers)
+            self._add_word(numbers[key], part, case_sensitive)
+        return numbers[key]
+
+    def _learn(self, word: str) -> _Hits:
+        """Works out what one word is (its terms and phrases' words, the phrases it begins), remembering it."""
+        lower = word.lower()
+        numbers = [*self._words.get(lower, ()), *self._acronyms.get(word, ())]
+        numbers += self._stems.of(lower) + self._acronym_stems.of(word)
+        hits = (tuple(numbers), tuple(self._phrases.get(lower, ())))
+        if len(self._hits) + len(self._misses) < _REMEMBERED:
+            if hits[0] or hits[1]:
+                self._hits[word] = hits
+            else:
+                self._misses.add(word)
+        return hits
+
+    def find(self, words: Words) -> list[list[str]]:
+        """The terms of each set that occur in the words, in rule order, each once."""
+        # Most words of a text are known to be no term and no phrase's word: set differences at C speed.
+        known = words.original_set - self._misses
+        unknown = known.difference(self._hits)
+        hits = [*map(self._hits.__getitem__, known - unknown), *map(self._learn, unknown)]
+        numbers = set(chain.from_iterable(map(itemgetter(0), hits)))
+        for phrase in set(chain.from_iterable(map(itemgetter(1), hits))):
+            if phrase.requires <= numbers and phrase.needle in words.joined(phrase.case_sensitive):
+                numbers.add(phrase.number)
+        found: list[list[str]] = [[] for _ in range(self._sets)]
+        for number in sorted(numbers):
+            if number >= self._terms:
+                break
+            position, term = self._owners[number]
+            found[position].append(term)
+        return found
+
+
+class RuleTerms(NamedTuple):
+    """The terms of each of the rules' sets that occur in a text (each in rule order; see `Rules.find`)."""
+
+    modality: list[str]
+    weak_modality: list[str]
+    interpretability: list[str]
+    weak_interpretability: list[str]
+    penalties: list[str]
+    general: list[str]
+    internals: list[str]
 
 
 @dataclass(frozen=True)
@@ -229,6 +355,26 @@ class Rules:
     general: TermSet
     sections: dict[str, TermSet]
     internals: TermSet  # words for a model's inner parts (optional in the file: none)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # Pickled with a saved model without the index: it is built again on first use, remembering no words yet.
+        return {name: value for name, value in self.__dict__.items() if name != "_index"}
+
+    @cached_property
+    def _index(self) -> TermIndex:
+        return TermIndex(
+            self.modality_strong,
+            self.modality_weak,
+            self.interpretability_strong,
+            self.interpretability_weak,
+            self.penalties,
+            self.general,
+            self.internals,
+        )
+
+    def find(self, words: Words) -> RuleTerms:
+        """What each set's `find` returns, in one pass over the words (the section hints are left out)."""
+        return RuleTerms(*self._index.find(words))
 
     @classmethod
     def from_mapping(cls, data: dict[str, Any], source: str = RULES_FILE) -> Rules:
