@@ -227,8 +227,10 @@ class TermSet:
 
 
 # Words an index remembers (85,000 arXiv abstracts use 166,000 distinct words): the first it meets, most of them the
-# common ones. It never forgets one, so a scoring thread never misses a word another thread's call just put there.
-_REMEMBERED = 100_000
+# common ones; a word met later is worked out each time. It never forgets one, so a scoring thread never misses a word
+# another thread's call just put there. 20,000 words hold about 2 MB, so a service running for years stays well under
+# its memory budget (100,000 grew to 10 MB over the haystack).
+_REMEMBERED = 20_000
 _Hits = tuple[tuple[int, ...], tuple[_Phrase, ...]]  # a word's terms (and phrases' words), the phrases it begins
 
 
