@@ -169,13 +169,20 @@ class TermGate:
 
     def _compile(self, body: str) -> None:
         self._body = body
-        # On lower-case text with a space in front, a term must follow a non-word character: the engine skips to
-        # those quickly, where a look-behind would be tried at every character.
-        self._lower = re.compile(_LOWER_GATE.format(body=body), re.ASCII)
-        self._any_case = re.compile(f"(?<![a-z0-9])(?:{body})(?![a-z0-9])", re.IGNORECASE | re.ASCII)
         # On an ASCII text with every character but a lower-case letter or a digit made a space (_SPACED), a term
         # follows a space: a literal the engine skips to several times faster than to a character of a class.
         self._spaced = re.compile(f" (?:{body})(?![a-z0-9])".encode("ascii"))
+
+    # The patterns for a text outside ASCII (rare) are compiled when one comes: `digest score` loads a gate each run.
+    @cached_property
+    def _lower(self) -> re.Pattern[str]:
+        # On lower-case text with a space in front, a term must follow a non-word character: the engine skips to
+        # those quickly, where a look-behind would be tried at every character.
+        return re.compile(_LOWER_GATE.format(body=self._body), re.ASCII)
+
+    @cached_property
+    def _any_case(self) -> re.Pattern[str]:
+        return re.compile(f"(?<![a-z0-9])(?:{self._body})(?![a-z0-9])", re.IGNORECASE | re.ASCII)
 
     def __getstate__(self) -> dict[str, str]:
         return {"body": self._body}  # a saved model holds the gate's terms, and compiles its patterns when loaded
