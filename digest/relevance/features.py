@@ -18,7 +18,8 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from digest import resources
-from digest.relevance.rules import Rules, Words, split_words
+from digest.relevance.rules import Rules, Words
+from digest.relevance.tokeniser import tokens
 from digest.relevance.types import PaperText
 
 ON_TOPIC_CATEGORY = re.compile(r"^(cs\.|stat\.ML|eess\.IV|eess\.AS|q-bio\.NC)")
@@ -59,8 +60,8 @@ class RuleMatch:
 
 
 def rule_match(rules: Rules, paper: PaperText) -> RuleMatch:
-    title_words = split_words(paper.title)
-    found = rules.find(Words(title_words + split_words(paper.abstract)))
+    title_words = tokens(paper.title)
+    found = rules.find(Words(title_words + tokens(paper.abstract)))
     in_title = rules.find(Words(title_words))
     modality, interpretability, internal_terms = found.modality, found.interpretability, found.internals
     weak_modality, weak_interpretability = len(found.weak_modality), len(found.weak_interpretability)
