@@ -210,7 +210,12 @@ class TermSet:
             if parts:
                 self.compiled.append(_Term(index, tuple(parts), case_sensitive))
         self.parts = [term.parts for term in self.compiled]  # every term as words (see TermGate)
-        self._index = TermIndex(self)
+
+    @cached_property
+    def _index(self) -> TermIndex:
+        # Built on first use: the rules' own sets are matched through `Rules.find`'s index, so only the section
+        # hints ever need theirs, and loading a saved model (every `digest score`) builds none it will not use.
+        return TermIndex(self)
 
     def __getstate__(self) -> dict[str, tuple[str, ...]]:
         return {"terms": self.terms}  # a saved model holds the terms, not the lookups nor the words remembered
