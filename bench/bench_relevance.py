@@ -34,12 +34,14 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select  # noqa: E402
 
+from digest import resources  # noqa: E402
 from digest.cli.score import score_lines  # noqa: E402
 from digest.config import load_settings  # noqa: E402
 from digest.relevance.evaluation import leave_one_out  # noqa: E402
 from digest.relevance.features import background_sample  # noqa: E402
 from digest.relevance.scoring import load_rules  # noqa: E402
 from digest.relevance.store import list_examples  # noqa: E402
+from digest.relevance.types import LabeledPaper  # noqa: E402
 from digest.review.replay import ReplayPaper, ReplayReport, replay, weeks_of  # noqa: E402
 from digest.service.wiring import open_service_database  # noqa: E402
 from digest.storage.db import Database  # noqa: E402
@@ -49,6 +51,17 @@ DATA = ROOT.parent / "shared" / "data"
 HAYSTACK = DATA / "arxiv-haystack.jsonl.gz"
 DECISIONS = DATA / "decisions-dev.jsonl"
 OUTSIDE_YES_SHARE = 0.00155  # `yes` papers in the outside check's stream: 0.74 x share / 0.52% flagged x 22%
+
+
+def bundled_examples() -> list[LabeledPaper]:
+    """The positive examples of a new data folder: the bundled list's papers with their abstracts."""
+    with tempfile.TemporaryDirectory() as folder:
+        settings = load_settings(None, Path(folder) / "data", environ={}, load_dotenv_file=False)
+        database = open_service_database(settings)
+        with database.reading() as session:
+            examples = list_examples(session)
+        database.dispose()
+    return examples
 
 
 def stream(others_per_week: int, listed: set[str]) -> list[ReplayPaper]:
@@ -163,12 +176,7 @@ def main() -> int:
     if not HAYSTACK.exists() or not DECISIONS.exists():
         print(f"{DATA} is absent (a user's clone): nothing to measure")
         return 0
-    with tempfile.TemporaryDirectory() as folder:
-        settings = load_settings(None, Path(folder) / "data", environ={}, load_dotenv_file=False)
-        database = open_service_database(settings)
-        with database.reading() as session:
-            examples = list_examples(session)
-        database.dispose()
+    examples = bundled_examples()
     papers = stream(args.others, {example.arxiv_id for example in examples if example.arxiv_id})
     print(f"replay: {len(papers)} papers, second half of the weeks measured")
     reports = {}
@@ -196,7 +204,7 @@ def main() -> int:
         for line in sorted(warm.missed_titles, reverse=True):
             print(f"    {line}")
 
-    rules = load_rules(settings.feeds_dir)
+    rules = load_rules(resources.feeds_dir())  # what a new data folder reads
     held = leave_one_out(rules, examples, folds=5)
     found = sum(result.judgement.relevant for result in held)
     right = sum(result.section_right for result in held)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -20,28 +19,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from digest.config import load_settings  # noqa: E402
+from bench_relevance import DECISIONS, bundled_examples  # noqa: E402  (this folder: the same examples and decisions)
+
 from digest.relevance.evaluation import leave_one_out  # noqa: E402
 from digest.relevance.features import word_vectors  # noqa: E402
 from digest.relevance.rules import Words  # noqa: E402
 from digest.relevance.scoring import RelevanceModel, _encode, build_model, load_rules  # noqa: E402
-from digest.relevance.store import list_examples  # noqa: E402
 from digest.relevance.tokeniser import tokens  # noqa: E402
-from digest.relevance.types import Feedback, LabeledPaper, PaperText  # noqa: E402
+from digest.relevance.types import Feedback, PaperText  # noqa: E402
 from digest.review.replay import _list_section  # noqa: E402
-from digest.service.wiring import open_service_database  # noqa: E402
-
-DECISIONS = ROOT.parent / "shared" / "data" / "decisions-dev.jsonl"
-
-
-def examples() -> list[LabeledPaper]:
-    with tempfile.TemporaryDirectory() as folder:
-        settings = load_settings(None, Path(folder) / "data", environ={}, load_dotenv_file=False)
-        database = open_service_database(settings)
-        with database.reading() as session:
-            found = list_examples(session)
-        database.dispose()
-    return found
 
 
 def halves() -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
@@ -84,7 +70,7 @@ def main() -> int:
     if not DECISIONS.exists():
         print(f"{DECISIONS} is absent (a user's clone): nothing to measure")
         return 0
-    rules, listed = load_rules(ROOT / "feeds"), examples()
+    rules, listed = load_rules(ROOT / "feeds"), bundled_examples()
     first, later, median = halves()
     print(f"yes papers: {len(first)} published before {median} (choose here), {len(later)} from it (the check)")
     cold = build_model(rules, listed)
