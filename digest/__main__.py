@@ -1,5 +1,5 @@
 """Allows `python -m digest`."""
 
-from digest.cli import main
+from digest.cli import console
 
-raise SystemExit(main())
+console()

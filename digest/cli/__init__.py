@@ -1,5 +1,5 @@
-"""The command line: parse arguments, call the packages; nothing else. `digest = "digest.cli:main"`."""
+"""The command line: parse arguments, call the packages; nothing else. `digest = "digest.cli:console"`."""
 
-from digest.cli.program import main
+from digest.cli.program import console, main
 
-__all__ = ["main"]
+__all__ = ["console", "main"]
