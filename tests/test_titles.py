@@ -1,0 +1,38 @@
+"""The title key every dedupe compares: accents, case, punctuation and spacing removed, whatever the title's script."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import unicodedata
+
+from digest.titles import TITLE_KEY_MAX, title_key
+from tests.conftest import DATA_DIR
+
+
+def reference_key(title: str) -> str:
+    """The key by its definition, every title through Unicode decomposition (no ASCII shortcut)."""
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", title) if not unicodedata.combining(ch))
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in text.casefold()).split())[:TITLE_KEY_MAX].rstrip()
+
+
+def test_accents_case_and_punctuation_do_not_make_another_paper() -> None:
+    assert title_key("Prisma : An Open-Source Toolkit") == title_key("prisma an open source toolkit")
+    assert title_key("Éxploring Naïve Façades — in CLIP’s ViT") == "exploring naive facades in clip s vit"
+    assert title_key("ＳＡＥ features") == "sae features"  # full-width letters are the letters
+    assert title_key("Über_alles\u00a0 x") == "uber alles x"
+
+
+def test_real_titles_key_as_their_definition_says() -> None:
+    with gzip.open(DATA_DIR / "stream_sample.jsonl.gz", "rt", encoding="utf-8") as handle:
+        titles = [json.loads(line)["title"] for line in handle]
+    with (DATA_DIR / "review_papers.jsonl").open(encoding="utf-8") as handle:
+        titles += [json.loads(line)["title"] for line in handle]
+    titles += [title.upper() for title in titles] + [f"{title} — Ça va, naïve?" for title in titles[:50]]
+    assert len(titles) > 500 and any(not title.isascii() for title in titles)
+    assert [title_key(title) for title in titles] == [reference_key(title) for title in titles]
+
+
+def test_a_hostile_title_is_cut_to_the_column() -> None:
+    assert len(title_key("é" * 2000)) == TITLE_KEY_MAX
+    assert title_key("a " * 400 + "b" * 300) == ("a " * 400 + "b" * 300)[:TITLE_KEY_MAX].rstrip()
