@@ -13,7 +13,12 @@ about 0.155% in the stream of the check made from outside (issue 16: recall 0.74
 each measured week is padded with unjudged papers of the first half (copies under unused arXiv IDs, dated in the
 week; none that the replay had decided by then, so the model never saw a verdict on them). Both are reported.
 
+Changes are chosen on `--tune`: the first half of the weeks (April to mid-October 2024) replayed alone and all of it
+measured (29 `yes`; warm learns from the decisions as the weeks go, so early weeks are nearly cold); the default
+report's weeks, from mid-October 2024 on, are then the check the change was not chosen on.
+
 Usage: .venv/bin/python bench/bench_relevance.py [--others 2000] [--skip-cold] [--density 0.00155 | --density 0]
+                                                [--tune]
 """
 
 from __future__ import annotations
@@ -109,7 +114,8 @@ def padded(
     measured = [paper for week in weeks[evaluate_from:] for paper in week]
     wanted = round(sum(paper.label == "yes" for paper in measured) / yes_share) if yes_share else 0
     per_week = max(0, wanted - len(measured)) // max(len(weeks) - evaluate_from, 1)
-    pool = sorted((paper for week in weeks[:evaluate_from] for paper in week if paper.label is None), key=str)
+    earlier = weeks[:evaluate_from] or weeks  # --tune measures every week: its own unjudged papers pad it
+    pool = sorted((paper for week in earlier for paper in week if paper.label is None), key=str)
     random.Random(OUTSIDE_YES_SHARE).shuffle(pool)
     for number, week in enumerate(weeks):
         if number == evaluate_from and per_week:
@@ -129,15 +135,19 @@ def padded(
         ]
 
 
-def run(papers: list[ReplayPaper], learn: bool, config: str, yes_share: float) -> tuple[ReplayReport, int, float]:
+def run(
+    papers: list[ReplayPaper], learn: bool, config: str, yes_share: float, tune: bool = False
+) -> tuple[ReplayReport, int, float]:
     weeks = weeks_of(papers)
+    if tune:  # the first half alone, all of it measured: what a tuning choice may look at
+        weeks = weeks[: len(weeks) // 2]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "config.toml"
         path.write_text(config, encoding="utf-8")
         settings = load_settings(path, Path(folder) / "data", environ={}, load_dotenv_file=False)
         database = open_service_database(settings)
         started = time.perf_counter()
-        half = len(weeks) // 2
+        half = 0 if tune else len(weeks) // 2
         stream_weeks = padded(weeks, database, half, yes_share)
         report = replay(settings, database, stream_weeks, learn=learn, evaluate_from=half)
         elapsed = time.perf_counter() - started
@@ -172,29 +182,39 @@ def main() -> int:
     parser.add_argument("--window", type=int, help="relevance.calibration_window (default: the setting's default)")
     parser.add_argument("--daily-budget", type=float, help="relevance.daily_budget (default: the setting's default)")
     parser.add_argument("--titles", action="store_true", help="print the flagged and missed papers of the warm run")
+    parser.add_argument(
+        "--tune",
+        action="store_true",
+        help="replay only the first half of the weeks and measure its later half: the figures to choose a change by "
+        "(the default report's weeks are then the check it was not chosen on)",
+    )
     args = parser.parse_args()
     if not HAYSTACK.exists() or not DECISIONS.exists():
         print(f"{DATA} is absent (a user's clone): nothing to measure")
         return 0
     examples = bundled_examples()
     papers = stream(args.others, {example.arxiv_id for example in examples if example.arxiv_id})
-    print(f"replay: {len(papers)} papers, second half of the weeks measured")
+    measured = "the first half replayed and measured (--tune)" if args.tune else "second half of the weeks measured"
+    print(f"replay: {len(papers)} papers, {measured}")
     reports = {}
     config = "[relevance]\n" + "".join(
         f"{key} = {value}\n"
         for key, value in (("calibration_window", args.window), ("daily_budget", args.daily_budget))
         if value is not None
     )
-    for density in (0.0, args.density) if args.density else (0.0,):
+    # --tune: the first half's stream is already near the outside density (`yes` 0.125%), so it is replayed once.
+    for density in (0.0, args.density) if args.density and not args.tune else (0.0,):
         if density:
             print(f"at the outside check's density: measured weeks padded until `yes` is {density:.3%} of the stream")
         for name, learn in (("cold", False), ("warm", True)):
             if name == "cold" and args.skip_cold:
                 continue
-            report, weeks, elapsed = run(papers, learn, config, density)
+            report, weeks, elapsed = run(papers, learn, config, density, args.tune)
             reports[name] = report
             print(f"{name}: {weeks} weeks replayed in {elapsed:.0f} s")
             show(name, report)
+    if args.tune:
+        return 0
     if args.titles:
         warm = reports["warm"]
         print("  flagged in the measured weeks (warm):")

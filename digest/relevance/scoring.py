@@ -39,8 +39,9 @@ from digest.relevance.types import (
 from digest.relevance.why import Neighbour, Why
 
 # Part of every model's key: a model saved or thresholds stored by an older version of this code, for the same
-# inputs, are not read back but built again (2: the word model among the learned features).
-MODEL_FORMAT = 2
+# inputs, are not read back but built again (2: the word model among the learned features; 3: the two features that
+# ask for both sides of the topic at once).
+MODEL_FORMAT = 3
 
 
 def budget_of(relevance: RelevanceSettings) -> Budget:
