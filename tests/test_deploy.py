@@ -247,7 +247,7 @@ def test_wheel_carries_templates_feeds_seed_list_and_migrations(wheel: Path) -> 
     assert any(name.startswith("digest/storage/migrations/versions/0001_") for name in names)
     assert not any("__pycache__" in name for name in names)
     entry_points = next(name for name in names if name.endswith(".dist-info/entry_points.txt"))
-    assert "digest = digest.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    assert "digest = digest.cli:console" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
 
 def test_installed_wheel_finds_its_files_and_migrates_a_database(wheel: Path, tmp_path: Path) -> None:

@@ -133,7 +133,7 @@ def store_candidate(
 
     suggested = source == READER_SOURCE
     try:
-        judgement = ensure_thresholds(database, settings).judge_many([paper_text(paper)])[0]
+        judgement = ensure_thresholds(database, settings).judge_many([paper_text(paper)], explain_all=True)[0]
     except RulesError as exc:
         raise AddError(str(exc)) from exc
     if not (section or judgement.section or suggested):

@@ -148,7 +148,7 @@ class RelevanceModel:
         holds with a margin for the fitted thresholds; otherwise every paper is scored in full."""
         if self.gate_ceiling >= self.thresholds.second - _GATE_MARGIN:
             return list(range(len(papers)))
-        return [index for index, paper in enumerate(papers) if self.gate.may_match(f"{paper.title}\n{paper.abstract}")]
+        return [index for index, paper in enumerate(papers) if self.gate.may_match(paper.gate_text)]
 
     def raw_scores(self, papers: Sequence[PaperText]) -> NDArray[np.float64]:
         raw = np.full(len(papers), self.gate_ceiling)
@@ -162,8 +162,17 @@ class RelevanceModel:
         encoded = _shipped(self.rules, "calibrate")
         return self.learned.score(encoded.words, encoded.rules).raw
 
-    def judge_many(self, papers: Sequence[PaperText]) -> list[Judgement]:
+    def judge_many(self, papers: Sequence[PaperText], *, explain_all: bool = False) -> list[Judgement]:
+        """Each paper's judgement. Sections and reasons are worked out for the papers in a tier only (a poll's other
+        papers need none), or with `explain_all` also for every paper that names a strong term of the topic (the
+        gate's): one a maintainer adds or a reader suggests, whose section is asked for whatever its score. A paper
+        naming none (a mathematics paper added by a wrong ID) is given no section: its nearest one would mean
+        nothing."""
         chosen = self._may_belong(papers)
+        explained: set[int] = set()
+        if explain_all:
+            explained = {index for index, paper in enumerate(papers) if self.gate.may_match(paper.gate_text)}
+            chosen = sorted(explained.union(chosen))
         off_topic = max(0.0, 1.0 + (self.gate_ceiling - self.thresholds.review) / _SCORE_UNIT)
         found = [Judgement(False, round(off_topic, 4), None, [], [], None, self.gate_ceiling) for _ in papers]
         if chosen:
@@ -171,19 +180,21 @@ class RelevanceModel:
             encoded = _encode(self.rules, word_vectors(), subset)
             scored = self.learned.score(encoded.words, encoded.rules)
             for position, index in enumerate(chosen):
-                found[index] = self._judgement(subset[position], encoded, scored, position)
+                found[index] = self._judgement(subset[position], encoded, scored, position, index in explained)
         return found
 
     def judge(self, title: str, abstract: str, categories: Sequence[str] = ()) -> Judgement:
         return self.judge_many([PaperText(title, abstract, tuple(categories))])[0]
 
-    def _judgement(self, paper: PaperText, encoded: _Encoded, scored: Scored, index: int) -> Judgement:
+    def _judgement(
+        self, paper: PaperText, encoded: _Encoded, scored: Scored, index: int, explain: bool = False
+    ) -> Judgement:
         raw = float(scored.raw[index])
         thresholds = self.thresholds
         tier = Tier.REVIEW if raw >= thresholds.review else Tier.SECOND if raw >= thresholds.second else None
         score = round(max(0.0, 1.0 + (raw - thresholds.review) / _SCORE_UNIT), 4)
         matched = list(encoded.terms[index])
-        if tier is None:
+        if tier is None and not explain:
             return Judgement(False, score, None, [], matched, None, raw)
         similarities = scored.to_positives[index]
         title_words = tokens(paper.title)

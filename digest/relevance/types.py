@@ -88,3 +88,8 @@ class PaperText:
     def text(self) -> str:
         # The title twice: it says what the paper is about.
         return f"{self.title} {self.title} {self.abstract}"
+
+    @property
+    def gate_text(self) -> str:
+        """What the gate searches for a strong term of the topic (relevance/rules.TermGate)."""
+        return f"{self.title}\n{self.abstract}"
