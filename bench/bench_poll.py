@@ -9,7 +9,8 @@ time is printed too. Two passes per round on a fresh list database:
 - warm: the model is reused (nothing it depends on changed: the steady state of a daily poll) on feed B, other
   papers from the same file, so every paper is new again.
 Each pass is also divided by a parse of the same feed timed right after it, and the median of those paired ratios
-is printed beside the best-of ratios: the steadier figure on a shared machine.
+is printed beside the best-of ratios: the steadier figure on a shared machine. Between passes the long-lived objects
+are frozen out of the collector's walks (heap.settle), as the service does when it starts and after each poll.
 Needs ../shared/data/arxiv-haystack.jsonl.gz.
 """
 
@@ -32,6 +33,7 @@ import feedparser
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from digest import heap  # noqa: E402
 from digest.arxiv.parse import parse_feed  # noqa: E402
 from digest.arxiv.poll_pass import run_poll  # noqa: E402
 from digest.config import Settings  # noqa: E402
@@ -109,11 +111,13 @@ def main() -> int:
             database = open_service_database(settings)  # a fresh list database each round: every paper is new
             try:
                 _timed_pass(settings, database, opener_path)
+                heap.settle()  # as the service does when it has started and after each poll
                 clear_model_cache()  # and the saved copy: the model is built again, as after a decision
                 (settings.data_dir / "cache" / SAVED_MODEL).unlink(missing_ok=True)
                 elapsed, new["A"] = _timed_pass(settings, database, paths["A"])
                 cold.append(elapsed)
                 cold_pairs.append(elapsed / _timed_parse(feeds["A"]))
+                heap.settle()
                 elapsed, new["B"] = _timed_pass(settings, database, paths["B"])
                 warm.append(elapsed)
                 warm_pairs.append(elapsed / _timed_parse(feeds["B"]))

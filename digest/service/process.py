@@ -17,7 +17,7 @@ from typing import Any
 from apscheduler import events
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from digest import health, jobs
+from digest import health, heap, jobs
 from digest.arxiv import api as arxiv_api
 from digest.arxiv import poll_pass, poll_runs, poller
 from digest.arxiv.fetcher import STOP_WAITING
@@ -95,6 +95,7 @@ class Service:
             await self._start_scheduler()
         else:
             self.settled.set()
+        heap.settle()  # what start-up made lives as long as the service: out of the collector's walks
 
     async def _start_bot(self) -> None:
         if not self.settings.discord.enabled:
@@ -269,6 +270,7 @@ class Service:
             finally:
                 STOP_WAITING.reset(token)
             log.info("poll: %s", summary)
+            heap.settle()  # the model and the vocabulary the pass loaded stay: out of the next pass's collections
             health.report("poll", summary.outcome == PollOutcome.OK, health_line(summary))
             if self.bot is not None:
                 await self.bot.post_pending()
