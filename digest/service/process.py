@@ -25,6 +25,7 @@ from digest.arxiv.poll_pass import health_line
 from digest.clock import utc_now
 from digest.config import Settings, read_feed_sources, secretstore
 from digest.review.reviewer import Reviewer
+from digest.service.model_refresh import ModelRefresher
 from digest.service.schedule import keep_jobs, make_scheduler, schedule_weekly_retry
 from digest.service.wiring import open_service_database
 from digest.storage.datalock import DataLock, lock_data_folder, lock_database
@@ -56,6 +57,7 @@ class Service:
         self._stopping = asyncio.Event()
         self._data_lock: DataLock | None = None
         self.publisher: Any = None
+        self.model_refresher: ModelRefresher | None = None
         # Set once start-up has decided what to run at once (a run missed while the service was down, the poll of a
         # folder that never polled) and all of it has finished, the bot's posting included.
         self.settled = asyncio.Event()
@@ -75,6 +77,9 @@ class Service:
         secrets = secretstore.ensure_secrets(self.settings)
         self.settings = self.settings.model_copy(update={"secrets": secrets})
         self.reviewer = Reviewer(self.database, self.settings, self.clock)
+        self.model_refresher = ModelRefresher(self.database, self.settings, self._poll_lock)
+        self.reviewer.add_listener(self.model_refresher.on_decision)
+        await self.model_refresher.start()
         jobs.attach(self)
         if serve_web:
             # The web server, the bot, publishing and the weekly mail are imported when switched on or due: a
@@ -228,6 +233,8 @@ class Service:
                 task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.gather(*pending, return_exceptions=True)
+        if self.model_refresher is not None:
+            await self.model_refresher.stop()
         if self.publisher is not None:
             await self.publisher.stop()
         if self.bot is not None:

@@ -1,0 +1,87 @@
+"""The relevance model built again soon after the maintainers decide, so the next poll finds it ready.
+
+A decision changes what the model learns from. Left alone, the next poll would build it (seconds, in a child process)
+before it reads its first feed. Here, once the decisions made in this service (Discord, the review page, feed links)
+have been quiet for a while, the model and its thresholds are built and stored under the poll lock, and the heap is
+settled. Decisions made by another process (`digest approve` in a shell) are picked up by the next poll as before.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from digest import heap
+from digest.config import Settings
+from digest.relevance.scoring import RulesError
+from digest.relevance.stream import ensure_thresholds
+from digest.review.rules import Outcome
+from digest.storage.db import Database
+
+log = logging.getLogger("digest.relevance")
+
+QUIET_SECONDS = 60.0  # a maintainer going through a batch decides every few seconds: build once, after the batch
+
+
+class ModelRefresher:
+    def __init__(self, database: Database, settings: Settings, poll_lock: asyncio.Lock) -> None:
+        self.database = database
+        self.settings = settings
+        self.poll_lock = poll_lock
+        self.quiet = QUIET_SECONDS  # read at start: tests shorten it
+        self.builds = 0  # models built here (for /healthz-style checks and the tests)
+        self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def on_decision(self, outcome: Outcome) -> None:
+        """The Reviewer's listener: a decision that changed something starts (or prolongs) the quiet wait."""
+        if outcome.changed:
+            self._wake.set()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="model-refresh")
+
+    async def stop(self) -> None:
+        """Stops waiting; a build in progress finishes in its thread (the model is stored in one transaction)."""
+        self._stopping.set()
+        self._wake.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _loop(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            if self._stopping.is_set() or not await self._quiet_for_a_while():
+                return
+            await self._build()
+
+    async def _quiet_for_a_while(self) -> bool:
+        """Waits until no decision came for `quiet` seconds; False when the service is stopping."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.quiet)
+            if self._stopping.is_set():
+                return False
+            if not self._wake.is_set():
+                return True
+            self._wake.clear()  # another decision: wait again from now
+
+    async def _build(self) -> None:
+        started = time.monotonic()
+        async with self.poll_lock:  # never beside a poll, which would build the same model
+            try:
+                await asyncio.to_thread(ensure_thresholds, self.database, self.settings)
+            except (SQLAlchemyError, RulesError) as exc:
+                log.warning("relevance: cannot build the model after the decisions (the next poll will): %s", exc)
+                return
+        heap.settle()
+        self.builds += 1
+        log.info("relevance: model built after the latest decisions in %.1f s", time.monotonic() - started)

@@ -1,0 +1,98 @@
+"""After the maintainers decide in the service, the relevance model is built once the decisions are quiet, so the next
+poll finds it ready instead of building it before it reads its first feed."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from digest.relevance import store
+from digest.relevance.stream import STATE_KEY
+from digest.review.rules import Actor
+from digest.service import model_refresh
+from digest.service.process import Service
+from digest.service.wiring import open_service_database
+from digest.storage.state import RelevanceState
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+
+ANN = Actor("ann", "1001", "discord")
+
+
+def stored_model_key(service: Service) -> str | None:
+    assert service.database is not None
+    with service.database.reading() as session:
+        row = session.get(RelevanceState, STATE_KEY)
+        return str(row.value["model_key"]) if row is not None else None
+
+
+def current_model_key(service: Service) -> str:
+    assert service.database is not None
+    with service.database.reading() as session:
+        key, _ = store.base_model(session, service.settings)
+    return key
+
+
+@pytest.mark.asyncio
+async def test_a_batch_of_decisions_builds_the_model_once_when_it_is_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(model_refresh, "QUIET_SECONDS", 0.5)
+    settings = make_settings(tmp_path / "data")
+    database = open_service_database(settings)
+    try:
+        ids = [insert_candidate(database, paper) for paper in real_papers()[:3]]
+    finally:
+        database.dispose()
+    store.clear_model_cache()
+    service = Service(settings)
+    await service.start(schedule=False, serve_web=False)
+    try:
+        assert service.reviewer is not None and service.model_refresher is not None
+        before = await asyncio.to_thread(current_model_key, service)
+        await service.reviewer.decide_async(ids[0], "approve", ANN)
+        await asyncio.sleep(0.2)  # within the quiet wait: the batch goes on
+        await service.reviewer.decide_async(ids[1], "reject", ANN)
+        await service.reviewer.decide_async(ids[2], "reject", ANN)
+        for _ in range(600):
+            if service.model_refresher.builds:
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)  # time for a second build, were one started
+        builds = service.model_refresher.builds
+        stored = await asyncio.to_thread(stored_model_key, service)
+        store.clear_model_cache()  # what a poll in another process would find: the saved model
+        after = await asyncio.to_thread(current_model_key, service)
+    finally:
+        await service.stop()
+        store.clear_model_cache()
+    assert builds == 1
+    assert after != before  # the decisions changed what the model learns from
+    assert stored == after  # its thresholds are stored: the next poll reads them and builds nothing
+
+
+@pytest.mark.asyncio
+async def test_stopping_during_the_quiet_wait_builds_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(model_refresh, "QUIET_SECONDS", 30.0)
+    settings = make_settings(tmp_path / "data")
+    database = open_service_database(settings)
+    try:
+        candidate = insert_candidate(database, real_papers()[0])
+    finally:
+        database.dispose()
+    service = Service(settings)
+    await service.start(schedule=False, serve_web=False)
+    assert service.reviewer is not None and service.model_refresher is not None
+    refresher = service.model_refresher
+    await service.reviewer.decide_async(candidate, "reject", ANN)
+    await asyncio.wait_for(service.stop(), 10)  # does not wait out the quiet half minute
+    assert refresher.builds == 0
+
+
+@pytest.mark.asyncio
+async def test_a_service_that_was_not_asked_anything_stops_at_once(tmp_path: Path) -> None:
+    service = Service(make_settings(tmp_path / "data"))
+    await service.start(schedule=False, serve_web=False)
+    await asyncio.wait_for(service.stop(), 5)  # the refresher's wait (a minute) does not hold it
