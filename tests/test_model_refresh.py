@@ -96,3 +96,49 @@ async def test_a_service_that_was_not_asked_anything_stops_at_once(tmp_path: Pat
     service = Service(make_settings(tmp_path / "data"))
     await service.start(schedule=False, serve_web=False)
     await asyncio.wait_for(service.stop(), 5)  # the refresher's wait (a minute) does not hold it
+
+
+@pytest.mark.asyncio
+async def test_a_failed_build_is_reported_and_the_next_decision_builds_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from digest import health
+
+    monkeypatch.setattr(model_refresh, "QUIET_SECONDS", 0.2)
+    settings = make_settings(tmp_path / "data")
+    database = open_service_database(settings)
+    try:
+        ids = [insert_candidate(database, paper) for paper in real_papers()[:2]]
+    finally:
+        database.dispose()
+    real_build = model_refresh.ensure_thresholds
+    calls = []
+
+    def failing_once(*args: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ZeroDivisionError("a bug")
+        return real_build(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(model_refresh, "ensure_thresholds", failing_once)
+    service = Service(settings)
+    await service.start(schedule=False, serve_web=False)
+    try:
+        assert service.reviewer is not None and service.model_refresher is not None
+        await service.reviewer.decide_async(ids[0], "reject", ANN)
+        for _ in range(100):
+            if calls:
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)
+        failed = {part.name: part for part in health.components()}.get("background")
+        await service.reviewer.decide_async(ids[1], "reject", ANN)
+        for _ in range(600):
+            if service.model_refresher.builds:
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await service.stop()
+        store.clear_model_cache()
+    assert failed is not None and not failed.ok and "ZeroDivisionError: a bug" in failed.message
+    assert service.model_refresher.builds == 1 and len(calls) == 2

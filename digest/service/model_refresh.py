@@ -15,7 +15,7 @@ import time
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from digest import heap
+from digest import health, heap
 from digest.config import Settings
 from digest.relevance.scoring import RulesError
 from digest.relevance.stream import ensure_thresholds
@@ -81,6 +81,10 @@ class ModelRefresher:
                 await asyncio.to_thread(ensure_thresholds, self.database, self.settings)
             except (SQLAlchemyError, RulesError) as exc:
                 log.warning("relevance: cannot build the model after the decisions (the next poll will): %s", exc)
+                return
+            except Exception as exc:  # the refresher must outlive a bug: the next decision tries again
+                log.exception("relevance: building the model after the decisions failed")
+                health.report("background", False, f"model build after decisions failed: {type(exc).__name__}: {exc}")
                 return
         heap.settle()
         self.builds += 1
