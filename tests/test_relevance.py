@@ -332,3 +332,31 @@ def test_a_model_saved_by_an_older_format_is_built_again_not_loaded(
     with store._saved_path(settings).open("rb") as handle:
         saved_key, _ = pickle.load(handle)
     assert saved_key == new_key  # rebuilt and saved again, not the older file loaded
+
+
+def test_naming_both_sides_strongly_counts_more_than_either_side_alone(settings: Settings) -> None:
+    """The rule feature for both sides together is the product of their strengths: nothing for a paper on one side
+    only, however strongly it names it, and more the more of both a paper names."""
+    from digest.relevance.features import RULE_FEATURES, rule_match
+    from digest.relevance.types import PaperText
+
+    rules = load_rules(settings.feeds_dir)
+    both = RULE_FEATURES.index("strength of both sides together")
+
+    def strength(title: str, abstract: str) -> float:
+        return rule_match(rules, PaperText(title, abstract)).values[both]
+
+    text_only = strength(
+        "Sparse autoencoders find interpretable circuits in language models",
+        "We apply mechanistic interpretability to attention heads and neurons of a large language model.",
+    )
+    vision_only = strength(
+        "A faster vision-language model", "Our multimodal large language model reads images with a ViT encoder."
+    )
+    weak = strength("Explaining a vision-language model", "We study what the model attends to.")
+    strong = strength(
+        "Sparse autoencoders interpret a vision-language model",
+        "Mechanistic interpretability of the attention heads and neurons of a multimodal large language model's ViT.",
+    )
+    assert text_only == 0 and vision_only == 0
+    assert 0 < weak < strong

@@ -53,8 +53,20 @@ RULE_FEATURES = (
 # its stream, recall of `yes` in the top 0.3-0.5% 0.503 -> 0.559 on average (19 of 29 against 15-17 at 0.45-0.5%);
 # the product and the weaker side together, or a log or a cap on the sides, did no better, and the replay of that
 # half (bench --tune) chose the product alone over both. The later half, not used to choose: bench_relevance.py.
-_MODALITY_SIDE = (0, 1, 7, 10)
-_INTERPRETABILITY_SIDE = (2, 3, 8, 11, 16)
+_MODALITY_SIDE = tuple(
+    RULE_FEATURES.index(name)
+    for name in ("modality terms", "weak modality terms", "title names a modality", "title names a modality (strong)")
+)
+_INTERPRETABILITY_SIDE = tuple(
+    RULE_FEATURES.index(name)
+    for name in (
+        "interpretability terms",
+        "weak interpretability terms",
+        "title names interpretability",
+        "title names interpretability (strong)",
+        "internals terms",
+    )
+)
 
 # The keyword score the rules were hand-tuned with (points; ~207 was the old threshold): one feature among the rest.
 _HAND = {"modality": 4.0, "interpretability": 15.0, "weak": 6.0, "both": 60.0, "general": 60.0}

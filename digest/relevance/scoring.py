@@ -39,8 +39,8 @@ from digest.relevance.types import (
 from digest.relevance.why import Neighbour, Why
 
 # Part of every model's key: a model saved or thresholds stored by an older version of this code, for the same
-# inputs, are not read back but built again (2: the word model among the learned features; 3: the two features that
-# ask for both sides of the topic at once).
+# inputs, are not read back but built again (2: the word model among the learned features; 3: the rule feature for
+# the strength of both sides of the topic together).
 MODEL_FORMAT = 3
 
 
