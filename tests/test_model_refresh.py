@@ -4,10 +4,12 @@ poll finds it ready instead of building it before it reads its first feed."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from digest.config import Settings
 from digest.relevance import store
 from digest.relevance.stream import STATE_KEY
 from digest.review.rules import Actor
@@ -19,6 +21,24 @@ from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 
 ANN = Actor("ann", "1001", "discord")
+
+
+def folder_with_candidates(tmp_path: Path, count: int) -> tuple[Settings, list[int]]:
+    """A data folder holding the bundled list and `count` real papers as pending candidates; their ids."""
+    settings = make_settings(tmp_path / "data")
+    database = open_service_database(settings)
+    try:
+        return settings, [insert_candidate(database, paper) for paper in real_papers()[:count]]
+    finally:
+        database.dispose()
+
+
+async def until(condition: Callable[[], object], seconds: float = 60.0) -> None:
+    """Waits until `condition()` holds (a build runs in a child process: seconds) or the time is up."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return
+        await asyncio.sleep(0.05)
 
 
 def stored_model_key(service: Service) -> str | None:
@@ -40,12 +60,7 @@ async def test_a_batch_of_decisions_builds_the_model_once_when_it_is_over(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(model_refresh, "QUIET_SECONDS", 0.5)
-    settings = make_settings(tmp_path / "data")
-    database = open_service_database(settings)
-    try:
-        ids = [insert_candidate(database, paper) for paper in real_papers()[:3]]
-    finally:
-        database.dispose()
+    settings, ids = folder_with_candidates(tmp_path, 3)
     store.clear_model_cache()
     service = Service(settings)
     await service.start(schedule=False, serve_web=False)
@@ -56,10 +71,8 @@ async def test_a_batch_of_decisions_builds_the_model_once_when_it_is_over(
         await asyncio.sleep(0.2)  # within the quiet wait: the batch goes on
         await service.reviewer.decide_async(ids[1], "reject", ANN)
         await service.reviewer.decide_async(ids[2], "reject", ANN)
-        for _ in range(600):
-            if service.model_refresher.builds:
-                break
-            await asyncio.sleep(0.1)
+        refresher = service.model_refresher
+        await until(lambda: refresher.builds)
         await asyncio.sleep(1.0)  # time for a second build, were one started
         builds = service.model_refresher.builds
         stored = await asyncio.to_thread(stored_model_key, service)
@@ -76,12 +89,7 @@ async def test_a_batch_of_decisions_builds_the_model_once_when_it_is_over(
 @pytest.mark.asyncio
 async def test_stopping_during_the_quiet_wait_builds_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(model_refresh, "QUIET_SECONDS", 30.0)
-    settings = make_settings(tmp_path / "data")
-    database = open_service_database(settings)
-    try:
-        candidate = insert_candidate(database, real_papers()[0])
-    finally:
-        database.dispose()
+    settings, (candidate,) = folder_with_candidates(tmp_path, 1)
     service = Service(settings)
     await service.start(schedule=False, serve_web=False)
     assert service.reviewer is not None and service.model_refresher is not None
@@ -105,12 +113,7 @@ async def test_a_failed_build_is_reported_and_the_next_decision_builds_again(
     from digest import health
 
     monkeypatch.setattr(model_refresh, "QUIET_SECONDS", 0.2)
-    settings = make_settings(tmp_path / "data")
-    database = open_service_database(settings)
-    try:
-        ids = [insert_candidate(database, paper) for paper in real_papers()[:2]]
-    finally:
-        database.dispose()
+    settings, ids = folder_with_candidates(tmp_path, 2)
     real_build = model_refresh.ensure_thresholds
     calls = []
 
@@ -125,18 +128,13 @@ async def test_a_failed_build_is_reported_and_the_next_decision_builds_again(
     await service.start(schedule=False, serve_web=False)
     try:
         assert service.reviewer is not None and service.model_refresher is not None
+        refresher = service.model_refresher
         await service.reviewer.decide_async(ids[0], "reject", ANN)
-        for _ in range(100):
-            if calls:
-                break
-            await asyncio.sleep(0.05)
+        await until(lambda: calls, 5.0)
         await asyncio.sleep(0.2)
         failed = {part.name: part for part in health.components()}.get("background")
         await service.reviewer.decide_async(ids[1], "reject", ANN)
-        for _ in range(600):
-            if service.model_refresher.builds:
-                break
-            await asyncio.sleep(0.1)
+        await until(lambda: refresher.builds)
     finally:
         await service.stop()
         store.clear_model_cache()

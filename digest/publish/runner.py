@@ -16,7 +16,7 @@ from digest.publish.publisher import BLOCKED, FAILED
 from digest.publish.pull_publisher import publisher_for
 from digest.publish.rules import retry_after
 from digest.publish.store import has_pending
-from digest.review.rules import Outcome
+from digest.review.waking import DecisionWakenLoop
 from digest.storage.db import Database
 
 log = logging.getLogger("digest.publish")
@@ -25,33 +25,20 @@ log = logging.getLogger("digest.publish")
 CHECK_SECONDS = 30.0
 
 
-class PublishRunner:
+class PublishRunner(DecisionWakenLoop):
+    """A decision starts (or joins) a batch. On stop, a publish in progress finishes in its thread; its git commands
+    have their own time limit."""
+
     def __init__(self, database: Database, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
+        super().__init__()
         self.database = database
         self.settings = settings
         self.publisher = publisher_for(database, settings, clock)
         self.failures = 0
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await asyncio.to_thread(self.publisher.remember_base)
-        self._task = asyncio.create_task(self._loop())
-
-    async def on_decision(self, outcome: Outcome) -> None:
-        """The Reviewer's listener: a decision that changed the list starts (or joins) a batch."""
-        if outcome.changed:
-            self._wake.set()
-
-    async def stop(self) -> None:
-        self._stopping.set()
-        self._wake.set()
-        if self._task is not None:
-            # A publish in progress finishes in its thread; its git commands have their own time limit.
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        self._start_loop("publish")
 
     async def _loop(self) -> None:
         window = 0.0  # at start, what is pending is published at once

@@ -19,7 +19,7 @@ from digest import health, heap
 from digest.config import Settings
 from digest.relevance.scoring import RulesError
 from digest.relevance.stream import ensure_thresholds
-from digest.review.rules import Outcome
+from digest.review.waking import DecisionWakenLoop
 from digest.storage.db import Database
 
 log = logging.getLogger("digest.relevance")
@@ -27,33 +27,20 @@ log = logging.getLogger("digest.relevance")
 QUIET_SECONDS = 60.0  # a maintainer going through a batch decides every few seconds: build once, after the batch
 
 
-class ModelRefresher:
+class ModelRefresher(DecisionWakenLoop):
+    """A decision starts (or prolongs) the quiet wait. On stop, a build in progress finishes in its thread (the model
+    is stored in one transaction)."""
+
     def __init__(self, database: Database, settings: Settings, poll_lock: asyncio.Lock) -> None:
+        super().__init__()
         self.database = database
         self.settings = settings
         self.poll_lock = poll_lock
         self.quiet = QUIET_SECONDS  # read at start: tests shorten it
-        self.builds = 0  # models built here (for /healthz-style checks and the tests)
-        self._wake = asyncio.Event()
-        self._stopping = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
-
-    async def on_decision(self, outcome: Outcome) -> None:
-        """The Reviewer's listener: a decision that changed something starts (or prolongs) the quiet wait."""
-        if outcome.changed:
-            self._wake.set()
+        self.builds = 0  # models built here (the tests count them)
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._loop(), name="model-refresh")
-
-    async def stop(self) -> None:
-        """Stops waiting; a build in progress finishes in its thread (the model is stored in one transaction)."""
-        self._stopping.set()
-        self._wake.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        self._start_loop("model-refresh")
 
     async def _loop(self) -> None:
         while True:
