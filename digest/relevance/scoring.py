@@ -127,7 +127,7 @@ class RelevanceModel:
         gate_ceiling: float = float("inf"),
     ) -> None:
         self.key = key  # names the inputs it was built from (relevance_db); stream scores are stored under it
-        self.gate = TermGate(rules.modality_strong, rules.interpretability_strong)
+        self.gate = _gated(rules)[0]
         self.gate_ceiling = gate_ceiling
         self.rules = rules
         self.learned = learned
@@ -280,7 +280,23 @@ def build_model(
     return RelevanceModel(rules, learned, positives, ranker, thresholds, "", ceiling)
 
 
+_gate_cache: dict[int, tuple[Rules, TermGate, NDArray[np.bool_]]] = {}
+
+
+def _gated(rules: Rules) -> tuple[TermGate, NDArray[np.bool_]]:
+    """The rules' gate and which papers of the shipped sample it lets through, worked out once per process and
+    rules: a model is built again after every decision, and neither depends on anything else."""
+    with _shipped_lock:
+        found = _gate_cache.get(id(rules))
+        if found is None:
+            gate = TermGate(rules.modality_strong, rules.interpretability_strong)
+            papers = [paper for paper in background_sample() if paper.role == "calibrate"]
+            named = np.array([gate.may_match(f"{paper.title}\n{paper.abstract}") for paper in papers], dtype=bool)
+            if len(_gate_cache) > 8:
+                _gate_cache.clear()
+            found = _gate_cache[id(rules)] = (rules, gate, named)
+    return found[1], found[2]
+
+
 def _shipped_names_topic(rules: Rules) -> NDArray[np.bool_]:
-    gate = TermGate(rules.modality_strong, rules.interpretability_strong)
-    papers = [paper for paper in background_sample() if paper.role == "calibrate"]
-    return np.array([gate.may_match(f"{paper.title}\n{paper.abstract}") for paper in papers], dtype=bool)
+    return _gated(rules)[1]
