@@ -305,6 +305,23 @@ def test_a_paper_that_looks_inside_a_vision_model_outranks_one_that_evaluates_it
     assert "attention head*" in looks_inside.matched  # shown to the reviewer as a reason, highlighted in the abstract
 
 
+def test_the_same_list_and_decisions_build_the_same_model(examples: list[LabeledPaper], settings: Settings) -> None:
+    """A model is built again after every decision and on every start without a saved one; what it flags must not
+    move when nothing it learns from did (the word model's solver visits papers in a random order: seeded)."""
+    rules = load_rules(settings.feeds_dir)
+    paper = sample_papers()[0]
+    rejected = [
+        Feedback(f"2411.0000{n}", str(row["title"]), str(row["abstract"]), False)
+        for n, row in enumerate(sample_papers()[1:4])
+    ]
+    first, second = build_model(rules, examples, rejected), build_model(rules, examples, rejected)
+    assert first.thresholds == second.thresholds
+    assert (
+        first.judge(str(paper["title"]), str(paper["abstract"])).raw
+        == second.judge(str(paper["title"]), str(paper["abstract"])).raw
+    )
+
+
 def test_a_model_saved_by_an_older_format_is_built_again_not_loaded(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
