@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from scipy.stats import binomtest  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from digest import resources  # noqa: E402
@@ -167,6 +168,19 @@ def show(name: str, report: ReplayReport) -> None:
         f"        + second tier: {sum(report.second_tier.values())} papers, recall with it "
         f"{report.recall_with_second_tier:.3f}   decisions made: {report.approved} approved, {report.rejected} rejected"
     )
+    yes, right = report.found["yes"], report.section_right
+    print(
+        f"        95% intervals (Wilson): recall {interval(yes, report.labels['yes'])}"
+        f"   section top-1 {interval(right, yes)}"
+    )
+
+
+def interval(hits: int, total: int) -> str:
+    """The range a proportion measured on this few papers is compatible with: one paper is 2-3 points of recall."""
+    if total == 0:
+        return "-"
+    found = binomtest(hits, total).proportion_ci(confidence_level=0.95, method="wilson")
+    return f"{found.low:.2f}-{found.high:.2f}"
 
 
 def main() -> int:
