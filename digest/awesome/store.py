@@ -21,6 +21,7 @@ from digest.awesome.entry import escape_text, render_entry_fields, safe_url
 from digest.awesome.importer import PAPER_KIND, ImportReport, import_markdown, list_meta
 from digest.awesome.listfile import write_list_markdown
 from digest.awesome.parse import ListFormatError, parse_date, split_lines
+from digest.awesome.sectionnames import match_section
 from digest.config import Settings
 from digest.storage.models import Entry, Paper, Section
 from digest.templating import template_loader
@@ -83,13 +84,10 @@ def section_names(session: Session) -> list[str]:
 
 
 def resolve_section(session: Session, name: str) -> Section | None:
-    wanted = title_key(name)
-    if not wanted:
-        return None
-    for section in session.scalars(select(Section).where(Section.kind != "text").order_by(Section.position)):
-        if wanted in (title_key(section.name), title_key(section.slug)):
-            return section
-    return None
+    """The paper section `name` means (sectionnames.match_section), or None when it means none or several."""
+    sections = list(session.scalars(select(Section).where(Section.kind != "text").order_by(Section.position)))
+    found = match_section(name, [(section.name, section.slug) for section in sections])
+    return None if found is None else sections[found]
 
 
 def _entry_date(entry: Entry) -> tuple[int, int, int] | None:

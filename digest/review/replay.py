@@ -18,8 +18,9 @@ from sqlalchemy import select
 
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
 from digest.arxiv.parse import ArxivPaper
+from digest.awesome.sectionnames import match_section
 from digest.config import Settings
-from digest.relevance.scoring import Judgement, PaperText, section_key
+from digest.relevance.scoring import Judgement, PaperText
 from digest.relevance.stream import ensure_thresholds, record_stream
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
@@ -92,11 +93,9 @@ def _arxiv_paper(paper: ReplayPaper) -> ArxivPaper:
 
 
 def _list_section(names: Sequence[str], label: str | None) -> str | None:
-    """The list's section a label names ("(Beyond) Logit Lens" is "Beyond or Logit Lens")."""
-    if not label:
-        return None
-    wanted = section_key(label).replace(" or ", " ")
-    return next((name for name in names if section_key(name).replace(" or ", " ") == wanted), None)
+    """The list's section a label names ("(Beyond) Logit Lens" is "Beyond or Logit Lens"), as `approve` finds it."""
+    found = match_section(label, [(name, name) for name in names]) if label else None
+    return None if found is None else names[found]
 
 
 def replay(

@@ -1,0 +1,50 @@
+"""Which of the list's sections a name means, as a maintainer types it. Pure.
+
+The list's own heading is the surest name ("🔭 Beyond or Logit Lens:"), but maintainers, the review page, Discord and
+earlier verdicts brought in with `digest decisions import` name sections the way people do: "(Beyond) Logit Lens",
+"logit lens", "Sparse Autoencoders". A name means a section when, in order:
+1. it is the section's name or slug without case, accents, emoji or punctuation;
+2. it has the same words, leaving out "or", "and", "the" and plurals ("(Beyond) Logit Lens", "Representations");
+3. its words are all among the section's words ("logit lens", "attribution"). Not the other way round: "Sparse
+   Autoencoders and friends" may be a section the maintainer has in mind, not "Sparse Autoencoder".
+The first of these steps that finds sections decides, and only when it finds exactly one: a name that fits two
+sections equally ("analysis" beside "Neuron Analysis" and "Circuit Analysis") means none, and the caller says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from digest.titles import title_key
+
+_CONNECTIVES = frozenset({"or", "and", "the", "of", "a", "an"})
+
+
+def _word(word: str) -> str:
+    """A word without a plural's "s" ("autoencoders", "representations"; "analysis" and "class" keep theirs)."""
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "is", "us")):
+        return word[:-1]
+    return word
+
+
+def section_words(name: str) -> frozenset[str]:
+    return frozenset(_word(word) for word in title_key(name).split() if word not in _CONNECTIVES)
+
+
+def match_section(wanted: str, sections: Sequence[tuple[str, str]]) -> int | None:
+    """The index of the one section (name, slug) that `wanted` means, or None when it means none or several."""
+    key, words = title_key(wanted), section_words(wanted)
+    if not key or not words:
+        return None
+    keys = [(title_key(name), title_key(slug)) for name, slug in sections]
+    named = [section_words(name) for name, _ in sections]
+    steps = (
+        [key in pair for pair in keys],
+        [words == theirs for theirs in named],
+        [words <= theirs for theirs in named],
+    )
+    for fits in steps:
+        found = [index for index, fit in enumerate(fits) if fit]
+        if found:
+            return found[0] if len(found) == 1 else None
+    return None
