@@ -6,6 +6,7 @@ loopback, aiosmtpd, the fake Discord.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -17,11 +18,14 @@ import pytest
 import pytest_asyncio
 from markupsafe import escape as html_escape
 
+from digest.cli import main
+from digest.config import Settings
 from digest.config.secretstore import ensure_secrets
 from digest.discord import messages as discord_messages
 from digest.relevance.why import Neighbour, Why
 from digest.review.signing import verify_link
 from digest.service.wiring import open_service_database
+from digest.storage.db import Database
 from digest.storage.models import Candidate
 from digest.weekly.contents import load_digest, write_markdown
 from digest.weekly.issue import Edition, IsoWeek, markdown_text, render, single_line, week_of
@@ -296,3 +300,31 @@ def test_a_long_hostile_why_stays_inert_and_within_discords_limits() -> None:
     assert len(value) <= discord_messages.FIELD_LIMIT and discord_messages.embed_length(embed) <= 6000
     assert value.count("\n") == len(why.lines()) - 1 and value.endswith("…")
     assert "@everyone" not in value and "](https://evil" not in value and "**" not in value
+
+
+def test_the_command_line_lists_what_waits_for_review_and_the_second_tier_only_when_asked(
+    settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest candidates` is the shell's review list: like /review and Discord it leaves out the pending papers just
+    under the threshold (a day's review would otherwise carry the week's forty); `--second-tier` shows them, marked."""
+    monkeypatch.chdir(settings.data_dir.parent)  # no stray .env from the checkout
+    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    first = insert_candidate(database, FIRST, score=1.7, relevant=True, suggested_section=SECTION)
+    second = insert_candidate(database, SECOND, score=0.93, relevant=False, suggested_section=SECTION)
+    digest = ["--data-dir", str(settings.data_dir), "candidates"]
+
+    assert main([*digest, "--status", "pending"]) == 0
+    shown = capsys.readouterr().out
+    assert FIRST["arxiv_id"] in shown and SECOND["arxiv_id"] not in shown
+
+    assert main([*digest, "--second-tier"]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "(second tier)" in lines[str(second)] and "(second tier)" not in lines[str(first)]
+
+    assert main([*digest, "--status", "pending", "--json"]) == 0
+    assert [row["id"] for row in json.loads(capsys.readouterr().out)] == [first]
+    assert main(["--data-dir", str(settings.data_dir), "approve", str(second)]) == 0  # from its weekly link, say
+    capsys.readouterr()
+    assert main([*digest, "--status", "approved", "--json"]) == 0  # decided: listed whatever its tier
+    assert [(row["id"], row["tier"]) for row in json.loads(capsys.readouterr().out)] == [(second, "second")]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from digest.relevance.types import PaperText
@@ -156,10 +156,14 @@ def store_papers(
     return counts
 
 
-def list_candidates(session: Session, status: str | None = None) -> list[Candidate]:
+def list_candidates(session: Session, status: str | None = None, second_tier: bool = False) -> list[Candidate]:
+    """Newest first. A pending paper of the second tier (just under the review threshold, kept for the weekly digest)
+    is left out unless `second_tier`, as on /review and in Discord: it waits for no one's review."""
     query = select(Candidate).order_by(Candidate.first_seen_at.desc(), Candidate.score.desc(), Candidate.id)
     if status is not None:
         query = query.where(Candidate.status == status)
+    if not second_tier:
+        query = query.where(or_(Candidate.status != PENDING, Candidate.relevant.is_(True)))
     return list(session.scalars(query))
 
 

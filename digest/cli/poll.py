@@ -25,6 +25,11 @@ def register(subparsers: Any) -> None:
     candidates.add_argument(
         "--status", choices=CandidateStatuses(), metavar="STATUS", help="only candidates with this status: %(choices)s"
     )
+    candidates.add_argument(
+        "--second-tier",
+        action="store_true",
+        help="also the pending papers just under the review threshold, kept for the weekly digest's 'Worth a look'",
+    )
     candidates.add_argument("--json", action="store_true", help="print JSON")
     candidates.set_defaults(handler=handle_candidates)
 
@@ -80,7 +85,7 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
     with context.database.reading() as session:
         rows = [
             {**candidate_dict(candidate), "decided_section": candidate.decided_section}
-            for candidate in list_candidates(session, args.status)
+            for candidate in list_candidates(session, args.status, args.second_tier)
         ]
     if args.json:
         print_json(rows)
@@ -90,9 +95,8 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
     for row in rows:
         # An approved paper is shown in the section it went into, which a maintainer may have chosen over the model's.
         section = (row["decided_section"] if row["status"] == "approved" else row["suggested_section"]) or "no section"
-        print(
-            f"{row['id']:>5}  {row['status']:<8} {row['score']:.2f}  {row['arxiv_id']:<12} [{section}] {row['title']}"
-        )
+        where = f"[{section}]" + (" (second tier)" if row["tier"] == "second" else "")
+        print(f"{row['id']:>5}  {row['status']:<8} {row['score']:.2f}  {row['arxiv_id']:<12} {where} {row['title']}")
     return 0
 
 
