@@ -61,3 +61,32 @@ def test_unknown_candidate_or_section_is_one_line(data_dir: Path, capsys: pytest
     assert err[0] == "digest: no candidate with id 999"
     assert err[1].startswith("digest: no section named 'Nowhere' in the list")
     assert len(err) == 2
+
+
+def test_a_candidate_is_also_named_by_its_papers_arxiv_id_or_address(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A maintainer who hears of a paper knows its arXiv ID, not the candidate's number."""
+    settings = make_settings(data_dir)
+    database = open_service_database(settings)
+    try:
+        first = insert_candidate(database, real_papers()[0])
+        second = insert_candidate(database, real_papers()[1])
+    finally:
+        database.dispose()
+    one, two = real_papers()[0]["arxiv_id"], real_papers()[1]["arxiv_id"]
+    assert main(["--data-dir", str(data_dir), "approve", f"{one}v2", "--section", "steering"]) == 0
+    assert main(["--data-dir", str(data_dir), "reject", f"https://arxiv.org/abs/{two}"]) == 0
+    assert main(["--data-dir", str(data_dir), "pending", f"arXiv:{two}"]) == 0
+    assert main(["--data-dir", str(data_dir), "reject", "2101.00001"]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        f"candidate {first} ({one}): approved into Steering",
+        f"candidate {second} ({two}): rejected",
+        f"candidate {second} ({two}): back to pending",
+    ]
+    assert err.splitlines() == [
+        "digest: no candidate for arXiv 2101.00001: `digest candidates` lists them; `digest add 2101.00001` adds a "
+        "paper the polls never found"
+    ]
+    assert one in settings.list_markdown_path.read_text(encoding="utf-8")

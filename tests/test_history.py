@@ -87,7 +87,7 @@ def test_pending_refuses_an_unknown_or_malformed_id_in_one_line(
     assert cli(data_dir, "pending", "x1") == 2
     assert capsys.readouterr().err.splitlines() == [
         "digest: no candidate with id 999",
-        "digest pending: 'x1' is not a candidate id: give its number (0-9 only)",
+        "digest pending: 'x1' is not a candidate id: give its number (0-9 only) or its paper's arXiv ID",
     ]
 
 

@@ -17,7 +17,7 @@ from digest.record_ids import parse_record_id
 if TYPE_CHECKING:
     from digest.storage.models import Decision
 
-_ID_HELP = "the candidate's id (footer of its message)"
+_ID_HELP = "the candidate's id (footer of its message), or its paper's arXiv ID or URL"
 
 
 def register(subparsers: Any) -> None:
@@ -65,15 +65,23 @@ def actor_name() -> str:
 
 
 def handle_decision(args: argparse.Namespace, context: Context) -> int:
+    from digest.arxiv.additions import parse_arxiv_reference
+
     candidate_id = parse_record_id(args.candidate_id)
-    if candidate_id is None:
+    arxiv_id = parse_arxiv_reference(args.candidate_id) if candidate_id is None else None
+    if candidate_id is None and arxiv_id is None:
         # A usage error (exit 2) in one line, before the database is opened.
         shown = ascii(args.candidate_id[:40])
-        print(f"digest {args.command}: {shown} is not a candidate id: give its number (0-9 only)", file=sys.stderr)
+        print(
+            f"digest {args.command}: {shown} is not a candidate id: give its number (0-9 only) or its paper's arXiv ID",
+            file=sys.stderr,
+        )
         return 2
     from digest.review.reviewer import Reviewer
     from digest.review.rules import Actor, ReviewError
 
+    if candidate_id is None:
+        candidate_id = _candidate_of(context, str(arxiv_id))
     reviewer = Reviewer(context.database, context.settings)
     actor = Actor(name=actor_name(), id=None, channel="cli")
     try:
@@ -82,6 +90,22 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
         raise CommandError(str(exc)) from exc
     print(f"candidate {outcome.candidate_id} ({outcome.arxiv_id}): {outcome.message}")
     return 0
+
+
+def _candidate_of(context: Context, arxiv_id: str) -> int:
+    """The candidate of the paper with this arXiv ID (there is one per paper), or a one-line error."""
+    from sqlalchemy import select
+
+    from digest.storage.models import Candidate
+
+    with context.database.reading() as session:
+        found = session.scalar(select(Candidate.id).where(Candidate.arxiv_id == arxiv_id))
+    if found is None:
+        raise CommandError(
+            f"no candidate for arXiv {arxiv_id}: `digest candidates` lists them; `digest add {arxiv_id}` adds a paper "
+            "the polls never found"
+        )
+    return found
 
 
 def history_line(decision: Decision, arxiv_id: str, title: str) -> str:
