@@ -283,6 +283,7 @@ def test_poll_and_candidates_commands(tmp_path: Path, capsys: pytest.CaptureFixt
     assert main(["--data-dir", data_dir, "poll", "--source", str(path), "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["outcome"] == "ok" and summary["sources"][0]["new_candidates"] == 3
+    assert sorted(summary["sources"][0]["new"]) == sorted(RELEVANT)  # what to decide, for a script
     assert main(["--data-dir", data_dir, "poll", "--source", str(path)]) == 0
     out = capsys.readouterr().out
     assert f"{path}: fetched, 7 entries" in out and "3 already known, 0 new candidates" in out

@@ -47,6 +47,8 @@ class SourceReport:
     new_candidates: int = 0
     updated: int = 0
     problems: list[str] = field(default_factory=list)
+    second_tier: int = 0  # new papers just under the review threshold: the weekly digest's "Worth a look"
+    new: list[str] = field(default_factory=list)  # the arXiv IDs of the new candidates, for scripts (--json)
 
     def line(self) -> str:
         if self.outcome == FETCHED:
@@ -54,6 +56,8 @@ class SourceReport:
                 f"fetched, {self.entries} entries, {self.matched} matched, {self.already_known} already known, "
                 f"{self.new_candidates} new candidates"
             )
+            if self.second_tier:
+                text += f", {self.second_tier} for the weekly digest's second tier"
             if self.updated:
                 text += f", {self.updated} new versions"
             if self.problems:
@@ -231,7 +235,7 @@ def _store_outcome(
                 )
                 report.entries, report.matched = counts.entries, counts.matched
                 report.already_known, report.new_candidates = counts.already_known, counts.new_candidates
-                report.updated = counts.updated
+                report.updated, report.second_tier, report.new = counts.updated, counts.second_tier, counts.new_ids
                 if stream is not None:
                     papers = [(p.arxiv_id, paper_text(p)) for p in parsed.papers]
                     record_stream(session, papers, [j.raw for j in judgements], stream[0], now, stream[1])
