@@ -19,7 +19,7 @@ from digest.cli import main
 from digest.config import Settings
 from digest.review.replay import ReplayPaper, replay, weeks_of
 from digest.storage.db import Database
-from digest.storage.models import Candidate
+from digest.storage.models import Candidate, Section
 from digest.storage.state import RelevanceState, StreamPaper
 from tests.conftest import DATA_DIR, make_settings
 
@@ -147,3 +147,63 @@ def test_the_budget_setting_moves_the_threshold(tmp_path: Path, capsys: pytest.C
     # About twice: the thresholds are tail quantiles of the shipped 2,500-paper sample, applied to another 2,500
     # papers, so each count carries the noise of a small count (8 expected at 5 a day: a standard deviation near 3).
     assert 1.5 <= counts[1] / max(counts[0], 1) <= 5, counts
+
+
+def test_the_replay_through_the_command_line_decides_every_flagged_paper_with_the_judges_labels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The replay as a maintainer (or a check from outside) drives it: `digest poll --source` a week's RSS file,
+    `digest candidates --status pending --json`, then `digest approve ID --section LABEL` with the judged paper's own
+    label (tests/test_section_names.py has "(Beyond) Logit Lens") or `digest reject ID`. Every command succeeds,
+    what is pending is exactly what the polls flagged (the second tier waits for the weekly digest, not for this list),
+    and the approved papers land in the sections their labels name."""
+    import io
+    from contextlib import redirect_stdout
+
+    from digest.awesome.sectionnames import match_section
+    from tests.feedbuild import build_rss
+
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    data_dir = tmp_path / "data"
+    make_settings(data_dir)
+
+    def digest(*args: str) -> str:
+        out = io.StringIO()
+        with redirect_stdout(out):
+            assert main(["--data-dir", str(data_dir), *args]) == 0, args
+        return out.getvalue()
+
+    flagged: set[str] = set()
+    decided: dict[str, str] = {}  # arXiv ID -> the section label a `yes` was approved with, or "" when rejected
+    for number, week in enumerate(weeks_of(_replay_papers())):
+        feed = tmp_path / f"week-{number}.xml"
+        rows = [{"arxiv_id": p.arxiv_id, "title": p.title, "abstract": p.abstract} for p in week]
+        feed.write_bytes(build_rss("cs.CV", rows, max(p.published for p in week)))
+        new = set(json.loads(digest("poll", "--source", str(feed), "--json"))["sources"][0]["new"])
+        flagged |= new
+        pending = json.loads(digest("candidates", "--status", "pending", "--json"))
+        assert {row["arxiv_id"] for row in pending} == new
+        labels = {paper.arxiv_id: paper for paper in week}
+        for row in pending:
+            paper = labels[row["arxiv_id"]]
+            if paper.label == "yes" and paper.section:
+                digest("approve", str(row["id"]), "--section", paper.section)
+                decided[paper.arxiv_id] = paper.section
+            else:
+                digest("reject", str(row["id"]))
+                decided[paper.arxiv_id] = ""
+    approved = {arxiv_id: label for arxiv_id, label in decided.items() if label}
+    assert decided.keys() == flagged and approved and len(approved) < len(decided)
+    from digest.service.wiring import open_service_database
+
+    database = open_service_database(make_settings(data_dir))
+    try:
+        with database.reading() as session:
+            sections = list(session.scalars(select(Section.name).where(Section.kind != "text")))
+    finally:
+        database.dispose()
+    entries = json.loads(digest("candidates", "--status", "approved", "--json"))
+    assert len(entries) == len(approved)
+    for row in entries:
+        found = match_section(approved[row["arxiv_id"]], [(name, name) for name in sections])
+        assert found is not None and sections[found] == row["decided_section"], row
