@@ -19,7 +19,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_relevance import DECISIONS, bundled_examples  # noqa: E402  (this folder: the same examples and decisions)
+from bench_relevance import DECISIONS, bundled_examples, interval  # noqa: E402  (this folder: the same examples and decisions)
 
 from digest.relevance.evaluation import leave_one_out  # noqa: E402
 from digest.relevance.features import word_vectors  # noqa: E402
@@ -57,7 +57,10 @@ def measure(model: RelevanceModel, rows: list[dict[str, Any]], name: str, confus
         if not found or found[0] != wanted:
             wrong[(wanted, found[0] if found else None)] += 1
     count = len(rows)
-    print(f"{name}: top-1 {top1}/{count} ({top1 / count:.0%})  top-3 {top3}/{count} ({top3 / count:.0%})")
+    print(
+        f"{name}: top-1 {top1}/{count} ({top1 / count:.0%}, 95% {interval(top1, count)})"
+        f"  top-3 {top3}/{count} ({top3 / count:.0%})"
+    )
     for (wanted, got), times in wrong.most_common() if confusion else ():
         print(f"    {times}  wanted {wanted!r}, ranked first {got!r}")
 
