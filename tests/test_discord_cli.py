@@ -90,3 +90,33 @@ def test_a_candidate_is_also_named_by_its_papers_arxiv_id_or_address(
         "paper the polls never found"
     ]
     assert one in settings.list_markdown_path.read_text(encoding="utf-8")
+
+
+def test_several_candidates_are_decided_in_turn_and_one_unknown_stops_none_of_the_others(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A batch cleared from the shell: `digest reject 4 7 9`. Each is its own decision; an unknown one is one line and
+    the exit status says something failed; a malformed one stops the command before anything is decided."""
+    settings = make_settings(data_dir)
+    database = open_service_database(settings)
+    try:
+        ids = [insert_candidate(database, paper) for paper in real_papers()[:3]]
+    finally:
+        database.dispose()
+    arxiv = [paper["arxiv_id"] for paper in real_papers()[:3]]
+    assert main(["--data-dir", str(data_dir), "reject", str(ids[0]), "999", arxiv[1]]) == 1
+    out, err = capsys.readouterr()
+    assert out.splitlines() == [
+        f"candidate {ids[0]} ({arxiv[0]}): rejected",
+        f"candidate {ids[1]} ({arxiv[1]}): rejected",
+    ]
+    assert err.splitlines() == ["digest: no candidate with id 999"]
+    assert main(["--data-dir", str(data_dir), "approve", str(ids[2]), "x1"]) == 2
+    assert capsys.readouterr().out == ""
+    database = open_service_database(settings)
+    try:
+        with database.reading() as session:
+            statuses = [c.status for c in session.scalars(select(Candidate).order_by(Candidate.id))]
+    finally:
+        database.dispose()
+    assert statuses == ["rejected", "rejected", "pending"]

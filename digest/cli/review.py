@@ -17,7 +17,7 @@ from digest.record_ids import parse_record_id
 if TYPE_CHECKING:
     from digest.storage.models import Decision
 
-_ID_HELP = "the candidate's id (footer of its message), or its paper's arXiv ID or URL"
+_ID_HELP = "the candidate's id (footer of its message), or its paper's arXiv ID or URL; several decide in turn"
 
 
 def register(subparsers: Any) -> None:
@@ -26,7 +26,7 @@ def register(subparsers: Any) -> None:
         help="approve a candidate into the list (its suggested section unless --section names another)",
         description="Adds the candidate's paper to the list and regenerates the list's Markdown.",
     )
-    approve.add_argument("candidate_id", metavar="ID", help=_ID_HELP)
+    approve.add_argument("candidate_ids", metavar="ID", nargs="+", help=_ID_HELP)
     approve.add_argument("--section", metavar="NAME", help="the section to add it to (name or slug)")
     approve.set_defaults(handler=handle_decision, action="approve")
     reject = subparsers.add_parser(
@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
         help="reject a candidate (it never comes back on later polls)",
         description="Marks the candidate rejected; an earlier approval's list entry is removed.",
     )
-    reject.add_argument("candidate_id", metavar="ID", help=_ID_HELP)
+    reject.add_argument("candidate_ids", metavar="ID", nargs="+", help=_ID_HELP)
     reject.set_defaults(handler=handle_decision, action="reject", section=None)
     pending = subparsers.add_parser(
         "pending",
@@ -42,7 +42,7 @@ def register(subparsers: Any) -> None:
         description="As removing the deciding reaction in Discord: an approval's list entry is removed, the "
         "candidate waits for a decision again, and the audit log records the change.",
     )
-    pending.add_argument("candidate_id", metavar="ID", help=_ID_HELP)
+    pending.add_argument("candidate_ids", metavar="ID", nargs="+", help=_ID_HELP)
     pending.set_defaults(handler=handle_decision, action="revert", section=None)
     history = subparsers.add_parser(
         "history",
@@ -65,31 +65,41 @@ def actor_name() -> str:
 
 
 def handle_decision(args: argparse.Namespace, context: Context) -> int:
+    """Each ID in turn, each its own decision (a batch cleared from the shell); one line per ID, exit 1 when any
+    failed. An ID that is neither a number nor an arXiv ID stops everything first (exit 2), before the database."""
     from digest.arxiv.additions import parse_arxiv_reference
 
-    candidate_id = parse_record_id(args.candidate_id)
-    arxiv_id = parse_arxiv_reference(args.candidate_id) if candidate_id is None else None
-    if candidate_id is None and arxiv_id is None:
-        # A usage error (exit 2) in one line, before the database is opened.
-        shown = ascii(args.candidate_id[:40])
-        print(
-            f"digest {args.command}: {shown} is not a candidate id: give its number (0-9 only) or its paper's arXiv ID",
-            file=sys.stderr,
-        )
-        return 2
+    wanted: list[int | str] = []
+    for text in args.candidate_ids:
+        number = parse_record_id(text)
+        reference = parse_arxiv_reference(text) if number is None else None
+        if number is None and reference is None:
+            shown = ascii(text[:40])
+            print(
+                f"digest {args.command}: {shown} is not a candidate id: give its number (0-9 only) or its paper's "
+                "arXiv ID",
+                file=sys.stderr,
+            )
+            return 2
+        wanted.append(number if number is not None else str(reference))
     from digest.review.reviewer import Reviewer
     from digest.review.rules import Actor, ReviewError
 
-    if candidate_id is None:
-        candidate_id = _candidate_of(context, str(arxiv_id))
     reviewer = Reviewer(context.database, context.settings)
     actor = Actor(name=actor_name(), id=None, channel="cli")
-    try:
-        outcome = reviewer.decide(candidate_id, args.action, actor, args.section)
-    except ReviewError as exc:
-        raise CommandError(str(exc)) from exc
-    print(f"candidate {outcome.candidate_id} ({outcome.arxiv_id}): {outcome.message}")
-    return 0
+    failed = 0
+    for item in wanted:
+        try:
+            candidate_id = item if isinstance(item, int) else _candidate_of(context, item)
+            outcome = reviewer.decide(candidate_id, args.action, actor, args.section)
+        except (ReviewError, CommandError) as exc:
+            if len(wanted) == 1:
+                raise CommandError(str(exc)) from exc
+            print(f"digest: {exc}", file=sys.stderr)
+            failed += 1
+            continue
+        print(f"candidate {outcome.candidate_id} ({outcome.arxiv_id}): {outcome.message}")
+    return 1 if failed else 0
 
 
 def _candidate_of(context: Context, arxiv_id: str) -> int:
