@@ -317,6 +317,8 @@ def test_the_command_line_lists_what_waits_for_review_and_the_second_tier_only_w
     assert main([*digest, "--status", "pending"]) == 0
     shown = capsys.readouterr().out
     assert FIRST["arxiv_id"] in shown and SECOND["arxiv_id"] not in shown
+    footer = "and 1 pending in the second tier, for the weekly digest (--second-tier lists them)"
+    assert shown.splitlines()[-1] == footer
 
     assert main([*digest, "--second-tier"]) == 0
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from digest.relevance.types import PaperText
@@ -165,6 +165,12 @@ def list_candidates(session: Session, status: str | None = None, second_tier: bo
     if not second_tier:
         query = query.where(or_(Candidate.status != PENDING, Candidate.relevant.is_(True)))
     return list(session.scalars(query))
+
+
+def second_tier_waiting(session: Session) -> int:
+    """How many pending papers of the second tier list_candidates leaves out by default."""
+    query = select(func.count()).where(Candidate.status == PENDING, Candidate.relevant.is_(False))
+    return session.scalar(query) or 0
 
 
 def candidate_dict(candidate: Candidate) -> dict[str, object]:

@@ -80,13 +80,16 @@ def handle_poll(args: argparse.Namespace, context: Context) -> int:
 
 
 def handle_candidates(args: argparse.Namespace, context: Context) -> int:
-    from digest.arxiv.candidates import candidate_dict, list_candidates
+    from digest.arxiv.candidates import candidate_dict, list_candidates, second_tier_waiting
 
     with context.database.reading() as session:
         rows = [
             {**candidate_dict(candidate), "decided_section": candidate.decided_section}
             for candidate in list_candidates(session, args.status, args.second_tier)
         ]
+        hidden = (
+            0 if args.json or args.second_tier or args.status not in (None, "pending") else second_tier_waiting(session)
+        )
     if args.json:
         print_json(rows)
         return 0
@@ -97,6 +100,8 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
         section = (row["decided_section"] if row["status"] == "approved" else row["suggested_section"]) or "no section"
         where = f"[{section}]" + (" (second tier)" if row["tier"] == "second" else "")
         print(f"{row['id']:>5}  {row['status']:<8} {row['score']:.2f}  {row['arxiv_id']:<12} {where} {row['title']}")
+    if hidden:
+        print(f"and {hidden} pending in the second tier, for the weekly digest (--second-tier lists them)")
     return 0
 
 
