@@ -125,9 +125,10 @@ class RelevanceModel:
         thresholds: Thresholds,
         key: str = "",
         gate_ceiling: float = float("inf"),
+        gate: TermGate | None = None,
     ) -> None:
         self.key = key  # names the inputs it was built from (relevance_db); stream scores are stored under it
-        self.gate = _gated(rules)[0]
+        self.gate = gate if gate is not None else _gate(rules)
         self.gate_ceiling = gate_ceiling
         self.rules = rules
         self.learned = learned
@@ -138,7 +139,7 @@ class RelevanceModel:
 
     def with_thresholds(self, thresholds: Thresholds) -> RelevanceModel:
         return RelevanceModel(
-            self.rules, self.learned, self.positives, self.ranker, thresholds, self.key, self.gate_ceiling
+            self.rules, self.learned, self.positives, self.ranker, thresholds, self.key, self.gate_ceiling, self.gate
         )
 
     def _may_belong(self, papers: Sequence[PaperText]) -> list[int]:
@@ -280,23 +281,31 @@ def build_model(
     return RelevanceModel(rules, learned, positives, ranker, thresholds, "", ceiling)
 
 
-_gate_cache: dict[int, tuple[Rules, TermGate, NDArray[np.bool_]]] = {}
+_gate_cache: dict[int, tuple[Rules, TermGate]] = {}
+_named_cache: dict[int, tuple[Rules, NDArray[np.bool_]]] = {}
 
 
-def _gated(rules: Rules) -> tuple[TermGate, NDArray[np.bool_]]:
-    """The rules' gate and which papers of the shipped sample it lets through, worked out once per process and
-    rules: a model is built again after every decision, and neither depends on anything else."""
+def _gate(rules: Rules) -> TermGate:
+    """The rules' gate, compiled once per process and rules (a model is built again after every decision)."""
     with _shipped_lock:
         found = _gate_cache.get(id(rules))
         if found is None:
-            gate = TermGate(rules.modality_strong, rules.interpretability_strong)
-            papers = [paper for paper in background_sample() if paper.role == "calibrate"]
-            named = np.array([gate.may_match(f"{paper.title}\n{paper.abstract}") for paper in papers], dtype=bool)
             if len(_gate_cache) > 8:
                 _gate_cache.clear()
-            found = _gate_cache[id(rules)] = (rules, gate, named)
-    return found[1], found[2]
+            found = _gate_cache[id(rules)] = (rules, TermGate(rules.modality_strong, rules.interpretability_strong))
+    return found[1]
 
 
 def _shipped_names_topic(rules: Rules) -> NDArray[np.bool_]:
-    return _gated(rules)[1]
+    """Which papers of the shipped sample the gate lets through: worked out once per process and rules, and only
+    when a model is built (a model loaded from its file, as `digest score` loads it, never needs it)."""
+    gate = _gate(rules)
+    with _shipped_lock:
+        found = _named_cache.get(id(rules))
+        if found is None:
+            papers = [paper for paper in background_sample() if paper.role == "calibrate"]
+            named = np.array([gate.may_match(f"{paper.title}\n{paper.abstract}") for paper in papers], dtype=bool)
+            if len(_named_cache) > 8:
+                _named_cache.clear()
+            found = _named_cache[id(rules)] = (rules, named)
+    return found[1]
