@@ -104,12 +104,11 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
 
 def _candidate_of(context: Context, arxiv_id: str) -> int:
     """The candidate of the paper with this arXiv ID (there is one per paper), or a one-line error."""
-    from sqlalchemy import select
-
-    from digest.storage.models import Candidate
+    from digest.arxiv.candidates import known_candidates
 
     with context.database.reading() as session:
-        found = session.scalar(select(Candidate.id).where(Candidate.arxiv_id == arxiv_id))
+        candidate = known_candidates(session, [arxiv_id]).get(arxiv_id)
+        found = candidate.id if candidate is not None else None
     if found is None:
         raise CommandError(
             f"no candidate for arXiv {arxiv_id}: `digest candidates` lists them; `digest add {arxiv_id}` adds a paper "
