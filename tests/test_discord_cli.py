@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from digest.cli import main
+from digest.config import Settings
 from digest.service.wiring import open_service_database
 from digest.storage.models import Candidate, Decision
 from tests.conftest import make_settings
@@ -22,14 +24,18 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "data"
 
 
-def test_approve_into_a_named_section_and_reject(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def with_candidates(data_dir: Path, papers: list[dict[str, Any]]) -> tuple[Settings, list[int]]:
+    """The data folder's settings, and the papers stored in it as pending candidates (their ids, in order)."""
     settings = make_settings(data_dir)
     database = open_service_database(settings)
     try:
-        first = insert_candidate(database, real_papers()[0])
-        second = insert_candidate(database, real_papers()[1])
+        return settings, [insert_candidate(database, paper) for paper in papers]
     finally:
         database.dispose()
+
+
+def test_approve_into_a_named_section_and_reject(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings, (first, second) = with_candidates(data_dir, real_papers()[:2])
     assert main(["--data-dir", str(data_dir), "approve", str(first), "--section", "steering"]) == 0
     assert main(["--data-dir", str(data_dir), "reject", str(second)]) == 0
     out = capsys.readouterr().out
@@ -49,12 +55,7 @@ def test_approve_into_a_named_section_and_reject(data_dir: Path, capsys: pytest.
 
 
 def test_unknown_candidate_or_section_is_one_line(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    settings = make_settings(data_dir)
-    database = open_service_database(settings)
-    try:
-        candidate_id = insert_candidate(database, real_papers()[2])
-    finally:
-        database.dispose()
+    _, (candidate_id,) = with_candidates(data_dir, real_papers()[2:3])
     assert main(["--data-dir", str(data_dir), "approve", "999"]) == 1
     assert main(["--data-dir", str(data_dir), "approve", str(candidate_id), "--section", "Nowhere"]) == 1
     err = capsys.readouterr().err.splitlines()
@@ -67,13 +68,7 @@ def test_a_candidate_is_also_named_by_its_papers_arxiv_id_or_address(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A maintainer who hears of a paper knows its arXiv ID, not the candidate's number."""
-    settings = make_settings(data_dir)
-    database = open_service_database(settings)
-    try:
-        first = insert_candidate(database, real_papers()[0])
-        second = insert_candidate(database, real_papers()[1])
-    finally:
-        database.dispose()
+    settings, (first, second) = with_candidates(data_dir, real_papers()[:2])
     one, two = real_papers()[0]["arxiv_id"], real_papers()[1]["arxiv_id"]
     assert main(["--data-dir", str(data_dir), "approve", f"{one}v2", "--section", "steering"]) == 0
     assert main(["--data-dir", str(data_dir), "reject", f"https://arxiv.org/abs/{two}"]) == 0
@@ -97,12 +92,7 @@ def test_several_candidates_are_decided_in_turn_and_one_unknown_stops_none_of_th
 ) -> None:
     """A batch cleared from the shell: `digest reject 4 7 9`. Each is its own decision; an unknown one is one line and
     the exit status says something failed; a malformed one stops the command before anything is decided."""
-    settings = make_settings(data_dir)
-    database = open_service_database(settings)
-    try:
-        ids = [insert_candidate(database, paper) for paper in real_papers()[:3]]
-    finally:
-        database.dispose()
+    settings, ids = with_candidates(data_dir, real_papers()[:3])
     arxiv = [paper["arxiv_id"] for paper in real_papers()[:3]]
     assert main(["--data-dir", str(data_dir), "reject", str(ids[0]), "999", arxiv[1]]) == 1
     out, err = capsys.readouterr()
