@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +35,8 @@ class Reply:
     stream_bytes: int | None = None  # stream this many filler bytes instead of `body`
     declare_length: bool = True  # with stream_bytes: send Content-Length up front
     delay_seconds: float = 0.0  # answer this much later (a slow arXiv), in real time
+    # awaited before answering: a download that lasts until something else happened (the request is recorded first)
+    before_answer: Callable[[], Awaitable[None]] | None = None
 
 
 @dataclass
@@ -118,6 +121,8 @@ class ArxivServer:
             return web.Response(status=404, text="not programmed")
         if reply.delay_seconds:
             await asyncio.sleep(reply.delay_seconds)
+        if reply.before_answer is not None:
+            await reply.before_answer()
         headers = {"Content-Type": reply.content_type, **reply.headers}
         if reply.etag:
             headers["ETag"] = reply.etag

@@ -1,14 +1,17 @@
 """After the maintainers decide in the service, the relevance model is built once the decisions are quiet, so the next
-poll finds it ready instead of building it before it reads its first feed."""
+poll finds it ready instead of building it before it reads its first feed; a poll that must build it builds it while
+its first feed downloads."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from digest.arxiv.poll_pass import run_poll
 from digest.config import Settings
 from digest.relevance import store
 from digest.relevance.stream import STATE_KEY
@@ -17,10 +20,14 @@ from digest.service import model_refresh
 from digest.service.process import Service
 from digest.service.wiring import open_service_database
 from digest.storage.state import RelevanceState
+from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
+from tests.feedbuild import build_rss, load_records
 
 ANN = Actor("ann", "1001", "discord")
+MONDAY = date(2026, 4, 27)
+RELEVANT = ["2506.04706", "2504.11695", "2505.14071"]  # real multimodal-interpretability papers not in the list
 
 
 def folder_with_candidates(tmp_path: Path, count: int) -> tuple[Settings, list[int]]:
@@ -140,3 +147,33 @@ async def test_a_failed_build_is_reported_and_the_next_decision_builds_again(
         store.clear_model_cache()
     assert failed is not None and not failed.ok and "ZeroDivisionError: a bug" in failed.message
     assert service.model_refresher.builds == 1 and len(calls) == 2
+
+
+@pytest.mark.asyncio
+async def test_a_poll_that_must_build_the_model_builds_it_while_the_feed_downloads(tmp_path: Path) -> None:
+    """The feed's answer is held until the model is saved: it must have been built beside the download, not before
+    it (as a poll did, fetching nothing until its model was ready) and not never."""
+    settings, _ = folder_with_candidates(tmp_path, 0)
+    saved = settings.data_dir / "cache" / store.SAVED_MODEL
+    saved.unlink(missing_ok=True)
+    store.clear_model_cache()
+    built_when_asked: list[bool] = []
+
+    async def once_the_model_is_saved() -> None:
+        built_when_asked.append(saved.exists())
+        await until(saved.exists)
+
+    papers = [record for record in load_records() if record["arxiv_id"] in RELEVANT]
+    database = open_service_database(settings)
+    try:
+        async with ArxivServer() as server:
+            reply = Reply(body=build_rss("cs.CV", papers, MONDAY), before_answer=once_the_model_is_saved)
+            summary = await run_poll(
+                settings, database, sources=[server.program("/rss/cs.CV", reply)], clock=FakeClock()
+            )
+    finally:
+        database.dispose()
+        store.clear_model_cache()
+    assert built_when_asked == [False]
+    report = summary.sources[0]
+    assert (summary.outcome, report.outcome, report.new_candidates) == ("ok", "fetched", 3)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -11,10 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from digest import resources
 from digest.arxiv.api import backfill, refresh_examples
 from digest.arxiv.poll_pass import run_poll
 from digest.awesome import store as liststore
 from digest.config import Settings
+from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import REJECTED, Candidate
 from digest.storage.state import BackfillState, FeedState, PollRun, RelevanceExample
@@ -292,3 +295,37 @@ def test_poll_and_candidates_commands(tmp_path: Path, capsys: pytest.CaptureFixt
     assert sorted(row["arxiv_id"] for row in rows) == sorted(RELEVANT)
     assert main(["--data-dir", data_dir, "candidates", "--status", "rejected"]) == 0
     assert capsys.readouterr().out.strip() == "no candidates with status rejected"
+
+
+@pytest.mark.asyncio
+async def test_rules_that_cannot_be_used_fail_the_poll_in_one_line_and_store_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The model is built while the first feed downloads; when its rules are broken the pass fails with their error,
+    keeps no candidate, asks no further source, and leaves each source's state as it was, so the next poll with
+    mended rules reads the feeds whole."""
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    shutil.copy(resources.feeds_dir() / "sources.toml", feeds / "sources.toml")
+    (feeds / "rules.toml").write_text('[modality]\nstrong = "not a list"\n', encoding="utf-8")
+    settings = make_settings(
+        tmp_path / "data", f'feeds_dir = "{feeds}"\n[arxiv]\ncontact = "maintainers@example.org"\n'
+    )
+    database = open_service_database(settings)
+    try:
+        async with ArxivServer() as server:
+            cv = server.program("/rss/cs.CV", Reply(body=feed(*RELEVANT), etag='"cv-0427"'))
+            cl = server.program("/rss/cs.CL", Reply(body=feed(*UNRELATED, category="cs.CL"), etag='"cl-0427"'))
+            with caplog.at_level(logging.ERROR, logger="digest.poller"):
+                summary = await run_poll(settings, database, sources=[cv, cl], clock=FakeClock())
+            asked = [request.path for request in server.requests]
+        assert summary.outcome == "failed"
+        errors = [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR]
+        assert len(errors) == 1 and errors[0].startswith("poll: the relevance rules cannot be used:")
+        assert "\n" not in errors[0]
+        assert candidates(database) == {}
+        assert "/rss/cs.CL" not in asked
+        with database.reading() as session:
+            assert [row.etag for row in session.scalars(select(FeedState))] in ([], [None])
+    finally:
+        database.dispose()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from concurrent.futures import Future
 from urllib.parse import urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -36,9 +37,26 @@ from digest.storage.db import Database
 log = logging.getLogger("digest.poller")
 
 
-def _load_model(database: Database, settings: Settings) -> relevance.RelevanceModel:
-    """The model with its thresholds fitted for the stream so far (and stored, for `digest score`)."""
-    return ensure_thresholds(database, settings)
+class _ModelLoading:
+    """The model with its thresholds fitted for the stream so far (and stored, for `digest score`), loaded in a
+    worker thread while the first feed downloads and parses. After a decision it is built again (a fraction of a
+    second in place, more in the service's child process): that time is spent beside the fetch, not after it.
+    Whoever needs the model first waits for it; a failure (rules that cannot be used) is raised to each of them."""
+
+    def __init__(self) -> None:
+        self._future: Future[relevance.RelevanceModel] = Future()
+
+    def load(self, database: Database, settings: Settings) -> None:
+        try:
+            self._future.set_result(ensure_thresholds(database, settings))
+        except BaseException as exc:  # handed to whoever waits; the thread itself ends quietly
+            self._future.set_exception(exc)
+
+    def ready(self) -> relevance.RelevanceModel:
+        return self._future.result()
+
+    def failed(self) -> bool:
+        return self._future.done() and self._future.exception() is not None
 
 
 def _refit_after_poll(database: Database, settings: Settings) -> None:
@@ -65,16 +83,21 @@ async def run_poll(
     started = clock.now()
     run_id = await asyncio.to_thread(poll_runs.start_run, database, started)
     summary = PollSummary(run_id=run_id, started_at=started)
+    model = _ModelLoading()
+    loading = asyncio.ensure_future(asyncio.to_thread(model.load, database, settings))
     try:
-        model = await asyncio.to_thread(_load_model, database, settings)
         async with Fetcher(settings.arxiv, clock=clock) as fetcher:
             stopped = await _poll_sources(settings, database, model, fetcher, chosen, summary)
+        await loading
+        model.ready()  # raises what the loading raised, when no answer needed the model (all not modified)
         summary.outcome = poll_runs.INTERRUPTED if stopped else overall_outcome(summary.sources)
         await asyncio.to_thread(_refit_after_poll, database, settings)
     except relevance.RulesError as exc:
         log.error("poll: the relevance rules cannot be used: %s", exc)
         summary.outcome = "failed"
     finally:
+        if not loading.done():  # the pass was cancelled: the thread finishes alone, nobody waits for it
+            loading.cancel()
         summary.finished_at = clock.now()
         if summary.outcome == poll_runs.RUNNING:
             summary.outcome = poll_runs.INTERRUPTED if fetcher_stopping() else "failed"
@@ -92,7 +115,7 @@ def fetcher_stopping() -> bool:
 async def _poll_sources(
     settings: Settings,
     database: Database,
-    model: relevance.RelevanceModel,
+    model: _ModelLoading,
     fetcher: Fetcher,
     chosen: Sequence[str],
     summary: PollSummary,
@@ -101,6 +124,8 @@ async def _poll_sources(
     clock = fetcher.clock
     unresolved: dict[str, str] = {}  # host -> why: one failed name lookup answers for every source on that host
     for source in chosen:
+        if model.failed():  # no further source is asked for what could not be judged
+            model.ready()
         etag, last_modified, last_feed_date = await asyncio.to_thread(read_state, database, source)
         host = urlsplit(source).hostname
         try:
@@ -119,7 +144,7 @@ async def _poll_sources(
             report = await asyncio.to_thread(
                 process_answer,
                 database,
-                model,
+                model.ready,
                 settings,
                 result,
                 last_feed_date=last_feed_date,

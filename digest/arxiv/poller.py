@@ -7,7 +7,7 @@ retried later and never marks papers as seen. `run_poll` is what the scheduler a
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -173,14 +173,17 @@ def record_failure(database: Database, report: SourceReport, now: datetime) -> N
 
 def process_answer(
     database: Database,
-    model: relevance.RelevanceModel,
+    model_ready: Callable[[], relevance.RelevanceModel],
     settings: Settings,
     result: FetchResult,
     *,
     last_feed_date: datetime | None,
     now: datetime,
 ) -> SourceReport:
-    """Parse, classify, judge and store one answer; one transaction. Runs in a worker thread."""
+    """Parse, classify, judge and store one answer; one transaction. Runs in a worker thread.
+
+    `model_ready` gives the model, waiting for it when it is still being loaded or built: the answer is parsed first,
+    so a model built after a decision is built while the feed downloads and parses."""
     source = result.source
     if result.not_modified:
         return _store_outcome(database, SourceReport(source, NOT_MODIFIED), None, None, [], result, now)
@@ -201,6 +204,7 @@ def process_answer(
                 paper.arxiv_id,
                 paper.title[:120],
             )
+    model = model_ready()
     judgements = model.judge_many([paper_text(p) for p in parsed.papers])
     return _store_outcome(
         database,
