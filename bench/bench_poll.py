@@ -10,7 +10,8 @@ time is printed too. Two passes per round on a fresh list database:
   papers from the same file, so every paper is new again.
 A third pass, on feed C, is the service's cold pass: `digest run` builds the model in a child process (scikit-learn
 never stays in its memory), seconds of work that the pass does while the feed downloads and parses. Over a local file
-that overlap is the parse alone; over the network it is the download and the 3 s between requests as well.
+that overlap is the parse alone; over the network it is the download and the 3 s between requests as well. The data
+folder holds the shipped papers' encoding, kept by the folder's first build (relevance/shipped_cache.py).
 Each pass is also divided by a parse of the same feed timed right after it, and the median of those paired ratios
 is printed beside the best-of ratios: the steadier figure on a shared machine. Between passes the long-lived objects
 are frozen out of the collector's walks (heap.settle), as the service does when it starts and after each poll.

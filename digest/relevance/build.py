@@ -1,7 +1,8 @@
 """Builds the relevance model in a child process: `python -m digest.relevance.build INPUTS OUTPUT`.
 
 The service trains here so that scikit-learn and the training data never stay in its memory: it writes the
-model's inputs to INPUTS (a pickle it made), and reads the model back from OUTPUT. Both files are the service's own.
+model's inputs to INPUTS (a pickle it made: the rules, where they and the data folder's cache are, the examples, the
+decisions and the budget), and reads the model back from OUTPUT. All three are the service's own.
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ import pickle
 import sys
 from pathlib import Path
 
-from digest.relevance.rules import RULES_FILE, parse_rules
-from digest.relevance.scoring import build_model
+from digest.relevance.rules import RULES_FILE
+from digest.relevance.shipped_cache import build_with_kept_encoding
 
 
 def main(argv: list[str]) -> int:
@@ -19,8 +20,9 @@ def main(argv: list[str]) -> int:
         print("usage: python -m digest.relevance.build INPUTS OUTPUT", file=sys.stderr)
         return 2
     with Path(argv[0]).open("rb") as handle:
-        rules_data, feeds_dir, examples, feedback, budget = pickle.load(handle)  # noqa: S301  (the parent's file)
-    model = build_model(parse_rules(rules_data, str(Path(feeds_dir) / RULES_FILE)), examples, feedback, budget=budget)
+        rules_data, feeds_dir, cache, examples, feedback, budget = pickle.load(handle)  # noqa: S301  (the parent's)
+    source = str(Path(feeds_dir) / RULES_FILE)
+    model = build_with_kept_encoding(Path(cache), rules_data, source, examples, feedback, budget)
     with Path(argv[1]).open("wb") as handle:
         pickle.dump(model, handle, protocol=pickle.HIGHEST_PROTOCOL)
     return 0

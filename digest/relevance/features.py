@@ -148,10 +148,13 @@ class BackgroundPaper:
     role: str  # "train": a negative example; "calibrate": stands for the stream before any poll
 
 
+BACKGROUND_FILE = "relevance_background.jsonl.gz"
+
+
 @lru_cache(maxsize=1)
 def background_sample() -> tuple[BackgroundPaper, ...]:
     """Real arXiv papers from before February 2025 shipped with the package (bench/make_background.py)."""
-    with gzip.open(resources.PACKAGE_DIR / "data" / "relevance_background.jsonl.gz", "rt", encoding="utf-8") as handle:
+    with gzip.open(resources.PACKAGE_DIR / "data" / BACKGROUND_FILE, "rt", encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle if line.strip()]
     return tuple(
         BackgroundPaper(row["arxiv_id"], row["title"], row["abstract"], row.get("role", "train")) for row in rows

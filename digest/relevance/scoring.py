@@ -60,12 +60,16 @@ __all__ = [
     "RelevanceModel",
     "Rules",
     "RulesError",
+    "ShippedEncoding",
     "Thresholds",
     "Tier",
     "build_model",
     "fit_thresholds",
     "load_rules",
+    "reuse_shipped_encoding",
     "section_key",
+    "shipped_encoded_already",
+    "shipped_encoding",
 ]
 
 _SCORE_UNIT = 4.0  # shown score: 1.0 at the review threshold, 0.25 per unit of the model's log-odds
@@ -294,6 +298,59 @@ def _gate(rules: Rules) -> TermGate:
                 _gate_cache.clear()
             found = _gate_cache[id(rules)] = (rules, TermGate(rules.modality_strong, rules.interpretability_strong))
     return found[1]
+
+
+@dataclass(frozen=True)
+class ShippedEncoding:
+    """The shipped papers encoded for one set of rules, and which of the stream's stand-ins the gate lets through:
+    most of a model build's time in a new process (about 1.5 s), kept on disk by relevance.shipped_cache."""
+
+    train: _Encoded
+    calibrate: _Encoded
+    named: NDArray[np.bool_]
+
+
+def shipped_encoding(rules: Rules) -> ShippedEncoding:
+    """This process's encoding of the shipped papers for `rules`, worked out now if it was not yet."""
+    return ShippedEncoding(_shipped(rules, "train"), _shipped(rules, "calibrate"), _shipped_names_topic(rules))
+
+
+def shipped_encoded_already(rules: Rules) -> bool:
+    with _shipped_lock:
+        roles = all((id(rules), role) in _shipped_cache for role in ("train", "calibrate"))
+        return roles and id(rules) in _named_cache
+
+
+def _consistent(encoded: object, columns: int) -> bool:
+    return (
+        isinstance(encoded, _Encoded)
+        and isinstance(encoded.words, sparse.csr_matrix)
+        and isinstance(encoded.rules, np.ndarray)
+        and encoded.words.shape[0] == encoded.rules.shape[0] == len(encoded.terms)
+        and encoded.rules.shape[1:] == (len(RULE_FEATURES),)
+        and encoded.words.shape[1] == columns
+    )
+
+
+def reuse_shipped_encoding(rules: Rules, kept: object) -> bool:
+    """Takes an encoding kept by an earlier process (for the same rules and shipped files: the caller's key says so)
+    instead of working it out again; False, and nothing taken, when it is not the shape `shipped_encoding` gives."""
+    if not isinstance(kept, ShippedEncoding) or not isinstance(kept.named, np.ndarray):
+        return False
+    columns = kept.train.words.shape[1] if isinstance(kept.train, _Encoded) else -1
+    if not (_consistent(kept.train, columns) and _consistent(kept.calibrate, columns)):
+        return False
+    if kept.named.shape != (kept.calibrate.rules.shape[0],):
+        return False
+    with _shipped_lock:
+        if len(_shipped_cache) > 8:
+            _shipped_cache.clear()
+        if len(_named_cache) > 8:
+            _named_cache.clear()
+        _shipped_cache[(id(rules), "train")] = (rules, kept.train)
+        _shipped_cache[(id(rules), "calibrate")] = (rules, kept.calibrate)
+        _named_cache[id(rules)] = (rules, kept.named.astype(bool))
+    return True
 
 
 def _shipped_names_topic(rules: Rules) -> NDArray[np.bool_]:

@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 from digest import resources
 from digest.config import Settings
 from digest.relevance import scoring
-from digest.relevance.rules import RULES_FILE, parse_rules, rules_bytes
-from digest.relevance.scoring import RelevanceModel, build_model
+from digest.relevance.rules import RULES_FILE, rules_bytes
+from digest.relevance.scoring import RelevanceModel
+from digest.relevance.shipped_cache import build_with_kept_encoding
 from digest.relevance.types import Budget, Feedback, LabeledPaper
 from digest.storage.models import APPROVED, REJECTED, Candidate, Entry, Paper, Section
 from digest.storage.state import RelevanceExample, TrainingDecision
@@ -136,7 +137,9 @@ def base_model(session: Session, settings: Settings) -> tuple[str, RelevanceMode
     if model is None:
         model = _train_in_child(settings, key) if _in_child else None
         if model is None:
-            model = build_model(parse_rules(data, str(settings.feeds_dir / RULES_FILE)), key[1], key[2], budget=key[3])
+            model = build_with_kept_encoding(
+                _cache_folder(settings), data, str(settings.feeds_dir / RULES_FILE), key[1], key[2], key[3]
+            )
         model.key = model_key
         _save(settings, model)
     with _cache_lock:
@@ -156,13 +159,14 @@ def train_in_child_process(enabled: bool = True) -> None:
 
 def _train_in_child(settings: Settings, key: _ModelKey) -> RelevanceModel | None:
     """The model built by `python -m digest.relevance.build`; None (and one log line) when that failed."""
-    folder = settings.data_dir / "cache"
+    folder = _cache_folder(settings)
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=folder) as temporary:
             inputs, output = Path(temporary) / "inputs.pickle", Path(temporary) / "model.pickle"
             with inputs.open("wb") as handle:
-                pickle.dump((key[0], str(settings.feeds_dir), *key[1:]), handle, protocol=pickle.HIGHEST_PROTOCOL)
+                arguments = (key[0], str(settings.feeds_dir), str(folder), *key[1:])
+                pickle.dump(arguments, handle, protocol=pickle.HIGHEST_PROTOCOL)
             command = [sys.executable, "-m", "digest.relevance.build", str(inputs), str(output)]
             done = subprocess.run(command, capture_output=True, text=True, timeout=_CHILD_TIMEOUT, check=False)
             if done.returncode != 0:
@@ -177,8 +181,12 @@ def _train_in_child(settings: Settings, key: _ModelKey) -> RelevanceModel | None
     return model if isinstance(model, RelevanceModel) else None
 
 
+def _cache_folder(settings: Settings) -> Path:
+    return settings.data_dir / "cache"
+
+
 def _saved_path(settings: Settings) -> Path:
-    return settings.data_dir / "cache" / SAVED_MODEL
+    return _cache_folder(settings) / SAVED_MODEL
 
 
 def _load_saved(settings: Settings, model_key: str) -> RelevanceModel | None:

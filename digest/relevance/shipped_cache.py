@@ -1,0 +1,90 @@
+"""The shipped papers encoded for the current rules, kept in the data folder's cache between processes.
+
+A model is built again after every batch of decisions, in a process of its own: the service's child, or `digest poll`
+and `digest score` after a decision made from the shell. Most of that build used to be matching the rules against the
+5,000 shipped papers and encoding their words (about 1.5 s), the same work for the same rules every time. It is kept
+here, under a key of the rules' bytes, the shipped files and the model's format, and read back in milliseconds; any
+change to one of them works it out again. The file is the service's own, in its own data folder, as the saved model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import pickle
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from digest import resources
+from digest.relevance import scoring
+from digest.relevance.features import BACKGROUND_FILE, WORD_VECTORS_FILE
+from digest.relevance.rules import parse_rules
+from digest.relevance.scoring import RelevanceModel, build_model
+from digest.relevance.types import Budget, Feedback, LabeledPaper
+
+log = logging.getLogger(__name__)
+CACHE_FILE = "shipped-encoded.pickle"
+
+
+@lru_cache(maxsize=1)
+def _shipped_files_digest() -> bytes:
+    digest = hashlib.sha256()
+    for name in (BACKGROUND_FILE, WORD_VECTORS_FILE):
+        digest.update((resources.PACKAGE_DIR / "data" / name).read_bytes())
+    return digest.digest()
+
+
+def cache_key(rules_data: bytes) -> str:
+    digest = hashlib.sha256(f"format {scoring.MODEL_FORMAT}\n".encode())
+    digest.update(_shipped_files_digest())
+    digest.update(rules_data)
+    return digest.hexdigest()
+
+
+def _reuse(folder: Path, key: str, rules: scoring.Rules) -> bool:
+    path = folder / CACHE_FILE
+    try:
+        with path.open("rb") as handle:
+            kept: Any = pickle.load(handle)  # noqa: S301  (written by this service into its own data folder)
+    except FileNotFoundError:
+        return False
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError) as exc:
+        log.warning("relevance: the kept encoding %s cannot be read (%s); working it out again", path, exc)
+        return False
+    if not isinstance(kept, tuple) or len(kept) != 2 or kept[0] != key:
+        return False
+    return scoring.reuse_shipped_encoding(rules, kept[1])
+
+
+def _keep(folder: Path, key: str, rules: scoring.Rules) -> None:
+    path = folder / CACHE_FILE
+    temporary = path.with_suffix(".tmp")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with temporary.open("wb") as handle:
+            pickle.dump((key, scoring.shipped_encoding(rules)), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        temporary.replace(path)
+    except OSError as exc:  # a full disk: the next build works it out again, nothing is lost
+        log.warning("relevance: cannot keep the encoding in %s (%s)", path, exc)
+        temporary.unlink(missing_ok=True)
+
+
+def build_with_kept_encoding(
+    folder: Path,
+    rules_data: bytes,
+    rules_source: str,
+    examples: tuple[LabeledPaper, ...],
+    feedback: tuple[Feedback, ...],
+    budget: Budget,
+) -> RelevanceModel:
+    """build_model, taking the shipped papers' encoding from `folder` when it was kept for these rules, and keeping
+    it there when this process had to work it out (or had it in memory, and the folder none)."""
+    rules = parse_rules(rules_data, rules_source)
+    key = cache_key(rules_data)
+    in_memory = scoring.shipped_encoded_already(rules)
+    from_disk = not in_memory and _reuse(folder, key, rules)
+    model = build_model(rules, examples, feedback, budget=budget)
+    if not from_disk and not (in_memory and (folder / CACHE_FILE).exists()):
+        _keep(folder, key, rules)
+    return model

@@ -1,0 +1,64 @@
+"""A model built in a new process (the service's child after decisions, `digest score` or `digest poll` after a
+decision from the shell) takes the shipped papers' encoding kept in the data folder instead of working it out again;
+the model is the same either way, and an unreadable kept file is worked out again and replaced, with one warning."""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+from digest.relevance import store
+from digest.relevance.rules import rules_bytes
+from digest.relevance.shipped_cache import CACHE_FILE, cache_key
+from digest.service.wiring import open_service_database
+from tests.conftest import DATA_DIR, make_settings
+
+PAPERS = DATA_DIR / "review_papers.jsonl"
+
+
+def score_in_a_new_process(data: Path) -> tuple[str, str]:
+    """`digest score --json` as a maintainer runs it: its JSON lines and what it wrote to standard error."""
+    done = subprocess.run(
+        [sys.executable, "-m", "digest", "--data-dir", str(data), "score", str(PAPERS), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout, done.stderr
+
+
+def fingerprint(path: Path) -> tuple[int, str]:
+    return path.stat().st_mtime_ns, hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_a_new_process_builds_the_same_model_from_the_kept_encoding(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data")
+    open_service_database(settings).dispose()
+    cache = settings.data_dir / "cache"
+    kept, saved = cache / CACHE_FILE, cache / store.SAVED_MODEL
+
+    worked_out, _ = score_in_a_new_process(settings.data_dir)
+    assert kept.exists() and saved.exists()
+    with kept.open("rb") as handle:
+        key, _ = pickle.load(handle)
+    assert key == cache_key(rules_bytes(settings.feeds_dir))
+    before = fingerprint(kept)
+
+    saved.unlink()  # as after a decision: the model is built again
+    from_kept, _ = score_in_a_new_process(settings.data_dir)
+    assert from_kept == worked_out
+    assert fingerprint(kept) == before  # read, not worked out and written again
+
+    kept.write_bytes(b"not a pickle")
+    saved.unlink()
+    mended, errors = score_in_a_new_process(settings.data_dir)
+    assert mended == worked_out
+    warnings = [line for line in errors.splitlines() if "kept encoding" in line]
+    assert len(warnings) == 1 and "cannot be read" in warnings[0] and "working it out again" in warnings[0]
+    with kept.open("rb") as handle:
+        assert pickle.load(handle)[0] == key  # replaced by a good one
