@@ -46,6 +46,21 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data")
 
 
+# What the command line reads from the environment to find another folder, database or service.
+CLI_ENVIRONMENT = ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL", "DISCORD_TOKEN", "SMTP_PASSWORD")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A data folder for the command line (`tmp_path / "data"`, the `settings` fixture's), run from `tmp_path` (no
+    stray .env from the checkout) with none of the caller's settings in the environment. A module that needs the
+    folder made first overrides this fixture and asks for it."""
+    monkeypatch.chdir(tmp_path)
+    for name in CLI_ENVIRONMENT:
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path / "data"
+
+
 @pytest.fixture
 def database(settings: Settings) -> Iterator[Database]:
     from digest.service.wiring import open_service_database

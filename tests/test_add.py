@@ -25,13 +25,9 @@ API_PATH = "/api/query"
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL", "DISCORD_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    data = tmp_path / "data"
-    open_service_database(make_settings(data)).dispose()  # a used folder: seeded with the bundled list
-    return data
+def data_dir(data_dir: Path) -> Path:
+    open_service_database(make_settings(data_dir)).dispose()  # a used folder: seeded with the bundled list
+    return data_dir
 
 
 def add(data_dir: Path, *args: str, reply: Reply | None = None) -> tuple[int, list[Any]]:

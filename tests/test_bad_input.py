@@ -33,14 +33,6 @@ pytestmark = pytest.mark.skipif(not FULL.exists(), reason="needs /dev/full (Linu
 RELEVANT = ["2506.04706", "2504.11695", "2505.14071"]
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)  # no stray .env from the checkout
-    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL", "DISCORD_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path / "data"
-
-
 def prepared(data_dir: Path) -> Settings:
     """A data folder with the bundled list imported and one real candidate pending."""
     settings = make_settings(data_dir)

@@ -47,14 +47,6 @@ def imported_by(folder: Path, *argv: str) -> tuple[int, list[str]]:
     return status, sorted({name.split(".")[0] for name in modules} & set(HEAVY))
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    for name in ("DISCORD_TOKEN", "DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL", "SMTP_PASSWORD"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path / "data"
-
-
 def test_help_and_usage_errors_import_no_database_network_or_model_library(data_dir: Path) -> None:
     for argv in (["--help"], ["approve", "--help"], ["history", "--since", "yesterday"], ["nonsense"]):
         status, heavy = imported_by(data_dir.parent, "--data-dir", str(data_dir), *argv)

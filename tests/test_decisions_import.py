@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import select
 
 from digest.cli import main
-from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.state import TrainingDecision
 from tests.factories import real_papers
@@ -22,12 +21,9 @@ PAPERS = real_papers()
 
 
 @pytest.fixture
-def data_dir(settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch) -> Path:
+def data_dir(data_dir: Path, database: Database) -> Path:
     """The data folder the `database` fixture opened (the bundled list in it), for the command line to work on."""
-    monkeypatch.chdir(settings.data_dir.parent)  # no stray .env from the checkout
-    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    return settings.data_dir
+    return data_dir
 
 
 def digest(data_dir: Path, *args: str) -> int:

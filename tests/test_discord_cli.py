@@ -16,14 +16,6 @@ from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    for name in ("DISCORD_TOKEN", "DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path / "data"
-
-
 def with_candidates(data_dir: Path, papers: list[dict[str, Any]]) -> tuple[Settings, list[int]]:
     """The data folder's settings, and the papers stored in it as pending candidates (their ids, in order)."""
     settings = make_settings(data_dir)

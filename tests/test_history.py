@@ -25,14 +25,6 @@ ANN = Actor(name="ann", id="42", channel="discord")
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    for name in ("DISCORD_TOKEN", "DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path / "data"
-
-
-@pytest.fixture
 def made(data_dir: Path) -> Iterator[tuple[Settings, Database, list[int]]]:
     settings = make_settings(data_dir)
     database = open_service_database(settings)

@@ -16,14 +16,6 @@ SEED = seed_list_path().read_bytes()
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)  # no stray .env from the checkout
-    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path / "data"
-
-
 def run(data_dir: Path, *args: str) -> int:
     return main(["--data-dir", str(data_dir), "list", *args])
 

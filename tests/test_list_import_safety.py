@@ -15,13 +15,9 @@ SEED = seed_list_path().read_text(encoding="utf-8")
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)  # no stray .env
-    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    data = tmp_path / "data"
-    assert main(["--data-dir", str(data), "list", "export", "-o", str(tmp_path / "before.md")]) == 0  # seeds it
-    return data
+def data_dir(data_dir: Path) -> Path:
+    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(data_dir.parent / "before.md")]) == 0  # seeds
+    return data_dir
 
 
 def run(data_dir: Path, *args: str) -> int:

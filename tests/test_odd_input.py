@@ -166,14 +166,6 @@ async def test_no_route_answers_500_to_an_odd_value(site: Site, value: str) -> N
 # -- the command line ----------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(tmp_path)  # no stray .env from the checkout
-    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL", "DISCORD_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    return tmp_path / "data"
-
-
 def run_cli(*argv: str) -> tuple[int, str, str]:
     """The real entry point in this process: an exception escaping it would be the traceback a user sees."""
     out, err = io.StringIO(), io.StringIO()

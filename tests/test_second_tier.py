@@ -303,16 +303,13 @@ def test_a_long_hostile_why_stays_inert_and_within_discords_limits() -> None:
 
 
 def test_the_command_line_lists_what_waits_for_review_and_the_second_tier_only_when_asked(
-    settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    settings: Settings, database: Database, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`digest candidates` is the shell's review list: like /review and Discord it leaves out the pending papers just
     under the threshold (a day's review would otherwise carry the week's forty); `--second-tier` shows them, marked."""
-    monkeypatch.chdir(settings.data_dir.parent)  # no stray .env from the checkout
-    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
     first = insert_candidate(database, FIRST, score=1.7, relevant=True, suggested_section=SECTION)
     second = insert_candidate(database, SECOND, score=0.93, relevant=False, suggested_section=SECTION)
-    digest = ["--data-dir", str(settings.data_dir), "candidates"]
+    digest = ["--data-dir", str(data_dir), "candidates"]
 
     assert main([*digest, "--status", "pending"]) == 0
     shown = capsys.readouterr().out

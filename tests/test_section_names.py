@@ -72,11 +72,9 @@ def test_the_exact_name_wins_over_a_looser_fit() -> None:
 
 
 @pytest.fixture
-def data_dir(settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.chdir(settings.data_dir.parent)  # no stray .env from the checkout
-    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-    return settings.data_dir
+def data_dir(data_dir: Path, database: Database) -> Path:
+    """The data folder the `database` fixture opened (the bundled list in it), for the command line to work on."""
+    return data_dir
 
 
 def section_holding(markdown: str, arxiv_id: str) -> str:
