@@ -1,15 +1,20 @@
 """A model built in a new process (the service's child after decisions, `digest score` or `digest poll` after a
 decision from the shell) takes the shipped papers' encoding kept in the data folder instead of working it out again;
-the model is the same either way, and an unreadable kept file is worked out again and replaced, with one warning."""
+the model is the same either way, and an unreadable kept file is worked out again and replaced, with one warning; a
+cache that cannot be written costs time, never the answer."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import pickle
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from digest.cli import main
 from digest.relevance import store
 from digest.relevance.rules import rules_bytes
 from digest.relevance.shipped_cache import CACHE_FILE, cache_key
@@ -62,3 +67,25 @@ def test_a_new_process_builds_the_same_model_from_the_kept_encoding(tmp_path: Pa
     assert len(warnings) == 1 and "cannot be read" in warnings[0] and "working it out again" in warnings[0]
     with kept.open("rb") as handle:
         assert pickle.load(handle)[0] == key  # replaced by a good one
+
+
+def test_a_cache_folder_that_cannot_be_written_costs_time_not_the_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """As on a full disk: the model and the encoding cannot be kept, each says so in one line, and the papers are
+    scored all the same."""
+    settings = make_settings(tmp_path / "data")
+    open_service_database(settings).dispose()
+    (settings.data_dir / "cache").write_text("a file where the cache folder goes\n", encoding="utf-8")
+    store.clear_model_cache()
+    try:
+        status = main(["--data-dir", str(settings.data_dir), "score", str(PAPERS), "--json"])
+    finally:
+        store.clear_model_cache()
+    out, _ = capsys.readouterr()
+    assert status == 0
+    assert len(out.splitlines()) == len(PAPERS.read_text(encoding="utf-8").splitlines())
+    warnings = [record.getMessage() for record in caplog.records if record.levelno == logging.WARNING]
+    assert any("cannot save the model" in line for line in warnings)
+    assert any("cannot keep the encoding" in line for line in warnings)
+    assert all("\n" not in line for line in warnings)

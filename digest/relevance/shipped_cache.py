@@ -22,6 +22,7 @@ from digest.relevance.features import BACKGROUND_FILE, WORD_VECTORS_FILE
 from digest.relevance.rules import parse_rules
 from digest.relevance.scoring import RelevanceModel, build_model
 from digest.relevance.types import Budget, Feedback, LabeledPaper
+from digest.storage.files import write_atomic_bytes
 
 log = logging.getLogger(__name__)
 CACHE_FILE = "shipped-encoded.pickle"
@@ -58,16 +59,12 @@ def _reuse(folder: Path, key: str, rules: scoring.Rules) -> bool:
 
 
 def _keep(folder: Path, key: str, rules: scoring.Rules) -> None:
+    """Whole or not at all, through a temporary file of its own: two processes may build at once."""
     path = folder / CACHE_FILE
-    temporary = path.with_suffix(".tmp")
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with temporary.open("wb") as handle:
-            pickle.dump((key, scoring.shipped_encoding(rules)), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        temporary.replace(path)
+        write_atomic_bytes(path, pickle.dumps((key, scoring.shipped_encoding(rules)), protocol=pickle.HIGHEST_PROTOCOL))
     except OSError as exc:  # a full disk: the next build works it out again, nothing is lost
         log.warning("relevance: cannot keep the encoding in %s (%s)", path, exc)
-        temporary.unlink(missing_ok=True)
 
 
 def build_with_kept_encoding(

@@ -27,6 +27,7 @@ from digest.relevance.rules import RULES_FILE, rules_bytes
 from digest.relevance.scoring import RelevanceModel
 from digest.relevance.shipped_cache import build_with_kept_encoding
 from digest.relevance.types import Budget, Feedback, LabeledPaper
+from digest.storage.files import write_atomic_bytes
 from digest.storage.models import APPROVED, REJECTED, Candidate, Entry, Paper, Section
 from digest.storage.state import RelevanceExample, TrainingDecision
 from digest.titles import title_key
@@ -206,16 +207,12 @@ def _load_saved(settings: Settings, model_key: str) -> RelevanceModel | None:
 
 
 def _save(settings: Settings, model: RelevanceModel) -> None:
+    """Whole or not at all, through a temporary file of its own: the service's child and a command may save at once."""
     path = _saved_path(settings)
-    temporary = path.with_suffix(".tmp")
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with temporary.open("wb") as handle:
-            pickle.dump((model.key, model), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        temporary.replace(path)
+        write_atomic_bytes(path, pickle.dumps((model.key, model), protocol=pickle.HIGHEST_PROTOCOL))
     except OSError as exc:
         log.warning("relevance: cannot save the model to %s (%s); the next process builds it again", path, exc)
-        temporary.unlink(missing_ok=True)
 
 
 def model_key_and_model(session: Session, settings: Settings) -> tuple[str, RelevanceModel]:
