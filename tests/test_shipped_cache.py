@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from digest import resources
 from digest.cli import main
 from digest.relevance import store
 from digest.relevance.rules import rules_bytes
@@ -89,3 +90,28 @@ def test_a_cache_folder_that_cannot_be_written_costs_time_not_the_answer(
     assert any("cannot save the model" in line for line in warnings)
     assert any("cannot keep the encoding" in line for line in warnings)
     assert all("\n" not in line for line in warnings)
+
+
+def test_an_upgrade_that_changes_the_encoding_code_does_not_meet_the_older_encoding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key covers the rules, the shipped files and the modules that encode: a changed tokeniser (say) after an
+    upgrade gives another key, so the encoding the older code kept is never read as this code's."""
+    from digest.relevance import shipped_cache
+
+    module = tmp_path / "tokeniser.py"
+    module.write_text("PATTERN = 'old'\n", encoding="utf-8")
+    real = shipped_cache.encoding_inputs()
+    assert {path.name for path in real} >= {"relevance_background.jsonl.gz", "features.py", "rules.py", "tokeniser.py"}
+    monkeypatch.setattr(shipped_cache, "encoding_inputs", lambda: [*real, module])
+    rules = rules_bytes(resources.feeds_dir())
+    try:
+        shipped_cache._inputs_digest.cache_clear()
+        before = cache_key(rules)
+        module.write_text("PATTERN = 'new'\n", encoding="utf-8")
+        shipped_cache._inputs_digest.cache_clear()
+        after = cache_key(rules)
+        assert cache_key(rules + b"\n# a comment\n") not in (before, after)
+    finally:
+        shipped_cache._inputs_digest.cache_clear()
+    assert before is not None and after is not None and before != after

@@ -3,8 +3,9 @@
 A model is built again after every batch of decisions, in a process of its own: the service's child, or `digest poll`
 and `digest score` after a decision made from the shell. Most of that build used to be matching the rules against the
 5,000 shipped papers and encoding their words (about 1.5 s), the same work for the same rules every time. It is kept
-here, under a key of the rules' bytes, the shipped files and the model's format, and read back in milliseconds; any
-change to one of them works it out again. The file is the service's own, in its own data folder, as the saved model.
+here, under a key of the rules' bytes, the shipped files, the code that encodes and the model's format, and read back
+in milliseconds; any change to one of them works it out again. The file is the service's own, in its own data
+folder, as the saved model.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from digest import resources
-from digest.relevance import scoring
+from digest.relevance import features, scoring, tokeniser
+from digest.relevance import rules as rules_module
 from digest.relevance.features import BACKGROUND_FILE, WORD_VECTORS_FILE
 from digest.relevance.rules import parse_rules
 from digest.relevance.scoring import RelevanceModel, build_model
@@ -28,17 +30,32 @@ log = logging.getLogger(__name__)
 CACHE_FILE = "shipped-encoded.pickle"
 
 
+def encoding_inputs() -> list[Path]:
+    """What an encoding is made from besides the rules: the shipped files, and the code that encodes (an upgrade
+    that changes how papers are matched or tokenised must not meet an encoding the older code made)."""
+    code = [Path(module.__file__) for module in (features, rules_module, tokeniser, scoring) if module.__file__]
+    return [resources.PACKAGE_DIR / "data" / name for name in (BACKGROUND_FILE, WORD_VECTORS_FILE)] + code
+
+
 @lru_cache(maxsize=1)
-def _shipped_files_digest() -> bytes:
+def _inputs_digest() -> bytes | None:
     digest = hashlib.sha256()
-    for name in (BACKGROUND_FILE, WORD_VECTORS_FILE):
-        digest.update((resources.PACKAGE_DIR / "data" / name).read_bytes())
+    try:
+        for path in encoding_inputs():
+            digest.update(path.read_bytes())
+    except OSError as exc:  # an install without its sources: nothing is kept, every build works it out
+        log.warning("relevance: cannot read %s (%s); the shipped papers' encoding is not kept", exc.filename, exc)
+        return None
     return digest.digest()
 
 
-def cache_key(rules_data: bytes) -> str:
+def cache_key(rules_data: bytes) -> str | None:
+    """The key a kept encoding must carry for these rules; None when there is nothing to key it on."""
+    inputs = _inputs_digest()
+    if inputs is None:
+        return None
     digest = hashlib.sha256(f"format {scoring.MODEL_FORMAT}\n".encode())
-    digest.update(_shipped_files_digest())
+    digest.update(inputs)
     digest.update(rules_data)
     return digest.hexdigest()
 
@@ -79,6 +96,8 @@ def build_with_kept_encoding(
     it there when this process had to work it out (or had it in memory, and the folder none)."""
     rules = parse_rules(rules_data, rules_source)
     key = cache_key(rules_data)
+    if key is None:
+        return build_model(rules, examples, feedback, budget=budget)
     in_memory = scoring.shipped_encoded_already(rules)
     from_disk = not in_memory and _reuse(folder, key, rules)
     model = build_model(rules, examples, feedback, budget=budget)
