@@ -106,12 +106,42 @@ def test_an_upgrade_that_changes_the_encoding_code_does_not_meet_the_older_encod
     monkeypatch.setattr(shipped_cache, "encoding_inputs", lambda: [*real, module])
     rules = rules_bytes(resources.feeds_dir())
     try:
-        shipped_cache._inputs_digest.cache_clear()
+        shipped_cache.inputs_digest.cache_clear()
         before = cache_key(rules)
         module.write_text("PATTERN = 'new'\n", encoding="utf-8")
-        shipped_cache._inputs_digest.cache_clear()
+        shipped_cache.inputs_digest.cache_clear()
         after = cache_key(rules)
         assert cache_key(rules + b"\n# a comment\n") not in (before, after)
     finally:
-        shipped_cache._inputs_digest.cache_clear()
+        shipped_cache.inputs_digest.cache_clear()
     assert before is not None and after is not None and before != after
+
+
+def test_an_upgrade_that_changes_the_model_code_builds_the_model_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The saved model's key covers the same code: a model pickled by older code is its data (weights for features
+    the older code made), so after an upgrade that changes that code it is built again, not loaded."""
+    from digest.relevance import shipped_cache
+
+    settings = make_settings(tmp_path / "data")
+    database = open_service_database(settings)
+    module = tmp_path / "learned.py"
+    module.write_text("WEIGHT = 1\n", encoding="utf-8")
+    real = shipped_cache.encoding_inputs()
+    monkeypatch.setattr(shipped_cache, "encoding_inputs", lambda: [*real, module])
+    keys = []
+    try:
+        for version in ("WEIGHT = 1\n", "WEIGHT = 2\n"):
+            module.write_text(version, encoding="utf-8")
+            shipped_cache.inputs_digest.cache_clear()
+            store.clear_model_cache()  # a new process
+            with database.reading() as session:
+                keys.append(store.base_model(session, settings)[0])
+    finally:
+        shipped_cache.inputs_digest.cache_clear()
+        store.clear_model_cache()
+        database.dispose()
+    with (settings.data_dir / "cache" / store.SAVED_MODEL).open("rb") as handle:
+        saved_key, _ = pickle.load(handle)
+    assert keys[0] != keys[1] and saved_key == keys[1]

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from digest import resources
-from digest.relevance import features, scoring, tokeniser
+from digest.relevance import features, learned, scoring, sections, tokeniser
 from digest.relevance import rules as rules_module
 from digest.relevance.features import BACKGROUND_FILE, WORD_VECTORS_FILE
 from digest.relevance.rules import parse_rules
@@ -31,14 +31,17 @@ CACHE_FILE = "shipped-encoded.pickle"
 
 
 def encoding_inputs() -> list[Path]:
-    """What an encoding is made from besides the rules: the shipped files, and the code that encodes (an upgrade
-    that changes how papers are matched or tokenised must not meet an encoding the older code made)."""
-    code = [Path(module.__file__) for module in (features, rules_module, tokeniser, scoring) if module.__file__]
+    """What an encoding and a model are made from besides the rules and the examples: the shipped files, and the code
+    that encodes and learns (an upgrade that changes how papers are matched, tokenised or weighed must not meet an
+    encoding or a model the older code made)."""
+    modules = (features, rules_module, tokeniser, scoring, learned, sections)
+    code = [Path(module.__file__) for module in modules if module.__file__]
     return [resources.PACKAGE_DIR / "data" / name for name in (BACKGROUND_FILE, WORD_VECTORS_FILE)] + code
 
 
 @lru_cache(maxsize=1)
-def _inputs_digest() -> bytes | None:
+def inputs_digest() -> bytes | None:
+    """A digest of encoding_inputs(), worked out once per process (a few milliseconds); None when one is unreadable."""
     digest = hashlib.sha256()
     try:
         for path in encoding_inputs():
@@ -51,7 +54,7 @@ def _inputs_digest() -> bytes | None:
 
 def cache_key(rules_data: bytes) -> str | None:
     """The key a kept encoding must carry for these rules; None when there is nothing to key it on."""
-    inputs = _inputs_digest()
+    inputs = inputs_digest()
     if inputs is None:
         return None
     digest = hashlib.sha256(f"format {scoring.MODEL_FORMAT}\n".encode())

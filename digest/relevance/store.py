@@ -25,7 +25,7 @@ from digest.config import Settings
 from digest.relevance import scoring
 from digest.relevance.rules import RULES_FILE, rules_bytes
 from digest.relevance.scoring import RelevanceModel
-from digest.relevance.shipped_cache import build_with_kept_encoding
+from digest.relevance.shipped_cache import build_with_kept_encoding, inputs_digest
 from digest.relevance.types import Budget, Feedback, LabeledPaper
 from digest.storage.files import write_atomic_bytes
 from digest.storage.models import APPROVED, REJECTED, Candidate, Entry, Paper, Section
@@ -133,7 +133,8 @@ def base_model(session: Session, settings: Settings) -> tuple[str, RelevanceMode
     with _cache_lock:
         if _cached is not None and _cached[0] == key:
             return _cached[1], _cached[2]
-    model_key = hashlib.sha256(repr((scoring.MODEL_FORMAT, key)).encode("utf-8")).hexdigest()
+    # The code that encodes and learns is part of the key: a model pickled by older code is data for that code.
+    model_key = hashlib.sha256(repr((scoring.MODEL_FORMAT, inputs_digest(), key)).encode("utf-8")).hexdigest()
     model = _load_saved(settings, model_key)
     if model is None:
         model = _train_in_child(settings, key) if _in_child else None
