@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import pickle
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -145,3 +147,33 @@ def test_an_upgrade_that_changes_the_model_code_builds_the_model_again(
     with (settings.data_dir / "cache" / store.SAVED_MODEL).open("rb") as handle:
         saved_key, _ = pickle.load(handle)
     assert keys[0] != keys[1] and saved_key == keys[1]
+
+
+def test_a_build_sweeps_away_what_interrupted_builds_left_in_the_cache(tmp_path: Path) -> None:
+    """A process killed while it saved (the service stopped during a build) leaves a temporary file or a child's
+    folder behind, megabytes each; the next build removes those an hour old, and nothing else."""
+    settings = make_settings(tmp_path / "data")
+    open_service_database(settings).dispose()
+    cache = settings.data_dir / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    two_hours_ago = time.time() - 7200
+    old_file = cache / ".relevance-model.pickle.k3j2.tmp"
+    old_file.write_bytes(b"half a pickle")
+    old_folder = cache / "tmp8c1x"
+    old_folder.mkdir()
+    (old_folder / "inputs.pickle").write_bytes(b"inputs")
+    unrelated = cache / "notes.txt"
+    unrelated.write_text("the maintainer's\n", encoding="utf-8")
+    for path in (old_file, old_folder / "inputs.pickle", old_folder, unrelated):
+        os.utime(path, (two_hours_ago, two_hours_ago))
+    in_flight = cache / ".shipped-encoded.pickle.q9z1.tmp"  # another process writing it now
+    in_flight.write_bytes(b"being written")
+    (cache / store.SAVED_MODEL).unlink(missing_ok=True)
+    store.clear_model_cache()
+    try:
+        assert main(["--data-dir", str(settings.data_dir), "score", str(PAPERS), "--json"]) == 0
+    finally:
+        store.clear_model_cache()
+    assert not old_file.exists() and not old_folder.exists()
+    assert in_flight.exists() and unrelated.exists()
+    assert (cache / store.SAVED_MODEL).exists()

@@ -8,10 +8,12 @@ import hashlib
 import json
 import logging
 import pickle
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
@@ -137,6 +139,7 @@ def base_model(session: Session, settings: Settings) -> tuple[str, RelevanceMode
     model_key = hashlib.sha256(repr((scoring.MODEL_FORMAT, inputs_digest(), key)).encode("utf-8")).hexdigest()
     model = _load_saved(settings, model_key)
     if model is None:
+        sweep_leftovers(_cache_folder(settings))
         model = _train_in_child(settings, key) if _in_child else None
         if model is None:
             model = build_with_kept_encoding(
@@ -185,6 +188,36 @@ def _train_in_child(settings: Settings, key: _ModelKey) -> RelevanceModel | None
 
 def _cache_folder(settings: Settings) -> Path:
     return settings.data_dir / "cache"
+
+
+LEFTOVER_AGE_SECONDS = 3600.0  # far longer than any write or child build (_CHILD_TIMEOUT) in progress
+
+
+def sweep_leftovers(folder: Path, now: float | None = None) -> list[str]:
+    """Removes what a process killed mid-write left in the cache (a temporary file of a save, a child build's
+    folder: megabytes each) once it is an hour old; returns their names. A service that runs for years is
+    stopped during a build now and then."""
+    removed: list[str] = []
+    now = time.time() if now is None else now
+    try:
+        candidates = [path for path in folder.iterdir() if path.name.endswith(".tmp") or path.name.startswith("tmp")]
+    except OSError:  # no cache folder yet, or none to read: nothing to sweep
+        return removed
+    for path in candidates:
+        try:
+            if now - path.lstat().st_mtime < LEFTOVER_AGE_SECONDS:
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except OSError as exc:
+            log.warning("relevance: cannot remove the leftover %s (%s)", path, exc)
+            continue
+        removed.append(path.name)
+    if removed:
+        log.info("relevance: removed %d leftover(s) of interrupted builds from %s", len(removed), folder)
+    return removed
 
 
 def _saved_path(settings: Settings) -> Path:
