@@ -88,10 +88,13 @@ async def run_poll(
     try:
         async with Fetcher(settings.arxiv, clock=clock) as fetcher:
             stopped = await _poll_sources(settings, database, model, fetcher, chosen, summary)
-        await loading
-        model.ready()  # raises what the loading raised, when no answer needed the model (all not modified)
-        summary.outcome = poll_runs.INTERRUPTED if stopped else overall_outcome(summary.sources)
-        await asyncio.to_thread(_refit_after_poll, database, settings)
+        if stopped:  # the service is stopping: it waits for no model build (the next poll re-fits)
+            summary.outcome = poll_runs.INTERRUPTED
+        else:
+            await loading
+            model.ready()  # raises what the loading raised, when no answer needed the model (all not modified)
+            summary.outcome = overall_outcome(summary.sources)
+            await asyncio.to_thread(_refit_after_poll, database, settings)
     except relevance.RulesError as exc:
         log.error("poll: the relevance rules cannot be used: %s", exc)
         summary.outcome = "failed"
