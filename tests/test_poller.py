@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import shutil
+import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -329,3 +331,38 @@ async def test_rules_that_cannot_be_used_fail_the_poll_in_one_line_and_store_not
             assert [row.etag for row in session.scalars(select(FeedState))] in ([], [None])
     finally:
         database.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_stop_while_the_model_is_built_ends_the_poll_at_once_and_stores_nothing(
+    settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feed is in, the model is still being built (seconds in the service's child process) and the service
+    stops: the pass ends as interrupted without waiting for the build, keeps nothing of the answer and leaves the
+    source's state as it was, so the next poll reads the feed whole."""
+    from digest.arxiv import fetcher, poll_pass
+
+    stopping, released = asyncio.Event(), threading.Event()
+    real = poll_pass.ensure_thresholds
+
+    def slow_build(*args: Any) -> Any:
+        released.wait(60)  # a build that outlasts the stop
+        return real(*args)
+
+    async def stop_the_service() -> None:
+        stopping.set()
+
+    monkeypatch.setattr(poll_pass, "ensure_thresholds", slow_build)
+    token = fetcher.STOP_WAITING.set(stopping)
+    try:
+        async with ArxivServer() as server:
+            reply = Reply(body=feed(*RELEVANT), etag='"cv-0427"', before_answer=stop_the_service)
+            url = server.program("/rss/cs.CV", reply)
+            summary = await asyncio.wait_for(run_poll(settings, database, sources=[url], clock=FakeClock()), 30)
+    finally:
+        fetcher.STOP_WAITING.reset(token)
+        released.set()
+    assert summary.outcome == "interrupted"
+    assert candidates(database) == {}
+    with database.reading() as session:
+        assert [row.etag for row in session.scalars(select(FeedState))] in ([], [None])

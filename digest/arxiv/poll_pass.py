@@ -35,6 +35,8 @@ from digest.relevance.stream import ensure_thresholds
 from digest.storage.db import Database
 
 log = logging.getLogger("digest.poller")
+_STOP_CHECK_SECONDS = 0.1  # how often a wait for the model looks whether the service is stopping
+_STOPPED_WAITING = "the service is stopping while the relevance model is built"
 
 
 class _ModelLoading:
@@ -53,7 +55,14 @@ class _ModelLoading:
             self._future.set_exception(exc)
 
     def ready(self) -> relevance.RelevanceModel:
-        return self._future.result()
+        """The model, waiting for it; a service that stops meanwhile ends the wait (FetchStoppedError), since a build
+        can take seconds and a stop must not."""
+        while True:
+            try:
+                return self._future.result(timeout=_STOP_CHECK_SECONDS)
+            except TimeoutError:
+                if fetcher_stopping():
+                    raise FetchStoppedError(f"{_STOPPED_WAITING}; nothing stored") from None
 
     def failed(self) -> bool:
         return self._future.done() and self._future.exception() is not None
@@ -144,15 +153,19 @@ async def _poll_sources(
             report = SourceReport(source, ERROR, str(exc))
             await asyncio.to_thread(record_failure, database, report, clock.now())
         else:
-            report = await asyncio.to_thread(
-                process_answer,
-                database,
-                model.ready,
-                settings,
-                result,
-                last_feed_date=last_feed_date,
-                now=clock.now(),
-            )
+            try:
+                report = await asyncio.to_thread(
+                    process_answer,
+                    database,
+                    model.ready,
+                    settings,
+                    result,
+                    last_feed_date=last_feed_date,
+                    now=clock.now(),
+                )
+            except FetchStoppedError as exc:  # the answer is read again next time: its state was not advanced
+                log.info("poll %s: %s", source, exc)
+                return True
         summary.sources.append(report)
     return False
 
