@@ -321,27 +321,9 @@ def shipped_encoded_already(rules: Rules) -> bool:
         return roles and id(rules) in _named_cache
 
 
-def _consistent(encoded: object, columns: int) -> bool:
-    return (
-        isinstance(encoded, _Encoded)
-        and isinstance(encoded.words, sparse.csr_matrix)
-        and isinstance(encoded.rules, np.ndarray)
-        and encoded.words.shape[0] == encoded.rules.shape[0] == len(encoded.terms)
-        and encoded.rules.shape[1:] == (len(RULE_FEATURES),)
-        and encoded.words.shape[1] == columns
-    )
-
-
-def reuse_shipped_encoding(rules: Rules, kept: object) -> bool:
-    """Takes an encoding kept by an earlier process (for the same rules and shipped files: the caller's key says so)
-    instead of working it out again; False, and nothing taken, when it is not the shape `shipped_encoding` gives."""
-    if not isinstance(kept, ShippedEncoding) or not isinstance(kept.named, np.ndarray):
-        return False
-    columns = kept.train.words.shape[1] if isinstance(kept.train, _Encoded) else -1
-    if not (_consistent(kept.train, columns) and _consistent(kept.calibrate, columns)):
-        return False
-    if kept.named.shape != (kept.calibrate.rules.shape[0],):
-        return False
+def reuse_shipped_encoding(rules: Rules, kept: ShippedEncoding) -> None:
+    """Takes an encoding an earlier process kept instead of working it out again. The caller's key vouches that it was
+    made for these rules by this code from these shipped files."""
     with _shipped_lock:
         if len(_shipped_cache) > 8:
             _shipped_cache.clear()
@@ -349,8 +331,7 @@ def reuse_shipped_encoding(rules: Rules, kept: object) -> bool:
             _named_cache.clear()
         _shipped_cache[(id(rules), "train")] = (rules, kept.train)
         _shipped_cache[(id(rules), "calibrate")] = (rules, kept.calibrate)
-        _named_cache[id(rules)] = (rules, kept.named.astype(bool))
-    return True
+        _named_cache[id(rules)] = (rules, kept.named)
 
 
 def _shipped_names_topic(rules: Rules) -> NDArray[np.bool_]:

@@ -22,7 +22,7 @@ from digest.relevance import features, learned, scoring, sections, tokeniser
 from digest.relevance import rules as rules_module
 from digest.relevance.features import BACKGROUND_FILE, WORD_VECTORS_FILE
 from digest.relevance.rules import parse_rules
-from digest.relevance.scoring import RelevanceModel, build_model
+from digest.relevance.scoring import RelevanceModel, ShippedEncoding, build_model
 from digest.relevance.types import Budget, Feedback, LabeledPaper
 from digest.storage.files import write_atomic_bytes
 
@@ -73,9 +73,10 @@ def _reuse(folder: Path, key: str, rules: scoring.Rules) -> bool:
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError) as exc:
         log.warning("relevance: the kept encoding %s cannot be read (%s); working it out again", path, exc)
         return False
-    if not isinstance(kept, tuple) or len(kept) != 2 or kept[0] != key:
-        return False
-    return scoring.reuse_shipped_encoding(rules, kept[1])
+    if not (isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key and isinstance(kept[1], ShippedEncoding)):
+        return False  # kept for other rules, files or code
+    scoring.reuse_shipped_encoding(rules, kept[1])
+    return True
 
 
 def _keep(folder: Path, key: str, rules: scoring.Rules) -> None:
@@ -101,9 +102,9 @@ def build_with_kept_encoding(
     key = cache_key(rules_data)
     if key is None:
         return build_model(rules, examples, feedback, budget=budget)
-    in_memory = scoring.shipped_encoded_already(rules)
-    from_disk = not in_memory and _reuse(folder, key, rules)
+    # In memory already (a long-lived process): kept when the folder has it. Else taken from the folder when it can be.
+    kept = (folder / CACHE_FILE).exists() if scoring.shipped_encoded_already(rules) else _reuse(folder, key, rules)
     model = build_model(rules, examples, feedback, budget=budget)
-    if not from_disk and not (in_memory and (folder / CACHE_FILE).exists()):
+    if not kept:
         _keep(folder, key, rules)
     return model

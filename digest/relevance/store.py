@@ -139,7 +139,7 @@ def base_model(session: Session, settings: Settings) -> tuple[str, RelevanceMode
     model_key = hashlib.sha256(repr((scoring.MODEL_FORMAT, inputs_digest(), key)).encode("utf-8")).hexdigest()
     model = _load_saved(settings, model_key)
     if model is None:
-        sweep_leftovers(_cache_folder(settings))
+        _sweep_leftovers(_cache_folder(settings))
         model = _train_in_child(settings, key) if _in_child else None
         if model is None:
             model = build_with_kept_encoding(
@@ -190,22 +190,22 @@ def _cache_folder(settings: Settings) -> Path:
     return settings.data_dir / "cache"
 
 
-LEFTOVER_AGE_SECONDS = 3600.0  # far longer than any write or child build (_CHILD_TIMEOUT) in progress
+_LEFTOVER_AGE_SECONDS = 3600.0  # far longer than any write or child build (_CHILD_TIMEOUT) in progress
 
 
-def sweep_leftovers(folder: Path, now: float | None = None) -> list[str]:
+def _sweep_leftovers(folder: Path) -> None:
     """Removes what a process killed mid-write left in the cache (a temporary file of a save, a child build's
-    folder: megabytes each) once it is an hour old; returns their names. A service that runs for years is
-    stopped during a build now and then."""
-    removed: list[str] = []
-    now = time.time() if now is None else now
+    folder: megabytes each) once it is an hour old. A service that runs for years is stopped during a build now
+    and then."""
+    removed = 0
+    now = time.time()
     try:
         candidates = [path for path in folder.iterdir() if path.name.endswith(".tmp") or path.name.startswith("tmp")]
     except OSError:  # no cache folder yet, or none to read: nothing to sweep
-        return removed
+        return
     for path in candidates:
         try:
-            if now - path.lstat().st_mtime < LEFTOVER_AGE_SECONDS:
+            if now - path.lstat().st_mtime < _LEFTOVER_AGE_SECONDS:
                 continue
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path)
@@ -214,10 +214,9 @@ def sweep_leftovers(folder: Path, now: float | None = None) -> list[str]:
         except OSError as exc:
             log.warning("relevance: cannot remove the leftover %s (%s)", path, exc)
             continue
-        removed.append(path.name)
+        removed += 1
     if removed:
-        log.info("relevance: removed %d leftover(s) of interrupted builds from %s", len(removed), folder)
-    return removed
+        log.info("relevance: removed %d leftover(s) of interrupted builds from %s", removed, folder)
 
 
 def _saved_path(settings: Settings) -> Path:
