@@ -36,7 +36,6 @@ from digest.storage.db import Database
 
 log = logging.getLogger("digest.poller")
 _STOP_CHECK_SECONDS = 0.1  # how often a wait for the model looks whether the service is stopping
-_STOPPED_WAITING = "the service is stopping while the relevance model is built"
 
 
 class _ModelLoading:
@@ -62,10 +61,14 @@ class _ModelLoading:
                 return self._future.result(timeout=_STOP_CHECK_SECONDS)
             except TimeoutError:
                 if fetcher_stopping():
-                    raise FetchStoppedError(f"{_STOPPED_WAITING}; nothing stored") from None
+                    raise FetchStoppedError(
+                        "the service is stopping while the relevance model is built; nothing stored"
+                    ) from None
 
-    def failed(self) -> bool:
-        return self._future.done() and self._future.exception() is not None
+    def raise_if_failed(self) -> None:
+        """Raises what the loading raised, once it has failed; else nothing (it does not wait)."""
+        if self._future.done() and self._future.exception() is not None:
+            self._future.result()
 
 
 def _refit_after_poll(database: Database, settings: Settings) -> None:
@@ -136,8 +139,7 @@ async def _poll_sources(
     clock = fetcher.clock
     unresolved: dict[str, str] = {}  # host -> why: one failed name lookup answers for every source on that host
     for source in chosen:
-        if model.failed():  # no further source is asked for what could not be judged
-            model.ready()
+        model.raise_if_failed()  # no further source is asked for what could not be judged
         etag, last_modified, last_feed_date = await asyncio.to_thread(read_state, database, source)
         host = urlsplit(source).hostname
         try:

@@ -87,10 +87,16 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
 
     reviewer = Reviewer(context.database, context.settings)
     actor = Actor(name=actor_name(), id=None, channel="cli")
+    by_arxiv_id = _candidates_of(context, [item for item in wanted if isinstance(item, str)])
     failed = 0
     for item in wanted:
         try:
-            candidate_id = item if isinstance(item, int) else _candidate_of(context, item)
+            candidate_id = item if isinstance(item, int) else by_arxiv_id.get(item)
+            if candidate_id is None:
+                raise CommandError(
+                    f"no candidate for arXiv {item}: `digest candidates` lists them; `digest add {item}` adds a paper "
+                    "the polls never found"
+                )
             outcome = reviewer.decide(candidate_id, args.action, actor, args.section)
         except (ReviewError, CommandError) as exc:
             if len(wanted) == 1:
@@ -102,19 +108,14 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
     return 1 if failed else 0
 
 
-def _candidate_of(context: Context, arxiv_id: str) -> int:
-    """The candidate of the paper with this arXiv ID (there is one per paper), or a one-line error."""
+def _candidates_of(context: Context, arxiv_ids: list[str]) -> dict[str, int]:
+    """The candidate ids of the papers with these arXiv IDs (one candidate per paper), in one read."""
+    if not arxiv_ids:
+        return {}
     from digest.arxiv.candidates import known_candidates
 
     with context.database.reading() as session:
-        candidate = known_candidates(session, [arxiv_id]).get(arxiv_id)
-        found = candidate.id if candidate is not None else None
-    if found is None:
-        raise CommandError(
-            f"no candidate for arXiv {arxiv_id}: `digest candidates` lists them; `digest add {arxiv_id}` adds a paper "
-            "the polls never found"
-        )
-    return found
+        return {arxiv_id: candidate.id for arxiv_id, candidate in known_candidates(session, arxiv_ids).items()}
 
 
 def history_line(decision: Decision, arxiv_id: str, title: str) -> str:
