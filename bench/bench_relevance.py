@@ -70,6 +70,16 @@ def bundled_examples() -> list[LabeledPaper]:
     return examples
 
 
+def development_data(others_per_week: int) -> tuple[list[LabeledPaper], list[ReplayPaper]] | None:
+    """The bundled list's examples and the replay's stream (stream()); None, said in one line, when ../shared/data is
+    absent (a user's clone)."""
+    if not HAYSTACK.exists() or not DECISIONS.exists():
+        print(f"{DATA} is absent (a user's clone): nothing to measure")
+        return None
+    examples = bundled_examples()
+    return examples, stream(others_per_week, {example.arxiv_id for example in examples if example.arxiv_id})
+
+
 def stream(others_per_week: int, listed: set[str]) -> list[ReplayPaper]:
     judged = {row["arxiv_id"]: row for row in map(json.loads, DECISIONS.read_text(encoding="utf-8").splitlines())}
     shipped = {paper.arxiv_id for paper in background_sample()}
@@ -203,11 +213,10 @@ def main() -> int:
         "(the default report's weeks are then the check it was not chosen on)",
     )
     args = parser.parse_args()
-    if not HAYSTACK.exists() or not DECISIONS.exists():
-        print(f"{DATA} is absent (a user's clone): nothing to measure")
+    data = development_data(args.others)
+    if data is None:
         return 0
-    examples = bundled_examples()
-    papers = stream(args.others, {example.arxiv_id for example in examples if example.arxiv_id})
+    examples, papers = data
     measured = "the first half replayed and measured (--tune)" if args.tune else "second half of the weeks measured"
     print(f"replay: {len(papers)} papers, {measured}")
     reports = {}

@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench_relevance import DATA, DECISIONS, HAYSTACK, OUTSIDE_YES_SHARE, bundled_examples, interval, padded, stream  # noqa: E402
+from bench_relevance import OUTSIDE_YES_SHARE, development_data, interval, padded  # noqa: E402
 
 from digest.cli import main as digest_main  # noqa: E402
 from digest.review.replay import ReplayPaper, weeks_of  # noqa: E402
@@ -115,11 +115,10 @@ def main() -> int:
         "--density", type=float, default=OUTSIDE_YES_SHARE, help="also pad the measured weeks to this `yes` share"
     )
     args = parser.parse_args()
-    if not HAYSTACK.exists() or not DECISIONS.exists():
-        print(f"{DATA} is absent (a user's clone): nothing to measure")
+    data = development_data(args.others)
+    if data is None:
         return 0
-    examples = bundled_examples()
-    papers = stream(args.others, {example.arxiv_id for example in examples if example.arxiv_id})
+    _, papers = data
     print(f"replay through the command line: {len(papers)} papers, the later half of the weeks measured")
     for density in (0.0, args.density) if args.density else (0.0,):
         if density:
