@@ -217,6 +217,42 @@ async def test_bad_items_are_logged_and_the_rest_stored(
 
 
 @pytest.mark.asyncio
+async def test_a_reference_to_no_character_spoils_one_title_not_the_pass(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`&#xD800;` (a surrogate) or `&#x110000;` (past Unicode) made feedparser raise: the pass ended with a traceback
+    and no source after it was read. Now each such reference reads as U+FFFD, and the pass goes on."""
+    first, second = records(RELEVANT[0])[0]["title"].encode(), records(RELEVANT[1])[0]["title"].encode()
+    spoilt = feed(RELEVANT[0], RELEVANT[1]).replace(first, first + b" &#xD800;").replace(second, second + b"&#1114112;")
+    caplog.set_level(logging.INFO, logger="digest")
+    async with ArxivServer() as server:
+        bad = server.program("/rss/cs.CV", Reply(body=spoilt))
+        good = server.program("/rss/cs.LG", Reply(body=feed(RELEVANT[2], category="cs.LG")))
+        summary = await run_poll(settings, database, sources=[bad, good], clock=FakeClock())
+    assert [(r.outcome, r.new_candidates) for r in summary.sources] == [("fetched", 2), ("fetched", 1)]
+    stored = candidates(database)
+    assert sorted(stored) == sorted(RELEVANT)
+    assert stored[RELEVANT[0]].title == first.decode() + " \ufffd"
+    assert stored[RELEVANT[1]].title.endswith("\ufffd")
+    assert any(bad in m and "2 character references to no Unicode character" in m for m in caplog.messages)
+
+
+def test_an_answer_feedparser_cannot_read_is_an_error_not_an_exception(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever else feedparser may raise on untrusted bytes ends that source's answer, in one line."""
+    import feedparser
+
+    from digest.arxiv.parse import parse_feed
+
+    def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
+
+    monkeypatch.setattr(feedparser, "parse", broken)
+    parsed = parse_feed(feed(RELEVANT[0]), "cs.CV")
+    assert parsed.papers == [] and not parsed.well_formed
+    assert parsed.error is not None and parsed.error.startswith("feedparser could not read the answer (UnicodeEncode")
+
+
+@pytest.mark.asyncio
 async def test_malformed_and_oversized_answers_store_nothing_half(settings: Settings, database: Database) -> None:
     whole = feed(*RELEVANT)
     cut = whole[: whole.index(b"<item>", whole.index(b"<item>") + 1) + 300]

@@ -27,6 +27,10 @@ _SPACES = re.compile(r"\s+")
 # A title that can do something where it is shown: Markdown links/emphasis, HTML, mass mentions.
 _MARKUP = re.compile(r"<[a-z/!?]|\]\(|\]\]>|`|\*\*|@(?:everyone|here)\b|https?://", re.IGNORECASE)
 _ERROR_TITLE = re.compile(r"^\s*(feed error|error)\b", re.IGNORECASE)
+# A numeric character reference (&#xD800;, &#1114112;): feedparser's lenient reader raises on one that names a
+# surrogate or a number past Unicode, so no item of that answer, nor any later source of the pass, would be read.
+_CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
+_REPLACEMENT_REFERENCE = b"&#xFFFD;"
 
 
 @dataclass(frozen=True)
@@ -227,10 +231,38 @@ def _skip_days(parsed: Any, data: bytes) -> tuple[str, ...]:
     return tuple(day.decode("ascii", "replace").strip() for day in re.findall(rb"<day>\s*(\w+)\s*</day>", block[1]))
 
 
+def _without_impossible_references(data: bytes) -> tuple[bytes, int]:
+    """The answer with each reference to a code point no text can hold (a surrogate, a number past U+10FFFF) written
+    as U+FFFD, and how many there were."""
+    if b"&#" not in data:
+        return data, 0
+    replaced = 0
+
+    def mend(found: re.Match[bytes]) -> bytes:
+        nonlocal replaced
+        digits = found[1] or found[2]
+        # More than eight digits is past Unicode whatever they say (and spares int() a number of any length).
+        number = 0x110000 if len(digits) > 8 else int(digits, 16) if found[1] else int(digits)
+        if 0xD800 <= number <= 0xDFFF or number > 0x10FFFF:
+            replaced += 1
+            return _REPLACEMENT_REFERENCE
+        return found[0]
+
+    return _CHARACTER_REFERENCE.sub(mend, data), replaced
+
+
 def parse_feed(data: bytes, source: str) -> ParsedFeed:
     """Parses one answer. Abstracts and titles are kept exactly as arXiv wrote them (HTML sanitising is off:
-    feedparser would otherwise turn `a <b <= c` into `a <b><= c`); everything shown later is escaped there."""
-    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    feedparser would otherwise turn `a <b <= c` into `a <b><= c`); everything shown later is escaped there.
+    Never raises for what the bytes hold: an answer feedparser cannot read at all is an error, not an exception."""
+    data, impossible = _without_impossible_references(data)
+    try:
+        parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
+    except Exception as exc:  # untrusted bytes: one source's answer must not end the whole pass
+        reason = _text(f"{type(exc).__name__}: {exc}")[:160]
+        return ParsedFeed(
+            "unknown", None, (), [], [], f"feedparser could not read the answer ({reason})", "", None, False
+        )
     kind = _kind(parsed)
     feed = parsed.get("feed", {})
     feed_date = _datetime(dict.get(feed, "published_parsed") or dict.get(feed, "updated_parsed"))
@@ -241,6 +273,11 @@ def parse_feed(data: bytes, source: str) -> ParsedFeed:
     if error:
         return ParsedFeed(kind, feed_date, (), [], [], error, title, total_results, well_formed=False)
     problems: list[str] = []
+    if impossible:
+        problems.append(
+            f"{source}: {impossible} character reference{'s' if impossible > 1 else ''} to no Unicode character "
+            "(a surrogate or a number past U+10FFFF), read as U+FFFD"
+        )
     well_formed = not parsed.get("bozo")
     if parsed.get("bozo"):
         exc = parsed.get("bozo_exception")
