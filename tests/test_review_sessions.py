@@ -10,6 +10,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from multidict import CIMultiDict
 from sqlalchemy import select
 
 from digest.review.signing import read_session
@@ -172,18 +173,26 @@ async def test_revocations_are_purged_once_their_cookies_have_expired(site: Site
 def test_the_client_address_comes_from_x_forwarded_for_only_through_a_trusted_proxy() -> None:
     proxies = trusted_networks(("127.0.0.1", "10.0.0.0/8"))
     # No trusted proxy configured, or the peer is not one: the header is the client's own words and is ignored.
-    assert client_address("203.0.113.9", "198.51.100.1", trusted_networks(())) == "203.0.113.9"
-    assert client_address("203.0.113.9", "198.51.100.1", proxies) == "203.0.113.9"
+    assert client_address("203.0.113.9", ["198.51.100.1"], trusted_networks(())) == "203.0.113.9"
+    assert client_address("203.0.113.9", ["198.51.100.1"], proxies) == "203.0.113.9"
     # Through the proxy: the hop it appended. What the client wrote further left is ignored.
-    assert client_address("127.0.0.1", "198.51.100.1", proxies) == "198.51.100.1"
-    assert client_address("127.0.0.1", "1.2.3.4, 198.51.100.1", proxies) == "198.51.100.1"
+    assert client_address("127.0.0.1", ["198.51.100.1"], proxies) == "198.51.100.1"
+    assert client_address("127.0.0.1", ["1.2.3.4, 198.51.100.1"], proxies) == "198.51.100.1"
+    # A proxy that adds a line of its own after the client's: the lines are one list, the proxy's line last.
+    assert client_address("127.0.0.1", ["1.2.3.4", "198.51.100.1"], proxies) == "198.51.100.1"
     # Through two trusted proxies: the nearest hop that is not a proxy.
-    assert client_address("127.0.0.1", "198.51.100.1, 10.1.2.3", proxies) == "198.51.100.1"
+    assert client_address("127.0.0.1", ["198.51.100.1, 10.1.2.3"], proxies) == "198.51.100.1"
     # A proxy that appends nothing usable: the peer.
-    assert client_address("127.0.0.1", "not-an-address", proxies) == "127.0.0.1"
-    assert client_address("127.0.0.1", None, proxies) == "127.0.0.1"
-    assert client_address("127.0.0.1", "10.0.0.5", proxies) == "127.0.0.1"
-    assert client_address("::1", "2001:db8::7", trusted_networks(("::1",))) == "2001:db8::7"
+    assert client_address("127.0.0.1", ["not-an-address"], proxies) == "127.0.0.1"
+    assert client_address("127.0.0.1", [], proxies) == "127.0.0.1"
+    assert client_address("127.0.0.1", ["10.0.0.5"], proxies) == "127.0.0.1"
+    # IPv6 counts by its /64 (one subscriber's block), and an IPv4 address written as IPv6 as that IPv4 address.
+    assert client_address("::1", ["2001:db8::7"], trusted_networks(("::1",))) == "2001:db8::/64"
+    assert client_address("2001:db8:1:2::8", [], proxies) == client_address("2001:db8:1:2:ffff::1", [], proxies)
+    assert client_address("2001:db8:1:3::8", [], proxies) != client_address("2001:db8:1:2::8", [], proxies)
+    for written in ("::ffff:198.51.100.20", "::ffff:c633:6414", "0:0:0:0:0:ffff:c633:6414"):
+        assert client_address(written, [], proxies) == "198.51.100.20"
+        assert client_address("127.0.0.1", [written], proxies) == "198.51.100.20"
 
 
 async def try_token_from(client: aiohttp.ClientSession, token: str, forwarded_for: str) -> int:
@@ -202,6 +211,30 @@ async def test_behind_a_trusted_proxy_one_client_is_locked_out_not_everyone(tmp_
         assert await try_token_from(site.client, ADMIN, "9.9.9.9, 203.0.113.5") == 429  # a forged hop changes nothing
         async with site.fresh_client() as maintainer:
             assert await try_token_from(maintainer, ADMIN, "198.51.100.7") == 303
+
+
+@pytest.mark.asyncio
+async def test_a_client_line_before_the_proxy_line_does_not_escape_the_lock_nor_lock_out_another(
+    tmp_path: Path,
+) -> None:
+    """A proxy that adds its own X-Forwarded-For line (HAProxy's `option forwardfor`) after the client's: only the
+    first line used to be read, so a client rotating it never met the lock, and could lock out whom it named."""
+    settings = site_settings(tmp_path / "data", '[web]\ntrusted_proxies = ["127.0.0.1"]\n')
+    async with running_site(settings) as site:
+
+        async def attempt(client: aiohttp.ClientSession, token: str, written: str, seen: str) -> int:
+            headers = CIMultiDict([("X-Forwarded-For", written), ("X-Forwarded-For", seen)])
+            form = {"token": token}
+            async with client.post("/review/signin", data=form, headers=headers, allow_redirects=False) as reply:
+                return reply.status
+
+        statuses = [await attempt(site.client, "a wrong guess", f"10.9.9.{n}", "203.0.113.7") for n in range(6)]
+        assert statuses == [403] * 5 + [429]  # rotating the line it writes, the guesser still meets the lock
+        async with site.fresh_client() as framing:  # another guesser writes the maintainer's address each time
+            for _ in range(5):
+                assert await attempt(framing, "a wrong guess", "198.51.100.9", "203.0.113.8") == 403
+        async with site.fresh_client() as maintainer:  # who was named, never locked out
+            assert await attempt(maintainer, ADMIN, "192.0.2.1", "198.51.100.9") == 303
 
 
 @pytest.mark.asyncio

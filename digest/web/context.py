@@ -19,7 +19,7 @@ from digest.config import Settings, StartedSecrets
 from digest.config.admin_tokens import NamedToken
 from digest.review.reviewer import Reviewer
 from digest.storage.db import Database
-from digest.web.throttle import SignInThrottle, ThrottleRule
+from digest.web.throttle import SignInThrottle, ThrottleRule, client_address, trusted_networks
 
 SECURITY_HEADERS = {
     # No scripts, no frames, no third-party anything: the pages are plain HTML with one inline style block.
@@ -70,6 +70,13 @@ CONTEXT = web.AppKey("digest_web_context", WebContext)
 
 def context_of(request: web.Request) -> WebContext:
     return request.app[CONTEXT]
+
+
+def client_of(request: web.Request) -> str:
+    """The address the throttles count this request against (web.throttle.client_address): every X-Forwarded-For
+    line counts, in order, and only through the configured proxies."""
+    proxies = trusted_networks(context_of(request).settings.web.trusted_proxies)
+    return client_address(request.remote, request.headers.getall("X-Forwarded-For", []), proxies)
 
 
 def render(request: web.Request, template: str, *, status: int = 200, **values: Any) -> web.Response:

@@ -31,10 +31,9 @@ from digest.review.signing import (
 )
 from digest.storage.models import PENDING, Candidate
 from digest.web import sessions as session_store
-from digest.web.context import WebContext, context_of, refuse, render
+from digest.web.context import WebContext, client_of, context_of, refuse, render
 from digest.web.review_filters import highlight
 from digest.web.syndication import safe_url
-from digest.web.throttle import client_address, trusted_networks
 
 log = logging.getLogger(__name__)
 
@@ -137,11 +136,7 @@ async def current_session(request: web.Request) -> tuple[str, SessionClaim] | No
 
 async def sign_in(request: web.Request) -> web.Response:
     context = context_of(request)
-    address = client_address(
-        request.remote,
-        request.headers.get("X-Forwarded-For"),
-        trusted_networks(context.settings.web.trusted_proxies),
-    )
+    address = client_of(request)
     form = await request.post()
     # From here to record_failure nothing awaits, so a burst of parallel guesses cannot all pass this check first.
     wait = context.sign_in_throttle.retry_after(address, context.clock())

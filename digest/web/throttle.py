@@ -101,19 +101,36 @@ def _is_trusted(address: str, trusted: Sequence[Network]) -> bool:
     return any(ip in network for network in trusted)
 
 
-def client_address(peer: str | None, forwarded_for: str | None, trusted: Sequence[Network]) -> str:
-    """The address a sign-in counts against. The connection's peer, unless the peer is a trusted reverse proxy:
-    then the nearest X-Forwarded-For hop that is not a trusted proxy itself. Each proxy appends the address it saw,
-    so only the hops from the right are vouched for; anything a client wrote further left is ignored. A hop that is
-    not an IP address (a proxy that does not append) falls back to the peer."""
+def _counted_as(address: str) -> str:
+    """The key an address counts under: its canonical form, an IPv4 address written as IPv6 (`::ffff:…`) as IPv4, and
+    an IPv6 address as its /64, the block one subscriber is given (else each of its 2^64 addresses would start
+    afresh). Anything that is not an IP address (a test client's peer) stays as it is."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+def client_address(peer: str | None, forwarded_for: Sequence[str], trusted: Sequence[Network]) -> str:
+    """The address a sign-in or a suggestion counts against. The connection's peer, unless the peer is a trusted
+    reverse proxy: then the nearest X-Forwarded-For hop that is not a trusted proxy itself. Each proxy appends the
+    address it saw, so only the hops from the right are vouched for; anything a client wrote further left is ignored.
+    `forwarded_for` is every X-Forwarded-For line of the request, in order: a proxy may add a line of its own rather
+    than extend the client's, and the lines together are one list (RFC 9110). A hop that is not an IP address (a proxy
+    that does not append) falls back to the peer."""
     address = peer or "unknown"
     if not trusted or not forwarded_for or not _is_trusted(address, trusted):
-        return address
-    for hop in reversed([part.strip() for part in forwarded_for.split(",")]):
+        return _counted_as(address)
+    for hop in reversed([part.strip() for part in ",".join(forwarded_for).split(",")]):
         try:
             ipaddress.ip_address(hop)
         except ValueError:
-            return address
+            return _counted_as(address)
         if not _is_trusted(hop, trusted):
-            return hop
-    return address
+            return _counted_as(hop)
+    return _counted_as(address)
