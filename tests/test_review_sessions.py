@@ -242,3 +242,28 @@ async def test_without_a_trusted_proxy_a_forged_x_forwarded_for_does_not_escape_
     for guess in range(5):
         assert await try_token_from(site.client, "a wrong guess", f"203.0.113.{guess}") == 403
     assert await try_token_from(site.client, ADMIN, "198.51.100.7") == 429
+
+
+@pytest.mark.asyncio
+async def test_a_form_body_that_cannot_be_read_is_refused_not_a_server_error(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A charset nobody knows, bytes that are not the charset named, a multipart body without its boundary: each
+    used to raise inside the handler (500 and a traceback in the log); the sender's mistake is a 400."""
+    _, csrf = await sign_in(site, site.client)
+    bodies = [
+        ("application/x-www-form-urlencoded; charset=bogus", b"token=x"),
+        ("application/x-www-form-urlencoded; charset=utf-16", b"token=\xff\xfe\x00\xd8x"),
+        ("multipart/form-data", b"garbage"),
+        ("multipart/form-data; boundary=", b"garbage"),
+    ]
+    caplog.set_level(logging.INFO, logger="digest")
+    for path in ("/review/signin", "/review/decide", "/suggest"):
+        for content_type, body in bodies:
+            headers = {"Content-Type": content_type}
+            async with site.client.post(path, data=body, headers=headers, allow_redirects=False) as reply:
+                assert reply.status == 400, (path, content_type, await reply.text())
+                assert "could not be read" in await reply.text()
+    assert not [record for record in caplog.records if record.exc_info], "a traceback was logged"
+    async with site.client.post("/review/signout", data={"csrf": csrf}, allow_redirects=False) as reply:
+        assert reply.status == 303  # the session and its forms still work

@@ -6,6 +6,7 @@ The application (`web.app`) imports the handlers, and the handlers import this m
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -20,6 +21,8 @@ from digest.config.admin_tokens import NamedToken
 from digest.review.reviewer import Reviewer
 from digest.storage.db import Database
 from digest.web.throttle import SignInThrottle, ThrottleRule, client_address, trusted_networks
+
+log = logging.getLogger("digest.web")
 
 SECURITY_HEADERS = {
     # No scripts, no frames, no third-party anything: the pages are plain HTML with one inline style block.
@@ -88,3 +91,14 @@ def render(request: web.Request, template: str, *, status: int = 200, **values: 
 def refuse(request: web.Request, status: int, title: str, message: str) -> web.Response:
     """A short error page; nothing of the refused thing is shown."""
     return render(request, "message.html", status=status, title=title, message=message)
+
+
+async def form_of(request: web.Request) -> dict[str, str] | web.Response:
+    """The posted form's text fields, or a 400 page when the body cannot be read as a form (a charset nobody knows,
+    bytes that are not that charset, a multipart body without its boundary): the sender's mistake, not a 500."""
+    try:
+        posted = await request.post()
+    except (ValueError, LookupError) as exc:  # UnicodeDecodeError is a ValueError
+        log.info("%s %s: unreadable form body (%s)", request.method, request.path, type(exc).__name__)
+        return refuse(request, 400, "Form refused", "The form's body could not be read: send it as the page does.")
+    return {key: value for key, value in posted.items() if isinstance(value, str)}

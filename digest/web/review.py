@@ -31,7 +31,7 @@ from digest.review.signing import (
 )
 from digest.storage.models import PENDING, Candidate
 from digest.web import sessions as session_store
-from digest.web.context import WebContext, client_of, context_of, refuse, render
+from digest.web.context import WebContext, client_of, context_of, form_of, refuse, render
 from digest.web.review_filters import highlight
 from digest.web.syndication import safe_url
 
@@ -137,7 +137,9 @@ async def current_session(request: web.Request) -> tuple[str, SessionClaim] | No
 async def sign_in(request: web.Request) -> web.Response:
     context = context_of(request)
     address = client_of(request)
-    form = await request.post()
+    form = await form_of(request)
+    if isinstance(form, web.Response):
+        return form
     # From here to record_failure nothing awaits, so a burst of parallel guesses cannot all pass this check first.
     wait = context.sign_in_throttle.retry_after(address, context.clock())
     if wait is not None:
@@ -192,7 +194,9 @@ async def checked_form(request: web.Request) -> tuple[SessionClaim, dict[str, st
     if signed_in is None:
         return refuse(request, 403, "Sign in first", "This needs a maintainer session: sign in on the review page.")
     session_value, claim = signed_in
-    form = {key: value for key, value in (await request.post()).items() if isinstance(value, str)}
+    form = await form_of(request)
+    if isinstance(form, web.Response):
+        return form
     if not csrf_matches(context.secret_key, session_value, form.get("csrf", "")):
         return refuse(request, 403, "Form refused", "The form's security token is missing or stale: reload the page.")
     return claim, form

@@ -14,7 +14,7 @@ import math
 from aiohttp import web
 
 from digest.arxiv import additions as paper_add
-from digest.web.context import SUGGEST_RULE, WebContext, client_of, context_of, render
+from digest.web.context import SUGGEST_RULE, WebContext, client_of, context_of, form_of, render
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +40,9 @@ def _form_error(request: web.Request, status: int, error: str, form: dict[str, s
 async def suggest_submit(request: web.Request) -> web.Response:
     context = context_of(request)
     address = client_of(request)
-    form = {key: value for key, value in (await request.post()).items() if isinstance(value, str)}
+    form = await form_of(request)
+    if isinstance(form, web.Response):
+        return form
     throttle = context.suggest_throttle
     # Nothing awaits from the check to the count, so parallel posts cannot all pass the check first.
     wait = throttle.retry_after(address, context.clock())
