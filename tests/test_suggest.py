@@ -71,6 +71,35 @@ async def test_a_suggestion_is_queued_for_review_with_its_note_never_approved(ar
 
 
 @pytest.mark.asyncio
+async def test_a_suggestion_raises_a_second_tier_paper_into_the_review_queue(arxiv_site: ArxivSite) -> None:
+    """A paper a poll kept just under the threshold (pending, second tier: the weekly digest only) was answered "already
+    reached the maintainers" and then shown to none of them; now it joins the queue, marked with the reader's note."""
+    site = arxiv_site.site
+    paper = real_papers()[0]
+    candidate_id = insert_candidate(site.database, paper, relevant=False)
+    await sign_in(site)
+    async with site.client.get("/review") as review:
+        assert f'id="candidate-{candidate_id}"' not in await review.text()  # the second tier waits for the digest
+    status, body, _ = await suggest(site, paper=paper["arxiv_id"], note=NOTE)
+    assert status == 200 and f"{paper['arxiv_id']} is queued for review" in body, body
+    assert arxiv_site.arxiv.requests == []  # known already: arXiv is not asked
+    async with site.client.get("/review") as review:
+        page = await review.text()
+    card = page[page.index(f'id="candidate-{candidate_id}"') :]
+    assert "Suggested by a reader" in card and "&lt;script&gt;alert" in card
+    with site.database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        assert candidate is not None and candidate.relevant and candidate.status == PENDING
+        assert candidate.reader_note == NOTE and candidate.source_feeds[-1] == "suggested by a reader"
+    # Once it is in the queue, or decided, another suggestion changes nothing.
+    status, body, _ = await suggest(site, reader="198.51.100.8", paper=paper["arxiv_id"], note="another note")
+    assert status == 200 and "already reached the maintainers" in body
+    with site.database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        assert candidate is not None and candidate.reader_note == NOTE
+
+
+@pytest.mark.asyncio
 async def test_a_paper_already_in_the_list_is_said_so(arxiv_site: ArxivSite) -> None:
     before = counts(arxiv_site.site)
     status, body, _ = await suggest(arxiv_site.site, paper="2411.16198")  # a seed entry

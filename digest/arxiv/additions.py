@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # the database, the model and the fetcher are imported when a
     from digest.arxiv.parse import ArxivPaper
     from digest.config import Settings
     from digest.storage.db import Database
+    from digest.storage.models import Candidate
 
 _NEW_STYLE_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v[1-9]\d*)?")
 _ARXIV_PAGE = re.compile(r"https?://(?:www\.|export\.)?arxiv\.org/(?P<kind>abs|pdf)/(?P<rest>[^?#\s]+?)/?", re.I)
@@ -143,11 +144,13 @@ def store_candidate(
             raise AddError(f"{paper.arxiv_id} ({paper.title}) is already in the list by its title; nothing was added")
         known = known_candidates(session, [paper.arxiv_id]).get(paper.arxiv_id)
         if known is not None:  # another process found it meanwhile
+            if suggested:
+                _suggested_for_review(known, note, datetime.now(UTC))
             return known.id
         candidate = new_candidate(paper, judgement, source, datetime.now(UTC))
         if suggested:
             candidate.relevant = True
-            candidate.reader_note = (note or "").strip()[:MAX_NOTE] or None
+            candidate.reader_note = _note(note)
         session.add(candidate)
         session.flush()
         return candidate.id
@@ -161,3 +164,31 @@ def forget_candidate(database: Database, candidate_id: int) -> None:
         candidate = session.get(Candidate, candidate_id)
         if candidate is not None:
             session.delete(candidate)
+
+
+def _note(note: str | None) -> str | None:
+    return (note or "").strip()[:MAX_NOTE] or None
+
+
+def suggest_known(database: Database, arxiv_id: str, note: str | None) -> bool:
+    """A reader suggests a paper that is a candidate already. One waiting in the second tier (pending, under the
+    review threshold, meant for the weekly digest only) joins the review queue, marked as suggested by a reader with
+    the note; True then. A candidate in the queue or decided stays as it is (its note, if it has one, too)."""
+    from digest.arxiv.candidates import known_candidates
+
+    with database.transaction() as session:
+        candidate = known_candidates(session, [arxiv_id]).get(arxiv_id)
+        return candidate is not None and _suggested_for_review(candidate, note, datetime.now(UTC))
+
+
+def _suggested_for_review(candidate: Candidate, note: str | None, now: datetime) -> bool:
+    from digest.storage.models import PENDING
+
+    if candidate.status != PENDING or candidate.relevant:
+        return False
+    candidate.relevant = True
+    candidate.reader_note = candidate.reader_note or _note(note)
+    if READER_SOURCE not in candidate.source_feeds:
+        candidate.source_feeds = [*candidate.source_feeds, READER_SOURCE]
+    candidate.updated_at = now
+    return True

@@ -68,12 +68,16 @@ async def suggest_submit(request: web.Request) -> web.Response:
 
 
 async def queue_suggestion(context: WebContext, arxiv_id: str, note: str) -> str:
-    """'listed', 'known' (a candidate already) or 'queued'; AddError when arXiv cannot give the paper."""
+    """'listed', 'known' (a candidate in the review queue or decided already) or 'queued' (new, or raised from the
+    second tier); AddError when arXiv cannot give the paper."""
     known = await asyncio.to_thread(paper_add.known_paper, context.database, arxiv_id, None)
     if known.listed is not None:
         return "listed"
     if known.candidate_id is not None:
-        return "known"
+        if not await asyncio.to_thread(paper_add.suggest_known, context.database, arxiv_id, note):
+            return "known"
+        log.info("suggest: %s raised from the second tier for review (suggested by a reader)", arxiv_id)
+        return "queued"
     paper = await paper_add.fetch(context.settings, arxiv_id)
     try:
         await asyncio.to_thread(
