@@ -113,3 +113,43 @@ def test_five_removals_pass_and_a_dry_run_of_many_is_not_refused(
     assert run(data_dir, str(five)) == 0
     assert "5 removed" in capsys.readouterr().out
     assert exported(data_dir, capsys) == without_entries(5)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Seeing &lt;script&gt; in CLIP: a title that names an entity",
+        "Neurons \\& *heads* [in] <ViT> `code` ~x~ &#x41; &amp;amp; AT&T;",
+    ],
+)
+def test_an_approved_title_reads_back_as_itself_on_import(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], title: str
+) -> None:
+    """The entry the service wrote for a title holding `&lt;` escaped its ampersand (`&amp;lt;`) and the list's reader
+    never turned it back: importing the service's own export then saw another paper, 1 added and 1 removed."""
+    from sqlalchemy import func, select
+
+    from digest.storage.db import open_database
+    from digest.storage.models import Paper
+    from tests.factories import insert_candidate, real_papers
+
+    database = open_database(f"sqlite:///{data_dir / 'digest.sqlite3'}")
+    try:
+        candidate = insert_candidate(database, real_papers()[0], title=title)
+    finally:
+        database.dispose()
+    assert main(["--data-dir", str(data_dir), "approve", str(candidate)]) == 0
+    exported_file = tmp_path / "exported.md"
+    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(exported_file)]) == 0
+    capsys.readouterr()
+    assert run(data_dir, str(exported_file), "--dry-run") == 0
+    assert f"{exported_file}: unchanged (73 entries" in capsys.readouterr().out
+    assert run(data_dir, str(exported_file)) == 0
+    database = open_database(f"sqlite:///{data_dir / 'digest.sqlite3'}")
+    try:
+        with database.reading() as session:
+            papers = session.scalars(select(Paper).where(Paper.arxiv_id == real_papers()[0]["arxiv_id"])).all()
+            assert [paper.title for paper in papers] == [title]
+            assert session.scalar(select(func.count()).select_from(Paper).where(Paper.title.contains("&amp;lt"))) == 0
+    finally:
+        database.dispose()

@@ -26,6 +26,8 @@ _DATE_AT_END = re.compile(r"\((?P<date>[^()]*)\)\s*$")
 _FULL_DATE = re.compile(r"^(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})$")
 _YEAR = re.compile(r"^(?P<year>\d{4})$")
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+# `&amp;` before what reads as an entity: how entry.escape_text keeps a title's "&lt;" from becoming "<".
+_ESCAPED_AMPERSAND = re.compile(r"&amp;(?=#?\w+;)")
 _MONTHS = {
     month: number
     for number, month in enumerate(
@@ -141,7 +143,9 @@ def split_lines(text: str) -> list[str]:
 
 
 def unescape(text: str) -> str:
-    return _ESCAPED.sub(r"\1", text)
+    """The text behind Markdown's escapes: the inverse of entry.escape_text (the ampersands it wrote first, as it
+    wrote them last), so an entry the service wrote reads back as the title it was given."""
+    return _ESCAPED.sub(r"\1", _ESCAPED_AMPERSAND.sub("&", text))
 
 
 def repair_mojibake(text: str) -> str:
