@@ -119,6 +119,34 @@ async def test_a_session_ends_when_its_token_is_taken_out(site: Site, tmp_path: 
             assert status == 403
 
 
+@pytest.mark.asyncio
+async def test_sessions_end_when_their_token_is_replaced(site: Site) -> None:
+    """Replacing a token (one leaked, say) must end the sessions it opened; only taking a name out used to, and the
+    shared token's sessions outlived any replacement. The other tokens' sessions go on."""
+    await sign_in_with(site, site.client, ALICE)
+    alice = session_cookie(site, site.client)
+    async with site.fresh_client() as client:
+        await sign_in_with(site, client, BOB)
+        bob = session_cookie(site, client)
+    async with site.fresh_client() as client:
+        await sign_in_with(site, client, SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
+        shared = session_cookie(site, client)
+    replaced = {
+        **SECRETS_ENV,
+        "DIGEST_ADMIN_TOKEN": "a-new-shared-admin-token-0123456789",
+        "DIGEST_ADMIN_TOKENS": f"alice:{ALICE}-rotated, bob:{BOB}",
+    }
+    async with running_site(make_settings(site.settings.data_dir, environ=replaced)) as restarted:
+        for cookie, still in ((alice, None), (shared, None), (bob, "bob")):
+            headers = {"Cookie": f"digest_session={cookie}"}
+            async with restarted.fresh_client() as client, client.get("/review", headers=headers) as reply:
+                page = await reply.text()
+            if still is None:
+                assert 'action="/review/signin"' in page and "Signed in as" not in page
+            else:
+                assert f"Signed in as {still}" in page
+
+
 @pytest.mark.parametrize(
     ("value", "problem"),
     [

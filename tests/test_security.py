@@ -15,7 +15,7 @@ import pytest_asyncio
 from sqlalchemy import func, select
 
 from digest.review.reviewer import Reviewer
-from digest.review.signing import ApprovalLink, csrf_token, sign_link, sign_session
+from digest.review.signing import ApprovalLink, csrf_token, sign_link, sign_session, token_tag
 from digest.service.wiring import open_service_database
 from digest.storage.models import Candidate, Decision
 from digest.web.app import create_web_app
@@ -25,6 +25,7 @@ from tests.web_server import SECRETS_ENV, Site, approval_links, running_site, si
 
 KEY = SECRETS_ENV["DIGEST_SECRET_KEY"]
 OTHER_KEY = "another-services-secret-key-0123456789abcdef"
+ADMIN = SECRETS_ENV["DIGEST_ADMIN_TOKEN"]
 KNOWN_POST_ROUTES = {
     "/approve/{token}",
     "/review/signin",
@@ -86,8 +87,8 @@ async def test_every_state_changing_route_refuses_an_anonymous_request(site: Sit
 async def test_a_forged_session_cookie_and_a_foreign_csrf_token_change_nothing(site: Site) -> None:
     before = decisions(site)
     expires = site.clock() + timedelta(hours=1)
-    forged = sign_session(OTHER_KEY, "nonce-of-my-own", expires)
-    genuine = sign_session(KEY, "nonce-of-my-own", expires)
+    forged = sign_session(OTHER_KEY, "nonce-of-my-own", expires, token_tag(OTHER_KEY, ADMIN))
+    genuine = sign_session(KEY, "nonce-of-my-own", expires, token_tag(KEY, ADMIN))
     attempts = [
         (forged, csrf_token(OTHER_KEY, forged)),  # a cookie and token made with a guessed key
         (genuine, csrf_token(KEY, "another session")),  # a real session, a token from another one

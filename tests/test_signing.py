@@ -16,6 +16,7 @@ from digest.review.signing import (
     sign_link,
     sign_session,
     token_matches,
+    token_tag,
     verify_link,
 )
 
@@ -91,8 +92,13 @@ def test_a_truncated_link_is_refused() -> None:
 
 
 def test_sessions_and_csrf_tokens() -> None:
-    value = sign_session(KEY, "nonce123", NOW + timedelta(hours=12))
-    assert read_session(KEY, value, NOW).nonce == "nonce123"
+    tag = token_tag(KEY, "the-admin-token-0123456789")
+    assert tag != token_tag(KEY, "the-admin-token-0123456789x") and "the-admin-token" not in tag
+    value = sign_session(KEY, "nonce123", NOW + timedelta(hours=12), tag)
+    claim = read_session(KEY, value, NOW)
+    assert (claim.nonce, claim.tag, claim.maintainer) == ("nonce123", tag, None)
+    named = read_session(KEY, sign_session(KEY, "nonce9", NOW + timedelta(hours=1), tag, "alice"), NOW)
+    assert (named.nonce, named.tag, named.maintainer) == ("nonce9", tag, "alice")
     with pytest.raises(LinkError) as expired:
         read_session(KEY, value, NOW + timedelta(hours=13))
     assert expired.value.reason == "expired"
@@ -106,7 +112,7 @@ def test_sessions_and_csrf_tokens() -> None:
     csrf = csrf_token(KEY, value)
     assert csrf_matches(KEY, value, csrf)
     assert not csrf_matches(KEY, value, "")
-    assert not csrf_matches(KEY, sign_session(KEY, "other", NOW + timedelta(hours=1)), csrf)
+    assert not csrf_matches(KEY, sign_session(KEY, "other", NOW + timedelta(hours=1), tag), csrf)
     assert token_matches("secret-token", "secret-token")
     assert not token_matches("secret-token", "secret-tokeN")
     assert not token_matches("secret-token", "ünïcode")

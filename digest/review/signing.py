@@ -20,8 +20,10 @@ ALTERED = "altered"
 EXPIRED = "expired"
 MALFORMED = "malformed"
 _LINK_VERSION = "l1"
-_SESSION_VERSION = "s1"
-_NAMED_SESSION_VERSION = "s2"  # a session of a named admin token: the maintainer's name follows the nonce
+# The session's version, expiry, nonce and the tag of the admin token that opened it; a named token's session ends
+# with the maintainer's name. Versions s1 and s2 carried no token tag: such cookies are refused (sign in again).
+_SESSION_VERSION = "s3"
+_NAMED_SESSION_VERSION = "s4"
 _ORIGIN_BYTES = 12
 _MAX_TOKEN_CHARS = 2048
 
@@ -118,10 +120,16 @@ def verify_link(key: str, token: str, now: datetime) -> ApprovalLink:
     return ApprovalLink(candidate_id=candidate_id, action=action, section=section or None, expires_at=expires_at)
 
 
-def sign_session(key: str, nonce: str, expires_at: datetime, maintainer: str | None = None) -> str:
-    """The review session cookie's value: a random nonce, an expiry and the maintainer's name (a named admin
-    token's; none for the shared one), signed. Never the token itself."""
-    fields = [_SESSION_VERSION, str(int(expires_at.timestamp())), nonce]
+def token_tag(key: str, token: str) -> str:
+    """What a session keeps of the admin token that opened it: a keyed hash, so that replacing the token ends the
+    sessions it opened, while the cookie never holds the token nor anything to guess it from."""
+    return _b64encode(_mac(key, "session-token", token.encode("utf-8"))[:12])
+
+
+def sign_session(key: str, nonce: str, expires_at: datetime, tag: str, maintainer: str | None = None) -> str:
+    """The review session cookie's value: a random nonce, an expiry, the opening token's tag (`token_tag`) and the
+    maintainer's name (a named admin token's; none for the shared one), signed. Never the token itself."""
+    fields = [_SESSION_VERSION, str(int(expires_at.timestamp())), nonce, tag]
     if maintainer is not None:
         fields = [_NAMED_SESSION_VERSION, *fields[1:], maintainer]
     payload = "|".join(fields).encode("ascii")
@@ -132,6 +140,7 @@ def sign_session(key: str, nonce: str, expires_at: datetime, maintainer: str | N
 class SessionClaim:
     nonce: str
     expires_at: datetime
+    tag: str  # token_tag of the admin token that opened the session
     maintainer: str | None = None  # the named admin token's name; None for the shared token
 
 
@@ -148,10 +157,11 @@ def read_session(key: str, value: str, now: datetime) -> SessionClaim:
         expires = int(expires_text)
     except (UnicodeDecodeError, ValueError) as exc:
         raise LinkError(MALFORMED, "the session cookie cannot be read") from exc
-    nonce, maintainer = rest, None
+    nonce, _, tag = rest.partition("|")
+    maintainer = None
     if version == _NAMED_SESSION_VERSION:
-        nonce, _, maintainer = rest.partition("|")
-    if version not in (_SESSION_VERSION, _NAMED_SESSION_VERSION) or not nonce or maintainer == "":
+        tag, _, maintainer = tag.partition("|")
+    if version not in (_SESSION_VERSION, _NAMED_SESSION_VERSION) or not nonce or not tag or maintainer == "":
         raise LinkError(MALFORMED, "the session cookie cannot be read")
     if now.timestamp() >= expires:
         raise LinkError(EXPIRED, "the session has expired: sign in again")
@@ -159,7 +169,7 @@ def read_session(key: str, value: str, now: datetime) -> SessionClaim:
         expires_at = datetime.fromtimestamp(expires, UTC)
     except (OverflowError, OSError, ValueError) as exc:
         raise LinkError(MALFORMED, "the session cookie cannot be read") from exc
-    return SessionClaim(nonce=nonce, expires_at=expires_at, maintainer=maintainer)
+    return SessionClaim(nonce=nonce, expires_at=expires_at, tag=tag, maintainer=maintainer)
 
 
 def session_digest(nonce: str) -> str:

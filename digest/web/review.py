@@ -9,6 +9,7 @@ CSRF token tied to the session, and wrong admin tokens are throttled per client 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 import math
 import secrets
@@ -27,6 +28,7 @@ from digest.review.signing import (
     csrf_matches,
     read_session,
     sign_session,
+    token_tag,
     verify_link,
 )
 from digest.storage.models import PENDING, Candidate
@@ -117,6 +119,13 @@ async def approval_submit(request: web.Request) -> web.Response:
 # -- /review ------------------------------------------------------------------------------------------------------
 
 
+def opening_token(context: WebContext, maintainer: str | None) -> str | None:
+    """The admin token a session of this maintainer is opened with today: a named token's, or the shared one."""
+    if maintainer is None:
+        return context.secrets.admin_token.get_secret_value()
+    return next((named.token for named in context.admin_tokens if named.name == maintainer), None)
+
+
 async def current_session(request: web.Request) -> tuple[str, SessionClaim] | None:
     """The cookie's value and what it holds when it is a genuine, unexpired session that was not signed out."""
     context = context_of(request)
@@ -127,8 +136,9 @@ async def current_session(request: web.Request) -> tuple[str, SessionClaim] | No
         claim = read_session(context.secret_key, value, context.clock())
     except LinkError:
         return None
-    if claim.maintainer is not None and claim.maintainer not in {named.name for named in context.admin_tokens}:
-        return None  # that maintainer's token was taken out of DIGEST_ADMIN_TOKENS: their sessions end with it
+    token = opening_token(context, claim.maintainer)
+    if token is None or not hmac.compare_digest(claim.tag, token_tag(context.secret_key, token)):
+        return None  # the token that opened it was replaced or taken out: its sessions end with it
     if await asyncio.to_thread(session_store.is_revoked, context.database, claim.nonce):
         return None
     return value, claim
@@ -173,7 +183,8 @@ async def sign_in(request: web.Request) -> web.Response:
     context.sign_in_throttle.clear(address)
     log.info("review: %s signed in from %s", maintainer, address)
     named = None if maintainer == SHARED_MAINTAINER else maintainer
-    value = sign_session(context.secret_key, secrets.token_urlsafe(16), context.clock() + SESSION_LIFETIME, named)
+    tag = token_tag(context.secret_key, presented.strip() if isinstance(presented, str) else "")
+    value = sign_session(context.secret_key, secrets.token_urlsafe(16), context.clock() + SESSION_LIFETIME, tag, named)
     response = web.Response(status=303, headers={"Location": "/review"})
     response.set_cookie(
         SESSION_COOKIE,
