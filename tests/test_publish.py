@@ -115,6 +115,33 @@ def test_a_hand_edit_upstream_survives_the_next_approval_and_is_in_the_database(
     assert TYPO_NEW in publish_settings.list_markdown_path.read_text(encoding="utf-8")
 
 
+def test_approvals_made_before_publishing_was_switched_on_survive_the_first_sync(
+    tmp_path: Path, remote: Remote, publish_settings: Settings, publish_database: Database
+) -> None:
+    """Papers approved while publishing was off, then a hand edit upstream, then publishing switched on: the first
+    sync used the whole list as its base, so it took the repository's file and dropped the approvals without a word
+    (its dry run said "up to date"). Now both the edit and the approvals are in what it pushes, and in the list."""
+    reviewer = Reviewer(publish_database, publish_settings, clock=lambda: NOW)
+    approved = [approve(publish_database, reviewer, index) for index in (0, 1)]
+    rejected = insert_candidate(publish_database, real_papers()[2])
+    reviewer.decide(rejected, "reject", ANN)
+    remote.push_edit(TYPO_OLD, TYPO_NEW)
+    publisher = Publisher(publish_database, publish_settings, clock=lambda: NOW)
+    preview = publisher.publish(dry_run=True)
+    assert preview.outcome == PUBLISHED and preview.message.startswith("Add 2 papers"), preview.message
+    assert all(any(arxiv_id in line for line in added_lines(preview.diff)) for arxiv_id in approved)
+    publisher.remember_base()  # as the service does when it starts with publishing on
+    result = publisher.publish()
+    assert result.outcome == PUBLISHED, result.message
+    readme = remote.readme()
+    assert all(arxiv_id in readme for arxiv_id in approved) and TYPO_NEW in readme and TYPO_OLD not in readme
+    assert real_papers()[2]["arxiv_id"] not in readme
+    assert remote.message_of_head().startswith("Add 2 papers")
+    markdown = publish_settings.list_markdown_path.read_text(encoding="utf-8")
+    assert markdown == readme
+    assert publisher.publish().outcome == "unchanged"
+
+
 def test_a_push_rejected_by_a_concurrent_push_is_retried_and_both_changes_land(
     remote: Remote, publish_settings: Settings, publish_database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:

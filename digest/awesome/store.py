@@ -7,6 +7,7 @@ bytes; an entry added by the service is rendered from `templates/list/entry.md.j
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
@@ -60,12 +61,15 @@ def _environment(templates_dir: str) -> jinja2.Environment:
     )
 
 
-def render_markdown(session: Session, templates_dir: Path) -> str:
+def render_markdown(session: Session, templates_dir: Path, *, leaving_out: Collection[int] = ()) -> str:
+    """The list's Markdown; `leaving_out` names entries (by id) to render it without."""
     meta = list_meta(session)
     # Only the verbatim text is read (as rows, not objects with their papers): every approval renders the list.
     raws: dict[int, list[str]] = {}
-    for section_id, raw in session.execute(select(Entry.section_id, Entry.raw).order_by(Entry.position)):
-        raws.setdefault(section_id, []).append(raw)
+    rows = session.execute(select(Entry.id, Entry.section_id, Entry.raw).order_by(Entry.position))
+    for entry_id, section_id, raw in rows:
+        if entry_id not in leaving_out:
+            raws.setdefault(section_id, []).append(raw)
     query = select(Section.id, Section.intro_raw).order_by(Section.position)
     sections = [
         {"intro_raw": intro, "entries": raws.get(section_id, [])} for section_id, intro in session.execute(query)

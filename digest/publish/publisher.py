@@ -23,7 +23,7 @@ from digest.clock import utc_now
 from digest.config import Settings
 from digest.publish.git import GitClone, GitError, PushRejectedError
 from digest.publish.rules import changes, commit_message, new_errors, one_line, unified_diff
-from digest.publish.store import pending_decisions, record_failure, state_row
+from digest.publish.store import first_base, pending_decisions, record_failure, state_row
 from digest.storage.db import Database
 from digest.storage.state import PublishState
 
@@ -149,8 +149,11 @@ class Publisher:
         return Merged(head, theirs or "", final, upto, message)
 
     def _peek_state(self, session: Session) -> tuple[str | None, int]:
+        """The state a real run would use, not written: a dry run before the first sync shows what that sync does."""
         state = session.get(PublishState, 1)
-        return (state.base_text, state.last_decision_id) if state is not None else (None, 0)
+        if state is None:
+            return first_base(session, self.settings.templates_dir)
+        return state.base_text, state.last_decision_id
 
     def _decode(self, data: bytes) -> str:
         try:

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from digest.awesome import store as liststore
 from digest.publish.rules import Decided
 from digest.storage.db import Database
-from digest.storage.models import Candidate, Decision
+from digest.storage.models import APPROVED, Candidate, Decision, Entry, Section
 from digest.storage.state import PublishState
+from digest.vocab import Action
 
 STATE_ID = 1
 
@@ -36,16 +37,35 @@ class PublishStatus:
 
 
 def state_row(session: Session, templates_dir: Path) -> PublishState:
-    """The state row, created on first use: decisions made before publishing was switched on are not pending, and
-    the list as it stands is the merge base, so the first sync takes the repository's file as the maintainers'."""
+    """The state row, created on first use with `first_base`."""
     state = session.get(PublishState, STATE_ID)
     if state is None:
-        newest = session.scalar(select(func.max(Decision.id))) or 0
-        base = liststore.render_markdown(session, templates_dir)
-        state = PublishState(id=STATE_ID, last_decision_id=newest, failures=0, base_text=base)
+        base, after = first_base(session, templates_dir)
+        state = PublishState(id=STATE_ID, last_decision_id=after, failures=0, base_text=base)
         session.add(state)
         session.flush()
     return state
+
+
+def first_base(session: Session, templates_dir: Path) -> tuple[str, int]:
+    """Before the first sync: the merge base and the decision after which decisions are pending.
+
+    The base is the list without the entries that approvals made here added (the list as the maintainers' file had
+    it, give or take their edits since). So the first sync takes the repository's file as the maintainers' and puts
+    the papers approved before publishing was switched on on top of it; with the whole list as the base they were
+    dropped without a word. Those approvals are pending; every later decision is too."""
+    added = session.execute(
+        select(Entry.id, func.max(Decision.id))
+        .join(Section, Section.id == Entry.section_id)
+        .join(Candidate, (Candidate.paper_id == Entry.paper_id) & (Candidate.decided_section == Section.name))
+        .join(Decision, (Decision.candidate_id == Candidate.id) & (Decision.action == Action.APPROVE))
+        .where(Candidate.status == APPROVED, Decision.applied.is_(True))
+        .group_by(Entry.id)
+    ).all()
+    base = liststore.render_markdown(session, templates_dir, leaving_out={entry_id for entry_id, _ in added})
+    if added:
+        return base, min(decision_id for _, decision_id in added) - 1
+    return base, session.scalar(select(func.max(Decision.id))) or 0
 
 
 def pending_decisions(session: Session, after_id: int) -> tuple[int, list[Decided]]:
