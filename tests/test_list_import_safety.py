@@ -153,3 +153,64 @@ def test_an_approved_title_reads_back_as_itself_on_import(
             assert session.scalar(select(func.count()).select_from(Paper).where(Paper.title.contains("&amp;lt"))) == 0
     finally:
         database.dispose()
+
+
+def _candidate(data_dir: Path, record: dict[str, object]) -> int:
+    from digest.storage.db import open_database
+    from tests.factories import insert_candidate
+
+    database = open_database(f"sqlite:///{data_dir / 'digest.sqlite3'}")
+    try:
+        return insert_candidate(database, record)
+    finally:
+        database.dispose()
+
+
+def test_a_paper_taken_out_of_the_list_by_hand_can_be_approved_again(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An approved paper whose entry a maintainer removed (an edited list imported): approving it again said
+    "already approved" and added nothing. It now goes back into the list."""
+    from tests.factories import real_papers
+
+    paper = real_papers()[0]
+    candidate = _candidate(data_dir, paper)
+    assert main(["--data-dir", str(data_dir), "approve", str(candidate)]) == 0
+    with_it = exported(data_dir, capsys)
+    lines = with_it.splitlines(keepends=True)
+    first = next(i for i, line in enumerate(lines) if line.startswith("+ ") and paper["arxiv_id"] in line)
+    end = first + 1
+    while end < len(lines) and lines[end].startswith("  "):
+        end += 1
+    edited = tmp_path / "edited.md"
+    edited.write_text("".join(lines[:first] + lines[end:]), encoding="utf-8")
+    assert run(data_dir, str(edited)) == 0
+    assert paper["arxiv_id"] not in exported(data_dir, capsys)
+    assert main(["--data-dir", str(data_dir), "approve", str(candidate)]) == 0
+    assert "approved into Sparse Autoencoder" in capsys.readouterr().out
+    assert paper["arxiv_id"] in exported(data_dir, capsys)
+    assert main(["--data-dir", str(data_dir), "approve", str(candidate)]) == 0
+    assert "already approved into Sparse Autoencoder" in capsys.readouterr().out
+
+
+def test_approving_a_paper_the_list_already_holds_elsewhere_needs_a_named_section(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A candidate whose paper a maintainer has put in the list by hand meanwhile: approving it into the suggested
+    section made a second copy unasked (`digest add` refuses the same paper). A named section still adds it there."""
+    from tests.factories import real_papers
+
+    listed = "2411.16198"  # an entry of the bundled list
+    before = exported(data_dir, capsys)
+    candidate = _candidate(data_dir, {**real_papers()[0], "arxiv_id": listed, "title": "A title of its own"})
+    assert main(["--data-dir", str(data_dir), "approve", str(candidate)]) == 1
+    error = capsys.readouterr().err
+    assert f"{listed} is already in the list (" in error and "name a section" in error
+    assert exported(data_dir, capsys) == before
+    assert main(["--data-dir", str(data_dir), "approve", str(candidate), "--section", "Sparse Autoencoder"]) == 0
+    after = exported(data_dir, capsys)
+
+    def entries(text: str) -> int:
+        return sum(line.startswith("+ ") and listed in line for line in text.splitlines())
+
+    assert entries(before) >= 1 and entries(after) == entries(before) + 1

@@ -262,6 +262,24 @@ def _dated_index(entries: list[Entry], published: date | None) -> int:
     return len(entries)
 
 
+def paper_ids(session: Session, arxiv_id: str) -> set[int]:
+    """The papers whose title links to this arXiv ID (one, unless a hand-kept list links it from two titles)."""
+    return set(session.scalars(select(Paper.id).where(Paper.arxiv_id == arxiv_id)))
+
+
+def sections_holding(session: Session, arxiv_id: str) -> list[str]:
+    """The sections with an entry for the paper whose title links to this arXiv ID, in the list's order."""
+    query = (
+        select(Section.name)
+        .join(Entry, Entry.section_id == Section.id)
+        .join(Paper, Paper.id == Entry.paper_id)
+        .where(Paper.arxiv_id == arxiv_id)
+        .order_by(Section.position)
+        .distinct()
+    )
+    return list(session.scalars(query))
+
+
 def remove_paper_entry(session: Session, *, paper_id: int, section_name: str) -> bool:
     section = resolve_section(session, section_name)
     if section is None:
