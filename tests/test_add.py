@@ -190,11 +190,23 @@ def test_a_pending_candidate_is_approved_not_duplicated(data_dir: Path, capsys: 
 )
 def test_accepted_forms(given: str) -> None:
     assert parse_arxiv_reference(given) == "2501.01234"
+    assert parse_arxiv_reference("1412.1234") == "1412.1234" and parse_arxiv_reference("0704.0001") == "0704.0001"
 
 
 @pytest.mark.parametrize(
     "given",
-    ["2501.123", "1605.08386x", "https://example.org/abs/2501.01234", "arxiv.org/abs/2501.01234", "<script>", ""],
+    [
+        "2501.123",
+        "1605.08386x",
+        "https://example.org/abs/2501.01234",
+        "arxiv.org/abs/2501.01234",
+        "<script>",
+        "",
+        "2501.0123",  # since 2015 five digits follow the dot: one is missing
+        "1412.12345",  # before 2015 four
+        "2513.01234",  # no 13th month
+        "0612.1234",  # new-style IDs began in April 2007
+    ],
 )
 def test_anything_else_is_a_usage_error(data_dir: Path, capsys: pytest.CaptureFixture[str], given: str) -> None:
     before = state(data_dir)

@@ -69,3 +69,31 @@ def test_an_everyday_command_runs_without_the_cyclic_collector_and_gives_it_back
     assert gc.isenabled()  # and on again: main() is also called in-process
     with collector_paused("run"):
         assert gc.isenabled()  # the service and the long commands keep it
+
+
+@pytest.mark.parametrize(
+    ("argv", "usage"),
+    [
+        (["approve", "3", "--sectoin", "Probing"], "usage: digest approve "),
+        (["candidates", "--secondtier"], "usage: digest candidates "),
+        (["list", "import", "--dryrun", "x.md"], "usage: digest list import "),
+    ],
+)
+def test_a_mistyped_option_is_refused_with_its_command_s_usage(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], usage: str
+) -> None:
+    """It was refused with the whole command line's usage, which does not show the option meant."""
+    with pytest.raises(SystemExit) as ended:
+        main(["--data-dir", str(tmp_path / "data"), *argv])
+    err = capsys.readouterr().err
+    assert ended.value.code == 2 and err.startswith(usage) and "unrecognized arguments: --" in err
+    assert not (tmp_path / "data").exists()  # refused before anything is opened
+
+
+@pytest.mark.parametrize("command", [["approve", "3"], ["add", "2501.01234"]])
+def test_a_blank_section_is_a_usage_error_not_the_suggested_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    with pytest.raises(SystemExit) as ended:
+        main(["--data-dir", str(tmp_path / "data"), *command, "--section", " "])
+    assert ended.value.code == 2 and "a section name cannot be blank" in capsys.readouterr().err

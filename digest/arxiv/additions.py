@@ -55,7 +55,17 @@ def parse_arxiv_reference(text: str) -> str | None:
     elif text[:6].casefold() == "arxiv:":
         text = text[6:]
     match = _NEW_STYLE_ID.fullmatch(text)
-    return match["id"] if match else None
+    return match["id"] if match and _is_issued(match["id"]) else None
+
+
+def _is_issued(arxiv_id: str) -> bool:
+    """Whether arXiv can have issued this ID: a month 01 to 12 from April 2007 on, four digits after the dot until
+    December 2014 and five from January 2015 (`2501.0123` is a five-digit ID with a digit missing)."""
+    period, number = arxiv_id.split(".")
+    year, month = int(period[:2]), int(period[2:])
+    if not 1 <= month <= 12 or (year, month) < (7, 4):
+        return False
+    return len(number) == (5 if year >= 15 else 4)
 
 
 def listed_sections(session: Session, arxiv_id: str) -> list[str] | None:

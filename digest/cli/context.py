@@ -65,6 +65,14 @@ def path_argument(text: str) -> Path:
     return Path(text)
 
 
+def section_argument(text: str) -> str:
+    """An argparse type: a section's name as given, or a usage error for a blank one (which would otherwise mean
+    "the suggested section" unasked)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a section name cannot be blank: leave --section out for the suggested one")
+    return text
+
+
 def iso_date(text: str) -> date:
     """An argparse type: a date like 2025-01-31, or a usage error (exit 2) in one line."""
     from datetime import date

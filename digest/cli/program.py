@@ -78,7 +78,18 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         module.register(subparsers)
     if home and named_command(argv or ()) not in subparsers.choices:
         return build_parser()  # the command moved to another module: the whole command line still knows it
+    _know_own_parser(parser)
     return parser
+
+
+def _know_own_parser(parser: argparse.ArgumentParser) -> None:
+    """Each (sub)command's parser is a default of its own namespace, so that an unknown option is refused with that
+    command's usage (`digest approve 3 --sectoin X`), not the whole command line's."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                command.set_defaults(command_parser=command)
+                _know_own_parser(command)
 
 
 def one_line(reason: object) -> str:
@@ -153,7 +164,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str]) -> int:
     parser = build_parser(argv)
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        getattr(args, "command_parser", parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     import logging  # here, not at the top: `--help` and usage errors end in parse_args and need no logging
 
     context = Context(config_path=args.config, data_dir=args.data_dir)
