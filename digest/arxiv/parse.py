@@ -73,6 +73,7 @@ class ParsedFeed:
     title: str = ""
     total_results: int | None = None  # API answers: opensearch:totalResults
     well_formed: bool = True
+    cut_off: int = 0  # items the answer ends inside (a dropped connection): left out, and what followed never came
 
 
 def _datetime(parsed: Any) -> datetime | None:
@@ -258,8 +259,8 @@ def parse_feed(data: bytes, source: str) -> ParsedFeed:
     data, impossible = _without_impossible_references(data)
     try:
         parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
-    except Exception as exc:  # untrusted bytes: one source's answer must not end the whole pass
-        reason = _text(f"{type(exc).__name__}: {exc}")[:160]
+    except Exception as failure:  # untrusted bytes: one source's answer must not end the whole pass
+        reason = _text(f"{type(failure).__name__}: {failure}")[:160]
         return ParsedFeed(
             "unknown", None, (), [], [], f"feedparser could not read the answer ({reason})", "", None, False
         )
@@ -273,6 +274,7 @@ def parse_feed(data: bytes, source: str) -> ParsedFeed:
     if error:
         return ParsedFeed(kind, feed_date, (), [], [], error, title, total_results, well_formed=False)
     problems: list[str] = []
+    cut_off = 0
     if impossible:
         problems.append(
             f"{source}: {impossible} character reference{'s' if impossible > 1 else ''} to no Unicode character "
@@ -291,6 +293,7 @@ def parse_feed(data: bytes, source: str) -> ParsedFeed:
     if not well_formed:
         # A feed cut off mid-item (a dropped connection) yields a last item with half its text: leave it out.
         closed = data.count(b"</item>") + data.count(b"</entry>")
+        cut_off = max(0, len(entries) - closed)
         for index in range(closed, len(entries)):
             problems.append(
                 f"{source}: {_entry_label(entries[index], index)}: cut off (the feed ends inside it); skipped"
@@ -304,5 +307,5 @@ def parse_feed(data: bytes, source: str) -> ParsedFeed:
         if problem:
             problems.append(f"{source}: {problem}")
     return ParsedFeed(
-        kind, feed_date, _skip_days(parsed, data), papers, problems, None, title, total_results, well_formed
+        kind, feed_date, _skip_days(parsed, data), papers, problems, None, title, total_results, well_formed, cut_off
     )

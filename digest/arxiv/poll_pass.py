@@ -19,7 +19,6 @@ from digest.arxiv.fetch_types import FetchError, FetchStoppedError
 from digest.arxiv.fetcher import STOP_WAITING, Fetcher
 from digest.arxiv.poller import (
     ERROR,
-    FAILED_OUTCOMES,
     PollSummary,
     SourceReport,
     configured_sources,
@@ -175,7 +174,7 @@ async def _poll_sources(
 def health_line(summary: PollSummary) -> str:
     """The poll's state in one line for /healthz: its outcome and, when something failed, the first failure."""
     line = f"last poll at {summary.started_at:%Y-%m-%d %H:%M} UTC: {summary}"
-    failures = [report.line() for report in summary.sources if report.outcome in FAILED_OUTCOMES]
+    failures = [report.line() for report in summary.sources if report.failed]
     if failures:
         line += f"; {failures[0]}" + (f" (and {len(failures) - 1} more)" if len(failures) > 1 else "")
     return line

@@ -49,6 +49,12 @@ class SourceReport:
     problems: list[str] = field(default_factory=list)
     second_tier: int = 0  # new papers just under the review threshold: the weekly digest's "Worth a look"
     new: list[str] = field(default_factory=list)  # the arXiv IDs of the new candidates, for scripts (--json)
+    cut_off: int = 0  # the answer ended inside an item: what followed was not read (fetched whole at the retry)
+
+    @property
+    def failed(self) -> bool:
+        """Broken, unreachable, or read only in part: the poll's retry asks again."""
+        return self.outcome in FAILED_OUTCOMES or self.cut_off > 0
 
     def line(self) -> str:
         if self.outcome == FETCHED:
@@ -62,6 +68,8 @@ class SourceReport:
                 text += f", {self.updated} new versions"
             if self.problems:
                 text += f", {len(self.problems)} items skipped or odd"
+            if self.cut_off:
+                text += "; the answer ends inside an item, so the rest of the feed is missing: asked again at the retry"
             return f"{self.source}: {text}"
         detail = self.message.removeprefix(f"{self.source}: ")  # a fetcher's message names the source already
         return f"{self.source}: {self.outcome}" + (f" ({detail})" if detail else "")
@@ -190,7 +198,7 @@ def process_answer(
     parsed = parse_feed(result.body, source)
     tz = ZoneInfo(settings.arxiv.poll_timezone)
     outcome, message = classify(parsed, status=result.status, last_feed_date=last_feed_date, now=now, tz=tz)
-    report = SourceReport(source, outcome, message, problems=list(parsed.problems))
+    report = SourceReport(source, outcome, message, problems=list(parsed.problems), cut_off=parsed.cut_off)
     for problem in parsed.problems:
         log.warning("poll %s", problem)
     if outcome == BROKEN:
@@ -261,7 +269,7 @@ def _store_outcome(
 
 
 def overall_outcome(reports: Sequence[SourceReport]) -> str:
-    failed = sum(report.outcome in FAILED_OUTCOMES for report in reports)
-    if failed == 0:
+    """ok; failed when no source gave anything; partial otherwise (a source read only in part counts here)."""
+    if not any(report.failed for report in reports):
         return "ok"
-    return "failed" if failed == len(reports) else "partial"
+    return "failed" if all(report.outcome in FAILED_OUTCOMES for report in reports) else "partial"
