@@ -105,8 +105,12 @@ def test_five_removals_pass_and_a_dry_run_of_many_is_not_refused(
     other = tmp_path / "other.md"
     other.write_text("## Papers\n+ **A** [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n")
     assert run(data_dir, str(other), "--dry-run") == 0  # the dry run shows what --force would do
-    assert "72 removed" in capsys.readouterr().out
+    shown = capsys.readouterr()
+    assert "72 removed" in shown.out
+    assert "will be refused unless run with --force" in shown.err  # and says the import itself would be refused
     assert exported(data_dir, capsys) == SEED
+    assert run(data_dir, str(other), "--dry-run", "--force") == 0
+    assert "refused" not in capsys.readouterr().err
 
     five = tmp_path / "five.md"
     five.write_text(without_entries(5), encoding="utf-8")

@@ -113,7 +113,14 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
             f"imported. See them with `digest list import --dry-run {args.path}`; run with --force to remove them"
         )
     if discarded is not None:
-        return report_import(args, discarded, None, dry_run=True)
+        status = report_import(args, discarded, None, dry_run=True)
+        if removes_too_many(discarded) and not args.force:
+            print(
+                f"digest: warning: it removes more than {REMOVAL_LIMIT} entries, so the import itself will be refused "
+                "unless run with --force",
+                file=sys.stderr,
+            )
+        return status
     written = None
     if report.changed:
         try:
