@@ -133,8 +133,15 @@ class Reviewer:
             with self.database.reading() as session:
                 liststore.write_markdown(session, self.settings)
         except OSError as exc:
-            # The database holds the decision; the file is rebuilt by the next decision or `digest list export`.
-            log.error("could not write %s: %s", self.settings.list_markdown_path, exc.strerror or exc)
+            # The database holds the decision; the file is written again by the next decision or an export to it.
+            path = self.settings.list_markdown_path
+            log.error(
+                "the decision is kept, but %s could not be written (%s): it is written again by the next decision, "
+                "or now by `digest list export -o %s`",
+                path,
+                exc.strerror or exc,
+                path,
+            )
 
     def _apply(
         self,
