@@ -221,3 +221,33 @@ def test_a_decision_whose_markdown_cannot_be_written_is_kept_and_written_later(
     path = str(settings.list_markdown_path)
     assert main(["--data-dir", str(data_dir), "list", "export", "-o", path]) == 0
     assert real_papers()[0]["title"] in settings.list_markdown_path.read_text(encoding="utf-8")
+
+
+@contextmanager
+def read_only_view(folder: Path, view: Path) -> Iterator[Path]:
+    """`folder` seen read-only at `view` (a read-only bind mount); the test is skipped where mounting is not allowed."""
+    import subprocess
+
+    view.mkdir()
+    bound = subprocess.run(["mount", "--bind", str(folder), str(view)], capture_output=True, check=False)
+    if bound.returncode != 0:
+        pytest.skip(f"a read-only folder needs a bind mount: {bound.stderr.decode().strip() or 'refused'}")
+    try:
+        remounted = subprocess.run(["mount", "-o", "remount,ro,bind", str(view)], capture_output=True, check=False)
+        if remounted.returncode != 0:
+            pytest.skip(f"cannot remount read-only: {remounted.stderr.decode().strip()}")
+        yield view
+    finally:
+        subprocess.run(["umount", str(view)], capture_output=True, check=False)
+
+
+def test_a_read_only_data_folder_is_named_as_the_reason(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SQLite writes its journal beside the database even to read it: a read-only folder stopped every command with
+    "unable to open database file" and nothing said why."""
+    prepared(data_dir)
+    with read_only_view(data_dir, tmp_path / "read-only") as view:
+        assert main(["--data-dir", str(view), "candidates"]) == 1
+        line = one_line_error(capsys)
+    assert line.startswith("digest: cannot open the database") and f"the folder {view} is read-only" in line

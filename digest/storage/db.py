@@ -7,6 +7,7 @@ SQLAlchemy URL (PostgreSQL for a larger deployment) is used as given.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -149,6 +150,17 @@ def migrate(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
+def _read_only_folder(url: str) -> str:
+    """For a SQLite file whose folder cannot be written: why that stops even a read (its journal lives beside it)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
+        return ""
+    folder = Path(parsed.database).resolve().parent
+    if not folder.is_dir() or os.access(folder, os.W_OK):
+        return ""
+    return f" (the folder {folder} is read-only, and SQLite writes its journal beside the database even to read it)"
+
+
 def open_database(url: str, *, migrate_schema: bool = True) -> Database:
     engine = create_database_engine(url)
     try:
@@ -156,5 +168,7 @@ def open_database(url: str, *, migrate_schema: bool = True) -> Database:
             migrate(engine)
     except OperationalError as exc:
         engine.dispose()
-        raise DatabaseError(f"cannot open the database {make_url(url).render_as_string()}: {exc.orig}") from exc
+        raise DatabaseError(
+            f"cannot open the database {make_url(url).render_as_string()}: {exc.orig}{_read_only_folder(url)}"
+        ) from exc
     return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
