@@ -107,3 +107,20 @@ def test_subprocess_export_and_lint(tmp_path: Path) -> None:
     assert out.read_bytes() == SEED
     lint = subprocess.run([*command, "list", "lint", str(out)], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert lint.returncode == 1 and f"{out}:92: error:" in lint.stdout and "Traceback" not in lint.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> None:
+    """`digest list export | head -1`: the pipe closes early; the command printed "digest: Broken pipe". It now ends
+    as a command killed by the broken pipe does (128 + SIGPIPE), saying nothing."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    python = ROOT / ".venv" / "bin" / "python"
+    command = [str(python if python.exists() else sys.executable), "-m", "digest", "--data-dir", str(tmp_path / "d")]
+    assert subprocess.run([*command, "list", "export", "-o", str(tmp_path / "seeds.md")], env=env).returncode == 0
+    reader_gone = subprocess.Popen(
+        [*command, "list", "export"], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert reader_gone.stdout is not None and reader_gone.stderr is not None
+    reader_gone.stdout.close()
+    with reader_gone.stderr:
+        err = reader_gone.stderr.read().decode()
+    assert reader_gone.wait(timeout=60) == 141 and err == ""

@@ -75,6 +75,6 @@ def add(context: Context, arxiv_id: str, section: str | None) -> int:
         raise AddError(f"{exc} (nothing was added)") from exc
     if not outcome.changed:
         raise AddError(f"candidate {outcome.candidate_id} ({arxiv_id}): {outcome.message}")
-    how = "new candidate" if created else f"candidate, {known.status} until now"
+    how = "a new candidate" if created else f"a candidate {known.status} until now"
     print(f"{arxiv_id}: approved into {outcome.section} (candidate {outcome.candidate_id}, {how})")
     return 0

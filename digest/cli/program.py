@@ -178,6 +178,13 @@ def _main(argv: Sequence[str]) -> int:
     except CommandError as exc:
         print(f"digest: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader went away (`digest candidates | head`): nothing to say to it, and Python must not complain about
+        # the unwritten rest when it flushes standard output at exit.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, as a command killed by the broken pipe reports
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
         print(f"digest: {where}{one_line(exc.strerror or exc)}", file=sys.stderr)
