@@ -88,6 +88,15 @@ def test_a_secret_in_the_settings_file_is_refused_without_echoing_it(tmp_path: P
         "publish.token is read from the environment only: set DIGEST_GIT_TOKEN, not the config file",
     ]
     assert "in-the-file" not in str(caught.value)
+    # The web's secrets belong to a table no file shows: written at the top of the file they were "unknown settings".
+    config = 'secret_key = "a-key-in-the-file-0123456789"\n\n[secrets]\nadmin_token = "a-token-in-the-file-012345"\n'
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", config)
+    assert sorted(caught.value.problems) == [
+        "secret_key is read from the environment only: set DIGEST_SECRET_KEY, not the config file",
+        "secrets.admin_token is read from the environment only: set DIGEST_ADMIN_TOKEN, not the config file",
+    ]
+    assert "in-the-file" not in str(caught.value)
 
 
 def test_the_environment_wins_over_the_file_and_the_arguments_over_both(tmp_path: Path) -> None:

@@ -70,11 +70,15 @@ class TomlFileSource(_Source):
             else:
                 if last in table:
                     del table[last]
-                    key = ".".join(path)
-                    self.problems.append(
-                        f"{key} is read from the environment only: set {variable}, not the config file"
-                    )
+                    self._environment_only(".".join(path), variable)
+            # The web's secrets sit in a table of their own that no file shows: `secret_key = …` at the top means one.
+            if parents and last in data and last not in self.settings_cls.model_fields:
+                del data[last]
+                self._environment_only(last, variable)
         return data
+
+    def _environment_only(self, key: str, variable: str) -> None:
+        self.problems.append(f"{key} is read from the environment only: set {variable}, not the config file")
 
 
 class EnvironmentSource(_Source):
