@@ -94,6 +94,7 @@ def test_a_mistyped_option_is_refused_with_its_command_s_usage(
 def test_a_blank_section_is_a_usage_error_not_the_suggested_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]
 ) -> None:
-    with pytest.raises(SystemExit) as ended:
-        main(["--data-dir", str(tmp_path / "data"), *command, "--section", " "])
-    assert ended.value.code == 2 and "a section name cannot be blank" in capsys.readouterr().err
+    assert main(["--data-dir", str(tmp_path / "data"), *command, "--section", " "]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"digest {command[0]}: a section name cannot be blank" in err
+    assert not (tmp_path / "data").exists()  # refused before anything is opened

@@ -8,7 +8,7 @@ import argparse
 import sys
 from typing import Any
 
-from digest.cli.context import CommandError, Context, section_argument
+from digest.cli.context import CommandError, Context, blank_section
 
 
 def __getattr__(name: str) -> Any:
@@ -30,15 +30,15 @@ def register(subparsers: Any) -> None:
         "approved instead; a paper already in the list is refused (exit 1).",
     )
     add.add_argument("paper", metavar="ARXIV_ID_OR_URL", help="2501.01234, 2501.01234v2, arXiv:2501.01234 or its URL")
-    add.add_argument(
-        "--section", metavar="NAME", type=section_argument, help="the section to add it to (default: the suggested one)"
-    )
+    add.add_argument("--section", metavar="NAME", help="the section to add it to (default: the suggested one)")
     add.set_defaults(handler=handle_add)
 
 
 def handle_add(args: argparse.Namespace, context: Context) -> int:
     from digest.arxiv.additions import EXAMPLE, AddError, parse_arxiv_reference
 
+    if blank_section(args):
+        return 2
     arxiv_id = parse_arxiv_reference(args.paper)
     if arxiv_id is None:
         print(f"digest add: {args.paper[:80]!a} is not an arXiv ID or URL: {EXAMPLE}", file=sys.stderr)

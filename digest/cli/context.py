@@ -65,12 +65,16 @@ def path_argument(text: str) -> Path:
     return Path(text)
 
 
-def section_argument(text: str) -> str:
-    """An argparse type: a section's name as given, or a usage error for a blank one (which would otherwise mean
-    "the suggested section" unasked)."""
-    if not text.strip():
-        raise argparse.ArgumentTypeError("a section name cannot be blank: leave --section out for the suggested one")
-    return text
+def blank_section(args: argparse.Namespace) -> bool:
+    """Says so in one line (the caller exits 2) when --section was given blank: it would otherwise mean "the suggested
+    section" unasked."""
+    if args.section is None or args.section.strip():
+        return False
+    print(
+        f"digest {args.command}: a section name cannot be blank: leave --section out for the suggested one",
+        file=sys.stderr,
+    )
+    return True
 
 
 def iso_date(text: str) -> date:

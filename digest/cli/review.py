@@ -11,7 +11,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from digest.cli.context import CommandError, Context, iso_date, print_json, section_argument
+from digest.cli.context import CommandError, Context, blank_section, iso_date, print_json
 from digest.record_ids import parse_record_id
 
 if TYPE_CHECKING:
@@ -27,9 +27,7 @@ def register(subparsers: Any) -> None:
         description="Adds the candidate's paper to the list and regenerates the list's Markdown.",
     )
     approve.add_argument("candidate_ids", metavar="ID", nargs="+", help=_ID_HELP)
-    approve.add_argument(
-        "--section", metavar="NAME", type=section_argument, help="the section to add it to (name or slug)"
-    )
+    approve.add_argument("--section", metavar="NAME", help="the section to add it to (name or slug)")
     approve.set_defaults(handler=handle_decision, action="approve")
     reject = subparsers.add_parser(
         "reject",
@@ -71,6 +69,8 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
     failed. An ID that is neither a number nor an arXiv ID stops everything first (exit 2), before the database."""
     from digest.arxiv.additions import parse_arxiv_reference
 
+    if blank_section(args):
+        return 2
     wanted: list[int | str] = []
     for text in args.candidate_ids:
         number = parse_record_id(text)
