@@ -269,15 +269,15 @@ def paper_ids(session: Session, arxiv_id: str) -> set[int]:
 
 def sections_holding(session: Session, arxiv_id: str) -> list[str]:
     """The sections with an entry for the paper whose title links to this arXiv ID, in the list's order."""
-    query = (
-        select(Section.name)
+    query = (  # the position is selected too: PostgreSQL orders a DISTINCT query only by what it selects
+        select(Section.name, Section.position)
         .join(Entry, Entry.section_id == Section.id)
         .join(Paper, Paper.id == Entry.paper_id)
         .where(Paper.arxiv_id == arxiv_id)
         .order_by(Section.position)
         .distinct()
     )
-    return list(session.scalars(query))
+    return [name for name, _ in session.execute(query)]
 
 
 def remove_paper_entry(session: Session, *, paper_id: int, section_name: str) -> bool:
