@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -102,3 +104,35 @@ def test_the_command_line_dry_run_publish_and_status(
     assert main([*base, "publish", "--status"]) == 0
     out = capsys.readouterr().out
     assert f"last published: {remote.head()}" in out and "pending decisions: 0" in out and "last error: none" in out
+
+
+def test_a_blocked_publish_on_the_command_line_says_each_finding_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each lint finding of a broken upstream file was printed three times (the publisher's log, the command's own
+    lines, the error line that quotes the first); the run's failure line twice. Now: the finding's line, and the one
+    failure line that quotes it (as /healthz does)."""
+    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL", "DIGEST_GIT_TOKEN", "DIGEST_GIT_SSH_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    remote = make_remote(tmp_path)
+    bad = "+ **Copy** [Some Other Title](https://arxiv.org/abs/2503.01773) (Jan. 1, 2025)\n\n+ **Probing MLLMs**"
+    remote.push_edit("+ **Probing MLLMs**", bad, "A bad edit")
+    config = tmp_path / "config.toml"
+    config.write_text(publish_config(remote.url), encoding="utf-8")
+    base = ["--config", str(config), "--data-dir", str(tmp_path / "data")]
+    settings = make_settings(tmp_path / "data", publish_config(remote.url))
+    database = open_service_database(settings)
+    Reviewer(database, settings).decide(insert_candidate(database, real_papers()[0]), "approve", BOB)
+    database.dispose()
+    python = Path(sys.executable)
+    for dry_run in (["--dry-run"], []):  # a process of its own: logging as a user's shell shows it
+        done = subprocess.run(
+            [str(python), "-m", "digest", *base, "publish", *dry_run], capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 1, done.stderr
+        err = done.stderr
+        finding = "README.md:317: error: arXiv 2503.01773 is linked from"
+        lines = [line for line in err.splitlines() if finding in line]
+        assert len(lines) == 2 and sum("upstream has 1 new lint error(s)" in line for line in lines) == 1, err
+    assert len(remote.commits()) == 2  # the initial commit and the bad edit: nothing pushed

@@ -28,13 +28,16 @@ def handle_publish(args: argparse.Namespace, context: Context) -> int:
         raise CommandError("publishing is off: set [publish] repository in the config (see config.example.toml)")
     if args.status:
         return print_status(context)
+    from digest.cli.logs import setup_logging
     from digest.publish.publisher import BLOCKED, FAILED
     from digest.publish.pull_publisher import publisher_for
 
+    # The publisher logs each finding, and a real run its failure, as the service's log shows them: said once here.
+    setup_logging(context.settings.log_level, context.settings.log_format)
     result = publisher_for(context.database, context.settings).publish(dry_run=args.dry_run)
     if result.outcome in (BLOCKED, FAILED):
-        for finding in result.findings:
-            print(finding, file=sys.stderr)
+        if not args.dry_run:
+            return 1
         raise CommandError(f"publish: {result.message}")
     if args.dry_run:
         if result.diff:
