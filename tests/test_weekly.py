@@ -232,3 +232,25 @@ def test_the_documented_example_is_what_the_week_renders(database: Database, set
     assert (examples / "weekly-2026-W48.md").read_text(encoding="utf-8") == markdown_of(database, settings)
     maintainers = markdown_of(database, settings, edition="maintainers")
     assert (examples / "weekly-2026-W48.maintainers.md").read_text(encoding="utf-8") == maintainers
+
+
+def test_a_paper_taken_out_of_the_list_since_its_approval_did_not_join_it(
+    database: Database, settings: Settings
+) -> None:
+    """An approval whose entry a maintainer removed (an edited list imported) was still announced as joining."""
+    from digest.awesome import store as liststore
+
+    fill_week(database, settings)
+    taken_out, _, _ = APPROVED_IN_WEEK[0]
+    with database.transaction() as session:
+        markdown = liststore.render_markdown(session, settings.templates_dir)
+        lines = markdown.splitlines(keepends=True)
+        first = next(i for i, line in enumerate(lines) if line.startswith("+ ") and taken_out in line)
+        end = first + 1
+        while end < len(lines) and lines[end].startswith("  "):
+            end += 1
+        report = liststore.import_markdown(session, "".join(lines[:first] + lines[end:]).encode(), source="edited")
+        assert len(report.removed) == 1
+    text = markdown_of(database, settings, edition="maintainers")
+    assert f"{len(APPROVED_IN_WEEK) - 1} new papers joined the list this week." in text
+    assert taken_out not in text.split("## Waiting for review")[0]

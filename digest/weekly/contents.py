@@ -104,7 +104,8 @@ def load_digest(
 
 
 def approved_papers(session: Session, start: datetime, end: datetime, covered: set[int]) -> list[AddedPaper]:
-    """The candidates approved in [start, end), in the order they were; their papers' ids go into `covered`."""
+    """The candidates approved in [start, end), in the order they were, whose papers the list still holds (a
+    maintainer may have taken one out since); their papers' ids go into `covered`."""
     added: list[AddedPaper] = []
     approved = select(Candidate).where(
         Candidate.status == APPROVED, Candidate.decided_at >= start, Candidate.decided_at < end
@@ -113,6 +114,8 @@ def approved_papers(session: Session, start: datetime, end: datetime, covered: s
         paper = session.get(Paper, candidate.paper_id) if candidate.paper_id is not None else None
         if paper is not None:
             covered.add(paper.id)
+            if not paper.entries:
+                continue  # approved, then taken out of the list by hand: it did not join it
         added.append(
             AddedPaper(
                 section=candidate.decided_section or candidate.suggested_section or "Other",
