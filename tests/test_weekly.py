@@ -93,6 +93,8 @@ def test_markdown_groups_the_weeks_approvals_by_section_in_list_order(database: 
         return int(line.split("**")[1])
 
     assert in_list(text) == in_list(before) + 4  # three this week, one the week before
+    entries = settings.list_markdown_path.read_text(encoding="utf-8").count("\n+ ")
+    assert f"(in {entries} entries: a paper can sit in more than one section)" in text  # as the list page counts
     assert "- Added this week: **3**" in text
     assert "- New candidates found on arXiv: **9**" in text
     assert "- Candidates decided: **4** (3 approved, 1 rejected)" in text

@@ -83,7 +83,7 @@ def load_digest(
     pending: list[PendingPaper] = []
     worth: list[PendingPaper] = []
     if edition == "readers":
-        waiting, stats = 0, DigestStats(list_size(session), len(added), 0, 0, 0)
+        waiting, stats = 0, DigestStats(list_size(session), len(added), 0, 0, 0, entry_count(session))
     else:
         top = pending_candidates(session, limit=max(settings.weekly.pending_top, 0))
         pending = [PendingPaper(c.title, c.arxiv_id, c.score, c.suggested_section) for c in top]
@@ -172,6 +172,7 @@ def week_stats(session: Session, start: datetime, end: datetime, *, added_this_w
 
     return DigestStats(
         papers_in_list=list_size(session),
+        entries_in_list=entry_count(session),
         added_this_week=added_this_week,
         candidates_seen=count(Candidate.first_seen_at >= start, Candidate.first_seen_at < end),
         candidates_approved=decided(APPROVED),
@@ -181,6 +182,10 @@ def week_stats(session: Session, start: datetime, end: datetime, *, added_this_w
 
 def list_size(session: Session) -> int:
     return session.scalar(select(func.count(func.distinct(Entry.paper_id)))) or 0
+
+
+def entry_count(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Entry)) or 0
 
 
 def write_markdown(digest: WeeklyDigestData, settings: Settings) -> Path:

@@ -59,6 +59,7 @@ class DigestStats:
     candidates_seen: int
     candidates_approved: int
     candidates_rejected: int
+    entries_in_list: int  # the list page's second count: a paper in two sections is two entries
 
     @property
     def candidates_decided(self) -> int:
@@ -204,7 +205,7 @@ def build_digest(
     ]
     if edition == "readers":  # nothing of the review queue, even if a caller passed it
         pending_count, pending, second_tier = 0, (), ()
-        stats = DigestStats(stats.papers_in_list, stats.added_this_week, 0, 0, 0)
+        stats = DigestStats(stats.papers_in_list, stats.added_this_week, 0, 0, 0, stats.entries_in_list)
     top = [pending_item(paper) for paper in pending]
     worth = [pending_item(paper) for paper in second_tier]
     return WeeklyDigestData(week, single_line(list_title), sections, pending_count, top, stats, worth, edition)
