@@ -418,3 +418,19 @@ def test_a_run_of_rejections_lowers_what_was_rejected_and_keeps_the_lists_neighb
     # at least as often (here 15 -> 18 of the fixture's 26).
     assert counts["list"][1] >= counts["list"][0] - 2
     assert counts["belonging"][1] >= counts["belonging"][0]
+
+
+def test_each_approval_without_an_abstract_is_an_example_of_its_own(
+    examples: list[LabeledPaper], settings: Settings
+) -> None:
+    """Examples were told apart by their abstracts, so every approval after the first with an empty abstract was
+    dropped unseen (a feed may carry an item without one)."""
+    rules = load_rules(settings.feeds_dir)
+    approvals = [
+        Feedback("2509.10001", "Sparse autoencoder features of a vision transformer", "", True, "Sparse Autoencoder"),
+        Feedback("2509.10002", "Attention heads that carry image tokens in a VLM", "", True, "Attention"),
+    ]
+    model = build_model(rules, examples, approvals)
+    learned = {paper.arxiv_id for paper in model.positives}
+    assert {"2509.10001", "2509.10002"} <= learned
+    assert len(model.positives) == len({(p.abstract or p.title) for p in examples}) + 2

@@ -207,3 +207,34 @@ def test_the_replay_through_the_command_line_decides_every_flagged_paper_with_th
     for row in entries:
         found = match_section(approved[row["arxiv_id"]], [(name, name) for name in sections])
         assert found is not None and sections[found] == row["decided_section"], row
+
+
+@pytest.mark.asyncio
+async def test_a_stream_of_papers_naming_nothing_of_the_topic_flags_none_of_them(tmp_path: Path) -> None:
+    """Thresholds were fitted on the placeholder score of the papers the gate spares (those naming no strong term of
+    either side): after a stream nearly all such papers both fell to it, the gate switched off, and the next poll
+    flagged papers with nothing of the topic. The budget is the most a maintainer is asked, not a quota."""
+    from digest.arxiv.poll_pass import run_poll
+    from digest.relevance.scoring import PaperText
+    from digest.relevance.stream import ensure_thresholds
+    from digest.service.wiring import open_service_database
+    from tests.feedbuild import build_rss
+
+    settings = make_settings(tmp_path / "data")
+    database = open_service_database(settings)
+    try:
+        model = ensure_thresholds(database, settings)
+        rows = _rows("stream_sample.jsonl.gz")
+        texts = [PaperText(str(row["title"]), str(row["abstract"])) for row in rows]
+        off_topic = [row for row, text in zip(rows, texts, strict=True) if not model.gate.may_match(text.gate_text)]
+        assert len(off_topic) >= 1400
+        feed = tmp_path / "cs.xml"
+        for day, papers in ((20, off_topic[:1200]), (21, off_topic[1200:])):
+            feed.write_bytes(build_rss("cs.AI", papers, date(2025, 1, day)))
+            assert (await run_poll(settings, database, sources=[str(feed)])).outcome == "ok"
+        model = ensure_thresholds(database, settings)
+        assert model.thresholds.source == "stream" and model.thresholds.second > model.gate_ceiling
+        with database.reading() as session:
+            assert session.scalar(select(func.count()).select_from(Candidate)) == 0  # neither tier
+    finally:
+        database.dispose()

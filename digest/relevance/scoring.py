@@ -81,12 +81,18 @@ _GATE_MARGIN = 1.0  # how far under the second tier the shortcut's papers must h
 DEFAULT_WEIGHTING = Weighting()
 
 
-def fit_thresholds(raw: NDArray[np.float64], budget: Budget, source: str) -> Thresholds:
-    """The scores that `budget` of the stream reaches: the review threshold and the second tier's."""
+def fit_thresholds(
+    raw: NDArray[np.float64], budget: Budget, source: str, gate_ceiling: float = float("-inf")
+) -> Thresholds:
+    """The scores that `budget` of the stream reaches: the review threshold and the second tier's. Neither goes
+    down to the papers that name no strong term of the topic (`gate_ceiling` and the gate's margin): the budget is
+    the most a maintainer is asked, not a quota, so a stream that is nearly all off-topic flags fewer papers rather
+    than papers that have nothing of the topic (and the gate keeps sparing those papers the full scoring)."""
     if len(raw) == 0:
         raise ValueError("no papers to fit the thresholds on")
-    review = float(np.quantile(raw, 1.0 - budget.review_share))
-    second = float(np.quantile(raw, 1.0 - budget.second_share))
+    floor = float(np.nextafter(gate_ceiling + _GATE_MARGIN, np.inf))
+    review = max(float(np.quantile(raw, 1.0 - budget.review_share)), floor)
+    second = max(float(np.quantile(raw, 1.0 - budget.second_share)), floor)
     return Thresholds(review, min(second, review), len(raw), source)
 
 
@@ -231,15 +237,22 @@ def positive_examples(examples: Sequence[LabeledPaper], feedback: Sequence[Feedb
     """The list's papers (a paper in two sections, or linked twice, once) and the approvals not in the list."""
     found: dict[str, LabeledPaper] = {}
     for paper in examples:
-        earlier = found.get(paper.abstract)
+        earlier = found.get(_identity(paper.abstract, paper.title))
         sections = tuple(dict.fromkeys((*earlier.sections, *paper.sections))) if earlier else paper.sections
-        found[paper.abstract] = replace(earlier or paper, sections=sections)
+        found[_identity(paper.abstract, paper.title)] = replace(earlier or paper, sections=sections)
     known = {paper.arxiv_id for paper in examples if paper.arxiv_id}
     for decision in feedback:
-        if decision.approved and decision.arxiv_id not in known and decision.abstract not in found:
+        identity = _identity(decision.abstract, decision.title)
+        if decision.approved and decision.arxiv_id not in known and identity not in found:
             sections = (decision.section,) if decision.section else ()
-            found[decision.abstract] = LabeledPaper(decision.arxiv_id, decision.title, decision.abstract, sections)
+            found[identity] = LabeledPaper(decision.arxiv_id, decision.title, decision.abstract, sections)
     return list(found.values())
+
+
+def _identity(abstract: str, title: str) -> str:
+    """What makes two examples one paper: the abstract (a paper linked from two titles, or in two sections), or the
+    title when there is no abstract (every paper approved without one was one example before)."""
+    return abstract if abstract.strip() else "\0" + " ".join(title.lower().split())
 
 
 def build_model(
@@ -281,7 +294,7 @@ def build_model(
     sample = model.shipped_sample_scores()
     named = _shipped_names_topic(rules)
     ceiling = float(sample[~named].max()) if (~named).any() else float("-inf")
-    thresholds = fit_thresholds(sample, budget, "shipped sample")
+    thresholds = fit_thresholds(sample, budget, "shipped sample", ceiling)
     return RelevanceModel(rules, learned, positives, ranker, thresholds, "", ceiling)
 
 

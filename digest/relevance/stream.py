@@ -110,7 +110,7 @@ def _fit(session: Session, model: RelevanceModel, model_key: str, window: int, s
         for row, score in zip(papers, fresh, strict=True):
             row.score, row.model_key = float(score), model_key
             scores[row.arxiv_id] = float(score)
-    return fit_thresholds(np.array(list(scores.values()), dtype=np.float64), budget, "stream")
+    return fit_thresholds(np.array(list(scores.values()), dtype=np.float64), budget, "stream", model.gate_ceiling)
 
 
 def record_stream(
