@@ -33,7 +33,7 @@ from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import build_rss, load_records
 from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
-from tests.test_service import stored_jobs, wait_for_polls, wait_settled
+from tests.test_service import stored_jobs, wait_settled
 from tests.web_server import SECRETS_ENV, running_site
 from tests.weekly_data import APPROVED_IN_WEEK, PAPERS, WEEK, fill_week
 
@@ -204,7 +204,7 @@ async def test_the_scheduler_keeps_its_jobs_in_postgresql(tmp_path: Path, postgr
         settings = pg_settings(tmp_path, postgres_url, f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n')
         first = Service(settings)
         await first.start(serve_web=False)
-        await wait_for_polls(settings, 1)  # never polled: polls once now
+        await wait_settled(first)  # never polled: polls once now, to the end
         await first.stop()
         jobs = await asyncio.to_thread(stored_jobs, settings)
         second = Service(settings)

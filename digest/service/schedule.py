@@ -11,7 +11,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
-from digest import jobs
+from digest import health, jobs
 from digest.config import Settings
 from digest.storage.db import create_database_engine
 
@@ -20,10 +20,37 @@ log = logging.getLogger("digest.service")
 WEEKLY_MISFIRE_GRACE = 6 * 24 * 3600
 POLL_MISFIRE_GRACE = 20 * 3600
 WEEKLY_RETRY_ID = "weekly-retry"
+JOB_STORE_RETRY_SECONDS = 30.0
+
+
+class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 ships no type hints
+    """APScheduler's asyncio scheduler that outlives a failing job store. Its jobs live in the service's database;
+    when a wake-up cannot read or update them (the database locked by another process past its busy timeout, a full
+    disk), APScheduler 3 raises out of the wake-up and never sets its timer again: no poll, retry or weekly digest
+    until a restart. Here that wake-up is tried again in JOB_STORE_RETRY_SECONDS, and a job it could not mark as run
+    is found due then (each job's work is idempotent: a poll asks conditionally, a week's email is claimed once)."""
+
+    retry_seconds = JOB_STORE_RETRY_SECONDS
+    _failing = False
+
+    def _process_jobs(self) -> float | None:
+        try:
+            wait_seconds: float | None = super()._process_jobs()
+        except Exception as exc:  # whatever the job store raised: the scheduler must keep its timer
+            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
+            log.error("schedule: cannot read or update the jobs (%s); trying again in %g s", reason, self.retry_seconds)
+            health.report("schedule", False, f"the scheduled jobs cannot be read or updated: {reason}")
+            self._failing = True
+            return self.retry_seconds
+        if self._failing:
+            self._failing = False
+            log.info("schedule: the jobs can be read and updated again")
+            health.report("schedule", True, "the scheduled jobs are read and updated")
+        return wait_seconds
 
 
 def make_scheduler(settings: Settings) -> AsyncIOScheduler:
-    return AsyncIOScheduler(
+    return SteadyScheduler(
         # An engine of its own: the job store disposes its engine on shutdown, which would orphan a connection
         # a poll still in progress holds on the shared one (PostgreSQL warns about the unclosed connection).
         jobstores={"default": SQLAlchemyJobStore(engine=create_database_engine(settings.database_url))},

@@ -1,0 +1,72 @@
+"""The scheduler keeps its timer when its job store fails: the jobs live in the service's SQLite file, and another
+process may hold that file's write lock past the busy timeout (or the disk may be full). APScheduler 3 raised out of
+its wake-up and never woke again: no poll, retry or weekly digest until a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import create_engine
+
+from digest import health
+from digest.service.schedule import SteadyScheduler
+
+RUNS: list[float] = []
+
+
+def tick() -> None:
+    RUNS.append(time.monotonic())
+
+
+def hold_write_lock(path: Path, seconds: float, held: threading.Event) -> None:
+    """Another process's long write transaction: the file's write lock, held for `seconds` (reads go on; the
+    scheduler's update of a job's next run is what fails)."""
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("BEGIN IMMEDIATE")
+        held.set()
+        time.sleep(seconds)
+        connection.execute("ROLLBACK")
+    finally:
+        connection.close()
+
+
+@pytest.mark.asyncio
+async def test_jobs_run_again_once_a_locked_job_store_answers(tmp_path: Path) -> None:
+    database = tmp_path / "jobs.sqlite3"
+    with sqlite3.connect(database) as setup:  # as the service's database: readers go on while a writer holds the lock
+        setup.execute("PRAGMA journal_mode=WAL")
+    # A short busy timeout stands for the service's 10 s one, so that the lock outlasts it quickly.
+    engine = create_engine(f"sqlite:///{database}", connect_args={"timeout": 0.1})
+    scheduler = SteadyScheduler(jobstores={"default": SQLAlchemyJobStore(engine=engine)})
+    scheduler.retry_seconds = 0.3
+    RUNS.clear()
+    scheduler.start()
+    try:
+        scheduler.add_job(f"{__name__}:tick", IntervalTrigger(seconds=0.5), id="tick", coalesce=True)
+        await asyncio.sleep(1.2)
+        assert RUNS, "the job never ran"
+        held = threading.Event()
+        locker = threading.Thread(target=hold_write_lock, args=(database, 1.5, held))
+        locker.start()
+        await asyncio.to_thread(held.wait, 5)
+        await asyncio.sleep(1.5)
+        locker.join()
+        during = [c.message for c in health.components() if c.name == "schedule" and not c.ok]
+        released = time.monotonic()
+        await asyncio.sleep(1.5)
+        assert [moment for moment in RUNS if moment > released], "no run after the job store answered again"
+        assert during and "the scheduled jobs cannot be read or updated" in during[0]  # /healthz said so meanwhile
+        (component,) = [c for c in health.components() if c.name == "schedule"]
+        assert component.ok
+    finally:
+        scheduler.shutdown(wait=False)
+        await asyncio.sleep(0)
+        engine.dispose()
