@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -168,3 +169,29 @@ async def test_the_later_try_polls_again_only_after_a_broken_answer(tmp_path: Pa
         outcomes = [run.outcome for run in session.scalars(select(PollRun).order_by(PollRun.id))]
     database.dispose()
     assert outcomes == ["failed", "failed", "ok"]
+
+
+@pytest.mark.asyncio
+async def test_a_changed_time_zone_moves_the_stored_jobs(tmp_path: Path) -> None:
+    """The stored jobs were compared with the config by their cron text alone, which names no zone: a data folder
+    kept its old zones after `timezone` or `[arxiv] poll_timezone` changed."""
+    async with ArxivServer() as arxiv:
+        feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
+        config = f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n'
+        settings = make_settings(tmp_path / "data", config)
+        first = Service(settings)
+        await first.start(serve_web=False)
+        await wait_settled(first)
+        await first.stop()
+        before = stored_jobs(settings)
+        moved = make_settings(
+            tmp_path / "data", f'timezone = "Asia/Tokyo"\n\n{config}poll_timezone = "Europe/London"\n'
+        )
+        second = Service(moved)
+        await second.start(serve_web=False)
+        await wait_settled(second)
+        await second.stop()
+    after = stored_jobs(moved)
+    assert after["poll"] != before["poll"] and after["weekly"] != before["weekly"]
+    assert after["poll"].astimezone(ZoneInfo("Europe/London")).strftime("%H:%M") == "00:30"
+    assert after["weekly"].astimezone(ZoneInfo("Asia/Tokyo")).strftime("%a %H:%M") == "Mon 08:00"

@@ -64,9 +64,14 @@ def ensure_job(scheduler: AsyncIOScheduler, func: str, job_id: str, trigger: Cro
     existing = scheduler.get_job(job_id)
     if existing is None:
         scheduler.add_job(func, trigger, id=job_id, name=job_id, misfire_grace_time=grace)
-    elif str(existing.trigger) != str(trigger):
+    elif _when(existing.trigger) != _when(trigger):
         scheduler.reschedule_job(job_id, trigger=trigger)
-        log.info("schedule: %s changed to %s", job_id, trigger)
+        log.info("schedule: %s changed to %s in %s", job_id, trigger, trigger.timezone)
+
+
+def _when(trigger: CronTrigger) -> tuple[str, str]:
+    """A cron trigger's times and zone: its text names only the fields (the zone setting must move a job too)."""
+    return str(trigger), str(getattr(trigger, "timezone", ""))
 
 
 def keep_jobs(scheduler: AsyncIOScheduler, settings: Settings) -> None:
