@@ -84,15 +84,14 @@ DEFAULT_WEIGHTING = Weighting()
 def fit_thresholds(
     raw: NDArray[np.float64], budget: Budget, source: str, gate_ceiling: float = float("-inf")
 ) -> Thresholds:
-    """The scores that `budget` of the stream reaches: the review threshold and the second tier's. Neither goes
-    down to the papers that name no strong term of the topic (`gate_ceiling` and the gate's margin): the budget is
-    the most a maintainer is asked, not a quota, so a stream that is nearly all off-topic flags fewer papers rather
-    than papers that have nothing of the topic (and the gate keeps sparing those papers the full scoring)."""
+    """The scores that `budget` of the stream reaches: the review threshold and the second tier's. Neither falls to
+    the score the gate gives papers that name no strong term of the topic (`gate_ceiling`), and the review threshold
+    stays the gate's margin above it: the budget is the most a maintainer is asked, not a quota, so a stream that is
+    nearly all off-topic flags fewer papers rather than papers with nothing of the topic."""
     if len(raw) == 0:
         raise ValueError("no papers to fit the thresholds on")
-    floor = float(np.nextafter(gate_ceiling + _GATE_MARGIN, np.inf))
-    review = max(float(np.quantile(raw, 1.0 - budget.review_share)), floor)
-    second = max(float(np.quantile(raw, 1.0 - budget.second_share)), floor)
+    review = max(float(np.quantile(raw, 1.0 - budget.review_share)), gate_ceiling + _GATE_MARGIN)
+    second = max(float(np.quantile(raw, 1.0 - budget.second_share)), float(np.nextafter(gate_ceiling, np.inf)))
     return Thresholds(review, min(second, review), len(raw), source)
 
 
