@@ -195,3 +195,30 @@ async def test_a_changed_time_zone_moves_the_stored_jobs(tmp_path: Path) -> None
     assert after["poll"] != before["poll"] and after["weekly"] != before["weekly"]
     assert after["poll"].astimezone(ZoneInfo("Europe/London")).strftime("%H:%M") == "00:30"
     assert after["weekly"].astimezone(ZoneInfo("Asia/Tokyo")).strftime("%a %H:%M") == "Mon 08:00"
+
+
+@pytest.mark.asyncio
+async def test_a_list_file_left_behind_by_a_killed_decision_is_written_again_on_start(tmp_path: Path) -> None:
+    """A process killed between a decision's commit and its write of list.md left the file behind the database, and
+    only the next decision would have written it; the service now writes it again when it starts."""
+    from digest.review.reviewer import Reviewer
+    from digest.review.rules import Actor
+    from digest.service.wiring import open_service_database
+    from tests.factories import insert_candidate, real_papers
+
+    settings = make_settings(tmp_path / "data")
+    database = open_service_database(settings)
+    before = settings.list_markdown_path.read_bytes()
+    paper = real_papers()[0]
+    try:
+        Reviewer(database, settings).decide(insert_candidate(database, paper), "approve", Actor("ann", None, "cli"))
+    finally:
+        database.dispose()
+    settings.list_markdown_path.write_bytes(before)  # as if the process had died before writing it
+    service = Service(settings)
+    await service.start(schedule=False, serve_web=False)
+    await service.stop()
+    assert paper["arxiv_id"] in settings.list_markdown_path.read_text(encoding="utf-8")
+    exported = tmp_path / "exported.md"
+    assert main(["--data-dir", str(settings.data_dir), "list", "export", "-o", str(exported)]) == 0
+    assert exported.read_bytes() == settings.list_markdown_path.read_bytes()

@@ -27,7 +27,7 @@ from digest.config import Settings, read_feed_sources, secretstore
 from digest.review.reviewer import Reviewer
 from digest.service.model_refresh import ModelRefresher
 from digest.service.schedule import keep_jobs, make_scheduler, schedule_weekly_retry
-from digest.service.wiring import open_service_database
+from digest.service.wiring import list_file_in_step, open_service_database
 from digest.storage.datalock import DataLock, lock_data_folder, lock_database
 from digest.storage.db import Database
 from digest.vocab import PollOutcome
@@ -74,6 +74,7 @@ class Service:
         self.database = await asyncio.to_thread(open_service_database, self.settings)
         if self._data_lock is not None:
             await asyncio.to_thread(lock_database, self._data_lock, self.database)
+        await asyncio.to_thread(list_file_in_step, self.database, self.settings)
         secrets = secretstore.ensure_secrets(self.settings)
         self.settings = self.settings.model_copy(update={"secrets": secrets})
         self.reviewer = Reviewer(self.database, self.settings, self.clock)

@@ -94,3 +94,24 @@ def open_service_database(settings: Settings, *, restoring: bool = False) -> Dat
     with database.reading() as session:
         liststore.write_markdown(session, settings)
     return database
+
+
+def list_file_in_step(database: Database, settings: Settings) -> bool:
+    """Writes the list's Markdown again when the file differs from the database: a process stopped between a
+    decision's commit and its file write (a kill, a crash) left it behind, and only the next decision would have
+    written it. True when it was written."""
+    from digest.awesome import store as liststore
+    from digest.awesome.listfile import write_list_markdown
+
+    path = settings.list_markdown_path
+    with database.reading() as session:
+        markdown = liststore.render_markdown(session, settings.templates_dir)
+    try:
+        if path.is_file() and path.read_bytes() == markdown.encode("utf-8"):
+            return False
+        write_list_markdown(path, markdown)
+    except OSError as exc:
+        log.error("the list's Markdown %s could not be brought up to date: %s", path, exc.strerror or exc)
+        return False
+    log.info("list: %s did not match the database (its last write did not happen); written again", path)
+    return True
