@@ -20,6 +20,7 @@ from digest.arxiv.poll_pass import health_line, run_poll
 from digest.cli import main
 from digest.config import ArxivSettings
 from digest.service.process import Service
+from digest.service.wiring import open_service_database
 from digest.storage.db import Database, open_database
 from digest.storage.state import FeedState, PollRun
 from tests.arxiv_server import ArxivServer, FakeClock, RawServer, Reply
@@ -135,6 +136,32 @@ async def test_a_name_that_does_not_resolve_is_tried_once_and_said_in_health(tmp
     assert states[good].last_outcome == "fetched"
     poll = {component.name: component for component in health.components()}["poll"]
     assert not poll.ok and "cannot resolve arxiv.invalid" in poll.message
+
+
+@pytest.mark.asyncio
+async def test_a_host_that_asks_to_be_left_alone_is_not_asked_again_in_the_pass(tmp_path: Path) -> None:
+    """A 503 asking for an hour's wait gave up on that feed alone: the next feed on the same host was asked 3 s later,
+    and each of the four default feeds took its own round of retries from a server that said it was overloaded."""
+    async with ArxivServer() as arxiv:
+        busy = arxiv.program("/rss/cs.CV", Reply(status=503, retry_after="3600", body=b"busy"))
+        same_host = arxiv.serve_file("/rss/cs.LG", CL)
+        elsewhere = arxiv.serve_file("/rss/cs.CL", CL).replace("127.0.0.1", "localhost")
+        assert "127.0.0.1" in busy and "localhost" in elsewhere
+        sources = [busy, same_host, elsewhere]
+        config = f"[arxiv]\nsources = {sources!r}\nmin_interval_seconds = 0\n".replace("'", '"')
+        settings = make_settings(tmp_path / "data", config)
+        database = open_service_database(settings)
+        try:
+            summary = await run_poll(settings, database, clock=FakeClock())
+            states = feed_states(database)
+        finally:
+            database.dispose()
+        assert len(arxiv.requests_to("/rss/cs.CV")) == 1 and arxiv.requests_to("/rss/cs.LG") == []
+        assert len(arxiv.requests_to("/rss/cs.CL")) == 1
+    assert summary.outcome == "partial"
+    assert "asked to retry after 3600 s" in (states[busy].last_message or "")
+    assert "not tried, 127.0.0.1 asked to be left alone" in (states[same_host].last_message or "")
+    assert states[elsewhere].last_outcome == "fetched"
 
 
 def dead_pid() -> int:

@@ -201,7 +201,10 @@ class Fetcher:
             if attempt + 1 >= attempts:
                 break
             if delay is not None and delay > MAX_RETRY_AFTER_SECONDS:
-                raise FetchError(f"{source}: {last_problem}, asked to retry after {delay:.0f} s; giving up for now")
+                raise FetchError(
+                    f"{source}: {last_problem}, asked to retry after {delay:.0f} s; giving up for now",
+                    busy_host=URL(source).host,
+                )
             backoff = self.backoff_base * (2**attempt)
             wait = max(backoff, delay or 0.0)
             log.info("fetch %s: %s; retrying in %.0f s (%d/%d)", source, last_problem, wait, attempt + 1, attempts - 1)
@@ -209,7 +212,8 @@ class Fetcher:
                 await pause(self.clock, wait, self.stop)
             except FetchStoppedError as exc:
                 raise FetchStoppedError(f"{source}: {last_problem}; not retried, the service is stopping") from exc
-        raise FetchError(f"{source}: {last_problem} after {attempts} attempts")
+        busy = URL(source).host if last_problem.startswith("HTTP ") else None  # the server said so, to the end
+        raise FetchError(f"{source}: {last_problem} after {attempts} attempts", busy_host=busy)
 
     async def _follow(self, source: str, etag: str | None, last_modified: str | None) -> FetchResult:
         """The answer at `source`, following at most MAX_REDIRECTS redirects, each to an http(s) address."""

@@ -136,7 +136,9 @@ async def _poll_sources(
 ) -> bool:
     """Each source in turn, its report added to `summary`; True when the service stopped the pass."""
     clock = fetcher.clock
-    unresolved: dict[str, str] = {}  # host -> why: one failed name lookup answers for every source on that host
+    # host -> why: a failed name lookup, or a host that kept answering 429/5xx (it asked to be left alone), answers
+    # for every later source on that host in this pass; the retry job asks again later.
+    unresolved: dict[str, str] = {}
     for source in chosen:
         model.raise_if_failed()  # no further source is asked for what could not be judged
         etag, last_modified, last_feed_date = await asyncio.to_thread(read_state, database, source)
@@ -151,6 +153,8 @@ async def _poll_sources(
         except FetchError as exc:
             if exc.unreachable_host:
                 unresolved[exc.unreachable_host] = f"{exc.unreachable_host} could not be resolved (arXiv unreachable)"
+            elif exc.busy_host:
+                unresolved[exc.busy_host] = f"{exc.busy_host} asked to be left alone (busy) and is not asked again now"
             report = SourceReport(source, ERROR, str(exc))
             await asyncio.to_thread(record_failure, database, report, clock.now())
         else:
