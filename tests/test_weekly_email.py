@@ -303,3 +303,46 @@ def test_the_command_sends_once_and_reports_a_failure_in_one_line(
         assert main([*base, "--send"]) == 0
         assert "2026-W48: readers' edition already sent on " in capsys.readouterr().out
     assert len(inbox.messages) == 1
+
+
+def test_an_edition_a_killed_process_left_unsent_is_sent_later_and_the_service_schedules_it(
+    database: Database, settings: Settings
+) -> None:
+    """A process killed while sending the readers' edition left that edition claimed ("sending") and the
+    maintainers' one never attempted: the retry looked only at rows that exist, and nothing scheduled one, so the
+    maintainers' edition of that week was never sent and the readers' one waited a week."""
+    import asyncio
+
+    from digest.service.process import Service
+    from digest.storage.state import WeeklyDigest as Row
+    from digest.weekly.store import STALE_CLAIM, unsent_retry_at
+
+    fill_week(database, settings)
+    killed_at = datetime.now(UTC) - timedelta(minutes=10)  # the scheduler's clock is the real one
+    with database.transaction() as session:  # what the killed process left: the readers' claim, nothing more
+        session.add(Row(week="2026-W48", edition="readers", status="sending", attempts=1, last_attempt_at=killed_at))
+    assert unsent_retry_at(database, killed_at) == killed_at + STALE_CLAIM
+
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        configured = with_smtp(settings, port)
+        maintainers = configured.smtp.model_copy(update={"maintainer_recipients": ("maintainers@example.org",)})
+        configured = configured.model_copy(update={"smtp": maintainers})
+
+        async def retry_scheduled() -> datetime | None:
+            service = Service(configured)
+            await service.start(serve_web=False)
+            try:
+                assert service.scheduler is not None
+                job = service.scheduler.get_job("weekly-retry")
+                return None if job is None else job.next_run_time
+            finally:
+                await service.stop()
+
+        scheduled = asyncio.run(retry_scheduled())
+        assert scheduled is not None and abs(scheduled - (killed_at + STALE_CLAIM)) < timedelta(seconds=1)
+        later = run_weekly_job(configured, database, killed_at + STALE_CLAIM + timedelta(minutes=1))
+    w48 = sorted(outcome.edition for outcome in later.emails if outcome.week == "2026-W48" and outcome.status == "sent")
+    assert w48 == ["maintainers", "readers"]
+    sent = sorted(str(message["To"]) for message in inbox.messages if "2026-W48" in str(message["Subject"]))
+    assert sent == ["maintainers@example.org", READERS]

@@ -26,7 +26,7 @@ from digest.clock import utc_now
 from digest.config import Settings, read_feed_sources, secretstore
 from digest.review.reviewer import Reviewer
 from digest.service.model_refresh import ModelRefresher
-from digest.service.schedule import keep_jobs, make_scheduler, schedule_weekly_retry
+from digest.service.schedule import WEEKLY_RETRY_ID, keep_jobs, make_scheduler, schedule_weekly_retry
 from digest.service.wiring import list_file_in_step, open_service_database
 from digest.storage.datalock import DataLock, lock_data_folder, lock_database
 from digest.storage.db import Database
@@ -163,6 +163,7 @@ class Service:
         due = {job.id for job in scheduler.get_jobs() if job.next_run_time and job.next_run_time <= now}
         self._unsettled = due | {POLL_ON_START}
         scheduler.add_listener(self._job_ended, JOB_ENDED)
+        await asyncio.to_thread(self._retry_unsent_weekly, scheduler)
         scheduler.resume()
         for job in scheduler.get_jobs():
             log.info("schedule: %s next runs at %s", job.id, job.next_run_time)
@@ -291,6 +292,19 @@ class Service:
             log.info("poll-retry: today's poll was fine; nothing to retry")
             return
         await self.poll_now("retry after a broken answer")
+
+    def _retry_unsent_weekly(self, scheduler: AsyncIOScheduler) -> None:
+        """A process that stopped mid-send (killed) left an edition claimed or never attempted, and nothing would send
+        it before the next weekly slot: a retry is scheduled for when its claim goes stale."""
+        from digest.weekly import store as weekly_store
+
+        assert self.database is not None
+        if scheduler.get_job(WEEKLY_RETRY_ID) is not None:
+            return
+        retry_at = weekly_store.unsent_retry_at(self.database, datetime.now(UTC))
+        if retry_at is not None:
+            schedule_weekly_retry(scheduler, retry_at)
+            log.info("weekly: an edition was left unsent; next attempt at %s", f"{retry_at:%Y-%m-%d %H:%M} UTC")
 
     async def weekly_now(self) -> None:
         from digest.weekly import store as weekly_store

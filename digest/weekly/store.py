@@ -216,22 +216,50 @@ class WeeklyResult:
 
 
 def _editions_to_retry(database: Database, current: IsoWeek) -> list[tuple[IsoWeek, Edition]]:
+    """Every edition of an earlier week that was attempted and not sent, and every edition of such a week that was
+    never attempted: a process that died sending the readers' edition had not yet claimed the maintainers' one."""
     with database.reading() as session:
         rows = session.execute(
-            select(WeeklyDigest.week, WeeklyDigest.edition).where(
-                WeeklyDigest.status != SENT, WeeklyDigest.week != str(current)
+            select(WeeklyDigest.week, WeeklyDigest.edition, WeeklyDigest.status).where(
+                WeeklyDigest.week != str(current)
             )
         ).tuples()
-        found = []
-        for name, edition in rows:
-            try:
-                week = IsoWeek.parse(name)
-            except ValueError:
-                log.warning("weekly: ignoring a bookkeeping row for %r, which is not an ISO week", name)
-                continue
-            if edition in EDITIONS:
-                found.append((week, edition))
-        return sorted(found, key=lambda pair: (pair[0], EDITIONS.index(pair[1])))
+        sent: set[tuple[str, str]] = set()
+        weeks: set[str] = set()
+        for name, edition, status in rows:
+            weeks.add(name)
+            if status == SENT:
+                sent.add((name, edition))
+    found: list[tuple[IsoWeek, Edition]] = []
+    for name in weeks:
+        try:
+            week = IsoWeek.parse(name)
+        except ValueError:
+            log.warning("weekly: ignoring a bookkeeping row for %r, which is not an ISO week", name)
+            continue
+        if any((name, edition) not in sent for edition in EDITIONS):  # a week wholly sent stays quiet
+            found.extend((week, edition) for edition in EDITIONS if (name, edition) not in sent)
+    return sorted(found, key=lambda pair: (pair[0], EDITIONS.index(pair[1])))
+
+
+def unsent_retry_at(database: Database, now: datetime) -> datetime | None:
+    """When a weekly job should run again for what a stopped process left unsent, or None: a claim it held (sending)
+    once it is stale, a failed send at its back-off. The service asks on start, since only a failure it saw itself
+    schedules a retry."""
+    times: list[datetime] = []
+    with database.reading() as session:
+        for status, last_attempt, next_attempt in session.execute(
+            select(WeeklyDigest.status, WeeklyDigest.last_attempt_at, WeeklyDigest.next_attempt_at).where(
+                WeeklyDigest.status != SENT
+            )
+        ).tuples():
+            if status == SENDING and last_attempt is not None:
+                times.append(as_utc(last_attempt) + STALE_CLAIM)
+            elif next_attempt is not None:
+                times.append(as_utc(next_attempt))
+            else:
+                times.append(now)
+    return max(min(times), now) if times else None
 
 
 def write_editions(settings: Settings, database: Database, week: IsoWeek, now: datetime) -> dict[Edition, Path]:
