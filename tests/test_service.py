@@ -66,11 +66,16 @@ async def wait_settled(service: Service, timeout: float = 30.0) -> None:
         raise AssertionError(f"the service did not settle after start within {timeout:g} s") from None
 
 
+def one_feed_config(arxiv: ArxivServer) -> str:
+    """A config polling one real recorded feed on the loopback arXiv, without the 3 s spacing."""
+    feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
+    return f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n'
+
+
 @pytest.mark.asyncio
 async def test_jobs_survive_a_restart_and_a_missed_poll_runs_once(tmp_path: Path) -> None:
     async with ArxivServer() as arxiv:
-        feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
-        config = f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n'
+        config = one_feed_config(arxiv)
         settings = make_settings(tmp_path / "data", config)
 
         first = Service(settings)
@@ -176,8 +181,7 @@ async def test_a_changed_time_zone_moves_the_stored_jobs(tmp_path: Path) -> None
     """The stored jobs were compared with the config by their cron text alone, which names no zone: a data folder
     kept its old zones after `timezone` or `[arxiv] poll_timezone` changed."""
     async with ArxivServer() as arxiv:
-        feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
-        config = f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n'
+        config = one_feed_config(arxiv)
         settings = make_settings(tmp_path / "data", config)
         first = Service(settings)
         await first.start(serve_web=False)
