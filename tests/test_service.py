@@ -223,6 +223,8 @@ async def test_a_list_file_left_behind_by_a_killed_decision_is_written_again_on_
     await service.start(schedule=False, serve_web=False)
     await service.stop()
     assert paper["arxiv_id"] in settings.list_markdown_path.read_text(encoding="utf-8")
+    kept = settings.list_markdown_path.with_name("list.md.1")  # what the file held is kept, never lost
+    assert kept.read_bytes() == before
     exported = tmp_path / "exported.md"
     assert main(["--data-dir", str(settings.data_dir), "list", "export", "-o", str(exported)]) == 0
     assert exported.read_bytes() == settings.list_markdown_path.read_bytes()

@@ -101,17 +101,27 @@ def list_file_in_step(database: Database, settings: Settings) -> bool:
     decision's commit and its file write (a kill, a crash) left it behind, and only the next decision would have
     written it. True when it was written."""
     from digest.awesome import store as liststore
-    from digest.awesome.listfile import write_list_markdown
+    from digest.awesome.listfile import GENERATIONS
+    from digest.storage.files import keep_generations, write_atomic
 
     path = settings.list_markdown_path
     with database.reading() as session:
         markdown = liststore.render_markdown(session, settings.templates_dir)
+    kept = None
     try:
-        if path.is_file() and path.read_bytes() == markdown.encode("utf-8"):
+        previous = path.read_bytes() if path.is_file() else None
+        if previous == markdown.encode("utf-8"):
             return False
-        write_list_markdown(path, markdown)
+        if previous is not None:  # a hand edit of the file is kept, never overwritten without a copy
+            kept = keep_generations(path, previous, GENERATIONS)
+        write_atomic(path, markdown)
     except OSError as exc:
         log.error("the list's Markdown %s could not be brought up to date: %s", path, exc.strerror or exc)
         return False
-    log.info("list: %s did not match the database (its last write did not happen); written again", path)
+    log.warning(
+        "list: %s did not match the database (a write cut short, or an edit of the file: edits go through "
+        "`digest list import`); written again%s",
+        path,
+        f", the previous file kept as {kept}" if kept else "",
+    )
     return True
