@@ -139,11 +139,20 @@ async def test_a_name_that_does_not_resolve_is_tried_once_and_said_in_health(tmp
 
 
 @pytest.mark.asyncio
-async def test_a_host_that_asks_to_be_left_alone_is_not_asked_again_in_the_pass(tmp_path: Path) -> None:
-    """A 503 asking for an hour's wait gave up on that feed alone: the next feed on the same host was asked 3 s later,
-    and each of the four default feeds took its own round of retries from a server that said it was overloaded."""
+@pytest.mark.parametrize(
+    ("reply", "said"),
+    [
+        (Reply(status=503, retry_after="3600", body=b"busy"), "asked to retry after 3600 s"),
+        (Reply(status=429, body=b"slow down"), "HTTP 429 after 5 attempts"),
+    ],
+)
+async def test_a_host_that_asks_to_be_left_alone_is_not_asked_again_in_the_pass(
+    tmp_path: Path, reply: Reply, said: str
+) -> None:
+    """A 503 asking for an hour's wait, or 429s past the retries, gave up on that feed alone: the next feed on the
+    same host was asked 3 s later, each feed with its own round of retries from a server that said it was busy."""
     async with ArxivServer() as arxiv:
-        busy = arxiv.program("/rss/cs.CV", Reply(status=503, retry_after="3600", body=b"busy"))
+        busy = arxiv.program("/rss/cs.CV", reply)
         same_host = arxiv.serve_file("/rss/cs.LG", CL)
         elsewhere = arxiv.serve_file("/rss/cs.CL", CL).replace("127.0.0.1", "localhost")
         assert "127.0.0.1" in busy and "localhost" in elsewhere
@@ -156,10 +165,10 @@ async def test_a_host_that_asks_to_be_left_alone_is_not_asked_again_in_the_pass(
             states = feed_states(database)
         finally:
             database.dispose()
-        assert len(arxiv.requests_to("/rss/cs.CV")) == 1 and arxiv.requests_to("/rss/cs.LG") == []
+        assert len(arxiv.requests_to("/rss/cs.CV")) >= 1 and arxiv.requests_to("/rss/cs.LG") == []
         assert len(arxiv.requests_to("/rss/cs.CL")) == 1
     assert summary.outcome == "partial"
-    assert "asked to retry after 3600 s" in (states[busy].last_message or "")
+    assert said in (states[busy].last_message or "")
     assert "not tried, 127.0.0.1 asked to be left alone" in (states[same_host].last_message or "")
     assert states[elsewhere].last_outcome == "fetched"
 

@@ -180,6 +180,7 @@ class Fetcher:
             return await asyncio.to_thread(read_local_file, source, self.settings.max_response_bytes)
         attempts = self.settings.max_retries + 1
         last_problem = ""
+        refused = False  # the last try was answered 429/5xx (the host said it is busy), not lost on the way
         for attempt in range(attempts):
             delay: float | None = None
             try:
@@ -189,14 +190,14 @@ class Fetcher:
                 host = URL(source).host
                 raise FetchError(f"{source}: cannot resolve {host} ({exc.os_error})", unreachable_host=host) from exc
             except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
-                last_problem = describe(exc)
+                last_problem, refused = describe(exc), False
             except (aiohttp.ClientError, ValueError, UnicodeError) as exc:
                 # A garbled status line or header, a bad chunk, an unknown encoding: the answer is broken, not late.
                 raise FetchError(f"{source}: a broken answer: {describe(exc)}") from exc
             else:
                 if result.status not in RETRY_STATUSES:
                     return result
-                last_problem = f"HTTP {result.status}"
+                last_problem, refused = f"HTTP {result.status}", True
                 delay = retry_after_seconds(result.retry_after, self.clock.now())
             if attempt + 1 >= attempts:
                 break
@@ -212,7 +213,7 @@ class Fetcher:
                 await pause(self.clock, wait, self.stop)
             except FetchStoppedError as exc:
                 raise FetchStoppedError(f"{source}: {last_problem}; not retried, the service is stopping") from exc
-        busy = URL(source).host if last_problem.startswith("HTTP ") else None  # the server said so, to the end
+        busy = URL(source).host if refused else None
         raise FetchError(f"{source}: {last_problem} after {attempts} attempts", busy_host=busy)
 
     async def _follow(self, source: str, etag: str | None, last_modified: str | None) -> FetchResult:

@@ -138,23 +138,23 @@ async def _poll_sources(
     clock = fetcher.clock
     # host -> why: a failed name lookup, or a host that kept answering 429/5xx (it asked to be left alone), answers
     # for every later source on that host in this pass; the retry job asks again later.
-    unresolved: dict[str, str] = {}
+    left_alone: dict[str, str] = {}
     for source in chosen:
         model.raise_if_failed()  # no further source is asked for what could not be judged
         etag, last_modified, last_feed_date = await asyncio.to_thread(read_state, database, source)
         host = urlsplit(source).hostname
         try:
-            if host is not None and host in unresolved:
-                raise FetchError(f"{source}: not tried, {unresolved[host]}")
+            if host is not None and host in left_alone:
+                raise FetchError(f"{source}: not tried, {left_alone[host]}")
             result = await fetcher.fetch(source, etag=etag, last_modified=last_modified)
         except FetchStoppedError as exc:
             log.info("poll %s", exc)
             return True
         except FetchError as exc:
             if exc.unreachable_host:
-                unresolved[exc.unreachable_host] = f"{exc.unreachable_host} could not be resolved (arXiv unreachable)"
+                left_alone[exc.unreachable_host] = f"{exc.unreachable_host} could not be resolved (arXiv unreachable)"
             elif exc.busy_host:
-                unresolved[exc.busy_host] = f"{exc.busy_host} asked to be left alone (busy) and is not asked again now"
+                left_alone[exc.busy_host] = f"{exc.busy_host} asked to be left alone (busy) and is not asked again now"
             report = SourceReport(source, ERROR, str(exc))
             await asyncio.to_thread(record_failure, database, report, clock.now())
         else:
