@@ -71,18 +71,11 @@ def _is_issued(arxiv_id: str) -> bool:
 def listed_sections(session: Session, arxiv_id: str) -> list[str] | None:
     """The sections holding the paper with this arXiv ID (title link, badge or other link), or None when the list
     does not hold it."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import selectinload
-
     from digest.awesome import store as liststore
-    from digest.storage.models import Entry, Paper
 
     if arxiv_id not in liststore.known_keys(session).arxiv_ids:
         return None
-    papers = session.scalars(
-        select(Paper).where(Paper.arxiv_id == arxiv_id).options(selectinload(Paper.entries).selectinload(Entry.section))
-    )
-    return sorted({entry.section.name for paper in papers for entry in paper.entries})
+    return liststore.sections_holding(session, arxiv_id)
 
 
 def already_listed(arxiv_id: str, sections: list[str]) -> str:

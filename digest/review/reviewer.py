@@ -187,17 +187,14 @@ class Reviewer:
         if resolved is None:
             known = ", ".join(liststore.section_names(session))
             raise ReviewError(f"no section named {wanted!r} in the list (sections: {known})")
-        listed_before = list(resolved.entries)
         own = {candidate.paper_id, *liststore.paper_ids(session, candidate.arxiv_id)}  # its entry, or one by hand
-        here = [entry for entry in listed_before if entry.paper_id in own]
+        here = any(entry.paper_id in own for entry in resolved.entries)
         if candidate.status == APPROVED and candidate.decided_section == resolved.name and here:
             return _outcome(candidate, action, actor, False, f"already approved into {resolved.name}")
-        if section is None and not here and candidate.status != APPROVED:
-            elsewhere = liststore.sections_holding(session, candidate.arxiv_id)
-        else:
-            elsewhere = []
+        # A maintainer put it in the list by hand since it was found: one more copy only when a section is named.
+        unasked = section is None and not here and candidate.status != APPROVED
+        elsewhere = liststore.sections_holding(session, candidate.arxiv_id) if unasked else []
         if elsewhere:
-            # A maintainer put it in the list by hand since it was found: one more copy only when a section is named.
             raise ReviewError(
                 f"{candidate.arxiv_id} is already in the list ({', '.join(elsewhere)}): name a section to add it "
                 "there too, or reject the candidate"

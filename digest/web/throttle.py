@@ -117,20 +117,23 @@ def _counted_as(address: str) -> str:
 
 
 def client_address(peer: str | None, forwarded_for: Sequence[str], trusted: Sequence[Network]) -> str:
-    """The address a sign-in or a suggestion counts against. The connection's peer, unless the peer is a trusted
-    reverse proxy: then the nearest X-Forwarded-For hop that is not a trusted proxy itself. Each proxy appends the
-    address it saw, so only the hops from the right are vouched for; anything a client wrote further left is ignored.
-    `forwarded_for` is every X-Forwarded-For line of the request, in order: a proxy may add a line of its own rather
-    than extend the client's, and the lines together are one list (RFC 9110). A hop that is not an IP address (a proxy
-    that does not append) falls back to the peer."""
-    address = peer or "unknown"
-    if not trusted or not forwarded_for or not _is_trusted(address, trusted):
-        return _counted_as(address)
+    """The address a sign-in or a suggestion counts against (`_counted_as`). The connection's peer, unless the peer is
+    a trusted reverse proxy: then the nearest X-Forwarded-For hop that is not a trusted proxy itself. Each proxy
+    appends the address it saw, so only the hops from the right are vouched for; anything a client wrote further left
+    is ignored. `forwarded_for` is every X-Forwarded-For line of the request, in order: a proxy may add a line of its
+    own rather than extend the client's, and the lines together are one list (RFC 9110). A hop that is not an IP
+    address (a proxy that does not append) falls back to the peer."""
+    return _counted_as(_nearest_untrusted(peer or "unknown", forwarded_for, trusted))
+
+
+def _nearest_untrusted(peer: str, forwarded_for: Sequence[str], trusted: Sequence[Network]) -> str:
+    if not trusted or not forwarded_for or not _is_trusted(peer, trusted):
+        return peer
     for hop in reversed([part.strip() for part in ",".join(forwarded_for).split(",")]):
         try:
             ipaddress.ip_address(hop)
         except ValueError:
-            return _counted_as(address)
+            return peer
         if not _is_trusted(hop, trusted):
-            return _counted_as(hop)
-    return _counted_as(address)
+            return hop
+    return peer
