@@ -101,7 +101,7 @@ def _entry_date(entry: Entry) -> tuple[int, int, int] | None:
 def _separator(section: Section) -> str:
     """The blank lines this section puts between entries (the most common ones; one blank line by default)."""
     tails = Counter(_trailing_blank_lines(e.raw) for e in section.entries[:-1])
-    return tails.most_common(1)[0][0] if tails else "\n"
+    return tails.most_common(1)[0][0] if tails else _line_end(section)
 
 
 def _trailing_blank_lines(raw: str) -> str:
@@ -229,9 +229,11 @@ def _insert_entry(
     """The entry goes above the first dated entry older than it (undated: at the top); positions are renumbered."""
     entries = list(section.entries)
     index = _dated_index(entries, published)
+    if _line_end(section) == "\r\n":  # a list saved with Windows line ends keeps them in its new entries
+        lines = lines.replace("\r\n", "\n").replace("\n", "\r\n")
     prefix = ""
     if index == len(entries) and entries and not entries[-1].raw.endswith("\n"):
-        prefix = "\n"  # the old last line had no line end; the new entry must start on its own line
+        prefix = _line_end(section)  # the old last line had no line end; the new entry starts on its own line
     entry = Entry(
         paper=paper,
         position=index,
@@ -247,6 +249,12 @@ def _insert_entry(
     section.entries = entries
     session.flush()
     return entry
+
+
+def _line_end(section: Section) -> str:
+    """The line end the section's text uses (its entries', else its heading's): CRLF or LF."""
+    text = "".join(entry.raw for entry in section.entries) or section.intro_raw or ""
+    return "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
 
 
 def _dated_index(entries: list[Entry], published: date | None) -> int:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from typing import Any
-from urllib.parse import quote, urlencode
+from http.client import HTTPMessage
+from typing import IO, Any
+from urllib.parse import quote, urlencode, urlsplit
 
 from digest.publish.git import GitError
 from digest.publish.rules import one_line
@@ -19,6 +20,34 @@ FORGE_TIMEOUT_SECONDS = 30.0
 
 class ForgeError(GitError):
     """The forge refused or could not be reached; retried like a git failure. One line, with no secret in it."""
+
+
+def _origin(url: str) -> tuple[str, str | None, int | None]:
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname, parts.port
+
+
+class _SameOriginAuth(urllib.request.HTTPRedirectHandler):
+    """Follows a redirect (a renamed repository) with the token only when it stays on the forge's own origin: a
+    redirect to another host or to plain http must never carry it there."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        token = req.unredirected_hdrs.get("Authorization")
+        if new is not None and token and _origin(newurl) == _origin(req.full_url):
+            new.add_unredirected_header("Authorization", token)
+        return new
+
+
+_OPENER = urllib.request.build_opener(_SameOriginAuth)
 
 
 class Forge:
@@ -59,16 +88,16 @@ class Forge:
             "X-GitHub-Api-Version": "2022-11-28",
             "User-Agent": "awesome-digest",
         }
-        if self._token:
-            headers["Authorization"] = f"Bearer {self._token}"
         data = None
         if payload is not None:
             data = json.dumps(payload).encode("utf-8")
             headers["Content-Type"] = "application/json"
         request = urllib.request.Request(url, data=data, headers=headers, method=method)  # noqa: S310 (http(s) only)
+        if self._token:  # not copied onto a redirect; _SameOriginAuth gives it back to the same origin only
+            request.add_unredirected_header("Authorization", f"Bearer {self._token}")
         what = f"{method} {path.split('?')[0]} at {self.api_url}"
         try:
-            with urllib.request.urlopen(request, timeout=FORGE_TIMEOUT_SECONDS) as response:  # noqa: S310
+            with _OPENER.open(request, timeout=FORGE_TIMEOUT_SECONDS) as response:
                 body = response.read()
         except urllib.error.HTTPError as exc:
             raise ForgeError(f"{what} answered {exc.code}: {self._reason(exc)}") from None

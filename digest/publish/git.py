@@ -7,10 +7,12 @@ an SSH key through GIT_SSH_COMMAND. Nothing secret is written into the clone's c
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import re
 import shlex
 import subprocess
+import time
 from pathlib import Path
 
 from digest.config import PublishSettings
@@ -18,6 +20,10 @@ from digest.config import PublishSettings
 GIT_TIMEOUT_SECONDS = 120.0
 _MISSING_REF = re.compile(r"couldn't find remote ref|could not find remote ref", re.IGNORECASE)
 _URL_USER = re.compile(r"(?<=://)[^/@\s]+@")
+_LOCK_IN_THE_WAY = re.compile(r"Unable to create '([^']+\.lock)': File exists")
+_SOMEONE_PUSHED_FIRST = re.compile(r"\[rejected\] \((fetch first|non-fast-forward|stale info)\)")
+STALE_LOCK_MARGIN_SECONDS = 10.0
+log = logging.getLogger("digest.publish")
 
 
 class GitError(Exception):
@@ -82,14 +88,38 @@ class GitClone:
             raise GitError(f"git {args[0]} took longer than {GIT_TIMEOUT_SECONDS:.0f} s") from None
         except OSError as exc:
             raise GitError(f"cannot run git: {exc.strerror or exc} (is git installed?)") from None
+        if done.returncode != 0 and self._cleared_stale_lock(done):
+            return self._run(*args, stdin=stdin, check=check)
         if check and done.returncode != 0:
             raise GitError(f"git {args[0]} failed: {self._why(done)}")
         return done
 
+    def _cleared_stale_lock(self, done: subprocess.CompletedProcess[bytes]) -> bool:
+        """Removes a lock file that git names as in the way when it is older than any git command may run: its
+        process was killed (the service's `kill -9`), and the clone holds nothing the database does not. A younger
+        lock may be a publish running in another process; that one is waited out by the next attempt."""
+        found = _LOCK_IN_THE_WAY.search(done.stderr.decode("utf-8", "replace"))
+        if found is None:
+            return False
+        lock = Path(found.group(1))
+        if not lock.resolve().is_relative_to(self.folder.resolve()) or lock.suffix != ".lock":
+            return False
+        try:
+            stale = time.time() - lock.stat().st_mtime > GIT_TIMEOUT_SECONDS + STALE_LOCK_MARGIN_SECONDS
+            if stale:
+                lock.unlink()
+        except OSError:
+            return False
+        if stale:
+            log.warning("publish: removed %s, left by a git command that did not finish", lock)
+        return stale
+
     def _why(self, done: subprocess.CompletedProcess[bytes]) -> str:
+        """Git's own reason: its fatal or error lines and what the remote said, else its last lines."""
         text = (done.stderr or done.stdout).decode("utf-8", "replace")
         lines = [line for line in text.splitlines() if line.strip() and not line.startswith("hint:")]
-        return self.redact(" ".join(lines[-3:])) or f"exit status {done.returncode}"
+        said = [line for line in lines if line.startswith(("fatal:", "error:", "remote:"))]
+        return self.redact(" ".join((said or lines)[-3:])) or f"exit status {done.returncode}"
 
     # -- what the publisher asks -------------------------------------------------------------------------------------
     def ensure(self) -> None:
@@ -127,6 +157,8 @@ class GitClone:
         """A commit of `data` as the list file on top of `parent` (a new history when None), also on top of
         `merge_parent` when given (a merge: the target branch brought into a pull request's); returns its id."""
         if parent is None:
+            # A first commit whose push failed left the branch behind: it starts again from nothing.
+            self._run("update-ref", "-d", "refs/heads/digest-publish-new", check=False)
             self._run("checkout", "--quiet", "--orphan", "digest-publish-new")
             self._run("rm", "-r", "--quiet", "--cached", "--ignore-unmatch", ".")
         else:
@@ -156,14 +188,26 @@ class GitClone:
     def is_ancestor(self, older: str, newer: str) -> bool:
         return self._run("merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
 
+    def knows(self, commit: str) -> bool:
+        return self._run("cat-file", "-e", f"{commit}^{{commit}}", check=False).returncode == 0
+
+    def merge_base(self, one: str, other: str) -> str | None:
+        """The newest commit both histories share, or None when they share none."""
+        done = self._run("merge-base", one, other, check=False)
+        return done.stdout.decode().strip() or None if done.returncode == 0 else None
+
     def push(self, commit: str, branch: str | None = None) -> None:
         """Pushes `commit` to the branch (the configured one unless named), never forced; raises PushRejectedError
         when someone pushed first."""
         branch = branch or self.settings.branch
         done = self._run("push", "--porcelain", "origin", f"{commit}:refs/heads/{branch}", check=False)
         output = done.stdout.decode("utf-8", "replace")
-        if any(line.startswith("!") for line in output.splitlines()):
+        refused = [line for line in output.splitlines() if line.startswith("!")]
+        if any(_SOMEONE_PUSHED_FIRST.search(line) for line in refused):
             raise PushRejectedError(f"the push to {branch} was rejected: {self._why(done)}")
+        if refused:  # a hook or a protected branch: trying again changes nothing
+            reason = " ".join(refused[0].split("\t")[2:]) or "refused"
+            raise GitError(f"{self.redact(self.url)} refused the push to {branch}: {reason}; {self._why(done)}")
         if done.returncode != 0:
             raise GitError(f"git push to {self.redact(self.url)} failed: {self._why(done)}")
 

@@ -9,7 +9,8 @@ is redone from a fresh fetch; nothing is ever forced.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,7 +23,8 @@ from digest.awesome.parse import ListFormatError
 from digest.clock import utc_now
 from digest.config import Settings
 from digest.publish.git import GitClone, GitError, PushRejectedError
-from digest.publish.rules import changes, commit_message, new_errors, one_line, unified_diff
+from digest.publish.replay import replayed
+from digest.publish.rules import Decided, changes, commit_message, new_errors, one_line, unified_diff
 from digest.publish.store import first_base, pending_decisions, record_failure, state_row
 from digest.storage.db import Database
 from digest.storage.state import PublishState
@@ -102,13 +104,12 @@ class Publisher:
 
     def _attempt(self, dry_run: bool) -> PublishResult:
         head = self.git.fetch()
+        if head is None:
+            self._check_branch_is_new()
         upstream = self.git.read(head)
-        if dry_run:
-            with self.database.reading() as session:
-                merged = self._merge(session, head, upstream, dry_run=True)
-        else:
-            with self.database.transaction() as session:
-                merged = self._merge(session, head, upstream, dry_run=False)
+        rewritten = self._base_before_rewrite(head)
+        with self._session(dry_run) as session:
+            merged = self._merge(session, head, upstream, dry_run=dry_run, base=rewritten)
         diff = unified_diff(merged.theirs, merged.final, self.settings.publish.path)
         if merged.final == merged.theirs:
             if not dry_run:
@@ -123,6 +124,54 @@ class Publisher:
             "publish: pushed %s to %s: %s", commit[:12], self.settings.publish.branch, merged.message.splitlines()[0]
         )
         return PublishResult(PUBLISHED, f"published {commit[:12]}: {merged.message.splitlines()[0]}", commit, diff)
+
+    @contextmanager
+    def _session(self, dry_run: bool) -> Iterator[Session]:
+        """One transaction; a dry run's is rolled back (replaying the decisions writes, in a savepoint)."""
+        with self.database.transaction() as session:
+            try:
+                yield session
+            finally:
+                if dry_run:
+                    session.rollback()
+
+    def _base_before_rewrite(self, head: str | None) -> str | None:
+        """When the branch's history was rewritten (a force-push) so that the last synced commit is no longer in it:
+        the file as of the commit both histories share, as the merge base. Measured from the last sync, what the
+        rewrite dropped would read as taken out by hand; measured from there, approvals the rewrite dropped are put
+        back and the rewrite's own edits are kept."""
+        with self.database.reading() as session:
+            state = session.get(PublishState, 1)
+            synced = state.synced_commit if state is not None else None
+        if head is None or synced is None or not self.git.knows(synced) or self.git.is_ancestor(synced, head):
+            return None
+        shared = self.git.merge_base(synced, head)
+        data = self.git.read(shared) if shared is not None else None
+        if data is None:
+            raise PublishBlockedError(
+                f"the history of {self.source} was rewritten and shares no commit with the last sync "
+                f"({synced[:12]}); check the list there, then bring it in with `digest list import`"
+            )
+        log.warning(
+            "publish: the history of %s was rewritten (%s is no longer in it); merging from %s, the commit both share",
+            self.source,
+            synced[:12],
+            shared[:12] if shared else "",
+        )
+        return self._decode(data)
+
+    def _check_branch_is_new(self) -> None:
+        """A branch the repository lacks is created only before the first sync: once synced, a missing branch was
+        renamed or deleted, and a new history under the old name would fork the list silently."""
+        with self.database.reading() as session:
+            state = session.get(PublishState, 1)
+            synced = state.synced_commit if state is not None else None
+        if synced is not None:
+            branch = self.settings.publish.branch
+            raise GitError(
+                f"branch {branch} is gone from {self.git.redact(self.git.url)} (last synced at {synced[:12]}); "
+                "if it was renamed, set publish.branch to its new name"
+            )
 
     def _merge(
         self, session: Session, head: str | None, upstream: bytes | None, *, dry_run: bool, base: str | None = None
@@ -140,7 +189,7 @@ class Publisher:
             final = ours
         else:
             self._check_upstream(merge_base, theirs, first=base_text is None)
-            final = self._combine(ours, merge_base, theirs)
+            final = self._combine(session, ours, merge_base, theirs, decided)
             if final != ours and not dry_run:
                 final = self._import(session, final, head)
         if state is not None and theirs is not None and theirs != merge_base:
@@ -177,16 +226,27 @@ class Publisher:
                 lines,
             )
 
-    def _combine(self, ours: str, base: str, theirs: str) -> str:
+    def _combine(self, session: Session, ours: str, base: str, theirs: str, decided: list[Decided]) -> str:
         if ours == base:
             return theirs
         text, conflicts = self.git.merge(ours, base, theirs)
-        if conflicts:
-            raise PublishBlockedError(
-                f"an edit upstream in {self.source} touches the same lines as {conflicts} pending change(s); "
-                "resolve it with `digest list import` of the upstream file, then approve again"
+        if not conflicts:
+            return text
+        # The lines met; the decisions may not. Made again on the upstream file, they give what the database holds
+        # (a maintainer brought that file in by hand), or, when they alone made the database differ from the base,
+        # the upstream file with them: nothing of either side is lost.
+        now, templates = self.clock(), self.settings.templates_dir
+        on_theirs = replayed(session, theirs, decided, templates, now)
+        if on_theirs is not None and (on_theirs == ours or replayed(session, base, decided, templates, now) == ours):
+            log.info(
+                "publish: the upstream edits and %d pending decision(s) met; decisions made again on them", conflicts
             )
-        return text
+            return on_theirs
+        raise PublishBlockedError(
+            f"an edit upstream in {self.source} touches the same lines as {conflicts} pending change(s), and the list "
+            "here holds edits of its own; bring the upstream file in with `digest list import`, then approve the "
+            "pending papers again"
+        )
 
     def _import(self, session: Session, text: str, head: str | None) -> str:
         source = f"{self.source}@{(head or '')[:12]}"

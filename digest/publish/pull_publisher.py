@@ -18,7 +18,7 @@ from digest.clock import utc_now
 from digest.config import Settings, repository_slug
 from digest.publish.forge import Forge
 from digest.publish.git import GitError
-from digest.publish.publisher import PUBLISHED, UNCHANGED, Merged, Publisher, PublishResult
+from digest.publish.publisher import PUBLISHED, UNCHANGED, Merged, PublishBlockedError, Publisher, PublishResult
 from digest.publish.pull import (
     Pull,
     PullStanding,
@@ -63,14 +63,9 @@ class PullRequestPublisher(Publisher):
         pull = pull_of(self.forge.pulls(branch, "all"), branch) if branch else Pull(PullStanding.NONE, None)
         # Once maintainers merged the pushed file, their edits are what differs from it.
         pushed_base = pushed_text if pull.standing is PullStanding.MERGED else None
-        if dry_run:
-            with self.database.reading() as session:
-                merged = self._merge(session, head, upstream, dry_run=True, base=pushed_base)
-                found = self._found(session, merged)
-        else:
-            with self.database.transaction() as session:
-                merged = self._merge(session, head, upstream, dry_run=False, base=pushed_base)
-                found = self._found(session, merged)
+        with self._session(dry_run) as session:
+            merged = self._merge(session, head, upstream, dry_run=dry_run, base=pushed_base)
+            found = self._found(session, merged)
         is_open = pull.standing is PullStanding.OPEN and branch is not None
         proposed = pushed_text if is_open and pushed_text is not None else merged.theirs
         diff = unified_diff(merged.theirs, merged.final, self.settings.publish.path)
@@ -82,7 +77,7 @@ class PullRequestPublisher(Publisher):
         if dry_run:
             return PublishResult(PUBLISHED, title, None, diff)
         where = branch if is_open and branch else next_branch(branch)
-        commit = self._push(where, head, merged)
+        commit = self._push(where, head, merged, pushed_text if where == branch else None)
         number = self._open_or_update(where, title, body)
         self._synced_pull(merged, head, (number, where, merged.final), commit)
         log.info("publish: pushed %s to %s; pull request #%d: %s", commit[:12], where, number, title)
@@ -98,19 +93,35 @@ class PullRequestPublisher(Publisher):
         decided = decided_for(session, differing_ids(merged.theirs, merged.final))
         return changes(decided, merged.theirs, merged.final)
 
-    def _push(self, branch: str, head: str, merged: Merged) -> str:
+    def _push(self, branch: str, head: str, merged: Merged, pushed: str | None) -> str:
         """A commit on the branch's tip (a fresh branch starts at the target's), merging the target in when it moved;
-        always a fast-forward. A tip that holds the file already is kept (the forge failed after the push)."""
+        always a fast-forward. A tip that holds the file already is kept (the forge failed after the push). Commits a
+        maintainer added to the branch since the service's last push (a suggestion applied in review) are kept: the
+        update is merged with them, with that push as the base."""
         tip = self.git.fetch(branch)
-        if tip is not None and self.git.read(tip) == merged.final.encode("utf-8"):
+        final = merged.final
+        on_tip = self.git.read(tip) if tip is not None else None
+        if on_tip is not None and pushed is not None and on_tip != pushed.encode("utf-8"):
+            final = self._with_branch_edits(branch, final, pushed, self._decode(on_tip))
+        if tip is not None and on_tip == final.encode("utf-8"):
             return tip  # pushed before the pull request could be opened (the forge failed): open it now
         if tip is None:
-            commit = self.git.commit(head, merged.final.encode("utf-8"), merged.message)
+            commit = self.git.commit(head, final.encode("utf-8"), merged.message)
         else:
             also = None if self.git.is_ancestor(head, tip) else head
-            commit = self.git.commit(tip, merged.final.encode("utf-8"), merged.message, merge_parent=also)
+            commit = self.git.commit(tip, final.encode("utf-8"), merged.message, merge_parent=also)
         self.git.push(commit, branch)
         return commit
+
+    def _with_branch_edits(self, branch: str, final: str, pushed: str, on_branch: str) -> str:
+        text, conflicts = self.git.merge(final, pushed, on_branch)
+        if conflicts:
+            raise PublishBlockedError(
+                f"a commit on the pull request's branch {branch} touches the same lines as {conflicts} pending "
+                "change(s); merge or close the pull request, then publish again"
+            )
+        log.info("publish: kept the edits made on %s since the last push", branch)
+        return text
 
     def _open_or_update(self, branch: str, title: str, body: str) -> int:
         opened = pull_of(self.forge.pulls(branch, "open"), branch)

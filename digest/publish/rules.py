@@ -59,7 +59,8 @@ def changes(decided: list[Decided], before: str, after: str) -> list[Change]:
         link = f"arxiv.org/abs/{item.arxiv_id}"
         was, now = link in before, link in after
         if item.action == Action.APPROVE and now:
-            verb = "Move" if was else "Add"
+            # A move leaves a section; a paper put into one more section (its links counted) is an addition.
+            verb = "Move" if was and after.count(link) <= before.count(link) else "Add"
         elif item.action != Action.APPROVE and was and not now:
             verb = "Remove"
         else:

@@ -12,6 +12,7 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
@@ -30,7 +31,7 @@ from digest.review.rules import (
     short_name_for,
 )
 from digest.storage.db import Database
-from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision
+from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision, Entry
 from digest.titles import arxiv_abs_url
 from digest.vocab import Action
 
@@ -202,20 +203,7 @@ class Reviewer:
         self._remove_entry(session, candidate)
         listed_before = list(resolved.entries)
         try:
-            entry = liststore.add_paper_entry(
-                session,
-                section_name=resolved.name,
-                title=candidate.title,
-                arxiv_id=candidate.arxiv_id,
-                url=arxiv_abs_url(candidate.arxiv_id),
-                code_url=candidate.code_url,
-                published=candidate.published.date() if candidate.published else None,
-                authors=list(candidate.authors),
-                abstract=candidate.abstract,
-                short_name=short_name_for(candidate.title),
-                now=now,
-                templates_dir=self.settings.templates_dir,
-            )
+            entry = add_candidate_entry(session, candidate, resolved.name, now, self.settings.templates_dir)
         except liststore.ListFormatError as exc:
             raise ReviewError(f"cannot add candidate {candidate.id} to the list: {exc}") from None
         self._record(candidate, APPROVED, actor, resolved.name, now)
@@ -237,6 +225,26 @@ class Reviewer:
         """Undoes an earlier approval: the entry it added leaves the list (the paper row stays for history)."""
         if candidate.status == APPROVED and candidate.paper_id is not None and candidate.decided_section:
             liststore.remove_paper_entry(session, paper_id=candidate.paper_id, section_name=candidate.decided_section)
+
+
+def add_candidate_entry(
+    session: Session, candidate: Candidate, section: str, now: datetime, templates_dir: Path
+) -> Entry:
+    """The candidate's entry in `section`, written as an approval writes it (a paper already there is left as is)."""
+    return liststore.add_paper_entry(
+        session,
+        section_name=section,
+        title=candidate.title,
+        arxiv_id=candidate.arxiv_id,
+        url=arxiv_abs_url(candidate.arxiv_id),
+        code_url=candidate.code_url,
+        published=candidate.published.date() if candidate.published else None,
+        authors=list(candidate.authors),
+        abstract=candidate.abstract,
+        short_name=short_name_for(candidate.title),
+        now=now,
+        templates_dir=templates_dir,
+    )
 
 
 def _outcome(

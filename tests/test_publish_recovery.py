@@ -1,0 +1,354 @@
+"""Publishing over months of real use: hand edits beside pending approvals, a renamed branch, a killed git, a
+failed first push, a protected branch, a reviewer's commit on the service's pull request, a force-push, Windows line
+ends, and a forge that redirects. Each against a real bare repository (and the fake forge), as a maintainer meets it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import cast
+
+import pytest
+
+from digest.config import Settings
+from digest.publish.forge import Forge
+from digest.publish.git import GIT_TIMEOUT_SECONDS
+from digest.publish.publisher import BLOCKED, FAILED, PUBLISHED, UNCHANGED, Publisher
+from digest.publish.pull_publisher import publisher_for
+from digest.publish.store import read_status
+from digest.review.reviewer import Reviewer
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.fake_forge import FakeForge
+from tests.git_remote import ANN, NOW, TYPO_NEW, TYPO_OLD, Remote, git, make_remote, publish_config
+
+# The entry just below where real_papers()[0] is inserted (Sparse Autoencoder, by date).
+NEIGHBOUR_OLD = "+ **SAE Analyzing Hierarchical Structure in VMs**"
+NEIGHBOUR_NEW = "+ **SAE Analyzing Hierarchical Structure in ViTs**"
+TOKEN = "ghp_PullRequestToken0987654321"
+FIRST = "awesome-digest/updates-1"
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Remote:
+    return make_remote(tmp_path)
+
+
+@pytest.fixture
+def st(tmp_path: Path, remote: Remote) -> Settings:
+    return make_settings(tmp_path / "data", publish_config(remote.url))
+
+
+@pytest.fixture
+def db(st: Settings) -> Iterator[Database]:
+    database = open_service_database(st)
+    yield database
+    database.dispose()
+
+
+def services(database: Database, settings: Settings) -> tuple[Reviewer, Publisher]:
+    publisher = publisher_for(database, settings, clock=lambda: NOW)
+    publisher.remember_base()
+    return Reviewer(database, settings, clock=lambda: NOW), publisher
+
+
+def approve(database: Database, reviewer: Reviewer, index: int, **overrides: object) -> str:
+    paper = real_papers()[index]
+    reviewer.decide(insert_candidate(database, paper, **overrides), "approve", ANN)
+    return str(paper["arxiv_id"])
+
+
+def push_bytes(remote: Remote, data: bytes, subject: str = "hand edit") -> None:
+    git(remote.work, "pull", "--quiet", "--ff-only", "origin", "main")
+    (remote.work / "README.md").write_bytes(data)
+    git(remote.work, "commit", "--quiet", "-am", subject)
+    git(remote.work, "push", "--quiet", "origin", "HEAD:main")
+
+
+def cli(tmp_path: Path, *args: str) -> int:
+    from digest.cli import main
+
+    return main(["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(tmp_path / "data"), *args])
+
+
+# 1 ------------------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("edit", ["neighbour-entry", "crlf"])
+def test_an_upstream_edit_beside_a_pending_approval_is_published_with_it(
+    edit: str, remote: Remote, st: Settings, db: Database
+) -> None:
+    """The line merge meets the approval's lines (a fix of the entry next to it, a file re-saved with CRLF line
+    ends); the approval is made again on the upstream file, and both arrive."""
+    reviewer, publisher = services(db, st)
+    arxiv_id = approve(db, reviewer, 0)
+    if edit == "neighbour-entry":
+        remote.push_edit(NEIGHBOUR_OLD, NEIGHBOUR_NEW)
+    else:
+        push_bytes(remote, remote.readme().replace("\n", "\r\n").encode(), "crlf")
+    result = publisher.publish()
+    assert result.outcome == PUBLISHED, result.message
+    data = subprocess.run(
+        ["git", "-C", str(remote.bare), "show", "main:README.md"], capture_output=True, check=True
+    ).stdout
+    text = data.decode("utf-8")
+    assert arxiv_id in text and text.count(f"arxiv.org/abs/{arxiv_id}") == 2  # one entry: title link and badge
+    if edit == "neighbour-entry":
+        assert NEIGHBOUR_NEW in text and NEIGHBOUR_OLD not in text
+    else:
+        assert data.count(b"\n") == data.count(b"\r\n")  # no LF-only line, the new entry's included
+    assert publisher.publish().outcome == UNCHANGED
+
+
+def test_when_both_sides_edited_the_same_lines_following_the_message_unblocks_publishing(
+    tmp_path: Path, remote: Remote, st: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The list here holds an edit of its own (brought in with `digest list import`) where upstream has another:
+    publishing stops and says to import the upstream file and approve again; done back to back, that works."""
+    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL", "DIGEST_GIT_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    reviewer, publisher = services(db, st)
+    arxiv_id = approve(db, reviewer, 0)
+    local = tmp_path / "local.md"
+    local.write_text(
+        st.list_markdown_path.read_text(encoding="utf-8").replace(NEIGHBOUR_OLD, "+ **SAE Hierarchies in ViTs**"),
+        encoding="utf-8",
+    )
+    assert cli(tmp_path, "list", "import", str(local)) == 0
+    remote.push_edit(NEIGHBOUR_OLD, NEIGHBOUR_NEW)
+    blocked = publisher.publish()
+    assert blocked.outcome == BLOCKED and "digest list import" in blocked.message, blocked.message
+    upstream = tmp_path / "upstream.md"
+    upstream.write_text(remote.readme(), encoding="utf-8")
+    assert cli(tmp_path, "list", "import", str(upstream)) == 0
+    assert cli(tmp_path, "approve", arxiv_id) == 0
+    after = publisher.publish()
+    assert after.outcome == PUBLISHED, after.message
+    assert arxiv_id in remote.readme() and NEIGHBOUR_NEW in remote.readme()
+
+
+# 2 ------------------------------------------------------------------------------------------------------------------
+def test_a_renamed_default_branch_is_not_recreated_as_an_unrelated_history(
+    remote: Remote, st: Settings, db: Database
+) -> None:
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    git(remote.bare, "branch", "-m", "main", "trunk")  # the maintainers rename the default branch on the forge
+    git(remote.bare, "symbolic-ref", "HEAD", "refs/heads/trunk")
+    approve(db, reviewer, 1)
+    result = publisher.publish()
+    created = subprocess.run(
+        ["git", "-C", str(remote.bare), "rev-parse", "--verify", "-q", "main"], capture_output=True, text=True
+    ).stdout.strip()
+    parents = git(remote.bare, "log", "-1", "--format=%P", created).strip() if created else "n/a"
+    assert not created, f"publish {result.outcome!r} re-created main as a root commit (parents: {parents!r})"
+    assert result.outcome == FAILED and "main" in result.message
+
+
+# 3 ------------------------------------------------------------------------------------------------------------------
+def test_a_stale_index_lock_from_a_killed_publish_is_cleared_and_a_young_one_named(
+    remote: Remote, st: Settings, db: Database
+) -> None:
+    """`kill -9` of the service (or `docker kill`) during a git command leaves the clone's index.lock behind. One
+    older than any git command may run is removed; a younger one may be another publish at work: the failure names
+    the file (git's fatal line is kept)."""
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    lock = st.data_dir / "publish" / "clone" / ".git" / "index.lock"
+    lock.write_bytes(b"")
+    second = approve(db, reviewer, 1)
+    young = publisher.publish()
+    assert young.outcome == FAILED and "index.lock': File exists" in young.message
+    long_ago = time.time() - GIT_TIMEOUT_SECONDS - 60
+    os.utime(lock, (long_ago, long_ago))
+    assert publisher.publish().outcome == PUBLISHED
+    assert second in remote.readme() and not lock.exists()
+
+
+# 4 ------------------------------------------------------------------------------------------------------------------
+def test_a_failed_first_push_to_an_empty_repository_is_retried(tmp_path: Path, remote: Remote) -> None:
+    empty = tmp_path / "empty.git"
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(empty))
+    deny = tmp_path / "deny"
+    hook = empty / "hooks" / "pre-receive"  # stands for any failed first push: no push right yet, network, ...
+    hook.write_text(f"#!/bin/sh\nif [ -e {deny} ]; then echo 'permission denied' >&2; exit 1; fi\n")
+    hook.chmod(0o755)
+    deny.write_text("")
+    settings = make_settings(tmp_path / "data2", publish_config(empty.as_uri()))
+    database = open_service_database(settings)
+    try:
+        reviewer, publisher = services(database, settings)
+        approve(database, reviewer, 0)
+        assert publisher.publish().outcome == FAILED
+        deny.unlink()  # the token is fixed / the network is back
+        result = publisher.publish()
+        assert result.outcome == PUBLISHED, (
+            result.message
+        )  # today: "a branch named 'digest-publish-new' already exists"
+    finally:
+        database.dispose()
+
+
+# 5 ------------------------------------------------------------------------------------------------------------------
+def test_a_push_refused_by_branch_protection_reports_why(remote: Remote, st: Settings, db: Database) -> None:
+    hook = remote.bare / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'GH006: Protected branch update failed for refs/heads/main.' >&2; exit 1\n")
+    hook.chmod(0o755)
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    result = publisher.publish()
+    status = read_status(db, st.templates_dir)
+    assert result.outcome == FAILED
+    assert "protected" in (status.last_error or "").lower(), status.last_error  # today: "rejected 4 times in a row"
+
+
+# 6 ------------------------------------------------------------------------------------------------------------------
+def test_a_maintainers_commit_on_the_open_pull_request_is_kept(tmp_path: Path, remote: Remote) -> None:
+    with FakeForge(remote.bare.parent.name, "remote", TOKEN) as forge:
+        config = publish_config(remote.url) + f'mode = "pull-request"\napi_url = "{forge.url}"\n'
+        settings = make_settings(tmp_path / "pr-data", config, {"DIGEST_GIT_TOKEN": TOKEN})
+        database = open_service_database(settings)
+        try:
+            reviewer, publisher = services(database, settings)
+            approve(database, reviewer, 0)
+            assert publisher.publish().outcome == PUBLISHED
+            # a reviewer applies a suggestion on the pull request's branch
+            git(remote.work, "fetch", "-q", "origin", FIRST)
+            git(remote.work, "checkout", "-q", "-B", "pr", "FETCH_HEAD")
+            readme = remote.work / "README.md"
+            readme.write_text(readme.read_text(encoding="utf-8").replace(TYPO_OLD, TYPO_NEW), encoding="utf-8")
+            git(remote.work, "commit", "-qam", "Apply suggestion from review")
+            git(remote.work, "push", "-q", "origin", f"HEAD:{FIRST}")
+            git(remote.work, "checkout", "-q", "main")
+            second = approve(database, reviewer, 1)
+            assert publisher.publish().outcome == PUBLISHED
+        finally:
+            database.dispose()
+    on_branch = git(remote.bare, "show", f"{FIRST}:README.md")
+    assert second in on_branch
+    assert TYPO_NEW in on_branch, "the service's update silently undid the maintainer's commit on the PR branch"
+
+
+# 7 ------------------------------------------------------------------------------------------------------------------
+class _Answering(BaseHTTPRequestHandler):
+    seen: list[str | None]
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.seen.append(self.headers.get("Authorization"))
+        body = b"[]"
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _serving(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.mark.parametrize("host", ["localhost", "127.0.0.1"])
+def test_the_forge_token_follows_a_redirect_only_on_the_forges_own_origin(host: str) -> None:
+    """A renamed repository answers with a redirect on the forge itself (the token goes along); a redirect to
+    another host must never carry it there."""
+    seen: list[str | None] = []
+    target = _serving(type("Target", (_Answering,), {"seen": seen}))
+    forge_port: list[int] = []
+
+    class Redirecting(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            if self.path.startswith("/moved"):
+                _Answering.do_GET(cast(_Answering, self))
+                return
+            port = target.server_address[1] if host == "localhost" else forge_port[0]
+            where = "" if host == "localhost" else "/moved"
+            self.send_response(301)
+            self.send_header("Location", f"http://{host}:{port}{where}{self.path}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    Redirecting.seen = seen  # type: ignore[attr-defined]
+    forge_server = _serving(Redirecting)
+    forge_port.append(forge_server.server_address[1])
+    try:
+        forge = Forge(f"http://127.0.0.1:{forge_server.server_address[1]}", "owner", "list", TOKEN)
+        assert forge.pulls("awesome-digest/updates-1", "all") == []
+    finally:
+        for server in (forge_server, target):
+            server.shutdown()
+            server.server_close()
+    assert seen == ([None] if host == "localhost" else [f"Bearer {TOKEN}"])
+
+
+# 8 ------------------------------------------------------------------------------------------------------------------
+def test_a_force_push_that_drops_the_services_commit_is_not_taken_silently(
+    remote: Remote, st: Settings, db: Database
+) -> None:
+    reviewer, publisher = services(db, st)
+    first = approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    git(remote.work, "fetch", "-q", "origin")
+    git(remote.work, "reset", "-q", "--hard", "origin/main~1")  # history rewritten from before the bot's commit
+    readme = remote.work / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8").replace(TYPO_OLD, TYPO_NEW), encoding="utf-8")
+    git(remote.work, "commit", "-qam", "Rewrite")
+    git(remote.work, "push", "-q", "--force", "origin", "HEAD:main")
+    approve(db, reviewer, 1)
+    result = publisher.publish()
+    # Merged from the commit both histories share: the approval the rewrite dropped comes back, the rewrite's edit
+    # stays. (Measured from the last sync, the dropped paper read as taken out by hand, without a word.)
+    assert result.outcome == PUBLISHED, result.message
+    assert first in remote.readme() and TYPO_NEW in remote.readme()
+    assert first in st.list_markdown_path.read_text(encoding="utf-8")
+
+
+# 9 ------------------------------------------------------------------------------------------------------------------
+def test_a_paper_added_to_a_second_section_is_not_called_a_move(remote: Remote, st: Settings, db: Database) -> None:
+    reviewer, publisher = services(db, st)
+    paper = real_papers()[0]
+    arxiv_id = str(paper["arxiv_id"])
+    text = remote.readme()
+    heading = re.search(r"^### .*Steering.*$", text, re.M)
+    assert heading is not None
+    at = text.index("\n+ ", heading.end()) + 1
+    hand = (
+        f"+ [{paper['title']}](https://arxiv.org/abs/{arxiv_id}) (May. 23, 2025)\n"
+        f"  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/{arxiv_id})\n\n"
+    )
+    push_bytes(remote, (text[:at] + hand + text[at:]).encode(), "a maintainer lists it under Steering")
+    approve(db, reviewer, 0)  # approved into Sparse Autoencoder as well
+    assert publisher.publish().outcome == PUBLISHED
+    assert remote.readme().count(f"+ [{paper['title']}](https://arxiv.org/abs/{arxiv_id})") == 2  # in both sections
+    assert remote.commits()[0].startswith("Add 1 paper"), remote.commits()[0]  # today: "Move 1 paper: ..."
+
+
+# 10 -----------------------------------------------------------------------------------------------------------------
+def test_an_entry_added_to_a_crlf_file_uses_its_line_ends(remote: Remote, st: Settings, db: Database) -> None:
+    reviewer, publisher = services(db, st)
+    push_bytes(remote, remote.readme().replace("\n", "\r\n").encode(), "crlf")
+    publisher.publish()
+    approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    data = subprocess.run(
+        ["git", "-C", str(remote.bare), "show", "main:README.md"], capture_output=True, check=True
+    ).stdout
+    lf_only = data.count(b"\n") - data.count(b"\r\n")
+    assert lf_only == 0, f"{lf_only} LF-only lines in a CRLF file"
