@@ -113,8 +113,9 @@ _REVISION = re.compile(r"^revision\b[^=\n]*=\s*['\"](\w+)['\"]", re.MULTILINE)
 _DOWN_REVISION = re.compile(r"^down_revision\b[^=\n]*=(.*)$", re.MULTILINE)
 
 
-def migration_heads() -> set[str] | None:
-    """The newest revisions in the migrations folder, read from the files; None when a file does not say plainly."""
+def _migration_revisions() -> tuple[set[str], set[str]] | None:
+    """Every revision in the migrations folder and the newest ones, read from the files; None when a file does not
+    say plainly."""
     revisions: set[str] = set()
     parents: set[str] = set()
     for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
@@ -124,27 +125,42 @@ def migration_heads() -> set[str] | None:
             return None
         revisions.add(revision.group(1))
         parents.update(re.findall(r"['\"](\w+)['\"]", down.group(1)))
-    return revisions - parents or None
+    heads = revisions - parents
+    return (revisions, heads) if heads else None
+
+
+def migration_heads() -> set[str] | None:
+    """The newest revisions in the migrations folder, read from the files; None when a file does not say plainly."""
+    found = _migration_revisions()
+    return found[1] if found is not None else None
+
+
+def _stored_revisions(engine: Engine) -> set[str] | None:
+    try:
+        with engine.connect() as connection:
+            return set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+    except DBAPIError:  # no table yet: a new database
+        return None
 
 
 def schema_at_head(engine: Engine) -> bool:
     """True when the database's schema is already at the newest migration, found without importing Alembic (a
     tenth of a second that every command would pay for nothing); any doubt answers False."""
     heads = migration_heads()
-    if heads is None:
-        return False
-    try:
-        with engine.connect() as connection:
-            stored = set(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
-    except DBAPIError:  # no table yet: a new database
-        return False
-    return stored == heads
+    return heads is not None and _stored_revisions(engine) == heads
 
 
 def migrate(engine: Engine) -> None:
-    """Brings the schema to the newest migration (a new database is created from nothing)."""
+    """Brings the schema to the newest migration (a new database is created from nothing). A database migrated by a
+    newer release (the code rolled back) is refused in one line: this release cannot know its schema."""
     if schema_at_head(engine):
         return
+    found, stored = _migration_revisions(), _stored_revisions(engine)
+    if found is not None and stored and not stored <= found[0]:
+        raise DatabaseError(
+            f"the database is at schema revision {', '.join(sorted(stored))}, newer than this release knows "
+            f"({', '.join(sorted(found[1]))}): run the release that upgraded it, or restore the backup taken before"
+        )
     from alembic import command
 
     command.upgrade(alembic_config(engine), "head")
@@ -166,6 +182,9 @@ def open_database(url: str, *, migrate_schema: bool = True) -> Database:
     try:
         if migrate_schema:
             migrate(engine)
+    except DatabaseError:
+        engine.dispose()
+        raise
     except OperationalError as exc:
         engine.dispose()
         raise DatabaseError(

@@ -17,6 +17,12 @@ def run_migrations_online() -> None:
     if engine is None:
         engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
     with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Python's sqlite3 runs DDL outside the transaction Alembic begins: a step that failed half way (a full
+            # disk, a killed container) left its first tables and the old revision. In one BEGIN IMMEDIATE the whole
+            # upgrade is all or nothing, and processes started together after an upgrade wait for the first one,
+            # then find the schema at its head (Alembic reads the revision after the lock is taken).
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

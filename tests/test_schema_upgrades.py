@@ -1,0 +1,111 @@
+"""Upgrading a data folder's schema as operators meet it: a step that fails half way (a full disk, a stopped
+container), several commands started together after an upgrade, and a database a newer release migrated (the code
+rolled back). Real SQLite files, real Alembic, real processes."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from alembic import command
+from sqlalchemy import text
+
+import digest.storage.db as db
+from digest.cli.program import main
+from digest.storage.db import DatabaseError, alembic_config, create_database_engine, open_database
+
+
+def _database_at(revision: str, path: Path) -> str:
+    url = f"sqlite:///{path}"
+    engine = create_database_engine(url)
+    command.upgrade(alembic_config(engine), revision)
+    engine.dispose()
+    return url
+
+
+def _tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as connection:
+        return {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+
+
+def test_a_migration_that_fails_half_way_leaves_the_database_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Step 0003 fails after its first table was made: the schema is left at 0002 whole, and once the disk has room
+    again the upgrade simply runs (Python's sqlite3 used to commit each table as it was made)."""
+    path = tmp_path / "digest.sqlite3"
+    url = _database_at("0002", path)
+    before = _tables(path)
+    broken = tmp_path / "migrations"
+    shutil.copytree(db.MIGRATIONS_DIR, broken)
+    step = broken / "versions" / "0003_learning.py"
+    source = step.read_text(encoding="utf-8")
+    marker = "    with op.batch_alter_table('candidates', schema=None) as batch_op:\n        batch_op.add_column"
+    assert marker in source and source.index("op.create_table") < source.index(marker)
+    step.write_text(source.replace(marker, "    raise OSError(28, 'No space left on device')\n" + marker, 1))
+    monkeypatch.setattr(db, "MIGRATIONS_DIR", broken)
+    with pytest.raises(OSError):
+        open_database(url)
+    assert _tables(path) == before
+    monkeypatch.undo()
+    database = open_database(url)
+    with database.reading() as session:
+        assert session.scalar(text("SELECT version_num FROM alembic_version")) == sorted(db.migration_heads() or [])[0]
+    database.dispose()
+
+
+def test_commands_started_together_after_an_upgrade_all_run(tmp_path: Path) -> None:
+    """The service restarting while cron runs `digest poll`: each process finds the old schema; the first upgrades
+    it and the others wait for it, then find it done (they used to fail with "table ... already exists")."""
+    failures: list[str] = []
+    for attempt in range(3):
+        data_dir = tmp_path / f"data{attempt}"
+        data_dir.mkdir()
+        _database_at("0002", data_dir / "digest.sqlite3")
+        runs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "digest", "--data-dir", str(data_dir), "candidates"],
+                cwd=tmp_path,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(4)
+        ]
+        failures += [err.strip() for run in runs for _, err in [run.communicate(timeout=180)] if run.returncode != 0]
+    assert failures == []
+
+
+def _newer(data_dir: Path) -> None:
+    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(data_dir.parent / "x.md")]) == 0
+    with sqlite3.connect(data_dir / "digest.sqlite3") as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0099'")  # what a newer release leaves
+
+
+@pytest.mark.parametrize("arguments", [["candidates"], ["run", "--once"]])
+def test_a_database_a_newer_release_migrated_is_refused_in_one_line(data_dir: Path, arguments: list[str]) -> None:
+    _newer(data_dir)
+    done = subprocess.run(
+        [sys.executable, "-m", "digest", "--data-dir", str(data_dir), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert "Traceback" not in done.stderr and len(lines) == 1, done.stderr[-600:]
+    assert "schema revision 0099, newer than this release" in lines[0]
+
+
+def test_opening_a_newer_database_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "digest.sqlite3"
+    url = _database_at("head", path)
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE alembic_version SET version_num = '0099'")
+    with pytest.raises(DatabaseError, match="restore the backup taken before"):
+        open_database(url)
