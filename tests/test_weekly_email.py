@@ -309,8 +309,8 @@ def test_an_edition_a_killed_process_left_unsent_is_sent_later_and_the_service_s
     database: Database, settings: Settings
 ) -> None:
     """A process killed while sending the readers' edition left that edition claimed ("sending") and the
-    maintainers' one never attempted: the retry looked only at rows that exist, and nothing scheduled one, so the
-    maintainers' edition of that week was never sent and the readers' one waited a week."""
+    maintainers' one owed but not attempted: nothing scheduled a retry, so the maintainers' edition of that week was
+    never sent and the readers' one waited a week."""
     import asyncio
 
     from digest.service.process import Service
@@ -319,8 +319,9 @@ def test_an_edition_a_killed_process_left_unsent_is_sent_later_and_the_service_s
 
     fill_week(database, settings)
     killed_at = datetime.now(UTC) - timedelta(minutes=10)  # the scheduler's clock is the real one
-    with database.transaction() as session:  # what the killed process left: the readers' claim, nothing more
+    with database.transaction() as session:  # what the killed process left: both editions owed, the readers' claimed
         session.add(Row(week="2026-W48", edition="readers", status="sending", attempts=1, last_attempt_at=killed_at))
+        session.add(Row(week="2026-W48", edition="maintainers", status="pending", attempts=0, recipients=[]))
     assert unsent_retry_at(database, killed_at) == killed_at + STALE_CLAIM
 
     inbox = Inbox()
@@ -346,3 +347,60 @@ def test_an_edition_a_killed_process_left_unsent_is_sent_later_and_the_service_s
     assert w48 == ["maintainers", "readers"]
     sent = sorted(str(message["To"]) for message in inbox.messages if "2026-W48" in str(message["Subject"]))
     assert sent == ["maintainers@example.org", READERS]
+
+
+def _both_editions(settings: Settings, port: int) -> Settings:
+    configured = with_smtp(settings, port, send_quiet_week=True)
+    both = configured.smtp.model_copy(update={"maintainer_recipients": ("maintainers@example.org",)})
+    return configured.model_copy(update={"smtp": both})
+
+
+def test_the_first_weekly_job_after_upgrading_sends_only_the_week_due(tmp_path: Path) -> None:
+    """A data folder that sent the single weekly digest for twelve weeks (schema 0006) is upgraded, and maintainers
+    get recipients as the upgrade note asks: the first Monday sends that week's two editions, not one maintainers'
+    edition for every week of history (the old weeks never owed one)."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from digest.storage.db import alembic_config, create_database_engine
+
+    settings = make_settings(tmp_path / "data", CONFIG)
+    engine = create_database_engine(settings.database_url)
+    command.upgrade(alembic_config(engine), "0006")
+    with engine.begin() as connection:
+        for number in range(36, 48):
+            connection.execute(
+                text(
+                    "INSERT INTO weekly_digests (week, status, attempts, sent_at, recipients) "
+                    "VALUES (:week, 'sent', 1, '2026-09-07 07:00:01', '[\"all@example.org\"]')"
+                ),
+                {"week": f"2026-W{number}"},
+            )
+    engine.dispose()
+    database = open_service_database(settings)  # migrates to the newest schema
+    inbox = Inbox()
+    try:
+        fill_week(database, settings)
+        with smtp_server(inbox) as port:
+            result = run_weekly_job(_both_editions(settings, port), database, NOW)
+    finally:
+        database.dispose()
+    sent = [(outcome.week, outcome.edition) for outcome in result.emails if outcome.status == "sent"]
+    assert sent == [("2026-W48", "readers"), ("2026-W48", "maintainers")]
+    assert len(inbox.messages) == 2
+
+
+def test_giving_maintainers_recipients_later_sends_them_only_the_week_due(
+    database: Database, settings: Settings
+) -> None:
+    fill_week(database, settings)
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        readers_only = with_smtp(settings, port, send_quiet_week=True)  # the weeks before are sent too
+        for weeks_ago in range(4, 0, -1):
+            run_weekly_job(readers_only, database, NOW - timedelta(weeks=weeks_ago))
+        result = run_weekly_job(_both_editions(settings, port), database, NOW)
+    maintainers = [o.week for o in result.emails if o.status == "sent" and o.edition == "maintainers"]
+    assert maintainers == ["2026-W48"]
+    readers_weeks = sorted({str(m["Subject"]) for m in inbox.messages if str(m["To"]) == READERS})
+    assert len(readers_weeks) == 5  # the four weeks before were sent to readers: they had rows, and owed nothing more

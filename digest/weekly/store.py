@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -149,6 +150,7 @@ def send_week(
         digest = load_digest(session, settings, week, now=now, edition=edition)
     # "Worth a look" papers reach maintainers only by their edition: a week that has some is sent even when quiet.
     if digest.quiet and not digest.second_tier and not settings.weekly.send_quiet_week:
+        _forget_unattempted(database, name, edition)
         return SendOutcome(name, edition, "quiet-skipped", "a quiet week, and weekly.send_quiet_week is off")
     message = compose_email(digest, settings, now)
     if not claim_week(database, name, now, edition=edition, ignore_backoff=ignore_backoff):
@@ -216,49 +218,66 @@ class WeeklyResult:
 
 
 def _editions_to_retry(database: Database, current: IsoWeek) -> list[tuple[IsoWeek, Edition]]:
-    """Every edition of an earlier week that was attempted and not sent, and every edition of such a week that was
-    never attempted: a process that died sending the readers' edition had not yet claimed the maintainers' one."""
+    """Every edition of an earlier week that is owed and not sent: attempted, or owed since the job began that week
+    (`_owe_editions`). A week without a row for an edition never owed it (sent before maintainers had recipients, or
+    before the two editions existed): its old edition is not sent now."""
     with database.reading() as session:
         rows = session.execute(
-            select(WeeklyDigest.week, WeeklyDigest.edition, WeeklyDigest.status).where(
-                WeeklyDigest.week != str(current)
+            select(WeeklyDigest.week, WeeklyDigest.edition).where(
+                WeeklyDigest.week != str(current), WeeklyDigest.status != SENT
             )
         ).tuples()
-        sent: set[tuple[str, str]] = set()
-        weeks: set[str] = set()
-        for name, edition, status in rows:
-            weeks.add(name)
-            if status == SENT:
-                sent.add((name, edition))
+        unsent = list(rows)
     found: list[tuple[IsoWeek, Edition]] = []
-    for name in weeks:
+    for name, edition in unsent:
         try:
             week = IsoWeek.parse(name)
         except ValueError:
             log.warning("weekly: ignoring a bookkeeping row for %r, which is not an ISO week", name)
             continue
-        if any((name, edition) not in sent for edition in EDITIONS):  # a week wholly sent stays quiet
-            found.extend((week, edition) for edition in EDITIONS if (name, edition) not in sent)
+        if edition in EDITIONS:
+            found.append((week, edition))
     return sorted(found, key=lambda pair: (pair[0], EDITIONS.index(pair[1])))
+
+
+def _owe_editions(database: Database, week: IsoWeek, editions: list[Edition]) -> None:
+    """Before the week's first edition is sent, every edition it owes is on record (pending), so a process killed
+    while sending one leaves the others owed, and a later job sends them."""
+    with database.transaction() as session:
+        for edition in editions:
+            if session.get(WeeklyDigest, (str(week), edition)) is None:
+                session.add(WeeklyDigest(week=str(week), edition=edition, status="pending", attempts=0, recipients=[]))
+
+
+def _forget_unattempted(database: Database, week: str, edition: Edition) -> None:
+    """A quiet week's edition that is skipped is owed no more (it was put on record before its digest was read)."""
+    with database.transaction() as session:
+        row = session.get(WeeklyDigest, (week, edition))
+        if row is not None and row.status == "pending" and row.attempts == 0:
+            session.delete(row)
 
 
 def unsent_retry_at(database: Database, now: datetime) -> datetime | None:
     """When a weekly job should run again for what a stopped process left unsent, or None: a claim it held (sending)
-    once it is stale, a failed send at its back-off. The service asks on start, since only a failure it saw itself
-    schedules a retry."""
+    once it is stale, a failed send at its back-off, an edition owed and never attempted at once (or with its
+    week's claim, when one is held). The service asks on start, since only a failure it saw itself schedules a
+    retry."""
     times: list[datetime] = []
     with database.reading() as session:
-        for status, last_attempt, next_attempt in session.execute(
-            select(WeeklyDigest.status, WeeklyDigest.last_attempt_at, WeeklyDigest.next_attempt_at).where(
-                WeeklyDigest.status != SENT
-            )
-        ).tuples():
-            if status == SENDING and last_attempt is not None:
-                times.append(as_utc(last_attempt) + STALE_CLAIM)
-            elif next_attempt is not None:
-                times.append(as_utc(next_attempt))
-            else:
-                times.append(now)
+        rows = session.execute(
+            select(
+                WeeklyDigest.week, WeeklyDigest.status, WeeklyDigest.last_attempt_at, WeeklyDigest.next_attempt_at
+            ).where(WeeklyDigest.status != SENT)
+        ).tuples()
+        unsent = list(rows)
+    claimed = {week for week, status, _, _ in unsent if status == SENDING}
+    for week, status, last_attempt, next_attempt in unsent:
+        if status == SENDING and last_attempt is not None:
+            times.append(as_utc(last_attempt) + STALE_CLAIM)
+        elif next_attempt is not None:
+            times.append(as_utc(next_attempt))
+        elif week not in claimed:
+            times.append(now)
     return max(min(times), now) if times else None
 
 
@@ -291,6 +310,8 @@ def run_weekly_job(
             _email_off_logged = True
         return WeeklyResult(str(week), paths, ())
     due = [*_editions_to_retry(database, week), *((week, edition) for edition in EDITIONS)]
+    with suppress(IntegrityError):  # another process put them on record first
+        _owe_editions(database, week, [edition for edition in EDITIONS if settings.smtp.recipients_of(edition)])
     outcomes = []
     for when, edition in due:
         if not settings.smtp.recipients_of(edition):
