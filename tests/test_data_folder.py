@@ -7,6 +7,7 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,59 @@ async def test_a_second_digest_run_stops_with_the_first_ones_pid(tmp_path: Path,
     finally:
         first.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(first.wait(), timeout=30) == 0
+
+
+def test_a_data_folder_whose_path_holds_a_question_mark_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Pasted into the database URL, `list?1/digest.sqlite3` named the file `list` beside the folder, shared by
+    `list?1` and `list?2`; such a folder is refused before anything is made."""
+    assert run(tmp_path / "list?1", "candidates") == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "holds '?'" in error and "DIGEST_DATABASE_URL" in error
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 2 MB tmpfs (mounting needs root, which these machines and the CI run as; skipped elsewhere)."""
+    import subprocess
+
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    mounted = (
+        os.geteuid() == 0
+        and (
+            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)], capture_output=True)
+        ).returncode
+        == 0
+    )
+    if not mounted:
+        pytest.skip("mounting a tmpfs needs root")
+    yield mount_point
+    subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def test_a_database_on_a_full_disk_is_said_to_be_on_a_full_disk(
+    small_disk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With no room for its journal SQLite says "disk I/O error", which reads as failing hardware."""
+    import shutil
+
+    made = tmp_path / "made"
+    assert run(made, "list", "export", "-o", str(tmp_path / "x.md")) == 0
+    data = small_disk / "data"
+    data.mkdir()
+    shutil.copy(made / "digest.sqlite3", data / "digest.sqlite3")
+    handle = os.open(small_disk / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(handle, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
+    capsys.readouterr()
+    assert run(data, "candidates") == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and f"the disk holding {data} is full" in error, error

@@ -205,3 +205,25 @@ def test_a_decision_committed_by_another_process_meanwhile_is_seen_not_overwritt
         assert candidate is not None and candidate.status == "rejected"
         markdown = liststore.render_markdown(session, settings.templates_dir)
     assert paper["arxiv_id"] not in markdown
+
+
+def test_the_decision_that_stands_is_the_last_made_even_after_the_clock_went_back(
+    database: Database, settings: Settings
+) -> None:
+    """Ann approves at 12:00; the clock is stepped back half an hour (NTP, a restored VM, a second host on the same
+    PostgreSQL) and Bob rejects: Bob's rejection is what stands, so Ann taking her ✅ back later changes nothing."""
+    from datetime import timedelta
+
+    from digest.review.queries import latest_decision
+
+    candidate_id = insert_candidate(database, real_papers()[0])
+    now = [datetime(2026, 11, 24, 12, 0, tzinfo=UTC)]
+    reviewer = Reviewer(database, settings, clock=lambda: now[0])
+    reviewer.decide(candidate_id, "approve", Actor("ann", "1001", "discord"))
+    now[0] -= timedelta(minutes=30)
+    reviewer.decide(candidate_id, "reject", Actor("bob", None, "cli"))
+    with database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        latest = latest_decision(session, candidate_id)
+        assert candidate is not None and candidate.status == "rejected"
+        assert latest is not None and (latest.action, latest.actor) == ("reject", "bob")

@@ -81,7 +81,13 @@ class Settings(BaseSettings):
         if isinstance(data, dict) and not data.get("database_url"):
             folder = data.get("data_dir", Path("data"))
             if isinstance(folder, str | Path):
-                return {**data, "database_url": default_database_url(Path(folder).expanduser())}
+                path = Path(folder).expanduser()
+                if "?" in str(path.resolve()):  # a database URL reads it as the start of its query
+                    raise problem(
+                        f"data_dir {str(path)!r}: a data folder whose path holds '?' cannot hold the database (its URL "
+                        "would name another file); choose another folder, or set DIGEST_DATABASE_URL"
+                    )
+                return {**data, "database_url": default_database_url(path)}
         return data
 
     @model_validator(mode="after")

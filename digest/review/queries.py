@@ -10,11 +10,13 @@ from digest.storage.models import PENDING, Candidate, Decision
 
 
 def latest_decision(session: Session, candidate_id: int) -> Decision | None:
-    """The decision that made the candidate's current status: the newest one that changed something."""
+    """The decision that made the candidate's current status: the newest one that changed something. Newest by the
+    order they were made in (their ids, taken under the candidate's lock), not by their clock: a clock stepped back,
+    or a second host's skewed one, must not let an older decision stand."""
     return session.scalars(
         select(Decision)
         .where(Decision.candidate_id == candidate_id, Decision.applied.is_(True))
-        .order_by(Decision.at.desc(), Decision.id.desc())
+        .order_by(Decision.id.desc())
         .limit(1)
     ).first()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
+
+
+FULL_DISK_BYTES = 64 * 1024  # less than this free: the disk counts as full
 
 
 class DatabaseError(Exception):
@@ -166,6 +170,20 @@ def migrate(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
+def _full_disk(url: str) -> str:
+    """For a SQLite file on a disk with no room left: said so (SQLite reports it as "disk I/O error" when it cannot
+    even create its journal)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
+        return ""
+    folder = Path(parsed.database).resolve().parent
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return ""
+    return f" (the disk holding {folder} is full: {free} bytes free)" if free < FULL_DISK_BYTES else ""
+
+
 def _read_only_folder(url: str) -> str:
     """For a SQLite file whose folder cannot be written: why that stops even a read (its journal lives beside it)."""
     parsed = make_url(url)
@@ -188,6 +206,7 @@ def open_database(url: str, *, migrate_schema: bool = True) -> Database:
     except OperationalError as exc:
         engine.dispose()
         raise DatabaseError(
-            f"cannot open the database {make_url(url).render_as_string()}: {exc.orig}{_read_only_folder(url)}"
+            f"cannot open the database {make_url(url).render_as_string()}: {exc.orig}"
+            f"{_read_only_folder(url) or _full_disk(url)}"
         ) from exc
     return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
