@@ -72,7 +72,7 @@ def test_a_new_database_is_migrated_seeded_and_exports_the_list_byte_for_byte(
     )
     seed = settings.seed_list.read_bytes()
     with database.reading() as session:
-        assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0007"
+        assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0008"
         assert liststore.render_markdown(session, settings.templates_dir).encode("utf-8") == seed
         # JSON columns come back as lists, timestamps with their zone, as on SQLite.
         paper = session.scalars(select(Paper).where(Paper.arxiv_id == "2411.16198")).first()
@@ -336,3 +336,56 @@ def test_two_services_on_one_postgresql_database_are_refused_even_from_two_data_
     finally:
         first_db.dispose()
         second_db.dispose()
+
+
+_TERMS = ["sparse autoencoder", "logit lens", "attention head", "activation patching", "circuit discovery",
+          "probing classifier", "steering vector", "neuron analysis", "causal tracing", "representation engineering",
+          "feature attribution", "mechanistic interpretability", "superposition", "dictionary learning"]  # fmt: skip
+_MODALITIES = [
+    "multimodal",
+    "vision-language",
+    "vision language model",
+    "VLM",
+    "MLLM",
+    "LVLM",
+    "CLIP",
+    "image",
+    "video",
+]
+_CATEGORIES = ["cs.CV", "cs.CL", "cs.LG", "cs.AI", "cs.MM", "eess.IV", "cs.SD", "eess.AS", "stat.ML", "cs.NE", "cs.IR",
+               "cs.HC", "cs.RO", "cs.CY", "q-bio.NC"]  # fmt: skip
+LONG_QUERY = (
+    "(" + " OR ".join(f'abs:"{term}"' for term in _TERMS) + ") AND ("
+    + " OR ".join(f'abs:"{modality}"' for modality in _MODALITIES) + ") AND ("
+    + " OR ".join(f"cat:{c}" for c in _CATEGORIES)
+    + ")"
+)  # fmt: skip
+
+
+@pytest.mark.asyncio
+async def test_a_long_api_query_polls_on_postgresql_as_on_sqlite(tmp_path: Path, postgres_url: str) -> None:  # noqa: F811
+    """An [[api]] query of some 800 characters: its URL, the feed's key, is over 1,000 characters, which PostgreSQL
+    refused on every poll ("value too long for type character varying(1000)") while SQLite took it."""
+    import shutil
+
+    from digest import resources
+
+    assert 600 < len(LONG_QUERY) < 1000
+    outcomes = {}
+    async with ArxivServer() as server:
+        api = server.serve_file("/api/query", "api/api_new_cat-cs.LG-OR-cs.AI_2026-04-30_20entries.xml")
+        for name, url in (("sqlite", None), ("postgresql", postgres_url)):
+            feeds = tmp_path / name / "feeds"
+            feeds.mkdir(parents=True)
+            shutil.copy(resources.feeds_dir() / "rules.toml", feeds / "rules.toml")
+            (feeds / "sources.toml").write_text(f"feeds = []\n\n[[api]]\nsearch_query = '{LONG_QUERY}'\n")
+            config = f'feeds_dir = "{feeds}"\n[arxiv]\ncontact = "qa@example.org"\napi_url = "{api}"\n'
+            settings = make_settings(tmp_path / name / "data", config, {"DIGEST_DATABASE_URL": url} if url else {})
+            database = open_service_database(settings)
+            try:
+                summary = await run_poll(settings, database, clock=FakeClock())
+            finally:
+                database.dispose()
+            outcomes[name] = (summary.outcome, summary.sources[0].message)
+            assert len(summary.sources[0].source) > 1000
+    assert outcomes["postgresql"] == outcomes["sqlite"] and outcomes["sqlite"][0] == "ok", outcomes

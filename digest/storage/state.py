@@ -16,7 +16,7 @@ class FeedState(Base):
     """What the poller remembers of one source: validators for conditional GET, the feed's date, failures."""
 
     __tablename__ = "feed_state"
-    source: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    source: Mapped[str] = mapped_column(Text, primary_key=True)  # a feed's URL; an API query's may be long
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
     feed_date: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -42,7 +42,7 @@ class BackfillState(Base):
     """Where a `digest backfill` stopped, so a second run resumes instead of starting again."""
 
     __tablename__ = "backfill_state"
-    query: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    query: Mapped[str] = mapped_column(Text, primary_key=True)
     next_start: Mapped[int] = mapped_column(Integer, default=0)
     total: Mapped[int | None] = mapped_column(Integer)
     done: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -108,7 +108,7 @@ class TrainingDecision(Base):
     abstract: Mapped[str] = mapped_column(Text, default="")
     approved: Mapped[bool] = mapped_column(Boolean)
     section: Mapped[str | None] = mapped_column(String(200))
-    source: Mapped[str] = mapped_column(String(1000), default="")
+    source: Mapped[str] = mapped_column(Text, default="")
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
