@@ -389,3 +389,79 @@ async def test_a_long_api_query_polls_on_postgresql_as_on_sqlite(tmp_path: Path,
             outcomes[name] = (summary.outcome, summary.sources[0].message)
             assert len(summary.sources[0].source) > 1000
     assert outcomes["postgresql"] == outcomes["sqlite"] and outcomes["sqlite"][0] == "ok", outcomes
+
+
+def _end_lock_session(lock: Any, url: str) -> None:
+    """What a server restart or a failover does to the session holding the service's advisory lock."""
+    pid = lock.connection.execute(text("SELECT pg_backend_pid()")).scalar()
+    admin = create_database_engine(url)
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            connection.commit()
+    finally:
+        admin.dispose()
+
+
+def test_a_service_whose_lock_session_ended_takes_the_lock_again(tmp_path: Path, postgres_url: str) -> None:  # noqa: F811
+    """The lock's session ends under the first service; its next check takes the lock again, so a second service
+    on the same database is still refused (it used to start beside the first: two schedulers)."""
+    from digest.storage.datalock import DataLockError, lock_data_folder, lock_database, recheck_database_lock
+
+    database, other = open_database(postgres_url), open_database(postgres_url)
+    first, second = lock_data_folder(tmp_path / "a"), lock_data_folder(tmp_path / "b")
+    try:
+        lock_database(first, database)
+        assert recheck_database_lock(first, database) is True
+        _end_lock_session(first, postgres_url)
+        assert recheck_database_lock(first, database) is True
+        with pytest.raises(DataLockError, match="another digest service"):
+            lock_database(second, other)
+    finally:
+        second.release()
+        first.release()
+        other.dispose()
+        database.dispose()
+
+
+@pytest.mark.asyncio
+async def test_when_another_service_took_the_lock_the_schedule_pauses_until_it_is_free(
+    tmp_path: Path,
+    postgres_url: str,  # noqa: F811
+) -> None:
+    from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING
+
+    from digest import health
+    from digest.storage.datalock import lock_data_folder, lock_database
+
+    async with ArxivServer() as arxiv:
+        feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
+        settings = pg_settings(tmp_path, postgres_url, f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n')
+        service = Service(settings)
+        service.lock_check_seconds = 0.2
+        await service.start(serve_web=False)
+        other_database = open_database(postgres_url)
+        other = lock_data_folder(tmp_path / "other")
+        try:
+            await wait_settled(service)
+            assert service._data_lock is not None and service.scheduler is not None
+            await asyncio.to_thread(_end_lock_session, service._data_lock, postgres_url)
+            await asyncio.to_thread(lock_database, other, other_database)  # a second service starts meanwhile
+            for _ in range(50):
+                if service.scheduler.state == STATE_PAUSED:
+                    break
+                await asyncio.sleep(0.1)
+            (component,) = [c for c in health.components() if c.name == "database"]
+            assert service.scheduler.state == STATE_PAUSED
+            assert not component.ok and "schedule paused" in component.message
+            other.release()  # the second one stops: the first takes its lock back and its schedule runs again
+            for _ in range(50):
+                if service.scheduler.state == STATE_RUNNING:
+                    break
+                await asyncio.sleep(0.1)
+            assert service.scheduler.state == STATE_RUNNING
+            assert [c.ok for c in health.components() if c.name == "database"] == [True]
+        finally:
+            other.release()
+            other_database.dispose()
+            await service.stop()

@@ -36,6 +36,7 @@ log = logging.getLogger("digest.service")
 
 # All the time a stop gives a fetch in flight (Docker kills at 10 s); sleeping retries end at once.
 STOP_GRACE_SECONDS = 8.0
+LOCK_CHECK_SECONDS = 30.0  # PostgreSQL: how often the service checks it still holds the database's lock
 POLL_ON_START = "poll on start"
 # The scheduler ran a job, skipped it (past its grace) or left it to a run still going: either way it is over.
 JOB_ENDED = (
@@ -55,6 +56,7 @@ class Service:
         self._poll_lock = asyncio.Lock()
         self._background: set[asyncio.Task[None]] = set()
         self._stopping = asyncio.Event()
+        self.lock_check_seconds = LOCK_CHECK_SECONDS
         self._data_lock: DataLock | None = None
         self.publisher: Any = None
         self.model_refresher: ModelRefresher | None = None
@@ -74,6 +76,8 @@ class Service:
         self.database = await asyncio.to_thread(open_service_database, self.settings)
         if self._data_lock is not None:
             await asyncio.to_thread(lock_database, self._data_lock, self.database)
+            if self._data_lock.shares_database:
+                self._spawn(self._keep_database_lock())
         await asyncio.to_thread(list_file_in_step, self.database, self.settings)
         secrets = secretstore.ensure_secrets(self.settings)
         self.settings = self.settings.model_copy(update={"secrets": secrets})
@@ -193,6 +197,35 @@ class Service:
     def _reason_to_poll_now(self) -> str | None:
         assert self.database is not None
         return poll_runs.reason_to_poll_on_start(self.database, self.clock())
+
+    async def _keep_database_lock(self) -> None:
+        """PostgreSQL: the lock that keeps a second service off the database lives in one session. When that session
+        ends under the service (a server restart, a failover) the lock is taken again; when another service took it
+        meanwhile, this one's schedule pauses (two would poll, post and mail twice) until the lock is free."""
+        from digest.storage.datalock import recheck_database_lock
+
+        lost = False
+        while not self._stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.lock_check_seconds):
+                    await self._stopping.wait()
+            if self._stopping.is_set() or self._data_lock is None or self.database is None:
+                return
+            held = await asyncio.to_thread(recheck_database_lock, self._data_lock, self.database)
+            running = self.scheduler is not None and self.scheduler.running
+            if held is False and not lost:
+                lost = True
+                line = "another digest service took the database's lock while this one's session was down"
+                log.error("%s; the schedule is paused until the lock is free", line)
+                health.report("database", False, f"{line}: schedule paused")
+                if running and self.scheduler is not None:
+                    self.scheduler.pause()
+            elif held and lost:
+                lost = False
+                log.warning("the database's lock is held again; the schedule resumes")
+                health.report("database", True, "the service holds the database's lock")
+                if running and self.scheduler is not None:
+                    self.scheduler.resume()
 
     def _spawn(self, coroutine: Any) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(coroutine)

@@ -34,6 +34,7 @@ class DataLock:
     path: Path
     handle: int
     connection: Any = None  # the PostgreSQL connection holding the advisory lock
+    shares_database: bool = False  # PostgreSQL: the advisory lock is held too (and kept: recheck_database_lock)
 
     def release(self) -> None:
         if self.connection is not None:
@@ -95,3 +96,29 @@ def lock_database(lock: DataLock, database: Database) -> None:
     connection.execute(text(f"SET application_name = 'digest run pid {os.getpid()}'"))
     connection.commit()
     lock.connection = connection
+    lock.shares_database = True
+
+
+def recheck_database_lock(lock: DataLock, database: Database) -> bool | None:
+    """Whether this service still holds the database's advisory lock. A session that ended under it (a server
+    restart, a failover, an idle-session killer) took the lock along: it is taken again unless another service took
+    it meanwhile (False). None while the server cannot be reached (nobody else can run then either)."""
+    if not lock.shares_database:
+        return True
+    if lock.connection is not None:
+        try:
+            lock.connection.execute(text("SELECT 1"))
+            lock.connection.rollback()
+            return True
+        except SQLAlchemyError:
+            with contextlib.suppress(SQLAlchemyError):
+                lock.connection.invalidate()
+                lock.connection.close()
+            lock.connection = None
+    try:
+        lock_database(lock, database)
+    except DataLockError:
+        return False
+    except SQLAlchemyError:
+        return None
+    return True
