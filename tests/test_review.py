@@ -227,3 +227,44 @@ def test_the_decision_that_stands_is_the_last_made_even_after_the_clock_went_bac
         latest = latest_decision(session, candidate_id)
         assert candidate is not None and candidate.status == "rejected"
         assert latest is not None and (latest.action, latest.actor) == ("reject", "bob")
+
+
+def test_list_md_ends_on_the_newest_state_when_two_processes_decide_at_once(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service's decision renders list.md, then is slow to write it; meanwhile `digest approve` commits another
+    decision and writes. The file must end holding both (the older rendering used to land last)."""
+    import digest.awesome.store as store_module
+
+    first, second = (insert_candidate(database, record) for record in real_papers()[:2])
+    service, shell = Reviewer(database, settings), Reviewer(database, settings)  # each process its own Reviewer
+    rendered_first, second_committed = threading.Event(), threading.Event()
+    original = store_module.write_list_markdown
+
+    def slow_first_write(path: Any, text: str) -> Any:
+        if threading.current_thread().name == "service":
+            rendered_first.set()
+            second_committed.wait(5)
+        return original(path, text)
+
+    monkeypatch.setattr(store_module, "write_list_markdown", slow_first_write)
+    workers = [
+        threading.Thread(target=service.decide, args=(first, "approve", Actor("ann", "1", "discord")), name="service")
+    ]
+    workers[0].start()
+    assert rendered_first.wait(10)
+    workers.append(threading.Thread(target=shell.decide, args=(second, "approve", Actor("bob", None, "cli"))))
+    workers[1].start()
+    for _ in range(100):
+        with database.reading() as session:
+            candidate = session.get(Candidate, second)
+            if candidate is not None and candidate.status == "approved":
+                break
+        threading.Event().wait(0.05)
+    threading.Event().wait(0.3)  # the shell's write, without the lock, would be done by now
+    second_committed.set()
+    for worker in workers:
+        worker.join(10)
+    with database.reading() as session:
+        expected = liststore.render_markdown(session, settings.templates_dir)
+    assert settings.list_markdown_path.read_text(encoding="utf-8") == expected

@@ -24,6 +24,7 @@ from digest.awesome.listfile import write_list_markdown
 from digest.awesome.parse import ListFormatError, parse_date, split_lines
 from digest.awesome.sectionnames import match_section
 from digest.config import Settings
+from digest.storage.files import held_for_writing
 from digest.storage.models import Entry, Paper, Section
 from digest.templating import template_loader
 from digest.titles import arxiv_abs_url, arxiv_id_from_url, split_arxiv_id, title_key
@@ -79,7 +80,11 @@ def render_markdown(session: Session, templates_dir: Path, *, leaving_out: Colle
 
 
 def write_markdown(session: Session, settings: Settings) -> Path:
-    return write_list_markdown(settings.list_markdown_path, render_markdown(session, settings.templates_dir))
+    """Renders the list and writes `list.md`, both under the file's lock: a decision in another process that
+    renders later writes later, so the file never ends on the older of two decisions."""
+    path = settings.list_markdown_path
+    with held_for_writing(path):
+        return write_list_markdown(path, render_markdown(session, settings.templates_dir))
 
 
 def section_names(session: Session) -> list[str]:
