@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 import aiohttp
 import discord
@@ -18,12 +19,13 @@ from digest import health
 from digest.clock import utc_now
 from digest.config import Settings
 from digest.discord import messages, store
+from digest.discord.catchup import CatchUp
 from digest.discord.commands import SlashCommands
 from digest.discord.connection import NO_MENTIONS, Backoff, DiscordLink
 from digest.discord.members import Members
 from digest.discord.messages import PostReport
 from digest.review.reviewer import Reviewer
-from digest.review.rules import Actor, Outcome, ReviewError, replayed_choice
+from digest.review.rules import Actor, Outcome, ReviewError
 from digest.storage.db import Database
 from digest.storage.models import Candidate
 
@@ -31,6 +33,8 @@ log = logging.getLogger("digest.discord")
 
 SYNC_INTERVAL_SECONDS = 5.0
 READY_TIMEOUT_SECONDS = 60.0
+# How far back catching up looks at candidates already decided through Discord (an undo, a later reaction).
+CATCH_UP_WINDOW = timedelta(days=14)
 # What a background round may meet and live through: Discord or the network failing, the database failing.
 ROUND_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, SQLAlchemyError)
 
@@ -54,6 +58,7 @@ class ReviewBot:
         self.link = DiscordLink(settings, self, guild_ready_timeout=guild_ready_timeout, backoff=backoff or Backoff())
         self.members = Members(self.config, lambda: self.link.client)
         self.commands = SlashCommands(settings, database, reviewer, self.members)
+        self.catching_up = CatchUp(database, self.members, self._channel, self._decide, self._mark_repost)
         self.caught_up = asyncio.Event()
         self.sync_rounds = 0  # background rounds finished, so a test can wait for one without sleeping
         self._runner: asyncio.Task[None] | None = None
@@ -264,34 +269,16 @@ class ReviewBot:
         self.commands.attach(client)
 
     async def catch_up(self) -> None:
-        """On (re)connect: register /add, replay reactions made while away, edit messages decided elsewhere."""
+        """On (re)connect: register /add, replay reactions made or taken back while away, edit messages decided
+        elsewhere."""
         await self.commands.register()
+        since = utc_now() - CATCH_UP_WINDOW
         try:
             async with self._reaction_lock:
-                for candidate_id, message_id in await asyncio.to_thread(store.pending_posted, self.database):
-                    await self._replay_reactions(candidate_id, message_id)
+                for candidate_id, message_id in await asyncio.to_thread(store.to_catch_up, self.database, since):
+                    await self.catching_up.replay(candidate_id, message_id)
             await self.sync_shown()
         except ROUND_ERRORS as exc:
             log.warning("discord: catching up after connecting failed: %s", exc)
         finally:
             self.caught_up.set()
-
-    async def _replay_reactions(self, candidate_id: int, message_id: int) -> None:
-        assert self.client is not None and self.client.user is not None
-        try:
-            message = await self._channel().fetch_message(message_id)
-        except discord.NotFound:
-            await self._mark_repost(candidate_id)
-            return
-        # A reaction already decided on (and maybe reverted since, on the web or the CLI) is not news: replaying
-        # it would undo that revert on every restart.
-        applied = await asyncio.to_thread(store.applied_reactions, self.database, candidate_id)
-        candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
-        suggested = candidate.suggested_section if candidate else None
-        found = await self.members.choices_on(message, candidate_id, applied, suggested)
-        chosen = replayed_choice(found)
-        if chosen is not None:
-            (action, section), actor = chosen
-            await self._decide(candidate_id, action, actor, section)
-        elif found:
-            log.warning("discord: conflicting reactions on candidate %s while away; left pending", candidate_id)

@@ -88,22 +88,22 @@ class Members:
             )
         return None
 
-    async def choices_on(
-        self, message: discord.Message, candidate_id: int, applied: set[tuple[str, str, str]], suggested: str | None
-    ) -> dict[tuple[str, str | None], Actor]:
-        """What the maintainers' reactions on a message ask for, (action, section) -> who; the bot's own reactions
-        and those already `applied` (as `reaction_key`s) left out."""
+    async def reactions_on(
+        self, message: discord.Message, candidate_id: int, suggested: str | None
+    ) -> dict[tuple[str, str, str], tuple[tuple[str, str | None], Actor]]:
+        """The maintainers' reactions on a message, as `reaction_key` -> ((action, section), who); the bot's own left
+        out."""
         client = self._client()
         assert client is not None and client.user is not None
-        found: dict[tuple[str, str | None], Actor] = {}
+        found: dict[tuple[str, str, str], tuple[tuple[str, str | None], Actor]] = {}
         for reaction in message.reactions:
             choice = messages.reaction_choice(str(reaction.emoji), self.config.section_emojis)
             if choice is None or reaction.count <= (1 if reaction.me else 0):
                 continue
             async for user in reaction.users():
-                if user.id == client.user.id or messages.reaction_key(user.id, choice, suggested) in applied:
+                if user.id == client.user.id:
                     continue
                 actor = await self.maintainer(None, user.id, user.display_name, candidate_id)
                 if actor is not None:
-                    found.setdefault((choice.action, choice.section), actor)
+                    found[messages.reaction_key(user.id, choice, suggested)] = ((choice.action, choice.section), actor)
         return found

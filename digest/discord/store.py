@@ -10,12 +10,13 @@ from sqlalchemy import Select, or_, select
 from digest.arxiv import poll_runs
 from digest.awesome import store as liststore
 from digest.discord.messages import ReactionChoice, decision_key, reaction_key
+from digest.discord.replay import LoggedDecision
 from digest.review.queries import latest_decision, pending_query
 from digest.review.rules import undone_by_removal
 from digest.storage.db import Database
 from digest.storage.models import PENDING, Candidate, Decision
 from digest.storage.state import PollRun
-from digest.vocab import Action, Channel
+from digest.vocab import Channel
 
 
 def _to_post() -> Select[tuple[Candidate]]:
@@ -71,12 +72,17 @@ def deciding_actor(database: Database, candidate_id: int, user_id: int, choice: 
         return latest.actor
 
 
-def pending_posted(database: Database) -> list[tuple[int, int]]:
+def to_catch_up(database: Database, since: datetime) -> list[tuple[int, int]]:
+    """Posted candidates whose reactions may have changed while the bot was away: the pending ones, and those decided
+    through Discord since `since` (a reaction taken back, or another maintainer's later one)."""
+    recent = select(Decision.candidate_id).where(Decision.channel == Channel.DISCORD.value, Decision.at >= since)
     query = select(Candidate.id, Candidate.discord_message_id).where(
-        Candidate.status == PENDING, Candidate.discord_state == "posted", Candidate.discord_message_id.is_not(None)
+        Candidate.discord_state == "posted",
+        Candidate.discord_message_id.is_not(None),
+        or_(Candidate.status == PENDING, Candidate.id.in_(recent)),
     )
     with database.reading() as session:
-        return [(row[0], int(row[1])) for row in session.execute(query)]
+        return [(row[0], int(row[1])) for row in session.execute(query.order_by(Candidate.id))]
 
 
 def out_of_sync(database: Database) -> list[int]:
@@ -89,15 +95,16 @@ def out_of_sync(database: Database) -> list[int]:
         return list(session.scalars(query))
 
 
-def applied_reactions(database: Database, candidate_id: int) -> set[tuple[str, str, str]]:
-    """(user id, action, section) of every reaction already turned into a decision on this candidate."""
-    query = select(Decision.actor_id, Decision.action, Decision.section).where(
-        Decision.candidate_id == candidate_id,
-        Decision.channel == Channel.DISCORD.value,
-        Decision.action != Action.REVERT.value,
-    )
+def reaction_history(database: Database, candidate_id: int) -> list[LoggedDecision]:
+    """The candidate's decisions, oldest first, in the form `replay.seen_reactions` reads."""
+    query = select(Decision).where(Decision.candidate_id == candidate_id).order_by(Decision.at, Decision.id)
     with database.reading() as session:
-        return {decision_key(user, action, section) for user, action, section in session.execute(query)}
+        return [
+            LoggedDecision(
+                row.channel, row.action, decision_key(row.actor_id, row.action, row.section), row.applied, row.actor
+            )
+            for row in session.scalars(query)
+        ]
 
 
 def ids_to_post(database: Database) -> set[int]:

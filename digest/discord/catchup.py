@@ -1,0 +1,58 @@
+"""Catching up after the bot was away: what each posted message's reactions ask for that the decision log has not
+seen (digest.discord.replay decides; this shell fetches the message and makes the decisions)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+import discord
+
+from digest.discord import replay, store
+from digest.discord.members import Members
+from digest.review.rules import Actor
+from digest.storage.db import Database
+from digest.vocab import Action
+
+log = logging.getLogger("digest.discord")
+
+Decide = Callable[[int, str, Actor, str | None], Awaitable[None]]
+
+
+class CatchUp:
+    def __init__(
+        self,
+        database: Database,
+        members: Members,
+        channel: Callable[[], discord.PartialMessageable],
+        decide: Decide,
+        repost: Callable[[int], Awaitable[None]],
+    ) -> None:
+        self.database = database
+        self.members = members
+        self._channel = channel
+        self._decide = decide
+        self._repost = repost
+
+    async def replay(self, candidate_id: int, message_id: int) -> None:
+        """A reaction taken back undoes its decision; a new one decides."""
+        try:
+            message = await self._channel().fetch_message(message_id)
+        except discord.NotFound:
+            await self._repost(candidate_id)
+            return
+        candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
+        if candidate is None:
+            return
+        seen = replay.seen_reactions(await asyncio.to_thread(store.reaction_history, self.database, candidate_id))
+        present = await self.members.reactions_on(message, candidate_id, candidate.suggested_section)
+        todo = replay.plan(candidate.status, seen, present)
+        if todo.undo is not None:
+            log.info("discord: the reaction that decided candidate %s was taken back while away", candidate_id)
+            await self._decide(candidate_id, Action.REVERT, Actor(todo.undo.actor, todo.undo.key[0], "discord"), None)
+        if todo.choice is not None:
+            (action, section), actor = todo.choice
+            await self._decide(candidate_id, action, actor, section)
+        elif todo.conflict:
+            log.warning("discord: conflicting reactions on candidate %s while away; left pending", candidate_id)

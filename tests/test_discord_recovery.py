@@ -1,0 +1,147 @@
+"""The review bot coming back: reactions made or taken back while it was away, Discord failing while it catches up
+or posts, and its own shutdown. The real discord.py client against the fake Discord on 127.0.0.1, a real SQLite
+file and the list Markdown the Reviewer writes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import select
+
+from digest.config import Settings
+from digest.discord.bot import ReviewBot
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database
+from digest.storage.models import Decision
+from tests.conftest import make_settings
+from tests.factories import real_papers
+from tests.fake_discord import LISTED_MAINTAINER, MAINTAINER, FakeDiscord
+from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
+
+PENDING_COLOUR = 0x5865F2
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def bot_settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
+    return make_settings(tmp_path / "data", fake.config_toml(post_cap=3), {"DISCORD_TOKEN": "fake-token"})
+
+
+@pytest.fixture
+def db(bot_settings: Settings) -> Iterator[Database]:
+    database = open_service_database(bot_settings)
+    yield database
+    database.dispose()
+
+
+async def rounds(bot: ReviewBot, count: int) -> None:
+    target = bot.sync_rounds + count
+    await eventually(lambda: bot.sync_rounds >= target, f"{count} background rounds")
+
+
+async def approved_by_ann(fake: FakeDiscord, db: Database, bot: ReviewBot, index: int) -> tuple[int, int]:
+    candidate_id, mid = await posted_candidate(fake, db, bot, index)
+    await fake.react(mid, MAINTAINER, "✅")
+    await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "approved and shown")
+    return candidate_id, mid
+
+
+@pytest.mark.asyncio
+async def test_a_deciding_reaction_taken_back_while_the_bot_was_away_returns_the_paper_to_pending(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+    fake.reactions[(mid, "✅")].remove(MAINTAINER.id)  # no gateway event reaches anyone
+    async with running(bot_settings, db):  # start() returns once caught up
+        await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "message shows pending")
+    assert row(db, candidate_id).status == "pending"
+    assert paper["arxiv_id"] not in list_md(bot_settings)
+    assert "Approved" not in last_embed(fake, mid)["description"]
+
+
+@pytest.mark.asyncio
+async def test_another_maintainers_reject_made_while_the_bot_was_away_stands(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+    await fake.react(mid, LISTED_MAINTAINER, "❌", online=False)
+    async with running(bot_settings, db):
+        await eventually(lambda: "Rejected by bob" in last_embed(fake, mid)["description"], "message shows rejected")
+    assert row(db, candidate_id).status == "rejected"
+    assert paper["arxiv_id"] not in list_md(bot_settings)
+
+
+@pytest.mark.asyncio
+async def test_a_reapproval_made_while_the_bot_was_away_after_an_undo_is_applied(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        await fake.unreact(mid, MAINTAINER, "✅")
+        await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "undone and shown")
+    await fake.react(mid, MAINTAINER, "✅", online=False)
+    async with running(bot_settings, db):
+        await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "approved again")
+    assert row(db, candidate_id).status == "approved"
+    assert paper["arxiv_id"] in list_md(bot_settings)
+
+
+@pytest.mark.asyncio
+async def test_a_second_maintainers_check_mark_still_on_the_message_approves_after_the_first_is_taken_back(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        await fake.react(mid, LISTED_MAINTAINER, "✅")  # agrees: recorded, changes nothing
+        await fake.unreact(mid, MAINTAINER, "✅")
+        await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "ann's undo shown")
+    async with running(bot_settings, db):
+        await eventually(lambda: "Approved by bob" in last_embed(fake, mid)["description"], "bob's ✅ applied")
+    assert row(db, candidate_id).status == "approved"
+
+
+@pytest.mark.asyncio
+async def test_an_unchanged_message_decided_through_discord_stays_as_it_is_on_restart(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        await fake.react(mid, LISTED_MAINTAINER, "✅")
+        await eventually(lambda: decision_count(db) == 2, "bob's agreement recorded")
+    edits = len(fake.messages[mid]["_edits"])
+    async with running(bot_settings, db):
+        pass
+    assert row(db, candidate_id).decided_by == "ann"
+    assert len(fake.messages[mid]["_edits"]) == edits
+
+
+@pytest.mark.asyncio
+async def test_papers_decided_through_discord_long_ago_are_not_looked_at_on_start(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+    with db.transaction() as session:
+        for decision in session.scalars(select(Decision)):
+            decision.at -= timedelta(days=30)
+    fake.reactions[(mid, "✅")].remove(MAINTAINER.id)
+    async with running(bot_settings, db):
+        pass
+    assert row(db, candidate_id).status == "approved"
+    assert fake.requests("GET", f"/messages/{mid}") == []
