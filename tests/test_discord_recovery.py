@@ -145,3 +145,19 @@ async def test_papers_decided_through_discord_long_ago_are_not_looked_at_on_star
         pass
     assert row(db, candidate_id).status == "approved"
     assert fake.requests("GET", f"/messages/{mid}") == []
+
+
+@pytest.mark.asyncio
+async def test_a_message_discord_fails_to_return_while_catching_up_holds_up_no_other_and_is_tried_again(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    async with running(bot_settings, db) as bot:
+        first, first_mid = await posted_candidate(fake, db, bot, 0)
+        second, second_mid = await posted_candidate(fake, db, bot, 1)
+    await fake.react(first_mid, MAINTAINER, "✅", online=False)
+    await fake.react(second_mid, MAINTAINER, "✅", online=False)
+    fake.refuse("GET", f"/messages/{first_mid}", 503, 0, "Service Unavailable", times=1)
+    async with running(bot_settings, db, sync_interval=0.05):  # start() returns once caught up
+        assert "Approved by ann" in last_embed(fake, second_mid)["description"]
+        await eventually(lambda: "Approved by ann" in last_embed(fake, first_mid)["description"], "tried again")
+    assert (row(db, first).status, row(db, second).status) == ("approved", "approved")

@@ -11,15 +11,13 @@ import contextlib
 import logging
 from datetime import timedelta
 
-import aiohttp
 import discord
-from sqlalchemy.exc import SQLAlchemyError
 
 from digest import health
 from digest.clock import utc_now
 from digest.config import Settings
 from digest.discord import messages, store
-from digest.discord.catchup import CatchUp
+from digest.discord.catchup import ROUND_ERRORS, CatchUp
 from digest.discord.commands import SlashCommands
 from digest.discord.connection import NO_MENTIONS, Backoff, DiscordLink
 from digest.discord.members import Members
@@ -35,8 +33,6 @@ SYNC_INTERVAL_SECONDS = 5.0
 READY_TIMEOUT_SECONDS = 60.0
 # How far back catching up looks at candidates already decided through Discord (an undo, a later reaction).
 CATCH_UP_WINDOW = timedelta(days=14)
-# What a background round may meet and live through: Discord or the network failing, the database failing.
-ROUND_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, SQLAlchemyError)
 
 
 class ReviewBot:
@@ -58,7 +54,9 @@ class ReviewBot:
         self.link = DiscordLink(settings, self, guild_ready_timeout=guild_ready_timeout, backoff=backoff or Backoff())
         self.members = Members(self.config, lambda: self.link.client)
         self.commands = SlashCommands(settings, database, reviewer, self.members)
-        self.catching_up = CatchUp(database, self.members, self._channel, self._decide, self._mark_repost)
+        self.catching_up = CatchUp(
+            database, self.members, self._channel, self._decide, self._mark_repost, retry_after=sync_interval
+        )
         self.caught_up = asyncio.Event()
         self.sync_rounds = 0  # background rounds finished, so a test can wait for one without sleeping
         self._runner: asyncio.Task[None] | None = None
@@ -258,6 +256,8 @@ class ReviewBot:
             await asyncio.sleep(self.sync_interval)
             if self.ready:
                 try:
+                    async with self._reaction_lock:
+                        await self.catching_up.retry_due()
                     await self.sync_shown()
                     await self.post_new()
                 except ROUND_ERRORS as exc:
@@ -274,9 +274,9 @@ class ReviewBot:
         await self.commands.register()
         since = utc_now() - CATCH_UP_WINDOW
         try:
+            posted = await asyncio.to_thread(store.to_catch_up, self.database, since)
             async with self._reaction_lock:
-                for candidate_id, message_id in await asyncio.to_thread(store.to_catch_up, self.database, since):
-                    await self.catching_up.replay(candidate_id, message_id)
+                await self.catching_up.run(posted)
             await self.sync_shown()
         except ROUND_ERRORS as exc:
             log.warning("discord: catching up after connecting failed: %s", exc)

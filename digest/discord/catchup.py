@@ -7,15 +7,21 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 import discord
+from sqlalchemy.exc import SQLAlchemyError
 
 from digest.discord import replay, store
 from digest.discord.members import Members
+from digest.discord.retries import Retries
 from digest.review.rules import Actor
 from digest.storage.db import Database
 from digest.vocab import Action
 
 log = logging.getLogger("digest.discord")
+
+# What a background round may meet and live through: Discord or the network failing, the database failing.
+ROUND_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, SQLAlchemyError)
 
 Decide = Callable[[int, str, Actor, str | None], Awaitable[None]]
 
@@ -28,12 +34,36 @@ class CatchUp:
         channel: Callable[[], discord.PartialMessageable],
         decide: Decide,
         repost: Callable[[int], Awaitable[None]],
+        retry_after: float,
     ) -> None:
         self.database = database
         self.members = members
         self._channel = channel
         self._decide = decide
         self._repost = repost
+        # Messages whose catching up failed (Discord or the database), tried again from the background loop.
+        self.retries: Retries[tuple[int, int]] = Retries(retry_after)
+
+    async def run(self, posted: list[tuple[int, int]]) -> None:
+        """Each (candidate, message) in turn; one that fails waits for `retry_due` and holds up none of the others."""
+        self.retries.clear()
+        for candidate_id, message_id in posted:
+            await self._replay_or_retry(candidate_id, message_id)
+
+    async def retry_due(self) -> None:
+        for candidate_id, message_id in self.retries.due():
+            await self._replay_or_retry(candidate_id, message_id)
+
+    async def _replay_or_retry(self, candidate_id: int, message_id: int) -> None:
+        try:
+            await self.replay(candidate_id, message_id)
+        except ROUND_ERRORS as exc:
+            delay = self.retries.failed((candidate_id, message_id))
+            log.warning(
+                "discord: catching up on candidate %s failed (trying again in %g s): %s", candidate_id, delay, exc
+            )
+        else:
+            self.retries.succeeded((candidate_id, message_id))
 
     async def replay(self, candidate_id: int, message_id: int) -> None:
         """A reaction taken back undoes its decision; a new one decides."""
