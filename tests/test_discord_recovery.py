@@ -18,7 +18,7 @@ from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import Decision
 from tests.conftest import make_settings
-from tests.factories import real_papers
+from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import LISTED_MAINTAINER, MAINTAINER, FakeDiscord
 from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
 
@@ -161,3 +161,30 @@ async def test_a_message_discord_fails_to_return_while_catching_up_holds_up_no_o
         assert "Approved by ann" in last_embed(fake, second_mid)["description"]
         await eventually(lambda: "Approved by ann" in last_embed(fake, first_mid)["description"], "tried again")
     assert (row(db, first).status, row(db, second).status) == ("approved", "approved")
+
+
+@pytest.mark.asyncio
+async def test_candidates_a_failed_post_held_back_are_posted_by_the_background_loop(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    ids = [insert_candidate(db, paper, score=0.9 - i / 10) for i, paper in enumerate(real_papers()[:3])]
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        fake.fail_next(1, 503)  # a Discord blip during the poll's posting run; not retried by discord.py
+        report = await bot.post_pending()
+        assert (report.posted, report.failed) == (0, 1)
+        await eventually(lambda: all(row(db, i).discord_state == "posted" for i in ids), "posted without a poll")
+    assert [body["embeds"][0]["footer"]["text"].split(" ·")[0] for body in fake.posted()] == [
+        f"Candidate {i}" for i in ids
+    ]
+
+
+@pytest.mark.asyncio
+async def test_posting_into_a_channel_that_keeps_failing_is_tried_less_and_less_often(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    insert_candidate(db, real_papers()[0])
+    fake.refuse("POST", "/messages", 503, 0, "Service Unavailable")
+    async with running(bot_settings, db, sync_interval=0.02) as bot:
+        await bot.post_pending()
+        await rounds(bot, 40)
+    assert len(fake.requests("POST", "/messages")) <= 8

@@ -22,6 +22,7 @@ from digest.discord.commands import SlashCommands
 from digest.discord.connection import NO_MENTIONS, Backoff, DiscordLink
 from digest.discord.members import Members
 from digest.discord.messages import PostReport
+from digest.discord.retries import Retries
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, Outcome, ReviewError
 from digest.storage.db import Database
@@ -33,6 +34,7 @@ SYNC_INTERVAL_SECONDS = 5.0
 READY_TIMEOUT_SECONDS = 60.0
 # How far back catching up looks at candidates already decided through Discord (an undo, a later reaction).
 CATCH_UP_WINDOW = timedelta(days=14)
+POSTING = "posting"  # the key of posting runs in the retries
 
 
 class ReviewBot:
@@ -65,6 +67,7 @@ class ReviewBot:
         # here was found since, by this process or another one, and calls for a run.
         self._offered: set[int] = set()
         self._unoffered_before: set[int] = set()
+        self._post_retries: Retries[str] = Retries(sync_interval)  # after a failed post, the next try waits
         # discord.py runs each event in its own task; one lock keeps reactions in arrival order ("the latest
         # decision stands") and one keeps message edits in decision order.
         self._reaction_lock = asyncio.Lock()
@@ -124,11 +127,17 @@ class ReviewBot:
             for candidate in chosen:
                 if await self._post(candidate):
                     posted += 1
+                    self._offered.add(candidate.id)
                 else:
                     failed += 1
-                    break  # Discord keeps failing after discord.py's own retries: leave the rest for the next run
-            # Weighed by this run, posted or not: the rest wait for the next run, as the cap says.
-            self._offered.update(left, (candidate.id for candidate in chosen))
+                    break  # Discord keeps failing after discord.py's own retries: the rest are tried again later
+            # Those over the cap wait for the next run; those not posted are tried again by the background loop.
+            self._offered.update(left)
+            if failed:
+                delay = self._post_retries.failed(POSTING)
+                log.warning("discord: %d candidate(s) not posted; trying again in %g s", len(chosen) - posted, delay)
+            else:
+                self._post_retries.succeeded(POSTING)
             waiting = len(left) + len(chosen) - posted
             if waiting and posted:
                 notice = messages.waiting_notice(waiting, self.settings.web.base_url)
@@ -144,7 +153,7 @@ class ReviewBot:
         try:
             message = await self._channel().send(embed=embed, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
-            log.warning("discord: could not post candidate %s (%s); it will be posted next run", candidate.id, exc)
+            log.warning("discord: could not post candidate %s: %s", candidate.id, exc)
             return False
         # Marked posted only now that Discord has accepted the message.
         await asyncio.to_thread(
@@ -246,7 +255,9 @@ class ReviewBot:
         unoffered = await asyncio.to_thread(store.ids_to_post, self.database) - self._offered
         settled = unoffered == self._unoffered_before
         self._unoffered_before = unoffered
-        if not unoffered or not settled or await asyncio.to_thread(store.poll_running, self.database, utc_now()):
+        if not unoffered or not settled or self._post_retries.waiting(POSTING):
+            return None
+        if await asyncio.to_thread(store.poll_running, self.database, utc_now()):
             return None
         return await self.post_pending()
 
