@@ -22,11 +22,10 @@ from digest.discord.commands import SlashCommands
 from digest.discord.connection import NO_MENTIONS, Backoff, DiscordLink
 from digest.discord.members import Members
 from digest.discord.messages import PostReport
-from digest.discord.retries import Retries
+from digest.discord.posting import Poster
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, Outcome, ReviewError
 from digest.storage.db import Database
-from digest.storage.models import Candidate
 
 log = logging.getLogger("digest.discord")
 
@@ -34,7 +33,6 @@ SYNC_INTERVAL_SECONDS = 5.0
 READY_TIMEOUT_SECONDS = 60.0
 # How far back catching up looks at candidates already decided through Discord (an undo, a later reaction).
 CATCH_UP_WINDOW = timedelta(days=14)
-POSTING = "posting"  # the key of posting runs in the retries
 
 
 class ReviewBot:
@@ -59,20 +57,15 @@ class ReviewBot:
         self.catching_up = CatchUp(
             database, self.members, self._channel, self._decide, self._mark_repost, retry_after=sync_interval
         )
+        self.poster = Poster(settings, database, lambda: self.ready, self._channel, retry_after=sync_interval)
         self.caught_up = asyncio.Event()
         self.sync_rounds = 0  # background rounds finished, so a test can wait for one without sleeping
         self._runner: asyncio.Task[None] | None = None
         self._syncer: asyncio.Task[None] | None = None
-        # Candidates a posting run has already weighed (posted, or left to wait under the cap); one that is not
-        # here was found since, by this process or another one, and calls for a run.
-        self._offered: set[int] = set()
-        self._unoffered_before: set[int] = set()
-        self._post_retries: Retries[str] = Retries(sync_interval)  # after a failed post, the next try waits
         # discord.py runs each event in its own task; one lock keeps reactions in arrival order ("the latest
         # decision stands") and one keeps message edits in decision order.
         self._reaction_lock = asyncio.Lock()
         self._edit_lock = asyncio.Lock()
-        self._post_lock = asyncio.Lock()
         if self.config.enabled:
             reviewer.add_listener(self.on_decision)
 
@@ -101,6 +94,10 @@ class ReviewBot:
             await self.link.close(self._runner)
         self._runner = self._syncer = None
 
+    async def post_pending(self) -> PostReport:
+        """Posts unposted (and deleted) pending candidates, best score first, up to the cap; notes how many wait."""
+        return await self.poster.post_pending()
+
     @property
     def client(self) -> discord.Client | None:
         return self.link.client
@@ -112,66 +109,6 @@ class ReviewBot:
     def _channel(self, channel_id: int | None = None) -> discord.PartialMessageable:
         assert self.client is not None and self.config.channel_id is not None
         return self.client.get_partial_messageable(channel_id or self.config.channel_id, guild_id=self.config.guild_id)
-
-    # -- posting ---------------------------------------------------------------------------------------------------
-    async def post_pending(self) -> PostReport:
-        """Posts unposted (and deleted) pending candidates, best score first, up to the cap; notes how many wait."""
-        async with self._post_lock:
-            chosen, left = await asyncio.to_thread(
-                store.candidates_to_post, self.database, self.config.post_cap_per_run
-            )
-            if not self.ready:
-                log.info("discord: not connected; %d candidate(s) wait to be posted", len(chosen) + len(left))
-                return PostReport(0, len(chosen) + len(left), 0)
-            posted = failed = 0
-            for candidate in chosen:
-                if await self._post(candidate):
-                    posted += 1
-                    self._offered.add(candidate.id)
-                else:
-                    failed += 1
-                    break  # Discord keeps failing after discord.py's own retries: the rest are tried again later
-            # Those over the cap wait for the next run; those not posted are tried again by the background loop.
-            self._offered.update(left)
-            if failed:
-                delay = self._post_retries.failed(POSTING)
-                log.warning("discord: %d candidate(s) not posted; trying again in %g s", len(chosen) - posted, delay)
-            else:
-                self._post_retries.succeeded(POSTING)
-            waiting = len(left) + len(chosen) - posted
-            if waiting and posted:
-                notice = messages.waiting_notice(waiting, self.settings.web.base_url)
-                try:
-                    await self._channel().send(notice, allowed_mentions=NO_MENTIONS)
-                except discord.HTTPException as exc:
-                    log.warning("discord: could not post the waiting notice: %s", exc)
-            log.info("discord: posted %d candidate(s), %d wait on the review page", posted, waiting)
-            return PostReport(posted, waiting, failed)
-
-    async def _post(self, candidate: Candidate) -> bool:
-        embed = discord.Embed.from_dict(messages.candidate_embed(candidate, self.config.section_emojis))
-        try:
-            message = await self._channel().send(embed=embed, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as exc:
-            log.warning("discord: could not post candidate %s: %s", candidate.id, exc)
-            return False
-        # Marked posted only now that Discord has accepted the message.
-        await asyncio.to_thread(
-            store.update,
-            self.database,
-            candidate.id,
-            discord_channel_id=str(message.channel.id),
-            discord_message_id=str(message.id),
-            discord_state="posted",
-            discord_posted_at=utc_now(),
-            discord_shown_status=candidate.status,
-        )
-        for emoji in messages.BOT_REACTIONS:
-            try:
-                await message.add_reaction(emoji)
-            except discord.HTTPException as exc:
-                log.warning("discord: could not add %s to candidate %s: %s", emoji, candidate.id, exc)
-        return True
 
     # -- events ----------------------------------------------------------------------------------------------------
     async def on_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None:
@@ -221,7 +158,7 @@ class ReviewBot:
     async def _mark_repost(self, candidate_id: int) -> None:
         """Its message is gone: the candidate is news again for the next posting round."""
         await asyncio.to_thread(store.mark_repost, self.database, candidate_id)
-        self._offered.discard(candidate_id)
+        self.poster.forget(candidate_id)
 
     # -- keeping messages true -------------------------------------------------------------------------------------
     async def _show(self, candidate_id: int) -> None:
@@ -248,19 +185,6 @@ class ReviewBot:
         for candidate_id in await asyncio.to_thread(store.out_of_sync, self.database):
             await self._show(candidate_id)
 
-    async def post_new(self) -> PostReport | None:
-        """A posting run when candidates were found since the last one, by any process, and finding has stopped:
-        no poll is running and nothing new came since the previous round (a backfill adds candidates page by
-        page). So each poll, wherever it ran, gets one run and its cap."""
-        unoffered = await asyncio.to_thread(store.ids_to_post, self.database) - self._offered
-        settled = unoffered == self._unoffered_before
-        self._unoffered_before = unoffered
-        if not unoffered or not settled or self._post_retries.waiting(POSTING):
-            return None
-        if await asyncio.to_thread(store.poll_running, self.database, utc_now()):
-            return None
-        return await self.post_pending()
-
     async def _sync_forever(self) -> None:
         """Every few seconds: edit messages decided in other processes and post what other processes found."""
         while True:
@@ -270,7 +194,7 @@ class ReviewBot:
                     async with self._reaction_lock:
                         await self.catching_up.retry_due()
                     await self.sync_shown()
-                    await self.post_new()
+                    await self.poster.post_found()
                 except ROUND_ERRORS as exc:
                     log.warning("discord: syncing with the database failed (trying again in %g s): %s",
                                 self.sync_interval, exc)  # fmt: skip
