@@ -154,6 +154,7 @@ class ReviewBot:
             await self.reviewer.decide_async(candidate_id, action, actor, section)
         except ReviewError as exc:
             log.warning("discord: %s by %s on candidate %s refused: %s", action, actor.name, candidate_id, exc)
+            await self._show(candidate_id, note=messages.refusal_note(action, str(exc), self.config.section_emojis))
 
     async def _mark_repost(self, candidate_id: int) -> None:
         """Its message is gone: the candidate is news again for the next posting round."""
@@ -161,12 +162,15 @@ class ReviewBot:
         self.poster.forget(candidate_id)
 
     # -- keeping messages true -------------------------------------------------------------------------------------
-    async def _show(self, candidate_id: int) -> None:
+    async def _show(self, candidate_id: int, note: str | None = None) -> None:
+        """Edits the candidate's message to show its status (and `note`, why a reaction changed nothing)."""
         async with self._edit_lock:
             candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
             if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
                 return
-            embed = discord.Embed.from_dict(messages.candidate_embed(candidate, self.config.section_emojis))
+            listed = await asyncio.to_thread(store.suggested_listed, self.database, candidate.suggested_section)
+            shown = messages.candidate_embed(candidate, self.config.section_emojis, suggested_listed=listed, note=note)
+            embed = discord.Embed.from_dict(shown)
             channel = self._channel(int(candidate.discord_channel_id or 0) or None)
             try:
                 await channel.get_partial_message(int(candidate.discord_message_id)).edit(

@@ -83,9 +83,10 @@ class Poster:
             return PostReport(posted, waiting, failed)
 
     async def _post(self, candidate: Candidate) -> bool:
-        embed = discord.Embed.from_dict(messages.candidate_embed(candidate, self.config.section_emojis))
+        listed = await asyncio.to_thread(store.suggested_listed, self.database, candidate.suggested_section)
+        embed = messages.candidate_embed(candidate, self.config.section_emojis, suggested_listed=listed)
         try:
-            message = await self._channel().send(embed=embed, allowed_mentions=NO_MENTIONS)
+            message = await self._channel().send(embed=discord.Embed.from_dict(embed), allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
             log.warning("discord: could not post candidate %s: %s", candidate.id, exc)
             return False
@@ -100,7 +101,7 @@ class Poster:
             discord_posted_at=utc_now(),
             discord_shown_status=candidate.status,
         )
-        for emoji in messages.BOT_REACTIONS:
+        for emoji in messages.BOT_REACTIONS if listed else (messages.REJECT_EMOJI,):
             try:
                 await message.add_reaction(emoji)
             except discord.HTTPException as exc:

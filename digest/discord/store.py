@@ -123,6 +123,14 @@ def poll_running(database: Database, now: datetime) -> bool:
         return session.scalar(query.limit(1)) is not None
 
 
+def suggested_listed(database: Database, suggested: str | None) -> bool:
+    """Whether ✅ can approve: the candidate has a suggested section and the list has it (the Reviewer's match)."""
+    if not suggested:
+        return False
+    with database.reading() as session:
+        return liststore.resolve_section(session, suggested) is not None
+
+
 def section_names(database: Database) -> list[str]:
     """The list's sections, in the list's order, for the /add command's section field."""
     with database.reading() as session:
