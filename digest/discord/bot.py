@@ -57,7 +57,9 @@ class ReviewBot:
         self.catching_up = CatchUp(
             database, self.members, self._channel, self._decide, self._mark_repost, retry_after=sync_interval
         )
-        self.poster = Poster(settings, database, lambda: self.ready, self._channel, retry_after=sync_interval)
+        self.poster = Poster(
+            settings, database, lambda: self.ready, self._channel, retry_after=sync_interval, trouble=self.link.trouble
+        )
         self.caught_up = asyncio.Event()
         self.sync_rounds = 0  # background rounds finished, so a test can wait for one without sleeping
         self._runner: asyncio.Task[None] | None = None
@@ -211,6 +213,7 @@ class ReviewBot:
         """On (re)connect: register /add, replay reactions made or taken back while away, edit messages decided
         elsewhere."""
         await self.commands.register()
+        self.link.trouble("config", "; ".join(self.members.config_problems()) or None)
         since = utc_now() - CATCH_UP_WINDOW
         try:
             posted = await asyncio.to_thread(store.to_catch_up, self.database, since)

@@ -46,6 +46,26 @@ class Members:
         log.info("discord: review channel %s is in server %s (no guild_id in the config)", channel_id, guild.id)
         return self._found_guild_id
 
+    def config_problems(self) -> list[str]:
+        """What in the config the servers the bot sees (on connecting) contradict: a review channel it cannot see, a
+        guild it is not in, a maintainer role the server does not have."""
+        client = self._client()
+        if client is None:
+            return []
+        channel_id, guild_id = self.config.channel_id, self.config.guild_id
+        channel = client.get_channel(channel_id) if channel_id else None
+        problems = []
+        if channel is None:
+            problems.append(f"review channel {channel_id} (channel_id) is not in any server the bot can see")
+        guild = client.get_guild(guild_id) if guild_id else getattr(channel, "guild", None)
+        if guild_id and guild is None:
+            problems.append(f"server {guild_id} (guild_id) is not one the bot is in")
+        if guild is not None:
+            missing = [str(role) for role in self.config.maintainer_role_ids if guild.get_role(role) is None]
+            if missing:
+                problems.append(f"maintainer_role_ids {', '.join(missing)} are not roles of server {guild.id}")
+        return problems
+
     async def member(self, guild_id: int | None, user_id: int) -> tuple[discord.Member | None, str]:
         """The member, or None and why not."""
         client = self._client()

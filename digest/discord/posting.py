@@ -31,12 +31,14 @@ class Poster:
         ready: Callable[[], bool],
         channel: Callable[[], discord.PartialMessageable],
         retry_after: float,
+        trouble: Callable[[str, str | None], None],
     ) -> None:
         self.settings = settings
         self.config = settings.discord
         self.database = database
         self._ready = ready
         self._channel = channel
+        self._trouble = trouble
         # Candidates a posting run has already weighed (posted, or left to wait under the cap); one that is not
         # here was found since, by this process or another one, and calls for a run.
         self._offered: set[int] = set()
@@ -87,9 +89,13 @@ class Poster:
         embed = messages.candidate_embed(candidate, self.config.section_emojis, suggested_listed=listed)
         try:
             message = await self._channel().send(embed=discord.Embed.from_dict(embed), allowed_mentions=NO_MENTIONS)
+        except (discord.Forbidden, discord.NotFound) as exc:  # a deleted channel, a lost permission: not a blip
+            self._trouble(POSTING, f"cannot post in review channel {self.config.channel_id}: {exc}")
+            return False
         except discord.HTTPException as exc:
             log.warning("discord: could not post candidate %s: %s", candidate.id, exc)
             return False
+        self._trouble(POSTING, None)
         # Marked posted only now that Discord has accepted the message.
         await asyncio.to_thread(
             store.update,
