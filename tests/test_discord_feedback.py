@@ -13,6 +13,9 @@ import pytest_asyncio
 
 from digest import health
 from digest.config import Settings
+from digest.discord.bot import ReviewBot
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
@@ -134,3 +137,35 @@ async def test_a_correct_config_connects_with_a_green_healthz(
     async with running(bot_settings, db):
         state = discord_health()
     assert state.ok and state.message.startswith("connected as")
+
+
+async def rounds(bot: ReviewBot, count: int) -> None:
+    target = bot.sync_rounds + count
+    await eventually(lambda: bot.sync_rounds >= target, f"{count} background rounds")
+
+
+@pytest.mark.asyncio
+async def test_a_message_the_bot_may_not_edit_is_warned_about_once_not_every_round(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running(bot_settings, db, sync_interval=0.02) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        fake.refuse("PATCH", f"/messages/{mid}", 403, 50001, "Missing Access")
+        with caplog.at_level(logging.WARNING, logger="digest.discord"):
+            Reviewer(db, bot_settings).decide(candidate_id, "reject", Actor("cli-bob", None, "cli"))
+            await rounds(bot, 50)  # about four minutes of a real service
+    assert len(fake.requests("PATCH", f"/messages/{mid}")) == 1
+    assert len([r for r in caplog.records if "may not edit the message" in r.getMessage()]) == 1
+    assert row(db, candidate_id).status == "rejected"
+
+
+@pytest.mark.asyncio
+async def test_an_edit_discord_fails_is_tried_again_later_and_then_shown(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    async with running(bot_settings, db, sync_interval=0.02) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        fake.refuse("PATCH", f"/messages/{mid}", 503, 0, "Service Unavailable", times=2)
+        Reviewer(db, bot_settings).decide(candidate_id, "reject", Actor("cli-bob", None, "cli"))
+        await eventually(lambda: "Rejected by cli-bob" in last_embed(fake, mid)["description"], "shown at last")
+    assert len(fake.requests("PATCH", f"/messages/{mid}")) == 3

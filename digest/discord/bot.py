@@ -23,6 +23,7 @@ from digest.discord.connection import NO_MENTIONS, Backoff, DiscordLink
 from digest.discord.members import Members
 from digest.discord.messages import PostReport
 from digest.discord.posting import Poster
+from digest.discord.retries import Retries
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, Outcome, ReviewError
 from digest.storage.db import Database
@@ -68,6 +69,8 @@ class ReviewBot:
         # decision stands") and one keeps message edits in decision order.
         self._reaction_lock = asyncio.Lock()
         self._edit_lock = asyncio.Lock()
+        self._edit_retries: Retries[int] = Retries(sync_interval)
+        self._uneditable: set[int] = set()  # messages Discord forbids the bot to edit (403), until it restarts
         if self.config.enabled:
             reviewer.add_listener(self.on_decision)
 
@@ -181,15 +184,28 @@ class ReviewBot:
             except discord.NotFound:
                 await self._mark_repost(candidate_id)
                 return
-            except discord.HTTPException as exc:
-                log.warning("discord: could not edit the message of candidate %s: %s", candidate_id, exc)
+            except discord.Forbidden as exc:  # it will not be allowed next round either
+                if candidate_id not in self._uneditable:
+                    log.warning(
+                        "discord: may not edit the message of candidate %s (%s); it stays as it is", candidate_id, exc
+                    )
+                self._uneditable.add(candidate_id)
                 return
+            except discord.HTTPException as exc:
+                delay = self._edit_retries.failed(candidate_id)
+                log.warning("discord: could not edit the message of candidate %s (trying again in %g s): %s",
+                            candidate_id, delay, exc)  # fmt: skip
+                return
+            self._edit_retries.succeeded(candidate_id)
+            self._uneditable.discard(candidate_id)
             await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=candidate.status)
 
     async def sync_shown(self) -> None:
-        """Edits messages whose candidate was decided in another process (the CLI) since the message was edited."""
+        """Edits messages whose candidate was decided in another process (the CLI) since the message was edited;
+        those Discord failed to edit wait their back-off, those it forbids wait for the next start."""
         for candidate_id in await asyncio.to_thread(store.out_of_sync, self.database):
-            await self._show(candidate_id)
+            if candidate_id not in self._uneditable and not self._edit_retries.waiting(candidate_id):
+                await self._show(candidate_id)
 
     async def _sync_forever(self) -> None:
         """Every few seconds: edit messages decided in other processes and post what other processes found."""
