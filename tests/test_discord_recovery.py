@@ -12,8 +12,10 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select
 
+from digest import health
 from digest.config import Settings
 from digest.discord.bot import ReviewBot
+from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import Decision
@@ -43,6 +45,10 @@ def db(bot_settings: Settings) -> Iterator[Database]:
     database = open_service_database(bot_settings)
     yield database
     database.dispose()
+
+
+def discord_health() -> health.Component:
+    return next(component for component in health.components() if component.name == "discord")
 
 
 async def rounds(bot: ReviewBot, count: int) -> None:
@@ -188,3 +194,17 @@ async def test_posting_into_a_channel_that_keeps_failing_is_tried_less_and_less_
         await bot.post_pending()
         await rounds(bot, 40)
     assert len(fake.requests("POST", "/messages")) <= 8
+
+
+@pytest.mark.asyncio
+async def test_the_bot_stops_cleanly_right_after_discord_refused_its_token(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    fake.refuse("GET", "/users/@me", 401, 0, "401: Unauthorized")
+    bot = ReviewBot(bot_settings, db, Reviewer(db, bot_settings), guild_ready_timeout=0.01)
+    await bot.start()  # returns as soon as the token is refused, while the connection is still closing
+    refused = discord_health()
+    await bot.close()
+    assert not refused.ok and "refused the token" in refused.message
+    assert discord_health().message == "off: logged out"
+    assert len(fake.requests("GET", "/users/@me")) == 1

@@ -223,11 +223,12 @@ class DiscordLink:
 
     async def close(self, runner: asyncio.Task[None] | None) -> None:
         self._closing = True
-        if runner is not None:
-            runner.cancel()
+        # The client first: `run` may be closing it already (a refused token), and cancelling `run` then would
+        # cancel the close this awaits too.
         if self.client is not None:
             await self.client.close()
         if runner is not None:
+            runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await runner
         health.report("discord", True, "off: logged out")
