@@ -16,6 +16,7 @@ from digest import health
 from digest.config import Settings
 from digest.discord.bot import ReviewBot
 from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import Decision
@@ -109,14 +110,34 @@ async def test_a_reapproval_made_while_the_bot_was_away_after_an_undo_is_applied
 
 
 @pytest.mark.asyncio
-async def test_a_second_maintainers_check_mark_still_on_the_message_approves_after_the_first_is_taken_back(
+async def test_a_second_maintainers_check_mark_still_on_the_message_approves_when_the_first_is_taken_back(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        await fake.react(mid, LISTED_MAINTAINER, "✅")  # agrees: recorded, changes nothing
+        await eventually(lambda: decision_count(db) == 2, "bob's agreement recorded")
+        await fake.unreact(mid, MAINTAINER, "✅")
+        await eventually(lambda: "Approved by bob" in last_embed(fake, mid)["description"], "bob's ✅ stands")
+    async with running(bot_settings, db):
+        pass
+    assert "Approved by bob" in last_embed(fake, mid)["description"]
+    assert row(db, candidate_id).status == "approved"
+    assert paper["arxiv_id"] in list_md(bot_settings)
+
+
+@pytest.mark.asyncio
+async def test_a_second_maintainers_check_mark_left_pending_by_an_older_bot_is_applied_on_restart(
     fake: FakeDiscord, db: Database, bot_settings: Settings
 ) -> None:
     async with running(bot_settings, db) as bot:
         candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
-        await fake.react(mid, LISTED_MAINTAINER, "✅")  # agrees: recorded, changes nothing
-        await fake.unreact(mid, MAINTAINER, "✅")
-        await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "ann's undo shown")
+        await fake.react(mid, LISTED_MAINTAINER, "✅")
+        await eventually(lambda: decision_count(db) == 2, "bob's agreement recorded")
+    # Ann's undo as a bot without the standing-reaction rule recorded it: a revert, the paper pending.
+    fake.reactions[(mid, "✅")].remove(MAINTAINER.id)
+    Reviewer(db, bot_settings).decide(candidate_id, "revert", Actor("ann", str(MAINTAINER.id), "discord"))
     async with running(bot_settings, db):
         await eventually(lambda: "Approved by bob" in last_embed(fake, mid)["description"], "bob's ✅ applied")
     assert row(db, candidate_id).status == "approved"

@@ -141,6 +141,8 @@ class ReviewBot:
             )
             if decider is not None:
                 await self._decide(candidate_id, "revert", Actor(decider, str(payload.user_id), "discord"))
+                # Another maintainer's reaction still on the message decides now, as it would after a restart.
+                await self.catching_up.replay_or_retry(candidate_id, payload.message_id)
 
     async def on_messages_deleted(self, message_ids: list[int]) -> None:
         for message_id in message_ids:

@@ -48,13 +48,14 @@ class CatchUp:
         """Each (candidate, message) in turn; one that fails waits for `retry_due` and holds up none of the others."""
         self.retries.clear()
         for candidate_id, message_id in posted:
-            await self._replay_or_retry(candidate_id, message_id)
+            await self.replay_or_retry(candidate_id, message_id)
 
     async def retry_due(self) -> None:
         for candidate_id, message_id in self.retries.due():
-            await self._replay_or_retry(candidate_id, message_id)
+            await self.replay_or_retry(candidate_id, message_id)
 
-    async def _replay_or_retry(self, candidate_id: int, message_id: int) -> None:
+    async def replay_or_retry(self, candidate_id: int, message_id: int) -> None:
+        """`replay`; when Discord or the database fails, again later from `retry_due`."""
         try:
             await self.replay(candidate_id, message_id)
         except ROUND_ERRORS as exc:
