@@ -4,13 +4,14 @@ file and the list Markdown the Reviewer writes."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from digest import health
 from digest.config import Settings
@@ -229,3 +230,22 @@ async def test_the_bot_stops_cleanly_right_after_discord_refused_its_token(
     assert not refused.ok and "refused the token" in refused.message
     assert discord_health().message == "off: logged out"
     assert len(fake.requests("GET", "/users/@me")) == 1
+
+
+@pytest.mark.asyncio
+async def test_catching_up_the_database_failed_at_start_is_done_by_the_background_loop(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    def rename(old: str, new: str) -> None:
+        with db.transaction() as session:
+            session.execute(text(f"ALTER TABLE {old} RENAME TO {new}"))
+
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+    await fake.react(mid, MAINTAINER, "✅", online=False)
+    rename("decisions", "decisions_away")
+    async with running(bot_settings, db, sync_interval=0.05):  # start() returns once catching up failed
+        assert row(db, candidate_id).status == "pending"
+        await asyncio.to_thread(rename, "decisions_away", "decisions")
+        await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "caught up later")
+    assert row(db, candidate_id).status == "approved"

@@ -62,6 +62,7 @@ class ReviewBot:
             settings, database, lambda: self.ready, self._channel, retry_after=sync_interval, trouble=self.link.trouble
         )
         self.caught_up = asyncio.Event()
+        self._replay_again = False  # catching up failed as a whole: the background loop does it
         self.sync_rounds = 0  # background rounds finished, so a test can wait for one without sleeping
         self._runner: asyncio.Task[None] | None = None
         self._syncer: asyncio.Task[None] | None = None
@@ -215,6 +216,8 @@ class ReviewBot:
             await asyncio.sleep(self.sync_interval)
             if self.ready:
                 try:
+                    if self._replay_again:
+                        await self._replay_all()
                     async with self._reaction_lock:
                         await self.catching_up.retry_due()
                     await self.sync_shown()
@@ -228,17 +231,26 @@ class ReviewBot:
         self.commands.attach(client)
 
     async def catch_up(self) -> None:
-        """On (re)connect: register /add, replay reactions made or taken back while away, edit messages decided
-        elsewhere."""
+        """On (re)connect: register /add, say what the config gets wrong, replay reactions made or taken back while
+        away, edit messages decided elsewhere."""
         await self.commands.register()
         self.link.trouble("config", "; ".join(self.members.config_problems()) or None)
+        try:
+            await self._replay_all()
+        finally:
+            self.caught_up.set()
+
+    async def _replay_all(self) -> None:
+        """Catching up on every recent message; when that cannot even start (the database failing), the background
+        loop tries again."""
         since = utc_now() - CATCH_UP_WINDOW
         try:
             posted = await asyncio.to_thread(store.to_catch_up, self.database, since)
             async with self._reaction_lock:
                 await self.catching_up.run(posted)
+            self._replay_again = False
             await self.sync_shown()
         except ROUND_ERRORS as exc:
-            log.warning("discord: catching up after connecting failed: %s", exc)
-        finally:
-            self.caught_up.set()
+            self._replay_again = True
+            log.warning("discord: catching up after connecting failed (trying again in %g s): %s",
+                        self.sync_interval, exc)  # fmt: skip
