@@ -45,6 +45,7 @@ class Poster:
         self._unoffered_before: set[int] = set()
         self._retries: Retries[str] = Retries(retry_after)  # after a failed post, the next try waits
         self._lock = asyncio.Lock()
+        self._refused = False  # the channel refuses posts (403, 404): reported to /healthz, not a blip
 
     def forget(self, candidate_id: int) -> None:
         """Its message is gone: the candidate calls for a posting run again."""
@@ -71,7 +72,8 @@ class Poster:
             self._offered.update(left)
             if failed:
                 delay = self._retries.failed(POSTING)
-                log.warning("discord: %d candidate(s) not posted; trying again in %g s", len(chosen) - posted, delay)
+                level = logging.INFO if self._refused else logging.WARNING  # a refusal was said once already
+                log.log(level, "discord: %d candidate(s) not posted; trying again in %g s", len(chosen) - posted, delay)
             else:
                 self._retries.succeeded(POSTING)
             waiting = len(left) + len(chosen) - posted
@@ -90,11 +92,13 @@ class Poster:
         try:
             message = await self._channel().send(embed=discord.Embed.from_dict(embed), allowed_mentions=NO_MENTIONS)
         except (discord.Forbidden, discord.NotFound) as exc:  # a deleted channel, a lost permission: not a blip
+            self._refused = True
             self._trouble(POSTING, f"cannot post in review channel {self.config.channel_id}: {exc}")
             return False
         except discord.HTTPException as exc:
             log.warning("discord: could not post candidate %s: %s", candidate.id, exc)
             return False
+        self._refused = False
         self._trouble(POSTING, None)
         # Marked posted only now that Discord has accepted the message.
         await asyncio.to_thread(
