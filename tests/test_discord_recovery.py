@@ -249,3 +249,20 @@ async def test_catching_up_the_database_failed_at_start_is_done_by_the_backgroun
         await asyncio.to_thread(rename, "decisions_away", "decisions")
         await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "caught up later")
     assert row(db, candidate_id).status == "approved"
+
+
+@pytest.mark.asyncio
+async def test_a_check_mark_on_a_section_named_loosely_is_recognised_on_restart_and_when_taken_back(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0, suggested_section="sparse autoencoders")
+        await fake.react(mid, MAINTAINER, "✅")
+        await eventually(
+            lambda: "Approved by ann into Sparse Autoencoder" in last_embed(fake, mid)["description"], "ok"
+        )
+    async with running(bot_settings, db):  # nothing changed while away: nothing to do
+        assert decision_count(db) == 1
+        await fake.unreact(mid, MAINTAINER, "✅")
+        await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "taken back")
+    assert row(db, candidate_id).status == "pending"

@@ -176,8 +176,10 @@ class ReviewBot:
             candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
             if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
                 return
-            listed = await asyncio.to_thread(store.suggested_listed, self.database, candidate.suggested_section)
-            shown = messages.candidate_embed(candidate, self.config.section_emojis, suggested_listed=listed, note=note)
+            listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
+            shown = messages.candidate_embed(
+                candidate, self.config.section_emojis, suggested_listed=listed is not None, note=note
+            )
             embed = discord.Embed.from_dict(shown)
             channel = self._channel(int(candidate.discord_channel_id or 0) or None)
             try:

@@ -87,8 +87,8 @@ class Poster:
             return PostReport(posted, waiting, failed)
 
     async def _post(self, candidate: Candidate) -> bool:
-        listed = await asyncio.to_thread(store.suggested_listed, self.database, candidate.suggested_section)
-        embed = messages.candidate_embed(candidate, self.config.section_emojis, suggested_listed=listed)
+        listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
+        embed = messages.candidate_embed(candidate, self.config.section_emojis, suggested_listed=listed is not None)
         try:
             message = await self._channel().send(embed=discord.Embed.from_dict(embed), allowed_mentions=NO_MENTIONS)
         except (discord.Forbidden, discord.NotFound) as exc:  # a deleted channel, a lost permission: not a blip
@@ -111,7 +111,7 @@ class Poster:
             discord_posted_at=utc_now(),
             discord_shown_status=candidate.status,
         )
-        for emoji in messages.BOT_REACTIONS if listed else (messages.REJECT_EMOJI,):
+        for emoji in messages.BOT_REACTIONS if listed is not None else (messages.REJECT_EMOJI,):
             try:
                 await message.add_reaction(emoji)
             except discord.HTTPException as exc:

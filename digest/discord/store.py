@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
 
 from digest.arxiv import poll_runs
 from digest.awesome import store as liststore
@@ -66,7 +67,8 @@ def deciding_actor(database: Database, candidate_id: int, user_id: int, choice: 
         if candidate is None or latest is None:
             return None
         decided_as = decision_key(latest.actor_id, latest.action, latest.section)
-        removed_as = reaction_key(user_id, choice, candidate.suggested_section)
+        suggested = _listed_name(session, candidate.suggested_section) or candidate.suggested_section
+        removed_as = reaction_key(user_id, choice, suggested)
         if not undone_by_removal(candidate.status, latest.channel, decided_as, removed_as):
             return None
         return latest.actor
@@ -123,12 +125,16 @@ def poll_running(database: Database, now: datetime) -> bool:
         return session.scalar(query.limit(1)) is not None
 
 
-def suggested_listed(database: Database, suggested: str | None) -> bool:
-    """Whether ✅ can approve: the candidate has a suggested section and the list has it (the Reviewer's match)."""
-    if not suggested:
-        return False
+def _listed_name(session: Session, suggested: str | None) -> str | None:
+    """The list's name for the suggested section (named loosely, as the Reviewer matches it), or None."""
+    section = liststore.resolve_section(session, suggested) if suggested else None
+    return section.name if section is not None else None
+
+
+def listed_section(database: Database, suggested: str | None) -> str | None:
+    """What ✅ approves into: the list's name for the candidate's suggested section; None when there is none."""
     with database.reading() as session:
-        return liststore.resolve_section(session, suggested) is not None
+        return _listed_name(session, suggested)
 
 
 def section_names(database: Database) -> list[str]:
