@@ -61,6 +61,18 @@ class Fault:
     retry_after: float = 0.2
 
 
+@dataclass
+class Refusal:
+    """A standing answer for matching requests: a deleted channel, a lost permission, a one-off 503."""
+
+    method: str
+    contains: str
+    status: int
+    code: int
+    message: str
+    times: int = -1  # how many requests it answers; -1: all of them
+
+
 def reserve_port() -> int:
     """A loopback port nothing listens on (yet): Discord unreachable until a fake is started on it."""
     with sockets_api.socket() as probe:
@@ -130,6 +142,7 @@ class FakeDiscord(CommandsMixin):
     # (message id, emoji) -> user ids in the order they reacted
     reactions: dict[tuple[int, str], list[int]] = field(default_factory=dict)
     faults: list[Fault] = field(default_factory=list)
+    refusals: list[Refusal] = field(default_factory=list)
     port: int = 0  # 0: any free port; else this one (see `reserve_port`)
     bot_roles: tuple[int, ...] = ()  # the roles the bot's own member holds (e.g. the maintainer role)
     member_lookup_status: int | None = None  # when set, every member lookup is answered with this status
@@ -192,6 +205,10 @@ class FakeDiscord(CommandsMixin):
     def fail_next(self, count: int, status: int = 429, retry_after: float = 0.2) -> None:
         """The next `count` REST requests are answered with `status` (429 carries Discord's rate-limit headers)."""
         self.faults.append(Fault(status, count, retry_after))
+
+    def refuse(self, method: str, contains: str, status: int, code: int, message: str, times: int = -1) -> None:
+        """Requests with `method` whose path contains `contains` are answered with Discord's error `code`."""
+        self.refusals.append(Refusal(method, contains, status, code, message, times))
 
     # -- what a test looks at --------------------------------------------------------------------------------------
     def requests(self, method: str, contains: str = "") -> list[Received]:
@@ -274,6 +291,10 @@ class FakeDiscord(CommandsMixin):
                 payload = {"message": "You are being rate limited.", "retry_after": fault.retry_after, "global": False}
                 return json_response(payload, 429, headers)
             return json_response({"message": "Internal Server Error", "code": 0}, fault.status)
+        for refusal in self.refusals:
+            if request.method == refusal.method and refusal.contains in request.path and refusal.times != 0:
+                refusal.times -= 1
+                return json_response({"message": refusal.message, "code": refusal.code}, refusal.status)
         response: web.StreamResponse = await handler(request)
         response.headers.update(
             {

@@ -146,3 +146,17 @@ def test_a_reaction_matches_the_decision_it_made_and_no_other() -> None:
     assert messages.reaction_key(1002, check, "Sparse Autoencoder") != recorded  # someone else's reaction
     assert messages.reaction_key(1001, cross, "Sparse Autoencoder") == messages.decision_key(1001, "reject", None)
     assert messages.reaction_key(1001, steering, None) == messages.decision_key("1001", "approve", "🕹️ STEERING")
+
+
+def test_without_a_listed_suggested_section_the_legend_offers_no_check_mark_and_a_refusal_is_one_escaped_line() -> None:
+    record = real_feed_entry()
+    for embed in (
+        messages.candidate_embed(candidate_from(record, suggested_section=None), DEFAULT_SECTION_EMOJIS),
+        messages.candidate_embed(candidate_from(record), DEFAULT_SECTION_EMOJIS, suggested_listed=False),
+    ):
+        assert embed["footer"]["text"].startswith("Candidate 42 · ❌ reject · ")
+    note = messages.refusal_note("approve", "no section named '@everyone **x**\nnew' in the list", {"A": "🅰️"})
+    embed = messages.candidate_embed(candidate_from(record), {}, note=note)
+    first_line = embed["description"].splitlines()[0]
+    assert first_line.startswith("⚠️ Couldn't approve: no section named") and first_line.endswith("section emoji")
+    assert "@\u200beveryone" in first_line and "\\*\\*x\\*\\*" in first_line

@@ -9,30 +9,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
-import aiohttp
 import discord
-from sqlalchemy.exc import SQLAlchemyError
 
 from digest import health
 from digest.clock import utc_now
 from digest.config import Settings
 from digest.discord import messages, store
+from digest.discord.catchup import ROUND_ERRORS, CatchUp
 from digest.discord.commands import SlashCommands
 from digest.discord.connection import NO_MENTIONS, Backoff, DiscordLink
 from digest.discord.members import Members
 from digest.discord.messages import PostReport
+from digest.discord.posting import Poster
+from digest.discord.retries import Retries
 from digest.review.reviewer import Reviewer
-from digest.review.rules import Actor, Outcome, ReviewError, replayed_choice
+from digest.review.rules import Actor, Outcome, ReviewError
 from digest.storage.db import Database
-from digest.storage.models import Candidate
 
 log = logging.getLogger("digest.discord")
 
 SYNC_INTERVAL_SECONDS = 5.0
 READY_TIMEOUT_SECONDS = 60.0
-# What a background round may meet and live through: Discord or the network failing, the database failing.
-ROUND_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, SQLAlchemyError)
+# How far back catching up looks at candidates already decided through Discord (an undo, a later reaction).
+CATCH_UP_WINDOW = timedelta(days=14)
 
 
 class ReviewBot:
@@ -54,19 +55,23 @@ class ReviewBot:
         self.link = DiscordLink(settings, self, guild_ready_timeout=guild_ready_timeout, backoff=backoff or Backoff())
         self.members = Members(self.config, lambda: self.link.client)
         self.commands = SlashCommands(settings, database, reviewer, self.members)
+        self.catching_up = CatchUp(
+            database, self.members, self._channel, self._decide, self._mark_repost, retry_after=sync_interval
+        )
+        self.poster = Poster(
+            settings, database, lambda: self.ready, self._channel, retry_after=sync_interval, trouble=self.link.trouble
+        )
         self.caught_up = asyncio.Event()
+        self._replay_again = False  # catching up failed as a whole: the background loop does it
         self.sync_rounds = 0  # background rounds finished, so a test can wait for one without sleeping
         self._runner: asyncio.Task[None] | None = None
         self._syncer: asyncio.Task[None] | None = None
-        # Candidates a posting run has already weighed (posted, or left to wait under the cap); one that is not
-        # here was found since, by this process or another one, and calls for a run.
-        self._offered: set[int] = set()
-        self._unoffered_before: set[int] = set()
         # discord.py runs each event in its own task; one lock keeps reactions in arrival order ("the latest
         # decision stands") and one keeps message edits in decision order.
         self._reaction_lock = asyncio.Lock()
         self._edit_lock = asyncio.Lock()
-        self._post_lock = asyncio.Lock()
+        self._edit_retries: Retries[int] = Retries(sync_interval)
+        self._uneditable: set[int] = set()  # messages Discord forbids the bot to edit (403), until it restarts
         if self.config.enabled:
             reviewer.add_listener(self.on_decision)
 
@@ -95,6 +100,10 @@ class ReviewBot:
             await self.link.close(self._runner)
         self._runner = self._syncer = None
 
+    async def post_pending(self) -> PostReport:
+        """Posts unposted (and deleted) pending candidates, best score first, up to the cap; notes how many wait."""
+        return await self.poster.post_pending()
+
     @property
     def client(self) -> discord.Client | None:
         return self.link.client
@@ -106,60 +115,6 @@ class ReviewBot:
     def _channel(self, channel_id: int | None = None) -> discord.PartialMessageable:
         assert self.client is not None and self.config.channel_id is not None
         return self.client.get_partial_messageable(channel_id or self.config.channel_id, guild_id=self.config.guild_id)
-
-    # -- posting ---------------------------------------------------------------------------------------------------
-    async def post_pending(self) -> PostReport:
-        """Posts unposted (and deleted) pending candidates, best score first, up to the cap; notes how many wait."""
-        async with self._post_lock:
-            chosen, left = await asyncio.to_thread(
-                store.candidates_to_post, self.database, self.config.post_cap_per_run
-            )
-            if not self.ready:
-                log.info("discord: not connected; %d candidate(s) wait to be posted", len(chosen) + len(left))
-                return PostReport(0, len(chosen) + len(left), 0)
-            posted = failed = 0
-            for candidate in chosen:
-                if await self._post(candidate):
-                    posted += 1
-                else:
-                    failed += 1
-                    break  # Discord keeps failing after discord.py's own retries: leave the rest for the next run
-            # Weighed by this run, posted or not: the rest wait for the next run, as the cap says.
-            self._offered.update(left, (candidate.id for candidate in chosen))
-            waiting = len(left) + len(chosen) - posted
-            if waiting and posted:
-                notice = messages.waiting_notice(waiting, self.settings.web.base_url)
-                try:
-                    await self._channel().send(notice, allowed_mentions=NO_MENTIONS)
-                except discord.HTTPException as exc:
-                    log.warning("discord: could not post the waiting notice: %s", exc)
-            log.info("discord: posted %d candidate(s), %d wait on the review page", posted, waiting)
-            return PostReport(posted, waiting, failed)
-
-    async def _post(self, candidate: Candidate) -> bool:
-        embed = discord.Embed.from_dict(messages.candidate_embed(candidate, self.config.section_emojis))
-        try:
-            message = await self._channel().send(embed=embed, allowed_mentions=NO_MENTIONS)
-        except discord.HTTPException as exc:
-            log.warning("discord: could not post candidate %s (%s); it will be posted next run", candidate.id, exc)
-            return False
-        # Marked posted only now that Discord has accepted the message.
-        await asyncio.to_thread(
-            store.update,
-            self.database,
-            candidate.id,
-            discord_channel_id=str(message.channel.id),
-            discord_message_id=str(message.id),
-            discord_state="posted",
-            discord_posted_at=utc_now(),
-            discord_shown_status=candidate.status,
-        )
-        for emoji in messages.BOT_REACTIONS:
-            try:
-                await message.add_reaction(emoji)
-            except discord.HTTPException as exc:
-                log.warning("discord: could not add %s to candidate %s: %s", emoji, candidate.id, exc)
-        return True
 
     # -- events ----------------------------------------------------------------------------------------------------
     async def on_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None:
@@ -187,6 +142,8 @@ class ReviewBot:
             )
             if decider is not None:
                 await self._decide(candidate_id, "revert", Actor(decider, str(payload.user_id), "discord"))
+                # Another maintainer's reaction still on the message decides now, as it would after a restart.
+                await self.catching_up.replay_or_retry(candidate_id, payload.message_id)
 
     async def on_messages_deleted(self, message_ids: list[int]) -> None:
         for message_id in message_ids:
@@ -205,19 +162,25 @@ class ReviewBot:
             await self.reviewer.decide_async(candidate_id, action, actor, section)
         except ReviewError as exc:
             log.warning("discord: %s by %s on candidate %s refused: %s", action, actor.name, candidate_id, exc)
+            await self._show(candidate_id, note=messages.refusal_note(action, str(exc), self.config.section_emojis))
 
     async def _mark_repost(self, candidate_id: int) -> None:
         """Its message is gone: the candidate is news again for the next posting round."""
         await asyncio.to_thread(store.mark_repost, self.database, candidate_id)
-        self._offered.discard(candidate_id)
+        self.poster.forget(candidate_id)
 
     # -- keeping messages true -------------------------------------------------------------------------------------
-    async def _show(self, candidate_id: int) -> None:
+    async def _show(self, candidate_id: int, note: str | None = None) -> None:
+        """Edits the candidate's message to show its status (and `note`, why a reaction changed nothing)."""
         async with self._edit_lock:
             candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
             if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
                 return
-            embed = discord.Embed.from_dict(messages.candidate_embed(candidate, self.config.section_emojis))
+            listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
+            shown = messages.candidate_embed(
+                candidate, self.config.section_emojis, suggested_listed=listed is not None, note=note
+            )
+            embed = discord.Embed.from_dict(shown)
             channel = self._channel(int(candidate.discord_channel_id or 0) or None)
             try:
                 await channel.get_partial_message(int(candidate.discord_message_id)).edit(
@@ -226,26 +189,28 @@ class ReviewBot:
             except discord.NotFound:
                 await self._mark_repost(candidate_id)
                 return
-            except discord.HTTPException as exc:
-                log.warning("discord: could not edit the message of candidate %s: %s", candidate_id, exc)
+            except discord.Forbidden as exc:  # it will not be allowed next round either
+                if candidate_id not in self._uneditable:
+                    log.warning(
+                        "discord: may not edit the message of candidate %s (%s); it stays as it is", candidate_id, exc
+                    )
+                self._uneditable.add(candidate_id)
                 return
+            except discord.HTTPException as exc:
+                delay = self._edit_retries.failed(candidate_id)
+                log.warning("discord: could not edit the message of candidate %s (trying again in %g s): %s",
+                            candidate_id, delay, exc)  # fmt: skip
+                return
+            self._edit_retries.succeeded(candidate_id)
+            self._uneditable.discard(candidate_id)
             await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=candidate.status)
 
     async def sync_shown(self) -> None:
-        """Edits messages whose candidate was decided in another process (the CLI) since the message was edited."""
+        """Edits messages whose candidate was decided in another process (the CLI) since the message was edited;
+        those Discord failed to edit wait their back-off, those it forbids wait for the next start."""
         for candidate_id in await asyncio.to_thread(store.out_of_sync, self.database):
-            await self._show(candidate_id)
-
-    async def post_new(self) -> PostReport | None:
-        """A posting run when candidates were found since the last one, by any process, and finding has stopped:
-        no poll is running and nothing new came since the previous round (a backfill adds candidates page by
-        page). So each poll, wherever it ran, gets one run and its cap."""
-        unoffered = await asyncio.to_thread(store.ids_to_post, self.database) - self._offered
-        settled = unoffered == self._unoffered_before
-        self._unoffered_before = unoffered
-        if not unoffered or not settled or await asyncio.to_thread(store.poll_running, self.database, utc_now()):
-            return None
-        return await self.post_pending()
+            if candidate_id not in self._uneditable and not self._edit_retries.waiting(candidate_id):
+                await self._show(candidate_id)
 
     async def _sync_forever(self) -> None:
         """Every few seconds: edit messages decided in other processes and post what other processes found."""
@@ -253,8 +218,12 @@ class ReviewBot:
             await asyncio.sleep(self.sync_interval)
             if self.ready:
                 try:
+                    if self._replay_again:
+                        await self._replay_all()
+                    async with self._reaction_lock:
+                        await self.catching_up.retry_due()
                     await self.sync_shown()
-                    await self.post_new()
+                    await self.poster.post_found()
                 except ROUND_ERRORS as exc:
                     log.warning("discord: syncing with the database failed (trying again in %g s): %s",
                                 self.sync_interval, exc)  # fmt: skip
@@ -264,34 +233,26 @@ class ReviewBot:
         self.commands.attach(client)
 
     async def catch_up(self) -> None:
-        """On (re)connect: register /add, replay reactions made while away, edit messages decided elsewhere."""
+        """On (re)connect: register /add, say what the config gets wrong, replay reactions made or taken back while
+        away, edit messages decided elsewhere."""
         await self.commands.register()
+        self.link.trouble("config", "; ".join(self.members.config_problems()) or None)
         try:
-            async with self._reaction_lock:
-                for candidate_id, message_id in await asyncio.to_thread(store.pending_posted, self.database):
-                    await self._replay_reactions(candidate_id, message_id)
-            await self.sync_shown()
-        except ROUND_ERRORS as exc:
-            log.warning("discord: catching up after connecting failed: %s", exc)
+            await self._replay_all()
         finally:
             self.caught_up.set()
 
-    async def _replay_reactions(self, candidate_id: int, message_id: int) -> None:
-        assert self.client is not None and self.client.user is not None
+    async def _replay_all(self) -> None:
+        """Catching up on every recent message; when that cannot even start (the database failing), the background
+        loop tries again."""
+        since = utc_now() - CATCH_UP_WINDOW
         try:
-            message = await self._channel().fetch_message(message_id)
-        except discord.NotFound:
-            await self._mark_repost(candidate_id)
-            return
-        # A reaction already decided on (and maybe reverted since, on the web or the CLI) is not news: replaying
-        # it would undo that revert on every restart.
-        applied = await asyncio.to_thread(store.applied_reactions, self.database, candidate_id)
-        candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
-        suggested = candidate.suggested_section if candidate else None
-        found = await self.members.choices_on(message, candidate_id, applied, suggested)
-        chosen = replayed_choice(found)
-        if chosen is not None:
-            (action, section), actor = chosen
-            await self._decide(candidate_id, action, actor, section)
-        elif found:
-            log.warning("discord: conflicting reactions on candidate %s while away; left pending", candidate_id)
+            posted = await asyncio.to_thread(store.to_catch_up, self.database, since)
+            async with self._reaction_lock:
+                await self.catching_up.run(posted)
+            self._replay_again = False
+            await self.sync_shown()
+        except ROUND_ERRORS as exc:
+            self._replay_again = True
+            log.warning("discord: catching up after connecting failed (trying again in %g s): %s",
+                        self.sync_interval, exc)  # fmt: skip

@@ -107,6 +107,9 @@ class DiscordLink:
         self._connected_before = False
         self._ready_in_attempt = False
         self._closing = False
+        # What keeps the bot from doing its work although connected (a channel it cannot post in, a role the server
+        # does not have), by topic; /healthz is not ok while any is here.
+        self.troubles: dict[str, str] = {}
 
     @property
     def ready(self) -> bool:
@@ -190,7 +193,28 @@ class DiscordLink:
         else:
             log.info("discord: connected again")
         self._connected_before = True
-        health.report("discord", True, f"connected as {user}; reviewing in channel {channel}")
+        self._report_health()
+
+    def _report_health(self) -> None:
+        assert self.client is not None
+        user = self.client.user
+        if self.troubles:
+            health.report("discord", False, f"connected as {user}, but {'; '.join(self.troubles.values())}")
+        else:
+            health.report("discord", True, f"connected as {user}; reviewing in channel {self.config.channel_id}")
+
+    def trouble(self, topic: str, problem: str | None) -> None:
+        """Records (None: clears) what is wrong with `topic`; a change is said once in the log and to /healthz."""
+        if self.troubles.get(topic) == problem:
+            return
+        if problem is None:
+            log.info("discord: %s works again", topic)
+            del self.troubles[topic]
+        else:
+            log.warning("discord: %s", problem)
+            self.troubles[topic] = problem
+        if self.ready and self._connected_before:
+            self._report_health()
 
     def on_disconnect(self) -> None:
         if not self._closing:
@@ -199,11 +223,12 @@ class DiscordLink:
 
     async def close(self, runner: asyncio.Task[None] | None) -> None:
         self._closing = True
-        if runner is not None:
-            runner.cancel()
+        # The client first: `run` may be closing it already (a refused token), and cancelling `run` then would
+        # cancel the close this awaits too.
         if self.client is not None:
             await self.client.close()
         if runner is not None:
+            runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await runner
         health.report("discord", True, "off: logged out")

@@ -46,6 +46,26 @@ class Members:
         log.info("discord: review channel %s is in server %s (no guild_id in the config)", channel_id, guild.id)
         return self._found_guild_id
 
+    def config_problems(self) -> list[str]:
+        """What in the config the servers the bot sees (on connecting) contradict: a review channel it cannot see, a
+        guild it is not in, a maintainer role the server does not have."""
+        client = self._client()
+        if client is None:
+            return []
+        channel_id, guild_id = self.config.channel_id, self.config.guild_id
+        channel = client.get_channel(channel_id) if channel_id else None
+        problems = []
+        if channel is None:
+            problems.append(f"review channel {channel_id} (channel_id) is not in any server the bot can see")
+        guild = client.get_guild(guild_id) if guild_id else getattr(channel, "guild", None)
+        if guild_id and guild is None:
+            problems.append(f"server {guild_id} (guild_id) is not one the bot is in")
+        if guild is not None:
+            missing = [str(role) for role in self.config.maintainer_role_ids if guild.get_role(role) is None]
+            if missing:
+                problems.append(f"maintainer_role_ids {', '.join(missing)} are not roles of server {guild.id}")
+        return problems
+
     async def member(self, guild_id: int | None, user_id: int) -> tuple[discord.Member | None, str]:
         """The member, or None and why not."""
         client = self._client()
@@ -88,22 +108,22 @@ class Members:
             )
         return None
 
-    async def choices_on(
-        self, message: discord.Message, candidate_id: int, applied: set[tuple[str, str, str]], suggested: str | None
-    ) -> dict[tuple[str, str | None], Actor]:
-        """What the maintainers' reactions on a message ask for, (action, section) -> who; the bot's own reactions
-        and those already `applied` (as `reaction_key`s) left out."""
+    async def reactions_on(
+        self, message: discord.Message, candidate_id: int, suggested: str | None
+    ) -> dict[tuple[str, str, str], tuple[tuple[str, str | None], Actor]]:
+        """The maintainers' reactions on a message, as `reaction_key` -> ((action, section), who); the bot's own left
+        out."""
         client = self._client()
         assert client is not None and client.user is not None
-        found: dict[tuple[str, str | None], Actor] = {}
+        found: dict[tuple[str, str, str], tuple[tuple[str, str | None], Actor]] = {}
         for reaction in message.reactions:
             choice = messages.reaction_choice(str(reaction.emoji), self.config.section_emojis)
             if choice is None or reaction.count <= (1 if reaction.me else 0):
                 continue
             async for user in reaction.users():
-                if user.id == client.user.id or messages.reaction_key(user.id, choice, suggested) in applied:
+                if user.id == client.user.id:
                     continue
                 actor = await self.maintainer(None, user.id, user.display_name, candidate_id)
                 if actor is not None:
-                    found.setdefault((choice.action, choice.section), actor)
+                    found[messages.reaction_key(user.id, choice, suggested)] = ((choice.action, choice.section), actor)
         return found

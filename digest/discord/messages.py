@@ -30,6 +30,7 @@ EMBED_TOTAL_LIMIT = 6000
 ABSTRACT_LIMIT = 1500
 AUTHORS_SHOWN = 3
 KEYWORDS_LIMIT = 300
+NOTE_LIMIT = 300
 # Why it was flagged: a few short lines, so the field stays far below FIELD_LIMIT and the message stays readable.
 WHY_LINES = 4
 WHY_LINE_LIMIT = 200
@@ -130,9 +131,10 @@ def reaction_choice(emoji: str, section_emojis: Mapping[str, str]) -> ReactionCh
     return None
 
 
-def legend(candidate: Candidate, section_emojis: Mapping[str, str]) -> str:
-    suggested = candidate.suggested_section or "the suggested section"
-    parts = [f"{APPROVE_EMOJI} approve into {suggested}", f"{REJECT_EMOJI} reject"]
+def legend(candidate: Candidate, section_emojis: Mapping[str, str], *, suggested_listed: bool = True) -> str:
+    """What each reaction does; ✅ only when the suggested section is one the list has (`suggested_listed`)."""
+    approve = [f"{APPROVE_EMOJI} approve into {candidate.suggested_section}"]
+    parts = [*(approve if candidate.suggested_section and suggested_listed else []), f"{REJECT_EMOJI} reject"]
     parts.extend(f"{emoji} {section}" for section, emoji in section_emojis.items())
     return " · ".join(parts)
 
@@ -151,14 +153,23 @@ def why_text(candidate: Candidate) -> str:
     return "\n".join(cut(line, WHY_LINE_LIMIT) for line in why_from_json(candidate.why).lines()[:WHY_LINES])
 
 
-def candidate_embed(candidate: Candidate, section_emojis: Mapping[str, str]) -> dict[str, Any]:
-    """The review message's embed as Discord's JSON; its colour and first line show the candidate's status."""
+def refusal_note(action: str, reason: str, section_emojis: Mapping[str, str]) -> str:
+    """One line under the title saying why a maintainer's reaction changed nothing, and what to do instead."""
+    instead = "react with a section emoji" if section_emojis else "decide it on the review page"
+    return f"⚠️ Couldn't {action}: {cut(reason, NOTE_LIMIT)}; {instead}"
+
+
+def candidate_embed(
+    candidate: Candidate, section_emojis: Mapping[str, str], *, suggested_listed: bool = True, note: str | None = None
+) -> dict[str, Any]:
+    """The review message's embed as Discord's JSON; its colour and first line show the candidate's status, and
+    `note` (a `refusal_note`) why a reaction changed nothing."""
     abs_url = arxiv_abs_url(candidate.arxiv_id)
     links = [f"[PDF](https://arxiv.org/pdf/{candidate.arxiv_id})"]
     code_url = code_url_for(candidate)
     if code_url:
         links.append(f"[Code]({code_url})")
-    decided = decision_line(candidate)
+    decided = "\n".join(line for line in (note, decision_line(candidate)) if line) or None
     abstract = cut(candidate.abstract or "", ABSTRACT_LIMIT) or "*(no abstract)*"
     description = f"{decided}\n\n{abstract}" if decided else abstract
     colour = {APPROVED: COLOUR_APPROVED, REJECTED: COLOUR_REJECTED}.get(candidate.status, COLOUR_PENDING)
@@ -171,7 +182,8 @@ def candidate_embed(candidate: Candidate, section_emojis: Mapping[str, str]) -> 
         {"name": "Score", "value": f"{candidate.score:.2f}", "inline": True},
         {"name": "Suggested section", "value": cut(candidate.suggested_section or "—", 200), "inline": True},
     ]
-    footer = f"Candidate {candidate.id} · {legend(candidate, section_emojis)}"[:FOOTER_LIMIT]
+    footer = f"Candidate {candidate.id} · {legend(candidate, section_emojis, suggested_listed=suggested_listed)}"
+    footer = footer[:FOOTER_LIMIT]
     embed: dict[str, Any] = {
         "title": cut(candidate.title, TITLE_LIMIT),
         "url": abs_url,

@@ -6,16 +6,18 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
 
 from digest.arxiv import poll_runs
 from digest.awesome import store as liststore
 from digest.discord.messages import ReactionChoice, decision_key, reaction_key
+from digest.discord.replay import LoggedDecision
 from digest.review.queries import latest_decision, pending_query
 from digest.review.rules import undone_by_removal
 from digest.storage.db import Database
 from digest.storage.models import PENDING, Candidate, Decision
 from digest.storage.state import PollRun
-from digest.vocab import Action, Channel
+from digest.vocab import Channel
 
 
 def _to_post() -> Select[tuple[Candidate]]:
@@ -65,18 +67,24 @@ def deciding_actor(database: Database, candidate_id: int, user_id: int, choice: 
         if candidate is None or latest is None:
             return None
         decided_as = decision_key(latest.actor_id, latest.action, latest.section)
-        removed_as = reaction_key(user_id, choice, candidate.suggested_section)
+        suggested = _listed_name(session, candidate.suggested_section) or candidate.suggested_section
+        removed_as = reaction_key(user_id, choice, suggested)
         if not undone_by_removal(candidate.status, latest.channel, decided_as, removed_as):
             return None
         return latest.actor
 
 
-def pending_posted(database: Database) -> list[tuple[int, int]]:
+def to_catch_up(database: Database, since: datetime) -> list[tuple[int, int]]:
+    """Posted candidates whose reactions may have changed while the bot was away: the pending ones, and those decided
+    through Discord since `since` (a reaction taken back, or another maintainer's later one)."""
+    recent = select(Decision.candidate_id).where(Decision.channel == Channel.DISCORD.value, Decision.at >= since)
     query = select(Candidate.id, Candidate.discord_message_id).where(
-        Candidate.status == PENDING, Candidate.discord_state == "posted", Candidate.discord_message_id.is_not(None)
+        Candidate.discord_state == "posted",
+        Candidate.discord_message_id.is_not(None),
+        or_(Candidate.status == PENDING, Candidate.id.in_(recent)),
     )
     with database.reading() as session:
-        return [(row[0], int(row[1])) for row in session.execute(query)]
+        return [(row[0], int(row[1])) for row in session.execute(query.order_by(Candidate.id))]
 
 
 def out_of_sync(database: Database) -> list[int]:
@@ -89,15 +97,16 @@ def out_of_sync(database: Database) -> list[int]:
         return list(session.scalars(query))
 
 
-def applied_reactions(database: Database, candidate_id: int) -> set[tuple[str, str, str]]:
-    """(user id, action, section) of every reaction already turned into a decision on this candidate."""
-    query = select(Decision.actor_id, Decision.action, Decision.section).where(
-        Decision.candidate_id == candidate_id,
-        Decision.channel == Channel.DISCORD.value,
-        Decision.action != Action.REVERT.value,
-    )
+def reaction_history(database: Database, candidate_id: int) -> list[LoggedDecision]:
+    """The candidate's decisions, oldest first, in the form `replay.seen_reactions` reads."""
+    query = select(Decision).where(Decision.candidate_id == candidate_id).order_by(Decision.at, Decision.id)
     with database.reading() as session:
-        return {decision_key(user, action, section) for user, action, section in session.execute(query)}
+        return [
+            LoggedDecision(
+                row.channel, row.action, decision_key(row.actor_id, row.action, row.section), row.applied, row.actor
+            )
+            for row in session.scalars(query)
+        ]
 
 
 def ids_to_post(database: Database) -> set[int]:
@@ -114,6 +123,18 @@ def poll_running(database: Database, now: datetime) -> bool:
     )
     with database.reading() as session:
         return session.scalar(query.limit(1)) is not None
+
+
+def _listed_name(session: Session, suggested: str | None) -> str | None:
+    """The list's name for the suggested section (named loosely, as the Reviewer matches it), or None."""
+    section = liststore.resolve_section(session, suggested) if suggested else None
+    return section.name if section is not None else None
+
+
+def listed_section(database: Database, suggested: str | None) -> str | None:
+    """What ✅ approves into: the list's name for the candidate's suggested section; None when there is none."""
+    with database.reading() as session:
+        return _listed_name(session, suggested)
 
 
 def section_names(database: Database) -> list[str]:

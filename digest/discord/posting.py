@@ -1,0 +1,132 @@
+"""Posting candidates into the review channel: best first up to the cap, once per poll wherever it ran, and again
+with back-off when Discord failed a post (digest.discord.retries)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+import discord
+
+from digest.clock import utc_now
+from digest.config import Settings
+from digest.discord import messages, store
+from digest.discord.connection import NO_MENTIONS
+from digest.discord.messages import PostReport
+from digest.discord.retries import Retries
+from digest.storage.db import Database
+from digest.storage.models import Candidate
+
+log = logging.getLogger("digest.discord")
+
+POSTING = "posting"  # the key of posting runs in the retries
+
+
+class Poster:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        ready: Callable[[], bool],
+        channel: Callable[[], discord.PartialMessageable],
+        retry_after: float,
+        trouble: Callable[[str, str | None], None],
+    ) -> None:
+        self.settings = settings
+        self.config = settings.discord
+        self.database = database
+        self._ready = ready
+        self._channel = channel
+        self._trouble = trouble
+        # Candidates a posting run has already weighed (posted, or left to wait under the cap); one that is not
+        # here was found since, by this process or another one, and calls for a run.
+        self._offered: set[int] = set()
+        self._unoffered_before: set[int] = set()
+        self._retries: Retries[str] = Retries(retry_after)  # after a failed post, the next try waits
+        self._lock = asyncio.Lock()
+        self._refused = False  # the channel refuses posts (403, 404): reported to /healthz, not a blip
+
+    def forget(self, candidate_id: int) -> None:
+        """Its message is gone: the candidate calls for a posting run again."""
+        self._offered.discard(candidate_id)
+
+    async def post_pending(self) -> PostReport:
+        """Posts unposted (and deleted) pending candidates, best score first, up to the cap; notes how many wait."""
+        async with self._lock:
+            chosen, left = await asyncio.to_thread(
+                store.candidates_to_post, self.database, self.config.post_cap_per_run
+            )
+            if not self._ready():
+                log.info("discord: not connected; %d candidate(s) wait to be posted", len(chosen) + len(left))
+                return PostReport(0, len(chosen) + len(left), 0)
+            posted = failed = 0
+            for candidate in chosen:
+                if await self._post(candidate):
+                    posted += 1
+                    self._offered.add(candidate.id)
+                else:
+                    failed += 1
+                    break  # Discord keeps failing after discord.py's own retries: the rest are tried again later
+            # Those over the cap wait for the next run; those not posted are tried again by the background loop.
+            self._offered.update(left)
+            if failed:
+                delay = self._retries.failed(POSTING)
+                level = logging.INFO if self._refused else logging.WARNING  # a refusal was said once already
+                log.log(level, "discord: %d candidate(s) not posted; trying again in %g s", len(chosen) - posted, delay)
+            else:
+                self._retries.succeeded(POSTING)
+            waiting = len(left) + len(chosen) - posted
+            if waiting and posted:
+                notice = messages.waiting_notice(waiting, self.settings.web.base_url)
+                try:
+                    await self._channel().send(notice, allowed_mentions=NO_MENTIONS)
+                except discord.HTTPException as exc:
+                    log.warning("discord: could not post the waiting notice: %s", exc)
+            log.info("discord: posted %d candidate(s), %d wait on the review page", posted, waiting)
+            return PostReport(posted, waiting, failed)
+
+    async def _post(self, candidate: Candidate) -> bool:
+        listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
+        embed = messages.candidate_embed(candidate, self.config.section_emojis, suggested_listed=listed is not None)
+        try:
+            message = await self._channel().send(embed=discord.Embed.from_dict(embed), allowed_mentions=NO_MENTIONS)
+        except (discord.Forbidden, discord.NotFound) as exc:  # a deleted channel, a lost permission: not a blip
+            self._refused = True
+            self._trouble(POSTING, f"cannot post in review channel {self.config.channel_id}: {exc}")
+            return False
+        except discord.HTTPException as exc:
+            log.warning("discord: could not post candidate %s: %s", candidate.id, exc)
+            return False
+        self._refused = False
+        self._trouble(POSTING, None)
+        # Marked posted only now that Discord has accepted the message.
+        await asyncio.to_thread(
+            store.update,
+            self.database,
+            candidate.id,
+            discord_channel_id=str(message.channel.id),
+            discord_message_id=str(message.id),
+            discord_state="posted",
+            discord_posted_at=utc_now(),
+            discord_shown_status=candidate.status,
+        )
+        for emoji in messages.BOT_REACTIONS if listed is not None else (messages.REJECT_EMOJI,):
+            try:
+                await message.add_reaction(emoji)
+            except discord.HTTPException as exc:
+                log.warning("discord: could not add %s to candidate %s: %s", emoji, candidate.id, exc)
+        return True
+
+    async def post_found(self) -> PostReport | None:
+        """A posting run when candidates were found since the last one, by any process, and finding has stopped:
+        no poll is running and nothing new came since the previous round (a backfill adds candidates page by
+        page). So each poll, wherever it ran, gets one run and its cap."""
+        unoffered = await asyncio.to_thread(store.ids_to_post, self.database) - self._offered
+        settled = unoffered == self._unoffered_before
+        self._unoffered_before = unoffered
+        if not unoffered or not settled or self._retries.waiting(POSTING):
+            return None
+        if await asyncio.to_thread(store.poll_running, self.database, utc_now()):
+            return None
+        return await self.post_pending()

@@ -1,0 +1,89 @@
+"""What the reactions on a message decide when the bot comes back: compared with the candidate's Discord decisions,
+which reactions are new, which were taken back, and what that asks for. Pure: no network, no database.
+
+Discord does not say when a reaction was made or removed, so the decision log says which reactions the bot had
+already seen; a decision made elsewhere (web, CLI, feed) overrules the reactions seen before it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from digest.review.rules import Actor, replayed_choice
+from digest.vocab import Action, Channel, Status
+
+# (user id, action, section casefolded): a reaction, or the decision it made (messages.reaction_key / decision_key)
+Key = tuple[str, str, str]
+# (action, section named by the emoji, or None for the suggested one)
+Choice = tuple[str, str | None]
+
+
+@dataclass(frozen=True)
+class LoggedDecision:
+    """One row of the candidate's audit log, oldest first."""
+
+    channel: str
+    action: str
+    key: Key
+    applied: bool
+    actor: str
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the log says about the reactions: those it accounts for, those a decision made elsewhere overruled, and
+    the reaction whose decision stands (None when the status was not made by a reaction)."""
+
+    accounted: frozenset[Key] = frozenset()
+    overruled: frozenset[Key] = frozenset()
+    standing: LoggedDecision | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to do: undo the standing reaction's decision (it was taken back), then make `choice`, if any."""
+
+    undo: LoggedDecision | None = None
+    choice: tuple[Choice, Actor] | None = None
+    conflict: dict[Choice, Actor] = field(default_factory=dict)
+
+
+def seen_reactions(log: Iterable[LoggedDecision]) -> Seen:
+    accounted: set[Key] = set()
+    overruled: set[Key] = set()
+    standing: LoggedDecision | None = None
+    for decision in log:
+        through_discord = decision.channel == Channel.DISCORD
+        if through_discord and decision.action != Action.REVERT:
+            accounted.add(decision.key)  # applied or not (a second maintainer agreeing), the bot saw it
+            if decision.applied:
+                standing = decision
+        elif not decision.applied:
+            continue
+        elif through_discord:  # a revert by taking the deciding reaction back: that reaction is gone
+            if standing is not None:
+                accounted.discard(standing.key)
+                overruled.discard(standing.key)
+            standing = None
+        else:
+            overruled |= accounted
+            standing = None
+    return Seen(frozenset(accounted), frozenset(overruled), standing)
+
+
+def plan(status: str, seen: Seen, present: Mapping[Key, tuple[Choice, Actor]]) -> Plan:
+    """`present`: the maintainers' reactions on the message now. New reactions decide (the latest decision stands);
+    without new ones, a pending candidate takes what the standing, not overruled reactions ask for."""
+    undo = None
+    if status != Status.PENDING and seen.standing is not None and seen.standing.key not in present:
+        undo = seen.standing
+        status = Status.PENDING
+    new = {key: wish for key, wish in present.items() if key not in seen.accounted}
+    if not new and status == Status.PENDING:
+        new = {key: wish for key, wish in present.items() if key not in seen.overruled}
+    wanted: dict[Choice, Actor] = {}
+    for choice, actor in new.values():
+        wanted.setdefault(choice, actor)
+    chosen = replayed_choice(wanted)
+    return Plan(undo, chosen, {} if chosen is not None or not wanted else wanted)

@@ -1,0 +1,43 @@
+"""What the bot will try again, and when: each thing that failed waits a delay that doubles from `first` up to
+`longest`, so one bad message or a Discord outage costs a request now and then, not one every round. Pure."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+Key = TypeVar("Key", bound=Hashable)
+
+
+class Retries(Generic[Key]):
+    def __init__(self, first: float, longest: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.first = first
+        self.longest = longest
+        self._clock = clock
+        self._failures: dict[Key, int] = {}
+        self._next: dict[Key, float] = {}
+
+    def failed(self, key: Key) -> float:
+        """Notes one more failure; the seconds until `key` is due again."""
+        failures = self._failures.get(key, 0)
+        delay = min(self.first * 2.0**failures, self.longest)
+        self._failures[key] = failures + 1
+        self._next[key] = self._clock() + delay
+        return delay
+
+    def succeeded(self, key: Key) -> None:
+        self._failures.pop(key, None)
+        self._next.pop(key, None)
+
+    def waiting(self, key: Key) -> bool:
+        """Whether `key` failed and its delay has not passed yet."""
+        return key in self._next and self._next[key] > self._clock()
+
+    def due(self) -> list[Key]:
+        now = self._clock()
+        return [key for key, at in self._next.items() if at <= now]
+
+    def clear(self) -> None:
+        self._failures.clear()
+        self._next.clear()

@@ -1,0 +1,172 @@
+"""What maintainers and the operator are told when the bot cannot do what was asked: a reaction the Reviewer
+refuses, a channel the bot cannot post in or see, a role the server does not have, a message it may not edit. The
+real discord.py client against the fake Discord on 127.0.0.1 and a real SQLite file."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from digest import health
+from digest.config import Settings
+from digest.discord.bot import ReviewBot
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.fake_discord import BOT_ID, CHANNEL_ID, MAINTAINER, FakeDiscord
+from tests.test_discord_bot import eventually, last_embed, posted_candidate, row, running
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def bot_settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
+    return make_settings(tmp_path / "data", fake.config_toml(post_cap=3), {"DISCORD_TOKEN": "fake-token"})
+
+
+@pytest.fixture
+def db(bot_settings: Settings) -> Iterator[Database]:
+    database = open_service_database(bot_settings)
+    yield database
+    database.dispose()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("suggested", ["Sparse Autoencoders (old name)", None], ids=["renamed", "none"])
+async def test_a_check_mark_that_cannot_approve_is_answered_on_the_message_and_left_out_of_the_legend(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, suggested: str | None
+) -> None:
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0, suggested_section=suggested)
+        footer = last_embed(fake, mid)["footer"]["text"]
+        assert "✅" not in footer and "❌ reject" in footer and "🧩 Sparse Autoencoder" in footer
+        assert fake.reactors(mid, "✅") == [] and fake.reactors(mid, "❌") == [BOT_ID]
+        await fake.react(mid, MAINTAINER, "✅")
+        await eventually(lambda: "Couldn't approve" in last_embed(fake, mid)["description"], "the refusal shown")
+        assert "react with a section emoji" in last_embed(fake, mid)["description"].splitlines()[0]
+        assert row(db, candidate_id).status == "pending"
+        await fake.react(mid, MAINTAINER, "🧩")
+        await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "approved by emoji")
+    assert "Couldn't" not in last_embed(fake, mid)["description"]
+    assert all(body.get("allowed_mentions") == {"parse": []} for body in fake.messages[mid]["_edits"])
+
+
+def discord_health() -> health.Component:
+    return next(component for component in health.components() if component.name == "discord")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("status", "code", "text"), [(404, 10003, "Unknown Channel"), (403, 50013, "Missing Permissions")]
+)
+async def test_a_channel_that_refuses_posts_turns_healthz_red_once_until_a_post_is_accepted(
+    fake: FakeDiscord,
+    db: Database,
+    bot_settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    code: int,
+    text: str,
+) -> None:
+    fake.refuse("POST", f"/channels/{CHANNEL_ID}/messages", status, code, text)
+    candidate_id = insert_candidate(db, real_papers()[0])
+    with caplog.at_level(logging.WARNING, logger="digest.discord"):
+        async with running(bot_settings, db) as bot:
+            assert (await bot.post_pending()).failed == 1
+            assert (await bot.post_pending()).failed == 1
+            refused = discord_health()
+            fake.refusals.clear()  # the channel is back, or the permission given again
+            assert (await bot.post_pending()).posted == 1
+            recovered = discord_health()
+    assert (
+        not refused.ok and f"cannot post in review channel {CHANNEL_ID}" in refused.message and text in refused.message
+    )
+    assert recovered.ok and "connected as" in recovered.message
+    warnings = [r.getMessage() for r in caplog.records if r.name == "digest.discord" and r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "cannot post" in warnings[0]
+    assert row(db, candidate_id).discord_state == "posted"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("setting", "wrong", "named"),
+    [
+        ("channel_id = 700000000000000002", "channel_id = 700000000000000222", "review channel 700000000000000222"),
+        ("guild_id = 700000000000000001", "guild_id = 700000000000000111", "server 700000000000000111"),
+        (
+            "role_ids = [700000000000000005]",
+            "role_ids = [700000000000000099]",
+            "maintainer_role_ids 700000000000000099",
+        ),
+    ],
+    ids=["channel", "guild", "role"],
+)
+async def test_a_channel_server_or_maintainer_role_the_bot_cannot_see_is_reported_when_it_connects(
+    tmp_path: Path, fake: FakeDiscord, caplog: pytest.LogCaptureFixture, setting: str, wrong: str, named: str
+) -> None:
+    toml = fake.config_toml()
+    assert setting in toml
+    settings = make_settings(tmp_path / "data", toml.replace(setting, wrong), {"DISCORD_TOKEN": "fake-token"})
+    database = open_service_database(settings)
+    try:
+        with caplog.at_level(logging.WARNING, logger="digest.discord"):
+            async with running(settings, database):
+                state = discord_health()
+    finally:
+        database.dispose()
+    assert not state.ok and named in state.message
+    assert len([r for r in caplog.records if named in r.getMessage()]) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_correct_config_connects_with_a_green_healthz(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    async with running(bot_settings, db):
+        state = discord_health()
+    assert state.ok and state.message.startswith("connected as")
+
+
+async def rounds(bot: ReviewBot, count: int) -> None:
+    target = bot.sync_rounds + count
+    await eventually(lambda: bot.sync_rounds >= target, f"{count} background rounds")
+
+
+@pytest.mark.asyncio
+async def test_a_message_the_bot_may_not_edit_is_warned_about_once_not_every_round(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running(bot_settings, db, sync_interval=0.02) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        fake.refuse("PATCH", f"/messages/{mid}", 403, 50001, "Missing Access")
+        with caplog.at_level(logging.WARNING, logger="digest.discord"):
+            Reviewer(db, bot_settings).decide(candidate_id, "reject", Actor("cli-bob", None, "cli"))
+            await rounds(bot, 50)  # about four minutes of a real service
+    assert len(fake.requests("PATCH", f"/messages/{mid}")) == 1
+    assert len([r for r in caplog.records if "may not edit the message" in r.getMessage()]) == 1
+    assert row(db, candidate_id).status == "rejected"
+
+
+@pytest.mark.asyncio
+async def test_an_edit_discord_fails_is_tried_again_later_and_then_shown(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    async with running(bot_settings, db, sync_interval=0.02) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        fake.refuse("PATCH", f"/messages/{mid}", 503, 0, "Service Unavailable", times=2)
+        Reviewer(db, bot_settings).decide(candidate_id, "reject", Actor("cli-bob", None, "cli"))
+        await eventually(lambda: "Rejected by cli-bob" in last_embed(fake, mid)["description"], "shown at last")
+    assert len(fake.requests("PATCH", f"/messages/{mid}")) == 3

@@ -1,0 +1,268 @@
+"""The review bot coming back: reactions made or taken back while it was away, Discord failing while it catches up
+or posts, and its own shutdown. The real discord.py client against the fake Discord on 127.0.0.1, a real SQLite
+file and the list Markdown the Reviewer writes."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+from sqlalchemy import select, text
+
+from digest import health
+from digest.config import Settings
+from digest.discord.bot import ReviewBot
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database
+from digest.storage.models import Decision
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.fake_discord import LISTED_MAINTAINER, MAINTAINER, FakeDiscord
+from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
+
+PENDING_COLOUR = 0x5865F2
+
+
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def bot_settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
+    return make_settings(tmp_path / "data", fake.config_toml(post_cap=3), {"DISCORD_TOKEN": "fake-token"})
+
+
+@pytest.fixture
+def db(bot_settings: Settings) -> Iterator[Database]:
+    database = open_service_database(bot_settings)
+    yield database
+    database.dispose()
+
+
+def discord_health() -> health.Component:
+    return next(component for component in health.components() if component.name == "discord")
+
+
+async def rounds(bot: ReviewBot, count: int) -> None:
+    target = bot.sync_rounds + count
+    await eventually(lambda: bot.sync_rounds >= target, f"{count} background rounds")
+
+
+async def approved_by_ann(fake: FakeDiscord, db: Database, bot: ReviewBot, index: int) -> tuple[int, int]:
+    candidate_id, mid = await posted_candidate(fake, db, bot, index)
+    await fake.react(mid, MAINTAINER, "✅")
+    await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "approved and shown")
+    return candidate_id, mid
+
+
+@pytest.mark.asyncio
+async def test_a_deciding_reaction_taken_back_while_the_bot_was_away_returns_the_paper_to_pending(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+    fake.reactions[(mid, "✅")].remove(MAINTAINER.id)  # no gateway event reaches anyone
+    async with running(bot_settings, db):  # start() returns once caught up
+        await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "message shows pending")
+    assert row(db, candidate_id).status == "pending"
+    assert paper["arxiv_id"] not in list_md(bot_settings)
+    assert "Approved" not in last_embed(fake, mid)["description"]
+
+
+@pytest.mark.asyncio
+async def test_another_maintainers_reject_made_while_the_bot_was_away_stands(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+    await fake.react(mid, LISTED_MAINTAINER, "❌", online=False)
+    async with running(bot_settings, db):
+        await eventually(lambda: "Rejected by bob" in last_embed(fake, mid)["description"], "message shows rejected")
+    assert row(db, candidate_id).status == "rejected"
+    assert paper["arxiv_id"] not in list_md(bot_settings)
+
+
+@pytest.mark.asyncio
+async def test_a_reapproval_made_while_the_bot_was_away_after_an_undo_is_applied(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        await fake.unreact(mid, MAINTAINER, "✅")
+        await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "undone and shown")
+    await fake.react(mid, MAINTAINER, "✅", online=False)
+    async with running(bot_settings, db):
+        await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "approved again")
+    assert row(db, candidate_id).status == "approved"
+    assert paper["arxiv_id"] in list_md(bot_settings)
+
+
+@pytest.mark.asyncio
+async def test_a_second_maintainers_check_mark_still_on_the_message_approves_when_the_first_is_taken_back(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        await fake.react(mid, LISTED_MAINTAINER, "✅")  # agrees: recorded, changes nothing
+        await eventually(lambda: decision_count(db) == 2, "bob's agreement recorded")
+        await fake.unreact(mid, MAINTAINER, "✅")
+        await eventually(lambda: "Approved by bob" in last_embed(fake, mid)["description"], "bob's ✅ stands")
+    async with running(bot_settings, db):
+        pass
+    assert "Approved by bob" in last_embed(fake, mid)["description"]
+    assert row(db, candidate_id).status == "approved"
+    assert paper["arxiv_id"] in list_md(bot_settings)
+
+
+@pytest.mark.asyncio
+async def test_a_second_maintainers_check_mark_left_pending_by_an_older_bot_is_applied_on_restart(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        await fake.react(mid, LISTED_MAINTAINER, "✅")
+        await eventually(lambda: decision_count(db) == 2, "bob's agreement recorded")
+    # Ann's undo as a bot without the standing-reaction rule recorded it: a revert, the paper pending.
+    fake.reactions[(mid, "✅")].remove(MAINTAINER.id)
+    Reviewer(db, bot_settings).decide(candidate_id, "revert", Actor("ann", str(MAINTAINER.id), "discord"))
+    async with running(bot_settings, db):
+        await eventually(lambda: "Approved by bob" in last_embed(fake, mid)["description"], "bob's ✅ applied")
+    assert row(db, candidate_id).status == "approved"
+
+
+@pytest.mark.asyncio
+async def test_an_unchanged_message_decided_through_discord_stays_as_it_is_on_restart(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        await fake.react(mid, LISTED_MAINTAINER, "✅")
+        await eventually(lambda: decision_count(db) == 2, "bob's agreement recorded")
+    edits = len(fake.messages[mid]["_edits"])
+    async with running(bot_settings, db):
+        pass
+    assert row(db, candidate_id).decided_by == "ann"
+    assert len(fake.messages[mid]["_edits"]) == edits
+
+
+@pytest.mark.asyncio
+async def test_papers_decided_through_discord_long_ago_are_not_looked_at_on_start(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+    with db.transaction() as session:
+        for decision in session.scalars(select(Decision)):
+            decision.at -= timedelta(days=30)
+    fake.reactions[(mid, "✅")].remove(MAINTAINER.id)
+    async with running(bot_settings, db):
+        pass
+    assert row(db, candidate_id).status == "approved"
+    assert fake.requests("GET", f"/messages/{mid}") == []
+
+
+@pytest.mark.asyncio
+async def test_a_message_discord_fails_to_return_while_catching_up_holds_up_no_other_and_is_tried_again(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    async with running(bot_settings, db) as bot:
+        first, first_mid = await posted_candidate(fake, db, bot, 0)
+        second, second_mid = await posted_candidate(fake, db, bot, 1)
+    await fake.react(first_mid, MAINTAINER, "✅", online=False)
+    await fake.react(second_mid, MAINTAINER, "✅", online=False)
+    fake.refuse("GET", f"/messages/{first_mid}", 503, 0, "Service Unavailable", times=1)
+    async with running(bot_settings, db, sync_interval=0.05):  # start() returns once caught up
+        assert "Approved by ann" in last_embed(fake, second_mid)["description"]
+        await eventually(lambda: "Approved by ann" in last_embed(fake, first_mid)["description"], "tried again")
+    assert (row(db, first).status, row(db, second).status) == ("approved", "approved")
+
+
+@pytest.mark.asyncio
+async def test_candidates_a_failed_post_held_back_are_posted_by_the_background_loop(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    ids = [insert_candidate(db, paper, score=0.9 - i / 10) for i, paper in enumerate(real_papers()[:3])]
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        fake.fail_next(1, 503)  # a Discord blip during the poll's posting run; not retried by discord.py
+        report = await bot.post_pending()
+        assert (report.posted, report.failed) == (0, 1)
+        await eventually(lambda: all(row(db, i).discord_state == "posted" for i in ids), "posted without a poll")
+    assert [body["embeds"][0]["footer"]["text"].split(" ·")[0] for body in fake.posted()] == [
+        f"Candidate {i}" for i in ids
+    ]
+
+
+@pytest.mark.asyncio
+async def test_posting_into_a_channel_that_keeps_failing_is_tried_less_and_less_often(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    insert_candidate(db, real_papers()[0])
+    fake.refuse("POST", "/messages", 503, 0, "Service Unavailable")
+    async with running(bot_settings, db, sync_interval=0.02) as bot:
+        await bot.post_pending()
+        await rounds(bot, 40)
+    assert len(fake.requests("POST", "/messages")) <= 8
+
+
+@pytest.mark.asyncio
+async def test_the_bot_stops_cleanly_right_after_discord_refused_its_token(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    fake.refuse("GET", "/users/@me", 401, 0, "401: Unauthorized")
+    bot = ReviewBot(bot_settings, db, Reviewer(db, bot_settings), guild_ready_timeout=0.01)
+    await bot.start()  # returns as soon as the token is refused, while the connection is still closing
+    refused = discord_health()
+    await bot.close()
+    assert not refused.ok and "refused the token" in refused.message
+    assert discord_health().message == "off: logged out"
+    assert len(fake.requests("GET", "/users/@me")) == 1
+
+
+@pytest.mark.asyncio
+async def test_catching_up_the_database_failed_at_start_is_done_by_the_background_loop(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    def rename(old: str, new: str) -> None:
+        with db.transaction() as session:
+            session.execute(text(f"ALTER TABLE {old} RENAME TO {new}"))
+
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+    await fake.react(mid, MAINTAINER, "✅", online=False)
+    rename("decisions", "decisions_away")
+    async with running(bot_settings, db, sync_interval=0.05):  # start() returns once catching up failed
+        assert row(db, candidate_id).status == "pending"
+        await asyncio.to_thread(rename, "decisions_away", "decisions")
+        await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "caught up later")
+    assert row(db, candidate_id).status == "approved"
+
+
+@pytest.mark.asyncio
+async def test_a_check_mark_on_a_section_named_loosely_is_recognised_on_restart_and_when_taken_back(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0, suggested_section="sparse autoencoders")
+        await fake.react(mid, MAINTAINER, "✅")
+        await eventually(
+            lambda: "Approved by ann into Sparse Autoencoder" in last_embed(fake, mid)["description"], "ok"
+        )
+    async with running(bot_settings, db):  # nothing changed while away: nothing to do
+        assert decision_count(db) == 1
+        await fake.unreact(mid, MAINTAINER, "✅")
+        await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "taken back")
+    assert row(db, candidate_id).status == "pending"

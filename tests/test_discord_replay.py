@@ -1,0 +1,51 @@
+"""The rule for reactions found on a message when the bot comes back (digest.discord.replay), as plain data."""
+
+from __future__ import annotations
+
+from digest.discord.replay import Choice, Key, LoggedDecision, plan, seen_reactions
+from digest.review.rules import Actor
+
+ANN_APPROVE: Key = ("1", "approve", "sae")
+BOB_APPROVE: Key = ("2", "approve", "sae")
+BOB_REJECT: Key = ("2", "reject", "")
+ANN = Actor("ann", "1", "discord")
+BOB = Actor("bob", "2", "discord")
+APPROVE: Choice = ("approve", None)
+REJECT: Choice = ("reject", None)
+
+
+def logged(channel: str, action: str, key: Key, applied: bool = True, actor: str = "ann") -> LoggedDecision:
+    return LoggedDecision(channel, action, key, applied, actor)
+
+
+def test_a_deciding_reaction_taken_back_is_undone_and_nothing_else_decides() -> None:
+    seen = seen_reactions([logged("discord", "approve", ANN_APPROVE)])
+    todo = plan("approved", seen, {})
+    assert todo.undo is not None and todo.undo.key == ANN_APPROVE and todo.choice is None
+
+
+def test_a_new_reaction_decides_over_the_standing_one() -> None:
+    seen = seen_reactions([logged("discord", "approve", ANN_APPROVE)])
+    todo = plan("approved", seen, {ANN_APPROVE: (APPROVE, ANN), BOB_REJECT: (REJECT, BOB)})
+    assert todo.undo is None and todo.choice == (REJECT, BOB)
+
+
+def test_reactions_already_seen_on_a_decided_candidate_change_nothing() -> None:
+    seen = seen_reactions([logged("discord", "approve", ANN_APPROVE), logged("discord", "approve", BOB_APPROVE, False)])
+    todo = plan("approved", seen, {ANN_APPROVE: (APPROVE, ANN), BOB_APPROVE: (APPROVE, BOB)})
+    assert todo.undo is None and todo.choice is None and not todo.conflict
+
+
+def test_a_decision_made_elsewhere_overrules_the_reactions_seen_before_it() -> None:
+    seen = seen_reactions([logged("discord", "approve", ANN_APPROVE), logged("cli", "revert", ("", "revert", ""))])
+    assert plan("pending", seen, {ANN_APPROVE: (APPROVE, ANN)}).choice is None
+
+
+def test_a_reaction_taken_back_and_put_again_is_new() -> None:
+    seen = seen_reactions([logged("discord", "approve", ANN_APPROVE), logged("discord", "revert", ("1", "revert", ""))])
+    assert plan("pending", seen, {ANN_APPROVE: (APPROVE, ANN)}).choice == (APPROVE, ANN)
+
+
+def test_new_reactions_that_disagree_decide_nothing() -> None:
+    todo = plan("pending", seen_reactions([]), {ANN_APPROVE: (APPROVE, ANN), BOB_REJECT: (REJECT, BOB)})
+    assert todo.choice is None and set(todo.conflict) == {APPROVE, REJECT}
