@@ -60,7 +60,7 @@ def test_a_database_made_by_migration_0001_is_upgraded_on_start_and_matches_the_
     database = open_service_database(settings)
     try:
         with database.reading() as session:
-            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0008"
+            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0009"
             kept = session.get(ListMeta, "kept")
             assert kept is not None and kept.value == "from before the upgrade"
         with database.engine.connect() as connection:
@@ -94,3 +94,35 @@ def test_a_week_sent_before_the_two_editions_counts_as_the_readers_edition_sent(
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     finally:
         database.dispose()
+
+
+def test_the_discord_bots_questions_every_few_seconds_read_an_index_not_the_whole_table(
+    database: Database,
+) -> None:
+    """Every round of the bot asks what to post and what to show again. The candidates table keeps every paper the
+    polls kept (about 5,000 rows a year, mostly the second tier): those questions must not read all of it."""
+    from typing import Any
+
+    from sqlalchemy import event
+
+    from digest.discord import store
+
+    statements: list[tuple[str, Any]] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if "FROM candidates" in statement:
+            statements.append((statement, parameters))
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        store.out_of_sync(database)
+        store.ids_to_post(database)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+    assert len(statements) == 2
+    with database.engine.connect() as connection:
+        for statement, parameters in statements:
+            plan = " ".join(
+                str(row[-1]) for row in connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
+            )
+            assert "SCAN candidates" not in plan or "USING COVERING INDEX" in plan, plan

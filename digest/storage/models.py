@@ -174,7 +174,13 @@ class Candidate(Base):
     # A reader's note from /suggest (the candidate's source feed then says "suggested by a reader").
     reader_note: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_candidates_status_score", "status", "score"),)
+    __table_args__ = (
+        Index("ix_candidates_status_score", "status", "score"),
+        # The Discord bot asks every few seconds what to post and what to show again: without these it read the
+        # whole table, which keeps every paper the polls ever kept (the second tier too).
+        Index("ix_candidates_to_post", "status", "relevant", "discord_state"),
+        Index("ix_candidates_shown", "discord_state", "discord_shown_status", "status", "discord_message_id"),
+    )
 
 
 class Decision(Base):
