@@ -228,3 +228,34 @@ async def test_the_list_page_searches_marks_new_papers_and_counts_papers_and_ent
     assert paper["title"] in page and "new this week" not in page
     async with site.client.get("/", params={"q": "x" * 201}) as reply:
         assert reply.status == 400
+
+
+@pytest.mark.asyncio
+async def test_a_title_is_found_among_more_decisions_than_one_page_reads(site: Site) -> None:
+    """After months of decisions the page read the newest thousand candidates of a status and filtered those: the
+    oldest rejected paper could no longer be found by its title."""
+    from datetime import UTC, datetime
+
+    from digest.storage.models import Candidate
+    from digest.titles import title_key
+    from digest.web.review_page import SCANNED
+
+    oldest = insert_candidate(
+        site.database, real_papers()[0], status="rejected", decided_at=datetime(2025, 1, 2, tzinfo=UTC)
+    )
+    with site.database.transaction() as session:
+        for number in range(SCANNED + 20):
+            title = f"A later rejected paper on steering number {number}"
+            session.add(
+                Candidate(
+                    arxiv_id=f"2601.{number:05d}", version=1, title=title, title_key=title_key(title), authors=[],
+                    abstract="", categories=["cs.CV"], announce_type="new", published=datetime(2026, 1, 5, tzinfo=UTC),
+                    score=0.5, matched=[], suggested_sections=[], source_feeds=[], status="rejected",
+                    first_seen_at=datetime(2026, 1, 5, tzinfo=UTC), updated_at=datetime(2026, 1, 5, tzinfo=UTC),
+                    decided_at=datetime(2026, 1, 6, tzinfo=UTC),
+                )
+            )  # fmt: skip
+    await sign_in(site)
+    words = real_papers()[0]["title"].split()[:4]
+    page = await review(site, status="rejected", title=" ".join(words))
+    assert f'id="candidate-{oldest}"' in page

@@ -81,6 +81,15 @@ def _candidates(session: Session, chosen: ReviewFilter) -> list[Candidate]:
             query = query.where(or_(Candidate.status != PENDING, Candidate.relevant.is_(True)))
         else:
             query = query.where(Candidate.status == chosen.status)
+    # What SQL can say alike on SQLite and PostgreSQL is asked there, so the newest SCANNED are read among the
+    # candidates that may match (a title searched among two years of decisions, not only the newest thousand); the
+    # rest (authors, sections, and titles beyond ASCII, which SQLite does not fold) is filtered below.
+    if chosen.title and chosen.title.isascii():
+        query = query.where(Candidate.title.icontains(chosen.title, autoescape=True))
+    if chosen.score_min is not None:
+        query = query.where(Candidate.score >= chosen.score_min)
+    if chosen.score_max is not None:
+        query = query.where(Candidate.score <= chosen.score_max)
     return list(session.scalars(query.limit(SCANNED)))
 
 
