@@ -327,3 +327,48 @@ def test_the_command_line_lists_what_waits_for_review_and_the_second_tier_only_w
     capsys.readouterr()
     assert main([*digest, "--status", "approved", "--json"]) == 0  # decided: listed whatever its tier
     assert [(row["id"], row["tier"]) for row in json.loads(capsys.readouterr().out)] == [(second, "second")]
+
+
+@pytest.mark.asyncio
+async def test_a_poll_forgets_the_second_tier_of_weeks_long_past_and_keeps_what_anyone_touched(tmp_path: Path) -> None:
+    """After two years, second-tier papers nobody looked at were two thirds of the candidates table. A poll forgets
+    those first seen over 8 weeks ago; recent ones, and any a maintainer, Discord or a reader touched, stay."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import select
+
+    from digest.arxiv.candidates import SECOND_TIER_KEPT
+    from digest.arxiv.poll_pass import run_poll
+    from digest.review.reviewer import Reviewer
+    from digest.review.rules import Actor
+    from digest.service.wiring import open_service_database
+    from digest.storage.models import Candidate
+    from tests.arxiv_server import ArxivServer, FakeClock
+    from tests.test_service import one_feed_config
+
+    now = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
+    old, recent = now - SECOND_TIER_KEPT - timedelta(days=1), now - SECOND_TIER_KEPT + timedelta(days=1)
+    papers = real_papers()
+    async with ArxivServer() as arxiv:
+        settings = make_settings(tmp_path / "data", one_feed_config(arxiv))
+        database = open_service_database(settings)
+        try:
+            second = {"relevant": False, "score": 0.3}
+            forgotten = insert_candidate(database, papers[0], first_seen_at=old, **second)
+            kept = {
+                "recent": insert_candidate(database, papers[1], first_seen_at=recent, **second),
+                "posted": insert_candidate(database, papers[2], first_seen_at=old, discord_state="posted", **second),
+                "reader": insert_candidate(database, papers[3], first_seen_at=old, reader_note="a good one", **second),
+                "undone": insert_candidate(database, papers[4], first_seen_at=old, **second),
+                "first tier": insert_candidate(database, papers[5], first_seen_at=old),
+            }
+            reviewer = Reviewer(database, settings)
+            reviewer.decide(kept["undone"], "approve", Actor("ann", None, "cli"), "Steering")
+            reviewer.decide(kept["undone"], "revert", Actor("ann", None, "cli"))
+            await run_poll(settings, database, clock=FakeClock(now))
+            with database.reading() as session:
+                left = set(session.scalars(select(Candidate.id)))
+        finally:
+            database.dispose()
+    assert forgotten not in left
+    assert set(kept.values()) <= left

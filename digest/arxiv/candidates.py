@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from digest.relevance.types import PaperText
-from digest.storage.models import PENDING, Candidate
+from digest.storage.models import PENDING, Candidate, Decision
 from digest.text import code_url_in
 from digest.titles import arxiv_abs_url, title_key
 
@@ -189,3 +189,25 @@ def candidate_dict(candidate: Candidate) -> dict[str, object]:
         "first_seen_at": candidate.first_seen_at.isoformat() if candidate.first_seen_at else None,
         "abs_url": arxiv_abs_url(candidate.arxiv_id),
     }
+
+
+# A second-tier paper reaches maintainers once, in its week's weekly digest ("worth a look"). Kept this long after it
+# was first seen (a late weekly run, /suggest promoting it, a look at the week's candidates), then forgotten: such
+# papers are most of what the polls keep, and every question about pending candidates read through them.
+SECOND_TIER_KEPT = timedelta(weeks=8)
+
+
+def forget_old_second_tier(session: Session, now: datetime) -> int:
+    """Deletes second-tier candidates first seen more than SECOND_TIER_KEPT ago that nobody ever touched (never
+    decided, posted, or suggested by a reader); returns how many. A paper that comes back is judged afresh."""
+    touched = select(Decision.candidate_id)
+    query = delete(Candidate).where(
+        Candidate.status == PENDING,
+        Candidate.relevant.is_(False),
+        Candidate.first_seen_at < now - SECOND_TIER_KEPT,
+        Candidate.discord_state == "unposted",
+        Candidate.reader_note.is_(None),
+        Candidate.id.not_in(touched),
+    )
+    result = session.execute(query.execution_options(synchronize_session=False))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -10,11 +10,13 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from concurrent.futures import Future
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest.arxiv import poll_runs
+from digest.arxiv.candidates import forget_old_second_tier
 from digest.arxiv.fetch_types import FetchError, FetchStoppedError
 from digest.arxiv.fetcher import STOP_WAITING, Fetcher
 from digest.arxiv.poller import (
@@ -70,12 +72,20 @@ class _ModelLoading:
             self._future.result()
 
 
-def _refit_after_poll(database: Database, settings: Settings) -> None:
-    """Re-fits the thresholds on the stream with this poll's papers, so `digest score` decides as the next poll."""
+def _refit_after_poll(database: Database, settings: Settings, now: datetime) -> None:
+    """Re-fits the thresholds on the stream with this poll's papers, so `digest score` decides as the next poll;
+    forgets the second tier of weeks long past."""
     try:
         ensure_thresholds(database, settings)
     except (SQLAlchemyError, relevance.RulesError) as exc:
         log.error("poll: cannot re-fit the review thresholds: %s", getattr(exc, "orig", None) or exc)
+    try:
+        with database.transaction() as session:
+            forgotten = forget_old_second_tier(session, now)
+        if forgotten:
+            log.info("poll: forgot %d second-tier candidates first seen over 8 weeks ago", forgotten)
+    except SQLAlchemyError as exc:
+        log.warning("poll: cannot forget old second-tier candidates: %s", getattr(exc, "orig", None) or exc)
 
 
 async def run_poll(
@@ -105,7 +115,7 @@ async def run_poll(
             await loading
             model.ready()  # raises what the loading raised, when no answer needed the model (all not modified)
             summary.outcome = overall_outcome(summary.sources)
-            await asyncio.to_thread(_refit_after_poll, database, settings)
+            await asyncio.to_thread(_refit_after_poll, database, settings, clock.now())
     except relevance.RulesError as exc:
         log.error("poll: the relevance rules cannot be used: %s", exc)
         summary.outcome = "failed"
