@@ -404,3 +404,18 @@ def test_giving_maintainers_recipients_later_sends_them_only_the_week_due(
     assert maintainers == ["2026-W48"]
     readers_weeks = sorted({str(m["Subject"]) for m in inbox.messages if str(m["To"]) == READERS})
     assert len(readers_weeks) == 5  # the four weeks before were sent to readers: they had rows, and owed nothing more
+
+
+def test_a_reader_never_sees_another_readers_address(database: Database, settings: Settings) -> None:
+    fill_week(database, settings)
+    readers = ("alice@example.org", "bob@example.net", "carol@example.com")
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        configured = with_smtp(settings, port)
+        configured = configured.model_copy(update={"smtp": configured.smtp.model_copy(update={"recipients": readers})})
+        run_weekly_job(configured, database, NOW)
+    (message,) = inbox.messages
+    assert inbox.envelopes[0].rcpt_tos == list(readers)  # each reader gets it
+    shown = " ".join(str(message[name] or "") for name in ("To", "Cc"))
+    assert not any(address in shown for address in readers), shown
+    assert str(message["To"]) == "undisclosed-recipients:;"

@@ -79,7 +79,9 @@ def build_message(
     message = EmailMessage()
     message["Subject"] = _header_value(subject)
     message["From"] = Address(addr_spec=_address(sender, "smtp.sender"))
-    message["To"] = ", ".join(_address(recipient, "the recipients hold") for recipient in recipients)
+    addresses = [_address(recipient, "the recipients hold") for recipient in recipients]
+    # The recipients travel in the envelope only: with several, no reader learns another reader's address.
+    message["To"] = addresses[0] if len(addresses) == 1 else "undisclosed-recipients:;"
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=message_domain(sender))
     for name, value in unsubscribe_headers(list_unsubscribe).items():
