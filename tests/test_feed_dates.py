@@ -117,3 +117,38 @@ def test_the_paper_date_rule() -> None:
     assert paper_date(None, [], "hep-th/9901001") == datetime(1999, 1, 1, tzinfo=UTC)
     assert paper_date(None, ["2023"], None) == datetime(2023, 1, 1, tzinfo=UTC)
     assert paper_date(None, ["soon"], None) is None
+
+
+HAND_ADDED = (
+    b"+ [Hand-Added Older Paper on Multimodal Circuits](https://arxiv.org/abs/2306.04567) (Jun. 7, 2023)\n"
+    b"  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/2306.04567)\n\n"
+)
+
+
+@pytest.mark.asyncio
+async def test_a_paper_a_later_import_added_is_news_in_the_feeds_and_the_weekly_digest(tmp_path: Path) -> None:
+    """A maintainer adds a 2023 paper to the Markdown (brought in by `digest list import`, or by publishing's pull of
+    upstream edits). The list page marks it new; the feeds dated it by 2023 and cut it below their newest items, and
+    the weekly digest counted only approvals and `digest add`."""
+    from digest.weekly.contents import load_digest, render
+    from digest.weekly.weeks import week_of
+
+    seed = seed_list_path().read_bytes()
+    start = seed.index(b"Sparse Autoencoder\n([Back")
+    cut = seed.index(b"\n", seed.index(b"\n", start) + 1) + 1
+    async with running_site(site_settings(tmp_path / "data")) as site:  # the default 50 newest items
+        site.clock.advance(timedelta(days=2))
+        with site.database.transaction() as session:
+            liststore.import_markdown(
+                session, seed[:cut] + HAND_ADDED + seed[cut:], source="edited.md", now=site.clock()
+            )
+        for path in ("/feeds/list.xml", "/feeds/list.atom"):
+            async with site.client.get(path) as response:
+                entries = feedparser.parse(await response.read()).entries
+            assert entries[0].id == f"{GUID}2306.04567", path
+        with site.database.reading() as session:
+            week = week_of(site.clock(), site.settings.tz)
+            digest = load_digest(session, site.settings, week, edition="readers")
+        assert "Hand-Added Older Paper on Multimodal Circuits" in render(
+            digest, site.settings.templates_dir, "email.txt.j2"
+        )

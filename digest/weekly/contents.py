@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from digest.clock import as_utc
@@ -132,14 +132,20 @@ def approved_papers(session: Session, start: datetime, end: datetime, covered: s
 
 
 def added_by_other_paths(session: Session, start: datetime, end: datetime, covered: set[int]) -> list[AddedPaper]:
-    """Papers added for review by another path (e.g. a maintainer's command) in [start, end): once each, and none
-    already in `covered`."""
+    """Papers added by another path than a candidate's approval in [start, end): a maintainer's command, or an edit
+    of the Markdown brought in by `digest list import` or publishing (anything after the list's first import); once
+    each, and none already in `covered`."""
     added: list[AddedPaper] = []
+    first_import = session.scalar(select(func.min(Entry.added_at)))
     entries = (
         select(Entry, Paper, Section)
         .join(Paper, Entry.paper_id == Paper.id)
         .join(Section, Entry.section_id == Section.id)
-        .where(Paper.origin == "review", Entry.added_at >= start, Entry.added_at < end)
+        .where(
+            or_(Paper.origin == "review", Entry.added_at > first_import),
+            Entry.added_at >= start,
+            Entry.added_at < end,
+        )
         .order_by(Entry.added_at)
     )
     for entry, paper, section in session.execute(entries).tuples():
