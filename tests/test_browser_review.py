@@ -159,3 +159,32 @@ async def test_dark_mode_follows_the_system(site: Site, browser: Any) -> None:
         colours.append(await page.evaluate("getComputedStyle(document.body).backgroundColor"))
         await page.context.close()
     assert colours == ["rgb(255, 255, 255)", "rgb(21, 23, 26)"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("width", [390, 320])
+async def test_the_readers_pages_fit_a_phone_and_their_fields_show_their_edges(
+    site: Site, browser: Any, width: int
+) -> None:
+    """/suggest scrolled sideways on a phone (its note field was 60 columns wide), and the search and suggest fields'
+    borders stood 1.4:1 against the page where WCAG asks 3:1 for what shows a control."""
+
+    def luminance(css: str) -> float:
+        channels = [int(value) / 255 for value in css[css.index("(") + 1 : css.index(")")].split(",")[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    for scheme in ("light", "dark"):
+        context = await browser.new_context(
+            base_url=site.base, viewport={"width": width, "height": 844}, color_scheme=scheme
+        )
+        page = await context.new_page()
+        for path, field in (("/suggest", "#paper"), ("/suggest", "#note"), ("/", "#q")):
+            await page.goto(path)
+            assert await sideways(page) == 0, (path, scheme)
+            border, background = await page.eval_on_selector(
+                field, "e => [getComputedStyle(e).borderTopColor, getComputedStyle(document.body).backgroundColor]"
+            )
+            lighter, darker = sorted((luminance(border), luminance(background)), reverse=True)
+            assert (lighter + 0.05) / (darker + 0.05) >= 3, (path, field, scheme, border, background)
+        await context.close()

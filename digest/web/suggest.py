@@ -25,6 +25,10 @@ async def suggest_page(request: web.Request) -> web.Response:
     return render(request, "suggest.html", error=None, paper="", note="", honeypot=HONEYPOT)
 
 
+UNREACHABLE = 502  # AddError's status when arXiv could not be asked
+ARXIV_DOWN = "arXiv could not be reached just now, so nothing was queued; please try again in a few minutes."
+
+
 def _form_error(request: web.Request, status: int, error: str, form: dict[str, str]) -> web.Response:
     return render(
         request,
@@ -52,18 +56,24 @@ async def suggest_submit(request: web.Request) -> web.Response:
         response = _form_error(request, 429, error, form)
         response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
         return response
-    if throttle.record_failure(address, context.clock()):
+    arxiv_id = paper_add.parse_arxiv_reference(form.get("paper", "")[:300])
+    # A typo costs the reader nothing; what may reach arXiv (and what a bot fills in) counts.
+    if (arxiv_id is not None or form.get(HONEYPOT)) and throttle.record_failure(address, context.clock()):
         log.warning("suggest: %s reached %d suggestions in an hour", address, SUGGEST_RULE.max_failures)
     if form.get(HONEYPOT):
         log.info("suggest: a filled honeypot from %s; nothing stored", address)
         return render(request, "suggested.html", outcome="queued", arxiv_id=None)
-    arxiv_id = paper_add.parse_arxiv_reference(form.get("paper", "")[:300])
     if arxiv_id is None:
         return _form_error(request, 400, f"That is not an arXiv ID or URL: {paper_add.EXAMPLE}.", form)
     try:
         outcome = await queue_suggestion(context, arxiv_id, form.get("note", ""))
     except paper_add.AddError as exc:
-        return _form_error(request, exc.status, str(exc), form)
+        if exc.status != UNREACHABLE:
+            return _form_error(request, exc.status, str(exc), form)
+        log.warning("suggest: %s", exc)  # the details (arXiv's address, the error) are for the operator
+        response = _form_error(request, 503, ARXIV_DOWN, form)
+        response.headers["Retry-After"] = "600"
+        return response
     return render(request, "suggested.html", outcome=outcome, arxiv_id=arxiv_id)
 
 
