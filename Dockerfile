@@ -30,7 +30,11 @@ ENV PATH=/opt/venv/bin:$PATH \
     DIGEST_DATA_DIR=/data
 # /data is created and owned by the service user before it becomes a volume, so a new named volume starts
 # with that owner (Docker copies the image's folder, ownership included, into an empty named volume).
-RUN groupadd --system --gid 10001 digest \
+# git (and ssh for ssh:// repositories) for [publish]: the slim image has neither.
+RUN apt-get update \
+ && apt-get install --yes --no-install-recommends git openssh-client \
+ && rm -rf /var/lib/apt/lists/* \
+ && groupadd --system --gid 10001 digest \
  && useradd --system --uid 10001 --gid digest --home-dir /data --no-create-home --shell /usr/sbin/nologin digest \
  && mkdir /data \
  && chown digest:digest /data

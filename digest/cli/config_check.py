@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -127,6 +128,8 @@ def file_problems(settings: Settings) -> list[str]:
     unsubscribe = settings.weekly.list_unsubscribe
     if unsubscribe and not unsubscribe.startswith(("mailto:", "https://", "http://")):
         problems.append(f"weekly.list_unsubscribe {unsubscribe!r} must be a mailto: address or an http(s) URL")
+    if settings.publish.enabled and shutil.which("git") is None:
+        problems.append("[publish] is on but git is not installed (install git; for ssh, openssh-client too)")
     secrets_file = settings.data_dir / "secrets.json"
     if secrets_file.exists():
         try:
@@ -158,6 +161,11 @@ def warnings_for(settings: Settings) -> list[str]:
         )
     if smtp.username and smtp.security == "none":
         warnings.append("smtp.security is none: the SMTP password would cross the network unencrypted")
+    if urlsplit(settings.web.base_url).path not in ("", "/"):
+        warnings.append(
+            f"web.base_url {settings.web.base_url} has a path: links in feeds and emails carry it, but the pages and"
+            " their links are served at the root; serve the site at the root of its own host name"
+        )
     if (urlsplit(settings.web.base_url).hostname or "") in WILDCARD_HOSTS:
         warnings.append(
             f"web.base_url {settings.web.base_url} is a listening address, not one a browser can open:"

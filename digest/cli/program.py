@@ -105,11 +105,15 @@ def report_failure(exc: Exception) -> int | None:
     from sqlalchemy.exc import SQLAlchemyError
 
     from digest.config import ConfigError
+    from digest.config.secretstore import SecretStoreError
     from digest.storage.db import DatabaseError
 
     if isinstance(exc, ConfigError):
         for problem in exc.problems:
             print(f"digest: configuration: {problem}", file=sys.stderr)
+        return 2
+    if isinstance(exc, SecretStoreError):  # a key too short, an unreadable secrets.json
+        print(f"digest: configuration: {one_line(exc)}", file=sys.stderr)
         return 2
     if isinstance(exc, DatabaseError):
         print(f"digest: {exc}", file=sys.stderr)

@@ -21,6 +21,15 @@ class Secrets(Section):
         "DIGEST_ADMIN_TOKENS", "named maintainers' tokens: name:token pairs separated by commas"
     )
 
+    @field_validator("secret_key", "admin_token", "feed_token", mode="before")
+    @classmethod
+    def _without_surrounding_space(cls, value: object) -> object:
+        """A value read from a file or a container's secret often ends in a newline, which nobody can type back:
+        the space around it is not part of the secret."""
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        return value.strip() or None if isinstance(value, str) else value
+
     @field_validator("admin_tokens")
     @classmethod
     def _named_tokens(cls, value: SecretStr | None) -> SecretStr | None:

@@ -49,6 +49,8 @@ def publish_problems(publish: PublishSettings) -> list[str]:
     address = urlsplit(publish.repository or "")
     if address.scheme in ("http", "https") and (address.username or address.password):
         problems.append("publish.repository must not hold a user or token: put the token in DIGEST_GIT_TOKEN")
+    elif address.password:  # ssh://user:password@host: a password in a URL lands in logs and `config show`
+        problems.append("publish.repository must not hold a password: use DIGEST_GIT_SSH_KEY for ssh")
     if publish.mode == "pull-request" and publish.enabled:
         problems.extend(pull_request_problems(publish))
     parts = PurePosixPath(publish.path).parts

@@ -8,7 +8,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from digest.config.declarations import from_environment
 from digest.config.problems import problem
@@ -110,7 +119,7 @@ class WebSettings(Section):
     base_url: WebAddress = Field(
         "http://127.0.0.1:8080", description="the address people use: links in feeds and emails (default host:port)"
     )
-    approval_link_days: int = Field(14, ge=1)
+    approval_link_days: int = Field(14, ge=1, le=3650)
     feed_items: int = Field(50, ge=1)
     trusted_proxies: Annotated[tuple[Network, ...], Field(strict=False)] = Field(
         (), description='reverse proxies whose X-Forwarded-For names the client, e.g. ["127.0.0.1"]'
@@ -120,7 +129,9 @@ class WebSettings(Section):
     @classmethod
     def _base_url_from_address(cls, data: Any) -> Any:
         if isinstance(data, dict) and "base_url" not in data and ("host" in data or "port" in data):
-            return {**data, "base_url": f"http://{data.get('host', '127.0.0.1')}:{data.get('port', 8080)}"}
+            host = str(data.get("host", "127.0.0.1"))
+            host = f"[{host}]" if ":" in host else host  # an IPv6 address is bracketed in a URL
+            return {**data, "base_url": f"http://{host}:{data.get('port', 8080)}"}
         return data
 
 
@@ -164,7 +175,9 @@ class SmtpSettings(Section):
 
 class WeeklySettings(Section):
     cron: str = Field("0 8 * * mon", description="when the weekly digest is made, in the top-level timezone")
-    out_dir: Annotated[Path, Field(strict=False)] | None = Field(None, description="default: <data dir>/weekly")
+    out_dir: Annotated[Path, Field(strict=False), AfterValidator(Path.expanduser)] | None = Field(
+        None, description="default: <data dir>/weekly"
+    )
     send_quiet_week: bool = True
     list_unsubscribe: str | None = None
     pending_top: int = Field(5, ge=0)

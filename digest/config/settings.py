@@ -28,7 +28,7 @@ from digest.config.sections import (
 from digest.config.values import TimeZoneName
 
 # A path is written as a string in TOML and in the environment.
-FilePath = Annotated[Path, Field(strict=False)]
+FilePath = Annotated[Path, Field(strict=False), AfterValidator(Path.expanduser)]
 Folder = Annotated[Path, Field(strict=False), AfterValidator(Path.expanduser)]
 FILE_PATHS = ("feeds_dir", "templates_dir", "seed_list")
 

@@ -78,4 +78,4 @@ Network = Annotated[str, AfterValidator(_network)]
 WebAddress = Annotated[str, AfterValidator(_web_address)]
 ApiAddress = Annotated[str, AfterValidator(lambda url: url.rstrip("/"))]
 Port = Annotated[int, Field(ge=1, le=65535)]
-Seconds = Annotated[float, Field(ge=0.001)]
+Seconds = Annotated[float, Field(ge=0.001, allow_inf_nan=False)]  # inf: a socket refuses it at run time

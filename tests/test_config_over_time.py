@@ -1,0 +1,128 @@
+"""First deployment and configuration over time, as operators meet them: the example environment file filled in, a
+secret read from a file (its newline), numbers past what the code can use, `~` in paths, an IPv6 listening address,
+a password in an ssh URL, a base URL with a path, secret problems at start, and git in the image for publishing."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from dotenv import dotenv_values
+
+from digest.config import ConfigError, Settings, load_settings
+from digest.config.admin_tokens import maintainer_for
+
+ROOT = Path(__file__).resolve().parent.parent
+VARIABLES = ("DIGEST_", "DISCORD_", "SMTP_")
+
+
+def settings_from(tmp_path: Path, toml: str, environ: dict[str, str] | None = None) -> Settings:
+    config = tmp_path / "config.toml"
+    config.write_text(toml, encoding="utf-8")
+    return load_settings(config, tmp_path / "data", environ=environ or {}, load_dotenv_file=False)
+
+
+def test_the_example_environment_file_names_each_variable_once(tmp_path: Path) -> None:
+    """Filled in at its first DIGEST_ADMIN_TOKENS line, the file's second, empty one undid it: named tokens off."""
+    text = (ROOT / ".env.example").read_text(encoding="utf-8")
+    names = [line.split("=", 1)[0] for line in text.splitlines() if "=" in line and not line.startswith("#")]
+    assert len(names) == len(set(names)), sorted(name for name in names if names.count(name) > 1)
+    env = tmp_path / ".env"
+    env.write_text(text.replace("DIGEST_ADMIN_TOKENS=\n", "DIGEST_ADMIN_TOKENS=alice:alice-token-0123456789ab\n"))
+    assert dotenv_values(env)["DIGEST_ADMIN_TOKENS"] == "alice:alice-token-0123456789ab"
+
+
+def test_a_secret_read_from_a_file_signs_in_without_its_newline(tmp_path: Path) -> None:
+    token = "admin-token-0123456789abcdef"
+    settings = settings_from(tmp_path, "", {"DIGEST_ADMIN_TOKEN": token + "\n"})
+    assert settings.secrets.admin_token is not None
+    assert maintainer_for((), settings.secrets.admin_token.get_secret_value(), token) is not None
+
+
+@pytest.mark.parametrize(
+    "toml",
+    [
+        "[web]\napproval_link_days = 1000000000\n",  # a timedelta that overflows when a link is made
+        '[smtp]\nhost = "h"\nrecipients = ["a@b.org"]\ntimeout_seconds = inf\n',  # a socket refuses it
+        "[arxiv]\ntimeout_seconds = inf\n",
+    ],
+)
+def test_numbers_the_service_cannot_use_are_refused_in_one_line(tmp_path: Path, toml: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        settings_from(tmp_path, toml)
+    assert len(refused.value.problems) == 1
+
+
+def test_the_longest_approval_links_allowed_can_be_made(tmp_path: Path) -> None:
+    settings = settings_from(tmp_path, "[web]\napproval_link_days = 3650\n")
+    assert datetime.now(UTC) + timedelta(days=settings.web.approval_link_days) > datetime.now(UTC)
+
+
+def test_a_tilde_means_home_in_every_path_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`out_dir = "~/weekly"` wrote into a folder literally named `~` in the working folder."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home" / "feeds").mkdir(parents=True)
+    for name in ("rules.toml", "sources.toml"):
+        (tmp_path / "home" / "feeds" / name).write_bytes((ROOT / "feeds" / name).read_bytes())
+    settings = settings_from(tmp_path, 'feeds_dir = "~/feeds"\n[weekly]\nout_dir = "~/weekly"\n')
+    assert settings.weekly_dir == tmp_path / "home" / "weekly"
+    assert settings.feeds_dir == tmp_path / "home" / "feeds"
+
+
+def test_a_base_url_made_from_an_ipv6_host_is_a_url(tmp_path: Path) -> None:
+    settings = settings_from(tmp_path, '[web]\nhost = "::1"\n')
+    assert urlsplit(settings.web.base_url).hostname == "::1" and urlsplit(settings.web.base_url).port == 8080
+
+
+def test_a_password_in_an_ssh_repository_url_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="must not hold a password"):
+        settings_from(tmp_path, '[publish]\nrepository = "ssh://git:hunter2-token@example.org/o/l.git"\n')
+
+
+def _digest(tmp_path: Path, *arguments: str, **environ: str) -> subprocess.CompletedProcess[str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(VARIABLES)}
+    return subprocess.run(
+        [sys.executable, "-m", "digest", *arguments],
+        cwd=tmp_path,
+        env={**environment, **environ},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("case", ["short-key", "corrupt-file"])
+def test_secret_problems_stop_the_service_in_one_line(tmp_path: Path, case: str) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    environ = {"DIGEST_SECRET_KEY": "short"} if case == "short-key" else {}
+    if case == "corrupt-file":
+        (data / "secrets.json").write_text('{"secret_key": ', encoding="utf-8")
+    done = _digest(tmp_path, "--data-dir", str(data), "run", "--port", "18399", **environ)
+    assert done.returncode == 2, done.stderr[-600:]
+    last = done.stderr.strip().splitlines()[-1]
+    assert "Traceback" not in done.stderr and last.startswith("digest: configuration: "), done.stderr[-600:]
+
+
+def test_config_check_warns_of_a_base_url_with_a_path_and_of_publishing_without_git(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[web]\nbase_url = "https://example.org/digest/"\n[publish]\nrepository = "https://example.org/o/l.git"\n'
+    )
+    done = _digest(
+        tmp_path, "--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check", PATH="/nowhere"
+    )
+    assert "has a path" in done.stdout + done.stderr
+    assert "git is not installed" in done.stdout + done.stderr
+
+
+def test_the_image_has_git_for_publishing() -> None:
+    runtime = (ROOT / "Dockerfile").read_text(encoding="utf-8").split("AS runtime", 1)[1]
+    installs = " ".join(line for line in runtime.splitlines() if "apt-get install" in line)
+    assert "git" in installs.split() and "openssh-client" in installs.split()
