@@ -152,3 +152,37 @@ async def test_a_paper_a_later_import_added_is_news_in_the_feeds_and_the_weekly_
         assert "Hand-Added Older Paper on Multimodal Circuits" in render(
             digest, site.settings.templates_dir, "email.txt.j2"
         )
+
+
+OPEN_PROBLEMS = (
+    b"+ [Open Problems in Mechanistic Interpretability](https://arxiv.org/abs/2501.16496) (Jan. 27, 2025)\n"
+    b"  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/2501.16496)\n"
+)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("path", ["/feeds/list.xml", "/feeds/list.atom"])
+async def test_taking_a_paper_out_moves_last_modified_on(tmp_path: Path, path: str) -> None:
+    """A reader that asks with If-Modified-Since alone kept a removed paper: the ETag changed, Last-Modified did not."""
+    seed = seed_list_path().read_bytes()
+    assert OPEN_PROBLEMS in seed
+    async with running_site(site_settings(tmp_path / "data")) as site:
+        async with site.client.get(path) as response:
+            before = response.headers["Last-Modified"]
+        site.clock.advance(timedelta(days=1))
+        with site.database.transaction() as session:
+            liststore.import_markdown(session, seed.replace(OPEN_PROBLEMS, b""), source="edited.md", now=site.clock())
+        async with site.client.get(path, headers={"If-Modified-Since": before}) as response:
+            assert response.status == 200 and b"2501.16496" not in await response.read()
+            assert response.headers["Last-Modified"] != before
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("query", ["arXiv:2506.11976", "https://arxiv.org/abs/2506.11976v2", "2506.11976"])
+async def test_the_list_is_searched_by_an_arxiv_reference_as_suggest_takes_it(tmp_path: Path, query: str) -> None:
+    async with (
+        running_site(site_settings(tmp_path / "data")) as site,
+        site.client.get("/", params={"q": query}) as reply,
+    ):
+        page = await reply.text()
+    assert "2506.11976" in page and 'id="search-count">1 of ' in page

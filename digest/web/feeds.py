@@ -7,6 +7,7 @@ so a warm request costs no rendering and a reader that already has it gets 304.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,12 +19,13 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from digest.awesome import store as liststore
+from digest.awesome.importer import list_meta
 from digest.clock import as_utc
 from digest.relevance.store import bundled_abstracts
 from digest.review.queries import pending_candidates
 from digest.review.rules import approval_menu
 from digest.review.signing import approval_signer, token_matches
-from digest.storage.models import Candidate, Entry, ListMeta, Paper
+from digest.storage.models import Candidate, Decision, Entry, ListMeta, Paper
 from digest.titles import arxiv_abs_url
 from digest.vocab import Action
 from digest.web.context import WebContext, context_of
@@ -152,15 +154,27 @@ def list_feed(session: Session, context: WebContext, self_path: str) -> Feed:
         self_url=context.url(self_path),
         description=f"Papers as they are added to {context.settings.list_title}",
         feed_id=f"{GUID_PREFIX}list",
-        # When the list last changed, so that If-Modified-Since sees a paper imported with an old date.
+        # When the list last changed, so that If-Modified-Since sees a paper imported with an old date, and a
+        # paper taken out (by a decision, or by an import of an edited file) as much as one put in.
         updated=max(
             [item.published for item in items]
             + [_utc_or_epoch(paper.added_at) for paper in papers]
-            + [_utc_or_epoch(entry.added_at) for paper in papers for entry in paper.entries],
+            + [_utc_or_epoch(entry.added_at) for paper in papers for entry in paper.entries]
+            + _list_changes(session),
             default=EPOCH,
         ),
         items=items,
     )
+
+
+def _list_changes(session: Session) -> list[datetime]:
+    """When a decision last changed the list, and when an import last did."""
+    found = [_utc_or_epoch(session.scalar(select(func.max(Decision.at)).where(Decision.applied.is_(True))))]
+    imported = list_meta(session).get("imported_at")
+    if imported:
+        with contextlib.suppress(ValueError):
+            found.append(_utc_or_epoch(datetime.fromisoformat(imported)))
+    return found
 
 
 def _render(context: WebContext, kind: str, path: str, version: tuple[Any, ...]) -> RenderedFeed:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from digest import health
+from digest.arxiv.additions import parse_arxiv_reference
 from digest.arxiv.fetch_types import source_line
 from digest.awesome import store as liststore
 from digest.storage.models import Entry, Section
@@ -83,6 +84,8 @@ def load_list(session: Session, now: datetime, search: str = "") -> ListView:
         select(Section).order_by(Section.position).options(selectinload(Section.entries).selectinload(Entry.paper))
     ).all()
     first_import = session.scalar(select(func.min(Entry.added_at)))
+    # An arXiv reference written as /suggest takes it (arXiv:2506.11976v2, its abs or pdf URL) searches by its ID.
+    wanted = (parse_arxiv_reference(search) or search) if search else search
     views: list[SectionView] = []
     for section in sections:
         entries = [
@@ -100,7 +103,7 @@ def load_list(session: Session, now: datetime, search: str = "") -> ListView:
             )
             for entry in section.entries
             if entry_matches(
-                search, entry.paper.title, entry.short_name, entry.paper.arxiv_id, " ".join(entry.paper.authors or [])
+                wanted, entry.paper.title, entry.short_name, entry.paper.arxiv_id, " ".join(entry.paper.authors or [])
             )
         ]
         if entries:
