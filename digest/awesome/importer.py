@@ -185,10 +185,13 @@ def _check_storable(parsed: ParsedList, source: str) -> None:
 def _store_papers(session: Session, fields: dict[str, dict[str, Any]], now: datetime) -> dict[str, Paper]:
     """Every paper the list names, created or updated from its entries' fields; by title key."""
     papers = {paper.title_key: paper for paper in session.scalars(select(Paper))}
+    # The first import brings the list as it was ("seed": dated by the papers' own dates where news is told); a later
+    # one brings papers a maintainer added to the Markdown ("import": news, like an approval).
+    origin = "import" if papers else "seed"
     for key, values in fields.items():
         paper = papers.get(key)
         if paper is None:
-            paper = Paper(title_key=key, added_at=now, origin="seed", authors=[], other_urls=[])
+            paper = Paper(title_key=key, added_at=now, origin=origin, authors=[], other_urls=[])
             session.add(paper)
             papers[key] = paper
         for name, value in values.items():

@@ -104,12 +104,11 @@ def paper_links(arxiv_id: str | None, url: str | None, code_url: str | None, oth
     return links
 
 
-def feed_date(paper: Paper, first_import: datetime | None = None) -> datetime:
+def feed_date(paper: Paper) -> datetime:
     """A paper imported with the list is dated by when it appeared, not by the import; an approved one by its
     approval, and one a later import added (a maintainer's edit of the Markdown, brought in by hand or by publishing)
     by that import, since the feed tells readers what was added."""
-    added_later = first_import is not None and min(entry.added_at for entry in paper.entries) > first_import
-    if paper.origin == "seed" and not added_later:
+    if paper.origin == "seed":
         texts = [entry.date_text for entry in paper.entries if entry.date_text]
         found = paper_date(paper.published, texts, paper.arxiv_id)
         if found is not None:
@@ -131,10 +130,7 @@ def list_feed(session: Session, context: WebContext, self_path: str) -> Feed:
     papers = session.scalars(
         select(Paper).where(Paper.entries.any()).options(selectinload(Paper.entries).selectinload(Entry.section))
     ).all()
-    first_import = session.scalar(select(func.min(Entry.added_at)))
-    dated = sorted(
-        ((feed_date(paper, first_import), paper.id, paper) for paper in papers), key=lambda row: row[:2], reverse=True
-    )
+    dated = sorted(((feed_date(paper), paper.id, paper) for paper in papers), key=lambda row: row[:2], reverse=True)
     items = [
         FeedItem(
             guid=paper_guid(paper),

@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from digest.clock import as_utc
@@ -136,16 +136,11 @@ def added_by_other_paths(session: Session, start: datetime, end: datetime, cover
     of the Markdown brought in by `digest list import` or publishing (anything after the list's first import); once
     each, and none already in `covered`."""
     added: list[AddedPaper] = []
-    first_import = session.scalar(select(func.min(Entry.added_at)))
     entries = (
         select(Entry, Paper, Section)
         .join(Paper, Entry.paper_id == Paper.id)
         .join(Section, Entry.section_id == Section.id)
-        .where(
-            or_(Paper.origin == "review", Entry.added_at > first_import),
-            Entry.added_at >= start,
-            Entry.added_at < end,
-        )
+        .where(Paper.origin.in_(("review", "import")), Entry.added_at >= start, Entry.added_at < end)
         .order_by(Entry.added_at)
     )
     for entry, paper, section in session.execute(entries).tuples():
