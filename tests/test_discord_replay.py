@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from digest.discord.replay import Choice, Key, LoggedDecision, plan, seen_reactions
 from digest.review.rules import Actor
+from digest.storage.db import Database
 
 ANN_APPROVE: Key = ("1", "approve", "sae")
 BOB_APPROVE: Key = ("2", "approve", "sae")
@@ -49,3 +50,31 @@ def test_a_reaction_taken_back_and_put_again_is_new() -> None:
 def test_new_reactions_that_disagree_decide_nothing() -> None:
     todo = plan("pending", seen_reactions([]), {ANN_APPROVE: (APPROVE, ANN), BOB_REJECT: (REJECT, BOB)})
     assert todo.choice is None and set(todo.conflict) == {APPROVE, REJECT}
+
+
+def test_catch_up_reads_the_decision_log_in_the_order_decisions_were_made(database: Database) -> None:
+    """A web rejection made after a ✅ approval on a clock five minutes behind: read by clock, the ✅ looked like the
+    decision that stands, and its reaction being gone would have undone the rejection."""
+    from datetime import UTC, datetime, timedelta
+
+    from digest.discord import store as discord_store
+    from digest.storage.models import REJECTED, Candidate, Decision
+    from tests.factories import insert_candidate, real_papers
+
+    candidate_id = insert_candidate(database, real_papers()[0])
+    at = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
+    with database.transaction() as session:
+        session.add(
+            Decision(candidate_id=candidate_id, action="approve", section="Sparse Autoencoder", actor="ann",
+                     actor_id="1001", channel="discord", at=at, applied=True)
+        )  # fmt: skip
+        session.flush()
+        session.add(
+            Decision(candidate_id=candidate_id, action="reject", section=None, actor="bob", actor_id=None,
+                     channel="web", at=at - timedelta(minutes=5), applied=True)
+        )  # fmt: skip
+        candidate = session.get(Candidate, candidate_id)
+        assert candidate is not None
+        candidate.status = REJECTED
+    seen = seen_reactions(discord_store.reaction_history(database, candidate_id))
+    assert plan(REJECTED, seen, present={}).undo is None

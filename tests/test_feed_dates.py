@@ -186,3 +186,48 @@ async def test_the_list_is_searched_by_an_arxiv_reference_as_suggest_takes_it(tm
     ):
         page = await reply.text()
     assert "2506.11976" in page and 'id="search-count">1 of ' in page
+
+
+@pytest.mark.asyncio
+async def test_renaming_a_heading_is_no_news(tmp_path: Path) -> None:
+    """An import recreates the entries of a renamed section (they count as moved): no paper of it may turn up as added
+    in the weekly digest, jump to the top of the feeds, or be marked new on the list page."""
+    from digest.weekly.contents import load_digest, render
+    from digest.weekly.weeks import week_of
+
+    seed = seed_list_path().read_text(encoding="utf-8")
+    heading = next(
+        line for line in seed.splitlines(keepends=True) if line.startswith("### ") and "Sparse Autoencoder" in line
+    )
+    renamed = seed.replace(heading, heading.rstrip("\n") + "s (SAE)\n")
+    async with running_site(site_settings(tmp_path / "data")) as site:
+        async with site.client.get("/feeds/list.atom") as response:
+            before = [entry.id for entry in feedparser.parse(await response.read()).entries]
+        site.clock.advance(timedelta(days=2))
+        with site.database.transaction() as session:
+            report = liststore.import_markdown(session, renamed.encode(), source="edited.md", now=site.clock())
+        assert report.moved and not report.added
+        async with site.client.get("/feeds/list.atom") as response:
+            after = [entry.id for entry in feedparser.parse(await response.read()).entries]
+        async with site.client.get("/") as response:
+            page = await response.text()
+        with site.database.reading() as session:
+            digest = load_digest(session, site.settings, week_of(site.clock(), site.settings.tz), edition="readers")
+    assert after == before
+    assert "new this week" not in page
+    moved = [line for line in renamed.split(heading.rstrip("\n") + "s (SAE)\n", 1)[1].splitlines() if "](" in line]
+    title = moved[0].split("[", 1)[1].split("]", 1)[0]
+    assert title not in render(digest, site.settings.templates_dir, "email.txt.j2")
+
+
+@pytest.mark.asyncio
+async def test_a_decision_that_takes_a_paper_out_moves_last_modified_on(tmp_path: Path) -> None:
+    async with running_site(site_settings(tmp_path / "data")) as site:
+        candidate = insert_candidate(site.database, real_papers()[0])
+        await site.reviewer.decide_async(candidate, "approve", Actor("ann", "1", "discord"), "Steering")
+        async with site.client.get("/feeds/list.xml") as response:
+            before = response.headers["Last-Modified"]
+        site.clock.advance(timedelta(days=1))
+        await site.reviewer.decide_async(candidate, "reject", Actor("ann", "1", "discord"))
+        async with site.client.get("/feeds/list.xml", headers={"If-Modified-Since": before}) as response:
+            assert response.status == 200 and real_papers()[0]["arxiv_id"] not in await response.text()

@@ -191,8 +191,8 @@ def test_removing_the_added_entry_restores_the_bytes(database: Database, setting
     add(database, real_paper("2503.09046"), "Neuron Analysis")
     with database.transaction() as session:
         paper = session.scalars(select(Paper).where(Paper.arxiv_id == "2503.09046")).one()
-        assert liststore.remove_paper_entry(session, paper_id=paper.id, section_name="neuron-analysis")
-        assert not liststore.remove_paper_entry(session, paper_id=paper.id, section_name="neuron-analysis")
+        assert liststore.remove_paper_entry(session, paper_id=paper.id, section_name="neuron-analysis", now=NOW)
+        assert not liststore.remove_paper_entry(session, paper_id=paper.id, section_name="neuron-analysis", now=NOW)
     assert render(database, settings) == before
 
 

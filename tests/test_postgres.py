@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -451,7 +452,12 @@ async def test_when_another_service_took_the_lock_the_schedule_pauses_until_it_i
 
     async with ArxivServer() as arxiv:
         feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
-        settings = pg_settings(tmp_path, postgres_url, f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n')
+        bare = tmp_path / "list.git"
+        subprocess.run(["git", "init", "--quiet", "--bare", str(bare)], check=True)
+        config = (
+            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n[publish]\nrepository = "{bare.as_uri()}"\n'
+        )
+        settings = pg_settings(tmp_path, postgres_url, config)
         service = Service(settings)
         service.lock_check_seconds = 0.2
         await service.start(serve_web=False)
@@ -466,14 +472,14 @@ async def test_when_another_service_took_the_lock_the_schedule_pauses_until_it_i
                     break
                 await asyncio.sleep(0.1)
             (component,) = [c for c in health.components() if c.name == "database"]
-            assert service.scheduler.state == STATE_PAUSED
-            assert not component.ok and "schedule paused" in component.message
+            assert service.scheduler.state == STATE_PAUSED and service.publisher is None  # nor does it push
+            assert not component.ok and "schedule, Discord and publishing paused" in component.message
             other.release()  # the second one stops: the first takes its lock back and its schedule runs again
             for _ in range(50):
                 if service.scheduler.state == STATE_RUNNING:
                     break
                 await asyncio.sleep(0.1)
-            assert service.scheduler.state == STATE_RUNNING
+            assert service.scheduler.state == STATE_RUNNING and service.publisher is not None
             assert [c.ok for c in health.components() if c.name == "database"] == [True]
         finally:
             other.release()

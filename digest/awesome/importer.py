@@ -77,7 +77,7 @@ def list_meta(session: Session) -> dict[str, str]:
     return {row.key: row.value for row in session.scalars(select(ListMeta))}
 
 
-def _set_meta(session: Session, key: str, value: str) -> None:
+def set_meta(session: Session, key: str, value: str) -> None:
     row = session.get(ListMeta, key)
     if row is None:
         session.add(ListMeta(key=key, value=value))
@@ -259,10 +259,10 @@ def _store_entries(
 def _store_meta(session: Session, parsed: ParsedList, *, source: str, now: datetime, data: bytes) -> None:
     """The text around the sections, and where and when the list came from."""
     for key, value in (("preamble", parsed.preamble), ("trailer", parsed.trailer)):
-        _set_meta(session, key, value)
-    _set_meta(session, "source", source)
-    _set_meta(session, "imported_at", now.isoformat())
-    _set_meta(session, "sha256", hashlib.sha256(data).hexdigest())
+        set_meta(session, key, value)
+    set_meta(session, "source", source)
+    set_meta(session, "imported_at", now.isoformat())
+    set_meta(session, "sha256", hashlib.sha256(data).hexdigest())
 
 
 def _pair_moves(

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from digest import resources
 from digest.awesome.entry import escape_text, render_entry_fields, safe_url
-from digest.awesome.importer import PAPER_KIND, ImportReport, import_markdown, list_meta
+from digest.awesome.importer import PAPER_KIND, ImportReport, import_markdown, list_meta, set_meta
 from digest.awesome.listfile import write_list_markdown
 from digest.awesome.parse import ListFormatError, parse_date, split_lines
 from digest.awesome.sectionnames import match_section
@@ -293,7 +293,9 @@ def sections_holding(session: Session, arxiv_id: str) -> list[str]:
     return [name for name, _ in session.execute(query)]
 
 
-def remove_paper_entry(session: Session, *, paper_id: int, section_name: str) -> bool:
+def remove_paper_entry(session: Session, *, paper_id: int, section_name: str, now: datetime) -> bool:
+    """Takes the paper's entry out of the section; notes when (`entries_removed_at`: the feeds' Last-Modified moves
+    on when a paper leaves, as when one arrives)."""
     section = resolve_section(session, section_name)
     if section is None:
         return False
@@ -302,6 +304,7 @@ def remove_paper_entry(session: Session, *, paper_id: int, section_name: str) ->
         return False
     entries = [e for e in section.entries if e is not entry]
     session.delete(entry)
+    set_meta(session, "entries_removed_at", now.isoformat())
     for position, item in enumerate(entries):
         item.position = position
     section.entries = entries

@@ -99,7 +99,7 @@ def out_of_sync(database: Database) -> list[int]:
 
 def reaction_history(database: Database, candidate_id: int) -> list[LoggedDecision]:
     """The candidate's decisions, oldest first, in the form `replay.seen_reactions` reads."""
-    query = select(Decision).where(Decision.candidate_id == candidate_id).order_by(Decision.at, Decision.id)
+    query = select(Decision).where(Decision.candidate_id == candidate_id).order_by(Decision.id)  # as made, not by clock
     with database.reading() as session:
         return [
             LoggedDecision(

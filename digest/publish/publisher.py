@@ -110,6 +110,8 @@ class Publisher:
         rewritten = self._base_before_rewrite(head)
         with self._session(dry_run) as session:
             merged = self._merge(session, head, upstream, dry_run=dry_run, base=rewritten)
+        if not dry_run:
+            self.write_list_file()
         diff = unified_diff(merged.theirs, merged.final, self.settings.publish.path)
         if merged.final == merged.theirs:
             if not dry_run:
@@ -124,6 +126,15 @@ class Publisher:
             "publish: pushed %s to %s: %s", commit[:12], self.settings.publish.branch, merged.message.splitlines()[0]
         )
         return PublishResult(PUBLISHED, f"published {commit[:12]}: {merged.message.splitlines()[0]}", commit, diff)
+
+    def write_list_file(self) -> None:
+        """list.md as the database holds it, once the upstream edits are committed: rendered under the file's lock
+        from what is committed, so a decision in another process cannot land the older text last."""
+        try:
+            with self.database.reading() as session:
+                liststore.write_markdown(session, self.settings)
+        except OSError as exc:
+            log.error("publish: %s could not be written (%s)", self.settings.list_markdown_path, exc.strerror or exc)
 
     @contextmanager
     def _session(self, dry_run: bool) -> Iterator[Session]:
@@ -267,7 +278,6 @@ class Publisher:
             log.info("publish:   ~ %s -> %s: %s", item["from"], item["to"], one_line(item["title"] or ""))
         for item in report.removed:
             log.info("publish:   - %s: %s", item["section"], one_line(item["title"] or ""))
-        liststore.write_markdown(session, self.settings)
         return liststore.render_markdown(session, self.settings.templates_dir)
 
     def _synced(self, merged: Merged, commit: str | None, *, published: bool) -> None:

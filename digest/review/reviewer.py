@@ -51,6 +51,11 @@ class Reviewer:
     def add_listener(self, callback: Listener) -> None:
         self._listeners.append(callback)
 
+    def remove_listener(self, callback: Listener) -> None:
+        """Stops telling `callback` about decisions (a part of the service that stopped); unknown ones are ignored."""
+        if callback in self._listeners:
+            self._listeners.remove(callback)
+
     def decide(
         self, candidate_id: int, action: str, actor: Actor, section: str | None = None, *, only_pending: bool = False
     ) -> Outcome:
@@ -158,12 +163,12 @@ class Reviewer:
         if action == Action.REJECT:
             if candidate.status == REJECTED:
                 return _outcome(candidate, action, actor, False, "already rejected")
-            self._remove_entry(session, candidate)
+            self._remove_entry(session, candidate, now)
             self._record(candidate, REJECTED, actor, None, now)
             return _outcome(candidate, action, actor, True, "rejected")
         if candidate.status == PENDING:
             return _outcome(candidate, action, actor, False, "already pending")
-        self._remove_entry(session, candidate)
+        self._remove_entry(session, candidate, now)
         candidate.status = PENDING
         candidate.decided_at = None
         candidate.decided_by = None
@@ -200,7 +205,7 @@ class Reviewer:
                 f"{candidate.arxiv_id} is already in the list ({', '.join(elsewhere)}): name a section to add it "
                 "there too, or reject the candidate"
             )
-        self._remove_entry(session, candidate)
+        self._remove_entry(session, candidate, now)
         listed_before = list(resolved.entries)
         try:
             entry = add_candidate_entry(session, candidate, resolved.name, now, self.settings.templates_dir)
@@ -221,10 +226,12 @@ class Reviewer:
         candidate.updated_at = now
 
     @staticmethod
-    def _remove_entry(session: Session, candidate: Candidate) -> None:
+    def _remove_entry(session: Session, candidate: Candidate, now: datetime) -> None:
         """Undoes an earlier approval: the entry it added leaves the list (the paper row stays for history)."""
         if candidate.status == APPROVED and candidate.paper_id is not None and candidate.decided_section:
-            liststore.remove_paper_entry(session, paper_id=candidate.paper_id, section_name=candidate.decided_section)
+            liststore.remove_paper_entry(
+                session, paper_id=candidate.paper_id, section_name=candidate.decided_section, now=now
+            )
 
 
 def add_candidate_entry(

@@ -216,16 +216,33 @@ class Service:
             if held is False and not lost:
                 lost = True
                 line = "another digest service took the database's lock while this one's session was down"
-                log.error("%s; the schedule is paused until the lock is free", line)
-                health.report("database", False, f"{line}: schedule paused")
+                log.error("%s; the schedule, Discord and publishing are paused until the lock is free", line)
+                health.report("database", False, f"{line}: schedule, Discord and publishing paused")
                 if running and self.scheduler is not None:
                     self.scheduler.pause()
+                await self._stop_side_effects()
             elif held and lost:
                 lost = False
-                log.warning("the database's lock is held again; the schedule resumes")
+                log.warning("the database's lock is held again; the schedule, Discord and publishing resume")
                 health.report("database", True, "the service holds the database's lock")
                 if running and self.scheduler is not None:
                     self.scheduler.resume()
+                await self._start_bot()
+                await self._start_publisher()
+
+    async def _stop_side_effects(self) -> None:
+        """Stops what acts outside the database besides the schedule: the Discord bot (it posts what waits) and the
+        publisher (it pushes); both start again when the lock is held again."""
+        if self.publisher is not None:
+            if self.reviewer is not None:
+                self.reviewer.remove_listener(self.publisher.on_decision)
+            await self.publisher.stop()
+            self.publisher = None
+        if self.bot is not None:
+            if self.reviewer is not None:
+                self.reviewer.remove_listener(self.bot.on_decision)
+            await self.bot.close()
+            self.bot = None
 
     def _spawn(self, coroutine: Any) -> None:
         task: asyncio.Task[None] = asyncio.ensure_future(coroutine)

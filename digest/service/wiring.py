@@ -102,19 +102,20 @@ def list_file_in_step(database: Database, settings: Settings) -> bool:
     written it. True when it was written."""
     from digest.awesome import store as liststore
     from digest.awesome.listfile import GENERATIONS
-    from digest.storage.files import keep_generations, write_atomic
+    from digest.storage.files import held_for_writing, keep_generations, write_atomic
 
     path = settings.list_markdown_path
-    with database.reading() as session:
-        markdown = liststore.render_markdown(session, settings.templates_dir)
     kept = None
     try:
-        previous = path.read_bytes() if path.is_file() else None
-        if previous == markdown.encode("utf-8"):
-            return False
-        if previous is not None:  # a hand edit of the file is kept, never overwritten without a copy
-            kept = keep_generations(path, previous, GENERATIONS)
-        write_atomic(path, markdown)
+        with held_for_writing(path):  # rendered under the file's lock, as every other writer of it does
+            with database.reading() as session:
+                markdown = liststore.render_markdown(session, settings.templates_dir)
+            previous = path.read_bytes() if path.is_file() else None
+            if previous == markdown.encode("utf-8"):
+                return False
+            if previous is not None:  # a hand edit of the file is kept, never overwritten without a copy
+                kept = keep_generations(path, previous, GENERATIONS)
+            write_atomic(path, markdown)
     except OSError as exc:
         log.error("the list's Markdown %s could not be brought up to date: %s", path, exc.strerror or exc)
         return False

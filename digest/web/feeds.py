@@ -25,7 +25,7 @@ from digest.relevance.store import bundled_abstracts
 from digest.review.queries import pending_candidates
 from digest.review.rules import approval_menu
 from digest.review.signing import approval_signer, token_matches
-from digest.storage.models import Candidate, Decision, Entry, ListMeta, Paper
+from digest.storage.models import Candidate, Entry, ListMeta, Paper
 from digest.titles import arxiv_abs_url
 from digest.vocab import Action
 from digest.web.context import WebContext, context_of
@@ -164,12 +164,12 @@ def list_feed(session: Session, context: WebContext, self_path: str) -> Feed:
 
 
 def _list_changes(session: Session) -> list[datetime]:
-    """When a decision last changed the list, and when an import last did."""
-    found = [_utc_or_epoch(session.scalar(select(func.max(Decision.at)).where(Decision.applied.is_(True))))]
-    imported = list_meta(session).get("imported_at")
-    if imported:
-        with contextlib.suppress(ValueError):
-            found.append(_utc_or_epoch(datetime.fromisoformat(imported)))
+    """When an entry last left the list by a decision, and when an import last changed it."""
+    found = []
+    meta = list_meta(session)
+    for key in ("entries_removed_at", "imported_at"):
+        with contextlib.suppress(KeyError, ValueError):
+            found.append(_utc_or_epoch(datetime.fromisoformat(meta[key])))
     return found
 
 

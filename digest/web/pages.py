@@ -77,13 +77,12 @@ MAX_SEARCH = 200
 def load_list(session: Session, now: datetime, search: str = "") -> ListView:
     """The sections that hold entries (those matching `search`, when given), in document order, with both counts.
 
-    An entry is new when it joined the list in the last week after the list was first imported (the first import's
-    entries all carry its time, which says nothing about when the papers came out).
+    An entry is new when its paper joined the list in the last week by an approval, `digest add` or a later import
+    (the first import's papers, "seed", came out whenever they did; an entry moved with a renamed heading is no news).
     """
     sections = session.scalars(
         select(Section).order_by(Section.position).options(selectinload(Section.entries).selectinload(Entry.paper))
     ).all()
-    first_import = session.scalar(select(func.min(Entry.added_at)))
     # An arXiv reference written as /suggest takes it (arXiv:2506.11976v2, its abs or pdf URL) searches by its ID.
     wanted = (parse_arxiv_reference(search) or search) if search else search
     views: list[SectionView] = []
@@ -99,7 +98,7 @@ def load_list(session: Session, now: datetime, search: str = "") -> ListView:
                 date_text=entry.date_text,
                 authors=list(entry.paper.authors or []),
                 paper_id=entry.paper_id,
-                new=first_import is not None and entry.added_at > first_import and now - entry.added_at <= NEW_FOR,
+                new=entry.paper.origin != "seed" and now - entry.added_at <= NEW_FOR,
             )
             for entry in section.entries
             if entry_matches(
