@@ -19,7 +19,8 @@ from digest.relevance.why import why_from_json
 from digest.review.queries import pending_candidates, pending_count
 from digest.review.signing import approval_signer
 from digest.storage.files import write_atomic
-from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Entry, Paper, Section
+from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision, Entry, Paper, Section
+from digest.vocab import Action
 from digest.weekly import mailer
 from digest.weekly.issue import (
     AddedPaper,
@@ -116,6 +117,8 @@ def approved_papers(session: Session, start: datetime, end: datetime, covered: s
             covered.add(paper.id)
             if not paper.entries:
                 continue  # approved, then taken out of the list by hand: it did not join it
+        if _listed_before(session, candidate, start, covered):
+            continue  # approved again into another section (a move), or already in the list by hand: no news
         added.append(
             AddedPaper(
                 section=candidate.decided_section or candidate.suggested_section or "Other",
@@ -131,6 +134,26 @@ def approved_papers(session: Session, start: datetime, end: datetime, covered: s
     return added
 
 
+def _listed_before(session: Session, candidate: Candidate, start: datetime, covered: set[int]) -> bool:
+    """Whether the candidate's paper was in the list before the week began: its last decision before then was an
+    approval (this week's is a move), or a maintainer had put the paper in by hand (the approval reused that entry)."""
+    earlier = session.scalar(
+        select(Decision.action)
+        .where(Decision.candidate_id == candidate.id, Decision.applied.is_(True), Decision.at < start)
+        .order_by(Decision.id.desc())
+        .limit(1)
+    )
+    if earlier == Action.APPROVE:
+        return True
+    if candidate.paper_id is not None:  # the approval wrote the entry itself
+        return False
+    by_hand = session.execute(
+        select(Paper.id, Paper.added_at).where(Paper.arxiv_id == candidate.arxiv_id, Paper.entries.any())
+    ).all()
+    covered.update(paper_id for paper_id, _ in by_hand)  # told once, as this approval
+    return any(as_utc(added_at) < start for _, added_at in by_hand)
+
+
 def added_by_other_paths(session: Session, start: datetime, end: datetime, covered: set[int]) -> list[AddedPaper]:
     """Papers added by another path than a candidate's approval in [start, end): a maintainer's command, or an edit
     of the Markdown brought in by `digest list import` or publishing (anything after the list's first import); once
@@ -140,7 +163,9 @@ def added_by_other_paths(session: Session, start: datetime, end: datetime, cover
         select(Entry, Paper, Section)
         .join(Paper, Entry.paper_id == Paper.id)
         .join(Section, Entry.section_id == Section.id)
-        .where(Paper.origin.in_(("review", "import")), Entry.added_at >= start, Entry.added_at < end)
+        # By when the paper joined the list, not when its entry was made: a renamed heading or a moved entry makes
+        # new entries for papers that were there already.
+        .where(Paper.origin.in_(("review", "import")), Paper.added_at >= start, Paper.added_at < end)
         .order_by(Entry.added_at)
     )
     for entry, paper, section in session.execute(entries).tuples():
