@@ -268,3 +268,26 @@ def test_list_md_ends_on_the_newest_state_when_two_processes_decide_at_once(
     with database.reading() as session:
         expected = liststore.render_markdown(session, settings.templates_dir)
     assert settings.list_markdown_path.read_text(encoding="utf-8") == expected
+
+
+@pytest.mark.parametrize("undo", ["revert", "reject"])
+def test_an_approval_is_undone_after_its_sections_heading_was_renamed(
+    database: Database, settings: Settings, undo: str
+) -> None:
+    """The heading of the section a paper was approved into is renamed by hand (imported): `digest pending` and
+    `digest reject` said they had worked and the paper stayed in the list."""
+    candidate_id = insert_candidate(database, real_papers()[0])
+    reviewer = Reviewer(database, settings)
+    reviewer.decide(candidate_id, "approve", Actor("ann", None, "cli"), "Steering")
+    with database.transaction() as session:
+        text = liststore.render_markdown(session, settings.templates_dir)
+        heading = next(
+            line for line in text.splitlines() if line.startswith("#") and line.rstrip().endswith("Steering")
+        )
+        renamed = text.replace(heading, heading.replace("Steering", "Activation Editing"))
+        liststore.import_markdown(session, renamed.encode("utf-8"), source="edited.md")
+    reviewer.decide(candidate_id, undo, Actor("ann", None, "cli"))
+    arxiv_id = real_papers()[0]["arxiv_id"]
+    with database.reading() as session:
+        assert arxiv_id not in liststore.render_markdown(session, settings.templates_dir)
+    assert arxiv_id not in settings.list_markdown_path.read_text(encoding="utf-8")

@@ -293,6 +293,18 @@ def sections_holding(session: Session, arxiv_id: str) -> list[str]:
     return [name for name, _ in session.execute(query)]
 
 
+def sections_holding_paper(session: Session, paper_id: int) -> list[str]:
+    """The names of the sections with an entry for this paper, in the list's order."""
+    query = (
+        select(Section.name, Section.position)
+        .join(Entry, Entry.section_id == Section.id)
+        .where(Entry.paper_id == paper_id)
+        .order_by(Section.position)
+        .distinct()
+    )
+    return [name for name, _ in session.execute(query)]
+
+
 def remove_paper_entry(session: Session, *, paper_id: int, section_name: str, now: datetime) -> bool:
     """Takes the paper's entry out of the section; notes when (`entries_removed_at`: the feeds' Last-Modified moves
     on when a paper leaves, as when one arrives)."""

@@ -228,10 +228,24 @@ class Reviewer:
     @staticmethod
     def _remove_entry(session: Session, candidate: Candidate, now: datetime) -> None:
         """Undoes an earlier approval: the entry it added leaves the list (the paper row stays for history)."""
-        if candidate.status == APPROVED and candidate.paper_id is not None and candidate.decided_section:
+        if candidate.status != APPROVED or candidate.paper_id is None or not candidate.decided_section:
+            return
+        if liststore.resolve_section(session, candidate.decided_section) is not None:
             liststore.remove_paper_entry(
                 session, paper_id=candidate.paper_id, section_name=candidate.decided_section, now=now
             )
+            return
+        # The section it went into was renamed since (a hand edit imported): its entry is found by the paper. One
+        # entry is this approval's; with several (the paper also listed by hand) which one is unknown, so nothing is
+        # decided rather than a decision logged while the list keeps the paper.
+        held = liststore.sections_holding_paper(session, candidate.paper_id)
+        if len(held) > 1:
+            raise ReviewError(
+                f"candidate {candidate.id}: the section it was approved into ({candidate.decided_section}) is gone "
+                f"and the paper is in {', '.join(held)}; take it out of the list by hand (`digest list import`)"
+            )
+        if held:
+            liststore.remove_paper_entry(session, paper_id=candidate.paper_id, section_name=held[0], now=now)
 
 
 def add_candidate_entry(
