@@ -291,3 +291,14 @@ def test_an_approval_is_undone_after_its_sections_heading_was_renamed(
     with database.reading() as session:
         assert arxiv_id not in liststore.render_markdown(session, settings.templates_dir)
     assert arxiv_id not in settings.list_markdown_path.read_text(encoding="utf-8")
+
+
+def test_a_deciders_name_cannot_rewrite_what_the_history_says(database: Database, settings: Settings) -> None:
+    """A Discord display name with a right-to-left override read, wherever decisions are shown, as if someone else
+    had decided through another channel."""
+    candidate_id = insert_candidate(database, real_papers()[0])
+    Reviewer(database, settings).decide(candidate_id, "reject", Actor("mallory\u202ebew aiv bob\n", "9", "discord"))
+    with database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        decision = session.scalars(select(Decision).where(Decision.candidate_id == candidate_id)).one()
+        assert candidate is not None and candidate.decided_by == decision.actor == "mallory bew aiv bob"

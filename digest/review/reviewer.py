@@ -11,6 +11,7 @@ import functools
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from digest.review.rules import (
 )
 from digest.storage.db import Database
 from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision, Entry
+from digest.text import one_line
 from digest.titles import arxiv_abs_url
 from digest.vocab import Action
 
@@ -69,6 +71,9 @@ class Reviewer:
             raise ReviewError(f"unknown action {action!r}: use one of {', '.join(ACTIONS)}")
         if actor.channel not in CHANNELS:
             raise ReviewError(f"unknown channel {actor.channel!r}")
+        # A name is shown wherever decisions are (history, pages, emails): a Discord display name with a right-to-left
+        # override or a line break must not rewrite who decided and through which channel.
+        actor = replace(actor, name=one_line(actor.name) or "?")
         with self._lock:
             return self._decide_locked(candidate_id, action, actor, section, only_pending)
 
