@@ -160,7 +160,7 @@ async def test_poll_review_in_discord_list_feed_weekly_email_restart(tmp_path: P
                         week = datetime.now(UTC).isocalendar()
                         weekly = await asyncio.create_subprocess_exec(
                             sys.executable, "-m", "digest", "--config", str(config), "weekly",
-                            "--week", f"{week.year}-W{week.week:02d}", "--send",
+                            "--week", f"{week.year}-W{week.week:02d}", "--send", "--now",
                             cwd=tmp_path, env=service_environment(),
                             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
                         )  # fmt: skip

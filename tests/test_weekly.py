@@ -256,3 +256,22 @@ def test_a_paper_taken_out_of_the_list_since_its_approval_did_not_join_it(
     text = markdown_of(database, settings, edition="maintainers")
     assert f"{len(APPROVED_IN_WEEK) - 1} new papers joined the list this week." in text
     assert taken_out not in text.split("## Waiting for review")[0]
+
+
+def test_send_takes_only_complete_weeks_and_a_year_the_calendar_holds(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Sent half-way, a week counted as sent and its later papers never reached readers; a typo'd future week was
+    sent as "a quiet week"; year 9999 ended in a traceback."""
+    from datetime import UTC, datetime
+
+    from digest.weekly.issue import last_complete_week
+
+    current = last_complete_week(datetime.now(UTC), make_settings(data_dir).tz).next()
+    base = ["--data-dir", str(data_dir), "weekly"]
+    for week in (current.next().next(), current):
+        assert main([*base, "--week", str(week), "--send"]) == 2
+        error = capsys.readouterr().err
+        assert error.count("\n") == 1 and f"{week} is not over yet" in error
+    assert main([*base, "--week", "9999-W52", "--dry-run"]) == 2
+    assert "the year must be between" in capsys.readouterr().err

@@ -43,6 +43,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--dry-run", action="store_true", help="print the result; write and send nothing")
     parser.add_argument("--send", action="store_true", help="send the email (each edition skipped when already sent)")
+    parser.add_argument(
+        "--now",
+        action="store_true",
+        help="with --send, send the current week as it stands (it then counts as sent: later papers wait for no one)",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -73,6 +78,16 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     settings = context.settings
     now = datetime.now(UTC)
     week = chosen or last_complete_week(now, settings.tz)
+    complete = last_complete_week(now, settings.tz)
+    current = complete.next()
+    if args.send and (week > current or (week == current and not args.now)):
+        # Sent half-way a week counts as sent, and its later papers would never reach readers.
+        print(
+            f"digest: {week} is not over yet: --send sends complete weeks ({complete} is the last; --dry-run shows "
+            "any week as it stands, and --send --now sends the current one as it stands)",
+            file=sys.stderr,
+        )
+        return 2
     editions: tuple[Edition, ...] = (args.edition,) if args.edition else ("readers", "maintainers")
     if args.send and args.dry_run and not settings.smtp.enabled:
         print(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 _WEEK_PATTERN = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
+MIN_YEAR, MAX_YEAR = 1970, 9998
 
 
 @dataclass(frozen=True, order=True)
@@ -21,6 +22,8 @@ class IsoWeek:
         if not match:
             raise ValueError(f"{text!r} is not an ISO week: use YYYY-Www, e.g. 2026-W48")
         year, week = int(match.group(1)), int(match.group(2))
+        if not MIN_YEAR <= year <= MAX_YEAR:  # a week's bounds in any time zone must stay within the calendar
+            raise ValueError(f"{text!r}: the year must be between {MIN_YEAR} and {MAX_YEAR}")
         try:
             date.fromisocalendar(year, week, 1)
         except ValueError:
@@ -46,6 +49,9 @@ class IsoWeek:
 
     def previous(self) -> IsoWeek:
         return week_of_day(self.monday - timedelta(days=7))
+
+    def next(self) -> IsoWeek:
+        return week_of_day(self.monday + timedelta(days=7))
 
 
 def week_of_day(day: date) -> IsoWeek:
