@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from digest.cli import main
 from digest.config import Settings, SmtpSettings
@@ -419,3 +420,44 @@ def test_a_reader_never_sees_another_readers_address(database: Database, setting
     shown = " ".join(str(message[name] or "") for name in ("To", "Cc"))
     assert not any(address in shown for address in readers), shown
     assert str(message["To"]) == "undisclosed-recipients:;"
+
+
+def test_a_service_down_for_weeks_sends_the_weeks_it_missed_and_marks_quiet_ones_done(
+    database: Database, settings: Settings
+) -> None:
+    """The scheduler runs a missed job once: down from before W46's Monday until after W49's, the service sent W48
+    alone and W46 and W47 never went out, without a word."""
+    from digest.storage.state import WeeklyDigest as Row
+
+    fill_week(database, settings)  # W48 has papers; W46 and W47 are quiet
+    with database.transaction() as session:  # the last week a job took up before the service went down
+        session.add(Row(week="2026-W45", edition="readers", status="sent", attempts=1, recipients=[READERS]))
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        quiet_too = with_smtp(settings, port, send_quiet_week=True)
+        result = run_weekly_job(quiet_too, database, NOW)
+        again = run_weekly_job(quiet_too, database, NOW)
+    assert [(o.week, o.status) for o in result.emails] == [
+        ("2026-W46", "sent"),
+        ("2026-W47", "sent"),
+        ("2026-W48", "sent"),
+    ]
+    assert [o.status for o in again.emails] == ["already-sent"]
+    assert len(inbox.messages) == 3
+
+    # With quiet weeks skipped, a skipped week is on record as done: the next job does not take it for missed.
+    with database.transaction() as session:
+        for row in session.scalars(select(Row)):
+            session.delete(row)
+        session.add(Row(week="2026-W45", edition="readers", status="sent", attempts=1, recipients=[READERS]))
+    with smtp_server(inbox) as port:
+        skipping = with_smtp(settings, port, send_quiet_week=False)
+        first = run_weekly_job(skipping, database, NOW)
+        second = run_weekly_job(skipping, database, NOW)
+    outcomes = {o.week: o.status for o in first.emails}
+    assert list(outcomes) == ["2026-W46", "2026-W47", "2026-W48"] and "quiet-skipped" in outcomes.values()
+    with database.reading() as session:
+        statuses = {row.week: row.status for row in session.scalars(select(Row))}
+    done = {"quiet-skipped": "quiet", "sent": "sent"}
+    assert statuses == {"2026-W45": "sent", **{week: done[status] for week, status in outcomes.items()}}
+    assert [(o.week, o.status) for o in second.emails] == [("2026-W48", "already-sent")]

@@ -32,6 +32,9 @@ from digest.weekly.issue import EDITIONS, Edition, IsoWeek, last_complete_week, 
 log = logging.getLogger(__name__)
 
 SENDING, SENT, FAILED = "sending", "sent", "failed"
+QUIET = "quiet"  # a quiet week's edition, skipped (weekly.send_quiet_week off): done, like a sent one
+DONE = (SENT, QUIET)
+CATCH_UP_WEEKS = 4  # a service down longer than a week sends at most this many weeks it missed
 # A claim this old belongs to a process that died mid-send; the week is tried again (it may arrive twice then).
 STALE_CLAIM = timedelta(hours=1)
 MAX_BACKOFF = timedelta(days=1)
@@ -150,7 +153,7 @@ def send_week(
         digest = load_digest(session, settings, week, now=now, edition=edition)
     # "Worth a look" papers reach maintainers only by their edition: a week that has some is sent even when quiet.
     if digest.quiet and not digest.second_tier and not settings.weekly.send_quiet_week:
-        _forget_unattempted(database, name, edition)
+        _mark_quiet(database, name, edition)
         return SendOutcome(name, edition, "quiet-skipped", "a quiet week, and weekly.send_quiet_week is off")
     message = compose_email(digest, settings, now)
     if not claim_week(database, name, now, edition=edition, ignore_backoff=ignore_backoff):
@@ -224,7 +227,7 @@ def _editions_to_retry(database: Database, current: IsoWeek) -> list[tuple[IsoWe
     with database.reading() as session:
         rows = session.execute(
             select(WeeklyDigest.week, WeeklyDigest.edition).where(
-                WeeklyDigest.week != str(current), WeeklyDigest.status != SENT
+                WeeklyDigest.week != str(current), WeeklyDigest.status.not_in(DONE)
             )
         ).tuples()
         unsent = list(rows)
@@ -249,12 +252,36 @@ def _owe_editions(database: Database, week: IsoWeek, editions: list[Edition]) ->
                 session.add(WeeklyDigest(week=str(week), edition=edition, status="pending", attempts=0, recipients=[]))
 
 
-def _forget_unattempted(database: Database, week: str, edition: Edition) -> None:
-    """A quiet week's edition that is skipped is owed no more (it was put on record before its digest was read)."""
-    with database.transaction() as session:
+def _mark_quiet(database: Database, week: str, edition: Edition) -> None:
+    """A quiet week's edition that is skipped is done: on record (a later job knows the week was not missed), owed
+    no more."""
+    with suppress(IntegrityError), database.transaction() as session:
         row = session.get(WeeklyDigest, (week, edition))
-        if row is not None and row.status == "pending" and row.attempts == 0:
-            session.delete(row)
+        if row is None:
+            session.add(WeeklyDigest(week=week, edition=edition, status=QUIET, attempts=0, recipients=[]))
+        elif row.status == "pending" and row.attempts == 0:
+            row.status = QUIET
+
+
+def _missed_weeks(database: Database, week: IsoWeek) -> list[IsoWeek]:
+    """Complete weeks before `week` that no job ever took up, after the newest one a job did (a service down for more
+    than a week: the scheduler runs a missed job once); at most CATCH_UP_WEEKS, the latest ones. None on a new
+    folder."""
+    with database.reading() as session:
+        names = list(session.scalars(select(WeeklyDigest.week).distinct()))
+    known: list[IsoWeek] = []
+    for name in names:
+        with suppress(ValueError):
+            known.append(IsoWeek.parse(name))
+    newest = max((seen for seen in known if seen < week), default=None)
+    if newest is None:
+        return []
+    missed: list[IsoWeek] = []
+    cursor = week.previous()
+    while cursor > newest and len(missed) < CATCH_UP_WEEKS:
+        missed.append(cursor)
+        cursor = cursor.previous()
+    return sorted(missed)
 
 
 def unsent_retry_at(database: Database, now: datetime) -> datetime | None:
@@ -267,7 +294,7 @@ def unsent_retry_at(database: Database, now: datetime) -> datetime | None:
         rows = session.execute(
             select(
                 WeeklyDigest.week, WeeklyDigest.status, WeeklyDigest.last_attempt_at, WeeklyDigest.next_attempt_at
-            ).where(WeeklyDigest.status != SENT)
+            ).where(WeeklyDigest.status.not_in(DONE))
         ).tuples()
         unsent = list(rows)
     claimed = {week for week, status, _, _ in unsent if status == SENDING}
@@ -309,9 +336,20 @@ def run_weekly_job(
             log.info("weekly: email is off (set [smtp] host and recipients); only the Markdown is written")
             _email_off_logged = True
         return WeeklyResult(str(week), paths, ())
-    due = [*_editions_to_retry(database, week), *((week, edition) for edition in EDITIONS)]
-    with suppress(IntegrityError):  # another process put them on record first
-        _owe_editions(database, week, [edition for edition in EDITIONS if settings.smtp.recipients_of(edition)])
+    emailed = [edition for edition in EDITIONS if settings.smtp.recipients_of(edition)]
+    missed = _missed_weeks(database, week)
+    if missed:
+        log.warning("weekly: no job ran for %s (the service was down); sending them now", ", ".join(map(str, missed)))
+        for skipped in missed:
+            write_editions(settings, database, skipped, now)
+    due = [
+        *_editions_to_retry(database, week),
+        *((skipped, edition) for skipped in missed for edition in EDITIONS),
+        *((week, edition) for edition in EDITIONS),
+    ]
+    for owing in [*missed, week]:
+        with suppress(IntegrityError):  # another process put them on record first
+            _owe_editions(database, owing, emailed)
     outcomes = []
     for when, edition in due:
         if not settings.smtp.recipients_of(edition):
