@@ -266,3 +266,31 @@ async def test_a_check_mark_on_a_section_named_loosely_is_recognised_on_restart_
         await fake.unreact(mid, MAINTAINER, "✅")
         await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "taken back")
     assert row(db, candidate_id).status == "pending"
+
+
+@pytest.mark.asyncio
+async def test_a_decision_elsewhere_that_keeps_the_status_is_shown_on_the_message(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """The message was edited only when the status changed: a move to another section from the shell, or an undo and
+    someone else's rejection within one round, left it naming the wrong section or the wrong maintainer for good."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        moved, moved_message = await posted_candidate(fake, db, bot, 0)
+        await fake.react(moved_message, MAINTAINER, "✅")
+        approved = "Approved by ann into Sparse Autoencoder"
+        await eventually(lambda: approved in last_embed(fake, moved_message)["description"], "shown")
+        shell = Reviewer(db, bot_settings)  # another process
+        shell.decide(moved, "approve", Actor("cli-bob", None, "cli"), "Steering")
+        await eventually(
+            lambda: last_embed(fake, moved_message)["description"].startswith("**Approved by cli-bob into Steering**"),
+            "the move shown",
+        )
+        redone, redone_message = await posted_candidate(fake, db, bot, 1)
+        await fake.react(redone_message, MAINTAINER, "❌")
+        await eventually(lambda: "Rejected by ann" in last_embed(fake, redone_message)["description"], "shown")
+        shell.decide(redone, "revert", Actor("cli-bob", None, "cli"))
+        shell.decide(redone, "reject", Actor("cli-cyd", None, "cli"))
+        await eventually(
+            lambda: last_embed(fake, redone_message)["description"].startswith("**Rejected by cli-cyd**"),
+            "the later rejection shown",
+        )

@@ -203,7 +203,13 @@ class ReviewBot:
                 return
             self._edit_retries.succeeded(candidate_id)
             self._uneditable.discard(candidate_id)
-            await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=candidate.status)
+            await asyncio.to_thread(
+                store.update,
+                self.database,
+                candidate_id,
+                discord_shown_status=candidate.status,
+                discord_shown_decided_at=candidate.decided_at,
+            )
 
     async def sync_shown(self) -> None:
         """Edits messages whose candidate was decided in another process (the CLI) since the message was edited;

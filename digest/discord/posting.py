@@ -110,6 +110,7 @@ class Poster:
             discord_state="posted",
             discord_posted_at=utc_now(),
             discord_shown_status=candidate.status,
+            discord_shown_decided_at=candidate.decided_at,
         )
         for emoji in messages.BOT_REACTIONS if listed is not None else (messages.REJECT_EMOJI,):
             try:

@@ -56,7 +56,14 @@ def update(database: Database, candidate_id: int, **values: Any) -> None:
 
 
 def mark_repost(database: Database, candidate_id: int) -> None:
-    update(database, candidate_id, discord_state="repost", discord_message_id=None, discord_shown_status=None)
+    update(
+        database,
+        candidate_id,
+        discord_state="repost",
+        discord_message_id=None,
+        discord_shown_status=None,
+        discord_shown_decided_at=None,
+    )
 
 
 def deciding_actor(database: Database, candidate_id: int, user_id: int, choice: ReactionChoice) -> str | None:
@@ -91,7 +98,11 @@ def out_of_sync(database: Database) -> list[int]:
     query = select(Candidate.id).where(
         Candidate.discord_state == "posted",
         Candidate.discord_message_id.is_not(None),
-        or_(Candidate.discord_shown_status.is_(None), Candidate.discord_shown_status != Candidate.status),
+        or_(
+            Candidate.discord_shown_status.is_(None),
+            Candidate.discord_shown_status != Candidate.status,
+            Candidate.discord_shown_decided_at.is_distinct_from(Candidate.decided_at),
+        ),
     )
     with database.reading() as session:
         return list(session.scalars(query))

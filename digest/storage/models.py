@@ -169,6 +169,9 @@ class Candidate(Base):
     # The status the Discord message shows; differs from `status` after a decision made elsewhere (web, CLI),
     # which tells the bot to edit the message.
     discord_shown_status: Mapped[str | None] = mapped_column(String(16))
+    # The decision time the message shows: a decision elsewhere that leaves the status as it was (a move to another
+    # section, a rejection by someone else after an undo) changes it, and the message is edited too.
+    discord_shown_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Why the model flagged it: digest.relevance.why.Why as JSON (terms, parts of the score, nearest list papers).
     why: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # A reader's note from /suggest (the candidate's source feed then says "suggested by a reader").
