@@ -302,3 +302,29 @@ def test_a_deciders_name_cannot_rewrite_what_the_history_says(database: Database
         candidate = session.get(Candidate, candidate_id)
         decision = session.scalars(select(Decision).where(Decision.candidate_id == candidate_id)).one()
         assert candidate is not None and candidate.decided_by == decision.actor == "mallory bew aiv bob"
+
+
+def test_a_condition_asked_under_the_lock_refuses_the_decision_and_writes_nothing(
+    database: Database, settings: Settings
+) -> None:
+    """The web's undo asks its rule under the candidate's lock: a decision someone else made between the page's
+    check and the undo used to be reverted, and the history said the undoer did it."""
+    from digest.review.reviewer import NotAllowedError
+
+    candidate_id = insert_candidate(database, real_papers()[0])
+    reviewer = Reviewer(database, settings)
+    reviewer.decide(candidate_id, "approve", Actor("alice", "web:a", "web"), "Steering")
+    reviewer.decide(candidate_id, "reject", Actor("ann", "1", "discord"))  # meanwhile, in Discord
+    asked: list[str] = []
+
+    def still_alices(session: Any, candidate: Candidate, now: datetime) -> bool:
+        asked.append(candidate.status)
+        return candidate.decided_by == "alice"
+
+    with pytest.raises(NotAllowedError):
+        reviewer.decide(candidate_id, "revert", Actor("alice", "web:a", "web"), only_if=still_alices)
+    with database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        decisions = session.scalars(select(Decision).where(Decision.candidate_id == candidate_id)).all()
+    assert asked == ["rejected"] and candidate is not None and candidate.status == "rejected"
+    assert [(d.action, d.actor) for d in decisions] == [("approve", "alice"), ("reject", "ann")]

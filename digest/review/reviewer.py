@@ -37,6 +37,9 @@ from digest.text import one_line
 from digest.titles import arxiv_abs_url
 from digest.vocab import Action
 
+# Asked under the candidate's lock just before a decision: (session, candidate, now) -> whether it may be made.
+Condition = Callable[[Session, Candidate, datetime], bool]
+
 log = logging.getLogger(__name__)
 
 
@@ -59,10 +62,18 @@ class Reviewer:
             self._listeners.remove(callback)
 
     def decide(
-        self, candidate_id: int, action: str, actor: Actor, section: str | None = None, *, only_pending: bool = False
+        self,
+        candidate_id: int,
+        action: str,
+        actor: Actor,
+        section: str | None = None,
+        *,
+        only_pending: bool = False,
+        only_if: Condition | None = None,
     ) -> Outcome:
         """Makes one decision; with `only_pending` (feed links, the review page) a decided candidate raises
-        AlreadyDecidedError.
+        AlreadyDecidedError; with `only_if`, a candidate for which it is false (asked under the candidate's lock,
+        so a decision made meanwhile elsewhere counts) raises NotAllowedError.
 
         A link from an old feed item, or a review page opened before someone else decided, must not overturn what a
         maintainer decided elsewhere.
@@ -75,10 +86,16 @@ class Reviewer:
         # override or a line break must not rewrite who decided and through which channel.
         actor = replace(actor, name=one_line(actor.name) or "?")
         with self._lock:
-            return self._decide_locked(candidate_id, action, actor, section, only_pending)
+            return self._decide_locked(candidate_id, action, actor, section, only_pending, only_if)
 
     def _decide_locked(
-        self, candidate_id: int, action: str, actor: Actor, section: str | None, only_pending: bool
+        self,
+        candidate_id: int,
+        action: str,
+        actor: Actor,
+        section: str | None,
+        only_pending: bool,
+        only_if: Condition | None = None,
     ) -> Outcome:
         now = self.clock()
         with self.database.transaction() as session:
@@ -97,6 +114,8 @@ class Reviewer:
                     standing.describe(),
                 )
                 raise AlreadyDecidedError(standing)
+            if only_if is not None and not only_if(session, candidate, now):
+                raise NotAllowedError(f"{action} of candidate {candidate_id} is no longer allowed")
             outcome = self._apply(session, candidate, action, actor, section, now)
             session.add(
                 Decision(
@@ -251,6 +270,10 @@ class Reviewer:
             )
         if held:
             liststore.remove_paper_entry(session, paper_id=candidate.paper_id, section_name=held[0], now=now)
+
+
+class NotAllowedError(ReviewError):
+    """A decision whose condition no longer held when it was to be made (an undo after someone else decided)."""
 
 
 def add_candidate_entry(

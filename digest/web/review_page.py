@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import parse_qsl, quote, urlencode
 
 from aiohttp import web
@@ -22,6 +23,7 @@ from digest.config.admin_tokens import SHARED_MAINTAINER
 from digest.record_ids import parse_record_id
 from digest.relevance.why import why_from_json
 from digest.review.queries import latest_decision, pending_query
+from digest.review.reviewer import NotAllowedError
 from digest.review.rules import Actor, Outcome, ReviewError
 from digest.review.signing import SessionClaim, csrf_token, session_digest
 from digest.storage.models import PENDING, Candidate
@@ -206,15 +208,16 @@ def back_to_review(form: dict[str, str], **extra: int) -> web.Response:
 
 
 def undo_now(context: WebContext, candidate_id: int, actor: Actor) -> Outcome | None:
-    """Reverts the maintainer's own recent decision; None when the rule does not allow it (nothing is written)."""
-    with context.database.reading() as session:
-        candidate = session.get(Candidate, candidate_id)
-        if candidate is None:
-            return None
-        allowed = may_undo(decision_facts(session, candidate_id), candidate.status, str(actor.id), context.clock())
-    if not allowed:
+    """Reverts the maintainer's own recent decision; None when the rule does not allow it (nothing is written). The
+    rule is asked under the candidate's lock, so a decision someone else made a moment before is never undone."""
+
+    def own_recent(session: Session, candidate: Candidate, now: datetime) -> bool:
+        return may_undo(decision_facts(session, candidate.id), candidate.status, str(actor.id), now)
+
+    try:
+        return context.reviewer.decide(candidate_id, "revert", actor, only_if=own_recent)
+    except (NotAllowedError, ReviewError):  # not allowed now, or no such candidate
         return None
-    return context.reviewer.decide(candidate_id, "revert", actor)
 
 
 async def review_decide(request: web.Request) -> web.Response:
