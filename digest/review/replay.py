@@ -161,10 +161,13 @@ def _decide(
 ) -> None:
     flagged = {paper.arxiv_id: paper for paper, judgement in zip(week, judgements, strict=True) if judgement.relevant}
     with database.reading() as session:
+        # Best first, as the review page and Discord list them to a maintainer. Without an order the query plan chose
+        # it (ascending score, through an index), and a new index changed the model the replay learns: decisions in
+        # another order place approved papers differently among same-day entries, which the training sees.
         rows = session.execute(
-            select(Candidate.id, Candidate.arxiv_id).where(
-                Candidate.arxiv_id.in_(list(flagged)), Candidate.status == "pending"
-            )
+            select(Candidate.id, Candidate.arxiv_id)
+            .where(Candidate.arxiv_id.in_(list(flagged)), Candidate.status == "pending")
+            .order_by(Candidate.score.desc(), Candidate.id)
         ).all()
     for candidate_id, arxiv_id in rows:
         paper = flagged[arxiv_id]
