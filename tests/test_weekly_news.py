@@ -168,3 +168,31 @@ def test_approved_then_reverted_or_rejected_the_same_week_is_not_announced(
     # approved in W48, rejected in W49: W48 re-rendered later no longer lists it; W49 says nothing of it either.
     decide(database, settings, c, "reject", IN_W49)
     assert readers(database, settings, W49).count("2502.20578") == 0
+
+
+def test_worth_a_look_gives_the_weeks_count_and_lists_the_best(database: Database, settings: Settings) -> None:
+    """50 second-tier papers in the week and `second_tier_top = 10`: the edition said "10 papers first seen this week
+    scored just under the review threshold", hiding 40 more."""
+    from tests.factories import insert_candidate as insert_record
+    from tests.factories import real_papers
+
+    records = real_papers()
+    for number in range(50):
+        record = {**records[number % len(records)], "arxiv_id": f"2511.{20000 + number}"}
+        insert_record(
+            database,
+            record,
+            title=f"{record['title']} #{number}",
+            score=0.5 - number / 1000,
+            relevant=False,
+            suggested_section="Steering",
+            first_seen_at=IN_W48,
+            updated_at=IN_W48,
+        )
+    capped = settings.model_copy(update={"weekly": settings.weekly.model_copy(update={"second_tier_top": 10})})
+    with database.reading() as session:
+        digest = load_digest(session, capped, W48, now=IN_W48, edition="maintainers")
+    for template in ("digest.md.j2", "email.txt.j2", "email.html.j2"):
+        text = render(digest, settings.templates_dir, template)
+        line = next(line for line in text.splitlines() if "scored just under" in line)
+        assert "50 papers first seen this week" in line and "the best 10 are listed here" in line, (template, line)

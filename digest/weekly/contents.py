@@ -83,6 +83,7 @@ def load_digest(
     added.extend(added_by_other_paths(session, start, end, covered))
     pending: list[PendingPaper] = []
     worth: list[PendingPaper] = []
+    worth_total: int | None = 0
     if edition == "readers":
         waiting, stats = 0, DigestStats(list_size(session), len(added), 0, 0, 0, entry_count(session))
     else:
@@ -90,6 +91,12 @@ def load_digest(
         pending = [PendingPaper(c.title, c.arxiv_id, c.score, c.suggested_section) for c in top]
         waiting, stats = pending_count(session), week_stats(session, start, end, added_this_week=len(added))
         worth = second_tier(session, settings, start, end, now or datetime.now(UTC))
+        worth_total = session.scalar(
+            select(func.count())
+            .select_from(Candidate)
+            .where(Candidate.status == PENDING, Candidate.relevant.is_(False))
+            .where(Candidate.first_seen_at >= start, Candidate.first_seen_at < end)
+        )
     return build_digest(
         week,
         list_title=settings.list_title,
@@ -101,6 +108,7 @@ def load_digest(
         stats=stats,
         second_tier=worth,
         edition=edition,
+        second_tier_total=worth_total or 0,
     )
 
 

@@ -104,6 +104,7 @@ class WeeklyDigestData:
     second_tier: Sequence[PendingItem] = ()  # "Worth a look": just under the review threshold, seen this week
     edition: Edition = "maintainers"
     links_left_out: bool = False  # the copy kept on disk: the second tier's signed approval links are taken out
+    second_tier_total: int = 0  # how many papers the week's second tier holds (`second_tier` is the best of them)
 
     def without_approval_links(self) -> WeeklyDigestData:
         """The edition as the weekly folder keeps it. A signed link approves a paper for whoever holds it until it
@@ -112,6 +113,11 @@ class WeeklyDigestData:
             return self
         stripped = [replace(item, approve_url=None) for item in self.second_tier]
         return replace(self, second_tier=stripped, links_left_out=True)
+
+    @property
+    def second_tier_count(self) -> int:
+        """The week's second tier, all of it (the digest lists the best `weekly.second_tier_top`)."""
+        return max(self.second_tier_total, len(self.second_tier))
 
     @property
     def for_maintainers(self) -> bool:
@@ -179,6 +185,7 @@ def build_digest(
     stats: DigestStats,
     second_tier: Sequence[PendingPaper] = (),
     edition: Edition = "maintainers",
+    second_tier_total: int = 0,
 ) -> WeeklyDigestData:
     """Groups the week's papers by section in the list's order (unknown sections last), oldest first within one."""
     rank = {name: index for index, name in enumerate(section_order)}
@@ -204,11 +211,13 @@ def build_digest(
         for name, papers in grouped.items()
     ]
     if edition == "readers":  # nothing of the review queue, even if a caller passed it
-        pending_count, pending, second_tier = 0, (), ()
+        pending_count, pending, second_tier, second_tier_total = 0, (), (), 0
         stats = DigestStats(stats.papers_in_list, stats.added_this_week, 0, 0, 0, stats.entries_in_list)
     top = [pending_item(paper) for paper in pending]
     worth = [pending_item(paper) for paper in second_tier]
-    return WeeklyDigestData(week, single_line(list_title), sections, pending_count, top, stats, worth, edition)
+    return WeeklyDigestData(
+        week, single_line(list_title), sections, pending_count, top, stats, worth, edition, False, second_tier_total
+    )
 
 
 def pending_item(paper: PendingPaper) -> PendingItem:
