@@ -467,16 +467,16 @@ async def test_when_another_service_took_the_lock_the_schedule_pauses_until_it_i
             await wait_settled(service)
             assert service._data_lock is not None and service.scheduler is not None
             await asyncio.to_thread(_take_over, service._data_lock, other, other_database, postgres_url)
-            for _ in range(50):
-                if service.scheduler.state == STATE_PAUSED:
+            for _ in range(100):  # the schedule pauses first, then the publisher stops
+                if service.scheduler.state == STATE_PAUSED and service.publisher is None:
                     break
                 await asyncio.sleep(0.1)
             (component,) = [c for c in health.components() if c.name == "database"]
             assert service.scheduler.state == STATE_PAUSED and service.publisher is None  # nor does it push
             assert not component.ok and "schedule, Discord and publishing paused" in component.message
             other.release()  # the second one stops: the first takes its lock back and its schedule runs again
-            for _ in range(50):
-                if service.scheduler.state == STATE_RUNNING:
+            for _ in range(100):
+                if service.scheduler.state == STATE_RUNNING and service.publisher is not None:
                     break
                 await asyncio.sleep(0.1)
             assert service.scheduler.state == STATE_RUNNING and service.publisher is not None
