@@ -280,25 +280,14 @@ def paper_ids(session: Session, arxiv_id: str) -> set[int]:
     return set(session.scalars(select(Paper.id).where(Paper.arxiv_id == arxiv_id)))
 
 
-def sections_holding(session: Session, arxiv_id: str) -> list[str]:
-    """The sections with an entry for the paper whose title links to this arXiv ID, in the list's order."""
+def sections_holding(session: Session, arxiv_id: str | None = None, *, paper_id: int | None = None) -> list[str]:
+    """The sections with an entry for the paper whose title links to this arXiv ID (or for the paper `paper_id`), in
+    the list's order."""
     query = (  # the position is selected too: PostgreSQL orders a DISTINCT query only by what it selects
         select(Section.name, Section.position)
         .join(Entry, Entry.section_id == Section.id)
         .join(Paper, Paper.id == Entry.paper_id)
-        .where(Paper.arxiv_id == arxiv_id)
-        .order_by(Section.position)
-        .distinct()
-    )
-    return [name for name, _ in session.execute(query)]
-
-
-def sections_holding_paper(session: Session, paper_id: int) -> list[str]:
-    """The names of the sections with an entry for this paper, in the list's order."""
-    query = (
-        select(Section.name, Section.position)
-        .join(Entry, Entry.section_id == Section.id)
-        .where(Entry.paper_id == paper_id)
+        .where(Paper.id == paper_id if paper_id is not None else Paper.arxiv_id == arxiv_id)
         .order_by(Section.position)
         .distinct()
     )

@@ -262,7 +262,7 @@ class Reviewer:
         # The section it went into was renamed since (a hand edit imported): its entry is found by the paper. One
         # entry is this approval's; with several (the paper also listed by hand) which one is unknown, so nothing is
         # decided rather than a decision logged while the list keeps the paper.
-        held = liststore.sections_holding_paper(session, candidate.paper_id)
+        held = liststore.sections_holding(session, paper_id=candidate.paper_id)
         if len(held) > 1:
             raise ReviewError(
                 f"candidate {candidate.id}: the section it was approved into ({candidate.decided_section}) is gone "
