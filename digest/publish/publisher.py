@@ -59,6 +59,7 @@ class Merged:
     final: str
     upto: int
     message: str
+    imported: bool = False  # upstream edits were brought into the database: list.md is written again
 
 
 class Publisher:
@@ -110,7 +111,7 @@ class Publisher:
         rewritten = self._base_before_rewrite(head)
         with self._session(dry_run) as session:
             merged = self._merge(session, head, upstream, dry_run=dry_run, base=rewritten)
-        if not dry_run:
+        if merged.imported:
             self.write_list_file()
         diff = unified_diff(merged.theirs, merged.final, self.settings.publish.path)
         if merged.final == merged.theirs:
@@ -196,17 +197,18 @@ class Publisher:
         ours = liststore.render_markdown(session, self.settings.templates_dir)
         merge_base = base_text if base_text is not None else ours
         theirs = self._decode(upstream) if upstream is not None else None
+        imported = False
         if theirs is None or theirs == merge_base:
             final = ours
         else:
             self._check_upstream(merge_base, theirs, first=base_text is None)
             final = self._combine(session, ours, merge_base, theirs, decided)
             if final != ours and not dry_run:
-                final = self._import(session, final, head)
+                final, imported = self._import(session, final, head), True
         if state is not None and theirs is not None and theirs != merge_base:
             state.base_text, state.synced_commit = theirs, head  # the database now holds the upstream edits
         message = commit_message(changes(decided, theirs or "", final))
-        return Merged(head, theirs or "", final, upto, message)
+        return Merged(head, theirs or "", final, upto, message, imported)
 
     def _peek_state(self, session: Session) -> tuple[str | None, int]:
         """The state a real run would use, not written: a dry run before the first sync shows what that sync does."""

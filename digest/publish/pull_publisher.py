@@ -66,7 +66,7 @@ class PullRequestPublisher(Publisher):
         with self._session(dry_run) as session:
             merged = self._merge(session, head, upstream, dry_run=dry_run, base=pushed_base)
             found = self._found(session, merged)
-        if not dry_run:
+        if merged.imported:
             self.write_list_file()
         is_open = pull.standing is PullStanding.OPEN and branch is not None
         proposed = pushed_text if is_open and pushed_text is not None else merged.theirs
