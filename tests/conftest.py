@@ -16,6 +16,7 @@ from digest.config import Settings, load_settings
 from digest.storage.db import Database
 
 if TYPE_CHECKING:
+    from tests.fake_discord import FakeDiscord
     from tests.web_server import Site
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -77,3 +78,29 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
 
     async with running_site(site_settings(tmp_path / "data")) as running:
         yield running
+
+
+# The Discord tests' fixtures: the fake Discord on a loopback port, a data folder configured for it (a post cap of 3),
+# and that folder's database. A module that needs another set-up defines its own.
+@pytest_asyncio.fixture
+async def fake() -> AsyncIterator[FakeDiscord]:
+    from tests.fake_discord import FakeDiscord
+
+    server = FakeDiscord()
+    await server.start()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def bot_settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
+    return make_settings(tmp_path / "data", fake.config_toml(post_cap=3), {"DISCORD_TOKEN": "fake-token"})
+
+
+@pytest.fixture
+def db(bot_settings: Settings) -> Iterator[Database]:
+    from digest.service.wiring import open_service_database
+
+    database = open_service_database(bot_settings)
+    yield database
+    database.dispose()

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import select
 
 from digest.config import Settings
@@ -24,26 +23,6 @@ from digest.storage.models import Candidate, Decision
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import BOT_ID, LISTED_MAINTAINER, MAINTAINER, STRANGER, FakeDiscord
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
-def bot_settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
-    return make_settings(tmp_path / "data", fake.config_toml(post_cap=3), {"DISCORD_TOKEN": "fake-token"})
-
-
-@pytest.fixture
-def db(bot_settings: Settings) -> Any:
-    database = open_service_database(bot_settings)
-    yield database
-    database.dispose()
 
 
 @asynccontextmanager

@@ -5,11 +5,9 @@ real discord.py client against the fake Discord on 127.0.0.1 and a real SQLite f
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from digest import health
 from digest.config import Settings
@@ -22,26 +20,6 @@ from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import BOT_ID, CHANNEL_ID, MAINTAINER, FakeDiscord
 from tests.test_discord_bot import eventually, last_embed, posted_candidate, row, running
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
-def bot_settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
-    return make_settings(tmp_path / "data", fake.config_toml(post_cap=3), {"DISCORD_TOKEN": "fake-token"})
-
-
-@pytest.fixture
-def db(bot_settings: Settings) -> Iterator[Database]:
-    database = open_service_database(bot_settings)
-    yield database
-    database.dispose()
 
 
 @pytest.mark.asyncio

@@ -5,12 +5,9 @@ file and the list Markdown the Reviewer writes."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import select, text
 
 from digest import health
@@ -18,35 +15,13 @@ from digest.config import Settings
 from digest.discord.bot import ReviewBot
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
-from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import Decision
-from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import LISTED_MAINTAINER, MAINTAINER, FakeDiscord
 from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
 
 PENDING_COLOUR = 0x5865F2
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.close()
-
-
-@pytest.fixture
-def bot_settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
-    return make_settings(tmp_path / "data", fake.config_toml(post_cap=3), {"DISCORD_TOKEN": "fake-token"})
-
-
-@pytest.fixture
-def db(bot_settings: Settings) -> Iterator[Database]:
-    database = open_service_database(bot_settings)
-    yield database
-    database.dispose()
 
 
 def discord_health() -> health.Component:
