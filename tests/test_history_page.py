@@ -73,3 +73,38 @@ async def test_history_is_for_maintainers_only(site: Site) -> None:
     async with site.fresh_client() as stranger, stranger.get("/history") as reply:
         body = await reply.text()
     assert "Admin token" in body and "<tr" not in body and "Steering" not in body
+
+
+@pytest.mark.asyncio
+async def test_older_decisions_are_reached_page_by_page_none_twice_none_lost(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A year of decisions outgrows one page: "Older decisions" leads on until the first decision, in order, even
+    when decisions share a time."""
+    monkeypatch.setattr("digest.web.maintainer.HISTORY_ROWS", 2)
+    _, second = decide_three(site)
+    with site.database.transaction() as session:  # two decisions at one time: the order falls back to their ids
+        session.execute(update(Decision).values(at=datetime(2026, 3, 4, 5, 6, tzinfo=UTC)))
+    site.reviewer.decide(second, "approve", Actor(name="dan", id=None, channel="cli"), "Probing")
+    await sign_in(site)
+    seen: list[str] = []
+    address: str | None = "/history"
+    while address is not None:
+        async with site.client.get(address) as reply:
+            assert reply.status == 200
+            body = await reply.text()
+        seen += [row.split("<td>")[4].split("</td>")[0] for row in body.split('<tr class="decision">')[1:]]
+        older = body.split('id="older" href="')
+        address = older[1].split('"')[0].replace("&amp;", "&") if len(older) > 1 else None
+    assert seen == ["dan", "cyd", "bob", "ada &lt;b&gt;"]  # newest first, each once
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("before", "status"), [("x", 400), ("-1", 400), ("0", 400), ("99999", 404)])
+async def test_a_bad_page_is_refused_in_one_line(site: Site, before: str, status: int) -> None:
+    decide_three(site)
+    await sign_in(site)
+    async with site.client.get("/history", params={"before": before}) as reply:
+        body = await reply.text()
+        assert reply.status == status
+    assert body.count('class="error"') == 1 and "<tr" not in body

@@ -4,18 +4,33 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from digest.storage.models import Candidate, Decision
 
 
+class UnknownDecisionError(LookupError):
+    """A page of the history was asked to start after a decision that does not exist."""
+
+
 def decision_history(
-    session: Session, since: date | None, *, newest_first: bool = False, limit: int | None = None
+    session: Session,
+    since: date | None,
+    *,
+    newest_first: bool = False,
+    limit: int | None = None,
+    older_than: int | None = None,
 ) -> list[tuple[Decision, str, str]]:
     """Each decision from `since` (00:00 UTC) on, oldest first unless `newest_first`, with its candidate's arXiv id
-    and title."""
+    and title. `older_than` (a decision's id) keeps those listed after it, newest first: the next page."""
     query = select(Decision, Candidate.arxiv_id, Candidate.title).join(Candidate, Candidate.id == Decision.candidate_id)
+    if older_than is not None:
+        at = session.scalar(select(Decision.at).where(Decision.id == older_than))
+        if at is None:
+            raise UnknownDecisionError(older_than)
+        # The history's own order (time, then id), so that a page starts exactly where the one before ended.
+        query = query.where(or_(Decision.at < at, and_(Decision.at == at, Decision.id < older_than)))
     if newest_first:
         query = query.order_by(Decision.at.desc(), Decision.id.desc())
     else:

@@ -7,19 +7,20 @@ from __future__ import annotations
 import asyncio
 import re
 from datetime import date
+from urllib.parse import urlencode
 
 from aiohttp import web
 
 from digest.arxiv import additions as paper_add
 from digest.review import handpicked
-from digest.review.history import action_words, decision_history
+from digest.review.history import UnknownDecisionError, action_words, decision_history
 from digest.review.rules import Actor
 from digest.storage.models import Decision
 from digest.web.context import WebContext, context_of, refuse, render
 from digest.web.review import checked_form, current_session
 from digest.web.review_page import back_to_review, web_actor
 
-HISTORY_ROWS = 500  # the newest decisions shown; `digest history` prints them all
+HISTORY_ROWS = 500  # decisions a page shows; "Older decisions" leads to the next; `digest history` prints them all
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
@@ -32,9 +33,21 @@ def parse_since(text: str | None) -> date | None:
     return date.fromisoformat(text)
 
 
-def load_history(context: WebContext, since: date | None) -> list[tuple[Decision, str, str]]:
+def parse_older_than(text: str | None) -> int | None:
+    """The decision id in ?before=; ValueError for anything but a plain positive number."""
+    if text is None or text == "":
+        return None
+    if not text.isascii() or not text.isdigit() or len(text) > 18 or int(text) < 1:
+        raise ValueError(text)
+    return int(text)
+
+
+def load_history(
+    context: WebContext, since: date | None, older_than: int | None = None
+) -> list[tuple[Decision, str, str]]:
+    """A page of the history, newest first; UnknownDecisionError when `older_than` names no decision."""
     with context.database.reading() as session:
-        rows = decision_history(session, since, newest_first=True, limit=HISTORY_ROWS)
+        rows = decision_history(session, since, newest_first=True, limit=HISTORY_ROWS, older_than=older_than)
         session.expunge_all()
         return rows
 
@@ -46,14 +59,30 @@ async def history_page(request: web.Request) -> web.Response:
         since = parse_since(request.query.get("since"))
     except ValueError:
         return refuse(request, 400, "Bad request", "?since= must be a day as YYYY-MM-DD, such as 2026-12-01.")
-    rows = await asyncio.to_thread(load_history, context_of(request), since)
+    try:
+        older_than = parse_older_than(request.query.get("before"))
+    except ValueError:
+        return refuse(request, 400, "Bad request", "?before= must be a decision's number, as the Older link gives.")
+    try:
+        rows = await asyncio.to_thread(load_history, context_of(request), since, older_than)
+    except UnknownDecisionError:
+        return refuse(request, 404, "Not found", "There is no such decision; start again from the newest.")
     return render(
         request,
         "history.html",
         rows=[(decision, arxiv_id, title, action_words(decision)) for decision, arxiv_id, title in rows],
         since=since,
-        limit=HISTORY_ROWS,
+        older_than=older_than,
+        next_page=_next_page(rows, since),
     )
+
+
+def _next_page(rows: list[tuple[Decision, str, str]], since: date | None) -> str | None:
+    """The address of the next page: a full page may have more behind it, starting after its last row."""
+    if len(rows) < HISTORY_ROWS:
+        return None
+    query = {"since": since.isoformat()} if since else {}
+    return "/history?" + urlencode({**query, "before": str(rows[-1][0].id)})
 
 
 async def review_add(request: web.Request) -> web.Response:
