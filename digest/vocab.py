@@ -26,6 +26,7 @@ class Channel(StrEnum):
     DISCORD = "discord"
     WEB = "web"
     FEED = "feed"
+    EMAIL = "email"  # the maintainers' weekly email: its approval links, as the private feed's, open /approve
     CLI = "cli"
 
 

@@ -160,16 +160,22 @@ async def test_the_second_tier_is_worth_a_look_in_the_digest_and_its_link_approv
         assert "/approve/" not in part and link.rsplit("/", 1)[1] not in part
 
     # The link opens the confirmation page (it shows why, and changes nothing); the button approves.
-    path = urlsplit(link).path
-    async with site.client.get(path) as reply:
+    address = urlsplit(link)
+    async with site.client.get(f"{address.path}?{address.query}") as reply:
         assert reply.status == 200
         page = await reply.text()
     assert str(html_escape(SECOND["title"])) in page and f"Approve into {SECTION}" in page
     assert str(html_escape(WHY.lines()[-1])) in page
     assert site.status_of(second) == "pending"
-    async with site.client.post(path) as reply:
+    form_action = re.search(r'<form method="post" action="([^"]+)"', page)
+    assert form_action is not None
+    async with site.client.post(form_action.group(1).replace("&amp;", "&")) as reply:
         assert reply.status == 200, await reply.text()
     assert site.status_of(second) == "approved" and site.status_of(first) == "pending"
+    # The audit log names the email, not the private feed, as the way the decision came.
+    await sign_in(site)
+    async with site.client.get("/history") as reply:
+        assert "<td>email</td>" in await reply.text()
     async with site.client.get("/list.md") as reply:
         listed = between(await reply.text(), f"{SECTION}\n", "\n### ")
     assert SECOND["arxiv_id"] in listed and FIRST["arxiv_id"] not in listed
@@ -260,7 +266,8 @@ def test_the_week_lists_its_own_second_tier_best_first_up_to_the_setting(tmp_pat
         # Signed with the key the web app checks links with (here generated into the data folder).
         approve_url = digest.second_tier[0].approve_url
         assert approve_url is not None and approve_url.startswith(settings.web.base_url + "/approve/")
-        link = verify_link(ensure_secrets(settings).secret_key.get_secret_value(), approve_url.rsplit("/", 1)[1], now)
+        token = urlsplit(approve_url).path.rsplit("/", 1)[1]
+        link = verify_link(ensure_secrets(settings).secret_key.get_secret_value(), token, now)
         assert (link.candidate_id, link.action, link.section) == (ids[1], "approve", SECTION)
         assert link.expires_at == now + timedelta(days=settings.web.approval_link_days)
 

@@ -63,7 +63,7 @@ class AlreadyDecidedError(ReviewError):
 class Actor:
     name: str
     id: str | None
-    channel: str  # discord | web | feed | cli
+    channel: str  # discord | web | feed | email | cli
 
 
 @dataclass(frozen=True)

@@ -78,15 +78,19 @@ def sign_link(key: str, link: ApprovalLink) -> str:
     return f"{_b64encode(payload)}.{_b64encode(_mac(key, 'approval-link', payload))}"
 
 
+EMAILED = "?via=email"  # marks a link sent by email, so the audit log names that channel (it authorises nothing)
+
+
 def approval_signer(
-    base_url: str, key: str, candidate_id: int, expires_at: datetime
+    base_url: str, key: str, candidate_id: int, expires_at: datetime, *, emailed: bool = False
 ) -> Callable[[str, str | None], str]:
     """The candidate's approval links: `sign(action, section)` gives the absolute URL of /approve/<token>, the page
-    that shows the paper and one button (the private feed and the weekly digest both link there)."""
+    that shows the paper and one button (the private feed and the weekly digest both link there). An `emailed` link
+    carries EMAILED after the token."""
 
     def sign(action: str, section: str | None) -> str:
         link = ApprovalLink(candidate_id=candidate_id, action=action, section=section, expires_at=expires_at)
-        return base_url.rstrip("/") + "/approve/" + sign_link(key, link)
+        return base_url.rstrip("/") + "/approve/" + sign_link(key, link) + (EMAILED if emailed else "")
 
     return sign
 

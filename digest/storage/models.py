@@ -196,7 +196,7 @@ class Decision(Base):
     section: Mapped[str | None] = mapped_column(String(200))
     actor: Mapped[str] = mapped_column(String(200))  # display name
     actor_id: Mapped[str | None] = mapped_column(String(64))
-    channel: Mapped[str] = mapped_column(String(16))  # discord | web | feed | cli
+    channel: Mapped[str] = mapped_column(String(16))  # discord | web | feed | email | cli
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     applied: Mapped[bool] = mapped_column(Boolean, default=True)  # False when it changed nothing
 

@@ -22,6 +22,7 @@ from digest.relevance.why import why_from_json
 from digest.review.queries import standing_of
 from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing
 from digest.review.signing import (
+    EMAILED,
     ApprovalLink,
     LinkError,
     SessionClaim,
@@ -32,6 +33,7 @@ from digest.review.signing import (
     verify_link,
 )
 from digest.storage.models import PENDING, Candidate
+from digest.vocab import Channel
 from digest.web import sessions as session_store
 from digest.web.context import WebContext, client_of, context_of, form_of, refuse, render
 from digest.web.review_filters import highlight
@@ -74,6 +76,12 @@ def why_lines(candidates: list[Candidate]) -> dict[int, list[str]]:
     return {candidate.id: why_from_json(candidate.why).lines() for candidate in candidates}
 
 
+def _emailed(request: web.Request) -> bool:
+    """Whether the link came in the weekly email. Only the audit log's channel hangs on it: the signed token alone
+    decides what the link may do, so whoever edits this part of a genuine link mislabels their own decision at most."""
+    return request.query.get("via") == "email"
+
+
 async def approval_page(request: web.Request) -> web.Response:
     """Shows what the link would do; changes nothing, so link scanners and prefetchers approve nothing."""
     link = _check_link(request)
@@ -93,7 +101,7 @@ async def approval_page(request: web.Request) -> web.Response:
         change_command=standing.change_command(),
         link=link,
         code_url=safe_url(candidate.code_url),
-        action_path=request.path,
+        action_path=request.path + (EMAILED if _emailed(request) else ""),
         why_lines=why_lines([candidate]),
         highlighted={candidate.id: highlight(candidate.abstract, candidate.matched or [])},
     )
@@ -104,7 +112,10 @@ async def approval_submit(request: web.Request) -> web.Response:
     if isinstance(link, web.Response):
         return link
     context = context_of(request)
-    actor = Actor(name="feed approval link", id=None, channel="feed")
+    if _emailed(request):
+        actor = Actor(name="email approval link", id=None, channel=Channel.EMAIL)
+    else:
+        actor = Actor(name="feed approval link", id=None, channel=Channel.FEED)
     try:
         outcome = await context.reviewer.decide_async(
             link.candidate_id, link.action, actor, link.section, only_pending=True
