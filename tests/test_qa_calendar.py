@@ -1,0 +1,165 @@
+"""QA: calendar defects an operator running the service for years would meet. Each test fails on the code as it is.
+
+Real SQLite files in tmp_path, the product's own scheduler wiring, poller, reviewer and list store; time is passed in
+explicitly (the `now=` / clock parameters the product already takes), nothing of the product is mocked.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from digest.config import Settings
+from digest.service.schedule import keep_jobs, make_scheduler
+from digest.service.wiring import open_service_database
+from tests.conftest import make_settings
+
+SUNDAY_NOON = datetime(2026, 12, 6, 17, 0, tzinfo=UTC)  # Sunday 6 December 2026, 12:00 in New York
+
+
+def fire_days(settings: Settings, job_id: str, count: int = 10) -> list[str]:
+    """The weekdays the service's stored job fires on, from Sunday 6 December 2026 on, as the scheduler computes
+    them (the job built by keep_jobs, in a real SQLite job store)."""
+    scheduler = make_scheduler(settings)
+    keep_jobs(scheduler, settings)
+    job = scheduler.get_job(job_id)
+    assert job is not None
+    previous, now, days = None, SUNDAY_NOON, []
+    for _ in range(count):
+        fire = job.trigger.get_next_fire_time(previous, now)
+        days.append(f"{fire:%a}")
+        previous = now = fire
+    return days
+
+
+# --- 1. Numeric crontab weekdays are shifted by one day -------------------------------------------------------------
+
+
+def test_a_crontab_weekday_range_1_5_polls_monday_to_friday(tmp_path: Path) -> None:
+    """config.example.toml: poll_cron is "crontab: minute hour day month weekday". In every crontab 1-5 is Monday to
+    Friday (0 and 7 are Sunday). APScheduler 3's from_crontab counts 0 as Monday: the service polls Tuesday to
+    Saturday, never on Monday (Sunday evening's announcement is never read) and on Saturday, when nothing was
+    announced."""
+    settings = make_settings(tmp_path / "data", '[arxiv]\npoll_cron = "30 0 * * 1-5"\nretry_cron = "0 6 * * 1-5"\n')
+    assert set(fire_days(settings, "poll")) == {"Mon", "Tue", "Wed", "Thu", "Fri"}
+    assert set(fire_days(settings, "poll-retry")) == {"Mon", "Tue", "Wed", "Thu", "Fri"}
+
+
+def test_a_weekly_crontab_on_weekday_1_sends_on_monday(tmp_path: Path) -> None:
+    """`[weekly] cron = "0 8 * * 1"` is Monday 08:00 in any crontab; the service sends on Tuesday."""
+    settings = make_settings(tmp_path / "data", '[weekly]\ncron = "0 8 * * 1"\n')
+    assert set(fire_days(settings, "weekly", 4)) == {"Mon"}
+
+
+def test_a_crontab_weekday_0_is_sunday(tmp_path: Path) -> None:
+    """Sunday is 0 in crontab: "0 20 * * 0" (Sunday 20:00) fires on Monday."""
+    settings = make_settings(tmp_path / "data", '[weekly]\ncron = "0 20 * * 0"\n')
+    assert set(fire_days(settings, "weekly", 4)) == {"Sun"}
+
+
+def test_a_crontab_sunday_written_7_is_accepted(tmp_path: Path) -> None:
+    """Sunday is also 7 in crontab (cron, cronie, systemd); the setting is refused as "not a valid crontab
+    expression ... higher than the maximum value (6)"."""
+    settings = make_settings(tmp_path / "data", '[weekly]\ncron = "0 20 * * 7"\n')
+    assert set(fire_days(settings, "weekly", 4)) == {"Sun"}
+
+
+# --- 2. poll_timezone is taken for arXiv's own calendar -------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_an_empty_monday_feed_is_broken_whatever_zone_the_polls_are_written_in(tmp_path: Path) -> None:
+    """README/config: poll_timezone is the zone poll_cron and retry_cron are written in. An operator on the US west
+    coast writes the default schedule in their own zone (21:30 Sunday to Thursday = 00:30 Monday to Friday in New
+    York). The poller then reads the feed's date, Monday 00:00 in New York, in poll_timezone: Sunday 21:00, "no
+    announcements on Sunday". An empty answer on an announcement day is accepted as a quiet day: stored with its
+    ETag, not retried, /healthz stays green, and Sunday evening's papers are never read."""
+    from digest.arxiv.poll_pass import run_poll
+    from tests.arxiv_server import ArxivServer, FakeClock, Reply
+    from tests.feedbuild import build_rss
+
+    config = (
+        '[arxiv]\ncontact = "maintainers@example.org"\npoll_timezone = "America/Los_Angeles"\n'
+        'poll_cron = "30 21 * * sun,mon,tue,wed,thu"\nretry_cron = "0 3 * * mon-fri"\n'
+    )
+    settings = make_settings(tmp_path / "data", config)
+    database = open_service_database(settings)
+    monday = date(2026, 4, 27)
+    try:
+        async with ArxivServer() as server:
+            url = server.program("/rss/cs.CV", Reply(body=build_rss("cs.CV", [], monday), etag='"empty"'))
+            # 00:30 Monday in New York = 21:30 Sunday in Los Angeles, when the west-coast schedule polls.
+            clock = FakeClock(datetime(2026, 4, 27, 4, 30, tzinfo=UTC))
+            summary = await run_poll(settings, database, sources=[url], clock=clock)
+    finally:
+        database.dispose()
+    report = summary.sources[0]
+    assert (report.outcome, report.message) == ("broken", "an empty feed on a weekday (Monday 2026-04-27)")
+
+
+@pytest.mark.asyncio
+async def test_the_retry_does_not_poll_again_after_a_good_poll_in_a_west_coast_schedule(tmp_path: Path) -> None:
+    """The same west-coast schedule: the poll at 21:30 Sunday (Los Angeles) goes well; the retry at 03:00 Monday
+    (06:00 in New York, the default retry time) asks whether "today's" poll went well, with "today" taken in
+    poll_timezone: Sunday's poll is not Monday's, so every announcement day is polled twice."""
+    from digest.arxiv import poll_runs
+    from digest.arxiv.poll_pass import run_poll
+    from tests.arxiv_server import ArxivServer, FakeClock, Reply
+    from tests.feedbuild import build_rss, load_records
+
+    config = (
+        '[arxiv]\ncontact = "maintainers@example.org"\npoll_timezone = "America/Los_Angeles"\n'
+        'poll_cron = "30 21 * * sun,mon,tue,wed,thu"\nretry_cron = "0 3 * * mon-fri"\n'
+    )
+    settings = make_settings(tmp_path / "data", config)
+    database = open_service_database(settings)
+    monday = date(2026, 4, 27)
+    polled_at = datetime(2026, 4, 27, 4, 30, tzinfo=UTC)  # 21:30 Sunday in Los Angeles, 00:30 Monday in New York
+    try:
+        async with ArxivServer() as server:
+            url = server.program("/rss/cs.CV", Reply(body=build_rss("cs.CV", load_records()[:3], monday)))
+            summary = await run_poll(settings, database, sources=[url], clock=FakeClock(polled_at))
+        assert summary.outcome == "ok"
+        retry_at = datetime(2026, 4, 27, 10, 0, tzinfo=UTC)  # 03:00 Monday in Los Angeles
+        fine = poll_runs.polled_fine_today(database, retry_at, settings.arxiv.poll_timezone)
+    finally:
+        database.dispose()
+    assert fine, "the retry job would poll arXiv again after a good poll of the same announcement"
+
+
+# --- 3. "new this week" comes back when a heading is renamed ------------------------------------------------------
+
+
+def test_renaming_a_heading_does_not_mark_a_month_old_approval_new_this_week(tmp_path: Path) -> None:
+    """web/pages.load_list: "an entry moved with a renamed heading is no news". An import of the Markdown with a
+    heading renamed (a maintainer's edit on GitHub, brought back by publishing) makes new entries for the section;
+    a paper approved a month earlier then shows "new this week" on the list page again (and counts in "N new this
+    week"). tests/test_feed_dates.py checks this only for the seed list's papers, which are never marked new."""
+    from digest.awesome import store as liststore
+    from digest.review.reviewer import Reviewer
+    from digest.review.rules import Actor
+    from digest.web.pages import load_list
+    from tests.weekly_data import Clock, insert_candidate
+
+    settings = make_settings(tmp_path / "data")
+    database = open_service_database(settings)
+    approved_at = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+    try:
+        candidate = insert_candidate(database, "2505.14071", seen=approved_at, section="Steering")
+        Reviewer(database, settings, Clock(approved_at)).decide(candidate, "approve", Actor("ann", None, "cli"))
+        with database.reading() as session:
+            markdown = liststore.render_markdown(session, settings.templates_dir)
+        heading = next(line for line in markdown.splitlines(keepends=True) if line.startswith("### ") and "Steering" in line)
+        renamed = markdown.replace(heading, heading.rstrip("\n") + " Vectors\n")
+        a_month_later = approved_at + timedelta(days=30)
+        with database.transaction() as session:
+            report = liststore.import_markdown(session, renamed.encode(), source="edited.md", now=a_month_later)
+        assert report.moved and not report.added
+        with database.reading() as session:
+            view = load_list(session, a_month_later)
+    finally:
+        database.dispose()
+    new = [entry.title for section in view.sections for entry in section.entries if entry.new]
+    assert new == [] and view.new_papers == 0
