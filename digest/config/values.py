@@ -22,12 +22,70 @@ def _time_zone(name: str) -> str:
     return name
 
 
+_CRON_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab's numbering: 0 (and 7) is Sunday
+_SCHEDULER_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # APScheduler 3's: 0 is Monday
+
+
+def _cron_day(text: str) -> int:
+    """A weekday as crontab writes it (0-7, Sunday both 0 and 7, or a name), as crontab's number 0-6."""
+    lowered = text.strip().lower()
+    if lowered in _CRON_DAYS:
+        return _CRON_DAYS.index(lowered)
+    if lowered.isascii() and lowered.isdigit() and int(lowered) <= 7:
+        return int(lowered) % 7
+    raise ValueError(f"{text!r} is not a weekday (0-7, where 0 and 7 are Sunday, or sun, mon, ... sat)")
+
+
+def _cron_days(part: str) -> set[int]:
+    """The days one comma-separated part of crontab's weekday field names: *, a day, a range, each with a /step."""
+    base, _, step_text = part.partition("/")
+    step = 1
+    if step_text:
+        if not (step_text.isascii() and step_text.isdigit() and int(step_text) >= 1):
+            raise ValueError(f"{step_text!r} is not a step (a whole number from 1)")
+        step = int(step_text)
+    if base == "*":
+        return set(range(0, 7, step))
+    first_text, dash, last_text = base.partition("-")
+    first = _cron_day(first_text)
+    last = _cron_day(last_text) if dash else (6 if step_text else first)
+    if dash and last_text.strip() == "7":
+        last = 7  # "5-7" is Friday to Sunday
+    span = (last - first) % 7 if last != 7 else 7 - first  # a range across Sunday ("fri-mon") goes round the week
+    return {(first + offset) % 7 for offset in range(0, span + 1, step)}
+
+
+def scheduler_crontab(expression: str) -> str:
+    """The crontab line as APScheduler 3 must be given it. Its weekday field counts 0 as Monday, where crontab counts
+    0 (and 7) as Sunday, and refuses a range written across Sunday ("sun-thu"): the field is rewritten as day names
+    in APScheduler's order, so "1-5" is Monday to Friday as in any crontab. ValueError for a weekday field that is
+    not crontab's."""
+    fields = expression.split()
+    if len(fields) != 5 or fields[4] in ("*", "?"):
+        return expression  # APScheduler says what is wrong with the field count
+    days: set[int] = set()
+    for part in fields[4].split(","):
+        days |= _cron_days(part)
+    ordered = sorted((day - 1) % 7 for day in days)  # crontab's numbers as APScheduler's (Monday 0)
+    runs: list[list[int]] = []
+    for day in ordered:
+        if runs and day == runs[-1][-1] + 1:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    names = [
+        _SCHEDULER_DAYS[run[0]] if len(run) == 1 else f"{_SCHEDULER_DAYS[run[0]]}-{_SCHEDULER_DAYS[run[-1]]}"
+        for run in runs
+    ]
+    return " ".join([*fields[:4], ",".join(names)])
+
+
 def cron_problem(name: str, expression: str) -> str | None:
     """Why `expression` is not a crontab line APScheduler accepts, as one line naming the setting; None if it is."""
     from apscheduler.triggers.cron import CronTrigger  # here: only expressions a user set pay for APScheduler
 
     try:
-        CronTrigger.from_crontab(expression)
+        CronTrigger.from_crontab(scheduler_crontab(expression))
     except ValueError as exc:
         return f"{name} is not a valid crontab expression ({expression!r}): {exc}"
     return None

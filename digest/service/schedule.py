@@ -13,6 +13,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from digest import health, jobs
 from digest.config import Settings
+from digest.config.values import scheduler_crontab
 from digest.storage.db import create_database_engine
 
 log = logging.getLogger("digest.service")
@@ -78,15 +79,21 @@ def keep_jobs(scheduler: AsyncIOScheduler, settings: Settings) -> None:
     """The poll, its retry and the weekly digest at the configured times."""
     arxiv = settings.arxiv
     poll_tz = ZoneInfo(arxiv.poll_timezone)
-    ensure_job(scheduler, jobs.POLL_JOB, "poll", CronTrigger.from_crontab(arxiv.poll_cron, poll_tz), POLL_MISFIRE_GRACE)
+    ensure_job(
+        scheduler,
+        jobs.POLL_JOB,
+        "poll",
+        CronTrigger.from_crontab(scheduler_crontab(arxiv.poll_cron), poll_tz),
+        POLL_MISFIRE_GRACE,
+    )
     ensure_job(
         scheduler,
         jobs.RETRY_JOB,
         "poll-retry",
-        CronTrigger.from_crontab(arxiv.retry_cron, poll_tz),
+        CronTrigger.from_crontab(scheduler_crontab(arxiv.retry_cron), poll_tz),
         POLL_MISFIRE_GRACE,
     )
-    weekly_trigger = CronTrigger.from_crontab(settings.weekly.cron, ZoneInfo(settings.timezone))
+    weekly_trigger = CronTrigger.from_crontab(scheduler_crontab(settings.weekly.cron), ZoneInfo(settings.timezone))
     ensure_job(scheduler, jobs.WEEKLY_JOB, "weekly", weekly_trigger, WEEKLY_MISFIRE_GRACE)
 
 
