@@ -11,11 +11,11 @@ import socket
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from digest import health
+from digest.arxiv.announcements import ARXIV_ZONE
 from digest.storage.db import Database
 from digest.storage.state import PollRun
 from digest.vocab import PollOutcome
@@ -112,12 +112,12 @@ def reason_to_poll_on_start(database: Database, now: datetime) -> str | None:
     return None
 
 
-def polled_fine_today(database: Database, now: datetime, zone: str) -> bool:
-    """Whether the latest poll went well on this day of arXiv's calendar (its announcement time zone, `zone`): the
-    retry job polls again only when it did not."""
+def polled_fine_today(database: Database, now: datetime) -> bool:
+    """Whether the latest poll went well on this day of arXiv's calendar (in its own zone, whatever zone the schedule
+    is written in): the retry job polls again only when it did not."""
     with database.reading() as session:
         last = session.scalars(select(PollRun).order_by(PollRun.started_at.desc()).limit(1)).first()
-    day = ZoneInfo(zone)
+    day = ARXIV_ZONE
     return (
         last is not None
         and last.outcome == PollOutcome.OK

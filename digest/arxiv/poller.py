@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from digest.arxiv.announcements import ARXIV_ZONE, is_arxiv_holiday
 from digest.arxiv.api import query_url
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
 from digest.arxiv.fetch_types import FetchResult, source_line
@@ -114,13 +115,6 @@ def configured_sources(settings: Settings) -> list[str]:
     return [*configured.feeds, *(query_url(api, query.search_query, 0, query.max_results) for query in configured.api)]
 
 
-def is_arxiv_holiday(day: date) -> bool:
-    """Days arXiv announces nothing besides weekends (approximate: New Year, Thanksgiving, Christmas week)."""
-    if (day.month, day.day) in {(1, 1), (12, 25), (12, 26)}:
-        return True
-    return day.month == 11 and day.weekday() == 3 and 22 <= day.day <= 28  # US Thanksgiving
-
-
 def classify(
     parsed: ParsedFeed, *, status: int, last_feed_date: datetime | None, now: datetime, tz: ZoneInfo
 ) -> tuple[str, str]:
@@ -196,8 +190,7 @@ def process_answer(
     if result.not_modified:
         return _store_outcome(database, SourceReport(source, NOT_MODIFIED), None, None, [], result, now)
     parsed = parse_feed(result.body, source)
-    tz = ZoneInfo(settings.arxiv.poll_timezone)
-    outcome, message = classify(parsed, status=result.status, last_feed_date=last_feed_date, now=now, tz=tz)
+    outcome, message = classify(parsed, status=result.status, last_feed_date=last_feed_date, now=now, tz=ARXIV_ZONE)
     report = SourceReport(source, outcome, message, problems=list(parsed.problems), cut_off=parsed.cut_off)
     for problem in parsed.problems:
         log.warning("poll %s", problem)

@@ -337,8 +337,7 @@ class Service:
 
     async def retry_poll_if_broken(self) -> None:
         assert self.database is not None
-        zone = self.settings.arxiv.poll_timezone
-        if await asyncio.to_thread(poll_runs.polled_fine_today, self.database, self.clock(), zone):
+        if await asyncio.to_thread(poll_runs.polled_fine_today, self.database, self.clock()):
             log.info("poll-retry: today's poll was fine; nothing to retry")
             return
         await self.poll_now("retry after a broken answer")
