@@ -1,4 +1,5 @@
-"""QA: calendar defects an operator running the service for years would meet. Each test fails on the code as it is.
+"""The calendar as an operator running the service for years meets it: crontab weekdays, arXiv's own days whatever zone
+the schedule is written in, and "new this week" across a heading rename.
 
 Real SQLite files in tmp_path, the product's own scheduler wiring, poller, reviewer and list store; time is passed in
 explicitly (the `now=` / clock parameters the product already takes), nothing of the product is mocked.
@@ -57,6 +58,36 @@ def test_a_crontab_weekday_0_is_sunday(tmp_path: Path) -> None:
     """Sunday is 0 in crontab: "0 20 * * 0" (Sunday 20:00) fires on Monday."""
     settings = make_settings(tmp_path / "data", '[weekly]\ncron = "0 20 * * 0"\n')
     assert set(fire_days(settings, "weekly", 4)) == {"Sun"}
+
+
+@pytest.mark.parametrize(
+    ("weekdays", "expected"),
+    [
+        ("sun-thu", {"Sun", "Mon", "Tue", "Wed", "Thu"}),  # arXiv's announcement evenings, a range across Sunday
+        ("5-7", {"Fri", "Sat", "Sun"}),
+        ("*/2", {"Sun", "Tue", "Thu", "Sat"}),
+        ("SAT,sun", {"Sat", "Sun"}),
+        ("mon-fri", {"Mon", "Tue", "Wed", "Thu", "Fri"}),
+    ],
+)
+def test_crontab_weekday_ranges_lists_and_steps_mean_what_they_mean_in_crontab(
+    tmp_path: Path, weekdays: str, expected: set[str]
+) -> None:
+    settings = make_settings(tmp_path / "data", f'[arxiv]\npoll_cron = "30 0 * * {weekdays}"\n')
+    assert set(fire_days(settings, "poll", 14)) == expected
+
+
+def test_a_weekday_crontab_does_not_know_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from digest.cli import main
+
+    (tmp_path / "config.toml").write_text('[weekly]\ncron = "0 8 * * monday"\n', encoding="utf-8")
+    code = main(["--config", str(tmp_path / "config.toml"), "--data-dir", str(tmp_path / "data"), "config", "check"])
+    problems = [line for line in capsys.readouterr().out.splitlines() if line.startswith("problem:")]
+    assert (
+        code != 0 and len(problems) == 1 and "weekly.cron" in problems[0] and "'monday' is not a weekday" in problems[0]
+    )
 
 
 def test_a_crontab_sunday_written_7_is_accepted(tmp_path: Path) -> None:
@@ -123,7 +154,7 @@ async def test_the_retry_does_not_poll_again_after_a_good_poll_in_a_west_coast_s
             summary = await run_poll(settings, database, sources=[url], clock=FakeClock(polled_at))
         assert summary.outcome == "ok"
         retry_at = datetime(2026, 4, 27, 10, 0, tzinfo=UTC)  # 03:00 Monday in Los Angeles
-        fine = poll_runs.polled_fine_today(database, retry_at, settings.arxiv.poll_timezone)
+        fine = poll_runs.polled_fine_today(database, retry_at)
     finally:
         database.dispose()
     assert fine, "the retry job would poll arXiv again after a good poll of the same announcement"
@@ -151,7 +182,9 @@ def test_renaming_a_heading_does_not_mark_a_month_old_approval_new_this_week(tmp
         Reviewer(database, settings, Clock(approved_at)).decide(candidate, "approve", Actor("ann", None, "cli"))
         with database.reading() as session:
             markdown = liststore.render_markdown(session, settings.templates_dir)
-        heading = next(line for line in markdown.splitlines(keepends=True) if line.startswith("### ") and "Steering" in line)
+        heading = next(
+            line for line in markdown.splitlines(keepends=True) if line.startswith("### ") and "Steering" in line
+        )
         renamed = markdown.replace(heading, heading.rstrip("\n") + " Vectors\n")
         a_month_later = approved_at + timedelta(days=30)
         with database.transaction() as session:

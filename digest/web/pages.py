@@ -98,7 +98,9 @@ def load_list(session: Session, now: datetime, search: str = "") -> ListView:
                 date_text=entry.date_text,
                 authors=list(entry.paper.authors or []),
                 paper_id=entry.paper_id,
-                new=entry.paper.origin != "seed" and now - entry.added_at <= NEW_FOR,
+                # By when the paper joined the list, as the weekly digest dates it: a renamed heading or a moved
+                # entry makes new entries for papers that were there already.
+                new=entry.paper.origin != "seed" and now - entry.paper.added_at <= NEW_FOR,
             )
             for entry in section.entries
             if entry_matches(
