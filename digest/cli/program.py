@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "digest.cli.config",
     "digest.cli.publish",
     "digest.cli.add",
+    "digest.cli.database",
 )
 
 

@@ -147,6 +147,11 @@ def _stored_revisions(engine: Engine) -> set[str] | None:
         return None
 
 
+def has_schema(engine: Engine) -> bool:
+    """Whether the database was made by this service's migrations (any release): it names its schema revision."""
+    return bool(_stored_revisions(engine))
+
+
 def schema_at_head(engine: Engine) -> bool:
     """True when the database's schema is already at the newest migration, found without importing Alembic (a
     tenth of a second that every command would pay for nothing); any doubt answers False."""

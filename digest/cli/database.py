@@ -1,0 +1,80 @@
+"""`digest database copy --from FILE`: moves a deployment's SQLite database into the configured one (PostgreSQL,
+when the list outgrows its file), with its candidates, decisions and audit log, not only the list.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from digest.cli.context import CommandError, Context, path_argument, print_json
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser("database", help="copy a SQLite database into the configured database")
+    actions = parser.add_subparsers(dest="database_action", metavar="ACTION", required=True)
+    copy = actions.add_parser(
+        "copy",
+        help="copy everything from an old SQLite file into the configured (empty) database",
+        description=(
+            "Copies every table (the list, candidates, decisions and the audit log, the model's decisions, the "
+            "weekly digests sent) from FILE into the database DIGEST_DATABASE_URL names, in one transaction. The "
+            "target must be empty: run this before the service's first start on it. Stop the service first."
+        ),
+    )
+    copy.add_argument(
+        "--from", dest="source", type=path_argument, required=True, metavar="FILE", help="the SQLite file"
+    )
+    copy.add_argument("--json", action="store_true", help="print the rows copied per table as JSON")
+    copy.set_defaults(handler=handle_copy)
+
+
+def handle_copy(args: argparse.Namespace, context: Context) -> int:
+    from digest.storage.copy import CopyError, copy_database, same_database
+    from digest.storage.datalock import DataLockError, lock_data_folder, lock_database
+    from digest.storage.db import DatabaseError, has_schema, migrate, open_database
+
+    source_file = args.source.resolve()
+    if not source_file.is_file():
+        raise CommandError(f"{args.source}: no such file (give the old data folder's digest.sqlite3)")
+    source_url = f"sqlite:///{source_file}"
+    target_url = context.settings.database_url
+    if same_database(source_url, target_url):
+        raise CommandError(f"{args.source} is the configured database itself: set DIGEST_DATABASE_URL to the new one")
+    # No service may write to either side meanwhile: the old data folder's, and the new one's (and database's).
+    folders = list(dict.fromkeys([source_file.parent, context.settings.data_dir.resolve()]))
+    locks = []
+    try:
+        for folder in folders:
+            locks.append(lock_data_folder(folder))
+    except DataLockError as exc:
+        for lock in locks:
+            lock.release()
+        raise CommandError(str(exc)) from None
+    lock = locks[-1]
+    try:
+        source = open_database(source_url, migrate_schema=False)
+        try:
+            if not has_schema(source.engine):  # another program's file: not a single table is written into it
+                raise CommandError(f"{args.source} is not a digest database (it has no schema revision)")
+            migrate(source.engine)  # upgraded to this release's schema first, as any command would
+            target = open_database(target_url)
+            try:
+                lock_database(lock, target)
+                copied = copy_database(source, target)
+            finally:
+                target.dispose()
+        finally:
+            source.dispose()
+    except (CopyError, DataLockError, DatabaseError) as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        for held in locks:
+            held.release()
+    if args.json:
+        print_json({"copied": {done.table: done.rows for done in copied}})
+    else:
+        for done in copied:
+            print(f"{done.table:<20} {done.rows:>8,} rows")
+        print(f"copied {sum(done.rows for done in copied):,} rows in {len(copied)} tables; start the service on it")
+    return 0

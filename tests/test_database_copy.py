@@ -1,0 +1,172 @@
+"""`digest database copy --from FILE`: a deployment moves from its SQLite file to another database (PostgreSQL, or a
+new SQLite file) with its candidates, decisions and audit log, and what maintainers see is the same afterwards."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from digest.cli import main
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
+from digest.service.wiring import open_service_database
+from digest.storage.models import Decision
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
+
+ANN = Actor("ann", None, "cli")
+
+
+def old_deployment(folder: Path) -> Path:
+    """A used SQLite data folder: the bundled list, candidates, an approval, a rejection and an undo; its file."""
+    settings = make_settings(folder)
+    database = open_service_database(settings)
+    try:
+        ids = [insert_candidate(database, record) for record in real_papers()[:4]]
+        reviewer = Reviewer(database, settings)
+        reviewer.decide(ids[0], "approve", ANN, "Steering")
+        reviewer.decide(ids[1], "reject", Actor("bob", "42", "discord"))
+        reviewer.decide(ids[2], "reject", ANN)
+        reviewer.decide(ids[2], "revert", ANN)
+    finally:
+        database.dispose()
+    return folder / "digest.sqlite3"
+
+
+def seen(capsys: pytest.CaptureFixture[str], folder: Path, *args: str) -> str:
+    """What a maintainer reads from a command on that data folder."""
+    capsys.readouterr()
+    assert main(["--data-dir", str(folder), *args]) == 0
+    return capsys.readouterr().out
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def target_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'new.sqlite3'}"
+    else:
+        yield request.getfixturevalue("postgres_url")
+
+
+def test_everything_moves_and_the_new_database_carries_on(
+    tmp_path: Path, target_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old_file = old_deployment(tmp_path / "old")
+    before = {
+        what: seen(capsys, tmp_path / "old", *what.split())
+        for what in (
+            "candidates --json",
+            "candidates --status approved --json",
+            "candidates --status rejected --json",
+            "history --json",
+            "list export",
+        )
+    }
+    monkeypatch.setenv("DIGEST_DATABASE_URL", target_url)
+    new = tmp_path / "new"
+    report = seen(capsys, new, "database", "copy", "--from", str(old_file), "--json")
+    copied = json.loads(report)["copied"]
+    assert copied["candidates"] == 4 and copied["decisions"] == 4 and copied["entries"] > 70
+    # The same list, queue and audit log, read through the new database (not seeded again over the copy).
+    for what, text in before.items():
+        assert seen(capsys, new, *what.split()) == text, what
+    # Work goes on: a new candidate and a new decision get ids of their own, after the copied ones.
+    settings = make_settings(new, environ={"DIGEST_DATABASE_URL": target_url})
+    database = open_service_database(settings)
+    try:
+        added = insert_candidate(database, real_papers()[4])
+        assert added == 5
+    finally:
+        database.dispose()
+    assert "approved" in seen(capsys, new, "approve", str(added), "--section", "Probing")
+    history = json.loads(seen(capsys, new, "history", "--json"))
+    assert len(history) == 5 and len({row["candidate_id"] for row in history}) == 4
+    # The old file is left as it was.
+    with sqlite3.connect(old_file) as old:
+        assert old.execute("SELECT count(*) FROM decisions").fetchone() == (4,)
+
+
+def test_a_database_that_holds_data_is_refused_and_left_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old_file = old_deployment(tmp_path / "old")
+    target = tmp_path / "other" / "digest.sqlite3"
+    old_deployment(tmp_path / "other")  # a database in use: its own list and decisions
+    with sqlite3.connect(target) as other:
+        kept = other.execute("SELECT count(*) FROM decisions").fetchone()
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{target}")
+    capsys.readouterr()
+    assert main(["--data-dir", str(tmp_path / "new"), "database", "copy", "--from", str(old_file)]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "already holds data" in error and "empty database" in error
+    with sqlite3.connect(target) as other:
+        assert other.execute("SELECT count(*) FROM decisions").fetchone() == kept
+
+
+def test_a_row_the_target_cannot_hold_copies_nothing(
+    tmp_path: Path,
+    postgres_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """SQLite does not enforce a column's length; PostgreSQL does. The failure names it, and nothing is written."""
+    old_file = old_deployment(tmp_path / "old")
+    with sqlite3.connect(old_file) as old:
+        old.execute("UPDATE decisions SET channel = ? WHERE id = 4", ("x" * 40,))
+    monkeypatch.setenv("DIGEST_DATABASE_URL", postgres_url)
+    capsys.readouterr()
+    assert main(["--data-dir", str(tmp_path / "new"), "database", "copy", "--from", str(old_file)]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "left as it was" in error and "too long" in error
+    settings = make_settings(tmp_path / "new", environ={"DIGEST_DATABASE_URL": postgres_url})
+    database = open_service_database(settings)  # empty, so seeded now: no copied candidate or decision is there
+    try:
+        with database.reading() as session:
+            assert session.scalar(select(func.count()).select_from(Decision)) == 0
+    finally:
+        database.dispose()
+
+
+def test_the_configured_database_itself_or_a_missing_file_is_refused_in_one_line(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seen(capsys, data_dir, "candidates")  # the data folder's own database exists
+    stranger = tmp_path / "another-program.db"
+    with sqlite3.connect(stranger) as other:
+        other.execute("CREATE TABLE notes (body TEXT)")
+    refusals = (
+        (data_dir / "digest.sqlite3", "is the configured database"),
+        (tmp_path / "no.db", "no such"),
+        (stranger, "is not a digest database"),
+    )
+    for source, words in refusals:
+        assert main(["--data-dir", str(data_dir), "database", "copy", "--from", str(source)]) == 1
+        error = capsys.readouterr().err.strip()
+        assert error.count("\n") == 0 and words in error
+    with sqlite3.connect(stranger) as other:  # nothing of ours was written into another program's file
+        assert [row[0] for row in other.execute("SELECT name FROM sqlite_master")] == ["notes"]
+
+
+def test_a_running_service_on_the_old_folder_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Decisions made during the copy would stay behind in the old file: the service must be stopped first."""
+    from digest.storage.datalock import lock_data_folder
+
+    old_file = old_deployment(tmp_path / "old")
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    running = lock_data_folder(tmp_path / "old")  # as `digest run` holds it
+    try:
+        capsys.readouterr()
+        assert main(["--data-dir", str(tmp_path / "new"), "database", "copy", "--from", str(old_file)]) == 1
+    finally:
+        running.release()
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "stop it first" in error
+    assert not (tmp_path / "new.sqlite3").exists()
