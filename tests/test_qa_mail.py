@@ -1,0 +1,343 @@
+"""QA: defects in the weekly digest email as an operator and its recipients meet them.
+
+Every test drives the real weekly job (or the real command) against a real aiosmtpd server on loopback and a real
+SQLite file in a temporary data folder; nothing of the product is mocked. Each test FAILS on the code it was written
+against (58a592f) and states what was expected.
+"""
+
+from __future__ import annotations
+
+import ssl
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from digest.cli import main
+from digest.config import Settings
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database
+from digest.storage.state import WeeklyDigest
+from digest.weekly.store import CATCH_UP_WEEKS, run_weekly_job, week_state
+from tests.conftest import make_settings
+from tests.smtp_server import Credentials, Inbox, free_port, self_signed_certificate, server_tls_context, smtp_server
+from tests.weekly_data import fill_week
+
+NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin: 2026-W48 is the last complete week
+READER = "reader@example.org"
+MAINTAINER = "ada@example.org"
+
+
+def config(
+    port: int,
+    *,
+    sender: str = "digest@lists.example.org",
+    recipients: tuple[str, ...] = (READER,),
+    maintainers: tuple[str, ...] = (MAINTAINER,),
+    smtp: str = 'security = "none"\n',
+    weekly: str = "",
+) -> str:
+    quoted = ", ".join(f'"{address}"' for address in recipients)
+    quoted_maintainers = ", ".join(f'"{address}"' for address in maintainers)
+    return (
+        'timezone = "Europe/Berlin"\n\n'
+        f'[smtp]\nhost = "127.0.0.1"\nport = {port}\n{smtp}sender = "{sender}"\n'
+        f"recipients = [{quoted}]\nmaintainer_recipients = [{quoted_maintainers}]\ntimeout_seconds = 10\n\n"
+        f"[weekly]\n{weekly}"
+    )
+
+
+def setup(tmp_path: Path, text: str, environ: dict[str, str] | None = None) -> tuple[Settings, Database]:
+    settings = make_settings(tmp_path / "data", text, environ=environ)
+    database = open_service_database(settings)
+    fill_week(database, settings)
+    return settings, database
+
+
+def state(database: Database, week: str, edition: str) -> tuple[str, int] | None:
+    with database.reading() as session:
+        found = week_state(session, week, edition)
+    return None if found is None else (found.status, found.attempts)
+
+
+class SelectiveInbox(Inbox):
+    """Answers RCPT for the addresses in `replies` with that reply (e.g. a 451 or a 550); accepts the others."""
+
+    def __init__(self, replies: dict[str, str]) -> None:
+        super().__init__()
+        self.replies = dict(replies)
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address in self.replies:
+            return self.replies[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+class AcceptThenDropInbox(Inbox):
+    """Takes the first message, then drops the connection before its 250 reaches the client (a lost reply)."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await super().handle_DATA(server, session, envelope)
+        if len(self.messages) == 1:
+            server.transport.close()
+        return "250 OK"
+
+
+# 1. One edition that keeps failing eventually crashes every weekly job, and the readers' digest stops for good.
+
+
+def test_a_long_failing_edition_does_not_stop_every_later_digest(tmp_path: Path) -> None:
+    """A maintainer's address that bounces (550) fails the maintainers' edition once a day at most (the back-off
+    tops out at a day). After 36 attempts (about five weeks), `mark_failed` computes 30 min * 2**36 as a timedelta
+    and raises OverflowError: the weekly job dies at that edition on every run from then on, the row stays
+    'sending', and every edition after it in the queue, the readers' digest of each new week included, is never
+    sent. (Reproduced live by running the job once a day: day 36 raises, every day after too.) Here the failed row
+    is left as 36 daily failures leave it."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port))
+    with database.transaction() as session:
+        session.add(WeeklyDigest(week="2026-W48", edition="readers", status="sent", attempts=1, recipients=[READER]))
+        session.add(
+            WeeklyDigest(
+                week="2026-W48",
+                edition="maintainers",
+                status="failed",
+                attempts=36,
+                recipients=[],
+                last_error="the SMTP server refused every recipient: ada@example.org: 550 5.1.1 no such user",
+                next_attempt_at=NOW,
+            )
+        )
+    inbox = SelectiveInbox({MAINTAINER: "550 5.1.1 <ada@example.org>: no such user"})
+    next_monday = NOW + timedelta(days=7)  # 2026-W49 is due for readers
+    try:
+        with smtp_server(inbox, port):
+            raised: BaseException | None = None
+            try:
+                run_weekly_job(settings, database, next_monday)
+            except Exception as exc:  # noqa: BLE001 - what the scheduler would get
+                raised = exc
+        readers_w49 = state(database, "2026-W49", "readers")
+    finally:
+        database.dispose()
+    assert raised is None, f"the weekly job raised {type(raised).__name__}: {raised}"
+    assert readers_w49 == ("sent", 1), readers_w49
+    assert any("2026-W49" in str(message["Subject"]) for message in inbox.messages)
+
+
+# 2. A non-ASCII SMTP password crashes the job instead of logging in (or failing cleanly).
+
+
+def test_a_password_with_non_ascii_characters_logs_in_or_fails_cleanly(tmp_path: Path) -> None:
+    """SMTP_PASSWORD = 'Grüße-aus-Köln-2026' (AUTH PLAIN is UTF-8, RFC 4616; the server accepts it). smtplib
+    encodes the AUTH response as ASCII, so UnicodeEncodeError escapes `mailer.send` (it catches OSError and
+    SMTPException only) and the weekly job: neither edition is sent, no failure is recorded (the readers' row is
+    left 'sending', so nothing retries for an hour, and then it crashes again), the operator gets a traceback
+    instead of the one-line error, and the message names the positions of the password's non-ASCII characters."""
+    cert, key = self_signed_certificate(tmp_path)
+    port = free_port()
+    password = "Grüße-aus-Köln-2026"
+    text = config(port, smtp='security = "starttls"\nusername = "digest-bot"\n')
+    settings, database = setup(tmp_path, text, environ={"SMTP_PASSWORD": password})
+    inbox, credentials = Inbox(), Credentials("digest-bot", password)
+    tls = dict(tls_context=server_tls_context(cert, key), require_starttls=True)
+    try:
+        with smtp_server(inbox, port, **tls, authenticator=credentials, auth_required=True):  # type: ignore[arg-type]
+            raised: BaseException | None = None
+            try:
+                run_weekly_job(settings, database, NOW, ssl_context=ssl.create_default_context(cafile=str(cert)))
+            except Exception as exc:  # noqa: BLE001
+                raised = exc
+        readers = state(database, "2026-W48", "readers")
+    finally:
+        database.dispose()
+    assert raised is None, f"the weekly job raised {type(raised).__name__}: {raised}"
+    assert readers is not None and readers[0] != "sending", readers  # at the least: a recorded, retried failure
+    assert credentials.logins == ["digest-bot"]  # expected: the UTF-8 password logs in
+    assert len(inbox.messages) == 2
+
+
+# 3. Settings that `digest config check` calls OK make every weekly job raise before anything is sent.
+
+
+@pytest.mark.parametrize(
+    ("sender", "weekly"),
+    [
+        ("Awesome Digest <digest@lists.example.org>", ""),  # the usual way to give a From a display name
+        ("digest@lists.example.org", 'list_unsubscribe = "https://lists.example.org/unsubscribe?list=Awesome LMMs"\n'),
+    ],
+    ids=["sender-with-display-name", "unsubscribe-url-with-a-space"],
+)
+def test_settings_that_config_check_accepts_do_not_crash_the_weekly_job(
+    tmp_path: Path, sender: str, weekly: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`config check` prints 'configuration OK', but `build_message` refuses the value with MailError, raised from
+    `compose_email`, which `send_week` calls outside its try: the exception leaves `run_weekly_job` before either
+    edition is sent, no failure is recorded and no retry is scheduled, every week."""
+    monkeypatch.chdir(tmp_path)
+    port = free_port()
+    text = config(port, sender=sender, weekly=weekly)
+    (tmp_path / "digest.toml").write_text(text, encoding="utf-8")
+    checked = main(["--config", str(tmp_path / "digest.toml"), "--data-dir", str(tmp_path / "data"), "config", "check"])
+    capsys.readouterr()
+    settings, database = setup(tmp_path, text)
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port):
+            raised: BaseException | None = None
+            try:
+                run_weekly_job(settings, database, NOW)
+            except Exception as exc:  # noqa: BLE001
+                raised = exc
+    finally:
+        database.dispose()
+    if checked == 0:  # accepted by config check: then the job must not die on it
+        assert raised is None, f"config check said OK, then the weekly job raised {type(raised).__name__}: {raised}"
+        assert len(inbox.messages) == 2
+
+
+# 4. An internationalised domain in one reader's address stops the readers' edition for everyone.
+
+
+def test_an_idn_recipient_domain_does_not_need_smtputf8_nor_block_the_other_readers(tmp_path: Path) -> None:
+    """'leser@bücher.example' is valid configuration. The domain is sent as UTF-8 instead of its A-label
+    (xn--bcher-kva.example), so smtplib demands SMTPUTF8; a server without it (several relay services; aiosmtpd's
+    Controller offers it unless told not to) fails the whole readers' edition, for every reader, on every retry."""
+    port = free_port()
+    readers = ("leser@bücher.example", READER)
+    settings, database = setup(tmp_path, config(port, recipients=readers))
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port, enable_SMTPUTF8=False):  # a relay without SMTPUTF8
+            result = run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    readers_outcome = [o for o in result.emails if o.edition == "readers"]
+    assert [o.status for o in readers_outcome] == ["sent"], readers_outcome
+    envelopes = [envelope.rcpt_tos for envelope in inbox.envelopes]
+    assert ["leser@xn--bcher-kva.example", READER] in envelopes, envelopes
+
+
+def test_an_idn_sender_domain_does_not_need_smtputf8(tmp_path: Path) -> None:
+    """sender = 'digest@bücher.example': both editions fail on a server without SMTPUTF8 (MAIL FROM in UTF-8);
+    with one, the Message-ID's right-hand side is raw UTF-8. Expected: the A-label in envelope and headers."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, sender="digest@bücher.example"))
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port, enable_SMTPUTF8=False):  # a relay without SMTPUTF8
+            result = run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    assert [o.status for o in result.emails] == ["sent", "sent"], [o.message for o in result.emails]
+    assert all(str(m["Message-ID"]).isascii() for m in inbox.messages)
+
+
+# 5. A temporary refusal of one reader is treated as final: that reader never gets the week.
+
+
+def test_a_reader_greylisted_at_rcpt_gets_the_week_on_a_later_attempt(tmp_path: Path) -> None:
+    """Three readers; the server answers 451 4.7.1 (greylisting, 'try again later') for one. The week is marked
+    'sent' to the other two and the 451 is kept as a final refusal: no later attempt, by the job or by
+    `digest weekly --send`, ever delivers it to that reader."""
+    port = free_port()
+    readers = ("a@example.org", "b@example.org", "c@example.org")
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    inbox = SelectiveInbox({"b@example.org": "451 4.7.1 Greylisted, please try again later"})
+    try:
+        with smtp_server(inbox, port):
+            run_weekly_job(settings, database, NOW)
+            inbox.replies.clear()  # greylisting over: the server takes b now
+            run_weekly_job(settings, database, NOW + timedelta(hours=1))
+            run_weekly_job(settings, database, NOW + timedelta(days=1))
+    finally:
+        database.dispose()
+    delivered = [address for envelope in inbox.envelopes for address in envelope.rcpt_tos]
+    assert sorted(delivered) == sorted(readers), delivered
+
+
+# 6. Mailing-list headers of the readers' edition.
+
+
+def test_one_click_unsubscribe_is_only_offered_with_a_link_that_names_the_recipient(tmp_path: Path) -> None:
+    """RFC 8058 3.1: the one-click URI 'MUST contain enough information to identify the mail recipient'; the POST
+    carries only 'List-Unsubscribe=One-Click'. The readers' edition goes as one message to every reader with the
+    same configured URL and List-Unsubscribe-Post, so Gmail/Yahoo show a one-click Unsubscribe that cannot tell
+    who clicked: the reader believes they left and keeps getting the digest."""
+    port = free_port()
+    readers = ("alice@example.org", "bob@example.net", "carol@example.com")
+    weekly = 'list_unsubscribe = "https://lists.example.org/unsubscribe?list=lmms"\n'
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=(), weekly=weekly))
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port):
+            run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    one_click = [m for m in inbox.messages if m["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"]
+    links = {str(m["List-Unsubscribe"]) for m in one_click}
+    copies = sum(len(e.rcpt_tos) for e, m in zip(inbox.envelopes, inbox.messages, strict=True) if m in one_click)
+    assert not one_click or len(links) == copies == len(readers), (links, copies)
+
+
+def test_the_readers_edition_carries_a_list_id(tmp_path: Path) -> None:
+    """A weekly mailing to a list of readers has no List-Id (RFC 2919): readers cannot filter it the way they
+    filter every other list, and mail providers do not see it as list mail."""
+    port = free_port()
+    weekly = 'list_unsubscribe = "mailto:digest@lists.example.org?subject=unsubscribe"\n'
+    settings, database = setup(tmp_path, config(port, maintainers=(), weekly=weekly))
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port):
+            run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    (message,) = inbox.messages
+    assert message["List-Id"] is not None, list(message.keys())
+
+
+# 7. A resend after a lost reply is a different message to every recipient.
+
+
+def test_a_resend_after_a_lost_reply_keeps_the_message_id(tmp_path: Path) -> None:
+    """The server took the message and the connection dropped before its 250 arrived: the retry 30 minutes later
+    sends it again (documented) but as a new message: a new Message-ID (and Date), so neither the recipients'
+    clients nor a list server can recognise the duplicate. The week's edition should keep one Message-ID."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, maintainers=()))
+    inbox = AcceptThenDropInbox()
+    try:
+        with smtp_server(inbox, port):
+            first = run_weekly_job(settings, database, NOW)
+            second = run_weekly_job(settings, database, NOW + timedelta(minutes=31))
+    finally:
+        database.dispose()
+    assert [o.status for o in first.emails] == ["failed"] and [o.status for o in second.emails] == ["sent"]
+    assert len(inbox.messages) == 2
+    assert inbox.messages[0]["Message-ID"] == inbox.messages[1]["Message-ID"], [
+        str(m["Message-ID"]) for m in inbox.messages
+    ]
+
+
+# 8. Weeks that failed pile up and all go out at once.
+
+
+def test_readers_do_not_get_a_pile_of_stale_digests_after_an_outage(tmp_path: Path) -> None:
+    """The relay refuses the digest for six Mondays (an expired SMTP password, a blocked sender). When it works
+    again the next job sends every failed week at once, the oldest six weeks old: seven digests in one go. A
+    service that was down instead sends at most CATCH_UP_WEEKS missed weeks (README: 'at most the last 4')."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, maintainers=()))
+    inbox = Inbox(refuse=True)
+    try:
+        with smtp_server(inbox, port):
+            for weeks in range(6):
+                run_weekly_job(settings, database, NOW + timedelta(weeks=weeks))
+            inbox.refuse = False
+            run_weekly_job(settings, database, NOW + timedelta(weeks=6))
+    finally:
+        database.dispose()
+    subjects = [str(m["Subject"]) for m in inbox.messages]
+    assert len(subjects) <= CATCH_UP_WEEKS + 1, subjects
