@@ -118,11 +118,19 @@ def mark_failed(
     with database.transaction() as session:
         row = session.get(WeeklyDigest, (week, edition))
         assert row is not None
-        delay = min(timedelta(minutes=max(base_minutes, 1)) * 2 ** max(row.attempts - 1, 0), MAX_BACKOFF)
         row.status = FAILED
         row.last_error = error[:2000]
-        row.next_attempt_at = as_utc(now) + delay
+        row.next_attempt_at = as_utc(now) + backoff(row.attempts, base_minutes)
         return row.next_attempt_at
+
+
+def backoff(attempts: int, base_minutes: int) -> timedelta:
+    """The wait after the attempts-th failure: base × 2**(attempts-1) minutes, at most MAX_BACKOFF. The exponent is
+    capped first: an edition failing every day for weeks must not overflow timedelta (it did from attempt 37)."""
+    cap = MAX_BACKOFF // timedelta(minutes=1)
+    doublings = min(max(attempts - 1, 0), cap.bit_length())  # 2**bit_length > cap: past it, every wait is the cap
+    minutes = min(max(base_minutes, 1), cap) << doublings
+    return min(timedelta(minutes=minutes), MAX_BACKOFF)
 
 
 @dataclass(frozen=True)
@@ -357,5 +365,10 @@ def run_weekly_job(
                 log.info("weekly: the %s' edition is not emailed: %s", edition, not_emailed(settings, when, edition))
                 _not_emailed_logged.add(edition)
             continue
-        outcomes.append(send_week(settings, database, when, now, edition=edition, ssl_context=ssl_context))
+        try:
+            outcomes.append(send_week(settings, database, when, now, edition=edition, ssl_context=ssl_context))
+        except Exception as exc:  # a bug in one week's edition must not stop the other edition or later weeks
+            log.exception("weekly %s %s: email not sent: unexpected %s", when, edition, type(exc).__name__)
+            retry_at = as_utc(now) + STALE_CLAIM  # when a claim it may have left is taken again
+            outcomes.append(SendOutcome(str(when), edition, "failed", f"unexpected {type(exc).__name__}", retry_at))
     return WeeklyResult(str(week), paths, tuple(outcomes))
