@@ -140,7 +140,6 @@ def test_the_back_off_doubles_then_tops_out_at_a_day_however_many_attempts() -> 
 # 2. A non-ASCII SMTP password crashes the job instead of logging in (or failing cleanly).
 
 
-@pytest.mark.xfail(strict=True, reason="defect 2: a UTF-8 password")
 def test_a_password_with_non_ascii_characters_logs_in_or_fails_cleanly(tmp_path: Path) -> None:
     """SMTP_PASSWORD = 'Grüße-aus-Köln-2026' (AUTH PLAIN is UTF-8, RFC 4616; the server accepts it). smtplib
     encodes the AUTH response as ASCII, so UnicodeEncodeError escapes `mailer.send` (it catches OSError and
@@ -166,8 +165,37 @@ def test_a_password_with_non_ascii_characters_logs_in_or_fails_cleanly(tmp_path:
         database.dispose()
     assert raised is None, f"the weekly job raised {type(raised).__name__}: {raised}"
     assert readers is not None and readers[0] != "sending", readers  # at the least: a recorded, retried failure
-    assert credentials.logins == ["digest-bot"]  # expected: the UTF-8 password logs in
+    assert credentials.logins == ["digest-bot", "digest-bot"]  # the UTF-8 password logs in: once per edition
     assert len(inbox.messages) == 2
+
+
+def test_a_refused_non_ascii_password_is_a_recorded_failure_that_never_shows_the_password(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server refuses the login: both editions fail in one line each, are retried, and the password is in no
+    log line, no recorded error and no exception the job raised."""
+    cert, key = self_signed_certificate(tmp_path)
+    port = free_port()
+    password = "Grüße-aus-Köln-2026"
+    text = config(port, smtp='security = "starttls"\nusername = "digest-bot"\n')
+    settings, database = setup(tmp_path, text, environ={"SMTP_PASSWORD": password})
+    tls = dict(tls_context=server_tls_context(cert, key), require_starttls=True)
+    try:
+        with smtp_server(Inbox(), port, **tls, authenticator=Credentials("digest-bot", "another"), auth_required=True):  # type: ignore[arg-type]
+            result = run_weekly_job(settings, database, NOW, ssl_context=ssl.create_default_context(cafile=str(cert)))
+        with database.reading() as session:
+            errors = [
+                found.last_error
+                for edition in ("readers", "maintainers")
+                if (found := week_state(session, "2026-W48", edition))
+            ]
+    finally:
+        database.dispose()
+    assert [o.status for o in result.emails] == ["failed", "failed"], result.emails
+    assert all("refused the login of 'digest-bot': 535" in o.message for o in result.emails), result.emails
+    assert len(errors) == 2 and all(error and "refused the login" in error for error in errors), errors
+    seen = [caplog.text, *map(str, errors), *(o.message for o in result.emails)]
+    assert not any(part in text for text in seen for part in (password, "Grüße", "Köln"))
 
 
 # 3. Settings that `digest config check` calls OK make every weekly job raise before anything is sent.

@@ -5,6 +5,7 @@ Sending is a blocking smtplib call; the weekly job runs in a worker thread.
 
 from __future__ import annotations
 
+import base64
 import logging
 import smtplib
 import ssl
@@ -128,14 +129,19 @@ def send(
         client = _connect(settings, ssl_context)
     except (OSError, smtplib.SMTPException) as exc:
         raise MailError(f"cannot reach the SMTP server {where} ({settings.security}): {_reason(exc)}") from exc
+    password = settings.password.get_secret_value() if settings.password else ""
     try:
         if settings.username:
-            client.login(settings.username, settings.password.get_secret_value() if settings.password else "")
+            login(client, settings.username, password)
         refused = client.send_message(message, from_addr=settings.sender, to_addrs=recipients)
+    except smtplib.SMTPAuthenticationError as exc:
+        reason = _scrubbed(_reason(exc), password)
+        raise MailError(f"the SMTP server {where} refused the login of {settings.username!r}: {reason}") from None
     except smtplib.SMTPRecipientsRefused as exc:
         raise MailError(f"the SMTP server {where} refused every recipient: {_refusals(exc.recipients)}") from exc
-    except (OSError, smtplib.SMTPException) as exc:
-        raise MailError(f"sending through {where} failed: {_reason(exc)}") from exc
+    except (OSError, smtplib.SMTPException, ValueError) as exc:
+        # `from None`: a UnicodeEncodeError's args hold the text it could not encode, which may be the password.
+        raise MailError(f"sending through {where} failed: {_scrubbed(_reason(exc), password)}") from None
     finally:
         try:
             client.quit()
@@ -150,12 +156,44 @@ def send(
     )
 
 
+def login(client: smtplib.SMTP, username: str, password: str) -> None:
+    """Logs in. smtplib sends AUTH as ASCII (a UnicodeEncodeError for "Grüße"), so a non-ASCII name or password goes
+    as UTF-8 by AUTH PLAIN (RFC 4616 defines it as UTF-8) or, if only that is offered, AUTH LOGIN."""
+    if username.isascii() and password.isascii():
+        client.login(username, password)
+        return
+    client.ehlo_or_helo_if_needed()
+    offered = str(client.esmtp_features.get("auth", "")).upper().split()
+    name, secret = username.encode(), password.encode()
+    if "PLAIN" in offered:
+        code, reply = client.docmd("AUTH", "PLAIN " + _base64(b"\0" + name + b"\0" + secret))
+    elif "LOGIN" in offered:
+        code, reply = client.docmd("AUTH", "LOGIN " + _base64(name))
+        if code == 334:
+            code, reply = client.docmd(_base64(secret))
+    else:
+        raise smtplib.SMTPAuthenticationError(504, b"no AUTH PLAIN or LOGIN offered, which a non-ASCII password needs")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
+
+
+def _base64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def _scrubbed(text: str, secret: str) -> str:
+    """The text without the secret, should a server or a library ever echo it."""
+    return text.replace(secret, "[password]") if secret else text
+
+
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
         error = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
         return f"{exc.smtp_code} {_header_value(error)}"
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
+    if isinstance(exc, UnicodeError):
+        return f"text that cannot be sent as {exc.encoding if isinstance(exc, UnicodeEncodeError) else 'text'}"
     return _header_value(str(exc)) or type(exc).__name__
 
 
