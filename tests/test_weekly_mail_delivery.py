@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from digest.cli import main
-from digest.config import Settings
+from digest.config import ConfigError, Settings
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
@@ -201,7 +201,6 @@ def test_a_refused_non_ascii_password_is_a_recorded_failure_that_never_shows_the
 # 3. Settings that `digest config check` calls OK make every weekly job raise before anything is sent.
 
 
-@pytest.mark.xfail(strict=True, reason="defect 3: config check and the message disagree")
 @pytest.mark.parametrize(
     ("sender", "weekly"),
     [
@@ -241,7 +240,6 @@ def test_settings_that_config_check_accepts_do_not_crash_the_weekly_job(
 # 4. An internationalised domain in one reader's address stops the readers' edition for everyone.
 
 
-@pytest.mark.xfail(strict=True, reason="defect 4: IDN domains")
 def test_an_idn_recipient_domain_does_not_need_smtputf8_nor_block_the_other_readers(tmp_path: Path) -> None:
     """'leser@bücher.example' is valid configuration. The domain is sent as UTF-8 instead of its A-label
     (xn--bcher-kva.example), so smtplib demands SMTPUTF8; a server without it (several relay services; aiosmtpd's
@@ -261,7 +259,6 @@ def test_an_idn_recipient_domain_does_not_need_smtputf8_nor_block_the_other_read
     assert ["leser@xn--bcher-kva.example", READER] in envelopes, envelopes
 
 
-@pytest.mark.xfail(strict=True, reason="defect 4: IDN domains")
 def test_an_idn_sender_domain_does_not_need_smtputf8(tmp_path: Path) -> None:
     """sender = 'digest@bücher.example': both editions fail on a server without SMTPUTF8 (MAIL FROM in UTF-8);
     with one, the Message-ID's right-hand side is raw UTF-8. Expected: the A-label in envelope and headers."""
@@ -275,6 +272,69 @@ def test_an_idn_sender_domain_does_not_need_smtputf8(tmp_path: Path) -> None:
         database.dispose()
     assert [o.status for o in result.emails] == ["sent", "sent"], [o.message for o in result.emails]
     assert all(str(m["Message-ID"]).isascii() for m in inbox.messages)
+
+
+def test_a_sender_with_a_display_name_is_the_from_and_its_plain_address_the_envelope(tmp_path: Path) -> None:
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, sender='\\"Awesome Digest, weekly\\" <digest@bücher.example>'))
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port, enable_SMTPUTF8=False):
+            run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    assert [envelope.mail_from for envelope in inbox.envelopes] == ["digest@xn--bcher-kva.example"] * 2
+    assert {str(m["From"]) for m in inbox.messages} == {'"Awesome Digest, weekly" <digest@xn--bcher-kva.example>'}
+
+
+def test_config_check_and_the_message_refuse_the_same_unsubscribe_link_and_the_job_records_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`config check` refuses a link with a space in one line; a service started without checking records the
+    readers' edition as failed with that line (retried), and the maintainers' edition (no such header) goes."""
+    port = free_port()
+    text = config(port, weekly='list_unsubscribe = "https://lists.example.org/unsubscribe?list=Awesome LMMs"\n')
+    (tmp_path / "digest.toml").write_text(text, encoding="utf-8")
+    checked = main(["--config", str(tmp_path / "digest.toml"), "--data-dir", str(tmp_path / "data"), "config", "check"])
+    out = capsys.readouterr().out
+    refusal = "weekly.list_unsubscribe 'https://lists.example.org/unsubscribe?list=Awesome LMMs' contains white space"
+    assert checked == 1 and refusal in out, out
+    settings, database = setup(tmp_path, text)
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port):
+            result = run_weekly_job(settings, database, NOW)
+        readers = state(database, "2026-W48", "readers")
+    finally:
+        database.dispose()
+    outcomes = {o.edition: o for o in result.emails}
+    assert outcomes["readers"].status == "failed" and refusal in outcomes["readers"].message
+    assert outcomes["readers"].retry_at is not None and readers == ("failed", 1)
+    assert outcomes["maintainers"].status == "sent" and len(inbox.messages) == 1
+
+
+def test_a_bad_recipient_address_is_refused_by_the_settings_in_one_line(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as refused:
+        make_settings(tmp_path / "data", config(free_port(), recipients=("reader at example.org", READER)))
+    assert refused.value.problems == [
+        "smtp.recipients 'reader at example.org' is not an email address (user@example.org)"
+    ], refused.value.problems
+
+
+def test_a_reader_whose_address_needs_smtputf8_is_refused_alone_by_a_server_without_it(tmp_path: Path) -> None:
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, recipients=("jürgen@example.org", READER), maintainers=()))
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port, enable_SMTPUTF8=False):
+            result = run_weekly_job(settings, database, NOW)
+        with database.reading() as session:
+            found = week_state(session, "2026-W48", "readers")
+    finally:
+        database.dispose()
+    assert [o.status for o in result.emails] == ["sent"]
+    assert [envelope.rcpt_tos for envelope in inbox.envelopes] == [[READER]]
+    assert found is not None and found.last_error is not None and "jürgen@example.org" in found.last_error
 
 
 # 5. A temporary refusal of one reader is treated as final: that reader never gets the week.

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from digest.addresses import unsubscribe_problem
 from digest.config import secretstore
 from digest.config.feeds import SOURCES_FILE, FeedsError, read_feed_sources
 from digest.config.loading import load_settings
@@ -126,8 +127,9 @@ def file_problems(settings: Settings) -> list[str]:
             f"database_url needs a driver that is not installed ({exc.name}): e.g. awesome-digest[postgres]"
         )
     unsubscribe = settings.weekly.list_unsubscribe
-    if unsubscribe and not unsubscribe.startswith(("mailto:", "https://", "http://")):
-        problems.append(f"weekly.list_unsubscribe {unsubscribe!r} must be a mailto: address or an http(s) URL")
+    unsubscribe_refused = unsubscribe_problem(unsubscribe) if unsubscribe else None
+    if unsubscribe_refused:  # the weekly email's own check: what passes here, the message carries
+        problems.append(f"weekly.list_unsubscribe {unsubscribe!r} {unsubscribe_refused}")
     if settings.publish.enabled and shutil.which("git") is None:
         problems.append("[publish] is on but git is not installed (install git; for ssh, openssh-client too)")
     secrets_file = settings.data_dir / "secrets.json"

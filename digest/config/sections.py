@@ -25,6 +25,7 @@ from digest.config.values import (
     ApiAddress,
     DiscordId,
     EmailAddress,
+    Mailbox,
     Network,
     Port,
     Seconds,
@@ -141,7 +142,7 @@ class SmtpSettings(Section):
     security: Literal["starttls", "tls", "none"] = "starttls"
     username: str | None = None
     password: SecretStr | None = from_environment("SMTP_PASSWORD", "the mail server's password, with username")
-    sender: EmailAddress = "awesome-digest@localhost"
+    sender: Mailbox = "awesome-digest@localhost"
     recipients: Annotated[tuple[EmailAddress, ...], Field(strict=False)] = Field(
         (), description="the readers' edition of the weekly digest: the week's new papers, nothing to approve"
     )

@@ -1,4 +1,5 @@
-"""The kinds of value settings hold: time zones, crontab lines, Discord ids, email and network addresses.
+"""The kinds of value settings hold: time zones, crontab lines, Discord ids, email (digest.addresses) and network
+addresses.
 
 Each is an annotated type whose check runs only on a value that was given, so the built-in defaults cost nothing.
 """
@@ -11,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
+from digest.addresses import AddressError, mailbox, plain_address
 from digest.config.problems import problem
 
 
@@ -110,9 +112,19 @@ def _discord_id(value: Any) -> Any:
 
 
 def _email(address: str) -> str:
-    if "@" not in address.strip("@"):
-        raise problem(f"{address!r} is not an email address")
+    try:
+        plain_address(address)
+    except AddressError as exc:
+        raise problem(str(exc)) from None
     return address
+
+
+def _mailbox(value: str) -> str:
+    try:
+        mailbox(value)
+    except AddressError as exc:
+        raise problem(f"{exc}: write user@example.org or Display Name <user@example.org>") from None
+    return value
 
 
 def _network(text: str) -> str:
@@ -132,6 +144,7 @@ def _web_address(url: str) -> str:
 TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
 DiscordId = Annotated[int, BeforeValidator(_discord_id)]
 EmailAddress = Annotated[str, AfterValidator(_email)]
+Mailbox = Annotated[str, AfterValidator(_mailbox)]  # a sender: a plain address, or one with a display name
 Network = Annotated[str, AfterValidator(_network)]
 WebAddress = Annotated[str, AfterValidator(_web_address)]
 ApiAddress = Annotated[str, AfterValidator(lambda url: url.rstrip("/"))]

@@ -16,11 +16,10 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+from digest.addresses import AddressError, Mailbox, envelope_address, mailbox, unsubscribe_problem
 from digest.config import SmtpSettings
 
 log = logging.getLogger(__name__)
-
-FALLBACK_DOMAIN = "awesome-digest.localhost"
 
 
 class MailError(Exception):
@@ -39,27 +38,29 @@ def _header_value(value: str) -> str:
     return " ".join("".join(ch if ch.isprintable() else " " for ch in value).split())
 
 
-def _address(value: str, what: str) -> str:
-    value = value.strip()
-    if not value or any(not ch.isprintable() or ch in '<>,;"' or ch.isspace() for ch in value) or "@" not in value:
-        raise MailError(f"{what} {value!r} is not a plain email address (user@example.org)")
-    return value
+def _sender(value: str) -> Mailbox:
+    try:
+        return mailbox(value)
+    except AddressError as exc:
+        raise MailError(f"smtp.sender: {exc}") from None
 
 
-def message_domain(sender: str) -> str:
-    domain = sender.rpartition("@")[2].strip().strip(">")
-    return domain if domain and all(ch.isalnum() or ch in ".-" for ch in domain) else FALLBACK_DOMAIN
+def _envelope(recipients: Sequence[str]) -> dict[str, str]:
+    """Each recipient's envelope form (its domain's A-label) and the address as configured."""
+    try:
+        return {envelope_address(recipient): recipient.strip() for recipient in recipients}
+    except AddressError as exc:
+        raise MailError(f"the recipients hold {exc}") from None
 
 
 def unsubscribe_headers(target: str | None) -> dict[str, str]:
-    """List-Unsubscribe for a mailto: or https: target; one-click (RFC 8058) only for https."""
+    """List-Unsubscribe for a mailto: or http(s) target (digest.addresses decides which, for `config check` too)."""
     if not target:
         return {}
     target = target.strip()
-    if "@" in target and ":" not in target:
-        target = f"mailto:{target}"
-    if any(ch in "<>\r\n\t " for ch in target) or not target.startswith(("mailto:", "https:", "http:")):
-        raise MailError(f"weekly.list_unsubscribe {target!r} must be a mailto: address or an http(s) URL")
+    refused = unsubscribe_problem(target)
+    if refused:
+        raise MailError(f"weekly.list_unsubscribe {target!r} {refused}")
     headers = {"List-Unsubscribe": f"<{target}>"}
     if target.startswith("https:"):
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -76,15 +77,17 @@ def build_message(
     now: datetime,
     list_unsubscribe: str | None = None,
 ) -> EmailMessage:
-    """A multipart/alternative message: the plain text first, the HTML last (the part clients prefer)."""
+    """A multipart/alternative message: the plain text first, the HTML last (the part clients prefer). Addresses
+    carry their domain's A-label, so a server without SMTPUTF8 takes them."""
     message = EmailMessage()
     message["Subject"] = _header_value(subject)
-    message["From"] = Address(addr_spec=_address(sender, "smtp.sender"))
-    addresses = [_address(recipient, "the recipients hold") for recipient in recipients]
+    origin = _sender(sender)
+    message["From"] = Address(display_name=origin.display_name, addr_spec=origin.envelope)
+    addresses = list(_envelope(recipients))
     # The recipients travel in the envelope only: with several, no reader learns another reader's address.
     message["To"] = addresses[0] if len(addresses) == 1 else "undisclosed-recipients:;"
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=message_domain(sender))
+    message["Message-ID"] = make_msgid(domain=origin.domain)
     for name, value in unsubscribe_headers(list_unsubscribe).items():
         message[name] = value
     message["Auto-Submitted"] = "auto-generated"
@@ -123,7 +126,7 @@ def send(
     """Hands the message to the server for the recipients (one edition's); raises MailError when none accepted it."""
     if not settings.host or not recipients:
         raise MailError("email is off: set [smtp] host and recipients")
-    recipients = [_address(r, "the recipients hold") for r in recipients]
+    sender, envelope = _sender(settings.sender).envelope, _envelope(recipients)
     where = f"{settings.host}:{settings.port}"
     try:
         client = _connect(settings, ssl_context)
@@ -133,7 +136,11 @@ def send(
     try:
         if settings.username:
             login(client, settings.username, password)
-        refused = client.send_message(message, from_addr=settings.sender, to_addrs=recipients)
+        unsendable = _needing_smtputf8(client, envelope)
+        to = [address for address in envelope if address not in unsendable]
+        if not to:
+            raise smtplib.SMTPRecipientsRefused(unsendable)
+        refused = {**unsendable, **client.send_message(message, from_addr=sender, to_addrs=to)}
     except smtplib.SMTPAuthenticationError as exc:
         reason = _scrubbed(_reason(exc), password)
         raise MailError(f"the SMTP server {where} refused the login of {settings.username!r}: {reason}") from None
@@ -151,9 +158,19 @@ def send(
         log.warning("the SMTP server refused some recipients: %s", _refusals(refused))
     return Delivery(
         message_id=str(message["Message-ID"]),
-        accepted=[r for r in recipients if r not in refused],
-        refused=sorted(refused),
+        accepted=[configured for address, configured in envelope.items() if address not in refused],
+        refused=sorted(envelope[address] for address in refused),
     )
+
+
+def _needing_smtputf8(client: smtplib.SMTP, envelope: dict[str, str]) -> dict[str, tuple[int, bytes]]:
+    """The recipients whose local part is not ASCII, refused here when the server does not offer SMTPUTF8, which
+    they need (smtplib would fail the whole message for them): the other recipients still get it."""
+    client.ehlo_or_helo_if_needed()
+    if client.has_extn("smtputf8"):
+        return {}
+    reason = b"5.6.7 a non-ASCII address needs SMTPUTF8, which the server does not offer"
+    return {address: (553, reason) for address in envelope if not address.isascii()}
 
 
 def login(client: smtplib.SMTP, username: str, password: str) -> None:

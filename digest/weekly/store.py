@@ -163,10 +163,11 @@ def send_week(
     if digest.quiet and not digest.second_tier and not settings.weekly.send_quiet_week:
         _mark_quiet(database, name, edition)
         return SendOutcome(name, edition, "quiet-skipped", "a quiet week, and weekly.send_quiet_week is off")
-    message = compose_email(digest, settings, now)
     if not claim_week(database, name, now, edition=edition, ignore_backoff=ignore_backoff):
         return _not_claimed(database, name, edition)
     try:
+        # Composed under the claim: a setting the message cannot carry is a failure recorded and retried like a send's.
+        message = compose_email(digest, settings, now)
         delivery = mailer.send(message, settings.smtp, recipients, ssl_context=ssl_context)
     except mailer.MailError as exc:
         retry_at = mark_failed(database, name, edition, now, str(exc), settings.weekly.retry_base_minutes)

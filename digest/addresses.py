@@ -1,0 +1,105 @@
+"""Email addresses, a leaf: the one rule for what the settings accept and the mailer sends (a plain address, a sender
+with a display name, an internationalised domain as its ASCII A-label) and for a List-Unsubscribe target. The
+settings check with these functions and the message is built with them, so `digest config check` and the weekly job
+cannot disagree."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import idna
+
+from digest.text import url_problem
+
+# Characters no plain address here holds: they would end the address in a header or the SMTP envelope.
+_NOT_IN_ADDRESS = set('<>,;"()[]\\')
+_MAILBOX = re.compile(r"^(?P<name>[^<>]*)<(?P<address>[^<>]*)>$")
+
+
+class AddressError(ValueError):
+    """An address or target that cannot be used; one line saying why."""
+
+
+def plain_address(value: str) -> str:
+    """`user@example.org`, trimmed. The domain may be internationalised (`bücher.example`): it is sent as its
+    A-label. AddressError when it is not one address."""
+    value = value.strip()
+    local, at, domain = value.rpartition("@")
+    if (
+        not at
+        or not local
+        or not domain
+        or any(not ch.isprintable() or ch.isspace() or ch in _NOT_IN_ADDRESS for ch in value)
+    ):
+        raise AddressError(f"{value!r} is not an email address (user@example.org)")
+    ascii_domain(domain)
+    return value
+
+
+def ascii_domain(domain: str) -> str:
+    """The domain as DNS and an SMTP server without SMTPUTF8 know it: an internationalised one as its A-label
+    (IDNA 2008 with the UTS 46 mapping: bücher.example is xn--bcher-kva.example); an ASCII one as it is."""
+    if domain.isascii():
+        return domain
+    try:
+        return idna.encode(domain, uts46=True).decode("ascii")
+    except idna.IDNAError:
+        raise AddressError(f"the domain {domain!r} is not a valid internationalised domain name") from None
+
+
+def envelope_address(address: str) -> str:
+    """The plain address with its domain's A-label: pure ASCII unless its local part is not (only a server that
+    offers SMTPUTF8 takes that)."""
+    local, _, domain = plain_address(address).rpartition("@")
+    return f"{local}@{ascii_domain(domain)}"
+
+
+@dataclass(frozen=True)
+class Mailbox:
+    """A sender: a display name (may be empty) and a plain address."""
+
+    display_name: str
+    address: str
+
+    @property
+    def envelope(self) -> str:
+        return envelope_address(self.address)
+
+    @property
+    def domain(self) -> str:
+        """The address's domain as its A-label."""
+        return self.envelope.rpartition("@")[2]
+
+
+def mailbox(value: str) -> Mailbox:
+    """`Awesome Digest <digest@example.org>` (the usual From: a display name, quoted or not) or a plain address.
+    AddressError when it is neither."""
+    value = value.strip()
+    match = _MAILBOX.match(value)
+    if match is None:
+        return Mailbox("", plain_address(value))
+    name = match["name"].strip()
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        name = re.sub(r"\\(.)", r"\1", name[1:-1])
+    if any(not ch.isprintable() for ch in name):
+        raise AddressError(f"{value!r} has a control character in its display name")
+    return Mailbox(" ".join(name.split()), plain_address(match["address"]))
+
+
+def unsubscribe_problem(target: str) -> str | None:
+    """Why the target is not one a List-Unsubscribe header can carry, or None: a mailto: with a plain address, or an
+    http(s) URL the URL policy (digest.text) accepts, so no white space (write a space as %20)."""
+    if target.startswith("mailto:"):
+        address, _, _query = target.removeprefix("mailto:").partition("?")
+        if any(ch.isspace() or not ch.isprintable() or ch in "<>" for ch in target):
+            return "contains white space or a character a header cannot carry (write a space as %20)"
+        try:
+            plain_address(address)
+        except AddressError as exc:
+            return f"has no plain address after mailto: ({exc})"
+        return None
+    if not target.startswith(("https://", "http://")):
+        return "must be a mailto: address or an http(s) URL"
+    found = url_problem(target)
+    return None if found is None else f"{found} (write a space as %20)" if "white space" in found else found
