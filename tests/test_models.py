@@ -60,7 +60,7 @@ def test_a_database_made_by_migration_0001_is_upgraded_on_start_and_matches_the_
     database = open_service_database(settings)
     try:
         with database.reading() as session:
-            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0010"
+            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0011"
             kept = session.get(ListMeta, "kept")
             assert kept is not None and kept.value == "from before the upgrade"
         with database.engine.connect() as connection:
@@ -92,6 +92,33 @@ def test_a_week_sent_before_the_two_editions_counts_as_the_readers_edition_sent(
         assert claim_week(database, "2026-W47", now, edition="maintainers")  # its own row
         with database.engine.connect() as connection:
             assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+    finally:
+        database.dispose()
+
+
+def test_a_week_sent_before_deferred_recipients_were_kept_owes_nobody_after_the_upgrade(tmp_path: Path) -> None:
+    """Migration 0011 keeps the recipients a server refused for now (4xx); a week recorded by 0001's schema owes
+    nobody, and is not sent again."""
+    from digest.weekly.store import claim_week, week_state
+
+    settings = make_settings(tmp_path / "data")
+    engine = create_database_engine(settings.database_url)
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO weekly_digests (week, status, attempts, recipients)"
+                " VALUES ('2026-W47', 'sent', 1, '[\"reader@example.org\"]')"
+            )
+        )
+    engine.dispose()
+
+    database = open_service_database(settings)
+    try:
+        with database.reading() as session:
+            state = week_state(session, "2026-W47")
+            assert state is not None and (state.status, state.deferred) == ("sent", ())
+        assert not claim_week(database, "2026-W47", datetime(2026, 11, 30, 7, 0, tzinfo=UTC))
     finally:
         database.dispose()
 

@@ -340,7 +340,6 @@ def test_a_reader_whose_address_needs_smtputf8_is_refused_alone_by_a_server_with
 # 5. A temporary refusal of one reader is treated as final: that reader never gets the week.
 
 
-@pytest.mark.xfail(strict=True, reason="defect 5: a 4xx refusal is final")
 def test_a_reader_greylisted_at_rcpt_gets_the_week_on_a_later_attempt(tmp_path: Path) -> None:
     """Three readers; the server answers 451 4.7.1 (greylisting, 'try again later') for one. The week is marked
     'sent' to the other two and the 451 is kept as a final refusal: no later attempt, by the job or by
@@ -359,6 +358,42 @@ def test_a_reader_greylisted_at_rcpt_gets_the_week_on_a_later_attempt(tmp_path: 
         database.dispose()
     delivered = [address for envelope in inbox.envelopes for address in envelope.rcpt_tos]
     assert sorted(delivered) == sorted(readers), delivered
+
+
+def test_a_greylisted_reader_is_owed_the_week_on_record_and_the_retry_goes_to_them_alone(tmp_path: Path) -> None:
+    port = free_port()
+    readers = ("a@example.org", "b@example.org", "c@example.org")
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    inbox = SelectiveInbox({"b@example.org": "451 4.7.1 Greylisted, please try again later"})
+    try:
+        with smtp_server(inbox, port):
+            first = run_weekly_job(settings, database, NOW)
+            with database.reading() as session:
+                owed = week_state(session, "2026-W48", "readers")
+                kept = session.get(WeeklyDigest, ("2026-W48", "readers"))
+                assert kept is not None
+                had = list(kept.recipients)
+            inbox.replies.clear()
+            second = run_weekly_job(settings, database, NOW + timedelta(minutes=30))
+            with database.reading() as session:
+                done = week_state(session, "2026-W48", "readers")
+                kept = session.get(WeeklyDigest, ("2026-W48", "readers"))
+                assert kept is not None
+                has = list(kept.recipients)
+    finally:
+        database.dispose()
+    (outcome,) = first.emails
+    assert outcome.status == "partly-sent" and outcome.retry_at == NOW + timedelta(minutes=30), outcome
+    assert "b@example.org: 451 4.7.1 Greylisted" in outcome.message
+    assert owed is not None and (owed.status, owed.deferred) == ("failed", ("b@example.org",)), owed
+    assert had == ["a@example.org", "c@example.org"]
+    assert [o.status for o in second.emails] == ["sent"]
+    assert done is not None and (done.status, done.deferred, done.last_error) == ("sent", (), None), done
+    assert has == ["a@example.org", "c@example.org", "b@example.org"]
+    assert [envelope.rcpt_tos for envelope in inbox.envelopes] == [
+        ["a@example.org", "c@example.org"],
+        ["b@example.org"],
+    ]
 
 
 # 6. Mailing-list headers of the readers' edition.

@@ -62,7 +62,9 @@ class WeeklyDigest(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     message_id: Mapped[str | None] = mapped_column(String(300))
-    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)
+    recipients: Mapped[list[str]] = mapped_column(JSON, default=list)  # who has it: accepted by the server
+    # Refused for now (a 4xx reply: greylisting): owed the edition, which is retried for them alone.
+    deferred: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
 
 
 class RelevanceExample(Base):

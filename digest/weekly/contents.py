@@ -5,6 +5,7 @@ candidates waiting, the second tier with its signed approval links, and the week
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
@@ -231,13 +232,16 @@ def write_markdown(digest: WeeklyDigestData, settings: Settings) -> Path:
     return target
 
 
-def compose_email(digest: WeeklyDigestData, settings: Settings, now: datetime) -> EmailMessage:
+def compose_email(
+    digest: WeeklyDigestData, settings: Settings, now: datetime, recipients: Sequence[str] | None = None
+) -> EmailMessage:
+    """The edition's email, to its recipients (or `recipients`: those a retry still owes it)."""
     return mailer.build_message(
         subject=subject_line(digest),
         text=render(digest, settings.templates_dir, "email.txt.j2"),
         html=render(digest, settings.templates_dir, "email.html.j2"),
         sender=settings.smtp.sender,
-        recipients=settings.smtp.recipients_of(digest.edition),
+        recipients=settings.smtp.recipients_of(digest.edition) if recipients is None else recipients,
         now=now,
         # The readers' mailing list is one people unsubscribe from; the maintainers' edition is not a list.
         list_unsubscribe=None if digest.for_maintainers else settings.weekly.list_unsubscribe,

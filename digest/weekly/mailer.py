@@ -28,9 +28,14 @@ class MailError(Exception):
 
 @dataclass(frozen=True)
 class Delivery:
+    """What the server took, as the recipients were configured: accepted, refused for good (5xx), refused for now
+    (4xx: greylisting, a full mailbox; to be tried again), and the server's reply for each refusal in one line."""
+
     message_id: str
     accepted: Sequence[str]
     refused: Sequence[str]
+    deferred: Sequence[str] = ()
+    refusals: str = ""
 
 
 def _header_value(value: str) -> str:
@@ -154,12 +159,15 @@ def send(
             client.quit()
         except (OSError, smtplib.SMTPException):
             client.close()  # the message is already accepted (or not); a failed goodbye changes nothing
+    refusals = _refusals({envelope[address]: reply for address, reply in refused.items()})
     if refused:
-        log.warning("the SMTP server refused some recipients: %s", _refusals(refused))
+        log.warning("the SMTP server refused some recipients: %s", refusals)
     return Delivery(
         message_id=str(message["Message-ID"]),
         accepted=[configured for address, configured in envelope.items() if address not in refused],
-        refused=sorted(envelope[address] for address in refused),
+        refused=sorted(envelope[address] for address, (code, _) in refused.items() if not 400 <= code < 500),
+        deferred=sorted(envelope[address] for address, (code, _) in refused.items() if 400 <= code < 500),
+        refusals=refusals,
     )
 
 

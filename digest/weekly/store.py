@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -51,6 +52,7 @@ class WeekState:
     last_error: str | None
     next_attempt_at: datetime | None
     sent_at: datetime | None
+    deferred: tuple[str, ...] = ()  # refused for now by the server: owed the edition, which the others have
 
 
 def week_state(session: Session, week: str, edition: Edition = "readers") -> WeekState | None:
@@ -65,6 +67,7 @@ def week_state(session: Session, week: str, edition: Edition = "readers") -> Wee
         row.last_error,
         as_utc(row.next_attempt_at) if row.next_attempt_at else None,
         as_utc(row.sent_at) if row.sent_at else None,
+        tuple(row.deferred),
     )
 
 
@@ -93,22 +96,34 @@ def claim_week(
         return result.rowcount == 1
 
 
-def mark_sent(database: Database, week: str, edition: Edition, now: datetime, delivery: mailer.Delivery) -> None:
-    note = f"refused: {', '.join(delivery.refused)}" if delivery.refused else None
+def owed(database: Database, week: str, edition: Edition, recipients: Sequence[str]) -> list[str]:
+    """Who the claimed edition goes to: its recipients, or, once it went to some, those the server refused for now
+    that are recipients still (the others have it already)."""
+    with database.reading() as session:
+        row = session.get(WeeklyDigest, (week, edition))
+        deferred = set(row.deferred) if row is not None else set()
+    return [recipient for recipient in recipients if recipient in deferred] if deferred else list(recipients)
+
+
+def mark_delivered(
+    database: Database, week: str, edition: Edition, now: datetime, delivery: mailer.Delivery, base_minutes: int
+) -> datetime | None:
+    """Records who has the edition. Recipients refused for now (4xx) are owed it: the edition stays failed with a
+    back-off, and their next attempt goes to them alone; the time of that attempt, or None when it is sent."""
     with database.transaction() as session:
-        session.execute(
-            update(WeeklyDigest)
-            .where(WeeklyDigest.week == week, WeeklyDigest.edition == edition)
-            .values(
-                status=SENT,
-                sent_at=as_utc(now),
-                message_id=delivery.message_id,
-                recipients=list(delivery.accepted),
-                last_error=note,
-                next_attempt_at=None,
-            )
-            .execution_options(synchronize_session=False)
-        )
+        row = session.get(WeeklyDigest, (week, edition))
+        assert row is not None
+        had = list(row.recipients) if row.deferred else []
+        row.recipients = [*had, *(address for address in delivery.accepted if address not in had)]
+        row.message_id = delivery.message_id or row.message_id
+        row.deferred = list(delivery.deferred)
+        row.last_error = f"refused: {delivery.refusals}"[:2000] if delivery.refusals else None
+        if delivery.deferred:
+            row.status = FAILED
+            row.next_attempt_at = as_utc(now) + backoff(row.attempts, base_minutes)
+            return row.next_attempt_at
+        row.status, row.sent_at, row.next_attempt_at = SENT, as_utc(now), None
+        return None
 
 
 def mark_failed(
@@ -137,7 +152,7 @@ def backoff(attempts: int, base_minutes: int) -> timedelta:
 class SendOutcome:
     week: str
     edition: Edition
-    status: str  # sent | already-sent | busy | waiting | failed | quiet-skipped | off
+    status: str  # sent | partly-sent | already-sent | busy | waiting | failed | quiet-skipped | off
     message: str
     retry_at: datetime | None = None
 
@@ -165,10 +180,13 @@ def send_week(
         return SendOutcome(name, edition, "quiet-skipped", "a quiet week, and weekly.send_quiet_week is off")
     if not claim_week(database, name, now, edition=edition, ignore_backoff=ignore_backoff):
         return _not_claimed(database, name, edition)
+    to = owed(database, name, edition, recipients)
     try:
         # Composed under the claim: a setting the message cannot carry is a failure recorded and retried like a send's.
-        message = compose_email(digest, settings, now)
-        delivery = mailer.send(message, settings.smtp, recipients, ssl_context=ssl_context)
+        delivery = mailer.Delivery("", [], [])  # those it was still owed to are no longer recipients: done
+        if to:
+            message = compose_email(digest, settings, now, to)
+            delivery = mailer.send(message, settings.smtp, to, ssl_context=ssl_context)
     except mailer.MailError as exc:
         retry_at = mark_failed(database, name, edition, now, str(exc), settings.weekly.retry_base_minutes)
         log.error(
@@ -179,9 +197,14 @@ def send_week(
             f"{retry_at:%Y-%m-%d %H:%M} UTC",
         )
         return SendOutcome(name, edition, "failed", str(exc), retry_at)
-    mark_sent(database, name, edition, now, delivery)
+    owed_at = mark_delivered(database, name, edition, now, delivery, settings.weekly.retry_base_minutes)
+    sent = f"sent to {', '.join(delivery.accepted) or 'nobody more'}"
+    if owed_at is not None:
+        later = f"refused for now: {delivery.refusals}; next attempt for them at {owed_at:%Y-%m-%d %H:%M} UTC"
+        log.warning("weekly %s %s: email %s; %s", name, edition, sent, later)
+        return SendOutcome(name, edition, "partly-sent", f"{sent}; {later}", owed_at)
     log.info("weekly %s %s: email sent to %d recipient(s)", name, edition, len(delivery.accepted))
-    return SendOutcome(name, edition, "sent", f"sent to {', '.join(delivery.accepted)}")
+    return SendOutcome(name, edition, "sent", sent)
 
 
 def _not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome:
@@ -192,6 +215,8 @@ def _not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome
     if state is not None and state.status == FAILED:
         when = f"{state.next_attempt_at:%Y-%m-%d %H:%M} UTC" if state.next_attempt_at else "later"
         message = f"last attempt failed; next attempt at {when}"
+        if state.deferred:
+            message = f"sent but to {', '.join(state.deferred)}, refused for now; next attempt for them at {when}"
         return SendOutcome(name, edition, "waiting", message, state.next_attempt_at)
     return SendOutcome(name, edition, "busy", "another process is sending this week's email right now")
 
