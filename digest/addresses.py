@@ -1,11 +1,14 @@
 """Email addresses, a leaf: the one rule for what the settings accept and the mailer sends (a plain address, a sender
 with a display name, an internationalised domain as its ASCII A-label) and for a List-Unsubscribe target. The
 settings check with these functions and the message is built with them, so `digest config check` and the weekly job
-cannot disagree."""
+cannot disagree. Also the list's List-Id (RFC 2919)."""
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import unicodedata
+from contextlib import suppress
 from dataclasses import dataclass
 
 import idna
@@ -103,3 +106,27 @@ def unsubscribe_problem(target: str) -> str | None:
         return "must be a mailto: address or an http(s) URL"
     found = url_problem(target)
     return None if found is None else f"{found} (write a space as %20)" if "white space" in found else found
+
+
+def list_id(title: str, web_host: str | None, sender_domain: str) -> str:
+    """The List-Id of the readers' edition (RFC 2919): the list's title, then <label.namespace>, the label made of
+    the title's letters and digits and the namespace the web address's host name, else the sender's domain (its
+    A-label; `localhost` is the RFC's namespace for a list without a domain)."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    label = "-".join(re.findall(r"[a-z0-9]+", ascii_title.lower()))[:60].strip("-") or "weekly-digest"
+    namespace = ascii_domain(sender_domain)
+    if web_host and "." in web_host and not _is_ip(web_host):
+        with suppress(AddressError):  # a host name that is not one: the sender's domain names the list
+            namespace = ascii_domain(web_host.lower())
+    phrase = " ".join("".join(ch if ch.isprintable() else " " for ch in title).split())
+    if phrase.isascii() and re.search(r'[()<>\[\]:;@\\,."]', phrase):
+        phrase = '"' + phrase.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{phrase} <{label}.{namespace}>".strip()
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True

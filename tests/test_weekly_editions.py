@@ -131,7 +131,7 @@ def test_readers_get_the_weeks_papers_and_nothing_that_changes_the_list(database
 
     maintainers = received[MAINTAINERS]
     assert maintainers["Subject"].endswith("3 new papers (maintainers' edition)")
-    assert maintainers["List-Unsubscribe"] is None
+    assert maintainers["List-Unsubscribe"] is None and maintainers["List-Id"] is None  # not a mailing list
     shown = seen(maintainers)
     assert "Worth a look" in shown and "5 candidates are waiting for a maintainer" in shown
     links = set(APPROVE_URL.findall(str(maintainers.get_body(("plain",)).get_content())))  # type: ignore[union-attr]

@@ -101,7 +101,11 @@ def test_the_digest_email_arrives_once_with_both_parts_and_escaped_titles(
     assert parsedate_to_datetime(message["Date"]) == NOW
     assert message["Message-ID"].endswith("@lists.example.org>")
     assert message["List-Unsubscribe"] == f"<{UNSUBSCRIBE}>"
-    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["List-Unsubscribe-Post"] is None  # one message to every reader: no link can name who clicked
+    assert (
+        message["List-Id"]
+        == '"Awesome LMMs Bcc: evil@example.org" <awesome-lmms-bcc-evil-example-org.lists.example.org>'
+    )
     assert message.get_content_type() == "multipart/alternative"
     assert [part.get_content_type() for part in message.iter_parts()] == ["text/plain", "text/html"]
 
@@ -117,6 +121,10 @@ def test_the_digest_email_arrives_once_with_both_parts_and_escaped_titles(
     assert '<a href="https://github.com/wj210/CLIP_LTC" style="color:#0969da;">Code</a>' in html
     assert "candidate" not in text.lower() and "candidate" not in html.lower()  # the readers' edition
     assert "<style" not in html  # inline styles only
+    assert text.endswith(
+        f"\n-- \nYou get this digest as a reader of Awesome LMMs Bcc: evil@example.org. To stop: {UNSUBSCRIBE}\n"
+    )
+    assert f'<a href="{UNSUBSCRIBE}" style="color:#59636e;">Unsubscribe</a>' in html
 
     sent = row(database)
     assert sent is not None and sent.status == "sent" and sent.attempts == 1

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -235,14 +236,18 @@ def write_markdown(digest: WeeklyDigestData, settings: Settings) -> Path:
 def compose_email(
     digest: WeeklyDigestData, settings: Settings, now: datetime, recipients: Sequence[str] | None = None
 ) -> EmailMessage:
-    """The edition's email, to its recipients (or `recipients`: those a retry still owes it)."""
+    """The edition's email, to its recipients (or `recipients`: those a retry still owes it). The readers' edition is
+    a mailing list's message: a List-Id, and the unsubscribe target in a header and at the end of the text."""
+    # The readers' mailing list is one people unsubscribe from; the maintainers' edition is not a list.
+    unsubscribe = None if digest.for_maintainers else settings.weekly.list_unsubscribe
     return mailer.build_message(
         subject=subject_line(digest),
-        text=render(digest, settings.templates_dir, "email.txt.j2"),
-        html=render(digest, settings.templates_dir, "email.html.j2"),
+        text=render(digest, settings.templates_dir, "email.txt.j2", unsubscribe=unsubscribe),
+        html=render(digest, settings.templates_dir, "email.html.j2", unsubscribe=unsubscribe),
         sender=settings.smtp.sender,
         recipients=settings.smtp.recipients_of(digest.edition) if recipients is None else recipients,
         now=now,
-        # The readers' mailing list is one people unsubscribe from; the maintainers' edition is not a list.
-        list_unsubscribe=None if digest.for_maintainers else settings.weekly.list_unsubscribe,
+        list_unsubscribe=unsubscribe,
+        list_title=None if digest.for_maintainers else digest.list_title,
+        web_host=urlsplit(settings.web.base_url).hostname,
     )

@@ -277,7 +277,8 @@ def template_environment(templates_dir: Path) -> Environment:
     return environment
 
 
-def render(digest: WeeklyDigestData, templates_dir: Path, name: str) -> str:
-    """Renders one of weekly/digest.md.j2, weekly/email.txt.j2, weekly/email.html.j2."""
+def render(digest: WeeklyDigestData, templates_dir: Path, name: str, *, unsubscribe: str | None = None) -> str:
+    """Renders one of weekly/digest.md.j2, weekly/email.txt.j2, weekly/email.html.j2; `unsubscribe`, the readers'
+    email's List-Unsubscribe target, is shown at its end."""
     template = template_environment(templates_dir).get_template(f"weekly/{name}")
-    return template.render(digest=digest, subject=subject_line(digest))
+    return template.render(digest=digest, subject=subject_line(digest), unsubscribe=unsubscribe)

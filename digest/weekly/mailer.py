@@ -16,7 +16,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from digest.addresses import AddressError, Mailbox, envelope_address, mailbox, unsubscribe_problem
+from digest.addresses import AddressError, Mailbox, envelope_address, list_id, mailbox, unsubscribe_problem
 from digest.config import SmtpSettings
 
 log = logging.getLogger(__name__)
@@ -59,17 +59,16 @@ def _envelope(recipients: Sequence[str]) -> dict[str, str]:
 
 
 def unsubscribe_headers(target: str | None) -> dict[str, str]:
-    """List-Unsubscribe for a mailto: or http(s) target (digest.addresses decides which, for `config check` too)."""
+    """List-Unsubscribe for a mailto: or http(s) target (digest.addresses decides which, for `config check` too).
+    No List-Unsubscribe-Post: one-click (RFC 8058) needs a link naming the recipient, and one message with one
+    configured link goes to every reader, so a click could not say who leaves."""
     if not target:
         return {}
     target = target.strip()
     refused = unsubscribe_problem(target)
     if refused:
         raise MailError(f"weekly.list_unsubscribe {target!r} {refused}")
-    headers = {"List-Unsubscribe": f"<{target}>"}
-    if target.startswith("https:"):
-        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    return headers
+    return {"List-Unsubscribe": f"<{target}>"}
 
 
 def build_message(
@@ -81,9 +80,12 @@ def build_message(
     recipients: Sequence[str],
     now: datetime,
     list_unsubscribe: str | None = None,
+    list_title: str | None = None,
+    web_host: str | None = None,
 ) -> EmailMessage:
     """A multipart/alternative message: the plain text first, the HTML last (the part clients prefer). Addresses
-    carry their domain's A-label, so a server without SMTPUTF8 takes them."""
+    carry their domain's A-label, so a server without SMTPUTF8 takes them. With `list_title`, a mailing list's
+    message: a List-Id named by the title and `web_host` (else the sender's domain)."""
     message = EmailMessage()
     message["Subject"] = _header_value(subject)
     origin = _sender(sender)
@@ -93,6 +95,8 @@ def build_message(
     message["To"] = addresses[0] if len(addresses) == 1 else "undisclosed-recipients:;"
     message["Date"] = format_datetime(now)
     message["Message-ID"] = make_msgid(domain=origin.domain)
+    if list_title is not None:
+        message["List-Id"] = list_id(list_title, web_host, origin.domain)
     for name, value in unsubscribe_headers(list_unsubscribe).items():
         message[name] = value
     message["Auto-Submitted"] = "auto-generated"
