@@ -457,7 +457,6 @@ def test_the_list_id_is_named_by_the_title_and_the_web_host_and_the_unsubscribe_
 # 7. A resend after a lost reply is a different message to every recipient.
 
 
-@pytest.mark.xfail(strict=True, reason="defect 8: a new Message-ID on a resend")
 def test_a_resend_after_a_lost_reply_keeps_the_message_id(tmp_path: Path) -> None:
     """The server took the message and the connection dropped before its 250 arrived: the retry 30 minutes later
     sends it again (documented) but as a new message: a new Message-ID (and Date), so neither the recipients'
@@ -476,6 +475,8 @@ def test_a_resend_after_a_lost_reply_keeps_the_message_id(tmp_path: Path) -> Non
     assert inbox.messages[0]["Message-ID"] == inbox.messages[1]["Message-ID"], [
         str(m["Message-ID"]) for m in inbox.messages
     ]
+    assert str(inbox.messages[0]["Message-ID"]).startswith("<2026-W48.readers.")
+    assert str(inbox.messages[0]["Message-ID"]).endswith("@lists.example.org>")
 
 
 # 8. Weeks that failed pile up and all go out at once.

@@ -250,4 +250,5 @@ def compose_email(
         list_unsubscribe=unsubscribe,
         list_title=None if digest.for_maintainers else digest.list_title,
         web_host=urlsplit(settings.web.base_url).hostname,
+        message_key=f"{digest.week}.{digest.edition}",
     )

@@ -6,6 +6,7 @@ Sending is a blocking smtplib call; the weekly job runs in a worker thread.
 from __future__ import annotations
 
 import base64
+import hashlib
 import logging
 import smtplib
 import ssl
@@ -82,10 +83,13 @@ def build_message(
     list_unsubscribe: str | None = None,
     list_title: str | None = None,
     web_host: str | None = None,
+    message_key: str | None = None,
 ) -> EmailMessage:
     """A multipart/alternative message: the plain text first, the HTML last (the part clients prefer). Addresses
     carry their domain's A-label, so a server without SMTPUTF8 takes them. With `list_title`, a mailing list's
-    message: a List-Id named by the title and `web_host` (else the sender's domain)."""
+    message: a List-Id named by the title and `web_host` (else the sender's domain). `message_key` (the week and
+    edition) makes the Message-ID the same on every attempt, so a resend after a lost reply is known as the same
+    message."""
     message = EmailMessage()
     message["Subject"] = _header_value(subject)
     origin = _sender(sender)
@@ -94,7 +98,7 @@ def build_message(
     # The recipients travel in the envelope only: with several, no reader learns another reader's address.
     message["To"] = addresses[0] if len(addresses) == 1 else "undisclosed-recipients:;"
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = make_msgid(domain=origin.domain)
+    message["Message-ID"] = message_id(message_key, origin) if message_key else make_msgid(domain=origin.domain)
     if list_title is not None:
         message["List-Id"] = list_id(list_title, web_host, origin.domain)
     for name, value in unsubscribe_headers(list_unsubscribe).items():
@@ -104,6 +108,14 @@ def build_message(
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
     return message
+
+
+def message_id(key: str, sender: Mailbox) -> str:
+    """The Message-ID of the week's edition from this sender: one per week and edition, whichever attempt sends it
+    (a hash of the sender's address keeps two deployments with one mail domain apart), its domain the A-label."""
+    unique = hashlib.sha256(f"{sender.envelope}\n{key}".encode()).hexdigest()[:16]
+    label = "".join(ch if ch.isascii() and (ch.isalnum() or ch in ".-") else "-" for ch in key)
+    return f"<{label}.{unique}@{sender.domain}>"
 
 
 def _connect(settings: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.SMTP:
