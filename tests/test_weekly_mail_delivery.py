@@ -19,7 +19,7 @@ from digest.config import ConfigError, Settings
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
-from digest.weekly.store import CATCH_UP_WEEKS, MAX_BACKOFF, backoff, run_weekly_job, week_state
+from digest.weekly.store import CATCH_UP_WEEKS, MAX_BACKOFF, backoff, claim_week, run_weekly_job, week_state
 from tests.conftest import make_settings
 from tests.smtp_server import Credentials, Inbox, free_port, self_signed_certificate, server_tls_context, smtp_server
 from tests.weekly_data import fill_week
@@ -482,7 +482,6 @@ def test_a_resend_after_a_lost_reply_keeps_the_message_id(tmp_path: Path) -> Non
 # 8. Weeks that failed pile up and all go out at once.
 
 
-@pytest.mark.xfail(strict=True, reason="defect 9: failed weeks pile up")
 def test_readers_do_not_get_a_pile_of_stale_digests_after_an_outage(tmp_path: Path) -> None:
     """The relay refuses the digest for six Mondays (an expired SMTP password, a blocked sender). When it works
     again the next job sends every failed week at once, the oldest six weeks old: seven digests in one go. A
@@ -500,3 +499,31 @@ def test_readers_do_not_get_a_pile_of_stale_digests_after_an_outage(tmp_path: Pa
         database.dispose()
     subjects = [str(m["Subject"]) for m in inbox.messages]
     assert len(subjects) <= CATCH_UP_WEEKS + 1, subjects
+
+
+def test_after_an_outage_the_weeks_past_the_catch_up_are_given_up_by_name_and_the_recent_ones_sent(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, maintainers=()))
+    inbox = Inbox(refuse=True)
+    try:
+        with smtp_server(inbox, port):
+            for weeks in range(6):
+                run_weekly_job(settings, database, NOW + timedelta(weeks=weeks))
+            inbox.refuse = False
+            result = run_weekly_job(settings, database, NOW + timedelta(weeks=6))
+        with database.reading() as session:
+            oldest = [week_state(session, week, "readers") for week in ("2026-W48", "2026-W49")]
+        by_hand = claim_week(database, "2026-W48", NOW + timedelta(weeks=6), ignore_backoff=True)
+    finally:
+        database.dispose()
+    assert [(o.week, o.status) for o in result.emails] == [
+        (week, "sent") for week in ("2026-W50", "2026-W51", "2026-W52", "2026-W53", "2027-W01")
+    ]
+    assert all(found is not None and found.status == "given-up" for found in oldest), oldest
+    assert oldest[0] is not None and oldest[0].last_error is not None
+    assert oldest[0].last_error.startswith("given up: older than the last 4 weeks after 5 attempt(s); the SMTP server")
+    assert "not sending 2026-W48 readers any more" in caplog.text  # on the sixth Monday, W53's
+    assert "not sending 2026-W49 readers any more" in caplog.text  # on the seventh
+    assert by_hand  # `digest weekly --week 2026-W48 --send` still sends it

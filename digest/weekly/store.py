@@ -34,8 +34,12 @@ log = logging.getLogger(__name__)
 
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 QUIET = "quiet"  # a quiet week's edition, skipped (weekly.send_quiet_week off): done, like a sent one
-DONE = (SENT, QUIET)
-CATCH_UP_WEEKS = 4  # a service down longer than a week sends at most this many weeks it missed
+# An edition of a week older than the last CATCH_UP_WEEKS that is still unsent: not sent any more (the log says so).
+GIVEN_UP = "given-up"
+DONE = (SENT, QUIET, GIVEN_UP)
+# A service down longer than a week sends at most this many weeks it missed, and failed weeks are retried while they
+# are among this many: after an outage readers get a few recent digests, not every week at once.
+CATCH_UP_WEEKS = 4
 # A claim this old belongs to a process that died mid-send; the week is tried again (it may arrive twice then).
 STALE_CLAIM = timedelta(hours=1)
 MAX_BACKOFF = timedelta(days=1)
@@ -85,8 +89,11 @@ def claim_week(
         pass  # another process created the row first; the claim below decides who sends
     table = WeeklyDigest
     due = or_(table.next_attempt_at.is_(None), table.next_attempt_at <= now)
+    # A maintainer asking by hand (`digest weekly --send`) also sends an edition the job gave up.
     unsent = (
-        table.status.in_(("pending", FAILED)) if ignore_backoff else and_(table.status.in_(("pending", FAILED)), due)
+        table.status.in_(("pending", FAILED, GIVEN_UP))
+        if ignore_backoff
+        else and_(table.status.in_(("pending", FAILED)), due)
     )
     stale = and_(table.status == SENDING, table.last_attempt_at < now - STALE_CLAIM)
     with database.transaction() as session:
@@ -152,7 +159,7 @@ def backoff(attempts: int, base_minutes: int) -> timedelta:
 class SendOutcome:
     week: str
     edition: Edition
-    status: str  # sent | partly-sent | already-sent | busy | waiting | failed | quiet-skipped | off
+    status: str  # sent | partly-sent | already-sent | busy | waiting | failed | given-up | quiet-skipped | off
     message: str
     retry_at: datetime | None = None
 
@@ -212,6 +219,8 @@ def _not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome
         state = week_state(session, name, edition)
     if state is not None and state.status == SENT:
         return SendOutcome(name, edition, "already-sent", f"already sent on {state.sent_at:%Y-%m-%d %H:%M} UTC")
+    if state is not None and state.status == GIVEN_UP:
+        return SendOutcome(name, edition, "given-up", f"not sent: {state.last_error}")
     if state is not None and state.status == FAILED:
         when = f"{state.next_attempt_at:%Y-%m-%d %H:%M} UTC" if state.next_attempt_at else "later"
         message = f"last attempt failed; next attempt at {when}"
@@ -275,6 +284,31 @@ def _editions_to_retry(database: Database, current: IsoWeek) -> list[tuple[IsoWe
         if edition in EDITIONS:
             found.append((week, edition))
     return sorted(found, key=lambda pair: (pair[0], EDITIONS.index(pair[1])))
+
+
+def give_up_stale_weeks(database: Database, current: IsoWeek, now: datetime) -> list[str]:
+    """Marks given up every unsent edition of a week older than the CATCH_UP_WEEKS before `current` (failed, owed,
+    or claimed by a process that died): after a long outage readers are not sent a pile of old digests. Returns them
+    as 'YYYY-Www edition', for the log."""
+    oldest = current
+    for _ in range(CATCH_UP_WEEKS):
+        oldest = oldest.previous()
+    table = WeeklyDigest
+    stale_claim = and_(table.status == SENDING, table.last_attempt_at < as_utc(now) - STALE_CLAIM)
+    given_up: list[str] = []
+    with database.transaction() as session:
+        rows = session.scalars(select(table).where(or_(table.status.in_(("pending", FAILED)), stale_claim)))
+        for row in rows:
+            try:
+                stale = IsoWeek.parse(row.week) < oldest
+            except ValueError:
+                continue  # not a week: _editions_to_retry warns about it
+            if stale:
+                note = f"given up: older than the last {CATCH_UP_WEEKS} weeks after {row.attempts} attempt(s)"
+                row.last_error = f"{note}; {row.last_error}"[:2000] if row.last_error else note
+                row.status, row.next_attempt_at = GIVEN_UP, None
+                given_up.append(f"{row.week} {row.edition}")
+    return sorted(given_up)
 
 
 def _owe_editions(database: Database, week: IsoWeek, editions: list[Edition]) -> None:
@@ -371,6 +405,14 @@ def run_weekly_job(
             _email_off_logged = True
         return WeeklyResult(str(week), paths, ())
     emailed = [edition for edition in EDITIONS if settings.smtp.recipients_of(edition)]
+    given_up = give_up_stale_weeks(database, week, now)
+    if given_up:
+        log.warning(
+            "weekly: not sending %s any more: unsent and older than the last %d weeks (`digest weekly --week W --send`"
+            " still sends one by hand)",
+            ", ".join(given_up),
+            CATCH_UP_WEEKS,
+        )
     missed = _missed_weeks(database, week)
     if missed:
         log.warning("weekly: no job ran for %s (the service was down); sending them now", ", ".join(map(str, missed)))
