@@ -1,6 +1,7 @@
-"""QA review of /review as a maintainer clearing the morning queue uses it: real Chromium (Playwright,
-/usr/bin/chromium), a real SQLite data folder, the real app on a loopback port. Each test reproduces one defect
-and FAILS on the code it was written against."""
+"""/review as a maintainer clearing the morning queue uses it, in real Chromium (Playwright, /usr/bin/chromium) over a
+real SQLite data folder and the real app on a loopback port: where the next decision lands, what a stale page, a late
+undo or an ended session leads to, the session cookie on a link from Discord, counts, and what a screen reader, a phone
+and dark mode get. Each test began as a QA report of a defect (its docstring tells what was seen)."""
 
 from __future__ import annotations
 
