@@ -1,5 +1,5 @@
 """Review on the web: one-click approval links (GET shows, POST decides) and the maintainers' sessions (sign-in,
-sign-out, the CSRF-checked form); the /review page itself is web_review_page.
+sign-out, the CSRF-checked form); the /review page itself is web_review_page, its forms web_review_actions.
 
 Both decide through `Reviewer.decide_async`, the same path Discord reactions take, and only on a candidate still
 pending. Sessions are signed cookies that signing out revokes in the database; every POST on /review carries a

@@ -1,16 +1,13 @@
-"""The maintainers' /review page: candidates filtered by GET parameters, one-click decisions, undo and "reject all
-shown", each a plain CSRF-checked form (the keyboard shortcuts in templates/web/review.js only press its buttons).
-
-Every decision goes through `Reviewer.decide` with `only_pending=True`; undo is a "revert" allowed only for the
-maintainer's own decision of the last few minutes while it still stands (web_review_filters.may_undo).
+"""The maintainers' /review page: candidates filtered by GET parameters, each with one-click decisions, undo and
+"reject all shown" as plain CSRF-checked forms (posted to web_review_actions; the keyboard shortcuts in
+templates/web/review.js only press their buttons).
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import quote
 
 from aiohttp import web
 from markupsafe import Markup
@@ -23,13 +20,11 @@ from digest.config.admin_tokens import SHARED_MAINTAINER
 from digest.record_ids import parse_record_id
 from digest.relevance.why import why_from_json
 from digest.review.queries import latest_decision, pending_query
-from digest.review.reviewer import NotAllowedError
-from digest.review.rules import Actor, Outcome, ReviewError
+from digest.review.rules import Actor
 from digest.review.signing import SessionClaim, csrf_token, session_digest
 from digest.storage.models import PENDING, Candidate
-from digest.vocab import Action
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
-from digest.web.review import checked_form, current_session, why_lines
+from digest.web.review import current_session, why_lines
 from digest.web.review_filters import (
     MAX_BATCH,
     UNDO_WINDOW,
@@ -39,7 +34,6 @@ from digest.web.review_filters import (
     candidate_matches,
     highlight,
     may_undo,
-    parse_id_list,
     parse_review_filter,
 )
 
@@ -195,104 +189,3 @@ async def shortcuts_script(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     source, _, _ = loader.get_source(context.templates, "web/review.js")
     return web.Response(text=source, content_type="text/javascript", charset="utf-8")
-
-
-def back_to_review(form: dict[str, str], **extra: int) -> web.Response:
-    """303 to /review with the notice's numbers and the filters the form came from (re-read, never echoed)."""
-    try:
-        chosen = parse_review_filter(dict(parse_qsl(form.get("filters", "")[:2000])))
-    except FilterError:
-        chosen = ReviewFilter()
-    query = urlencode({**{name: str(value) for name, value in extra.items()}, **chosen.query()})
-    return web.Response(status=303, headers={"Location": "/review" + (f"?{query}" if query else "")})
-
-
-def undo_now(context: WebContext, candidate_id: int, actor: Actor) -> Outcome | None:
-    """Reverts the maintainer's own recent decision; None when the rule does not allow it (nothing is written). The
-    rule is asked under the candidate's lock, so a decision someone else made a moment before is never undone."""
-
-    def own_recent(session: Session, candidate: Candidate, now: datetime) -> bool:
-        return may_undo(decision_facts(session, candidate.id), candidate.status, str(actor.id), now)
-
-    try:
-        return context.reviewer.decide(candidate_id, "revert", actor, only_if=own_recent)
-    except (NotAllowedError, ReviewError):  # not allowed now, or no such candidate
-        return None
-
-
-async def review_decide(request: web.Request) -> web.Response:
-    checked = await checked_form(request)
-    if isinstance(checked, web.Response):
-        return checked
-    claim, form = checked
-    context = context_of(request)
-    action = form.get("action", "")
-    if action == "reject-shown":
-        return await reject_shown(request, claim, form)
-    candidate_id = parse_record_id(form.get("candidate_id", ""))
-    if action not in ("approve", "reject", "undo") or candidate_id is None:
-        return refuse(request, 400, "Bad request", "The form did not name a candidate and an action.")
-    actor = web_actor(claim)
-    if action == "undo":
-        outcome = await asyncio.to_thread(undo_now, context, candidate_id, actor)
-        if outcome is None:
-            return refuse(
-                request,
-                409,
-                "Not undone",
-                f"Only your own decision of the last {UNDO_MINUTES} minutes can be undone here, while it still "
-                f"stands. To return candidate {candidate_id} to pending on purpose, run "
-                f"`digest pending {candidate_id}`.",
-            )
-        await context.reviewer.notify(outcome)
-        return back_to_review(form, undone=candidate_id)
-    section = (form.get("section") or None) if action == Action.APPROVE else None
-    try:
-        await context.reviewer.decide_async(candidate_id, action, actor, section, only_pending=True)
-    except ReviewError as exc:
-        return refuse(request, 409, "Not done", str(exc))
-    return back_to_review(form, decided=candidate_id)
-
-
-async def reject_shown(request: web.Request, claim: SessionClaim, form: dict[str, str]) -> web.Response:
-    """Rejects the candidates the page showed, after a confirmation page; one already decided elsewhere is skipped."""
-    context = context_of(request)
-    ids = parse_id_list(form.get("ids", ""))
-    if ids is None:
-        return refuse(request, 400, "Bad request", f"The form must list up to {MAX_BATCH} candidate numbers.")
-    if form.get("confirm") != "yes":
-
-        def load() -> list[Candidate]:
-            with context.database.reading() as session:
-                found = [c for c in (session.get(Candidate, i) for i in ids) if c is not None and c.status == PENDING]
-                session.expunge_all()
-                return found
-
-        candidates = await asyncio.to_thread(load)
-        signed_in = await current_session(request)
-        csrf = csrf_token(context.secret_key, signed_in[0]) if signed_in else ""
-        response = render(
-            request,
-            "reject_confirm.html",
-            candidates=candidates,
-            ids=",".join(str(candidate.id) for candidate in candidates),
-            csrf=csrf,
-            filters=_refiltered(form),
-        )
-        return response
-    actor = web_actor(claim)
-    rejected = skipped = 0
-    for candidate_id in ids:
-        try:
-            await context.reviewer.decide_async(candidate_id, "reject", actor, only_pending=True)
-            rejected += 1
-        except ReviewError:  # decided elsewhere meanwhile (AlreadyDecidedError), or gone
-            skipped += 1
-    return back_to_review(form, rejected=rejected, skipped=skipped)
-
-
-def _refiltered(form: dict[str, str]) -> str:
-    try:
-        return parse_review_filter(dict(parse_qsl(form.get("filters", "")[:2000]))).query_string()
-    except FilterError:
-        return ""
