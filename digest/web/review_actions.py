@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
 from sqlalchemy.orm import Session
@@ -22,25 +21,15 @@ from digest.storage.models import PENDING, Candidate
 from digest.vocab import Action
 from digest.web.context import WebContext, context_of, refuse, render
 from digest.web.review import checked_form, current_session
-from digest.web.review_filters import (
-    MAX_BATCH,
-    FilterError,
-    ReviewFilter,
-    may_undo,
-    parse_id_list,
-    parse_review_filter,
-)
+from digest.web.review_filters import MAX_BATCH, may_undo, parse_id_list, posted_filter, review_address
 from digest.web.review_page import UNDO_MINUTES, decision_facts, web_actor
 
 
-def back_to_review(form: dict[str, str], **extra: int) -> web.Response:
-    """303 to /review with the notice's numbers and the filters the form came from (re-read, never echoed)."""
-    try:
-        chosen = parse_review_filter(dict(parse_qsl(form.get("filters", "")[:2000])))
-    except FilterError:
-        chosen = ReviewFilter()
-    query = urlencode({**{name: str(value) for name, value in extra.items()}, **chosen.query()})
-    return web.Response(status=303, headers={"Location": "/review" + (f"?{query}" if query else "")})
+def back_to_review(form: dict[str, str], card: int | None = None, **notice: int) -> web.Response:
+    """303 to /review with the notice's numbers and the filters the form came from, at `card` or else at the card
+    that followed the decided one on the page (the form's `next`), so the next key or Tab acts there, not at the top."""
+    following = card if card is not None else parse_record_id(form.get("next", ""))
+    return web.Response(status=303, headers={"Location": review_address(form.get("filters", ""), following, **notice)})
 
 
 def undo_now(context: WebContext, candidate_id: int, actor: Actor) -> Outcome | None:
@@ -81,7 +70,7 @@ async def review_decide(request: web.Request) -> web.Response:
                 f"`digest pending {candidate_id}`.",
             )
         await context.reviewer.notify(outcome)
-        return back_to_review(form, undone=candidate_id)
+        return back_to_review(form, card=candidate_id, undone=candidate_id)
     section = (form.get("section") or None) if action == Action.APPROVE else None
     try:
         await context.reviewer.decide_async(candidate_id, action, actor, section, only_pending=True)
@@ -113,7 +102,7 @@ async def reject_shown(request: web.Request, claim: SessionClaim, form: dict[str
             candidates=candidates,
             ids=",".join(str(candidate.id) for candidate in candidates),
             csrf=csrf,
-            filters=_refiltered(form),
+            filters=posted_filter(form.get("filters", "")).query_string(),
         )
         return response
     actor = web_actor(claim)
@@ -125,10 +114,3 @@ async def reject_shown(request: web.Request, claim: SessionClaim, form: dict[str
         except ReviewError:  # decided elsewhere meanwhile (AlreadyDecidedError), or gone
             skipped += 1
     return back_to_review(form, rejected=rejected, skipped=skipped)
-
-
-def _refiltered(form: dict[str, str]) -> str:
-    try:
-        return parse_review_filter(dict(parse_qsl(form.get("filters", "")[:2000]))).query_string()
-    except FilterError:
-        return ""

@@ -37,5 +37,16 @@
     else if (event.key === "u") { done = press("#undo button") || (card ? press("form.undo button", card) : false); }
     if (done) { event.preventDefault(); }
   });
-  mark(0, false);
+
+  // After a decision the page comes back at the card that followed the decided one (#candidate-N): start there.
+  // The fragment scrolled that card to the top of the window; when its title would show on the page's first screen,
+  // go back to the top instead, so that the notice of what was done, and its Undo, are in sight too.
+  var start = cards.findIndex(function (card) { return "#" + card.id === window.location.hash; });
+  mark(start >= 0 ? start : 0, false);
+  if (start >= 0 && document.querySelector(".notice")) {
+    window.addEventListener("load", function () {
+      var top = cards[start].getBoundingClientRect().top + window.scrollY;
+      if (top + 120 <= window.innerHeight) { window.scrollTo(0, 0); }
+    });
+  }
 })();
