@@ -24,6 +24,15 @@
     return Boolean(button);
   }
 
+  // The card the maintainer is in is the current one, however they got there: Tab, a click, a link's focus.
+  function follow(event) {
+    var card = event.target && event.target.closest ? event.target.closest("article.candidate") : null;
+    var index = cards.indexOf(card);
+    if (index >= 0 && index !== current) { mark(index, false); }
+  }
+  document.addEventListener("focusin", follow);
+  document.addEventListener("click", follow);
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) { return; }
     var target = event.target;
