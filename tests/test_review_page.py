@@ -92,6 +92,9 @@ async def test_undo_returns_ones_own_recent_decision_to_pending_and_nothing_else
     _, csrf = await sign_in(site)
     page = await post(site, {"csrf": csrf, "candidate_id": str(first), "action": "approve", "section": "Probing"})
     assert 'id="undo"' in page and 'value="undo"' in page
+    # The button says until when (a page left open must not keep promising "5 minutes" after they are over).
+    deadline = site.clock.now + timedelta(minutes=5)
+    assert f'until <time datetime="{deadline:%Y-%m-%dT%H:%MZ}">{deadline:%H:%M} UTC</time>' in page
     page = await post(site, {"csrf": csrf, "candidate_id": str(first), "action": "undo"})
     assert f"candidate {first} is pending again" in page
     assert site.status_of(first) == "pending"
@@ -104,8 +107,10 @@ async def test_undo_returns_ones_own_recent_decision_to_pending_and_nothing_else
     await post(site, {"csrf": csrf, "candidate_id": str(second), "action": "reject"})
     site.clock.advance(timedelta(minutes=6))
     assert 'id="undo"' not in await review(site, decided=str(second))
-    refused = await post(site, {"csrf": csrf, "candidate_id": str(second), "action": "undo"}, status=409)
-    assert f"digest pending {second}" in refused and site.status_of(second) == "rejected"
+    # Refused, back on the queue (not a dead end) with a notice that says so.
+    refused = await post(site, {"csrf": csrf, "candidate_id": str(second), "action": "undo"})
+    assert "Not undone:" in refused and f"digest pending {second}" in refused
+    assert 'id="undo"' not in refused and site.status_of(second) == "rejected"
 
     # Not one's own: another maintainer's session cannot undo it, nor can anyone once someone else decided.
     await post(site, {"csrf": csrf, "candidate_id": str(third), "action": "reject"})
@@ -113,10 +118,11 @@ async def test_undo_returns_ones_own_recent_decision_to_pending_and_nothing_else
         _, other_csrf = await sign_in(site, other)
         form = {"csrf": other_csrf, "candidate_id": str(third), "action": "undo"}
         async with other.post("/review/decide", data=form) as reply:
-            assert reply.status == 409
+            assert reply.status == 200 and "Not undone:" in await reply.text()
     assert site.status_of(third) == "rejected"
     site.reviewer.decide(third, "approve", Actor("ann", "1", "discord"), "Steering")
-    await post(site, {"csrf": csrf, "candidate_id": str(third), "action": "undo"}, status=409)
+    refused = await post(site, {"csrf": csrf, "candidate_id": str(third), "action": "undo"})
+    assert "Not undone:" in refused and "is approved into Steering by ann via discord" in refused
     assert site.status_of(third) == "approved"
     form = {"candidate_id": str(third), "action": "undo"}
     async with site.fresh_client() as stranger, stranger.post("/review/decide", data=form) as reply:

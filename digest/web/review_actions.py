@@ -15,14 +15,14 @@ from sqlalchemy.orm import Session
 
 from digest.record_ids import parse_record_id
 from digest.review.reviewer import NotAllowedError
-from digest.review.rules import Actor, Outcome, ReviewError
+from digest.review.rules import Actor, AlreadyDecidedError, Outcome, ReviewError
 from digest.review.signing import SessionClaim, csrf_token
 from digest.storage.models import PENDING, Candidate
 from digest.vocab import Action
 from digest.web.context import WebContext, context_of, refuse, render
 from digest.web.review import checked_form, current_session
 from digest.web.review_filters import MAX_BATCH, may_undo, parse_id_list, posted_filter, review_address
-from digest.web.review_page import UNDO_MINUTES, decision_facts, web_actor
+from digest.web.review_page import decision_facts, web_actor
 
 
 def back_to_review(form: dict[str, str], card: int | None = None, **notice: int) -> web.Response:
@@ -60,22 +60,17 @@ async def review_decide(request: web.Request) -> web.Response:
     actor = web_actor(claim)
     if action == "undo":
         outcome = await asyncio.to_thread(undo_now, context, candidate_id, actor)
-        if outcome is None:
-            return refuse(
-                request,
-                409,
-                "Not undone",
-                f"Only your own decision of the last {UNDO_MINUTES} minutes can be undone here, while it still "
-                f"stands. To return candidate {candidate_id} to pending on purpose, run "
-                f"`digest pending {candidate_id}`.",
-            )
+        if outcome is None:  # too late, not one's own, or decided since: the page's notice says which stands
+            return back_to_review(form, not_undone=candidate_id)
         await context.reviewer.notify(outcome)
         return back_to_review(form, card=candidate_id, undone=candidate_id)
     section = (form.get("section") or None) if action == Action.APPROVE else None
     try:
         await context.reviewer.decide_async(candidate_id, action, actor, section, only_pending=True)
+    except AlreadyDecidedError:  # a page opened before someone else decided: nothing written, the page says by whom
+        return back_to_review(form, already=candidate_id)
     except ReviewError as exc:
-        return refuse(request, 409, "Not done", str(exc))
+        return refuse(request, 409, "Not done", str(exc), back=review_address(form.get("filters", "")))
     return back_to_review(form, decided=candidate_id)
 
 

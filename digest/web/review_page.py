@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import quote
 
 from aiohttp import web
@@ -19,8 +20,8 @@ from digest.awesome import store as liststore
 from digest.config.admin_tokens import SHARED_MAINTAINER
 from digest.record_ids import parse_record_id
 from digest.relevance.why import why_from_json
-from digest.review.queries import latest_decision, pending_query
-from digest.review.rules import Actor
+from digest.review.queries import latest_decision, pending_query, standing_of
+from digest.review.rules import Actor, Standing
 from digest.review.signing import SessionClaim, csrf_token, session_digest
 from digest.storage.models import PENDING, Candidate
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
@@ -64,8 +65,9 @@ class ReviewView:
     candidates: list[Candidate]
     sections: list[str]
     matched_total: int
-    decided: Candidate | None = None
-    undoable: set[int] = field(default_factory=set)
+    decided: Candidate | None = None  # the candidate the notice is about (decided, refused or not undone)
+    standing: Standing | None = None  # and who decided it, when
+    undoable: dict[int, datetime] = field(default_factory=dict)  # candidate id -> until when undo is offered
 
 
 def _candidates(session: Session, chosen: ReviewFilter) -> list[Candidate]:
@@ -106,14 +108,16 @@ def load_review(context: WebContext, chosen: ReviewFilter, decided_id: int | Non
         ]
         view = ReviewView(matched[:MAX_BATCH], liststore.section_names(session), len(matched))
         view.decided = session.get(Candidate, decided_id) if decided_id is not None else None
+        view.standing = standing_of(session, view.decided) if view.decided is not None else None
         recent = [
             c
             for c in [*view.candidates, view.decided]
             if c is not None and c.status != PENDING and c.decided_at is not None and now - c.decided_at <= UNDO_WINDOW
         ]
         for candidate in recent:
-            if may_undo(decision_facts(session, candidate.id), candidate.status, str(actor.id), now):
-                view.undoable.add(candidate.id)
+            facts = decision_facts(session, candidate.id)
+            if facts is not None and may_undo(facts, candidate.status, str(actor.id), now):
+                view.undoable[candidate.id] = facts.at + UNDO_WINDOW
         session.expunge_all()
         return view
 
@@ -141,6 +145,10 @@ async def review_page(request: web.Request) -> web.Response:
     decided_id = _optional_id(request, "decided")
     if decided_text is not None and decided_id is None:
         return refuse(request, 400, "Bad request", "?decided= must be a candidate's number.")
+    # A refused decision or undo comes back naming its candidate, whose standing the notice then tells.
+    refused = next((name for name in ("already", "not_undone") if _optional_id(request, name) is not None), None)
+    if decided_id is None and refused is not None:
+        decided_id = _optional_id(request, refused)
     try:
         chosen = parse_review_filter(request.query)
     except FilterError as exc:
@@ -157,6 +165,7 @@ async def review_page(request: web.Request) -> web.Response:
         candidates=view.candidates,
         sections=view.sections,
         decided=view.decided,
+        refused=refused,
         undone=_optional_id(request, "undone"),
         rejected=_optional_id(request, "rejected"),
         skipped=_optional_id(request, "skipped"),
