@@ -139,6 +139,12 @@ async def test_a_decision_made_after_signing_out_elsewhere_offers_to_sign_in_aga
         await page.locator("main").inner_text(),
         links,
     )
+    assert "nothing was done" in await page.locator("main p.error").inner_text()
+    # Signing in there returns to the same queue, filters kept; the approval is for the maintainer to press again.
+    await page.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_selector("#count")
+    assert on_the_queue(page.url, title="sparse") and site.status_of(top) == "pending", page.url
     await page.context.close()
 
 

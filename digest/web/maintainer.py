@@ -55,7 +55,7 @@ def load_history(
 
 async def history_page(request: web.Request) -> web.Response:
     if await current_session(request) is None:
-        return render(request, "signin.html", error=None)
+        return render(request, "signin.html", error=None, filters="")
     try:
         since = parse_since(request.query.get("since"))
     except ValueError:

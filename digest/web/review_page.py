@@ -36,6 +36,7 @@ from digest.web.review_filters import (
     highlight,
     may_undo,
     parse_review_filter,
+    posted_filter,
 )
 
 # The review page alone runs a script: its own keyboard shortcuts, served from this site (no inline script).
@@ -138,8 +139,8 @@ def _optional_id(request: web.Request, name: str) -> int | None:
 async def review_page(request: web.Request) -> web.Response:
     context = context_of(request)
     signed_in = await current_session(request)
-    if signed_in is None:
-        return render(request, "signin.html", error=None)
+    if signed_in is None:  # signing in comes back here, with the same filters
+        return render(request, "signin.html", error=None, filters=posted_filter(request.query_string).query_string())
     session_value, claim = signed_in
     decided_text = request.query.get("decided")
     decided_id = _optional_id(request, "decided")
