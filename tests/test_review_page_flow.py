@@ -335,3 +335,21 @@ async def test_a_signed_in_maintainer_following_the_discord_link_to_review_sees_
     assert await page.get_by_label("Admin token").count() == 0, "asked to sign in again"
     assert await page.locator("article.candidate").count() == 3
     await page.context.close()
+
+
+@pytest.mark.asyncio
+async def test_a_form_on_another_site_cannot_decide_for_a_signed_in_maintainer(site: Site, browser: Any) -> None:
+    """The other side of a Lax cookie: a page elsewhere that posts the review form (without the CSRF token, which it
+    cannot read) gets no session with it, and nothing is decided."""
+    top, _, _ = add_candidates(site)
+    page = await open_review(browser, site)
+    form = (
+        f'<form method="post" action="{site.base}/review/decide"><input name="candidate_id" value="{top}">'
+        '<input name="action" value="reject"><button id="go">Win a prize</button></form>'
+    )
+    await page.goto(f"data:text/html,{form}")
+    await page.click("#go")
+    await page.wait_for_load_state()
+    assert await page.get_by_label("Admin token").count() == 1  # no session came with it
+    assert site.status_of(top) == "pending"
+    await page.context.close()

@@ -205,7 +205,9 @@ async def sign_in(request: web.Request) -> web.Response:
         max_age=int(SESSION_LIFETIME.total_seconds()),
         path="/",
         httponly=True,
-        samesite="Strict",
+        # Lax: sent when a link from Discord or an email opens /review; every change is a CSRF-checked POST, and a
+        # POST from another site gets no cookie at all.
+        samesite="Lax",
         secure=context.secure_cookies,
     )
     return response
