@@ -265,3 +265,28 @@ async def test_a_title_is_found_among_more_decisions_than_one_page_reads(site: S
     words = real_papers()[0]["title"].split()[:4]
     page = await review(site, status="rejected", title=" ".join(words))
     assert f'id="candidate-{oldest}"' in page
+
+
+@pytest.mark.asyncio
+async def test_the_count_tells_the_whole_queue_beyond_what_one_page_reads(site: Site) -> None:
+    """The page shows the best MAX_BATCH of the queue and reads SCANNED candidates to filter; the count is the whole
+    queue's, however long."""
+    from datetime import UTC, datetime
+
+    from digest.storage.models import Candidate
+    from digest.titles import title_key
+    from digest.web.review_page import SCANNED
+
+    with site.database.transaction() as session:
+        for number in range(SCANNED + 20):
+            title = f"A pending paper on steering number {number}"
+            session.add(
+                Candidate(
+                    arxiv_id=f"2601.{number:05d}", version=1, title=title, title_key=title_key(title), authors=[],
+                    abstract="", categories=["cs.CV"], announce_type="new", published=datetime(2026, 1, 5, tzinfo=UTC),
+                    score=0.5, matched=[], suggested_sections=[], source_feeds=[], status="pending", relevant=True,
+                    first_seen_at=datetime(2026, 1, 5, tzinfo=UTC), updated_at=datetime(2026, 1, 5, tzinfo=UTC),
+                )
+            )  # fmt: skip
+    await sign_in(site)
+    assert f"{SCANNED + 20} pending; the best 200 are shown, best score first." in await review(site)

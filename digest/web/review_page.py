@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from digest.arxiv.additions import READER_SOURCE
@@ -108,6 +108,8 @@ def load_review(context: WebContext, chosen: ReviewFilter, decided_id: int | Non
             )
         ]
         view = ReviewView(matched[:MAX_BATCH], liststore.section_names(session), len(matched))
+        if not chosen.narrowed:  # the whole queue, counted beyond the SCANNED read above
+            view.matched_total = session.scalar(select(func.count()).select_from(pending_query().subquery())) or 0
         view.decided = session.get(Candidate, decided_id) if decided_id is not None else None
         view.standing = standing_of(session, view.decided) if view.decided is not None else None
         recent = [
