@@ -101,6 +101,7 @@ async def test_keyboard_shortcuts_move_decide_and_undo(site: Site, browser: Any)
     first, second, third = add_candidates(site)
     page = await open_review(browser, site, DESKTOP)
     cards = page.locator("article.candidate")
+    assert await page.locator("#shortcuts").is_visible()  # the script shows the keys it makes work
     assert await cards.nth(0).get_attribute("class") == "candidate current"
     await page.keyboard.press("j")
     await page.keyboard.press("j")

@@ -47,6 +47,10 @@
     if (done) { event.preventDefault(); }
   });
 
+  // The keys are promised only where they work: the line is hidden until this script runs.
+  var keys = document.getElementById("shortcuts");
+  if (keys) { keys.hidden = false; }
+
   // After a decision the page comes back at the card that followed the decided one (#candidate-N): start there.
   // The fragment scrolled that card to the top of the window; when its title would show on the page's first screen,
   // go back to the top instead, so that the notice of what was done, and its Undo, are in sight too.
