@@ -178,6 +178,11 @@ async def test_reject_all_shown_asks_first_and_rejects_only_what_was_shown(site:
     done = await post(site, {**form, "confirm": "yes"})
     assert "Rejected 2 candidates; 1 skipped" in done
     assert [site.status_of(candidate) for candidate in [kept, *batch]] == ["pending", "approved", *["rejected"] * 2]
+    # Back to the confirmation and "Yes" again: the same two, rejected by this maintainer, not "decided elsewhere".
+    again = await post(site, {**form, "confirm": "yes"})
+    assert "Rejected 2 candidates; 1 skipped" in again
+    with site.database.reading() as session:
+        assert session.scalar(select(func.count(Decision.id)).where(Decision.action == "reject")) == 2
     for odd in ("", "1,x", ",".join(["1"] * 201)):
         await post(site, {**form, "ids": odd, "confirm": "yes"}, status=400)
 

@@ -106,6 +106,19 @@ async def reject_shown(request: web.Request, claim: SessionClaim, form: dict[str
         try:
             await context.reviewer.decide_async(candidate_id, "reject", actor, only_pending=True)
             rejected += 1
-        except ReviewError:  # decided elsewhere meanwhile (AlreadyDecidedError), or gone
+        except AlreadyDecidedError:  # decided meanwhile: elsewhere, or by this same confirmation sent twice
+            if await asyncio.to_thread(rejected_by, context, candidate_id, actor):
+                rejected += 1
+            else:
+                skipped += 1
+        except ReviewError:  # gone
             skipped += 1
     return back_to_review(form, rejected=rejected, skipped=skipped)
+
+
+def rejected_by(context: WebContext, candidate_id: int, actor: Actor) -> bool:
+    """Whether the candidate stands rejected by this session: Back to the confirmation and "Yes" again is the same
+    batch, not candidates "decided elsewhere meanwhile"."""
+    with context.database.reading() as session:
+        latest = decision_facts(session, candidate_id)
+    return latest is not None and latest.action == Action.REJECT and latest.actor_id == actor.id
