@@ -93,7 +93,7 @@ async def test_after_a_shortcut_decision_the_next_key_acts_on_the_following_card
     highlighted = await page.locator("article.candidate.current").get_attribute("id")
     await page.keyboard.press("r")
     await page.wait_for_selector("#undo")
-    # Observed: top rejected, third pending, highlight on the top card. Expected: the reverse.
+    # The report: top rejected, third pending, highlight on the top card; the reverse is right.
     assert (site.status_of(top), site.status_of(third), highlighted) == ("pending", "rejected", f"candidate-{third}")
     await page.context.close()
 
@@ -281,7 +281,7 @@ async def test_without_javascript_focus_comes_back_near_the_queue_after_a_decisi
         presses += 1
         if await page.evaluate(f"document.getElementById('candidate-{second}').contains(document.activeElement)"):
             break
-    # Expected: the next Tab (at most the Undo button first) reaches the next card.
+    # The next Tab (at most the Undo button first) reaches the next card.
     assert presses <= 2, f"{presses} Tab presses from the decision to the next card"
     await page.context.close()
 
