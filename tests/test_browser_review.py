@@ -101,6 +101,7 @@ async def test_keyboard_shortcuts_move_decide_and_undo(site: Site, browser: Any)
     first, second, third = add_candidates(site)
     page = await open_review(browser, site, DESKTOP)
     cards = page.locator("article.candidate")
+    assert await page.locator("#shortcuts").is_visible()  # the script shows the keys it makes work
     assert await cards.nth(0).get_attribute("class") == "candidate current"
     await page.keyboard.press("j")
     await page.keyboard.press("j")
@@ -115,12 +116,13 @@ async def test_keyboard_shortcuts_move_decide_and_undo(site: Site, browser: Any)
     await page.keyboard.press("u")
     await page.wait_for_selector("text=is pending again")
     assert site.status_of(second) == "pending"
-    await page.keyboard.press("r")  # the top card again
+    assert await cards.nth(1).get_attribute("aria-current") == "true"  # back at the card undone, to decide again
+    await page.keyboard.press("r")
     await page.wait_for_selector("#undo")
-    assert [site.status_of(i) for i in (first, second, third)] == ["rejected", "pending", "pending"]
+    assert [site.status_of(i) for i in (first, second, third)] == ["pending", "rejected", "pending"]
     await page.get_by_text("Search and filter").click()
     await page.get_by_label("Title").press_sequentially("rare auk title")  # typing in a field is not a shortcut
-    assert [site.status_of(i) for i in (first, second, third)] == ["rejected", "pending", "pending"]
+    assert [site.status_of(i) for i in (first, second, third)] == ["pending", "rejected", "pending"]
     await page.context.close()
 
 

@@ -101,6 +101,7 @@ async def send_everywhere(site: Site, csrf: str, candidate_id: int, value: str) 
         ("GET", "/feeds/list.atom", {"headers": {"If-Modified-Since": header_safe(value)}}),
         *(("GET", "/review", {"params": {name: value}}) for name in ("title", "author", "section", "min", "max")),
         ("GET", "/review", {"params": {"status": value, "undone": value, "rejected": value, "skipped": value}}),
+        ("GET", "/review", {"params": {"already": value, "not_undone": value}}),
         ("POST", "/review/decide", {"data": {"csrf": csrf, "candidate_id": value, "action": "undo"}}),
         ("POST", "/review/decide", {"data": {"csrf": csrf, "ids": value, "action": "reject-shown"}}),
         ("POST", "/review/decide", {"data": {"csrf": csrf, "ids": "1", "action": "reject-shown", "filters": value}}),

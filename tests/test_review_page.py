@@ -92,6 +92,9 @@ async def test_undo_returns_ones_own_recent_decision_to_pending_and_nothing_else
     _, csrf = await sign_in(site)
     page = await post(site, {"csrf": csrf, "candidate_id": str(first), "action": "approve", "section": "Probing"})
     assert 'id="undo"' in page and 'value="undo"' in page
+    # The button says until when (a page left open must not keep promising "5 minutes" after they are over).
+    deadline = site.clock.now + timedelta(minutes=5)
+    assert f'until <time datetime="{deadline:%Y-%m-%dT%H:%MZ}">{deadline:%H:%M} UTC</time>' in page
     page = await post(site, {"csrf": csrf, "candidate_id": str(first), "action": "undo"})
     assert f"candidate {first} is pending again" in page
     assert site.status_of(first) == "pending"
@@ -104,8 +107,10 @@ async def test_undo_returns_ones_own_recent_decision_to_pending_and_nothing_else
     await post(site, {"csrf": csrf, "candidate_id": str(second), "action": "reject"})
     site.clock.advance(timedelta(minutes=6))
     assert 'id="undo"' not in await review(site, decided=str(second))
-    refused = await post(site, {"csrf": csrf, "candidate_id": str(second), "action": "undo"}, status=409)
-    assert f"digest pending {second}" in refused and site.status_of(second) == "rejected"
+    # Refused, back on the queue (not a dead end) with a notice that says so.
+    refused = await post(site, {"csrf": csrf, "candidate_id": str(second), "action": "undo"})
+    assert "Not undone:" in refused and f"digest pending {second}" in refused
+    assert 'id="undo"' not in refused and site.status_of(second) == "rejected"
 
     # Not one's own: another maintainer's session cannot undo it, nor can anyone once someone else decided.
     await post(site, {"csrf": csrf, "candidate_id": str(third), "action": "reject"})
@@ -113,10 +118,11 @@ async def test_undo_returns_ones_own_recent_decision_to_pending_and_nothing_else
         _, other_csrf = await sign_in(site, other)
         form = {"csrf": other_csrf, "candidate_id": str(third), "action": "undo"}
         async with other.post("/review/decide", data=form) as reply:
-            assert reply.status == 409
+            assert reply.status == 200 and "Not undone:" in await reply.text()
     assert site.status_of(third) == "rejected"
     site.reviewer.decide(third, "approve", Actor("ann", "1", "discord"), "Steering")
-    await post(site, {"csrf": csrf, "candidate_id": str(third), "action": "undo"}, status=409)
+    refused = await post(site, {"csrf": csrf, "candidate_id": str(third), "action": "undo"})
+    assert "Not undone:" in refused and "is approved into Steering by ann via discord" in refused
     assert site.status_of(third) == "approved"
     form = {"candidate_id": str(third), "action": "undo"}
     async with site.fresh_client() as stranger, stranger.post("/review/decide", data=form) as reply:
@@ -172,6 +178,11 @@ async def test_reject_all_shown_asks_first_and_rejects_only_what_was_shown(site:
     done = await post(site, {**form, "confirm": "yes"})
     assert "Rejected 2 candidates; 1 skipped" in done
     assert [site.status_of(candidate) for candidate in [kept, *batch]] == ["pending", "approved", *["rejected"] * 2]
+    # Back to the confirmation and "Yes" again: the same two, rejected by this maintainer, not "decided elsewhere".
+    again = await post(site, {**form, "confirm": "yes"})
+    assert "Rejected 2 candidates; 1 skipped" in again
+    with site.database.reading() as session:
+        assert session.scalar(select(func.count(Decision.id)).where(Decision.action == "reject")) == 2
     for odd in ("", "1,x", ",".join(["1"] * 201)):
         await post(site, {**form, "ids": odd, "confirm": "yes"}, status=400)
 
@@ -259,3 +270,28 @@ async def test_a_title_is_found_among_more_decisions_than_one_page_reads(site: S
     words = real_papers()[0]["title"].split()[:4]
     page = await review(site, status="rejected", title=" ".join(words))
     assert f'id="candidate-{oldest}"' in page
+
+
+@pytest.mark.asyncio
+async def test_the_count_tells_the_whole_queue_beyond_what_one_page_reads(site: Site) -> None:
+    """The page shows the best MAX_BATCH of the queue and reads SCANNED candidates to filter; the count is the whole
+    queue's, however long."""
+    from datetime import UTC, datetime
+
+    from digest.storage.models import Candidate
+    from digest.titles import title_key
+    from digest.web.review_page import SCANNED
+
+    with site.database.transaction() as session:
+        for number in range(SCANNED + 20):
+            title = f"A pending paper on steering number {number}"
+            session.add(
+                Candidate(
+                    arxiv_id=f"2601.{number:05d}", version=1, title=title, title_key=title_key(title), authors=[],
+                    abstract="", categories=["cs.CV"], announce_type="new", published=datetime(2026, 1, 5, tzinfo=UTC),
+                    score=0.5, matched=[], suggested_sections=[], source_feeds=[], status="pending", relevant=True,
+                    first_seen_at=datetime(2026, 1, 5, tzinfo=UTC), updated_at=datetime(2026, 1, 5, tzinfo=UTC),
+                )
+            )  # fmt: skip
+    await sign_in(site)
+    assert f"{SCANNED + 20} pending; the best 200 are shown, best score first." in await review(site)

@@ -267,3 +267,27 @@ async def test_a_form_body_that_cannot_be_read_is_refused_not_a_server_error(
     assert not [record for record in caplog.records if record.exc_info], "a traceback was logged"
     async with site.client.post("/review/signout", data={"csrf": csrf}, allow_redirects=False) as reply:
         assert reply.status == 303  # the session and its forms still work
+
+
+@pytest.mark.asyncio
+async def test_a_form_posted_after_the_session_ended_offers_a_sign_in_that_returns_to_its_filters(site: Site) -> None:
+    candidate_id = insert_candidate(site.database, real_papers()[8])
+    _, csrf = await sign_in(site)
+    site.clock.advance(timedelta(hours=13))  # sessions last 12 hours
+    form = {"candidate_id": str(candidate_id), "action": "reject", "csrf": csrf, "filters": "min=1&title=sparse"}
+    async with site.client.post("/review/decide", data=form) as reply:
+        assert reply.status == 403
+        page = await reply.text()
+    assert "nothing was done" in page and 'action="/review/signin"' in page
+    assert 'name="filters" value="title=sparse&amp;min=1"' in page
+    assert site.status_of(candidate_id) == "pending"
+    # Only the review page's own filters come back: never another address, nor a parameter it did not ask for.
+    for filters, location in (
+        ("min=1&title=sparse", "/review?title=sparse&min=1"),
+        ("title=x&next=//evil.example&decided=3", "/review?title=x"),
+        ("min=not-a-number", "/review"),
+    ):
+        async with site.fresh_client() as browser:
+            data = {"token": ADMIN, "filters": filters}
+            async with browser.post("/review/signin", data=data, allow_redirects=False) as reply:
+                assert (reply.status, reply.headers["Location"]) == (303, location), filters

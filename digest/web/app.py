@@ -1,7 +1,8 @@
 """The web server's shell: builds the aiohttp application, its routes, templates and security headers.
 
 Handlers live in pages (the list, Markdown, health), feeds (RSS/Atom), review (approval links, sessions),
-review_page (the /review page), maintainer (/history, adding) and suggest; what they share is in context.
+review_page (the /review page), review_actions (its forms), maintainer (/history, adding) and suggest; what they
+share is in context.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from digest.web import feeds as web_feeds
 from digest.web import maintainer as web_maintainer
 from digest.web import pages as web_pages
 from digest.web import review as web_review
+from digest.web import review_actions as web_review_actions
 from digest.web import review_page as web_review_page
 from digest.web import suggest as web_suggest
 from digest.web.context import CONTEXT, SECURITY_HEADERS, WebContext
@@ -93,7 +95,7 @@ def create_web_app(
     app.router.add_get("/review/shortcuts.js", web_review_page.shortcuts_script)
     app.router.add_post("/review/signin", web_review.sign_in)
     app.router.add_post("/review/signout", web_review.sign_out)
-    app.router.add_post("/review/decide", web_review_page.review_decide)
+    app.router.add_post("/review/decide", web_review_actions.review_decide)
     app.router.add_post("/review/add", web_maintainer.review_add)
     app.router.add_get("/history", web_maintainer.history_page)
     app.router.add_get("/suggest", web_suggest.suggest_page)

@@ -88,9 +88,9 @@ def render(request: web.Request, template: str, *, status: int = 200, **values: 
     return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
 
 
-def refuse(request: web.Request, status: int, title: str, message: str) -> web.Response:
-    """A short error page; nothing of the refused thing is shown."""
-    return render(request, "message.html", status=status, title=title, message=message)
+def refuse(request: web.Request, status: int, title: str, message: str, back: str = "/") -> web.Response:
+    """A short error page linking `back` (a path on this site); nothing of the refused thing is shown."""
+    return render(request, "message.html", status=status, title=title, message=message, back=back)
 
 
 async def form_of(request: web.Request) -> dict[str, str] | web.Response:

@@ -18,7 +18,8 @@ from digest.review.rules import Actor
 from digest.storage.models import Decision
 from digest.web.context import WebContext, context_of, refuse, render
 from digest.web.review import checked_form, current_session
-from digest.web.review_page import back_to_review, web_actor
+from digest.web.review_actions import back_to_review
+from digest.web.review_page import web_actor
 
 HISTORY_ROWS = 500  # decisions a page shows; "Older decisions" leads to the next; `digest history` prints them all
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -54,7 +55,7 @@ def load_history(
 
 async def history_page(request: web.Request) -> web.Response:
     if await current_session(request) is None:
-        return render(request, "signin.html", error=None)
+        return render(request, "signin.html", error=None, filters="")
     try:
         since = parse_since(request.query.get("since"))
     except ValueError:

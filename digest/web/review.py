@@ -1,5 +1,5 @@
 """Review on the web: one-click approval links (GET shows, POST decides) and the maintainers' sessions (sign-in,
-sign-out, the CSRF-checked form); the /review page itself is web_review_page.
+sign-out, the CSRF-checked form); the /review page itself is web_review_page, its forms web_review_actions.
 
 Both decide through `Reviewer.decide_async`, the same path Discord reactions take, and only on a candidate still
 pending. Sessions are signed cookies that signing out revokes in the database; every POST on /review carries a
@@ -36,7 +36,7 @@ from digest.storage.models import PENDING, Candidate
 from digest.vocab import Channel
 from digest.web import sessions as session_store
 from digest.web.context import WebContext, client_of, context_of, form_of, refuse, render
-from digest.web.review_filters import highlight
+from digest.web.review_filters import highlight, posted_filter, review_address
 from digest.web.syndication import safe_url
 
 log = logging.getLogger(__name__)
@@ -161,6 +161,7 @@ async def sign_in(request: web.Request) -> web.Response:
     form = await form_of(request)
     if isinstance(form, web.Response):
         return form
+    filters = posted_filter(form.get("filters", "")).query_string()  # where on /review to return to
     # From here to record_failure nothing awaits, so a burst of parallel guesses cannot all pass this check first.
     wait = context.sign_in_throttle.retry_after(address, context.clock())
     if wait is not None:
@@ -171,6 +172,7 @@ async def sign_in(request: web.Request) -> web.Response:
             "signin.html",
             status=429,
             error=f"Too many wrong admin tokens from your address: try again in {minutes} minute(s).",
+            filters=filters,
         )
         response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
         return response
@@ -190,35 +192,46 @@ async def sign_in(request: web.Request) -> web.Response:
                 int(rule.window.total_seconds() // 60),
                 rule.max_failures,
             )
-        return render(request, "signin.html", status=403, error="That is not the admin token.")
+        return render(request, "signin.html", status=403, error="That is not the admin token.", filters=filters)
     context.sign_in_throttle.clear(address)
     log.info("review: %s signed in from %s", maintainer, address)
     named = None if maintainer == SHARED_MAINTAINER else maintainer
     tag = token_tag(context.secret_key, presented.strip() if isinstance(presented, str) else "")
     value = sign_session(context.secret_key, secrets.token_urlsafe(16), context.clock() + SESSION_LIFETIME, tag, named)
-    response = web.Response(status=303, headers={"Location": "/review"})
+    response = web.Response(status=303, headers={"Location": review_address(filters)})
     response.set_cookie(
         SESSION_COOKIE,
         value,
         max_age=int(SESSION_LIFETIME.total_seconds()),
         path="/",
         httponly=True,
-        samesite="Strict",
+        # Lax: sent when a link from Discord or an email opens /review; every change is a CSRF-checked POST, and a
+        # POST from another site gets no cookie at all.
+        samesite="Lax",
         secure=context.secure_cookies,
     )
     return response
 
 
 async def checked_form(request: web.Request) -> tuple[SessionClaim, dict[str, str]] | web.Response:
-    """The session and the form when both the cookie and the form's CSRF token are right; else a 403 page."""
+    """The session and the form when both the cookie and the form's CSRF token are right; else a 403 page: the
+    sign-in form, when the session has ended, that returns to the review page the form came from."""
     context = context_of(request)
     signed_in = await current_session(request)
-    if signed_in is None:
-        return refuse(request, 403, "Sign in first", "This needs a maintainer session: sign in on the review page.")
-    session_value, claim = signed_in
     form = await form_of(request)
     if isinstance(form, web.Response):
         return form
+    if signed_in is None:
+        # Signed out in another tab, or 12 hours passed: nothing is done, and signing in leads back to the page.
+        return render(
+            request,
+            "signin.html",
+            status=403,
+            error="Sign in first: your session has ended (signed out, or after 12 hours), so nothing was done. "
+            "Sign in to go back to the review page, then press the button again.",
+            filters=posted_filter(form.get("filters", "")).query_string(),
+        )
+    session_value, claim = signed_in
     if not csrf_matches(context.secret_key, session_value, form.get("csrf", "")):
         return refuse(request, 403, "Form refused", "The form's security token is missing or stale: reload the page.")
     return claim, form

@@ -11,7 +11,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from markupsafe import Markup, escape
 
@@ -57,6 +57,21 @@ class ReviewFilter:
     def narrowed(self) -> bool:
         """True when anything but the default (every pending candidate) is asked for."""
         return bool(self.query())
+
+
+def posted_filter(filters: str) -> ReviewFilter:
+    """The filters a form carried back (its page's query string), re-read; the defaults when they cannot be used."""
+    try:
+        return parse_review_filter(dict(parse_qsl(filters[:2000])))
+    except FilterError:
+        return ReviewFilter()
+
+
+def review_address(filters: str, card: int | None = None, **notice: int) -> str:
+    """/review with a notice's numbers and the filters a form came from (re-read, never echoed), at `card`: the
+    fragment moves the browser (and, without JavaScript, the keyboard's next Tab) to that candidate's card."""
+    query = urlencode({**{name: str(value) for name, value in notice.items()}, **posted_filter(filters).query()})
+    return "/review" + (f"?{query}" if query else "") + (f"#candidate-{card}" if card is not None else "")
 
 
 def _number_text(value: float | None) -> str:

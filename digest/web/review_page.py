@@ -1,8 +1,6 @@
-"""The maintainers' /review page: candidates filtered by GET parameters, one-click decisions, undo and "reject all
-shown", each a plain CSRF-checked form (the keyboard shortcuts in templates/web/review.js only press its buttons).
-
-Every decision goes through `Reviewer.decide` with `only_pending=True`; undo is a "revert" allowed only for the
-maintainer's own decision of the last few minutes while it still stands (web_review_filters.may_undo).
+"""The maintainers' /review page: candidates filtered by GET parameters, each with one-click decisions, undo and
+"reject all shown" as plain CSRF-checked forms (posted to web_review_actions; the keyboard shortcuts in
+templates/web/review.js only press their buttons).
 """
 
 from __future__ import annotations
@@ -10,11 +8,11 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import quote
 
 from aiohttp import web
 from markupsafe import Markup
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from digest.arxiv.additions import READER_SOURCE
@@ -22,14 +20,12 @@ from digest.awesome import store as liststore
 from digest.config.admin_tokens import SHARED_MAINTAINER
 from digest.record_ids import parse_record_id
 from digest.relevance.why import why_from_json
-from digest.review.queries import latest_decision, pending_query
-from digest.review.reviewer import NotAllowedError
-from digest.review.rules import Actor, Outcome, ReviewError
+from digest.review.queries import latest_decision, pending_query, standing_of
+from digest.review.rules import Actor, Standing
 from digest.review.signing import SessionClaim, csrf_token, session_digest
 from digest.storage.models import PENDING, Candidate
-from digest.vocab import Action
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
-from digest.web.review import checked_form, current_session, why_lines
+from digest.web.review import current_session, why_lines
 from digest.web.review_filters import (
     MAX_BATCH,
     UNDO_WINDOW,
@@ -39,8 +35,8 @@ from digest.web.review_filters import (
     candidate_matches,
     highlight,
     may_undo,
-    parse_id_list,
     parse_review_filter,
+    posted_filter,
 )
 
 # The review page alone runs a script: its own keyboard shortcuts, served from this site (no inline script).
@@ -70,8 +66,9 @@ class ReviewView:
     candidates: list[Candidate]
     sections: list[str]
     matched_total: int
-    decided: Candidate | None = None
-    undoable: set[int] = field(default_factory=set)
+    decided: Candidate | None = None  # the candidate the notice is about (decided, refused or not undone)
+    standing: Standing | None = None  # and who decided it, when
+    undoable: dict[int, datetime] = field(default_factory=dict)  # candidate id -> until when undo is offered
 
 
 def _candidates(session: Session, chosen: ReviewFilter) -> list[Candidate]:
@@ -111,15 +108,19 @@ def load_review(context: WebContext, chosen: ReviewFilter, decided_id: int | Non
             )
         ]
         view = ReviewView(matched[:MAX_BATCH], liststore.section_names(session), len(matched))
+        if not chosen.narrowed:  # the whole queue, counted beyond the SCANNED read above
+            view.matched_total = session.scalar(select(func.count()).select_from(pending_query().subquery())) or 0
         view.decided = session.get(Candidate, decided_id) if decided_id is not None else None
+        view.standing = standing_of(session, view.decided) if view.decided is not None else None
         recent = [
             c
             for c in [*view.candidates, view.decided]
             if c is not None and c.status != PENDING and c.decided_at is not None and now - c.decided_at <= UNDO_WINDOW
         ]
         for candidate in recent:
-            if may_undo(decision_facts(session, candidate.id), candidate.status, str(actor.id), now):
-                view.undoable.add(candidate.id)
+            facts = decision_facts(session, candidate.id)
+            if facts is not None and may_undo(facts, candidate.status, str(actor.id), now):
+                view.undoable[candidate.id] = facts.at + UNDO_WINDOW
         session.expunge_all()
         return view
 
@@ -140,13 +141,17 @@ def _optional_id(request: web.Request, name: str) -> int | None:
 async def review_page(request: web.Request) -> web.Response:
     context = context_of(request)
     signed_in = await current_session(request)
-    if signed_in is None:
-        return render(request, "signin.html", error=None)
+    if signed_in is None:  # signing in comes back here, with the same filters
+        return render(request, "signin.html", error=None, filters=posted_filter(request.query_string).query_string())
     session_value, claim = signed_in
     decided_text = request.query.get("decided")
     decided_id = _optional_id(request, "decided")
     if decided_text is not None and decided_id is None:
         return refuse(request, 400, "Bad request", "?decided= must be a candidate's number.")
+    # A refused decision or undo comes back naming its candidate, whose standing the notice then tells.
+    refused = next((name for name in ("already", "not_undone") if _optional_id(request, name) is not None), None)
+    if decided_id is None and refused is not None:
+        decided_id = _optional_id(request, refused)
     try:
         chosen = parse_review_filter(request.query)
     except FilterError as exc:
@@ -163,6 +168,7 @@ async def review_page(request: web.Request) -> web.Response:
         candidates=view.candidates,
         sections=view.sections,
         decided=view.decided,
+        refused=refused,
         undone=_optional_id(request, "undone"),
         rejected=_optional_id(request, "rejected"),
         skipped=_optional_id(request, "skipped"),
@@ -195,104 +201,3 @@ async def shortcuts_script(request: web.Request) -> web.Response:
         raise web.HTTPNotFound()
     source, _, _ = loader.get_source(context.templates, "web/review.js")
     return web.Response(text=source, content_type="text/javascript", charset="utf-8")
-
-
-def back_to_review(form: dict[str, str], **extra: int) -> web.Response:
-    """303 to /review with the notice's numbers and the filters the form came from (re-read, never echoed)."""
-    try:
-        chosen = parse_review_filter(dict(parse_qsl(form.get("filters", "")[:2000])))
-    except FilterError:
-        chosen = ReviewFilter()
-    query = urlencode({**{name: str(value) for name, value in extra.items()}, **chosen.query()})
-    return web.Response(status=303, headers={"Location": "/review" + (f"?{query}" if query else "")})
-
-
-def undo_now(context: WebContext, candidate_id: int, actor: Actor) -> Outcome | None:
-    """Reverts the maintainer's own recent decision; None when the rule does not allow it (nothing is written). The
-    rule is asked under the candidate's lock, so a decision someone else made a moment before is never undone."""
-
-    def own_recent(session: Session, candidate: Candidate, now: datetime) -> bool:
-        return may_undo(decision_facts(session, candidate.id), candidate.status, str(actor.id), now)
-
-    try:
-        return context.reviewer.decide(candidate_id, "revert", actor, only_if=own_recent)
-    except (NotAllowedError, ReviewError):  # not allowed now, or no such candidate
-        return None
-
-
-async def review_decide(request: web.Request) -> web.Response:
-    checked = await checked_form(request)
-    if isinstance(checked, web.Response):
-        return checked
-    claim, form = checked
-    context = context_of(request)
-    action = form.get("action", "")
-    if action == "reject-shown":
-        return await reject_shown(request, claim, form)
-    candidate_id = parse_record_id(form.get("candidate_id", ""))
-    if action not in ("approve", "reject", "undo") or candidate_id is None:
-        return refuse(request, 400, "Bad request", "The form did not name a candidate and an action.")
-    actor = web_actor(claim)
-    if action == "undo":
-        outcome = await asyncio.to_thread(undo_now, context, candidate_id, actor)
-        if outcome is None:
-            return refuse(
-                request,
-                409,
-                "Not undone",
-                f"Only your own decision of the last {UNDO_MINUTES} minutes can be undone here, while it still "
-                f"stands. To return candidate {candidate_id} to pending on purpose, run "
-                f"`digest pending {candidate_id}`.",
-            )
-        await context.reviewer.notify(outcome)
-        return back_to_review(form, undone=candidate_id)
-    section = (form.get("section") or None) if action == Action.APPROVE else None
-    try:
-        await context.reviewer.decide_async(candidate_id, action, actor, section, only_pending=True)
-    except ReviewError as exc:
-        return refuse(request, 409, "Not done", str(exc))
-    return back_to_review(form, decided=candidate_id)
-
-
-async def reject_shown(request: web.Request, claim: SessionClaim, form: dict[str, str]) -> web.Response:
-    """Rejects the candidates the page showed, after a confirmation page; one already decided elsewhere is skipped."""
-    context = context_of(request)
-    ids = parse_id_list(form.get("ids", ""))
-    if ids is None:
-        return refuse(request, 400, "Bad request", f"The form must list up to {MAX_BATCH} candidate numbers.")
-    if form.get("confirm") != "yes":
-
-        def load() -> list[Candidate]:
-            with context.database.reading() as session:
-                found = [c for c in (session.get(Candidate, i) for i in ids) if c is not None and c.status == PENDING]
-                session.expunge_all()
-                return found
-
-        candidates = await asyncio.to_thread(load)
-        signed_in = await current_session(request)
-        csrf = csrf_token(context.secret_key, signed_in[0]) if signed_in else ""
-        response = render(
-            request,
-            "reject_confirm.html",
-            candidates=candidates,
-            ids=",".join(str(candidate.id) for candidate in candidates),
-            csrf=csrf,
-            filters=_refiltered(form),
-        )
-        return response
-    actor = web_actor(claim)
-    rejected = skipped = 0
-    for candidate_id in ids:
-        try:
-            await context.reviewer.decide_async(candidate_id, "reject", actor, only_pending=True)
-            rejected += 1
-        except ReviewError:  # decided elsewhere meanwhile (AlreadyDecidedError), or gone
-            skipped += 1
-    return back_to_review(form, rejected=rejected, skipped=skipped)
-
-
-def _refiltered(form: dict[str, str]) -> str:
-    try:
-        return parse_review_filter(dict(parse_qsl(form.get("filters", "")[:2000]))).query_string()
-    except FilterError:
-        return ""

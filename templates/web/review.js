@@ -24,6 +24,15 @@
     return Boolean(button);
   }
 
+  // The card the maintainer is in is the current one, however they got there: Tab, a click, a link's focus.
+  function follow(event) {
+    var card = event.target && event.target.closest ? event.target.closest("article.candidate") : null;
+    var index = cards.indexOf(card);
+    if (index >= 0 && index !== current) { mark(index, false); }
+  }
+  document.addEventListener("focusin", follow);
+  document.addEventListener("click", follow);
+
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey || event.isComposing) { return; }
     var target = event.target;
@@ -37,5 +46,20 @@
     else if (event.key === "u") { done = press("#undo button") || (card ? press("form.undo button", card) : false); }
     if (done) { event.preventDefault(); }
   });
-  mark(0, false);
+
+  // The keys are promised only where they work: the line is hidden until this script runs.
+  var keys = document.getElementById("shortcuts");
+  if (keys) { keys.hidden = false; }
+
+  // After a decision the page comes back at the card that followed the decided one (#candidate-N): start there.
+  // The fragment scrolled that card to the top of the window; when its title would show on the page's first screen,
+  // go back to the top instead, so that the notice of what was done, and its Undo, are in sight too.
+  var start = cards.findIndex(function (card) { return "#" + card.id === window.location.hash; });
+  mark(start >= 0 ? start : 0, false);
+  if (start >= 0 && document.querySelector(".notice")) {
+    window.addEventListener("load", function () {
+      var top = cards[start].getBoundingClientRect().top + window.scrollY;
+      if (top + 120 <= window.innerHeight) { window.scrollTo(0, 0); }
+    });
+  }
 })();

@@ -1,0 +1,124 @@
+"""Decisions posted from /review: approve, reject, undo and "reject all shown", each a CSRF-checked form that
+answers with a 303 back to the page it came from, its filters kept (re-read, never echoed).
+
+Every decision goes through `Reviewer.decide` with `only_pending=True`; undo is a "revert" allowed only for the
+maintainer's own decision of the last few minutes while it still stands (web_review_filters.may_undo).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+from aiohttp import web
+from sqlalchemy.orm import Session
+
+from digest.record_ids import parse_record_id
+from digest.review.reviewer import NotAllowedError
+from digest.review.rules import Actor, AlreadyDecidedError, Outcome, ReviewError
+from digest.review.signing import SessionClaim, csrf_token
+from digest.storage.models import PENDING, Candidate
+from digest.vocab import Action
+from digest.web.context import WebContext, context_of, refuse, render
+from digest.web.review import checked_form, current_session
+from digest.web.review_filters import MAX_BATCH, may_undo, parse_id_list, posted_filter, review_address
+from digest.web.review_page import decision_facts, web_actor
+
+
+def back_to_review(form: dict[str, str], card: int | None = None, **notice: int) -> web.Response:
+    """303 to /review with the notice's numbers and the filters the form came from, at `card` or else at the card
+    that followed the decided one on the page (the form's `next`), so the next key or Tab acts there, not at the top."""
+    following = card if card is not None else parse_record_id(form.get("next", ""))
+    return web.Response(status=303, headers={"Location": review_address(form.get("filters", ""), following, **notice)})
+
+
+def undo_now(context: WebContext, candidate_id: int, actor: Actor) -> Outcome | None:
+    """Reverts the maintainer's own recent decision; None when the rule does not allow it (nothing is written). The
+    rule is asked under the candidate's lock, so a decision someone else made a moment before is never undone."""
+
+    def own_recent(session: Session, candidate: Candidate, now: datetime) -> bool:
+        return may_undo(decision_facts(session, candidate.id), candidate.status, str(actor.id), now)
+
+    try:
+        return context.reviewer.decide(candidate_id, "revert", actor, only_if=own_recent)
+    except (NotAllowedError, ReviewError):  # not allowed now, or no such candidate
+        return None
+
+
+async def review_decide(request: web.Request) -> web.Response:
+    checked = await checked_form(request)
+    if isinstance(checked, web.Response):
+        return checked
+    claim, form = checked
+    context = context_of(request)
+    action = form.get("action", "")
+    if action == "reject-shown":
+        return await reject_shown(request, claim, form)
+    candidate_id = parse_record_id(form.get("candidate_id", ""))
+    if action not in ("approve", "reject", "undo") or candidate_id is None:
+        return refuse(request, 400, "Bad request", "The form did not name a candidate and an action.")
+    actor = web_actor(claim)
+    if action == "undo":
+        outcome = await asyncio.to_thread(undo_now, context, candidate_id, actor)
+        if outcome is None:  # too late, not one's own, or decided since: the page's notice says which stands
+            return back_to_review(form, not_undone=candidate_id)
+        await context.reviewer.notify(outcome)
+        return back_to_review(form, card=candidate_id, undone=candidate_id)
+    section = (form.get("section") or None) if action == Action.APPROVE else None
+    try:
+        await context.reviewer.decide_async(candidate_id, action, actor, section, only_pending=True)
+    except AlreadyDecidedError:  # a page opened before someone else decided: nothing written, the page says by whom
+        return back_to_review(form, already=candidate_id)
+    except ReviewError as exc:
+        return refuse(request, 409, "Not done", str(exc), back=review_address(form.get("filters", "")))
+    return back_to_review(form, decided=candidate_id)
+
+
+async def reject_shown(request: web.Request, claim: SessionClaim, form: dict[str, str]) -> web.Response:
+    """Rejects the candidates the page showed, after a confirmation page; one already decided elsewhere is skipped."""
+    context = context_of(request)
+    ids = parse_id_list(form.get("ids", ""))
+    if ids is None:
+        return refuse(request, 400, "Bad request", f"The form must list up to {MAX_BATCH} candidate numbers.")
+    if form.get("confirm") != "yes":
+
+        def load() -> list[Candidate]:
+            with context.database.reading() as session:
+                found = [c for c in (session.get(Candidate, i) for i in ids) if c is not None and c.status == PENDING]
+                session.expunge_all()
+                return found
+
+        candidates = await asyncio.to_thread(load)
+        signed_in = await current_session(request)
+        csrf = csrf_token(context.secret_key, signed_in[0]) if signed_in else ""
+        response = render(
+            request,
+            "reject_confirm.html",
+            candidates=candidates,
+            ids=",".join(str(candidate.id) for candidate in candidates),
+            csrf=csrf,
+            filters=posted_filter(form.get("filters", "")).query_string(),
+        )
+        return response
+    actor = web_actor(claim)
+    rejected = skipped = 0
+    for candidate_id in ids:
+        try:
+            await context.reviewer.decide_async(candidate_id, "reject", actor, only_pending=True)
+            rejected += 1
+        except AlreadyDecidedError:  # decided meanwhile: elsewhere, or by this same confirmation sent twice
+            if await asyncio.to_thread(rejected_by, context, candidate_id, actor):
+                rejected += 1
+            else:
+                skipped += 1
+        except ReviewError:  # gone
+            skipped += 1
+    return back_to_review(form, rejected=rejected, skipped=skipped)
+
+
+def rejected_by(context: WebContext, candidate_id: int, actor: Actor) -> bool:
+    """Whether the candidate stands rejected by this session: Back to the confirmation and "Yes" again is the same
+    batch, not candidates "decided elsewhere meanwhile"."""
+    with context.database.reading() as session:
+        latest = decision_facts(session, candidate_id)
+    return latest is not None and latest.action == Action.REJECT and latest.actor_id == actor.id
