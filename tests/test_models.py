@@ -70,7 +70,7 @@ def test_a_database_made_by_migration_0001_is_upgraded_on_start_and_matches_the_
 
 
 def test_a_week_sent_before_the_two_editions_counts_as_the_readers_edition_sent(tmp_path: Path) -> None:
-    from digest.weekly.store import claim_week, week_state
+    from digest.weekly.ledger import claim_week, week_state
 
     settings = make_settings(tmp_path / "data")
     engine = create_database_engine(settings.database_url)
@@ -99,7 +99,7 @@ def test_a_week_sent_before_the_two_editions_counts_as_the_readers_edition_sent(
 def test_a_week_sent_before_deferred_recipients_were_kept_owes_nobody_after_the_upgrade(tmp_path: Path) -> None:
     """Migration 0011 keeps the recipients a server refused for now (4xx); a week recorded by 0001's schema owes
     nobody, and is not sent again."""
-    from digest.weekly.store import claim_week, week_state
+    from digest.weekly.ledger import claim_week, week_state
 
     settings = make_settings(tmp_path / "data")
     engine = create_database_engine(settings.database_url)

@@ -32,7 +32,8 @@ from digest.storage.state import WeeklyDigest
 from digest.web.app import bound_port, create_web_app, serve
 from digest.web.context import CONTEXT
 from digest.web.throttle import SignInThrottle, ThrottleRule
-from digest.weekly.store import STALE_CLAIM, send_week
+from digest.weekly.ledger import STALE_CLAIM
+from digest.weekly.store import send_week
 from tests.arxiv_server import FakeClock
 from tests.factories import insert_candidate, real_papers
 from tests.smtp_server import Inbox, smtp_server

@@ -28,7 +28,8 @@ from digest.storage.models import Candidate, Decision, Paper
 from digest.storage.state import PollRun
 from digest.weekly.contents import load_digest
 from digest.weekly.issue import render
-from digest.weekly.store import claim_week, run_weekly_job, week_state
+from digest.weekly.ledger import claim_week, week_state
+from digest.weekly.store import run_weekly_job
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers

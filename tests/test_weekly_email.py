@@ -324,7 +324,8 @@ def test_an_edition_a_killed_process_left_unsent_is_sent_later_and_the_service_s
 
     from digest.service.process import Service
     from digest.storage.state import WeeklyDigest as Row
-    from digest.weekly.store import STALE_CLAIM, unsent_retry_at
+    from digest.weekly.ledger import STALE_CLAIM
+    from digest.weekly.store import unsent_retry_at
 
     fill_week(database, settings)
     killed_at = datetime.now(UTC) - timedelta(minutes=10)  # the scheduler's clock is the real one

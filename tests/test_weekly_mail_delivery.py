@@ -19,7 +19,8 @@ from digest.config import ConfigError, Settings
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
-from digest.weekly.store import CATCH_UP_WEEKS, MAX_BACKOFF, backoff, claim_week, run_weekly_job, week_state
+from digest.weekly.ledger import MAX_BACKOFF, backoff, claim_week, week_state
+from digest.weekly.store import CATCH_UP_WEEKS, run_weekly_job
 from tests.conftest import make_settings
 from tests.smtp_server import Credentials, Inbox, free_port, self_signed_certificate, server_tls_context, smtp_server
 from tests.weekly_data import fill_week

@@ -2,25 +2,21 @@
 edition's email exactly once to its own recipients (the readers' to smtp.recipients, the maintainers' to
 smtp.maintainer_recipients).
 
-Exactly once rests on the `weekly_digests` row of the week and edition: a conditional UPDATE claims it ("sending")
-so two processes cannot both send; success marks it "sent", a failure "failed" with a back-off before the next
-attempt. The editions are claimed, sent and retried apart: one failing neither holds back nor repeats the other.
+Exactly once rests on the record of each week's editions (weekly/ledger.py). The editions are claimed, sent and
+retried apart: one failing neither holds back nor repeats the other.
 """
 
 from __future__ import annotations
 
 import logging
 import ssl
-from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
 from digest.clock import as_utc
 from digest.config import Settings
@@ -29,130 +25,28 @@ from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer
 from digest.weekly.contents import compose_email, load_digest, write_markdown
 from digest.weekly.issue import EDITIONS, Edition, IsoWeek, last_complete_week, markdown_name
+from digest.weekly.ledger import (
+    DONE,
+    FAILED,
+    GIVEN_UP,
+    QUIET,
+    SENDING,
+    SENT,
+    STALE_CLAIM,
+    claim_week,
+    mark_delivered,
+    mark_failed,
+    owed,
+    week_state,
+)
 
 log = logging.getLogger(__name__)
 
-SENDING, SENT, FAILED = "sending", "sent", "failed"
-QUIET = "quiet"  # a quiet week's edition, skipped (weekly.send_quiet_week off): done, like a sent one
-# An edition of a week older than the last CATCH_UP_WEEKS that is still unsent: not sent any more (the log says so).
-GIVEN_UP = "given-up"
-DONE = (SENT, QUIET, GIVEN_UP)
 # A service down longer than a week sends at most this many weeks it missed, and failed weeks are retried while they
 # are among this many: after an outage readers get a few recent digests, not every week at once.
 CATCH_UP_WEEKS = 4
-# A claim this old belongs to a process that died mid-send; the week is tried again (it may arrive twice then).
-STALE_CLAIM = timedelta(hours=1)
-MAX_BACKOFF = timedelta(days=1)
 _email_off_logged = False
 _not_emailed_logged: set[str] = set()
-
-
-@dataclass(frozen=True)
-class WeekState:
-    week: str
-    edition: str
-    status: str
-    attempts: int
-    last_error: str | None
-    next_attempt_at: datetime | None
-    sent_at: datetime | None
-    deferred: tuple[str, ...] = ()  # refused for now by the server: owed the edition, which the others have
-
-
-def week_state(session: Session, week: str, edition: Edition = "readers") -> WeekState | None:
-    row = session.get(WeeklyDigest, (week, edition))
-    if row is None:
-        return None
-    return WeekState(
-        row.week,
-        row.edition,
-        row.status,
-        row.attempts,
-        row.last_error,
-        as_utc(row.next_attempt_at) if row.next_attempt_at else None,
-        as_utc(row.sent_at) if row.sent_at else None,
-        tuple(row.deferred),
-    )
-
-
-def claim_week(
-    database: Database, week: str, now: datetime, *, edition: Edition = "readers", ignore_backoff: bool = False
-) -> bool:
-    """Marks the week's edition "sending" if it is unsent and due; False when it is sent, being sent, or backing
-    off."""
-    now = as_utc(now)
-    try:
-        with database.transaction() as session:
-            if session.get(WeeklyDigest, (week, edition)) is None:
-                session.add(WeeklyDigest(week=week, edition=edition, status="pending", attempts=0, recipients=[]))
-    except IntegrityError:
-        pass  # another process created the row first; the claim below decides who sends
-    table = WeeklyDigest
-    due = or_(table.next_attempt_at.is_(None), table.next_attempt_at <= now)
-    # A maintainer asking by hand (`digest weekly --send`) also sends an edition the job gave up.
-    unsent = (
-        table.status.in_(("pending", FAILED, GIVEN_UP))
-        if ignore_backoff
-        else and_(table.status.in_(("pending", FAILED)), due)
-    )
-    stale = and_(table.status == SENDING, table.last_attempt_at < now - STALE_CLAIM)
-    with database.transaction() as session:
-        claim = update(table).where(table.week == week, table.edition == edition, or_(unsent, stale))
-        claim = claim.values(status=SENDING, attempts=table.attempts + 1, last_attempt_at=now)
-        result = cast(CursorResult[Any], session.execute(claim.execution_options(synchronize_session=False)))
-        return result.rowcount == 1
-
-
-def owed(database: Database, week: str, edition: Edition, recipients: Sequence[str]) -> list[str]:
-    """Who the claimed edition goes to: its recipients, or, once it went to some, those the server refused for now
-    that are recipients still (the others have it already)."""
-    with database.reading() as session:
-        row = session.get(WeeklyDigest, (week, edition))
-        deferred = set(row.deferred) if row is not None else set()
-    return [recipient for recipient in recipients if recipient in deferred] if deferred else list(recipients)
-
-
-def mark_delivered(
-    database: Database, week: str, edition: Edition, now: datetime, delivery: mailer.Delivery, base_minutes: int
-) -> datetime | None:
-    """Records who has the edition. Recipients refused for now (4xx) are owed it: the edition stays failed with a
-    back-off, and their next attempt goes to them alone; the time of that attempt, or None when it is sent."""
-    with database.transaction() as session:
-        row = session.get(WeeklyDigest, (week, edition))
-        assert row is not None
-        had = list(row.recipients) if row.deferred else []
-        row.recipients = [*had, *(address for address in delivery.accepted if address not in had)]
-        row.message_id = delivery.message_id or row.message_id
-        row.deferred = list(delivery.deferred)
-        row.last_error = f"refused: {delivery.refusals}"[:2000] if delivery.refusals else None
-        if delivery.deferred:
-            row.status = FAILED
-            row.next_attempt_at = as_utc(now) + backoff(row.attempts, base_minutes)
-            return row.next_attempt_at
-        row.status, row.sent_at, row.next_attempt_at = SENT, as_utc(now), None
-        return None
-
-
-def mark_failed(
-    database: Database, week: str, edition: Edition, now: datetime, error: str, base_minutes: int
-) -> datetime:
-    """Records the failure; the next attempt waits base, 2×base, 4×base… minutes (at most a day)."""
-    with database.transaction() as session:
-        row = session.get(WeeklyDigest, (week, edition))
-        assert row is not None
-        row.status = FAILED
-        row.last_error = error[:2000]
-        row.next_attempt_at = as_utc(now) + backoff(row.attempts, base_minutes)
-        return row.next_attempt_at
-
-
-def backoff(attempts: int, base_minutes: int) -> timedelta:
-    """The wait after the attempts-th failure: base × 2**(attempts-1) minutes, at most MAX_BACKOFF. The exponent is
-    capped first: an edition failing every day for weeks must not overflow timedelta (it did from attempt 37)."""
-    cap = MAX_BACKOFF // timedelta(minutes=1)
-    doublings = min(max(attempts - 1, 0), cap.bit_length())  # 2**bit_length > cap: past it, every wait is the cap
-    minutes = min(max(base_minutes, 1), cap) << doublings
-    return min(timedelta(minutes=minutes), MAX_BACKOFF)
 
 
 @dataclass(frozen=True)
