@@ -1,6 +1,6 @@
-"""QA: hand edits a maintainer of the list makes over the years, through import, lint, approval and the weekly digest.
-
-Every test here failed on the code it was written against; each names the defect it shows.
+"""Hand edits a maintainer makes to the list's Markdown over the years (a News line linking a paper, a code snippet,
+a commented-out entry, a fixed typo, a BOM, setext headings, year blocks, a new empty section), through import,
+lint, approval and the weekly digest. Each test names the edit; the "was:" notes say what the list did before.
 """
 
 from __future__ import annotations
@@ -83,11 +83,12 @@ def test_a_news_line_linking_a_paper_is_not_announced_as_a_new_paper(database: D
     seed = seed_text(settings)
     news = "- [2025-06] I created this repository"
     edited = seed.replace(
-        news, "- [2025-09] We wrote a [survey of the field](https://arxiv.org/abs/2502.17516); feedback welcome!\n" + news
+        news,
+        "- [2025-09] We wrote a [survey of the field](https://arxiv.org/abs/2502.17516); feedback welcome!\n" + news,
     )
     report = reimport(database, edited)
     assert markdown(database, settings) == edited
-    assert report.added == [], report.added  # observed: [{'section': 'News', 'title': 'survey of the field', ...}]
+    assert report.added == [], report.added  # was: [{'section': 'News', 'title': 'survey of the field', ...}]
     assert "no papers joined the list" in readers_digest(database, settings)
 
 
@@ -101,8 +102,8 @@ def test_a_plus_checklist_in_the_contribution_section_does_not_refuse_the_file(
         "How to contribute:\n\n+ Fork this repository\n+ Add your paper to its section, newest first\n"
         "+ Open a pull request\n\nThe main maintainer is Yihao Quan",
     )
-    assert not [f for f in lint_text(edited) if f.code == "no-link"]  # observed: 3 errors "entry has no [Title](url)"
-    report = reimport(database, edited)  # observed: ListFormatError edited.md:349: entry has no [Title](url) link
+    assert not [f for f in lint_text(edited) if f.code == "no-link"]  # was: 3 errors "entry has no [Title](url)"
+    report = reimport(database, edited)  # was: ListFormatError edited.md:349: entry has no [Title](url) link
     assert (report.added, report.removed) == ([], [])
 
 
@@ -121,7 +122,7 @@ def test_a_code_snippet_under_one_entry_keeps_every_entry_of_the_section(
     edited = seed.replace(TOOL_STAR, TOOL_STAR + "  ```bash\n  pip install vit-prisma\n  ```\n")
     report = reimport(database, edited)
     assert markdown(database, settings) == edited
-    assert report.removed == [], [r["title"] for r in report.removed]  # observed: all 5 Tool entries "removed"
+    assert report.removed == [], [r["title"] for r in report.removed]  # was: all 5 Tool entries "removed"
     with database.reading() as session:
         assert "2504.19475" in liststore.known_keys(session).arxiv_ids  # Prisma: would be suggested again
     # lint stops checking the section too: the seed's arxiv-id-conflict at the Tool entry (line 334 + 3) is gone
@@ -135,7 +136,7 @@ def test_an_approval_into_a_section_with_a_code_snippet_goes_at_its_date(
     reimport(database, seed.replace(TOOL_STAR, TOOL_STAR + "  ```bash\n  pip install vit-prisma\n  ```\n"))
     approve(database, settings, real_papers()[1], "Tool")  # Apr. 11, 2025: right under Prisma (Apr. 28, 2025)
     tool = markdown(database, settings).split("Tool\n", 1)[1].split("Contribution\n", 1)[0]
-    assert tool.index("(Apr. 11, 2025)") < tool.index("(Oct. 09, 2024)")  # observed: last, below the 2023 entry
+    assert tool.index("(Apr. 11, 2025)") < tool.index("(Oct. 09, 2024)")  # was: last, below the 2023 entry
 
 
 # 4. A paper approved next to an entry the maintainers commented out lands inside the HTML comment: invisible.
@@ -165,7 +166,7 @@ def test_fixing_a_typo_in_a_title_is_not_a_new_paper(database: Database, setting
     edited = seed.replace(wrong, "for Visiolinguistic Compositionality]")  # same entry, same arXiv 2204.03162
     report = reimport(database, edited)
     assert (report.added, report.removed) == ([], []), (report.added, report.removed)
-    assert "no papers joined the list" in readers_digest(database, settings)  # observed: "1 new paper joined"
+    assert "no papers joined the list" in readers_digest(database, settings)  # was: "1 new paper joined"
 
 
 # 6. A note under the last entry of a section, written without indent (a lazy continuation), is cut off its entry.
@@ -180,7 +181,7 @@ def test_a_new_oldest_entry_does_not_split_the_last_entry_from_its_note(own_list
     settings, database = own_list(text)
     approve(database, settings, paper_dated(4, "2022-11-20"), "Papers")
     after = markdown(database, settings)
-    assert "(Jan. 4, 2023)\nNote: superseded by the journal version.\n" in after  # observed: new entry in between
+    assert "(Jan. 4, 2023)\nNote: superseded by the journal version.\n" in after  # was: new entry in between
 
 
 # 7. A BOM (Windows editors) hides the first heading: its section and entries vanish from the database.
@@ -192,7 +193,7 @@ def test_a_byte_order_mark_does_not_hide_the_first_section(own_list: Any) -> Non
     settings, database = own_list(b"\xef\xbb\xbf" + text.encode("utf-8"))
     assert markdown(database, settings).encode("utf-8") == b"\xef\xbb\xbf" + text.encode("utf-8")
     with database.reading() as session:
-        assert liststore.section_names(session) == ["Papers", "Tools"]  # observed: ["Tools"]
+        assert liststore.section_names(session) == ["Papers", "Tools"]  # was: ["Tools"]
         assert "2401.00001" in liststore.known_keys(session).arxiv_ids
 
 
@@ -203,9 +204,9 @@ def test_a_setext_heading_is_a_section(own_list: Any) -> None:
         "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n\n"
         "## Contribution\n\nSend pull requests.\n"
     )
-    settings, database = own_list(text)
+    _, database = own_list(text)
     with database.reading() as session:
-        assert liststore.section_names(session) == ["Papers"]  # observed: ["Awesome X"]
+        assert liststore.section_names(session) == ["Papers"]  # was: ["Awesome X"]
 
 
 # 9. Yearly sub-sections with the same names: adding a new year reports every old entry as "moved Probing -> Probing".
@@ -220,7 +221,7 @@ def test_adding_a_year_with_the_same_section_names_moves_nothing(own_list: Any) 
         "## 2025\n\n### Probing\n\n+ [Gamma paper](https://arxiv.org/abs/2501.00001) (Jan. 5, 2025)\n\n"
         "### Steering\n\n+ [Delta paper](https://arxiv.org/abs/2502.00002) (Feb. 4, 2025)\n\n"
     )
-    settings, database = own_list("# Awesome X\n\n" + year_2024)
+    _, database = own_list("# Awesome X\n\n" + year_2024)
     report = reimport(database, "# Awesome X\n\n" + year_2025 + year_2024)
     assert [a["title"] for a in report.added] == ["Gamma paper", "Delta paper"]
     assert report.moved == [], [(m["from"], m["to"], m["title"]) for m in report.moved]
@@ -232,7 +233,7 @@ def test_a_new_empty_section_can_receive_its_first_approval(database: Database, 
     tool = seed.index("## \uf8ff\u00fc\u00ec\u00f6 Tool")
     edited = seed[:tool] + "### Circuits\n([Back to Table of Contents](#table-of-contents))\n\n\n" + seed[tool:]
     reimport(database, edited)
-    approve(database, settings, real_papers()[0], "Circuits")  # observed: ReviewError no section named 'Circuits'
+    approve(database, settings, real_papers()[0], "Circuits")  # was: ReviewError no section named 'Circuits'
     circuits = markdown(database, settings).split("### Circuits\n", 1)[1].split("## ", 1)[0]
     assert "https://arxiv.org/abs/2505.16146" in circuits
 
