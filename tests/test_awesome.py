@@ -8,7 +8,7 @@ import pytest
 
 from digest.awesome.entry import escape_text, safe_url
 from digest.awesome.lint import Finding, github_anchor, lint_bytes, lint_text
-from digest.awesome.parse import ListFormatError, parse_bytes, parse_list, split_lines
+from digest.awesome.parse import ListFormatError, is_entry_line, parse_bytes, parse_list, split_lines
 from digest.resources import seed_list_path
 
 SEED = seed_list_path().read_bytes()
@@ -180,3 +180,23 @@ def test_escaping_keeps_hostile_titles_inert() -> None:
 )
 def test_only_plain_http_urls_are_written(url: str | None, expected: str | None) -> None:
     assert safe_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "is_entry"),
+    [
+        ("+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)", True),
+        ("+ **SAE-V** [SAE-V: Interpreting](https://arxiv.org/abs/2502.17514) (Feb. 22, 2025)", True),
+        (
+            "- [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/1) [T](https://x.org/t)",
+            True,
+        ),
+        ("+ **E** Epsilon paper with no link (Jan. 1, 2022)", True),  # a broken entry: lint and import name it
+        ("- [2025-09] We wrote a [survey](https://arxiv.org/abs/2502.17516); feedback welcome!", False),
+        ("+ Fork this repository, then open a [pull request](https://github.com/a/b/pulls)", False),
+        ("- [Surveys](#-surveys)", False),
+        ("  + [Indented](https://arxiv.org/abs/2401.00001)", False),
+    ],
+)
+def test_a_bullet_is_an_entry_only_in_the_lists_entry_shape(line: str, is_entry: bool) -> None:
+    assert is_entry_line(line) is is_entry

@@ -18,10 +18,12 @@ _HEADING = re.compile(r"^(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t#]*$")
 _FENCE = re.compile(r"^[ ]{0,3}(```|~~~)")
 _ENTRY_START = re.compile(r"^(?P<marker>[+*-])[ \t]+")
 _BADGE = re.compile(r"\[!\[(?P<alt>[^\]]*)\]\((?P<image>[^()\s]*)\)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))*)\)")
+_LEADING_BADGES = re.compile(rf"^(?:{_BADGE.pattern}[ \t]*)*")
 _LINK = re.compile(
     r"(?<!!)\[(?P<text>(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))*)\)"
 )
 _SHORT_NAME = re.compile(r"^\*\*(?P<short>(?:\\.|[^*\\])+)\*\*\s*")
+_ENTRY_HEAD = re.compile(r"^(?P<marker>[+*-])[ \t]+(?P<short>\*\*(?:\\.|[^*\\])+\*\*\s*)?")
 _DATE_AT_END = re.compile(r"\((?P<date>[^()]*)\)\s*$")
 _FULL_DATE = re.compile(r"^(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})$")
 _YEAR = re.compile(r"^(?P<year>\d{4})$")
@@ -179,13 +181,17 @@ def parse_date(text: str) -> tuple[int, int, int] | None:
 
 
 def is_entry_line(line: str) -> bool:
-    """A list item at column 0 that is a paper: the list's own '+' marker, or any bullet with a real link."""
-    match = _ENTRY_START.match(line)
-    if not match:
+    """A list item at column 0 in the list's entry shape: its title link comes first, after an optional **short
+    name** and badges ('+ **SAE-V** [Title](url) (Feb. 22, 2025)'). A '+' item with a short name but no link is a
+    broken entry, kept as one so lint and import point at it; other bullets (a News line that links a paper further
+    on, a '+' checklist, the table of contents) are text."""
+    head = _ENTRY_HEAD.match(line)
+    if not head:
         return False
-    if match["marker"] == "+":
-        return True
-    return any(not m["url"].startswith("#") for m in _LINK.finditer(_BADGE.sub("", line)))
+    title_link = _LINK.match(_LEADING_BADGES.sub("", line[head.end() :], count=1))
+    if title_link:
+        return not title_link["url"].startswith("#")
+    return head["marker"] == "+" and head["short"] is not None
 
 
 def parse_entry(lines: list[str], first_line: int) -> ParsedEntry:
