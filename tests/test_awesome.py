@@ -200,3 +200,19 @@ def test_only_plain_http_urls_are_written(url: str | None, expected: str | None)
 )
 def test_a_bullet_is_an_entry_only_in_the_lists_entry_shape(line: str, is_entry: bool) -> None:
     assert is_entry_line(line) is is_entry
+
+
+def test_code_blocks_hide_their_lines_and_nothing_else() -> None:
+    text = (
+        "## Tools\n"
+        "+ [Alpha tool](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+        "  ```bash\n  pip install alpha\n  ```\n\n"
+        "~~~~ markdown\n## Not a heading\n+ [Not an entry](https://arxiv.org/abs/2401.00009)\n~~~\n~~~~\n"
+        "+ [Beta tool](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+        "  ```\n  an unclosed fence ends with its entry\n"
+        "+ [Gamma tool](https://arxiv.org/abs/2201.00003) (Jan. 3, 2022)\n"
+    )
+    parsed = parse_list(text)
+    assert [s.name for s in parsed.sections] == ["Tools"]
+    assert [e.title for e in parsed.sections[0].entries] == ["Alpha tool", "Beta tool", "Gamma tool"]
+    assert parsed.joined() == text

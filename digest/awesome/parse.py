@@ -11,11 +11,11 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from digest.awesome.blocks import hidden_lines
 from digest.awesome.limits import MAX_LIST_BYTES as MAX_LIST_BYTES  # re-exported for awesome_lint
 from digest.titles import arxiv_id_from_url, title_key
 
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t#]*$")
-_FENCE = re.compile(r"^[ ]{0,3}(```|~~~)")
 _ENTRY_START = re.compile(r"^(?P<marker>[+*-])[ \t]+")
 _BADGE = re.compile(r"\[!\[(?P<alt>[^\]]*)\]\((?P<image>[^()\s]*)\)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))*)\)")
 _LEADING_BADGES = re.compile(rf"^(?:{_BADGE.pattern}[ \t]*)*")
@@ -232,18 +232,13 @@ def _is_blank_or_indented(line: str) -> bool:
 def parse_list(text: str) -> ParsedList:
     """Splits the text into verbatim pieces. Never fails: what is not understood stays as text."""
     lines = split_lines(text)
+    hidden = hidden_lines(lines)
     links: list[Link] = []
-    heading_at: list[bool] = []
-    in_fence = False
     for number, line in enumerate(lines, start=1):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-        heading_at.append(not in_fence and _HEADING.match(line.rstrip("\r\n")) is not None)
-        if not in_fence:
+        if not hidden[number - 1]:
             links.extend(Link(m["text"], m["url"], number) for m in _LINK.finditer(_BADGE.sub("", line)))
             links.extend(Link(m["alt"], m["url"], number) for m in _BADGE.finditer(line))
-
-    starts = [index for index, is_heading in enumerate(heading_at) if is_heading]
+    starts = [i for i, line in enumerate(lines) if not hidden[i] and _HEADING.match(line.rstrip("\r\n"))]
     preamble = "".join(lines[: starts[0]]) if starts else "".join(lines)
     sections: list[ParsedSection] = []
     carry = ""
@@ -252,36 +247,35 @@ def parse_list(text: str) -> ParsedList:
         match = _HEADING.match(lines[start].rstrip("\r\n"))
         assert match is not None
         heading = match["text"] or ""
-        body = lines[start + 1 : end]
-        entry_starts = [i for i, line in enumerate(body) if is_entry_line(line)] if not _in_fence(body) else []
-        intro_end = entry_starts[0] if entry_starts else len(body)
+        entry_starts = [i for i in range(start + 1, end) if not hidden[i] and is_entry_line(lines[i])]
+        intro_end = entry_starts[0] if entry_starts else end
         section = ParsedSection(
             line=start + 1,
             level=len(match["hashes"]),
             heading=heading,
             name=section_name(heading),
-            intro_raw=carry + lines[start] + "".join(body[:intro_end]),
+            intro_raw=carry + "".join(lines[start:intro_end]),
         )
         carry = ""
         for number, entry_start in enumerate(entry_starts):
-            entry_end = entry_starts[number + 1] if number + 1 < len(entry_starts) else len(body)
-            chunk = body[entry_start:entry_end]
+            entry_end = entry_starts[number + 1] if number + 1 < len(entry_starts) else end
             if number + 1 == len(entry_starts):
                 # Text after the section's last entry (a '----' rule) belongs before the next heading, so a
                 # new oldest entry can go after the last one without moving that text.
-                own = 1
-                while own < len(chunk) and _is_blank_or_indented(chunk[own]):
-                    own += 1
-                carry = "".join(chunk[own:])
-                chunk = chunk[:own]
-            section.entries.append(parse_entry(chunk, start + 2 + entry_start))
+                own_end = _own_end(lines, hidden, entry_start, entry_end)
+                carry = "".join(lines[own_end:entry_end])
+                entry_end = own_end
+            section.entries.append(parse_entry(lines[entry_start:entry_end], entry_start + 1))
         sections.append(section)
     return ParsedList(preamble=preamble, sections=sections, trailer=carry, links=links)
 
 
-def _in_fence(body: list[str]) -> bool:
-    """Whether a section's body opens a code fence (entries are not looked for inside code)."""
-    return any(_FENCE.match(line) for line in body)
+def _own_end(lines: list[str], hidden: list[bool], start: int, end: int) -> int:
+    """Where the last entry of a section ends: after its indented and blank lines, and after any code it opened."""
+    own = start + 1
+    while own < end and (_is_blank_or_indented(lines[own]) or hidden[own]):
+        own += 1
+    return own
 
 
 def parse_bytes(data: bytes, source: str) -> ParsedList:

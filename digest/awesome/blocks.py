@@ -1,0 +1,46 @@
+"""Which lines of the list are code (fenced code blocks), read line by line as GitHub reads them. Pure.
+
+No entry or heading is read on such a line, and no entry is inserted among them.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+
+
+def hidden_lines(lines: list[str]) -> list[bool]:
+    """Per line: whether it is code: a fence line or a line inside a fenced code block."""
+    hidden: list[bool] = []
+    fence: re.Match[str] | None = None  # the opening fence while inside one
+    for line in lines:
+        text = line.rstrip("\r\n")
+        if fence is not None and _leaves_item(text, fence):
+            fence = None  # an unclosed fence inside an entry ends with the entry (at the next unindented line)
+        if fence is not None:
+            hidden.append(True)
+            if _closes(text, fence):
+                fence = None
+            continue
+        opened = _FENCE.match(text)
+        if opened and not (opened["fence"].startswith("`") and "`" in opened["info"]):
+            fence = opened
+        hidden.append(fence is not None)
+    return hidden
+
+
+def _closes(text: str, fence: re.Match[str]) -> bool:
+    """A closing fence: the opening one's character, at least as many, and nothing after it."""
+    closing = _FENCE.match(text)
+    return (
+        closing is not None
+        and closing["fence"][0] == fence["fence"][0]
+        and len(closing["fence"]) >= len(fence["fence"])
+        and not closing["info"].strip()
+    )
+
+
+def _leaves_item(text: str, fence: re.Match[str]) -> bool:
+    """Whether a fence opened inside a list item (indented) is cut off by a line outside the item."""
+    return bool(fence["indent"]) and bool(text.strip()) and text[0] not in " \t"
