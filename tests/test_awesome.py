@@ -216,3 +216,22 @@ def test_code_blocks_hide_their_lines_and_nothing_else() -> None:
     assert [s.name for s in parsed.sections] == ["Tools"]
     assert [e.title for e in parsed.sections[0].entries] == ["Alpha tool", "Beta tool", "Gamma tool"]
     assert parsed.joined() == text
+
+
+def test_html_comments_hide_their_lines_and_an_approval_goes_outside_them() -> None:
+    text = (
+        "## Steering\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n\n"
+        "<!-- link is dead: put back once the paper is on arXiv\n"
+        "+ [Dead paper](https://example.org/gone) (Dec. 1, 2023)\n"
+        "## Not a heading either\n-->\n\n"
+        "<!-- one line --> + [Not an entry](https://arxiv.org/abs/2401.00009)\n"
+        "+ [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+        "<!--\n+ [Also dead](https://example.org/gone2) (Jan. 1, 2022)\n-->\n\n----\n"
+    )
+    parsed = parse_list(text)
+    assert [s.name for s in parsed.sections] == ["Steering"]
+    assert [e.title for e in parsed.sections[0].entries] == ["Alpha paper", "Beta paper"]
+    assert parsed.sections[0].entries[-1].raw.endswith("-->\n\n")  # a new oldest entry goes after the comment
+    assert parsed.trailer == "----\n" and parsed.joined() == text
+    assert "malformed-url" not in findings_by_code(lint_text(text.replace("https://example.org", "javascript:x")))

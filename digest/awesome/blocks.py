@@ -1,6 +1,5 @@
-"""Which lines of the list are code (fenced code blocks), read line by line as GitHub reads them. Pure.
-
-No entry or heading is read on such a line, and no entry is inserted among them.
+"""Which lines of the list are code or comment (fenced code blocks, HTML comments), read line by line as GitHub
+reads them. Pure. No entry or heading is read on such a line, and no entry is inserted among them.
 """
 
 from __future__ import annotations
@@ -8,20 +7,31 @@ from __future__ import annotations
 import re
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+_COMMENT_OPEN, _COMMENT_CLOSE = "<!--", "-->"
 
 
 def hidden_lines(lines: list[str]) -> list[bool]:
-    """Per line: whether it is code: a fence line or a line inside a fenced code block."""
+    """Per line: whether it is code or comment: a fence line or a line inside a fenced code block, or a line of an
+    HTML comment that starts a line ('<!-- link is dead' ... '-->': a commented-out entry GitHub does not show)."""
     hidden: list[bool] = []
     fence: re.Match[str] | None = None  # the opening fence while inside one
+    in_comment = False
     for line in lines:
         text = line.rstrip("\r\n")
+        if in_comment:
+            hidden.append(True)
+            in_comment = _COMMENT_CLOSE not in text
+            continue
         if fence is not None and _leaves_item(text, fence):
             fence = None  # an unclosed fence inside an entry ends with the entry (at the next unindented line)
         if fence is not None:
             hidden.append(True)
             if _closes(text, fence):
                 fence = None
+            continue
+        if text.lstrip().startswith(_COMMENT_OPEN):
+            hidden.append(True)
+            in_comment = _COMMENT_CLOSE not in text.lstrip()[len(_COMMENT_OPEN) :]
             continue
         opened = _FENCE.match(text)
         if opened and not (opened["fence"].startswith("`") and "`" in opened["info"]):

@@ -271,7 +271,8 @@ def parse_list(text: str) -> ParsedList:
 
 
 def _own_end(lines: list[str], hidden: list[bool], start: int, end: int) -> int:
-    """Where the last entry of a section ends: after its indented and blank lines, and after any code it opened."""
+    """Where the last entry of a section ends: after its indented and blank lines and any code or comment among them
+    (so an entry added after it never lands inside a fence or an HTML comment)."""
     own = start + 1
     while own < end and (_is_blank_or_indented(lines[own]) or hidden[own]):
         own += 1
