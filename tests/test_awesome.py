@@ -8,6 +8,7 @@ import pytest
 
 from digest.awesome.entry import escape_text, safe_url
 from digest.awesome.lint import Finding, github_anchor, lint_bytes, lint_text
+from digest.awesome.matching import renamed_papers
 from digest.awesome.parse import ListFormatError, is_entry_line, parse_bytes, parse_list, split_lines
 from digest.resources import seed_list_path
 
@@ -235,3 +236,13 @@ def test_html_comments_hide_their_lines_and_an_approval_goes_outside_them() -> N
     assert parsed.sections[0].entries[-1].raw.endswith("-->\n\n")  # a new oldest entry goes after the comment
     assert parsed.trailer == "----\n" and parsed.joined() == text
     assert "malformed-url" not in findings_by_code(lint_text(text.replace("https://example.org", "javascript:x")))
+
+
+def test_a_title_edited_by_hand_is_the_paper_that_links_the_same_arxiv_id() -> None:
+    held = {"winoground visio linguistic": "2204.03162", "token map": "2411.16198", "precision search": "2411.16198"}
+    listed = {"winoground visiolinguistic": "2204.03162", "token map": "2411.16198", "visual precision": "2411.16198"}
+    assert renamed_papers(held, listed) == {
+        "winoground visiolinguistic": "winoground visio linguistic",
+        "visual precision": "precision search",  # "token map" is still named: not taken
+    }
+    assert renamed_papers(held, {"another paper": None, "token map": "2411.16198"}) == {}

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from digest.awesome import store as liststore
 from digest.awesome.lint import lint_text
@@ -20,6 +21,7 @@ from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
+from digest.storage.models import Paper
 from digest.weekly.contents import load_digest
 from digest.weekly.issue import IsoWeek, render
 from tests.conftest import make_settings
@@ -58,6 +60,12 @@ def paper_dated(index: int, published: str) -> dict[str, Any]:
     record = dict(real_papers()[index])
     record["published"] = published
     return record
+
+
+def paper_row(database: Database, arxiv_id: str) -> dict[str, Any]:
+    with database.reading() as session:
+        paper = session.scalars(select(Paper).where(Paper.arxiv_id == arxiv_id)).one()
+        return {"id": paper.id, "title": paper.title, "origin": paper.origin, "added_at": paper.added_at}
 
 
 @pytest.fixture
@@ -164,8 +172,12 @@ def test_fixing_a_typo_in_a_title_is_not_a_new_paper(database: Database, setting
     wrong = "for Visio-Linguistic Compositionality]"
     assert seed.count(wrong) == 1
     edited = seed.replace(wrong, "for Visiolinguistic Compositionality]")  # same entry, same arXiv 2204.03162
+    before = paper_row(database, "2204.03162")
     report = reimport(database, edited)
     assert (report.added, report.removed) == ([], []), (report.added, report.removed)
+    after = paper_row(database, "2204.03162")
+    assert after["title"].endswith("for Visiolinguistic Compositionality")
+    assert {k: after[k] for k in ("id", "origin", "added_at")} == {k: before[k] for k in ("id", "origin", "added_at")}
     assert "no papers joined the list" in readers_digest(database, settings)  # was: "1 new paper joined"
 
 

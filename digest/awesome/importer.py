@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from digest.awesome.matching import renamed_papers
 from digest.awesome.parse import ListFormatError, ParsedList, ParsedSection, parse_bytes
 from digest.storage.models import Entry, ListMeta, Paper, Section
 from digest.titles import title_key
@@ -184,10 +185,14 @@ def _check_storable(parsed: ParsedList, source: str) -> None:
 
 def _store_papers(session: Session, fields: dict[str, dict[str, Any]], now: datetime) -> dict[str, Paper]:
     """Every paper the list names, created or updated from its entries' fields; by title key."""
-    papers = {paper.title_key: paper for paper in session.scalars(select(Paper))}
+    papers = {paper.title_key: paper for paper in session.scalars(select(Paper).order_by(Paper.id))}
     # The first import brings the list as it was ("seed": dated by the papers' own dates where news is told); a later
     # one brings papers a maintainer added to the Markdown ("import": news, like an approval).
     origin = "import" if papers else "seed"
+    held = {key: paper.arxiv_id for key, paper in papers.items()}
+    for new_key, old_key in renamed_papers(held, {key: values["arxiv_id"] for key, values in fields.items()}).items():
+        papers[new_key] = papers.pop(old_key)  # its title was edited: the same paper, keeping its origin and dates
+        papers[new_key].title_key = new_key
     for key, values in fields.items():
         paper = papers.get(key)
         if paper is None:
