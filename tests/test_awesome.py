@@ -246,3 +246,11 @@ def test_a_title_edited_by_hand_is_the_paper_that_links_the_same_arxiv_id() -> N
         "visual precision": "precision search",  # "token map" is still named: not taken
     }
     assert renamed_papers(held, {"another paper": None, "token map": "2411.16198"}) == {}
+
+
+def test_a_byte_order_mark_is_kept_but_hides_no_heading() -> None:
+    clean = "## Papers\n+ **A** [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+    parsed = parse_bytes(b"\xef\xbb\xbf" + clean.encode("utf-8"), "bom.md")
+    assert [(s.name, s.line, len(s.entries)) for s in parsed.sections] == [("Papers", 1, 1)]
+    assert parsed.joined() == "\ufeff" + clean
+    assert lint_bytes(b"\xef\xbb\xbf" + clean.encode("utf-8"), "bom.md") == []

@@ -30,6 +30,7 @@ _YEAR = re.compile(r"^(?P<year>\d{4})$")
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 # `&amp;` before what reads as an entity: how entry.escape_text keeps a title's "&lt;" from becoming "<".
 _ESCAPED_AMPERSAND = re.compile(r"&amp;(?=#?\w+;)")
+_BOM = "\ufeff"
 _MONTHS = {
     month: number
     for number, month in enumerate(
@@ -231,7 +232,9 @@ def _is_blank_or_indented(line: str) -> bool:
 
 def parse_list(text: str) -> ParsedList:
     """Splits the text into verbatim pieces. Never fails: what is not understood stays as text."""
-    lines = split_lines(text)
+    # A byte order mark (saved by Windows editors) is no part of the first line: it would hide a heading there.
+    bom = _BOM if text.startswith(_BOM) else ""
+    lines = split_lines(text[len(bom) :])
     hidden = hidden_lines(lines)
     links: list[Link] = []
     for number, line in enumerate(lines, start=1):
@@ -239,7 +242,7 @@ def parse_list(text: str) -> ParsedList:
             links.extend(Link(m["text"], m["url"], number) for m in _LINK.finditer(_BADGE.sub("", line)))
             links.extend(Link(m["alt"], m["url"], number) for m in _BADGE.finditer(line))
     starts = [i for i, line in enumerate(lines) if not hidden[i] and _HEADING.match(line.rstrip("\r\n"))]
-    preamble = "".join(lines[: starts[0]]) if starts else "".join(lines)
+    preamble = bom + "".join(lines[: starts[0]] if starts else lines)
     sections: list[ParsedSection] = []
     carry = ""
     for position, start in enumerate(starts):
