@@ -254,3 +254,23 @@ def test_a_byte_order_mark_is_kept_but_hides_no_heading() -> None:
     assert [(s.name, s.line, len(s.entries)) for s in parsed.sections] == [("Papers", 1, 1)]
     assert parsed.joined() == "\ufeff" + clean
     assert lint_bytes(b"\xef\xbb\xbf" + clean.encode("utf-8"), "bom.md") == []
+
+
+def test_an_empty_section_without_text_or_sub_sections_is_a_paper_section() -> None:
+    text = (
+        "# Awesome X\n\n## Contents\n- [Circuits](#circuits)\n\n## News\n\n- [2025-06] Started.\n\n"
+        "## Papers\n\n### Probing\n+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n\n"
+        "### Circuits\n([Back to Table of Contents](#contents))\n<!-- papers go here -->\n\n---\n\n"
+        "## Contribution\n\nSend pull requests.\n"
+    )
+    kinds = {s.name: s.kind for s in parse_list(text).sections}
+    assert kinds == {
+        "Awesome X": "text",
+        "Contents": "text",
+        "News": "text",
+        "Papers": "text",  # it has sub-sections
+        "Probing": "papers",
+        "Circuits": "papers",
+        "Contribution": "text",
+    }
+    assert parse_list(text + "##\n").sections[-1].kind == "text"  # a heading without a name cannot be chosen

@@ -1,11 +1,15 @@
-"""Which lines of the list are code or comment (fenced code blocks, HTML comments), read line by line as GitHub
-reads them. Pure. No entry or heading is read on such a line, and no entry is inserted among them.
+"""The list's block structure, read line by line as GitHub reads it. Pure.
+
+Which lines are code or comment (fenced code blocks, HTML comments): no entry or heading is read on such a line, and
+no entry is inserted among them. And where the headings are.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+_HEADING = re.compile(r"^(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t#]*$")
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _COMMENT_OPEN, _COMMENT_CLOSE = "<!--", "-->"
 
@@ -54,3 +58,21 @@ def _closes(text: str, fence: re.Match[str]) -> bool:
 def _leaves_item(text: str, fence: re.Match[str]) -> bool:
     """Whether a fence opened inside a list item (indented) is cut off by a line outside the item."""
     return bool(fence["indent"]) and bool(text.strip()) and text[0] not in " \t"
+
+
+@dataclass(frozen=True)
+class Heading:
+    index: int  # the 0-based line it starts on
+    end: int  # the 0-based line after it
+    level: int
+    text: str  # as written, without the '#' marks
+
+
+def find_headings(lines: list[str], hidden: list[bool]) -> list[Heading]:
+    """The headings outside code and comments, in order."""
+    found: list[Heading] = []
+    for index, line in enumerate(lines):
+        match = None if hidden[index] else _HEADING.match(line.rstrip("\r\n"))
+        if match:
+            found.append(Heading(index, index + 1, len(match["hashes"]), match["text"] or ""))
+    return found

@@ -58,7 +58,7 @@ def _snapshot_parsed(parsed: ParsedList) -> tuple[Any, ...]:
     return (
         parsed.preamble,
         parsed.trailer,
-        tuple((s.intro_raw, s.level, tuple((e.key, e.raw) for e in s.entries)) for s in parsed.sections),
+        tuple((s.intro_raw, s.level, s.kind, tuple((e.key, e.raw) for e in s.entries)) for s in parsed.sections),
     )
 
 
@@ -68,7 +68,7 @@ def _snapshot_db(session: Session) -> tuple[Any, ...]:
         meta.get("preamble", ""),
         meta.get("trailer", ""),
         tuple(
-            (s.intro_raw, s.level, tuple((e.paper.title_key, e.raw) for e in s.entries))
+            (s.intro_raw, s.level, s.kind, tuple((e.paper.title_key, e.raw) for e in s.entries))
             for s in ordered_sections(session)
         ),
     )

@@ -11,11 +11,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
-from digest.awesome.blocks import hidden_lines
+from digest.awesome.blocks import find_headings, hidden_lines
 from digest.awesome.limits import MAX_LIST_BYTES as MAX_LIST_BYTES  # re-exported for awesome_lint
 from digest.titles import arxiv_id_from_url, title_key
 
-_HEADING = re.compile(r"^(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t#]*$")
 _ENTRY_START = re.compile(r"^(?P<marker>[+*-])[ \t]+")
 _BADGE = re.compile(r"\[!\[(?P<alt>[^\]]*)\]\((?P<image>[^()\s]*)\)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))*)\)")
 _LEADING_BADGES = re.compile(rf"^(?:{_BADGE.pattern}[ \t]*)*")
@@ -31,6 +30,8 @@ _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 # `&amp;` before what reads as an entity: how entry.escape_text keeps a title's "&lt;" from becoming "<".
 _ESCAPED_AMPERSAND = re.compile(r"&amp;(?=#?\w+;)")
 _BOM = "\ufeff"
+_ANCHOR_LINK = re.compile(r"\[[^\[\]]*\]\(#[^()\s]*\)")
+_WORD = re.compile(r"\w")
 _MONTHS = {
     month: number
     for number, month in enumerate(
@@ -96,6 +97,7 @@ class ParsedSection:
     name: str  # readable name: "Sparse Autoencoder"
     intro_raw: str  # (carried text before the heading +) heading line + text before the first entry
     entries: list[ParsedEntry] = field(default_factory=list)
+    awaits_entries: bool = False  # no entries yet, no sub-sections and no text: a new section for papers
 
     @property
     def kind(self) -> str:
@@ -103,7 +105,7 @@ class ParsedSection:
         for word, kind in (("survey", "surveys"), ("blog", "blog"), ("tool", "tool")):
             if word in lowered:
                 return kind
-        return "papers" if self.entries else "text"
+        return "papers" if self.entries or self.awaits_entries else "text"
 
 
 @dataclass
@@ -241,23 +243,21 @@ def parse_list(text: str) -> ParsedList:
         if not hidden[number - 1]:
             links.extend(Link(m["text"], m["url"], number) for m in _LINK.finditer(_BADGE.sub("", line)))
             links.extend(Link(m["alt"], m["url"], number) for m in _BADGE.finditer(line))
-    starts = [i for i, line in enumerate(lines) if not hidden[i] and _HEADING.match(line.rstrip("\r\n"))]
-    preamble = bom + "".join(lines[: starts[0]] if starts else lines)
+    headings = find_headings(lines, hidden)
+    preamble = bom + "".join(lines[: headings[0].index] if headings else lines)
     sections: list[ParsedSection] = []
     carry = ""
-    for position, start in enumerate(starts):
-        end = starts[position + 1] if position + 1 < len(starts) else len(lines)
-        match = _HEADING.match(lines[start].rstrip("\r\n"))
-        assert match is not None
-        heading = match["text"] or ""
-        entry_starts = [i for i in range(start + 1, end) if not hidden[i] and is_entry_line(lines[i])]
+    for position, heading in enumerate(headings):
+        following = headings[position + 1] if position + 1 < len(headings) else None
+        end = following.index if following else len(lines)
+        entry_starts = [i for i in range(heading.end, end) if not hidden[i] and is_entry_line(lines[i])]
         intro_end = entry_starts[0] if entry_starts else end
         section = ParsedSection(
-            line=start + 1,
-            level=len(match["hashes"]),
-            heading=heading,
-            name=section_name(heading),
-            intro_raw=carry + "".join(lines[start:intro_end]),
+            line=heading.index + 1,
+            level=heading.level,
+            heading=heading.text,
+            name=section_name(heading.text),
+            intro_raw=carry + "".join(lines[heading.index : intro_end]),
         )
         carry = ""
         for number, entry_start in enumerate(entry_starts):
@@ -269,8 +269,22 @@ def parse_list(text: str) -> ParsedList:
                 carry = "".join(lines[own_end:entry_end])
                 entry_end = own_end
             section.entries.append(parse_entry(lines[entry_start:entry_end], entry_start + 1))
+        has_sub_sections = following is not None and following.level > heading.level
+        section.awaits_entries = (
+            not entry_starts
+            and not has_sub_sections
+            and _WORD.search(section.name) is not None
+            and _holds_no_text(lines[heading.end : end], hidden[heading.end : end])
+        )
         sections.append(section)
     return ParsedList(preamble=preamble, sections=sections, trailer=carry, links=links)
+
+
+def _holds_no_text(body: list[str], hidden: list[bool]) -> bool:
+    """Whether a section's body is nothing but blank lines, rules, comments and links within the page
+    ("([Back to Table of Contents](#table-of-contents))"): a new section, waiting for its first entry."""
+    visible = [line for line, is_hidden in zip(body, hidden, strict=True) if not is_hidden]
+    return not any(_ENTRY_START.match(line) or _WORD.search(_ANCHOR_LINK.sub("", line)) for line in visible)
 
 
 def _own_end(lines: list[str], hidden: list[bool], start: int, end: int) -> int:
