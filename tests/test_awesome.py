@@ -274,3 +274,20 @@ def test_an_empty_section_without_text_or_sub_sections_is_a_paper_section() -> N
         "Contribution": "text",
     }
     assert parse_list(text + "##\n").sections[-1].kind == "text"  # a heading without a name cannot be chosen
+
+
+def test_an_unindented_note_right_under_the_last_entry_stays_with_it() -> None:
+    text = (
+        "## Papers\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+        "Note: superseded by the journal version.\n\n"
+        "Text of its own after a blank line.\n"
+        "## Tools\n"
+        "+ [Beta tool](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+        "----\n"
+    )
+    parsed = parse_list(text)
+    papers, tools = parsed.sections
+    assert papers.entries[0].raw.endswith("(Jan. 5, 2024)\nNote: superseded by the journal version.\n\n")
+    assert tools.intro_raw.startswith("Text of its own after a blank line.\n## Tools")
+    assert tools.entries[0].raw.endswith("(Jan. 4, 2023)\n") and parsed.trailer == "----\n"  # a rule is no note

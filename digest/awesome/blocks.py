@@ -10,6 +10,9 @@ import re
 from dataclasses import dataclass
 
 _HEADING = re.compile(r"^(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t#]*$")
+# A line that starts a block of its own, so it cannot continue the text above it: a list item, a quote, a heading,
+# HTML, a fence, a rule.
+_BLOCK_START = re.compile(r"^ {0,3}(?:[-+*][ \t]|\d{1,9}[.)][ \t]|[>#<]|```|~~~|([-*_])(?:[ \t]*\1){2,}[ \t]*$)")
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _COMMENT_OPEN, _COMMENT_CLOSE = "<!--", "-->"
 
@@ -76,3 +79,18 @@ def find_headings(lines: list[str], hidden: list[bool]) -> list[Heading]:
         if match:
             found.append(Heading(index, index + 1, len(match["hashes"]), match["text"] or ""))
     return found
+
+
+def item_end(lines: list[str], hidden: list[bool], start: int, end: int) -> int:
+    """Where the list item starting at `start` ends (at the latest at `end`): after its indented and blank lines,
+    an unindented line that goes on with its text ("Note: superseded by ..." right under it: a lazy continuation),
+    and any code or comment among them (so an entry added after it never lands inside a fence or a comment)."""
+    index = start + 1
+    while index < end:
+        line = lines[index]
+        indented = not line.strip() or line[0] in " \t"
+        lazy = bool(lines[index - 1].strip()) and not hidden[index - 1] and not _BLOCK_START.match(line)
+        if not (hidden[index] or indented or lazy):
+            break
+        index += 1
+    return index

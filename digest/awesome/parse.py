@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
-from digest.awesome.blocks import find_headings, hidden_lines
+from digest.awesome.blocks import find_headings, hidden_lines, item_end
 from digest.awesome.limits import MAX_LIST_BYTES as MAX_LIST_BYTES  # re-exported for awesome_lint
 from digest.titles import arxiv_id_from_url, title_key
 
@@ -228,10 +228,6 @@ def parse_entry(lines: list[str], first_line: int) -> ParsedEntry:
     return entry
 
 
-def _is_blank_or_indented(line: str) -> bool:
-    return not line.strip() or line[0] in " \t"
-
-
 def parse_list(text: str) -> ParsedList:
     """Splits the text into verbatim pieces. Never fails: what is not understood stays as text."""
     # A byte order mark (saved by Windows editors) is no part of the first line: it would hide a heading there.
@@ -265,7 +261,7 @@ def parse_list(text: str) -> ParsedList:
             if number + 1 == len(entry_starts):
                 # Text after the section's last entry (a '----' rule) belongs before the next heading, so a
                 # new oldest entry can go after the last one without moving that text.
-                own_end = _own_end(lines, hidden, entry_start, entry_end)
+                own_end = item_end(lines, hidden, entry_start, entry_end)
                 carry = "".join(lines[own_end:entry_end])
                 entry_end = own_end
             section.entries.append(parse_entry(lines[entry_start:entry_end], entry_start + 1))
@@ -285,15 +281,6 @@ def _holds_no_text(body: list[str], hidden: list[bool]) -> bool:
     ("([Back to Table of Contents](#table-of-contents))"): a new section, waiting for its first entry."""
     visible = [line for line, is_hidden in zip(body, hidden, strict=True) if not is_hidden]
     return not any(_ENTRY_START.match(line) or _WORD.search(_ANCHOR_LINK.sub("", line)) for line in visible)
-
-
-def _own_end(lines: list[str], hidden: list[bool], start: int, end: int) -> int:
-    """Where the last entry of a section ends: after its indented and blank lines and any code or comment among them
-    (so an entry added after it never lands inside a fence or an HTML comment)."""
-    own = start + 1
-    while own < end and (_is_blank_or_indented(lines[own]) or hidden[own]):
-        own += 1
-    return own
 
 
 def parse_bytes(data: bytes, source: str) -> ParsedList:
