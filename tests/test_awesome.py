@@ -291,3 +291,21 @@ def test_an_unindented_note_right_under_the_last_entry_stays_with_it() -> None:
     assert papers.entries[0].raw.endswith("(Jan. 5, 2024)\nNote: superseded by the journal version.\n\n")
     assert tools.intro_raw.startswith("Text of its own after a blank line.\n## Tools")
     assert tools.entries[0].raw.endswith("(Jan. 4, 2023)\n") and parsed.trailer == "----\n"  # a rule is no note
+
+
+def test_setext_headings_are_sections() -> None:
+    text = (
+        "Awesome X\n=========\n\nA list.\n\nPapers\n------\n\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+        "Not a heading: it goes on with the entry's text\n---\n\n"
+        "-----\n\nTools\n--\n+ [Beta tool](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+    )
+    parsed = parse_list(text)
+    assert [(s.name, s.level, s.line) for s in parsed.sections] == [
+        ("Awesome X", 1, 1),
+        ("Papers", 2, 6),
+        ("Tools", 2, 15),
+    ]
+    assert [len(s.entries) for s in parsed.sections] == [0, 1, 1]
+    assert parsed.sections[2].intro_raw.startswith("---\n\n-----\n\nTools\n--\n")
+    assert parsed.joined() == text

@@ -13,6 +13,7 @@ _HEADING = re.compile(r"^(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t#]*$")
 # A line that starts a block of its own, so it cannot continue the text above it: a list item, a quote, a heading,
 # HTML, a fence, a rule.
 _BLOCK_START = re.compile(r"^ {0,3}(?:[-+*][ \t]|\d{1,9}[.)][ \t]|[>#<]|```|~~~|([-*_])(?:[ \t]*\1){2,}[ \t]*$)")
+_SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?P<mark>=+|-{2,})[ \t]*$")
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _COMMENT_OPEN, _COMMENT_CLOSE = "<!--", "-->"
 
@@ -72,13 +73,29 @@ class Heading:
 
 
 def find_headings(lines: list[str], hidden: list[bool]) -> list[Heading]:
-    """The headings outside code and comments, in order."""
+    """The headings outside code and comments, in order: '## Papers', and 'Papers' underlined with '---' or '==='
+    (a setext heading: one line of text at the start of a block, not in a list item)."""
     found: list[Heading] = []
     for index, line in enumerate(lines):
-        match = None if hidden[index] else _HEADING.match(line.rstrip("\r\n"))
+        text = line.rstrip("\r\n")
+        match = None if hidden[index] else _HEADING.match(text)
+        underline = _setext_underline(lines, hidden, index)
         if match:
             found.append(Heading(index, index + 1, len(match["hashes"]), match["text"] or ""))
+        elif underline:
+            found.append(Heading(index, index + 2, 1 if underline.startswith("=") else 2, text.strip()))
     return found
+
+
+def _setext_underline(lines: list[str], hidden: list[bool], index: int) -> str | None:
+    """The underline that makes line `index` a setext heading, or None."""
+    if index + 1 >= len(lines) or hidden[index] or hidden[index + 1]:
+        return None
+    text, above = lines[index], lines[index - 1] if index else ""
+    underline = _SETEXT_UNDERLINE.match(lines[index + 1].rstrip("\r\n"))
+    starts_block = not above.strip() or _HEADING.match(above.rstrip("\r\n")) is not None
+    plain = bool(text.strip()) and text[0] not in " \t" and not _BLOCK_START.match(text)
+    return underline["mark"] if underline and starts_block and plain else None
 
 
 def item_end(lines: list[str], hidden: list[bool], start: int, end: int) -> int:
