@@ -8,7 +8,7 @@ import pytest
 
 from digest.awesome.entry import escape_text, safe_url
 from digest.awesome.lint import Finding, github_anchor, lint_bytes, lint_text
-from digest.awesome.matching import renamed_papers
+from digest.awesome.matching import SectionKeys, matched_sections, renamed_papers
 from digest.awesome.parse import ListFormatError, is_entry_line, parse_bytes, parse_list, split_lines
 from digest.resources import seed_list_path
 
@@ -309,3 +309,22 @@ def test_setext_headings_are_sections() -> None:
     assert [len(s.entries) for s in parsed.sections] == [0, 1, 1]
     assert parsed.sections[2].intro_raw.startswith("---\n\n-----\n\nTools\n--\n")
     assert parsed.joined() == text
+
+
+def test_sections_of_one_name_are_told_apart_by_their_papers() -> None:
+    held = [
+        SectionKeys("probing", "probing", frozenset({"alpha", "alpha two"})),
+        SectionKeys("steering", "steering", frozenset({"beta"})),
+        SectionKeys("circuits", "circuits", frozenset()),
+        SectionKeys("news", "news", frozenset()),
+    ]
+    listed = [
+        SectionKeys("news", "news", frozenset()),
+        SectionKeys("probing", "probing", frozenset({"gamma"})),  # 2025: new
+        SectionKeys("steering", "steering", frozenset({"delta"})),  # 2025: new
+        SectionKeys("probing", "probing-2", frozenset({"alpha", "alpha two"})),  # 2024: the held one
+        SectionKeys("steering", "steering-2", frozenset({"beta"})),
+        SectionKeys("circuits", "circuits", frozenset()),
+    ]
+    assert matched_sections(held, listed) == [3, None, None, 0, 1, 2]
+    assert matched_sections(held[:1], [SectionKeys("probing", "probing", frozenset({"gamma"}))]) == [0]
