@@ -328,3 +328,14 @@ def test_sections_of_one_name_are_told_apart_by_their_papers() -> None:
     ]
     assert matched_sections(held, listed) == [3, None, None, 0, 1, 2]
     assert matched_sections(held[:1], [SectionKeys("probing", "probing", frozenset({"gamma"}))]) == [0]
+
+
+def test_a_comment_or_fence_never_closed_hides_nothing() -> None:
+    text = (
+        "## Papers\n<!-- TODO: sort these\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+        "```\n+ [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+    )
+    parsed = parse_list(text)
+    assert [e.title for e in parsed.sections[0].entries] == ["Alpha paper", "Beta paper"]
+    assert parsed.joined() == text

@@ -20,11 +20,25 @@ _COMMENT_OPEN, _COMMENT_CLOSE = "<!--", "-->"
 
 def hidden_lines(lines: list[str]) -> list[bool]:
     """Per line: whether it is code or comment: a fence line or a line inside a fenced code block, or a line of an
-    HTML comment that starts a line ('<!-- link is dead' ... '-->': a commented-out entry GitHub does not show)."""
+    HTML comment that starts a line ('<!-- link is dead' ... '-->': a commented-out entry GitHub does not show).
+
+    A fence or comment that is never closed hides nothing: one forgotten '-->' must not take every entry after it
+    out of the list (GitHub would hide them; the import would remove them)."""
+    ignored: set[int] = set()
+    while True:
+        hidden, unclosed = _scan(lines, ignored)
+        if unclosed is None:
+            return hidden
+        ignored.add(unclosed)
+
+
+def _scan(lines: list[str], ignored: set[int]) -> tuple[list[bool], int | None]:
+    """The hidden lines when the openers at `ignored` open nothing, and the line of an opener left open at the end."""
     hidden: list[bool] = []
     fence: re.Match[str] | None = None  # the opening fence while inside one
+    opener: int | None = None  # the line that opened the fence or comment we are in
     in_comment = False
-    for line in lines:
+    for index, line in enumerate(lines):
         text = line.rstrip("\r\n")
         if in_comment:
             hidden.append(True)
@@ -37,6 +51,10 @@ def hidden_lines(lines: list[str]) -> list[bool]:
             if _closes(text, fence):
                 fence = None
             continue
+        if index in ignored:
+            hidden.append(False)
+            continue
+        opener = index
         if text.lstrip().startswith(_COMMENT_OPEN):
             hidden.append(True)
             in_comment = _COMMENT_CLOSE not in text.lstrip()[len(_COMMENT_OPEN) :]
@@ -45,7 +63,7 @@ def hidden_lines(lines: list[str]) -> list[bool]:
         if opened and not (opened["fence"].startswith("`") and "`" in opened["info"]):
             fence = opened
         hidden.append(fence is not None)
-    return hidden
+    return hidden, opener if in_comment or fence is not None else None
 
 
 def _closes(text: str, fence: re.Match[str]) -> bool:
