@@ -8,7 +8,8 @@ import pytest
 
 from digest.awesome.entry import escape_text, safe_url
 from digest.awesome.lint import Finding, github_anchor, lint_bytes, lint_text
-from digest.awesome.parse import ListFormatError, parse_bytes, parse_list, split_lines
+from digest.awesome.matching import SectionKeys, matched_sections, renamed_papers
+from digest.awesome.parse import ListFormatError, is_entry_line, parse_bytes, parse_list, split_lines
 from digest.resources import seed_list_path
 
 SEED = seed_list_path().read_bytes()
@@ -180,3 +181,161 @@ def test_escaping_keeps_hostile_titles_inert() -> None:
 )
 def test_only_plain_http_urls_are_written(url: str | None, expected: str | None) -> None:
     assert safe_url(url) == expected
+
+
+@pytest.mark.parametrize(
+    ("line", "is_entry"),
+    [
+        ("+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)", True),
+        ("+ **SAE-V** [SAE-V: Interpreting](https://arxiv.org/abs/2502.17514) (Feb. 22, 2025)", True),
+        (
+            "- [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/1) [T](https://x.org/t)",
+            True,
+        ),
+        ("+ **E** Epsilon paper with no link (Jan. 1, 2022)", True),  # a broken entry: lint and import name it
+        ("- [2025-09] We wrote a [survey](https://arxiv.org/abs/2502.17516); feedback welcome!", False),
+        ("+ Fork this repository, then open a [pull request](https://github.com/a/b/pulls)", False),
+        ("- [Surveys](#-surveys)", False),
+        ("  + [Indented](https://arxiv.org/abs/2401.00001)", False),
+    ],
+)
+def test_a_bullet_is_an_entry_only_in_the_lists_entry_shape(line: str, is_entry: bool) -> None:
+    assert is_entry_line(line) is is_entry
+
+
+def test_code_blocks_hide_their_lines_and_nothing_else() -> None:
+    text = (
+        "## Tools\n"
+        "+ [Alpha tool](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+        "  ```bash\n  pip install alpha\n  ```\n\n"
+        "~~~~ markdown\n## Not a heading\n+ [Not an entry](https://arxiv.org/abs/2401.00009)\n~~~\n~~~~\n"
+        "+ [Beta tool](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+        "  ```\n  an unclosed fence ends with its entry\n"
+        "+ [Gamma tool](https://arxiv.org/abs/2201.00003) (Jan. 3, 2022)\n"
+    )
+    parsed = parse_list(text)
+    assert [s.name for s in parsed.sections] == ["Tools"]
+    assert [e.title for e in parsed.sections[0].entries] == ["Alpha tool", "Beta tool", "Gamma tool"]
+    assert parsed.joined() == text
+
+
+def test_html_comments_hide_their_lines_and_an_approval_goes_outside_them() -> None:
+    text = (
+        "## Steering\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n\n"
+        "<!-- link is dead: put back once the paper is on arXiv\n"
+        "+ [Dead paper](https://example.org/gone) (Dec. 1, 2023)\n"
+        "## Not a heading either\n-->\n\n"
+        "<!-- one line --> + [Not an entry](https://arxiv.org/abs/2401.00009)\n"
+        "+ [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+        "<!--\n+ [Also dead](https://example.org/gone2) (Jan. 1, 2022)\n-->\n\n----\n"
+    )
+    parsed = parse_list(text)
+    assert [s.name for s in parsed.sections] == ["Steering"]
+    assert [e.title for e in parsed.sections[0].entries] == ["Alpha paper", "Beta paper"]
+    assert parsed.sections[0].entries[-1].raw.endswith("-->\n\n")  # a new oldest entry goes after the comment
+    assert parsed.trailer == "----\n" and parsed.joined() == text
+    assert "malformed-url" not in findings_by_code(lint_text(text.replace("https://example.org", "javascript:x")))
+
+
+def test_a_title_edited_by_hand_is_the_paper_that_links_the_same_arxiv_id() -> None:
+    held = {"winoground visio linguistic": "2204.03162", "token map": "2411.16198", "precision search": "2411.16198"}
+    listed = {"winoground visiolinguistic": "2204.03162", "token map": "2411.16198", "visual precision": "2411.16198"}
+    assert renamed_papers(held, listed) == {
+        "winoground visiolinguistic": "winoground visio linguistic",
+        "visual precision": "precision search",  # "token map" is still named: not taken
+    }
+    assert renamed_papers(held, {"another paper": None, "token map": "2411.16198"}) == {}
+
+
+def test_a_byte_order_mark_is_kept_but_hides_no_heading() -> None:
+    clean = "## Papers\n+ **A** [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+    parsed = parse_bytes(b"\xef\xbb\xbf" + clean.encode("utf-8"), "bom.md")
+    assert [(s.name, s.line, len(s.entries)) for s in parsed.sections] == [("Papers", 1, 1)]
+    assert parsed.joined() == "\ufeff" + clean
+    assert lint_bytes(b"\xef\xbb\xbf" + clean.encode("utf-8"), "bom.md") == []
+
+
+def test_an_empty_section_without_text_or_sub_sections_is_a_paper_section() -> None:
+    text = (
+        "# Awesome X\n\n## Contents\n- [Circuits](#circuits)\n\n## News\n\n- [2025-06] Started.\n\n"
+        "## Papers\n\n### Probing\n+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n\n"
+        "### Circuits\n([Back to Table of Contents](#contents))\n<!-- papers go here -->\n\n---\n\n"
+        "## Contribution\n\nSend pull requests.\n"
+    )
+    kinds = {s.name: s.kind for s in parse_list(text).sections}
+    assert kinds == {
+        "Awesome X": "text",
+        "Contents": "text",
+        "News": "text",
+        "Papers": "text",  # it has sub-sections
+        "Probing": "papers",
+        "Circuits": "papers",
+        "Contribution": "text",
+    }
+    assert parse_list(text + "##\n").sections[-1].kind == "text"  # a heading without a name cannot be chosen
+
+
+def test_an_unindented_note_right_under_the_last_entry_stays_with_it() -> None:
+    text = (
+        "## Papers\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+        "Note: superseded by the journal version.\n\n"
+        "Text of its own after a blank line.\n"
+        "## Tools\n"
+        "+ [Beta tool](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+        "----\n"
+    )
+    parsed = parse_list(text)
+    papers, tools = parsed.sections
+    assert papers.entries[0].raw.endswith("(Jan. 5, 2024)\nNote: superseded by the journal version.\n\n")
+    assert tools.intro_raw.startswith("Text of its own after a blank line.\n## Tools")
+    assert tools.entries[0].raw.endswith("(Jan. 4, 2023)\n") and parsed.trailer == "----\n"  # a rule is no note
+
+
+def test_setext_headings_are_sections() -> None:
+    text = (
+        "Awesome X\n=========\n\nA list.\n\nPapers\n------\n\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+        "Not a heading: it goes on with the entry's text\n---\n\n"
+        "-----\n\nTools\n--\n+ [Beta tool](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+    )
+    parsed = parse_list(text)
+    assert [(s.name, s.level, s.line) for s in parsed.sections] == [
+        ("Awesome X", 1, 1),
+        ("Papers", 2, 6),
+        ("Tools", 2, 15),
+    ]
+    assert [len(s.entries) for s in parsed.sections] == [0, 1, 1]
+    assert parsed.sections[2].intro_raw.startswith("---\n\n-----\n\nTools\n--\n")
+    assert parsed.joined() == text
+
+
+def test_sections_of_one_name_are_told_apart_by_their_papers() -> None:
+    held = [
+        SectionKeys("probing", "probing", frozenset({"alpha", "alpha two"})),
+        SectionKeys("steering", "steering", frozenset({"beta"})),
+        SectionKeys("circuits", "circuits", frozenset()),
+        SectionKeys("news", "news", frozenset()),
+    ]
+    listed = [
+        SectionKeys("news", "news", frozenset()),
+        SectionKeys("probing", "probing", frozenset({"gamma"})),  # 2025: new
+        SectionKeys("steering", "steering", frozenset({"delta"})),  # 2025: new
+        SectionKeys("probing", "probing-2", frozenset({"alpha", "alpha two"})),  # 2024: the held one
+        SectionKeys("steering", "steering-2", frozenset({"beta"})),
+        SectionKeys("circuits", "circuits", frozenset()),
+    ]
+    assert matched_sections(held, listed) == [3, None, None, 0, 1, 2]
+    assert matched_sections(held[:1], [SectionKeys("probing", "probing", frozenset({"gamma"}))]) == [0]
+
+
+def test_a_comment_or_fence_never_closed_hides_nothing() -> None:
+    text = (
+        "## Papers\n<!-- TODO: sort these\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+        "```\n+ [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+    )
+    parsed = parse_list(text)
+    assert [e.title for e in parsed.sections[0].entries] == ["Alpha paper", "Beta paper"]
+    assert parsed.joined() == text

@@ -285,12 +285,12 @@ def test_a_generated_list_round_trips_byte_for_byte_footer_included(
     assert rendered.encode("utf-8") == data
     # A paper approved later goes among the entries; what followed the last entry still ends the file unchanged.
     parsed = parse_list(document)
-    last_entry = [entry for section in parsed.sections for entry in section.entries][-1]
+    last_section, last_entry = [(section, entry) for section in parsed.sections for entry in section.entries][-1]
     after_last_entry = parsed.joined()[parsed.joined().rindex(last_entry.raw) + len(last_entry.raw) :]
     with database.transaction() as session:
         liststore.add_paper_entry(
             session,
-            section_name=liststore.section_names(session)[-1],
+            section_name=last_section.name,  # not an empty heading in the footer: a new section of its own
             title="A Later Paper On Circuits",
             arxiv_id="2612.00001",
             url="https://arxiv.org/abs/2612.00001",

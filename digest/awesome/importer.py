@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from digest.awesome.matching import SectionKeys, matched_sections, renamed_papers, slugify
 from digest.awesome.parse import ListFormatError, ParsedList, ParsedSection, parse_bytes
 from digest.storage.models import Entry, ListMeta, Paper, Section
 from digest.titles import title_key
@@ -43,21 +44,11 @@ def removes_too_many(report: ImportReport) -> bool:
     return len(report.removed) > REMOVAL_LIMIT
 
 
-def _slugify(name: str, taken: set[str]) -> str:
-    base = title_key(name).replace(" ", "-") or "section"
-    slug, number = base, 1
-    while slug in taken:
-        number += 1
-        slug = f"{base}-{number}"
-    taken.add(slug)
-    return slug
-
-
 def _snapshot_parsed(parsed: ParsedList) -> tuple[Any, ...]:
     return (
         parsed.preamble,
         parsed.trailer,
-        tuple((s.intro_raw, s.level, tuple((e.key, e.raw) for e in s.entries)) for s in parsed.sections),
+        tuple((s.intro_raw, s.level, s.kind, tuple((e.key, e.raw) for e in s.entries)) for s in parsed.sections),
     )
 
 
@@ -67,7 +58,7 @@ def _snapshot_db(session: Session) -> tuple[Any, ...]:
         meta.get("preamble", ""),
         meta.get("trailer", ""),
         tuple(
-            (s.intro_raw, s.level, tuple((e.paper.title_key, e.raw) for e in s.entries))
+            (s.intro_raw, s.level, s.kind, tuple((e.paper.title_key, e.raw) for e in s.entries))
             for s in ordered_sections(session)
         ),
     )
@@ -140,22 +131,25 @@ def import_markdown(
         return report
     report.changed = True
     papers = _store_papers(session, fields, now)
-    old_sections = {s.slug: s for s in ordered_sections(session)}
-    old_places = _places_of(old_sections.values())
-    taken: set[str] = set()
+    old_sections = ordered_sections(session)
+    old_places = _places_of(old_sections)
+    matches = _matched_sections(old_sections, parsed)
+    taken = {s.slug for s in old_sections}  # a new section's slug is none of them, even of one deleted here
     kept: set[int] = set()
     added: list[dict[str, Any]] = []
     done_entries = 0
-    for position, parsed_section in enumerate(parsed.sections):
-        stored = _store_section(session, parsed_section, position, _slugify(parsed_section.name, taken), old_sections)
+    for position, (parsed_section, match) in enumerate(zip(parsed.sections, matches, strict=True)):
+        old = old_sections[match] if match is not None else None
+        stored = _store_section(session, parsed_section, position, old, taken)
         new_entries = _store_entries(stored, parsed_section, papers, now, added)
         kept.update(e.id for e in new_entries if e.id is not None)
         stored.entries = new_entries
         done_entries += len(new_entries)
         if progress is not None:
             progress(done_entries, entries_total)
-    for gone in old_sections.values():
-        session.delete(gone)
+    for index, gone in enumerate(old_sections):
+        if index not in matches:
+            session.delete(gone)
     removed = [
         {"section": name, "title": entry.paper.title, "line": None}
         for places in old_places.values()
@@ -184,10 +178,14 @@ def _check_storable(parsed: ParsedList, source: str) -> None:
 
 def _store_papers(session: Session, fields: dict[str, dict[str, Any]], now: datetime) -> dict[str, Paper]:
     """Every paper the list names, created or updated from its entries' fields; by title key."""
-    papers = {paper.title_key: paper for paper in session.scalars(select(Paper))}
+    papers = {paper.title_key: paper for paper in session.scalars(select(Paper).order_by(Paper.id))}
     # The first import brings the list as it was ("seed": dated by the papers' own dates where news is told); a later
     # one brings papers a maintainer added to the Markdown ("import": news, like an approval).
     origin = "import" if papers else "seed"
+    held = {key: paper.arxiv_id for key, paper in papers.items()}
+    for new_key, old_key in renamed_papers(held, {key: values["arxiv_id"] for key, values in fields.items()}).items():
+        papers[new_key] = papers.pop(old_key)  # its title was edited: the same paper, keeping its origin and dates
+        papers[new_key].title_key = new_key
     for key, values in fields.items():
         paper = papers.get(key)
         if paper is None:
@@ -209,12 +207,24 @@ def _places_of(sections: Iterable[Section]) -> dict[str, list[tuple[str, Entry]]
     return places
 
 
+def _matched_sections(old_sections: list[Section], parsed: ParsedList) -> list[int | None]:
+    """For each parsed section, the index of the stored section it is (matching.matched_sections), or None."""
+    natural: set[str] = set()
+    return matched_sections(
+        [SectionKeys(title_key(s.name), s.slug, frozenset(e.paper.title_key for e in s.entries)) for s in old_sections],
+        [
+            SectionKeys(title_key(s.name), slugify(s.name, natural), frozenset(e.key for e in s.entries))
+            for s in parsed.sections
+        ],
+    )
+
+
 def _store_section(
-    session: Session, parsed_section: ParsedSection, position: int, slug: str, old_sections: dict[str, Section]
+    session: Session, parsed_section: ParsedSection, position: int, stored: Section | None, taken: set[str]
 ) -> Section:
-    """The section under this slug, taken out of `old_sections` (or new), with the parsed heading and intro."""
-    stored = old_sections.pop(slug, None)
+    """The stored section (or a new one, with a slug not in `taken`), with the parsed heading and intro."""
     if stored is None:
+        slug = slugify(parsed_section.name, taken)
         stored = Section(slug=slug, name=parsed_section.name, level=parsed_section.level, position=position)
         session.add(stored)
     stored.name, stored.level, stored.position = parsed_section.name, parsed_section.level, position

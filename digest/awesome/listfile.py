@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from digest.awesome.parse import is_entry_line
+from digest.awesome.parse import parse_list
 from digest.storage.files import keep_generations, write_atomic
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,8 @@ GENERATIONS = 3
 
 
 def entry_count(text: str) -> int:
-    return sum(1 for line in text.splitlines() if is_entry_line(line))
+    """The entries as import reads them (not the example lines in a code block)."""
+    return sum(len(section.entries) for section in parse_list(text).sections)
 
 
 def write_list_markdown(path: Path, text: str) -> Path:

@@ -11,23 +11,27 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
+from digest.awesome.blocks import find_headings, hidden_lines, item_end
 from digest.awesome.limits import MAX_LIST_BYTES as MAX_LIST_BYTES  # re-exported for awesome_lint
 from digest.titles import arxiv_id_from_url, title_key
 
-_HEADING = re.compile(r"^(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t#]*$")
-_FENCE = re.compile(r"^[ ]{0,3}(```|~~~)")
 _ENTRY_START = re.compile(r"^(?P<marker>[+*-])[ \t]+")
 _BADGE = re.compile(r"\[!\[(?P<alt>[^\]]*)\]\((?P<image>[^()\s]*)\)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))*)\)")
+_LEADING_BADGES = re.compile(rf"^(?:{_BADGE.pattern}[ \t]*)*")
 _LINK = re.compile(
     r"(?<!!)\[(?P<text>(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))*)\)"
 )
 _SHORT_NAME = re.compile(r"^\*\*(?P<short>(?:\\.|[^*\\])+)\*\*\s*")
+_ENTRY_HEAD = re.compile(r"^(?P<marker>[+*-])[ \t]+(?P<short>\*\*(?:\\.|[^*\\])+\*\*\s*)?")
 _DATE_AT_END = re.compile(r"\((?P<date>[^()]*)\)\s*$")
 _FULL_DATE = re.compile(r"^(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})$")
 _YEAR = re.compile(r"^(?P<year>\d{4})$")
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 # `&amp;` before what reads as an entity: how entry.escape_text keeps a title's "&lt;" from becoming "<".
 _ESCAPED_AMPERSAND = re.compile(r"&amp;(?=#?\w+;)")
+_BOM = "\ufeff"
+_ANCHOR_LINK = re.compile(r"\[[^\[\]]*\]\(#[^()\s]*\)")
+_WORD = re.compile(r"\w")
 _MONTHS = {
     month: number
     for number, month in enumerate(
@@ -93,6 +97,7 @@ class ParsedSection:
     name: str  # readable name: "Sparse Autoencoder"
     intro_raw: str  # (carried text before the heading +) heading line + text before the first entry
     entries: list[ParsedEntry] = field(default_factory=list)
+    awaits_entries: bool = False  # no entries yet, no sub-sections and no text: a new section for papers
 
     @property
     def kind(self) -> str:
@@ -100,7 +105,7 @@ class ParsedSection:
         for word, kind in (("survey", "surveys"), ("blog", "blog"), ("tool", "tool")):
             if word in lowered:
                 return kind
-        return "papers" if self.entries else "text"
+        return "papers" if self.entries or self.awaits_entries else "text"
 
 
 @dataclass
@@ -179,13 +184,17 @@ def parse_date(text: str) -> tuple[int, int, int] | None:
 
 
 def is_entry_line(line: str) -> bool:
-    """A list item at column 0 that is a paper: the list's own '+' marker, or any bullet with a real link."""
-    match = _ENTRY_START.match(line)
-    if not match:
+    """A list item at column 0 in the list's entry shape: its title link comes first, after an optional **short
+    name** and badges ('+ **SAE-V** [Title](url) (Feb. 22, 2025)'). A '+' item with a short name but no link is a
+    broken entry, kept as one so lint and import point at it; other bullets (a News line that links a paper further
+    on, a '+' checklist, the table of contents) are text."""
+    head = _ENTRY_HEAD.match(line)
+    if not head:
         return False
-    if match["marker"] == "+":
-        return True
-    return any(not m["url"].startswith("#") for m in _LINK.finditer(_BADGE.sub("", line)))
+    title_link = _LINK.match(_LEADING_BADGES.sub("", line[head.end() :], count=1))
+    if title_link:
+        return not title_link["url"].startswith("#")
+    return head["marker"] == "+" and head["short"] is not None
 
 
 def parse_entry(lines: list[str], first_line: int) -> ParsedEntry:
@@ -219,63 +228,59 @@ def parse_entry(lines: list[str], first_line: int) -> ParsedEntry:
     return entry
 
 
-def _is_blank_or_indented(line: str) -> bool:
-    return not line.strip() or line[0] in " \t"
-
-
 def parse_list(text: str) -> ParsedList:
     """Splits the text into verbatim pieces. Never fails: what is not understood stays as text."""
-    lines = split_lines(text)
+    # A byte order mark (saved by Windows editors) is no part of the first line: it would hide a heading there.
+    bom = _BOM if text.startswith(_BOM) else ""
+    lines = split_lines(text[len(bom) :])
+    hidden = hidden_lines(lines)
     links: list[Link] = []
-    heading_at: list[bool] = []
-    in_fence = False
     for number, line in enumerate(lines, start=1):
-        if _FENCE.match(line):
-            in_fence = not in_fence
-        heading_at.append(not in_fence and _HEADING.match(line.rstrip("\r\n")) is not None)
-        if not in_fence:
+        if not hidden[number - 1]:
             links.extend(Link(m["text"], m["url"], number) for m in _LINK.finditer(_BADGE.sub("", line)))
             links.extend(Link(m["alt"], m["url"], number) for m in _BADGE.finditer(line))
-
-    starts = [index for index, is_heading in enumerate(heading_at) if is_heading]
-    preamble = "".join(lines[: starts[0]]) if starts else "".join(lines)
+    headings = find_headings(lines, hidden)
+    preamble = bom + "".join(lines[: headings[0].index] if headings else lines)
     sections: list[ParsedSection] = []
     carry = ""
-    for position, start in enumerate(starts):
-        end = starts[position + 1] if position + 1 < len(starts) else len(lines)
-        match = _HEADING.match(lines[start].rstrip("\r\n"))
-        assert match is not None
-        heading = match["text"] or ""
-        body = lines[start + 1 : end]
-        entry_starts = [i for i, line in enumerate(body) if is_entry_line(line)] if not _in_fence(body) else []
-        intro_end = entry_starts[0] if entry_starts else len(body)
+    for position, heading in enumerate(headings):
+        following = headings[position + 1] if position + 1 < len(headings) else None
+        end = following.index if following else len(lines)
+        entry_starts = [i for i in range(heading.end, end) if not hidden[i] and is_entry_line(lines[i])]
+        intro_end = entry_starts[0] if entry_starts else end
         section = ParsedSection(
-            line=start + 1,
-            level=len(match["hashes"]),
-            heading=heading,
-            name=section_name(heading),
-            intro_raw=carry + lines[start] + "".join(body[:intro_end]),
+            line=heading.index + 1,
+            level=heading.level,
+            heading=heading.text,
+            name=section_name(heading.text),
+            intro_raw=carry + "".join(lines[heading.index : intro_end]),
         )
         carry = ""
         for number, entry_start in enumerate(entry_starts):
-            entry_end = entry_starts[number + 1] if number + 1 < len(entry_starts) else len(body)
-            chunk = body[entry_start:entry_end]
+            entry_end = entry_starts[number + 1] if number + 1 < len(entry_starts) else end
             if number + 1 == len(entry_starts):
                 # Text after the section's last entry (a '----' rule) belongs before the next heading, so a
                 # new oldest entry can go after the last one without moving that text.
-                own = 1
-                while own < len(chunk) and _is_blank_or_indented(chunk[own]):
-                    own += 1
-                carry = "".join(chunk[own:])
-                chunk = chunk[:own]
-            section.entries.append(parse_entry(chunk, start + 2 + entry_start))
+                own_end = item_end(lines, hidden, entry_start, entry_end)
+                carry = "".join(lines[own_end:entry_end])
+                entry_end = own_end
+            section.entries.append(parse_entry(lines[entry_start:entry_end], entry_start + 1))
+        has_sub_sections = following is not None and following.level > heading.level
+        section.awaits_entries = (
+            not entry_starts
+            and not has_sub_sections
+            and _WORD.search(section.name) is not None
+            and _holds_no_text(lines[heading.end : end], hidden[heading.end : end])
+        )
         sections.append(section)
     return ParsedList(preamble=preamble, sections=sections, trailer=carry, links=links)
 
 
-def _in_fence(body: list[str]) -> bool:
-    """Whether a section's body opens a code fence (entries are not looked for inside code)."""
-    return any(_FENCE.match(line) for line in body)
+def _holds_no_text(body: list[str], hidden: list[bool]) -> bool:
+    """Whether a section's body is nothing but blank lines, rules, comments and links within the page
+    ("([Back to Table of Contents](#table-of-contents))"): a new section, waiting for its first entry."""
+    visible = [line for line, is_hidden in zip(body, hidden, strict=True) if not is_hidden]
+    return not any(_ENTRY_START.match(line) or _WORD.search(_ANCHOR_LINK.sub("", line)) for line in visible)
 
 
 def parse_bytes(data: bytes, source: str) -> ParsedList:

@@ -1,0 +1,131 @@
+"""The list's block structure, read line by line as GitHub reads it. Pure.
+
+Which lines are code or comment (fenced code blocks, HTML comments): no entry or heading is read on such a line, and
+no entry is inserted among them. And where the headings are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_HEADING = re.compile(r"^(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t#]*$")
+# A line that starts a block of its own, so it cannot continue the text above it: a list item, a quote, a heading,
+# HTML, a fence, a rule.
+_BLOCK_START = re.compile(r"^ {0,3}(?:[-+*][ \t]|\d{1,9}[.)][ \t]|[>#<]|```|~~~|([-*_])(?:[ \t]*\1){2,}[ \t]*$)")
+_SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?P<mark>=+|-{2,})[ \t]*$")
+_FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
+_COMMENT_OPEN, _COMMENT_CLOSE = "<!--", "-->"
+
+
+def hidden_lines(lines: list[str]) -> list[bool]:
+    """Per line: whether it is code or comment: a fence line or a line inside a fenced code block, or a line of an
+    HTML comment that starts a line ('<!-- link is dead' ... '-->': a commented-out entry GitHub does not show).
+
+    A fence or comment that is never closed hides nothing: one forgotten '-->' must not take every entry after it
+    out of the list (GitHub would hide them; the import would remove them)."""
+    ignored: set[int] = set()
+    while True:
+        hidden, unclosed = _scan(lines, ignored)
+        if unclosed is None:
+            return hidden
+        ignored.add(unclosed)
+
+
+def _scan(lines: list[str], ignored: set[int]) -> tuple[list[bool], int | None]:
+    """The hidden lines when the openers at `ignored` open nothing, and the line of an opener left open at the end."""
+    hidden: list[bool] = []
+    fence: re.Match[str] | None = None  # the opening fence while inside one
+    opener: int | None = None  # the line that opened the fence or comment we are in
+    in_comment = False
+    for index, line in enumerate(lines):
+        text = line.rstrip("\r\n")
+        if in_comment:
+            hidden.append(True)
+            in_comment = _COMMENT_CLOSE not in text
+            continue
+        if fence is not None and _leaves_item(text, fence):
+            fence = None  # an unclosed fence inside an entry ends with the entry (at the next unindented line)
+        if fence is not None:
+            hidden.append(True)
+            if _closes(text, fence):
+                fence = None
+            continue
+        if index in ignored:
+            hidden.append(False)
+            continue
+        opener = index
+        if text.lstrip().startswith(_COMMENT_OPEN):
+            hidden.append(True)
+            in_comment = _COMMENT_CLOSE not in text.lstrip()[len(_COMMENT_OPEN) :]
+            continue
+        opened = _FENCE.match(text)
+        if opened and not (opened["fence"].startswith("`") and "`" in opened["info"]):
+            fence = opened
+        hidden.append(fence is not None)
+    return hidden, opener if in_comment or fence is not None else None
+
+
+def _closes(text: str, fence: re.Match[str]) -> bool:
+    """A closing fence: the opening one's character, at least as many, and nothing after it."""
+    closing = _FENCE.match(text)
+    return (
+        closing is not None
+        and closing["fence"][0] == fence["fence"][0]
+        and len(closing["fence"]) >= len(fence["fence"])
+        and not closing["info"].strip()
+    )
+
+
+def _leaves_item(text: str, fence: re.Match[str]) -> bool:
+    """Whether a fence opened inside a list item (indented) is cut off by a line outside the item."""
+    return bool(fence["indent"]) and bool(text.strip()) and text[0] not in " \t"
+
+
+@dataclass(frozen=True)
+class Heading:
+    index: int  # the 0-based line it starts on
+    end: int  # the 0-based line after it
+    level: int
+    text: str  # as written, without the '#' marks
+
+
+def find_headings(lines: list[str], hidden: list[bool]) -> list[Heading]:
+    """The headings outside code and comments, in order: '## Papers', and 'Papers' underlined with '---' or '==='
+    (a setext heading: one line of text at the start of a block, not in a list item)."""
+    found: list[Heading] = []
+    for index, line in enumerate(lines):
+        text = line.rstrip("\r\n")
+        match = None if hidden[index] else _HEADING.match(text)
+        underline = _setext_underline(lines, hidden, index)
+        if match:
+            found.append(Heading(index, index + 1, len(match["hashes"]), match["text"] or ""))
+        elif underline:
+            found.append(Heading(index, index + 2, 1 if underline.startswith("=") else 2, text.strip()))
+    return found
+
+
+def _setext_underline(lines: list[str], hidden: list[bool], index: int) -> str | None:
+    """The underline that makes line `index` a setext heading, or None."""
+    if index + 1 >= len(lines) or hidden[index] or hidden[index + 1]:
+        return None
+    text, above = lines[index], lines[index - 1] if index else ""
+    underline = _SETEXT_UNDERLINE.match(lines[index + 1].rstrip("\r\n"))
+    starts_block = not above.strip() or _HEADING.match(above.rstrip("\r\n")) is not None
+    plain = bool(text.strip()) and text[0] not in " \t" and not _BLOCK_START.match(text)
+    return underline["mark"] if underline and starts_block and plain else None
+
+
+def item_end(lines: list[str], hidden: list[bool], start: int, end: int) -> int:
+    """Where the list item starting at `start` ends (at the latest at `end`): after its indented and blank lines,
+    an unindented line that goes on with its text ("Note: superseded by ..." right under it: a lazy continuation),
+    and any code or comment among them (so an entry added after it never lands inside a fence or a comment)."""
+    index = start + 1
+    while index < end:
+        line = lines[index]
+        indented = not line.strip() or line[0] in " \t"
+        lazy = bool(lines[index - 1].strip()) and not hidden[index - 1] and not _BLOCK_START.match(line)
+        if not (hidden[index] or indented or lazy):
+            break
+        index += 1
+    return index

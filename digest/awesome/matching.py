@@ -1,0 +1,81 @@
+"""How an import knows what the database already holds, over plain keys. Pure.
+
+A paper is its normalised title; a title edited by hand (a typo fixed) is still the same paper when it links the
+same arXiv ID. A section is its name, and among sections of one name, the one holding the same papers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from digest.titles import title_key
+
+
+def renamed_papers(held: Mapping[str, str | None], listed: Mapping[str, str | None]) -> dict[str, str]:
+    """New title key -> the held paper's title key it renames: a title the list now names but the database does
+    not hold, linking the arXiv ID of a held paper whose own title the list no longer names. Both maps are
+    title key -> arXiv ID (or None); each held paper is renamed at most once, the first held one first."""
+    gone: dict[str, list[str]] = {}
+    for key, arxiv_id in held.items():
+        if arxiv_id and key not in listed:
+            gone.setdefault(arxiv_id, []).append(key)
+    renamed: dict[str, str] = {}
+    for key, arxiv_id in listed.items():
+        if key not in held and arxiv_id and gone.get(arxiv_id):
+            renamed[key] = gone[arxiv_id].pop(0)
+    return renamed
+
+
+@dataclass(frozen=True)
+class SectionKeys:
+    """A section as matching sees it: its name's key (title_key), its slug and its papers' title keys."""
+
+    name: str
+    slug: str
+    papers: frozenset[str]
+
+
+def matched_sections(held: Sequence[SectionKeys], listed: Sequence[SectionKeys]) -> list[int | None]:
+    """For each listed section, the index of the held section it is (or None: a new one). Sections of one name can
+    repeat (year blocks, each with its "Probing"), so a listed section is first the held one of its name that shares
+    the most papers with it, then the held one of its name and slug, then the first free one of its name."""
+    found: list[int | None] = [None] * len(listed)
+    free = set(range(len(held)))
+    shared = sorted(
+        (-len(mine.papers & theirs.papers), mine.slug != theirs.slug, i, j)
+        for i, mine in enumerate(listed)
+        for j, theirs in enumerate(held)
+        if mine.name == theirs.name and mine.papers & theirs.papers
+    )
+    for _, _, i, j in shared:
+        if found[i] is None and j in free:
+            found[i] = j
+            free.remove(j)
+    for by_slug in (True, False):
+        for i, mine in enumerate(listed):
+            if found[i] is None:
+                found[i] = _take(free, (j for j in sorted(free) if _same(mine, held[j], by_slug=by_slug)))
+    return found
+
+
+def _same(mine: SectionKeys, theirs: SectionKeys, *, by_slug: bool) -> bool:
+    return mine.name == theirs.name and (mine.slug == theirs.slug or not by_slug)
+
+
+def _take(free: set[int], choices: Iterator[int]) -> int | None:
+    chosen = next(choices, None)
+    if chosen is not None:
+        free.remove(chosen)
+    return chosen
+
+
+def slugify(name: str, taken: set[str]) -> str:
+    """A slug for a section's name that is not in `taken` (and is then taken): "probing", "probing-2"."""
+    base = title_key(name).replace(" ", "-") or "section"
+    slug, number = base, 1
+    while slug in taken:
+        number += 1
+        slug = f"{base}-{number}"
+    taken.add(slug)
+    return slug
