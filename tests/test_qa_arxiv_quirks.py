@@ -164,23 +164,25 @@ async def test_a_withdrawn_replacement_reaches_the_pending_candidate(settings: S
 
 
 @pytest.mark.asyncio
-async def test_a_paper_first_seen_as_a_replacement_is_dated_by_its_announcement_day(
+async def test_a_paper_first_seen_as_a_late_cross_list_is_dated_by_that_day(
     settings: Settings, database: Database
 ) -> None:
-    """arXiv's RSS gives every item the feed day as pubDate, whatever its announce type. A relevant paper first seen
-    when it is revised a year later (`replace`, v2; 2504.11695 was submitted in April 2025) is stored as published on
-    the replacement's announcement day, and approving it writes "(Apr. 27, 2026)" into the list and files it above
-    the papers of the past year as the newest. `digest add 2504.11695` (the API's <published>) would date the same
-    paper April 2025."""
+    """arXiv's RSS gives every item the feed day as pubDate, whatever its announce type; a cross-list added to an
+    older paper is announced as `cross` on the day it is added (the real feed in tests/data has 2205.06398v2, a 2022
+    paper, as `cross` on 2026-09-24). 2504.11695 (v1, April 2025), first seen as such a cross-list a year later, is
+    stored as published 2026-04-27: no version of it is from that day. Approving it writes "(Apr. 27, 2026)" into the
+    list and files it above the past year's papers as the newest; `digest add 2504.11695` (the API's <published>)
+    would have dated the same paper April 2025."""
     from digest.review.reviewer import Reviewer
     from digest.review.rules import Actor
 
     paper = "2504.11695"
     async with ArxivServer() as server:
-        url = server.program("/rss/cs.CV", Reply(body=feed(paper, version=2, announce_type="replace")))
+        url = server.program("/rss/cs.CV", Reply(body=feed(paper, version=1, announce_type="cross")))
         summary = await run_poll(settings, database, sources=[url], clock=FakeClock())
     assert summary.sources[0].new_candidates == 1
     stored = candidates(database)[paper]
+    assert stored.announce_type == "cross" and stored.version == 1
     Reviewer(database, settings).decide(stored.id, "approve", Actor("ann", None, "cli"), "Probing")
     entry = next(line for line in settings.list_markdown_path.read_text().splitlines() if paper in line)
     # Observed: published 2026-04-27 and the entry "... (Apr. 27, 2026)".
@@ -302,3 +304,31 @@ async def test_backfill_names_a_real_contact_to_arxiv(tmp_path: Path) -> None:
     checked = main(["--data-dir", str(tmp_path / "plain"), "config", "check"])
     # Observed: agent ends "(mailto:awesome-digest-maintainers@example.org)" and config check exits 0 silently.
     assert "example.org" not in agent or checked != 0, agent
+
+
+# ---------------------------------------------------------------------------------------------------------------------
+# A collaboration paper: hundreds of authors
+
+
+@pytest.mark.asyncio
+async def test_a_paper_with_500_authors_does_not_flood_the_list_page(site: Any) -> None:
+    """Large multimodal-model reports carry hundreds of authors on arXiv (the Gemini report, 2312.11805, well over a
+    thousand), all in one dc:creator. Discord and the weekly digest show three and "et al."; the public list page
+    (`/`) prints every name under the entry, and so does each item of the public feed /feeds/list.xml."""
+    from digest.review.rules import Actor
+
+    names = [f"Author{n:03d} Surname{n:03d}" for n in range(500)]
+    paper = RELEVANT[0]
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=feed(paper, authors=names)))
+        await run_poll(site.settings, site.database, sources=[url], clock=FakeClock())
+    stored = candidates(site.database)[paper]
+    assert len(stored.authors) == 500
+    site.reviewer.decide(stored.id, "approve", Actor("ann", None, "cli"), "Probing")
+    async with site.client.get("/") as response:
+        page = await response.text()
+    async with site.client.get("/feeds/list.xml") as response:
+        public_feed = await response.text()
+    # Observed: all 500 names on the page (about 11,000 characters of authors for one entry) and in the feed item.
+    assert names[499] not in page, "the list page prints all 500 authors of one entry"
+    assert names[499] not in public_feed, "the public feed prints all 500 authors of one item"
