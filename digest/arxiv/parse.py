@@ -74,6 +74,12 @@ class ParsedFeed:
     total_results: int | None = None  # API answers: opensearch:totalResults
     well_formed: bool = True
     cut_off: int = 0  # items the answer ends inside (a dropped connection): left out, and what followed never came
+    skipped: int = 0  # whole items left out (no arXiv ID, no title): read, but no paper
+
+    @property
+    def items_read(self) -> int:
+        """The items read whole, papers or not: where the next page of an API answer starts."""
+        return len(self.papers) + self.skipped
 
 
 def _datetime(parsed: Any) -> datetime | None:
@@ -300,12 +306,25 @@ def parse_feed(data: bytes, source: str) -> ParsedFeed:
             )
         entries = entries[:closed]
     loose, dates = read_leniently(parsed), _Dates()
+    skipped = 0
     for index, entry in enumerate(entries):
         paper, problem = parse_entry(entry, index, loose=loose, dates=dates)
         if paper is not None:
             papers.append(paper)
+        else:
+            skipped += 1
         if problem:
             problems.append(f"{source}: {problem}")
     return ParsedFeed(
-        kind, feed_date, _skip_days(parsed, data), papers, problems, None, title, total_results, well_formed, cut_off
+        kind,
+        feed_date,
+        _skip_days(parsed, data),
+        papers,
+        problems,
+        None,
+        title,
+        total_results,
+        well_formed,
+        cut_off,
+        skipped,
     )

@@ -1,4 +1,5 @@
-"""QA: how arXiv's data quirks are handled (found by a QA review; each test fails on the code it was written against).
+"""How arXiv's data quirks are handled: the API's paging, new versions, dates, old-style IDs, politeness, huge author
+lists (first written by a QA review, each test failing on the code it was written against).
 
 Everything runs against the loopback arXiv stand-in (tests/arxiv_server.py) serving the real recorded files in
 tests/data/arxiv, or feeds built the way tests/feedbuild.py builds them, over a real SQLite file.
@@ -121,6 +122,42 @@ async def test_backfill_a_page_cut_off_mid_entry_loses_that_paper(settings: Sett
     assert report.stopped is not None or "start=5&" in starts[1], (
         f"{lost_id} was cut off and then skipped: the next request was {starts[1]!r}"
     )
+
+
+@pytest.mark.asyncio
+async def test_backfill_stops_resumably_when_empty_pages_go_on(settings: Settings, database: Database) -> None:
+    """Empty pages before totalResults, again and again: asked again a few times with the fetcher's back-off, then
+    the backfill stops (not done), with one line saying why, and its saved place is where a new run resumes."""
+    from digest.arxiv.api import PAGE_RETRIES
+
+    first, second = api_page("s0_m10_bc5a6c384fe9"), api_page("s10_m10_34e56e15aaac")
+    clock = FakeClock()
+    async with ArxivServer() as server:
+        server.program("/api/query", Reply(body=first), Reply(body=without_entries(second)))
+        report = await backfill(api_settings(settings, server), database, date(2026, 4, 1), page_size=10, clock=clock)
+        starts = [r.query for r in server.requests_to("/api/query")]
+        server.program("/api/query", Reply(body=second))
+        resumed = await backfill(api_settings(settings, server), database, date(2026, 4, 1), page_size=10,
+                                 clock=clock, max_pages=1)  # fmt: skip
+    assert len(starts) == 2 + PAGE_RETRIES and all("start=10&" in start for start in starts[1:])
+    assert [s for s in clock.sleeps if s != 3.0] == [5.0, 10.0, 20.0]  # the back-off, beside the 3 s spacing
+    assert not report.done and report.stopped is not None and "\n" not in report.stopped
+    assert "empty page" in report.stopped and "10 of 214881" in report.stopped
+    assert (report.entries, report.next_start) == (10, 10)
+    assert resumed.entries == 10 and resumed.next_start == 20 and not resumed.done
+
+
+@pytest.mark.asyncio
+async def test_backfill_keeps_the_whole_entries_of_a_cut_off_page(settings: Settings, database: Database) -> None:
+    """The whole entries before the cut are stored; the entry cut off is the first one asked for next."""
+    whole = api_page("s0_m10_bc5a6c384fe9")
+    entries = [m.start() for m in re.finditer(rb"<entry>", whole)]
+    async with ArxivServer() as server:
+        server.program("/api/query", Reply(body=whole[: entries[5] + 400]), Reply(body=api_page("s5_m10_c0e94a259d4a")))
+        report = await backfill(api_settings(settings, server), database, date(2026, 4, 1), page_size=10,
+                                clock=FakeClock(), max_pages=2)  # fmt: skip
+    assert (report.entries, report.next_start, report.stopped) == (15, 15, None)
+    assert saved_place(database).next_start == 15
 
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -273,7 +310,8 @@ def test_the_three_second_rule_also_guards_the_api(tmp_path: Path) -> None:
     "configuration OK"."""
     from digest.config import ConfigError
 
-    text = '[arxiv]\ncontact = "maintainers@example.org"\nsources = ["/srv/mirror/cs.CV.xml"]\nmin_interval_seconds = 0\n'
+    text = '[arxiv]\ncontact = "maintainers@example.org"\n'
+    text += 'sources = ["/srv/mirror/cs.CV.xml"]\nmin_interval_seconds = 0\n'
     try:
         loaded = make_settings(tmp_path / "data", text)
     except ConfigError:
