@@ -20,7 +20,7 @@ from digest.arxiv.poll_pass import run_poll
 from digest.config import Settings
 from digest.service.wiring import open_service_database as open_database
 from digest.storage.db import Database
-from digest.storage.models import Candidate
+from digest.storage.models import Candidate, Decision
 from digest.storage.state import BackfillState
 from tests.arxiv_server import ARXIV_DATA, ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
@@ -194,6 +194,72 @@ async def test_a_withdrawn_replacement_reaches_the_pending_candidate(settings: S
     assert "withdrawn" in stored.abstract, f"stored abstract is still v1's: {stored.abstract[:80]!r}"
     assert "withdrawn" in shown
     assert stored.authors == ["Achyuta Rajaram"]
+
+
+@pytest.mark.asyncio
+async def test_a_withdrawn_version_leaves_the_review_queue_and_keeps_its_history(
+    settings: Settings, database: Database
+) -> None:
+    """Judged again on the withdrawn text: no longer first tier (not on /review, Discord or the private feed), the row
+    and its decisions kept. A withdrawn paper seen for the first time is not kept for review either."""
+    from digest.review.reviewer import Reviewer
+    from digest.review.rules import Actor
+
+    paper, other = RELEVANT[0], RELEVANT[1]
+    withdrawn = records(paper, other, version=2, announce_type="replace", abstract=WITHDRAWN)
+    async with ArxivServer() as server:
+        url = server.program(
+            "/rss/cs.CV", Reply(body=feed(paper)), Reply(body=build_rss("cs.CV", withdrawn, date(2026, 4, 28)))
+        )
+        await run_poll(settings, database, sources=[url], clock=FakeClock())
+        reviewer = Reviewer(database, settings)
+        first = candidates(database)[paper]
+        reviewer.decide(first.id, "approve", Actor("ann", None, "cli"), "Probing")
+        reviewer.decide(first.id, "revert", Actor("ann", None, "cli"))  # undone: pending, with its history
+        await run_poll(settings, database, sources=[url], clock=FakeClock())
+    stored = candidates(database)
+    assert stored[paper].status == "pending" and stored[paper].relevant is False and stored[paper].version == 2
+    assert other not in stored  # first seen withdrawn: nobody's to review
+    with database.reading() as session:
+        actions = session.scalars(select(Decision.action).where(Decision.candidate_id == stored[paper].id))
+        assert sorted(actions) == ["approve", "revert"]
+
+
+@pytest.mark.asyncio
+async def test_a_new_version_of_a_decided_candidate_keeps_the_decision(settings: Settings, database: Database) -> None:
+    """Approved into a section by a maintainer, then v2 renames the paper: the row takes the new title and authors,
+    the decision (status, section, who, when) and the model's suggestion stay as they were."""
+    from digest.review.reviewer import Reviewer
+    from digest.review.rules import Actor
+
+    paper = RELEVANT[0]
+    renamed = {"title": "Renamed", "authors": ["A. Person"], "abstract": WITHDRAWN}
+    v2 = feed(paper, version=2, announce_type="replace", day=date(2026, 4, 28), **renamed)
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=feed(paper)), Reply(body=v2))
+        await run_poll(settings, database, sources=[url], clock=FakeClock())
+        before = candidates(database)[paper]
+        Reviewer(database, settings).decide(before.id, "approve", Actor("ann", None, "cli"), "Probing")
+        decided = candidates(database)[paper]
+        await run_poll(settings, database, sources=[url], clock=FakeClock())
+    after = candidates(database)[paper]
+    assert (after.title, after.authors, after.version) == ("Renamed", ["A. Person"], 2)
+    kept = ("status", "decided_section", "decided_by", "decided_at", "relevant", "score", "suggested_section")
+    assert {name: getattr(after, name) for name in kept} == {name: getattr(decided, name) for name in kept}
+
+
+@pytest.mark.asyncio
+async def test_a_new_version_of_a_readers_suggestion_stays_in_the_queue(settings: Settings, database: Database) -> None:
+    """A reader put a paper the model passed over in the review queue; its new version, judged again, stays there."""
+    paper = UNRELATED[0]
+    insert_candidate(database, {**records(paper)[0], "published": "2026-01-10"}, relevant=True, score=0.1,
+                     reader_note="worth a look", source_feeds=["suggested by a reader"])  # fmt: skip
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=feed(paper, version=2, announce_type="replace")))
+        summary = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    stored = candidates(database)[paper]
+    assert summary.sources[0].updated == 1 and stored.version == 2
+    assert stored.relevant is True and stored.reader_note == "worth a look"
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -26,6 +26,11 @@ _ANNOUNCE_PREFIX = re.compile(
 _SPACES = re.compile(r"\s+")
 # A title that can do something where it is shown: Markdown links/emphasis, HTML, mass mentions.
 _MARKUP = re.compile(r"<[a-z/!?]|\]\(|\]\]>|`|\*\*|@(?:everyone|here)\b|https?://", re.IGNORECASE)
+# How arXiv marks a withdrawn version: its abstract (or comments) say so, "This paper has been withdrawn by ...".
+_WITHDRAWN = re.compile(
+    r"\A\W*(?:this (?:paper|article|manuscript|submission|work|version) (?:has been|is|was) withdrawn|withdrawn\b)",
+    re.IGNORECASE,
+)
 _ERROR_TITLE = re.compile(r"^\s*(feed error|error)\b", re.IGNORECASE)
 # A numeric character reference (&#xD800;, &#1114112;): feedparser's lenient reader raises on one that names a
 # surrogate or a number past Unicode, so no item of that answer, nor any later source of the pass, would be read.
@@ -60,6 +65,11 @@ class ArxivPaper:
     @property
     def title_has_markup(self) -> bool:
         return bool(_MARKUP.search(self.title))
+
+    @property
+    def withdrawn(self) -> bool:
+        """Whether this version withdraws the paper: its abstract or comments open with the notice."""
+        return any(_WITHDRAWN.match(text) for text in (self.abstract, self.comments or ""))
 
 
 @dataclass(frozen=True)
