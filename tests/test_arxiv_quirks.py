@@ -8,7 +8,7 @@ tests/data/arxiv, or feeds built the way tests/feedbuild.py builds them, over a 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -291,6 +291,26 @@ async def test_a_paper_first_seen_as_a_late_cross_list_is_dated_by_that_day(
     # Observed: published 2026-04-27 and the entry "... (Apr. 27, 2026)".
     assert stored.published is None or stored.published.year == 2025, f"stored published {stored.published}"
     assert "2026)" not in entry, entry
+
+
+@pytest.mark.parametrize(
+    ("arxiv_id", "announce", "given", "expected"),
+    [
+        ("2604.22002", "new", datetime(2026, 4, 27, 4, tzinfo=UTC), datetime(2026, 4, 27, 4, tzinfo=UTC)),
+        ("2504.11695", "cross", datetime(2026, 4, 27, 4, tzinfo=UTC), datetime(2025, 4, 1, tzinfo=UTC)),
+        ("2504.11695", "replace", datetime(2026, 4, 27, 4, tzinfo=UTC), datetime(2025, 4, 1, tzinfo=UTC)),
+        ("2504.11695", "replace-cross", None, datetime(2025, 4, 1, tzinfo=UTC)),
+        ("astro-ph/0601001", "cross", datetime(2026, 4, 27, tzinfo=UTC), datetime(2006, 1, 1, tzinfo=UTC)),
+        ("2504.11695", None, datetime(2025, 4, 16, 17, tzinfo=UTC), datetime(2025, 4, 16, 17, tzinfo=UTC)),  # API
+        ("2504.11695", "new", datetime(2025, 3, 31, tzinfo=UTC), datetime(2025, 4, 1, tzinfo=UTC)),  # never before
+    ],
+)
+def test_a_paper_is_dated_by_its_own_day_or_its_ids_month(
+    arxiv_id: str, announce: str | None, given: datetime | None, expected: datetime
+) -> None:
+    from digest.arxiv.parse import own_date
+
+    assert own_date(arxiv_id, announce, given) == expected
 
 
 # ---------------------------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any
 import feedparser
 
 from digest.text import blank_invisible
-from digest.titles import arxiv_abs_url, split_arxiv_id
+from digest.titles import arxiv_abs_url, arxiv_id_month, split_arxiv_id
 
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
 # "arXiv:2604.22002v1 Announce Type: new \nAbstract: ..." opens every description of the new-format feeds.
@@ -196,7 +196,7 @@ def parse_entry(
         abstract=abstract.strip(),
         categories=categories,
         announce_type=announce,
-        published=date_of(get(entry, "published_parsed")),
+        published=own_date(arxiv_id, announce, date_of(get(entry, "published_parsed"))),
         updated=date_of(get(entry, "updated_parsed")),
         doi=_optional(get(entry, "arxiv_doi")),
         journal_ref=_optional(get(entry, "arxiv_journal_ref") or get(entry, "arxiv_journal_reference")),
@@ -204,6 +204,20 @@ def parse_entry(
         primary_category=primary_category or (categories[0] if categories else None),
     )
     return paper, None
+
+
+def own_date(arxiv_id: str, announce_type: str | None, given: datetime | None) -> datetime | None:
+    """When the paper itself appeared. arXiv's feeds date every item by the day they announce it: for a `new` item
+    that is the paper's day, but a cross-list or a new version of an older paper (`cross`, `replace`,
+    `replace-cross`) is not from that day, and its ID's month (when its first version was submitted) is what the feed
+    tells. The API's `<published>` (no announce type) is the first version's own date. Never before the ID's month."""
+    month = arxiv_id_month(arxiv_id)
+    if month is None:
+        return given
+    issued = datetime(*month, 1, tzinfo=UTC)
+    if given is None or given < issued or announce_type not in (None, "new"):
+        return issued
+    return given
 
 
 def _version_of(text: str) -> int | None:

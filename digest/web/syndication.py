@@ -17,6 +17,7 @@ from email.utils import format_datetime
 from digest.awesome.parse import parse_date
 from digest.clock import as_utc
 from digest.text import acceptable_url
+from digest.titles import arxiv_id_month
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -27,8 +28,6 @@ ET.register_namespace("dc", DC_NS)
 
 # XML 1.0 allows tab, newline, carriage return and everything from U+0020 except surrogates, U+FFFE and U+FFFF.
 _XML_ILLEGAL = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-# The month an arXiv ID was submitted in: 2411.16198 and hep-th/9901001 both start with YYMM.
-_ARXIV_MONTH = re.compile(r"(?:^|/)(?P<year>\d\d)(?P<month>0[1-9]|1[0-2])(?:\.|\d{3}\b)")
 
 
 @dataclass(frozen=True)
@@ -85,10 +84,9 @@ def paper_date(published: date | None, date_texts: Sequence[str], arxiv_id: str 
                 return datetime(year, month, day, tzinfo=UTC)
             except ValueError:
                 continue  # "Feb. 30": try the next clue
-    month_of_id = _ARXIV_MONTH.search(arxiv_id or "")
+    month_of_id = arxiv_id_month(arxiv_id or "")
     if month_of_id is not None:
-        two_digits = int(month_of_id["year"])
-        return datetime((1900 if two_digits >= 91 else 2000) + two_digits, int(month_of_id["month"]), 1, tzinfo=UTC)
+        return datetime(*month_of_id, 1, tzinfo=UTC)
     for year, _month, _day in parsed:
         if 1 <= year <= 9999:
             return datetime(year, 1, 1, tzinfo=UTC)
