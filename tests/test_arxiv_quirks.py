@@ -456,3 +456,33 @@ async def test_a_paper_with_500_authors_does_not_flood_the_list_page(site: Any) 
     # Observed: all 500 names on the page (about 11,000 characters of authors for one entry) and in the feed item.
     assert names[499] not in page, "the list page prints all 500 authors of one entry"
     assert names[499] not in public_feed, "the public feed prints all 500 authors of one item"
+
+
+def test_the_three_second_rule_names_what_is_on_arxiv(tmp_path: Path) -> None:
+    """One rule for the feeds and the API: below 3 s is refused while either is on arxiv.org, accepted when neither."""
+    from digest.config import ConfigError
+
+    fast = '[arxiv]\nsources = ["http://127.0.0.1:9/rss"]\nmin_interval_seconds = 0\n'
+    with pytest.raises(ConfigError, match=re.escape("api_url https://export.arxiv.org/api/query is on arxiv.org")):
+        make_settings(tmp_path / "a", fast)
+    with pytest.raises(ConfigError, match=re.escape("feeds/sources.toml")):
+        make_settings(tmp_path / "b", '[arxiv]\napi_url = "http://127.0.0.1:9/api"\nmin_interval_seconds = 2.9\n')
+    local = make_settings(tmp_path / "c", fast + 'api_url = "http://127.0.0.1:9/api/query"\n')
+    assert local.arxiv.min_interval_seconds == 0
+
+
+def test_the_placeholder_contact_is_one_warning_and_never_sent(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from digest.arxiv.fetcher import Fetcher
+    from digest.cli import main
+
+    assert main(["--data-dir", str(tmp_path / "plain"), "config", "check"]) == 0
+    warnings = [line for line in capsys.readouterr().out.splitlines() if "arxiv.contact" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("warning: ") and "example.org" in warnings[0]
+    assert Fetcher(make_settings(tmp_path / "plain").arxiv).user_agent.endswith("awesome-digest)")
+    named = make_settings(tmp_path / "named", '[arxiv]\ncontact = "maintainers@example.org"\n')
+    assert Fetcher(named.arxiv).user_agent.endswith("(mailto:maintainers@example.org)")
+    config = str(tmp_path / "named-config.toml")  # make_settings' file
+    assert main(["--config", config, "--data-dir", str(tmp_path / "named"), "config", "check"]) == 0
+    assert "arxiv.contact" not in capsys.readouterr().out
