@@ -342,6 +342,30 @@ async def test_an_old_style_candidate_can_be_decided_by_its_arxiv_id(
     assert main(["--data-dir", data_dir, "pending", "https://arxiv.org/abs/astro-ph/0601001"]) == 0
 
 
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("astro-ph/0601001", "astro-ph/0601001"),
+        ("hep-th/9901001v2", "hep-th/9901001"),
+        ("arXiv:quant-ph/0201082v1", "quant-ph/0201082"),
+        ("math.GT/0309136", "math/0309136"),  # the subject class arXiv no longer writes in the ID
+        ("https://arxiv.org/abs/astro-ph/0601001", "astro-ph/0601001"),
+        ("https://arxiv.org/pdf/cond-mat/0703001v3.pdf", "cond-mat/0703001"),
+        ("astro-ph/0704001", None),  # new-style IDs from April 2007
+        ("hep-th/9107001", None),  # before arXiv (August 1991)
+        ("hep-th/9913001", None),
+        ("hep-th/9901000", None),
+        ("not-an/0601001", None),
+        ("astro-ph/060100", None),
+        ("Astro-ph/0601001", None),
+    ],
+)
+def test_old_style_references(given: str, expected: str | None) -> None:
+    from digest.arxiv.additions import parse_arxiv_reference
+
+    assert parse_arxiv_reference(given) == expected
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Discord: a posted candidate's new version
 
