@@ -480,6 +480,17 @@ async def test_a_paper_with_500_authors_does_not_flood_the_list_page(site: Any) 
     # Observed: all 500 names on the page (about 11,000 characters of authors for one entry) and in the feed item.
     assert names[499] not in page, "the list page prints all 500 authors of one entry"
     assert names[499] not in public_feed, "the public feed prints all 500 authors of one item"
+    shown = "Author000 Surname000, Author001 Surname001, Author002 Surname002 et al. (500 authors)"
+    assert shown in page and shown in public_feed
+    assert public_feed.count("<dc:creator>Author") == 3  # the rest are counted in the item's description
+
+
+def test_a_short_author_list_is_shown_whole() -> None:
+    from digest.text import authors_line
+
+    assert authors_line(["A", "B", "C", "D"]) == "A, B, C, D"  # "et al." for one name would hide nothing
+    assert authors_line(["A", "B", "C", "D", "E"]) == "A, B, C et al. (5 authors)"
+    assert authors_line([]) == ""
 
 
 def test_the_three_second_rule_names_what_is_on_arxiv(tmp_path: Path) -> None:

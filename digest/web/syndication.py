@@ -16,7 +16,7 @@ from email.utils import format_datetime
 
 from digest.awesome.parse import parse_date
 from digest.clock import as_utc
-from digest.text import acceptable_url
+from digest.text import acceptable_url, authors_line, shown_authors
 from digest.titles import arxiv_id_month
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -109,7 +109,7 @@ def item_html(item: FeedItem) -> str:
     if item.note:
         parts.append(f"<p>{html.escape(item.note)}</p>")
     if item.authors:
-        parts.append(f"<p><em>{html.escape(', '.join(item.authors))}</em></p>")
+        parts.append(f"<p><em>{html.escape(authors_line(item.authors))}</em></p>")
     if item.abstract:
         parts.append(f"<p>{html.escape(item.abstract)}</p>")
     if item.links:
@@ -147,7 +147,7 @@ def build_rss(feed: Feed) -> bytes:
         _sub(node, "link", item.link)
         _sub(node, "guid", item.guid, isPermaLink="false")
         _sub(node, "pubDate", rfc822(item.published))
-        for author in item.authors:
+        for author in shown_authors(item.authors):  # the rest: "et al. (N authors)" in the description
             _sub(node, f"{{{DC_NS}}}creator", author)
         for category in item.categories:
             _sub(node, "category", category)
@@ -173,7 +173,7 @@ def build_atom(feed: Feed) -> bytes:
         _sub(entry, f"{{{ATOM_NS}}}link", href=item.link, rel="alternate")
         _sub(entry, f"{{{ATOM_NS}}}published", rfc3339(item.published))
         _sub(entry, f"{{{ATOM_NS}}}updated", rfc3339(item.published))
-        for name in item.authors:
+        for name in shown_authors(item.authors):
             person = _sub(entry, f"{{{ATOM_NS}}}author")
             _sub(person, f"{{{ATOM_NS}}}name", name)
         for category in item.categories:
