@@ -5,6 +5,7 @@ U+202E makes "gnp.exe" read as "exe.png"), the one rule for which links we write
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 _BIDI = "\u200e\u200f\u202a-\u202e\u2066-\u2069"
@@ -78,3 +79,19 @@ def code_url_in(*texts: str | None) -> str | None:
         if match:
             return match.group(0).rstrip(".")
     return None
+
+
+AUTHORS_SHOWN = 3  # names shown before "et al." where a paper is shown to people: pages, feeds, Discord
+
+
+def shown_authors(authors: Sequence[str], shown: int = AUTHORS_SHOWN) -> list[str]:
+    """The names to show of a paper's authors: all of them, or the first `shown` when more than one more follow (a
+    collaboration paper has hundreds)."""
+    return list(authors) if len(authors) <= shown + 1 else list(authors[:shown])
+
+
+def authors_line(authors: Sequence[str]) -> str:
+    """'A, B, C et al. (500 authors)', or every name of a short list."""
+    names = shown_authors(authors)
+    more = f" et al. ({len(authors)} authors)" if len(names) < len(authors) else ""
+    return ", ".join(names) + more

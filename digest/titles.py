@@ -18,6 +18,19 @@ _ARXIV_URL = re.compile(
 )
 
 
+# The month an arXiv ID was issued in (its first version's submission): 2411.16198 and hep-th/9901001 start with YYMM.
+_ARXIV_MONTH = re.compile(r"(?:^|/)(?P<year>\d\d)(?P<month>0[1-9]|1[0-2])(?:\.|\d{3}\b)")
+
+
+def arxiv_id_month(arxiv_id: str) -> tuple[int, int] | None:
+    """The year and month the ID was issued in (old-style IDs from 1991 on), or None when it tells none."""
+    found = _ARXIV_MONTH.search(arxiv_id)
+    if found is None:
+        return None
+    two_digits = int(found["year"])
+    return (1900 if two_digits >= 91 else 2000) + two_digits, int(found["month"])
+
+
 def title_key(title: str) -> str:
     """Case, accents, punctuation and spacing removed: 'Prisma : An Open…' == 'prisma an open…'."""
     text = title

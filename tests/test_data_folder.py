@@ -87,7 +87,10 @@ def test_a_list_with_fewer_entries_keeps_the_previous_file(tmp_path: Path) -> No
 
 @pytest.mark.asyncio
 async def test_a_second_service_on_one_folder_is_refused_in_process(tmp_path: Path) -> None:
-    config = '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = 0\nmax_retries = 0\n'
+    config = (
+        '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = 0\n'
+        'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n'
+    )
     settings = make_settings(tmp_path / "data", config)
     first = Service(settings)
     await first.start(serve_web=False)
@@ -108,7 +111,8 @@ async def test_a_second_digest_run_stops_with_the_first_ones_pid(tmp_path: Path,
     data = tmp_path / "data"
     config = tmp_path / "config.toml"
     config.write_text(
-        '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = 0\nmax_retries = 0\n'
+        '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = 0\n'
+        'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n'
         f"[web]\nport = {unused_tcp_port}\n",
         encoding="utf-8",
     )

@@ -115,6 +115,7 @@ async def test_poll_review_in_discord_list_feed_weekly_email_restart(tmp_path: P
                     f'data_dir = "{tmp_path / "data"}"\n'
                     "[arxiv]\n"
                     f'sources = ["{cv_url}", "{cl_url}"]\nmin_interval_seconds = 0.05\n'
+                    'api_url = "http://127.0.0.1:9/api/query"\n'
                     "[web]\n"
                     f"port = {web_port}\n"
                     "[smtp]\n"

@@ -50,7 +50,10 @@ def test_garbage_is_collected_before_the_freeze() -> None:
 async def test_the_service_freezes_what_start_up_and_each_poll_leave(tmp_path: Path) -> None:
     async with ArxivServer() as arxiv:
         feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
-        settings = make_settings(tmp_path / "data", f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n')
+        settings = make_settings(
+            tmp_path / "data",
+            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\napi_url = "http://127.0.0.1:9/api/query"\n',
+        )
         service = Service(settings)
         gc.unfreeze()
         await service.start(schedule=False, serve_web=False)

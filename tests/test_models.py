@@ -60,7 +60,7 @@ def test_a_database_made_by_migration_0001_is_upgraded_on_start_and_matches_the_
     database = open_service_database(settings)
     try:
         with database.reading() as session:
-            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0011"
+            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0012"
             kept = session.get(ListMeta, "kept")
             assert kept is not None and kept.value == "from before the upgrade"
         with database.engine.connect() as connection:
@@ -119,6 +119,36 @@ def test_a_week_sent_before_deferred_recipients_were_kept_owes_nobody_after_the_
             state = week_state(session, "2026-W47")
             assert state is not None and (state.status, state.deferred) == ("sent", ())
         assert not claim_week(database, "2026-W47", datetime(2026, 11, 30, 7, 0, tzinfo=UTC))
+    finally:
+        database.dispose()
+
+
+def test_a_message_posted_before_the_shown_version_was_kept_is_not_edited_after_the_upgrade(tmp_path: Path) -> None:
+    """Migration 0012 remembers which version of the paper a Discord message shows (a new version edits it); a message
+    posted under 0001's schema is taken to show the stored version, so the first start does not edit every one."""
+    from digest.discord import store
+
+    settings = make_settings(tmp_path / "data")
+    engine = create_database_engine(settings.database_url)
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO candidates (arxiv_id, version, title, title_key, authors, abstract, categories, relevant,"
+                " score, matched, suggested_sections, source_feeds, status, first_seen_at, updated_at,"
+                " discord_message_id, discord_channel_id, discord_state, discord_shown_status) VALUES"
+                " ('2506.04706', 2, 'Line of Sight', 'line of sight', '[]', '', '[]', 1, 1.2, '[]', '[]', '[]',"
+                " 'pending', '2026-04-27 06:00:00', '2026-04-28 06:00:00', '900', '800', 'posted', 'pending')"
+            )
+        )
+    engine.dispose()
+
+    database = open_service_database(settings)
+    try:
+        assert store.out_of_sync(database) == []
+        with database.transaction() as session:
+            session.execute(text("UPDATE candidates SET version = 3"))  # a poll stores the next version
+        assert len(store.out_of_sync(database)) == 1
     finally:
         database.dispose()
 

@@ -60,7 +60,10 @@ def feed_states(database: Database) -> dict[str, FeedState]:
 async def test_an_odd_answer_is_one_line_for_its_source_and_the_next_source_is_polled(
     case: str, tmp_path: Path
 ) -> None:
-    config = '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = 0\nmax_retries = 1\n'
+    config = (
+        '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = 0\n'
+        'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 1\n'
+    )
     settings = make_settings(tmp_path / "data", config)
     from digest.service.wiring import open_service_database
 
@@ -116,7 +119,10 @@ async def test_a_name_that_does_not_resolve_is_tried_once_and_said_in_health(tmp
     async with ArxivServer() as arxiv:
         good = arxiv.serve_file("/rss/cs.CL", CL)
         sources = ["http://arxiv.invalid/rss/cs.CV", "http://arxiv.invalid/rss/cs.CL", good]
-        config = f"[arxiv]\nsources = {sources!r}\nmin_interval_seconds = 0\n".replace("'", '"')
+        config = (
+            f"[arxiv]\nsources = {sources!r}\nmin_interval_seconds = 0\n"
+            "api_url = 'http://127.0.0.1:9/api/query'\n".replace("'", '"')
+        )
         settings = make_settings(tmp_path / "data", config)
         health.forget()
         service = Service(settings)
@@ -157,7 +163,10 @@ async def test_a_host_that_asks_to_be_left_alone_is_not_asked_again_in_the_pass(
         elsewhere = arxiv.serve_file("/rss/cs.CL", CL).replace("127.0.0.1", "localhost")
         assert "127.0.0.1" in busy and "localhost" in elsewhere
         sources = [busy, same_host, elsewhere]
-        config = f"[arxiv]\nsources = {sources!r}\nmin_interval_seconds = 0\n".replace("'", '"')
+        config = (
+            f"[arxiv]\nsources = {sources!r}\nmin_interval_seconds = 0\n"
+            "api_url = 'http://127.0.0.1:9/api/query'\n".replace("'", '"')
+        )
         settings = make_settings(tmp_path / "data", config)
         database = open_service_database(settings)
         try:
@@ -183,7 +192,10 @@ def dead_pid() -> int:
 async def test_a_run_a_dead_process_left_running_is_marked_interrupted_and_polled_again(tmp_path: Path) -> None:
     async with ArxivServer() as arxiv:
         feed = arxiv.serve_file("/rss/cs.CL", CL)
-        settings = make_settings(tmp_path / "data", f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0\n')
+        settings = make_settings(
+            tmp_path / "data",
+            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0\napi_url = "http://127.0.0.1:9/api/query"\n',
+        )
         database = open_database(settings.database_url)
         with database.transaction() as session:  # what kill -9 during the first-start poll leaves
             process = {"host": os.uname().nodename, "pid": dead_pid()}
@@ -209,7 +221,10 @@ async def test_a_run_a_dead_process_left_running_is_marked_interrupted_and_polle
 async def test_stopping_while_a_retry_sleeps_ends_at_once(tmp_path: Path) -> None:
     async with ArxivServer() as arxiv:
         feed = arxiv.program("/rss/cs.CL", Reply(status=503))
-        settings = make_settings(tmp_path / "data", f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0\n')
+        settings = make_settings(
+            tmp_path / "data",
+            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0\napi_url = "http://127.0.0.1:9/api/query"\n',
+        )
         service = Service(settings)
         await service.start(serve_web=False)  # the first-start poll meets a 503 and sleeps 5 s before retrying
         for _ in range(600):

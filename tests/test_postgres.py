@@ -74,7 +74,7 @@ def test_a_new_database_is_migrated_seeded_and_exports_the_list_byte_for_byte(
     )
     seed = settings.seed_list.read_bytes()
     with database.reading() as session:
-        assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0011"
+        assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0012"
         assert liststore.render_markdown(session, settings.templates_dir).encode("utf-8") == seed
         # JSON columns come back as lists, timestamps with their zone, as on SQLite.
         paper = session.scalars(select(Paper).where(Paper.arxiv_id == "2411.16198")).first()
@@ -203,7 +203,11 @@ async def test_the_web_app_serves_the_feed_and_health(tmp_path: Path, postgres_u
 async def test_the_scheduler_keeps_its_jobs_in_postgresql(tmp_path: Path, postgres_url: str) -> None:  # noqa: F811
     async with ArxivServer() as arxiv:
         feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
-        settings = pg_settings(tmp_path, postgres_url, f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n')
+        settings = pg_settings(
+            tmp_path,
+            postgres_url,
+            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\napi_url = "http://127.0.0.1:9/api/query"\n',
+        )
         first = Service(settings)
         await first.start(serve_web=False)
         await wait_settled(first)  # never polled: polls once now, to the end
@@ -456,7 +460,8 @@ async def test_when_another_service_took_the_lock_the_schedule_pauses_until_it_i
         bare = tmp_path / "list.git"
         subprocess.run(["git", "init", "--quiet", "--bare", str(bare)], check=True)
         config = (
-            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n[publish]\nrepository = "{bare.as_uri()}"\n'
+            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n'
+            'api_url = "http://127.0.0.1:9/api/query"\n[publish]\nrepository = "{bare.as_uri()}"\n'
         )
         settings = pg_settings(tmp_path, postgres_url, config)
         service = Service(settings)

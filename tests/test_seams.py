@@ -92,7 +92,10 @@ async def test_a_failed_weekly_email_is_retried_by_the_service_at_its_back_off_t
     inbox = Inbox(refuse=True)
     async with ArxivServer() as arxiv:
         feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
-        config = f'timezone = "Europe/Berlin"\n\n[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n'
+        config = (
+            f'timezone = "Europe/Berlin"\n\n[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n'
+            'api_url = "http://127.0.0.1:9/api/query"\n'
+        )
         settings = make_settings(tmp_path / "data", config)
         with smtp_server(inbox) as port:
             smtp = SmtpSettings(

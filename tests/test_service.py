@@ -69,7 +69,7 @@ async def wait_settled(service: Service, timeout: float = 30.0) -> None:
 def one_feed_config(arxiv: ArxivServer) -> str:
     """A config polling one real recorded feed on the loopback arXiv, without the 3 s spacing."""
     feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
-    return f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n'
+    return f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\napi_url = "http://127.0.0.1:9/api/query"\n'
 
 
 @pytest.mark.asyncio
@@ -130,7 +130,10 @@ async def test_stopping_lets_a_running_scheduled_poll_finish(tmp_path: Path) -> 
     async with ArxivServer() as arxiv:
         body = (DATA_DIR / "arxiv" / "rss" / "rss_cs.CL_2026-04-27_trimmed-3items.xml").read_bytes()
         feed = arxiv.program("/rss/cs.CL", Reply(body=body))
-        settings = make_settings(tmp_path / "data", f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n')
+        settings = make_settings(
+            tmp_path / "data",
+            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\napi_url = "http://127.0.0.1:9/api/query"\n',
+        )
         service = Service(settings)
         await service.start(serve_web=False)
         await wait_settled(service)  # the first-start poll is over
@@ -157,7 +160,10 @@ async def test_the_later_try_polls_again_only_after_a_broken_answer(tmp_path: Pa
             DATA_DIR / "arxiv" / "api" / "api_new_arxiv.py_id_abc_s0_m100_b79c8dcf6bc3_http400.xml"
         ).read_bytes()
         feed = arxiv.program("/rss/cs.CL", Reply(status=400, body=error_feed, content_type="application/atom+xml"))
-        settings = make_settings(tmp_path / "data", f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n')
+        settings = make_settings(
+            tmp_path / "data",
+            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\napi_url = "http://127.0.0.1:9/api/query"\n',
+        )
         service = Service(settings)
         await service.start(schedule=False, serve_web=False)
         try:

@@ -19,8 +19,21 @@ if TYPE_CHECKING:  # the database, the model and the fetcher are imported when a
     from digest.storage.models import Candidate
 
 _NEW_STYLE_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v[1-9]\d*)?")
+# Old-style IDs (before April 2007): archive, an optional subject class arXiv no longer writes, year, month, number.
+_OLD_STYLE_ID = re.compile(
+    r"(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[A-Z]{2})?/(?P<month>\d{4})(?P<number>\d{3})(?:v[1-9]\d*)?"
+)
+# The archives old-style IDs were issued in (arxiv.org/help/arxiv_identifier).
+# fmt: off
+OLD_ARCHIVES = frozenset((
+    "acc-phys", "adap-org", "alg-geom", "ao-sci", "astro-ph", "atom-ph", "bayes-an", "chao-dyn", "chem-ph", "cmp-lg",
+    "comp-gas", "cond-mat", "cs", "dg-ga", "funct-an", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math",
+    "math-ph", "mtrl-th", "nlin", "nucl-ex", "nucl-th", "patt-sol", "physics", "plasm-ph", "q-alg", "q-bio",
+    "quant-ph", "solv-int", "supr-con",
+))
+# fmt: on
 _ARXIV_PAGE = re.compile(r"https?://(?:www\.|export\.)?arxiv\.org/(?P<kind>abs|pdf)/(?P<rest>[^?#\s]+?)/?", re.I)
-EXAMPLE = "give one like 2501.01234, arXiv:2501.01234 or https://arxiv.org/abs/2501.01234"
+EXAMPLE = "give one like 2501.01234, arXiv:2501.01234, hep-th/9901001 or https://arxiv.org/abs/2501.01234"
 READER_SOURCE = "suggested by a reader"  # the candidate's source feed when a reader suggested it on /suggest
 MAX_NOTE = 1000
 
@@ -44,8 +57,9 @@ class Known:
 
 
 def parse_arxiv_reference(text: str) -> str | None:
-    """The versionless arXiv ID in '2501.01234', '2501.01234v2', 'arXiv:2501.01234' or an arxiv.org abs/pdf URL;
-    None for anything else."""
+    """The versionless arXiv ID in '2501.01234', '2501.01234v2', 'arXiv:2501.01234', an old-style 'hep-th/9901001'
+    (or 'math.GT/0309136', written as arXiv writes it now: 'math/0309136') or an arxiv.org abs/pdf URL of one; None
+    for anything else."""
     text = text.strip()
     page = _ARXIV_PAGE.fullmatch(text)
     if page is not None:
@@ -55,7 +69,19 @@ def parse_arxiv_reference(text: str) -> str | None:
     elif text[:6].casefold() == "arxiv:":
         text = text[6:]
     match = _NEW_STYLE_ID.fullmatch(text)
-    return match["id"] if match and _is_issued(match["id"]) else None
+    if match is not None:
+        return match["id"] if _is_issued(match["id"]) else None
+    old = _OLD_STYLE_ID.fullmatch(text)
+    if old is None or old["archive"] not in OLD_ARCHIVES or not _is_old_month(old["month"]) or old["number"] == "000":
+        return None
+    return f"{old['archive']}/{old['month']}{old['number']}"
+
+
+def _is_old_month(period: str) -> bool:
+    """A month old-style IDs were issued in: August 1991 to March 2007."""
+    year, month = int(period[:2]), int(period[2:])
+    full_year = (1900 if year >= 91 else 2000) + year
+    return 1 <= month <= 12 and (1991, 8) <= (full_year, month) <= (2007, 3)
 
 
 def _is_issued(arxiv_id: str) -> bool:

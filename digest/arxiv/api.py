@@ -15,10 +15,11 @@ from typing import TextIO
 from urllib.parse import urlencode
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from digest import resources
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
-from digest.arxiv.fetcher import Fetcher, FetchError
+from digest.arxiv.fetcher import Fetcher, FetchError, FetchStoppedError, pause
 from digest.arxiv.parse import ArxivPaper, ParsedFeed, parse_feed
 from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import Settings
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CATEGORIES = ("cs.CV", "cs.CL", "cs.LG", "cs.AI")
 ID_BATCH = 50
+# An empty or cut-off page is asked for again this many times in a row before the backfill stops (resumable).
+PAGE_RETRIES = 3
 
 
 def query_url(api_url: str, search_query: str, start: int, max_results: int, order: str = "descending") -> str:
@@ -168,16 +171,22 @@ async def backfill(
     progress: TextIO | None = None,
     max_pages: int | None = None,
 ) -> BackfillReport:
-    """Pages through the API oldest first from `since`; each page is one transaction with the saved place."""
+    """Pages through the API oldest first from `since`; each page is one transaction with the saved place.
+
+    A page that comes back empty before totalResults is reached, or cut off inside an entry, is asked for again (from
+    its first entry not read whole), after the fetcher's back-off; after PAGE_RETRIES such answers in a row the run
+    stops, resumable. `max_pages` bounds the requests made, those asked again included."""
     search = query or backfill_query(since)
     report = BackfillReport(query=search)
     report.next_start, report.total = await asyncio.to_thread(_saved_place, database, search)
     model = await asyncio.to_thread(ensure_thresholds, database, settings)
     source = f"arXiv API: {search}"
     bar = ProgressBar("backfill", progress)
+    requests = failures = 0
     async with Fetcher(settings.arxiv, clock=clock) as fetcher:
-        while max_pages is None or report.pages < max_pages:
+        while max_pages is None or requests < max_pages:
             url = query_url(settings.arxiv.api_url, search, report.next_start, page_size, order="ascending")
+            requests += 1
             try:
                 parsed = await fetch_answer(fetcher, url)
             except FetchError as exc:
@@ -186,15 +195,52 @@ async def backfill(
             for problem in parsed.problems:
                 log.warning("backfill %s", problem)
             report.total = parsed.total_results if parsed.total_results is not None else report.total
-            # Judging and storing in a worker thread: the service's web server and bot keep answering meanwhile.
-            await asyncio.to_thread(_judge_and_store_page, database, model, report, parsed, source, clock.now())
-            bar.update(report.next_start, report.total, f"{report.new_candidates} new")
-            if report.done:
+            short = _short_answer(parsed, report)
+            if parsed.items_read:  # the whole entries of a cut-off page are kept; the next request starts after them
+                # Judging and storing in a worker thread: the service's web server and bot keep answering meanwhile.
+                await asyncio.to_thread(_judge_and_store_page, database, model, report, parsed, source, clock.now())
+                bar.update(report.next_start, report.total, f"{report.new_candidates} new")
+            if short is None:
+                failures = 0
+                if not parsed.items_read:  # the end: nothing more to read, and no page stored to say so
+                    report.done = True
+                    await asyncio.to_thread(_save_place, database, report, clock.now())
+                if report.done:
+                    break
+                continue
+            failures += 1
+            if failures > PAGE_RETRIES:
+                report.stopped = f"{short} at {report.next_start} of {report.total}, {failures} times in a row"
+                break
+            wait = fetcher.backoff_base * 2 ** (failures - 1)
+            log.info("backfill: %s at %d; asking again in %.0f s (%d/%d)",
+                     short, report.next_start, wait, failures, PAGE_RETRIES)  # fmt: skip
+            try:
+                await pause(clock, wait, fetcher.stop)
+            except FetchStoppedError as exc:
+                report.stopped = str(exc)
                 break
     bar.close()
     if report.stopped:
         log.warning("backfill stopped at %d: %s (run it again to resume)", report.next_start, report.stopped)
     return report
+
+
+def _short_answer(parsed: ParsedFeed, report: BackfillReport) -> str | None:
+    """Why this answer is not a whole page, or None: cut off inside an entry, or empty although totalResults says
+    more remain (arXiv's API sends such pages now and then; arxiv.py retries them too)."""
+    if parsed.cut_off:
+        return "the answer ends inside an entry"
+    if not parsed.items_read and report.total is not None and report.next_start < report.total:
+        return "an empty page before the end of the results"
+    return None
+
+
+def _at_end(parsed: ParsedFeed, report: BackfillReport) -> bool:
+    """Whether the results are all read: totalResults reached, or an empty page when the API gave no total."""
+    if report.total is not None:
+        return report.next_start >= report.total
+    return not parsed.items_read
 
 
 def _saved_place(database: Database, search: str) -> tuple[int, int | None]:
@@ -225,22 +271,25 @@ def _store_page(
     source: str,
     now: datetime,
 ) -> None:
-    """One page's papers and the place after it, in one transaction; the report counts them."""
-    entries = len(parsed.papers) + sum("skipped" in p for p in parsed.problems)
+    """One page's papers and the place after its last entry read whole, in one transaction; the report counts them."""
     with database.transaction() as session:
         counts = store_papers(session, parsed.papers, judgements, source=source, now=now, keys=list_keys(session))
-        report.next_start += entries
-        report.done = entries == 0 or (report.total is not None and report.next_start >= report.total)
-        state = session.get(BackfillState, report.query) or BackfillState(query=report.query)
-        state.next_start, state.total, state.done, state.updated_at = (
-            report.next_start,
-            report.total,
-            report.done,
-            now,
-        )
-        session.add(state)
+        report.next_start += parsed.items_read
+        report.done = _at_end(parsed, report) and not parsed.cut_off
+        _place(session, report, now)
     report.pages += 1
     report.entries += counts.entries
     report.matched += counts.matched
     report.already_known += counts.already_known
     report.new_candidates += counts.new_candidates
+
+
+def _save_place(database: Database, report: BackfillReport, now: datetime) -> None:
+    with database.transaction() as session:
+        _place(session, report, now)
+
+
+def _place(session: Session, report: BackfillReport, now: datetime) -> None:
+    state = session.get(BackfillState, report.query) or BackfillState(query=report.query)
+    state.next_start, state.total, state.done, state.updated_at = report.next_start, report.total, report.done, now
+    session.add(state)

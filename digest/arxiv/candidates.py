@@ -1,19 +1,20 @@
 """Candidates: papers found on arXiv, deduped against the list and every candidate ever seen, then stored.
 
 A candidate row is never deleted, so it is the dedupe memory: a rejected paper never comes back, and a new
-version (`replace`, `replace-cross`) of a known paper only updates the stored version and title.
+version (`replace`, `replace-cross`) of a known paper brings its text to the row; a pending one is judged again on it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from digest.arxiv.additions import READER_SOURCE
 from digest.relevance.types import PaperText
 from digest.storage.models import PENDING, Candidate, Decision
 from digest.text import code_url_in
@@ -40,7 +41,7 @@ class StoreCounts:
     matched: int = 0
     already_known: int = 0
     new_candidates: int = 0
-    updated: int = 0  # known candidates whose version/title a replacement changed
+    updated: int = 0  # known candidates a new version (replacement) brought new text to
     second_tier: int = 0  # new papers just under the review threshold, kept for the weekly digest only
     new_ids: list[str] = field(default_factory=list)
 
@@ -100,8 +101,9 @@ def new_candidate(paper: ArxivPaper, judgement: Judgement, source: str, now: dat
     )
 
 
-def _refresh_known(candidate: Candidate, paper: ArxivPaper, source: str, now: datetime) -> bool:
-    """A known paper seen again: remember the feed; a newer version updates version and title. Status stays.
+def _refresh_known(candidate: Candidate, paper: ArxivPaper, judgement: Judgement, source: str, now: datetime) -> bool:
+    """A known paper seen again: remember the feed; a newer version brings its text, and a pending candidate is
+    judged again on it. What a maintainer decided (status, section, who, when) and a reader's note stay.
     Returns whether the version changed."""
     changed = False
     newer = False
@@ -109,14 +111,47 @@ def _refresh_known(candidate: Candidate, paper: ArxivPaper, source: str, now: da
         candidate.source_feeds = [*candidate.source_feeds, source]
         changed = True
     if paper.version is not None and paper.version > candidate.version:
-        candidate.version = paper.version
-        candidate.title = paper.title
-        candidate.title_key = title_key(paper.title)
-        candidate.updated = paper.updated or candidate.updated
+        _take_version(candidate, paper)
+        if candidate.status == PENDING:
+            _judge_again(candidate, judgement, withdrawn=paper.withdrawn)
         changed = newer = True
     if changed:
         candidate.updated_at = now
     return newer
+
+
+def _take_version(candidate: Candidate, paper: ArxivPaper) -> None:
+    """The new version's text, and what the feed says of it; a field the feed leaves out (RSS gives no DOI,
+    journal reference or comments) keeps what an earlier answer gave."""
+    candidate.version = paper.version or candidate.version
+    candidate.title = paper.title
+    candidate.title_key = title_key(paper.title)
+    candidate.authors = list(paper.authors) or candidate.authors
+    candidate.abstract = paper.abstract
+    candidate.categories = list(paper.categories) or candidate.categories
+    candidate.updated = paper.updated or candidate.updated
+    candidate.doi = paper.doi or candidate.doi
+    candidate.journal_ref = paper.journal_ref or candidate.journal_ref
+    candidate.comments = paper.comments or candidate.comments
+    candidate.code_url = code_url(paper) or candidate.code_url
+
+
+def _judge_again(candidate: Candidate, judgement: Judgement, *, withdrawn: bool) -> None:
+    """The model's view of the new text. A paper a reader put in the review queue stays there, unless withdrawn."""
+    suggested = candidate.reader_note is not None or READER_SOURCE in candidate.source_feeds
+    candidate.relevant = judgement.relevant or (suggested and not withdrawn)
+    candidate.score = judgement.score
+    candidate.matched = list(judgement.matched)
+    candidate.suggested_section = judgement.section or candidate.suggested_section
+    candidate.suggested_sections = list(judgement.sections) or candidate.suggested_sections
+    candidate.why = judgement.why.to_json()
+
+
+def judged_as_published(paper: ArxivPaper, judgement: Judgement) -> Judgement:
+    """The judgement of what arXiv announced: a withdrawn version is for nobody's review, whatever its title says."""
+    if paper.withdrawn:
+        return replace(judgement, relevant=False, tier=None, score=0.0)
+    return judgement
 
 
 def store_papers(
@@ -131,13 +166,14 @@ def store_papers(
     """Dedupes one feed's papers and adds the relevant new ones as pending candidates (caller commits)."""
     counts = StoreCounts(entries=len(papers))
     known = known_candidates(session, (paper.arxiv_id for paper in papers))
-    for paper, judgement in zip(papers, judgements, strict=True):
+    for paper, model_judgement in zip(papers, judgements, strict=True):
+        judgement = judged_as_published(paper, model_judgement)
         if judgement.relevant:
             counts.matched += 1
         candidate = known.get(paper.arxiv_id)
         if candidate is not None:
             counts.already_known += 1
-            if _refresh_known(candidate, paper, source, now):
+            if _refresh_known(candidate, paper, judgement, source, now):
                 counts.updated += 1
             continue
         if paper.arxiv_id in keys.arxiv_ids or title_key(paper.title) in keys.title_keys:

@@ -147,7 +147,9 @@ class Fetcher:
         self.backoff_base = backoff_base_seconds
         self.stop = stop if stop is not None else STOP_WAITING.get()
         self._session: aiohttp.ClientSession | None = None
-        self.user_agent = f"{settings.user_agent} (mailto:{settings.contact})"
+        # The placeholder contact names nobody: better no address than one arXiv could not write to.
+        contact = "" if settings.contact_is_placeholder else f" (mailto:{settings.contact})"
+        self.user_agent = f"{settings.user_agent}{contact}"
 
     async def __aenter__(self) -> Fetcher:
         return self

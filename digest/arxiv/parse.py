@@ -16,7 +16,7 @@ from typing import Any
 import feedparser
 
 from digest.text import blank_invisible
-from digest.titles import arxiv_abs_url, split_arxiv_id
+from digest.titles import arxiv_abs_url, arxiv_id_month, split_arxiv_id
 
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
 # "arXiv:2604.22002v1 Announce Type: new \nAbstract: ..." opens every description of the new-format feeds.
@@ -26,6 +26,11 @@ _ANNOUNCE_PREFIX = re.compile(
 _SPACES = re.compile(r"\s+")
 # A title that can do something where it is shown: Markdown links/emphasis, HTML, mass mentions.
 _MARKUP = re.compile(r"<[a-z/!?]|\]\(|\]\]>|`|\*\*|@(?:everyone|here)\b|https?://", re.IGNORECASE)
+# How arXiv marks a withdrawn version: its abstract (or comments) say so, "This paper has been withdrawn by ...".
+_WITHDRAWN = re.compile(
+    r"\A\W*(?:this (?:paper|article|manuscript|submission|work|version) (?:has been|is|was) withdrawn|withdrawn\b)",
+    re.IGNORECASE,
+)
 _ERROR_TITLE = re.compile(r"^\s*(feed error|error)\b", re.IGNORECASE)
 # A numeric character reference (&#xD800;, &#1114112;): feedparser's lenient reader raises on one that names a
 # surrogate or a number past Unicode, so no item of that answer, nor any later source of the pass, would be read.
@@ -61,6 +66,11 @@ class ArxivPaper:
     def title_has_markup(self) -> bool:
         return bool(_MARKUP.search(self.title))
 
+    @property
+    def withdrawn(self) -> bool:
+        """Whether this version withdraws the paper: its abstract or comments open with the notice."""
+        return any(_WITHDRAWN.match(text) for text in (self.abstract, self.comments or ""))
+
 
 @dataclass(frozen=True)
 class ParsedFeed:
@@ -74,6 +84,12 @@ class ParsedFeed:
     total_results: int | None = None  # API answers: opensearch:totalResults
     well_formed: bool = True
     cut_off: int = 0  # items the answer ends inside (a dropped connection): left out, and what followed never came
+    skipped: int = 0  # whole items left out (no arXiv ID, no title): read, but no paper
+
+    @property
+    def items_read(self) -> int:
+        """The items read whole, papers or not: where the next page of an API answer starts."""
+        return len(self.papers) + self.skipped
 
 
 def _datetime(parsed: Any) -> datetime | None:
@@ -180,7 +196,7 @@ def parse_entry(
         abstract=abstract.strip(),
         categories=categories,
         announce_type=announce,
-        published=date_of(get(entry, "published_parsed")),
+        published=own_date(arxiv_id, announce, date_of(get(entry, "published_parsed"))),
         updated=date_of(get(entry, "updated_parsed")),
         doi=_optional(get(entry, "arxiv_doi")),
         journal_ref=_optional(get(entry, "arxiv_journal_ref") or get(entry, "arxiv_journal_reference")),
@@ -188,6 +204,20 @@ def parse_entry(
         primary_category=primary_category or (categories[0] if categories else None),
     )
     return paper, None
+
+
+def own_date(arxiv_id: str, announce_type: str | None, given: datetime | None) -> datetime | None:
+    """When the paper itself appeared. arXiv's feeds date every item by the day they announce it: for a `new` item
+    that is the paper's day, but a cross-list or a new version of an older paper (`cross`, `replace`,
+    `replace-cross`) is not from that day, and its ID's month (when its first version was submitted) is what the feed
+    tells. The API's `<published>` (no announce type) is the first version's own date. Never before the ID's month."""
+    month = arxiv_id_month(arxiv_id)
+    if month is None:
+        return given
+    issued = datetime(*month, 1, tzinfo=UTC)
+    if given is None or given < issued or announce_type not in (None, "new"):
+        return issued
+    return given
 
 
 def _version_of(text: str) -> int | None:
@@ -300,12 +330,25 @@ def parse_feed(data: bytes, source: str) -> ParsedFeed:
             )
         entries = entries[:closed]
     loose, dates = read_leniently(parsed), _Dates()
+    skipped = 0
     for index, entry in enumerate(entries):
         paper, problem = parse_entry(entry, index, loose=loose, dates=dates)
         if paper is not None:
             papers.append(paper)
+        else:
+            skipped += 1
         if problem:
             problems.append(f"{source}: {problem}")
     return ParsedFeed(
-        kind, feed_date, _skip_days(parsed, data), papers, problems, None, title, total_results, well_formed, cut_off
+        kind,
+        feed_date,
+        _skip_days(parsed, data),
+        papers,
+        problems,
+        None,
+        title,
+        total_results,
+        well_formed,
+        cut_off,
+        skipped,
     )

@@ -147,6 +147,8 @@ def warnings_for(settings: Settings) -> list[str]:
 
     warnings: list[str] = []
     discord, smtp = settings.discord, settings.smtp
+    if settings.arxiv.contact_warning:
+        warnings.append(settings.arxiv.contact_warning)
     if not discord.enabled and (discord.channel_id or discord.guild_id):
         warnings.append("[discord] ids are set but DISCORD_TOKEN is not: Discord review stays off")
     if not smtp.host and (smtp.recipients or smtp.maintainer_recipients):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
@@ -62,8 +63,21 @@ class Section(BaseModel):
         return crontab(expression, cls.model_fields[info.field_name or ""].default)
 
 
+# config.example.toml's contact: an address nobody reads, so it is never sent to arXiv (config check and the service
+# say so once).
+PLACEHOLDER_CONTACT = "awesome-digest-maintainers@example.org"
+# arXiv's terms of use: no more than one request every three seconds, to any of its hosts.
+ARXIV_MIN_INTERVAL = 3.0
+
+
+def on_arxiv(address: str) -> bool:
+    """Whether an address is on arxiv.org (export.arxiv.org, rss.arxiv.org, ...); a local path is not."""
+    host = (urlsplit(address.strip()).hostname or "").rstrip(".")
+    return host == "arxiv.org" or host.endswith(".arxiv.org")
+
+
 class ArxivSettings(Section):
-    contact: str = Field("awesome-digest-maintainers@example.org", description="who arXiv may write to")
+    contact: str = Field(PLACEHOLDER_CONTACT, description="who arXiv may write to")
     user_agent: str = Field("awesome-digest/0.1 (+https://github.com/awesome-digest/awesome-digest)")
     min_interval_seconds: float = Field(3.0, ge=0, description="the pause between requests (3 for arxiv.org)")
     timeout_seconds: Seconds = 30.0
@@ -80,10 +94,34 @@ class ArxivSettings(Section):
     def _crontab(cls, expression: str, info: ValidationInfo) -> str:
         return cls.checked_crontab(expression, info)
 
+    @property
+    def contact_is_placeholder(self) -> bool:
+        return self.contact.strip().casefold() == PLACEHOLDER_CONTACT
+
+    @property
+    def contact_warning(self) -> str | None:
+        """The one line `digest config check` and the service's start say when arXiv is given no one to write to."""
+        if not self.contact_is_placeholder:
+            return None
+        return (
+            f"arxiv.contact is the example's {PLACEHOLDER_CONTACT}: requests to arXiv name no contact; set [arxiv] "
+            "contact to an address arXiv can write to"
+        )
+
     @model_validator(mode="after")
     def _polite_to_arxiv(self) -> ArxivSettings:
-        if self.min_interval_seconds < 3.0 and "arxiv.org" in " ".join(self.sources or ("arxiv.org",)):
-            raise problem("arxiv.min_interval_seconds must be at least 3 for arxiv.org (arXiv's terms of use)")
+        """One rule for every request to arXiv: the feeds (feeds/sources.toml when `sources` is empty: arXiv's) and
+        the API (backfill, `digest add`, /suggest, the list's abstracts) go through the one spaced client."""
+        if self.min_interval_seconds >= ARXIV_MIN_INTERVAL:
+            return self
+        addresses = [*(self.sources or ("https://rss.arxiv.org/",)), self.api_url]
+        found = next((address for address in addresses if on_arxiv(address)), None)
+        if found is not None:
+            named = "api_url" if found == self.api_url else "sources" if self.sources else "feeds/sources.toml"
+            raise problem(
+                f"arxiv.min_interval_seconds must be at least 3 for arxiv.org (arXiv's terms of use): {named} "
+                f"{found} is on arxiv.org"
+            )
         return self
 
 

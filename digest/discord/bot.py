@@ -209,6 +209,7 @@ class ReviewBot:
                 candidate_id,
                 discord_shown_status=candidate.status,
                 discord_shown_decided_at=candidate.decided_at,
+                discord_shown_version=candidate.version,
             )
 
     async def sync_shown(self) -> None:

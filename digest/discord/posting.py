@@ -111,6 +111,7 @@ class Poster:
             discord_posted_at=utc_now(),
             discord_shown_status=candidate.status,
             discord_shown_decided_at=candidate.decided_at,
+            discord_shown_version=candidate.version,
         )
         for emoji in messages.BOT_REACTIONS if listed is not None else (messages.REJECT_EMOJI,):
             try:

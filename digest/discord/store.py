@@ -63,6 +63,7 @@ def mark_repost(database: Database, candidate_id: int) -> None:
         discord_message_id=None,
         discord_shown_status=None,
         discord_shown_decided_at=None,
+        discord_shown_version=None,
     )
 
 
@@ -95,6 +96,7 @@ def to_catch_up(database: Database, since: datetime) -> list[tuple[int, int]]:
 
 
 def out_of_sync(database: Database) -> list[int]:
+    """Posted candidates whose message shows another status, decision or version of the paper than the row holds."""
     query = select(Candidate.id).where(
         Candidate.discord_state == "posted",
         Candidate.discord_message_id.is_not(None),
@@ -102,6 +104,7 @@ def out_of_sync(database: Database) -> list[int]:
             Candidate.discord_shown_status.is_(None),
             Candidate.discord_shown_status != Candidate.status,
             Candidate.discord_shown_decided_at.is_distinct_from(Candidate.decided_at),
+            Candidate.discord_shown_version.is_distinct_from(Candidate.version),
         ),
     )
     with database.reading() as session:

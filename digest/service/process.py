@@ -100,6 +100,8 @@ class Service:
             )
         await self._start_bot()
         self._report_email()
+        if self.settings.arxiv.contact_warning:
+            log.warning("arxiv: %s", self.settings.arxiv.contact_warning)
         if schedule:
             await self._start_publisher()
             await self._start_scheduler()

@@ -172,6 +172,8 @@ class Candidate(Base):
     # The decision time the message shows: a decision elsewhere that leaves the status as it was (a move to another
     # section, a rejection by someone else after an undo) changes it, and the message is edited too.
     discord_shown_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The paper's version the message was rendered from: a new version (title, abstract, authors) edits it too.
+    discord_shown_version: Mapped[int | None] = mapped_column(Integer)
     # Why the model flagged it: digest.relevance.why.Why as JSON (terms, parts of the score, nearest list papers).
     why: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # A reader's note from /suggest (the candidate's source feed then says "suggested by a reader").

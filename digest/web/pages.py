@@ -19,6 +19,7 @@ from digest.arxiv.fetch_types import source_line
 from digest.awesome import store as liststore
 from digest.storage.models import Entry, Section
 from digest.storage.state import PollRun
+from digest.text import authors_line
 from digest.web.context import context_of, refuse, render
 from digest.web.review_filters import entry_matches
 from digest.web.syndication import safe_url
@@ -35,7 +36,7 @@ class EntryView:
     code_url: str | None
     other_urls: list[str]
     date_text: str | None
-    authors: list[str]
+    authors: str  # the first few and "et al." (text.authors_line)
     paper_id: int
     new: bool
 
@@ -96,7 +97,7 @@ def load_list(session: Session, now: datetime, search: str = "") -> ListView:
                 code_url=safe_url(entry.paper.code_url),
                 other_urls=[url for url in map(safe_url, entry.paper.other_urls or []) if url],
                 date_text=entry.date_text,
-                authors=list(entry.paper.authors or []),
+                authors=authors_line(entry.paper.authors or []),
                 paper_id=entry.paper_id,
                 # By when the paper joined the list, as the weekly digest dates it: a renamed heading or a moved
                 # entry makes new entries for papers that were there already.

@@ -16,7 +16,8 @@ from email.utils import format_datetime
 
 from digest.awesome.parse import parse_date
 from digest.clock import as_utc
-from digest.text import acceptable_url
+from digest.text import acceptable_url, authors_line, shown_authors
+from digest.titles import arxiv_id_month
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 DC_NS = "http://purl.org/dc/elements/1.1/"
@@ -27,8 +28,6 @@ ET.register_namespace("dc", DC_NS)
 
 # XML 1.0 allows tab, newline, carriage return and everything from U+0020 except surrogates, U+FFFE and U+FFFF.
 _XML_ILLEGAL = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-# The month an arXiv ID was submitted in: 2411.16198 and hep-th/9901001 both start with YYMM.
-_ARXIV_MONTH = re.compile(r"(?:^|/)(?P<year>\d\d)(?P<month>0[1-9]|1[0-2])(?:\.|\d{3}\b)")
 
 
 @dataclass(frozen=True)
@@ -85,10 +84,9 @@ def paper_date(published: date | None, date_texts: Sequence[str], arxiv_id: str 
                 return datetime(year, month, day, tzinfo=UTC)
             except ValueError:
                 continue  # "Feb. 30": try the next clue
-    month_of_id = _ARXIV_MONTH.search(arxiv_id or "")
+    month_of_id = arxiv_id_month(arxiv_id or "")
     if month_of_id is not None:
-        two_digits = int(month_of_id["year"])
-        return datetime((1900 if two_digits >= 91 else 2000) + two_digits, int(month_of_id["month"]), 1, tzinfo=UTC)
+        return datetime(*month_of_id, 1, tzinfo=UTC)
     for year, _month, _day in parsed:
         if 1 <= year <= 9999:
             return datetime(year, 1, 1, tzinfo=UTC)
@@ -111,7 +109,7 @@ def item_html(item: FeedItem) -> str:
     if item.note:
         parts.append(f"<p>{html.escape(item.note)}</p>")
     if item.authors:
-        parts.append(f"<p><em>{html.escape(', '.join(item.authors))}</em></p>")
+        parts.append(f"<p><em>{html.escape(authors_line(item.authors))}</em></p>")
     if item.abstract:
         parts.append(f"<p>{html.escape(item.abstract)}</p>")
     if item.links:
@@ -149,7 +147,7 @@ def build_rss(feed: Feed) -> bytes:
         _sub(node, "link", item.link)
         _sub(node, "guid", item.guid, isPermaLink="false")
         _sub(node, "pubDate", rfc822(item.published))
-        for author in item.authors:
+        for author in shown_authors(item.authors):  # the rest: "et al. (N authors)" in the description
             _sub(node, f"{{{DC_NS}}}creator", author)
         for category in item.categories:
             _sub(node, "category", category)
@@ -175,7 +173,7 @@ def build_atom(feed: Feed) -> bytes:
         _sub(entry, f"{{{ATOM_NS}}}link", href=item.link, rel="alternate")
         _sub(entry, f"{{{ATOM_NS}}}published", rfc3339(item.published))
         _sub(entry, f"{{{ATOM_NS}}}updated", rfc3339(item.published))
-        for name in item.authors:
+        for name in shown_authors(item.authors):
             person = _sub(entry, f"{{{ATOM_NS}}}author")
             _sub(person, f"{{{ATOM_NS}}}name", name)
         for category in item.categories:
