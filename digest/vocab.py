@@ -41,3 +41,6 @@ class PollOutcome(StrEnum):
 # tier (with signed approval links) and the decision numbers (see weekly.contents).
 Edition = Literal["readers", "maintainers"]
 EDITIONS: tuple[Edition, ...] = get_args(Edition)
+
+
+READER_SOURCE = "suggested by a reader"  # the candidate's source feed when a reader suggested it on /suggest

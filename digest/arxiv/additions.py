@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from digest.vocab import READER_SOURCE
+
 if TYPE_CHECKING:  # the database, the model and the fetcher are imported when a paper is added, not by `--help`
     from sqlalchemy.orm import Session
 
@@ -34,7 +36,6 @@ OLD_ARCHIVES = frozenset((
 # fmt: on
 _ARXIV_PAGE = re.compile(r"https?://(?:www\.|export\.)?arxiv\.org/(?P<kind>abs|pdf)/(?P<rest>[^?#\s]+?)/?", re.I)
 EXAMPLE = "give one like 2501.01234, arXiv:2501.01234, hep-th/9901001 or https://arxiv.org/abs/2501.01234"
-READER_SOURCE = "suggested by a reader"  # the candidate's source feed when a reader suggested it on /suggest
 MAX_NOTE = 1000
 
 

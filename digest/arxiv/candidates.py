@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
-from digest.arxiv.additions import READER_SOURCE
 from digest.relevance.types import PaperText
 from digest.storage.models import PENDING, Candidate, Decision
 from digest.text import code_url_in
 from digest.titles import arxiv_abs_url, title_key
+from digest.vocab import READER_SOURCE
 
 if TYPE_CHECKING:  # `digest candidates` lists rows; the poller, which stores them, has these imported already
     from digest.arxiv.parse import ArxivPaper

@@ -15,7 +15,6 @@ from markupsafe import Markup
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from digest.arxiv.additions import READER_SOURCE
 from digest.awesome import store as liststore
 from digest.config.admin_tokens import SHARED_MAINTAINER
 from digest.record_ids import parse_record_id
@@ -24,6 +23,7 @@ from digest.review.queries import latest_decision, pending_query, standing_of
 from digest.review.rules import Actor, Standing
 from digest.review.signing import SessionClaim, csrf_token, session_digest
 from digest.storage.models import PENDING, Candidate
+from digest.vocab import READER_SOURCE
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
 from digest.web.review import current_session, why_lines
 from digest.web.review_filters import (

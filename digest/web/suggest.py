@@ -14,6 +14,7 @@ import math
 from aiohttp import web
 
 from digest.arxiv import additions as paper_add
+from digest.vocab import READER_SOURCE
 from digest.web.context import SUGGEST_RULE, WebContext, client_of, context_of, form_of, render
 
 log = logging.getLogger(__name__)
@@ -92,7 +93,7 @@ async def queue_suggestion(context: WebContext, arxiv_id: str, note: str) -> str
     try:
         await asyncio.to_thread(
             lambda: paper_add.store_candidate(
-                context.database, context.settings, paper, None, source=paper_add.READER_SOURCE, note=note
+                context.database, context.settings, paper, None, source=READER_SOURCE, note=note
             )
         )
     except paper_add.AddError as exc:
