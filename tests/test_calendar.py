@@ -7,13 +7,17 @@ explicitly (the `now=` / clock parameters the product already takes), nothing of
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from apscheduler.triggers.cron import CronTrigger
 
+from digest import jobs
 from digest.config import Settings
-from digest.service.schedule import keep_jobs, make_scheduler
+from digest.config.values import scheduler_crontab
+from digest.service.schedule import POLL_MISFIRE_GRACE, keep_jobs, make_scheduler
 from digest.service.wiring import open_service_database
 from tests.conftest import make_settings
 
@@ -196,3 +200,46 @@ def test_renaming_a_heading_does_not_mark_a_month_old_approval_new_this_week(tmp
         database.dispose()
     new = [entry.title for section in view.sections for entry in section.entries if entry.new]
     assert new == [] and view.new_papers == 0
+
+
+def test_the_crontab_weekday_range_7_7_is_sunday_only() -> None:
+    """'7-7' is Sunday to Sunday: Sunday (it was read as the whole week)."""
+    assert scheduler_crontab("0 8 * * 7-7") == "0 8 * * sun"
+
+
+@pytest.mark.asyncio
+async def test_an_upgrade_keeps_a_missed_poll_whose_weekdays_mean_the_same(tmp_path: Path) -> None:
+    """poll_cron = "30 0 * * mon,tue,wed,thu,fri" means the same to APScheduler 3 and to crontab, so the release
+    before b6fb70b stored the trigger as written. The new release rewrites the field as 'mon-fri'; ensure_job compares
+    the triggers' text, finds them different, and reschedule_job moves the job's next run to the next future slot: a
+    poll missed while the service was down (stored next run in the past, which the paused start is there to fire
+    once) is silently dropped by the upgrade alone. (It was: the next run moved into the future.)"""
+    settings = make_settings(tmp_path / "data", '[arxiv]\npoll_cron = "30 0 * * mon,tue,wed,thu,fri"\n')
+    open_service_database(settings).dispose()
+    missed = datetime.now(UTC) - timedelta(hours=3)
+
+    old = make_scheduler(settings)  # what the previous release stored: the crontab line as written
+    old.start(paused=True)
+    trigger = CronTrigger.from_crontab(settings.arxiv.poll_cron, settings.arxiv.poll_timezone)
+    old.add_job(jobs.POLL_JOB, trigger, id="poll", name="poll", misfire_grace_time=POLL_MISFIRE_GRACE)
+    old.modify_job("poll", next_run_time=missed)  # the machine was off when it was due
+    old.shutdown(wait=False)
+    await asyncio.sleep(0)
+
+    new = make_scheduler(settings)
+    new.start(paused=True)
+    try:
+        keep_jobs(new, settings)
+        job = new.get_job("poll")
+        assert job is not None
+        next_run = job.next_run_time
+    finally:
+        new.shutdown(wait=False)
+    assert next_run <= datetime.now(UTC), f"the missed poll was moved to {next_run}"
+
+
+def test_a_day_of_the_month_with_a_weekday_is_refused_not_read_another_way() -> None:
+    """Crontab runs "0 8 1 * 1" on the 1st and on every Monday; APScheduler only on a 1st that is a Monday."""
+    with pytest.raises(ValueError, match="restrict only one of them"):
+        scheduler_crontab("0 8 1 * 1")
+    assert scheduler_crontab("0 8 1 * *") == "0 8 1 * *"

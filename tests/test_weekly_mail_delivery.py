@@ -528,3 +528,32 @@ def test_after_an_outage_the_weeks_past_the_catch_up_are_given_up_by_name_and_th
     assert "not sending 2026-W48 readers any more" in caplog.text  # on the sixth Monday, W53's
     assert "not sending 2026-W49 readers any more" in caplog.text  # on the seventh
     assert by_hand  # `digest weekly --week 2026-W48 --send` still sends it
+
+
+def test_a_greylisted_reader_written_with_a_trailing_space_is_still_sent_the_week(tmp_path: Path) -> None:
+    """The settings accept ' b@example.org ' (plain_address strips to check, but _email returns the value as written),
+    the mailer sends to the stripped address and records the 4xx-deferred recipient stripped ('b@example.org'); owed()
+    then compares the configured ' b@example.org ' with it, finds nobody owed, and mark_delivered marks the week
+    'sent' with no second attempt. (It was: one envelope only, status sent, b never got the week.)"""
+    from digest.weekly.ledger import week_state
+    from digest.weekly.store import run_weekly_job
+    from tests.smtp_server import free_port, smtp_server
+    from tests.test_weekly_mail_delivery import NOW as MONDAY
+    from tests.test_weekly_mail_delivery import SelectiveInbox, config, setup
+
+    port = free_port()
+    readers = ("a@example.org", "b@example.org ")
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    inbox = SelectiveInbox({"b@example.org": "451 4.7.1 Greylisted, please try again later"})
+    try:
+        with smtp_server(inbox, port):
+            first = run_weekly_job(settings, database, MONDAY)
+            inbox.replies.clear()
+            run_weekly_job(settings, database, MONDAY + timedelta(minutes=30))
+        with database.reading() as session:
+            done = week_state(session, "2026-W48", "readers")
+    finally:
+        database.dispose()
+    assert [o.status for o in first.emails] == ["partly-sent"]
+    delivered = sorted(address for envelope in inbox.envelopes for address in envelope.rcpt_tos)
+    assert delivered == ["a@example.org", "b@example.org"], (delivered, done)

@@ -29,17 +29,18 @@ _SCHEDULER_DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # APSchedul
 
 
 def _cron_day(text: str) -> int:
-    """A weekday as crontab writes it (0-7, Sunday both 0 and 7, or a name), as crontab's number 0-6."""
+    """A weekday as crontab writes it: 0-7 (Sunday both 0 and 7), or a name (sun 0 ... sat 6)."""
     lowered = text.strip().lower()
     if lowered in _CRON_DAYS:
         return _CRON_DAYS.index(lowered)
     if lowered.isascii() and lowered.isdigit() and int(lowered) <= 7:
-        return int(lowered) % 7
+        return int(lowered)
     raise ValueError(f"{text!r} is not a weekday (0-7, where 0 and 7 are Sunday, or sun, mon, ... sat)")
 
 
 def _cron_days(part: str) -> set[int]:
-    """The days one comma-separated part of crontab's weekday field names: *, a day, a range, each with a /step."""
+    """The days (0 Sunday ... 6 Saturday) one comma-separated part of crontab's weekday field names: *, a day, a
+    range, each with a /step. A range written across Sunday ("fri-mon") goes round the week."""
     base, _, step_text = part.partition("/")
     step = 1
     if step_text:
@@ -51,10 +52,9 @@ def _cron_days(part: str) -> set[int]:
     first_text, dash, last_text = base.partition("-")
     first = _cron_day(first_text)
     last = _cron_day(last_text) if dash else (6 if step_text else first)
-    if dash and last_text.strip() == "7":
-        last = 7  # "5-7" is Friday to Sunday
-    span = (last - first) % 7 if last != 7 else 7 - first  # a range across Sunday ("fri-mon") goes round the week
-    return {(first + offset) % 7 for offset in range(0, span + 1, step)}
+    if last < first:
+        last += 7
+    return {day % 7 for day in range(first, last + 1, step)}
 
 
 def scheduler_crontab(expression: str) -> str:
@@ -65,6 +65,11 @@ def scheduler_crontab(expression: str) -> str:
     fields = expression.split()
     if len(fields) != 5 or fields[4] in ("*", "?"):
         return expression  # APScheduler says what is wrong with the field count
+    if fields[2] not in ("*", "?"):
+        raise ValueError(
+            "a day of the month and a weekday together mean either day in crontab but both days here: "
+            "restrict only one of them"
+        )
     days: set[int] = set()
     for part in fields[4].split(","):
         days |= _cron_days(part)
@@ -112,11 +117,11 @@ def _discord_id(value: Any) -> Any:
 
 
 def _email(address: str) -> str:
+    """The address as the mailer sends it (trimmed): what the ledger records as sent or owed is compared with it."""
     try:
-        plain_address(address)
+        return plain_address(address)
     except AddressError as exc:
         raise problem(str(exc)) from None
-    return address
 
 
 def _mailbox(value: str) -> str:

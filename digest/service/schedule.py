@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -70,9 +70,17 @@ def ensure_job(scheduler: AsyncIOScheduler, func: str, job_id: str, trigger: Cro
         log.info("schedule: %s changed to %s in %s", job_id, trigger, trigger.timezone)
 
 
-def _when(trigger: CronTrigger) -> tuple[str, str]:
-    """A cron trigger's times and zone: its text names only the fields (the zone setting must move a job too)."""
-    return str(trigger), str(getattr(trigger, "timezone", ""))
+def _when(trigger: CronTrigger) -> tuple[object, ...]:
+    """A cron trigger's times and zone (the zone setting must move a job too). The weekdays are compared as days, not
+    as text: "mon,tue,wed,thu,fri" stored by an older release is "mon-fri" today, and moving the job would drop a run
+    it missed while the service was down."""
+    fields = [field for field in getattr(trigger, "fields", []) if field.name != "day_of_week"]
+    days = next((field for field in getattr(trigger, "fields", []) if field.name == "day_of_week"), None)
+    monday = datetime(2024, 1, 1)
+    weekdays = tuple(
+        day for day in range(7) if days is None or days.get_next_value(monday + timedelta(days=day)) == day
+    )
+    return tuple((field.name, str(field)) for field in fields), weekdays, str(getattr(trigger, "timezone", ""))
 
 
 def keep_jobs(scheduler: AsyncIOScheduler, settings: Settings) -> None:
