@@ -124,6 +124,7 @@ def test_a_row_the_target_cannot_hold_copies_nothing(
     assert main(["--data-dir", str(tmp_path / "new"), "database", "copy", "--from", str(old_file)]) == 1
     error = capsys.readouterr().err.strip()
     assert error.count("\n") == 0 and "left as it was" in error and "too long" in error
+    assert "at decisions (rows 1-4)" in error  # where to look
     settings = make_settings(tmp_path / "new", environ={"DIGEST_DATABASE_URL": postgres_url})
     database = open_service_database(settings)  # empty, so seeded now: no copied candidate or decision is there
     try:

@@ -93,7 +93,13 @@ def copy_database(source: Database, target: Database) -> list[Copied]:
             for table in _tables():
                 count = 0
                 for batch in _rows(reading, table):
-                    writing.execute(insert(table), batch)
+                    try:
+                        writing.execute(insert(table), batch)
+                    except SQLAlchemyError as exc:  # names the table and the rows, so the operator knows what to fix
+                        raise CopyError(
+                            f"the copy failed at {table.name} (rows {count + 1}-{count + len(batch)}) and the target "
+                            f"was left as it was: {_first_line(exc)}"
+                        ) from exc
                     count += len(batch)
                 copied.append(Copied(table.name, count))
             if writing.dialect.name == "postgresql":
@@ -103,6 +109,10 @@ def copy_database(source: Database, target: Database) -> list[Copied]:
                 if arrived != done.rows:
                     raise CopyError(f"{done.table}: {done.rows} rows read but {arrived} written; nothing was copied")
     except SQLAlchemyError as exc:
-        detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        raise CopyError(f"the copy failed and the target was left as it was: {detail}") from exc
+        raise CopyError(f"the copy failed and the target was left as it was: {_first_line(exc)}") from exc
     return copied
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    """The database's own words, without SQLAlchemy's statement and parameters (they would echo the rows)."""
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
