@@ -193,6 +193,11 @@ def test_only_plain_http_urls_are_written(url: str | None, expected: str | None)
             True,
         ),
         ("+ **E** Epsilon paper with no link (Jan. 1, 2022)", True),  # a broken entry: lint and import name it
+        # '+' entries edited by hand: read as entries (or refused by import in one line), never dropped as text
+        ("+ 🔥 [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)", True),
+        ("+ *[Alpha paper](https://arxiv.org/abs/2401.00001)* (Jan. 5, 2024)", True),
+        ('+ [Alpha paper](https://arxiv.org/abs/2401.00001 "arXiv") (Jan. 5, 2024)', True),
+        ("- 🔥 [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)", False),  # not the list's marker
         ("- [2025-09] We wrote a [survey](https://arxiv.org/abs/2502.17516); feedback welcome!", False),
         ("+ Fork this repository, then open a [pull request](https://github.com/a/b/pulls)", False),
         ("- [Surveys](#-surveys)", False),

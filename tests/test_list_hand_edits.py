@@ -15,13 +15,13 @@ from sqlalchemy import select
 
 from digest.awesome import store as liststore
 from digest.awesome.lint import lint_text
-from digest.awesome.parse import parse_list
+from digest.awesome.parse import ListFormatError, parse_list
 from digest.config import Settings
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
-from digest.storage.models import Paper
+from digest.storage.models import Entry, Paper
 from digest.weekly.contents import load_digest
 from digest.weekly.issue import IsoWeek, render
 from tests.conftest import make_settings
@@ -248,6 +248,43 @@ def test_a_new_empty_section_can_receive_its_first_approval(database: Database, 
     approve(database, settings, real_papers()[0], "Circuits")  # was: ReviewError no section named 'Circuits'
     circuits = markdown(database, settings).split("### Circuits\n", 1)[1].split("## ", 1)[0]
     assert "https://arxiv.org/abs/2505.16146" in circuits
+
+
+# 11. A '+' entry edited by hand (an emoji before its title, the title in italics, a link title) turns into text glued
+# to the entry above: the import removes the paper from the list without a word.
+OPEN_PROBLEMS = "+ [Open Problems in Mechanistic Interpretability](https://arxiv.org/abs/2501.16496) (Jan. 27, 2025)"
+
+
+def listed_arxiv_ids(database: Database) -> set[str]:
+    """The arXiv IDs of the papers the list's entries hold (what the web list page and feeds show)."""
+    with database.reading() as session:
+        return set(
+            session.scalars(
+                select(Paper.arxiv_id).join(Entry, Entry.paper_id == Paper.id).where(Paper.arxiv_id.is_not(None))
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    "edited",
+    [
+        "+ 🔥 [Open Problems in Mechanistic Interpretability](https://arxiv.org/abs/2501.16496) (Jan. 27, 2025)",
+        "+ *[Open Problems in Mechanistic Interpretability](https://arxiv.org/abs/2501.16496)* (Jan. 27, 2025)",
+        '+ [Open Problems in Mechanistic Interpretability](https://arxiv.org/abs/2501.16496 "arXiv") (Jan. 27, 2025)',
+    ],
+    ids=["emoji-before-title", "italic-title", "link-title-attribute"],
+)
+def test_a_plus_entry_of_the_list_edited_by_hand_is_not_silently_dropped(
+    database: Database, settings: Settings, edited: str
+) -> None:
+    seed = seed_text(settings)
+    assert OPEN_PROBLEMS in seed
+    try:
+        report = reimport(database, seed.replace(OPEN_PROBLEMS, edited))
+    except ListFormatError:
+        return  # refused in one line, nothing lost: acceptable
+    assert [row["title"] for row in report.removed] == []  # was: ['Open Problems in Mechanistic Interpretability']
+    assert "2501.16496" in listed_arxiv_ids(database)
 
 
 def test_sanity_the_seed_parses_as_the_tests_assume(settings: Settings) -> None:
