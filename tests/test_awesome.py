@@ -344,3 +344,14 @@ def test_a_comment_or_fence_never_closed_hides_nothing() -> None:
     parsed = parse_list(text)
     assert [e.title for e in parsed.sections[0].entries] == ["Alpha paper", "Beta paper"]
     assert parsed.joined() == text
+
+
+def test_a_comment_opened_inside_an_entry_ends_with_the_entry() -> None:
+    text = (
+        "## Papers\n+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n  <!-- venue? confirm\n"
+        "+ [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n  <!-- a closed note -->\n"
+        "+ [Gamma paper](https://arxiv.org/abs/2201.00003) (Jan. 3, 2022)\n"
+    )
+    parsed = parse_list(text)
+    assert [e.title for e in parsed.sections[0].entries] == ["Alpha paper", "Beta paper", "Gamma paper"]
+    assert parsed.joined() == text

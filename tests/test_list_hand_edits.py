@@ -287,6 +287,31 @@ def test_a_plus_entry_of_the_list_edited_by_hand_is_not_silently_dropped(
     assert "2501.16496" in listed_arxiv_ids(database)
 
 
+# 12. A comment left open on an entry's indented line hides every entry down to the next '-->' further down; GitHub
+# ends it with the entry and shows them.
+OPEN_PROBLEMS_BADGE = "  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/2501.16496)\n"
+LAST_SURVEY_BADGE = "  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/2412.02104)\n"
+
+
+def test_a_comment_left_open_inside_one_entry_does_not_hide_the_entries_after_it(
+    database: Database, settings: Settings
+) -> None:
+    from markdown_it import MarkdownIt
+
+    seed = seed_text(settings)
+    assert seed.count(OPEN_PROBLEMS_BADGE) == 1 and seed.count(LAST_SURVEY_BADGE) == 1
+    edited = seed.replace(OPEN_PROBLEMS_BADGE, OPEN_PROBLEMS_BADGE + "  <!-- venue: ICLR 2026? confirm\n").replace(
+        LAST_SURVEY_BADGE, LAST_SURVEY_BADGE + "  <!-- also at the NeurIPS 2024 workshop -->\n"
+    )
+    rendered = MarkdownIt("commonmark").render(edited)
+    assert (
+        'href="https://arxiv.org/abs/2412.14056"' in rendered and 'href="https://arxiv.org/abs/2412.02104"' in rendered
+    )
+    report = reimport(database, edited)
+    assert [row["title"] for row in report.removed] == []  # was: the 2 entries between the two comments
+    assert {"2412.14056", "2412.02104"} <= listed_arxiv_ids(database)
+
+
 def test_sanity_the_seed_parses_as_the_tests_assume(settings: Settings) -> None:
     parsed = parse_list(seed_text(settings))
     names = [section.name for section in parsed.sections]

@@ -21,6 +21,7 @@ _COMMENT_OPEN, _COMMENT_CLOSE = "<!--", "-->"
 def hidden_lines(lines: list[str]) -> list[bool]:
     """Per line: whether it is code or comment: a fence line or a line inside a fenced code block, or a line of an
     HTML comment that starts a line ('<!-- link is dead' ... '-->': a commented-out entry GitHub does not show).
+    A fence or comment opened on an indented line, inside a list item, ends with the item as on GitHub.
 
     A fence or comment that is never closed hides nothing: one forgotten '-->' must not take every entry after it
     out of the list (GitHub would hide them; the import would remove them)."""
@@ -38,13 +39,16 @@ def _scan(lines: list[str], ignored: set[int]) -> tuple[list[bool], int | None]:
     fence: re.Match[str] | None = None  # the opening fence while inside one
     opener: int | None = None  # the line that opened the fence or comment we are in
     in_comment = False
+    comment_indent = ""  # the indentation of the line that opened the comment we are in
     for index, line in enumerate(lines):
         text = line.rstrip("\r\n")
+        if in_comment and _leaves_item(text, comment_indent):
+            in_comment = False  # a comment opened inside an entry ends with the entry, like a fence
         if in_comment:
             hidden.append(True)
             in_comment = _COMMENT_CLOSE not in text
             continue
-        if fence is not None and _leaves_item(text, fence):
+        if fence is not None and _leaves_item(text, fence["indent"]):
             fence = None  # an unclosed fence inside an entry ends with the entry (at the next unindented line)
         if fence is not None:
             hidden.append(True)
@@ -57,6 +61,7 @@ def _scan(lines: list[str], ignored: set[int]) -> tuple[list[bool], int | None]:
         opener = index
         if text.lstrip().startswith(_COMMENT_OPEN):
             hidden.append(True)
+            comment_indent = text[: len(text) - len(text.lstrip())]
             in_comment = _COMMENT_CLOSE not in text.lstrip()[len(_COMMENT_OPEN) :]
             continue
         opened = _FENCE.match(text)
@@ -77,9 +82,10 @@ def _closes(text: str, fence: re.Match[str]) -> bool:
     )
 
 
-def _leaves_item(text: str, fence: re.Match[str]) -> bool:
-    """Whether a fence opened inside a list item (indented) is cut off by a line outside the item."""
-    return bool(fence["indent"]) and bool(text.strip()) and text[0] not in " \t"
+def _leaves_item(text: str, indent: str) -> bool:
+    """Whether a fence or comment opened inside a list item (on a line indented by `indent`) is cut off by a line
+    outside the item."""
+    return bool(indent) and bool(text.strip()) and text[0] not in " \t"
 
 
 @dataclass(frozen=True)
