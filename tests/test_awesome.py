@@ -355,3 +355,12 @@ def test_a_comment_opened_inside_an_entry_ends_with_the_entry() -> None:
     parsed = parse_list(text)
     assert [e.title for e in parsed.sections[0].entries] == ["Alpha paper", "Beta paper", "Gamma paper"]
     assert parsed.joined() == text
+
+
+def test_a_comment_after_a_blank_line_under_a_sections_last_entry_is_not_the_entrys() -> None:
+    entry = "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n  <!-- its own note -->\n\n"
+    text = "## Papers\n" + entry + "<!-- To do: workshop papers -->\n\n## Tools\n+ [Beta](https://x.org/b)\n"
+    parsed = parse_list(text)
+    assert parsed.sections[0].entries[-1].raw == entry
+    assert parsed.sections[1].intro_raw.startswith("<!-- To do: workshop papers -->\n\n## Tools\n")
+    assert parsed.joined() == text

@@ -312,6 +312,35 @@ def test_a_comment_left_open_inside_one_entry_does_not_hide_the_entries_after_it
     assert {"2412.14056", "2412.02104"} <= listed_arxiv_ids(database)
 
 
+# 13. A comment written under a section after a blank line is stored as part of its last entry: undoing the approval
+# of that entry deletes the comment with it.
+TWO_SECTIONS = """# Awesome Things
+
+## Papers
+
++ [A Newer Paper](https://arxiv.org/abs/2601.00001) (Jan. 5, 2026)
+
+## Tools
+
++ [A Tool](https://github.com/x/y) (Jan. 1, 2025)
+"""
+TO_DO = "<!-- To do: the 2024 workshop papers go below, oldest last. -->\n"
+
+
+def test_undoing_an_approval_keeps_the_comment_a_maintainer_wrote_after_it(own_list: Any) -> None:
+    settings, database = own_list(TWO_SECTIONS)
+    candidate_id = insert_candidate(database, real_papers()[0])  # published 2025: below the 2026 entry
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    reviewer.decide(candidate_id, "approve", ANN, section="Papers")
+    edited = markdown(database, settings).replace("\n## Tools", "\n" + TO_DO + "\n## Tools")
+    assert TO_DO in edited
+    reimport(database, edited)
+    reviewer.decide(candidate_id, "revert", ANN)
+    after = markdown(database, settings)
+    assert "2505.16146" not in after  # the approval is undone
+    assert TO_DO in after, after  # was: gone with the entry
+
+
 def test_sanity_the_seed_parses_as_the_tests_assume(settings: Settings) -> None:
     parsed = parse_list(seed_text(settings))
     names = [section.name for section in parsed.sections]

@@ -125,13 +125,16 @@ def _setext_underline(lines: list[str], hidden: list[bool], index: int) -> str |
 def item_end(lines: list[str], hidden: list[bool], start: int, end: int) -> int:
     """Where the list item starting at `start` ends (at the latest at `end`): after its indented and blank lines,
     an unindented line that goes on with its text ("Note: superseded by ..." right under it: a lazy continuation),
-    and any code or comment among them (so an entry added after it never lands inside a fence or a comment)."""
+    and any code or comment among them (so an entry added after it never lands inside a fence or a comment). A code
+    block or comment that starts unindented after a blank line is a block of its own, not the item's ('<!-- To do:
+    ... -->' written under a section): removing the entry keeps it."""
     index = start + 1
     while index < end:
         line = lines[index]
         indented = not line.strip() or line[0] in " \t"
+        after_blank = not lines[index - 1].strip() and not hidden[index - 1]
         lazy = bool(lines[index - 1].strip()) and not hidden[index - 1] and not _BLOCK_START.match(line)
-        if not (hidden[index] or indented or lazy):
+        if not (indented or lazy or (hidden[index] and not after_blank)):
             break
         index += 1
     return index
