@@ -193,6 +193,11 @@ def test_only_plain_http_urls_are_written(url: str | None, expected: str | None)
             True,
         ),
         ("+ **E** Epsilon paper with no link (Jan. 1, 2022)", True),  # a broken entry: lint and import name it
+        # '+' entries edited by hand: read as entries (or refused by import in one line), never dropped as text
+        ("+ 🔥 [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)", True),
+        ("+ *[Alpha paper](https://arxiv.org/abs/2401.00001)* (Jan. 5, 2024)", True),
+        ('+ [Alpha paper](https://arxiv.org/abs/2401.00001 "arXiv") (Jan. 5, 2024)', True),
+        ("- 🔥 [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)", False),  # not the list's marker
         ("- [2025-09] We wrote a [survey](https://arxiv.org/abs/2502.17516); feedback welcome!", False),
         ("+ Fork this repository, then open a [pull request](https://github.com/a/b/pulls)", False),
         ("- [Surveys](#-surveys)", False),
@@ -338,4 +343,24 @@ def test_a_comment_or_fence_never_closed_hides_nothing() -> None:
     )
     parsed = parse_list(text)
     assert [e.title for e in parsed.sections[0].entries] == ["Alpha paper", "Beta paper"]
+    assert parsed.joined() == text
+
+
+def test_a_comment_opened_inside_an_entry_ends_with_the_entry() -> None:
+    text = (
+        "## Papers\n+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n  <!-- venue? confirm\n"
+        "+ [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n  <!-- a closed note -->\n"
+        "+ [Gamma paper](https://arxiv.org/abs/2201.00003) (Jan. 3, 2022)\n"
+    )
+    parsed = parse_list(text)
+    assert [e.title for e in parsed.sections[0].entries] == ["Alpha paper", "Beta paper", "Gamma paper"]
+    assert parsed.joined() == text
+
+
+def test_a_comment_after_a_blank_line_under_a_sections_last_entry_is_not_the_entrys() -> None:
+    entry = "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n  <!-- its own note -->\n\n"
+    text = "## Papers\n" + entry + "<!-- To do: workshop papers -->\n\n## Tools\n+ [Beta](https://x.org/b)\n"
+    parsed = parse_list(text)
+    assert parsed.sections[0].entries[-1].raw == entry
+    assert parsed.sections[1].intro_raw.startswith("<!-- To do: workshop papers -->\n\n## Tools\n")
     assert parsed.joined() == text

@@ -15,13 +15,13 @@ from sqlalchemy import select
 
 from digest.awesome import store as liststore
 from digest.awesome.lint import lint_text
-from digest.awesome.parse import parse_list
+from digest.awesome.parse import ListFormatError, parse_list
 from digest.config import Settings
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
-from digest.storage.models import Paper
+from digest.storage.models import Entry, Paper
 from digest.weekly.contents import load_digest
 from digest.weekly.issue import IsoWeek, render
 from tests.conftest import make_settings
@@ -248,6 +248,97 @@ def test_a_new_empty_section_can_receive_its_first_approval(database: Database, 
     approve(database, settings, real_papers()[0], "Circuits")  # was: ReviewError no section named 'Circuits'
     circuits = markdown(database, settings).split("### Circuits\n", 1)[1].split("## ", 1)[0]
     assert "https://arxiv.org/abs/2505.16146" in circuits
+
+
+# 11. A '+' entry edited by hand (an emoji before its title, the title in italics, a link title) turns into text glued
+# to the entry above: the import removes the paper from the list without a word.
+OPEN_PROBLEMS = "+ [Open Problems in Mechanistic Interpretability](https://arxiv.org/abs/2501.16496) (Jan. 27, 2025)"
+
+
+def listed_arxiv_ids(database: Database) -> set[str]:
+    """The arXiv IDs of the papers the list's entries hold (what the web list page and feeds show)."""
+    with database.reading() as session:
+        return set(
+            session.scalars(
+                select(Paper.arxiv_id).join(Entry, Entry.paper_id == Paper.id).where(Paper.arxiv_id.is_not(None))
+            )
+        )
+
+
+@pytest.mark.parametrize(
+    "edited",
+    [
+        "+ 🔥 [Open Problems in Mechanistic Interpretability](https://arxiv.org/abs/2501.16496) (Jan. 27, 2025)",
+        "+ *[Open Problems in Mechanistic Interpretability](https://arxiv.org/abs/2501.16496)* (Jan. 27, 2025)",
+        '+ [Open Problems in Mechanistic Interpretability](https://arxiv.org/abs/2501.16496 "arXiv") (Jan. 27, 2025)',
+    ],
+    ids=["emoji-before-title", "italic-title", "link-title-attribute"],
+)
+def test_a_plus_entry_of_the_list_edited_by_hand_is_not_silently_dropped(
+    database: Database, settings: Settings, edited: str
+) -> None:
+    seed = seed_text(settings)
+    assert OPEN_PROBLEMS in seed
+    try:
+        report = reimport(database, seed.replace(OPEN_PROBLEMS, edited))
+    except ListFormatError:
+        return  # refused in one line, nothing lost: acceptable
+    assert [row["title"] for row in report.removed] == []  # was: ['Open Problems in Mechanistic Interpretability']
+    assert "2501.16496" in listed_arxiv_ids(database)
+
+
+# 12. A comment left open on an entry's indented line hides every entry down to the next '-->' further down; GitHub
+# ends it with the entry and shows them.
+OPEN_PROBLEMS_BADGE = "  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/2501.16496)\n"
+LAST_SURVEY_BADGE = "  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/2412.02104)\n"
+
+
+def test_a_comment_left_open_inside_one_entry_does_not_hide_the_entries_after_it(
+    database: Database, settings: Settings
+) -> None:
+    from markdown_it import MarkdownIt
+
+    seed = seed_text(settings)
+    assert seed.count(OPEN_PROBLEMS_BADGE) == 1 and seed.count(LAST_SURVEY_BADGE) == 1
+    edited = seed.replace(OPEN_PROBLEMS_BADGE, OPEN_PROBLEMS_BADGE + "  <!-- venue: ICLR 2026? confirm\n").replace(
+        LAST_SURVEY_BADGE, LAST_SURVEY_BADGE + "  <!-- also at the NeurIPS 2024 workshop -->\n"
+    )
+    rendered = MarkdownIt("commonmark").render(edited)
+    assert (
+        'href="https://arxiv.org/abs/2412.14056"' in rendered and 'href="https://arxiv.org/abs/2412.02104"' in rendered
+    )
+    report = reimport(database, edited)
+    assert [row["title"] for row in report.removed] == []  # was: the 2 entries between the two comments
+    assert {"2412.14056", "2412.02104"} <= listed_arxiv_ids(database)
+
+
+# 13. A comment written under a section after a blank line is stored as part of its last entry: undoing the approval
+# of that entry deletes the comment with it.
+TWO_SECTIONS = """# Awesome Things
+
+## Papers
+
++ [A Newer Paper](https://arxiv.org/abs/2601.00001) (Jan. 5, 2026)
+
+## Tools
+
++ [A Tool](https://github.com/x/y) (Jan. 1, 2025)
+"""
+TO_DO = "<!-- To do: the 2024 workshop papers go below, oldest last. -->\n"
+
+
+def test_undoing_an_approval_keeps_the_comment_a_maintainer_wrote_after_it(own_list: Any) -> None:
+    settings, database = own_list(TWO_SECTIONS)
+    candidate_id = insert_candidate(database, real_papers()[0])  # published 2025: below the 2026 entry
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    reviewer.decide(candidate_id, "approve", ANN, section="Papers")
+    edited = markdown(database, settings).replace("\n## Tools", "\n" + TO_DO + "\n## Tools")
+    assert TO_DO in edited
+    reimport(database, edited)
+    reviewer.decide(candidate_id, "revert", ANN)
+    after = markdown(database, settings)
+    assert "2505.16146" not in after  # the approval is undone
+    assert TO_DO in after, after  # was: gone with the entry
 
 
 def test_sanity_the_seed_parses_as_the_tests_assume(settings: Settings) -> None:

@@ -21,6 +21,7 @@ _COMMENT_OPEN, _COMMENT_CLOSE = "<!--", "-->"
 def hidden_lines(lines: list[str]) -> list[bool]:
     """Per line: whether it is code or comment: a fence line or a line inside a fenced code block, or a line of an
     HTML comment that starts a line ('<!-- link is dead' ... '-->': a commented-out entry GitHub does not show).
+    A fence or comment opened on an indented line, inside a list item, ends with the item as on GitHub.
 
     A fence or comment that is never closed hides nothing: one forgotten '-->' must not take every entry after it
     out of the list (GitHub would hide them; the import would remove them)."""
@@ -38,13 +39,16 @@ def _scan(lines: list[str], ignored: set[int]) -> tuple[list[bool], int | None]:
     fence: re.Match[str] | None = None  # the opening fence while inside one
     opener: int | None = None  # the line that opened the fence or comment we are in
     in_comment = False
+    comment_indent = ""  # the indentation of the line that opened the comment we are in
     for index, line in enumerate(lines):
         text = line.rstrip("\r\n")
+        if in_comment and _leaves_item(text, comment_indent):
+            in_comment = False  # a comment opened inside an entry ends with the entry, like a fence
         if in_comment:
             hidden.append(True)
             in_comment = _COMMENT_CLOSE not in text
             continue
-        if fence is not None and _leaves_item(text, fence):
+        if fence is not None and _leaves_item(text, fence["indent"]):
             fence = None  # an unclosed fence inside an entry ends with the entry (at the next unindented line)
         if fence is not None:
             hidden.append(True)
@@ -57,6 +61,7 @@ def _scan(lines: list[str], ignored: set[int]) -> tuple[list[bool], int | None]:
         opener = index
         if text.lstrip().startswith(_COMMENT_OPEN):
             hidden.append(True)
+            comment_indent = text[: len(text) - len(text.lstrip())]
             in_comment = _COMMENT_CLOSE not in text.lstrip()[len(_COMMENT_OPEN) :]
             continue
         opened = _FENCE.match(text)
@@ -77,9 +82,10 @@ def _closes(text: str, fence: re.Match[str]) -> bool:
     )
 
 
-def _leaves_item(text: str, fence: re.Match[str]) -> bool:
-    """Whether a fence opened inside a list item (indented) is cut off by a line outside the item."""
-    return bool(fence["indent"]) and bool(text.strip()) and text[0] not in " \t"
+def _leaves_item(text: str, indent: str) -> bool:
+    """Whether a fence or comment opened inside a list item (on a line indented by `indent`) is cut off by a line
+    outside the item."""
+    return bool(indent) and bool(text.strip()) and text[0] not in " \t"
 
 
 @dataclass(frozen=True)
@@ -119,13 +125,16 @@ def _setext_underline(lines: list[str], hidden: list[bool], index: int) -> str |
 def item_end(lines: list[str], hidden: list[bool], start: int, end: int) -> int:
     """Where the list item starting at `start` ends (at the latest at `end`): after its indented and blank lines,
     an unindented line that goes on with its text ("Note: superseded by ..." right under it: a lazy continuation),
-    and any code or comment among them (so an entry added after it never lands inside a fence or a comment)."""
+    and any code or comment among them (so an entry added after it never lands inside a fence or a comment). A code
+    block or comment that starts unindented after a blank line is a block of its own, not the item's ('<!-- To do:
+    ... -->' written under a section): removing the entry keeps it."""
     index = start + 1
     while index < end:
         line = lines[index]
         indented = not line.strip() or line[0] in " \t"
+        after_blank = not lines[index - 1].strip() and not hidden[index - 1]
         lazy = bool(lines[index - 1].strip()) and not hidden[index - 1] and not _BLOCK_START.match(line)
-        if not (hidden[index] or indented or lazy):
+        if not (indented or lazy or (hidden[index] and not after_blank)):
             break
         index += 1
     return index

@@ -21,6 +21,11 @@ _LEADING_BADGES = re.compile(rf"^(?:{_BADGE.pattern}[ \t]*)*")
 _LINK = re.compile(
     r"(?<!!)\[(?P<text>(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))*)\)"
 )
+# The start of a link to somewhere else than this page, however its target is written ('(url "hover text")').
+_LINK_OPENING = re.compile(r"\[(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*\]\((?![ \t]*<?#)")
+# What may come before the title link of a '+' entry edited by hand: badges, a **short name**, emoji, emphasis
+# ('+ 🔥 *[Title](url)*'); no word outside the short name.
+_DECORATION = re.compile(rf"^(?:{_BADGE.pattern}|\*\*(?:\\.|[^*\\])+\*\*|[^\w\[]|_)*")
 _SHORT_NAME = re.compile(r"^\*\*(?P<short>(?:\\.|[^*\\])+)\*\*\s*")
 _ENTRY_HEAD = re.compile(r"^(?P<marker>[+*-])[ \t]+(?P<short>\*\*(?:\\.|[^*\\])+\*\*\s*)?")
 _DATE_AT_END = re.compile(r"\((?P<date>[^()]*)\)\s*$")
@@ -185,16 +190,21 @@ def parse_date(text: str) -> tuple[int, int, int] | None:
 
 def is_entry_line(line: str) -> bool:
     """A list item at column 0 in the list's entry shape: its title link comes first, after an optional **short
-    name** and badges ('+ **SAE-V** [Title](url) (Feb. 22, 2025)'). A '+' item with a short name but no link is a
-    broken entry, kept as one so lint and import point at it; other bullets (a News line that links a paper further
-    on, a '+' checklist, the table of contents) are text."""
+    name** and badges ('+ **SAE-V** [Title](url) (Feb. 22, 2025)'). An item with the list's own '+' marker is an
+    entry too when only emoji or emphasis come before its first link ('+ 🔥 *[Title](url)*', '+ [Title](url "t")'),
+    or when it has a short name but no link: an entry edited by hand, read as one or refused by import in one line,
+    never text that drops the paper silently. Other bullets (a News line that links a paper further on, a '+'
+    checklist, the table of contents) are text."""
     head = _ENTRY_HEAD.match(line)
     if not head:
         return False
-    title_link = _LINK.match(_LEADING_BADGES.sub("", line[head.end() :], count=1))
+    rest = line[head.end() :]
+    title_link = _LINK.match(_LEADING_BADGES.sub("", rest, count=1))
     if title_link:
         return not title_link["url"].startswith("#")
-    return head["marker"] == "+" and head["short"] is not None
+    if head["marker"] != "+":
+        return False
+    return head["short"] is not None or _LINK_OPENING.match(_DECORATION.sub("", rest, count=1)) is not None
 
 
 def parse_entry(lines: list[str], first_line: int) -> ParsedEntry:
