@@ -238,8 +238,48 @@ async def test_an_upgrade_keeps_a_missed_poll_whose_weekdays_mean_the_same(tmp_p
     assert next_run <= datetime.now(UTC), f"the missed poll was moved to {next_run}"
 
 
-def test_a_day_of_the_month_with_a_weekday_is_refused_not_read_another_way() -> None:
-    """Crontab runs "0 8 1 * 1" on the 1st and on every Monday; APScheduler only on a 1st that is a Monday."""
-    with pytest.raises(ValueError, match="restrict only one of them"):
-        scheduler_crontab("0 8 1 * 1")
-    assert scheduler_crontab("0 8 1 * *") == "0 8 1 * *"
+def test_a_day_of_the_month_with_a_weekday_is_the_day_that_is_both(tmp_path: Path) -> None:
+    """ "0 8 1-7 * mon" is the first Monday of each month, as earlier releases ran it (crontab would run on the 1st to
+    the 7th and on every Monday): documented in config.example.toml."""
+    settings = make_settings(tmp_path / "data", '[weekly]\ncron = "0 8 1-7 * mon"\n')
+    scheduler = make_scheduler(settings)
+    keep_jobs(scheduler, settings)
+    job = scheduler.get_job("weekly")
+    assert job is not None
+    previous, now, fires = None, SUNDAY_NOON, []
+    for _ in range(4):
+        fire = job.trigger.get_next_fire_time(previous, now)
+        fires.append(f"{fire:%a %d}")
+        previous = now = fire
+    assert fires == ["Mon 07", "Mon 04", "Mon 01", "Mon 01"]  # December 2026, then January to March 2027
+
+
+@pytest.mark.asyncio
+async def test_a_run_missed_during_an_upgrade_that_moves_the_weekday_still_runs(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The release before read "0 8 * * 1" as Tuesday and stored that job; the service was down when it came due.
+    This release reads Monday, so the job moves: the overdue digest still goes out once at start, and the log says
+    so (it was moved to next Monday without a word)."""
+    settings = make_settings(tmp_path / "data", 'timezone = "UTC"\n[weekly]\ncron = "0 8 * * 1"\n')
+    open_service_database(settings).dispose()
+    old = make_scheduler(settings)
+    old.start(paused=True)
+    trigger = CronTrigger.from_crontab(settings.weekly.cron, "UTC")  # how the release before built it
+    old.add_job(jobs.WEEKLY_JOB, trigger, id="weekly", name="weekly", misfire_grace_time=3600)
+    missed = datetime.now(UTC) - timedelta(hours=2)
+    old.modify_job("weekly", next_run_time=missed)
+    old.shutdown(wait=False)
+    await asyncio.sleep(0)
+
+    new = make_scheduler(settings)
+    new.start(paused=True)
+    try:
+        with caplog.at_level("INFO", logger="digest.service"):
+            keep_jobs(new, settings)
+        job = new.get_job("weekly")
+        assert job is not None and job.next_run_time <= datetime.now(UTC)
+        assert set(fire_days(settings, "weekly", 3)) == {"Mon"}  # and Mondays from then on
+    finally:
+        new.shutdown(wait=False)
+    assert any("missed its run" in record.getMessage() for record in caplog.records)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from digest.awesome.matching import SectionKeys, matched_sections, renamed_papers, slugify
 from digest.awesome.parse import ListFormatError, ParsedList, ParsedSection, parse_bytes
+from digest.awesome.reading import META_KEY, READER_VERSION
 from digest.storage.models import Entry, ListMeta, Paper, Section
 from digest.titles import title_key
 
@@ -127,6 +128,7 @@ def import_markdown(
         papers_total=len(fields),
         arxiv_ids_total=len({f["arxiv_id"] for f in fields.values() if f["arxiv_id"]}),
     )
+    set_meta(session, META_KEY, READER_VERSION)  # the stored list is this release's reading of the Markdown
     if _snapshot_db(session) == _snapshot_parsed(parsed):
         return report
     report.changed = True

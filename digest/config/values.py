@@ -61,15 +61,11 @@ def scheduler_crontab(expression: str) -> str:
     """The crontab line as APScheduler 3 must be given it. Its weekday field counts 0 as Monday, where crontab counts
     0 (and 7) as Sunday, and refuses a range written across Sunday ("sun-thu"): the field is rewritten as day names
     in APScheduler's order, so "1-5" is Monday to Friday as in any crontab. ValueError for a weekday field that is
-    not crontab's."""
+    not crontab's. A day of the month and a weekday given together must both match ("0 8 1-7 * mon": the first
+    Monday), as APScheduler reads them and releases before this one did; crontab would run on either."""
     fields = expression.split()
     if len(fields) != 5 or fields[4] in ("*", "?"):
         return expression  # APScheduler says what is wrong with the field count
-    if fields[2] not in ("*", "?"):
-        raise ValueError(
-            "a day of the month and a weekday together mean either day in crontab but both days here: "
-            "restrict only one of them"
-        )
     days: set[int] = set()
     for part in fields[4].split(","):
         days |= _cron_days(part)

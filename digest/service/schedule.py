@@ -61,13 +61,19 @@ def make_scheduler(settings: Settings) -> AsyncIOScheduler:
 
 
 def ensure_job(scheduler: AsyncIOScheduler, func: str, job_id: str, trigger: CronTrigger, grace: int) -> None:
-    """Adds the job, or moves it when its time changed in the config; a stored job keeps its next run otherwise."""
+    """Adds the job, or moves it when its time changed in the config; a stored job keeps its next run otherwise. A run
+    it missed while the service was down still runs once (within its grace), as for any job: a new time changes when
+    the next ones come, not whether the missed one happens."""
     existing = scheduler.get_job(job_id)
     if existing is None:
         scheduler.add_job(func, trigger, id=job_id, name=job_id, misfire_grace_time=grace)
     elif _when(existing.trigger) != _when(trigger):
+        missed = existing.next_run_time
         scheduler.reschedule_job(job_id, trigger=trigger)
         log.info("schedule: %s changed to %s in %s", job_id, trigger, trigger.timezone)
+        if missed is not None and missed <= datetime.now(missed.tzinfo):
+            scheduler.modify_job(job_id, next_run_time=missed)
+            log.info("schedule: %s missed its run at %s while the service was down: it runs now", job_id, missed)
 
 
 def _when(trigger: CronTrigger) -> tuple[object, ...]:

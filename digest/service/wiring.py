@@ -14,9 +14,10 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
+from digest.awesome.reading import META_KEY, READER_VERSION
 from digest.config import Settings
 from digest.storage.db import Database, DatabaseError, open_database
-from digest.storage.models import Section
+from digest.storage.models import ListMeta, Section
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,10 @@ def open_service_database(settings: Settings, *, restoring: bool = False) -> Dat
     # between the migrations and the import finishes the job next time.
     with database.reading() as session:
         empty = session.scalar(select(Section.id).limit(1)) is None
+        reading = session.scalar(select(ListMeta.value).where(ListMeta.key == META_KEY))
     if not empty:
+        if reading != READER_VERSION:
+            read_list_again(database, settings)
         return database
     used = signs_of_use(settings)
     if used:
@@ -94,6 +98,50 @@ def open_service_database(settings: Settings, *, restoring: bool = False) -> Dat
     with database.reading() as session:
         liststore.write_markdown(session, settings)
     return database
+
+
+class _TooManyRemovalsError(Exception):
+    pass
+
+
+def read_list_again(database: Database, settings: Settings) -> None:
+    """The stored list, made by an older release's reading of the Markdown, read again by this one from its own
+    bytes (which do not change): lines the older release took for entries and this one reads as text (an entry
+    commented out, a News line linking a paper) leave the list's entries, and the log names them. A reading that
+    would take out more than an edit by hand plausibly does is not applied: the log says how to look at it."""
+    from digest.awesome import store as liststore
+    from digest.awesome.importer import removes_too_many
+    from digest.awesome.parse import ListFormatError
+
+    try:
+        with database.transaction() as session:
+            markdown = liststore.render_markdown(session, settings.templates_dir)
+            report = liststore.import_markdown(
+                session, markdown.encode("utf-8"), source="the stored list, read again by this release"
+            )
+            if removes_too_many(report):
+                raise _TooManyRemovalsError(", ".join(item["title"] for item in report.removed[:5]))
+    except ListFormatError as exc:
+        log.warning("list: this release cannot read the stored list again (%s); run `digest list lint`", exc)
+        return
+    except _TooManyRemovalsError as exc:
+        log.warning(
+            "list: read again by this release, %s and more would no longer be entries; not applied: "
+            "see `digest list import %s --dry-run`",
+            exc,
+            settings.list_markdown_path,
+        )
+        return
+    if report.changed:
+        gone = "; ".join(f"{item['title']} ({item['section']})" for item in report.removed) or "none"
+        log.warning(
+            "list: read again by this release's reading of the Markdown (the file is unchanged): "
+            "%d added, %d moved, %d no longer entries: %s",
+            len(report.added),
+            len(report.moved),
+            len(report.removed),
+            gone,
+        )
 
 
 def list_file_in_step(database: Database, settings: Settings) -> bool:

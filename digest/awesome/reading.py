@@ -1,0 +1,9 @@
+"""Which reading of the Markdown the stored list is: a release that reads the list differently (a code fence, an HTML
+comment, a News line that links a paper) bumps READER_VERSION, and a list stored by an older reading is read again,
+from its own bytes, when the database is next opened. Pure: no imports beyond the standard library.
+"""
+
+from __future__ import annotations
+
+READER_VERSION = "2"  # 2: entry shape, fences and comments line by line, setext headings, BOM (release after bdc80e5)
+META_KEY = "reader_version"
