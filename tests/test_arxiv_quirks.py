@@ -20,38 +20,20 @@ from digest.arxiv.poll_pass import run_poll
 from digest.config import Settings
 from digest.service.wiring import open_service_database as open_database
 from digest.storage.db import Database
-from digest.storage.models import Candidate, Decision
+from digest.storage.models import Decision
 from digest.storage.state import BackfillState
 from tests.arxiv_server import ARXIV_DATA, ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.factories import insert_candidate
-from tests.feedbuild import build_rss, load_records
+from tests.feedbuild import build_rss
+from tests.test_poller import MONDAY, RELEVANT, UNRELATED, candidates, feed, records
 
-MONDAY = date(2026, 4, 27)
-RELEVANT = ["2506.04706", "2504.11695", "2505.14071"]  # real multimodal-interpretability papers (tests/test_poller.py)
-UNRELATED = ["2601.06959", "2601.07648", "2601.05114", "2601.08129"]
 API_PAGES = "api/api_new_arxiv.py_q_testing_"
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data", '[arxiv]\ncontact = "maintainers@example.org"\n')
-
-
-def records(*ids: str, **changes: Any) -> list[dict[str, Any]]:
-    by_id = {record["arxiv_id"]: record for record in load_records()}
-    return [{**by_id[i], **changes} for i in ids]
-
-
-def feed(*ids: str, day: date = MONDAY, category: str = "cs.CV", **changes: Any) -> bytes:
-    return build_rss(category, records(*ids, **changes), day)
-
-
-def candidates(database: Database) -> dict[str, Candidate]:
-    with database.reading() as session:
-        found = {c.arxiv_id: c for c in session.scalars(select(Candidate))}
-        session.expunge_all()
-        return found
 
 
 def api_page(name: str) -> bytes:
