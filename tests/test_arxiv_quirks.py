@@ -25,7 +25,9 @@ from digest.storage.state import BackfillState
 from tests.arxiv_server import ARXIV_DATA, ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.factories import insert_candidate
+from tests.fake_discord import MAINTAINER
 from tests.feedbuild import build_rss
+from tests.test_discord_bot import eventually, last_embed, running
 from tests.test_poller import MONDAY, RELEVANT, UNRELATED, candidates, feed, records
 
 API_PAGES = "api/api_new_arxiv.py_q_testing_"
@@ -353,6 +355,36 @@ def test_old_style_references(given: str, expected: str | None) -> None:
 
 
 @pytest.mark.asyncio
+async def test_a_check_mark_given_on_the_shown_section_approves_into_the_new_versions_section(
+    fake: Any, db: Database, bot_settings: Settings
+) -> None:
+    """The message says '✅ approve into Sparse Autoencoder'; a maintainer reacts ✅ while the bot is down (a deploy,
+    a Discord outage). Meanwhile the poll stores v2 of the paper, whose text is a steering paper's. The suggestion of a
+    posted candidate stays what its message offers, so the replayed ✅ approves into the section the maintainer was
+    shown (it approved into Steering, which nobody chose or saw)."""
+    paper = RELEVANT[0]
+    other = records(RELEVANT[2])[0]  # a steering paper's text as v2's text
+    v2 = feed(paper, version=2, announce_type="replace", title=other["title"], abstract=other["abstract"],
+              day=date(2026, 4, 28))  # fmt: skip
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=feed(paper)), Reply(body=v2))
+        await run_poll(bot_settings, db, sources=[url], clock=FakeClock())
+        assert candidates(db)[paper].suggested_section == "Sparse Autoencoder"
+        async with running(bot_settings, db) as bot:
+            assert (await bot.post_pending()).posted == 1
+        mid = int(candidates(db)[paper].discord_message_id or 0)
+        assert "approve into Sparse Autoencoder" in last_embed(fake, mid)["footer"]["text"]
+        await fake.react(mid, MAINTAINER, "✅", online=False)  # what the maintainer was shown: Sparse Autoencoder
+        await run_poll(bot_settings, db, sources=[url], clock=FakeClock())
+    judged = candidates(db)[paper]
+    assert judged.title == other["title"] and judged.version == 2  # v2's text is the candidate's
+    assert judged.suggested_section == "Sparse Autoencoder"  # the section its message offers
+    async with running(bot_settings, db):
+        await eventually(lambda: candidates(db)[paper].status != "pending", "the ✅ replayed")
+    assert candidates(db)[paper].decided_section == "Sparse Autoencoder"
+
+
+@pytest.mark.asyncio
 async def test_a_new_title_of_a_posted_candidate_reaches_its_discord_message(
     fake: Any, db: Database, bot_settings: Settings
 ) -> None:
@@ -503,3 +535,24 @@ def test_the_placeholder_contact_is_one_warning_and_never_sent(
     config = str(tmp_path / "named-config.toml")  # make_settings' file
     assert main(["--config", config, "--data-dir", str(tmp_path / "named"), "config", "check"]) == 0
     assert "arxiv.contact" not in capsys.readouterr().out
+
+
+@pytest.mark.asyncio
+async def test_backfill_an_empty_page_saying_zero_results_mid_paging_is_not_the_end(
+    settings: Settings, database: Database
+) -> None:
+    """The glitch the new retry is for, in the form arXiv's API also sends it: an empty feed whose
+    opensearch:totalResults is 0 (its answer for "nothing matched") at start=10, after page one said 214,881. The
+    backfill takes the glitchy 0 as the new total, so the empty page is 'the end': done=True is saved at 10 of 0,
+    and the next run of the same query has nothing to resume. A total that drops to 0 mid-paging (or any empty page
+    after a non-empty one, as arxiv.py treats it) should be asked again like the other empty pages."""
+    first, second = api_page("s0_m10_bc5a6c384fe9"), api_page("s10_m10_34e56e15aaac")
+    glitch = re.sub(rb"(<opensearch:totalResults[^>]*>)\d+(<)", rb"\g<1>0\g<2>", without_entries(second))
+    assert b">0</opensearch:totalResults>" in glitch
+    async with ArxivServer() as server:
+        server.program("/api/query", Reply(body=first), Reply(body=glitch), Reply(body=second))
+        report = await backfill(api_settings(settings, server), database, date(2026, 4, 1), page_size=10,
+                                clock=FakeClock(), max_pages=3)  # fmt: skip
+    assert not report.done, f"done at {report.next_start} of {report.total} after one empty page"
+    assert report.entries == 20
+    assert saved_place(database).done is False

@@ -4,18 +4,25 @@ opened: the bytes do not change, and lines this release reads as text (an entry 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import create_engine, delete, select, text
 
 from digest.awesome import store as liststore
 from digest.awesome.reading import META_KEY
 from digest.resources import seed_list_path
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import Entry, ListMeta, Paper
 from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.test_postgres import pg_settings
 
 HIDDEN = "<!--\n+ **Hidden Paper** [A Paper We Took Out](https://arxiv.org/abs/2412.00001) (Dec. 1, 2024)\n-->\n\n"
 ANCHOR = "+ **Attention Lens** [Devils in Middle Layers"
@@ -70,3 +77,98 @@ def test_the_upgrade_reads_the_stored_list_again_and_says_what_left(
     with caplog.at_level(logging.WARNING, logger="digest.service.wiring"):
         open_service_database(settings).dispose()
     assert caplog.records == []
+
+
+def test_reading_the_list_again_on_postgres_removes_a_paper_approved_meanwhile(
+    tmp_path: Path,
+    postgres_url: str,  # noqa: F811
+) -> None:
+    """After the upgrade, process A (a CLI command or the service: every open_service_database) reads the stored list
+    again: it renders the list, then imports that rendering in the same transaction, taking no lock (no list-file lock,
+    no FOR UPDATE; SQLite is safe only thanks to BEGIN IMMEDIATE). On PostgreSQL (READ COMMITTED) a maintainer's
+    approval committed by process B between A's render and A's import is in the database A compares with, but not in
+    the Markdown A imports: A deletes the approved paper's entry. The candidate stays 'approved', out of the list.
+
+    The window is widened deterministically by a third session holding the list_meta key A's import inserts first
+    (it rolls back: any other transaction touching that row, e.g. another process's re-read that gave up)."""
+    settings = pg_settings(tmp_path, postgres_url, '[arxiv]\ncontact = "maintainers@example.org"\n')
+    database = open_service_database(settings)
+    paper = real_papers()[0]
+    candidate_id = insert_candidate(database, paper)
+    with database.transaction() as session:  # the list as an older release stored it: no reader version
+        session.execute(delete(ListMeta).where(ListMeta.key == META_KEY))
+    holder = create_engine(postgres_url)
+    blocker = holder.connect()
+    blocker.begin()
+    blocker.execute(text("INSERT INTO list_meta (key, value) VALUES (:k, 'x')"), {"k": META_KEY})
+    result: list[BaseException | None] = []
+
+    def process_a() -> None:
+        try:
+            open_service_database(settings).dispose()
+            result.append(None)
+        except BaseException as exc:
+            result.append(exc)
+
+    reader = threading.Thread(target=process_a)
+    reader.start()
+    with holder.connect() as watch:  # A has rendered and now waits on the list_meta key
+        for _ in range(200):
+            waiting = watch.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar()
+            if waiting:
+                break
+            time.sleep(0.05)
+        assert waiting, "process A never reached its import"
+    # Process B: a maintainer approves on the web / CLI.
+    Reviewer(database, settings).decide(candidate_id, "approve", Actor("ann", None, "cli"), "Probing")
+    blocker.rollback()
+    blocker.close()
+    reader.join(30)
+    holder.dispose()
+    assert result == [None]
+    with database.reading() as session:
+        listed = set(session.scalars(select(Paper.arxiv_id).join(Entry, Entry.paper_id == Paper.id)))
+    database.dispose()
+    assert paper["arxiv_id"] in listed
+
+
+def test_two_processes_reading_the_list_again_on_postgres_both_open(
+    tmp_path: Path,
+    postgres_url: str,  # noqa: F811
+) -> None:
+    """After the upgrade the service and a CLI command (or the cron's `digest backfill`) start together: both find
+    no reader version and both read the list again. The first to commit inserts list_meta's reader_version; the
+    other's INSERT of the same key waits for it and then fails: open_service_database raises IntegrityError (a
+    traceback, the command or the service does not start), where the second should find the list read already.
+
+    The first process is stood for by a session that does what its import does first (insert the key) and commits."""
+    settings = pg_settings(tmp_path, postgres_url, '[arxiv]\ncontact = "maintainers@example.org"\n')
+    database = open_service_database(settings)
+    with database.transaction() as session:
+        session.execute(delete(ListMeta).where(ListMeta.key == META_KEY))
+    database.dispose()
+    holder = create_engine(postgres_url)
+    first = holder.connect()
+    first.begin()
+    first.execute(text("INSERT INTO list_meta (key, value) VALUES (:k, '2')"), {"k": META_KEY})
+    result: list[BaseException | None] = []
+
+    def second_process() -> None:
+        try:
+            open_service_database(settings).dispose()
+            result.append(None)
+        except BaseException as exc:
+            result.append(exc)
+
+    reader = threading.Thread(target=second_process)
+    reader.start()
+    with holder.connect() as watch:
+        for _ in range(200):
+            if watch.execute(text("SELECT count(*) FROM pg_locks WHERE NOT granted")).scalar():
+                break
+            time.sleep(0.05)
+    first.commit()
+    first.close()
+    reader.join(30)
+    holder.dispose()
+    assert result == [None], repr(result[0])[:200]

@@ -194,7 +194,12 @@ async def backfill(
                 break
             for problem in parsed.problems:
                 log.warning("backfill %s", problem)
-            report.total = parsed.total_results if parsed.total_results is not None else report.total
+            # An empty page past the first says nothing true about the total (arXiv's glitch pages may say 0): the
+            # total it replaces comes from pages that held entries, so the glitch is retried, not taken for the end.
+            if parsed.total_results is not None and (
+                parsed.items_read or report.total is None or not report.next_start
+            ):
+                report.total = parsed.total_results
             short = _short_answer(parsed, report)
             if parsed.items_read:  # the whole entries of a cut-off page are kept; the next request starts after them
                 # Judging and storing in a worker thread: the service's web server and bot keep answering meanwhile.

@@ -142,8 +142,11 @@ def _judge_again(candidate: Candidate, judgement: Judgement, *, withdrawn: bool)
     candidate.relevant = judgement.relevant or (suggested and not withdrawn)
     candidate.score = judgement.score
     candidate.matched = list(judgement.matched)
-    candidate.suggested_section = judgement.section or candidate.suggested_section
-    candidate.suggested_sections = list(judgement.sections) or candidate.suggested_sections
+    if candidate.discord_message_id is None:
+        # A posted message says "✅ approve into <section>", and a ✅ (even one given while the bot was down, replayed
+        # later) approves into the suggested section: once shown there, the suggestion stays what was shown.
+        candidate.suggested_section = judgement.section or candidate.suggested_section
+        candidate.suggested_sections = list(judgement.sections) or candidate.suggested_sections
     candidate.why = judgement.why.to_json()
 
 

@@ -8,11 +8,15 @@ the maintainers' list with the bundled one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from digest.awesome.reading import META_KEY, READER_VERSION
 from digest.config import Settings
@@ -100,6 +104,28 @@ def open_service_database(settings: Settings, *, restoring: bool = False) -> Dat
     return database
 
 
+@contextmanager
+def _one_snapshot(database: Database) -> Iterator[Session]:
+    """A transaction that reads one state of the list from its first statement to its last: rendering the list and
+    importing that rendering must see the same entries, or an approval committed in between would be taken out. On
+    SQLite the write lock is taken first (BEGIN IMMEDIATE); on PostgreSQL the snapshot is REPEATABLE READ, and a row
+    another transaction changed meanwhile fails this one (DBAPIError) instead of being overwritten."""
+    if database.engine.dialect.name == "sqlite":
+        with database.transaction() as session:
+            yield session
+        return
+    session = database.sessions()
+    try:
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
 class _TooManyRemovalsError(Exception):
     pass
 
@@ -114,7 +140,7 @@ def read_list_again(database: Database, settings: Settings) -> None:
     from digest.awesome.parse import ListFormatError
 
     try:
-        with database.transaction() as session:
+        with _one_snapshot(database) as session:
             markdown = liststore.render_markdown(session, settings.templates_dir)
             report = liststore.import_markdown(
                 session, markdown.encode("utf-8"), source="the stored list, read again by this release"
@@ -123,6 +149,9 @@ def read_list_again(database: Database, settings: Settings) -> None:
                 raise _TooManyRemovalsError(", ".join(item["title"] for item in report.removed[:5]))
     except ListFormatError as exc:
         log.warning("list: this release cannot read the stored list again (%s); run `digest list lint`", exc)
+        return
+    except DBAPIError as exc:  # another process changed the list meanwhile, or read it again first
+        log.info("list: not read again now (%s); the next start tries again", str(exc.orig).splitlines()[0])
         return
     except _TooManyRemovalsError as exc:
         log.warning(
