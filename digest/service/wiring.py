@@ -8,15 +8,12 @@ the maintainers' list with the bundled one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
 
 from digest.awesome.reading import META_KEY, READER_VERSION
 from digest.config import Settings
@@ -104,28 +101,6 @@ def open_service_database(settings: Settings, *, restoring: bool = False) -> Dat
     return database
 
 
-@contextmanager
-def _one_snapshot(database: Database) -> Iterator[Session]:
-    """A transaction that reads one state of the list from its first statement to its last: rendering the list and
-    importing that rendering must see the same entries, or an approval committed in between would be taken out. On
-    SQLite the write lock is taken first (BEGIN IMMEDIATE); on PostgreSQL the snapshot is REPEATABLE READ, and a row
-    another transaction changed meanwhile fails this one (DBAPIError) instead of being overwritten."""
-    if database.engine.dialect.name == "sqlite":
-        with database.transaction() as session:
-            yield session
-        return
-    session = database.sessions()
-    try:
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
-
-
 class _TooManyRemovalsError(Exception):
     pass
 
@@ -140,7 +115,9 @@ def read_list_again(database: Database, settings: Settings) -> None:
     from digest.awesome.parse import ListFormatError
 
     try:
-        with _one_snapshot(database) as session:
+        # Rendering and importing that rendering must see the same entries, or an approval committed in between
+        # would be taken out.
+        with database.transaction(one_snapshot=True) as session:
             markdown = liststore.render_markdown(session, settings.templates_dir)
             report = liststore.import_markdown(
                 session, markdown.encode("utf-8"), source="the stored list, read again by this release"

@@ -40,17 +40,23 @@ class Database:
     sessions: sessionmaker[Session]
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, *, one_snapshot: bool = False) -> Iterator[Session]:
         """One unit of work: commits when the block ends, rolls everything back when it raises.
 
         On SQLite the write lock is taken first (BEGIN IMMEDIATE): another process's write then waits for this one
         whole, or this one for it, so what the block reads is still true when it writes. (Python's sqlite3 would
         begin only at the first write, after the reads: a decision could then approve what the CLI had rejected a
-        moment before.) PostgreSQL code locks the rows it will change (SELECT ... FOR UPDATE)."""
+        moment before.) PostgreSQL code locks the rows it will change (SELECT ... FOR UPDATE).
+
+        `one_snapshot`: on PostgreSQL every statement reads the state of the first (REPEATABLE READ), and a row another
+        transaction changed meanwhile fails this one (DBAPIError) instead of being overwritten; for a block that writes
+        back what it read as a whole (SQLite's write lock already gives that)."""
         session = self.sessions()
         try:
             if self.engine.dialect.name == "sqlite":
                 session.execute(text("BEGIN IMMEDIATE"))
+            elif one_snapshot:
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             yield session
             session.commit()
         except BaseException:
