@@ -25,14 +25,6 @@ HEAT_BATH_LINK = "[Heat-bath random walks with Markov bases](https://arxiv.org/a
 
 
 @pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.close()
-
-
-@pytest_asyncio.fixture
 async def arxiv() -> AsyncIterator[ArxivServer]:
     async with ArxivServer() as server:
         server.program(API_PATH, recorded(HEAT_BATH))

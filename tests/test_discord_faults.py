@@ -6,12 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import select, text
 
 from digest import health
@@ -29,14 +27,6 @@ from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import LISTED_MAINTAINER, MAINTAINER, FakeDiscord, reserve_port
 from tests.test_discord_bot import eventually, last_embed, message_id, posted_candidate, row, running
-
-
-@pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.close()
 
 
 def open_db(settings: Settings) -> Database:

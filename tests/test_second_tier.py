@@ -51,14 +51,6 @@ APPROVE_LINE = re.compile(r"^ *Approve into (.+): (\S+)$", re.MULTILINE)
 
 
 @pytest_asyncio.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.close()
-
-
-@pytest_asyncio.fixture
 async def site(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[Site]:
     """The web app with Discord pointed at the fake and the weekly email at an SMTP port the test serves."""
     smtp = f'\n[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nsecurity = "none"\nrecipients = ["{READERS}"]\n'
