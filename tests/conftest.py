@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import pytest_asyncio
@@ -78,6 +78,21 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
 
     async with running_site(site_settings(tmp_path / "data")) as running:
         yield running
+
+
+@pytest_asyncio.fixture
+async def browser() -> AsyncIterator[Any]:
+    """Debian's Chromium through Playwright (never `playwright install`), for the tests of the pages in a browser."""
+    from playwright.async_api import async_playwright
+
+    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield launched
+        finally:
+            await launched.close()
 
 
 # The Discord tests' fixtures: the fake Discord on a loopback port, a data folder configured for it (a post cap of 3),

@@ -4,15 +4,13 @@ the system. Saves docs/screenshots/review-desktop.png and review-phone.png."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from tests.factories import insert_candidate, real_papers
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.test_browser import CHROMIUM
 from tests.web_server import SECRETS_ENV, Site
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
@@ -27,18 +25,6 @@ pytestmark = [
         reason="browser tests need Chromium at /usr/bin/chromium: run `apt-get install chromium` to enable them",
     ),
 ]
-
-
-@pytest_asyncio.fixture
-async def browser() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 def add_candidates(site: Site) -> list[int]:

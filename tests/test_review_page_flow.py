@@ -5,15 +5,13 @@ and dark mode get. Each test began as a QA report of a defect (its docstring tel
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import pytest_asyncio
 
 from tests.factories import insert_candidate, real_papers
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+from tests.test_browser import CHROMIUM
 from tests.web_server import SECRETS_ENV, Site
 
 DESKTOP = {"width": 1280, "height": 800}
@@ -24,18 +22,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium"),
 ]
-
-
-@pytest_asyncio.fixture
-async def browser() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
 
 
 def add_candidates(site: Site, count: int = 3, **overrides: Any) -> list[int]:
