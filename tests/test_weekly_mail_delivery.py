@@ -20,7 +20,7 @@ from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
 from digest.weekly.ledger import MAX_BACKOFF, backoff, claim_week, week_state
-from digest.weekly.store import CATCH_UP_WEEKS, run_weekly_job
+from digest.weekly.store import CATCH_UP_WEEKS, WeeklyResult, run_weekly_job
 from tests.conftest import make_settings
 from tests.smtp_server import Credentials, Inbox, free_port, self_signed_certificate, server_tls_context, smtp_server
 from tests.weekly_data import fill_week
@@ -483,6 +483,14 @@ def test_a_resend_after_a_lost_reply_keeps_the_message_id(tmp_path: Path) -> Non
 # 8. Weeks that failed pile up and all go out at once.
 
 
+def refused_six_weeks_then_sent(settings: Settings, database: Database, inbox: Inbox) -> WeeklyResult:
+    """The relay refuses six Mondays' jobs, then takes the seventh's: what that job did."""
+    for weeks in range(6):
+        run_weekly_job(settings, database, NOW + timedelta(weeks=weeks))
+    inbox.refuse = False
+    return run_weekly_job(settings, database, NOW + timedelta(weeks=6))
+
+
 def test_readers_do_not_get_a_pile_of_stale_digests_after_an_outage(tmp_path: Path) -> None:
     """The relay refuses the digest for six Mondays (an expired SMTP password, a blocked sender). When it works
     again the next job sends every failed week at once, the oldest six weeks old: seven digests in one go. A
@@ -492,10 +500,7 @@ def test_readers_do_not_get_a_pile_of_stale_digests_after_an_outage(tmp_path: Pa
     inbox = Inbox(refuse=True)
     try:
         with smtp_server(inbox, port):
-            for weeks in range(6):
-                run_weekly_job(settings, database, NOW + timedelta(weeks=weeks))
-            inbox.refuse = False
-            run_weekly_job(settings, database, NOW + timedelta(weeks=6))
+            refused_six_weeks_then_sent(settings, database, inbox)
     finally:
         database.dispose()
     subjects = [str(m["Subject"]) for m in inbox.messages]
@@ -510,10 +515,7 @@ def test_after_an_outage_the_weeks_past_the_catch_up_are_given_up_by_name_and_th
     inbox = Inbox(refuse=True)
     try:
         with smtp_server(inbox, port):
-            for weeks in range(6):
-                run_weekly_job(settings, database, NOW + timedelta(weeks=weeks))
-            inbox.refuse = False
-            result = run_weekly_job(settings, database, NOW + timedelta(weeks=6))
+            result = refused_six_weeks_then_sent(settings, database, inbox)
         with database.reading() as session:
             oldest = [week_state(session, week, "readers") for week in ("2026-W48", "2026-W49")]
         by_hand = claim_week(database, "2026-W48", NOW + timedelta(weeks=6), ignore_backoff=True)
