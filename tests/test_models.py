@@ -12,6 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, select, text
 
 from digest.awesome import store as liststore
+from digest.config import Settings
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, alembic_config, create_database_engine, open_database
 from digest.storage.models import Base, ListMeta
@@ -69,17 +70,27 @@ def test_a_database_made_by_migration_0001_is_upgraded_on_start_and_matches_the_
         database.dispose()
 
 
+def made_by_revision(tmp_path: Path, revision: str, *statements: str) -> Settings:
+    """A data folder whose database an older release made: its schema at `revision`, holding what `statements`
+    insert."""
+    settings = make_settings(tmp_path / "data")
+    engine = create_database_engine(settings.database_url)
+    command.upgrade(alembic_config(engine), revision)
+    with engine.begin() as connection:
+        for statement in statements:
+            connection.execute(text(statement))
+    engine.dispose()
+    return settings
+
+
 def test_a_week_sent_before_the_two_editions_counts_as_the_readers_edition_sent(tmp_path: Path) -> None:
     from digest.weekly.ledger import claim_week, week_state
 
-    settings = make_settings(tmp_path / "data")
-    engine = create_database_engine(settings.database_url)
-    command.upgrade(alembic_config(engine), "0006")  # one digest a week, keyed by the week
-    with engine.begin() as connection:
-        connection.execute(
-            text("INSERT INTO weekly_digests (week, status, attempts, recipients) VALUES ('2026-W47', 'sent', 1, '[]')")
-        )
-    engine.dispose()
+    settings = made_by_revision(  # one digest a week, keyed by the week
+        tmp_path,
+        "0006",
+        "INSERT INTO weekly_digests (week, status, attempts, recipients) VALUES ('2026-W47', 'sent', 1, '[]')",
+    )
 
     database = open_service_database(settings)
     now = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
@@ -101,17 +112,12 @@ def test_a_week_sent_before_deferred_recipients_were_kept_owes_nobody_after_the_
     nobody, and is not sent again."""
     from digest.weekly.ledger import claim_week, week_state
 
-    settings = make_settings(tmp_path / "data")
-    engine = create_database_engine(settings.database_url)
-    command.upgrade(alembic_config(engine), "0001")
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO weekly_digests (week, status, attempts, recipients)"
-                " VALUES ('2026-W47', 'sent', 1, '[\"reader@example.org\"]')"
-            )
-        )
-    engine.dispose()
+    settings = made_by_revision(
+        tmp_path,
+        "0001",
+        "INSERT INTO weekly_digests (week, status, attempts, recipients)"
+        " VALUES ('2026-W47', 'sent', 1, '[\"reader@example.org\"]')",
+    )
 
     database = open_service_database(settings)
     try:
@@ -128,20 +134,15 @@ def test_a_message_posted_before_the_shown_version_was_kept_is_not_edited_after_
     posted under 0001's schema is taken to show the stored version, so the first start does not edit every one."""
     from digest.discord import store
 
-    settings = make_settings(tmp_path / "data")
-    engine = create_database_engine(settings.database_url)
-    command.upgrade(alembic_config(engine), "0001")
-    with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO candidates (arxiv_id, version, title, title_key, authors, abstract, categories, relevant,"
-                " score, matched, suggested_sections, source_feeds, status, first_seen_at, updated_at,"
-                " discord_message_id, discord_channel_id, discord_state, discord_shown_status) VALUES"
-                " ('2506.04706', 2, 'Line of Sight', 'line of sight', '[]', '', '[]', 1, 1.2, '[]', '[]', '[]',"
-                " 'pending', '2026-04-27 06:00:00', '2026-04-28 06:00:00', '900', '800', 'posted', 'pending')"
-            )
-        )
-    engine.dispose()
+    settings = made_by_revision(
+        tmp_path,
+        "0001",
+        "INSERT INTO candidates (arxiv_id, version, title, title_key, authors, abstract, categories, relevant,"
+        " score, matched, suggested_sections, source_feeds, status, first_seen_at, updated_at,"
+        " discord_message_id, discord_channel_id, discord_state, discord_shown_status) VALUES"
+        " ('2506.04706', 2, 'Line of Sight', 'line of sight', '[]', '', '[]', 1, 1.2, '[]', '[]', '[]',"
+        " 'pending', '2026-04-27 06:00:00', '2026-04-28 06:00:00', '900', '800', 'posted', 'pending')",
+    )
 
     database = open_service_database(settings)
     try:
