@@ -11,8 +11,6 @@ import unicodedata
 from contextlib import suppress
 from dataclasses import dataclass
 
-import idna
-
 from digest.text import url_problem
 
 # Characters no plain address here holds: they would end the address in a header or the SMTP envelope.
@@ -45,6 +43,8 @@ def ascii_domain(domain: str) -> str:
     (IDNA 2008 with the UTS 46 mapping: bücher.example is xn--bcher-kva.example); an ASCII one as it is."""
     if domain.isascii():
         return domain
+    import idna  # here: only a domain in another script needs it, and the settings check every address at start
+
     try:
         return idna.encode(domain, uts46=True).decode("ascii")
     except idna.IDNAError:
