@@ -22,15 +22,16 @@ def entry_count(text: str) -> int:
     return sum(len(section.entries) for section in parse_list(text).sections)
 
 
-def write_list_markdown(path: Path, text: str) -> Path:
-    """Writes `text` to `path`; keeps the file it replaces when that one had more entries."""
+def write_list_markdown(path: Path, text: str, entries: int | None = None) -> Path:
+    """Writes `text` to `path`; keeps the file it replaces when that one had more entries. `entries`: how many
+    `text` holds, when the caller knows (the database it was rendered from), so that it is not parsed again."""
     try:
         previous = path.read_bytes() if path.is_file() else None
     except OSError:
         previous = None  # unreadable: nothing to compare with; the write below says what is wrong
     if previous is not None:
         before = entry_count(previous.decode("utf-8", "replace"))
-        after = entry_count(text)
+        after = entry_count(text) if entries is None else entries
         if after < before:
             kept = keep_generations(path, previous, GENERATIONS)
             log.warning(

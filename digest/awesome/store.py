@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from digest import resources
@@ -84,7 +84,8 @@ def write_markdown(session: Session, settings: Settings) -> Path:
     renders later writes later, so the file never ends on the older of two decisions."""
     path = settings.list_markdown_path
     with held_for_writing(path):
-        return write_list_markdown(path, render_markdown(session, settings.templates_dir))
+        entries = session.scalar(select(func.count()).select_from(Entry)) or 0
+        return write_list_markdown(path, render_markdown(session, settings.templates_dir), entries)
 
 
 def section_names(session: Session) -> list[str]:
