@@ -18,15 +18,16 @@ from sqlalchemy.orm import Session
 
 from digest import health
 from digest.awesome import store as liststore
-from digest.awesome.lint import Finding, lint_bytes
+from digest.awesome.lint import lint_bytes
 from digest.awesome.parse import ListFormatError
 from digest.clock import utc_now
 from digest.config import Settings
 from digest.publish.git import GitClone, GitError, PushRejectedError
 from digest.publish.replay import replayed
-from digest.publish.rules import Decided, changes, commit_message, new_errors, one_line, unified_diff
+from digest.publish.rules import Decided, changes, commit_message, finding_line, new_errors, one_line, unified_diff
 from digest.publish.store import first_base, pending_decisions, record_failure, state_row
 from digest.storage.db import Database
+from digest.storage.files import held_for_writing
 from digest.storage.state import PublishState
 
 log = logging.getLogger("digest.publish")
@@ -76,7 +77,13 @@ class Publisher:
             state_row(session, self.settings.templates_dir)
 
     def publish(self, *, dry_run: bool = False) -> PublishResult:
-        """Publishes what is pending; every failure is a result with one line, recorded and reported to /healthz."""
+        """Publishes what is pending; every failure is a result with one line, recorded and reported to /healthz.
+        One at a time per data folder (`digest publish` waits for the service's): both work in the one clone."""
+        waiting = "publish: waiting for the publish running in another process (the service or `digest publish`)"
+        with held_for_writing(self.git.folder, on_wait=lambda: log.info(waiting)):
+            return self._publish(dry_run)
+
+    def _publish(self, dry_run: bool) -> PublishResult:
         self.remember_base()
         for attempt in range(1, PUSH_ATTEMPTS + 1):
             try:
@@ -233,7 +240,7 @@ class Publisher:
             return
         found = new_errors(base_findings, upstream_findings)
         if found:
-            lines = [_finding_line(self.settings.publish.path, f) for f in found]
+            lines = [finding_line(self.settings.publish.path, f) for f in found]
             raise PublishBlockedError(
                 f"{self.source} upstream has {len(found)} new lint error(s): {lines[0]}; fix it in the repository",
                 lines,
@@ -290,7 +297,3 @@ class Publisher:
             state.failures, state.last_error, state.attempted_at = 0, None, self.clock()
             if published:
                 state.published_commit, state.published_at = commit, self.clock()
-
-
-def _finding_line(path: str, finding: Finding) -> str:
-    return f"{path}:{finding.line}: {finding.severity}: {one_line(finding.message, 200)} [{finding.code}]"

@@ -107,6 +107,11 @@ def new_errors(base: list[Finding], upstream: list[Finding]) -> list[Finding]:
     return [f for f in upstream if f.severity == ERROR and (f.code, _LINE_NOTE.sub("", f.message)) not in known]
 
 
+def finding_line(path: str, finding: Finding) -> str:
+    """A lint finding of the upstream file as one line: where, how bad, what."""
+    return f"{path}:{finding.line}: {finding.severity}: {one_line(finding.message, 200)} [{finding.code}]"
+
+
 def retry_after(failures: int) -> timedelta:
     """Back-off after `failures` failed attempts in a row: 30 s, 1 min, 2 min, ... at most an hour."""
     if failures <= 0:

@@ -6,7 +6,7 @@ import fcntl
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -70,13 +70,19 @@ def write_atomic_bytes(path: Path, data: bytes) -> None:
 
 
 @contextmanager
-def held_for_writing(path: Path) -> Iterator[None]:
+def held_for_writing(path: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
     """An exclusive lock, between processes, on writing `path` (a `.lock` file beside it): two processes that each
-    render and write it then write in the order they rendered, so the last file holds the newest state."""
+    render and write it then write in the order they rendered, so the last file holds the newest state. `on_wait` is
+    called once when another process holds it (to say why this one waits)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(handle, fcntl.LOCK_EX)
         yield
     finally:
         os.close(handle)  # closing the descriptor releases the lock

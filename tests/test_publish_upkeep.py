@@ -1,0 +1,102 @@
+"""Publishing after a year of use: `digest publish` run while the service publishes, the list file renamed in the
+repository, a refused token, a full disk. Each against a real bare repository, as a maintainer team meets it."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from digest.config import Settings
+from digest.publish.publisher import PUBLISHED, UNCHANGED, Publisher
+from digest.review.reviewer import Reviewer
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.git_remote import ANN, NOW, Remote, make_remote, publish_config
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Remote:
+    return make_remote(tmp_path)
+
+
+@pytest.fixture
+def st(tmp_path: Path, remote: Remote) -> Settings:
+    return make_settings(tmp_path / "data", publish_config(remote.url))
+
+
+@pytest.fixture
+def db(st: Settings) -> Iterator[Database]:
+    database = open_service_database(st)
+    yield database
+    database.dispose()
+
+
+def services(database: Database, settings: Settings) -> tuple[Reviewer, Publisher]:
+    publisher = Publisher(database, settings, clock=lambda: NOW)
+    publisher.remember_base()
+    return Reviewer(database, settings, clock=lambda: NOW), publisher
+
+
+def approve(database: Database, reviewer: Reviewer, index: int) -> str:
+    paper = real_papers()[index]
+    reviewer.decide(insert_candidate(database, paper), "approve", ANN)
+    return str(paper["arxiv_id"])
+
+
+def test_digest_publish_in_a_shell_while_the_service_publishes_loses_no_approval(
+    remote: Remote, st: Settings, db: Database
+) -> None:
+    """A maintainer runs `digest publish` (its own process, its own connection) while the service publishes. Both
+    worked in the one clone: the service's commit was taken over by the shell's checkout, so the service pushed the
+    shell's older commit, said "Add 2 papers", and recorded the second paper as published; the next sync read it as
+    taken out by hand and dropped it from the list. Now the second publish waits for the first."""
+    reviewer, service = services(db, st)
+    shell_database = open_service_database(st)
+    shell = Publisher(shell_database, st, clock=lambda: NOW)
+    first = approve(db, reviewer, 0)
+    shell_read, go_shell, service_committing, go_service = (threading.Event() for _ in range(4))
+    shell_commit = shell.git.commit
+    service_run = service.git._run
+
+    def commit_after_a_pause(*args: Any, **kwargs: Any) -> str:  # the shell has read the database, then is slow
+        shell_read.set()
+        go_shell.wait(10)
+        return shell_commit(*args, **kwargs)
+
+    def run_with_a_pause(*args: str, **kwargs: Any) -> Any:  # the service has committed, then is slow
+        if args == ("rev-parse", "HEAD"):
+            service_committing.set()
+            go_service.wait(10)
+        return service_run(*args, **kwargs)
+
+    shell.git.commit = commit_after_a_pause  # type: ignore[method-assign]
+    service.git._run = run_with_a_pause  # type: ignore[method-assign]
+    results: dict[str, Any] = {}
+    in_shell = threading.Thread(target=lambda: results.update(shell=shell.publish()))
+    in_service = threading.Thread(target=lambda: results.update(service=service.publish()))
+    try:
+        in_shell.start()
+        assert shell_read.wait(10)
+        second = approve(db, reviewer, 1)  # approved on Discord while the shell's publish runs
+        in_service.start()
+        service_committing.wait(2)  # before the fix it commits now; after it, it waits for the shell's publish
+        go_shell.set()
+        in_shell.join(30)
+        go_service.set()
+        in_service.join(30)
+    finally:
+        go_shell.set()
+        go_service.set()
+        shell_database.dispose()
+    assert results["shell"].outcome == PUBLISHED and results["service"].outcome == PUBLISHED
+    assert service.publish().outcome == UNCHANGED
+    readme = remote.readme()
+    assert first in readme and second in readme, "an approval was lost"
+    assert second in st.list_markdown_path.read_text(encoding="utf-8")
+    assert remote.commits()[0].startswith("Add 1 paper: Steering CLIP"), remote.commits()
