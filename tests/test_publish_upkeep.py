@@ -10,14 +10,15 @@ from typing import Any
 
 import pytest
 
+from digest import health
 from digest.config import Settings
-from digest.publish.publisher import PUBLISHED, UNCHANGED, Publisher
+from digest.publish.publisher import BLOCKED, PUBLISHED, UNCHANGED, Publisher
 from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.git_remote import ANN, NOW, Remote, make_remote, publish_config
+from tests.git_remote import ANN, NOW, TYPO_NEW, TYPO_OLD, Remote, git, make_remote, publish_config
 
 
 @pytest.fixture
@@ -100,3 +101,41 @@ def test_digest_publish_in_a_shell_while_the_service_publishes_loses_no_approval
     assert first in readme and second in readme, "an approval was lost"
     assert second in st.list_markdown_path.read_text(encoding="utf-8")
     assert remote.commits()[0].startswith("Add 1 paper: Steering CLIP"), remote.commits()
+
+
+@pytest.mark.parametrize("how", ["renamed", "deleted"])
+def test_a_list_file_renamed_or_deleted_upstream_is_not_written_again_as_a_second_copy(
+    how: str, tmp_path: Path, remote: Remote, st: Settings, db: Database
+) -> None:
+    """The maintainers move README.md to LIST.md (or delete it, the list living elsewhere now). The next approval
+    wrote README.md again from the database: two copies of the list on the branch, the maintainers' later edits in
+    LIST.md never brought back. Now publishing stops and says where the file went and what to set."""
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    git(remote.work, "pull", "-q", "--ff-only", "origin", "main")
+    if how == "renamed":
+        git(remote.work, "mv", "README.md", "LIST.md")
+    else:
+        git(remote.work, "rm", "-q", "README.md")
+    git(remote.work, "commit", "-qm", f"{how} the list")
+    git(remote.work, "push", "-q", "origin", "HEAD:main")
+    head = remote.head()
+    second = approve(db, reviewer, 1)
+    result = publisher.publish()
+    assert result.outcome == BLOCKED, result.message
+    assert remote.head() == head and "README.md" not in git(remote.bare, "ls-tree", "--name-only", "main")
+    expected = "renamed to LIST.md on branch main" if how == "renamed" else "README.md is gone from branch main"
+    assert expected in result.message and "publish.path" in result.message, result.message
+    (component,) = [c for c in health.components() if c.name == "publish"]
+    assert not component.ok and expected in component.message
+    if how == "renamed":  # the maintainers' file, and the setting that follows it, bring publishing back
+        git(remote.work, "pull", "-q", "--ff-only", "origin", "main")
+        listing = remote.work / "LIST.md"
+        listing.write_text(listing.read_text(encoding="utf-8").replace(TYPO_OLD, TYPO_NEW), encoding="utf-8")
+        git(remote.work, "commit", "-qam", "Fix a typo by hand")
+        git(remote.work, "push", "-q", "origin", "HEAD:main")
+        moved = make_settings(st.data_dir, publish_config(remote.url) + 'path = "LIST.md"\n')
+        assert Publisher(db, moved, clock=lambda: NOW).publish().outcome == PUBLISHED
+        on_branch = git(remote.bare, "show", "main:LIST.md")
+        assert second in on_branch and TYPO_NEW in on_branch

@@ -196,6 +196,21 @@ class GitClone:
         done = self._run("merge-base", one, other, check=False)
         return done.stdout.decode().strip() or None if done.returncode == 0 else None
 
+    def renamed_to(self, older: str, newer: str, path: str) -> str | None:
+        """Where `path` went between two commits when git sees it renamed (its text mostly kept), else None."""
+        done = self._run("diff", "--name-status", "-z", "-M", older, newer, check=False)
+        fields = done.stdout.decode("utf-8", "replace").split("\0")
+        at = 0
+        while at < len(fields) - 1:
+            status = fields[at]
+            if status.startswith(("R", "C")):
+                if fields[at + 1] == path and status.startswith("R") and at + 2 < len(fields):
+                    return fields[at + 2]
+                at += 3
+            else:
+                at += 2
+        return None
+
     def push(self, commit: str, branch: str | None = None) -> None:
         """Pushes `commit` to the branch (the configured one unless named), never forced; raises PushRejectedError
         when someone pushed first."""

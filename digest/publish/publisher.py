@@ -23,6 +23,14 @@ from digest.awesome.parse import ListFormatError
 from digest.clock import utc_now
 from digest.config import Settings
 from digest.publish.git import GitClone, GitError, PushRejectedError
+from digest.publish.history import (
+    PublishBlockedError,
+    base_before_rewrite,
+    check_branch_is_new,
+    check_file_is_kept,
+    decoded,
+    synced_commit,
+)
 from digest.publish.replay import replayed
 from digest.publish.rules import Decided, changes, commit_message, finding_line, new_errors, one_line, unified_diff
 from digest.publish.store import first_base, pending_decisions, record_failure, state_row
@@ -34,14 +42,6 @@ log = logging.getLogger("digest.publish")
 
 PUSH_ATTEMPTS = 4
 PUBLISHED, UNCHANGED, BLOCKED, FAILED = "published", "unchanged", "blocked", "failed"
-
-
-class PublishBlockedError(Exception):
-    """The upstream file cannot be brought back (it no longer parses, new lint errors, a conflicting edit)."""
-
-    def __init__(self, line: str, findings: list[str] | None = None) -> None:
-        super().__init__(line)
-        self.findings = findings or []
 
 
 @dataclass(frozen=True)
@@ -112,10 +112,11 @@ class Publisher:
 
     def _attempt(self, dry_run: bool) -> PublishResult:
         head = self.git.fetch()
+        synced = synced_commit(self.database)
         if head is None:
-            self._check_branch_is_new()
-        upstream = self.git.read(head)
-        rewritten = self._base_before_rewrite(head)
+            check_branch_is_new(self.git, synced)
+        upstream = self._upstream(head, synced)
+        rewritten = base_before_rewrite(self.git, synced, head, self.source)
         with self._session(dry_run) as session:
             merged = self._merge(session, head, upstream, dry_run=dry_run, base=rewritten)
         if merged.imported:
@@ -135,6 +136,13 @@ class Publisher:
         )
         return PublishResult(PUBLISHED, f"published {commit[:12]}: {merged.message.splitlines()[0]}", commit, diff)
 
+    def _upstream(self, head: str | None, synced: str | None) -> bytes | None:
+        """The list file at `head`; a file gone since the last sync stops publishing (renamed or deleted there)."""
+        upstream = self.git.read(head)
+        if head is not None and upstream is None:
+            check_file_is_kept(self.git, synced, head)
+        return upstream
+
     def write_list_file(self) -> None:
         """list.md as the database holds it, once the upstream edits are committed: rendered under the file's lock
         from what is committed, so a decision in another process cannot land the older text last."""
@@ -153,44 +161,6 @@ class Publisher:
             finally:
                 if dry_run:
                     session.rollback()
-
-    def _base_before_rewrite(self, head: str | None) -> str | None:
-        """When the branch's history was rewritten (a force-push) so that the last synced commit is no longer in it:
-        the file as of the commit both histories share, as the merge base. Measured from the last sync, what the
-        rewrite dropped would read as taken out by hand; measured from there, approvals the rewrite dropped are put
-        back and the rewrite's own edits are kept."""
-        with self.database.reading() as session:
-            state = session.get(PublishState, 1)
-            synced = state.synced_commit if state is not None else None
-        if head is None or synced is None or not self.git.knows(synced) or self.git.is_ancestor(synced, head):
-            return None
-        shared = self.git.merge_base(synced, head)
-        data = self.git.read(shared) if shared is not None else None
-        if data is None:
-            raise PublishBlockedError(
-                f"the history of {self.source} was rewritten and shares no commit with the last sync "
-                f"({synced[:12]}); check the list there, then bring it in with `digest list import`"
-            )
-        log.warning(
-            "publish: the history of %s was rewritten (%s is no longer in it); merging from %s, the commit both share",
-            self.source,
-            synced[:12],
-            shared[:12] if shared else "",
-        )
-        return self._decode(data)
-
-    def _check_branch_is_new(self) -> None:
-        """A branch the repository lacks is created only before the first sync: once synced, a missing branch was
-        renamed or deleted, and a new history under the old name would fork the list silently."""
-        with self.database.reading() as session:
-            state = session.get(PublishState, 1)
-            synced = state.synced_commit if state is not None else None
-        if synced is not None:
-            branch = self.settings.publish.branch
-            raise GitError(
-                f"branch {branch} is gone from {self.git.redact(self.git.url)} (last synced at {synced[:12]}); "
-                "if it was renamed, set publish.branch to its new name"
-            )
 
     def _merge(
         self, session: Session, head: str | None, upstream: bytes | None, *, dry_run: bool, base: str | None = None
@@ -225,10 +195,7 @@ class Publisher:
         return state.base_text, state.last_decision_id
 
     def _decode(self, data: bytes) -> str:
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            raise PublishBlockedError(f"{self.source} upstream is not UTF-8 text; fix it in the repository") from None
+        return decoded(data, self.source)
 
     def _check_upstream(self, base: str, theirs: str, *, first: bool) -> None:
         try:

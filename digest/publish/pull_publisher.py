@@ -18,7 +18,8 @@ from digest.clock import utc_now
 from digest.config import Settings, repository_slug
 from digest.publish.forge import Forge
 from digest.publish.git import GitError
-from digest.publish.publisher import PUBLISHED, UNCHANGED, Merged, PublishBlockedError, Publisher, PublishResult
+from digest.publish.history import PublishBlockedError, synced_commit
+from digest.publish.publisher import PUBLISHED, UNCHANGED, Merged, Publisher, PublishResult
 from digest.publish.pull import (
     Pull,
     PullStanding,
@@ -58,7 +59,7 @@ class PullRequestPublisher(Publisher):
         head = self.git.fetch()
         if head is None:
             raise GitError(f"the branch {target} is not in {self.source}; a pull request needs a branch to target")
-        upstream = self.git.read(head)
+        upstream = self._upstream(head, synced_commit(self.database))
         _number, branch, pushed_text = self._pull_state()
         pull = pull_of(self.forge.pulls(branch, "all"), branch) if branch else Pull(PullStanding.NONE, None)
         # Once maintainers merged the pushed file, their edits are what differs from it.

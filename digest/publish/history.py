@@ -1,0 +1,89 @@
+"""What the branch's history says about the last sync, before anything is merged: a rewritten history (force-push), a
+renamed or deleted branch, a list file renamed or deleted upstream. Each gives the merge base to use, or stops
+publishing with one line saying what happened and what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from digest.publish.git import GitClone, GitError
+from digest.storage.db import Database
+from digest.storage.state import PublishState
+
+log = logging.getLogger("digest.publish")
+
+
+class PublishBlockedError(Exception):
+    """The upstream file cannot be brought back (it no longer parses, new lint errors, a conflicting edit, gone)."""
+
+    def __init__(self, line: str, findings: list[str] | None = None) -> None:
+        super().__init__(line)
+        self.findings = findings or []
+
+
+def synced_commit(database: Database) -> str | None:
+    """The upstream commit of the last sync; None before the first."""
+    with database.reading() as session:
+        state = session.get(PublishState, 1)
+        return state.synced_commit if state is not None else None
+
+
+def decoded(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise PublishBlockedError(f"{source} upstream is not UTF-8 text; fix it in the repository") from None
+
+
+def check_branch_is_new(git: GitClone, synced: str | None) -> None:
+    """A branch the repository lacks is created only before the first sync: once synced, a missing branch was
+    renamed or deleted, and a new history under the old name would fork the list silently."""
+    if synced is not None:
+        branch = git.settings.branch
+        raise GitError(
+            f"branch {branch} is gone from {git.redact(git.url)} (last synced at {synced[:12]}); "
+            "if it was renamed, set publish.branch to its new name"
+        )
+
+
+def check_file_is_kept(git: GitClone, synced: str | None, head: str) -> None:
+    """A list file the branch lacks is created only before the first sync: once synced, it was renamed or deleted
+    upstream, and writing it again would start a second copy of the list beside the maintainers' (whose edits would
+    never come back)."""
+    if synced is None:
+        return
+    path, branch = git.settings.path, git.settings.branch
+    renamed = git.renamed_to(synced, head, path) if git.knows(synced) else None
+    if renamed is not None:
+        raise PublishBlockedError(
+            f"{path} was renamed to {renamed} on branch {branch} of {git.redact(git.url)} (at {head[:12]}); "
+            f'set publish.path = "{renamed}" in the config; nothing was pushed'
+        )
+    raise PublishBlockedError(
+        f"{path} is gone from branch {branch} of {git.redact(git.url)} (at {head[:12]}, last synced at "
+        f"{synced[:12]}); restore it there, or set publish.path to where the list is now; nothing was pushed"
+    )
+
+
+def base_before_rewrite(git: GitClone, synced: str | None, head: str | None, source: str) -> str | None:
+    """When the branch's history was rewritten (a force-push) so that the last synced commit is no longer in it:
+    the file as of the commit both histories share, as the merge base. Measured from the last sync, what the
+    rewrite dropped would read as taken out by hand; measured from there, approvals the rewrite dropped are put
+    back and the rewrite's own edits are kept."""
+    if head is None or synced is None or not git.knows(synced) or git.is_ancestor(synced, head):
+        return None
+    shared = git.merge_base(synced, head)
+    data = git.read(shared) if shared is not None else None
+    if data is None:
+        raise PublishBlockedError(
+            f"the history of {source} was rewritten and shares no commit with the last sync "
+            f"({synced[:12]}); check the list there, then bring it in with `digest list import`"
+        )
+    log.warning(
+        "publish: the history of %s was rewritten (%s is no longer in it); merging from %s, the commit both share",
+        source,
+        synced[:12],
+        shared[:12] if shared else "",
+    )
+    return decoded(data, source)
