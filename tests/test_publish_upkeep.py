@@ -3,6 +3,7 @@ repository, a refused token, a full disk. Each against a real bare repository, a
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,12 +13,13 @@ import pytest
 
 from digest import health
 from digest.config import Settings
-from digest.publish.publisher import BLOCKED, PUBLISHED, UNCHANGED, Publisher
+from digest.publish.publisher import BLOCKED, FAILED, PUBLISHED, UNCHANGED, Publisher
 from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
+from tests.git_http import GitHttpServer, backend_path
 from tests.git_remote import ANN, NOW, TYPO_NEW, TYPO_OLD, Remote, git, make_remote, publish_config
 
 
@@ -139,3 +141,48 @@ def test_a_list_file_renamed_or_deleted_upstream_is_not_written_again_as_a_secon
         assert Publisher(db, moved, clock=lambda: NOW).publish().outcome == PUBLISHED
         on_branch = git(remote.bare, "show", "main:LIST.md")
         assert second in on_branch and TYPO_NEW in on_branch
+
+
+@pytest.mark.skipif(backend_path() is None, reason="git-http-backend is not installed")
+@pytest.mark.parametrize("token", ["ghp_Expired00000000000000", None])
+def test_a_refused_login_says_so_and_which_setting_to_check(
+    token: str | None, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An expired token (or none) made git answer "could not read Username for '...': terminal prompts disabled":
+    no word of the token, the login or what to do. Now the line says the login was refused and what to check."""
+    make_remote(tmp_path)
+    with GitHttpServer(tmp_path, "ghp_TheRightToken000000000") as server:
+        environment = {"DIGEST_GIT_TOKEN": token} if token else {}
+        settings = make_settings(tmp_path / "data", publish_config(server.url("remote.git")), environment)
+        database = open_service_database(settings)
+        try:
+            result = Publisher(database, settings, clock=lambda: NOW).publish()
+        finally:
+            database.dispose()
+    assert result.outcome == FAILED
+    assert "Username" not in result.message and "terminal prompts" not in result.message, result.message
+    expected = (
+        "refused the login: check DIGEST_GIT_TOKEN" if token else "asks for a login: set DIGEST_GIT_TOKEN (https)"
+    )
+    assert result.message.startswith("git fetch from http://127.0.0.1:") and expected in result.message, result.message
+    assert token is None or token not in caplog.text + result.message
+
+
+def test_an_unreachable_ssh_remote_says_what_ssh_said(tmp_path: Path) -> None:
+    """Over ssh, git's line ("Could not read from remote repository") came without ssh's own reason before it (the
+    connection refused, the key refused): the maintainer could not tell a firewall from a key."""
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    key = tmp_path / "deploy_key"
+    key.write_text("not used: the connection is refused first\n", encoding="utf-8")
+    key.chmod(0o600)
+    config = publish_config(f"ssh://git@127.0.0.1:{port}/owner/list.git")
+    settings = make_settings(tmp_path / "data", config, {"DIGEST_GIT_SSH_KEY": str(key)})
+    database = open_service_database(settings)
+    try:
+        result = Publisher(database, settings, clock=lambda: NOW).publish()
+    finally:
+        database.dispose()
+    assert result.outcome == FAILED
+    assert f"ssh: connect to host 127.0.0.1 port {port}: Connection refused" in result.message, result.message

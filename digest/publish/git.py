@@ -22,6 +22,14 @@ _MISSING_REF = re.compile(r"couldn't find remote ref|could not find remote ref",
 _URL_USER = re.compile(r"(?<=://)[^/@\s]+@")
 _LOCK_IN_THE_WAY = re.compile(r"Unable to create '([^']+\.lock)': File exists")
 _SOMEONE_PUSHED_FIRST = re.compile(r"\[rejected\] \((fetch first|non-fast-forward|stale info)\)")
+# A login refused over https (git then asks for a name it may not prompt for) or over ssh.
+_LOGIN_REFUSED = re.compile(
+    r"could not read (Username|Password)|Authentication failed|returned error: 40[13]|Permission denied \(publickey"
+    r"|Invalid username or password",
+    re.IGNORECASE,
+)
+# ssh's own reason, printed before git's "Could not read from remote repository."
+_SSH_SAID = re.compile(r"(ssh: |Host key verification failed|kex_exchange_identification|Connection (closed|reset))")
 STALE_LOCK_MARGIN_SECONDS = 10.0
 log = logging.getLogger("digest.publish")
 
@@ -85,13 +93,16 @@ class GitClone:
                 check=False,
             )
         except subprocess.TimeoutExpired:
-            raise GitError(f"git {args[0]} took longer than {GIT_TIMEOUT_SECONDS:.0f} s") from None
+            raise GitError(
+                f"git {_command_name(args)} took longer than {GIT_TIMEOUT_SECONDS:.0f} s "
+                f"(is {self.redact(self.url)} slow or unreachable?); trying later"
+            ) from None
         except OSError as exc:
             raise GitError(f"cannot run git: {exc.strerror or exc} (is git installed?)") from None
         if done.returncode != 0 and self._cleared_stale_lock(done):
             return self._run(*args, stdin=stdin, check=check)
         if check and done.returncode != 0:
-            raise GitError(f"git {args[0]} failed: {self._why(done)}")
+            raise GitError(f"git {_command_name(args)} failed: {self._why(done)}")
         return done
 
     def _cleared_stale_lock(self, done: subprocess.CompletedProcess[bytes]) -> bool:
@@ -115,11 +126,31 @@ class GitClone:
         return stale
 
     def _why(self, done: subprocess.CompletedProcess[bytes]) -> str:
-        """Git's own reason: its fatal or error lines and what the remote said, else its last lines."""
+        """Git's own reason: its fatal or error lines, what the remote or ssh said, else its last lines. A refused
+        login says so and which setting to check (git's own line is about a terminal prompt it may not show)."""
         text = (done.stderr or done.stdout).decode("utf-8", "replace")
-        lines = [line for line in text.splitlines() if line.strip() and not line.startswith("hint:")]
-        said = [line for line in lines if line.startswith(("fatal:", "error:", "remote:"))]
+        lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("hint:")]
+        said = [line for line in lines if line.startswith(("fatal:", "error:", "remote:")) or _SSH_SAID.match(line)]
+        if _LOGIN_REFUSED.search(text):
+            said = [line for line in said if line.startswith("remote:")] + [self._login_advice()]
+        elif "Host key verification failed" in text:
+            said.append(
+                "(ssh does not know the host's key: add it to ~/.ssh/known_hosts of the user the service runs as, "
+                "e.g. with ssh-keyscan)"
+            )
         return self.redact(" ".join((said or lines)[-3:])) or f"exit status {done.returncode}"
+
+    def _login_advice(self) -> str:
+        if self.settings.ssh_key and not self.url.startswith(("https://", "http://")):
+            return (
+                "the repository refused the login: check that DIGEST_GIT_SSH_KEY is a key it accepts, with write access"
+            )
+        if self.settings.token:
+            return (
+                "the repository refused the login: check DIGEST_GIT_TOKEN (expired, revoked, or not allowed to push "
+                "to this repository)"
+            )
+        return "the repository asks for a login: set DIGEST_GIT_TOKEN (https) or DIGEST_GIT_SSH_KEY (ssh)"
 
     # -- what the publisher asks -------------------------------------------------------------------------------------
     def ensure(self) -> None:
@@ -245,3 +276,11 @@ class GitClone:
         if done.returncode < 0 or done.returncode > 127:
             raise GitError(f"git merge-file failed: {self._why(done)}")
         return done.stdout.decode("utf-8"), done.returncode
+
+
+def _command_name(args: tuple[str, ...]) -> str:
+    """The git command in `args`, past the `-c name=value` options before it."""
+    at = 0
+    while at < len(args) and args[at] == "-c":
+        at += 2
+    return args[at] if at < len(args) else "git"
