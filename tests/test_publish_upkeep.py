@@ -3,6 +3,7 @@ repository, a refused token, a full disk. Each against a real bare repository, a
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from collections.abc import Iterator
@@ -14,6 +15,7 @@ import pytest
 from digest import health
 from digest.config import Settings
 from digest.publish.publisher import BLOCKED, FAILED, PUBLISHED, UNCHANGED, Publisher
+from digest.publish.runner import PublishRunner
 from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
@@ -186,3 +188,36 @@ def test_an_unreachable_ssh_remote_says_what_ssh_said(tmp_path: Path) -> None:
         database.dispose()
     assert result.outcome == FAILED
     assert f"ssh: connect to host 127.0.0.1 port {port}: Connection refused" in result.message, result.message
+
+
+@pytest.mark.asyncio
+async def test_a_full_disk_while_the_service_publishes_is_a_failure_it_comes_back_from(
+    remote: Remote, st: Settings, db: Database
+) -> None:
+    """The disk filled up while the service merged a hand edit with an approval: the OSError ended the service's
+    publishing loop for good (nothing in /healthz, nothing published until a restart, the error thrown at stop).
+    Now it is a failure with one line, on /healthz and retried with back-off; freed, the next try publishes."""
+    runner = PublishRunner(db, st)
+    reviewer = Reviewer(db, st, clock=lambda: NOW)
+    reviewer.add_listener(runner.on_decision)
+    await runner.start()
+    try:
+        remote.push_edit(TYPO_OLD, TYPO_NEW)
+        merge = st.data_dir / "publish" / "merge"
+        merge.mkdir(parents=True, exist_ok=True)
+        (merge / "ours").symlink_to("/dev/full")  # writing there fails as on a full disk (ENOSPC)
+        arxiv_id = str(real_papers()[0]["arxiv_id"])
+        await reviewer.decide_async(insert_candidate(db, real_papers()[0]), "approve", ANN)
+        for _ in range(200):
+            failing = [c for c in health.components() if c.name == "publish" and not c.ok]
+            if failing:
+                break
+            await asyncio.sleep(0.1)
+        assert failing, "the failure never reached /healthz"
+        assert "No space left on device" in failing[0].message and "free space" in failing[0].message
+        assert runner.failures == 1  # the loop lives on, its next attempt on the back-off
+    finally:
+        await runner.stop()
+    (merge / "ours").unlink()  # space freed: the next try (here `digest publish`) publishes both
+    assert Publisher(db, st, clock=lambda: NOW).publish().outcome == PUBLISHED
+    assert arxiv_id in remote.readme() and TYPO_NEW in remote.readme()

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from digest import health
@@ -80,8 +81,13 @@ class Publisher:
         """Publishes what is pending; every failure is a result with one line, recorded and reported to /healthz.
         One at a time per data folder (`digest publish` waits for the service's): both work in the one clone."""
         waiting = "publish: waiting for the publish running in another process (the service or `digest publish`)"
-        with held_for_writing(self.git.folder, on_wait=lambda: log.info(waiting)):
-            return self._publish(dry_run)
+        try:
+            with held_for_writing(self.git.folder, on_wait=lambda: log.info(waiting)):
+                return self._publish(dry_run)
+        except OSError as exc:  # a full disk or a folder it may not write: the decisions wait in the database
+            where = exc.filename or self.git.folder
+            line = f"cannot write {where}: {exc.strerror or exc}; free space there (or fix its permissions) to resume"
+            return self._failed(FAILED, line, (), dry_run)
 
     def _publish(self, dry_run: bool) -> PublishResult:
         self.remember_base()
@@ -105,7 +111,11 @@ class Publisher:
     def _failed(self, outcome: str, line: str, findings: tuple[str, ...], dry_run: bool) -> PublishResult:
         line = self.git.redact(line)
         if not dry_run:
-            failures = record_failure(self.database, self.settings.templates_dir, line, self.clock())
+            try:
+                failures = record_failure(self.database, self.settings.templates_dir, line, self.clock())
+            except SQLAlchemyError as exc:  # the same full disk: the failure is still logged and on /healthz
+                log.error("publish: the failure could not be recorded in the database: %s", one_line(str(exc), 200))
+                failures = 1
             log.error("publish: %s (%d failed attempt(s) in a row; pending decisions are kept)", line, failures)
             health.report("publish", False, line)
         return PublishResult(outcome, line, findings=findings)

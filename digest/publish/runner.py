@@ -10,11 +10,12 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from digest import health
 from digest.clock import utc_now
 from digest.config import Settings
 from digest.publish.publisher import BLOCKED, FAILED
 from digest.publish.pull_publisher import publisher_for
-from digest.publish.rules import retry_after
+from digest.publish.rules import one_line, retry_after
 from digest.publish.store import has_pending
 from digest.review.waking import DecisionWakenLoop
 from digest.storage.db import Database
@@ -52,8 +53,14 @@ class PublishRunner(DecisionWakenLoop):
                 await self._pause(window)
                 if self._stopping.is_set():
                     return
-                result = await asyncio.to_thread(self.publisher.publish)
-                if result.outcome in (FAILED, BLOCKED):
+                try:
+                    outcome = (await asyncio.to_thread(self.publisher.publish)).outcome
+                except Exception as exc:  # publishing must outlive a bug or a database error: it is tried again
+                    log.exception("publish: publishing failed")
+                    line = self.publisher.git.redact(one_line(str(exc)))
+                    health.report("publish", False, f"publishing failed: {type(exc).__name__}: {line}")
+                    outcome = FAILED
+                if outcome in (FAILED, BLOCKED):
                     self.failures += 1
                     delay = retry_after(self.failures).total_seconds()
                     log.info("publish: next attempt in %.0f s", delay)
