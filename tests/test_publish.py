@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -267,3 +268,19 @@ def test_publish_settings_refuse_what_cannot_work(tmp_path: Path) -> None:
     assert "must not hold a user or token" in problems and "ghp_x" not in problems
     assert "pull-request" in problems and "publish.path" in problems and "publish.author" in problems
     assert not make_settings(tmp_path / "off").publish.enabled
+
+
+def test_a_title_naming_an_issue_or_a_person_closes_and_notifies_nobody_from_the_commit(
+    remote: Remote, publish_settings: Settings, publish_database: Database
+) -> None:
+    """GitHub reads "fixes #1", "owner/name#2" and "@name" in a commit pushed to the default branch: a paper titled
+    so closed the list's issue #1, marked another repository's issue and notified a stranger. The pull request's
+    description was made inert; the commit message (commit mode, and the pull request's commits once merged) was not.
+    Now the same zero-width joiner follows each '#' and '@' there, the title reading the same."""
+    reviewer, publisher = services(publish_database, publish_settings)
+    hostile = "Fixes #1 and closes octo/list#2: Steering @maintainer"
+    approve(publish_database, reviewer, 0, title=hostile)
+    assert publisher.publish().outcome == PUBLISHED
+    message = remote.message_of_head()
+    assert not re.search(r"[#@][A-Za-z0-9]", message), message
+    assert message.replace("\u200d", "").count(hostile) == 2  # the subject and the paper's line in the body
