@@ -269,3 +269,26 @@ async def test_a_decision_elsewhere_that_keeps_the_status_is_shown_on_the_messag
             lambda: last_embed(fake, redone_message)["description"].startswith("**Rejected by cli-cyd**"),
             "the later rejection shown",
         )
+
+
+@pytest.mark.asyncio
+async def test_a_member_lookup_discord_fails_while_catching_up_undoes_no_approval_and_is_tried_again(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A maintainer by role needs a member lookup to be recognised on restart: a failed lookup read the deciding ✅ as
+    taken back, so a Discord blip at start took an approved paper out of the list."""
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        approved, _approved_message = await approved_by_ann(fake, db, bot, 0)
+        waiting, waiting_message = await posted_candidate(fake, db, bot, 1)
+    await fake.react(waiting_message, MAINTAINER, "❌", online=False)
+    fake.member_lookup_status = 503  # Discord cannot say who holds which role, for now
+    async with running(bot_settings, db, sync_interval=0.05) as bot:  # start() returns once caught up
+        assert row(db, approved).status == "approved" and row(db, waiting).status == "pending"
+        assert paper["arxiv_id"] in list_md(bot_settings)
+        fake.member_lookup_status = None
+        await eventually(lambda: "Rejected by ann" in last_embed(fake, waiting_message)["description"], "tried again")
+    assert row(db, approved).status == "approved" and row(db, waiting).status == "rejected"
+    assert paper["arxiv_id"] in list_md(bot_settings)
+    with db.reading() as session:
+        assert session.scalars(select(Decision.action).order_by(Decision.id)).all() == ["approve", "reject"]

@@ -12,7 +12,7 @@ import discord
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest.discord import replay, store
-from digest.discord.members import Members
+from digest.discord.members import Members, UncheckedReactionError
 from digest.discord.retries import Retries
 from digest.review.rules import Actor
 from digest.storage.db import Database
@@ -20,8 +20,9 @@ from digest.vocab import Action
 
 log = logging.getLogger("digest.discord")
 
-# What a background round may meet and live through: Discord or the network failing, the database failing.
-ROUND_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, SQLAlchemyError)
+# What a background round may meet and live through: Discord or the network failing (a member lookup among them), the
+# database failing.
+ROUND_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, SQLAlchemyError, UncheckedReactionError)
 
 Decide = Callable[[int, str, Actor, str | None], Awaitable[None]]
 
