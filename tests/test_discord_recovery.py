@@ -292,3 +292,24 @@ async def test_a_member_lookup_discord_fails_while_catching_up_undoes_no_approva
     assert paper["arxiv_id"] in list_md(bot_settings)
     with db.reading() as session:
         assert session.scalars(select(Decision.action).order_by(Decision.id)).all() == ["approve", "reject"]
+
+
+@pytest.mark.asyncio
+async def test_disagreeing_reactions_left_while_away_are_shown_and_taking_one_back_decides_at_once(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Disagreeing reactions left while the bot was away decide nothing; the message said nothing about it, and taking
+    the wrong one back changed nothing until the next restart."""
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+    await fake.react(mid, MAINTAINER, "✅", online=False)
+    await fake.react(mid, LISTED_MAINTAINER, "❌", online=False)
+    async with running(bot_settings, db):  # start() returns once caught up
+        assert row(db, candidate_id).status == "pending"
+        first_line = last_embed(fake, mid)["description"].splitlines()[0]
+        assert "Reactions disagree" in first_line and "by ann" in first_line and "by bob" in first_line
+        await fake.unreact(mid, LISTED_MAINTAINER, "❌")
+        await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "settled at once")
+    assert row(db, candidate_id).status == "approved" and paper["arxiv_id"] in list_md(bot_settings)
+    assert "disagree" not in last_embed(fake, mid)["description"]

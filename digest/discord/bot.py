@@ -56,7 +56,13 @@ class ReviewBot:
         self.members = Members(self.config, lambda: self.link.client)
         self.commands = SlashCommands(settings, database, reviewer, self.members)
         self.catching_up = CatchUp(
-            database, self.members, self._channel, self._decide, self._mark_repost, retry_after=sync_interval
+            database,
+            self.members,
+            self._channel,
+            self._decide,
+            self._mark_repost,
+            self._note,
+            retry_after=sync_interval,
         )
         self.poster = Poster(
             settings, database, lambda: self.ready, self._channel, retry_after=sync_interval, trouble=self.link.trouble
@@ -142,8 +148,11 @@ class ReviewBot:
             )
             if decider is not None:
                 await self._decide(candidate_id, "revert", Actor(decider, str(payload.user_id), "discord"))
-                # Another maintainer's reaction still on the message decides now, as it would after a restart.
-                await self.catching_up.replay_or_retry(candidate_id, payload.message_id)
+            elif not await asyncio.to_thread(store.is_pending, self.database, candidate_id):
+                return
+            # Another maintainer's reaction still on the message decides now, as it would after a restart: after an
+            # undo, or when one of two disagreeing reactions left while away is taken back.
+            await self.catching_up.replay_or_retry(candidate_id, payload.message_id)
 
     async def on_messages_deleted(self, message_ids: list[int]) -> None:
         for message_id in message_ids:
@@ -163,6 +172,9 @@ class ReviewBot:
         except ReviewError as exc:
             log.warning("discord: %s by %s on candidate %s refused: %s", action, actor.name, candidate_id, exc)
             await self._show(candidate_id, note=messages.refusal_note(action, str(exc), self.config.section_emojis))
+
+    async def _note(self, candidate_id: int, note: str) -> None:
+        await self._show(candidate_id, note=note)
 
     async def _mark_repost(self, candidate_id: int) -> None:
         """Its message is gone: the candidate is news again for the next posting round."""

@@ -11,7 +11,7 @@ import aiohttp
 import discord
 from sqlalchemy.exc import SQLAlchemyError
 
-from digest.discord import replay, store
+from digest.discord import messages, replay, store
 from digest.discord.members import Members, UncheckedReactionError
 from digest.discord.retries import Retries
 from digest.review.rules import Actor
@@ -35,6 +35,7 @@ class CatchUp:
         channel: Callable[[], discord.PartialMessageable],
         decide: Decide,
         repost: Callable[[int], Awaitable[None]],
+        note: Callable[[int, str], Awaitable[None]],
         retry_after: float,
     ) -> None:
         self.database = database
@@ -42,6 +43,7 @@ class CatchUp:
         self._channel = channel
         self._decide = decide
         self._repost = repost
+        self._note = note  # a line on the message (why nothing was decided)
         # Messages whose catching up failed (Discord or the database), tried again from the background loop.
         self.retries: Retries[tuple[int, int]] = Retries(retry_after)
 
@@ -90,3 +92,5 @@ class CatchUp:
             await self._decide(candidate_id, action, actor, section)
         elif todo.conflict:
             log.warning("discord: conflicting reactions on candidate %s while away; left pending", candidate_id)
+            wishes = [(action, section, actor.name) for (action, section), actor in todo.conflict.items()]
+            await self._note(candidate_id, messages.conflict_note(wishes))

@@ -47,6 +47,11 @@ def load(database: Database, candidate_id: int) -> Candidate | None:
         return candidate
 
 
+def is_pending(database: Database, candidate_id: int) -> bool:
+    with database.reading() as session:
+        return session.scalar(select(Candidate.status).where(Candidate.id == candidate_id)) == PENDING
+
+
 def update(database: Database, candidate_id: int, **values: Any) -> None:
     with database.transaction() as session:
         candidate = session.get(Candidate, candidate_id)
