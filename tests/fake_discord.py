@@ -233,6 +233,20 @@ class FakeDiscord(CommandsMixin):
             users.remove(member.id)
         await self._dispatch("MESSAGE_REACTION_REMOVE", self._reaction_event(message_id, member, emoji, False))
 
+    async def clear_reactions(self, message_id: int, emoji: str | None = None) -> None:
+        """A moderator takes every reaction (or every reaction of one emoji) off a message, the bot's too."""
+        for key in [key for key in self.reactions if key[0] == message_id and emoji in (None, key[1])]:
+            del self.reactions[key]
+        payload: dict[str, Any] = {
+            "channel_id": str(CHANNEL_ID),
+            "message_id": str(message_id),
+            "guild_id": str(GUILD_ID),
+        }
+        if emoji is None:
+            await self._dispatch("MESSAGE_REACTION_REMOVE_ALL", payload)
+        else:
+            await self._dispatch("MESSAGE_REACTION_REMOVE_EMOJI", {**payload, "emoji": {"id": None, "name": emoji}})
+
     async def delete_message(self, message_id: int) -> None:
         self.messages.pop(message_id, None)
         self.reactions = {key: users for key, users in self.reactions.items() if key[0] != message_id}

@@ -18,7 +18,7 @@ from digest.review.rules import Actor
 from digest.storage.db import Database
 from digest.storage.models import Decision
 from tests.factories import insert_candidate, real_papers
-from tests.fake_discord import LISTED_MAINTAINER, MAINTAINER, FakeDiscord
+from tests.fake_discord import BOT_ID, LISTED_MAINTAINER, MAINTAINER, FakeDiscord
 from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
 
 PENDING_COLOUR = 0x5865F2
@@ -313,3 +313,31 @@ async def test_disagreeing_reactions_left_while_away_are_shown_and_taking_one_ba
         await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "settled at once")
     assert row(db, candidate_id).status == "approved" and paper["arxiv_id"] in list_md(bot_settings)
     assert "disagree" not in last_embed(fake, mid)["description"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("cleared", [None, "✅"], ids=["all", "one-emoji"])
+async def test_reactions_a_moderator_clears_count_as_taken_back_at_once_not_at_the_next_restart(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, cleared: str | None
+) -> None:
+    """A moderator's "remove all reactions" changed nothing while the bot ran: the message kept saying "Approved" with
+    no reaction under it, and the next restart, days later, read the deciding ✅ as taken back and took the paper out
+    of the list."""
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        other, other_mid = await posted_candidate(fake, db, bot, 1)
+        await fake.react(other_mid, MAINTAINER, "❌")
+        await eventually(lambda: row(db, other).status == "rejected", "the other one rejected")
+        await fake.clear_reactions(mid, cleared)
+        await fake.clear_reactions(other_mid, "✅")  # not the deciding reaction: nothing changes
+        await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "the message shows pending")
+        await eventually(
+            lambda: fake.reactors(mid, "✅") == fake.reactors(mid, "❌") == [BOT_ID], "the bot's reactions are back"
+        )
+        assert row(db, candidate_id).status == "pending" and paper["arxiv_id"] not in list_md(bot_settings)
+    decisions = decision_count(db)
+    async with running(bot_settings, db):  # nothing more to do after a restart
+        pass
+    assert decision_count(db) == decisions == 3  # approve, reject, and the undo
+    assert row(db, candidate_id).status == "pending" and row(db, other).status == "rejected"

@@ -154,6 +154,20 @@ class ReviewBot:
             # undo, or when one of two disagreeing reactions left while away is taken back.
             await self.catching_up.replay_or_retry(candidate_id, payload.message_id)
 
+    async def on_reactions_cleared(self, channel_id: int, message_id: int, emoji: str | None) -> None:
+        """A moderator took every reaction (or all of one emoji) off a message: as if each had been taken back, now
+        rather than at the next restart; the bot's own reactions are put back."""
+        if channel_id != self.config.channel_id:
+            return
+        if emoji is not None and messages.reaction_choice(emoji, self.config.section_emojis) is None:
+            return
+        async with self._reaction_lock:
+            candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, message_id)
+            if candidate_id is None:
+                return
+            await self.catching_up.replay_or_retry(candidate_id, message_id)
+        await self.poster.add_reactions(candidate_id, self._channel().get_partial_message(message_id), emoji)
+
     async def on_messages_deleted(self, message_ids: list[int]) -> None:
         for message_id in message_ids:
             candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, message_id)

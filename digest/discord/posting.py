@@ -113,12 +113,29 @@ class Poster:
             discord_shown_decided_at=candidate.decided_at,
             discord_shown_version=candidate.version,
         )
-        for emoji in messages.BOT_REACTIONS if listed is not None else (messages.REJECT_EMOJI,):
+        await self._add_reactions(candidate.id, message, listed is not None)
+        return True
+
+    async def add_reactions(
+        self, candidate_id: int, message: discord.Message | discord.PartialMessage, only: str | None = None
+    ) -> None:
+        """The bot's ✅ and ❌ on a candidate's message (or only `only` of them), as posting adds them."""
+        candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
+        if candidate is not None:
+            listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
+            await self._add_reactions(candidate_id, message, listed is not None, only)
+
+    @staticmethod
+    async def _add_reactions(
+        candidate_id: int, message: discord.Message | discord.PartialMessage, listed: bool, only: str | None = None
+    ) -> None:
+        for emoji in messages.BOT_REACTIONS if listed else (messages.REJECT_EMOJI,):
+            if only is not None and messages.normalise_emoji(only) != messages.normalise_emoji(emoji):
+                continue
             try:
                 await message.add_reaction(emoji)
             except discord.HTTPException as exc:
-                log.warning("discord: could not add %s to candidate %s: %s", emoji, candidate.id, exc)
-        return True
+                log.warning("discord: could not add %s to candidate %s: %s", emoji, candidate_id, exc)
 
     async def post_found(self) -> PostReport | None:
         """A posting run when candidates were found since the last one, by any process, and finding has stopped:
