@@ -148,3 +148,28 @@ async def test_an_edit_discord_fails_is_tried_again_later_and_then_shown(
         Reviewer(db, bot_settings).decide(candidate_id, "reject", Actor("cli-bob", None, "cli"))
         await eventually(lambda: "Rejected by cli-bob" in last_embed(fake, mid)["description"], "shown at last")
     assert len(fake.requests("PATCH", f"/messages/{mid}")) == 3
+
+
+@pytest.mark.asyncio
+async def test_a_channel_the_bot_may_no_longer_read_turns_healthz_red_in_one_line_and_is_caught_up_once_allowed(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The bot's permission to read the review channel taken away while it was down: catching up warned once per
+    message on every retry (a line per posted candidate every few minutes, for as long as it lasted) and /healthz
+    stayed green."""
+    async with running(bot_settings, db) as bot:
+        posted = [await posted_candidate(fake, db, bot, index) for index in range(3)]
+    for _candidate_id, mid in posted:
+        await fake.react(mid, MAINTAINER, "❌", online=False)
+    fake.refuse("GET", f"/channels/{CHANNEL_ID}/messages/", 403, 50001, "Missing Access")
+    with caplog.at_level(logging.WARNING, logger="digest.discord"):
+        async with running(bot_settings, db, sync_interval=0.02) as bot:
+            await rounds(bot, 40)
+            refused = discord_health()
+            assert all(row(db, candidate_id).status == "pending" for candidate_id, _mid in posted)
+            fake.refusals.clear()  # the permission given back
+            await eventually(lambda: all(row(db, c).status == "rejected" for c, _mid in posted), "caught up")
+            await eventually(lambda: discord_health().ok, "healthz green again")
+    assert not refused.ok and f"review channel {CHANNEL_ID}" in refused.message and "Missing Access" in refused.message
+    warnings = [r.getMessage() for r in caplog.records if r.name == "digest.discord" and r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "Missing Access" in warnings[0]

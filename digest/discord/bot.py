@@ -63,6 +63,7 @@ class ReviewBot:
             self._mark_repost,
             self._note,
             retry_after=sync_interval,
+            trouble=self.link.trouble,
         )
         self.poster = Poster(
             settings, database, lambda: self.ready, self._channel, retry_after=sync_interval, trouble=self.link.trouble
