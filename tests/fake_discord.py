@@ -146,6 +146,8 @@ class FakeDiscord(CommandsMixin):
     port: int = 0  # 0: any free port; else this one (see `reserve_port`)
     bot_roles: tuple[int, ...] = ()  # the roles the bot's own member holds (e.g. the maintainer role)
     member_lookup_status: int | None = None  # when set, every member lookup is answered with this status
+    # AutoMod's keyword rule: a message (content or embeds) holding one of these words is refused, as Discord does
+    automod_words: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.bot = FakeMember(BOT_ID, "digest-bot", self.bot_roles)
@@ -363,6 +365,9 @@ class FakeDiscord(CommandsMixin):
 
     async def _create_message(self, request: web.Request) -> web.Response:
         body = request[BODY] or {}
+        text = json.dumps(body, ensure_ascii=False).casefold()
+        if any(word.casefold() in text for word in self.automod_words):
+            return json_response({"message": "Message was blocked by AutoMod", "code": 200000}, 400)
         message_id = next(self._ids)
         self.messages[message_id] = {
             **bot_message(self.bot, message_id, request.match_info["channel"], body),

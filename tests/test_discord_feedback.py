@@ -173,3 +173,26 @@ async def test_a_channel_the_bot_may_no_longer_read_turns_healthz_red_in_one_lin
     assert not refused.ok and f"review channel {CHANNEL_ID}" in refused.message and "Missing Access" in refused.message
     warnings = [r.getMessage() for r in caplog.records if r.name == "digest.discord" and r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and "Missing Access" in warnings[0]
+
+
+@pytest.mark.asyncio
+async def test_a_candidate_discord_refuses_to_show_is_said_once_and_holds_up_none_of_the_others(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server's AutoMod refusing one paper's message (a word in its title): the posting run stopped at it and
+    retried it first every round, so no candidate after it was ever posted again."""
+    fake.automod_words = ("forbiddenword",)
+    blocked = insert_candidate(db, real_papers()[0], score=0.9, title="A forbiddenword in the title")
+    others = [insert_candidate(db, paper, score=0.5) for paper in real_papers()[1:3]]
+    with caplog.at_level(logging.WARNING, logger="digest.discord"):
+        async with running(bot_settings, db, sync_interval=0.02) as bot:
+            report = await bot.post_pending()
+            await rounds(bot, 20)
+            insert_candidate(db, real_papers()[3], score=0.7)  # the next poll's find
+            await eventually(lambda: len(fake.posted()) == 3, "the next poll's candidate posted")
+    assert report.posted == 2
+    assert [row(db, other).discord_state for other in others] == ["posted", "posted"]
+    assert row(db, blocked).status == "pending" and row(db, blocked).discord_state != "posted"
+    warnings = [r.getMessage() for r in caplog.records if r.name == "digest.discord" and r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and f"candidate {blocked}" in warnings[0] and "AutoMod" in warnings[0]
+    assert len([r for r in fake.requests("POST", "/messages") if "forbiddenword" in str(r.body)]) == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from http import HTTPStatus
 
 import discord
 
@@ -62,7 +63,10 @@ class Poster:
                 return PostReport(0, len(chosen) + len(left), 0)
             posted = failed = 0
             for candidate in chosen:
-                if await self._post(candidate):
+                sent = await self._post(candidate)
+                if sent is None:  # Discord refuses this message whatever the retry: it waits on the review page
+                    self._offered.add(candidate.id)
+                elif sent:
                     posted += 1
                     self._offered.add(candidate.id)
                 else:
@@ -86,7 +90,9 @@ class Poster:
             log.info("discord: posted %d candidate(s), %d wait on the review page", posted, waiting)
             return PostReport(posted, waiting, failed)
 
-    async def _post(self, candidate: Candidate) -> bool:
+    async def _post(self, candidate: Candidate) -> bool | None:
+        """Whether Discord took the candidate's message; None when it refuses that message itself (400: AutoMod, a
+        limit), which is marked so and never sent again."""
         listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
         embed = messages.candidate_embed(candidate, self.config.section_emojis, suggested_listed=listed is not None)
         try:
@@ -96,6 +102,11 @@ class Poster:
             self._trouble(POSTING, f"cannot post in review channel {self.config.channel_id}: {exc}")
             return False
         except discord.HTTPException as exc:
+            if exc.status == HTTPStatus.BAD_REQUEST:  # this message, not the channel or Discord: refused again
+                log.warning("discord: Discord refused the message of candidate %s (%s); it waits on the review page",
+                            candidate.id, exc)  # fmt: skip
+                await asyncio.to_thread(store.update, self.database, candidate.id, discord_state=store.REFUSED)
+                return None
             log.warning("discord: could not post candidate %s: %s", candidate.id, exc)
             return False
         self._refused = False

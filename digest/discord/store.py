@@ -19,6 +19,9 @@ from digest.storage.models import PENDING, Candidate, Decision
 from digest.storage.state import PollRun
 from digest.vocab import Channel
 
+# A candidate whose message Discord refuses (AutoMod, a limit): never posted again; it waits on the review page.
+REFUSED = "refused"
+
 
 def _to_post() -> Select[tuple[Candidate]]:
     """Pending first-tier candidates (`pending_query` leaves the second tier out) not, or no longer, in the channel."""
