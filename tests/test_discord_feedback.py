@@ -124,12 +124,22 @@ async def rounds(bot: ReviewBot, count: int) -> None:
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("status", "code", "text"), [(403, 50001, "Missing Access"), (400, 200000, "Message was blocked by AutoMod")]
+)
 async def test_a_message_the_bot_may_not_edit_is_warned_about_once_not_every_round(
-    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+    fake: FakeDiscord,
+    db: Database,
+    bot_settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    code: int,
+    text: str,
 ) -> None:
+    """A 400 (the server's AutoMod refusing the edited text) was retried with back-off for ever, a warning each time."""
     async with running(bot_settings, db, sync_interval=0.02) as bot:
         candidate_id, mid = await posted_candidate(fake, db, bot, 0)
-        fake.refuse("PATCH", f"/messages/{mid}", 403, 50001, "Missing Access")
+        fake.refuse("PATCH", f"/messages/{mid}", status, code, text)
         with caplog.at_level(logging.WARNING, logger="digest.discord"):
             Reviewer(db, bot_settings).decide(candidate_id, "reject", Actor("cli-bob", None, "cli"))
             await rounds(bot, 50)  # about four minutes of a real service

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import timedelta
+from http import HTTPStatus
 
 import discord
 
@@ -78,7 +79,7 @@ class ReviewBot:
         self._reaction_lock = asyncio.Lock()
         self._edit_lock = asyncio.Lock()
         self._edit_retries: Retries[int] = Retries(sync_interval)
-        self._uneditable: set[int] = set()  # messages Discord forbids the bot to edit (403), until it restarts
+        self._uneditable: set[int] = set()  # messages Discord forbids the bot to edit (403, 400), until it restarts
         if self.config.enabled:
             reviewer.add_listener(self.on_decision)
 
@@ -216,14 +217,14 @@ class ReviewBot:
             except discord.NotFound:
                 await self._mark_repost(candidate_id)
                 return
-            except discord.Forbidden as exc:  # it will not be allowed next round either
-                if candidate_id not in self._uneditable:
-                    log.warning(
-                        "discord: may not edit the message of candidate %s (%s); it stays as it is", candidate_id, exc
-                    )
-                self._uneditable.add(candidate_id)
-                return
             except discord.HTTPException as exc:
+                # Forbidden, or this text refused (400: AutoMod): it will not be allowed next round either.
+                if isinstance(exc, discord.Forbidden) or exc.status == HTTPStatus.BAD_REQUEST:
+                    if candidate_id not in self._uneditable:
+                        log.warning("discord: may not edit the message of candidate %s (%s); it stays as it is",
+                                    candidate_id, exc)  # fmt: skip
+                    self._uneditable.add(candidate_id)
+                    return
                 delay = self._edit_retries.failed(candidate_id)
                 log.warning("discord: could not edit the message of candidate %s (trying again in %g s): %s",
                             candidate_id, delay, exc)  # fmt: skip
