@@ -18,7 +18,7 @@ from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.fake_discord import BOT_ID, CHANNEL_ID, MAINTAINER, FakeDiscord
+from tests.fake_discord import BOT_ID, CHANNEL_ID, MAINTAINER, MAINTAINER_ROLE_ID, FakeDiscord
 from tests.test_discord_bot import eventually, last_embed, posted_candidate, row, running
 
 
@@ -206,3 +206,25 @@ async def test_a_candidate_discord_refuses_to_show_is_said_once_and_holds_up_non
     warnings = [r.getMessage() for r in caplog.records if r.name == "digest.discord" and r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and f"candidate {blocked}" in warnings[0] and "AutoMod" in warnings[0]
     assert len([r for r in fake.requests("POST", "/messages") if "forbiddenword" in str(r.body)]) == 1
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("deleted", ["role", "channel"])
+async def test_a_maintainer_role_or_review_channel_deleted_while_connected_turns_healthz_red_at_once(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture, deleted: str
+) -> None:
+    """The maintainer role (or the review channel) deleted by a server admin while the bot ran: /healthz stayed green
+    until the next restart, while every maintainer's reaction was ignored as a stranger's (or nothing was posted)."""
+    with caplog.at_level(logging.WARNING, logger="digest.discord"):
+        async with running(bot_settings, db):
+            assert discord_health().ok
+            if deleted == "role":
+                await fake.delete_role(MAINTAINER_ROLE_ID)
+                named = f"maintainer_role_ids {MAINTAINER_ROLE_ID}"
+            else:
+                await fake.delete_channel()
+                named = f"review channel {CHANNEL_ID}"
+            await eventually(lambda: not discord_health().ok, "healthz red")
+            state = discord_health()
+    assert named in state.message
+    assert len([r for r in caplog.records if named in r.getMessage()]) == 1

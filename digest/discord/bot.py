@@ -271,11 +271,15 @@ class ReviewBot:
         """On (re)connect: register /add, say what the config gets wrong, replay reactions made or taken back while
         away, edit messages decided elsewhere."""
         await self.commands.register()
-        self.link.trouble("config", "; ".join(self.members.config_problems()) or None)
+        self.check_config()
         try:
             await self._replay_all()
         finally:
             self.caught_up.set()
+
+    def check_config(self) -> None:
+        """Says (once, and on /healthz) what in the config the servers the bot sees contradict, or that all is well."""
+        self.link.trouble("config", "; ".join(self.members.config_problems()) or None)
 
     async def _replay_all(self) -> None:
         """Catching up on every recent message; when that cannot even start (the database failing), the background
