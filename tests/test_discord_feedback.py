@@ -228,3 +228,22 @@ async def test_a_maintainer_role_or_review_channel_deleted_while_connected_turns
             state = discord_health()
     assert named in state.message
     assert len([r for r in caplog.records if named in r.getMessage()]) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_reaction_of_the_bots_discord_failed_to_add_is_added_later(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Discord failing the bot's ✅ on a new message (a 503 is not retried by discord.py) left the message without it
+    for good: maintainers had no ✅ to click."""
+    with caplog.at_level(logging.WARNING, logger="digest.discord"):
+        async with running(bot_settings, db, sync_interval=0.02) as bot:
+            fake.refuse("PUT", "/reactions/", 503, 0, "Service Unavailable", times=3)
+            _candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+            assert fake.reactors(mid, "✅") == []
+            await eventually(
+                lambda: fake.reactors(mid, "✅") == fake.reactors(mid, "❌") == [BOT_ID], "both reactions added"
+            )
+            await rounds(bot, 10)
+    warnings = [r.getMessage() for r in caplog.records if r.name == "digest.discord" and r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "could not add ✅" in warnings[0]

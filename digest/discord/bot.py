@@ -259,6 +259,7 @@ class ReviewBot:
                         await self.catching_up.retry_due()
                     await self.sync_shown()
                     await self.poster.post_found()
+                    await self.poster.retry_reactions()
                 except ROUND_ERRORS as exc:
                     log.warning("discord: syncing with the database failed (trying again in %g s): %s",
                                 self.sync_interval, exc)  # fmt: skip

@@ -47,6 +47,7 @@ class Poster:
         self._retries: Retries[str] = Retries(retry_after)  # after a failed post, the next try waits
         self._lock = asyncio.Lock()
         self._refused = False  # the channel refuses posts (403, 404): reported to /healthz, not a blip
+        self._unreacted: Retries[int] = Retries(retry_after)  # messages missing a reaction of the bot's Discord failed
 
     def forget(self, candidate_id: int) -> None:
         """Its message is gone: the candidate calls for a posting run again."""
@@ -136,17 +137,40 @@ class Poster:
             listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
             await self._add_reactions(candidate_id, message, listed is not None, only)
 
-    @staticmethod
     async def _add_reactions(
-        candidate_id: int, message: discord.Message | discord.PartialMessage, listed: bool, only: str | None = None
+        self,
+        candidate_id: int,
+        message: discord.Message | discord.PartialMessage,
+        listed: bool,
+        only: str | None = None,
     ) -> None:
+        """Adds them; one Discord failed (not one it forbids) is tried again from `retry_reactions` with back-off."""
         for emoji in messages.BOT_REACTIONS if listed else (messages.REJECT_EMOJI,):
             if only is not None and messages.normalise_emoji(only) != messages.normalise_emoji(emoji):
                 continue
             try:
                 await message.add_reaction(emoji)
+            except discord.Forbidden as exc:
+                log.warning("discord: may not add %s to candidate %s: %s", emoji, candidate_id, exc)
             except discord.HTTPException as exc:
-                log.warning("discord: could not add %s to candidate %s: %s", emoji, candidate_id, exc)
+                level = logging.INFO if self._unreacted.failing(candidate_id) else logging.WARNING  # said once
+                delay = self._unreacted.failed(candidate_id)
+                log.log(level,
+                        "discord: could not add %s to candidate %s (trying again in %g s): %s",
+                        emoji, candidate_id, delay, exc)  # fmt: skip
+                return
+        self._unreacted.succeeded(candidate_id)
+
+    async def retry_reactions(self) -> None:
+        """Adds the bot's reactions that Discord failed to add, once their back-off has passed."""
+        for candidate_id in self._unreacted.due():
+            candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
+            if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
+                self._unreacted.succeeded(candidate_id)  # its message is gone: nothing to add to
+                continue
+            await self.add_reactions(
+                candidate_id, self._channel().get_partial_message(int(candidate.discord_message_id))
+            )
 
     async def post_found(self) -> PostReport | None:
         """A posting run when candidates were found since the last one, by any process, and finding has stopped:
