@@ -146,6 +146,9 @@ class FakeDiscord(CommandsMixin):
     port: int = 0  # 0: any free port; else this one (see `reserve_port`)
     bot_roles: tuple[int, ...] = ()  # the roles the bot's own member holds (e.g. the maintainer role)
     member_lookup_status: int | None = None  # when set, every member lookup is answered with this status
+    deleted: set[int] = field(default_factory=set)  # roles and channels a server admin deleted
+    # AutoMod's keyword rule: a message (content or embeds) holding one of these words is refused, as Discord does
+    automod_words: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.bot = FakeMember(BOT_ID, "digest-bot", self.bot_roles)
@@ -232,6 +235,33 @@ class FakeDiscord(CommandsMixin):
         if member.id in users:
             users.remove(member.id)
         await self._dispatch("MESSAGE_REACTION_REMOVE", self._reaction_event(message_id, member, emoji, False))
+
+    async def clear_reactions(self, message_id: int, emoji: str | None = None) -> None:
+        """A moderator takes every reaction (or every reaction of one emoji) off a message, the bot's too."""
+        for key in [key for key in self.reactions if key[0] == message_id and emoji in (None, key[1])]:
+            del self.reactions[key]
+        payload: dict[str, Any] = {
+            "channel_id": str(CHANNEL_ID),
+            "message_id": str(message_id),
+            "guild_id": str(GUILD_ID),
+        }
+        if emoji is None:
+            await self._dispatch("MESSAGE_REACTION_REMOVE_ALL", payload)
+        else:
+            await self._dispatch("MESSAGE_REACTION_REMOVE_EMOJI", {**payload, "emoji": {"id": None, "name": emoji}})
+
+    async def delete_role(self, role_id: int) -> None:
+        """A server admin deletes a role: it leaves the server and every member who held it."""
+        self.deleted.add(role_id)
+        self.members = [FakeMember(m.id, m.name, tuple(r for r in m.roles if r != role_id)) for m in self.members]
+        await self._dispatch("GUILD_ROLE_DELETE", {"guild_id": str(GUILD_ID), "role_id": str(role_id)})
+
+    async def delete_channel(self) -> None:
+        """A server admin deletes the review channel, its messages with it."""
+        self.deleted.add(CHANNEL_ID)
+        self.messages.clear()
+        self.reactions.clear()
+        await self._dispatch("CHANNEL_DELETE", {**self._channel_payload(), "guild_id": str(GUILD_ID)})
 
     async def delete_message(self, message_id: int) -> None:
         self.messages.pop(message_id, None)
@@ -349,6 +379,9 @@ class FakeDiscord(CommandsMixin):
 
     async def _create_message(self, request: web.Request) -> web.Response:
         body = request[BODY] or {}
+        text = json.dumps(body, ensure_ascii=False).casefold()
+        if any(word.casefold() in text for word in self.automod_words):
+            return json_response({"message": "Message was blocked by AutoMod", "code": 200000}, 400)
         message_id = next(self._ids)
         self.messages[message_id] = {
             **bot_message(self.bot, message_id, request.match_info["channel"], body),
@@ -454,6 +487,21 @@ class FakeDiscord(CommandsMixin):
             if not socket.closed:
                 await self._send(socket, event, data)
 
+    @staticmethod
+    def _channel_payload() -> dict[str, Any]:
+        return {
+            "id": str(CHANNEL_ID),
+            "type": 0,
+            "name": "paper-review",
+            "position": 0,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+            "topic": None,
+            "rate_limit_per_user": 0,
+            "last_message_id": None,
+        }
+
     async def _send_ready(self, socket: web.WebSocketResponse) -> None:
         ready = {
             "v": 10,
@@ -472,6 +520,7 @@ class FakeDiscord(CommandsMixin):
             {"id": str(OTHER_ROLE_ID), "name": "readers", "permissions": "0", "position": 2},
         ]
         roles = [{"color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0, **r} for r in roles]
+        roles = [role for role in roles if int(role["id"]) not in self.deleted]
         guild = {
             "id": str(GUILD_ID),
             "name": "Interpretability",
@@ -481,20 +530,7 @@ class FakeDiscord(CommandsMixin):
             "member_count": len(self.members) + 1,
             "joined_at": TIMESTAMP,
             "roles": roles,
-            "channels": [
-                {
-                    "id": str(CHANNEL_ID),
-                    "type": 0,
-                    "name": "paper-review",
-                    "position": 0,
-                    "permission_overwrites": [],
-                    "nsfw": False,
-                    "parent_id": None,
-                    "topic": None,
-                    "rate_limit_per_user": 0,
-                    "last_message_id": None,
-                }
-            ],
+            "channels": [] if CHANNEL_ID in self.deleted else [self._channel_payload()],
             "members": [member_payload(m) for m in [*self.members, self.bot]],
             "emojis": [],
             "stickers": [],

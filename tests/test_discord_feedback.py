@@ -18,7 +18,7 @@ from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.fake_discord import BOT_ID, CHANNEL_ID, MAINTAINER, FakeDiscord
+from tests.fake_discord import BOT_ID, CHANNEL_ID, MAINTAINER, MAINTAINER_ROLE_ID, FakeDiscord
 from tests.test_discord_bot import eventually, last_embed, posted_candidate, row, running
 
 
@@ -124,12 +124,22 @@ async def rounds(bot: ReviewBot, count: int) -> None:
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("status", "code", "text"), [(403, 50001, "Missing Access"), (400, 200000, "Message was blocked by AutoMod")]
+)
 async def test_a_message_the_bot_may_not_edit_is_warned_about_once_not_every_round(
-    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+    fake: FakeDiscord,
+    db: Database,
+    bot_settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    status: int,
+    code: int,
+    text: str,
 ) -> None:
+    """A 400 (the server's AutoMod refusing the edited text) was retried with back-off for ever, a warning each time."""
     async with running(bot_settings, db, sync_interval=0.02) as bot:
         candidate_id, mid = await posted_candidate(fake, db, bot, 0)
-        fake.refuse("PATCH", f"/messages/{mid}", 403, 50001, "Missing Access")
+        fake.refuse("PATCH", f"/messages/{mid}", status, code, text)
         with caplog.at_level(logging.WARNING, logger="digest.discord"):
             Reviewer(db, bot_settings).decide(candidate_id, "reject", Actor("cli-bob", None, "cli"))
             await rounds(bot, 50)  # about four minutes of a real service
@@ -148,3 +158,92 @@ async def test_an_edit_discord_fails_is_tried_again_later_and_then_shown(
         Reviewer(db, bot_settings).decide(candidate_id, "reject", Actor("cli-bob", None, "cli"))
         await eventually(lambda: "Rejected by cli-bob" in last_embed(fake, mid)["description"], "shown at last")
     assert len(fake.requests("PATCH", f"/messages/{mid}")) == 3
+
+
+@pytest.mark.asyncio
+async def test_a_channel_the_bot_may_no_longer_read_turns_healthz_red_in_one_line_and_is_caught_up_once_allowed(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The bot's permission to read the review channel taken away while it was down: catching up warned once per
+    message on every retry (a line per posted candidate every few minutes, for as long as it lasted) and /healthz
+    stayed green."""
+    async with running(bot_settings, db) as bot:
+        posted = [await posted_candidate(fake, db, bot, index) for index in range(3)]
+    for _candidate_id, mid in posted:
+        await fake.react(mid, MAINTAINER, "❌", online=False)
+    fake.refuse("GET", f"/channels/{CHANNEL_ID}/messages/", 403, 50001, "Missing Access")
+    with caplog.at_level(logging.WARNING, logger="digest.discord"):
+        async with running(bot_settings, db, sync_interval=0.02) as bot:
+            await rounds(bot, 40)
+            refused = discord_health()
+            assert all(row(db, candidate_id).status == "pending" for candidate_id, _mid in posted)
+            fake.refusals.clear()  # the permission given back
+            await eventually(lambda: all(row(db, c).status == "rejected" for c, _mid in posted), "caught up")
+            await eventually(lambda: discord_health().ok, "healthz green again")
+    assert not refused.ok and f"review channel {CHANNEL_ID}" in refused.message and "Missing Access" in refused.message
+    warnings = [r.getMessage() for r in caplog.records if r.name == "digest.discord" and r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "Missing Access" in warnings[0]
+
+
+@pytest.mark.asyncio
+async def test_a_candidate_discord_refuses_to_show_is_said_once_and_holds_up_none_of_the_others(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server's AutoMod refusing one paper's message (a word in its title): the posting run stopped at it and
+    retried it first every round, so no candidate after it was ever posted again."""
+    fake.automod_words = ("forbiddenword",)
+    blocked = insert_candidate(db, real_papers()[0], score=0.9, title="A forbiddenword in the title")
+    others = [insert_candidate(db, paper, score=0.5) for paper in real_papers()[1:3]]
+    with caplog.at_level(logging.WARNING, logger="digest.discord"):
+        async with running(bot_settings, db, sync_interval=0.02) as bot:
+            report = await bot.post_pending()
+            await rounds(bot, 20)
+            insert_candidate(db, real_papers()[3], score=0.7)  # the next poll's find
+            await eventually(lambda: len(fake.posted()) == 3, "the next poll's candidate posted")
+    assert report.posted == 2
+    assert [row(db, other).discord_state for other in others] == ["posted", "posted"]
+    assert row(db, blocked).status == "pending" and row(db, blocked).discord_state != "posted"
+    warnings = [r.getMessage() for r in caplog.records if r.name == "digest.discord" and r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and f"candidate {blocked}" in warnings[0] and "AutoMod" in warnings[0]
+    assert len([r for r in fake.requests("POST", "/messages") if "forbiddenword" in str(r.body)]) == 1
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("deleted", ["role", "channel"])
+async def test_a_maintainer_role_or_review_channel_deleted_while_connected_turns_healthz_red_at_once(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture, deleted: str
+) -> None:
+    """The maintainer role (or the review channel) deleted by a server admin while the bot ran: /healthz stayed green
+    until the next restart, while every maintainer's reaction was ignored as a stranger's (or nothing was posted)."""
+    with caplog.at_level(logging.WARNING, logger="digest.discord"):
+        async with running(bot_settings, db):
+            assert discord_health().ok
+            if deleted == "role":
+                await fake.delete_role(MAINTAINER_ROLE_ID)
+                named = f"maintainer_role_ids {MAINTAINER_ROLE_ID}"
+            else:
+                await fake.delete_channel()
+                named = f"review channel {CHANNEL_ID}"
+            await eventually(lambda: not discord_health().ok, "healthz red")
+            state = discord_health()
+    assert named in state.message
+    assert len([r for r in caplog.records if named in r.getMessage()]) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_reaction_of_the_bots_discord_failed_to_add_is_added_later(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Discord failing the bot's ✅ on a new message (a 503 is not retried by discord.py) left the message without it
+    for good: maintainers had no ✅ to click."""
+    with caplog.at_level(logging.WARNING, logger="digest.discord"):
+        async with running(bot_settings, db, sync_interval=0.02) as bot:
+            fake.refuse("PUT", "/reactions/", 503, 0, "Service Unavailable", times=3)
+            _candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+            assert fake.reactors(mid, "✅") == []
+            await eventually(
+                lambda: fake.reactors(mid, "✅") == fake.reactors(mid, "❌") == [BOT_ID], "both reactions added"
+            )
+            await rounds(bot, 10)
+    warnings = [r.getMessage() for r in caplog.records if r.name == "digest.discord" and r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and "could not add ✅" in warnings[0]

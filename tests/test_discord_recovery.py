@@ -18,7 +18,7 @@ from digest.review.rules import Actor
 from digest.storage.db import Database
 from digest.storage.models import Decision
 from tests.factories import insert_candidate, real_papers
-from tests.fake_discord import LISTED_MAINTAINER, MAINTAINER, FakeDiscord
+from tests.fake_discord import BOT_ID, LISTED_MAINTAINER, MAINTAINER, FakeDiscord
 from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
 
 PENDING_COLOUR = 0x5865F2
@@ -269,3 +269,75 @@ async def test_a_decision_elsewhere_that_keeps_the_status_is_shown_on_the_messag
             lambda: last_embed(fake, redone_message)["description"].startswith("**Rejected by cli-cyd**"),
             "the later rejection shown",
         )
+
+
+@pytest.mark.asyncio
+async def test_a_member_lookup_discord_fails_while_catching_up_undoes_no_approval_and_is_tried_again(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A maintainer by role needs a member lookup to be recognised on restart: a failed lookup read the deciding ✅ as
+    taken back, so a Discord blip at start took an approved paper out of the list."""
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        approved, _approved_message = await approved_by_ann(fake, db, bot, 0)
+        waiting, waiting_message = await posted_candidate(fake, db, bot, 1)
+    await fake.react(waiting_message, MAINTAINER, "❌", online=False)
+    fake.member_lookup_status = 503  # Discord cannot say who holds which role, for now
+    async with running(bot_settings, db, sync_interval=0.05) as bot:  # start() returns once caught up
+        assert row(db, approved).status == "approved" and row(db, waiting).status == "pending"
+        assert paper["arxiv_id"] in list_md(bot_settings)
+        fake.member_lookup_status = None
+        await eventually(lambda: "Rejected by ann" in last_embed(fake, waiting_message)["description"], "tried again")
+    assert row(db, approved).status == "approved" and row(db, waiting).status == "rejected"
+    assert paper["arxiv_id"] in list_md(bot_settings)
+    with db.reading() as session:
+        assert session.scalars(select(Decision.action).order_by(Decision.id)).all() == ["approve", "reject"]
+
+
+@pytest.mark.asyncio
+async def test_disagreeing_reactions_left_while_away_are_shown_and_taking_one_back_decides_at_once(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Disagreeing reactions left while the bot was away decide nothing; the message said nothing about it, and taking
+    the wrong one back changed nothing until the next restart."""
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+    await fake.react(mid, MAINTAINER, "✅", online=False)
+    await fake.react(mid, LISTED_MAINTAINER, "❌", online=False)
+    async with running(bot_settings, db):  # start() returns once caught up
+        assert row(db, candidate_id).status == "pending"
+        first_line = last_embed(fake, mid)["description"].splitlines()[0]
+        assert "Reactions disagree" in first_line and "by ann" in first_line and "by bob" in first_line
+        await fake.unreact(mid, LISTED_MAINTAINER, "❌")
+        await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "settled at once")
+    assert row(db, candidate_id).status == "approved" and paper["arxiv_id"] in list_md(bot_settings)
+    assert "disagree" not in last_embed(fake, mid)["description"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("cleared", [None, "✅"], ids=["all", "one-emoji"])
+async def test_reactions_a_moderator_clears_count_as_taken_back_at_once_not_at_the_next_restart(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, cleared: str | None
+) -> None:
+    """A moderator's "remove all reactions" changed nothing while the bot ran: the message kept saying "Approved" with
+    no reaction under it, and the next restart, days later, read the deciding ✅ as taken back and took the paper out
+    of the list."""
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        other, other_mid = await posted_candidate(fake, db, bot, 1)
+        await fake.react(other_mid, MAINTAINER, "❌")
+        await eventually(lambda: row(db, other).status == "rejected", "the other one rejected")
+        await fake.clear_reactions(mid, cleared)
+        await fake.clear_reactions(other_mid, "✅")  # not the deciding reaction: nothing changes
+        await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "the message shows pending")
+        await eventually(
+            lambda: fake.reactors(mid, "✅") == fake.reactors(mid, "❌") == [BOT_ID], "the bot's reactions are back"
+        )
+        assert row(db, candidate_id).status == "pending" and paper["arxiv_id"] not in list_md(bot_settings)
+    decisions = decision_count(db)
+    async with running(bot_settings, db):  # nothing more to do after a restart
+        pass
+    assert decision_count(db) == decisions == 3  # approve, reject, and the undo
+    assert row(db, candidate_id).status == "pending" and row(db, other).status == "rejected"

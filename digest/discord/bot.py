@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import timedelta
+from http import HTTPStatus
 
 import discord
 
@@ -56,7 +57,14 @@ class ReviewBot:
         self.members = Members(self.config, lambda: self.link.client)
         self.commands = SlashCommands(settings, database, reviewer, self.members)
         self.catching_up = CatchUp(
-            database, self.members, self._channel, self._decide, self._mark_repost, retry_after=sync_interval
+            database,
+            self.members,
+            self._channel,
+            self._decide,
+            self._mark_repost,
+            self._note,
+            retry_after=sync_interval,
+            trouble=self.link.trouble,
         )
         self.poster = Poster(
             settings, database, lambda: self.ready, self._channel, retry_after=sync_interval, trouble=self.link.trouble
@@ -71,7 +79,7 @@ class ReviewBot:
         self._reaction_lock = asyncio.Lock()
         self._edit_lock = asyncio.Lock()
         self._edit_retries: Retries[int] = Retries(sync_interval)
-        self._uneditable: set[int] = set()  # messages Discord forbids the bot to edit (403), until it restarts
+        self._uneditable: set[int] = set()  # messages Discord forbids the bot to edit (403, 400), until it restarts
         if self.config.enabled:
             reviewer.add_listener(self.on_decision)
 
@@ -142,8 +150,25 @@ class ReviewBot:
             )
             if decider is not None:
                 await self._decide(candidate_id, "revert", Actor(decider, str(payload.user_id), "discord"))
-                # Another maintainer's reaction still on the message decides now, as it would after a restart.
-                await self.catching_up.replay_or_retry(candidate_id, payload.message_id)
+            elif not await asyncio.to_thread(store.is_pending, self.database, candidate_id):
+                return
+            # Another maintainer's reaction still on the message decides now, as it would after a restart: after an
+            # undo, or when one of two disagreeing reactions left while away is taken back.
+            await self.catching_up.replay_or_retry(candidate_id, payload.message_id)
+
+    async def on_reactions_cleared(self, channel_id: int, message_id: int, emoji: str | None) -> None:
+        """A moderator took every reaction (or all of one emoji) off a message: as if each had been taken back, now
+        rather than at the next restart; the bot's own reactions are put back."""
+        if channel_id != self.config.channel_id:
+            return
+        if emoji is not None and messages.reaction_choice(emoji, self.config.section_emojis) is None:
+            return
+        async with self._reaction_lock:
+            candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, message_id)
+            if candidate_id is None:
+                return
+            await self.catching_up.replay_or_retry(candidate_id, message_id)
+        await self.poster.add_reactions(candidate_id, self._channel().get_partial_message(message_id), emoji)
 
     async def on_messages_deleted(self, message_ids: list[int]) -> None:
         for message_id in message_ids:
@@ -163,6 +188,9 @@ class ReviewBot:
         except ReviewError as exc:
             log.warning("discord: %s by %s on candidate %s refused: %s", action, actor.name, candidate_id, exc)
             await self._show(candidate_id, note=messages.refusal_note(action, str(exc), self.config.section_emojis))
+
+    async def _note(self, candidate_id: int, note: str) -> None:
+        await self._show(candidate_id, note=note)
 
     async def _mark_repost(self, candidate_id: int) -> None:
         """Its message is gone: the candidate is news again for the next posting round."""
@@ -189,14 +217,14 @@ class ReviewBot:
             except discord.NotFound:
                 await self._mark_repost(candidate_id)
                 return
-            except discord.Forbidden as exc:  # it will not be allowed next round either
-                if candidate_id not in self._uneditable:
-                    log.warning(
-                        "discord: may not edit the message of candidate %s (%s); it stays as it is", candidate_id, exc
-                    )
-                self._uneditable.add(candidate_id)
-                return
             except discord.HTTPException as exc:
+                # Forbidden, or this text refused (400: AutoMod): it will not be allowed next round either.
+                if isinstance(exc, discord.Forbidden) or exc.status == HTTPStatus.BAD_REQUEST:
+                    if candidate_id not in self._uneditable:
+                        log.warning("discord: may not edit the message of candidate %s (%s); it stays as it is",
+                                    candidate_id, exc)  # fmt: skip
+                    self._uneditable.add(candidate_id)
+                    return
                 delay = self._edit_retries.failed(candidate_id)
                 log.warning("discord: could not edit the message of candidate %s (trying again in %g s): %s",
                             candidate_id, delay, exc)  # fmt: skip
@@ -231,6 +259,7 @@ class ReviewBot:
                         await self.catching_up.retry_due()
                     await self.sync_shown()
                     await self.poster.post_found()
+                    await self.poster.retry_reactions()
                 except ROUND_ERRORS as exc:
                     log.warning("discord: syncing with the database failed (trying again in %g s): %s",
                                 self.sync_interval, exc)  # fmt: skip
@@ -243,11 +272,15 @@ class ReviewBot:
         """On (re)connect: register /add, say what the config gets wrong, replay reactions made or taken back while
         away, edit messages decided elsewhere."""
         await self.commands.register()
-        self.link.trouble("config", "; ".join(self.members.config_problems()) or None)
+        self.check_config()
         try:
             await self._replay_all()
         finally:
             self.caught_up.set()
+
+    def check_config(self) -> None:
+        """Says (once, and on /healthz) what in the config the servers the bot sees contradict, or that all is well."""
+        self.link.trouble("config", "; ".join(self.members.config_problems()) or None)
 
     async def _replay_all(self) -> None:
         """Catching up on every recent message; when that cannot even start (the database failing), the background

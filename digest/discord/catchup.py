@@ -11,8 +11,8 @@ import aiohttp
 import discord
 from sqlalchemy.exc import SQLAlchemyError
 
-from digest.discord import replay, store
-from digest.discord.members import Members
+from digest.discord import messages, replay, store
+from digest.discord.members import Members, UncheckedReactionError
 from digest.discord.retries import Retries
 from digest.review.rules import Actor
 from digest.storage.db import Database
@@ -20,8 +20,11 @@ from digest.vocab import Action
 
 log = logging.getLogger("digest.discord")
 
-# What a background round may meet and live through: Discord or the network failing, the database failing.
-ROUND_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, SQLAlchemyError)
+# What a background round may meet and live through: Discord or the network failing (a member lookup among them), the
+# database failing.
+ROUND_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, SQLAlchemyError, UncheckedReactionError)
+
+READING = "reading"  # the key of catching up in the link's troubles
 
 Decide = Callable[[int, str, Actor, str | None], Awaitable[None]]
 
@@ -34,13 +37,17 @@ class CatchUp:
         channel: Callable[[], discord.PartialMessageable],
         decide: Decide,
         repost: Callable[[int], Awaitable[None]],
+        note: Callable[[int, str], Awaitable[None]],
         retry_after: float,
+        trouble: Callable[[str, str | None], None],
     ) -> None:
         self.database = database
         self.members = members
         self._channel = channel
         self._decide = decide
         self._repost = repost
+        self._note = note  # a line on the message (why nothing was decided)
+        self._trouble = trouble  # what keeps the bot from its work, said once and shown on /healthz
         # Messages whose catching up failed (Discord or the database), tried again from the background loop.
         self.retries: Retries[tuple[int, int]] = Retries(retry_after)
 
@@ -58,6 +65,10 @@ class CatchUp:
         """`replay`; when Discord or the database fails, again later from `retry_due`."""
         try:
             await self.replay(candidate_id, message_id)
+        except discord.Forbidden as exc:  # a permission taken away: one line for the channel, not one per message
+            delay = self.retries.failed((candidate_id, message_id))
+            self._trouble(READING, f"cannot read the messages of review channel {self._channel().id}: {exc}")
+            log.info("discord: catching up on candidate %s refused (trying again in %g s)", candidate_id, delay)
         except ROUND_ERRORS as exc:
             delay = self.retries.failed((candidate_id, message_id))
             log.warning(
@@ -65,6 +76,7 @@ class CatchUp:
             )
         else:
             self.retries.succeeded((candidate_id, message_id))
+            self._trouble(READING, None)
 
     async def replay(self, candidate_id: int, message_id: int) -> None:
         """A reaction taken back undoes its decision; a new one decides."""
@@ -89,3 +101,5 @@ class CatchUp:
             await self._decide(candidate_id, action, actor, section)
         elif todo.conflict:
             log.warning("discord: conflicting reactions on candidate %s while away; left pending", candidate_id)
+            wishes = [(action, section, actor.name) for (action, section), actor in todo.conflict.items()]
+            await self._note(candidate_id, messages.conflict_note(wishes))

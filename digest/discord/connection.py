@@ -38,6 +38,10 @@ class Events(Protocol):
 
     async def on_messages_deleted(self, message_ids: list[int]) -> None: ...
 
+    async def on_reactions_cleared(self, channel_id: int, message_id: int, emoji: str | None) -> None: ...
+
+    def check_config(self) -> None: ...
+
 
 @dataclass(frozen=True)
 class Backoff:
@@ -74,6 +78,23 @@ class _Client(discord.Client):
 
     async def on_raw_reaction_remove(self, payload: discord.RawReactionActionEvent) -> None:
         await self.link.events.on_reaction(payload, added=False)
+
+    async def on_raw_reaction_clear(self, payload: discord.RawReactionClearEvent) -> None:
+        await self.link.events.on_reactions_cleared(payload.channel_id, payload.message_id, None)
+
+    async def on_raw_reaction_clear_emoji(self, payload: discord.RawReactionClearEmojiEvent) -> None:
+        await self.link.events.on_reactions_cleared(payload.channel_id, payload.message_id, str(payload.emoji))
+
+    # A server admin deleting the maintainer role, the review channel or the bot from the server: said now, not at
+    # the next restart.
+    async def on_guild_role_delete(self, role: discord.Role) -> None:
+        self.link.events.check_config()
+
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        self.link.events.check_config()
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        self.link.events.check_config()
 
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         await self.link.events.on_messages_deleted([payload.message_id])

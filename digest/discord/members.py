@@ -18,6 +18,11 @@ log = logging.getLogger("digest.discord")
 NOT_A_MEMBER = "not a member of the server"
 
 
+class UncheckedReactionError(Exception):
+    """A reaction whose author Discord could not say is a maintainer or not (a failed member lookup): catching up on
+    that message waits and tries again rather than read the reaction as gone, which would undo its decision."""
+
+
 class Members:
     def __init__(self, config: DiscordSettings, client: Callable[[], discord.Client | None]) -> None:
         self.config = config
@@ -81,10 +86,18 @@ class Members:
             return None, f"Discord did not answer the member lookup ({exc})"
 
     async def maintainer(
-        self, guild_id: int | None, user_id: int, name: str, candidate_id: int, member: discord.Member | None = None
+        self,
+        guild_id: int | None,
+        user_id: int,
+        name: str,
+        candidate_id: int,
+        member: discord.Member | None = None,
+        *,
+        unchecked_raises: bool = False,
     ) -> Actor | None:
-        """The actor when the user may decide; None (with a log line saying why) when not or when it cannot be told.
-        `member` is what the event carried, if anything; otherwise the member is looked up."""
+        """The actor when the user may decide; None (with a log line saying why) when not or when it cannot be told,
+        or with `unchecked_raises` UncheckedReactionError when it cannot be told. `member` is what the event carried, if
+        anything; otherwise the member is looked up."""
         problem = ""
         if member is None:
             member, problem = await self.member(guild_id, user_id)
@@ -97,22 +110,18 @@ class Members:
             return Actor(name, str(user_id), "discord")
         if problem == NOT_A_MEMBER:
             log.info("discord: ignored a reaction on candidate %s by %s: %s", candidate_id, user_id, problem)
-        else:
-            log.warning(
-                "discord: cannot tell whether %s (%s), who reacted on candidate %s, is a maintainer: %s; "
-                "the reaction is not applied",
-                name,
-                user_id,
-                candidate_id,
-                problem,
-            )
+            return None
+        unchecked = f"cannot tell whether {name} ({user_id}), who reacted on candidate {candidate_id}, is a maintainer"
+        if unchecked_raises:
+            raise UncheckedReactionError(f"{unchecked}: {problem}; the reaction is not applied yet")
+        log.warning("discord: %s: %s; the reaction is not applied", unchecked, problem)
         return None
 
     async def reactions_on(
         self, message: discord.Message, candidate_id: int, suggested: str | None
     ) -> dict[tuple[str, str, str], tuple[tuple[str, str | None], Actor]]:
         """The maintainers' reactions on a message, as `reaction_key` -> ((action, section), who); the bot's own left
-        out."""
+        out. UncheckedReactionError when Discord cannot say whether one who reacted is a maintainer."""
         client = self._client()
         assert client is not None and client.user is not None
         found: dict[tuple[str, str, str], tuple[tuple[str, str | None], Actor]] = {}
@@ -123,7 +132,7 @@ class Members:
             async for user in reaction.users():
                 if user.id == client.user.id:
                     continue
-                actor = await self.maintainer(None, user.id, user.display_name, candidate_id)
+                actor = await self.maintainer(None, user.id, user.display_name, candidate_id, unchecked_raises=True)
                 if actor is not None:
                     found[messages.reaction_key(user.id, choice, suggested)] = ((choice.action, choice.section), actor)
         return found

@@ -6,7 +6,7 @@ Pure: no network, no database. Every piece of arXiv text is escaped for Discord 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,6 +157,16 @@ def refusal_note(action: str, reason: str, section_emojis: Mapping[str, str]) ->
     """One line under the title saying why a maintainer's reaction changed nothing, and what to do instead."""
     instead = "react with a section emoji" if section_emojis else "decide it on the review page"
     return f"⚠️ Couldn't {action}: {cut(reason, NOTE_LIMIT)}; {instead}"
+
+
+def conflict_note(wishes: Iterable[tuple[str, str | None, str]]) -> str:
+    """One line under the title saying that reactions left while the bot was away disagree, so nothing was decided:
+    `wishes` are (action, section named by the emoji or None, who)."""
+    parts = []
+    for action, section, who in wishes:
+        what = REJECT_EMOJI if action == Action.REJECT else f"approve into {section}" if section else APPROVE_EMOJI
+        parts.append(f"{what} by {who}")
+    return "⚠️ " + cut(f"Reactions disagree ({', '.join(parts)})", NOTE_LIMIT) + "; take back the wrong one to decide"
 
 
 def candidate_embed(

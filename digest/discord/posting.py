@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from http import HTTPStatus
 
 import discord
 
@@ -46,6 +47,7 @@ class Poster:
         self._retries: Retries[str] = Retries(retry_after)  # after a failed post, the next try waits
         self._lock = asyncio.Lock()
         self._refused = False  # the channel refuses posts (403, 404): reported to /healthz, not a blip
+        self._unreacted: Retries[int] = Retries(retry_after)  # messages missing a reaction of the bot's Discord failed
 
     def forget(self, candidate_id: int) -> None:
         """Its message is gone: the candidate calls for a posting run again."""
@@ -62,7 +64,10 @@ class Poster:
                 return PostReport(0, len(chosen) + len(left), 0)
             posted = failed = 0
             for candidate in chosen:
-                if await self._post(candidate):
+                sent = await self._post(candidate)
+                if sent is None:  # Discord refuses this message whatever the retry: it waits on the review page
+                    self._offered.add(candidate.id)
+                elif sent:
                     posted += 1
                     self._offered.add(candidate.id)
                 else:
@@ -86,7 +91,9 @@ class Poster:
             log.info("discord: posted %d candidate(s), %d wait on the review page", posted, waiting)
             return PostReport(posted, waiting, failed)
 
-    async def _post(self, candidate: Candidate) -> bool:
+    async def _post(self, candidate: Candidate) -> bool | None:
+        """Whether Discord took the candidate's message; None when it refuses that message itself (400: AutoMod, a
+        limit), which is marked so and never sent again."""
         listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
         embed = messages.candidate_embed(candidate, self.config.section_emojis, suggested_listed=listed is not None)
         try:
@@ -96,6 +103,11 @@ class Poster:
             self._trouble(POSTING, f"cannot post in review channel {self.config.channel_id}: {exc}")
             return False
         except discord.HTTPException as exc:
+            if exc.status == HTTPStatus.BAD_REQUEST:  # this message, not the channel or Discord: refused again
+                log.warning("discord: Discord refused the message of candidate %s (%s); it waits on the review page",
+                            candidate.id, exc)  # fmt: skip
+                await asyncio.to_thread(store.update, self.database, candidate.id, discord_state=store.REFUSED)
+                return None
             log.warning("discord: could not post candidate %s: %s", candidate.id, exc)
             return False
         self._refused = False
@@ -113,12 +125,52 @@ class Poster:
             discord_shown_decided_at=candidate.decided_at,
             discord_shown_version=candidate.version,
         )
-        for emoji in messages.BOT_REACTIONS if listed is not None else (messages.REJECT_EMOJI,):
+        await self._add_reactions(candidate.id, message, listed is not None)
+        return True
+
+    async def add_reactions(
+        self, candidate_id: int, message: discord.Message | discord.PartialMessage, only: str | None = None
+    ) -> None:
+        """The bot's ✅ and ❌ on a candidate's message (or only `only` of them), as posting adds them."""
+        candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
+        if candidate is not None:
+            listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
+            await self._add_reactions(candidate_id, message, listed is not None, only)
+
+    async def _add_reactions(
+        self,
+        candidate_id: int,
+        message: discord.Message | discord.PartialMessage,
+        listed: bool,
+        only: str | None = None,
+    ) -> None:
+        """Adds them; one Discord failed (not one it forbids) is tried again from `retry_reactions` with back-off."""
+        for emoji in messages.BOT_REACTIONS if listed else (messages.REJECT_EMOJI,):
+            if only is not None and messages.normalise_emoji(only) != messages.normalise_emoji(emoji):
+                continue
             try:
                 await message.add_reaction(emoji)
+            except discord.Forbidden as exc:
+                log.warning("discord: may not add %s to candidate %s: %s", emoji, candidate_id, exc)
             except discord.HTTPException as exc:
-                log.warning("discord: could not add %s to candidate %s: %s", emoji, candidate.id, exc)
-        return True
+                level = logging.INFO if self._unreacted.failing(candidate_id) else logging.WARNING  # said once
+                delay = self._unreacted.failed(candidate_id)
+                log.log(level,
+                        "discord: could not add %s to candidate %s (trying again in %g s): %s",
+                        emoji, candidate_id, delay, exc)  # fmt: skip
+                return
+        self._unreacted.succeeded(candidate_id)
+
+    async def retry_reactions(self) -> None:
+        """Adds the bot's reactions that Discord failed to add, once their back-off has passed."""
+        for candidate_id in self._unreacted.due():
+            candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
+            if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
+                self._unreacted.succeeded(candidate_id)  # its message is gone: nothing to add to
+                continue
+            await self.add_reactions(
+                candidate_id, self._channel().get_partial_message(int(candidate.discord_message_id))
+            )
 
     async def post_found(self) -> PostReport | None:
         """A posting run when candidates were found since the last one, by any process, and finding has stopped:

@@ -30,6 +30,10 @@ class Retries(Generic[Key]):
         self._failures.pop(key, None)
         self._next.pop(key, None)
 
+    def failing(self, key: Key) -> bool:
+        """Whether `key` failed and has not succeeded since."""
+        return key in self._failures
+
     def waiting(self, key: Key) -> bool:
         """Whether `key` failed and its delay has not passed yet."""
         return key in self._next and self._next[key] > self._clock()

@@ -19,6 +19,9 @@ from digest.storage.models import PENDING, Candidate, Decision
 from digest.storage.state import PollRun
 from digest.vocab import Channel
 
+# A candidate whose message Discord refuses (AutoMod, a limit): never posted again; it waits on the review page.
+REFUSED = "refused"
+
 
 def _to_post() -> Select[tuple[Candidate]]:
     """Pending first-tier candidates (`pending_query` leaves the second tier out) not, or no longer, in the channel."""
@@ -45,6 +48,11 @@ def load(database: Database, candidate_id: int) -> Candidate | None:
         candidate = session.get(Candidate, candidate_id)
         session.expunge_all()
         return candidate
+
+
+def is_pending(database: Database, candidate_id: int) -> bool:
+    with database.reading() as session:
+        return session.scalar(select(Candidate.status).where(Candidate.id == candidate_id)) == PENDING
 
 
 def update(database: Database, candidate_id: int, **values: Any) -> None:
