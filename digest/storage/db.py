@@ -206,6 +206,13 @@ def _read_only_folder(url: str) -> str:
     return f" (the folder {folder} is read-only, and SQLite writes its journal beside the database even to read it)"
 
 
+def failure_line(exc: Exception, url: str) -> str:
+    """A database error in one line, without its SQL and values, saying so when the disk is full or the folder
+    read-only (what the operator has to fix)."""
+    reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    return f"{reason}{_read_only_folder(url) or _full_disk(url)}"
+
+
 def open_database(url: str, *, migrate_schema: bool = True) -> Database:
     engine = create_database_engine(url)
     try:

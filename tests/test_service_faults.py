@@ -1,0 +1,43 @@
+"""The running service under faults an operator meets over the years: a disk that fills up, a database file that is
+not this service's, a data folder it cannot write. Each is one line saying what and what to do, and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from digest import health
+from digest.service.process import Service
+from digest.service.wiring import open_service_database
+from tests.conftest import DATA_DIR, fill_disk, make_settings, mounted_tmpfs
+
+CL = DATA_DIR / "arxiv" / "rss" / "rss_cs.CL_2026-04-27_trimmed-3items.xml"
+
+
+@pytest.mark.asyncio
+async def test_a_scheduled_poll_on_a_full_disk_is_one_line_in_the_log_and_in_healthz(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with mounted_tmpfs(tmp_path / "disk", "24m") as disk:
+        settings = make_settings(disk / "data", f'[arxiv]\nsources = ["{CL}"]\napi_url = "http://127.0.0.1:9/api"\n')
+        open_service_database(settings).dispose()
+        service = Service(settings)
+        await service.start(schedule=False, serve_web=False)
+        try:
+            fill_disk(disk)
+            caplog.clear()
+            with caplog.at_level(logging.INFO):
+                outcome = await service.poll("schedule")  # the scheduled job: it must not raise out of it
+        finally:
+            await service.stop()
+    assert outcome == "failed"
+    poll = next(part for part in health.components() if part.name == "poll")
+    assert not poll.ok
+    assert "database or disk is full" in poll.message and f"the disk holding {disk / 'data'} is full" in poll.message
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].exc_info is None, [r.getMessage() for r in errors]
+    line = errors[0].getMessage()
+    assert "\n" not in line and "database or disk is full" in line and "tries again" in line
