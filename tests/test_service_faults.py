@@ -5,11 +5,13 @@ not this service's, a data folder it cannot write. Each is one line saying what 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from digest import health
+from digest.cli import main
 from digest.service.process import Service
 from digest.service.wiring import open_service_database
 from tests.conftest import DATA_DIR, fill_disk, make_settings, mounted_tmpfs
@@ -41,3 +43,21 @@ async def test_a_scheduled_poll_on_a_full_disk_is_one_line_in_the_log_and_in_hea
     assert len(errors) == 1 and errors[0].exc_info is None, [r.getMessage() for r in errors]
     line = errors[0].getMessage()
     assert "\n" not in line and "database or disk is full" in line and "tries again" in line
+
+
+def test_a_database_file_of_another_application_is_refused_and_left_as_it_was(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir.mkdir()
+    foreign = data_dir / "digest.sqlite3"
+    connection = sqlite3.connect(foreign)
+    connection.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+    connection.execute("INSERT INTO users (name) VALUES ('ann')")
+    connection.commit()
+    connection.close()
+    before = foreign.read_bytes()
+    assert main(["--data-dir", str(data_dir), "candidates"]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and str(foreign) in error and "users" in error, error
+    assert "is not a digest database" in error and "DIGEST_DATABASE_URL" in error
+    assert foreign.read_bytes() == before  # not a table added to it
