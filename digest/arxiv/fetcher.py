@@ -1,7 +1,8 @@
 """The one polite HTTP client for arXiv (RSS, Atom and the API), and the reader of local feed files.
 
 Polite: it says who it is, asks only for what changed (conditional GET), makes one request at a time with at
-least `min_interval_seconds` between requests across the whole process, and backs off on 429/5xx/timeouts.
+least `min_interval_seconds` between requests across the whole process (and every process on the data folder, through
+its turn file), and backs off on 429/5xx/timeouts.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 
 import aiohttp
@@ -21,6 +23,7 @@ from yarl import URL
 
 from digest.arxiv.feedfile import read_local_file
 from digest.arxiv.fetch_types import FetchError, FetchResult, FetchStoppedError
+from digest.arxiv.turns import shared_turn
 from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import ArxivSettings
 
@@ -71,8 +74,11 @@ async def pause(clock: Clock, seconds: float, stop: asyncio.Event | None) -> Non
 
 
 @asynccontextmanager
-async def polite_turn(clock: Clock, interval: float, stop: asyncio.Event | None = None) -> AsyncIterator[None]:
-    """One request at a time, starting at least `interval` seconds after the previous one ended."""
+async def polite_turn(
+    clock: Clock, interval: float, stop: asyncio.Event | None = None, shared: Path | None = None
+) -> AsyncIterator[None]:
+    """One request at a time, starting at least `interval` seconds after the previous one ended: in this process,
+    and in every process sharing the turn file `shared` (the data folder's)."""
     spacing = _spacings.setdefault(clock, _Spacing())
     lock = spacing.locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
     async with lock:
@@ -81,7 +87,8 @@ async def polite_turn(clock: Clock, interval: float, stop: asyncio.Event | None 
             if wait > 0:
                 await pause(clock, wait, stop)
         try:
-            yield
+            async with shared_turn(shared, interval, lambda seconds: pause(clock, seconds, stop)):
+                yield
         finally:
             spacing.last_end = clock.monotonic()
 
@@ -141,8 +148,11 @@ class Fetcher:
         clock: Clock = SYSTEM_CLOCK,
         backoff_base_seconds: float = 5.0,
         stop: asyncio.Event | None = None,
+        turn_file: Path | None = None,
     ) -> None:
+        """`turn_file`: the data folder's file that spaces requests across processes (Settings.arxiv_turn_file)."""
         self.settings = settings
+        self.turn_file = turn_file
         self.clock = clock
         self.backoff_base = backoff_base_seconds
         self.stop = stop if stop is not None else STOP_WAITING.get()
@@ -186,7 +196,7 @@ class Fetcher:
         for attempt in range(attempts):
             delay: float | None = None
             try:
-                async with polite_turn(self.clock, self.settings.min_interval_seconds, self.stop):
+                async with polite_turn(self.clock, self.settings.min_interval_seconds, self.stop, self.turn_file):
                     result = await self._follow(source, etag, last_modified)
             except aiohttp.ClientConnectorDNSError as exc:
                 host = URL(source).host
