@@ -165,3 +165,27 @@ async def test_two_processes_on_one_data_folder_take_turns_to_ask_arxiv(data_dir
     first, second = sorted(request.at for request in server.requests)
     # The second process waited for the first one's request (held up to 4 s) to end, then the interval.
     assert second - first >= interval, [(r.path, r.at) for r in server.requests]
+
+
+@pytest.mark.asyncio
+async def test_a_far_retry_after_holds_for_the_next_pass_and_the_other_commands(tmp_path: Path) -> None:
+    """arXiv answered the 04:30 poll "503, Retry-After: 7200": the retry job, a `digest add` or a reader's /suggest an
+    hour later do not ask it again before 06:30; afterwards they do."""
+    clock = FakeClock()
+    turn_file = tmp_path / "arxiv.turn"
+    async with ArxivServer() as server:
+        body = (Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
+        url = server.program("/rss/cs.CL", Reply(status=503, retry_after="7200"), Reply(body=body))
+        async with Fetcher(ARXIV, clock=clock, turn_file=turn_file) as fetcher:
+            with pytest.raises(FetchError, match="retry after 7200 s"):
+                await fetcher.fetch(url)
+        await clock.sleep(3600)
+        async with Fetcher(ARXIV, clock=clock, turn_file=turn_file) as fetcher:
+            with pytest.raises(FetchError, match="until 2026-04-27 06:30 UTC") as refused:
+                await fetcher.fetch(server.url("/api/query?id_list=2504.11695"))
+        assert refused.value.busy_host == "127.0.0.1" and "\n" not in str(refused.value)
+        assert len(server.requests) == 1
+        await clock.sleep(3601)
+        async with Fetcher(ARXIV, clock=clock, turn_file=turn_file) as fetcher:
+            assert (await fetcher.fetch(url)).status == 200
+    assert len(server.requests) == 2
