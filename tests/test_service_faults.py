@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -61,3 +62,19 @@ def test_a_database_file_of_another_application_is_refused_and_left_as_it_was(
     assert error.count("\n") == 1 and str(foreign) in error and "users" in error, error
     assert "is not a digest database" in error and "DIGEST_DATABASE_URL" in error
     assert foreign.read_bytes() == before  # not a table added to it
+
+
+def test_digest_run_on_a_read_only_data_folder_says_what_to_do_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with mounted_tmpfs(tmp_path / "disk", "24m") as disk:
+        data = disk / "data"
+        assert main(["--data-dir", str(data), "candidates"]) == 0
+        before = {path.name: path.read_bytes() for path in data.iterdir() if path.is_file()}
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        capsys.readouterr()
+        assert main(["--data-dir", str(data), "run"]) == 1
+        error = capsys.readouterr().err
+        assert {path.name: path.read_bytes() for path in data.iterdir() if path.is_file()} == before
+    assert error.count("\n") == 1 and "Traceback" not in error, error
+    assert str(data) in error and "read-only" in error.lower() and "--data-dir" in error, error
