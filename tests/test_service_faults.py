@@ -4,6 +4,7 @@ not this service's, a data folder it cannot write. Each is one line saying what 
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 import subprocess
@@ -14,8 +15,11 @@ import pytest
 from digest import health
 from digest.cli import main
 from digest.service.process import Service
+from digest.service.schedule import SteadyScheduler
 from digest.service.wiring import open_service_database
+from tests.arxiv_server import ArxivServer
 from tests.conftest import DATA_DIR, fill_disk, make_settings, mounted_tmpfs
+from tests.test_service import one_feed_config, poll_runs, pretend_the_machine_was_off, wait_settled
 
 CL = DATA_DIR / "arxiv" / "rss" / "rss_cs.CL_2026-04-27_trimmed-3items.xml"
 
@@ -78,3 +82,28 @@ def test_digest_run_on_a_read_only_data_folder_says_what_to_do_in_one_line(
         assert {path.name: path.read_bytes() for path in data.iterdir() if path.is_file()} == before
     assert error.count("\n") == 1 and "Traceback" not in error, error
     assert str(data) in error and "read-only" in error.lower() and "--data-dir" in error, error
+
+
+@pytest.mark.asyncio
+async def test_the_scheduled_poll_runs_when_due_after_the_clock_jumped_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A machine suspended overnight (or a clock set right by NTP after boot): the scheduler's timer counts the
+    monotonic time it meant to sleep, which stood still meanwhile. The poll due at 00:30 must still run when the clock
+    says it is due, not a suspension's length later (a day's papers leave the feed at midnight)."""
+    monkeypatch.setattr(SteadyScheduler, "longest_sleep_seconds", 0.5)  # stands for the service's minute
+    async with ArxivServer() as arxiv:
+        settings = make_settings(tmp_path / "data", one_feed_config(arxiv))
+        service = Service(settings)
+        await service.start(serve_web=False)
+        try:
+            await wait_settled(service)  # the first-start poll is over; the timer now sleeps till the next slot
+            assert poll_runs(settings) == 1
+            pretend_the_machine_was_off(settings, "poll")  # the wall clock is now past the slot the timer waits for
+            for _ in range(100):
+                if poll_runs(settings) == 2:
+                    break
+                await asyncio.sleep(0.1)
+            assert poll_runs(settings) == 2, "the poll due by the clock did not run"
+        finally:
+            await service.stop()
