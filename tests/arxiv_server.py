@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -44,6 +45,7 @@ class Recorded:
     path: str
     query: str
     headers: dict[str, str]
+    at: float = 0.0  # when it arrived (time.monotonic(), one count for every process on the machine)
 
 
 class FakeClock(Clock):
@@ -115,7 +117,7 @@ class ArxivServer:
         return replies.pop(0) if len(replies) > 1 else replies[0]
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        self.requests.append(Recorded(request.path, request.query_string, dict(request.headers)))
+        self.requests.append(Recorded(request.path, request.query_string, dict(request.headers), time.monotonic()))
         reply = self._next_reply(request.path, request.query_string)
         if reply is None:
             return web.Response(status=404, text="not programmed")

@@ -5,7 +5,10 @@ Feature-specific loopback servers live in their own modules (tests/arxiv_server.
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +33,32 @@ def make_settings(data_dir: Path, config_text: str = "", environ: dict[str, str]
         config_path = data_dir.parent / f"{data_dir.name}-config.toml"
         config_path.write_text(config_text, encoding="utf-8")
     return load_settings(config_path, data_dir, environ=environ or {}, load_dotenv_file=False)
+
+
+@contextmanager
+def mounted_tmpfs(mount_point: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of `size` ("2m") at `mount_point`, to fill up as a full disk is (mounting needs root, which these
+    machines and the CI run as; the test is skipped elsewhere)."""
+    mount_point.mkdir(parents=True, exist_ok=True)
+    command = ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)]
+    if os.geteuid() != 0 or subprocess.run(command, capture_output=True, check=False).returncode != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def fill_disk(folder: Path) -> None:
+    """Writes a file in `folder` until the disk holding it has no room left."""
+    handle = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(handle, b"\0" * 65536)
+    except OSError:
+        pass
+    finally:
+        os.close(handle)
 
 
 @pytest.fixture(autouse=True)

@@ -15,7 +15,7 @@ import pytest
 from digest.cli import main
 from digest.service.process import Service
 from digest.storage.datalock import DataLockError
-from tests.conftest import make_settings
+from tests.conftest import fill_disk, make_settings, mounted_tmpfs
 
 SECRETS = {"DIGEST_SECRET_KEY": "k" * 40, "DIGEST_ADMIN_TOKEN": "a" * 40, "DIGEST_FEED_TOKEN": "f" * 40}
 
@@ -157,21 +157,8 @@ def test_a_data_folder_whose_path_holds_a_question_mark_is_refused_in_one_line(
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 2 MB tmpfs (mounting needs root, which these machines and the CI run as; skipped elsewhere)."""
-    import subprocess
-
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    mounted = (
-        os.geteuid() == 0
-        and (
-            subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)], capture_output=True)
-        ).returncode
-        == 0
-    )
-    if not mounted:
-        pytest.skip("mounting a tmpfs needs root")
-    yield mount_point
-    subprocess.run(["umount", "-l", str(mount_point)], check=False)
+    with mounted_tmpfs(tmp_path / "disk", "2m") as mount_point:
+        yield mount_point
 
 
 def test_a_database_on_a_full_disk_is_said_to_be_on_a_full_disk(
@@ -185,14 +172,7 @@ def test_a_database_on_a_full_disk_is_said_to_be_on_a_full_disk(
     data = small_disk / "data"
     data.mkdir()
     shutil.copy(made / "digest.sqlite3", data / "digest.sqlite3")
-    handle = os.open(small_disk / "filler", os.O_WRONLY | os.O_CREAT)
-    try:
-        while True:
-            os.write(handle, b"\0" * 4096)
-    except OSError:
-        pass
-    finally:
-        os.close(handle)
+    fill_disk(small_disk)
     capsys.readouterr()
     assert run(data, "candidates") == 1
     error = capsys.readouterr().err

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from pathlib import Path
 
 import pytest
 
 from digest.arxiv.fetcher import Fetcher, FetchError
+from digest.cli import main
 from digest.config import ArxivSettings
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 
@@ -112,3 +116,76 @@ async def test_local_files_are_read_directly(tmp_path: Path) -> None:
         assert result.status == 200 and result.body == path.read_bytes()
         with pytest.raises(FetchError, match="cannot read the file"):
             await fetcher.fetch(str(tmp_path / "missing.xml"))
+
+
+@pytest.mark.asyncio
+async def test_two_processes_on_one_data_folder_take_turns_to_ask_arxiv(data_dir: Path, tmp_path: Path) -> None:
+    """The service polling while cron (or a maintainer) runs `digest poll` on the same folder: arXiv still gets one
+    request at a time, the interval apart, not one from each process at once."""
+    assert main(["--data-dir", str(data_dir), "candidates"]) == 0  # the folder exists and is seeded
+    interval = 1.0
+    async with ArxivServer() as server:
+
+        async def held() -> None:  # a request stays in flight until another one arrives (at most 4 s)
+            for _ in range(80):
+                if len(server.requests) > 1:
+                    return
+                await asyncio.sleep(0.05)
+
+        body = (Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
+        feeds = [server.program(f"/rss/{name}", Reply(body=body, before_answer=held)) for name in ("one", "two")]
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[arxiv]\nmin_interval_seconds = {interval}\nsources = ["{feeds[0]}"]\n'
+            'api_url = "http://127.0.0.1:9/api/query"\n',
+            encoding="utf-8",
+        )
+        environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
+        polls = [
+            await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "digest",
+                "--config",
+                str(config),
+                "--data-dir",
+                str(data_dir),
+                "poll",
+                "--source",
+                feed,
+                cwd=tmp_path,
+                env=environment,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+            )
+            for feed in feeds
+        ]
+        outputs = [await poll.communicate() for poll in polls]
+    assert [poll.returncode for poll in polls] == [0, 0], outputs
+    first, second = sorted(request.at for request in server.requests)
+    # The second process waited for the first one's request (held up to 4 s) to end, then the interval.
+    assert second - first >= interval, [(r.path, r.at) for r in server.requests]
+
+
+@pytest.mark.asyncio
+async def test_a_far_retry_after_holds_for_the_next_pass_and_the_other_commands(tmp_path: Path) -> None:
+    """arXiv answered the 04:30 poll "503, Retry-After: 7200": the retry job, a `digest add` or a reader's /suggest an
+    hour later do not ask it again before 06:30; afterwards they do."""
+    clock = FakeClock()
+    turn_file = tmp_path / "arxiv.turn"
+    async with ArxivServer() as server:
+        body = (Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
+        url = server.program("/rss/cs.CL", Reply(status=503, retry_after="7200"), Reply(body=body))
+        async with Fetcher(ARXIV, clock=clock, turn_file=turn_file) as fetcher:
+            with pytest.raises(FetchError, match="retry after 7200 s"):
+                await fetcher.fetch(url)
+        await clock.sleep(3600)
+        async with Fetcher(ARXIV, clock=clock, turn_file=turn_file) as fetcher:
+            with pytest.raises(FetchError, match="until 2026-04-27 06:30 UTC") as refused:
+                await fetcher.fetch(server.url("/api/query?id_list=2504.11695"))
+        assert refused.value.busy_host == "127.0.0.1" and "\n" not in str(refused.value)
+        assert len(server.requests) == 1
+        await clock.sleep(3601)
+        async with Fetcher(ARXIV, clock=clock, turn_file=turn_file) as fetcher:
+            assert (await fetcher.fetch(url)).status == 200
+    assert len(server.requests) == 2

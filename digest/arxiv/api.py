@@ -68,7 +68,7 @@ async def fetch_paper(settings: Settings, arxiv_id: str, *, clock: Clock = SYSTE
     """One paper by its versionless arXiv ID (`id_list=`), or None when arXiv has none; FetchError (one line) when
     arXiv cannot be reached or its answer is an error."""
     url = id_list_url(settings.arxiv.api_url, [arxiv_id])
-    async with Fetcher(settings.arxiv, clock=clock) as fetcher:
+    async with Fetcher(settings.arxiv, clock=clock, turn_file=settings.arxiv_turn_file) as fetcher:
         parsed = await fetch_answer(fetcher, url)
     return next((paper for paper in parsed.papers if paper.arxiv_id == arxiv_id), None)
 
@@ -112,7 +112,7 @@ async def refresh_examples(
     stored = 0
     if not missing:
         return 0
-    async with Fetcher(settings.arxiv, clock=clock) as fetcher:
+    async with Fetcher(settings.arxiv, clock=clock, turn_file=settings.arxiv_turn_file) as fetcher:
         for start in range(0, len(missing), batch_size):
             batch = missing[start : start + batch_size]
             url = id_list_url(settings.arxiv.api_url, batch)
@@ -183,7 +183,7 @@ async def backfill(
     source = f"arXiv API: {search}"
     bar = ProgressBar("backfill", progress)
     requests = failures = 0
-    async with Fetcher(settings.arxiv, clock=clock) as fetcher:
+    async with Fetcher(settings.arxiv, clock=clock, turn_file=settings.arxiv_turn_file) as fetcher:
         while max_pages is None or requests < max_pages:
             url = query_url(settings.arxiv.api_url, search, report.next_start, page_size, order="ascending")
             requests += 1

@@ -1,7 +1,8 @@
 """The one polite HTTP client for arXiv (RSS, Atom and the API), and the reader of local feed files.
 
 Polite: it says who it is, asks only for what changed (conditional GET), makes one request at a time with at
-least `min_interval_seconds` between requests across the whole process, and backs off on 429/5xx/timeouts.
+least `min_interval_seconds` between requests across the whole process (and every process on the data folder, through
+its turn file), and backs off on 429/5xx/timeouts.
 """
 
 from __future__ import annotations
@@ -10,10 +11,8 @@ import asyncio
 import contextvars
 import email.utils
 import logging
-import weakref
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from types import TracebackType
 
 import aiohttp
@@ -21,6 +20,7 @@ from yarl import URL
 
 from digest.arxiv.feedfile import read_local_file
 from digest.arxiv.fetch_types import FetchError, FetchResult, FetchStoppedError
+from digest.arxiv.turns import Turn, pause, polite_turn
 from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import ArxivSettings
 
@@ -38,52 +38,6 @@ ACCEPT_ENCODING = "gzip, deflate"
 # The running service's "stop now": a retry or a spacing wait ends at once when it is set. A context variable,
 # because the fetchers are made deep inside a poll (and in digest.arxiv.api) while the service owns the event.
 STOP_WAITING: contextvars.ContextVar[asyncio.Event | None] = contextvars.ContextVar("stop_waiting", default=None)
-
-
-class _Spacing:
-    """When the last request to arXiv ended, per clock, so every fetcher in the process keeps its distance."""
-
-    def __init__(self) -> None:
-        self.last_end: float | None = None
-        self.locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
-
-
-_spacings: weakref.WeakKeyDictionary[Clock, _Spacing] = weakref.WeakKeyDictionary()
-
-
-async def pause(clock: Clock, seconds: float, stop: asyncio.Event | None) -> None:
-    """Sleeps `seconds` on `clock`; raises FetchStoppedError at once when `stop` is (or gets) set."""
-    if stop is None:
-        await clock.sleep(seconds)
-        return
-    if stop.is_set():
-        raise FetchStoppedError("the service is stopping")
-    sleeper = asyncio.ensure_future(clock.sleep(seconds))
-    stopper = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for task in (sleeper, stopper):
-            task.cancel()
-        await asyncio.gather(sleeper, stopper, return_exceptions=True)
-    if stop.is_set():
-        raise FetchStoppedError("the service is stopping")
-
-
-@asynccontextmanager
-async def polite_turn(clock: Clock, interval: float, stop: asyncio.Event | None = None) -> AsyncIterator[None]:
-    """One request at a time, starting at least `interval` seconds after the previous one ended."""
-    spacing = _spacings.setdefault(clock, _Spacing())
-    lock = spacing.locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
-    async with lock:
-        if spacing.last_end is not None:
-            wait = spacing.last_end + interval - clock.monotonic()
-            if wait > 0:
-                await pause(clock, wait, stop)
-        try:
-            yield
-        finally:
-            spacing.last_end = clock.monotonic()
 
 
 def is_url(source: str) -> bool:
@@ -141,8 +95,11 @@ class Fetcher:
         clock: Clock = SYSTEM_CLOCK,
         backoff_base_seconds: float = 5.0,
         stop: asyncio.Event | None = None,
+        turn_file: Path | None = None,
     ) -> None:
+        """`turn_file`: the data folder's file that spaces requests across processes (Settings.arxiv_turn_file)."""
         self.settings = settings
+        self.turn_file = turn_file
         self.clock = clock
         self.backoff_base = backoff_base_seconds
         self.stop = stop if stop is not None else STOP_WAITING.get()
@@ -186,8 +143,10 @@ class Fetcher:
         for attempt in range(attempts):
             delay: float | None = None
             try:
-                async with polite_turn(self.clock, self.settings.min_interval_seconds, self.stop):
-                    result = await self._follow(source, etag, last_modified)
+                async with polite_turn(
+                    self.clock, self.settings.min_interval_seconds, self.stop, self.turn_file
+                ) as turn:
+                    result = await self._asked_in_turn(turn, source, etag, last_modified)
             except aiohttp.ClientConnectorDNSError as exc:
                 host = URL(source).host
                 raise FetchError(f"{source}: cannot resolve {host} ({exc.os_error})", unreachable_host=host) from exc
@@ -217,6 +176,25 @@ class Fetcher:
                 raise FetchStoppedError(f"{source}: {last_problem}; not retried, the service is stopping") from exc
         busy = URL(source).host if refused else None
         raise FetchError(f"{source}: {last_problem} after {attempts} attempts", busy_host=busy)
+
+    async def _asked_in_turn(self, turn: Turn, source: str, etag: str | None, last_modified: str | None) -> FetchResult:
+        """The answer, unless the host asked (in an earlier pass or another process) to be left alone till later;
+        a Retry-After it sends is kept for every later request."""
+        host, now = URL(source).host, self.clock.now()
+        until = turn.busy_until(host, now)
+        if until is not None:
+            raise FetchError(
+                f"{source}: {host} asked to be left alone until {until:%Y-%m-%d %H:%M} UTC (Retry-After); "
+                "not asked before then",
+                busy_host=host,
+            )
+        turn.forget_past(now)
+        result = await self._follow(source, etag, last_modified)
+        if result.status in RETRY_STATUSES:
+            delay = retry_after_seconds(result.retry_after, self.clock.now())
+            if delay:
+                turn.leave_alone(host, delay, self.clock.now())
+        return result
 
     async def _follow(self, source: str, etag: str | None, last_modified: str | None) -> FetchResult:
         """The answer at `source`, following at most MAX_REDIRECTS redirects, each to an http(s) address."""

@@ -107,7 +107,7 @@ async def run_poll(
     model = _ModelLoading()
     loading = asyncio.ensure_future(asyncio.to_thread(model.load, database, settings))
     try:
-        async with Fetcher(settings.arxiv, clock=clock) as fetcher:
+        async with Fetcher(settings.arxiv, clock=clock, turn_file=settings.arxiv_turn_file) as fetcher:
             stopped = await _poll_sources(settings, database, model, fetcher, chosen, summary)
         if stopped:  # the service is stopping: it waits for no model build (the next poll re-fits)
             summary.outcome = poll_runs.INTERRUPTED

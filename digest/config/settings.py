@@ -107,6 +107,11 @@ class Settings(BaseSettings):
         return self.data_dir / "list.md"
 
     @property
+    def arxiv_turn_file(self) -> Path:
+        """The file that spaces requests to arXiv across the processes on this data folder (digest/arxiv/turns.py)."""
+        return self.data_dir / "arxiv.turn"
+
+    @property
     def weekly_dir(self) -> Path:
         return self.weekly.out_dir or self.data_dir / "weekly"
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from apscheduler import events
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.exc import SQLAlchemyError
 
 from digest import health, heap, jobs
 from digest.arxiv import api as arxiv_api
@@ -29,7 +30,7 @@ from digest.service.model_refresh import ModelRefresher
 from digest.service.schedule import WEEKLY_RETRY_ID, keep_jobs, make_scheduler, schedule_weekly_retry
 from digest.service.wiring import list_file_in_step, open_service_database
 from digest.storage.datalock import DataLock, lock_data_folder, lock_database
-from digest.storage.db import Database
+from digest.storage.db import Database, failure_line
 from digest.vocab import PollOutcome
 
 log = logging.getLogger("digest.service")
@@ -328,6 +329,11 @@ class Service:
                 # are known; this asks arXiv only when some are missing.
                 await arxiv_api.refresh_examples(self.settings, self.database)
                 summary = await poll_pass.run_poll(self.settings, self.database, sources=sources)
+            except SQLAlchemyError as exc:  # the poll's own records could not be written (a full disk): one line
+                line = f"cannot write to the database ({failure_line(exc, self.settings.database_url)})"
+                log.error("poll: %s; nothing was stored, the next scheduled poll tries again", line)
+                health.report("poll", False, f"the last poll failed: {line}")
+                return PollOutcome.FAILED
             finally:
                 STOP_WAITING.reset(token)
             log.info("poll: %s", summary)

@@ -22,6 +22,7 @@ WEEKLY_MISFIRE_GRACE = 6 * 24 * 3600
 POLL_MISFIRE_GRACE = 20 * 3600
 WEEKLY_RETRY_ID = "weekly-retry"
 JOB_STORE_RETRY_SECONDS = 30.0
+LONGEST_SLEEP_SECONDS = 60.0
 
 
 class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 ships no type hints
@@ -29,9 +30,11 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
     when a wake-up cannot read or update them (the database locked by another process past its busy timeout, a full
     disk), APScheduler 3 raises out of the wake-up and never sets its timer again: no poll, retry or weekly digest
     until a restart. Here that wake-up is tried again in JOB_STORE_RETRY_SECONDS, and a job it could not mark as run
-    is found due then (each job's work is idempotent: a poll asks conditionally, a week's email is claimed once)."""
+    is found due then (each job's work is idempotent: a poll asks conditionally, a week's email is claimed once).
+    It also never sleeps longer than a minute, so a jump of the clock (a resumed machine) delays no job."""
 
     retry_seconds = JOB_STORE_RETRY_SECONDS
+    longest_sleep_seconds = LONGEST_SLEEP_SECONDS
     _failing = False
 
     def _process_jobs(self) -> float | None:
@@ -47,7 +50,9 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
             self._failing = False
             log.info("schedule: the jobs can be read and updated again")
             health.report("schedule", True, "the scheduled jobs are read and updated")
-        return wait_seconds
+        # The timer counts monotonic time, which stands still while the machine is suspended and ignores a clock set
+        # forward: a job due by the clock would wait that long again. Waking every minute finds it due.
+        return None if wait_seconds is None else min(wait_seconds, self.longest_sleep_seconds)
 
 
 def make_scheduler(settings: Settings) -> AsyncIOScheduler:

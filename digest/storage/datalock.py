@@ -26,7 +26,7 @@ ADVISORY_KEY = 0x4157_4453_4552_5643
 
 
 class DataLockError(Exception):
-    """Another service holds the data folder or the database; one line."""
+    """Another service holds the data folder or the database, or the folder cannot be written; one line."""
 
 
 @dataclass
@@ -59,9 +59,15 @@ def _holder(path: Path) -> str:
 
 def lock_data_folder(data_dir: Path) -> DataLock:
     """The exclusive lock on the data folder, or DataLockError naming the holder's pid."""
-    data_dir.mkdir(parents=True, exist_ok=True)
     path = data_dir / LOCK_NAME
-    handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:  # a read-only mount, a folder of another user: the service could store nothing there
+        raise DataLockError(
+            f"cannot write the data folder {data_dir} ({exc.strerror}): the service keeps its database, list and lock "
+            "there; make it writable for this user, or choose another with --data-dir or DIGEST_DATA_DIR"
+        ) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:

@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -181,6 +182,34 @@ def migrate(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
+def refuse_foreign_sqlite(url: str) -> None:
+    """A SQLite file with tables but no schema revision belongs to another application (a mistyped path or
+    DIGEST_DATABASE_URL): opening it as ours would switch it to WAL and create this service's tables in it. Read
+    through a read-only connection, before the engine's first connection changes anything."""
+    parsed = make_url(url)
+    path = Path(parsed.database or "")
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") or parsed.query:
+        return
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            query = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            tables = [str(row[0]) for row in connection.execute(query)]
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return  # not a database at all, or unreadable: the engine's own error says so
+    if tables and "alembic_version" not in tables:
+        shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
+        raise DatabaseError(
+            f"{path} is not a digest database (it holds the tables {shown} and no schema revision of this "
+            "service); nothing was written to it. Point --data-dir or DIGEST_DATABASE_URL at this service's "
+            "database, or at a new file"
+        )
+
+
 def _full_disk(url: str) -> str:
     """For a SQLite file on a disk with no room left: said so (SQLite reports it as "disk I/O error" when it cannot
     even create its journal)."""
@@ -206,7 +235,15 @@ def _read_only_folder(url: str) -> str:
     return f" (the folder {folder} is read-only, and SQLite writes its journal beside the database even to read it)"
 
 
+def failure_line(exc: Exception, url: str) -> str:
+    """A database error in one line, without its SQL and values, saying so when the disk is full or the folder
+    read-only (what the operator has to fix)."""
+    reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    return f"{reason}{_read_only_folder(url) or _full_disk(url)}"
+
+
 def open_database(url: str, *, migrate_schema: bool = True) -> Database:
+    refuse_foreign_sqlite(url)
     engine = create_database_engine(url)
     try:
         if migrate_schema:

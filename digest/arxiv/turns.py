@@ -1,0 +1,165 @@
+"""The turn to ask arXiv: one request at a time, the interval apart, in this process (`polite_turn`) and across every
+process on one data folder (the service, and `digest poll`, `add` or a backfill beside it). The data folder's turn
+file is locked (flock) while a request is in flight and holds when the last one ended, and until when a host asked
+to be left alone (Retry-After), so neither the next poll nor another command asks it before then.
+
+When a request ended is the system's monotonic clock (one count for every process on the machine, unmoved by a clock
+jump); a Retry-After is a moment (it may be an HTTP date). A file that cannot be read asks for no wait beyond the
+interval itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import time
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from digest.arxiv.fetch_types import FetchStoppedError
+from digest.clock import Clock
+
+log = logging.getLogger(__name__)
+
+# How often a process waiting for another's request in flight looks whether the turn is free.
+LOCK_POLL_SECONDS = 0.05
+# A Retry-After further away than this is not arXiv's (a clock that jumped, a garbled file): forgotten.
+LONGEST_LEFT_ALONE_SECONDS = 2 * 86400.0
+
+
+@dataclass
+class Turn:
+    """What the file says while this process holds the turn; `left_alone` (host -> POSIX time) is written back."""
+
+    last_end_by_another: float | None = None  # monotonic, when another process's last request ended
+    left_alone: dict[str, float] = field(default_factory=dict)
+
+    def busy_until(self, host: str | None, now: datetime) -> datetime | None:
+        """Until when `host` asked to be left alone, when that is still ahead of `now`."""
+        until = self.left_alone.get(host or "")
+        if until is None or not 0 < until - now.timestamp() <= LONGEST_LEFT_ALONE_SECONDS:
+            return None
+        return datetime.fromtimestamp(until, UTC)
+
+    def leave_alone(self, host: str | None, seconds: float, now: datetime) -> None:
+        if host:
+            self.left_alone[host] = max(self.left_alone.get(host, 0.0), now.timestamp() + seconds)
+
+    def forget_past(self, now: datetime) -> None:
+        self.left_alone = {host: until for host, until in self.left_alone.items() if until > now.timestamp()}
+
+
+def _open(path: Path) -> int | None:
+    try:
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    except OSError as exc:  # a read-only data folder: this process keeps its own spacing
+        log.debug("arxiv: cannot share the turn to ask arXiv through %s: %s", path, exc.strerror)
+        return None
+
+
+def _read(handle: int) -> Turn:
+    """The file's turn; the last end is only another process's (the in-process spacing covers this one's)."""
+    try:
+        saved = json.loads(os.pread(handle, 1 << 16, 0) or b"{}")
+        pid, ended = saved.get("pid"), saved.get("ended")
+        left_alone = {str(host): float(until) for host, until in dict(saved.get("left_alone") or {}).items()}
+    except (OSError, ValueError, TypeError, AttributeError):
+        return Turn()
+    by_another = float(ended) if isinstance(ended, int | float) and pid != os.getpid() else None
+    return Turn(by_another, left_alone)
+
+
+def _write(handle: int, turn: Turn) -> None:
+    record = {"pid": os.getpid(), "ended": time.monotonic(), "left_alone": turn.left_alone}
+    with contextlib.suppress(OSError):  # a full disk: the next request simply waits the interval again
+        os.ftruncate(handle, 0)
+        os.pwrite(handle, json.dumps(record).encode("ascii"), 0)
+
+
+@asynccontextmanager
+async def shared_turn(
+    path: Path | None, interval: float, sleep: Callable[[float], Awaitable[None]]
+) -> AsyncIterator[Turn]:
+    """One request at a time across the processes sharing `path`, at least `interval` seconds after the previous
+    one ended; yields what the file says (a Turn of its own without a file). `sleep` waits (and raises when the service
+    stops meanwhile)."""
+    handle = _open(path) if path is not None else None
+    if handle is None:
+        yield Turn()
+        return
+    try:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                await sleep(LOCK_POLL_SECONDS)
+        turn = _read(handle)
+        if turn.last_end_by_another is not None:
+            wait = min(interval, turn.last_end_by_another + interval - time.monotonic())
+            if wait > 0:
+                await sleep(wait)
+        try:
+            yield turn
+        finally:
+            _write(handle, turn)
+    finally:
+        os.close(handle)  # closing the descriptor releases the lock
+
+
+class _Spacing:
+    """When the last request to arXiv ended, per clock, so every fetcher in the process keeps its distance."""
+
+    def __init__(self) -> None:
+        self.last_end: float | None = None
+        self.locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+_spacings: weakref.WeakKeyDictionary[Clock, _Spacing] = weakref.WeakKeyDictionary()
+
+
+async def pause(clock: Clock, seconds: float, stop: asyncio.Event | None) -> None:
+    """Sleeps `seconds` on `clock`; raises FetchStoppedError at once when `stop` is (or gets) set."""
+    if stop is None:
+        await clock.sleep(seconds)
+        return
+    if stop.is_set():
+        raise FetchStoppedError("the service is stopping")
+    sleeper = asyncio.ensure_future(clock.sleep(seconds))
+    stopper = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait({sleeper, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (sleeper, stopper):
+            task.cancel()
+        await asyncio.gather(sleeper, stopper, return_exceptions=True)
+    if stop.is_set():
+        raise FetchStoppedError("the service is stopping")
+
+
+@asynccontextmanager
+async def polite_turn(
+    clock: Clock, interval: float, stop: asyncio.Event | None = None, shared: Path | None = None
+) -> AsyncIterator[Turn]:
+    """One request at a time, starting at least `interval` seconds after the previous one ended: in this process,
+    and in every process sharing the turn file `shared` (the data folder's)."""
+    spacing = _spacings.setdefault(clock, _Spacing())
+    lock = spacing.locks.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+    async with lock:
+        if spacing.last_end is not None:
+            wait = spacing.last_end + interval - clock.monotonic()
+            if wait > 0:
+                await pause(clock, wait, stop)
+        try:
+            async with shared_turn(shared, interval, lambda seconds: pause(clock, seconds, stop)) as turn:
+                yield turn
+        finally:
+            spacing.last_end = clock.monotonic()

@@ -1,0 +1,109 @@
+"""The running service under faults an operator meets over the years: a disk that fills up, a database file that is
+not this service's, a data folder it cannot write. Each is one line saying what and what to do, and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from digest import health
+from digest.cli import main
+from digest.service.process import Service
+from digest.service.schedule import SteadyScheduler
+from digest.service.wiring import open_service_database
+from tests.arxiv_server import ArxivServer
+from tests.conftest import DATA_DIR, fill_disk, make_settings, mounted_tmpfs
+from tests.test_service import one_feed_config, poll_runs, pretend_the_machine_was_off, wait_settled
+
+CL = DATA_DIR / "arxiv" / "rss" / "rss_cs.CL_2026-04-27_trimmed-3items.xml"
+
+
+@pytest.mark.asyncio
+async def test_a_scheduled_poll_on_a_full_disk_is_one_line_in_the_log_and_in_healthz(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with mounted_tmpfs(tmp_path / "disk", "24m") as disk:
+        settings = make_settings(disk / "data", f'[arxiv]\nsources = ["{CL}"]\napi_url = "http://127.0.0.1:9/api"\n')
+        open_service_database(settings).dispose()
+        service = Service(settings)
+        await service.start(schedule=False, serve_web=False)
+        try:
+            fill_disk(disk)
+            caplog.clear()
+            with caplog.at_level(logging.INFO):
+                outcome = await service.poll("schedule")  # the scheduled job: it must not raise out of it
+        finally:
+            await service.stop()
+    assert outcome == "failed"
+    poll = next(part for part in health.components() if part.name == "poll")
+    assert not poll.ok
+    assert "database or disk is full" in poll.message and f"the disk holding {disk / 'data'} is full" in poll.message
+    errors = [record for record in caplog.records if record.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].exc_info is None, [r.getMessage() for r in errors]
+    line = errors[0].getMessage()
+    assert "\n" not in line and "database or disk is full" in line and "tries again" in line
+
+
+def test_a_database_file_of_another_application_is_refused_and_left_as_it_was(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data_dir.mkdir()
+    foreign = data_dir / "digest.sqlite3"
+    connection = sqlite3.connect(foreign)
+    connection.execute("CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT)")
+    connection.execute("INSERT INTO users (name) VALUES ('ann')")
+    connection.commit()
+    connection.close()
+    before = foreign.read_bytes()
+    assert main(["--data-dir", str(data_dir), "candidates"]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and str(foreign) in error and "users" in error, error
+    assert "is not a digest database" in error and "DIGEST_DATABASE_URL" in error
+    assert foreign.read_bytes() == before  # not a table added to it
+
+
+def test_digest_run_on_a_read_only_data_folder_says_what_to_do_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with mounted_tmpfs(tmp_path / "disk", "24m") as disk:
+        data = disk / "data"
+        assert main(["--data-dir", str(data), "candidates"]) == 0
+        before = {path.name: path.read_bytes() for path in data.iterdir() if path.is_file()}
+        subprocess.run(["mount", "-o", "remount,ro", str(disk)], check=True)
+        capsys.readouterr()
+        assert main(["--data-dir", str(data), "run"]) == 1
+        error = capsys.readouterr().err
+        assert {path.name: path.read_bytes() for path in data.iterdir() if path.is_file()} == before
+    assert error.count("\n") == 1 and "Traceback" not in error, error
+    assert str(data) in error and "read-only" in error.lower() and "--data-dir" in error, error
+
+
+@pytest.mark.asyncio
+async def test_the_scheduled_poll_runs_when_due_after_the_clock_jumped_ahead(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A machine suspended overnight (or a clock set right by NTP after boot): the scheduler's timer counts the
+    monotonic time it meant to sleep, which stood still meanwhile. The poll due at 00:30 must still run when the clock
+    says it is due, not a suspension's length later (a day's papers leave the feed at midnight)."""
+    monkeypatch.setattr(SteadyScheduler, "longest_sleep_seconds", 0.5)  # stands for the service's minute
+    async with ArxivServer() as arxiv:
+        settings = make_settings(tmp_path / "data", one_feed_config(arxiv))
+        service = Service(settings)
+        await service.start(serve_web=False)
+        try:
+            await wait_settled(service)  # the first-start poll is over; the timer now sleeps till the next slot
+            assert poll_runs(settings) == 1
+            pretend_the_machine_was_off(settings, "poll")  # the wall clock is now past the slot the timer waits for
+            for _ in range(100):
+                if poll_runs(settings) == 2:
+                    break
+                await asyncio.sleep(0.1)
+            assert poll_runs(settings) == 2, "the poll due by the clock did not run"
+        finally:
+            await service.stop()
