@@ -10,7 +10,11 @@ _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 # New-style IDs (2411.16198, 2411.16198v2) and old-style ones (hep-th/9901001, cs.AI/0101001v1).
 # The archive name is bounded (real ones, hep-th or cond-mat, are short) so an ID always fits the String(32) columns:
 # PostgreSQL refuses a longer string where SQLite would store it, which would fail the whole feed's transaction.
-ARXIV_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]{0,19}(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?")
+# The version is bounded for the same reason (Candidate.version is a 32-bit Integer; arXiv's run to a few dozen): a
+# longer number is no version at all, not a version that fails the pass.
+ARXIV_ID = re.compile(
+    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]{0,19}(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d{1,9})(?!\d))?"
+)
 _ARXIV_URL = re.compile(
     r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
     r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]{0,19}(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?/?(?:[?#].*)?$",
