@@ -20,10 +20,11 @@ if TYPE_CHECKING:  # the database, the model and the fetcher are imported when a
     from digest.storage.db import Database
     from digest.storage.models import Candidate
 
-_NEW_STYLE_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v[1-9]\d*)?")
+# ASCII digits only (digest.titles.ARXIV_ID says why).
+_NEW_STYLE_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v[1-9]\d*)?", re.ASCII)
 # Old-style IDs (before April 2007): archive, an optional subject class arXiv no longer writes, year, month, number.
 _OLD_STYLE_ID = re.compile(
-    r"(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[A-Z]{2})?/(?P<month>\d{4})(?P<number>\d{3})(?:v[1-9]\d*)?"
+    r"(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[A-Z]{2})?/(?P<month>\d{4})(?P<number>\d{3})(?:v[1-9]\d*)?", re.ASCII
 )
 # The archives old-style IDs were issued in (arxiv.org/help/arxiv_identifier).
 # fmt: off
