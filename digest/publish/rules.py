@@ -19,6 +19,10 @@ TITLE_MAX = 160
 BACKOFF_START = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 _LINE_NOTE = re.compile(r"\(line \d+\)")  # findings name other lines, which move with any edit above them
+# What a forge reads in a commit message as a reference: "#12", "owner/name#12" and "GH-12" link an issue ("fixes #12"
+# closes it once the commit reaches the default branch), "@name" a person (not the "@" of an email address). A
+# zero-width joiner after the "#", "@" or "GH" keeps the text readable and the reference dead.
+_REFERENCE = re.compile(r"(#|(?<![\w.+-])@)(?=\w)|\b(GH)(?=-\d)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,11 @@ def one_line(text: str, limit: int = TITLE_MAX) -> str:
     kept = "".join(c for c in kept if unicodedata.category(c) not in ("Cf", "Cs", "Co", "Cn"))
     flat = " ".join(kept.split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def inert_references(text: str) -> str:
+    """Text with every issue reference and @mention a forge would act on made dead (see _REFERENCE)."""
+    return _REFERENCE.sub(lambda found: (found.group(1) or found.group(2)) + "\u200d", text)
 
 
 def changes(decided: list[Decided], before: str, after: str) -> list[Change]:
@@ -98,7 +107,7 @@ def commit_message(found: list[Change]) -> str:
         f" (by {c.actor} via {c.channel})"
         for c in found
     ]
-    return subject + "\n\n" + "\n".join(body) + "\n"
+    return inert_references(subject + "\n\n" + "\n".join(body) + "\n")
 
 
 def new_errors(base: list[Finding], upstream: list[Finding]) -> list[Finding]:
