@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from digest.text import one_line
 from digest.vocab import READER_SOURCE
 
 if TYPE_CHECKING:  # the database, the model and the fetcher are imported when a paper is added, not by `--help`
@@ -198,7 +199,9 @@ def forget_candidate(database: Database, candidate_id: int) -> None:
 
 
 def _note(note: str | None) -> str | None:
-    return (note or "").strip()[:MAX_NOTE] or None
+    """A reader's note as maintainers see it: one line, without the controls and bidi overrides the text policy
+    (digest.text) keeps out of every page, at most MAX_NOTE characters."""
+    return one_line(note or "")[:MAX_NOTE].rstrip() or None
 
 
 def suggest_known(database: Database, arxiv_id: str, note: str | None) -> bool:
