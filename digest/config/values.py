@@ -7,6 +7,7 @@ Each is an annotated type whose check runs only on a value that was given, so th
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -159,6 +160,31 @@ def _web_address(url: str) -> str:
     return without_login(url).rstrip("/")
 
 
+# A server's URL split as SQLAlchemy 2.0's make_url splits it (sqlalchemy.engine.url._parse_url): config imports no
+# SQLAlchemy (the pure core reads settings). The password ends at the first '@'; the host is what follows, to ':'.
+_DATABASE_URL = re.compile(
+    r"[\w+]+://(?:[^:/]*(?::[^@]*)?@)?(?:\[[^/?]+\]|(?P<host>[^/:?]+))?(?::(?P<port>[^/?]*))?(?:/[^?]*)?(?:\?.*)?",
+    re.DOTALL,
+)
+
+
+def _database_url(url: str) -> str:
+    """A server's database URL as SQLAlchemy reads it. It ends a password at its first '@' and takes the rest for the
+    host, which every error and `digest config check` then show: such a URL is refused without a word of it."""
+    found = _DATABASE_URL.fullmatch(url)
+    if found is None:
+        return url  # `digest config check` and opening the database say it cannot be read
+    if "@" in (found["host"] or ""):
+        raise problem(
+            "holds '@' in its user or password, which ends it there and shows the rest as the host: write each '@' "
+            "in them as %40"
+        )
+    port = found["port"]
+    if port and not (port.isascii() and port.isdigit()):
+        raise problem("cannot be read: its port is not a number")
+    return url
+
+
 TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
 DiscordId = Annotated[int, BeforeValidator(_discord_id)]
 EmailAddress = Annotated[str, AfterValidator(_email)]
@@ -166,6 +192,7 @@ Mailbox = Annotated[str, AfterValidator(_mailbox)]  # a sender: a plain address,
 Network = Annotated[str, AfterValidator(_network)]
 WebAddress = Annotated[str, AfterValidator(_web_address)]
 ApiAddress = Annotated[str, AfterValidator(lambda url: without_login(url).rstrip("/"))]
-Address = Annotated[str, AfterValidator(without_login)]  # a URL kept as written (or a path), with no login in it
+Address = Annotated[str, AfterValidator(without_login)]
+DatabaseUrl = Annotated[str, AfterValidator(_database_url)]  # a URL kept as written (or a path), with no login in it
 Port = Annotated[int, Field(ge=1, le=65535)]
 Seconds = Annotated[float, Field(ge=0.001, allow_inf_nan=False)]  # inf: a socket refuses it at run time
