@@ -7,19 +7,27 @@ import unicodedata
 
 TITLE_KEY_MAX = 500  # models.Paper/Candidate.title_key are String(500)
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
-# New-style IDs (2411.16198, 2411.16198v2) and old-style ones (hep-th/9901001, cs.AI/0101001v1).
+# New-style IDs (2411.16198, 2411.16198v2) and old-style ones (hep-th/9901001, cs.AI/0101001v1), in ASCII digits
+# only: Python's \d also takes the fullwidth and Arabic-Indic digits, and "２５０６.０４７０６" is no arXiv ID, though
+# it reads like one (a second candidate for a known paper, with an arXiv link that leads nowhere).
 # The archive name is bounded (real ones, hep-th or cond-mat, are short) so an ID always fits the String(32) columns:
 # PostgreSQL refuses a longer string where SQLite would store it, which would fail the whole feed's transaction.
-ARXIV_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]{0,19}(?:\.[A-Z]{2})?/\d{7})(?:v(?P<version>\d+))?")
+# The version is bounded for the same reason (Candidate.version is a 32-bit Integer; arXiv's run to a few dozen): a
+# longer number is no version at all, not a version that fails the pass.
+# A digit of any script next to the ID ends the match: "2506.0470６" is not 2506.0470, nor "2506.047061" 2506.04706.
+ARXIV_ID = re.compile(
+    r"(?P<id>(?<!\d)[0-9]{4}\.[0-9]{4,5}|[a-z][a-z.-]{0,19}(?:\.[A-Z]{2})?/[0-9]{7})(?!\d)"
+    r"(?:v(?P<version>[0-9]{1,9})(?!\d))?"
+)
 _ARXIV_URL = re.compile(
     r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
     r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]{0,19}(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?/?(?:[?#].*)?$",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
 
 
 # The month an arXiv ID was issued in (its first version's submission): 2411.16198 and hep-th/9901001 start with YYMM.
-_ARXIV_MONTH = re.compile(r"(?:^|/)(?P<year>\d\d)(?P<month>0[1-9]|1[0-2])(?:\.|\d{3}\b)")
+_ARXIV_MONTH = re.compile(r"(?:^|/)(?P<year>\d\d)(?P<month>0[1-9]|1[0-2])(?:\.|\d{3}\b)", re.ASCII)
 
 
 def arxiv_id_month(arxiv_id: str) -> tuple[int, int] | None:

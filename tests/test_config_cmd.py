@@ -204,3 +204,31 @@ def test_dotenv_file_in_the_working_folder_is_read(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     features = {feature["name"]: feature for feature in json.loads(result.stdout)["features"]}
     assert features["discord"]["on"]
+
+
+@pytest.mark.parametrize(
+    ("url", "said"),
+    [
+        ("postgresql+psycopg://digest:pa@ss-rest-of-it@127.0.0.1:9/digest", "holds '@'"),
+        ("postgresql+psycopg://digest:ss-rest-of-it@127.0.0.1:port/digest", "port is not a number"),
+    ],
+)
+@pytest.mark.parametrize("command", [("config", "check"), ("config", "show"), ("candidates",)])
+def test_a_database_url_that_cannot_be_read_is_one_line_that_shows_no_password(
+    clean_environment: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    url: str,
+    said: str,
+    command: tuple[str, ...],
+) -> None:
+    """A password holding an unescaped '@' ends there for SQLAlchemy, which reads the rest as the host: every command
+    printed the rest of the password ("cannot open the database ...:***@ss-rest-of-it@127.0.0.1: failed to resolve
+    host"), and `config check` listed it as the database. A port that is not a number was a traceback."""
+    monkeypatch.setenv("DIGEST_DATABASE_URL", url)
+    status = main(["--data-dir", str(clean_environment / "data"), *command])
+    captured = capsys.readouterr()
+    shown = captured.out + captured.err
+    assert status in (1, 2) and "Traceback" not in shown
+    assert "ss-rest-of-it" not in shown and said in shown, shown
+    assert len([line for line in shown.splitlines() if said in line and "database_url" in line]) == 1

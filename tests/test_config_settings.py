@@ -99,6 +99,29 @@ def test_a_secret_in_the_settings_file_is_refused_without_echoing_it(tmp_path: P
     assert "in-the-file" not in str(caught.value)
 
 
+def test_an_address_holding_a_password_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    """web.base_url = "https://user:password@host" (a site behind a proxy's login) was taken as it was: every link in
+    the public feeds, the weekly email and Discord carried the password to each reader; the API and feed addresses
+    went with theirs into `digest config show`, the log and the database, as publish.repository's would not."""
+    login = "digest:pw-in-the-url"
+    config = (
+        f'[web]\nbase_url = "https://{login}@digest.example.org"\n\n[arxiv]\n'
+        f'sources = ["feeds/cs.CV.xml", "https://{login}@mirror.example.org/rss/cs.CV"]\n'
+        f'api_url = "https://{login}@mirror.example.org/api/query"\n\n[discord]\n'
+        f'api_base = "https://{login}@discord.example.org/api/v10"\n\n[publish]\n'
+        f'api_url = "https://{login}@forge.example.org/api/v1"\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", config)
+    keys = ["arxiv.sources", "arxiv.api_url", "discord.api_base", "web.base_url", "publish.api_url"]
+    assert sorted(caught.value.problems) == sorted(
+        f"{key} must not hold a user or password: the address is shown in logs and `digest config show`, "
+        "and the web's in every feed and email; secrets come from the environment"
+        for key in keys
+    )
+    assert "pw-in-the-url" not in str(caught.value)
+
+
 def test_the_environment_wins_over_the_file_and_the_arguments_over_both(tmp_path: Path) -> None:
     config = tmp_path / "config.toml"
     config.write_text(f'data_dir = "{tmp_path / "from-file"}"\ndatabase_url = "sqlite:///file.db"\n', encoding="utf-8")

@@ -231,6 +231,22 @@ def test_hostile_titles_are_one_inert_line_in_the_commit_message(
     assert "Evil Signed-off-by: Mallory <m@example.org> [31m # not a comment (Sparse Autoencoder)" in message
 
 
+def test_a_title_naming_an_issue_or_a_person_closes_and_mentions_nothing(
+    remote: Remote, publish_settings: Settings, publish_database: Database
+) -> None:
+    """A title holding "fixes #1" went into the commit pushed to the list's default branch as written, and GitHub
+    closes an issue named so in a commit that reaches that branch (and links "#2" and "@octocat" from it)."""
+    reviewer, publisher = services(publish_database, publish_settings)
+    hostile = "Steering fixes #1, resolves you/awesome-list#2 and GH-3, thanks @octocat"
+    approve(publish_database, reviewer, 0, title=hostile)
+    assert publisher.publish().outcome == PUBLISHED
+    message = remote.message_of_head()
+    assert re.findall(r"[#@]\w|GH-\d", message) == [], message
+    subject = message.splitlines()[0]
+    assert "fixes #\u200d1, resolves you/awesome-list#\u200d2 and GH\u200d-3, thanks @\u200doctocat" in subject
+    assert sum(line.count("#\u200d1") for line in message.splitlines()) == 2  # the subject and the paper's line
+
+
 def test_no_token_appears_in_a_log_line_an_error_or_the_clone(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     token = "ghp_SecretTokenValue1234567890"
     settings = make_settings(

@@ -128,6 +128,33 @@ async def test_a_signed_link_cannot_be_moved_to_another_candidate_action_or_sect
     assert decisions(site) == before
 
 
+def linked_candidate(path: str) -> int:
+    payload_text = path.rsplit("/", 1)[1].split(".")[0]
+    return int(base64.urlsafe_b64decode(payload_text + "=" * (-len(payload_text) % 4)).decode().split("|")[1])
+
+
+@pytest.mark.asyncio
+async def test_a_link_approves_only_the_paper_it_was_made_for(site: Site) -> None:
+    """A candidate's number can come to name another paper: a database restored from a backup taken before the
+    paper was found numbers the next paper it finds as the lost one. The feed's (or last week's email's) link for the
+    lost paper then showed, and approved with one press, whatever paper had its number now."""
+    async with site.client.get("/feeds/candidates.xml", params={"token": SECRETS_ENV["DIGEST_FEED_TOKEN"]}) as reply:
+        links = approval_links(await reply.text())
+    lost = real_papers()[1]
+    path = next(p for p, label in links if label.startswith("Approve") and linked_candidate(p) == 2)
+    with site.database.transaction() as session:  # as restoring a backup taken before the second paper would
+        session.delete(session.get(Candidate, 2))
+    newcomer = real_papers()[2]
+    assert insert_candidate(site.database, newcomer) == 2
+    before = decisions(site)
+    for method in ("GET", "POST"):
+        async with site.client.request(method, path, allow_redirects=False) as reply:
+            page = await reply.text()
+            assert reply.status == 404, (method, reply.status)
+        assert f"made for arXiv:{lost['arxiv_id']}" in page and newcomer["title"] not in page
+    assert decisions(site) == before
+
+
 @pytest.mark.asyncio
 async def test_the_candidates_feed_needs_its_token_and_leaks_nothing(site: Site) -> None:
     title = real_papers()[0]["title"]

@@ -67,7 +67,7 @@ def test_changing_the_candidate_is_forged_and_changing_action_section_or_expiry_
     assert _reason(_edit_payload(token, "Sparse Autoencoder", "Probing")) == "altered"
     expires = str(int(LINK.expires_at.timestamp()))
     assert _reason(_edit_payload(token, expires, str(int(expires) + 86400 * 365))) == "altered"
-    assert _reason(_edit_payload(token, "l1|7|", "l1|8|")) == "forged"
+    assert _reason(_edit_payload(token, "l2|7|", "l2|8|")) == "forged"
 
 
 def test_an_expired_link_is_refused_only_after_its_expiry() -> None:

@@ -178,3 +178,24 @@ async def test_a_refused_suggestion_is_announced_and_tied_to_its_field(arxiv_sit
         field is not None and 'aria-invalid="true"' in field.group(0) and 'aria-describedby="error"' in field.group(0)
     )
     assert 'id="error" role="alert"' in body and re.search(r"<title>Not suggested:", body)
+
+
+@pytest.mark.asyncio
+async def test_a_reader_note_reaches_the_review_page_without_controls_or_bidi_overrides(arxiv_site: ArxivSite) -> None:
+    """A reader's note was kept as typed: a right-to-left override (U+202E turns the rest of the line around on the
+    maintainers' page), a NUL or a terminal escape reached /review, where the feed's own text never gets them."""
+    site, arxiv = arxiv_site.site, arxiv_site.arxiv
+    arxiv.program(API_PATH, recorded(HEAT_BATH))
+    note = "Read \u202egnp.exe\u202c it\x00 now\x1b[31m\u2066 please\u2069\r\nthanks"
+    status, body, _ = await suggest(site, paper="1605.08386", note=note)
+    assert status == 200, body
+    await sign_in(site)
+    async with site.client.get("/review") as review:
+        page = await review.text()
+    shown = page[page.index("Suggested by a reader") :].split("</p>")[0]
+    assert "Read" in shown and "gnp.exe" in shown and "please" in shown and "thanks" in shown
+    for invisible in ("\u202e", "\u202c", "\u2066", "\u2069", "\x00", "\x1b", "\r"):
+        assert invisible not in page, repr(invisible)
+    with site.database.reading() as session:
+        stored = session.scalars(select(Candidate.reader_note).where(Candidate.arxiv_id == "1605.08386")).one()
+    assert stored is not None and "\x00" not in stored and "\u202e" not in stored

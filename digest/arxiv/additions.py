@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from digest.text import one_line
 from digest.vocab import READER_SOURCE
 
 if TYPE_CHECKING:  # the database, the model and the fetcher are imported when a paper is added, not by `--help`
@@ -20,10 +21,11 @@ if TYPE_CHECKING:  # the database, the model and the fetcher are imported when a
     from digest.storage.db import Database
     from digest.storage.models import Candidate
 
-_NEW_STYLE_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v[1-9]\d*)?")
+# ASCII digits only (digest.titles.ARXIV_ID says why).
+_NEW_STYLE_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v[1-9]\d*)?", re.ASCII)
 # Old-style IDs (before April 2007): archive, an optional subject class arXiv no longer writes, year, month, number.
 _OLD_STYLE_ID = re.compile(
-    r"(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[A-Z]{2})?/(?P<month>\d{4})(?P<number>\d{3})(?:v[1-9]\d*)?"
+    r"(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[A-Z]{2})?/(?P<month>\d{4})(?P<number>\d{3})(?:v[1-9]\d*)?", re.ASCII
 )
 # The archives old-style IDs were issued in (arxiv.org/help/arxiv_identifier).
 # fmt: off
@@ -197,7 +199,9 @@ def forget_candidate(database: Database, candidate_id: int) -> None:
 
 
 def _note(note: str | None) -> str | None:
-    return (note or "").strip()[:MAX_NOTE] or None
+    """A reader's note as maintainers see it: one line, without the controls and bidi overrides the text policy
+    (digest.text) keeps out of every page, at most MAX_NOTE characters."""
+    return one_line(note or "")[:MAX_NOTE].rstrip() or None
 
 
 def suggest_known(database: Database, arxiv_id: str, note: str | None) -> bool:

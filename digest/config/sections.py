@@ -23,6 +23,7 @@ from pydantic import (
 from digest.config.declarations import from_environment
 from digest.config.problems import problem
 from digest.config.values import (
+    Address,
     ApiAddress,
     DiscordId,
     EmailAddress,
@@ -86,8 +87,10 @@ class ArxivSettings(Section):
     poll_cron: str = Field("30 0 * * mon-fri", description="when to poll, in poll_timezone")
     retry_cron: str = Field("0 6 * * mon-fri", description="when to poll again after a broken answer")
     poll_timezone: TimeZoneName = "America/New_York"
-    sources: Strings = Field((), description="overrides feeds/sources.toml (URLs or paths): a mirror, a test server")
-    api_url: str = Field("https://export.arxiv.org/api/query", description="backfill and abstracts of added papers")
+    sources: Annotated[tuple[Address, ...], Field(strict=False)] = Field(
+        (), description="overrides feeds/sources.toml (URLs or paths): a mirror, a test server"
+    )
+    api_url: Address = Field("https://export.arxiv.org/api/query", description="backfill and abstracts of added papers")
 
     @field_validator("poll_cron", "retry_cron")
     @classmethod

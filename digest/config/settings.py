@@ -25,7 +25,7 @@ from digest.config.sections import (
     WebSettings,
     WeeklySettings,
 )
-from digest.config.values import TimeZoneName
+from digest.config.values import DatabaseUrl, TimeZoneName
 
 # A path is written as a string in TOML and in the environment.
 FilePath = Annotated[Path, Field(strict=False), AfterValidator(Path.expanduser)]
@@ -41,7 +41,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, strict=True, extra="forbid", validate_default=False)
 
     data_dir: Folder = from_environment("DIGEST_DATA_DIR", "the data folder", default=Path("data"), file_key=True)
-    database_url: str = from_environment(
+    database_url: DatabaseUrl = from_environment(
         "DIGEST_DATABASE_URL", "an SQLAlchemy URL (default: SQLite in the data folder)", default="", file_key=True
     )
     config_path: FilePath | None = from_environment("DIGEST_CONFIG", "the settings file (or --config)")

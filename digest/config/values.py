@@ -7,7 +7,9 @@ Each is an annotated type whose check runs only on a value that was given, so th
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BeforeValidator, Field
@@ -136,10 +138,51 @@ def _network(text: str) -> str:
     return text
 
 
+def without_login(url: str) -> str:
+    """The address when it carries no user or password: a secret comes from the environment, and these addresses are
+    logged, shown by `digest config show`, kept in the database (the feeds'), and the web's is in every link the
+    feeds, emails and Discord give. Nor is the refused value echoed."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url  # not a URL: the setting's own check, or the first request, says so
+    if parts.username is not None or parts.password is not None:
+        raise problem(
+            "must not hold a user or password: the address is shown in logs and `digest config show`, and the "
+            "web's in every feed and email; secrets come from the environment"
+        )
+    return url
+
+
 def _web_address(url: str) -> str:
     if not url.startswith(("http://", "https://")):
         raise problem(f"must start with http:// or https://, not {url!r}")
-    return url.rstrip("/")
+    return without_login(url).rstrip("/")
+
+
+# A server's URL split as SQLAlchemy 2.0's make_url splits it (sqlalchemy.engine.url._parse_url): config imports no
+# SQLAlchemy (the pure core reads settings). The password ends at the first '@'; the host is what follows, to ':'.
+_DATABASE_URL = re.compile(
+    r"[\w+]+://(?:[^:/]*(?::[^@]*)?@)?(?:\[[^/?]+\]|(?P<host>[^/:?]+))?(?::(?P<port>[^/?]*))?(?:/[^?]*)?(?:\?.*)?",
+    re.DOTALL,
+)
+
+
+def _database_url(url: str) -> str:
+    """A server's database URL as SQLAlchemy reads it. It ends a password at its first '@' and takes the rest for the
+    host, which every error and `digest config check` then show: such a URL is refused without a word of it."""
+    found = _DATABASE_URL.fullmatch(url)
+    if found is None:
+        return url  # `digest config check` and opening the database say it cannot be read
+    if "@" in (found["host"] or ""):
+        raise problem(
+            "holds '@' in its user or password, which ends it there and shows the rest as the host: write each '@' "
+            "in them as %40"
+        )
+    port = found["port"]
+    if port and not (port.isascii() and port.isdigit()):
+        raise problem("cannot be read: its port is not a number")
+    return url
 
 
 TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
@@ -148,6 +191,8 @@ EmailAddress = Annotated[str, AfterValidator(_email)]
 Mailbox = Annotated[str, AfterValidator(_mailbox)]  # a sender: a plain address, or one with a display name
 Network = Annotated[str, AfterValidator(_network)]
 WebAddress = Annotated[str, AfterValidator(_web_address)]
-ApiAddress = Annotated[str, AfterValidator(lambda url: url.rstrip("/"))]
+ApiAddress = Annotated[str, AfterValidator(lambda url: without_login(url).rstrip("/"))]
+Address = Annotated[str, AfterValidator(without_login)]
+DatabaseUrl = Annotated[str, AfterValidator(_database_url)]  # a URL kept as written (or a path), with no login in it
 Port = Annotated[int, Field(ge=1, le=65535)]
 Seconds = Annotated[float, Field(ge=0.001, allow_inf_nan=False)]  # inf: a socket refuses it at run time

@@ -19,10 +19,10 @@ TITLE_MAX = 160
 BACKOFF_START = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
 _LINE_NOTE = re.compile(r"\(line \d+\)")  # findings name other lines, which move with any edit above them
-# A forge reads "#12", "owner/name#12" ("fixes #12" closes that issue) and "@name" (a mention) in a commit message
-# that reaches the default branch; a zero-width joiner after the sign keeps the text readable and inert. An e-mail
-# address or a "# " is neither, and stays as it is.
-_REFERENCE = re.compile(r"#(?=\d)|(?<![\w.+-])@(?=\w)")
+# What a forge reads in a commit message as a reference: "#12", "owner/name#12" and "GH-12" link an issue ("fixes #12"
+# closes it once the commit reaches the default branch), "@name" a person (not the "@" of an email address). A
+# zero-width joiner after the "#", "@" or "GH" keeps the text readable and the reference dead.
+_REFERENCE = re.compile(r"(#|(?<![\w.+-])@)(?=\w)|\b(GH)(?=-\d)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -96,17 +96,18 @@ def commit_message(found: list[Change]) -> str:
         if group:
             named = ", ".join(f"{c.title} ({c.section})" if c.section and verb != "Remove" else c.title for c in group)
             parts.append(f"{verb} {_papers(len(group))}: {named}")
-    subject = _inert(one_line("; ".join(parts), SUBJECT_MAX))
+    subject = one_line("; ".join(parts), SUBJECT_MAX)
     body = [
         f"- {c.verb.lower()} {c.title}{f' ({c.section})' if c.section else ''}: {arxiv_abs_url(c.arxiv_id)}"
         f" (by {c.actor} via {c.channel})"
         for c in found
     ]
-    return subject + "\n\n" + _inert("\n".join(body)) + "\n"
+    return inert_references(subject + "\n\n" + "\n".join(body) + "\n")
 
 
-def _inert(text: str) -> str:
-    return _REFERENCE.sub(lambda found: found.group(0) + "\u200d", text)
+def inert_references(text: str) -> str:
+    """Text with every issue reference and @mention a forge would act on made dead (see _REFERENCE)."""
+    return _REFERENCE.sub(lambda found: (found.group(1) or found.group(2)) + "\u200d", text)
 
 
 def new_errors(base: list[Finding], upstream: list[Finding]) -> list[Finding]:

@@ -19,7 +19,10 @@ FORGED = "forged"
 ALTERED = "altered"
 EXPIRED = "expired"
 MALFORMED = "malformed"
-_LINK_VERSION = "l1"
+# l2 links name the paper (its arXiv ID) beside the candidate's number; l1 links, made by earlier releases, name the
+# number alone and are still read until they expire.
+_LINK_VERSION = "l2"
+_UNBOUND_LINK_VERSION = "l1"
 # The session's version, expiry, nonce and the tag of the admin token that opened it; a named token's session ends
 # with the maintainer's name. Versions s1 and s2 carried no token tag: such cookies are refused (sign in again).
 _SESSION_VERSION = "s3"
@@ -42,6 +45,10 @@ class ApprovalLink:
     action: str  # approve | reject
     section: str | None
     expires_at: datetime
+    # The paper the link was made for: a candidate's number can name another paper later (a database restored from a
+    # backup gives the next candidate a number already sent out), and the link must not approve that one. Empty in an
+    # l1 link.
+    arxiv_id: str = ""
 
 
 def _b64encode(data: bytes) -> str:
@@ -69,12 +76,13 @@ def _origin_tag(key: str, candidate_id: int) -> bytes:
 def sign_link(key: str, link: ApprovalLink) -> str:
     if link.action not in LINK_ACTIONS:
         raise ValueError(f"unknown link action {link.action!r}")
+    if "|" in link.arxiv_id:
+        raise ValueError(f"not an arXiv ID: {link.arxiv_id!r}")
     expires = int(link.expires_at.timestamp())
     origin = _b64encode(_origin_tag(key, link.candidate_id))
     # The section goes last: it is free text and may hold the separator.
-    payload = "|".join(
-        (_LINK_VERSION, str(link.candidate_id), link.action, str(expires), origin, link.section or "")
-    ).encode("utf-8")
+    fields = (_LINK_VERSION, str(link.candidate_id), link.action, str(expires), origin, link.arxiv_id, link.section)
+    payload = "|".join(field or "" for field in fields).encode("utf-8")
     return f"{_b64encode(payload)}.{_b64encode(_mac(key, 'approval-link', payload))}"
 
 
@@ -82,14 +90,14 @@ EMAILED = "?via=email"  # marks a link sent by email, so the audit log names tha
 
 
 def approval_signer(
-    base_url: str, key: str, candidate_id: int, expires_at: datetime, *, emailed: bool = False
+    base_url: str, key: str, candidate_id: int, arxiv_id: str, expires_at: datetime, *, emailed: bool = False
 ) -> Callable[[str, str | None], str]:
     """The candidate's approval links: `sign(action, section)` gives the absolute URL of /approve/<token>, the page
     that shows the paper and one button (the private feed and the weekly digest both link there). An `emailed` link
     carries EMAILED after the token."""
 
     def sign(action: str, section: str | None) -> str:
-        link = ApprovalLink(candidate_id=candidate_id, action=action, section=section, expires_at=expires_at)
+        link = ApprovalLink(candidate_id, action, section, expires_at, arxiv_id)
         return base_url.rstrip("/") + "/approve/" + sign_link(key, link) + (EMAILED if emailed else "")
 
     return sign
@@ -103,13 +111,14 @@ def verify_link(key: str, token: str, now: datetime) -> ApprovalLink:
     payload = _b64decode(payload_text)
     mac = _b64decode(mac_text)
     try:
-        version, cid_text, action, expires_text, origin_text, section = payload.decode("utf-8").split("|", 5)
+        version, cid_text, action, expires_text, origin_text, rest = payload.decode("utf-8").split("|", 5)
+        arxiv_id, section = rest.split("|", 1) if version == _LINK_VERSION else ("", rest)
         candidate_id = int(cid_text)
         expires = int(expires_text)
         origin = _b64decode(origin_text)
     except (UnicodeDecodeError, ValueError) as exc:
         raise LinkError(MALFORMED, "the link's content cannot be read") from exc
-    if version != _LINK_VERSION or action not in LINK_ACTIONS or candidate_id < 0:
+    if version not in (_LINK_VERSION, _UNBOUND_LINK_VERSION) or action not in LINK_ACTIONS or candidate_id < 0:
         raise LinkError(MALFORMED, "the link's content cannot be read")
     if not hmac.compare_digest(mac, _mac(key, "approval-link", payload)):
         if hmac.compare_digest(origin, _origin_tag(key, candidate_id)):
@@ -121,7 +130,7 @@ def verify_link(key: str, token: str, now: datetime) -> ApprovalLink:
         raise LinkError(MALFORMED, "the link's expiry cannot be read") from exc
     if now >= expires_at:
         raise LinkError(EXPIRED, f"the link expired on {expires_at:%Y-%m-%d %H:%M} UTC")
-    return ApprovalLink(candidate_id=candidate_id, action=action, section=section or None, expires_at=expires_at)
+    return ApprovalLink(candidate_id, action, section or None, expires_at, arxiv_id)
 
 
 def token_tag(key: str, token: str) -> str:

@@ -240,7 +240,9 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
     sections = liststore.section_names(session)
     items: list[FeedItem] = []
     for candidate in pending_candidates(session, limit=context.settings.web.feed_items):
-        sign = approval_signer(context.settings.web.base_url, context.secret_key, candidate.id, expires)
+        sign = approval_signer(
+            context.settings.web.base_url, context.secret_key, candidate.id, candidate.arxiv_id, expires
+        )
         items.append(
             FeedItem(
                 guid=f"{GUID_PREFIX}candidate:{candidate.arxiv_id}",

@@ -82,15 +82,34 @@ def _emailed(request: web.Request) -> bool:
     return request.query.get("via") == "email"
 
 
+async def _linked_candidate(request: web.Request, link: ApprovalLink) -> tuple[Candidate, Standing] | web.Response:
+    """The candidate the link was made for, or a 404 page: gone, or its number now names another paper (a database
+    restored from a backup numbers the next papers it finds as those it lost)."""
+    loaded = await asyncio.to_thread(_load_candidate, context_of(request), link.candidate_id)
+    if loaded is None:
+        return refuse(request, 404, "Unknown candidate", "This candidate is no longer in the database.")
+    if link.arxiv_id and loaded[0].arxiv_id != link.arxiv_id:
+        log.warning(
+            "approval link for %s refused: candidate %s is %s now", link.arxiv_id, link.candidate_id, loaded[0].arxiv_id
+        )
+        return refuse(
+            request,
+            404,
+            "Unknown candidate",
+            f"This link was made for arXiv:{link.arxiv_id}, which is no longer candidate {link.candidate_id}; "
+            f"nothing was changed. Use the review page, or run `digest approve {link.arxiv_id}` on the server.",
+        )
+    return loaded
+
+
 async def approval_page(request: web.Request) -> web.Response:
     """Shows what the link would do; changes nothing, so link scanners and prefetchers approve nothing."""
     link = _check_link(request)
     if isinstance(link, web.Response):
         return link
-    context = context_of(request)
-    loaded = await asyncio.to_thread(_load_candidate, context, link.candidate_id)
-    if loaded is None:
-        return refuse(request, 404, "Unknown candidate", "This candidate is no longer in the database.")
+    loaded = await _linked_candidate(request, link)
+    if isinstance(loaded, web.Response):
+        return loaded
     candidate, standing = loaded
     return render(
         request,
@@ -111,6 +130,9 @@ async def approval_submit(request: web.Request) -> web.Response:
     link = _check_link(request)
     if isinstance(link, web.Response):
         return link
+    loaded = await _linked_candidate(request, link)
+    if isinstance(loaded, web.Response):
+        return loaded
     context = context_of(request)
     if _emailed(request):
         actor = Actor(name="email approval link", id=None, channel=Channel.EMAIL)

@@ -61,7 +61,7 @@ def second_tier(
     papers = []
     for candidate in found:
         section = candidate.suggested_section
-        sign = approval_signer(settings.web.base_url, key, candidate.id, expires, emailed=True)
+        sign = approval_signer(settings.web.base_url, key, candidate.id, candidate.arxiv_id, expires, emailed=True)
         # A section the list no longer has would fail the approval: no link then (`digest approve` still works).
         url = sign("approve", section) if section in sections else None
         why = why_from_json(candidate.why).lines()
