@@ -337,7 +337,8 @@ class Service:
             finally:
                 STOP_WAITING.reset(token)
             log.info("poll: %s", summary)
-            heap.settle()  # the model and the vocabulary the pass loaded stay: out of the next pass's collections
+            if not self._stopping.is_set():  # a full collection (seconds on a busy machine) would only delay the stop
+                heap.settle()  # the model and the vocabulary the pass loaded stay: out of the next pass's collections
             health.report("poll", summary.outcome == PollOutcome.OK, health_line(summary))
             if self.bot is not None:
                 await self.bot.post_pending()
