@@ -232,3 +232,20 @@ def test_a_database_url_that_cannot_be_read_is_one_line_that_shows_no_password(
     assert status in (1, 2) and "Traceback" not in shown
     assert "ss-rest-of-it" not in shown and said in shown, shown
     assert len([line for line in shown.splitlines() if said in line and "database_url" in line]) == 1
+
+
+@pytest.mark.parametrize("command", [("config", "check"), ("candidates",)])
+def test_a_database_url_with_an_empty_port_is_one_line_not_a_traceback(
+    clean_environment: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: tuple[str, ...],
+) -> None:
+    """A URL written from a template whose port variable was empty ("host:/digest"): SQLAlchemy cannot read it either
+    ("invalid literal for int()"), and every command ended in a traceback."""
+    monkeypatch.setenv("DIGEST_DATABASE_URL", "postgresql+psycopg://digest:pw-in-the-url@127.0.0.1:/digest")
+    status = main(["--data-dir", str(clean_environment / "data"), *command])
+    captured = capsys.readouterr()
+    shown = captured.out + captured.err
+    assert status in (1, 2) and "Traceback" not in shown and "pw-in-the-url" not in shown, shown
+    assert len([line for line in shown.splitlines() if "port" in line and "database_url" in line]) == 1, shown

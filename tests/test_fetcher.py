@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -118,19 +120,22 @@ async def test_local_files_are_read_directly(tmp_path: Path) -> None:
             await fetcher.fetch(str(tmp_path / "missing.xml"))
 
 
-@pytest.mark.asyncio
-async def test_two_processes_on_one_data_folder_take_turns_to_ask_arxiv(data_dir: Path, tmp_path: Path) -> None:
-    """The service polling while cron (or a maintainer) runs `digest poll` on the same folder: arXiv still gets one
-    request at a time, the interval apart, not one from each process at once."""
+async def polls_side_by_side(
+    data_dir: Path, tmp_path: Path, interval: float, launcher: list[str]
+) -> tuple[list[float], list[float]]:
+    """Two `digest poll` processes on one data folder, each asking its own feed, started together (each behind
+    `launcher`): when arXiv got each request, and when the first answer was let go. A request stays in flight until
+    another one arrives (at most 4 s)."""
     assert main(["--data-dir", str(data_dir), "candidates"]) == 0  # the folder exists and is seeded
-    interval = 1.0
+    released: list[float] = []
     async with ArxivServer() as server:
 
-        async def held() -> None:  # a request stays in flight until another one arrives (at most 4 s)
+        async def held() -> None:
             for _ in range(80):
                 if len(server.requests) > 1:
-                    return
+                    break
                 await asyncio.sleep(0.05)
+            released.append(time.monotonic())
 
         body = (Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
         feeds = [server.program(f"/rss/{name}", Reply(body=body, before_answer=held)) for name in ("one", "two")]
@@ -143,6 +148,7 @@ async def test_two_processes_on_one_data_folder_take_turns_to_ask_arxiv(data_dir
         environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
         polls = [
             await asyncio.create_subprocess_exec(
+                *launcher,
                 sys.executable,
                 "-m",
                 "digest",
@@ -162,9 +168,31 @@ async def test_two_processes_on_one_data_folder_take_turns_to_ask_arxiv(data_dir
         ]
         outputs = [await poll.communicate() for poll in polls]
     assert [poll.returncode for poll in polls] == [0, 0], outputs
-    first, second = sorted(request.at for request in server.requests)
+    return sorted(request.at for request in server.requests), sorted(released)
+
+
+@pytest.mark.asyncio
+async def test_two_processes_on_one_data_folder_take_turns_to_ask_arxiv(data_dir: Path, tmp_path: Path) -> None:
+    """The service polling while cron (or a maintainer) runs `digest poll` on the same folder: arXiv still gets one
+    request at a time, the interval apart, not one from each process at once."""
+    interval = 1.0
+    (first, second), _released = await polls_side_by_side(data_dir, tmp_path, interval, [])
     # The second process waited for the first one's request (held up to 4 s) to end, then the interval.
-    assert second - first >= interval, [(r.path, r.at) for r in server.requests]
+    assert second - first >= interval, (first, second)
+
+
+@pytest.mark.asyncio
+async def test_polls_in_containers_of_their_own_keep_the_interval_between_them(data_dir: Path, tmp_path: Path) -> None:
+    """The service in one container and `digest poll` in another over the shared data volume: each is pid 1 of its
+    own namespace, and the turn file, which told processes apart by pid, took the other's request for its own: the
+    second asked arXiv the moment the first answer ended, not the interval after."""
+    if os.geteuid() != 0 or subprocess.run(["unshare", "--pid", "--fork", "true"], check=False).returncode != 0:
+        pytest.skip("a pid namespace of its own needs root and unshare")
+    interval = 2.0
+    (_first, second), (first_answered, *_) = await polls_side_by_side(
+        data_dir, tmp_path, interval, ["unshare", "--pid", "--fork"]
+    )
+    assert second - first_answered >= interval, (first_answered, second)
 
 
 @pytest.mark.asyncio

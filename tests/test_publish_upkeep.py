@@ -221,3 +221,17 @@ async def test_a_full_disk_while_the_service_publishes_is_a_failure_it_comes_bac
     (merge / "ours").unlink()  # space freed: the next try (here `digest publish`) publishes both
     assert Publisher(db, st, clock=lambda: NOW).publish().outcome == PUBLISHED
     assert arxiv_id in remote.readme() and TYPO_NEW in remote.readme()
+
+
+def test_publish_path_set_to_a_new_file_publishes_the_list_there(remote: Remote, st: Settings, db: Database) -> None:
+    """The maintainers point publish.path at a file the branch never had (the list to live in docs/LIST.md from now
+    on): publishing stopped with "docs/LIST.md is gone from branch main", though it was never there to be renamed or
+    deleted. A path new since the last sync is written, as before the first sync."""
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    second = approve(db, reviewer, 1)
+    moved = make_settings(st.data_dir, publish_config(remote.url) + 'path = "docs/LIST.md"\n')
+    result = Publisher(db, moved, clock=lambda: NOW).publish()
+    assert result.outcome == PUBLISHED, result.message
+    assert second in git(remote.bare, "show", "main:docs/LIST.md")

@@ -16,6 +16,7 @@ import fcntl
 import json
 import logging
 import os
+import secrets
 import time
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -69,16 +70,28 @@ def _read(handle: int) -> Turn:
     """The file's turn; the last end is only another process's (the in-process spacing covers this one's)."""
     try:
         saved = json.loads(os.pread(handle, 1 << 16, 0) or b"{}")
-        pid, ended = saved.get("pid"), saved.get("ended")
+        writer, ended = saved.get("process"), saved.get("ended")
         left_alone = {str(host): float(until) for host, until in dict(saved.get("left_alone") or {}).items()}
     except (OSError, ValueError, TypeError, AttributeError):
         return Turn()
-    by_another = float(ended) if isinstance(ended, int | float) and pid != os.getpid() else None
+    by_another = float(ended) if isinstance(ended, int | float) and writer != _this_process() else None
     return Turn(by_another, left_alone)
 
 
+def _this_process() -> str:
+    """What tells this process from the others on the data folder in the file. Not the pid alone: processes in
+    containers of their own share the folder and are each pid 1 (or 7) of their namespace."""
+    pid = os.getpid()
+    if _process.get("pid") != pid:  # first use, or a forked child
+        _process.update(pid=pid, name=f"{pid}-{secrets.token_hex(8)}")
+    return str(_process["name"])
+
+
+_process: dict[str, int | str] = {}
+
+
 def _write(handle: int, turn: Turn) -> None:
-    record = {"pid": os.getpid(), "ended": time.monotonic(), "left_alone": turn.left_alone}
+    record = {"process": _this_process(), "ended": time.monotonic(), "left_alone": turn.left_alone}
     with contextlib.suppress(OSError):  # a full disk: the next request simply waits the interval again
         os.ftruncate(handle, 0)
         os.pwrite(handle, json.dumps(record).encode("ascii"), 0)

@@ -179,9 +179,9 @@ def _database_url(url: str) -> str:
             "holds '@' in its user or password, which ends it there and shows the rest as the host: write each '@' "
             "in them as %40"
         )
-    port = found["port"]
-    if port and not (port.isascii() and port.isdigit()):
-        raise problem("cannot be read: its port is not a number")
+    port = found["port"]  # "" when a colon ends the host: SQLAlchemy fails on that too
+    if port is not None and not (port.isascii() and port.isdigit()):
+        raise problem("cannot be read: its port is not a number" if port else "cannot be read: its port is empty")
     return url
 
 

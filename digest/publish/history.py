@@ -48,13 +48,16 @@ def check_branch_is_new(git: GitClone, synced: str | None) -> None:
 
 
 def check_file_is_kept(git: GitClone, synced: str | None, head: str) -> None:
-    """A list file the branch lacks is created only before the first sync: once synced, it was renamed or deleted
-    upstream, and writing it again would start a second copy of the list beside the maintainers' (whose edits would
-    never come back)."""
+    """A list file the branch lacks is created before the first sync, or when it was not there at the last sync either
+    (publish.path set to a new file). Otherwise it was renamed or deleted upstream, and writing it again would start a
+    second copy of the list beside the maintainers' (whose edits would never come back)."""
     if synced is None:
         return
+    known = git.knows(synced)
+    if known and git.read(synced) is None:  # not there at the last sync either: publish.path names a new file
+        return
     path, branch = git.settings.path, git.settings.branch
-    renamed = git.renamed_to(synced, head, path) if git.knows(synced) else None
+    renamed = git.renamed_to(synced, head, path) if known else None
     if renamed is not None:
         raise PublishBlockedError(
             f"{path} was renamed to {renamed} on branch {branch} of {git.redact(git.url)} (at {head[:12]}); "
