@@ -247,3 +247,21 @@ async def test_a_reaction_of_the_bots_discord_failed_to_add_is_added_later(
             await rounds(bot, 10)
     warnings = [r.getMessage() for r in caplog.records if r.name == "digest.discord" and r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and "could not add ✅" in warnings[0]
+
+
+@pytest.mark.asyncio
+async def test_a_candidate_discord_refused_is_posted_at_the_next_start_once_allowed(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A refusal was for good: once the server's AutoMod rule (or the config that made the message too long) was
+    fixed, the candidate still never reached the channel, whatever the restarts."""
+    fake.automod_words = ("forbiddenword",)
+    blocked = insert_candidate(db, real_papers()[0], score=0.9, title="A forbiddenword in the title")
+    async with running(bot_settings, db) as bot:
+        await bot.post_pending()
+    assert row(db, blocked).discord_state == "refused" and fake.posted() == []
+    fake.automod_words = ()  # the moderators relaxed the rule
+    async with running(bot_settings, db) as bot:
+        await bot.post_pending()
+        await eventually(lambda: len(fake.posted()) == 1, "the refused candidate posted after the restart")
+    assert row(db, blocked).discord_state == "posted"

@@ -93,7 +93,7 @@ class Poster:
 
     async def _post(self, candidate: Candidate) -> bool | None:
         """Whether Discord took the candidate's message; None when it refuses that message itself (400: AutoMod, a
-        limit), which is marked so and never sent again."""
+        limit), which is marked so and not sent again before the bot's next start."""
         listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
         embed = messages.candidate_embed(candidate, self.config.section_emojis, suggested_listed=listed is not None)
         try:
@@ -104,7 +104,8 @@ class Poster:
             return False
         except discord.HTTPException as exc:
             if exc.status == HTTPStatus.BAD_REQUEST:  # this message, not the channel or Discord: refused again
-                log.warning("discord: Discord refused the message of candidate %s (%s); it waits on the review page",
+                log.warning("discord: Discord refused the message of candidate %s (%s); it waits on the review page "
+                            "(tried again when the bot next starts)",
                             candidate.id, exc)  # fmt: skip
                 await asyncio.to_thread(store.update, self.database, candidate.id, discord_state=store.REFUSED)
                 return None

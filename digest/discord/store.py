@@ -19,7 +19,8 @@ from digest.storage.models import PENDING, Candidate, Decision
 from digest.storage.state import PollRun
 from digest.vocab import Channel
 
-# A candidate whose message Discord refuses (AutoMod, a limit): never posted again; it waits on the review page.
+# A candidate whose message Discord refuses (AutoMod, a limit): not posted again while the bot runs; it waits on the
+# review page. The next start tries it once more (retry_refused): the server's rules or the config may have changed.
 REFUSED = "refused"
 
 
@@ -36,6 +37,15 @@ def candidates_to_post(database: Database, cap_setting: int) -> tuple[list[Candi
         session.expunge_all()  # keep the loaded rows readable after the session closes
     cap = max(0, cap_setting)
     return rows[:cap], [row.id for row in rows[cap:]]
+
+
+def retry_refused(database: Database) -> int:
+    """Pending candidates whose message Discord refused are to be posted again; how many."""
+    with database.transaction() as session:
+        rows = list(session.scalars(pending_query().where(Candidate.discord_state == REFUSED)))
+        for candidate in rows:
+            candidate.discord_state = "unposted"
+        return len(rows)
 
 
 def candidate_for_message(database: Database, message_id: int) -> int | None:
