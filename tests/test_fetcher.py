@@ -217,3 +217,31 @@ async def test_a_far_retry_after_holds_for_the_next_pass_and_the_other_commands(
         async with Fetcher(ARXIV, clock=clock, turn_file=turn_file) as fetcher:
             assert (await fetcher.fetch(url)).status == 200
     assert len(server.requests) == 2
+
+
+@pytest.mark.asyncio
+async def test_a_turn_file_on_a_filesystem_without_locks_still_fetches_and_says_so_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A data folder on a network mount that refuses file locks (ENOLCK): every fetch failed with an OSError from the
+    turn file, so no poll, `digest add` or /suggest reached arXiv at all."""
+    import errno
+    import fcntl
+    import logging
+
+    def no_locks(handle: int, operation: int) -> None:
+        raise OSError(errno.ENOLCK, os.strerror(errno.ENOLCK))
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)  # what the mount answers; nothing else here is faked
+    clock = FakeClock()
+    async with ArxivServer() as server:
+        body = (Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
+        url = server.program("/rss/cs.CL", Reply(body=body), Reply(body=body))
+        with caplog.at_level(logging.WARNING, logger="digest.arxiv"):
+            for _ in range(2):
+                async with Fetcher(ARXIV, clock=clock, turn_file=tmp_path / "arxiv.turn") as fetcher:
+                    result = await fetcher.fetch(url)
+                assert result.status == 200
+        assert len(server.requests) == 2
+    warnings = [record.getMessage() for record in caplog.records if "cannot lock" in record.getMessage()]
+    assert len(warnings) == 1 and "arxiv.turn" in warnings[0], warnings

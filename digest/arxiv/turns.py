@@ -97,6 +97,26 @@ def _write(handle: int, turn: Turn) -> None:
         os.pwrite(handle, json.dumps(record).encode("ascii"), 0)
 
 
+async def _lock(handle: int, path: Path, sleep: Callable[[float], Awaitable[None]]) -> bool:
+    """Waits for the file's lock; False where the filesystem has no locks (ENOLCK on some network mounts): this
+    process then keeps its own spacing, as with a read-only folder."""
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            await sleep(LOCK_POLL_SECONDS)
+        except OSError as exc:
+            if path not in _unlockable:
+                _unlockable.add(path)
+                log.warning("arxiv: cannot lock %s (%s): processes on this data folder keep their own 3 s spacing, "
+                            "not a shared one", path, exc.strerror)  # fmt: skip
+            return False
+
+
+_unlockable: set[Path] = set()  # turn files already said to take no lock
+
+
 @asynccontextmanager
 async def shared_turn(
     path: Path | None, interval: float, sleep: Callable[[float], Awaitable[None]]
@@ -109,12 +129,9 @@ async def shared_turn(
         yield Turn()
         return
     try:
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                await sleep(LOCK_POLL_SECONDS)
+        if not await _lock(handle, path, sleep):
+            yield Turn()
+            return
         turn = _read(handle)
         if turn.last_end_by_another is not None:
             wait = min(interval, turn.last_end_by_another + interval - time.monotonic())
