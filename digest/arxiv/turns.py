@@ -125,7 +125,7 @@ async def shared_turn(
     one ended; yields what the file says (a Turn of its own without a file). `sleep` waits (and raises when the service
     stops meanwhile)."""
     handle = _open(path) if path is not None else None
-    if handle is None:
+    if path is None or handle is None:
         yield Turn()
         return
     try:
