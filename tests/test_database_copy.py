@@ -145,6 +145,7 @@ def test_the_configured_database_itself_or_a_missing_file_is_refused_in_one_line
         (data_dir / "digest.sqlite3", "is the configured database"),
         (tmp_path / "no.db", "no such"),
         (stranger, "is not a digest database"),
+        (stranger, "Point --from at"),  # what named it, not the data folder the copy goes to
     )
     for source, words in refusals:
         assert main(["--data-dir", str(data_dir), "database", "copy", "--from", str(source)]) == 1

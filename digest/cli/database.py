@@ -53,7 +53,7 @@ def handle_copy(args: argparse.Namespace, context: Context) -> int:
         raise CommandError(str(exc)) from None
     lock = locks[-1]
     try:
-        source = open_database(source_url, migrate_schema=False)
+        source = open_database(source_url, migrate_schema=False, named_by="--from")
         try:
             if not has_schema(source.engine):  # another program's file: not a single table is written into it
                 raise CommandError(f"{args.source} is not a digest database (it has no schema revision)")

@@ -182,7 +182,7 @@ def migrate(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
-def refuse_foreign_sqlite(url: str) -> None:
+def refuse_foreign_sqlite(url: str, named_by: str = "--data-dir or DIGEST_DATABASE_URL") -> None:
     """A SQLite file with tables but no schema revision belongs to another application (a mistyped path or
     DIGEST_DATABASE_URL): opening it as ours would switch it to WAL and create this service's tables in it. Read
     through a read-only connection, before the engine's first connection changes anything."""
@@ -205,8 +205,7 @@ def refuse_foreign_sqlite(url: str) -> None:
         shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5 else "")
         raise DatabaseError(
             f"{path} is not a digest database (it holds the tables {shown} and no schema revision of this "
-            "service); nothing was written to it. Point --data-dir or DIGEST_DATABASE_URL at this service's "
-            "database, or at a new file"
+            f"service); nothing was written to it. Point {named_by} at this service's database, or at a new file"
         )
 
 
@@ -242,8 +241,12 @@ def failure_line(exc: Exception, url: str) -> str:
     return f"{reason}{_read_only_folder(url) or _full_disk(url)}"
 
 
-def open_database(url: str, *, migrate_schema: bool = True) -> Database:
-    refuse_foreign_sqlite(url)
+def open_database(
+    url: str, *, migrate_schema: bool = True, named_by: str = "--data-dir or DIGEST_DATABASE_URL"
+) -> Database:
+    """The database at `url`, upgraded to this release's schema unless told not to; `named_by` is what chose it, for
+    the refusal of another application's file."""
+    refuse_foreign_sqlite(url, named_by)
     engine = create_database_engine(url)
     try:
         if migrate_schema:
