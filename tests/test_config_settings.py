@@ -222,3 +222,21 @@ def test_digest_run_stops_with_one_line_and_no_traceback(tmp_path: Path) -> None
     )
     assert done.returncode == 2, done.stderr
     assert done.stderr == f"digest: configuration: {line}\n"
+
+
+def test_a_feed_address_holding_a_password_in_the_sources_file_is_refused_without_echoing_it(tmp_path: Path) -> None:
+    """The [arxiv] sources setting refused a login in its addresses, but the same address in feeds/sources.toml went
+    into the log, the poll's records and the database with its password; and a web address written without its
+    scheme ("user:password@host") was echoed whole by its refusal."""
+    from digest.config.feeds import FeedsError, read_feed_sources
+
+    login = "digest:pw-in-the-url"
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    (feeds / "sources.toml").write_text(f'feeds = ["https://{login}@mirror.example.org/rss/cs.CV"]\n', encoding="utf-8")
+    with pytest.raises(FeedsError) as caught:
+        read_feed_sources(feeds)
+    assert "must not hold a user or password" in str(caught.value) and "pw-in-the-url" not in str(caught.value)
+    with pytest.raises(ConfigError) as refused:
+        make_settings(tmp_path / "data", f'[web]\nbase_url = "{login}@digest.example.org"\n')
+    assert "must start with http:// or https://" in str(refused.value) and "pw-in-the-url" not in str(refused.value)

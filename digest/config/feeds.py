@@ -12,7 +12,8 @@ from typing import Annotated
 from pydantic import Field, ValidationError
 
 from digest.config.problems import ConfigError, problem_lines
-from digest.config.sections import Section, Strings
+from digest.config.sections import Section
+from digest.config.values import Address
 
 SOURCES_FILE = "sources.toml"
 
@@ -27,7 +28,9 @@ class ApiQuery(Section):
 
 
 class FeedSources(Section):
-    feeds: Strings = Field((), description="RSS/Atom feed URLs, e.g. one per arXiv category")
+    feeds: Annotated[tuple[Address, ...], Field(strict=False)] = Field(
+        (), description="RSS/Atom feed URLs, e.g. one per arXiv category"
+    )
     api: Annotated[tuple[ApiQuery, ...], Field(strict=False)] = Field((), description="[[api]] queries")
 
 

@@ -156,7 +156,8 @@ def without_login(url: str) -> str:
 
 def _web_address(url: str) -> str:
     if not url.startswith(("http://", "https://")):
-        raise problem(f"must start with http:// or https://, not {url!r}")
+        shown = "" if "@" in url else f", not {url!r}"  # "user:password@host" is not echoed either
+        raise problem(f"must start with http:// or https://{shown}")
     return without_login(url).rstrip("/")
 
 
