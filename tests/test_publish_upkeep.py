@@ -235,3 +235,38 @@ def test_publish_path_set_to_a_new_file_publishes_the_list_there(remote: Remote,
     result = Publisher(db, moved, clock=lambda: NOW).publish()
     assert result.outcome == PUBLISHED, result.message
     assert second in git(remote.bare, "show", "main:docs/LIST.md")
+
+
+@pytest.mark.asyncio
+async def test_the_service_stops_at_once_while_digest_publish_holds_the_clone_and_publishes_after_it(
+    remote: Remote, st: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A maintainer's `digest publish` holds the clone (a slow push) when an approval comes in: the service's publish
+    thread blocked on the clone's lock, so stopping the service (SIGTERM, an upgrade) hung until the shell's publish
+    ended. Now the service looks again a few seconds later, stops at once meanwhile, and publishes once it is free."""
+    from digest.publish import runner as runner_module
+    from digest.storage.files import held_for_writing
+
+    monkeypatch.setattr(runner_module, "BUSY_SECONDS", 0.1)
+    runner = PublishRunner(db, st)
+    reviewer = Reviewer(db, st, clock=lambda: NOW)
+    reviewer.add_listener(runner.on_decision)
+    arxiv_id = str(real_papers()[0]["arxiv_id"])
+    try:
+        with held_for_writing(runner.publisher.git.folder):  # what the shell's `digest publish` holds meanwhile
+            await runner.start()
+            await reviewer.decide_async(insert_candidate(db, real_papers()[0]), "approve", ANN)
+            await asyncio.sleep(1.0)  # the runner's publish meets the held clone, perhaps more than once
+            assert arxiv_id not in remote.readme()
+            began = asyncio.get_running_loop().time()
+            await asyncio.wait_for(runner.stop(), 5)  # before: blocked in flock until the shell's publish ended
+            assert asyncio.get_running_loop().time() - began < 5
+        runner = PublishRunner(db, st)  # the service started again, the clone free
+        await runner.start()
+        for _ in range(200):
+            if arxiv_id in remote.readme():
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await runner.stop()
+    assert arxiv_id in remote.readme()

@@ -43,11 +43,12 @@ log = logging.getLogger("digest.publish")
 
 PUSH_ATTEMPTS = 4
 PUBLISHED, UNCHANGED, BLOCKED, FAILED = "published", "unchanged", "blocked", "failed"
+BUSY = "busy"  # another process (`digest publish`) is publishing: nothing done, tried again soon
 
 
 @dataclass(frozen=True)
 class PublishResult:
-    outcome: str  # published | unchanged | blocked | failed
+    outcome: str  # published | unchanged | blocked | failed | busy
     message: str  # one line
     commit: str | None = None
     diff: str = ""
@@ -77,13 +78,16 @@ class Publisher:
         with self.database.transaction() as session:
             state_row(session, self.settings.templates_dir)
 
-    def publish(self, *, dry_run: bool = False) -> PublishResult:
+    def publish(self, *, dry_run: bool = False, wait: bool = True) -> PublishResult:
         """Publishes what is pending; every failure is a result with one line, recorded and reported to /healthz.
-        One at a time per data folder (`digest publish` waits for the service's): both work in the one clone."""
+        One at a time per data folder (`digest publish` waits for the service's): both work in the one clone. The
+        service does not wait (`wait` False): a thread blocked on the lock would hold up its stop; it gets BUSY."""
         waiting = "publish: waiting for the publish running in another process (the service or `digest publish`)"
         try:
-            with held_for_writing(self.git.folder, on_wait=lambda: log.info(waiting)):
+            with held_for_writing(self.git.folder, on_wait=lambda: log.info(waiting), wait=wait):
                 return self._publish(dry_run)
+        except BlockingIOError:
+            return PublishResult(BUSY, "another process (`digest publish`) is publishing; trying again soon")
         except OSError as exc:  # a full disk or a folder it may not write: the decisions wait in the database
             where = exc.filename or self.git.folder
             line = f"cannot write {where}: {exc.strerror or exc}; free space there (or fix its permissions) to resume"

@@ -13,7 +13,7 @@ from datetime import datetime
 from digest import health
 from digest.clock import utc_now
 from digest.config import Settings
-from digest.publish.publisher import BLOCKED, FAILED
+from digest.publish.publisher import BLOCKED, BUSY, FAILED
 from digest.publish.pull_publisher import publisher_for
 from digest.publish.rules import one_line, retry_after
 from digest.publish.store import has_pending
@@ -24,6 +24,7 @@ log = logging.getLogger("digest.publish")
 
 # Decisions made in another process (`digest approve`) wake no listener here; they are found this often.
 CHECK_SECONDS = 30.0
+BUSY_SECONDS = 5.0  # how soon the service looks again while `digest publish` holds the clone
 
 
 class PublishRunner(DecisionWakenLoop):
@@ -54,12 +55,16 @@ class PublishRunner(DecisionWakenLoop):
                 if self._stopping.is_set():
                     return
                 try:
-                    outcome = (await asyncio.to_thread(self.publisher.publish)).outcome
+                    outcome = (await asyncio.to_thread(lambda: self.publisher.publish(wait=False))).outcome
                 except Exception as exc:  # publishing must outlive a bug or a database error: it is tried again
                     log.exception("publish: publishing failed")
                     line = self.publisher.git.redact(one_line(str(exc)))
                     health.report("publish", False, f"publishing failed: {type(exc).__name__}: {line}")
                     outcome = FAILED
+                if outcome == BUSY:
+                    log.info("publish: another process is publishing; looking again in %.0f s", BUSY_SECONDS)
+                    await self._pause(BUSY_SECONDS)
+                    continue
                 if outcome in (FAILED, BLOCKED):
                     self.failures += 1
                     delay = retry_after(self.failures).total_seconds()

@@ -70,16 +70,19 @@ def write_atomic_bytes(path: Path, data: bytes) -> None:
 
 
 @contextmanager
-def held_for_writing(path: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+def held_for_writing(path: Path, on_wait: Callable[[], None] | None = None, *, wait: bool = True) -> Iterator[None]:
     """An exclusive lock, between processes, on writing `path` (a `.lock` file beside it): two processes that each
     render and write it then write in the order they rendered, so the last file holds the newest state. `on_wait` is
-    called once when another process holds it (to say why this one waits)."""
+    called once when another process holds it (to say why this one waits); with `wait` False, BlockingIOError is
+    raised then instead."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            if not wait:
+                raise
             if on_wait is not None:
                 on_wait()
             fcntl.flock(handle, fcntl.LOCK_EX)
