@@ -141,4 +141,6 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
             source.close()
     if not args.json:
         print(f"scored {scored} papers: {relevant} relevant, {bad} bad lines", file=sys.stderr)
+        if model.note:
+            print(f"note: {model.note}", file=sys.stderr)
     return 1 if bad else 0
