@@ -77,3 +77,93 @@ def test_a_new_list_with_fewer_than_two_papers_to_learn_from_still_flags_by_the_
     feed.write_bytes(build_rss("cs.CV", _papers(), date(2025, 6, 2)))
     assert main([*options, "poll", "--source", str(feed), "--json"]) == 0
     assert sorted(json.loads(capsys.readouterr().out)["sources"][0]["new"]) == sorted(flagged)
+
+
+# A paper a maintainer approved in an issue tracker, brought in with `digest decisions import`: never in the list.
+IMPORTED_APPROVAL = {
+    "arxiv_id": "2509.99001",
+    "title": "Steering vision-language models with sparse autoencoder latents against hallucination",
+    "abstract": "We steer large vision-language models (LVLMs) by adding steering vectors built from sparse "
+    "autoencoder latents to the residual stream, and show that hallucinations in visual question answering drop. "
+    "The steering directions are interpretable.",
+    "decision": "approve",
+    "section": "Steering",
+}
+STEERING_PAPER = 0  # in _papers(): "Steering LVLMs via Sparse Autoencoder for Hallucination Mitigation"
+
+
+def _import_decisions(options: list[str], rows: list[dict[str, object]], tmp_path: Path) -> None:
+    path = tmp_path / "verdicts.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    assert main([*options, "decisions", "import", str(path)]) == 0
+
+
+def _list_sections(data_dir: Path) -> list[str]:
+    from digest.awesome import store as liststore
+    from digest.service.wiring import open_service_database
+
+    database = open_service_database(make_settings(data_dir))
+    try:
+        with database.reading() as session:
+            return liststore.section_names(session)
+    finally:
+        database.dispose()
+
+
+def _edit_list_by_hand(options: list[str], data_dir: Path, old: str, new: str) -> None:
+    """A maintainer edits the Markdown (a heading renamed, a section taken out) and imports it."""
+    path = data_dir.parent / "edited.md"
+    assert main([*options, "list", "export", "-o", str(path)]) == 0
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert main([*options, "list", "import", str(path), "--force"]) == 0
+
+
+def test_suggested_sections_follow_a_section_renamed_or_taken_out_by_hand(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Approvals remember the section they went into. After a maintainer renamed "Steering" by hand, or took a
+    section out with its papers, new candidates were still offered the old names, first of all: Discord then showed
+    no ✅, the weekly digest no approve link, and `digest score` a section the list does not have."""
+    from digest.storage.models import Candidate
+
+    data_dir, options = _data_dir(tmp_path)
+    _import_decisions(options, [IMPORTED_APPROVAL], tmp_path)
+    # A paper approved through the review into Attention, whose section is later taken out by hand.
+    attention = _papers()[2]  # "Sparse Dictionary Learning ... attention heads ... of Vision Transformers"
+    database_settings = make_settings(data_dir)
+    from digest.service.wiring import open_service_database
+    from tests.factories import insert_candidate
+
+    database = open_service_database(database_settings)
+    try:
+        candidate_id = insert_candidate(database, attention)
+    finally:
+        database.dispose()
+    assert main([*options, "approve", str(candidate_id), "--section", "Attention"]) == 0
+    capsys.readouterr()
+    before, _ = _score(options, [_papers()[STEERING_PAPER], attention], tmp_path, capsys)
+    assert before[0]["section"] == "Steering" and before[1]["section"] == "Attention"
+
+    _edit_list_by_hand(options, data_dir, " Steering \n", " Activation Control\n")
+    markdown = (data_dir / "list.md").read_text(encoding="utf-8")
+    start = markdown.rindex("\n### ", 0, markdown.index(" Attention\n")) + 1  # the heading, its papers, up to Tool
+    end = markdown.index("\n## ", start) + 1
+    _edit_list_by_hand(options, data_dir, markdown[start:end], "")
+    capsys.readouterr()
+    sections = _list_sections(data_dir)
+    assert "Activation Control" in sections and "Steering" not in sections and "Attention" not in sections, "|".join(
+        sections
+    )
+    database = open_service_database(database_settings)
+    try:
+        with database.reading() as session:
+            assert session.get(Candidate, candidate_id).decided_section == "Attention"  # the approval stands
+    finally:
+        database.dispose()
+
+    results, _ = _score(options, [_papers()[STEERING_PAPER], attention], tmp_path, capsys)
+    for result in results:
+        assert result["sections"] and set(result["sections"]) <= set(sections), result["sections"]
+        assert result["section"] == result["sections"][0]

@@ -26,7 +26,7 @@ from digest import resources
 from digest.config import Settings
 from digest.relevance import scoring
 from digest.relevance.rules import RULES_FILE, rules_bytes
-from digest.relevance.scoring import RelevanceModel
+from digest.relevance.scoring import RelevanceModel, section_key
 from digest.relevance.shipped_cache import build_with_kept_encoding, inputs_digest
 from digest.relevance.types import Budget, Feedback, LabeledPaper
 from digest.storage.files import write_atomic_bytes
@@ -101,15 +101,30 @@ def feedback_examples(session: Session) -> list[Feedback]:
     ).all()
     on_candidates = {row.arxiv_id for row in decided}
     imported = session.scalars(select(TrainingDecision).order_by(TrainingDecision.arxiv_id))
+    current = _current_sections(session)
     found = [
-        Feedback(row.arxiv_id, row.title, row.abstract, row.approved, row.section)
+        Feedback(row.arxiv_id, row.title, row.abstract, row.approved, current.get(section_key(row.section or "")))
         for row in imported
         if row.arxiv_id not in on_candidates
     ]
     found += [
-        Feedback(row.arxiv_id, row.title, row.abstract, row.status == APPROVED, row.decided_section) for row in decided
+        Feedback(
+            row.arxiv_id,
+            row.title,
+            row.abstract,
+            row.status == APPROVED,
+            current.get(section_key(row.decided_section or "")),
+        )
+        for row in decided
     ]
     return found
+
+
+def _current_sections(session: Session) -> dict[str, str]:
+    """The list's sections by their key (no case, emoji or punctuation). A decision keeps the name its section had
+    then: one renamed or taken out by hand since is no section to suggest, so its approvals teach what belongs only."""
+    names = session.scalars(select(Section.name).where(Section.kind != "text").order_by(Section.position.desc()))
+    return {section_key(name): name for name in names if section_key(name)}
 
 
 def budget_of(settings: Settings) -> Budget:
