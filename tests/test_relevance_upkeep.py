@@ -167,3 +167,26 @@ def test_suggested_sections_follow_a_section_renamed_or_taken_out_by_hand(
     for result in results:
         assert result["sections"] and set(result["sections"]) <= set(sections), result["sections"]
         assert result["section"] == result["sections"][0]
+
+
+def _nearest_line(result: dict[str, object]) -> str:
+    why = result["why"]
+    assert isinstance(why, list)
+    return next(line for line in why if line.startswith("nearest in the list: "))
+
+
+def test_nearest_in_the_list_names_only_papers_the_list_holds(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An imported approval is learnt from, but it is not in the list: "nearest in the list" named it (with its
+    section) on the review page, in Discord, in the weekly digest and in `digest score`."""
+    data_dir, options = _data_dir(tmp_path)
+    _import_decisions(options, [IMPORTED_APPROVAL], tmp_path)
+    capsys.readouterr()
+    [result], _ = _score(options, [_papers()[STEERING_PAPER]], tmp_path, capsys)
+    nearest = _nearest_line(result)
+    assert str(IMPORTED_APPROVAL["title"]) not in nearest
+    listed = (data_dir / "list.md").read_text(encoding="utf-8")
+    for item in nearest.removeprefix("nearest in the list: ").split("; "):
+        title = item.rsplit(" (", 1)[0]
+        assert f"[{title}]" in listed, title  # a paper of the list, as it is written there

@@ -25,7 +25,9 @@ def positive_examples(examples: Sequence[LabeledPaper], feedback: Sequence[Feedb
         identity = _identity(decision.abstract, decision.title)
         if decision.approved and decision.arxiv_id not in known and identity not in found:
             sections = (decision.section,) if decision.section else ()
-            found[identity] = LabeledPaper(decision.arxiv_id, decision.title, decision.abstract, sections)
+            found[identity] = LabeledPaper(
+                decision.arxiv_id, decision.title, decision.abstract, sections, in_list=False
+            )
     return list(found.values())
 
 
