@@ -190,3 +190,48 @@ def test_nearest_in_the_list_names_only_papers_the_list_holds(
     for item in nearest.removeprefix("nearest in the list: ").split("; "):
         title = item.rsplit(" (", 1)[0]
         assert f"[{title}]" in listed, title  # a paper of the list, as it is written there
+
+
+def test_a_mistake_in_the_rules_file_keeps_the_last_good_rules_and_names_the_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A maintainer's typo in feeds/rules.toml failed every poll until someone noticed, and arXiv's feeds show one
+    day's papers: the days in between were never judged. The polls and `digest score` now go on with the last rules
+    that worked, the log and /healthz name the file and the line, and `digest config check` still refuses the file."""
+    import shutil
+
+    from digest import health, resources
+
+    feeds = tmp_path / "feeds"
+    shutil.copytree(resources.feeds_dir(), feeds)
+    data_dir = tmp_path / "data"
+    settings = make_settings(data_dir, f'feeds_dir = "{feeds}"\n')
+    options = ["--config", str(settings.config_path), "--data-dir", str(data_dir)]
+    before, _ = _score(options, _papers(), tmp_path, capsys)
+
+    rules = feeds / "rules.toml"
+    lines = rules.read_text(encoding="utf-8").splitlines(keepends=True)
+    broken = next(number for number, line in enumerate(lines, start=1) if line.startswith("[internals]"))
+    lines[broken - 1] = "[internals\n"  # the closing bracket forgotten
+    rules.write_text("".join(lines), encoding="utf-8")
+
+    feed = tmp_path / "cs.CV.xml"
+    feed.write_bytes(build_rss("cs.CV", _papers(), date(2025, 6, 2)))
+    assert main([*options, "poll", "--source", str(feed), "--json"]) == 0
+    out = capsys.readouterr()
+    new = json.loads(out.out)["sources"][0]["new"]
+    assert sorted(new) == sorted(row["arxiv_id"] for row in before if row["tier"] is not None)
+    [warning] = [line for line in out.err.splitlines() if "last good rules" in line]  # once, in one line
+    assert f"{rules}: not valid TOML" in warning and f"line {broken}" in warning
+    relevance = {component.name: component for component in health.components()}["relevance"]
+    assert not relevance.ok and f"line {broken}" in relevance.message
+
+    after, _ = _score(options, _papers(), tmp_path, capsys)
+    assert after == before  # what the next poll would decide, with the rules that worked
+    assert main([*options, "config", "check"]) == 1
+    assert f"{rules}" in capsys.readouterr().out
+
+    lines[broken - 1] = "[internals]\n"  # mended: the file's rules again, and /healthz is fine
+    rules.write_text("".join(lines), encoding="utf-8")
+    _score(options, _papers()[:1], tmp_path, capsys)
+    assert {component.name: component for component in health.components()}["relevance"].ok

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 from digest import resources
 from digest.config import Settings
 from digest.relevance import scoring
-from digest.relevance.rules import RULES_FILE, rules_bytes
+from digest.relevance.kept_rules import usable_rules
+from digest.relevance.rules import RULES_FILE
 from digest.relevance.scoring import RelevanceModel, section_key
 from digest.relevance.shipped_cache import build_with_kept_encoding, inputs_digest
 from digest.relevance.types import Budget, Feedback, LabeledPaper
@@ -149,7 +150,7 @@ def clear_model_cache() -> None:
 def base_model(session: Session, settings: Settings) -> tuple[str, RelevanceModel]:
     """The model for the current inputs with thresholds fitted on the shipped sample, and its key."""
     global _cached
-    data = rules_bytes(settings.feeds_dir)
+    data = usable_rules(settings)
     key: _ModelKey = (data, tuple(list_examples(session)), tuple(feedback_examples(session)), budget_of(settings))
     with _cache_lock:
         if _cached is not None and _cached[0] == key:
