@@ -235,3 +235,29 @@ def test_a_mistake_in_the_rules_file_keeps_the_last_good_rules_and_names_the_lin
     rules.write_text("".join(lines), encoding="utf-8")
     _score(options, _papers()[:1], tmp_path, capsys)
     assert {component.name: component for component in health.components()}["relevance"].ok
+
+
+def _bundled(arxiv_id: str) -> dict[str, object]:
+    with (Path(__file__).parent.parent / "digest" / "data" / "curated_papers.jsonl").open(encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle if line.strip()]
+    return next(row for row in rows if row["arxiv_id"] == arxiv_id)
+
+
+def test_an_imported_verdict_on_a_paper_the_list_holds_leaves_the_list_standing_and_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An issue tracker's old "reject" of a paper that is in the list now was learnt as a rejection beside the list's
+    own copy of it, pulling down every paper like it (the list's own kind of paper), and the import said nothing."""
+    _, options = _data_dir(tmp_path)
+    before, _ = _score(options, [_papers()[STEERING_PAPER]], tmp_path, capsys)
+    listed = _bundled("2410.15778")  # "Reducing Hallucinations in Vision-Language Models via Latent Space Steering"
+    verdicts = [
+        {"arxiv_id": listed["arxiv_id"], "title": listed["title"], "abstract": listed["abstract"], "decision": "reject"}
+    ]
+    path = tmp_path / "verdicts.jsonl"
+    path.write_text(json.dumps(verdicts[0]) + "\n", encoding="utf-8")
+    assert main([*options, "decisions", "import", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "1 of them is a paper the list holds: the list stands for it, and a reject is not learnt" in out
+    after, _ = _score(options, [_papers()[STEERING_PAPER]], tmp_path, capsys)
+    assert after == before

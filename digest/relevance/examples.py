@@ -31,6 +31,13 @@ def positive_examples(examples: Sequence[LabeledPaper], feedback: Sequence[Feedb
     return list(found.values())
 
 
+def learnt_rejections(examples: Sequence[LabeledPaper], feedback: Sequence[Feedback]) -> list[Feedback]:
+    """The rejections the model learns from: not one of a paper the list holds, which stands over a verdict (an issue
+    tracker's old "reject" of a paper a maintainer has put in the list since)."""
+    listed = {paper.arxiv_id for paper in examples if paper.arxiv_id}
+    return [item for item in feedback if not item.approved and item.arxiv_id not in listed]
+
+
 def _identity(abstract: str, title: str) -> str:
     """What makes two examples one paper: the abstract (a paper linked from two titles, or in two sections), or the
     title when there is no abstract (every paper approved without one was one example before)."""

@@ -16,7 +16,13 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from digest.config import RelevanceSettings
-from digest.relevance.examples import MIN_POSITIVES, learnt_from_note, positive_examples, stand_ins
+from digest.relevance.examples import (
+    MIN_POSITIVES,
+    learnt_from_note,
+    learnt_rejections,
+    positive_examples,
+    stand_ins,
+)
 from digest.relevance.features import (
     RULE_FEATURES,
     WordVectors,
@@ -260,7 +266,8 @@ def build_model(
                 f"the relevance model has nothing to learn from: the list holds {len(positives)} paper(s) with a "
                 "known abstract and no shipped paper names both sides of the topic in rules.toml"
             )
-    rejected = [PaperText(item.title, item.abstract) for item in feedback if not item.approved]
+    rejections = learnt_rejections(examples, feedback)
+    rejected = [PaperText(item.title, item.abstract) for item in rejections]
     positive = _encode(rules, vectors, [PaperText(paper.title, paper.abstract) for paper in positives])
     negative = _encode(rules, vectors, rejected)
     learned = LearnedModel(
@@ -276,7 +283,7 @@ def build_model(
     )
     ranker = SectionRanker(rules, positive.words, [paper.sections for paper in positives])
     held_out = {paper.arxiv_id: float(raw) for paper, raw in zip(positives, learned.held_out_positives, strict=True)}
-    decided = [item.arxiv_id for item in feedback if not item.approved]
+    decided = [item.arxiv_id for item in rejections]
     held_out.update(zip(decided, map(float, learned.held_out_rejected), strict=True))
     learned.held_out = {arxiv_id: raw for arxiv_id, raw in held_out.items() if arxiv_id}
     placeholder = Thresholds(0.0, 0.0, 0, "none")
