@@ -261,3 +261,19 @@ def test_an_imported_verdict_on_a_paper_the_list_holds_leaves_the_list_standing_
     assert "1 of them is a paper the list holds: the list stands for it, and a reject is not learnt" in out
     after, _ = _score(options, [_papers()[STEERING_PAPER]], tmp_path, capsys)
     assert after == before
+
+
+def test_a_seed_list_that_is_no_list_yet_is_one_line_naming_the_setting(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new user starting from a list of headings with no papers yet got a ListFormatError traceback from every
+    command (the seed list is read when the database is new); `digest config check` said nothing of it."""
+    _, options = _data_dir(tmp_path, "# Awesome New Topic\n\nA curated list.\n\n## Papers\n\n")
+    status = main([*options, "score", str(DATA_DIR / "review_papers.jsonl")])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith("digest: configuration: seed_list ") and "not an awesome list" in err
+    assert len(err.splitlines()) == 1
+    assert main([*options, "config", "check"]) == 1
+    out = capsys.readouterr().out
+    assert "seed_list" in out and "not an awesome list" in out
