@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 
 LAST_GOOD_RULES = "rules.last-good.toml"
 _rules_problem: str | None = None
+_unwritable: set[str] = set()
 
 
 def usable_rules(settings: Settings) -> bytes:
@@ -46,6 +47,8 @@ def usable_rules(settings: Settings) -> bytes:
     try:
         if not kept.is_file() or kept.read_bytes() != data:
             write_atomic_bytes(kept, data)
-    except OSError as exc:
-        log.warning("relevance: cannot keep the rules in %s (%s)", kept, exc)
+    except OSError as exc:  # said once: the model is used several times a command, and every minute by a service
+        if str(kept) not in _unwritable:
+            log.warning("relevance: cannot keep the rules in %s (%s)", kept, exc)
+        _unwritable.add(str(kept))
     return data
