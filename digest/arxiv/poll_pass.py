@@ -113,7 +113,9 @@ async def run_poll(
             summary.outcome = poll_runs.INTERRUPTED
         else:
             await loading
-            model.ready()  # raises what the loading raised, when no answer needed the model (all not modified)
+            note = model.ready().note  # raises what the loading raised, when no answer needed the model
+            if note:
+                log.warning("poll: %s", note)
             summary.outcome = overall_outcome(summary.sources)
             await asyncio.to_thread(_refit_after_poll, database, settings, clock.now())
     except relevance.RulesError as exc:

@@ -114,6 +114,8 @@ def file_problems(settings: Settings) -> list[str]:
         problems.append(f"templates_dir {settings.templates_dir} is not a folder")
     if not settings.seed_list.is_file():
         problems.append(f"seed_list {settings.seed_list} is not a file")
+    else:
+        problems += _seed_list_problems(settings)
     for name, folder in (("data_dir", settings.data_dir), ("weekly.out_dir", settings.weekly_dir)):
         problem = _folder_problem(name, folder)
         if problem:
@@ -250,3 +252,16 @@ def secrets_detail(settings: Settings) -> str:
         names = ", ".join(token.name for token in named)
         detail += f"; named admin tokens for {names}"
     return detail
+
+
+def _seed_list_problems(settings: Settings) -> list[str]:
+    """A seed list a new database could not start from (read only for a new data folder, so checked here first)."""
+    from digest.awesome.parse import ListFormatError, parse_bytes
+
+    try:
+        parse_bytes(settings.seed_list.read_bytes(), str(settings.seed_list))
+    except ListFormatError as exc:
+        return [f"seed_list {exc}"]
+    except OSError as exc:
+        return [f"seed_list {settings.seed_list} cannot be read ({exc.strerror or exc})"]
+    return []

@@ -117,7 +117,7 @@ def _decision_dict(decision: ImportedDecision) -> dict[str, object]:
     }
 
 
-def _print_summary(source: str, parsed: ParsedDecisions, replaced: int, dry_run: bool) -> None:
+def _print_summary(source: str, parsed: ParsedDecisions, replaced: int, listed: int, dry_run: bool) -> None:
     from digest.relevance.training import Verdict
 
     counts = f"{_plural(len(parsed.decisions), 'decision')} ({parsed.count(Verdict.APPROVE)} approve, "
@@ -135,11 +135,17 @@ def _print_summary(source: str, parsed: ParsedDecisions, replaced: int, dry_run:
     if replaced:
         verb = "would replace" if dry_run else "replaced"
         print(f"  {replaced} of them {verb} an earlier imported verdict for the same paper")
+    if listed:
+        papers = "is a paper" if listed == 1 else "are papers"
+        print(
+            f"  {listed} of them {papers} the list holds: the list stands for {'it' if listed == 1 else 'them'}, "
+            "and a reject is not learnt"
+        )
 
 
-def _check(context: Context, lines: list[bytes]) -> tuple[ParsedDecisions, list[str], int]:
+def _check(context: Context, lines: list[bytes]) -> tuple[ParsedDecisions, list[str], int, int]:
     """The file's decisions against the list's sections; the section names (for the hint) when one was unknown;
-    and how many of the papers already have an imported decision."""
+    how many of the papers already have an imported decision; and how many the list holds."""
     from digest.awesome import store as liststore
     from digest.relevance import training_store
     from digest.relevance.training import parse_decisions
@@ -147,11 +153,12 @@ def _check(context: Context, lines: list[bytes]) -> tuple[ParsedDecisions, list[
     with context.database.reading() as session:
         parsed = parse_decisions(lines, _resolver(session))
         sections = liststore.section_names(session) if parsed.unknown_sections else []
-        already = training_store.imported_ids(session, (decision.arxiv_id for decision in parsed.decisions))
-    return parsed, sections, len(already)
+        ids = [decision.arxiv_id for decision in parsed.decisions]
+        already, listed = training_store.imported_ids(session, ids), training_store.listed_ids(session, ids)
+    return parsed, sections, len(already), len(listed)
 
 
-def _summary_json(source: str, parsed: ParsedDecisions, replaced: int, dry_run: bool) -> dict[str, object]:
+def _summary_json(source: str, parsed: ParsedDecisions, replaced: int, listed: int, dry_run: bool) -> dict[str, object]:
     from digest.relevance.training import Verdict
 
     return {
@@ -162,6 +169,7 @@ def _summary_json(source: str, parsed: ParsedDecisions, replaced: int, dry_run: 
         "approve": parsed.count(Verdict.APPROVE),
         "reject": parsed.count(Verdict.REJECT),
         "replaced": replaced,
+        "in_list": listed,
         "repeated": [{"arxiv_id": r.arxiv_id, "lines": list(r.line_numbers)} for r in parsed.repeats],
         "decisions": [_decision_dict(decision) for decision in parsed.decisions],
     }
@@ -173,7 +181,7 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest.relevance.training_store import store_decisions
 
     source = STDIN if str(args.path) == "-" else str(args.path)
-    parsed, sections, replaced = _check(context, read_lines(args.path))
+    parsed, sections, replaced, listed = _check(context, read_lines(args.path))
     if parsed.bad_lines:
         return _report_bad_lines(source, parsed, sections, args.json)
     if not parsed.decisions:
@@ -183,9 +191,9 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
         with context.database.transaction() as session:
             replaced = store_decisions(session, parsed.decisions, file_name, datetime.now(UTC)).replaced
     if args.json:
-        print_json(_summary_json(source, parsed, replaced, args.dry_run))
+        print_json(_summary_json(source, parsed, replaced, listed, args.dry_run))
     else:
-        _print_summary(source, parsed, replaced, args.dry_run)
+        _print_summary(source, parsed, replaced, listed, args.dry_run)
     return 0
 
 

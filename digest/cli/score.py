@@ -120,8 +120,12 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
         raise CommandError(f"cannot read {args.path}: {exc.strerror or exc}") from exc
     try:
         model = ensure_thresholds(context.database, context.settings)
-    except RulesError as exc:
-        raise CommandError(str(exc)) from exc
+    except BaseException as exc:  # the file is closed whatever stops the command here (a seed list that is no list)
+        if source is not sys.stdin:
+            source.close()
+        if isinstance(exc, RulesError):
+            raise CommandError(str(exc)) from exc
+        raise
     import json
 
     scored = relevant = bad = 0
@@ -141,4 +145,6 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
             source.close()
     if not args.json:
         print(f"scored {scored} papers: {relevant} relevant, {bad} bad lines", file=sys.stderr)
+        if model.note:
+            print(f"note: {model.note}", file=sys.stderr)
     return 1 if bad else 0

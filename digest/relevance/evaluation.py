@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from digest.relevance.examples import positive_examples
 from digest.relevance.rules import Rules
-from digest.relevance.scoring import build_model, positive_examples
+from digest.relevance.scoring import build_model
 from digest.relevance.types import Judgement, LabeledPaper, PaperText
 
 

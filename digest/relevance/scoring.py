@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
 from digest.config import RelevanceSettings
+from digest.relevance.examples import (
+    MIN_POSITIVES,
+    learnt_from_note,
+    learnt_rejections,
+    positive_examples,
+    stand_ins,
+)
 from digest.relevance.features import (
     RULE_FEATURES,
     WordVectors,
@@ -145,6 +152,7 @@ class RelevanceModel:
         self.ranker = ranker
         self.thresholds = thresholds
         self.sections = ranker.sections
+        self.note = learnt_from_note(self.positives)  # a new list's model: say what it stands on
 
     def with_thresholds(self, thresholds: Thresholds) -> RelevanceModel:
         return RelevanceModel(
@@ -221,37 +229,17 @@ class RelevanceModel:
             [("keyword rules", rules_part), *((name, float(value)) for name, value in learned)],
             key=lambda part: -part[1],
         )
-        nearest = []
-        for position in np.argsort(-similarities)[:_NEAREST_SHOWN]:
-            if similarities[position] <= 0:
+        nearest: list[Neighbour] = []
+        for position in np.argsort(-similarities):
+            if similarities[position] <= 0 or len(nearest) == _NEAREST_SHOWN:
                 break
             paper = self.positives[position]
+            if not paper.in_list:  # an approval the list does not hold, a stand-in: not "nearest in the list"
+                continue
             nearest.append(
                 Neighbour(paper.title, paper.sections[0] if paper.sections else None, float(similarities[position]))
             )
         return Why(tuple(matched), tuple(parts), tuple(nearest))
-
-
-def positive_examples(examples: Sequence[LabeledPaper], feedback: Sequence[Feedback]) -> list[LabeledPaper]:
-    """The list's papers (a paper in two sections, or linked twice, once) and the approvals not in the list."""
-    found: dict[str, LabeledPaper] = {}
-    for paper in examples:
-        earlier = found.get(_identity(paper.abstract, paper.title))
-        sections = tuple(dict.fromkeys((*earlier.sections, *paper.sections))) if earlier else paper.sections
-        found[_identity(paper.abstract, paper.title)] = replace(earlier or paper, sections=sections)
-    known = {paper.arxiv_id for paper in examples if paper.arxiv_id}
-    for decision in feedback:
-        identity = _identity(decision.abstract, decision.title)
-        if decision.approved and decision.arxiv_id not in known and identity not in found:
-            sections = (decision.section,) if decision.section else ()
-            found[identity] = LabeledPaper(decision.arxiv_id, decision.title, decision.abstract, sections)
-    return list(found.values())
-
-
-def _identity(abstract: str, title: str) -> str:
-    """What makes two examples one paper: the abstract (a paper linked from two titles, or in two sections), or the
-    title when there is no abstract (every paper approved without one was one example before)."""
-    return abstract if abstract.strip() else "\0" + " ".join(title.lower().split())
 
 
 def build_model(
@@ -266,12 +254,22 @@ def build_model(
     sample of the stream (model_for_database re-fits them on the papers the polls saw)."""
     vectors = word_vectors()
     positives = positive_examples(examples, feedback)
-    rejected = [PaperText(item.title, item.abstract) for item in feedback if not item.approved]
-    positive = _encode(rules, vectors, [PaperText(paper.title, paper.abstract) for paper in positives])
-    negative = _encode(rules, vectors, rejected)
     background = _shipped(rules, "train")
     # A background paper that names both sides of the topic may well belong: it is no negative example.
     keep = background.rules[:, _BOTH_SIDES] == 0
+    if len(positives) < MIN_POSITIVES:  # a new list: what names both sides stands in until there is more
+        train = [paper for paper in background_sample() if paper.role == "train"]
+        both = [(paper.title, paper.abstract) for paper, kept in zip(train, keep, strict=True) if not kept]
+        positives += stand_ins(both)
+        if len(positives) < MIN_POSITIVES:
+            raise RulesError(
+                f"the relevance model has nothing to learn from: the list holds {len(positives)} paper(s) with a "
+                "known abstract and no shipped paper names both sides of the topic in rules.toml"
+            )
+    rejections = learnt_rejections(examples, feedback)
+    rejected = [PaperText(item.title, item.abstract) for item in rejections]
+    positive = _encode(rules, vectors, [PaperText(paper.title, paper.abstract) for paper in positives])
+    negative = _encode(rules, vectors, rejected)
     learned = LearnedModel(
         Examples(
             positive.words,
@@ -285,7 +283,7 @@ def build_model(
     )
     ranker = SectionRanker(rules, positive.words, [paper.sections for paper in positives])
     held_out = {paper.arxiv_id: float(raw) for paper, raw in zip(positives, learned.held_out_positives, strict=True)}
-    decided = [item.arxiv_id for item in feedback if not item.approved]
+    decided = [item.arxiv_id for item in rejections]
     held_out.update(zip(decided, map(float, learned.held_out_rejected), strict=True))
     learned.held_out = {arxiv_id: raw for arxiv_id, raw in held_out.items() if arxiv_id}
     placeholder = Thresholds(0.0, 0.0, 0, "none")

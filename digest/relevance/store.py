@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 from digest import resources
 from digest.config import Settings
 from digest.relevance import scoring
-from digest.relevance.rules import RULES_FILE, rules_bytes
-from digest.relevance.scoring import RelevanceModel
+from digest.relevance.kept_rules import usable_rules
+from digest.relevance.rules import RULES_FILE
+from digest.relevance.scoring import RelevanceModel, section_key
 from digest.relevance.shipped_cache import build_with_kept_encoding, inputs_digest
 from digest.relevance.types import Budget, Feedback, LabeledPaper
 from digest.storage.files import write_atomic_bytes
@@ -101,15 +102,30 @@ def feedback_examples(session: Session) -> list[Feedback]:
     ).all()
     on_candidates = {row.arxiv_id for row in decided}
     imported = session.scalars(select(TrainingDecision).order_by(TrainingDecision.arxiv_id))
+    current = _current_sections(session)
     found = [
-        Feedback(row.arxiv_id, row.title, row.abstract, row.approved, row.section)
+        Feedback(row.arxiv_id, row.title, row.abstract, row.approved, current.get(section_key(row.section or "")))
         for row in imported
         if row.arxiv_id not in on_candidates
     ]
     found += [
-        Feedback(row.arxiv_id, row.title, row.abstract, row.status == APPROVED, row.decided_section) for row in decided
+        Feedback(
+            row.arxiv_id,
+            row.title,
+            row.abstract,
+            row.status == APPROVED,
+            current.get(section_key(row.decided_section or "")),
+        )
+        for row in decided
     ]
     return found
+
+
+def _current_sections(session: Session) -> dict[str, str]:
+    """The list's sections by their key (no case, emoji or punctuation). A decision keeps the name its section had
+    then: one renamed or taken out by hand since is no section to suggest, so its approvals teach what belongs only."""
+    names = session.scalars(select(Section.name).where(Section.kind != "text").order_by(Section.position.desc()))
+    return {section_key(name): name for name in names if section_key(name)}
 
 
 def budget_of(settings: Settings) -> Budget:
@@ -134,7 +150,7 @@ def clear_model_cache() -> None:
 def base_model(session: Session, settings: Settings) -> tuple[str, RelevanceModel]:
     """The model for the current inputs with thresholds fitted on the shipped sample, and its key."""
     global _cached
-    data = rules_bytes(settings.feeds_dir)
+    data = usable_rules(settings)
     key: _ModelKey = (data, tuple(list_examples(session)), tuple(feedback_examples(session)), budget_of(settings))
     with _cache_lock:
         if _cached is not None and _cached[0] == key:

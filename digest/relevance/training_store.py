@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.relevance.training import ImportedDecision
+from digest.storage.models import Entry, Paper
 from digest.storage.state import TrainingDecision
 
 SOURCE_MAX = 1000  # TrainingDecision.source is String(1000): PostgreSQL refuses longer strings
@@ -43,6 +44,15 @@ def _stored(session: Session, arxiv_ids: Iterable[str], *, for_update: bool) -> 
 def imported_ids(session: Session, arxiv_ids: Iterable[str]) -> set[str]:
     """Which of these papers already have an imported decision (what an import would replace)."""
     return set(_stored(session, arxiv_ids, for_update=False))
+
+
+def listed_ids(session: Session, arxiv_ids: Iterable[str]) -> set[str]:
+    """Which of these papers the list holds (the list stands over an imported verdict on them)."""
+    found: set[str] = set()
+    for chunk in _chunks(sorted(set(arxiv_ids))):
+        query = select(Paper.arxiv_id).join(Entry, Entry.paper_id == Paper.id).where(Paper.arxiv_id.in_(chunk))
+        found.update(arxiv_id for arxiv_id in session.scalars(query) if arxiv_id)
+    return found
 
 
 def store_decisions(session: Session, decisions: Sequence[ImportedDecision], source: str, now: datetime) -> StoreReport:

@@ -57,12 +57,15 @@ class Judgement:
 
 @dataclass(frozen=True)
 class LabeledPaper:
-    """A positive example: one of the list's papers with the sections it sits in."""
+    """A positive example: one of the list's papers with the sections it sits in (or an approval the list does not
+    hold, or a shipped paper standing in for a list too small to learn from)."""
 
     arxiv_id: str | None
     title: str
     abstract: str
     sections: tuple[str, ...] = ()
+    in_list: bool = True  # shown as "nearest in the list" only when it is
+    stand_in: bool = False
 
 
 @dataclass(frozen=True)

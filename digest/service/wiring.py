@@ -91,10 +91,16 @@ def open_service_database(settings: Settings, *, restoring: bool = False) -> Dat
         database.dispose()
         raise _refusal(settings, used, "the database holds no list")
     from digest.awesome import store as liststore  # only a new database needs the list's code (and Jinja2)
+    from digest.awesome.parse import ListFormatError
+    from digest.config import ConfigError
 
     text = settings.seed_list.read_bytes()
-    with database.transaction() as session:
-        report = liststore.import_markdown(session, text, source=str(settings.seed_list))
+    try:
+        with database.transaction() as session:
+            report = liststore.import_markdown(session, text, source=str(settings.seed_list))
+    except ListFormatError as exc:  # a new user's list of headings with no paper yet, say: nothing was written
+        database.dispose()
+        raise ConfigError([f"seed_list {exc}"]) from None
     log.info("new database: imported the bundled list (%s entries)", report.entries_total)
     with database.reading() as session:
         liststore.write_markdown(session, settings)
