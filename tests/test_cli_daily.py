@@ -1,0 +1,64 @@
+"""The command line as a maintainer uses it every day: files saved by other tools, output piped to `head`, odd
+arguments; each case is what a user saw on the real command, and is checked through the real entry point."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from digest.cli import main
+from tests.factories import real_papers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def papers_file(path: Path, lines: list[bytes], prefix: bytes = b"") -> Path:
+    path.write_bytes(prefix + b"\n".join(lines) + b"\n")
+    return path
+
+
+def paper_lines(count: int) -> list[bytes]:
+    return [
+        json.dumps({key: record[key] for key in ("arxiv_id", "title", "abstract")}).encode("utf-8")
+        for record in real_papers()[:count]
+    ]
+
+
+def scored_ids(out: str) -> list[str]:
+    return [json.loads(line)["arxiv_id"] for line in out.splitlines()]
+
+
+def test_score_reads_a_file_saved_with_a_byte_order_mark(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Notepad saves UTF-8 with a byte order mark: the first paper was skipped as "not valid JSON (Unexpected UTF-8
+    BOM)". It is scored like the others, from a file and from standard input."""
+    lines = paper_lines(2)
+    expected = [json.loads(line)["arxiv_id"] for line in lines]
+    path = papers_file(tmp_path / "papers.jsonl", lines, prefix=b"\xef\xbb\xbf")
+    assert main(["--data-dir", str(data_dir), "score", str(path), "--json"]) == 0
+    out = capsys.readouterr()
+    assert scored_ids(out.out) == expected and "skipped" not in out.err
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(path.read_bytes()), encoding="utf-8"))
+    assert main(["--data-dir", str(data_dir), "score", "-", "--json"]) == 0
+    out = capsys.readouterr()
+    assert scored_ids(out.out) == expected and "skipped" not in out.err
+
+
+def test_score_names_a_line_that_is_not_utf8_instead_of_scoring_altered_text(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A line saved as Latin-1 was scored with its accented letters replaced by '\ufffd', unsaid; `decisions import`
+    names such a line. It is now skipped with its number and the reason, the others scored, exit 1."""
+    good = paper_lines(2)
+    latin = json.dumps({"arxiv_id": "2501.00001", "title": "Café probing", "abstract": "naïve"}, ensure_ascii=False)
+    path = papers_file(tmp_path / "papers.jsonl", [good[0], latin.encode("latin-1"), good[1]])
+    assert main(["--data-dir", str(data_dir), "score", str(path), "--json"]) == 1
+    out = capsys.readouterr()
+    assert scored_ids(out.out) == [json.loads(line)["arxiv_id"] for line in good]
+    assert f"{path}:2: skipped: not UTF-8 text" in out.err
