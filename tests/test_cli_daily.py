@@ -62,3 +62,26 @@ def test_score_names_a_line_that_is_not_utf8_instead_of_scoring_altered_text(
     out = capsys.readouterr()
     assert scored_ids(out.out) == [json.loads(line)["arxiv_id"] for line in good]
     assert f"{path}:2: skipped: not UTF-8 text" in out.err
+
+
+def digest_command(tmp_path: Path) -> list[str]:
+    python = ROOT / ".venv" / "bin" / "python"
+    executable = str(python if python.exists() else sys.executable)
+    return [executable, "-m", "digest", "--data-dir", str(tmp_path / "data")]
+
+
+def test_score_piped_to_head_ends_quietly(tmp_path: Path) -> None:
+    """`digest score papers.jsonl | head -1` said "digest: cannot read papers.jsonl: [Errno 32] Broken pipe" and
+    exited 1, blaming the input file. It now ends as the other commands do when the reader goes away: 141, silent."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    path = papers_file(tmp_path / "papers.jsonl", paper_lines(3) * 3000)  # far more than a pipe holds
+    command = digest_command(tmp_path)
+    reader_gone = subprocess.Popen(
+        [*command, "score", str(path)], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert reader_gone.stdout is not None and reader_gone.stderr is not None
+    reader_gone.stdout.readline()
+    reader_gone.stdout.close()
+    with reader_gone.stderr:
+        err = reader_gone.stderr.read().decode()
+    assert reader_gone.wait(timeout=120) == 141 and err == ""

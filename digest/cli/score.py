@@ -152,6 +152,8 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
             scored += 1
             relevant += bool(result["relevant"])
             sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+    except BrokenPipeError:
+        raise  # the reader of the output went away (`| head`): main() ends quietly, the input is not at fault
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise CommandError(f"cannot read {args.path}: {exc}") from exc
     finally:
