@@ -85,3 +85,22 @@ def test_score_piped_to_head_ends_quietly(tmp_path: Path) -> None:
     with reader_gone.stderr:
         err = reader_gone.stderr.read().decode()
     assert reader_gone.wait(timeout=120) == 141 and err == ""
+
+
+@pytest.mark.parametrize("inside", ["", "sub"])
+def test_a_data_folder_that_is_a_file_is_named_as_the_problem(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], inside: str
+) -> None:
+    """`--data-dir` naming a file (a typo for the database file, say) said only "digest: /path: File exists" (or
+    "Not a directory"). It now says the data folder is a file and what to give instead, in one line, exit 1."""
+    mistaken = tmp_path / "digest.sqlite3"
+    mistaken.write_bytes(b"")
+    folder = mistaken / inside if inside else mistaken
+    for command in (["candidates"], ["approve", "1"], ["history"]):
+        assert main(["--data-dir", str(folder), *command]) == 1
+        err = capsys.readouterr().err
+        assert err == (
+            f"digest: the data folder {folder} cannot be used: {mistaken} is a file, not a folder; give --data-dir "
+            "(or DIGEST_DATA_DIR) a folder\n"
+        )
+    assert mistaken.read_bytes() == b""
