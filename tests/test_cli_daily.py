@@ -104,3 +104,17 @@ def test_a_data_folder_that_is_a_file_is_named_as_the_problem(
             "(or DIGEST_DATA_DIR) a folder\n"
         )
     assert mistaken.read_bytes() == b""
+
+
+def test_an_empty_data_folder_argument_is_a_usage_error_not_the_working_folder(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest --data-dir "$DATA" candidates` with DATA unset made the working folder the data folder: a new
+    database and list.md were written beside whatever was there. An empty path is now a usage error (exit 2)."""
+    for argv in (["--data-dir", "", "candidates"], ["--data-dir=", "history"], ["--config", "", "candidates"]):
+        with pytest.raises(SystemExit) as stopped:
+            main(argv)
+        assert stopped.value.code == 2
+        err = capsys.readouterr().err
+        assert "empty" in err.splitlines()[-1] and "Traceback" not in err
+    assert sorted(path.name for path in tmp_path.iterdir()) == []
