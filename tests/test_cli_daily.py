@@ -118,3 +118,36 @@ def test_an_empty_data_folder_argument_is_a_usage_error_not_the_working_folder(
         err = capsys.readouterr().err
         assert "empty" in err.splitlines()[-1] and "Traceback" not in err
     assert sorted(path.name for path in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://arxiv.org/abs/{id}?context=cs.CV",  # arXiv's own link from a listing of another category
+        "https://arxiv.org/abs/{id}v2#",
+        "https://arxiv.org/pdf/{id}v1?utm_source=share",
+        "https://arxiv.org/html/{id}v1",  # the HTML version arXiv offers beside the PDF
+        "https://arxiv.org/html/{id}v1/#S3",
+    ],
+)
+def test_an_arxiv_address_as_the_browser_shows_it_names_the_candidate(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], address: str
+) -> None:
+    """The address bar's arXiv link with a query or a fragment, or the paper's HTML version, was refused as "not a
+    candidate id" (exit 2) by approve, reject and pending, as "not an arXiv ID or URL" by `digest add`, /suggest and
+    Discord's /add, while the same paper's plain address worked. They now name the paper."""
+    from digest.arxiv.additions import parse_arxiv_reference
+    from digest.service.wiring import open_service_database
+    from tests.factories import insert_candidate
+    from tests.conftest import make_settings
+
+    record = real_papers()[0]
+    database = open_service_database(make_settings(data_dir))
+    try:
+        candidate_id = insert_candidate(database, record)
+    finally:
+        database.dispose()
+    given = address.format(id=record["arxiv_id"])
+    assert parse_arxiv_reference(given) == record["arxiv_id"]
+    assert main(["--data-dir", str(data_dir), "reject", given]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().out == f"candidate {candidate_id} ({record['arxiv_id']}): rejected\n"
