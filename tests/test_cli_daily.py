@@ -151,3 +151,26 @@ def test_an_arxiv_address_as_the_browser_shows_it_names_the_candidate(
     assert parse_arxiv_reference(given) == record["arxiv_id"]
     assert main(["--data-dir", str(data_dir), "reject", given]) == 0, capsys.readouterr().err
     assert capsys.readouterr().out == f"candidate {candidate_id} ({record['arxiv_id']}): rejected\n"
+
+
+@pytest.mark.parametrize("heading", ["\uf8ffüìú Probing", "### \uf8ffüìú Probing:", "📜 Probing"])
+def test_a_section_named_as_its_heading_is_written_in_the_list(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], heading: str
+) -> None:
+    """The bundled list's headings hold emoji saved as Mac Roman mojibake ("### \uf8ffüìú Probing"); the list is kept
+    as written. `--section` with the heading copied from list.md was refused as "no section named '\uf8ffüìú Probing'"
+    although the real emoji ("📜 Probing") worked. The heading as written now names its section."""
+    from digest.service.wiring import open_service_database
+    from tests.conftest import make_settings
+    from tests.factories import insert_candidate
+
+    settings = make_settings(data_dir)
+    database = open_service_database(settings)
+    try:
+        candidate_id = insert_candidate(database, real_papers()[0])
+    finally:
+        database.dispose()
+    assert "\n### \uf8ffüìú Probing\n" in settings.list_markdown_path.read_text(encoding="utf-8")
+    assert main(["--data-dir", str(data_dir), "approve", str(candidate_id), "--section", heading]) == 0
+    out = capsys.readouterr()
+    assert out.out == f"candidate {candidate_id} ({real_papers()[0]['arxiv_id']}): approved into Probing\n", out.err
