@@ -11,8 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from digest.arxiv.additions import parse_arxiv_reference
 from digest.cli import main
-from tests.factories import real_papers
+from digest.service.wiring import open_service_database
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -27,6 +30,15 @@ def paper_lines(count: int) -> list[bytes]:
         json.dumps({key: record[key] for key in ("arxiv_id", "title", "abstract")}).encode("utf-8")
         for record in real_papers()[:count]
     ]
+
+
+def one_candidate(data_dir: Path) -> int:
+    """A new data folder with the bundled list and the first real paper pending as a candidate; its id."""
+    database = open_service_database(make_settings(data_dir))
+    try:
+        return insert_candidate(database, real_papers()[0])
+    finally:
+        database.dispose()
 
 
 def scored_ids(out: str) -> list[str]:
@@ -136,17 +148,8 @@ def test_an_arxiv_address_as_the_browser_shows_it_names_the_candidate(
     """The address bar's arXiv link with a query or a fragment, or the paper's HTML version, was refused as "not a
     candidate id" (exit 2) by approve, reject and pending, as "not an arXiv ID or URL" by `digest add`, /suggest and
     Discord's /add, while the same paper's plain address worked. They now name the paper."""
-    from digest.arxiv.additions import parse_arxiv_reference
-    from digest.service.wiring import open_service_database
-    from tests.factories import insert_candidate
-    from tests.conftest import make_settings
-
     record = real_papers()[0]
-    database = open_service_database(make_settings(data_dir))
-    try:
-        candidate_id = insert_candidate(database, record)
-    finally:
-        database.dispose()
+    candidate_id = one_candidate(data_dir)
     given = address.format(id=record["arxiv_id"])
     assert parse_arxiv_reference(given) == record["arxiv_id"]
     assert main(["--data-dir", str(data_dir), "reject", given]) == 0, capsys.readouterr().err
@@ -160,17 +163,22 @@ def test_a_section_named_as_its_heading_is_written_in_the_list(
     """The bundled list's headings hold emoji saved as Mac Roman mojibake ("### \uf8ffüìú Probing"); the list is kept
     as written. `--section` with the heading copied from list.md was refused as "no section named '\uf8ffüìú Probing'"
     although the real emoji ("📜 Probing") worked. The heading as written now names its section."""
-    from digest.service.wiring import open_service_database
-    from tests.conftest import make_settings
-    from tests.factories import insert_candidate
-
     settings = make_settings(data_dir)
-    database = open_service_database(settings)
-    try:
-        candidate_id = insert_candidate(database, real_papers()[0])
-    finally:
-        database.dispose()
+    candidate_id = one_candidate(data_dir)
     assert "\n### \uf8ffüìú Probing\n" in settings.list_markdown_path.read_text(encoding="utf-8")
     assert main(["--data-dir", str(data_dir), "approve", str(candidate_id), "--section", heading]) == 0
     out = capsys.readouterr()
     assert out.out == f"candidate {candidate_id} ({real_papers()[0]['arxiv_id']}): approved into Probing\n", out.err
+
+
+@pytest.mark.parametrize("size", ["0", "-5", "2001"])
+def test_a_page_size_out_of_range_is_a_usage_error(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], size: str
+) -> None:
+    """`digest backfill --page-size 0` exited 1, as a refusal or failure does, where `--page-size abc` exited 2 as
+    the usage error it is (README: 2 on a usage error). It is now a usage error too, before the data folder."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["--data-dir", str(data_dir), "backfill", "--since", "2026-01-01", f"--page-size={size}"])
+    assert stopped.value.code == 2
+    assert "--page-size must be between 1 and 2000" in capsys.readouterr().err
+    assert not data_dir.exists()

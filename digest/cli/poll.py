@@ -39,9 +39,20 @@ def register(subparsers: Any) -> None:
         description="Pages through arXiv's cs.CV/cs.CL/cs.LG/cs.AI papers since DATE; run again to resume.",
     )
     backfill.add_argument("--since", required=True, type=iso_date, metavar="YYYY-MM-DD")
-    backfill.add_argument("--page-size", type=int, default=100, help="papers per API request (default 100)")
+    backfill.add_argument("--page-size", type=page_size, default=100, help="papers per API request (default 100)")
     backfill.add_argument("--json", action="store_true", help="print the result as JSON")
     backfill.set_defaults(handler=handle_backfill)
+
+
+def page_size(text: str) -> int:
+    """An argparse type: papers per API request, 1 to arXiv's 2000, or a usage error (exit 2) in one line."""
+    try:
+        size = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if not 1 <= size <= 2000:
+        raise argparse.ArgumentTypeError("--page-size must be between 1 and 2000 (arXiv's limit per request)")
+    return size
 
 
 class CandidateStatuses:
@@ -113,8 +124,6 @@ def handle_backfill(args: argparse.Namespace, context: Context) -> int:
 
     settings = context.settings
     setup_logging(settings.log_level, settings.log_format)
-    if args.page_size < 1 or args.page_size > 2000:
-        raise CommandError("--page-size must be between 1 and 2000 (arXiv's limit per request)")
     report = asyncio.run(
         backfill(settings, context.database, args.since, page_size=args.page_size, progress=sys.stderr)
     )
