@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import io
 import json
+import signal
+import sqlite3
 import subprocess
 import sys
+import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -16,6 +20,7 @@ from digest.cli import main
 from digest.service.wiring import open_service_database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
+from tests.feedbuild import build_rss, load_records
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -182,3 +187,44 @@ def test_a_page_size_out_of_range_is_a_usage_error(
     assert stopped.value.code == 2
     assert "--page-size must be between 1 and 2000" in capsys.readouterr().err
     assert not data_dir.exists()
+
+
+def test_ctrl_c_during_a_poll_stores_nothing_of_the_answer_and_says_so(tmp_path: Path, data_dir: Path) -> None:
+    """Ctrl-C while `digest poll` waited for its relevance model said "digest: interrupted" (exit 130), but only after
+    the pass had gone on to the end in its worker threads and stored every candidate; the run was recorded as failed,
+    with no source. Ctrl-C now ends the pass as a stopping service does: the answer waiting for the model is not
+    stored (the next poll reads it again), the run is recorded as interrupted, and the command says so."""
+    settings = make_settings(data_dir)
+    open_service_database(settings).dispose()  # a used folder: the poll builds the model from scratch (seconds)
+    feed = tmp_path / "cs.CV.xml"
+    feed.write_bytes(build_rss("cs.CV", load_records(), date(2026, 4, 27)))
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    poll = [*digest_command(tmp_path), "poll", "--source", str(feed)]
+    database_file = data_dir / "digest.sqlite3"
+
+    def rows(query: str) -> list[tuple[object, ...]]:
+        with sqlite3.connect(f"file:{database_file}?mode=ro", uri=True) as connection:
+            return connection.execute(query).fetchall()
+
+    running = subprocess.Popen(
+        poll,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal's Ctrl-C reaches it
+    )
+    deadline = time.monotonic() + 60
+    while not rows("SELECT id FROM poll_runs") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the feed is read; the model is still being built
+    running.send_signal(signal.SIGINT)
+    _, err = running.communicate(timeout=120)
+    assert running.returncode == 130, err
+    assert "Traceback" not in err and err.splitlines()[-1].startswith("digest: interrupted"), err
+    assert rows("SELECT arxiv_id FROM candidates") == []
+    assert rows("SELECT outcome FROM poll_runs") == [("interrupted",)]
+    again = subprocess.run(poll, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert "3 new candidates" in again.stdout.splitlines()[-1]
