@@ -228,3 +228,14 @@ def test_ctrl_c_during_a_poll_stores_nothing_of_the_answer_and_says_so(tmp_path:
     again = subprocess.run(poll, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert again.returncode == 0, again.stderr
     assert "3 new candidates" in again.stdout.splitlines()[-1]
+
+
+def test_export_to_dash_is_standard_output(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`digest list export -o - | less` (as `score -` and `decisions import -` read standard input) wrote a file
+    named "-" in the working folder and printed "wrote - (29,228 bytes)" into the pager. "-" now means standard
+    output, as without -o."""
+    assert main(["--data-dir", str(data_dir), "list", "export"]) == 0
+    expected = capsys.readouterr().out
+    assert main(["--data-dir", str(data_dir), "list", "export", "-o", "-"]) == 0
+    assert capsys.readouterr().out == expected
+    assert not (tmp_path / "-").exists()
