@@ -3,7 +3,8 @@
 The list's own heading is the surest name ("🔭 Beyond or Logit Lens:"), but maintainers, the review page, Discord and
 earlier verdicts brought in with `digest decisions import` name sections the way people do: "(Beyond) Logit Lens",
 "logit lens", "Sparse Autoencoders". A name means a section when, in order:
-1. it is the section's name or slug without case, accents, emoji or punctuation;
+1. it is the section's name or slug without case, accents, emoji or punctuation (emoji saved as Mac Roman mojibake,
+   as a heading copied from the list may hold them, count as emoji);
 2. it has the same words, leaving out "or", "and", "the" and plurals ("(Beyond) Logit Lens", "Representations");
 3. its words are all among the section's words ("logit lens", "attribution"). Not the other way round: "Sparse
    Autoencoders and friends" may be a section the maintainer has in mind, not "Sparse Autoencoder".
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from digest.awesome.parse import repair_mojibake
 from digest.titles import title_key
 
 _CONNECTIVES = frozenset({"or", "and", "the", "of", "a", "an"})
@@ -33,6 +35,7 @@ def section_words(name: str) -> frozenset[str]:
 
 def match_section(wanted: str, sections: Sequence[tuple[str, str]]) -> int | None:
     """The index of the one section (name, slug) that `wanted` means, or None when it means none or several."""
+    wanted = repair_mojibake(wanted)
     key, words = title_key(wanted), section_words(wanted)
     if not key or not words:
         return None

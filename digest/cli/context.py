@@ -59,9 +59,12 @@ def print_json(payload: Any) -> None:
 
 
 def path_argument(text: str) -> Path:
-    """An argparse type: the text as a Path (pathlib is imported when a command is run, not by `digest --help`)."""
+    """An argparse type: the text as a Path (pathlib is imported when a command is run, not by `digest --help`).
+    An empty one is a usage error: as a Path it is the working folder (`--data-dir "$DATA"` with DATA unset)."""
     from pathlib import Path
 
+    if not text.strip():
+        raise argparse.ArgumentTypeError("the path is empty: give a file or folder (an unset shell variable?)")
     return Path(text)
 
 

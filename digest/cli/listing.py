@@ -44,7 +44,9 @@ def register(subparsers: Any) -> None:
         help="render the list from the database (byte-identical to the imported file when unchanged)",
         description="Render the list from the database to standard output, or to a file written atomically.",
     )
-    exporting.add_argument("-o", "--output", type=path_argument, metavar="PATH", help="write to this file")
+    exporting.add_argument(
+        "-o", "--output", type=path_argument, metavar="PATH", help="write to this file ('-' for standard output)"
+    )
     exporting.add_argument("--json", action="store_true", help="print a JSON summary (with the Markdown if no -o)")
     exporting.set_defaults(handler=handle_export)
 
@@ -170,6 +172,8 @@ def handle_export(args: argparse.Namespace, context: Context) -> int:
     from digest.awesome import store as liststore
     from digest.storage.files import write_atomic
 
+    if str(args.output) == "-":  # standard output, as '-' is standard input to `score` and `decisions import`
+        args.output = None
     if args.output is not None and not args.output.resolve().parent.is_dir():
         # A typo in the folder should not leave a new folder tree behind; the user creates folders on purpose.
         raise CommandError(f"{args.output}: the folder {args.output.resolve().parent} does not exist: create it first")

@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context, iso_date, print_json
 from digest.vocab import PollOutcome
+
+if TYPE_CHECKING:
+    from digest.arxiv.poller import PollSummary
 
 
 def register(subparsers: Any) -> None:
@@ -39,9 +42,20 @@ def register(subparsers: Any) -> None:
         description="Pages through arXiv's cs.CV/cs.CL/cs.LG/cs.AI papers since DATE; run again to resume.",
     )
     backfill.add_argument("--since", required=True, type=iso_date, metavar="YYYY-MM-DD")
-    backfill.add_argument("--page-size", type=int, default=100, help="papers per API request (default 100)")
+    backfill.add_argument("--page-size", type=page_size, default=100, help="papers per API request (default 100)")
     backfill.add_argument("--json", action="store_true", help="print the result as JSON")
     backfill.set_defaults(handler=handle_backfill)
+
+
+def page_size(text: str) -> int:
+    """An argparse type: papers per API request, 1 to arXiv's 2000, or a usage error (exit 2) in one line."""
+    try:
+        size = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    if not 1 <= size <= 2000:
+        raise argparse.ArgumentTypeError("--page-size must be between 1 and 2000 (arXiv's limit per request)")
+    return size
 
 
 class CandidateStatuses:
@@ -57,19 +71,56 @@ class CandidateStatuses:
         return value in list(self)
 
 
+async def _poll_until_interrupted(context: Context, sources: list[str] | None) -> PollSummary:
+    """One pass that Ctrl-C ends as a stopping service ends it: no further source is asked, an answer still waiting
+    for the relevance model is not stored (its source is read again next time), one being judged finishes, and the
+    run is recorded as interrupted. Without this the pass went on to the end in its worker threads and stored
+    everything, then said "interrupted"."""
+    import asyncio
+    import signal
+
+    from digest.arxiv.fetcher import STOP_WAITING
+    from digest.arxiv.poll_pass import run_poll
+
+    stop = asyncio.Event()
+
+    def stopping() -> None:
+        if not stop.is_set():
+            print("digest: stopping: no further source is asked; the answer in hand is finished", file=sys.stderr)
+            stop.set()
+
+    loop = asyncio.get_running_loop()
+    token = STOP_WAITING.set(stop)
+    try:
+        loop.add_signal_handler(signal.SIGINT, stopping)
+        catching = True
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread: Ctrl-C stays KeyboardInterrupt
+        catching = False
+    try:
+        return await run_poll(context.settings, context.database, sources=sources)
+    finally:
+        if catching:
+            loop.remove_signal_handler(signal.SIGINT)
+        STOP_WAITING.reset(token)
+
+
 def handle_poll(args: argparse.Namespace, context: Context) -> int:
     import asyncio
 
-    from digest.arxiv.poll_pass import run_poll
+    from digest.arxiv import poll_runs
     from digest.arxiv.poller import SourcesError
     from digest.cli.logs import setup_logging
 
     settings = context.settings
     setup_logging(settings.log_level, settings.log_format)
     try:
-        summary = asyncio.run(run_poll(settings, context.database, sources=args.source or None))
+        summary = asyncio.run(_poll_until_interrupted(context, args.source or None))
     except SourcesError as exc:
         raise CommandError(str(exc)) from exc
+    if summary.outcome == poll_runs.INTERRUPTED:
+        done = "; ".join(report.line() for report in summary.sources) or "nothing was stored"
+        print(f"digest: interrupted: {done}; the rest is polled next time", file=sys.stderr)
+        return 130
     if args.json:
         print_json(summary.to_dict())
     else:
@@ -113,8 +164,6 @@ def handle_backfill(args: argparse.Namespace, context: Context) -> int:
 
     settings = context.settings
     setup_logging(settings.log_level, settings.log_format)
-    if args.page_size < 1 or args.page_size > 2000:
-        raise CommandError("--page-size must be between 1 and 2000 (arXiv's limit per request)")
     report = asyncio.run(
         backfill(settings, context.database, args.since, page_size=args.page_size, progress=sys.stderr)
     )

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any, NamedTuple, TextIO
+from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from digest.cli.context import CommandError, Context, path_argument
 
 if TYPE_CHECKING:  # the model (NumPy, SciPy, SQLAlchemy) is imported when a file is scored, not by every command
+    import gzip
     from pathlib import Path
 
     from digest.relevance.scoring import PaperText, RelevanceModel
@@ -42,9 +43,10 @@ def register(subparsers: Any) -> None:
 _BATCH = 500
 
 
-def score_lines(model: RelevanceModel, lines: Iterable[str]) -> Iterator[dict[str, Any] | BadLine]:
+def score_lines(model: RelevanceModel, lines: Iterable[str | bytes]) -> Iterator[dict[str, Any] | BadLine]:
     """One result per non-blank line, in order: the judgement as a JSON-ready dict, or what was wrong with the line.
-    Papers are judged in batches for speed; each against the stored thresholds alone, never against the file."""
+    Papers are judged in batches for speed; each against the stored thresholds alone, never against the file.
+    Lines read as bytes are UTF-8 (a byte order mark before the first is not part of it)."""
     batch: list[tuple[Any, PaperText]] = []
     for item in _read_lines(lines):
         if isinstance(item, BadLine):
@@ -74,12 +76,27 @@ def _judged(model: RelevanceModel, batch: list[tuple[Any, PaperText]]) -> Iterat
         }
 
 
-def _read_lines(lines: Iterable[str]) -> Iterator[tuple[Any, PaperText] | BadLine]:
+def _text(raw: str | bytes, number: int) -> str | None:
+    """The line as text, without the byte order mark a first line may start with; None when it is not UTF-8 (a
+    replacement character would score other words than the file's, unsaid)."""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return raw.removeprefix("\ufeff") if number == 1 else raw
+
+
+def _read_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[Any, PaperText] | BadLine]:
     import json
 
     from digest.relevance.scoring import PaperText
 
-    for number, line in enumerate(lines, start=1):
+    for number, raw in enumerate(lines, start=1):
+        line = _text(raw, number)
+        if line is None:
+            yield BadLine(number, "not UTF-8 text (save the file as UTF-8)")
+            continue
         if not line.strip():
             continue
         try:
@@ -100,14 +117,15 @@ def _read_lines(lines: Iterable[str]) -> Iterator[tuple[Any, PaperText] | BadLin
         yield row.get("arxiv_id"), PaperText(title, abstract, tuple(str(category) for category in categories))
 
 
-def _open_text(path: Path) -> TextIO:
+def _open_lines(path: Path) -> IO[Any] | gzip.GzipFile:
+    """The file's lines as bytes (decoded line by line, so that one line that is not UTF-8 is named, not altered)."""
     if str(path) == "-":
-        return sys.stdin
+        return getattr(sys.stdin, "buffer", sys.stdin)  # text already, when a caller replaced standard input
     if path.suffix == ".gz":
         import gzip
 
-        return gzip.open(path, "rt", encoding="utf-8", errors="replace")
-    return path.open(encoding="utf-8", errors="replace")
+        return gzip.GzipFile(path, "rb")
+    return path.open("rb")
 
 
 def handle_score(args: argparse.Namespace, context: Context) -> int:
@@ -115,7 +133,7 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
     from digest.relevance.stream import ensure_thresholds
 
     try:
-        source = _open_text(args.path)
+        source = _open_lines(args.path)
     except OSError as exc:
         raise CommandError(f"cannot read {args.path}: {exc.strerror or exc}") from exc
     try:
@@ -138,10 +156,12 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
             scored += 1
             relevant += bool(result["relevant"])
             sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
+    except BrokenPipeError:
+        raise  # the reader of the output went away (`| head`): main() ends quietly, the input is not at fault
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise CommandError(f"cannot read {args.path}: {exc}") from exc
     finally:
-        if source is not sys.stdin:
+        if str(args.path) != "-":
             source.close()
     if not args.json:
         print(f"scored {scored} papers: {relevant} relevant, {bad} bad lines", file=sys.stderr)

@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 
 
 class UnusableDataError(DatabaseError):
-    """A used data folder whose database is missing, empty or without a list; one line with how to restore."""
+    """A data folder that is a file, or a used one whose database is missing, empty or without a list; one line with
+    what to do."""
 
 
 def signs_of_use(settings: Settings) -> list[Path]:
@@ -55,6 +56,19 @@ def _refusal(settings: Settings, used: list[Path], problem: str) -> UnusableData
     )
 
 
+def check_data_folder(settings: Settings) -> None:
+    """Refuses a data folder that is a file, or lies inside one, in one line naming it (creating it would only say
+    "File exists" or "Not a directory")."""
+    probe = settings.data_dir.resolve()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise UnusableDataError(
+            f"the data folder {settings.data_dir} cannot be used: {probe} is a file, not a folder; give --data-dir "
+            "(or DIGEST_DATA_DIR) a folder"
+        )
+
+
 def check_before_opening(settings: Settings) -> None:
     """Refuses a used data folder whose SQLite file is missing or empty, before opening creates anything."""
     used = signs_of_use(settings)
@@ -72,6 +86,7 @@ def open_service_database(settings: Settings, *, restoring: bool = False) -> Dat
 
     `restoring` (`digest list import`) opens a used folder's empty database too, without seeding it; a new folder is
     seeded as always (the import then reports what differs from the bundled list)."""
+    check_data_folder(settings)
     if not restoring:
         check_before_opening(settings)
     database = open_database(settings.database_url)

@@ -1,0 +1,241 @@
+"""The command line as a maintainer uses it every day: files saved by other tools, output piped to `head`, odd
+arguments; each case is what a user saw on the real command, and is checked through the real entry point."""
+
+from __future__ import annotations
+
+import io
+import json
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from digest.arxiv.additions import parse_arxiv_reference
+from digest.cli import main
+from digest.service.wiring import open_service_database
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.feedbuild import build_rss, load_records
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def papers_file(path: Path, lines: list[bytes], prefix: bytes = b"") -> Path:
+    path.write_bytes(prefix + b"\n".join(lines) + b"\n")
+    return path
+
+
+def paper_lines(count: int) -> list[bytes]:
+    return [
+        json.dumps({key: record[key] for key in ("arxiv_id", "title", "abstract")}).encode("utf-8")
+        for record in real_papers()[:count]
+    ]
+
+
+def one_candidate(data_dir: Path) -> int:
+    """A new data folder with the bundled list and the first real paper pending as a candidate; its id."""
+    database = open_service_database(make_settings(data_dir))
+    try:
+        return insert_candidate(database, real_papers()[0])
+    finally:
+        database.dispose()
+
+
+def scored_ids(out: str) -> list[str]:
+    return [json.loads(line)["arxiv_id"] for line in out.splitlines()]
+
+
+def test_score_reads_a_file_saved_with_a_byte_order_mark(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Notepad saves UTF-8 with a byte order mark: the first paper was skipped as "not valid JSON (Unexpected UTF-8
+    BOM)". It is scored like the others, from a file and from standard input."""
+    lines = paper_lines(2)
+    expected = [json.loads(line)["arxiv_id"] for line in lines]
+    path = papers_file(tmp_path / "papers.jsonl", lines, prefix=b"\xef\xbb\xbf")
+    assert main(["--data-dir", str(data_dir), "score", str(path), "--json"]) == 0
+    out = capsys.readouterr()
+    assert scored_ids(out.out) == expected and "skipped" not in out.err
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(path.read_bytes()), encoding="utf-8"))
+    assert main(["--data-dir", str(data_dir), "score", "-", "--json"]) == 0
+    out = capsys.readouterr()
+    assert scored_ids(out.out) == expected and "skipped" not in out.err
+
+
+def test_score_names_a_line_that_is_not_utf8_instead_of_scoring_altered_text(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A line saved as Latin-1 was scored with its accented letters replaced by '\ufffd', unsaid; `decisions import`
+    names such a line. It is now skipped with its number and the reason, the others scored, exit 1."""
+    good = paper_lines(2)
+    latin = json.dumps({"arxiv_id": "2501.00001", "title": "Café probing", "abstract": "naïve"}, ensure_ascii=False)
+    path = papers_file(tmp_path / "papers.jsonl", [good[0], latin.encode("latin-1"), good[1]])
+    assert main(["--data-dir", str(data_dir), "score", str(path), "--json"]) == 1
+    out = capsys.readouterr()
+    assert scored_ids(out.out) == [json.loads(line)["arxiv_id"] for line in good]
+    assert f"{path}:2: skipped: not UTF-8 text" in out.err
+
+
+def digest_command(tmp_path: Path) -> list[str]:
+    python = ROOT / ".venv" / "bin" / "python"
+    executable = str(python if python.exists() else sys.executable)
+    return [executable, "-m", "digest", "--data-dir", str(tmp_path / "data")]
+
+
+def test_score_piped_to_head_ends_quietly(tmp_path: Path) -> None:
+    """`digest score papers.jsonl | head -1` said "digest: cannot read papers.jsonl: [Errno 32] Broken pipe" and
+    exited 1, blaming the input file. It now ends as the other commands do when the reader goes away: 141, silent."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    path = papers_file(tmp_path / "papers.jsonl", paper_lines(3) * 3000)  # far more than a pipe holds
+    command = digest_command(tmp_path)
+    reader_gone = subprocess.Popen(
+        [*command, "score", str(path)], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert reader_gone.stdout is not None and reader_gone.stderr is not None
+    reader_gone.stdout.readline()
+    reader_gone.stdout.close()
+    with reader_gone.stderr:
+        err = reader_gone.stderr.read().decode()
+    assert reader_gone.wait(timeout=120) == 141 and err == ""
+
+
+@pytest.mark.parametrize("inside", ["", "sub"])
+def test_a_data_folder_that_is_a_file_is_named_as_the_problem(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], inside: str
+) -> None:
+    """`--data-dir` naming a file (a typo for the database file, say) said only "digest: /path: File exists" (or
+    "Not a directory"). It now says the data folder is a file and what to give instead, in one line, exit 1."""
+    mistaken = tmp_path / "digest.sqlite3"
+    mistaken.write_bytes(b"")
+    folder = mistaken / inside if inside else mistaken
+    for command in (["candidates"], ["approve", "1"], ["history"]):
+        assert main(["--data-dir", str(folder), *command]) == 1
+        err = capsys.readouterr().err
+        assert err == (
+            f"digest: the data folder {folder} cannot be used: {mistaken} is a file, not a folder; give --data-dir "
+            "(or DIGEST_DATA_DIR) a folder\n"
+        )
+    assert mistaken.read_bytes() == b""
+
+
+def test_an_empty_data_folder_argument_is_a_usage_error_not_the_working_folder(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest --data-dir "$DATA" candidates` with DATA unset made the working folder the data folder: a new
+    database and list.md were written beside whatever was there. An empty path is now a usage error (exit 2)."""
+    for argv in (["--data-dir", "", "candidates"], ["--data-dir=", "history"], ["--config", "", "candidates"]):
+        with pytest.raises(SystemExit) as stopped:
+            main(argv)
+        assert stopped.value.code == 2
+        err = capsys.readouterr().err
+        assert "empty" in err.splitlines()[-1] and "Traceback" not in err
+    assert sorted(path.name for path in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "https://arxiv.org/abs/{id}?context=cs.CV",  # arXiv's own link from a listing of another category
+        "https://arxiv.org/abs/{id}v2#",
+        "https://arxiv.org/pdf/{id}v1?utm_source=share",
+        "https://arxiv.org/html/{id}v1",  # the HTML version arXiv offers beside the PDF
+        "https://arxiv.org/html/{id}v1/#S3",
+    ],
+)
+def test_an_arxiv_address_as_the_browser_shows_it_names_the_candidate(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], address: str
+) -> None:
+    """The address bar's arXiv link with a query or a fragment, or the paper's HTML version, was refused as "not a
+    candidate id" (exit 2) by approve, reject and pending, as "not an arXiv ID or URL" by `digest add`, /suggest and
+    Discord's /add, while the same paper's plain address worked. They now name the paper."""
+    record = real_papers()[0]
+    candidate_id = one_candidate(data_dir)
+    given = address.format(id=record["arxiv_id"])
+    assert parse_arxiv_reference(given) == record["arxiv_id"]
+    assert main(["--data-dir", str(data_dir), "reject", given]) == 0, capsys.readouterr().err
+    assert capsys.readouterr().out == f"candidate {candidate_id} ({record['arxiv_id']}): rejected\n"
+
+
+@pytest.mark.parametrize("heading", ["\uf8ffüìú Probing", "### \uf8ffüìú Probing:", "📜 Probing"])
+def test_a_section_named_as_its_heading_is_written_in_the_list(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], heading: str
+) -> None:
+    """The bundled list's headings hold emoji saved as Mac Roman mojibake ("### \uf8ffüìú Probing"); the list is kept
+    as written. `--section` with the heading copied from list.md was refused as "no section named '\uf8ffüìú Probing'"
+    although the real emoji ("📜 Probing") worked. The heading as written now names its section."""
+    settings = make_settings(data_dir)
+    candidate_id = one_candidate(data_dir)
+    assert "\n### \uf8ffüìú Probing\n" in settings.list_markdown_path.read_text(encoding="utf-8")
+    assert main(["--data-dir", str(data_dir), "approve", str(candidate_id), "--section", heading]) == 0
+    out = capsys.readouterr()
+    assert out.out == f"candidate {candidate_id} ({real_papers()[0]['arxiv_id']}): approved into Probing\n", out.err
+
+
+@pytest.mark.parametrize("size", ["0", "-5", "2001"])
+def test_a_page_size_out_of_range_is_a_usage_error(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], size: str
+) -> None:
+    """`digest backfill --page-size 0` exited 1, as a refusal or failure does, where `--page-size abc` exited 2 as
+    the usage error it is (README: 2 on a usage error). It is now a usage error too, before the data folder."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["--data-dir", str(data_dir), "backfill", "--since", "2026-01-01", f"--page-size={size}"])
+    assert stopped.value.code == 2
+    assert "--page-size must be between 1 and 2000" in capsys.readouterr().err
+    assert not data_dir.exists()
+
+
+def test_ctrl_c_during_a_poll_stores_nothing_of_the_answer_and_says_so(tmp_path: Path, data_dir: Path) -> None:
+    """Ctrl-C while `digest poll` waited for its relevance model said "digest: interrupted" (exit 130), but only after
+    the pass had gone on to the end in its worker threads and stored every candidate; the run was recorded as failed,
+    with no source. Ctrl-C now ends the pass as a stopping service does: the answer waiting for the model is not
+    stored (the next poll reads it again), the run is recorded as interrupted, and the command says so."""
+    settings = make_settings(data_dir)
+    open_service_database(settings).dispose()  # a used folder: the poll builds the model from scratch (seconds)
+    feed = tmp_path / "cs.CV.xml"
+    feed.write_bytes(build_rss("cs.CV", load_records(), date(2026, 4, 27)))
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    poll = [*digest_command(tmp_path), "poll", "--source", str(feed)]
+    database_file = data_dir / "digest.sqlite3"
+
+    def rows(query: str) -> list[tuple[object, ...]]:
+        with sqlite3.connect(f"file:{database_file}?mode=ro", uri=True) as connection:
+            return connection.execute(query).fetchall()
+
+    running = subprocess.Popen(
+        poll,
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal's Ctrl-C reaches it
+    )
+    deadline = time.monotonic() + 60
+    while not rows("SELECT id FROM poll_runs") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # the feed is read; the model is still being built
+    running.send_signal(signal.SIGINT)
+    _, err = running.communicate(timeout=120)
+    assert running.returncode == 130, err
+    assert "Traceback" not in err and err.splitlines()[-1].startswith("digest: interrupted"), err
+    assert rows("SELECT arxiv_id FROM candidates") == []
+    assert rows("SELECT outcome FROM poll_runs") == [("interrupted",)]
+    again = subprocess.run(poll, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert "3 new candidates" in again.stdout.splitlines()[-1]
+
+
+def test_export_to_dash_is_standard_output(tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`digest list export -o - | less` (as `score -` and `decisions import -` read standard input) wrote a file
+    named "-" in the working folder and printed "wrote - (29,228 bytes)" into the pager. "-" now means standard
+    output, as without -o."""
+    assert main(["--data-dir", str(data_dir), "list", "export"]) == 0
+    expected = capsys.readouterr().out
+    assert main(["--data-dir", str(data_dir), "list", "export", "-o", "-"]) == 0
+    assert capsys.readouterr().out == expected
+    assert not (tmp_path / "-").exists()
