@@ -93,7 +93,9 @@ def open_service_database(settings: Settings, *, restoring: bool = False) -> Dat
     from digest.awesome import store as liststore  # only a new database needs the list's code (and Jinja2)
 
     text = settings.seed_list.read_bytes()
-    with database.transaction() as session:
+    # Exclusive: processes started together on a new PostgreSQL database each find it empty; the later ones then
+    # find the list imported (the same bytes: nothing to change) instead of inserting it a second time.
+    with database.transaction(exclusive=True) as session:
         report = liststore.import_markdown(session, text, source=str(settings.seed_list))
     log.info("new database: imported the bundled list (%s entries)", report.entries_total)
     with database.reading() as session:
