@@ -1,12 +1,14 @@
 """Record ids typed by people (a query string, a form field, the command line): one rule for what counts as one.
 
-A leaf. Only ASCII digits within the databases' 64-bit integer range are ids; `int()` alone would take '²'-like
-digits it cannot convert, '٣' (an Arabic-Indic three), spaces, signs and numbers no database column can hold.
+A leaf. Only ASCII digits within the id columns' range are ids; `int()` alone would take '²'-like digits it cannot
+convert, '٣' (an Arabic-Indic three), spaces, signs and numbers no id column can hold.
 """
 
 from __future__ import annotations
 
-MAX_RECORD_ID = 2**63 - 1  # SQLite INTEGER and PostgreSQL BIGINT; a larger number cannot name a row
+# The id columns are INTEGER: 32 bits on PostgreSQL, which answers a larger number with "integer out of range" (a 500
+# page, a database error on the command line) where SQLite, whose INTEGER is wider, finds no row.
+MAX_RECORD_ID = 2**31 - 1
 _MAX_DIGITS = len(str(MAX_RECORD_ID))
 _ASCII_DIGITS = frozenset("0123456789")
 

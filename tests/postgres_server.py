@@ -156,3 +156,13 @@ def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     """A SQLAlchemy URL (postgresql+psycopg://...) to a database of its own for this test."""
     with postgres_server.fresh_database() as url:
         yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def each_database(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, str]:
+    """The environment for settings on each kind of database in turn: SQLite in the data folder (nothing to set),
+    then PostgreSQL (`DIGEST_DATABASE_URL`, a database of this test's own): a test that shows a defect on one runs
+    on both."""
+    if request.param == "sqlite":
+        return {}
+    return {"DIGEST_DATABASE_URL": request.getfixturevalue("postgres_url")}

@@ -13,9 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from digest.cli import main
-from digest.storage.db import Database
+from digest.storage.db import Database, open_database
 from digest.storage.state import TrainingDecision
+from tests.conftest import make_settings
 from tests.factories import real_papers
+from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 PAPERS = real_papers()
 
@@ -200,3 +202,31 @@ def test_a_file_that_is_not_gzip_or_not_there_is_one_line(
         digest(data_dir, "decisions", "import")
     assert usage.value.code == 2
     assert stored(database) == {}
+
+
+def test_a_nul_character_in_an_abstract_is_blanked_not_a_database_error(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    each_database: dict[str, str],  # noqa: F811
+) -> None:
+    """An export from an issue tracker with a NUL in an abstract ("\\u0000" in the JSON): the title's was blanked, the
+    abstract's reached the database, where PostgreSQL refused the whole file ("text fields cannot contain NUL")."""
+    folder = tmp_path / "folder"
+    monkeypatch.chdir(tmp_path)
+    for name, value in each_database.items():
+        monkeypatch.setenv(name, value)
+    path = write_lines(
+        tmp_path / "verdicts.jsonl",
+        decision_line(PAPERS[5], "reject", abstract="Vision\u0000 transformers\u0007 and\nprobes"),
+    )
+    assert digest(folder, "decisions", "import", str(path)) == 0, capsys.readouterr().err
+    assert capsys.readouterr().out.startswith("imported 1 decision (0 approve, 1 reject)")
+    settings = make_settings(folder, environ=each_database)
+    database = open_database(settings.database_url)
+    try:
+        with database.reading() as session:
+            row = session.get(TrainingDecision, PAPERS[5]["arxiv_id"])
+            assert row is not None and row.abstract == "Vision  transformers  and\nprobes"
+    finally:
+        database.dispose()

@@ -11,6 +11,7 @@ import pytest
 
 from digest.cli import main
 from digest.resources import seed_list_path
+from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 SEED = seed_list_path().read_bytes()
 ROOT = Path(__file__).resolve().parent.parent
@@ -124,3 +125,29 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> Non
     with reader_gone.stderr:
         err = reader_gone.stderr.read().decode()
     assert reader_gone.wait(timeout=60) == 141 and err == ""
+
+
+def test_a_nul_character_in_the_list_file_is_one_line_naming_its_line_and_nothing_changes(
+    data_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    each_database: dict[str, str],  # noqa: F811
+) -> None:
+    """A NUL in a hand-edited list (a bad paste, an editor's mishap): PostgreSQL cannot hold it, and refused the whole
+    import as "the database could not be written or read: PostgreSQL text fields cannot contain NUL (0x00) bytes"
+    without saying where; SQLite kept it in the list."""
+    for name, value in each_database.items():
+        monkeypatch.setenv(name, value)
+    assert run(data_dir, "export") == 0
+    before = capsys.readouterr().out.encode("utf-8")
+    assert before == SEED
+    lines = SEED.split(b"\n")
+    line = next(n for n, text in enumerate(lines, 1) if b"(Mar. 18, 2025)" in text)
+    bad = tmp_path / "edited.md"
+    bad.write_bytes(SEED.replace(b"(Mar. 18, 2025)", b"(Mar. 18,\x00 2025)", 1))
+    assert run(data_dir, "import", str(bad)) == 1
+    err = capsys.readouterr().err
+    assert f"edited.md:{line}: " in err and "NUL" in err and err.count("\n") == 1, err
+    assert run(data_dir, "export") == 0
+    assert capsys.readouterr().out.encode("utf-8") == SEED

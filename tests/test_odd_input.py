@@ -20,8 +20,10 @@ from yarl import URL
 
 from digest.cli import main
 from digest.record_ids import MAX_RECORD_ID, parse_record_id
+from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.web_server import Site, sign_in
+from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.web_server import SECRETS_ENV, Site, running_site, sign_in
 
 NAMED = [
     "",
@@ -132,13 +134,29 @@ async def send_everywhere(site: Site, csrf: str, candidate_id: int, value: str) 
             await assert_no_server_error(response, f"sign-in token {value!r}")
 
 
+# Past PostgreSQL's INTEGER, the type of every id column (SQLite's is wider): "integer out of range" there.
+PAST_POSTGRESQL = ["2147483648", "3000000000", str(2**63 - 1)]
+
+
 @pytest.mark.asyncio
-async def test_the_named_odd_numbers_get_400_not_500(site: Site) -> None:
+async def test_the_named_odd_numbers_get_400_not_500(
+    tmp_path: Path,
+    each_database: dict[str, str],  # noqa: F811
+) -> None:
+    settings = make_settings(tmp_path / "data", environ={**SECRETS_ENV, **each_database})
+    async with running_site(settings) as site:
+        await _named_odd_numbers_get_400(site)
+
+
+async def _named_odd_numbers_get_400(site: Site) -> None:
     _, csrf = await sign_in(site)
     async with site.client.get("/review", params={"decided": "²"}) as response:
         assert response.status == 400
         assert "must be a candidate" in await response.text()
-    for odd in ("9" * 25, "²", "-1", ""):
+    for odd in ("9" * 25, "²", "-1", "", *PAST_POSTGRESQL):
+        async with site.client.get("/review", params={"decided": odd}) as response:
+            await assert_no_server_error(response, f"/review?decided={odd}")
+    for odd in ("9" * 25, "²", "-1", "", *PAST_POSTGRESQL):
         form = {"csrf": csrf, "candidate_id": odd, "action": "approve"}
         async with site.client.post("/review/decide", data=form) as response:
             assert response.status == 400, odd
@@ -185,9 +203,15 @@ def assert_one_line_refusal(result: tuple[int, str, str], what: str) -> None:
     assert err.endswith("\n") and err.count("\n") == 1, f"{what}: {err!r}"
 
 
-def test_the_named_odd_ids_are_one_line_on_the_command_line(data_dir: Path) -> None:
+def test_the_named_odd_ids_are_one_line_on_the_command_line(
+    data_dir: Path,
+    each_database: dict[str, str],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in each_database.items():
+        monkeypatch.setenv(name, value)
     for command in ("approve", "reject"):
-        for odd in ("99999999999999999999999", "²", "٣", "", "-5", "9" * 5000):
+        for odd in ("99999999999999999999999", "²", "٣", "", "-5", "9" * 5000, *PAST_POSTGRESQL):
             result = run_cli("--data-dir", str(data_dir), command, "--", odd)
             assert_one_line_refusal(result, f"{command} {odd!r}")
             assert result[0] == 2 and "is not a candidate id" in result[2], odd

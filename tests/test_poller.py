@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from digest import resources
 from digest.arxiv.api import backfill, refresh_examples
@@ -20,12 +20,13 @@ from digest.arxiv.poll_pass import run_poll
 from digest.awesome import store as liststore
 from digest.config import Settings
 from digest.service.wiring import open_service_database
-from digest.storage.db import Database
+from digest.storage.db import Database, open_database
 from digest.storage.models import REJECTED, Candidate
 from digest.storage.state import BackfillState, FeedState, PollRun, RelevanceExample
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records
+from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 MONDAY = date(2026, 4, 27)
 RSS = "rss/"
@@ -405,3 +406,38 @@ async def test_a_stop_while_the_model_is_built_ends_the_poll_at_once_and_stores_
     assert candidates(database) == {}
     with database.reading() as session:
         assert [row.etag for row in session.scalars(select(FeedState))] in ([], [None])
+
+
+@pytest.mark.asyncio
+async def test_two_polls_storing_one_feed_at_once_keep_each_paper_once_and_both_succeed(
+    tmp_path: Path,
+    each_database: dict[str, str],  # noqa: F811
+) -> None:
+    """The service's poll and a `digest poll` (or `backfill`, `add`) beside it store the same new papers at once: each
+    finds them unknown and inserts them. On PostgreSQL the later one failed its source ("cannot store the results:
+    duplicate key value violates unique constraint") and the poll was reported partial or failed."""
+    settings = make_settings(tmp_path / "data", '[arxiv]\ncontact = "maintainers@example.org"\n', each_database)
+    service_db, shell_db = open_service_database(settings), open_database(settings.database_url)
+    reached, resume = threading.Event(), threading.Event()
+
+    def pause(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().startswith("INSERT INTO candidates") and not reached.is_set():
+            reached.set()  # the service's poll found the papers new and is about to insert them
+            resume.wait(3)
+
+    event.listen(service_db.engine, "before_cursor_execute", pause)
+    try:
+        async with ArxivServer() as server:
+            url = server.program("/rss/cs.CV", Reply(body=feed(*RELEVANT, *UNRELATED)))
+            service = asyncio.ensure_future(run_poll(settings, service_db, sources=[url], clock=FakeClock()))
+            assert await asyncio.to_thread(reached.wait, 10)
+            shell = await run_poll(settings, shell_db, sources=[url], clock=FakeClock())
+            resume.set()
+            first = await service
+    finally:
+        resume.set()
+        shell_db.dispose()
+    outcomes = [(s.sources[0].outcome, s.sources[0].message, s.outcome) for s in (first, shell)]
+    assert outcomes == [("fetched", "", "ok"), ("fetched", "", "ok")], outcomes
+    assert sorted(candidates(service_db)) == sorted(RELEVANT)
+    service_db.dispose()

@@ -16,9 +16,11 @@ from digest.awesome import store as liststore
 from digest.config import DiscordSettings, Settings
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing, may_decide
-from digest.storage.db import Database
-from digest.storage.models import Candidate, Decision
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database, open_database
+from digest.storage.models import Candidate, Decision, Entry
 from tests.factories import insert_candidate, real_papers
+from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 ANN = Actor("ann", "1001", "cli")
@@ -328,3 +330,75 @@ def test_a_condition_asked_under_the_lock_refuses_the_decision_and_writes_nothin
         decisions = session.scalars(select(Decision).where(Decision.candidate_id == candidate_id)).all()
     assert asked == ["rejected"] and candidate is not None and candidate.status == "rejected"
     assert [(d.action, d.actor) for d in decisions] == [("approve", "alice"), ("reject", "ann")]
+
+
+def _paused_before_writing_entries(database: Database, reached: threading.Event, resume: threading.Event) -> None:
+    """This process's decision reads the section's entries, then waits (at most 3 s) before its first write to them:
+    the window in which another process's decision may run."""
+
+    def pause(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        writes = ("INSERT INTO entries", "UPDATE entries", "DELETE FROM entries")
+        paused = threading.current_thread().name == "paused" and statement.lstrip().startswith(writes)
+        if paused and not reached.is_set():
+            reached.set()
+            resume.wait(3)
+
+    event.listen(database.engine, "before_cursor_execute", pause)
+
+
+@pytest.mark.parametrize("first_action", ["approve", "reject"])
+def test_two_processes_changing_one_section_at_once_keep_the_list_whole_and_in_date_order(
+    tmp_path: Any,
+    each_database: dict[str, str],  # noqa: F811
+    first_action: str,
+) -> None:
+    """The service approves a paper into a section while `digest approve` (or `reject`) changes the same section: each
+    renumbers the section's entries from what it read. On PostgreSQL the later one used to renumber from a list
+    without the other's change: two entries at one place (their order in list.md then the database's whim), or a
+    crash on an entry the other had just taken out ("expected to update 1 row(s); 0 were matched")."""
+    from tests.conftest import make_settings
+
+    settings = make_settings(tmp_path / "data", environ=each_database)
+    service_db, shell_db = open_service_database(settings), open_database(settings.database_url)
+    newer, older = real_papers()[0], real_papers()[3]  # May and February 2025: newest first in the section
+    newer_id = insert_candidate(service_db, newer)
+    older_id = insert_candidate(service_db, older)
+    if first_action == "reject":  # the shell takes out an entry the service's renumbering reads
+        Reviewer(service_db, settings).decide(older_id, "approve", ANN, "Sparse Autoencoder")
+    reached, resume = threading.Event(), threading.Event()
+    _paused_before_writing_entries(service_db, reached, resume)
+    outcomes: list[object] = []
+
+    def service_decides() -> None:
+        try:
+            outcomes.append(Reviewer(service_db, settings).decide(newer_id, "approve", ANN, "Sparse Autoencoder"))
+        except Exception as exc:
+            outcomes.append(exc)
+
+    service = threading.Thread(target=service_decides, name="paused")
+    service.start()
+    assert reached.wait(10)
+    shell = threading.Thread(
+        target=Reviewer(shell_db, settings).decide,
+        args=(older_id, first_action, Actor("bob", None, "cli"), "Sparse Autoencoder"),
+    )
+    shell.start()
+    shell.join(1)  # done by now unless it waits for the service's decision
+    resume.set()
+    service.join(15)
+    shell.join(15)
+    with service_db.reading() as session:
+        markdown = liststore.render_markdown(session, settings.templates_dir)
+        positions = [(entry.section_id, entry.position) for entry in session.scalars(select(Entry).order_by(Entry.id))]
+    service_db.dispose()
+    shell_db.dispose()
+    assert [type(outcome).__name__ for outcome in outcomes] == ["Outcome"], outcomes
+    assert len(positions) == len(set(positions))  # one entry at each place of a section
+    section = section_of(markdown, "Sparse Autoencoder")
+    assert newer["arxiv_id"] in section
+    if first_action == "approve":
+        assert older["arxiv_id"] in section
+        assert section.index(newer["arxiv_id"]) < section.index(older["arxiv_id"])
+    else:
+        assert older["arxiv_id"] not in markdown
+    assert settings.list_markdown_path.read_text(encoding="utf-8") == markdown

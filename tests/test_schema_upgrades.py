@@ -4,6 +4,8 @@ rolled back). Real SQLite files, real Alembic, real processes."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -12,15 +14,19 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import text
+from sqlalchemy import func, select, text
 
 import digest.storage.db as db
+from digest import resources
+from digest.awesome import store as liststore
 from digest.cli.program import main
 from digest.storage.db import DatabaseError, alembic_config, create_database_engine, open_database
+from digest.storage.models import Entry
+from tests.postgres_server import postgres_server  # noqa: F401  (fixture)
 
 
-def _database_at(revision: str, path: Path) -> str:
-    url = f"sqlite:///{path}"
+def _database_at(revision: str, path: Path | str) -> str:
+    url = path if isinstance(path, str) else f"sqlite:///{path}"
     engine = create_database_engine(url)
     command.upgrade(alembic_config(engine), revision)
     engine.dispose()
@@ -58,25 +64,50 @@ def test_a_migration_that_fails_half_way_leaves_the_database_as_it_was(
     database.dispose()
 
 
-def test_commands_started_together_after_an_upgrade_all_run(tmp_path: Path) -> None:
-    """The service restarting while cron runs `digest poll`: each process finds the old schema; the first upgrades
-    it and the others wait for it, then find it done (they used to fail with "table ... already exists")."""
+@pytest.mark.parametrize(("backend", "revision"), [("sqlite", "0002"), ("postgresql", "0002"), ("postgresql", None)])
+def test_commands_started_together_after_an_upgrade_all_run(
+    tmp_path: Path, request: pytest.FixtureRequest, backend: str, revision: str | None
+) -> None:
+    """The service restarting while cron runs `digest poll`: each process finds the old schema (or, the first time,
+    none); the first upgrades it and the others wait for it, then find it done (they used to fail with "table ...
+    already exists"). Each also finds the list missing and imports the bundled one: the others then find it there.
+    On PostgreSQL they used to fail with "duplicate key value violates unique constraint"."""
     failures: list[str] = []
-    for attempt in range(3):
+    for attempt in range(3 if backend == "sqlite" else 2):
         data_dir = tmp_path / f"data{attempt}"
         data_dir.mkdir()
-        _database_at("0002", data_dir / "digest.sqlite3")
-        runs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "digest", "--data-dir", str(data_dir), "candidates"],
-                cwd=tmp_path,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for _ in range(4)
-        ]
-        failures += [err.strip() for run in runs for _, err in [run.communicate(timeout=180)] if run.returncode != 0]
+        with contextlib.ExitStack() as stack:
+            environment = {key: value for key, value in os.environ.items() if key != "DIGEST_DATABASE_URL"}
+            if backend == "postgresql":
+                server = request.getfixturevalue("postgres_server")
+                url = stack.enter_context(server.fresh_database())
+                environment["DIGEST_DATABASE_URL"] = url
+            else:
+                url = f"sqlite:///{data_dir / 'digest.sqlite3'}"
+            if revision is not None:
+                _database_at(revision, url)
+            runs = [
+                subprocess.Popen(
+                    [sys.executable, "-m", "digest", "--data-dir", str(data_dir), "candidates"],
+                    cwd=tmp_path,
+                    env=environment,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+                for _ in range(4)
+            ]
+            failures += [
+                err.strip()[-300:] for run in runs for _, err in [run.communicate(timeout=180)] if run.returncode != 0
+            ]
+            database = open_database(url)
+            try:
+                with database.reading() as session:
+                    markdown = liststore.render_markdown(session, resources.templates_dir())
+                    entries = session.scalar(select(func.count()).select_from(Entry))
+            finally:
+                database.dispose()
+            assert markdown.encode("utf-8") == resources.seed_list_path().read_bytes() and entries == 72
     assert failures == []
 
 

@@ -175,7 +175,7 @@ def store_candidate(
         raise AddError(str(exc)) from exc
     if not (section or judgement.section or suggested):
         raise AddError(f"no section suggested for {paper.arxiv_id}: name one {section_hint} (nothing was added)")
-    with database.transaction() as session:
+    with database.transaction(exclusive=True) as session:  # a poll may be storing the same paper: it waits for it
         if title_key(paper.title) in list_keys(session).title_keys:
             raise AddError(f"{paper.arxiv_id} ({paper.title}) is already in the list by its title; nothing was added")
         known = known_candidates(session, [paper.arxiv_id]).get(paper.arxiv_id)

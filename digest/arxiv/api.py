@@ -129,7 +129,7 @@ async def refresh_examples(
 def _store_examples(database: Database, papers: Sequence[ArxivPaper], wanted: set[str], now: datetime) -> int:
     """Keeps the abstracts of the wanted list papers not stored yet; returns how many were stored."""
     stored = 0
-    with database.transaction() as session:
+    with database.transaction(exclusive=True) as session:  # found missing, then inserted: see poller._store_outcome
         for paper in papers:
             if paper.arxiv_id in wanted and paper.abstract and session.get(RelevanceExample, paper.arxiv_id) is None:
                 session.add(
@@ -277,7 +277,7 @@ def _store_page(
     now: datetime,
 ) -> None:
     """One page's papers and the place after its last entry read whole, in one transaction; the report counts them."""
-    with database.transaction() as session:
+    with database.transaction(exclusive=True) as session:  # found missing, then inserted: see poller._store_outcome
         counts = store_papers(session, parsed.papers, judgements, source=source, now=now, keys=list_keys(session))
         report.next_start += parsed.items_read
         report.done = _at_end(parsed, report) and not parsed.cut_off
@@ -290,7 +290,7 @@ def _store_page(
 
 
 def _save_place(database: Database, report: BackfillReport, now: datetime) -> None:
-    with database.transaction() as session:
+    with database.transaction(exclusive=True) as session:
         _place(session, report, now)
 
 

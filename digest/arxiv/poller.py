@@ -163,7 +163,7 @@ def read_state(database: Database, source: str) -> tuple[str | None, str | None,
 def record_failure(database: Database, report: SourceReport, now: datetime) -> None:
     log.warning("poll %s; will retry later", source_line(report.source, report.message))
     try:
-        with database.transaction() as session:
+        with database.transaction(exclusive=True) as session:
             state = _state(session, report.source)
             state.last_outcome = report.outcome
             state.last_message = report.message
@@ -232,7 +232,9 @@ def _store_outcome(
     """The candidates, the stream's papers and the source's state in one transaction: all of it is stored, or none."""
     source = report.source
     try:
-        with database.transaction() as session:
+        # Exclusive: a poll and a `digest poll`, `backfill` or `add` beside it may find the same papers (and the
+        # source's row) new at once; on PostgreSQL the later insert failed the source ("duplicate key value").
+        with database.transaction(exclusive=True) as session:
             state = _state(session, source)
             if parsed is not None:
                 counts = store_papers(

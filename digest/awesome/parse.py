@@ -136,11 +136,15 @@ def decode_list(data: bytes, source: str) -> str:
             f"{source}: {len(data):,} bytes is over the {MAX_LIST_BYTES // (1024 * 1024)} MB limit for a list file"
         )
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         byte = data[exc.start]
         raise ListFormatError(f"{source}:{line}: not UTF-8 (byte 0x{byte:02x}); save the file as UTF-8") from None
+    if "\x00" in text:  # kept verbatim, it could not be stored (PostgreSQL refuses NUL in text) nor shown
+        line = text[: text.index("\x00")].count("\n") + 1
+        raise ListFormatError(f"{source}:{line}: a NUL character (byte 0x00), which a list cannot hold; remove it")
+    return text
 
 
 def split_lines(text: str) -> list[str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from digest.text import one_line
+from digest.text import blank_invisible, one_line
 from digest.titles import ARXIV_ID
 
 SectionResolver = Callable[[str], str | None]
@@ -124,7 +124,7 @@ def _parse_decision(text: str, line_number: int, resolve: SectionResolver) -> Im
     return ImportedDecision(
         arxiv_id=arxiv_id,
         title=one_line(title),
-        abstract=abstract.strip(),
+        abstract=blank_invisible(abstract, keep_line_breaks=True).strip(),  # as a polled abstract: no NUL, no controls
         verdict=verdict,
         section=section,
         line_number=line_number,

@@ -98,7 +98,9 @@ class Reviewer:
         only_if: Condition | None = None,
     ) -> Outcome:
         now = self.clock()
-        with self.database.transaction() as session:
+        # Exclusive: a decision renumbers its section's entries from what it reads, so on PostgreSQL too another
+        # process's decision waits for this one whole (two entries at one place, or a crash on an entry taken out).
+        with self.database.transaction(exclusive=True) as session:
             # Locked until the decision commits (PostgreSQL; SQLite's transaction holds the write lock already).
             candidate = session.get(Candidate, candidate_id, with_for_update=True)
             if candidate is None:

@@ -110,8 +110,10 @@ def open_service_database(settings: Settings, *, restoring: bool = False) -> Dat
     from digest.config import ConfigError
 
     text = settings.seed_list.read_bytes()
+    # Exclusive: processes started together on a new PostgreSQL database each find it empty; the later ones then
+    # find the list imported (the same bytes: nothing to change) instead of inserting it a second time.
     try:
-        with database.transaction() as session:
+        with database.transaction(exclusive=True) as session:
             report = liststore.import_markdown(session, text, source=str(settings.seed_list))
     except ListFormatError as exc:  # a new user's list of headings with no paper yet, say: nothing was written
         database.dispose()

@@ -30,6 +30,11 @@ BUSY_TIMEOUT_MS = 10_000
 
 FULL_DISK_BYTES = 64 * 1024  # less than this free: the disk counts as full
 
+# PostgreSQL transaction-scoped advisory locks (bigint keys; the service's own lock is in storage/datalock.py): one
+# process migrates at a time, and `transaction(exclusive=True)` blocks take turns.
+MIGRATION_LOCK_KEY = 0x4157_4453_4D49_4752
+EXCLUSIVE_LOCK_KEY = 0x4157_4453_5752_5445
+
 
 class DatabaseError(Exception):
     """The database cannot be opened or written (full disk, read-only folder, unreachable server)."""
@@ -41,7 +46,7 @@ class Database:
     sessions: sessionmaker[Session]
 
     @contextmanager
-    def transaction(self, *, one_snapshot: bool = False) -> Iterator[Session]:
+    def transaction(self, *, one_snapshot: bool = False, exclusive: bool = False) -> Iterator[Session]:
         """One unit of work: commits when the block ends, rolls everything back when it raises.
 
         On SQLite the write lock is taken first (BEGIN IMMEDIATE): another process's write then waits for this one
@@ -51,13 +56,20 @@ class Database:
 
         `one_snapshot`: on PostgreSQL every statement reads the state of the first (REPEATABLE READ), and a row another
         transaction changed meanwhile fails this one (DBAPIError) instead of being overwritten; for a block that writes
-        back what it read as a whole (SQLite's write lock already gives that)."""
+        back what it read as a whole (SQLite's write lock already gives that).
+
+        `exclusive`: on PostgreSQL too the block waits, before it reads anything, until no other exclusive block runs
+        (a transaction-scoped advisory lock); for a block that inserts or renumbers rows after finding them missing
+        or reading their order (a paper a poll and `digest add` both found, two approvals into one section), which
+        no row lock can cover. Take nothing else first: the lock comes before every row lock."""
         session = self.sessions()
         try:
             if self.engine.dialect.name == "sqlite":
                 session.execute(text("BEGIN IMMEDIATE"))
             elif one_snapshot:
                 session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            if exclusive and self.engine.dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EXCLUSIVE_LOCK_KEY})
             yield session
             session.commit()
         except BaseException:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from digest.storage import state  # noqa: F401  (imported for its tables: the service's state is in the schema)
+from digest.storage.db import MIGRATION_LOCK_KEY
 from digest.storage.models import Base
 
 config = context.config
@@ -23,6 +24,11 @@ def run_migrations_online() -> None:
             # upgrade is all or nothing, and processes started together after an upgrade wait for the first one,
             # then find the schema at its head (Alembic reads the revision after the lock is taken).
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif connection.dialect.name == "postgresql":
+            # The same on PostgreSQL: its DDL is transactional, but two processes creating one table at once fail
+            # ("duplicate key value violates unique constraint pg_type_typname_nsp_index"). The lock lasts until the
+            # commit; the revision is read after it is taken.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
         context.configure(
             connection=connection,
             target_metadata=target_metadata,
