@@ -116,7 +116,7 @@ def polled_fine_today(database: Database, now: datetime) -> bool:
     """Whether the latest poll went well on this day of arXiv's calendar (in its own zone, whatever zone the schedule
     is written in): the retry job polls again only when it did not."""
     with database.reading() as session:
-        last = session.scalars(select(PollRun).order_by(PollRun.started_at.desc()).limit(1)).first()
+        last = session.scalars(select(PollRun).order_by(PollRun.started_at.desc(), PollRun.id.desc()).limit(1)).first()
     day = ARXIV_ZONE
     return (
         last is not None

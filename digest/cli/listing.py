@@ -99,7 +99,7 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
     bar = ProgressBar("import", sys.stderr)
     discarded = None
     try:
-        with context.database.transaction() as session:
+        with context.database.transaction(exclusive=True) as session:  # after, or before, another's decision
             report = liststore.import_markdown(session, data, source=str(args.path), progress=bar.update)
             if args.dry_run or (removes_too_many(report) and not args.force):
                 raise _RolledBackError(report)  # rolls the whole import back

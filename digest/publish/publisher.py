@@ -168,8 +168,9 @@ class Publisher:
 
     @contextmanager
     def _session(self, dry_run: bool) -> Iterator[Session]:
-        """One transaction; a dry run's is rolled back (replaying the decisions writes, in a savepoint)."""
-        with self.database.transaction() as session:
+        """One transaction, exclusive as a decision's is (the merge imports the list); a dry run's is rolled back
+        (replaying the decisions writes, in a savepoint)."""
+        with self.database.transaction(exclusive=True) as session:
             try:
                 yield session
             finally:

@@ -121,7 +121,7 @@ def approved_papers(session: Session, start: datetime, end: datetime, covered: s
     approved = select(Candidate).where(
         Candidate.status == APPROVED, Candidate.decided_at >= start, Candidate.decided_at < end
     )
-    for candidate in session.scalars(approved.order_by(Candidate.decided_at)):
+    for candidate in session.scalars(approved.order_by(Candidate.decided_at, Candidate.id)):
         paper = session.get(Paper, candidate.paper_id) if candidate.paper_id is not None else None
         if paper is not None:
             covered.add(paper.id)
@@ -176,7 +176,7 @@ def added_by_other_paths(session: Session, start: datetime, end: datetime, cover
         # By when the paper joined the list, not when its entry was made: a renamed heading or a moved entry makes
         # new entries for papers that were there already.
         .where(Paper.origin.in_(("review", "import")), Paper.added_at >= start, Paper.added_at < end)
-        .order_by(Entry.added_at)
+        .order_by(Entry.added_at, Entry.id)  # one import gives its papers one time: the id keeps their order
     )
     for entry, paper, section in session.execute(entries).tuples():
         if paper.id in covered:
