@@ -331,7 +331,7 @@ class Service:
                 summary = await poll_pass.run_poll(self.settings, self.database, sources=sources)
             except SQLAlchemyError as exc:  # the poll's own records could not be written (a full disk): one line
                 line = f"cannot write to the database ({failure_line(exc, self.settings.database_url)})"
-                log.error("poll: %s; what the pass had not stored yet waits for the next scheduled poll", line)
+                log.error("poll: %s; the next scheduled poll tries again (what this pass stored before stays)", line)
                 health.report("poll", False, f"the last poll failed: {line}")
                 return PollOutcome.FAILED
             finally:
