@@ -181,6 +181,32 @@ def test_fixing_a_typo_in_a_title_is_not_a_new_paper(database: Database, setting
     assert "no papers joined the list" in readers_digest(database, settings)  # was: "1 new paper joined"
 
 
+# 5b. The same for a paper without an arXiv ID (a blog post, an OpenReview or AAAI paper: 14 of the seed's entries):
+# it is the paper its title links to.
+def test_fixing_a_typo_in_the_title_of_a_paper_without_an_arxiv_id_is_not_a_new_paper(
+    database: Database, settings: Settings
+) -> None:
+    seed = seed_text(settings)
+    wrong = "[Probing Representations of Numbers in Vision and Language Models](https://openreview.net/forum?id="
+    assert seed.count(wrong) == 1
+    edited = seed.replace(wrong, wrong.replace("Vision and Language", "Vision-Language"))
+
+    def openreview_paper() -> dict[str, Any]:
+        with database.reading() as session:
+            paper = session.scalars(select(Paper).where(Paper.url.like("https://openreview.net/forum?id=01hQ%"))).one()
+            return {"id": paper.id, "title": paper.title, "origin": paper.origin, "added_at": paper.added_at}
+
+    before = openreview_paper()
+    report = reimport(database, edited)
+    # was: "1 added, 1 removed", a paper of origin "import" added now: new on the page, in the feed and the digest
+    assert (report.added, report.removed) == ([], []), (report.added, report.removed)
+    after = openreview_paper()
+    assert after["title"] == "Probing Representations of Numbers in Vision-Language Models"
+    assert {k: after[k] for k in ("id", "origin", "added_at")} == {k: before[k] for k in ("id", "origin", "added_at")}
+    assert "no papers joined the list" in readers_digest(database, settings)
+    assert markdown(database, settings) == edited
+
+
 # 6. A note under the last entry of a section, written without indent (a lazy continuation), is cut off its entry.
 def test_a_new_oldest_entry_does_not_split_the_last_entry_from_its_note(own_list: Any) -> None:
     text = (
