@@ -231,3 +231,35 @@ async def test_a_decision_that_takes_a_paper_out_moves_last_modified_on(tmp_path
         await site.reviewer.decide_async(candidate, "reject", Actor("ann", "1", "discord"))
         async with site.client.get("/feeds/list.xml", headers={"If-Modified-Since": before}) as response:
             assert response.status == 200 and real_papers()[0]["arxiv_id"] not in await response.text()
+
+
+NUMBERS_TITLE = b"[Probing Representations of Numbers in Vision and Language Models](https://openreview.net/"
+STEERING_BLOG = (
+    b"+ [Interpreting and Steering Features in Images](https://www.lesswrong.com/posts/Quqekpvx8BGMMcaem/"
+    b"interpreting-and-steering-features-in-images) (Apr. 28, 2025)\n"
+)
+
+
+@pytest.mark.asyncio
+async def test_a_title_or_an_arxiv_link_edited_by_hand_keeps_the_papers_feed_item(site: Site) -> None:
+    """A paper without an arXiv ID was named in the feeds by its title: fixing a typo in it, or giving the paper the
+    arXiv link it gained since, gave it a new id, and every feed reader showed the paper a second time."""
+    seed = seed_list_path().read_bytes()
+    assert seed.count(NUMBERS_TITLE) == 1 and seed.count(STEERING_BLOG) == 1
+    edited = seed.replace(NUMBERS_TITLE, NUMBERS_TITLE.replace(b"Vision and Language", b"Vision-Language")).replace(
+        STEERING_BLOG,
+        STEERING_BLOG
+        + b"  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/2504.01234)\n",
+    )
+    before = {}
+    for path in ("/feeds/list.xml", "/feeds/list.atom"):
+        async with site.client.get(path) as response:
+            before[path] = {entry.id: entry.title for entry in feedparser.parse(await response.read()).entries}
+    site.clock.advance(timedelta(days=1))
+    with site.database.transaction() as session:
+        liststore.import_markdown(session, edited, source="edited.md", now=site.clock())
+    for path in ("/feeds/list.xml", "/feeds/list.atom"):
+        async with site.client.get(path) as response:
+            after = {entry.id: entry.title for entry in feedparser.parse(await response.read()).entries}
+        assert set(after) == set(before[path]), (set(after) ^ set(before[path]), path)
+        assert "Probing Representations of Numbers in Vision-Language Models" in after.values()

@@ -26,7 +26,7 @@ from digest.review.queries import pending_candidates
 from digest.review.rules import approval_menu
 from digest.review.signing import approval_signer, token_matches
 from digest.storage.models import Candidate, Entry, ListMeta, Paper
-from digest.titles import arxiv_abs_url
+from digest.titles import arxiv_abs_url, feed_key
 from digest.vocab import Action
 from digest.web.context import WebContext, context_of
 from digest.web.syndication import (
@@ -86,9 +86,9 @@ def list_version(connection: Connection) -> tuple[Any, ...]:
 
 
 def paper_guid(paper: Paper) -> str:
-    if paper.arxiv_id:
-        return f"{GUID_PREFIX}arxiv:{paper.arxiv_id}"
-    return f"{GUID_PREFIX}paper:{hashlib.sha256(paper.title_key.encode('utf-8')).hexdigest()[:24]}"
+    """The paper's id in the feeds: the key it was given when it joined the list (a title or link edited since does
+    not make it another item)."""
+    return GUID_PREFIX + (paper.feed_key or feed_key(paper.arxiv_id, paper.title_key))
 
 
 def paper_links(arxiv_id: str | None, url: str | None, code_url: str | None, others: list[str]) -> list[FeedLink]:
