@@ -36,7 +36,10 @@ OLD_ARCHIVES = frozenset((
     "quant-ph", "solv-int", "supr-con",
 ))
 # fmt: on
-_ARXIV_PAGE = re.compile(r"https?://(?:www\.|export\.)?arxiv\.org/(?P<kind>abs|pdf)/(?P<rest>[^?#\s]+?)/?", re.I)
+# A paper's page, PDF or HTML view, as a browser shows it: with a query ("?context=cs" on a cross-list) or a fragment.
+_ARXIV_PAGE = re.compile(
+    r"https?://(?:www\.|export\.)?arxiv\.org/(?P<kind>abs|pdf|html)/(?P<rest>[^?#\s]+?)/?(?:[?#]\S*)?", re.I
+)
 EXAMPLE = "give one like 2501.01234, arXiv:2501.01234, hep-th/9901001 or https://arxiv.org/abs/2501.01234"
 MAX_NOTE = 1000
 
@@ -61,8 +64,8 @@ class Known:
 
 def parse_arxiv_reference(text: str) -> str | None:
     """The versionless arXiv ID in '2501.01234', '2501.01234v2', 'arXiv:2501.01234', an old-style 'hep-th/9901001'
-    (or 'math.GT/0309136', written as arXiv writes it now: 'math/0309136') or an arxiv.org abs/pdf URL of one; None
-    for anything else."""
+    (or 'math.GT/0309136', written as arXiv writes it now: 'math/0309136') or an arxiv.org abs, pdf or html URL of one
+    (a query or fragment after it is ignored); None for anything else."""
     text = text.strip()
     page = _ARXIV_PAGE.fullmatch(text)
     if page is not None:
