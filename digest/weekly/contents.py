@@ -131,10 +131,11 @@ def approved_papers(session: Session, start: datetime, end: datetime, covered: s
             continue  # approved again into another section (a move), or already in the list by hand: no news
         added.append(
             AddedPaper(
-                section=candidate.decided_section or candidate.suggested_section or "Other",
-                title=candidate.title,
-                authors=list(candidate.authors),
-                abstract=candidate.abstract,
+                section=_listed_section(paper, candidate.decided_section or candidate.suggested_section or "Other"),
+                # As the list holds it: a title a maintainer fixed by hand since, not arXiv's (nor a later version's)
+                title=paper.title if paper is not None else candidate.title,
+                authors=list((paper.authors if paper is not None else None) or candidate.authors),
+                abstract=(paper.abstract if paper is not None else None) or candidate.abstract,
                 arxiv_id=candidate.arxiv_id,
                 url=None,
                 code_url=candidate.code_url or (paper.code_url if paper else None),
@@ -142,6 +143,15 @@ def approved_papers(session: Session, start: datetime, end: datetime, covered: s
             )
         )
     return added
+
+
+def _listed_section(paper: Paper | None, decided: str) -> str:
+    """The section the approval put the paper in, unless a maintainer has moved it since: then the first one of the
+    list's sections that holds it."""
+    if paper is None or not paper.entries:
+        return decided
+    holding = sorted((entry.section for entry in paper.entries), key=lambda section: section.position)
+    return decided if any(section.name == decided for section in holding) else holding[0].name
 
 
 def _listed_before(session: Session, candidate: Candidate, start: datetime, covered: set[int]) -> bool:
