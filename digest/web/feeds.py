@@ -107,13 +107,16 @@ def paper_links(arxiv_id: str | None, url: str | None, code_url: str | None, oth
 def feed_date(paper: Paper) -> datetime:
     """A paper imported with the list is dated by when it appeared, not by the import; an approved one by its
     approval, and one a later import added (a maintainer's edit of the Markdown, brought in by hand or by publishing)
-    by that import, since the feed tells readers what was added."""
+    by that import, since the feed tells readers what was added. Never later than the paper joined the list."""
+    added = _utc_or_epoch(paper.added_at)
     if paper.origin == "seed":
         texts = [entry.date_text for entry in paper.entries if entry.date_text]
         found = paper_date(paper.published, texts, paper.arxiv_id)
         if found is not None:
-            return found
-    return _utc_or_epoch(paper.added_at)
+            # A date written ahead (a venue's year, a typo) would lead the feed and be its Last-Modified, in the future:
+            # If-Modified-Since would then hide every paper added until that day.
+            return min(found, added)
+    return added
 
 
 def feed_abstract(paper: Paper) -> str:
