@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from digest.clock import as_utc
@@ -87,7 +87,7 @@ def load_digest(
     worth: list[PendingPaper] = []
     worth_total: int | None = 0
     if edition == "readers":
-        waiting, stats = 0, DigestStats(list_size(session), len(added), 0, 0, 0, entry_count(session))
+        waiting, stats = 0, DigestStats(list_size(session, end), len(added), 0, 0, 0, entry_count(session, end))
     else:
         top = pending_candidates(session, limit=max(settings.weekly.pending_top, 0))
         pending = [PendingPaper(c.title, c.arxiv_id, c.score, c.suggested_section) for c in top]
@@ -217,8 +217,8 @@ def week_stats(session: Session, start: datetime, end: datetime, *, added_this_w
         return count(Candidate.status == status, Candidate.decided_at >= start, Candidate.decided_at < end)
 
     return DigestStats(
-        papers_in_list=list_size(session),
-        entries_in_list=entry_count(session),
+        papers_in_list=list_size(session, end),
+        entries_in_list=entry_count(session, end),
         added_this_week=added_this_week,
         candidates_seen=count(Candidate.first_seen_at >= start, Candidate.first_seen_at < end),
         candidates_approved=decided(APPROVED),
@@ -226,12 +226,21 @@ def week_stats(session: Session, start: datetime, end: datetime, *, added_this_w
     )
 
 
-def list_size(session: Session) -> int:
-    return session.scalar(select(func.count(func.distinct(Entry.paper_id)))) or 0
+def _listed_by(end: datetime) -> ColumnElement[bool]:
+    """The papers the list held when the week ended, as far as it is known: those it holds now, less those that joined
+    it later (the list's first import, "seed", was there all along). A week's digest made again later (an email
+    retried, a week the service missed) then says what it said the first time."""
+    return or_(Paper.origin == "seed", Paper.added_at < end)
 
 
-def entry_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Entry)) or 0
+def list_size(session: Session, end: datetime) -> int:
+    listed = select(func.count(func.distinct(Entry.paper_id))).join(Paper, Entry.paper_id == Paper.id)
+    return session.scalar(listed.where(_listed_by(end))) or 0
+
+
+def entry_count(session: Session, end: datetime) -> int:
+    entries = select(func.count()).select_from(Entry).join(Paper, Entry.paper_id == Paper.id)
+    return session.scalar(entries.where(_listed_by(end))) or 0
 
 
 def write_markdown(digest: WeeklyDigestData, settings: Settings) -> Path:
