@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 
@@ -67,3 +68,12 @@ def split_arxiv_id(text: str) -> tuple[str, int | None]:
         raise ValueError(f"no arXiv identifier in {text!r}")
     version = match.group("version")
     return match.group("id"), int(version) if version else None
+
+
+def feed_key(arxiv_id: str | None, key: str) -> str:
+    """What the public feeds call a paper for good (models.Paper.feed_key), worked out once, when it joins the list:
+    its arXiv ID then, else a digest of its title key then. A title or a link edited later leaves it as it was, or
+    every feed reader would show the paper a second time."""
+    if arxiv_id:
+        return f"arxiv:{arxiv_id}"
+    return f"paper:{hashlib.sha256(key.encode('utf-8')).hexdigest()[:24]}"

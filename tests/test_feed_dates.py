@@ -231,3 +231,63 @@ async def test_a_decision_that_takes_a_paper_out_moves_last_modified_on(tmp_path
         await site.reviewer.decide_async(candidate, "reject", Actor("ann", "1", "discord"))
         async with site.client.get("/feeds/list.xml", headers={"If-Modified-Since": before}) as response:
             assert response.status == 200 and real_papers()[0]["arxiv_id"] not in await response.text()
+
+
+NUMBERS_TITLE = b"[Probing Representations of Numbers in Vision and Language Models](https://openreview.net/"
+STEERING_BLOG = (
+    b"+ [Interpreting and Steering Features in Images](https://www.lesswrong.com/posts/Quqekpvx8BGMMcaem/"
+    b"interpreting-and-steering-features-in-images) (Apr. 28, 2025)\n"
+)
+
+
+@pytest.mark.asyncio
+async def test_a_title_or_an_arxiv_link_edited_by_hand_keeps_the_papers_feed_item(site: Site) -> None:
+    """A paper without an arXiv ID was named in the feeds by its title: fixing a typo in it, or giving the paper the
+    arXiv link it gained since, gave it a new id, and every feed reader showed the paper a second time."""
+    seed = seed_list_path().read_bytes()
+    assert seed.count(NUMBERS_TITLE) == 1 and seed.count(STEERING_BLOG) == 1
+    edited = seed.replace(NUMBERS_TITLE, NUMBERS_TITLE.replace(b"Vision and Language", b"Vision-Language")).replace(
+        STEERING_BLOG,
+        STEERING_BLOG
+        + b"  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/2504.01234)\n",
+    )
+    before = {}
+    for path in ("/feeds/list.xml", "/feeds/list.atom"):
+        async with site.client.get(path) as response:
+            before[path] = {entry.id: entry.title for entry in feedparser.parse(await response.read()).entries}
+    site.clock.advance(timedelta(days=1))
+    with site.database.transaction() as session:
+        liststore.import_markdown(session, edited, source="edited.md", now=site.clock())
+    for path in ("/feeds/list.xml", "/feeds/list.atom"):
+        async with site.client.get(path) as response:
+            after = {entry.id: entry.title for entry in feedparser.parse(await response.read()).entries}
+        assert set(after) == set(before[path]), (set(after) ^ set(before[path]), path)
+        assert "Probing Representations of Numbers in Vision-Language Models" in after.values()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("path", ["/feeds/list.xml", "/feeds/list.atom"])
+async def test_an_entry_dated_in_the_future_does_not_hide_later_additions(tmp_path: Path, path: str) -> None:
+    """A hand-kept entry dated ahead (a venue's year, a typo) was the feed's Last-Modified, in the future: a reader
+    asking with If-Modified-Since got 304 for every paper approved until that day, and the entry led the feed."""
+    ahead = date.today().year + 2
+    seed = tmp_path / "seed.md"
+    seed.write_text(
+        "# Awesome X\n\n## Papers\n\n"
+        f"+ [A Paper Dated Ahead](https://example.org/ahead) (Jan. 5, {ahead})\n\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n",
+        encoding="utf-8",
+    )
+    settings = site_settings(tmp_path / "data", f'seed_list = "{seed}"\n')
+    async with running_site(settings) as site:
+        async with site.client.get(path) as response:
+            first = response.headers["Last-Modified"]
+            assert parsedate_to_datetime(first) <= parsedate_to_datetime(response.headers["Date"])
+        site.clock.advance(timedelta(days=1))
+        candidate = insert_candidate(site.database, real_papers()[0])
+        await site.reviewer.decide_async(candidate, "approve", Actor("ann", "1", "discord"), "Papers")
+        async with site.client.get(path, headers={"If-Modified-Since": first}) as response:
+            assert response.status == 200, "a reader asking with If-Modified-Since never hears of the new paper"
+            entries = feedparser.parse(await response.read()).entries
+        assert entries[0].id == GUID + real_papers()[0]["arxiv_id"]
+        assert all(entry.published_parsed.tm_year < ahead for entry in entries)

@@ -181,6 +181,52 @@ def test_fixing_a_typo_in_a_title_is_not_a_new_paper(database: Database, setting
     assert "no papers joined the list" in readers_digest(database, settings)  # was: "1 new paper joined"
 
 
+# 5b. The same for a paper without an arXiv ID (a blog post, an OpenReview or AAAI paper: 14 of the seed's entries):
+# it is the paper its title links to.
+def test_fixing_a_typo_in_the_title_of_a_paper_without_an_arxiv_id_is_not_a_new_paper(
+    database: Database, settings: Settings
+) -> None:
+    seed = seed_text(settings)
+    wrong = "[Probing Representations of Numbers in Vision and Language Models](https://openreview.net/forum?id="
+    assert seed.count(wrong) == 1
+    edited = seed.replace(wrong, wrong.replace("Vision and Language", "Vision-Language"))
+
+    def openreview_paper() -> dict[str, Any]:
+        with database.reading() as session:
+            paper = session.scalars(select(Paper).where(Paper.url.like("https://openreview.net/forum?id=01hQ%"))).one()
+            return {"id": paper.id, "title": paper.title, "origin": paper.origin, "added_at": paper.added_at}
+
+    before = openreview_paper()
+    report = reimport(database, edited)
+    # was: "1 added, 1 removed", a paper of origin "import" added now: new on the page, in the feed and the digest
+    assert (report.added, report.removed) == ([], []), (report.added, report.removed)
+    after = openreview_paper()
+    assert after["title"] == "Probing Representations of Numbers in Vision-Language Models"
+    assert {k: after[k] for k in ("id", "origin", "added_at")} == {k: before[k] for k in ("id", "origin", "added_at")}
+    assert "no papers joined the list" in readers_digest(database, settings)
+    assert markdown(database, settings) == edited
+
+
+# 5c. An approved paper whose title a maintainer then fixed by hand, and moved to another section: the readers' digest
+# named it by arXiv's title, under the section it was approved into, as the list no longer has it.
+def test_the_weekly_digest_shows_an_approved_paper_as_the_list_holds_it(database: Database, settings: Settings) -> None:
+    record = real_papers()[1]
+    approve(database, settings, record, "Steering")
+    text = markdown(database, settings)
+    start = text.index(f"+ [{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})")
+    end = text.index("\n+ ", start) + 1
+    block = text[start:end].replace(record["title"], "Steering CLIP's Vision Transformer with Sparse Autoencoders")
+    text = text[:start] + text[end:]
+    sae = text.index("\n+ ", text.index(" Sparse Autoencoder\n")) + 1
+    reimport(database, text[:sae] + block + text[sae:])
+
+    digest = readers_digest(database, settings)
+    assert "Steering CLIP's Vision Transformer with Sparse Autoencoders" in digest, digest
+    assert record["title"] not in digest
+    section = digest.split("Sparse Autoencoder\n", 1)[1].split("\n## ", 1)[0]
+    assert "Steering CLIP's Vision Transformer" in section  # was: under Steering, where the list no longer has it
+
+
 # 6. A note under the last entry of a section, written without indent (a lazy continuation), is cut off its entry.
 def test_a_new_oldest_entry_does_not_split_the_last_entry_from_its_note(own_list: Any) -> None:
     text = (

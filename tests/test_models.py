@@ -61,7 +61,7 @@ def test_a_database_made_by_migration_0001_is_upgraded_on_start_and_matches_the_
     database = open_service_database(settings)
     try:
         with database.reading() as session:
-            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0012"
+            assert session.scalar(text("SELECT version_num FROM alembic_version")) == "0013"
             kept = session.get(ListMeta, "kept")
             assert kept is not None and kept.value == "from before the upgrade"
         with database.engine.connect() as connection:
@@ -150,6 +150,34 @@ def test_a_message_posted_before_the_shown_version_was_kept_is_not_edited_after_
         with database.transaction() as session:
             session.execute(text("UPDATE candidates SET version = 3"))  # a poll stores the next version
         assert len(store.out_of_sync(database)) == 1
+    finally:
+        database.dispose()
+
+
+def test_papers_listed_before_the_feed_key_was_kept_keep_their_feed_ids_after_the_upgrade(tmp_path: Path) -> None:
+    """Migration 0013 keeps each paper's id in the public feeds with it; a paper listed under 0012's schema gets the id
+    the feeds gave it so far (its arXiv ID, else a digest of its title key), so no reader sees it twice."""
+    import hashlib
+
+    from digest.storage.models import Paper
+    from digest.web.feeds import paper_guid
+
+    settings = made_by_revision(
+        tmp_path,
+        "0012",
+        "INSERT INTO papers (title_key, title, kind, arxiv_id, url, other_urls, authors, added_at, origin) VALUES"
+        " ('a blog post', 'A blog post', 'blog', NULL, 'https://example.org/post', '[]', '[]',"
+        " '2026-04-27 06:00:00', 'seed'),"
+        " ('an arxiv paper', 'An arXiv paper', 'paper', '2504.01234', 'https://arxiv.org/abs/2504.01234', '[]', '[]',"
+        " '2026-04-27 06:00:00', 'seed')",
+    )
+    database = open_service_database(settings)
+    try:
+        with database.reading() as session:
+            found = {paper.title_key: (paper.feed_key, paper_guid(paper)) for paper in session.scalars(select(Paper))}
+        digest = hashlib.sha256(b"a blog post").hexdigest()[:24]
+        assert found["a blog post"] == (f"paper:{digest}", f"tag:awesome-digest,2025:paper:{digest}")
+        assert found["an arxiv paper"] == ("arxiv:2504.01234", "tag:awesome-digest,2025:arxiv:2504.01234")
     finally:
         database.dispose()
 

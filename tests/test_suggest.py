@@ -109,6 +109,23 @@ async def test_a_paper_already_in_the_list_is_said_so(arxiv_site: ArxivSite) -> 
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "paper",
+    [
+        "https://arxiv.org/abs/1605.08386?context=math",  # how arXiv's listings link a cross-list
+        "https://arxiv.org/abs/1605.08386v1#",
+        "https://arxiv.org/html/1605.08386v1",  # arXiv's HTML view of a paper
+        "https://arxiv.org/pdf/1605.08386v1?download=true",
+    ],
+)
+async def test_an_arxiv_address_as_a_browser_shows_it_is_taken(arxiv_site: ArxivSite, paper: str) -> None:
+    """Was: "That is not an arXiv ID or URL" (400) for the address a reader copied from arXiv's own pages."""
+    arxiv_site.arxiv.program(API_PATH, recorded(HEAT_BATH))
+    status, body, _ = await suggest(arxiv_site.site, paper=paper)
+    assert status == 200 and "1605.08386 is queued for review" in body, body
+
+
+@pytest.mark.asyncio
 @pytest.mark.parametrize("paper", ["not a paper", "https://example.org/abs/1605.08386", "", "1605.08386 please"])
 async def test_non_arxiv_input_is_refused_in_one_line(arxiv_site: ArxivSite, paper: str) -> None:
     before = counts(arxiv_site.site)

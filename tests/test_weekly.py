@@ -275,3 +275,29 @@ def test_send_takes_only_complete_weeks_and_a_year_the_calendar_holds(
         assert error.count("\n") == 1 and f"{week} is not over yet" in error
     assert main([*base, "--week", "9999-W52", "--dry-run"]) == 2
     assert "the year must be between" in capsys.readouterr().err
+
+
+def test_a_past_weeks_digest_made_again_later_is_the_same_file(database: Database, settings: Settings) -> None:
+    """A week's digest made again after more papers joined the list (an email retried, the weeks a stopped service
+    missed, `digest weekly --week` by hand) said the list's size of the day it was made: four catch-up digests in a
+    row each named a size that counts papers none of them announced, and the file for the week changed."""
+    from sqlalchemy import select
+
+    from digest.storage.models import Candidate
+    from digest.weekly.contents import write_markdown
+    from tests.weekly_data import decide
+
+    fill_week(database, settings)
+    with database.reading() as session:
+        path = write_markdown(load_digest(session, settings, WEEK, edition="readers"), settings)
+    first = path.read_text(encoding="utf-8")
+    assert "Papers in the list: **" in first
+    later = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)  # in the week after
+    arxiv_id = PENDING[0][0]
+    with database.reading() as session:
+        waiting = session.scalars(select(Candidate.id).where(Candidate.arxiv_id == arxiv_id)).one()
+    decide(database, settings, waiting, "approve", later)
+    with database.reading() as session:
+        write_markdown(load_digest(session, settings, WEEK, edition="readers"), settings)
+    assert path.read_text(encoding="utf-8") == first
+    assert title(arxiv_id) in markdown_of(database, settings, WEEK.next())

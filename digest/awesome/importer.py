@@ -14,11 +14,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from digest.awesome.matching import SectionKeys, matched_sections, renamed_papers, slugify
+from digest.awesome.matching import SectionKeys, matched_sections, paper_identity, renamed_papers, slugify
 from digest.awesome.parse import ListFormatError, ParsedList, ParsedSection, parse_bytes
 from digest.awesome.reading import META_KEY, READER_VERSION
 from digest.storage.models import Entry, ListMeta, Paper, Section
-from digest.titles import title_key
+from digest.titles import feed_key, title_key
 
 PAPER_KIND = {"surveys": "survey", "blog": "blog", "tool": "tool"}
 
@@ -184,8 +184,9 @@ def _store_papers(session: Session, fields: dict[str, dict[str, Any]], now: date
     # The first import brings the list as it was ("seed": dated by the papers' own dates where news is told); a later
     # one brings papers a maintainer added to the Markdown ("import": news, like an approval).
     origin = "import" if papers else "seed"
-    held = {key: paper.arxiv_id for key, paper in papers.items()}
-    for new_key, old_key in renamed_papers(held, {key: values["arxiv_id"] for key, values in fields.items()}).items():
+    held = {key: paper_identity(paper.arxiv_id, paper.url) for key, paper in papers.items()}
+    listed = {key: paper_identity(values["arxiv_id"], values["url"]) for key, values in fields.items()}
+    for new_key, old_key in renamed_papers(held, listed).items():
         papers[new_key] = papers.pop(old_key)  # its title was edited: the same paper, keeping its origin and dates
         papers[new_key].title_key = new_key
     for key, values in fields.items():
@@ -197,6 +198,7 @@ def _store_papers(session: Session, fields: dict[str, dict[str, Any]], now: date
         for name, value in values.items():
             if getattr(paper, name) != value:
                 setattr(paper, name, value)
+        paper.feed_key = paper.feed_key or feed_key(paper.arxiv_id, key)
     return papers
 
 

@@ -1,7 +1,8 @@
 """How an import knows what the database already holds, over plain keys. Pure.
 
 A paper is its normalised title; a title edited by hand (a typo fixed) is still the same paper when it links the
-same arXiv ID. A section is its name, and among sections of one name, the one holding the same papers.
+same arXiv ID, or (a paper without one: a blog post, an OpenReview page) the same address.
+A section is its name, and among sections of one name, the one holding the same papers.
 """
 
 from __future__ import annotations
@@ -12,18 +13,26 @@ from dataclasses import dataclass
 from digest.titles import title_key
 
 
+def paper_identity(arxiv_id: str | None, url: str | None) -> str | None:
+    """What names a paper whatever its title says: its arXiv ID, else the address its title links."""
+    if arxiv_id:
+        return f"arxiv:{arxiv_id}"
+    return f"url:{url.strip()}" if url and url.strip() else None
+
+
 def renamed_papers(held: Mapping[str, str | None], listed: Mapping[str, str | None]) -> dict[str, str]:
     """New title key -> the held paper's title key it renames: a title the list now names but the database does
-    not hold, linking the arXiv ID of a held paper whose own title the list no longer names. Both maps are
-    title key -> arXiv ID (or None); each held paper is renamed at most once, the first held one first."""
+    not hold, with the identity (`paper_identity`, or a bare arXiv ID) of a held paper whose own title the list no
+    longer names. Both maps are title key -> identity (or None); each held paper is renamed at most once, the first
+    held one first."""
     gone: dict[str, list[str]] = {}
-    for key, arxiv_id in held.items():
-        if arxiv_id and key not in listed:
-            gone.setdefault(arxiv_id, []).append(key)
+    for key, identity in held.items():
+        if identity and key not in listed:
+            gone.setdefault(identity, []).append(key)
     renamed: dict[str, str] = {}
-    for key, arxiv_id in listed.items():
-        if key not in held and arxiv_id and gone.get(arxiv_id):
-            renamed[key] = gone[arxiv_id].pop(0)
+    for key, identity in listed.items():
+        if key not in held and identity and gone.get(identity):
+            renamed[key] = gone[identity].pop(0)
     return renamed
 
 

@@ -27,7 +27,7 @@ from digest.config import Settings
 from digest.storage.files import held_for_writing
 from digest.storage.models import Entry, Paper, Section
 from digest.templating import template_loader
-from digest.titles import arxiv_abs_url, arxiv_id_from_url, split_arxiv_id, title_key
+from digest.titles import arxiv_abs_url, arxiv_id_from_url, feed_key, split_arxiv_id, title_key
 
 __all__ = [
     "ImportReport",
@@ -154,6 +154,7 @@ def add_paper_entry(
         paper = Paper(
             title_key=key,
             title=clean_title,
+            feed_key=feed_key(arxiv_id, key),
             kind=PAPER_KIND.get(section.kind, "paper"),
             arxiv_id=arxiv_id,
             url=link,

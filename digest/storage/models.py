@@ -98,6 +98,8 @@ class Paper(Base):
     # Identity: the normalised title (one arXiv ID can be mis-linked from two titles in a hand-kept list).
     title_key: Mapped[str] = mapped_column(String(500), unique=True)
     title: Mapped[str] = mapped_column(Text)
+    # The public feeds' id for it (titles.feed_key), set when it joined the list and never changed after.
+    feed_key: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16), default="paper")  # paper | survey | blog | tool
     arxiv_id: Mapped[str | None] = mapped_column(String(32), index=True)  # without version
     url: Mapped[str | None] = mapped_column(Text)  # the title link

@@ -26,7 +26,7 @@ from digest.review.queries import pending_candidates
 from digest.review.rules import approval_menu
 from digest.review.signing import approval_signer, token_matches
 from digest.storage.models import Candidate, Entry, ListMeta, Paper
-from digest.titles import arxiv_abs_url
+from digest.titles import arxiv_abs_url, feed_key
 from digest.vocab import Action
 from digest.web.context import WebContext, context_of
 from digest.web.syndication import (
@@ -86,9 +86,9 @@ def list_version(connection: Connection) -> tuple[Any, ...]:
 
 
 def paper_guid(paper: Paper) -> str:
-    if paper.arxiv_id:
-        return f"{GUID_PREFIX}arxiv:{paper.arxiv_id}"
-    return f"{GUID_PREFIX}paper:{hashlib.sha256(paper.title_key.encode('utf-8')).hexdigest()[:24]}"
+    """The paper's id in the feeds: the key it was given when it joined the list (a title or link edited since does
+    not make it another item)."""
+    return GUID_PREFIX + (paper.feed_key or feed_key(paper.arxiv_id, paper.title_key))
 
 
 def paper_links(arxiv_id: str | None, url: str | None, code_url: str | None, others: list[str]) -> list[FeedLink]:
@@ -107,13 +107,16 @@ def paper_links(arxiv_id: str | None, url: str | None, code_url: str | None, oth
 def feed_date(paper: Paper) -> datetime:
     """A paper imported with the list is dated by when it appeared, not by the import; an approved one by its
     approval, and one a later import added (a maintainer's edit of the Markdown, brought in by hand or by publishing)
-    by that import, since the feed tells readers what was added."""
+    by that import, since the feed tells readers what was added. Never later than the paper joined the list."""
+    added = _utc_or_epoch(paper.added_at)
     if paper.origin == "seed":
         texts = [entry.date_text for entry in paper.entries if entry.date_text]
         found = paper_date(paper.published, texts, paper.arxiv_id)
         if found is not None:
-            return found
-    return _utc_or_epoch(paper.added_at)
+            # A date written ahead (a venue's year, a typo) would lead the feed and be its Last-Modified, in the future:
+            # If-Modified-Since would then hide every paper added until that day.
+            return min(found, added)
+    return added
 
 
 def feed_abstract(paper: Paper) -> str:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 from digest.clock import as_utc
@@ -87,7 +87,7 @@ def load_digest(
     worth: list[PendingPaper] = []
     worth_total: int | None = 0
     if edition == "readers":
-        waiting, stats = 0, DigestStats(list_size(session), len(added), 0, 0, 0, entry_count(session))
+        waiting, stats = 0, DigestStats(list_size(session, end), len(added), 0, 0, 0, entry_count(session, end))
     else:
         top = pending_candidates(session, limit=max(settings.weekly.pending_top, 0))
         pending = [PendingPaper(c.title, c.arxiv_id, c.score, c.suggested_section) for c in top]
@@ -131,10 +131,11 @@ def approved_papers(session: Session, start: datetime, end: datetime, covered: s
             continue  # approved again into another section (a move), or already in the list by hand: no news
         added.append(
             AddedPaper(
-                section=candidate.decided_section or candidate.suggested_section or "Other",
-                title=candidate.title,
-                authors=list(candidate.authors),
-                abstract=candidate.abstract,
+                section=_listed_section(paper, candidate.decided_section or candidate.suggested_section or "Other"),
+                # As the list holds it: a title a maintainer fixed by hand since, not arXiv's (nor a later version's)
+                title=paper.title if paper is not None else candidate.title,
+                authors=list((paper.authors if paper is not None else None) or candidate.authors),
+                abstract=(paper.abstract if paper is not None else None) or candidate.abstract,
                 arxiv_id=candidate.arxiv_id,
                 url=None,
                 code_url=candidate.code_url or (paper.code_url if paper else None),
@@ -142,6 +143,15 @@ def approved_papers(session: Session, start: datetime, end: datetime, covered: s
             )
         )
     return added
+
+
+def _listed_section(paper: Paper | None, decided: str) -> str:
+    """The section the approval put the paper in, unless a maintainer has moved it since: then the first one of the
+    list's sections that holds it."""
+    if paper is None or not paper.entries:
+        return decided
+    holding = sorted((entry.section for entry in paper.entries), key=lambda section: section.position)
+    return decided if any(section.name == decided for section in holding) else holding[0].name
 
 
 def _listed_before(session: Session, candidate: Candidate, start: datetime, covered: set[int]) -> bool:
@@ -207,8 +217,8 @@ def week_stats(session: Session, start: datetime, end: datetime, *, added_this_w
         return count(Candidate.status == status, Candidate.decided_at >= start, Candidate.decided_at < end)
 
     return DigestStats(
-        papers_in_list=list_size(session),
-        entries_in_list=entry_count(session),
+        papers_in_list=list_size(session, end),
+        entries_in_list=entry_count(session, end),
         added_this_week=added_this_week,
         candidates_seen=count(Candidate.first_seen_at >= start, Candidate.first_seen_at < end),
         candidates_approved=decided(APPROVED),
@@ -216,12 +226,21 @@ def week_stats(session: Session, start: datetime, end: datetime, *, added_this_w
     )
 
 
-def list_size(session: Session) -> int:
-    return session.scalar(select(func.count(func.distinct(Entry.paper_id)))) or 0
+def _listed_by(end: datetime) -> ColumnElement[bool]:
+    """The papers the list held when the week ended, as far as it is known: those it holds now, less those that joined
+    it later (the list's first import, "seed", was there all along). A week's digest made again later (an email
+    retried, a week the service missed) then says what it said the first time."""
+    return or_(Paper.origin == "seed", Paper.added_at < end)
 
 
-def entry_count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Entry)) or 0
+def list_size(session: Session, end: datetime) -> int:
+    listed = select(func.count(func.distinct(Entry.paper_id))).join(Paper, Entry.paper_id == Paper.id)
+    return session.scalar(listed.where(_listed_by(end))) or 0
+
+
+def entry_count(session: Session, end: datetime) -> int:
+    entries = select(func.count()).select_from(Entry).join(Paper, Entry.paper_id == Paper.id)
+    return session.scalar(entries.where(_listed_by(end))) or 0
 
 
 def write_markdown(digest: WeeklyDigestData, settings: Settings) -> Path:
