@@ -4,7 +4,11 @@ A seeded random sample of arXiv papers from before February 2025 (the developmen
 the check made from outside), none of them in the list. Half trains the model as negatives ("train"), half stands
 for the unlabelled stream a new data folder calibrates its review budget on ("calibrate"). Nothing here reads a label.
 
-Usage: .venv/bin/python bench/make_background.py [--size 5000]
+`--before YYMM` draws only from papers with IDs before that month (default 2502, the shipped sample). An earlier month
+makes a background strictly older than the development period's later half, as the shipped sample is older than the
+papers the check from outside judges; written over the shipped files, so do it in a scratch worktree.
+
+Usage: .venv/bin/python bench/make_background.py [--size 5000] [--before 2502]
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ CURATED = ROOT / "digest" / "data" / "curated_papers.jsonl"
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--size", type=int, default=5000)
+    parser.add_argument("--before", default="2502", help="only papers with arXiv IDs before this YYMM")
     args = parser.parse_args()
     if not HAYSTACK.exists():
         print(f"{HAYSTACK} is absent: nothing to draw from", file=sys.stderr)
@@ -34,7 +39,7 @@ def main() -> int:
         pool = [
             row
             for row in map(json.loads, handle)
-            if row["arxiv_id"] < "2502" and row["arxiv_id"][:2].isdigit() and row["arxiv_id"] not in listed
+            if row["arxiv_id"] < args.before and row["arxiv_id"][:2].isdigit() and row["arxiv_id"] not in listed
         ]
     pool.sort(key=lambda row: row["arxiv_id"])
     sample = random.Random(20250201).sample(pool, args.size)
