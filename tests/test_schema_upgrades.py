@@ -140,3 +140,24 @@ def test_opening_a_newer_database_says_so(tmp_path: Path) -> None:
         connection.execute("UPDATE alembic_version SET version_num = '0099'")
     with pytest.raises(DatabaseError, match="restore the backup taken before"):
         open_database(url)
+
+
+def test_undoing_the_feed_key_step_keeps_every_entry_of_the_list(data_dir: Path) -> None:
+    """Rolling the schema back from 0013 to 0012 (an operator returning to the release before, `alembic downgrade`)
+    dropped the papers table to rebuild it without the column: with SQLite's foreign keys on, that deleted every entry
+    of the list (ON DELETE CASCADE). The column goes, the list stays."""
+    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(data_dir.parent / "before.md")]) == 0
+    engine = create_database_engine(f"sqlite:///{data_dir / 'digest.sqlite3'}")
+    try:
+        with engine.connect() as connection:
+            entries = connection.scalar(select(func.count()).select_from(Entry))
+        assert entries
+        command.downgrade(alembic_config(engine), "0012")
+        with engine.connect() as connection:
+            assert connection.scalar(select(func.count()).select_from(Entry)) == entries
+            assert "feed_key" not in {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(papers)")}
+        command.upgrade(alembic_config(engine), "head")
+    finally:
+        engine.dispose()
+    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(data_dir.parent / "after.md")]) == 0
+    assert (data_dir.parent / "after.md").read_bytes() == (data_dir.parent / "before.md").read_bytes()

@@ -36,5 +36,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('papers') as batch:
-        batch.drop_column('feed_key')
+    # A plain DROP COLUMN (SQLite 3.35 and later), not batch mode's copy of the table: with SQLite's foreign keys on,
+    # dropping the old papers table deletes every entry (ON DELETE CASCADE) and unlinks every candidate.
+    op.drop_column('papers', 'feed_key')
