@@ -270,3 +270,42 @@ async def test_the_service_stops_at_once_while_digest_publish_holds_the_clone_an
     finally:
         await runner.stop()
     assert arxiv_id in remote.readme()
+
+
+@pytest.mark.asyncio
+async def test_the_service_publishes_soon_after_digest_publish_frees_the_clone_not_a_batch_window_later(
+    remote: Remote, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """After finding the clone held, the service waited the whole batch window again (a minute by default) on top of
+    the few seconds the README promises."""
+    import logging
+
+    from digest.publish import runner as runner_module
+    from digest.storage.files import held_for_writing
+
+    monkeypatch.setattr(runner_module, "BUSY_SECONDS", 0.1)
+    settings = make_settings(tmp_path / "batched", publish_config(remote.url, batch_seconds=8.0))
+    database = open_service_database(settings)
+    runner = PublishRunner(database, settings)
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    reviewer.add_listener(runner.on_decision)
+    arxiv_id = str(real_papers()[0]["arxiv_id"])
+    try:
+        await runner.start()
+        with caplog.at_level(logging.INFO, logger="digest.publish"):
+            with held_for_writing(runner.publisher.git.folder):  # a `digest publish` in a shell meanwhile
+                await reviewer.decide_async(insert_candidate(database, real_papers()[0]), "approve", ANN)
+                for _ in range(200):  # the batch window (8 s), then the clone found held
+                    if "another process is publishing" in caplog.text:
+                        break
+                    await asyncio.sleep(0.1)
+                assert "another process is publishing" in caplog.text
+            freed = asyncio.get_running_loop().time()
+            while arxiv_id not in remote.readme() and asyncio.get_running_loop().time() - freed < 20:
+                await asyncio.sleep(0.1)
+            took = asyncio.get_running_loop().time() - freed
+    finally:
+        await runner.stop()
+        database.dispose()
+    assert arxiv_id in remote.readme()
+    assert took < 6, f"published {took:.1f} s after the clone was free"  # before: the 8 s window once more

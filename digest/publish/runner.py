@@ -64,6 +64,7 @@ class PublishRunner(DecisionWakenLoop):
                 if outcome == BUSY:
                     log.info("publish: another process is publishing; looking again in %.0f s", BUSY_SECONDS)
                     await self._pause(BUSY_SECONDS)
+                    window = 0.0  # the batch window has passed already: not waited again
                     continue
                 if outcome in (FAILED, BLOCKED):
                     self.failures += 1
