@@ -161,3 +161,37 @@ def test_undoing_the_feed_key_step_keeps_every_entry_of_the_list(data_dir: Path)
         engine.dispose()
     assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(data_dir.parent / "after.md")]) == 0
     assert (data_dir.parent / "after.md").read_bytes() == (data_dir.parent / "before.md").read_bytes()
+
+
+def test_undoing_the_steps_that_rebuild_the_candidates_table_keeps_every_decision(data_dir: Path) -> None:
+    """Rolling the schema back past 0010 (`alembic downgrade`, to return to an older release) rebuilt `candidates`
+    without the dropped column; with SQLite's foreign keys on, dropping the old table deleted every decision and
+    audit row that pointed at a candidate (ON DELETE CASCADE). Migrations now run with the foreign keys off."""
+    from digest.review.reviewer import Reviewer
+    from digest.review.rules import Actor
+    from digest.service.wiring import open_service_database
+    from digest.storage.models import Decision
+    from tests.conftest import make_settings
+    from tests.factories import insert_candidate, real_papers
+
+    settings = make_settings(data_dir)
+    database = open_service_database(settings)
+    try:
+        candidate = insert_candidate(database, real_papers()[0])
+        Reviewer(database, settings).decide(candidate, "approve", Actor("ann", None, "cli"))
+        with database.reading() as session:
+            decisions = session.scalar(select(func.count()).select_from(Decision))
+    finally:
+        database.dispose()
+    assert decisions
+    engine = create_database_engine(f"sqlite:///{data_dir / 'digest.sqlite3'}")
+    try:
+        command.downgrade(alembic_config(engine), "0009")
+        with engine.connect() as connection:
+            assert connection.scalar(select(func.count()).select_from(Decision)) == decisions
+        command.upgrade(alembic_config(engine), "head")
+        with engine.connect() as connection:
+            assert connection.scalar(select(func.count()).select_from(Decision)) == decisions
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # on again for the service
+    finally:
+        engine.dispose()

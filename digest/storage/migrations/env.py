@@ -19,6 +19,10 @@ def run_migrations_online() -> None:
         engine = create_engine(config.get_main_option("sqlalchemy.url") or "sqlite://")
     with engine.connect() as connection:
         if connection.dialect.name == "sqlite":
+            # Off while the schema changes (it cannot change inside a transaction): a step that rebuilds a table (batch
+            # mode, SQLite's only way to drop a column) drops the old one, and with the keys on that deleted every row
+            # pointing at it (ON DELETE CASCADE): decisions with their candidates, entries with their papers.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             # Python's sqlite3 runs DDL outside the transaction Alembic begins: a step that failed half way (a full
             # disk, a killed container) left its first tables and the old revision. In one BEGIN IMMEDIATE the whole
             # upgrade is all or nothing, and processes started together after an upgrade wait for the first one,
@@ -34,9 +38,14 @@ def run_migrations_online() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
         )
-        with context.begin_transaction():
-            context.run_migrations()
-        connection.commit()
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+            connection.commit()
+        finally:
+            if connection.dialect.name == "sqlite":  # the pooled connection goes back as the service expects it
+                connection.rollback()
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 run_migrations_online()
