@@ -91,10 +91,7 @@ class ReviewBot:
             log.info("discord: off (DISCORD_TOKEN is not set)")
             health.report("discord", True, "off: DISCORD_TOKEN is not set")
             return
-        try:  # what Discord refused while the bot last ran (AutoMod, a limit) may be allowed now
-            await asyncio.to_thread(store.retry_refused, self.database)
-        except ROUND_ERRORS as exc:
-            log.warning("discord: cannot read the candidates Discord refused (tried at the next start): %s", exc)
+        await self.poster.retry_refused()
         self._runner = asyncio.create_task(self.link.run())
         self._syncer = asyncio.create_task(self._sync_forever())
         with contextlib.suppress(TimeoutError):

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 
 import discord
+from sqlalchemy.exc import SQLAlchemyError
 
 from digest.clock import utc_now
 from digest.config import Settings
@@ -48,6 +49,13 @@ class Poster:
         self._lock = asyncio.Lock()
         self._refused = False  # the channel refuses posts (403, 404): reported to /healthz, not a blip
         self._unreacted: Retries[int] = Retries(retry_after)  # messages missing a reaction of the bot's Discord failed
+
+    async def retry_refused(self) -> None:
+        """At the bot's start: what Discord refused while it last ran (AutoMod, a limit) may be allowed now."""
+        try:
+            await asyncio.to_thread(store.retry_refused, self.database)
+        except SQLAlchemyError as exc:
+            log.warning("discord: cannot read the candidates Discord refused (tried at the next start): %s", exc)
 
     def forget(self, candidate_id: int) -> None:
         """Its message is gone: the candidate calls for a posting run again."""
