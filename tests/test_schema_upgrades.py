@@ -195,3 +195,33 @@ def test_undoing_the_steps_that_rebuild_the_candidates_table_keeps_every_decisio
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # on again for the service
     finally:
         engine.dispose()
+
+
+def _digest(data_dir: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "digest", "--data-dir", str(data_dir), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_first_command_after_an_upgrade_says_the_database_was_upgraded(data_dir: Path) -> None:
+    """An operator's first command on the release after (`digest candidates`, say) migrated the database without a
+    word: nothing told them the schema had moved on, so that the backup taken before is what going back needs. That
+    command says it in one line; the next says nothing, and neither does a new database's creation."""
+    made = _digest(data_dir, "candidates")
+    assert made.returncode == 0 and "upgraded" not in made.stderr, made.stderr[-600:]
+    engine = create_database_engine(f"sqlite:///{data_dir / 'digest.sqlite3'}")
+    try:
+        command.downgrade(alembic_config(engine), "0012")  # the database as the release before left it
+    finally:
+        engine.dispose()
+    first = _digest(data_dir, "candidates")
+    assert first.returncode == 0, first.stderr[-600:]
+    lines = [line for line in first.stderr.splitlines() if "upgraded" in line]
+    assert len(lines) == 1 and "from schema revision 0012 to 0013" in lines[0], first.stderr[-600:]
+    assert "keep the backup" in lines[0]
+    again = _digest(data_dir, "candidates")
+    assert again.returncode == 0 and "upgraded" not in again.stderr, again.stderr[-600:]

@@ -191,7 +191,19 @@ def migrate(engine: Engine) -> None:
         )
     from alembic import command
 
-    command.upgrade(alembic_config(engine), "head")
+    config = alembic_config(engine)
+    applied: list[str] = []  # the revisions this process applied (none when another process upgraded it first)
+    config.attributes["applied"] = applied
+    command.upgrade(config, "head")
+    if stored and applied:
+        # An existing database, upgraded by this command: said once, whatever the command (a warning, so a command
+        # that logs nothing else shows it too), since the backup taken before is what a step back would need.
+        log.warning(
+            "database: upgraded from schema revision %s to %s; keep the backup taken before the upgrade until "
+            "this release has run (an older release refuses the database now)",
+            ", ".join(sorted(stored)),
+            applied[-1],
+        )
 
 
 def refuse_foreign_sqlite(url: str, named_by: str = "--data-dir or DIGEST_DATABASE_URL") -> None:

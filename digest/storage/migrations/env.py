@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+from typing import Any
+
 from alembic import context
+from alembic.runtime.migration import MigrationContext, MigrationInfo
 from sqlalchemy import create_engine, text
 
 from digest.storage import state  # noqa: F401  (imported for its tables: the service's state is in the schema)
@@ -11,6 +15,13 @@ from digest.storage.models import Base
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def _note_step(ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any], run_args: Mapping[str, Any]) -> None:
+    """Keeps each revision this run applies (in `applied`, when the caller passed one), for the caller to say so."""
+    applied = config.attributes.get("applied")
+    if applied is not None and step.is_upgrade:
+        applied.append(str(step.up_revision_id))
 
 
 def run_migrations_online() -> None:
@@ -37,6 +48,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            on_version_apply=_note_step,
         )
         try:
             with context.begin_transaction():
