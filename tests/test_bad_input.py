@@ -38,7 +38,10 @@ def prepared(data_dir: Path) -> Settings:
     settings = make_settings(data_dir)
     database = open_service_database(settings)
     try:
-        insert_candidate(database, real_papers()[0])
+        paper = real_papers()[0]
+        # An abstract longer than a page: approving it stores it in the list's paper row, on overflow pages, so the
+        # decision needs new pages whatever room the pages already there have left.
+        insert_candidate(database, paper, abstract=" ".join([str(paper["abstract"])] * 12))
         with database.engine.connect() as connection:
             connection.exec_driver_sql("VACUUM")  # no free pages left: any new row needs the disk to grow
     finally:
