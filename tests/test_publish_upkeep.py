@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 
 from digest import health
 from digest.config import Settings
-from digest.publish.publisher import BLOCKED, FAILED, PUBLISHED, UNCHANGED, Publisher
+from digest.publish.publisher import BLOCKED, FAILED, PUBLISHED, UNCHANGED, Publisher, PublishResult
 from digest.publish.runner import PublishRunner
 from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
@@ -23,29 +22,17 @@ from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_http import GitHttpServer, backend_path
 from tests.git_remote import ANN, NOW, TYPO_NEW, TYPO_OLD, Remote, git, make_remote, publish_config
+from tests.test_publish import services
+from tests.test_publish_recovery import db, remote, st  # noqa: F401  (fixtures)
 
 
-@pytest.fixture
-def remote(tmp_path: Path) -> Remote:
-    return make_remote(tmp_path)
-
-
-@pytest.fixture
-def st(tmp_path: Path, remote: Remote) -> Settings:
-    return make_settings(tmp_path / "data", publish_config(remote.url))
-
-
-@pytest.fixture
-def db(st: Settings) -> Iterator[Database]:
-    database = open_service_database(st)
-    yield database
-    database.dispose()
-
-
-def services(database: Database, settings: Settings) -> tuple[Reviewer, Publisher]:
-    publisher = Publisher(database, settings, clock=lambda: NOW)
-    publisher.remember_base()
-    return Reviewer(database, settings, clock=lambda: NOW), publisher
+def publish_once(settings: Settings) -> PublishResult:
+    """What `digest publish` does once in a shell: its own connection, one publish."""
+    database = open_service_database(settings)
+    try:
+        return Publisher(database, settings, clock=lambda: NOW).publish()
+    finally:
+        database.dispose()
 
 
 def approve(database: Database, reviewer: Reviewer, index: int) -> str:
@@ -55,7 +42,9 @@ def approve(database: Database, reviewer: Reviewer, index: int) -> str:
 
 
 def test_digest_publish_in_a_shell_while_the_service_publishes_loses_no_approval(
-    remote: Remote, st: Settings, db: Database
+    remote: Remote,  # noqa: F811
+    st: Settings,  # noqa: F811
+    db: Database,  # noqa: F811  (fixtures)
 ) -> None:
     """A maintainer runs `digest publish` (its own process, its own connection) while the service publishes. Both
     worked in the one clone: the service's commit was taken over by the shell's checkout, so the service pushed the
@@ -109,7 +98,11 @@ def test_digest_publish_in_a_shell_while_the_service_publishes_loses_no_approval
 
 @pytest.mark.parametrize("how", ["renamed", "deleted"])
 def test_a_list_file_renamed_or_deleted_upstream_is_not_written_again_as_a_second_copy(
-    how: str, tmp_path: Path, remote: Remote, st: Settings, db: Database
+    how: str,
+    tmp_path: Path,
+    remote: Remote,  # noqa: F811
+    st: Settings,  # noqa: F811
+    db: Database,  # noqa: F811  (fixtures)
 ) -> None:
     """The maintainers move README.md to LIST.md (or delete it, the list living elsewhere now). The next approval
     wrote README.md again from the database: two copies of the list on the branch, the maintainers' later edits in
@@ -156,11 +149,7 @@ def test_a_refused_login_says_so_and_which_setting_to_check(
     with GitHttpServer(tmp_path, "ghp_TheRightToken000000000") as server:
         environment = {"DIGEST_GIT_TOKEN": token} if token else {}
         settings = make_settings(tmp_path / "data", publish_config(server.url("remote.git")), environment)
-        database = open_service_database(settings)
-        try:
-            result = Publisher(database, settings, clock=lambda: NOW).publish()
-        finally:
-            database.dispose()
+        result = publish_once(settings)
     assert result.outcome == FAILED
     assert "Username" not in result.message and "terminal prompts" not in result.message, result.message
     expected = (
@@ -180,19 +169,16 @@ def test_an_unreachable_ssh_remote_says_what_ssh_said(tmp_path: Path) -> None:
     key.write_text("not used: the connection is refused first\n", encoding="utf-8")
     key.chmod(0o600)
     config = publish_config(f"ssh://git@127.0.0.1:{port}/owner/list.git")
-    settings = make_settings(tmp_path / "data", config, {"DIGEST_GIT_SSH_KEY": str(key)})
-    database = open_service_database(settings)
-    try:
-        result = Publisher(database, settings, clock=lambda: NOW).publish()
-    finally:
-        database.dispose()
+    result = publish_once(make_settings(tmp_path / "data", config, {"DIGEST_GIT_SSH_KEY": str(key)}))
     assert result.outcome == FAILED
     assert f"ssh: connect to host 127.0.0.1 port {port}: Connection refused" in result.message, result.message
 
 
 @pytest.mark.asyncio
 async def test_a_full_disk_while_the_service_publishes_is_a_failure_it_comes_back_from(
-    remote: Remote, st: Settings, db: Database
+    remote: Remote,  # noqa: F811
+    st: Settings,  # noqa: F811
+    db: Database,  # noqa: F811  (fixtures)
 ) -> None:
     """The disk filled up while the service merged a hand edit with an approval: the OSError ended the service's
     publishing loop for good (nothing in /healthz, nothing published until a restart, the error thrown at stop).
@@ -223,7 +209,7 @@ async def test_a_full_disk_while_the_service_publishes_is_a_failure_it_comes_bac
     assert arxiv_id in remote.readme() and TYPO_NEW in remote.readme()
 
 
-def test_publish_path_set_to_a_new_file_publishes_the_list_there(remote: Remote, st: Settings, db: Database) -> None:
+def test_publish_path_set_to_a_new_file_publishes_the_list_there(remote: Remote, st: Settings, db: Database) -> None:  # noqa: F811  (fixtures)
     """The maintainers point publish.path at a file the branch never had (the list to live in docs/LIST.md from now
     on): publishing stopped with "docs/LIST.md is gone from branch main", though it was never there to be renamed or
     deleted. A path new since the last sync is written, as before the first sync."""
@@ -239,7 +225,10 @@ def test_publish_path_set_to_a_new_file_publishes_the_list_there(remote: Remote,
 
 @pytest.mark.asyncio
 async def test_the_service_stops_at_once_while_digest_publish_holds_the_clone_and_publishes_after_it(
-    remote: Remote, st: Settings, db: Database, monkeypatch: pytest.MonkeyPatch
+    remote: Remote,  # noqa: F811
+    st: Settings,  # noqa: F811
+    db: Database,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """A maintainer's `digest publish` holds the clone (a slow push) when an approval comes in: the service's publish
     thread blocked on the clone's lock, so stopping the service (SIGTERM, an upgrade) hung until the shell's publish
@@ -274,7 +263,10 @@ async def test_the_service_stops_at_once_while_digest_publish_holds_the_clone_an
 
 @pytest.mark.asyncio
 async def test_the_service_publishes_soon_after_digest_publish_frees_the_clone_not_a_batch_window_later(
-    remote: Remote, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    remote: Remote,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     """After finding the clone held, the service waited the whole batch window again (a minute by default) on top of
     the few seconds the README promises."""
