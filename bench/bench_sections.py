@@ -21,10 +21,11 @@ sys.path.insert(0, str(ROOT))
 
 from bench_relevance import DECISIONS, bundled_examples, interval  # noqa: E402  (this folder: the same examples and decisions)
 
+from digest.relevance.encoding import encode  # noqa: E402
 from digest.relevance.evaluation import leave_one_out  # noqa: E402
 from digest.relevance.features import word_vectors  # noqa: E402
 from digest.relevance.rules import Words  # noqa: E402
-from digest.relevance.scoring import RelevanceModel, _encode, build_model, load_rules  # noqa: E402
+from digest.relevance.scoring import RelevanceModel, build_model, load_rules  # noqa: E402
 from digest.relevance.tokeniser import tokens  # noqa: E402
 from digest.relevance.types import Feedback, PaperText  # noqa: E402
 from digest.review.replay import _list_section  # noqa: E402
@@ -38,7 +39,7 @@ def halves() -> tuple[list[dict[str, Any]], list[dict[str, Any]], str]:
 
 
 def ranked(model: RelevanceModel, title: str, abstract: str) -> list[str]:
-    encoded = _encode(model.rules, word_vectors(), [PaperText(title, abstract)])
+    encoded = encode(model.rules, word_vectors(), [PaperText(title, abstract)])
     scored = model.learned.score(encoded.words, encoded.rules)
     title_words = tokens(title)
     return model.ranker.rank(

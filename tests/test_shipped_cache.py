@@ -72,6 +72,23 @@ def test_a_new_process_builds_the_same_model_from_the_kept_encoding(tmp_path: Pa
         assert pickle.load(handle)[0] == key  # replaced by a good one
 
 
+def test_an_encoding_kept_by_a_version_whose_classes_have_moved_is_replaced_without_a_warning(tmp_path: Path) -> None:
+    """An upgrade moved the encoding's classes to another module: the file the older version kept names a class that
+    is no longer there. That is no damage to report, only another version's cache: it is worked out again, quietly."""
+    settings = make_settings(tmp_path / "data")
+    open_service_database(settings).dispose()
+    worked_out, _ = score_in_a_new_process(settings.data_dir)
+    cache = settings.data_dir / "cache"
+    kept, saved = cache / CACHE_FILE, cache / store.SAVED_MODEL
+    kept.write_bytes(b"cdigest.relevance.scoring\nShippedEncoding\n.")  # stop 27 kept it under that name
+    saved.unlink()
+    after_upgrade, errors = score_in_a_new_process(settings.data_dir)
+    assert after_upgrade == worked_out
+    assert "kept encoding" not in errors
+    with kept.open("rb") as handle:
+        assert pickle.load(handle)[0] == cache_key(rules_bytes(settings.feeds_dir))  # replaced by this version's
+
+
 def test_a_cache_folder_that_cannot_be_written_costs_time_not_the_answer(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -104,7 +121,8 @@ def test_an_upgrade_that_changes_the_encoding_code_does_not_meet_the_older_encod
     module = tmp_path / "tokeniser.py"
     module.write_text("PATTERN = 'old'\n", encoding="utf-8")
     real = shipped_cache.encoding_inputs()
-    assert {path.name for path in real} >= {"relevance_background.jsonl.gz", "features.py", "rules.py", "tokeniser.py"}
+    shipped_and_code = {"relevance_background.jsonl.gz", "features.py", "rules.py", "tokeniser.py", "encoding.py"}
+    assert {path.name for path in real} >= shipped_and_code
     monkeypatch.setattr(shipped_cache, "encoding_inputs", lambda: [*real, module])
     rules = rules_bytes(resources.feeds_dir())
     try:

@@ -7,15 +7,19 @@ thresholds that hold the review budget on a stream of papers (the shipped sample
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import sparse
 
 from digest.config import RelevanceSettings
+from digest.relevance.encoding import (
+    Encoded,
+    compiled_gate,
+    encode,
+    shipped,
+    shipped_names_topic,
+)
 from digest.relevance.examples import (
     MIN_POSITIVES,
     learnt_from_note,
@@ -25,9 +29,7 @@ from digest.relevance.examples import (
 )
 from digest.relevance.features import (
     RULE_FEATURES,
-    WordVectors,
     background_sample,
-    rule_matrix,
     word_vectors,
 )
 from digest.relevance.learned import LEARNED_FEATURES, Examples, LearnedModel, Scored, Weighting
@@ -67,16 +69,12 @@ __all__ = [
     "RelevanceModel",
     "Rules",
     "RulesError",
-    "ShippedEncoding",
     "Thresholds",
     "Tier",
     "build_model",
     "fit_thresholds",
     "load_rules",
-    "reuse_shipped_encoding",
     "section_key",
-    "shipped_encoded_already",
-    "shipped_encoding",
 ]
 
 _SCORE_UNIT = 4.0  # shown score: 1.0 at the review threshold, 0.25 per unit of the model's log-odds
@@ -102,35 +100,6 @@ def fit_thresholds(
     return Thresholds(review, min(second, review), len(raw), source)
 
 
-@dataclass(frozen=True)
-class _Encoded:
-    words: sparse.csr_matrix
-    rules: NDArray[np.float64]
-    terms: list[tuple[str, ...]]
-
-
-def _encode(rules: Rules, vectors: WordVectors, papers: Sequence[PaperText]) -> _Encoded:
-    matrix, terms = rule_matrix(rules, papers)
-    return _Encoded(vectors.transform(papers), matrix, terms)
-
-
-_shipped_cache: dict[tuple[int, str], tuple[Rules, _Encoded]] = {}
-_shipped_lock = threading.Lock()
-
-
-def _shipped(rules: Rules, role: str) -> _Encoded:
-    """The shipped background papers of one role, encoded once per process and rules (rules are compiled once)."""
-    key = (id(rules), role)
-    with _shipped_lock:
-        found = _shipped_cache.get(key)
-        if found is None:
-            papers = [PaperText(paper.title, paper.abstract) for paper in background_sample() if paper.role == role]
-            if len(_shipped_cache) > 8:
-                _shipped_cache.clear()
-            found = _shipped_cache[key] = (rules, _encode(rules, word_vectors(), papers))
-    return found[1]
-
-
 class RelevanceModel:
     def __init__(
         self,
@@ -144,7 +113,7 @@ class RelevanceModel:
         gate: TermGate | None = None,
     ) -> None:
         self.key = key  # names the inputs it was built from (relevance_db); stream scores are stored under it
-        self.gate = gate if gate is not None else _gate(rules)
+        self.gate = gate if gate is not None else compiled_gate(rules)
         self.gate_ceiling = gate_ceiling
         self.rules = rules
         self.learned = learned
@@ -172,12 +141,12 @@ class RelevanceModel:
         raw = np.full(len(papers), self.gate_ceiling)
         chosen = self._may_belong(papers)
         if chosen:
-            encoded = _encode(self.rules, word_vectors(), [papers[index] for index in chosen])
+            encoded = encode(self.rules, word_vectors(), [papers[index] for index in chosen])
             raw[chosen] = self.learned.score(encoded.words, encoded.rules).raw
         return raw
 
     def shipped_sample_scores(self) -> NDArray[np.float64]:
-        encoded = _shipped(self.rules, "calibrate")
+        encoded = shipped(self.rules, "calibrate")
         return self.learned.score(encoded.words, encoded.rules).raw
 
     def judge_many(self, papers: Sequence[PaperText], *, explain_all: bool = False) -> list[Judgement]:
@@ -195,7 +164,7 @@ class RelevanceModel:
         found = [Judgement(False, round(off_topic, 4), None, [], [], None, self.gate_ceiling) for _ in papers]
         if chosen:
             subset = [papers[index] for index in chosen]
-            encoded = _encode(self.rules, word_vectors(), subset)
+            encoded = encode(self.rules, word_vectors(), subset)
             scored = self.learned.score(encoded.words, encoded.rules)
             for position, index in enumerate(chosen):
                 found[index] = self._judgement(subset[position], encoded, scored, position, index in explained)
@@ -205,7 +174,7 @@ class RelevanceModel:
         return self.judge_many([PaperText(title, abstract, tuple(categories))])[0]
 
     def _judgement(
-        self, paper: PaperText, encoded: _Encoded, scored: Scored, index: int, explain: bool = False
+        self, paper: PaperText, encoded: Encoded, scored: Scored, index: int, explain: bool = False
     ) -> Judgement:
         raw = float(scored.raw[index])
         thresholds = self.thresholds
@@ -254,7 +223,7 @@ def build_model(
     sample of the stream (model_for_database re-fits them on the papers the polls saw)."""
     vectors = word_vectors()
     positives = positive_examples(examples, feedback)
-    background = _shipped(rules, "train")
+    background = shipped(rules, "train")
     # A background paper that names both sides of the topic may well belong: it is no negative example.
     keep = background.rules[:, _BOTH_SIDES] == 0
     if len(positives) < MIN_POSITIVES:  # a new list: what names both sides stands in until there is more
@@ -268,8 +237,8 @@ def build_model(
             )
     rejections = learnt_rejections(examples, feedback)
     rejected = [PaperText(item.title, item.abstract) for item in rejections]
-    positive = _encode(rules, vectors, [PaperText(paper.title, paper.abstract) for paper in positives])
-    negative = _encode(rules, vectors, rejected)
+    positive = encode(rules, vectors, [PaperText(paper.title, paper.abstract) for paper in positives])
+    negative = encode(rules, vectors, rejected)
     learned = LearnedModel(
         Examples(
             positive.words,
@@ -289,71 +258,7 @@ def build_model(
     placeholder = Thresholds(0.0, 0.0, 0, "none")
     model = RelevanceModel(rules, learned, positives, ranker, placeholder)
     sample = model.shipped_sample_scores()
-    named = _shipped_names_topic(rules)
+    named = shipped_names_topic(rules)
     ceiling = float(sample[~named].max()) if (~named).any() else float("-inf")
     thresholds = fit_thresholds(sample, budget, "shipped sample", ceiling)
     return RelevanceModel(rules, learned, positives, ranker, thresholds, "", ceiling)
-
-
-_gate_cache: dict[int, tuple[Rules, TermGate]] = {}
-_named_cache: dict[int, tuple[Rules, NDArray[np.bool_]]] = {}
-
-
-def _gate(rules: Rules) -> TermGate:
-    """The rules' gate, compiled once per process and rules (a model is built again after every decision)."""
-    with _shipped_lock:
-        found = _gate_cache.get(id(rules))
-        if found is None:
-            if len(_gate_cache) > 8:
-                _gate_cache.clear()
-            found = _gate_cache[id(rules)] = (rules, TermGate(rules.modality_strong, rules.interpretability_strong))
-    return found[1]
-
-
-@dataclass(frozen=True)
-class ShippedEncoding:
-    """The shipped papers encoded for one set of rules, and which of the stream's stand-ins the gate lets through:
-    most of a model build's time in a new process (about 1.5 s), kept on disk by relevance.shipped_cache."""
-
-    train: _Encoded
-    calibrate: _Encoded
-    named: NDArray[np.bool_]
-
-
-def shipped_encoding(rules: Rules) -> ShippedEncoding:
-    """This process's encoding of the shipped papers for `rules`, worked out now if it was not yet."""
-    return ShippedEncoding(_shipped(rules, "train"), _shipped(rules, "calibrate"), _shipped_names_topic(rules))
-
-
-def shipped_encoded_already(rules: Rules) -> bool:
-    with _shipped_lock:
-        roles = all((id(rules), role) in _shipped_cache for role in ("train", "calibrate"))
-        return roles and id(rules) in _named_cache
-
-
-def reuse_shipped_encoding(rules: Rules, kept: ShippedEncoding) -> None:
-    """Takes an encoding an earlier process kept instead of working it out again. The caller's key vouches that it was
-    made for these rules by this code from these shipped files."""
-    with _shipped_lock:
-        if len(_shipped_cache) > 8:
-            _shipped_cache.clear()
-        if len(_named_cache) > 8:
-            _named_cache.clear()
-        _shipped_cache[(id(rules), "train")] = (rules, kept.train)
-        _shipped_cache[(id(rules), "calibrate")] = (rules, kept.calibrate)
-        _named_cache[id(rules)] = (rules, kept.named)
-
-
-def _shipped_names_topic(rules: Rules) -> NDArray[np.bool_]:
-    """Which papers of the shipped sample the gate lets through: worked out once per process and rules, and only
-    when a model is built (a model loaded from its file, as `digest score` loads it, never needs it)."""
-    gate = _gate(rules)
-    with _shipped_lock:
-        found = _named_cache.get(id(rules))
-        if found is None:
-            papers = [paper for paper in background_sample() if paper.role == "calibrate"]
-            named = np.array([gate.may_match(f"{paper.title}\n{paper.abstract}") for paper in papers], dtype=bool)
-            if len(_named_cache) > 8:
-                _named_cache.clear()
-            found = _named_cache[id(rules)] = (rules, named)
-    return found[1]

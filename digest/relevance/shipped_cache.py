@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from digest import resources
-from digest.relevance import features, learned, scoring, sections, tokeniser
+from digest.relevance import encoding, features, learned, scoring, sections, tokeniser
 from digest.relevance import rules as rules_module
+from digest.relevance.encoding import ShippedEncoding, reuse_shipped_encoding, shipped_encoded_already, shipped_encoding
 from digest.relevance.features import BACKGROUND_FILE, WORD_VECTORS_FILE
-from digest.relevance.rules import parse_rules
-from digest.relevance.scoring import RelevanceModel, ShippedEncoding, build_model
+from digest.relevance.rules import Rules, parse_rules
+from digest.relevance.scoring import RelevanceModel, build_model
 from digest.relevance.types import Budget, Feedback, LabeledPaper
 from digest.storage.files import write_atomic_bytes
 
@@ -34,7 +35,7 @@ def encoding_inputs() -> list[Path]:
     """What an encoding and a model are made from besides the rules and the examples: the shipped files, and the code
     that encodes and learns (an upgrade that changes how papers are matched, tokenised or weighed must not meet an
     encoding or a model the older code made)."""
-    modules = (features, rules_module, tokeniser, scoring, learned, sections)
+    modules = (features, rules_module, tokeniser, encoding, scoring, learned, sections)
     code = [Path(module.__file__) for module in modules if module.__file__]
     return [resources.PACKAGE_DIR / "data" / name for name in (BACKGROUND_FILE, WORD_VECTORS_FILE)] + code
 
@@ -63,27 +64,29 @@ def cache_key(rules_data: bytes) -> str | None:
     return digest.hexdigest()
 
 
-def _reuse(folder: Path, key: str, rules: scoring.Rules) -> bool:
+def _reuse(folder: Path, key: str, rules: Rules) -> bool:
     path = folder / CACHE_FILE
     try:
         with path.open("rb") as handle:
             kept: Any = pickle.load(handle)  # noqa: S301  (written by this service into its own data folder)
     except FileNotFoundError:
         return False
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError) as exc:
+    except (AttributeError, ImportError):  # kept by an older version whose classes have moved since: not ours to read
+        return False
+    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError) as exc:
         log.warning("relevance: the kept encoding %s cannot be read (%s); working it out again", path, exc)
         return False
     if not (isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key and isinstance(kept[1], ShippedEncoding)):
         return False  # kept for other rules, files or code
-    scoring.reuse_shipped_encoding(rules, kept[1])
+    reuse_shipped_encoding(rules, kept[1])
     return True
 
 
-def _keep(folder: Path, key: str, rules: scoring.Rules) -> None:
+def _keep(folder: Path, key: str, rules: Rules) -> None:
     """Whole or not at all, through a temporary file of its own: two processes may build at once."""
     path = folder / CACHE_FILE
     try:
-        write_atomic_bytes(path, pickle.dumps((key, scoring.shipped_encoding(rules)), protocol=pickle.HIGHEST_PROTOCOL))
+        write_atomic_bytes(path, pickle.dumps((key, shipped_encoding(rules)), protocol=pickle.HIGHEST_PROTOCOL))
     except OSError as exc:  # a full disk: the next build works it out again, nothing is lost
         log.warning("relevance: cannot keep the encoding in %s (%s)", path, exc)
 
@@ -103,7 +106,7 @@ def build_with_kept_encoding(
     if key is None:
         return build_model(rules, examples, feedback, budget=budget)
     # In memory already (a long-lived process): kept when the folder has it. Else taken from the folder when it can be.
-    kept = (folder / CACHE_FILE).exists() if scoring.shipped_encoded_already(rules) else _reuse(folder, key, rules)
+    kept = (folder / CACHE_FILE).exists() if shipped_encoded_already(rules) else _reuse(folder, key, rules)
     model = build_model(rules, examples, feedback, budget=budget)
     if not kept:
         _keep(folder, key, rules)
