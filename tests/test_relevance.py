@@ -201,7 +201,7 @@ def test_score_command_reports_bad_lines_and_scores_the_rest(
 
 
 def test_only_two_characters_outside_ascii_lower_to_ascii() -> None:
-    from digest.relevance.rules import _LOWERS_TO_ASCII
+    from digest.relevance.gate import _LOWERS_TO_ASCII
 
     found = {
         chr(code)

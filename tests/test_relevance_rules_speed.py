@@ -15,9 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from digest.relevance import rules as rules_module
+from digest.relevance import terms as terms_module
 from digest.relevance.features import rule_match
-from digest.relevance.rules import Rules, TermGate, TermSet, Words, _term_parts, load_rules
+from digest.relevance.rules import Rules, TermGate, TermSet, Words, load_rules
+from digest.relevance.terms import _term_parts
 from digest.relevance.tokeniser import tokens
 from digest.relevance.types import PaperText
 
@@ -137,7 +138,7 @@ def test_the_gate_says_no_only_when_no_term_occurs_in_any_case(rules: Rules) -> 
 def test_words_are_matched_the_same_once_the_index_stops_remembering(
     rules: Rules, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(rules_module, "_REMEMBERED", 5)
+    monkeypatch.setattr(terms_module, "_REMEMBERED", 5)
     term_set = TermSet([*rules.interpretability_strong.terms, *ODD_TERMS])
     for text in hostile_texts(500, seed=4):
         words = Words.of(text)

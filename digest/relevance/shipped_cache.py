@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from digest import resources
-from digest.relevance import encoding, features, learned, scoring, sections, tokeniser
+from digest.relevance import encoding, features, gate, learned, scoring, sections, terms, tokeniser
 from digest.relevance import rules as rules_module
 from digest.relevance.encoding import ShippedEncoding, reuse_shipped_encoding, shipped_encoded_already, shipped_encoding
 from digest.relevance.features import BACKGROUND_FILE, WORD_VECTORS_FILE
@@ -35,7 +35,7 @@ def encoding_inputs() -> list[Path]:
     """What an encoding and a model are made from besides the rules and the examples: the shipped files, and the code
     that encodes and learns (an upgrade that changes how papers are matched, tokenised or weighed must not meet an
     encoding or a model the older code made)."""
-    modules = (features, rules_module, tokeniser, encoding, scoring, learned, sections)
+    modules = (features, rules_module, terms, gate, tokeniser, encoding, scoring, learned, sections)
     code = [Path(module.__file__) for module in modules if module.__file__]
     return [resources.PACKAGE_DIR / "data" / name for name in (BACKGROUND_FILE, WORD_VECTORS_FILE)] + code
 
