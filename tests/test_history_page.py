@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from markupsafe import escape
@@ -10,8 +11,10 @@ from sqlalchemy import update
 
 from digest.review.rules import Actor
 from digest.storage.models import Decision
+from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.web_server import Site, sign_in
+from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.web_server import SECRETS_ENV, Site, running_site, sign_in
 
 
 def decide_three(site: Site) -> list[int]:
@@ -108,3 +111,21 @@ async def test_a_bad_page_is_refused_in_one_line(site: Site, before: str, status
         body = await reply.text()
         assert reply.status == status
     assert body.count('class="error"') == 1 and "<tr" not in body
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("before", ["2147483648", "3000000000", "999999999999999999"])
+async def test_a_page_past_the_id_columns_range_is_no_such_decision_on_every_database(
+    tmp_path: Path,
+    each_database: dict[str, str],  # noqa: F811
+    before: str,
+) -> None:
+    """PostgreSQL holds ids in 32 bits and answered such a number with 'integer out of range': a 500 page."""
+    settings = make_settings(tmp_path / "data", environ={**SECRETS_ENV, **each_database})
+    async with running_site(settings) as site:
+        decide_three(site)
+        await sign_in(site)
+        async with site.client.get("/history", params={"before": before}) as reply:
+            body = await reply.text()
+            assert reply.status == 404, body[:300]
+    assert "There is no such decision" in body and "<tr" not in body
