@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from html import unescape
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -14,8 +15,10 @@ from sqlalchemy import func, select
 from digest.review.rules import Actor
 from digest.storage.models import Decision, Entry
 from digest.web.review_filters import highlight
+from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.web_server import SECRETS_ENV, Site, sign_in
+from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.web_server import SECRETS_ENV, Site, running_site, sign_in
 
 FOUR = ["Steering", "Sparse Autoencoder", "Probing", "Attention"]
 
@@ -157,6 +160,25 @@ async def test_search_and_filters_are_get_parameters_and_bad_ones_are_400(site: 
         async with site.client.get("/review", params=bad) as reply:
             assert reply.status == 400, bad
             assert "?" + next(iter(bad)) + "=" in unescape(await reply.text())
+
+
+@pytest.mark.asyncio
+async def test_a_search_holding_control_characters_finds_the_words_on_every_database(
+    tmp_path: Path,
+    each_database: dict[str, str],  # noqa: F811
+) -> None:
+    """A NUL pasted into the title field: PostgreSQL refuses NUL in text ('cannot contain NUL (0x00) bytes'), and the
+    page was a 500; the search now reads the words around it, as the other fields and SQLite do."""
+    settings = make_settings(tmp_path / "data", environ={**SECRETS_ENV, **each_database})
+    async with running_site(settings) as site:
+        papers = real_papers()
+        first = insert_candidate(site.database, papers[0])
+        clip = insert_candidate(site.database, papers[1])
+        await sign_in(site)
+        for title in ("clip\x00", "\x00clip", "clip\x1b"):
+            page = await review(site, title=title)
+            assert f'id="candidate-{clip}"' in page and f'id="candidate-{first}"' not in page, title
+            assert "\x00" not in page and "\x1b" not in page
 
 
 @pytest.mark.asyncio

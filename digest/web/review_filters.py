@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlencode
 from markupsafe import Markup, escape
 
 from digest.record_ids import parse_record_id
+from digest.text import one_line
 from digest.vocab import Action, Channel, Status
 
 STATUSES = ("pending", "approved", "rejected", "all")
@@ -79,7 +80,8 @@ def _number_text(value: float | None) -> str:
 
 
 def _text(query: Mapping[str, str], name: str) -> str:
-    value = " ".join(query.get(name, "").split())
+    # Controls and bidi overrides carry no word (and PostgreSQL refuses a NUL in a query): they part words, as spaces.
+    value = one_line(query.get(name, ""))
     if len(value) > MAX_TEXT:
         raise FilterError(f"?{name}= is longer than {MAX_TEXT} characters.")
     return value
