@@ -14,6 +14,7 @@ import logging
 import math
 import secrets
 from datetime import timedelta
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 
@@ -36,7 +37,7 @@ from digest.storage.models import PENDING, Candidate
 from digest.vocab import Channel
 from digest.web import sessions as session_store
 from digest.web.context import WebContext, client_of, context_of, form_of, refuse, render
-from digest.web.review_filters import highlight, posted_filter, review_address
+from digest.web.review_filters import HISTORY, highlight, history_query, posted_filter, signed_in_address
 from digest.web.syndication import safe_url
 
 log = logging.getLogger(__name__)
@@ -183,7 +184,10 @@ async def sign_in(request: web.Request) -> web.Response:
     form = await form_of(request)
     if isinstance(form, web.Response):
         return form
-    filters = posted_filter(form.get("filters", "")).query_string()  # where on /review to return to
+    # Where to return to: the history page that offered the form, or where on /review.
+    page = HISTORY if form.get("page") == HISTORY else ""
+    posted = form.get("filters", "")
+    filters = history_query(dict(parse_qsl(posted[:2000]))) if page else posted_filter(posted).query_string()
     # From here to record_failure nothing awaits, so a burst of parallel guesses cannot all pass this check first.
     wait = context.sign_in_throttle.retry_after(address, context.clock())
     if wait is not None:
@@ -195,6 +199,7 @@ async def sign_in(request: web.Request) -> web.Response:
             status=429,
             error=f"Too many wrong admin tokens from your address: try again in {minutes} minute(s).",
             filters=filters,
+            page=page,
         )
         response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
         return response
@@ -214,13 +219,14 @@ async def sign_in(request: web.Request) -> web.Response:
                 int(rule.window.total_seconds() // 60),
                 rule.max_failures,
             )
-        return render(request, "signin.html", status=403, error="That is not the admin token.", filters=filters)
+        error = "That is not the admin token."
+        return render(request, "signin.html", status=403, error=error, filters=filters, page=page)
     context.sign_in_throttle.clear(address)
     log.info("review: %s signed in from %s", maintainer, address)
     named = None if maintainer == SHARED_MAINTAINER else maintainer
     tag = token_tag(context.secret_key, presented.strip() if isinstance(presented, str) else "")
     value = sign_session(context.secret_key, secrets.token_urlsafe(16), context.clock() + SESSION_LIFETIME, tag, named)
-    response = web.Response(status=303, headers={"Location": review_address(filters)})
+    response = web.Response(status=303, headers={"Location": signed_in_address(page, filters)})
     response.set_cookie(
         SESSION_COOKIE,
         value,
