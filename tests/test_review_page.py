@@ -18,7 +18,7 @@ from digest.web.review_filters import highlight
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
-from tests.web_server import SECRETS_ENV, Site, running_site, sign_in
+from tests.web_server import SECRETS_ENV, Site, approval_links, running_site, sign_in
 
 FOUR = ["Steering", "Sparse Autoencoder", "Probing", "Attention"]
 
@@ -317,3 +317,22 @@ async def test_the_count_tells_the_whole_queue_beyond_what_one_page_reads(site: 
             )  # fmt: skip
     await sign_in(site)
     assert f"{SCANNED + 20} pending; the best 200 are shown, best score first." in await review(site)
+
+
+@pytest.mark.asyncio
+async def test_a_collaboration_papers_authors_do_not_bury_its_buttons(site: Site) -> None:
+    """A report with 500 authors (arXiv has them by the thousand) printed every name on its /review card and on the
+    approval link's page, some 11,000 characters above the abstract and the button; the list page, the feeds and
+    Discord show three and "et al.". The author filter still searches every name."""
+    names = [f"Author{n:03d} Surname{n:03d}" for n in range(500)]
+    candidate_id = insert_candidate(site.database, real_papers()[0], authors=names)
+    shown = "Author000 Surname000, Author001 Surname001, Author002 Surname002 et al. (500 authors)"
+    await sign_in(site)
+    page = await review(site, author="Surname499")
+    assert f'id="candidate-{candidate_id}"' in page
+    assert shown in card(page, candidate_id) and names[499] not in card(page, candidate_id)
+    async with site.client.get("/feeds/candidates.xml", params={"token": SECRETS_ENV["DIGEST_FEED_TOKEN"]}) as reply:
+        path = approval_links(await reply.text())[0][0]
+    async with site.client.get(path) as reply:
+        approval = await reply.text()
+    assert shown in approval and names[499] not in approval
