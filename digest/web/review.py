@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from digest.awesome import store as liststore
 from digest.config.admin_tokens import SHARED_MAINTAINER, maintainer_for
 from digest.relevance.why import why_from_json
 from digest.review.queries import standing_of
@@ -72,6 +73,16 @@ def _load_candidate(context: WebContext, candidate_id: int) -> tuple[Candidate, 
         return candidate, standing
 
 
+def _section_now(context: WebContext, wanted: str | None) -> str | None:
+    """The list's section an approval into `wanted` goes to today (a heading renamed since the link was made is found
+    as the decision finds it), or None when the list has no such section any more."""
+    if not wanted:
+        return None
+    with context.database.reading() as session:
+        found = liststore.resolve_section(session, wanted)
+        return None if found is None else found.name
+
+
 def why_lines(candidates: list[Candidate]) -> dict[int, list[str]]:
     """Why each candidate was flagged, as plain lines (escaped by the template); older rows have none."""
     return {candidate.id: why_from_json(candidate.why).lines() for candidate in candidates}
@@ -112,10 +123,15 @@ async def approval_page(request: web.Request) -> web.Response:
     if isinstance(loaded, web.Response):
         return loaded
     candidate, standing = loaded
+    wanted = link.section or candidate.suggested_section
+    # The page names the section the button approves into today, or says there is none (no button then).
+    section = await asyncio.to_thread(_section_now, context_of(request), wanted) if link.action == "approve" else None
     return render(
         request,
         "approve.html",
         candidate=candidate,
+        wanted=wanted,
+        section=section,
         # A decided candidate gets its status and no button: links decide only pending candidates.
         decided=standing.describe() if standing.status != PENDING else None,
         change_command=standing.change_command(),
