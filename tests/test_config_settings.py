@@ -240,3 +240,54 @@ def test_a_feed_address_holding_a_password_in_the_sources_file_is_refused_withou
     with pytest.raises(ConfigError) as refused:
         make_settings(tmp_path / "data", f'[web]\nbase_url = "{login}@digest.example.org"\n')
     assert "must start with http:// or https://" in str(refused.value) and "pw-in-the-url" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("shared", "problem"),
+    [
+        (
+            {"DIGEST_FEED_TOKEN": SECRETS["DIGEST_ADMIN_TOKEN"]},
+            "DIGEST_FEED_TOKEN is also DIGEST_ADMIN_TOKEN: the feed's address, which feed readers keep, would sign in "
+            "on /review; give each its own random value",
+        ),
+        (
+            {"DIGEST_FEED_TOKEN": "bob-token-0123456789abcdef"},
+            "DIGEST_FEED_TOKEN is also bob.b's token in DIGEST_ADMIN_TOKENS: the feed's address, which feed readers "
+            "keep, would sign in on /review; give each its own random value",
+        ),
+        (
+            {"DIGEST_SECRET_KEY": SECRETS["DIGEST_FEED_TOKEN"]},
+            "DIGEST_SECRET_KEY is also DIGEST_FEED_TOKEN: whoever holds the feed's address could sign approval links "
+            "and sessions; give each its own random value",
+        ),
+        (
+            {"DIGEST_SECRET_KEY": "alice-token-0123456789abcdef"},
+            "DIGEST_SECRET_KEY is also alice's token in DIGEST_ADMIN_TOKENS: whoever holds that token could sign "
+            "approval links and sessions; give each its own random value",
+        ),
+    ],
+)
+def test_one_value_for_two_web_secrets_is_refused_naming_the_variables_only(
+    tmp_path: Path, shared: dict[str, str], problem: str
+) -> None:
+    """The feed token travels in the address given to feed readers (and shown on /review); when it was also the admin
+    token, that address signed anyone in; when it was the signing key, it forged approval links."""
+    web = {name: value for name, value in SECRETS.items() if name.startswith("DIGEST_")}
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", environ={**web, **shared})
+    assert caught.value.problems == [problem]
+    assert shown_secrets(str(caught.value)) == []
+
+
+def test_a_secret_set_to_a_generated_ones_value_stops_the_start_in_one_line(tmp_path: Path) -> None:
+    from digest.config.secretstore import SecretStoreError, ensure_secrets
+
+    generated = ensure_secrets(make_settings(tmp_path / "data")).admin_token.get_secret_value()
+    copied = make_settings(tmp_path / "data", environ={"DIGEST_FEED_TOKEN": generated})
+    with pytest.raises(SecretStoreError) as caught:
+        ensure_secrets(copied)
+    assert str(caught.value) == (
+        "DIGEST_FEED_TOKEN is also DIGEST_ADMIN_TOKEN: the feed's address, which feed readers keep, would sign in on "
+        f"/review; give each its own random value (the other one is kept in {tmp_path / 'data' / 'secrets.json'})"
+    )
+    assert generated not in str(caught.value)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from markupsafe import escape
@@ -10,8 +12,10 @@ from sqlalchemy import update
 
 from digest.review.rules import Actor
 from digest.storage.models import Decision
+from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.web_server import Site, sign_in
+from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.web_server import SECRETS_ENV, Site, running_site, sign_in
 
 
 def decide_three(site: Site) -> list[int]:
@@ -108,3 +112,53 @@ async def test_a_bad_page_is_refused_in_one_line(site: Site, before: str, status
         body = await reply.text()
         assert reply.status == status
     assert body.count('class="error"') == 1 and "<tr" not in body
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("before", ["2147483648", "3000000000", "999999999999999999"])
+async def test_a_page_past_the_id_columns_range_is_no_such_decision_on_every_database(
+    tmp_path: Path,
+    each_database: dict[str, str],  # noqa: F811
+    before: str,
+) -> None:
+    """PostgreSQL holds ids in 32 bits and answered such a number with 'integer out of range': a 500 page."""
+    settings = make_settings(tmp_path / "data", environ={**SECRETS_ENV, **each_database})
+    async with running_site(settings) as site:
+        decide_three(site)
+        await sign_in(site)
+        async with site.client.get("/history", params={"before": before}) as reply:
+            body = await reply.text()
+            assert reply.status == 404, body[:300]
+    assert "There is no such decision" in body and "<tr" not in body
+
+
+@pytest.mark.asyncio
+async def test_signing_in_from_the_history_page_returns_to_that_page(site: Site) -> None:
+    """A bookmark of /history?since=... opened signed out offers the sign-in form; signing in led to /review, and the
+    maintainer had to find the history and type the day again. A wrong token first keeps the way back."""
+    decide_three(site)
+    async with site.client.get("/history", params={"since": "2026-01-03"}) as reply:
+        form = await reply.text()
+    assert "Admin token" in form
+    fields = dict(re.findall(r'<input type="hidden" name="([a-z]+)" value="([^"]*)"', form))
+    async with site.client.post("/review/signin", data={**fields, "token": "not the admin token"}) as reply:
+        assert reply.status == 403
+        fields = dict(re.findall(r'<input type="hidden" name="([a-z]+)" value="([^"]*)"', await reply.text()))
+    token = SECRETS_ENV["DIGEST_ADMIN_TOKEN"]
+    async with site.client.post("/review/signin", data={**fields, "token": token}, allow_redirects=False) as reply:
+        assert reply.status == 303
+        assert reply.headers["Location"] == "/history?since=2026-01-03"
+    async with site.client.get(reply.headers["Location"]) as page:
+        assert (await page.text()).count('<tr class="decision">') == 2
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "filters", ["since=2026-01-03&next=https://evil.example/", "since=//evil.example", "before=x&since=tomorrow"]
+)
+async def test_the_way_back_after_signing_in_is_rebuilt_never_echoed(site: Site, filters: str) -> None:
+    token = SECRETS_ENV["DIGEST_ADMIN_TOKEN"]
+    form = {"page": "history", "filters": filters, "token": token}
+    async with site.client.post("/review/signin", data=form, allow_redirects=False) as reply:
+        location = reply.headers["Location"]
+    assert location in ("/history", "/history?since=2026-01-03"), location

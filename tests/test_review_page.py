@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from html import unescape
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -14,8 +15,10 @@ from sqlalchemy import func, select
 from digest.review.rules import Actor
 from digest.storage.models import Decision, Entry
 from digest.web.review_filters import highlight
+from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.web_server import SECRETS_ENV, Site, sign_in
+from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.web_server import SECRETS_ENV, Site, approval_links, running_site, sign_in
 
 FOUR = ["Steering", "Sparse Autoencoder", "Probing", "Attention"]
 
@@ -160,6 +163,25 @@ async def test_search_and_filters_are_get_parameters_and_bad_ones_are_400(site: 
 
 
 @pytest.mark.asyncio
+async def test_a_search_holding_control_characters_finds_the_words_on_every_database(
+    tmp_path: Path,
+    each_database: dict[str, str],  # noqa: F811
+) -> None:
+    """A NUL pasted into the title field: PostgreSQL refuses NUL in text ('cannot contain NUL (0x00) bytes'), and the
+    page was a 500; the search now reads the words around it, as the other fields and SQLite do."""
+    settings = make_settings(tmp_path / "data", environ={**SECRETS_ENV, **each_database})
+    async with running_site(settings) as site:
+        papers = real_papers()
+        first = insert_candidate(site.database, papers[0])
+        clip = insert_candidate(site.database, papers[1])
+        await sign_in(site)
+        for title in ("clip\x00", "\x00clip", "clip\x1b"):
+            page = await review(site, title=title)
+            assert f'id="candidate-{clip}"' in page and f'id="candidate-{first}"' not in page, title
+            assert "\x00" not in page and "\x1b" not in page
+
+
+@pytest.mark.asyncio
 async def test_reject_all_shown_asks_first_and_rejects_only_what_was_shown(site: Site) -> None:
     papers = real_papers()
     kept = insert_candidate(site.database, papers[0], score=1.9)
@@ -295,3 +317,22 @@ async def test_the_count_tells_the_whole_queue_beyond_what_one_page_reads(site: 
             )  # fmt: skip
     await sign_in(site)
     assert f"{SCANNED + 20} pending; the best 200 are shown, best score first." in await review(site)
+
+
+@pytest.mark.asyncio
+async def test_a_collaboration_papers_authors_do_not_bury_its_buttons(site: Site) -> None:
+    """A report with 500 authors (arXiv has them by the thousand) printed every name on its /review card and on the
+    approval link's page, some 11,000 characters above the abstract and the button; the list page, the feeds and
+    Discord show three and "et al.". The author filter still searches every name."""
+    names = [f"Author{n:03d} Surname{n:03d}" for n in range(500)]
+    candidate_id = insert_candidate(site.database, real_papers()[0], authors=names)
+    shown = "Author000 Surname000, Author001 Surname001, Author002 Surname002 et al. (500 authors)"
+    await sign_in(site)
+    page = await review(site, author="Surname499")
+    assert f'id="candidate-{candidate_id}"' in page
+    assert shown in card(page, candidate_id) and names[499] not in card(page, candidate_id)
+    async with site.client.get("/feeds/candidates.xml", params={"token": SECRETS_ENV["DIGEST_FEED_TOKEN"]}) as reply:
+        path = approval_links(await reply.text())[0][0]
+    async with site.client.get(path) as reply:
+        approval = await reply.text()
+    assert shown in approval and names[499] not in approval

@@ -304,3 +304,34 @@ async def test_healthz_says_503_when_the_database_is_unreachable(tmp_path: Path)
         async with site.client.get("/healthz") as response:
             assert response.status == 503
             assert (await response.json())["database"] == "unreachable"
+
+
+def rename_headings(site: Site, renames: dict[str, str]) -> None:
+    """A maintainer renames headings in the list's Markdown and imports it."""
+    from digest.awesome import store as liststore
+
+    markdown = site.settings.list_markdown_path.read_text(encoding="utf-8")
+    for old, new in renames.items():
+        heading = next(line for line in markdown.splitlines() if line.startswith("#") and line.rstrip().endswith(old))
+        markdown = markdown.replace(heading + "\n", heading.rstrip()[: -len(old)] + new + "\n", 1)
+    with site.database.transaction() as session:
+        liststore.import_markdown(session, markdown.encode("utf-8"), source="edited.md")
+
+
+@pytest.mark.asyncio
+async def test_an_approval_links_page_names_the_section_its_button_approves_into_today(site: Site) -> None:
+    """A link made before a heading was renamed: its page asked 'Approve into Steering?' and the button approved into
+    'Activation Steering'; one whose section was renamed out of reach offered the button, then answered 409."""
+    candidate_id = insert_candidate(site.database, real_papers()[0])
+    links = dict((label, path) for path, label in await candidate_feed_links(site))
+    rename_headings(site, {"Steering": "Activation Steering", "Probing": "Linear Classifiers"})
+    async with site.client.get(links["Approve into Steering"]) as page:
+        text = await page.text()
+    assert "Approve into Activation Steering?" in text and "Approve into Steering" not in text
+    async with site.client.get(links["Approve into Probing"]) as page:
+        assert page.status == 200
+        text = await page.text()
+    assert "the list has no section “Probing” now" in text and '<form method="post"' not in text
+    assert 'href="/review"' in text and site.status_of(candidate_id) == "pending"
+    async with site.client.post(links["Approve into Steering"]) as done:
+        assert "approved into Activation Steering" in await done.text()

@@ -5,7 +5,9 @@ A secret not set is generated once into the data folder when the service starts 
 
 from __future__ import annotations
 
-from pydantic import SecretStr, field_validator
+import hmac
+
+from pydantic import SecretStr, field_validator, model_validator
 
 from digest.config.admin_tokens import AdminTokensError, parse_admin_tokens
 from digest.config.declarations import from_environment
@@ -38,6 +40,44 @@ class Secrets(Section):
         except AdminTokensError as exc:  # names the pair by its place, never its token
             raise problem("\n".join(exc.problems)) from None
         return value
+
+    @model_validator(mode="after")
+    def _each_its_own(self) -> Secrets:
+        """The feed token travels in an address that feed readers keep and /review shows, and the key signs what the
+        tokens only open: one value given to two of them hands the stronger power to whoever holds the weaker."""
+        key, feed = _value(self.secret_key), _value(self.feed_token)
+        admins = [("DIGEST_ADMIN_TOKEN", _value(self.admin_token))]
+        named = parse_admin_tokens(_value(self.admin_tokens) or None)
+        admins += [(f"{token.name}'s token in DIGEST_ADMIN_TOKENS", token.token) for token in named]
+        own = "give each its own random value"
+        problems = [
+            f"DIGEST_FEED_TOKEN is also {where}: the feed's address, which feed readers keep, would sign in on "
+            f"/review; {own}"
+            for where, token in admins
+            if _same(feed, token)
+        ]
+        if _same(key, feed):
+            problems.append(
+                f"DIGEST_SECRET_KEY is also DIGEST_FEED_TOKEN: whoever holds the feed's address could sign approval "
+                f"links and sessions; {own}"
+            )
+        problems += [
+            f"DIGEST_SECRET_KEY is also {where}: whoever holds that token could sign approval links and sessions; {own}"
+            for where, token in admins
+            if _same(key, token)
+        ]
+        if problems:
+            raise problem("\n".join(problems))
+        return self
+
+
+def _value(secret: SecretStr | None) -> str:
+    return secret.get_secret_value() if secret is not None else ""
+
+
+def _same(one: str, other: str) -> bool:
+    """Both set and equal (compared in constant time, as every token is)."""
+    return bool(one) and bool(other) and hmac.compare_digest(one.encode("utf-8"), other.encode("utf-8"))
 
 
 class StartedSecrets(Secrets):

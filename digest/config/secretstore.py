@@ -12,7 +12,7 @@ import secrets
 import tempfile
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from digest.config.credentials import Secrets, StartedSecrets
 from digest.config.problems import MIN_SECRET_LENGTH
@@ -107,9 +107,13 @@ def ensure_secrets(settings: Settings) -> StartedSecrets:
             log.info("using %s from %s", ", ".join(GENERATED[name] for name in missing), path)
         for name in missing:
             configured[name] = stored[name]
-    return StartedSecrets(
-        secret_key=SecretStr(str(configured["secret_key"])),
-        admin_token=SecretStr(str(configured["admin_token"])),
-        feed_token=SecretStr(str(configured["feed_token"])),
-        admin_tokens=settings.secrets.admin_tokens,
-    )
+    try:
+        return StartedSecrets(
+            secret_key=SecretStr(str(configured["secret_key"])),
+            admin_token=SecretStr(str(configured["admin_token"])),
+            feed_token=SecretStr(str(configured["feed_token"])),
+            admin_tokens=settings.secrets.admin_tokens,
+        )
+    except ValidationError as exc:  # a value set in the environment is one kept in the file (Secrets._each_its_own)
+        lines = "; ".join(str(error["msg"]) for error in exc.errors())
+        raise SecretStoreError(f"{lines} (the other one is kept in {secrets_path(settings)})") from None

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from digest.record_ids import MAX_RECORD_ID
 from digest.storage.models import Candidate, Decision
 
 
@@ -26,6 +27,8 @@ def decision_history(
     and title. `older_than` (a decision's id) keeps those listed after it, newest first: the next page."""
     query = select(Decision, Candidate.arxiv_id, Candidate.title).join(Candidate, Candidate.id == Decision.candidate_id)
     if older_than is not None:
+        if not 0 < older_than <= MAX_RECORD_ID:  # no row has it; PostgreSQL would refuse to compare it (32-bit ids)
+            raise UnknownDecisionError(older_than)
         at = session.scalar(select(Decision.at).where(Decision.id == older_than))
         if at is None:
             raise UnknownDecisionError(older_than)

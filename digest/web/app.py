@@ -20,6 +20,7 @@ from digest.config.admin_tokens import AdminTokensError, parse_admin_tokens
 from digest.review.reviewer import Reviewer
 from digest.storage.db import Database
 from digest.templating import template_loader
+from digest.text import authors_line
 from digest.web import feeds as web_feeds
 from digest.web import maintainer as web_maintainer
 from digest.web import pages as web_pages
@@ -46,13 +47,16 @@ async def _add_security_headers(request: web.Request, response: web.StreamRespon
 
 
 def template_environment(settings: Settings) -> jinja2.Environment:
-    return jinja2.Environment(
+    environment = jinja2.Environment(
         loader=template_loader(settings.templates_dir),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # Three names and "et al. (N authors)", as the list page, the feeds and Discord show a paper's authors.
+    environment.filters["authors"] = authors_line
+    return environment
 
 
 def create_web_app(

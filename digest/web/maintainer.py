@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 from datetime import date
 from urllib.parse import urlencode
 
@@ -19,28 +18,10 @@ from digest.storage.models import Decision
 from digest.web.context import WebContext, context_of, refuse, render
 from digest.web.review import checked_form, current_session
 from digest.web.review_actions import back_to_review
+from digest.web.review_filters import HISTORY, history_query, parse_older_than, parse_since
 from digest.web.review_page import web_actor
 
 HISTORY_ROWS = 500  # decisions a page shows; "Older decisions" leads to the next; `digest history` prints them all
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-
-
-def parse_since(text: str | None) -> date | None:
-    """The day in ?since=YYYY-MM-DD; ValueError for anything else."""
-    if text is None or text == "":
-        return None
-    if not _ISO_DATE.fullmatch(text):
-        raise ValueError(text)
-    return date.fromisoformat(text)
-
-
-def parse_older_than(text: str | None) -> int | None:
-    """The decision id in ?before=; ValueError for anything but a plain positive number."""
-    if text is None or text == "":
-        return None
-    if not text.isascii() or not text.isdigit() or len(text) > 18 or int(text) < 1:
-        raise ValueError(text)
-    return int(text)
 
 
 def load_history(
@@ -55,7 +36,8 @@ def load_history(
 
 async def history_page(request: web.Request) -> web.Response:
     if await current_session(request) is None:
-        return render(request, "signin.html", error=None, filters="")
+        # Signing in comes back here, with the same day and page.
+        return render(request, "signin.html", error=None, filters=history_query(request.query), page=HISTORY)
     try:
         since = parse_since(request.query.get("since"))
     except ValueError:

@@ -14,9 +14,11 @@ import logging
 import math
 import secrets
 from datetime import timedelta
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 
+from digest.awesome import store as liststore
 from digest.config.admin_tokens import SHARED_MAINTAINER, maintainer_for
 from digest.relevance.why import why_from_json
 from digest.review.queries import standing_of
@@ -36,7 +38,7 @@ from digest.storage.models import PENDING, Candidate
 from digest.vocab import Channel
 from digest.web import sessions as session_store
 from digest.web.context import WebContext, client_of, context_of, form_of, refuse, render
-from digest.web.review_filters import highlight, posted_filter, review_address
+from digest.web.review_filters import HISTORY, highlight, history_query, posted_filter, signed_in_address
 from digest.web.syndication import safe_url
 
 log = logging.getLogger(__name__)
@@ -69,6 +71,16 @@ def _load_candidate(context: WebContext, candidate_id: int) -> tuple[Candidate, 
         # Detached before `reading()` rolls back, so the page can still read its columns.
         session.expunge_all()
         return candidate, standing
+
+
+def _section_now(context: WebContext, wanted: str | None) -> str | None:
+    """The list's section an approval into `wanted` goes to today (a heading renamed since the link was made is found
+    as the decision finds it), or None when the list has no such section any more."""
+    if not wanted:
+        return None
+    with context.database.reading() as session:
+        found = liststore.resolve_section(session, wanted)
+        return None if found is None else found.name
 
 
 def why_lines(candidates: list[Candidate]) -> dict[int, list[str]]:
@@ -111,10 +123,15 @@ async def approval_page(request: web.Request) -> web.Response:
     if isinstance(loaded, web.Response):
         return loaded
     candidate, standing = loaded
+    wanted = link.section or candidate.suggested_section
+    # The page names the section the button approves into today, or says there is none (no button then).
+    section = await asyncio.to_thread(_section_now, context_of(request), wanted) if link.action == "approve" else None
     return render(
         request,
         "approve.html",
         candidate=candidate,
+        wanted=wanted,
+        section=section,
         # A decided candidate gets its status and no button: links decide only pending candidates.
         decided=standing.describe() if standing.status != PENDING else None,
         change_command=standing.change_command(),
@@ -183,7 +200,10 @@ async def sign_in(request: web.Request) -> web.Response:
     form = await form_of(request)
     if isinstance(form, web.Response):
         return form
-    filters = posted_filter(form.get("filters", "")).query_string()  # where on /review to return to
+    # Where to return to: the history page that offered the form, or where on /review.
+    page = HISTORY if form.get("page") == HISTORY else ""
+    posted = form.get("filters", "")
+    filters = history_query(dict(parse_qsl(posted[:2000]))) if page else posted_filter(posted).query_string()
     # From here to record_failure nothing awaits, so a burst of parallel guesses cannot all pass this check first.
     wait = context.sign_in_throttle.retry_after(address, context.clock())
     if wait is not None:
@@ -195,6 +215,7 @@ async def sign_in(request: web.Request) -> web.Response:
             status=429,
             error=f"Too many wrong admin tokens from your address: try again in {minutes} minute(s).",
             filters=filters,
+            page=page,
         )
         response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
         return response
@@ -214,13 +235,14 @@ async def sign_in(request: web.Request) -> web.Response:
                 int(rule.window.total_seconds() // 60),
                 rule.max_failures,
             )
-        return render(request, "signin.html", status=403, error="That is not the admin token.", filters=filters)
+        error = "That is not the admin token."
+        return render(request, "signin.html", status=403, error=error, filters=filters, page=page)
     context.sign_in_throttle.clear(address)
     log.info("review: %s signed in from %s", maintainer, address)
     named = None if maintainer == SHARED_MAINTAINER else maintainer
     tag = token_tag(context.secret_key, presented.strip() if isinstance(presented, str) else "")
     value = sign_session(context.secret_key, secrets.token_urlsafe(16), context.clock() + SESSION_LIFETIME, tag, named)
-    response = web.Response(status=303, headers={"Location": review_address(filters)})
+    response = web.Response(status=303, headers={"Location": signed_in_address(page, filters)})
     response.set_cookie(
         SESSION_COOKIE,
         value,

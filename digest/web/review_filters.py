@@ -1,5 +1,5 @@
-"""What the review and list pages show: the filters read from a query string, matched terms highlighted in feed
-text, and the rule for which decision a maintainer may still undo.
+"""What the review, history and list pages show: the filters read from a query string, matched terms highlighted in
+feed text, and the rule for which decision a maintainer may still undo.
 
 Pure: plain data in, plain data (or escaped Markup) out; the web shells call it.
 """
@@ -10,12 +10,13 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
 
 from markupsafe import Markup, escape
 
 from digest.record_ids import parse_record_id
+from digest.text import one_line
 from digest.vocab import Action, Channel, Status
 
 STATUSES = ("pending", "approved", "rejected", "all")
@@ -74,12 +75,63 @@ def review_address(filters: str, card: int | None = None, **notice: int) -> str:
     return "/review" + (f"?{query}" if query else "") + (f"#candidate-{card}" if card is not None else "")
 
 
+HISTORY = "history"  # the sign-in form's `page` when it was shown for /history
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def parse_since(text: str | None) -> date | None:
+    """The day in /history?since=YYYY-MM-DD; ValueError for anything else."""
+    if text is None or text == "":
+        return None
+    if not _ISO_DATE.fullmatch(text):
+        raise ValueError(text)
+    return date.fromisoformat(text)
+
+
+def parse_older_than(text: str | None) -> int | None:
+    """The decision id in /history?before=; ValueError for anything but a plain positive number."""
+    if text is None or text == "":
+        return None
+    if not text.isascii() or not text.isdigit() or len(text) > 18 or int(text) < 1:
+        raise ValueError(text)
+    return int(text)
+
+
+def history_query(query: Mapping[str, str]) -> str:
+    """The history page's own parameters (since, before) re-read, as a query string; one that cannot be used is
+    left out."""
+    values: dict[str, str] = {}
+    try:
+        since = parse_since(query.get("since"))
+    except ValueError:
+        since = None
+    try:
+        older_than = parse_older_than(query.get("before"))
+    except ValueError:
+        older_than = None
+    if since is not None:
+        values["since"] = since.isoformat()
+    if older_than is not None:
+        values["before"] = str(older_than)
+    return urlencode(values)
+
+
+def signed_in_address(page: str, filters: str) -> str:
+    """Where signing in leads: back to the page that offered the form (/history, else /review) with that page's
+    parameters re-read from `filters`, so neither a host nor anything else posted is ever echoed into Location."""
+    if page == HISTORY:
+        query = history_query(dict(parse_qsl(filters[:2000])))
+        return "/history" + (f"?{query}" if query else "")
+    return review_address(filters)
+
+
 def _number_text(value: float | None) -> str:
     return "" if value is None else f"{value:g}"
 
 
 def _text(query: Mapping[str, str], name: str) -> str:
-    value = " ".join(query.get(name, "").split())
+    # Controls and bidi overrides carry no word (and PostgreSQL refuses a NUL in a query): they part words, as spaces.
+    value = one_line(query.get(name, ""))
     if len(value) > MAX_TEXT:
         raise FilterError(f"?{name}= is longer than {MAX_TEXT} characters.")
     return value
