@@ -249,3 +249,20 @@ def test_a_database_url_with_an_empty_port_is_one_line_not_a_traceback(
     shown = captured.out + captured.err
     assert status in (1, 2) and "Traceback" not in shown and "pw-in-the-url" not in shown, shown
     assert len([line for line in shown.splitlines() if "port" in line and "database_url" in line]) == 1, shown
+
+
+def test_a_missing_file_is_reported_beside_the_other_problems(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A settings file with a wrong port and a seed list that is not there: `config check` said only the port; the
+    missing file came out on the next run, after the port was mended ("every problem at once" was two rounds). Now
+    both, and a relative path says which folder it was looked for in."""
+    config = write(
+        clean_environment / "config.toml",
+        'seed_list = "lists/mine.md"\nfeeds_dir = "my-feeds"\n[web]\nport = "8080"\n',
+    )
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 1
+    assert "problem: web.port must be an integer, not '8080'" in out
+    assert f"problem: seed_list lists/mine.md does not exist (looked for {clean_environment / 'lists/mine.md'}" in out
+    assert f"problem: feeds_dir my-feeds does not exist (looked for {clean_environment / 'my-feeds'}" in out
