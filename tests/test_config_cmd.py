@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -266,3 +267,43 @@ def test_a_missing_file_is_reported_beside_the_other_problems(
     assert "problem: web.port must be an integer, not '8080'" in out
     assert f"problem: seed_list lists/mine.md does not exist (looked for {clean_environment / 'lists/mine.md'}" in out
     assert f"problem: feeds_dir my-feeds does not exist (looked for {clean_environment / 'my-feeds'}" in out
+
+
+@pytest.mark.parametrize("command", [("config", "check"), ("candidates",)])
+def test_a_postgresql_url_without_its_driver_says_which_to_write(
+    clean_environment: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: tuple[str, ...],
+) -> None:
+    """`postgresql://` (as most hosts print it) means SQLAlchemy's psycopg2, which awesome-digest[postgres] does not
+    install: every command ended in a ModuleNotFoundError traceback, and `config check` advised installing the extra,
+    which changes nothing. Now one line says to write postgresql+psycopg://."""
+    pytest.importorskip("psycopg")
+    if importlib.util.find_spec("psycopg2") is not None:
+        pytest.skip("psycopg2 is installed here: postgresql:// has its driver")
+    monkeypatch.setenv("DIGEST_DATABASE_URL", "postgresql://digest:pw-in-the-url@127.0.0.1:9/digest")
+    status = main(["--data-dir", str(clean_environment / "data"), *command])
+    captured = capsys.readouterr()
+    shown = captured.out + captured.err
+    assert status == 1 and "Traceback" not in shown and "pw-in-the-url" not in shown, shown
+    lines = [line for line in shown.splitlines() if "psycopg2" in line]
+    assert len(lines) == 1 and "write postgresql+psycopg://" in lines[0], shown
+
+
+@pytest.mark.parametrize("command", [("config", "check"), ("candidates",)])
+def test_a_database_path_instead_of_a_url_is_a_problem_of_its_own(
+    clean_environment: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: tuple[str, ...],
+) -> None:
+    """DIGEST_DATABASE_URL=data/digest.sqlite3 (a path, not a URL): `config check` printed no report at all, only
+    "the database could not be written or read: Could not parse SQLAlchemy URL", as if a database had failed."""
+    monkeypatch.setenv("DIGEST_DATABASE_URL", "data/digest.sqlite3")
+    status = main(["--data-dir", str(clean_environment / "data"), *command])
+    captured = capsys.readouterr()
+    shown = captured.out + captured.err
+    assert status in (1, 2) and "could not be written or read" not in shown, shown
+    assert "database_url is not a database URL: write sqlite:////" in shown, shown
+    assert not (clean_environment / "data").exists()

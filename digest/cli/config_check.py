@@ -109,6 +109,8 @@ def file_problems(settings: Settings) -> list[str]:
     from sqlalchemy import create_engine
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+    from digest.storage.db import missing_driver
+
     problems = feeds_problems(settings.feeds_dir)
     if not settings.templates_dir.is_dir():
         problems.append(f"templates_dir {settings.templates_dir} is not a folder")
@@ -125,9 +127,7 @@ def file_problems(settings: Settings) -> list[str]:
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         problems.append(f"database_url is not a usable SQLAlchemy URL: {exc}")
     except ImportError as exc:
-        problems.append(
-            f"database_url needs a driver that is not installed ({exc.name}): e.g. awesome-digest[postgres]"
-        )
+        problems.append(f"database_url {missing_driver(settings.database_url, exc)}")
     unsubscribe = settings.weekly.list_unsubscribe
     unsubscribe_refused = unsubscribe_problem(unsubscribe) if unsubscribe else None
     if unsubscribe_refused:  # the weekly email's own check: what passes here, the message carries
