@@ -352,3 +352,20 @@ def test_a_relative_ssh_key_path_is_found_by_ssh(
     result = publish_once(settings)
     assert result.outcome == PUBLISHED, result.message
     assert approved in upstream.readme()
+
+
+def test_a_repository_given_as_a_relative_path_is_published_to(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`repository = "remote.git"` (a bare repository beside the config, as in a first try): `config check` said OK,
+    then every publish failed with "'remote.git' does not appear to be a git repository", as git read it in the
+    service's own clone. Now the path is read from the working folder, as the other paths in the settings are."""
+    upstream = make_remote(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    settings = make_settings(tmp_path / "data", publish_config("remote.git"))
+    database = open_service_database(settings)
+    try:
+        approved = approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
+    finally:
+        database.dispose()
+    result = publish_once(settings)
+    assert result.outcome == PUBLISHED, result.message
+    assert approved in upstream.readme()

@@ -35,6 +35,15 @@ class PublishSettings(Section):
     def enabled(self) -> bool:
         return bool(self.repository)
 
+    @field_validator("repository")
+    @classmethod
+    def _absolute_local_path(cls, url: str | None) -> str | None:
+        """A local repository written as a relative path is read from the working folder (git would read it in the
+        service's own clone); git takes a path for one when no colon comes before its first slash."""
+        if url and "://" not in url and ":" not in url.split("/", 1)[0] and not Path(url).expanduser().is_absolute():
+            return str(Path(url).expanduser().absolute())
+        return url
+
     @field_validator("ssh_key")
     @classmethod
     def _absolute_key(cls, path: str | None) -> str | None:
