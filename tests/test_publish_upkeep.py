@@ -369,3 +369,21 @@ def test_a_repository_given_as_a_relative_path_is_published_to(tmp_path: Path, m
     result = publish_once(settings)
     assert result.outcome == PUBLISHED, result.message
     assert approved in upstream.readme()
+
+
+def test_a_first_publish_to_a_branch_the_repository_lacks_names_the_branches_it_has(tmp_path: Path) -> None:
+    """`branch = "master"` for a repository whose list is on main (the example's default taken for the other name):
+    the first publish pushed a new, unrelated history to master holding the bundled list, beside the maintainers'
+    main. Now it stops in one line naming the branches the repository has; an empty repository still gets its first
+    branch (test_a_failed_first_push_to_an_empty_repository_is_retried)."""
+    upstream = make_remote(tmp_path)
+    settings = make_settings(tmp_path / "data", publish_config(upstream.url) + 'branch = "master"\n')
+    database = open_service_database(settings)
+    try:
+        approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
+    finally:
+        database.dispose()
+    result = publish_once(settings)
+    assert result.outcome == FAILED, result.message
+    assert "branch master is not in" in result.message and "it has main" in result.message, result.message
+    assert "master" not in git(upstream.bare, "branch", "--list")
