@@ -307,3 +307,21 @@ def test_a_database_path_instead_of_a_url_is_a_problem_of_its_own(
     assert status in (1, 2) and "could not be written or read" not in shown, shown
     assert "database_url is not a database URL: write sqlite:////" in shown, shown
     assert not (clean_environment / "data").exists()
+
+
+def test_a_feeds_folder_that_watches_nothing_is_said_by_config_check_and_the_poll(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A copy of feeds/ whose sources.toml was emptied (`feeds = []`, every line being edited): `config check` said
+    "configuration OK" and every poll "ok: 0 sources (none)", so the service watched nothing, weekday after weekday,
+    with /healthz green. Now both say that nothing is watched and where to add the feeds."""
+    feeds = clean_environment / "feeds"
+    write(feeds / "sources.toml", "feeds = []\n")
+    write(feeds / "rules.toml", (ROOT / "feeds" / "rules.toml").read_text(encoding="utf-8"))
+    config = write(clean_environment / "config.toml", f'feeds_dir = "{feeds}"\n')
+    data = str(clean_environment / "data")
+    status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
+    assert status == 0, out
+    assert f"warning: {feeds / 'sources.toml'} lists no feeds and no [[api]] queries: polls watch nothing" in out
+    status, out = run(capsys, "--config", str(config), "--data-dir", data, "poll")
+    assert "nothing to poll: no feeds or API queries" in out, out

@@ -151,6 +151,7 @@ def warnings_for(settings: Settings) -> list[str]:
     discord, smtp = settings.discord, settings.smtp
     if settings.arxiv.contact_warning:
         warnings.append(settings.arxiv.contact_warning)
+    warnings.extend(_watching_nothing(settings))
     if not discord.enabled and (discord.channel_id or discord.guild_id):
         warnings.append("[discord] ids are set but DISCORD_TOKEN is not: Discord review stays off")
     if not smtp.host and (smtp.recipients or smtp.maintainer_recipients):
@@ -178,6 +179,22 @@ def warnings_for(settings: Settings) -> list[str]:
             " set [web] base_url to the address people use"
         )
     return warnings
+
+
+def _watching_nothing(settings: Settings) -> list[str]:
+    """A sources file with no feed and no query: every poll succeeds at watching nothing."""
+    if settings.arxiv.sources:
+        return []
+    try:
+        sources = read_feed_sources(settings.feeds_dir)
+    except FeedsError:
+        return []  # a problem of its own, listed by feeds_problems
+    if sources.feeds or sources.api:
+        return []
+    return [
+        f"{settings.feeds_dir / SOURCES_FILE} lists no feeds and no [[api]] queries: polls watch nothing; add the "
+        "arXiv feeds to watch there (or set [arxiv] sources)"
+    ]
 
 
 def features_of(settings: Settings) -> list[Feature]:
