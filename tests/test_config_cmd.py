@@ -325,3 +325,27 @@ def test_a_feeds_folder_that_watches_nothing_is_said_by_config_check_and_the_pol
     assert f"warning: {feeds / 'sources.toml'} lists no feeds and no [[api]] queries: polls watch nothing" in out
     status, out = run(capsys, "--config", str(config), "--data-dir", data, "poll")
     assert "nothing to poll: no feeds or API queries" in out, out
+
+
+def test_a_template_of_your_own_that_cannot_be_read_is_found_by_config_check(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A copy of the weekly digest's template with an `{% if %}` left open: `config check` said "configuration OK",
+    and `digest weekly` (and the service's weekly job) ended in a jinja2 traceback. A copy saved under a name the
+    service never reads (weekly/digest.md) changed nothing, silently. Now `config check` names the file and line of
+    the first and warns of the second, and `digest weekly` says the first in one line."""
+    templates = clean_environment / "templates"
+    bundled = (ROOT / "templates" / "weekly" / "digest.md.j2").read_text(encoding="utf-8")
+    broken = write(templates / "weekly" / "digest.md.j2", bundled + "{% if papers %}\n")
+    write(templates / "weekly" / "digest.md", bundled)
+    config = write(clean_environment / "config.toml", f'templates_dir = "{templates}"\n')
+    data = str(clean_environment / "data")
+    status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
+    assert status == 1, out
+    line = bundled.count("\n") + 1
+    assert f"problem: template {broken}:{line}: Unexpected end of template" in out, out
+    assert "warning: templates_dir holds weekly/digest.md, which is not a template the service reads" in out, out
+    status = main(["--config", str(config), "--data-dir", data, "weekly", "--dry-run"])
+    err = capsys.readouterr().err
+    assert status == 1 and "Traceback" not in err, err
+    assert f"digest: template {broken}:{line}: Unexpected end of template" in err, err
