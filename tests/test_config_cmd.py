@@ -349,3 +349,29 @@ def test_a_template_of_your_own_that_cannot_be_read_is_found_by_config_check(
     err = capsys.readouterr().err
     assert status == 1 and "Traceback" not in err, err
     assert f"digest: template {broken}:{line}: Unexpected end of template" in err, err
+
+
+def test_section_emojis_for_sections_the_list_lacks_are_warned_of(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list of one's own (seed_list) with Discord on: the example's [discord.section_emojis] name the bundled list's
+    sections, so every candidate's message offered eleven section emoji, each for a section the review refuses ("no
+    section named ... in the list"); `config check` said "configuration OK". Now it says which names the list lacks;
+    a name the list has in another spelling ("Dataset" for "Datasets") is no warning."""
+    mine = write(
+        clean_environment / "mine.md",
+        "# My list\n\n## Datasets\n\n+ [Attention Is All You Need](https://arxiv.org/abs/1706.03762) (June. 12, 2017)\n"
+        "\n## Methods\n\n+ [BERT](https://arxiv.org/abs/1810.04805) (Oct. 11, 2018)\n",
+    )
+    config = write(
+        clean_environment / "config.toml",
+        f'seed_list = "{mine}"\n[discord]\nchannel_id = 42\nmaintainer_role_ids = [7]\n'
+        '[discord.section_emojis]\n"Dataset" = "📚"\n"Probing" = "🔍"\n"Steering" = "🕹️"\n',
+    )
+    monkeypatch.setenv("DISCORD_TOKEN", "a-discord-token")
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 0, out
+    assert (
+        "warning: discord.section_emojis names sections the list does not have: Probing, Steering"
+        " (its sections: Datasets, Methods)"
+    ) in out, out

@@ -61,6 +61,7 @@ def check_configuration(
         if value and len(value) < MIN_SECRET_LENGTH:
             problems.append(f"{name} is too short: use at least {MIN_SECRET_LENGTH} random characters")
     if settings is not None:
+        from digest.cli.config_sections import section_emoji_warnings
         from digest.templating import template_findings
         from digest.weekly.issue import template_environment
 
@@ -68,6 +69,7 @@ def check_configuration(
         report.warnings.extend(warnings_for(settings))
         filters = template_environment(settings.templates_dir).filters  # the weekly digest's own (md, long_date)
         broken, unread = template_findings(settings.templates_dir, filters)
+        report.warnings.extend(section_emoji_warnings(settings))
         problems.extend(broken)
         report.warnings.extend(unread)
         report.features.extend(features_of(settings))
