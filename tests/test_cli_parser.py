@@ -98,3 +98,15 @@ def test_a_blank_section_is_a_usage_error_not_the_suggested_one(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"digest {command[0]}: a section name cannot be blank" in err
     assert not (tmp_path / "data").exists()  # refused before anything is opened
+
+
+@pytest.mark.parametrize("port", ["99999", "0", "-1"])
+def test_a_port_out_of_range_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str], port: str) -> None:
+    """`digest run --port 99999` seeded a new data folder, then ended in a traceback (OverflowError from bind());
+    `--port 0` listened on [web] port as if no port were given. Now each is refused with `run`'s usage."""
+    with pytest.raises(SystemExit) as ended:
+        main(["--data-dir", str(tmp_path / "data"), "run", "--once", "--port", port])
+    err = capsys.readouterr().err
+    assert ended.value.code == 2 and "digest run: error: argument --port: " in err, err
+    assert "a port from 1 to 65535" in err and "Traceback" not in err
+    assert not (tmp_path / "data").exists()  # refused before anything is opened

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -249,3 +250,128 @@ def test_a_database_url_with_an_empty_port_is_one_line_not_a_traceback(
     shown = captured.out + captured.err
     assert status in (1, 2) and "Traceback" not in shown and "pw-in-the-url" not in shown, shown
     assert len([line for line in shown.splitlines() if "port" in line and "database_url" in line]) == 1, shown
+
+
+def test_a_missing_file_is_reported_beside_the_other_problems(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A settings file with a wrong port and a seed list that is not there: `config check` said only the port; the
+    missing file came out on the next run, after the port was mended ("every problem at once" was two rounds). Now
+    both, and a relative path says which folder it was looked for in."""
+    config = write(
+        clean_environment / "config.toml",
+        'seed_list = "lists/mine.md"\nfeeds_dir = "my-feeds"\n[web]\nport = "8080"\n',
+    )
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 1
+    assert "problem: web.port must be an integer, not '8080'" in out
+    assert f"problem: seed_list lists/mine.md does not exist (looked for {clean_environment / 'lists/mine.md'}" in out
+    assert f"problem: feeds_dir my-feeds does not exist (looked for {clean_environment / 'my-feeds'}" in out
+
+
+@pytest.mark.parametrize("command", [("config", "check"), ("candidates",)])
+def test_a_postgresql_url_without_its_driver_says_which_to_write(
+    clean_environment: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: tuple[str, ...],
+) -> None:
+    """`postgresql://` (as most hosts print it) means SQLAlchemy's psycopg2, which awesome-digest[postgres] does not
+    install: every command ended in a ModuleNotFoundError traceback, and `config check` advised installing the extra,
+    which changes nothing. Now one line says to write postgresql+psycopg://."""
+    pytest.importorskip("psycopg")
+    if importlib.util.find_spec("psycopg2") is not None:
+        pytest.skip("psycopg2 is installed here: postgresql:// has its driver")
+    monkeypatch.setenv("DIGEST_DATABASE_URL", "postgresql://digest:pw-in-the-url@127.0.0.1:9/digest")
+    status = main(["--data-dir", str(clean_environment / "data"), *command])
+    captured = capsys.readouterr()
+    shown = captured.out + captured.err
+    assert status == 1 and "Traceback" not in shown and "pw-in-the-url" not in shown, shown
+    lines = [line for line in shown.splitlines() if "psycopg2" in line]
+    assert len(lines) == 1 and "write postgresql+psycopg://" in lines[0], shown
+
+
+@pytest.mark.parametrize("command", [("config", "check"), ("candidates",)])
+def test_a_database_path_instead_of_a_url_is_a_problem_of_its_own(
+    clean_environment: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: tuple[str, ...],
+) -> None:
+    """DIGEST_DATABASE_URL=data/digest.sqlite3 (a path, not a URL): `config check` printed no report at all, only
+    "the database could not be written or read: Could not parse SQLAlchemy URL", as if a database had failed."""
+    monkeypatch.setenv("DIGEST_DATABASE_URL", "data/digest.sqlite3")
+    status = main(["--data-dir", str(clean_environment / "data"), *command])
+    captured = capsys.readouterr()
+    shown = captured.out + captured.err
+    assert status in (1, 2) and "could not be written or read" not in shown, shown
+    assert "database_url is not a database URL: write sqlite:////" in shown, shown
+    assert not (clean_environment / "data").exists()
+
+
+def test_a_feeds_folder_that_watches_nothing_is_said_by_config_check_and_the_poll(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A copy of feeds/ whose sources.toml was emptied (`feeds = []`, every line being edited): `config check` said
+    "configuration OK" and every poll "ok: 0 sources (none)", so the service watched nothing, weekday after weekday,
+    with /healthz green. Now both say that nothing is watched and where to add the feeds."""
+    feeds = clean_environment / "feeds"
+    write(feeds / "sources.toml", "feeds = []\n")
+    write(feeds / "rules.toml", (ROOT / "feeds" / "rules.toml").read_text(encoding="utf-8"))
+    config = write(clean_environment / "config.toml", f'feeds_dir = "{feeds}"\n')
+    data = str(clean_environment / "data")
+    status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
+    assert status == 0, out
+    assert f"warning: {feeds / 'sources.toml'} lists no feeds and no [[api]] queries: polls watch nothing" in out
+    status, out = run(capsys, "--config", str(config), "--data-dir", data, "poll")
+    assert "nothing to poll: no feeds or API queries" in out, out
+
+
+def test_a_template_of_your_own_that_cannot_be_read_is_found_by_config_check(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A copy of the weekly digest's template with an `{% if %}` left open: `config check` said "configuration OK",
+    and `digest weekly` (and the service's weekly job) ended in a jinja2 traceback. A copy saved under a name the
+    service never reads (weekly/digest.md) changed nothing, silently. Now `config check` names the file and line of
+    the first and warns of the second, and `digest weekly` says the first in one line."""
+    templates = clean_environment / "templates"
+    bundled = (ROOT / "templates" / "weekly" / "digest.md.j2").read_text(encoding="utf-8")
+    broken = write(templates / "weekly" / "digest.md.j2", bundled + "{% if papers %}\n")
+    write(templates / "weekly" / "digest.md", bundled)
+    config = write(clean_environment / "config.toml", f'templates_dir = "{templates}"\n')
+    data = str(clean_environment / "data")
+    status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
+    assert status == 1, out
+    line = bundled.count("\n") + 1
+    assert f"problem: template {broken}:{line}: Unexpected end of template" in out, out
+    assert "warning: templates_dir holds weekly/digest.md, which is not a template the service reads" in out, out
+    status = main(["--config", str(config), "--data-dir", data, "weekly", "--dry-run"])
+    err = capsys.readouterr().err
+    assert status == 1 and "Traceback" not in err, err
+    assert f"digest: template {broken}:{line}: Unexpected end of template" in err, err
+
+
+def test_section_emojis_for_sections_the_list_lacks_are_warned_of(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list of one's own (seed_list) with Discord on: the example's [discord.section_emojis] name the bundled list's
+    sections, so every candidate's message offered eleven section emoji, each for a section the review refuses ("no
+    section named ... in the list"); `config check` said "configuration OK". Now it says which names the list lacks;
+    a name the list has in another spelling ("Dataset" for "Datasets") is no warning."""
+    mine = write(
+        clean_environment / "mine.md",
+        "# My list\n\n## Datasets\n\n+ [Attention Is All You Need](https://arxiv.org/abs/1706.03762) (June. 12, 2017)\n"
+        "\n## Methods\n\n+ [BERT](https://arxiv.org/abs/1810.04805) (Oct. 11, 2018)\n",
+    )
+    config = write(
+        clean_environment / "config.toml",
+        f'seed_list = "{mine}"\n[discord]\nchannel_id = 42\nmaintainer_role_ids = [7]\n'
+        '[discord.section_emojis]\n"Dataset" = "📚"\n"Probing" = "🔍"\n"Steering" = "🕹️"\n',
+    )
+    monkeypatch.setenv("DISCORD_TOKEN", "a-discord-token")
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 0, out
+    assert (
+        "warning: discord.section_emojis names sections the list does not have: Probing, Steering"
+        " (its sections: Datasets, Methods)"
+    ) in out, out

@@ -177,3 +177,26 @@ def test_a_database_on_a_full_disk_is_said_to_be_on_a_full_disk(
     assert run(data, "candidates") == 1
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and f"the disk holding {data} is full" in error, error
+
+
+def test_a_new_folder_seeded_from_a_list_of_your_own_says_which(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`seed_list = "mine.md"` on a first start: the log said "imported the bundled list (2 entries)", so the new
+    maintainer took it that their setting had been ignored (and the bundled list taken). Now it names the file."""
+    import logging
+
+    from digest.service.wiring import open_service_database
+
+    mine = tmp_path / "mine.md"
+    mine.write_text(
+        "# My list\n\n## Papers\n\n"
+        "+ [Attention Is All You Need](https://arxiv.org/abs/1706.03762) (June. 12, 2017)\n\n"
+        "+ [BERT](https://arxiv.org/abs/1810.04805) (Oct. 11, 2018)\n",
+        encoding="utf-8",
+    )
+    settings = make_settings(tmp_path / "data", f'seed_list = "{mine}"\n')
+    with caplog.at_level(logging.INFO, logger="digest.service.wiring"):
+        open_service_database(settings).dispose()
+    assert f"new database: imported the seed list {mine} (2 entries)" in caplog.text, caplog.text
+    assert "bundled" not in caplog.text

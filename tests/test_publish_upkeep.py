@@ -4,6 +4,7 @@ repository, a refused token, a full disk. Each against a real bare repository, a
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 from pathlib import Path
@@ -301,3 +302,88 @@ async def test_the_service_publishes_soon_after_digest_publish_frees_the_clone_n
         database.dispose()
     assert arxiv_id in remote.readme()
     assert took < 6, f"published {took:.1f} s after the clone was free"  # before: the 8 s window once more
+
+
+# An ssh for git on loopback: it refuses a key file it cannot read (as ssh does: "not accessible", then the server
+# refuses the login), else runs git's remote command on this machine, where the ssh URL's path is the bare repository.
+STAND_IN_SSH = r"""#!/bin/sh
+key=""
+while [ $# -gt 1 ]; do
+  case "$1" in
+    -i) key="$2"; shift 2 ;;
+    -o|-p|-l) shift 2 ;;
+    -*) shift ;;
+    *) break ;;
+  esac
+done
+shift
+if [ -z "$key" ] || [ ! -r "$key" ]; then
+  echo "Warning: Identity file $key not accessible: No such file or directory." >&2
+  echo "git@localhost: Permission denied (publickey)." >&2
+  exit 255
+fi
+exec sh -c "$*"
+"""
+
+
+def test_a_relative_ssh_key_path_is_found_by_ssh(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DIGEST_GIT_SSH_KEY=deploy_key in .env, beside the config: `config check` found the file, but git runs ssh in
+    the service's clone, where `-i deploy_key` names nothing; every publish failed with "the repository refused the
+    login: check that DIGEST_GIT_SSH_KEY is a key it accepts". Now the path is read from the working folder, as
+    `config check` reads it, and the publish goes through."""
+    upstream = make_remote(tmp_path)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "ssh").write_text(STAND_IN_SSH, encoding="utf-8")
+    (bin_dir / "ssh").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    (tmp_path / "deploy_key").write_text("a key the stand-in only reads\n", encoding="utf-8")
+    (tmp_path / "deploy_key").chmod(0o600)
+    monkeypatch.chdir(tmp_path)
+    config = publish_config(f"ssh://git@localhost{upstream.bare}")
+    settings = make_settings(tmp_path / "data", config, {"DIGEST_GIT_SSH_KEY": "deploy_key"})
+    database = open_service_database(settings)
+    try:
+        approved = approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
+    finally:
+        database.dispose()
+    result = publish_once(settings)
+    assert result.outcome == PUBLISHED, result.message
+    assert approved in upstream.readme()
+
+
+def test_a_repository_given_as_a_relative_path_is_published_to(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`repository = "remote.git"` (a bare repository beside the config, as in a first try): `config check` said OK,
+    then every publish failed with "'remote.git' does not appear to be a git repository", as git read it in the
+    service's own clone. Now the path is read from the working folder, as the other paths in the settings are."""
+    upstream = make_remote(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    settings = make_settings(tmp_path / "data", publish_config("remote.git"))
+    database = open_service_database(settings)
+    try:
+        approved = approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
+    finally:
+        database.dispose()
+    result = publish_once(settings)
+    assert result.outcome == PUBLISHED, result.message
+    assert approved in upstream.readme()
+
+
+def test_a_first_publish_to_a_branch_the_repository_lacks_names_the_branches_it_has(tmp_path: Path) -> None:
+    """`branch = "master"` for a repository whose list is on main (the example's default taken for the other name):
+    the first publish pushed a new, unrelated history to master holding the bundled list, beside the maintainers'
+    main. Now it stops in one line naming the branches the repository has; an empty repository still gets its first
+    branch (test_a_failed_first_push_to_an_empty_repository_is_retried)."""
+    upstream = make_remote(tmp_path)
+    settings = make_settings(tmp_path / "data", publish_config(upstream.url) + 'branch = "master"\n')
+    database = open_service_database(settings)
+    try:
+        approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
+    finally:
+        database.dispose()
+    result = publish_once(settings)
+    assert result.outcome == FAILED, result.message
+    assert "branch master is not in" in result.message and "it has main" in result.message, result.message
+    assert "master" not in git(upstream.bare, "branch", "--list")

@@ -99,8 +99,10 @@ class PollSummary:
         counts: dict[str, int] = {}
         for report in self.sources:
             counts[report.outcome] = counts.get(report.outcome, 0) + 1
+        if not self.sources:
+            return f"{self.outcome}: nothing to poll: no feeds or API queries (feeds/sources.toml, or [arxiv] sources)"
         parts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
-        return f"{self.outcome}: {len(self.sources)} sources ({parts or 'none'}), {self.new_candidates} new candidates"
+        return f"{self.outcome}: {len(self.sources)} sources ({parts}), {self.new_candidates} new candidates"
 
 
 def configured_sources(settings: Settings) -> list[str]:

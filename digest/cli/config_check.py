@@ -61,8 +61,17 @@ def check_configuration(
         if value and len(value) < MIN_SECRET_LENGTH:
             problems.append(f"{name} is too short: use at least {MIN_SECRET_LENGTH} random characters")
     if settings is not None:
+        from digest.cli.config_sections import section_emoji_warnings
+        from digest.templating import template_findings
+        from digest.weekly.issue import template_environment
+
         problems.extend(file_problems(settings))
         report.warnings.extend(warnings_for(settings))
+        filters = template_environment(settings.templates_dir).filters  # the weekly digest's own (md, long_date)
+        broken, unread = template_findings(settings.templates_dir, filters)
+        report.warnings.extend(section_emoji_warnings(settings))
+        problems.extend(broken)
+        report.warnings.extend(unread)
         report.features.extend(features_of(settings))
     return report
 
@@ -109,6 +118,8 @@ def file_problems(settings: Settings) -> list[str]:
     from sqlalchemy import create_engine
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
+    from digest.storage.db import missing_driver
+
     problems = feeds_problems(settings.feeds_dir)
     if not settings.templates_dir.is_dir():
         problems.append(f"templates_dir {settings.templates_dir} is not a folder")
@@ -125,9 +136,7 @@ def file_problems(settings: Settings) -> list[str]:
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         problems.append(f"database_url is not a usable SQLAlchemy URL: {exc}")
     except ImportError as exc:
-        problems.append(
-            f"database_url needs a driver that is not installed ({exc.name}): e.g. awesome-digest[postgres]"
-        )
+        problems.append(f"database_url {missing_driver(settings.database_url, exc)}")
     unsubscribe = settings.weekly.list_unsubscribe
     unsubscribe_refused = unsubscribe_problem(unsubscribe) if unsubscribe else None
     if unsubscribe_refused:  # the weekly email's own check: what passes here, the message carries
@@ -151,6 +160,7 @@ def warnings_for(settings: Settings) -> list[str]:
     discord, smtp = settings.discord, settings.smtp
     if settings.arxiv.contact_warning:
         warnings.append(settings.arxiv.contact_warning)
+    warnings.extend(_watching_nothing(settings))
     if not discord.enabled and (discord.channel_id or discord.guild_id):
         warnings.append("[discord] ids are set but DISCORD_TOKEN is not: Discord review stays off")
     if not smtp.host and (smtp.recipients or smtp.maintainer_recipients):
@@ -178,6 +188,22 @@ def warnings_for(settings: Settings) -> list[str]:
             " set [web] base_url to the address people use"
         )
     return warnings
+
+
+def _watching_nothing(settings: Settings) -> list[str]:
+    """A sources file with no feed and no query: every poll succeeds at watching nothing."""
+    if settings.arxiv.sources:
+        return []
+    try:
+        sources = read_feed_sources(settings.feeds_dir)
+    except FeedsError:
+        return []  # a problem of its own, listed by feeds_problems
+    if sources.feeds or sources.api:
+        return []
+    return [
+        f"{settings.feeds_dir / SOURCES_FILE} lists no feeds and no [[api]] queries: polls watch nothing; add the "
+        "arXiv feeds to watch there (or set [arxiv] sources)"
+    ]
 
 
 def features_of(settings: Settings) -> list[Feature]:

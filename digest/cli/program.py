@@ -103,11 +103,13 @@ def report_failure(exc: Exception) -> int | None:
 
     The settings and SQLAlchemy are imported here, on the way out, so that `--help` and the commands that never
     open the database do not pay for them at start."""
+    from jinja2 import TemplateError
     from sqlalchemy.exc import SQLAlchemyError
 
     from digest.config import ConfigError
     from digest.config.secretstore import SecretStoreError
     from digest.storage.db import DatabaseError
+    from digest.templating import template_error_line
 
     if isinstance(exc, ConfigError):
         for problem in exc.problems:
@@ -118,6 +120,9 @@ def report_failure(exc: Exception) -> int | None:
         return 2
     if isinstance(exc, DatabaseError):
         print(f"digest: {exc}", file=sys.stderr)
+        return 1
+    if isinstance(exc, TemplateError):  # a template of the maintainers' own (templates_dir)
+        print(f"digest: {template_error_line(exc)}", file=sys.stderr)
         return 1
     if isinstance(exc, SQLAlchemyError):
         # A full disk, a read-only file or a vanished server: each transaction rolled back, so say so in one line.

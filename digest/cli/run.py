@@ -18,11 +18,22 @@ def register(subparsers: Any) -> None:
         description="Run the service until SIGTERM or Ctrl-C. Discord and email are on when configured.",
     )
     parser.add_argument("--host", help="address to listen on (default 127.0.0.1, or [web] host)")
-    parser.add_argument("--port", type=int, help="port to listen on (default 8080, or [web] port)")
+    parser.add_argument("--port", type=port_argument, help="port to listen on (default 8080, or [web] port)")
     parser.add_argument(
         "--once", action="store_true", help="poll arXiv once, post to Discord if on, and exit (1 unless it went well)"
     )
     parser.set_defaults(handler=handle)
+
+
+def port_argument(text: str) -> int:
+    """An argparse type: a TCP port, as [web] port takes it (a larger one was a traceback from bind())."""
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a port from 1 to 65535")
+    return port
 
 
 def with_address(settings: Settings, host: str | None, port: int | None) -> Settings:

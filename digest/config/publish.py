@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from digest.config.declarations import from_environment
 from digest.config.problems import problem
@@ -34,6 +34,22 @@ class PublishSettings(Section):
     @property
     def enabled(self) -> bool:
         return bool(self.repository)
+
+    @field_validator("repository")
+    @classmethod
+    def _absolute_local_path(cls, url: str | None) -> str | None:
+        """A local repository written as a relative path is read from the working folder (git would read it in the
+        service's own clone); git takes a path for one when no colon comes before its first slash."""
+        if url and "://" not in url and ":" not in url.split("/", 1)[0] and not Path(url).expanduser().is_absolute():
+            return str(Path(url).expanduser().absolute())
+        return url
+
+    @field_validator("ssh_key")
+    @classmethod
+    def _absolute_key(cls, path: str | None) -> str | None:
+        """git runs ssh in the service's clone: a relative path (or ~ from a .env file) is made absolute here, where
+        it was written, so ssh finds the file `config check` found."""
+        return str(Path(path).expanduser().absolute()) if path else path
 
     @model_validator(mode="after")
     def _usable(self) -> PublishSettings:

@@ -30,7 +30,21 @@ from digest.config.values import DatabaseUrl, TimeZoneName
 # A path is written as a string in TOML and in the environment.
 FilePath = Annotated[Path, Field(strict=False), AfterValidator(Path.expanduser)]
 Folder = Annotated[Path, Field(strict=False), AfterValidator(Path.expanduser)]
-FILE_PATHS = ("feeds_dir", "templates_dir", "seed_list")
+
+
+def _existing(path: Path) -> Path:
+    """A file or folder the settings name must be there; checked per field, so it is listed beside other problems."""
+    if not path.exists():
+        where = (
+            ""
+            if path.is_absolute()
+            else f" (looked for {Path.cwd() / path}: a relative path is read from the working folder)"
+        )
+        raise problem(f"{path} does not exist{where}")
+    return path
+
+
+ExistingPath = Annotated[FilePath, AfterValidator(_existing)]  # a default (the bundled files) is not checked
 
 
 def default_database_url(data_dir: Path) -> str:
@@ -45,9 +59,9 @@ class Settings(BaseSettings):
         "DIGEST_DATABASE_URL", "an SQLAlchemy URL (default: SQLite in the data folder)", default="", file_key=True
     )
     config_path: FilePath | None = from_environment("DIGEST_CONFIG", "the settings file (or --config)")
-    feeds_dir: FilePath = Field(default_factory=resources.feeds_dir, description="sources.toml and rules.toml")
-    templates_dir: FilePath = Field(default_factory=resources.templates_dir)
-    seed_list: FilePath = Field(
+    feeds_dir: ExistingPath = Field(default_factory=resources.feeds_dir, description="sources.toml and rules.toml")
+    templates_dir: ExistingPath = Field(default_factory=resources.templates_dir)
+    seed_list: ExistingPath = Field(
         default_factory=resources.seed_list_path, description="the list a new folder starts with"
     )
     list_title: str = "Awesome LMMs Mechanistic Interpretability"
@@ -89,17 +103,6 @@ class Settings(BaseSettings):
                     )
                 return {**data, "database_url": default_database_url(path)}
         return data
-
-    @model_validator(mode="after")
-    def _named_files_exist(self) -> Settings:
-        missing = [
-            f"{key} {getattr(self, key)} does not exist"
-            for key in FILE_PATHS
-            if key in self.model_fields_set and not getattr(self, key).exists()
-        ]
-        if missing:
-            raise problem("\n".join(missing))
-        return self
 
     @property
     def list_markdown_path(self) -> Path:

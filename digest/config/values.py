@@ -173,8 +173,11 @@ def _database_url(url: str) -> str:
     """A server's database URL as SQLAlchemy reads it. It ends a password at its first '@' and takes the rest for the
     host, which every error and `digest config check` then show: such a URL is refused without a word of it."""
     found = _DATABASE_URL.fullmatch(url)
-    if found is None:
-        return url  # `digest config check` and opening the database say it cannot be read
+    if found is None:  # a path, say: SQLAlchemy cannot read it, and the value may hold a password
+        raise problem(
+            "is not a database URL: write sqlite:////absolute/path/digest.sqlite3 (a SQLite file) or "
+            "postgresql+psycopg://user@host/dbname"
+        )
     if "@" in (found["host"] or ""):
         raise problem(
             "holds '@' in its user or password, which ends it there and shows the rest as the host: write each '@' "

@@ -177,6 +177,13 @@ class GitClone:
             raise GitError(f"git fetch from {self.redact(self.url)} failed: {self._why(done)}")
         return self._run("rev-parse", "--verify", remote_ref).stdout.decode().strip()
 
+    def branches(self) -> list[str]:
+        """The names of the remote's branches (none in an empty repository)."""
+        done = self._run("ls-remote", "--heads", "origin", check=False)
+        if done.returncode != 0:
+            raise GitError(f"git ls-remote of {self.redact(self.url)} failed: {self._why(done)}")
+        return [line.split("refs/heads/", 1)[1] for line in done.stdout.decode().splitlines() if "refs/heads/" in line]
+
     def read(self, commit: str | None) -> bytes | None:
         """The list file at `commit`, or None when the commit or the file is missing."""
         if commit is None:

@@ -37,13 +37,20 @@ def decoded(data: bytes, source: str) -> str:
 
 
 def check_branch_is_new(git: GitClone, synced: str | None) -> None:
-    """A branch the repository lacks is created only before the first sync: once synced, a missing branch was
-    renamed or deleted, and a new history under the old name would fork the list silently."""
+    """A branch the repository lacks is created only in an empty repository before the first sync: once synced, a
+    missing branch was renamed or deleted, and beside other branches it is a mistyped name; either way a new history
+    under that name would fork the list silently."""
+    branch = git.settings.branch
     if synced is not None:
-        branch = git.settings.branch
         raise GitError(
             f"branch {branch} is gone from {git.redact(git.url)} (last synced at {synced[:12]}); "
             "if it was renamed, set publish.branch to its new name"
+        )
+    others = git.branches()
+    if others:
+        raise GitError(
+            f"branch {branch} is not in {git.redact(git.url)} (it has {', '.join(sorted(others)[:10])}): set "
+            "publish.branch to the list's branch, or create the branch there first; nothing was pushed"
         )
 
 

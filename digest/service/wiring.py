@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from digest import resources
 from digest.awesome.reading import META_KEY, READER_VERSION
 from digest.config import Settings
 from digest.storage.db import Database, DatabaseError, open_database
@@ -118,7 +119,9 @@ def open_service_database(settings: Settings, *, restoring: bool = False) -> Dat
     except ListFormatError as exc:  # a new user's list of headings with no paper yet, say: nothing was written
         database.dispose()
         raise ConfigError([f"seed_list {exc}"]) from None
-    log.info("new database: imported the bundled list (%s entries)", report.entries_total)
+    bundled = settings.seed_list.resolve() == resources.seed_list_path().resolve()
+    which = "the bundled list" if bundled else f"the seed list {settings.seed_list}"
+    log.info("new database: imported %s (%s entries)", which, report.entries_total)
     with database.reading() as session:
         liststore.write_markdown(session, settings)
     return database

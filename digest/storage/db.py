@@ -109,6 +109,15 @@ def _on_postgresql_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.commit()  # a SET inside a transaction that later rolls back would be undone
 
 
+def missing_driver(url: str, exc: ImportError) -> str:
+    # To SQLAlchemy a bare postgresql:// means psycopg2; awesome-digest[postgres] installs psycopg (3) instead.
+    if make_url(url).get_backend_name() == "postgresql":
+        advice = "write postgresql+psycopg:// (the driver awesome-digest[postgres] installs)"
+    else:
+        advice = "install it, or use SQLite or PostgreSQL (postgresql+psycopg://)"
+    return f"needs the driver {exc.name or exc}, which is not installed: {advice}"
+
+
 def create_database_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -117,7 +126,10 @@ def create_database_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
-    engine = create_engine(url, pool_pre_ping=True)
+    try:
+        engine = create_engine(url, pool_pre_ping=True)
+    except ImportError as exc:
+        raise DatabaseError(f"the database URL {missing_driver(url, exc)}") from None
     if parsed.get_backend_name() == "postgresql":
         event.listen(engine, "connect", _on_postgresql_connect)
     return engine
