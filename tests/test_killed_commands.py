@@ -1,0 +1,56 @@
+"""Commands killed in the middle of their writes (`kill -9`, an OOM kill, a power cut), and what the next command or
+the service says and does after them: nothing lost, nothing said that is untrue, and one line on what to do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from digest.cli import main
+from digest.config import Settings
+from digest.service.wiring import open_service_database
+from tests.conftest import make_settings
+from tests.killed import run_killed
+from tests.smtp_server import Inbox, smtp_server
+from tests.weekly_data import fill_week
+
+READERS = "readers@example.org"
+
+
+def weekly_folder(tmp_path: Path, smtp_port: int) -> tuple[Settings, list[str]]:
+    """A data folder holding the week 2026-W48, emailed to READERS; the settings and the command line's options."""
+    config = f'[smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\nrecipients = ["{READERS}"]\n'
+    settings = make_settings(tmp_path / "data", config)
+    database = open_service_database(settings)
+    try:
+        fill_week(database, settings)
+    finally:
+        database.dispose()
+    return settings, ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(settings.data_dir)]
+
+
+def test_a_weekly_send_killed_mid_send_is_not_called_another_process_at_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest weekly --send` killed after the server took the message, before it was marked sent: sending it again
+    by hand said "another process is sending this week's email right now" when none was, and nothing about when it
+    could be sent. It now says when the claim was taken and when it lapses."""
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        _, options = weekly_folder(tmp_path, port)
+        send = [*options, "weekly", "--week", "2026-W48", "--edition", "readers", "--send"]
+        before = datetime.now(UTC).replace(second=0, microsecond=0)
+        run_killed("digest.weekly.ledger:mark_delivered", "before", send, tmp_path)
+        assert len(inbox.messages) == 1  # the server has it; the ledger still says "sending"
+        capsys.readouterr()
+        assert main(send) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "another process is sending" not in error, error
+    claimed = datetime.strptime(error.split(" at ", 1)[1][:16], "%Y-%m-%d %H:%M").replace(tzinfo=UTC)
+    assert before <= claimed <= datetime.now(UTC)
+    assert f"the claim lapses at {claimed + timedelta(hours=1):%Y-%m-%d %H:%M} UTC: send it again then" in error
+    assert len(inbox.messages) == 1
