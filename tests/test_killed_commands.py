@@ -54,3 +54,36 @@ def test_a_weekly_send_killed_mid_send_is_not_called_another_process_at_work(
     assert before <= claimed <= datetime.now(UTC)
     assert f"the claim lapses at {claimed + timedelta(hours=1):%Y-%m-%d %H:%M} UTC: send it again then" in error
     assert len(inbox.messages) == 1
+
+
+@pytest.mark.asyncio
+async def test_the_services_weekly_job_retries_a_week_a_killed_send_left_claimed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The service running, a maintainer's `digest weekly --send` killed mid-send: the service's weekly job found the
+    week claimed ("busy") and scheduled nothing, so the readers' edition waited for the next weekly job, a week later.
+    The job now tries again when the claim lapses."""
+    from digest.service.process import Service
+    from digest.service.schedule import WEEKLY_RETRY_ID
+    from tests.conftest import DATA_DIR
+
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        settings, options = weekly_folder(tmp_path, port)
+        feed = DATA_DIR / "arxiv" / "rss" / "rss_cs.CL_2026-04-27_trimmed-3items.xml"
+        arxiv = settings.arxiv.model_copy(update={"sources": (str(feed),), "api_url": "http://127.0.0.1:9/api"})
+        service = Service(
+            settings.model_copy(update={"arxiv": arxiv}), clock=lambda: datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
+        )
+        await service.start(serve_web=False)
+        try:
+            send = [*options, "weekly", "--week", "2026-W48", "--edition", "readers", "--send"]
+            await asyncio.to_thread(run_killed, "digest.weekly.mailer:send", "before", send, tmp_path)
+            await service.weekly_now()  # the Monday job, meeting the claim the killed command left
+            assert inbox.messages == []
+            assert service.scheduler is not None
+            retry = service.scheduler.get_job(WEEKLY_RETRY_ID)
+            assert retry is not None, "nothing will send the week before the next weekly job"
+            assert timedelta(minutes=55) < retry.next_run_time - datetime.now(UTC) <= timedelta(hours=1)
+        finally:
+            await service.stop()
