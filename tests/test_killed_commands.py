@@ -15,6 +15,7 @@ from digest.config import Settings
 from digest.service.wiring import open_service_database
 from tests.conftest import make_settings
 from tests.killed import run_killed
+from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
 from tests.smtp_server import Inbox, smtp_server
 from tests.weekly_data import fill_week
 
@@ -87,3 +88,44 @@ async def test_the_services_weekly_job_retries_a_week_a_killed_send_left_claimed
             assert timedelta(minutes=55) < retry.next_run_time - datetime.now(UTC) <= timedelta(hours=1)
         finally:
             await service.stop()
+
+
+def test_a_service_whose_machine_died_holding_the_postgresql_lock_is_named_with_how_to_end_its_session(
+    tmp_path: Path,
+    postgres_url: str,  # noqa: F811
+) -> None:
+    """The machine running the service crashed (a power cut): PostgreSQL keeps its session, and with it the lock, until
+    the system's TCP keepalive gives up, two hours and more. The service started again elsewhere said only "stop it
+    first", naming a pid on a machine that no longer runs it. The line now names the session to end and how, and the
+    service's own session asks the server to notice a dead peer within minutes."""
+    import re
+
+    from sqlalchemy import text
+
+    from digest.storage.datalock import ADVISORY_KEY, DataLockError, lock_data_folder, lock_database
+    from digest.storage.db import create_database_engine, open_database
+
+    orphan = create_database_engine(postgres_url).connect()  # the crashed machine's session, still open on the server
+    orphan.execute(text("SET application_name = 'digest run pid 4242 on old-host'"))
+    orphan.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_KEY})
+    orphan.commit()
+    database = open_database(postgres_url)
+    lock = lock_data_folder(tmp_path / "data")
+    try:
+        with pytest.raises(DataLockError) as refused:
+            lock_database(lock, database)
+        line = str(refused.value)
+        assert "\n" not in line and "(pid 4242)" in line and "from old-host" in line, line
+        statement = re.search(r"SELECT pg_terminate_backend\(\d+\)", line)
+        assert statement is not None, line
+        admin = create_database_engine(postgres_url)
+        with admin.connect() as connection:  # what the operator runs in psql
+            assert connection.execute(text(statement.group(0))).scalar() is True
+        admin.dispose()
+        lock_database(lock, database)  # the service starts
+        assert lock.connection is not None
+        assert lock.connection.execute(text("SHOW tcp_keepalives_idle")).scalar() == "30"
+    finally:
+        lock.release()
+        database.dispose()
+        orphan.invalidate()
