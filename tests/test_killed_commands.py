@@ -129,3 +129,31 @@ def test_a_service_whose_machine_died_holding_the_postgresql_lock_is_named_with_
         lock.release()
         database.dispose()
         orphan.invalidate()
+
+
+def test_a_publish_killed_after_its_push_shows_as_published(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`digest publish` killed after the push, before it was recorded: the next publish found the file up to date and
+    `digest publish --status` went on naming the commit before (here: "nothing yet") as the last published, though
+    the repository's head is the service's own commit of those decisions. That commit is now recorded."""
+    from tests.factories import insert_candidate, real_papers
+    from tests.git_remote import make_remote, publish_config
+
+    remote = make_remote(tmp_path)
+    settings = make_settings(tmp_path / "data", publish_config(remote.url))
+    database = open_service_database(settings)
+    try:
+        candidate = insert_candidate(database, real_papers()[0])
+    finally:
+        database.dispose()
+    options = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(settings.data_dir)]
+    assert main([*options, "publish"]) == 0  # the first sync: nothing to publish yet
+    assert main([*options, "approve", str(candidate)]) == 0
+    run_killed("digest.publish.git:GitClone.push", "after", [*options, "publish"], tmp_path)
+    pushed = remote.head()
+    assert remote.commits()[0].startswith("Add 1 paper: ")
+    capsys.readouterr()
+    assert main([*options, "publish"]) == 0
+    assert main([*options, "publish", "--status"]) == 0
+    status = capsys.readouterr().out
+    assert f"last published: {pushed}" in status and "pending decisions: 0" in status, status
+    assert remote.head() == pushed  # nothing pushed twice
