@@ -157,3 +157,32 @@ def test_a_publish_killed_after_its_push_shows_as_published(tmp_path: Path, caps
     status = capsys.readouterr().out
     assert f"last published: {pushed}" in status and "pending decisions: 0" in status, status
     assert remote.head() == pushed  # nothing pushed twice
+
+
+def test_a_database_held_by_a_paused_process_is_said_so_with_what_to_do(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A process paused (Ctrl-Z, `docker pause`) or hung inside a write holds SQLite's lock: every decision then
+    failed after the busy timeout with SQLite's "database is locked" alone, which says neither what holds it nor
+    what to do."""
+    import sqlite3
+
+    from tests.factories import insert_candidate, real_papers
+
+    settings = make_settings(data_dir)
+    database = open_service_database(settings)
+    try:
+        candidate = insert_candidate(database, real_papers()[0])
+    finally:
+        database.dispose()
+    holder = sqlite3.connect(data_dir / "digest.sqlite3", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a sqlite3 shell left inside a transaction
+    try:
+        assert main(["--data-dir", str(data_dir), "approve", str(candidate)]) == 1
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "database is locked" in error, error
+    assert "another process has held its write lock" in error and "fuser" in error and "Try again" in error
+    assert main(["--data-dir", str(data_dir), "approve", str(candidate)]) == 0  # nothing was half-written
