@@ -108,7 +108,7 @@ def report_failure(exc: Exception) -> int | None:
 
     from digest.config import ConfigError
     from digest.config.secretstore import SecretStoreError
-    from digest.storage.db import DatabaseError
+    from digest.storage.db import DatabaseError, held_lock
     from digest.templating import template_error_line
 
     if isinstance(exc, ConfigError):
@@ -126,9 +126,9 @@ def report_failure(exc: Exception) -> int | None:
         return 1
     if isinstance(exc, SQLAlchemyError):
         # A full disk, a read-only file or a vanished server: each transaction rolled back, so say so in one line.
-        reason = getattr(exc, "orig", None) or exc
+        reason = one_line(getattr(exc, "orig", None) or exc)
         print(
-            f"digest: the database could not be written or read: {one_line(reason)} (nothing was changed)",
+            f"digest: the database could not be written or read: {reason} (nothing was changed){held_lock(reason)}",
             file=sys.stderr,
         )
         return 1

@@ -223,6 +223,12 @@ class GitClone:
         )
         return self._run("rev-parse", "HEAD").stdout.decode().strip()
 
+    def author_of(self, commit: str) -> str:
+        """The commit's author as `Name <email>`."""
+        return (
+            self._run("log", "-1", "--format=%an <%ae>", commit, check=False).stdout.decode("utf-8", "replace").strip()
+        )
+
     def is_ancestor(self, older: str, newer: str) -> bool:
         return self._run("merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
 

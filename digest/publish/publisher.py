@@ -63,6 +63,7 @@ class Merged:
     upto: int
     message: str
     imported: bool = False  # upstream edits were brought into the database: list.md is written again
+    decided: int = 0  # the pending decisions it holds
 
 
 class Publisher:
@@ -138,7 +139,7 @@ class Publisher:
         diff = unified_diff(merged.theirs, merged.final, self.settings.publish.path)
         if merged.final == merged.theirs:
             if not dry_run:
-                self._synced(merged, head, published=False)
+                self._synced(merged, head, published=self._pushed_before(head, synced, merged))
             return PublishResult(UNCHANGED, f"{self.settings.publish.path} is up to date", head)
         if dry_run:
             return PublishResult(PUBLISHED, merged.message.splitlines()[0], None, diff)
@@ -149,6 +150,14 @@ class Publisher:
             "publish: pushed %s to %s: %s", commit[:12], self.settings.publish.branch, merged.message.splitlines()[0]
         )
         return PublishResult(PUBLISHED, f"published {commit[:12]}: {merged.message.splitlines()[0]}", commit, diff)
+
+    def _pushed_before(self, head: str | None, synced: str | None, merged: Merged) -> bool:
+        """Whether the branch's head is this service's commit of the pending decisions: a publish stopped (killed)
+        after its push and before it was recorded; without this the push would never show as published."""
+        if head in (None, synced) or not merged.decided or self.git.author_of(head) != self.settings.publish.author:
+            return False
+        log.info("publish: %s already holds the pending decisions (a publish stopped after its push)", head[:12])
+        return True
 
     def _upstream(self, head: str | None, synced: str | None) -> bytes | None:
         """The list file at `head`; a file gone since the last sync stops publishing (renamed or deleted there)."""
@@ -200,7 +209,7 @@ class Publisher:
         if state is not None and theirs is not None and theirs != merge_base:
             state.base_text, state.synced_commit = theirs, head  # the database now holds the upstream edits
         message = commit_message(changes(decided, theirs or "", final))
-        return Merged(head, theirs or "", final, upto, message, imported)
+        return Merged(head, theirs or "", final, upto, message, imported, len(decided))
 
     def _peek_state(self, session: Session) -> tuple[str | None, int]:
         """The state a real run would use, not written: a dry run before the first sync shows what that sync does."""

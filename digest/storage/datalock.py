@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,20 +91,42 @@ def lock_database(lock: DataLock, database: Database) -> None:
     if not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar():
         holder = connection.execute(
             text(
-                "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                "SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
                 "WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'digest run pid %' LIMIT 1"
             )
-        ).scalar()
+        ).first()
         connection.close()
-        who = str(holder).removeprefix("digest run ") if holder else "another process"
-        raise DataLockError(
-            f"another digest service ({who}) is running on this PostgreSQL database; "
-            "stop it first (the one-shot commands work beside it)"
-        )
-    connection.execute(text(f"SET application_name = 'digest run pid {os.getpid()}'"))
+        raise DataLockError(_held_by(holder))
+    # The server notices a session whose machine went away (a crash, a power cut) within a minute or two, and the
+    # lock goes with it; by default it would wait for the system's TCP keepalive, two hours and more.
+    for name, value in (("tcp_keepalives_idle", 30), ("tcp_keepalives_interval", 10), ("tcp_keepalives_count", 6)):
+        connection.execute(text(f"SET {name} = {value}"))
+    connection.execute(text(f"SET application_name = '{_application_name()}'"))
     connection.commit()
     lock.connection = connection
     lock.shares_database = True
+
+
+def _application_name() -> str:
+    """What names the service's session in pg_stat_activity: its pid and machine (at most 63 characters)."""
+    host = "".join(c for c in socket.gethostname() if c.isalnum() or c in ".-_")
+    return f"digest run pid {os.getpid()} on {host}"[:63]
+
+
+def _held_by(holder: Any) -> str:
+    """The refusal, naming the service that holds the lock and, since it may be gone without its session having
+    ended (its machine crashed), how to end that session."""
+    if holder is None:
+        return "another digest service (another process) is running on this PostgreSQL database; stop it first"
+    backend, name = holder
+    found = re.fullmatch(r"digest run pid (\d+)(?: on (.+))?", str(name))
+    who = f"pid {found.group(1)}" if found else "another process"
+    where = f", from {found.group(2)}" if found and found.group(2) else ""
+    return (
+        f"another digest service ({who}) is running on this PostgreSQL database{where}; stop it first (the "
+        f"one-shot commands work beside it). If it is gone (its machine stopped), end its session: "
+        f"SELECT pg_terminate_backend({int(backend)})"
+    )
 
 
 def recheck_database_lock(lock: DataLock, database: Database) -> bool | None:

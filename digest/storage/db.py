@@ -270,11 +270,22 @@ def _read_only_folder(url: str) -> str:
     return f" (the folder {folder} is read-only, and SQLite writes its journal beside the database even to read it)"
 
 
+def held_lock(reason: str) -> str:
+    """For SQLite's "database is locked": what holds it (the busy timeout has passed) and what to do."""
+    if "database is locked" not in reason:
+        return ""
+    return (
+        f" (another process has held its write lock for over {BUSY_TIMEOUT_MS // 1000} s: a command or service that "
+        "hangs or was paused, or a sqlite3 shell inside a transaction; `fuser` on the database file names it. Try "
+        "again once it has ended)"
+    )
+
+
 def failure_line(exc: Exception, url: str) -> str:
-    """A database error in one line, without its SQL and values, saying so when the disk is full or the folder
-    read-only (what the operator has to fix)."""
+    """A database error in one line, without its SQL and values, saying so when the disk is full, the folder
+    read-only or the database held by another process (what the operator has to fix)."""
     reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
-    return f"{reason}{_read_only_folder(url) or _full_disk(url)}"
+    return f"{reason}{_read_only_folder(url) or _full_disk(url) or held_lock(reason)}"
 
 
 def open_database(

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, and_, or_, update
@@ -40,6 +40,7 @@ class WeekState:
     next_attempt_at: datetime | None
     sent_at: datetime | None
     deferred: tuple[str, ...] = ()  # refused for now by the server: owed the edition, which the others have
+    attempted_at: datetime | None = None  # when the last attempt began (the claim, while it is "sending")
 
 
 def week_state(session: Session, week: str, edition: Edition = "readers") -> WeekState | None:
@@ -55,6 +56,18 @@ def week_state(session: Session, week: str, edition: Edition = "readers") -> Wee
         as_utc(row.next_attempt_at) if row.next_attempt_at else None,
         as_utc(row.sent_at) if row.sent_at else None,
         tuple(row.deferred),
+        as_utc(row.last_attempt_at) if row.last_attempt_at else None,
+    )
+
+
+def claim_line(state: WeekState) -> str:
+    """Why an edition that is "sending" cannot be claimed, in words true also when its process was killed mid-send
+    (its claim then stands until it lapses)."""
+    began = state.attempted_at or datetime.now(UTC)
+    return (
+        f"a process began sending it at {began:%Y-%m-%d %H:%M} UTC and has not finished; if that process was "
+        f"stopped, the claim lapses at {began + STALE_CLAIM:%Y-%m-%d %H:%M} UTC: send it again then (readers it "
+        "reached already may get it twice)"
     )
 
 

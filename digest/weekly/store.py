@@ -33,6 +33,7 @@ from digest.weekly.ledger import (
     SENDING,
     SENT,
     STALE_CLAIM,
+    claim_line,
     claim_week,
     mark_delivered,
     mark_failed,
@@ -121,6 +122,9 @@ def _not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome
         if state.deferred:
             message = f"sent but to {', '.join(state.deferred)}, refused for now; next attempt for them at {when}"
         return SendOutcome(name, edition, "waiting", message, state.next_attempt_at)
+    if state is not None and state.status == SENDING and state.attempted_at is not None:
+        # Returned with when it lapses: the service's job then tries again at that time, not a week later.
+        return SendOutcome(name, edition, "busy", claim_line(state), state.attempted_at + STALE_CLAIM)
     return SendOutcome(name, edition, "busy", "another process is sending this week's email right now")
 
 
