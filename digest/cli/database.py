@@ -30,7 +30,7 @@ def register(subparsers: Any) -> None:
 
 
 def handle_copy(args: argparse.Namespace, context: Context) -> int:
-    from digest.storage.copy import CopyError, copy_database, same_database
+    from digest.storage.copy import CopyError, copy_database, same_database, unreadable
     from digest.storage.datalock import DataLockError, lock_data_folder, lock_database
     from digest.storage.db import DatabaseError, has_schema, migrate, open_database
 
@@ -55,6 +55,9 @@ def handle_copy(args: argparse.Namespace, context: Context) -> int:
     try:
         source = open_database(source_url, migrate_schema=False, named_by="--from")
         try:
+            damage = unreadable(source)
+            if damage is not None:  # a backup cut short is no other program's file: say what SQLite found
+                raise CommandError(f"{args.source} cannot be read as a database ({damage}); nothing was copied")
             if not has_schema(source.engine):  # another program's file: not a single table is written into it
                 raise CommandError(f"{args.source} is not a digest database (it has no schema revision)")
             migrate(source.engine)  # upgraded to this release's schema first, as any command would
