@@ -151,3 +151,25 @@ def test_a_nul_character_in_the_list_file_is_one_line_naming_its_line_and_nothin
     assert f"edited.md:{line}: " in err and "NUL" in err and err.count("\n") == 1, err
     assert run(data_dir, "export") == 0
     assert capsys.readouterr().out.encode("utf-8") == SEED
+
+
+def test_export_over_the_database_or_the_secrets_is_refused_and_both_are_kept(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest list export -o data/d<Tab>` completes to the database: it was replaced by the Markdown ("wrote
+    data/digest.sqlite3"), and every later command said "file is not a database"."""
+    assert run(data_dir, "export", "-o", str(tmp_path / "backup.sqlite3")) == 0  # a new file: written
+    database = data_dir / "digest.sqlite3"
+    backup = tmp_path / "old-backup.sqlite3"
+    backup.write_bytes(database.read_bytes())
+    secrets = data_dir / "secrets.json"
+    secrets.write_text('{"secret_key": "kept"}', encoding="utf-8")
+    capsys.readouterr()
+    for target in (database, backup, secrets):
+        before = target.read_bytes()
+        assert run(data_dir, "export", "-o", str(target)) == 1
+        error = capsys.readouterr().err.strip()
+        assert error.count("\n") == 0 and str(target) in error and "nothing was written" in error, error
+        assert target.read_bytes() == before
+    assert run(data_dir, "export") == 0
+    assert capsys.readouterr().out.encode("utf-8") == SEED
