@@ -110,6 +110,19 @@ def test_subprocess_export_and_lint(tmp_path: Path) -> None:
     assert lint.returncode == 1 and f"{out}:92: error:" in lint.stdout and "Traceback" not in lint.stderr
 
 
+def test_export_to_dev_stdout_into_a_pipe_writes_the_list(tmp_path: Path) -> None:
+    """`digest list export -o /dev/stdout | gzip > list.md.gz` in a backup script: /dev/stdout was followed to the
+    pipe's name ("/proc/<pid>/fd/pipe:[…]"), which is no file, and the export failed with "cannot write: No such file
+    or directory"; and "wrote /dev/stdout" followed the list in the pipe."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    python = ROOT / ".venv" / "bin" / "python"
+    command = [str(python if python.exists() else sys.executable), "-m", "digest", "--data-dir", str(tmp_path / "d")]
+    done = subprocess.run([*command, "list", "export", "-o", "/dev/stdout"], cwd=tmp_path, env=env, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == SEED  # the list alone: what was written is said on standard error
+    assert done.stderr.decode().startswith("wrote /dev/stdout")
+
+
 def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> None:
     """`digest list export | head -1`: the pipe closes early; the command printed "digest: Broken pipe". It now ends
     as a command killed by the broken pipe does (128 + SIGPIPE), saying nothing."""

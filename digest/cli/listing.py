@@ -210,14 +210,16 @@ def handle_export(args: argparse.Namespace, context: Context) -> int:
     data = markdown.encode("utf-8")
     summary = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "sections_with_entries": sections}
     if args.output is not None:
+        # `-o /dev/stdout` (a pipe, a terminal): the list is the output, so no line may follow it there.
+        stream = sys.stdout if args.output.is_file() or not args.output.exists() else sys.stderr
         try:
             write_atomic(args.output, markdown)
         except OSError as exc:
             raise CommandError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
         if args.json:
-            print_json({"path": str(args.output), **summary})
+            print_json({"path": str(args.output), **summary}, stream)
         else:
-            print(f"wrote {args.output} ({len(data):,} bytes)")
+            print(f"wrote {args.output} ({len(data):,} bytes)", file=stream)
         return 0
     if args.json:
         print_json({"markdown": markdown, **summary})
