@@ -5,6 +5,7 @@ when the list outgrows its file), with its candidates, decisions and audit log, 
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from digest.cli.context import CommandError, Context, path_argument, print_json
@@ -43,6 +44,12 @@ def handle_copy(args: argparse.Namespace, context: Context) -> int:
         raise CommandError(f"{args.source} is the configured database itself: set DIGEST_DATABASE_URL to the new one")
     # No service may write to either side meanwhile: the old data folder's, and the new one's (and database's).
     folders = list(dict.fromkeys([source_file.parent, context.settings.data_dir.resolve()]))
+    if not os.access(source_file.parent, os.W_OK):  # a backup on a read-only mount: no service runs there
+        raise CommandError(
+            f"{args.source}: its folder {source_file.parent} cannot be written (read-only, or another user's), and "
+            "SQLite writes beside a database even to read it: copy the file to a writable folder and give that copy "
+            "to --from"
+        )
     locks = []
     try:
         for folder in folders:
