@@ -172,3 +172,40 @@ def test_a_running_service_on_the_old_folder_is_refused(
     error = capsys.readouterr().err.strip()
     assert error.count("\n") == 0 and "stop it first" in error
     assert not (tmp_path / "new.sqlite3").exists()
+
+
+def test_a_backup_cut_short_is_said_to_be_damaged_not_another_programs_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A backup copied off a full disk, or a download cut off: SQLite reads none of it. The copy said the file "is not a
+    digest database (it has no schema revision)", sending the maintainer looking for another file."""
+    old_file = old_deployment(tmp_path / "old")
+    backup = tmp_path / "backups" / "digest-2026-11-20.sqlite3"
+    backup.parent.mkdir()
+    backup.write_bytes(old_file.read_bytes()[: old_file.stat().st_size // 2])
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    capsys.readouterr()
+    assert main(["--data-dir", str(tmp_path / "new"), "database", "copy", "--from", str(backup)]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "not a digest database" not in error, error
+    assert f"{backup} cannot be read" in error and "malformed" in error and "nothing was copied" in error
+    assert not (tmp_path / "new.sqlite3").exists()
+
+
+def test_a_backup_on_a_read_only_mount_is_named_as_what_to_copy_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A backup on a read-only mount (a snapshot, a volume mounted ro): the copy blamed "the data folder" and told
+    the operator to choose another with --data-dir, which was not what was read-only."""
+    from tests.test_bad_input import read_only_view
+
+    old_file = old_deployment(tmp_path / "old")
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{tmp_path / 'new.sqlite3'}")
+    with read_only_view(old_file.parent, tmp_path / "snapshot") as view:
+        capsys.readouterr()
+        source = view / old_file.name
+        assert main(["--data-dir", str(tmp_path / "new"), "database", "copy", "--from", str(source)]) == 1
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "--data-dir" not in error, error
+    assert f"{source}: its folder {view} cannot be written" in error and "copy the file to a writable folder" in error
+    assert not (tmp_path / "new.sqlite3").exists()

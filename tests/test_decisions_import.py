@@ -13,10 +13,13 @@ import pytest
 from sqlalchemy import select
 
 from digest.cli import main
+from digest.config import Settings
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
 from digest.storage.db import Database, open_database
 from digest.storage.state import TrainingDecision
 from tests.conftest import make_settings
-from tests.factories import real_papers
+from tests.factories import insert_candidate, real_papers
 from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 PAPERS = real_papers()
@@ -230,3 +233,24 @@ def test_a_nul_character_in_an_abstract_is_blanked_not_a_database_error(
             assert row is not None and row.abstract == "Vision  transformers  and\nprobes"
     finally:
         database.dispose()
+
+
+def test_a_paper_already_decided_in_review_is_counted_as_not_learnt(
+    data_dir: Path, database: Database, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An issue tracker's "approve" of a paper the maintainers rejected on Discord: the rejection stands (the model
+    never learns the imported verdict), but the import said it had imported it to train the model, and nothing more."""
+    rejected = insert_candidate(database, PAPERS[1])
+    Reviewer(database, settings).decide(rejected, "reject", Actor("ann", "1", "discord"))
+    path = write_lines(
+        tmp_path / "verdicts.jsonl", decision_line(PAPERS[1], "approve"), decision_line(PAPERS[2], "reject")
+    )
+    assert digest(data_dir, "decisions", "import", str(path), "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert (
+        "  1 of them is a paper decided in review (digest candidates) and not in the list: that decision stands, "
+        "and the imported one is not learnt"
+    ) in out
+    assert digest(data_dir, "decisions", "import", str(path), "--json") == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["imported"], summary["in_list"], summary["decided_in_review"]) == (2, 0, 1)

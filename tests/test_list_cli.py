@@ -110,6 +110,19 @@ def test_subprocess_export_and_lint(tmp_path: Path) -> None:
     assert lint.returncode == 1 and f"{out}:92: error:" in lint.stdout and "Traceback" not in lint.stderr
 
 
+def test_export_to_dev_stdout_into_a_pipe_writes_the_list(tmp_path: Path) -> None:
+    """`digest list export -o /dev/stdout | gzip > list.md.gz` in a backup script: /dev/stdout was followed to the
+    pipe's name ("/proc/<pid>/fd/pipe:[…]"), which is no file, and the export failed with "cannot write: No such file
+    or directory"; and "wrote /dev/stdout" followed the list in the pipe."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+    python = ROOT / ".venv" / "bin" / "python"
+    command = [str(python if python.exists() else sys.executable), "-m", "digest", "--data-dir", str(tmp_path / "d")]
+    done = subprocess.run([*command, "list", "export", "-o", "/dev/stdout"], cwd=tmp_path, env=env, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == SEED  # the list alone: what was written is said on standard error
+    assert done.stderr.decode().startswith("wrote /dev/stdout")
+
+
 def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> None:
     """`digest list export | head -1`: the pipe closes early; the command printed "digest: Broken pipe". It now ends
     as a command killed by the broken pipe does (128 + SIGPIPE), saying nothing."""
@@ -149,5 +162,27 @@ def test_a_nul_character_in_the_list_file_is_one_line_naming_its_line_and_nothin
     assert run(data_dir, "import", str(bad)) == 1
     err = capsys.readouterr().err
     assert f"edited.md:{line}: " in err and "NUL" in err and err.count("\n") == 1, err
+    assert run(data_dir, "export") == 0
+    assert capsys.readouterr().out.encode("utf-8") == SEED
+
+
+def test_export_over_the_database_or_the_secrets_is_refused_and_both_are_kept(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest list export -o data/d<Tab>` completes to the database: it was replaced by the Markdown ("wrote
+    data/digest.sqlite3"), and every later command said "file is not a database"."""
+    assert run(data_dir, "export", "-o", str(tmp_path / "backup.sqlite3")) == 0  # a new file: written
+    database = data_dir / "digest.sqlite3"
+    backup = tmp_path / "old-backup.sqlite3"
+    backup.write_bytes(database.read_bytes())
+    secrets = data_dir / "secrets.json"
+    secrets.write_text('{"secret_key": "kept"}', encoding="utf-8")
+    capsys.readouterr()
+    for target in (database, backup, secrets):
+        before = target.read_bytes()
+        assert run(data_dir, "export", "-o", str(target)) == 1
+        error = capsys.readouterr().err.strip()
+        assert error.count("\n") == 0 and str(target) in error and "nothing was written" in error, error
+        assert target.read_bytes() == before
     assert run(data_dir, "export") == 0
     assert capsys.readouterr().out.encode("utf-8") == SEED

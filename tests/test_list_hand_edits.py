@@ -391,3 +391,22 @@ def test_sanity_the_seed_parses_as_the_tests_assume(settings: Settings) -> None:
     parsed = parse_list(seed_text(settings))
     names = [section.name for section in parsed.sections]
     assert "News" in names and "Tool" in names and "Contribution" in names
+
+
+def test_a_hand_edit_of_the_list_file_is_kept_when_a_decision_writes_the_file(
+    database: Database, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A maintainer fixes a typo in data/list.md, meaning to `digest list import` it; an approval on Discord comes
+    first and writes the file from the database. Was: the edit was gone, with no copy and no word in the log (a copy
+    was kept only when the file lost entries)."""
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    reviewer.decide(insert_candidate(database, real_papers()[0]), "approve", ANN, section="Probing")
+    reviewer.decide(insert_candidate(database, real_papers()[1]), "approve", ANN, section="Probing")
+    path = settings.list_markdown_path
+    assert not path.with_name("list.md.1").exists()  # the service's own writes keep no copies
+    edited = path.read_text(encoding="utf-8").replace("LVLM-Intrepret", "LVLM-Interpret")
+    path.write_text(edited, encoding="utf-8")
+    reviewer.decide(insert_candidate(database, real_papers()[3]), "approve", ANN, section="Probing")
+    assert path.with_name("list.md.1").read_text(encoding="utf-8") == edited
+    assert real_papers()[3]["arxiv_id"] in path.read_text(encoding="utf-8")
+    assert any("list.md.1" in record.getMessage() and "list import" in record.getMessage() for record in caplog.records)

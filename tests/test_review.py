@@ -24,6 +24,9 @@ from tests.postgres_server import each_database, postgres_server, postgres_url  
 
 NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 ANN = Actor("ann", "1001", "cli")
+STAR = (
+    "[![Star](https://img.shields.io/github/stars/ann/steer.svg?style=social&label=Star)](https://github.com/ann/steer)"
+)
 
 
 def reviewer_for(database: Database, settings: Settings) -> Reviewer:
@@ -293,6 +296,38 @@ def test_an_approval_is_undone_after_its_sections_heading_was_renamed(
     with database.reading() as session:
         assert arxiv_id not in liststore.render_markdown(session, settings.templates_dir)
     assert arxiv_id not in settings.list_markdown_path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("undo", ["revert", "reject", "approve", "approve where it is"])
+def test_an_approval_moved_to_another_section_by_hand_is_undone_where_it_now_is(
+    database: Database, settings: Settings, undo: str
+) -> None:
+    """A maintainer moves an approved paper to another section by hand (imported: "moved Steering -> Probing").
+    `digest pending` and `digest reject` said they had worked and the paper stayed in the list; approving it into a
+    third section left it in two. Approving it into the section it was moved to keeps the maintainer's lines."""
+    arxiv_id = real_papers()[0]["arxiv_id"]
+    candidate_id = insert_candidate(database, real_papers()[0])
+    reviewer = Reviewer(database, settings)
+    reviewer.decide(candidate_id, "approve", Actor("ann", None, "cli"), "Steering")
+    with database.transaction() as session:
+        text = liststore.render_markdown(session, settings.templates_dir)
+        lines = text.split("\n")
+        first = next(i for i, line in enumerate(lines) if line.startswith("+ ") and arxiv_id in line)
+        entry = [lines[first], lines[first + 1], "  " + STAR, lines[first + 2]]
+        del lines[first : first + 3]
+        probing = next(i for i, line in enumerate(lines) if line.startswith("#") and line.endswith("Probing"))
+        lines[probing + 2 : probing + 2] = entry
+        report = liststore.import_markdown(session, "\n".join(lines).encode("utf-8"), source="edited.md")
+        assert [(item["from"], item["to"]) for item in report.moved] == [("Steering", "Probing")]
+    into = {"approve": "Attention", "approve where it is": "Probing"}.get(undo)
+    reviewer.decide(candidate_id, "approve" if into else undo, Actor("ann", None, "cli"), into)
+    with database.reading() as session:
+        held = liststore.sections_holding(session, arxiv_id)
+    assert held == ([into] if into else [])
+    written = settings.list_markdown_path.read_text(encoding="utf-8")
+    entries = [line for line in written.splitlines() if line.startswith("+ ") and arxiv_id in line]
+    assert len(entries) == (1 if into else 0)
+    assert (STAR in written) == (undo == "approve where it is")
 
 
 def test_a_deciders_name_cannot_rewrite_what_the_history_says(database: Database, settings: Settings) -> None:

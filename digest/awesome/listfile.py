@@ -1,16 +1,20 @@
-"""The list's Markdown file in the data folder: written whole, and never shrunk without keeping the previous one.
+"""The list's Markdown file in the data folder: written whole, and never replaced without keeping a copy of what only
+that file held.
 
-Before `list.md` is replaced by a version with fewer entries (a wrong import, a database that lost its rows), the
-file it had is kept as `list.md.1` (older ones move up to `list.md.3`), so approved entries can always be recovered.
+Before `list.md` is replaced by a version with fewer entries (a wrong import, a database that lost its rows), or
+when it was edited since the service last wrote it (a hand edit not imported yet), the file it had is kept as
+`list.md.1` (older ones move up to `list.md.3`), so approved entries and a maintainer's edits can be recovered.
+What the service last wrote is remembered by its SHA-256 in `.list.md.written` beside it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from pathlib import Path
 
 from digest.awesome.parse import parse_list
-from digest.storage.files import keep_generations, write_atomic
+from digest.storage.files import keep_generations, write_atomic_bytes
 
 log = logging.getLogger(__name__)
 
@@ -22,20 +26,53 @@ def entry_count(text: str) -> int:
     return sum(len(section.entries) for section in parse_list(text).sections)
 
 
+def _written_record(path: Path) -> Path:
+    return path.with_name(f".{path.name}.written")
+
+
+def remember_written(path: Path, data: bytes) -> None:
+    """Notes that `data` is what the service wrote to `path` (unnoted, the next write keeps a copy it did not need)."""
+    try:
+        write_atomic_bytes(_written_record(path), hashlib.sha256(data).hexdigest().encode("ascii"))
+    except OSError as exc:
+        log.warning("list: could not note what was written to %s (%s)", path, exc.strerror or exc)
+
+
+def edited_since_written(path: Path, previous: bytes) -> bool:
+    """Whether `previous` (what `path` holds) is not what the service last wrote there; False when that is unknown
+    (a data folder from before the note was kept)."""
+    try:
+        noted = _written_record(path).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return noted != hashlib.sha256(previous).hexdigest()
+
+
 def write_list_markdown(path: Path, text: str, entries: int | None = None) -> Path:
-    """Writes `text` to `path`; keeps the file it replaces when that one had more entries. `entries`: how many
-    `text` holds, when the caller knows (the database it was rendered from), so that it is not parsed again."""
+    """Writes `text` to `path`; keeps the file it replaces when that one had more entries or was edited by hand.
+    `entries`: how many `text` holds, when the caller knows (the database it was rendered from), so that it is not
+    parsed again."""
+    data = text.encode("utf-8")
     try:
         previous = path.read_bytes() if path.is_file() else None
     except OSError:
         previous = None  # unreadable: nothing to compare with; the write below says what is wrong
-    if previous is not None:
+    if previous is not None and previous != data:
         before = entry_count(previous.decode("utf-8", "replace"))
         after = entry_count(text) if entries is None else entries
-        if after < before:
+        if edited_since_written(path, previous):
+            kept = keep_generations(path, previous, GENERATIONS)
+            log.warning(
+                "list: %s was edited since the service last wrote it, and the edit is not in the database (edits "
+                "go through `digest list import`); written again from the database, the edited file kept as %s",
+                path,
+                kept,
+            )
+        elif after < before:
             kept = keep_generations(path, previous, GENERATIONS)
             log.warning(
                 "list: %s goes from %d to %d entries; the previous file is kept as %s", path, before, after, kept
             )
-    write_atomic(path, text)
+    write_atomic_bytes(path, data)
+    remember_written(path, data)
     return path

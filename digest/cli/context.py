@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:  # imported by the commands that use them, not by `digest --help`
     from datetime import date
@@ -51,11 +51,12 @@ class Context:
             self._database = None
 
 
-def print_json(payload: Any) -> None:
+def print_json(payload: Any, stream: TextIO | None = None) -> None:
     import json
 
-    json.dump(payload, sys.stdout, ensure_ascii=False, indent=2, default=str)
-    sys.stdout.write("\n")
+    out = stream or sys.stdout
+    json.dump(payload, out, ensure_ascii=False, indent=2, default=str)
+    out.write("\n")
 
 
 def path_argument(text: str) -> Path:

@@ -5,6 +5,7 @@ when the list outgrows its file), with its candidates, decisions and audit log, 
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from digest.cli.context import CommandError, Context, path_argument, print_json
@@ -30,7 +31,7 @@ def register(subparsers: Any) -> None:
 
 
 def handle_copy(args: argparse.Namespace, context: Context) -> int:
-    from digest.storage.copy import CopyError, copy_database, same_database
+    from digest.storage.copy import CopyError, copy_database, same_database, unreadable
     from digest.storage.datalock import DataLockError, lock_data_folder, lock_database
     from digest.storage.db import DatabaseError, has_schema, migrate, open_database
 
@@ -43,6 +44,12 @@ def handle_copy(args: argparse.Namespace, context: Context) -> int:
         raise CommandError(f"{args.source} is the configured database itself: set DIGEST_DATABASE_URL to the new one")
     # No service may write to either side meanwhile: the old data folder's, and the new one's (and database's).
     folders = list(dict.fromkeys([source_file.parent, context.settings.data_dir.resolve()]))
+    if not os.access(source_file.parent, os.W_OK):  # a backup on a read-only mount: no service runs there
+        raise CommandError(
+            f"{args.source}: its folder {source_file.parent} cannot be written (read-only, or another user's), and "
+            "SQLite writes beside a database even to read it: copy the file to a writable folder and give that copy "
+            "to --from"
+        )
     locks = []
     try:
         for folder in folders:
@@ -55,6 +62,9 @@ def handle_copy(args: argparse.Namespace, context: Context) -> int:
     try:
         source = open_database(source_url, migrate_schema=False, named_by="--from")
         try:
+            damage = unreadable(source)
+            if damage is not None:  # a backup cut short is no other program's file: say what SQLite found
+                raise CommandError(f"{args.source} cannot be read as a database ({damage}); nothing was copied")
             if not has_schema(source.engine):  # another program's file: not a single table is written into it
                 raise CommandError(f"{args.source} is not a digest database (it has no schema revision)")
             migrate(source.engine)  # upgraded to this release's schema first, as any command would

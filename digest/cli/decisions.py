@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from digest.cli.context import CommandError, Context, path_argument, print_json
 
@@ -117,18 +117,19 @@ def _decision_dict(decision: ImportedDecision) -> dict[str, object]:
     }
 
 
-def _print_summary(source: str, parsed: ParsedDecisions, replaced: int, listed: int, dry_run: bool) -> None:
+def _print_summary(source: str, parsed: ParsedDecisions, counts: _Counts, dry_run: bool) -> None:
     from digest.relevance.training import Verdict
 
-    counts = f"{_plural(len(parsed.decisions), 'decision')} ({parsed.count(Verdict.APPROVE)} approve, "
-    counts += f"{parsed.count(Verdict.REJECT)} reject) from {source}"
+    replaced, listed, decided = counts
+    summary = f"{_plural(len(parsed.decisions), 'decision')} ({parsed.count(Verdict.APPROVE)} approve, "
+    summary += f"{parsed.count(Verdict.REJECT)} reject) from {source}"
     if dry_run:
-        print(f"would import {counts}; nothing was written (--dry-run)")
+        print(f"would import {summary}; nothing was written (--dry-run)")
         for decision in parsed.decisions:
             into = f" into {decision.section}" if decision.section else ""
             print(f"  {decision.verdict:<7} {decision.arxiv_id}{into}: {decision.title}")
     else:
-        print(f"imported {counts}; they train the relevance model and do not change the list")
+        print(f"imported {summary}; they train the relevance model and do not change the list")
     for repeat in parsed.repeats:
         lines = ", ".join(str(number) for number in repeat.line_numbers)
         print(f"  {repeat.arxiv_id} is on lines {lines}: the last, line {repeat.line_numbers[-1]}, wins")
@@ -141,11 +142,24 @@ def _print_summary(source: str, parsed: ParsedDecisions, replaced: int, listed: 
             f"  {listed} of them {papers} the list holds: the list stands for {'it' if listed == 1 else 'them'}, "
             "and a reject is not learnt"
         )
+    if decided:
+        papers = "is a paper" if decided == 1 else "are papers"
+        print(
+            f"  {decided} of them {papers} decided in review (digest candidates) and not in the list: that decision "
+            "stands, and the imported one is not learnt"
+        )
 
 
-def _check(context: Context, lines: list[bytes]) -> tuple[ParsedDecisions, list[str], int, int]:
+class _Counts(NamedTuple):
+    replaced: int  # the papers that already have an imported decision
+    listed: int  # the papers the list holds
+    decided: int  # the papers decided in review that the list does not hold
+
+
+def _check(context: Context, lines: list[bytes]) -> tuple[ParsedDecisions, list[str], _Counts]:
     """The file's decisions against the list's sections; the section names (for the hint) when one was unknown;
-    how many of the papers already have an imported decision; and how many the list holds."""
+    how many of the papers already have an imported decision, how many the list holds and how many others were
+    decided in review (whose decision stands over the file's)."""
     from digest.awesome import store as liststore
     from digest.relevance import training_store
     from digest.relevance.training import parse_decisions
@@ -155,10 +169,11 @@ def _check(context: Context, lines: list[bytes]) -> tuple[ParsedDecisions, list[
         sections = liststore.section_names(session) if parsed.unknown_sections else []
         ids = [decision.arxiv_id for decision in parsed.decisions]
         already, listed = training_store.imported_ids(session, ids), training_store.listed_ids(session, ids)
-    return parsed, sections, len(already), len(listed)
+        decided = training_store.decided_ids(session, ids) - listed
+    return parsed, sections, _Counts(len(already), len(listed), len(decided))
 
 
-def _summary_json(source: str, parsed: ParsedDecisions, replaced: int, listed: int, dry_run: bool) -> dict[str, object]:
+def _summary_json(source: str, parsed: ParsedDecisions, counts: _Counts, dry_run: bool) -> dict[str, object]:
     from digest.relevance.training import Verdict
 
     return {
@@ -168,8 +183,9 @@ def _summary_json(source: str, parsed: ParsedDecisions, replaced: int, listed: i
         "imported": 0 if dry_run else len(parsed.decisions),
         "approve": parsed.count(Verdict.APPROVE),
         "reject": parsed.count(Verdict.REJECT),
-        "replaced": replaced,
-        "in_list": listed,
+        "replaced": counts.replaced,
+        "in_list": counts.listed,
+        "decided_in_review": counts.decided,
         "repeated": [{"arxiv_id": r.arxiv_id, "lines": list(r.line_numbers)} for r in parsed.repeats],
         "decisions": [_decision_dict(decision) for decision in parsed.decisions],
     }
@@ -181,7 +197,7 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest.relevance.training_store import store_decisions
 
     source = STDIN if str(args.path) == "-" else str(args.path)
-    parsed, sections, replaced, listed = _check(context, read_lines(args.path))
+    parsed, sections, counts = _check(context, read_lines(args.path))
     if parsed.bad_lines:
         return _report_bad_lines(source, parsed, sections, args.json)
     if not parsed.decisions:
@@ -190,10 +206,11 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
         file_name = STDIN if source == STDIN else args.path.name
         with context.database.transaction() as session:
             replaced = store_decisions(session, parsed.decisions, file_name, datetime.now(UTC)).replaced
+        counts = counts._replace(replaced=replaced)
     if args.json:
-        print_json(_summary_json(source, parsed, replaced, listed, args.dry_run))
+        print_json(_summary_json(source, parsed, counts, args.dry_run))
     else:
-        _print_summary(source, parsed, replaced, listed, args.dry_run)
+        _print_summary(source, parsed, counts, args.dry_run)
     return 0
 
 

@@ -166,6 +166,31 @@ def report_import(args: argparse.Namespace, report: ImportReport, written: Path 
     return 0
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def refuse_to_replace(path: Path, data_dir: Path) -> None:
+    """CommandError when `path` is a file no export may replace: a SQLite database (`-o data/d<Tab>` completes to
+    the service's own) or the data folder's generated secrets."""
+    from digest.config.secretstore import SECRETS_FILE
+
+    target = path.resolve()
+    if target == (data_dir / SECRETS_FILE).resolve():
+        what = "the data folder's secrets file"
+    else:
+        if not target.is_file():  # a new file, or a device or pipe (`-o /dev/stdout`), never read
+            return
+        try:
+            with target.open("rb") as stream:
+                header = stream.read(len(SQLITE_HEADER))
+        except OSError:
+            return  # unreadable: the write says what is wrong
+        if header != SQLITE_HEADER:
+            return
+        what = "a SQLite database (the service's, or a backup)"
+    raise CommandError(f"{path} is {what}, not the list's Markdown; nothing was written: choose another file")
+
+
 def handle_export(args: argparse.Namespace, context: Context) -> int:
     import hashlib
 
@@ -177,20 +202,24 @@ def handle_export(args: argparse.Namespace, context: Context) -> int:
     if args.output is not None and not args.output.resolve().parent.is_dir():
         # A typo in the folder should not leave a new folder tree behind; the user creates folders on purpose.
         raise CommandError(f"{args.output}: the folder {args.output.resolve().parent} does not exist: create it first")
+    if args.output is not None:
+        refuse_to_replace(args.output, context.settings.data_dir)
     with context.database.reading() as session:
         markdown = liststore.render_markdown(session, context.settings.templates_dir)
         sections = len(liststore.section_names(session))
     data = markdown.encode("utf-8")
     summary = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest(), "sections_with_entries": sections}
     if args.output is not None:
+        # `-o /dev/stdout` (a pipe, a terminal): the list is the output, so no line may follow it there.
+        stream = sys.stdout if args.output.is_file() or not args.output.exists() else sys.stderr
         try:
             write_atomic(args.output, markdown)
         except OSError as exc:
             raise CommandError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
         if args.json:
-            print_json({"path": str(args.output), **summary})
+            print_json({"path": str(args.output), **summary}, stream)
         else:
-            print(f"wrote {args.output} ({len(data):,} bytes)")
+            print(f"wrote {args.output} ({len(data):,} bytes)", file=stream)
         return 0
     if args.json:
         print_json({"markdown": markdown, **summary})

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.relevance.training import ImportedDecision
-from digest.storage.models import Entry, Paper
+from digest.storage.models import APPROVED, REJECTED, Candidate, Entry, Paper
 from digest.storage.state import TrainingDecision
 
 SOURCE_MAX = 1000  # TrainingDecision.source is String(1000): PostgreSQL refuses longer strings
@@ -52,6 +52,17 @@ def listed_ids(session: Session, arxiv_ids: Iterable[str]) -> set[str]:
     for chunk in _chunks(sorted(set(arxiv_ids))):
         query = select(Paper.arxiv_id).join(Entry, Entry.paper_id == Paper.id).where(Paper.arxiv_id.in_(chunk))
         found.update(arxiv_id for arxiv_id in session.scalars(query) if arxiv_id)
+    return found
+
+
+def decided_ids(session: Session, arxiv_ids: Iterable[str]) -> set[str]:
+    """Which of these papers have a candidate approved or rejected in review: that decision stands over an imported
+    verdict on the same paper (relevance.store.feedback_examples)."""
+    found: set[str] = set()
+    decided = Candidate.status.in_((APPROVED, REJECTED))
+    for chunk in _chunks(sorted(set(arxiv_ids))):
+        query = select(Candidate.arxiv_id).where(Candidate.arxiv_id.in_(chunk), decided)
+        found.update(session.scalars(query))
     return found
 
 

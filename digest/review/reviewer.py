@@ -231,7 +231,7 @@ class Reviewer:
                 f"{candidate.arxiv_id} is already in the list ({', '.join(elsewhere)}): name a section to add it "
                 "there too, or reject the candidate"
             )
-        self._remove_entry(session, candidate, now)
+        self._remove_entry(session, candidate, now, keeping=resolved.name)
         listed_before = list(resolved.entries)
         try:
             entry = add_candidate_entry(session, candidate, resolved.name, now, self.settings.templates_dir)
@@ -252,23 +252,24 @@ class Reviewer:
         candidate.updated_at = now
 
     @staticmethod
-    def _remove_entry(session: Session, candidate: Candidate, now: datetime) -> None:
-        """Undoes an earlier approval: the entry it added leaves the list (the paper row stays for history)."""
+    def _remove_entry(session: Session, candidate: Candidate, now: datetime, *, keeping: str | None = None) -> None:
+        """Undoes an earlier approval: the entry it added leaves the list (the paper row stays for history). An
+        approval into `keeping` keeps the paper's entry there (moved there by hand: the maintainer's lines stay)."""
         if candidate.status != APPROVED or candidate.paper_id is None or not candidate.decided_section:
             return
-        if liststore.resolve_section(session, candidate.decided_section) is not None:
-            liststore.remove_paper_entry(
-                session, paper_id=candidate.paper_id, section_name=candidate.decided_section, now=now
-            )
+        if liststore.remove_paper_entry(
+            session, paper_id=candidate.paper_id, section_name=candidate.decided_section, now=now
+        ):
             return
-        # The section it went into was renamed since (a hand edit imported): its entry is found by the paper. One
-        # entry is this approval's; with several (the paper also listed by hand) which one is unknown, so nothing is
-        # decided rather than a decision logged while the list keeps the paper.
-        held = liststore.sections_holding(session, paper_id=candidate.paper_id)
+        # The section it went into was renamed since, or the entry moved to another one (a hand edit imported): its
+        # entry is found by the paper. One entry is this approval's; with several (the paper also listed by hand)
+        # which one is unknown, so nothing is decided rather than a decision logged while the list keeps the paper.
+        held = [name for name in liststore.sections_holding(session, paper_id=candidate.paper_id) if name != keeping]
         if len(held) > 1:
             raise ReviewError(
-                f"candidate {candidate.id}: the section it was approved into ({candidate.decided_section}) is gone "
-                f"and the paper is in {', '.join(held)}; take it out of the list by hand (`digest list import`)"
+                f"candidate {candidate.id}: its entry is no longer in the section it was approved into "
+                f"({candidate.decided_section}) and the paper is in {', '.join(held)}; take it out of the list by hand "
+                "(`digest list import`)"
             )
         if held:
             liststore.remove_paper_entry(session, paper_id=candidate.paper_id, section_name=held[0], now=now)

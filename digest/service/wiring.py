@@ -181,7 +181,7 @@ def list_file_in_step(database: Database, settings: Settings) -> bool:
     decision's commit and its file write (a kill, a crash) left it behind, and only the next decision would have
     written it. True when it was written."""
     from digest.awesome import store as liststore
-    from digest.awesome.listfile import GENERATIONS
+    from digest.awesome.listfile import GENERATIONS, remember_written
     from digest.storage.files import held_for_writing, keep_generations, write_atomic
 
     path = settings.list_markdown_path
@@ -196,6 +196,7 @@ def list_file_in_step(database: Database, settings: Settings) -> bool:
             if previous is not None:  # a hand edit of the file is kept, never overwritten without a copy
                 kept = keep_generations(path, previous, GENERATIONS)
             write_atomic(path, markdown)
+            remember_written(path, markdown.encode("utf-8"))
     except OSError as exc:
         log.error("the list's Markdown %s could not be brought up to date: %s", path, exc.strerror or exc)
         return False

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Integer, Table, func, insert, select, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from digest.storage import state  # noqa: F401  (imported for its tables: the service's state is in the schema)
 from digest.storage.db import Database
@@ -37,6 +37,17 @@ def same_database(source_url: str, target_url: str) -> bool:
     return make_url(source_url).render_as_string(hide_password=False) == make_url(target_url).render_as_string(
         hide_password=False
     )
+
+
+def unreadable(source: Database) -> str | None:
+    """Why SQLite cannot read the file at all (a backup cut short is "database disk image is malformed", another
+    kind of file "file is not a database"), or None when it can."""
+    try:
+        with source.engine.connect() as connection:
+            connection.execute(text("SELECT count(*) FROM sqlite_master"))
+    except DBAPIError as exc:
+        return _first_line(exc)
+    return None
 
 
 def _tables() -> list[Table]:

@@ -43,8 +43,9 @@ def write_atomic_bytes(path: Path, data: bytes) -> None:
     A symlink is followed (the file it names is replaced, the link stays); a device or pipe (`-o /dev/stdout`,
     `/dev/full`) is written in place, never renamed over: replacing /dev/full would be a disaster when run as root.
     """
-    path = path.resolve()
     try:
+        # Asked of the path as given: /dev/stdout names a pipe through /proc/self/fd, but resolved it is the pipe's
+        # name ("pipe:[…]"), which is no file.
         mode = path.stat().st_mode
     except FileNotFoundError:
         mode = 0
@@ -55,6 +56,7 @@ def write_atomic_bytes(path: Path, data: bytes) -> None:
             stream.write(data)
             stream.flush()
         return
+    path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
