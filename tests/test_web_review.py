@@ -142,6 +142,36 @@ async def test_a_hostile_title_is_escaped_in_pages_and_feeds(site: Site) -> None
         assert parsed.entries[0].title.startswith("<script>alert('x')</script> ]]> Cats & Dogs")
 
 
+def test_two_processes_starting_on_a_new_folder_agree_on_the_generated_secrets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service and `digest weekly` started at once on a new data folder: each finds no secrets file. Before, each
+    generated its own and the second file replaced the first, so the running service signed approval links with a key
+    the file no longer held (links it sent failed once it restarted). Generating is slowed so that both have read the
+    empty folder before either writes, as a busy machine may order them."""
+    import secrets as secrets_module
+    import threading
+    import time
+
+    real = secrets_module.token_urlsafe
+
+    def slow_token(size: int) -> str:
+        time.sleep(0.2)
+        return real(size)
+
+    monkeypatch.setattr(secrets_module, "token_urlsafe", slow_token)
+    settings = make_settings(tmp_path / "data")
+    found: list[object] = []
+    starts = [threading.Thread(target=lambda: found.append(ensure_secrets(settings))) for _ in range(3)]
+    for start in starts:
+        start.start()
+    for start in starts:
+        start.join()
+    monkeypatch.undo()
+    assert len(found) == 3 and found[0] == found[1] == found[2]
+    assert ensure_secrets(settings) == found[0]  # what the file holds is what each of them signs with
+
+
 def test_missing_secrets_are_generated_once_owner_only_and_the_environment_wins(tmp_path: Path) -> None:
     settings = make_settings(tmp_path / "data")
     first = ensure_secrets(settings)

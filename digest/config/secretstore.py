@@ -5,11 +5,15 @@ A generated secret lives in `<data dir>/secrets.json`, created atomically with m
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import json
 import logging
 import os
 import secrets
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import SecretStr, ValidationError
@@ -70,6 +74,25 @@ def _write_file(path: Path, values: dict[str, str]) -> None:
         raise SecretStoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
 
 
+@contextlib.contextmanager
+def _generating(path: Path) -> Iterator[None]:
+    """One process at a time reads and fills the secrets file: two started at once on a new data folder (the service
+    and `digest weekly`) would each generate a key and the second file would replace the first, leaving the running
+    service signing with a key the file no longer holds. A mount without file locks goes on without one."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = (path.parent / f".{path.name}.lock").open("a")
+    except OSError as exc:
+        raise SecretStoreError(f"cannot write {path.parent}: {exc.strerror or exc}") from exc
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOLCK, errno.EOPNOTSUPP, errno.EINVAL):
+                raise SecretStoreError(f"cannot lock {path}: {exc.strerror or exc}") from exc
+        yield
+
+
 def ensure_secrets(settings: Settings) -> StartedSecrets:
     """The environment's values where set; the others from the secrets file, generated there on first start.
 
@@ -94,9 +117,14 @@ def ensure_secrets(settings: Settings) -> StartedSecrets:
         stored = _read_file(path)
         generated = [name for name in missing if name not in stored]
         if generated:
-            for name in generated:
-                stored[name] = secrets.token_urlsafe(32)
-            _write_file(path, stored)
+            with _generating(path):
+                stored = _read_file(path)  # again, under the lock: another process may have just written it
+                generated = [name for name in missing if name not in stored]
+                for name in generated:
+                    stored[name] = secrets.token_urlsafe(32)
+                if generated:
+                    _write_file(path, stored)
+        if generated:
             log.warning(
                 "generated %s and stored them in %s (owner-only); set %s in the environment to choose your own",
                 ", ".join(GENERATED[name] for name in generated),
