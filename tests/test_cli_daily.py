@@ -239,3 +239,32 @@ def test_export_to_dash_is_standard_output(tmp_path: Path, data_dir: Path, capsy
     assert main(["--data-dir", str(data_dir), "list", "export", "-o", "-"]) == 0
     assert capsys.readouterr().out == expected
     assert not (tmp_path / "-").exists()
+
+
+def test_a_database_failure_midway_through_several_ids_names_what_was_decided(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest approve 1 2 3` makes one decision per ID. When the database failed on the second (a full disk, a lock
+    held too long), the command ended with "(nothing was changed)" although the first was approved, and the third was
+    never tried. It now says which were decided and which to run again. The second write fails through a trigger, as
+    a disk that fills after the first decision would fail it."""
+    database = open_service_database(make_settings(data_dir))
+    try:
+        ids = [insert_candidate(database, paper) for paper in real_papers()[:3]]
+    finally:
+        database.dispose()
+    with sqlite3.connect(data_dir / "digest.sqlite3") as connection:
+        connection.execute(
+            "CREATE TRIGGER full_disk BEFORE INSERT ON decisions WHEN (SELECT count(*) FROM decisions) >= 1 "
+            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+    status = main(["--data-dir", str(data_dir), "approve", *map(str, ids), "--section", "Probing"])
+    out = capsys.readouterr()
+    assert status == 1
+    assert out.out == f"candidate {ids[0]} ({real_papers()[0]['arxiv_id']}): approved into Probing\n"
+    assert "nothing was changed" not in out.err and len(out.err.splitlines()) == 1
+    assert "database or disk is full" in out.err
+    assert f"the 1 decision(s) printed above were made, {ids[1]} and the 1 after it were not" in out.err
+    with sqlite3.connect(data_dir / "digest.sqlite3") as connection:
+        statuses = dict(connection.execute("SELECT id, status FROM candidates"))
+    assert [statuses[number] for number in ids] == ["approved", "pending", "pending"]

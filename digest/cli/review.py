@@ -84,14 +84,17 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
             )
             return 2
         wanted.append(number if number is not None else str(reference))
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from digest.cli.program import one_line
     from digest.review.reviewer import Reviewer
     from digest.review.rules import Actor, ReviewError
 
     reviewer = Reviewer(context.database, context.settings)
     actor = Actor(name=actor_name(), id=None, channel="cli")
     by_arxiv_id = _candidates_of(context, [item for item in wanted if isinstance(item, str)])
-    failed = 0
-    for item in wanted:
+    failed = decided = 0
+    for position, item in enumerate(wanted):
         try:
             candidate_id = item if isinstance(item, int) else by_arxiv_id.get(item)
             if candidate_id is None:
@@ -100,12 +103,27 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
                     "the polls never found"
                 )
             outcome = reviewer.decide(candidate_id, args.action, actor, args.section)
+        except SQLAlchemyError as exc:
+            if not decided:
+                raise  # nothing was decided yet: the one line every command gives says so
+            # Each ID is a decision of its own: those printed above were made, and saying "nothing was changed" would
+            # have the maintainer decide them again, or think them lost.
+            rest = len(wanted) - position - 1
+            print(
+                f"digest: the database could not be written or read: {one_line(getattr(exc, 'orig', None) or exc)}; "
+                f"the {decided} decision(s) printed above were made, {item}"
+                + (f" and the {rest} after it" if rest else "")
+                + " were not: run the command again for those",
+                file=sys.stderr,
+            )
+            return 1
         except (ReviewError, CommandError) as exc:
             if len(wanted) == 1:
                 raise CommandError(str(exc)) from exc
             print(f"digest: {exc}", file=sys.stderr)
             failed += 1
             continue
+        decided += 1
         print(f"candidate {outcome.candidate_id} ({outcome.arxiv_id}): {outcome.message}")
     return 1 if failed else 0
 
