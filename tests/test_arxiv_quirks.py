@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from digest.arxiv.api import backfill
+from digest.arxiv.backfill import backfill
 from digest.arxiv.poll_pass import run_poll
 from digest.config import Settings
 from digest.service.wiring import open_service_database as open_database
@@ -112,7 +112,7 @@ async def test_backfill_a_page_cut_off_mid_entry_loses_that_paper(settings: Sett
 async def test_backfill_stops_resumably_when_empty_pages_go_on(settings: Settings, database: Database) -> None:
     """Empty pages before totalResults, again and again: asked again a few times with the fetcher's back-off, then
     the backfill stops (not done), with one line saying why, and its saved place is where a new run resumes."""
-    from digest.arxiv.api import PAGE_RETRIES
+    from digest.arxiv.backfill import PAGE_RETRIES
 
     first, second = api_page("s0_m10_bc5a6c384fe9"), api_page("s10_m10_34e56e15aaac")
     clock = FakeClock()

@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import event, select
 
 from digest import resources
-from digest.arxiv.api import backfill, refresh_examples
+from digest.arxiv.api import refresh_examples
+from digest.arxiv.backfill import backfill
 from digest.arxiv.poll_pass import run_poll
 from digest.awesome import store as liststore
 from digest.config import Settings

@@ -36,7 +36,8 @@ MAX_REDIRECTS = 5
 # Only what the standard library decodes; a server that sends anything else (br, zstd) gets one line, not a crash.
 ACCEPT_ENCODING = "gzip, deflate"
 # The running service's "stop now": a retry or a spacing wait ends at once when it is set. A context variable,
-# because the fetchers are made deep inside a poll (and in digest.arxiv.api) while the service owns the event.
+# because the fetchers are made deep inside a poll (and in digest.arxiv.api and digest.arxiv.backfill) while the
+# service owns the event.
 STOP_WAITING: contextvars.ContextVar[asyncio.Event | None] = contextvars.ContextVar("stop_waiting", default=None)
 
 

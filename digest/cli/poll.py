@@ -159,7 +159,7 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
 def handle_backfill(args: argparse.Namespace, context: Context) -> int:
     import asyncio
 
-    from digest.arxiv.api import backfill
+    from digest.arxiv.backfill import backfill
     from digest.cli.logs import setup_logging
 
     settings = context.settings

@@ -16,21 +16,21 @@ from typing import Any
 
 from apscheduler import events
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.exc import SQLAlchemyError
 
 from digest import health, heap, jobs
-from digest.arxiv import api as arxiv_api
-from digest.arxiv import poll_pass, poll_runs, poller
-from digest.arxiv.fetcher import STOP_WAITING
-from digest.arxiv.poll_pass import health_line
+from digest.arxiv import poll_runs
 from digest.clock import utc_now
 from digest.config import Settings, read_feed_sources, secretstore
 from digest.review.reviewer import Reviewer
+from digest.service import features
+from digest.service.lock_watch import keep_database_lock
 from digest.service.model_refresh import ModelRefresher
-from digest.service.schedule import WEEKLY_RETRY_ID, keep_jobs, make_scheduler, schedule_weekly_retry
+from digest.service.poll_job import run_poll_pass
+from digest.service.schedule import keep_jobs, make_scheduler
+from digest.service.weekly_job import retry_unsent_weekly, run_weekly
 from digest.service.wiring import list_file_in_step, open_service_database
 from digest.storage.datalock import DataLock, lock_data_folder, lock_database
-from digest.storage.db import Database, failure_line
+from digest.storage.db import Database
 from digest.vocab import PollOutcome
 
 log = logging.getLogger("digest.service")
@@ -88,19 +88,9 @@ class Service:
         await self.model_refresher.start()
         jobs.attach(self)
         if serve_web:
-            # The web server, the bot, publishing and the weekly mail are imported when switched on or due: a
-            # service without them keeps their libraries out of its memory (bench/bench_service.py).
-            from digest.web import app as web
-
-            app = web.create_web_app(self.settings, self.database, self.reviewer)
-            self._web_runner = await web.serve(app, self.settings.web.host, self.settings.web.port)
-            log.info(
-                "web: serving the list on %s/ (review at /review, public feed at /feeds/list.xml) in %.1f s",
-                self.settings.web.base_url,
-                time.monotonic() - started,
-            )
+            self._web_runner = await features.serve_web(self.settings, self.database, self.reviewer, started)
         await self._start_bot()
-        self._report_email()
+        features.report_email(self.settings)
         if self.settings.arxiv.contact_warning:
             log.warning("arxiv: %s", self.settings.arxiv.contact_warning)
         if schedule:
@@ -111,51 +101,24 @@ class Service:
         heap.settle()  # what start-up made lives as long as the service: out of the collector's walks
 
     async def _start_bot(self) -> None:
-        if not self.settings.discord.enabled:
-            log.info(
-                "discord: off (to switch it on set DISCORD_TOKEN in the environment, and [discord] channel_id "
-                "and maintainer_role_ids or maintainer_user_ids in the config)"
-            )
-            health.report("discord", True, "off: DISCORD_TOKEN is not set")
+        if features.discord_is_off(self.settings):
             return
-        from digest.discord.bot import ReviewBot
+        from digest.discord.bot import ReviewBot  # imported when switched on (see features.serve_web)
 
         assert self.database is not None and self.reviewer is not None
         self.bot = ReviewBot(self.settings, self.database, self.reviewer)
         await self.bot.start()  # the bot says "discord: on" itself once it is connected
 
     async def _start_publisher(self) -> None:
-        publish = self.settings.publish
-        if not publish.enabled:
-            log.info("publish: off (set [publish] repository to commit approvals to the list's git repository)")
+        if features.publishing_is_off(self.settings):
             return
-        from digest.publish.runner import PublishRunner
+        from digest.publish.runner import PublishRunner  # imported when switched on (see features.serve_web)
 
         assert self.database is not None and self.reviewer is not None
         self.publisher = PublishRunner(self.database, self.settings, self.clock)
         self.reviewer.add_listener(self.publisher.on_decision)
         await self.publisher.start()
-        log.info(
-            "publish: on, %s of %s to branch %s (%s mode)",
-            publish.path,
-            publish.repository,
-            publish.branch,
-            publish.mode,
-        )
-
-    def _report_email(self) -> None:
-        smtp = self.settings.smtp
-        if smtp.enabled:
-            log.info(
-                "email: on, the weekly digest's readers' edition to %d recipient(s), maintainers' edition to %d%s",
-                len(smtp.recipients),
-                len(smtp.maintainer_recipients),
-                "" if smtp.maintainer_recipients else " (set [smtp] maintainer_recipients; it is only written)",
-            )
-        else:
-            log.info(
-                "email: off (set [smtp] host and recipients to switch it on); the Markdown digest is still written"
-            )
+        features.report_publishing(self.settings)
 
     async def _start_scheduler(self) -> None:
         assert self.database is not None
@@ -170,7 +133,7 @@ class Service:
         due = {job.id for job in scheduler.get_jobs() if job.next_run_time and job.next_run_time <= now}
         self._unsettled = due | {POLL_ON_START}
         scheduler.add_listener(self._job_ended, JOB_ENDED)
-        await asyncio.to_thread(self._retry_unsent_weekly, scheduler)
+        await asyncio.to_thread(retry_unsent_weekly, self.database, scheduler)
         scheduler.resume()
         for job in scheduler.get_jobs():
             log.info("schedule: %s next runs at %s", job.id, job.next_run_time)
@@ -202,36 +165,33 @@ class Service:
         return poll_runs.reason_to_poll_on_start(self.database, self.clock())
 
     async def _keep_database_lock(self) -> None:
-        """PostgreSQL: the lock that keeps a second service off the database lives in one session. When that session
-        ends under the service (a server restart, a failover) the lock is taken again; when another service took it
-        meanwhile, this one's schedule pauses (two would poll, post and mail twice) until the lock is free."""
-        from digest.storage.datalock import recheck_database_lock
+        """PostgreSQL: the lock that keeps a second service off the database, watched (see lock_watch)."""
+        await keep_database_lock(
+            self._stopping,
+            lambda: self.lock_check_seconds,
+            self._held_lock,
+            self._pause_for_lost_lock,
+            self._resume_with_lock,
+        )
 
-        lost = False
-        while not self._stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.lock_check_seconds):
-                    await self._stopping.wait()
-            if self._stopping.is_set() or self._data_lock is None or self.database is None:
-                return
-            held = await asyncio.to_thread(recheck_database_lock, self._data_lock, self.database)
-            running = self.scheduler is not None and self.scheduler.running
-            if held is False and not lost:
-                lost = True
-                line = "another digest service took the database's lock while this one's session was down"
-                log.error("%s; the schedule, Discord and publishing are paused until the lock is free", line)
-                health.report("database", False, f"{line}: schedule, Discord and publishing paused")
-                if running and self.scheduler is not None:
-                    self.scheduler.pause()
-                await self._stop_side_effects()
-            elif held and lost:
-                lost = False
-                log.warning("the database's lock is held again; the schedule, Discord and publishing resume")
-                health.report("database", True, "the service holds the database's lock")
-                if running and self.scheduler is not None:
-                    self.scheduler.resume()
-                await self._start_bot()
-                await self._start_publisher()
+    def _held_lock(self) -> tuple[DataLock, Database] | None:
+        """The lock the service holds and its database, or None once it let go (stopping)."""
+        if self._data_lock is None or self.database is None:
+            return None
+        return self._data_lock, self.database
+
+    async def _pause_for_lost_lock(self) -> None:
+        """The database's lock was lost: the schedule pauses and the bot and publisher stop."""
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.pause()
+        await self._stop_side_effects()
+
+    async def _resume_with_lock(self) -> None:
+        """The database's lock is held again: the schedule resumes and the bot and publisher start again."""
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.resume()
+        await self._start_bot()
+        await self._start_publisher()
 
     async def _stop_side_effects(self) -> None:
         """Stops what acts outside the database besides the schedule: the Discord bot (it posts what waits) and the
@@ -316,30 +276,9 @@ class Service:
         async with self._poll_lock:
             if self._stopping.is_set():
                 return poll_runs.INTERRUPTED
-            log.info("poll: starting (%s)", reason)
-            try:  # checked at start-up, but the file may have been edited since
-                sources = poller.configured_sources(self.settings)
-            except poller.SourcesError as exc:
-                log.error("poll: not polling: %s", exc)
-                health.report("poll", False, f"not polling: {exc}")
+            summary = await run_poll_pass(self.settings, self.database, reason, self._stopping)
+            if summary is None:
                 return PollOutcome.FAILED
-            token = STOP_WAITING.set(self._stopping)  # the fetchers stop waiting when the service stops
-            try:
-                # Papers a maintainer added to the Markdown by hand teach the relevance model once their abstracts
-                # are known; this asks arXiv only when some are missing.
-                await arxiv_api.refresh_examples(self.settings, self.database)
-                summary = await poll_pass.run_poll(self.settings, self.database, sources=sources)
-            except SQLAlchemyError as exc:  # the poll's own records could not be written (a full disk): one line
-                line = f"cannot write to the database ({failure_line(exc, self.settings.database_url)})"
-                log.error("poll: %s; the next scheduled poll tries again (what this pass stored before stays)", line)
-                health.report("poll", False, f"the last poll failed: {line}")
-                return PollOutcome.FAILED
-            finally:
-                STOP_WAITING.reset(token)
-            log.info("poll: %s", summary)
-            if not self._stopping.is_set():  # a full collection (seconds on a busy machine) would only delay the stop
-                heap.settle()  # the model and the vocabulary the pass loaded stay: out of the next pass's collections
-            health.report("poll", summary.outcome == PollOutcome.OK, health_line(summary))
             if self.bot is not None:
                 await self.bot.post_pending()
             return summary.outcome
@@ -351,25 +290,6 @@ class Service:
             return
         await self.poll_now("retry after a broken answer")
 
-    def _retry_unsent_weekly(self, scheduler: AsyncIOScheduler) -> None:
-        """A process that stopped mid-send (killed) left an edition claimed or never attempted, and nothing would send
-        it before the next weekly slot: a retry is scheduled for when its claim goes stale."""
-        from digest.weekly import store as weekly_store
-
-        assert self.database is not None
-        if scheduler.get_job(WEEKLY_RETRY_ID) is not None:
-            return
-        retry_at = weekly_store.unsent_retry_at(self.database, datetime.now(UTC))
-        if retry_at is not None:
-            schedule_weekly_retry(scheduler, retry_at)
-            log.info("weekly: an edition was left unsent; next attempt at %s", f"{retry_at:%Y-%m-%d %H:%M} UTC")
-
     async def weekly_now(self) -> None:
-        from digest.weekly import store as weekly_store
-
         assert self.database is not None
-        result = await asyncio.to_thread(weekly_store.run_weekly_job, self.settings, self.database, self.clock())
-        log.info("weekly: %s", result)
-        if result.retry_at is not None and self.scheduler is not None and self.scheduler.running:
-            schedule_weekly_retry(self.scheduler, result.retry_at)
-            log.info("weekly: next attempt at %s", f"{result.retry_at:%Y-%m-%d %H:%M} UTC")
+        await run_weekly(self.settings, self.database, self.clock(), self.scheduler)

@@ -2,8 +2,8 @@
 edition's email exactly once to its own recipients (the readers' to smtp.recipients, the maintainers' to
 smtp.maintainer_recipients).
 
-Exactly once rests on the record of each week's editions (weekly/ledger.py). The editions are claimed, sent and
-retried apart: one failing neither holds back nor repeats the other.
+Exactly once rests on the record of each week's editions (weekly/ledger.py); one edition's send is weekly/sending.py.
+The editions are claimed, sent and retried apart: one failing neither holds back nor repeats the other.
 """
 
 from __future__ import annotations
@@ -22,24 +22,23 @@ from digest.clock import as_utc
 from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
-from digest.weekly import mailer
-from digest.weekly.contents import compose_email, load_digest, write_markdown
-from digest.weekly.issue import EDITIONS, Edition, IsoWeek, last_complete_week, markdown_name
-from digest.weekly.ledger import (
-    DONE,
-    FAILED,
-    GIVEN_UP,
-    QUIET,
-    SENDING,
-    SENT,
-    STALE_CLAIM,
-    claim_line,
-    claim_week,
-    mark_delivered,
-    mark_failed,
-    owed,
-    week_state,
-)
+from digest.weekly.contents import load_digest, write_markdown
+from digest.weekly.issue import EDITIONS, Edition, IsoWeek, last_complete_week
+from digest.weekly.ledger import DONE, FAILED, GIVEN_UP, SENDING, STALE_CLAIM
+from digest.weekly.sending import SendOutcome, not_emailed, send_week
+
+# Sending one edition lives in sending.py: send_week, SendOutcome and not_emailed are importable from here as before.
+__all__ = [
+    "CATCH_UP_WEEKS",
+    "SendOutcome",
+    "WeeklyResult",
+    "give_up_stale_weeks",
+    "not_emailed",
+    "run_weekly_job",
+    "send_week",
+    "unsent_retry_at",
+    "write_editions",
+]
 
 log = logging.getLogger(__name__)
 
@@ -48,94 +47,6 @@ log = logging.getLogger(__name__)
 CATCH_UP_WEEKS = 4
 _email_off_logged = False
 _not_emailed_logged: set[str] = set()
-
-
-@dataclass(frozen=True)
-class SendOutcome:
-    week: str
-    edition: Edition
-    status: str  # sent | partly-sent | already-sent | busy | waiting | failed | given-up | quiet-skipped | off
-    message: str
-    retry_at: datetime | None = None
-
-
-def send_week(
-    settings: Settings,
-    database: Database,
-    week: IsoWeek,
-    now: datetime,
-    *,
-    edition: Edition = "readers",
-    ssl_context: ssl.SSLContext | None = None,
-    ignore_backoff: bool = False,
-) -> SendOutcome:
-    """Sends the week's edition to its recipients unless it was sent already; failures are recorded for a retry."""
-    name = str(week)
-    recipients = settings.smtp.recipients_of(edition)
-    if not recipients:
-        return SendOutcome(name, edition, "off", not_emailed(settings, week, edition))
-    with database.reading() as session:
-        digest = load_digest(session, settings, week, now=now, edition=edition)
-    # "Worth a look" papers reach maintainers only by their edition: a week that has some is sent even when quiet.
-    if digest.quiet and not digest.second_tier and not settings.weekly.send_quiet_week:
-        _mark_quiet(database, name, edition)
-        return SendOutcome(name, edition, "quiet-skipped", "a quiet week, and weekly.send_quiet_week is off")
-    if not claim_week(database, name, now, edition=edition, ignore_backoff=ignore_backoff):
-        return _not_claimed(database, name, edition)
-    to = owed(database, name, edition, recipients)
-    try:
-        # Composed under the claim: a setting the message cannot carry is a failure recorded and retried like a send's.
-        delivery = mailer.Delivery("", [], [])  # those it was still owed to are no longer recipients: done
-        if to:
-            message = compose_email(digest, settings, now, to)
-            delivery = mailer.send(message, settings.smtp, to, ssl_context=ssl_context)
-    except mailer.MailError as exc:
-        retry_at = mark_failed(database, name, edition, now, str(exc), settings.weekly.retry_base_minutes)
-        log.error(
-            "weekly %s %s: email not sent: %s (next attempt at %s)",
-            name,
-            edition,
-            exc,
-            f"{retry_at:%Y-%m-%d %H:%M} UTC",
-        )
-        return SendOutcome(name, edition, "failed", str(exc), retry_at)
-    owed_at = mark_delivered(database, name, edition, now, delivery, settings.weekly.retry_base_minutes)
-    sent = f"sent to {', '.join(delivery.accepted) or 'nobody more'}"
-    if owed_at is not None:
-        later = f"refused for now: {delivery.refusals}; next attempt for them at {owed_at:%Y-%m-%d %H:%M} UTC"
-        log.warning("weekly %s %s: email %s; %s", name, edition, sent, later)
-        return SendOutcome(name, edition, "partly-sent", f"{sent}; {later}", owed_at)
-    log.info("weekly %s %s: email sent to %d recipient(s)", name, edition, len(delivery.accepted))
-    return SendOutcome(name, edition, "sent", sent)
-
-
-def _not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome:
-    with database.reading() as session:
-        state = week_state(session, name, edition)
-    if state is not None and state.status == SENT:
-        return SendOutcome(name, edition, "already-sent", f"already sent on {state.sent_at:%Y-%m-%d %H:%M} UTC")
-    if state is not None and state.status == GIVEN_UP:
-        return SendOutcome(name, edition, "given-up", f"not sent: {state.last_error}")
-    if state is not None and state.status == FAILED:
-        when = f"{state.next_attempt_at:%Y-%m-%d %H:%M} UTC" if state.next_attempt_at else "later"
-        message = f"last attempt failed; next attempt at {when}"
-        if state.deferred:
-            message = f"sent but to {', '.join(state.deferred)}, refused for now; next attempt for them at {when}"
-        return SendOutcome(name, edition, "waiting", message, state.next_attempt_at)
-    if state is not None and state.status == SENDING and state.attempted_at is not None:
-        # Returned with when it lapses: the service's job then tries again at that time, not a week later.
-        return SendOutcome(name, edition, "busy", claim_line(state), state.attempted_at + STALE_CLAIM)
-    return SendOutcome(name, edition, "busy", "another process is sending this week's email right now")
-
-
-def not_emailed(settings: Settings, week: IsoWeek, edition: Edition) -> str:
-    """Why the edition is not emailed, in one line."""
-    if not settings.smtp.host:
-        return "email is off: set [smtp] host and recipients"
-    if edition == "maintainers":
-        where = settings.weekly_dir / markdown_name(week, edition)
-        return f"no maintainer recipients (set [smtp] maintainer_recipients): only written to {where}"
-    return "no readers' recipients (set [smtp] recipients): the readers' edition is only written as Markdown"
 
 
 @dataclass(frozen=True)
@@ -216,17 +127,6 @@ def _owe_editions(database: Database, week: IsoWeek, editions: list[Edition]) ->
         for edition in editions:
             if session.get(WeeklyDigest, (str(week), edition)) is None:
                 session.add(WeeklyDigest(week=str(week), edition=edition, status="pending", attempts=0, recipients=[]))
-
-
-def _mark_quiet(database: Database, week: str, edition: Edition) -> None:
-    """A quiet week's edition that is skipped is done: on record (a later job knows the week was not missed), owed
-    no more."""
-    with suppress(IntegrityError), database.transaction() as session:
-        row = session.get(WeeklyDigest, (week, edition))
-        if row is None:
-            session.add(WeeklyDigest(week=week, edition=edition, status=QUIET, attempts=0, recipients=[]))
-        elif row.status == "pending" and row.attempts == 0:
-            row.status = QUIET
 
 
 def _missed_weeks(database: Database, week: IsoWeek) -> list[IsoWeek]:

@@ -1,0 +1,162 @@
+"""One item of an arXiv answer (a feedparser entry) into an `ArxivPaper`, and the paper's own date.
+
+Pure: the text rules every field of an answer is read with (invisible characters blanked, spaces collapsed) live here.
+"""
+
+from __future__ import annotations
+
+import calendar
+import html
+import re
+import xml.sax
+from datetime import UTC, datetime
+from typing import Any
+
+from digest.arxiv.papers import ArxivPaper
+from digest.text import blank_invisible
+from digest.titles import arxiv_id_month, split_arxiv_id
+
+ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
+# "arXiv:2604.22002v1 Announce Type: new \nAbstract: ..." opens every description of the new-format feeds.
+_ANNOUNCE_PREFIX = re.compile(
+    r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?", re.IGNORECASE
+)
+_SPACES = re.compile(r"\s+")
+
+
+def datetime_from_struct(parsed: Any) -> datetime | None:
+    """One of feedparser's time structs (UTC) as a datetime, or None."""
+    if not parsed:
+        return None
+    return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+
+
+class DateCache:
+    """feedparser's time structs as datetimes; a day's feed gives every item the same date, so each is built once."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Any, datetime | None] = {}
+
+    def __call__(self, parsed: Any) -> datetime | None:
+        if not parsed:
+            return None
+        found = self._seen.get(parsed)
+        if found is None:
+            found = self._seen[parsed] = datetime_from_struct(parsed)
+        return found
+
+
+def clean_text(value: Any) -> str:
+    """A field of an answer as one line of visible text: invisible characters blanked, runs of spaces made one."""
+    if not value:  # most optional fields are absent: no regular expression for them
+        return ""
+    return _SPACES.sub(" ", blank_invisible(str(value or ""), keep_line_breaks=True)).strip()
+
+
+def _optional(value: Any) -> str | None:
+    text = clean_text(value)
+    return text or None
+
+
+def _authors(entry: Any, loose: bool) -> list[str]:
+    names: list[str] = []
+    for author in dict.get(entry, "authors") or []:
+        name = author.get("name") if isinstance(author, dict) else None
+        if not name:
+            continue
+        # feedparser's lenient parser (a feed that is not well-formed XML) leaves the character references of a
+        # name as written (`&lt;img`, `&amp;`) where it decodes those of titles and abstracts: decode them once, so
+        # the name is the text arXiv wrote either way.
+        text = html.unescape(str(name)) if loose else str(name)
+        # The RSS feeds put every author in one dc:creator, separated by commas.
+        names.extend(part for part in (clean_text(p) for p in text.split(",")) if part)
+    return names
+
+
+def read_leniently(parsed: Any) -> bool:
+    """Whether feedparser fell back to its lenient (HTML-like) parser: no encoding found, or the XML was broken."""
+    return not parsed.get("encoding") or isinstance(parsed.get("bozo_exception"), xml.sax.SAXException)
+
+
+def _kind(parsed: Any) -> str:
+    version = str(parsed.get("version") or "")
+    if version.startswith("rss"):
+        return "rss"
+    if version.startswith("atom"):
+        feed = parsed.get("feed", {})
+        if "opensearch_totalresults" in feed or "/api" in str(feed.get("id", "")):
+            return "api"
+        return "atom"
+    return "unknown"
+
+
+def entry_label(entry: Any, index: int) -> str:
+    """How a problem line names an item: its place in the answer, its ID or link and the start of its title."""
+    ident = clean_text(entry.get("id") or entry.get("link"))
+    title = clean_text(entry.get("title"))[:80]
+    return f"item {index + 1} ({ident or 'no id'}{', ' + repr(title) if title else ''})"
+
+
+def parse_entry(
+    entry: Any, index: int, *, loose: bool = False, dates: DateCache | None = None
+) -> tuple[ArxivPaper | None, str | None]:
+    """One feedparser entry into a paper, or None and the reason it was skipped. `loose`: the feed was read by
+    feedparser's lenient parser (see `read_leniently`). Entries are read with dict.get: none of the keys read here
+    is one of FeedParserDict's aliases, and its own lookup costs more than the rest of this function."""
+    get = dict.get
+    date_of = dates or DateCache()
+    raw_abstract = blank_invisible(str(get(entry, "summary") or ""), keep_line_breaks=True)
+    prefix = _ANNOUNCE_PREFIX.match(raw_abstract)
+    ident_text = str(get(entry, "id") or "") or (prefix.group("id") if prefix else "") or str(get(entry, "link") or "")
+    try:
+        arxiv_id, version = split_arxiv_id(ident_text)
+    except ValueError:
+        return None, f"{entry_label(entry, index)}: no arXiv ID; skipped"
+    if version is None and prefix:
+        version = _version_of(prefix.group("id"))
+    title = clean_text(get(entry, "title"))
+    if not title:
+        return None, f"{entry_label(entry, index)}: no title; skipped"
+    abstract = raw_abstract[prefix.end() :] if prefix else raw_abstract
+    announce = _optional(get(entry, "arxiv_announce_type")) or (prefix.group("type") if prefix else None)
+    announce = announce.lower()[:32] if announce else None  # Candidate.announce_type is String(32)
+    categories = [str(tag.get("term")) for tag in get(entry, "tags") or [] if tag.get("term")]
+    primary = get(entry, "arxiv_primary_category")
+    primary_category = _optional(primary.get("term")) if isinstance(primary, dict) else None
+    paper = ArxivPaper(
+        arxiv_id=arxiv_id,
+        version=version,
+        title=title,
+        authors=_authors(entry, loose),
+        abstract=abstract.strip(),
+        categories=categories,
+        announce_type=announce,
+        published=own_date(arxiv_id, announce, date_of(get(entry, "published_parsed"))),
+        updated=date_of(get(entry, "updated_parsed")),
+        doi=_optional(get(entry, "arxiv_doi")),
+        journal_ref=_optional(get(entry, "arxiv_journal_ref") or get(entry, "arxiv_journal_reference")),
+        comments=_optional(get(entry, "arxiv_comment")),
+        primary_category=primary_category or (categories[0] if categories else None),
+    )
+    return paper, None
+
+
+def own_date(arxiv_id: str, announce_type: str | None, given: datetime | None) -> datetime | None:
+    """When the paper itself appeared. arXiv's feeds date every item by the day they announce it: for a `new` item
+    that is the paper's day, but a cross-list or a new version of an older paper (`cross`, `replace`,
+    `replace-cross`) is not from that day, and its ID's month (when its first version was submitted) is what the feed
+    tells. The API's `<published>` (no announce type) is the first version's own date. Never before the ID's month."""
+    month = arxiv_id_month(arxiv_id)
+    if month is None:
+        return given
+    issued = datetime(*month, 1, tzinfo=UTC)
+    if given is None or given < issued or announce_type not in (None, "new"):
+        return issued
+    return given
+
+
+def _version_of(text: str) -> int | None:
+    try:
+        return split_arxiv_id(text)[1]
+    except ValueError:
+        return None

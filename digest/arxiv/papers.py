@@ -1,0 +1,72 @@
+"""What a parsed arXiv answer holds: each paper (`ArxivPaper`) and the whole answer (`ParsedFeed`). Pure dataclasses,
+a leaf of the package: the entry reader and the answer parser both build them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from digest.titles import arxiv_abs_url
+
+# A title that can do something where it is shown: Markdown links/emphasis, HTML, mass mentions.
+_MARKUP = re.compile(r"<[a-z/!?]|\]\(|\]\]>|`|\*\*|@(?:everyone|here)\b|https?://", re.IGNORECASE)
+# How arXiv marks a withdrawn version: its abstract (or comments) say so, "This paper has been withdrawn by ...".
+_WITHDRAWN = re.compile(
+    r"\A\W*(?:this (?:paper|article|manuscript|submission|work|version) (?:has been|is|was) withdrawn|withdrawn\b)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class ArxivPaper:
+    arxiv_id: str  # without version
+    version: int | None
+    title: str
+    authors: list[str]
+    abstract: str
+    categories: list[str]
+    announce_type: str | None  # new | cross | replace | replace-cross | None (API)
+    published: datetime | None
+    updated: datetime | None
+    doi: str | None
+    journal_ref: str | None
+    comments: str | None
+    primary_category: str | None
+
+    @property
+    def abs_url(self) -> str:
+        return arxiv_abs_url(self.arxiv_id)
+
+    @property
+    def pdf_url(self) -> str:
+        return f"https://arxiv.org/pdf/{self.arxiv_id}"
+
+    @property
+    def title_has_markup(self) -> bool:
+        return bool(_MARKUP.search(self.title))
+
+    @property
+    def withdrawn(self) -> bool:
+        """Whether this version withdraws the paper: its abstract or comments open with the notice."""
+        return any(_WITHDRAWN.match(text) for text in (self.abstract, self.comments or ""))
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    kind: str  # rss | atom | api | unknown
+    feed_date: datetime | None
+    skip_days: tuple[str, ...]
+    papers: list[ArxivPaper]
+    problems: list[str] = field(default_factory=list)  # one line per item skipped or oddity found
+    error: str | None = None  # the whole answer is unusable (error feed, HTML page, not XML)
+    title: str = ""
+    total_results: int | None = None  # API answers: opensearch:totalResults
+    well_formed: bool = True
+    cut_off: int = 0  # items the answer ends inside (a dropped connection): left out, and what followed never came
+    skipped: int = 0  # whole items left out (no arXiv ID, no title): read, but no paper
+
+    @property
+    def items_read(self) -> int:
+        """The items read whole, papers or not: where the next page of an API answer starts."""
+        return len(self.papers) + self.skipped

@@ -1,0 +1,230 @@
+"""Placing a paper in the list and taking it out: the paper section a name means, the new entry (its paper found or
+made, its Markdown from `list/entry.md.j2`) put at its date's place, newest first, in the section's own line ends."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from digest import resources
+from digest.awesome.entry import escape_text, render_entry_fields, safe_url
+from digest.awesome.importer import PAPER_KIND, set_meta
+from digest.awesome.parse import ListFormatError, parse_date, split_lines
+from digest.awesome.rendering import list_environment
+from digest.awesome.sectionnames import match_section
+from digest.storage.models import Entry, Paper, Section
+from digest.titles import arxiv_abs_url, feed_key, split_arxiv_id, title_key
+
+
+def resolve_section(session: Session, name: str) -> Section | None:
+    """The paper section `name` means (sectionnames.match_section), or None when it means none or several."""
+    sections = list(session.scalars(select(Section).where(Section.kind != "text").order_by(Section.position)))
+    found = match_section(name, [(section.name, section.slug) for section in sections])
+    return None if found is None else sections[found]
+
+
+def _entry_date(entry: Entry) -> tuple[int, int, int] | None:
+    return parse_date(entry.date_text) if entry.date_text else None
+
+
+def _separator(section: Section) -> str:
+    """The blank lines this section puts between entries (the most common ones; one blank line by default)."""
+    tails = Counter(_trailing_blank_lines(e.raw) for e in section.entries[:-1])
+    return tails.most_common(1)[0][0] if tails else _line_end(section)
+
+
+def _trailing_blank_lines(raw: str) -> str:
+    lines = split_lines(raw)
+    index = len(lines)
+    while index > 1 and not lines[index - 1].strip():
+        index -= 1
+    return "".join(lines[index:])
+
+
+def add_paper_entry(
+    session: Session,
+    *,
+    section_name: str,
+    title: str,
+    arxiv_id: str | None,
+    url: str | None,
+    code_url: str | None,
+    published: date | None,
+    authors: list[str],
+    abstract: str | None,
+    short_name: str | None = None,
+    now: datetime,
+    templates_dir: Path | None = None,
+) -> Entry:
+    """Puts a paper into a section at its date's place (newest first); a paper already there is left as is.
+
+    The entry is written with `list/entry.md.j2` from `templates_dir` when it holds one, else the bundled one.
+    """
+    section = resolve_section(session, section_name)
+    if section is None:
+        raise ListFormatError(f"no section named {section_name!r} in the list")
+    clean_title = " ".join(title.split())
+    key = title_key(clean_title)
+    if not key:
+        raise ListFormatError(f"title {title!r} has no letters or digits")
+    arxiv_id = _checked_arxiv_id(arxiv_id)
+    link = safe_url(url) or (arxiv_abs_url(arxiv_id) if arxiv_id else None)
+    if link is None:
+        raise ListFormatError(f"paper {clean_title!r} has neither an arXiv ID nor an http(s) URL")
+    code = safe_url(code_url)
+    paper = _known_paper(session, arxiv_id, key)
+    if paper is None:
+        paper = Paper(
+            title_key=key,
+            title=clean_title,
+            feed_key=feed_key(arxiv_id, key),
+            kind=PAPER_KIND.get(section.kind, "paper"),
+            arxiv_id=arxiv_id,
+            url=link,
+            other_urls=[],
+            code_url=code,
+            published=published,
+            authors=list(authors),
+            abstract=abstract,
+            added_at=now,
+            origin="review",
+        )
+        session.add(paper)
+    else:
+        existing = next((e for e in section.entries if e.paper_id == paper.id and paper.id is not None), None)
+        if existing is not None:
+            return existing
+        _fill_in(paper, abstract=abstract, authors=authors, code_url=code, published=published)
+    date_text = f"{published:%b}. {published.day}, {published.year}" if published else None
+    lines = _entry_lines(templates_dir, short_name, clean_title, arxiv_id, link, date_text, code)
+    return _insert_entry(session, section, paper, lines, short_name, date_text, arxiv_id, published, now)
+
+
+def _fill_in(
+    paper: Paper, *, abstract: str | None, authors: list[str], code_url: str | None, published: date | None
+) -> None:
+    """A paper the list holds already gets what it lacks of what the new entry knows; what it has stays."""
+    paper.abstract = paper.abstract or abstract
+    paper.authors = paper.authors or list(authors)
+    paper.code_url = paper.code_url or code_url
+    paper.published = paper.published or published
+
+
+def _checked_arxiv_id(arxiv_id: str | None) -> str | None:
+    """The ID without its version; ListFormatError when it is not an arXiv ID."""
+    if arxiv_id is None:
+        return None
+    try:
+        return split_arxiv_id(arxiv_id)[0]
+    except ValueError:
+        raise ListFormatError(f"{arxiv_id!r} is not an arXiv identifier") from None
+
+
+def _known_paper(session: Session, arxiv_id: str | None, key: str) -> Paper | None:
+    """The paper the list already holds under this arXiv ID, else under this title key."""
+    paper = None
+    if arxiv_id is not None:
+        paper = session.scalars(select(Paper).where(Paper.arxiv_id == arxiv_id).order_by(Paper.id)).first()
+    if paper is None:
+        paper = session.scalars(select(Paper).where(Paper.title_key == key)).first()
+    return paper
+
+
+def _entry_lines(
+    templates_dir: Path | None,
+    short_name: str | None,
+    clean_title: str,
+    arxiv_id: str | None,
+    link: str,
+    date_text: str | None,
+    code: str | None,
+) -> str:
+    """The new entry's Markdown lines, every value escaped; the title links the arXiv page when there is one."""
+    arxiv_link = arxiv_abs_url(arxiv_id) if arxiv_id else None
+    return render_entry_fields(
+        list_environment(str(templates_dir or resources.templates_dir())),
+        short_name=escape_text(short_name) if short_name else None,
+        title=escape_text(clean_title),
+        url=arxiv_link or link,
+        date_text=date_text,
+        arxiv_url=arxiv_link,
+        code_url=code,
+    )
+
+
+def _insert_entry(
+    session: Session,
+    section: Section,
+    paper: Paper,
+    lines: str,
+    short_name: str | None,
+    date_text: str | None,
+    arxiv_id: str | None,
+    published: date | None,
+    now: datetime,
+) -> Entry:
+    """The entry goes above the first dated entry older than it (undated: at the top); positions are renumbered."""
+    entries = list(section.entries)
+    index = _dated_index(entries, published)
+    if _line_end(section) == "\r\n":  # a list saved with Windows line ends keeps them in its new entries
+        lines = lines.replace("\r\n", "\n").replace("\n", "\r\n")
+    prefix = ""
+    if index == len(entries) and entries and not entries[-1].raw.endswith("\n"):
+        prefix = _line_end(section)  # the old last line had no line end; the new entry starts on its own line
+    entry = Entry(
+        paper=paper,
+        position=index,
+        raw=prefix + lines + _separator(section),
+        short_name=short_name,
+        date_text=date_text,
+        badge_arxiv_id=arxiv_id,
+        added_at=now,
+    )
+    entries.insert(index, entry)
+    for position, item in enumerate(entries):
+        item.position = position
+    section.entries = entries
+    session.flush()
+    return entry
+
+
+def _line_end(section: Section) -> str:
+    """The line end the section's text uses (its entries', else its heading's): CRLF or LF."""
+    text = "".join(entry.raw for entry in section.entries) or section.intro_raw or ""
+    return "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
+
+
+def _dated_index(entries: list[Entry], published: date | None) -> int:
+    """Where a paper published then goes among the entries (newest first): 0 when undated, else above the first
+    older dated entry, else at the end."""
+    if published is None:
+        return 0
+    wanted = (published.year, published.month, published.day)
+    for position, other in enumerate(entries):
+        other_date = _entry_date(other)
+        if other_date is not None and other_date < wanted:
+            return position
+    return len(entries)
+
+
+def remove_paper_entry(session: Session, *, paper_id: int, section_name: str, now: datetime) -> bool:
+    """Takes the paper's entry out of the section; notes when (`entries_removed_at`: the feeds' Last-Modified moves
+    on when a paper leaves, as when one arrives)."""
+    section = resolve_section(session, section_name)
+    if section is None:
+        return False
+    entry = next((e for e in section.entries if e.paper_id == paper_id), None)
+    if entry is None:
+        return False
+    entries = [e for e in section.entries if e is not entry]
+    session.delete(entry)
+    set_meta(session, "entries_removed_at", now.isoformat())
+    for position, item in enumerate(entries):
+        item.position = position
+    section.entries = entries
+    session.flush()
+    return True

@@ -1,0 +1,46 @@
+"""The list rendered back to its Markdown from the database (`templates/list/`), and the one Jinja2 environment the
+list's templates are rendered with (the whole list here, a new entry in placement.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from digest.awesome.importer import list_meta
+from digest.storage.models import Entry, Section
+from digest.templating import template_loader
+
+
+@lru_cache(maxsize=8)
+def list_environment(templates_dir: str) -> jinja2.Environment:
+    """The Jinja2 environment of the list's templates in `templates_dir` (kept: every approval renders the list)."""
+    # autoescape is off on purpose: the list is Markdown the maintainers wrote, emitted verbatim. Text from
+    # arXiv is escaped for Markdown before it ever reaches Entry.raw (see digest.awesome.entry).
+    return jinja2.Environment(
+        loader=template_loader(Path(templates_dir)),
+        autoescape=False,  # noqa: S701
+        keep_trailing_newline=False,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def render_markdown(session: Session, templates_dir: Path, *, leaving_out: Collection[int] = ()) -> str:
+    """The list's Markdown; `leaving_out` names entries (by id) to render it without."""
+    meta = list_meta(session)
+    # Only the verbatim text is read (as rows, not objects with their papers): every approval renders the list.
+    raws: dict[int, list[str]] = {}
+    rows = session.execute(select(Entry.id, Entry.section_id, Entry.raw).order_by(Entry.position))
+    for entry_id, section_id, raw in rows:
+        if entry_id not in leaving_out:
+            raws.setdefault(section_id, []).append(raw)
+    query = select(Section.id, Section.intro_raw).order_by(Section.position)
+    sections = [
+        {"intro_raw": intro, "entries": raws.get(section_id, [])} for section_id, intro in session.execute(query)
+    ]
+    template = list_environment(str(templates_dir)).get_template("list/document.md.j2")
+    return template.render(preamble=meta.get("preamble", ""), sections=sections, trailer=meta.get("trailer", ""))

@@ -1,0 +1,78 @@
+"""The running service's features that can be off (the web server, the Discord bot, publishing, the weekly email): the
+web server's start, and the one line each says in the log, on or off, and for one that is off what switches it on."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from digest import health
+from digest.config import Settings
+from digest.review.reviewer import Reviewer
+from digest.storage.db import Database
+
+log = logging.getLogger("digest.service")
+
+
+async def serve_web(settings: Settings, database: Database, reviewer: Reviewer, started: float) -> Any:
+    """Starts the web server and says where it serves, and how long since `started` (time.monotonic()) it took;
+    returns its runner, for the stop."""
+    # The web server, the bot, publishing and the weekly mail are imported when switched on or due: a
+    # service without them keeps their libraries out of its memory (bench/bench_service.py).
+    from digest.web import app as web
+
+    app = web.create_web_app(settings, database, reviewer)
+    runner = await web.serve(app, settings.web.host, settings.web.port)
+    log.info(
+        "web: serving the list on %s/ (review at /review, public feed at /feeds/list.xml) in %.1f s",
+        settings.web.base_url,
+        time.monotonic() - started,
+    )
+    return runner
+
+
+def discord_is_off(settings: Settings) -> bool:
+    """Whether the bot is off; when it is, the log and /healthz say so (the bot says "discord: on" itself)."""
+    if settings.discord.enabled:
+        return False
+    log.info(
+        "discord: off (to switch it on set DISCORD_TOKEN in the environment, and [discord] channel_id "
+        "and maintainer_role_ids or maintainer_user_ids in the config)"
+    )
+    health.report("discord", True, "off: DISCORD_TOKEN is not set")
+    return True
+
+
+def publishing_is_off(settings: Settings) -> bool:
+    """Whether publishing is off; when it is, the log says so."""
+    if settings.publish.enabled:
+        return False
+    log.info("publish: off (set [publish] repository to commit approvals to the list's git repository)")
+    return True
+
+
+def report_publishing(settings: Settings) -> None:
+    """The line for publishing once it started: where it commits, and how."""
+    publish = settings.publish
+    log.info(
+        "publish: on, %s of %s to branch %s (%s mode)",
+        publish.path,
+        publish.repository,
+        publish.branch,
+        publish.mode,
+    )
+
+
+def report_email(settings: Settings) -> None:
+    """The weekly email's line: on, with its editions' recipients, or off (the Markdown digest is written anyway)."""
+    smtp = settings.smtp
+    if smtp.enabled:
+        log.info(
+            "email: on, the weekly digest's readers' edition to %d recipient(s), maintainers' edition to %d%s",
+            len(smtp.recipients),
+            len(smtp.maintainer_recipients),
+            "" if smtp.maintainer_recipients else " (set [smtp] maintainer_recipients; it is only written)",
+        )
+    else:
+        log.info("email: off (set [smtp] host and recipients to switch it on); the Markdown digest is still written")
