@@ -375,3 +375,19 @@ def test_section_emojis_for_sections_the_list_lacks_are_warned_of(
         "warning: discord.section_emojis names sections the list does not have: Probing, Steering"
         " (its sections: Datasets, Methods)"
     ) in out, out
+
+
+def test_a_web_template_of_your_own_may_use_the_web_pages_own_filters(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A copy of the review card (web/_paper.html) that shows the authors with the pages' own `authors` filter, as the
+    bundled one does, outside its `{% if %}`: `config check` refused it ("No filter named 'authors'"), read with the
+    weekly digest's filters alone, while the service rendered it. Each template is read with its pages' filters."""
+    bundled = (ROOT / "templates" / "web" / "_paper.html").read_text(encoding="utf-8")
+    shown = "{% if candidate.authors %}{{ candidate.authors|authors }} · {% endif %}"
+    assert shown in bundled
+    templates = clean_environment / "templates"
+    write(templates / "web" / "_paper.html", bundled.replace(shown, "{{ candidate.authors|authors }} · "))
+    config = write(clean_environment / "config.toml", f'templates_dir = "{templates}"\n')
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 0 and "problem" not in out, out

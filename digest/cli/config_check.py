@@ -63,11 +63,13 @@ def check_configuration(
     if settings is not None:
         from digest.cli.config_sections import section_emoji_warnings
         from digest.templating import template_findings
+        from digest.web.filters import PAGE_FILTERS
         from digest.weekly.issue import template_environment
 
         problems.extend(file_problems(settings))
         report.warnings.extend(warnings_for(settings))
-        filters = template_environment(settings.templates_dir).filters  # the weekly digest's own (md, long_date)
+        # The filters of every part's own environment: the weekly digest's (md, long_date), the pages' (authors).
+        filters = {**template_environment(settings.templates_dir).filters, **PAGE_FILTERS}
         broken, unread = template_findings(settings.templates_dir, filters)
         report.warnings.extend(section_emoji_warnings(settings))
         problems.extend(broken)
