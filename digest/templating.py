@@ -43,9 +43,10 @@ def template_findings(templates_dir: Path, filters: Mapping[str, Any]) -> tuple[
     environment.filters.update(filters)
     problems, warnings = [], []
     for path in sorted(templates_dir.rglob("*")):
-        name = path.relative_to(templates_dir).as_posix()
-        if not path.is_file():
-            continue
+        parts = path.relative_to(templates_dir).parts
+        if not path.is_file() or any(part.startswith(".") for part in parts):
+            continue  # hidden: a folder kept in git (.git/), an editor's swap file, .DS_Store
+        name = "/".join(parts)
         if name not in names:
             warnings.append(f"templates_dir holds {name}, which is not a template the service reads")
             continue

@@ -391,3 +391,24 @@ def test_a_web_template_of_your_own_may_use_the_web_pages_own_filters(
     config = write(clean_environment / "config.toml", f'templates_dir = "{templates}"\n')
     status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
     assert status == 0 and "problem" not in out, out
+
+
+def test_a_templates_folder_kept_in_git_is_no_warning(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Templates of one's own kept in a git repository (as operators keep their settings): `config check` warned of
+    every file under .git ("templates_dir holds .git/HEAD, which is not a template the service reads", some 25 lines
+    after one commit, one more for every object later), burying the warnings that matter. Hidden files and folders
+    are not templates, nor mistakes: they are passed over."""
+    templates = clean_environment / "templates"
+    write(templates / "weekly" / "digest.md.j2", (ROOT / "templates" / "weekly" / "digest.md.j2").read_text("utf-8"))
+    write(templates / ".gitignore", "*.bak\n")
+    environment = {"PATH": os.environ["PATH"], "HOME": str(clean_environment), "GIT_CONFIG_NOSYSTEM": "1"}
+    for command in (["init", "-q"], ["add", "-A"], ["-c", "user.name=M", "-c", "user.email=m@x", "commit", "-qm", "x"]):
+        subprocess.run(["git", *command], cwd=templates, env=environment, check=True)
+    write(templates / "weekly" / "digest.md", "a copy under a name never read")
+    config = write(clean_environment / "config.toml", f'templates_dir = "{templates}"\n')
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 0, out
+    held = [line for line in out.splitlines() if "templates_dir holds" in line]
+    assert held == ["warning: templates_dir holds weekly/digest.md, which is not a template the service reads"], out
