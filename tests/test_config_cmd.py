@@ -412,3 +412,24 @@ def test_a_templates_folder_kept_in_git_is_no_warning(
     assert status == 0, out
     held = [line for line in out.splitlines() if "templates_dir holds" in line]
     assert held == ["warning: templates_dir holds weekly/digest.md, which is not a template the service reads"], out
+
+
+def test_a_secret_set_to_a_value_the_secrets_file_keeps_is_found_by_config_check(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Moving from generated secrets to the environment (a .env for compose), the feed token's value from secrets.json
+    copied into DIGEST_ADMIN_TOKEN: `config check` said "configuration OK", then `digest run` refused to start. It now
+    says what the start says, without the value."""
+    from digest.config.secretstore import ensure_secrets
+
+    data = clean_environment / "data"
+    ensure_secrets(load_settings(None, data, environ={}, load_dotenv_file=False))  # as the first start does
+    feed_token = json.loads((data / "secrets.json").read_text(encoding="utf-8"))["feed_token"]
+    monkeypatch.setenv("DIGEST_ADMIN_TOKEN", feed_token)
+    status, out = run(capsys, "--data-dir", str(data), "config", "check")
+    assert status == 1, out
+    assert (
+        "problem: DIGEST_FEED_TOKEN is also DIGEST_ADMIN_TOKEN: the feed's address, which feed readers keep, would "
+        f"sign in on /review; give each its own random value (the other one is kept in {data / 'secrets.json'})"
+    ) in out, out
+    assert feed_token not in out

@@ -5,7 +5,6 @@ Reads the files and folders the settings name, writes nothing; `digest config ch
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tomllib
@@ -145,12 +144,7 @@ def file_problems(settings: Settings) -> list[str]:
         problems.append(f"weekly.list_unsubscribe {unsubscribe!r} {unsubscribe_refused}")
     if settings.publish.enabled and shutil.which("git") is None:
         problems.append("[publish] is on but git is not installed (install git; for ssh, openssh-client too)")
-    secrets_file = settings.data_dir / "secrets.json"
-    if secrets_file.exists():
-        try:
-            json.loads(secrets_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            problems.append(f"{secrets_file} cannot be read ({exc}): fix or delete it to generate new secrets")
+    problems.extend(secretstore.stored_secrets_problems(settings))  # as the start reads it, beside the environment
     return problems
 
 
