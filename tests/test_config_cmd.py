@@ -377,6 +377,43 @@ def test_section_emojis_for_sections_the_list_lacks_are_warned_of(
     ) in out, out
 
 
+def test_a_section_emoji_for_a_section_without_papers_yet_is_no_warning(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list of one's own whose Tools section holds a line of text and no entry yet: `config check` warned that the
+    Tools emoji "approve nothing" and asked to rename it, while a reaction approves into Tools (the review takes
+    every section but prose). It now warns of the names the review cannot place, and lists the sections it can."""
+    from digest.service.wiring import open_service_database
+    from tests.factories import insert_candidate, real_papers
+
+    mine = write(
+        clean_environment / "mine.md",
+        "# My list\n\n## Papers\n\n+ [Attention Is All You Need](https://arxiv.org/abs/1706.03762) (June. 12, 2017)\n"
+        "\n## Tools\n\nNone yet: send us yours.\n",
+    )
+    config = write(
+        clean_environment / "config.toml",
+        f'seed_list = "{mine}"\n[discord]\nchannel_id = 42\nmaintainer_role_ids = [7]\n'
+        '[discord.section_emojis]\n"Tools" = "🛠️"\n"Probing" = "🔍"\n',
+    )
+    data = clean_environment / "data"
+    database = open_service_database(load_settings(config, data, environ={}, load_dotenv_file=False))
+    try:
+        candidate = insert_candidate(database, real_papers()[0])
+    finally:
+        database.dispose()
+    monkeypatch.setenv("DISCORD_TOKEN", "a-discord-token")
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(data), "config", "check")
+    assert status == 0, out
+    assert (
+        "warning: discord.section_emojis names sections the list does not have: Probing (its sections: Papers, Tools)"
+    ) in out, out
+    status, out = run(
+        capsys, "--config", str(config), "--data-dir", str(data), "approve", str(candidate), "--section", "Tools"
+    )
+    assert status == 0 and "approved into Tools" in out, out
+
+
 def test_a_web_template_of_your_own_may_use_the_web_pages_own_filters(
     clean_environment: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
