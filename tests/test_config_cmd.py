@@ -470,3 +470,17 @@ def test_a_secret_set_to_a_value_the_secrets_file_keeps_is_found_by_config_check
         f"sign in on /review; give each its own random value (the other one is kept in {data / 'secrets.json'})"
     ) in out, out
     assert feed_token not in out
+
+
+def test_the_review_pages_script_of_your_own_is_not_read_as_a_template(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """web/review.js is served as it is, never rendered: a copy of one's own holding `{#` (a class field written
+    `{#pressed = 0}`) was refused by `config check` as a template ("Missing end of comment tag") although the page
+    serves it whole. It is no template, and is not read as one."""
+    script = (ROOT / "templates" / "web" / "review.js").read_text(encoding="utf-8") + "class Keys {#pressed = 0}\n"
+    templates = clean_environment / "templates"
+    write(templates / "web" / "review.js", script)
+    config = write(clean_environment / "config.toml", f'templates_dir = "{templates}"\n')
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 0 and "problem" not in out and "review.js" not in out, out
