@@ -15,6 +15,10 @@ import jinja2
 
 from digest import resources
 
+# Files of the templates folders served as they are, never rendered: the review page's keyboard shortcuts.
+SHORTCUTS_SCRIPT = "web/review.js"
+STATIC_FILES = frozenset({SHORTCUTS_SCRIPT})
+
 
 def template_loader(templates_dir: Path) -> jinja2.BaseLoader:
     bundled = resources.templates_dir()
@@ -43,12 +47,15 @@ def template_findings(templates_dir: Path, filters: Mapping[str, Any]) -> tuple[
     environment.filters.update(filters)
     problems, warnings = [], []
     for path in sorted(templates_dir.rglob("*")):
-        name = path.relative_to(templates_dir).as_posix()
-        if not path.is_file():
-            continue
+        parts = path.relative_to(templates_dir).parts
+        if not path.is_file() or any(part.startswith(".") for part in parts):
+            continue  # hidden: a folder kept in git (.git/), an editor's swap file, .DS_Store
+        name = "/".join(parts)
         if name not in names:
             warnings.append(f"templates_dir holds {name}, which is not a template the service reads")
             continue
+        if name in STATIC_FILES:
+            continue  # served whole: not Jinja
         try:
             environment.get_template(name)
         except jinja2.TemplateSyntaxError as exc:

@@ -375,3 +375,112 @@ def test_section_emojis_for_sections_the_list_lacks_are_warned_of(
         "warning: discord.section_emojis names sections the list does not have: Probing, Steering"
         " (its sections: Datasets, Methods)"
     ) in out, out
+
+
+def test_a_section_emoji_for_a_section_without_papers_yet_is_no_warning(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A list of one's own whose Tools section holds a line of text and no entry yet: `config check` warned that the
+    Tools emoji "approve nothing" and asked to rename it, while a reaction approves into Tools (the review takes
+    every section but prose). It now warns of the names the review cannot place, and lists the sections it can."""
+    from digest.service.wiring import open_service_database
+    from tests.factories import insert_candidate, real_papers
+
+    mine = write(
+        clean_environment / "mine.md",
+        "# My list\n\n## Papers\n\n+ [Attention Is All You Need](https://arxiv.org/abs/1706.03762) (June. 12, 2017)\n"
+        "\n## Tools\n\nNone yet: send us yours.\n",
+    )
+    config = write(
+        clean_environment / "config.toml",
+        f'seed_list = "{mine}"\n[discord]\nchannel_id = 42\nmaintainer_role_ids = [7]\n'
+        '[discord.section_emojis]\n"Tools" = "🛠️"\n"Probing" = "🔍"\n',
+    )
+    data = clean_environment / "data"
+    database = open_service_database(load_settings(config, data, environ={}, load_dotenv_file=False))
+    try:
+        candidate = insert_candidate(database, real_papers()[0])
+    finally:
+        database.dispose()
+    monkeypatch.setenv("DISCORD_TOKEN", "a-discord-token")
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(data), "config", "check")
+    assert status == 0, out
+    assert (
+        "warning: discord.section_emojis names sections the list does not have: Probing (its sections: Papers, Tools)"
+    ) in out, out
+    status, out = run(
+        capsys, "--config", str(config), "--data-dir", str(data), "approve", str(candidate), "--section", "Tools"
+    )
+    assert status == 0 and "approved into Tools" in out, out
+
+
+def test_a_web_template_of_your_own_may_use_the_web_pages_own_filters(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A copy of the review card (web/_paper.html) that shows the authors with the pages' own `authors` filter, as the
+    bundled one does, outside its `{% if %}`: `config check` refused it ("No filter named 'authors'"), read with the
+    weekly digest's filters alone, while the service rendered it. Each template is read with its pages' filters."""
+    bundled = (ROOT / "templates" / "web" / "_paper.html").read_text(encoding="utf-8")
+    shown = "{% if candidate.authors %}{{ candidate.authors|authors }} · {% endif %}"
+    assert shown in bundled
+    templates = clean_environment / "templates"
+    write(templates / "web" / "_paper.html", bundled.replace(shown, "{{ candidate.authors|authors }} · "))
+    config = write(clean_environment / "config.toml", f'templates_dir = "{templates}"\n')
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 0 and "problem" not in out, out
+
+
+def test_a_templates_folder_kept_in_git_is_no_warning(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Templates of one's own kept in a git repository (as operators keep their settings): `config check` warned of
+    every file under .git ("templates_dir holds .git/HEAD, which is not a template the service reads", some 25 lines
+    after one commit, one more for every object later), burying the warnings that matter. Hidden files and folders
+    are not templates, nor mistakes: they are passed over."""
+    templates = clean_environment / "templates"
+    write(templates / "weekly" / "digest.md.j2", (ROOT / "templates" / "weekly" / "digest.md.j2").read_text("utf-8"))
+    write(templates / ".gitignore", "*.bak\n")
+    environment = {"PATH": os.environ["PATH"], "HOME": str(clean_environment), "GIT_CONFIG_NOSYSTEM": "1"}
+    for command in (["init", "-q"], ["add", "-A"], ["-c", "user.name=M", "-c", "user.email=m@x", "commit", "-qm", "x"]):
+        subprocess.run(["git", *command], cwd=templates, env=environment, check=True)
+    write(templates / "weekly" / "digest.md", "a copy under a name never read")
+    config = write(clean_environment / "config.toml", f'templates_dir = "{templates}"\n')
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 0, out
+    held = [line for line in out.splitlines() if "templates_dir holds" in line]
+    assert held == ["warning: templates_dir holds weekly/digest.md, which is not a template the service reads"], out
+
+
+def test_a_secret_set_to_a_value_the_secrets_file_keeps_is_found_by_config_check(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Moving from generated secrets to the environment (a .env for compose), the feed token's value from secrets.json
+    copied into DIGEST_ADMIN_TOKEN: `config check` said "configuration OK", then `digest run` refused to start. It now
+    says what the start says, without the value."""
+    from digest.config.secretstore import ensure_secrets
+
+    data = clean_environment / "data"
+    ensure_secrets(load_settings(None, data, environ={}, load_dotenv_file=False))  # as the first start does
+    feed_token = json.loads((data / "secrets.json").read_text(encoding="utf-8"))["feed_token"]
+    monkeypatch.setenv("DIGEST_ADMIN_TOKEN", feed_token)
+    status, out = run(capsys, "--data-dir", str(data), "config", "check")
+    assert status == 1, out
+    assert (
+        "problem: DIGEST_FEED_TOKEN is also DIGEST_ADMIN_TOKEN: the feed's address, which feed readers keep, would "
+        f"sign in on /review; give each its own random value (the other one is kept in {data / 'secrets.json'})"
+    ) in out, out
+    assert feed_token not in out
+
+
+def test_the_review_pages_script_of_your_own_is_not_read_as_a_template(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """web/review.js is served as it is, never rendered: a copy of one's own holding `{#` (a class field written
+    `{#pressed = 0}`) was refused by `config check` as a template ("Missing end of comment tag") although the page
+    serves it whole. It is no template, and is not read as one."""
+    script = (ROOT / "templates" / "web" / "review.js").read_text(encoding="utf-8") + "class Keys {#pressed = 0}\n"
+    templates = clean_environment / "templates"
+    write(templates / "web" / "review.js", script)
+    config = write(clean_environment / "config.toml", f'templates_dir = "{templates}"\n')
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 0 and "problem" not in out and "review.js" not in out, out

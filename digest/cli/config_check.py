@@ -5,7 +5,6 @@ Reads the files and folders the settings name, writes nothing; `digest config ch
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import tomllib
@@ -63,11 +62,13 @@ def check_configuration(
     if settings is not None:
         from digest.cli.config_sections import section_emoji_warnings
         from digest.templating import template_findings
+        from digest.web.filters import PAGE_FILTERS
         from digest.weekly.issue import template_environment
 
         problems.extend(file_problems(settings))
         report.warnings.extend(warnings_for(settings))
-        filters = template_environment(settings.templates_dir).filters  # the weekly digest's own (md, long_date)
+        # The filters of every part's own environment: the weekly digest's (md, long_date), the pages' (authors).
+        filters = {**template_environment(settings.templates_dir).filters, **PAGE_FILTERS}
         broken, unread = template_findings(settings.templates_dir, filters)
         report.warnings.extend(section_emoji_warnings(settings))
         problems.extend(broken)
@@ -143,12 +144,7 @@ def file_problems(settings: Settings) -> list[str]:
         problems.append(f"weekly.list_unsubscribe {unsubscribe!r} {unsubscribe_refused}")
     if settings.publish.enabled and shutil.which("git") is None:
         problems.append("[publish] is on but git is not installed (install git; for ssh, openssh-client too)")
-    secrets_file = settings.data_dir / "secrets.json"
-    if secrets_file.exists():
-        try:
-            json.loads(secrets_file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            problems.append(f"{secrets_file} cannot be read ({exc}): fix or delete it to generate new secrets")
+    problems.extend(secretstore.stored_secrets_problems(settings))  # as the start reads it, beside the environment
     return problems
 
 

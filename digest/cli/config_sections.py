@@ -6,6 +6,7 @@ The list is read as the service last wrote it (`<data>/list.md`), or for a new d
 
 from __future__ import annotations
 
+from digest.awesome.matching import slugify
 from digest.awesome.parse import ListFormatError, parse_bytes
 from digest.awesome.sectionnames import match_section
 from digest.config import Settings
@@ -20,12 +21,11 @@ def section_emoji_warnings(settings: Settings) -> list[str]:
         parsed = parse_bytes(source.read_bytes(), str(source))
     except (OSError, ListFormatError):
         return []  # a problem of its own (the seed list), or nothing to compare with yet
-    names = [section.name for section in parsed.sections if section.entries or section.awaits_entries]
-    missing = [
-        wanted
-        for wanted in settings.discord.section_emojis
-        if match_section(wanted, [(name, name) for name in names]) is None
-    ]
+    # The sections a decision can go into, as the review finds them (awesome/store.py resolve_section): all but prose.
+    taken: set[str] = set()
+    sections = [(section.name, slugify(section.name, taken)) for section in parsed.sections if section.kind != "text"]
+    names = [name for name, _ in sections]
+    missing = [wanted for wanted in settings.discord.section_emojis if match_section(wanted, sections) is None]
     if not missing:
         return []
     return [

@@ -15,6 +15,7 @@ import secrets
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from pydantic import SecretStr, ValidationError
 
@@ -24,6 +25,7 @@ from digest.config.settings import Settings
 from digest.config.sources import environment_fields
 
 log = logging.getLogger(__name__)
+_Checked = TypeVar("_Checked", bound=Secrets)
 
 SECRETS_FILE = "secrets.json"
 # The secrets a started service always has (generated into the file when the environment does not set them): field
@@ -135,13 +137,35 @@ def ensure_secrets(settings: Settings) -> StartedSecrets:
             log.info("using %s from %s", ", ".join(GENERATED[name] for name in missing), path)
         for name in missing:
             configured[name] = stored[name]
+    return _with_stored(settings, configured, StartedSecrets)
+
+
+def _with_stored(settings: Settings, values: dict[str, str | None], model: type[_Checked]) -> _Checked:
+    """The environment's secrets with the file's in place of those it does not set, checked as one set."""
     try:
-        return StartedSecrets(
-            secret_key=SecretStr(str(configured["secret_key"])),
-            admin_token=SecretStr(str(configured["admin_token"])),
-            feed_token=SecretStr(str(configured["feed_token"])),
+        return model(
+            **{name: SecretStr(value) if value else None for name, value in values.items()},
             admin_tokens=settings.secrets.admin_tokens,
         )
     except ValidationError as exc:  # a value set in the environment is one kept in the file (Secrets._each_its_own)
         lines = "; ".join(str(error["msg"]) for error in exc.errors())
         raise SecretStoreError(f"{lines} (the other one is kept in {secrets_path(settings)})") from None
+
+
+def stored_secrets_problems(settings: Settings) -> list[str]:
+    """What the start would refuse in the secrets file (`digest config check`), without generating or writing any:
+    a file that cannot be read, or a value set in the environment that is one the file keeps for another secret."""
+    try:
+        stored = _read_file(secrets_path(settings))
+    except SecretStoreError as exc:
+        return [str(exc)]
+    values = {name: _value(getattr(settings.secrets, name)) or stored.get(name) for name in GENERATED}
+    try:
+        _with_stored(settings, values, Secrets)
+    except SecretStoreError as exc:
+        return [str(exc)]
+    return []
+
+
+def _value(secret: SecretStr | None) -> str | None:
+    return secret.get_secret_value() if secret is not None else None

@@ -20,7 +20,6 @@ from digest.config.admin_tokens import AdminTokensError, parse_admin_tokens
 from digest.review.reviewer import Reviewer
 from digest.storage.db import Database
 from digest.templating import template_loader
-from digest.text import authors_line
 from digest.web import feeds as web_feeds
 from digest.web import maintainer as web_maintainer
 from digest.web import pages as web_pages
@@ -29,6 +28,7 @@ from digest.web import review_actions as web_review_actions
 from digest.web import review_page as web_review_page
 from digest.web import suggest as web_suggest
 from digest.web.context import CONTEXT, SECURITY_HEADERS, WebContext
+from digest.web.filters import PAGE_FILTERS
 
 log = logging.getLogger(__name__)
 
@@ -54,8 +54,7 @@ def template_environment(settings: Settings) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    # Three names and "et al. (N authors)", as the list page, the feeds and Discord show a paper's authors.
-    environment.filters["authors"] = authors_line
+    environment.filters.update(PAGE_FILTERS)
     return environment
 
 

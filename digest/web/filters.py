@@ -1,0 +1,11 @@
+"""The pages' own Jinja2 filters: the web app renders with them, and `digest config check` reads templates with them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from digest.text import authors_line
+
+# Three names and "et al. (N authors)", as the list page, the feeds and Discord show a paper's authors.
+PAGE_FILTERS: Mapping[str, Callable[..., Any]] = {"authors": authors_line}
