@@ -14,6 +14,11 @@ from typing import Any
 import jinja2
 
 from digest import resources
+from digest.text import authors_line
+
+# The web pages' own filters: the pages render with them, and `config check` parses a templates folder with them.
+# Three names and "et al. (N authors)", as the list page, the feeds and Discord show a paper's authors.
+WEB_FILTERS: Mapping[str, Any] = {"authors": authors_line}
 
 
 def template_loader(templates_dir: Path) -> jinja2.BaseLoader:

@@ -375,3 +375,21 @@ def test_section_emojis_for_sections_the_list_lacks_are_warned_of(
         "warning: discord.section_emojis names sections the list does not have: Probing, Steering"
         " (its sections: Datasets, Methods)"
     ) in out, out
+
+
+def test_a_web_template_of_your_own_using_the_authors_filter_passes_config_check(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A copy of the paper card that shows `{{ candidate.authors|authors }}` outside its `{% if %}`: the pages render
+    it (the web's own filter), but `config check` parsed it with the weekly digest's filters only and said "problem:
+    No filter named 'authors'", exit 1, of a template that works."""
+    templates = clean_environment / "templates"
+    bundled = (ROOT / "templates" / "web" / "_paper.html").read_text(encoding="utf-8")
+    own = bundled.replace("{% if candidate.authors %}{{ candidate.authors|authors }} · {% endif %}", "")
+    assert own != bundled
+    write(templates / "web" / "_paper.html", "<p>{{ candidate.authors|authors }}</p>\n" + own)
+    config = write(clean_environment / "config.toml", f'templates_dir = "{templates}"\n')
+    data = str(clean_environment / "data")
+    status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
+    assert "authors" not in out, out
+    assert status == 0, out

@@ -62,12 +62,13 @@ def check_configuration(
             problems.append(f"{name} is too short: use at least {MIN_SECRET_LENGTH} random characters")
     if settings is not None:
         from digest.cli.config_sections import section_emoji_warnings
-        from digest.templating import template_findings
+        from digest.templating import WEB_FILTERS, template_findings
         from digest.weekly.issue import template_environment
 
         problems.extend(file_problems(settings))
         report.warnings.extend(warnings_for(settings))
-        filters = template_environment(settings.templates_dir).filters  # the weekly digest's own (md, long_date)
+        # Each part's own filters: the weekly digest's (md, long_date) and the web pages' (authors).
+        filters = {**template_environment(settings.templates_dir).filters, **WEB_FILTERS}
         broken, unread = template_findings(settings.templates_dir, filters)
         report.warnings.extend(section_emoji_warnings(settings))
         problems.extend(broken)

@@ -19,8 +19,7 @@ from digest.config import ConfigError, Settings, secretstore
 from digest.config.admin_tokens import AdminTokensError, parse_admin_tokens
 from digest.review.reviewer import Reviewer
 from digest.storage.db import Database
-from digest.templating import template_loader
-from digest.text import authors_line
+from digest.templating import WEB_FILTERS, template_loader
 from digest.web import feeds as web_feeds
 from digest.web import maintainer as web_maintainer
 from digest.web import pages as web_pages
@@ -54,8 +53,7 @@ def template_environment(settings: Settings) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    # Three names and "et al. (N authors)", as the list page, the feeds and Discord show a paper's authors.
-    environment.filters["authors"] = authors_line
+    environment.filters.update(WEB_FILTERS)
     return environment
 
 
