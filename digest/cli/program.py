@@ -100,7 +100,7 @@ def one_line(reason: object) -> str:
 def database_failure(exc: Exception, changed: str) -> str:
     """A failed read or write of the database in one line: SQLite's or the server's reason, what was `changed` (each
     transaction rolled back), and when the write lock was held too long, what holds it."""
-    from digest.storage.db import held_lock
+    from digest.storage.failures import held_lock
 
     reason = one_line(getattr(exc, "orig", None) or exc)
     return f"the database could not be written or read: {reason} ({changed}){held_lock(reason)}"

@@ -30,7 +30,8 @@ from digest.service.model_refresh import ModelRefresher
 from digest.service.schedule import WEEKLY_RETRY_ID, keep_jobs, make_scheduler, schedule_weekly_retry
 from digest.service.wiring import list_file_in_step, open_service_database
 from digest.storage.datalock import DataLock, lock_data_folder, lock_database
-from digest.storage.db import Database, failure_line
+from digest.storage.db import Database
+from digest.storage.failures import failure_line
 from digest.vocab import PollOutcome
 
 log = logging.getLogger("digest.service")
