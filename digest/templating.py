@@ -19,6 +19,7 @@ from digest.text import authors_line
 # The web pages' own filters: the pages render with them, and `config check` parses a templates folder with them.
 # Three names and "et al. (N authors)", as the list page, the feeds and Discord show a paper's authors.
 WEB_FILTERS: Mapping[str, Any] = {"authors": authors_line}
+SHORTCUTS_SCRIPT = "web/review.js"  # among the templates, so a folder of one's own can replace it; served as it is
 
 
 def template_loader(templates_dir: Path) -> jinja2.BaseLoader:
@@ -53,6 +54,8 @@ def template_findings(templates_dir: Path, filters: Mapping[str, Any]) -> tuple[
             continue
         if name not in names:
             warnings.append(f"templates_dir holds {name}, which is not a template the service reads")
+            continue
+        if name == SHORTCUTS_SCRIPT:  # never rendered: what would not parse as a template is served all the same
             continue
         try:
             environment.get_template(name)

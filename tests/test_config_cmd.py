@@ -393,3 +393,18 @@ def test_a_web_template_of_your_own_using_the_authors_filter_passes_config_check
     status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
     assert "authors" not in out, out
     assert status == 0, out
+
+
+def test_your_own_keyboard_script_is_not_parsed_as_a_template_by_config_check(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """web/review.js sits among the templates but is served as it is, never rendered: a copy of one's own whose code
+    holds "{%" (a string, a minified block) was "problem: template web/review.js: ...", exit 1, of a file that works."""
+    templates = clean_environment / "templates"
+    bundled = (ROOT / "templates" / "web" / "review.js").read_text(encoding="utf-8")
+    write(templates / "web" / "review.js", 'const marker = "{%";\n' + bundled)
+    config = write(clean_environment / "config.toml", f'templates_dir = "{templates}"\n')
+    data = str(clean_environment / "data")
+    status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
+    assert "review.js" not in out, out
+    assert status == 0, out

@@ -23,6 +23,7 @@ from digest.review.queries import latest_decision, pending_query, standing_of
 from digest.review.rules import Actor, Standing
 from digest.review.signing import SessionClaim, csrf_token, session_digest
 from digest.storage.models import PENDING, Candidate
+from digest.templating import SHORTCUTS_SCRIPT
 from digest.vocab import READER_SOURCE
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
 from digest.web.review import current_session, why_lines
@@ -199,5 +200,5 @@ async def shortcuts_script(request: web.Request) -> web.Response:
     loader = context.templates.loader
     if loader is None:
         raise web.HTTPNotFound()
-    source, _, _ = loader.get_source(context.templates, "web/review.js")
+    source, _, _ = loader.get_source(context.templates, SHORTCUTS_SCRIPT)
     return web.Response(text=source, content_type="text/javascript", charset="utf-8")
