@@ -268,3 +268,26 @@ def test_a_database_failure_midway_through_several_ids_names_what_was_decided(
     with sqlite3.connect(data_dir / "digest.sqlite3") as connection:
         statuses = dict(connection.execute("SELECT id, status FROM candidates"))
     assert [statuses[number] for number in ids] == ["approved", "pending", "pending"]
+
+
+def test_a_lock_held_midway_through_several_ids_says_what_holds_it(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest approve 1 2` with the database's write lock held past the busy timeout on the second ID: every other
+    command says another process has held the lock, how to find it and to try again; this line said only
+    "database is locked". The lock is seen through a trigger, as a held lock fails the second write."""
+    database = open_service_database(make_settings(data_dir))
+    try:
+        ids = [insert_candidate(database, paper) for paper in real_papers()[:2]]
+    finally:
+        database.dispose()
+    with sqlite3.connect(data_dir / "digest.sqlite3") as connection:
+        connection.execute(
+            "CREATE TRIGGER held BEFORE INSERT ON decisions WHEN (SELECT count(*) FROM decisions) >= 1 "
+            "BEGIN SELECT RAISE(ABORT, 'database is locked'); END"
+        )
+    status = main(["--data-dir", str(data_dir), "approve", *map(str, ids), "--section", "Probing"])
+    err = capsys.readouterr().err
+    assert status == 1 and len(err.splitlines()) == 1, err
+    assert f"the 1 decision(s) printed above were made, {ids[1]} were not" in err, err
+    assert "another process has held its write lock" in err and "`fuser`" in err, err

@@ -484,3 +484,36 @@ def test_the_review_pages_script_of_your_own_is_not_read_as_a_template(
     config = write(clean_environment / "config.toml", f'templates_dir = "{templates}"\n')
     status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
     assert status == 0 and "problem" not in out and "review.js" not in out, out
+
+
+def test_a_web_template_of_your_own_using_the_authors_filter_passes_config_check(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A copy of the paper card that shows `{{ candidate.authors|authors }}` outside its `{% if %}`: the pages render
+    it (the web's own filter), but `config check` parsed it with the weekly digest's filters only and said "problem:
+    No filter named 'authors'", exit 1, of a template that works."""
+    templates = clean_environment / "templates"
+    bundled = (ROOT / "templates" / "web" / "_paper.html").read_text(encoding="utf-8")
+    own = bundled.replace("{% if candidate.authors %}{{ candidate.authors|authors }} · {% endif %}", "")
+    assert own != bundled
+    write(templates / "web" / "_paper.html", "<p>{{ candidate.authors|authors }}</p>\n" + own)
+    config = write(clean_environment / "config.toml", f'templates_dir = "{templates}"\n')
+    data = str(clean_environment / "data")
+    status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
+    assert "authors" not in out, out
+    assert status == 0, out
+
+
+def test_your_own_keyboard_script_is_not_parsed_as_a_template_by_config_check(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """web/review.js sits among the templates but is served as it is, never rendered: a copy of one's own whose code
+    holds "{%" (a string, a minified block) was "problem: template web/review.js: ...", exit 1, of a file that works."""
+    templates = clean_environment / "templates"
+    bundled = (ROOT / "templates" / "web" / "review.js").read_text(encoding="utf-8")
+    write(templates / "web" / "review.js", 'const marker = "{%";\n' + bundled)
+    config = write(clean_environment / "config.toml", f'templates_dir = "{templates}"\n')
+    data = str(clean_environment / "data")
+    status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
+    assert "review.js" not in out, out
+    assert status == 0, out

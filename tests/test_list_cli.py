@@ -186,3 +186,34 @@ def test_export_over_the_database_or_the_secrets_is_refused_and_both_are_kept(
         assert target.read_bytes() == before
     assert run(data_dir, "export") == 0
     assert capsys.readouterr().out.encode("utf-8") == SEED
+
+
+def test_export_over_the_databases_write_ahead_log_is_refused_and_the_decisions_in_it_kept(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """While the service runs, its latest decisions are in data/digest.sqlite3-wal, a Tab away from the database
+    itself; the WAL has no SQLite file header, so `digest list export -o data/digest.sqlite3-wal` replaced it with
+    the Markdown and the decisions it held were gone. Now it is refused as the database is."""
+    import sqlite3
+
+    assert run(data_dir, "export") == 0  # the data folder and its database exist
+    database = data_dir / "digest.sqlite3"
+    service = sqlite3.connect(database)  # the running service: its commits wait in the WAL for a checkpoint
+    try:
+        service.execute("PRAGMA journal_mode=WAL")
+        service.execute("PRAGMA wal_autocheckpoint=0")
+        service.execute("CREATE TABLE decided_meanwhile (id INTEGER)")
+        service.execute("INSERT INTO decided_meanwhile VALUES (7)")
+        service.commit()
+        capsys.readouterr()
+        for suffix in ("-wal", "-shm"):
+            target = database.with_name(database.name + suffix)
+            before = target.read_bytes()
+            assert run(data_dir, "export", "-o", str(target)) == 1
+            error = capsys.readouterr().err.strip()
+            assert str(target) in error and "nothing was written" in error, error
+            assert target.read_bytes() == before
+    finally:
+        service.close()
+    with sqlite3.connect(database) as connection:
+        assert connection.execute("SELECT id FROM decided_meanwhile").fetchall() == [(7,)]

@@ -491,3 +491,38 @@ async def test_when_another_service_took_the_lock_the_schedule_pauses_until_it_i
             other.release()
             other_database.dispose()
             await service.stop()
+
+
+def test_a_refusal_never_names_a_service_of_another_database_on_the_same_server(
+    tmp_path: Path,
+    postgres_server: Any,  # noqa: F811
+    postgres_url: str,  # noqa: F811
+) -> None:
+    """pg_locks and pg_stat_activity list every database of the server: a service refused on its own database named
+    the service of another deployment on the same server, and told to end its session with pg_terminate_backend, which
+    would have stopped the wrong service. Only a holder of this database's own lock is named now."""
+    from digest.storage.datalock import ADVISORY_KEY, DataLockError, lock_data_folder, lock_database
+
+    with postgres_server.fresh_database() as elsewhere_url:
+        elsewhere_settings = pg_settings(tmp_path / "elsewhere", elsewhere_url)
+        elsewhere = open_service_database(elsewhere_settings)
+        ours = open_service_database(pg_settings(tmp_path / "ours", postgres_url))
+        holder = create_database_engine(postgres_url)
+        try:
+            other_lock = lock_data_folder(elsewhere_settings.data_dir)
+            lock_database(other_lock, elsewhere)  # another deployment's service, on its own database
+            other_backend = other_lock.connection.execute(text("SELECT pg_backend_pid()")).scalar()
+            with holder.connect() as session:  # this database's lock, held by a session of no name
+                session.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_KEY})
+                session.commit()
+                mine = lock_data_folder(tmp_path / "ours" / "data")
+                with pytest.raises(DataLockError) as refused:
+                    lock_database(mine, ours)
+                mine.release()
+            other_lock.release()
+        finally:
+            holder.dispose()
+            ours.dispose()
+            elsewhere.dispose()
+    assert "is running on this PostgreSQL database" in str(refused.value)
+    assert f"pg_terminate_backend({other_backend})" not in str(refused.value), refused.value

@@ -330,6 +330,33 @@ def test_an_approval_moved_to_another_section_by_hand_is_undone_where_it_now_is(
     assert (STAR in written) == (undo == "approve where it is")
 
 
+def test_a_rejection_after_approving_where_a_hand_move_put_it_takes_the_entry_out(
+    database: Database, settings: Settings
+) -> None:
+    """Approved into Steering, moved to Probing by hand, then approved into Probing (the maintainer's lines kept):
+    the entry is still this approval's. Was: the approval no longer owned it, so a later `digest reject` said
+    "rejected" and the paper stayed in Probing."""
+    arxiv_id = real_papers()[0]["arxiv_id"]
+    candidate_id = insert_candidate(database, real_papers()[0])
+    reviewer = Reviewer(database, settings)
+    reviewer.decide(candidate_id, "approve", Actor("ann", None, "cli"), "Steering")
+    with database.transaction() as session:
+        lines = liststore.render_markdown(session, settings.templates_dir).split("\n")
+        first = next(i for i, line in enumerate(lines) if line.startswith("+ ") and arxiv_id in line)
+        entry = lines[first : first + 3]
+        del lines[first : first + 3]
+        probing = next(i for i, line in enumerate(lines) if line.startswith("#") and line.endswith("Probing"))
+        lines[probing + 2 : probing + 2] = entry
+        report = liststore.import_markdown(session, "\n".join(lines).encode("utf-8"), source="edited.md")
+        assert [(item["from"], item["to"]) for item in report.moved] == [("Steering", "Probing")]
+    reviewer.decide(candidate_id, "approve", Actor("ann", None, "cli"), "Probing")
+    outcome = reviewer.decide(candidate_id, "reject", Actor("ann", None, "cli"), None)
+    assert outcome.changed
+    with database.reading() as session:
+        assert liststore.sections_holding(session, arxiv_id) == []
+    assert arxiv_id not in settings.list_markdown_path.read_text(encoding="utf-8")
+
+
 def test_a_deciders_name_cannot_rewrite_what_the_history_says(database: Database, settings: Settings) -> None:
     """A Discord display name with a right-to-left override read, wherever decisions are shown, as if someone else
     had decided through another channel."""

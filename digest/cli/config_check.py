@@ -119,7 +119,7 @@ def file_problems(settings: Settings) -> list[str]:
     from sqlalchemy import create_engine
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-    from digest.storage.db import missing_driver
+    from digest.storage.failures import missing_driver
 
     problems = feeds_problems(settings.feeds_dir)
     if not settings.templates_dir.is_dir():

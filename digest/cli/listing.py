@@ -167,27 +167,36 @@ def report_import(args: argparse.Namespace, report: ImportReport, written: Path 
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+# Files SQLite keeps beside a database: its write-ahead log holds the latest commits until a checkpoint.
+SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+def _is_sqlite(path: Path) -> bool:
+    """Whether `path` is a SQLite database (a new file, a device or pipe, an unreadable file: no)."""
+    if not path.is_file():
+        return False
+    try:
+        with path.open("rb") as stream:
+            return stream.read(len(SQLITE_HEADER)) == SQLITE_HEADER
+    except OSError:
+        return False  # unreadable: the write says what is wrong
 
 
 def refuse_to_replace(path: Path, data_dir: Path) -> None:
     """CommandError when `path` is a file no export may replace: a SQLite database (`-o data/d<Tab>` completes to
-    the service's own) or the data folder's generated secrets."""
+    the service's own) or a file SQLite keeps beside one (its write-ahead log), or the data folder's secrets."""
     from digest.config.secretstore import SECRETS_FILE
 
     target = path.resolve()
+    beside = [target.with_name(target.name.removesuffix(end)) for end in SQLITE_COMPANIONS if target.name.endswith(end)]
     if target == (data_dir / SECRETS_FILE).resolve():
         what = "the data folder's secrets file"
-    else:
-        if not target.is_file():  # a new file, or a device or pipe (`-o /dev/stdout`), never read
-            return
-        try:
-            with target.open("rb") as stream:
-                header = stream.read(len(SQLITE_HEADER))
-        except OSError:
-            return  # unreadable: the write says what is wrong
-        if header != SQLITE_HEADER:
-            return
+    elif _is_sqlite(target):
         what = "a SQLite database (the service's, or a backup)"
+    elif target.is_file() and any(_is_sqlite(database) for database in beside):
+        what = "a file SQLite keeps beside its database (its latest changes may be only there)"
+    else:
+        return
     raise CommandError(f"{path} is {what}, not the list's Markdown; nothing was written: choose another file")
 
 

@@ -97,6 +97,15 @@ def one_line(reason: object) -> str:
     return " ".join(str(reason).split())[:500]
 
 
+def database_failure(exc: Exception, changed: str) -> str:
+    """A failed read or write of the database in one line: SQLite's or the server's reason, what was `changed` (each
+    transaction rolled back), and when the write lock was held too long, what holds it."""
+    from digest.storage.failures import held_lock
+
+    reason = one_line(getattr(exc, "orig", None) or exc)
+    return f"the database could not be written or read: {reason} ({changed}){held_lock(reason)}"
+
+
 def report_failure(exc: Exception) -> int | None:
     """Says what went wrong with the configuration (every problem, exit 2) or the database (one line, exit 1);
     None for any other error.
@@ -108,7 +117,7 @@ def report_failure(exc: Exception) -> int | None:
 
     from digest.config import ConfigError
     from digest.config.secretstore import SecretStoreError
-    from digest.storage.db import DatabaseError, held_lock
+    from digest.storage.db import DatabaseError
     from digest.templating import template_error_line
 
     if isinstance(exc, ConfigError):
@@ -126,11 +135,7 @@ def report_failure(exc: Exception) -> int | None:
         return 1
     if isinstance(exc, SQLAlchemyError):
         # A full disk, a read-only file or a vanished server: each transaction rolled back, so say so in one line.
-        reason = one_line(getattr(exc, "orig", None) or exc)
-        print(
-            f"digest: the database could not be written or read: {reason} (nothing was changed){held_lock(reason)}",
-            file=sys.stderr,
-        )
+        print(f"digest: {database_failure(exc, 'nothing was changed')}", file=sys.stderr)
         return 1
     return None
 

@@ -86,7 +86,7 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
         wanted.append(number if number is not None else str(reference))
     from sqlalchemy.exc import SQLAlchemyError
 
-    from digest.cli.program import one_line
+    from digest.cli.program import database_failure
     from digest.review.reviewer import Reviewer
     from digest.review.rules import Actor, ReviewError
 
@@ -109,13 +109,10 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
             # Each ID is a decision of its own: those printed above were made, and saying "nothing was changed" would
             # have the maintainer decide them again, or think them lost.
             rest = len(wanted) - position - 1
-            print(
-                f"digest: the database could not be written or read: {one_line(getattr(exc, 'orig', None) or exc)}; "
-                f"the {decided} decision(s) printed above were made, {item}"
-                + (f" and the {rest} after it" if rest else "")
-                + " were not: run the command again for those",
-                file=sys.stderr,
-            )
+            after = f" and the {rest} after it" if rest else ""
+            changed = f"the {decided} decision(s) printed above were made, {item}{after} were not: run the command "
+            changed += "again for those"
+            print(f"digest: {database_failure(exc, changed)}", file=sys.stderr)
             return 1
         except (ReviewError, CommandError) as exc:
             if len(wanted) == 1:

@@ -231,7 +231,7 @@ class Reviewer:
                 f"{candidate.arxiv_id} is already in the list ({', '.join(elsewhere)}): name a section to add it "
                 "there too, or reject the candidate"
             )
-        self._remove_entry(session, candidate, now, keeping=resolved.name)
+        moved_here = self._remove_entry(session, candidate, now, keeping=resolved.name)
         listed_before = list(resolved.entries)
         try:
             entry = add_candidate_entry(session, candidate, resolved.name, now, self.settings.templates_dir)
@@ -240,7 +240,7 @@ class Reviewer:
         self._record(candidate, APPROVED, actor, resolved.name, now)
         # paper_id marks the entry this approval added, which a later revert or reject removes; an entry a
         # maintainer had already written into that section is theirs and stays.
-        candidate.paper_id = None if entry in listed_before else entry.paper_id
+        candidate.paper_id = None if entry in listed_before and not moved_here else entry.paper_id
         return _outcome(candidate, action, actor, True, f"approved into {resolved.name}", resolved.name)
 
     @staticmethod
@@ -252,19 +252,21 @@ class Reviewer:
         candidate.updated_at = now
 
     @staticmethod
-    def _remove_entry(session: Session, candidate: Candidate, now: datetime, *, keeping: str | None = None) -> None:
+    def _remove_entry(session: Session, candidate: Candidate, now: datetime, *, keeping: str | None = None) -> bool:
         """Undoes an earlier approval: the entry it added leaves the list (the paper row stays for history). An
-        approval into `keeping` keeps the paper's entry there (moved there by hand: the maintainer's lines stay)."""
+        approval into `keeping` keeps the paper's entry there (moved there by hand: the maintainer's lines stay);
+        True when that entry is the approval's own, kept where the hand move put it."""
         if candidate.status != APPROVED or candidate.paper_id is None or not candidate.decided_section:
-            return
+            return False
         if liststore.remove_paper_entry(
             session, paper_id=candidate.paper_id, section_name=candidate.decided_section, now=now
         ):
-            return
+            return False
         # The section it went into was renamed since, or the entry moved to another one (a hand edit imported): its
         # entry is found by the paper. One entry is this approval's; with several (the paper also listed by hand)
         # which one is unknown, so nothing is decided rather than a decision logged while the list keeps the paper.
-        held = [name for name in liststore.sections_holding(session, paper_id=candidate.paper_id) if name != keeping]
+        holding = liststore.sections_holding(session, paper_id=candidate.paper_id)
+        held = [name for name in holding if name != keeping]
         if len(held) > 1:
             raise ReviewError(
                 f"candidate {candidate.id}: its entry is no longer in the section it was approved into "
@@ -273,6 +275,7 @@ class Reviewer:
             )
         if held:
             liststore.remove_paper_entry(session, paper_id=candidate.paper_id, section_name=held[0], now=now)
+        return not held and keeping in holding
 
 
 class NotAllowedError(ReviewError):

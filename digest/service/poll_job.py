@@ -15,7 +15,8 @@ from digest.arxiv.fetcher import STOP_WAITING
 from digest.arxiv.poll_pass import health_line
 from digest.arxiv.poller import PollSummary
 from digest.config import Settings
-from digest.storage.db import Database, failure_line
+from digest.storage.db import Database
+from digest.storage.failures import failure_line
 from digest.vocab import PollOutcome
 
 log = logging.getLogger("digest.service")

@@ -89,11 +89,16 @@ def lock_database(lock: DataLock, database: Database) -> None:
         return
     connection = database.engine.connect()
     if not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar():
+        # pg_locks lists every database of the server: only the holder of this database's own lock may be named
+        # (a bigint key is held as classid, its high 32 bits, and objid, its low 32, with objsubid 1).
         holder = connection.execute(
             text(
                 "SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                "WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'digest run pid %' LIMIT 1"
-            )
+                "WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'digest run pid %' "
+                "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                "AND l.classid::bigint = :high AND l.objid::bigint = :low AND l.objsubid = 1 LIMIT 1"
+            ),
+            {"high": ADVISORY_KEY >> 32, "low": ADVISORY_KEY & 0xFFFF_FFFF},
         ).first()
         connection.close()
         raise DataLockError(_held_by(holder))

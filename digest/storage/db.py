@@ -7,9 +7,7 @@ SQLAlchemy URL (PostgreSQL for a larger deployment) is used as given.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,13 +20,11 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from digest.storage.failures import BUSY_TIMEOUT_MS, full_disk, missing_driver, read_only_folder
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-BUSY_TIMEOUT_MS = 10_000
-
-
-FULL_DISK_BYTES = 64 * 1024  # less than this free: the disk counts as full
 
 # PostgreSQL transaction-scoped advisory locks (bigint keys; the service's own lock is in storage/datalock.py): one
 # process migrates at a time, and `transaction(exclusive=True)` blocks take turns.
@@ -107,15 +103,6 @@ def _on_postgresql_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("SET TIME ZONE 'UTC'")
     cursor.close()
     dbapi_connection.commit()  # a SET inside a transaction that later rolls back would be undone
-
-
-def missing_driver(url: str, exc: ImportError) -> str:
-    # To SQLAlchemy a bare postgresql:// means psycopg2; awesome-digest[postgres] installs psycopg (3) instead.
-    if make_url(url).get_backend_name() == "postgresql":
-        advice = "write postgresql+psycopg:// (the driver awesome-digest[postgres] installs)"
-    else:
-        advice = "install it, or use SQLite or PostgreSQL (postgresql+psycopg://)"
-    return f"needs the driver {exc.name or exc}, which is not installed: {advice}"
 
 
 def create_database_engine(url: str) -> Engine:
@@ -245,49 +232,6 @@ def refuse_foreign_sqlite(url: str, named_by: str = "--data-dir or DIGEST_DATABA
         )
 
 
-def _full_disk(url: str) -> str:
-    """For a SQLite file on a disk with no room left: said so (SQLite reports it as "disk I/O error" when it cannot
-    even create its journal)."""
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
-        return ""
-    folder = Path(parsed.database).resolve().parent
-    try:
-        free = shutil.disk_usage(folder).free
-    except OSError:
-        return ""
-    return f" (the disk holding {folder} is full: {free} bytes free)" if free < FULL_DISK_BYTES else ""
-
-
-def _read_only_folder(url: str) -> str:
-    """For a SQLite file whose folder cannot be written: why that stops even a read (its journal lives beside it)."""
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
-        return ""
-    folder = Path(parsed.database).resolve().parent
-    if not folder.is_dir() or os.access(folder, os.W_OK):
-        return ""
-    return f" (the folder {folder} is read-only, and SQLite writes its journal beside the database even to read it)"
-
-
-def held_lock(reason: str) -> str:
-    """For SQLite's "database is locked": what holds it (the busy timeout has passed) and what to do."""
-    if "database is locked" not in reason:
-        return ""
-    return (
-        f" (another process has held its write lock for over {BUSY_TIMEOUT_MS // 1000} s: a command or service that "
-        "hangs or was paused, or a sqlite3 shell inside a transaction; `fuser` on the database file names it. Try "
-        "again once it has ended)"
-    )
-
-
-def failure_line(exc: Exception, url: str) -> str:
-    """A database error in one line, without its SQL and values, saying so when the disk is full, the folder
-    read-only or the database held by another process (what the operator has to fix)."""
-    reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
-    return f"{reason}{_read_only_folder(url) or _full_disk(url) or held_lock(reason)}"
-
-
 def open_database(
     url: str, *, migrate_schema: bool = True, named_by: str = "--data-dir or DIGEST_DATABASE_URL"
 ) -> Database:
@@ -305,6 +249,6 @@ def open_database(
         engine.dispose()
         raise DatabaseError(
             f"cannot open the database {make_url(url).render_as_string()}: {exc.orig}"
-            f"{_read_only_folder(url) or _full_disk(url)}"
+            f"{read_only_folder(url) or full_disk(url)}"
         ) from exc
     return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))

@@ -1,0 +1,65 @@
+"""What a database failure means to the operator: a full disk, a read-only folder, a write lock held too long, a
+driver not installed; each said in words of what to fix, after the database's own reason."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another process's write lock before "database is locked"
+FULL_DISK_BYTES = 64 * 1024  # less than this free: the disk counts as full
+
+
+def missing_driver(url: str, exc: ImportError) -> str:
+    # To SQLAlchemy a bare postgresql:// means psycopg2; awesome-digest[postgres] installs psycopg (3) instead.
+    if make_url(url).get_backend_name() == "postgresql":
+        advice = "write postgresql+psycopg:// (the driver awesome-digest[postgres] installs)"
+    else:
+        advice = "install it, or use SQLite or PostgreSQL (postgresql+psycopg://)"
+    return f"needs the driver {exc.name or exc}, which is not installed: {advice}"
+
+
+def full_disk(url: str) -> str:
+    """For a SQLite file on a disk with no room left: said so (SQLite reports it as "disk I/O error" when it cannot
+    even create its journal)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
+        return ""
+    folder = Path(parsed.database).resolve().parent
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return ""
+    return f" (the disk holding {folder} is full: {free} bytes free)" if free < FULL_DISK_BYTES else ""
+
+
+def read_only_folder(url: str) -> str:
+    """For a SQLite file whose folder cannot be written: why that stops even a read (its journal lives beside it)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
+        return ""
+    folder = Path(parsed.database).resolve().parent
+    if not folder.is_dir() or os.access(folder, os.W_OK):
+        return ""
+    return f" (the folder {folder} is read-only, and SQLite writes its journal beside the database even to read it)"
+
+
+def held_lock(reason: str) -> str:
+    """For SQLite's "database is locked": what holds it (the busy timeout has passed) and what to do."""
+    if "database is locked" not in reason:
+        return ""
+    return (
+        f" (another process has held its write lock for over {BUSY_TIMEOUT_MS // 1000} s: a command or service that "
+        "hangs or was paused, or a sqlite3 shell inside a transaction; `fuser` on the database file names it. Try "
+        "again once it has ended)"
+    )
+
+
+def failure_line(exc: Exception, url: str) -> str:
+    """A database error in one line, without its SQL and values, saying so when the disk is full, the folder
+    read-only or the database held by another process (what the operator has to fix)."""
+    reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    return f"{reason}{read_only_folder(url) or full_disk(url) or held_lock(reason)}"
