@@ -1,0 +1,80 @@
+"""Several maintainers (and processes) acting on the same candidates at once: each decision is made once, the list
+and the audit log agree, and whoever lost the race is told who decided first and what happened."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+from collections.abc import Awaitable, Callable
+
+import pytest
+from sqlalchemy import select
+
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
+from digest.storage.models import APPROVED, Candidate, Decision
+from tests import test_review_add
+from tests.arxiv_server import Reply
+from tests.factories import insert_candidate, real_papers
+from tests.test_add import API_PATH, trimmed
+from tests.test_review_add import NEW_PAPER, ArxivSite, add
+from tests.web_server import Site, sign_in
+
+arxiv_site = test_review_add.arxiv_site  # the web app with a loopback arXiv API
+PAPER = "2511.16674"  # the model suggests Probing
+
+
+@pytest.mark.asyncio
+async def test_a_paper_another_maintainer_approved_while_this_add_fetched_it_is_not_moved(
+    arxiv_site: ArxivSite,
+) -> None:
+    """Alice adds a paper on /review; while arXiv answers her, Bob's /add of the same paper in Discord (a moment
+    earlier at arXiv) stored it and approved it into Steering. Alice's add must not move Bob's approval into her
+    section while telling her it made a "new candidate": it is refused, naming Bob's decision."""
+    site, arxiv = arxiv_site.site, arxiv_site.arxiv
+
+    meanwhile = bob_stores_and_decides(site, "approve", "Steering")
+    arxiv.program(API_PATH, Reply(**{**vars(trimmed(NEW_PAPER, PAPER)), "before_answer": meanwhile}))
+    _, csrf = await sign_in(site)
+    status, body = await add(site, csrf, PAPER)
+    text = html.unescape(body)
+    assert status == 409, text
+    assert "approved into Steering by bob via discord" in text and "nothing was" in text
+    with site.database.reading() as session:
+        candidate = session.scalars(select(Candidate).where(Candidate.arxiv_id == PAPER)).one()
+        decisions = [(d.action, d.actor, d.section) for d in session.scalars(select(Decision))]
+    assert candidate.status == APPROVED and candidate.decided_section == "Steering"
+    assert decisions == [("approve", "bob", "Steering")]
+    markdown = site.settings.list_markdown_path.read_text(encoding="utf-8").splitlines()
+    assert len([line for line in markdown if line.startswith("+") and f"arxiv.org/abs/{PAPER}" in line]) == 1
+
+
+def bob_stores_and_decides(site: Site, action: str, section: str | None = None) -> Callable[[], Awaitable[None]]:
+    """What another maintainer's add (or a poll, then a decision in Discord) leaves while an arXiv request is
+    answered: the paper stored as a candidate and decided by bob."""
+
+    async def meanwhile() -> None:
+        def store_and_decide() -> None:
+            record = {**real_papers()[0], "arxiv_id": PAPER}
+            candidate_id = insert_candidate(site.database, record, suggested_section="Probing")
+            Reviewer(site.database, site.settings).decide(candidate_id, action, Actor("bob", "42", "discord"), section)
+
+        await asyncio.to_thread(store_and_decide)
+
+    return meanwhile
+
+
+@pytest.mark.asyncio
+async def test_a_reader_suggesting_a_paper_a_maintainer_approves_meanwhile_is_told_it_is_listed(
+    arxiv_site: ArxivSite,
+) -> None:
+    site, arxiv = arxiv_site.site, arxiv_site.arxiv
+    reply = trimmed(NEW_PAPER, PAPER)
+    arxiv.program(API_PATH, Reply(**{**vars(reply), "before_answer": bob_stores_and_decides(site, "approve")}))
+    async with site.fresh_client() as reader, reader.post("/suggest", data={"paper": PAPER, "note": ""}) as answer:
+        body = await answer.text()
+    assert answer.status == 200, body
+    assert f"{PAPER} is already in the list" in body and "queued" not in body
+    with site.database.reading() as session:
+        candidate = session.scalars(select(Candidate).where(Candidate.arxiv_id == PAPER)).one()
+    assert candidate.status == APPROVED and candidate.decided_by == "bob"
