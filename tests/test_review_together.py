@@ -5,20 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import html
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from digest.discord.bot import ReviewBot
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.storage.models import APPROVED, Candidate, Decision
 from tests import test_review_add
 from tests.arxiv_server import Reply
+from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
+from tests.fake_discord import MAINTAINER, FakeDiscord
 from tests.test_add import API_PATH, trimmed
+from tests.test_discord_bot import decision_count, eventually, list_md, message_id
 from tests.test_review_add import NEW_PAPER, ArxivSite, add
-from tests.web_server import Site, sign_in
+from tests.web_server import SECRETS_ENV, Site, running_site, sign_in
 
 arxiv_site = test_review_add.arxiv_site  # the web app with a loopback arXiv API
 PAPER = "2511.16674"  # the model suggests Probing
@@ -78,3 +84,51 @@ async def test_a_reader_suggesting_a_paper_a_maintainer_approves_meanwhile_is_to
     with site.database.reading() as session:
         candidate = session.scalars(select(Candidate).where(Candidate.arxiv_id == PAPER)).one()
     assert candidate.status == APPROVED and candidate.decided_by == "bob"
+
+
+@asynccontextmanager
+async def site_and_bot(tmp_path: Path, fake: FakeDiscord) -> AsyncIterator[tuple[Site, ReviewBot]]:
+    """The web app and the Discord bot of one service: one database, one Reviewer."""
+    environ = {**SECRETS_ENV, "DISCORD_TOKEN": "fake-token"}
+    settings = make_settings(tmp_path / "data", fake.config_toml(post_cap=3), environ)
+    async with running_site(settings) as site:
+        bot = ReviewBot(settings, site.database, site.reviewer, guild_ready_timeout=0.01, sync_interval=60.0)
+        await bot.start()
+        try:
+            assert bot.ready
+            yield site, bot
+        finally:
+            await bot.close()
+
+
+async def decide_on_review(site: Site, csrf: str, candidate_id: int, action: str, section: str = "") -> str:
+    form = {"csrf": csrf, "candidate_id": str(candidate_id), "action": action, "section": section, "filters": ""}
+    async with site.client.post("/review/decide", data=form) as reply:
+        assert reply.status == 200
+        return html.unescape(await reply.text())
+
+
+@pytest.mark.asyncio
+async def test_an_undo_on_review_does_not_take_back_an_approval_another_maintainer_made_in_discord(
+    tmp_path: Path, fake: FakeDiscord
+) -> None:
+    """Alice approves on /review; Ann, whose Discord message did not show it yet, approves it too with a check mark.
+    Alice's undo must not return the paper to pending under Ann's check mark (her approval then lost in silence):
+    it is not undone, and the page says Ann approved it too."""
+    async with site_and_bot(tmp_path, fake) as (site, bot):
+        candidate_id = insert_candidate(site.database, real_papers()[0])
+        await bot.post_pending()
+        message = message_id(site.database, candidate_id)
+        _, csrf = await sign_in(site)
+        await decide_on_review(site, csrf, candidate_id, "approve", "Sparse Autoencoder")
+        await fake.react(message, MAINTAINER, "✅")
+        await eventually(lambda: decision_count(site.database) == 2, "ann's check mark recorded")
+
+        page = await decide_on_review(site, csrf, candidate_id, "undo")
+        assert "Not undone:" in page and "since then ann approved into Sparse Autoencoder via discord" in page, page
+        assert site.status_of(candidate_id) == APPROVED
+        markdown = list_md(site.settings)
+        assert real_papers()[0]["arxiv_id"] in markdown
+        with site.database.reading() as session:
+            actions = [(d.action, d.actor, d.applied) for d in session.scalars(select(Decision).order_by(Decision.id))]
+        assert actions == [("approve", "web maintainer", True), ("approve", "ann", False)]
