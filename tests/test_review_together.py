@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import html
+import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import create_engine, select
+from sqlalchemy.orm import sessionmaker
 
+from digest.config import Settings
 from digest.discord.bot import ReviewBot
+from digest.relevance import store
+from digest.relevance.stream import ensure_thresholds
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
+from digest.storage.db import Database
 from digest.storage.models import APPROVED, Candidate, Decision
 from tests import test_review_add
 from tests.arxiv_server import Reply
@@ -132,3 +139,59 @@ async def test_an_undo_on_review_does_not_take_back_an_approval_another_maintain
         with site.database.reading() as session:
             actions = [(d.action, d.actor, d.applied) for d in session.scalars(select(Decision).order_by(Decision.id))]
         assert actions == [("approve", "web maintainer", True), ("approve", "ann", False)]
+
+
+def building(settings: Settings) -> bool:
+    """Whether a child process is building the relevance model now (its working folder is in the cache)."""
+    cache = settings.data_dir / "cache"
+    return cache.is_dir() and any(path.is_dir() and path.name.startswith("tmp") for path in cache.iterdir())
+
+
+def impatient(settings: Settings) -> Database:
+    """Another connection to the same file that waits at most a second for the write lock."""
+    engine = create_engine(settings.database_url, connect_args={"timeout": 1.0})
+    return Database(engine, sessionmaker(engine))
+
+
+def test_a_decision_made_while_the_model_learns_from_the_last_ones_does_not_wait_for_the_build(
+    database: Database, settings: Settings
+) -> None:
+    """The model is built (seconds; more on a busy machine) after the maintainers decide. A decision made while it is
+    built changes what it learns from, and it was then built again under the database's write lock: every decision
+    made meanwhile waited for that whole build, and one that waited longer than the busy timeout failed."""
+    first = insert_candidate(database, real_papers()[0])
+    store.train_in_child_process(True)  # as the service does: the build shows as the child's folder
+    store.clear_model_cache()
+    result: list[object] = []
+    learning = threading.Thread(target=lambda: result.append(ensure_thresholds(database, settings)))
+    try:
+        learning.start()
+        assert wait_until(lambda: building(settings)), "the model was never built"
+        Reviewer(database, settings).decide(first, "approve", Actor("ann", "1", "discord"), "Probing")
+        assert wait_until(lambda: not building(settings)), "the first build never ended"
+        assert wait_until(lambda: building(settings) or not learning.is_alive()), "no second build"
+        # While it is built again: another maintainer's decision (one the model need not learn: it repeats ann's).
+        other = impatient(settings)
+        try:
+            again = Reviewer(other, settings).decide(first, "approve", Actor("bob", None, "cli"), "Probing")
+        finally:
+            other.dispose()
+        assert not again.changed and again.message == "already approved into Probing"
+    finally:
+        learning.join()
+        store.train_in_child_process(False)
+    assert result, "the model was not built"
+    with database.reading() as session:
+        assert [(d.actor, d.action) for d in session.scalars(select(Decision).order_by(Decision.id))] == [
+            ("ann", "approve"),
+            ("bob", "approve"),
+        ]
+
+
+def wait_until(condition: Callable[[], bool], seconds: float = 120.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
