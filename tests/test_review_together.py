@@ -5,24 +5,31 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
+import sqlite3
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from digest.config import Settings
 from digest.discord.bot import ReviewBot
 from digest.relevance import store
-from digest.relevance.stream import ensure_thresholds
+from digest.relevance.scoring import PaperText
+from digest.relevance.stream import ensure_thresholds, record_stream
+from digest.resources import curated_papers_path
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.storage.db import Database
 from digest.storage.models import APPROVED, Candidate, Decision
+from digest.storage.state import StreamPaper
 from tests import test_review_add
 from tests.arxiv_server import Reply
 from tests.conftest import make_settings
@@ -195,3 +202,49 @@ def wait_until(condition: Callable[[], bool], seconds: float = 120.0) -> bool:
             return True
         time.sleep(0.01)
     return False
+
+
+def write_locked(settings: Settings) -> bool:
+    """Whether another connection holds the SQLite file's write lock now (taking it, when free, for an instant)."""
+    probe = sqlite3.connect(make_url(settings.database_url).database or "", timeout=0)
+    try:
+        probe.execute("BEGIN IMMEDIATE")
+        probe.execute("ROLLBACK")
+        return False
+    except sqlite3.OperationalError:
+        return True
+    finally:
+        probe.close()
+
+
+def test_a_decision_made_while_the_stream_is_scored_again_for_a_new_model_does_not_wait_for_it(
+    database: Database, settings: Settings
+) -> None:
+    """After the model learned from a decision, the thresholds are fitted again on the papers the polls saw (thousands),
+    each scored again by the new model: seconds, all under the write lock, so a decision made meanwhile waited for
+    them, or failed after the busy timeout."""
+    candidate_id = insert_candidate(database, real_papers()[0])
+    ensure_thresholds(database, settings)  # the model, built
+    records = [json.loads(line) for line in curated_papers_path().read_text(encoding="utf-8").splitlines() if line]
+    papers = [
+        (f"2601.{number:05d}", PaperText(record["title"], record.get("abstract") or "", ("cs.CV",)))
+        for number, record in enumerate((records * 20)[:5000])
+    ]
+    with database.transaction() as session:  # seen by the polls, scored by an older model
+        record_stream(session, papers, [0.0] * len(papers), "an older model", datetime.now(UTC), 6000)
+    result: list[object] = []
+    fitting = threading.Thread(target=lambda: result.append(ensure_thresholds(database, settings)))
+    try:
+        fitting.start()
+        wait_until(lambda: write_locked(settings) or not fitting.is_alive())
+        other = impatient(settings)
+        try:
+            outcome = Reviewer(other, settings).decide(candidate_id, "reject", Actor("bob", None, "cli"))
+        finally:
+            other.dispose()
+        assert outcome.changed
+    finally:
+        fitting.join()
+    assert result
+    with database.reading() as session:
+        assert session.scalar(select(func.count()).where(StreamPaper.model_key == "an older model")) == 0

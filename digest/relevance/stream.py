@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from digest.config import Settings
@@ -67,6 +67,7 @@ def ensure_thresholds(database: Database, settings: Settings) -> RelevanceModel:
             found = _current(session, model_key, _stream_mark(session, window))
         if found is not None:
             return model.with_thresholds(found)
+        _rescore_stale(database, model, model_key, window)
         with database.transaction() as session:
             # The last attempt builds under the lock if it must: decisions that never pause still get a model.
             last = attempt == BUILD_ATTEMPTS - 1
@@ -104,13 +105,49 @@ def _store_fitted(
     return thresholds
 
 
+def _window_rows(session: Session, window: int) -> list[tuple[str, float | None, str | None]]:
+    """(arXiv ID, score, model key) of the stream's newest `window` papers."""
+    return list(
+        session.execute(
+            select(StreamPaper.arxiv_id, StreamPaper.score, StreamPaper.model_key)
+            .order_by(StreamPaper.seen_at.desc(), StreamPaper.arxiv_id.desc())
+            .limit(window)
+        ).tuples()
+    )
+
+
+def _rescore_stale(database: Database, model: RelevanceModel, model_key: str, window: int) -> None:
+    """Scores the stream's papers an older model scored again before the write lock is taken: after a decision that
+    is the whole window, seconds for thousands of papers, which every decision would otherwise wait for. The scores
+    are then written in a short transaction; `_fit` scores what a poll added meanwhile."""
+    with database.reading() as session:
+        rows = _window_rows(session, window)
+        if len(rows) < MIN_STREAM:
+            return
+        held_out = model.learned.held_out
+        stale = [i for i, score, key in rows if i not in held_out and (key != model_key or score is None)]
+        texts: list[tuple[str, PaperText]] = []
+        for start in range(0, len(stale), 1000):
+            chunk = select(StreamPaper).where(StreamPaper.arxiv_id.in_(stale[start : start + 1000]))
+            texts += [(r.arxiv_id, PaperText(r.title, r.abstract, tuple(r.categories))) for r in session.scalars(chunk)]
+    if not texts:
+        return
+    scores = model.raw_scores([text for _, text in texts])
+    table = StreamPaper.metadata.tables[StreamPaper.__tablename__]
+    change = update(table).where(table.c.arxiv_id == bindparam("paper")).values(score=bindparam("new_score"))
+    with database.transaction() as session:
+        session.connection().execute(
+            change.values(model_key=model_key),
+            [
+                {"paper": arxiv_id, "new_score": float(score)}
+                for (arxiv_id, _), score in zip(texts, scores, strict=True)
+            ],
+        )
+
+
 def _fit(session: Session, model: RelevanceModel, model_key: str, window: int, settings: Settings) -> Thresholds:
     """Only the scores are read, unless a paper was scored by an older model: then its text, to score it again."""
-    rows = session.execute(
-        select(StreamPaper.arxiv_id, StreamPaper.score, StreamPaper.model_key)
-        .order_by(StreamPaper.seen_at.desc(), StreamPaper.arxiv_id.desc())
-        .limit(window)
-    ).all()
+    rows = _window_rows(session, window)
     budget = budget_of(settings)
     if len(rows) < MIN_STREAM:
         return model.thresholds  # fitted on the shipped sample when the model was built, for this same budget
