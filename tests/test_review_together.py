@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
+from digest.cli import main
 from digest.config import Settings
 from digest.discord.bot import ReviewBot
 from digest.relevance import store
@@ -27,6 +28,7 @@ from digest.relevance.stream import ensure_thresholds, record_stream
 from digest.resources import curated_papers_path
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
+from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import APPROVED, Candidate, Decision
 from digest.storage.state import StreamPaper
@@ -183,7 +185,7 @@ def test_a_decision_made_while_the_model_learns_from_the_last_ones_does_not_wait
             again = Reviewer(other, settings).decide(first, "approve", Actor("bob", None, "cli"), "Probing")
         finally:
             other.dispose()
-        assert not again.changed and again.message == "already approved into Probing"
+        assert not again.changed and again.message.startswith("already approved into Probing by ann via discord")
     finally:
         learning.join()
         store.train_in_child_process(False)
@@ -248,3 +250,32 @@ def test_a_decision_made_while_the_stream_is_scored_again_for_a_new_model_does_n
     assert result
     with database.reading() as session:
         assert session.scalar(select(func.count()).where(StreamPaper.model_key == "an older model")) == 0
+
+
+def test_a_maintainer_deciding_from_the_shell_is_told_whose_decision_came_first(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bob runs `digest approve` and `digest reject` on papers Ann decided in Discord a moment before (her message
+    edit had not reached him). He was told "already approved into ..." and "rejected", as if nobody else were there:
+    now each line says whose decision came first, and the second that he overturned it."""
+    settings = make_settings(data_dir)
+    database = open_service_database(settings)
+    try:
+        first, second = (insert_candidate(database, paper) for paper in real_papers()[:2])
+        reviewer = Reviewer(database, settings)
+        ann = Actor("ann", "1001", "discord")
+        reviewer.decide(first, "approve", ann, "Sparse Autoencoder")
+        reviewer.decide(second, "approve", ann, "Steering")
+    finally:
+        database.dispose()
+    capsys.readouterr()
+    assert main(["--data-dir", str(data_dir), "approve", str(first)]) == 0
+    assert main(["--data-dir", str(data_dir), "reject", str(second)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    one, two = real_papers()[0]["arxiv_id"], real_papers()[1]["arxiv_id"]
+    assert out[0].startswith(
+        f"candidate {first} ({one}): already approved into Sparse Autoencoder by ann via discord on "
+    )
+    assert out[1].startswith(
+        f"candidate {second} ({two}): rejected; it was approved into Steering by ann via discord on "
+    )
