@@ -63,6 +63,16 @@ class Known:
     status: str | None
 
 
+@dataclass(frozen=True)
+class Stored:
+    """The candidate a paper is kept as: its id, and whether this call made it (False: another process, a poll, a
+    reader or another maintainer, stored the paper while it was being fetched; `status` is then its status)."""
+
+    candidate_id: int
+    created: bool
+    status: str
+
+
 def parse_arxiv_reference(text: str) -> str | None:
     """The versionless arXiv ID in '2501.01234', '2501.01234v2', 'arXiv:2501.01234', an old-style 'hep-th/9901001'
     (or 'math.GT/0309136', written as arXiv writes it now: 'math/0309136') or an arxiv.org abs/pdf/html URL of one;
@@ -157,8 +167,8 @@ def store_candidate(
     source: str = "digest add",
     note: str | None = None,
     section_hint: str = "with --section",
-) -> int:
-    """Scores the paper and keeps it as a pending candidate (the poller's row, `source` as its feed); its id.
+) -> Stored:
+    """Scores the paper and keeps it as a pending candidate (the poller's row, `source` as its feed).
 
     A reader's suggestion (`note` may be given) is queued as a first-tier candidate even when the model would not
     flag it, and needs no section: a maintainer chooses one when deciding.
@@ -179,17 +189,17 @@ def store_candidate(
         if title_key(paper.title) in list_keys(session).title_keys:
             raise AddError(f"{paper.arxiv_id} ({paper.title}) is already in the list by its title; nothing was added")
         known = known_candidates(session, [paper.arxiv_id]).get(paper.arxiv_id)
-        if known is not None:  # another process found it meanwhile
+        if known is not None:  # another process found it meanwhile (and may have decided it)
             if suggested:
                 _suggested_for_review(known, note, datetime.now(UTC))
-            return known.id
+            return Stored(known.id, False, known.status)
         candidate = new_candidate(paper, judgement, source, datetime.now(UTC))
         if suggested:
             candidate.relevant = True
             candidate.reader_note = _note(note)
         session.add(candidate)
         session.flush()
-        return candidate.id
+        return Stored(candidate.id, True, candidate.status)
 
 
 def forget_candidate(database: Database, candidate_id: int) -> None:

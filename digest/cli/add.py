@@ -55,26 +55,26 @@ def add(context: Context, arxiv_id: str, section: str | None) -> int:
     from digest.arxiv import additions as paper_add
     from digest.arxiv.additions import AddError
     from digest.cli.review import actor_name
+    from digest.review.handpicked import approve_added
     from digest.review.reviewer import Reviewer
-    from digest.review.rules import Actor, ReviewError
+    from digest.review.rules import Actor
+    from digest.storage.models import PENDING
 
     known = paper_add.known_paper(context.database, arxiv_id, section)
     if known.listed is not None:
         raise AddError(paper_add.already_listed(arxiv_id, known.listed))
-    candidate_id = known.candidate_id
-    created = candidate_id is None
+    candidate_id, created, status_before = known.candidate_id, False, known.status
     if candidate_id is None:
         paper = asyncio.run(paper_add.fetch(context.settings, arxiv_id))
-        candidate_id = paper_add.store_candidate(context.database, context.settings, paper, section)
+        stored = paper_add.store_candidate(context.database, context.settings, paper, section)
+        # Found stored meanwhile (by a poll, a reader, another maintainer's add): approved only while still pending.
+        candidate_id, created = stored.candidate_id, stored.created
+        status_before = None if created else PENDING
     reviewer = Reviewer(context.database, context.settings)
-    try:
-        outcome = reviewer.decide(candidate_id, "approve", Actor(name=actor_name(), id=None, channel="cli"), section)
-    except ReviewError as exc:
-        if created:
-            paper_add.forget_candidate(context.database, candidate_id)
-        raise AddError(f"{exc} (nothing was added)") from exc
-    if not outcome.changed:
-        raise AddError(f"candidate {outcome.candidate_id} ({arxiv_id}): {outcome.message}")
-    how = "a new candidate" if created else f"a candidate {known.status} until now"
+    actor = Actor(name=actor_name(), id=None, channel="cli")
+    outcome = approve_added(
+        reviewer, arxiv_id, candidate_id, section, actor, created=created, status_before=status_before
+    )
+    how = "a new candidate" if created else f"a candidate {status_before} until now"
     print(f"{arxiv_id}: approved into {outcome.section} (candidate {outcome.candidate_id}, {how})")
     return 0

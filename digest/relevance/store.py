@@ -147,11 +147,28 @@ def clear_model_cache() -> None:
         _cached = None
 
 
+def _model_inputs(session: Session, settings: Settings) -> _ModelKey:
+    return (
+        usable_rules(settings),
+        tuple(list_examples(session)),
+        tuple(feedback_examples(session)),
+        budget_of(settings),
+    )
+
+
+def built_model(session: Session, settings: Settings) -> tuple[str, RelevanceModel] | None:
+    """`base_model` when it is built for the current inputs already; None when it would have to be built (seconds):
+    for a block that holds the write lock, which every decision would wait for meanwhile."""
+    key = _model_inputs(session, settings)
+    with _cache_lock:
+        return (_cached[1], _cached[2]) if _cached is not None and _cached[0] == key else None
+
+
 def base_model(session: Session, settings: Settings) -> tuple[str, RelevanceModel]:
     """The model for the current inputs with thresholds fitted on the shipped sample, and its key."""
     global _cached
-    data = usable_rules(settings)
-    key: _ModelKey = (data, tuple(list_examples(session)), tuple(feedback_examples(session)), budget_of(settings))
+    key = _model_inputs(session, settings)
+    data = key[0]
     with _cache_lock:
         if _cached is not None and _cached[0] == key:
             return _cached[1], _cached[2]

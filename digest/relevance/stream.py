@@ -10,12 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from digest.config import Settings
 from digest.relevance.scoring import PaperText, RelevanceModel, Thresholds, fit_thresholds
-from digest.relevance.store import base_model, budget_of, model_key_and_model
+from digest.relevance.store import base_model, budget_of, built_model, model_key_and_model
 from digest.storage.db import Database
 from digest.storage.state import RelevanceState, StreamPaper
 
@@ -23,6 +23,7 @@ STATE_KEY = "thresholds"
 # Fewer papers than this from the polls and the shipped sample stands in for the stream.
 MIN_STREAM = 1000
 _KEEP_FACTOR = 2  # rows kept beyond the window are pruned at this multiple
+BUILD_ATTEMPTS = 3  # builds outside the write lock before one is made under it
 
 
 def stored_thresholds(session: Session, model_key: str) -> Thresholds | None:
@@ -54,44 +55,99 @@ def _current(session: Session, model_key: str, mark: list[Any]) -> Thresholds | 
 def ensure_thresholds(database: Database, settings: Settings) -> RelevanceModel:
     """The model with thresholds fitted for the current inputs and stream: read back when they are stored for both,
     else re-fitted (re-scoring the stream's papers scored by an older model) and stored in one transaction. The
-    common case only reads, so `digest score` never waits for the service's write lock."""
+    common case only reads, so `digest score` never waits for the service's write lock.
+
+    The model is built (seconds) before the write lock is taken, never under it: a decision made meanwhile (the
+    maintainers go on deciding while the model learns from the last ones) would wait for the whole build, or fail
+    after the database's busy timeout. Such a decision changes the inputs: the model is built again, outside."""
     window = settings.relevance.calibration_window
-    with database.reading() as session:
-        model_key, model = model_key_and_model(session, settings)
-        found = _current(session, model_key, _stream_mark(session, window))
-    if found is not None:
-        return model.with_thresholds(found)
-    with database.transaction() as session:
-        model_key, model = model_key_and_model(session, settings)
-        mark = _stream_mark(session, window)
-        found = _current(session, model_key, mark)  # another process may have fitted them meanwhile
+    for attempt in range(BUILD_ATTEMPTS):
+        with database.reading() as session:
+            model_key, model = model_key_and_model(session, settings)
+            found = _current(session, model_key, _stream_mark(session, window))
         if found is not None:
             return model.with_thresholds(found)
-        thresholds = _fit(session, model, model_key, window, settings)
-        value = {
-            "model_key": model_key,
-            "stream": mark,
-            "review": thresholds.review,
-            "second": thresholds.second,
-            "fitted_on": thresholds.fitted_on,
-            "source": thresholds.source,
-            "fitted_at": datetime.now(UTC).isoformat(),
-        }
-        row = session.get(RelevanceState, STATE_KEY)
-        if row is None:
-            session.add(RelevanceState(key=STATE_KEY, value=value))
-        else:
-            row.value = value
-        return model.with_thresholds(thresholds)
+        _rescore_stale(database, model, model_key, window)
+        with database.transaction() as session:
+            # The last attempt builds under the lock if it must: decisions that never pause still get a model.
+            last = attempt == BUILD_ATTEMPTS - 1
+            built = model_key_and_model(session, settings) if last else built_model(session, settings)
+            if built is None:
+                continue  # the inputs changed while it was built: built again, outside the lock
+            model_key, model = built
+            return model.with_thresholds(_store_fitted(session, model, model_key, window, settings))
+    raise AssertionError("unreachable: the last attempt always returns")
+
+
+def _store_fitted(
+    session: Session, model: RelevanceModel, model_key: str, window: int, settings: Settings
+) -> Thresholds:
+    """The thresholds for this model and the stream, fitted unless another process stored them meanwhile."""
+    mark = _stream_mark(session, window)
+    found = _current(session, model_key, mark)  # another process may have fitted them meanwhile
+    if found is not None:
+        return found
+    thresholds = _fit(session, model, model_key, window, settings)
+    value = {
+        "model_key": model_key,
+        "stream": mark,
+        "review": thresholds.review,
+        "second": thresholds.second,
+        "fitted_on": thresholds.fitted_on,
+        "source": thresholds.source,
+        "fitted_at": datetime.now(UTC).isoformat(),
+    }
+    row = session.get(RelevanceState, STATE_KEY)
+    if row is None:
+        session.add(RelevanceState(key=STATE_KEY, value=value))
+    else:
+        row.value = value
+    return thresholds
+
+
+def _window_rows(session: Session, window: int) -> list[tuple[str, float | None, str | None]]:
+    """(arXiv ID, score, model key) of the stream's newest `window` papers."""
+    return list(
+        session.execute(
+            select(StreamPaper.arxiv_id, StreamPaper.score, StreamPaper.model_key)
+            .order_by(StreamPaper.seen_at.desc(), StreamPaper.arxiv_id.desc())
+            .limit(window)
+        ).tuples()
+    )
+
+
+def _rescore_stale(database: Database, model: RelevanceModel, model_key: str, window: int) -> None:
+    """Scores the stream's papers an older model scored again before the write lock is taken: after a decision that
+    is the whole window, seconds for thousands of papers, which every decision would otherwise wait for. The scores
+    are then written in a short transaction; `_fit` scores what a poll added meanwhile."""
+    with database.reading() as session:
+        rows = _window_rows(session, window)
+        if len(rows) < MIN_STREAM:
+            return
+        held_out = model.learned.held_out
+        stale = [i for i, score, key in rows if i not in held_out and (key != model_key or score is None)]
+        texts: list[tuple[str, PaperText]] = []
+        for start in range(0, len(stale), 1000):
+            chunk = select(StreamPaper).where(StreamPaper.arxiv_id.in_(stale[start : start + 1000]))
+            texts += [(r.arxiv_id, PaperText(r.title, r.abstract, tuple(r.categories))) for r in session.scalars(chunk)]
+    if not texts:
+        return
+    scores = model.raw_scores([text for _, text in texts])
+    table = StreamPaper.metadata.tables[StreamPaper.__tablename__]
+    change = update(table).where(table.c.arxiv_id == bindparam("paper")).values(score=bindparam("new_score"))
+    with database.transaction() as session:
+        session.connection().execute(
+            change.values(model_key=model_key),
+            [
+                {"paper": arxiv_id, "new_score": float(score)}
+                for (arxiv_id, _), score in zip(texts, scores, strict=True)
+            ],
+        )
 
 
 def _fit(session: Session, model: RelevanceModel, model_key: str, window: int, settings: Settings) -> Thresholds:
     """Only the scores are read, unless a paper was scored by an older model: then its text, to score it again."""
-    rows = session.execute(
-        select(StreamPaper.arxiv_id, StreamPaper.score, StreamPaper.model_key)
-        .order_by(StreamPaper.seen_at.desc(), StreamPaper.arxiv_id.desc())
-        .limit(window)
-    ).all()
+    rows = _window_rows(session, window)
     budget = budget_of(settings)
     if len(rows) < MIN_STREAM:
         return model.thresholds  # fitted on the shipped sample when the model was built, for this same budget

@@ -1,5 +1,6 @@
-"""A paper a maintainer adds by hand (the /review field, Discord's /add): fetched and stored as a candidate
-(arxiv/additions.py), then approved through the Reviewer, the one path that decides. A refusal leaves nothing behind.
+"""A paper a maintainer adds by hand (the /review field, Discord's /add, `digest add`): fetched and stored as a
+candidate (arxiv/additions.py), then approved through the Reviewer, the one path that decides. A refusal leaves
+nothing behind.
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from dataclasses import dataclass
 from digest.arxiv.additions import AddError, already_listed, fetch, forget_candidate, known_paper, store_candidate
 from digest.config import Settings
 from digest.review.reviewer import Reviewer
-from digest.review.rules import Actor, Outcome, ReviewError
+from digest.review.rules import Actor, AlreadyDecidedError, Outcome, ReviewError
 from digest.storage.db import Database
+from digest.storage.models import PENDING
 from digest.vocab import Action
 
 
@@ -29,6 +31,38 @@ class Added:
         return f"{outcome.arxiv_id}: approved into {outcome.section} (candidate {outcome.candidate_id}, {how})"
 
 
+def approve_added(
+    reviewer: Reviewer,
+    arxiv_id: str,
+    candidate_id: int,
+    section: str | None,
+    actor: Actor,
+    *,
+    created: bool,
+    status_before: str | None,
+) -> Outcome:
+    """Approves the candidate an add found or made; AddError when nothing was added. A candidate that was pending
+    (or new) when the add began is approved only while it still is: another maintainer who decided it meanwhile (the
+    paper stored by their own add while this one fetched it) is not overruled in silence."""
+    try:
+        outcome = reviewer.decide(
+            candidate_id, Action.APPROVE, actor, section, only_pending=status_before in (None, PENDING)
+        )
+    except AlreadyDecidedError as exc:
+        again = f"digest approve {candidate_id}" + (" --section NAME" if exc.standing.status != PENDING else "")
+        raise AddError(
+            f"{arxiv_id} was decided meanwhile: {exc.standing.describe()} (candidate {candidate_id}); nothing was "
+            f"changed. To overrule that decision on purpose, run `{again}`."
+        ) from None
+    except ReviewError as exc:
+        if created:
+            forget_candidate(reviewer.database, candidate_id)
+        raise AddError(f"{exc} (nothing was added)") from exc
+    if not outcome.changed:
+        raise AddError(f"candidate {outcome.candidate_id} ({arxiv_id}): {outcome.message}")
+    return outcome
+
+
 async def add_and_approve(
     database: Database,
     settings: Settings,
@@ -44,19 +78,18 @@ async def add_and_approve(
     known = await asyncio.to_thread(known_paper, database, arxiv_id, section)
     if known.listed is not None:
         raise AddError(already_listed(arxiv_id, known.listed))
-    candidate_id = known.candidate_id
-    created = candidate_id is None
+    candidate_id, created, status_before = known.candidate_id, False, known.status
     if candidate_id is None:
         paper = await fetch(settings, arxiv_id)
-        candidate_id = await asyncio.to_thread(
+        stored = await asyncio.to_thread(
             lambda: store_candidate(database, settings, paper, section, section_hint=section_hint)
         )
-    try:
-        outcome = await reviewer.decide_async(candidate_id, Action.APPROVE, actor, section)
-    except ReviewError as exc:
-        if created:
-            await asyncio.to_thread(forget_candidate, database, candidate_id)
-        raise AddError(f"{exc} (nothing was added)") from exc
-    if not outcome.changed:
-        raise AddError(f"candidate {outcome.candidate_id} ({arxiv_id}): {outcome.message}")
-    return Added(outcome, created, known.status)
+        # Found stored meanwhile (by a poll, a reader, another maintainer's add): approved only while still pending.
+        candidate_id, created = stored.candidate_id, stored.created
+        status_before = None if created else PENDING
+    chosen = candidate_id
+    outcome = await asyncio.to_thread(
+        lambda: approve_added(reviewer, arxiv_id, chosen, section, actor, created=created, status_before=status_before)
+    )
+    await reviewer.notify(outcome)
+    return Added(outcome, created, status_before)

@@ -21,6 +21,18 @@ def latest_decision(session: Session, candidate_id: int) -> Decision | None:
     ).first()
 
 
+def decisions_after(session: Session, decision: Decision) -> list[Decision]:
+    """The decisions on its candidate made after `decision` (also those that changed nothing: a maintainer who
+    approved what was approved a moment before meant it too), oldest first."""
+    return list(
+        session.scalars(
+            select(Decision)
+            .where(Decision.candidate_id == decision.candidate_id, Decision.id > decision.id)
+            .order_by(Decision.id)
+        )
+    )
+
+
 def standing_of(session: Session, candidate: Candidate) -> Standing:
     """The candidate's status and the decision that made it (the newest applied one)."""
     latest = latest_decision(session, candidate.id) if candidate.status != PENDING else None

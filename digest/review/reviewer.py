@@ -118,7 +118,10 @@ class Reviewer:
                 raise AlreadyDecidedError(standing)
             if only_if is not None and not only_if(session, candidate, now):
                 raise NotAllowedError(f"{action} of candidate {candidate_id} is no longer allowed")
+            before = standing_of(session, candidate) if candidate.status != PENDING else None
             outcome = self._apply(session, candidate, action, actor, section, now)
+            if before is not None:  # the one who decides second is told whose decision came first
+                outcome = replace(outcome, message=before.after(outcome.message, outcome.changed, actor))
             session.add(
                 Decision(
                     candidate_id=candidate.id,

@@ -34,7 +34,12 @@ class Standing:
 
     def describe(self) -> str:
         """'approved into Probing by ann via discord on 2026-11-23 12:00 UTC'; only the parts that are known."""
-        parts = [self.status + (f" into {self.section}" if self.status == Status.APPROVED and self.section else "")]
+        into = f" into {self.section}" if self.status == Status.APPROVED and self.section else ""
+        return " ".join([self.status + into, self.made()]).strip()
+
+    def made(self) -> str:
+        """'by ann via discord on 2026-11-23 12:00 UTC'; only the parts that are known."""
+        parts = []
         if self.by:
             parts.append(f"by {self.by}")
         if self.channel:
@@ -42,6 +47,14 @@ class Standing:
         if self.at:
             parts.append(f"on {self.at:%Y-%m-%d %H:%M} UTC")
         return " ".join(parts)
+
+    def after(self, message: str, changed: bool, actor: Actor) -> str:
+        """A decision's message for whoever made it, saying whose decision came first when it was someone else's:
+        'already approved into Probing by ann via discord on ...', 'rejected; it was approved into Probing by ann ...'.
+        """
+        if self.status == Status.PENDING or (self.by, self.channel) == (actor.name, actor.channel):
+            return message
+        return f"{message}; it was {self.describe()}" if changed else f"{message} {self.made()}".strip()
 
     def change_command(self) -> str:
         """The command that overturns this decision on purpose."""

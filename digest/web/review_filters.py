@@ -239,12 +239,16 @@ class DecisionFacts:
     channel: str
     actor_id: str | None
     at: datetime
+    # Whether someone else decided since, if only to make the same decision (a check mark in Discord on a paper
+    # just approved here): undoing it then would take back their decision too.
+    others_since: bool = False
 
 
 def may_undo(latest: DecisionFacts | None, status: str, actor_id: str, now: datetime) -> bool:
-    """A maintainer may undo their own web decision for a few minutes, while it is still the standing one."""
+    """A maintainer may undo their own web decision for a few minutes, while it is still the standing one and no one
+    else has decided since."""
     if latest is None or status == Status.PENDING or latest.action not in (Action.APPROVE, Action.REJECT):
         return False
-    if latest.channel != Channel.WEB or latest.actor_id != actor_id:
+    if latest.channel != Channel.WEB or latest.actor_id != actor_id or latest.others_since:
         return False
     return timedelta(0) <= now - latest.at <= UNDO_WINDOW

@@ -19,7 +19,8 @@ from digest.awesome import store as liststore
 from digest.config.admin_tokens import SHARED_MAINTAINER
 from digest.record_ids import parse_record_id
 from digest.relevance.why import why_from_json
-from digest.review.queries import latest_decision, pending_query, standing_of
+from digest.review.history import action_words
+from digest.review.queries import decisions_after, latest_decision, pending_query, standing_of
 from digest.review.rules import Actor, Standing
 from digest.review.signing import SessionClaim, csrf_token, session_digest
 from digest.storage.models import PENDING, Candidate
@@ -59,7 +60,25 @@ def decision_facts(session: Session, candidate_id: int) -> DecisionFacts | None:
     latest = latest_decision(session, candidate_id)
     if latest is None:
         return None
-    return DecisionFacts(action=latest.action, channel=latest.channel, actor_id=latest.actor_id, at=latest.at)
+    others = [
+        d for d in decisions_after(session, latest) if (d.channel, d.actor_id) != (latest.channel, latest.actor_id)
+    ]
+    return DecisionFacts(
+        action=latest.action, channel=latest.channel, actor_id=latest.actor_id, at=latest.at, others_since=bool(others)
+    )
+
+
+def decided_since(session: Session, candidate: Candidate) -> list[str]:
+    """What others decided on a decided candidate after the decision that stands, as 'ann approved into Probing via
+    discord on 2026-11-23 12:00 UTC' (nothing changed, so the standing alone does not say it)."""
+    latest = latest_decision(session, candidate.id) if candidate.status != PENDING else None
+    if latest is None:
+        return []
+    return [
+        f"{d.actor} {action_words(d)} via {d.channel} on {d.at:%Y-%m-%d %H:%M} UTC"
+        for d in decisions_after(session, latest)
+        if (d.channel, d.actor_id) != (latest.channel, latest.actor_id)
+    ]
 
 
 @dataclass
@@ -69,6 +88,7 @@ class ReviewView:
     matched_total: int
     decided: Candidate | None = None  # the candidate the notice is about (decided, refused or not undone)
     standing: Standing | None = None  # and who decided it, when
+    also: list[str] = field(default_factory=list)  # and who decided it the same way since (decided_since)
     undoable: dict[int, datetime] = field(default_factory=dict)  # candidate id -> until when undo is offered
 
 
@@ -113,6 +133,7 @@ def load_review(context: WebContext, chosen: ReviewFilter, decided_id: int | Non
             view.matched_total = session.scalar(select(func.count()).select_from(pending_query().subquery())) or 0
         view.decided = session.get(Candidate, decided_id) if decided_id is not None else None
         view.standing = standing_of(session, view.decided) if view.decided is not None else None
+        view.also = decided_since(session, view.decided) if view.decided is not None else []
         recent = [
             c
             for c in [*view.candidates, view.decided]

@@ -14,6 +14,7 @@ import math
 from aiohttp import web
 
 from digest.arxiv import additions as paper_add
+from digest.storage.models import APPROVED, PENDING
 from digest.vocab import READER_SOURCE
 from digest.web.context import SUGGEST_RULE, WebContext, client_of, context_of, form_of, render
 
@@ -91,7 +92,7 @@ async def queue_suggestion(context: WebContext, arxiv_id: str, note: str) -> str
         return "queued"
     paper = await paper_add.fetch(context.settings, arxiv_id)
     try:
-        await asyncio.to_thread(
+        stored = await asyncio.to_thread(
             lambda: paper_add.store_candidate(
                 context.database, context.settings, paper, None, source=READER_SOURCE, note=note
             )
@@ -100,5 +101,7 @@ async def queue_suggestion(context: WebContext, arxiv_id: str, note: str) -> str
         if "already in the list" in str(exc):
             return "listed"
         raise
+    if not stored.created and stored.status != PENDING:  # a maintainer decided it while arXiv was asked
+        return "listed" if stored.status == APPROVED else "known"
     log.info("suggest: %s queued for review (suggested by a reader)", arxiv_id)
     return "queued"
