@@ -35,24 +35,22 @@ def test_no_import_circle_remains() -> None:
     assert circles == []
 
 
-# Modules already over the house limit of 300 lines when it was first checked, at their size then: they may shrink,
-# never grow (a module that crosses the limit is split, as storage/db.py was into db.py and failures.py).
-OVER_THE_LIMIT = {
-    "digest/arxiv/parse.py": 354,
-    "digest/awesome/parse.py": 305,
-    "digest/awesome/store.py": 330,
-    "digest/review/reviewer.py": 318,
-    "digest/service/process.py": 376,
-    "digest/weekly/store.py": 340,
-}
+def test_no_module_passes_300_lines_nor_a_function_60() -> None:
+    """The house limits (STYLE.md). storage/db.py went from 287 to 310 lines in one session's fixes, with nothing to
+    say so; the modules over the limit then were split. Generated migrations are not held to the function limit."""
+    import ast
 
-
-def test_no_module_grows_past_300_lines() -> None:
-    """storage/db.py went from 287 to 310 lines in one session's fixes, with nothing to say so."""
-    grown = []
+    over = []
     for path in sorted((REPO / "digest").rglob("*.py")):
         name = path.relative_to(REPO).as_posix()
-        lines = len(path.read_text(encoding="utf-8").splitlines())
-        if lines > OVER_THE_LIMIT.get(name, 300):
-            grown.append(f"{name}: {lines} lines")
-    assert not grown, grown
+        source = path.read_text(encoding="utf-8")
+        if len(source.splitlines()) > 300:
+            over.append(f"{name}: {len(source.splitlines())} lines")
+        if "/migrations/" in name:
+            continue
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                if length > 60:
+                    over.append(f"{name}: {node.name} is {length} lines")
+    assert not over, over

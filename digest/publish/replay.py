@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from digest.awesome import store as liststore
 from digest.awesome.parse import ListFormatError
 from digest.publish.rules import Decided
-from digest.review.reviewer import add_candidate_entry
+from digest.review.applying import add_candidate_entry
 from digest.storage.models import APPROVED, Candidate
 from digest.titles import arxiv_abs_url
 from digest.vocab import Action

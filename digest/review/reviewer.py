@@ -13,13 +13,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
 from digest.clock import utc_now
 from digest.config import Settings
+from digest.review.applying import add_candidate_entry, outcome_of, record_decision, remove_approval_entry
 from digest.review.queries import standing_of
 from digest.review.rules import (
     ACTIONS,
@@ -29,12 +29,10 @@ from digest.review.rules import (
     Listener,
     Outcome,
     ReviewError,
-    short_name_for,
 )
 from digest.storage.db import Database
-from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision, Entry
+from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision
 from digest.text import one_line
-from digest.titles import arxiv_abs_url
 from digest.vocab import Action
 
 # Asked under the candidate's lock just before a decision: (session, candidate, now) -> whether it may be made.
@@ -191,19 +189,19 @@ class Reviewer:
             return self._approve(session, candidate, action, actor, section, now)
         if action == Action.REJECT:
             if candidate.status == REJECTED:
-                return _outcome(candidate, action, actor, False, "already rejected")
-            self._remove_entry(session, candidate, now)
-            self._record(candidate, REJECTED, actor, None, now)
-            return _outcome(candidate, action, actor, True, "rejected")
+                return outcome_of(candidate, action, actor, False, "already rejected")
+            remove_approval_entry(session, candidate, now)
+            record_decision(candidate, REJECTED, actor, None, now)
+            return outcome_of(candidate, action, actor, True, "rejected")
         if candidate.status == PENDING:
-            return _outcome(candidate, action, actor, False, "already pending")
-        self._remove_entry(session, candidate, now)
+            return outcome_of(candidate, action, actor, False, "already pending")
+        remove_approval_entry(session, candidate, now)
         candidate.status = PENDING
         candidate.decided_at = None
         candidate.decided_by = None
         candidate.decided_section = None
         candidate.updated_at = now
-        return _outcome(candidate, action, actor, True, "back to pending")
+        return outcome_of(candidate, action, actor, True, "back to pending")
 
     def _approve(
         self,
@@ -225,7 +223,7 @@ class Reviewer:
         own = {candidate.paper_id, *liststore.paper_ids(session, candidate.arxiv_id)}  # its entry, or one by hand
         here = any(entry.paper_id in own for entry in resolved.entries)
         if candidate.status == APPROVED and candidate.decided_section == resolved.name and here:
-            return _outcome(candidate, action, actor, False, f"already approved into {resolved.name}")
+            return outcome_of(candidate, action, actor, False, f"already approved into {resolved.name}")
         # A maintainer put it in the list by hand since it was found: one more copy only when a section is named.
         unasked = section is None and not here and candidate.status != APPROVED
         elsewhere = liststore.sections_holding(session, candidate.arxiv_id) if unasked else []
@@ -234,88 +232,18 @@ class Reviewer:
                 f"{candidate.arxiv_id} is already in the list ({', '.join(elsewhere)}): name a section to add it "
                 "there too, or reject the candidate"
             )
-        moved_here = self._remove_entry(session, candidate, now, keeping=resolved.name)
+        moved_here = remove_approval_entry(session, candidate, now, keeping=resolved.name)
         listed_before = list(resolved.entries)
         try:
             entry = add_candidate_entry(session, candidate, resolved.name, now, self.settings.templates_dir)
         except liststore.ListFormatError as exc:
             raise ReviewError(f"cannot add candidate {candidate.id} to the list: {exc}") from None
-        self._record(candidate, APPROVED, actor, resolved.name, now)
+        record_decision(candidate, APPROVED, actor, resolved.name, now)
         # paper_id marks the entry this approval added, which a later revert or reject removes; an entry a
         # maintainer had already written into that section is theirs and stays.
         candidate.paper_id = None if entry in listed_before and not moved_here else entry.paper_id
-        return _outcome(candidate, action, actor, True, f"approved into {resolved.name}", resolved.name)
-
-    @staticmethod
-    def _record(candidate: Candidate, status: str, actor: Actor, section: str | None, now: datetime) -> None:
-        candidate.status = status
-        candidate.decided_at = now
-        candidate.decided_by = actor.name[:200]
-        candidate.decided_section = section
-        candidate.updated_at = now
-
-    @staticmethod
-    def _remove_entry(session: Session, candidate: Candidate, now: datetime, *, keeping: str | None = None) -> bool:
-        """Undoes an earlier approval: the entry it added leaves the list (the paper row stays for history). An
-        approval into `keeping` keeps the paper's entry there (moved there by hand: the maintainer's lines stay);
-        True when that entry is the approval's own, kept where the hand move put it."""
-        if candidate.status != APPROVED or candidate.paper_id is None or not candidate.decided_section:
-            return False
-        if liststore.remove_paper_entry(
-            session, paper_id=candidate.paper_id, section_name=candidate.decided_section, now=now
-        ):
-            return False
-        # The section it went into was renamed since, or the entry moved to another one (a hand edit imported): its
-        # entry is found by the paper. One entry is this approval's; with several (the paper also listed by hand)
-        # which one is unknown, so nothing is decided rather than a decision logged while the list keeps the paper.
-        holding = liststore.sections_holding(session, paper_id=candidate.paper_id)
-        held = [name for name in holding if name != keeping]
-        if len(held) > 1:
-            raise ReviewError(
-                f"candidate {candidate.id}: its entry is no longer in the section it was approved into "
-                f"({candidate.decided_section}) and the paper is in {', '.join(held)}; take it out of the list by hand "
-                "(`digest list import`)"
-            )
-        if held:
-            liststore.remove_paper_entry(session, paper_id=candidate.paper_id, section_name=held[0], now=now)
-        return not held and keeping in holding
+        return outcome_of(candidate, action, actor, True, f"approved into {resolved.name}", resolved.name)
 
 
 class NotAllowedError(ReviewError):
     """A decision whose condition no longer held when it was to be made (an undo after someone else decided)."""
-
-
-def add_candidate_entry(
-    session: Session, candidate: Candidate, section: str, now: datetime, templates_dir: Path
-) -> Entry:
-    """The candidate's entry in `section`, written as an approval writes it (a paper already there is left as is)."""
-    return liststore.add_paper_entry(
-        session,
-        section_name=section,
-        title=candidate.title,
-        arxiv_id=candidate.arxiv_id,
-        url=arxiv_abs_url(candidate.arxiv_id),
-        code_url=candidate.code_url,
-        published=candidate.published.date() if candidate.published else None,
-        authors=list(candidate.authors),
-        abstract=candidate.abstract,
-        short_name=short_name_for(candidate.title),
-        now=now,
-        templates_dir=templates_dir,
-    )
-
-
-def _outcome(
-    candidate: Candidate, action: str, actor: Actor, changed: bool, message: str, chosen: str | None = None
-) -> Outcome:
-    """What a decision did, with the candidate's status as it now stands."""
-    return Outcome(
-        candidate_id=candidate.id,
-        arxiv_id=candidate.arxiv_id,
-        action=action,
-        status=candidate.status,
-        section=chosen if chosen is not None else candidate.decided_section,
-        changed=changed,
-        message=message,
-        actor=actor,
-    )

@@ -194,6 +194,19 @@ async def current_session(request: web.Request) -> tuple[str, SessionClaim] | No
     return value, claim
 
 
+def _count_wrong_token(context: WebContext, address: str) -> None:
+    """A wrong admin token: logged, and counted towards the address's lock-out."""
+    log.warning("review: a sign-in with a wrong admin token from %s", address)
+    if context.sign_in_throttle.record_failure(address, context.clock()):
+        rule = context.sign_in_throttle.rule
+        log.warning(
+            "review: %s locked out of sign-in for %d minutes after %d wrong admin tokens",
+            address,
+            int(rule.window.total_seconds() // 60),
+            rule.max_failures,
+        )
+
+
 async def sign_in(request: web.Request) -> web.Response:
     context = context_of(request)
     address = client_of(request)
@@ -226,15 +239,7 @@ async def sign_in(request: web.Request) -> web.Response:
             context.admin_tokens, context.secrets.admin_token.get_secret_value(), presented.strip()
         )
     if maintainer is None:
-        log.warning("review: a sign-in with a wrong admin token from %s", address)
-        if context.sign_in_throttle.record_failure(address, context.clock()):
-            rule = context.sign_in_throttle.rule
-            log.warning(
-                "review: %s locked out of sign-in for %d minutes after %d wrong admin tokens",
-                address,
-                int(rule.window.total_seconds() // 60),
-                rule.max_failures,
-            )
+        _count_wrong_token(context, address)
         error = "That is not the admin token."
         return render(request, "signin.html", status=403, error=error, filters=filters, page=page)
     context.sign_in_throttle.clear(address)
