@@ -517,3 +517,20 @@ def test_your_own_keyboard_script_is_not_parsed_as_a_template_by_config_check(
     status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
     assert "review.js" not in out, out
     assert status == 0, out
+
+
+@pytest.mark.parametrize("written", ["sqlite:///{path}\n", " sqlite:///{path}", "\tsqlite:///{path} \r\n"])
+def test_a_database_url_with_white_space_around_it_names_the_same_file(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], written: str
+) -> None:
+    """DIGEST_DATABASE_URL read from a secret file ends in a newline; one pasted into `.env` may start with a space.
+    The newline went into the database's file name ("digest.sqlite3\\n", made beside the real one, empty), and the
+    leading space was "not a database URL". The white space around the URL is no part of it."""
+    database = clean_environment / "elsewhere" / "digest.sqlite3"
+    database.parent.mkdir()
+    monkeypatch.setenv("DIGEST_DATABASE_URL", written.format(path=database))
+    status = main(["--data-dir", str(clean_environment / "data"), "candidates"])
+    captured = capsys.readouterr()
+    assert status == 0, captured.err
+    names = [path.name for path in database.parent.iterdir()]
+    assert "digest.sqlite3" in names and all(name == name.strip() for name in names), names

@@ -189,6 +189,12 @@ def _database_url(url: str) -> str:
     return url
 
 
+def _stripped(value: object) -> object:
+    """A URL without the white space around it: one read from a secret file ends in a newline, one pasted into `.env`
+    may start with a space, and SQLAlchemy would take either into the file's or the database's name."""
+    return value.strip() if isinstance(value, str) else value
+
+
 TimeZoneName = Annotated[str, AfterValidator(_time_zone)]
 DiscordId = Annotated[int, BeforeValidator(_discord_id)]
 EmailAddress = Annotated[str, AfterValidator(_email)]
@@ -197,6 +203,6 @@ Network = Annotated[str, AfterValidator(_network)]
 WebAddress = Annotated[str, AfterValidator(_web_address)]
 ApiAddress = Annotated[str, AfterValidator(lambda url: without_login(url).rstrip("/"))]
 Address = Annotated[str, AfterValidator(without_login)]
-DatabaseUrl = Annotated[str, AfterValidator(_database_url)]  # a URL kept as written (or a path), with no login in it
+DatabaseUrl = Annotated[str, BeforeValidator(_stripped), AfterValidator(_database_url)]  # no white space around it
 Port = Annotated[int, Field(ge=1, le=65535)]
 Seconds = Annotated[float, Field(ge=0.001, allow_inf_nan=False)]  # inf: a socket refuses it at run time
