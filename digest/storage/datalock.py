@@ -88,26 +88,29 @@ def lock_database(lock: DataLock, database: Database) -> None:
     if make_url(str(database.engine.url)).get_backend_name() != "postgresql":
         return
     connection = database.engine.connect()
-    if not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar():
-        # pg_locks lists every database of the server: only the holder of this database's own lock may be named
-        # (a bigint key is held as classid, its high 32 bits, and objid, its low 32, with objsubid 1).
-        holder = connection.execute(
-            text(
-                "SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-                "WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'digest run pid %' "
-                "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
-                "AND l.classid::bigint = :high AND l.objid::bigint = :low AND l.objsubid = 1 LIMIT 1"
-            ),
-            {"high": ADVISORY_KEY >> 32, "low": ADVISORY_KEY & 0xFFFF_FFFF},
-        ).first()
-        connection.close()
-        raise DataLockError(_held_by(holder))
-    # The server notices a session whose machine went away (a crash, a power cut) within a minute or two, and the
-    # lock goes with it; by default it would wait for the system's TCP keepalive, two hours and more.
-    for name, value in (("tcp_keepalives_idle", 30), ("tcp_keepalives_interval", 10), ("tcp_keepalives_count", 6)):
-        connection.execute(text(f"SET {name} = {value}"))
-    connection.execute(text(f"SET application_name = '{_application_name()}'"))
-    connection.commit()
+    try:
+        if not connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY}).scalar():
+            # pg_locks lists every database of the server: only the holder of this database's own lock may be named
+            # (a bigint key is held as classid, its high 32 bits, and objid, its low 32, with objsubid 1).
+            holder = connection.execute(
+                text(
+                    "SELECT a.pid, a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                    "WHERE l.locktype = 'advisory' AND l.granted AND a.application_name LIKE 'digest run pid %' "
+                    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+                    "AND l.classid::bigint = :high AND l.objid::bigint = :low AND l.objsubid = 1 LIMIT 1"
+                ),
+                {"high": ADVISORY_KEY >> 32, "low": ADVISORY_KEY & 0xFFFF_FFFF},
+            ).first()
+            raise DataLockError(_held_by(holder))
+        # The server notices a session whose machine went away (a crash, a power cut) within a minute or two, and the
+        # lock goes with it; by default it would wait for the system's TCP keepalive, two hours and more.
+        for name, value in (("tcp_keepalives_idle", 30), ("tcp_keepalives_interval", 10), ("tcp_keepalives_count", 6)):
+            connection.execute(text(f"SET {name} = {value}"))
+        connection.execute(text(f"SET application_name = '{_application_name()}'"))
+        connection.commit()
+    except BaseException:
+        connection.close()  # the lock, if taken, goes with its session rather than with the garbage collector
+        raise
     lock.connection = connection
     lock.shares_database = True
 
