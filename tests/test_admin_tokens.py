@@ -228,3 +228,30 @@ async def test_the_service_signs_in_named_maintainers_beside_its_generated_secre
     finally:
         await service.stop()
     assert "Signed in as alice" in page
+
+
+def test_the_shared_token_given_to_a_named_maintainer_too_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """alice was given the shared DIGEST_ADMIN_TOKEN as her own (moving to named tokens, the old one kept set): every
+    holder of the shared token would sign in as alice and their decisions be recorded as hers. Refused like a feed
+    token shared with an admin token, whether the shared one is set or kept in secrets.json, and never shown."""
+    monkeypatch.chdir(tmp_path)
+    data = tmp_path / "data"
+    with pytest.raises(ConfigError) as raised:
+        make_settings(data, environ={**SECRETS_ENV, "DIGEST_ADMIN_TOKENS": f"alice:{SHARED},bob:{BOB}"})
+    assert raised.value.problems == [
+        "DIGEST_ADMIN_TOKEN is also alice's token in DIGEST_ADMIN_TOKENS: whoever holds the shared token would sign "
+        "in as alice; give each its own random value"
+    ]
+
+    # The shared token generated into the data folder by an earlier start, then copied into the variable.
+    data.mkdir()
+    kept = "kept-admin-token-0123456789abcdef"
+    (data / "secrets.json").write_text(f'{{"admin_token": "{kept}"}}', encoding="utf-8")
+    (data / "secrets.json").chmod(0o600)
+    monkeypatch.setenv("DIGEST_ADMIN_TOKENS", f"alice:{kept}")
+    assert main(["--data-dir", str(data), "config", "check"]) == 1
+    out = capsys.readouterr().out
+    assert "problem: DIGEST_ADMIN_TOKEN is also alice's token in DIGEST_ADMIN_TOKENS" in out
+    assert kept not in out and SHARED not in out

@@ -66,6 +66,14 @@ class Secrets(Section):
             for where, token in admins
             if _same(key, token)
         ]
+        # A named token wins over the shared one when both match: every holder of the shared token would sign in,
+        # and decide, as that maintainer.
+        problems += [
+            f"DIGEST_ADMIN_TOKEN is also {token.name}'s token in DIGEST_ADMIN_TOKENS: whoever holds the shared "
+            f"token would sign in as {token.name}; {own}"
+            for token in named
+            if _same(_value(self.admin_token), token.token)
+        ]
         if problems:
             raise problem("\n".join(problems))
         return self
