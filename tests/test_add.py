@@ -253,3 +253,20 @@ def test_an_unknown_section_writes_nothing(data_dir: Path, capsys: pytest.Captur
     assert status == 1
     assert "no section named 'Nowhere'" in one_line(capsys)
     assert state(data_dir) == before
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("hep-th/9901001", "hep-th/9901001"),
+        ("math.GT/0309136", "math/0309136"),  # arXiv's own ID leaves the subject class out
+        ("arXiv:hep-th/9901001v2", "hep-th/9901001"),
+        ("https://arxiv.org/html/2501.01234v2", "2501.01234"),
+        ("https://arxiv.org/abs/2501.01234?context=cs.CV", "2501.01234"),
+        ("https://arxiv.org/html/2501.01234#S3", "2501.01234"),
+        ("https://arxiv.org/pdf/hep-th/9901001v1", "hep-th/9901001"),
+    ],
+)
+def test_the_forms_the_readme_names(given: str, expected: str) -> None:
+    """README, "Adding a paper you heard of": old-style IDs, /html/ addresses, a ?query or a #fragment."""
+    assert parse_arxiv_reference(given) == expected
