@@ -374,6 +374,24 @@ async def test_rules_that_cannot_be_used_fail_the_poll_in_one_line_and_store_not
         database.dispose()
 
 
+def test_poll_takes_several_sources_after_one_source_option_as_the_readme_writes_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README: `poll [--source URL_OR_PATH ...]`. `digest poll --source a.xml b.xml` was a usage error ('unrecognized
+    arguments: b.xml', exit 2); both are polled now, as with `--source a.xml --source b.xml`."""
+    from digest.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    first, second = tmp_path / "cs.CV.xml", tmp_path / "cs.CL.xml"
+    first.write_bytes(feed(RELEVANT[0]))
+    second.write_bytes(feed(RELEVANT[1], category="cs.CL"))
+    data_dir = str(tmp_path / "data")
+    assert main(["--data-dir", data_dir, "poll", "--source", str(first), str(second), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert [report["source"] for report in summary["sources"]] == [str(first), str(second)]
+    assert summary["new_candidates"] == 2
+
+
 def test_a_poll_failed_by_its_rules_says_so_not_that_there_was_nothing_to_poll(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
