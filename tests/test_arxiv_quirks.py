@@ -8,6 +8,7 @@ tests/data/arxiv, or feeds built the way tests/feedbuild.py builds them, over a 
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from digest import resources
 from digest.arxiv.backfill import backfill
 from digest.arxiv.poll_pass import run_poll
 from digest.config import Settings
@@ -519,6 +521,27 @@ def test_the_three_second_rule_names_what_is_on_arxiv(tmp_path: Path) -> None:
         make_settings(tmp_path / "b", '[arxiv]\napi_url = "http://127.0.0.1:9/api"\nmin_interval_seconds = 2.9\n')
     local = make_settings(tmp_path / "c", fast + 'api_url = "http://127.0.0.1:9/api/query"\n')
     assert local.arxiv.min_interval_seconds == 0
+
+
+def test_the_three_second_rule_reads_the_feeds_folder_it_is_given(tmp_path: Path) -> None:
+    """README: 'below 3 s is refused while `sources` (or `feeds/`) or `api_url` are on arxiv.org'. A feeds folder of
+    one's own whose sources.toml names a mirror was refused all the same, naming 'feeds/sources.toml
+    https://rss.arxiv.org/', an address that file does not hold; the rule reads the folder's own file."""
+    from digest.config import ConfigError
+
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    shutil.copy(resources.feeds_dir() / "rules.toml", feeds / "rules.toml")
+    (feeds / "sources.toml").write_text('feeds = ["http://127.0.0.1:9/rss/cs.CV"]\n', encoding="utf-8")
+    fast = f'feeds_dir = "{feeds}"\n[arxiv]\napi_url = "http://127.0.0.1:9/api"\nmin_interval_seconds = 0\n'
+    mirror = make_settings(tmp_path / "a", fast)
+    assert mirror.arxiv.min_interval_seconds == 0
+    (feeds / "sources.toml").write_text(
+        'feeds = ["http://127.0.0.1:9/rss/cs.CV", "https://rss.arxiv.org/rss/cs.CL"]\n', encoding="utf-8"
+    )
+    named = f"{feeds / 'sources.toml'} https://rss.arxiv.org/rss/cs.CL is on arxiv.org"
+    with pytest.raises(ConfigError, match=re.escape(named)):
+        make_settings(tmp_path / "b", fast)
 
 
 def test_the_placeholder_contact_is_one_warning_and_never_sent(

@@ -104,6 +104,23 @@ def test_files_and_folders_named_by_the_settings_are_checked(
     assert "weekly.list_unsubscribe 'unsubscribe@example.org' must be a mailto: address" in text
 
 
+def test_a_rules_file_that_is_no_toml_is_one_problem_not_two(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README: config check lists every problem 'one line each'. A rules.toml cut off mid-file was two problems, the
+    same TOML error said twice ('feeds file ... cannot be read as TOML' and 'keyword rules: ... not valid TOML')."""
+    feeds = clean_environment / "feeds"
+    write(feeds / "sources.toml", (ROOT / "feeds" / "sources.toml").read_text(encoding="utf-8"))
+    write(feeds / "rules.toml", "[modality]\nterms = [\n")
+    config = write(clean_environment / "config.toml", f'feeds_dir = "{feeds}"\n')
+    status, out = run(capsys, "--config", str(config), "config", "check", "--json")
+    assert status == 1
+    problems = json.loads(out)["problems"]
+    assert [line for line in problems if "rules.toml" in line] == [
+        f"feeds file {feeds / 'rules.toml'} cannot be read as TOML: Invalid value (at end of document)"
+    ], problems
+
+
 def test_a_configured_folder_that_does_not_exist(clean_environment: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write(clean_environment / "config.toml", 'templates_dir = "/nonexistent/templates"\n')
     status, out = run(capsys, "--config", str(config), "config", "check")

@@ -374,6 +374,63 @@ async def test_rules_that_cannot_be_used_fail_the_poll_in_one_line_and_store_not
         database.dispose()
 
 
+def test_poll_takes_several_sources_after_one_source_option_as_the_readme_writes_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README: `poll [--source URL_OR_PATH ...]`. `digest poll --source a.xml b.xml` was a usage error ('unrecognized
+    arguments: b.xml', exit 2); both are polled now, as with `--source a.xml --source b.xml`."""
+    from digest.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    first, second = tmp_path / "cs.CV.xml", tmp_path / "cs.CL.xml"
+    first.write_bytes(feed(RELEVANT[0]))
+    second.write_bytes(feed(RELEVANT[1], category="cs.CL"))
+    data_dir = str(tmp_path / "data")
+    assert main(["--data-dir", data_dir, "poll", "--source", str(first), str(second), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert [report["source"] for report in summary["sources"]] == [str(first), str(second)]
+    assert summary["new_candidates"] == 2
+
+
+def test_a_poll_failed_by_its_rules_says_so_not_that_there_was_nothing_to_poll(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README: 'A data folder whose rules never worked has nothing to fall back on: its polls fail in one line.' The
+    line `digest poll` printed (and /healthz showed) was 'nothing to poll: no feeds or API queries', sending the
+    maintainer to sources.toml for a feed given on the command line; it names the rules file now."""
+    from digest.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    shutil.copy(resources.feeds_dir() / "sources.toml", feeds / "sources.toml")
+    (feeds / "rules.toml").write_text('[modality]\nstrong = "not a list"\n', encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(f'feeds_dir = "{feeds}"\n', encoding="utf-8")
+    path = tmp_path / "cs.CV.xml"
+    path.write_bytes(feed(*RELEVANT))
+    command = ["--config", str(config), "--data-dir", str(tmp_path / "data"), "poll", "--source", str(path)]
+    status = main(command)
+    out = capsys.readouterr().out
+    assert status == 1
+    assert "nothing to poll" not in out, out
+    assert f"{feeds / 'rules.toml'}" in out and "rules" in out, out
+    assert main([*command, "--json"]) == 1
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["outcome"] == "failed" and "rules.toml" in summary["reason"]
+    # /healthz, in the service beside it, reads the run from the database: it names the rules too.
+    from digest.web.pages import poll_run_problem
+
+    database = open_service_database(make_settings(tmp_path / "data", config.read_text(encoding="utf-8")))
+    try:
+        with database.reading() as session:
+            last = session.scalars(select(PollRun).order_by(PollRun.id.desc())).first()
+            problem = poll_run_problem(last, datetime.now(UTC))
+    finally:
+        database.dispose()
+    assert problem is not None and "rules.toml" in problem, problem
+
+
 @pytest.mark.asyncio
 async def test_a_stop_while_the_model_is_built_ends_the_poll_at_once_and_stores_nothing(
     settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch

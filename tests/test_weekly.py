@@ -277,6 +277,34 @@ def test_send_takes_only_complete_weeks_and_a_year_the_calendar_holds(
     assert "the year must be between" in capsys.readouterr().err
 
 
+def test_now_is_the_current_week_for_sending_printing_and_writing(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """README: '`--send --now` sends the current week as it stands'. Without --week it sent the last complete week
+    (already sent, most Mondays: 'already sent', and the current one never went), and `--now` without --send wrote
+    the last complete week too, exit 0; --now is the current week in each."""
+    from tests.smtp_server import Inbox, free_port, smtp_server
+
+    port = free_port()
+    config = data_dir.parent / "smtp.toml"
+    smtp = f'[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nrecipients = ["readers@example.org"]\n'
+    config.write_text(smtp, encoding="utf-8")
+    current = last_complete_week(datetime.now(UTC), make_settings(data_dir).tz).next()
+    base = ["--config", str(config), "--data-dir", str(data_dir), "weekly"]
+    assert main([*base, "--now"]) == 0
+    assert f"{current}: wrote" in capsys.readouterr().out
+    assert (data_dir / "weekly" / f"{current}.md").is_file()
+    assert main([*base, "--now", "--dry-run"]) == 0
+    assert f"week {current}" in capsys.readouterr().out
+    inbox = Inbox()
+    with smtp_server(inbox, port):
+        assert main([*base, "--send", "--now", "--edition", "readers"]) == 0
+    assert f"{current}: sent to readers@example.org" in capsys.readouterr().out
+    assert [str(message["Subject"]).split(" — ")[1].split(":")[0] for message in inbox.messages] == [str(current)]
+    assert main([*base, "--now", "--week", str(current.next())]) == 2  # --now is the current week, not another
+    assert "--now" in capsys.readouterr().err
+
+
 def test_a_past_weeks_digest_made_again_later_is_the_same_file(database: Database, settings: Settings) -> None:
     """A week's digest made again after more papers joined the list (an email retried, the weeks a stopped service
     missed, `digest weekly --week` by hand) said the list's size of the day it was made: four catch-up digests in a

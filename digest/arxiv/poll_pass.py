@@ -119,7 +119,8 @@ async def run_poll(
             summary.outcome = overall_outcome(summary.sources)
             await asyncio.to_thread(_refit_after_poll, database, settings, clock.now())
     except relevance.RulesError as exc:
-        log.error("poll: the relevance rules cannot be used: %s", exc)
+        summary.reason = f"the relevance rules cannot be used: {exc}"
+        log.error("poll: %s", summary.reason)
         summary.outcome = "failed"
     finally:
         if not loading.done():  # the pass was cancelled: the thread finishes alone, nobody waits for it

@@ -83,6 +83,7 @@ class PollSummary:
     finished_at: datetime | None = None
     outcome: str = "running"  # ok | partial | failed
     sources: list[SourceReport] = field(default_factory=list)
+    reason: str = ""  # why the whole pass failed, when no source is to blame (rules that cannot be used)
 
     @property
     def new_candidates(self) -> int:
@@ -99,6 +100,8 @@ class PollSummary:
         counts: dict[str, int] = {}
         for report in self.sources:
             counts[report.outcome] = counts.get(report.outcome, 0) + 1
+        if self.reason:
+            return f"{self.outcome}: {self.reason}"
         if not self.sources:
             return f"{self.outcome}: nothing to poll: no feeds or API queries (feeds/sources.toml, or [arxiv] sources)"
         parts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))

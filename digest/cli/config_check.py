@@ -91,11 +91,12 @@ def _folder_problem(name: str, folder: Path) -> str | None:
 
 def feeds_problems(feeds_dir: Path) -> list[str]:
     """The feeds files, each read as the service reads it: sources.toml through its model, rules.toml as rules."""
-    from digest.relevance.rules import RulesError, load_rules
+    from digest.relevance.rules import RULES_FILE, RulesError, load_rules
 
     if not feeds_dir.is_dir():
         return [f"feeds_dir {feeds_dir} is not a folder"]
     problems: list[str] = []
+    unreadable: set[str] = set()
     for path in sorted(feeds_dir.glob("*.toml")):
         if path.name == SOURCES_FILE:
             continue  # read below as the poller reads it, so both say the same line
@@ -103,10 +104,13 @@ def feeds_problems(feeds_dir: Path) -> list[str]:
             tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             problems.append(f"feeds file {path} cannot be read as TOML: {exc}")
+            unreadable.add(path.name)
     try:
         read_feed_sources(feeds_dir)
     except FeedsError as exc:
         problems.extend(exc.problems)
+    if RULES_FILE in unreadable:
+        return problems  # said once above: the rules would only repeat the same TOML error
     try:
         load_rules(feeds_dir)
     except RulesError as exc:

@@ -20,7 +20,13 @@ def register(subparsers: Any) -> None:
         help="poll arXiv once now and keep the matching papers as candidates",
         description="One pass over the configured sources, or the given URLs/files (RSS, Atom or API XML).",
     )
-    poll.add_argument("--source", action="append", metavar="URL_OR_PATH", help="poll this source (repeatable)")
+    poll.add_argument(
+        "--source",
+        action="extend",
+        nargs="+",
+        metavar="URL_OR_PATH",
+        help="poll these sources instead of the configured ones (one or more; repeatable)",
+    )
     poll.add_argument("--json", action="store_true", help="print the summary as JSON")
     poll.set_defaults(handler=handle_poll)
 

@@ -46,7 +46,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--now",
         action="store_true",
-        help="with --send, send the current week as it stands (it then counts as sent: later papers wait for no one)",
+        help="the current week as it stands; with --send, sent now (it then counts as sent: later papers wait for "
+        "no one)",
     )
     parser.set_defaults(handler=handle)
 
@@ -62,24 +63,22 @@ def readable(message: EmailMessage) -> str:
     return "\n".join(lines) + "\n"
 
 
-def handle(args: argparse.Namespace, context: Context) -> int:
-    from datetime import UTC, datetime
-
-    from digest.config.secretstore import SecretStoreError
-    from digest.weekly.contents import compose_email, load_digest, write_markdown
-    from digest.weekly.issue import IsoWeek, last_complete_week, render
+def chosen_week(args: argparse.Namespace, context: Context, now: datetime) -> IsoWeek | None:
+    """The week the command is about (--week, --now or the last complete one); None after a usage error's line."""
+    from digest.weekly.issue import IsoWeek, last_complete_week
 
     try:
         chosen = IsoWeek.parse(args.week) if args.week else None
     except ValueError as exc:
         # A usage error (exit 2) in one line, before the settings are read or the database is opened.
         print(f"digest: {exc}", file=sys.stderr)
-        return 2
-    settings = context.settings
-    now = datetime.now(UTC)
-    week = chosen or last_complete_week(now, settings.tz)
-    complete = last_complete_week(now, settings.tz)
+        return None
+    complete = last_complete_week(now, context.settings.tz)
     current = complete.next()
+    if args.now and chosen is not None and chosen != current:
+        print(f"digest: --now is the current week, {current}: give --week {chosen} or --now, not both", file=sys.stderr)
+        return None
+    week = chosen or (current if args.now else complete)
     if args.send and (week > current or (week == current and not args.now)):
         # Sent half-way a week counts as sent, and its later papers would never reach readers.
         print(
@@ -87,7 +86,22 @@ def handle(args: argparse.Namespace, context: Context) -> int:
             "any week as it stands, and --send --now sends the current one as it stands)",
             file=sys.stderr,
         )
+        return None
+    return week
+
+
+def handle(args: argparse.Namespace, context: Context) -> int:
+    from datetime import UTC, datetime
+
+    from digest.config.secretstore import SecretStoreError
+    from digest.weekly.contents import compose_email, load_digest, write_markdown
+    from digest.weekly.issue import render
+
+    now = datetime.now(UTC)
+    week = chosen_week(args, context, now)
+    if week is None:
         return 2
+    settings = context.settings
     editions: tuple[Edition, ...] = (args.edition,) if args.edition else ("readers", "maintainers")
     if args.send and args.dry_run and not settings.smtp.enabled:
         print(

@@ -5,6 +5,7 @@ Values a table may not hold alone (a Discord token without a channel) are checke
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -111,20 +112,24 @@ class ArxivSettings(Section):
             "contact to an address arXiv can write to"
         )
 
-    @model_validator(mode="after")
-    def _polite_to_arxiv(self) -> ArxivSettings:
-        """One rule for every request to arXiv: the feeds (feeds/sources.toml when `sources` is empty: arXiv's) and
-        the API (backfill, `digest add`, /suggest, the list's abstracts) go through the one spaced client."""
+    def impolite_to(self, addresses: Sequence[str], named: str) -> None:
+        """Refuses a pause under 3 s when one of `addresses` (named so in the line) is on arxiv.org."""
         if self.min_interval_seconds >= ARXIV_MIN_INTERVAL:
-            return self
-        addresses = [*(self.sources or ("https://rss.arxiv.org/",)), self.api_url]
+            return
         found = next((address for address in addresses if on_arxiv(address)), None)
         if found is not None:
-            named = "api_url" if found == self.api_url else "sources" if self.sources else "feeds/sources.toml"
             raise problem(
                 f"arxiv.min_interval_seconds must be at least 3 for arxiv.org (arXiv's terms of use): {named} "
                 f"{found} is on arxiv.org"
             )
+
+    @model_validator(mode="after")
+    def _polite_to_arxiv(self) -> ArxivSettings:
+        """One rule for every request to arXiv: the feeds and the API (backfill, `digest add`, /suggest, the list's
+        abstracts) go through the one spaced client. The feeds of feeds/sources.toml (when `sources` is empty) are
+        checked with the settings that name that folder (Settings)."""
+        self.impolite_to(self.sources, "sources")
+        self.impolite_to([self.api_url], "api_url")
         return self
 
 

@@ -15,9 +15,11 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from digest import resources
 from digest.config.credentials import Secrets
 from digest.config.declarations import from_environment
+from digest.config.feeds import SOURCES_FILE, FeedsError, read_feed_sources
 from digest.config.problems import problem
 from digest.config.publish import PublishSettings
 from digest.config.sections import (
+    ARXIV_MIN_INTERVAL,
     ArxivSettings,
     DiscordSettings,
     RelevanceSettings,
@@ -103,6 +105,20 @@ class Settings(BaseSettings):
                     )
                 return {**data, "database_url": default_database_url(path)}
         return data
+
+    @model_validator(mode="after")
+    def _polite_to_arxiv_feeds(self) -> Settings:
+        """Without `[arxiv] sources` the polls read the feeds of feeds/sources.toml: the pause arXiv asks for holds
+        when those are on arxiv.org, not when they name a mirror. A file that cannot be read is its own problem
+        (`config check`, the start and every poll refuse it), reported there."""
+        if self.arxiv.sources or self.arxiv.min_interval_seconds >= ARXIV_MIN_INTERVAL:
+            return self
+        try:
+            feeds = read_feed_sources(self.feeds_dir).feeds
+        except FeedsError:
+            return self
+        self.arxiv.impolite_to(feeds, str(self.feeds_dir / SOURCES_FILE))
+        return self
 
     @property
     def list_markdown_path(self) -> Path:

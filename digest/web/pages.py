@@ -155,6 +155,9 @@ HEALTHY_POLL_OUTCOMES = ("ok", "partial", "running")
 
 def _first_failure(summary: Any) -> str:
     """The first failing source's line from a stored poll summary (free-form JSON: read with care)."""
+    reason = summary.get("reason") if isinstance(summary, dict) else None
+    if isinstance(reason, str) and reason:  # the whole pass failed, no source to blame (rules that cannot be used)
+        return f": {reason}"
     sources = summary.get("sources") if isinstance(summary, dict) else None
     for source in sources if isinstance(sources, list) else []:
         if isinstance(source, dict) and source.get("outcome") in ("error", "broken"):
