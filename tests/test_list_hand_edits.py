@@ -410,3 +410,51 @@ def test_a_hand_edit_of_the_list_file_is_kept_when_a_decision_writes_the_file(
     assert path.with_name("list.md.1").read_text(encoding="utf-8") == edited
     assert real_papers()[3]["arxiv_id"] in path.read_text(encoding="utf-8")
     assert any("list.md.1" in record.getMessage() and "list import" in record.getMessage() for record in caplog.records)
+
+
+def test_a_kept_hand_edit_survives_three_undos_after_it(
+    database: Database, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A hand edit kept by a decision's write shared the three rotating copies with the undos that followed: each
+    undo (an entry fewer) kept its previous file as list.md.1, so the third pushed the maintainer's edit out of
+    list.md.3 with no word. Was: the edited text was in no file of the data folder."""
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    approved = [insert_candidate(database, real_papers()[index]) for index in (0, 1, 3)]
+    for candidate_id in approved:
+        reviewer.decide(candidate_id, "approve", ANN, section="Probing")
+    path = settings.list_markdown_path
+    edited = path.read_text(encoding="utf-8").replace("LVLM-Intrepret", "LVLM-Interpret")
+    path.write_text(edited, encoding="utf-8")
+    caplog.clear()
+    latest = insert_candidate(database, real_papers()[4])
+    reviewer.decide(latest, "approve", ANN, section="Probing")  # writes the file: the edit is kept
+    assert path.with_name("list.md.1").read_text(encoding="utf-8") == edited
+    said = " ".join(record.getMessage() for record in caplog.records)
+    for candidate_id in (latest, *approved[:0:-1]):  # three routine undos, an entry fewer each
+        reviewer.decide(candidate_id, "revert", ANN)
+    assert path.read_text(encoding="utf-8") != edited  # never imported: the file is the database's
+    copies = sorted(p.name for p in path.parent.glob("list.md.*") if p.read_text(encoding="utf-8") == edited)
+    assert copies == ["list.md.edited.1"], copies  # was: [], the edit gone from list.md.1..3
+    assert "list.md.edited.1" in said  # the log line of the write that kept it names where it stays
+    assert not path.with_name("list.md.4").exists()
+
+
+def test_a_hand_edit_found_at_start_up_is_kept_apart_from_the_rotation(
+    database: Database, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The start-up re-write (a file that does not match the database) follows the same rule as a decision's write.
+    Was: it kept the edit in list.md.1 only, where the next three undos pushed it out."""
+    from digest.service.wiring import list_file_in_step
+
+    Reviewer(database, settings, clock=lambda: NOW).decide(
+        insert_candidate(database, real_papers()[0]), "approve", ANN, section="Probing"
+    )
+    path = settings.list_markdown_path
+    written = path.read_text(encoding="utf-8")
+    edited = written.replace("LVLM-Intrepret", "LVLM-Interpret")
+    path.write_text(edited, encoding="utf-8")
+    assert list_file_in_step(database, settings)
+    assert path.read_text(encoding="utf-8") == written
+    assert path.with_name("list.md.1").read_text(encoding="utf-8") == edited
+    assert path.with_name("list.md.edited.1").read_text(encoding="utf-8") == edited  # was: no such file
+    assert any("list.md.edited.1" in r.getMessage() and "list import" in r.getMessage() for r in caplog.records)

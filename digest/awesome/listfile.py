@@ -1,9 +1,11 @@
 """The list's Markdown file in the data folder: written whole, and never replaced without keeping a copy of what only
 that file held.
 
-Before `list.md` is replaced by a version with fewer entries (a wrong import, a database that lost its rows), or
-when it was edited since the service last wrote it (a hand edit not imported yet), the file it had is kept as
-`list.md.1` (older ones move up to `list.md.3`), so approved entries and a maintainer's edits can be recovered.
+Before `list.md` is replaced by a version with fewer entries (a wrong import, a database that lost its rows, an
+undo), or when it was edited since the service last wrote it (a hand edit not imported yet), the file it had is kept
+as `list.md.1` (older ones move up to `list.md.3`), so approved entries and a maintainer's edits can be recovered.
+A hand edit is also kept as `list.md.edited.1` (older hand edits up to `list.md.edited.3`): only a later hand edit
+moves those, so routine undos, which rotate `list.md.1`..`.3`, never push a maintainer's edit out.
 What the service last wrote is remembered by its SHA-256 in `.list.md.written` beside it.
 """
 
@@ -19,6 +21,7 @@ from digest.storage.files import keep_generations, write_atomic_bytes
 log = logging.getLogger(__name__)
 
 GENERATIONS = 3
+HAND_EDITS = 3  # copies of hand edits not imported, apart from the rotation above
 
 
 def entry_count(text: str) -> int:
@@ -48,31 +51,56 @@ def edited_since_written(path: Path, previous: bytes) -> bool:
     return noted != hashlib.sha256(previous).hexdigest()
 
 
-def write_list_markdown(path: Path, text: str, entries: int | None = None) -> Path:
-    """Writes `text` to `path`; keeps the file it replaces when that one had more entries or was edited by hand.
-    `entries`: how many `text` holds, when the caller knows (the database it was rendered from), so that it is not
-    parsed again."""
+def hand_edit_copy(path: Path) -> Path:
+    """Where the newest kept hand edit of `path` is (older ones: `.2`, up to `.HAND_EDITS`)."""
+    return path.with_name(f"{path.name}.edited.1")
+
+
+def keep_replaced(path: Path, previous: bytes, text: str, entries: int | None = None, *, always: bool = False) -> None:
+    """The one rule for what `path` held before `text` replaces it: a hand edit is kept twice (in the rotation and
+    apart from it), a file with more entries is kept in the rotation, and with `always` (the start-up re-write) any
+    other file that differs too."""
+    if previous == text.encode("utf-8"):
+        return
+    if edited_since_written(path, previous):
+        kept = keep_generations(path, previous, GENERATIONS)
+        apart = keep_generations(path.with_name(f"{path.name}.edited"), previous, HAND_EDITS)
+        log.warning(
+            "list: %s was edited since the service last wrote it, and the edit is not in the database (edits "
+            "go through `digest list import`); written again from the database, the edited file kept as %s and "
+            "as %s (only the next hand edits move that one, up to .edited.%d)",
+            path,
+            kept,
+            apart,
+            HAND_EDITS,
+        )
+        return
+    before = entry_count(previous.decode("utf-8", "replace"))
+    after = entry_count(text) if entries is None else entries
+    if after < before:
+        kept = keep_generations(path, previous, GENERATIONS)
+        log.warning("list: %s goes from %d to %d entries; the previous file is kept as %s", path, before, after, kept)
+    elif always:
+        kept = keep_generations(path, previous, GENERATIONS)
+        log.warning(
+            "list: %s did not match the database (a write cut short, or an edit of the file: edits go through "
+            "`digest list import`); written again, the previous file kept as %s",
+            path,
+            kept,
+        )
+
+
+def write_list_markdown(path: Path, text: str, entries: int | None = None, *, keep_any: bool = False) -> Path:
+    """Writes `text` to `path`; keeps the file it replaces when that one had more entries or was edited by hand, or
+    with `keep_any` whenever it differs (see keep_replaced). `entries`: how many `text` holds, when the caller knows
+    (the database it was rendered from), so that it is not parsed again."""
     data = text.encode("utf-8")
     try:
         previous = path.read_bytes() if path.is_file() else None
     except OSError:
         previous = None  # unreadable: nothing to compare with; the write below says what is wrong
-    if previous is not None and previous != data:
-        before = entry_count(previous.decode("utf-8", "replace"))
-        after = entry_count(text) if entries is None else entries
-        if edited_since_written(path, previous):
-            kept = keep_generations(path, previous, GENERATIONS)
-            log.warning(
-                "list: %s was edited since the service last wrote it, and the edit is not in the database (edits "
-                "go through `digest list import`); written again from the database, the edited file kept as %s",
-                path,
-                kept,
-            )
-        elif after < before:
-            kept = keep_generations(path, previous, GENERATIONS)
-            log.warning(
-                "list: %s goes from %d to %d entries; the previous file is kept as %s", path, before, after, kept
-            )
+    if previous is not None:
+        keep_replaced(path, previous, text, entries, always=keep_any)
     write_atomic_bytes(path, data)
     remember_written(path, data)
     return path

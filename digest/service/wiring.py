@@ -181,29 +181,21 @@ def list_file_in_step(database: Database, settings: Settings) -> bool:
     decision's commit and its file write (a kill, a crash) left it behind, and only the next decision would have
     written it. True when it was written."""
     from digest.awesome import store as liststore
-    from digest.awesome.listfile import GENERATIONS, remember_written
-    from digest.storage.files import held_for_writing, keep_generations, write_atomic
+    from digest.awesome.listfile import write_list_markdown
+    from digest.storage.files import held_for_writing
 
     path = settings.list_markdown_path
-    kept = None
     try:
         with held_for_writing(path):  # rendered under the file's lock, as every other writer of it does
             with database.reading() as session:
                 markdown = liststore.render_markdown(session, settings.templates_dir)
-            previous = path.read_bytes() if path.is_file() else None
-            if previous == markdown.encode("utf-8"):
+            if not path.is_file():
+                log.warning("list: %s was missing; written again from the database", path)
+            elif path.read_bytes() == markdown.encode("utf-8"):
                 return False
-            if previous is not None:  # a hand edit of the file is kept, never overwritten without a copy
-                kept = keep_generations(path, previous, GENERATIONS)
-            write_atomic(path, markdown)
-            remember_written(path, markdown.encode("utf-8"))
+            # what the file held is kept by listfile's one rule (a hand edit apart from the rotation), and logged
+            write_list_markdown(path, markdown, keep_any=True)
     except OSError as exc:
         log.error("the list's Markdown %s could not be brought up to date: %s", path, exc.strerror or exc)
         return False
-    log.warning(
-        "list: %s did not match the database (a write cut short, or an edit of the file: edits go through "
-        "`digest list import`); written again%s",
-        path,
-        f", the previous file kept as {kept}" if kept else "",
-    )
     return True
