@@ -291,3 +291,33 @@ def test_a_secret_set_to_a_generated_ones_value_stops_the_start_in_one_line(tmp_
         f"/review; give each its own random value (the other one is kept in {tmp_path / 'data' / 'secrets.json'})"
     )
     assert generated not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("contact", "line"),
+    [
+        ("", 'arxiv.contact is empty: write the address arXiv can write to, e.g. contact = "you@your-lab.org"'),
+        ("   ", 'arxiv.contact is empty: write the address arXiv can write to, e.g. contact = "you@your-lab.org"'),
+        (
+            "me@example.org\\r\\nX-Injected: 1",
+            "arxiv.contact holds a control character (a newline, a tab, ...): write one address on one line",
+        ),
+        (
+            "me@example.org\\u0000",
+            "arxiv.contact holds a control character (a newline, a tab, ...): write one address on one line",
+        ),
+    ],
+)
+def test_an_empty_contact_or_one_with_control_characters_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], contact: str, line: str
+) -> None:
+    """`[arxiv] contact = ""` sent a User-Agent ending "(mailto:)", and a contact holding a newline passed `config
+    check` and went into the header of every request to arXiv. Both are now refused in one line saying what to write."""
+    text = f'[arxiv]\ncontact = "{contact}"\n'
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", text)
+    assert caught.value.problems == [line]
+    config = tmp_path / "config.toml"
+    config.write_text(text, encoding="utf-8")
+    assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check"]) == 1
+    assert f"problem: {line}" in capsys.readouterr().out.splitlines()
