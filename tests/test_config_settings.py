@@ -263,7 +263,14 @@ def test_a_feed_address_holding_a_password_in_the_sources_file_is_refused_withou
         (
             {"DIGEST_SECRET_KEY": "alice-token-0123456789abcdef"},
             "DIGEST_SECRET_KEY is also alice's token in DIGEST_ADMIN_TOKENS: whoever holds that token could sign "
-            "approval links and sessions; give each its own random value",
+            "approval links and sessions; give alice's token in DIGEST_ADMIN_TOKENS a new random value (that ends "
+            "only its sessions; a new DIGEST_SECRET_KEY would also void every approval link already sent)",
+        ),
+        (
+            {"DIGEST_ADMIN_TOKEN": SECRETS["DIGEST_SECRET_KEY"]},
+            "DIGEST_SECRET_KEY is also DIGEST_ADMIN_TOKEN: whoever holds that token could sign approval links and "
+            "sessions; give DIGEST_ADMIN_TOKEN a new random value (that ends only its sessions; a new "
+            "DIGEST_SECRET_KEY would also void every approval link already sent)",
         ),
     ],
 )
@@ -271,7 +278,9 @@ def test_one_value_for_two_web_secrets_is_refused_naming_the_variables_only(
     tmp_path: Path, shared: dict[str, str], problem: str
 ) -> None:
     """The feed token travels in the address given to feed readers (and shown on /review); when it was also the admin
-    token, that address signed anyone in; when it was the signing key, it forged approval links."""
+    token, that address signed anyone in; when it was the signing key, it forged approval links. When the key was an
+    admin token, the line did not say which to change: a new token only ends sessions, a new key voids every approval
+    link already sent, so it names the token."""
     web = {name: value for name, value in SECRETS.items() if name.startswith("DIGEST_")}
     with pytest.raises(ConfigError) as caught:
         make_settings(tmp_path / "data", environ={**web, **shared})
