@@ -551,3 +551,32 @@ def test_a_database_url_with_white_space_around_it_names_the_same_file(
     assert status == 0, captured.err
     names = [path.name for path in database.parent.iterdir()]
     assert "digest.sqlite3" in names and all(name == name.strip() for name in names), names
+
+
+def test_show_says_a_generated_secret_comes_from_the_secrets_file_and_creates_nothing(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After the first start generated the web's secrets, `config show` said "DIGEST_ADMIN_TOKEN: not set" while the
+    service signed in with the value kept in secrets.json. It now says where each one comes from, never the value,
+    and `not set` only when neither the environment nor the file has one; show and check create nothing."""
+    from digest.config.secretstore import ensure_secrets
+
+    fresh = clean_environment / "fresh"
+    for action in ("show", "check"):
+        run(capsys, "--data-dir", str(fresh), "config", action)
+    assert not fresh.exists()
+    status, out = run(capsys, "--data-dir", str(fresh), "config", "show")
+    assert status == 0 and "#   DIGEST_ADMIN_TOKEN: not set" in out, out
+
+    data = clean_environment / "data"
+    ensure_secrets(load_settings(None, data, environ={}, load_dotenv_file=False))  # as the first start does
+    stored = json.loads((data / "secrets.json").read_text(encoding="utf-8"))
+    monkeypatch.setenv("DIGEST_FEED_TOKEN", "feed-token-from-the-environment")
+    status, out = run(capsys, "--data-dir", str(data), "config", "show")
+    assert status == 0, out
+    kept = f"not set; the generated one in {data / 'secrets.json'} is used (hidden)"
+    assert f"#   DIGEST_ADMIN_TOKEN: {kept}" in out and f"#   DIGEST_SECRET_KEY: {kept}" in out, out
+    assert "#   DIGEST_FEED_TOKEN: set (hidden)" in out and "#   DIGEST_ADMIN_TOKENS: not set" in out, out
+    assert all(value not in out for value in stored.values()) and "feed-token-from-the-environment" not in out
+    status, out = run(capsys, "--data-dir", str(data), "config", "show", "--json")
+    assert json.loads(out)["secrets"]["DIGEST_ADMIN_TOKEN"] == kept

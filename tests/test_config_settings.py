@@ -263,7 +263,14 @@ def test_a_feed_address_holding_a_password_in_the_sources_file_is_refused_withou
         (
             {"DIGEST_SECRET_KEY": "alice-token-0123456789abcdef"},
             "DIGEST_SECRET_KEY is also alice's token in DIGEST_ADMIN_TOKENS: whoever holds that token could sign "
-            "approval links and sessions; give each its own random value",
+            "approval links and sessions; give alice's token in DIGEST_ADMIN_TOKENS a new random value (that ends "
+            "only its sessions; a new DIGEST_SECRET_KEY would also void every approval link already sent)",
+        ),
+        (
+            {"DIGEST_ADMIN_TOKEN": SECRETS["DIGEST_SECRET_KEY"]},
+            "DIGEST_SECRET_KEY is also DIGEST_ADMIN_TOKEN: whoever holds that token could sign approval links and "
+            "sessions; give DIGEST_ADMIN_TOKEN a new random value (that ends only its sessions; a new "
+            "DIGEST_SECRET_KEY would also void every approval link already sent)",
         ),
     ],
 )
@@ -271,7 +278,9 @@ def test_one_value_for_two_web_secrets_is_refused_naming_the_variables_only(
     tmp_path: Path, shared: dict[str, str], problem: str
 ) -> None:
     """The feed token travels in the address given to feed readers (and shown on /review); when it was also the admin
-    token, that address signed anyone in; when it was the signing key, it forged approval links."""
+    token, that address signed anyone in; when it was the signing key, it forged approval links. When the key was an
+    admin token, the line did not say which to change: a new token only ends sessions, a new key voids every approval
+    link already sent, so it names the token."""
     web = {name: value for name, value in SECRETS.items() if name.startswith("DIGEST_")}
     with pytest.raises(ConfigError) as caught:
         make_settings(tmp_path / "data", environ={**web, **shared})
@@ -291,3 +300,33 @@ def test_a_secret_set_to_a_generated_ones_value_stops_the_start_in_one_line(tmp_
         f"/review; give each its own random value (the other one is kept in {tmp_path / 'data' / 'secrets.json'})"
     )
     assert generated not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("contact", "line"),
+    [
+        ("", 'arxiv.contact is empty: write the address arXiv can write to, e.g. contact = "you@your-lab.org"'),
+        ("   ", 'arxiv.contact is empty: write the address arXiv can write to, e.g. contact = "you@your-lab.org"'),
+        (
+            "me@example.org\\r\\nX-Injected: 1",
+            "arxiv.contact holds a control character (a newline, a tab, ...): write one address on one line",
+        ),
+        (
+            "me@example.org\\u0000",
+            "arxiv.contact holds a control character (a newline, a tab, ...): write one address on one line",
+        ),
+    ],
+)
+def test_an_empty_contact_or_one_with_control_characters_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], contact: str, line: str
+) -> None:
+    """`[arxiv] contact = ""` sent a User-Agent ending "(mailto:)", and a contact holding a newline passed `config
+    check` and went into the header of every request to arXiv. Both are now refused in one line saying what to write."""
+    text = f'[arxiv]\ncontact = "{contact}"\n'
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", text)
+    assert caught.value.problems == [line]
+    config = tmp_path / "config.toml"
+    config.write_text(text, encoding="utf-8")
+    assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check"]) == 1
+    assert f"problem: {line}" in capsys.readouterr().out.splitlines()

@@ -102,9 +102,16 @@ def settings_document(settings: Settings) -> dict[str, Any]:
 
 
 def secret_states(settings: Settings) -> dict[str, str]:
-    """Whether each variable that only the environment sets (secrets, the key file) is set; never its value."""
+    """Whether each variable that only the environment sets (secrets, the key file) is set, or its generated value is
+    kept in the secrets file (which is read, never created); never a value."""
     from digest.config import environment_fields
+    from digest.config.secretstore import GENERATED, SecretStoreError, secrets_path, stored_variables
 
+    kept = secrets_path(settings)
+    try:
+        stored, unread = stored_variables(settings), ""
+    except SecretStoreError:  # `digest config check` says why, in its one line
+        stored, unread = frozenset(), f" ({kept} cannot be read: see `digest config check`)"
     states = {}
     for path, variable in environment_fields(type(settings)):
         if path in (("data_dir",), ("database_url",), ("config_path",)):
@@ -112,7 +119,12 @@ def secret_states(settings: Settings) -> dict[str, str]:
         value: Any = settings
         for part in path:
             value = getattr(value, part)
-        states[variable] = "set (hidden)" if value else "not set"
+        if value:
+            states[variable] = "set (hidden)"
+        elif variable in stored:
+            states[variable] = f"not set; the generated one in {kept} is used (hidden)"
+        else:
+            states[variable] = "not set" + (unread if variable in GENERATED.values() else "")
     return states
 
 
@@ -152,7 +164,7 @@ def render_toml(document: Mapping[str, Any], secrets: Mapping[str, str], source:
                 emit(value, f"{name}.{toml_key(key)}" if name else toml_key(key))
 
     emit(document, "")
-    lines.extend(["", "# secrets, from the environment only:"])
+    lines.extend(["", "# secrets, from the environment (else generated into the data folder):"])
     lines.extend(f"#   {name}: {state}" for name, state in secrets.items())
     return "\n".join(lines) + "\n"
 

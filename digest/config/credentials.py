@@ -61,8 +61,11 @@ class Secrets(Section):
                 f"DIGEST_SECRET_KEY is also DIGEST_FEED_TOKEN: whoever holds the feed's address could sign approval "
                 f"links and sessions; {own}"
             )
+        # Which to change: a new token ends only the sessions it opened, a new key voids every approval link sent too.
         problems += [
-            f"DIGEST_SECRET_KEY is also {where}: whoever holds that token could sign approval links and sessions; {own}"
+            f"DIGEST_SECRET_KEY is also {where}: whoever holds that token could sign approval links and sessions; give "
+            f"{where} a new random value (that ends only its sessions; a new DIGEST_SECRET_KEY would also void every "
+            "approval link already sent)"
             for where, token in admins
             if _same(key, token)
         ]

@@ -167,5 +167,10 @@ def stored_secrets_problems(settings: Settings) -> list[str]:
     return []
 
 
+def stored_variables(settings: Settings) -> frozenset[str]:
+    """The variables whose generated value the secrets file keeps (`digest config show`): read only, never created."""
+    return frozenset(GENERATED[name] for name in _read_file(secrets_path(settings)))
+
+
 def _value(secret: SecretStr | None) -> str | None:
     return secret.get_secret_value() if secret is not None else None

@@ -36,6 +36,7 @@ from digest.config.values import (
     WebAddress,
     crontab,
 )
+from digest.text import has_invisible
 
 DEFAULT_SECTION_EMOJIS: dict[str, str] = {
     "Surveys": "📚",
@@ -97,6 +98,17 @@ class ArxivSettings(Section):
     @classmethod
     def _crontab(cls, expression: str, info: ValidationInfo) -> str:
         return cls.checked_crontab(expression, info)
+
+    @field_validator("contact")
+    @classmethod
+    def _one_address(cls, contact: str) -> str:
+        """The contact goes into the User-Agent of every request: empty it named "(mailto:)", and a newline in it
+        would start a header of its own."""
+        if has_invisible(contact):
+            raise problem("holds a control character (a newline, a tab, ...): write one address on one line")
+        if not contact.strip():
+            raise problem('is empty: write the address arXiv can write to, e.g. contact = "you@your-lab.org"')
+        return contact.strip()
 
     @property
     def contact_is_placeholder(self) -> bool:
