@@ -215,7 +215,8 @@ def test_rejecting_a_rejected_candidate_changes_nothing_and_keeps_who_decided(
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         status = main(["--data-dir", str(settings.data_dir), "reject", str(candidate_id)])
-    assert status == 0 and out.getvalue().endswith("already rejected\n")
+    # Says whose rejection stands (a maintainer deciding from the shell is told who came first).
+    assert status == 0 and out.getvalue().endswith("already rejected by ann via discord on 2026-11-23 09:30 UTC\n")
 
     with database.reading() as session:
         candidate = session.get(Candidate, candidate_id)
