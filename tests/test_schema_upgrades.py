@@ -5,11 +5,13 @@ rolled back). Real SQLite files, real Alembic, real processes."""
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import sqlite3
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -221,7 +223,47 @@ def test_the_first_command_after_an_upgrade_says_the_database_was_upgraded(data_
     first = _digest(data_dir, "candidates")
     assert first.returncode == 0, first.stderr[-600:]
     lines = [line for line in first.stderr.splitlines() if "upgraded" in line]
-    assert len(lines) == 1 and "from schema revision 0012 to 0013" in lines[0], first.stderr[-600:]
+    assert len(lines) == 1 and "from schema revision 0012 to 0014" in lines[0], first.stderr[-600:]
     assert "keep the backup" in lines[0]
     again = _digest(data_dir, "candidates")
     assert again.returncode == 0 and "upgraded" not in again.stderr, again.stderr[-600:]
+
+
+def test_the_below_tiers_step_keeps_each_candidate_and_its_tier_both_ways(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """0014 marks a pending paper a new version put below both tiers. A database from before keeps its candidates, the
+    second tier where it was (nothing says otherwise until a new version is judged); going back to 0013 drops only the
+    column, and every candidate and decision stays."""
+    from digest.service.wiring import open_service_database
+    from digest.storage.models import Candidate, Decision
+    from tests.conftest import make_settings
+    from tests.factories import insert_candidate, real_papers
+
+    settings = make_settings(data_dir)
+    database = open_service_database(settings)
+    try:
+        first = insert_candidate(database, real_papers()[0], relevant=True)
+        second = insert_candidate(database, real_papers()[1], relevant=False)
+        with database.transaction() as session:
+            session.add(
+                Decision(candidate_id=second, action="revert", actor="ann", channel="cli", at=datetime.now(UTC))
+            )
+    finally:
+        database.dispose()
+    engine = create_database_engine(f"sqlite:///{data_dir / 'digest.sqlite3'}")
+    try:
+        command.downgrade(alembic_config(engine), "0013")
+        with engine.connect() as connection:
+            assert "below_tiers" not in {row[1] for row in connection.exec_driver_sql("PRAGMA table_info(candidates)")}
+            assert connection.scalar(select(func.count()).select_from(Decision)) == 1
+            assert connection.exec_driver_sql("SELECT count(*) FROM candidates").scalar() == 2
+        command.upgrade(alembic_config(engine), "head")
+        with engine.connect() as connection:
+            assert connection.scalar(select(func.count()).select_from(Decision)) == 1
+            assert connection.scalar(select(func.count()).select_from(Candidate)) == 2
+    finally:
+        engine.dispose()
+    assert main(["--data-dir", str(data_dir), "candidates", "--second-tier", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert sorted((row["id"], row["tier"]) for row in rows) == [(first, "review"), (second, "second")]

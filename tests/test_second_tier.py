@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -371,3 +371,46 @@ async def test_a_poll_forgets_the_second_tier_of_weeks_long_past_and_keeps_what_
             database.dispose()
     assert forgotten not in left
     assert set(kept.values()) <= left
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("new_version", ["withdrawn", "off topic"])
+async def test_a_pending_paper_a_new_version_puts_below_both_tiers_is_in_no_tier(
+    settings: Settings, database: Database, data_dir: Path, capsys: pytest.CaptureFixture[str], new_version: str
+) -> None:
+    """Monday a paper waits for review; Tuesday arXiv announces v2, withdrawn (or now about something else, scored
+    under both thresholds). It left the review queue but, kept as "not relevant", it counted as the second tier: the
+    maintainers' weekly digest listed it under "Worth a look" with score 0.00 and a one-click approve link, and
+    `digest candidates --second-tier` listed it. A paper below both tiers is in neither: it waits for no one."""
+    from digest.arxiv.poll_pass import run_poll
+    from tests.arxiv_server import ArxivServer, FakeClock, Reply
+    from tests.feedbuild import build_rss
+    from tests.test_arxiv_quirks import WITHDRAWN
+    from tests.test_poller import MONDAY, RELEVANT, UNRELATED, records
+
+    paper = RELEVANT[0]
+    if new_version == "withdrawn":
+        text = {"abstract": WITHDRAWN}
+    else:
+        unrelated = records(UNRELATED[0])[0]
+        text = {"title": unrelated["title"], "abstract": unrelated["abstract"]}
+    v2 = records(paper, version=2, announce_type="replace", **text)
+    async with ArxivServer() as server:
+        url = server.program(
+            "/rss/cs.CV",
+            Reply(body=build_rss("cs.CV", records(paper), MONDAY)),
+            Reply(body=build_rss("cs.CV", v2, date(2026, 4, 28))),
+        )
+        await run_poll(settings, database, sources=[url], clock=FakeClock())
+        second = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    assert second.sources[0].updated == 1
+    digest = ["--data-dir", str(data_dir)]
+
+    assert main([*digest, "weekly", "--week", "2026-W18", "--edition", "maintainers", "--dry-run"]) == 0
+    weekly = capsys.readouterr().out
+    assert "## Worth a look" not in weekly and paper not in weekly, weekly
+    assert main([*digest, "candidates", "--second-tier"]) == 0
+    listed = capsys.readouterr().out
+    assert paper not in listed, listed
+    assert main([*digest, "candidates"]) == 0
+    assert "in the second tier" not in capsys.readouterr().out

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from digest.relevance.types import PaperText
-from digest.storage.models import PENDING, Candidate, Decision
+from digest.storage.models import PENDING, Candidate, Decision, in_second_tier
 from digest.text import code_url_in
 from digest.titles import arxiv_abs_url, title_key
 from digest.vocab import READER_SOURCE
@@ -89,6 +89,7 @@ def new_candidate(paper: ArxivPaper, judgement: Judgement, source: str, now: dat
         comments=paper.comments,
         code_url=code_url(paper),
         relevant=judgement.relevant,
+        below_tiers=below_tiers(judgement),
         score=judgement.score,
         matched=list(judgement.matched),
         suggested_section=judgement.section,
@@ -140,6 +141,7 @@ def _judge_again(candidate: Candidate, judgement: Judgement, *, withdrawn: bool)
     """The model's view of the new text. A paper a reader put in the review queue stays there, unless withdrawn."""
     suggested = candidate.reader_note is not None or READER_SOURCE in candidate.source_feeds
     candidate.relevant = judgement.relevant or (suggested and not withdrawn)
+    candidate.below_tiers = below_tiers(judgement)
     candidate.score = judgement.score
     candidate.matched = list(judgement.matched)
     if candidate.discord_message_id is None:
@@ -148,6 +150,11 @@ def _judge_again(candidate: Candidate, judgement: Judgement, *, withdrawn: bool)
         candidate.suggested_section = judgement.section or candidate.suggested_section
         candidate.suggested_sections = list(judgement.sections) or candidate.suggested_sections
     candidate.why = judgement.why.to_json()
+
+
+def below_tiers(judgement: Judgement) -> bool:
+    """Neither for review nor for the weekly digest's second tier."""
+    return not judgement.relevant and judgement.tier is None
 
 
 def judged_as_published(paper: ArxivPaper, judgement: Judgement) -> Judgement:
@@ -182,7 +189,7 @@ def store_papers(
         if paper.arxiv_id in keys.arxiv_ids or title_key(paper.title) in keys.title_keys:
             counts.already_known += 1
             continue
-        if not judgement.relevant and judgement.tier is None:
+        if below_tiers(judgement):
             continue  # neither for review nor for the weekly digest's second tier
         candidate = new_candidate(paper, judgement, source, now)
         session.add(candidate)
@@ -201,14 +208,14 @@ def list_candidates(session: Session, status: str | None = None, second_tier: bo
     query = select(Candidate).order_by(Candidate.first_seen_at.desc(), Candidate.score.desc(), Candidate.id)
     if status is not None:
         query = query.where(Candidate.status == status)
-    if not second_tier:
-        query = query.where(or_(Candidate.status != PENDING, Candidate.relevant.is_(True)))
+    shown = or_(Candidate.status != PENDING, Candidate.relevant.is_(True))
+    query = query.where(or_(shown, in_second_tier()) if second_tier else shown)
     return list(session.scalars(query))
 
 
 def second_tier_waiting(session: Session) -> int:
     """How many pending papers of the second tier list_candidates leaves out by default."""
-    query = select(func.count()).where(Candidate.status == PENDING, Candidate.relevant.is_(False))
+    query = select(func.count()).select_from(Candidate).where(in_second_tier())
     return session.scalar(query) or 0
 
 
@@ -223,7 +230,7 @@ def candidate_dict(candidate: Candidate) -> dict[str, object]:
         "matched": list(candidate.matched),
         "suggested_section": candidate.suggested_section,
         "suggested_sections": list(candidate.suggested_sections),
-        "tier": "review" if candidate.relevant else "second",
+        "tier": "review" if candidate.relevant else None if candidate.below_tiers else "second",
         "source_feeds": list(candidate.source_feeds),
         "first_seen_at": candidate.first_seen_at.isoformat() if candidate.first_seen_at else None,
         "abs_url": arxiv_abs_url(candidate.arxiv_id),
@@ -237,8 +244,9 @@ SECOND_TIER_KEPT = timedelta(weeks=8)
 
 
 def forget_old_second_tier(session: Session, now: datetime) -> int:
-    """Deletes second-tier candidates first seen more than SECOND_TIER_KEPT ago that nobody ever touched (never
-    decided, posted, or suggested by a reader); returns how many. A paper that comes back is judged afresh."""
+    """Deletes second-tier candidates (and pending ones a new version put below both tiers) first seen more than
+    SECOND_TIER_KEPT ago that nobody ever touched (never decided, posted, or suggested by a reader); returns how many.
+    A paper that comes back is judged afresh."""
     touched = select(Decision.candidate_id)
     query = delete(Candidate).where(
         Candidate.status == PENDING,

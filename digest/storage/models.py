@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    ColumnElement,
     Date,
     DateTime,
     Dialect,
@@ -23,6 +24,8 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    and_,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -150,7 +153,10 @@ class Candidate(Base):
     journal_ref: Mapped[str | None] = mapped_column(Text)
     comments: Mapped[str | None] = mapped_column(Text)
     code_url: Mapped[str | None] = mapped_column(Text)
-    relevant: Mapped[bool] = mapped_column(Boolean, default=True)
+    relevant: Mapped[bool] = mapped_column(Boolean, default=True)  # waits for review (the first tier) while pending
+    # The latest judgement put it in neither tier (a new version withdrawn, or scored under both thresholds): a pending
+    # paper not relevant is the weekly digest's second tier only while this is False. See `in_second_tier`.
+    below_tiers: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     score: Mapped[float] = mapped_column(Float, default=0.0, index=True)
     matched: Mapped[list[str]] = mapped_column(JSON, default=list)
     suggested_section: Mapped[str | None] = mapped_column(String(200))
@@ -188,6 +194,12 @@ class Candidate(Base):
         Index("ix_candidates_to_post", "status", "relevant", "discord_state"),
         Index("ix_candidates_shown", "discord_state", "discord_shown_status", "status", "discord_message_id"),
     )
+
+
+def in_second_tier() -> ColumnElement[bool]:
+    """Pending, just under the review threshold by its latest judgement: what the weekly digest's "Worth a look" and
+    `digest candidates --second-tier` list, and nothing a new version put below both tiers."""
+    return and_(Candidate.status == PENDING, Candidate.relevant.is_(False), Candidate.below_tiers.is_(False))
 
 
 class Decision(Base):

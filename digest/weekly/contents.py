@@ -21,7 +21,16 @@ from digest.relevance.why import why_from_json
 from digest.review.queries import pending_candidates, pending_count
 from digest.review.signing import approval_signer
 from digest.storage.files import write_atomic
-from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision, Entry, Paper, Section
+from digest.storage.models import (
+    APPROVED,
+    REJECTED,
+    Candidate,
+    Decision,
+    Entry,
+    Paper,
+    Section,
+    in_second_tier,
+)
 from digest.vocab import Action
 from digest.weekly import mailer
 from digest.weekly.issue import (
@@ -41,12 +50,12 @@ from digest.weekly.issue import (
 def second_tier(
     session: Session, settings: Settings, start: datetime, end: datetime, now: datetime
 ) -> list[PendingPaper]:
-    """The "Worth a look" papers: pending candidates under the review threshold (`relevant` False) first seen in the
-    week, best first, with why they were flagged and the private feed's signed link approving the suggested section.
+    """The "Worth a look" papers: pending candidates just under the review threshold (`in_second_tier`) first seen in
+    the week, best first, with why they were flagged and the private feed's signed link approving the suggested section.
     """
     query = (
         select(Candidate)
-        .where(Candidate.status == PENDING, Candidate.relevant.is_(False))
+        .where(in_second_tier())
         .where(Candidate.first_seen_at >= start, Candidate.first_seen_at < end)
         .order_by(Candidate.score.desc(), Candidate.first_seen_at, Candidate.id)
         .limit(max(settings.weekly.second_tier_top, 0))
@@ -96,7 +105,7 @@ def load_digest(
         worth_total = session.scalar(
             select(func.count())
             .select_from(Candidate)
-            .where(Candidate.status == PENDING, Candidate.relevant.is_(False))
+            .where(in_second_tier())
             .where(Candidate.first_seen_at >= start, Candidate.first_seen_at < end)
         )
     return build_digest(
