@@ -78,18 +78,6 @@ def read_leniently(parsed: Any) -> bool:
     return not parsed.get("encoding") or isinstance(parsed.get("bozo_exception"), xml.sax.SAXException)
 
 
-def _kind(parsed: Any) -> str:
-    version = str(parsed.get("version") or "")
-    if version.startswith("rss"):
-        return "rss"
-    if version.startswith("atom"):
-        feed = parsed.get("feed", {})
-        if "opensearch_totalresults" in feed or "/api" in str(feed.get("id", "")):
-            return "api"
-        return "atom"
-    return "unknown"
-
-
 def entry_label(entry: Any, index: int) -> str:
     """How a problem line names an item: its place in the answer, its ID or link and the start of its title."""
     ident = clean_text(entry.get("id") or entry.get("link"))
