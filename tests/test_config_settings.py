@@ -330,3 +330,31 @@ def test_an_empty_contact_or_one_with_control_characters_is_refused_in_one_line(
     config.write_text(text, encoding="utf-8")
     assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check"]) == 1
     assert f"problem: {line}" in capsys.readouterr().out.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("agent", "line"),
+    [
+        (
+            "my-digest/1.0\\r\\nX-Injected: 1",
+            "arxiv.user_agent holds a control character (a newline, a tab, ...): write it on one line",
+        ),
+        (
+            "",
+            "arxiv.user_agent is empty: arXiv asks each client to name itself; leave it out for the default",
+        ),
+    ],
+)
+def test_a_user_agent_with_a_newline_or_nothing_in_it_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], agent: str, line: str
+) -> None:
+    """`[arxiv] user_agent` goes whole into the header of every request to arXiv, as the contact does: a newline in it
+    passed `config check` and would start a header of its own, and an empty one named no client."""
+    text = f'[arxiv]\nuser_agent = "{agent}"\n'
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", text)
+    assert caught.value.problems == [line]
+    config = tmp_path / "config.toml"
+    config.write_text(text, encoding="utf-8")
+    assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check"]) == 1
+    assert f"problem: {line}" in capsys.readouterr().out.splitlines()

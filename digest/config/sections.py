@@ -110,6 +110,16 @@ class ArxivSettings(Section):
             raise problem('is empty: write the address arXiv can write to, e.g. contact = "you@your-lab.org"')
         return contact.strip()
 
+    @field_validator("user_agent")
+    @classmethod
+    def _one_line_agent(cls, user_agent: str) -> str:
+        """Sent whole as the User-Agent of every request: a newline in it would start a header of its own."""
+        if has_invisible(user_agent):
+            raise problem("holds a control character (a newline, a tab, ...): write it on one line")
+        if not user_agent.strip():
+            raise problem("is empty: arXiv asks each client to name itself; leave it out for the default")
+        return user_agent.strip()
+
     @property
     def contact_is_placeholder(self) -> bool:
         return self.contact.strip().casefold() == PLACEHOLDER_CONTACT
