@@ -241,6 +241,22 @@ def test_export_to_dash_is_standard_output(tmp_path: Path, data_dir: Path, capsy
     assert not (tmp_path / "-").exists()
 
 
+def candidates_whose_second_decision_fails(data_dir: Path, count: int, reason: str) -> list[int]:
+    """`count` pending candidates in a new data folder whose database fails every decision after the first with
+    SQLite's `reason` (through a trigger), as a disk that fills or a lock held past the busy timeout fails it."""
+    database = open_service_database(make_settings(data_dir))
+    try:
+        ids = [insert_candidate(database, paper) for paper in real_papers()[:count]]
+    finally:
+        database.dispose()
+    with sqlite3.connect(data_dir / "digest.sqlite3") as connection:
+        connection.execute(
+            "CREATE TRIGGER second_fails BEFORE INSERT ON decisions WHEN (SELECT count(*) FROM decisions) >= 1 "
+            f"BEGIN SELECT RAISE(ABORT, '{reason}'); END"
+        )
+    return ids
+
+
 def test_a_database_failure_midway_through_several_ids_names_what_was_decided(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -248,16 +264,7 @@ def test_a_database_failure_midway_through_several_ids_names_what_was_decided(
     held too long), the command ended with "(nothing was changed)" although the first was approved, and the third was
     never tried. It now says which were decided and which to run again. The second write fails through a trigger, as
     a disk that fills after the first decision would fail it."""
-    database = open_service_database(make_settings(data_dir))
-    try:
-        ids = [insert_candidate(database, paper) for paper in real_papers()[:3]]
-    finally:
-        database.dispose()
-    with sqlite3.connect(data_dir / "digest.sqlite3") as connection:
-        connection.execute(
-            "CREATE TRIGGER full_disk BEFORE INSERT ON decisions WHEN (SELECT count(*) FROM decisions) >= 1 "
-            "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
-        )
+    ids = candidates_whose_second_decision_fails(data_dir, 3, "database or disk is full")
     status = main(["--data-dir", str(data_dir), "approve", *map(str, ids), "--section", "Probing"])
     out = capsys.readouterr()
     assert status == 1
@@ -276,16 +283,7 @@ def test_a_lock_held_midway_through_several_ids_says_what_holds_it(
     """`digest approve 1 2` with the database's write lock held past the busy timeout on the second ID: every other
     command says another process has held the lock, how to find it and to try again; this line said only
     "database is locked". The lock is seen through a trigger, as a held lock fails the second write."""
-    database = open_service_database(make_settings(data_dir))
-    try:
-        ids = [insert_candidate(database, paper) for paper in real_papers()[:2]]
-    finally:
-        database.dispose()
-    with sqlite3.connect(data_dir / "digest.sqlite3") as connection:
-        connection.execute(
-            "CREATE TRIGGER held BEFORE INSERT ON decisions WHEN (SELECT count(*) FROM decisions) >= 1 "
-            "BEGIN SELECT RAISE(ABORT, 'database is locked'); END"
-        )
+    ids = candidates_whose_second_decision_fails(data_dir, 2, "database is locked")
     status = main(["--data-dir", str(data_dir), "approve", *map(str, ids), "--section", "Probing"])
     err = capsys.readouterr().err
     assert status == 1 and len(err.splitlines()) == 1, err

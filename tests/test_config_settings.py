@@ -302,6 +302,17 @@ def test_a_secret_set_to_a_generated_ones_value_stops_the_start_in_one_line(tmp_
     assert generated not in str(caught.value)
 
 
+def refused_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str, line: str) -> None:
+    """The settings `text` are refused with exactly `line`, by loading and by `config check` (exit 1)."""
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", text)
+    assert caught.value.problems == [line]
+    config = tmp_path / "config.toml"
+    config.write_text(text, encoding="utf-8")
+    assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check"]) == 1
+    assert f"problem: {line}" in capsys.readouterr().out.splitlines()
+
+
 @pytest.mark.parametrize(
     ("contact", "line"),
     [
@@ -322,14 +333,7 @@ def test_an_empty_contact_or_one_with_control_characters_is_refused_in_one_line(
 ) -> None:
     """`[arxiv] contact = ""` sent a User-Agent ending "(mailto:)", and a contact holding a newline passed `config
     check` and went into the header of every request to arXiv. Both are now refused in one line saying what to write."""
-    text = f'[arxiv]\ncontact = "{contact}"\n'
-    with pytest.raises(ConfigError) as caught:
-        make_settings(tmp_path / "data", text)
-    assert caught.value.problems == [line]
-    config = tmp_path / "config.toml"
-    config.write_text(text, encoding="utf-8")
-    assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check"]) == 1
-    assert f"problem: {line}" in capsys.readouterr().out.splitlines()
+    refused_in_one_line(tmp_path, capsys, f'[arxiv]\ncontact = "{contact}"\n', line)
 
 
 @pytest.mark.parametrize(
@@ -350,11 +354,4 @@ def test_a_user_agent_with_a_newline_or_nothing_in_it_is_refused_in_one_line(
 ) -> None:
     """`[arxiv] user_agent` goes whole into the header of every request to arXiv, as the contact does: a newline in it
     passed `config check` and would start a header of its own, and an empty one named no client."""
-    text = f'[arxiv]\nuser_agent = "{agent}"\n'
-    with pytest.raises(ConfigError) as caught:
-        make_settings(tmp_path / "data", text)
-    assert caught.value.problems == [line]
-    config = tmp_path / "config.toml"
-    config.write_text(text, encoding="utf-8")
-    assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check"]) == 1
-    assert f"problem: {line}" in capsys.readouterr().out.splitlines()
+    refused_in_one_line(tmp_path, capsys, f'[arxiv]\nuser_agent = "{agent}"\n', line)

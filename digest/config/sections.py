@@ -79,6 +79,16 @@ def on_arxiv(address: str) -> bool:
     return host == "arxiv.org" or host.endswith(".arxiv.org")
 
 
+def _header_part(value: str, written: str, when_empty: str) -> str:
+    """A setting that goes into the User-Agent of every request to arXiv (the contact, the agent itself): a newline in
+    it would start a header of its own, and an empty one names nobody. Trimmed of the spaces around it."""
+    if has_invisible(value):
+        raise problem(f"holds a control character (a newline, a tab, ...): write {written} on one line")
+    if not value.strip():
+        raise problem(f"is empty: {when_empty}")
+    return value.strip()
+
+
 class ArxivSettings(Section):
     contact: str = Field(PLACEHOLDER_CONTACT, description="who arXiv may write to")
     user_agent: str = Field("awesome-digest/0.1 (+https://github.com/awesome-digest/awesome-digest)")
@@ -102,23 +112,14 @@ class ArxivSettings(Section):
     @field_validator("contact")
     @classmethod
     def _one_address(cls, contact: str) -> str:
-        """The contact goes into the User-Agent of every request: empty it named "(mailto:)", and a newline in it
-        would start a header of its own."""
-        if has_invisible(contact):
-            raise problem("holds a control character (a newline, a tab, ...): write one address on one line")
-        if not contact.strip():
-            raise problem('is empty: write the address arXiv can write to, e.g. contact = "you@your-lab.org"')
-        return contact.strip()
+        return _header_part(
+            contact, "one address", 'write the address arXiv can write to, e.g. contact = "you@your-lab.org"'
+        )
 
     @field_validator("user_agent")
     @classmethod
     def _one_line_agent(cls, user_agent: str) -> str:
-        """Sent whole as the User-Agent of every request: a newline in it would start a header of its own."""
-        if has_invisible(user_agent):
-            raise problem("holds a control character (a newline, a tab, ...): write it on one line")
-        if not user_agent.strip():
-            raise problem("is empty: arXiv asks each client to name itself; leave it out for the default")
-        return user_agent.strip()
+        return _header_part(user_agent, "it", "arXiv asks each client to name itself; leave it out for the default")
 
     @property
     def contact_is_placeholder(self) -> bool:
