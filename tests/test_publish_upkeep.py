@@ -23,7 +23,7 @@ from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_http import GitHttpServer, backend_path
 from tests.git_remote import ANN, NOW, TYPO_NEW, TYPO_OLD, Remote, git, make_remote, publish_config
-from tests.test_publish import services
+from tests.test_publish import approve, services
 from tests.test_publish_recovery import db, remote, st  # noqa: F401  (fixtures)
 
 
@@ -36,10 +36,16 @@ def publish_once(settings: Settings) -> PublishResult:
         database.dispose()
 
 
-def approve(database: Database, reviewer: Reviewer, index: int) -> str:
-    paper = real_papers()[index]
-    reviewer.decide(insert_candidate(database, paper), "approve", ANN)
-    return str(paper["arxiv_id"])
+def one_approval_published(settings: Settings, upstream: Remote) -> None:
+    """A paper approved, then `digest publish` once in a shell: the publish goes through and the paper is upstream."""
+    database = open_service_database(settings)
+    try:
+        approved = approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
+    finally:
+        database.dispose()
+    result = publish_once(settings)
+    assert result.outcome == PUBLISHED, result.message
+    assert approved in upstream.readme()
 
 
 def test_digest_publish_in_a_shell_while_the_service_publishes_loses_no_approval(
@@ -344,14 +350,7 @@ def test_a_relative_ssh_key_path_is_found_by_ssh(
     monkeypatch.chdir(tmp_path)
     config = publish_config(f"ssh://git@localhost{upstream.bare}")
     settings = make_settings(tmp_path / "data", config, {"DIGEST_GIT_SSH_KEY": "deploy_key"})
-    database = open_service_database(settings)
-    try:
-        approved = approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
-    finally:
-        database.dispose()
-    result = publish_once(settings)
-    assert result.outcome == PUBLISHED, result.message
-    assert approved in upstream.readme()
+    one_approval_published(settings, upstream)
 
 
 def test_a_repository_given_as_a_relative_path_is_published_to(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -361,14 +360,7 @@ def test_a_repository_given_as_a_relative_path_is_published_to(tmp_path: Path, m
     upstream = make_remote(tmp_path)
     monkeypatch.chdir(tmp_path)
     settings = make_settings(tmp_path / "data", publish_config("remote.git"))
-    database = open_service_database(settings)
-    try:
-        approved = approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
-    finally:
-        database.dispose()
-    result = publish_once(settings)
-    assert result.outcome == PUBLISHED, result.message
-    assert approved in upstream.readme()
+    one_approval_published(settings, upstream)
 
 
 def test_a_first_publish_to_a_branch_the_repository_lacks_names_the_branches_it_has(tmp_path: Path) -> None:
