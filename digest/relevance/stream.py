@@ -116,6 +116,27 @@ def _window_rows(session: Session, window: int) -> list[tuple[str, float | None,
     )
 
 
+def _stale(rows: list[tuple[str, float | None, str | None]], model: RelevanceModel, model_key: str) -> list[str]:
+    """The window's papers to score again: scored by another model, or not at all. A paper the model was trained on
+    (approved, rejected) is never one: it counts with the score of the parts that never saw it."""
+    held_out = model.learned.held_out
+    return [
+        arxiv_id for arxiv_id, score, key in rows if arxiv_id not in held_out and (key != model_key or score is None)
+    ]
+
+
+def _papers(session: Session, arxiv_ids: list[str]) -> list[StreamPaper]:
+    """The stream's rows of these papers, read a thousand at a time (a bound on the query's parameters)."""
+    found: list[StreamPaper] = []
+    for start in range(0, len(arxiv_ids), 1000):
+        found += session.scalars(select(StreamPaper).where(StreamPaper.arxiv_id.in_(arxiv_ids[start : start + 1000])))
+    return found
+
+
+def _text(paper: StreamPaper) -> PaperText:
+    return PaperText(paper.title, paper.abstract, tuple(paper.categories))
+
+
 def _rescore_stale(database: Database, model: RelevanceModel, model_key: str, window: int) -> None:
     """Scores the stream's papers an older model scored again before the write lock is taken: after a decision that
     is the whole window, seconds for thousands of papers, which every decision would otherwise wait for. The scores
@@ -124,12 +145,7 @@ def _rescore_stale(database: Database, model: RelevanceModel, model_key: str, wi
         rows = _window_rows(session, window)
         if len(rows) < MIN_STREAM:
             return
-        held_out = model.learned.held_out
-        stale = [i for i, score, key in rows if i not in held_out and (key != model_key or score is None)]
-        texts: list[tuple[str, PaperText]] = []
-        for start in range(0, len(stale), 1000):
-            chunk = select(StreamPaper).where(StreamPaper.arxiv_id.in_(stale[start : start + 1000]))
-            texts += [(r.arxiv_id, PaperText(r.title, r.abstract, tuple(r.categories))) for r in session.scalars(chunk)]
+        texts = [(paper.arxiv_id, _text(paper)) for paper in _papers(session, _stale(rows, model, model_key))]
     if not texts:
         return
     scores = model.raw_scores([text for _, text in texts])
@@ -154,18 +170,13 @@ def _fit(session: Session, model: RelevanceModel, model_key: str, window: int, s
     # A paper the model was trained on (approved, rejected) counts with the score of the parts that never saw it:
     # rescored in full it would sit lower than it did as news, and the threshold would fall under the budget.
     held_out = model.learned.held_out
-    scores = {
-        arxiv_id: held_out.get(arxiv_id, score)
-        for arxiv_id, score, key in rows
-        if arxiv_id in held_out or (key == model_key and score is not None)
-    }
-    stale = [arxiv_id for arxiv_id, _, _ in rows if arxiv_id not in scores]
-    for start in range(0, len(stale), 1000):
-        papers = list(session.scalars(select(StreamPaper).where(StreamPaper.arxiv_id.in_(stale[start : start + 1000]))))
-        fresh = model.raw_scores([PaperText(row.title, row.abstract, tuple(row.categories)) for row in papers])
-        for row, score in zip(papers, fresh, strict=True):
-            row.score, row.model_key = float(score), model_key
-            scores[row.arxiv_id] = float(score)
+    stale = _stale(rows, model, model_key)
+    left = set(stale)
+    scores = {arxiv_id: held_out.get(arxiv_id, score) for arxiv_id, score, _ in rows if arxiv_id not in left}
+    papers = _papers(session, stale)
+    for row, fresh in zip(papers, model.raw_scores([_text(row) for row in papers]), strict=True):
+        row.score, row.model_key = float(fresh), model_key
+        scores[row.arxiv_id] = float(fresh)
     return fit_thresholds(np.array(list(scores.values()), dtype=np.float64), budget, "stream", model.gate_ceiling)
 
 
