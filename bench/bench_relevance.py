@@ -236,9 +236,7 @@ def main() -> int:
             reports[name] = report
             print(f"{name}: {weeks} weeks replayed in {elapsed:.0f} s")
             show(name, report)
-    if args.tune:
-        return 0
-    if args.titles:
+    if args.titles and "warm" in reports:
         warm = reports["warm"]
         print("  flagged in the measured weeks (warm):")
         for line in sorted(warm.flagged_titles):
@@ -246,6 +244,8 @@ def main() -> int:
         print("  missed (warm):")
         for line in sorted(warm.missed_titles, reverse=True):
             print(f"    {line}")
+    if args.tune:
+        return 0
 
     rules = load_rules(resources.feeds_dir())  # what a new data folder reads
     held = leave_one_out(rules, examples, folds=5)
