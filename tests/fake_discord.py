@@ -149,6 +149,7 @@ class FakeDiscord(CommandsMixin):
     deleted: set[int] = field(default_factory=set)  # roles and channels a server admin deleted
     # AutoMod's keyword rule: a message (content or embeds) holding one of these words is refused, as Discord does
     automod_words: tuple[str, ...] = ()
+    departed: list[FakeMember] = field(default_factory=list)  # users who left: still named under their reactions
 
     def __post_init__(self) -> None:
         self.bot = FakeMember(BOT_ID, "digest-bot", self.bot_roles)
@@ -262,6 +263,13 @@ class FakeDiscord(CommandsMixin):
         self.messages.clear()
         self.reactions.clear()
         await self._dispatch("CHANNEL_DELETE", {**self._channel_payload(), "guild_id": str(GUILD_ID)})
+
+    def leave(self, member: FakeMember, *, roles: tuple[int, ...] | None = None) -> None:
+        """`member` leaves the server, or (with `roles`) stays holding only those; their reactions stay on messages."""
+        self.departed.append(member)
+        self.members = [m for m in self.members if m.id != member.id]
+        if roles is not None:
+            self.members.append(FakeMember(member.id, member.name, roles))
 
     async def delete_message(self, message_id: int) -> None:
         self.messages.pop(message_id, None)
@@ -441,7 +449,7 @@ class FakeDiscord(CommandsMixin):
         users = self.reactions.get((message_id, unquote(request.match_info["emoji"])), [])
         after = int(request.query.get("after", "0"))
         limit = int(request.query.get("limit", "25"))
-        everyone = {m.id: m for m in [*self.members, self.bot]}
+        everyone = {m.id: m for m in [*self.departed, *self.members, self.bot]}
         chosen = sorted(uid for uid in users if uid > after)[:limit]
         return json_response([user_payload(everyone[uid], bot=uid == BOT_ID) for uid in chosen])
 

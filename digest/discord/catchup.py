@@ -91,8 +91,8 @@ class CatchUp:
         seen = replay.seen_reactions(await asyncio.to_thread(store.reaction_history, self.database, candidate_id))
         # ✅ approves into the list's name for the suggested section: the name the decision log holds
         listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
-        present = await self.members.reactions_on(message, candidate_id, listed or candidate.suggested_section)
-        todo = replay.plan(candidate.status, seen, present)
+        present, there = await self.members.reactions_on(message, candidate_id, listed or candidate.suggested_section)
+        todo = replay.plan(candidate.status, seen, present, there)
         if todo.undo is not None:
             log.info("discord: the reaction that decided candidate %s was taken back while away", candidate_id)
             await self._decide(candidate_id, Action.REVERT, Actor(todo.undo.actor, todo.undo.key[0], "discord"), None)
