@@ -3,14 +3,18 @@ their reactions still mean. The real discord.py client against the fake Discord 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from digest.config import Settings
+from digest.service.wiring import open_service_database
 from digest.storage.db import Database
+from tests.conftest import make_settings
 from tests.factories import real_papers
 from tests.fake_discord import MAINTAINER, FakeDiscord
-from tests.test_discord_bot import decision_count, last_embed, list_md, row, running
-from tests.test_discord_recovery import approved_by_ann
+from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
+from tests.test_discord_recovery import PENDING_COLOUR, approved_by_ann
 
 
 @pytest.mark.asyncio
@@ -30,3 +34,30 @@ async def test_an_approval_by_a_maintainer_who_since_stepped_down_stands_after_a
     assert paper["arxiv_id"] in list_md(bot_settings)
     assert "Approved by ann" in last_embed(fake, mid)["description"]
     assert decision_count(db) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_section_emoji_whose_config_names_the_section_loosely_is_read_the_same_on_restart_and_taken_back(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    """The config may name a section as people do ("logit lens"); the approval is recorded under the list's name, so
+    a restart read the 🔭 as a new reaction (the paper taken out of the list and put back, twice in the history), and
+    taking the 🔭 back changed nothing."""
+    emojis = '[discord.section_emojis]\n"logit lens" = "🔭"\n"sparse autoencoders" = "🧩"\n'
+    settings = make_settings(tmp_path / "data", fake.config_toml(extra=emojis), {"DISCORD_TOKEN": "fake-token"})
+    db = open_service_database(settings)
+    paper = real_papers()[0]
+    try:
+        async with running(settings, db) as bot:
+            candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+            await fake.react(mid, MAINTAINER, "🔭")
+            approved = "Approved by ann into Beyond or Logit Lens"
+            await eventually(lambda: approved in last_embed(fake, mid)["description"], "approved and shown")
+        async with running(settings, db):  # nothing changed while away: nothing to do
+            assert decision_count(db) == 1
+            await fake.unreact(mid, MAINTAINER, "🔭")
+            await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "taken back")
+        assert row(db, candidate_id).status == "pending"
+        assert paper["arxiv_id"] not in list_md(settings)
+    finally:
+        db.dispose()

@@ -128,9 +128,8 @@ class ReviewBot:
     # -- events ----------------------------------------------------------------------------------------------------
     async def on_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None:
         assert self.client is not None
-        if self.client.user is not None and payload.user_id == self.client.user.id:
-            return
-        if payload.channel_id != self.config.channel_id:
+        own_id = self.client.user.id if self.client.user is not None else None
+        if payload.user_id == own_id or payload.channel_id != self.config.channel_id:
             return
         choice = messages.reaction_choice(str(payload.emoji), self.config.section_emojis)
         if choice is None:
@@ -139,6 +138,7 @@ class ReviewBot:
             candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, payload.message_id)
             if candidate_id is None:
                 return
+            choice = await asyncio.to_thread(store.listed_choice, self.database, choice)
             if added:
                 actor = await self.members.maintainer(
                     payload.guild_id, payload.user_id, str(payload.user_id), candidate_id, payload.member

@@ -91,7 +91,9 @@ class CatchUp:
         seen = replay.seen_reactions(await asyncio.to_thread(store.reaction_history, self.database, candidate_id))
         # ✅ approves into the list's name for the suggested section: the name the decision log holds
         listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
-        present, there = await self.members.reactions_on(message, candidate_id, listed or candidate.suggested_section)
+        names = await asyncio.to_thread(store.listed_names, self.database, self.members.config.section_emojis)
+        suggested = listed or candidate.suggested_section
+        present, there = await self.members.reactions_on(message, candidate_id, suggested, names)
         todo = replay.plan(candidate.status, seen, present, there)
         if todo.undo is not None:
             log.info("discord: the reaction that decided candidate %s was taken back while away", candidate_id)

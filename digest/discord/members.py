@@ -5,7 +5,8 @@ names none, and whether a user is a maintainer there. A reaction that cannot be 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 import discord
 
@@ -120,11 +121,13 @@ class Members:
         return None
 
     async def reactions_on(
-        self, message: discord.Message, candidate_id: int, suggested: str | None
+        self, message: discord.Message, candidate_id: int, suggested: str | None, listed: Mapping[str, str]
     ) -> tuple[dict[Key, tuple[tuple[str, str | None], Actor]], set[Key]]:
         """The maintainers' reactions on a message, as `reaction_key` -> ((action, section), who), and the keys of every
         reaction on it, whoever made it (a former maintainer's is still there: not taken back); the bot's own left
-        out. UncheckedReactionError when Discord cannot say whether one who reacted is a maintainer."""
+        out. A section emoji names its section as the list does (`listed`: the config's name -> the list's), the name
+        the decision log holds. UncheckedReactionError when Discord cannot say whether one who reacted is a
+        maintainer."""
         client = self._client()
         assert client is not None and client.user is not None
         found: dict[Key, tuple[tuple[str, str | None], Actor]] = {}
@@ -133,6 +136,8 @@ class Members:
             choice = messages.reaction_choice(str(reaction.emoji), self.config.section_emojis)
             if choice is None or reaction.count <= (1 if reaction.me else 0):
                 continue
+            if choice.section is not None:
+                choice = replace(choice, section=listed.get(choice.section, choice.section))
             async for user in reaction.users():
                 if user.id == client.user.id:
                     continue

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -167,6 +169,20 @@ def listed_section(database: Database, suggested: str | None) -> str | None:
     """What ✅ approves into: the list's name for the candidate's suggested section; None when there is none."""
     with database.reading() as session:
         return _listed_name(session, suggested)
+
+
+def listed_names(database: Database, names: Iterable[str]) -> dict[str, str]:
+    """Each of `names` (the config's for its section emojis) -> the list's name for it, as the Reviewer resolves it and
+    the decision log records it; a name the list lacks stays as it is."""
+    with database.reading() as session:
+        return {name: _listed_name(session, name) or name for name in names}
+
+
+def listed_choice(database: Database, choice: ReactionChoice) -> ReactionChoice:
+    """A section emoji's choice naming its section as the list (and so the decision log) names it."""
+    if choice.section is None:
+        return choice
+    return replace(choice, section=listed_names(database, [choice.section])[choice.section])
 
 
 def section_names(database: Database) -> list[str]:
