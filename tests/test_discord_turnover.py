@@ -61,3 +61,25 @@ async def test_a_section_emoji_whose_config_names_the_section_loosely_is_read_th
         assert paper["arxiv_id"] not in list_md(settings)
     finally:
         db.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_super_reaction_counts_as_a_reaction_after_a_restart_too(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Discord lists a super reaction ("burst", Nitro) apart from the normal ones, and catching up asked for the normal
+    ones only: a restart took a paper approved with a super ✅ out of the list, and a super ❌ given while the bot was
+    away was never applied."""
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        approved, approved_mid = await posted_candidate(fake, db, bot, 0)
+        await fake.react(approved_mid, MAINTAINER, "✅", burst=True)
+        await eventually(lambda: "Approved by ann" in last_embed(fake, approved_mid)["description"], "approved")
+        waiting, waiting_mid = await posted_candidate(fake, db, bot, 1)
+    await fake.react(waiting_mid, MAINTAINER, "❌", online=False, burst=True)
+    async with running(bot_settings, db):  # start() returns once caught up
+        pass
+    assert row(db, approved).status == "approved" and paper["arxiv_id"] in list_md(bot_settings)
+    assert row(db, waiting).status == "rejected"
+    assert "Rejected by ann" in last_embed(fake, waiting_mid)["description"]
+    assert decision_count(db) == 2

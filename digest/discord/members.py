@@ -5,7 +5,7 @@ names none, and whether a user is a maintainer there. A reaction that cannot be 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import replace
 
 import discord
@@ -138,7 +138,7 @@ class Members:
                 continue
             if choice.section is not None:
                 choice = replace(choice, section=listed.get(choice.section, choice.section))
-            async for user in reaction.users():
+            async for user in _reactors(reaction):
                 if user.id == client.user.id:
                     continue
                 key = messages.reaction_key(user.id, choice, suggested)
@@ -147,3 +147,12 @@ class Members:
                 if actor is not None:
                     found[key] = ((choice.action, choice.section), actor)
         return found, there
+
+
+async def _reactors(reaction: discord.Reaction) -> AsyncIterator[discord.User | discord.Member]:
+    """Who reacted: Discord lists super ("burst") reactions apart from the normal ones, and a super ✅ decides too."""
+    async for user in reaction.users():
+        yield user
+    if reaction.burst_count:
+        async for user in reaction.users(type=discord.ReactionType.burst):
+            yield user
