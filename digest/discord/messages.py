@@ -31,6 +31,9 @@ ABSTRACT_LIMIT = 1500
 AUTHORS_SHOWN = 3
 KEYWORDS_LIMIT = 300
 NOTE_LIMIT = 300
+# A repository address longer than this is no one's real repository: shown whole it would break FIELD_LIMIT, cut it
+# would be a broken link; the message has no Code link then.
+CODE_URL_LIMIT = 300
 # Why it was flagged: a few short lines, so the field stays far below FIELD_LIMIT and the message stays readable.
 WHY_LINES = 4
 WHY_LINE_LIMIT = 200
@@ -82,8 +85,9 @@ def authors_line(authors: list[str]) -> str:
 
 def code_url_for(candidate: Candidate) -> str | None:
     """The repository link: the watcher's if it is a plain repository URL, else the first one the comments or the
-    abstract name (the watcher's rule: digest.text.code_url_in)."""
-    return code_url_in(candidate.code_url, candidate.comments, candidate.abstract)
+    abstract name (the watcher's rule: digest.text.code_url_in); None when that is longer than CODE_URL_LIMIT."""
+    found = code_url_in(candidate.code_url, candidate.comments, candidate.abstract)
+    return found if found is not None and len(found) <= CODE_URL_LIMIT else None
 
 
 def normalise_emoji(emoji: str) -> str:
