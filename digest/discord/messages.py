@@ -46,7 +46,8 @@ _MARKDOWN_CHARACTERS = re.compile(r"([\\*_~`|>\[\]()<#])")
 _LINE_START_MARKERS = re.compile(r"^(\s*)([-+]|\d+\.)(?=\s)")
 _MENTION = re.compile(r"@(everyone|here|&?\d)", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
-_VARIATION_SELECTOR = "\ufe0f"
+# The emoji variation selector, and the five skin-tone modifiers Discord's picker adds to a hand in the user's tone.
+_EMOJI_VARIANTS = re.compile("[\ufe0f\U0001f3fb-\U0001f3ff]")
 
 
 def escape(text: str) -> str:
@@ -91,8 +92,9 @@ def code_url_for(candidate: Candidate) -> str | None:
 
 
 def normalise_emoji(emoji: str) -> str:
-    """Discord may send an emoji with or without the variation selector; compare without it."""
-    return emoji.replace(_VARIATION_SELECTOR, "")
+    """Discord may send an emoji with or without the variation selector, and a hand in any skin tone; compare
+    without them."""
+    return _EMOJI_VARIANTS.sub("", emoji)
 
 
 @dataclass(frozen=True)

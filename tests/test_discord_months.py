@@ -1,5 +1,6 @@
-"""The review team changing over months: a maintainer whose role was taken away, or who left the server, and what
-their reactions still mean. The real discord.py client against the fake Discord on 127.0.0.1 and a real SQLite file."""
+"""The review bot as maintainers live with it for months: a maintainer whose role was taken away or who left the
+server, sections named loosely, super reactions and skin tones, and what their reactions still mean after a restart.
+The real discord.py client against the fake Discord on 127.0.0.1 and a real SQLite file."""
 
 from __future__ import annotations
 
@@ -83,3 +84,26 @@ async def test_a_super_reaction_counts_as_a_reaction_after_a_restart_too(
     assert row(db, waiting).status == "rejected"
     assert "Rejected by ann" in last_embed(fake, waiting_mid)["description"]
     assert decision_count(db) == 2
+
+
+@pytest.mark.asyncio
+async def test_a_section_emoji_in_a_maintainers_skin_tone_approves_into_its_section(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    """Discord's picker gives every hand in the maintainer's chosen skin tone: a section's 👍 reacted as 👍🏽 was not
+    recognised, so it changed nothing and nothing said why."""
+    emojis = '[discord.section_emojis]\n"Probing" = "👍"\n'
+    settings = make_settings(tmp_path / "data", fake.config_toml(extra=emojis), {"DISCORD_TOKEN": "fake-token"})
+    db = open_service_database(settings)
+    try:
+        async with running(settings, db) as bot:
+            candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+            await fake.react(mid, MAINTAINER, "👍🏽")
+            await eventually(lambda: "Approved by ann into Probing" in last_embed(fake, mid)["description"], "shown")
+        async with running(settings, db):  # nothing changed while away: nothing to do
+            assert decision_count(db) == 1
+            await fake.unreact(mid, MAINTAINER, "👍🏽")
+            await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "taken back")
+        assert row(db, candidate_id).status == "pending"
+    finally:
+        db.dispose()
