@@ -4,9 +4,11 @@ The real discord.py client against the fake Discord on 127.0.0.1 and a real SQLi
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from digest.config import Settings
 from digest.service.wiring import open_service_database
@@ -15,7 +17,13 @@ from tests.conftest import make_settings
 from tests.factories import real_papers
 from tests.fake_discord import MAINTAINER, FakeDiscord
 from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
-from tests.test_discord_recovery import PENDING_COLOUR, approved_by_ann
+from tests.test_discord_recovery import PENDING_COLOUR, approved_by_ann, rounds
+
+
+def rename(database: Database, old: str, new: str) -> None:
+    """A table taken away and given back: the database failing, and working again."""
+    with database.transaction() as session:
+        session.execute(text(f"ALTER TABLE {old} RENAME TO {new}"))
 
 
 @pytest.mark.asyncio
@@ -107,3 +115,22 @@ async def test_a_section_emoji_in_a_maintainers_skin_tone_approves_into_its_sect
         assert row(db, candidate_id).status == "pending"
     finally:
         db.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_reaction_the_database_failed_to_take_is_applied_once_it_works_again_without_a_restart(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A database that failed for a moment (locked by a long backfill, say) while a maintainer reacted lost the
+    reaction: the message kept saying pending and nothing was decided until the bot's next restart, weeks later."""
+    paper = real_papers()[0]
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        rename(db, "decisions", "decisions_away")
+        await fake.react(mid, MAINTAINER, "✅")
+        await rounds(bot, 2)
+        assert row(db, candidate_id).status == "pending"
+        await asyncio.to_thread(rename, db, "decisions_away", "decisions")
+        await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "applied later")
+    assert row(db, candidate_id).status == "approved" and paper["arxiv_id"] in list_md(bot_settings)
+    assert decision_count(db) == 1

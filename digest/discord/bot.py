@@ -135,27 +135,12 @@ class ReviewBot:
         if choice is None:
             return
         async with self._reaction_lock:
-            candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, payload.message_id)
-            if candidate_id is None:
-                return
-            choice = await asyncio.to_thread(store.listed_choice, self.database, choice)
-            if added:
-                actor = await self.members.maintainer(
-                    payload.guild_id, payload.user_id, str(payload.user_id), candidate_id, payload.member
-                )
-                if actor is not None:
-                    await self._decide(candidate_id, choice.action, actor, choice.section)
-                return
-            decider = await asyncio.to_thread(
-                store.deciding_actor, self.database, candidate_id, payload.user_id, choice
-            )
-            if decider is not None:
-                await self._decide(candidate_id, "revert", Actor(decider, str(payload.user_id), "discord"))
-            elif not await asyncio.to_thread(store.is_pending, self.database, candidate_id):
-                return
-            # Another maintainer's reaction still on the message decides now, as it would after a restart: after an
-            # undo, or when one of two disagreeing reactions left while away is taken back.
-            await self.catching_up.replay_or_retry(candidate_id, payload.message_id)
+            try:
+                await self.catching_up.apply(payload, choice, added=added)
+            except ROUND_ERRORS as exc:  # the database failing for a moment: caught up on, as after a restart
+                self._replay_again = True
+                log.warning("discord: a reaction on message %s is not applied yet (caught up on in %g s): %s",
+                            payload.message_id, self.sync_interval, exc)  # fmt: skip
 
     async def on_reactions_cleared(self, channel_id: int, message_id: int, emoji: str | None) -> None:
         """A moderator took every reaction (or all of one emoji) off a message: as if each had been taken back, now

@@ -1,5 +1,6 @@
-"""Catching up after the bot was away: what each posted message's reactions ask for that the decision log has not
-seen (digest.discord.replay decides; this shell fetches the message and makes the decisions)."""
+"""Reactions as they come, and catching up after the bot was away: what each posted message's reactions ask for that
+the decision log has not seen (digest.discord.replay decides; this shell fetches the message and makes the decisions).
+"""
 
 from __future__ import annotations
 
@@ -77,6 +78,31 @@ class CatchUp:
         else:
             self.retries.succeeded((candidate_id, message_id))
             self._trouble(READING, None)
+
+    async def apply(
+        self, payload: discord.RawReactionActionEvent, choice: messages.ReactionChoice, *, added: bool
+    ) -> None:
+        """A reaction as it comes (`choice`: what its emoji means): a maintainer's decides; one taken back undoes the
+        decision it made. Raises ROUND_ERRORS when Discord or the database fails."""
+        candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, payload.message_id)
+        if candidate_id is None:
+            return
+        choice = await asyncio.to_thread(store.listed_choice, self.database, choice)
+        if added:
+            actor = await self.members.maintainer(
+                payload.guild_id, payload.user_id, str(payload.user_id), candidate_id, payload.member
+            )
+            if actor is not None:
+                await self._decide(candidate_id, choice.action, actor, choice.section)
+            return
+        decider = await asyncio.to_thread(store.deciding_actor, self.database, candidate_id, payload.user_id, choice)
+        if decider is not None:
+            await self._decide(candidate_id, Action.REVERT, Actor(decider, str(payload.user_id), "discord"), None)
+        elif not await asyncio.to_thread(store.is_pending, self.database, candidate_id):
+            return
+        # Another maintainer's reaction still on the message decides now, as it would after a restart: after an
+        # undo, or when one of two disagreeing reactions left while away is taken back.
+        await self.replay_or_retry(candidate_id, payload.message_id)
 
     async def replay(self, candidate_id: int, message_id: int) -> None:
         """A reaction taken back undoes its decision; a new one decides."""
