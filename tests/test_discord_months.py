@@ -5,11 +5,13 @@ The real discord.py client against the fake Discord on 127.0.0.1 and a real SQLi
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from digest.awesome import store as liststore
 from digest.config import Settings
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
@@ -134,3 +136,28 @@ async def test_a_reaction_the_database_failed_to_take_is_applied_once_it_works_a
         await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "applied later")
     assert row(db, candidate_id).status == "approved" and paper["arxiv_id"] in list_md(bot_settings)
     assert decision_count(db) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_paper_approved_with_a_check_mark_stays_put_when_its_section_is_renamed_in_the_list(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """The decision log names the section as it was called then: after the maintainers renamed it in the list, a
+    restart read the ✅ (meaning the renamed section now) as a new reaction, took the paper out of the list and
+    approved it again (the maintainers' edit of its entry lost), and counted two more decisions of ann's that she never
+    made."""
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+    edited = re.sub(r"(?m)^(###.*)Sparse Autoencoder$", r"\1Sparse Autoencoders (SAEs)", list_md(bot_settings))
+    edited = edited.replace(paper["title"], "SAE steering against hallucination")  # and a hand edit of its entry
+    assert edited.count("Sparse Autoencoders (SAEs)") == 1 and "SAE steering against" in edited
+    bot_settings.list_markdown_path.write_text(edited, encoding="utf-8")  # as `digest list import data/list.md`
+    with db.transaction() as session:
+        liststore.import_markdown(session, edited.encode("utf-8"), source="list.md")
+    async with running(bot_settings, db):  # nothing changed in Discord while away: nothing to do
+        assert list_md(bot_settings) == edited
+        assert decision_count(db) == 1 and row(db, candidate_id).status == "approved"
+        await fake.unreact(mid, MAINTAINER, "✅")  # and taking it back still undoes it
+        await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "taken back")
+    assert row(db, candidate_id).status == "pending"

@@ -94,7 +94,7 @@ def deciding_actor(database: Database, candidate_id: int, user_id: int, choice: 
         latest = latest_decision(session, candidate_id)
         if candidate is None or latest is None:
             return None
-        decided_as = decision_key(latest.actor_id, latest.action, latest.section)
+        decided_as = decision_key(latest.actor_id, latest.action, _current_name(session, latest.section))
         suggested = _listed_name(session, candidate.suggested_section) or candidate.suggested_section
         removed_as = reaction_key(user_id, choice, suggested)
         if not undone_by_removal(candidate.status, latest.channel, decided_as, removed_as):
@@ -137,7 +137,11 @@ def reaction_history(database: Database, candidate_id: int) -> list[LoggedDecisi
     with database.reading() as session:
         return [
             LoggedDecision(
-                row.channel, row.action, decision_key(row.actor_id, row.action, row.section), row.applied, row.actor
+                row.channel,
+                row.action,
+                decision_key(row.actor_id, row.action, _current_name(session, row.section)),
+                row.applied,
+                row.actor,
             )
             for row in session.scalars(query)
         ]
@@ -163,6 +167,12 @@ def _listed_name(session: Session, suggested: str | None) -> str | None:
     """The list's name for the suggested section (named loosely, as the Reviewer matches it), or None."""
     section = liststore.resolve_section(session, suggested) if suggested else None
     return section.name if section is not None else None
+
+
+def _current_name(session: Session, recorded: str | None) -> str | None:
+    """A section as a decision recorded it, by the list's name now: the maintainers may have renamed it since, and a
+    reaction names it as it is called now."""
+    return _listed_name(session, recorded) or recorded
 
 
 def listed_section(database: Database, suggested: str | None) -> str | None:
