@@ -161,3 +161,19 @@ async def test_a_paper_approved_with_a_check_mark_stays_put_when_its_section_is_
         await fake.unreact(mid, MAINTAINER, "✅")  # and taking it back still undoes it
         await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "taken back")
     assert row(db, candidate_id).status == "pending"
+
+
+@pytest.mark.asyncio
+async def test_a_message_deleted_while_the_database_failed_is_posted_again_once_it_works(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A candidate's message deleted while the database failed for a moment was forgotten: the candidate stayed marked
+    as posted, in no message anyone could react to, until the bot's next restart."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        rename(db, "candidates", "candidates_away")
+        await fake.delete_message(mid)
+        await rounds(bot, 2)
+        await asyncio.to_thread(rename, db, "candidates_away", "candidates")
+        await eventually(lambda: row(db, candidate_id).discord_message_id not in (None, str(mid)), "posted again")
+    assert list(fake.messages) == [int(row(db, candidate_id).discord_message_id or 0)]  # the new message

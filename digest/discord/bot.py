@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -135,12 +136,8 @@ class ReviewBot:
         if choice is None:
             return
         async with self._reaction_lock:
-            try:
+            with self._caught_up_later(f"a reaction on message {payload.message_id}"):
                 await self.catching_up.apply(payload, choice, added=added)
-            except ROUND_ERRORS as exc:  # the database failing for a moment: caught up on, as after a restart
-                self._replay_again = True
-                log.warning("discord: a reaction on message %s is not applied yet (caught up on in %g s): %s",
-                            payload.message_id, self.sync_interval, exc)  # fmt: skip
 
     async def on_reactions_cleared(self, channel_id: int, message_id: int, emoji: str | None) -> None:
         """A moderator took every reaction (or all of one emoji) off a message: as if each had been taken back, now
@@ -149,19 +146,31 @@ class ReviewBot:
             return
         if emoji is not None and messages.reaction_choice(emoji, self.config.section_emojis) is None:
             return
-        async with self._reaction_lock:
-            candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, message_id)
-            if candidate_id is None:
-                return
-            await self.catching_up.replay_or_retry(candidate_id, message_id)
-        await self.poster.add_reactions(candidate_id, self._channel().get_partial_message(message_id), emoji)
+        with self._caught_up_later(f"clearing the reactions of message {message_id}"):
+            async with self._reaction_lock:
+                candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, message_id)
+                if candidate_id is None:
+                    return
+                await self.catching_up.replay_or_retry(candidate_id, message_id)
+            await self.poster.add_reactions(candidate_id, self._channel().get_partial_message(message_id), emoji)
 
     async def on_messages_deleted(self, message_ids: list[int]) -> None:
         for message_id in message_ids:
-            candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, message_id)
-            if candidate_id is not None:
-                await self._mark_repost(candidate_id)
-                log.info("discord: the message of candidate %s was deleted; it will be posted again", candidate_id)
+            with self._caught_up_later(f"deleting message {message_id}"):
+                candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, message_id)
+                if candidate_id is not None:
+                    await self._mark_repost(candidate_id)
+                    log.info("discord: the message of candidate %s was deleted; it will be posted again", candidate_id)
+
+    @contextlib.contextmanager
+    def _caught_up_later(self, event: str) -> Iterator[None]:
+        """An event the database (or Discord) failed to take in: the background loop catches up on every message, as
+        a restart would, rather than lose it."""
+        try:
+            yield
+        except ROUND_ERRORS as exc:
+            self._replay_again = True
+            log.warning("discord: %s is not taken in yet (caught up on in %g s): %s", event, self.sync_interval, exc)
 
     async def on_decision(self, outcome: Outcome) -> None:
         """Reviewer listener: any decision (Discord, web, feed, CLI in this process) edits the message."""
