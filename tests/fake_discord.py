@@ -141,6 +141,7 @@ class FakeDiscord(CommandsMixin):
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     # (message id, emoji) -> user ids in the order they reacted
     reactions: dict[tuple[int, str], list[int]] = field(default_factory=dict)
+    super_reactions: dict[tuple[int, str], list[int]] = field(default_factory=dict)  # "burst" ones (Nitro), apart
     faults: list[Fault] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
     port: int = 0  # 0: any free port; else this one (see `reserve_port`)
@@ -149,6 +150,7 @@ class FakeDiscord(CommandsMixin):
     deleted: set[int] = field(default_factory=set)  # roles and channels a server admin deleted
     # AutoMod's keyword rule: a message (content or embeds) holding one of these words is refused, as Discord does
     automod_words: tuple[str, ...] = ()
+    departed: list[FakeMember] = field(default_factory=list)  # users who left: still named under their reactions
 
     def __post_init__(self) -> None:
         self.bot = FakeMember(BOT_ID, "digest-bot", self.bot_roles)
@@ -225,21 +227,28 @@ class FakeDiscord(CommandsMixin):
         return list(self.reactions.get((message_id, emoji), []))
 
     # -- what members do -------------------------------------------------------------------------------------------
-    async def react(self, message_id: int, member: FakeMember, emoji: str, *, online: bool = True) -> None:
-        self.reactions.setdefault((message_id, emoji), []).append(member.id)
+    async def react(
+        self, message_id: int, member: FakeMember, emoji: str, *, online: bool = True, burst: bool = False
+    ) -> None:
+        """A reaction; `burst`: a super reaction, which Discord lists apart from the normal ones."""
+        (self.super_reactions if burst else self.reactions).setdefault((message_id, emoji), []).append(member.id)
         if online:
-            await self._dispatch("MESSAGE_REACTION_ADD", self._reaction_event(message_id, member, emoji, True))
+            event = self._reaction_event(message_id, member, emoji, True, burst)
+            await self._dispatch("MESSAGE_REACTION_ADD", event)
 
     async def unreact(self, message_id: int, member: FakeMember, emoji: str) -> None:
-        users = self.reactions.get((message_id, emoji), [])
+        burst = member.id in self.super_reactions.get((message_id, emoji), [])
+        users = (self.super_reactions if burst else self.reactions).get((message_id, emoji), [])
         if member.id in users:
             users.remove(member.id)
-        await self._dispatch("MESSAGE_REACTION_REMOVE", self._reaction_event(message_id, member, emoji, False))
+        event = self._reaction_event(message_id, member, emoji, False, burst)
+        await self._dispatch("MESSAGE_REACTION_REMOVE", event)
 
     async def clear_reactions(self, message_id: int, emoji: str | None = None) -> None:
         """A moderator takes every reaction (or every reaction of one emoji) off a message, the bot's too."""
-        for key in [key for key in self.reactions if key[0] == message_id and emoji in (None, key[1])]:
-            del self.reactions[key]
+        for kept in (self.reactions, self.super_reactions):
+            for key in [key for key in kept if key[0] == message_id and emoji in (None, key[1])]:
+                del kept[key]
         payload: dict[str, Any] = {
             "channel_id": str(CHANNEL_ID),
             "message_id": str(message_id),
@@ -261,24 +270,35 @@ class FakeDiscord(CommandsMixin):
         self.deleted.add(CHANNEL_ID)
         self.messages.clear()
         self.reactions.clear()
+        self.super_reactions.clear()
         await self._dispatch("CHANNEL_DELETE", {**self._channel_payload(), "guild_id": str(GUILD_ID)})
+
+    def leave(self, member: FakeMember, *, roles: tuple[int, ...] | None = None) -> None:
+        """`member` leaves the server, or (with `roles`) stays holding only those; their reactions stay on messages."""
+        self.departed.append(member)
+        self.members = [m for m in self.members if m.id != member.id]
+        if roles is not None:
+            self.members.append(FakeMember(member.id, member.name, roles))
 
     async def delete_message(self, message_id: int) -> None:
         self.messages.pop(message_id, None)
         self.reactions = {key: users for key, users in self.reactions.items() if key[0] != message_id}
+        self.super_reactions = {key: users for key, users in self.super_reactions.items() if key[0] != message_id}
         payload = {"id": str(message_id), "channel_id": str(CHANNEL_ID), "guild_id": str(GUILD_ID)}
         await self._dispatch("MESSAGE_DELETE", payload)
 
-    def _reaction_event(self, message_id: int, member: FakeMember, emoji: str, add: bool) -> dict[str, Any]:
+    def _reaction_event(
+        self, message_id: int, member: FakeMember, emoji: str, add: bool, burst: bool = False
+    ) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "user_id": str(member.id),
             "channel_id": str(CHANNEL_ID),
             "message_id": str(message_id),
             "guild_id": str(GUILD_ID),
             "emoji": {"id": None, "name": emoji},
-            "type": 0,
-            "burst": False,
-            "burst_colors": [],
+            "type": 1 if burst else 0,
+            "burst": burst,
+            "burst_colors": ["#ff0000"] if burst else [],
         }
         if add:
             payload["member"] = member_payload(member)
@@ -362,13 +382,14 @@ class FakeDiscord(CommandsMixin):
     def _message_payload(self, message_id: int) -> dict[str, Any]:
         message = self.messages[message_id]
         reactions = []
-        for (mid, emoji), users in self.reactions.items():
-            if mid == message_id and users:
+        for mid, emoji in dict.fromkeys([*self.reactions, *self.super_reactions]):
+            users, bursts = self.reactions.get((mid, emoji), []), self.super_reactions.get((mid, emoji), [])
+            if mid == message_id and (users or bursts):
                 reactions.append(
                     {
                         "emoji": {"id": None, "name": emoji},
-                        "count": len(users),
-                        "count_details": {"normal": len(users), "burst": 0},
+                        "count": len(users) + len(bursts),
+                        "count_details": {"normal": len(users), "burst": len(bursts)},
                         "me": BOT_ID in users,
                         "me_burst": False,
                         "burst_colors": [],
@@ -438,10 +459,11 @@ class FakeDiscord(CommandsMixin):
         message_id = self._known_message(request)
         if message_id is None:
             return json_response({"message": "Unknown Message", "code": 10008}, 404)
-        users = self.reactions.get((message_id, unquote(request.match_info["emoji"])), [])
+        kept = self.super_reactions if request.query.get("type") == "1" else self.reactions  # 1: burst
+        users = kept.get((message_id, unquote(request.match_info["emoji"])), [])
         after = int(request.query.get("after", "0"))
         limit = int(request.query.get("limit", "25"))
-        everyone = {m.id: m for m in [*self.members, self.bot]}
+        everyone = {m.id: m for m in [*self.departed, *self.members, self.bot]}
         chosen = sorted(uid for uid in users if uid > after)[:limit]
         return json_response([user_payload(everyone[uid], bot=uid == BOT_ID) for uid in chosen])
 

@@ -82,6 +82,18 @@ def test_code_link_comes_from_the_abstract_and_a_hostile_one_cannot_break_out() 
     assert "[Code](https://github.com/a/b)" in fields["Links"] and "evil" not in fields["Links"]
 
 
+def test_an_overlong_repository_address_in_an_abstract_leaves_the_message_within_discords_limits() -> None:
+    """The Code link took the abstract's repository address whole: one over Discord's 1,024 characters for a field
+    had Discord refuse the message (the paper never reached the channel) or refuse every later edit of it."""
+    record = real_papers()[0]
+    for path in ("a" * 1100, "/".join(["ab"] * 600)):
+        abstract = f"Code at https://github.com/{path}. {record['abstract']}"
+        embed = messages.candidate_embed(candidate_from(record, abstract=abstract), DEFAULT_SECTION_EMOJIS)
+        fields = {f["name"]: f["value"] for f in embed["fields"]}
+        assert fields["Links"] == f"[PDF](https://arxiv.org/pdf/{record['arxiv_id']})"
+        assert all(len(f["value"]) <= messages.FIELD_LIMIT for f in embed["fields"])
+
+
 def test_long_abstracts_are_cut_at_a_word_and_every_limit_holds() -> None:
     record = real_papers()[0]
     long_abstract = " ".join([record["abstract"]] * 6)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Iterator
 from datetime import timedelta
 from http import HTTPStatus
 
@@ -128,34 +129,15 @@ class ReviewBot:
     # -- events ----------------------------------------------------------------------------------------------------
     async def on_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None:
         assert self.client is not None
-        if self.client.user is not None and payload.user_id == self.client.user.id:
-            return
-        if payload.channel_id != self.config.channel_id:
+        own_id = self.client.user.id if self.client.user is not None else None
+        if payload.user_id == own_id or payload.channel_id != self.config.channel_id:
             return
         choice = messages.reaction_choice(str(payload.emoji), self.config.section_emojis)
         if choice is None:
             return
         async with self._reaction_lock:
-            candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, payload.message_id)
-            if candidate_id is None:
-                return
-            if added:
-                actor = await self.members.maintainer(
-                    payload.guild_id, payload.user_id, str(payload.user_id), candidate_id, payload.member
-                )
-                if actor is not None:
-                    await self._decide(candidate_id, choice.action, actor, choice.section)
-                return
-            decider = await asyncio.to_thread(
-                store.deciding_actor, self.database, candidate_id, payload.user_id, choice
-            )
-            if decider is not None:
-                await self._decide(candidate_id, "revert", Actor(decider, str(payload.user_id), "discord"))
-            elif not await asyncio.to_thread(store.is_pending, self.database, candidate_id):
-                return
-            # Another maintainer's reaction still on the message decides now, as it would after a restart: after an
-            # undo, or when one of two disagreeing reactions left while away is taken back.
-            await self.catching_up.replay_or_retry(candidate_id, payload.message_id)
+            with self._caught_up_later(f"a reaction on message {payload.message_id}"):
+                await self.catching_up.apply(payload, choice, added=added)
 
     async def on_reactions_cleared(self, channel_id: int, message_id: int, emoji: str | None) -> None:
         """A moderator took every reaction (or all of one emoji) off a message: as if each had been taken back, now
@@ -164,19 +146,31 @@ class ReviewBot:
             return
         if emoji is not None and messages.reaction_choice(emoji, self.config.section_emojis) is None:
             return
-        async with self._reaction_lock:
-            candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, message_id)
-            if candidate_id is None:
-                return
-            await self.catching_up.replay_or_retry(candidate_id, message_id)
-        await self.poster.add_reactions(candidate_id, self._channel().get_partial_message(message_id), emoji)
+        with self._caught_up_later(f"clearing the reactions of message {message_id}"):
+            async with self._reaction_lock:
+                candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, message_id)
+                if candidate_id is None:
+                    return
+                await self.catching_up.replay_or_retry(candidate_id, message_id)
+            await self.poster.add_reactions(candidate_id, self._channel().get_partial_message(message_id), emoji)
 
     async def on_messages_deleted(self, message_ids: list[int]) -> None:
         for message_id in message_ids:
-            candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, message_id)
-            if candidate_id is not None:
-                await self._mark_repost(candidate_id)
-                log.info("discord: the message of candidate %s was deleted; it will be posted again", candidate_id)
+            with self._caught_up_later(f"deleting message {message_id}"):
+                candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, message_id)
+                if candidate_id is not None:
+                    await self._mark_repost(candidate_id)
+                    log.info("discord: the message of candidate %s was deleted; it will be posted again", candidate_id)
+
+    @contextlib.contextmanager
+    def _caught_up_later(self, event: str) -> Iterator[None]:
+        """An event the database (or Discord) failed to take in: the background loop catches up on every message, as
+        a restart would, rather than lose it."""
+        try:
+            yield
+        except ROUND_ERRORS as exc:
+            self._replay_again = True
+            log.warning("discord: %s is not taken in yet (caught up on in %g s): %s", event, self.sync_interval, exc)
 
     async def on_decision(self, outcome: Outcome) -> None:
         """Reviewer listener: any decision (Discord, web, feed, CLI in this process) edits the message."""

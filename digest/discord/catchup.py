@@ -1,5 +1,6 @@
-"""Catching up after the bot was away: what each posted message's reactions ask for that the decision log has not
-seen (digest.discord.replay decides; this shell fetches the message and makes the decisions)."""
+"""Reactions as they come, and catching up after the bot was away: what each posted message's reactions ask for that
+the decision log has not seen (digest.discord.replay decides; this shell fetches the message and makes the decisions).
+"""
 
 from __future__ import annotations
 
@@ -78,6 +79,31 @@ class CatchUp:
             self.retries.succeeded((candidate_id, message_id))
             self._trouble(READING, None)
 
+    async def apply(
+        self, payload: discord.RawReactionActionEvent, choice: messages.ReactionChoice, *, added: bool
+    ) -> None:
+        """A reaction as it comes (`choice`: what its emoji means): a maintainer's decides; one taken back undoes the
+        decision it made. Raises ROUND_ERRORS when Discord or the database fails."""
+        candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, payload.message_id)
+        if candidate_id is None:
+            return
+        choice = await asyncio.to_thread(store.listed_choice, self.database, choice)
+        if added:
+            actor = await self.members.maintainer(
+                payload.guild_id, payload.user_id, str(payload.user_id), candidate_id, payload.member
+            )
+            if actor is not None:
+                await self._decide(candidate_id, choice.action, actor, choice.section)
+            return
+        decider = await asyncio.to_thread(store.deciding_actor, self.database, candidate_id, payload.user_id, choice)
+        if decider is not None:
+            await self._decide(candidate_id, Action.REVERT, Actor(decider, str(payload.user_id), "discord"), None)
+        elif not await asyncio.to_thread(store.is_pending, self.database, candidate_id):
+            return
+        # Another maintainer's reaction still on the message decides now, as it would after a restart: after an
+        # undo, or when one of two disagreeing reactions left while away is taken back.
+        await self.replay_or_retry(candidate_id, payload.message_id)
+
     async def replay(self, candidate_id: int, message_id: int) -> None:
         """A reaction taken back undoes its decision; a new one decides."""
         try:
@@ -91,8 +117,10 @@ class CatchUp:
         seen = replay.seen_reactions(await asyncio.to_thread(store.reaction_history, self.database, candidate_id))
         # ✅ approves into the list's name for the suggested section: the name the decision log holds
         listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
-        present = await self.members.reactions_on(message, candidate_id, listed or candidate.suggested_section)
-        todo = replay.plan(candidate.status, seen, present)
+        names = await asyncio.to_thread(store.listed_names, self.database, self.members.config.section_emojis)
+        suggested = listed or candidate.suggested_section
+        present, there = await self.members.reactions_on(message, candidate_id, suggested, names)
+        todo = replay.plan(candidate.status, seen, present, there)
         if todo.undo is not None:
             log.info("discord: the reaction that decided candidate %s was taken back while away", candidate_id)
             await self._decide(candidate_id, Action.REVERT, Actor(todo.undo.actor, todo.undo.key[0], "discord"), None)

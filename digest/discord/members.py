@@ -5,13 +5,16 @@ names none, and whether a user is a maintainer there. A reaction that cannot be 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Mapping
+from dataclasses import replace
 
 import discord
 
 from digest.config import DiscordSettings
 from digest.discord import messages
 from digest.review.rules import Actor, may_decide
+
+Key = tuple[str, str, str]  # messages.reaction_key: (user id, action, section casefolded)
 
 log = logging.getLogger("digest.discord")
 
@@ -118,21 +121,38 @@ class Members:
         return None
 
     async def reactions_on(
-        self, message: discord.Message, candidate_id: int, suggested: str | None
-    ) -> dict[tuple[str, str, str], tuple[tuple[str, str | None], Actor]]:
-        """The maintainers' reactions on a message, as `reaction_key` -> ((action, section), who); the bot's own left
-        out. UncheckedReactionError when Discord cannot say whether one who reacted is a maintainer."""
+        self, message: discord.Message, candidate_id: int, suggested: str | None, listed: Mapping[str, str]
+    ) -> tuple[dict[Key, tuple[tuple[str, str | None], Actor]], set[Key]]:
+        """The maintainers' reactions on a message, as `reaction_key` -> ((action, section), who), and the keys of every
+        reaction on it, whoever made it (a former maintainer's is still there: not taken back); the bot's own left
+        out. A section emoji names its section as the list does (`listed`: the config's name -> the list's), the name
+        the decision log holds. UncheckedReactionError when Discord cannot say whether one who reacted is a
+        maintainer."""
         client = self._client()
         assert client is not None and client.user is not None
-        found: dict[tuple[str, str, str], tuple[tuple[str, str | None], Actor]] = {}
+        found: dict[Key, tuple[tuple[str, str | None], Actor]] = {}
+        there: set[Key] = set()
         for reaction in message.reactions:
             choice = messages.reaction_choice(str(reaction.emoji), self.config.section_emojis)
             if choice is None or reaction.count <= (1 if reaction.me else 0):
                 continue
-            async for user in reaction.users():
+            if choice.section is not None:
+                choice = replace(choice, section=listed.get(choice.section, choice.section))
+            async for user in _reactors(reaction):
                 if user.id == client.user.id:
                     continue
+                key = messages.reaction_key(user.id, choice, suggested)
+                there.add(key)
                 actor = await self.maintainer(None, user.id, user.display_name, candidate_id, unchecked_raises=True)
                 if actor is not None:
-                    found[messages.reaction_key(user.id, choice, suggested)] = ((choice.action, choice.section), actor)
-        return found
+                    found[key] = ((choice.action, choice.section), actor)
+        return found, there
+
+
+async def _reactors(reaction: discord.Reaction) -> AsyncIterator[discord.User | discord.Member]:
+    """Who reacted: Discord lists super ("burst") reactions apart from the normal ones, and a super ✅ decides too."""
+    async for user in reaction.users():
+        yield user
+    if reaction.burst_count:
+        async for user in reaction.users(type=discord.ReactionType.burst):
+            yield user

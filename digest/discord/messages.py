@@ -31,6 +31,9 @@ ABSTRACT_LIMIT = 1500
 AUTHORS_SHOWN = 3
 KEYWORDS_LIMIT = 300
 NOTE_LIMIT = 300
+# A repository address longer than this is no one's real repository: shown whole it would break FIELD_LIMIT, cut it
+# would be a broken link; the message has no Code link then.
+CODE_URL_LIMIT = 300
 # Why it was flagged: a few short lines, so the field stays far below FIELD_LIMIT and the message stays readable.
 WHY_LINES = 4
 WHY_LINE_LIMIT = 200
@@ -43,7 +46,8 @@ _MARKDOWN_CHARACTERS = re.compile(r"([\\*_~`|>\[\]()<#])")
 _LINE_START_MARKERS = re.compile(r"^(\s*)([-+]|\d+\.)(?=\s)")
 _MENTION = re.compile(r"@(everyone|here|&?\d)", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
-_VARIATION_SELECTOR = "\ufe0f"
+# The emoji variation selector, and the five skin-tone modifiers Discord's picker adds to a hand in the user's tone.
+_EMOJI_VARIANTS = re.compile("[\ufe0f\U0001f3fb-\U0001f3ff]")
 
 
 def escape(text: str) -> str:
@@ -82,13 +86,15 @@ def authors_line(authors: list[str]) -> str:
 
 def code_url_for(candidate: Candidate) -> str | None:
     """The repository link: the watcher's if it is a plain repository URL, else the first one the comments or the
-    abstract name (the watcher's rule: digest.text.code_url_in)."""
-    return code_url_in(candidate.code_url, candidate.comments, candidate.abstract)
+    abstract name (the watcher's rule: digest.text.code_url_in); None when that is longer than CODE_URL_LIMIT."""
+    found = code_url_in(candidate.code_url, candidate.comments, candidate.abstract)
+    return found if found is not None and len(found) <= CODE_URL_LIMIT else None
 
 
 def normalise_emoji(emoji: str) -> str:
-    """Discord may send an emoji with or without the variation selector; compare without it."""
-    return emoji.replace(_VARIATION_SELECTOR, "")
+    """Discord may send an emoji with or without the variation selector, and a hand in any skin tone; compare
+    without them."""
+    return _EMOJI_VARIANTS.sub("", emoji)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ already seen; a decision made elsewhere (web, CLI, feed) overrules the reactions
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Set
 from dataclasses import dataclass, field
 
 from digest.review.rules import Actor, replayed_choice
@@ -72,11 +72,13 @@ def seen_reactions(log: Iterable[LoggedDecision]) -> Seen:
     return Seen(frozenset(accounted), frozenset(overruled), standing)
 
 
-def plan(status: str, seen: Seen, present: Mapping[Key, tuple[Choice, Actor]]) -> Plan:
-    """`present`: the maintainers' reactions on the message now. New reactions decide (the latest decision stands);
-    without new ones, a pending candidate takes what the standing, not overruled reactions ask for."""
+def plan(status: str, seen: Seen, present: Mapping[Key, tuple[Choice, Actor]], there: Set[Key] | None = None) -> Plan:
+    """`present`: the maintainers' reactions on the message now; `there`: every reaction on it, a former maintainer's
+    too (default: `present`). Only a deciding reaction no longer there is taken back. New reactions decide (the latest
+    decision stands); without new ones, a pending candidate takes what the standing, not overruled reactions ask for."""
+    there = present.keys() if there is None else there
     undo = None
-    if status != Status.PENDING and seen.standing is not None and seen.standing.key not in present:
+    if status != Status.PENDING and seen.standing is not None and seen.standing.key not in there:
         undo = seen.standing
         status = Status.PENDING
     new = {key: wish for key, wish in present.items() if key not in seen.accounted}

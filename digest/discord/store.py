@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -92,7 +94,7 @@ def deciding_actor(database: Database, candidate_id: int, user_id: int, choice: 
         latest = latest_decision(session, candidate_id)
         if candidate is None or latest is None:
             return None
-        decided_as = decision_key(latest.actor_id, latest.action, latest.section)
+        decided_as = decision_key(latest.actor_id, latest.action, _current_name(session, latest.section))
         suggested = _listed_name(session, candidate.suggested_section) or candidate.suggested_section
         removed_as = reaction_key(user_id, choice, suggested)
         if not undone_by_removal(candidate.status, latest.channel, decided_as, removed_as):
@@ -135,7 +137,11 @@ def reaction_history(database: Database, candidate_id: int) -> list[LoggedDecisi
     with database.reading() as session:
         return [
             LoggedDecision(
-                row.channel, row.action, decision_key(row.actor_id, row.action, row.section), row.applied, row.actor
+                row.channel,
+                row.action,
+                decision_key(row.actor_id, row.action, _current_name(session, row.section)),
+                row.applied,
+                row.actor,
             )
             for row in session.scalars(query)
         ]
@@ -163,10 +169,30 @@ def _listed_name(session: Session, suggested: str | None) -> str | None:
     return section.name if section is not None else None
 
 
+def _current_name(session: Session, recorded: str | None) -> str | None:
+    """A section as a decision recorded it, by the list's name now: the maintainers may have renamed it since, and a
+    reaction names it as it is called now."""
+    return _listed_name(session, recorded) or recorded
+
+
 def listed_section(database: Database, suggested: str | None) -> str | None:
     """What ✅ approves into: the list's name for the candidate's suggested section; None when there is none."""
     with database.reading() as session:
         return _listed_name(session, suggested)
+
+
+def listed_names(database: Database, names: Iterable[str]) -> dict[str, str]:
+    """Each of `names` (the config's for its section emojis) -> the list's name for it, as the Reviewer resolves it and
+    the decision log records it; a name the list lacks stays as it is."""
+    with database.reading() as session:
+        return {name: _listed_name(session, name) or name for name in names}
+
+
+def listed_choice(database: Database, choice: ReactionChoice) -> ReactionChoice:
+    """A section emoji's choice naming its section as the list (and so the decision log) names it."""
+    if choice.section is None:
+        return choice
+    return replace(choice, section=listed_names(database, [choice.section])[choice.section])
 
 
 def section_names(database: Database) -> list[str]:
