@@ -14,7 +14,7 @@ from digest.awesome.blocks import find_headings, hidden_lines, item_end
 from digest.awesome.limits import MAX_LIST_BYTES as MAX_LIST_BYTES  # re-exported for awesome_lint
 
 # One entry's reading lives in parsed_entry.py; its names are importable from here as before.
-from digest.awesome.parsed_entry import BADGE, ENTRY_START, LINK
+from digest.awesome.parsed_entry import BADGE, ENTRY_START, LINK, item_head
 from digest.awesome.parsed_entry import ParsedEntry as ParsedEntry
 from digest.awesome.parsed_entry import is_entry_line as is_entry_line
 from digest.awesome.parsed_entry import parse_date as parse_date
@@ -137,7 +137,7 @@ def parse_list(text: str) -> ParsedList:
     for position, heading in enumerate(headings):
         following = headings[position + 1] if position + 1 < len(headings) else None
         end = following.index if following else len(lines)
-        entry_starts = [i for i in range(heading.end, end) if not hidden[i] and is_entry_line(lines[i])]
+        entry_starts = [i for i in range(heading.end, end) if not hidden[i] and is_entry_line(item_head(lines, i, end))]
         intro_end = entry_starts[0] if entry_starts else end
         section = ParsedSection(
             line=heading.index + 1,

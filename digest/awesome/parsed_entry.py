@@ -26,6 +26,9 @@ _ENTRY_HEAD = re.compile(r"^(?P<marker>[+*-])[ \t]+(?P<short>\*\*(?:\\.|[^*\\])+
 _DATE_AT_END = re.compile(r"\((?P<date>[^()]*)\)\s*$")
 _FULL_DATE = re.compile(r"^(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})$")
 _YEAR = re.compile(r"^(?P<year>\d{4})$")
+# A line that cannot go on with the paragraph above it (a blank line, a new list item, a heading, HTML, a quote).
+_NOT_CONTINUATION = re.compile(r"^\s*$|^ {0,3}(?:[-+*][ \t]|\d{1,9}[.)][ \t]|[>#<]|```|~~~)")
+_WRAPPED_LINES = 4  # how many lines a wrapped title may run on to (an editor that wraps at 80 columns needs two)
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 # `&amp;` before what reads as an entity: how entry.escape_text keeps a title's "&lt;" from becoming "<".
 _ESCAPED_AMPERSAND = re.compile(r"&amp;(?=#?\w+;)")
@@ -91,6 +94,24 @@ def parse_date(text: str) -> tuple[int, int, int] | None:
     return (int(year["year"]), 0, 0) if year else None
 
 
+def item_head(lines: list[str], start: int = 0, end: int | None = None) -> str:
+    """The text an item's title link is read from: its first line, or, when the link text is wrapped onto the lines
+    under it by an editor ('+ [A long title that' / '  wraps](url) (date)'), the first line and those lines up to the
+    one where the link closes, as GitHub reads them (one paragraph)."""
+    head = lines[start]
+    marker = _ENTRY_HEAD.match(head)
+    rest = head[marker.end() :] if marker else ""
+    if "[" not in rest or LINK.search(BADGE.sub("", rest)):
+        return head
+    for line in lines[start + 1 : min(len(lines) if end is None else end, start + _WRAPPED_LINES)]:
+        if _NOT_CONTINUATION.match(line):
+            break
+        head += line
+        if LINK.search(BADGE.sub("", head)):
+            return head
+    return lines[start]
+
+
 def is_entry_line(line: str) -> bool:
     """A list item at column 0 in the list's entry shape: its title link comes first, after an optional **short
     name** and badges ('+ **SAE-V** [Title](url) (Feb. 22, 2025)'). An item with the list's own '+' marker is an
@@ -112,7 +133,7 @@ def is_entry_line(line: str) -> bool:
 
 def parse_entry(lines: list[str], first_line: int) -> ParsedEntry:
     entry = ParsedEntry(line=first_line, raw="".join(lines))
-    head = ENTRY_START.sub("", lines[0].rstrip("\r\n"), count=1)
+    head = ENTRY_START.sub("", item_head(lines).rstrip("\r\n"), count=1)
     short = _SHORT_NAME.match(head)
     if short:
         entry.short_name = unescape(short["short"].strip())
