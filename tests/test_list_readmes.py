@@ -10,8 +10,11 @@ from typing import Any
 from digest.awesome import store as liststore
 from digest.awesome.lint import lint_text
 from digest.config import Settings
+from digest.review.reviewer import Reviewer
 from digest.storage.db import Database
-from tests.test_list_hand_edits import approve, markdown, own_list, paper_dated, reimport, seed_text
+from tests.factories import insert_candidate
+from tests.test_list_hand_edits import ANN, NOW, approve, markdown, own_list, paper_dated, reimport, seed_text
+from tests.test_liststore import changed_lines
 
 __all__ = ["own_list"]  # the fixture, shared with test_list_hand_edits
 
@@ -47,3 +50,44 @@ def test_an_approval_beside_a_wrapped_title_goes_at_its_date(own_list: Any) -> N
     after = markdown(database, settings)
     assert after.index("(Jan. 5, 2024)") < after.index("(Jun. 20, 2023)") < after.index("(Jan. 4, 2023)")
     # was: below Beta, whose lines were read as more of Alpha's entry
+
+
+# 2. A section kept oldest first (a reading list by year): an approval of this year's paper went to its top, and
+# lint warned at every entry that the section "is newest first".
+OLDEST_FIRST = (
+    "# Awesome X\n\n## Papers\n"
+    "+ [Alpha paper](https://arxiv.org/abs/2101.00001) (Jan. 5, 2021)\n"
+    "+ [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+    "+ [Gamma paper](https://arxiv.org/abs/2401.00003) (Mar. 1, 2024)\n\n"
+    "## Contribution\n\nSend pull requests.\n"
+)
+
+
+def test_an_approval_into_a_section_kept_oldest_first_goes_at_its_date_from_the_top(own_list: Any) -> None:
+    assert [f for f in lint_text(OLDEST_FIRST) if f.code == "date-order"] == []  # was: 2 warnings
+    settings, database = own_list(OLDEST_FIRST)
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    newest, older = (
+        insert_candidate(database, paper_dated(i, day)) for i, day in ((4, "2025-06-20"), (5, "2022-02-01"))
+    )
+    for candidate_id in (newest, older):
+        reviewer.decide(candidate_id, "approve", ANN, section="Papers")
+    after = markdown(database, settings)
+    dates = ["(Jan. 5, 2021)", "(Feb. 1, 2022)", "(Jan. 4, 2023)", "(Mar. 1, 2024)", "(Jun. 20, 2025)"]
+    assert sorted(dates, key=after.index) == dates, after  # was: 2025 and 2022 at the top
+    removed, inserted = changed_lines(OLDEST_FIRST, after)
+    assert removed == [] and len(inserted) == 4, inserted  # the blank line before the next heading stays there
+    assert "(Mar. 1, 2024)\n+ [" in after and "/2406.03662)\n\n## Contribution" in after
+    assert [f for f in lint_text(after) if f.code == "date-order"] == []
+    for candidate_id in (newest, older):  # undone, the file is as it was
+        reviewer.decide(candidate_id, "revert", ANN)
+    assert markdown(database, settings) == OLDEST_FIRST
+
+
+def test_a_section_out_of_its_own_order_is_named_in_that_order() -> None:
+    text = OLDEST_FIRST.replace(
+        "+ [Gamma", "+ [Delta paper](https://arxiv.org/abs/2201.00004) (May. 2, 2022)\n+ [Gamma"
+    )
+    [found] = [f for f in lint_text(text) if f.code == "date-order"]
+    assert found.line == 6 and found.message.endswith("Papers is oldest first"), found
+    assert "May. 2, 2022 is older than Jan. 4, 2023 above it (line 5)" in found.message

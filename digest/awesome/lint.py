@@ -18,7 +18,9 @@ from digest.awesome.parse import (
     ParsedEntry,
     ParsedList,
     ParsedSection,
+    date_order,
     decode_list,
+    oldest_first,
     parse_list,
     repair_mojibake,
     split_lines,
@@ -129,6 +131,9 @@ def _section_findings(section: ParsedSection) -> list[Finding]:
     found: list[Finding] = []
     first_line: dict[str, int] = {}
     previous: ParsedEntry | None = None
+    # The section's own order, as most of its entries keep it (a list kept oldest first is not out of order).
+    ascending = oldest_first(entry.date_parts for entry in section.entries)
+    wrong, word, order = (-1, "older", "oldest first") if ascending else (1, "newer", "newest first")
     for entry in section.entries:
         if entry.title is not None:
             if entry.key in first_line:
@@ -144,25 +149,18 @@ def _section_findings(section: ParsedSection) -> list[Finding]:
                 first_line[entry.key] = entry.line
         if entry.date_parts is None:
             continue
-        if previous is not None and previous.date_parts is not None and _newer(entry, previous):
+        if previous and previous.date_parts and date_order(previous.date_parts, entry.date_parts) == wrong:
             found.append(
                 Finding(
                     entry.line,
                     WARNING,
                     "date-order",
-                    f"{entry.date_text} is newer than {previous.date_text} above it (line {previous.line});"
-                    f" {section.name} is newest first",
+                    f"{entry.date_text} is {word} than {previous.date_text} above it (line {previous.line});"
+                    f" {section.name} is {order}",
                 )
             )
         previous = entry
     return found
-
-
-def _newer(entry: ParsedEntry, above: ParsedEntry) -> bool:
-    assert entry.date_parts is not None and above.date_parts is not None
-    if entry.date_parts[1] == 0 or above.date_parts[1] == 0:  # only a year given: compare years
-        return entry.date_parts[0] > above.date_parts[0]
-    return entry.date_parts > above.date_parts
 
 
 def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:

@@ -16,7 +16,9 @@ from digest.awesome.limits import MAX_LIST_BYTES as MAX_LIST_BYTES  # re-exporte
 # One entry's reading lives in parsed_entry.py; its names are importable from here as before.
 from digest.awesome.parsed_entry import BADGE, ENTRY_START, LINK, item_head
 from digest.awesome.parsed_entry import ParsedEntry as ParsedEntry
+from digest.awesome.parsed_entry import date_order as date_order
 from digest.awesome.parsed_entry import is_entry_line as is_entry_line
+from digest.awesome.parsed_entry import oldest_first as oldest_first
 from digest.awesome.parsed_entry import parse_date as parse_date
 from digest.awesome.parsed_entry import parse_entry as parse_entry
 from digest.awesome.parsed_entry import unescape as unescape

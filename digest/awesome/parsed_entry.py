@@ -5,8 +5,10 @@ date, badges and other links (`ParsedEntry`), with the Markdown link, badge and 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 
 from digest.titles import arxiv_id_from_url, title_key
 
@@ -110,6 +112,22 @@ def item_head(lines: list[str], start: int = 0, end: int | None = None) -> str:
         if LINK.search(BADGE.sub("", head)):
             return head
     return lines[start]
+
+
+def date_order(earlier: tuple[int, int, int], later: tuple[int, int, int]) -> int:
+    """1 when `later` is newer than `earlier`, -1 when older, 0 when the same (only years, when either gives no
+    month)."""
+    if earlier[1] == 0 or later[1] == 0:
+        earlier, later = (earlier[0], 0, 0), (later[0], 0, 0)
+    return (later > earlier) - (later < earlier)
+
+
+def oldest_first(dates: Iterable[tuple[int, int, int] | None]) -> bool:
+    """Whether a section's entries run oldest first: more of its dated entries are newer than the dated one above them
+    than older. A section with as many of each, or too few dates to tell, is newest first (the usual order)."""
+    known = [found for found in dates if found is not None]
+    steps = [date_order(above, below) for above, below in pairwise(known)]
+    return steps.count(1) > steps.count(-1)
 
 
 def is_entry_line(line: str) -> bool:
