@@ -91,3 +91,36 @@ def test_a_section_out_of_its_own_order_is_named_in_that_order() -> None:
     [found] = [f for f in lint_text(text) if f.code == "date-order"]
     assert found.line == 6 and found.message.endswith("Papers is oldest first"), found
     assert "May. 2, 2022 is older than Jan. 4, 2023 above it (line 5)" in found.message
+
+
+# 3. Links in the table of contents that GitHub follows were "broken-anchor" errors (exit 1, and a publish stopped
+# by errors it did not have before): an <a name> above a heading (awesome-machine-learning's way), a heading in
+# Chinese linked as the address bar gives it (percent-encoded), a heading with an <img> icon, and an emoji written
+# with its U+FE0F, which GitHub keeps in the id ('#%EF%B8%8F-tools'; '#-tools' leads nowhere there).
+ANCHORED = """# Awesome X
+
+## Contents
+- [C++](#cpp)
+- [论文](#%E8%AE%BA%E6%96%87)
+- [Tools](#%EF%B8%8F-tools)
+- [Datasets](#-datasets)
+- [Wrong](#-tools)
+
+<a name="cpp"></a>
+## C++
++ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)
+
+## 论文
++ [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)
+
+## 🛠️ Tools
++ [Gamma tool](https://github.com/a/b) (Mar. 1, 2024)
+
+## <img src="icons/data.png" width="20"> Datasets
++ [Delta set](https://arxiv.org/abs/2201.00004) (May. 2, 2022)
+"""
+
+
+def test_table_of_contents_links_are_checked_as_github_follows_them() -> None:
+    anchors = [(f.line, f.code) for f in lint_text(ANCHORED) if "anchor" in f.code]
+    assert anchors == [(8, "broken-anchor")], anchors  # was: lines 4 to 7 broken, and #-tools taken as fine

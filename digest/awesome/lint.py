@@ -7,11 +7,13 @@ paper, a table-of-contents link to nowhere, a malformed URL); warnings are untid
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+from digest.awesome.blocks import hidden_lines
 from digest.awesome.entry import github_repo
 from digest.awesome.parse import (
     MAX_LIST_BYTES,
@@ -32,7 +34,13 @@ ERROR = "error"
 WARNING = "warning"
 
 _INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_NOT_ANCHOR_CHAR = re.compile(r"[^\w\- ]")
+# An element's own id, or an <a name>, that a link within the page may reach ('<a name="c"></a>' above a heading).
+_HTML_ANCHOR = re.compile(
+    r"""<[A-Za-z][^<>]*?\s(?:id|name)\s*=\s*(?:"(?P<q>[^"]*)"|'(?P<s>[^']*)'|(?P<u>[^\s"'<>=`]+))"""
+)
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+# The Unicode categories of the word characters GitHub keeps in a heading's id: letters, marks, digits, '_'.
+_ANCHOR_CATEGORIES = ("L", "M", "Nd", "Nl", "Pc")
 _MARKUP_IN_TITLE = re.compile(r"(?<!\\)<[A-Za-z/!]|(?<!\\)\*|(?<!\\)`|(?<!\\)\[|(?<!\\)_{2}")
 _STAR_IMAGE_REPO = re.compile(r"img\.shields\.io/github/stars/(?P<repo>[^/?#]+/[^/?#]+?)(?:\.svg)?(?:[?#]|$)")
 
@@ -49,9 +57,13 @@ class Finding:
 
 
 def github_anchor(heading: str) -> str:
-    """GitHub's heading id: link markup reduced to its text, lowercased, punctuation and emoji dropped, spaces -> -."""
-    text = _INLINE_LINK.sub(r"\1", heading).replace("`", "").replace("*", "")
-    return _NOT_ANCHOR_CHAR.sub("", text.strip().lower()).replace(" ", "-")
+    """GitHub's heading id: link markup reduced to its text, HTML tags dropped ('<img src="icon.png"> Tools'),
+    lowercased, punctuation and emoji dropped, spaces -> -. GitHub keeps the word characters of its regex: letters,
+    marks (a Hindi vowel sign; the U+FE0F after an emoji such as '🛠️'), digits and '_', besides '-' and spaces."""
+    # The text GitHub reads is the heading's rendered text: a tag's place keeps the space after it ('-tools').
+    text = _HTML_TAG.sub("", _INLINE_LINK.sub(r"\1", heading.strip())).replace("`", "").replace("*", "")
+    kept = (ch for ch in text.lower() if ch in "- " or unicodedata.category(ch).startswith(_ANCHOR_CATEGORIES))
+    return "".join(kept).replace(" ", "-")
 
 
 def heading_anchors(sections: list[ParsedSection]) -> set[str]:
@@ -64,6 +76,17 @@ def heading_anchors(sections: list[ParsedSection]) -> set[str]:
             anchors.add(anchor if seen[anchor] == 0 else f"{anchor}-{seen[anchor]}")
             seen[anchor] += 1
     return anchors
+
+
+def html_anchors(text: str) -> set[str]:
+    """The ids and <a name>s of the HTML written in the list (outside code and comments), which links reach too."""
+    lines = split_lines(text)
+    return {
+        found["q"] or found["s"] or found["u"] or ""
+        for line, hidden in zip(lines, hidden_lines(lines), strict=True)
+        if not hidden
+        for found in _HTML_ANCHOR.finditer(line)
+    }
 
 
 def url_problem(url: str, *, absolute: bool) -> str | None:
@@ -181,11 +204,12 @@ def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
                         f"arXiv {arxiv_id} is linked from {entry.title!r} and from {owner[2]!r} (line {owner[1]})",
                     )
                 )
-    anchors = heading_anchors(parsed.sections)
+    anchors = heading_anchors(parsed.sections) | html_anchors(text)
     lowered = {anchor.lower() for anchor in anchors}
     for link in parsed.links:
         if link.url.startswith("#"):
-            fragment = link.url[1:]
+            fragment = unquote(link.url[1:])  # '#%E8%AE%BA%E6%96%87' as a browser's address bar gives it: '#论文'
+
             if fragment in anchors:
                 continue
             if fragment.lower() in lowered:
