@@ -124,3 +124,22 @@ ANCHORED = """# Awesome X
 def test_table_of_contents_links_are_checked_as_github_follows_them() -> None:
     anchors = [(f.line, f.code) for f in lint_text(ANCHORED) if "anchor" in f.code]
     assert anchors == [(8, "broken-anchor")], anchors  # was: lines 4 to 7 broken, and #-tools taken as fine
+
+
+# 4. A link written the other CommonMark ways: with a hover title ('(url "Title")'), which GitHub shows as any link,
+# was no entry in a '-' list (the paper silently left it), and in <...> was a "malformed-url" error with no arXiv ID.
+COMMONMARK_LINKS = (
+    "# Awesome X\n\n## Papers\n"
+    "- [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+    '- [Beta paper](https://arxiv.org/abs/2301.00002 "Beta, at ICLR") (Jan. 4, 2023)\n'
+    "- [Gamma paper](<https://arxiv.org/abs/2201.00003>) (Jan. 4, 2022)\n"
+)
+
+
+def test_links_with_a_hover_title_or_in_angle_brackets_are_entries_with_their_arxiv_ids(own_list: Any) -> None:
+    assert lint_text(COMMONMARK_LINKS) == []  # was: malformed-url at line 6
+    settings, database = own_list(COMMONMARK_LINKS)
+    assert markdown(database, settings) == COMMONMARK_LINKS
+    with database.reading() as session:
+        known = liststore.known_keys(session).arxiv_ids
+    assert {"2401.00001", "2301.00002", "2201.00003"} <= known, known  # was: only 2401.00001

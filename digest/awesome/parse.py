@@ -14,7 +14,7 @@ from digest.awesome.blocks import find_headings, hidden_lines, item_end
 from digest.awesome.limits import MAX_LIST_BYTES as MAX_LIST_BYTES  # re-exported for awesome_lint
 
 # One entry's reading lives in parsed_entry.py; its names are importable from here as before.
-from digest.awesome.parsed_entry import BADGE, ENTRY_START, LINK, item_head
+from digest.awesome.parsed_entry import BADGE, ENTRY_START, LINK, item_head, link_target
 from digest.awesome.parsed_entry import ParsedEntry as ParsedEntry
 from digest.awesome.parsed_entry import date_order as date_order
 from digest.awesome.parsed_entry import is_entry_line as is_entry_line
@@ -130,7 +130,7 @@ def parse_list(text: str) -> ParsedList:
     links: list[Link] = []
     for number, line in enumerate(lines, start=1):
         if not hidden[number - 1]:
-            links.extend(Link(m["text"], m["url"], number) for m in LINK.finditer(BADGE.sub("", line)))
+            links.extend(Link(m["text"], link_target(m), number) for m in LINK.finditer(BADGE.sub("", line)))
             links.extend(Link(m["alt"], m["url"], number) for m in BADGE.finditer(line))
     headings = find_headings(lines, hidden)
     preamble = bom + "".join(lines[: headings[0].index] if headings else lines)

@@ -15,8 +15,11 @@ from digest.titles import arxiv_id_from_url, title_key
 ENTRY_START = re.compile(r"^(?P<marker>[+*-])[ \t]+")
 BADGE = re.compile(r"\[!\[(?P<alt>[^\]]*)\]\((?P<image>[^()\s]*)\)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))*)\)")
 _LEADING_BADGES = re.compile(rf"^(?:{BADGE.pattern}[ \t]*)*")
+# A link as CommonMark writes it: its target bare or in <...>, and a hover title after it ('(url "Title")').
 LINK = re.compile(
-    r"(?<!!)\[(?P<text>(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))*)\)"
+    r"(?<!!)\[(?P<text>(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*)\]\([ \t]*"
+    r"(?P<url><[^<>\n]*>|(?:[^()\s]|\([^()\s]*\))*)"
+    r"""(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*\)"""
 )
 # The start of a link to somewhere else than this page, however its target is written ('(url "hover text")').
 _LINK_OPENING = re.compile(r"\[(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*\]\((?![ \t]*<?#)")
@@ -80,6 +83,12 @@ class ParsedEntry:
         return title_key(self.title or "") or (self.url or f"line-{self.line}")
 
 
+def link_target(link: re.Match[str]) -> str:
+    """The address a LINK match points at, without the <...> it may be written in."""
+    url = link["url"]
+    return url[1:-1] if url.startswith("<") and url.endswith(">") else url
+
+
 def unescape(text: str) -> str:
     """The text behind Markdown's escapes: the inverse of entry.escape_text (the ampersands it wrote first, as it
     wrote them last), so an entry the service wrote reads back as the title it was given."""
@@ -133,7 +142,7 @@ def oldest_first(dates: Iterable[tuple[int, int, int] | None]) -> bool:
 def is_entry_line(line: str) -> bool:
     """A list item at column 0 in the list's entry shape: its title link comes first, after an optional **short
     name** and badges ('+ **SAE-V** [Title](url) (Feb. 22, 2025)'). An item with the list's own '+' marker is an
-    entry too when only emoji or emphasis come before its first link ('+ 🔥 *[Title](url)*', '+ [Title](url "t")'),
+    entry too when only emoji or emphasis come before its first link ('+ 🔥 *[Title](url)*'),
     or when it has a short name but no link: an entry edited by hand, read as one or refused by import in one line,
     never text that drops the paper silently. Other bullets (a News line that links a paper further on, a '+'
     checklist, the table of contents) are text."""
@@ -143,7 +152,7 @@ def is_entry_line(line: str) -> bool:
     rest = line[head.end() :]
     title_link = LINK.match(_LEADING_BADGES.sub("", rest, count=1))
     if title_link:
-        return not title_link["url"].startswith("#")
+        return not link_target(title_link).startswith("#")
     if head["marker"] != "+":
         return False
     return head["short"] is not None or _LINK_OPENING.match(_DECORATION.sub("", rest, count=1)) is not None
@@ -169,12 +178,12 @@ def parse_entry(lines: list[str], first_line: int) -> ParsedEntry:
     if title_link:
         entry.title = " ".join(unescape(title_link["text"]).split())
         entry.title_markdown = title_link["text"]
-        entry.url = title_link["url"]
+        entry.url = link_target(title_link)
         date_match = _DATE_AT_END.search(BADGE.sub("", head)[title_link.end() :])
         if date_match:
             entry.date_text = date_match["date"].strip()
             entry.date_parts = parse_date(entry.date_text)
     for index, text in enumerate(lines):
         links = list(LINK.finditer(BADGE.sub("", text)))
-        entry.other_links.extend(m["url"] for m in links[1 if index == 0 and title_link else 0 :])
+        entry.other_links.extend(link_target(m) for m in links[1 if index == 0 and title_link else 0 :])
     return entry
