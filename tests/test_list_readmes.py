@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from digest.awesome import store as liststore
 from digest.awesome.lint import lint_text
 from digest.config import Settings
 from digest.review.reviewer import Reviewer
 from digest.storage.db import Database
+from digest.storage.models import Paper
 from tests.factories import insert_candidate
 from tests.test_list_hand_edits import ANN, NOW, approve, markdown, own_list, paper_dated, reimport, seed_text
 from tests.test_liststore import changed_lines
@@ -143,3 +146,30 @@ def test_links_with_a_hover_title_or_in_angle_brackets_are_entries_with_their_ar
     with database.reading() as session:
         known = liststore.known_keys(session).arxiv_ids
     assert {"2401.00001", "2301.00002", "2201.00003"} <= known, known  # was: only 2401.00001
+
+
+# 5. The way many paper lists write an entry: the title in bold, then links named for what they lead to. Every entry
+# was the one paper "[Paper]": the list's papers collapsed into one, lint called each a duplicate, and only the first
+# arXiv ID was known (the others suggested again by every poll).
+BOLD_TITLES = (
+    "# Awesome X\n\n## Papers\n"
+    "- **Alpha: Circuits in Vision Transformers** [[Paper]](https://arxiv.org/abs/2401.00001)"
+    " [[Code]](https://github.com/a/alpha) (Jan. 5, 2024)\n"
+    "- **Beta: Probing Multimodal Models** [[Paper]](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+    "- **Gamma: Steering with Sparse Features** [PDF](https://arxiv.org/pdf/2201.00003) (Jan. 4, 2022)\n"
+)
+
+
+def test_entries_with_the_title_in_bold_and_a_paper_link_are_each_their_own_paper(own_list: Any) -> None:
+    assert lint_text(BOLD_TITLES) == []  # was: duplicate-in-section at lines 5 and 6, title-markup '[Paper]'
+    settings, database = own_list(BOLD_TITLES)
+    with database.reading() as session:
+        titles = session.scalars(select(Paper.title).order_by(Paper.id)).all()
+        known = liststore.known_keys(session).arxiv_ids
+    assert titles == [
+        "Alpha: Circuits in Vision Transformers",
+        "Beta: Probing Multimodal Models",
+        "Gamma: Steering with Sparse Features",
+    ]  # was: ["[Paper]", "PDF"]
+    assert {"2401.00001", "2301.00002", "2201.00003"} <= known, known
+    assert markdown(database, settings) == BOLD_TITLES

@@ -28,6 +28,12 @@ _LINK_OPENING = re.compile(r"\[(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*\]\((?![
 _DECORATION = re.compile(rf"^(?:{BADGE.pattern}|\*\*(?:\\.|[^*\\])+\*\*|[^\w\[]|_)*")
 _SHORT_NAME = re.compile(r"^\*\*(?P<short>(?:\\.|[^*\\])+)\*\*\s*")
 _ENTRY_HEAD = re.compile(r"^(?P<marker>[+*-])[ \t]+(?P<short>\*\*(?:\\.|[^*\\])+\*\*\s*)?")
+# Link text that names what the link leads to, not the paper ('- **Title** [[Paper]](url) [[Code]](url)', the way
+# many paper lists write entries): the bold text before it is then the paper's title.
+_LABEL = re.compile(
+    r"^\[.*\]$|^(?:paper|pdf|arxiv|abs|link|html|openreview|project|project page|page|website|blog|code|github)$",
+    re.IGNORECASE | re.DOTALL,
+)
 _DATE_AT_END = re.compile(r"\((?P<date>[^()]*)\)\s*$")
 _FULL_DATE = re.compile(r"^(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})$")
 _YEAR = re.compile(r"^(?P<year>\d{4})$")
@@ -176,8 +182,10 @@ def parse_entry(lines: list[str], first_line: int) -> ParsedEntry:
                 entry.other_links.append(badge["url"])
     title_link = LINK.search(BADGE.sub("", head))
     if title_link:
-        entry.title = " ".join(unescape(title_link["text"]).split())
         entry.title_markdown = title_link["text"]
+        if short and _LABEL.match(title_link["text"].strip()):
+            entry.title_markdown, entry.short_name = short["short"].strip(), None
+        entry.title = " ".join(unescape(entry.title_markdown).split())
         entry.url = link_target(title_link)
         date_match = _DATE_AT_END.search(BADGE.sub("", head)[title_link.end() :])
         if date_match:
