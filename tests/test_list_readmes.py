@@ -173,3 +173,26 @@ def test_entries_with_the_title_in_bold_and_a_paper_link_are_each_their_own_pape
     ]  # was: ["[Paper]", "PDF"]
     assert {"2401.00001", "2301.00002", "2201.00003"} <= known, known
     assert markdown(database, settings) == BOLD_TITLES
+
+
+# 6. A list written with '-' (or '*') bullets got each approved paper with a '+': GitHub starts a new list at another
+# bullet, so the new paper stood in a list of its own, spaced apart from the section's other papers.
+def test_an_approved_paper_is_written_with_the_sections_own_bullet(own_list: Any) -> None:
+    from markdown_it import MarkdownIt
+
+    text = (
+        "# Awesome X\n\n## Papers\n"
+        "- [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+        "- [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n\n"
+        "## Tools\n\n"
+        "* [Gamma tool](https://arxiv.org/abs/2201.00003) (Jan. 4, 2022)\n"
+    )
+    settings, database = own_list(text)
+    approve(database, settings, paper_dated(4, "2023-06-20"), "Papers")
+    approve(database, settings, paper_dated(5, "2023-02-01"), "Tools")
+    after = markdown(database, settings)
+    papers, tools = after.split("## Tools")
+    assert "\n- [" + paper_dated(4, "2023-06-20")["title"] in papers, papers  # was: "+ ["
+    assert "\n* [" + paper_dated(5, "2023-02-01")["title"] in tools, tools
+    lists = [t.type for t in MarkdownIt().parse(after) if t.type.endswith("bullet_list_open")]
+    assert len(lists) == 2  # one list a section, as GitHub shows it; was: 4
