@@ -196,3 +196,28 @@ def test_an_approved_paper_is_written_with_the_sections_own_bullet(own_list: Any
     assert "\n* [" + paper_dated(5, "2023-02-01")["title"] in tools, tools
     lists = [t.type for t in MarkdownIt().parse(after) if t.type.endswith("bullet_list_open")]
     assert len(lists) == 2  # one list a section, as GitHub shows it; was: 4
+
+
+# 7. A list written with '-' bullets whose titles are in bold or italics, or follow an emoji ('- **[Title](url)**',
+# '- 🔥 [Title](url)'): those papers were silently no entries (the '+' lists' allowance for emphasis and emoji was
+# for '+' alone), and a bold title link in a '+' list refused the import ("entry has no [Title](url) link").
+EMPHASISED = (
+    "# Awesome X\n\n## News\n\n"
+    "- [2024-02] We added [a survey](https://arxiv.org/abs/2402.00009) to the list.\n\n"
+    "## Papers\n"
+    "- **[Alpha paper](https://arxiv.org/abs/2401.00001)** (Jan. 5, 2024)\n"
+    "- [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+    "- *[Gamma paper](https://arxiv.org/abs/2201.00003)* (Jan. 4, 2022)\n"
+    "- 🔥 [Delta paper](https://arxiv.org/abs/2101.00004) (Jan. 4, 2021)\n"
+)
+
+
+def test_emphasised_title_links_in_a_dash_list_are_entries(own_list: Any) -> None:
+    settings, database = own_list(EMPHASISED)
+    assert markdown(database, settings) == EMPHASISED
+    with database.reading() as session:
+        titles = session.scalars(select(Paper.title).order_by(Paper.id)).all()
+    assert titles == ["Alpha paper", "Beta paper", "Gamma paper", "Delta paper"]  # was: ["Beta paper"]
+    plus = EMPHASISED.replace("\n- ", "\n+ ")
+    report = reimport(database, plus)  # was: ListFormatError edited.md:8: entry has no [Title](url) link
+    assert (report.added, report.removed) == ([], [])

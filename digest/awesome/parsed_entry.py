@@ -145,21 +145,41 @@ def oldest_first(dates: Iterable[tuple[int, int, int] | None]) -> bool:
     return steps.count(1) > steps.count(-1)
 
 
-def is_entry_line(line: str) -> bool:
-    """A list item at column 0 in the list's entry shape: its title link comes first, after an optional **short
-    name** and badges ('+ **SAE-V** [Title](url) (Feb. 22, 2025)'). An item with the list's own '+' marker is an
-    entry too when only emoji or emphasis come before its first link ('+ 🔥 *[Title](url)*'),
-    or when it has a short name but no link: an entry edited by hand, read as one or refused by import in one line,
-    never text that drops the paper silently. Other bullets (a News line that links a paper further on, a '+'
-    checklist, the table of contents) are text."""
+def _title_first(line: str) -> tuple[re.Match[str], str] | None:
+    """The item's marker match and what follows its optional **short name** (a bold title link, '**[Title](url)**',
+    is no short name: the link is the title), or None for a line that is no list item."""
     head = _ENTRY_HEAD.match(line)
     if not head:
+        return None
+    if head["short"] and LINK.search(head["short"]):
+        return head, line[len(head["marker"]) :].lstrip(" \t")[2:]
+    return head, line[head.end() :]
+
+
+def linked_marker(line: str) -> str | None:
+    """The bullet of an item whose title link comes first (after a short name and badges), or None."""
+    found = _title_first(line)
+    if not found:
+        return None
+    title_link = LINK.match(_LEADING_BADGES.sub("", found[1], count=1))
+    return found[0]["marker"] if title_link and not link_target(title_link).startswith("#") else None
+
+
+def is_entry_line(line: str, own_marker: str = "+") -> bool:
+    """A list item at column 0 in the list's entry shape: its title link comes first, after an optional **short
+    name** and badges ('+ **SAE-V** [Title](url) (Feb. 22, 2025)'), or in bold ('- **[Title](url)**'). An item with
+    the list's own marker (the one most of its entries are written with) is an entry too when only emoji or emphasis
+    come before its first link ('+ 🔥 *[Title](url)*'), or when it has a short name but no link: an entry edited by
+    hand, read as one or refused by import in one line, never text that drops the paper silently. Other bullets (a
+    News line that links a paper further on, a '+' checklist, the table of contents) are text."""
+    found = _title_first(line)
+    if not found:
         return False
-    rest = line[head.end() :]
+    head, rest = found
     title_link = LINK.match(_LEADING_BADGES.sub("", rest, count=1))
     if title_link:
         return not link_target(title_link).startswith("#")
-    if head["marker"] != "+":
+    if head["marker"] != own_marker:
         return False
     return head["short"] is not None or _LINK_OPENING.match(_DECORATION.sub("", rest, count=1)) is not None
 
@@ -168,6 +188,8 @@ def parse_entry(lines: list[str], first_line: int) -> ParsedEntry:
     entry = ParsedEntry(line=first_line, raw="".join(lines))
     head = ENTRY_START.sub("", item_head(lines).rstrip("\r\n"), count=1)
     short = _SHORT_NAME.match(head)
+    if short and LINK.search(short["short"]):
+        short = None  # '**[Title](url)**': the title link in bold
     if short:
         entry.short_name = unescape(short["short"].strip())
         head = head[short.end() :]
