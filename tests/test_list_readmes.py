@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from digest.awesome import store as liststore
 from digest.awesome.lint import lint_text
 from digest.config import Settings
 from digest.review.reviewer import Reviewer
+from digest.review.rules import ReviewError
 from digest.storage.db import Database
 from digest.storage.models import Paper
 from tests.factories import insert_candidate
@@ -221,3 +223,33 @@ def test_emphasised_title_links_in_a_dash_list_are_entries(own_list: Any) -> Non
     plus = EMPHASISED.replace("\n- ", "\n+ ")
     report = reimport(database, plus)  # was: ListFormatError edited.md:8: entry has no [Title](url) link
     assert (report.added, report.removed) == ([], [])
+
+
+# 8. A list in year blocks, each with its own "Probing": nothing could be approved into either ("no section named
+# 'Probing' in the list (sections: Probing, Steering, Probing)", even with the slug 'probing-2'), and the review page,
+# Discord and the private feed offered "Probing" twice.
+YEAR_BLOCKS = (
+    "# Awesome X\n\n## 2025\n\n### Probing\n\n"
+    "+ [Alpha paper](https://arxiv.org/abs/2501.00001) (Jan. 5, 2025)\n\n"
+    "### Steering\n\n+ [Beta paper](https://arxiv.org/abs/2502.00002) (Feb. 4, 2025)\n\n"
+    "## 2024\n\n### Probing\n\n+ [Gamma paper](https://arxiv.org/abs/2401.00003) (Jan. 4, 2024)\n"
+)
+
+
+def test_sections_of_one_name_are_offered_apart_and_each_takes_its_approvals(own_list: Any) -> None:
+    settings, database = own_list(YEAR_BLOCKS)
+    with database.reading() as session:
+        assert liststore.section_names(session) == ["Probing (2025)", "Steering", "Probing (2024)"]
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    candidate_id = insert_candidate(database, paper_dated(4, "2024-06-20"))
+    with pytest.raises(
+        ReviewError, match=r"2 sections named 'Probing': name one of Probing \(2025\), Probing \(2024\)"
+    ):
+        reviewer.decide(candidate_id, "approve", ANN, section="Probing")
+    outcome = reviewer.decide(candidate_id, "approve", ANN, section="Probing (2024)")
+    assert outcome.message == "approved into Probing (2024)"
+    after = markdown(database, settings)
+    block_2024 = after.split("## 2024")[1]
+    assert "(Jun. 20, 2024)" in block_2024 and block_2024.index("(Jun. 20, 2024)") < block_2024.index("Gamma")
+    reviewer.decide(candidate_id, "revert", ANN)  # the undo finds the entry in its own block
+    assert markdown(database, settings) == YEAR_BLOCKS

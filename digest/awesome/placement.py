@@ -17,15 +17,24 @@ from digest.awesome.importer import PAPER_KIND, set_meta
 from digest.awesome.parse import ListFormatError, oldest_first, parse_date, split_lines
 from digest.awesome.parsed_entry import ENTRY_START
 from digest.awesome.rendering import list_environment
-from digest.awesome.sectionnames import match_section
+from digest.awesome.sectionnames import match_section, section_labels
 from digest.storage.models import Entry, Paper, Section
 from digest.titles import arxiv_abs_url, feed_key, split_arxiv_id, title_key
 
 
+def labelled_sections(session: Session) -> list[tuple[Section, str]]:
+    """The paper sections in the list's order, each with the label it is offered under (sectionnames.section_labels:
+    its name, told apart from a section of the same name by the heading above it)."""
+    every = list(session.scalars(select(Section).order_by(Section.position)))
+    labels = section_labels([(section.name, section.slug, section.level) for section in every])
+    return [(section, label) for section, label in zip(every, labels, strict=True) if section.kind != "text"]
+
+
 def resolve_section(session: Session, name: str) -> Section | None:
     """The paper section `name` means (sectionnames.match_section), or None when it means none or several."""
-    sections = list(session.scalars(select(Section).where(Section.kind != "text").order_by(Section.position)))
-    found = match_section(name, [(section.name, section.slug) for section in sections])
+    labelled = labelled_sections(session)
+    sections = [section for section, _ in labelled]
+    found = match_section(name, [(s.name, s.slug) for s in sections], [label for _, label in labelled])
     return None if found is None else sections[found]
 
 
@@ -236,14 +245,29 @@ def _dated_index(entries: list[Entry], published: date | None) -> int:
     return len(entries)
 
 
+def sections_called(session: Session, name: str) -> list[str]:
+    """The labels of the paper sections whose name is `name` (without case or punctuation)."""
+    return [label for section, label in labelled_sections(session) if title_key(section.name) == title_key(name)]
+
+
+def _entry_of(section: Section, paper_id: int) -> Entry | None:
+    return next((entry for entry in section.entries if entry.paper_id == paper_id), None)
+
+
+def label_of(session: Session, section: Section) -> str:
+    """The label `section` is offered and recorded under (its name, unless the list repeats that name)."""
+    return next(label for found, label in labelled_sections(session) if found.id == section.id)
+
+
 def remove_paper_entry(session: Session, *, paper_id: int, section_name: str, now: datetime) -> bool:
     """Takes the paper's entry out of the section; notes when (`entries_removed_at`: the feeds' Last-Modified moves
     on when a paper leaves, as when one arrives)."""
     section = resolve_section(session, section_name)
-    if section is None:
-        return False
-    entry = next((e for e in section.entries if e.paper_id == paper_id), None)
-    if entry is None:
+    if section is None:  # a name the list repeats ("Probing" in each year's block): the one holding the paper
+        holding = [s for s, _ in labelled_sections(session) if s.name == section_name and _entry_of(s, paper_id)]
+        section = holding[0] if len(holding) == 1 else None
+    entry = _entry_of(section, paper_id) if section is not None else None
+    if section is None or entry is None:
         return False
     entries = [e for e in section.entries if e is not entry]
     if entry is section.entries[-1] and entries and entry.raw.endswith("\n"):
