@@ -7,18 +7,22 @@ paper, a table-of-contents link to nowhere, a malformed URL); warnings are untid
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
+from digest.awesome.blocks import hidden_lines
 from digest.awesome.entry import github_repo
 from digest.awesome.parse import (
     MAX_LIST_BYTES,
     ParsedEntry,
     ParsedList,
     ParsedSection,
+    date_order,
     decode_list,
+    oldest_first,
     parse_list,
     repair_mojibake,
     split_lines,
@@ -30,7 +34,13 @@ ERROR = "error"
 WARNING = "warning"
 
 _INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-_NOT_ANCHOR_CHAR = re.compile(r"[^\w\- ]")
+# An element's own id, or an <a name>, that a link within the page may reach ('<a name="c"></a>' above a heading).
+_HTML_ANCHOR = re.compile(
+    r"""<[A-Za-z][^<>]*?\s(?:id|name)\s*=\s*(?:"(?P<q>[^"]*)"|'(?P<s>[^']*)'|(?P<u>[^\s"'<>=`]+))"""
+)
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
+# The Unicode categories of the word characters GitHub keeps in a heading's id: letters, marks, digits, '_'.
+_ANCHOR_CATEGORIES = ("L", "M", "Nd", "Nl", "Pc")
 _MARKUP_IN_TITLE = re.compile(r"(?<!\\)<[A-Za-z/!]|(?<!\\)\*|(?<!\\)`|(?<!\\)\[|(?<!\\)_{2}")
 _STAR_IMAGE_REPO = re.compile(r"img\.shields\.io/github/stars/(?P<repo>[^/?#]+/[^/?#]+?)(?:\.svg)?(?:[?#]|$)")
 
@@ -47,9 +57,13 @@ class Finding:
 
 
 def github_anchor(heading: str) -> str:
-    """GitHub's heading id: link markup reduced to its text, lowercased, punctuation and emoji dropped, spaces -> -."""
-    text = _INLINE_LINK.sub(r"\1", heading).replace("`", "").replace("*", "")
-    return _NOT_ANCHOR_CHAR.sub("", text.strip().lower()).replace(" ", "-")
+    """GitHub's heading id: link markup reduced to its text, HTML tags dropped ('<img src="icon.png"> Tools'),
+    lowercased, punctuation and emoji dropped, spaces -> -. GitHub keeps the word characters of its regex: letters,
+    marks (a Hindi vowel sign; the U+FE0F after an emoji such as '🛠️'), digits and '_', besides '-' and spaces."""
+    # The text GitHub reads is the heading's rendered text: a tag's place keeps the space after it ('-tools').
+    text = _HTML_TAG.sub("", _INLINE_LINK.sub(r"\1", heading.strip())).replace("`", "").replace("*", "")
+    kept = (ch for ch in text.lower() if ch in "- " or unicodedata.category(ch).startswith(_ANCHOR_CATEGORIES))
+    return "".join(kept).replace(" ", "-")
 
 
 def heading_anchors(sections: list[ParsedSection]) -> set[str]:
@@ -62,6 +76,17 @@ def heading_anchors(sections: list[ParsedSection]) -> set[str]:
             anchors.add(anchor if seen[anchor] == 0 else f"{anchor}-{seen[anchor]}")
             seen[anchor] += 1
     return anchors
+
+
+def html_anchors(text: str) -> set[str]:
+    """The ids and <a name>s of the HTML written in the list (outside code and comments), which links reach too."""
+    lines = split_lines(text)
+    return {
+        found["q"] or found["s"] or found["u"] or ""
+        for line, hidden in zip(lines, hidden_lines(lines), strict=True)
+        if not hidden
+        for found in _HTML_ANCHOR.finditer(line)
+    }
 
 
 def url_problem(url: str, *, absolute: bool) -> str | None:
@@ -129,6 +154,9 @@ def _section_findings(section: ParsedSection) -> list[Finding]:
     found: list[Finding] = []
     first_line: dict[str, int] = {}
     previous: ParsedEntry | None = None
+    # The section's own order, as most of its entries keep it (a list kept oldest first is not out of order).
+    ascending = oldest_first(entry.date_parts for entry in section.entries)
+    wrong, word, order = (-1, "older", "oldest first") if ascending else (1, "newer", "newest first")
     for entry in section.entries:
         if entry.title is not None:
             if entry.key in first_line:
@@ -144,25 +172,18 @@ def _section_findings(section: ParsedSection) -> list[Finding]:
                 first_line[entry.key] = entry.line
         if entry.date_parts is None:
             continue
-        if previous is not None and previous.date_parts is not None and _newer(entry, previous):
+        if previous and previous.date_parts and date_order(previous.date_parts, entry.date_parts) == wrong:
             found.append(
                 Finding(
                     entry.line,
                     WARNING,
                     "date-order",
-                    f"{entry.date_text} is newer than {previous.date_text} above it (line {previous.line});"
-                    f" {section.name} is newest first",
+                    f"{entry.date_text} is {word} than {previous.date_text} above it (line {previous.line});"
+                    f" {section.name} is {order}",
                 )
             )
         previous = entry
     return found
-
-
-def _newer(entry: ParsedEntry, above: ParsedEntry) -> bool:
-    assert entry.date_parts is not None and above.date_parts is not None
-    if entry.date_parts[1] == 0 or above.date_parts[1] == 0:  # only a year given: compare years
-        return entry.date_parts[0] > above.date_parts[0]
-    return entry.date_parts > above.date_parts
 
 
 def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
@@ -183,11 +204,12 @@ def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
                         f"arXiv {arxiv_id} is linked from {entry.title!r} and from {owner[2]!r} (line {owner[1]})",
                     )
                 )
-    anchors = heading_anchors(parsed.sections)
+    anchors = heading_anchors(parsed.sections) | html_anchors(text)
     lowered = {anchor.lower() for anchor in anchors}
     for link in parsed.links:
         if link.url.startswith("#"):
-            fragment = link.url[1:]
+            fragment = unquote(link.url[1:])  # '#%E8%AE%BA%E6%96%87' as a browser's address bar gives it: '#论文'
+
             if fragment in anchors:
                 continue
             if fragment.lower() in lowered:

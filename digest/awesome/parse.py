@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
 
 from digest.awesome.blocks import find_headings, hidden_lines, item_end
 from digest.awesome.limits import MAX_LIST_BYTES as MAX_LIST_BYTES  # re-exported for awesome_lint
 
 # One entry's reading lives in parsed_entry.py; its names are importable from here as before.
-from digest.awesome.parsed_entry import BADGE, ENTRY_START, LINK
+from digest.awesome.parsed_entry import BADGE, ENTRY_START, LINK, item_head, link_target, linked_marker
 from digest.awesome.parsed_entry import ParsedEntry as ParsedEntry
+from digest.awesome.parsed_entry import date_order as date_order
 from digest.awesome.parsed_entry import is_entry_line as is_entry_line
+from digest.awesome.parsed_entry import oldest_first as oldest_first
 from digest.awesome.parsed_entry import parse_date as parse_date
 from digest.awesome.parsed_entry import parse_entry as parse_entry
 from digest.awesome.parsed_entry import unescape as unescape
@@ -128,16 +131,19 @@ def parse_list(text: str) -> ParsedList:
     links: list[Link] = []
     for number, line in enumerate(lines, start=1):
         if not hidden[number - 1]:
-            links.extend(Link(m["text"], m["url"], number) for m in LINK.finditer(BADGE.sub("", line)))
+            links.extend(Link(m["text"], link_target(m), number) for m in LINK.finditer(BADGE.sub("", line)))
             links.extend(Link(m["alt"], m["url"], number) for m in BADGE.finditer(line))
     headings = find_headings(lines, hidden)
+    own_marker = _own_marker(lines, hidden)
     preamble = bom + "".join(lines[: headings[0].index] if headings else lines)
     sections: list[ParsedSection] = []
     carry = ""
     for position, heading in enumerate(headings):
         following = headings[position + 1] if position + 1 < len(headings) else None
         end = following.index if following else len(lines)
-        entry_starts = [i for i in range(heading.end, end) if not hidden[i] and is_entry_line(lines[i])]
+        entry_starts = [
+            i for i in range(heading.end, end) if not hidden[i] and is_entry_line(item_head(lines, i, end), own_marker)
+        ]
         intro_end = entry_starts[0] if entry_starts else end
         section = ParsedSection(
             line=heading.index + 1,
@@ -165,6 +171,13 @@ def parse_list(text: str) -> ParsedList:
         )
         sections.append(section)
     return ParsedList(preamble=preamble, sections=sections, trailer=carry, links=links)
+
+
+def _own_marker(lines: list[str], hidden: list[bool]) -> str:
+    """The bullet most of the list's entries are written with ('+' when none is)."""
+    markers = Counter(linked_marker(line) for line, is_hidden in zip(lines, hidden, strict=True) if not is_hidden)
+    markers.pop(None, None)
+    return str(markers.most_common(1)[0][0]) if markers else "+"
 
 
 def _holds_no_text(body: list[str], hidden: list[bool]) -> bool:

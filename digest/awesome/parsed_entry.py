@@ -5,16 +5,21 @@ date, badges and other links (`ParsedEntry`), with the Markdown link, badge and 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 
 from digest.titles import arxiv_id_from_url, title_key
 
 ENTRY_START = re.compile(r"^(?P<marker>[+*-])[ \t]+")
 BADGE = re.compile(r"\[!\[(?P<alt>[^\]]*)\]\((?P<image>[^()\s]*)\)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))*)\)")
 _LEADING_BADGES = re.compile(rf"^(?:{BADGE.pattern}[ \t]*)*")
+# A link as CommonMark writes it: its target bare or in <...>, and a hover title after it ('(url "Title")').
 LINK = re.compile(
-    r"(?<!!)\[(?P<text>(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))*)\)"
+    r"(?<!!)\[(?P<text>(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*)\]\([ \t]*"
+    r"(?P<url><[^<>\n]*>|(?:[^()\s]|\([^()\s]*\))*)"
+    r"""(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*\)"""
 )
 # The start of a link to somewhere else than this page, however its target is written ('(url "hover text")').
 _LINK_OPENING = re.compile(r"\[(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*\]\((?![ \t]*<?#)")
@@ -23,9 +28,18 @@ _LINK_OPENING = re.compile(r"\[(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*\]\((?![
 _DECORATION = re.compile(rf"^(?:{BADGE.pattern}|\*\*(?:\\.|[^*\\])+\*\*|[^\w\[]|_)*")
 _SHORT_NAME = re.compile(r"^\*\*(?P<short>(?:\\.|[^*\\])+)\*\*\s*")
 _ENTRY_HEAD = re.compile(r"^(?P<marker>[+*-])[ \t]+(?P<short>\*\*(?:\\.|[^*\\])+\*\*\s*)?")
+# Link text that names what the link leads to, not the paper ('- **Title** [[Paper]](url) [[Code]](url)', the way
+# many paper lists write entries): the bold text before it is then the paper's title.
+_LABEL = re.compile(
+    r"^\[.*\]$|^(?:paper|pdf|arxiv|abs|link|html|openreview|project|project page|page|website|blog|code|github)$",
+    re.IGNORECASE | re.DOTALL,
+)
 _DATE_AT_END = re.compile(r"\((?P<date>[^()]*)\)\s*$")
 _FULL_DATE = re.compile(r"^(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})$")
 _YEAR = re.compile(r"^(?P<year>\d{4})$")
+# A line that cannot go on with the paragraph above it (a blank line, a new list item, a heading, HTML, a quote).
+_NOT_CONTINUATION = re.compile(r"^\s*$|^ {0,3}(?:[-+*][ \t]|\d{1,9}[.)][ \t]|[>#<]|```|~~~)")
+_WRAPPED_LINES = 4  # how many lines a wrapped title may run on to (an editor that wraps at 80 columns needs two)
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 # `&amp;` before what reads as an entity: how entry.escape_text keeps a title's "&lt;" from becoming "<".
 _ESCAPED_AMPERSAND = re.compile(r"&amp;(?=#?\w+;)")
@@ -75,6 +89,12 @@ class ParsedEntry:
         return title_key(self.title or "") or (self.url or f"line-{self.line}")
 
 
+def link_target(link: re.Match[str]) -> str:
+    """The address a LINK match points at, without the <...> it may be written in."""
+    url = link["url"]
+    return url[1:-1] if url.startswith("<") and url.endswith(">") else url
+
+
 def unescape(text: str) -> str:
     """The text behind Markdown's escapes: the inverse of entry.escape_text (the ampersands it wrote first, as it
     wrote them last), so an entry the service wrote reads back as the title it was given."""
@@ -91,29 +111,85 @@ def parse_date(text: str) -> tuple[int, int, int] | None:
     return (int(year["year"]), 0, 0) if year else None
 
 
-def is_entry_line(line: str) -> bool:
-    """A list item at column 0 in the list's entry shape: its title link comes first, after an optional **short
-    name** and badges ('+ **SAE-V** [Title](url) (Feb. 22, 2025)'). An item with the list's own '+' marker is an
-    entry too when only emoji or emphasis come before its first link ('+ 🔥 *[Title](url)*', '+ [Title](url "t")'),
-    or when it has a short name but no link: an entry edited by hand, read as one or refused by import in one line,
-    never text that drops the paper silently. Other bullets (a News line that links a paper further on, a '+'
-    checklist, the table of contents) are text."""
+def item_head(lines: list[str], start: int = 0, end: int | None = None) -> str:
+    """The text an item's title link is read from: its first line, or, when the link text is wrapped onto the lines
+    under it by an editor ('+ [A long title that' / '  wraps](url) (date)'), the first line and those lines up to the
+    one where the link closes, as GitHub reads them (one paragraph)."""
+    head = lines[start]
+    marker = _ENTRY_HEAD.match(head)
+    rest = head[marker.end() :] if marker else ""
+    if "[" not in rest or LINK.search(BADGE.sub("", rest)):
+        return head
+    for line in lines[start + 1 : min(len(lines) if end is None else end, start + _WRAPPED_LINES)]:
+        if _NOT_CONTINUATION.match(line):
+            break
+        head += line
+        if LINK.search(BADGE.sub("", head)):
+            return head
+    return lines[start]
+
+
+def date_order(earlier: tuple[int, int, int], later: tuple[int, int, int]) -> int:
+    """1 when `later` is newer than `earlier`, -1 when older, 0 when the same (only years, when either gives no
+    month)."""
+    if earlier[1] == 0 or later[1] == 0:
+        earlier, later = (earlier[0], 0, 0), (later[0], 0, 0)
+    return (later > earlier) - (later < earlier)
+
+
+def oldest_first(dates: Iterable[tuple[int, int, int] | None]) -> bool:
+    """Whether a section's entries run oldest first: more of its dated entries are newer than the dated one above them
+    than older. A section with as many of each, or too few dates to tell, is newest first (the usual order)."""
+    known = [found for found in dates if found is not None]
+    steps = [date_order(above, below) for above, below in pairwise(known)]
+    return steps.count(1) > steps.count(-1)
+
+
+def _title_first(line: str) -> tuple[re.Match[str], str] | None:
+    """The item's marker match and what follows its optional **short name** (a bold title link, '**[Title](url)**',
+    is no short name: the link is the title), or None for a line that is no list item."""
     head = _ENTRY_HEAD.match(line)
     if not head:
+        return None
+    if head["short"] and LINK.search(head["short"]):
+        return head, line[len(head["marker"]) :].lstrip(" \t")[2:]
+    return head, line[head.end() :]
+
+
+def linked_marker(line: str) -> str | None:
+    """The bullet of an item whose title link comes first (after a short name and badges), or None."""
+    found = _title_first(line)
+    if not found:
+        return None
+    title_link = LINK.match(_LEADING_BADGES.sub("", found[1], count=1))
+    return found[0]["marker"] if title_link and not link_target(title_link).startswith("#") else None
+
+
+def is_entry_line(line: str, own_marker: str = "+") -> bool:
+    """A list item at column 0 in the list's entry shape: its title link comes first, after an optional **short
+    name** and badges ('+ **SAE-V** [Title](url) (Feb. 22, 2025)'), or in bold ('- **[Title](url)**'). An item with
+    the list's own marker (the one most of its entries are written with) is an entry too when only emoji or emphasis
+    come before its first link ('+ 🔥 *[Title](url)*'), or when it has a short name but no link: an entry edited by
+    hand, read as one or refused by import in one line, never text that drops the paper silently. Other bullets (a
+    News line that links a paper further on, a '+' checklist, the table of contents) are text."""
+    found = _title_first(line)
+    if not found:
         return False
-    rest = line[head.end() :]
+    head, rest = found
     title_link = LINK.match(_LEADING_BADGES.sub("", rest, count=1))
     if title_link:
-        return not title_link["url"].startswith("#")
-    if head["marker"] != "+":
+        return not link_target(title_link).startswith("#")
+    if head["marker"] != own_marker:
         return False
     return head["short"] is not None or _LINK_OPENING.match(_DECORATION.sub("", rest, count=1)) is not None
 
 
 def parse_entry(lines: list[str], first_line: int) -> ParsedEntry:
     entry = ParsedEntry(line=first_line, raw="".join(lines))
-    head = ENTRY_START.sub("", lines[0].rstrip("\r\n"), count=1)
+    head = ENTRY_START.sub("", item_head(lines).rstrip("\r\n"), count=1)
     short = _SHORT_NAME.match(head)
+    if short and LINK.search(short["short"]):
+        short = None  # '**[Title](url)**': the title link in bold
     if short:
         entry.short_name = unescape(short["short"].strip())
         head = head[short.end() :]
@@ -128,14 +204,16 @@ def parse_entry(lines: list[str], first_line: int) -> ParsedEntry:
                 entry.other_links.append(badge["url"])
     title_link = LINK.search(BADGE.sub("", head))
     if title_link:
-        entry.title = " ".join(unescape(title_link["text"]).split())
         entry.title_markdown = title_link["text"]
-        entry.url = title_link["url"]
+        if short and _LABEL.match(title_link["text"].strip()):
+            entry.title_markdown, entry.short_name = short["short"].strip(), None
+        entry.title = " ".join(unescape(entry.title_markdown).split())
+        entry.url = link_target(title_link)
         date_match = _DATE_AT_END.search(BADGE.sub("", head)[title_link.end() :])
         if date_match:
             entry.date_text = date_match["date"].strip()
             entry.date_parts = parse_date(entry.date_text)
     for index, text in enumerate(lines):
         links = list(LINK.finditer(BADGE.sub("", text)))
-        entry.other_links.extend(m["url"] for m in links[1 if index == 0 and title_link else 0 :])
+        entry.other_links.extend(link_target(m) for m in links[1 if index == 0 and title_link else 0 :])
     return entry

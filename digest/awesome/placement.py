@@ -1,5 +1,6 @@
 """Placing a paper in the list and taking it out: the paper section a name means, the new entry (its paper found or
-made, its Markdown from `list/entry.md.j2`) put at its date's place, newest first, in the section's own line ends."""
+made, its Markdown from `list/entry.md.j2`) put at its date's place in the section's order (newest first, or oldest
+first where the maintainers keep it so), in the section's own line ends."""
 
 from __future__ import annotations
 
@@ -13,17 +14,27 @@ from sqlalchemy.orm import Session
 from digest import resources
 from digest.awesome.entry import escape_text, render_entry_fields, safe_url
 from digest.awesome.importer import PAPER_KIND, set_meta
-from digest.awesome.parse import ListFormatError, parse_date, split_lines
+from digest.awesome.parse import ListFormatError, oldest_first, parse_date, split_lines
+from digest.awesome.parsed_entry import ENTRY_START
 from digest.awesome.rendering import list_environment
-from digest.awesome.sectionnames import match_section
+from digest.awesome.sectionnames import match_section, section_labels
 from digest.storage.models import Entry, Paper, Section
 from digest.titles import arxiv_abs_url, feed_key, split_arxiv_id, title_key
 
 
+def labelled_sections(session: Session) -> list[tuple[Section, str]]:
+    """The paper sections in the list's order, each with the label it is offered under (sectionnames.section_labels:
+    its name, told apart from a section of the same name by the heading above it)."""
+    every = list(session.scalars(select(Section).order_by(Section.position)))
+    labels = section_labels([(section.name, section.slug, section.level) for section in every])
+    return [(section, label) for section, label in zip(every, labels, strict=True) if section.kind != "text"]
+
+
 def resolve_section(session: Session, name: str) -> Section | None:
     """The paper section `name` means (sectionnames.match_section), or None when it means none or several."""
-    sections = list(session.scalars(select(Section).where(Section.kind != "text").order_by(Section.position)))
-    found = match_section(name, [(section.name, section.slug) for section in sections])
+    labelled = labelled_sections(session)
+    sections = [section for section, _ in labelled]
+    found = match_section(name, [(s.name, s.slug) for s in sections], [label for _, label in labelled])
     return None if found is None else sections[found]
 
 
@@ -167,18 +178,23 @@ def _insert_entry(
     published: date | None,
     now: datetime,
 ) -> Entry:
-    """The entry goes above the first dated entry older than it (undated: at the top); positions are renumbered."""
+    """The entry goes at its date's place (_dated_index); positions are renumbered."""
     entries = list(section.entries)
     index = _dated_index(entries, published)
     if _line_end(section) == "\r\n":  # a list saved with Windows line ends keeps them in its new entries
         lines = lines.replace("\r\n", "\n").replace("\n", "\r\n")
-    prefix = ""
+    marker = _marker(session, section)
+    if marker and ENTRY_START.match(lines):  # GitHub starts a new list at another bullet: '- ' entries stay one list
+        lines = marker + lines[1:]
+    prefix, tail = "", _separator(section)
     if index == len(entries) and entries and not entries[-1].raw.endswith("\n"):
         prefix = _line_end(section)  # the old last line had no line end; the new entry starts on its own line
+    elif index == len(entries) and entries:
+        tail = _hand_over_tail(entries[-1], tail)
     entry = Entry(
         paper=paper,
         position=index,
-        raw=prefix + lines + _separator(section),
+        raw=prefix + lines + tail,
         short_name=short_name,
         date_text=date_text,
         badge_arxiv_id=arxiv_id,
@@ -192,6 +208,22 @@ def _insert_entry(
     return entry
 
 
+def _hand_over_tail(entry: Entry, separator: str) -> str:
+    """The blank lines that end the section (before the next heading) stay at its end: `entry`, no longer the last,
+    gives them to the entry after it and keeps `separator`, the blank lines between the section's entries."""
+    own = _trailing_blank_lines(entry.raw)
+    if entry.raw.endswith("\n") and own != separator:
+        entry.raw = entry.raw[: len(entry.raw) - len(own)] + separator
+    return own if entry.raw.endswith("\n") else separator
+
+
+def _marker(session: Session, section: Section) -> str | None:
+    """The bullet the section's entries are written with ('+', '-' or '*'; the list's, for a section still empty)."""
+    raws = [entry.raw for entry in section.entries] or list(session.scalars(select(Entry.raw).limit(100)))
+    markers = Counter(found["marker"] for found in map(ENTRY_START.match, raws) if found)
+    return markers.most_common(1)[0][0] if markers else None
+
+
 def _line_end(section: Section) -> str:
     """The line end the section's text uses (its entries', else its heading's): CRLF or LF."""
     text = "".join(entry.raw for entry in section.entries) or section.intro_raw or ""
@@ -199,28 +231,47 @@ def _line_end(section: Section) -> str:
 
 
 def _dated_index(entries: list[Entry], published: date | None) -> int:
-    """Where a paper published then goes among the entries (newest first): 0 when undated, else above the first
-    older dated entry, else at the end."""
+    """Where a paper published then goes among the entries, in the section's own order (parse.oldest_first): newest
+    first, 0 when undated, else above the first older dated entry, else at the end; oldest first, at the end when
+    undated, else above the first newer dated entry."""
+    dates = [_entry_date(entry) for entry in entries]
+    ascending = oldest_first(dates)
     if published is None:
-        return 0
+        return len(entries) if ascending else 0
     wanted = (published.year, published.month, published.day)
-    for position, other in enumerate(entries):
-        other_date = _entry_date(other)
-        if other_date is not None and other_date < wanted:
+    for position, other in enumerate(dates):  # an entry dated by its year alone is the start of that year's group
+        if other is not None and (other > wanted if ascending else other < wanted):
             return position
     return len(entries)
+
+
+def sections_called(session: Session, name: str) -> list[str]:
+    """The labels of the paper sections whose name is `name` (without case or punctuation)."""
+    return [label for section, label in labelled_sections(session) if title_key(section.name) == title_key(name)]
+
+
+def _entry_of(section: Section, paper_id: int) -> Entry | None:
+    return next((entry for entry in section.entries if entry.paper_id == paper_id), None)
+
+
+def label_of(session: Session, section: Section) -> str:
+    """The label `section` is offered and recorded under (its name, unless the list repeats that name)."""
+    return next(label for found, label in labelled_sections(session) if found.id == section.id)
 
 
 def remove_paper_entry(session: Session, *, paper_id: int, section_name: str, now: datetime) -> bool:
     """Takes the paper's entry out of the section; notes when (`entries_removed_at`: the feeds' Last-Modified moves
     on when a paper leaves, as when one arrives)."""
     section = resolve_section(session, section_name)
-    if section is None:
-        return False
-    entry = next((e for e in section.entries if e.paper_id == paper_id), None)
-    if entry is None:
+    if section is None:  # a name the list repeats ("Probing" in each year's block): the one holding the paper
+        holding = [s for s, _ in labelled_sections(session) if s.name == section_name and _entry_of(s, paper_id)]
+        section = holding[0] if len(holding) == 1 else None
+    entry = _entry_of(section, paper_id) if section is not None else None
+    if section is None or entry is None:
         return False
     entries = [e for e in section.entries if e is not entry]
+    if entry is section.entries[-1] and entries and entry.raw.endswith("\n"):
+        _hand_over_tail(entries[-1], _trailing_blank_lines(entry.raw))  # the section's end keeps its blank lines
     session.delete(entry)
     set_meta(session, "entries_removed_at", now.isoformat())
     for position, item in enumerate(entries):

@@ -5,5 +5,7 @@ from its own bytes, when the database is next opened. Pure: no imports beyond th
 
 from __future__ import annotations
 
-READER_VERSION = "2"  # 2: entry shape, fences and comments line by line, setext headings, BOM (release after bdc80e5)
+READER_VERSION = "3"  # 2: entry shape, fences and comments line by line, setext headings, BOM (after bdc80e5)
+# 3: a title link wrapped onto the lines under it, a link with a hover title or in <...>, a title in bold before a
+# link named "[Paper]" or "PDF", a title link in bold, and the emphasis allowance for the list's own bullet
 META_KEY = "reader_version"

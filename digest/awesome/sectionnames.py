@@ -10,10 +10,13 @@ earlier verdicts brought in with `digest decisions import` name sections the way
    Autoencoders and friends" may be a section the maintainer has in mind, not "Sparse Autoencoder".
 The first of these steps that finds sections decides, and only when it finds exactly one: a name that fits two
 sections equally ("analysis" beside "Neuron Analysis" and "Circuit Analysis") means none, and the caller says so.
+Before them, a section's slug or its label (`section_labels`) means that section alone: a heading the list repeats
+(a "Probing" in each year's block) is offered and chosen as "Probing (2025)" and "Probing (2024)".
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from digest.awesome.parse import repair_mojibake
@@ -33,8 +36,38 @@ def section_words(name: str) -> frozenset[str]:
     return frozenset(_word(word) for word in title_key(name).split() if word not in _CONNECTIVES)
 
 
-def match_section(wanted: str, sections: Sequence[tuple[str, str]]) -> int | None:
-    """The index of the one section (name, slug) that `wanted` means, or None when it means none or several."""
+def section_labels(sections: Sequence[tuple[str, str, int]]) -> list[str]:
+    """What to call each section (name, slug, heading level) so that no two are called alike: its name, and for a name
+    the list gives more than one section, the name with the heading it stands under ("Probing (2024)"), else with
+    its slug ("Probing (probing-2)")."""
+    repeated = Counter(title_key(name) for name, _, _ in sections)
+    labels: list[str] = []
+    for index, (name, slug, level) in enumerate(sections):
+        if repeated[title_key(name)] < 2:
+            labels.append(name)
+            continue
+        parent = next((above for above, _, up in reversed(sections[:index]) if up < level), None)
+        labels.append(f"{name} ({parent or slug})")
+    taken = Counter(labels)
+    return [
+        label if taken[label] < 2 else f"{name} ({slug})"
+        for label, (name, slug, _) in zip(labels, sections, strict=True)
+    ]
+
+
+def match_section(wanted: str, sections: Sequence[tuple[str, str]], labels: Sequence[str] | None = None) -> int | None:
+    """The index of the one section (name, slug) that `wanted` means, or None when it means none or several.
+    `labels` (section_labels, one a section) are names that mean one section each."""
+    # A slug is one section's, but a name the list repeats means none of them, even where it reads as the first's slug.
+    repeated = sum(title_key(name) == title_key(wanted) for name, _ in sections) > 1
+    exact = [
+        index
+        for index, (_, slug) in enumerate(sections)
+        if wanted.strip().casefold() == (labels[index] if labels else slug).casefold()
+        or (not repeated and wanted.strip().casefold() == slug.casefold())
+    ]
+    if len(exact) == 1:
+        return exact[0]
     wanted = repair_mojibake(wanted)
     key, words = title_key(wanted), section_words(wanted)
     if not key or not words:

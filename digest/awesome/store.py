@@ -15,7 +15,14 @@ from sqlalchemy.orm import Session, selectinload
 from digest.awesome.importer import ImportReport, import_markdown
 from digest.awesome.listfile import write_list_markdown
 from digest.awesome.parse import ListFormatError
-from digest.awesome.placement import add_paper_entry, remove_paper_entry, resolve_section
+from digest.awesome.placement import (
+    add_paper_entry,
+    label_of,
+    labelled_sections,
+    remove_paper_entry,
+    resolve_section,
+    sections_called,
+)
 from digest.awesome.rendering import render_markdown
 from digest.config import Settings
 from digest.storage.files import held_for_writing
@@ -31,10 +38,12 @@ __all__ = [
     "add_paper_entry",
     "import_markdown",
     "known_keys",
+    "label_of",
     "remove_paper_entry",
     "render_markdown",
     "resolve_section",
     "section_names",
+    "sections_called",
     "write_markdown",
 ]
 
@@ -55,8 +64,9 @@ def write_markdown(session: Session, settings: Settings) -> Path:
 
 
 def section_names(session: Session) -> list[str]:
-    query = select(Section.name).where(Section.kind != "text").order_by(Section.position)
-    return list(session.scalars(query))
+    """The paper sections as they are offered to choose from, in the list's order: their names, a name the list
+    repeats told apart by the heading above it ("Probing (2024)"); each one means its own section to resolve_section."""
+    return [label for _, label in labelled_sections(session)]
 
 
 def paper_ids(session: Session, arxiv_id: str) -> set[int]:

@@ -218,12 +218,18 @@ class Reviewer:
             raise ReviewError(f"candidate {candidate.id} has no suggested section: name one")
         resolved = liststore.resolve_section(session, wanted)
         if resolved is None:
+            several = liststore.sections_called(session, wanted)
+            if len(several) > 1:  # a heading repeated in each year's block
+                raise ReviewError(
+                    f"the list has {len(several)} sections named {wanted!r}: name one of {', '.join(several)}"
+                )
             known = ", ".join(liststore.section_names(session))
             raise ReviewError(f"no section named {wanted!r} in the list (sections: {known})")
+        label = liststore.label_of(session, resolved)  # its name, told apart from others of that name
         own = {candidate.paper_id, *liststore.paper_ids(session, candidate.arxiv_id)}  # its entry, or one by hand
         here = any(entry.paper_id in own for entry in resolved.entries)
-        if candidate.status == APPROVED and candidate.decided_section == resolved.name and here:
-            return outcome_of(candidate, action, actor, False, f"already approved into {resolved.name}")
+        if candidate.status == APPROVED and candidate.decided_section == label and here:
+            return outcome_of(candidate, action, actor, False, f"already approved into {label}")
         # A maintainer put it in the list by hand since it was found: one more copy only when a section is named.
         unasked = section is None and not here and candidate.status != APPROVED
         elsewhere = liststore.sections_holding(session, candidate.arxiv_id) if unasked else []
@@ -232,17 +238,17 @@ class Reviewer:
                 f"{candidate.arxiv_id} is already in the list ({', '.join(elsewhere)}): name a section to add it "
                 "there too, or reject the candidate"
             )
-        moved_here = remove_approval_entry(session, candidate, now, keeping=resolved.name)
+        moved_here = remove_approval_entry(session, candidate, now, keeping=label)
         listed_before = list(resolved.entries)
         try:
-            entry = add_candidate_entry(session, candidate, resolved.name, now, self.settings.templates_dir)
+            entry = add_candidate_entry(session, candidate, label, now, self.settings.templates_dir)
         except liststore.ListFormatError as exc:
             raise ReviewError(f"cannot add candidate {candidate.id} to the list: {exc}") from None
-        record_decision(candidate, APPROVED, actor, resolved.name, now)
+        record_decision(candidate, APPROVED, actor, label, now)
         # paper_id marks the entry this approval added, which a later revert or reject removes; an entry a
         # maintainer had already written into that section is theirs and stays.
         candidate.paper_id = None if entry in listed_before and not moved_here else entry.paper_id
-        return outcome_of(candidate, action, actor, True, f"approved into {resolved.name}", resolved.name)
+        return outcome_of(candidate, action, actor, True, f"approved into {label}", label)
 
 
 class NotAllowedError(ReviewError):

@@ -1,0 +1,255 @@
+"""Awesome-list READMEs as maintainers write them on other lists (titles wrapped by an editor, oldest-first sections,
+HTML anchors, links written the CommonMark ways), through import, lint and approval. Each test names the layout;
+the "was:" notes say what the list did before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from digest.awesome import store as liststore
+from digest.awesome.lint import lint_text
+from digest.config import Settings
+from digest.review.reviewer import Reviewer
+from digest.review.rules import ReviewError
+from digest.storage.db import Database
+from digest.storage.models import Paper
+from tests.factories import insert_candidate
+from tests.test_list_hand_edits import ANN, NOW, approve, markdown, own_list, paper_dated, reimport, seed_text
+from tests.test_liststore import changed_lines
+
+__all__ = ["own_list"]  # the fixture, shared with test_list_hand_edits
+
+WRAPPED = "+ [A Survey on Sparse Autoencoders: Interpreting the Internal Mechanisms of Large Language Models]"
+
+
+# 1. An editor that wraps at 80 columns puts the end of a long title on the next line: GitHub shows one link, and the
+# paper was silently no longer in the list (not announced as removed by lint, suggested again by the next poll).
+def test_a_title_wrapped_onto_the_next_line_is_still_the_lists_paper(database: Database, settings: Settings) -> None:
+    seed = seed_text(settings)
+    assert seed.count(WRAPPED) == 1
+    edited = seed.replace(WRAPPED, WRAPPED.replace(": Interpreting the", ": Interpreting the\n  "))
+    report = reimport(database, edited)
+    assert report.removed == [], report.removed  # was: the survey "removed"
+    assert markdown(database, settings) == edited
+    with database.reading() as session:
+        assert "2503.05613" in liststore.known_keys(session).arxiv_ids
+    assert [f for f in lint_text(edited) if f.line == 45] == [
+        f for f in lint_text(seed) if f.line == 45
+    ]  # the entry's date is read from the line the link closes on
+
+
+def test_an_approval_beside_a_wrapped_title_goes_at_its_date(own_list: Any) -> None:
+    text = (
+        "# Awesome X\n\n## Papers\n\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n\n"
+        "+ [Beta paper with a title long enough that the editor\n  wrapped it](https://arxiv.org/abs/2301.00002)"
+        " (Jan. 4, 2023)\n\n"
+        "## Contribution\n\nSend pull requests.\n"
+    )
+    settings, database = own_list(text)
+    approve(database, settings, paper_dated(4, "2023-06-20"), "Papers")
+    after = markdown(database, settings)
+    assert after.index("(Jan. 5, 2024)") < after.index("(Jun. 20, 2023)") < after.index("(Jan. 4, 2023)")
+    # was: below Beta, whose lines were read as more of Alpha's entry
+
+
+# 2. A section kept oldest first (a reading list by year): an approval of this year's paper went to its top, and
+# lint warned at every entry that the section "is newest first".
+OLDEST_FIRST = (
+    "# Awesome X\n\n## Papers\n"
+    "+ [Alpha paper](https://arxiv.org/abs/2101.00001) (Jan. 5, 2021)\n"
+    "+ [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+    "+ [Gamma paper](https://arxiv.org/abs/2401.00003) (Mar. 1, 2024)\n\n"
+    "## Contribution\n\nSend pull requests.\n"
+)
+
+
+def test_an_approval_into_a_section_kept_oldest_first_goes_at_its_date_from_the_top(own_list: Any) -> None:
+    assert [f for f in lint_text(OLDEST_FIRST) if f.code == "date-order"] == []  # was: 2 warnings
+    settings, database = own_list(OLDEST_FIRST)
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    newest, older = (
+        insert_candidate(database, paper_dated(i, day)) for i, day in ((4, "2025-06-20"), (5, "2022-02-01"))
+    )
+    for candidate_id in (newest, older):
+        reviewer.decide(candidate_id, "approve", ANN, section="Papers")
+    after = markdown(database, settings)
+    dates = ["(Jan. 5, 2021)", "(Feb. 1, 2022)", "(Jan. 4, 2023)", "(Mar. 1, 2024)", "(Jun. 20, 2025)"]
+    assert sorted(dates, key=after.index) == dates, after  # was: 2025 and 2022 at the top
+    removed, inserted = changed_lines(OLDEST_FIRST, after)
+    assert removed == [] and len(inserted) == 4, inserted  # the blank line before the next heading stays there
+    assert "(Mar. 1, 2024)\n+ [" in after and "/2406.03662)\n\n## Contribution" in after
+    assert [f for f in lint_text(after) if f.code == "date-order"] == []
+    for candidate_id in (newest, older):  # undone, the file is as it was
+        reviewer.decide(candidate_id, "revert", ANN)
+    assert markdown(database, settings) == OLDEST_FIRST
+
+
+def test_a_section_out_of_its_own_order_is_named_in_that_order() -> None:
+    text = OLDEST_FIRST.replace(
+        "+ [Gamma", "+ [Delta paper](https://arxiv.org/abs/2201.00004) (May. 2, 2022)\n+ [Gamma"
+    )
+    [found] = [f for f in lint_text(text) if f.code == "date-order"]
+    assert found.line == 6 and found.message.endswith("Papers is oldest first"), found
+    assert "May. 2, 2022 is older than Jan. 4, 2023 above it (line 5)" in found.message
+
+
+# 3. Links in the table of contents that GitHub follows were "broken-anchor" errors (exit 1, and a publish stopped
+# by errors it did not have before): an <a name> above a heading (awesome-machine-learning's way), a heading in
+# Chinese linked as the address bar gives it (percent-encoded), a heading with an <img> icon, and an emoji written
+# with its U+FE0F, which GitHub keeps in the id ('#%EF%B8%8F-tools'; '#-tools' leads nowhere there).
+ANCHORED = """# Awesome X
+
+## Contents
+- [C++](#cpp)
+- [论文](#%E8%AE%BA%E6%96%87)
+- [Tools](#%EF%B8%8F-tools)
+- [Datasets](#-datasets)
+- [Wrong](#-tools)
+
+<a name="cpp"></a>
+## C++
++ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)
+
+## 论文
++ [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)
+
+## 🛠️ Tools
++ [Gamma tool](https://github.com/a/b) (Mar. 1, 2024)
+
+## <img src="icons/data.png" width="20"> Datasets
++ [Delta set](https://arxiv.org/abs/2201.00004) (May. 2, 2022)
+"""
+
+
+def test_table_of_contents_links_are_checked_as_github_follows_them() -> None:
+    anchors = [(f.line, f.code) for f in lint_text(ANCHORED) if "anchor" in f.code]
+    assert anchors == [(8, "broken-anchor")], anchors  # was: lines 4 to 7 broken, and #-tools taken as fine
+
+
+# 4. A link written the other CommonMark ways: with a hover title ('(url "Title")'), which GitHub shows as any link,
+# was no entry in a '-' list (the paper silently left it), and in <...> was a "malformed-url" error with no arXiv ID.
+COMMONMARK_LINKS = (
+    "# Awesome X\n\n## Papers\n"
+    "- [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+    '- [Beta paper](https://arxiv.org/abs/2301.00002 "Beta, at ICLR") (Jan. 4, 2023)\n'
+    "- [Gamma paper](<https://arxiv.org/abs/2201.00003>) (Jan. 4, 2022)\n"
+)
+
+
+def test_links_with_a_hover_title_or_in_angle_brackets_are_entries_with_their_arxiv_ids(own_list: Any) -> None:
+    assert lint_text(COMMONMARK_LINKS) == []  # was: malformed-url at line 6
+    settings, database = own_list(COMMONMARK_LINKS)
+    assert markdown(database, settings) == COMMONMARK_LINKS
+    with database.reading() as session:
+        known = liststore.known_keys(session).arxiv_ids
+    assert {"2401.00001", "2301.00002", "2201.00003"} <= known, known  # was: only 2401.00001
+
+
+# 5. The way many paper lists write an entry: the title in bold, then links named for what they lead to. Every entry
+# was the one paper "[Paper]": the list's papers collapsed into one, lint called each a duplicate, and only the first
+# arXiv ID was known (the others suggested again by every poll).
+BOLD_TITLES = (
+    "# Awesome X\n\n## Papers\n"
+    "- **Alpha: Circuits in Vision Transformers** [[Paper]](https://arxiv.org/abs/2401.00001)"
+    " [[Code]](https://github.com/a/alpha) (Jan. 5, 2024)\n"
+    "- **Beta: Probing Multimodal Models** [[Paper]](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+    "- **Gamma: Steering with Sparse Features** [PDF](https://arxiv.org/pdf/2201.00003) (Jan. 4, 2022)\n"
+)
+
+
+def test_entries_with_the_title_in_bold_and_a_paper_link_are_each_their_own_paper(own_list: Any) -> None:
+    assert lint_text(BOLD_TITLES) == []  # was: duplicate-in-section at lines 5 and 6, title-markup '[Paper]'
+    settings, database = own_list(BOLD_TITLES)
+    with database.reading() as session:
+        titles = session.scalars(select(Paper.title).order_by(Paper.id)).all()
+        known = liststore.known_keys(session).arxiv_ids
+    assert titles == [
+        "Alpha: Circuits in Vision Transformers",
+        "Beta: Probing Multimodal Models",
+        "Gamma: Steering with Sparse Features",
+    ]  # was: ["[Paper]", "PDF"]
+    assert {"2401.00001", "2301.00002", "2201.00003"} <= known, known
+    assert markdown(database, settings) == BOLD_TITLES
+
+
+# 6. A list written with '-' (or '*') bullets got each approved paper with a '+': GitHub starts a new list at another
+# bullet, so the new paper stood in a list of its own, spaced apart from the section's other papers.
+def test_an_approved_paper_is_written_with_the_sections_own_bullet(own_list: Any) -> None:
+    from markdown_it import MarkdownIt
+
+    text = (
+        "# Awesome X\n\n## Papers\n"
+        "- [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+        "- [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n\n"
+        "## Tools\n\n"
+        "* [Gamma tool](https://arxiv.org/abs/2201.00003) (Jan. 4, 2022)\n"
+    )
+    settings, database = own_list(text)
+    approve(database, settings, paper_dated(4, "2023-06-20"), "Papers")
+    approve(database, settings, paper_dated(5, "2023-02-01"), "Tools")
+    after = markdown(database, settings)
+    papers, tools = after.split("## Tools")
+    assert "\n- [" + paper_dated(4, "2023-06-20")["title"] in papers, papers  # was: "+ ["
+    assert "\n* [" + paper_dated(5, "2023-02-01")["title"] in tools, tools
+    lists = [t.type for t in MarkdownIt().parse(after) if t.type.endswith("bullet_list_open")]
+    assert len(lists) == 2  # one list a section, as GitHub shows it; was: 4
+
+
+# 7. A list written with '-' bullets whose titles are in bold or italics, or follow an emoji ('- **[Title](url)**',
+# '- 🔥 [Title](url)'): those papers were silently no entries (the '+' lists' allowance for emphasis and emoji was
+# for '+' alone), and a bold title link in a '+' list refused the import ("entry has no [Title](url) link").
+EMPHASISED = (
+    "# Awesome X\n\n## News\n\n"
+    "- [2024-02] We added [a survey](https://arxiv.org/abs/2402.00009) to the list.\n\n"
+    "## Papers\n"
+    "- **[Alpha paper](https://arxiv.org/abs/2401.00001)** (Jan. 5, 2024)\n"
+    "- [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+    "- *[Gamma paper](https://arxiv.org/abs/2201.00003)* (Jan. 4, 2022)\n"
+    "- 🔥 [Delta paper](https://arxiv.org/abs/2101.00004) (Jan. 4, 2021)\n"
+)
+
+
+def test_emphasised_title_links_in_a_dash_list_are_entries(own_list: Any) -> None:
+    settings, database = own_list(EMPHASISED)
+    assert markdown(database, settings) == EMPHASISED
+    with database.reading() as session:
+        titles = session.scalars(select(Paper.title).order_by(Paper.id)).all()
+    assert titles == ["Alpha paper", "Beta paper", "Gamma paper", "Delta paper"]  # was: ["Beta paper"]
+    plus = EMPHASISED.replace("\n- ", "\n+ ")
+    report = reimport(database, plus)  # was: ListFormatError edited.md:8: entry has no [Title](url) link
+    assert (report.added, report.removed) == ([], [])
+
+
+# 8. A list in year blocks, each with its own "Probing": nothing could be approved into either ("no section named
+# 'Probing' in the list (sections: Probing, Steering, Probing)", even with the slug 'probing-2'), and the review page,
+# Discord and the private feed offered "Probing" twice.
+YEAR_BLOCKS = (
+    "# Awesome X\n\n## 2025\n\n### Probing\n\n"
+    "+ [Alpha paper](https://arxiv.org/abs/2501.00001) (Jan. 5, 2025)\n\n"
+    "### Steering\n\n+ [Beta paper](https://arxiv.org/abs/2502.00002) (Feb. 4, 2025)\n\n"
+    "## 2024\n\n### Probing\n\n+ [Gamma paper](https://arxiv.org/abs/2401.00003) (Jan. 4, 2024)\n"
+)
+
+
+def test_sections_of_one_name_are_offered_apart_and_each_takes_its_approvals(own_list: Any) -> None:
+    settings, database = own_list(YEAR_BLOCKS)
+    with database.reading() as session:
+        assert liststore.section_names(session) == ["Probing (2025)", "Steering", "Probing (2024)"]
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    candidate_id = insert_candidate(database, paper_dated(4, "2024-06-20"))
+    with pytest.raises(
+        ReviewError, match=r"2 sections named 'Probing': name one of Probing \(2025\), Probing \(2024\)"
+    ):
+        reviewer.decide(candidate_id, "approve", ANN, section="Probing")
+    outcome = reviewer.decide(candidate_id, "approve", ANN, section="Probing (2024)")
+    assert outcome.message == "approved into Probing (2024)"
+    after = markdown(database, settings)
+    block_2024 = after.split("## 2024")[1]
+    assert "(Jun. 20, 2024)" in block_2024 and block_2024.index("(Jun. 20, 2024)") < block_2024.index("Gamma")
+    reviewer.decide(candidate_id, "revert", ANN)  # the undo finds the entry in its own block
+    assert markdown(database, settings) == YEAR_BLOCKS
