@@ -245,3 +245,17 @@ async def test_a_turn_file_on_a_filesystem_without_locks_still_fetches_and_says_
         assert len(server.requests) == 2
     warnings = [record.getMessage() for record in caplog.records if "cannot lock" in record.getMessage()]
     assert len(warnings) == 1 and "arxiv.turn" in warnings[0], warnings
+
+
+@pytest.mark.asyncio
+async def test_a_redirect_is_followed_the_interval_after_the_answer_that_gave_it() -> None:
+    """export.arxiv.org/rss/cs.CL answers 301 to rss.arxiv.org: the request that follows is one more request to
+    arXiv, and it went out the moment the 301 arrived, two requests with no pause between them on every poll."""
+    clock = FakeClock()
+    async with ArxivServer() as server, Fetcher(ARXIV, clock=clock) as fetcher:
+        target = server.serve_file("/rss/cs.CL", CL)
+        moved = server.program("/export/rss/cs.CL", Reply(status=301, headers={"Location": target}))
+        result = await fetcher.fetch(moved)
+    assert result.status == 200 and b"Source-Modality Monitoring" in result.body
+    assert [request.path for request in server.requests] == ["/export/rss/cs.CL", "/rss/cs.CL"]
+    assert clock.sleeps == [3.0]  # the one pause: between the 301 and the request it leads to

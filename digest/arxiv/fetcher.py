@@ -198,9 +198,12 @@ class Fetcher:
         return result
 
     async def _follow(self, source: str, etag: str | None, last_modified: str | None) -> FetchResult:
-        """The answer at `source`, following at most MAX_REDIRECTS redirects, each to an http(s) address."""
+        """The answer at `source`, following at most MAX_REDIRECTS redirects, each to an http(s) address. Each hop is
+        a request of its own: it waits the interval after the answer that led to it, as any next request does."""
         url = source
-        for _hop in range(MAX_REDIRECTS + 1):
+        for hop in range(MAX_REDIRECTS + 1):
+            if hop:
+                await pause(self.clock, self.settings.min_interval_seconds, self.stop)
             result, location = await self._request(url, etag, last_modified)
             if location is None:
                 return FetchResult(
