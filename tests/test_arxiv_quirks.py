@@ -580,3 +580,21 @@ async def test_backfill_an_empty_page_saying_zero_results_mid_paging_is_not_the_
     assert not report.done, f"done at {report.next_start} of {report.total} after one empty page"
     assert report.entries == 20
     assert saved_place(database).done is False
+
+
+@pytest.mark.asyncio
+async def test_a_polled_api_query_answered_with_an_empty_page_is_asked_again(
+    settings: Settings, database: Database
+) -> None:
+    """An API query in feeds/sources.toml is polled like a feed. arXiv's API answered it with its known glitch, no
+    entries although totalResults says 214,881: the poll said "fetched, 0 entries ... ok", so the retry job saw a
+    fine day and that day's papers of the query were never read. It is broken, retried, and read at the retry."""
+    full = api_page("s0_m10_bc5a6c384fe9")
+    async with ArxivServer() as server:
+        url = server.program("/api/query", Reply(body=without_entries(full)), Reply(body=full))
+        glitch = await run_poll(settings, database, sources=[url], clock=FakeClock())
+        retried = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    report = glitch.sources[0]
+    assert (glitch.outcome, report.outcome) == ("failed", "broken"), report.line()
+    assert "no entries" in report.message and "214881" in report.message
+    assert retried.outcome == "ok" and retried.sources[0].entries == 10

@@ -129,6 +129,9 @@ def classify(
     if parsed.error:
         return BROKEN, parsed.error
     if parsed.kind == "api":
+        if not parsed.items_read and parsed.total_results:
+            # The API's known glitch (see backfill): an answer that drops its entries; the retry asks again.
+            return BROKEN, f"an API answer with no entries although totalResults says {parsed.total_results}"
         return FETCHED, ""
     last = last_feed_date
     if last is not None and parsed.feed_date is not None and parsed.feed_date < last:
