@@ -499,3 +499,33 @@ async def test_two_polls_storing_one_feed_at_once_keep_each_paper_once_and_both_
     assert outcomes == [("fetched", "", "ok"), ("fetched", "", "ok")], outcomes
     assert sorted(candidates(service_db)) == sorted(RELEVANT)
     service_db.dispose()
+
+
+@pytest.mark.asyncio
+async def test_announcement_days_no_poll_read_are_said_with_the_backfill_that_reads_them(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The service was down from Monday's poll to Thursday's (a crashed host, a holiday of its own): Thursday's poll
+    read Thursday's feed and said "fetched ... ok"; Tuesday's and Wednesday's papers, gone from arXiv's one-day
+    feeds, were never read and nothing said so. Friday to Monday (a weekend) is no gap."""
+    thursday, friday, monday = date(2026, 4, 30), date(2026, 5, 1), date(2026, 5, 4)
+    async with ArxivServer() as server:
+        url = server.program(
+            "/rss/cs.CV",
+            Reply(body=feed(RELEVANT[0], day=MONDAY)),
+            Reply(body=feed(RELEVANT[1], day=thursday)),
+            Reply(body=feed(RELEVANT[2], day=friday)),
+            Reply(body=feed(UNRELATED[0], day=monday)),
+        )
+        with caplog.at_level(logging.WARNING, logger="digest.arxiv"):
+            lines = [
+                (await run_poll(settings, database, sources=[url], clock=FakeClock())).sources[0].line()
+                for _ in range(4)
+            ]
+    gap = (
+        "no feed was read for 2 announcement days since the last one (Tue 2026-04-28, Wed 2026-04-29): their papers "
+        "were not seen; 'digest backfill --since 2026-04-24' reads them from the API"
+    )
+    assert gap in lines[1], lines[1]
+    assert [line for i, line in enumerate(lines) if i != 1 and "no feed was read" in line] == []
+    assert [record.levelname for record in caplog.records if gap in record.getMessage()] == ["WARNING"]

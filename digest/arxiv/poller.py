@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from digest.arxiv.announcements import ARXIV_ZONE, is_arxiv_holiday
+from digest.arxiv.announcements import ARXIV_ZONE, is_arxiv_holiday, missed_days_clause
 from digest.arxiv.api import query_url
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
 from digest.arxiv.fetch_types import FetchResult, source_line
@@ -51,6 +51,7 @@ class SourceReport:
     second_tier: int = 0  # new papers just under the review threshold: the weekly digest's "Worth a look"
     new: list[str] = field(default_factory=list)  # the arXiv IDs of the new candidates, for scripts (--json)
     cut_off: int = 0  # the answer ended inside an item: what followed was not read (fetched whole at the retry)
+    missed: str = ""  # the announcement days since the last feed read whose feeds were never read, in one clause
 
     @property
     def failed(self) -> bool:
@@ -71,9 +72,9 @@ class SourceReport:
                 text += f", {len(self.problems)} items skipped or odd"
             if self.cut_off:
                 text += "; the answer ends inside an item, so the rest of the feed is missing: asked again at the retry"
-            return f"{self.source}: {text}"
+            return f"{self.source}: {text}{self.missed}"
         detail = self.message.removeprefix(f"{self.source}: ")  # a fetcher's message names the source already
-        return f"{self.source}: {self.outcome}" + (f" ({detail})" if detail else "")
+        return f"{self.source}: {self.outcome}" + (f" ({detail})" if detail else "") + self.missed
 
 
 @dataclass
@@ -205,6 +206,8 @@ def process_answer(
     if outcome == BROKEN:
         record_failure(database, report, now)
         return report
+    if parsed.kind != "api":  # an API query is no day's feed
+        report.missed = missed_days_clause(last_feed_date, parsed.feed_date)
     for paper in parsed.papers:
         if paper.title_has_markup:
             log.warning(
@@ -267,7 +270,7 @@ def _store_outcome(
         report = SourceReport(source, ERROR, f"cannot store the results: {reason}"[:300])
         record_failure(database, report, now)
         return report
-    log.info("poll %s", report.line())
+    log.log(logging.WARNING if report.missed else logging.INFO, "poll %s", report.line())
     return report
 
 
