@@ -529,3 +529,18 @@ async def test_announcement_days_no_poll_read_are_said_with_the_backfill_that_re
     assert gap in lines[1], lines[1]
     assert [line for i, line in enumerate(lines) if i != 1 and "no feed was read" in line] == []
     assert [record.levelname for record in caplog.records if gap in record.getMessage()] == ["WARNING"]
+
+
+@pytest.mark.asyncio
+async def test_a_304_to_a_request_that_named_no_earlier_answer_is_no_quiet_day(
+    settings: Settings, database: Database
+) -> None:
+    """A caching proxy (or a mirror) answered the first poll of a feed "304 Not Modified" though the poll sent no
+    ETag or date to compare with: the poll said "not-modified ... ok", so neither the retry nor anyone else read that
+    day's feed. Nothing was read: it is a failure of that source, and the retry reads the feed."""
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(status=304), Reply(body=feed(*RELEVANT)))
+        first = await run_poll(settings, database, sources=[url], clock=FakeClock())
+        retry = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    assert first.outcome == "failed" and "304" in first.sources[0].line(), first.sources[0].line()
+    assert state(database, url).failures == 0 and retry.sources[0].new_candidates == 3

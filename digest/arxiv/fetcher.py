@@ -157,6 +157,9 @@ class Fetcher:
                 # A garbled status line or header, a bad chunk, an unknown encoding: the answer is broken, not late.
                 raise FetchError(f"{source}: a broken answer: {describe(exc)}") from exc
             else:
+                if result.not_modified and not (etag or last_modified):
+                    # Nothing was asked to compare with (a misbehaving cache): no answer was read, so no quiet day.
+                    raise FetchError(f"{source}: HTTP 304 (not modified) to a request that named no earlier answer")
                 if result.status not in RETRY_STATUSES:
                     return result
                 last_problem, refused = f"HTTP {result.status}", True
