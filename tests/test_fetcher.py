@@ -259,3 +259,18 @@ async def test_a_redirect_is_followed_the_interval_after_the_answer_that_gave_it
     assert result.status == 200 and b"Source-Modality Monitoring" in result.body
     assert [request.path for request in server.requests] == ["/export/rss/cs.CL", "/rss/cs.CL"]
     assert clock.sleeps == [3.0]  # the one pause: between the 301 and the request it leads to
+
+
+@pytest.mark.asyncio
+async def test_the_back_off_between_retries_is_bounded() -> None:
+    """An operator who raised max_retries to 10 for a flaky mirror: the back-off doubled from 5 s without end, so the
+    tenth wait was 43 minutes (an hour and a half for one source, holding the service's poll all along). Each wait is
+    now at most the 10 minutes a Retry-After is waited within a pass."""
+    clock = FakeClock()
+    settings = ARXIV.model_copy(update={"max_retries": 10})
+    async with ArxivServer() as server, Fetcher(settings, clock=clock) as fetcher:
+        url = server.program("/rss/cs.CL", Reply(status=503))
+        with pytest.raises(FetchError, match="HTTP 503 after 11 attempts"):
+            await fetcher.fetch(url)
+    backoffs = [s for s in clock.sleeps if s != 3.0]
+    assert backoffs[:4] == [5.0, 10.0, 20.0, 40.0] and max(backoffs) == 600.0, backoffs

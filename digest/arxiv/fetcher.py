@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 ACCEPT = "application/rss+xml, application/atom+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.7, */*;q=0.1"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# A Retry-After beyond this is arXiv asking us to come back another time, not in this pass.
+# A Retry-After beyond this is arXiv asking us to come back another time, not in this pass; also the longest back-off.
 MAX_RETRY_AFTER_SECONDS = 600.0
 READ_CHUNK = 64 * 1024
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -171,7 +171,8 @@ class Fetcher:
                     f"{source}: {last_problem}, asked to retry after {delay:.0f} s; giving up for now",
                     busy_host=URL(source).host,
                 )
-            backoff = self.backoff_base * (2**attempt)
+            # Doubling, 10 min at most (the exponent kept small: a huge max_retries must not overflow the float).
+            backoff = min(self.backoff_base * 2 ** min(attempt, 30), MAX_RETRY_AFTER_SECONDS)
             wait = max(backoff, delay or 0.0)
             log.info("fetch %s: %s; retrying in %.0f s (%d/%d)", source, last_problem, wait, attempt + 1, attempts - 1)
             try:
