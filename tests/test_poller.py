@@ -544,3 +544,39 @@ async def test_a_304_to_a_request_that_named_no_earlier_answer_is_no_quiet_day(
         retry = await run_poll(settings, database, sources=[url], clock=FakeClock())
     assert first.outcome == "failed" and "304" in first.sources[0].line(), first.sources[0].line()
     assert state(database, url).failures == 0 and retry.sources[0].new_candidates == 3
+
+
+@pytest.mark.asyncio
+async def test_a_list_link_arxiv_refuses_as_an_id_does_not_keep_the_other_abstracts_out(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A maintainer's hand-added entry links arxiv.org/abs/1234.5678 (a typo: there is no 34th month), and another
+    the subject-class form math.GT/0309136, which the API also refuses ("incorrect id format"). The abstracts of the
+    list's papers are asked for fifty at a time: the API's error for the whole batch dropped every other paper's
+    abstract too, at every poll, for good. Now an ID arXiv cannot have issued is not sent (one warning names it), the
+    subject-class form is asked as arXiv writes it, and the other papers get their abstracts."""
+    added = [("1707.08567", "Exploring the Limits of Weakly Supervised Pretraining"), ("1234.5678", "A typo'd link")]
+    added.append(("math.GT/0309136", "An old-style ID with its subject class"))
+    with database.transaction() as session:
+        for arxiv_id, title in added:
+            liststore.add_paper_entry(
+                session, section_name="Representation", title=title, arxiv_id=arxiv_id,
+                url=f"https://arxiv.org/abs/{arxiv_id}", code_url=None, published=None, authors=[], abstract=None,
+                now=datetime(2026, 4, 1, tzinfo=UTC),
+            )  # fmt: skip
+    error = "api/api_new_arxiv.py_id_abc_s0_m100_b79c8dcf6bc3_http400.xml"
+    async with ArxivServer() as server:
+        server.serve_file("/api/query", error, status=400)  # any ID arXiv cannot read spoils the whole batch
+        server.serve_file(
+            "/api/query?id_list=1707.08567,math/0309136&max_results=2",
+            "api/api_new_arxiv.py_id_1707.08567_s0_m100_6a1afebfc6a3_http200.xml",
+        )
+        api_settings = make_settings(settings.data_dir, f'[arxiv]\napi_url = "{server.url("/api/query")}"\n')
+        with caplog.at_level(logging.WARNING, logger="digest.arxiv"):
+            stored = await refresh_examples(api_settings, database, clock=FakeClock())
+    assert stored == 1
+    assert [r.query for r in server.requests] == ["id_list=1707.08567,math/0309136&max_results=2"]
+    with database.reading() as session:
+        assert list(session.scalars(select(RelevanceExample.arxiv_id))) == ["1707.08567"]
+    warnings = [record.getMessage() for record in caplog.records if "1234.5678" in record.getMessage()]
+    assert len(warnings) == 1 and "math.GT" not in warnings[0], warnings
