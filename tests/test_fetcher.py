@@ -245,3 +245,32 @@ async def test_a_turn_file_on_a_filesystem_without_locks_still_fetches_and_says_
         assert len(server.requests) == 2
     warnings = [record.getMessage() for record in caplog.records if "cannot lock" in record.getMessage()]
     assert len(warnings) == 1 and "arxiv.turn" in warnings[0], warnings
+
+
+@pytest.mark.asyncio
+async def test_a_redirect_is_followed_the_interval_after_the_answer_that_gave_it() -> None:
+    """export.arxiv.org/rss/cs.CL answers 301 to rss.arxiv.org: the request that follows is one more request to
+    arXiv, and it went out the moment the 301 arrived, two requests with no pause between them on every poll."""
+    clock = FakeClock()
+    async with ArxivServer() as server, Fetcher(ARXIV, clock=clock) as fetcher:
+        target = server.serve_file("/rss/cs.CL", CL)
+        moved = server.program("/export/rss/cs.CL", Reply(status=301, headers={"Location": target}))
+        result = await fetcher.fetch(moved)
+    assert result.status == 200 and b"Source-Modality Monitoring" in result.body
+    assert [request.path for request in server.requests] == ["/export/rss/cs.CL", "/rss/cs.CL"]
+    assert clock.sleeps == [3.0]  # the one pause: between the 301 and the request it leads to
+
+
+@pytest.mark.asyncio
+async def test_the_back_off_between_retries_is_bounded() -> None:
+    """An operator who raised max_retries to 10 for a flaky mirror: the back-off doubled from 5 s without end, so the
+    tenth wait was 43 minutes (an hour and a half for one source, holding the service's poll all along). Each wait is
+    now at most the 10 minutes a Retry-After is waited within a pass."""
+    clock = FakeClock()
+    settings = ARXIV.model_copy(update={"max_retries": 10})
+    async with ArxivServer() as server, Fetcher(settings, clock=clock) as fetcher:
+        url = server.program("/rss/cs.CL", Reply(status=503))
+        with pytest.raises(FetchError, match="HTTP 503 after 11 attempts"):
+            await fetcher.fetch(url)
+    backoffs = [s for s in clock.sleeps if s != 3.0]
+    assert backoffs[:4] == [5.0, 10.0, 20.0, 40.0] and max(backoffs) == 600.0, backoffs

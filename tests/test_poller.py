@@ -499,3 +499,103 @@ async def test_two_polls_storing_one_feed_at_once_keep_each_paper_once_and_both_
     assert outcomes == [("fetched", "", "ok"), ("fetched", "", "ok")], outcomes
     assert sorted(candidates(service_db)) == sorted(RELEVANT)
     service_db.dispose()
+
+
+@pytest.mark.asyncio
+async def test_announcement_days_no_poll_read_are_said_with_the_backfill_that_reads_them(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The service was down from Monday's poll to Thursday's (a crashed host, a holiday of its own): Thursday's poll
+    read Thursday's feed and said "fetched ... ok"; Tuesday's and Wednesday's papers, gone from arXiv's one-day
+    feeds, were never read and nothing said so. Friday to Monday (a weekend) is no gap."""
+    thursday, friday, monday = date(2026, 4, 30), date(2026, 5, 1), date(2026, 5, 4)
+    async with ArxivServer() as server:
+        url = server.program(
+            "/rss/cs.CV",
+            Reply(body=feed(RELEVANT[0], day=MONDAY)),
+            Reply(body=feed(RELEVANT[1], day=thursday)),
+            Reply(body=feed(RELEVANT[2], day=friday)),
+            Reply(body=feed(UNRELATED[0], day=monday)),
+        )
+        with caplog.at_level(logging.WARNING, logger="digest.arxiv"):
+            lines = [
+                (await run_poll(settings, database, sources=[url], clock=FakeClock())).sources[0].line()
+                for _ in range(4)
+            ]
+    gap = (
+        "no feed was read for 2 announcement days since the last one (Tue 2026-04-28, Wed 2026-04-29): their papers "
+        "were not seen; 'digest backfill --since 2026-04-24' reads them from the API"
+    )
+    assert gap in lines[1], lines[1]
+    assert [line for i, line in enumerate(lines) if i != 1 and "no feed was read" in line] == []
+    assert [record.levelname for record in caplog.records if gap in record.getMessage()] == ["WARNING"]
+
+
+@pytest.mark.asyncio
+async def test_a_304_to_a_request_that_named_no_earlier_answer_is_no_quiet_day(
+    settings: Settings, database: Database
+) -> None:
+    """A caching proxy (or a mirror) answered the first poll of a feed "304 Not Modified" though the poll sent no
+    ETag or date to compare with: the poll said "not-modified ... ok", so neither the retry nor anyone else read that
+    day's feed. Nothing was read: it is a failure of that source, and the retry reads the feed."""
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(status=304), Reply(body=feed(*RELEVANT)))
+        first = await run_poll(settings, database, sources=[url], clock=FakeClock())
+        retry = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    assert first.outcome == "failed" and "304" in first.sources[0].line(), first.sources[0].line()
+    assert state(database, url).failures == 0 and retry.sources[0].new_candidates == 3
+
+
+@pytest.mark.asyncio
+async def test_a_list_link_arxiv_refuses_as_an_id_does_not_keep_the_other_abstracts_out(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A maintainer's hand-added entry links arxiv.org/abs/1234.5678 (a typo: there is no 34th month), and another
+    the subject-class form math.GT/0309136, which the API also refuses ("incorrect id format"). The abstracts of the
+    list's papers are asked for fifty at a time: the API's error for the whole batch dropped every other paper's
+    abstract too, at every poll, for good. Now an ID arXiv cannot have issued is not sent (one warning names it), the
+    subject-class form is asked as arXiv writes it, and the other papers get their abstracts."""
+    added = [("1707.08567", "Exploring the Limits of Weakly Supervised Pretraining"), ("1234.5678", "A typo'd link")]
+    added.append(("math.GT/0309136", "An old-style ID with its subject class"))
+    with database.transaction() as session:
+        for arxiv_id, title in added:
+            liststore.add_paper_entry(
+                session, section_name="Representation", title=title, arxiv_id=arxiv_id,
+                url=f"https://arxiv.org/abs/{arxiv_id}", code_url=None, published=None, authors=[], abstract=None,
+                now=datetime(2026, 4, 1, tzinfo=UTC),
+            )  # fmt: skip
+    error = "api/api_new_arxiv.py_id_abc_s0_m100_b79c8dcf6bc3_http400.xml"
+    async with ArxivServer() as server:
+        server.serve_file("/api/query", error, status=400)  # any ID arXiv cannot read spoils the whole batch
+        server.serve_file(
+            "/api/query?id_list=1707.08567,math/0309136&max_results=2",
+            "api/api_new_arxiv.py_id_1707.08567_s0_m100_6a1afebfc6a3_http200.xml",
+        )
+        api_settings = make_settings(settings.data_dir, f'[arxiv]\napi_url = "{server.url("/api/query")}"\n')
+        with caplog.at_level(logging.WARNING, logger="digest.arxiv"):
+            stored = await refresh_examples(api_settings, database, clock=FakeClock())
+    assert stored == 1
+    assert [r.query for r in server.requests] == ["id_list=1707.08567,math/0309136&max_results=2"]
+    with database.reading() as session:
+        assert list(session.scalars(select(RelevanceExample.arxiv_id))) == ["1707.08567"]
+    warnings = [record.getMessage() for record in caplog.records if "1234.5678" in record.getMessage()]
+    assert len(warnings) == 1 and "math.GT" not in warnings[0], warnings
+
+
+@pytest.mark.asyncio
+async def test_an_answer_cut_off_between_two_items_is_asked_again(settings: Settings, database: Database) -> None:
+    """A feed whose answer stops right after an item's end (a proxy or arXiv ending the answer part-way, between two
+    items rather than inside one): the items read were stored and the poll said "ok", so the retry job saw a fine day
+    and the rest of that day's feed was never read. Like an answer cut inside an item, it fails its source, and the
+    retry reads the whole feed."""
+    whole = feed(*RELEVANT, *UNRELATED)
+    first_end = whole.index(b"</item>") + len(b"</item>")
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=whole[:first_end], etag='"cut"'), Reply(body=whole, etag='"w"'))
+        cut = await run_poll(settings, database, sources=[url], clock=FakeClock())
+        retry = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    report = cut.sources[0]
+    assert cut.outcome == "partial" and report.failed, report.line()
+    assert "the rest of the feed is missing" in report.line()
+    assert state(database, url).etag == '"w"' and retry.outcome == "ok"
+    assert sorted(candidates(database)) == sorted(RELEVANT)

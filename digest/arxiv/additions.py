@@ -5,11 +5,12 @@ then approves (maintainers) or leaves it pending (readers) through the Reviewer.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+# The reference rule lives in references.py (pure); every shell still imports it from here.
+from digest.arxiv.references import parse_arxiv_reference as parse_arxiv_reference
 from digest.text import one_line
 from digest.vocab import READER_SOURCE
 
@@ -21,26 +22,6 @@ if TYPE_CHECKING:  # the database, the model and the fetcher are imported when a
     from digest.storage.db import Database
     from digest.storage.models import Candidate
 
-# ASCII digits only (digest.titles.ARXIV_ID says why).
-_NEW_STYLE_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v[1-9]\d*)?", re.ASCII)
-# Old-style IDs (before April 2007): archive, an optional subject class arXiv no longer writes, year, month, number.
-_OLD_STYLE_ID = re.compile(
-    r"(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[A-Z]{2})?/(?P<month>\d{4})(?P<number>\d{3})(?:v[1-9]\d*)?", re.ASCII
-)
-# The archives old-style IDs were issued in (arxiv.org/help/arxiv_identifier).
-# fmt: off
-OLD_ARCHIVES = frozenset((
-    "acc-phys", "adap-org", "alg-geom", "ao-sci", "astro-ph", "atom-ph", "bayes-an", "chao-dyn", "chem-ph", "cmp-lg",
-    "comp-gas", "cond-mat", "cs", "dg-ga", "funct-an", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math",
-    "math-ph", "mtrl-th", "nlin", "nucl-ex", "nucl-th", "patt-sol", "physics", "plasm-ph", "q-alg", "q-bio",
-    "quant-ph", "solv-int", "supr-con",
-))
-# fmt: on
-# The paper's abs, pdf or html page, as the address bar shows it: a query (`?context=cs.CV` from another category's
-# listing) or a fragment after it names the same paper.
-_ARXIV_PAGE = re.compile(
-    r"https?://(?:www\.|export\.)?arxiv\.org/(?P<kind>abs|pdf|html)/(?P<rest>[^?#\s]+?)/?(?:[?#]\S*)?", re.I
-)
 EXAMPLE = "give one like 2501.01234, arXiv:2501.01234, hep-th/9901001 or https://arxiv.org/abs/2501.01234"
 MAX_NOTE = 1000
 
@@ -71,44 +52,6 @@ class Stored:
     candidate_id: int
     created: bool
     status: str
-
-
-def parse_arxiv_reference(text: str) -> str | None:
-    """The versionless arXiv ID in '2501.01234', '2501.01234v2', 'arXiv:2501.01234', an old-style 'hep-th/9901001'
-    (or 'math.GT/0309136', written as arXiv writes it now: 'math/0309136') or an arxiv.org abs/pdf/html URL of one;
-    None for anything else."""
-    text = text.strip()
-    page = _ARXIV_PAGE.fullmatch(text)
-    if page is not None:
-        text = page["rest"]
-        if page["kind"].lower() == "pdf":
-            text = text.removesuffix(".pdf")
-    elif text[:6].casefold() == "arxiv:":
-        text = text[6:]
-    match = _NEW_STYLE_ID.fullmatch(text)
-    if match is not None:
-        return match["id"] if _is_issued(match["id"]) else None
-    old = _OLD_STYLE_ID.fullmatch(text)
-    if old is None or old["archive"] not in OLD_ARCHIVES or not _is_old_month(old["month"]) or old["number"] == "000":
-        return None
-    return f"{old['archive']}/{old['month']}{old['number']}"
-
-
-def _is_old_month(period: str) -> bool:
-    """A month old-style IDs were issued in: August 1991 to March 2007."""
-    year, month = int(period[:2]), int(period[2:])
-    full_year = (1900 if year >= 91 else 2000) + year
-    return 1 <= month <= 12 and (1991, 8) <= (full_year, month) <= (2007, 3)
-
-
-def _is_issued(arxiv_id: str) -> bool:
-    """Whether arXiv can have issued this ID: a month 01 to 12 from April 2007 on, four digits after the dot until
-    December 2014 and five from January 2015 (`2501.0123` is a five-digit ID with a digit missing)."""
-    period, number = arxiv_id.split(".")
-    year, month = int(period[:2]), int(period[2:])
-    if not 1 <= month <= 12 or (year, month) < (7, 4):
-        return False
-    return len(number) == (5 if year >= 15 else 4)
 
 
 def listed_sections(session: Session, arxiv_id: str) -> list[str] | None:

@@ -6,7 +6,7 @@ arXiv's: a feed dated Monday 00:00 in New York is Monday's, even where it is sti
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 ARXIV_ZONE = ZoneInfo("America/New_York")
@@ -17,3 +17,42 @@ def is_arxiv_holiday(day: date) -> bool:
     if (day.month, day.day) in {(1, 1), (12, 25), (12, 26)}:
         return True
     return day.month == 11 and day.weekday() == 3 and 22 <= day.day <= 28  # US Thanksgiving
+
+
+def is_announcement_day(day: date) -> bool:
+    """Whether a feed dated `day` (in arXiv's zone) carries announcements."""
+    return day.weekday() < 5 and not is_arxiv_holiday(day)
+
+
+def missed_announcement_days(last_read: date, now_read: date) -> list[date]:
+    """The announcement days strictly between the feed read last time and the one read now: their feeds were never
+    read (the service was down, or its schedule skipped them), and arXiv's feeds show one day only."""
+    days = (last_read + timedelta(days=offset) for offset in range(1, (now_read - last_read).days))
+    return [day for day in days if is_announcement_day(day)]
+
+
+def submitted_since(last_read: date) -> date:
+    """From when the papers of the announcements after the feed of `last_read` were submitted: the weekday before it
+    (each announcement holds the submissions of the working day before it, a Monday's those since Friday)."""
+    day = last_read - timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= timedelta(days=1)
+    return day
+
+
+def missed_days_clause(last_feed: datetime | None, this_feed: datetime | None) -> str:
+    """ "; no feed was read for ..." when announcement days passed between the feed read last time and this one (the
+    service was down, or its schedule skipped a day), with the backfill that reads their papers; else ""."""
+    if last_feed is None or this_feed is None:
+        return ""
+    last = last_feed.astimezone(ARXIV_ZONE).date()
+    missed = missed_announcement_days(last, this_feed.astimezone(ARXIV_ZONE).date())
+    if not missed:
+        return ""
+    shown = ", ".join(f"{day:%a %Y-%m-%d}" for day in missed[:5])
+    more = f" and {len(missed) - 5} more" if len(missed) > 5 else ""
+    plural = "s" if len(missed) > 1 else ""
+    return (
+        f"; no feed was read for {len(missed)} announcement day{plural} since the last one ({shown}{more}): their "
+        f"papers were not seen; 'digest backfill --since {submitted_since(last):%Y-%m-%d}' reads them from the API"
+    )

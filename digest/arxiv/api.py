@@ -18,6 +18,7 @@ from sqlalchemy import select
 from digest import resources
 from digest.arxiv.fetcher import Fetcher, FetchError
 from digest.arxiv.parse import ArxivPaper, ParsedFeed, parse_feed
+from digest.arxiv.references import parse_arxiv_reference
 from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import Settings
 from digest.storage.db import Database
@@ -87,6 +88,21 @@ def papers_missing_abstracts(database: Database) -> list[str]:
     return sorted(wanted - _bundled_ids())
 
 
+def _askable(arxiv_ids: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """The IDs as arXiv's API takes them (old-style ones without their subject class: math.GT/0309136 is asked as
+    math/0309136), each to the list's own; and those arXiv cannot have issued (a typo in a link): the API answers a
+    batch holding one with an error for all of it."""
+    askable: dict[str, str] = {}
+    unusable: list[str] = []
+    for arxiv_id in arxiv_ids:
+        canonical = parse_arxiv_reference(arxiv_id)
+        if canonical is None:
+            unusable.append(arxiv_id)
+        else:
+            askable[canonical] = arxiv_id
+    return askable, unusable
+
+
 async def refresh_examples(
     settings: Settings, database: Database, *, clock: Clock = SYSTEM_CLOCK, batch_size: int = ID_BATCH
 ) -> int:
@@ -96,35 +112,43 @@ async def refresh_examples(
     stored = 0
     if not missing:
         return 0
+    askable, unusable = _askable(missing)
+    if unusable:
+        log.warning(
+            "relevance examples: the list links %s, which arXiv cannot have issued (mend the link); not asked",
+            ", ".join(unusable[:10]) + (f" and {len(unusable) - 10} more" if len(unusable) > 10 else ""),
+        )
+    asked = list(askable)
     async with Fetcher(settings.arxiv, clock=clock, turn_file=settings.arxiv_turn_file) as fetcher:
-        for start in range(0, len(missing), batch_size):
-            batch = missing[start : start + batch_size]
+        for start in range(0, len(asked), batch_size):
+            batch = asked[start : start + batch_size]
             url = id_list_url(settings.arxiv.api_url, batch)
             try:
                 parsed = await fetch_answer(fetcher, url)
             except FetchError as exc:
                 log.warning("relevance examples: %s; the rest waits for the next run", exc)
                 break
-            stored += await asyncio.to_thread(_store_examples, database, parsed.papers, set(batch), clock.now())
+            wanted = {arxiv_id: askable[arxiv_id] for arxiv_id in batch}
+            stored += await asyncio.to_thread(_store_examples, database, parsed.papers, wanted, clock.now())
     log.info("relevance examples: %d abstracts fetched for %d list papers", stored, len(missing))
     return stored
 
 
-def _store_examples(database: Database, papers: Sequence[ArxivPaper], wanted: set[str], now: datetime) -> int:
-    """Keeps the abstracts of the wanted list papers not stored yet; returns how many were stored."""
+def _store_examples(database: Database, papers: Sequence[ArxivPaper], wanted: dict[str, str], now: datetime) -> int:
+    """Keeps the abstracts of the wanted list papers (arXiv's ID -> the list's) not stored yet; returns how many."""
     stored = 0
     with database.transaction(exclusive=True) as session:  # found missing, then inserted: see poller._store_outcome
         for paper in papers:
-            if paper.arxiv_id in wanted and paper.abstract and session.get(RelevanceExample, paper.arxiv_id) is None:
+            listed = wanted.pop(paper.arxiv_id, None)
+            if listed is not None and paper.abstract and session.get(RelevanceExample, listed) is None:
                 session.add(
                     RelevanceExample(
-                        arxiv_id=paper.arxiv_id,
+                        arxiv_id=listed,
                         title=paper.title,
                         abstract=paper.abstract,
                         categories=list(paper.categories),
                         fetched_at=now,
                     )
                 )
-                wanted.discard(paper.arxiv_id)
                 stored += 1
     return stored

@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 ACCEPT = "application/rss+xml, application/atom+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.7, */*;q=0.1"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-# A Retry-After beyond this is arXiv asking us to come back another time, not in this pass.
+# A Retry-After beyond this is arXiv asking us to come back another time, not in this pass; also the longest back-off.
 MAX_RETRY_AFTER_SECONDS = 600.0
 READ_CHUNK = 64 * 1024
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -157,6 +157,9 @@ class Fetcher:
                 # A garbled status line or header, a bad chunk, an unknown encoding: the answer is broken, not late.
                 raise FetchError(f"{source}: a broken answer: {describe(exc)}") from exc
             else:
+                if result.not_modified and not (etag or last_modified):
+                    # Nothing was asked to compare with (a misbehaving cache): no answer was read, so no quiet day.
+                    raise FetchError(f"{source}: HTTP 304 (not modified) to a request that named no earlier answer")
                 if result.status not in RETRY_STATUSES:
                     return result
                 last_problem, refused = f"HTTP {result.status}", True
@@ -168,7 +171,8 @@ class Fetcher:
                     f"{source}: {last_problem}, asked to retry after {delay:.0f} s; giving up for now",
                     busy_host=URL(source).host,
                 )
-            backoff = self.backoff_base * (2**attempt)
+            # Doubling, 10 min at most (the exponent kept small: a huge max_retries must not overflow the float).
+            backoff = min(self.backoff_base * 2 ** min(attempt, 30), MAX_RETRY_AFTER_SECONDS)
             wait = max(backoff, delay or 0.0)
             log.info("fetch %s: %s; retrying in %.0f s (%d/%d)", source, last_problem, wait, attempt + 1, attempts - 1)
             try:
@@ -198,9 +202,12 @@ class Fetcher:
         return result
 
     async def _follow(self, source: str, etag: str | None, last_modified: str | None) -> FetchResult:
-        """The answer at `source`, following at most MAX_REDIRECTS redirects, each to an http(s) address."""
+        """The answer at `source`, following at most MAX_REDIRECTS redirects, each to an http(s) address. Each hop is
+        a request of its own: it waits the interval after the answer that led to it, as any next request does."""
         url = source
-        for _hop in range(MAX_REDIRECTS + 1):
+        for hop in range(MAX_REDIRECTS + 1):
+            if hop:
+                await pause(self.clock, self.settings.min_interval_seconds, self.stop)
             result, location = await self._request(url, etag, last_modified)
             if location is None:
                 return FetchResult(
