@@ -1,0 +1,54 @@
+"""The readers' edition's mailing-list headers as a mail client, a filter rule or a list server reads them from the
+wire (RFC 2919, RFC 2047): through the real weekly job against a real aiosmtpd server on loopback (from QA)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from digest.weekly.store import run_weekly_job
+from tests.smtp_server import Inbox, free_port, smtp_server
+from tests.test_weekly_mail_delivery import NOW, config, setup
+
+
+def raw_header(raw: bytes, name: str) -> str:
+    """The header as it travelled: its folded lines joined, nothing decoded."""
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    match = re.search(rf"^{name}:([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)", head, flags=re.MULTILINE | re.IGNORECASE)
+    assert match is not None, head
+    return re.sub(r"\r\n[ \t]", " ", match.group(1)).strip()
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Awesome Multimodal Large Language Models Interpretability Papers",
+        "Awesome LMMs Mechanistic Interpretability — Lecture hebdomadaire",
+        "Übersicht: Interpretierbarkeit multimodaler Sprachmodelle",
+    ],
+)
+def test_the_list_id_travels_as_an_identifier_a_filter_can_match(tmp_path: Path, title: str) -> None:
+    """A list title of more than about 45 characters (or one with a dash or an accent and some length) made the
+    List-Id's identifier longer than a header line, and the email library wrote it as encoded words
+    ('=?utf-8?q?=3Cawesome-...=2Eexample=2Eorg=3E?='): RFC 2047 allows no encoded word there, and a filter on the
+    list (Gmail's list:, Sieve, procmail, a list server) found no <label.namespace>. Expected: the identifier as is."""
+    port = free_port()
+    text = f'list_title = "{title}"\n' + config(port, maintainers=())
+    text += '\n[web]\nbase_url = "https://digest.example.org"\n'
+    settings, database = setup(tmp_path, text)
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port):
+            run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    (envelope,) = inbox.envelopes
+    wire = raw_header(envelope.original_content, "List-Id")
+    found = re.search(r"<([a-z0-9-]+(?:\.[a-z0-9-]+)+)>$", wire)
+    assert found is not None and found.group(1).endswith(".digest.example.org"), wire
+    assert "=?" not in wire.split("<")[-1]
+    assert len(found.group(0)) <= 76  # one header line holds it, so no mail program need fold or encode it
+    (message,) = inbox.messages
+    assert str(message["List-Id"]).startswith(title.split()[0])  # the phrase still names the list
