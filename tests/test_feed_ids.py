@@ -1,0 +1,70 @@
+"""The public feeds' item ids as a feed reader keeps them: one id for each paper of the list, the same on every
+render, restart and import (from QA). Through the web app on loopback (tests/web_server.py)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import feedparser
+import pytest
+import pytest_asyncio
+from sqlalchemy import update
+
+from digest.awesome import store as liststore
+from digest.resources import seed_list_path
+from digest.storage.models import Paper
+from tests.web_server import Site, running_site, site_settings
+
+GUID = "tag:awesome-digest,2025:arxiv:"
+# The bundled list, kept by hand, links two different papers to one arXiv ID twice.
+TOKEN_MAP = "Token Activation Map to Visually Explain Multimodal LLMs"
+VISUAL_SEARCH = "Interpreting Object-level Foundation Models via Visual Precision Search"
+
+
+@pytest_asyncio.fixture
+async def site(tmp_path: Path) -> AsyncIterator[Site]:
+    async with running_site(
+        site_settings(tmp_path / "data", "[web]\nfeed_items = 500\n"), cache_feeds=False
+    ) as running:
+        yield running
+
+
+async def feed_ids(site: Site, path: str) -> dict[str, str]:
+    """Title -> id of every item, as feedparser reads them; every id once."""
+    async with site.client.get(path) as response:
+        assert response.status == 200
+        parsed = feedparser.parse(await response.read())
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    ids = [entry.id for entry in parsed.entries]
+    assert [key for key, count in Counter(ids).items() if count > 1] == [], "one id for two papers"
+    return {entry.title: entry.id for entry in parsed.entries}
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("path", ["/feeds/list.xml", "/feeds/list.atom"])
+async def test_two_papers_a_hand_kept_list_links_to_one_arxiv_id_are_two_items(site: Site, path: str) -> None:
+    """The bundled list links 'Token Activation Map ...' and 'Interpreting Object-level Foundation Models ...' both to
+    arXiv 2411.16198 (and two titles to 2404.03118): both items had the id ...arxiv:2411.16198, so a feed reader,
+    which knows an item by its id, showed one of the two papers and never the other (or swapped one for the other
+    between fetches). Expected: each paper its own id, the first one listed keeping the arXiv one."""
+    ids = await feed_ids(site, path)
+    assert len(ids) == 64  # every paper of the list
+    assert ids[TOKEN_MAP] == GUID + "2411.16198"
+    assert ids[VISUAL_SEARCH] != ids[TOKEN_MAP]
+
+
+@pytest.mark.asyncio
+async def test_an_older_database_holding_one_id_for_two_papers_keeps_the_ids_a_later_import_gives(site: Site) -> None:
+    """A database keyed by migration 0013 holds the arXiv id for both papers: the feeds tell them apart all the same,
+    and a later import of the list stores the ids the feeds already give, so no reader sees an item twice."""
+    with site.database.transaction() as session:
+        doubled = update(Paper).where(Paper.arxiv_id.in_(["2411.16198", "2404.03118"]))
+        session.execute(doubled.values(feed_key="arxiv:" + Paper.arxiv_id))
+    before = await feed_ids(site, "/feeds/list.atom")
+    edited = seed_list_path().read_bytes().replace(b"(Apr. 4, 2025)", b"(Apr. 5, 2025)", 1)
+    with site.database.transaction() as session:
+        liststore.import_markdown(session, edited, source="edited.md")
+    assert await feed_ids(site, "/feeds/list.atom") == before
+    assert await feed_ids(site, "/feeds/list.xml") == before
