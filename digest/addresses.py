@@ -17,6 +17,8 @@ from digest.text import url_problem
 _NOT_IN_ADDRESS = set('<>,;"()[]\\')
 # A header line as RFC 5322 advises (78), less the space that starts a folded line.
 _LIST_ID_LINE = 77
+# SMTP's 998 characters a line, less "List-Unsubscribe: <" and ">".
+UNSUBSCRIBE_LENGTH_LIMIT = 998 - len("List-Unsubscribe: <>")
 _MAILBOX = re.compile(r"^(?P<name>[^<>]*)<(?P<address>[^<>]*)>$")
 
 
@@ -94,7 +96,10 @@ def mailbox(value: str) -> Mailbox:
 
 def unsubscribe_problem(target: str) -> str | None:
     """Why the target is not one a List-Unsubscribe header can carry, or None: a mailto: with a plain address, or an
-    http(s) URL the URL policy (digest.text) accepts, so no white space (write a space as %20)."""
+    http(s) URL the URL policy (digest.text) accepts, so no white space (write a space as %20); on one header line
+    (the header is never folded: a folded <URL> reaches no mail client as a link)."""
+    if len(target) > UNSUBSCRIBE_LENGTH_LIMIT:
+        return f"is longer than the {UNSUBSCRIBE_LENGTH_LIMIT} characters one header line can carry"
     if target.startswith("mailto:"):
         address, _, _query = target.removeprefix("mailto:").partition("?")
         if any(ch.isspace() or not ch.isprintable() or ch in "<>" for ch in target):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.cli import main
 from digest.weekly.store import run_weekly_job
 from tests.smtp_server import Inbox, free_port, smtp_server
 from tests.test_weekly_mail_delivery import NOW, config, setup
@@ -52,3 +53,37 @@ def test_the_list_id_travels_as_an_identifier_a_filter_can_match(tmp_path: Path,
     assert len(found.group(0)) <= 76  # one header line holds it, so no mail program need fold or encode it
     (message,) = inbox.messages
     assert str(message["List-Id"]).startswith(title.split()[0])  # the phrase still names the list
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://lists.example.org/mailman3/lists/awesome-lmms-interpretability.lists.example.org/",
+        "mailto:awesome-lmms-interpretability-weekly-leave@lists.example.org?subject=unsubscribe",
+    ],
+)
+def test_a_long_unsubscribe_link_travels_as_a_link_a_mail_client_offers(tmp_path: Path, target: str) -> None:
+    """A List-Unsubscribe target longer than about 60 characters (a Mailman 3 list page, a mailto: with a subject)
+    did not fit one header line, and the email library wrote it as encoded words ('=?utf-8?q?=3Chttps=3A//...?='):
+    RFC 2369 wants the <URL> as it is, so Gmail, Apple Mail and Outlook offered no Unsubscribe and a reader had no
+    way out but the link at the end of the text. Expected: the header carries the link as configured."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, maintainers=(), weekly=f'list_unsubscribe = "{target}"\n'))
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port):
+            run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    (envelope,) = inbox.envelopes
+    assert raw_header(envelope.original_content, "List-Unsubscribe") == f"<{target}>"
+
+
+def test_an_unsubscribe_link_no_header_line_can_carry_is_refused_by_config_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = "https://lists.example.org/leave?token=" + "a" * 1000
+    (tmp_path / "digest.toml").write_text(config(free_port(), weekly=f'list_unsubscribe = "{target}"\n'))
+    checked = main(["--config", str(tmp_path / "digest.toml"), "--data-dir", str(tmp_path / "data"), "config", "check"])
+    out = capsys.readouterr().out
+    assert checked == 1 and "is longer than the 978 characters one header line can carry" in out, out
