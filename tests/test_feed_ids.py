@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
@@ -14,7 +15,9 @@ from sqlalchemy import update
 
 from digest.awesome import store as liststore
 from digest.resources import seed_list_path
+from digest.review.rules import Actor
 from digest.storage.models import Paper
+from tests.factories import insert_candidate, real_papers
 from tests.web_server import Site, running_site, site_settings
 
 GUID = "tag:awesome-digest,2025:arxiv:"
@@ -68,3 +71,28 @@ async def test_an_older_database_holding_one_id_for_two_papers_keeps_the_ids_a_l
         liststore.import_markdown(session, edited, source="edited.md")
     assert await feed_ids(site, "/feeds/list.atom") == before
     assert await feed_ids(site, "/feeds/list.xml") == before
+
+
+@pytest.mark.asyncio
+async def test_a_paper_undone_and_approved_again_later_is_dated_by_when_it_came_back(site: Site) -> None:
+    """A maintainer approves a paper, undoes it an hour later (wrong paper, wrong section) and approves it again a
+    week later, after another paper: the feeds dated it by the first approval, a week back and below the papers
+    approved since, although it joined the list (and the weekly digest announces it) that later week. A reader whose
+    feed reader never saw it in that hour, and who reads by date, never finds it. Expected: dated when it came back."""
+    first, other = real_papers()[0], real_papers()[1]
+    first_id, other_id = insert_candidate(site.database, first), insert_candidate(site.database, other)
+    ann = Actor("ann", None, "cli")
+    await site.reviewer.decide_async(first_id, "approve", ann)
+    site.clock.advance(timedelta(hours=1))
+    await site.reviewer.decide_async(first_id, "revert", ann)
+    site.clock.advance(timedelta(days=7))
+    await site.reviewer.decide_async(other_id, "approve", ann)
+    site.clock.advance(timedelta(hours=1))
+    await site.reviewer.decide_async(first_id, "approve", ann)
+    for path in ("/feeds/list.xml", "/feeds/list.atom"):
+        async with site.client.get(path) as response:
+            parsed = feedparser.parse(await response.read())
+        newest = parsed.entries[0]
+        assert [entry.title for entry in parsed.entries[:2]] == [first["title"], other["title"]], path
+        came_back = datetime(*newest.published_parsed[:6], tzinfo=UTC)
+        assert abs(came_back - site.clock()) < timedelta(seconds=2), (path, came_back)
