@@ -100,6 +100,11 @@ def unsubscribe_problem(target: str) -> str | None:
     (the header is never folded: a folded <URL> reaches no mail client as a link)."""
     if len(target) > UNSUBSCRIBE_LENGTH_LIMIT:
         return f"is longer than the {UNSUBSCRIBE_LENGTH_LIMIT} characters one header line can carry"
+    if not target.isascii():  # the header would go as encoded words, which no mail client reads as a link
+        return (
+            "holds characters outside ASCII, which the header cannot carry: write them percent-encoded (é as %C3%A9;"
+            " a domain in its xn-- form)"
+        )
     if target.startswith("mailto:"):
         address, _, _query = target.removeprefix("mailto:").partition("?")
         if any(ch.isspace() or not ch.isprintable() or ch in "<>" for ch in target):

@@ -87,3 +87,31 @@ def test_an_unsubscribe_link_no_header_line_can_carry_is_refused_by_config_check
     checked = main(["--config", str(tmp_path / "digest.toml"), "--data-dir", str(tmp_path / "data"), "config", "check"])
     out = capsys.readouterr().out
     assert checked == 1 and "is longer than the 978 characters one header line can carry" in out, out
+
+
+@pytest.mark.parametrize(
+    "target", ["https://lists.example.org/désinscription", "mailto:leave@listes.bücher.example?subject=stop"]
+)
+def test_an_unsubscribe_link_with_characters_outside_ascii_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str
+) -> None:
+    """'https://lists.example.org/désinscription' was 'configuration OK', and every readers' edition then carried
+    List-Unsubscribe as encoded words ('=?utf-8?q?=3Chttps=3A//...d=C3=A9sinscription=3E?='): no mail client offered
+    the Unsubscribe. Expected: config check refuses it in one line saying how to write it, and the job records the
+    same line (retried) instead of sending a header no client reads."""
+    port = free_port()
+    text = config(port, maintainers=(), weekly=f'list_unsubscribe = "{target}"\n')
+    (tmp_path / "digest.toml").write_text(text, encoding="utf-8")
+    checked = main(["--config", str(tmp_path / "digest.toml"), "--data-dir", str(tmp_path / "data"), "config", "check"])
+    out = capsys.readouterr().out
+    refusal = f"weekly.list_unsubscribe {target!r} holds characters outside ASCII"
+    assert checked == 1 and refusal in out, out
+    settings, database = setup(tmp_path, text)
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port):
+            result = run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    (outcome,) = result.emails
+    assert outcome.status == "failed" and refusal in outcome.message and inbox.messages == []
