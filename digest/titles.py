@@ -93,3 +93,10 @@ def distinct_feed_keys(papers: Iterable[tuple[str | None, str | None, str]]) -> 
         taken.add(key)
         keys.append(key)
     return keys
+
+
+def same_title(key: str, other: str) -> bool:
+    """Whether two title keys name one paper: at least half their words shared (a typo, an edition's subtitle), where a
+    hand-kept list that links a title to the wrong arXiv ID puts two papers' titles with next to none in common."""
+    words, others = set(key.split()), set(other.split())
+    return len(words & others) * 2 >= len(words | others) > 0

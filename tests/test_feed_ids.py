@@ -96,3 +96,18 @@ async def test_a_paper_undone_and_approved_again_later_is_dated_by_when_it_came_
         assert [entry.title for entry in parsed.entries[:2]] == [first["title"], other["title"]], path
         came_back = datetime(*newest.published_parsed[:6], tzinfo=UTC)
         assert abs(came_back - site.clock()) < timedelta(seconds=2), (path, came_back)
+
+
+@pytest.mark.asyncio
+async def test_a_paper_the_list_links_to_another_papers_arxiv_id_does_not_show_that_papers_abstract(site: Site) -> None:
+    """The list links 'Token Activation Map to Visually Explain Multimodal LLMs' to 2411.16198, which is 'Interpreting
+    Object-level Foundation Models via Visual Precision Search': both feed items carried that paper's abstract
+    (Grounding DINO, Florence-2), so readers read under the Token Activation Map title what another paper does.
+    Expected: a bundled abstract only under a title of its own paper (a typo in it still matches)."""
+    async with site.client.get("/feeds/list.xml") as response:
+        parsed = feedparser.parse(await response.read())
+    summaries = {entry.title: entry.summary for entry in parsed.entries}
+    assert "Grounding DINO" in summaries[VISUAL_SEARCH]
+    assert "Grounding DINO" not in summaries[TOKEN_MAP]
+    lvlm = [summary for title, summary in summaries.items() if title.lower().startswith("lvlm-int")]
+    assert len(lvlm) == 2 and all("multi-modal large language models" in summary for summary in lvlm)

@@ -26,7 +26,7 @@ from digest.review.queries import pending_candidates
 from digest.review.rules import approval_menu
 from digest.review.signing import approval_signer, token_matches
 from digest.storage.models import Candidate, Entry, ListMeta, Paper
-from digest.titles import arxiv_abs_url, distinct_feed_keys, feed_key
+from digest.titles import arxiv_abs_url, distinct_feed_keys, feed_key, same_title, title_key
 from digest.vocab import Action
 from digest.web.context import WebContext, context_of
 from digest.web.syndication import (
@@ -128,12 +128,13 @@ def feed_date(paper: Paper) -> datetime:
 
 
 def feed_abstract(paper: Paper) -> str:
-    """The stored abstract, else the bundled one (the seed list's papers ship with theirs)."""
+    """The stored abstract, else the bundled one of this paper (the seed list's papers ship with theirs): not one of
+    the paper its arXiv ID names when its title is another's (a hand-kept list linking the wrong ID)."""
     if paper.abstract:
         return paper.abstract
     bundled = bundled_abstracts()
-    found = bundled.get(paper.arxiv_id or "") or bundled.get(paper.title_key)
-    return found[1] if found else ""
+    found = [bundled.get(paper.title_key), bundled.get(paper.arxiv_id or "")]
+    return next((row[1] for row in found if row and same_title(title_key(row[0]), paper.title_key)), "")
 
 
 def list_feed(session: Session, context: WebContext, self_path: str) -> Feed:
