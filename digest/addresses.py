@@ -15,6 +15,10 @@ from digest.text import url_problem
 
 # Characters no plain address here holds: they would end the address in a header or the SMTP envelope.
 _NOT_IN_ADDRESS = set('<>,;"()[]\\')
+# A header line as RFC 5322 advises (78), less the space that starts a folded line.
+_LIST_ID_LINE = 77
+# SMTP's 998 characters a line, less "List-Unsubscribe: <" and ">".
+UNSUBSCRIBE_LENGTH_LIMIT = 998 - len("List-Unsubscribe: <>")
 _MAILBOX = re.compile(r"^(?P<name>[^<>]*)<(?P<address>[^<>]*)>$")
 
 
@@ -92,7 +96,15 @@ def mailbox(value: str) -> Mailbox:
 
 def unsubscribe_problem(target: str) -> str | None:
     """Why the target is not one a List-Unsubscribe header can carry, or None: a mailto: with a plain address, or an
-    http(s) URL the URL policy (digest.text) accepts, so no white space (write a space as %20)."""
+    http(s) URL the URL policy (digest.text) accepts, so no white space (write a space as %20); on one header line
+    (the header is never folded: a folded <URL> reaches no mail client as a link)."""
+    if len(target) > UNSUBSCRIBE_LENGTH_LIMIT:
+        return f"is longer than the {UNSUBSCRIBE_LENGTH_LIMIT} characters one header line can carry"
+    if not target.isascii():  # the header would go as encoded words, which no mail client reads as a link
+        return (
+            "holds characters outside ASCII, which the header cannot carry: write them percent-encoded (é as %C3%A9;"
+            " a domain in its xn-- form)"
+        )
     if target.startswith("mailto:"):
         address, _, _query = target.removeprefix("mailto:").partition("?")
         if any(ch.isspace() or not ch.isprintable() or ch in "<>" for ch in target):
@@ -112,12 +124,16 @@ def list_id(title: str, web_host: str | None, sender_domain: str) -> str:
     """The List-Id of the readers' edition (RFC 2919): the list's title, then <label.namespace>, the label made of
     the title's letters and digits and the namespace the web address's host name, else the sender's domain (its
     A-label; `localhost` is the RFC's namespace for a list without a domain)."""
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
-    label = "-".join(re.findall(r"[a-z0-9]+", ascii_title.lower()))[:60].strip("-") or "weekly-digest"
     namespace = ascii_domain(sender_domain)
     if web_host and "." in web_host and not _is_ip(web_host):
         with suppress(AddressError):  # a host name that is not one: the sender's domain names the list
             namespace = ascii_domain(web_host.lower())
+    # The identifier must fit one folded header line: a longer one is written as encoded words by the email library,
+    # where RFC 2047 allows none and no filter finds it.
+    room = max(_LIST_ID_LINE - len(" <.>") - len(namespace), 1)
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    words = "-".join(re.findall(r"[a-z0-9]+", ascii_title.lower()))
+    label = words[: min(60, room)].strip("-") or "weekly-digest"[:room].strip("-") or "w"
     phrase = " ".join("".join(ch if ch.isprintable() else " " for ch in title).split())
     if phrase.isascii() and re.search(r'[()<>\[\]:;@\\,."]', phrase):
         phrase = '"' + phrase.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Iterable
 
 TITLE_KEY_MAX = 500  # models.Paper/Candidate.title_key are String(500)
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
@@ -77,3 +78,25 @@ def feed_key(arxiv_id: str | None, key: str) -> str:
     if arxiv_id:
         return f"arxiv:{arxiv_id}"
     return f"paper:{hashlib.sha256(key.encode('utf-8')).hexdigest()[:24]}"
+
+
+def distinct_feed_keys(papers: Iterable[tuple[str | None, str | None, str]]) -> list[str]:
+    """Each paper's feed key, from (the key it keeps or None, its arXiv ID, its title key) in the order the papers
+    joined the list: a key an earlier paper holds already (a hand-kept list links two titles to one arXiv ID) gives way
+    to the digest of the title key, since a feed reader knows an item by its id and would show only one of the two."""
+    taken: set[str] = set()
+    keys = []
+    for kept, arxiv_id, title in papers:
+        key = kept or feed_key(arxiv_id, title)
+        if key in taken:
+            key = feed_key(None, title)
+        taken.add(key)
+        keys.append(key)
+    return keys
+
+
+def same_title(key: str, other: str) -> bool:
+    """Whether two title keys name one paper: at least half their words shared (a typo, an edition's subtitle), where a
+    hand-kept list that links a title to the wrong arXiv ID puts two papers' titles with next to none in common."""
+    words, others = set(key.split()), set(other.split())
+    return len(words & others) * 2 >= len(words | others) > 0

@@ -18,7 +18,7 @@ from digest.awesome.matching import SectionKeys, matched_sections, paper_identit
 from digest.awesome.parse import ListFormatError, ParsedList, ParsedSection, parse_bytes
 from digest.awesome.reading import META_KEY, READER_VERSION
 from digest.storage.models import Entry, ListMeta, Paper, Section
-from digest.titles import feed_key, title_key
+from digest.titles import distinct_feed_keys, title_key
 
 PAPER_KIND = {"surveys": "survey", "blog": "blog", "tool": "tool"}
 
@@ -198,7 +198,10 @@ def _store_papers(session: Session, fields: dict[str, dict[str, Any]], now: date
         for name, value in values.items():
             if getattr(paper, name) != value:
                 setattr(paper, name, value)
-        paper.feed_key = paper.feed_key or feed_key(paper.arxiv_id, key)
+    joined = sorted((papers[key] for key in fields), key=lambda paper: (paper.id is None, paper.id or 0))  # new last
+    keys = distinct_feed_keys((paper.feed_key, paper.arxiv_id, paper.title_key) for paper in joined)
+    for paper, distinct in zip(joined, keys, strict=True):
+        paper.feed_key = distinct  # one id for each paper, as the feeds give it (web.feeds.list_guids)
     return papers
 
 

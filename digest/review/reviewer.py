@@ -238,12 +238,15 @@ class Reviewer:
                 f"{candidate.arxiv_id} is already in the list ({', '.join(elsewhere)}): name a section to add it "
                 "there too, or reject the candidate"
             )
+        moving = candidate.status == APPROVED  # into another section: the paper stays in the list
         moved_here = remove_approval_entry(session, candidate, now, keeping=label)
         listed_before = list(resolved.entries)
         try:
             entry = add_candidate_entry(session, candidate, label, now, self.settings.templates_dir)
         except liststore.ListFormatError as exc:
             raise ReviewError(f"cannot add candidate {candidate.id} to the list: {exc}") from None
+        if not moving and entry not in listed_before and entry.paper.entries == [entry]:
+            entry.paper.added_at = now  # a paper that had left the list joins it now, and the feeds date it so
         record_decision(candidate, APPROVED, actor, label, now)
         # paper_id marks the entry this approval added, which a later revert or reject removes; an entry a
         # maintainer had already written into that section is theirs and stays.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,7 +26,7 @@ from digest.review.queries import pending_candidates
 from digest.review.rules import approval_menu
 from digest.review.signing import approval_signer, token_matches
 from digest.storage.models import Candidate, Entry, ListMeta, Paper
-from digest.titles import arxiv_abs_url, feed_key
+from digest.titles import arxiv_abs_url, distinct_feed_keys, feed_key, same_title, title_key
 from digest.vocab import Action
 from digest.web.context import WebContext, context_of
 from digest.web.syndication import (
@@ -91,6 +91,14 @@ def paper_guid(paper: Paper) -> str:
     return GUID_PREFIX + (paper.feed_key or feed_key(paper.arxiv_id, paper.title_key))
 
 
+def list_guids(papers: Sequence[Paper]) -> dict[int, str]:
+    """Each listed paper's id in the feeds, by its row: `paper_guid`, one for each paper even where a database keyed
+    before ids were made distinct holds one for two (the later paper then has what the next import stores for it)."""
+    joined = sorted(papers, key=lambda paper: paper.id)
+    keys = distinct_feed_keys((paper.feed_key, paper.arxiv_id, paper.title_key) for paper in joined)
+    return {paper.id: GUID_PREFIX + key for paper, key in zip(joined, keys, strict=True)}
+
+
 def paper_links(arxiv_id: str | None, url: str | None, code_url: str | None, others: list[str]) -> list[FeedLink]:
     links: list[FeedLink] = []
     if arxiv_id:
@@ -120,12 +128,13 @@ def feed_date(paper: Paper) -> datetime:
 
 
 def feed_abstract(paper: Paper) -> str:
-    """The stored abstract, else the bundled one (the seed list's papers ship with theirs)."""
+    """The stored abstract, else the bundled one of this paper (the seed list's papers ship with theirs): not one of
+    the paper its arXiv ID names when its title is another's (a hand-kept list linking the wrong ID)."""
     if paper.abstract:
         return paper.abstract
     bundled = bundled_abstracts()
-    found = bundled.get(paper.arxiv_id or "") or bundled.get(paper.title_key)
-    return found[1] if found else ""
+    found = [bundled.get(paper.title_key), bundled.get(paper.arxiv_id or "")]
+    return next((row[1] for row in found if row and same_title(title_key(row[0]), paper.title_key)), "")
 
 
 def list_feed(session: Session, context: WebContext, self_path: str) -> Feed:
@@ -133,10 +142,11 @@ def list_feed(session: Session, context: WebContext, self_path: str) -> Feed:
     papers = session.scalars(
         select(Paper).where(Paper.entries.any()).options(selectinload(Paper.entries).selectinload(Entry.section))
     ).all()
+    guids = list_guids(papers)
     dated = sorted(((feed_date(paper), paper.id, paper) for paper in papers), key=lambda row: row[:2], reverse=True)
     items = [
         FeedItem(
-            guid=paper_guid(paper),
+            guid=guids[paper.id],
             title=paper.title,
             link=safe_url(paper.url) or (arxiv_abs_url(paper.arxiv_id) if paper.arxiv_id else context.url("/")),
             published=published,

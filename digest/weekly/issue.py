@@ -25,6 +25,9 @@ from digest.weekly.weeks import week_of as week_of
 from digest.weekly.weeks import week_of_day as week_of_day
 
 _SUMMARY_LIMIT = 220
+# A full stop, then a capital: a sentence ends, unless the stop ends an abbreviation abstracts use mid-sentence.
+_ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "cf.", "vs.", "Fig.", "Eq.")
+_SENTENCE_END = re.compile("".join(rf"(?<!\b{re.escape(word)})" for word in _ABBREVIATIONS) + r"(?<=[.!?])\s+(?=[A-Z])")
 _AUTHORS_SHOWN = 3
 
 
@@ -142,7 +145,7 @@ def single_line(text: str | None) -> str:
 def one_line_summary(abstract: str | None, limit: int = _SUMMARY_LIMIT) -> str:
     """The abstract's first sentence, cut at a word boundary when it runs past `limit` characters."""
     text = single_line(abstract)
-    match = re.search(r"(?<=[.!?])\s+(?=[A-Z])", text[20:])
+    match = _SENTENCE_END.search(text[20:])
     if match:
         text = text[: 20 + match.start()]
     if len(text) <= limit:

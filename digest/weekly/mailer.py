@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid
 
 from digest.addresses import AddressError, Mailbox, envelope_address, list_id, mailbox, unsubscribe_problem
@@ -37,6 +38,25 @@ class Delivery:
     refused: Sequence[str]
     deferred: Sequence[str] = ()
     refusals: str = ""
+
+
+class _ListHeadersWhole(EmailPolicy):
+    """The default policy, but List-Unsubscribe is never folded: a <URL> longer than a header line would otherwise be
+    written as encoded words, where RFC 2047 allows none and RFC 2369 wants the URL as it is, so no mail client would
+    offer the Unsubscribe. `digest.addresses.unsubscribe_problem` keeps the line within SMTP's 998 characters."""
+
+    def fold(self, name: str, value: str) -> str:
+        folded: str = EmailPolicy.fold(self._whole(name), name, value)
+        return folded
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        return EmailPolicy.fold_binary(self._whole(name), name, value)
+
+    def _whole(self, name: str) -> EmailPolicy:
+        return self.clone(max_line_length=0) if name.lower() == "list-unsubscribe" else self
+
+
+_POLICY = _ListHeadersWhole()  # email.policy.default's settings
 
 
 def _header_value(value: str) -> str:
@@ -90,7 +110,7 @@ def build_message(
     message: a List-Id named by the title and `web_host` (else the sender's domain). `message_key` (the week and
     edition) makes the Message-ID the same on every attempt, so a resend after a lost reply is known as the same
     message."""
-    message = EmailMessage()
+    message = EmailMessage(policy=_POLICY)
     message["Subject"] = _header_value(subject)
     origin = _sender(sender)
     message["From"] = Address(display_name=origin.display_name, addr_spec=origin.envelope)

@@ -1,0 +1,117 @@
+"""The readers' edition's mailing-list headers as a mail client, a filter rule or a list server reads them from the
+wire (RFC 2919, RFC 2047): through the real weekly job against a real aiosmtpd server on loopback (from QA)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from digest.cli import main
+from digest.weekly.store import run_weekly_job
+from tests.smtp_server import Inbox, free_port, smtp_server
+from tests.test_weekly_mail_delivery import NOW, config, setup
+
+
+def raw_header(raw: bytes, name: str) -> str:
+    """The header as it travelled: its folded lines joined, nothing decoded."""
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    match = re.search(rf"^{name}:([^\r\n]*(?:\r\n[ \t][^\r\n]*)*)", head, flags=re.MULTILINE | re.IGNORECASE)
+    assert match is not None, head
+    return re.sub(r"\r\n[ \t]", " ", match.group(1)).strip()
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Awesome Multimodal Large Language Models Interpretability Papers",
+        "Awesome LMMs Mechanistic Interpretability — Lecture hebdomadaire",
+        "Übersicht: Interpretierbarkeit multimodaler Sprachmodelle",
+    ],
+)
+def test_the_list_id_travels_as_an_identifier_a_filter_can_match(tmp_path: Path, title: str) -> None:
+    """A list title of more than about 45 characters (or one with a dash or an accent and some length) made the
+    List-Id's identifier longer than a header line, and the email library wrote it as encoded words
+    ('=?utf-8?q?=3Cawesome-...=2Eexample=2Eorg=3E?='): RFC 2047 allows no encoded word there, and a filter on the
+    list (Gmail's list:, Sieve, procmail, a list server) found no <label.namespace>. Expected: the identifier as is."""
+    port = free_port()
+    text = f'list_title = "{title}"\n' + config(port, maintainers=())
+    text += '\n[web]\nbase_url = "https://digest.example.org"\n'
+    settings, database = setup(tmp_path, text)
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port):
+            run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    (envelope,) = inbox.envelopes
+    wire = raw_header(envelope.original_content, "List-Id")
+    found = re.search(r"<([a-z0-9-]+(?:\.[a-z0-9-]+)+)>$", wire)
+    assert found is not None and found.group(1).endswith(".digest.example.org"), wire
+    assert "=?" not in wire.split("<")[-1]
+    assert len(found.group(0)) <= 76  # one header line holds it, so no mail program need fold or encode it
+    (message,) = inbox.messages
+    assert str(message["List-Id"]).startswith(title.split()[0])  # the phrase still names the list
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://lists.example.org/mailman3/lists/awesome-lmms-interpretability.lists.example.org/",
+        "mailto:awesome-lmms-interpretability-weekly-leave@lists.example.org?subject=unsubscribe",
+    ],
+)
+def test_a_long_unsubscribe_link_travels_as_a_link_a_mail_client_offers(tmp_path: Path, target: str) -> None:
+    """A List-Unsubscribe target longer than about 60 characters (a Mailman 3 list page, a mailto: with a subject)
+    did not fit one header line, and the email library wrote it as encoded words ('=?utf-8?q?=3Chttps=3A//...?='):
+    RFC 2369 wants the <URL> as it is, so Gmail, Apple Mail and Outlook offered no Unsubscribe and a reader had no
+    way out but the link at the end of the text. Expected: the header carries the link as configured."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, maintainers=(), weekly=f'list_unsubscribe = "{target}"\n'))
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port):
+            run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    (envelope,) = inbox.envelopes
+    assert raw_header(envelope.original_content, "List-Unsubscribe") == f"<{target}>"
+
+
+def test_an_unsubscribe_link_no_header_line_can_carry_is_refused_by_config_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = "https://lists.example.org/leave?token=" + "a" * 1000
+    (tmp_path / "digest.toml").write_text(config(free_port(), weekly=f'list_unsubscribe = "{target}"\n'))
+    checked = main(["--config", str(tmp_path / "digest.toml"), "--data-dir", str(tmp_path / "data"), "config", "check"])
+    out = capsys.readouterr().out
+    assert checked == 1 and "is longer than the 978 characters one header line can carry" in out, out
+
+
+@pytest.mark.parametrize(
+    "target", ["https://lists.example.org/désinscription", "mailto:leave@listes.bücher.example?subject=stop"]
+)
+def test_an_unsubscribe_link_with_characters_outside_ascii_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str
+) -> None:
+    """'https://lists.example.org/désinscription' was 'configuration OK', and every readers' edition then carried
+    List-Unsubscribe as encoded words ('=?utf-8?q?=3Chttps=3A//...d=C3=A9sinscription=3E?='): no mail client offered
+    the Unsubscribe. Expected: config check refuses it in one line saying how to write it, and the job records the
+    same line (retried) instead of sending a header no client reads."""
+    port = free_port()
+    text = config(port, maintainers=(), weekly=f'list_unsubscribe = "{target}"\n')
+    (tmp_path / "digest.toml").write_text(text, encoding="utf-8")
+    checked = main(["--config", str(tmp_path / "digest.toml"), "--data-dir", str(tmp_path / "data"), "config", "check"])
+    out = capsys.readouterr().out
+    refusal = f"weekly.list_unsubscribe {target!r} holds characters outside ASCII"
+    assert checked == 1 and refusal in out, out
+    settings, database = setup(tmp_path, text)
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port):
+            result = run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    (outcome,) = result.emails
+    assert outcome.status == "failed" and refusal in outcome.message and inbox.messages == []
