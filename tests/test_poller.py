@@ -580,3 +580,22 @@ async def test_a_list_link_arxiv_refuses_as_an_id_does_not_keep_the_other_abstra
         assert list(session.scalars(select(RelevanceExample.arxiv_id))) == ["1707.08567"]
     warnings = [record.getMessage() for record in caplog.records if "1234.5678" in record.getMessage()]
     assert len(warnings) == 1 and "math.GT" not in warnings[0], warnings
+
+
+@pytest.mark.asyncio
+async def test_an_answer_cut_off_between_two_items_is_asked_again(settings: Settings, database: Database) -> None:
+    """A feed whose answer stops right after an item's end (a proxy or arXiv ending the answer part-way, between two
+    items rather than inside one): the items read were stored and the poll said "ok", so the retry job saw a fine day
+    and the rest of that day's feed was never read. Like an answer cut inside an item, it fails its source, and the
+    retry reads the whole feed."""
+    whole = feed(*RELEVANT, *UNRELATED)
+    first_end = whole.index(b"</item>") + len(b"</item>")
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=whole[:first_end], etag='"cut"'), Reply(body=whole, etag='"w"'))
+        cut = await run_poll(settings, database, sources=[url], clock=FakeClock())
+        retry = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    report = cut.sources[0]
+    assert cut.outcome == "partial" and report.failed, report.line()
+    assert "the rest of the feed is missing" in report.line()
+    assert state(database, url).etag == '"w"' and retry.outcome == "ok"
+    assert sorted(candidates(database)) == sorted(RELEVANT)

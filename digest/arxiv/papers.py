@@ -63,7 +63,8 @@ class ParsedFeed:
     title: str = ""
     total_results: int | None = None  # API answers: opensearch:totalResults
     well_formed: bool = True
-    cut_off: int = 0  # items the answer ends inside (a dropped connection): left out, and what followed never came
+    # items the answer ends inside (a dropped connection; 1 when it ends between two): what followed never came
+    cut_off: int = 0
     skipped: int = 0  # whole items left out (no arXiv ID, no title): read, but no paper
 
     @property

@@ -38,6 +38,8 @@ _ERROR_TITLE = re.compile(r"^\s*(feed error|error)\b", re.IGNORECASE)
 # surrogate or a number past Unicode, so no item of that answer, nor any later source of the pass, would be read.
 _CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 _REPLACEMENT_REFERENCE = b"&#xFFFD;"
+# How a whole answer ends (RSS 2.0, Atom, RSS 1.0): its closing tag, near the end (a comment or spaces may follow).
+_CLOSING = re.compile(rb"</(?:rss|feed|rdf:RDF)>")
 
 
 def _kind(parsed: Any) -> str:
@@ -181,6 +183,12 @@ def _read_entries(
                 f"{source}: {entry_label(entries[index], index)}: cut off (the feed ends inside it); skipped"
             )
         entries = entries[:closed]
+        if not cut_off and not _CLOSING.search(data[-1024:]):
+            # Cut off between two items: each item read is whole, but what followed never came.
+            cut_off = 1
+            problems.append(
+                f"{source}: the answer ends after item {closed}, before the feed's end; the rest is missing"
+            )
     loose, dates = read_leniently(parsed), DateCache()
     skipped = 0
     for index, entry in enumerate(entries):

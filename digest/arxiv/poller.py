@@ -50,7 +50,7 @@ class SourceReport:
     problems: list[str] = field(default_factory=list)
     second_tier: int = 0  # new papers just under the review threshold: the weekly digest's "Worth a look"
     new: list[str] = field(default_factory=list)  # the arXiv IDs of the new candidates, for scripts (--json)
-    cut_off: int = 0  # the answer ended inside an item: what followed was not read (fetched whole at the retry)
+    cut_off: int = 0  # the answer was cut off: what followed was not read (fetched whole at the retry)
     missed: str = ""  # the announcement days since the last feed read whose feeds were never read, in one clause
 
     @property
@@ -71,7 +71,7 @@ class SourceReport:
             if self.problems:
                 text += f", {len(self.problems)} items skipped or odd"
             if self.cut_off:
-                text += "; the answer ends inside an item, so the rest of the feed is missing: asked again at the retry"
+                text += "; the answer is cut off, so the rest of the feed is missing: asked again at the retry"
             return f"{self.source}: {text}{self.missed}"
         detail = self.message.removeprefix(f"{self.source}: ")  # a fetcher's message names the source already
         return f"{self.source}: {self.outcome}" + (f" ({detail})" if detail else "") + self.missed
