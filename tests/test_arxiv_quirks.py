@@ -598,3 +598,27 @@ async def test_a_polled_api_query_answered_with_an_empty_page_is_asked_again(
     assert (glitch.outcome, report.outcome) == ("failed", "broken"), report.line()
     assert "no entries" in report.message and "214881" in report.message
     assert retried.outcome == "ok" and retried.sources[0].entries == 10
+
+
+def test_the_three_second_rule_holds_for_a_source_given_on_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An operator whose polls read a mirror 0.5 s apart (allowed: nothing configured is on arxiv.org) ran a one-off
+    `digest poll --source https://rss.arxiv.org/rss/cs.CL https://rss.arxiv.org/rss/cs.CV`: arXiv was asked at the
+    mirror's pace, half a second apart. The rule the configuration is held to now holds for --source: refused in one
+    line, nothing asked."""
+    from digest.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    config = tmp_path / "digest.toml"
+    config.write_text(
+        '[arxiv]\ncontact = "maintainers@example.org"\nmin_interval_seconds = 0.5\n'
+        'sources = ["http://127.0.0.1:9/rss/cs.CL"]\napi_url = "http://127.0.0.1:9/api/query"\n',
+        encoding="utf-8",
+    )
+    arxiv = ["https://rss.arxiv.org/rss/cs.CL", "https://rss.arxiv.org/rss/cs.CV"]
+    status = main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "poll", "--source", *arxiv])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert status == 1 and not (tmp_path / "data" / "digest.sqlite3").exists(), err  # refused before anything
+    assert len(err) == 1 and err[0].startswith("digest: "), err
+    assert "at least 3" in err[0] and "--source https://rss.arxiv.org/rss/cs.CL is on arxiv.org" in err[0]

@@ -12,6 +12,7 @@ from digest.vocab import PollOutcome
 
 if TYPE_CHECKING:
     from digest.arxiv.poller import PollSummary
+    from digest.config import Settings
 
 
 def register(subparsers: Any) -> None:
@@ -110,6 +111,17 @@ async def _poll_until_interrupted(context: Context, sources: list[str] | None) -
         STOP_WAITING.reset(token)
 
 
+def _polite_sources(settings: Settings, sources: list[str]) -> None:
+    """A source given on the command line is held to the rule the configured ones are: under 3 s apart, none may be
+    on arxiv.org (a configuration of mirrors may ask faster)."""
+    from pydantic_core import PydanticCustomError
+
+    try:
+        settings.arxiv.impolite_to(sources, "--source")
+    except PydanticCustomError as exc:
+        raise CommandError(exc.message()) from None
+
+
 def handle_poll(args: argparse.Namespace, context: Context) -> int:
     import asyncio
 
@@ -118,6 +130,7 @@ def handle_poll(args: argparse.Namespace, context: Context) -> int:
     from digest.cli.logs import setup_logging
 
     settings = context.settings
+    _polite_sources(settings, args.source or [])
     setup_logging(settings.log_level, settings.log_format)
     try:
         summary = asyncio.run(_poll_until_interrupted(context, args.source or None))
