@@ -283,3 +283,45 @@ async def test_a_run_missed_during_an_upgrade_that_moves_the_weekday_still_runs(
     finally:
         new.shutdown(wait=False)
     assert any("missed its run" in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.asyncio
+async def test_a_feed_not_yet_rebuilt_on_an_announcement_day_is_asked_again(tmp_path: Path) -> None:
+    """arXiv's announcement came late (it posts "announcements delayed" notices a few times a year): at Tuesday's
+    00:30 poll the feed was still Monday's, answered 304 to Monday's ETag, and on Monday the feed was still Sunday's
+    empty one. Both were taken for fine days ("not-modified", "no announcements on Sunday"), the 06:00 retry saw a
+    good poll and did nothing, and the day's feed, gone by the next night, was never read. Now a feed older than the
+    announcement day the poll runs on fails its source, and the retry reads the day's feed."""
+    from digest.arxiv.poll_pass import run_poll
+    from tests.arxiv_server import ArxivServer, FakeClock, Reply
+    from tests.feedbuild import build_rss
+    from tests.test_poller import RELEVANT, records
+
+    settings = make_settings(tmp_path / "data", '[arxiv]\ncontact = "maintainers@example.org"\n')
+    database = open_service_database(settings)
+    friday, sunday, monday, tuesday = date(2026, 4, 24), date(2026, 4, 26), date(2026, 4, 27), date(2026, 4, 28)
+
+    def at(day: date, hour: int) -> FakeClock:  # hour in New York (EDT, UTC-4)
+        return FakeClock(datetime(day.year, day.month, day.day, hour + 4, 30, tzinfo=UTC))
+
+    try:
+        async with ArxivServer() as server:
+            url = server.program(
+                "/rss/cs.CV",
+                Reply(body=build_rss("cs.CV", records(RELEVANT[2]), friday), etag='"fri"'),  # Friday 00:30
+                Reply(body=build_rss("cs.CV", [], sunday), etag='"sun"'),  # Monday 00:30: Sunday's empty feed
+                Reply(body=build_rss("cs.CV", records(RELEVANT[0]), monday), etag='"mon"'),  # Monday 06:00
+                Reply(body=build_rss("cs.CV", records(RELEVANT[0]), monday), etag='"mon"'),  # Tuesday 00:30: 304
+                Reply(body=build_rss("cs.CV", records(RELEVANT[1]), tuesday), etag='"tue"'),  # Tuesday 06:00
+            )
+            polls = [
+                await run_poll(settings, database, sources=[url], clock=clock)
+                for clock in (at(friday, 0), at(monday, 0), at(monday, 6), at(tuesday, 0), at(tuesday, 6))
+            ][1:]
+    finally:
+        database.dispose()
+    lines = [poll.sources[0].line() for poll in polls]
+    assert [poll.outcome for poll in polls] == ["failed", "ok", "failed", "ok"], lines
+    assert "still Sunday 2026-04-26's" in lines[0] and "Monday's announcement has not come yet" in lines[0], lines[0]
+    assert "still Monday 2026-04-27's" in lines[2] and "Tuesday's announcement has not come yet" in lines[2], lines[2]
+    assert polls[1].new_candidates == 1 and polls[3].new_candidates == 1

@@ -19,6 +19,7 @@ from digest.storage.models import Candidate
 from digest.storage.state import PollRun
 from tests.arxiv_server import ArxivServer, Reply
 from tests.conftest import DATA_DIR, make_settings
+from tests.feedbuild import build_rss, load_records
 
 
 def poll_runs(settings: Settings) -> int:
@@ -127,8 +128,9 @@ def test_run_once_polls_and_exits(tmp_path: Path, capsys: pytest.CaptureFixture[
 
 @pytest.mark.asyncio
 async def test_stopping_lets_a_running_scheduled_poll_finish(tmp_path: Path) -> None:
+    # Today's feed in New York: the same feed read again on a later announcement day would be arXiv running late.
+    body = build_rss("cs.CL", load_records()[:3], datetime.now(ZoneInfo("America/New_York")).date())
     async with ArxivServer() as arxiv:
-        body = (DATA_DIR / "arxiv" / "rss" / "rss_cs.CL_2026-04-27_trimmed-3items.xml").read_bytes()
         feed = arxiv.program("/rss/cs.CL", Reply(body=body))
         settings = make_settings(
             tmp_path / "data",

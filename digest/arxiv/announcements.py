@@ -56,3 +56,14 @@ def missed_days_clause(last_feed: datetime | None, this_feed: datetime | None) -
         f"; no feed was read for {len(missed)} announcement day{plural} since the last one ({shown}{more}): their "
         f"papers were not seen; 'digest backfill --since {submitted_since(last):%Y-%m-%d}' reads them from the API"
     )
+
+
+def not_yet_announced(feed: datetime | None, now: datetime) -> str:
+    """Why a feed read on an announcement day is not that day's yet (arXiv is late: it is dated an earlier day), in
+    one line; "" when it is that day's, or the day announces nothing."""
+    if feed is None:
+        return ""
+    today, dated = now.astimezone(ARXIV_ZONE).date(), feed.astimezone(ARXIV_ZONE).date()
+    if dated >= today or not is_announcement_day(today):
+        return ""
+    return f"the feed is still {dated:%A %Y-%m-%d}'s: {today:%A}'s announcement has not come yet (arXiv is late)"

@@ -140,7 +140,7 @@ def _short_answer(parsed: ParsedFeed, report: BackfillReport) -> str | None:
     """Why this answer is not a whole page, or None: cut off inside an entry, or empty although totalResults says
     more remain (arXiv's API sends such pages now and then; arxiv.py retries them too)."""
     if parsed.cut_off:
-        return "the answer ends inside an entry"
+        return "the answer is cut off (inside an entry or between two)"
     if not parsed.items_read and report.total is not None and report.next_start < report.total:
         return "an empty page before the end of the results"
     return None

@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from digest.arxiv.announcements import ARXIV_ZONE, is_arxiv_holiday, missed_days_clause
+from digest.arxiv.announcements import ARXIV_ZONE, is_arxiv_holiday, missed_days_clause, not_yet_announced
 from digest.arxiv.api import query_url
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
 from digest.arxiv.fetch_types import FetchResult, source_line
+from digest.arxiv.fetcher import is_url
 from digest.arxiv.parse import ParsedFeed, parse_feed
 from digest.config import FeedsError, Settings, read_feed_sources
 from digest.relevance import scoring as relevance
@@ -122,9 +123,10 @@ def configured_sources(settings: Settings) -> list[str]:
 
 
 def classify(
-    parsed: ParsedFeed, *, status: int, last_feed_date: datetime | None, now: datetime, tz: ZoneInfo
+    parsed: ParsedFeed, *, status: int, last_feed_date: datetime | None, now: datetime, tz: ZoneInfo, live: bool = True
 ) -> tuple[str, str]:
-    """fetched | quiet | broken, with the reason in plain words. Pure."""
+    """fetched | quiet | broken, with the reason in plain words. Pure. `live`: read from arXiv now (not a file kept
+    from another day), so a feed dated before the announcement day it is read on is not that day's yet."""
     if status >= 400:
         return BROKEN, f"HTTP {status}" + (f": {parsed.error}" if parsed.error else "")
     if parsed.error:
@@ -140,6 +142,10 @@ def classify(
             BROKEN,
             f"the feed is dated {parsed.feed_date:%Y-%m-%d %H:%M}, older than the last one seen ({last:%Y-%m-%d})",
         )
+    # A feed read before (not a first poll, nor a file kept from another day) that is not the day's yet: arXiv is late.
+    late = not_yet_announced(parsed.feed_date, now) if live and last is not None else ""
+    if late:
+        return BROKEN, late
     if parsed.papers:
         return FETCHED, ""
     if parsed.problems:
@@ -196,10 +202,18 @@ def process_answer(
     `model_ready` gives the model, waiting for it when it is still being loaded or built: the answer is parsed first,
     so a model built after a decision is built while the feed downloads and parses."""
     source = result.source
+    live = is_url(source)
     if result.not_modified:
+        late = not_yet_announced(last_feed_date, now)  # the same feed as last time: still that day's
+        if late:
+            report = SourceReport(source, BROKEN, late)
+            record_failure(database, report, now)
+            return report
         return _store_outcome(database, SourceReport(source, NOT_MODIFIED), None, None, [], result, now)
     parsed = parse_feed(result.body, source)
-    outcome, message = classify(parsed, status=result.status, last_feed_date=last_feed_date, now=now, tz=ARXIV_ZONE)
+    outcome, message = classify(
+        parsed, status=result.status, last_feed_date=last_feed_date, now=now, tz=ARXIV_ZONE, live=live
+    )
     report = SourceReport(source, outcome, message, problems=list(parsed.problems), cut_off=parsed.cut_off)
     for problem in parsed.problems:
         log.warning("poll %s", problem)
