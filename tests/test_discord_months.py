@@ -17,7 +17,7 @@ from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import real_papers
-from tests.fake_discord import MAINTAINER, FakeDiscord
+from tests.fake_discord import BOT_ID, MAINTAINER, FakeDiscord
 from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
 from tests.test_discord_recovery import PENDING_COLOUR, approved_by_ann, rounds
 
@@ -177,3 +177,16 @@ async def test_a_message_deleted_while_the_database_failed_is_posted_again_once_
         await asyncio.to_thread(rename, db, "candidates_away", "candidates")
         await eventually(lambda: row(db, candidate_id).discord_message_id not in (None, str(mid)), "posted again")
     assert list(fake.messages) == [int(row(db, candidate_id).discord_message_id or 0)]  # the new message
+
+
+@pytest.mark.asyncio
+async def test_the_bots_reactions_a_moderator_cleared_while_it_was_away_are_put_back_when_it_starts(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Reactions cleared while the bot ran were put back at once, but not those cleared while it was away: the
+    messages were left with no ✅ or ❌ to click, for good."""
+    async with running(bot_settings, db) as bot:
+        _candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+    await fake.clear_reactions(mid)  # no gateway event reaches the bot
+    async with running(bot_settings, db):
+        await eventually(lambda: fake.reactors(mid, "✅") == fake.reactors(mid, "❌") == [BOT_ID], "put back")
