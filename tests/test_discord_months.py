@@ -17,7 +17,7 @@ from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import real_papers
-from tests.fake_discord import BOT_ID, MAINTAINER, FakeDiscord
+from tests.fake_discord import BOT_ID, LISTED_MAINTAINER, MAINTAINER, FakeDiscord
 from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
 from tests.test_discord_recovery import PENDING_COLOUR, approved_by_ann, rounds
 
@@ -190,3 +190,26 @@ async def test_the_bots_reactions_a_moderator_cleared_while_it_was_away_are_put_
     await fake.clear_reactions(mid)  # no gateway event reaches the bot
     async with running(bot_settings, db):
         await eventually(lambda: fake.reactors(mid, "✅") == fake.reactors(mid, "❌") == [BOT_ID], "put back")
+
+
+@pytest.mark.asyncio
+async def test_a_check_mark_and_the_suggested_sections_emoji_left_while_away_agree_and_approve(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """✅ (approve into the suggested section) and that section's own emoji ask for the same thing, but left by two
+    maintainers while the bot was away they were read as disagreeing: the paper stayed pending under a "Reactions
+    disagree" line."""
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)  # suggested: Sparse Autoencoder (🧩)
+    await fake.react(mid, MAINTAINER, "✅", online=False)
+    await fake.react(mid, LISTED_MAINTAINER, "🧩", online=False)
+    async with running(bot_settings, db):  # start() returns once caught up
+        pass
+    assert (row(db, candidate_id).status, row(db, candidate_id).decided_section) == ("approved", "Sparse Autoencoder")
+    assert paper["arxiv_id"] in list_md(bot_settings)
+    assert "disagree" not in last_embed(fake, mid)["description"]
+    decisions = decision_count(db)
+    async with running(bot_settings, db):  # nothing changed while away: nothing to do
+        pass
+    assert decision_count(db) == decisions

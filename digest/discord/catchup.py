@@ -128,8 +128,8 @@ class CatchUp:
             log.info("discord: the reaction that decided candidate %s was taken back while away", candidate_id)
             await self._decide(candidate_id, Action.REVERT, Actor(todo.undo.actor, todo.undo.key[0], "discord"), None)
         if todo.choice is not None:
-            (action, section), actor = todo.choice
-            await self._decide(candidate_id, action, actor, section)
+            for (action, section), actor in (todo.choice, *todo.agreeing):
+                await self._decide(candidate_id, action, actor, section)
         elif todo.conflict:
             log.warning("discord: conflicting reactions on candidate %s while away; left pending", candidate_id)
             wishes = [(action, section, actor.name) for (action, section), actor in todo.conflict.items()]
