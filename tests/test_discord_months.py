@@ -17,7 +17,7 @@ from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import real_papers
-from tests.fake_discord import MAINTAINER, FakeDiscord
+from tests.fake_discord import BOT_ID, GUILD_ID, LISTED_MAINTAINER, MAINTAINER, FakeDiscord
 from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
 from tests.test_discord_recovery import PENDING_COLOUR, approved_by_ann, rounds
 
@@ -177,3 +177,60 @@ async def test_a_message_deleted_while_the_database_failed_is_posted_again_once_
         await asyncio.to_thread(rename, db, "candidates_away", "candidates")
         await eventually(lambda: row(db, candidate_id).discord_message_id not in (None, str(mid)), "posted again")
     assert list(fake.messages) == [int(row(db, candidate_id).discord_message_id or 0)]  # the new message
+
+
+@pytest.mark.asyncio
+async def test_the_bots_reactions_a_moderator_cleared_while_it_was_away_are_put_back_when_it_starts(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Reactions cleared while the bot ran were put back at once, but not those cleared while it was away: the
+    messages were left with no ✅ or ❌ to click, for good."""
+    async with running(bot_settings, db) as bot:
+        _candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+    await fake.clear_reactions(mid)  # no gateway event reaches the bot
+    async with running(bot_settings, db):
+        await eventually(lambda: fake.reactors(mid, "✅") == fake.reactors(mid, "❌") == [BOT_ID], "put back")
+
+
+@pytest.mark.asyncio
+async def test_a_check_mark_and_the_suggested_sections_emoji_left_while_away_agree_and_approve(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """✅ (approve into the suggested section) and that section's own emoji ask for the same thing, but left by two
+    maintainers while the bot was away they were read as disagreeing: the paper stayed pending under a "Reactions
+    disagree" line."""
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)  # suggested: Sparse Autoencoder (🧩)
+    await fake.react(mid, MAINTAINER, "✅", online=False)
+    await fake.react(mid, LISTED_MAINTAINER, "🧩", online=False)
+    async with running(bot_settings, db):  # start() returns once caught up
+        pass
+    assert (row(db, candidate_id).status, row(db, candidate_id).decided_section) == ("approved", "Sparse Autoencoder")
+    assert paper["arxiv_id"] in list_md(bot_settings)
+    assert "disagree" not in last_embed(fake, mid)["description"]
+    decisions = decision_count(db)
+    async with running(bot_settings, db):  # nothing changed while away: nothing to do
+        pass
+    assert decision_count(db) == decisions
+
+
+@pytest.mark.asyncio
+async def test_a_paper_a_maintainer_approved_with_add_stays_approved_after_a_restart(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """/add on a candidate already posted for review is recorded as a Discord decision like a reaction, so a restart
+    within 14 days, finding no reaction of that maintainer's under the message, read it as taken back: the paper went
+    out of the list again."""
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        await eventually(lambda: GUILD_ID in fake.commands, "commands registered")
+        token = await fake.use_command(MAINTAINER, "add", {"paper": paper["arxiv_id"], "section": "Probing"})
+        await eventually(lambda: len(fake.answers(token)) >= 1, "the bot answered")
+        assert fake.answers(token)[-1].startswith(f"{paper['arxiv_id']}: approved into Probing")
+        await eventually(lambda: "Approved by ann into Probing" in last_embed(fake, mid)["description"], "shown")
+    async with running(bot_settings, db):  # nothing changed in Discord while away: nothing to do
+        pass
+    assert (row(db, candidate_id).status, row(db, candidate_id).decided_section) == ("approved", "Probing")
+    assert paper["arxiv_id"] in list_md(bot_settings) and decision_count(db) == 1

@@ -57,6 +57,9 @@ class ReviewBot:
         self.link = DiscordLink(settings, self, guild_ready_timeout=guild_ready_timeout, backoff=backoff or Backoff())
         self.members = Members(self.config, lambda: self.link.client)
         self.commands = SlashCommands(settings, database, reviewer, self.members)
+        self.poster = Poster(
+            settings, database, lambda: self.ready, self._channel, retry_after=sync_interval, trouble=self.link.trouble
+        )
         self.catching_up = CatchUp(
             database,
             self.members,
@@ -64,11 +67,9 @@ class ReviewBot:
             self._decide,
             self._mark_repost,
             self._note,
+            self.poster.add_reactions,
             retry_after=sync_interval,
             trouble=self.link.trouble,
-        )
-        self.poster = Poster(
-            settings, database, lambda: self.ready, self._channel, retry_after=sync_interval, trouble=self.link.trouble
         )
         self.caught_up = asyncio.Event()
         self._replay_again = False  # catching up failed as a whole: the background loop does it
@@ -141,18 +142,16 @@ class ReviewBot:
 
     async def on_reactions_cleared(self, channel_id: int, message_id: int, emoji: str | None) -> None:
         """A moderator took every reaction (or all of one emoji) off a message: as if each had been taken back, now
-        rather than at the next restart; the bot's own reactions are put back."""
+        rather than at the next restart; catching up on it puts the bot's own reactions back."""
         if channel_id != self.config.channel_id:
             return
         if emoji is not None and messages.reaction_choice(emoji, self.config.section_emojis) is None:
             return
-        with self._caught_up_later(f"clearing the reactions of message {message_id}"):
-            async with self._reaction_lock:
+        async with self._reaction_lock:
+            with self._caught_up_later(f"clearing the reactions of message {message_id}"):
                 candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, message_id)
-                if candidate_id is None:
-                    return
-                await self.catching_up.replay_or_retry(candidate_id, message_id)
-            await self.poster.add_reactions(candidate_id, self._channel().get_partial_message(message_id), emoji)
+                if candidate_id is not None:
+                    await self.catching_up.replay_or_retry(candidate_id, message_id)
 
     async def on_messages_deleted(self, message_ids: list[int]) -> None:
         for message_id in message_ids:

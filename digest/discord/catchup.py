@@ -39,6 +39,7 @@ class CatchUp:
         decide: Decide,
         repost: Callable[[int], Awaitable[None]],
         note: Callable[[int, str], Awaitable[None]],
+        react: Callable[[int, discord.Message, str], Awaitable[None]],
         retry_after: float,
         trouble: Callable[[str, str | None], None],
     ) -> None:
@@ -48,6 +49,7 @@ class CatchUp:
         self._decide = decide
         self._repost = repost
         self._note = note  # a line on the message (why nothing was decided)
+        self._react = react  # the bot's own reaction added to a message
         self._trouble = trouble  # what keeps the bot from its work, said once and shown on /healthz
         # Messages whose catching up failed (Discord or the database), tried again from the background loop.
         self.retries: Retries[tuple[int, int]] = Retries(retry_after)
@@ -117,6 +119,7 @@ class CatchUp:
         seen = replay.seen_reactions(await asyncio.to_thread(store.reaction_history, self.database, candidate_id))
         # ✅ approves into the list's name for the suggested section: the name the decision log holds
         listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
+        await self._put_back_own(candidate_id, message, listed is not None)
         names = await asyncio.to_thread(store.listed_names, self.database, self.members.config.section_emojis)
         suggested = listed or candidate.suggested_section
         present, there = await self.members.reactions_on(message, candidate_id, suggested, names)
@@ -125,9 +128,16 @@ class CatchUp:
             log.info("discord: the reaction that decided candidate %s was taken back while away", candidate_id)
             await self._decide(candidate_id, Action.REVERT, Actor(todo.undo.actor, todo.undo.key[0], "discord"), None)
         if todo.choice is not None:
-            (action, section), actor = todo.choice
-            await self._decide(candidate_id, action, actor, section)
+            for (action, section), actor in (todo.choice, *todo.agreeing):
+                await self._decide(candidate_id, action, actor, section)
         elif todo.conflict:
             log.warning("discord: conflicting reactions on candidate %s while away; left pending", candidate_id)
             wishes = [(action, section, actor.name) for (action, section), actor in todo.conflict.items()]
             await self._note(candidate_id, messages.conflict_note(wishes))
+
+    async def _put_back_own(self, candidate_id: int, message: discord.Message, listed: bool) -> None:
+        """The bot's ✅ and ❌ (❌ alone when ✅ cannot approve) that a moderator cleared, while the bot ran or not."""
+        own = {messages.normalise_emoji(str(reaction.emoji)) for reaction in message.reactions if reaction.me}
+        for emoji in messages.BOT_REACTIONS if listed else (messages.REJECT_EMOJI,):
+            if messages.normalise_emoji(emoji) not in own:
+                await self._react(candidate_id, message, emoji)

@@ -36,7 +36,7 @@ def actor_of(user: discord.User | discord.Member, settings: Settings) -> Actor |
     """The maintainer behind an interaction, or None: listed users and members holding a maintainer role."""
     roles = [role.id for role in user.roles] if isinstance(user, discord.Member) else []
     if may_decide(roles, user.id, settings.discord):
-        return Actor(user.display_name, str(user.id), "discord")
+        return Actor(user.display_name, str(user.id), "discord", command="add")
     return None
 
 

@@ -42,11 +42,13 @@ class Seen:
 
 @dataclass(frozen=True)
 class Plan:
-    """What to do: undo the standing reaction's decision (it was taken back), then make `choice`, if any."""
+    """What to do: undo the standing reaction's decision (it was taken back), then make `choice`, if any, and record
+    the new reactions of others that agree with it (`agreeing`), as they are recorded when made live."""
 
     undo: LoggedDecision | None = None
     choice: tuple[Choice, Actor] | None = None
     conflict: dict[Choice, Actor] = field(default_factory=dict)
+    agreeing: tuple[tuple[Choice, Actor], ...] = ()
 
 
 def seen_reactions(log: Iterable[LoggedDecision]) -> Seen:
@@ -84,8 +86,17 @@ def plan(status: str, seen: Seen, present: Mapping[Key, tuple[Choice, Actor]], t
     new = {key: wish for key, wish in present.items() if key not in seen.accounted}
     if not new and status == Status.PENDING:
         new = {key: wish for key, wish in present.items() if key not in seen.overruled}
+    # Reactions that ask for the same thing agree, whichever emoji says it: ✅ and the suggested section's own emoji
+    # both approve into that section (the key's action and section say what a reaction means).
     wanted: dict[Choice, Actor] = {}
-    for choice, actor in new.values():
-        wanted.setdefault(choice, actor)
+    first: dict[tuple[str, str], Key] = {}
+    for key, (choice, actor) in new.items():
+        if key[1:] not in first:
+            first[key[1:]] = key
+            wanted[choice] = actor
     chosen = replayed_choice(wanted)
-    return Plan(undo, chosen, {} if chosen is not None or not wanted else wanted)
+    if chosen is None:
+        return Plan(undo, None, wanted)
+    deciders = {key[0] for key in first.values()}
+    agreeing = tuple(wish for key, wish in new.items() if key[0] not in deciders and key not in seen.accounted)
+    return Plan(undo, chosen, agreeing=agreeing)

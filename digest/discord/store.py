@@ -97,7 +97,7 @@ def deciding_actor(database: Database, candidate_id: int, user_id: int, choice: 
         decided_as = decision_key(latest.actor_id, latest.action, _current_name(session, latest.section))
         suggested = _listed_name(session, candidate.suggested_section) or candidate.suggested_section
         removed_as = reaction_key(user_id, choice, suggested)
-        if not undone_by_removal(candidate.status, latest.channel, decided_as, removed_as):
+        if not undone_by_removal(candidate.status, _reacted_through(latest), decided_as, removed_as):
             return None
         return latest.actor
 
@@ -137,7 +137,7 @@ def reaction_history(database: Database, candidate_id: int) -> list[LoggedDecisi
     with database.reading() as session:
         return [
             LoggedDecision(
-                row.channel,
+                _reacted_through(row),
                 row.action,
                 decision_key(row.actor_id, row.action, _current_name(session, row.section)),
                 row.applied,
@@ -167,6 +167,12 @@ def _listed_name(session: Session, suggested: str | None) -> str | None:
     """The list's name for the suggested section (named loosely, as the Reviewer matches it), or None."""
     section = liststore.resolve_section(session, suggested) if suggested else None
     return section.name if section is not None else None
+
+
+def _reacted_through(decision: Decision) -> str:
+    """The channel of a decision as reactions read it: one Discord's /add made is no reaction's, and taking a
+    reaction back does not undo it (as a decision made on the web is not)."""
+    return f"{decision.channel} /{decision.command}" if decision.command else decision.channel
 
 
 def _current_name(session: Session, recorded: str | None) -> str | None:

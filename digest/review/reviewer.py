@@ -130,6 +130,7 @@ class Reviewer:
                     channel=actor.channel,
                     at=now,
                     applied=outcome.changed,
+                    command=actor.command,
                 )
             )
         if outcome.changed:

@@ -77,6 +77,7 @@ class Actor:
     name: str
     id: str | None
     channel: str  # discord | web | feed | email | cli
+    command: str | None = None  # the Discord slash command that decides ("add"); None for a reaction
 
 
 @dataclass(frozen=True)
