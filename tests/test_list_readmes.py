@@ -253,3 +253,30 @@ def test_sections_of_one_name_are_offered_apart_and_each_takes_its_approvals(own
     assert "(Jun. 20, 2024)" in block_2024 and block_2024.index("(Jun. 20, 2024)") < block_2024.index("Gamma")
     reviewer.decide(candidate_id, "revert", ANN)  # the undo finds the entry in its own block
     assert markdown(database, settings) == YEAR_BLOCKS
+
+
+# 9. A numbered list of papers ('1. [Title](url)'): the papers were silently no entries (the list refused as "not an
+# awesome list" when every section is numbered; a numbered section beside bulleted ones simply left the database).
+NUMBERED = (
+    "# Awesome X\n\n## Contents\n\n1. [Papers](#papers)\n2. [Tools](#tools)\n\n## Papers\n\n"
+    "1. [Alpha paper](https://arxiv.org/abs/2501.00001) (Jan. 5, 2025)\n"
+    "2. [Beta paper](https://arxiv.org/abs/2401.00002) (Jan. 4, 2024)\n"
+    "3. [Gamma paper](https://arxiv.org/abs/2301.00003) (Jan. 4, 2023)\n\n"
+    "## Tools\n\n- [Delta tool](https://arxiv.org/abs/2201.00004) (Jan. 4, 2022)\n"
+)
+
+
+def test_a_numbered_list_of_papers_is_the_lists_and_an_approval_keeps_its_numbering(own_list: Any) -> None:
+    from markdown_it import MarkdownIt
+
+    settings, database = own_list(NUMBERED)
+    with database.reading() as session:
+        known = liststore.known_keys(session).arxiv_ids
+    assert {"2501.00001", "2401.00002", "2301.00003"} <= known, known  # was: only the tool's
+    approve(database, settings, paper_dated(4, "2023-06-20"), "Papers")
+    after = markdown(database, settings)
+    removed, inserted = changed_lines(NUMBERED, after)
+    assert removed == [] and inserted[0].startswith("3. ["), inserted  # numbered as the entry it goes above
+    papers = MarkdownIt().parse(after.split("## Papers")[1].split("## Tools")[0])
+    assert [t.type for t in papers if t.type.endswith("list_open")] == ["ordered_list_open"]
+    assert sum(t.type == "list_item_open" for t in papers) == 4  # one list, 1. to 4. as GitHub numbers it

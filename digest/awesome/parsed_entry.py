@@ -12,7 +12,8 @@ from itertools import pairwise
 
 from digest.titles import arxiv_id_from_url, title_key
 
-ENTRY_START = re.compile(r"^(?P<marker>[+*-])[ \t]+")
+# A list item's start: a bullet, or a number of an ordered list ('1. [Title](url)').
+ENTRY_START = re.compile(r"^(?P<marker>[+*-]|(?P<number>[0-9]{1,9})[.)])[ \t]+")
 BADGE = re.compile(r"\[!\[(?P<alt>[^\]]*)\]\((?P<image>[^()\s]*)\)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))*)\)")
 _LEADING_BADGES = re.compile(rf"^(?:{BADGE.pattern}[ \t]*)*")
 # A link as CommonMark writes it: its target bare or in <...>, and a hover title after it ('(url "Title")').
@@ -27,7 +28,7 @@ _LINK_OPENING = re.compile(r"\[(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*\]\((?![
 # ('+ 🔥 *[Title](url)*'); no word outside the short name.
 _DECORATION = re.compile(rf"^(?:{BADGE.pattern}|\*\*(?:\\.|[^*\\])+\*\*|[^\w\[]|_)*")
 _SHORT_NAME = re.compile(r"^\*\*(?P<short>(?:\\.|[^*\\])+)\*\*\s*")
-_ENTRY_HEAD = re.compile(r"^(?P<marker>[+*-])[ \t]+(?P<short>\*\*(?:\\.|[^*\\])+\*\*\s*)?")
+_ENTRY_HEAD = re.compile(r"^(?P<marker>[+*-]|[0-9]{1,9}[.)])[ \t]+(?P<short>\*\*(?:\\.|[^*\\])+\*\*\s*)?")
 # Link text that names what the link leads to, not the paper ('- **Title** [[Paper]](url) [[Code]](url)', the way
 # many paper lists write entries): the bold text before it is then the paper's title.
 _LABEL = re.compile(
@@ -156,13 +157,18 @@ def _title_first(line: str) -> tuple[re.Match[str], str] | None:
     return head, line[head.end() :]
 
 
+def marker_kind(marker: str) -> str:
+    """'+', '-' or '*', and '1.' or '1)' for any number of an ordered list."""
+    return marker if marker in ("+", "-", "*") else "1" + marker[-1]
+
+
 def linked_marker(line: str) -> str | None:
-    """The bullet of an item whose title link comes first (after a short name and badges), or None."""
+    """The marker kind of an item whose title link comes first (after a short name and badges), or None."""
     found = _title_first(line)
     if not found:
         return None
     title_link = LINK.match(_LEADING_BADGES.sub("", found[1], count=1))
-    return found[0]["marker"] if title_link and not link_target(title_link).startswith("#") else None
+    return marker_kind(found[0]["marker"]) if title_link and not link_target(title_link).startswith("#") else None
 
 
 def is_entry_line(line: str, own_marker: str = "+") -> bool:
@@ -179,7 +185,7 @@ def is_entry_line(line: str, own_marker: str = "+") -> bool:
     title_link = LINK.match(_LEADING_BADGES.sub("", rest, count=1))
     if title_link:
         return not link_target(title_link).startswith("#")
-    if head["marker"] != own_marker:
+    if marker_kind(head["marker"]) != own_marker:
         return False
     return head["short"] is not None or _LINK_OPENING.match(_DECORATION.sub("", rest, count=1)) is not None
 

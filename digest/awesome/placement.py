@@ -15,7 +15,7 @@ from digest import resources
 from digest.awesome.entry import escape_text, render_entry_fields, safe_url
 from digest.awesome.importer import PAPER_KIND, set_meta
 from digest.awesome.parse import ListFormatError, oldest_first, parse_date, split_lines
-from digest.awesome.parsed_entry import ENTRY_START
+from digest.awesome.parsed_entry import ENTRY_START, marker_kind
 from digest.awesome.rendering import list_environment
 from digest.awesome.sectionnames import match_section, section_labels
 from digest.storage.models import Entry, Paper, Section
@@ -183,9 +183,7 @@ def _insert_entry(
     index = _dated_index(entries, published)
     if _line_end(section) == "\r\n":  # a list saved with Windows line ends keeps them in its new entries
         lines = lines.replace("\r\n", "\n").replace("\n", "\r\n")
-    marker = _marker(session, section)
-    if marker and ENTRY_START.match(lines):  # GitHub starts a new list at another bullet: '- ' entries stay one list
-        lines = marker + lines[1:]
+    lines = _in_sections_marker(session, section, entries, index, lines)
     prefix, tail = "", _separator(section)
     if index == len(entries) and entries and not entries[-1].raw.endswith("\n"):
         prefix = _line_end(section)  # the old last line had no line end; the new entry starts on its own line
@@ -217,11 +215,22 @@ def _hand_over_tail(entry: Entry, separator: str) -> str:
     return own if entry.raw.endswith("\n") else separator
 
 
-def _marker(session: Session, section: Section) -> str | None:
-    """The bullet the section's entries are written with ('+', '-' or '*'; the list's, for a section still empty)."""
+def _in_sections_marker(session: Session, section: Section, entries: list[Entry], index: int, lines: str) -> str:
+    """The new entry's lines with the marker the section's entries are written with (GitHub starts a new list at
+    another bullet): its bullet, or in a numbered list the number of the entry it goes above, else the last one's
+    next (GitHub numbers an ordered list from its first item, so the list reads on in order; no other line changes)."""
+    written = ENTRY_START.match(lines)
     raws = [entry.raw for entry in section.entries] or list(session.scalars(select(Entry.raw).limit(100)))
-    markers = Counter(found["marker"] for found in map(ENTRY_START.match, raws) if found)
-    return markers.most_common(1)[0][0] if markers else None
+    found = [match for match in map(ENTRY_START.match, raws) if match]
+    if written is None or not found:
+        return lines
+    kind = Counter(marker_kind(match["marker"]) for match in found).most_common(1)[0][0]
+    if kind[0].isdigit():
+        numbers = [m["number"] if m else None for m in map(ENTRY_START.match, (entry.raw for entry in entries))]
+        below = numbers[index] if index < len(numbers) else None
+        above = numbers[index - 1] if 0 < index <= len(numbers) else None
+        kind = f"{below or int(above or 0) + 1}{kind[-1]}"
+    return kind + lines[written.end("marker") :]
 
 
 def _line_end(section: Section) -> str:
