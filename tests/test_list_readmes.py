@@ -280,3 +280,27 @@ def test_a_numbered_list_of_papers_is_the_lists_and_an_approval_keeps_its_number
     papers = MarkdownIt().parse(after.split("## Papers")[1].split("## Tools")[0])
     assert [t.type for t in papers if t.type.endswith("list_open")] == ["ordered_list_open"]
     assert sum(t.type == "list_item_open" for t in papers) == 4  # one list, 1. to 4. as GitHub numbers it
+
+
+# 10. A venue or year tag before the title ('- [ICLR 2024] [Title](url)', '- `NeurIPS 2021` [Title](url)',
+# '- [CVPR 2022] **Title** [[Paper]](url) [[Code]](url)'): those papers were silently no entries, and a code link
+# ending an entry was read as its date ("date 'https://github.com/...' is not like 'Apr. 4, 2025'").
+VENUES = (
+    "# Awesome X\n\n## News\n\n"
+    "- [2024-02] We added [a survey](https://arxiv.org/abs/2402.00009) to the list.\n\n"
+    "## Papers\n\n"
+    "- [ICLR 2024] [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+    "- [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+    "- [CVPR 2022] **Gamma: A Paper** [[Paper]](https://arxiv.org/abs/2201.00003) [[Code]](https://github.com/x/y)\n"
+    "- `NeurIPS 2021` [Delta paper](https://arxiv.org/abs/2101.00004) (Dec. 6, 2021)\n"
+    "- (AAAI 2021) [Epsilon paper](https://arxiv.org/abs/2101.00005) (Feb. 2, 2021)\n"
+)
+
+
+def test_entries_with_a_venue_tag_before_the_title_are_the_lists_papers(own_list: Any) -> None:
+    assert [(f.line, f.code) for f in lint_text(VENUES)] == [(11, "no-date")]  # was: nothing checked but Beta
+    settings, database = own_list(VENUES)
+    assert markdown(database, settings) == VENUES
+    with database.reading() as session:
+        titles = session.scalars(select(Paper.title).order_by(Paper.id)).all()
+    assert titles == ["Alpha paper", "Beta paper", "Gamma: A Paper", "Delta paper", "Epsilon paper"]

@@ -15,7 +15,7 @@ from digest.awesome.blocks import find_headings, hidden_lines, item_end
 from digest.awesome.limits import MAX_LIST_BYTES as MAX_LIST_BYTES  # re-exported for awesome_lint
 
 # One entry's reading lives in parsed_entry.py; its names are importable from here as before.
-from digest.awesome.parsed_entry import BADGE, ENTRY_START, LINK, item_head, link_target, linked_marker
+from digest.awesome.parsed_entry import BADGE, ENTRY_START, LINK, entry_marker, item_head, link_target
 from digest.awesome.parsed_entry import ParsedEntry as ParsedEntry
 from digest.awesome.parsed_entry import date_order as date_order
 from digest.awesome.parsed_entry import is_entry_line as is_entry_line
@@ -175,7 +175,7 @@ def parse_list(text: str) -> ParsedList:
 
 def _own_marker(lines: list[str], hidden: list[bool]) -> str:
     """The bullet most of the list's entries are written with ('+' when none is)."""
-    markers = Counter(linked_marker(line) for line, is_hidden in zip(lines, hidden, strict=True) if not is_hidden)
+    markers = Counter(entry_marker(line) for line, is_hidden in zip(lines, hidden, strict=True) if not is_hidden)
     markers.pop(None, None)
     return str(markers.most_common(1)[0][0]) if markers else "+"
 

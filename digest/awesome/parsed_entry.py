@@ -26,8 +26,12 @@ LINK = re.compile(
 _LINK_OPENING = re.compile(r"\[(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*\]\((?![ \t]*<?#)")
 # What may come before the title link of a '+' entry edited by hand: badges, a **short name**, emoji, emphasis
 # ('+ 🔥 *[Title](url)*'); no word outside the short name.
-_DECORATION = re.compile(rf"^(?:{BADGE.pattern}|\*\*(?:\\.|[^*\\])+\*\*|[^\w\[]|_)*")
+# A venue or year tag before the title is decoration too: '[ICLR 2024]' (no link), '`NeurIPS 2021`', '(AAAI 2021)'.
+_DECORATION = re.compile(
+    rf"^(?:{BADGE.pattern}|\*\*(?:\\.|[^*\\])+\*\*|\[[^\[\]]*\](?!\()|`[^`]*`|\([^()]*\)|[^\w\[]|_)*"
+)
 _SHORT_NAME = re.compile(r"^\*\*(?P<short>(?:\\.|[^*\\])+)\*\*\s*")
+_BOLD_BEFORE = re.compile(r"\*\*(?P<short>(?:\\.|[^*\\])+)\*\*\s*$")
 _ENTRY_HEAD = re.compile(r"^(?P<marker>[+*-]|[0-9]{1,9}[.)])[ \t]+(?P<short>\*\*(?:\\.|[^*\\])+\*\*\s*)?")
 # Link text that names what the link leads to, not the paper ('- **Title** [[Paper]](url) [[Code]](url)', the way
 # many paper lists write entries): the bold text before it is then the paper's title.
@@ -35,7 +39,8 @@ _LABEL = re.compile(
     r"^\[.*\]$|^(?:paper|pdf|arxiv|abs|link|html|openreview|project|project page|page|website|blog|code|github)$",
     re.IGNORECASE | re.DOTALL,
 )
-_DATE_AT_END = re.compile(r"\((?P<date>[^()]*)\)\s*$")
+# The date in parentheses ending the line, not the target of a link there ("[[Code]](https://...)").
+_DATE_AT_END = re.compile(r"(?<!\])\((?P<date>[^()]*)\)\s*$")
 _FULL_DATE = re.compile(r"^(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})$")
 _YEAR = re.compile(r"^(?P<year>\d{4})$")
 # A line that cannot go on with the paragraph above it (a blank line, a new list item, a heading, HTML, a quote).
@@ -162,13 +167,13 @@ def marker_kind(marker: str) -> str:
     return marker if marker in ("+", "-", "*") else "1" + marker[-1]
 
 
-def linked_marker(line: str) -> str | None:
-    """The marker kind of an item whose title link comes first (after a short name and badges), or None."""
-    found = _title_first(line)
-    if not found:
+def entry_marker(line: str) -> str | None:
+    """The marker kind of an item that links somewhere and reads as an entry when its marker is the list's own."""
+    head = _ENTRY_HEAD.match(line)
+    if head is None or _LINK_OPENING.search(line) is None:
         return None
-    title_link = LINK.match(_LEADING_BADGES.sub("", found[1], count=1))
-    return marker_kind(found[0]["marker"]) if title_link and not link_target(title_link).startswith("#") else None
+    kind = marker_kind(head["marker"])
+    return kind if is_entry_line(line, kind) else None
 
 
 def is_entry_line(line: str, own_marker: str = "+") -> bool:
@@ -211,8 +216,9 @@ def parse_entry(lines: list[str], first_line: int) -> ParsedEntry:
     title_link = LINK.search(BADGE.sub("", head))
     if title_link:
         entry.title_markdown = title_link["text"]
-        if short and _LABEL.match(title_link["text"].strip()):
-            entry.title_markdown, entry.short_name = short["short"].strip(), None
+        bold = short or _BOLD_BEFORE.search(BADGE.sub("", head)[: title_link.start()])
+        if bold and _LABEL.match(title_link["text"].strip()):
+            entry.title_markdown, entry.short_name = bold["short"].strip(), None
         entry.title = " ".join(unescape(entry.title_markdown).split())
         entry.url = link_target(title_link)
         date_match = _DATE_AT_END.search(BADGE.sub("", head)[title_link.end() :])
