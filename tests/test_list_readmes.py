@@ -304,3 +304,11 @@ def test_entries_with_a_venue_tag_before_the_title_are_the_lists_papers(own_list
     with database.reading() as session:
         titles = session.scalars(select(Paper.title).order_by(Paper.id)).all()
     assert titles == ["Alpha paper", "Beta paper", "Gamma: A Paper", "Delta paper", "Epsilon paper"]
+
+
+# 11. A day the month does not have ('Feb. 30, 2024', a typo for a date) passed lint as a date, and was ordered as one.
+def test_a_date_the_calendar_does_not_have_is_a_lint_finding_on_its_line() -> None:
+    text = OLDEST_FIRST.replace("(Jan. 4, 2023)", "(Feb. 30, 2023)")
+    found = [(f.line, f.code, f.message) for f in lint_text(text) if f.code == "bad-date"]
+    message = "date 'Feb. 30, 2023' is not a calendar day written like 'Apr. 4, 2025'"
+    assert found == [(5, "bad-date", message)], found  # was: nothing

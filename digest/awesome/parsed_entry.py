@@ -108,11 +108,19 @@ def unescape(text: str) -> str:
 
 
 def parse_date(text: str) -> tuple[int, int, int] | None:
+    """(year, month, day) of 'Apr. 4, 2025', (year, 0, 0) of '2025'; None for anything else, a day the month does not
+    have ('Feb. 30, 2024') included."""
     text = text.strip()
     full = _FULL_DATE.match(text)
     if full:
         month = _MONTHS.get(full["month"][:3].casefold())
-        return (int(full["year"]), month, int(full["day"])) if month else None
+        if month is None:
+            return None
+        try:
+            day = date(int(full["year"]), month, int(full["day"]))
+        except ValueError:
+            return None
+        return (day.year, day.month, day.day)
     year = _YEAR.match(text)
     return (int(year["year"]), 0, 0) if year else None
 
