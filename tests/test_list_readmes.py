@@ -312,3 +312,34 @@ def test_a_date_the_calendar_does_not_have_is_a_lint_finding_on_its_line() -> No
     found = [(f.line, f.code, f.message) for f in lint_text(text) if f.code == "bad-date"]
     message = "date 'Feb. 30, 2023' is not a calendar day written like 'Apr. 4, 2025'"
     assert found == [(5, "bad-date", message)], found  # was: nothing
+
+
+# 12. Papers in sub-lists under category bullets ('- **Vision**' over '  - [Title](url)'): in a '+' list the category
+# bullet was "entry has no [Title](url) link" and refused the whole import; in a '-' list the papers were silently
+# no entries. An approval goes into the sub-list, as indented as the entries beside it.
+CATEGORIES = (
+    "# Awesome X\n\n## Papers\n"
+    "+ **Vision**\n"
+    "  + [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+    "  + [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+    "+ **Language**\n"
+    "  + [Gamma paper](https://arxiv.org/abs/2201.00003) (Jan. 4, 2022)\n\n"
+    "## Tools\n\n+ [Delta tool](https://arxiv.org/abs/2101.00004) (Jan. 4, 2021)\n"
+)
+
+
+@pytest.mark.parametrize("bullet", ["+", "-"])
+def test_papers_in_sub_lists_under_category_bullets_are_entries(own_list: Any, bullet: str) -> None:
+    from markdown_it import MarkdownIt
+
+    text = CATEGORIES.replace("+ ", f"{bullet} ")
+    assert [f for f in lint_text(text) if f.severity == "error"] == []  # was: no-link at lines 4 and 7
+    settings, database = own_list(text)  # was: refused, or 3 papers silently left out
+    with database.reading() as session:
+        assert {"2401.00001", "2301.00002", "2201.00003"} <= liststore.known_keys(session).arxiv_ids
+    approve(database, settings, paper_dated(4, "2023-06-20"), "Papers")
+    after = markdown(database, settings)
+    removed, inserted = changed_lines(text, after)
+    assert removed == [] and inserted[0].startswith(f"  {bullet} ["), inserted
+    vision = MarkdownIt().parse(after.split(f"{bullet} **Language**")[0].split("## Papers")[1])
+    assert sum(t.type == "list_item_open" for t in vision) == 4  # Vision and its three papers

@@ -205,7 +205,7 @@ def is_entry_line(line: str, own_marker: str = "+") -> bool:
 
 def parse_entry(lines: list[str], first_line: int) -> ParsedEntry:
     entry = ParsedEntry(line=first_line, raw="".join(lines))
-    head = ENTRY_START.sub("", item_head(lines).rstrip("\r\n"), count=1)
+    head = ENTRY_START.sub("", item_head(lines).strip(" \t\r\n"), count=1)  # a sub-list's entry is indented
     short = _SHORT_NAME.match(head)
     if short and LINK.search(short["short"]):
         short = None  # '**[Title](url)**': the title link in bold

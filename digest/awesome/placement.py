@@ -184,6 +184,10 @@ def _insert_entry(
     if _line_end(section) == "\r\n":  # a list saved with Windows line ends keeps them in its new entries
         lines = lines.replace("\r\n", "\n").replace("\n", "\r\n")
     lines = _in_sections_marker(session, section, entries, index, lines)
+    if entries:  # in a sub-list under a category bullet, as indented as the entry beside it
+        beside = entries[min(index, len(entries) - 1)].raw
+        indent = beside[: len(beside) - len(beside.lstrip(" \t"))]
+        lines = "".join(indent + line if line.strip() else line for line in split_lines(lines))
     prefix, tail = "", _separator(section)
     if index == len(entries) and entries and not entries[-1].raw.endswith("\n"):
         prefix = _line_end(section)  # the old last line had no line end; the new entry starts on its own line
@@ -221,12 +225,12 @@ def _in_sections_marker(session: Session, section: Section, entries: list[Entry]
     next (GitHub numbers an ordered list from its first item, so the list reads on in order; no other line changes)."""
     written = ENTRY_START.match(lines)
     raws = [entry.raw for entry in section.entries] or list(session.scalars(select(Entry.raw).limit(100)))
-    found = [match for match in map(ENTRY_START.match, raws) if match]
+    found = [match for match in (ENTRY_START.match(raw.lstrip(" \t")) for raw in raws) if match]
     if written is None or not found:
         return lines
     kind = Counter(marker_kind(match["marker"]) for match in found).most_common(1)[0][0]
     if kind[0].isdigit():
-        numbers = [m["number"] if m else None for m in map(ENTRY_START.match, (entry.raw for entry in entries))]
+        numbers = [m["number"] if m else None for m in (ENTRY_START.match(e.raw.lstrip(" \t")) for e in entries)]
         below = numbers[index] if index < len(numbers) else None
         above = numbers[index - 1] if 0 < index <= len(numbers) else None
         kind = f"{below or int(above or 0) + 1}{kind[-1]}"
