@@ -310,7 +310,7 @@ def test_entries_with_a_venue_tag_before_the_title_are_the_lists_papers(own_list
 def test_a_date_the_calendar_does_not_have_is_a_lint_finding_on_its_line() -> None:
     text = OLDEST_FIRST.replace("(Jan. 4, 2023)", "(Feb. 30, 2023)")
     found = [(f.line, f.code, f.message) for f in lint_text(text) if f.code == "bad-date"]
-    message = "date 'Feb. 30, 2023' is not a calendar day written like 'Apr. 4, 2025'"
+    message = "date 'Feb. 30, 2023' is not a calendar day written like 'Apr. 4, 2025' or '2025-04-04'"
     assert found == [(5, "bad-date", message)], found  # was: nothing
 
 
@@ -343,3 +343,25 @@ def test_papers_in_sub_lists_under_category_bullets_are_entries(own_list: Any, b
     assert removed == [] and inserted[0].startswith(f"  {bullet} ["), inserted
     vision = MarkdownIt().parse(after.split(f"{bullet} **Language**")[0].split("## Papers")[1])
     assert sum(t.type == "list_item_open" for t in vision) == 4  # Vision and its three papers
+
+
+# 13. Dates written the ISO way ('(2024-01-05)') or by month ('(2023.06)', '(Jan. 2022)'): lint called each a bad
+# date, and an approval into a newest-first section of them went to its end, below its oldest paper.
+ISO_DATED = (
+    "# Awesome X\n\n## Papers\n\n"
+    "- [Alpha paper](https://arxiv.org/abs/2401.00001) (2024-01-05)\n"
+    "- [Beta paper](https://arxiv.org/abs/2301.00002) (2023-01-04)\n"
+    "- [Gamma paper](https://arxiv.org/abs/2201.00003) (2022-01-04)\n"
+)
+
+
+def test_iso_and_month_dates_are_dates_and_an_approval_goes_at_its_date_written_alike(own_list: Any) -> None:
+    by_month = ISO_DATED.replace("(2023-01-04)", "(2023.01)").replace("(2022-01-04)", "(Jan. 2022)")
+    assert [f for f in lint_text(by_month) if "date" in f.code] == []  # was: bad-date at lines 6 and 7
+    assert [f for f in lint_text(ISO_DATED) if "date" in f.code] == []  # was: bad-date at lines 5, 6 and 7
+    settings, database = own_list(ISO_DATED)
+    approve(database, settings, paper_dated(4, "2023-06-20"), "Papers")
+    after = markdown(database, settings)
+    removed, inserted = changed_lines(ISO_DATED, after)
+    assert removed == [] and inserted[0].endswith("(2023-06-20)\n"), inserted  # was: "(Jun. 20, 2023)"
+    assert after.index("(2024-01-05)") < after.index("(2023-06-20)") < after.index("(2023-01-04)")  # was: last

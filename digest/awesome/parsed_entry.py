@@ -43,6 +43,9 @@ _LABEL = re.compile(
 _DATE_AT_END = re.compile(r"(?<!\])\((?P<date>[^()]*)\)\s*$")
 _FULL_DATE = re.compile(r"^(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})$")
 _YEAR = re.compile(r"^(?P<year>\d{4})$")
+# '2024-01-05' (or with '/' or '.'), and the month alone: '2024-01', '2024.01', 'Jan. 2024'.
+_NUMERIC_DATE = re.compile(r"^(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?:(?P=sep)(?P<day>\d{1,2}))?$")
+_MONTH_YEAR = re.compile(r"^(?P<month>[A-Za-z]+)\.?,?\s+(?P<year>\d{4})$")
 # A line that cannot go on with the paragraph above it (a blank line, a new list item, a heading, HTML, a quote).
 _NOT_CONTINUATION = re.compile(r"^\s*$|^ {0,3}(?:[-+*][ \t]|\d{1,9}[.)][ \t]|[>#<]|```|~~~)")
 _WRAPPED_LINES = 4  # how many lines a wrapped title may run on to (an editor that wraps at 80 columns needs two)
@@ -108,21 +111,27 @@ def unescape(text: str) -> str:
 
 
 def parse_date(text: str) -> tuple[int, int, int] | None:
-    """(year, month, day) of 'Apr. 4, 2025', (year, 0, 0) of '2025'; None for anything else, a day the month does not
-    have ('Feb. 30, 2024') included."""
+    """(year, month, day) of 'Apr. 4, 2025' or '2025-04-04', (year, month, 0) of 'Apr. 2025' or '2025.04', (year, 0, 0)
+    of '2025'; None for anything else, a day the month does not have ('Feb. 30, 2024') included."""
     text = text.strip()
-    full = _FULL_DATE.match(text)
-    if full:
-        month = _MONTHS.get(full["month"][:3].casefold())
-        if month is None:
-            return None
-        try:
-            day = date(int(full["year"]), month, int(full["day"]))
-        except ValueError:
-            return None
-        return (day.year, day.month, day.day)
-    year = _YEAR.match(text)
-    return (int(year["year"]), 0, 0) if year else None
+    numeric, full, month_year = _NUMERIC_DATE.match(text), _FULL_DATE.match(text), _MONTH_YEAR.match(text)
+    found = numeric or full or month_year
+    if found is None:
+        year = _YEAR.match(text)
+        return (int(year["year"]), 0, 0) if year else None
+    month = int(found["month"]) if numeric else _MONTHS.get(found["month"][:3].casefold())
+    day = int(found["day"] or 0) if numeric or full else 0
+    try:
+        date(int(found["year"]), month or 0, day or 1)
+    except ValueError:
+        return None
+    return (int(found["year"]), month or 0, day)
+
+
+def iso_dates(texts: Iterable[str | None]) -> bool:
+    """Whether most of these dates are written '2025-04-04' (the way a new entry's date is then written too)."""
+    dated = [text for text in texts if text and parse_date(text)]
+    return sum(bool(_NUMERIC_DATE.match(text.strip())) for text in dated) * 2 > len(dated)
 
 
 def item_head(lines: list[str], start: int = 0, end: int | None = None) -> str:
