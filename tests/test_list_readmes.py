@@ -253,3 +253,115 @@ def test_sections_of_one_name_are_offered_apart_and_each_takes_its_approvals(own
     assert "(Jun. 20, 2024)" in block_2024 and block_2024.index("(Jun. 20, 2024)") < block_2024.index("Gamma")
     reviewer.decide(candidate_id, "revert", ANN)  # the undo finds the entry in its own block
     assert markdown(database, settings) == YEAR_BLOCKS
+
+
+# 9. A numbered list of papers ('1. [Title](url)'): the papers were silently no entries (the list refused as "not an
+# awesome list" when every section is numbered; a numbered section beside bulleted ones simply left the database).
+NUMBERED = (
+    "# Awesome X\n\n## Contents\n\n1. [Papers](#papers)\n2. [Tools](#tools)\n\n## Papers\n\n"
+    "1. [Alpha paper](https://arxiv.org/abs/2501.00001) (Jan. 5, 2025)\n"
+    "2. [Beta paper](https://arxiv.org/abs/2401.00002) (Jan. 4, 2024)\n"
+    "3. [Gamma paper](https://arxiv.org/abs/2301.00003) (Jan. 4, 2023)\n\n"
+    "## Tools\n\n- [Delta tool](https://arxiv.org/abs/2201.00004) (Jan. 4, 2022)\n"
+)
+
+
+def test_a_numbered_list_of_papers_is_the_lists_and_an_approval_keeps_its_numbering(own_list: Any) -> None:
+    from markdown_it import MarkdownIt
+
+    settings, database = own_list(NUMBERED)
+    with database.reading() as session:
+        known = liststore.known_keys(session).arxiv_ids
+    assert {"2501.00001", "2401.00002", "2301.00003"} <= known, known  # was: only the tool's
+    approve(database, settings, paper_dated(4, "2023-06-20"), "Papers")
+    after = markdown(database, settings)
+    removed, inserted = changed_lines(NUMBERED, after)
+    assert removed == [] and inserted[0].startswith("3. ["), inserted  # numbered as the entry it goes above
+    papers = MarkdownIt().parse(after.split("## Papers")[1].split("## Tools")[0])
+    assert [t.type for t in papers if t.type.endswith("list_open")] == ["ordered_list_open"]
+    assert sum(t.type == "list_item_open" for t in papers) == 4  # one list, 1. to 4. as GitHub numbers it
+
+
+# 10. A venue or year tag before the title ('- [ICLR 2024] [Title](url)', '- `NeurIPS 2021` [Title](url)',
+# '- [CVPR 2022] **Title** [[Paper]](url) [[Code]](url)'): those papers were silently no entries, and a code link
+# ending an entry was read as its date ("date 'https://github.com/...' is not like 'Apr. 4, 2025'").
+VENUES = (
+    "# Awesome X\n\n## News\n\n"
+    "- [2024-02] We added [a survey](https://arxiv.org/abs/2402.00009) to the list.\n\n"
+    "## Papers\n\n"
+    "- [ICLR 2024] [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+    "- [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+    "- [CVPR 2022] **Gamma: A Paper** [[Paper]](https://arxiv.org/abs/2201.00003) [[Code]](https://github.com/x/y)\n"
+    "- `NeurIPS 2021` [Delta paper](https://arxiv.org/abs/2101.00004) (Dec. 6, 2021)\n"
+    "- (AAAI 2021) [Epsilon paper](https://arxiv.org/abs/2101.00005) (Feb. 2, 2021)\n"
+)
+
+
+def test_entries_with_a_venue_tag_before_the_title_are_the_lists_papers(own_list: Any) -> None:
+    assert [(f.line, f.code) for f in lint_text(VENUES)] == [(11, "no-date")]  # was: nothing checked but Beta
+    settings, database = own_list(VENUES)
+    assert markdown(database, settings) == VENUES
+    with database.reading() as session:
+        titles = session.scalars(select(Paper.title).order_by(Paper.id)).all()
+    assert titles == ["Alpha paper", "Beta paper", "Gamma: A Paper", "Delta paper", "Epsilon paper"]
+
+
+# 11. A day the month does not have ('Feb. 30, 2024', a typo for a date) passed lint as a date, and was ordered as one.
+def test_a_date_the_calendar_does_not_have_is_a_lint_finding_on_its_line() -> None:
+    text = OLDEST_FIRST.replace("(Jan. 4, 2023)", "(Feb. 30, 2023)")
+    found = [(f.line, f.code, f.message) for f in lint_text(text) if f.code == "bad-date"]
+    message = "date 'Feb. 30, 2023' is not a calendar day written like 'Apr. 4, 2025' or '2025-04-04'"
+    assert found == [(5, "bad-date", message)], found  # was: nothing
+
+
+# 12. Papers in sub-lists under category bullets ('- **Vision**' over '  - [Title](url)'): in a '+' list the category
+# bullet was "entry has no [Title](url) link" and refused the whole import; in a '-' list the papers were silently
+# no entries. An approval goes into the sub-list, as indented as the entries beside it.
+CATEGORIES = (
+    "# Awesome X\n\n## Papers\n"
+    "+ **Vision**\n"
+    "  + [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+    "  + [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+    "+ **Language**\n"
+    "  + [Gamma paper](https://arxiv.org/abs/2201.00003) (Jan. 4, 2022)\n\n"
+    "## Tools\n\n+ [Delta tool](https://arxiv.org/abs/2101.00004) (Jan. 4, 2021)\n"
+)
+
+
+@pytest.mark.parametrize("bullet", ["+", "-"])
+def test_papers_in_sub_lists_under_category_bullets_are_entries(own_list: Any, bullet: str) -> None:
+    from markdown_it import MarkdownIt
+
+    text = CATEGORIES.replace("+ ", f"{bullet} ")
+    assert [f for f in lint_text(text) if f.severity == "error"] == []  # was: no-link at lines 4 and 7
+    settings, database = own_list(text)  # was: refused, or 3 papers silently left out
+    with database.reading() as session:
+        assert {"2401.00001", "2301.00002", "2201.00003"} <= liststore.known_keys(session).arxiv_ids
+    approve(database, settings, paper_dated(4, "2023-06-20"), "Papers")
+    after = markdown(database, settings)
+    removed, inserted = changed_lines(text, after)
+    assert removed == [] and inserted[0].startswith(f"  {bullet} ["), inserted
+    vision = MarkdownIt().parse(after.split(f"{bullet} **Language**")[0].split("## Papers")[1])
+    assert sum(t.type == "list_item_open" for t in vision) == 4  # Vision and its three papers
+
+
+# 13. Dates written the ISO way ('(2024-01-05)') or by month ('(2023.06)', '(Jan. 2022)'): lint called each a bad
+# date, and an approval into a newest-first section of them went to its end, below its oldest paper.
+ISO_DATED = (
+    "# Awesome X\n\n## Papers\n\n"
+    "- [Alpha paper](https://arxiv.org/abs/2401.00001) (2024-01-05)\n"
+    "- [Beta paper](https://arxiv.org/abs/2301.00002) (2023-01-04)\n"
+    "- [Gamma paper](https://arxiv.org/abs/2201.00003) (2022-01-04)\n"
+)
+
+
+def test_iso_and_month_dates_are_dates_and_an_approval_goes_at_its_date_written_alike(own_list: Any) -> None:
+    by_month = ISO_DATED.replace("(2023-01-04)", "(2023.01)").replace("(2022-01-04)", "(Jan. 2022)")
+    assert [f for f in lint_text(by_month) if "date" in f.code] == []  # was: bad-date at lines 6 and 7
+    assert [f for f in lint_text(ISO_DATED) if "date" in f.code] == []  # was: bad-date at lines 5, 6 and 7
+    settings, database = own_list(ISO_DATED)
+    approve(database, settings, paper_dated(4, "2023-06-20"), "Papers")
+    after = markdown(database, settings)
+    removed, inserted = changed_lines(ISO_DATED, after)
+    assert removed == [] and inserted[0].endswith("(2023-06-20)\n"), inserted  # was: "(Jun. 20, 2023)"
+    assert after.index("(2024-01-05)") < after.index("(2023-06-20)") < after.index("(2023-01-04)")  # was: last

@@ -120,7 +120,8 @@ def _entry_findings(entry: ParsedEntry) -> list[Finding]:
     if entry.date_text is None:
         found.append(Finding(entry.line, WARNING, "no-date", "entry has no date in parentheses after the title"))
     elif entry.date_parts is None:
-        found.append(Finding(entry.line, WARNING, "bad-date", f"date {entry.date_text!r} is not like 'Apr. 4, 2025'"))
+        message = f"date {entry.date_text!r} is not a calendar day written like 'Apr. 4, 2025' or '2025-04-04'"
+        found.append(Finding(entry.line, WARNING, "bad-date", message))
     title_id, badge_id = entry.arxiv_id, entry.badge_arxiv_id
     if title_id and badge_id and title_id != badge_id:
         found.append(

@@ -15,7 +15,7 @@ from digest.awesome.blocks import find_headings, hidden_lines, item_end
 from digest.awesome.limits import MAX_LIST_BYTES as MAX_LIST_BYTES  # re-exported for awesome_lint
 
 # One entry's reading lives in parsed_entry.py; its names are importable from here as before.
-from digest.awesome.parsed_entry import BADGE, ENTRY_START, LINK, item_head, link_target, linked_marker
+from digest.awesome.parsed_entry import BADGE, ENTRY_START, LINK, entry_marker, item_head, link_target
 from digest.awesome.parsed_entry import ParsedEntry as ParsedEntry
 from digest.awesome.parsed_entry import date_order as date_order
 from digest.awesome.parsed_entry import is_entry_line as is_entry_line
@@ -141,9 +141,7 @@ def parse_list(text: str) -> ParsedList:
     for position, heading in enumerate(headings):
         following = headings[position + 1] if position + 1 < len(headings) else None
         end = following.index if following else len(lines)
-        entry_starts = [
-            i for i in range(heading.end, end) if not hidden[i] and is_entry_line(item_head(lines, i, end), own_marker)
-        ]
+        entry_starts = _entry_starts(lines, hidden, heading.end, end, own_marker)
         intro_end = entry_starts[0] if entry_starts else end
         section = ParsedSection(
             line=heading.index + 1,
@@ -173,9 +171,39 @@ def parse_list(text: str) -> ParsedList:
     return ParsedList(preamble=preamble, sections=sections, trailer=carry, links=links)
 
 
+def _entry_starts(lines: list[str], hidden: list[bool], start: int, end: int, own_marker: str) -> list[int]:
+    """The lines that start entries: items at the first column in the entry shape, and the items of a sub-list under
+    a category bullet, an item that links nowhere ('- **Vision**' over '  - [Title](url)'): GitHub shows those papers
+    as the others. A sub-list under an entry ('  - [Code](url)') is that entry's."""
+    starts: list[int] = []
+    category = False
+    for index in range(start, end):
+        line = lines[index]
+        if hidden[index] or not line.strip():
+            continue
+        if line[0] in " \t":
+            if category and _sub_entry(line, own_marker):
+                starts.append(index)
+            continue
+        category = bool(ENTRY_START.match(line)) and not LINK.search(line) and _opens_sub_entries(lines, index, end)
+        if not category and is_entry_line(item_head(lines, index, end), own_marker):
+            starts.append(index)
+    return starts
+
+
+def _sub_entry(line: str, own_marker: str) -> bool:
+    return LINK.search(line) is not None and is_entry_line(line.lstrip(" \t"), own_marker)
+
+
+def _opens_sub_entries(lines: list[str], index: int, end: int) -> bool:
+    """Whether the next line with text under line `index` is an indented entry (the item is a category bullet)."""
+    following = next((line for line in lines[index + 1 : end] if line.strip()), "")
+    return following[:1] in (" ", "\t") and _sub_entry(following, "")
+
+
 def _own_marker(lines: list[str], hidden: list[bool]) -> str:
     """The bullet most of the list's entries are written with ('+' when none is)."""
-    markers = Counter(linked_marker(line) for line, is_hidden in zip(lines, hidden, strict=True) if not is_hidden)
+    markers = Counter(entry_marker(line) for line, is_hidden in zip(lines, hidden, strict=True) if not is_hidden)
     markers.pop(None, None)
     return str(markers.most_common(1)[0][0]) if markers else "+"
 

@@ -12,7 +12,8 @@ from itertools import pairwise
 
 from digest.titles import arxiv_id_from_url, title_key
 
-ENTRY_START = re.compile(r"^(?P<marker>[+*-])[ \t]+")
+# A list item's start: a bullet, or a number of an ordered list ('1. [Title](url)').
+ENTRY_START = re.compile(r"^(?P<marker>[+*-]|(?P<number>[0-9]{1,9})[.)])[ \t]+")
 BADGE = re.compile(r"\[!\[(?P<alt>[^\]]*)\]\((?P<image>[^()\s]*)\)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))*)\)")
 _LEADING_BADGES = re.compile(rf"^(?:{BADGE.pattern}[ \t]*)*")
 # A link as CommonMark writes it: its target bare or in <...>, and a hover title after it ('(url "Title")').
@@ -25,18 +26,26 @@ LINK = re.compile(
 _LINK_OPENING = re.compile(r"\[(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*\]\((?![ \t]*<?#)")
 # What may come before the title link of a '+' entry edited by hand: badges, a **short name**, emoji, emphasis
 # ('+ 🔥 *[Title](url)*'); no word outside the short name.
-_DECORATION = re.compile(rf"^(?:{BADGE.pattern}|\*\*(?:\\.|[^*\\])+\*\*|[^\w\[]|_)*")
+# A venue or year tag before the title is decoration too: '[ICLR 2024]' (no link), '`NeurIPS 2021`', '(AAAI 2021)'.
+_DECORATION = re.compile(
+    rf"^(?:{BADGE.pattern}|\*\*(?:\\.|[^*\\])+\*\*|\[[^\[\]]*\](?!\()|`[^`]*`|\([^()]*\)|[^\w\[]|_)*"
+)
 _SHORT_NAME = re.compile(r"^\*\*(?P<short>(?:\\.|[^*\\])+)\*\*\s*")
-_ENTRY_HEAD = re.compile(r"^(?P<marker>[+*-])[ \t]+(?P<short>\*\*(?:\\.|[^*\\])+\*\*\s*)?")
+_BOLD_BEFORE = re.compile(r"\*\*(?P<short>(?:\\.|[^*\\])+)\*\*\s*$")
+_ENTRY_HEAD = re.compile(r"^(?P<marker>[+*-]|[0-9]{1,9}[.)])[ \t]+(?P<short>\*\*(?:\\.|[^*\\])+\*\*\s*)?")
 # Link text that names what the link leads to, not the paper ('- **Title** [[Paper]](url) [[Code]](url)', the way
 # many paper lists write entries): the bold text before it is then the paper's title.
 _LABEL = re.compile(
     r"^\[.*\]$|^(?:paper|pdf|arxiv|abs|link|html|openreview|project|project page|page|website|blog|code|github)$",
     re.IGNORECASE | re.DOTALL,
 )
-_DATE_AT_END = re.compile(r"\((?P<date>[^()]*)\)\s*$")
+# The date in parentheses ending the line, not the target of a link there ("[[Code]](https://...)").
+_DATE_AT_END = re.compile(r"(?<!\])\((?P<date>[^()]*)\)\s*$")
 _FULL_DATE = re.compile(r"^(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})$")
 _YEAR = re.compile(r"^(?P<year>\d{4})$")
+# '2024-01-05' (or with '/' or '.'), and the month alone: '2024-01', '2024.01', 'Jan. 2024'.
+_NUMERIC_DATE = re.compile(r"^(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?:(?P=sep)(?P<day>\d{1,2}))?$")
+_MONTH_YEAR = re.compile(r"^(?P<month>[A-Za-z]+)\.?,?\s+(?P<year>\d{4})$")
 # A line that cannot go on with the paragraph above it (a blank line, a new list item, a heading, HTML, a quote).
 _NOT_CONTINUATION = re.compile(r"^\s*$|^ {0,3}(?:[-+*][ \t]|\d{1,9}[.)][ \t]|[>#<]|```|~~~)")
 _WRAPPED_LINES = 4  # how many lines a wrapped title may run on to (an editor that wraps at 80 columns needs two)
@@ -102,13 +111,27 @@ def unescape(text: str) -> str:
 
 
 def parse_date(text: str) -> tuple[int, int, int] | None:
+    """(year, month, day) of 'Apr. 4, 2025' or '2025-04-04', (year, month, 0) of 'Apr. 2025' or '2025.04', (year, 0, 0)
+    of '2025'; None for anything else, a day the month does not have ('Feb. 30, 2024') included."""
     text = text.strip()
-    full = _FULL_DATE.match(text)
-    if full:
-        month = _MONTHS.get(full["month"][:3].casefold())
-        return (int(full["year"]), month, int(full["day"])) if month else None
-    year = _YEAR.match(text)
-    return (int(year["year"]), 0, 0) if year else None
+    numeric, full, month_year = _NUMERIC_DATE.match(text), _FULL_DATE.match(text), _MONTH_YEAR.match(text)
+    found = numeric or full or month_year
+    if found is None:
+        year = _YEAR.match(text)
+        return (int(year["year"]), 0, 0) if year else None
+    month = int(found["month"]) if numeric else _MONTHS.get(found["month"][:3].casefold())
+    day = int(found["day"] or 0) if numeric or full else 0
+    try:
+        date(int(found["year"]), month or 0, day or 1)
+    except ValueError:
+        return None
+    return (int(found["year"]), month or 0, day)
+
+
+def iso_dates(texts: Iterable[str | None]) -> bool:
+    """Whether most of these dates are written '2025-04-04' (the way a new entry's date is then written too)."""
+    dated = [text for text in texts if text and parse_date(text)]
+    return sum(bool(_NUMERIC_DATE.match(text.strip())) for text in dated) * 2 > len(dated)
 
 
 def item_head(lines: list[str], start: int = 0, end: int | None = None) -> str:
@@ -156,13 +179,18 @@ def _title_first(line: str) -> tuple[re.Match[str], str] | None:
     return head, line[head.end() :]
 
 
-def linked_marker(line: str) -> str | None:
-    """The bullet of an item whose title link comes first (after a short name and badges), or None."""
-    found = _title_first(line)
-    if not found:
+def marker_kind(marker: str) -> str:
+    """'+', '-' or '*', and '1.' or '1)' for any number of an ordered list."""
+    return marker if marker in ("+", "-", "*") else "1" + marker[-1]
+
+
+def entry_marker(line: str) -> str | None:
+    """The marker kind of an item that links somewhere and reads as an entry when its marker is the list's own."""
+    head = _ENTRY_HEAD.match(line)
+    if head is None or _LINK_OPENING.search(line) is None:
         return None
-    title_link = LINK.match(_LEADING_BADGES.sub("", found[1], count=1))
-    return found[0]["marker"] if title_link and not link_target(title_link).startswith("#") else None
+    kind = marker_kind(head["marker"])
+    return kind if is_entry_line(line, kind) else None
 
 
 def is_entry_line(line: str, own_marker: str = "+") -> bool:
@@ -179,14 +207,14 @@ def is_entry_line(line: str, own_marker: str = "+") -> bool:
     title_link = LINK.match(_LEADING_BADGES.sub("", rest, count=1))
     if title_link:
         return not link_target(title_link).startswith("#")
-    if head["marker"] != own_marker:
+    if marker_kind(head["marker"]) != own_marker:
         return False
     return head["short"] is not None or _LINK_OPENING.match(_DECORATION.sub("", rest, count=1)) is not None
 
 
 def parse_entry(lines: list[str], first_line: int) -> ParsedEntry:
     entry = ParsedEntry(line=first_line, raw="".join(lines))
-    head = ENTRY_START.sub("", item_head(lines).rstrip("\r\n"), count=1)
+    head = ENTRY_START.sub("", item_head(lines).strip(" \t\r\n"), count=1)  # a sub-list's entry is indented
     short = _SHORT_NAME.match(head)
     if short and LINK.search(short["short"]):
         short = None  # '**[Title](url)**': the title link in bold
@@ -205,8 +233,9 @@ def parse_entry(lines: list[str], first_line: int) -> ParsedEntry:
     title_link = LINK.search(BADGE.sub("", head))
     if title_link:
         entry.title_markdown = title_link["text"]
-        if short and _LABEL.match(title_link["text"].strip()):
-            entry.title_markdown, entry.short_name = short["short"].strip(), None
+        bold = short or _BOLD_BEFORE.search(BADGE.sub("", head)[: title_link.start()])
+        if bold and _LABEL.match(title_link["text"].strip()):
+            entry.title_markdown, entry.short_name = bold["short"].strip(), None
         entry.title = " ".join(unescape(entry.title_markdown).split())
         entry.url = link_target(title_link)
         date_match = _DATE_AT_END.search(BADGE.sub("", head)[title_link.end() :])

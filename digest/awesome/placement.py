@@ -13,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from digest import resources
 from digest.awesome.entry import escape_text, render_entry_fields, safe_url
+from digest.awesome.entrystyle import date_text as entry_date_text
+from digest.awesome.entrystyle import in_section_style
 from digest.awesome.importer import PAPER_KIND, set_meta
 from digest.awesome.parse import ListFormatError, oldest_first, parse_date, split_lines
-from digest.awesome.parsed_entry import ENTRY_START
 from digest.awesome.rendering import list_environment
 from digest.awesome.sectionnames import match_section, section_labels
 from digest.storage.models import Entry, Paper, Section
@@ -110,7 +111,7 @@ def add_paper_entry(
         if existing is not None:
             return existing
         _fill_in(paper, abstract=abstract, authors=authors, code_url=code, published=published)
-    date_text = f"{published:%b}. {published.day}, {published.year}" if published else None
+    date_text = entry_date_text(published, [entry.date_text for entry in section.entries])
     lines = _entry_lines(templates_dir, short_name, clean_title, arxiv_id, link, date_text, code)
     return _insert_entry(session, section, paper, lines, short_name, date_text, arxiv_id, published, now)
 
@@ -181,11 +182,9 @@ def _insert_entry(
     """The entry goes at its date's place (_dated_index); positions are renumbered."""
     entries = list(section.entries)
     index = _dated_index(entries, published)
-    if _line_end(section) == "\r\n":  # a list saved with Windows line ends keeps them in its new entries
-        lines = lines.replace("\r\n", "\n").replace("\n", "\r\n")
-    marker = _marker(session, section)
-    if marker and ENTRY_START.match(lines):  # GitHub starts a new list at another bullet: '- ' entries stay one list
-        lines = marker + lines[1:]
+    raws = [entry.raw for entry in entries]
+    bullets = raws or list(session.scalars(select(Entry.raw).limit(100)))  # a section still empty: the list's
+    lines = in_section_style(lines, raws, index, line_end=_line_end(section), bullets=bullets)
     prefix, tail = "", _separator(section)
     if index == len(entries) and entries and not entries[-1].raw.endswith("\n"):
         prefix = _line_end(section)  # the old last line had no line end; the new entry starts on its own line
@@ -215,13 +214,6 @@ def _hand_over_tail(entry: Entry, separator: str) -> str:
     if entry.raw.endswith("\n") and own != separator:
         entry.raw = entry.raw[: len(entry.raw) - len(own)] + separator
     return own if entry.raw.endswith("\n") else separator
-
-
-def _marker(session: Session, section: Section) -> str | None:
-    """The bullet the section's entries are written with ('+', '-' or '*'; the list's, for a section still empty)."""
-    raws = [entry.raw for entry in section.entries] or list(session.scalars(select(Entry.raw).limit(100)))
-    markers = Counter(found["marker"] for found in map(ENTRY_START.match, raws) if found)
-    return markers.most_common(1)[0][0] if markers else None
 
 
 def _line_end(section: Section) -> str:

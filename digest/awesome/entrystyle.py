@@ -1,0 +1,52 @@
+"""A new entry written as its section writes its own: line ends, bullet or number, indentation, date. Pure: over
+the raw text of the section's entries."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date
+
+from digest.awesome.parse import split_lines
+from digest.awesome.parsed_entry import ENTRY_START, iso_dates, marker_kind
+
+
+def date_text(published: date | None, written: Sequence[str | None]) -> str | None:
+    """The new entry's date as the section writes its dates (`written`): '2025-04-04' where most do, else
+    'Apr. 4, 2025'."""
+    if published is None:
+        return None
+    if iso_dates(written):
+        return f"{published:%Y-%m-%d}"
+    return f"{published:%b}. {published.day}, {published.year}"
+
+
+def in_section_style(lines: str, raws: Sequence[str], index: int, *, line_end: str, bullets: Sequence[str]) -> str:
+    """`lines` (a new entry as the template writes it) as the entry going in at `index` among `raws` (the section's
+    entries) is written: with `line_end`, the marker of `bullets` (the section's entries, else the list's), and the
+    indentation of the entry beside it (a sub-list under a category bullet)."""
+    if line_end == "\r\n":  # a list saved with Windows line ends keeps them in its new entries
+        lines = lines.replace("\r\n", "\n").replace("\n", "\r\n")
+    lines = _with_marker(lines, raws, index, bullets)
+    if raws:
+        beside = raws[min(index, len(raws) - 1)]
+        indent = beside[: len(beside) - len(beside.lstrip(" \t"))]
+        lines = "".join(indent + line if line.strip() else line for line in split_lines(lines))
+    return lines
+
+
+def _with_marker(lines: str, raws: Sequence[str], index: int, bullets: Sequence[str]) -> str:
+    """The marker the section's entries are written with (GitHub starts a new list at another bullet): its bullet,
+    or in a numbered list the number of the entry it goes above, else the last one's next (GitHub numbers an ordered
+    list from its first item, so the list reads on in order; no other line changes)."""
+    written = ENTRY_START.match(lines)
+    found = [match for match in (ENTRY_START.match(raw.lstrip(" \t")) for raw in bullets) if match]
+    if written is None or not found:
+        return lines
+    kind = Counter(marker_kind(match["marker"]) for match in found).most_common(1)[0][0]
+    if kind[0].isdigit():
+        numbers = [m["number"] if m else None for m in (ENTRY_START.match(raw.lstrip(" \t")) for raw in raws)]
+        below = numbers[index] if index < len(numbers) else None
+        above = numbers[index - 1] if 0 < index <= len(numbers) else None
+        kind = f"{below or int(above or 0) + 1}{kind[-1]}"
+    return kind + lines[written.end("marker") :]
