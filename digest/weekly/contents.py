@@ -255,7 +255,8 @@ def entry_count(session: Session, end: datetime) -> int:
 def write_markdown(digest: WeeklyDigestData, settings: Settings) -> Path:
     """Writes the edition's file atomically (a reader never sees half a file): <weekly_dir>/YYYY-Www.md for readers,
     YYYY-Www.maintainers.md for maintainers, without the signed approval links (they are sent by email only)."""
-    text = render(digest.without_approval_links(), settings.templates_dir, "digest.md.j2")
+    emailed = bool(settings.smtp.host and settings.smtp.recipients_of("maintainers"))
+    text = render(digest.without_approval_links(emailed=emailed), settings.templates_dir, "digest.md.j2")
     target = settings.weekly_dir / markdown_name(digest.week, digest.edition)
     write_atomic(target, text)
     return target
