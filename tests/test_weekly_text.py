@@ -4,7 +4,7 @@ the maintainers' copy says of its approval links (from QA)."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -67,3 +67,36 @@ def test_the_maintainers_copy_does_not_send_them_to_an_email_that_is_not_sent(tm
     assert record["arxiv_id"] in kept and "/approve/" not in kept  # the second tier is listed, without its links
     assert "in the maintainers' email" not in kept, kept
     assert "digest weekly --edition maintainers --dry-run" in kept
+
+
+def test_a_template_of_ones_own_that_fails_stops_neither_the_week_nor_the_other_parts(tmp_path: Path) -> None:
+    """A weekly template of one's own that parses (config check: OK) but fails when rendered ({{ digest.papers }}, a
+    name the digest does not have) made the service's weekly job raise out of its first step, writing the Markdown:
+    no email went to anyone, nothing was recorded or retried, and the log held a traceback naming no template.
+    Expected: the Markdown not written, one line saying why; the email still sent. And a failing email template is
+    the edition's failure, recorded with that line and retried, like a setting the message cannot carry."""
+    from tests.smtp_server import Inbox, free_port, smtp_server
+    from tests.test_weekly_mail_delivery import config
+    from tests.weekly_data import fill_week
+
+    own = tmp_path / "templates" / "weekly"
+    own.mkdir(parents=True)
+    (own / "digest.md.j2").write_text("{% for paper in digest.papers %}{{ paper }}{% endfor %}\n", encoding="utf-8")
+    port = free_port()
+    text = f'templates_dir = "{tmp_path / "templates"}"\n' + config(port, maintainers=())
+    settings = make_settings(tmp_path / "data", text)
+    database = open_service_database(settings)
+    inbox = Inbox()
+    try:
+        fill_week(database, settings)
+        with smtp_server(inbox, port):
+            first = run_weekly_job(settings, database, NOW)
+            (own / "email.txt.j2").write_text("{{ digest.papers }}\n", encoding="utf-8")
+            second = run_weekly_job(settings, database, NOW + timedelta(weeks=1))
+    finally:
+        database.dispose()
+    assert "readers" not in first.markdown_paths
+    assert [o.status for o in first.emails] == ["sent"] and len(inbox.messages) == 1
+    (failed,) = [o for o in second.emails if o.week == "2026-W49"]
+    assert failed.status == "failed" and failed.retry_at is not None
+    assert "template" in failed.message and "papers" in failed.message, failed.message

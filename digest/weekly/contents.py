@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from jinja2 import TemplateError
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,7 @@ from digest.storage.models import (
     Section,
     in_second_tier,
 )
+from digest.templating import template_error_line
 from digest.vocab import Action
 from digest.weekly import mailer
 from digest.weekly.issue import (
@@ -269,10 +271,15 @@ def compose_email(
     a mailing list's message: a List-Id, and the unsubscribe target in a header and at the end of the text."""
     # The readers' mailing list is one people unsubscribe from; the maintainers' edition is not a list.
     unsubscribe = None if digest.for_maintainers else settings.weekly.list_unsubscribe
+    try:  # a template of one's own that fails is the edition's failure, recorded and retried like a send's
+        text = render(digest, settings.templates_dir, "email.txt.j2", unsubscribe=unsubscribe)
+        html = render(digest, settings.templates_dir, "email.html.j2", unsubscribe=unsubscribe)
+    except TemplateError as exc:
+        raise mailer.MailError(template_error_line(exc)) from None
     return mailer.build_message(
         subject=subject_line(digest),
-        text=render(digest, settings.templates_dir, "email.txt.j2", unsubscribe=unsubscribe),
-        html=render(digest, settings.templates_dir, "email.html.j2", unsubscribe=unsubscribe),
+        text=text,
+        html=html,
         sender=settings.smtp.sender,
         recipients=settings.smtp.recipients_of(digest.edition) if recipients is None else recipients,
         now=now,
