@@ -1,8 +1,10 @@
-"""The public feeds' item ids as a feed reader keeps them: one id for each paper of the list, the same on every
-render, restart and import (from QA). Through the web app on loopback (tests/web_server.py)."""
+"""The feeds as a feed reader keeps them: one id for each paper of the list, the same on every render, restart and
+import, each dated and described as its paper; the private feed the same from one poll to the next (from QA).
+Through the web app on loopback (tests/web_server.py)."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -16,9 +18,10 @@ from sqlalchemy import update
 from digest.awesome import store as liststore
 from digest.resources import seed_list_path
 from digest.review.rules import Actor
+from digest.review.signing import verify_link
 from digest.storage.models import Paper
 from tests.factories import insert_candidate, real_papers
-from tests.web_server import Site, running_site, site_settings
+from tests.web_server import SECRETS_ENV, Site, running_site, site_settings
 
 GUID = "tag:awesome-digest,2025:arxiv:"
 # The bundled list, kept by hand, links two different papers to one arXiv ID twice.
@@ -111,3 +114,25 @@ async def test_a_paper_the_list_links_to_another_papers_arxiv_id_does_not_show_t
     assert "Grounding DINO" not in summaries[TOKEN_MAP]
     lvlm = [summary for title, summary in summaries.items() if title.lower().startswith("lvlm-int")]
     assert len(lvlm) == 2 and all("multi-modal large language models" in summary for summary in lvlm)
+
+
+@pytest.mark.asyncio
+async def test_the_private_feed_is_the_same_from_one_poll_to_the_next_until_something_changes(site: Site) -> None:
+    """Each fetch of the private feed signed every approval link anew, with an expiry to the second: every pending
+    candidate's item changed at every poll of a maintainer's feed reader (every 15 minutes), which a reader set to do
+    so shows as updated and unread again, for papers nobody touched. Expected: the same feed until a day turns, its
+    links valid at least web.approval_link_days."""
+    for record in real_papers()[:3]:
+        insert_candidate(site.database, record)
+    token = {"token": SECRETS_ENV["DIGEST_FEED_TOKEN"]}
+    bodies = []
+    for _ in range(2):
+        async with site.client.get("/feeds/candidates.xml", params=token) as response:
+            bodies.append(await response.read())
+        site.clock.advance(timedelta(minutes=15))
+    assert len(feedparser.parse(bodies[0]).entries) == 3
+    assert bodies[0] == bodies[1]
+    href = re.search(r'href="[^"]*/approve/([^"?]+)', feedparser.parse(bodies[0]).entries[0].summary)
+    assert href is not None
+    link = verify_link(site.settings.secrets.secret_key.get_secret_value(), href.group(1), site.clock())
+    assert link.expires_at >= site.clock() + timedelta(days=site.settings.web.approval_link_days)

@@ -115,3 +115,30 @@ def test_an_unsubscribe_link_with_characters_outside_ascii_is_refused_in_one_lin
         database.dispose()
     (outcome,) = result.emails
     assert outcome.status == "failed" and refusal in outcome.message and inbox.messages == []
+
+
+def test_printing_an_email_its_settings_cannot_carry_is_one_line_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`digest weekly --format email --dry-run` (and `--dry-run --send`), to look at the email before sending it,
+    ended in a MailError traceback when the settings hold a link the email cannot carry, where the job and config
+    check say it in one line. Expected: that line, exit 1."""
+    monkeypatch.chdir(tmp_path)
+    text = config(
+        free_port(), maintainers=(), weekly='list_unsubscribe = "https://lists.example.org/leave?list=Awesome LMMs"\n'
+    )
+    (tmp_path / "digest.toml").write_text(text, encoding="utf-8")
+    base = [
+        "--config",
+        str(tmp_path / "digest.toml"),
+        "--data-dir",
+        str(tmp_path / "data"),
+        "weekly",
+        "--week",
+        "2026-W48",
+    ]
+    for extra in (["--format", "email", "--dry-run"], ["--dry-run", "--send"]):
+        assert main([*base, *extra]) == 1
+        err = capsys.readouterr().err
+        assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+        assert "weekly.list_unsubscribe 'https://lists.example.org/leave?list=Awesome LMMs' contains white space" in err

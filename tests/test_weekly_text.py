@@ -1,13 +1,22 @@
-"""The one-line summary the weekly digest gives each paper, on real abstracts (from QA)."""
+"""The weekly digest's text as its readers read it: the one-line summary of each paper, on real abstracts, and what
+the maintainers' copy says of its approval links (from QA)."""
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from digest.service.wiring import open_service_database
 from digest.weekly.issue import one_line_summary
-from tests.conftest import DATA_DIR
+from digest.weekly.store import run_weekly_job
+from tests.conftest import DATA_DIR, make_settings
+from tests.factories import insert_candidate, real_papers
+
+NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin: 2026-W48 is the last complete week
+SEEN = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 
 
 def abstract_of(arxiv_id: str) -> str:
@@ -31,3 +40,63 @@ def test_a_first_sentence_holding_i_e_is_not_cut_there() -> None:
 def test_no_common_abbreviation_ends_the_first_sentence(abbreviation: str) -> None:
     abstract = f"We study how vision encoders, {abbreviation} CLIP and SigLIP, store colour. Then we steer them."
     assert one_line_summary(abstract) == abstract.split(" Then")[0]
+
+
+def test_the_maintainers_copy_does_not_send_them_to_an_email_that_is_not_sent(tmp_path: Path) -> None:
+    """Without [smtp] maintainer_recipients (a new install; config check says their edition is only written), the
+    maintainers' copy in the weekly folder said "Their one-click approval links are in the maintainers' email only;
+    this copy leaves them out": no such email is sent, and a maintainer looked for it. Expected: the copy says the
+    links are left out and how to see them."""
+    settings = make_settings(tmp_path / "data", 'timezone = "Europe/Berlin"\n')
+    database = open_service_database(settings)
+    try:
+        record = real_papers()[0]
+        insert_candidate(
+            database,
+            record,
+            score=0.5,
+            relevant=False,
+            suggested_section="Sparse Autoencoder",
+            first_seen_at=SEEN,
+            updated_at=SEEN,
+        )
+        result = run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    kept = result.markdown_paths["maintainers"].read_text(encoding="utf-8")
+    assert record["arxiv_id"] in kept and "/approve/" not in kept  # the second tier is listed, without its links
+    assert "in the maintainers' email" not in kept, kept
+    assert "digest weekly --edition maintainers --dry-run" in kept
+
+
+def test_a_template_of_ones_own_that_fails_stops_neither_the_week_nor_the_other_parts(tmp_path: Path) -> None:
+    """A weekly template of one's own that parses (config check: OK) but fails when rendered ({{ digest.papers }}, a
+    name the digest does not have) made the service's weekly job raise out of its first step, writing the Markdown:
+    no email went to anyone, nothing was recorded or retried, and the log held a traceback naming no template.
+    Expected: the Markdown not written, one line saying why; the email still sent. And a failing email template is
+    the edition's failure, recorded with that line and retried, like a setting the message cannot carry."""
+    from tests.smtp_server import Inbox, free_port, smtp_server
+    from tests.test_weekly_mail_delivery import config
+    from tests.weekly_data import fill_week
+
+    own = tmp_path / "templates" / "weekly"
+    own.mkdir(parents=True)
+    (own / "digest.md.j2").write_text("{% for paper in digest.papers %}{{ paper }}{% endfor %}\n", encoding="utf-8")
+    port = free_port()
+    text = f'templates_dir = "{tmp_path / "templates"}"\n' + config(port, maintainers=())
+    settings = make_settings(tmp_path / "data", text)
+    database = open_service_database(settings)
+    inbox = Inbox()
+    try:
+        fill_week(database, settings)
+        with smtp_server(inbox, port):
+            first = run_weekly_job(settings, database, NOW)
+            (own / "email.txt.j2").write_text("{{ digest.papers }}\n", encoding="utf-8")
+            second = run_weekly_job(settings, database, NOW + timedelta(weeks=1))
+    finally:
+        database.dispose()
+    assert "readers" not in first.markdown_paths
+    assert [o.status for o in first.emails] == ["sent"] and len(inbox.messages) == 1
+    (failed,) = [o for o in second.emails if o.week == "2026-W49"]
+    assert failed.status == "failed" and failed.retry_at is not None
+    assert "template" in failed.message and "papers" in failed.message, failed.message

@@ -96,6 +96,7 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     from digest.config.secretstore import SecretStoreError
     from digest.weekly.contents import compose_email, load_digest, write_markdown
     from digest.weekly.issue import render
+    from digest.weekly.mailer import MailError
 
     now = datetime.now(UTC)
     week = chosen_week(args, context, now)
@@ -128,10 +129,13 @@ def handle(args: argparse.Namespace, context: Context) -> int:
                     where = settings.weekly_dir
                     raise CommandError(f"cannot write the digest in {where}: {exc.strerror or exc}") from None
                 print(f"{week}: wrote {path}")
-    elif args.dry_run or not args.send:
-        sys.stdout.write(readable(compose_email(shown, settings, now)))
-    if args.format == "md" and args.dry_run and args.send:
-        sys.stdout.write("\n" + readable(compose_email(shown, settings, now)))
+    try:
+        if args.format == "email" and (args.dry_run or not args.send):
+            sys.stdout.write(readable(compose_email(shown, settings, now)))
+        if args.format == "md" and args.dry_run and args.send:
+            sys.stdout.write("\n" + readable(compose_email(shown, settings, now)))
+    except MailError as exc:  # a setting the message cannot carry: the line the job records and config check gives
+        raise CommandError(f"{week}: the email cannot be built: {exc}") from None
 
     if not args.send or args.dry_run:
         return 0

@@ -248,8 +248,9 @@ def candidate_links(
 
 
 def candidates_feed(session: Session, context: WebContext) -> Feed:
-    now = context.clock()
-    expires = now + timedelta(days=context.settings.web.approval_link_days)
+    # The links' expiry rounded up to the next midnight (UTC): made to the second, it changed every item at every poll.
+    last_day = as_utc(context.clock()) + timedelta(days=context.settings.web.approval_link_days)
+    expires = datetime.combine(last_day.date() + timedelta(days=1), datetime.min.time(), UTC)
     sections = liststore.section_names(session)
     items: list[FeedItem] = []
     for candidate in pending_candidates(session, limit=context.settings.web.feed_items):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from jinja2 import TemplateError
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,7 @@ from digest.storage.models import (
     Section,
     in_second_tier,
 )
+from digest.templating import template_error_line
 from digest.vocab import Action
 from digest.weekly import mailer
 from digest.weekly.issue import (
@@ -255,7 +257,8 @@ def entry_count(session: Session, end: datetime) -> int:
 def write_markdown(digest: WeeklyDigestData, settings: Settings) -> Path:
     """Writes the edition's file atomically (a reader never sees half a file): <weekly_dir>/YYYY-Www.md for readers,
     YYYY-Www.maintainers.md for maintainers, without the signed approval links (they are sent by email only)."""
-    text = render(digest.without_approval_links(), settings.templates_dir, "digest.md.j2")
+    emailed = bool(settings.smtp.host and settings.smtp.recipients_of("maintainers"))
+    text = render(digest.without_approval_links(emailed=emailed), settings.templates_dir, "digest.md.j2")
     target = settings.weekly_dir / markdown_name(digest.week, digest.edition)
     write_atomic(target, text)
     return target
@@ -268,10 +271,15 @@ def compose_email(
     a mailing list's message: a List-Id, and the unsubscribe target in a header and at the end of the text."""
     # The readers' mailing list is one people unsubscribe from; the maintainers' edition is not a list.
     unsubscribe = None if digest.for_maintainers else settings.weekly.list_unsubscribe
+    try:  # a template of one's own that fails is the edition's failure, recorded and retried like a send's
+        text = render(digest, settings.templates_dir, "email.txt.j2", unsubscribe=unsubscribe)
+        html = render(digest, settings.templates_dir, "email.html.j2", unsubscribe=unsubscribe)
+    except TemplateError as exc:
+        raise mailer.MailError(template_error_line(exc)) from None
     return mailer.build_message(
         subject=subject_line(digest),
-        text=render(digest, settings.templates_dir, "email.txt.j2", unsubscribe=unsubscribe),
-        html=render(digest, settings.templates_dir, "email.html.j2", unsubscribe=unsubscribe),
+        text=text,
+        html=html,
         sender=settings.smtp.sender,
         recipients=settings.smtp.recipients_of(digest.edition) if recipients is None else recipients,
         now=now,

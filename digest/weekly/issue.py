@@ -108,14 +108,16 @@ class WeeklyDigestData:
     edition: Edition = "maintainers"
     links_left_out: bool = False  # the copy kept on disk: the second tier's signed approval links are taken out
     second_tier_total: int = 0  # how many papers the week's second tier holds (`second_tier` is the best of them)
+    links_emailed: bool = True  # the links left out go to the maintainers by email (they have recipients)
 
-    def without_approval_links(self) -> WeeklyDigestData:
+    def without_approval_links(self, *, emailed: bool = True) -> WeeklyDigestData:
         """The edition as the weekly folder keeps it. A signed link approves a paper for whoever holds it until it
-        expires, and the folder is read by backups and by anyone who publishes it; the links go by email only."""
+        expires, and the folder is read by backups and by anyone who publishes it; the links go by email only
+        (`emailed`: when the maintainers' edition has recipients)."""
         if not any(item.approve_url for item in self.second_tier):
             return self
         stripped = [replace(item, approve_url=None) for item in self.second_tier]
-        return replace(self, second_tier=stripped, links_left_out=True)
+        return replace(self, second_tier=stripped, links_left_out=True, links_emailed=emailed)
 
     @property
     def second_tier_count(self) -> int:

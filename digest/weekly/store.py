@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from jinja2 import TemplateError
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 
@@ -22,6 +23,7 @@ from digest.clock import as_utc
 from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
+from digest.templating import template_error_line
 from digest.weekly.contents import load_digest, write_markdown
 from digest.weekly.issue import EDITIONS, Edition, IsoWeek, last_complete_week
 from digest.weekly.ledger import DONE, FAILED, GIVEN_UP, SENDING, STALE_CLAIM
@@ -186,6 +188,8 @@ def write_editions(settings: Settings, database: Database, week: IsoWeek, now: d
             log.info("weekly %s: wrote %s", week, paths[edition])
         except OSError as exc:
             log.error("weekly %s: cannot write the %s' Markdown in %s: %s", week, edition, settings.weekly_dir, exc)
+        except TemplateError as exc:  # a template of one's own that parses but fails: the email may still go
+            log.error("weekly %s: the %s' Markdown was not written: %s", week, edition, template_error_line(exc))
     return paths
 
 
