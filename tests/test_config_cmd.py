@@ -205,6 +205,25 @@ def test_show_hides_the_database_password(clean_environment: Path, capsys: pytes
     assert json.loads(out)["settings"]["database_url"] == "postgresql+psycopg://digest:***@db/digest"
 
 
+@pytest.mark.parametrize("command", [("config", "show"), ("config", "check"), ("candidates",)])
+def test_a_database_password_given_as_a_query_parameter_is_hidden_too(
+    clean_environment: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: tuple[str, ...],
+) -> None:
+    """libpq takes the password as `?password=` as well as before the '@': written so, `config show` and `config
+    check` printed it whole, and so did every command that could not reach the server ("cannot open the database
+    postgresql+psycopg://digest@127.0.0.1:1/digest?password=..."). It is hidden as the other one is."""
+    url = "postgresql+psycopg://digest@127.0.0.1:1/digest?sslmode=disable&password=hunter22"
+    monkeypatch.setenv("DIGEST_DATABASE_URL", url)
+    main(["--data-dir", str(clean_environment / "data"), *command])
+    captured = capsys.readouterr()
+    shown = captured.out + captured.err
+    assert "hunter22" not in shown
+    assert "postgresql+psycopg://digest@127.0.0.1:1/digest?" in shown and "sslmode=disable" in shown
+
+
 def test_dotenv_file_in_the_working_folder_is_read(tmp_path: Path) -> None:
     """A person's shell: `.env` beside them holds the Discord token (a subprocess, so .env cannot leak into tests)."""
     write(tmp_path / ".env", "DISCORD_TOKEN=from-the-dotenv-file\n")

@@ -208,9 +208,9 @@ def _watching_nothing(settings: Settings) -> list[str]:
 
 def features_of(settings: Settings) -> list[Feature]:
     """What is on and off, for people setting the service up."""
-    from sqlalchemy.engine import make_url
+    from digest.storage.failures import shown_database_url
 
-    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    database = shown_database_url(settings.database_url)
     return [
         discord_feature(settings),
         email_feature(settings),
