@@ -196,3 +196,42 @@ def test_generated_secrets_are_strong_owner_only_and_never_logged(
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert all(value not in logged for value in stored.values())
     assert str(path) in logged  # the log says where they are
+
+
+def test_a_secrets_file_restored_readable_by_others_is_made_owner_only(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """secrets.json put back from a backup or written by hand (mode 0644) was used as it was, readable by every user
+    of the machine, and nothing said so: whoever read it could sign in on /review and sign approval links. `config
+    check` warns of it, and the service makes it owner-only when it starts, in one log line."""
+    from digest.cli import main
+    from digest.config import Settings, environment_fields
+
+    for _, variable in environment_fields(Settings):  # the secrets come from the file alone, as on a fresh server
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.chdir(tmp_path)  # and no .env file
+    settings = make_settings(tmp_path / "data")
+    path = settings.data_dir / "secrets.json"
+    path.parent.mkdir(parents=True)
+    stored = {name: f"{name}-restored-from-a-backup-0123456789" for name in ("secret_key", "admin_token", "feed_token")}
+    path.write_text(json.dumps(stored), encoding="utf-8")
+    path.chmod(0o644)
+
+    assert main(["--data-dir", str(settings.data_dir), "config", "check"]) == 0
+    out = capsys.readouterr().out
+    assert f"warning: {path} is readable by other users (mode 0644)" in out
+    assert all(value not in out for value in stored.values())
+
+    database = open_service_database(settings)
+    try:
+        create_web_app(settings, database, Reviewer(database, settings))
+    finally:
+        database.dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert json.loads(path.read_text(encoding="utf-8")) == stored  # the same secrets: sessions and links go on
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert f"{path} was readable by other users (mode 0644); it is owner-only (0600) now" in logged
+    assert all(value not in logged for value in stored.values())

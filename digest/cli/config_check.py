@@ -175,6 +175,12 @@ def warnings_for(settings: Settings) -> list[str]:
             "smtp.recipients and smtp.maintainer_recipients share addresses: those get both editions"
             " (only maintainers should get the maintainers' one)"
         )
+    mode = secretstore.readable_by_others(secretstore.secrets_path(settings))
+    if mode is not None:
+        warnings.append(
+            f"{secretstore.secrets_path(settings)} is readable by other users (mode {mode}): whoever reads it can sign "
+            "in and sign approval links; the service makes it owner-only when it starts (or: chmod 600 it)"
+        )
     if smtp.username and smtp.security == "none":
         warnings.append("smtp.security is none: the SMTP password would cross the network unencrypted")
     if urlsplit(settings.web.base_url).path not in ("", "/"):
