@@ -149,7 +149,8 @@ class ReviewBot:
             decider = await asyncio.to_thread(
                 store.deciding_actor, self.database, candidate_id, payload.user_id, choice
             )
-            if decider is not None:
+            # Only a maintainer's reaction counts, taken back too: a former maintainer's undoes nothing.
+            if decider and await self.members.maintainer(payload.guild_id, payload.user_id, decider, candidate_id):
                 await self._decide(candidate_id, "revert", Actor(decider, str(payload.user_id), "discord"))
             elif not await asyncio.to_thread(store.is_pending, self.database, candidate_id):
                 return

@@ -78,6 +78,15 @@ class CatchUp:
             self.retries.succeeded((candidate_id, message_id))
             self._trouble(READING, None)
 
+    async def _still_counts(self, standing: replay.LoggedDecision, candidate_id: int) -> bool:
+        """Whether the maintainer whose reaction made the standing decision is a maintainer still: only then does its
+        absence take the decision back (UncheckedReactionError, retried, when Discord cannot say)."""
+        user_id = int(standing.key[0]) if standing.key[0].isdigit() else None
+        if user_id is None:
+            return True
+        actor = await self.members.maintainer(None, user_id, standing.actor, candidate_id, unchecked_raises=True)
+        return actor is not None
+
     async def replay(self, candidate_id: int, message_id: int) -> None:
         """A reaction taken back undoes its decision; a new one decides."""
         try:
@@ -92,7 +101,15 @@ class CatchUp:
         # ✅ approves into the list's name for the suggested section: the name the decision log holds
         listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
         present = await self.members.reactions_on(message, candidate_id, listed or candidate.suggested_section)
-        todo = replay.plan(candidate.status, seen, present)
+        standing = seen.standing
+        kept: frozenset[replay.Key] = frozenset()
+        if (
+            standing is not None
+            and standing.key not in present
+            and not await self._still_counts(standing, candidate_id)
+        ):
+            kept = frozenset({standing.key})
+        todo = replay.plan(candidate.status, seen, present, kept)
         if todo.undo is not None:
             log.info("discord: the reaction that decided candidate %s was taken back while away", candidate_id)
             await self._decide(candidate_id, Action.REVERT, Actor(todo.undo.actor, todo.undo.key[0], "discord"), None)

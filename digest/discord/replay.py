@@ -72,12 +72,17 @@ def seen_reactions(log: Iterable[LoggedDecision]) -> Seen:
     return Seen(frozenset(accounted), frozenset(overruled), standing)
 
 
-def plan(status: str, seen: Seen, present: Mapping[Key, tuple[Choice, Actor]]) -> Plan:
+def plan(
+    status: str, seen: Seen, present: Mapping[Key, tuple[Choice, Actor]], kept: frozenset[Key] = frozenset()
+) -> Plan:
     """`present`: the maintainers' reactions on the message now. New reactions decide (the latest decision stands);
-    without new ones, a pending candidate takes what the standing, not overruled reactions ask for."""
+    without new ones, a pending candidate takes what the standing, not overruled reactions ask for. `kept`: reactions
+    to count as still there although `present` lacks them (a former maintainer's: it is no maintainer's reaction any
+    more, but taking it back is not a maintainer's act either)."""
     undo = None
-    if status != Status.PENDING and seen.standing is not None and seen.standing.key not in present:
-        undo = seen.standing
+    standing = seen.standing
+    if status != Status.PENDING and standing is not None and standing.key not in present and standing.key not in kept:
+        undo = standing
         status = Status.PENDING
     new = {key: wish for key, wish in present.items() if key not in seen.accounted}
     if not new and status == Status.PENDING:
