@@ -158,8 +158,7 @@ def warnings_for(settings: Settings) -> list[str]:
 
     warnings: list[str] = []
     discord, smtp = settings.discord, settings.smtp
-    if settings.arxiv.contact_warning:
-        warnings.append(settings.arxiv.contact_warning)
+    warnings.extend(line for line in (settings.arxiv.contact_warning, settings.web.cleartext_warning) if line)
     warnings.extend(_watching_nothing(settings))
     if not discord.enabled and (discord.channel_id or discord.guild_id):
         warnings.append("[discord] ids are set but DISCORD_TOKEN is not: Discord review stays off")
