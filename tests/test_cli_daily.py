@@ -189,6 +189,23 @@ def test_a_page_size_out_of_range_is_a_usage_error(
     assert not data_dir.exists()
 
 
+@pytest.mark.parametrize(
+    "source", ["https://reader:hunter2pw@mirror.example/rss/cs.CV", "http://hunter2pw@127.0.0.1:1/rss/cs.CV"]
+)
+def test_a_source_holding_a_password_is_refused_without_repeating_it(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], source: str
+) -> None:
+    """`digest poll --source https://user:password@mirror/...` was polled, and the password went into every log line
+    about the source, the printed summary, and the database (the feed's state and the poll's record, which /healthz
+    shows), where [arxiv] sources refuses such an address. It is a usage error now, that does not repeat it."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["--data-dir", str(data_dir), "poll", "--source", "feed.xml", source])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "must not hold a user or password" in err and "hunter2pw" not in err
+    assert not data_dir.exists()
+
+
 def test_ctrl_c_during_a_poll_stores_nothing_of_the_answer_and_says_so(tmp_path: Path, data_dir: Path) -> None:
     """Ctrl-C while `digest poll` waited for its relevance model said "digest: interrupted" (exit 130), but only after
     the pass had gone on to the end in its worker threads and stored every candidate; the run was recorded as failed,

@@ -205,6 +205,49 @@ def test_show_hides_the_database_password(clean_environment: Path, capsys: pytes
     assert json.loads(out)["settings"]["database_url"] == "postgresql+psycopg://digest:***@db/digest"
 
 
+@pytest.mark.parametrize("command", [("config", "show"), ("config", "check"), ("candidates",)])
+def test_a_database_password_given_as_a_query_parameter_is_hidden_too(
+    clean_environment: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    command: tuple[str, ...],
+) -> None:
+    """libpq takes the password as `?password=` as well as before the '@': written so, `config show` and `config
+    check` printed it whole, and so did every command that could not reach the server ("cannot open the database
+    postgresql+psycopg://digest@127.0.0.1:1/digest?password=..."). It is hidden as the other one is."""
+    url = "postgresql+psycopg://digest@127.0.0.1:1/digest?sslmode=disable&password=hunter22"
+    monkeypatch.setenv("DIGEST_DATABASE_URL", url)
+    main(["--data-dir", str(clean_environment / "data"), *command])
+    captured = capsys.readouterr()
+    shown = captured.out + captured.err
+    assert "hunter22" not in shown
+    assert "postgresql+psycopg://digest@127.0.0.1:1/digest?" in shown and "sslmode=disable" in shown
+
+
+@pytest.mark.parametrize(
+    ("base_url", "warned"),
+    [
+        ("http://digest.example.org", True),
+        ("http://192.168.1.20:8080", True),
+        ("https://digest.example.org", False),
+        ("http://127.0.0.1:8080", False),
+        ("http://localhost:8080", False),
+    ],
+)
+def test_a_site_offered_to_other_machines_without_tls_is_warned_of(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], base_url: str, warned: bool
+) -> None:
+    """`[web] host = "0.0.0.0"` and an http:// base_url, as the note about serving others reads: the admin token is
+    posted, the session cookie sent (without Secure) and every approval link followed in clear text over the network,
+    and `config check` said "configuration OK" where it warns of an SMTP password sent unencrypted. It warns here too.
+    """
+    config = write(clean_environment / "config.toml", f'[web]\nhost = "0.0.0.0"\nbase_url = "{base_url}"\n')
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 0
+    warning = [line for line in out.splitlines() if line.startswith("warning: web.base_url") and "unencrypted" in line]
+    assert len(warning) == (1 if warned else 0), out
+
+
 def test_dotenv_file_in_the_working_folder_is_read(tmp_path: Path) -> None:
     """A person's shell: `.env` beside them holds the Discord token (a subprocess, so .env cannot leak into tests)."""
     write(tmp_path / ".env", "DISCORD_TOKEN=from-the-dotenv-file\n")

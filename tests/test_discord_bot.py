@@ -22,7 +22,7 @@ from digest.storage.db import Database
 from digest.storage.models import Candidate, Decision
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.fake_discord import BOT_ID, LISTED_MAINTAINER, MAINTAINER, STRANGER, FakeDiscord
+from tests.fake_discord import BOT_ID, LISTED_MAINTAINER, MAINTAINER, STRANGER, FakeDiscord, FakeMember
 
 
 @asynccontextmanager
@@ -442,3 +442,58 @@ async def test_the_bots_own_reactions_never_decide_even_when_it_holds_the_mainta
     finally:
         database.dispose()
         await fake.close()
+
+
+def demote(fake: FakeDiscord, member: FakeMember) -> FakeMember:
+    """A server admin takes the maintainer role away (a maintainer who stepped down): the member stays."""
+    demoted = FakeMember(member.id, member.name, ())
+    fake.members = [demoted if m.id == member.id else m for m in fake.members]
+    return demoted
+
+
+@pytest.mark.asyncio
+async def test_a_former_maintainers_approvals_stand_after_a_restart(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A maintainer who steps down loses the role; their ✅ stays on the messages. At the bot's next start every
+    approval they made in Discord in the last 14 days was taken back out of the list (their reaction no longer
+    counted as a maintainer's, so it read as taken back). A reaction still on the message is never taken back."""
+    paper = real_papers()[2]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 2)
+        await fake.react(mid, MAINTAINER, "✅")
+        await eventually(lambda: row(db, candidate_id).status == "approved", "approved")
+    demote(fake, MAINTAINER)
+    async with running(bot_settings, db):  # start() returns once the bot has caught up
+        assert row(db, candidate_id).status == "approved"
+    assert paper["arxiv_id"] in list_md(bot_settings)
+    with db.reading() as session:
+        assert session.scalars(select(Decision.action)).all() == ["approve"]
+
+
+@pytest.mark.asyncio
+async def test_a_former_maintainer_taking_their_reaction_back_changes_nothing(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Taking the deciding reaction back returns the paper to pending (README), but only a maintainer's reaction
+    counts: one whose role was taken away could still send their approvals back to pending, live or while the bot was
+    away, where any other reaction of theirs changes nothing."""
+    paper = real_papers()[2]
+    async with running(bot_settings, db) as bot:
+        first, first_mid = await posted_candidate(fake, db, bot, 2)
+        second, second_mid = await posted_candidate(fake, db, bot, 1)
+        third, third_mid = await posted_candidate(fake, db, bot, 0)
+        await fake.react(first_mid, MAINTAINER, "✅")
+        await fake.react(second_mid, MAINTAINER, "❌")
+        await eventually(lambda: row(db, second).status == "rejected", "both decided")
+        former = demote(fake, MAINTAINER)
+        await fake.unreact(first_mid, former, "✅")
+        await fake.react(third_mid, LISTED_MAINTAINER, "❌")  # handled in arrival order: after the removal
+        await eventually(lambda: row(db, third).status == "rejected", "third rejected")
+        assert row(db, first).status == "approved"
+    fake.reactions[(second_mid, "❌")].remove(MAINTAINER.id)  # taken back while the bot is away
+    async with running(bot_settings, db):
+        assert row(db, second).status == "rejected"
+    assert row(db, first).status == "approved" and paper["arxiv_id"] in list_md(bot_settings)
+    with db.reading() as session:
+        assert "revert" not in session.scalars(select(Decision.action)).all()

@@ -261,3 +261,31 @@ def test_the_command_line_publishes_a_pull_request_and_names_it_in_the_status(
     assert main([*base, "publish", "--status"]) == 0
     out = capsys.readouterr().out
     assert f"pull request: #1 from {FIRST}" in out and "pending decisions: 0" in out and TOKEN not in out
+
+
+def test_a_token_read_from_a_secret_file_opens_the_pull_request_without_its_newline(
+    tmp_path: Path, remote: Remote, forge: FakeForge, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A token kept in a container's secret file ends in a newline: the request could not carry it as a header,
+    and the ValueError that said so, token and all, went to the log, /healthz and the shell."""
+    settings = make_settings(tmp_path / "data", pull_config(remote, forge), {"DIGEST_GIT_TOKEN": f" {TOKEN}\n"})
+    reviewer, publisher = services(database, settings)
+    approve(database, reviewer, 0)
+    with caplog.at_level(logging.DEBUG):
+        result = publisher.publish()
+    assert result.outcome == PUBLISHED, result.message
+    assert {r.headers["Authorization"] for r in forge.received} == {f"Bearer {TOKEN}"}
+    assert TOKEN not in caplog.text
+
+
+@pytest.mark.parametrize("inside", ["\n", "\r", "\x00", " "])
+def test_a_token_with_a_line_break_or_space_inside_is_refused_in_one_line_without_it(
+    tmp_path: Path, inside: str
+) -> None:
+    from digest.config import ConfigError
+
+    config = '[publish]\nrepository = "https://github.com/owner/list.git"\n'
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", config, {"DIGEST_GIT_TOKEN": f"ghp_First{inside}ghp_Second"})
+    (line,) = caught.value.problems
+    assert "DIGEST_GIT_TOKEN" in line and "ghp_" not in line

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import stat
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -196,3 +197,73 @@ def test_generated_secrets_are_strong_owner_only_and_never_logged(
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert all(value not in logged for value in stored.values())
     assert str(path) in logged  # the log says where they are
+
+
+def test_a_secrets_file_restored_readable_by_others_is_made_owner_only(
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """secrets.json put back from a backup or written by hand (mode 0644) was used as it was, readable by every user
+    of the machine, and nothing said so: whoever read it could sign in on /review and sign approval links. `config
+    check` warns of it, and the service makes it owner-only when it starts, in one log line."""
+    from digest.cli import main
+    from digest.config import Settings, environment_fields
+
+    for _, variable in environment_fields(Settings):  # the secrets come from the file alone, as on a fresh server
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.chdir(tmp_path)  # and no .env file
+    settings = make_settings(tmp_path / "data")
+    path = settings.data_dir / "secrets.json"
+    path.parent.mkdir(parents=True)
+    stored = {name: f"{name}-restored-from-a-backup-0123456789" for name in ("secret_key", "admin_token", "feed_token")}
+    path.write_text(json.dumps(stored), encoding="utf-8")
+    path.chmod(0o644)
+
+    assert main(["--data-dir", str(settings.data_dir), "config", "check"]) == 0
+    out = capsys.readouterr().out
+    assert f"warning: {path} is readable by other users (mode 0644)" in out
+    assert all(value not in out for value in stored.values())
+
+    database = open_service_database(settings)
+    try:
+        create_web_app(settings, database, Reviewer(database, settings))
+    finally:
+        database.dispose()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert json.loads(path.read_text(encoding="utf-8")) == stored  # the same secrets: sessions and links go on
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert f"{path} was readable by other users (mode 0644); it is owner-only (0600) now" in logged
+    assert all(value not in logged for value in stored.values())
+
+
+@pytest.mark.asyncio
+async def test_a_malformed_request_is_one_log_line_that_quotes_none_of_it(
+    site: Site, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A request the HTTP parser refuses (a control character in the address, a broken header) was logged as an
+    ERROR with a traceback whose message quoted the raw line: the private feed's token, an approval link or the
+    session cookie went into the log. It is one line naming the client and what was wrong, and the client still gets
+    its 400."""
+    import asyncio
+
+    host, port = site.base.removeprefix("http://").split(":")
+    feed_token = SECRETS_ENV["DIGEST_FEED_TOKEN"]
+    requests = [
+        f"GET /feeds/candidates.xml?token={feed_token}\x01 HTTP/1.1\r\nHost: x\r\n\r\n",
+        f"GET /review HTTP/1.1\r\nHost: x\r\nCookie: digest_session={feed_token}\x01\r\n\r\n",
+    ]
+    with caplog.at_level(logging.DEBUG):
+        for raw in requests:
+            reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(raw.encode("latin-1"))
+            await writer.drain()
+            assert (await reader.read(100)).startswith(b"HTTP/1.0 400 ")
+            writer.close()
+            await writer.wait_closed()
+    assert all(feed_token not in record.getMessage() for record in caplog.records)
+    assert "Traceback" not in caplog.text and feed_token not in caplog.text
+    refused = [record for record in caplog.records if "malformed request" in record.getMessage()]
+    assert len(refused) == 2 and all(record.levelno == logging.INFO for record in refused)
+    assert all("from 127.0.0.1 (400" in record.getMessage() for record in refused)

@@ -81,9 +81,9 @@ def settings_document(settings: Settings) -> dict[str, Any]:
     """The settings as TOML keys and values; what only the environment sets is left out (see `secret_states`), and
     None means not set."""
     from pydantic import BaseModel
-    from sqlalchemy.engine import make_url
 
     from digest.config import environment_fields
+    from digest.storage.failures import shown_database_url
 
     only_environment = {path for path, _ in environment_fields(type(settings))} - {("data_dir",), ("database_url",)}
     document: dict[str, Any] = {}
@@ -97,7 +97,7 @@ def settings_document(settings: Settings) -> dict[str, Any]:
                 document[name] = table
         elif (name,) not in only_environment:
             document[name] = value
-    document["database_url"] = make_url(settings.database_url).render_as_string(hide_password=True)
+    document["database_url"] = shown_database_url(settings.database_url)
     return document
 
 

@@ -158,8 +158,7 @@ def warnings_for(settings: Settings) -> list[str]:
 
     warnings: list[str] = []
     discord, smtp = settings.discord, settings.smtp
-    if settings.arxiv.contact_warning:
-        warnings.append(settings.arxiv.contact_warning)
+    warnings.extend(line for line in (settings.arxiv.contact_warning, settings.web.cleartext_warning) if line)
     warnings.extend(_watching_nothing(settings))
     if not discord.enabled and (discord.channel_id or discord.guild_id):
         warnings.append("[discord] ids are set but DISCORD_TOKEN is not: Discord review stays off")
@@ -174,6 +173,12 @@ def warnings_for(settings: Settings) -> list[str]:
         warnings.append(
             "smtp.recipients and smtp.maintainer_recipients share addresses: those get both editions"
             " (only maintainers should get the maintainers' one)"
+        )
+    mode = secretstore.readable_by_others(secretstore.secrets_path(settings))
+    if mode is not None:
+        warnings.append(
+            f"{secretstore.secrets_path(settings)} is readable by other users (mode {mode}): whoever reads it can sign "
+            "in and sign approval links; the service makes it owner-only when it starts (or: chmod 600 it)"
         )
     if smtp.username and smtp.security == "none":
         warnings.append("smtp.security is none: the SMTP password would cross the network unencrypted")
@@ -208,9 +213,9 @@ def _watching_nothing(settings: Settings) -> list[str]:
 
 def features_of(settings: Settings) -> list[Feature]:
     """What is on and off, for people setting the service up."""
-    from sqlalchemy.engine import make_url
+    from digest.storage.failures import shown_database_url
 
-    database = make_url(settings.database_url).render_as_string(hide_password=True)
+    database = shown_database_url(settings.database_url)
     return [
         discord_feature(settings),
         email_feature(settings),

@@ -26,6 +26,7 @@ def register(subparsers: Any) -> None:
         action="extend",
         nargs="+",
         metavar="URL_OR_PATH",
+        type=poll_source,
         help="poll these sources instead of the configured ones (one or more; repeatable)",
     )
     poll.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -52,6 +53,19 @@ def register(subparsers: Any) -> None:
     backfill.add_argument("--page-size", type=page_size, default=100, help="papers per API request (default 100)")
     backfill.add_argument("--json", action="store_true", help="print the result as JSON")
     backfill.set_defaults(handler=handle_backfill)
+
+
+def poll_source(text: str) -> str:
+    """An argparse type: a feed's URL or file. A URL holding a user or password is a usage error that does not
+    repeat it: a source is logged, printed and kept in the database, as the configured ones are (which refuse it
+    too)."""
+    from digest.config.values import holds_login
+
+    if holds_login(text):
+        raise argparse.ArgumentTypeError(
+            "a source must not hold a user or password: it is logged and kept in the database (nothing was polled)"
+        )
+    return text
 
 
 def page_size(text: str) -> int:

@@ -44,6 +44,23 @@ class PublishSettings(Section):
             return str(Path(url).expanduser().absolute())
         return url
 
+    @field_validator("token", mode="before")
+    @classmethod
+    def _one_word_token(cls, value: object) -> object:
+        """A token read from a file or a container's secret ends in a newline, which is no part of it; one with white
+        space or a control character inside is no token, and could not go into a request's header (the error saying
+        so would show it)."""
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        if any(ch.isspace() or not ch.isprintable() for ch in value):
+            raise problem(
+                "holds white space or a control character inside it (two values pasted together?): give the token alone"
+            )
+        return value or None
+
     @field_validator("ssh_key")
     @classmethod
     def _absolute_key(cls, path: str | None) -> str | None:

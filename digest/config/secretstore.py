@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import secrets
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -117,6 +118,8 @@ def ensure_secrets(settings: Settings) -> StartedSecrets:
     if missing:
         path = secrets_path(settings)
         stored = _read_file(path)
+        if stored:
+            _make_owner_only(path)
         generated = [name for name in missing if name not in stored]
         if generated:
             with _generating(path):
@@ -138,6 +141,34 @@ def ensure_secrets(settings: Settings) -> StartedSecrets:
         for name in missing:
             configured[name] = stored[name]
     return _with_stored(settings, configured, StartedSecrets)
+
+
+def readable_by_others(path: Path) -> str | None:
+    """The file's mode (as `ls` shows it, "0644") when users other than its owner may read or write it, else None."""
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+    return f"{mode:04o}" if mode & 0o077 else None
+
+
+def _make_owner_only(path: Path) -> None:
+    """A secrets file restored from a backup or written by hand may be readable by every user of the machine (mode
+    0644): whoever reads it can sign in and sign approval links. It is made owner-only, and the log says so."""
+    mode = readable_by_others(path)
+    if mode is None:
+        return
+    try:
+        path.chmod(0o600)
+    except OSError as exc:
+        log.warning(
+            "%s is readable by other users (mode %s) and could not be made owner-only (%s): chmod 600 it",
+            path,
+            mode,
+            exc.strerror or exc,
+        )
+        return
+    log.warning("%s was readable by other users (mode %s); it is owner-only (0600) now", path, mode)
 
 
 def _with_stored(settings: Settings, values: dict[str, str | None], model: type[_Checked]) -> _Checked:

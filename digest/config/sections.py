@@ -5,6 +5,7 @@ Values a table may not hold alone (a Discord token without a channel) are checke
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -183,6 +184,13 @@ class DiscordSettings(Section):
         return self
 
 
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 class WebSettings(Section):
     host: str = "127.0.0.1"
     port: Port = 8080
@@ -194,6 +202,19 @@ class WebSettings(Section):
     trusted_proxies: Annotated[tuple[Network, ...], Field(strict=False)] = Field(
         (), description='reverse proxies whose X-Forwarded-For names the client, e.g. ["127.0.0.1"]'
     )
+
+    @property
+    def cleartext_warning(self) -> str | None:
+        """The one line `digest config check` and the service's start say when the pages are offered to other
+        machines over plain http: signing in, the session and the approval links would cross the network readable."""
+        host = urlsplit(self.base_url).hostname or ""
+        if not self.base_url.startswith("http://") or host == "localhost" or _is_loopback(host):
+            return None
+        return (
+            f"web.base_url {self.base_url} is plain http: the admin token at sign-in, the session cookie (not marked "
+            "Secure) and the approval links in feeds and emails cross the network unencrypted; put a TLS reverse "
+            "proxy in front and set base_url to its https:// address"
+        )
 
     @model_validator(mode="before")
     @classmethod

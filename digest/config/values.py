@@ -142,16 +142,22 @@ def without_login(url: str) -> str:
     """The address when it carries no user or password: a secret comes from the environment, and these addresses are
     logged, shown by `digest config show`, kept in the database (the feeds'), and the web's is in every link the
     feeds, emails and Discord give. Nor is the refused value echoed."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return url  # not a URL: the setting's own check, or the first request, says so
-    if parts.username is not None or parts.password is not None:
+    if holds_login(url):
         raise problem(
             "must not hold a user or password: the address is shown in logs and `digest config show`, and the "
             "web's in every feed and email; secrets come from the environment"
         )
     return url
+
+
+def holds_login(url: str) -> bool:
+    """Whether the URL carries a user or password (something that is not a URL at all carries none: the setting's
+    own check, or the first request, says what is wrong with it)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.username is not None or parts.password is not None
 
 
 def _web_address(url: str) -> str:

@@ -98,7 +98,8 @@ class CatchUp:
                 await self._decide(candidate_id, choice.action, actor, choice.section)
             return
         decider = await asyncio.to_thread(store.deciding_actor, self.database, candidate_id, payload.user_id, choice)
-        if decider is not None:
+        # Only a maintainer's reaction counts, taken back too: a former maintainer's undoes nothing.
+        if decider and await self.members.maintainer(payload.guild_id, payload.user_id, decider, candidate_id):
             await self._decide(candidate_id, Action.REVERT, Actor(decider, str(payload.user_id), "discord"), None)
         elif not await asyncio.to_thread(store.is_pending, self.database, candidate_id):
             return
@@ -123,6 +124,9 @@ class CatchUp:
         names = await asyncio.to_thread(store.listed_names, self.database, self.members.config.section_emojis)
         suggested = listed or candidate.suggested_section
         present, there = await self.members.reactions_on(message, candidate_id, suggested, names)
+        standing = seen.standing
+        if standing is not None and standing.key not in there and not await self._still_counts(standing, candidate_id):
+            there = {*there, standing.key}  # a former maintainer's reaction taken back undoes nothing either
         todo = replay.plan(candidate.status, seen, present, there)
         if todo.undo is not None:
             log.info("discord: the reaction that decided candidate %s was taken back while away", candidate_id)
@@ -134,6 +138,15 @@ class CatchUp:
             log.warning("discord: conflicting reactions on candidate %s while away; left pending", candidate_id)
             wishes = [(action, section, actor.name) for (action, section), actor in todo.conflict.items()]
             await self._note(candidate_id, messages.conflict_note(wishes))
+
+    async def _still_counts(self, standing: replay.LoggedDecision, candidate_id: int) -> bool:
+        """Whether the maintainer whose reaction made the standing decision is a maintainer still: only then does its
+        absence take the decision back (UncheckedReactionError, retried, when Discord cannot say)."""
+        user_id = int(standing.key[0]) if standing.key[0].isdigit() else None
+        if user_id is None:
+            return True
+        actor = await self.members.maintainer(None, user_id, standing.actor, candidate_id, unchecked_raises=True)
+        return actor is not None
 
     async def _put_back_own(self, candidate_id: int, message: discord.Message, listed: bool) -> None:
         """The bot's ✅ and ❌ (❌ alone when ✅ cannot approve) that a moderator cleared, while the bot ran or not."""

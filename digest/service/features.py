@@ -29,6 +29,8 @@ async def serve_web(settings: Settings, database: Database, reviewer: Reviewer, 
         settings.web.base_url,
         time.monotonic() - started,
     )
+    if settings.web.cleartext_warning:
+        log.warning("web: %s", settings.web.cleartext_warning)
     return runner
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from digest.storage.failures import BUSY_TIMEOUT_MS, full_disk, missing_driver, read_only_folder
+from digest.storage.failures import BUSY_TIMEOUT_MS, full_disk, missing_driver, read_only_folder, shown_database_url
 
 log = logging.getLogger(__name__)
 
@@ -248,7 +248,6 @@ def open_database(
     except OperationalError as exc:
         engine.dispose()
         raise DatabaseError(
-            f"cannot open the database {make_url(url).render_as_string()}: {exc.orig}"
-            f"{read_only_folder(url) or full_disk(url)}"
+            f"cannot open the database {shown_database_url(url)}: {exc.orig}{read_only_folder(url) or full_disk(url)}"
         ) from exc
     return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))

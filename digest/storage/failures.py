@@ -13,6 +13,14 @@ BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another process's write lo
 FULL_DISK_BYTES = 64 * 1024  # less than this free: the disk counts as full
 
 
+def shown_database_url(url: str) -> str:
+    """The database URL as a log line, an error or `digest config show` may print it: the password hidden, whether it
+    comes before the '@' or as a query parameter (libpq reads `?password=`, and `sslpassword=`, too)."""
+    parsed = make_url(url)
+    hidden = {key: "***" for key in parsed.query if "password" in key.casefold()}
+    return parsed.update_query_dict(hidden).render_as_string(hide_password=True)
+
+
 def missing_driver(url: str, exc: ImportError) -> str:
     # To SQLAlchemy a bare postgresql:// means psycopg2; awesome-digest[postgres] installs psycopg (3) instead.
     if make_url(url).get_backend_name() == "postgresql":

@@ -13,6 +13,7 @@ from datetime import datetime
 
 import jinja2
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from digest.clock import utc_now
 from digest.config import ConfigError, Settings, secretstore
@@ -31,6 +32,26 @@ from digest.web.context import CONTEXT, SECURITY_HEADERS, WebContext
 from digest.web.filters import PAGE_FILTERS
 
 log = logging.getLogger(__name__)
+
+
+class _MalformedRequests(logging.Filter):
+    """aiohttp logs a request it cannot parse as an error with a traceback, its message quoting the raw line: the
+    request line (the private feed's token, an approval link) or a header (the session cookie). Such a request is
+    anyone's mistake or probe, and is one line here, saying what was wrong and quoting nothing of it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            what = error.message.splitlines()[0].rstrip(": ") if error.message else "unreadable"
+            client = record.args[0] if isinstance(record.args, tuple) and record.args else "?"
+            record.msg, record.args = "web: refused a malformed request from %s (%s: %s)", (client, error.code, what)
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+SERVER_LOG = logging.getLogger("digest.web.server")  # aiohttp's connection handling logs here (see serve)
+SERVER_LOG.addFilter(_MalformedRequests())
 
 
 # Maintainer pages: a candidate's standing, CSRF tokens and decisions must not be kept by a browser or a proxy cache,
@@ -108,7 +129,7 @@ def create_web_app(
 
 async def serve(app: web.Application, host: str, port: int) -> web.AppRunner:
     """Starts serving `app`; stop it with `await runner.cleanup()`. Port 0 picks a free port (see bound_port)."""
-    runner = web.AppRunner(app, access_log=None)
+    runner = web.AppRunner(app, access_log=None, logger=SERVER_LOG)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:
