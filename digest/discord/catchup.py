@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from digest.discord import messages, replay, store
 from digest.discord.members import Members, UncheckedReactionError
+from digest.discord.replay import LoggedDecision
 from digest.discord.retries import Retries
 from digest.review.rules import Actor
 from digest.storage.db import Database
@@ -139,7 +140,7 @@ class CatchUp:
             wishes = [(action, section, actor.name) for (action, section), actor in todo.conflict.items()]
             await self._note(candidate_id, messages.conflict_note(wishes))
 
-    async def _still_counts(self, standing: replay.LoggedDecision, candidate_id: int) -> bool:
+    async def _still_counts(self, standing: LoggedDecision, candidate_id: int) -> bool:
         """Whether the maintainer whose reaction made the standing decision is a maintainer still: only then does its
         absence take the decision back (UncheckedReactionError, retried, when Discord cannot say)."""
         user_id = int(standing.key[0]) if standing.key[0].isdigit() else None

@@ -21,8 +21,10 @@ class Retries(Generic[Key]):
     def failed(self, key: Key) -> float:
         """Notes one more failure; the seconds until `key` is due again."""
         failures = self._failures.get(key, 0)
+        # The count stops growing once the wait is the longest: a key failing for days (a channel the bot may not
+        # post to over a long weekend) would otherwise overflow 2.0 ** failures and end the bot's background loop.
         delay = min(self.first * 2.0**failures, self.longest)
-        self._failures[key] = failures + 1
+        self._failures[key] = failures + 1 if delay < self.longest else failures
         self._next[key] = self._clock() + delay
         return delay
 

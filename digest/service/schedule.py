@@ -31,7 +31,9 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
     disk), APScheduler 3 raises out of the wake-up and never sets its timer again: no poll, retry or weekly digest
     until a restart. Here that wake-up is tried again in JOB_STORE_RETRY_SECONDS, and a job it could not mark as run
     is found due then (each job's work is idempotent: a poll asks conditionally, a week's email is claimed once).
-    It also never sleeps longer than a minute, so a jump of the clock (a resumed machine) delays no job."""
+    It also never sleeps longer than a minute, so a jump of the clock (a resumed machine) delays no job, and a job whose
+    next run lies beyond its schedule's next time (set while the clock was ahead, before NTP set it back) is moved back
+    to that time."""
 
     retry_seconds = JOB_STORE_RETRY_SECONDS
     longest_sleep_seconds = LONGEST_SLEEP_SECONDS
@@ -39,6 +41,7 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
 
     def _process_jobs(self) -> float | None:
         try:
+            self._undo_a_clock_ahead()
             wait_seconds: float | None = super()._process_jobs()
         except Exception as exc:  # whatever the job store raised: the scheduler must keep its timer
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
@@ -53,6 +56,25 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
         # The timer counts monotonic time, which stands still while the machine is suspended and ignores a clock set
         # forward: a job due by the clock would wait that long again. Waking every minute finds it due.
         return None if wait_seconds is None else min(wait_seconds, self.longest_sleep_seconds)
+
+    def _undo_a_clock_ahead(self) -> None:
+        """A cron job's next run is computed from the clock when it runs: a clock that was ahead (a machine booted with
+        a wrong date, a host's clock set back by NTP) leaves it days or years later than the schedule, and no poll or
+        weekly digest would run until then. Such a job is moved back to its schedule's next time from now."""
+        now = datetime.now(self.timezone)
+        for job in self.get_jobs():
+            if job.next_run_time is None or not isinstance(job.trigger, CronTrigger):
+                continue
+            scheduled = job.trigger.get_next_fire_time(None, now)
+            if scheduled is not None and job.next_run_time > scheduled:
+                log.warning(
+                    "schedule: %s was set to run at %s, after its next time by the schedule (the clock was ahead and "
+                    "has been set back); it runs at %s",
+                    job.id,
+                    job.next_run_time,
+                    scheduled,
+                )
+                job.modify(next_run_time=scheduled)
 
 
 def make_scheduler(settings: Settings) -> AsyncIOScheduler:
@@ -114,6 +136,11 @@ def keep_jobs(scheduler: AsyncIOScheduler, settings: Settings) -> None:
     )
     weekly_trigger = CronTrigger.from_crontab(scheduler_crontab(settings.weekly.cron), ZoneInfo(settings.timezone))
     ensure_job(scheduler, jobs.WEEKLY_JOB, "weekly", weekly_trigger, WEEKLY_MISFIRE_GRACE)
+
+
+def job_work(job_id: str) -> str:
+    """The work a scheduled job does, for /healthz: a retry ("poll-retry", "weekly-retry") does its job's work."""
+    return job_id.removesuffix("-retry")
 
 
 def schedule_weekly_retry(scheduler: AsyncIOScheduler, retry_at: datetime) -> None:

@@ -248,6 +248,8 @@ def open_database(
     except OperationalError as exc:
         engine.dispose()
         raise DatabaseError(
-            f"cannot open the database {shown_database_url(url)}: {exc.orig}{read_only_folder(url) or full_disk(url)}"
+            # One line: the driver puts its hint ("Is the server running on that host ...?") on a line of its own.
+            f"cannot open the database {shown_database_url(url)}: {' '.join(str(exc.orig).split())}"
+            f"{read_only_folder(url) or full_disk(url)}"
         ) from exc
     return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
