@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from digest.cli import main
+from digest.service.wiring import open_service_database
 from digest.weekly.store import run_weekly_job
+from tests.conftest import make_settings
 from tests.smtp_server import Inbox, free_port, smtp_server
 from tests.test_weekly_mail_delivery import NOW, config, setup
 
@@ -142,3 +144,26 @@ def test_printing_an_email_its_settings_cannot_carry_is_one_line_not_a_traceback
         err = capsys.readouterr().err
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
         assert "weekly.list_unsubscribe 'https://lists.example.org/leave?list=Awesome LMMs' contains white space" in err
+
+
+def test_a_quiet_week_skipped_can_still_be_sent_by_hand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With weekly.send_quiet_week off, the job skipped a quiet week (on record as done). The operator switched it on
+    and sent that week by hand, as README says `digest weekly --week W --send` does for a week the job did not send:
+    'another process is sending this week's email right now', exit 1, though nothing was sending and nothing would.
+    Expected: the week sent."""
+    port = free_port()
+    quiet = config(port, maintainers=(), weekly="send_quiet_week = false\n")
+    settings = make_settings(tmp_path / "data", quiet)
+    database = open_service_database(settings)  # no paper joins the list in 2026-W48
+    try:
+        assert [o.status for o in run_weekly_job(settings, database, NOW).emails] == ["quiet-skipped"]
+    finally:
+        database.dispose()
+    (tmp_path / "digest.toml").write_text(config(port, maintainers=()), encoding="utf-8")
+    inbox = Inbox()
+    with smtp_server(inbox, port):
+        base = ["--config", str(tmp_path / "digest.toml"), "--data-dir", str(tmp_path / "data"), "weekly"]
+        status = main([*base, "--week", "2026-W48", "--send"])
+    captured = capsys.readouterr()
+    assert status == 0 and len(inbox.messages) == 1, captured.err
+    assert "quiet week" in str(inbox.messages[0]["Subject"])
