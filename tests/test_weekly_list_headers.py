@@ -1,5 +1,7 @@
-"""The readers' edition's mailing-list headers as a mail client, a filter rule or a list server reads them from the
-wire (RFC 2919, RFC 2047): through the real weekly job against a real aiosmtpd server on loopback (from QA)."""
+"""The weekly email as its readers' mail programs and its operator meet it (from QA): the mailing-list headers as a
+client, a filter rule or a list server reads them from the wire (RFC 2919, RFC 2047, RFC 2369), the settings config
+check and `digest weekly` refuse or warn of, and a quiet week sent by hand. Through the real weekly job or command
+against a real aiosmtpd server on loopback."""
 
 from __future__ import annotations
 
@@ -167,3 +169,17 @@ def test_a_quiet_week_skipped_can_still_be_sent_by_hand(tmp_path: Path, capsys: 
     captured = capsys.readouterr()
     assert status == 0 and len(inbox.messages) == 1, captured.err
     assert "quiet week" in str(inbox.messages[0]["Subject"])
+
+
+def test_config_check_warns_of_the_default_sender_once_email_is_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """[smtp] host and recipients set, sender left as config.example.toml has it (awesome-digest@localhost): config
+    check said 'configuration OK', and every digest went out From a localhost address (and a Message-ID @localhost),
+    which a provider refuses or files as spam. Expected: one warning line naming smtp.sender."""
+    text = f'[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nrecipients = ["reader@example.org"]\n'
+    (tmp_path / "digest.toml").write_text(text, encoding="utf-8")
+    checked = main(["--config", str(tmp_path / "digest.toml"), "--data-dir", str(tmp_path / "data"), "config", "check"])
+    out = capsys.readouterr().out
+    warned = [line for line in out.splitlines() if line.startswith("warning: smtp.sender")]
+    assert checked == 0 and len(warned) == 1 and "awesome-digest@localhost" in warned[0], out
