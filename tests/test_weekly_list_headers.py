@@ -1,5 +1,7 @@
-"""The readers' edition's mailing-list headers as a mail client, a filter rule or a list server reads them from the
-wire (RFC 2919, RFC 2047): through the real weekly job against a real aiosmtpd server on loopback (from QA)."""
+"""The weekly email as its readers' mail programs and its operator meet it (from QA): the mailing-list headers as a
+client, a filter rule or a list server reads them from the wire (RFC 2919, RFC 2047, RFC 2369), the settings config
+check and `digest weekly` refuse or warn of, and a quiet week sent by hand. Through the real weekly job or command
+against a real aiosmtpd server on loopback."""
 
 from __future__ import annotations
 
@@ -9,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from digest.cli import main
+from digest.service.wiring import open_service_database
 from digest.weekly.store import run_weekly_job
+from tests.conftest import make_settings
 from tests.smtp_server import Inbox, free_port, smtp_server
 from tests.test_weekly_mail_delivery import NOW, config, setup
 
@@ -142,3 +146,40 @@ def test_printing_an_email_its_settings_cannot_carry_is_one_line_not_a_traceback
         err = capsys.readouterr().err
         assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
         assert "weekly.list_unsubscribe 'https://lists.example.org/leave?list=Awesome LMMs' contains white space" in err
+
+
+def test_a_quiet_week_skipped_can_still_be_sent_by_hand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With weekly.send_quiet_week off, the job skipped a quiet week (on record as done). The operator switched it on
+    and sent that week by hand, as README says `digest weekly --week W --send` does for a week the job did not send:
+    'another process is sending this week's email right now', exit 1, though nothing was sending and nothing would.
+    Expected: the week sent."""
+    port = free_port()
+    quiet = config(port, maintainers=(), weekly="send_quiet_week = false\n")
+    settings = make_settings(tmp_path / "data", quiet)
+    database = open_service_database(settings)  # no paper joins the list in 2026-W48
+    try:
+        assert [o.status for o in run_weekly_job(settings, database, NOW).emails] == ["quiet-skipped"]
+    finally:
+        database.dispose()
+    (tmp_path / "digest.toml").write_text(config(port, maintainers=()), encoding="utf-8")
+    inbox = Inbox()
+    with smtp_server(inbox, port):
+        base = ["--config", str(tmp_path / "digest.toml"), "--data-dir", str(tmp_path / "data"), "weekly"]
+        status = main([*base, "--week", "2026-W48", "--send"])
+    captured = capsys.readouterr()
+    assert status == 0 and len(inbox.messages) == 1, captured.err
+    assert "quiet week" in str(inbox.messages[0]["Subject"])
+
+
+def test_config_check_warns_of_the_default_sender_once_email_is_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """[smtp] host and recipients set, sender left as config.example.toml has it (awesome-digest@localhost): config
+    check said 'configuration OK', and every digest went out From a localhost address (and a Message-ID @localhost),
+    which a provider refuses or files as spam. Expected: one warning line naming smtp.sender."""
+    text = f'[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nrecipients = ["reader@example.org"]\n'
+    (tmp_path / "digest.toml").write_text(text, encoding="utf-8")
+    checked = main(["--config", str(tmp_path / "digest.toml"), "--data-dir", str(tmp_path / "data"), "config", "check"])
+    out = capsys.readouterr().out
+    warned = [line for line in out.splitlines() if line.startswith("warning: smtp.sender")]
+    assert checked == 0 and len(warned) == 1 and "awesome-digest@localhost" in warned[0], out

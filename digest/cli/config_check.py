@@ -169,6 +169,11 @@ def warnings_for(settings: Settings) -> list[str]:
             "smtp.maintainer_recipients is empty: the maintainers' edition (what waits for review, the second tier's"
             f" approve links) is not emailed, only written to {settings.weekly_dir}"
         )
+    if smtp.host and smtp.sender.rpartition("@")[2].rstrip(">").strip().lower() == "localhost":
+        warnings.append(
+            f"smtp.sender {smtp.sender} is not an address of your domain: mail servers refuse mail from localhost or"
+            " file it as spam; set [smtp] sender to an address of the domain you send from"
+        )
     if set(smtp.recipients) & set(smtp.maintainer_recipients):
         warnings.append(
             "smtp.recipients and smtp.maintainer_recipients share addresses: those get both editions"

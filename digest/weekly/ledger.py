@@ -85,9 +85,9 @@ def claim_week(
         pass  # another process created the row first; the claim below decides who sends
     table = WeeklyDigest
     due = or_(table.next_attempt_at.is_(None), table.next_attempt_at <= now)
-    # A maintainer asking by hand (`digest weekly --send`) also sends an edition the job gave up.
+    # A maintainer asking by hand (`digest weekly --send`) also sends an edition the job gave up, or skipped as quiet.
     unsent = (
-        table.status.in_(("pending", FAILED, GIVEN_UP))
+        table.status.in_(("pending", FAILED, GIVEN_UP, QUIET))
         if ignore_backoff
         else and_(table.status.in_(("pending", FAILED)), due)
     )

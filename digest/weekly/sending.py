@@ -100,6 +100,10 @@ def _not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome
         state = week_state(session, name, edition)
     if state is not None and state.status == SENT:
         return SendOutcome(name, edition, "already-sent", f"already sent on {state.sent_at:%Y-%m-%d %H:%M} UTC")
+    if state is not None and state.status == QUIET:
+        return SendOutcome(
+            name, edition, "quiet-skipped", f"skipped as a quiet week (`digest weekly --week {name} --send` sends it)"
+        )
     if state is not None and state.status == GIVEN_UP:
         return SendOutcome(name, edition, "given-up", f"not sent: {state.last_error}")
     if state is not None and state.status == FAILED:
