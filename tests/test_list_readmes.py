@@ -365,3 +365,26 @@ def test_iso_and_month_dates_are_dates_and_an_approval_goes_at_its_date_written_
     removed, inserted = changed_lines(ISO_DATED, after)
     assert removed == [] and inserted[0].endswith("(2023-06-20)\n"), inserted  # was: "(Jun. 20, 2023)"
     assert after.index("(2024-01-05)") < after.index("(2023-06-20)") < after.index("(2023-01-04)")  # was: last
+
+
+# 14. Headings with markup: an anchor for the table of contents, an icon, a shortcode emoji, bold. The sections were
+# named with it where maintainers and readers see them (the review page's buttons, Discord, the digest, the outcome
+# of an approval): 'img src="icons/data.png" width="20"> Datasets', ':books: Surveys', '**Tools**'.
+MARKED_UP = (
+    "# Awesome X\n\n"
+    '## <a name="cpp"></a>Probing\n\n+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n\n'
+    '## <img src="icons/data.png" width="20"> Datasets\n\n'
+    "+ [Beta set](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n\n"
+    "## :books: Surveys\n\n+ [Gamma survey](https://arxiv.org/abs/2201.00003) (Jan. 4, 2022)\n\n"
+    "## **Tools**\n\n+ [Delta tool](https://arxiv.org/abs/2101.00004) (Jan. 4, 2021)\n"
+)
+
+
+def test_sections_are_named_by_their_headings_text_without_its_markup(own_list: Any) -> None:
+    settings, database = own_list(MARKED_UP)
+    assert markdown(database, settings) == MARKED_UP
+    with database.reading() as session:
+        assert liststore.section_names(session) == ["Probing", "Datasets", "Surveys", "Tools"]
+    candidate_id = insert_candidate(database, paper_dated(4, "2023-06-20"))
+    outcome = Reviewer(database, settings, clock=lambda: NOW).decide(candidate_id, "approve", ANN, section="Datasets")
+    assert outcome.message == "approved into Datasets"
