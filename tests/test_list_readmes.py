@@ -293,7 +293,10 @@ VENUES = (
     "- [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
     "- [CVPR 2022] **Gamma: A Paper** [[Paper]](https://arxiv.org/abs/2201.00003) [[Code]](https://github.com/x/y)\n"
     "- `NeurIPS 2021` [Delta paper](https://arxiv.org/abs/2101.00004) (Dec. 6, 2021)\n"
-    "- (AAAI 2021) [Epsilon paper](https://arxiv.org/abs/2101.00005) (Feb. 2, 2021)\n"
+    "- (AAAI 2021) [Epsilon paper](https://arxiv.org/abs/2101.00005) (Feb. 2, 2021)\n\n"
+    "## Contribution\n\n"  # prose, no papers: a task list, words in parentheses
+    "- (optional) [Open an issue](https://github.com/x/y/issues) first\n"
+    "- [ ] [Add your paper](https://github.com/x/y/pulls)\n"
 )
 
 
@@ -304,6 +307,8 @@ def test_entries_with_a_venue_tag_before_the_title_are_the_lists_papers(own_list
     with database.reading() as session:
         titles = session.scalars(select(Paper.title).order_by(Paper.id)).all()
     assert titles == ["Alpha paper", "Beta paper", "Gamma: A Paper", "Delta paper", "Epsilon paper"]
+    with database.reading() as session:
+        assert liststore.section_names(session) == ["Papers"]
 
 
 # 11. A day the month does not have ('Feb. 30, 2024', a typo for a date) passed lint as a date, and was ordered as one.
