@@ -393,3 +393,26 @@ def test_sections_are_named_by_their_headings_text_without_its_markup(own_list: 
     candidate_id = insert_candidate(database, paper_dated(4, "2023-06-20"))
     outcome = Reviewer(database, settings, clock=lambda: NOW).decide(candidate_id, "approve", ANN, section="Datasets")
     assert outcome.message == "approved into Datasets"
+
+
+# 15. Older papers folded away under '<details><summary>Older</summary>' with no blank line before the first of them:
+# GitHub shows those lines as they are written (raw '+ [Title](url)', no link), and lint said nothing.
+FOLDED = (
+    "# Awesome X\n\n## Papers\n\n"
+    "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n\n"
+    "<details><summary>Older</summary>\n"
+    "+ [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+    "</details>\n\n"
+    "<details>\n<summary>Oldest</summary>\n\n"
+    "+ [Gamma paper](https://arxiv.org/abs/2201.00003) (Jan. 4, 2022)\n\n"
+    "</details>\n"
+)
+
+
+def test_an_entry_github_shows_as_text_inside_an_html_block_is_a_lint_finding_on_its_line() -> None:
+    from markdown_it import MarkdownIt
+
+    html_text = "".join(t.content for t in MarkdownIt().parse(FOLDED) if t.type == "html_block")
+    assert "+ [Beta paper]" in html_text and "+ [Gamma paper]" not in html_text  # how GitHub reads it
+    found = [(f.line, f.code) for f in lint_text(FOLDED) if f.code == "in-html-block"]
+    assert found == [(8, "in-html-block")], found  # was: nothing
