@@ -416,3 +416,17 @@ def test_an_entry_github_shows_as_text_inside_an_html_block_is_a_lint_finding_on
     assert "+ [Beta paper]" in html_text and "+ [Gamma paper]" not in html_text  # how GitHub reads it
     found = [(f.line, f.code) for f in lint_text(FOLDED) if f.code == "in-html-block"]
     assert found == [(8, "in-html-block")], found  # was: nothing
+
+
+def test_an_approval_under_a_details_summary_line_is_shown_as_a_link(own_list: Any) -> None:
+    from markdown_it import MarkdownIt
+
+    settings, database = own_list(FOLDED)
+    record = paper_dated(4, "2023-06-20")  # between Alpha and Beta: right under '<details><summary>Older</summary>'
+    approve(database, settings, record, "Papers")
+    after = markdown(database, settings)
+    removed, inserted = changed_lines(FOLDED, after)
+    assert removed == [] and inserted[0] == "\n", inserted  # a blank line ends the HTML block
+    html_text = "".join(t.content for t in MarkdownIt().parse(after) if t.type == "html_block")
+    assert record["arxiv_id"] not in html_text  # was: shown as raw text, no link
+    assert after.index("<summary>Older") < after.index(record["arxiv_id"]) < after.index("Beta paper")

@@ -97,6 +97,16 @@ def _leaves_item(text: str, indent: str) -> bool:
 def html_block_lines(lines: list[str], hidden: list[bool]) -> list[bool]:
     """Per line: whether it is inside an HTML block that a line such as '<details><summary>Older</summary>' opened
     and no blank line has closed yet. GitHub shows such lines as they are written: a list item there is text."""
+    return _html_blocks(lines, hidden)[0]
+
+
+def ends_in_html_block(text: str) -> bool:
+    """Whether a line added after `text` would be inside an HTML block still open at its end."""
+    lines = text.split("\n")  # the last piece is the line being added to, empty when `text` ends a line
+    return _html_blocks(lines[:-1], hidden_lines(lines[:-1]))[1] and not lines[-1].strip()
+
+
+def _html_blocks(lines: list[str], hidden: list[bool]) -> tuple[list[bool], bool]:
     inside: list[bool] = []
     open_block = False
     for line, is_hidden in zip(lines, hidden, strict=True):
@@ -108,7 +118,7 @@ def html_block_lines(lines: list[str], hidden: list[bool]) -> list[bool]:
             inside.append(False)
             continue
         inside.append(open_block)
-    return inside
+    return inside, open_block
 
 
 @dataclass(frozen=True)
