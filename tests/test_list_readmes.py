@@ -293,7 +293,10 @@ VENUES = (
     "- [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
     "- [CVPR 2022] **Gamma: A Paper** [[Paper]](https://arxiv.org/abs/2201.00003) [[Code]](https://github.com/x/y)\n"
     "- `NeurIPS 2021` [Delta paper](https://arxiv.org/abs/2101.00004) (Dec. 6, 2021)\n"
-    "- (AAAI 2021) [Epsilon paper](https://arxiv.org/abs/2101.00005) (Feb. 2, 2021)\n"
+    "- (AAAI 2021) [Epsilon paper](https://arxiv.org/abs/2101.00005) (Feb. 2, 2021)\n\n"
+    "## Contribution\n\n"  # prose, no papers: a task list, words in parentheses
+    "- (optional) [Open an issue](https://github.com/x/y/issues) first\n"
+    "- [ ] [Add your paper](https://github.com/x/y/pulls)\n"
 )
 
 
@@ -304,6 +307,8 @@ def test_entries_with_a_venue_tag_before_the_title_are_the_lists_papers(own_list
     with database.reading() as session:
         titles = session.scalars(select(Paper.title).order_by(Paper.id)).all()
     assert titles == ["Alpha paper", "Beta paper", "Gamma: A Paper", "Delta paper", "Epsilon paper"]
+    with database.reading() as session:
+        assert liststore.section_names(session) == ["Papers"]
 
 
 # 11. A day the month does not have ('Feb. 30, 2024', a typo for a date) passed lint as a date, and was ordered as one.
@@ -365,3 +370,63 @@ def test_iso_and_month_dates_are_dates_and_an_approval_goes_at_its_date_written_
     removed, inserted = changed_lines(ISO_DATED, after)
     assert removed == [] and inserted[0].endswith("(2023-06-20)\n"), inserted  # was: "(Jun. 20, 2023)"
     assert after.index("(2024-01-05)") < after.index("(2023-06-20)") < after.index("(2023-01-04)")  # was: last
+
+
+# 14. Headings with markup: an anchor for the table of contents, an icon, a shortcode emoji, bold. The sections were
+# named with it where maintainers and readers see them (the review page's buttons, Discord, the digest, the outcome
+# of an approval): 'img src="icons/data.png" width="20"> Datasets', ':books: Surveys', '**Tools**'.
+MARKED_UP = (
+    "# Awesome X\n\n"
+    '## <a name="cpp"></a>Probing\n\n+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n\n'
+    '## <img src="icons/data.png" width="20"> Datasets\n\n'
+    "+ [Beta set](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n\n"
+    "## :books: Surveys\n\n+ [Gamma survey](https://arxiv.org/abs/2201.00003) (Jan. 4, 2022)\n\n"
+    "## **Tools**\n\n+ [Delta tool](https://arxiv.org/abs/2101.00004) (Jan. 4, 2021)\n"
+)
+
+
+def test_sections_are_named_by_their_headings_text_without_its_markup(own_list: Any) -> None:
+    settings, database = own_list(MARKED_UP)
+    assert markdown(database, settings) == MARKED_UP
+    with database.reading() as session:
+        assert liststore.section_names(session) == ["Probing", "Datasets", "Surveys", "Tools"]
+    candidate_id = insert_candidate(database, paper_dated(4, "2023-06-20"))
+    outcome = Reviewer(database, settings, clock=lambda: NOW).decide(candidate_id, "approve", ANN, section="Datasets")
+    assert outcome.message == "approved into Datasets"
+
+
+# 15. Older papers folded away under '<details><summary>Older</summary>' with no blank line before the first of them:
+# GitHub shows those lines as they are written (raw '+ [Title](url)', no link), and lint said nothing.
+FOLDED = (
+    "# Awesome X\n\n## Papers\n\n"
+    "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n\n"
+    "<details><summary>Older</summary>\n"
+    "+ [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+    "</details>\n\n"
+    "<details>\n<summary>Oldest</summary>\n\n"
+    "+ [Gamma paper](https://arxiv.org/abs/2201.00003) (Jan. 4, 2022)\n\n"
+    "</details>\n"
+)
+
+
+def test_an_entry_github_shows_as_text_inside_an_html_block_is_a_lint_finding_on_its_line() -> None:
+    from markdown_it import MarkdownIt
+
+    html_text = "".join(t.content for t in MarkdownIt().parse(FOLDED) if t.type == "html_block")
+    assert "+ [Beta paper]" in html_text and "+ [Gamma paper]" not in html_text  # how GitHub reads it
+    found = [(f.line, f.code) for f in lint_text(FOLDED) if f.code == "in-html-block"]
+    assert found == [(8, "in-html-block")], found  # was: nothing
+
+
+def test_an_approval_under_a_details_summary_line_is_shown_as_a_link(own_list: Any) -> None:
+    from markdown_it import MarkdownIt
+
+    settings, database = own_list(FOLDED)
+    record = paper_dated(4, "2023-06-20")  # between Alpha and Beta: right under '<details><summary>Older</summary>'
+    approve(database, settings, record, "Papers")
+    after = markdown(database, settings)
+    removed, inserted = changed_lines(FOLDED, after)
+    assert removed == [] and inserted[0] == "\n", inserted  # a blank line ends the HTML block
+    html_text = "".join(t.content for t in MarkdownIt().parse(after) if t.type == "html_block")
+    assert record["arxiv_id"] not in html_text  # was: shown as raw text, no link
+    assert after.index("<summary>Older") < after.index(record["arxiv_id"]) < after.index("Beta paper")

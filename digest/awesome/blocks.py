@@ -16,6 +16,12 @@ _BLOCK_START = re.compile(r"^ {0,3}(?:[-+*][ \t]|\d{1,9}[.)][ \t]|[>#<]|```|~~~|
 _SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?P<mark>=+|-{2,})[ \t]*$")
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _COMMENT_OPEN, _COMMENT_CLOSE = "<!--", "-->"
+# The start of an HTML block that runs on to the next blank line (CommonMark's kind 6: '<details><summary>...').
+_HTML_BLOCK = re.compile(
+    r"^ {0,3}</?(?:address|article|aside|blockquote|center|details|dialog|div|dl|fieldset|figure|footer|form|h[1-6]"
+    r"|header|hr|li|main|nav|ol|p|section|summary|table|tbody|td|th|thead|tr|ul)(?:[ \t>]|/>|$)",
+    re.IGNORECASE,
+)
 
 
 def hidden_lines(lines: list[str]) -> list[bool]:
@@ -86,6 +92,33 @@ def _leaves_item(text: str, indent: str) -> bool:
     """Whether a fence or comment opened inside a list item (on a line indented by `indent`) is cut off by a line
     outside the item."""
     return bool(indent) and bool(text.strip()) and text[0] not in " \t"
+
+
+def html_block_lines(lines: list[str], hidden: list[bool]) -> list[bool]:
+    """Per line: whether it is inside an HTML block that a line such as '<details><summary>Older</summary>' opened
+    and no blank line has closed yet. GitHub shows such lines as they are written: a list item there is text."""
+    return _html_blocks(lines, hidden)[0]
+
+
+def ends_in_html_block(text: str) -> bool:
+    """Whether a line added after `text` would be inside an HTML block still open at its end."""
+    lines = text.split("\n")  # the last piece is the line being added to, empty when `text` ends a line
+    return _html_blocks(lines[:-1], hidden_lines(lines[:-1]))[1] and not lines[-1].strip()
+
+
+def _html_blocks(lines: list[str], hidden: list[bool]) -> tuple[list[bool], bool]:
+    inside: list[bool] = []
+    open_block = False
+    for line, is_hidden in zip(lines, hidden, strict=True):
+        text = line.lstrip("\ufeff")
+        if not text.strip():
+            open_block = False
+        elif not open_block and not is_hidden and _HTML_BLOCK.match(text):
+            open_block = True
+            inside.append(False)
+            continue
+        inside.append(open_block)
+    return inside, open_block
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from digest.awesome.blocks import hidden_lines
+from digest.awesome.blocks import hidden_lines, html_block_lines
 from digest.awesome.entry import github_repo
 from digest.awesome.parse import (
     MAX_LIST_BYTES,
@@ -236,6 +236,11 @@ def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
                 f"{len(mojibake)} lines hold emoji saved as UTF-8 read as Mac Roman (e.g. 'üìö'); kept as written",
             )
         )
+    lines = split_lines(text)
+    in_html = html_block_lines(lines, hidden_lines(lines))
+    for entry in (entry for section in parsed.sections for entry in section.entries if in_html[entry.line - 1]):
+        message = "entry is inside the HTML block above it: GitHub shows it as text; put a blank line before it"
+        found.append(Finding(entry.line, WARNING, "in-html-block", message))
     if text and not text.endswith("\n"):
         found.append(
             Finding(len(split_lines(text)), WARNING, "no-final-newline", "file does not end with a line end (cut off?)")

@@ -27,6 +27,13 @@ from digest.awesome.parsed_entry import unescape as unescape
 _BOM = "\ufeff"
 _ANCHOR_LINK = re.compile(r"\[[^\[\]]*\]\(#[^()\s]*\)")
 _WORD = re.compile(r"\w")
+_HEADING_MARKUP = (
+    (re.compile(r"</?[A-Za-z][^<>]*>"), ""),
+    (re.compile(r"!\[[^\]]*\]\([^()]*\)"), ""),
+    (re.compile(r"\[([^\]]*)\]\([^()]*\)"), r"\1"),
+    (re.compile(r":[a-z0-9_+-]+:"), ""),
+    (re.compile(r"\*\*|`"), ""),
+)
 
 
 class ListFormatError(Exception):
@@ -112,8 +119,12 @@ def repair_mojibake(text: str) -> str:
 
 
 def section_name(heading: str) -> str:
-    """'üìú Sparse Autoencoder ' -> 'Sparse Autoencoder': emoji (real or mojibake), colons and spaces dropped."""
+    """'üìú Sparse Autoencoder ' -> 'Sparse Autoencoder': emoji (real or mojibake, or written ':books:'), colons and
+    spaces dropped, and the heading's markup: HTML ('<a name="cpp"></a>', an '<img>' icon), images, links (their
+    text kept), bold and code marks."""
     text = repair_mojibake(heading)
+    for markup, kept in _HEADING_MARKUP:
+        text = markup.sub(kept, text)
     start = 0
     while start < len(text) and (
         text[start].isspace() or unicodedata.category(text[start])[0] in "SC" or text[start] in "\ufe0f\u200d"

@@ -26,9 +26,10 @@ LINK = re.compile(
 _LINK_OPENING = re.compile(r"\[(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*\]\((?![ \t]*<?#)")
 # What may come before the title link of a '+' entry edited by hand: badges, a **short name**, emoji, emphasis
 # ('+ 🔥 *[Title](url)*'); no word outside the short name.
-# A venue or year tag before the title is decoration too: '[ICLR 2024]' (no link), '`NeurIPS 2021`', '(AAAI 2021)'.
+# A venue or year tag before the title is decoration too: '[ICLR 2024]' (no link), '`NeurIPS 2021`', '(AAAI 2021)';
+# not a task list's '[ ]' or '[x]', nor words in parentheses ('(optional) [Open an issue](...)' is prose).
 _DECORATION = re.compile(
-    rf"^(?:{BADGE.pattern}|\*\*(?:\\.|[^*\\])+\*\*|\[[^\[\]]*\](?!\()|`[^`]*`|\([^()]*\)|[^\w\[]|_)*"
+    rf"^(?:{BADGE.pattern}|\*\*(?:\\.|[^*\\])+\*\*|\[[^\[\]]{{2,}}\](?!\()|`[^`]*`|\([^()]*[0-9][^()]*\)|[^\w\[]|_)*"
 )
 _SHORT_NAME = re.compile(r"^\*\*(?P<short>(?:\\.|[^*\\])+)\*\*\s*")
 _BOLD_BEFORE = re.compile(r"\*\*(?P<short>(?:\\.|[^*\\])+)\*\*\s*$")

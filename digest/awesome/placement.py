@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest import resources
+from digest.awesome.blocks import ends_in_html_block
 from digest.awesome.entry import escape_text, render_entry_fields, safe_url
 from digest.awesome.entrystyle import date_text as entry_date_text
 from digest.awesome.entrystyle import in_section_style
@@ -190,6 +191,8 @@ def _insert_entry(
         prefix = _line_end(section)  # the old last line had no line end; the new entry starts on its own line
     elif index == len(entries) and entries:
         tail = _hand_over_tail(entries[-1], tail)
+    if ends_in_html_block(section.intro_raw + "".join(raws[:index]) + prefix):
+        prefix += _line_end(section)  # a blank line ends the '<details><summary>' block, or GitHub shows it as text
     entry = Entry(
         paper=paper,
         position=index,
