@@ -8,6 +8,7 @@ import asyncio
 import logging
 import sqlite3
 import subprocess
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,14 @@ from digest.service.schedule import SteadyScheduler
 from digest.service.wiring import open_service_database
 from tests.arxiv_server import ArxivServer
 from tests.conftest import DATA_DIR, fill_disk, make_settings, mounted_tmpfs
-from tests.test_service import one_feed_config, poll_runs, pretend_the_machine_was_off, wait_settled
+from tests.test_service import (
+    one_feed_config,
+    open_job_store,
+    poll_runs,
+    pretend_the_machine_was_off,
+    stored_jobs,
+    wait_settled,
+)
 
 CL = DATA_DIR / "arxiv" / "rss" / "rss_cs.CL_2026-04-27_trimmed-3items.xml"
 
@@ -105,5 +113,40 @@ async def test_the_scheduled_poll_runs_when_due_after_the_clock_jumped_ahead(
                     break
                 await asyncio.sleep(0.1)
             assert poll_runs(settings) == 2, "the poll due by the clock did not run"
+        finally:
+            await service.stop()
+
+
+@pytest.mark.asyncio
+async def test_jobs_set_by_a_clock_that_was_ahead_come_back_to_their_schedule(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A machine that booted with its clock a month ahead (a flat RTC battery, a VM's host) until NTP set it right: the
+    jobs that ran meanwhile computed their next runs from the wrong date. The poll and the weekly digest must come
+    back to their schedule, not wait a month of real time."""
+    monkeypatch.setattr(SteadyScheduler, "longest_sleep_seconds", 0.5)  # stands for the service's minute
+    async with ArxivServer() as arxiv:
+        settings = make_settings(tmp_path / "data", one_feed_config(arxiv))
+        service = Service(settings)
+        await service.start(serve_web=False)
+        try:
+            await wait_settled(service)
+            scheduled = stored_jobs(settings)
+            store, database = open_job_store(settings)
+            try:
+                for job_id in ("poll", "weekly"):
+                    job = store.lookup_job(job_id)
+                    assert job is not None
+                    job.next_run_time = scheduled[job_id] + timedelta(days=31)  # as the clock a month ahead left it
+                    store.update_job(job)
+            finally:
+                database.dispose()
+            with caplog.at_level(logging.WARNING, logger="digest.service"):
+                for _ in range(100):
+                    if stored_jobs(settings) == scheduled:
+                        break
+                    await asyncio.sleep(0.1)
+            assert stored_jobs(settings) == scheduled, "a job still waits for the date the wrong clock gave it"
+            assert "the clock was ahead and has been set back" in caplog.text
         finally:
             await service.stop()

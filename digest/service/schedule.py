@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_PAUSED
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
@@ -31,7 +32,9 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
     disk), APScheduler 3 raises out of the wake-up and never sets its timer again: no poll, retry or weekly digest
     until a restart. Here that wake-up is tried again in JOB_STORE_RETRY_SECONDS, and a job it could not mark as run
     is found due then (each job's work is idempotent: a poll asks conditionally, a week's email is claimed once).
-    It also never sleeps longer than a minute, so a jump of the clock (a resumed machine) delays no job."""
+    It also never sleeps longer than a minute, so a jump of the clock (a resumed machine) delays no job, and a job whose
+    next run lies beyond its schedule's next time (set while the clock was ahead, before NTP set it back) is moved back
+    to that time."""
 
     retry_seconds = JOB_STORE_RETRY_SECONDS
     longest_sleep_seconds = LONGEST_SLEEP_SECONDS
@@ -39,6 +42,7 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
 
     def _process_jobs(self) -> float | None:
         try:
+            self._undo_a_clock_ahead()
             wait_seconds: float | None = super()._process_jobs()
         except Exception as exc:  # whatever the job store raised: the scheduler must keep its timer
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
@@ -53,6 +57,27 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
         # The timer counts monotonic time, which stands still while the machine is suspended and ignores a clock set
         # forward: a job due by the clock would wait that long again. Waking every minute finds it due.
         return None if wait_seconds is None else min(wait_seconds, self.longest_sleep_seconds)
+
+    def _undo_a_clock_ahead(self) -> None:
+        """A cron job's next run is computed from the clock when it runs: a clock that was ahead (a machine booted with
+        a wrong date, a host's clock set back by NTP) leaves it days or years later than the schedule, and no poll or
+        weekly digest would run until then. Such a job is moved back to its schedule's next time from now."""
+        if self.state == STATE_PAUSED:  # another service may own the jobs meanwhile (PostgreSQL's lock)
+            return
+        now = datetime.now(self.timezone)
+        for job in self.get_jobs():
+            if job.next_run_time is None or not isinstance(job.trigger, CronTrigger):
+                continue
+            scheduled = job.trigger.get_next_fire_time(None, now)
+            if scheduled is not None and job.next_run_time > scheduled:
+                log.warning(
+                    "schedule: %s was set to run at %s, after its next time by the schedule (the clock was ahead and "
+                    "has been set back); it runs at %s",
+                    job.id,
+                    job.next_run_time,
+                    scheduled,
+                )
+                job.modify(next_run_time=scheduled)
 
 
 def make_scheduler(settings: Settings) -> AsyncIOScheduler:
