@@ -29,6 +29,7 @@ from tests.conftest import make_settings
 from tests.factories import insert_candidate
 from tests.fake_discord import MAINTAINER
 from tests.feedbuild import build_rss
+from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 from tests.test_discord_bot import eventually, last_embed, running
 from tests.test_poller import MONDAY, RELEVANT, UNRELATED, candidates, feed, records
 
@@ -108,6 +109,34 @@ async def test_backfill_a_page_cut_off_mid_entry_loses_that_paper(settings: Sett
     assert report.stopped is not None or "start=5&" in starts[1], (
         f"{lost_id} was cut off and then skipped: the next request was {starts[1]!r}"
     )
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("total", ["\u00b2", "3000000000"])
+async def test_backfill_reads_pages_whose_total_no_database_column_holds(
+    tmp_path: Path,
+    each_database: dict[str, str],  # noqa: F811
+    total: str,
+) -> None:
+    """An answer whose opensearch:totalResults is a digit Python cannot convert ('²': `str.isdigit` says yes, `int`
+    refuses) ended the parse with a ValueError traceback, and a total past 2**31 (a mirror's or a proxy's answer)
+    stopped the backfill on PostgreSQL, whose INTEGER column refused to save its place ("integer out of range"). Such
+    a total is no total: the page's papers are read and the place saved, on either database."""
+    page = api_page("s0_m10_bc5a6c384fe9").replace(b">214881<", f">{total}<".encode())
+    async with ArxivServer() as server:
+        server.program("/api/query", Reply(body=page))
+        settings = make_settings(
+            tmp_path / "data",
+            f'[arxiv]\ncontact = "maintainers@example.org"\napi_url = "{server.url("/api/query")}"\n',
+            each_database,
+        )
+        database = open_database(settings)
+        try:
+            report = await backfill(settings, database, date(2026, 4, 1), page_size=10, clock=FakeClock(), max_pages=1)
+            assert report.entries == 10 and report.total is None
+            assert saved_place(database).next_start == 10
+        finally:
+            database.dispose()
 
 
 @pytest.mark.asyncio

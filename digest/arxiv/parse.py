@@ -21,6 +21,7 @@ from digest.arxiv.entries import (
     read_leniently,
 )
 from digest.arxiv.papers import ArxivPaper, ParsedFeed
+from digest.record_ids import parse_record_id
 
 # The paper, the answer and the entry reader live in papers.py and entries.py: importable from here as before.
 __all__ = [
@@ -124,7 +125,9 @@ def parse_feed(data: bytes, source: str) -> ParsedFeed:
     feed_date = datetime_from_struct(dict.get(feed, "published_parsed") or dict.get(feed, "updated_parsed"))
     title = clean_text(feed.get("title"))
     total = feed.get("opensearch_totalresults")
-    total_results = int(total) if isinstance(total, str) and total.strip().isdigit() else None
+    # ASCII digits within the INTEGER column backfill saves it in: '²' passes `isdigit` and fails `int`, and a number
+    # past 2**31 is refused by PostgreSQL. Either is no total, as a missing one is.
+    total_results = parse_record_id(total.strip()) if isinstance(total, str) else None
     error = _whole_answer_error(parsed, data, kind)
     if error:
         return ParsedFeed(kind, feed_date, (), [], [], error, title, total_results, well_formed=False)
