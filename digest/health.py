@@ -17,8 +17,12 @@ class Component:
     since: datetime
 
 
-_lock = threading.Lock()
+_lock = threading.RLock()
 _components: dict[str, Component] = {}
+# Per part that does several kinds of work (background: each scheduled job, the model build), the kinds that failed
+# and have not succeeded since, with their lines: one failure must not mark the part failed for the rest of the
+# process's life once that work goes well again.
+_failing_work: dict[str, dict[str, str]] = {}
 
 
 def report(name: str, ok: bool, message: str) -> None:
@@ -30,6 +34,27 @@ def report(name: str, ok: bool, message: str) -> None:
         _components[name] = Component(name, ok, line, since)
 
 
+def work_failed(name: str, work: str, message: str) -> None:
+    """One kind of a part's work failed (`work`: "poll", "model build"); the part is failing until every kind that
+    failed has succeeded since."""
+    with _lock:
+        _failing_work.setdefault(name, {})[work] = message
+        report(name, False, message)
+
+
+def work_succeeded(name: str, work: str) -> None:
+    """That kind of work went well: the part recovers once no other kind is still failing (nothing is reported when
+    this kind had not failed)."""
+    with _lock:
+        failing = _failing_work.get(name, {})
+        if failing.pop(work, None) is None:
+            return
+        if failing:
+            report(name, False, list(failing.values())[-1])
+        else:
+            report(name, True, f"{work}: succeeded again after a failure")
+
+
 def components() -> list[Component]:
     with _lock:
         return sorted(_components.values(), key=lambda component: component.name)
@@ -39,3 +64,4 @@ def forget() -> None:
     """Clears every report (a new service in the same process, as in the tests)."""
     with _lock:
         _components.clear()
+        _failing_work.clear()

@@ -8,7 +8,7 @@ import asyncio
 import logging
 import sqlite3
 import subprocess
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -150,3 +150,48 @@ async def test_jobs_set_by_a_clock_that_was_ahead_come_back_to_their_schedule(
             assert "the clock was ahead and has been set back" in caplog.text
         finally:
             await service.stop()
+
+
+FLAKY_RUNS: list[int] = []
+
+
+def fails_the_first_time() -> None:
+    """A scheduled job that fails once (a transient fault) and goes well the next time."""
+    FLAKY_RUNS.append(len(FLAKY_RUNS))
+    if len(FLAKY_RUNS) == 1:
+        raise RuntimeError("a transient fault")
+
+
+@pytest.mark.asyncio
+async def test_healthz_recovers_once_a_job_that_failed_goes_well_again(tmp_path: Path) -> None:
+    """One failed run of a scheduled job (or of the model build) marked the service's background work failed for the
+    rest of the process's life: /healthz stayed 503 "degraded" after months of good runs, and monitoring learnt to
+    ignore it. The failure now stands until the same work goes well again."""
+    health.forget()
+    FLAKY_RUNS.clear()
+    async with ArxivServer() as arxiv:
+        settings = make_settings(tmp_path / "data", one_feed_config(arxiv))
+        service = Service(settings)
+        await service.start(serve_web=False)
+        try:
+            await wait_settled(service)
+            assert service.scheduler is not None
+            for _ in range(2):
+                service.scheduler.add_job(
+                    f"{__name__}:fails_the_first_time", "date", run_date=datetime.now(UTC), id="flaky"
+                )
+                runs = len(FLAKY_RUNS)
+                for _ in range(100):
+                    if len(FLAKY_RUNS) > runs:
+                        break
+                    await asyncio.sleep(0.05)
+                await asyncio.sleep(0.2)  # the scheduler's listeners have run
+                background = {part.name: part for part in health.components()}["background"]
+                if len(FLAKY_RUNS) == 1:
+                    assert not background.ok and "scheduled job flaky failed" in background.message
+            assert len(FLAKY_RUNS) == 2
+            assert background.ok, background.message
+            assert [part.name for part in health.components() if not part.ok] == []
+        finally:
+            await service.stop()
+            health.forget()

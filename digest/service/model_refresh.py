@@ -24,6 +24,7 @@ from digest.storage.db import Database
 
 log = logging.getLogger("digest.relevance")
 
+MODEL_BUILD = "model build"
 QUIET_SECONDS = 60.0  # a maintainer going through a batch decides every few seconds: build once, after the batch
 
 
@@ -71,8 +72,11 @@ class ModelRefresher(DecisionWakenLoop):
                 return
             except Exception as exc:  # the refresher must outlive a bug: the next decision tries again
                 log.exception("relevance: building the model after the decisions failed")
-                health.report("background", False, f"model build after decisions failed: {type(exc).__name__}: {exc}")
+                health.work_failed(
+                    "background", MODEL_BUILD, f"model build after decisions failed: {type(exc).__name__}: {exc}"
+                )
                 return
+        health.work_succeeded("background", MODEL_BUILD)
         heap.settle()
         self.builds += 1
         log.info("relevance: model built after the latest decisions in %.1f s", time.monotonic() - started)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -26,7 +27,7 @@ from digest.service import features
 from digest.service.lock_watch import keep_database_lock
 from digest.service.model_refresh import ModelRefresher
 from digest.service.poll_job import run_poll_pass
-from digest.service.schedule import keep_jobs, make_scheduler
+from digest.service.schedule import job_work, keep_jobs, make_scheduler
 from digest.service.weekly_job import retry_unsent_weekly, run_weekly
 from digest.service.wiring import list_file_in_step, open_service_database
 from digest.storage.datalock import DataLock, lock_data_folder, lock_database
@@ -78,7 +79,7 @@ class Service:
         if self._data_lock is not None:
             await asyncio.to_thread(lock_database, self._data_lock, self.database)
             if self._data_lock.shares_database:
-                self._spawn(self._keep_database_lock())
+                self._spawn(self._keep_database_lock(), "database lock")
         await asyncio.to_thread(list_file_in_step, self.database, self.settings)
         secrets = secretstore.ensure_secrets(self.settings)
         self.settings = self.settings.model_copy(update={"secrets": secrets})
@@ -127,6 +128,8 @@ class Service:
         # Paused first so the stored jobs load with their stored next-run times: a run missed while the
         # service was down then fires once (coalesced) instead of being silently moved to the next slot.
         scheduler.add_listener(self._job_failed, events.EVENT_JOB_ERROR)
+        done = events.EVENT_JOB_EXECUTED  # a job that went well ends a failure of the same work
+        scheduler.add_listener(lambda event: health.work_succeeded("background", job_work(event.job_id)), done)
         scheduler.start(paused=True)
         keep_jobs(scheduler, self.settings)
         now = datetime.now(UTC)  # the scheduler's time, not self.clock: what it will find due when it resumes
@@ -142,7 +145,7 @@ class Service:
             self._settle(POLL_ON_START)
         else:
             log.info("poll: %s; polling once now", reason)
-            self._spawn(self._poll_on_start(reason))
+            self._spawn(self._poll_on_start(reason), "poll")
 
     async def _poll_on_start(self, reason: str) -> None:
         try:
@@ -207,22 +210,23 @@ class Service:
             await self.bot.close()
             self.bot = None
 
-    def _spawn(self, coroutine: Any) -> None:
+    def _spawn(self, coroutine: Any, work: str) -> None:
+        """Runs `coroutine` beside the service; `work`: what it does, for /healthz (see health.work_failed)."""
         task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
         self._background.add(task)
-        task.add_done_callback(self._finished)
+        task.add_done_callback(functools.partial(self._finished, work))
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
+    def _finished(self, work: str, task: asyncio.Task[None]) -> None:
         self._background.discard(task)
         if not task.cancelled() and task.exception() is not None:
             error = task.exception()
             log.error("background work failed: %s", error, exc_info=error)
-            health.report("background", False, f"background work failed: {type(error).__name__}: {error}")
+            health.work_failed("background", work, f"background work failed: {type(error).__name__}: {error}")
 
     def _job_failed(self, event: events.JobExecutionEvent) -> None:
-        """APScheduler logs a job's exception itself; /healthz must say it too."""
-        error = event.exception
-        health.report("background", False, f"scheduled job {event.job_id} failed: {type(error).__name__}: {error}")
+        """APScheduler logs a job's exception itself; /healthz must say it too, until the job's next run goes well."""
+        line = f"scheduled job {event.job_id} failed: {type(event.exception).__name__}: {event.exception}"
+        health.work_failed("background", job_work(event.job_id), line)
 
     async def stop(self) -> None:
         # Sleeping retries and spacing waits end now and no further source is asked; a fetch in flight gets what is

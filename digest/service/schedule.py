@@ -141,6 +141,11 @@ def keep_jobs(scheduler: AsyncIOScheduler, settings: Settings) -> None:
     ensure_job(scheduler, jobs.WEEKLY_JOB, "weekly", weekly_trigger, WEEKLY_MISFIRE_GRACE)
 
 
+def job_work(job_id: str) -> str:
+    """The work a scheduled job does, for /healthz: a retry ("poll-retry", "weekly-retry") does its job's work."""
+    return job_id.removesuffix("-retry")
+
+
 def schedule_weekly_retry(scheduler: AsyncIOScheduler, retry_at: datetime) -> None:
     # A failed send is retried at its back-off time, not a week later at the next weekly slot.
     scheduler.add_job(
