@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import subprocess
 import threading
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from sqlalchemy import event, func, inspect, select, text
 
 from digest.arxiv.poll_pass import run_poll
 from digest.awesome import store as liststore
+from digest.cli import main
 from digest.config import Settings
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, AlreadyDecidedError
@@ -526,3 +528,22 @@ def test_a_refusal_never_names_a_service_of_another_database_on_the_same_server(
             elsewhere.dispose()
     assert "is running on this PostgreSQL database" in str(refused.value)
     assert f"pg_terminate_backend({other_backend})" not in str(refused.value), refused.value
+
+
+def test_a_server_that_is_down_is_one_line_without_the_password(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A PostgreSQL server stopped for maintenance (or a wrong port): every command answered with two lines, the
+    driver's "Is the server running on that host and accepting TCP/IP connections?" on a tab-indented line of its
+    own, which log collectors take for a second message. Now one line, naming the server but never the password."""
+    pytest.importorskip("psycopg")
+    with socket.socket() as probe:  # a port nothing listens on once closed: a server that is down
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"postgresql+psycopg://digest:S3cret-pw@127.0.0.1:{port}/digest")
+    for command in (["candidates"], ["history"], ["list", "export"], ["approve", "1"]):
+        capsys.readouterr()
+        assert main(["--data-dir", str(tmp_path / "data"), *command]) == 1
+        error = capsys.readouterr().err.strip()
+        assert error.count("\n") == 0, error
+        assert f"127.0.0.1:{port}" in error and "Connection refused" in error and "S3cret" not in error

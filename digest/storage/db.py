@@ -248,7 +248,8 @@ def open_database(
     except OperationalError as exc:
         engine.dispose()
         raise DatabaseError(
-            f"cannot open the database {make_url(url).render_as_string()}: {exc.orig}"
+            # One line: the driver puts its hint ("Is the server running on that host ...?") on a line of its own.
+            f"cannot open the database {make_url(url).render_as_string()}: {' '.join(str(exc.orig).split())}"
             f"{read_only_folder(url) or full_disk(url)}"
         ) from exc
     return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
