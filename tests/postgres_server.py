@@ -112,10 +112,11 @@ class PostgresServer:
             engine.dispose()
 
     @contextlib.contextmanager
-    def fresh_database(self) -> Iterator[str]:
-        """A new, empty database for one test; dropped afterwards (connections left open are cut)."""
+    def fresh_database(self, encoding: str = "UTF8") -> Iterator[str]:
+        """A new, empty database for one test (in UTF8 unless told); dropped afterwards (connections left open are
+        cut)."""
         name = f"digest_test_{next(self._counter)}"
-        self._admin(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8'")
+        self._admin(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING '{encoding}'")
         try:
             yield self.url(name)
         finally:

@@ -36,7 +36,7 @@ from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import build_rss, load_records
-from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.postgres_server import PostgresServer, postgres_server, postgres_url  # noqa: F401  (fixtures)
 from tests.test_service import stored_jobs, wait_settled
 from tests.web_server import SECRETS_ENV, running_site
 from tests.weekly_data import APPROVED_IN_WEEK, PAPERS, WEEK, fill_week
@@ -547,3 +547,30 @@ def test_a_server_that_is_down_is_one_line_without_the_password(
         error = capsys.readouterr().err.strip()
         assert error.count("\n") == 0, error
         assert f"127.0.0.1:{port}" in error and "Connection refused" in error and "S3cret" not in error
+
+
+@pytest.mark.parametrize("encoding", ["SQL_ASCII", "LATIN1"])
+def test_a_database_not_in_utf8_is_refused_in_one_line_before_anything_is_written(
+    tmp_path: Path,
+    postgres_server: PostgresServer,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    encoding: str,
+) -> None:
+    """`createdb` on a cluster set up under the C locale makes SQL_ASCII databases, and a LATIN1 one is a typo away.
+    On SQL_ASCII every command ended in a traceback from SQLAlchemy's first query (the driver handed back bytes); on
+    LATIN1 the first start failed importing the bundled list (its headings carry emoji) with a UnicodeEncodeError
+    traceback. Now one line says what the database is and how to create one that holds every title."""
+    with postgres_server.fresh_database(encoding) as url:
+        monkeypatch.setenv("DIGEST_DATABASE_URL", url)
+        for command in (["candidates"], ["list", "export"]):
+            capsys.readouterr()
+            assert main(["--data-dir", str(tmp_path / "data"), *command]) == 1
+            error = capsys.readouterr().err.strip()
+            assert error.count("\n") == 0, error
+            assert f"is in the encoding {encoding}, not UTF8" in error and "createdb -E UTF8 -T template0" in error
+        engine = create_database_engine(url)
+        try:
+            assert inspect(engine).get_table_names() == []  # nothing was written
+        finally:
+            engine.dispose()

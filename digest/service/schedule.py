@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.schedulers.base import STATE_PAUSED
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
@@ -61,6 +62,8 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
         """A cron job's next run is computed from the clock when it runs: a clock that was ahead (a machine booted with
         a wrong date, a host's clock set back by NTP) leaves it days or years later than the schedule, and no poll or
         weekly digest would run until then. Such a job is moved back to its schedule's next time from now."""
+        if self.state == STATE_PAUSED:  # another service may own the jobs meanwhile (PostgreSQL's lock)
+            return
         now = datetime.now(self.timezone)
         for job in self.get_jobs():
             if job.next_run_time is None or not isinstance(job.trigger, CronTrigger):

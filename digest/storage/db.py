@@ -113,8 +113,12 @@ def create_database_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine
+    # PostgreSQL's driver decodes text in the connection's encoding, which is the database's by default: a database
+    # created as SQL_ASCII (what `createdb` makes on a cluster set up under the C locale) handed back bytes, and
+    # SQLAlchemy failed on its very first query. UTF-8 is asked for; open_database refuses a database not in UTF8.
+    extra = {"connect_args": {"client_encoding": "utf8"}} if parsed.get_backend_name() == "postgresql" else {}
     try:
-        engine = create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True, **extra)
     except ImportError as exc:
         raise DatabaseError(f"the database URL {missing_driver(url, exc)}") from None
     if parsed.get_backend_name() == "postgresql":
@@ -232,6 +236,21 @@ def refuse_foreign_sqlite(url: str, named_by: str = "--data-dir or DIGEST_DATABA
         )
 
 
+def _refuse_other_encodings(engine: Engine, url: str) -> None:
+    """A PostgreSQL database that cannot hold every character (LATIN1: no emoji, no other scripts; SQL_ASCII: no
+    check at all, and column lengths counted in bytes) is refused in one line saying how to create one that can."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as connection:
+        encoding = connection.execute(text("SHOW server_encoding")).scalar()
+    if encoding != "UTF8":
+        raise DatabaseError(
+            f"the database {make_url(url).render_as_string()} is in the encoding {encoding}, not UTF8: titles and "
+            "names in other scripts or with emoji would be refused or garbled; nothing was written. Create it in UTF8: "
+            "createdb -E UTF8 -T template0 -O USER NAME"
+        )
+
+
 def open_database(
     url: str, *, migrate_schema: bool = True, named_by: str = "--data-dir or DIGEST_DATABASE_URL"
 ) -> Database:
@@ -240,6 +259,7 @@ def open_database(
     refuse_foreign_sqlite(url, named_by)
     engine = create_database_engine(url)
     try:
+        _refuse_other_encodings(engine, url)
         if migrate_schema:
             migrate(engine)
     except DatabaseError:
