@@ -27,9 +27,13 @@ def backend_path() -> Path | None:
 
 
 class GitHttpServer:
-    def __init__(self, root: Path, token: str) -> None:
+    """With `token` None, a server that lets everyone in (as one taking whatever a redirect brings it would)."""
+
+    def __init__(self, root: Path, token: str | None) -> None:
         self.root = root
-        self.expected = "Basic " + base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
+        self.expected = (
+            None if token is None else "Basic " + base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
+        )
         self.authorizations: list[str | None] = []
         self.paths: list[str] = []
         backend = backend_path()
@@ -82,7 +86,7 @@ class GitHttpServer:
                 server.authorizations.append(authorization)
                 server.paths.append(self.path)
                 body = self._body()
-                if authorization != server.expected:
+                if server.expected is not None and authorization != server.expected:
                     self.send_response(401)
                     self.send_header("WWW-Authenticate", 'Basic realm="git"')
                     self.send_header("Content-Length", "0")
@@ -130,3 +134,38 @@ class GitHttpServer:
                 self.wfile.write(payload)
 
         return Handler
+
+
+class Redirector:
+    """An HTTP server on 127.0.0.1 that answers every request with a permanent redirect to `target` (a host name
+    other than 127.0.0.1, such as localhost: another host to the client), the path kept."""
+
+    def __init__(self, target: str) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self.send_response(301)
+                self.send_header("Location", target.rstrip("/") + self.path)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            do_POST = do_GET
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def url(self, repository: str) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/{repository}"
+
+    def __enter__(self) -> Redirector:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(10)

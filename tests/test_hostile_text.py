@@ -44,7 +44,7 @@ TAMPERED, LONG = "2506.04706", "2504.11695"  # real multimodal-interpretability 
 MONDAY = date(2026, 4, 27)
 # Markdown syntax a feed's text must never produce unescaped: a tag, a link target, an image.
 UNESCAPED = re.compile(r"(?<!\\)<(?:script|img)|(?<!\\)\]\((?:javascript|https://evil)")
-BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F)}
+BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
 
 
 def hostile_feed() -> bytes:
@@ -229,3 +229,17 @@ def test_output_escapers_drop_controls_and_bidi_overrides_even_when_stored() -> 
     for text in (escape(title), cut(title, 60), escape_text(title)):
         assert not BIDI & set(text) and "\x1b" not in text and "\x00" not in text, text
     assert "@everyone" not in escape(title)
+
+
+def test_the_arabic_letter_mark_is_dropped_as_the_other_bidi_controls_are() -> None:
+    """U+061C (ARABIC LETTER MARK) is one of Unicode's bidi controls, as U+200E and U+200F are, and reorders what
+    follows it as they do ("\u061c2024-2025" reads as 2025-2024 in a left-to-right line); the text policy's list
+    lacked it, so a feed's title kept it in every page, feed, message and the list."""
+    from digest.awesome.entry import escape_text
+    from digest.discord.messages import escape
+    from digest.text import has_invisible, one_line
+
+    title = "Probing VLMs (\u061c2024-2025)"
+    assert has_invisible(title)
+    for text in (one_line(title), escape(title), escape_text(title)):
+        assert "\u061c" not in text and "2024-2025" in text, text

@@ -217,3 +217,24 @@ def test_export_over_the_databases_write_ahead_log_is_refused_and_the_decisions_
         service.close()
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT id FROM decided_meanwhile").fetchall() == [(7,)]
+
+
+def test_a_heading_holding_terminal_escapes_is_printed_without_them(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A heading or title in the list's file (a contributor's pull request merged upstream, brought back by publishing)
+    holding terminal escapes went raw to the maintainer's terminal in every line `list import` and `list lint` print
+    about it: one retitled the terminal window, another coloured or hid the rest of the output, and a carriage return
+    wrote over the line. Those characters are blanked in what is printed; the file keeps its bytes."""
+    hostile = " \x1b]0;pwned\x07\x1b[8m\rfake line \u202e"
+    heading = next(line for line in SEED.splitlines(keepends=True) if line.startswith(b"### ") and b"Probing\n" in line)
+    edited = tmp_path / "list.md"
+    edited.write_bytes(SEED.replace(heading, heading.rstrip(b"\n") + hostile.encode("utf-8") + b"\n", 1))
+    assert run(data_dir, "import", str(edited)) == 0
+    imported = capsys.readouterr().out
+    assert run(data_dir, "lint") == 1
+    linted = capsys.readouterr().out
+    for out in (imported, linted):
+        assert "Probing" in out and not {"\x1b", "\x07", "\r", "\u202e"} & set(out), out
+    assert "moved" in imported and "fake line" in imported
+    assert hostile.encode("utf-8") in (data_dir / "list.md").read_bytes()

@@ -300,3 +300,26 @@ def test_a_title_naming_an_issue_or_a_person_closes_and_notifies_nobody_from_the
     message = remote.message_of_head()
     assert not re.search(r"[#@][A-Za-z0-9]", message), message
     assert message.replace("\u200d", "").count(hostile) == 2  # the subject and the paper's line in the body
+
+
+def test_a_heading_edited_upstream_with_terminal_escapes_is_logged_without_them(
+    remote: Remote, publish_settings: Settings, publish_database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Edits brought back from the repository are logged entry by entry: titles were made one inert line, but the
+    sections they were added to (or moved from and to) went into the log as written upstream, terminal escapes and
+    all."""
+    reviewer, publisher = services(publish_database, publish_settings)
+    approve(publish_database, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    tool = next(line for line in remote.readme().splitlines() if line.startswith("## ") and "Tool" in line)
+    added = (
+        "### Hostile \x1b]0;pwned\x07\x1b[31m\u202eXX\n"
+        "+ [A Paper Added By Hand](https://arxiv.org/abs/2501.00001) (Jan. 1, 2025)\n\n"
+    )
+    remote.push_edit(tool + "\n", added + tool + "\n", "A section of one's own")
+    approve(publish_database, reviewer, 1)
+    with caplog.at_level(logging.INFO, logger="digest.publish"):
+        assert publisher.publish().outcome == PUBLISHED
+    logged = [record.getMessage() for record in caplog.records if record.getMessage().startswith("publish:   + ")]
+    assert logged and all("Hostile" in line for line in logged)
+    assert not {"\x1b", "\x07", "\u202e"} & set(caplog.text)

@@ -16,7 +16,7 @@ from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.git_http import GitHttpServer, backend_path
+from tests.git_http import GitHttpServer, Redirector, backend_path
 from tests.git_remote import make_remote, publish_config
 
 TOKEN = "ghp_HttpBackendToken1122334455"
@@ -64,3 +64,25 @@ def test_publishing_over_http_sends_the_token_only_as_a_header_and_never_keeps_i
     for token in (TOKEN, "ghp_Wrong000000000000", server.expected.removeprefix("Basic ")):
         assert all(token not in text for text in texts)
         assert all(token not in path for path in server.paths)
+
+
+def test_the_token_does_not_follow_a_redirect_to_another_host(tmp_path: Path) -> None:
+    """git sends an http.extraHeader on every request, to wherever a redirect took it: a repository address that
+    redirects to another host (a moved or taken-over domain) got DIGEST_GIT_TOKEN sent there with the next request,
+    where the forge's own client gives it to its own host alone. git follows no redirect while a token is set; the
+    publish fails in one line naming the redirect, and the other host never sees the token."""
+    make_remote(tmp_path)
+    with GitHttpServer(tmp_path, None) as elsewhere:
+        target = elsewhere.url("").replace("127.0.0.1", "localhost")
+        with Redirector(target) as moved:
+            settings = make_settings(
+                tmp_path / "data", publish_config(moved.url("remote.git")), {"DIGEST_GIT_TOKEN": TOKEN}
+            )
+            database = open_service_database(settings)
+            try:
+                result = Publisher(database, settings, clock=lambda: NOW).publish()
+            finally:
+                database.dispose()
+    assert result.outcome == FAILED and "301" in result.message, result.message
+    assert TOKEN not in result.message
+    assert all(seen is None for seen in elsewhere.authorizations), elsewhere.authorizations

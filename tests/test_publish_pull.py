@@ -289,3 +289,27 @@ def test_a_token_with_a_line_break_or_space_inside_is_refused_in_one_line_withou
         make_settings(tmp_path / "data", config, {"DIGEST_GIT_TOKEN": f"ghp_First{inside}ghp_Second"})
     (line,) = caught.value.problems
     assert "DIGEST_GIT_TOKEN" in line and "ghp_" not in line
+
+
+@pytest.mark.parametrize(
+    ("config", "named"),
+    [
+        (
+            '[publish]\nrepository = "https://gitea.example.org/owner/list.git"\nmode = "pull-request"\n'
+            'api_url = "http://gitea.example.org/api/v1"\n',
+            "publish.api_url",
+        ),
+        ('[publish]\nrepository = "http://gitea.example.org/owner/list.git"\n', "publish.repository"),
+    ],
+)
+def test_a_token_is_never_sent_over_plain_http_to_another_machine(tmp_path: Path, config: str, named: str) -> None:
+    """`api_url = "http://..."` passed (the check's own line says it "must be an https:// address"), and so did an
+    http:// repository with DIGEST_GIT_TOKEN set: the token then crossed the network readable in every request's
+    Authorization header, where a redirect to plain http is refused it. Both are refused now, this machine aside."""
+    from digest.config import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", config, {"DIGEST_GIT_TOKEN": TOKEN})
+    (line,) = caught.value.problems
+    assert named in line and "https://" in line and TOKEN not in line
+    assert make_settings(tmp_path / "no-token", config.replace('mode = "pull-request"\n', "")).publish.enabled

@@ -267,3 +267,19 @@ async def test_a_malformed_request_is_one_log_line_that_quotes_none_of_it(
     refused = [record for record in caplog.records if "malformed request" in record.getMessage()]
     assert len(refused) == 2 and all(record.levelno == logging.INFO for record in refused)
     assert all("from 127.0.0.1 (400" in record.getMessage() for record in refused)
+
+
+@pytest.mark.asyncio
+async def test_a_link_made_before_the_key_was_changed_says_so_and_where_to_get_a_fresh_one(site: Site) -> None:
+    """README: changing DIGEST_SECRET_KEY ends every approval link already sent. A maintainer opening last week's
+    emailed link after that was told only "This link was not made by this service", as for a made-up link: a
+    phishing alarm, with no word of the key change or of where a working link is."""
+    with site.database.reading() as session:
+        candidate = session.scalars(select(Candidate).order_by(Candidate.id)).first()
+        assert candidate is not None
+        link = ApprovalLink(candidate.id, "approve", None, site.clock() + timedelta(days=3), candidate.arxiv_id)
+    async with site.client.get(f"/approve/{sign_link(OTHER_KEY, link)}") as reply:
+        assert reply.status == 403
+        page = await reply.text()
+    assert "DIGEST_SECRET_KEY" in page and "candidates feed" in page
+    assert decisions(site)[0] == 0

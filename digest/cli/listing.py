@@ -157,12 +157,16 @@ def report_import(args: argparse.Namespace, report: ImportReport, written: Path 
         f"{args.path}: {verb} {summary}: {len(report.added)} added, {len(report.moved)} moved, "
         f"{len(report.removed)} removed" + (" (dry run: nothing was changed)" if dry_run else "")
     )
+    from digest.text import one_line  # the file's headings and titles may hold terminal escapes: none is printed
+
     for item in report.added:
-        print(f"  + {item['section']}: {item['title']} (line {item['line']})")
+        print(f"  + {one_line(item['section'])}: {one_line(item['title'])} (line {item['line']})")
     for item in report.moved:
-        print(f"  ~ {item['from']} -> {item['to']}: {item['title']} (line {item['line']})")
+        print(
+            f"  ~ {one_line(item['from'])} -> {one_line(item['to'])}: {one_line(item['title'])} (line {item['line']})"
+        )
     for item in report.removed:
-        print(f"  - {item['section']}: {item['title']}")
+        print(f"  - {one_line(item['section'])}: {one_line(item['title'])}")
     return 0
 
 
@@ -267,7 +271,9 @@ def handle_lint(args: argparse.Namespace, context: Context) -> int:
             }
         )
     else:
+        from digest.text import one_line  # a finding quotes the file's headings and titles
+
         for finding in findings:
-            print(f"{source}:{finding.line}: {finding.severity}: {finding.message} [{finding.code}]")
+            print(f"{source}:{finding.line}: {finding.severity}: {one_line(finding.message)} [{finding.code}]")
         print(f"{source}: {errors} errors, {warnings} warnings")
     return 1 if has_errors(findings) else 0

@@ -15,7 +15,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from digest.config.declarations import from_environment
 from digest.config.problems import problem
 from digest.config.sections import Section
-from digest.config.values import ApiAddress
+from digest.config.values import ApiAddress, on_this_machine
 
 _SCP_LIKE = re.compile(r"^[^/@:\s]+@[^/:\s]+:(?P<path>.+)$")  # git@github.com:owner/name.git
 
@@ -84,6 +84,11 @@ def publish_problems(publish: PublishSettings) -> list[str]:
         problems.append("publish.repository must not hold a user or token: put the token in DIGEST_GIT_TOKEN")
     elif address.password:  # ssh://user:password@host: a password in a URL lands in logs and `config show`
         problems.append("publish.repository must not hold a password: use DIGEST_GIT_SSH_KEY for ssh")
+    if publish.token and address.scheme == "http" and not on_this_machine(publish.repository or ""):
+        problems.append(
+            "publish.repository is plain http://: DIGEST_GIT_TOKEN would cross the network unencrypted in every "
+            "request; use its https:// address"
+        )
     if publish.mode == "pull-request" and publish.enabled:
         problems.extend(pull_request_problems(publish))
     parts = PurePosixPath(publish.path).parts
@@ -106,8 +111,14 @@ def pull_request_problems(publish: PublishSettings) -> list[str]:
             'publish.mode "pull-request" needs DIGEST_GIT_TOKEN in the environment: a token that may push to the '
             "repository and open pull requests"
         )
-    if urlsplit(publish.api_url).scheme not in ("https", "http") or not urlsplit(publish.api_url).hostname:
+    scheme = urlsplit(publish.api_url).scheme
+    if scheme not in ("https", "http") or not urlsplit(publish.api_url).hostname:
         problems.append(f"publish.api_url must be an https:// address, not {publish.api_url!r}")
+    elif scheme == "http" and not on_this_machine(publish.api_url):  # the token goes in every request's header
+        problems.append(
+            f"publish.api_url must be an https:// address, not {publish.api_url!r}: DIGEST_GIT_TOKEN would cross "
+            "the network unencrypted"
+        )
     if repository_slug(publish.repository or "") is None:
         problems.append("publish.repository must end in owner/name for the forge's API in pull-request mode")
     return problems

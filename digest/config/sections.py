@@ -5,7 +5,6 @@ Values a table may not hold alone (a Discord token without a channel) are checke
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -36,6 +35,7 @@ from digest.config.values import (
     TimeZoneName,
     WebAddress,
     crontab,
+    on_this_machine,
 )
 from digest.text import has_invisible
 
@@ -184,13 +184,6 @@ class DiscordSettings(Section):
         return self
 
 
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 class WebSettings(Section):
     host: str = "127.0.0.1"
     port: Port = 8080
@@ -207,8 +200,7 @@ class WebSettings(Section):
     def cleartext_warning(self) -> str | None:
         """The one line `digest config check` and the service's start say when the pages are offered to other
         machines over plain http: signing in, the session and the approval links would cross the network readable."""
-        host = urlsplit(self.base_url).hostname or ""
-        if not self.base_url.startswith("http://") or host == "localhost" or _is_loopback(host):
+        if not self.base_url.startswith("http://") or on_this_machine(self.base_url):
             return None
         return (
             f"web.base_url {self.base_url} is plain http: the admin token at sign-in, the session cookie (not marked "

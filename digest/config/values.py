@@ -160,6 +160,20 @@ def holds_login(url: str) -> bool:
     return parts.username is not None or parts.password is not None
 
 
+def on_this_machine(url: str) -> bool:
+    """Whether the URL's host is this machine (localhost, a loopback address): what goes there crosses no network."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _web_address(url: str) -> str:
     if not url.startswith(("http://", "https://")):
         shown = "" if "@" in url else f", not {url!r}"  # "user:password@host" is not echoed either

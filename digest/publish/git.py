@@ -1,7 +1,8 @@
 """The service's own clone of the list's repository, driven through the real `git` command (never a shell string).
 
-Credentials travel only in the child's environment: a token as an `http.extraHeader` given by GIT_CONFIG_* variables,
-an SSH key through GIT_SSH_COMMAND. Nothing secret is written into the clone's config, a URL or an error line.
+Credentials travel only in the child's environment: a token as an `http.extraHeader` given by GIT_CONFIG_* variables
+(with no redirect followed), an SSH key through GIT_SSH_COMMAND. Nothing secret is written into the clone's config, a
+URL or an error line.
 """
 
 from __future__ import annotations
@@ -60,13 +61,11 @@ class GitClone:
         token = self.settings.token.get_secret_value() if self.settings.token else ""
         if token and self.url.startswith(("https://", "http://")):
             basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
-            environment.update(
-                {
-                    "GIT_CONFIG_COUNT": "1",
-                    "GIT_CONFIG_KEY_0": "http.extraHeader",
-                    "GIT_CONFIG_VALUE_0": f"Authorization: Basic {basic}",
-                }
-            )
+            # git sends the header with every request, to wherever a redirect led: it follows none while it has one.
+            config = {"http.extraHeader": f"Authorization: Basic {basic}", "http.followRedirects": "false"}
+            environment["GIT_CONFIG_COUNT"] = str(len(config))
+            for index, (key, value) in enumerate(config.items()):
+                environment.update({f"GIT_CONFIG_KEY_{index}": key, f"GIT_CONFIG_VALUE_{index}": value})
         if self.settings.ssh_key:
             key = shlex.quote(self.settings.ssh_key)
             environment["GIT_SSH_COMMAND"] = f"ssh -i {key} -o IdentitiesOnly=yes -o BatchMode=yes"

@@ -272,12 +272,15 @@ class Publisher:
             len(report.moved),
             len(report.removed),
         )
+        # Headings and titles written upstream are one inert line each, as titles from arXiv are.
         for item in report.added:
-            log.info("publish:   + %s: %s (line %s)", item["section"], one_line(item["title"] or ""), item["line"])
+            section, title = one_line(item["section"] or ""), one_line(item["title"] or "")
+            log.info("publish:   + %s: %s (line %s)", section, title, item["line"])
         for item in report.moved:
-            log.info("publish:   ~ %s -> %s: %s", item["from"], item["to"], one_line(item["title"] or ""))
+            moved = (one_line(item["from"] or ""), one_line(item["to"] or ""), one_line(item["title"] or ""))
+            log.info("publish:   ~ %s -> %s: %s", *moved)
         for item in report.removed:
-            log.info("publish:   - %s: %s", item["section"], one_line(item["title"] or ""))
+            log.info("publish:   - %s: %s", one_line(item["section"] or ""), one_line(item["title"] or ""))
         return liststore.render_markdown(session, self.settings.templates_dir)
 
     def _synced(self, merged: Merged, commit: str | None, *, published: bool) -> None:

@@ -46,7 +46,8 @@ log = logging.getLogger(__name__)
 SESSION_COOKIE = "digest_session"
 SESSION_LIFETIME = timedelta(hours=12)
 REASONS = {
-    "forged": "This link was not made by this service.",
+    "forged": "This link was not made with this service's signing key: it was made up, or made before the key "
+    "(DIGEST_SECRET_KEY) was changed. Take a fresh one from the candidates feed or use the review page.",
     "altered": "This link was changed after it was made (its action, section or expiry was edited).",
     "expired": "This link has expired. Take a fresh one from the candidates feed or use the review page.",
     "malformed": "This is not a valid approval link (it may have been cut off when it was copied).",
