@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from digest.awesome import store as liststore
 from digest.publish.rules import Decided
 from digest.storage.db import Database
-from digest.storage.models import APPROVED, Candidate, Decision, Entry, Section
+from digest.storage.models import APPROVED, Candidate, Decision, Entry
 from digest.storage.state import PublishState
 from digest.vocab import Action
 
@@ -54,14 +54,20 @@ def first_base(session: Session, templates_dir: Path) -> tuple[str, int]:
     it, give or take their edits since). So the first sync takes the repository's file as the maintainers' and puts
     the papers approved before publishing was switched on on top of it; with the whole list as the base they were
     dropped without a word. Those approvals are pending; every later decision is too."""
-    added = session.execute(
-        select(Entry.id, func.max(Decision.id))
-        .join(Section, Section.id == Entry.section_id)
-        .join(Candidate, (Candidate.paper_id == Entry.paper_id) & (Candidate.decided_section == Section.name))
+    # A decision names its section by its label ("Probing (2024)" where the list repeats a heading), not its name.
+    labels = {section.id: label for section, label in liststore.labelled_sections(session)}
+    rows = session.execute(
+        select(Entry.id, Entry.section_id, Candidate.decided_section, func.max(Decision.id))
+        .join(Candidate, Candidate.paper_id == Entry.paper_id)
         .join(Decision, (Decision.candidate_id == Candidate.id) & (Decision.action == Action.APPROVE))
         .where(Candidate.status == APPROVED, Decision.applied.is_(True))
-        .group_by(Entry.id)
+        .group_by(Entry.id, Entry.section_id, Candidate.decided_section)
     ).all()
+    newest: dict[int, int] = {}
+    for entry_id, section_id, decided, decision_id in rows:
+        if decided is not None and labels.get(section_id) == decided:
+            newest[entry_id] = max(decision_id, newest.get(entry_id, decision_id))
+    added = list(newest.items())
     base = liststore.render_markdown(session, templates_dir, leaving_out={entry_id for entry_id, _ in added})
     if added:
         return base, min(decision_id for _, decision_id in added) - 1
