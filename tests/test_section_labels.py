@@ -3,14 +3,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+
+import pytest
 
 from digest.publish.publisher import PUBLISHED, Publisher
 from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate
+from tests.fake_discord import MAINTAINER, FakeDiscord
 from tests.git_remote import make_remote, publish_config
+from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
 from tests.test_list_hand_edits import ANN, NOW, paper_dated
 from tests.test_list_readmes import YEAR_BLOCKS
 
@@ -39,3 +44,29 @@ def test_an_approval_into_a_repeated_section_before_publishing_was_on_survives_t
         assert "(Jun. 20, 2024)" in settings.list_markdown_path.read_text(encoding="utf-8")
     finally:
         database.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_section_emoji_configured_with_a_repeated_sections_label_approves_into_that_section(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    """The bot named a section emoji's section by the list's bare heading name: an emoji configured as the list offers
+    the section ('Probing (2024)', what the choose-one error asks for) approved nothing, the paper left pending."""
+    seed = tmp_path / "seed.md"
+    seed.write_text(YEAR_BLOCKS, encoding="utf-8")
+    emojis = '[discord.section_emojis]\n"Probing (2024)" = "🔍"\n'
+    config = f'seed_list = "{seed}"\n' + fake.config_toml(extra=emojis)
+    settings = make_settings(tmp_path / "data", config, {"DISCORD_TOKEN": "fake-token"})
+    db = open_service_database(settings)
+    try:
+        async with running(settings, db) as bot:
+            candidate_id, mid = await posted_candidate(fake, db, bot, 4, published=datetime(2024, 6, 20, tzinfo=UTC))
+            await fake.react(mid, MAINTAINER, "🔍")
+            approved = "Approved by ann into Probing \\(2024\\)"  # Markdown escaped
+            await eventually(lambda: approved in last_embed(fake, mid)["description"], "approved into its block")
+        async with running(settings, db):  # caught up: the 🔍 is the decision already made
+            pass
+        assert row(db, candidate_id).status == "approved" and decision_count(db) == 1
+        assert "(Jun. 20, 2024)" in list_md(settings).split("## 2024")[1]
+    finally:
+        db.dispose()

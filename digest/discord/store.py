@@ -164,9 +164,10 @@ def poll_running(database: Database, now: datetime) -> bool:
 
 
 def _listed_name(session: Session, suggested: str | None) -> str | None:
-    """The list's name for the suggested section (named loosely, as the Reviewer matches it), or None."""
+    """The list's name for the suggested section (named loosely, as the Reviewer matches it), or None: its label, as
+    the decision log records it ("Probing (2024)" where the list repeats a heading; the bare name means neither)."""
     section = liststore.resolve_section(session, suggested) if suggested else None
-    return section.name if section is not None else None
+    return liststore.label_of(session, section) if section is not None else None
 
 
 def _reacted_through(decision: Decision) -> str:
