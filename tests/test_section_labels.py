@@ -8,11 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from digest.config.secretstore import ensure_secrets
 from digest.publish.publisher import PUBLISHED, Publisher
 from digest.review.reviewer import Reviewer
+from digest.review.signing import verify_link
 from digest.service.wiring import open_service_database
+from digest.weekly.contents import load_digest
+from digest.weekly.issue import IsoWeek
 from tests.conftest import make_settings
-from tests.factories import insert_candidate
+from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import MAINTAINER, FakeDiscord
 from tests.git_remote import make_remote, publish_config
 from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
@@ -70,3 +74,34 @@ async def test_a_section_emoji_configured_with_a_repeated_sections_label_approve
         assert "(Jun. 20, 2024)" in list_md(settings).split("## 2024")[1]
     finally:
         db.dispose()
+
+
+def test_the_maintainers_digest_offers_no_approval_link_into_a_name_the_list_repeats(tmp_path: Path) -> None:
+    """'Worth a look' signed a one-click approval into the suggested section whenever a section had that name: a
+    suggestion of 'Probing', where each year's block has one, got a link the confirmation refused ('the list has 2
+    sections named 'Probing': name one of ...'); as for a section the list no longer has, no link is offered now,
+    and a suggestion naming one section ('Steering') keeps its link."""
+    seed = tmp_path / "seed.md"
+    seed.write_text(YEAR_BLOCKS, encoding="utf-8")
+    config = f'seed_list = "{seed}"\n\n[smtp]\nhost = "127.0.0.1"\nport = 2525\nsecurity = "none"\n'
+    config += 'maintainer_recipients = ["team@example.org"]\n'
+    settings = make_settings(tmp_path / "data", config)
+    database = open_service_database(settings)
+    in_week, now = datetime(2026, 11, 24, 9, tzinfo=UTC), datetime(2026, 11, 30, 7, tzinfo=UTC)
+    try:
+        for index, section in ((0, "Probing"), (1, "Steering")):
+            seen = {"first_seen_at": in_week, "updated_at": in_week, "relevant": False, "score": 0.9 - index / 10}
+            insert_candidate(database, real_papers()[index], suggested_section=section, **seen)
+        with database.reading() as session:
+            digest = load_digest(session, settings, IsoWeek(2026, 48), now=now, edition="maintainers")
+        links = {item.suggested_section: item.approve_url for item in digest.second_tier}
+        assert set(links) == {"Probing", "Steering"}
+        assert links["Probing"] is None
+        token = str(links["Steering"]).split("?")[0].rsplit("/", 1)[1]
+        link = verify_link(ensure_secrets(settings).secret_key.get_secret_value(), token, now)
+        outcome = Reviewer(database, settings, clock=lambda: now).decide(
+            link.candidate_id, "approve", ANN, link.section
+        )
+        assert outcome.message == "approved into Steering"
+    finally:
+        database.dispose()

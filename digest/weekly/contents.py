@@ -16,6 +16,7 @@ from jinja2 import TemplateError
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
+from digest.awesome import store as liststore
 from digest.clock import as_utc
 from digest.config import Settings, secretstore
 from digest.relevance.why import why_from_json
@@ -68,12 +69,14 @@ def second_tier(
     # The web app's key, which checks the link: the environment's, else the data folder's (generated once).
     key = (settings.secrets.secret_key or secretstore.ensure_secrets(settings).secret_key).get_secret_value()
     expires = as_utc(now) + timedelta(days=settings.web.approval_link_days)
-    sections = set(session.scalars(select(Section.name)))
+    # The sections as an approval names them: a name the list repeats ("Probing" in each year's block) is none.
+    sections = set(liststore.section_names(session))
     papers = []
     for candidate in found:
         section = candidate.suggested_section
         sign = approval_signer(settings.web.base_url, key, candidate.id, candidate.arxiv_id, expires, emailed=True)
-        # A section the list no longer has would fail the approval: no link then (`digest approve` still works).
+        # A section the list no longer has (or repeats) would fail the approval: no link then (`digest approve`
+        # still works).
         url = sign("approve", section) if section in sections else None
         why = why_from_json(candidate.why).lines()
         papers.append(PendingPaper(candidate.title, candidate.arxiv_id, candidate.score, section, why, url))
