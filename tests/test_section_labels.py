@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,8 +21,10 @@ from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import MAINTAINER, FakeDiscord
 from tests.git_remote import make_remote, publish_config
 from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
-from tests.test_list_hand_edits import ANN, NOW, paper_dated
+from tests.test_list_hand_edits import ANN, NOW, markdown, own_list, paper_dated, reimport
 from tests.test_list_readmes import YEAR_BLOCKS
+
+__all__ = ["own_list"]  # the fixture, shared with test_list_hand_edits
 
 
 def test_an_approval_into_a_repeated_section_before_publishing_was_on_survives_the_first_sync(tmp_path: Path) -> None:
@@ -105,3 +108,23 @@ def test_the_maintainers_digest_offers_no_approval_link_into_a_name_the_list_rep
         assert outcome.message == "approved into Steering"
     finally:
         database.dispose()
+
+
+def test_approving_a_paper_moved_by_hand_into_a_repeated_section_keeps_the_maintainers_lines(own_list: Any) -> None:
+    """A paper approved into Steering that a maintainer moved by hand into the 2024 block's Probing (and annotated),
+    then approved into 'Probing (2024)' to record the move: its hand-written entry was taken out and a new one
+    written in its place, the maintainer's note lost without a word (a section the list does not repeat kept it)."""
+    settings, database = own_list(YEAR_BLOCKS)
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    candidate_id = insert_candidate(database, paper_dated(4, "2024-06-20"))
+    reviewer.decide(candidate_id, "approve", ANN, section="Steering")
+    text = markdown(database, settings)
+    line = next(line for line in text.splitlines() if "(Jun. 20, 2024)" in line)
+    hand = line + " **[code](https://github.com/example/curves)** (a maintainer's note)"
+    moved = text.replace(line + "\n", "").replace("### Probing\n\n+ [Gamma", f"### Probing\n\n{hand}\n+ [Gamma")
+    assert moved.count("(Jun. 20, 2024)") == 1 and moved.split("## 2024")[1].count("(Jun. 20, 2024)") == 1
+    reimport(database, moved)
+    outcome = reviewer.decide(candidate_id, "approve", ANN, section="Probing (2024)")
+    assert outcome.status == "approved"
+    after = markdown(database, settings)
+    assert hand in after and after.count("(Jun. 20, 2024)") == 1

@@ -77,16 +77,16 @@ def paper_ids(session: Session, arxiv_id: str) -> set[int]:
 
 def sections_holding(session: Session, arxiv_id: str | None = None, *, paper_id: int | None = None) -> list[str]:
     """The sections with an entry for the paper whose title links to this arXiv ID (or for the paper `paper_id`), in
-    the list's order."""
-    query = (  # the position is selected too: PostgreSQL orders a DISTINCT query only by what it selects
-        select(Section.name, Section.position)
-        .join(Entry, Entry.section_id == Section.id)
+    the list's order, by their labels (a name the list repeats told apart: "Probing (2024)", as a decision names it)."""
+    query = (
+        select(Entry.section_id)
         .join(Paper, Paper.id == Entry.paper_id)
         .where(Paper.id == paper_id if paper_id is not None else Paper.arxiv_id == arxiv_id)
-        .order_by(Section.position)
-        .distinct()
     )
-    return [name for name, _ in session.execute(query)]
+    holding = set(session.scalars(query))
+    labels = {section.id: label for section, label in labelled_sections(session)}  # the paper sections'
+    sections = session.scalars(select(Section).where(Section.id.in_(holding)).order_by(Section.position))
+    return [labels.get(section.id, section.name) for section in sections]
 
 
 def known_keys(session: Session) -> KnownKeys:
