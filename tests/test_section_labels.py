@@ -27,10 +27,10 @@ from tests.test_list_readmes import YEAR_BLOCKS
 __all__ = ["own_list"]  # the fixture, shared with test_list_hand_edits
 
 
-def test_an_approval_into_a_repeated_section_before_publishing_was_on_survives_the_first_sync(tmp_path: Path) -> None:
-    """The first sync's base left out the entries approvals made by matching the decision's section to the section's
-    name; a decision recorded as 'Probing (2024)' matched no 'Probing', so the approved entry was in the base, taken
-    for the maintainers' own, and the first sync dropped it from the list without a word."""
+def publishing_off_then_on(tmp_path: Path, section: str, rename: tuple[str, str] | None = None) -> tuple[str, str]:
+    """A paper approved into `section` of YEAR_BLOCKS while publishing was off, the heading `rename` renamed by hand
+    in the list and its repository meanwhile, then publishing switched on: the repository's file after the first
+    sync, and the list's."""
     remote = make_remote(tmp_path)
     remote.push_edit(remote.readme(), YEAR_BLOCKS, subject="Our own list")
     seed = tmp_path / "seed.md"
@@ -39,18 +39,27 @@ def test_an_approval_into_a_repeated_section_before_publishing_was_on_survives_t
     database = open_service_database(settings)
     try:
         candidate_id = insert_candidate(database, paper_dated(4, "2024-06-20"))
-        outcome = Reviewer(database, settings, clock=lambda: NOW).decide(
-            candidate_id, "approve", ANN, section="Probing (2024)"
-        )
-        assert outcome.message == "approved into Probing (2024)"
+        outcome = Reviewer(database, settings, clock=lambda: NOW).decide(candidate_id, "approve", ANN, section=section)
+        assert outcome.message == f"approved into {section}"
+        if rename is not None:
+            reimport(database, markdown(database, settings).replace(*rename))
+            remote.push_edit(*rename, subject="Rename a section")
         publisher = Publisher(database, settings, clock=lambda: NOW)
         publisher.remember_base()  # publishing switched on
         result = publisher.publish()
         assert result.outcome == PUBLISHED, result.message
-        assert "(Jun. 20, 2024)" in remote.readme().split("## 2024")[1]
-        assert "(Jun. 20, 2024)" in settings.list_markdown_path.read_text(encoding="utf-8")
+        return remote.readme(), settings.list_markdown_path.read_text(encoding="utf-8")
     finally:
         database.dispose()
+
+
+def test_an_approval_into_a_repeated_section_before_publishing_was_on_survives_the_first_sync(tmp_path: Path) -> None:
+    """The first sync's base left out the entries approvals made by matching the decision's section to the section's
+    name; a decision recorded as 'Probing (2024)' matched no 'Probing', so the approved entry was in the base, taken
+    for the maintainers' own, and the first sync dropped it from the list without a word."""
+    readme, listed = publishing_off_then_on(tmp_path, "Probing (2024)")
+    assert "(Jun. 20, 2024)" in readme.split("## 2024")[1]
+    assert "(Jun. 20, 2024)" in listed
 
 
 @pytest.mark.asyncio
@@ -128,3 +137,11 @@ def test_approving_a_paper_moved_by_hand_into_a_repeated_section_keeps_the_maint
     assert outcome.status == "approved"
     after = markdown(database, settings)
     assert hand in after and after.count("(Jun. 20, 2024)") == 1
+
+
+def test_an_approval_into_a_section_renamed_since_survives_the_first_sync(tmp_path: Path) -> None:
+    """As for a repeated section: a paper approved into 'Steering' while publishing was off, the heading renamed
+    'Steering vectors' by hand since (or its markup left out of its name by an upgrade), was dropped by the first
+    sync; the decision's section is read as an approval reads a name now."""
+    readme, _ = publishing_off_then_on(tmp_path, "Steering", ("### Steering\n", "### Steering vectors\n"))
+    assert "### Steering vectors" in readme and "(Jun. 20, 2024)" in readme.split("## 2024")[0]

@@ -54,8 +54,10 @@ def first_base(session: Session, templates_dir: Path) -> tuple[str, int]:
     it, give or take their edits since). So the first sync takes the repository's file as the maintainers' and puts
     the papers approved before publishing was switched on on top of it; with the whole list as the base they were
     dropped without a word. Those approvals are pending; every later decision is too."""
-    # A decision names its section by its label ("Probing (2024)" where the list repeats a heading), not its name.
-    labels = {section.id: label for section, label in liststore.labelled_sections(session)}
+    # A decision names its section as it was called then: by its label ("Probing (2024)" where the list repeats a
+    # heading), and maybe by a name since changed (renamed by hand, or its heading's markup left out): resolved as an
+    # approval resolves a name.
+    resolved: dict[str, int | None] = {}
     rows = session.execute(
         select(Entry.id, Entry.section_id, Candidate.decided_section, func.max(Decision.id))
         .join(Candidate, Candidate.paper_id == Entry.paper_id)
@@ -65,7 +67,10 @@ def first_base(session: Session, templates_dir: Path) -> tuple[str, int]:
     ).all()
     newest: dict[int, int] = {}
     for entry_id, section_id, decided, decision_id in rows:
-        if decided is not None and labels.get(section_id) == decided:
+        if decided is not None and decided not in resolved:
+            section = liststore.resolve_section(session, decided)
+            resolved[decided] = section.id if section is not None else None
+        if decided is not None and resolved[decided] == section_id:
             newest[entry_id] = max(decision_id, newest.get(entry_id, decision_id))
     added = list(newest.items())
     base = liststore.render_markdown(session, templates_dir, leaving_out={entry_id for entry_id, _ in added})
