@@ -623,3 +623,30 @@ def test_show_says_a_generated_secret_comes_from_the_secrets_file_and_creates_no
     assert all(value not in out for value in stored.values()) and "feed-token-from-the-environment" not in out
     status, out = run(capsys, "--data-dir", str(data), "config", "show", "--json")
     assert json.loads(out)["secrets"]["DIGEST_ADMIN_TOKEN"] == kept
+
+
+def test_a_review_budget_that_cannot_be_meant_is_refused_in_one_line_each(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """TOML's inf, and a budget above the papers a day brings (1e9, or 1500 read as a share of the day), passed the
+    check; the service then sent every paper naming the topic to review, or (papers_per_day = inf) never one."""
+    for text, expected in (
+        ("daily_budget = inf", "relevance.daily_budget must be a finite number, not inf"),
+        ("papers_per_day = inf", "relevance.papers_per_day must be a finite number, not inf"),
+        ("second_tier_per_week = inf", "relevance.second_tier_per_week must be a finite number, not inf"),
+        ("daily_budget = 1e9", "relevance.daily_budget (1e+09 a day) is more than papers_per_day (1500)"),
+        (
+            "daily_budget = 20\npapers_per_day = 10",
+            "relevance.daily_budget (20 a day) is more than papers_per_day (10)",
+        ),
+        ("second_tier_per_week = 9000", "relevance.second_tier_per_week (9000) is more than a week's papers (7500"),
+    ):
+        config = write(clean_environment / "budget.toml", f"[relevance]\n{text}\n")
+        status, out = run(capsys, "--config", str(config), "config", "check")
+        problems = [line for line in out.splitlines() if line.startswith("problem: ")]
+        assert status == 1 and len(problems) == 1, (text, out)
+        assert problems[0].startswith(f"problem: {expected}"), (text, problems)
+    for text in ("daily_budget = 1500", "second_tier_per_week = 0", "daily_budget = 0.01"):  # the limits themselves
+        config = write(clean_environment / "budget.toml", f"[relevance]\n{text}\n")
+        status, out = run(capsys, "--config", str(config), "config", "check")
+        assert status == 0 and "configuration OK" in out, (text, out)

@@ -254,3 +254,25 @@ def test_a_paper_already_decided_in_review_is_counted_as_not_learnt(
     assert digest(data_dir, "decisions", "import", str(path), "--json") == 0
     summary = json.loads(capsys.readouterr().out)
     assert (summary["imported"], summary["in_list"], summary["decided_in_review"]) == (2, 0, 1)
+
+
+def test_a_line_nested_too_deeply_or_with_a_number_too_long_is_a_bad_line_not_a_traceback(
+    data_dir: Path, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """JSON's parser gives up on such lines with a RecursionError or a ValueError about Python's own limit on digits
+    (a damaged export, a tool gone wrong): the import died with a traceback naming no line."""
+    path = write_lines(
+        tmp_path / "verdicts.jsonl",
+        decision_line(PAPERS[0], "approve"),
+        "[" * 100_000,
+        decision_line(PAPERS[1], "reject")[:-1] + ', "votes": ' + "9" * 5000 + "}",
+    )
+    assert digest(data_dir, "decisions", "import", str(path)) == 1
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and captured.out == ""
+    assert captured.err.splitlines() == [
+        f"{path}:2: not valid JSON (nested too deeply)",
+        f"{path}:3: not valid JSON (a number of more than 4300 digits)",
+        f"{path}: 2 bad lines; nothing was imported",
+    ]
+    assert stored(database) == {}

@@ -200,6 +200,24 @@ def test_score_command_reports_bad_lines_and_scores_the_rest(
     assert "Traceback" not in out.err
 
 
+def test_score_command_reports_a_line_nested_too_deeply_or_with_a_number_too_long_and_scores_the_rest(
+    tmp_path: Path, settings: Settings, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Lines JSON's parser gives up on with a RecursionError or Python's limit on digits ended the command with a
+    traceback, the papers after them unscored."""
+    good = sample_papers()[:1]
+    lines = ["[" * 100_000, '{"title": "x", "votes": ' + "9" * 5000 + "}", json.dumps(good[0])]
+    path = _write_lines(tmp_path / "bad.jsonl", lines)
+    status = main(["--data-dir", str(settings.data_dir), "score", str(path)])
+    out = capsys.readouterr()
+    assert status == 1 and "Traceback" not in out.err
+    assert [json.loads(line)["arxiv_id"] for line in out.out.splitlines()] == [good[0]["arxiv_id"]]
+    assert [line for line in out.err.splitlines() if "skipped" in line] == [
+        f"{path}:1: skipped: not valid JSON (nested too deeply)",
+        f"{path}:2: skipped: not valid JSON (a number of more than 4300 digits)",
+    ]
+
+
 def test_only_two_characters_outside_ascii_lower_to_ascii() -> None:
     from digest.relevance.gate import _LOWERS_TO_ASCII
 

@@ -237,6 +237,35 @@ def test_a_mistake_in_the_rules_file_keeps_the_last_good_rules_and_names_the_lin
     assert {component.name: component for component in health.components()}["relevance"].ok
 
 
+def test_a_rules_file_that_cannot_be_read_keeps_the_last_good_rules_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An edit made as another user (sudo, an editor saving the file owner-only) leaves feeds/rules.toml there but
+    unreadable to the service, and a bad copy can put a folder in its place: that failed every poll and `digest score`
+    ('digest: feeds/rules.toml: Permission denied'), with no fall back to the last good rules as for a typo."""
+    import shutil
+
+    from digest import health, resources
+
+    feeds = tmp_path / "feeds"
+    shutil.copytree(resources.feeds_dir(), feeds)
+    data_dir = tmp_path / "data"
+    settings = make_settings(data_dir, f'feeds_dir = "{feeds}"\n')
+    options = ["--config", str(settings.config_path), "--data-dir", str(data_dir)]
+    before, _ = _score(options, _papers(), tmp_path, capsys)
+
+    rules = feeds / "rules.toml"
+    rules.unlink()
+    rules.mkdir()  # as root (these tests run so) a file cannot be made unreadable; a folder fails the same read
+    after, _ = _score(options, _papers(), tmp_path, capsys)
+    assert after == before
+    relevance = {component.name: component for component in health.components()}["relevance"]
+    assert not relevance.ok and f"{rules}: cannot be read" in relevance.message
+    assert "last good rules" in relevance.message
+    assert main([*options, "config", "check"]) == 1
+    assert f"{rules}" in capsys.readouterr().out
+
+
 def _bundled(arxiv_id: str) -> dict[str, object]:
     with (Path(__file__).parent.parent / "digest" / "data" / "curated_papers.jsonl").open(encoding="utf-8") as handle:
         rows = [json.loads(line) for line in handle if line.strip()]

@@ -72,6 +72,50 @@ def test_a_new_process_builds_the_same_model_from_the_kept_encoding(tmp_path: Pa
         assert pickle.load(handle)[0] == key  # replaced by a good one
 
 
+def damaged_on_disk(path: Path, data: bytes) -> None:
+    """These bytes of the kept file overwritten, as a failing disk or a bad copy of the data folder leaves it: the file
+    still reads as a pickle, its numbers are others."""
+    content = path.read_bytes()
+    at = content.find(data)
+    assert at >= 0 and content.find(data, at + 1) < 0
+    path.write_bytes(content[:at] + bytes(byte ^ 0x5A for byte in data) + content[at + len(data) :])
+
+
+def test_a_kept_file_damaged_on_disk_is_built_again_not_used(tmp_path: Path) -> None:
+    """The saved model's weights or the kept encoding's word indices changed on disk: read as they were, the first
+    scored every paper otherwise (silently), and the second crashed every command that builds the model with a
+    segmentation fault, the service's polls with it. Each is noticed, said in one line, and worked out again."""
+    from digest.relevance.encoding import shipped_encoding
+
+    settings = make_settings(tmp_path / "data")
+    database = open_service_database(settings)
+    worked_out, _ = score_in_a_new_process(settings.data_dir)
+    store.clear_model_cache()
+    try:
+        with database.reading() as session:
+            model = store.base_model(session, settings)[1]  # the saved one, read back
+        indices = shipped_encoding(model.rules).train.words.indices
+    finally:
+        store.clear_model_cache()
+        database.dispose()
+    cache = settings.data_dir / "cache"
+    kept, saved = cache / CACHE_FILE, cache / store.SAVED_MODEL
+
+    damaged_on_disk(saved, model.learned.coefficients.tobytes())
+    mended, errors = score_in_a_new_process(settings.data_dir)
+    assert mended == worked_out
+    warnings = [line for line in errors.splitlines() if "saved model" in line]
+    assert len(warnings) == 1 and "damaged" in warnings[0] and "building it again" in warnings[0]
+
+    damaged_on_disk(kept, indices.tobytes())
+    saved.unlink()  # as after a decision: the model is built again, from the kept encoding
+    mended, errors = score_in_a_new_process(settings.data_dir)
+    assert mended == worked_out
+    warnings = [line for line in errors.splitlines() if "kept encoding" in line]
+    assert len(warnings) == 1 and "damaged" in warnings[0] and "working it out again" in warnings[0]
+    assert score_in_a_new_process(settings.data_dir)[1] == ""  # replaced by good files: read without a word
+
+
 def test_an_encoding_kept_by_a_version_whose_classes_have_moved_is_replaced_without_a_warning(tmp_path: Path) -> None:
     """An upgrade moved the encoding's classes to another module: the file the older version kept names a class that
     is no longer there. That is no damage to report, only another version's cache: it is worked out again, quietly."""

@@ -88,9 +88,8 @@ def _text(raw: str | bytes, number: int) -> str | None:
 
 
 def _read_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[Any, PaperText] | BadLine]:
-    import json
-
     from digest.relevance.scoring import PaperText
+    from digest.relevance.training import json_line
 
     for number, raw in enumerate(lines, start=1):
         line = _text(raw, number)
@@ -100,9 +99,9 @@ def _read_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[Any, PaperText] 
         if not line.strip():
             continue
         try:
-            row = json.loads(line.strip())
-        except json.JSONDecodeError as exc:
-            yield BadLine(number, f"not valid JSON ({exc.msg})")
+            row = json_line(line.strip())
+        except ValueError as exc:
+            yield BadLine(number, str(exc))
             continue
         if not isinstance(row, dict):
             yield BadLine(number, "not a JSON object")

@@ -9,11 +9,11 @@ from digest.config.feeds import FeedsError, FeedSources, read_feed_sources
 from digest.config.loading import load_settings
 from digest.config.problems import MIN_SECRET_LENGTH, ConfigError
 from digest.config.publish import PublishSettings, repository_slug
+from digest.config.relevance import RelevanceSettings
 from digest.config.sections import (
     DEFAULT_SECTION_EMOJIS,
     ArxivSettings,
     DiscordSettings,
-    RelevanceSettings,
     SmtpSettings,
     WebSettings,
     WeeklySettings,

@@ -271,13 +271,3 @@ class WeeklySettings(Section):
     @classmethod
     def _crontab(cls, expression: str, info: ValidationInfo) -> str:
         return cls.checked_crontab(expression, info)
-
-
-class RelevanceSettings(Section):
-    """The review budget: `daily_budget` candidates on a day of `papers_per_day` papers (held as that share of the
-    stream), `second_tier_per_week` more for the weekly digest, fitted on the last `calibration_window` papers."""
-
-    daily_budget: float = Field(6.5, ge=0.01)
-    papers_per_day: float = Field(1500.0, ge=1)
-    second_tier_per_week: float = Field(40.0, ge=0)
-    calibration_window: int = Field(6000, ge=100)

@@ -18,11 +18,11 @@ from digest.config.declarations import from_environment
 from digest.config.feeds import SOURCES_FILE, FeedsError, read_feed_sources
 from digest.config.problems import problem
 from digest.config.publish import PublishSettings
+from digest.config.relevance import RelevanceSettings
 from digest.config.sections import (
     ARXIV_MIN_INTERVAL,
     ArxivSettings,
     DiscordSettings,
-    RelevanceSettings,
     SmtpSettings,
     WebSettings,
     WeeklySettings,

@@ -122,6 +122,8 @@ def rules_bytes(feeds_dir: Path) -> bytes:
         return path.read_bytes()
     except FileNotFoundError as exc:
         raise RulesError(f"{path}: no keyword rules file") from exc
+    except OSError as exc:  # an edit as another user left it owner-only, or a folder took its place
+        raise RulesError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
 
 
 @lru_cache(maxsize=4)

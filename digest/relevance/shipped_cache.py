@@ -15,17 +15,16 @@ import logging
 import pickle
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from digest import resources
 from digest.relevance import encoding, features, gate, learned, scoring, sections, terms, tokeniser
 from digest.relevance import rules as rules_module
+from digest.relevance.cache_files import read_sealed, write_sealed
 from digest.relevance.encoding import ShippedEncoding, reuse_shipped_encoding, shipped_encoded_already, shipped_encoding
 from digest.relevance.features import BACKGROUND_FILE, WORD_VECTORS_FILE
 from digest.relevance.rules import Rules, parse_rules
 from digest.relevance.scoring import RelevanceModel, build_model
 from digest.relevance.types import Budget, Feedback, LabeledPaper
-from digest.storage.files import write_atomic_bytes
 
 log = logging.getLogger(__name__)
 CACHE_FILE = "shipped-encoded.pickle"
@@ -67,8 +66,7 @@ def cache_key(rules_data: bytes) -> str | None:
 def _reuse(folder: Path, key: str, rules: Rules) -> bool:
     path = folder / CACHE_FILE
     try:
-        with path.open("rb") as handle:
-            kept: Any = pickle.load(handle)  # noqa: S301  (written by this service into its own data folder)
+        kept = read_sealed(path, key)
     except FileNotFoundError:
         return False
     except (AttributeError, ImportError):  # kept by an older version whose classes have moved since: not ours to read
@@ -76,9 +74,9 @@ def _reuse(folder: Path, key: str, rules: Rules) -> bool:
     except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError) as exc:
         log.warning("relevance: the kept encoding %s cannot be read (%s); working it out again", path, exc)
         return False
-    if not (isinstance(kept, tuple) and len(kept) == 2 and kept[0] == key and isinstance(kept[1], ShippedEncoding)):
+    if not isinstance(kept, ShippedEncoding):
         return False  # kept for other rules, files or code
-    reuse_shipped_encoding(rules, kept[1])
+    reuse_shipped_encoding(rules, kept)
     return True
 
 
@@ -86,7 +84,7 @@ def _keep(folder: Path, key: str, rules: Rules) -> None:
     """Whole or not at all, through a temporary file of its own: two processes may build at once."""
     path = folder / CACHE_FILE
     try:
-        write_atomic_bytes(path, pickle.dumps((key, shipped_encoding(rules)), protocol=pickle.HIGHEST_PROTOCOL))
+        write_sealed(path, key, shipped_encoding(rules))
     except OSError as exc:  # a full disk: the next build works it out again, nothing is lost
         log.warning("relevance: cannot keep the encoding in %s (%s)", path, exc)
 

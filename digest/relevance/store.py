@@ -25,12 +25,12 @@ from sqlalchemy.orm import Session
 from digest import resources
 from digest.config import Settings
 from digest.relevance import scoring
+from digest.relevance.cache_files import read_sealed, write_sealed
 from digest.relevance.kept_rules import usable_rules
 from digest.relevance.rules import RULES_FILE
 from digest.relevance.scoring import RelevanceModel, section_key
 from digest.relevance.shipped_cache import build_with_kept_encoding, inputs_digest
 from digest.relevance.types import Budget, Feedback, LabeledPaper
-from digest.storage.files import write_atomic_bytes
 from digest.storage.models import APPROVED, REJECTED, Candidate, Entry, Paper, Section
 from digest.storage.state import RelevanceExample, TrainingDecision
 from digest.titles import title_key
@@ -265,22 +265,21 @@ def _load_saved(settings: Settings, model_key: str) -> RelevanceModel | None:
     background is read and encoded), loading milliseconds. The file is the service's own, in its data folder."""
     path = _saved_path(settings)
     try:
-        with path.open("rb") as handle:
-            saved_key, model = pickle.load(handle)  # noqa: S301  (written by this service into its own data folder)
+        model = read_sealed(path, model_key)
     except FileNotFoundError:
         return None
     # ImportError: a model saved before the modules moved into packages names classes that are gone.
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, ValueError, TypeError) as exc:
         log.warning("relevance: the saved model %s cannot be read (%s); building it again", path, exc)
         return None
-    return model if saved_key == model_key and isinstance(model, RelevanceModel) else None
+    return model if isinstance(model, RelevanceModel) else None
 
 
 def _save(settings: Settings, model: RelevanceModel) -> None:
     """Whole or not at all, through a temporary file of its own: the service's child and a command may save at once."""
     path = _saved_path(settings)
     try:
-        write_atomic_bytes(path, pickle.dumps((model.key, model), protocol=pickle.HIGHEST_PROTOCOL))
+        write_sealed(path, model.key, model)
     except OSError as exc:
         log.warning("relevance: cannot save the model to %s (%s); the next process builds it again", path, exc)
 

@@ -7,6 +7,7 @@ one `digest approve --section` uses), so a name means the same section here as t
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -98,12 +99,26 @@ def _section_wanted(value: Any, verdict: Verdict | None, problems: list[str]) ->
     return None if verdict is Verdict.REJECT else value
 
 
+def json_line(text: str) -> Any:
+    """One line of a JSON-lines file a maintainer gives; raises ValueError saying in words what is wrong. A line
+    nested deeper than the parser goes, or holding a number longer than Python reads, is a bad line like any other,
+    not a traceback."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        raise ValueError("not valid JSON (nested too deeply)") from None
+    except ValueError:  # only Python's limit on an integer's digits is left to raise it
+        raise ValueError(f"not valid JSON (a number of more than {sys.get_int_max_str_digits()} digits)") from None
+
+
 def _parse_decision(text: str, line_number: int, resolve: SectionResolver) -> ImportedDecision:
     """One line's decision; raises _LineError with everything wrong with it."""
     try:
-        row = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise _LineError([f"not valid JSON ({exc.msg})"]) from None
+        row = json_line(text)
+    except ValueError as exc:
+        raise _LineError([str(exc)]) from None
     if not isinstance(row, dict):
         raise _LineError(["not a JSON object"])
     problems: list[str] = []
