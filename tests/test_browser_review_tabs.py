@@ -1,0 +1,44 @@
+"""/review in real Chromium across tabs, restored tabs and mistakes: what a maintainer lands on when a page belongs to
+an earlier session, a paper typed into "Add a paper" is refused, or a tab reopens at an address that only takes a form.
+Each test began as a QA report of a defect (its docstring tells what was seen)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.test_browser import CHROMIUM
+from tests.test_review_page_flow import add_candidates, on_the_queue, open_review
+from tests.web_server import SECRETS_ENV, Site
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium"),
+]
+
+
+async def back_link(page: Any) -> str:
+    return str(await page.locator("main a").last.get_attribute("href"))
+
+
+@pytest.mark.asyncio
+async def test_a_page_from_an_earlier_session_leads_back_to_the_queue_not_to_a_reload(site: Site, browser: Any) -> None:
+    """Tab A shows the queue; in tab B the maintainer signs out and in again. Rejecting in tab A is refused (right),
+    but the page says 'reload the page' (which posts the same stale form again, refused again) and its only link is
+    the PUBLIC list: the queue and its filters are lost."""
+    top, _, _ = add_candidates(site)
+    page = await open_review(browser, site, path="/review?min=1")
+    other = await page.context.new_page()
+    await other.goto("/review")
+    await other.get_by_role("button", name="Sign out").click()
+    await other.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
+    await other.get_by_role("button", name="Sign in").click()
+    await other.wait_for_selector("#count")
+    await page.locator(f"#candidate-{top}").get_by_role("button", name="Reject").click()
+    await page.wait_for_load_state()
+    assert site.status_of(top) == "pending"
+    message = await page.locator("main p.error").inner_text()
+    assert "nothing was done" in message and "reload" not in message, message
+    assert on_the_queue(await back_link(page), min="1"), await back_link(page)
+    await page.context.close()
