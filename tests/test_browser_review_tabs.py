@@ -42,3 +42,17 @@ async def test_a_page_from_an_earlier_session_leads_back_to_the_queue_not_to_a_r
     assert "nothing was done" in message and "reload" not in message, message
     assert on_the_queue(await back_link(page), min="1"), await back_link(page)
     await page.context.close()
+
+
+@pytest.mark.asyncio
+async def test_a_refused_paper_in_add_a_paper_leads_back_to_the_queue(site: Site, browser: Any) -> None:
+    """A maintainer filtering the queue types a mistyped ID into 'Add a paper': the 'Not added' page is right, but its
+    only link is 'Back to the list', the PUBLIC list; the review page and its filters are a retyped URL away."""
+    add_candidates(site)
+    page = await open_review(browser, site, path="/review?min=1")
+    await page.get_by_label("Add a paper").fill("2501.0123")
+    await page.get_by_role("button", name="Add and approve").click()
+    await page.wait_for_load_state()
+    assert "not an arXiv ID" in await page.locator("main p.error").inner_text()
+    assert on_the_queue(await back_link(page), min="1"), await back_link(page)
+    await page.context.close()
