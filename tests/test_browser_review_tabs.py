@@ -56,3 +56,19 @@ async def test_a_refused_paper_in_add_a_paper_leads_back_to_the_queue(site: Site
     assert "not an arXiv ID" in await page.locator("main p.error").inner_text()
     assert on_the_queue(await back_link(page), min="1"), await back_link(page)
     await page.context.close()
+
+
+@pytest.mark.parametrize("address", ["/review/signin", "/review/decide", "/review/add", "/review/signout"])
+@pytest.mark.asyncio
+async def test_a_tab_reopened_at_a_form_address_shows_the_review_page_not_a_bare_405(
+    site: Site, browser: Any, address: str
+) -> None:
+    """After a wrong token the sign-in page sits at /review/signin, after a decision refused at /review/decide. A tab
+    the browser restores the next morning, or Enter in its address bar, asks that address again with GET: the answer
+    is a bare text '405: Method Not Allowed', with no page, no link and no way back but typing /review."""
+    add_candidates(site)
+    page = await open_review(browser, site)
+    reply = await page.goto(address)
+    assert reply is not None and reply.status == 200, (reply.status if reply else None, await page.content())
+    assert await page.locator("article.candidate").count() == 3
+    await page.context.close()

@@ -122,6 +122,8 @@ def create_web_app(
     app.router.add_post("/review/signout", web_review.sign_out)
     app.router.add_post("/review/decide", web_review_actions.review_decide)
     app.router.add_post("/review/add", web_maintainer.review_add)
+    for address in ("/review/signin", "/review/signout", "/review/decide", "/review/add"):
+        app.router.add_get(address, web_review.form_address)
     app.router.add_get("/history", web_maintainer.history_page)
     app.router.add_get("/suggest", web_suggest.suggest_page)
     app.router.add_post("/suggest", web_suggest.suggest_submit)

@@ -186,3 +186,9 @@ async def sign_out(request: web.Request) -> web.Response:
     response = web.Response(status=303, headers={"Location": "/review"})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+async def form_address(request: web.Request) -> web.Response:
+    """A GET of an address that only takes a form (a tab restored after a sign-in or a decision, Enter in its address
+    bar) goes to the review page, where the form is, rather than a bare 405."""
+    return web.Response(status=303, headers={"Location": "/review"})
