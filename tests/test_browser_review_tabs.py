@@ -72,3 +72,29 @@ async def test_a_tab_reopened_at_a_form_address_shows_the_review_page_not_a_bare
     assert reply is not None and reply.status == 200, (reply.status if reply else None, await page.content())
     assert await page.locator("article.candidate").count() == 3
     await page.context.close()
+
+
+@pytest.mark.parametrize("typed", ["2511.10250", "https://arxiv.org/abs/2511.10250v2", "arXiv:2511.10250"])
+@pytest.mark.asyncio
+async def test_a_paper_beyond_the_first_page_is_found_by_its_arxiv_id(site: Site, browser: Any, typed: str) -> None:
+    """300 are pending; the page shows the best 200. Discord (or a colleague) names the paper by its arXiv ID, the one
+    thing every message about it carries; typed into the search, it finds '0 shown matching the filters' (the search
+    is on titles only), though the list page finds a paper by its ID."""
+    from tests.factories import insert_candidate, real_papers
+
+    papers = real_papers()
+    for number in range(300):
+        paper = papers[number % len(papers)]
+        score = 2 - number / 1000
+        insert_candidate(
+            site.database, paper, arxiv_id=f"2511.{10000 + number}", title=f"{paper['title']} {number}", score=score
+        )
+    page = await open_review(browser, site)
+    await page.get_by_text("Search and filter").click()
+    await page.get_by_label("Title").fill(typed)
+    await page.get_by_role("button", name="Filter").click()
+    await page.wait_for_selector("#count")
+    cards = page.locator("article.candidate")
+    assert await cards.count() == 1, await page.locator("#count").inner_text()
+    assert "arXiv:2511.10250" in await cards.first.inner_text()
+    await page.context.close()

@@ -6,7 +6,7 @@ templates/web/review.js only press their buttons).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import quote
 
@@ -15,6 +15,7 @@ from markupsafe import Markup
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from digest.arxiv.references import parse_arxiv_reference
 from digest.awesome import store as liststore
 from digest.config.admin_tokens import SHARED_MAINTAINER
 from digest.record_ids import parse_record_id
@@ -105,7 +106,12 @@ def _candidates(session: Session, chosen: ReviewFilter) -> list[Candidate]:
     # candidates that may match (a title searched among two years of decisions, not only the newest thousand); the
     # rest (authors, sections, and titles beyond ASCII, which SQLite does not fold) is filtered below.
     if chosen.title and chosen.title.isascii():
-        query = query.where(Candidate.title.icontains(chosen.title, autoescape=True))
+        query = query.where(
+            or_(
+                Candidate.title.icontains(chosen.title, autoescape=True),
+                Candidate.arxiv_id.icontains(chosen.title, autoescape=True),
+            )
+        )
     if chosen.score_min is not None:
         query = query.where(Candidate.score >= chosen.score_min)
     if chosen.score_max is not None:
@@ -115,13 +121,16 @@ def _candidates(session: Session, chosen: ReviewFilter) -> list[Candidate]:
 
 def load_review(context: WebContext, chosen: ReviewFilter, decided_id: int | None, actor: Actor) -> ReviewView:
     now = context.clock()
+    # A paper named by its arXiv address or "arXiv:2501.01234v2" (as Discord and feeds give it) is searched by its ID.
+    searched = replace(chosen, title=parse_arxiv_reference(chosen.title) or chosen.title) if chosen.title else chosen
     with context.database.reading() as session:
         matched = [
             candidate
-            for candidate in _candidates(session, chosen)
+            for candidate in _candidates(session, searched)
             if candidate_matches(
-                chosen,
+                searched,
                 title=candidate.title,
+                arxiv_id=candidate.arxiv_id,
                 authors=candidate.authors or [],
                 sections=[candidate.decided_section, *(candidate.suggested_sections or [])],
                 score=candidate.score,
