@@ -98,3 +98,24 @@ async def test_a_paper_beyond_the_first_page_is_found_by_its_arxiv_id(site: Site
     assert await cards.count() == 1, await page.locator("#count").inner_text()
     assert "arXiv:2511.10250" in await cards.first.inner_text()
     await page.context.close()
+
+
+@pytest.mark.asyncio
+async def test_a_wrong_admin_token_is_told_to_a_screen_reader_at_its_field(site: Site, browser: Any) -> None:
+    """A maintainer using a screen reader pastes the wrong token: the page comes back with the same heading and an
+    empty field, the error a plain paragraph no one is sent to, and the field neither marked invalid nor described by
+    it (the /suggest form does both), so it sounds as if the page merely reloaded."""
+    context = await browser.new_context(base_url=site.base)
+    page = await context.new_page()
+    await page.goto("/review")
+    await page.get_by_label("Admin token").fill("not-the-token-at-all")
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_load_state()
+    field = page.get_by_label("Admin token")
+    described = await field.evaluate(
+        "f => (f.getAttribute('aria-describedby') || '').split(' ').map(id => document.getElementById(id))"
+        ".filter(Boolean).map(e => e.textContent).join(' ')"
+    )
+    assert "not the admin token" in described and await field.get_attribute("aria-invalid") == "true"
+    assert await page.get_by_role("alert").count() == 1 and await page.title() != "Sign in · " + site.settings.list_title
+    await context.close()

@@ -128,7 +128,7 @@ async def sign_in(request: web.Request) -> web.Response:
     if maintainer is None:
         _count_wrong_token(context, address)
         error = "That is not the admin token."
-        return render(request, "signin.html", status=403, error=error, filters=filters, page=page)
+        return render(request, "signin.html", status=403, error=error, filters=filters, page=page, wrong_token=True)
     context.sign_in_throttle.clear(address)
     log.info("review: %s signed in from %s", maintainer, address)
     named = None if maintainer == SHARED_MAINTAINER else maintainer
