@@ -117,5 +117,28 @@ async def test_a_wrong_admin_token_is_told_to_a_screen_reader_at_its_field(site:
         ".filter(Boolean).map(e => e.textContent).join(' ')"
     )
     assert "not the admin token" in described and await field.get_attribute("aria-invalid") == "true"
-    assert await page.get_by_role("alert").count() == 1 and await page.title() != "Sign in · " + site.settings.list_title
+    assert (
+        await page.get_by_role("alert").count() == 1 and await page.title() != "Sign in · " + site.settings.list_title
+    )
     await context.close()
+
+
+@pytest.mark.asyncio
+async def test_the_one_click_section_buttons_say_they_approve(site: Site, browser: Any) -> None:
+    """Tabbing through a card with a screen reader: the one-click buttons are heard as 'Steering, button', 'Probing,
+    button' (the 'Approve into:' before them is a loose span, and a title attribute does not name a button that has
+    text), so nothing says that pressing one approves the paper; the card's Undo is heard as 'Undo' with no paper.
+    They now sit in a group named 'Approve into', which a screen reader says on entering it."""
+    top, _, _ = add_candidates(site)
+    page = await open_review(browser, site, path="/review?status=all")
+    card = page.locator(f"#candidate-{top}")
+    quick = card.get_by_role("group", name="Approve into")
+    assert await quick.get_by_role("button", name="Steering").count() == 1
+    await quick.get_by_role("button", name="Steering").click()
+    await page.wait_for_selector("#undo")
+    undo = page.locator(f"#candidate-{top}").get_by_role("button", name="Undo")
+    described = await undo.evaluate(
+        "b => document.getElementById(b.getAttribute('aria-describedby') || '')?.textContent"
+    )
+    assert described == await page.locator(f"#title-{top}").inner_text()
+    await page.context.close()
