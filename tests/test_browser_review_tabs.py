@@ -142,3 +142,25 @@ async def test_the_one_click_section_buttons_say_they_approve(site: Site, browse
     )
     assert described == await page.locator(f"#title-{top}").inner_text()
     await page.context.close()
+
+
+@pytest.mark.asyncio
+async def test_a_decision_sent_twice_says_done_and_keeps_its_undo(site: Site, browser: Any) -> None:
+    """A held-down or double-tapped 'r' (or a double click on a slow line) sends the same rejection twice before the
+    page has moved on. The paper is rejected, by this maintainer, but the page says 'Not done: ... already rejected
+    by web maintainer via web ..., so nothing was changed. To change it on purpose, run digest approve N', and the
+    Undo of that rejection is nowhere to be found."""
+    top, _, _ = add_candidates(site)
+    page = await open_review(browser, site)
+    reject = page.locator(f"#candidate-{top}").get_by_role("button", name="Reject")
+    # The first of the two sends, as the browser makes it from this form, answered while the page has not moved on
+    # (what a key pressed twice in quick succession does, without the race).
+    fields = await reject.evaluate("b => Object.fromEntries(new FormData(b.form, b))")
+    await page.request.post("/review/decide", form=fields, max_redirects=0)
+    await reject.click()
+    await page.wait_for_load_state()
+    assert site.status_of(top) == "rejected"
+    assert await page.locator("#undo").count() == 1, await page.locator("main p").first.inner_text()
+    notice = await page.get_by_role("status").inner_text()
+    assert "rejected" in notice and "Not done" not in notice, notice
+    await page.context.close()
