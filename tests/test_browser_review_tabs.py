@@ -164,3 +164,30 @@ async def test_a_decision_sent_twice_says_done_and_keeps_its_undo(site: Site, br
     notice = await page.get_by_role("status").inner_text()
     assert "rejected" in notice and "Not done" not in notice, notice
     await page.context.close()
+
+
+@pytest.mark.asyncio
+async def test_a_suggestion_named_another_way_is_offered_and_preselected_not_the_first_section(
+    site: Site, browser: Any
+) -> None:
+    """A candidate's suggestion reads 'Sparse Autoencoders' (the heading was 'Sparse Autoencoders' when it was scored,
+    since renamed; or a rule's section hint written so). Its approval link finds the section, as every section name
+    is found; /review does not: no one-click button, and the section list starts at the list's FIRST section
+    ('Surveys'), so the card's Approve files the paper under Surveys."""
+    from tests.factories import insert_candidate, real_papers
+
+    wrongly_named = insert_candidate(
+        site.database,
+        real_papers()[0],
+        suggested_section="Sparse Autoencoders",
+        suggested_sections=["Sparse Autoencoders", "steering"],
+    )
+    page = await open_review(browser, site)
+    card = page.locator(f"#candidate-{wrongly_named}")
+    quick = card.get_by_role("group", name="Approve into")
+    assert await quick.get_by_role("button").all_inner_texts() == ["Sparse Autoencoder", "Steering"]
+    assert await card.get_by_label("Another section").input_value() == "Sparse Autoencoder"
+    await card.get_by_role("button", name="Approve", exact=True).click()
+    await page.wait_for_selector("#undo")
+    assert "approved into Sparse Autoencoder" in await page.get_by_role("status").inner_text()
+    await page.context.close()

@@ -39,6 +39,7 @@ __all__ = [
     "import_markdown",
     "known_keys",
     "label_of",
+    "labelled_sections",
     "remove_paper_entry",
     "render_markdown",
     "resolve_section",
