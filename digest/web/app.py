@@ -1,6 +1,6 @@
 """The web server's shell: builds the aiohttp application, its routes, templates and security headers.
 
-Handlers live in pages (the list, Markdown, health), feeds (RSS/Atom), review (approval links, sessions),
+Handlers live in pages (the list, Markdown, health), feeds (RSS/Atom), approval (approval links), review (sessions),
 review_page (the /review page), review_actions (its forms), maintainer (/history, adding) and suggest; what they
 share is in context.
 """
@@ -21,6 +21,7 @@ from digest.config.admin_tokens import AdminTokensError, parse_admin_tokens
 from digest.review.reviewer import Reviewer
 from digest.storage.db import Database
 from digest.templating import template_loader
+from digest.web import approval as web_approval
 from digest.web import feeds as web_feeds
 from digest.web import maintainer as web_maintainer
 from digest.web import pages as web_pages
@@ -113,14 +114,16 @@ def create_web_app(
     app.router.add_get("/feeds/list.xml", web_feeds.list_rss)
     app.router.add_get("/feeds/list.atom", web_feeds.list_atom)
     app.router.add_get("/feeds/candidates.xml", web_feeds.candidates_rss)
-    app.router.add_get("/approve/{token}", web_review.approval_page)
-    app.router.add_post("/approve/{token}", web_review.approval_submit)
+    app.router.add_get("/approve/{token}", web_approval.approval_page)
+    app.router.add_post("/approve/{token}", web_approval.approval_submit)
     app.router.add_get("/review", web_review_page.review_page)
     app.router.add_get("/review/shortcuts.js", web_review_page.shortcuts_script)
     app.router.add_post("/review/signin", web_review.sign_in)
     app.router.add_post("/review/signout", web_review.sign_out)
     app.router.add_post("/review/decide", web_review_actions.review_decide)
     app.router.add_post("/review/add", web_maintainer.review_add)
+    for address in ("/review/signin", "/review/signout", "/review/decide", "/review/add"):
+        app.router.add_get(address, web_review.form_address)
     app.router.add_get("/history", web_maintainer.history_page)
     app.router.add_get("/suggest", web_suggest.suggest_page)
     app.router.add_post("/suggest", web_suggest.suggest_submit)

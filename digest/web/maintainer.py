@@ -18,7 +18,7 @@ from digest.storage.models import Decision
 from digest.web.context import WebContext, context_of, refuse, render
 from digest.web.review import checked_form, current_session
 from digest.web.review_actions import back_to_review
-from digest.web.review_filters import HISTORY, history_query, parse_older_than, parse_since
+from digest.web.review_filters import HISTORY, history_query, parse_older_than, parse_since, review_address
 from digest.web.review_page import web_actor
 
 HISTORY_ROWS = 500  # decisions a page shows; "Older decisions" leads to the next; `digest history` prints them all
@@ -75,14 +75,15 @@ async def review_add(request: web.Request) -> web.Response:
         return checked
     claim, form = checked
     context = context_of(request)
+    back = review_address(form.get("filters", ""))  # a refusal leads back to the queue the form was on
     arxiv_id = paper_add.parse_arxiv_reference(form.get("paper", "")[:300])
     if arxiv_id is None:
-        return refuse(request, 400, "Not added", f"That is not an arXiv ID or URL: {paper_add.EXAMPLE}.")
+        return refuse(request, 400, "Not added", f"That is not an arXiv ID or URL: {paper_add.EXAMPLE}.", back)
     section = form.get("section", "").strip()[:200] or None
     try:
         candidate_id = await added_candidate(context, arxiv_id, section, web_actor(claim))
     except paper_add.AddError as exc:
-        return refuse(request, exc.status, "Not added", str(exc))
+        return refuse(request, exc.status, "Not added", str(exc), back)
     return back_to_review(form, decided=candidate_id)
 
 

@@ -1,8 +1,7 @@
-"""Review on the web: one-click approval links (GET shows, POST decides) and the maintainers' sessions (sign-in,
-sign-out, the CSRF-checked form); the /review page itself is web_review_page, its forms web_review_actions.
+"""Review on the web: the maintainers' sessions (sign-in, sign-out, the CSRF-checked form); the /review page itself is
+web_review_page, its forms web_review_actions, the one-click approval links web_approval.
 
-Both decide through `Reviewer.decide_async`, the same path Discord reactions take, and only on a candidate still
-pending. Sessions are signed cookies that signing out revokes in the database; every POST on /review carries a
+Sessions are signed cookies that signing out revokes in the database; every POST on /review carries a
 CSRF token tied to the session, and wrong admin tokens are throttled per client address.
 """
 
@@ -18,153 +17,40 @@ from urllib.parse import parse_qsl
 
 from aiohttp import web
 
-from digest.awesome import store as liststore
 from digest.config.admin_tokens import SHARED_MAINTAINER, maintainer_for
 from digest.relevance.why import why_from_json
-from digest.review.queries import standing_of
-from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing
 from digest.review.signing import (
-    EMAILED,
-    ApprovalLink,
     LinkError,
     SessionClaim,
     csrf_matches,
     read_session,
     sign_session,
     token_tag,
-    verify_link,
 )
-from digest.storage.models import PENDING, Candidate
-from digest.vocab import Channel
+from digest.storage.models import Candidate
 from digest.web import sessions as session_store
 from digest.web.context import WebContext, client_of, context_of, form_of, refuse, render
-from digest.web.review_filters import HISTORY, highlight, history_query, posted_filter, signed_in_address
-from digest.web.syndication import safe_url
+from digest.web.review_filters import (
+    HISTORY,
+    history_query,
+    posted_filter,
+    review_address,
+    signed_in_address,
+)
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "digest_session"
 SESSION_LIFETIME = timedelta(hours=12)
-REASONS = {
-    "forged": "This link was not made with this service's signing key: it was made up, or made before the key "
-    "(DIGEST_SECRET_KEY) was changed. Take a fresh one from the candidates feed or use the review page.",
-    "altered": "This link was changed after it was made (its action, section or expiry was edited).",
-    "expired": "This link has expired. Take a fresh one from the candidates feed or use the review page.",
-    "malformed": "This is not a valid approval link (it may have been cut off when it was copied).",
-}
-
-
-def _check_link(request: web.Request) -> ApprovalLink | web.Response:
-    context = context_of(request)
-    try:
-        return verify_link(context.secret_key, request.match_info["token"], context.clock())
-    except LinkError as exc:
-        log.info("approval link refused: %s", exc.reason)
-        return refuse(request, 403, f"Link refused: {exc.reason}", REASONS[exc.reason])
-
-
-def _load_candidate(context: WebContext, candidate_id: int) -> tuple[Candidate, Standing] | None:
-    with context.database.reading() as session:
-        candidate = session.get(Candidate, candidate_id)
-        if candidate is None:
-            return None
-        standing = standing_of(session, candidate)
-        # Detached before `reading()` rolls back, so the page can still read its columns.
-        session.expunge_all()
-        return candidate, standing
-
-
-def _section_now(context: WebContext, wanted: str | None) -> str | None:
-    """The list's section an approval into `wanted` goes to today (a heading renamed since the link was made is found
-    as the decision finds it), or None when the list has no such section any more."""
-    if not wanted:
-        return None
-    with context.database.reading() as session:
-        found = liststore.resolve_section(session, wanted)
-        return None if found is None else found.name
+STALE_FORM = (
+    "This page was opened before you last signed in (or its form lost its security token), so nothing was done. "
+    "Go back to the review page and press the button again."
+)
 
 
 def why_lines(candidates: list[Candidate]) -> dict[int, list[str]]:
     """Why each candidate was flagged, as plain lines (escaped by the template); older rows have none."""
     return {candidate.id: why_from_json(candidate.why).lines() for candidate in candidates}
-
-
-def _emailed(request: web.Request) -> bool:
-    """Whether the link came in the weekly email. Only the audit log's channel hangs on it: the signed token alone
-    decides what the link may do, so whoever edits this part of a genuine link mislabels their own decision at most."""
-    return request.query.get("via") == "email"
-
-
-async def _linked_candidate(request: web.Request, link: ApprovalLink) -> tuple[Candidate, Standing] | web.Response:
-    """The candidate the link was made for, or a 404 page: gone, or its number now names another paper (a database
-    restored from a backup numbers the next papers it finds as those it lost)."""
-    loaded = await asyncio.to_thread(_load_candidate, context_of(request), link.candidate_id)
-    if loaded is None:
-        return refuse(request, 404, "Unknown candidate", "This candidate is no longer in the database.")
-    if link.arxiv_id and loaded[0].arxiv_id != link.arxiv_id:
-        log.warning(
-            "approval link for %s refused: candidate %s is %s now", link.arxiv_id, link.candidate_id, loaded[0].arxiv_id
-        )
-        return refuse(
-            request,
-            404,
-            "Unknown candidate",
-            f"This link was made for arXiv:{link.arxiv_id}, which is no longer candidate {link.candidate_id}; "
-            f"nothing was changed. Use the review page, or run `digest approve {link.arxiv_id}` on the server.",
-        )
-    return loaded
-
-
-async def approval_page(request: web.Request) -> web.Response:
-    """Shows what the link would do; changes nothing, so link scanners and prefetchers approve nothing."""
-    link = _check_link(request)
-    if isinstance(link, web.Response):
-        return link
-    loaded = await _linked_candidate(request, link)
-    if isinstance(loaded, web.Response):
-        return loaded
-    candidate, standing = loaded
-    wanted = link.section or candidate.suggested_section
-    # The page names the section the button approves into today, or says there is none (no button then).
-    section = await asyncio.to_thread(_section_now, context_of(request), wanted) if link.action == "approve" else None
-    return render(
-        request,
-        "approve.html",
-        candidate=candidate,
-        wanted=wanted,
-        section=section,
-        # A decided candidate gets its status and no button: links decide only pending candidates.
-        decided=standing.describe() if standing.status != PENDING else None,
-        change_command=standing.change_command(),
-        link=link,
-        code_url=safe_url(candidate.code_url),
-        action_path=request.path + (EMAILED if _emailed(request) else ""),
-        why_lines=why_lines([candidate]),
-        highlighted={candidate.id: highlight(candidate.abstract, candidate.matched or [])},
-    )
-
-
-async def approval_submit(request: web.Request) -> web.Response:
-    link = _check_link(request)
-    if isinstance(link, web.Response):
-        return link
-    loaded = await _linked_candidate(request, link)
-    if isinstance(loaded, web.Response):
-        return loaded
-    context = context_of(request)
-    if _emailed(request):
-        actor = Actor(name="email approval link", id=None, channel=Channel.EMAIL)
-    else:
-        actor = Actor(name="feed approval link", id=None, channel=Channel.FEED)
-    try:
-        outcome = await context.reviewer.decide_async(
-            link.candidate_id, link.action, actor, link.section, only_pending=True
-        )
-    except AlreadyDecidedError as exc:
-        return refuse(request, 409, f"Already {exc.standing.status}", str(exc))
-    except ReviewError as exc:
-        return refuse(request, 409, "Not done", str(exc))
-    return render(request, "decided.html", outcome=outcome)
 
 
 # -- /review ------------------------------------------------------------------------------------------------------
@@ -242,7 +128,7 @@ async def sign_in(request: web.Request) -> web.Response:
     if maintainer is None:
         _count_wrong_token(context, address)
         error = "That is not the admin token."
-        return render(request, "signin.html", status=403, error=error, filters=filters, page=page)
+        return render(request, "signin.html", status=403, error=error, filters=filters, page=page, wrong_token=True)
     context.sign_in_throttle.clear(address)
     log.info("review: %s signed in from %s", maintainer, address)
     named = None if maintainer == SHARED_MAINTAINER else maintainer
@@ -283,7 +169,9 @@ async def checked_form(request: web.Request) -> tuple[SessionClaim, dict[str, st
         )
     session_value, claim = signed_in
     if not csrf_matches(context.secret_key, session_value, form.get("csrf", "")):
-        return refuse(request, 403, "Form refused", "The form's security token is missing or stale: reload the page.")
+        # A page of an earlier session (signed out and in again in another tab): a reload would post the same stale
+        # form, so the way on is back to the page the form came from, filters kept.
+        return refuse(request, 403, "Form refused", STALE_FORM, back=review_address(form.get("filters", "")))
     return claim, form
 
 
@@ -298,3 +186,9 @@ async def sign_out(request: web.Request) -> web.Response:
     response = web.Response(status=303, headers={"Location": "/review"})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+async def form_address(request: web.Request) -> web.Response:
+    """A GET of an address that only takes a form (a tab restored after a sign-in or a decision, Enter in its address
+    bar) goes to the review page, where the form is, rather than a bare 405."""
+    return web.Response(status=303, headers={"Location": "/review"})

@@ -67,7 +67,11 @@ async def review_decide(request: web.Request) -> web.Response:
     section = (form.get("section") or None) if action == Action.APPROVE else None
     try:
         await context.reviewer.decide_async(candidate_id, action, actor, section, only_pending=True)
-    except AlreadyDecidedError:  # a page opened before someone else decided: nothing written, the page says by whom
+    except AlreadyDecidedError:
+        # The same press sent twice (a double click, a key pressed twice before the page moved on): it stands done,
+        # with its Undo. A page opened before someone else decided: nothing written, the page says by whom.
+        if await asyncio.to_thread(decided_by, context, candidate_id, actor, action):
+            return back_to_review(form, decided=candidate_id)
         return back_to_review(form, already=candidate_id)
     except ReviewError as exc:
         return refuse(request, 409, "Not done", str(exc), back=review_address(form.get("filters", "")))
@@ -107,7 +111,7 @@ async def reject_shown(request: web.Request, claim: SessionClaim, form: dict[str
             await context.reviewer.decide_async(candidate_id, "reject", actor, only_pending=True)
             rejected += 1
         except AlreadyDecidedError:  # decided meanwhile: elsewhere, or by this same confirmation sent twice
-            if await asyncio.to_thread(rejected_by, context, candidate_id, actor):
+            if await asyncio.to_thread(decided_by, context, candidate_id, actor, Action.REJECT):
                 rejected += 1
             else:
                 skipped += 1
@@ -116,9 +120,9 @@ async def reject_shown(request: web.Request, claim: SessionClaim, form: dict[str
     return back_to_review(form, rejected=rejected, skipped=skipped)
 
 
-def rejected_by(context: WebContext, candidate_id: int, actor: Actor) -> bool:
-    """Whether the candidate stands rejected by this session: Back to the confirmation and "Yes" again is the same
-    batch, not candidates "decided elsewhere meanwhile"."""
+def decided_by(context: WebContext, candidate_id: int, actor: Actor, action: str) -> bool:
+    """Whether the candidate stands decided so (approved, rejected) by this session: Back to the confirmation and
+    "Yes" again is the same batch, a button pressed twice the same decision, not "decided elsewhere meanwhile"."""
     with context.database.reading() as session:
         latest = decision_facts(session, candidate_id)
-    return latest is not None and latest.action == Action.REJECT and latest.actor_id == actor.id
+    return latest is not None and latest.action == action and latest.actor_id == actor.id

@@ -177,15 +177,19 @@ def candidate_matches(
     sections: Iterable[str | None],
     score: float,
     status: str,
+    arxiv_id: str = "",
 ) -> bool:
-    """Whether a candidate passes every filter (texts: case-insensitive substrings; scores: inclusive)."""
+    """Whether a candidate passes every filter (texts: case-insensitive substrings, the title's also the arXiv ID's;
+    scores: inclusive)."""
     if chosen.status != "all" and status != chosen.status:
         return False
     if chosen.score_min is not None and score < chosen.score_min:
         return False
     if chosen.score_max is not None and score > chosen.score_max:
         return False
-    if not _contains(title, chosen.title) or not _contains(" · ".join(authors), chosen.author):
+    if not (_contains(title, chosen.title) or _contains(arxiv_id, chosen.title)):
+        return False
+    if not _contains(" · ".join(authors), chosen.author):
         return False
     return not chosen.section or any(name and _contains(name, chosen.section) for name in sections)
 

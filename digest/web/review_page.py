@@ -6,7 +6,7 @@ templates/web/review.js only press their buttons).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from urllib.parse import quote
 
@@ -15,7 +15,9 @@ from markupsafe import Markup
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from digest.arxiv.references import parse_arxiv_reference
 from digest.awesome import store as liststore
+from digest.awesome.sectionnames import match_section
 from digest.config.admin_tokens import SHARED_MAINTAINER
 from digest.record_ids import parse_record_id
 from digest.relevance.why import why_from_json
@@ -23,7 +25,7 @@ from digest.review.history import action_words
 from digest.review.queries import decisions_after, latest_decision, pending_query, standing_of
 from digest.review.rules import Actor, Standing
 from digest.review.signing import SessionClaim, csrf_token, session_digest
-from digest.storage.models import PENDING, Candidate
+from digest.storage.models import PENDING, Candidate, Section
 from digest.templating import SHORTCUTS_SCRIPT
 from digest.vocab import READER_SOURCE
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
@@ -90,6 +92,7 @@ class ReviewView:
     standing: Standing | None = None  # and who decided it, when
     also: list[str] = field(default_factory=list)  # and who decided it the same way since (decided_since)
     undoable: dict[int, datetime] = field(default_factory=dict)  # candidate id -> until when undo is offered
+    suggested: dict[int, list[str]] = field(default_factory=dict)  # candidate id -> its suggestions, as offered
 
 
 def _candidates(session: Session, chosen: ReviewFilter) -> list[Candidate]:
@@ -105,7 +108,12 @@ def _candidates(session: Session, chosen: ReviewFilter) -> list[Candidate]:
     # candidates that may match (a title searched among two years of decisions, not only the newest thousand); the
     # rest (authors, sections, and titles beyond ASCII, which SQLite does not fold) is filtered below.
     if chosen.title and chosen.title.isascii():
-        query = query.where(Candidate.title.icontains(chosen.title, autoescape=True))
+        query = query.where(
+            or_(
+                Candidate.title.icontains(chosen.title, autoescape=True),
+                Candidate.arxiv_id.icontains(chosen.title, autoescape=True),
+            )
+        )
     if chosen.score_min is not None:
         query = query.where(Candidate.score >= chosen.score_min)
     if chosen.score_max is not None:
@@ -115,20 +123,25 @@ def _candidates(session: Session, chosen: ReviewFilter) -> list[Candidate]:
 
 def load_review(context: WebContext, chosen: ReviewFilter, decided_id: int | None, actor: Actor) -> ReviewView:
     now = context.clock()
+    # A paper named by its arXiv address or "arXiv:2501.01234v2" (as Discord and feeds give it) is searched by its ID.
+    searched = replace(chosen, title=parse_arxiv_reference(chosen.title) or chosen.title) if chosen.title else chosen
     with context.database.reading() as session:
         matched = [
             candidate
-            for candidate in _candidates(session, chosen)
+            for candidate in _candidates(session, searched)
             if candidate_matches(
-                chosen,
+                searched,
                 title=candidate.title,
+                arxiv_id=candidate.arxiv_id,
                 authors=candidate.authors or [],
                 sections=[candidate.decided_section, *(candidate.suggested_sections or [])],
                 score=candidate.score,
                 status=candidate.status,
             )
         ]
-        view = ReviewView(matched[:MAX_BATCH], liststore.section_names(session), len(matched))
+        labelled = liststore.labelled_sections(session)
+        view = ReviewView(matched[:MAX_BATCH], [label for _, label in labelled], len(matched))
+        view.suggested = {candidate.id: offered_sections(candidate, labelled) for candidate in view.candidates}
         if not chosen.narrowed:  # the whole queue, counted beyond the SCANNED read above
             view.matched_total = session.scalar(select(func.count()).select_from(pending_query().subquery())) or 0
         view.decided = session.get(Candidate, decided_id) if decided_id is not None else None
@@ -147,12 +160,15 @@ def load_review(context: WebContext, chosen: ReviewFilter, decided_id: int | Non
         return view
 
 
-def quick_sections(candidate: Candidate, sections: list[str]) -> list[str]:
-    """The top three suggestions that are still sections of the list (a renamed one would only be refused)."""
-    known = {name.casefold(): name for name in sections}
+def offered_sections(candidate: Candidate, labelled: list[tuple[Section, str]]) -> list[str]:
+    """The candidate's suggestions, best first, as the list's sections are offered (their labels): each found as any
+    section name is (sectionnames.match_section: "Sparse Autoencoders" is "Sparse Autoencoder"); one the list no
+    longer has, or that fits two sections, is left out (it would only be refused)."""
+    pairs = [(section.name, section.slug) for section, _ in labelled]
+    labels = [label for _, label in labelled]
     ranked = candidate.suggested_sections or ([candidate.suggested_section] if candidate.suggested_section else [])
-    found = [known[name.casefold()] for name in ranked if name and name.casefold() in known]
-    return list(dict.fromkeys(found))[:3]
+    found = (match_section(name, pairs, labels) for name in ranked if name)
+    return list(dict.fromkeys(labels[index] for index in found if index is not None))
 
 
 def _optional_id(request: web.Request, name: str) -> int | None:
@@ -196,7 +212,8 @@ async def review_page(request: web.Request) -> web.Response:
         skipped=_optional_id(request, "skipped"),
         chosen=chosen,
         filters=chosen.query_string(),
-        quick={candidate.id: quick_sections(candidate, view.sections) for candidate in view.candidates},
+        quick={key: offered[:3] for key, offered in view.suggested.items()},
+        suggested=view.suggested,
         highlighted=highlighted,
         csrf=csrf_token(context.secret_key, session_value),
         signed_in_as=web_actor(claim).name,

@@ -1,0 +1,141 @@
+"""The signed one-click approval links of the private feed and the maintainers' email: GET shows the paper and one
+button, only the POST decides (link scanners and prefetchers approve nothing), and only a candidate still pending.
+
+They decide through `Reviewer.decide_async`, the same path Discord reactions and /review take.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import web
+
+from digest.awesome import store as liststore
+from digest.review.queries import standing_of
+from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing
+from digest.review.signing import EMAILED, ApprovalLink, LinkError, verify_link
+from digest.storage.models import PENDING, Candidate
+from digest.vocab import Channel
+from digest.web.context import WebContext, context_of, refuse, render
+from digest.web.review import why_lines
+from digest.web.review_filters import highlight
+from digest.web.syndication import safe_url
+
+log = logging.getLogger(__name__)
+
+REASONS = {
+    "forged": "This link was not made with this service's signing key: it was made up, or made before the key "
+    "(DIGEST_SECRET_KEY) was changed. Take a fresh one from the candidates feed or use the review page.",
+    "altered": "This link was changed after it was made (its action, section or expiry was edited).",
+    "expired": "This link has expired. Take a fresh one from the candidates feed or use the review page.",
+    "malformed": "This is not a valid approval link (it may have been cut off when it was copied).",
+}
+
+
+def _check_link(request: web.Request) -> ApprovalLink | web.Response:
+    context = context_of(request)
+    try:
+        return verify_link(context.secret_key, request.match_info["token"], context.clock())
+    except LinkError as exc:
+        log.info("approval link refused: %s", exc.reason)
+        return refuse(request, 403, f"Link refused: {exc.reason}", REASONS[exc.reason])
+
+
+def _load_candidate(context: WebContext, candidate_id: int) -> tuple[Candidate, Standing] | None:
+    with context.database.reading() as session:
+        candidate = session.get(Candidate, candidate_id)
+        if candidate is None:
+            return None
+        standing = standing_of(session, candidate)
+        # Detached before `reading()` rolls back, so the page can still read its columns.
+        session.expunge_all()
+        return candidate, standing
+
+
+def _section_now(context: WebContext, wanted: str | None) -> str | None:
+    """The list's section an approval into `wanted` goes to today (a heading renamed since the link was made is found
+    as the decision finds it), or None when the list has no such section any more."""
+    if not wanted:
+        return None
+    with context.database.reading() as session:
+        found = liststore.resolve_section(session, wanted)
+        return None if found is None else found.name
+
+
+def _emailed(request: web.Request) -> bool:
+    """Whether the link came in the weekly email. Only the audit log's channel hangs on it: the signed token alone
+    decides what the link may do, so whoever edits this part of a genuine link mislabels their own decision at most."""
+    return request.query.get("via") == "email"
+
+
+async def _linked_candidate(request: web.Request, link: ApprovalLink) -> tuple[Candidate, Standing] | web.Response:
+    """The candidate the link was made for, or a 404 page: gone, or its number now names another paper (a database
+    restored from a backup numbers the next papers it finds as those it lost)."""
+    loaded = await asyncio.to_thread(_load_candidate, context_of(request), link.candidate_id)
+    if loaded is None:
+        return refuse(request, 404, "Unknown candidate", "This candidate is no longer in the database.")
+    if link.arxiv_id and loaded[0].arxiv_id != link.arxiv_id:
+        log.warning(
+            "approval link for %s refused: candidate %s is %s now", link.arxiv_id, link.candidate_id, loaded[0].arxiv_id
+        )
+        return refuse(
+            request,
+            404,
+            "Unknown candidate",
+            f"This link was made for arXiv:{link.arxiv_id}, which is no longer candidate {link.candidate_id}; "
+            f"nothing was changed. Use the review page, or run `digest approve {link.arxiv_id}` on the server.",
+        )
+    return loaded
+
+
+async def approval_page(request: web.Request) -> web.Response:
+    """Shows what the link would do; changes nothing, so link scanners and prefetchers approve nothing."""
+    link = _check_link(request)
+    if isinstance(link, web.Response):
+        return link
+    loaded = await _linked_candidate(request, link)
+    if isinstance(loaded, web.Response):
+        return loaded
+    candidate, standing = loaded
+    wanted = link.section or candidate.suggested_section
+    # The page names the section the button approves into today, or says there is none (no button then).
+    section = await asyncio.to_thread(_section_now, context_of(request), wanted) if link.action == "approve" else None
+    return render(
+        request,
+        "approve.html",
+        candidate=candidate,
+        wanted=wanted,
+        section=section,
+        # A decided candidate gets its status and no button: links decide only pending candidates.
+        decided=standing.describe() if standing.status != PENDING else None,
+        change_command=standing.change_command(),
+        link=link,
+        code_url=safe_url(candidate.code_url),
+        action_path=request.path + (EMAILED if _emailed(request) else ""),
+        why_lines=why_lines([candidate]),
+        highlighted={candidate.id: highlight(candidate.abstract, candidate.matched or [])},
+    )
+
+
+async def approval_submit(request: web.Request) -> web.Response:
+    link = _check_link(request)
+    if isinstance(link, web.Response):
+        return link
+    loaded = await _linked_candidate(request, link)
+    if isinstance(loaded, web.Response):
+        return loaded
+    context = context_of(request)
+    if _emailed(request):
+        actor = Actor(name="email approval link", id=None, channel=Channel.EMAIL)
+    else:
+        actor = Actor(name="feed approval link", id=None, channel=Channel.FEED)
+    try:
+        outcome = await context.reviewer.decide_async(
+            link.candidate_id, link.action, actor, link.section, only_pending=True
+        )
+    except AlreadyDecidedError as exc:
+        return refuse(request, 409, f"Already {exc.standing.status}", str(exc))
+    except ReviewError as exc:
+        return refuse(request, 409, "Not done", str(exc))
+    return render(request, "decided.html", outcome=outcome)
