@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from digest.addresses import unsubscribe_problem
+from digest.cli.config_features import Feature, features_of
 from digest.config import secretstore
 from digest.config.feeds import SOURCES_FILE, FeedsError, read_feed_sources
 from digest.config.loading import load_settings
@@ -23,14 +24,6 @@ from digest.config.settings import Settings
 SECRET_VARIABLES = tuple(secretstore.GENERATED.values())
 # Addresses a server listens on but no browser can open (so never valid in a link).
 WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]", "")  # noqa: S104
-
-
-@dataclass
-class Feature:
-    name: str
-    on: bool
-    detail: str
-    how: str = ""
 
 
 @dataclass
@@ -214,80 +207,6 @@ def _watching_nothing(settings: Settings) -> list[str]:
         f"{settings.feeds_dir / SOURCES_FILE} lists no feeds and no [[api]] queries: polls watch nothing; add the "
         "arXiv feeds to watch there (or set [arxiv] sources)"
     ]
-
-
-def features_of(settings: Settings) -> list[Feature]:
-    """What is on and off, for people setting the service up."""
-    from digest.storage.failures import shown_database_url
-
-    database = shown_database_url(settings.database_url)
-    return [
-        discord_feature(settings),
-        email_feature(settings),
-        web_feature(settings),
-        Feature("database", True, database),
-        Feature("data folder", True, str(settings.data_dir.resolve())),
-        Feature("secrets", True, secrets_detail(settings)),
-        Feature(
-            "schedule",
-            True,
-            f"polls arXiv at {settings.arxiv.poll_cron!r} ({settings.arxiv.poll_timezone}),"
-            f" weekly digest at {settings.weekly.cron!r} ({settings.timezone})",
-        ),
-    ]
-
-
-def discord_feature(settings: Settings) -> Feature:
-    discord = settings.discord
-    if discord.enabled:
-        who = f"{len(discord.maintainer_role_ids)} maintainer role(s), {len(discord.maintainer_user_ids)} user(s)"
-        return Feature("discord", True, f"candidates go to channel {discord.channel_id}; {who}")
-    return Feature(
-        "discord",
-        False,
-        "maintainers review in the web page and the private feed only",
-        "set DISCORD_TOKEN in the environment and [discord] channel_id and maintainer_role_ids or maintainer_user_ids",
-    )
-
-
-def email_feature(settings: Settings) -> Feature:
-    smtp = settings.smtp
-    if smtp.enabled:
-        who = f"readers' edition to {len(smtp.recipients)} recipient(s)"
-        who += f", maintainers' edition to {len(smtp.maintainer_recipients)}"
-        return Feature("email", True, f"via {smtp.host}:{smtp.port} ({smtp.security}); {who}")
-    return Feature(
-        "email",
-        False,
-        f"the weekly digest is only written to {settings.weekly_dir}",
-        "set [smtp] host and recipients (and SMTP_PASSWORD in the environment if the server needs a login)",
-    )
-
-
-def web_feature(settings: Settings) -> Feature:
-    web = settings.web
-    local = web.host in ("127.0.0.1", "localhost", "::1")
-    return Feature(
-        "web",
-        True,
-        f"listening on {web.host}:{web.port}; links in feeds and emails use {web.base_url}",
-        'only this machine can connect: set [web] host = "0.0.0.0" and base_url to serve others' if local else "",
-    )
-
-
-def secrets_detail(settings: Settings) -> str:
-    """How many secrets come from the environment, where the others are kept, and who has a named admin token."""
-    from digest.config.admin_tokens import parse_admin_tokens
-
-    stored = settings.data_dir / "secrets.json"
-    chosen = (settings.secrets.secret_key, settings.secrets.admin_token, settings.secrets.feed_token)
-    from_environment = [secret for secret in chosen if secret]
-    detail = f"{len(from_environment)} of 3 from the environment; the others are generated once and kept in {stored}"
-    if settings.secrets.admin_tokens:  # already checked when the settings were read
-        named = parse_admin_tokens(settings.secrets.admin_tokens.get_secret_value())
-        names = ", ".join(token.name for token in named)
-        detail += f"; named admin tokens for {names}"
-    return detail
 
 
 def _seed_list_problems(settings: Settings) -> list[str]:

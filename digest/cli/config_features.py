@@ -1,0 +1,90 @@
+"""What is on and off in a configuration (Discord, email, the web, the database, secrets, the schedule), and how to
+switch each on: the second half of `digest config check`'s report. Pure: reads the settings only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from digest.config.settings import Settings
+
+
+@dataclass
+class Feature:
+    name: str
+    on: bool
+    detail: str
+    how: str = ""
+
+
+def features_of(settings: Settings) -> list[Feature]:
+    """What is on and off, for people setting the service up."""
+    from digest.storage.failures import shown_database_url
+
+    database = shown_database_url(settings.database_url)
+    return [
+        discord_feature(settings),
+        email_feature(settings),
+        web_feature(settings),
+        Feature("database", True, database),
+        Feature("data folder", True, str(settings.data_dir.resolve())),
+        Feature("secrets", True, secrets_detail(settings)),
+        Feature(
+            "schedule",
+            True,
+            f"polls arXiv at {settings.arxiv.poll_cron!r} ({settings.arxiv.poll_timezone}),"
+            f" weekly digest at {settings.weekly.cron!r} ({settings.timezone})",
+        ),
+    ]
+
+
+def discord_feature(settings: Settings) -> Feature:
+    discord = settings.discord
+    if discord.enabled:
+        who = f"{len(discord.maintainer_role_ids)} maintainer role(s), {len(discord.maintainer_user_ids)} user(s)"
+        return Feature("discord", True, f"candidates go to channel {discord.channel_id}; {who}")
+    return Feature(
+        "discord",
+        False,
+        "maintainers review in the web page and the private feed only",
+        "set DISCORD_TOKEN in the environment and [discord] channel_id and maintainer_role_ids or maintainer_user_ids",
+    )
+
+
+def email_feature(settings: Settings) -> Feature:
+    smtp = settings.smtp
+    if smtp.enabled:
+        who = f"readers' edition to {len(smtp.recipients)} recipient(s)"
+        who += f", maintainers' edition to {len(smtp.maintainer_recipients)}"
+        return Feature("email", True, f"via {smtp.host}:{smtp.port} ({smtp.security}); {who}")
+    return Feature(
+        "email",
+        False,
+        f"the weekly digest is only written to {settings.weekly_dir}",
+        "set [smtp] host and recipients (and SMTP_PASSWORD in the environment if the server needs a login)",
+    )
+
+
+def web_feature(settings: Settings) -> Feature:
+    web = settings.web
+    local = web.host in ("127.0.0.1", "localhost", "::1")
+    return Feature(
+        "web",
+        True,
+        f"listening on {web.host}:{web.port}; links in feeds and emails use {web.base_url}",
+        'only this machine can connect: set [web] host = "0.0.0.0" and base_url to serve others' if local else "",
+    )
+
+
+def secrets_detail(settings: Settings) -> str:
+    """How many secrets come from the environment, where the others are kept, and who has a named admin token."""
+    from digest.config.admin_tokens import parse_admin_tokens
+
+    stored = settings.data_dir / "secrets.json"
+    chosen = (settings.secrets.secret_key, settings.secrets.admin_token, settings.secrets.feed_token)
+    from_environment = [secret for secret in chosen if secret]
+    detail = f"{len(from_environment)} of 3 from the environment; the others are generated once and kept in {stored}"
+    if settings.secrets.admin_tokens:  # already checked when the settings were read
+        named = parse_admin_tokens(settings.secrets.admin_tokens.get_secret_value())
+        names = ", ".join(token.name for token in named)
+        detail += f"; named admin tokens for {names}"
+    return detail
