@@ -20,22 +20,24 @@ class DamagedFileError(ValueError):
 
 
 def write_sealed(path: Path, key: str, value: object) -> None:
-    """`value` under `key`, whole or not at all (raises OSError when it cannot be written)."""
+    """`value` under `key`, whole or not at all (raises OSError when it cannot be written). The file is a small pickle
+    of the key and the checksum, then the value's pickle: written as they are, no copy of the value's bytes is made
+    (the shipped papers' encoding is 8 MB, and each copy would stay in the service's heap)."""
     inner = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
-    sealed = (key, hashlib.sha256(inner).digest() + inner)
-    write_atomic_bytes(path, pickle.dumps(sealed, protocol=pickle.HIGHEST_PROTOCOL))
+    head = pickle.dumps((key, hashlib.sha256(inner).digest()), protocol=pickle.HIGHEST_PROTOCOL)
+    write_atomic_bytes(path, head, inner)
 
 
 def read_sealed(path: Path, key: str) -> Any | None:
     """The value kept under `key`; None when the file was kept for another key or by a version that did not seal it.
     Raises FileNotFoundError, DamagedFileError, or what reading a pickle raises when the file is no such pickle."""
     with path.open("rb") as handle:
-        kept: Any = pickle.load(handle)  # noqa: S301  (a str and bytes: nothing is built from the file's data yet)
-    if not (isinstance(kept, tuple) and len(kept) == 2 and isinstance(kept[1], bytes)):
-        return None
-    if kept[0] != key:
-        return None
-    digest, inner = kept[1][:_DIGEST_SIZE], kept[1][_DIGEST_SIZE:]
-    if hashlib.sha256(inner).digest() != digest:
+        # The head alone: a key and a checksum (an older version's file is one pickle, read whole here, and not ours).
+        head: Any = pickle.load(handle)  # noqa: S301  (this service's own file, in its own data folder)
+        sealed = isinstance(head, tuple) and len(head) == 2 and isinstance(head[1], bytes)
+        if not sealed or len(head[1]) != _DIGEST_SIZE or head[0] != key:
+            return None
+        inner = handle.read()
+    if hashlib.sha256(inner).digest() != head[1]:
         raise DamagedFileError("damaged: its content does not match its checksum")
     return pickle.loads(inner)  # noqa: S301  (written by this service into its own data folder, and checked)

@@ -35,8 +35,9 @@ def keep_generations(path: Path, previous: bytes, generations: int) -> Path:
     return newest
 
 
-def write_atomic_bytes(path: Path, data: bytes) -> None:
-    """A temporary file in the same folder, flushed to disk, then renamed over the target.
+def write_atomic_bytes(path: Path, data: bytes, *more: bytes) -> None:
+    """`data` (and `more`, written after it) to a temporary file in the same folder, flushed to disk, then renamed
+    over the target.
 
     A reader (or a crash) sees the old file or the new one, never half of one. The result gets the ordinary
     permissions a new file would (mkstemp's are owner-only, which would hide the list from a web server).
@@ -53,7 +54,8 @@ def write_atomic_bytes(path: Path, data: bytes) -> None:
         if stat.S_ISDIR(mode):
             raise IsADirectoryError(21, "is a folder", str(path))
         with path.open("wb") as stream:
-            stream.write(data)
+            for chunk in (data, *more):
+                stream.write(chunk)
             stream.flush()
         return
     path = path.resolve()
@@ -61,7 +63,8 @@ def write_atomic_bytes(path: Path, data: bytes) -> None:
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            for chunk in (data, *more):
+                stream.write(chunk)
             stream.flush()
             os.fsync(stream.fileno())
         Path(temporary).chmod(0o666 & ~_umask())
