@@ -14,12 +14,14 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from digest import resources
 from digest.awesome.reading import META_KEY, READER_VERSION
 from digest.config import Settings
 from digest.storage.db import Database, DatabaseError, open_database
 from digest.storage.models import ListMeta, Section
+from digest.text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +147,7 @@ def read_list_again(database: Database, settings: Settings) -> None:
         # would be taken out.
         with database.transaction(one_snapshot=True) as session:
             markdown = liststore.render_markdown(session, settings.templates_dir)
+            renamed = _name_sections_anew(session, markdown.encode("utf-8"))
             report = liststore.import_markdown(
                 session, markdown.encode("utf-8"), source="the stored list, read again by this release"
             )
@@ -164,7 +167,12 @@ def read_list_again(database: Database, settings: Settings) -> None:
             settings.list_markdown_path,
         )
         return
-    if report.changed:
+    if renamed:
+        log.warning(
+            "list: sections are named by their heading's text now (the file is unchanged): %s",
+            one_line("; ".join(f"'{before}' is '{after}'" for before, after in renamed)),
+        )
+    if report.added or report.moved or report.removed:
         gone = "; ".join(f"{item['title']} ({item['section']})" for item in report.removed) or "none"
         log.warning(
             "list: read again by this release's reading of the Markdown (the file is unchanged): "
@@ -174,6 +182,23 @@ def read_list_again(database: Database, settings: Settings) -> None:
             len(report.removed),
             gone,
         )
+
+
+def _name_sections_anew(session: Session, markdown: bytes) -> list[tuple[str, str]]:
+    """The stored sections renamed as this release names the same headings (the release before named a section by
+    its heading with the markup: 'a name="attn"></a>Attention', '**Probing**'), in place, so the reading that follows
+    keeps each section and its entries rather than seeing them moved into a new one; (old name, new name) each."""
+    from digest.awesome.importer import ordered_sections
+    from digest.awesome.parse import parse_bytes
+
+    stored = ordered_sections(session)
+    parsed = parse_bytes(markdown, "the stored list").sections
+    if len(parsed) != len(stored):
+        return []
+    renamed = [(held.name, read.name) for held, read in zip(stored, parsed, strict=True) if held.name != read.name]
+    for held, read in zip(stored, parsed, strict=True):
+        held.name = read.name
+    return renamed
 
 
 def list_file_in_step(database: Database, settings: Settings) -> bool:
