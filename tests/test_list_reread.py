@@ -14,12 +14,13 @@ from sqlalchemy import create_engine, delete, select, text
 from digest.awesome import store as liststore
 from digest.awesome.reading import META_KEY
 from digest.cli.program import main
+from digest.config import Settings
 from digest.resources import seed_list_path
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
-from digest.storage.models import Entry, ListMeta, Paper, Section
+from digest.storage.models import Candidate, Entry, ListMeta, Paper, Section
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
@@ -175,13 +176,9 @@ def test_two_processes_reading_the_list_again_on_postgres_both_open(
     assert result == [None], repr(result[0])[:200]
 
 
-def test_the_upgrade_names_a_section_by_its_headings_text_as_a_new_folder_does(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
-) -> None:
-    """The release before this one named a section by its heading with the markup ('a name="attn"></a>Attention',
-    '**Probing**'); this one by its text. Reading the stored list again on upgrade compared entries and intros only,
-    so an upgraded folder kept the old names: `approve --section Attention` was refused (no such section) and every
-    line went on saying 'approved into a name="attn"></a>Attention', where a new folder says 'Attention'."""
+def stored_with_markup_names(tmp_path: Path, **candidate: object) -> tuple[Settings, int, bytes]:
+    """A data folder as the release before this one left it: sections named with their heading's markup, no reader
+    version, a candidate pending (`candidate`: its fields); the settings, the candidate and the list file's bytes."""
     settings = make_settings(tmp_path / "data")
     markdown = seed_list_path().read_text(encoding="utf-8")
     markdown = markdown.replace("### \uf8ffüìú Attention\n", '### <a name="attn"></a>Attention\n', 1)
@@ -192,7 +189,7 @@ def test_the_upgrade_names_a_section_by_its_headings_text_as_a_new_folder_does(
     try:
         with database.transaction() as session:
             liststore.import_markdown(session, markdown.encode("utf-8"), source="edited.md")
-        candidate_id = insert_candidate(database, paper)
+        candidate_id = insert_candidate(database, paper, **candidate)
         with database.transaction() as session:  # as the release before this one stored them, and no reader version
             session.execute(delete(ListMeta).where(ListMeta.key == META_KEY))
             session.execute(text("UPDATE sections SET name = 'a name=\"attn\"></a>Attention' WHERE name = 'Attention'"))
@@ -200,6 +197,17 @@ def test_the_upgrade_names_a_section_by_its_headings_text_as_a_new_folder_does(
         written = settings.list_markdown_path.read_bytes()
     finally:
         database.dispose()
+    return settings, candidate_id, written
+
+
+def test_the_upgrade_names_a_section_by_its_headings_text_as_a_new_folder_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The release before this one named a section by its heading with the markup ('a name="attn"></a>Attention',
+    '**Probing**'); this one by its text. Reading the stored list again on upgrade compared entries and intros only,
+    so an upgraded folder kept the old names: `approve --section Attention` was refused (no such section) and every
+    line went on saying 'approved into a name="attn"></a>Attention', where a new folder says 'Attention'."""
+    settings, candidate_id, written = stored_with_markup_names(tmp_path)
     capsys.readouterr()
     with caplog.at_level(logging.WARNING, logger="digest.service.wiring"):
         assert main(["--data-dir", str(settings.data_dir), "approve", str(candidate_id), "--section", "Attention"]) == 0
@@ -219,3 +227,30 @@ def test_the_upgrade_names_a_section_by_its_headings_text_as_a_new_folder_does(
     assert {"Attention", "Probing"} <= names and not {'a name="attn"></a>Attention', "**Probing**"} & names
     assert settings.list_markdown_path.read_bytes() != written  # the approval went in; the headings stay as written
     assert b'### <a name="attn"></a>Attention\n' in settings.list_markdown_path.read_bytes()
+
+
+def test_a_suggestion_the_release_before_made_is_named_as_its_section_is_now(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A candidate the release before suggested into 'a name="attn"></a>Attention' went on being listed so after the
+    upgrade named the section 'Attention': `digest candidates`, the digest's pending list and the /review page's
+    buttons showed the old markup name of a section the list no longer calls so."""
+    old = 'a name="attn"></a>Attention'
+    settings, candidate_id, _ = stored_with_markup_names(
+        tmp_path, suggested_section=old, suggested_sections=[old, "**Probing**", "Steering"]
+    )
+    capsys.readouterr()
+    assert main(["--data-dir", str(settings.data_dir), "candidates", "--status", "pending"]) == 0
+    listed = capsys.readouterr().out
+    assert "[Attention]" in listed and "a name=" not in listed, listed
+    database = open_service_database(settings)
+    try:
+        with database.reading() as session:
+            found = session.get(Candidate, candidate_id)
+            assert found is not None
+            assert (found.suggested_section, found.suggested_sections) == (
+                "Attention",
+                ["Attention", "Probing", "Steering"],
+            )
+    finally:
+        database.dispose()

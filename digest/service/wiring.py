@@ -20,7 +20,7 @@ from digest import resources
 from digest.awesome.reading import META_KEY, READER_VERSION
 from digest.config import Settings
 from digest.storage.db import Database, DatabaseError, open_database
-from digest.storage.models import ListMeta, Section
+from digest.storage.models import Candidate, ListMeta, Section
 from digest.text import one_line
 
 log = logging.getLogger(__name__)
@@ -190,14 +190,26 @@ def _name_sections_anew(session: Session, markdown: bytes) -> list[tuple[str, st
     keeps each section and its entries rather than seeing them moved into a new one; (old name, new name) each."""
     from digest.awesome.importer import ordered_sections
     from digest.awesome.parse import parse_bytes
+    from digest.awesome.placement import labelled_sections
 
     stored = ordered_sections(session)
     parsed = parse_bytes(markdown, "the stored list").sections
     if len(parsed) != len(stored):
         return []
     renamed = [(held.name, read.name) for held, read in zip(stored, parsed, strict=True) if held.name != read.name]
+    before = {held.id: held.name for held in stored}
     for held, read in zip(stored, parsed, strict=True):
         held.name = read.name
+    if renamed:  # what the release before suggested, by the name (or label) each section is offered under now
+        session.flush()
+        once = {name for name in before.values() if list(before.values()).count(name) == 1}  # one section each
+        now = {before[section.id]: label for section, label in labelled_sections(session) if before[section.id] in once}
+        for candidate in session.scalars(select(Candidate).where(Candidate.suggested_section.is_not(None))):
+            suggested = [now.get(name, name) for name in candidate.suggested_sections or ()]
+            if suggested != list(candidate.suggested_sections or ()):
+                candidate.suggested_sections = suggested
+            if candidate.suggested_section in now:
+                candidate.suggested_section = now[candidate.suggested_section]
     return renamed
 
 
