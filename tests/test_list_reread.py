@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from digest.resources import seed_list_path
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
-from digest.storage.db import Database
+from digest.storage.db import Database, open_database
 from digest.storage.models import Candidate, Entry, ListMeta, Paper, Section
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
@@ -254,3 +255,45 @@ def test_a_suggestion_the_release_before_made_is_named_as_its_section_is_now(
             )
     finally:
         database.dispose()
+
+
+def test_verdicts_and_approvals_into_a_section_the_upgrade_renamed_still_teach_that_section(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Verdicts brought in with `decisions import` and approvals made before the upgrade name their section as the
+    release before did ('a name="attn"></a>Attention'); after the upgrade called it 'Attention' they taught the model
+    nothing of where such papers go (as for a section renamed by hand), and `decisions list` showed the old name,
+    though nobody had renamed anything."""
+    from digest.relevance.store import feedback_examples
+    from digest.storage.state import TrainingDecision
+
+    old = 'a name="attn"></a>Attention'
+    settings, _, _ = stored_with_markup_names(tmp_path, status="approved", decided_section=old)
+    approved = real_papers()[0]["arxiv_id"]
+    database = open_database(settings.database_url)  # not read again yet
+    try:
+        with database.transaction() as session:
+            session.add(
+                TrainingDecision(
+                    arxiv_id="2401.00001",
+                    title="Attention heads in CLIP",
+                    abstract="",
+                    approved=True,
+                    section=old,
+                    source="verdicts.jsonl",
+                    imported_at=datetime.now(UTC),
+                )
+            )
+    finally:
+        database.dispose()
+    capsys.readouterr()
+    assert main(["--data-dir", str(settings.data_dir), "decisions", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "Attention" in listed and "a name=" not in listed, listed
+    database = open_service_database(settings)
+    try:
+        with database.reading() as session:
+            taught = {example.arxiv_id: example.section for example in feedback_examples(session)}
+    finally:
+        database.dispose()
+    assert taught["2401.00001"] == "Attention" and taught[approved] == "Attention", taught

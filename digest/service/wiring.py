@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -21,6 +21,7 @@ from digest.awesome.reading import META_KEY, READER_VERSION
 from digest.config import Settings
 from digest.storage.db import Database, DatabaseError, open_database
 from digest.storage.models import Candidate, ListMeta, Section
+from digest.storage.state import TrainingDecision
 from digest.text import one_line
 
 log = logging.getLogger(__name__)
@@ -210,6 +211,12 @@ def _name_sections_anew(session: Session, markdown: bytes) -> list[tuple[str, st
                 candidate.suggested_sections = suggested
             if candidate.suggested_section in now:
                 candidate.suggested_section = now[candidate.suggested_section]
+        # Decisions teach the model their section by its name (relevance/store.py): a name this upgrade changed,
+        # not the maintainers, is the section's still. The audit log (decisions) keeps what it recorded.
+        for old, new in renamed:
+            if old in once:
+                session.execute(update(Candidate).where(Candidate.decided_section == old).values(decided_section=new))
+                session.execute(update(TrainingDecision).where(TrainingDecision.section == old).values(section=new))
     return renamed
 
 
