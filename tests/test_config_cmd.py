@@ -650,3 +650,21 @@ def test_a_review_budget_that_cannot_be_meant_is_refused_in_one_line_each(
         config = write(clean_environment / "budget.toml", f"[relevance]\n{text}\n")
         status, out = run(capsys, "--config", str(config), "config", "check")
         assert status == 0 and "configuration OK" in out, (text, out)
+
+
+def test_an_old_config_with_several_values_now_refused_hears_of_all_of_them_at_once(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An operator upgrading with a config the release before accepted (a daily budget above papers_per_day and a
+    List-Unsubscribe outside ASCII) heard of the budget only: the unsubscribe target was checked only once the rest
+    loaded, so it came up after the budget was fixed, or at the first weekly email. README: every problem at once."""
+    config = write(
+        clean_environment / "config.toml",
+        "[relevance]\ndaily_budget = 50\npapers_per_day = 20\n"
+        '[weekly]\nlist_unsubscribe = "mailto:désabonner@example.org"\n',
+    )
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 1
+    assert "relevance.daily_budget (50 a day) is more than papers_per_day (20)" in out, out
+    assert "weekly.list_unsubscribe 'mailto:désabonner@example.org' holds characters outside ASCII" in out, out
+    assert "2 problem(s)" in out, out

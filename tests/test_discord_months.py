@@ -234,3 +234,29 @@ async def test_a_paper_a_maintainer_approved_with_add_stays_approved_after_a_res
         pass
     assert (row(db, candidate_id).status, row(db, candidate_id).decided_section) == ("approved", "Probing")
     assert paper["arxiv_id"] in list_md(bot_settings) and decision_count(db) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_paper_approved_with_add_before_the_upgrade_stays_approved_after_it(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """The release before this one recorded an /add like a reaction (no decisions.command), and the upgrade read its
+    rows so: an /add approval made in the 14 days before upgrading, on a candidate posted for review, was taken back
+    at the first start (no reaction of that maintainer's under the message), the paper out of the list."""
+    from alembic import command
+
+    from digest.storage.db import alembic_config
+
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        await eventually(lambda: GUILD_ID in fake.commands, "commands registered")
+        token = await fake.use_command(MAINTAINER, "add", {"paper": paper["arxiv_id"], "section": "Probing"})
+        await eventually(lambda: len(fake.answers(token)) >= 1, "the bot answered")
+        await eventually(lambda: "Approved by ann into Probing" in last_embed(fake, mid)["description"], "shown")
+    command.downgrade(alembic_config(db.engine), "0014")  # the database as the release before left it
+    command.upgrade(alembic_config(db.engine), "head")  # and this release's first start
+    async with running(bot_settings, db):
+        pass
+    assert (row(db, candidate_id).status, row(db, candidate_id).decided_section) == ("approved", "Probing")
+    assert paper["arxiv_id"] in list_md(bot_settings) and decision_count(db) == 1

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,14 @@ from sqlalchemy import create_engine, delete, select, text
 
 from digest.awesome import store as liststore
 from digest.awesome.reading import META_KEY
+from digest.cli.program import main
+from digest.config import Settings
 from digest.resources import seed_list_path
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
-from digest.storage.db import Database
-from digest.storage.models import Entry, ListMeta, Paper
+from digest.storage.db import Database, open_database
+from digest.storage.models import Candidate, Entry, ListMeta, Paper, Section
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
@@ -172,3 +175,125 @@ def test_two_processes_reading_the_list_again_on_postgres_both_open(
     reader.join(30)
     holder.dispose()
     assert result == [None], repr(result[0])[:200]
+
+
+def stored_with_markup_names(tmp_path: Path, **candidate: object) -> tuple[Settings, int, bytes]:
+    """A data folder as the release before this one left it: sections named with their heading's markup, no reader
+    version, a candidate pending (`candidate`: its fields); the settings, the candidate and the list file's bytes."""
+    settings = make_settings(tmp_path / "data")
+    markdown = seed_list_path().read_text(encoding="utf-8")
+    markdown = markdown.replace("### \uf8ffüìú Attention\n", '### <a name="attn"></a>Attention\n', 1)
+    markdown = markdown.replace("### \uf8ffüìú Probing\n", "### **Probing**\n", 1)
+    assert '<a name="attn">' in markdown and "**Probing**" in markdown
+    database = open_service_database(settings)
+    paper = real_papers()[0]
+    try:
+        with database.transaction() as session:
+            liststore.import_markdown(session, markdown.encode("utf-8"), source="edited.md")
+        candidate_id = insert_candidate(database, paper, **candidate)
+        with database.transaction() as session:  # as the release before this one stored them, and no reader version
+            session.execute(delete(ListMeta).where(ListMeta.key == META_KEY))
+            session.execute(text("UPDATE sections SET name = 'a name=\"attn\"></a>Attention' WHERE name = 'Attention'"))
+            session.execute(text("UPDATE sections SET name = '**Probing**' WHERE name = 'Probing'"))
+        written = settings.list_markdown_path.read_bytes()
+    finally:
+        database.dispose()
+    return settings, candidate_id, written
+
+
+def test_the_upgrade_names_a_section_by_its_headings_text_as_a_new_folder_does(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """The release before this one named a section by its heading with the markup ('a name="attn"></a>Attention',
+    '**Probing**'); this one by its text. Reading the stored list again on upgrade compared entries and intros only,
+    so an upgraded folder kept the old names: `approve --section Attention` was refused (no such section) and every
+    line went on saying 'approved into a name="attn"></a>Attention', where a new folder says 'Attention'."""
+    settings, candidate_id, written = stored_with_markup_names(tmp_path)
+    capsys.readouterr()
+    with caplog.at_level(logging.WARNING, logger="digest.service.wiring"):
+        assert main(["--data-dir", str(settings.data_dir), "approve", str(candidate_id), "--section", "Attention"]) == 0
+    said = [record.getMessage() for record in caplog.records if record.name == "digest.service.wiring"]
+    # one line naming each renamed section, and no entry said to have moved (none did)
+    assert len(said) == 1 and "'a name=\"attn\"></a>Attention' is 'Attention'" in said[0], said
+    assert "'**Probing**' is 'Probing'" in said[0] and "moved" not in said[0]
+    assert capsys.readouterr().out.strip().endswith("approved into Attention")
+    assert main(["--data-dir", str(settings.data_dir), "list", "lint", "--json"]) in (0, 1)
+    capsys.readouterr()
+    database = open_service_database(settings)
+    try:
+        with database.reading() as session:
+            names = set(session.scalars(select(Section.name)))
+    finally:
+        database.dispose()
+    assert {"Attention", "Probing"} <= names and not {'a name="attn"></a>Attention', "**Probing**"} & names
+    assert settings.list_markdown_path.read_bytes() != written  # the approval went in; the headings stay as written
+    assert b'### <a name="attn"></a>Attention\n' in settings.list_markdown_path.read_bytes()
+
+
+def test_a_suggestion_the_release_before_made_is_named_as_its_section_is_now(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A candidate the release before suggested into 'a name="attn"></a>Attention' went on being listed so after the
+    upgrade named the section 'Attention': `digest candidates`, the digest's pending list and the /review page's
+    buttons showed the old markup name of a section the list no longer calls so."""
+    old = 'a name="attn"></a>Attention'
+    settings, candidate_id, _ = stored_with_markup_names(
+        tmp_path, suggested_section=old, suggested_sections=[old, "**Probing**", "Steering"]
+    )
+    capsys.readouterr()
+    assert main(["--data-dir", str(settings.data_dir), "candidates", "--status", "pending"]) == 0
+    listed = capsys.readouterr().out
+    assert "[Attention]" in listed and "a name=" not in listed, listed
+    database = open_service_database(settings)
+    try:
+        with database.reading() as session:
+            found = session.get(Candidate, candidate_id)
+            assert found is not None
+            assert (found.suggested_section, found.suggested_sections) == (
+                "Attention",
+                ["Attention", "Probing", "Steering"],
+            )
+    finally:
+        database.dispose()
+
+
+def test_verdicts_and_approvals_into_a_section_the_upgrade_renamed_still_teach_that_section(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Verdicts brought in with `decisions import` and approvals made before the upgrade name their section as the
+    release before did ('a name="attn"></a>Attention'); after the upgrade called it 'Attention' they taught the model
+    nothing of where such papers go (as for a section renamed by hand), and `decisions list` showed the old name,
+    though nobody had renamed anything."""
+    from digest.relevance.store import feedback_examples
+    from digest.storage.state import TrainingDecision
+
+    old = 'a name="attn"></a>Attention'
+    settings, _, _ = stored_with_markup_names(tmp_path, status="approved", decided_section=old)
+    approved = real_papers()[0]["arxiv_id"]
+    database = open_database(settings.database_url)  # not read again yet
+    try:
+        with database.transaction() as session:
+            session.add(
+                TrainingDecision(
+                    arxiv_id="2401.00001",
+                    title="Attention heads in CLIP",
+                    abstract="",
+                    approved=True,
+                    section=old,
+                    source="verdicts.jsonl",
+                    imported_at=datetime.now(UTC),
+                )
+            )
+    finally:
+        database.dispose()
+    capsys.readouterr()
+    assert main(["--data-dir", str(settings.data_dir), "decisions", "list"]) == 0
+    listed = capsys.readouterr().out
+    assert "Attention" in listed and "a name=" not in listed, listed
+    database = open_service_database(settings)
+    try:
+        with database.reading() as session:
+            taught = {example.arxiv_id: example.section for example in feedback_examples(session)}
+    finally:
+        database.dispose()
+    assert taught["2401.00001"] == "Attention" and taught[approved] == "Attention", taught

@@ -44,6 +44,7 @@ def check_configuration(
         settings = load_settings(config_path, data_dir, environ=environ, load_dotenv_file=environ is None)
     except ConfigError as exc:
         problems.extend(exc.problems)
+        problems.extend(_unsubscribe_problems(_raw_unsubscribe(config_path, environ)))  # the rest needs the settings
     environment = os.environ if environ is None else environ
     if config_path is None and environment.get("DIGEST_CONFIG"):
         config_path = Path(environment["DIGEST_CONFIG"])
@@ -135,14 +136,29 @@ def file_problems(settings: Settings) -> list[str]:
         problems.append(f"database_url is not a usable SQLAlchemy URL: {exc}")
     except ImportError as exc:
         problems.append(f"database_url {missing_driver(settings.database_url, exc)}")
-    unsubscribe = settings.weekly.list_unsubscribe
-    unsubscribe_refused = unsubscribe_problem(unsubscribe) if unsubscribe else None
-    if unsubscribe_refused:  # the weekly email's own check: what passes here, the message carries
-        problems.append(f"weekly.list_unsubscribe {unsubscribe!r} {unsubscribe_refused}")
+    problems.extend(_unsubscribe_problems(settings.weekly.list_unsubscribe))
     if settings.publish.enabled and shutil.which("git") is None:
         problems.append("[publish] is on but git is not installed (install git; for ssh, openssh-client too)")
     problems.extend(secretstore.stored_secrets_problems(settings))  # as the start reads it, beside the environment
     return problems
+
+
+def _unsubscribe_problems(unsubscribe: object) -> list[str]:
+    """The weekly email's own check of its List-Unsubscribe: what passes here, the message carries."""
+    refused = unsubscribe_problem(unsubscribe) if isinstance(unsubscribe, str) and unsubscribe else None
+    return [f"weekly.list_unsubscribe {unsubscribe!r} {refused}"] if refused else []
+
+
+def _raw_unsubscribe(config_path: Path | None, environ: Mapping[str, str] | None) -> object:
+    """weekly.list_unsubscribe as the file writes it, for a configuration that did not load for other reasons."""
+    from digest.config.sources import read_toml
+
+    environment = os.environ if environ is None else environ
+    path = config_path or (Path(environment["DIGEST_CONFIG"]) if environment.get("DIGEST_CONFIG") else None)
+    if path is None or not path.is_file():
+        return None
+    weekly = read_toml(path, []).get("weekly")
+    return weekly.get("list_unsubscribe") if isinstance(weekly, dict) else None
 
 
 def warnings_for(settings: Settings) -> list[str]:

@@ -126,7 +126,19 @@ class CatchUp:
         suggested = listed or candidate.suggested_section
         present, there = await self.members.reactions_on(message, candidate_id, suggested, names)
         standing = seen.standing
-        if standing is not None and standing.key not in there and not await self._still_counts(standing, candidate_id):
+        if standing is not None and standing.key not in there and standing.unsure:
+            # An /add made before the upgrade is logged as a reaction's: its reaction was never there to take back.
+            log.info(
+                "discord: candidate %s stays %s: decided before the upgrade with no reaction under its message now "
+                "(an /add, or a reaction taken back while away; `digest pending %s` undoes it)",
+                candidate_id,
+                candidate.status,
+                candidate_id,
+            )
+            there = {*there, standing.key}
+        elif (
+            standing is not None and standing.key not in there and not await self._still_counts(standing, candidate_id)
+        ):
             there = {*there, standing.key}  # a former maintainer's reaction taken back undoes nothing either
         todo = replay.plan(candidate.status, seen, present, there)
         if todo.undo is not None:

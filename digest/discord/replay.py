@@ -28,6 +28,7 @@ class LoggedDecision:
     key: Key
     applied: bool
     actor: str
+    unsure: bool = False  # recorded before decisions.command: an /add's or a reaction's, the log cannot say
 
 
 @dataclass(frozen=True)

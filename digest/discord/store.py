@@ -142,6 +142,7 @@ def reaction_history(database: Database, candidate_id: int) -> list[LoggedDecisi
                 decision_key(row.actor_id, row.action, _current_name(session, row.section)),
                 row.applied,
                 row.actor,
+                row.command == "",
             )
             for row in session.scalars(query)
         ]

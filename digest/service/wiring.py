@@ -11,15 +11,18 @@ import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from digest import resources
 from digest.awesome.reading import META_KEY, READER_VERSION
 from digest.config import Settings
 from digest.storage.db import Database, DatabaseError, open_database
-from digest.storage.models import ListMeta, Section
+from digest.storage.models import Candidate, ListMeta, Section
+from digest.storage.state import TrainingDecision
+from digest.text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +148,7 @@ def read_list_again(database: Database, settings: Settings) -> None:
         # would be taken out.
         with database.transaction(one_snapshot=True) as session:
             markdown = liststore.render_markdown(session, settings.templates_dir)
+            renamed = _name_sections_anew(session, markdown.encode("utf-8"))
             report = liststore.import_markdown(
                 session, markdown.encode("utf-8"), source="the stored list, read again by this release"
             )
@@ -164,7 +168,12 @@ def read_list_again(database: Database, settings: Settings) -> None:
             settings.list_markdown_path,
         )
         return
-    if report.changed:
+    if renamed:
+        log.warning(
+            "list: sections are named by their heading's text now (the file is unchanged): %s",
+            one_line("; ".join(f"'{before}' is '{after}'" for before, after in renamed)),
+        )
+    if report.added or report.moved or report.removed:
         gone = "; ".join(f"{item['title']} ({item['section']})" for item in report.removed) or "none"
         log.warning(
             "list: read again by this release's reading of the Markdown (the file is unchanged): "
@@ -174,6 +183,41 @@ def read_list_again(database: Database, settings: Settings) -> None:
             len(report.removed),
             gone,
         )
+
+
+def _name_sections_anew(session: Session, markdown: bytes) -> list[tuple[str, str]]:
+    """The stored sections renamed as this release names the same headings (the release before named a section by
+    its heading with the markup: 'a name="attn"></a>Attention', '**Probing**'), in place, so the reading that follows
+    keeps each section and its entries rather than seeing them moved into a new one; (old name, new name) each."""
+    from digest.awesome.importer import ordered_sections
+    from digest.awesome.parse import parse_bytes
+    from digest.awesome.placement import labelled_sections
+
+    stored = ordered_sections(session)
+    parsed = parse_bytes(markdown, "the stored list").sections
+    if len(parsed) != len(stored):
+        return []
+    renamed = [(held.name, read.name) for held, read in zip(stored, parsed, strict=True) if held.name != read.name]
+    before = {held.id: held.name for held in stored}
+    for held, read in zip(stored, parsed, strict=True):
+        held.name = read.name
+    if renamed:  # what the release before suggested, by the name (or label) each section is offered under now
+        session.flush()
+        once = {name for name in before.values() if list(before.values()).count(name) == 1}  # one section each
+        now = {before[section.id]: label for section, label in labelled_sections(session) if before[section.id] in once}
+        for candidate in session.scalars(select(Candidate).where(Candidate.suggested_section.is_not(None))):
+            suggested = [now.get(name, name) for name in candidate.suggested_sections or ()]
+            if suggested != list(candidate.suggested_sections or ()):
+                candidate.suggested_sections = suggested
+            if candidate.suggested_section in now:
+                candidate.suggested_section = now[candidate.suggested_section]
+        # Decisions teach the model their section by its name (relevance/store.py): a name this upgrade changed,
+        # not the maintainers, is the section's still. The audit log (decisions) keeps what it recorded.
+        for old, new in renamed:
+            if old in once:
+                session.execute(update(Candidate).where(Candidate.decided_section == old).values(decided_section=new))
+                session.execute(update(TrainingDecision).where(TrainingDecision.section == old).values(section=new))
+    return renamed
 
 
 def list_file_in_step(database: Database, settings: Settings) -> bool:

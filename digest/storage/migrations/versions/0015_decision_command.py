@@ -17,9 +17,12 @@ depends_on = None
 
 
 def upgrade() -> None:
-    # Rows from before are read as they were (a Discord decision: a reaction's).
+    # Rows from before are read as they were (a Discord decision: a reaction's), but marked '' (made before this
+    # column): an /add of then cannot be told from a reaction, so catching up does not read the absence of its
+    # reaction as taken back (discord/catchup.py).
     with op.batch_alter_table('decisions') as batch:
         batch.add_column(sa.Column('command', sa.String(length=32), nullable=True))
+    op.execute("UPDATE decisions SET command = '' WHERE channel = 'discord'")
 
 
 def downgrade() -> None:
