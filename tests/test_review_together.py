@@ -279,3 +279,27 @@ def test_a_maintainer_deciding_from_the_shell_is_told_whose_decision_came_first(
     assert out[1].startswith(
         f"candidate {second} ({two}): rejected; it was approved into Steering by ann via discord on "
     )
+
+
+@pytest.mark.asyncio
+async def test_an_approval_into_another_section_from_a_stale_tab_is_not_done(site: Site) -> None:
+    """A maintainer approves a paper into Steering in one tab; a tab opened before it still shows the paper pending,
+    and there they press Probing. The paper stays in Steering (right), but the page answered as if the press were
+    done ("approved into Steering", with Undo), not "Not done: already approved into Steering": a press of another
+    section is not the same press sent twice."""
+    top = insert_candidate(site.database, real_papers()[0], suggested_sections=["Steering", "Probing"])
+    _, csrf = await sign_in(site)
+
+    async def approve(section: str) -> str:
+        form = {"csrf": csrf, "candidate_id": str(top), "action": "approve", "section": section}
+        async with site.client.post("/review/decide", data=form) as reply:
+            assert reply.status == 200
+            return html.unescape(await reply.text())
+
+    await approve("Steering")
+    twice = await approve("Steering")  # the same press sent twice: done, with its Undo
+    assert "Not done" not in twice and 'value="undo"' in twice
+    stale = await approve("Probing")
+    with site.database.reading() as session:
+        assert session.get(Candidate, top).decided_section == "Steering"  # type: ignore[union-attr]
+    assert "Not done" in stale and "already approved into Steering" in stale, stale

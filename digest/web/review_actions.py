@@ -13,6 +13,7 @@ from datetime import datetime
 from aiohttp import web
 from sqlalchemy.orm import Session
 
+from digest.awesome import store as liststore
 from digest.record_ids import parse_record_id
 from digest.review.reviewer import NotAllowedError
 from digest.review.rules import Actor, AlreadyDecidedError, Outcome, ReviewError
@@ -70,7 +71,7 @@ async def review_decide(request: web.Request) -> web.Response:
     except AlreadyDecidedError:
         # The same press sent twice (a double click, a key pressed twice before the page moved on): it stands done,
         # with its Undo. A page opened before someone else decided: nothing written, the page says by whom.
-        if await asyncio.to_thread(decided_by, context, candidate_id, actor, action):
+        if await asyncio.to_thread(decided_by, context, candidate_id, actor, action, section):
             return back_to_review(form, decided=candidate_id)
         return back_to_review(form, already=candidate_id)
     except ReviewError as exc:
@@ -120,9 +121,22 @@ async def reject_shown(request: web.Request, claim: SessionClaim, form: dict[str
     return back_to_review(form, rejected=rejected, skipped=skipped)
 
 
-def decided_by(context: WebContext, candidate_id: int, actor: Actor, action: str) -> bool:
+def decided_by(context: WebContext, candidate_id: int, actor: Actor, action: str, section: str | None = None) -> bool:
     """Whether the candidate stands decided so (approved, rejected) by this session: Back to the confirmation and
-    "Yes" again is the same batch, a button pressed twice the same decision, not "decided elsewhere meanwhile"."""
+    "Yes" again is the same batch, a button pressed twice the same decision, not "decided elsewhere meanwhile". An
+    approval is the same only into the same section: Probing pressed in a tab that still showed the paper pending,
+    after Steering in another, is not done."""
     with context.database.reading() as session:
         latest = decision_facts(session, candidate_id)
-    return latest is not None and latest.action == action and latest.actor_id == actor.id
+        if latest is None or latest.action != action or latest.actor_id != actor.id:
+            return False
+        if action != Action.APPROVE:
+            return True
+        candidate = session.get(Candidate, candidate_id)
+        wanted = section or (candidate.suggested_section if candidate is not None else None)
+        resolved = liststore.resolve_section(session, wanted) if wanted else None
+        return (
+            candidate is not None
+            and resolved is not None
+            and liststore.label_of(session, resolved) == candidate.decided_section
+        )

@@ -6,8 +6,10 @@ templates/web/review.js only press their buttons).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cache
 from urllib.parse import quote
 
 from aiohttp import web
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from digest.arxiv.references import parse_arxiv_reference
 from digest.awesome import store as liststore
-from digest.awesome.sectionnames import match_section
+from digest.awesome.sectionnames import SectionMatcher
 from digest.config.admin_tokens import SHARED_MAINTAINER
 from digest.record_ids import parse_record_id
 from digest.relevance.why import why_from_json
@@ -141,7 +143,8 @@ def load_review(context: WebContext, chosen: ReviewFilter, decided_id: int | Non
         ]
         labelled = liststore.labelled_sections(session)
         view = ReviewView(matched[:MAX_BATCH], [label for _, label in labelled], len(matched))
-        view.suggested = {candidate.id: offered_sections(candidate, labelled) for candidate in view.candidates}
+        offer = section_offers(labelled)
+        view.suggested = {candidate.id: offered_sections(candidate, offer) for candidate in view.candidates}
         if not chosen.narrowed:  # the whole queue, counted beyond the SCANNED read above
             view.matched_total = session.scalar(select(func.count()).select_from(pending_query().subquery())) or 0
         view.decided = session.get(Candidate, decided_id) if decided_id is not None else None
@@ -160,15 +163,26 @@ def load_review(context: WebContext, chosen: ReviewFilter, decided_id: int | Non
         return view
 
 
-def offered_sections(candidate: Candidate, labelled: list[tuple[Section, str]]) -> list[str]:
-    """The candidate's suggestions, best first, as the list's sections are offered (their labels): each found as any
-    section name is (sectionnames.match_section: "Sparse Autoencoders" is "Sparse Autoencoder"); one the list no
-    longer has, or that fits two sections, is left out (it would only be refused)."""
-    pairs = [(section.name, section.slug) for section, _ in labelled]
+def section_offers(labelled: list[tuple[Section, str]]) -> Callable[[str], str | None]:
+    """The label of the section a suggestion names, found as any section name is (sectionnames: "Sparse Autoencoders"
+    is "Sparse Autoencoder"), or None when the list no longer has it or it fits two sections (it would only be
+    refused). Each name is matched once a page: 200 cards of three suggestions share a few names, and matching one
+    reads every section."""
     labels = [label for _, label in labelled]
+    matcher = SectionMatcher([(section.name, section.slug) for section, _ in labelled], labels)
+
+    @cache
+    def offer(name: str) -> str | None:
+        index = matcher.match(name)
+        return None if index is None else labels[index]
+
+    return offer
+
+
+def offered_sections(candidate: Candidate, offer: Callable[[str], str | None]) -> list[str]:
+    """The candidate's suggestions, best first, as the list's sections are offered (their labels, `section_offers`)."""
     ranked = candidate.suggested_sections or ([candidate.suggested_section] if candidate.suggested_section else [])
-    found = (match_section(name, pairs, labels) for name in ranked if name)
-    return list(dict.fromkeys(labels[index] for index in found if index is not None))
+    return list(dict.fromkeys(label for name in ranked if name and (label := offer(name)) is not None))
 
 
 def _optional_id(request: web.Request, name: str) -> int | None:
