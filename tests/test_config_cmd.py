@@ -646,7 +646,8 @@ def test_a_review_budget_that_cannot_be_meant_is_refused_in_one_line_each(
         problems = [line for line in out.splitlines() if line.startswith("problem: ")]
         assert status == 1 and len(problems) == 1, (text, out)
         assert problems[0].startswith(f"problem: {expected}"), (text, problems)
-    for text in ("daily_budget = 1500", "second_tier_per_week = 0", "daily_budget = 0.01"):  # the limits themselves
+    # The limits themselves; and a narrow feed's small day under the default budgets, which worked before the checks.
+    for text in ("daily_budget = 1500", "second_tier_per_week = 0", "daily_budget = 0.01", "papers_per_day = 5"):
         config = write(clean_environment / "budget.toml", f"[relevance]\n{text}\n")
         status, out = run(capsys, "--config", str(config), "config", "check")
         assert status == 0 and "configuration OK" in out, (text, out)

@@ -29,13 +29,15 @@ class RelevanceSettings(Section):
             for key in numbers
             if not math.isfinite(getattr(self, key))
         ]
-        week = self.papers_per_day * 5
-        if not problems and self.daily_budget > self.papers_per_day:
+        week, chosen = self.papers_per_day * 5, self.model_fields_set
+        # Only a budget written in the file is held to its day: a narrow feed's `papers_per_day = 5` under the default
+        # budget (all of its papers that name the topic) worked before these checks, and an upgrade must not stop it.
+        if not problems and "daily_budget" in chosen and self.daily_budget > self.papers_per_day:
             problems.append(
                 f"relevance.daily_budget ({self.daily_budget:g} a day) is more than papers_per_day "
                 f"({self.papers_per_day:g}): it is how many candidates a day you want to review, of that many papers"
             )
-        if not problems and self.second_tier_per_week > week:
+        if not problems and "second_tier_per_week" in chosen and self.second_tier_per_week > week:
             problems.append(
                 f"relevance.second_tier_per_week ({self.second_tier_per_week:g}) is more than a week's papers "
                 f"({week:g}, papers_per_day x 5): it is how many papers just under the threshold a week's digest lists"
