@@ -1,18 +1,27 @@
 """How long /review takes to come back on a list of many sections: the page a maintainer reloads after every
-decision. A ratio measured in one run (the same 200 cards suggesting sections by their headings, and named as a rule's
-hint or an older heading may name them), as the benchmarks do."""
+decision. A ratio measured in one run: the same 200 cards suggesting sections named as the headings name them, and
+named another way (as a rule's hint or an older heading may name them), which the one-click buttons must match too.
+Before suggestions were matched once per page (not once per card and suggestion), the second took 2.3-2.4x the
+first; the figure to hold is about 1.0.
+
+Usage: .venv/bin/python bench/bench_review_page.py
+"""
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import sys
+import tempfile
 import time
 from pathlib import Path
 
-import pytest
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from digest.awesome import store as liststore
-from tests.factories import insert_candidate, real_papers
-from tests.web_server import running_site, sign_in, site_settings
+from digest.awesome import store as liststore  # noqa: E402
+from tests.factories import insert_candidate, real_papers  # noqa: E402
+from tests.web_server import running_site, sign_in, site_settings  # noqa: E402
 
 CARDS = 200  # a full page (review_filters.MAX_BATCH)
 SECTIONS = 80
@@ -51,12 +60,14 @@ async def page_seconds(data_dir: Path, loosely: bool) -> float:
         return min(times)
 
 
-@pytest.mark.asyncio
-async def test_the_review_page_of_a_list_of_many_sections_comes_back_quickly(tmp_path: Path) -> None:
-    """Since the one-click buttons find a suggestion as any section name is found, every card's every suggestion was
-    matched anew against every section of the list each time the page loaded: on a list of 80 sections a full page
-    of suggestions named another way ("topic number 7 of the fields") took several times as long to come back after
-    each decision as the same page suggesting the sections by their headings, and over a second on a longer list."""
-    exactly = await page_seconds(tmp_path / "exactly", loosely=False)
-    loosely = await page_seconds(tmp_path / "loosely", loosely=True)
-    assert loosely < 1.5 * exactly, (round(exactly, 3), round(loosely, 3))
+async def measure() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        exactly = await page_seconds(Path(folder) / "exactly", loosely=False)
+        loosely = await page_seconds(Path(folder) / "loosely", loosely=True)
+    print(f"/review, {CARDS} cards on a list of {SECTIONS} sections, processor time of the quickest of five loads:")
+    print(f"  suggestions named as the headings: {exactly * 1000:7.1f} ms")
+    print(f"  suggestions named another way    : {loosely * 1000:7.1f} ms   ratio {loosely / exactly:.2f}x (about 1.0)")
+
+
+if __name__ == "__main__":
+    asyncio.run(measure())
