@@ -53,6 +53,16 @@ def _load_candidate(context: WebContext, candidate_id: int) -> tuple[Candidate, 
         return candidate, standing
 
 
+async def _checked(request: web.Request) -> tuple[ApprovalLink, tuple[Candidate, Standing]] | web.Response:
+    """The link's signature and the candidate it was made for, as both the page and its button check them; the
+    refusal page when either fails."""
+    link = _check_link(request)
+    if isinstance(link, web.Response):
+        return link
+    loaded = await _linked_candidate(request, link)
+    return loaded if isinstance(loaded, web.Response) else (link, loaded)
+
+
 def _section_now(context: WebContext, wanted: str | None) -> str | None:
     """The list's section an approval into `wanted` goes to today (a heading renamed since the link was made is found
     as the decision finds it), or None when the list has no such section any more."""
@@ -91,13 +101,10 @@ async def _linked_candidate(request: web.Request, link: ApprovalLink) -> tuple[C
 
 async def approval_page(request: web.Request) -> web.Response:
     """Shows what the link would do; changes nothing, so link scanners and prefetchers approve nothing."""
-    link = _check_link(request)
-    if isinstance(link, web.Response):
-        return link
-    loaded = await _linked_candidate(request, link)
-    if isinstance(loaded, web.Response):
-        return loaded
-    candidate, standing = loaded
+    checked = await _checked(request)
+    if isinstance(checked, web.Response):
+        return checked
+    link, (candidate, standing) = checked
     wanted = link.section or candidate.suggested_section
     # The page names the section the button approves into today, or says there is none (no button then).
     section = await asyncio.to_thread(_section_now, context_of(request), wanted) if link.action == "approve" else None
@@ -119,12 +126,10 @@ async def approval_page(request: web.Request) -> web.Response:
 
 
 async def approval_submit(request: web.Request) -> web.Response:
-    link = _check_link(request)
-    if isinstance(link, web.Response):
-        return link
-    loaded = await _linked_candidate(request, link)
-    if isinstance(loaded, web.Response):
-        return loaded
+    checked = await _checked(request)
+    if isinstance(checked, web.Response):
+        return checked
+    link = checked[0]
     context = context_of(request)
     if _emailed(request):
         actor = Actor(name="email approval link", id=None, channel=Channel.EMAIL)
