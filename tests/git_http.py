@@ -10,6 +10,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 from urllib.parse import urlsplit
 
 BACKEND = Path("/usr/lib/git-core/git-http-backend")
@@ -26,7 +27,29 @@ def backend_path() -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-class GitHttpServer:
+class _LoopbackServer:
+    """An HTTP server on a free port of 127.0.0.1, serving in a thread while its `with` block runs."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def url(self, repository: str) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}/{repository}"
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(10)
+
+
+class GitHttpServer(_LoopbackServer):
     """With `token` None, a server that lets everyone in (as one taking whatever a redirect brings it would)."""
 
     def __init__(self, root: Path, token: str | None) -> None:
@@ -39,22 +62,7 @@ class GitHttpServer:
         backend = backend_path()
         assert backend is not None, "git-http-backend is not installed"
         self.backend = backend
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def url(self, repository: str) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/{repository}"
-
-    def __enter__(self) -> GitHttpServer:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(10)
+        super().__init__(self._handler())
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
@@ -136,7 +144,7 @@ class GitHttpServer:
         return Handler
 
 
-class Redirector:
+class Redirector(_LoopbackServer):
     """An HTTP server on 127.0.0.1 that answers every request with a permanent redirect to `target` (a host name
     other than 127.0.0.1, such as localhost: another host to the client), the path kept."""
 
@@ -153,19 +161,4 @@ class Redirector:
 
             do_POST = do_GET
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def url(self, repository: str) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/{repository}"
-
-    def __enter__(self) -> Redirector:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(10)
+        super().__init__(Handler)

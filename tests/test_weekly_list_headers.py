@@ -15,7 +15,7 @@ from digest.service.wiring import open_service_database
 from digest.weekly.store import run_weekly_job
 from tests.conftest import make_settings
 from tests.smtp_server import Inbox, free_port, smtp_server
-from tests.test_weekly_mail_delivery import NOW, config, setup
+from tests.test_weekly_mail_delivery import NOW, config, weekly_job_mail
 
 
 def raw_header(raw: bytes, name: str) -> str:
@@ -42,13 +42,7 @@ def test_the_list_id_travels_as_an_identifier_a_filter_can_match(tmp_path: Path,
     port = free_port()
     text = f'list_title = "{title}"\n' + config(port, maintainers=())
     text += '\n[web]\nbase_url = "https://digest.example.org"\n'
-    settings, database = setup(tmp_path, text)
-    inbox = Inbox()
-    try:
-        with smtp_server(inbox, port):
-            run_weekly_job(settings, database, NOW)
-    finally:
-        database.dispose()
+    inbox, _ = weekly_job_mail(tmp_path, port, text)
     (envelope,) = inbox.envelopes
     wire = raw_header(envelope.original_content, "List-Id")
     found = re.search(r"<([a-z0-9-]+(?:\.[a-z0-9-]+)+)>$", wire)
@@ -72,13 +66,7 @@ def test_a_long_unsubscribe_link_travels_as_a_link_a_mail_client_offers(tmp_path
     RFC 2369 wants the <URL> as it is, so Gmail, Apple Mail and Outlook offered no Unsubscribe and a reader had no
     way out but the link at the end of the text. Expected: the header carries the link as configured."""
     port = free_port()
-    settings, database = setup(tmp_path, config(port, maintainers=(), weekly=f'list_unsubscribe = "{target}"\n'))
-    inbox = Inbox()
-    try:
-        with smtp_server(inbox, port):
-            run_weekly_job(settings, database, NOW)
-    finally:
-        database.dispose()
+    inbox, _ = weekly_job_mail(tmp_path, port, config(port, maintainers=(), weekly=f'list_unsubscribe = "{target}"\n'))
     (envelope,) = inbox.envelopes
     assert raw_header(envelope.original_content, "List-Unsubscribe") == f"<{target}>"
 
@@ -110,13 +98,7 @@ def test_an_unsubscribe_link_with_characters_outside_ascii_is_refused_in_one_lin
     out = capsys.readouterr().out
     refusal = f"weekly.list_unsubscribe {target!r} holds characters outside ASCII"
     assert checked == 1 and refusal in out, out
-    settings, database = setup(tmp_path, text)
-    inbox = Inbox()
-    try:
-        with smtp_server(inbox, port):
-            result = run_weekly_job(settings, database, NOW)
-    finally:
-        database.dispose()
+    inbox, result = weekly_job_mail(tmp_path, port, text)
     (outcome,) = result.emails
     assert outcome.status == "failed" and refusal in outcome.message and inbox.messages == []
 

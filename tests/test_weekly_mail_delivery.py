@@ -56,6 +56,19 @@ def setup(tmp_path: Path, text: str, environ: dict[str, str] | None = None) -> t
     return settings, database
 
 
+def weekly_job_mail(tmp_path: Path, port: int, text: str) -> tuple[Inbox, WeeklyResult]:
+    """The weekly job run once on a filled week with the configuration `text`, against an SMTP server on `port`: what
+    it received, and what the job says of each email."""
+    settings, database = setup(tmp_path, text)
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port):
+            result = run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    return inbox, result
+
+
 def state(database: Database, week: str, edition: str) -> tuple[str, int] | None:
     with database.reading() as session:
         found = week_state(session, week, edition)
@@ -408,13 +421,7 @@ def test_one_click_unsubscribe_is_only_offered_with_a_link_that_names_the_recipi
     port = free_port()
     readers = ("alice@example.org", "bob@example.net", "carol@example.com")
     weekly = 'list_unsubscribe = "https://lists.example.org/unsubscribe?list=lmms"\n'
-    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=(), weekly=weekly))
-    inbox = Inbox()
-    try:
-        with smtp_server(inbox, port):
-            run_weekly_job(settings, database, NOW)
-    finally:
-        database.dispose()
+    inbox, _ = weekly_job_mail(tmp_path, port, config(port, recipients=readers, maintainers=(), weekly=weekly))
     one_click = [m for m in inbox.messages if m["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"]
     links = {str(m["List-Unsubscribe"]) for m in one_click}
     copies = sum(len(e.rcpt_tos) for e, m in zip(inbox.envelopes, inbox.messages, strict=True) if m in one_click)
@@ -426,13 +433,7 @@ def test_the_readers_edition_carries_a_list_id(tmp_path: Path) -> None:
     filter every other list, and mail providers do not see it as list mail."""
     port = free_port()
     weekly = 'list_unsubscribe = "mailto:digest@lists.example.org?subject=unsubscribe"\n'
-    settings, database = setup(tmp_path, config(port, maintainers=(), weekly=weekly))
-    inbox = Inbox()
-    try:
-        with smtp_server(inbox, port):
-            run_weekly_job(settings, database, NOW)
-    finally:
-        database.dispose()
+    inbox, _ = weekly_job_mail(tmp_path, port, config(port, maintainers=(), weekly=weekly))
     (message,) = inbox.messages
     assert message["List-Id"] is not None, list(message.keys())
 
@@ -442,13 +443,7 @@ def test_the_list_id_is_named_by_the_title_and_the_web_host_and_the_unsubscribe_
     weekly = 'list_unsubscribe = "mailto:digest@lists.example.org?subject=unsubscribe"\n'
     text = 'list_title = "Awesome LMMs: Mech. Interp."\n' + config(port, maintainers=(), weekly=weekly)
     text += '\n[web]\nbase_url = "https://papers.bücher.example"\n'
-    settings, database = setup(tmp_path, text)
-    inbox = Inbox()
-    try:
-        with smtp_server(inbox, port):
-            run_weekly_job(settings, database, NOW)
-    finally:
-        database.dispose()
+    inbox, _ = weekly_job_mail(tmp_path, port, text)
     (message,) = inbox.messages
     assert message["List-Id"] == '"Awesome LMMs: Mech. Interp." <awesome-lmms-mech-interp.papers.xn--bcher-kva.example>'
     plain = message.get_body(("plain",))
