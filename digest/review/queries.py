@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from digest.review.rules import Standing
+from digest.awesome import store as liststore
+from digest.review.rules import Actor, Standing
 from digest.storage.models import PENDING, Candidate, Decision
+from digest.vocab import Action
 
 
 def latest_decision(session: Session, candidate_id: int) -> Decision | None:
@@ -30,6 +32,26 @@ def decisions_after(session: Session, decision: Decision) -> list[Decision]:
             .where(Decision.candidate_id == decision.candidate_id, Decision.id > decision.id)
             .order_by(Decision.id)
         )
+    )
+
+
+def stands_as(session: Session, candidate_id: int, actor: Actor, action: str, section: str | None = None) -> bool:
+    """Whether the candidate stands decided so (approved, rejected) by this actor: the same press sent twice (a
+    confirmation sent again, a button pressed twice) is that decision done, not "decided elsewhere meanwhile". An
+    approval is the same only into the same section (resolved as an approval resolves it): Probing pressed in a tab
+    that still showed the paper pending, after Steering in another, is not done."""
+    latest = latest_decision(session, candidate_id)
+    if latest is None or latest.action != action or latest.actor_id != actor.id:
+        return False
+    if action != Action.APPROVE:
+        return True
+    candidate = session.get(Candidate, candidate_id)
+    wanted = section or (candidate.suggested_section if candidate is not None else None)
+    resolved = liststore.resolve_section(session, wanted) if wanted else None
+    return (
+        candidate is not None
+        and resolved is not None
+        and liststore.label_of(session, resolved) == candidate.decided_section
     )
 
 

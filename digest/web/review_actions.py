@@ -13,8 +13,8 @@ from datetime import datetime
 from aiohttp import web
 from sqlalchemy.orm import Session
 
-from digest.awesome import store as liststore
 from digest.record_ids import parse_record_id
+from digest.review.queries import stands_as
 from digest.review.reviewer import NotAllowedError
 from digest.review.rules import Actor, AlreadyDecidedError, Outcome, ReviewError
 from digest.review.signing import SessionClaim, csrf_token
@@ -122,21 +122,6 @@ async def reject_shown(request: web.Request, claim: SessionClaim, form: dict[str
 
 
 def decided_by(context: WebContext, candidate_id: int, actor: Actor, action: str, section: str | None = None) -> bool:
-    """Whether the candidate stands decided so (approved, rejected) by this session: Back to the confirmation and
-    "Yes" again is the same batch, a button pressed twice the same decision, not "decided elsewhere meanwhile". An
-    approval is the same only into the same section: Probing pressed in a tab that still showed the paper pending,
-    after Steering in another, is not done."""
+    """review.queries.stands_as, read from the web's database (a thread's work)."""
     with context.database.reading() as session:
-        latest = decision_facts(session, candidate_id)
-        if latest is None or latest.action != action or latest.actor_id != actor.id:
-            return False
-        if action != Action.APPROVE:
-            return True
-        candidate = session.get(Candidate, candidate_id)
-        wanted = section or (candidate.suggested_section if candidate is not None else None)
-        resolved = liststore.resolve_section(session, wanted) if wanted else None
-        return (
-            candidate is not None
-            and resolved is not None
-            and liststore.label_of(session, resolved) == candidate.decided_section
-        )
+        return stands_as(session, candidate_id, actor, action, section)
