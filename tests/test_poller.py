@@ -20,6 +20,7 @@ from digest.arxiv.backfill import backfill
 from digest.arxiv.poll_pass import run_poll
 from digest.awesome import store as liststore
 from digest.config import Settings
+from digest.relevance.store import list_examples
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, open_database
 from digest.storage.models import REJECTED, Candidate
@@ -318,6 +319,37 @@ async def test_refresh_examples_fetches_abstracts_of_new_list_papers(settings: S
         example = session.scalars(select(RelevanceExample)).one()
         session.expunge_all()
     assert example.arxiv_id == "1707.08567" and example.abstract
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("title", "learnt"),
+    [
+        ("Probing Vision Transformers for the Parts of Objects", False),  # the ID is another paper's
+        # The title of the paper arXiv answers for 1707.08567 (the fixture is its real answer), written loosely.
+        ("Proceedings of workshop AEW10 - concepts in information theory", True),
+    ],
+)
+async def test_a_list_link_to_another_papers_id_does_not_teach_the_model_that_papers_abstract(
+    settings: Settings, database: Database, title: str, learnt: bool
+) -> None:
+    """A hand-kept list sometimes links the wrong arXiv ID: the abstract arXiv gives for it is another paper's, and
+    the model must not learn the entry's topic from it. An entry whose title arXiv confirms is learnt from."""
+    with database.transaction() as session:
+        liststore.add_paper_entry(
+            session, section_name="Representation", title=title, arxiv_id="1707.08567",
+            url="https://arxiv.org/abs/1707.08567", code_url=None, published=None,
+            authors=[], abstract=None, now=datetime(2026, 4, 1, tzinfo=UTC),
+        )  # fmt: skip
+    async with ArxivServer() as server:
+        server.serve_file("/api/query", "api/api_new_arxiv.py_id_1707.08567_s0_m100_6a1afebfc6a3_http200.xml")
+        api_settings = make_settings(settings.data_dir, f'[arxiv]\napi_url = "{server.url("/api/query")}"\n')
+        assert await refresh_examples(api_settings, database, clock=FakeClock()) == 1
+    with database.reading() as session:
+        examples = {example.title: example.abstract for example in list_examples(session)}
+    assert (title in examples) == learnt
+    if learnt:
+        assert examples[title].startswith('The 10th Asia-Europe workshop in "Concepts in Information Theory')
 
 
 def test_poll_and_candidates_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

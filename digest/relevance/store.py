@@ -43,6 +43,9 @@ _CHILD_TIMEOUT = 900.0
 EXAMPLE_KINDS = ("papers", "surveys", "tool")
 
 
+_SAME_TITLE = 0.5  # the seed list's titles share 0.82-1.0 of their words with arXiv's; its one wrong link 0
+
+
 @lru_cache(maxsize=1)
 def bundled_abstracts() -> Mapping[str, tuple[str, str]]:
     """(title, abstract) of the bundled list papers, by arXiv ID and by normalised title. Read once: the file ships
@@ -62,6 +65,13 @@ def bundled_abstracts() -> Mapping[str, tuple[str, str]]:
     return MappingProxyType(found)
 
 
+def same_paper(listed: str, found: str) -> bool:
+    """Whether a title found for an entry's arXiv ID is the entry's own: at least half their words shared, so a list's
+    shortened or re-cased title ("LVLM-Interpret: an interpretability tool ...", "... Transformers") still is."""
+    ours, theirs = set(title_key(listed).split()), set(title_key(found).split())
+    return len(ours & theirs) >= _SAME_TITLE * len(ours | theirs)
+
+
 def list_examples(session: Session) -> list[LabeledPaper]:
     sections: dict[int, list[str]] = {}
     rows = session.execute(
@@ -79,11 +89,16 @@ def list_examples(session: Session) -> list[LabeledPaper]:
     examples: list[LabeledPaper] = []
     for paper in session.scalars(select(Paper).where(Paper.id.in_(sections))):
         abstract = paper.abstract or ""
-        if not abstract and paper.arxiv_id and paper.arxiv_id in fetched:
-            abstract = fetched[paper.arxiv_id].abstract
+        # A hand-kept list sometimes links the wrong arXiv ID from a title: an abstract found by the ID is another
+        # paper's unless its title is the entry's, and the model would learn the entry's topic from it.
+        found = fetched.get(paper.arxiv_id or "")
+        if not abstract and found is not None and same_paper(paper.title, found.title):
+            abstract = found.abstract
         if not abstract:
-            # The title first: a hand-kept list sometimes links the wrong arXiv ID from a title.
-            bundled_row = bundled.get(paper.title_key) or bundled.get(paper.arxiv_id or "")
+            by_id = bundled.get(paper.arxiv_id or "")
+            bundled_row = bundled.get(paper.title_key) or (
+                by_id if by_id is not None and same_paper(paper.title, by_id[0]) else None
+            )
             abstract = bundled_row[1] if bundled_row else ""
         if abstract:
             examples.append(LabeledPaper(paper.arxiv_id, paper.title, abstract, tuple(sections[paper.id])))
