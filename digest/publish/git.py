@@ -222,11 +222,9 @@ class GitClone:
         )
         return self._run("rev-parse", "HEAD").stdout.decode().strip()
 
-    def author_of(self, commit: str) -> str:
-        """The commit's author as `Name <email>`."""
-        return (
-            self._run("log", "-1", "--format=%an <%ae>", commit, check=False).stdout.decode("utf-8", "replace").strip()
-        )
+    def message_of(self, commit: str) -> str:
+        """The commit's message."""
+        return self._run("log", "-1", "--format=%B", commit, check=False).stdout.decode("utf-8", "replace")
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         return self._run("merge-base", "--is-ancestor", older, newer, check=False).returncode == 0

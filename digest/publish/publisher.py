@@ -33,7 +33,17 @@ from digest.publish.history import (
     synced_commit,
 )
 from digest.publish.replay import replayed
-from digest.publish.rules import Decided, changes, commit_message, finding_line, new_errors, one_line, unified_diff
+from digest.publish.rules import (
+    Decided,
+    changes,
+    commit_message,
+    finding_line,
+    new_errors,
+    one_line,
+    trailer_decisions,
+    unified_diff,
+    with_trailer,
+)
 from digest.publish.store import first_base, pending_decisions, record_failure, state_row
 from digest.storage.db import Database
 from digest.storage.files import held_for_writing
@@ -143,7 +153,7 @@ class Publisher:
             return PublishResult(UNCHANGED, f"{self.settings.publish.path} is up to date", head)
         if dry_run:
             return PublishResult(PUBLISHED, merged.message.splitlines()[0], None, diff)
-        commit = self.git.commit(head, merged.final.encode("utf-8"), merged.message)
+        commit = self.git.commit(head, merged.final.encode("utf-8"), with_trailer(merged.message, merged.upto))
         self.git.push(commit)
         self._synced(merged, commit, published=True)
         log.info(
@@ -153,8 +163,12 @@ class Publisher:
 
     def _pushed_before(self, head: str | None, synced: str | None, merged: Merged) -> bool:
         """Whether the branch's head is this service's commit of the pending decisions: a publish stopped (killed)
-        after its push and before it was recorded; without this the push would never show as published."""
-        if head in (None, synced) or not merged.decided or self.git.author_of(head) != self.settings.publish.author:
+        after its push and before it was recorded; without this the push would never show as published. Known by the
+        trailer naming the decisions it holds: a maintainer may commit under the service's name, and the `author`
+        setting may have changed since."""
+        if head is None or head == synced or not merged.decided:
+            return False
+        if trailer_decisions(self.git.message_of(head)) != merged.upto:
             return False
         log.info("publish: %s already holds the pending decisions (a publish stopped after its push)", head[:12])
         return True

@@ -18,6 +18,10 @@ SUBJECT_MAX = 200
 TITLE_MAX = 160
 BACKOFF_START = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
+# Written under each commit the service makes: its own commits are known by it (and by the decisions they hold), not
+# by the author, which a maintainer may share with the service.
+TRAILER = "Awesome-Digest-Decisions"
+_TRAILER_LINE = re.compile(rf"^{TRAILER}: (\d+)$", re.MULTILINE)
 _LINE_NOTE = re.compile(r"\(line \d+\)")  # findings name other lines, which move with any edit above them
 # What a forge reads in a commit message as a reference: "#12", "owner/name#12" and "GH-12" link an issue ("fixes #12"
 # closes it once the commit reaches the default branch), "@name" a person (not the "@" of an email address). A
@@ -103,6 +107,17 @@ def commit_message(found: list[Change]) -> str:
         for c in found
     ]
     return inert_references(subject + "\n\n" + "\n".join(body) + "\n")
+
+
+def with_trailer(message: str, upto: int) -> str:
+    """The commit message with the trailer naming the newest decision the commit holds."""
+    return f"{message.rstrip()}\n\n{TRAILER}: {upto}\n"
+
+
+def trailer_decisions(message: str) -> int | None:
+    """The newest decision a commit of the service holds, from its trailer; None for anyone else's commit."""
+    found = _TRAILER_LINE.findall(message)
+    return int(found[-1]) if found else None
 
 
 def inert_references(text: str) -> str:

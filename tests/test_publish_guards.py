@@ -1,0 +1,107 @@
+"""Publishing as maintainers meet it over years, against a real bare repository: a maintainer who commits under the
+service's identity, a protected branch, a mass removal upstream. Each as a maintainer would see it."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from digest.config import Settings
+from digest.publish.publisher import PUBLISHED, UNCHANGED, Publisher
+from digest.publish.store import read_status
+from digest.review.reviewer import Reviewer
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.git_remote import ANN, AUTHOR_ENV, NOW, Remote, git, make_remote, publish_config
+
+MAINTAINER = f"{AUTHOR_ENV['GIT_AUTHOR_NAME']} <{AUTHOR_ENV['GIT_AUTHOR_EMAIL']}>"
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Remote:
+    return make_remote(tmp_path)
+
+
+BOT = "digest bot <bot@example.org>"
+
+
+def settings_for(tmp_path: Path, remote: Remote, author: str = BOT, extra: str = "") -> Settings:
+    config = publish_config(remote.url).replace(BOT, author) + extra
+    return make_settings(tmp_path / "data", config)
+
+
+def services(database: Database, settings: Settings) -> tuple[Reviewer, Publisher]:
+    publisher = Publisher(database, settings, clock=lambda: NOW)
+    publisher.remember_base()
+    return Reviewer(database, settings, clock=lambda: NOW), publisher
+
+
+def approve(database: Database, reviewer: Reviewer, index: int) -> str:
+    paper = real_papers()[index]
+    reviewer.decide(insert_candidate(database, paper), "approve", ANN)
+    return str(paper["arxiv_id"])
+
+
+def push_bytes(remote: Remote, data: bytes, subject: str = "hand edit") -> None:
+    git(remote.work, "pull", "--quiet", "--ff-only", "origin", "main")
+    (remote.work / "README.md").write_bytes(data)
+    git(remote.work, "commit", "--quiet", "-am", subject)
+    git(remote.work, "push", "--quiet", "origin", "HEAD:main")
+
+
+# 1 ------------------------------------------------------------------------------------------------------------------
+def test_a_maintainers_commit_under_the_services_identity_is_not_taken_for_its_publish(
+    tmp_path: Path, remote: Remote
+) -> None:
+    """The service's author set to the maintainer's own identity (as many do), and the maintainer pushed the list
+    with the pending paper by hand: `digest publish --status` named the maintainer's commit as the service's last
+    publish. Now the service knows its own commits by a trailer it writes, not by who authored them."""
+    settings = settings_for(tmp_path, remote, author=MAINTAINER)
+    database = open_service_database(settings)
+    try:
+        reviewer, publisher = services(database, settings)
+        approve(database, reviewer, 0)
+        push_bytes(remote, settings.list_markdown_path.read_bytes(), "Add the paper by hand")
+        assert publisher.publish().outcome == UNCHANGED
+        status = read_status(database, settings.templates_dir)
+        assert status.published_commit is None, "the maintainer's commit was taken for the service's publish"
+        assert status.pending == []
+    finally:
+        database.dispose()
+
+
+def test_a_publish_killed_after_its_push_is_known_as_its_own_after_the_author_setting_changed(
+    tmp_path: Path, remote: Remote
+) -> None:
+    """A publish stopped after its push, before it was recorded, and the `author` setting changed before the restart:
+    the service's own commit was no longer recognised, so `publish --status` never showed it as published."""
+    settings = settings_for(tmp_path, remote)
+    database = open_service_database(settings)
+    backup = tmp_path / "before-push.sqlite3"
+    try:
+        reviewer, publisher = services(database, settings)
+        approve(database, reviewer, 0)
+        live, copy = sqlite3.connect(settings.data_dir / "digest.sqlite3"), sqlite3.connect(backup)
+        live.backup(copy)
+        live.close(), copy.close()
+        pushed = publisher.publish()
+        assert pushed.outcome == PUBLISHED
+    finally:
+        database.dispose()
+    for suffix in ("-wal", "-shm"):  # the state as a kill between the push and its record leaves it
+        (settings.data_dir / f"digest.sqlite3{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(backup, settings.data_dir / "digest.sqlite3")
+    renamed = settings_for(tmp_path, remote, author="List Bot <list-bot@example.org>")
+    database = open_service_database(renamed)
+    try:
+        _reviewer, restarted = services(database, renamed)
+        assert restarted.publish().outcome == UNCHANGED
+        status = read_status(database, renamed.templates_dir)
+        assert status.published_commit == pushed.commit and status.pending == []
+    finally:
+        database.dispose()
