@@ -3,21 +3,26 @@ service's identity, a protected branch, a mass removal upstream. Each as a maint
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from digest.config import Settings
+from digest.publish import rules
+from digest.publish import runner as runner_module
 from digest.publish.publisher import PUBLISHED, UNCHANGED, Publisher
+from digest.publish.runner import PublishRunner
 from digest.publish.store import read_status
 from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.git_remote import ANN, AUTHOR_ENV, NOW, Remote, git, make_remote, publish_config
+from tests.git_remote import ANN, AUTHOR_ENV, NOW, TYPO_NEW, TYPO_OLD, Remote, git, make_remote, publish_config
 
 MAINTAINER = f"{AUTHOR_ENV['GIT_AUTHOR_NAME']} <{AUTHOR_ENV['GIT_AUTHOR_EMAIL']}>"
 
@@ -105,3 +110,46 @@ def test_a_publish_killed_after_its_push_is_known_as_its_own_after_the_author_se
         assert status.published_commit == pushed.commit and status.pending == []
     finally:
         database.dispose()
+
+
+# 2 ------------------------------------------------------------------------------------------------------------------
+@pytest.mark.asyncio
+async def test_a_protected_branch_is_said_once_and_not_pushed_to_again_until_the_branch_moves(
+    tmp_path: Path, remote: Remote, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The repository refuses the service's push (branch protection, a pre-receive hook): the service pushed again
+    and again, forever (30 s doubling to an hour), each a new error. Now one line says why and what to do, and the
+    service holds until the branch moves upstream (or it restarts, or `digest publish` is run)."""
+    monkeypatch.setattr(rules, "BACKOFF_START", timedelta(seconds=0.2))  # the back-off as fast as a test can wait
+    monkeypatch.setattr(runner_module, "HELD_CHECK_SECONDS", 0.3, raising=False)
+    attempts = tmp_path / "attempts"
+    hook = remote.bare / "hooks" / "pre-receive"
+    hook.write_text(
+        f"#!/bin/sh\necho push >> {attempts}\n"
+        "echo 'GH006: Protected branch update failed for refs/heads/main.' >&2; exit 1\n"
+    )
+    hook.chmod(0o755)
+    settings = settings_for(tmp_path, remote)
+    database = open_service_database(settings)
+    runner = PublishRunner(database, settings)
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    reviewer.add_listener(runner.on_decision)
+    await runner.start()
+    try:
+        arxiv_id = str(real_papers()[0]["arxiv_id"])
+        await reviewer.decide_async(insert_candidate(database, real_papers()[0]), "approve", ANN)
+        await asyncio.sleep(4.0)
+        assert attempts.read_text().count("push") == 1, "the refused push was tried again with nothing changed"
+        status = read_status(database, settings.templates_dir)
+        assert "Protected branch" in (status.last_error or "") and "digest publish" in (status.last_error or "")
+        assert len(status.pending) == 1
+        hook.unlink()  # the maintainers let the service push, and the branch moves
+        remote.push_edit(TYPO_OLD, TYPO_NEW)
+        for _ in range(100):
+            if arxiv_id in remote.readme():
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await runner.stop()
+        database.dispose()
+    assert arxiv_id in remote.readme() and TYPO_NEW in remote.readme()

@@ -43,6 +43,11 @@ class PushRejectedError(GitError):
     """The remote refused the push because someone pushed first (not a fast-forward)."""
 
 
+class PushRefusedError(GitError):
+    """The remote refused the push for a reason of its own (a protected branch, a hook): trying again changes nothing
+    until a maintainer changes the repository's rules or the settings."""
+
+
 class GitClone:
     """One working clone in `folder`, tracking `settings.branch` of `settings.repository`."""
 
@@ -176,6 +181,16 @@ class GitClone:
             raise GitError(f"git fetch from {self.redact(self.url)} failed: {self._why(done)}")
         return self._run("rev-parse", "--verify", remote_ref).stdout.decode().strip()
 
+    def remote_head(self, branch: str | None = None) -> str | None:
+        """The branch's newest commit on the remote as `ls-remote` says (nothing fetched), None when it has none."""
+        self.ensure()
+        ref = f"refs/heads/{branch or self.settings.branch}"
+        done = self._run("ls-remote", "origin", ref, check=False)
+        if done.returncode != 0:
+            raise GitError(f"git ls-remote of {self.redact(self.url)} failed: {self._why(done)}")
+        found = [line.split()[0] for line in done.stdout.decode().splitlines() if line.endswith(ref)]
+        return found[0] if found else None
+
     def branches(self) -> list[str]:
         """The names of the remote's branches (none in an empty repository)."""
         done = self._run("ls-remote", "--heads", "origin", check=False)
@@ -263,7 +278,13 @@ class GitClone:
             raise PushRejectedError(f"the push to {branch} was rejected: {self._why(done)}")
         if refused:  # a hook or a protected branch: trying again changes nothing
             reason = " ".join(refused[0].split("\t")[2:]) or "refused"
-            raise GitError(f"{self.redact(self.url)} refused the push to {branch}: {reason}; {self._why(done)}")
+            said = [line.strip() for line in done.stderr.decode("utf-8", "replace").splitlines()]
+            remote = " ".join(line for line in said if line.startswith("remote:") and line != "remote:")[:200]
+            raise PushRefusedError(
+                f"{self.redact(self.url)} refused the push to {branch}: {reason}{f' ({remote})' if remote else ''}; "
+                f'let the service\'s account push to {branch} there (or set publish.mode = "pull-request"), '
+                "then run `digest publish`"
+            )
         if done.returncode != 0:
             raise GitError(f"git push to {self.redact(self.url)} failed: {self._why(done)}")
 

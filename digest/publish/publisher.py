@@ -23,7 +23,7 @@ from digest.awesome.lint import lint_bytes
 from digest.awesome.parse import ListFormatError
 from digest.clock import utc_now
 from digest.config import Settings
-from digest.publish.git import GitClone, GitError, PushRejectedError
+from digest.publish.git import GitClone, GitError, PushRefusedError, PushRejectedError
 from digest.publish.history import (
     PublishBlockedError,
     base_before_rewrite,
@@ -63,6 +63,9 @@ class PublishResult:
     commit: str | None = None
     diff: str = ""
     findings: tuple[str, ...] = ()
+    # Trying again changes nothing until a maintainer acts (the repository refuses the push): the service holds until
+    # the branch moves upstream, it restarts (the settings may have changed), or someone runs `digest publish`.
+    held: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,8 @@ class Publisher:
                 for finding in exc.findings:
                     log.warning("publish: %s", finding)
                 return self._failed(BLOCKED, f"stopped: {exc}", tuple(exc.findings), dry_run)
+            except PushRefusedError as exc:
+                return self._failed(FAILED, str(exc), (), dry_run, held=True)
             except GitError as exc:
                 return self._failed(FAILED, str(exc), (), dry_run)
             if not dry_run:
@@ -123,7 +128,9 @@ class Publisher:
             return result
         return self._failed(FAILED, f"the push was rejected {PUSH_ATTEMPTS} times in a row; trying later", (), dry_run)
 
-    def _failed(self, outcome: str, line: str, findings: tuple[str, ...], dry_run: bool) -> PublishResult:
+    def _failed(
+        self, outcome: str, line: str, findings: tuple[str, ...], dry_run: bool, *, held: bool = False
+    ) -> PublishResult:
         line = self.git.redact(line)
         if not dry_run:
             try:
@@ -133,7 +140,7 @@ class Publisher:
                 failures = 1
             log.error("publish: %s (%d failed attempt(s) in a row; pending decisions are kept)", line, failures)
             health.report("publish", False, line)
-        return PublishResult(outcome, line, findings=findings)
+        return PublishResult(outcome, line, findings=findings, held=held)
 
     def _attempt(self, dry_run: bool) -> PublishResult:
         head = self.git.fetch()
