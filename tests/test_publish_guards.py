@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from digest.cli import main
 from digest.config import Settings
 from digest.publish import rules
 from digest.publish import runner as runner_module
-from digest.publish.publisher import PUBLISHED, UNCHANGED, Publisher
+from digest.publish.publisher import BLOCKED, PUBLISHED, UNCHANGED, Publisher
 from digest.publish.runner import PublishRunner
 from digest.publish.store import read_status
 from digest.review.reviewer import Reviewer
@@ -153,3 +154,46 @@ async def test_a_protected_branch_is_said_once_and_not_pushed_to_again_until_the
         await runner.stop()
         database.dispose()
     assert arxiv_id in remote.readme() and TYPO_NEW in remote.readme()
+
+
+# 3 ------------------------------------------------------------------------------------------------------------------
+def without_entries_of(text: str, headings: tuple[str, ...]) -> str:
+    """The list with every entry of the named sections deleted (their headings kept), as a bad commit would."""
+    kept, dropping = [], False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("#"):
+            dropping = any(heading in line for heading in headings)
+        elif dropping and (line.startswith("+ ") or line.startswith("   ")):
+            continue
+        kept.append(line)
+    return "".join(kept)
+
+
+def test_an_upstream_commit_that_deletes_most_entries_is_held_for_a_maintainer(
+    tmp_path: Path, remote: Remote, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A commit on the list's repository deleted most of the README's entries (a bad merge, an editor that truncated
+    the file): the next publish pulled it in and removed them from the database, and pushed on top. Now such an edit
+    is held with one line saying what it removes and what to run; `digest publish --accept-upstream` takes it."""
+    settings = settings_for(tmp_path, remote)
+    database = open_service_database(settings)
+    try:
+        reviewer, publisher = services(database, settings)
+        assert publisher.publish().outcome == UNCHANGED  # the first sync
+        arxiv_id = approve(database, reviewer, 0)
+        ours = settings.list_markdown_path.read_bytes()
+        gutted = without_entries_of(remote.readme(), ("Probing", "Representation", "Neuron Analysis"))
+        push_bytes(remote, gutted.encode("utf-8"), "Oops")
+        held = publisher.publish()
+        assert held.outcome == BLOCKED and held.held
+        status = read_status(database, settings.templates_dir)
+        assert "digest publish --accept-upstream" in (status.last_error or ""), status.last_error
+        assert remote.commits()[0] == "Oops" and len(status.pending) == 1
+        assert settings.list_markdown_path.read_bytes() == ours  # the database holds every entry still
+    finally:
+        database.dispose()
+    options = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(settings.data_dir)]
+    assert main([*options, "publish", "--accept-upstream"]) == 0, capsys.readouterr()
+    readme = remote.readme()
+    assert arxiv_id in readme and "Oops" in remote.commits()
+    assert readme.count("arxiv.org/abs/") == gutted.count("arxiv.org/abs/") + ours.decode().count(f"abs/{arxiv_id}")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from digest import health
 from digest.awesome import store as liststore
+from digest.awesome.importer import removes_most
 from digest.awesome.lint import lint_bytes
 from digest.awesome.parse import ListFormatError
 from digest.clock import utc_now
@@ -26,6 +27,7 @@ from digest.config import Settings
 from digest.publish.git import GitClone, GitError, PushRefusedError, PushRejectedError
 from digest.publish.history import (
     PublishBlockedError,
+    UpstreamHeldError,
     base_before_rewrite,
     check_branch_is_new,
     check_file_is_kept,
@@ -86,16 +88,19 @@ class Publisher:
         self.clock = clock
         self.git = GitClone(settings.data_dir / "publish" / "clone", settings.publish)
         self.source = f"{self.git.redact(self.git.url)}:{settings.publish.path}"
+        self.accepting_removals = False  # `digest publish --accept-upstream`: a mass removal upstream is taken
 
     def remember_base(self) -> None:
         """Before the first sync, the list as it stands is the merge base: decisions from now on are kept."""
         with self.database.transaction() as session:
             state_row(session, self.settings.templates_dir)
 
-    def publish(self, *, dry_run: bool = False, wait: bool = True) -> PublishResult:
+    def publish(self, *, dry_run: bool = False, wait: bool = True, accept_upstream: bool = False) -> PublishResult:
         """Publishes what is pending; every failure is a result with one line, recorded and reported to /healthz.
         One at a time per data folder (`digest publish` waits for the service's): both work in the one clone. The
-        service does not wait (`wait` False): a thread blocked on the lock would hold up its stop; it gets BUSY."""
+        service does not wait (`wait` False): a thread blocked on the lock would hold up its stop; it gets BUSY.
+        `accept_upstream`: an edit upstream that removes most of the list is a maintainer's wish (held otherwise)."""
+        self.accepting_removals = accept_upstream
         waiting = "publish: waiting for the publish running in another process (the service or `digest publish`)"
         try:
             with held_for_writing(self.git.folder, on_wait=lambda: log.info(waiting), wait=wait):
@@ -115,6 +120,8 @@ class Publisher:
             except PushRejectedError as exc:
                 log.info("publish: %s; fetching again (attempt %d of %d)", exc, attempt, PUSH_ATTEMPTS)
                 continue
+            except UpstreamHeldError as exc:
+                return self._failed(BLOCKED, f"held: {exc}", (), dry_run, held=True)
             except PublishBlockedError as exc:
                 for finding in exc.findings:
                     log.warning("publish: %s", finding)
@@ -286,6 +293,13 @@ class Publisher:
             report = liststore.import_markdown(session, text.encode("utf-8"), source=source, now=self.clock())
         except ListFormatError as exc:
             raise PublishBlockedError(f"{source} cannot be imported: {exc}") from None
+        if removes_most(report) and not self.accepting_removals:
+            before = report.entries_total - len(report.added) + len(report.removed)
+            raise UpstreamHeldError(
+                f"{source} removes {len(report.removed)} of the list's {before} entries at once; nothing was pulled "
+                "or pushed. If that is meant, run `digest publish --accept-upstream`; if not, restore the entries "
+                "in the repository"
+            )
         log.info(
             "publish: brought back edits from %s: %d added, %d moved, %d removed",
             source,

@@ -10,6 +10,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from digest import health
 from digest.clock import utc_now
 from digest.config import Settings
@@ -17,7 +19,7 @@ from digest.publish.git import GitError
 from digest.publish.publisher import BLOCKED, BUSY, FAILED
 from digest.publish.pull_publisher import publisher_for
 from digest.publish.rules import one_line, retry_after
-from digest.publish.store import has_pending
+from digest.publish.store import has_pending, last_error
 from digest.review.waking import DecisionWakenLoop
 from digest.storage.db import Database
 
@@ -86,20 +88,33 @@ class PublishRunner(DecisionWakenLoop):
             await self._wait_for_decision(CHECK_SECONDS)
 
     async def _hold(self) -> None:
-        """The repository refused the push (a protected branch, a hook): the same push would be refused again, so
-        nothing is tried until the branch moves there (`digest publish` pushed, or a maintainer did) or the service
-        restarts; the failure stays on /healthz and in `digest publish --status` meanwhile."""
-        refused_at = await asyncio.to_thread(self._remote_head)
+        """The repository refused the push (a protected branch, a hook), or an edit there waits for a maintainer (a
+        mass removal): trying again would give the same, so nothing is tried until the branch moves there, a
+        `digest publish` goes through, or the service restarts; the failure stays on /healthz and in
+        `digest publish --status` meanwhile."""
+        held_at = await asyncio.to_thread(self._remote_head)
         log.error(
-            "publish: held: not tried again until the branch changes upstream, the service restarts, or "
-            "`digest publish` is run"
+            "publish: held: not tried again until the branch changes upstream, `digest publish` goes through, or the "
+            "service restarts"
         )
         while not self._stopping.is_set():
             await self._pause(HELD_CHECK_SECONDS)
+            if self._stopping.is_set():
+                return
+            if await asyncio.to_thread(self._went_through):
+                log.info("publish: a publish went through in another process; going on")
+                return
             now = await asyncio.to_thread(self._remote_head)
-            if now is not None and now != refused_at:
+            if now is not None and now != held_at:
                 log.info("publish: the branch changed upstream; trying again")
                 return
+
+    def _went_through(self) -> bool:
+        try:
+            return last_error(self.database) is None
+        except SQLAlchemyError as exc:
+            log.info("publish: could not read where publishing stands: %s", one_line(str(exc), 200))
+            return False
 
     def _remote_head(self) -> str | None:
         try:
