@@ -3,11 +3,17 @@ Each through the command line, as an operator meets it."""
 
 from __future__ import annotations
 
+import logging
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from digest.cli import main
+from digest.service.wiring import open_service_database
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
 
 VARIABLES = ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL")
 
@@ -42,3 +48,35 @@ def test_relative_paths_in_the_config_file_are_read_from_its_folder_wherever_dig
     assert main(["--config", "digest.toml", "config", "show"]) == 0
     shown = capsys.readouterr().out
     assert str(site / "data") in shown and str(site / "digests") in shown, shown
+
+
+# 5 ------------------------------------------------------------------------------------------------------------------
+def test_a_cli_approval_after_a_restore_keeps_the_list_file_with_the_papers_the_backup_lacks(
+    clean_environment: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A backup restored (as the README says: service stopped, -wal and -shm removed, file copied), then a
+    `digest approve` before the service's first start: the approval wrote list.md from the restored database, and as
+    it held as many entries as before, the file with the papers approved after the backup was replaced without a
+    copy; the service's start then found nothing to keep. Now a file that links a paper the new one does not is
+    kept as list.md.1, and the log names the papers."""
+    data = clean_environment / "data"
+    settings = make_settings(data)
+    database = open_service_database(settings)
+    first, second = (insert_candidate(database, real_papers()[index]) for index in (0, 1))
+    database.dispose()
+    live, copy = sqlite3.connect(data / "digest.sqlite3"), sqlite3.connect(clean_environment / "backup.sqlite3")
+    live.backup(copy)
+    live.close(), copy.close()
+    assert main(["--data-dir", str(data), "approve", str(first)]) == 0  # after the backup
+    lost = str(real_papers()[0]["arxiv_id"])
+    assert lost in (data / "list.md").read_text(encoding="utf-8")
+
+    for suffix in ("-wal", "-shm"):  # the restore, as the README describes it
+        (data / f"digest.sqlite3{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(clean_environment / "backup.sqlite3", data / "digest.sqlite3")
+    with caplog.at_level(logging.WARNING):
+        assert main(["--data-dir", str(data), "approve", str(second)]) == 0
+    assert lost not in (data / "list.md").read_text(encoding="utf-8")
+    kept = data / "list.md.1"
+    assert kept.is_file() and lost in kept.read_text(encoding="utf-8"), "the only copy of the approval was replaced"
+    assert lost in caplog.text
