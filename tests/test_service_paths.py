@@ -11,8 +11,10 @@ from pathlib import Path
 import pytest
 
 from digest.cli import main
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
-from tests.conftest import make_settings
+from tests.conftest import fill_disk, make_settings, mounted_tmpfs
 from tests.factories import insert_candidate, real_papers
 
 VARIABLES = ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL")
@@ -80,3 +82,35 @@ def test_a_cli_approval_after_a_restore_keeps_the_list_file_with_the_papers_the_
     kept = data / "list.md.1"
     assert kept.is_file() and lost in kept.read_text(encoding="utf-8"), "the only copy of the approval was replaced"
     assert lost in caplog.text
+
+
+# 6 ------------------------------------------------------------------------------------------------------------------
+def test_read_only_commands_still_read_on_a_full_disk_after_a_clean_shutdown(
+    tmp_path: Path, clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The disk filled up after the service stopped cleanly: `digest candidates`, `history` and `list export` each
+    failed ("cannot open the database: disk I/O error"), as SQLite must create a new -shm file even to read, so a
+    maintainer could not even look at what was waiting. Now a command that only reads opens the database read-only
+    as it stands, with one warning line; a command that writes still fails in one line."""
+    with mounted_tmpfs(tmp_path / "disk", "8m") as disk:
+        data = disk / "data"
+        settings = make_settings(data)
+        database = open_service_database(settings)
+        paper = real_papers()[0]
+        insert_candidate(database, real_papers()[1])
+        Reviewer(database, settings).decide(insert_candidate(database, paper), "approve", Actor("ann", "1", "cli"))
+        database.dispose()  # a clean shutdown: no -wal or -shm left
+        assert not (data / "digest.sqlite3-shm").exists()
+        fill_disk(data)
+        capsys.readouterr()
+        assert main(["--data-dir", str(data), "candidates"]) == 0
+        out, err = capsys.readouterr()
+        assert str(real_papers()[1]["arxiv_id"]) in out and str(paper["arxiv_id"]) in out
+        assert err.count("\n") == 1 and "read-only" in err and "full" in err, err
+        assert main(["--data-dir", str(data), "history"]) == 0
+        assert str(paper["arxiv_id"]) in capsys.readouterr().out
+        assert main(["--data-dir", str(data), "list", "export", "-o", "-"]) == 0
+        assert str(paper["arxiv_id"]) in capsys.readouterr().out
+        assert main(["--data-dir", str(data), "reject", str(paper["arxiv_id"])]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "full" in err and "Traceback" not in err, err
