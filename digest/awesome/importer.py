@@ -45,23 +45,6 @@ def removes_too_many(report: ImportReport) -> bool:
     return len(report.removed) > REMOVAL_LIMIT
 
 
-# An edit pulled from the list's repository removes this many entries at most, and at most this share of the list,
-# before the service holds it for a maintainer (a README truncated or mostly deleted by a bad commit upstream).
-UPSTREAM_REMOVAL_LIMIT = 10
-UPSTREAM_REMOVAL_SHARE = 0.2
-UPSTREAM_REMOVAL_FLOOR = 3  # on a small list, a share is a couple of entries: that many are always a hand edit
-
-
-def removes_most(report: ImportReport) -> bool:
-    """Whether an edit upstream removes more entries (moves not counted) than a maintainer's edit plausibly does:
-    more than UPSTREAM_REMOVAL_LIMIT, or more than UPSTREAM_REMOVAL_SHARE of the list (from UPSTREAM_REMOVAL_FLOOR)."""
-    removed = len(report.removed)
-    before = report.entries_total - len(report.added) + removed
-    if removed > UPSTREAM_REMOVAL_LIMIT:
-        return True
-    return removed >= UPSTREAM_REMOVAL_FLOOR and removed > UPSTREAM_REMOVAL_SHARE * before
-
-
 def _snapshot_parsed(parsed: ParsedList) -> tuple[Any, ...]:
     return (
         parsed.preamble,

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from digest.config import PublishSettings
+from digest.publish.rules import refused_push_line, renamed_in
 
 GIT_TIMEOUT_SECONDS = 120.0
 _MISSING_REF = re.compile(r"couldn't find remote ref|could not find remote ref", re.IGNORECASE)
@@ -44,8 +45,7 @@ class PushRejectedError(GitError):
 
 
 class PushRefusedError(GitError):
-    """The remote refused the push for a reason of its own (a protected branch, a hook): trying again changes nothing
-    until a maintainer changes the repository's rules or the settings."""
+    """The remote refused the push for a reason of its own (a protected branch, a hook): trying again won't help."""
 
 
 class GitClone:
@@ -185,10 +185,7 @@ class GitClone:
         """The branch's newest commit on the remote as `ls-remote` says (nothing fetched), None when it has none."""
         self.ensure()
         ref = f"refs/heads/{branch or self.settings.branch}"
-        done = self._run("ls-remote", "origin", ref, check=False)
-        if done.returncode != 0:
-            raise GitError(f"git ls-remote of {self.redact(self.url)} failed: {self._why(done)}")
-        found = [line.split()[0] for line in done.stdout.decode().splitlines() if line.endswith(ref)]
+        found = [line.split()[0] for line in self._run("ls-remote", "origin", ref).stdout.decode().splitlines()]
         return found[0] if found else None
 
     def branches(self) -> list[str]:
@@ -255,17 +252,7 @@ class GitClone:
     def renamed_to(self, older: str, newer: str, path: str) -> str | None:
         """Where `path` went between two commits when git sees it renamed (its text mostly kept), else None."""
         done = self._run("diff", "--name-status", "-z", "-M", older, newer, check=False)
-        fields = done.stdout.decode("utf-8", "replace").split("\0")
-        at = 0
-        while at < len(fields) - 1:
-            status = fields[at]
-            if status.startswith(("R", "C")):
-                if fields[at + 1] == path and status.startswith("R") and at + 2 < len(fields):
-                    return fields[at + 2]
-                at += 3
-            else:
-                at += 2
-        return None
+        return renamed_in(done.stdout.decode("utf-8", "replace"), path)
 
     def push(self, commit: str, branch: str | None = None) -> None:
         """Pushes `commit` to the branch (the configured one unless named), never forced; raises PushRejectedError
@@ -277,14 +264,8 @@ class GitClone:
         if any(_SOMEONE_PUSHED_FIRST.search(line) for line in refused):
             raise PushRejectedError(f"the push to {branch} was rejected: {self._why(done)}")
         if refused:  # a hook or a protected branch: trying again changes nothing
-            reason = " ".join(refused[0].split("\t")[2:]) or "refused"
-            said = [line.strip() for line in done.stderr.decode("utf-8", "replace").splitlines()]
-            remote = " ".join(line for line in said if line.startswith("remote:") and line != "remote:")[:200]
-            raise PushRefusedError(
-                f"{self.redact(self.url)} refused the push to {branch}: {reason}{f' ({remote})' if remote else ''}; "
-                f'let the service\'s account push to {branch} there (or set publish.mode = "pull-request"), '
-                "then run `digest publish`"
-            )
+            stderr = done.stderr.decode("utf-8", "replace")
+            raise PushRefusedError(refused_push_line(self.redact(self.url), branch, refused[0], stderr))
         if done.returncode != 0:
             raise GitError(f"git push to {self.redact(self.url)} failed: {self._why(done)}")
 

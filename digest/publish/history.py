@@ -22,10 +22,6 @@ class PublishBlockedError(Exception):
         self.findings = findings or []
 
 
-class UpstreamHeldError(PublishBlockedError):
-    """An edit upstream that a maintainer must confirm first (it removes most of the list): held, not retried."""
-
-
 def synced_commit(database: Database) -> str | None:
     """The upstream commit of the last sync; None before the first."""
     with database.reading() as session:

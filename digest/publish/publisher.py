@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session
 
 from digest import health
 from digest.awesome import store as liststore
-from digest.awesome.importer import removes_most
 from digest.awesome.lint import lint_bytes
 from digest.awesome.parse import ListFormatError
 from digest.clock import utc_now
@@ -27,7 +26,6 @@ from digest.config import Settings
 from digest.publish.git import GitClone, GitError, PushRefusedError, PushRejectedError
 from digest.publish.history import (
     PublishBlockedError,
-    UpstreamHeldError,
     base_before_rewrite,
     check_branch_is_new,
     check_file_is_kept,
@@ -47,6 +45,7 @@ from digest.publish.rules import (
     with_trailer,
 )
 from digest.publish.store import first_base, pending_decisions, record_failure, state_row
+from digest.publish.upstream import UpstreamHeldError, import_upstream
 from digest.storage.db import Database
 from digest.storage.files import held_for_writing
 from digest.storage.state import PublishState
@@ -65,9 +64,7 @@ class PublishResult:
     commit: str | None = None
     diff: str = ""
     findings: tuple[str, ...] = ()
-    # Trying again changes nothing until a maintainer acts (the repository refuses the push): the service holds until
-    # the branch moves upstream, it restarts (the settings may have changed), or someone runs `digest publish`.
-    held: bool = False
+    held: bool = False  # trying again changes nothing until a maintainer acts (see PublishRunner._hold)
 
 
 @dataclass(frozen=True)
@@ -289,34 +286,8 @@ class Publisher:
 
     def _import(self, session: Session, text: str, head: str | None) -> str:
         source = f"{self.source}@{(head or '')[:12]}"
-        try:
-            report = liststore.import_markdown(session, text.encode("utf-8"), source=source, now=self.clock())
-        except ListFormatError as exc:
-            raise PublishBlockedError(f"{source} cannot be imported: {exc}") from None
-        if removes_most(report) and not self.accepting_removals:
-            before = report.entries_total - len(report.added) + len(report.removed)
-            raise UpstreamHeldError(
-                f"{source} removes {len(report.removed)} of the list's {before} entries at once; nothing was pulled "
-                "or pushed. If that is meant, run `digest publish --accept-upstream`; if not, restore the entries "
-                "in the repository"
-            )
-        log.info(
-            "publish: brought back edits from %s: %d added, %d moved, %d removed",
-            source,
-            len(report.added),
-            len(report.moved),
-            len(report.removed),
-        )
-        # Headings and titles written upstream are one inert line each, as titles from arXiv are.
-        for item in report.added:
-            section, title = one_line(item["section"] or ""), one_line(item["title"] or "")
-            log.info("publish:   + %s: %s (line %s)", section, title, item["line"])
-        for item in report.moved:
-            moved = (one_line(item["from"] or ""), one_line(item["to"] or ""), one_line(item["title"] or ""))
-            log.info("publish:   ~ %s -> %s: %s", *moved)
-        for item in report.removed:
-            log.info("publish:   - %s: %s", one_line(item["section"] or ""), one_line(item["title"] or ""))
-        return liststore.render_markdown(session, self.settings.templates_dir)
+        templates, accepting = self.settings.templates_dir, self.accepting_removals
+        return import_upstream(session, text, source, self.clock(), templates, accepting_removals=accepting)
 
     def _synced(self, merged: Merged, commit: str | None, *, published: bool) -> None:
         with self.database.transaction() as session:
