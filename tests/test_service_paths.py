@@ -3,9 +3,13 @@ Each through the command line, as an operator meets it."""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -114,3 +118,29 @@ def test_read_only_commands_still_read_on_a_full_disk_after_a_clean_shutdown(
         assert main(["--data-dir", str(data), "reject", str(paper["arxiv_id"])]) == 1
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "full" in err and "Traceback" not in err, err
+
+
+# 4b -----------------------------------------------------------------------------------------------------------------
+def test_the_dotenv_file_beside_the_config_file_is_read_from_another_folder(tmp_path: Path) -> None:
+    """The service runs in /srv/list, where `.env` holds its secrets beside digest.toml; `digest --config
+    /srv/list/digest.toml weekly --send` run from the home folder read no `.env`, so it signed the maintainers' approve
+    links with a generated key the service does not know (every link refused) and had no Discord or git token. Now the
+    `.env` beside the settings file is read too (the working folder's and the real environment win)."""
+    site, home = tmp_path / "site", tmp_path / "home"
+    site.mkdir(), home.mkdir()
+    (site / ".env").write_text("DISCORD_TOKEN=from-the-dotenv-file\n", encoding="utf-8")
+    (site / "digest.toml").write_text("[discord]\nchannel_id = 42\nmaintainer_user_ids = [7]\n", encoding="utf-8")
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("DIGEST_", "DISCORD_"))}
+    environment["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    result = subprocess.run(
+        [sys.executable, "-m", "digest", "--config", str(site / "digest.toml"), "config", "check", "--json"],
+        cwd=home,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    features = {feature["name"]: feature for feature in json.loads(result.stdout)["features"]}
+    assert features["discord"]["on"], "the .env beside the config file was not read"
