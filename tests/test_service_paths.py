@@ -144,3 +144,16 @@ def test_the_dotenv_file_beside_the_config_file_is_read_from_another_folder(tmp_
     assert result.returncode == 0, result.stdout + result.stderr
     features = {feature["name"]: feature for feature in json.loads(result.stdout)["features"]}
     assert features["discord"]["on"], "the .env beside the config file was not read"
+
+
+def test_a_config_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """digest.toml saved by Windows Notepad (UTF-8 with a byte order mark): every command refused it as "not valid
+    TOML: Invalid statement (at line 1, column 1)", though line 1 looks right in any editor. Now the mark is skipped;
+    a file in another encoding is named as such."""
+    config = tmp_path / "digest.toml"
+    config.write_bytes("\ufeff[web]\nport = 8099\n".encode())
+    assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "show"]) == 0
+    assert "8099" in capsys.readouterr().out
+    config.write_bytes("[web]\nbase_url = 'http://caf\xe9.example'\n".encode("latin-1"))
+    assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check"]) == 1
+    assert "is not UTF-8 text" in capsys.readouterr().out

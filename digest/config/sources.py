@@ -45,8 +45,11 @@ def environment_fields(model: type[BaseModel], path: tuple[str, ...] = ()) -> It
 
 def read_toml(path: Path, problems: list[str]) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        # A file saved by Windows Notepad starts with a byte order mark, which TOML does not allow and no one can see:
+        # refused as "Invalid statement (at line 1, column 1)", it looked like a broken first line.
+        return tomllib.loads(path.read_bytes().decode("utf-8").removeprefix("\ufeff"))
+    except UnicodeDecodeError as exc:
+        problems.append(f"config file {path} is not UTF-8 text (byte {exc.start + 1}): save it as UTF-8")
     except FileNotFoundError:
         problems.append(f"config file {path} does not exist")
     except tomllib.TOMLDecodeError as exc:
