@@ -197,3 +197,29 @@ def test_an_upstream_commit_that_deletes_most_entries_is_held_for_a_maintainer(
     readme = remote.readme()
     assert arxiv_id in readme and "Oops" in remote.commits()
     assert readme.count("arxiv.org/abs/") == gutted.count("arxiv.org/abs/") + ours.decode().count(f"abs/{arxiv_id}")
+
+
+def test_a_dry_run_says_a_mass_removal_upstream_would_be_held(
+    tmp_path: Path, remote: Remote, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest publish --dry-run` over a commit upstream that deleted most entries printed a one-paper diff and "nothing
+    was pushed" (exit 0), while the real run holds: the maintainer checking first was told all was well. Now the dry
+    run says it would be held, in the same line, and exits 1."""
+    settings = settings_for(tmp_path, remote)
+    database = open_service_database(settings)
+    try:
+        reviewer, publisher = services(database, settings)
+        assert publisher.publish().outcome == UNCHANGED  # the first sync
+        approve(database, reviewer, 0)
+        gutted = without_entries_of(remote.readme(), ("Probing", "Representation", "Neuron Analysis"))
+        push_bytes(remote, gutted.encode("utf-8"), "Oops")
+    finally:
+        database.dispose()
+    options = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(settings.data_dir)]
+    capsys.readouterr()
+    assert main([*options, "publish", "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert "digest publish --accept-upstream" in err and err.count("\n") == 1, err
+    assert main([*options, "publish", "--dry-run", "--accept-upstream"]) == 0
+    assert remote.commits()[0] == "Oops"
+

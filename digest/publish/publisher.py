@@ -175,8 +175,7 @@ class Publisher:
     def _pushed_before(self, head: str | None, synced: str | None, merged: Merged) -> bool:
         """Whether the branch's head is this service's commit of the pending decisions: a publish stopped (killed)
         after its push and before it was recorded; without this the push would never show as published. Known by the
-        trailer naming the decisions it holds: a maintainer may commit under the service's name, and the `author`
-        setting may have changed since."""
+        trailer naming the decisions it holds, not by its author (a maintainer may commit under the same name)."""
         if head is None or head == synced or not merged.decided:
             return False
         if trailer_decisions(self.git.message_of(head)) != merged.upto:
@@ -229,7 +228,9 @@ class Publisher:
         else:
             self._check_upstream(merge_base, theirs, first=base_text is None)
             final = self._combine(session, ours, merge_base, theirs, decided)
-            if final != ours and not dry_run:
+            if final != ours and dry_run:  # imported to hold as the real run would, then rolled back
+                self._import(session, final, head, quiet=True)
+            elif final != ours:
                 final, imported = self._import(session, final, head), True
         if state is not None and theirs is not None and theirs != merge_base:
             state.base_text, state.synced_commit = theirs, head  # the database now holds the upstream edits
@@ -284,10 +285,10 @@ class Publisher:
             "pending papers again"
         )
 
-    def _import(self, session: Session, text: str, head: str | None) -> str:
-        source = f"{self.source}@{(head or '')[:12]}"
-        templates, accepting = self.settings.templates_dir, self.accepting_removals
-        return import_upstream(session, text, source, self.clock(), templates, accepting_removals=accepting)
+    def _import(self, session: Session, text: str, head: str | None, *, quiet: bool = False) -> str:
+        source, accepting = f"{self.source}@{(head or '')[:12]}", self.accepting_removals
+        now, templates = self.clock(), self.settings.templates_dir
+        return import_upstream(session, text, source, now, templates, accepting_removals=accepting, quiet=quiet)
 
     def _synced(self, merged: Merged, commit: str | None, *, published: bool) -> None:
         with self.database.transaction() as session:

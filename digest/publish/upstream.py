@@ -23,10 +23,18 @@ class UpstreamHeldError(PublishBlockedError):
 
 
 def import_upstream(
-    session: Session, text: str, source: str, now: datetime, templates_dir: Path, *, accepting_removals: bool
+    session: Session,
+    text: str,
+    source: str,
+    now: datetime,
+    templates_dir: Path,
+    *,
+    accepting_removals: bool,
+    quiet: bool = False,
 ) -> str:
     """Imports the merged text into the database and returns the list rendered from it; raises PublishBlockedError
-    when it cannot be imported, UpstreamHeldError (nothing written) when it removes most of the list unasked."""
+    when it cannot be imported, UpstreamHeldError (nothing written) when it removes most of the list unasked.
+    `quiet`: a dry run's import (rolled back), which logs nothing of what it brought."""
     try:
         report = liststore.import_markdown(session, text.encode("utf-8"), source=source, now=now)
     except ListFormatError as exc:
@@ -38,6 +46,8 @@ def import_upstream(
             "or pushed. If that is meant, run `digest publish --accept-upstream`; if not, restore the entries "
             "in the repository"
         )
+    if quiet:
+        return liststore.render_markdown(session, templates_dir)
     log.info(
         "publish: brought back edits from %s: %d added, %d moved, %d removed",
         source,
