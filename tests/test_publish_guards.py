@@ -223,3 +223,24 @@ def test_a_dry_run_says_a_mass_removal_upstream_would_be_held(
     assert main([*options, "publish", "--dry-run", "--accept-upstream"]) == 0
     assert remote.commits()[0] == "Oops"
 
+
+# More of the same kind ----------------------------------------------------------------------------------------------
+def test_a_clone_left_without_its_remote_by_a_killed_first_publish_publishes_again(
+    tmp_path: Path, remote: Remote
+) -> None:
+    """The first publish was killed between `git init` and `git remote add` of the service's clone: every publish
+    after it failed with "git remote failed: error: No such remote 'origin'", retried for ever, until someone found
+    and deleted data/publish/clone by hand. Now the clone gets its remote and the publish goes through."""
+    settings = settings_for(tmp_path, remote)
+    clone = settings.data_dir / "publish" / "clone"
+    clone.mkdir(parents=True)
+    git(clone, "init", "--quiet")  # what the killed first publish left
+    database = open_service_database(settings)
+    try:
+        reviewer, publisher = services(database, settings)
+        arxiv_id = approve(database, reviewer, 0)
+        result = publisher.publish()
+        assert result.outcome == PUBLISHED, result.message
+    finally:
+        database.dispose()
+    assert arxiv_id in remote.readme()

@@ -158,14 +158,15 @@ class GitClone:
 
     # -- what the publisher asks -------------------------------------------------------------------------------------
     def ensure(self) -> None:
-        """Creates the clone on first use; follows a changed repository URL."""
+        """Creates the clone on first use; follows a changed repository URL. A clone without its remote (a process
+        killed between `init` and `remote add`) gets it, rather than failing every publish from then on."""
         if not (self.folder / ".git").is_dir():
             self.folder.mkdir(parents=True, exist_ok=True)
             self._run("init", "--quiet")
+        current = self._run("remote", "get-url", "origin", check=False)
+        if current.returncode != 0:
             self._run("remote", "add", "origin", self.url)
-            return
-        current = self._run("remote", "get-url", "origin", check=False).stdout.decode().strip()
-        if current != self.url:
+        elif current.stdout.decode().strip() != self.url:
             self._run("remote", "set-url", "origin", self.url)
 
     def fetch(self, branch: str | None = None) -> str | None:
