@@ -244,3 +244,27 @@ def test_a_clone_left_without_its_remote_by_a_killed_first_publish_publishes_aga
     finally:
         database.dispose()
     assert arxiv_id in remote.readme()
+
+
+def test_a_broken_clone_inside_a_maintainers_checkout_never_touches_that_checkout(remote: Remote) -> None:
+    """The service run from inside the maintainer's own checkout of the list (its data folder there), and the clone's
+    .git left empty (a process killed in `git init`, a full disk): git looked past it and ran the service's commands
+    in the maintainer's checkout, re-pointing its origin and force-checking-out over its files. Now git never looks
+    above the service's clone, which is made again."""
+    settings = make_settings(remote.work / "data", publish_config(remote.url))
+    (remote.work / "notes.txt").write_text("work in progress\n", encoding="utf-8")
+    git(remote.work, "add", "notes.txt")  # staged, not committed: what a forced checkout would throw away
+    clone = settings.data_dir / "publish" / "clone"
+    (clone / ".git").mkdir(parents=True)
+    database = open_service_database(settings)
+    try:
+        reviewer, publisher = services(database, settings)
+        arxiv_id = approve(database, reviewer, 0)
+        result = publisher.publish()
+    finally:
+        database.dispose()
+    assert git(remote.work, "remote", "get-url", "origin").strip() == remote.url
+    assert "digest-publish" not in git(remote.work, "branch", "--list")
+    assert "notes.txt" in git(remote.work, "diff", "--cached", "--name-only")
+    assert result.outcome == PUBLISHED, result.message
+    assert arxiv_id in remote.readme()

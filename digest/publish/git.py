@@ -63,6 +63,8 @@ class GitClone:
     def _environment(self) -> dict[str, str]:
         environment = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "DIGEST_GIT_TOKEN"}
         environment.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1"})
+        # Never above the clone: with its .git broken, git would run in a repository around the data folder.
+        environment["GIT_CEILING_DIRECTORIES"] = str(self.folder.absolute().parent)
         token = self.settings.token.get_secret_value() if self.settings.token else ""
         if token and self.url.startswith(("https://", "http://")):
             basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
@@ -159,12 +161,11 @@ class GitClone:
     # -- what the publisher asks -------------------------------------------------------------------------------------
     def ensure(self) -> None:
         """Creates the clone on first use; follows a changed repository URL. A clone without its remote (a process
-        killed between `init` and `remote add`) gets it, rather than failing every publish from then on."""
-        if not (self.folder / ".git").is_dir():
-            self.folder.mkdir(parents=True, exist_ok=True)
-            self._run("init", "--quiet")
+        killed in `init` or before `remote add`) is made again, rather than failing every publish from then on."""
+        self.folder.mkdir(parents=True, exist_ok=True)
         current = self._run("remote", "get-url", "origin", check=False)
-        if current.returncode != 0:
+        if current.returncode != 0:  # no clone yet, or one a killed `init` left (it is made again)
+            self._run("init", "--quiet")
             self._run("remote", "add", "origin", self.url)
         elif current.stdout.decode().strip() != self.url:
             self._run("remote", "set-url", "origin", self.url)
