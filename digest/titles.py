@@ -27,6 +27,11 @@ _ARXIV_URL = re.compile(
     re.IGNORECASE | re.ASCII,
 )
 
+_ARXIV_LINKED = re.compile(
+    r"arxiv\.org/(?:abs|pdf|html)/(\d{4}\.\d{4,5}|[a-z][a-z.-]{0,19}(?:\.[A-Z]{2})?/\d{7})(?!\d)",
+    re.IGNORECASE | re.ASCII,
+)
+
 
 # The month an arXiv ID was issued in (its first version's submission): 2411.16198 and hep-th/9901001 start with YYMM.
 _ARXIV_MONTH = re.compile(r"(?:^|/)(?P<year>\d\d)(?P<month>0[1-9]|1[0-2])(?:\.|\d{3}\b)", re.ASCII)
@@ -60,6 +65,11 @@ def arxiv_id_from_url(url: str) -> str | None:
     """The versionless arXiv ID an abs/pdf/html URL points at, or None for any other URL."""
     match = _ARXIV_URL.match(url.strip())
     return match.group("id") if match else None
+
+
+def linked_arxiv_ids(text: str) -> set[str]:
+    """The arXiv papers a text links to (versions aside): found without parsing the list, for a check on every write."""
+    return set(_ARXIV_LINKED.findall(text))
 
 
 def split_arxiv_id(text: str) -> tuple[str, int | None]:

@@ -130,7 +130,7 @@ def test_the_environment_wins_over_the_file_and_the_arguments_over_both(tmp_path
     assert (settings.config_path, settings.data_dir, settings.database_url) == (
         config,
         tmp_path / "from-env",
-        "sqlite:///file.db",
+        f"sqlite:///{tmp_path / 'file.db'}",  # a relative path in the file is read from the file's folder
     )
     given = load_settings(None, tmp_path / "given", environ=environ, load_dotenv_file=False)
     assert given.data_dir == tmp_path / "given"

@@ -2,8 +2,9 @@
 that file held.
 
 Before `list.md` is replaced by a version with fewer entries (a wrong import, a database that lost its rows, an
-undo), or when it was edited since the service last wrote it (a hand edit not imported yet), the file it had is kept
-as `list.md.1` (older ones move up to `list.md.3`), so approved entries and a maintainer's edits can be recovered.
+undo) or without a paper it linked (a database restored from a backup, then an approval), or when it was edited
+since the service last wrote it (a hand edit not imported yet), the file it had is kept as `list.md.1` (older ones
+move up to `list.md.3`), so approved entries and a maintainer's edits can be recovered.
 A hand edit is also kept as `list.md.edited.1` (older hand edits up to `list.md.edited.3`): only a later hand edit
 moves those, so routine undos, which rotate `list.md.1`..`.3`, never push a maintainer's edit out.
 What the service last wrote is remembered by its SHA-256 in `.list.md.written` beside it.
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from digest.awesome.parse import parse_list
 from digest.storage.files import keep_generations, write_atomic_bytes
+from digest.titles import linked_arxiv_ids
 
 log = logging.getLogger(__name__)
 
@@ -75,11 +77,23 @@ def keep_replaced(path: Path, previous: bytes, text: str, entries: int | None = 
             HAND_EDITS,
         )
         return
-    before = entry_count(previous.decode("utf-8", "replace"))
+    previous_text = previous.decode("utf-8", "replace")
+    before = entry_count(previous_text)
     after = entry_count(text) if entries is None else entries
+    lost = sorted(linked_arxiv_ids(previous_text) - linked_arxiv_ids(text))
     if after < before:
         kept = keep_generations(path, previous, GENERATIONS)
         log.warning("list: %s goes from %d to %d entries; the previous file is kept as %s", path, before, after, kept)
+    elif lost:  # as many entries, but not the same papers: a database restored from a backup, then one approval
+        kept = keep_generations(path, previous, GENERATIONS)
+        log.warning(
+            "list: %s held %d paper(s) the database does not (%s; a database restored from a backup?); the previous "
+            "file is kept as %s",
+            path,
+            len(lost),
+            ", ".join(lost[:5]) + (", ..." if len(lost) > 5 else ""),
+            kept,
+        )
     elif always:
         kept = keep_generations(path, previous, GENERATIONS)
         log.warning(

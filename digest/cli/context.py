@@ -25,6 +25,7 @@ class Context:
         self.config_path = config_path
         self.data_dir = data_dir
         self.restoring = False  # `list import`: open a used data folder's empty database without seeding it
+        self.reading_only = False  # a command that only reads: a full disk still lets it read (see `database`)
         self._settings: Settings | None = None
         self._database: Database | None = None
 
@@ -41,9 +42,30 @@ class Context:
         """The service database, created and filled with the bundled list on first use of a new data folder."""
         if self._database is None:
             from digest.service.wiring import open_service_database
+            from digest.storage.db import DatabaseError
 
-            self._database = open_service_database(self.settings, restoring=self.restoring)
+            try:
+                self._database = open_service_database(self.settings, restoring=self.restoring)
+            except DatabaseError as exc:
+                self._database = self._read_only(exc)
         return self._database
+
+    def _read_only(self, failure: Exception) -> Database:
+        """For a command that only reads, a SQLite database that cannot be opened the usual way for want of space (or
+        of a writable folder: SQLite creates its `-shm` file even to read) is read as it stands, read-only."""
+        from digest.storage.failures import full_disk, read_only_folder
+
+        url = self.settings.database_url
+        why = full_disk(url) or read_only_folder(url)
+        if not self.reading_only or not why:
+            raise failure
+        from digest.storage.snapshot import open_read_only
+
+        database = open_read_only(url)
+        if database is None:
+            raise failure
+        print(f"digest: warning: reading the database read-only{why}; free space to change anything", file=sys.stderr)
+        return database
 
     def close(self) -> None:
         if self._database is not None:

@@ -215,6 +215,7 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
 
 
 def handle_list(args: argparse.Namespace, context: Context) -> int:
+    context.reading_only = True
     from digest.relevance.training import Verdict
     from digest.relevance.training_store import list_decisions
 

@@ -207,6 +207,8 @@ def refuse_to_replace(path: Path, data_dir: Path) -> None:
 def handle_export(args: argparse.Namespace, context: Context) -> int:
     import hashlib
 
+    context.reading_only = True
+
     from digest.awesome import store as liststore
     from digest.storage.files import write_atomic
 
@@ -244,6 +246,7 @@ def handle_export(args: argparse.Namespace, context: Context) -> int:
 
 
 def handle_lint(args: argparse.Namespace, context: Context) -> int:
+    context.reading_only = True
     from digest.awesome import store as liststore
     from digest.awesome.lint import ERROR, has_errors, lint_bytes
     from digest.awesome.parse import ListFormatError

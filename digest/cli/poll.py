@@ -164,6 +164,7 @@ def handle_poll(args: argparse.Namespace, context: Context) -> int:
 
 
 def handle_candidates(args: argparse.Namespace, context: Context) -> int:
+    context.reading_only = True
     from digest.arxiv.candidates import candidate_dict, list_candidates, second_tier_waiting
 
     with context.database.reading() as session:

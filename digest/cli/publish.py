@@ -19,6 +19,11 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("--dry-run", action="store_true", help="print the diff that would be pushed; change nothing")
     parser.add_argument("--status", action="store_true", help="last published commit, pending decisions, last error")
+    parser.add_argument(
+        "--accept-upstream",
+        action="store_true",
+        help="take an edit upstream that removes many entries at once (held for a maintainer otherwise)",
+    )
     parser.set_defaults(handler=handle_publish)
 
 
@@ -34,7 +39,8 @@ def handle_publish(args: argparse.Namespace, context: Context) -> int:
 
     # The publisher logs each finding, and a real run its failure, as the service's log shows them: said once here.
     setup_logging(context.settings.log_level, context.settings.log_format)
-    result = publisher_for(context.database, context.settings).publish(dry_run=args.dry_run)
+    publisher = publisher_for(context.database, context.settings)
+    result = publisher.publish(dry_run=args.dry_run, accept_upstream=args.accept_upstream)
     if result.outcome in (BLOCKED, FAILED):
         if not args.dry_run:
             return 1

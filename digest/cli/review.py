@@ -147,6 +147,7 @@ def history_line(decision: Decision, arxiv_id: str, title: str) -> str:
 
 
 def handle_history(args: argparse.Namespace, context: Context) -> int:
+    context.reading_only = True
     from digest.review.history import decision_history
 
     with context.database.reading() as session:

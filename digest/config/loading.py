@@ -31,6 +31,14 @@ def load_settings(
         environ = os.environ
     if config_path is None and environ.get("DIGEST_CONFIG"):
         config_path = Path(environ["DIGEST_CONFIG"])
+    if environ is os.environ and load_dotenv_file and config_path is not None:
+        # The `.env` beside the settings file too (the working folder's and the real environment win): a command run
+        # from another folder signs links and logs in with the service's secrets, not with generated ones.
+        beside = config_path.expanduser().absolute().parent / ".env"
+        if beside.parent != Path.cwd().absolute() and beside.is_file():
+            from dotenv import load_dotenv
+
+            load_dotenv(beside, override=False)
     given: dict[str, Any] = {"config_path": config_path}
     if data_dir is not None:
         given["data_dir"] = data_dir

@@ -38,9 +38,9 @@ class PublishSettings(Section):
     @field_validator("repository")
     @classmethod
     def _absolute_local_path(cls, url: str | None) -> str | None:
-        """A local repository written as a relative path is read from the working folder (git would read it in the
-        service's own clone); git takes a path for one when no colon comes before its first slash."""
-        if url and "://" not in url and ":" not in url.split("/", 1)[0] and not Path(url).expanduser().is_absolute():
+        """A local repository written as a relative path is made absolute (git would read it in the service's own
+        clone): the settings file's from the file's folder (config/sources.py), any other from the working folder."""
+        if url and is_local_path(url) and not Path(url).expanduser().is_absolute():
             return str(Path(url).expanduser().absolute())
         return url
 
@@ -74,6 +74,11 @@ class PublishSettings(Section):
         if problems:
             raise problem("\n".join(problems))
         return self
+
+
+def is_local_path(url: str) -> bool:
+    """Whether git reads a repository address as a path on this machine: no colon before its first slash."""
+    return "://" not in url and ":" not in url.split("/", 1)[0]
 
 
 def publish_problems(publish: PublishSettings) -> list[str]:

@@ -17,6 +17,20 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from digest.config.declarations import also_in_file, environment_variable, field_at
+from digest.config.publish import is_local_path
+
+# The paths the settings file may give, and whether each must exist already. One written relative is read from the
+# file's own folder, not the working folder: every command finds the same data folder (and database) wherever it is
+# run from. Given on the command line or in the environment, a relative path is read from the working folder.
+FILE_PATHS: tuple[tuple[tuple[str, ...], bool], ...] = (
+    (("data_dir",), False),
+    (("feeds_dir",), True),
+    (("templates_dir",), True),
+    (("seed_list",), True),
+    (("weekly", "out_dir"), False),
+    (("publish", "repository"), False),
+)
+SQLITE_PREFIX = "sqlite:///"
 
 
 def environment_fields(model: type[BaseModel], path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
@@ -31,8 +45,11 @@ def environment_fields(model: type[BaseModel], path: tuple[str, ...] = ()) -> It
 
 def read_toml(path: Path, problems: list[str]) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        # A file saved by Windows Notepad starts with a byte order mark, which TOML does not allow and no one can see:
+        # refused as "Invalid statement (at line 1, column 1)", it looked like a broken first line.
+        return tomllib.loads(path.read_bytes().decode("utf-8").removeprefix("\ufeff"))
+    except UnicodeDecodeError as exc:
+        problems.append(f"config file {path} is not UTF-8 text (byte {exc.start + 1}): save it as UTF-8")
     except FileNotFoundError:
         problems.append(f"config file {path} does not exist")
     except tomllib.TOMLDecodeError as exc:
@@ -54,9 +71,12 @@ class TomlFileSource(_Source):
         super().__init__(settings_cls)
         self.data = read_toml(path, problems) if path else {}
         self.problems = problems
+        self.folder = path.expanduser().absolute().parent if path else None
 
     def __call__(self) -> dict[str, Any]:
         data = copy.deepcopy(self.data)
+        if self.folder is not None:
+            self._from_file_folder(data, self.folder)
         for path, variable in environment_fields(self.settings_cls):
             field = field_at(self.settings_cls, path)
             if field is None or also_in_file(field):
@@ -76,6 +96,34 @@ class TomlFileSource(_Source):
                 del data[last]
                 self._environment_only(last, variable)
         return data
+
+    def _from_file_folder(self, data: dict[str, Any], folder: Path) -> None:
+        """Relative paths in the file made absolute from its folder; one that must exist and does not is a problem
+        that names both, and its key is left out (so it is said once)."""
+        for path, must_exist in FILE_PATHS:
+            *parents, last = path
+            table: Any = data
+            for part in parents:
+                table = table.get(part) if isinstance(table, dict) else None
+            written = table.get(last) if isinstance(table, dict) else None
+            if not isinstance(written, str) or not written or (last == "repository" and not is_local_path(written)):
+                continue
+            given = Path(written).expanduser()
+            if given.is_absolute():
+                continue
+            resolved = folder / given
+            table[last] = str(resolved)
+            if must_exist and not resolved.exists():
+                del table[last]
+                self.problems.append(
+                    f"{'.'.join(path)} {written} does not exist (looked for {resolved}: a relative path in the config "
+                    "file is read from the config file's folder)"
+                )
+        url = data.get("database_url")
+        if isinstance(url, str) and url.startswith(SQLITE_PREFIX) and not url.startswith(SQLITE_PREFIX + "/"):
+            rest = url.removeprefix(SQLITE_PREFIX)
+            if rest and not rest.startswith(("?", ":memory:")):
+                data["database_url"] = SQLITE_PREFIX + str(folder / rest)
 
     def _environment_only(self, key: str, variable: str) -> None:
         self.problems.append(f"{key} is read from the environment only: set {variable}, not the config file")

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from digest.config import PublishSettings
+from digest.publish.rules import refused_push_line, renamed_in
 
 GIT_TIMEOUT_SECONDS = 120.0
 _MISSING_REF = re.compile(r"couldn't find remote ref|could not find remote ref", re.IGNORECASE)
@@ -43,6 +44,10 @@ class PushRejectedError(GitError):
     """The remote refused the push because someone pushed first (not a fast-forward)."""
 
 
+class PushRefusedError(GitError):
+    """The remote refused the push for a reason of its own (a protected branch, a hook): trying again won't help."""
+
+
 class GitClone:
     """One working clone in `folder`, tracking `settings.branch` of `settings.repository`."""
 
@@ -58,6 +63,8 @@ class GitClone:
     def _environment(self) -> dict[str, str]:
         environment = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "DIGEST_GIT_TOKEN"}
         environment.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1"})
+        # Never above the clone: with its .git broken, git would run in a repository around the data folder.
+        environment["GIT_CEILING_DIRECTORIES"] = str(self.folder.absolute().parent)
         token = self.settings.token.get_secret_value() if self.settings.token else ""
         if token and self.url.startswith(("https://", "http://")):
             basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
@@ -153,14 +160,14 @@ class GitClone:
 
     # -- what the publisher asks -------------------------------------------------------------------------------------
     def ensure(self) -> None:
-        """Creates the clone on first use; follows a changed repository URL."""
-        if not (self.folder / ".git").is_dir():
-            self.folder.mkdir(parents=True, exist_ok=True)
+        """Creates the clone on first use; follows a changed repository URL. A clone without its remote (a process
+        killed in `init` or before `remote add`) is made again, rather than failing every publish from then on."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        current = self._run("remote", "get-url", "origin", check=False)
+        if current.returncode != 0:  # no clone yet, or one a killed `init` left (it is made again)
             self._run("init", "--quiet")
             self._run("remote", "add", "origin", self.url)
-            return
-        current = self._run("remote", "get-url", "origin", check=False).stdout.decode().strip()
-        if current != self.url:
+        elif current.stdout.decode().strip() != self.url:
             self._run("remote", "set-url", "origin", self.url)
 
     def fetch(self, branch: str | None = None) -> str | None:
@@ -175,6 +182,13 @@ class GitClone:
                 return None
             raise GitError(f"git fetch from {self.redact(self.url)} failed: {self._why(done)}")
         return self._run("rev-parse", "--verify", remote_ref).stdout.decode().strip()
+
+    def remote_head(self, branch: str | None = None) -> str | None:
+        """The branch's newest commit on the remote as `ls-remote` says (nothing fetched), None when it has none."""
+        self.ensure()
+        ref = f"refs/heads/{branch or self.settings.branch}"
+        found = [line.split()[0] for line in self._run("ls-remote", "origin", ref).stdout.decode().splitlines()]
+        return found[0] if found else None
 
     def branches(self) -> list[str]:
         """The names of the remote's branches (none in an empty repository)."""
@@ -222,11 +236,9 @@ class GitClone:
         )
         return self._run("rev-parse", "HEAD").stdout.decode().strip()
 
-    def author_of(self, commit: str) -> str:
-        """The commit's author as `Name <email>`."""
-        return (
-            self._run("log", "-1", "--format=%an <%ae>", commit, check=False).stdout.decode("utf-8", "replace").strip()
-        )
+    def message_of(self, commit: str) -> str:
+        """The commit's message."""
+        return self._run("log", "-1", "--format=%B", commit, check=False).stdout.decode("utf-8", "replace")
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         return self._run("merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
@@ -242,17 +254,7 @@ class GitClone:
     def renamed_to(self, older: str, newer: str, path: str) -> str | None:
         """Where `path` went between two commits when git sees it renamed (its text mostly kept), else None."""
         done = self._run("diff", "--name-status", "-z", "-M", older, newer, check=False)
-        fields = done.stdout.decode("utf-8", "replace").split("\0")
-        at = 0
-        while at < len(fields) - 1:
-            status = fields[at]
-            if status.startswith(("R", "C")):
-                if fields[at + 1] == path and status.startswith("R") and at + 2 < len(fields):
-                    return fields[at + 2]
-                at += 3
-            else:
-                at += 2
-        return None
+        return renamed_in(done.stdout.decode("utf-8", "replace"), path)
 
     def push(self, commit: str, branch: str | None = None) -> None:
         """Pushes `commit` to the branch (the configured one unless named), never forced; raises PushRejectedError
@@ -264,8 +266,8 @@ class GitClone:
         if any(_SOMEONE_PUSHED_FIRST.search(line) for line in refused):
             raise PushRejectedError(f"the push to {branch} was rejected: {self._why(done)}")
         if refused:  # a hook or a protected branch: trying again changes nothing
-            reason = " ".join(refused[0].split("\t")[2:]) or "refused"
-            raise GitError(f"{self.redact(self.url)} refused the push to {branch}: {reason}; {self._why(done)}")
+            stderr = done.stderr.decode("utf-8", "replace")
+            raise PushRefusedError(refused_push_line(self.redact(self.url), branch, refused[0], stderr))
         if done.returncode != 0:
             raise GitError(f"git push to {self.redact(self.url)} failed: {self._why(done)}")
 

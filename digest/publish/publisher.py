@@ -23,7 +23,7 @@ from digest.awesome.lint import lint_bytes
 from digest.awesome.parse import ListFormatError
 from digest.clock import utc_now
 from digest.config import Settings
-from digest.publish.git import GitClone, GitError, PushRejectedError
+from digest.publish.git import GitClone, GitError, PushRefusedError, PushRejectedError
 from digest.publish.history import (
     PublishBlockedError,
     base_before_rewrite,
@@ -33,8 +33,19 @@ from digest.publish.history import (
     synced_commit,
 )
 from digest.publish.replay import replayed
-from digest.publish.rules import Decided, changes, commit_message, finding_line, new_errors, one_line, unified_diff
+from digest.publish.rules import (
+    Decided,
+    changes,
+    commit_message,
+    finding_line,
+    new_errors,
+    one_line,
+    trailer_decisions,
+    unified_diff,
+    with_trailer,
+)
 from digest.publish.store import first_base, pending_decisions, record_failure, state_row
+from digest.publish.upstream import UpstreamHeldError, import_upstream
 from digest.storage.db import Database
 from digest.storage.files import held_for_writing
 from digest.storage.state import PublishState
@@ -53,6 +64,7 @@ class PublishResult:
     commit: str | None = None
     diff: str = ""
     findings: tuple[str, ...] = ()
+    held: bool = False  # trying again changes nothing until a maintainer acts (see PublishRunner._hold)
 
 
 @dataclass(frozen=True)
@@ -73,16 +85,19 @@ class Publisher:
         self.clock = clock
         self.git = GitClone(settings.data_dir / "publish" / "clone", settings.publish)
         self.source = f"{self.git.redact(self.git.url)}:{settings.publish.path}"
+        self.accepting_removals = False  # `digest publish --accept-upstream`: a mass removal upstream is taken
 
     def remember_base(self) -> None:
         """Before the first sync, the list as it stands is the merge base: decisions from now on are kept."""
         with self.database.transaction() as session:
             state_row(session, self.settings.templates_dir)
 
-    def publish(self, *, dry_run: bool = False, wait: bool = True) -> PublishResult:
+    def publish(self, *, dry_run: bool = False, wait: bool = True, accept_upstream: bool = False) -> PublishResult:
         """Publishes what is pending; every failure is a result with one line, recorded and reported to /healthz.
         One at a time per data folder (`digest publish` waits for the service's): both work in the one clone. The
-        service does not wait (`wait` False): a thread blocked on the lock would hold up its stop; it gets BUSY."""
+        service does not wait (`wait` False): a thread blocked on the lock would hold up its stop; it gets BUSY.
+        `accept_upstream`: an edit upstream that removes most of the list is a maintainer's wish (held otherwise)."""
+        self.accepting_removals = accept_upstream
         waiting = "publish: waiting for the publish running in another process (the service or `digest publish`)"
         try:
             with held_for_writing(self.git.folder, on_wait=lambda: log.info(waiting), wait=wait):
@@ -102,10 +117,14 @@ class Publisher:
             except PushRejectedError as exc:
                 log.info("publish: %s; fetching again (attempt %d of %d)", exc, attempt, PUSH_ATTEMPTS)
                 continue
+            except UpstreamHeldError as exc:
+                return self._failed(BLOCKED, f"held: {exc}", (), dry_run, held=True)
             except PublishBlockedError as exc:
                 for finding in exc.findings:
                     log.warning("publish: %s", finding)
                 return self._failed(BLOCKED, f"stopped: {exc}", tuple(exc.findings), dry_run)
+            except PushRefusedError as exc:
+                return self._failed(FAILED, str(exc), (), dry_run, held=True)
             except GitError as exc:
                 return self._failed(FAILED, str(exc), (), dry_run)
             if not dry_run:
@@ -113,7 +132,9 @@ class Publisher:
             return result
         return self._failed(FAILED, f"the push was rejected {PUSH_ATTEMPTS} times in a row; trying later", (), dry_run)
 
-    def _failed(self, outcome: str, line: str, findings: tuple[str, ...], dry_run: bool) -> PublishResult:
+    def _failed(
+        self, outcome: str, line: str, findings: tuple[str, ...], dry_run: bool, *, held: bool = False
+    ) -> PublishResult:
         line = self.git.redact(line)
         if not dry_run:
             try:
@@ -123,7 +144,7 @@ class Publisher:
                 failures = 1
             log.error("publish: %s (%d failed attempt(s) in a row; pending decisions are kept)", line, failures)
             health.report("publish", False, line)
-        return PublishResult(outcome, line, findings=findings)
+        return PublishResult(outcome, line, findings=findings, held=held)
 
     def _attempt(self, dry_run: bool) -> PublishResult:
         head = self.git.fetch()
@@ -143,7 +164,7 @@ class Publisher:
             return PublishResult(UNCHANGED, f"{self.settings.publish.path} is up to date", head)
         if dry_run:
             return PublishResult(PUBLISHED, merged.message.splitlines()[0], None, diff)
-        commit = self.git.commit(head, merged.final.encode("utf-8"), merged.message)
+        commit = self.git.commit(head, merged.final.encode("utf-8"), with_trailer(merged.message, merged.upto))
         self.git.push(commit)
         self._synced(merged, commit, published=True)
         log.info(
@@ -153,8 +174,11 @@ class Publisher:
 
     def _pushed_before(self, head: str | None, synced: str | None, merged: Merged) -> bool:
         """Whether the branch's head is this service's commit of the pending decisions: a publish stopped (killed)
-        after its push and before it was recorded; without this the push would never show as published."""
-        if head in (None, synced) or not merged.decided or self.git.author_of(head) != self.settings.publish.author:
+        after its push and before it was recorded; without this the push would never show as published. Known by the
+        trailer naming the decisions it holds, not by its author (a maintainer may commit under the same name)."""
+        if head is None or head == synced or not merged.decided:
+            return False
+        if trailer_decisions(self.git.message_of(head)) != merged.upto:
             return False
         log.info("publish: %s already holds the pending decisions (a publish stopped after its push)", head[:12])
         return True
@@ -204,7 +228,9 @@ class Publisher:
         else:
             self._check_upstream(merge_base, theirs, first=base_text is None)
             final = self._combine(session, ours, merge_base, theirs, decided)
-            if final != ours and not dry_run:
+            if final != ours and dry_run:  # imported to hold as the real run would, then rolled back
+                self._import(session, final, head, quiet=True)
+            elif final != ours:
                 final, imported = self._import(session, final, head), True
         if state is not None and theirs is not None and theirs != merge_base:
             state.base_text, state.synced_commit = theirs, head  # the database now holds the upstream edits
@@ -259,29 +285,10 @@ class Publisher:
             "pending papers again"
         )
 
-    def _import(self, session: Session, text: str, head: str | None) -> str:
-        source = f"{self.source}@{(head or '')[:12]}"
-        try:
-            report = liststore.import_markdown(session, text.encode("utf-8"), source=source, now=self.clock())
-        except ListFormatError as exc:
-            raise PublishBlockedError(f"{source} cannot be imported: {exc}") from None
-        log.info(
-            "publish: brought back edits from %s: %d added, %d moved, %d removed",
-            source,
-            len(report.added),
-            len(report.moved),
-            len(report.removed),
-        )
-        # Headings and titles written upstream are one inert line each, as titles from arXiv are.
-        for item in report.added:
-            section, title = one_line(item["section"] or ""), one_line(item["title"] or "")
-            log.info("publish:   + %s: %s (line %s)", section, title, item["line"])
-        for item in report.moved:
-            moved = (one_line(item["from"] or ""), one_line(item["to"] or ""), one_line(item["title"] or ""))
-            log.info("publish:   ~ %s -> %s: %s", *moved)
-        for item in report.removed:
-            log.info("publish:   - %s: %s", one_line(item["section"] or ""), one_line(item["title"] or ""))
-        return liststore.render_markdown(session, self.settings.templates_dir)
+    def _import(self, session: Session, text: str, head: str | None, *, quiet: bool = False) -> str:
+        source, accepting = f"{self.source}@{(head or '')[:12]}", self.accepting_removals
+        now, templates = self.clock(), self.settings.templates_dir
+        return import_upstream(session, text, source, now, templates, accepting_removals=accepting, quiet=quiet)
 
     def _synced(self, merged: Merged, commit: str | None, *, published: bool) -> None:
         with self.database.transaction() as session:

@@ -18,6 +18,15 @@ SUBJECT_MAX = 200
 TITLE_MAX = 160
 BACKOFF_START = timedelta(seconds=30)
 BACKOFF_MAX = timedelta(hours=1)
+# Written under each commit the service makes: its own commits are known by it (and by the decisions they hold), not
+# by the author, which a maintainer may share with the service.
+TRAILER = "Awesome-Digest-Decisions"
+_TRAILER_LINE = re.compile(rf"^{TRAILER}: (\d+)$", re.MULTILINE)
+# An edit pulled from the list's repository removes this many entries at most, and at most this share of the list,
+# before the service holds it for a maintainer (a README truncated or mostly deleted by a bad commit upstream).
+UPSTREAM_REMOVAL_LIMIT = 10
+UPSTREAM_REMOVAL_SHARE = 0.2
+UPSTREAM_REMOVAL_FLOOR = 3  # on a small list, a share is a couple of entries: that many are always a hand edit
 _LINE_NOTE = re.compile(r"\(line \d+\)")  # findings name other lines, which move with any edit above them
 # What a forge reads in a commit message as a reference: "#12", "owner/name#12" and "GH-12" link an issue ("fixes #12"
 # closes it once the commit reaches the default branch), "@name" a person (not the "@" of an email address). A
@@ -105,6 +114,17 @@ def commit_message(found: list[Change]) -> str:
     return inert_references(subject + "\n\n" + "\n".join(body) + "\n")
 
 
+def with_trailer(message: str, upto: int) -> str:
+    """The commit message with the trailer naming the newest decision the commit holds."""
+    return f"{message.rstrip()}\n\n{TRAILER}: {upto}\n"
+
+
+def trailer_decisions(message: str) -> int | None:
+    """The newest decision a commit of the service holds, from its trailer; None for anyone else's commit."""
+    found = _TRAILER_LINE.findall(message)
+    return int(found[-1]) if found else None
+
+
 def inert_references(text: str) -> str:
     """Text with every issue reference and @mention a forge would act on made dead (see _REFERENCE)."""
     return _REFERENCE.sub(lambda found: (found.group(1) or found.group(2)) + "\u200d", text)
@@ -114,6 +134,41 @@ def new_errors(base: list[Finding], upstream: list[Finding]) -> list[Finding]:
     """Lint errors the upstream file has that the last synced one had not (line numbers aside)."""
     known = {(f.code, _LINE_NOTE.sub("", f.message)) for f in base if f.severity == ERROR}
     return [f for f in upstream if f.severity == ERROR and (f.code, _LINE_NOTE.sub("", f.message)) not in known]
+
+
+def removes_most(removed: int, before: int) -> bool:
+    """Whether an edit upstream removes more entries (moves not counted) than a maintainer's edit plausibly does:
+    more than UPSTREAM_REMOVAL_LIMIT, or more than UPSTREAM_REMOVAL_SHARE of the list (from UPSTREAM_REMOVAL_FLOOR)."""
+    if removed > UPSTREAM_REMOVAL_LIMIT:
+        return True
+    return removed >= UPSTREAM_REMOVAL_FLOOR and removed > UPSTREAM_REMOVAL_SHARE * before
+
+
+def refused_push_line(url: str, branch: str, refused: str, stderr: str) -> str:
+    """A push the repository refused for a reason of its own (a hook, a protected branch), from git's porcelain line
+    and what the remote said, with the fix."""
+    reason = " ".join(refused.split("\t")[2:]) or "refused"
+    said = [line.strip() for line in stderr.splitlines()]
+    remote = " ".join(line for line in said if line.startswith("remote:") and line != "remote:")[:200]
+    return (
+        f"{url} refused the push to {branch}: {reason}{f' ({remote})' if remote else ''}; let the service's account "
+        f'push to {branch} there (or set publish.mode = "pull-request"), then run `digest publish`'
+    )
+
+
+def renamed_in(name_status: str, path: str) -> str | None:
+    """Where `path` went, from `git diff --name-status -z -M` output, when git saw it renamed; else None."""
+    fields = name_status.split("\0")
+    at = 0
+    while at < len(fields) - 1:
+        status = fields[at]
+        if status.startswith(("R", "C")):
+            if fields[at + 1] == path and status.startswith("R") and at + 2 < len(fields):
+                return fields[at + 2]
+            at += 3
+        else:
+            at += 2
+    return None
 
 
 def finding_line(path: str, finding: Finding) -> str:

@@ -10,13 +10,16 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from digest import health
 from digest.clock import utc_now
 from digest.config import Settings
+from digest.publish.git import GitError
 from digest.publish.publisher import BLOCKED, BUSY, FAILED
 from digest.publish.pull_publisher import publisher_for
 from digest.publish.rules import one_line, retry_after
-from digest.publish.store import has_pending
+from digest.publish.store import has_pending, last_error
 from digest.review.waking import DecisionWakenLoop
 from digest.storage.db import Database
 
@@ -25,6 +28,7 @@ log = logging.getLogger("digest.publish")
 # Decisions made in another process (`digest approve`) wake no listener here; they are found this often.
 CHECK_SECONDS = 30.0
 BUSY_SECONDS = 5.0  # how soon the service looks again while `digest publish` holds the clone
+HELD_CHECK_SECONDS = 300.0  # while the repository refuses the push: how often to look whether its branch moved
 
 
 class PublishRunner(DecisionWakenLoop):
@@ -54,8 +58,10 @@ class PublishRunner(DecisionWakenLoop):
                 await self._pause(window)
                 if self._stopping.is_set():
                     return
+                held = False
                 try:
-                    outcome = (await asyncio.to_thread(lambda: self.publisher.publish(wait=False))).outcome
+                    result = await asyncio.to_thread(lambda: self.publisher.publish(wait=False))
+                    outcome, held = result.outcome, result.held
                 except Exception as exc:  # publishing must outlive a bug or a database error: it is tried again
                     log.exception("publish: publishing failed")
                     line = self.publisher.git.redact(one_line(str(exc)))
@@ -65,6 +71,10 @@ class PublishRunner(DecisionWakenLoop):
                     log.info("publish: another process is publishing; looking again in %.0f s", BUSY_SECONDS)
                     await self._pause(BUSY_SECONDS)
                     window = 0.0  # the batch window has passed already: not waited again
+                    continue
+                if held:
+                    await self._hold()
+                    window = 0.0
                     continue
                 if outcome in (FAILED, BLOCKED):
                     self.failures += 1
@@ -76,6 +86,42 @@ class PublishRunner(DecisionWakenLoop):
                 self.failures = 0
             window = self.settings.publish.batch_seconds
             await self._wait_for_decision(CHECK_SECONDS)
+
+    async def _hold(self) -> None:
+        """The repository refused the push (a protected branch, a hook), or an edit there waits for a maintainer (a
+        mass removal): trying again would give the same, so nothing is tried until the branch moves there, a
+        `digest publish` goes through, or the service restarts; the failure stays on /healthz and in
+        `digest publish --status` meanwhile."""
+        held_at = await asyncio.to_thread(self._remote_head)
+        log.error(
+            "publish: held: not tried again until the branch changes upstream, `digest publish` goes through, or the "
+            "service restarts"
+        )
+        while not self._stopping.is_set():
+            await self._pause(HELD_CHECK_SECONDS)
+            if self._stopping.is_set():
+                return
+            if await asyncio.to_thread(self._went_through):
+                log.info("publish: a publish went through in another process; going on")
+                return
+            now = await asyncio.to_thread(self._remote_head)
+            if now is not None and now != held_at:
+                log.info("publish: the branch changed upstream; trying again")
+                return
+
+    def _went_through(self) -> bool:
+        try:
+            return last_error(self.database) is None
+        except SQLAlchemyError as exc:
+            log.info("publish: could not read where publishing stands: %s", one_line(str(exc), 200))
+            return False
+
+    def _remote_head(self) -> str | None:
+        try:
+            return self.publisher.git.remote_head()
+        except GitError as exc:
+            log.info("publish: could not look at the branch upstream: %s", exc)
+            return None
 
     async def _pause(self, seconds: float) -> None:
         if seconds > 0:

@@ -139,6 +139,13 @@ def has_pending(database: Database) -> bool:
         return bool(session.scalar(query))
 
 
+def last_error(database: Database) -> str | None:
+    """The last publish's failure; None once a publish (the service's or `digest publish`) went through."""
+    with database.reading() as session:
+        state = session.get(PublishState, STATE_ID)
+        return state.last_error if state is not None else None
+
+
 def decided_for(session: Session, arxiv_ids: set[str]) -> list[Decided]:
     """Per candidate among `arxiv_ids`, its newest applied decision: who put a paper into a pull request."""
     if not arxiv_ids:

@@ -1,0 +1,67 @@
+"""An edit made in the list's repository brought into the database: imported with the `list import` rules, logged line
+by line, and held for a maintainer when it removes most of the list at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from digest.awesome import store as liststore
+from digest.awesome.parse import ListFormatError
+from digest.publish.history import PublishBlockedError
+from digest.publish.rules import one_line, removes_most
+
+log = logging.getLogger("digest.publish")
+
+
+class UpstreamHeldError(PublishBlockedError):
+    """An edit upstream that a maintainer must confirm first (it removes most of the list): held, not retried."""
+
+
+def import_upstream(
+    session: Session,
+    text: str,
+    source: str,
+    now: datetime,
+    templates_dir: Path,
+    *,
+    accepting_removals: bool,
+    quiet: bool = False,
+) -> str:
+    """Imports the merged text into the database and returns the list rendered from it; raises PublishBlockedError
+    when it cannot be imported, UpstreamHeldError (nothing written) when it removes most of the list unasked.
+    `quiet`: a dry run's import (rolled back), which logs nothing of what it brought."""
+    try:
+        report = liststore.import_markdown(session, text.encode("utf-8"), source=source, now=now)
+    except ListFormatError as exc:
+        raise PublishBlockedError(f"{source} cannot be imported: {exc}") from None
+    before = report.entries_total - len(report.added) + len(report.removed)
+    if removes_most(len(report.removed), before) and not accepting_removals:
+        raise UpstreamHeldError(
+            f"{source} removes {len(report.removed)} of the list's {before} entries at once; nothing was pulled "
+            "or pushed. If that is meant, run `digest publish --accept-upstream`; if not, restore the entries "
+            "in the repository"
+        )
+    if quiet:
+        return liststore.render_markdown(session, templates_dir)
+    log.info(
+        "publish: brought back edits from %s: %d added, %d moved, %d removed",
+        source,
+        len(report.added),
+        len(report.moved),
+        len(report.removed),
+    )
+    # Headings and titles written upstream are one inert line each, as titles from arXiv are.
+    for item in report.added:
+        section, title = one_line(item["section"] or ""), one_line(item["title"] or "")
+        log.info("publish:   + %s: %s (line %s)", section, title, item["line"])
+    for item in report.moved:
+        moved = (one_line(item["from"] or ""), one_line(item["to"] or ""), one_line(item["title"] or ""))
+        log.info("publish:   ~ %s -> %s: %s", *moved)
+    for item in report.removed:
+        log.info("publish:   - %s: %s", one_line(item["section"] or ""), one_line(item["title"] or ""))
+    return liststore.render_markdown(session, templates_dir)

@@ -1,0 +1,270 @@
+"""Publishing as maintainers meet it over years, against a real bare repository: a maintainer who commits under the
+service's identity, a protected branch, a mass removal upstream. Each as a maintainer would see it."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from digest.cli import main
+from digest.config import Settings
+from digest.publish import rules
+from digest.publish import runner as runner_module
+from digest.publish.publisher import BLOCKED, PUBLISHED, UNCHANGED, Publisher
+from digest.publish.runner import PublishRunner
+from digest.publish.store import read_status
+from digest.review.reviewer import Reviewer
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.git_remote import ANN, AUTHOR_ENV, NOW, TYPO_NEW, TYPO_OLD, Remote, git, make_remote, publish_config
+
+MAINTAINER = f"{AUTHOR_ENV['GIT_AUTHOR_NAME']} <{AUTHOR_ENV['GIT_AUTHOR_EMAIL']}>"
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Remote:
+    return make_remote(tmp_path)
+
+
+BOT = "digest bot <bot@example.org>"
+
+
+def settings_for(tmp_path: Path, remote: Remote, author: str = BOT, extra: str = "") -> Settings:
+    config = publish_config(remote.url).replace(BOT, author) + extra
+    return make_settings(tmp_path / "data", config)
+
+
+def services(database: Database, settings: Settings) -> tuple[Reviewer, Publisher]:
+    publisher = Publisher(database, settings, clock=lambda: NOW)
+    publisher.remember_base()
+    return Reviewer(database, settings, clock=lambda: NOW), publisher
+
+
+def approve(database: Database, reviewer: Reviewer, index: int) -> str:
+    paper = real_papers()[index]
+    reviewer.decide(insert_candidate(database, paper), "approve", ANN)
+    return str(paper["arxiv_id"])
+
+
+def push_bytes(remote: Remote, data: bytes, subject: str = "hand edit") -> None:
+    git(remote.work, "pull", "--quiet", "--ff-only", "origin", "main")
+    (remote.work / "README.md").write_bytes(data)
+    git(remote.work, "commit", "--quiet", "-am", subject)
+    git(remote.work, "push", "--quiet", "origin", "HEAD:main")
+
+
+# 1 ------------------------------------------------------------------------------------------------------------------
+def test_a_maintainers_commit_under_the_services_identity_is_not_taken_for_its_publish(
+    tmp_path: Path, remote: Remote
+) -> None:
+    """The service's author set to the maintainer's own identity (as many do), and the maintainer pushed the list
+    with the pending paper by hand: `digest publish --status` named the maintainer's commit as the service's last
+    publish. Now the service knows its own commits by a trailer it writes, not by who authored them."""
+    settings = settings_for(tmp_path, remote, author=MAINTAINER)
+    database = open_service_database(settings)
+    try:
+        reviewer, publisher = services(database, settings)
+        approve(database, reviewer, 0)
+        push_bytes(remote, settings.list_markdown_path.read_bytes(), "Add the paper by hand")
+        assert publisher.publish().outcome == UNCHANGED
+        status = read_status(database, settings.templates_dir)
+        assert status.published_commit is None, "the maintainer's commit was taken for the service's publish"
+        assert status.pending == []
+    finally:
+        database.dispose()
+
+
+def test_a_publish_killed_after_its_push_is_known_as_its_own_after_the_author_setting_changed(
+    tmp_path: Path, remote: Remote
+) -> None:
+    """A publish stopped after its push, before it was recorded, and the `author` setting changed before the restart:
+    the service's own commit was no longer recognised, so `publish --status` never showed it as published."""
+    settings = settings_for(tmp_path, remote)
+    database = open_service_database(settings)
+    backup = tmp_path / "before-push.sqlite3"
+    try:
+        reviewer, publisher = services(database, settings)
+        approve(database, reviewer, 0)
+        live, copy = sqlite3.connect(settings.data_dir / "digest.sqlite3"), sqlite3.connect(backup)
+        live.backup(copy)
+        live.close(), copy.close()
+        pushed = publisher.publish()
+        assert pushed.outcome == PUBLISHED
+    finally:
+        database.dispose()
+    for suffix in ("-wal", "-shm"):  # the state as a kill between the push and its record leaves it
+        (settings.data_dir / f"digest.sqlite3{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(backup, settings.data_dir / "digest.sqlite3")
+    renamed = settings_for(tmp_path, remote, author="List Bot <list-bot@example.org>")
+    database = open_service_database(renamed)
+    try:
+        _reviewer, restarted = services(database, renamed)
+        assert restarted.publish().outcome == UNCHANGED
+        status = read_status(database, renamed.templates_dir)
+        assert status.published_commit == pushed.commit and status.pending == []
+    finally:
+        database.dispose()
+
+
+# 2 ------------------------------------------------------------------------------------------------------------------
+@pytest.mark.asyncio
+async def test_a_protected_branch_is_said_once_and_not_pushed_to_again_until_the_branch_moves(
+    tmp_path: Path, remote: Remote, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The repository refuses the service's push (branch protection, a pre-receive hook): the service pushed again
+    and again, forever (30 s doubling to an hour), each a new error. Now one line says why and what to do, and the
+    service holds until the branch moves upstream (or it restarts, or `digest publish` is run)."""
+    monkeypatch.setattr(rules, "BACKOFF_START", timedelta(seconds=0.2))  # the back-off as fast as a test can wait
+    monkeypatch.setattr(runner_module, "HELD_CHECK_SECONDS", 0.3, raising=False)
+    attempts = tmp_path / "attempts"
+    hook = remote.bare / "hooks" / "pre-receive"
+    hook.write_text(
+        f"#!/bin/sh\necho push >> {attempts}\n"
+        "echo 'GH006: Protected branch update failed for refs/heads/main.' >&2; exit 1\n"
+    )
+    hook.chmod(0o755)
+    settings = settings_for(tmp_path, remote)
+    database = open_service_database(settings)
+    runner = PublishRunner(database, settings)
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    reviewer.add_listener(runner.on_decision)
+    await runner.start()
+    try:
+        arxiv_id = str(real_papers()[0]["arxiv_id"])
+        await reviewer.decide_async(insert_candidate(database, real_papers()[0]), "approve", ANN)
+        await asyncio.sleep(4.0)
+        assert attempts.read_text().count("push") == 1, "the refused push was tried again with nothing changed"
+        status = read_status(database, settings.templates_dir)
+        assert "Protected branch" in (status.last_error or "") and "digest publish" in (status.last_error or "")
+        assert len(status.pending) == 1
+        hook.unlink()  # the maintainers let the service push, and the branch moves
+        remote.push_edit(TYPO_OLD, TYPO_NEW)
+        for _ in range(100):
+            if arxiv_id in remote.readme():
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await runner.stop()
+        database.dispose()
+    assert arxiv_id in remote.readme() and TYPO_NEW in remote.readme()
+
+
+# 3 ------------------------------------------------------------------------------------------------------------------
+def without_entries_of(text: str, headings: tuple[str, ...]) -> str:
+    """The list with every entry of the named sections deleted (their headings kept), as a bad commit would."""
+    kept, dropping = [], False
+    for line in text.splitlines(keepends=True):
+        if line.startswith("#"):
+            dropping = any(heading in line for heading in headings)
+        elif dropping and (line.startswith("+ ") or line.startswith("   ")):
+            continue
+        kept.append(line)
+    return "".join(kept)
+
+
+def test_an_upstream_commit_that_deletes_most_entries_is_held_for_a_maintainer(
+    tmp_path: Path, remote: Remote, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A commit on the list's repository deleted most of the README's entries (a bad merge, an editor that truncated
+    the file): the next publish pulled it in and removed them from the database, and pushed on top. Now such an edit
+    is held with one line saying what it removes and what to run; `digest publish --accept-upstream` takes it."""
+    settings = settings_for(tmp_path, remote)
+    database = open_service_database(settings)
+    try:
+        reviewer, publisher = services(database, settings)
+        assert publisher.publish().outcome == UNCHANGED  # the first sync
+        arxiv_id = approve(database, reviewer, 0)
+        ours = settings.list_markdown_path.read_bytes()
+        gutted = without_entries_of(remote.readme(), ("Probing", "Representation", "Neuron Analysis"))
+        push_bytes(remote, gutted.encode("utf-8"), "Oops")
+        held = publisher.publish()
+        assert held.outcome == BLOCKED and held.held
+        status = read_status(database, settings.templates_dir)
+        assert "digest publish --accept-upstream" in (status.last_error or ""), status.last_error
+        assert remote.commits()[0] == "Oops" and len(status.pending) == 1
+        assert settings.list_markdown_path.read_bytes() == ours  # the database holds every entry still
+    finally:
+        database.dispose()
+    options = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(settings.data_dir)]
+    assert main([*options, "publish", "--accept-upstream"]) == 0, capsys.readouterr()
+    readme = remote.readme()
+    assert arxiv_id in readme and "Oops" in remote.commits()
+    assert readme.count("arxiv.org/abs/") == gutted.count("arxiv.org/abs/") + ours.decode().count(f"abs/{arxiv_id}")
+
+
+def test_a_dry_run_says_a_mass_removal_upstream_would_be_held(
+    tmp_path: Path, remote: Remote, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest publish --dry-run` over a commit upstream that deleted most entries printed a one-paper diff and "nothing
+    was pushed" (exit 0), while the real run holds: the maintainer checking first was told all was well. Now the dry
+    run says it would be held, in the same line, and exits 1."""
+    settings = settings_for(tmp_path, remote)
+    database = open_service_database(settings)
+    try:
+        reviewer, publisher = services(database, settings)
+        assert publisher.publish().outcome == UNCHANGED  # the first sync
+        approve(database, reviewer, 0)
+        gutted = without_entries_of(remote.readme(), ("Probing", "Representation", "Neuron Analysis"))
+        push_bytes(remote, gutted.encode("utf-8"), "Oops")
+    finally:
+        database.dispose()
+    options = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(settings.data_dir)]
+    capsys.readouterr()
+    assert main([*options, "publish", "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert "digest publish --accept-upstream" in err and err.count("\n") == 1, err
+    assert main([*options, "publish", "--dry-run", "--accept-upstream"]) == 0
+    assert remote.commits()[0] == "Oops"
+
+
+# More of the same kind ----------------------------------------------------------------------------------------------
+def test_a_clone_left_without_its_remote_by_a_killed_first_publish_publishes_again(
+    tmp_path: Path, remote: Remote
+) -> None:
+    """The first publish was killed between `git init` and `git remote add` of the service's clone: every publish
+    after it failed with "git remote failed: error: No such remote 'origin'", retried for ever, until someone found
+    and deleted data/publish/clone by hand. Now the clone gets its remote and the publish goes through."""
+    settings = settings_for(tmp_path, remote)
+    clone = settings.data_dir / "publish" / "clone"
+    clone.mkdir(parents=True)
+    git(clone, "init", "--quiet")  # what the killed first publish left
+    database = open_service_database(settings)
+    try:
+        reviewer, publisher = services(database, settings)
+        arxiv_id = approve(database, reviewer, 0)
+        result = publisher.publish()
+        assert result.outcome == PUBLISHED, result.message
+    finally:
+        database.dispose()
+    assert arxiv_id in remote.readme()
+
+
+def test_a_broken_clone_inside_a_maintainers_checkout_never_touches_that_checkout(remote: Remote) -> None:
+    """The service run from inside the maintainer's own checkout of the list (its data folder there), and the clone's
+    .git left empty (a process killed in `git init`, a full disk): git looked past it and ran the service's commands
+    in the maintainer's checkout, re-pointing its origin and force-checking-out over its files. Now git never looks
+    above the service's clone, which is made again."""
+    settings = make_settings(remote.work / "data", publish_config(remote.url))
+    (remote.work / "notes.txt").write_text("work in progress\n", encoding="utf-8")
+    git(remote.work, "add", "notes.txt")  # staged, not committed: what a forced checkout would throw away
+    clone = settings.data_dir / "publish" / "clone"
+    (clone / ".git").mkdir(parents=True)
+    database = open_service_database(settings)
+    try:
+        reviewer, publisher = services(database, settings)
+        arxiv_id = approve(database, reviewer, 0)
+        result = publisher.publish()
+    finally:
+        database.dispose()
+    assert git(remote.work, "remote", "get-url", "origin").strip() == remote.url
+    assert "digest-publish" not in git(remote.work, "branch", "--list")
+    assert "notes.txt" in git(remote.work, "diff", "--cached", "--name-only")
+    assert result.outcome == PUBLISHED, result.message
+    assert arxiv_id in remote.readme()

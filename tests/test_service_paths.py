@@ -1,0 +1,159 @@
+"""Running the service over years from the shell: a settings file with relative paths, a restored backup, a full disk.
+Each through the command line, as an operator meets it."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from digest.cli import main
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
+from digest.service.wiring import open_service_database
+from tests.conftest import fill_disk, make_settings, mounted_tmpfs
+from tests.factories import insert_candidate, real_papers
+
+VARIABLES = ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL")
+
+
+@pytest.fixture
+def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    for name in VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+# 4 ------------------------------------------------------------------------------------------------------------------
+def test_relative_paths_in_the_config_file_are_read_from_its_folder_wherever_digest_runs(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`data_dir = "data"` in /srv/list/digest.toml: `digest --config /srv/list/digest.toml ...` run from the home
+    folder made a new, empty data folder (and database) there, while the service had its own beside the config; a
+    `digest approve` went into the wrong database. Now a relative path in the file is read from the file's folder."""
+    site = clean_environment / "site"
+    site.mkdir()
+    config = site / "digest.toml"
+    config.write_text('data_dir = "data"\n[weekly]\nout_dir = "digests"\n', encoding="utf-8")
+    elsewhere = clean_environment / "home"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["--config", str(config), "candidates"]) == 0
+    assert (site / "data" / "digest.sqlite3").is_file()
+    assert not (elsewhere / "data").exists(), "a second data folder was made in the working folder"
+    monkeypatch.chdir(site)
+    capsys.readouterr()
+    assert main(["--config", "digest.toml", "config", "show"]) == 0
+    shown = capsys.readouterr().out
+    assert str(site / "data") in shown and str(site / "digests") in shown, shown
+
+
+# 5 ------------------------------------------------------------------------------------------------------------------
+def test_a_cli_approval_after_a_restore_keeps_the_list_file_with_the_papers_the_backup_lacks(
+    clean_environment: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A backup restored (as the README says: service stopped, -wal and -shm removed, file copied), then a
+    `digest approve` before the service's first start: the approval wrote list.md from the restored database, and as
+    it held as many entries as before, the file with the papers approved after the backup was replaced without a
+    copy; the service's start then found nothing to keep. Now a file that links a paper the new one does not is
+    kept as list.md.1, and the log names the papers."""
+    data = clean_environment / "data"
+    settings = make_settings(data)
+    database = open_service_database(settings)
+    first, second = (insert_candidate(database, real_papers()[index]) for index in (0, 1))
+    database.dispose()
+    live, copy = sqlite3.connect(data / "digest.sqlite3"), sqlite3.connect(clean_environment / "backup.sqlite3")
+    live.backup(copy)
+    live.close(), copy.close()
+    assert main(["--data-dir", str(data), "approve", str(first)]) == 0  # after the backup
+    lost = str(real_papers()[0]["arxiv_id"])
+    assert lost in (data / "list.md").read_text(encoding="utf-8")
+
+    for suffix in ("-wal", "-shm"):  # the restore, as the README describes it
+        (data / f"digest.sqlite3{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(clean_environment / "backup.sqlite3", data / "digest.sqlite3")
+    with caplog.at_level(logging.WARNING):
+        assert main(["--data-dir", str(data), "approve", str(second)]) == 0
+    assert lost not in (data / "list.md").read_text(encoding="utf-8")
+    kept = data / "list.md.1"
+    assert kept.is_file() and lost in kept.read_text(encoding="utf-8"), "the only copy of the approval was replaced"
+    assert lost in caplog.text
+
+
+# 6 ------------------------------------------------------------------------------------------------------------------
+def test_read_only_commands_still_read_on_a_full_disk_after_a_clean_shutdown(
+    tmp_path: Path, clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The disk filled up after the service stopped cleanly: `digest candidates`, `history` and `list export` each
+    failed ("cannot open the database: disk I/O error"), as SQLite must create a new -shm file even to read, so a
+    maintainer could not even look at what was waiting. Now a command that only reads opens the database read-only
+    as it stands, with one warning line; a command that writes still fails in one line."""
+    with mounted_tmpfs(tmp_path / "disk", "8m") as disk:
+        data = disk / "data"
+        settings = make_settings(data)
+        database = open_service_database(settings)
+        paper = real_papers()[0]
+        insert_candidate(database, real_papers()[1])
+        Reviewer(database, settings).decide(insert_candidate(database, paper), "approve", Actor("ann", "1", "cli"))
+        database.dispose()  # a clean shutdown: no -wal or -shm left
+        assert not (data / "digest.sqlite3-shm").exists()
+        fill_disk(data)
+        capsys.readouterr()
+        assert main(["--data-dir", str(data), "candidates"]) == 0
+        out, err = capsys.readouterr()
+        assert str(real_papers()[1]["arxiv_id"]) in out and str(paper["arxiv_id"]) in out
+        assert err.count("\n") == 1 and "read-only" in err and "full" in err, err
+        assert main(["--data-dir", str(data), "history"]) == 0
+        assert str(paper["arxiv_id"]) in capsys.readouterr().out
+        assert main(["--data-dir", str(data), "list", "export", "-o", "-"]) == 0
+        assert str(paper["arxiv_id"]) in capsys.readouterr().out
+        assert main(["--data-dir", str(data), "reject", str(paper["arxiv_id"])]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "full" in err and "Traceback" not in err, err
+
+
+# 4b -----------------------------------------------------------------------------------------------------------------
+def test_the_dotenv_file_beside_the_config_file_is_read_from_another_folder(tmp_path: Path) -> None:
+    """The service runs in /srv/list, where `.env` holds its secrets beside digest.toml; `digest --config
+    /srv/list/digest.toml weekly --send` run from the home folder read no `.env`, so it signed the maintainers' approve
+    links with a generated key the service does not know (every link refused) and had no Discord or git token. Now the
+    `.env` beside the settings file is read too (the working folder's and the real environment win)."""
+    site, home = tmp_path / "site", tmp_path / "home"
+    site.mkdir(), home.mkdir()
+    (site / ".env").write_text("DISCORD_TOKEN=from-the-dotenv-file\n", encoding="utf-8")
+    (site / "digest.toml").write_text("[discord]\nchannel_id = 42\nmaintainer_user_ids = [7]\n", encoding="utf-8")
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("DIGEST_", "DISCORD_"))}
+    environment["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    result = subprocess.run(
+        [sys.executable, "-m", "digest", "--config", str(site / "digest.toml"), "config", "check", "--json"],
+        cwd=home,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    features = {feature["name"]: feature for feature in json.loads(result.stdout)["features"]}
+    assert features["discord"]["on"], "the .env beside the config file was not read"
+
+
+def test_a_config_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """digest.toml saved by Windows Notepad (UTF-8 with a byte order mark): every command refused it as "not valid
+    TOML: Invalid statement (at line 1, column 1)", though line 1 looks right in any editor. Now the mark is skipped;
+    a file in another encoding is named as such."""
+    config = tmp_path / "digest.toml"
+    config.write_bytes("\ufeff[web]\nport = 8099\n".encode())
+    assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "show"]) == 0
+    assert "8099" in capsys.readouterr().out
+    config.write_bytes("[web]\nbase_url = 'http://caf\xe9.example'\n".encode("latin-1"))
+    assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check"]) == 1
+    assert "is not UTF-8 text" in capsys.readouterr().out
