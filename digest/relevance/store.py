@@ -33,7 +33,7 @@ from digest.relevance.shipped_cache import build_with_kept_encoding, inputs_dige
 from digest.relevance.types import Budget, Feedback, LabeledPaper
 from digest.storage.models import APPROVED, REJECTED, Candidate, Entry, Paper, Section
 from digest.storage.state import RelevanceExample, TrainingDecision
-from digest.titles import title_key
+from digest.titles import same_title, title_key
 
 log = logging.getLogger(__name__)
 SAVED_MODEL = "relevance-model.pickle"
@@ -41,9 +41,6 @@ _CHILD_TIMEOUT = 900.0
 
 # Sections whose entries are papers about the topic (not blog posts, not prose).
 EXAMPLE_KINDS = ("papers", "surveys", "tool")
-
-
-_SAME_TITLE = 0.5  # the seed list's titles share 0.82-1.0 of their words with arXiv's; its one wrong link 0
 
 
 @lru_cache(maxsize=1)
@@ -63,13 +60,6 @@ def bundled_abstracts() -> Mapping[str, tuple[str, str]]:
                 if title:
                     found[title_key(str(title))] = value
     return MappingProxyType(found)
-
-
-def same_paper(listed: str, found: str) -> bool:
-    """Whether a title found for an entry's arXiv ID is the entry's own: at least half their words shared, so a list's
-    shortened or re-cased title ("LVLM-Interpret: an interpretability tool ...", "... Transformers") still is."""
-    ours, theirs = set(title_key(listed).split()), set(title_key(found).split())
-    return len(ours & theirs) >= _SAME_TITLE * len(ours | theirs)
 
 
 def list_examples(session: Session) -> list[LabeledPaper]:
@@ -92,12 +82,12 @@ def list_examples(session: Session) -> list[LabeledPaper]:
         # A hand-kept list sometimes links the wrong arXiv ID from a title: an abstract found by the ID is another
         # paper's unless its title is the entry's, and the model would learn the entry's topic from it.
         found = fetched.get(paper.arxiv_id or "")
-        if not abstract and found is not None and same_paper(paper.title, found.title):
+        if not abstract and found is not None and same_title(paper.title_key, title_key(found.title)):
             abstract = found.abstract
         if not abstract:
             by_id = bundled.get(paper.arxiv_id or "")
             bundled_row = bundled.get(paper.title_key) or (
-                by_id if by_id is not None and same_paper(paper.title, by_id[0]) else None
+                by_id if by_id is not None and same_title(paper.title_key, title_key(by_id[0])) else None
             )
             abstract = bundled_row[1] if bundled_row else ""
         if abstract:
