@@ -51,6 +51,7 @@ REVIEW_CSP = SECURITY_HEADERS["Content-Security-Policy"].replace(
 )
 SCANNED = 1000  # candidates read per page view before the filters; at most MAX_BATCH are shown
 UNDO_MINUTES = int(UNDO_WINDOW.total_seconds() // 60)
+UNFOLDED = 20  # cards shown in full; the rest of a long queue is folded to a line each (200 full cards: 72,000 px)
 
 
 def web_actor(claim: SessionClaim) -> Actor:
@@ -233,6 +234,7 @@ async def review_page(request: web.Request) -> web.Response:
         signed_in_as=web_actor(claim).name,
         why_lines=why_lines(view.candidates),
         undo_minutes=UNDO_MINUTES,
+        unfolded=UNFOLDED,
         reader_source=READER_SOURCE,
         subscribe_url=context.url(
             "/feeds/candidates.xml?token=" + quote(context.secrets.feed_token.get_secret_value(), safe="")
