@@ -583,3 +583,26 @@ def test_a_list_of_more_readers_than_a_server_takes_in_one_message_gets_the_week
     delivered = [address for envelope in inbox.envelopes for address in envelope.rcpt_tos]
     assert sorted(delivered) == sorted(readers)
     assert len({message["Message-ID"] for message in inbox.messages}) == 1  # one edition, in several envelopes
+
+
+def test_the_services_log_does_not_carry_every_readers_address(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The service logged each week 'weekly: 2026-W48: wrote ...; 2026-W48 readers: sent (sent to reader000@...,
+    reader001@..., ...)': one line holding every reader's address, kept by journald and any log shipper, and read by
+    whoever reads the logs. Expected: the line counts the readers (a few recipients, as a test list, are named)."""
+    import asyncio
+
+    from digest.service.weekly_job import run_weekly
+
+    port = free_port()
+    readers = tuple(f"reader{number:03d}@example.org" for number in range(12))
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    try:
+        with smtp_server(Inbox(), port), caplog.at_level("INFO"):
+            asyncio.run(run_weekly(settings, database, NOW, None))
+    finally:
+        database.dispose()
+    logged = "\n".join(record.getMessage() for record in caplog.records if record.name.startswith("digest"))
+    assert "2026-W48 readers: sent (sent to 12 recipients)" in logged, logged
+    assert not any(address in logged for address in readers)

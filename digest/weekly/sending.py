@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -93,7 +94,7 @@ def send_week(
         )
         return SendOutcome(name, edition, "failed", str(exc), retry_at)
     owed_at = mark_delivered(database, name, edition, now, delivery, settings.weekly.retry_base_minutes)
-    sent = f"sent to {', '.join(delivery.accepted) or 'nobody more'}"
+    sent = f"sent to {_whom(delivery.accepted)}"
     if owed_at is not None:
         later = f"refused for now: {delivery.refusals}; next attempt for them at {owed_at:%Y-%m-%d %H:%M} UTC"
         log.warning("weekly %s %s: email %s; %s", name, edition, sent, later)
@@ -101,6 +102,17 @@ def send_week(
     maillog.record_sent(settings.data_dir, name, edition, now, delivery.message_id)
     log.info("weekly %s %s: email sent to %d recipient(s)", name, edition, len(delivery.accepted))
     return SendOutcome(name, edition, "sent", sent)
+
+
+NAMED_RECIPIENTS = 3  # a few recipients are named in the outcome (and the service's log line); a list is counted
+
+
+def _whom(accepted: Sequence[str]) -> str:
+    """Who has the edition now, as the outcome says it: a few addresses by name, a readers' list by its count, so the
+    service's log does not carry every reader's address each week."""
+    if not accepted:
+        return "nobody more"
+    return ", ".join(accepted) if len(accepted) <= NAMED_RECIPIENTS else f"{len(accepted)} recipients"
 
 
 def _not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome:
