@@ -200,3 +200,40 @@ def test_a_new_folder_seeded_from_a_list_of_your_own_says_which(
         open_service_database(settings).dispose()
     assert f"new database: imported the seed list {mine} (2 entries)" in caplog.text, caplog.text
     assert "bundled" not in caplog.text
+
+
+def test_the_readers_addresses_on_disk_are_their_owners_alone(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """digest.sqlite3 (which holds every reader's address the weekly email went to) was created 0644 in a 0755
+    folder, its -wal and -shm too: every local user of the machine could read the readers' addresses. Expected: a new
+    data folder is its owner's alone (0700) and the database and its -wal, -shm are 0600; a database restored
+    readable by others is made owner-only at start, with one line saying so."""
+    from digest.service.wiring import open_service_database
+    from digest.storage.state import WeeklyDigest
+
+    def mode(path: Path) -> int:
+        return path.stat().st_mode & 0o777
+
+    previous = os.umask(0o022)
+    try:
+        data = tmp_path / "data"
+        settings = make_settings(data)
+        database = open_service_database(settings)
+        try:
+            with database.transaction() as session:
+                session.add(
+                    WeeklyDigest(week="2026-W48", edition="readers", status="sent", recipients=["r@example.org"])
+                )
+            files = {path.name: mode(path) for path in data.iterdir() if path.name.startswith("digest.sqlite3")}
+        finally:
+            database.dispose()
+        assert mode(data) == 0o700
+        assert files == {"digest.sqlite3": 0o600, "digest.sqlite3-wal": 0o600, "digest.sqlite3-shm": 0o600}
+
+        (data / "digest.sqlite3").chmod(0o644)  # a backup restored by hand
+        caplog.clear()
+        open_service_database(settings).dispose()
+    finally:
+        os.umask(previous)
+    assert mode(data / "digest.sqlite3") == 0o600
+    notices = [record.getMessage() for record in caplog.records if "owner-only" in record.getMessage()]
+    assert len(notices) == 1 and notices[0].startswith(f"{data}: digest.sqlite3 (mode 0644)"), notices

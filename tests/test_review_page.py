@@ -336,3 +336,21 @@ async def test_a_collaboration_papers_authors_do_not_bury_its_buttons(site: Site
     async with site.client.get(path) as reply:
         approval = await reply.text()
     assert shown in approval and names[499] not in approval
+
+
+@pytest.mark.asyncio
+async def test_the_undone_notice_names_the_paper_not_only_its_internal_number(site: Site) -> None:
+    """After Undo the page said 'Undone: candidate 7 is pending again.': a number shown nowhere else on the page, so
+    the maintainer could not tell which paper came back (every other notice names the arXiv ID and title). Expected:
+    the notice names the paper by its arXiv ID and title (escaped: it comes from a feed)."""
+    paper = real_papers()[0]
+    title = "Sparse <b>autoencoders</b> & CLIP"
+    candidate_id = insert_candidate(site.database, paper, title=title)
+    _, csrf = await sign_in(site)
+    await post(site, {"csrf": csrf, "candidate_id": str(candidate_id), "action": "reject"})
+    page = await post(site, {"csrf": csrf, "candidate_id": str(candidate_id), "action": "undo"})
+    notice = page[page.index("Undone:") : page.index("</p>", page.index("Undone:"))]
+    assert notice == (
+        f"Undone: {paper['arxiv_id']} (Sparse &lt;b&gt;autoencoders&lt;/b&gt; &amp; CLIP): candidate {candidate_id} "
+        "is pending again."
+    )

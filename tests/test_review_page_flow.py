@@ -339,3 +339,41 @@ async def test_a_form_on_another_site_cannot_decide_for_a_signed_in_maintainer(s
     assert await page.get_by_label("Admin token").count() == 1  # no session came with it
     assert site.status_of(top) == "pending"
     await page.context.close()
+
+
+@pytest.mark.asyncio
+async def test_a_long_queue_is_folded_to_a_page_one_can_scroll(site: Site, browser: Any) -> None:
+    """After a conference deadline 300 candidates wait: the page showed the best 200 as full cards, 72,000 pixels
+    long, and the buttons at its end were a minute's scrolling away. Expected: the first cards in full, the others
+    folded to one line each (the count says so), the page a fraction as long; a folded card opens when reached with
+    `j` or clicked, and its buttons decide it."""
+    paper = real_papers()[0]
+    ids = [
+        insert_candidate(
+            site.database,
+            {**paper, "arxiv_id": f"2601.{number:05d}"},
+            title=f"Paper {number}",
+            score=2 - number / 1000,
+            suggested_sections=SECTIONS,
+        )
+        for number in range(300)
+    ]
+    page = await open_review(browser, site)
+    assert await page.locator("article.candidate").count() == 200
+    height = await page.evaluate("document.documentElement.scrollHeight")
+    assert height < 20_000, height
+    count = await page.locator("#count").inner_text()
+    assert "300 pending" in count and "The cards after the first 20 are folded to one line" in count, count
+    folded = page.locator(f"#candidate-{ids[20]}")
+    assert not await folded.get_by_role("button", name="Reject").is_visible()
+    await page.locator(f"#candidate-{ids[19]}").focus()
+    await page.keyboard.press("j")
+    assert await folded.get_by_role("button", name="Reject").is_visible()
+    await page.keyboard.press("r")
+    await page.wait_for_selector("#undo")
+    assert site.status_of(ids[20]) == "rejected"
+    await page.locator(f"#candidate-{ids[40]} > details.card > summary").click()
+    await page.locator(f"#candidate-{ids[40]}").get_by_role("button", name="Reject").click()
+    await page.wait_for_selector("#undo")
+    assert site.status_of(ids[40]) == "rejected"
+    await page.context.close()

@@ -216,3 +216,21 @@ async def test_a_reader_note_reaches_the_review_page_without_controls_or_bidi_ov
     with site.database.reading() as session:
         stored = session.scalars(select(Candidate.reader_note).where(Candidate.arxiv_id == "1605.08386")).one()
     assert stored is not None and "\x00" not in stored and "\u202e" not in stored
+
+
+@pytest.mark.asyncio
+async def test_a_flood_from_many_addresses_is_limited_in_total(arxiv_site: ArxivSite) -> None:
+    """The limit was per address only: a bot with many addresses (a botnet, an IPv6 block per post) could post
+    suggestions without end, each a candidate in the maintainers' review queue and a request to arXiv. Expected: past
+    30 suggestions in an hour from all addresses together, the form answers 429 with a page saying it is paused for
+    everyone and for how long, and stores nothing."""
+    site = arxiv_site.site
+    for number in range(30):  # 30 readers, one suggestion each (a paper already in the list)
+        status, _, _ = await suggest(site, reader=f"198.51.100.{number + 1}", paper="2411.16198")
+        assert status == 200
+    before = counts(site)
+    status, body, headers = await suggest(site, reader="203.0.113.99", paper="1605.08386")
+    assert status == 429 and 0 < int(headers["Retry-After"]) <= 3600
+    assert "paused for everyone: try again in 60 minute(s)." in body and 'role="alert"' in body
+    assert 'value="1605.08386"' in body  # the reader's input is kept for later
+    assert counts(site) == before and arxiv_site.arxiv.requests == []

@@ -554,3 +554,55 @@ def test_a_greylisted_reader_written_with_a_trailing_space_is_still_sent_the_wee
     assert [o.status for o in first.emails] == ["partly-sent"]
     delivered = sorted(address for envelope in inbox.envelopes for address in envelope.rcpt_tos)
     assert delivered == ["a@example.org", "b@example.org"], (delivered, done)
+
+
+class CappedInbox(Inbox):
+    """Takes at most 100 recipients a message, as RFC 5321 allows a server (and many take fewer)."""
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if len(envelope.rcpt_tos) >= 100:
+            return "452 4.5.3 Too many recipients"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_list_of_more_readers_than_a_server_takes_in_one_message_gets_the_week_at_once(tmp_path: Path) -> None:
+    """250 readers: the edition went as one message with 250 RCPTs, the server took 100 and answered the rest 452
+    'too many recipients', so 150 readers were owed the week and got it only on later retries (30 minutes, then an
+    hour, ...), and the log warned of 150 refusals. Expected: every reader has it from the first run, none twice."""
+    port = free_port()
+    readers = tuple(f"reader{number:03d}@example.org" for number in range(250))
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    inbox = CappedInbox()
+    try:
+        with smtp_server(inbox, port):
+            result = run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    assert [(outcome.week, outcome.status) for outcome in result.emails] == [("2026-W48", "sent")]
+    delivered = [address for envelope in inbox.envelopes for address in envelope.rcpt_tos]
+    assert sorted(delivered) == sorted(readers)
+    assert len({message["Message-ID"] for message in inbox.messages}) == 1  # one edition, in several envelopes
+
+
+def test_the_services_log_does_not_carry_every_readers_address(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The service logged each week 'weekly: 2026-W48: wrote ...; 2026-W48 readers: sent (sent to reader000@...,
+    reader001@..., ...)': one line holding every reader's address, kept by journald and any log shipper, and read by
+    whoever reads the logs. Expected: the line counts the readers (a few recipients, as a test list, are named)."""
+    import asyncio
+
+    from digest.service.weekly_job import run_weekly
+
+    port = free_port()
+    readers = tuple(f"reader{number:03d}@example.org" for number in range(12))
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    try:
+        with smtp_server(Inbox(), port), caplog.at_level("INFO"):
+            asyncio.run(run_weekly(settings, database, NOW, None))
+    finally:
+        database.dispose()
+    logged = "\n".join(record.getMessage() for record in caplog.records if record.name.startswith("digest"))
+    assert "2026-W48 readers: sent (sent to 12 recipients)" in logged, logged
+    assert not any(address in logged for address in readers)

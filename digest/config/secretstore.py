@@ -60,7 +60,7 @@ def _read_file(path: Path) -> dict[str, str]:
 
 def _write_file(path: Path, values: dict[str, str]) -> None:
     """Writes the file whole or not at all, readable by its owner only from the first byte."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     # mkstemp creates the file with mode 0600, so the secrets are never readable by others, not even briefly.
     handle, temp_name = tempfile.mkstemp(prefix=".secrets-", suffix=".tmp", dir=path.parent)
     temp = Path(temp_name)
@@ -83,7 +83,7 @@ def _generating(path: Path) -> Iterator[None]:
     and `digest weekly`) would each generate a key and the second file would replace the first, leaving the running
     service signing with a key the file no longer holds. A mount without file locks goes on without one."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle = (path.parent / f".{path.name}.lock").open("a")
     except OSError as exc:
         raise SecretStoreError(f"cannot write {path.parent}: {exc.strerror or exc}") from exc

@@ -63,7 +63,7 @@ def lock_data_folder(data_dir: Path) -> DataLock:
     """The exclusive lock on the data folder, or DataLockError naming the holder's pid."""
     path = data_dir / LOCK_NAME
     try:
-        data_dir.mkdir(parents=True, exist_ok=True)
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new one: the readers' data is its owner's
         handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     except OSError as exc:  # a read-only mount, a folder of another user: the service could store nothing there
         raise DataLockError(

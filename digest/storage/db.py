@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from digest.storage.failures import BUSY_TIMEOUT_MS, full_disk, missing_driver, read_only_folder, shown_database_url
+from digest.storage.private import make_private
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +110,9 @@ def create_database_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            Path(parsed.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if not parsed.query and not parsed.database.startswith("file:"):  # not a URI filename, nor read-only
+                make_private(Path(parsed.database))
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _on_sqlite_connect)
         return engine

@@ -51,6 +51,7 @@ REVIEW_CSP = SECURITY_HEADERS["Content-Security-Policy"].replace(
 )
 SCANNED = 1000  # candidates read per page view before the filters; at most MAX_BATCH are shown
 UNDO_MINUTES = int(UNDO_WINDOW.total_seconds() // 60)
+UNFOLDED = 20  # cards shown in full; the rest of a long queue is folded to a line each (200 full cards: 72,000 px)
 
 
 def web_actor(claim: SessionClaim) -> Actor:
@@ -95,6 +96,7 @@ class ReviewView:
     also: list[str] = field(default_factory=list)  # and who decided it the same way since (decided_since)
     undoable: dict[int, datetime] = field(default_factory=dict)  # candidate id -> until when undo is offered
     suggested: dict[int, list[str]] = field(default_factory=dict)  # candidate id -> its suggestions, as offered
+    undone: Candidate | None = None  # the candidate an undo returned to pending (its notice names the paper)
 
 
 def _candidates(session: Session, chosen: ReviewFilter) -> list[Candidate]:
@@ -123,7 +125,9 @@ def _candidates(session: Session, chosen: ReviewFilter) -> list[Candidate]:
     return list(session.scalars(query.limit(SCANNED)))
 
 
-def load_review(context: WebContext, chosen: ReviewFilter, decided_id: int | None, actor: Actor) -> ReviewView:
+def load_review(
+    context: WebContext, chosen: ReviewFilter, decided_id: int | None, actor: Actor, undone_id: int | None = None
+) -> ReviewView:
     now = context.clock()
     # A paper named by its arXiv address or "arXiv:2501.01234v2" (as Discord and feeds give it) is searched by its ID.
     searched = replace(chosen, title=parse_arxiv_reference(chosen.title) or chosen.title) if chosen.title else chosen
@@ -148,6 +152,7 @@ def load_review(context: WebContext, chosen: ReviewFilter, decided_id: int | Non
         if not chosen.narrowed:  # the whole queue, counted beyond the SCANNED read above
             view.matched_total = session.scalar(select(func.count()).select_from(pending_query().subquery())) or 0
         view.decided = session.get(Candidate, decided_id) if decided_id is not None else None
+        view.undone = session.get(Candidate, undone_id) if undone_id is not None else None
         view.standing = standing_of(session, view.decided) if view.decided is not None else None
         view.also = decided_since(session, view.decided) if view.decided is not None else []
         recent = [
@@ -208,7 +213,8 @@ async def review_page(request: web.Request) -> web.Response:
         chosen = parse_review_filter(request.query)
     except FilterError as exc:
         return refuse(request, 400, "Bad request", str(exc))
-    view = await asyncio.to_thread(load_review, context, chosen, decided_id, web_actor(claim))
+    undone = _optional_id(request, "undone")
+    view = await asyncio.to_thread(load_review, context, chosen, decided_id, web_actor(claim), undone)
     highlighted: dict[int, Markup] = {
         candidate.id: highlight(candidate.abstract, [*(candidate.matched or []), *why_terms(candidate)])
         for candidate in view.candidates
@@ -221,7 +227,7 @@ async def review_page(request: web.Request) -> web.Response:
         sections=view.sections,
         decided=view.decided,
         refused=refused,
-        undone=_optional_id(request, "undone"),
+        undone=undone,
         rejected=_optional_id(request, "rejected"),
         skipped=_optional_id(request, "skipped"),
         chosen=chosen,
@@ -233,6 +239,7 @@ async def review_page(request: web.Request) -> web.Response:
         signed_in_as=web_actor(claim).name,
         why_lines=why_lines(view.candidates),
         undo_minutes=UNDO_MINUTES,
+        unfolded=UNFOLDED,
         reader_source=READER_SOURCE,
         subscribe_url=context.url(
             "/feeds/candidates.xml?token=" + quote(context.secrets.feed_token.get_secret_value(), safe="")

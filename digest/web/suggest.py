@@ -2,7 +2,8 @@
 candidate marked "suggested by a reader" (never approved by itself: a maintainer decides, as for any candidate).
 
 Rate-limited per client address with the sign-in throttle's rule shape (the proxy rule is sign-in's:
-`web.trusted_proxies`); a filled honeypot field is answered as a success and stores nothing.
+`web.trusted_proxies`), and in total (SUGGEST_TOTAL_RULE); a filled honeypot field is answered as a success and
+stores nothing.
 """
 
 from __future__ import annotations
@@ -10,13 +11,23 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from datetime import timedelta
 
 from aiohttp import web
 
 from digest.arxiv import additions as paper_add
 from digest.storage.models import APPROVED, PENDING
 from digest.vocab import READER_SOURCE
-from digest.web.context import SUGGEST_RULE, WebContext, client_of, context_of, form_of, render
+from digest.web.context import (
+    EVERYONE,
+    SUGGEST_RULE,
+    SUGGEST_TOTAL_RULE,
+    WebContext,
+    client_of,
+    context_of,
+    form_of,
+    render,
+)
 
 log = logging.getLogger(__name__)
 
@@ -49,19 +60,24 @@ async def suggest_submit(request: web.Request) -> web.Response:
     form = await form_of(request)
     if isinstance(form, web.Response):
         return form
-    throttle = context.suggest_throttle
+    throttle, total, now = context.suggest_throttle, context.suggest_total, context.clock()
     # Nothing awaits from the check to the count, so parallel posts cannot all pass the check first.
-    wait = throttle.retry_after(address, context.clock())
+    wait = throttle.retry_after(address, now)
     if wait is not None:
-        minutes = max(1, math.ceil(wait.total_seconds() / 60))
-        error = f"Too many suggestions from your address: try again in {minutes} minute(s)."
-        response = _form_error(request, 429, error, form)
-        response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
-        return response
+        return _too_many(request, form, wait, "Too many suggestions from your address: try again in {} minute(s).")
+    wait = total.retry_after(EVERYONE, now)
+    if wait is not None:
+        error = "So many suggestions came in this hour that the form is paused for everyone: try again in {} minute(s)."
+        return _too_many(request, form, wait, error)
     arxiv_id = paper_add.parse_arxiv_reference(form.get("paper", "")[:300])
     # A typo costs the reader nothing; what may reach arXiv (and what a bot fills in) counts.
-    if (arxiv_id is not None or form.get(HONEYPOT)) and throttle.record_failure(address, context.clock()):
+    if (arxiv_id is not None or form.get(HONEYPOT)) and throttle.record_failure(address, now):
         log.warning("suggest: %s reached %d suggestions in an hour", address, SUGGEST_RULE.max_failures)
+    # A bot's honeypot hits do not count for everyone: they would pause the form for the readers.
+    if arxiv_id is not None and not form.get(HONEYPOT) and total.record_failure(EVERYONE, now):
+        log.warning(
+            "suggest: %d suggestions in an hour from all addresses; paused for an hour", SUGGEST_TOTAL_RULE.max_failures
+        )
     if form.get(HONEYPOT):
         log.info("suggest: a filled honeypot from %s; nothing stored", address)
         return render(request, "suggested.html", outcome="queued", arxiv_id=None)
@@ -77,6 +93,13 @@ async def suggest_submit(request: web.Request) -> web.Response:
         response.headers["Retry-After"] = "600"
         return response
     return render(request, "suggested.html", outcome=outcome, arxiv_id=arxiv_id)
+
+
+def _too_many(request: web.Request, form: dict[str, str], wait: timedelta, error: str) -> web.Response:
+    """429 with the form as it was sent, how many minutes to wait in `error`'s {}, and a Retry-After."""
+    response = _form_error(request, 429, error.format(max(1, math.ceil(wait.total_seconds() / 60))), form)
+    response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
+    return response
 
 
 async def queue_suggestion(context: WebContext, arxiv_id: str, note: str) -> str:

@@ -36,6 +36,7 @@ from digest.storage.models import (
 from digest.templating import template_error_line
 from digest.vocab import Action
 from digest.weekly import mailer
+from digest.weekly.fitting import fitted_email
 from digest.weekly.issue import (
     AddedPaper,
     DigestStats,
@@ -275,6 +276,8 @@ def compose_email(
     # The readers' mailing list is one people unsubscribe from; the maintainers' edition is not a list.
     unsubscribe = None if digest.for_maintainers else settings.weekly.list_unsubscribe
     try:  # a template of one's own that fails is the edition's failure, recorded and retried like a send's
+        # A big week: its first papers in full and a link to the list for the rest, so Gmail does not clip the end.
+        digest = fitted_email(digest, settings.templates_dir, unsubscribe, settings.web.base_url)
         text = render(digest, settings.templates_dir, "email.txt.j2", unsubscribe=unsubscribe)
         html = render(digest, settings.templates_dir, "email.html.j2", unsubscribe=unsubscribe)
     except TemplateError as exc:

@@ -109,6 +109,8 @@ class WeeklyDigestData:
     links_left_out: bool = False  # the copy kept on disk: the second tier's signed approval links are taken out
     second_tier_total: int = 0  # how many papers the week's second tier holds (`second_tier` is the best of them)
     links_emailed: bool = True  # the links left out go to the maintainers by email (they have recipients)
+    more_count: int = 0  # the email: the week's papers past those shown in full (weekly.fitting), at `more_url`
+    more_url: str | None = None
 
     def without_approval_links(self, *, emailed: bool = True) -> WeeklyDigestData:
         """The edition as the weekly folder keeps it. A signed link approves a paper for whoever holds it until it
@@ -130,11 +132,11 @@ class WeeklyDigestData:
 
     @property
     def quiet(self) -> bool:
-        return not self.sections
+        return not self.sections and not self.more_count
 
     @property
     def added_count(self) -> int:
-        return sum(len(section.items) for section in self.sections)
+        return sum(len(section.items) for section in self.sections) + self.more_count
 
 
 def single_line(text: str | None) -> str:

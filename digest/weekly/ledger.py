@@ -129,6 +129,19 @@ def mark_delivered(
         return None
 
 
+def mark_logged(database: Database, week: str, edition: Edition, sent_at: datetime, message_id: str) -> bool:
+    """Records as sent the claimed edition that the mail log (weekly/maillog.py) says was, unless it has gone to some
+    readers since (the log's line is then older than this record); whether it did."""
+    with database.transaction() as session:
+        row = session.get(WeeklyDigest, (week, edition))
+        if row is None or row.deferred or row.recipients:
+            return False
+        row.status, row.sent_at, row.next_attempt_at = SENT, as_utc(sent_at), None
+        row.message_id = message_id or row.message_id
+        row.last_error = "sent before the database's copy was made (weekly-sent.log)"
+        return True
+
+
 def mark_failed(
     database: Database, week: str, edition: Edition, now: datetime, error: str, base_minutes: int
 ) -> datetime:

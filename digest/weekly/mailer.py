@@ -181,7 +181,7 @@ def send(
         to = [address for address in envelope if address not in unsendable]
         if not to:
             raise smtplib.SMTPRecipientsRefused(unsendable)
-        refused = {**unsendable, **client.send_message(message, from_addr=sender, to_addrs=to)}
+        refused = {**unsendable, **_send_in_batches(client, message, sender, to)}
     except smtplib.SMTPAuthenticationError as exc:
         reason = _scrubbed(_reason(exc), password)
         raise MailError(f"the SMTP server {where} refused the login of {settings.username!r}: {reason}") from None
@@ -205,6 +205,37 @@ def send(
         deferred=sorted(envelope[address] for address, (code, _) in refused.items() if 400 <= code < 500),
         refusals=refusals,
     )
+
+
+# RFC 5321 lets a server refuse recipients past 100 in one message (452 "too many recipients"), and many take fewer:
+# a list of readers goes in messages of at most this many, over one connection.
+RECIPIENTS_PER_MESSAGE = 50
+
+
+def _send_in_batches(
+    client: smtplib.SMTP, message: EmailMessage, sender: str, to: Sequence[str]
+) -> dict[str, tuple[int, bytes]]:
+    """The message to `to`, RECIPIENTS_PER_MESSAGE at a time; who was refused, and why. A batch whose recipients are
+    all refused does not stop the others; a failure after some batch went out leaves the rest owed (a 4xx), so the
+    retry goes to them alone. Raises as smtplib does when none went out."""
+    refused: dict[str, tuple[int, bytes]] = {}
+    sent_some = False
+    for start in range(0, len(to), RECIPIENTS_PER_MESSAGE):
+        batch = list(to[start : start + RECIPIENTS_PER_MESSAGE])
+        try:
+            refused.update(client.send_message(message, from_addr=sender, to_addrs=batch))
+            sent_some = True
+        except smtplib.SMTPRecipientsRefused as exc:
+            refused.update(exc.recipients)
+        except (OSError, smtplib.SMTPException) as exc:
+            if not sent_some:
+                raise
+            reason = f"4.3.0 not sent after an earlier batch: {_reason(exc)}".encode()
+            refused.update({address: (451, reason) for address in to[start:]})
+            break
+    if not sent_some:
+        raise smtplib.SMTPRecipientsRefused(refused)
+    return refused
 
 
 def _needing_smtputf8(client: smtplib.SMTP, envelope: dict[str, str]) -> dict[str, tuple[int, bytes]]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
-from digest.weekly import mailer
+from digest.weekly import mailer, maillog
 from digest.weekly.contents import compose_email, load_digest
 from digest.weekly.issue import Edition, IsoWeek, markdown_name
 from digest.weekly.ledger import (
@@ -29,6 +30,7 @@ from digest.weekly.ledger import (
     claim_week,
     mark_delivered,
     mark_failed,
+    mark_logged,
     owed,
     week_state,
 )
@@ -68,6 +70,12 @@ def send_week(
         return SendOutcome(name, edition, "quiet-skipped", "a quiet week, and weekly.send_quiet_week is off")
     if not claim_week(database, name, now, edition=edition, ignore_backoff=ignore_backoff):
         return _not_claimed(database, name, edition)
+    logged = maillog.logged_send(settings.data_dir, name, edition)
+    if logged is not None and mark_logged(database, name, edition, logged.sent_at, logged.message_id):
+        # The database forgot a send the log beside it kept: restored from an older copy (or copied). Not again.
+        line = f"already sent on {logged.sent_at:%Y-%m-%d %H:%M} UTC ({maillog.mail_log(settings.data_dir)})"
+        log.warning("weekly %s %s: not sent again: %s; the database did not know it (restored?)", name, edition, line)
+        return SendOutcome(name, edition, "already-sent", line)
     to = owed(database, name, edition, recipients)
     try:
         # Composed under the claim: a setting the message cannot carry is a failure recorded and retried like a send's.
@@ -86,13 +94,25 @@ def send_week(
         )
         return SendOutcome(name, edition, "failed", str(exc), retry_at)
     owed_at = mark_delivered(database, name, edition, now, delivery, settings.weekly.retry_base_minutes)
-    sent = f"sent to {', '.join(delivery.accepted) or 'nobody more'}"
+    sent = f"sent to {_whom(delivery.accepted)}"
     if owed_at is not None:
         later = f"refused for now: {delivery.refusals}; next attempt for them at {owed_at:%Y-%m-%d %H:%M} UTC"
         log.warning("weekly %s %s: email %s; %s", name, edition, sent, later)
         return SendOutcome(name, edition, "partly-sent", f"{sent}; {later}", owed_at)
+    maillog.record_sent(settings.data_dir, name, edition, now, delivery.message_id)
     log.info("weekly %s %s: email sent to %d recipient(s)", name, edition, len(delivery.accepted))
     return SendOutcome(name, edition, "sent", sent)
+
+
+NAMED_RECIPIENTS = 3  # a few recipients are named in the outcome (and the service's log line); a list is counted
+
+
+def _whom(accepted: Sequence[str]) -> str:
+    """Who has the edition now, as the outcome says it: a few addresses by name, a readers' list by its count, so the
+    service's log does not carry every reader's address each week."""
+    if not accepted:
+        return "nobody more"
+    return ", ".join(accepted) if len(accepted) <= NAMED_RECIPIENTS else f"{len(accepted)} recipients"
 
 
 def _not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome:

@@ -13,9 +13,19 @@
       if (position === current) { card.setAttribute("aria-current", "true"); } else { card.removeAttribute("aria-current"); }
     });
     if (scroll) {
+      reveal(cards[current]);
       cards[current].scrollIntoView({ block: "nearest" });
       cards[current].focus({ preventScroll: true });
     }
+  }
+
+  // A folded card (the long queue's) opens when reached by a key; a key that would decide a folded card only opens
+  // it, so no button is pressed that the maintainer has not seen.
+  function reveal(card) {
+    var folded = card ? card.querySelector("details.card") : null;
+    if (!folded || folded.open) { return false; }
+    folded.open = true;
+    return true;
   }
 
   function press(selector, within) {
@@ -41,8 +51,8 @@
     var done = false;
     if (event.key === "j") { mark(current + 1, true); done = true; }
     else if (event.key === "k") { mark(current - 1, true); done = true; }
-    else if (event.key === "a" && card) { done = press("button.quick", card); }
-    else if (event.key === "r" && card) { done = press("button.reject", card); }
+    else if (event.key === "a" && card) { done = reveal(card) || press("button.quick", card); }
+    else if (event.key === "r" && card) { done = reveal(card) || press("button.reject", card); }
     else if (event.key === "u") { done = press("#undo button") || (card ? press("form.undo button", card) : false); }
     if (done) { event.preventDefault(); }
   });
@@ -56,6 +66,7 @@
   // go back to the top instead, so that the notice of what was done, and its Undo, are in sight too.
   var start = cards.findIndex(function (card) { return "#" + card.id === window.location.hash; });
   mark(start >= 0 ? start : 0, false);
+  if (start >= 0) { reveal(cards[start]); }
   if (start >= 0 && document.querySelector(".notice")) {
     window.addEventListener("load", function () {
       var top = cards[start].getBoundingClientRect().top + window.scrollY;

@@ -1,0 +1,61 @@
+"""The weekly emails sent, in a file beside the database (`<data>/weekly-sent.log`, one line per week and edition).
+The database's record of them goes back in time with a restored backup; this file does not, so a restore does not
+send readers again the editions they already have. Delete an edition's line to send it again."""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from digest.clock import as_utc
+
+log = logging.getLogger("digest.weekly.store")
+NAME = "weekly-sent.log"
+
+
+@dataclass(frozen=True)
+class LoggedSend:
+    sent_at: datetime
+    message_id: str
+
+
+def mail_log(data_dir: Path) -> Path:
+    return data_dir / NAME
+
+
+def record_sent(data_dir: Path, week: str, edition: str, when: datetime, message_id: str) -> None:
+    """Appends the edition's line (no address: only who may read the data folder reads it, and no reader's name
+    need be in it). A failure to write it is logged: the database still has the send."""
+    line = f"{week}\t{edition}\t{as_utc(when).isoformat()}\t{' '.join(message_id.split())}\n"
+    try:
+        handle = os.open(mail_log(data_dir), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        try:
+            os.write(handle, line.encode("utf-8"))
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+    except OSError as exc:
+        log.warning("weekly %s %s: sent, but not written to %s: %s", week, edition, mail_log(data_dir), exc)
+
+
+def logged_send(data_dir: Path, week: str, edition: str) -> LoggedSend | None:
+    """When the log says the week's edition was sent (the last such line), or None."""
+    try:
+        lines = mail_log(data_dir).read_text(encoding="utf-8", errors="replace").splitlines()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        log.warning("weekly: cannot read %s: %s", mail_log(data_dir), exc)
+        return None
+    found = None
+    for line in lines:
+        fields = line.split("\t")
+        if len(fields) == 4 and fields[0] == week and fields[1] == edition:
+            try:
+                found = LoggedSend(as_utc(datetime.fromisoformat(fields[2])), fields[3])
+            except ValueError:
+                continue  # a line edited by hand into something else
+    return found

@@ -1,0 +1,56 @@
+"""The weekly email after the database is restored from an older backup (from QA): readers are not sent again the
+editions they already have."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from digest.service.wiring import open_service_database
+from digest.weekly.store import run_weekly_job
+from tests.conftest import make_settings
+from tests.smtp_server import Inbox, smtp_server
+from tests.test_weekly_mail_delivery import READER, config
+
+MONDAY = datetime(2026, 11, 9, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin: 2026-W45 is the last complete week
+
+
+def test_a_restored_backup_does_not_send_readers_the_weeks_they_already_have(tmp_path: Path) -> None:
+    """The operator backed up digest.sqlite3 after the W45 digest went out; the service then sent W46, W47 and W48.
+    Restoring that backup (a bad migration, a broken disk) lost the record of those three sends, and the next
+    Monday's job took them for weeks it had missed while down: every reader got W46, W47 and W48 a second time along
+    with W49. Expected: W49 alone goes out; the three are known as sent (one log line says why) and stay so."""
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        settings = make_settings(tmp_path / "data", config(port, maintainers=()))
+        database_file = settings.data_dir / "digest.sqlite3"
+        backup = tmp_path / "backup.sqlite3"
+        for week in range(4):  # W45, then W46 to W48
+            database = open_service_database(settings)
+            try:
+                run_weekly_job(settings, database, MONDAY + timedelta(weeks=week))
+            finally:
+                database.dispose()
+            if week == 0:
+                shutil.copyfile(database_file, backup)
+        assert len(inbox.messages) == 4
+        shutil.copyfile(backup, database_file)  # the restore
+        database = open_service_database(settings)
+        try:
+            after = run_weekly_job(settings, database, MONDAY + timedelta(weeks=4))
+            again = run_weekly_job(settings, database, MONDAY + timedelta(weeks=4, hours=2))
+        finally:
+            database.dispose()
+
+    subjects = [str(message["Subject"]).split(" — ")[1].split(":")[0] for message in inbox.messages]
+    assert subjects == ["2026-W45", "2026-W46", "2026-W47", "2026-W48", "2026-W49"]
+    assert sorted((outcome.week, outcome.status) for outcome in after.emails) == [
+        ("2026-W46", "already-sent"),
+        ("2026-W47", "already-sent"),
+        ("2026-W48", "already-sent"),
+        ("2026-W49", "sent"),
+    ]
+    assert all(outcome.status == "already-sent" for outcome in again.emails)
+    log_text = (settings.data_dir / "weekly-sent.log").read_text(encoding="utf-8")
+    assert "2026-W47\treaders\t" in log_text and READER not in log_text
