@@ -1,0 +1,89 @@
+"""Watching arXiv over months: backfills longer than the API gives one query, IDs arXiv has no paper for, a
+Retry-After past the retry, holidays the calendar does not know (each test failing on the code it was written against).
+
+Everything runs against the loopback arXiv stand-in (tests/arxiv_server.py) serving the real recorded files in
+tests/data/arxiv, over a real SQLite file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import pytest
+
+from digest.arxiv.backfill import backfill
+from digest.config import Settings
+from digest.storage.db import Database
+from tests.arxiv_server import ArxivServer, FakeClock, Reply
+from tests.conftest import make_settings
+from tests.test_arxiv_quirks import api_page, api_settings, without_entries
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data", '[arxiv]\ncontact = "maintainers@example.org"\n')
+
+
+def dated_page(name: str, total: int, days: Sequence[str]) -> bytes:
+    """A real API page whose papers were submitted on these days (one date per entry, in order), of `total` results."""
+    page = api_page(name).replace(b">214881<", f">{total}<".encode())
+    stamps = iter(days)
+    return re.sub(
+        rb"<published>[^<]*</published>", lambda _: f"<published>{next(stamps)}T12:00:00Z</published>".encode(), page
+    )
+
+
+def asked(server: ArxivServer) -> list[tuple[str, int]]:
+    """Each API request's date window and start."""
+    found = []
+    for request in server.requests_to("/api/query"):
+        query = parse_qs(request.query)
+        window = re.search(r"submittedDate:\[(\d{8})\d{4} TO (\d{8})", query["search_query"][0])
+        assert window is not None
+        found.append((f"{window[1]}-{window[2]}", int(query["start"][0])))
+    return found
+
+
+@pytest.mark.asyncio
+async def test_backfill_past_the_api_result_limit_goes_on_by_date_and_finishes(
+    settings: Settings, database: Database
+) -> None:
+    """arXiv's API gives no result past the 30,000th of a query (start beyond is refused or answered empty), and
+    `digest backfill --since DATE` asked one query from DATE to now: a backfill over a year of cs.* reached the
+    limit, then stopped on the empty pages (or the refusal), and every run after resumed into the same wall, never
+    done. Now the period is asked a month at a time; a month over the limit goes on a day at a time from the day it
+    reached; no request passes the limit, the run is done, and says what it did. A second run asks nothing."""
+    march_start = [f"2026-03-0{day}" for day in range(1, 10)] + ["2026-03-10"]
+    march_end = [f"2026-03-{day}" for day in range(20, 29)] + ["2026-03-29"]
+    empty = without_entries(api_page("s0_m10_bc5a6c384fe9")).replace(b">214881<", b">0<")
+    async with ArxivServer() as server:
+        server.program(
+            "/api/query",
+            Reply(body=dated_page("s0_m10_bc5a6c384fe9", 25, march_start)),  # March: over the limit of 20
+            Reply(body=dated_page("s10_m10_34e56e15aaac", 25, march_end)),  # reaches the limit on the 29th
+            Reply(body=dated_page("s20_m10_348a237fecab", 10, ["2026-03-29"] * 10)),  # the 29th, whole
+            Reply(body=empty),  # the 30th
+            Reply(body=empty),  # the 31st
+            Reply(body=dated_page("s30_m10_f2e39f0143dc", 10, ["2026-04-02"] * 10)),  # April, open-ended
+            Reply(status=400, body=b"start past the limit"),
+        )
+        report = await backfill(api_settings(settings, server), database, date(2026, 3, 1), page_size=10,
+                                clock=FakeClock(), result_limit=20)  # fmt: skip
+        first = asked(server)
+        again = await backfill(api_settings(settings, server), database, date(2026, 3, 1), page_size=10,
+                               clock=FakeClock(), result_limit=20)  # fmt: skip
+    assert first == [
+        ("20260301-20260331", 0),
+        ("20260301-20260331", 10),
+        ("20260329-20260329", 0),
+        ("20260330-20260330", 0),
+        ("20260331-20260331", 0),
+        ("20260401-29991231", 0),
+    ]
+    assert report.done and report.stopped is None, report
+    assert report.entries == 40 and report.by_day == ["2026-03-01 to 2026-03-31"]
+    assert again.done and again.windows == 0 and len(asked(server)) == len(first)
