@@ -19,10 +19,12 @@ from digest.arxiv.api import refresh_examples
 from digest.arxiv.backfill import backfill
 from digest.awesome import store as liststore
 from digest.config import Settings
+from digest.service.process import Service
 from digest.storage.db import Database
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.test_arxiv_quirks import api_page, api_settings, without_entries
+from tests.test_service import stored_jobs, wait_settled
 
 
 @pytest.fixture
@@ -148,3 +150,39 @@ async def test_an_id_the_api_refuses_does_not_hold_back_the_others(settings: Set
         again = await refresh_examples(api_settings(settings, server), database, clock=FakeClock())
     assert (stored, again) == (1, 0)
     assert len(server.requests) == 3
+
+
+def crontab_at(moment: datetime) -> str:
+    return f"{moment.minute} {moment.hour} * * *"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("retry_after_hours", "retried"), [(3, True), (14, False)])
+async def test_a_retry_after_past_the_retry_is_polled_once_it_has_passed(
+    tmp_path: Path, retry_after_hours: int, retried: bool
+) -> None:
+    """arXiv answered the 00:30 poll "503, Retry-After" for a time past the 06:00 retry: the retry found the host
+    still to be left alone and gave up, and the day's feed was never read (the next day's feed no longer holds it;
+    only its poll named the day missed). Now the poll is tried once more a minute after the Retry-After, when that
+    comes before the next poll (a later one is the next poll's)."""
+    now = datetime.now(UTC)
+    async with ArxivServer() as arxiv:
+        feed = arxiv.program("/rss/cs.CL", Reply(status=503, retry_after=str(retry_after_hours * 3600)))
+        settings = make_settings(
+            tmp_path / "data",
+            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\napi_url = "http://127.0.0.1:9/api/query"\n'
+            f'poll_timezone = "UTC"\nretry_cron = "{crontab_at(now + timedelta(hours=1))}"\n'
+            f'poll_cron = "{crontab_at(now + timedelta(hours=12))}"\n',
+        )
+        service = Service(settings)
+        await service.start(serve_web=False)
+        try:
+            await wait_settled(service)  # the first poll of the data folder: refused, leave alone for hours
+        finally:
+            await service.stop()
+    jobs = stored_jobs(settings)
+    if not retried:
+        assert set(jobs) == {"poll", "poll-retry", "weekly"}
+        return
+    expected = now + timedelta(hours=retry_after_hours, minutes=1)
+    assert abs((jobs["poll-retry-after"] - expected).total_seconds()) < 60, jobs
