@@ -15,15 +15,19 @@ from urllib.parse import parse_qs
 
 import pytest
 
+from digest.arxiv.announcements import ARXIV_ZONE
 from digest.arxiv.api import refresh_examples
 from digest.arxiv.backfill import backfill
+from digest.arxiv.poll_pass import run_poll
 from digest.awesome import store as liststore
 from digest.config import Settings
 from digest.service.process import Service
+from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.test_arxiv_quirks import api_page, api_settings, without_entries
+from tests.test_poller import RELEVANT, feed
 from tests.test_service import stored_jobs, wait_settled
 
 
@@ -186,3 +190,43 @@ async def test_a_retry_after_past_the_retry_is_polled_once_it_has_passed(
         return
     expected = now + timedelta(hours=retry_after_hours, minutes=1)
     assert abs((jobs["poll-retry-after"] - expected).total_seconds()) < 60, jobs
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("listed", [False, True])
+async def test_a_holiday_the_calendar_does_not_know_is_quiet_at_the_retry_and_no_missed_day(
+    tmp_path: Path, listed: bool
+) -> None:
+    """arXiv announced nothing on Friday 19 June 2026 (Juneteenth), a holiday the built-in calendar does not know:
+    its feed was empty all day. The 00:30 poll and the 06:00 retry both called it broken (/healthz degraded all day),
+    and Monday's poll said Friday was a missed announcement day and told the maintainer to run a backfill for it.
+    Now the retry, long after the announcement was due, takes the empty weekday for a day without announcement
+    (quiet, its line saying to list it in `[arxiv] holidays`), and Monday names no missed day; a day listed there is
+    quiet at the first poll already."""
+    holidays = "holidays = [2026-06-19]\n" if listed else ""
+    settings = make_settings(tmp_path / "data", f'[arxiv]\ncontact = "maintainers@example.org"\n{holidays}')
+    database = open_service_database(settings)
+    thursday, friday, monday = date(2026, 6, 18), date(2026, 6, 19), date(2026, 6, 22)
+    try:
+        async with ArxivServer() as server:
+            url = server.program("/rss/cs.CV", Reply(body=feed(RELEVANT[0], day=thursday)))
+
+            async def poll_at(hour: int, day: date) -> str:
+                clock = FakeClock(datetime(day.year, day.month, day.day, hour, 30, tzinfo=ARXIV_ZONE).astimezone(UTC))
+                summary = await run_poll(settings, database, sources=[url], clock=clock)
+                return summary.sources[0].line()
+
+            await poll_at(0, thursday)
+            server.program("/rss/cs.CV", Reply(body=feed(day=friday)))
+            first, retry = await poll_at(0, friday), await poll_at(6, friday)
+            server.program("/rss/cs.CV", Reply(body=feed(RELEVANT[1], day=monday)))
+            after = await poll_at(0, monday)
+    finally:
+        database.dispose()
+    if listed:
+        assert "quiet" in first and "arXiv holiday 2026-06-19" in first, first
+    else:
+        assert "broken" in first and "an empty feed on a weekday" in first, first  # it may yet come: the retry asks
+        assert "quiet" in retry and "no announcement on Friday 2026-06-19" in retry, retry
+        assert "[arxiv] holidays" in retry
+    assert "missed" not in after and "backfill" not in after, after

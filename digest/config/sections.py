@@ -6,6 +6,7 @@ Values a table may not hold alone (a Discord token without a channel) are checke
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -104,6 +105,9 @@ class ArxivSettings(Section):
         (), description="overrides feeds/sources.toml (URLs or paths): a mirror, a test server"
     )
     api_url: Address = Field("https://export.arxiv.org/api/query", description="backfill and abstracts of added papers")
+    holidays: Annotated[tuple[Annotated[date, Field(strict=False)], ...], Field(strict=False)] = Field(
+        (), description="weekdays arXiv announces nothing besides New Year, Thanksgiving and Christmas (its schedule)"
+    )
 
     @field_validator("poll_cron", "retry_cron")
     @classmethod
