@@ -7,6 +7,7 @@ tests/data/arxiv, over a real SQLite file.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
@@ -230,3 +231,24 @@ async def test_a_holiday_the_calendar_does_not_know_is_quiet_at_the_retry_and_no
         assert "quiet" in retry and "no announcement on Friday 2026-06-19" in retry, retry
         assert "[arxiv] holidays" in retry
     assert "missed" not in after and "backfill" not in after, after
+
+
+@pytest.mark.asyncio
+async def test_a_feed_dated_in_the_future_does_not_stop_the_source_for_good(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A mirror (or arXiv, once) served Monday's feed dated a year ahead (2027-04-27). The poll kept that date as the
+    last feed seen, and from then on every real feed was "dated ... older than the last one seen": the source was
+    broken at every poll, for a year, with nothing the maintainer could do short of editing the database. Now a date
+    that far after this machine's clock is not kept (the log says so), and Tuesday's real feed is read."""
+    monday, tuesday = date(2026, 4, 27), date(2026, 4, 28)
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=feed(RELEVANT[0], day=monday.replace(year=2027))))
+        with caplog.at_level(logging.WARNING, logger="digest.arxiv"):
+            await run_poll(settings, database, sources=[url], clock=FakeClock())
+        server.program("/rss/cs.CV", Reply(body=feed(RELEVANT[0], RELEVANT[1], day=tuesday)))
+        tuesday_poll = FakeClock(datetime(2026, 4, 28, 4, 30, tzinfo=UTC))
+        second = await run_poll(settings, database, sources=[url], clock=tuesday_poll)
+    assert any("dated 2027-04-27" in record.getMessage() for record in caplog.records)
+    assert second.sources[0].outcome == "fetched", second.sources[0].line()
+    assert second.sources[0].new_candidates == 1

@@ -4,7 +4,7 @@ retry), with the reason in plain words. Pure: the parsed answer, its status, the
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from digest.arxiv.announcements import NO_ANNOUNCEMENT_BY, announcement_given_up, is_arxiv_holiday, not_yet_announced
@@ -12,6 +12,15 @@ from digest.arxiv.parse import ParsedFeed
 
 FETCHED, NOT_MODIFIED, QUIET, BROKEN, ERROR = "fetched", "not-modified", "quiet", "broken", "error"
 FAILED_OUTCOMES = (BROKEN, ERROR)
+# arXiv dates a day's feed 00:00 of that day in New York and serves it from 20:00 the evening before: a date this far
+# ahead of this machine's clock is a wrong one (a mirror's, a garbled year), never kept as the last feed seen.
+FEED_DATE_AHEAD = timedelta(days=30)
+
+
+def sane_feed_date(feed_date: datetime | None, now: datetime) -> datetime | None:
+    """The date of a feed, unless it lies too far ahead of `now` to be a real one: taken as the last feed seen, every
+    real feed after it would be "older than the last one seen", at every poll until that date."""
+    return feed_date if feed_date is None or feed_date <= now + FEED_DATE_AHEAD else None
 
 
 def classify(
@@ -36,7 +45,7 @@ def classify(
             # The API's known glitch (see backfill): an answer that drops its entries; the retry asks again.
             return BROKEN, f"an API answer with no entries although totalResults says {parsed.total_results}"
         return FETCHED, ""
-    last = last_feed_date
+    last = sane_feed_date(last_feed_date, now)
     if last is not None and parsed.feed_date is not None and parsed.feed_date < last:
         return (
             BROKEN,

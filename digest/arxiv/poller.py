@@ -20,7 +20,7 @@ from digest.arxiv.api import query_url
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
 from digest.arxiv.fetch_types import FetchResult, source_line
 from digest.arxiv.fetcher import is_url
-from digest.arxiv.outcomes import BROKEN, ERROR, FAILED_OUTCOMES, FETCHED, NOT_MODIFIED, classify
+from digest.arxiv.outcomes import BROKEN, ERROR, FAILED_OUTCOMES, FETCHED, NOT_MODIFIED, classify, sane_feed_date
 from digest.arxiv.parse import ParsedFeed, parse_feed
 from digest.config import FeedsError, Settings, read_feed_sources
 from digest.relevance import scoring as relevance
@@ -177,6 +177,9 @@ def process_answer(
     if outcome == BROKEN:
         record_failure(database, report, now)
         return report
+    if parsed.feed_date is not None and sane_feed_date(parsed.feed_date, now) is None:
+        log.warning("poll %s: the feed is dated %s, far after this machine's clock: the date is not kept", source,
+                    f"{parsed.feed_date:%Y-%m-%d}")  # fmt: skip
     if parsed.kind != "api":  # an API query is no day's feed
         report.missed = missed_days_clause(last_feed_date, parsed.feed_date, settings.arxiv.holidays)
     for paper in parsed.papers:
@@ -231,8 +234,8 @@ def _store_outcome(
                 if parsed.well_formed:  # a feed read leniently is fetched whole again next time
                     state.etag, state.last_modified = result.etag, result.last_modified
                 if parsed.feed_date is not None and parsed.kind != "api":
-                    dates = [d for d in (parsed.feed_date, last_feed_date) if d is not None]
-                    state.feed_date = max(dates)
+                    dates = [d for d in (parsed.feed_date, last_feed_date) if d is not None and sane_feed_date(d, now)]
+                    state.feed_date = max(dates, default=None)
             state.last_outcome, state.last_message = report.outcome, report.message
             state.last_polled_at = state.last_ok_at = now
             state.failures = 0
