@@ -14,6 +14,7 @@ ARXIV_ZONE = ZoneInfo("America/New_York")
 # arXiv announces at 20:00 the evening before the day its feed is dated: a weekday whose feed still holds nothing of
 # its own by this hour had no announcement (a holiday the calendar here does not know), not a late one.
 NO_ANNOUNCEMENT_BY = time(4, 0)
+ANNOUNCED_AT = time(20, 0)
 
 
 def is_arxiv_holiday(day: date, extra: Collection[date] = ()) -> bool:
@@ -32,6 +33,16 @@ def is_announcement_day(day: date, extra: Collection[date] = ()) -> bool:
 def announcement_given_up(day: date, now: datetime) -> bool:
     """Whether `now` is so long after the announcement of `day` was due that none is coming (a holiday)."""
     return now.astimezone(ARXIV_ZONE) >= datetime.combine(day, NO_ANNOUNCEMENT_BY, ARXIV_ZONE)
+
+
+def feed_replaced_at(now: datetime) -> datetime:
+    """When the feed read at `now` gives way to the next announcement (20:00 in New York): a poll after that reads
+    another day's feed."""
+    local = now.astimezone(ARXIV_ZONE)
+    replaced = datetime.combine(local.date(), ANNOUNCED_AT, ARXIV_ZONE)
+    return (
+        replaced if local < replaced else datetime.combine(local.date() + timedelta(days=1), ANNOUNCED_AT, ARXIV_ZONE)
+    )
 
 
 def missed_announcement_days(last_read: date, now_read: date, extra: Collection[date] = ()) -> list[date]:

@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from digest import health, heap
 from digest.arxiv import api as arxiv_api
 from digest.arxiv import poll_pass, poller
+from digest.arxiv.announcements import feed_replaced_at
 from digest.arxiv.fetcher import STOP_WAITING
 from digest.arxiv.poll_pass import health_line
 from digest.arxiv.poller import PollSummary
@@ -71,7 +72,13 @@ def retry_when_left_alone(settings: Settings, scheduler: Any, summary: PollSumma
     until = max((when for host, when in busy.items() if host in hosts), default=None)
     if until is None:
         return
-    at = schedule_poll_after_busy(scheduler, until)
+    replaced = feed_replaced_at(utc_now())
+    if until >= replaced:
+        log.warning("poll: arXiv asked to be left alone until %s UTC, after today's feed gives way to the next: "
+                    "the next poll names the day missed, with the backfill that reads it",
+                    f"{until:%Y-%m-%d %H:%M}")  # fmt: skip
+        return
+    at = schedule_poll_after_busy(scheduler, until, replaced)
     if at is not None:
         log.info("poll: arXiv asked to be left alone until %s UTC; the poll is tried again at %s UTC",
                  f"{until:%Y-%m-%d %H:%M}", f"{at.astimezone(UTC):%Y-%m-%d %H:%M}")  # fmt: skip
