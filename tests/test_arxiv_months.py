@@ -253,3 +253,35 @@ async def test_a_feed_dated_in_the_future_does_not_stop_the_source_for_good(
     assert any("dated 2027-04-27" in record.getMessage() for record in caplog.records)
     assert second.sources[0].outcome == "fetched", second.sources[0].line()
     assert second.sources[0].new_candidates == 1
+
+
+@pytest.mark.parametrize(
+    ("setting", "refused"),
+    [
+        ('poll_cron = "*/5 * * * *"', True),  # the default feeds, on rss.arxiv.org
+        ('retry_cron = "0 * * * mon-fri"', True),
+        ('poll_cron = "30 0,6,12 * * mon-fri"', False),  # a few a day is an operator's choice
+        ('poll_cron = "*/5 * * * *"\nsources = ["http://127.0.0.1:9/rss/cs.CL"]', False),  # a mirror's own affair
+    ],
+)
+def test_a_schedule_polling_arxiv_org_more_than_the_announcement_needs_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, setting: str, refused: bool
+) -> None:
+    """arXiv announces once a day and its feeds change once a day, but `poll_cron = "*/5 * * * *"` (an operator
+    wanting papers "as soon as they appear") was accepted with the default feeds on rss.arxiv.org: 288 polls a day of
+    every feed, each a request to arXiv, and `digest config check` said "configuration OK". Such a schedule is now
+    refused in one line naming the key, while the sources are on arxiv.org; a mirror may be polled as it likes."""
+    from digest.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    config = tmp_path / "digest.toml"
+    config.write_text(f'[arxiv]\ncontact = "maintainers@example.org"\n{setting}\n', encoding="utf-8")
+    status = main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check"])
+    out = capsys.readouterr()
+    lines = [line for line in (out.out + out.err).splitlines() if "times a day" in line]
+    if not refused:
+        assert status == 0 and not lines, out
+        return
+    key = setting.split(" ")[0]
+    assert status == 1 and len(lines) == 1, out
+    assert f"arxiv.{key}" in lines[0] and "rss.arxiv.org" in lines[0] and "arXiv announces once a day" in lines[0]
