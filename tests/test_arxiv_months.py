@@ -98,6 +98,45 @@ async def test_backfill_past_the_api_result_limit_goes_on_by_date_and_finishes(
     assert again.done and again.windows == 0 and len(asked(server)) == len(first)
 
 
+@pytest.mark.asyncio
+async def test_a_backfill_stopped_at_the_limit_resumes_a_day_at_a_time_in_the_next_month(
+    settings: Settings, database: Database
+) -> None:
+    """A backfill run in March reached the API's limit in March and stopped there (Ctrl-C, or its pages ran out);
+    run again in April, March is a closed window whose place comes from March's own run: it goes on a day at a time
+    from the day reached, asks no start past the limit (a request for no results), and finishes."""
+    march_start = [f"2026-03-0{day}" for day in range(1, 10)] + ["2026-03-10"]
+    march_end = [f"2026-03-{day}" for day in range(20, 29)] + ["2026-03-29"]
+    empty = without_entries(api_page("s0_m10_bc5a6c384fe9")).replace(b">214881<", b">0<")
+    async with ArxivServer() as server:
+        server.program(
+            "/api/query",
+            Reply(body=dated_page("s0_m10_bc5a6c384fe9", 25, march_start)),
+            Reply(body=dated_page("s10_m10_34e56e15aaac", 25, march_end)),
+        )
+        in_march = FakeClock(datetime(2026, 3, 30, 12, 0, tzinfo=UTC))
+        first = await backfill(api_settings(settings, server), database, date(2026, 3, 1), page_size=10,
+                               clock=in_march, max_pages=2, result_limit=20)  # fmt: skip
+        server.program(
+            "/api/query",
+            Reply(body=dated_page("s20_m10_348a237fecab", 10, ["2026-03-29"] * 10)),
+            Reply(body=empty),
+            Reply(body=empty),
+            Reply(body=dated_page("s30_m10_f2e39f0143dc", 10, ["2026-04-02"] * 10)),
+            Reply(status=400, body=b"start past the limit"),
+        )
+        second = await backfill(api_settings(settings, server), database, date(2026, 3, 1), page_size=10,
+                                clock=FakeClock(), result_limit=20)  # fmt: skip
+    assert not first.done
+    assert asked(server)[2:] == [
+        ("20260329-20260329", 0),
+        ("20260330-20260330", 0),
+        ("20260331-20260331", 0),
+        ("20260401-29991231", 0),
+    ]
+    assert second.done and second.stopped is None, second
+
+
 def list_links(database: Database, *arxiv_ids: str) -> None:
     """The maintainer added these arXiv links to the list by hand (no abstract known)."""
     with database.transaction() as session:

@@ -114,8 +114,8 @@ class _Run:
         if report.done:
             return True
         report.windows += 1
-        if _over_limit(report, self.limit) and window.last != window.first:  # an earlier run reached the limit in it
-            return await self._by_day(window, None)
+        if report.next_start >= self.limit:  # an earlier run (maybe in the window's own month) reached the limit in it
+            return await self._past_limit(window, None)
         source, failures = f"arXiv API: {query}", 0
         while self.max_pages is None or self.requests < self.max_pages:
             size = min(self.page_size, self.limit - report.next_start)
@@ -151,15 +151,18 @@ class _Run:
                 return False
         return False
 
-    async def _past_limit(self, window: Window, parsed: ParsedFeed) -> bool:
+    async def _past_limit(self, window: Window, parsed: ParsedFeed | None) -> bool:
         """The window holds more than the API gives: a single day is kept as read in part (said in the log); a
-        longer one goes on a day at a time from the day of the last paper read."""
+        longer one goes on a day at a time from the day of the last paper read (of `parsed`; without it, every day
+        not done yet)."""
         if window.last == window.first:
             log.warning("backfill: %s holds %s papers, more than arXiv's API gives (%d); the rest is not read",
                         window.label(), self.report.total, self.limit)  # fmt: skip
             self.report.done = True
             await asyncio.to_thread(_save_place, self.database, self.report, self.clock.now())
             return True
+        if parsed is None:
+            return await self._by_day(window, None)
         reached = max((p.published.date() for p in parsed.papers if p.published), default=window.first)
         reached = min(max(reached, window.first), window.last or self.today)  # a date outside it: its nearest day
         return await self._by_day(window, reached)
