@@ -6,29 +6,50 @@ arXiv's: a feed dated Monday 00:00 in New York is Monday's, even where it is sti
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from collections.abc import Collection
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 ARXIV_ZONE = ZoneInfo("America/New_York")
+# arXiv announces at 20:00 the evening before the day its feed is dated: a weekday whose feed still holds nothing of
+# its own by this hour had no announcement (a holiday the calendar here does not know), not a late one.
+NO_ANNOUNCEMENT_BY = time(4, 0)
+ANNOUNCED_AT = time(20, 0)
 
 
-def is_arxiv_holiday(day: date) -> bool:
-    """Days arXiv announces nothing besides weekends (approximate: New Year, Thanksgiving, Christmas week)."""
-    if (day.month, day.day) in {(1, 1), (12, 25), (12, 26)}:
+def is_arxiv_holiday(day: date, extra: Collection[date] = ()) -> bool:
+    """Days arXiv announces nothing besides weekends (approximate: New Year, Thanksgiving, Christmas week), and the
+    `extra` ones the maintainers listed from arXiv's schedule (`[arxiv] holidays`)."""
+    if day in extra or (day.month, day.day) in {(1, 1), (12, 25), (12, 26)}:
         return True
     return day.month == 11 and day.weekday() == 3 and 22 <= day.day <= 28  # US Thanksgiving
 
 
-def is_announcement_day(day: date) -> bool:
+def is_announcement_day(day: date, extra: Collection[date] = ()) -> bool:
     """Whether a feed dated `day` (in arXiv's zone) carries announcements."""
-    return day.weekday() < 5 and not is_arxiv_holiday(day)
+    return day.weekday() < 5 and not is_arxiv_holiday(day, extra)
 
 
-def missed_announcement_days(last_read: date, now_read: date) -> list[date]:
+def announcement_given_up(day: date, now: datetime) -> bool:
+    """Whether `now` is so long after the announcement of `day` was due that none is coming (a holiday)."""
+    return now.astimezone(ARXIV_ZONE) >= datetime.combine(day, NO_ANNOUNCEMENT_BY, ARXIV_ZONE)
+
+
+def feed_replaced_at(now: datetime) -> datetime:
+    """When the feed read at `now` gives way to the next announcement (20:00 in New York): a poll after that reads
+    another day's feed."""
+    local = now.astimezone(ARXIV_ZONE)
+    replaced = datetime.combine(local.date(), ANNOUNCED_AT, ARXIV_ZONE)
+    return (
+        replaced if local < replaced else datetime.combine(local.date() + timedelta(days=1), ANNOUNCED_AT, ARXIV_ZONE)
+    )
+
+
+def missed_announcement_days(last_read: date, now_read: date, extra: Collection[date] = ()) -> list[date]:
     """The announcement days strictly between the feed read last time and the one read now: their feeds were never
     read (the service was down, or its schedule skipped them), and arXiv's feeds show one day only."""
     days = (last_read + timedelta(days=offset) for offset in range(1, (now_read - last_read).days))
-    return [day for day in days if is_announcement_day(day)]
+    return [day for day in days if is_announcement_day(day, extra)]
 
 
 def submitted_since(last_read: date) -> date:
@@ -40,13 +61,13 @@ def submitted_since(last_read: date) -> date:
     return day
 
 
-def missed_days_clause(last_feed: datetime | None, this_feed: datetime | None) -> str:
+def missed_days_clause(last_feed: datetime | None, this_feed: datetime | None, extra: Collection[date] = ()) -> str:
     """ "; no feed was read for ..." when announcement days passed between the feed read last time and this one (the
     service was down, or its schedule skipped a day), with the backfill that reads their papers; else ""."""
     if last_feed is None or this_feed is None:
         return ""
     last = last_feed.astimezone(ARXIV_ZONE).date()
-    missed = missed_announcement_days(last, this_feed.astimezone(ARXIV_ZONE).date())
+    missed = missed_announcement_days(last, this_feed.astimezone(ARXIV_ZONE).date(), extra)
     if not missed:
         return ""
     shown = ", ".join(f"{day:%a %Y-%m-%d}" for day in missed[:5])
@@ -58,12 +79,12 @@ def missed_days_clause(last_feed: datetime | None, this_feed: datetime | None) -
     )
 
 
-def not_yet_announced(feed: datetime | None, now: datetime) -> str:
+def not_yet_announced(feed: datetime | None, now: datetime, extra: Collection[date] = ()) -> str:
     """Why a feed read on an announcement day is not that day's yet (arXiv is late: it is dated an earlier day), in
     one line; "" when it is that day's, or the day announces nothing."""
     if feed is None:
         return ""
     today, dated = now.astimezone(ARXIV_ZONE).date(), feed.astimezone(ARXIV_ZONE).date()
-    if dated >= today or not is_announcement_day(today):
+    if dated >= today or not is_announcement_day(today, extra):
         return ""
     return f"the feed is still {dated:%A %Y-%m-%d}'s: {today:%A}'s announcement has not come yet (arXiv is late)"

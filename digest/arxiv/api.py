@@ -10,24 +10,29 @@ import asyncio
 import json
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from digest import resources
 from digest.arxiv.fetcher import Fetcher, FetchError
 from digest.arxiv.parse import ArxivPaper, ParsedFeed, parse_feed
 from digest.arxiv.references import parse_arxiv_reference
-from digest.clock import SYSTEM_CLOCK, Clock
+from digest.clock import SYSTEM_CLOCK, Clock, as_utc, utc_now
 from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.models import Paper
-from digest.storage.state import RelevanceExample
+from digest.storage.state import RelevanceExample, RelevanceState
 
 log = logging.getLogger(__name__)
 
 ID_BATCH = 50
+# An ID the list links that arXiv answered with no paper for is asked again after this many days, not at every poll
+# (a typo stays one; a paper arXiv had not announced yet is found then). `digest list lint` names it meanwhile.
+UNKNOWN_RETRY_DAYS = 7
+UNKNOWN_IDS_KEY = "unknown_arxiv_ids"  # the relevance_state row: list ID -> when arXiv answered it without a paper
 
 
 def query_url(api_url: str, search_query: str, start: int, max_results: int, order: str = "descending") -> str:
@@ -50,9 +55,16 @@ async def fetch_answer(fetcher: Fetcher, url: str) -> ParsedFeed:
     arXiv cannot be reached or answers with an error."""
     result = await fetcher.fetch(url)
     parsed = parse_feed(result.body, url)
+    if parsed.error and parsed.error.startswith("API error"):
+        raise RefusedQueryError(f"{url}: {parsed.error}")
     if result.status >= 400 or parsed.error:
         raise FetchError(f"{url}: {parsed.error or f'HTTP {result.status}'}")
     return parsed
+
+
+class RefusedQueryError(FetchError):
+    """The API answered, with its error entry for the query itself (an ID it does not take, say): asking the same
+    again gets the same."""
 
 
 async def fetch_paper(settings: Settings, arxiv_id: str, *, clock: Clock = SYSTEM_CLOCK) -> ArxivPaper | None:
@@ -75,8 +87,10 @@ def _bundled_ids() -> set[str]:
     return ids
 
 
-def papers_missing_abstracts(database: Database) -> list[str]:
-    """List papers with an arXiv ID whose abstract is neither stored, bundled, nor already fetched."""
+def papers_missing_abstracts(database: Database, now: datetime | None = None) -> list[str]:
+    """List papers with an arXiv ID whose abstract is neither stored, bundled, nor already fetched; an ID arXiv had
+    no paper for is left out until UNKNOWN_RETRY_DAYS after it was asked (from `now`)."""
+    retry_before = (now or utc_now()) - timedelta(days=UNKNOWN_RETRY_DAYS)
     with database.reading() as session:
         rows = session.scalars(
             select(Paper.arxiv_id).where(
@@ -85,7 +99,15 @@ def papers_missing_abstracts(database: Database) -> list[str]:
         )
         wanted = {arxiv_id for arxiv_id in rows if arxiv_id}
         wanted -= set(session.scalars(select(RelevanceExample.arxiv_id)))
+        wanted -= {arxiv_id for arxiv_id, asked in unknown_ids(session).items() if asked > retry_before}
     return sorted(wanted - _bundled_ids())
+
+
+def unknown_ids(session: Session) -> dict[str, datetime]:
+    """The IDs the list links that arXiv had no paper for when last asked, and when that was."""
+    row = session.get(RelevanceState, UNKNOWN_IDS_KEY)
+    asked = dict(row.value) if row is not None else {}
+    return {str(arxiv_id): as_utc(datetime.fromisoformat(str(when))) for arxiv_id, when in asked.items()}
 
 
 def _askable(arxiv_ids: Sequence[str]) -> tuple[dict[str, str], list[str]]:
@@ -108,7 +130,7 @@ async def refresh_examples(
 ) -> int:
     """Fetches the abstracts of list papers added after the bundled copy; returns how many were stored. The database
     is read and written in worker threads: a command holding the write lock must not freeze the web server and bot."""
-    missing = await asyncio.to_thread(papers_missing_abstracts, database)
+    missing = await asyncio.to_thread(papers_missing_abstracts, database, clock.now())
     stored = 0
     if not missing:
         return 0
@@ -119,23 +141,32 @@ async def refresh_examples(
             ", ".join(unusable[:10]) + (f" and {len(unusable) - 10} more" if len(unusable) > 10 else ""),
         )
     asked = list(askable)
+    batches = [asked[start : start + batch_size] for start in range(0, len(asked), batch_size)]
     async with Fetcher(settings.arxiv, clock=clock, turn_file=settings.arxiv_turn_file) as fetcher:
-        for start in range(0, len(asked), batch_size):
-            batch = asked[start : start + batch_size]
+        while batches:
+            batch = batches.pop(0)
             url = id_list_url(settings.arxiv.api_url, batch)
+            papers: list[ArxivPaper] = []
             try:
-                parsed = await fetch_answer(fetcher, url)
+                papers = (await fetch_answer(fetcher, url)).papers
+            except RefusedQueryError as exc:  # one ID the API refuses fails its whole batch: each is asked alone
+                if len(batch) > 1:
+                    batches[:0] = [[arxiv_id] for arxiv_id in batch]
+                    continue
+                log.warning("relevance examples: %s", exc)
             except FetchError as exc:
                 log.warning("relevance examples: %s; the rest waits for the next run", exc)
                 break
             wanted = {arxiv_id: askable[arxiv_id] for arxiv_id in batch}
-            stored += await asyncio.to_thread(_store_examples, database, parsed.papers, wanted, clock.now())
+            stored += await asyncio.to_thread(_store_examples, database, papers, wanted, clock.now())
     log.info("relevance examples: %d abstracts fetched for %d list papers", stored, len(missing))
     return stored
 
 
 def _store_examples(database: Database, papers: Sequence[ArxivPaper], wanted: dict[str, str], now: datetime) -> int:
-    """Keeps the abstracts of the wanted list papers (arXiv's ID -> the list's) not stored yet; returns how many."""
+    """Keeps the abstracts of the wanted list papers (arXiv's ID -> the list's) not stored yet; returns how many. An
+    ID arXiv answered without is remembered with when it was asked, so polls stop asking it until UNKNOWN_RETRY_DAYS
+    have passed; one found is forgotten there."""
     stored = 0
     with database.transaction(exclusive=True) as session:  # found missing, then inserted: see poller._store_outcome
         for paper in papers:
@@ -151,4 +182,20 @@ def _store_examples(database: Database, papers: Sequence[ArxivPaper], wanted: di
                     )
                 )
                 stored += 1
+        asked = {arxiv_id: when.isoformat() for arxiv_id, when in unknown_ids(session).items()}
+        kept = {arxiv_id: when for arxiv_id, when in asked.items() if arxiv_id not in wanted.values()}
+        kept.update({listed: now.isoformat() for listed in wanted.values()})
+        row = session.get(RelevanceState, UNKNOWN_IDS_KEY) or RelevanceState(key=UNKNOWN_IDS_KEY)
+        row.value = {
+            arxiv_id: when
+            for arxiv_id, when in kept.items()
+            if session.get(RelevanceExample, arxiv_id) is None  # found since: no longer unknown
+        }
+        session.add(row)
+    if wanted:
+        log.warning(
+            "relevance examples: arXiv has no paper %s, which the list links (mend the link); asked again in %d days",
+            ", ".join(sorted(wanted.values())),
+            UNKNOWN_RETRY_DAYS,
+        )
     return stored

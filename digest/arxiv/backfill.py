@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TextIO
 
@@ -16,6 +16,7 @@ from digest.arxiv.api import fetch_answer, query_url
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
 from digest.arxiv.fetcher import Fetcher, FetchError, FetchStoppedError, pause
 from digest.arxiv.parse import ParsedFeed
+from digest.arxiv.windows import API_RESULT_LIMIT, Window, month_windows
 from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import Settings
 from digest.progress import ProgressBar
@@ -32,24 +33,21 @@ DEFAULT_CATEGORIES = ("cs.CV", "cs.CL", "cs.LG", "cs.AI")
 PAGE_RETRIES = 3
 
 
-def backfill_query(since: date, categories: Sequence[str] = DEFAULT_CATEGORIES) -> str:
-    cats = " OR ".join(f"cat:{category}" for category in categories)
-    # An open upper bound keeps the query (and so the saved place) the same on every run.
-    return f"({cats}) AND submittedDate:[{since:%Y%m%d}0000 TO 299912312359]"
-
-
 @dataclass
 class BackfillReport:
-    query: str
+    query: str  # the date window read last (arXiv's API query)
     pages: int = 0
     entries: int = 0
     matched: int = 0
     already_known: int = 0
     new_candidates: int = 0
-    next_start: int = 0
-    total: int | None = None
+    next_start: int = 0  # in that window
+    total: int | None = None  # that window's totalResults
     done: bool = False
     stopped: str | None = None  # why it stopped before the end (resume by running it again)
+    window: str = ""  # that window's dates
+    windows: int = 0  # the date windows asked this run (done ones are skipped)
+    by_day: list[str] = field(default_factory=list)  # windows over the API's 30,000 results, read a day at a time
 
 
 async def backfill(
@@ -57,58 +55,138 @@ async def backfill(
     database: Database,
     since: date,
     *,
-    query: str | None = None,
     page_size: int = 100,
     clock: Clock = SYSTEM_CLOCK,
     progress: TextIO | None = None,
     max_pages: int | None = None,
+    result_limit: int = API_RESULT_LIMIT,
 ) -> BackfillReport:
-    """Pages through the API oldest first from `since`; each page is one transaction with the saved place.
+    """Reads from `since` a calendar month at a time (arXiv's API gives at most 30,000 results a query), each month
+    paged oldest first, each page one transaction with its window's saved place; a month past the limit goes on a
+    day at a time from the day it reached. A window already done is not asked again.
 
     A page that comes back empty before totalResults is reached, or cut off inside an entry, is asked for again (from
     its first entry not read whole), after the fetcher's back-off; after PAGE_RETRIES such answers in a row the run
-    stops, resumable. `max_pages` bounds the requests made, those asked again included."""
-    search = query or backfill_query(since)
-    report = BackfillReport(query=search)
-    report.next_start, report.total = await asyncio.to_thread(_saved_place, database, search)
+    stops, resumable. `max_pages` bounds the requests made, those asked again included; `result_limit` is the API's
+    (a mirror's may be lower)."""
+    report = BackfillReport(query="")
     model = await asyncio.to_thread(ensure_thresholds, database, settings)
-    source = f"arXiv API: {search}"
+    today = clock.now().date()
     bar = ProgressBar("backfill", progress)
-    requests = failures = 0
     async with Fetcher(settings.arxiv, clock=clock, turn_file=settings.arxiv_turn_file) as fetcher:
-        while max_pages is None or requests < max_pages:
-            url = query_url(settings.arxiv.api_url, search, report.next_start, page_size, order="ascending")
-            requests += 1
+        run = _Run(settings, database, model, fetcher, report, clock, bar, page_size, max_pages, today, result_limit)
+        for window in month_windows(since, today):
+            if not await run.read(window):
+                break
+        else:
+            report.done = True
+    bar.close()
+    if report.stopped:
+        log.warning("backfill stopped at %d of %s (%s): %s (run it again to resume)",
+                    report.next_start, report.total, report.window, report.stopped)  # fmt: skip
+    return report
+
+
+@dataclass
+class _Run:
+    settings: Settings
+    database: Database
+    model: RelevanceModel
+    fetcher: Fetcher
+    report: BackfillReport
+    clock: Clock
+    bar: ProgressBar
+    page_size: int
+    max_pages: int | None
+    today: date
+    limit: int
+    requests: int = 0
+
+    async def read(self, window: Window) -> bool:
+        """Reads one window to its end from its saved place; False when the run stopped (or ran out of pages)."""
+        report = self.report
+        query = window.query(DEFAULT_CATEGORIES)
+        fallback = window.opened().query(DEFAULT_CATEGORIES) if window.last else None
+        report.query, report.window = query, window.label()
+        report.next_start, report.total, report.done = await asyncio.to_thread(
+            _saved_place, self.database, query, fallback
+        )
+        if report.done:
+            return True
+        report.windows += 1
+        if report.next_start >= self.limit:  # an earlier run (maybe in the window's own month) reached the limit in it
+            return await self._past_limit(window, None)
+        source, failures = f"arXiv API: {query}", 0
+        while self.max_pages is None or self.requests < self.max_pages:
+            size = min(self.page_size, self.limit - report.next_start)
+            url = query_url(self.settings.arxiv.api_url, query, report.next_start, size, order="ascending")
+            self.requests += 1
             try:
-                parsed = await fetch_answer(fetcher, url)
+                parsed = await fetch_answer(self.fetcher, url)
             except FetchError as exc:
                 report.stopped = str(exc)
-                break
-            short = await _take_page(database, model, report, parsed, source, clock, bar)
+                return False
+            short = await _take_page(self.database, self.model, report, parsed, source, self.clock, self.bar)
             if short is None:
                 failures = 0
                 if not parsed.items_read:  # the end: nothing more to read, and no page stored to say so
                     report.done = True
-                    await asyncio.to_thread(_save_place, database, report, clock.now())
+                    await asyncio.to_thread(_save_place, self.database, report, self.clock.now())
                 if report.done:
-                    break
+                    return True
+                if _over_limit(report, self.limit):
+                    return await self._past_limit(window, parsed)
                 continue
             failures += 1
             if failures > PAGE_RETRIES:
                 report.stopped = f"{short} at {report.next_start} of {report.total}, {failures} times in a row"
-                break
-            wait = fetcher.backoff_base * 2 ** (failures - 1)
+                return False
+            wait = self.fetcher.backoff_base * 2 ** (failures - 1)
             log.info("backfill: %s at %d; asking again in %.0f s (%d/%d)",
                      short, report.next_start, wait, failures, PAGE_RETRIES)  # fmt: skip
             try:
-                await pause(clock, wait, fetcher.stop)
+                await pause(self.clock, wait, self.fetcher.stop)
             except FetchStoppedError as exc:
                 report.stopped = str(exc)
-                break
-    bar.close()
-    if report.stopped:
-        log.warning("backfill stopped at %d: %s (run it again to resume)", report.next_start, report.stopped)
-    return report
+                return False
+        return False
+
+    async def _past_limit(self, window: Window, parsed: ParsedFeed | None) -> bool:
+        """The window holds more than the API gives: a single day is kept as read in part (said in the log); a
+        longer one goes on a day at a time from the day of the last paper read (of `parsed`; without it, every day
+        not done yet)."""
+        if window.last == window.first:
+            log.warning("backfill: %s holds %s papers, more than arXiv's API gives (%d); the rest is not read",
+                        window.label(), self.report.total, self.limit)  # fmt: skip
+            self.report.done = True
+            await asyncio.to_thread(_save_place, self.database, self.report, self.clock.now())
+            return True
+        if parsed is None:
+            return await self._by_day(window, None)
+        reached = max((p.published.date() for p in parsed.papers if p.published), default=window.first)
+        reached = min(max(reached, window.first), window.last or self.today)  # a date outside it: its nearest day
+        return await self._by_day(window, reached)
+
+    async def _by_day(self, window: Window, reached: date | None) -> bool:
+        """The window a day at a time; the days before `reached` were read whole by the window's own query."""
+        label = window.label()
+        self.report.by_day.append(label)
+        log.info("backfill: %s holds %s papers, more than arXiv's API gives a query (%d): read a day at a time",
+                 label, self.report.total, self.limit)  # fmt: skip
+        days = window.days(self.today)
+        if reached is not None:
+            read = [day.query(DEFAULT_CATEGORIES) for day in days if day.first < reached]
+            await asyncio.to_thread(_mark_done, self.database, read, self.clock.now())
+        for day in days:
+            if not await self.read(day):
+                return False
+        self.report.query, self.report.window, self.report.done = window.query(DEFAULT_CATEGORIES), label, True
+        await asyncio.to_thread(_save_place, self.database, self.report, self.clock.now())
+        return True
+
+
+def _over_limit(report: BackfillReport, limit: int) -> bool:
+    return report.next_start >= limit and (report.total or 0) > limit
 
 
 async def _take_page(
@@ -153,11 +231,16 @@ def _at_end(parsed: ParsedFeed, report: BackfillReport) -> bool:
     return not parsed.items_read
 
 
-def _saved_place(database: Database, search: str) -> tuple[int, int | None]:
-    """Where an earlier backfill of this query stopped, and the total it saw."""
+def _saved_place(database: Database, query: str, opened: str | None) -> tuple[int, int | None, bool]:
+    """Where an earlier backfill of this window stopped, the total it saw and whether it was done; else where a run
+    in the window's own month (its query open-ended) stopped: that run's papers come first in this one too, but the
+    window went on after it, so it is not done."""
     with database.reading() as session:
-        state = session.get(BackfillState, search)
-        return (state.next_start, state.total) if state else (0, None)
+        state = session.get(BackfillState, query)
+        if state is not None:
+            return state.next_start, state.total, state.done
+        earlier = session.get(BackfillState, opened) if opened else None
+        return (earlier.next_start, None, False) if earlier else (0, None, False)
 
 
 def _judge_and_store_page(
@@ -192,6 +275,14 @@ def _store_page(
     report.matched += counts.matched
     report.already_known += counts.already_known
     report.new_candidates += counts.new_candidates
+
+
+def _mark_done(database: Database, queries: Sequence[str], now: datetime) -> None:
+    with database.transaction(exclusive=True) as session:
+        for query in queries:
+            state = session.get(BackfillState, query) or BackfillState(query=query, next_start=0)
+            state.done, state.updated_at = True, now
+            session.add(state)
 
 
 def _save_place(database: Database, report: BackfillReport, now: datetime) -> None:

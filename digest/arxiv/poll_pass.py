@@ -19,8 +19,8 @@ from digest.arxiv import poll_runs
 from digest.arxiv.candidates import forget_old_second_tier
 from digest.arxiv.fetch_types import FetchError, FetchStoppedError
 from digest.arxiv.fetcher import STOP_WAITING, Fetcher
+from digest.arxiv.outcomes import ERROR
 from digest.arxiv.poller import (
-    ERROR,
     PollSummary,
     SourceReport,
     configured_sources,

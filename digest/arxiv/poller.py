@@ -11,16 +11,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from digest.arxiv.announcements import ARXIV_ZONE, is_arxiv_holiday, missed_days_clause, not_yet_announced
+from digest.arxiv.announcements import ARXIV_ZONE, missed_days_clause, not_yet_announced
 from digest.arxiv.api import query_url
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
 from digest.arxiv.fetch_types import FetchResult, source_line
 from digest.arxiv.fetcher import is_url
+from digest.arxiv.outcomes import BROKEN, ERROR, FAILED_OUTCOMES, FETCHED, NOT_MODIFIED, classify, sane_feed_date
 from digest.arxiv.parse import ParsedFeed, parse_feed
 from digest.config import FeedsError, Settings, read_feed_sources
 from digest.relevance import scoring as relevance
@@ -29,9 +29,6 @@ from digest.storage.db import Database
 from digest.storage.state import FeedState
 
 log = logging.getLogger(__name__)
-
-FETCHED, NOT_MODIFIED, QUIET, BROKEN, ERROR = "fetched", "not-modified", "quiet", "broken", "error"
-FAILED_OUTCOMES = (BROKEN, ERROR)
 
 
 class SourcesError(Exception):
@@ -122,45 +119,6 @@ def configured_sources(settings: Settings) -> list[str]:
     return [*configured.feeds, *(query_url(api, query.search_query, 0, query.max_results) for query in configured.api)]
 
 
-def classify(
-    parsed: ParsedFeed, *, status: int, last_feed_date: datetime | None, now: datetime, tz: ZoneInfo, live: bool = True
-) -> tuple[str, str]:
-    """fetched | quiet | broken, with the reason in plain words. Pure. `live`: read from arXiv now (not a file kept
-    from another day), so a feed dated before the announcement day it is read on is not that day's yet."""
-    if status >= 400:
-        return BROKEN, f"HTTP {status}" + (f": {parsed.error}" if parsed.error else "")
-    if parsed.error:
-        return BROKEN, parsed.error
-    if parsed.kind == "api":
-        if not parsed.items_read and parsed.total_results:
-            # The API's known glitch (see backfill): an answer that drops its entries; the retry asks again.
-            return BROKEN, f"an API answer with no entries although totalResults says {parsed.total_results}"
-        return FETCHED, ""
-    last = last_feed_date
-    if last is not None and parsed.feed_date is not None and parsed.feed_date < last:
-        return (
-            BROKEN,
-            f"the feed is dated {parsed.feed_date:%Y-%m-%d %H:%M}, older than the last one seen ({last:%Y-%m-%d})",
-        )
-    # A feed read before (not a first poll, nor a file kept from another day) that is not the day's yet: arXiv is late.
-    late = not_yet_announced(parsed.feed_date, now) if live and last is not None else ""
-    if late:
-        return BROKEN, late
-    if parsed.papers:
-        return FETCHED, ""
-    if parsed.problems:
-        return BROKEN, f"no usable item ({len(parsed.problems)} problems)"
-    local = (parsed.feed_date or now).astimezone(tz)
-    weekday = local.strftime("%A")
-    if local.weekday() >= 5:
-        return QUIET, f"no announcements on {weekday} {local:%Y-%m-%d}"
-    if weekday in parsed.skip_days:
-        return QUIET, f"the feed skips {weekday}s"
-    if is_arxiv_holiday(local.date()):
-        return QUIET, f"arXiv holiday {local:%Y-%m-%d}"
-    return BROKEN, f"an empty feed on a weekday ({weekday} {local:%Y-%m-%d})"
-
-
 def _state(session: Session, source: str) -> FeedState:
     state: FeedState | None = session.get(FeedState, source)
     if state is None:
@@ -204,24 +162,26 @@ def process_answer(
     source = result.source
     live = is_url(source)
     if result.not_modified:
-        late = not_yet_announced(last_feed_date, now)  # the same feed as last time: still that day's
+        late = not_yet_announced(last_feed_date, now, settings.arxiv.holidays)  # the same feed: still that day's
         if late:
             report = SourceReport(source, BROKEN, late)
             record_failure(database, report, now)
             return report
         return _store_outcome(database, SourceReport(source, NOT_MODIFIED), None, None, [], result, now)
     parsed = parse_feed(result.body, source)
-    outcome, message = classify(
-        parsed, status=result.status, last_feed_date=last_feed_date, now=now, tz=ARXIV_ZONE, live=live
-    )
+    outcome, message = classify(parsed, status=result.status, last_feed_date=last_feed_date, now=now, tz=ARXIV_ZONE,
+                                live=live, holidays=settings.arxiv.holidays)  # fmt: skip
     report = SourceReport(source, outcome, message, problems=list(parsed.problems), cut_off=parsed.cut_off)
     for problem in parsed.problems:
         log.warning("poll %s", problem)
     if outcome == BROKEN:
         record_failure(database, report, now)
         return report
+    if parsed.feed_date is not None and sane_feed_date(parsed.feed_date, now) is None:
+        log.warning("poll %s: the feed is dated %s, far after this machine's clock: the date is not kept", source,
+                    f"{parsed.feed_date:%Y-%m-%d}")  # fmt: skip
     if parsed.kind != "api":  # an API query is no day's feed
-        report.missed = missed_days_clause(last_feed_date, parsed.feed_date)
+        report.missed = missed_days_clause(last_feed_date, parsed.feed_date, settings.arxiv.holidays)
     for paper in parsed.papers:
         if paper.title_has_markup:
             log.warning(
@@ -274,8 +234,8 @@ def _store_outcome(
                 if parsed.well_formed:  # a feed read leniently is fetched whole again next time
                     state.etag, state.last_modified = result.etag, result.last_modified
                 if parsed.feed_date is not None and parsed.kind != "api":
-                    dates = [d for d in (parsed.feed_date, last_feed_date) if d is not None]
-                    state.feed_date = max(dates)
+                    dates = [d for d in (parsed.feed_date, last_feed_date) if d is not None and sane_feed_date(d, now)]
+                    state.feed_date = max(dates, default=None)
             state.last_outcome, state.last_message = report.outcome, report.message
             state.last_polled_at = state.last_ok_at = now
             state.failures = 0

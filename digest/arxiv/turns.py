@@ -78,6 +78,19 @@ def _read(handle: int) -> Turn:
     return Turn(by_another, left_alone)
 
 
+def left_alone_until(path: Path | None, now: datetime) -> dict[str, datetime]:
+    """Until when each host asked to be left alone (a Retry-After still ahead of `now`), as the turn file says."""
+    handle = None if path is None else _open(path)
+    if handle is None:
+        return {}
+    try:
+        turn = _read(handle)
+    finally:
+        os.close(handle)
+    found = {host: turn.busy_until(host, now) for host in turn.left_alone}
+    return {host: until for host, until in found.items() if until is not None}
+
+
 def _this_process() -> str:
     """What tells this process from the others on the data folder in the file. Not the pid alone: processes in
     containers of their own share the folder and are each pid 1 (or 7) of their namespace."""

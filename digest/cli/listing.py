@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from digest.awesome.limits import MAX_LIST_BYTES
@@ -13,6 +14,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from digest.awesome.importer import ImportReport
+    from digest.awesome.lint import Finding
 
 
 def register(subparsers: Any) -> None:
@@ -247,6 +249,7 @@ def handle_export(args: argparse.Namespace, context: Context) -> int:
 
 def handle_lint(args: argparse.Namespace, context: Context) -> int:
     context.reading_only = True
+    from digest.arxiv.api import unknown_ids
     from digest.awesome import store as liststore
     from digest.awesome.lint import ERROR, has_errors, lint_bytes
     from digest.awesome.parse import ListFormatError
@@ -261,7 +264,8 @@ def handle_lint(args: argparse.Namespace, context: Context) -> int:
         source = "database"
         with context.database.reading() as session:
             markdown = liststore.render_markdown(session, context.settings.templates_dir)
-        findings = lint_bytes(markdown.encode("utf-8"), source)
+            unknown = unknown_ids(session)
+        findings = lint_bytes(markdown.encode("utf-8"), source) + _unknown_findings(markdown, unknown)
     errors = sum(1 for f in findings if f.severity == ERROR)
     warnings = len(findings) - errors
     if args.json:
@@ -280,3 +284,18 @@ def handle_lint(args: argparse.Namespace, context: Context) -> int:
             print(f"{source}:{finding.line}: {finding.severity}: {one_line(finding.message)} [{finding.code}]")
         print(f"{source}: {errors} errors, {warnings} warnings")
     return 1 if has_errors(findings) else 0
+
+
+def _unknown_findings(markdown: str, unknown: dict[str, datetime]) -> list[Finding]:
+    """A warning on the line of each link arXiv had no paper for when the polls asked its abstract."""
+    from digest.arxiv.api import UNKNOWN_RETRY_DAYS
+    from digest.awesome.lint import WARNING, Finding
+
+    lines, findings = markdown.splitlines(), []
+    for arxiv_id, asked in sorted(unknown.items()):
+        line = next((number for number, text in enumerate(lines, 1) if arxiv_id in text), 0)
+        again = (asked + timedelta(days=UNKNOWN_RETRY_DAYS)).date()
+        message = f"arXiv has no paper {arxiv_id} (asked {asked.date()}; asked again after {again}): mend the link"
+        if line:  # else the link was mended (or its entry removed) since the poll asked
+            findings.append(Finding(line, WARNING, "arxiv-unknown", message))
+    return findings

@@ -204,11 +204,15 @@ def handle_backfill(args: argparse.Namespace, context: Context) -> int:
     if args.json:
         print_json(vars(report))
     else:
-        state = "done" if report.done else f"stopped at {report.next_start} of {report.total or '?'}"
+        where = f" in {report.window}" if report.window else ""
+        state = "done" if report.done else f"stopped at {report.next_start} of {report.total or '?'}{where}"
         print(
             f"backfill {state}: {report.entries} papers read, {report.matched} matched, "
             f"{report.already_known} already known, {report.new_candidates} new candidates"
+            f" ({report.windows} date windows asked: arXiv's API gives at most 30,000 results a query)"
         )
+        if report.by_day:
+            print(f"backfill: read a day at a time (over 30,000 papers): {', '.join(report.by_day)}")
         if report.stopped:
             print(f"backfill: {report.stopped}; run the same command again to resume", file=sys.stderr)
     return 0 if report.done else 1

@@ -96,6 +96,29 @@ def cron_problem(name: str, expression: str) -> str | None:
     return None
 
 
+def runs_a_day(expression: str) -> int:
+    """How many times a crontab line runs on a day it runs at all (its minutes times its hours); 0 when unreadable
+    (the expression's own check says what is wrong)."""
+    fields = expression.split()
+    if len(fields) != 5:
+        return 0
+    try:
+        return len(_cron_values(fields[0], 59)) * len(_cron_values(fields[1], 23))
+    except ValueError:
+        return 0
+
+
+def _cron_values(field: str, highest: int) -> set[int]:
+    values: set[int] = set()
+    for part in field.split(","):
+        base, _, step = part.partition("/")
+        first, _, last = base.partition("-")
+        low = 0 if base in ("*", "?") else int(first)
+        high = highest if base in ("*", "?") or (step and not last) else int(last or first)
+        values |= set(range(low, high + 1, int(step or 1)))
+    return values
+
+
 def crontab(expression: str, default: Any) -> str:
     """A field validator's check: the built-in default is known good (tests/test_cli_speed.py parses the defaults),
     so only an expression a user set is parsed and APScheduler is not imported by every command."""

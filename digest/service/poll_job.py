@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import UTC
+from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest import health, heap
 from digest.arxiv import api as arxiv_api
 from digest.arxiv import poll_pass, poller
+from digest.arxiv.announcements import feed_replaced_at
 from digest.arxiv.fetcher import STOP_WAITING
 from digest.arxiv.poll_pass import health_line
 from digest.arxiv.poller import PollSummary
+from digest.arxiv.turns import left_alone_until
+from digest.clock import utc_now
 from digest.config import Settings
+from digest.service.schedule import schedule_poll_after_busy
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
 from digest.vocab import PollOutcome
@@ -23,7 +30,7 @@ log = logging.getLogger("digest.service")
 
 
 async def run_poll_pass(
-    settings: Settings, database: Database, reason: str, stopping: asyncio.Event
+    settings: Settings, database: Database, reason: str, stopping: asyncio.Event, scheduler: Any = None
 ) -> PollSummary | None:
     """One poll, run by the caller holding the service's poll lock; its summary, or None when it failed before it
     could run (a sources file edited into a broken one, a database that cannot be written). Either way it is said
@@ -52,4 +59,26 @@ async def run_poll_pass(
     if not stopping.is_set():  # a full collection (seconds on a busy machine) would only delay the stop
         heap.settle()  # the model and the vocabulary the pass loaded stay: out of the next pass's collections
     health.report("poll", summary.outcome == PollOutcome.OK, health_line(summary))
+    if scheduler is not None and summary.outcome != PollOutcome.OK:
+        retry_when_left_alone(settings, scheduler, summary)
     return summary
+
+
+def retry_when_left_alone(settings: Settings, scheduler: Any, summary: PollSummary) -> None:
+    """A source failed because its host asked to be left alone (a Retry-After) past the next retry: the day would be
+    lost (the next day's feed no longer holds it), so the poll is tried again once that time has come."""
+    hosts = {urlsplit(report.source).hostname for report in summary.sources if report.failed}
+    busy = left_alone_until(settings.arxiv_turn_file, utc_now())
+    until = max((when for host, when in busy.items() if host in hosts), default=None)
+    if until is None:
+        return
+    replaced = feed_replaced_at(utc_now())
+    if until >= replaced:
+        log.warning("poll: arXiv asked to be left alone until %s UTC, after today's feed gives way to the next: "
+                    "the next poll names the day missed, with the backfill that reads it",
+                    f"{until:%Y-%m-%d %H:%M}")  # fmt: skip
+        return
+    at = schedule_poll_after_busy(scheduler, until, replaced)
+    if at is not None:
+        log.info("poll: arXiv asked to be left alone until %s UTC; the poll is tried again at %s UTC",
+                 f"{until:%Y-%m-%d %H:%M}", f"{at.astimezone(UTC):%Y-%m-%d %H:%M}")  # fmt: skip

@@ -280,7 +280,7 @@ class Service:
         async with self._poll_lock:
             if self._stopping.is_set():
                 return poll_runs.INTERRUPTED
-            summary = await run_poll_pass(self.settings, self.database, reason, self._stopping)
+            summary = await run_poll_pass(self.settings, self.database, reason, self._stopping, self.scheduler)
             if summary is None:
                 return PollOutcome.FAILED
             if self.bot is not None:

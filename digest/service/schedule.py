@@ -22,6 +22,9 @@ log = logging.getLogger("digest.service")
 WEEKLY_MISFIRE_GRACE = 6 * 24 * 3600
 POLL_MISFIRE_GRACE = 20 * 3600
 WEEKLY_RETRY_ID = "weekly-retry"
+POLL_RETRY_AFTER_ID = "poll-retry-after"
+# How long after a host's Retry-After the poll asks again: its own clock and arXiv's may differ by a little.
+RETRY_AFTER_MARGIN = timedelta(minutes=1)
 JOB_STORE_RETRY_SECONDS = 30.0
 LONGEST_SLEEP_SECONDS = 60.0
 
@@ -143,7 +146,7 @@ def keep_jobs(scheduler: AsyncIOScheduler, settings: Settings) -> None:
 
 def job_work(job_id: str) -> str:
     """The work a scheduled job does, for /healthz: a retry ("poll-retry", "weekly-retry") does its job's work."""
-    return job_id.removesuffix("-retry")
+    return job_id.removesuffix("-after").removesuffix("-retry")
 
 
 def schedule_weekly_retry(scheduler: AsyncIOScheduler, retry_at: datetime) -> None:
@@ -156,3 +159,26 @@ def schedule_weekly_retry(scheduler: AsyncIOScheduler, retry_at: datetime) -> No
         misfire_grace_time=WEEKLY_MISFIRE_GRACE,
         replace_existing=True,
     )
+
+
+def schedule_poll_after_busy(scheduler: AsyncIOScheduler, busy_until: datetime, before: datetime) -> datetime | None:
+    """After a poll arXiv asked to leave alone until `busy_until`: the poll's retry at that time (a minute after),
+    when no retry or poll already comes after it, and it still comes `before` the day's feed is replaced and before
+    the next poll (a later one would read another day). Returns when it runs, or None."""
+    at = busy_until + RETRY_AFTER_MARGIN
+    if at >= before:
+        return None
+    retry, poll = scheduler.get_job("poll-retry"), scheduler.get_job("poll")
+    extra = scheduler.get_job(POLL_RETRY_AFTER_ID)
+    later = [job.next_run_time for job in (retry, extra) if job is not None and job.next_run_time is not None]
+    if any(when >= at for when in later) or poll is None or poll.next_run_time is None or poll.next_run_time <= at:
+        return None
+    scheduler.add_job(
+        jobs.RETRY_JOB,
+        DateTrigger(at),
+        id=POLL_RETRY_AFTER_ID,
+        name=POLL_RETRY_AFTER_ID,
+        misfire_grace_time=POLL_MISFIRE_GRACE,
+        replace_existing=True,
+    )
+    return at

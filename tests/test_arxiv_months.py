@@ -1,0 +1,326 @@
+"""Watching arXiv over months: backfills longer than the API gives one query, IDs arXiv has no paper for, a
+Retry-After past the retry, holidays the calendar does not know (each test failing on the code it was written against).
+
+Everything runs against the loopback arXiv stand-in (tests/arxiv_server.py) serving the real recorded files in
+tests/data/arxiv, over a real SQLite file.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import pytest
+
+from digest.arxiv.announcements import ARXIV_ZONE, feed_replaced_at
+from digest.arxiv.api import refresh_examples
+from digest.arxiv.backfill import backfill
+from digest.arxiv.poll_pass import run_poll
+from digest.awesome import store as liststore
+from digest.config import Settings
+from digest.service.process import Service
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database
+from tests.arxiv_server import ArxivServer, FakeClock, Reply
+from tests.conftest import make_settings
+from tests.test_arxiv_quirks import api_page, api_settings, without_entries
+from tests.test_poller import RELEVANT, feed
+from tests.test_service import stored_jobs, wait_settled
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data", '[arxiv]\ncontact = "maintainers@example.org"\n')
+
+
+def dated_page(name: str, total: int, days: Sequence[str]) -> bytes:
+    """A real API page whose papers were submitted on these days (one date per entry, in order), of `total` results."""
+    page = api_page(name).replace(b">214881<", f">{total}<".encode())
+    stamps = iter(days)
+    return re.sub(
+        rb"<published>[^<]*</published>", lambda _: f"<published>{next(stamps)}T12:00:00Z</published>".encode(), page
+    )
+
+
+def asked(server: ArxivServer) -> list[tuple[str, int]]:
+    """Each API request's date window and start."""
+    found = []
+    for request in server.requests_to("/api/query"):
+        query = parse_qs(request.query)
+        window = re.search(r"submittedDate:\[(\d{8})\d{4} TO (\d{8})", query["search_query"][0])
+        assert window is not None
+        found.append((f"{window[1]}-{window[2]}", int(query["start"][0])))
+    return found
+
+
+@pytest.mark.asyncio
+async def test_backfill_past_the_api_result_limit_goes_on_by_date_and_finishes(
+    settings: Settings, database: Database
+) -> None:
+    """arXiv's API gives no result past the 30,000th of a query (start beyond is refused or answered empty), and
+    `digest backfill --since DATE` asked one query from DATE to now: a backfill over a year of cs.* reached the
+    limit, then stopped on the empty pages (or the refusal), and every run after resumed into the same wall, never
+    done. Now the period is asked a month at a time; a month over the limit goes on a day at a time from the day it
+    reached; no request passes the limit, the run is done, and says what it did. A second run asks nothing."""
+    march_start = [f"2026-03-0{day}" for day in range(1, 10)] + ["2026-03-10"]
+    march_end = [f"2026-03-{day}" for day in range(20, 29)] + ["2026-03-29"]
+    empty = without_entries(api_page("s0_m10_bc5a6c384fe9")).replace(b">214881<", b">0<")
+    async with ArxivServer() as server:
+        server.program(
+            "/api/query",
+            Reply(body=dated_page("s0_m10_bc5a6c384fe9", 25, march_start)),  # March: over the limit of 20
+            Reply(body=dated_page("s10_m10_34e56e15aaac", 25, march_end)),  # reaches the limit on the 29th
+            Reply(body=dated_page("s20_m10_348a237fecab", 10, ["2026-03-29"] * 10)),  # the 29th, whole
+            Reply(body=empty),  # the 30th
+            Reply(body=empty),  # the 31st
+            Reply(body=dated_page("s30_m10_f2e39f0143dc", 10, ["2026-04-02"] * 10)),  # April, open-ended
+            Reply(status=400, body=b"start past the limit"),
+        )
+        report = await backfill(api_settings(settings, server), database, date(2026, 3, 1), page_size=10,
+                                clock=FakeClock(), result_limit=20)  # fmt: skip
+        first = asked(server)
+        again = await backfill(api_settings(settings, server), database, date(2026, 3, 1), page_size=10,
+                               clock=FakeClock(), result_limit=20)  # fmt: skip
+    assert first == [
+        ("20260301-20260331", 0),
+        ("20260301-20260331", 10),
+        ("20260329-20260329", 0),
+        ("20260330-20260330", 0),
+        ("20260331-20260331", 0),
+        ("20260401-29991231", 0),
+    ]
+    assert report.done and report.stopped is None, report
+    assert report.entries == 40 and report.by_day == ["2026-03-01 to 2026-03-31"]
+    assert again.done and again.windows == 0 and len(asked(server)) == len(first)
+
+
+@pytest.mark.asyncio
+async def test_a_backfill_stopped_at_the_limit_resumes_a_day_at_a_time_in_the_next_month(
+    settings: Settings, database: Database
+) -> None:
+    """A backfill run in March reached the API's limit in March and stopped there (Ctrl-C, or its pages ran out);
+    run again in April, March is a closed window whose place comes from March's own run: it goes on a day at a time
+    from the day reached, asks no start past the limit (a request for no results), and finishes."""
+    march_start = [f"2026-03-0{day}" for day in range(1, 10)] + ["2026-03-10"]
+    march_end = [f"2026-03-{day}" for day in range(20, 29)] + ["2026-03-29"]
+    empty = without_entries(api_page("s0_m10_bc5a6c384fe9")).replace(b">214881<", b">0<")
+    async with ArxivServer() as server:
+        server.program(
+            "/api/query",
+            Reply(body=dated_page("s0_m10_bc5a6c384fe9", 25, march_start)),
+            Reply(body=dated_page("s10_m10_34e56e15aaac", 25, march_end)),
+        )
+        in_march = FakeClock(datetime(2026, 3, 30, 12, 0, tzinfo=UTC))
+        first = await backfill(api_settings(settings, server), database, date(2026, 3, 1), page_size=10,
+                               clock=in_march, max_pages=2, result_limit=20)  # fmt: skip
+        server.program(
+            "/api/query",
+            Reply(body=dated_page("s20_m10_348a237fecab", 10, ["2026-03-29"] * 10)),
+            Reply(body=empty),
+            Reply(body=empty),
+            Reply(body=dated_page("s30_m10_f2e39f0143dc", 10, ["2026-04-02"] * 10)),
+            Reply(status=400, body=b"start past the limit"),
+        )
+        second = await backfill(api_settings(settings, server), database, date(2026, 3, 1), page_size=10,
+                                clock=FakeClock(), result_limit=20)  # fmt: skip
+    assert not first.done
+    assert asked(server)[2:] == [
+        ("20260329-20260329", 0),
+        ("20260330-20260330", 0),
+        ("20260331-20260331", 0),
+        ("20260401-29991231", 0),
+    ]
+    assert second.done and second.stopped is None, second
+
+
+def list_links(database: Database, *arxiv_ids: str) -> None:
+    """The maintainer added these arXiv links to the list by hand (no abstract known)."""
+    with database.transaction() as session:
+        for n, arxiv_id in enumerate(arxiv_ids):
+            liststore.add_paper_entry(
+                session, section_name="Representation", title=f"A hand-added paper {n}", arxiv_id=arxiv_id,
+                url=f"https://arxiv.org/abs/{arxiv_id}", code_url=None, published=None, authors=[], abstract=None,
+                now=datetime(2026, 4, 1, tzinfo=UTC),
+            )  # fmt: skip
+
+
+@pytest.mark.asyncio
+async def test_a_linked_id_arxiv_has_no_paper_for_is_not_asked_at_every_poll(
+    settings: Settings, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The list links an ID arXiv has no paper for (a typo that is still a well-formed ID). Every poll asked the API
+    for its abstract again, got no entry, stored nothing, and asked again at the next poll, forever. Now the answer
+    is remembered: the polls of the next days ask nothing, a poll a week later asks once more (a paper arXiv had not
+    announced yet is found then), and `digest list lint` names the link meanwhile."""
+    from digest.cli import main
+
+    list_links(database, "2401.99999")
+    clock = FakeClock()
+    async with ArxivServer() as server:
+        server.serve_file("/api/query", "api/api_new_arxiv.py_id_0000.0000_s0_m100_8b51d9633a68_http200.xml")
+        polls = [await refresh_examples(api_settings(settings, server), database, clock=clock) for _ in range(3)]
+        asked_at_first = len(server.requests)
+        clock.elapsed += timedelta(days=8).total_seconds()
+        await refresh_examples(api_settings(settings, server), database, clock=clock)
+    assert polls == [0, 0, 0]
+    assert asked_at_first == 1 and len(server.requests) == 2
+    assert [r.query for r in server.requests] == ["id_list=2401.99999&max_results=1"] * 2
+    main(["--data-dir", str(settings.data_dir), "list", "lint"])  # the bundled list has findings of its own
+    out = capsys.readouterr().out
+    assert "warning: arXiv has no paper 2401.99999 (asked 2026-05-05; asked again after 2026-05-12)" in out
+    assert "[arxiv-unknown]" in out
+
+
+@pytest.mark.asyncio
+async def test_an_id_the_api_refuses_does_not_hold_back_the_others(settings: Settings, database: Database) -> None:
+    """The API answers a batch holding one ID it refuses with its error entry for the whole batch: the abstracts of
+    every other list paper in that batch were never fetched, and the same batch was asked at every poll. Now the
+    batch is asked an ID at a time, the good abstract is stored, and the refused ID is not asked at the next poll."""
+    refused = Path(__file__).parent / "data/arxiv/api/api_new_arxiv.py_id_abc_s0_m100_b79c8dcf6bc3_http400.xml"
+    good = Path(__file__).parent / "data/arxiv/api/api_new_arxiv.py_id_1707.08567_s0_m100_6a1afebfc6a3_http200.xml"
+    list_links(database, "1707.08567", "2401.99999")
+    async with ArxivServer() as server:
+        server.program(
+            "/api/query",
+            Reply(status=400, body=refused.read_bytes()),
+            Reply(body=good.read_bytes()),
+            Reply(status=400, body=refused.read_bytes()),
+        )
+        stored = await refresh_examples(api_settings(settings, server), database, clock=FakeClock())
+        again = await refresh_examples(api_settings(settings, server), database, clock=FakeClock())
+    assert (stored, again) == (1, 0)
+    assert len(server.requests) == 3
+
+
+def crontab_at(moment: datetime) -> str:
+    return f"{moment.minute} {moment.hour} * * *"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("retry_after_hours", "retried"), [(3, True), (14, False)])
+async def test_a_retry_after_past_the_retry_is_polled_once_it_has_passed(
+    tmp_path: Path, retry_after_hours: int, retried: bool
+) -> None:
+    """arXiv answered the 00:30 poll "503, Retry-After" for a time past the 06:00 retry: the retry found the host
+    still to be left alone and gave up, and the day's feed was never read (the next day's feed no longer holds it;
+    only its poll named the day missed). Now the poll is tried once more a minute after the Retry-After, when that
+    comes before the next poll and before the day's feed gives way to the next announcement (20:00 in New York);
+    a later one is the next poll's, which names the day missed."""
+    now = datetime.now(UTC)
+    async with ArxivServer() as arxiv:
+        feed = arxiv.program("/rss/cs.CL", Reply(status=503, retry_after=str(retry_after_hours * 3600)))
+        settings = make_settings(
+            tmp_path / "data",
+            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\napi_url = "http://127.0.0.1:9/api/query"\n'
+            f'poll_timezone = "UTC"\nretry_cron = "{crontab_at(now + timedelta(hours=1))}"\n'
+            f'poll_cron = "{crontab_at(now + timedelta(hours=12))}"\n',
+        )
+        service = Service(settings)
+        await service.start(serve_web=False)
+        try:
+            await wait_settled(service)  # the first poll of the data folder: refused, leave alone for hours
+        finally:
+            await service.stop()
+    jobs = stored_jobs(settings)
+    expected = now + timedelta(hours=retry_after_hours, minutes=1)
+    if not retried or expected >= feed_replaced_at(now):  # after 20:00 in New York the feed is the next day's
+        assert set(jobs) == {"poll", "poll-retry", "weekly"}
+        return
+    assert abs((jobs["poll-retry-after"] - expected).total_seconds()) < 60, jobs
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("listed", [False, True])
+async def test_a_holiday_the_calendar_does_not_know_is_quiet_at_the_retry_and_no_missed_day(
+    tmp_path: Path, listed: bool
+) -> None:
+    """arXiv announced nothing on Friday 19 June 2026 (Juneteenth), a holiday the built-in calendar does not know:
+    its feed was empty all day. The 00:30 poll and the 06:00 retry both called it broken (/healthz degraded all day),
+    and Monday's poll said Friday was a missed announcement day and told the maintainer to run a backfill for it.
+    Now the retry, long after the announcement was due, takes the empty weekday for a day without announcement
+    (quiet, its line saying to list it in `[arxiv] holidays`), and Monday names no missed day; a day listed there is
+    quiet at the first poll already."""
+    holidays = "holidays = [2026-06-19]\n" if listed else ""
+    settings = make_settings(tmp_path / "data", f'[arxiv]\ncontact = "maintainers@example.org"\n{holidays}')
+    database = open_service_database(settings)
+    thursday, friday, monday = date(2026, 6, 18), date(2026, 6, 19), date(2026, 6, 22)
+    try:
+        async with ArxivServer() as server:
+            url = server.program("/rss/cs.CV", Reply(body=feed(RELEVANT[0], day=thursday)))
+
+            async def poll_at(hour: int, day: date) -> str:
+                clock = FakeClock(datetime(day.year, day.month, day.day, hour, 30, tzinfo=ARXIV_ZONE).astimezone(UTC))
+                summary = await run_poll(settings, database, sources=[url], clock=clock)
+                return summary.sources[0].line()
+
+            await poll_at(0, thursday)
+            server.program("/rss/cs.CV", Reply(body=feed(day=friday)))
+            first, retry = await poll_at(0, friday), await poll_at(6, friday)
+            server.program("/rss/cs.CV", Reply(body=feed(RELEVANT[1], day=monday)))
+            after = await poll_at(0, monday)
+    finally:
+        database.dispose()
+    if listed:
+        assert "quiet" in first and "arXiv holiday 2026-06-19" in first, first
+    else:
+        assert "broken" in first and "an empty feed on a weekday" in first, first  # it may yet come: the retry asks
+        assert "quiet" in retry and "no announcement on Friday 2026-06-19" in retry, retry
+        assert "[arxiv] holidays" in retry
+    assert "missed" not in after and "backfill" not in after, after
+
+
+@pytest.mark.asyncio
+async def test_a_feed_dated_in_the_future_does_not_stop_the_source_for_good(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A mirror (or arXiv, once) served Monday's feed dated a year ahead (2027-04-27). The poll kept that date as the
+    last feed seen, and from then on every real feed was "dated ... older than the last one seen": the source was
+    broken at every poll, for a year, with nothing the maintainer could do short of editing the database. Now a date
+    that far after this machine's clock is not kept (the log says so), and Tuesday's real feed is read."""
+    monday, tuesday = date(2026, 4, 27), date(2026, 4, 28)
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=feed(RELEVANT[0], day=monday.replace(year=2027))))
+        with caplog.at_level(logging.WARNING, logger="digest.arxiv"):
+            await run_poll(settings, database, sources=[url], clock=FakeClock())
+        server.program("/rss/cs.CV", Reply(body=feed(RELEVANT[0], RELEVANT[1], day=tuesday)))
+        tuesday_poll = FakeClock(datetime(2026, 4, 28, 4, 30, tzinfo=UTC))
+        second = await run_poll(settings, database, sources=[url], clock=tuesday_poll)
+    assert any("dated 2027-04-27" in record.getMessage() for record in caplog.records)
+    assert second.sources[0].outcome == "fetched", second.sources[0].line()
+    assert second.sources[0].new_candidates == 1
+
+
+@pytest.mark.parametrize(
+    ("setting", "refused"),
+    [
+        ('poll_cron = "*/5 * * * *"', True),  # the default feeds, on rss.arxiv.org
+        ('retry_cron = "0 * * * mon-fri"', True),
+        ('poll_cron = "30 0,6,12 * * mon-fri"', False),  # a few a day is an operator's choice
+        ('poll_cron = "*/5 * * * *"\nsources = ["http://127.0.0.1:9/rss/cs.CL"]', False),  # a mirror's own affair
+    ],
+)
+def test_a_schedule_polling_arxiv_org_more_than_the_announcement_needs_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, setting: str, refused: bool
+) -> None:
+    """arXiv announces once a day and its feeds change once a day, but `poll_cron = "*/5 * * * *"` (an operator
+    wanting papers "as soon as they appear") was accepted with the default feeds on rss.arxiv.org: 288 polls a day of
+    every feed, each a request to arXiv, and `digest config check` said "configuration OK". Such a schedule is now
+    refused in one line naming the key, while the sources are on arxiv.org; a mirror may be polled as it likes."""
+    from digest.cli import main
+
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    config = tmp_path / "digest.toml"
+    config.write_text(f'[arxiv]\ncontact = "maintainers@example.org"\n{setting}\n', encoding="utf-8")
+    status = main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check"])
+    out = capsys.readouterr()
+    lines = [line for line in (out.out + out.err).splitlines() if "times a day" in line]
+    if not refused:
+        assert status == 0 and not lines, out
+        return
+    key = setting.split(" ")[0]
+    assert status == 1 and len(lines) == 1, out
+    assert f"arxiv.{key}" in lines[0] and "rss.arxiv.org" in lines[0] and "arXiv announces once a day" in lines[0]
