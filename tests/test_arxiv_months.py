@@ -324,3 +324,17 @@ def test_a_schedule_polling_arxiv_org_more_than_the_announcement_needs_is_refuse
     key = setting.split(" ")[0]
     assert status == 1 and len(lines) == 1, out
     assert f"arxiv.{key}" in lines[0] and "rss.arxiv.org" in lines[0] and "arXiv announces once a day" in lines[0]
+
+
+def test_the_unknown_id_warning_names_the_line_of_that_id_not_of_a_longer_one() -> None:
+    """2401.1234 (a typo arXiv has no paper for) is not the link to 2401.12345 two lines earlier."""
+    from digest.awesome.unknown_links import unknown_id_findings
+
+    markdown = (
+        "# List\n\n* [A](https://arxiv.org/abs/2401.12345)\n* [B](https://arxiv.org/abs/2401.1234)\n"
+        "* [C](https://arxiv.org/abs/2402.00001v2)\n"
+    )
+    asked = datetime(2026, 5, 1, tzinfo=UTC)
+    found = unknown_id_findings(markdown, {"2401.1234": asked, "2402.00001": asked, "2403.99999": asked}, 7)
+    assert [(f.line, f.code) for f in found] == [(4, "arxiv-unknown"), (5, "arxiv-unknown")]
+    assert "asked again after 2026-05-08" in found[0].message

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from digest.awesome.limits import MAX_LIST_BYTES
@@ -14,7 +13,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from digest.awesome.importer import ImportReport
-    from digest.awesome.lint import Finding
 
 
 def register(subparsers: Any) -> None:
@@ -249,10 +247,11 @@ def handle_export(args: argparse.Namespace, context: Context) -> int:
 
 def handle_lint(args: argparse.Namespace, context: Context) -> int:
     context.reading_only = True
-    from digest.arxiv.api import unknown_ids
+    from digest.arxiv.api import UNKNOWN_RETRY_DAYS, unknown_ids
     from digest.awesome import store as liststore
     from digest.awesome.lint import ERROR, has_errors, lint_bytes
     from digest.awesome.parse import ListFormatError
+    from digest.awesome.unknown_links import unknown_id_findings
 
     if args.path is not None:
         source = str(args.path)
@@ -265,7 +264,9 @@ def handle_lint(args: argparse.Namespace, context: Context) -> int:
         with context.database.reading() as session:
             markdown = liststore.render_markdown(session, context.settings.templates_dir)
             unknown = unknown_ids(session)
-        findings = lint_bytes(markdown.encode("utf-8"), source) + _unknown_findings(markdown, unknown)
+        findings = lint_bytes(markdown.encode("utf-8"), source) + unknown_id_findings(
+            markdown, unknown, UNKNOWN_RETRY_DAYS
+        )
     errors = sum(1 for f in findings if f.severity == ERROR)
     warnings = len(findings) - errors
     if args.json:
@@ -284,18 +285,3 @@ def handle_lint(args: argparse.Namespace, context: Context) -> int:
             print(f"{source}:{finding.line}: {finding.severity}: {one_line(finding.message)} [{finding.code}]")
         print(f"{source}: {errors} errors, {warnings} warnings")
     return 1 if has_errors(findings) else 0
-
-
-def _unknown_findings(markdown: str, unknown: dict[str, datetime]) -> list[Finding]:
-    """A warning on the line of each link arXiv had no paper for when the polls asked its abstract."""
-    from digest.arxiv.api import UNKNOWN_RETRY_DAYS
-    from digest.awesome.lint import WARNING, Finding
-
-    lines, findings = markdown.splitlines(), []
-    for arxiv_id, asked in sorted(unknown.items()):
-        line = next((number for number, text in enumerate(lines, 1) if arxiv_id in text), 0)
-        again = (asked + timedelta(days=UNKNOWN_RETRY_DAYS)).date()
-        message = f"arXiv has no paper {arxiv_id} (asked {asked.date()}; asked again after {again}): mend the link"
-        if line:  # else the link was mended (or its entry removed) since the poll asked
-            findings.append(Finding(line, WARNING, "arxiv-unknown", message))
-    return findings
