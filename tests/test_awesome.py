@@ -384,3 +384,16 @@ def test_a_title_link_reads_the_same_whatever_brackets_escapes_or_targets_it_hol
     expected_url = url or line[line.index("](") + 2 : line.rindex(") (")]
     assert (entry.title, entry.url, entry.date_parts is not None) == (title, expected_url, True)
 
+
+def test_lint_names_a_bad_link_outside_an_entrys_first_line_once_on_its_line() -> None:
+    text = (
+        "## News\n- We wrote [a survey](javascript:alert(1)) on it.\n\n## Papers\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n  [Code](javascript:alert(2))\n\n"
+        "+ [Beta paper](javascript:alert(3)) (Jan. 4, 2024)\n"
+    )
+    found = [(f.line, f.message.split(" ")[:3]) for f in lint_text(text) if f.code == "malformed-url"]
+    assert found == [
+        (2, ["link", "'javascript:alert(1)'", "uses"]),
+        (6, ["link", "'javascript:alert(2)'", "uses"]),
+        (8, ["title", "link", "'javascript:alert(3)'"]),
+    ]
