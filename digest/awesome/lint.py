@@ -213,7 +213,14 @@ def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
     hidden = hidden_lines(lines)
     anchors = heading_anchors(parsed.sections) | _html_anchors(lines, hidden)
     lowered = {anchor.lower() for anchor in anchors}
-    entry_lines = {entry.line for section in parsed.sections for entry in section.entries}
+    # The links an entry's own check looks at, on the entry's line: every other link is checked as a link.
+    checked = {
+        (entry.line, url)
+        for section in parsed.sections
+        for entry in section.entries
+        for url in (entry.url, entry.badge_url, entry.code_url)
+        if url
+    }
     for link in parsed.links:
         if link.url.startswith("#"):
             fragment = unquote(link.url[1:])  # '#%E8%AE%BA%E6%96%87' as a browser's address bar gives it: '#论文'
@@ -225,20 +232,11 @@ def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
                 found.append(Finding(link.line, WARNING, "anchor-case", message))
             else:
                 found.append(Finding(link.line, ERROR, "broken-anchor", f"link {link.url} reaches no heading"))
-        elif link.line not in entry_lines:  # an entry's own links are checked with the entry
+        elif (link.line, link.url) not in checked:
             problem = url_problem(link.url, absolute=False)
             if problem:
                 found.append(Finding(link.line, ERROR, "malformed-url", f"link {link.url!r} {problem}"))
-    mojibake = [number for number, line in enumerate(lines, start=1) if _holds_mojibake(line)]
-    if mojibake:
-        found.append(
-            Finding(
-                mojibake[0],
-                WARNING,
-                "mojibake",
-                f"{len(mojibake)} lines hold emoji saved as UTF-8 read as Mac Roman (e.g. 'üìö'); kept as written",
-            )
-        )
+    found.extend(_mojibake_findings(lines))
     in_html = html_block_lines(lines, hidden)
     for entry in (entry for section in parsed.sections for entry in section.entries if in_html[entry.line - 1]):
         message = "entry is inside the HTML block above it: GitHub shows it as text; put a blank line before it"
@@ -246,6 +244,14 @@ def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
     if text and not text.endswith("\n"):
         found.append(Finding(len(lines), WARNING, "no-final-newline", "file does not end with a line end (cut off?)"))
     return found
+
+
+def _mojibake_findings(lines: list[str]) -> list[Finding]:
+    mojibake = [number for number, line in enumerate(lines, start=1) if _holds_mojibake(line)]
+    if not mojibake:
+        return []
+    message = f"{len(mojibake)} lines hold emoji saved as UTF-8 read as Mac Roman (e.g. 'üìö'); kept as written"
+    return [Finding(mojibake[0], WARNING, "mojibake", message)]
 
 
 def _holds_mojibake(line: str) -> bool:
