@@ -364,3 +364,36 @@ def test_a_comment_after_a_blank_line_under_a_sections_last_entry_is_not_the_ent
     assert parsed.sections[0].entries[-1].raw == entry
     assert parsed.sections[1].intro_raw.startswith("<!-- To do: workshop papers -->\n\n## Tools\n")
     assert parsed.joined() == text
+
+
+@pytest.mark.parametrize(
+    ("line", "title", "url"),
+    [
+        ("+ [A [nested] title](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)", "A [nested] title", None),
+        (r"+ [A \] escaped \[ title](https://example.org/a_(b)) (2024-01-05)", "A ] escaped [ title", None),
+        ("+ [Angle then text](<https://example.org/a>b) (Jan. 5, 2024)", "Angle then text", "<https://example.org/a>b"),
+        ("+ [Angle](<https://example.org/a b>) (Jan. 5, 2024)", "Angle", "https://example.org/a b"),
+        ("+ [Hover](https://example.org/h 'the paper') (Jan. 5, 2024)", "Hover", "https://example.org/h"),
+    ],
+)
+def test_a_title_link_reads_the_same_whatever_brackets_escapes_or_targets_it_holds(
+    line: str, title: str, url: str | None
+) -> None:
+    # Each line's links are read once, with runs of plain characters matched possessively: the same links as before.
+    (entry,) = parse_list(f"## Papers\n{line}\n").sections[0].entries
+    expected_url = url or line[line.index("](") + 2 : line.rindex(") (")]
+    assert (entry.title, entry.url, entry.date_parts is not None) == (title, expected_url, True)
+
+
+def test_lint_names_a_bad_link_outside_an_entrys_first_line_once_on_its_line() -> None:
+    text = (
+        "## News\n- We wrote [a survey](javascript:alert(1)) on it.\n\n## Papers\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n  [Code](javascript:alert(2))\n\n"
+        "+ [Beta paper](javascript:alert(3)) (Jan. 4, 2024)\n"
+    )
+    found = [(f.line, f.message.split(" ")[:3]) for f in lint_text(text) if f.code == "malformed-url"]
+    assert found == [
+        (2, ["link", "'javascript:alert(1)'", "uses"]),
+        (6, ["link", "'javascript:alert(2)'", "uses"]),
+        (8, ["title", "link", "'javascript:alert(3)'"]),
+    ]

@@ -68,6 +68,26 @@ def test_lint_of_a_clean_file_exits_0(data_dir: Path, tmp_path: Path, capsys: py
     assert capsys.readouterr().out.strip().endswith("0 errors, 0 warnings")
 
 
+def test_lint_names_a_bad_link_after_the_title_on_an_entrys_own_line(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A code link or badge written after the title on the entry's line was never checked (only its title link and
+    arXiv badge were), where the same link on the line under it was: 'javascript:' went out in a clean lint."""
+    listed = tmp_path / "list.md"
+    listed.write_text(
+        "## Papers\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2401.00001) [Code](javascript:alert(1)) (Jan. 5, 2024)\n\n"
+        "+ [![Hub](https://img.shields.io/hub.svg)](javascript:alert(2)) [Beta paper](https://arxiv.org/abs/2401.00002)"
+        " (Jan. 4, 2024)\n\n"
+        "+ [Gamma paper](https://arxiv.org/abs/2401.00003) [Code](./gamma) (Jan. 3, 2024)\n"
+    )
+    assert run(data_dir, "lint", str(listed)) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert [line.split(": ", 2)[0] for line in out[:-1]] == [f"{listed}:2", f"{listed}:4"]
+    assert "'javascript:alert(1)'" in out[0] and "'javascript:alert(2)'" in out[1]  # a relative link stays fine
+    assert out[-1] == f"{listed}: 2 errors, 0 warnings"
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [

@@ -134,13 +134,13 @@ def find_headings(lines: list[str], hidden: list[bool]) -> list[Heading]:
     (a setext heading: one line of text at the start of a block, not in a list item)."""
     found: list[Heading] = []
     for index, line in enumerate(lines):
-        text = line.rstrip("\r\n")
-        match = None if hidden[index] else _HEADING.match(text)
-        underline = _setext_underline(lines, hidden, index)
+        # An ATX heading starts with its '#' (asked first: most lines are neither kind of heading).
+        match = None if hidden[index] or not line.startswith("#") else _HEADING.match(line.rstrip("\r\n"))
         if match:
             found.append(Heading(index, index + 1, len(match["hashes"]), match["text"] or ""))
-        elif underline:
-            found.append(Heading(index, index + 2, 1 if underline.startswith("=") else 2, text.strip()))
+        elif underline := _setext_underline(lines, hidden, index):
+            text = line.rstrip("\r\n").strip()
+            found.append(Heading(index, index + 2, 1 if underline.startswith("=") else 2, text))
     return found
 
 
@@ -148,11 +148,13 @@ def _setext_underline(lines: list[str], hidden: list[bool], index: int) -> str |
     """The underline that makes line `index` a setext heading, or None."""
     if index + 1 >= len(lines) or hidden[index] or hidden[index + 1]:
         return None
-    text, above = lines[index], lines[index - 1] if index else ""
     underline = _SETEXT_UNDERLINE.match(lines[index + 1].rstrip("\r\n"))
+    if underline is None:
+        return None
+    text, above = lines[index], lines[index - 1] if index else ""
     starts_block = not above.strip() or _HEADING.match(above.rstrip("\r\n")) is not None
     plain = bool(text.strip()) and text[0] not in " \t" and not _BLOCK_START.match(text)
-    return underline["mark"] if underline and starts_block and plain else None
+    return underline["mark"] if starts_block and plain else None
 
 
 def item_end(lines: list[str], hidden: list[bool], start: int, end: int) -> int:

@@ -81,10 +81,14 @@ def heading_anchors(sections: list[ParsedSection]) -> set[str]:
 def html_anchors(text: str) -> set[str]:
     """The ids and <a name>s of the HTML written in the list (outside code and comments), which links reach too."""
     lines = split_lines(text)
+    return _html_anchors(lines, hidden_lines(lines))
+
+
+def _html_anchors(lines: list[str], hidden: list[bool]) -> set[str]:
     return {
         found["q"] or found["s"] or found["u"] or ""
-        for line, hidden in zip(lines, hidden_lines(lines), strict=True)
-        if not hidden
+        for line, is_hidden in zip(lines, hidden, strict=True)
+        if not is_hidden and "<" in line
         for found in _HTML_ANCHOR.finditer(line)
     }
 
@@ -205,8 +209,18 @@ def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
                         f"arXiv {arxiv_id} is linked from {entry.title!r} and from {owner[2]!r} (line {owner[1]})",
                     )
                 )
-    anchors = heading_anchors(parsed.sections) | html_anchors(text)
+    lines = split_lines(text)
+    hidden = hidden_lines(lines)
+    anchors = heading_anchors(parsed.sections) | _html_anchors(lines, hidden)
     lowered = {anchor.lower() for anchor in anchors}
+    # The links an entry's own check looks at, on the entry's line: every other link is checked as a link.
+    checked = {
+        (entry.line, url)
+        for section in parsed.sections
+        for entry in section.entries
+        for url in (entry.url, entry.badge_url, entry.code_url)
+        if url
+    }
     for link in parsed.links:
         if link.url.startswith("#"):
             fragment = unquote(link.url[1:])  # '#%E8%AE%BA%E6%96%87' as a browser's address bar gives it: '#论文'
@@ -218,34 +232,34 @@ def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
                 found.append(Finding(link.line, WARNING, "anchor-case", message))
             else:
                 found.append(Finding(link.line, ERROR, "broken-anchor", f"link {link.url} reaches no heading"))
-        elif not any(link.line == e.line for s in parsed.sections for e in s.entries):
+        elif (link.line, link.url) not in checked:
             problem = url_problem(link.url, absolute=False)
             if problem:
                 found.append(Finding(link.line, ERROR, "malformed-url", f"link {link.url!r} {problem}"))
-    mojibake = [
-        number
-        for number, line in enumerate(split_lines(text), start=1)
-        if any(ord(ch) > 0x2000 for ch in repair_mojibake(line)) and repair_mojibake(line) != line
-    ]
-    if mojibake:
-        found.append(
-            Finding(
-                mojibake[0],
-                WARNING,
-                "mojibake",
-                f"{len(mojibake)} lines hold emoji saved as UTF-8 read as Mac Roman (e.g. 'üìö'); kept as written",
-            )
-        )
-    lines = split_lines(text)
-    in_html = html_block_lines(lines, hidden_lines(lines))
+    found.extend(_mojibake_findings(lines))
+    in_html = html_block_lines(lines, hidden)
     for entry in (entry for section in parsed.sections for entry in section.entries if in_html[entry.line - 1]):
         message = "entry is inside the HTML block above it: GitHub shows it as text; put a blank line before it"
         found.append(Finding(entry.line, WARNING, "in-html-block", message))
     if text and not text.endswith("\n"):
-        found.append(
-            Finding(len(split_lines(text)), WARNING, "no-final-newline", "file does not end with a line end (cut off?)")
-        )
+        found.append(Finding(len(lines), WARNING, "no-final-newline", "file does not end with a line end (cut off?)"))
     return found
+
+
+def _mojibake_findings(lines: list[str]) -> list[Finding]:
+    mojibake = [number for number, line in enumerate(lines, start=1) if _holds_mojibake(line)]
+    if not mojibake:
+        return []
+    message = f"{len(mojibake)} lines hold emoji saved as UTF-8 read as Mac Roman (e.g. 'üìö'); kept as written"
+    return [Finding(mojibake[0], WARNING, "mojibake", message)]
+
+
+def _holds_mojibake(line: str) -> bool:
+    """Whether the line holds emoji saved as UTF-8 read as Mac Roman (an ASCII line reads the same either way)."""
+    if line.isascii():
+        return False
+    repaired = repair_mojibake(line)
+    return repaired != line and any(ord(ch) > 0x2000 for ch in repaired)
 
 
 def lint_text(text: str) -> list[Finding]:

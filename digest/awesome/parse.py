@@ -15,7 +15,7 @@ from digest.awesome.blocks import find_headings, hidden_lines, item_end
 from digest.awesome.limits import MAX_LIST_BYTES as MAX_LIST_BYTES  # re-exported for awesome_lint
 
 # One entry's reading lives in parsed_entry.py; its names are importable from here as before.
-from digest.awesome.parsed_entry import BADGE, ENTRY_START, LINK, entry_marker, item_head, link_target
+from digest.awesome.parsed_entry import ENTRY_START, link_target
 from digest.awesome.parsed_entry import ParsedEntry as ParsedEntry
 from digest.awesome.parsed_entry import date_order as date_order
 from digest.awesome.parsed_entry import is_entry_line as is_entry_line
@@ -23,6 +23,7 @@ from digest.awesome.parsed_entry import oldest_first as oldest_first
 from digest.awesome.parsed_entry import parse_date as parse_date
 from digest.awesome.parsed_entry import parse_entry as parse_entry
 from digest.awesome.parsed_entry import unescape as unescape
+from digest.awesome.shapes import LineShape, read_shape, starts_entry
 
 _BOM = "\ufeff"
 _ANCHOR_LINK = re.compile(r"\[[^\[\]]*\]\(#[^()\s]*\)")
@@ -139,20 +140,22 @@ def parse_list(text: str) -> ParsedList:
     bom = _BOM if text.startswith(_BOM) else ""
     lines = split_lines(text[len(bom) :])
     hidden = hidden_lines(lines)
+    # Each line is read once: the questions below (the list's marker, the entries' starts, the entries) reuse it.
+    shapes = [read_shape(line) for line in lines]
     links: list[Link] = []
-    for number, line in enumerate(lines, start=1):
-        if not hidden[number - 1]:
-            links.extend(Link(m["text"], link_target(m), number) for m in LINK.finditer(BADGE.sub("", line)))
-            links.extend(Link(m["alt"], m["url"], number) for m in BADGE.finditer(line))
+    for number, (shape, is_hidden) in enumerate(zip(shapes, hidden, strict=True), start=1):
+        if not is_hidden:
+            links.extend(Link(m["text"], link_target(m), number) for m in shape.links)
+            links.extend(Link(m["alt"], m["url"], number) for m in shape.badges)
     headings = find_headings(lines, hidden)
-    own_marker = _own_marker(lines, hidden)
+    own_marker = _own_marker(shapes, hidden)
     preamble = bom + "".join(lines[: headings[0].index] if headings else lines)
     sections: list[ParsedSection] = []
     carry = ""
     for position, heading in enumerate(headings):
         following = headings[position + 1] if position + 1 < len(headings) else None
         end = following.index if following else len(lines)
-        entry_starts = _entry_starts(lines, hidden, heading.end, end, own_marker)
+        entry_starts = _entry_starts(Shaped(lines, shapes, hidden), heading.end, end, own_marker)
         intro_end = entry_starts[0] if entry_starts else end
         section = ParsedSection(
             line=heading.index + 1,
@@ -170,7 +173,8 @@ def parse_list(text: str) -> ParsedList:
                 own_end = item_end(lines, hidden, entry_start, entry_end)
                 carry = "".join(lines[own_end:entry_end])
                 entry_end = own_end
-            section.entries.append(parse_entry(lines[entry_start:entry_end], entry_start + 1))
+            shaped = shapes[entry_start:entry_end]
+            section.entries.append(parse_entry(lines[entry_start:entry_end], entry_start + 1, shaped))
         has_sub_sections = following is not None and following.level > heading.level
         section.awaits_entries = (
             not entry_starts
@@ -182,10 +186,20 @@ def parse_list(text: str) -> ParsedList:
     return ParsedList(preamble=preamble, sections=sections, trailer=carry, links=links)
 
 
-def _entry_starts(lines: list[str], hidden: list[bool], start: int, end: int, own_marker: str) -> list[int]:
+@dataclass(frozen=True)
+class Shaped:
+    """The list's lines with each one's shape and whether it is code or comment."""
+
+    lines: list[str]
+    shapes: list[LineShape]
+    hidden: list[bool]
+
+
+def _entry_starts(shaped: Shaped, start: int, end: int, own_marker: str) -> list[int]:
     """The lines that start entries: items at the first column in the entry shape, and the items of a sub-list under
     a category bullet, an item that links nowhere ('- **Vision**' over '  - [Title](url)'): GitHub shows those papers
     as the others. A sub-list under an entry ('  - [Code](url)') is that entry's."""
+    lines, shapes, hidden = shaped.lines, shaped.shapes, shaped.hidden
     starts: list[int] = []
     category = False
     for index in range(start, end):
@@ -193,28 +207,32 @@ def _entry_starts(lines: list[str], hidden: list[bool], start: int, end: int, ow
         if hidden[index] or not line.strip():
             continue
         if line[0] in " \t":
-            if category and _sub_entry(line, own_marker):
+            if category and _sub_entry(line, shapes[index], own_marker):
                 starts.append(index)
             continue
-        category = bool(ENTRY_START.match(line)) and not LINK.search(line) and _opens_sub_entries(lines, index, end)
-        if not category and is_entry_line(item_head(lines, index, end), own_marker):
+        shape = shapes[index]
+        category = shape.marker is not None and not shape.raw_link and _opens_sub_entries(shaped, index, end)
+        if not category and starts_entry(lines, shapes, index, end, own_marker):
             starts.append(index)
     return starts
 
 
-def _sub_entry(line: str, own_marker: str) -> bool:
-    return LINK.search(line) is not None and is_entry_line(line.lstrip(" \t"), own_marker)
+def _sub_entry(line: str, shape: LineShape, own_marker: str) -> bool:
+    return shape.raw_link and read_shape(line.lstrip(" \t")).is_entry(own_marker)
 
 
-def _opens_sub_entries(lines: list[str], index: int, end: int) -> bool:
+def _opens_sub_entries(shaped: Shaped, index: int, end: int) -> bool:
     """Whether the next line with text under line `index` is an indented entry (the item is a category bullet)."""
-    following = next((line for line in lines[index + 1 : end] if line.strip()), "")
-    return following[:1] in (" ", "\t") and _sub_entry(following, "")
+    following = next((number for number in range(index + 1, end) if shaped.lines[number].strip()), None)
+    if following is None:
+        return False
+    line = shaped.lines[following]
+    return line[:1] in (" ", "\t") and _sub_entry(line, shaped.shapes[following], "")
 
 
-def _own_marker(lines: list[str], hidden: list[bool]) -> str:
+def _own_marker(shapes: list[LineShape], hidden: list[bool]) -> str:
     """The bullet most of the list's entries are written with ('+' when none is)."""
-    markers = Counter(entry_marker(line) for line, is_hidden in zip(lines, hidden, strict=True) if not is_hidden)
+    markers = Counter(shape.entry_marker for shape, is_hidden in zip(shapes, hidden, strict=True) if not is_hidden)
     markers.pop(None, None)
     return str(markers.most_common(1)[0][0]) if markers else "+"
 

@@ -1,39 +1,29 @@
-"""One entry of the list read from its lines (pure): which list item is an entry, and its short name, title link,
-date, badges and other links (`ParsedEntry`), with the Markdown link, badge and escape patterns they are written in.
+"""One entry of the list read from its lines (pure): its short name, title link, date, badges and other links
+(`ParsedEntry`), and the dates and escapes they are written in. Which list item is an entry is shapes.py's.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
 
+# Which list item is an entry, and the patterns a line is read with, live in shapes.py; importable from here as before.
+from digest.awesome.shapes import BADGE as BADGE
+from digest.awesome.shapes import ENTRY_START as ENTRY_START
+from digest.awesome.shapes import LINK as LINK
+from digest.awesome.shapes import LineShape, read_shapes, shaped_head, without_badges
+from digest.awesome.shapes import entry_marker as entry_marker
+from digest.awesome.shapes import is_entry_line as is_entry_line
+from digest.awesome.shapes import item_head as item_head
+from digest.awesome.shapes import link_target as link_target
+from digest.awesome.shapes import marker_kind as marker_kind
 from digest.titles import arxiv_id_from_url, title_key
 
-# A list item's start: a bullet, or a number of an ordered list ('1. [Title](url)').
-ENTRY_START = re.compile(r"^(?P<marker>[+*-]|(?P<number>[0-9]{1,9})[.)])[ \t]+")
-BADGE = re.compile(r"\[!\[(?P<alt>[^\]]*)\]\((?P<image>[^()\s]*)\)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))*)\)")
-_LEADING_BADGES = re.compile(rf"^(?:{BADGE.pattern}[ \t]*)*")
-# A link as CommonMark writes it: its target bare or in <...>, and a hover title after it ('(url "Title")').
-LINK = re.compile(
-    r"(?<!!)\[(?P<text>(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*)\]\([ \t]*"
-    r"(?P<url><[^<>\n]*>|(?:[^()\s]|\([^()\s]*\))*)"
-    r"""(?:[ \t]+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?[ \t]*\)"""
-)
-# The start of a link to somewhere else than this page, however its target is written ('(url "hover text")').
-_LINK_OPENING = re.compile(r"\[(?:\\.|[^\[\]\\]|\[(?:\\.|[^\[\]\\])*\])*\]\((?![ \t]*<?#)")
-# What may come before the title link of a '+' entry edited by hand: badges, a **short name**, emoji, emphasis
-# ('+ 🔥 *[Title](url)*'); no word outside the short name.
-# A venue or year tag before the title is decoration too: '[ICLR 2024]' (no link), '`NeurIPS 2021`', '(AAAI 2021)';
-# not a task list's '[ ]' or '[x]', nor words in parentheses ('(optional) [Open an issue](...)' is prose).
-_DECORATION = re.compile(
-    rf"^(?:{BADGE.pattern}|\*\*(?:\\.|[^*\\])+\*\*|\[[^\[\]]{{2,}}\](?!\()|`[^`]*`|\([^()]*[0-9][^()]*\)|[^\w\[]|_)*"
-)
 _SHORT_NAME = re.compile(r"^\*\*(?P<short>(?:\\.|[^*\\])+)\*\*\s*")
 _BOLD_BEFORE = re.compile(r"\*\*(?P<short>(?:\\.|[^*\\])+)\*\*\s*$")
-_ENTRY_HEAD = re.compile(r"^(?P<marker>[+*-]|[0-9]{1,9}[.)])[ \t]+(?P<short>\*\*(?:\\.|[^*\\])+\*\*\s*)?")
 # Link text that names what the link leads to, not the paper ('- **Title** [[Paper]](url) [[Code]](url)', the way
 # many paper lists write entries): the bold text before it is then the paper's title.
 _LABEL = re.compile(
@@ -47,9 +37,6 @@ _YEAR = re.compile(r"^(?P<year>\d{4})$")
 # '2024-01-05' (or with '/' or '.'), and the month alone: '2024-01', '2024.01', 'Jan. 2024'.
 _NUMERIC_DATE = re.compile(r"^(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?:(?P=sep)(?P<day>\d{1,2}))?$")
 _MONTH_YEAR = re.compile(r"^(?P<month>[A-Za-z]+)\.?,?\s+(?P<year>\d{4})$")
-# A line that cannot go on with the paragraph above it (a blank line, a new list item, a heading, HTML, a quote).
-_NOT_CONTINUATION = re.compile(r"^\s*$|^ {0,3}(?:[-+*][ \t]|\d{1,9}[.)][ \t]|[>#<]|```|~~~)")
-_WRAPPED_LINES = 4  # how many lines a wrapped title may run on to (an editor that wraps at 80 columns needs two)
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 # `&amp;` before what reads as an entity: how entry.escape_text keeps a title's "&lt;" from becoming "<".
 _ESCAPED_AMPERSAND = re.compile(r"&amp;(?=#?\w+;)")
@@ -99,15 +86,11 @@ class ParsedEntry:
         return title_key(self.title or "") or (self.url or f"line-{self.line}")
 
 
-def link_target(link: re.Match[str]) -> str:
-    """The address a LINK match points at, without the <...> it may be written in."""
-    url = link["url"]
-    return url[1:-1] if url.startswith("<") and url.endswith(">") else url
-
-
 def unescape(text: str) -> str:
     """The text behind Markdown's escapes: the inverse of entry.escape_text (the ampersands it wrote first, as it
     wrote them last), so an entry the service wrote reads back as the title it was given."""
+    if "\\" not in text and "&amp;" not in text:
+        return text
     return _ESCAPED.sub(r"\1", _ESCAPED_AMPERSAND.sub("&", text))
 
 
@@ -135,24 +118,6 @@ def iso_dates(texts: Iterable[str | None]) -> bool:
     return sum(bool(_NUMERIC_DATE.match(text.strip())) for text in dated) * 2 > len(dated)
 
 
-def item_head(lines: list[str], start: int = 0, end: int | None = None) -> str:
-    """The text an item's title link is read from: its first line, or, when the link text is wrapped onto the lines
-    under it by an editor ('+ [A long title that' / '  wraps](url) (date)'), the first line and those lines up to the
-    one where the link closes, as GitHub reads them (one paragraph)."""
-    head = lines[start]
-    marker = _ENTRY_HEAD.match(head)
-    rest = head[marker.end() :] if marker else ""
-    if "[" not in rest or LINK.search(BADGE.sub("", rest)):
-        return head
-    for line in lines[start + 1 : min(len(lines) if end is None else end, start + _WRAPPED_LINES)]:
-        if _NOT_CONTINUATION.match(line):
-            break
-        head += line
-        if LINK.search(BADGE.sub("", head)):
-            return head
-    return lines[start]
-
-
 def date_order(earlier: tuple[int, int, int], later: tuple[int, int, int]) -> int:
     """1 when `later` is newer than `earlier`, -1 when older, 0 when the same (only years, when either gives no
     month)."""
@@ -169,61 +134,20 @@ def oldest_first(dates: Iterable[tuple[int, int, int] | None]) -> bool:
     return steps.count(1) > steps.count(-1)
 
 
-def _title_first(line: str) -> tuple[re.Match[str], str] | None:
-    """The item's marker match and what follows its optional **short name** (a bold title link, '**[Title](url)**',
-    is no short name: the link is the title), or None for a line that is no list item."""
-    head = _ENTRY_HEAD.match(line)
-    if not head:
-        return None
-    if head["short"] and LINK.search(head["short"]):
-        return head, line[len(head["marker"]) :].lstrip(" \t")[2:]
-    return head, line[head.end() :]
-
-
-def marker_kind(marker: str) -> str:
-    """'+', '-' or '*', and '1.' or '1)' for any number of an ordered list."""
-    return marker if marker in ("+", "-", "*") else "1" + marker[-1]
-
-
-def entry_marker(line: str) -> str | None:
-    """The marker kind of an item that links somewhere and reads as an entry when its marker is the list's own."""
-    head = _ENTRY_HEAD.match(line)
-    if head is None or _LINK_OPENING.search(line) is None:
-        return None
-    kind = marker_kind(head["marker"])
-    return kind if is_entry_line(line, kind) else None
-
-
-def is_entry_line(line: str, own_marker: str = "+") -> bool:
-    """A list item at column 0 in the list's entry shape: its title link comes first, after an optional **short
-    name** and badges ('+ **SAE-V** [Title](url) (Feb. 22, 2025)'), or in bold ('- **[Title](url)**'). An item with
-    the list's own marker (the one most of its entries are written with) is an entry too when only emoji or emphasis
-    come before its first link ('+ 🔥 *[Title](url)*'), or when it has a short name but no link: an entry edited by
-    hand, read as one or refused by import in one line, never text that drops the paper silently. Other bullets (a
-    News line that links a paper further on, a '+' checklist, the table of contents) are text."""
-    found = _title_first(line)
-    if not found:
-        return False
-    head, rest = found
-    title_link = LINK.match(_LEADING_BADGES.sub("", rest, count=1))
-    if title_link:
-        return not link_target(title_link).startswith("#")
-    if marker_kind(head["marker"]) != own_marker:
-        return False
-    return head["short"] is not None or _LINK_OPENING.match(_DECORATION.sub("", rest, count=1)) is not None
-
-
-def parse_entry(lines: list[str], first_line: int) -> ParsedEntry:
+def parse_entry(lines: list[str], first_line: int, shapes: Sequence[LineShape] | None = None) -> ParsedEntry:
+    """The entry on `lines` (its list item's lines), `shapes` their shapes when the list's parse read them already."""
+    shapes = read_shapes(lines) if shapes is None else shapes
     entry = ParsedEntry(line=first_line, raw="".join(lines))
-    head = ENTRY_START.sub("", item_head(lines).strip(" \t\r\n"), count=1)  # a sub-list's entry is indented
+    # a sub-list's entry is indented
+    head = ENTRY_START.sub("", shaped_head(lines, shapes, 0).strip(" \t\r\n"), count=1)
     short = _SHORT_NAME.match(head)
     if short and LINK.search(short["short"]):
         short = None  # '**[Title](url)**': the title link in bold
     if short:
         entry.short_name = unescape(short["short"].strip())
         head = head[short.end() :]
-    for text in lines:
-        for badge in BADGE.finditer(text):
+    for shape in shapes:
+        for badge in shape.badges:
             alt = badge["alt"].casefold()
             if alt == "arxiv" and entry.badge_url is None:
                 entry.badge_url = badge["url"]
@@ -231,19 +155,19 @@ def parse_entry(lines: list[str], first_line: int) -> ParsedEntry:
                 entry.code_url, entry.star_image = badge["url"], badge["image"]
             else:
                 entry.other_links.append(badge["url"])
-    title_link = LINK.search(BADGE.sub("", head))
+    plain_head = without_badges(head)
+    title_link = LINK.search(plain_head)
     if title_link:
         entry.title_markdown = title_link["text"]
-        bold = short or _BOLD_BEFORE.search(BADGE.sub("", head)[: title_link.start()])
+        bold = short or _BOLD_BEFORE.search(plain_head[: title_link.start()])
         if bold and _LABEL.match(title_link["text"].strip()):
             entry.title_markdown, entry.short_name = bold["short"].strip(), None
         entry.title = " ".join(unescape(entry.title_markdown).split())
         entry.url = link_target(title_link)
-        date_match = _DATE_AT_END.search(BADGE.sub("", head)[title_link.end() :])
+        date_match = _DATE_AT_END.search(plain_head[title_link.end() :])
         if date_match:
             entry.date_text = date_match["date"].strip()
             entry.date_parts = parse_date(entry.date_text)
-    for index, text in enumerate(lines):
-        links = list(LINK.finditer(BADGE.sub("", text)))
-        entry.other_links.extend(link_target(m) for m in links[1 if index == 0 and title_link else 0 :])
+    for index, shape in enumerate(shapes):
+        entry.other_links.extend(link_target(m) for m in shape.links[1 if index == 0 and title_link else 0 :])
     return entry
