@@ -536,7 +536,7 @@ class FakeDiscord(CommandsMixin):
             "relationships": [],
         }
         await self._send(socket, "READY", ready)
-        roles = [
+        roles: list[dict[str, Any]] = [
             {"id": str(GUILD_ID), "name": "@everyone", "permissions": "0", "position": 0},
             {"id": str(MAINTAINER_ROLE_ID), "name": "maintainers", "permissions": "0", "position": 1},
             {"id": str(OTHER_ROLE_ID), "name": "readers", "permissions": "0", "position": 2},
