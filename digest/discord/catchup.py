@@ -135,6 +135,7 @@ class CatchUp:
                 candidate.status,
                 candidate_id,
             )
+            await asyncio.to_thread(store.settle_unsure, self.database, standing.id)  # said once, not at every start
             there = {*there, standing.key}
         elif (
             standing is not None and standing.key not in there and not await self._still_counts(standing, candidate_id)

@@ -24,6 +24,9 @@ from digest.vocab import Channel
 # A candidate whose message Discord refuses (AutoMod, a limit): not posted again while the bot runs; it waits on the
 # review page. The next start tries it once more (retry_refused): the server's rules or the config may have changed.
 REFUSED = "refused"
+# decisions.command of a decision recorded before schema 0015 (command "") that the first catching up after the upgrade
+# found no reaction for and kept: an /add's, or a reaction taken back while away; no reaction's from then on.
+SETTLED_UNSURE = "add?"
 
 
 def _to_post() -> Select[tuple[Candidate]]:
@@ -143,9 +146,19 @@ def reaction_history(database: Database, candidate_id: int) -> list[LoggedDecisi
                 row.applied,
                 row.actor,
                 row.command == "",
+                row.id,
             )
             for row in session.scalars(query)
         ]
+
+
+def settle_unsure(database: Database, decision_id: int) -> None:
+    """A decision recorded before schema 0015 that catching up kept with no reaction under its message: read from now
+    on as an /add's (SETTLED_UNSURE), so the next restarts neither take it back nor say so again."""
+    with database.transaction() as session:
+        decision = session.get(Decision, decision_id)
+        if decision is not None and decision.command == "":
+            decision.command = SETTLED_UNSURE
 
 
 def ids_to_post(database: Database) -> set[int]:

@@ -215,7 +215,8 @@ class Decision(Base):
     channel: Mapped[str] = mapped_column(String(16))  # discord | web | feed | email | cli
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     applied: Mapped[bool] = mapped_column(Boolean, default=True)  # False when it changed nothing
-    # "add": made by Discord's /add, not by a reaction; "": recorded before schema 0015, which could be either
+    # "add": made by Discord's /add, not by a reaction; "": recorded before schema 0015, which could be either; "add?":
+    # one of those that the bot, catching up, found no reaction for and kept (read as an /add's from then on)
     command: Mapped[str | None] = mapped_column(String(32))
 
 
