@@ -8,11 +8,15 @@ from __future__ import annotations
 import logging
 
 import pytest
+from sqlalchemy import select
 
 from digest.config import Settings
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
 from digest.storage.db import Database
-from tests.fake_discord import GUILD_ID, MAINTAINER, FakeDiscord
+from digest.storage.models import Decision
 from tests.factories import real_papers
+from tests.fake_discord import GUILD_ID, MAINTAINER, FakeDiscord
 from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
 
 
@@ -43,3 +47,29 @@ async def test_an_add_made_before_the_upgrade_is_logged_about_once_not_at_every_
     assert len(said) == 1, said
     assert (row(db, candidate_id).status, row(db, candidate_id).decided_section) == ("approved", "Probing")
     assert paper["arxiv_id"] in list_md(bot_settings) and decision_count(db) == 1
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("elsewhere", ["cli", "web"])
+async def test_a_check_mark_after_a_reject_made_elsewhere_does_not_overturn_it_and_says_why(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, elsewhere: str
+) -> None:
+    """bob rejected a paper with `digest reject` (or on the review page); a moment later ann, whose Discord still
+    showed it pending, reacted ✅, and the paper went into the list with no word to either of them: the later
+    reaction silently overturned a decision made elsewhere. The first decision stands; the message says so, by whom,
+    through which channel, and how to change it on purpose; a restart changes nothing either."""
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        Reviewer(db, bot_settings).decide(candidate_id, "reject", Actor("bob", None, elsewhere))
+        await fake.react(mid, MAINTAINER, "✅")
+        await eventually(lambda: "digest approve" in last_embed(fake, mid)["description"], "told why")
+    description = last_embed(fake, mid)["description"]
+    assert f"rejected by bob via {elsewhere}" in description and f"digest approve {candidate_id}" in description
+    assert row(db, candidate_id).status == "rejected" and paper["arxiv_id"] not in list_md(bot_settings)
+    async with running(bot_settings, db):  # the ✅ is still there: nothing to do
+        pass
+    assert row(db, candidate_id).status == "rejected" and paper["arxiv_id"] not in list_md(bot_settings)
+    with db.reading() as session:
+        log = session.execute(select(Decision.action, Decision.channel, Decision.applied).order_by(Decision.id)).all()
+    assert [tuple(entry) for entry in log] == [("reject", elsewhere, True), ("approve", "discord", False)]

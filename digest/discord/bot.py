@@ -178,7 +178,11 @@ class ReviewBot:
 
     async def _decide(self, candidate_id: int, action: str, actor: Actor, section: str | None = None) -> None:
         try:
-            await self.reviewer.decide_async(candidate_id, action, actor, section)
+            # A reaction does not overturn a decision made on the web, the CLI or a feed link (README: one decision,
+            # several channels): the first stands, and the message says so.
+            outcome = await self.reviewer.decide_async(candidate_id, action, actor, section, first_stands=True)
+            if outcome.overruled_by is not None:
+                await self._show(candidate_id, note=messages.overruled_note(action, outcome.overruled_by))
         except ReviewError as exc:
             log.warning("discord: %s by %s on candidate %s refused: %s", action, actor.name, candidate_id, exc)
             await self._show(candidate_id, note=messages.refusal_note(action, str(exc), self.config.section_emojis))

@@ -165,6 +165,12 @@ def refusal_note(action: str, reason: str, section_emojis: Mapping[str, str]) ->
     return f"⚠️ Couldn't {action}: {cut(reason, NOTE_LIMIT)}; {instead}"
 
 
+def overruled_note(action: str, reason: str) -> str:
+    """One line under the title saying why a maintainer's reaction changed nothing: the decision made elsewhere
+    stands (`reason` says whose, and the command that changes it on purpose)."""
+    return f"⚠️ Couldn't {action}: {cut(reason, NOTE_LIMIT)}"
+
+
 def conflict_note(wishes: Iterable[tuple[str, str | None, str]]) -> str:
     """One line under the title saying that reactions left while the bot was away disagree, so nothing was decided:
     `wishes` are (action, section named by the emoji or None, who)."""
