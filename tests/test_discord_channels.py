@@ -16,7 +16,7 @@ from digest.review.rules import Actor
 from digest.storage.db import Database
 from digest.storage.models import Decision
 from tests.factories import real_papers
-from tests.fake_discord import GUILD_ID, MAINTAINER, FakeDiscord
+from tests.fake_discord import GUILD_ID, MAINTAINER, MAINTAINER_ROLE_ID, STRANGER, FakeDiscord, FakeMember
 from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
 
 
@@ -73,3 +73,29 @@ async def test_a_check_mark_after_a_reject_made_elsewhere_does_not_overturn_it_a
     with db.reading() as session:
         log = session.execute(select(Decision.action, Decision.channel, Decision.applied).order_by(Decision.id)).all()
     assert [tuple(entry) for entry in log] == [("reject", elsewhere, True), ("approve", "discord", False)]
+
+
+@pytest.mark.asyncio
+async def test_a_reaction_made_before_its_author_was_a_maintainer_does_not_decide_when_they_become_one(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """eve, a reader, put ✅ on a paper she liked; months later the server gave her the maintainer role, and the bot's
+    next restart read her old ✅ as a maintainer's new reaction and approved the paper. A reaction counts only if its
+    author was a maintainer when it was made: to decide now, she reacts again."""
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        await fake.react(mid, STRANGER, "✅")
+        other, other_mid = await posted_candidate(fake, db, bot, 1)
+        await fake.react(other_mid, MAINTAINER, "❌")  # handled in arrival order: after eve's
+        await eventually(lambda: row(db, other).status == "rejected", "the later reaction applied")
+    promoted = FakeMember(STRANGER.id, STRANGER.name, (MAINTAINER_ROLE_ID,))
+    fake.members = [promoted if m.id == STRANGER.id else m for m in fake.members]
+    async with running(bot_settings, db):  # start() returns once caught up
+        assert row(db, candidate_id).status == "pending"
+        await fake.unreact(mid, promoted, "✅")
+        await fake.react(mid, promoted, "✅")  # her reaction now, as a maintainer
+        await eventually(lambda: "Approved by eve" in last_embed(fake, mid)["description"], "approved by eve now")
+    assert paper["arxiv_id"] in list_md(bot_settings)
+    with db.reading() as session:
+        assert session.scalars(select(Decision.actor).where(Decision.candidate_id == candidate_id)).all() == ["eve"]

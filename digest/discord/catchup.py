@@ -91,13 +91,23 @@ class CatchUp:
         if candidate_id is None:
             return
         choice = await asyncio.to_thread(store.listed_choice, self.database, choice)
+        reaction = (str(payload.user_id), messages.normalise_emoji(str(payload.emoji)))
         if added:
-            actor = await self.members.maintainer(
-                payload.guild_id, payload.user_id, str(payload.user_id), candidate_id, payload.member
-            )
+            try:
+                actor = await self.members.maintainer(
+                    payload.guild_id, payload.user_id, str(payload.user_id), candidate_id, payload.member,
+                    unchecked_raises=True,
+                )  # fmt: skip
+            except UncheckedReactionError as exc:  # catching up applies it once Discord can say
+                log.warning("discord: %s", exc)
+                return
+            # Whether its author is a maintainer now, when it is made, is what it counts as for good.
+            seen = {reaction: messages.SeenReaction(choice, actor is not None)}
+            await asyncio.to_thread(store.note_reactions, self.database, candidate_id, seen, anew=True)
             if actor is not None:
                 await self._decide(candidate_id, choice.action, actor, choice.section)
             return
+        await asyncio.to_thread(store.forget_reaction, self.database, candidate_id, reaction)
         decider = await asyncio.to_thread(store.deciding_actor, self.database, candidate_id, payload.user_id, choice)
         # Only a maintainer's reaction counts, taken back too: a former maintainer's undoes nothing.
         if decider and await self.members.maintainer(payload.guild_id, payload.user_id, decider, candidate_id):
@@ -124,7 +134,10 @@ class CatchUp:
         await self._put_back_own(candidate_id, message, listed is not None)
         names = await asyncio.to_thread(store.listed_names, self.database, self.members.config.section_emojis)
         suggested = listed or candidate.suggested_section
-        present, there = await self.members.reactions_on(message, candidate_id, suggested, names)
+        earlier = await asyncio.to_thread(store.seen_reactions, self.database, candidate_id)
+        found = await self.members.reactions_on(message, candidate_id, suggested, names, earlier)
+        await asyncio.to_thread(store.note_reactions, self.database, candidate_id, found.unseen, found.ids)
+        present, there = found.present, found.there
         standing = seen.standing
         if standing is not None and standing.key not in there and standing.unsure:
             # An /add made before the upgrade is logged as a reaction's: its reaction was never there to take back.

@@ -112,6 +112,19 @@ class ReactionChoice:
     section: str | None  # None: the candidate's suggested section
 
 
+@dataclass(frozen=True)
+class SeenReaction:
+    """A reaction the bot saw before: what it meant then (its section by the list's name now), and whether its author
+    was a maintainer then (only then does it decide)."""
+
+    choice: ReactionChoice
+    counted: bool
+
+
+# (user id, emoji without variants): one reaction on a message
+ReactionId = tuple[str, str]
+
+
 def reaction_key(user_id: object, choice: ReactionChoice, suggested_section: str | None) -> tuple[str, str, str]:
     """What a maintainer's reaction asks for, comparable with `decision_key` of a recorded Discord decision: the
     user, the action and, for an approval, the section (✅ means the suggested one), ignoring case."""

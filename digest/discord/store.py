@@ -12,12 +12,13 @@ from sqlalchemy.orm import Session
 
 from digest.arxiv import poll_runs
 from digest.awesome import store as liststore
-from digest.discord.messages import ReactionChoice, decision_key, reaction_key
+from digest.clock import utc_now
+from digest.discord.messages import ReactionChoice, ReactionId, SeenReaction, decision_key, reaction_key
 from digest.discord.replay import LoggedDecision
 from digest.review.queries import latest_decision, pending_query
 from digest.review.rules import undone_by_removal
 from digest.storage.db import Database
-from digest.storage.models import PENDING, Candidate, Decision
+from digest.storage.models import PENDING, Candidate, Decision, DiscordReaction
 from digest.storage.state import PollRun
 from digest.vocab import Channel
 
@@ -220,3 +221,53 @@ def section_names(database: Database) -> list[str]:
     """The list's sections, in the list's order, for the /add command's section field."""
     with database.reading() as session:
         return liststore.section_names(session)
+
+
+def seen_reactions(database: Database, candidate_id: int) -> dict[ReactionId, SeenReaction]:
+    """The reactions on the candidate's message the bot has seen, by who and which emoji."""
+    with database.reading() as session:
+        return {
+            (row.user_id, row.emoji): SeenReaction(
+                ReactionChoice(row.action, _current_name(session, row.section)), row.counted
+            )
+            for row in session.scalars(_reactions_of(candidate_id))
+        }
+
+
+def note_reactions(
+    database: Database,
+    candidate_id: int,
+    sightings: dict[ReactionId, SeenReaction],
+    there: Iterable[ReactionId] | None = None,
+    *,
+    anew: bool = False,
+) -> None:
+    """Records reactions seen (`anew`: a reaction just made, replacing one seen before that the bot missed being
+    taken back); with `there`, every reaction on the message now, forgets those no longer on it."""
+    with database.transaction() as session:
+        rows = {(r.user_id, r.emoji): r for r in session.scalars(_reactions_of(candidate_id))}
+        if there is not None:
+            for gone in rows.keys() - set(there):
+                session.delete(rows.pop(gone))
+        for (user_id, emoji), seen in sightings.items():
+            row = rows.get((user_id, emoji))
+            if row is not None and not anew:
+                continue
+            if row is None:
+                row = DiscordReaction(candidate_id=candidate_id, user_id=user_id, emoji=emoji)
+                session.add(row)
+            row.action, row.section, row.counted = seen.choice.action, seen.choice.section, seen.counted
+            row.seen_at = utc_now()
+
+
+def forget_reaction(database: Database, candidate_id: int, reaction: ReactionId) -> None:
+    """A reaction taken back."""
+    user_id, emoji = reaction
+    query = _reactions_of(candidate_id).where(DiscordReaction.user_id == user_id, DiscordReaction.emoji == emoji)
+    with database.transaction() as session:
+        for row in session.scalars(query):
+            session.delete(row)
+
+
+def _reactions_of(candidate_id: int) -> Select[tuple[DiscordReaction]]:
+    return select(DiscordReaction).where(DiscordReaction.candidate_id == candidate_id)

@@ -220,6 +220,22 @@ class Decision(Base):
     command: Mapped[str | None] = mapped_column(String(32))
 
 
+class DiscordReaction(Base):
+    """A reaction the review bot has seen on a candidate's message: what its emoji meant then (a section emoji's
+    section as the list named it; None: ✅'s suggested one), and whether its author was a maintainer then. One made by
+    someone who was not does not decide later, when they are; and a reaction keeps its meaning when the config gives
+    its emoji to another section."""
+
+    __tablename__ = "discord_reactions"
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    emoji: Mapped[str] = mapped_column(String(64), primary_key=True)  # without variation selector or skin tone
+    action: Mapped[str] = mapped_column(String(16))  # approve | reject
+    section: Mapped[str | None] = mapped_column(String(200))
+    counted: Mapped[bool] = mapped_column(Boolean)  # its author was a maintainer when the bot saw it
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 __all__ = [
     "APPROVED",
     "CANDIDATE_STATUSES",
@@ -228,6 +244,7 @@ __all__ = [
     "Base",
     "Candidate",
     "Decision",
+    "DiscordReaction",
     "Entry",
     "ListMeta",
     "Paper",
