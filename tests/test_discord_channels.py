@@ -6,6 +6,7 @@ Discord on 127.0.0.1 and a real SQLite file."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -13,11 +14,14 @@ from sqlalchemy import select
 from digest.config import Settings
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
+from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import Decision
+from tests.conftest import make_settings
 from tests.factories import real_papers
 from tests.fake_discord import GUILD_ID, MAINTAINER, MAINTAINER_ROLE_ID, STRANGER, FakeDiscord, FakeMember
 from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
+from tests.test_discord_recovery import PENDING_COLOUR
 
 
 @pytest.mark.asyncio
@@ -99,3 +103,44 @@ async def test_a_reaction_made_before_its_author_was_a_maintainer_does_not_decid
     assert paper["arxiv_id"] in list_md(bot_settings)
     with db.reading() as session:
         assert session.scalars(select(Decision.actor).where(Decision.candidate_id == candidate_id)).all() == ["eve"]
+
+
+@pytest.mark.asyncio
+async def test_a_section_emoji_given_to_another_section_in_the_config_moves_no_paper_approved_with_it(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    """🔭 meant Logit Lens; the maintainers gave it to Probing in the config and restarted, and every paper approved
+    with 🔭 in the last 14 days moved to Probing (taken out of Logit Lens and approved again, two more decisions in
+    ann's name). A recorded decision keeps its section; the config applies to reactions made from then on, and taking
+    the old 🔭 back still undoes what it did."""
+    paper = real_papers()[0]
+    before = make_settings(
+        tmp_path / "data",
+        fake.config_toml(extra='[discord.section_emojis]\n"logit lens" = "🔭"\n'),
+        {"DISCORD_TOKEN": "fake-token"},
+    )
+    db = open_service_database(before)
+    try:
+        async with running(before, db) as bot:
+            candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+            await fake.react(mid, MAINTAINER, "🔭")
+            await eventually(lambda: "into Beyond or Logit Lens" in last_embed(fake, mid)["description"], "approved")
+        after = make_settings(
+            tmp_path / "data",
+            fake.config_toml(extra='[discord.section_emojis]\n"Probing" = "🔭"\n'),
+            {"DISCORD_TOKEN": "fake-token"},
+        )
+        async with running(after, db) as bot:
+            assert (row(db, candidate_id).status, row(db, candidate_id).decided_section) == (
+                "approved",
+                "Beyond or Logit Lens",
+            )
+            assert decision_count(db) == 1
+            _other, other_mid = await posted_candidate(fake, db, bot, 1)
+            await fake.react(other_mid, MAINTAINER, "🔭")  # a new reaction: the config as it is now
+            await eventually(lambda: "into Probing" in last_embed(fake, other_mid)["description"], "new one")
+            await fake.unreact(mid, MAINTAINER, "🔭")
+            await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "taken back")
+        assert row(db, candidate_id).status == "pending" and paper["arxiv_id"] not in list_md(after)
+    finally:
+        db.dispose()

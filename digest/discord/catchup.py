@@ -107,6 +107,9 @@ class CatchUp:
             if actor is not None:
                 await self._decide(candidate_id, choice.action, actor, choice.section)
             return
+        # Taken back, it undoes what it meant when made (the config may give its emoji to another section since).
+        earlier = (await asyncio.to_thread(store.seen_reactions, self.database, candidate_id)).get(reaction)
+        choice = earlier.choice if earlier is not None else choice
         await asyncio.to_thread(store.forget_reaction, self.database, candidate_id, reaction)
         decider = await asyncio.to_thread(store.deciding_actor, self.database, candidate_id, payload.user_id, choice)
         # Only a maintainer's reaction counts, taken back too: a former maintainer's undoes nothing.
