@@ -5,6 +5,7 @@ Discord on 127.0.0.1 and a real SQLite file."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -17,10 +18,20 @@ from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import Decision
-from tests.conftest import make_settings
-from tests.factories import real_papers
-from tests.fake_discord import GUILD_ID, MAINTAINER, MAINTAINER_ROLE_ID, STRANGER, FakeDiscord, FakeMember
-from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
+from tests.conftest import DATA_DIR, make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.fake_discord import BOT_ID, GUILD_ID, MAINTAINER, MAINTAINER_ROLE_ID, STRANGER, FakeDiscord, FakeMember
+from tests.killed import run_killed
+from tests.test_discord_bot import (
+    decision_count,
+    eventually,
+    last_embed,
+    list_md,
+    message_id,
+    posted_candidate,
+    row,
+    running,
+)
 from tests.test_discord_recovery import PENDING_COLOUR
 
 
@@ -142,5 +153,35 @@ async def test_a_section_emoji_given_to_another_section_in_the_config_moves_no_p
             await fake.unreact(mid, MAINTAINER, "🔭")
             await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "taken back")
         assert row(db, candidate_id).status == "pending" and paper["arxiv_id"] not in list_md(after)
+    finally:
+        db.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_post_killed_before_it_was_recorded_is_not_posted_again_at_the_next_start(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    """The service was killed (an OOM kill, a deploy past its grace) after Discord took a candidate's message but
+    before the bot recorded it: the next start posted the candidate again, and the channel held two messages for
+    one paper, the first with nobody's reactions counted. The next start now finds its message in the channel."""
+    feed = DATA_DIR / "arxiv" / "rss" / "rss_cs.CL_2026-04-27_trimmed-3items.xml"
+    sources = f'[arxiv]\nsources = ["{feed}"]\napi_url = "http://127.0.0.1:9/api"\n'
+    settings = make_settings(tmp_path / "data", fake.config_toml() + sources, {"DISCORD_TOKEN": "fake-token"})
+    db = open_service_database(settings)
+    try:
+        candidate_id = insert_candidate(db, real_papers()[0])
+        (tmp_path / ".env").write_text("DISCORD_TOKEN=fake-token\n", encoding="utf-8")
+        options = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(settings.data_dir)]
+        await asyncio.to_thread(
+            run_killed, "digest.discord.store:update", "before", [*options, "run", "--once"], tmp_path
+        )
+        assert len(fake.messages) == 1  # Discord has it; the database does not know
+        async with running(settings, db) as bot:
+            await bot.post_pending()
+            mid = message_id(db, candidate_id)
+            await fake.react(mid, MAINTAINER, "✅")
+            await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "approved")
+        assert list(fake.messages) == [mid]
+        assert fake.reactors(mid, "❌") == [BOT_ID]
     finally:
         db.dispose()

@@ -58,7 +58,7 @@ class ReviewBot:
         self.members = Members(self.config, lambda: self.link.client)
         self.commands = SlashCommands(settings, database, reviewer, self.members)
         self.poster = Poster(
-            settings, database, lambda: self.ready, self._channel, retry_after=sync_interval, trouble=self.link.trouble
+            settings, database, lambda: self.ready, self._channel, self._own_id, sync_interval, self.link.trouble
         )
         self.catching_up = CatchUp(
             database,
@@ -122,6 +122,9 @@ class ReviewBot:
     @property
     def ready(self) -> bool:
         return self.link.ready
+
+    def _own_id(self) -> int | None:
+        return self.client.user.id if self.client is not None and self.client.user is not None else None
 
     def _channel(self, channel_id: int | None = None) -> discord.PartialMessageable:
         assert self.client is not None and self.config.channel_id is not None

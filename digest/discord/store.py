@@ -30,9 +30,24 @@ REFUSED = "refused"
 SETTLED_UNSURE = "add?"
 
 
+# A candidate whose message is being sent: a process killed before recording it leaves it so, and the next posting
+# looks in the channel for its message before sending another (posting.Poster._sent_before).
+SENDING = "sending"
+
+
 def _to_post() -> Select[tuple[Candidate]]:
     """Pending first-tier candidates (`pending_query` leaves the second tier out) not, or no longer, in the channel."""
-    return pending_query().where(Candidate.discord_state.in_(("unposted", "repost")))
+    return pending_query().where(Candidate.discord_state.in_(("unposted", "repost", SENDING)))
+
+
+def mark_sending(database: Database, candidate_id: int) -> str:
+    """Records that the candidate's message is being sent; the nonce Discord dedupes the send's own retries by."""
+    now = utc_now()
+    with database.transaction() as session:
+        candidate = session.get(Candidate, candidate_id)
+        if candidate is not None:
+            candidate.discord_state, candidate.discord_posted_at = SENDING, now
+    return f"{candidate_id}.{int(now.timestamp())}"[-25:]
 
 
 def candidates_to_post(database: Database, cap_setting: int) -> tuple[list[Candidate], list[int]]:

@@ -172,7 +172,7 @@ class Candidate(Base):
     # Discord: the review message, and whether it must be (re)posted.
     discord_channel_id: Mapped[str | None] = mapped_column(String(32))
     discord_message_id: Mapped[str | None] = mapped_column(String(32), index=True)
-    discord_state: Mapped[str] = mapped_column(String(16), default="unposted")  # unposted|posted|repost|refused
+    discord_state: Mapped[str] = mapped_column(String(16), default="unposted")  # unposted|sending|posted|repost|refused
     discord_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The status the Discord message shows; differs from `status` after a decision made elsewhere (web, CLI),
     # which tells the bot to edit the message.
