@@ -185,3 +185,30 @@ async def test_a_post_killed_before_it_was_recorded_is_not_posted_again_at_the_n
         assert fake.reactors(mid, "❌") == [BOT_ID]
     finally:
         db.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_section_emoji_dropped_from_the_config_undoes_nothing_until_its_reaction_is_taken_back(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    """The maintainers dropped 🦉 from [discord.section_emojis]: the next restart read the 🦉 still under a paper
+    approved with it as no reaction at all and took the paper out of the list; and once that was fixed, taking the 🦉
+    back was ignored until a later restart undid it. The approval stands while its reaction does, and taking the
+    reaction back returns the paper to pending at once, as for any deciding reaction."""
+    paper = real_papers()[0]
+    emojis = '[discord.section_emojis]\n"logit lens" = "🦉"\n'
+    before = make_settings(tmp_path / "data", fake.config_toml(extra=emojis), {"DISCORD_TOKEN": "fake-token"})
+    db = open_service_database(before)
+    try:
+        async with running(before, db) as bot:
+            candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+            await fake.react(mid, MAINTAINER, "🦉")
+            await eventually(lambda: "into Beyond or Logit Lens" in last_embed(fake, mid)["description"], "approved")
+        after = make_settings(tmp_path / "data", fake.config_toml(), {"DISCORD_TOKEN": "fake-token"})
+        async with running(after, db):
+            assert row(db, candidate_id).status == "approved" and paper["arxiv_id"] in list_md(after)
+            await fake.unreact(mid, MAINTAINER, "🦉")
+            await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "taken back")
+        assert row(db, candidate_id).status == "pending" and paper["arxiv_id"] not in list_md(after)
+    finally:
+        db.dispose()

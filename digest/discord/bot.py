@@ -137,7 +137,7 @@ class ReviewBot:
         if payload.user_id == own_id or payload.channel_id != self.config.channel_id:
             return
         choice = messages.reaction_choice(str(payload.emoji), self.config.section_emojis)
-        if choice is None:
+        if choice is None and added:  # taken back, one may have meant something when made (catching_up.apply)
             return
         async with self._reaction_lock:
             with self._caught_up_later(f"a reaction on message {payload.message_id}"):

@@ -83,16 +83,19 @@ class CatchUp:
             self._trouble(READING, None)
 
     async def apply(
-        self, payload: discord.RawReactionActionEvent, choice: messages.ReactionChoice, *, added: bool
+        self, payload: discord.RawReactionActionEvent, choice: messages.ReactionChoice | None, *, added: bool
     ) -> None:
         """A reaction as it comes (`choice`: what its emoji means): a maintainer's decides; one taken back undoes the
         decision it made. Raises ROUND_ERRORS when Discord or the database fails."""
         candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, payload.message_id)
         if candidate_id is None:
             return
-        choice = await asyncio.to_thread(store.listed_choice, self.database, choice)
+        if choice is not None:
+            choice = await asyncio.to_thread(store.listed_choice, self.database, choice)
         reaction = (str(payload.user_id), messages.normalise_emoji(str(payload.emoji)))
         if added:
+            if choice is None:
+                return
             try:
                 actor = await self.members.maintainer(
                     payload.guild_id, payload.user_id, str(payload.user_id), candidate_id, payload.member,
@@ -110,6 +113,8 @@ class CatchUp:
         # Taken back, it undoes what it meant when made (the config may give its emoji to another section since).
         earlier = (await asyncio.to_thread(store.seen_reactions, self.database, candidate_id)).get(reaction)
         choice = earlier.choice if earlier is not None else choice
+        if choice is None:  # an emoji that means nothing here, and meant nothing when made
+            return
         await asyncio.to_thread(store.forget_reaction, self.database, candidate_id, reaction)
         decider = await asyncio.to_thread(store.deciding_actor, self.database, candidate_id, payload.user_id, choice)
         # Only a maintainer's reaction counts, taken back too: a former maintainer's undoes nothing.
