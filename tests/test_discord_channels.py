@@ -212,3 +212,30 @@ async def test_a_section_emoji_dropped_from_the_config_undoes_nothing_until_its_
         assert row(db, candidate_id).status == "pending" and paper["arxiv_id"] not in list_md(after)
     finally:
         db.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_reaction_on_a_message_a_killed_process_did_not_record_decides_once_it_is_found(
+    fake: FakeDiscord, tmp_path: Path
+) -> None:
+    """A maintainer approved the candidate in the message a killed service had sent but not recorded; the next start
+    found that message but not what had been done to it: the paper stayed pending under ann's ✅ until a later
+    restart caught up on it."""
+    feed = DATA_DIR / "arxiv" / "rss" / "rss_cs.CL_2026-04-27_trimmed-3items.xml"
+    sources = f'[arxiv]\nsources = ["{feed}"]\napi_url = "http://127.0.0.1:9/api"\n'
+    settings = make_settings(tmp_path / "data", fake.config_toml() + sources, {"DISCORD_TOKEN": "fake-token"})
+    db = open_service_database(settings)
+    try:
+        candidate_id = insert_candidate(db, real_papers()[0])
+        (tmp_path / ".env").write_text("DISCORD_TOKEN=fake-token\n", encoding="utf-8")
+        options = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(settings.data_dir)]
+        killed_at = ("digest.discord.store:update", "before")  # the first write after the post: its record
+        await asyncio.to_thread(run_killed, *killed_at, [*options, "run", "--once"], tmp_path)
+        [mid] = list(fake.messages)
+        await fake.react(mid, MAINTAINER, "✅", online=False)
+        async with running(settings, db) as bot:
+            await bot.post_pending()
+            await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "approved")
+        assert row(db, candidate_id).status == "approved" and list(fake.messages) == [mid]
+    finally:
+        db.dispose()

@@ -60,17 +60,8 @@ class ReviewBot:
         self.poster = Poster(
             settings, database, lambda: self.ready, self._channel, self._own_id, sync_interval, self.link.trouble
         )
-        self.catching_up = CatchUp(
-            database,
-            self.members,
-            self._channel,
-            self._decide,
-            self._mark_repost,
-            self._note,
-            self.poster.add_reactions,
-            retry_after=sync_interval,
-            trouble=self.link.trouble,
-        )
+        self.catching_up = CatchUp(database, self.members, self._channel, self._decide, self._mark_repost,
+                                   self._note, self.poster.add_reactions, sync_interval, self.link.trouble)  # fmt: skip
         self.caught_up = asyncio.Event()
         self._replay_again = False  # catching up failed as a whole: the background loop does it
         self.sync_rounds = 0  # background rounds finished, so a test can wait for one without sleeping
@@ -113,7 +104,15 @@ class ReviewBot:
 
     async def post_pending(self) -> PostReport:
         """Posts unposted (and deleted) pending candidates, best score first, up to the cap; notes how many wait."""
-        return await self.poster.post_pending()
+        report = await self.poster.post_pending()
+        await self._catch_up_found()
+        return report
+
+    async def _catch_up_found(self) -> None:
+        """Messages a killed process sent and the poster found: what was done to them before they were recorded."""
+        async with self._reaction_lock:
+            while self.poster.found:
+                await self.catching_up.replay_or_retry(*self.poster.found.pop())
 
     @property
     def client(self) -> discord.Client | None:
@@ -260,6 +259,7 @@ class ReviewBot:
                         await self.catching_up.retry_due()
                     await self.sync_shown()
                     await self.poster.post_found()
+                    await self._catch_up_found()
                     await self.poster.retry_reactions()
                 except ROUND_ERRORS as exc:
                     log.warning("discord: syncing with the database failed (trying again in %g s): %s",

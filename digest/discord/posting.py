@@ -44,6 +44,8 @@ class Poster:
         self._ready = ready
         self._channel = channel
         self._own_id = own_id  # the bot's user id
+        # (candidate, message) found sent but not recorded: reactions may be on it already, for catching up on
+        self.found: list[tuple[int, int]] = []
         self._trouble = trouble
         # Candidates a posting run has already weighed (posted, or left to wait under the cap); one that is not
         # here was found since, by this process or another one, and calls for a run.
@@ -114,6 +116,7 @@ class Poster:
                 found = await self._sent_before(candidate.id)
                 if found is not None:
                     await self._record(candidate, found, listed is not None, shown=False)
+                    self.found.append((candidate.id, found.id))
                     return True
             # The intent first: a process killed once Discord has the message, before it is recorded, is caught above.
             nonce = await asyncio.to_thread(store.mark_sending, self.database, candidate.id)
