@@ -239,3 +239,23 @@ async def test_a_reaction_on_a_message_a_killed_process_did_not_record_decides_o
         assert row(db, candidate_id).status == "approved" and list(fake.messages) == [mid]
     finally:
         db.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_former_maintainers_approvals_are_not_logged_again_at_every_restart(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """ann stepped down; her ✅ stays under the papers she approved, and each restart in the next 14 days logged
+    "ignored a reaction ... by non-maintainer" twice for every one of them, reactions the bot had long seen."""
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        await fake.react(mid, MAINTAINER, "✅")
+        await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "approved")
+    fake.leave(MAINTAINER, roles=())
+    with caplog.at_level(logging.INFO, logger="digest.discord"):
+        for _restart in range(3):
+            async with running(bot_settings, db):
+                pass
+    said = [r.getMessage() for r in caplog.records if "ignored a reaction" in r.getMessage()]
+    assert said == [], said
+    assert row(db, candidate_id).status == "approved" and decision_count(db) == 1

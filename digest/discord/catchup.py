@@ -180,7 +180,9 @@ class CatchUp:
         user_id = int(standing.key[0]) if standing.key[0].isdigit() else None
         if user_id is None:
             return True
-        actor = await self.members.maintainer(None, user_id, standing.actor, candidate_id, unchecked_raises=True)
+        actor = await self.members.maintainer(
+            None, user_id, standing.actor, candidate_id, unchecked_raises=True, seen=True
+        )
         return actor is not None
 
     async def _put_back_own(self, candidate_id: int, message: discord.Message, listed: bool) -> None:

@@ -97,22 +97,25 @@ class Members:
         member: discord.Member | None = None,
         *,
         unchecked_raises: bool = False,
+        seen: bool = False,
     ) -> Actor | None:
         """The actor when the user may decide; None (with a log line saying why) when not or when it cannot be told,
         or with `unchecked_raises` UncheckedReactionError when it cannot be told. `member` is what the event carried, if
         anything; otherwise the member is looked up."""
         problem = ""
+        # A reaction the bot has `seen` before (a former maintainer's, under what they decided) was said then.
+        level = logging.DEBUG if seen else logging.INFO
         if member is None:
             member, problem = await self.member(guild_id, user_id)
         if member is not None:
             if may_decide([role.id for role in member.roles], member.id, self.config):
                 return Actor(member.display_name, str(member.id), "discord")
-            log.info("discord: ignored a reaction on candidate %s by non-maintainer %s", candidate_id, user_id)
+            log.log(level, "discord: ignored a reaction on candidate %s by non-maintainer %s", candidate_id, user_id)
             return None
         if user_id in self.config.maintainer_user_ids:  # a listed maintainer needs no member lookup
             return Actor(name, str(user_id), "discord")
         if problem == NOT_A_MEMBER:
-            log.info("discord: ignored a reaction on candidate %s by %s: %s", candidate_id, user_id, problem)
+            log.log(level, "discord: ignored a reaction on candidate %s by %s: %s", candidate_id, user_id, problem)
             return None
         unchecked = f"cannot tell whether {name} ({user_id}), who reacted on candidate {candidate_id}, is a maintainer"
         if unchecked_raises:
@@ -155,7 +158,9 @@ class Members:
                 found.ids.add((str(user.id), emoji))
                 if earlier is not None and not earlier.counted:
                     continue  # not a maintainer's when made: it does not decide now either
-                actor = await self.maintainer(None, user.id, user.display_name, candidate_id, unchecked_raises=True)
+                actor = await self.maintainer(
+                    None, user.id, user.display_name, candidate_id, unchecked_raises=True, seen=earlier is not None
+                )
                 if earlier is None:
                     found.unseen[(str(user.id), emoji)] = messages.SeenReaction(meant, actor is not None)
                 if actor is not None:
