@@ -171,6 +171,7 @@ class FakeDiscord(CommandsMixin):
         app.router.add_get(f"{api}/gateway", self._gateway_info)
         app.router.add_get(f"{api}/gateway/bot", self._gateway_info)
         app.router.add_post(f"{api}/channels/{{channel}}/messages", self._create_message)
+        app.router.add_get(f"{api}/channels/{{channel}}/messages", self._history)
         app.router.add_get(f"{api}/channels/{{channel}}/messages/{{message}}", self._get_message)
         app.router.add_patch(f"{api}/channels/{{channel}}/messages/{{message}}", self._edit_message)
         app.router.add_put(f"{api}/channels/{{channel}}/messages/{{message}}/reactions/{{emoji}}/@me", self._react)
@@ -411,6 +412,16 @@ class FakeDiscord(CommandsMixin):
         }
         return json_response(self._message_payload(message_id))
 
+    async def _history(self, request: web.Request) -> web.Response:
+        """The channel's messages, newest first, as Discord pages them (`before`, `after`, `limit`)."""
+        before = int(request.query.get("before", str(2**63)))
+        after = int(request.query.get("after", "0"))
+        limit = int(request.query.get("limit", "50"))
+        wanted = sorted((mid for mid in self.messages if after < mid < before), reverse=True)[:limit]
+        if "after" in request.query and "before" not in request.query:
+            wanted = sorted(mid for mid in self.messages if mid > after)[:limit]
+        return json_response([self._message_payload(mid) for mid in wanted])
+
     def _known_message(self, request: web.Request) -> int | None:
         message_id = int(request.match_info["message"])
         return message_id if message_id in self.messages else None
@@ -536,7 +547,7 @@ class FakeDiscord(CommandsMixin):
             "relationships": [],
         }
         await self._send(socket, "READY", ready)
-        roles = [
+        roles: list[dict[str, Any]] = [
             {"id": str(GUILD_ID), "name": "@everyone", "permissions": "0", "position": 0},
             {"id": str(MAINTAINER_ROLE_ID), "name": "maintainers", "permissions": "0", "position": 1},
             {"id": str(OTHER_ROLE_ID), "name": "readers", "permissions": "0", "position": 2},

@@ -58,19 +58,10 @@ class ReviewBot:
         self.members = Members(self.config, lambda: self.link.client)
         self.commands = SlashCommands(settings, database, reviewer, self.members)
         self.poster = Poster(
-            settings, database, lambda: self.ready, self._channel, retry_after=sync_interval, trouble=self.link.trouble
+            settings, database, lambda: self.ready, self._channel, self._own_id, sync_interval, self.link.trouble
         )
-        self.catching_up = CatchUp(
-            database,
-            self.members,
-            self._channel,
-            self._decide,
-            self._mark_repost,
-            self._note,
-            self.poster.add_reactions,
-            retry_after=sync_interval,
-            trouble=self.link.trouble,
-        )
+        self.catching_up = CatchUp(database, self.members, self._channel, self._decide, self._mark_repost,
+                                   self._note, self.poster.add_reactions, sync_interval, self.link.trouble)  # fmt: skip
         self.caught_up = asyncio.Event()
         self._replay_again = False  # catching up failed as a whole: the background loop does it
         self.sync_rounds = 0  # background rounds finished, so a test can wait for one without sleeping
@@ -113,7 +104,15 @@ class ReviewBot:
 
     async def post_pending(self) -> PostReport:
         """Posts unposted (and deleted) pending candidates, best score first, up to the cap; notes how many wait."""
-        return await self.poster.post_pending()
+        report = await self.poster.post_pending()
+        await self._catch_up_found()
+        return report
+
+    async def _catch_up_found(self) -> None:
+        """Messages a killed process sent and the poster found: what was done to them before they were recorded."""
+        async with self._reaction_lock:
+            while self.poster.found:
+                await self.catching_up.replay_or_retry(*self.poster.found.pop())
 
     @property
     def client(self) -> discord.Client | None:
@@ -122,6 +121,9 @@ class ReviewBot:
     @property
     def ready(self) -> bool:
         return self.link.ready
+
+    def _own_id(self) -> int | None:
+        return self.client.user.id if self.client is not None and self.client.user is not None else None
 
     def _channel(self, channel_id: int | None = None) -> discord.PartialMessageable:
         assert self.client is not None and self.config.channel_id is not None
@@ -134,7 +136,7 @@ class ReviewBot:
         if payload.user_id == own_id or payload.channel_id != self.config.channel_id:
             return
         choice = messages.reaction_choice(str(payload.emoji), self.config.section_emojis)
-        if choice is None:
+        if choice is None and added:  # taken back, one may have meant something when made (catching_up.apply)
             return
         async with self._reaction_lock:
             with self._caught_up_later(f"a reaction on message {payload.message_id}"):
@@ -178,7 +180,11 @@ class ReviewBot:
 
     async def _decide(self, candidate_id: int, action: str, actor: Actor, section: str | None = None) -> None:
         try:
-            await self.reviewer.decide_async(candidate_id, action, actor, section)
+            # A reaction does not overturn a decision made on the web, the CLI or a feed link (README: one decision,
+            # several channels): the first stands, and the message says so.
+            outcome = await self.reviewer.decide_async(candidate_id, action, actor, section, first_stands=True)
+            if outcome.overruled_by is not None:
+                await self._show(candidate_id, note=messages.overruled_note(action, outcome.overruled_by))
         except ReviewError as exc:
             log.warning("discord: %s by %s on candidate %s refused: %s", action, actor.name, candidate_id, exc)
             await self._show(candidate_id, note=messages.refusal_note(action, str(exc), self.config.section_emojis))
@@ -253,6 +259,7 @@ class ReviewBot:
                         await self.catching_up.retry_due()
                     await self.sync_shown()
                     await self.poster.post_found()
+                    await self._catch_up_found()
                     await self.poster.retry_reactions()
                 except ROUND_ERRORS as exc:
                     log.warning("discord: syncing with the database failed (trying again in %g s): %s",

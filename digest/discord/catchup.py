@@ -83,21 +83,39 @@ class CatchUp:
             self._trouble(READING, None)
 
     async def apply(
-        self, payload: discord.RawReactionActionEvent, choice: messages.ReactionChoice, *, added: bool
+        self, payload: discord.RawReactionActionEvent, choice: messages.ReactionChoice | None, *, added: bool
     ) -> None:
         """A reaction as it comes (`choice`: what its emoji means): a maintainer's decides; one taken back undoes the
         decision it made. Raises ROUND_ERRORS when Discord or the database fails."""
         candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, payload.message_id)
         if candidate_id is None:
             return
-        choice = await asyncio.to_thread(store.listed_choice, self.database, choice)
+        if choice is not None:
+            choice = await asyncio.to_thread(store.listed_choice, self.database, choice)
+        reaction = (str(payload.user_id), messages.normalise_emoji(str(payload.emoji)))
         if added:
-            actor = await self.members.maintainer(
-                payload.guild_id, payload.user_id, str(payload.user_id), candidate_id, payload.member
-            )
+            if choice is None:
+                return
+            try:
+                actor = await self.members.maintainer(
+                    payload.guild_id, payload.user_id, str(payload.user_id), candidate_id, payload.member,
+                    unchecked_raises=True,
+                )  # fmt: skip
+            except UncheckedReactionError as exc:  # catching up applies it once Discord can say
+                log.warning("discord: %s", exc)
+                return
+            # Whether its author is a maintainer now, when it is made, is what it counts as for good.
+            seen = {reaction: messages.SeenReaction(choice, actor is not None)}
+            await asyncio.to_thread(store.note_reactions, self.database, candidate_id, seen, anew=True)
             if actor is not None:
                 await self._decide(candidate_id, choice.action, actor, choice.section)
             return
+        # Taken back, it undoes what it meant when made (the config may give its emoji to another section since).
+        earlier = (await asyncio.to_thread(store.seen_reactions, self.database, candidate_id)).get(reaction)
+        choice = earlier.choice if earlier is not None else choice
+        if choice is None:  # an emoji that means nothing here, and meant nothing when made
+            return
+        await asyncio.to_thread(store.forget_reaction, self.database, candidate_id, reaction)
         decider = await asyncio.to_thread(store.deciding_actor, self.database, candidate_id, payload.user_id, choice)
         # Only a maintainer's reaction counts, taken back too: a former maintainer's undoes nothing.
         if decider and await self.members.maintainer(payload.guild_id, payload.user_id, decider, candidate_id):
@@ -124,7 +142,10 @@ class CatchUp:
         await self._put_back_own(candidate_id, message, listed is not None)
         names = await asyncio.to_thread(store.listed_names, self.database, self.members.config.section_emojis)
         suggested = listed or candidate.suggested_section
-        present, there = await self.members.reactions_on(message, candidate_id, suggested, names)
+        earlier = await asyncio.to_thread(store.seen_reactions, self.database, candidate_id)
+        found = await self.members.reactions_on(message, candidate_id, suggested, names, earlier)
+        await asyncio.to_thread(store.note_reactions, self.database, candidate_id, found.unseen, found.ids)
+        present, there = found.present, found.there
         standing = seen.standing
         if standing is not None and standing.key not in there and standing.unsure:
             # An /add made before the upgrade is logged as a reaction's: its reaction was never there to take back.
@@ -135,6 +156,7 @@ class CatchUp:
                 candidate.status,
                 candidate_id,
             )
+            await asyncio.to_thread(store.settle_unsure, self.database, standing.id)  # said once, not at every start
             there = {*there, standing.key}
         elif (
             standing is not None and standing.key not in there and not await self._still_counts(standing, candidate_id)
@@ -158,7 +180,9 @@ class CatchUp:
         user_id = int(standing.key[0]) if standing.key[0].isdigit() else None
         if user_id is None:
             return True
-        actor = await self.members.maintainer(None, user_id, standing.actor, candidate_id, unchecked_raises=True)
+        actor = await self.members.maintainer(
+            None, user_id, standing.actor, candidate_id, unchecked_raises=True, seen=True
+        )
         return actor is not None
 
     async def _put_back_own(self, candidate_id: int, message: discord.Message, listed: bool) -> None:

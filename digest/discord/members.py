@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 import discord
 
@@ -97,22 +97,25 @@ class Members:
         member: discord.Member | None = None,
         *,
         unchecked_raises: bool = False,
+        seen: bool = False,
     ) -> Actor | None:
         """The actor when the user may decide; None (with a log line saying why) when not or when it cannot be told,
         or with `unchecked_raises` UncheckedReactionError when it cannot be told. `member` is what the event carried, if
         anything; otherwise the member is looked up."""
         problem = ""
+        # A reaction the bot has `seen` before (a former maintainer's, under what they decided) was said then.
+        level = logging.DEBUG if seen else logging.INFO
         if member is None:
             member, problem = await self.member(guild_id, user_id)
         if member is not None:
             if may_decide([role.id for role in member.roles], member.id, self.config):
                 return Actor(member.display_name, str(member.id), "discord")
-            log.info("discord: ignored a reaction on candidate %s by non-maintainer %s", candidate_id, user_id)
+            log.log(level, "discord: ignored a reaction on candidate %s by non-maintainer %s", candidate_id, user_id)
             return None
         if user_id in self.config.maintainer_user_ids:  # a listed maintainer needs no member lookup
             return Actor(name, str(user_id), "discord")
         if problem == NOT_A_MEMBER:
-            log.info("discord: ignored a reaction on candidate %s by %s: %s", candidate_id, user_id, problem)
+            log.log(level, "discord: ignored a reaction on candidate %s by %s: %s", candidate_id, user_id, problem)
             return None
         unchecked = f"cannot tell whether {name} ({user_id}), who reacted on candidate {candidate_id}, is a maintainer"
         if unchecked_raises:
@@ -121,32 +124,58 @@ class Members:
         return None
 
     async def reactions_on(
-        self, message: discord.Message, candidate_id: int, suggested: str | None, listed: Mapping[str, str]
-    ) -> tuple[dict[Key, tuple[tuple[str, str | None], Actor]], set[Key]]:
-        """The maintainers' reactions on a message, as `reaction_key` -> ((action, section), who), and the keys of every
-        reaction on it, whoever made it (a former maintainer's is still there: not taken back); the bot's own left
-        out. A section emoji names its section as the list does (`listed`: the config's name -> the list's), the name
-        the decision log holds. UncheckedReactionError when Discord cannot say whether one who reacted is a
-        maintainer."""
+        self,
+        message: discord.Message,
+        candidate_id: int,
+        suggested: str | None,
+        listed: Mapping[str, str],
+        seen: Mapping[messages.ReactionId, messages.SeenReaction],
+    ) -> Reactions:
+        """The reactions on a message (the bot's own left out): the maintainers' as `reaction_key` -> ((action,
+        section), who), the keys of every one, whoever made it (a former maintainer's is still there: not taken back),
+        and those not `seen` before. A section emoji names its section as the list does (`listed`: the config's name
+        -> the list's), the name the decision log holds; one seen before keeps the meaning it had then, and one made
+        by someone who was not a maintainer then never decides. UncheckedReactionError when Discord cannot say whether
+        one who reacted is a maintainer."""
         client = self._client()
         assert client is not None and client.user is not None
-        found: dict[Key, tuple[tuple[str, str | None], Actor]] = {}
-        there: set[Key] = set()
+        found = Reactions()
+        seen_emojis = {emoji for _user, emoji in seen}
         for reaction in message.reactions:
-            choice = messages.reaction_choice(str(reaction.emoji), self.config.section_emojis)
-            if choice is None or reaction.count <= (1 if reaction.me else 0):
-                continue
-            if choice.section is not None:
+            emoji = messages.normalise_emoji(str(reaction.emoji))
+            choice = messages.reaction_choice(emoji, self.config.section_emojis)
+            if choice is not None and choice.section is not None:
                 choice = replace(choice, section=listed.get(choice.section, choice.section))
+            if reaction.count <= (1 if reaction.me else 0) or (choice is None and emoji not in seen_emojis):
+                continue
             async for user in _reactors(reaction):
-                if user.id == client.user.id:
+                earlier = seen.get((str(user.id), emoji))
+                meant = earlier.choice if earlier is not None else choice
+                if user.id == client.user.id or meant is None:
                     continue
-                key = messages.reaction_key(user.id, choice, suggested)
-                there.add(key)
-                actor = await self.maintainer(None, user.id, user.display_name, candidate_id, unchecked_raises=True)
+                key = messages.reaction_key(user.id, meant, suggested)
+                found.there.add(key)
+                found.ids.add((str(user.id), emoji))
+                if earlier is not None and not earlier.counted:
+                    continue  # not a maintainer's when made: it does not decide now either
+                actor = await self.maintainer(
+                    None, user.id, user.display_name, candidate_id, unchecked_raises=True, seen=earlier is not None
+                )
+                if earlier is None:
+                    found.unseen[(str(user.id), emoji)] = messages.SeenReaction(meant, actor is not None)
                 if actor is not None:
-                    found[key] = ((choice.action, choice.section), actor)
-        return found, there
+                    found.present[key] = ((meant.action, meant.section), actor)
+        return found
+
+
+@dataclass
+class Reactions:
+    """What `Members.reactions_on` found on a message."""
+
+    present: dict[Key, tuple[tuple[str, str | None], Actor]] = field(default_factory=dict)
+    there: set[Key] = field(default_factory=set)
+    unseen: dict[messages.ReactionId, messages.SeenReaction] = field(default_factory=dict)
+    ids: set[messages.ReactionId] = field(default_factory=set)  # every reaction that means something, by who and emoji
 
 
 async def _reactors(reaction: discord.Reaction) -> AsyncIterator[discord.User | discord.Member]:

@@ -112,6 +112,19 @@ class ReactionChoice:
     section: str | None  # None: the candidate's suggested section
 
 
+@dataclass(frozen=True)
+class SeenReaction:
+    """A reaction the bot saw before: what it meant then (its section by the list's name now), and whether its author
+    was a maintainer then (only then does it decide)."""
+
+    choice: ReactionChoice
+    counted: bool
+
+
+# (user id, emoji without variants): one reaction on a message
+ReactionId = tuple[str, str]
+
+
 def reaction_key(user_id: object, choice: ReactionChoice, suggested_section: str | None) -> tuple[str, str, str]:
     """What a maintainer's reaction asks for, comparable with `decision_key` of a recorded Discord decision: the
     user, the action and, for an approval, the section (✅ means the suggested one), ignoring case."""
@@ -163,6 +176,12 @@ def refusal_note(action: str, reason: str, section_emojis: Mapping[str, str]) ->
     """One line under the title saying why a maintainer's reaction changed nothing, and what to do instead."""
     instead = "react with a section emoji" if section_emojis else "decide it on the review page"
     return f"⚠️ Couldn't {action}: {cut(reason, NOTE_LIMIT)}; {instead}"
+
+
+def overruled_note(action: str, reason: str) -> str:
+    """One line under the title saying why a maintainer's reaction changed nothing: the decision made elsewhere
+    stands (`reason` says whose, and the command that changes it on purpose)."""
+    return f"⚠️ Couldn't {action}: {cut(reason, NOTE_LIMIT)}"
 
 
 def conflict_note(wishes: Iterable[tuple[str, str | None, str]]) -> str:

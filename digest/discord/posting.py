@@ -23,6 +23,8 @@ from digest.storage.models import Candidate
 log = logging.getLogger("digest.discord")
 
 POSTING = "posting"  # the key of posting runs in the retries
+# How many of the channel's newest messages are looked through for a message a killed process sent but did not record.
+HISTORY_LOOKED_AT = 200
 
 
 class Poster:
@@ -32,6 +34,7 @@ class Poster:
         database: Database,
         ready: Callable[[], bool],
         channel: Callable[[], discord.PartialMessageable],
+        own_id: Callable[[], int | None],
         retry_after: float,
         trouble: Callable[[str, str | None], None],
     ) -> None:
@@ -40,6 +43,9 @@ class Poster:
         self.database = database
         self._ready = ready
         self._channel = channel
+        self._own_id = own_id  # the bot's user id
+        # (candidate, message) found sent but not recorded: reactions may be on it already, for catching up on
+        self.found: list[tuple[int, int]] = []
         self._trouble = trouble
         # Candidates a posting run has already weighed (posted, or left to wait under the cap); one that is not
         # here was found since, by this process or another one, and calls for a run.
@@ -104,9 +110,21 @@ class Poster:
         limit), which is marked so and not sent again before the bot's next start."""
         listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
         embed = messages.candidate_embed(candidate, self.config.section_emojis, suggested_listed=listed is not None)
+        before = candidate.discord_state
         try:
-            message = await self._channel().send(embed=discord.Embed.from_dict(embed), allowed_mentions=NO_MENTIONS)
+            if candidate.discord_state == store.SENDING:  # a process died while posting it: Discord may have it
+                found = await self._sent_before(candidate.id)
+                if found is not None:
+                    await self._record(candidate, found, listed is not None, shown=False)
+                    self.found.append((candidate.id, found.id))
+                    return True
+            # The intent first: a process killed once Discord has the message, before it is recorded, is caught above.
+            nonce = await asyncio.to_thread(store.mark_sending, self.database, candidate.id)
+            message = await self._channel().send(
+                embed=discord.Embed.from_dict(embed), allowed_mentions=NO_MENTIONS, nonce=nonce
+            )
         except (discord.Forbidden, discord.NotFound) as exc:  # a deleted channel, a lost permission: not a blip
+            await asyncio.to_thread(store.update, self.database, candidate.id, discord_state=before)  # Discord said no
             self._refused = True
             self._trouble(POSTING, f"cannot post in review channel {self.config.channel_id}: {exc}")
             return False
@@ -117,11 +135,19 @@ class Poster:
                             candidate.id, exc)  # fmt: skip
                 await asyncio.to_thread(store.update, self.database, candidate.id, discord_state=store.REFUSED)
                 return None
+            await asyncio.to_thread(store.update, self.database, candidate.id, discord_state=before)
             log.warning("discord: could not post candidate %s: %s", candidate.id, exc)
             return False
         self._refused = False
         self._trouble(POSTING, None)
-        # Marked posted only now that Discord has accepted the message.
+        await self._record(candidate, message, listed is not None)
+        return True
+
+    async def _record(
+        self, candidate: Candidate, message: discord.Message, listed: bool, *, shown: bool = True
+    ) -> None:
+        """Marked posted only now that Discord has accepted the message; `shown`: it shows the candidate as it stands
+        (else, one sent before the bot last stopped, it is edited to)."""
         await asyncio.to_thread(
             store.update,
             self.database,
@@ -130,12 +156,27 @@ class Poster:
             discord_message_id=str(message.id),
             discord_state="posted",
             discord_posted_at=utc_now(),
-            discord_shown_status=candidate.status,
-            discord_shown_decided_at=candidate.decided_at,
-            discord_shown_version=candidate.version,
+            discord_shown_status=candidate.status if shown else None,
+            discord_shown_decided_at=candidate.decided_at if shown else None,
+            discord_shown_version=candidate.version if shown else None,
         )
-        await self._add_reactions(candidate.id, message, listed is not None)
-        return True
+        await self._add_reactions(candidate.id, message, listed)
+
+    async def _sent_before(self, candidate_id: int) -> discord.Message | None:
+        """The candidate's message among the channel's newest, when a process that was posting it died before it was
+        recorded: the bot's own, its embed's footer naming the candidate (no text from arXiv can write a footer)."""
+        marker = f"Candidate {candidate_id} ·"
+        own = self._own_id()
+        try:
+            async for message in self._channel().history(limit=HISTORY_LOOKED_AT):
+                if message.author.id == own and any((e.footer.text or "").startswith(marker) for e in message.embeds):
+                    log.info("discord: candidate %s was posted before the bot last stopped (message %s); not posted "
+                             "again", candidate_id, message.id)  # fmt: skip
+                    return message
+        except discord.Forbidden as exc:  # without Read Message History, posting it again is all the bot can do
+            log.warning("discord: cannot look for the message of candidate %s in the channel (%s); posting it again "
+                        "(give the bot Read Message History to avoid a duplicate)", candidate_id, exc)  # fmt: skip
+        return None
 
     async def add_reactions(
         self, candidate_id: int, message: discord.Message | discord.PartialMessage, only: str | None = None

@@ -29,6 +29,7 @@ class LoggedDecision:
     applied: bool
     actor: str
     unsure: bool = False  # recorded before decisions.command: an /add's or a reaction's, the log cannot say
+    id: int = 0  # its row in the log
 
 
 @dataclass(frozen=True)

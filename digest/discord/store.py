@@ -12,23 +12,42 @@ from sqlalchemy.orm import Session
 
 from digest.arxiv import poll_runs
 from digest.awesome import store as liststore
-from digest.discord.messages import ReactionChoice, decision_key, reaction_key
+from digest.clock import utc_now
+from digest.discord.messages import ReactionChoice, ReactionId, SeenReaction, decision_key, reaction_key
 from digest.discord.replay import LoggedDecision
 from digest.review.queries import latest_decision, pending_query
 from digest.review.rules import undone_by_removal
 from digest.storage.db import Database
-from digest.storage.models import PENDING, Candidate, Decision
+from digest.storage.models import PENDING, Candidate, Decision, DiscordReaction
 from digest.storage.state import PollRun
 from digest.vocab import Channel
 
 # A candidate whose message Discord refuses (AutoMod, a limit): not posted again while the bot runs; it waits on the
 # review page. The next start tries it once more (retry_refused): the server's rules or the config may have changed.
 REFUSED = "refused"
+# decisions.command of a decision recorded before schema 0015 (command "") that the first catching up after the upgrade
+# found no reaction for and kept: an /add's, or a reaction taken back while away; no reaction's from then on.
+SETTLED_UNSURE = "add?"
+
+
+# A candidate whose message is being sent: a process killed before recording it leaves it so, and the next posting
+# looks in the channel for its message before sending another (posting.Poster._sent_before).
+SENDING = "sending"
 
 
 def _to_post() -> Select[tuple[Candidate]]:
     """Pending first-tier candidates (`pending_query` leaves the second tier out) not, or no longer, in the channel."""
-    return pending_query().where(Candidate.discord_state.in_(("unposted", "repost")))
+    return pending_query().where(Candidate.discord_state.in_(("unposted", "repost", SENDING)))
+
+
+def mark_sending(database: Database, candidate_id: int) -> str:
+    """Records that the candidate's message is being sent; the nonce Discord dedupes the send's own retries by."""
+    now = utc_now()
+    with database.transaction() as session:
+        candidate = session.get(Candidate, candidate_id)
+        if candidate is not None:
+            candidate.discord_state, candidate.discord_posted_at = SENDING, now
+    return f"{candidate_id}.{int(now.timestamp())}"[-25:]
 
 
 def candidates_to_post(database: Database, cap_setting: int) -> tuple[list[Candidate], list[int]]:
@@ -143,9 +162,19 @@ def reaction_history(database: Database, candidate_id: int) -> list[LoggedDecisi
                 row.applied,
                 row.actor,
                 row.command == "",
+                row.id,
             )
             for row in session.scalars(query)
         ]
+
+
+def settle_unsure(database: Database, decision_id: int) -> None:
+    """A decision recorded before schema 0015 that catching up kept with no reaction under its message: read from now
+    on as an /add's (SETTLED_UNSURE), so the next restarts neither take it back nor say so again."""
+    with database.transaction() as session:
+        decision = session.get(Decision, decision_id)
+        if decision is not None and decision.command == "":
+            decision.command = SETTLED_UNSURE
 
 
 def ids_to_post(database: Database) -> set[int]:
@@ -207,3 +236,53 @@ def section_names(database: Database) -> list[str]:
     """The list's sections, in the list's order, for the /add command's section field."""
     with database.reading() as session:
         return liststore.section_names(session)
+
+
+def seen_reactions(database: Database, candidate_id: int) -> dict[ReactionId, SeenReaction]:
+    """The reactions on the candidate's message the bot has seen, by who and which emoji."""
+    with database.reading() as session:
+        return {
+            (row.user_id, row.emoji): SeenReaction(
+                ReactionChoice(row.action, _current_name(session, row.section)), row.counted
+            )
+            for row in session.scalars(_reactions_of(candidate_id))
+        }
+
+
+def note_reactions(
+    database: Database,
+    candidate_id: int,
+    sightings: dict[ReactionId, SeenReaction],
+    there: Iterable[ReactionId] | None = None,
+    *,
+    anew: bool = False,
+) -> None:
+    """Records reactions seen (`anew`: a reaction just made, replacing one seen before that the bot missed being
+    taken back); with `there`, every reaction on the message now, forgets those no longer on it."""
+    with database.transaction() as session:
+        rows = {(r.user_id, r.emoji): r for r in session.scalars(_reactions_of(candidate_id))}
+        if there is not None:
+            for gone in rows.keys() - set(there):
+                session.delete(rows.pop(gone))
+        for (user_id, emoji), seen in sightings.items():
+            row = rows.get((user_id, emoji))
+            if row is not None and not anew:
+                continue
+            if row is None:
+                row = DiscordReaction(candidate_id=candidate_id, user_id=user_id, emoji=emoji)
+                session.add(row)
+            row.action, row.section, row.counted = seen.choice.action, seen.choice.section, seen.counted
+            row.seen_at = utc_now()
+
+
+def forget_reaction(database: Database, candidate_id: int, reaction: ReactionId) -> None:
+    """A reaction taken back."""
+    user_id, emoji = reaction
+    query = _reactions_of(candidate_id).where(DiscordReaction.user_id == user_id, DiscordReaction.emoji == emoji)
+    with database.transaction() as session:
+        for row in session.scalars(query):
+            session.delete(row)
+
+
+def _reactions_of(candidate_id: int) -> Select[tuple[DiscordReaction]]:
+    return select(DiscordReaction).where(DiscordReaction.candidate_id == candidate_id)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
 from digest.review.rules import Actor, Standing
-from digest.storage.models import PENDING, Candidate, Decision
+from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision
 from digest.vocab import Action
 
 
@@ -46,13 +46,32 @@ def stands_as(session: Session, candidate_id: int, actor: Actor, action: str, se
     if action != Action.APPROVE:
         return True
     candidate = session.get(Candidate, candidate_id)
-    wanted = section or (candidate.suggested_section if candidate is not None else None)
+    return candidate is not None and approved_into(session, candidate, section)
+
+
+def approved_into(session: Session, candidate: Candidate, section: str | None) -> bool:
+    """Whether the candidate stands approved into `section` (None: its suggested one), resolved as an approval
+    resolves it."""
+    wanted = section or candidate.suggested_section
     resolved = liststore.resolve_section(session, wanted) if wanted else None
     return (
-        candidate is not None
+        candidate.status == APPROVED
         and resolved is not None
         and liststore.label_of(session, resolved) == candidate.decided_section
     )
+
+
+def overturns(session: Session, candidate: Candidate, action: str, section: str | None) -> bool:
+    """Whether approving (into `section`) or rejecting the decided candidate would change its decision; an approval
+    into a section the list lacks does not (the reviewer refuses it with its own reason)."""
+    if candidate.status == PENDING or action not in (Action.APPROVE, Action.REJECT):
+        return False
+    if action == Action.REJECT:
+        return candidate.status != REJECTED
+    wanted = section or candidate.suggested_section
+    if not wanted or liststore.resolve_section(session, wanted) is None:
+        return False
+    return not approved_into(session, candidate, section)
 
 
 def standing_of(session: Session, candidate: Candidate) -> Standing:

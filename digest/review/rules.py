@@ -56,6 +56,15 @@ class Standing:
             return message
         return f"{message}; it was {self.describe()}" if changed else f"{message} {self.made()}".strip()
 
+    def stands_over(self, action: str, section: str | None) -> str:
+        """Why a Discord reaction changed nothing: this decision, made through another channel, stands; and the
+        command that makes the reaction's choice on purpose."""
+        wanted = f"digest {action} {self.candidate_id}" + (f' --section "{section}"' if section else "")
+        return (
+            f"it was already {self.describe()}, and a reaction does not overturn a decision made elsewhere; to "
+            f"{action} it anyway, run `{wanted}`"
+        )
+
     def change_command(self) -> str:
         """The command that overturns this decision on purpose."""
         return f"digest {'reject' if self.status == Status.APPROVED else 'approve'} {self.candidate_id}"
@@ -90,6 +99,8 @@ class Outcome:
     changed: bool
     message: str
     actor: Actor
+    # Why it changed nothing, for whoever made it: a decision made elsewhere stands (Reviewer.decide's first_stands)
+    overruled_by: str | None = None
 
 
 Listener = Callable[[Outcome], Awaitable[None]]

@@ -172,7 +172,7 @@ class Candidate(Base):
     # Discord: the review message, and whether it must be (re)posted.
     discord_channel_id: Mapped[str | None] = mapped_column(String(32))
     discord_message_id: Mapped[str | None] = mapped_column(String(32), index=True)
-    discord_state: Mapped[str] = mapped_column(String(16), default="unposted")  # unposted|posted|repost|refused
+    discord_state: Mapped[str] = mapped_column(String(16), default="unposted")  # unposted|sending|posted|repost|refused
     discord_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The status the Discord message shows; differs from `status` after a decision made elsewhere (web, CLI),
     # which tells the bot to edit the message.
@@ -215,8 +215,25 @@ class Decision(Base):
     channel: Mapped[str] = mapped_column(String(16))  # discord | web | feed | email | cli
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     applied: Mapped[bool] = mapped_column(Boolean, default=True)  # False when it changed nothing
-    # "add": made by Discord's /add, not by a reaction; "": recorded before schema 0015, which could be either
+    # "add": made by Discord's /add, not by a reaction; "": recorded before schema 0015, which could be either; "add?":
+    # one of those that the bot, catching up, found no reaction for and kept (read as an /add's from then on)
     command: Mapped[str | None] = mapped_column(String(32))
+
+
+class DiscordReaction(Base):
+    """A reaction the review bot has seen on a candidate's message: what its emoji meant then (a section emoji's
+    section as the list named it; None: ✅'s suggested one), and whether its author was a maintainer then. One made by
+    someone who was not does not decide later, when they are; and a reaction keeps its meaning when the config gives
+    its emoji to another section."""
+
+    __tablename__ = "discord_reactions"
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    emoji: Mapped[str] = mapped_column(String(64), primary_key=True)  # without variation selector or skin tone
+    action: Mapped[str] = mapped_column(String(16))  # approve | reject
+    section: Mapped[str | None] = mapped_column(String(200))
+    counted: Mapped[bool] = mapped_column(Boolean)  # its author was a maintainer when the bot saw it
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 __all__ = [
@@ -227,6 +244,7 @@ __all__ = [
     "Base",
     "Candidate",
     "Decision",
+    "DiscordReaction",
     "Entry",
     "ListMeta",
     "Paper",
