@@ -56,6 +56,31 @@ def test_relative_paths_in_the_config_file_are_read_from_its_folder_wherever_dig
     assert str(site / "data") in shown and str(site / "digests") in shown, shown
 
 
+@pytest.mark.parametrize("setting", ['data_dir = "data"', 'database_url = "sqlite:///data/list.sqlite3"'])
+def test_an_upgrade_does_not_start_on_an_empty_data_folder_beside_the_config_file(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], setting: str
+) -> None:
+    """A service run from /srv/digest with `--config /etc/digest/digest.toml` and `data_dir = "data"` kept its data in
+    /srv/digest/data (releases before this one read a relative path from the working folder). After the upgrade the
+    same setting names /etc/digest/data: the service must not start there on a new, empty database (the list, the
+    decisions and the readers would seem gone) but say in one line what to write."""
+    etc, srv = clean_environment / "etc", clean_environment / "srv"
+    etc.mkdir(), srv.mkdir()
+    config = etc / "digest.toml"
+    config.write_text(setting + "\n", encoding="utf-8")
+    monkeypatch.chdir(srv)
+    (srv / "data").mkdir()
+    (srv / "data" / "list.sqlite3").write_bytes(b"")  # the database in use, where the last release put it
+    assert main(["--config", str(config), "candidates"]) == 2
+    error = capsys.readouterr().err
+    assert "read from the config file's folder" in error and str(srv / "data") in error, error
+    assert "absolute path" in error
+    assert not (etc / "data").exists(), "an empty data folder was made beside the config file"
+    in_full = setting.replace('"data', f'"{srv}/data').replace("sqlite:///data", f"sqlite:///{srv}/data")
+    config.write_text(in_full + "\n", encoding="utf-8")
+    assert main(["--config", str(config), "config", "check"]) == 0
+
+
 # 5 ------------------------------------------------------------------------------------------------------------------
 def test_a_cli_approval_after_a_restore_keeps_the_list_file_with_the_papers_the_backup_lacks(
     clean_environment: Path, caplog: pytest.LogCaptureFixture

@@ -43,15 +43,25 @@ def load_settings(
     if data_dir is not None:
         given["data_dir"] = data_dir
     problems: list[str] = []
-    sources = (
-        InitSettingsSource(Settings, given),
-        EnvironmentSource(Settings, environ),
-        TomlFileSource(Settings, config_path, problems),
-    )
+    file_source = TomlFileSource(Settings, config_path, problems)
+    sources = (InitSettingsSource(Settings, given), EnvironmentSource(Settings, environ), file_source)
     try:
         settings = Settings(_build_sources=(sources, {}))
     except ValidationError as exc:
         raise ConfigError(problems + problem_lines(Settings, exc)) from None  # no chained error shows a secret
+    problems += moved_data(settings, file_source.moved)
     if problems:
         raise ConfigError(problems)
     return settings
+
+
+def moved_data(settings: Settings, moved: Mapping[str, tuple[str, Path, Path]]) -> list[str]:
+    """The file's relative data folder or SQLite file, when it is the one in use, exists only in the working folder
+    (where releases before this one read it) and not in the config file's folder (where it is read now)."""
+    used = {"data_dir": str(settings.data_dir), "database_url": settings.database_url.removeprefix("sqlite:///")}
+    return [
+        f"{key} {written!r} is read from the config file's folder now ({resolved}, which does not exist), not from "
+        f"the working folder ({before}, which does): write {key} as an absolute path so the service keeps its data"
+        for key, (written, before, resolved) in moved.items()
+        if Path(used[key].split("?", 1)[0]).resolve() == resolved.resolve()
+    ]

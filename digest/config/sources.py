@@ -72,6 +72,9 @@ class TomlFileSource(_Source):
         self.data = read_toml(path, problems) if path else {}
         self.problems = problems
         self.folder = path.expanduser().absolute().parent if path else None
+        # What the file's relative data_dir or SQLite file named before it was read from the file's folder (the working
+        # folder's), kept where that exists and the file's folder has none: see `moved_data`.
+        self.moved: dict[str, tuple[str, Path, Path]] = {}  # key: (as written, the working folder's, the file's)
 
     def __call__(self) -> dict[str, Any]:
         data = copy.deepcopy(self.data)
@@ -113,6 +116,8 @@ class TomlFileSource(_Source):
                 continue
             resolved = folder / given
             table[last] = str(resolved)
+            if path == ("data_dir",):
+                self._note_moved("data_dir", given, resolved)
             if must_exist and not resolved.exists():
                 del table[last]
                 self.problems.append(
@@ -124,6 +129,14 @@ class TomlFileSource(_Source):
             rest = url.removeprefix(SQLITE_PREFIX)
             if rest and not rest.startswith(("?", ":memory:")):
                 data["database_url"] = SQLITE_PREFIX + str(folder / rest)
+                self._note_moved("database_url", Path(rest.split("?", 1)[0]), folder / rest.split("?", 1)[0])
+
+    def _note_moved(self, key: str, written: Path, resolved: Path) -> None:
+        """Releases before this one read a relative path from the working folder: an upgrade must not start on a new,
+        empty data folder (or database) beside the config file while the one in use sits in the working folder."""
+        before = written.absolute()
+        if before != resolved and before.exists() and not resolved.exists():
+            self.moved[key] = (str(written), before, resolved)
 
     def _environment_only(self, key: str, variable: str) -> None:
         self.problems.append(f"{key} is read from the environment only: set {variable}, not the config file")
