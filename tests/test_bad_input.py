@@ -248,9 +248,17 @@ def test_a_read_only_data_folder_is_named_as_the_reason(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """SQLite writes its journal beside the database even to read it: a read-only folder stopped every command with
-    "unable to open database file" and nothing said why."""
+    "unable to open database file" and nothing said why. A command that changes something says why it cannot; one
+    that only reads reads the database as it stands, and says why it is read-only (not "free space": the disk is not
+    full)."""
     prepared(data_dir)
     with read_only_view(data_dir, tmp_path / "read-only") as view:
-        assert main(["--data-dir", str(view), "candidates"]) == 1
+        assert main(["--data-dir", str(view), "reject", "1"]) == 1
         line = one_line_error(capsys)
+        assert main(["--data-dir", str(view), "candidates"]) == 0
+        read = capsys.readouterr()
     assert line.startswith("digest: cannot open the database") and f"the folder {view} is read-only" in line
+    assert "pending" in read.out
+    warning = read.err.strip()
+    assert warning.count("\n") == 0 and warning.startswith("digest: warning: reading the database read-only")
+    assert f"{view} is read-only" in warning and "make the folder writable" in warning and "free space" not in warning

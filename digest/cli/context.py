@@ -56,7 +56,8 @@ class Context:
         from digest.storage.failures import full_disk, read_only_folder
 
         url = self.settings.database_url
-        why = full_disk(url) or read_only_folder(url)
+        disk_full = full_disk(url)
+        why = disk_full or read_only_folder(url)
         if not self.reading_only or not why:
             raise failure
         from digest.storage.snapshot import open_read_only
@@ -64,7 +65,8 @@ class Context:
         database = open_read_only(url)
         if database is None:
             raise failure
-        print(f"digest: warning: reading the database read-only{why}; free space to change anything", file=sys.stderr)
+        mend = "free space" if disk_full else "make the folder writable"
+        print(f"digest: warning: reading the database read-only{why}; {mend} to change anything", file=sys.stderr)
         return database
 
     def close(self) -> None:
