@@ -164,7 +164,8 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 def test_a_database_on_a_full_disk_is_said_to_be_on_a_full_disk(
     small_disk: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """With no room for its journal SQLite says "disk I/O error", which reads as failing hardware."""
+    """With no room for its journal SQLite says "disk I/O error", which reads as failing hardware. A command that
+    changes something says the disk is full; one that only reads reads as the database stands, saying so."""
     import shutil
 
     made = tmp_path / "made"
@@ -174,9 +175,12 @@ def test_a_database_on_a_full_disk_is_said_to_be_on_a_full_disk(
     shutil.copy(made / "digest.sqlite3", data / "digest.sqlite3")
     fill_disk(small_disk)
     capsys.readouterr()
-    assert run(data, "candidates") == 1
+    assert run(data, "reject", "1") == 1
     error = capsys.readouterr().err
     assert error.count("\n") == 1 and f"the disk holding {data} is full" in error, error
+    assert run(data, "candidates") == 0
+    warning = capsys.readouterr().err
+    assert warning.count("\n") == 1 and f"the disk holding {data} is full" in warning and "free space" in warning
 
 
 def test_a_new_folder_seeded_from_a_list_of_your_own_says_which(
