@@ -65,7 +65,8 @@ async def test_backfill_past_the_api_result_limit_goes_on_by_date_and_finishes(
     `digest backfill --since DATE` asked one query from DATE to now: a backfill over a year of cs.* reached the
     limit, then stopped on the empty pages (or the refusal), and every run after resumed into the same wall, never
     done. Now the period is asked a month at a time; a month over the limit goes on a day at a time from the day it
-    reached; no request passes the limit, the run is done, and says what it did. A second run asks nothing."""
+    reached; no request passes the limit, the run is done, and says what it did. A second run asks only the month
+    holding today, from where the first stopped."""
     march_start = [f"2026-03-0{day}" for day in range(1, 10)] + ["2026-03-10"]
     march_end = [f"2026-03-{day}" for day in range(20, 29)] + ["2026-03-29"]
     empty = without_entries(api_page("s0_m10_bc5a6c384fe9")).replace(b">214881<", b">0<")
@@ -83,6 +84,7 @@ async def test_backfill_past_the_api_result_limit_goes_on_by_date_and_finishes(
         report = await backfill(api_settings(settings, server), database, date(2026, 3, 1), page_size=10,
                                 clock=FakeClock(), result_limit=20)  # fmt: skip
         first = asked(server)
+        server.program("/api/query", Reply(body=empty))  # nothing submitted since in April
         again = await backfill(api_settings(settings, server), database, date(2026, 3, 1), page_size=10,
                                clock=FakeClock(), result_limit=20)  # fmt: skip
     assert first == [
@@ -95,7 +97,8 @@ async def test_backfill_past_the_api_result_limit_goes_on_by_date_and_finishes(
     ]
     assert report.done and report.stopped is None, report
     assert report.entries == 40 and report.by_day == ["2026-03-01 to 2026-03-31"]
-    assert again.done and again.windows == 0 and len(asked(server)) == len(first)
+    # March, read whole, is not asked again; April, the month holding today, only from where the first run stopped.
+    assert again.done and again.windows == 1 and asked(server)[len(first) :] == [("20260401-29991231", 10)]
 
 
 @pytest.mark.asyncio
@@ -135,6 +138,28 @@ async def test_a_backfill_stopped_at_the_limit_resumes_a_day_at_a_time_in_the_ne
         ("20260401-29991231", 0),
     ]
     assert second.done and second.stopped is None, second
+
+
+@pytest.mark.asyncio
+async def test_a_backfill_run_again_later_in_the_month_reads_what_was_submitted_since(
+    settings: Settings, database: Database
+) -> None:
+    """The month holding today is open-ended: a backfill that read it to its end on the 2nd took it for a month read
+    whole, so the same command (or the `--since` a poll names after the service was down) run on the 20th asked
+    nothing and read none of the papers submitted in between: 'done', with the missed days never read. Now the month
+    holding today goes on from where it stopped, as one run did before the date windows."""
+    async with ArxivServer() as server:
+        server.program("/api/query", Reply(body=dated_page("s0_m10_bc5a6c384fe9", 10, ["2026-04-02"] * 10)))
+        on_the_2nd = FakeClock(datetime(2026, 4, 2, 12, 0, tzinfo=UTC))
+        first = await backfill(api_settings(settings, server), database, date(2026, 4, 1), page_size=10,
+                               clock=on_the_2nd)  # fmt: skip
+        server.program("/api/query", Reply(body=dated_page("s10_m10_34e56e15aaac", 20, ["2026-04-15"] * 10)))
+        on_the_20th = FakeClock(datetime(2026, 4, 20, 12, 0, tzinfo=UTC))
+        second = await backfill(api_settings(settings, server), database, date(2026, 4, 1), page_size=10,
+                                clock=on_the_20th)  # fmt: skip
+    assert first.done and first.entries == 10
+    assert asked(server) == [("20260401-29991231", 0), ("20260401-29991231", 10)]
+    assert second.done and second.entries == 10, second
 
 
 def list_links(database: Database, *arxiv_ids: str) -> None:
