@@ -319,6 +319,23 @@ async def test_a_feed_dated_in_the_future_does_not_stop_the_source_for_good(
     assert second.sources[0].new_candidates == 1
 
 
+@pytest.mark.asyncio
+async def test_a_feed_dated_in_the_future_names_no_missed_days_up_to_its_date(
+    settings: Settings, database: Database
+) -> None:
+    """After Monday's real feed, a mirror served a feed dated a year ahead. Its date was rightly not kept, but the same
+    poll said every announcement day from Tuesday to that date (about 260) had been missed, in a warning, with a
+    backfill to run for them: days that have not come yet. Now a date not kept names no missed day either."""
+    monday = date(2026, 4, 27)
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=feed(RELEVANT[0], day=monday)))
+        await run_poll(settings, database, sources=[url], clock=FakeClock())
+        server.program("/rss/cs.CV", Reply(body=feed(RELEVANT[1], day=monday.replace(year=2027))))
+        later = FakeClock(datetime(2026, 4, 27, 10, 30, tzinfo=UTC))
+        line = (await run_poll(settings, database, sources=[url], clock=later)).sources[0].line()
+    assert "missed" not in line and "backfill" not in line, line
+
+
 @pytest.mark.parametrize(
     ("setting", "refused"),
     [

@@ -181,7 +181,9 @@ def process_answer(
         log.warning("poll %s: the feed is dated %s, far after this machine's clock: the date is not kept", source,
                     f"{parsed.feed_date:%Y-%m-%d}")  # fmt: skip
     if parsed.kind != "api":  # an API query is no day's feed
-        report.missed = missed_days_clause(last_feed_date, parsed.feed_date, settings.arxiv.holidays)
+        # A date not kept (far ahead of the clock) is no day reached: no day up to it was missed.
+        feed_date = sane_feed_date(parsed.feed_date, now)
+        report.missed = missed_days_clause(sane_feed_date(last_feed_date, now), feed_date, settings.arxiv.holidays)
     for paper in parsed.papers:
         if paper.title_has_markup:
             log.warning(
