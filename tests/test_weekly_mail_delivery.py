@@ -606,3 +606,37 @@ def test_the_services_log_does_not_carry_every_readers_address(
     logged = "\n".join(record.getMessage() for record in caplog.records if record.name.startswith("digest"))
     assert "2026-W48 readers: sent (sent to 12 recipients)" in logged, logged
     assert not any(address in logged for address in readers)
+
+
+class ClosingInbox(Inbox):
+    """Takes the first message; then answers the next recipient '421 closing' (a server shutting down, a rate limit),
+    which makes smtplib drop the connection, once. Later connections are served in full."""
+
+    closed: bool = False
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if self.envelopes and not self.closed:
+            self.closed = True
+            return "421 4.3.2 Service shutting down, closing transmission channel"
+        return await super().handle_RCPT(server, session, envelope, address, options)
+
+
+def test_a_server_closing_after_the_first_batch_leaves_every_later_reader_owed_the_week(tmp_path: Path) -> None:
+    """120 readers go in three messages of 50, 50 and 20. The server took the first, then answered the second's first
+    recipient 421 and closed the connection: the other 49 of that batch, never asked, were recorded as having the
+    week, and the retry sent it to the 21 it knew were owed. Expected: the retry brings it to every reader the first
+    run did not reach, and no reader gets it twice."""
+    port = free_port()
+    readers = tuple(f"reader{number:03d}@example.org" for number in range(120))
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    inbox = ClosingInbox()
+    try:
+        with smtp_server(inbox, port):
+            first = run_weekly_job(settings, database, NOW)
+            retry = run_weekly_job(settings, database, NOW + timedelta(hours=3))
+    finally:
+        database.dispose()
+    assert [outcome.status for outcome in first.emails] == ["partly-sent"]
+    assert [outcome.status for outcome in retry.emails] == ["sent"]
+    delivered = [address for envelope in inbox.envelopes for address in envelope.rcpt_tos]
+    assert sorted(delivered) == sorted(readers)

@@ -227,6 +227,10 @@ def _send_in_batches(
             sent_some = True
         except smtplib.SMTPRecipientsRefused as exc:
             refused.update(exc.recipients)
+            if sent_some and any(address not in exc.recipients for address in batch):  # a 421: the rest never asked
+                owed = {address: (451, b"4.3.0 not sent: the server closed the connection") for address in to[start:]}
+                refused = {**owed, **refused}
+                break
         except (OSError, smtplib.SMTPException) as exc:
             if not sent_some:
                 raise
