@@ -640,3 +640,24 @@ def test_a_server_closing_after_the_first_batch_leaves_every_later_reader_owed_t
     assert [outcome.status for outcome in retry.emails] == ["sent"]
     delivered = [address for envelope in inbox.envelopes for address in envelope.rcpt_tos]
     assert sorted(delivered) == sorted(readers)
+
+
+def test_a_connection_closed_mid_list_does_not_log_every_reader_left(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """250 readers; the server closed the connection after the first batch of 50. The log then said 'the SMTP server
+    refused some recipients: reader050@...: 451 ...; reader051@...: 451 ...' for all 200 readers left, twice (and
+    the edition's line too): the readers' addresses the weekly log line no longer carries, in the log after all.
+    Expected: one reason, a few of its recipients named, the others counted."""
+    port = free_port()
+    readers = tuple(f"reader{number:03d}@example.org" for number in range(250))
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    try:
+        with smtp_server(ClosingInbox(), port), caplog.at_level("INFO"):
+            first = run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    assert [outcome.status for outcome in first.emails] == ["partly-sent"]
+    logged = "\n".join(record.getMessage() for record in caplog.records if record.name.startswith("digest"))
+    named = {address for address in readers if address in logged}
+    assert len(named) <= 6 and "more" in logged, (len(named), logged[:600])

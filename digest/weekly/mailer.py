@@ -20,6 +20,7 @@ from email.utils import format_datetime, make_msgid
 
 from digest.addresses import AddressError, Mailbox, envelope_address, list_id, mailbox, unsubscribe_problem
 from digest.config import SmtpSettings
+from digest.weekly.refusals import summarised
 
 log = logging.getLogger(__name__)
 
@@ -294,7 +295,5 @@ def _reason(exc: BaseException) -> str:
 
 
 def _refusals(refused: dict[str, tuple[int, bytes]]) -> str:
-    return "; ".join(
-        f"{address}: {code} {_header_value(reason.decode('utf-8', 'replace'))}"
-        for address, (code, reason) in sorted(refused.items())
-    )
+    replies = {address: (code, reason.decode("utf-8", "replace")) for address, (code, reason) in refused.items()}
+    return summarised({address: f"{code} {_header_value(reason)}" for address, (code, reason) in replies.items()})
