@@ -24,6 +24,7 @@ from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_remote import ANN, AUTHOR_ENV, NOW, TYPO_NEW, TYPO_OLD, Remote, git, make_remote, publish_config
+from tests.test_publish_recovery import push_bytes
 
 MAINTAINER = f"{AUTHOR_ENV['GIT_AUTHOR_NAME']} <{AUTHOR_ENV['GIT_AUTHOR_EMAIL']}>"
 
@@ -51,13 +52,6 @@ def approve(database: Database, reviewer: Reviewer, index: int) -> str:
     paper = real_papers()[index]
     reviewer.decide(insert_candidate(database, paper), "approve", ANN)
     return str(paper["arxiv_id"])
-
-
-def push_bytes(remote: Remote, data: bytes, subject: str = "hand edit") -> None:
-    git(remote.work, "pull", "--quiet", "--ff-only", "origin", "main")
-    (remote.work / "README.md").write_bytes(data)
-    git(remote.work, "commit", "--quiet", "-am", subject)
-    git(remote.work, "push", "--quiet", "origin", "HEAD:main")
 
 
 # 1 ------------------------------------------------------------------------------------------------------------------

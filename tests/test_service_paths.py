@@ -20,16 +20,7 @@ from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from tests.conftest import fill_disk, make_settings, mounted_tmpfs
 from tests.factories import insert_candidate, real_papers
-
-VARIABLES = ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL")
-
-
-@pytest.fixture
-def clean_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for name in VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
+from tests.test_config_cmd import clean_environment as clean_environment  # the fixture, shared
 
 
 # 4 ------------------------------------------------------------------------------------------------------------------
