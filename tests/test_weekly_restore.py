@@ -54,3 +54,39 @@ def test_a_restored_backup_does_not_send_readers_the_weeks_they_already_have(tmp
     assert all(outcome.status == "already-sent" for outcome in again.emails)
     log_text = (settings.data_dir / "weekly-sent.log").read_text(encoding="utf-8")
     assert "2026-W47\treaders\t" in log_text and READER not in log_text
+
+
+def test_a_backup_taken_while_a_reader_was_still_owed_the_week_does_not_send_it_to_them_again(tmp_path: Path) -> None:
+    """The week went to a@ at once while b@'s server greylisted it (451); the nightly backup was taken then; the retry
+    brought it to b@ and weekly-sent.log says the edition was sent. Restoring that backup brought back 'b@ is owed
+    it', and as the edition had gone to some readers in the restored copy, the log was not believed: b@ got the week a
+    second time. Expected: the log's line stands for every reader; nobody gets it twice."""
+    from tests.test_weekly_mail_delivery import SelectiveInbox
+
+    readers = ("a@example.org", "b@example.org")
+    inbox = SelectiveInbox({"b@example.org": "451 4.7.1 Greylisted, please try again later"})
+    with smtp_server(inbox) as port:
+        settings = make_settings(tmp_path / "data", config(port, recipients=readers, maintainers=()))
+        database_file = settings.data_dir / "digest.sqlite3"
+        database = open_service_database(settings)
+        try:
+            first = run_weekly_job(settings, database, MONDAY)
+        finally:
+            database.dispose()
+        shutil.copyfile(database_file, tmp_path / "backup.sqlite3")  # b@ still owed the week
+        inbox.replies.clear()
+        database = open_service_database(settings)
+        try:
+            retry = run_weekly_job(settings, database, MONDAY + timedelta(hours=3))
+        finally:
+            database.dispose()
+        shutil.copyfile(tmp_path / "backup.sqlite3", database_file)  # the restore
+        database = open_service_database(settings)
+        try:
+            after = run_weekly_job(settings, database, MONDAY + timedelta(hours=6))
+        finally:
+            database.dispose()
+    assert [o.status for o in first.emails] == ["partly-sent"] and [o.status for o in retry.emails] == ["sent"]
+    assert [o.status for o in after.emails] == ["already-sent"]
+    delivered = sorted(address for envelope in inbox.envelopes for address in envelope.rcpt_tos)
+    assert delivered == sorted(readers)

@@ -130,13 +130,14 @@ def mark_delivered(
 
 
 def mark_logged(database: Database, week: str, edition: Edition, sent_at: datetime, message_id: str) -> bool:
-    """Records as sent the claimed edition that the mail log (weekly/maillog.py) says was, unless it has gone to some
-    readers since (the log's line is then older than this record); whether it did."""
+    """Records as sent the claimed edition that the mail log (weekly/maillog.py) says was; whether it did. The log's
+    line is written once every reader has it: a copy of the database that still owes it to some (a backup taken
+    between a partial send and its retry) is older than the line, and they are owed nothing."""
     with database.transaction() as session:
         row = session.get(WeeklyDigest, (week, edition))
-        if row is None or row.deferred or row.recipients:
+        if row is None:
             return False
-        row.status, row.sent_at, row.next_attempt_at = SENT, as_utc(sent_at), None
+        row.status, row.sent_at, row.next_attempt_at, row.deferred = SENT, as_utc(sent_at), None, []
         row.message_id = message_id or row.message_id
         row.last_error = "sent before the database's copy was made (weekly-sent.log)"
         return True
