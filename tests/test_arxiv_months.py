@@ -380,3 +380,29 @@ def test_the_unknown_id_warning_names_the_line_of_that_id_not_of_a_longer_one() 
     found = unknown_id_findings(markdown, {"2401.1234": asked, "2402.00001": asked, "2403.99999": asked}, 7)
     assert [(f.line, f.code) for f in found] == [(4, "arxiv-unknown"), (5, "arxiv-unknown")]
     assert "asked again after 2026-05-08" in found[0].message
+
+
+@pytest.mark.asyncio
+async def test_a_retry_after_answered_to_the_retry_itself_is_polled_before_the_feed_gives_way() -> None:
+    """The 00:30 poll failed (arXiv late), and the 06:00 retry was answered '503, Retry-After: 2 h'. The extra poll
+    after the Retry-After was not scheduled, because a retry 'already came after it': tomorrow's 06:00 retry, which
+    reads tomorrow's feed. Today's was never read. Now only a retry or poll before the day's feed gives way counts."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from apscheduler.triggers.date import DateTrigger
+
+    from digest import jobs
+    from digest.service.schedule import POLL_RETRY_AFTER_ID, schedule_poll_after_busy
+
+    now = datetime.now(UTC)  # 06:00 in New York, as far as the jobs below are concerned
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(jobs.POLL_JOB, DateTrigger(now + timedelta(hours=18, minutes=30)), id="poll")  # tomorrow 00:30
+    scheduler.add_job(jobs.RETRY_JOB, DateTrigger(now + timedelta(hours=24)), id="poll-retry")  # tomorrow 06:00
+    scheduler.start(paused=True)
+    try:
+        busy_until, replaced = now + timedelta(hours=2), now + timedelta(hours=14)  # the feed gives way at 20:00
+        at = schedule_poll_after_busy(scheduler, busy_until, replaced)
+        extra = scheduler.get_job(POLL_RETRY_AFTER_ID)
+    finally:
+        scheduler.shutdown(wait=False)
+    assert at == busy_until + timedelta(minutes=1)
+    assert extra is not None and extra.next_run_time == at

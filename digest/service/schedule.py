@@ -163,15 +163,21 @@ def schedule_weekly_retry(scheduler: AsyncIOScheduler, retry_at: datetime) -> No
 
 def schedule_poll_after_busy(scheduler: AsyncIOScheduler, busy_until: datetime, before: datetime) -> datetime | None:
     """After a poll arXiv asked to leave alone until `busy_until`: the poll's retry at that time (a minute after),
-    when no retry or poll already comes after it, and it still comes `before` the day's feed is replaced and before
-    the next poll (a later one would read another day). Returns when it runs, or None."""
+    when no retry already comes after it while the day's feed holds, and it still comes `before` the day's feed is
+    replaced and before the next poll (a later one would read another day). Returns when it runs, or None."""
     at = busy_until + RETRY_AFTER_MARGIN
     if at >= before:
         return None
     retry, poll = scheduler.get_job("poll-retry"), scheduler.get_job("poll")
     extra = scheduler.get_job(POLL_RETRY_AFTER_ID)
     later = [job.next_run_time for job in (retry, extra) if job is not None and job.next_run_time is not None]
-    if any(when >= at for when in later) or poll is None or poll.next_run_time is None or poll.next_run_time <= at:
+    # A retry reads the day's feed only before that gives way (tomorrow's 06:00 retry reads tomorrow's).
+    if (
+        any(at <= when < before for when in later)
+        or poll is None
+        or poll.next_run_time is None
+        or poll.next_run_time <= at
+    ):
         return None
     scheduler.add_job(
         jobs.RETRY_JOB,
