@@ -58,10 +58,22 @@ def load_settings(
 def moved_data(settings: Settings, moved: Mapping[str, tuple[str, Path, Path]]) -> list[str]:
     """The file's relative data folder or SQLite file, when it is the one in use, exists only in the working folder
     (where releases before this one read it) and not in the config file's folder (where it is read now)."""
-    used = {"data_dir": str(settings.data_dir), "database_url": settings.database_url.removeprefix("sqlite:///")}
+    used = {
+        "data_dir": str(settings.data_dir),
+        "database_url": settings.database_url.removeprefix("sqlite:///"),
+        "weekly.out_dir": str(settings.weekly.out_dir or ""),
+        "publish.repository": settings.publish.repository or "",
+    }
     return [
-        f"{key} {written!r} is read from the config file's folder now ({resolved}, which does not exist), not from "
-        f"the working folder ({before}, which does): write {key} as an absolute path so the service keeps its data"
+        _moved_line(key, written, before, resolved)
         for key, (written, before, resolved) in moved.items()
         if Path(used[key].split("?", 1)[0]).resolve() == resolved.resolve()
     ]
+
+
+def _moved_line(key: str, written: str, before: Path, resolved: Path) -> str:
+    return (
+        f"{key} {written!r} is read from the config file's folder now ({resolved}, which does not exist), not from "
+        f"the working folder ({before}, which does): write {key} as an absolute path so the service keeps "
+        f"{'its data' if key in ('data_dir', 'database_url') else 'using it'}"
+    )
