@@ -48,7 +48,13 @@ def load_settings(
     try:
         settings = Settings(_build_sources=(sources, {}))
     except ValidationError as exc:
-        raise ConfigError(problems + problem_lines(Settings, exc)) from None  # no chained error shows a secret
+        # The data folder's move is said with the other problems, not only once they are fixed (an operator upgrading
+        # fixes a refused schedule and would only then learn the data folder is a new one).
+        overridden = {"data_dir"} if data_dir is not None or environ.get("DIGEST_DATA_DIR") else set()
+        overridden |= {"database_url"} if environ.get("DIGEST_DATABASE_URL") else set()
+        unchecked = {key: found for key, found in file_source.moved.items() if key not in overridden}
+        lines = problems + problem_lines(Settings, exc) + [_moved_line(key, *found) for key, found in unchecked.items()]
+        raise ConfigError(lines) from None  # no chained error shows a secret
     problems += moved_data(settings, file_source.moved)
     if problems:
         raise ConfigError(problems)
