@@ -72,6 +72,66 @@ def test_an_upgrade_does_not_start_on_an_empty_data_folder_beside_the_config_fil
     assert main(["--config", str(config), "config", "check"]) == 0
 
 
+@pytest.mark.parametrize(
+    ("table", "key", "folder"), [("weekly", "out_dir", "digests"), ("publish", "repository", "list.git")]
+)
+def test_an_upgrade_does_not_move_the_weekly_folder_or_the_local_repository_beside_the_config_file(
+    clean_environment: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    table: str,
+    key: str,
+    folder: str,
+) -> None:
+    """Run from /srv/digest with `--config /etc/digest/digest.toml`, the last release wrote the weekly digests into
+    /srv/digest/digests (`[weekly] out_dir = "digests"`) and published to /srv/digest/list.git (`[publish] repository
+    = "list.git"`). After the upgrade `config check` said OK while the same settings named /etc/digest/digests (a new,
+    empty folder the digests silently went to) and /etc/digest/list.git (every publish then failed: 'does not appear
+    to be a git repository'). Like the data folder, such a path is refused in one line that says to write it in full."""
+    etc, srv = clean_environment / "etc", clean_environment / "srv"
+    etc.mkdir(), srv.mkdir()
+    monkeypatch.chdir(srv)
+    (srv / "data").mkdir()
+    if key == "repository":
+        subprocess.run(["git", "init", "-q", "--bare", str(srv / folder)], check=True)
+    else:
+        (srv / folder).mkdir()
+    config = etc / "digest.toml"
+    config.write_text(f'data_dir = "{srv}/data"\n[{table}]\n{key} = "{folder}"\n', encoding="utf-8")
+    assert main(["--config", str(config), "config", "check"]) == 1
+    out = capsys.readouterr()
+    said = out.out + out.err
+    assert f"{table}.{key}" in said and str(srv / folder) in said and "absolute path" in said, said
+    assert main(["--config", str(config), "candidates"]) == 2
+    assert not (etc / folder).exists(), "a new folder was made beside the config file"
+    config.write_text(f'data_dir = "{srv}/data"\n[{table}]\n{key} = "{srv}/{folder}"\n', encoding="utf-8")
+    assert main(["--config", str(config), "config", "check"]) == 0
+
+
+def test_config_check_names_the_moved_data_folder_with_the_other_problems(
+    clean_environment: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The last release's config (run from /srv/digest, `data_dir = "data"`, a poll_cron it accepted) after the
+    upgrade: `config check` listed the poll_cron it now refuses and said nothing of the data folder, so the operator
+    fixed that, ran it again and only then learnt the data folder would be a new one. Every problem comes at once."""
+    etc, srv = clean_environment / "etc", clean_environment / "srv"
+    etc.mkdir(), srv.mkdir()
+    monkeypatch.chdir(srv)
+    (srv / "data").mkdir()
+    config = etc / "digest.toml"
+    config.write_text('data_dir = "data"\n[arxiv]\npoll_cron = "30 0,3,6,9,12 * * mon-fri"\n', encoding="utf-8")
+    assert main(["--config", str(config), "config", "check"]) == 1
+    out = capsys.readouterr()
+    said = out.out + out.err
+    assert "arxiv.poll_cron" in said, said
+    assert "data_dir 'data' is read from the config file's folder now" in said and str(srv / "data") in said, said
+    assert "2 problem(s)" in said, said
+    monkeypatch.setenv("DIGEST_DATA_DIR", str(srv / "data"))  # the folder given in full: only the schedule is left
+    assert main(["--config", str(config), "config", "check"]) == 1
+    said = "".join(capsys.readouterr())
+    assert "1 problem(s)" in said and "data_dir" not in said.split("problem:")[-1], said
+
+
 # 5 ------------------------------------------------------------------------------------------------------------------
 def test_a_cli_approval_after_a_restore_keeps_the_list_file_with_the_papers_the_backup_lacks(
     clean_environment: Path, caplog: pytest.LogCaptureFixture

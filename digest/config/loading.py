@@ -48,7 +48,13 @@ def load_settings(
     try:
         settings = Settings(_build_sources=(sources, {}))
     except ValidationError as exc:
-        raise ConfigError(problems + problem_lines(Settings, exc)) from None  # no chained error shows a secret
+        # The data folder's move is said with the other problems, not only once they are fixed (an operator upgrading
+        # fixes a refused schedule and would only then learn the data folder is a new one).
+        overridden = {"data_dir"} if data_dir is not None or environ.get("DIGEST_DATA_DIR") else set()
+        overridden |= {"database_url"} if environ.get("DIGEST_DATABASE_URL") else set()
+        unchecked = {key: found for key, found in file_source.moved.items() if key not in overridden}
+        lines = problems + problem_lines(Settings, exc) + [_moved_line(key, *found) for key, found in unchecked.items()]
+        raise ConfigError(lines) from None  # no chained error shows a secret
     problems += moved_data(settings, file_source.moved)
     if problems:
         raise ConfigError(problems)
@@ -58,10 +64,22 @@ def load_settings(
 def moved_data(settings: Settings, moved: Mapping[str, tuple[str, Path, Path]]) -> list[str]:
     """The file's relative data folder or SQLite file, when it is the one in use, exists only in the working folder
     (where releases before this one read it) and not in the config file's folder (where it is read now)."""
-    used = {"data_dir": str(settings.data_dir), "database_url": settings.database_url.removeprefix("sqlite:///")}
+    used = {
+        "data_dir": str(settings.data_dir),
+        "database_url": settings.database_url.removeprefix("sqlite:///"),
+        "weekly.out_dir": str(settings.weekly.out_dir or ""),
+        "publish.repository": settings.publish.repository or "",
+    }
     return [
-        f"{key} {written!r} is read from the config file's folder now ({resolved}, which does not exist), not from "
-        f"the working folder ({before}, which does): write {key} as an absolute path so the service keeps its data"
+        _moved_line(key, written, before, resolved)
         for key, (written, before, resolved) in moved.items()
         if Path(used[key].split("?", 1)[0]).resolve() == resolved.resolve()
     ]
+
+
+def _moved_line(key: str, written: str, before: Path, resolved: Path) -> str:
+    return (
+        f"{key} {written!r} is read from the config file's folder now ({resolved}, which does not exist), not from "
+        f"the working folder ({before}, which does): write {key} as an absolute path so the service keeps "
+        f"{'its data' if key in ('data_dir', 'database_url') else 'using it'}"
+    )

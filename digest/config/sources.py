@@ -72,8 +72,9 @@ class TomlFileSource(_Source):
         self.data = read_toml(path, problems) if path else {}
         self.problems = problems
         self.folder = path.expanduser().absolute().parent if path else None
-        # What the file's relative data_dir or SQLite file named before it was read from the file's folder (the working
-        # folder's), kept where that exists and the file's folder has none: see `moved_data`.
+        # What the file's relative data_dir, SQLite file, weekly folder or local repository named before it was read
+        # from the file's folder (the working folder's), kept where that exists and the file's folder has none: see
+        # `moved_data`.
         self.moved: dict[str, tuple[str, Path, Path]] = {}  # key: (as written, the working folder's, the file's)
 
     def __call__(self) -> dict[str, Any]:
@@ -116,8 +117,8 @@ class TomlFileSource(_Source):
                 continue
             resolved = folder / given
             table[last] = str(resolved)
-            if path == ("data_dir",):
-                self._note_moved("data_dir", given, resolved)
+            if not must_exist:  # data_dir, [weekly] out_dir, a local [publish] repository
+                self._note_moved(".".join(path), given, resolved)
             if must_exist and not resolved.exists():
                 del table[last]
                 self.problems.append(
@@ -133,7 +134,8 @@ class TomlFileSource(_Source):
 
     def _note_moved(self, key: str, written: Path, resolved: Path) -> None:
         """Releases before this one read a relative path from the working folder: an upgrade must not start on a new,
-        empty data folder (or database) beside the config file while the one in use sits in the working folder."""
+        empty data folder (or database, weekly folder, repository) beside the config file while the one in use sits in
+        the working folder."""
         before = written.absolute()
         if before != resolved and before.exists() and not resolved.exists():
             self.moved[key] = (str(written), before, resolved)
