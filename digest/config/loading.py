@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -44,37 +45,24 @@ def load_settings(
         given["data_dir"] = data_dir
     problems: list[str] = []
     file_source = TomlFileSource(Settings, config_path, problems)
-    sources = (InitSettingsSource(Settings, given), EnvironmentSource(Settings, environ), file_source)
+    environment = EnvironmentSource(Settings, environ)
+    sources = (InitSettingsSource(Settings, given), environment, file_source)
     try:
         settings = Settings(_build_sources=(sources, {}))
     except ValidationError as exc:
-        # The data folder's move is said with the other problems, not only once they are fixed (an operator upgrading
-        # fixes a refused schedule and would only then learn the data folder is a new one).
-        overridden = {"data_dir"} if data_dir is not None or environ.get("DIGEST_DATA_DIR") else set()
-        overridden |= {"database_url"} if environ.get("DIGEST_DATABASE_URL") else set()
-        unchecked = {key: found for key, found in file_source.moved.items() if key not in overridden}
-        lines = problems + problem_lines(Settings, exc) + [_moved_line(key, *found) for key, found in unchecked.items()]
+        lines = problems + problem_lines(Settings, exc) + _moved(file_source, given.keys() | environment().keys())
         raise ConfigError(lines) from None  # no chained error shows a secret
-    problems += moved_data(settings, file_source.moved)
+    problems += _moved(file_source, given.keys() | environment().keys())
     if problems:
         raise ConfigError(problems)
     return settings
 
 
-def moved_data(settings: Settings, moved: Mapping[str, tuple[str, Path, Path]]) -> list[str]:
-    """The file's relative data folder or SQLite file, when it is the one in use, exists only in the working folder
-    (where releases before this one read it) and not in the config file's folder (where it is read now)."""
-    used = {
-        "data_dir": str(settings.data_dir),
-        "database_url": settings.database_url.removeprefix("sqlite:///"),
-        "weekly.out_dir": str(settings.weekly.out_dir or ""),
-        "publish.repository": settings.publish.repository or "",
-    }
-    return [
-        _moved_line(key, written, before, resolved)
-        for key, (written, before, resolved) in moved.items()
-        if Path(used[key].split("?", 1)[0]).resolve() == resolved.resolve()
-    ]
+def _moved(file_source: TomlFileSource, overridden: AbstractSet[str]) -> list[str]:
+    """The file's relative paths found only in the working folder (TomlFileSource.moved), unless --data-dir or the
+    environment gives the value in use instead. Said with the other problems, not only once they are fixed (an
+    operator upgrading fixes a refused schedule and would only then learn the data folder is a new one)."""
+    return [_moved_line(key, *found) for key, found in file_source.moved.items() if key not in overridden]
 
 
 def _moved_line(key: str, written: str, before: Path, resolved: Path) -> str:

@@ -74,7 +74,7 @@ class TomlFileSource(_Source):
         self.folder = path.expanduser().absolute().parent if path else None
         # What the file's relative data_dir, SQLite file, weekly folder or local repository named before it was read
         # from the file's folder (the working folder's), kept where that exists and the file's folder has none: see
-        # `moved_data`.
+        # `load_settings`.
         self.moved: dict[str, tuple[str, Path, Path]] = {}  # key: (as written, the working folder's, the file's)
 
     def __call__(self) -> dict[str, Any]:
