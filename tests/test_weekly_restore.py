@@ -90,3 +90,65 @@ def test_a_backup_taken_while_a_reader_was_still_owed_the_week_does_not_send_it_
     assert [o.status for o in after.emails] == ["already-sent"]
     delivered = sorted(address for envelope in inbox.envelopes for address in envelope.rcpt_tos)
     assert delivered == sorted(readers)
+
+
+def test_a_data_folder_from_before_the_mail_log_gets_it_at_start_so_a_later_restore_sends_nothing_twice(
+    tmp_path: Path,
+) -> None:
+    """A data folder upgraded from a release that kept no weekly-sent.log: W45 to W48 went out under that release, the
+    backup is from just after W45. The upgraded service starts; then the backup is restored (a bad disk). The log was
+    empty at the upgrade, so the restored database's 'W46 to W48 never sent' was believed and readers got the three
+    weeks again with W49. Expected: the start writes the log from the database's record, and only W49 goes out."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from digest.service.weekly_job import retry_unsent_weekly
+
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        settings = make_settings(tmp_path / "data", config(port, maintainers=()))
+        database_file, log_file = settings.data_dir / "digest.sqlite3", settings.data_dir / "weekly-sent.log"
+        backup = tmp_path / "backup.sqlite3"
+        for week in range(4):
+            database = open_service_database(settings)
+            try:
+                run_weekly_job(settings, database, MONDAY + timedelta(weeks=week))
+            finally:
+                database.dispose()
+            if week == 0:
+                shutil.copyfile(database_file, backup)
+        log_file.unlink()  # the old release wrote none
+        database = open_service_database(settings)
+        try:
+            retry_unsent_weekly(settings, database, AsyncIOScheduler())  # the upgraded service's start
+        finally:
+            database.dispose()
+        shutil.copyfile(backup, database_file)  # the restore
+        database = open_service_database(settings)
+        try:
+            after = run_weekly_job(settings, database, MONDAY + timedelta(weeks=4))
+        finally:
+            database.dispose()
+
+    subjects = [str(message["Subject"]).split(" — ")[1].split(":")[0] for message in inbox.messages]
+    assert subjects == ["2026-W45", "2026-W46", "2026-W47", "2026-W48", "2026-W49"]
+    assert sorted((outcome.week, outcome.status) for outcome in after.emails) == [
+        ("2026-W46", "already-sent"),
+        ("2026-W47", "already-sent"),
+        ("2026-W48", "already-sent"),
+        ("2026-W49", "sent"),
+    ]
+    assert log_file.stat().st_mode & 0o777 == 0o600
+    assert not (settings.data_dir / "weekly-sent.log.new").exists()
+
+
+def test_a_mail_log_that_is_there_is_never_written_over_from_the_database(tmp_path: Path) -> None:
+    """A maintainer deleted W45's line to have it sent again: a start must not put it back from the database."""
+    from digest.weekly.maillog import seed
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    kept = "2026-W46\treaders\t2026-11-16T07:00:00+00:00\t<b@x>\n"
+    (folder / "weekly-sent.log").write_text(kept, encoding="utf-8")
+    sends = [("2026-W45", "readers", MONDAY, "<a@x>"), ("2026-W46", "readers", MONDAY, "<b@x>")]
+    assert seed(folder, sends) == 0
+    assert (folder / "weekly-sent.log").read_text(encoding="utf-8") == kept

@@ -136,7 +136,7 @@ class Service:
         due = {job.id for job in scheduler.get_jobs() if job.next_run_time and job.next_run_time <= now}
         self._unsettled = due | {POLL_ON_START}
         scheduler.add_listener(self._job_ended, JOB_ENDED)
-        await asyncio.to_thread(retry_unsent_weekly, self.database, scheduler)
+        await asyncio.to_thread(retry_unsent_weekly, self.settings, self.database, scheduler)
         scheduler.resume()
         for job in scheduler.get_jobs():
             log.info("schedule: %s next runs at %s", job.id, job.next_run_time)

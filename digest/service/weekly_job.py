@@ -16,11 +16,14 @@ from digest.storage.db import Database
 log = logging.getLogger("digest.service")
 
 
-def retry_unsent_weekly(database: Database, scheduler: AsyncIOScheduler) -> None:
+def retry_unsent_weekly(settings: Settings, database: Database, scheduler: AsyncIOScheduler) -> None:
     """A process that stopped mid-send (killed) left an edition claimed or never attempted, and nothing would send
-    it before the next weekly slot: a retry is scheduled for when its claim goes stale."""
+    it before the next weekly slot: a retry is scheduled for when its claim goes stale. A data folder upgraded from a
+    release before weekly-sent.log gets its log now, before any backup of it can be restored."""
     # The weekly mail is imported when due: a service that never sends keeps its libraries out of its memory.
     from digest.weekly import store as weekly_store
+
+    weekly_store.keep_mail_log(settings, database)
 
     if scheduler.get_job(WEEKLY_RETRY_ID) is not None:
         return

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, or_, update
+from sqlalchemy import CursorResult, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -141,6 +141,19 @@ def mark_logged(database: Database, week: str, edition: Edition, sent_at: dateti
         row.message_id = message_id or row.message_id
         row.last_error = "sent before the database's copy was made (weekly-sent.log)"
         return True
+
+
+def sent_editions(database: Database) -> list[tuple[str, str, datetime, str]]:
+    """Every edition the database records as sent: week, edition, when and its Message-ID, oldest week first."""
+    with database.reading() as session:
+        rows = session.scalars(
+            select(WeeklyDigest).where(WeeklyDigest.status == SENT).order_by(WeeklyDigest.week, WeeklyDigest.edition)
+        )
+        return [
+            (row.week, row.edition, as_utc(row.sent_at), row.message_id or "")
+            for row in rows
+            if row.sent_at is not None
+        ]
 
 
 def mark_failed(

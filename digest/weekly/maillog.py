@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -29,7 +30,7 @@ def mail_log(data_dir: Path) -> Path:
 def record_sent(data_dir: Path, week: str, edition: str, when: datetime, message_id: str) -> None:
     """Appends the edition's line (no address: only who may read the data folder reads it, and no reader's name
     need be in it). A failure to write it is logged: the database still has the send."""
-    line = f"{week}\t{edition}\t{as_utc(when).isoformat()}\t{' '.join(message_id.split())}\n"
+    line = _line(week, edition, when, message_id)
     try:
         handle = os.open(mail_log(data_dir), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
@@ -39,6 +40,38 @@ def record_sent(data_dir: Path, week: str, edition: str, when: datetime, message
             os.close(handle)
     except OSError as exc:
         log.warning("weekly %s %s: sent, but not written to %s: %s", week, edition, mail_log(data_dir), exc)
+
+
+def _line(week: str, edition: str, when: datetime, message_id: str) -> str:
+    return f"{week}\t{edition}\t{as_utc(when).isoformat()}\t{' '.join(message_id.split())}\n"
+
+
+def seed(data_dir: Path, sends: Sequence[tuple[str, str, datetime, str]]) -> int:
+    """Writes the log from the database's record of `sends` when there is no log yet (a data folder from a release
+    before it, or one whose log was deleted): a backup restored later then still finds the editions sent before the
+    upgrade. Created whole or not at all, and never over a log that is there (whose deleted lines are wanted so).
+    How many lines it wrote; a failure to write is logged, as record_sent's is."""
+    path = mail_log(data_dir)
+    if not sends or path.exists():
+        return 0
+    draft = path.with_name(f"{NAME}.new")
+    try:
+        handle = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(handle, "".join(_line(*send) for send in sends).encode("utf-8"))
+            os.fsync(handle)
+        finally:
+            os.close(handle)
+        try:
+            os.link(draft, path)  # only if there is still no log: a send recorded meanwhile is not written over
+        except FileExistsError:
+            return 0
+        finally:
+            draft.unlink(missing_ok=True)
+    except OSError as exc:
+        log.warning("weekly: could not write %s from the database's record of sent editions: %s", path, exc)
+        return 0
+    return len(sends)
 
 
 def logged_send(data_dir: Path, week: str, edition: str) -> LoggedSend | None:

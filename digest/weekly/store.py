@@ -24,9 +24,10 @@ from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
 from digest.templating import template_error_line
+from digest.weekly import maillog
 from digest.weekly.contents import load_digest, write_markdown
 from digest.weekly.issue import EDITIONS, Edition, IsoWeek, last_complete_week
-from digest.weekly.ledger import DONE, FAILED, GIVEN_UP, SENDING, STALE_CLAIM
+from digest.weekly.ledger import DONE, FAILED, GIVEN_UP, SENDING, STALE_CLAIM, sent_editions
 from digest.weekly.sending import SendOutcome, not_emailed, send_week
 
 # Sending one edition lives in sending.py: send_week, SendOutcome and not_emailed are importable from here as before.
@@ -193,12 +194,21 @@ def write_editions(settings: Settings, database: Database, week: IsoWeek, now: d
     return paths
 
 
+def keep_mail_log(settings: Settings, database: Database) -> None:
+    """A data folder with no weekly-sent.log (made by a release before it) gets one from the database's record, so
+    that a backup restored later does not send readers again what they had before the upgrade."""
+    written = maillog.seed(settings.data_dir, sent_editions(database))
+    if written:
+        log.info("weekly: wrote %s from the database's record of the %d editions sent", maillog.NAME, written)
+
+
 def run_weekly_job(
     settings: Settings, database: Database, now: datetime, *, ssl_context: ssl.SSLContext | None = None
 ) -> WeeklyResult:
     """The scheduled job: writes the last complete week's two editions and sends every unsent edition of every week
     once, each to its own recipients (an edition without recipients is only written)."""
     global _email_off_logged
+    keep_mail_log(settings, database)
     week = last_complete_week(now, settings.tz)
     paths = write_editions(settings, database, week, now)
     if not settings.smtp.enabled:
