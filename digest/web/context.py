@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import jinja2
 from aiohttp import web
 
+from digest.clock import steady_now
 from digest.config import Settings, StartedSecrets
 from digest.config.admin_tokens import NamedToken
 from digest.review.reviewer import Reviewer
@@ -53,6 +54,9 @@ class WebContext:
     secrets: StartedSecrets
     clock: Callable[[], datetime]
     templates: jinja2.Environment
+    # What the throttles time their windows by: a wall clock set forward must not lift a lock-out, nor set back
+    # stretch one for hours.
+    steady: Callable[[], datetime] = steady_now
     cache_feeds: bool = True
     feed_cache: dict[str, Any] = field(default_factory=dict)
     sign_in_throttle: SignInThrottle = field(default_factory=SignInThrottle)

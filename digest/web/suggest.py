@@ -60,7 +60,7 @@ async def suggest_submit(request: web.Request) -> web.Response:
     form = await form_of(request)
     if isinstance(form, web.Response):
         return form
-    throttle, total, now = context.suggest_throttle, context.suggest_total, context.clock()
+    throttle, total, now = context.suggest_throttle, context.suggest_total, context.steady()
     # Nothing awaits from the check to the count, so parallel posts cannot all pass the check first.
     wait = throttle.retry_after(address, now)
     if wait is not None:
