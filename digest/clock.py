@@ -1,15 +1,22 @@
-"""Time, a leaf: the one way to read the clock (`utc_now`, the default wherever a clock can be passed in), the clock
+"""Time, a leaf: the one way to read the clock (`utc_now`, the default wherever a clock can be passed in; `steady_now`
+for spans a wall clock step must not move), the clock
 that also waits (`Clock`, for code that spaces requests or retries), and the one rule for a moment from outside (a
 naive time means UTC; an aware one is converted)."""
 
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def steady_now() -> datetime:
+    """The monotonic clock as a moment, for what times a span and must not be moved by setting the wall clock (the
+    web's lock-outs): only the difference of two readings means anything, never the date."""
+    return datetime(2000, 1, 1, tzinfo=UTC) + timedelta(seconds=time.monotonic())
 
 
 def as_utc(moment: datetime) -> datetime:

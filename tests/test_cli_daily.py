@@ -306,3 +306,25 @@ def test_a_lock_held_midway_through_several_ids_says_what_holds_it(
     assert status == 1 and len(err.splitlines()) == 1, err
     assert f"the 1 decision(s) printed above were made, {ids[1]} were not" in err, err
     assert "another process has held its write lock" in err and "`fuser`" in err, err
+
+
+def test_score_says_which_papers_the_model_learnt_from_and_their_held_out_score(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A maintainer checking the model scored a paper of the list: `digest score` gave it a high score and said
+    nothing of the model having learnt from that very paper, so it looked like proof the model finds such papers.
+    Expected: the paper is marked as learnt from, with the score the model keeps for it from the parts that never saw
+    it (the one it would have had as news); a new paper is marked as not learnt from; the summary says it in words."""
+    from digest.resources import curated_papers_path
+
+    listed = json.loads(curated_papers_path().read_text(encoding="utf-8").splitlines()[0])
+    new = real_papers()[0]
+    lines = [json.dumps({key: row[key] for key in ("arxiv_id", "title", "abstract")}).encode() for row in (listed, new)]
+    path = papers_file(tmp_path / "papers.jsonl", lines)
+    assert main(["--data-dir", str(data_dir), "score", str(path)]) == 0
+    out = capsys.readouterr()
+    seen, fresh = (json.loads(line) for line in out.out.splitlines())
+    assert seen["arxiv_id"] == listed["arxiv_id"] and seen["learnt_from"] is True
+    assert isinstance(seen["held_out_score"], float) and seen["held_out_score"] != seen["score"]
+    assert fresh["learnt_from"] is False and fresh["held_out_score"] is None
+    assert "1 of these papers the model learnt from" in out.err

@@ -162,3 +162,22 @@ async def test_the_way_back_after_signing_in_is_rebuilt_never_echoed(site: Site,
     async with site.client.post("/review/signin", data=form, allow_redirects=False) as reply:
         location = reply.headers["Location"]
     assert location in ("/history", "/history?since=2026-01-03"), location
+
+
+@pytest.mark.asyncio
+async def test_a_refused_address_of_a_maintainers_page_leads_back_to_that_page(site: Site) -> None:
+    """An old bookmark of /history?before=... (a decision since deleted with its candidate) said "start again from the
+    newest" and its only link, "Back to the list", led to the public list, where neither the newest decisions nor the
+    review queue are; a mistyped filter on /review led there too. Expected: the link goes back to the page refused,
+    with nothing of the refused address."""
+    await sign_in(site)
+    for path, back, label in (
+        ("/history?before=999999", "/history", "Back to the history"),
+        ("/history?since=yesterday", "/history", "Back to the history"),
+        ("/review?min=abc&status=pending", "/review", "Back to the review page"),
+        ("/review?decided=first", "/review", "Back to the review page"),
+    ):
+        async with site.client.get(path) as reply:
+            page = await reply.text()
+        assert reply.status in (400, 404), path
+        assert f'<a href="{back}">{label}</a>' in page, (path, page)

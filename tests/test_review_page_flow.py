@@ -377,3 +377,30 @@ async def test_a_long_queue_is_folded_to_a_page_one_can_scroll(site: Site, brows
     await page.wait_for_selector("#undo")
     assert site.status_of(ids[40]) == "rejected"
     await page.context.close()
+
+
+@pytest.mark.asyncio
+async def test_reject_all_shown_leaves_the_folded_cards_alone(site: Site, browser: Any) -> None:
+    """30 candidates waited: the page showed 20 in full and folded 10 to a title line each, and "Reject all 30 shown"
+    rejected the 10 folded ones too, whose abstracts the maintainer had not read. Expected: the button names and
+    rejects only the cards shown in full; the folded ones stay pending for a look."""
+    paper = real_papers()[0]
+    ids = [
+        insert_candidate(
+            site.database,
+            {**paper, "arxiv_id": f"2601.{number:05d}"},
+            title=f"Paper {number}",
+            score=2 - number / 1000,
+            suggested_sections=SECTIONS,
+        )
+        for number in range(30)
+    ]
+    page = await open_review(browser, site)
+    assert await page.get_by_role("button", name="Reject all 30 shown").count() == 0
+    await page.get_by_role("button", name="Reject the 20 shown in full").click()
+    assert await page.locator("li").count() == 20
+    await page.get_by_role("button", name="Yes, reject all 20").click()
+    await page.wait_for_selector("text=Rejected 20 candidates")
+    assert [site.status_of(i) for i in ids] == ["rejected"] * 20 + ["pending"] * 10
+    assert await page.locator("article.candidate").count() == 10
+    await page.context.close()

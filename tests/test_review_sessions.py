@@ -75,6 +75,23 @@ async def test_five_wrong_tokens_lock_that_address_out_until_the_window_passes(
 
 
 @pytest.mark.asyncio
+async def test_a_wall_clock_step_neither_lifts_nor_stretches_a_lock_out(site: Site) -> None:
+    """The lock-out was timed by the wall clock: set forward an hour (NTP catching up, an operator fixing the time
+    zone), it let a guesser who had just been locked out try again at once; set back three hours, it kept the
+    maintainer at that address out for three hours and a quarter. Expected: 15 minutes of time passing, whatever the
+    wall clock says."""
+    for _ in range(5):
+        assert (await try_token(site.client, "a wrong guess"))[0] == 403
+    site.clock.step(timedelta(hours=1))
+    status, _, headers = await try_token(site.client, ADMIN)
+    assert status == 429 and headers["Retry-After"] == "900"
+    site.clock.step(timedelta(hours=-4))  # three hours behind where it began
+    site.clock.advance(timedelta(minutes=15))
+    status, _, headers = await try_token(site.client, ADMIN)
+    assert status == 303 and "digest_session=" in headers["Set-Cookie"]
+
+
+@pytest.mark.asyncio
 async def test_a_sign_in_clears_the_failures_and_old_failures_do_not_count(site: Site) -> None:
     for _ in range(4):
         assert (await try_token(site.client, "wrong"))[0] == 403

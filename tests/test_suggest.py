@@ -234,3 +234,23 @@ async def test_a_flood_from_many_addresses_is_limited_in_total(arxiv_site: Arxiv
     assert "paused for everyone: try again in 60 minute(s)." in body and 'role="alert"' in body
     assert 'value="1605.08386"' in body  # the reader's input is kept for later
     assert counts(site) == before and arxiv_site.arxiv.requests == []
+
+
+@pytest.mark.asyncio
+async def test_the_limit_for_everyone_is_a_setting(tmp_path: Path) -> None:
+    """The 30 suggestions an hour from all addresses were written into the code: a big list's operator, its readers
+    paused every conference week, could not raise it, nor a small one lower it, without editing the source. Expected:
+    `[web] suggestions_per_hour` sets it (30 when unset), and the page pauses past it."""
+    async with ArxivServer() as arxiv:
+        config = (
+            f'[arxiv]\nsources = ["{arxiv.url("/rss/unused")}"]\napi_url = "{arxiv.url(API_PATH)}"\n'
+            "min_interval_seconds = 0\nmax_retries = 0\n\n"
+            '[web]\ntrusted_proxies = ["127.0.0.1"]\nsuggestions_per_hour = 3\n'
+        )
+        async with running_site(site_settings(tmp_path / "data", config)) as site:
+            for number in range(3):
+                assert (await suggest(site, reader=f"198.51.100.{number + 1}", paper="2411.16198"))[0] == 200
+            status, body, _ = await suggest(site, reader="203.0.113.99", paper="1605.08386")
+            assert status == 429 and "paused for everyone" in body
+            assert arxiv.requests == []
+    assert site_settings(tmp_path / "other").web.suggestions_per_hour == 30

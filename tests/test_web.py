@@ -335,3 +335,22 @@ async def test_an_approval_links_page_names_the_section_its_button_approves_into
     assert 'href="/review"' in text and site.status_of(candidate_id) == "pending"
     async with site.client.post(links["Approve into Steering"]) as done:
         assert "approved into Activation Steering" in await done.text()
+
+
+@pytest.mark.asyncio
+async def test_a_refused_approval_link_leads_to_the_review_page_it_names(site: Site) -> None:
+    """A maintainer opened an approval link from a three-week-old email: the page said "This link has expired. Take a
+    fresh one from the candidates feed or use the review page", and its one link, "Back to the list", led to the
+    public list. Expected: the link leads to the review page, for every link refused."""
+    candidate_id = insert_candidate(site.database, real_papers()[5])
+    link = ApprovalLink(candidate_id, "approve", None, site.clock.now + timedelta(days=14))
+    genuine = "/approve/" + sign_link(SECRETS_ENV["DIGEST_SECRET_KEY"], link)
+    gone = "/approve/" + sign_link(
+        SECRETS_ENV["DIGEST_SECRET_KEY"], ApprovalLink(999_999, "approve", None, link.expires_at + timedelta(days=30))
+    )
+    site.clock.advance(timedelta(days=21))
+    for path in (genuine, "/approve/garbage", gone):
+        async with site.client.get(path) as response:
+            page = await response.text()
+        assert response.status in (403, 404), path
+        assert '<a href="/review">Back to the review page</a>' in page, page

@@ -238,3 +238,26 @@ def test_without_maintainer_recipients_their_edition_is_only_written(database: D
     assert [tuple(envelope.rcpt_tos) for envelope in inbox.envelopes] == [READERS]
     assert set(result.markdown_paths) == {"readers", "maintainers"}
     assert "## Waiting for review" in result.markdown_paths["maintainers"].read_text(encoding="utf-8")
+
+
+def test_the_maintainers_edition_links_the_waiting_candidates_to_the_review_page(
+    database: Database, settings: Settings
+) -> None:
+    """The maintainers' email said "5 candidates are waiting for a maintainer" and listed the best three by their
+    arXiv pages, with no way to where they are decided: a maintainer reading it had to know the review page's address
+    (Discord's notice of waiting candidates links it). Expected: both parts of the email link the review page on the
+    public address; the readers' edition does not."""
+    fill_week(database, settings)
+    settings = settings.model_copy(
+        update={"web": settings.web.model_copy(update={"base_url": "https://digest.example.org"})}
+    )
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        run_weekly_job(with_smtp(settings, port), database, NOW)
+    received = by_recipients(inbox)
+    maintainers = received[MAINTAINERS]
+    text = str(maintainers.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+    html = str(maintainers.get_body(("html",)).get_content())  # type: ignore[union-attr]
+    assert "Decide them on the review page: https://digest.example.org/review" in text
+    assert '<a href="https://digest.example.org/review"' in html
+    assert "/review" not in seen(received[READERS])

@@ -36,11 +36,20 @@ class Clock:
 
     def __init__(self) -> None:
         self.now = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+        self.elapsed = datetime(2000, 1, 1, tzinfo=UTC)  # the steady (monotonic) reading: only time passing moves it
 
     def __call__(self) -> datetime:
         return self.now
 
+    def steady(self) -> datetime:
+        return self.elapsed
+
     def advance(self, delta: timedelta) -> None:
+        self.now += delta
+        self.elapsed += delta
+
+    def step(self, delta: timedelta) -> None:
+        """The wall clock set forward or back (NTP, an operator) while no time passes."""
         self.now += delta
 
 
@@ -74,7 +83,7 @@ async def running_site(settings: Settings, *, cache_feeds: bool = True) -> Async
     database = open_service_database(settings)
     clock = Clock()
     reviewer = Reviewer(database, settings, clock)
-    app = create_web_app(settings, database, reviewer, clock=clock, cache_feeds=cache_feeds)
+    app = create_web_app(settings, database, reviewer, clock=clock, steady=clock.steady, cache_feeds=cache_feeds)
     runner = await serve(app, "127.0.0.1", 0)
     base = f"http://127.0.0.1:{bound_port(runner)}"
     try:

@@ -28,7 +28,9 @@ def register(subparsers: Any) -> None:
         description=(
             "Reads one paper per line (arxiv_id, title, abstract, optional categories) and prints one JSON line "
             "per paper: arxiv_id, relevant, tier (review, second or null), score (1.0 at the review threshold), "
-            "section, the top three sections, matched terms and why. The decision is the next poll's: the model "
+            "section, the top three sections, matched terms, why, learnt_from (the model learnt from this paper: "
+            "it is in the list or was decided, so its score flatters it) and held_out_score (then the score it "
+            "would have had as a new paper, else null). The decision is the next poll's: the model "
             "learned from the list and the decisions in the data folder, and the stored review threshold, whatever "
             "else the file holds."
         ),
@@ -61,9 +63,25 @@ def score_lines(model: RelevanceModel, lines: Iterable[str | bytes]) -> Iterator
     yield from _judged(model, batch)
 
 
+def held_out_score(model: RelevanceModel, arxiv_id: Any) -> float | None:
+    """The score, on the shown scale, the model keeps for a paper it learnt from (a list paper, an approval or a
+    rejection): the one its parts that never saw the paper give, as the paper would have scored as news. None for a
+    paper it did not learn from. Its full score is of a model that has seen it, and flatters it."""
+    from digest.arxiv.references import parse_arxiv_reference
+    from digest.relevance.scoring import _SCORE_UNIT  # the shown scale's one home; read, not restated
+
+    if not isinstance(arxiv_id, str):
+        return None
+    raw = model.learned.held_out.get(parse_arxiv_reference(arxiv_id) or arxiv_id)
+    if raw is None:
+        return None
+    return round(max(0.0, 1.0 + (raw - model.thresholds.review) / _SCORE_UNIT), 4)
+
+
 def _judged(model: RelevanceModel, batch: list[tuple[Any, PaperText]]) -> Iterator[dict[str, Any]]:
     judgements = model.judge_many([paper for _, paper in batch])
     for (arxiv_id, _), judgement in zip(batch, judgements, strict=True):
+        held_out = held_out_score(model, arxiv_id)
         yield {
             "arxiv_id": arxiv_id,
             "relevant": judgement.relevant,
@@ -73,6 +91,8 @@ def _judged(model: RelevanceModel, batch: list[tuple[Any, PaperText]]) -> Iterat
             "sections": judgement.sections,
             "matched": judgement.matched,
             "why": judgement.why.lines(),
+            "learnt_from": held_out is not None,
+            "held_out_score": held_out,
         }
 
 
@@ -145,7 +165,7 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
         raise
     import json
 
-    scored = relevant = bad = 0
+    scored = relevant = bad = learnt = 0
     try:
         for result in score_lines(model, source):
             if isinstance(result, BadLine):
@@ -154,6 +174,7 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
                 continue
             scored += 1
             relevant += bool(result["relevant"])
+            learnt += bool(result["learnt_from"])
             sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     except BrokenPipeError:
         raise  # the reader of the output went away (`| head`): main() ends quietly, the input is not at fault
@@ -164,6 +185,12 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
             source.close()
     if not args.json:
         print(f"scored {scored} papers: {relevant} relevant, {bad} bad lines", file=sys.stderr)
+        if learnt:
+            print(
+                f"note: {learnt} of these papers the model learnt from (the list's, or decided): their score is of a "
+                "model that has seen them; held_out_score is what it gives them as new papers",
+                file=sys.stderr,
+            )
         if model.note:
             print(f"note: {model.note}", file=sys.stderr)
     return 1 if bad else 0

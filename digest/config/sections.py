@@ -206,6 +206,9 @@ class WebSettings(Section):
     )
     approval_link_days: int = Field(14, ge=1, le=3650)
     feed_items: int = Field(50, ge=1)
+    suggestions_per_hour: int = Field(
+        30, ge=1, description="reader suggestions on /suggest an hour from all addresses together; past it, paused"
+    )
     trusted_proxies: Annotated[tuple[Network, ...], Field(strict=False)] = Field(
         (), description='reverse proxies whose X-Forwarded-For names the client, e.g. ["127.0.0.1"]'
     )

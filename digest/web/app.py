@@ -15,7 +15,7 @@ import jinja2
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from digest.clock import utc_now
+from digest.clock import steady_now, utc_now
 from digest.config import ConfigError, Settings, secretstore
 from digest.config.admin_tokens import AdminTokensError, parse_admin_tokens
 from digest.review.reviewer import Reviewer
@@ -86,6 +86,7 @@ def create_web_app(
     reviewer: Reviewer,
     *,
     clock: Callable[[], datetime] = utc_now,
+    steady: Callable[[], datetime] = steady_now,
     cache_feeds: bool = True,
 ) -> web.Application:
     """The whole site. Secrets missing from settings are taken from (or generated into) the data folder."""
@@ -103,6 +104,7 @@ def create_web_app(
         reviewer=reviewer,
         secrets=secrets,
         clock=clock,
+        steady=steady,
         templates=template_environment(settings),
         cache_feeds=cache_feeds,
         admin_tokens=admin_tokens,

@@ -24,6 +24,8 @@ from digest.web.syndication import safe_url
 
 log = logging.getLogger(__name__)
 
+REVIEW_PAGE = "/review"  # where a refused link leads: only maintainers are given approval links, and decide there
+
 REASONS = {
     "forged": "This link was not made with this service's signing key: it was made up, or made before the key "
     "(DIGEST_SECRET_KEY) was changed. Take a fresh one from the candidates feed or use the review page.",
@@ -39,7 +41,7 @@ def _check_link(request: web.Request) -> ApprovalLink | web.Response:
         return verify_link(context.secret_key, request.match_info["token"], context.clock())
     except LinkError as exc:
         log.info("approval link refused: %s", exc.reason)
-        return refuse(request, 403, f"Link refused: {exc.reason}", REASONS[exc.reason])
+        return refuse(request, 403, f"Link refused: {exc.reason}", REASONS[exc.reason], REVIEW_PAGE)
 
 
 def _load_candidate(context: WebContext, candidate_id: int) -> tuple[Candidate, Standing] | None:
@@ -84,7 +86,7 @@ async def _linked_candidate(request: web.Request, link: ApprovalLink) -> tuple[C
     restored from a backup numbers the next papers it finds as those it lost)."""
     loaded = await asyncio.to_thread(_load_candidate, context_of(request), link.candidate_id)
     if loaded is None:
-        return refuse(request, 404, "Unknown candidate", "This candidate is no longer in the database.")
+        return refuse(request, 404, "Unknown candidate", "This candidate is no longer in the database.", REVIEW_PAGE)
     if link.arxiv_id and loaded[0].arxiv_id != link.arxiv_id:
         log.warning(
             "approval link for %s refused: candidate %s is %s now", link.arxiv_id, link.candidate_id, loaded[0].arxiv_id
@@ -95,6 +97,7 @@ async def _linked_candidate(request: web.Request, link: ApprovalLink) -> tuple[C
             "Unknown candidate",
             f"This link was made for arXiv:{link.arxiv_id}, which is no longer candidate {link.candidate_id}; "
             f"nothing was changed. Use the review page, or run `digest approve {link.arxiv_id}` on the server.",
+            REVIEW_PAGE,
         )
     return loaded
 
@@ -140,7 +143,7 @@ async def approval_submit(request: web.Request) -> web.Response:
             link.candidate_id, link.action, actor, link.section, only_pending=True
         )
     except AlreadyDecidedError as exc:
-        return refuse(request, 409, f"Already {exc.standing.status}", str(exc))
+        return refuse(request, 409, f"Already {exc.standing.status}", str(exc), REVIEW_PAGE)
     except ReviewError as exc:
-        return refuse(request, 409, "Not done", str(exc))
+        return refuse(request, 409, "Not done", str(exc), REVIEW_PAGE)
     return render(request, "decided.html", outcome=outcome)

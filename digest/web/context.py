@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import jinja2
 from aiohttp import web
 
+from digest.clock import steady_now
 from digest.config import Settings, StartedSecrets
 from digest.config.admin_tokens import NamedToken
 from digest.review.reviewer import Reviewer
@@ -39,9 +40,9 @@ SECURITY_HEADERS = {
 
 # Reader suggestions on /suggest per client address and hour (the context builds the throttle).
 SUGGEST_RULE = ThrottleRule(max_failures=5, window=timedelta(hours=1))
-# ... and from every address together: a flood from many addresses must not fill the review queue (nor keep the arXiv
-# client busy for hours). Counted under one key, EVERYONE.
-SUGGEST_TOTAL_RULE = ThrottleRule(max_failures=30, window=timedelta(hours=1))
+# ... and from every address together (`web.suggestions_per_hour` of them): a flood from many addresses must not fill
+# the review queue (nor keep the arXiv client busy for hours). Counted under one key, EVERYONE.
+SUGGEST_TOTAL_WINDOW = timedelta(hours=1)
 EVERYONE = "*"
 
 
@@ -53,12 +54,19 @@ class WebContext:
     secrets: StartedSecrets
     clock: Callable[[], datetime]
     templates: jinja2.Environment
+    # What the throttles time their windows by: a wall clock set forward must not lift a lock-out, nor set back
+    # stretch one for hours.
+    steady: Callable[[], datetime] = steady_now
     cache_feeds: bool = True
     feed_cache: dict[str, Any] = field(default_factory=dict)
     sign_in_throttle: SignInThrottle = field(default_factory=SignInThrottle)
     suggest_throttle: SignInThrottle = field(default_factory=lambda: SignInThrottle(SUGGEST_RULE))
-    suggest_total: SignInThrottle = field(default_factory=lambda: SignInThrottle(SUGGEST_TOTAL_RULE))
+    suggest_total: SignInThrottle = field(init=False)
     admin_tokens: tuple[NamedToken, ...] = ()  # the maintainers' named tokens (DIGEST_ADMIN_TOKENS)
+
+    def __post_init__(self) -> None:
+        limit = self.settings.web.suggestions_per_hour
+        self.suggest_total = SignInThrottle(ThrottleRule(max_failures=limit, window=SUGGEST_TOTAL_WINDOW))
 
     @property
     def secret_key(self) -> str:

@@ -21,6 +21,8 @@ from digest.web.review_actions import back_to_review
 from digest.web.review_filters import HISTORY, history_query, parse_older_than, parse_since, review_address
 from digest.web.review_page import web_actor
 
+HISTORY_PAGE = "/history"  # where a refused address of the history page leads back to (its newest decisions)
+
 HISTORY_ROWS = 500  # decisions a page shows; "Older decisions" leads to the next; `digest history` prints them all
 
 
@@ -41,15 +43,21 @@ async def history_page(request: web.Request) -> web.Response:
     try:
         since = parse_since(request.query.get("since"))
     except ValueError:
-        return refuse(request, 400, "Bad request", "?since= must be a day as YYYY-MM-DD, such as 2026-12-01.")
+        return refuse(
+            request, 400, "Bad request", "?since= must be a day as YYYY-MM-DD, such as 2026-12-01.", HISTORY_PAGE
+        )
     try:
         older_than = parse_older_than(request.query.get("before"))
     except ValueError:
-        return refuse(request, 400, "Bad request", "?before= must be a decision's number, as the Older link gives.")
+        return refuse(
+            request, 400, "Bad request", "?before= must be a decision's number, as the Older link gives.", HISTORY_PAGE
+        )
     try:
         rows = await asyncio.to_thread(load_history, context_of(request), since, older_than)
     except UnknownDecisionError:
-        return refuse(request, 404, "Not found", "There is no such decision; start again from the newest.")
+        return refuse(
+            request, 404, "Not found", "There is no such decision; start again from the newest.", HISTORY_PAGE
+        )
     return render(
         request,
         "history.html",

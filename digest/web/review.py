@@ -84,7 +84,7 @@ async def current_session(request: web.Request) -> tuple[str, SessionClaim] | No
 def _count_wrong_token(context: WebContext, address: str) -> None:
     """A wrong admin token: logged, and counted towards the address's lock-out."""
     log.warning("review: a sign-in with a wrong admin token from %s", address)
-    if context.sign_in_throttle.record_failure(address, context.clock()):
+    if context.sign_in_throttle.record_failure(address, context.steady()):
         rule = context.sign_in_throttle.rule
         log.warning(
             "review: %s locked out of sign-in for %d minutes after %d wrong admin tokens",
@@ -105,7 +105,7 @@ async def sign_in(request: web.Request) -> web.Response:
     posted = form.get("filters", "")
     filters = history_query(dict(parse_qsl(posted[:2000]))) if page else posted_filter(posted).query_string()
     # From here to record_failure nothing awaits, so a burst of parallel guesses cannot all pass this check first.
-    wait = context.sign_in_throttle.retry_after(address, context.clock())
+    wait = context.sign_in_throttle.retry_after(address, context.steady())
     if wait is not None:
         # Refused before the token is compared: a locked-out address learns nothing from its guesses.
         minutes = max(1, math.ceil(wait.total_seconds() / 60))

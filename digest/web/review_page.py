@@ -204,7 +204,7 @@ async def review_page(request: web.Request) -> web.Response:
     decided_text = request.query.get("decided")
     decided_id = _optional_id(request, "decided")
     if decided_text is not None and decided_id is None:
-        return refuse(request, 400, "Bad request", "?decided= must be a candidate's number.")
+        return refuse(request, 400, "Bad request", "?decided= must be a candidate's number.", "/review")
     # A refused decision or undo comes back naming its candidate, whose standing the notice then tells.
     refused = next((name for name in ("already", "not_undone") if _optional_id(request, name) is not None), None)
     if decided_id is None and refused is not None:
@@ -212,7 +212,7 @@ async def review_page(request: web.Request) -> web.Response:
     try:
         chosen = parse_review_filter(request.query)
     except FilterError as exc:
-        return refuse(request, 400, "Bad request", str(exc))
+        return refuse(request, 400, "Bad request", str(exc), "/review")  # the page afresh: the filters were refused
     undone = _optional_id(request, "undone")
     view = await asyncio.to_thread(load_review, context, chosen, decided_id, web_actor(claim), undone)
     highlighted: dict[int, Markup] = {

@@ -2,7 +2,7 @@
 candidate marked "suggested by a reader" (never approved by itself: a maintainer decides, as for any candidate).
 
 Rate-limited per client address with the sign-in throttle's rule shape (the proxy rule is sign-in's:
-`web.trusted_proxies`), and in total (SUGGEST_TOTAL_RULE); a filled honeypot field is answered as a success and
+`web.trusted_proxies`), and in total (`web.suggestions_per_hour`); a filled honeypot field is answered as a success and
 stores nothing.
 """
 
@@ -21,7 +21,6 @@ from digest.vocab import READER_SOURCE
 from digest.web.context import (
     EVERYONE,
     SUGGEST_RULE,
-    SUGGEST_TOTAL_RULE,
     WebContext,
     client_of,
     context_of,
@@ -60,7 +59,7 @@ async def suggest_submit(request: web.Request) -> web.Response:
     form = await form_of(request)
     if isinstance(form, web.Response):
         return form
-    throttle, total, now = context.suggest_throttle, context.suggest_total, context.clock()
+    throttle, total, now = context.suggest_throttle, context.suggest_total, context.steady()
     # Nothing awaits from the check to the count, so parallel posts cannot all pass the check first.
     wait = throttle.retry_after(address, now)
     if wait is not None:
@@ -76,7 +75,7 @@ async def suggest_submit(request: web.Request) -> web.Response:
     # A bot's honeypot hits do not count for everyone: they would pause the form for the readers.
     if arxiv_id is not None and not form.get(HONEYPOT) and total.record_failure(EVERYONE, now):
         log.warning(
-            "suggest: %d suggestions in an hour from all addresses; paused for an hour", SUGGEST_TOTAL_RULE.max_failures
+            "suggest: %d suggestions in an hour from all addresses; paused for an hour", total.rule.max_failures
         )
     if form.get(HONEYPOT):
         log.info("suggest: a filled honeypot from %s; nothing stored", address)

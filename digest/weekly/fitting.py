@@ -71,11 +71,15 @@ def says_what_is_left_out(templates_dir: Path) -> bool:
 def fitted_email(
     digest: WeeklyDigestData, templates_dir: Path, unsubscribe: str | None, base_url: str
 ) -> WeeklyDigestData:
-    """The digest as its email shows it: `fitted` to the HTML template in use, the rest read on the list's page at
-    `base_url`, when the templates say what is left out."""
+    """The digest as its email shows it: the maintainers' edition with the review page's address (where the waiting
+    candidates are decided), and `fitted` to the HTML template in use, the rest read on the list's page at `base_url`,
+    when the templates say what is left out."""
+    site = base_url.rstrip("/")
+    if digest.for_maintainers:
+        digest = replace(digest, review_url=quote_url(site + "/review"))
     if not says_what_is_left_out(templates_dir):
         return digest
-    more_url = quote_url(base_url.rstrip("/") + "/")
+    more_url = quote_url(site + "/")
     return fitted(
         digest, lambda shown: render(shown, templates_dir, "email.html.j2", unsubscribe=unsubscribe), more_url
     )

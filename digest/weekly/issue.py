@@ -111,6 +111,7 @@ class WeeklyDigestData:
     links_emailed: bool = True  # the links left out go to the maintainers by email (they have recipients)
     more_count: int = 0  # the email: the week's papers past those shown in full (weekly.fitting), at `more_url`
     more_url: str | None = None
+    review_url: str | None = None  # the maintainers' email: the review page, where the waiting candidates are decided
 
     def without_approval_links(self, *, emailed: bool = True) -> WeeklyDigestData:
         """The edition as the weekly folder keeps it. A signed link approves a paper for whoever holds it until it
