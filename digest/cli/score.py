@@ -68,14 +68,13 @@ def held_out_score(model: RelevanceModel, arxiv_id: Any) -> float | None:
     rejection): the one its parts that never saw the paper give, as the paper would have scored as news. None for a
     paper it did not learn from. Its full score is of a model that has seen it, and flatters it."""
     from digest.arxiv.references import parse_arxiv_reference
-    from digest.relevance.scoring import _SCORE_UNIT  # the shown scale's one home; read, not restated
 
     if not isinstance(arxiv_id, str):
         return None
     raw = model.learned.held_out.get(parse_arxiv_reference(arxiv_id) or arxiv_id)
     if raw is None:
         return None
-    return round(max(0.0, 1.0 + (raw - model.thresholds.review) / _SCORE_UNIT), 4)
+    return model.shown_score(raw)
 
 
 def _judged(model: RelevanceModel, batch: list[tuple[Any, PaperText]]) -> Iterator[dict[str, Any]]:

@@ -128,6 +128,10 @@ class RelevanceModel:
             self.rules, self.learned, self.positives, self.ranker, thresholds, self.key, self.gate_ceiling, self.gate
         )
 
+    def shown_score(self, raw: float) -> float:
+        """A raw score on the scale shown to maintainers: 1.0 at the review threshold, 0 at the lowest."""
+        return round(max(0.0, 1.0 + (raw - self.thresholds.review) / _SCORE_UNIT), 4)
+
     def _may_belong(self, papers: Sequence[PaperText]) -> list[int]:
         """The papers worth scoring in full. Most of a day's feed names no strong term of either side (one regular
         expression at C speed proves it); such papers have always scored far under the second tier (the highest of
@@ -160,7 +164,7 @@ class RelevanceModel:
         if explain_all:
             explained = {index for index, paper in enumerate(papers) if self.gate.may_match(paper.gate_text)}
             chosen = sorted(explained.union(chosen))
-        off_topic = max(0.0, 1.0 + (self.gate_ceiling - self.thresholds.review) / _SCORE_UNIT)
+        off_topic = self.shown_score(self.gate_ceiling)
         found = [Judgement(False, round(off_topic, 4), None, [], [], None, self.gate_ceiling) for _ in papers]
         if chosen:
             subset = [papers[index] for index in chosen]
@@ -179,7 +183,7 @@ class RelevanceModel:
         raw = float(scored.raw[index])
         thresholds = self.thresholds
         tier = Tier.REVIEW if raw >= thresholds.review else Tier.SECOND if raw >= thresholds.second else None
-        score = round(max(0.0, 1.0 + (raw - thresholds.review) / _SCORE_UNIT), 4)
+        score = self.shown_score(raw)
         matched = list(encoded.terms[index])
         if tier is None and not explain:
             return Judgement(False, score, None, [], matched, None, raw)
