@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs
 
@@ -22,14 +22,12 @@ from digest.arxiv.backfill import backfill
 from digest.arxiv.poll_pass import run_poll
 from digest.awesome import store as liststore
 from digest.config import Settings
-from digest.service.process import Service
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.test_arxiv_quirks import api_page, api_settings, without_entries
 from tests.test_poller import RELEVANT, feed
-from tests.test_service import stored_jobs, wait_settled
 
 
 @pytest.fixture
@@ -221,41 +219,62 @@ async def test_an_id_the_api_refuses_does_not_hold_back_the_others(settings: Set
     assert len(server.requests) == 3
 
 
-def crontab_at(moment: datetime) -> str:
-    return f"{moment.minute} {moment.hour} * * *"
-
-
 @pytest.mark.asyncio
-@pytest.mark.parametrize(("retry_after_hours", "retried"), [(3, True), (14, False)])
+@pytest.mark.parametrize(
+    ("polled_at", "retry_after_hours", "retried"),
+    [
+        (time(0, 30), 3, True),  # left alone until 03:30: the extra poll at 03:31, long before 20:00
+        (time(0, 30), 14, False),  # until 14:30: the next poll (12:30 here) comes first
+        (time(18, 0), 1, True),  # until 19:00: still before the day's feed gives way at 20:00
+        (time(18, 0), 3, False),  # until 21:00: the feed is the next day's by then, the next poll names the day
+    ],
+)
 async def test_a_retry_after_past_the_retry_is_polled_once_it_has_passed(
-    tmp_path: Path, retry_after_hours: int, retried: bool
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, polled_at: time, retry_after_hours: int, retried: bool
 ) -> None:
     """arXiv answered the 00:30 poll "503, Retry-After" for a time past the 06:00 retry: the retry found the host
     still to be left alone and gave up, and the day's feed was never read (the next day's feed no longer holds it;
     only its poll named the day missed). Now the poll is tried once more a minute after the Retry-After, when that
     comes before the next poll and before the day's feed gives way to the next announcement (20:00 in New York);
-    a later one is the next poll's, which names the day missed."""
-    now = datetime.now(UTC)
+    a later one is the next poll's, which names the day missed. Both sides of 20:00 are pinned here: the test ran
+    whichever the wall clock of the machine gave (between 17:00 and 20:00 in New York it checked the other one)."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from apscheduler.triggers.date import DateTrigger
+
+    from digest import jobs
+    from digest.service.poll_job import retry_when_left_alone
+    from digest.service.schedule import POLL_RETRY_AFTER_ID
+
+    now = datetime.combine(date(2026, 4, 27), polled_at, ARXIV_ZONE).astimezone(UTC)  # a Monday
     async with ArxivServer() as arxiv:
         feed = arxiv.program("/rss/cs.CL", Reply(status=503, retry_after=str(retry_after_hours * 3600)))
         settings = make_settings(
-            tmp_path / "data",
-            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\napi_url = "http://127.0.0.1:9/api/query"\n'
-            f'poll_timezone = "UTC"\nretry_cron = "{crontab_at(now + timedelta(hours=1))}"\n'
-            f'poll_cron = "{crontab_at(now + timedelta(hours=12))}"\n',
+            tmp_path / "data", f'[arxiv]\nsources = ["{feed}"]\napi_url = "http://127.0.0.1:9/api/query"\n'
         )
-        service = Service(settings)
-        await service.start(serve_web=False)
+        database = open_service_database(settings)
         try:
-            await wait_settled(service)  # the first poll of the data folder: refused, leave alone for hours
+            summary = await run_poll(settings, database, sources=[feed], clock=FakeClock(now))
         finally:
-            await service.stop()
-    jobs = stored_jobs(settings)
+            database.dispose()
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(jobs.POLL_JOB, DateTrigger(now + timedelta(hours=12)), id="poll")
+    scheduler.add_job(jobs.RETRY_JOB, DateTrigger(now + timedelta(hours=1)), id="poll-retry")
+    scheduler.start(paused=True)
+    try:
+        with caplog.at_level(logging.INFO, logger="digest.service"):
+            retry_when_left_alone(settings, scheduler, summary, now=now)
+        extra = scheduler.get_job(POLL_RETRY_AFTER_ID)
+    finally:
+        scheduler.shutdown(wait=False)
+    said = " ".join(record.getMessage() for record in caplog.records)
     expected = now + timedelta(hours=retry_after_hours, minutes=1)
-    if not retried or expected >= feed_replaced_at(now):  # after 20:00 in New York the feed is the next day's
-        assert set(jobs) == {"poll", "poll-retry", "weekly"}
+    if not retried:
+        assert extra is None, extra
+        gives_way = expected >= feed_replaced_at(now)
+        assert ("the next poll names the day missed" in said) == gives_way, said
         return
-    assert abs((jobs["poll-retry-after"] - expected).total_seconds()) < 60, jobs
+    assert extra is not None and extra.next_run_time == expected, said
+    assert f"tried again at {expected:%Y-%m-%d %H:%M} UTC" in said, said
 
 
 @pytest.mark.asyncio

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -60,19 +60,20 @@ async def run_poll_pass(
         heap.settle()  # the model and the vocabulary the pass loaded stay: out of the next pass's collections
     health.report("poll", summary.outcome == PollOutcome.OK, health_line(summary))
     if scheduler is not None and summary.outcome != PollOutcome.OK:
-        retry_when_left_alone(settings, scheduler, summary)
+        retry_when_left_alone(settings, scheduler, summary, now=utc_now())
     return summary
 
 
-def retry_when_left_alone(settings: Settings, scheduler: Any, summary: PollSummary) -> None:
+def retry_when_left_alone(settings: Settings, scheduler: Any, summary: PollSummary, *, now: datetime) -> None:
     """A source failed because its host asked to be left alone (a Retry-After) past the next retry: the day would be
-    lost (the next day's feed no longer holds it), so the poll is tried again once that time has come."""
+    lost (the next day's feed no longer holds it), so the poll is tried again once that time has come (`now` is when
+    the poll ended)."""
     hosts = {urlsplit(report.source).hostname for report in summary.sources if report.failed}
-    busy = left_alone_until(settings.arxiv_turn_file, utc_now())
+    busy = left_alone_until(settings.arxiv_turn_file, now)
     until = max((when for host, when in busy.items() if host in hosts), default=None)
     if until is None:
         return
-    replaced = feed_replaced_at(utc_now())
+    replaced = feed_replaced_at(now)
     if until >= replaced:
         log.warning("poll: arXiv asked to be left alone until %s UTC, after today's feed gives way to the next: "
                     "the next poll names the day missed, with the backfill that reads it",
