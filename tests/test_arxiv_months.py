@@ -17,7 +17,7 @@ from urllib.parse import parse_qs
 import pytest
 
 from digest.arxiv.announcements import ARXIV_ZONE, feed_replaced_at
-from digest.arxiv.api import refresh_examples
+from digest.arxiv.api import refresh_examples, unknown_ids
 from digest.arxiv.backfill import backfill
 from digest.arxiv.poll_pass import run_poll
 from digest.awesome import store as liststore
@@ -196,6 +196,35 @@ async def test_a_linked_id_arxiv_has_no_paper_for_is_not_asked_at_every_poll(
     out = capsys.readouterr().out
     assert "warning: arXiv has no paper 2401.99999 (asked 2026-05-05; asked again after 2026-05-12)" in out
     assert "[arxiv-unknown]" in out
+
+
+@pytest.mark.asyncio
+async def test_a_linked_paper_arxiv_answers_without_an_abstract_is_not_asked_at_every_poll(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The list links a paper arXiv answers with an empty abstract (<summary></summary>, as for some withdrawn
+    papers). Nothing was stored and nothing remembered, so every poll asked the API for it again, forever. Now the
+    answer is remembered as asked: the polls of the next days ask nothing, a poll a week later asks once more and
+    keeps the abstract arXiv has by then; the link is not called one arXiv has no paper for."""
+    answer = Path(__file__).parent / "data/arxiv/api/api_new_arxiv.py_id_1707.08567_s0_m100_6a1afebfc6a3_http200.xml"
+    full = answer.read_bytes()
+    empty = re.sub(rb"<summary>[^<]*</summary>", b"<summary></summary>", full)
+    list_links(database, "1707.08567")
+    clock = FakeClock()
+    async with ArxivServer() as server:
+        server.program("/api/query", Reply(body=empty), Reply(body=full))
+        with caplog.at_level(logging.INFO, logger="digest.arxiv"):
+            polls = [await refresh_examples(api_settings(settings, server), database, clock=clock) for _ in range(3)]
+        asked_at_first = len(server.requests)
+        clock.elapsed += timedelta(days=8).total_seconds()
+        later = await refresh_examples(api_settings(settings, server), database, clock=clock)
+        after = await refresh_examples(api_settings(settings, server), database, clock=clock)
+    assert (polls, asked_at_first) == ([0, 0, 0], 1)
+    assert (later, after, len(server.requests)) == (1, 0, 2)
+    said = " ".join(record.getMessage() for record in caplog.records)
+    assert "1707.08567" in said and "no abstract" in said and "has no paper" not in said, said
+    with database.reading() as session:
+        assert unknown_ids(session) == {}
 
 
 @pytest.mark.asyncio
