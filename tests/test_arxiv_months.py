@@ -22,6 +22,7 @@ from digest.arxiv.backfill import backfill
 from digest.arxiv.poll_pass import run_poll
 from digest.awesome import store as liststore
 from digest.config import Settings
+from digest.service.process import Service
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
@@ -385,7 +386,7 @@ async def test_a_feed_dated_in_the_future_names_no_missed_days_up_to_its_date(
 
 
 @pytest.mark.parametrize(
-    ("setting", "refused"),
+    ("setting", "clamped"),
     [
         ('poll_cron = "*/5 * * * *"', True),  # the default feeds, on rss.arxiv.org
         ('retry_cron = "0 * * * mon-fri"', True),
@@ -393,13 +394,15 @@ async def test_a_feed_dated_in_the_future_names_no_missed_days_up_to_its_date(
         ('poll_cron = "*/5 * * * *"\nsources = ["http://127.0.0.1:9/rss/cs.CL"]', False),  # a mirror's own affair
     ],
 )
-def test_a_schedule_polling_arxiv_org_more_than_the_announcement_needs_is_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, setting: str, refused: bool
+def test_a_schedule_polling_arxiv_org_more_than_the_announcement_needs_is_clamped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, setting: str, clamped: bool
 ) -> None:
     """arXiv announces once a day and its feeds change once a day, but `poll_cron = "*/5 * * * *"` (an operator
     wanting papers "as soon as they appear") was accepted with the default feeds on rss.arxiv.org: 288 polls a day of
-    every feed, each a request to arXiv, and `digest config check` said "configuration OK". Such a schedule is now
-    refused in one line naming the key, while the sources are on arxiv.org; a mirror may be polled as it likes."""
+    every feed. Then a release refused such a schedule, and a data folder that had run with it for months no longer
+    started after the upgrade (nor did any command). Now `digest config check` passes with one warning naming the key
+    and saying what is polled instead (the announcement's own schedule), while the sources are on arxiv.org; a mirror
+    may be polled as it likes."""
     from digest.cli import main
 
     monkeypatch.chdir(tmp_path)  # no stray .env
@@ -408,12 +411,48 @@ def test_a_schedule_polling_arxiv_org_more_than_the_announcement_needs_is_refuse
     status = main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check"])
     out = capsys.readouterr()
     lines = [line for line in (out.out + out.err).splitlines() if "times a day" in line]
-    if not refused:
-        assert status == 0 and not lines, out
+    assert status == 0, out
+    if not clamped:
+        assert not lines, out
         return
     key = setting.split(" ")[0]
-    assert status == 1 and len(lines) == 1, out
+    assert len(lines) == 1 and lines[0].startswith("warning: "), out
     assert f"arxiv.{key}" in lines[0] and "rss.arxiv.org" in lines[0] and "arXiv announces once a day" in lines[0]
+    assert "'30 0 * * mon-fri' and '0 6 * * mon-fri' (America/New_York) instead" in lines[0], lines[0]
+
+
+@pytest.mark.asyncio
+async def test_a_service_upgraded_with_a_schedule_polling_arxiv_org_too_often_starts_and_polls_as_announced(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A data folder that ran for months with `poll_cron = "*/10 * * * *"` on arxiv.org would not start after the
+    upgrade that refused such a schedule: no poll, no review, no weekly digest. Now it starts, says once in the log
+    what it polls instead, and keeps the poll and its retry at the announcement's own times."""
+    from tests.test_service import one_feed_config, stored_jobs, wait_settled
+
+    async with ArxivServer() as arxiv:
+        settings = make_settings(tmp_path / "data", one_feed_config(arxiv))
+        first = Service(settings)  # months of polls before the upgrade (here: one, of the loopback feed)
+        await first.start(serve_web=False)
+        await wait_settled(first)
+        await first.stop()
+    upgraded = make_settings(
+        tmp_path / "data",
+        '[arxiv]\ncontact = "maintainers@example.org"\nsources = ["https://rss.arxiv.org/rss/cs.CL"]\n'
+        'poll_cron = "*/10 * * * *"\npoll_timezone = "UTC"\n',
+    )
+    service = Service(upgraded)
+    with caplog.at_level(logging.INFO, logger="digest.service"):
+        await service.start(serve_web=False)
+        try:
+            await wait_settled(service)
+        finally:
+            await service.stop()
+    said = [record.getMessage() for record in caplog.records if "times a day" in record.getMessage()]
+    assert len(said) == 1 and "arxiv.poll_cron '*/10 * * * *' polls 144 times a day" in said[0], said
+    jobs = {job: when.astimezone(ARXIV_ZONE) for job, when in stored_jobs(upgraded).items()}
+    assert f"{jobs['poll']:%H:%M}" == "00:30" and jobs["poll"].weekday() < 5, jobs
+    assert f"{jobs['poll-retry']:%H:%M}" == "06:00" and jobs["poll-retry"].weekday() < 5, jobs
 
 
 def test_the_unknown_id_warning_names_the_line_of_that_id_not_of_a_longer_one() -> None:

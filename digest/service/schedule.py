@@ -14,6 +14,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from digest import health, jobs
 from digest.config import Settings
+from digest.config.poll_schedule import poll_schedule
 from digest.config.values import scheduler_crontab
 from digest.storage.db import create_database_engine
 
@@ -124,20 +125,22 @@ def _when(trigger: CronTrigger) -> tuple[object, ...]:
 
 def keep_jobs(scheduler: AsyncIOScheduler, settings: Settings) -> None:
     """The poll, its retry and the weekly digest at the configured times."""
-    arxiv = settings.arxiv
-    poll_tz = ZoneInfo(arxiv.poll_timezone)
+    polls = poll_schedule(settings)
+    if polls.warning:  # the configured schedule asked arxiv.org too often: said once at each start, not refused
+        log.warning("schedule: %s", polls.warning)
+    poll_tz = ZoneInfo(polls.timezone)
     ensure_job(
         scheduler,
         jobs.POLL_JOB,
         "poll",
-        CronTrigger.from_crontab(scheduler_crontab(arxiv.poll_cron), poll_tz),
+        CronTrigger.from_crontab(scheduler_crontab(polls.poll_cron), poll_tz),
         POLL_MISFIRE_GRACE,
     )
     ensure_job(
         scheduler,
         jobs.RETRY_JOB,
         "poll-retry",
-        CronTrigger.from_crontab(scheduler_crontab(arxiv.retry_cron), poll_tz),
+        CronTrigger.from_crontab(scheduler_crontab(polls.retry_cron), poll_tz),
         POLL_MISFIRE_GRACE,
     )
     weekly_trigger = CronTrigger.from_crontab(scheduler_crontab(settings.weekly.cron), ZoneInfo(settings.timezone))
