@@ -20,6 +20,7 @@ from digest.arxiv.announcements import ARXIV_ZONE, feed_replaced_at
 from digest.arxiv.api import refresh_examples, unknown_ids
 from digest.arxiv.backfill import backfill
 from digest.arxiv.poll_pass import run_poll
+from digest.arxiv.poller import PollSummary
 from digest.awesome import store as liststore
 from digest.config import Settings
 from digest.service.process import Service
@@ -345,6 +346,66 @@ async def test_a_holiday_the_calendar_does_not_know_is_quiet_at_the_retry_and_no
         assert "quiet" in retry and "no announcement on Friday 2026-06-19" in retry, retry
         assert "[arxiv] holidays" in retry
     assert "missed" not in after and "backfill" not in after, after
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("late_feed", ["still Friday's", "empty, dated Monday"])
+async def test_an_announcement_later_than_the_retry_is_still_polled_that_day(tmp_path: Path, late_feed: str) -> None:
+    """arXiv's Monday announcement came at 09:00 instead of 20:00 the evening before (its "announcements delayed"
+    notices). The 00:30 poll and the 06:00 retry found it not come; an empty feed dated Monday was taken at the retry
+    for a holiday the calendar does not know. Nothing polled again until Tuesday 00:30, which reads Tuesday's feed:
+    Monday's papers were never read (silently, for the empty feed: Monday had been "read"). Now the last planned poll
+    of a day whose announcement has not come schedules one more, at 14:00 in New York, before the feed gives way at
+    20:00; it reads the late papers. One extra poll, and none while a retry is still to come that day."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from apscheduler.triggers.date import DateTrigger
+
+    from digest import jobs
+    from digest.service.poll_job import poll_again_when_late
+
+    settings = make_settings(tmp_path / "data", '[arxiv]\ncontact = "maintainers@example.org"\n')
+    database = open_service_database(settings)
+    friday, monday, tuesday = date(2026, 4, 24), date(2026, 4, 27), date(2026, 4, 28)
+
+    def at(day: date, hour: int) -> datetime:
+        return datetime.combine(day, time(hour, 0), ARXIV_ZONE).astimezone(UTC)
+
+    def late_job_after(summary: PollSummary, now: datetime, retry: datetime) -> datetime | None:
+        scheduler = AsyncIOScheduler(timezone=UTC)
+        scheduler.add_job(jobs.POLL_JOB, DateTrigger(at(tuesday, 0)), id="poll")
+        scheduler.add_job(jobs.RETRY_JOB, DateTrigger(retry), id="poll-retry")
+        scheduler.start(paused=True)
+        try:
+            poll_again_when_late(settings, scheduler, summary, now=now)
+            return next(
+                (job.next_run_time for job in scheduler.get_jobs() if job.id not in ("poll", "poll-retry")), None
+            )
+        finally:
+            scheduler.shutdown(wait=False)
+
+    unannounced = feed(RELEVANT[2], day=friday) if late_feed == "still Friday's" else feed(day=monday)
+    try:
+        async with ArxivServer() as server:
+            url = server.program("/rss/cs.CV", Reply(body=feed(RELEVANT[2], day=friday)))
+
+            async def poll(moment: datetime) -> PollSummary:
+                return await run_poll(settings, database, sources=[url], clock=FakeClock(moment))
+
+            await poll(at(friday, 0))
+            server.program("/rss/cs.CV", Reply(body=unannounced), Reply(body=unannounced))
+            first, retry = await poll(at(monday, 0) + timedelta(minutes=30)), await poll(at(monday, 6))
+            after_first = late_job_after(first, at(monday, 0) + timedelta(minutes=30), at(monday, 6))
+            after_retry = late_job_after(retry, at(monday, 6), at(tuesday, 6))
+            server.program("/rss/cs.CV", Reply(body=feed(RELEVANT[0], day=monday)))
+            late = await poll(at(monday, 14))
+            server.program("/rss/cs.CV", Reply(body=feed(RELEVANT[1], day=tuesday)))
+            next_day = await poll(at(tuesday, 0) + timedelta(minutes=30))
+    finally:
+        database.dispose()
+    assert after_first is None  # the 06:00 retry is still to come
+    assert after_retry == at(monday, 14), retry.sources[0].line()
+    assert late.new_candidates == 1, late.sources[0].line()
+    assert "missed" not in next_day.sources[0].line() and next_day.new_candidates == 1
 
 
 @pytest.mark.asyncio

@@ -24,6 +24,7 @@ WEEKLY_MISFIRE_GRACE = 6 * 24 * 3600
 POLL_MISFIRE_GRACE = 20 * 3600
 WEEKLY_RETRY_ID = "weekly-retry"
 POLL_RETRY_AFTER_ID = "poll-retry-after"
+POLL_LATE_ID = "poll-retry-late"
 # How long after a host's Retry-After the poll asks again: its own clock and arXiv's may differ by a little.
 RETRY_AFTER_MARGIN = timedelta(minutes=1)
 JOB_STORE_RETRY_SECONDS = 30.0
@@ -149,7 +150,7 @@ def keep_jobs(scheduler: AsyncIOScheduler, settings: Settings) -> None:
 
 def job_work(job_id: str) -> str:
     """The work a scheduled job does, for /healthz: a retry ("poll-retry", "weekly-retry") does its job's work."""
-    return job_id.removesuffix("-after").removesuffix("-retry")
+    return job_id.removesuffix("-after").removesuffix("-late").removesuffix("-retry")
 
 
 def schedule_weekly_retry(scheduler: AsyncIOScheduler, retry_at: datetime) -> None:
@@ -191,3 +192,20 @@ def schedule_poll_after_busy(scheduler: AsyncIOScheduler, busy_until: datetime, 
         replace_existing=True,
     )
     return at
+
+
+def schedule_late_poll(scheduler: AsyncIOScheduler, at: datetime, before: datetime) -> bool:
+    """One more poll at `at` of a day whose announcement had not come (arXiv late), when no retry or poll comes
+    before the day's feed gives way at `before` (the last planned one of the day decides); whether it was added."""
+    planned = [scheduler.get_job(job_id) for job_id in ("poll", "poll-retry", POLL_RETRY_AFTER_ID, POLL_LATE_ID)]
+    if any(job is not None and job.next_run_time is not None and job.next_run_time < before for job in planned):
+        return False
+    scheduler.add_job(
+        jobs.POLL_JOB,
+        DateTrigger(at),
+        id=POLL_LATE_ID,
+        name=POLL_LATE_ID,
+        misfire_grace_time=POLL_MISFIRE_GRACE,
+        replace_existing=True,
+    )
+    return True
