@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -85,6 +85,32 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
                 job.modify(next_run_time=scheduled)
 
 
+class WallClockCronTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler 3 ships no type hints
+    """A crontab line as cron reads it on the night the clocks go back: a time of day in the hour that comes twice
+    runs at its first coming only (APScheduler's own runs it in both, a second poll an hour after the first). Decided
+    from the time alone, so a restart or the scheduler's check of a clock set back finds the same. A time in the hour
+    skipped in spring runs an hour later, as APScheduler does already: no day is missed."""
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        fire: datetime | None = super().get_next_fire_time(previous_fire_time, now)
+        for _ in range(24 * 60):  # at most every minute of the repeated hour
+            if fire is None or not _second_coming(fire):
+                break
+            fire = super().get_next_fire_time(fire, fire)
+        return fire
+
+
+def _second_coming(moment: datetime) -> bool:
+    """Whether `moment` is the second time its wall-clock time comes (the hour the clocks go back)."""
+    wall = moment.replace(fold=0)
+    return wall.astimezone(UTC) != moment.astimezone(UTC)
+
+
+def cron_trigger(expression: str, zone: str) -> WallClockCronTrigger:
+    trigger: WallClockCronTrigger = WallClockCronTrigger.from_crontab(scheduler_crontab(expression), ZoneInfo(zone))
+    return trigger
+
+
 def make_scheduler(settings: Settings) -> AsyncIOScheduler:
     return SteadyScheduler(
         # An engine of its own: the job store disposes its engine on shutdown, which would orphan a connection
@@ -102,6 +128,8 @@ def ensure_job(scheduler: AsyncIOScheduler, func: str, job_id: str, trigger: Cro
     existing = scheduler.get_job(job_id)
     if existing is None:
         scheduler.add_job(func, trigger, id=job_id, name=job_id, misfire_grace_time=grace)
+    elif type(existing.trigger) is not type(trigger) and _when(existing.trigger) == _when(trigger):
+        scheduler.modify_job(job_id, trigger=trigger)  # an older release's kind of trigger, same times: next run kept
     elif _when(existing.trigger) != _when(trigger):
         missed = existing.next_run_time
         scheduler.reschedule_job(job_id, trigger=trigger)
@@ -129,22 +157,10 @@ def keep_jobs(scheduler: AsyncIOScheduler, settings: Settings) -> None:
     polls = poll_schedule(settings)
     if polls.warning:  # the configured schedule asked arxiv.org too often: said once at each start, not refused
         log.warning("schedule: %s", polls.warning)
-    poll_tz = ZoneInfo(polls.timezone)
-    ensure_job(
-        scheduler,
-        jobs.POLL_JOB,
-        "poll",
-        CronTrigger.from_crontab(scheduler_crontab(polls.poll_cron), poll_tz),
-        POLL_MISFIRE_GRACE,
-    )
-    ensure_job(
-        scheduler,
-        jobs.RETRY_JOB,
-        "poll-retry",
-        CronTrigger.from_crontab(scheduler_crontab(polls.retry_cron), poll_tz),
-        POLL_MISFIRE_GRACE,
-    )
-    weekly_trigger = CronTrigger.from_crontab(scheduler_crontab(settings.weekly.cron), ZoneInfo(settings.timezone))
+    ensure_job(scheduler, jobs.POLL_JOB, "poll", cron_trigger(polls.poll_cron, polls.timezone), POLL_MISFIRE_GRACE)
+    retry_trigger = cron_trigger(polls.retry_cron, polls.timezone)
+    ensure_job(scheduler, jobs.RETRY_JOB, "poll-retry", retry_trigger, POLL_MISFIRE_GRACE)
+    weekly_trigger = cron_trigger(settings.weekly.cron, settings.timezone)
     ensure_job(scheduler, jobs.WEEKLY_JOB, "weekly", weekly_trigger, WEEKLY_MISFIRE_GRACE)
 
 
