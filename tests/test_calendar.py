@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from apscheduler.triggers.cron import CronTrigger
@@ -325,3 +326,58 @@ async def test_a_feed_not_yet_rebuilt_on_an_announcement_day_is_asked_again(tmp_
     assert "still Sunday 2026-04-26's" in lines[0] and "Monday's announcement has not come yet" in lines[0], lines[0]
     assert "still Monday 2026-04-27's" in lines[2] and "Tuesday's announcement has not come yet" in lines[2], lines[2]
     assert polls[1].new_candidates == 1 and polls[3].new_candidates == 1
+
+
+# --- Daylight saving time ---------------------------------------------------------------------------------------------
+
+
+def fires_from(job: Any, start: datetime, count: int) -> list[str]:
+    """The job's next `count` runs from `start`, as the scheduler computes them (each from the run before), in UTC."""
+    trigger = job.trigger
+    previous, now, fires = None, start, []
+    for _ in range(count):
+        fire = trigger.get_next_fire_time(previous, now)
+        fires.append(f"{fire.astimezone(UTC):%d %H:%M}")
+        previous = now = fire
+    return fires
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("stored_by_older_release", [False, True])
+async def test_a_poll_in_the_hour_the_clocks_go_back_runs_once_and_one_in_the_hour_skipped_still_runs(
+    tmp_path: Path, stored_by_older_release: bool
+) -> None:
+    """`poll_cron = "30 1 * * *"` (New York): on Sunday 1 November 2026 the clocks go back at 02:00, 01:30 comes twice,
+    and the service polled twice, an hour apart (APScheduler's cron runs each of the two 01:30s). Now a time of day
+    runs once on that night, as cron's does, also for a job an older release stored; on 8 March, when 02:30 does not
+    exist, a poll set for it still runs (at 03:30), so no announcement is missed."""
+    settings = make_settings(
+        tmp_path / "data",
+        '[arxiv]\npoll_cron = "30 1 * * *"\nretry_cron = "30 2 * * *"\npoll_timezone = "America/New_York"\n',
+    )
+    open_service_database(settings).dispose()
+    if stored_by_older_release:
+        old = make_scheduler(settings)
+        old.start(paused=True)
+        for job_id, func, expression in (
+            ("poll", jobs.POLL_JOB, "30 1 * * *"),
+            ("poll-retry", jobs.RETRY_JOB, "30 2 * * *"),
+        ):
+            trigger = CronTrigger.from_crontab(expression, "America/New_York")  # how the release before built it
+            old.add_job(func, trigger, id=job_id, name=job_id, misfire_grace_time=POLL_MISFIRE_GRACE)
+        old.shutdown(wait=False)
+        await asyncio.sleep(0)
+    scheduler = make_scheduler(settings)
+    scheduler.start(paused=True)
+    try:
+        keep_jobs(scheduler, settings)
+        poll, retry = scheduler.get_job("poll"), scheduler.get_job("poll-retry")
+        autumn = fires_from(poll, datetime(2026, 10, 31, 16, 0, tzinfo=UTC), 3)
+        spring = fires_from(retry, datetime(2026, 3, 7, 17, 0, tzinfo=UTC), 3)
+        # Between the two 01:30s, as a restart and the scheduler's minutely check of a clock set back compute it.
+        between = fires_from(poll, datetime(2026, 11, 1, 5, 31, tzinfo=UTC), 1)
+    finally:
+        scheduler.shutdown(wait=False)
+    assert autumn == ["01 05:30", "02 06:30", "03 06:30"]  # 01:30 EDT on the 1st, then 01:30 EST
+    assert between == ["02 06:30"]
+    assert spring == ["08 07:30", "09 06:30", "10 06:30"]  # 03:30 EDT on the 8th (02:30 never came), then 02:30

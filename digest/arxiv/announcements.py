@@ -15,6 +15,9 @@ ARXIV_ZONE = ZoneInfo("America/New_York")
 # its own by this hour had no announcement (a holiday the calendar here does not know), not a late one.
 NO_ANNOUNCEMENT_BY = time(4, 0)
 ANNOUNCED_AT = time(20, 0)
+# A day whose announcement had not come by the last planned poll (arXiv hours late) is polled once more at this hour:
+# late announcements come in the morning, and the day's feed holds until ANNOUNCED_AT.
+LATE_POLL_AT = time(14, 0)
 
 
 def is_arxiv_holiday(day: date, extra: Collection[date] = ()) -> bool:
@@ -33,6 +36,24 @@ def is_announcement_day(day: date, extra: Collection[date] = ()) -> bool:
 def announcement_given_up(day: date, now: datetime) -> bool:
     """Whether `now` is so long after the announcement of `day` was due that none is coming (a holiday)."""
     return now.astimezone(ARXIV_ZONE) >= datetime.combine(day, NO_ANNOUNCEMENT_BY, ARXIV_ZONE)
+
+
+def announcement_awaited(feed: datetime | None, has_papers: bool, now: datetime, extra: Collection[date] = ()) -> bool:
+    """Whether a feed read at `now` on an announcement day lacks that day's announcement: still an earlier day's
+    (arXiv late), or that day's and empty (late, or a holiday the calendar does not know)."""
+    today = now.astimezone(ARXIV_ZONE).date()
+    if feed is None or not is_announcement_day(today, extra):
+        return False
+    dated = feed.astimezone(ARXIV_ZONE).date()
+    return dated < today or (dated == today and not has_papers)
+
+
+def late_poll_at(now: datetime) -> datetime | None:
+    """When a day whose announcement has not come by `now` is polled once more (LATE_POLL_AT in New York); None when
+    that hour has passed."""
+    local = now.astimezone(ARXIV_ZONE)
+    at = datetime.combine(local.date(), LATE_POLL_AT, ARXIV_ZONE)
+    return at if local < at else None
 
 
 def feed_replaced_at(now: datetime) -> datetime:

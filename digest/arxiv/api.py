@@ -89,7 +89,8 @@ def _bundled_ids() -> set[str]:
 
 def papers_missing_abstracts(database: Database, now: datetime | None = None) -> list[str]:
     """List papers with an arXiv ID whose abstract is neither stored, bundled, nor already fetched; an ID arXiv had
-    no paper for is left out until UNKNOWN_RETRY_DAYS after it was asked (from `now`)."""
+    no paper for, or a paper without an abstract, is left out until UNKNOWN_RETRY_DAYS after it was asked (from
+    `now`)."""
     retry_before = (now or utc_now()) - timedelta(days=UNKNOWN_RETRY_DAYS)
     with database.reading() as session:
         rows = session.scalars(
@@ -98,7 +99,9 @@ def papers_missing_abstracts(database: Database, now: datetime | None = None) ->
             )
         )
         wanted = {arxiv_id for arxiv_id in rows if arxiv_id}
-        wanted -= set(session.scalars(select(RelevanceExample.arxiv_id)))
+        # An answer without an abstract is kept with it empty: asked again after the same days as an unknown ID.
+        fetched = (RelevanceExample.abstract != "") | (RelevanceExample.fetched_at > retry_before)
+        wanted -= set(session.scalars(select(RelevanceExample.arxiv_id).where(fetched)))
         wanted -= {arxiv_id for arxiv_id, asked in unknown_ids(session).items() if asked > retry_before}
     return sorted(wanted - _bundled_ids())
 
@@ -167,21 +170,21 @@ def _store_examples(database: Database, papers: Sequence[ArxivPaper], wanted: di
     """Keeps the abstracts of the wanted list papers (arXiv's ID -> the list's) not stored yet; returns how many. An
     ID arXiv answered without is remembered with when it was asked, so polls stop asking it until UNKNOWN_RETRY_DAYS
     have passed; one found is forgotten there."""
-    stored = 0
+    stored, abstractless = 0, []
     with database.transaction(exclusive=True) as session:  # found missing, then inserted: see poller._store_outcome
         for paper in papers:
             listed = wanted.pop(paper.arxiv_id, None)
-            if listed is not None and paper.abstract and session.get(RelevanceExample, listed) is None:
-                session.add(
-                    RelevanceExample(
-                        arxiv_id=listed,
-                        title=paper.title,
-                        abstract=paper.abstract,
-                        categories=list(paper.categories),
-                        fetched_at=now,
-                    )
-                )
-                stored += 1
+            example = None if listed is None else session.get(RelevanceExample, listed)
+            if listed is None or (example is not None and example.abstract):
+                continue
+            # An answer without an abstract is kept empty (the model skips it), so polls stop asking it for a while.
+            example = example or RelevanceExample(arxiv_id=listed)
+            example.title, example.abstract, example.categories, example.fetched_at = (
+                paper.title, paper.abstract, list(paper.categories), now
+            )  # fmt: skip
+            session.add(example)
+            stored += bool(paper.abstract)
+            abstractless += [] if paper.abstract else [listed]
         asked = {arxiv_id: when.isoformat() for arxiv_id, when in unknown_ids(session).items()}
         kept = {arxiv_id: when for arxiv_id, when in asked.items() if arxiv_id not in wanted.values()}
         kept.update({listed: now.isoformat() for listed in wanted.values()})
@@ -192,6 +195,12 @@ def _store_examples(database: Database, papers: Sequence[ArxivPaper], wanted: di
             if session.get(RelevanceExample, arxiv_id) is None  # found since: no longer unknown
         }
         session.add(row)
+    if abstractless:
+        log.warning(
+            "relevance examples: arXiv's answer for %s, which the list links, has no abstract; asked again in %d days",
+            ", ".join(sorted(abstractless)),
+            UNKNOWN_RETRY_DAYS,
+        )
     if wanted:
         log.warning(
             "relevance examples: arXiv has no paper %s, which the list links (mend the link); asked again in %d days",

@@ -7,15 +7,15 @@ retried later and never marks papers as seen. `run_poll` is what the scheduler a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from digest.arxiv.announcements import ARXIV_ZONE, missed_days_clause, not_yet_announced
+from digest.arxiv.announcements import ARXIV_ZONE, announcement_awaited, missed_days_clause, not_yet_announced
 from digest.arxiv.api import query_url
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
 from digest.arxiv.fetch_types import FetchResult, source_line
@@ -50,6 +50,7 @@ class SourceReport:
     new: list[str] = field(default_factory=list)  # the arXiv IDs of the new candidates, for scripts (--json)
     cut_off: int = 0  # the answer was cut off: what followed was not read (fetched whole at the retry)
     missed: str = ""  # the announcement days since the last feed read whose feeds were never read, in one clause
+    awaiting: bool = False  # a feed read before, read again on an announcement day without that day's announcement
 
     @property
     def failed(self) -> bool:
@@ -164,7 +165,7 @@ def process_answer(
     if result.not_modified:
         late = not_yet_announced(last_feed_date, now, settings.arxiv.holidays)  # the same feed: still that day's
         if late:
-            report = SourceReport(source, BROKEN, late)
+            report = SourceReport(source, BROKEN, late, awaiting=live)
             record_failure(database, report, now)
             return report
         return _store_outcome(database, SourceReport(source, NOT_MODIFIED), None, None, [], result, now)
@@ -172,6 +173,7 @@ def process_answer(
     outcome, message = classify(parsed, status=result.status, last_feed_date=last_feed_date, now=now, tz=ARXIV_ZONE,
                                 live=live, holidays=settings.arxiv.holidays)  # fmt: skip
     report = SourceReport(source, outcome, message, problems=list(parsed.problems), cut_off=parsed.cut_off)
+    report.awaiting = live and _awaits_announcement(parsed, last_feed_date, now, settings.arxiv.holidays)
     for problem in parsed.problems:
         log.warning("poll %s", problem)
     if outcome == BROKEN:
@@ -204,6 +206,15 @@ def process_answer(
         now,
         (model.key, settings.relevance.calibration_window),
     )
+
+
+def _awaits_announcement(
+    parsed: ParsedFeed, last_feed_date: datetime | None, now: datetime, holidays: Collection[date]
+) -> bool:
+    """A feed read before (a first poll reads whatever it holds) that lacks the day's announcement (arXiv late)."""
+    if parsed.kind == "api" or last_feed_date is None:
+        return False
+    return announcement_awaited(parsed.feed_date, bool(parsed.papers), now, holidays)
 
 
 def _store_outcome(

@@ -17,6 +17,7 @@ from digest.cli.config_features import Feature, features_of
 from digest.config import secretstore
 from digest.config.feeds import SOURCES_FILE, FeedsError, read_feed_sources
 from digest.config.loading import load_settings
+from digest.config.poll_schedule import poll_schedule
 from digest.config.problems import MIN_SECRET_LENGTH, ConfigError
 from digest.config.settings import Settings
 
@@ -167,7 +168,8 @@ def warnings_for(settings: Settings) -> list[str]:
 
     warnings: list[str] = []
     discord, smtp = settings.discord, settings.smtp
-    warnings.extend(line for line in (settings.arxiv.contact_warning, settings.web.cleartext_warning) if line)
+    crowded = poll_schedule(settings).warning
+    warnings.extend(line for line in (settings.arxiv.contact_warning, settings.web.cleartext_warning, crowded) if line)
     warnings.extend(_watching_nothing(settings))
     if not discord.enabled and (discord.channel_id or discord.guild_id):
         warnings.append("[discord] ids are set but DISCORD_TOKEN is not: Discord review stays off")

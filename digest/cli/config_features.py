@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from digest.config.poll_schedule import poll_schedule
 from digest.config.settings import Settings
 
 
@@ -21,6 +22,7 @@ def features_of(settings: Settings) -> list[Feature]:
     from digest.storage.failures import shown_database_url
 
     database = shown_database_url(settings.database_url)
+    polls = poll_schedule(settings)  # the announcement's own when the configured one asks arxiv.org too often
     return [
         discord_feature(settings),
         email_feature(settings),
@@ -31,7 +33,7 @@ def features_of(settings: Settings) -> list[Feature]:
         Feature(
             "schedule",
             True,
-            f"polls arXiv at {settings.arxiv.poll_cron!r} ({settings.arxiv.poll_timezone}),"
+            f"polls arXiv at {polls.poll_cron!r} ({polls.timezone}),"
             f" weekly digest at {settings.weekly.cron!r} ({settings.timezone})",
         ),
     ]

@@ -37,7 +37,6 @@ from digest.config.values import (
     WebAddress,
     crontab,
     on_this_machine,
-    runs_a_day,
 )
 from digest.text import has_invisible
 
@@ -143,30 +142,22 @@ class ArxivSettings(Section):
             "contact to an address arXiv can write to"
         )
 
-    def impolite_to(self, addresses: Sequence[str], named: str, *, polled: bool = False) -> None:
-        """Refuses a pause under 3 s when one of `addresses` (named so in the line) is on arxiv.org, and, when they
-        are the polled sources, a schedule polling more often than the daily announcement needs."""
+    def impolite_to(self, addresses: Sequence[str], named: str) -> None:
+        """Refuses a pause under 3 s when one of `addresses` (named so in the line) is on arxiv.org. (A schedule
+        polling it more often than the announcement needs is not refused: config.poll_schedule keeps it to that.)"""
         found = next((address for address in addresses if on_arxiv(address)), None)
-        if found is None:
-            return
-        if self.min_interval_seconds < ARXIV_MIN_INTERVAL:
+        if found is not None and self.min_interval_seconds < ARXIV_MIN_INTERVAL:
             raise problem(
                 f"arxiv.min_interval_seconds must be at least 3 for arxiv.org (arXiv's terms of use): {named} "
                 f"{found} is on arxiv.org"
             )
-        for key, expression in (("poll_cron", self.poll_cron), ("retry_cron", self.retry_cron)):
-            if polled and runs_a_day(expression) > MAX_POLLS_A_DAY:
-                raise problem(
-                    f"arxiv.{key} {expression!r} polls {runs_a_day(expression)} times a day: arXiv announces once a "
-                    f"day, so arxiv.org is polled at most {MAX_POLLS_A_DAY} times a day ({named} {found} is on it)"
-                )
 
     @model_validator(mode="after")
     def _polite_to_arxiv(self) -> ArxivSettings:
         """One rule for every request to arXiv: the feeds and the API (backfill, `digest add`, /suggest, the list's
         abstracts) go through the one spaced client. The feeds of feeds/sources.toml (when `sources` is empty) are
         checked with the settings that name that folder (Settings)."""
-        self.impolite_to(self.sources, "sources", polled=True)
+        self.impolite_to(self.sources, "sources")
         self.impolite_to([self.api_url], "api_url")
         return self
 

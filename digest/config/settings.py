@@ -21,14 +21,13 @@ from digest.config.publish import PublishSettings
 from digest.config.relevance import RelevanceSettings
 from digest.config.sections import (
     ARXIV_MIN_INTERVAL,
-    MAX_POLLS_A_DAY,
     ArxivSettings,
     DiscordSettings,
     SmtpSettings,
     WebSettings,
     WeeklySettings,
 )
-from digest.config.values import DatabaseUrl, TimeZoneName, runs_a_day
+from digest.config.values import DatabaseUrl, TimeZoneName
 
 # A path is written as a string in TOML and in the environment.
 FilePath = Annotated[Path, Field(strict=False), AfterValidator(Path.expanduser)]
@@ -113,14 +112,13 @@ class Settings(BaseSettings):
         when those are on arxiv.org, not when they name a mirror. A file that cannot be read is its own problem
         (`config check`, the start and every poll refuse it), reported there."""
         arxiv = self.arxiv
-        often = max(runs_a_day(arxiv.poll_cron), runs_a_day(arxiv.retry_cron)) > MAX_POLLS_A_DAY
-        if arxiv.sources or (arxiv.min_interval_seconds >= ARXIV_MIN_INTERVAL and not often):
+        if arxiv.sources or arxiv.min_interval_seconds >= ARXIV_MIN_INTERVAL:
             return self
         try:
             feeds = read_feed_sources(self.feeds_dir).feeds
         except FeedsError:
             return self
-        self.arxiv.impolite_to(feeds, str(self.feeds_dir / SOURCES_FILE), polled=True)
+        self.arxiv.impolite_to(feeds, str(self.feeds_dir / SOURCES_FILE))
         return self
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -14,14 +14,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from digest import health, heap
 from digest.arxiv import api as arxiv_api
 from digest.arxiv import poll_pass, poller
-from digest.arxiv.announcements import feed_replaced_at
+from digest.arxiv.announcements import feed_replaced_at, late_poll_at
 from digest.arxiv.fetcher import STOP_WAITING
 from digest.arxiv.poll_pass import health_line
 from digest.arxiv.poller import PollSummary
 from digest.arxiv.turns import left_alone_until
 from digest.clock import utc_now
 from digest.config import Settings
-from digest.service.schedule import schedule_poll_after_busy
+from digest.service.schedule import schedule_late_poll, schedule_poll_after_busy
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
 from digest.vocab import PollOutcome
@@ -60,19 +60,34 @@ async def run_poll_pass(
         heap.settle()  # the model and the vocabulary the pass loaded stay: out of the next pass's collections
     health.report("poll", summary.outcome == PollOutcome.OK, health_line(summary))
     if scheduler is not None and summary.outcome != PollOutcome.OK:
-        retry_when_left_alone(settings, scheduler, summary)
+        retry_when_left_alone(settings, scheduler, summary, now=utc_now())
+    if scheduler is not None:
+        poll_again_when_late(settings, scheduler, summary, now=utc_now())
     return summary
 
 
-def retry_when_left_alone(settings: Settings, scheduler: Any, summary: PollSummary) -> None:
+def poll_again_when_late(settings: Settings, scheduler: Any, summary: PollSummary, *, now: datetime) -> None:
+    """The day's announcement had not come by the day's last planned poll (arXiv hours late; an empty feed taken for
+    a holiday may yet fill): the day's feed is polled once more before it gives way, so its papers are read that day
+    (`now` is when the poll ended)."""
+    at = late_poll_at(now)
+    if at is None or not any(report.awaiting for report in summary.sources):
+        return
+    if schedule_late_poll(scheduler, at, feed_replaced_at(now)):
+        log.info("poll: today's arXiv announcement has not come yet (arXiv is late); the poll is tried once more at "
+                 "%s UTC", f"{at.astimezone(UTC):%Y-%m-%d %H:%M}")  # fmt: skip
+
+
+def retry_when_left_alone(settings: Settings, scheduler: Any, summary: PollSummary, *, now: datetime) -> None:
     """A source failed because its host asked to be left alone (a Retry-After) past the next retry: the day would be
-    lost (the next day's feed no longer holds it), so the poll is tried again once that time has come."""
+    lost (the next day's feed no longer holds it), so the poll is tried again once that time has come (`now` is when
+    the poll ended)."""
     hosts = {urlsplit(report.source).hostname for report in summary.sources if report.failed}
-    busy = left_alone_until(settings.arxiv_turn_file, utc_now())
+    busy = left_alone_until(settings.arxiv_turn_file, now)
     until = max((when for host, when in busy.items() if host in hosts), default=None)
     if until is None:
         return
-    replaced = feed_replaced_at(utc_now())
+    replaced = feed_replaced_at(now)
     if until >= replaced:
         log.warning("poll: arXiv asked to be left alone until %s UTC, after today's feed gives way to the next: "
                     "the next poll names the day missed, with the backfill that reads it",

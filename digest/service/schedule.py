@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -14,6 +14,7 @@ from apscheduler.triggers.date import DateTrigger
 
 from digest import health, jobs
 from digest.config import Settings
+from digest.config.poll_schedule import poll_schedule
 from digest.config.values import scheduler_crontab
 from digest.storage.db import create_database_engine
 
@@ -23,6 +24,7 @@ WEEKLY_MISFIRE_GRACE = 6 * 24 * 3600
 POLL_MISFIRE_GRACE = 20 * 3600
 WEEKLY_RETRY_ID = "weekly-retry"
 POLL_RETRY_AFTER_ID = "poll-retry-after"
+POLL_LATE_ID = "poll-retry-late"
 # How long after a host's Retry-After the poll asks again: its own clock and arXiv's may differ by a little.
 RETRY_AFTER_MARGIN = timedelta(minutes=1)
 JOB_STORE_RETRY_SECONDS = 30.0
@@ -83,6 +85,32 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
                 job.modify(next_run_time=scheduled)
 
 
+class WallClockCronTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler 3 ships no type hints
+    """A crontab line as cron reads it on the night the clocks go back: a time of day in the hour that comes twice
+    runs at its first coming only (APScheduler's own runs it in both, a second poll an hour after the first). Decided
+    from the time alone, so a restart or the scheduler's check of a clock set back finds the same. A time in the hour
+    skipped in spring runs an hour later, as APScheduler does already: no day is missed."""
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        fire: datetime | None = super().get_next_fire_time(previous_fire_time, now)
+        for _ in range(24 * 60):  # at most every minute of the repeated hour
+            if fire is None or not _second_coming(fire):
+                break
+            fire = super().get_next_fire_time(fire, fire)
+        return fire
+
+
+def _second_coming(moment: datetime) -> bool:
+    """Whether `moment` is the second time its wall-clock time comes (the hour the clocks go back)."""
+    wall = moment.replace(fold=0)
+    return wall.astimezone(UTC) != moment.astimezone(UTC)
+
+
+def cron_trigger(expression: str, zone: str) -> WallClockCronTrigger:
+    trigger: WallClockCronTrigger = WallClockCronTrigger.from_crontab(scheduler_crontab(expression), ZoneInfo(zone))
+    return trigger
+
+
 def make_scheduler(settings: Settings) -> AsyncIOScheduler:
     return SteadyScheduler(
         # An engine of its own: the job store disposes its engine on shutdown, which would orphan a connection
@@ -100,6 +128,8 @@ def ensure_job(scheduler: AsyncIOScheduler, func: str, job_id: str, trigger: Cro
     existing = scheduler.get_job(job_id)
     if existing is None:
         scheduler.add_job(func, trigger, id=job_id, name=job_id, misfire_grace_time=grace)
+    elif type(existing.trigger) is not type(trigger) and _when(existing.trigger) == _when(trigger):
+        scheduler.modify_job(job_id, trigger=trigger)  # an older release's kind of trigger, same times: next run kept
     elif _when(existing.trigger) != _when(trigger):
         missed = existing.next_run_time
         scheduler.reschedule_job(job_id, trigger=trigger)
@@ -124,29 +154,19 @@ def _when(trigger: CronTrigger) -> tuple[object, ...]:
 
 def keep_jobs(scheduler: AsyncIOScheduler, settings: Settings) -> None:
     """The poll, its retry and the weekly digest at the configured times."""
-    arxiv = settings.arxiv
-    poll_tz = ZoneInfo(arxiv.poll_timezone)
-    ensure_job(
-        scheduler,
-        jobs.POLL_JOB,
-        "poll",
-        CronTrigger.from_crontab(scheduler_crontab(arxiv.poll_cron), poll_tz),
-        POLL_MISFIRE_GRACE,
-    )
-    ensure_job(
-        scheduler,
-        jobs.RETRY_JOB,
-        "poll-retry",
-        CronTrigger.from_crontab(scheduler_crontab(arxiv.retry_cron), poll_tz),
-        POLL_MISFIRE_GRACE,
-    )
-    weekly_trigger = CronTrigger.from_crontab(scheduler_crontab(settings.weekly.cron), ZoneInfo(settings.timezone))
+    polls = poll_schedule(settings)
+    if polls.warning:  # the configured schedule asked arxiv.org too often: said once at each start, not refused
+        log.warning("schedule: %s", polls.warning)
+    ensure_job(scheduler, jobs.POLL_JOB, "poll", cron_trigger(polls.poll_cron, polls.timezone), POLL_MISFIRE_GRACE)
+    retry_trigger = cron_trigger(polls.retry_cron, polls.timezone)
+    ensure_job(scheduler, jobs.RETRY_JOB, "poll-retry", retry_trigger, POLL_MISFIRE_GRACE)
+    weekly_trigger = cron_trigger(settings.weekly.cron, settings.timezone)
     ensure_job(scheduler, jobs.WEEKLY_JOB, "weekly", weekly_trigger, WEEKLY_MISFIRE_GRACE)
 
 
 def job_work(job_id: str) -> str:
     """The work a scheduled job does, for /healthz: a retry ("poll-retry", "weekly-retry") does its job's work."""
-    return job_id.removesuffix("-after").removesuffix("-retry")
+    return job_id.removesuffix("-after").removesuffix("-late").removesuffix("-retry")
 
 
 def schedule_weekly_retry(scheduler: AsyncIOScheduler, retry_at: datetime) -> None:
@@ -188,3 +208,20 @@ def schedule_poll_after_busy(scheduler: AsyncIOScheduler, busy_until: datetime, 
         replace_existing=True,
     )
     return at
+
+
+def schedule_late_poll(scheduler: AsyncIOScheduler, at: datetime, before: datetime) -> bool:
+    """One more poll at `at` of a day whose announcement had not come (arXiv late), when no retry or poll comes
+    before the day's feed gives way at `before` (the last planned one of the day decides); whether it was added."""
+    planned = [scheduler.get_job(job_id) for job_id in ("poll", "poll-retry", POLL_RETRY_AFTER_ID, POLL_LATE_ID)]
+    if any(job is not None and job.next_run_time is not None and job.next_run_time < before for job in planned):
+        return False
+    scheduler.add_job(
+        jobs.POLL_JOB,
+        DateTrigger(at),
+        id=POLL_LATE_ID,
+        name=POLL_LATE_ID,
+        misfire_grace_time=POLL_MISFIRE_GRACE,
+        replace_existing=True,
+    )
+    return True
