@@ -151,6 +151,9 @@ class FakeDiscord(CommandsMixin):
     # AutoMod's keyword rule: a message (content or embeds) holding one of these words is refused, as Discord does
     automod_words: tuple[str, ...] = ()
     departed: list[FakeMember] = field(default_factory=list)  # users who left: still named under their reactions
+    # The next this many message creations keep the message and still answer this status (a proxy's 5xx after
+    # Discord stored it): (status, count).
+    failed_after_create: tuple[int, int] = (0, 0)
 
     def __post_init__(self) -> None:
         self.bot = FakeMember(BOT_ID, "digest-bot", self.bot_roles)
@@ -404,12 +407,20 @@ class FakeDiscord(CommandsMixin):
         text = json.dumps(body, ensure_ascii=False).casefold()
         if any(word.casefold() in text for word in self.automod_words):
             return json_response({"message": "Message was blocked by AutoMod", "code": 200000}, 400)
+        if body.get("enforce_nonce") and body.get("nonce"):  # Discord's dedupe: the same nonce gets the same message
+            for message_id, message in self.messages.items():
+                if message["_request"].get("nonce") == body["nonce"]:
+                    return json_response(self._message_payload(message_id))
         message_id = next(self._ids)
         self.messages[message_id] = {
             **bot_message(self.bot, message_id, request.match_info["channel"], body),
             "guild_id": str(GUILD_ID),
             "_request": body,
         }
+        status, count = self.failed_after_create
+        if count > 0:
+            self.failed_after_create = (status, count - 1)
+            return json_response({"message": "Service Unavailable", "code": 0}, status)
         return json_response(self._message_payload(message_id))
 
     async def _history(self, request: web.Request) -> web.Response:

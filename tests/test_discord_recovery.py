@@ -182,6 +182,28 @@ async def test_candidates_a_failed_post_held_back_are_posted_by_the_background_l
 
 
 @pytest.mark.asyncio
+async def test_a_message_discord_kept_though_it_answered_a_server_error_is_not_posted_twice(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Discord (or the proxy in front of it) stored the candidate's message and still answered 5xx: the bot put the
+    candidate back to unposted and the next try, under a new nonce, posted it a second time, and maintainers saw and
+    reacted to two messages of one paper. Now the try after a server error first looks in the channel for it."""
+    candidate_id = insert_candidate(db, real_papers()[0])
+    fake.failed_after_create = (503, 1)  # not retried by discord.py (a 500 is, under the same nonce Discord dedupes)
+    # The next try comes a back-off later (1.2 s here, a minute or more in service): Discord's nonce dedupe no longer
+    # covers it.
+    async with running(bot_settings, db, sync_interval=0.6) as bot:
+        report = await bot.post_pending()
+        assert (report.posted, report.failed) == (0, 1)
+        await eventually(lambda: row(db, candidate_id).discord_state == "posted", "recorded by the next try")
+        mid = int(row(db, candidate_id).discord_message_id or 0)
+        await eventually(lambda: fake.reactors(mid, "✅") == [BOT_ID], "the bot's reactions on the one message")
+    footers = [body["embeds"][0]["footer"]["text"] for body in fake.posted()]
+    assert len(footers) == 1 and footers[0].startswith(f"Candidate {candidate_id} ·"), footers
+    assert list(fake.messages) == [mid]
+
+
+@pytest.mark.asyncio
 async def test_posting_into_a_channel_that_keeps_failing_is_tried_less_and_less_often(
     fake: FakeDiscord, db: Database, bot_settings: Settings
 ) -> None:
