@@ -338,6 +338,33 @@ async def test_disagreeing_reactions_left_while_away_are_shown_and_taking_one_ba
 
 
 @pytest.mark.asyncio
+async def test_disagreeing_reactions_are_warned_about_once_not_at_every_restart(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Reactions that disagree, left while the bot was away, stay on the message until a maintainer takes one back:
+    every restart of the service warned of them again and edited the message again to say what it already said. Now
+    the warning and the note come once per message (again only when the reactions disagree differently)."""
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+    await fake.react(mid, MAINTAINER, "✅", online=False)
+    await fake.react(mid, LISTED_MAINTAINER, "❌", online=False)
+    warned = f"conflicting reactions on candidate {candidate_id}"
+    with caplog.at_level("INFO", logger="digest.discord"):
+        async with running(bot_settings, db):
+            assert "Reactions disagree" in last_embed(fake, mid)["description"]
+        edits = len(fake.requests("PATCH", f"/messages/{mid}"))
+        assert sum(warned in record.getMessage() and record.levelname == "WARNING" for record in caplog.records) == 1
+        for _ in range(2):
+            async with running(bot_settings, db):
+                pass
+    warnings = [r.getMessage() for r in caplog.records if warned in r.getMessage() and r.levelname == "WARNING"]
+    assert len(warnings) == 1, warnings
+    assert len(fake.requests("PATCH", f"/messages/{mid}")) == edits, "the message was edited to say it again"
+    assert "Reactions disagree" in last_embed(fake, mid)["description"]
+    assert row(db, candidate_id).status == "pending"
+
+
+@pytest.mark.asyncio
 @pytest.mark.parametrize("cleared", [None, "✅"], ids=["all", "one-emoji"])
 async def test_reactions_a_moderator_clears_count_as_taken_back_at_once_not_at_the_next_restart(
     fake: FakeDiscord, db: Database, bot_settings: Settings, cleared: str | None
