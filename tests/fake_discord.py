@@ -23,6 +23,10 @@ from aiohttp import WSMsgType, web
 from tests.fake_discord_commands import CommandsMixin
 
 GUILD_ID = 700000000000000001
+# Discord's permission bits the bot uses in the review channel, which @everyone has by default.
+READ_MESSAGE_HISTORY = 1 << 16
+EVERYONE_PERMISSIONS = (1 << 6) | (1 << 10) | (1 << 11) | (1 << 14) | READ_MESSAGE_HISTORY  # reactions, view, send,
+# embed links, history
 CHANNEL_ID = 700000000000000002
 BOT_ID = 700000000000000003
 APPLICATION_ID = 700000000000000004
@@ -154,6 +158,7 @@ class FakeDiscord(CommandsMixin):
     # The next this many message creations keep the message and still answer this status (a proxy's 5xx after
     # Discord stored it): (status, count).
     failed_after_create: tuple[int, int] = (0, 0)
+    denied_to_bot: int = 0  # permission bits the review channel's overwrite denies the bot (READ_MESSAGE_HISTORY...)
 
     def __post_init__(self) -> None:
         self.bot = FakeMember(BOT_ID, "digest-bot", self.bot_roles)
@@ -424,7 +429,10 @@ class FakeDiscord(CommandsMixin):
         return json_response(self._message_payload(message_id))
 
     async def _history(self, request: web.Request) -> web.Response:
-        """The channel's messages, newest first, as Discord pages them (`before`, `after`, `limit`)."""
+        """The channel's messages, newest first, as Discord pages them (`before`, `after`, `limit`); none, and no
+        error, to a bot without Read Message History, as Discord answers."""
+        if self.denied_to_bot & READ_MESSAGE_HISTORY:
+            return json_response([])
         before = int(request.query.get("before", str(2**63)))
         after = int(request.query.get("after", "0"))
         limit = int(request.query.get("limit", "50"))
@@ -438,6 +446,8 @@ class FakeDiscord(CommandsMixin):
         return message_id if message_id in self.messages else None
 
     async def _get_message(self, request: web.Request) -> web.Response:
+        if self.denied_to_bot & READ_MESSAGE_HISTORY:
+            return json_response({"message": "Missing Access", "code": 50001}, 403)
         message_id = self._known_message(request)
         if message_id is None:
             return json_response({"message": "Unknown Message", "code": 10008}, 404)
@@ -531,14 +541,14 @@ class FakeDiscord(CommandsMixin):
             if not socket.closed:
                 await self._send(socket, event, data)
 
-    @staticmethod
-    def _channel_payload() -> dict[str, Any]:
+    def _channel_payload(self) -> dict[str, Any]:
+        denied = [{"id": str(BOT_ID), "type": 1, "allow": "0", "deny": str(self.denied_to_bot)}]
         return {
             "id": str(CHANNEL_ID),
             "type": 0,
             "name": "paper-review",
             "position": 0,
-            "permission_overwrites": [],
+            "permission_overwrites": denied if self.denied_to_bot else [],
             "nsfw": False,
             "parent_id": None,
             "topic": None,
@@ -559,7 +569,7 @@ class FakeDiscord(CommandsMixin):
         }
         await self._send(socket, "READY", ready)
         roles: list[dict[str, Any]] = [
-            {"id": str(GUILD_ID), "name": "@everyone", "permissions": "0", "position": 0},
+            {"id": str(GUILD_ID), "name": "@everyone", "permissions": str(EVERYONE_PERMISSIONS), "position": 0},
             {"id": str(MAINTAINER_ROLE_ID), "name": "maintainers", "permissions": "0", "position": 1},
             {"id": str(OTHER_ROLE_ID), "name": "readers", "permissions": "0", "position": 2},
         ]

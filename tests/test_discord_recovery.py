@@ -5,6 +5,7 @@ file and the list Markdown the Reviewer writes."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 
 import pytest
@@ -18,7 +19,7 @@ from digest.review.rules import Actor
 from digest.storage.db import Database
 from digest.storage.models import Decision
 from tests.factories import insert_candidate, real_papers
-from tests.fake_discord import BOT_ID, LISTED_MAINTAINER, MAINTAINER, FakeDiscord
+from tests.fake_discord import BOT_ID, CHANNEL_ID, LISTED_MAINTAINER, MAINTAINER, READ_MESSAGE_HISTORY, FakeDiscord
 from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
 
 PENDING_COLOUR = 0x5865F2
@@ -362,6 +363,28 @@ async def test_disagreeing_reactions_are_warned_about_once_not_at_every_restart(
     assert len(fake.requests("PATCH", f"/messages/{mid}")) == edits, "the message was edited to say it again"
     assert "Reactions disagree" in last_embed(fake, mid)["description"]
     assert row(db, candidate_id).status == "pending"
+
+
+@pytest.mark.asyncio
+async def test_a_bot_without_read_message_history_says_so_once_at_start(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The bot needs Read Message History in the review channel to catch up on reactions made while it was away and
+    to find a message it sent before a crash. Without it, nothing at start named the permission: catching up failed
+    message by message with Discord's "Missing Access". Now the start says in one line which permission to give,
+    and /healthz shows it."""
+    async with running(bot_settings, db) as bot:
+        for index in range(3):
+            await posted_candidate(fake, db, bot, index)
+    fake.denied_to_bot = READ_MESSAGE_HISTORY
+    with caplog.at_level("INFO", logger="digest.discord"):
+        async with running(bot_settings, db, sync_interval=0.05) as bot:
+            await rounds(bot, 5)
+            healthz = discord_health().message
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and r.name == "digest.discord"]
+    assert len(warnings) == 1, warnings
+    assert "Read Message History" in warnings[0] and str(CHANNEL_ID) in warnings[0], warnings
+    assert "Read Message History" in healthz
 
 
 @pytest.mark.asyncio

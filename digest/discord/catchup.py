@@ -71,7 +71,8 @@ class CatchUp:
             await self.replay(candidate_id, message_id)
         except discord.Forbidden as exc:  # a permission taken away: one line for the channel, not one per message
             delay = self.retries.failed((candidate_id, message_id))
-            self._trouble(READING, f"cannot read the messages of review channel {self._channel().id}: {exc}")
+            if not self.members.missing_permissions():  # else the start's check named the permission already
+                self._trouble(READING, f"cannot read the messages of review channel {self._channel().id}: {exc}")
             log.info("discord: catching up on candidate %s refused (trying again in %g s)", candidate_id, delay)
         except ROUND_ERRORS as exc:
             delay = self.retries.failed((candidate_id, message_id))
