@@ -11,15 +11,9 @@ import os
 import stat
 from pathlib import Path
 
+from digest.config.secretstore import shared_with_group
+
 log = logging.getLogger("digest.storage.db")
-
-
-def shared_with_group(folder: Path) -> bool:
-    """Whether `folder` was made for a group to write in (2770, say): its files are then the group's too."""
-    try:
-        return bool(folder.stat().st_mode & stat.S_IWGRP)
-    except OSError:
-        return False
 
 
 def make_private(path: Path) -> None:
@@ -49,3 +43,4 @@ def make_private(path: Path) -> None:
     if fixed:
         who = "users outside its group; owner and group only (0660)" if shared else "other users; owner-only (0600)"
         log.warning("%s: %s readable by %s now", path.parent, ", ".join(fixed), who)
+
