@@ -85,6 +85,9 @@ def _generating(path: Path) -> Iterator[None]:
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle = (path.parent / f".{path.name}.lock").open("a")
+        if shared_with_group(path.parent):  # the next member of the group opens it too
+            with contextlib.suppress(OSError):
+                os.fchmod(handle.fileno(), 0o664)
     except OSError as exc:
         raise SecretStoreError(f"cannot write {path.parent}: {exc.strerror or exc}") from exc
     with handle:

@@ -44,3 +44,12 @@ def make_private(path: Path) -> None:
         who = "users outside its group; owner and group only (0660)" if shared else "other users; owner-only (0600)"
         log.warning("%s: %s readable by %s now", path.parent, ", ".join(fixed), who)
 
+
+def open_lock(path: Path) -> int:
+    """A lock file opened for flock (created when missing, mode 0644); in a folder shared with a group, one its group
+    may open too (0664), or the next member's command could not take the lock."""
+    handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    if shared_with_group(path.parent):
+        with contextlib.suppress(OSError):  # another member's file: they made it so
+            os.fchmod(handle, 0o664)
+    return handle
