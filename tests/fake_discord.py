@@ -282,6 +282,11 @@ class FakeDiscord(CommandsMixin):
         self.super_reactions.clear()
         await self._dispatch("CHANNEL_DELETE", {**self._channel_payload(), "guild_id": str(GUILD_ID)})
 
+    async def deny_bot(self, permissions: int) -> None:
+        """A server admin sets the review channel's overwrite for the bot to deny `permissions` (0: none)."""
+        self.denied_to_bot = permissions
+        await self._dispatch("CHANNEL_UPDATE", {**self._channel_payload(), "guild_id": str(GUILD_ID)})
+
     def leave(self, member: FakeMember, *, roles: tuple[int, ...] | None = None) -> None:
         """`member` leaves the server, or (with `roles`) stays holding only those; their reactions stay on messages."""
         self.departed.append(member)

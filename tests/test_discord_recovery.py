@@ -388,6 +388,21 @@ async def test_a_bot_without_read_message_history_says_so_once_at_start(
 
 
 @pytest.mark.asyncio
+async def test_read_message_history_taken_and_given_back_while_the_bot_runs_is_seen_at_once(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A server admin who gives the bot Read Message History after the start said it lacks it saw /healthz go on
+    saying so until the next restart; one who takes it away while the bot runs heard nothing. Now each change of the
+    review channel's permissions is looked at when Discord announces it."""
+    async with running(bot_settings, db):
+        assert discord_health().ok
+        await fake.deny_bot(READ_MESSAGE_HISTORY)
+        await eventually(lambda: "Read Message History" in discord_health().message, "said when taken away")
+        await fake.deny_bot(0)
+        await eventually(lambda: discord_health().ok, "cleared when given back")
+
+
+@pytest.mark.asyncio
 @pytest.mark.parametrize("cleared", [None, "✅"], ids=["all", "one-emoji"])
 async def test_reactions_a_moderator_clears_count_as_taken_back_at_once_not_at_the_next_restart(
     fake: FakeDiscord, db: Database, bot_settings: Settings, cleared: str | None
