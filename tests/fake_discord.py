@@ -23,6 +23,10 @@ from aiohttp import WSMsgType, web
 from tests.fake_discord_commands import CommandsMixin
 
 GUILD_ID = 700000000000000001
+# Discord's permission bits the bot uses in the review channel, which @everyone has by default.
+READ_MESSAGE_HISTORY = 1 << 16
+EVERYONE_PERMISSIONS = (1 << 6) | (1 << 10) | (1 << 11) | (1 << 14) | READ_MESSAGE_HISTORY  # reactions, view, send,
+# embed links, history
 CHANNEL_ID = 700000000000000002
 BOT_ID = 700000000000000003
 APPLICATION_ID = 700000000000000004
@@ -151,6 +155,10 @@ class FakeDiscord(CommandsMixin):
     # AutoMod's keyword rule: a message (content or embeds) holding one of these words is refused, as Discord does
     automod_words: tuple[str, ...] = ()
     departed: list[FakeMember] = field(default_factory=list)  # users who left: still named under their reactions
+    # The next this many message creations keep the message and still answer this status (a proxy's 5xx after
+    # Discord stored it): (status, count).
+    failed_after_create: tuple[int, int] = (0, 0)
+    denied_to_bot: int = 0  # permission bits the review channel's overwrite denies the bot (READ_MESSAGE_HISTORY...)
 
     def __post_init__(self) -> None:
         self.bot = FakeMember(BOT_ID, "digest-bot", self.bot_roles)
@@ -273,6 +281,11 @@ class FakeDiscord(CommandsMixin):
         self.reactions.clear()
         self.super_reactions.clear()
         await self._dispatch("CHANNEL_DELETE", {**self._channel_payload(), "guild_id": str(GUILD_ID)})
+
+    async def deny_bot(self, permissions: int) -> None:
+        """A server admin sets the review channel's overwrite for the bot to deny `permissions` (0: none)."""
+        self.denied_to_bot = permissions
+        await self._dispatch("CHANNEL_UPDATE", {**self._channel_payload(), "guild_id": str(GUILD_ID)})
 
     def leave(self, member: FakeMember, *, roles: tuple[int, ...] | None = None) -> None:
         """`member` leaves the server, or (with `roles`) stays holding only those; their reactions stay on messages."""
@@ -404,16 +417,27 @@ class FakeDiscord(CommandsMixin):
         text = json.dumps(body, ensure_ascii=False).casefold()
         if any(word.casefold() in text for word in self.automod_words):
             return json_response({"message": "Message was blocked by AutoMod", "code": 200000}, 400)
+        if body.get("enforce_nonce") and body.get("nonce"):  # Discord's dedupe: the same nonce gets the same message
+            for message_id, message in self.messages.items():
+                if message["_request"].get("nonce") == body["nonce"]:
+                    return json_response(self._message_payload(message_id))
         message_id = next(self._ids)
         self.messages[message_id] = {
             **bot_message(self.bot, message_id, request.match_info["channel"], body),
             "guild_id": str(GUILD_ID),
             "_request": body,
         }
+        status, count = self.failed_after_create
+        if count > 0:
+            self.failed_after_create = (status, count - 1)
+            return json_response({"message": "Service Unavailable", "code": 0}, status)
         return json_response(self._message_payload(message_id))
 
     async def _history(self, request: web.Request) -> web.Response:
-        """The channel's messages, newest first, as Discord pages them (`before`, `after`, `limit`)."""
+        """The channel's messages, newest first, as Discord pages them (`before`, `after`, `limit`); none, and no
+        error, to a bot without Read Message History, as Discord answers."""
+        if self.denied_to_bot & READ_MESSAGE_HISTORY:
+            return json_response([])
         before = int(request.query.get("before", str(2**63)))
         after = int(request.query.get("after", "0"))
         limit = int(request.query.get("limit", "50"))
@@ -427,6 +451,8 @@ class FakeDiscord(CommandsMixin):
         return message_id if message_id in self.messages else None
 
     async def _get_message(self, request: web.Request) -> web.Response:
+        if self.denied_to_bot & READ_MESSAGE_HISTORY:
+            return json_response({"message": "Missing Access", "code": 50001}, 403)
         message_id = self._known_message(request)
         if message_id is None:
             return json_response({"message": "Unknown Message", "code": 10008}, 404)
@@ -520,14 +546,14 @@ class FakeDiscord(CommandsMixin):
             if not socket.closed:
                 await self._send(socket, event, data)
 
-    @staticmethod
-    def _channel_payload() -> dict[str, Any]:
+    def _channel_payload(self) -> dict[str, Any]:
+        denied = [{"id": str(BOT_ID), "type": 1, "allow": "0", "deny": str(self.denied_to_bot)}]
         return {
             "id": str(CHANNEL_ID),
             "type": 0,
             "name": "paper-review",
             "position": 0,
-            "permission_overwrites": [],
+            "permission_overwrites": denied if self.denied_to_bot else [],
             "nsfw": False,
             "parent_id": None,
             "topic": None,
@@ -548,7 +574,7 @@ class FakeDiscord(CommandsMixin):
         }
         await self._send(socket, "READY", ready)
         roles: list[dict[str, Any]] = [
-            {"id": str(GUILD_ID), "name": "@everyone", "permissions": "0", "position": 0},
+            {"id": str(GUILD_ID), "name": "@everyone", "permissions": str(EVERYONE_PERMISSIONS), "position": 0},
             {"id": str(MAINTAINER_ROLE_ID), "name": "maintainers", "permissions": "0", "position": 1},
             {"id": str(OTHER_ROLE_ID), "name": "readers", "permissions": "0", "position": 2},
         ]

@@ -262,3 +262,19 @@ def test_a_read_only_data_folder_is_named_as_the_reason(
     warning = read.err.strip()
     assert warning.count("\n") == 0 and warning.startswith("digest: warning: reading the database read-only")
     assert f"{view} is read-only" in warning and "make the folder writable" in warning and "free space" not in warning
+
+
+def test_a_weekly_dry_run_reads_a_read_only_data_folder_with_one_warning(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest weekly --dry-run` ("print the result; write and send nothing") on a data folder it may not write (a
+    read-only mount, a backup looked at) stopped with "cannot open the database", where `digest candidates` reads on
+    with one warning. Now it prints the week's digest from the database as it stands, with that one warning."""
+    prepared(data_dir)
+    capsys.readouterr()
+    with read_only_view(data_dir, tmp_path / "read-only") as view:
+        status = main(["--data-dir", str(view), "weekly", "--edition", "readers", "--dry-run", "--format", "md"])
+        out, err = capsys.readouterr()
+    assert status == 0, err
+    assert out.startswith("#") and "Traceback" not in err
+    assert err.count("\n") == 1 and err.startswith("digest: warning: reading the database read-only"), err

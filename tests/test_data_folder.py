@@ -241,3 +241,73 @@ def test_the_readers_addresses_on_disk_are_their_owners_alone(tmp_path: Path, ca
     assert mode(data / "digest.sqlite3") == 0o600
     notices = [record.getMessage() for record in caplog.records if "owner-only" in record.getMessage()]
     assert len(notices) == 1 and notices[0].startswith(f"{data}: digest.sqlite3 (mode 0644)"), notices
+
+
+def test_a_data_folder_shared_with_a_group_keeps_the_database_open_to_that_group(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A team runs `digest` as different users of one group over a data folder made for it (setgid, group rw: 2770):
+    the database was created owner-only (0600) and made so again at every start, so a second maintainer's `digest
+    approve` failed with "unable to open database file". Now a group-writable data folder gets a database its group
+    may write (0660) and keeps it so; users outside the group still get nothing, and a private folder is as before."""
+    from digest.service.wiring import open_service_database
+
+    def mode(path: Path) -> int:
+        return path.stat().st_mode & 0o777
+
+    data = tmp_path / "data"
+    data.mkdir()
+    data.chmod(0o2770)
+    previous = os.umask(0o022)
+    try:
+        settings = make_settings(data)
+        database = open_service_database(settings)
+        try:
+            with database.reading() as session:
+                session.connection()
+            files = {path.name: mode(path) for path in data.iterdir() if path.name.startswith("digest.sqlite3")}
+        finally:
+            database.dispose()
+        assert files == {"digest.sqlite3": 0o660, "digest.sqlite3-wal": 0o660, "digest.sqlite3-shm": 0o660}
+        caplog.clear()
+        open_service_database(settings).dispose()  # the next start leaves the group's access alone, silently
+        assert mode(data / "digest.sqlite3") == 0o660 and "digest.sqlite3" not in caplog.text
+
+        (data / "digest.sqlite3").chmod(0o664)  # a backup restored readable by every user
+        open_service_database(settings).dispose()
+    finally:
+        os.umask(previous)
+    assert mode(data / "digest.sqlite3") == 0o660 and mode(data) == 0o770
+    notices = [record.getMessage() for record in caplog.records if "digest.sqlite3 (mode 0664)" in record.getMessage()]
+    assert len(notices) == 1 and "0660" in notices[0], notices
+
+
+def test_the_lock_files_of_a_data_folder_shared_with_a_group_are_open_to_that_group(tmp_path: Path) -> None:
+    """In a data folder a team shares (setgid, group rw), the lock files were created 0644 by whoever came first: a
+    second maintainer's `digest approve` then could not open `.list.md.lock` to write the list, and their `digest
+    run` was refused with "cannot write the data folder" (service.lock). Now in a group-writable folder each lock
+    file is one its group may open; a private folder's stay as they were."""
+    from digest.storage.datalock import lock_data_folder
+    from tests.factories import insert_candidate, real_papers
+
+    data = tmp_path / "data"
+    data.mkdir()
+    data.chmod(0o2770)
+    previous = os.umask(0o022)
+    try:
+        settings = make_settings(data)
+        lock_data_folder(data).release()
+        from digest.config.secretstore import ensure_secrets
+        from digest.service.wiring import open_service_database
+
+        ensure_secrets(settings)  # generated under .secrets.json.lock
+
+        database = open_service_database(settings)
+        insert_candidate(database, real_papers()[0])
+        database.dispose()
+        assert run(data, "approve", str(real_papers()[0]["arxiv_id"])) == 0
+    finally:
+        os.umask(previous)
+    locks = {path.name: path.stat().st_mode & 0o777 for path in data.iterdir() if path.name.endswith(".lock")}
+    assert set(locks) >= {"service.lock", ".list.md.lock", ".secrets.json.lock"}, locks
+    assert all(mode & 0o060 == 0o060 and not mode & 0o002 for mode in locks.values()), locks

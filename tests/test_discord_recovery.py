@@ -5,6 +5,7 @@ file and the list Markdown the Reviewer writes."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 
 import pytest
@@ -18,7 +19,7 @@ from digest.review.rules import Actor
 from digest.storage.db import Database
 from digest.storage.models import Decision
 from tests.factories import insert_candidate, real_papers
-from tests.fake_discord import BOT_ID, LISTED_MAINTAINER, MAINTAINER, FakeDiscord
+from tests.fake_discord import BOT_ID, CHANNEL_ID, LISTED_MAINTAINER, MAINTAINER, READ_MESSAGE_HISTORY, FakeDiscord
 from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
 
 PENDING_COLOUR = 0x5865F2
@@ -182,6 +183,28 @@ async def test_candidates_a_failed_post_held_back_are_posted_by_the_background_l
 
 
 @pytest.mark.asyncio
+async def test_a_message_discord_kept_though_it_answered_a_server_error_is_not_posted_twice(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Discord (or the proxy in front of it) stored the candidate's message and still answered 5xx: the bot put the
+    candidate back to unposted and the next try, under a new nonce, posted it a second time, and maintainers saw and
+    reacted to two messages of one paper. Now the try after a server error first looks in the channel for it."""
+    candidate_id = insert_candidate(db, real_papers()[0])
+    fake.failed_after_create = (503, 1)  # not retried by discord.py (a 500 is, under the same nonce Discord dedupes)
+    # The next try comes a back-off later (1.2 s here, a minute or more in service): Discord's nonce dedupe no longer
+    # covers it.
+    async with running(bot_settings, db, sync_interval=0.6) as bot:
+        report = await bot.post_pending()
+        assert (report.posted, report.failed) == (0, 1)
+        await eventually(lambda: row(db, candidate_id).discord_state == "posted", "recorded by the next try")
+        mid = int(row(db, candidate_id).discord_message_id or 0)
+        await eventually(lambda: fake.reactors(mid, "✅") == [BOT_ID], "the bot's reactions on the one message")
+    footers = [body["embeds"][0]["footer"]["text"] for body in fake.posted()]
+    assert len(footers) == 1 and footers[0].startswith(f"Candidate {candidate_id} ·"), footers
+    assert list(fake.messages) == [mid]
+
+
+@pytest.mark.asyncio
 async def test_posting_into_a_channel_that_keeps_failing_is_tried_less_and_less_often(
     fake: FakeDiscord, db: Database, bot_settings: Settings
 ) -> None:
@@ -313,6 +336,70 @@ async def test_disagreeing_reactions_left_while_away_are_shown_and_taking_one_ba
         await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "settled at once")
     assert row(db, candidate_id).status == "approved" and paper["arxiv_id"] in list_md(bot_settings)
     assert "disagree" not in last_embed(fake, mid)["description"]
+
+
+@pytest.mark.asyncio
+async def test_disagreeing_reactions_are_warned_about_once_not_at_every_restart(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Reactions that disagree, left while the bot was away, stay on the message until a maintainer takes one back:
+    every restart of the service warned of them again and edited the message again to say what it already said. Now
+    the warning and the note come once per message (again only when the reactions disagree differently)."""
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+    await fake.react(mid, MAINTAINER, "✅", online=False)
+    await fake.react(mid, LISTED_MAINTAINER, "❌", online=False)
+    warned = f"conflicting reactions on candidate {candidate_id}"
+    with caplog.at_level("INFO", logger="digest.discord"):
+        async with running(bot_settings, db):
+            assert "Reactions disagree" in last_embed(fake, mid)["description"]
+        edits = len(fake.requests("PATCH", f"/messages/{mid}"))
+        assert sum(warned in record.getMessage() and record.levelname == "WARNING" for record in caplog.records) == 1
+        for _ in range(2):
+            async with running(bot_settings, db):
+                pass
+    warnings = [r.getMessage() for r in caplog.records if warned in r.getMessage() and r.levelname == "WARNING"]
+    assert len(warnings) == 1, warnings
+    assert len(fake.requests("PATCH", f"/messages/{mid}")) == edits, "the message was edited to say it again"
+    assert "Reactions disagree" in last_embed(fake, mid)["description"]
+    assert row(db, candidate_id).status == "pending"
+
+
+@pytest.mark.asyncio
+async def test_a_bot_without_read_message_history_says_so_once_at_start(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The bot needs Read Message History in the review channel to catch up on reactions made while it was away and
+    to find a message it sent before a crash. Without it, nothing at start named the permission: catching up failed
+    message by message with Discord's "Missing Access". Now the start says in one line which permission to give,
+    and /healthz shows it."""
+    async with running(bot_settings, db) as bot:
+        for index in range(3):
+            await posted_candidate(fake, db, bot, index)
+    fake.denied_to_bot = READ_MESSAGE_HISTORY
+    with caplog.at_level("INFO", logger="digest.discord"):
+        async with running(bot_settings, db, sync_interval=0.05) as bot:
+            await rounds(bot, 5)
+            healthz = discord_health().message
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING and r.name == "digest.discord"]
+    assert len(warnings) == 1, warnings
+    assert "Read Message History" in warnings[0] and str(CHANNEL_ID) in warnings[0], warnings
+    assert "Read Message History" in healthz
+
+
+@pytest.mark.asyncio
+async def test_read_message_history_taken_and_given_back_while_the_bot_runs_is_seen_at_once(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A server admin who gives the bot Read Message History after the start said it lacks it saw /healthz go on
+    saying so until the next restart; one who takes it away while the bot runs heard nothing. Now each change of the
+    review channel's permissions is looked at when Discord announces it."""
+    async with running(bot_settings, db):
+        assert discord_health().ok
+        await fake.deny_bot(READ_MESSAGE_HISTORY)
+        await eventually(lambda: "Read Message History" in discord_health().message, "said when taken away")
+        await fake.deny_bot(0)
+        await eventually(lambda: discord_health().ok, "cleared when given back")
 
 
 @pytest.mark.asyncio

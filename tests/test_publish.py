@@ -323,3 +323,57 @@ def test_a_heading_edited_upstream_with_terminal_escapes_is_logged_without_them(
     logged = [record.getMessage() for record in caplog.records if record.getMessage().startswith("publish:   + ")]
     assert logged and all("Hostile" in line for line in logged)
     assert not {"\x1b", "\x07", "\u202e"} & set(caplog.text)
+
+
+def test_publish_status_reads_a_read_only_data_folder_with_one_warning(
+    tmp_path: Path, remote: Remote, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest publish --status` on a data folder it may not write (a read-only mount, or a full disk) stopped with
+    "cannot open the database", where `digest candidates` reads on with one warning; and never published, it wrote
+    publishing's state even to show it. Now it reads the database as it stands, says why once, and shows the pending
+    decision."""
+    from digest.cli import main
+    from tests.test_bad_input import read_only_view
+
+    data = tmp_path / "data"
+    config = tmp_path / "digest.toml"
+    config.write_text(publish_config(remote.url), encoding="utf-8")
+    settings = make_settings(data, publish_config(remote.url))
+    database = open_service_database(settings)
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    arxiv_id = approve(database, reviewer, 0)
+    database.dispose()
+    capsys.readouterr()
+    with read_only_view(data, tmp_path / "read-only") as view:
+        status = main(["--config", str(config), "--data-dir", str(view), "publish", "--status"])
+        out, err = capsys.readouterr()
+    assert status == 0, err
+    assert "pending decisions: 1" in out and f"approve {arxiv_id}" in out and "last published: nothing yet" in out
+    assert err.count("\n") == 1 and err.startswith("digest: warning: reading the database read-only"), err
+    assert "Traceback" not in err
+
+
+def test_an_arxiv_id_fixed_upstream_keeps_no_copy_of_the_list_file(
+    remote: Remote, publish_settings: Settings, publish_database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A maintainer fixed a mistyped arXiv ID in the repository (what `digest list lint` points at): publishing brought
+    the fix back and rewrote list.md, and kept the file before it as list.md.1 with a warning that the database had
+    lost a paper ("a database restored from a backup?"). Each such fix pushed an older copy, maybe a real one, out of
+    the three kept. An entry still there under its title with another link loses no paper: no copy, no warning."""
+    from tests.git_remote import git
+
+    _reviewer, publisher = services(publish_database, publish_settings)
+    assert publisher.publish().outcome in (PUBLISHED, "unchanged")
+    old = re.findall(r"arxiv\.org/abs/(\d{4}\.\d{5})", remote.readme())[3]
+    new = old[:-1] + ("1" if old[-1] == "0" else "0")
+    git(remote.work, "pull", "--quiet", "--ff-only", "origin", "main")
+    readme = remote.work / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    git(remote.work, "commit", "--quiet", "-am", f"Fix the arXiv ID {old}")
+    git(remote.work, "push", "--quiet", "origin", "HEAD:main")
+    caplog.clear()
+    publisher.publish()
+    listing = publish_settings.list_markdown_path
+    assert new in listing.read_text(encoding="utf-8") and old not in listing.read_text(encoding="utf-8")
+    assert sorted(path.name for path in listing.parent.glob("list.md.*")) == []
+    assert "restored from a backup" not in caplog.text

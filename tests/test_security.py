@@ -283,3 +283,46 @@ async def test_a_link_made_before_the_key_was_changed_says_so_and_where_to_get_a
         page = await reply.text()
     assert "DIGEST_SECRET_KEY" in page and "candidates feed" in page
     assert decisions(site)[0] == 0
+
+
+def test_the_secrets_of_a_data_folder_shared_with_a_group_are_readable_by_that_group(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A team runs `digest` as different users of one group over a data folder made for it (setgid, group rw):
+    secrets.json was generated owner-only (0600) by whoever started first and made so again at every start, so the
+    others' `digest weekly` and web server could not read the signing key ("cannot read secrets.json: Permission
+    denied; fix or delete it", and deleting it ends every session and approval link). Now in a group-writable data
+    folder it is readable by the group (0640), kept so, and `config check` does not warn of it; users outside the
+    group still get nothing."""
+    import os
+
+    from digest.cli import main
+
+    data = tmp_path / "data"
+    data.mkdir()
+    data.chmod(0o2770)
+    settings = make_settings(data)  # no secrets in the environment
+    path = settings.data_dir / "secrets.json"
+    previous = os.umask(0o022)
+    try:
+        for _ in range(2):  # generated, then read at the next start
+            database = open_service_database(settings)
+            try:
+                create_web_app(settings, database, Reviewer(database, settings))
+            finally:
+                database.dispose()
+            assert stat.S_IMODE(path.stat().st_mode) == 0o640
+        capsys.readouterr()
+        assert main(["--data-dir", str(data), "config", "check"]) == 0
+        assert "readable by" not in capsys.readouterr().out
+        path.chmod(0o644)  # restored readable by every user
+        caplog.clear()
+        database = open_service_database(settings)
+        try:
+            create_web_app(settings, database, Reviewer(database, settings))
+        finally:
+            database.dispose()
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+    assert f"{path} was readable by users outside its group (mode 0644); owner and group only (0640) now" in caplog.text

@@ -222,6 +222,35 @@ def test_the_dotenv_file_beside_the_config_file_is_read_from_another_folder(tmp_
     assert features["discord"]["on"], "the .env beside the config file was not read"
 
 
+def test_a_relative_data_folder_in_the_dotenv_file_beside_the_config_file_is_read_from_that_folder(
+    tmp_path: Path,
+) -> None:
+    """/srv/list/.env holds DIGEST_DATA_DIR=data beside digest.toml: the service, run from /srv/list, keeps its data in
+    /srv/list/data, but `digest --config /srv/list/digest.toml candidates` run from the home folder read the same
+    `.env` and made a new, empty data folder and database in the home folder (a relative path in the config file is
+    read from the file's folder; the same path in the `.env` beside it was not). Now a relative path that `.env`
+    gives is read from its folder too."""
+    site, home = tmp_path / "site", tmp_path / "home"
+    site.mkdir(), home.mkdir()
+    (site / ".env").write_text("DIGEST_DATA_DIR=data\n", encoding="utf-8")
+    (site / "digest.toml").write_text("[web]\nport = 8099\n", encoding="utf-8")
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("DIGEST_", "DISCORD_"))}
+    environment["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+
+    def digest(cwd: Path, *args: str) -> str:
+        command = [sys.executable, "-m", "digest", "--config", str(site / "digest.toml"), *args]
+        done = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    digest(site, "candidates")  # the service's own folder: its data folder is made there
+    assert (site / "data" / "digest.sqlite3").is_file()
+    shown = digest(home, "config", "show")
+    digest(home, "candidates")
+    assert not (home / "data").exists(), "a new, empty data folder was made in the working folder"
+    assert str(site / "data") in shown, shown
+
+
 def test_a_config_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """digest.toml saved by Windows Notepad (UTF-8 with a byte order mark): every command refused it as "not valid
     TOML: Invalid statement (at line 1, column 1)", though line 1 looks right in any editor. Now the mark is skipped;

@@ -16,9 +16,9 @@ import hashlib
 import logging
 from pathlib import Path
 
-from digest.awesome.parse import parse_list
+from digest.awesome.parse import ParsedEntry, parse_list
 from digest.storage.files import keep_generations, write_atomic_bytes
-from digest.titles import linked_arxiv_ids
+from digest.titles import linked_arxiv_ids, title_key
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,18 @@ def hand_edit_copy(path: Path) -> Path:
     return path.with_name(f"{path.name}.edited.1")
 
 
+def papers_gone(previous: str, text: str, arxiv_ids: list[str]) -> list[str]:
+    """Of `arxiv_ids` (linked by `previous`, not by `text`), those whose entry went too: an entry still in `text` under
+    its title with another link (an ID a maintainer fixed upstream, brought back by publishing) lost no paper."""
+    titles = {title_key(entry.title) for entry in _entries(text) if entry.title}
+    linked = {entry.arxiv_id: entry.title for entry in _entries(previous) if entry.arxiv_id and entry.title}
+    return [found for found in arxiv_ids if found not in linked or title_key(linked[found]) not in titles]
+
+
+def _entries(text: str) -> list[ParsedEntry]:
+    return [entry for section in parse_list(text).sections for entry in section.entries]
+
+
 def keep_replaced(path: Path, previous: bytes, text: str, entries: int | None = None, *, always: bool = False) -> None:
     """The one rule for what `path` held before `text` replaces it: a hand edit is kept twice (in the rotation and
     apart from it), a file with more entries is kept in the rotation, and with `always` (the start-up re-write) any
@@ -81,6 +93,8 @@ def keep_replaced(path: Path, previous: bytes, text: str, entries: int | None = 
     before = entry_count(previous_text)
     after = entry_count(text) if entries is None else entries
     lost = sorted(linked_arxiv_ids(previous_text) - linked_arxiv_ids(text))
+    if lost:
+        lost = papers_gone(previous_text, text, lost)
     if after < before:
         kept = keep_generations(path, previous, GENERATIONS)
         log.warning("list: %s goes from %d to %d entries; the previous file is kept as %s", path, before, after, kept)

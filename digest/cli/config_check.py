@@ -192,9 +192,11 @@ def warnings_for(settings: Settings) -> list[str]:
         )
     mode = secretstore.readable_by_others(secretstore.secrets_path(settings))
     if mode is not None:
+        shared = secretstore.shared_with_group(settings.data_dir)  # a team's folder: its group keeps reading it
         warnings.append(
             f"{secretstore.secrets_path(settings)} is readable by other users (mode {mode}): whoever reads it can sign "
-            "in and sign approval links; the service makes it owner-only when it starts (or: chmod 600 it)"
+            f"in and sign approval links; the service makes it {'owner and group only' if shared else 'owner-only'} "
+            f"when it starts (or: chmod {'640' if shared else '600'} it)"
         )
     if smtp.username and smtp.security == "none":
         warnings.append("smtp.security is none: the SMTP password would cross the network unencrypted")

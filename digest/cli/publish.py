@@ -32,6 +32,7 @@ def handle_publish(args: argparse.Namespace, context: Context) -> int:
     if not publish.enabled:
         raise CommandError("publishing is off: set [publish] repository in the config (see config.example.toml)")
     if args.status:
+        context.reading_only = True  # a read-only or full data folder still shows where publishing stands
         return print_status(context)
     from digest.cli.logs import setup_logging
     from digest.publish.publisher import BLOCKED, FAILED

@@ -98,6 +98,7 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     from digest.weekly.issue import render
     from digest.weekly.mailer import MailError
 
+    context.reading_only = args.dry_run  # writes and sends nothing: a read-only or full data folder still shows it
     now = datetime.now(UTC)
     week = chosen_week(args, context, now)
     if week is None:

@@ -37,9 +37,7 @@ def load_settings(
         # from another folder signs links and logs in with the service's secrets, not with generated ones.
         beside = config_path.expanduser().absolute().parent / ".env"
         if beside.parent != Path.cwd().absolute() and beside.is_file():
-            from dotenv import load_dotenv
-
-            load_dotenv(beside, override=False)
+            _load_dotenv_beside(beside)
     given: dict[str, Any] = {"config_path": config_path}
     if data_dir is not None:
         given["data_dir"] = data_dir
@@ -56,6 +54,37 @@ def load_settings(
     if problems:
         raise ConfigError(problems)
     return settings
+
+
+# The variables that name a file or folder: written relative in a `.env`, each is read from that file's folder, as a
+# relative path in the config file is from its own (the working folder's `.env` is in the working folder).
+_PATH_VARIABLES = ("DIGEST_DATA_DIR", "DIGEST_DATABASE_URL", "DIGEST_GIT_SSH_KEY")
+_SQLITE_PREFIX = "sqlite:///"
+
+
+def _load_dotenv_beside(path: Path) -> None:
+    """The `.env` beside the settings file into the environment, under what is set already; a relative path in it is
+    read from its folder: `DIGEST_DATA_DIR=data` there names the service's data folder from whatever folder a command
+    runs, never a new, empty one in the working folder."""
+    from dotenv import dotenv_values
+
+    for name, value in dotenv_values(path).items():
+        if value is None or name in os.environ:
+            continue
+        if name in _PATH_VARIABLES and value:
+            value = _from_folder(value, path.parent)
+        os.environ[name] = value
+
+
+def _from_folder(value: str, folder: Path) -> str:
+    if value.startswith(_SQLITE_PREFIX):
+        rest = value.removeprefix(_SQLITE_PREFIX)
+        if not rest or rest.startswith(("/", "?", ":memory:")):
+            return value
+        return _SQLITE_PREFIX + _from_folder(rest, folder)
+    if "://" in value or value.startswith("~") or Path(value).is_absolute():
+        return value  # another database's URL; "~" is the home folder wherever a command runs
+    return str(folder / value)
 
 
 def _moved(file_source: TomlFileSource, overridden: AbstractSet[str]) -> list[str]:

@@ -70,7 +70,7 @@ def _write_file(path: Path, values: dict[str, str]) -> None:
             stream.write("\n")
             stream.flush()
             os.fsync(stream.fileno())
-        temp.chmod(0o600)
+        temp.chmod(_private_mode(path.parent))
         temp.replace(path)
     except OSError as exc:
         temp.unlink(missing_ok=True)
@@ -85,6 +85,9 @@ def _generating(path: Path) -> Iterator[None]:
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle = (path.parent / f".{path.name}.lock").open("a")
+        if shared_with_group(path.parent):  # the next member of the group opens it too
+            with contextlib.suppress(OSError):
+                os.fchmod(handle.fileno(), 0o664)
     except OSError as exc:
         raise SecretStoreError(f"cannot write {path.parent}: {exc.strerror or exc}") from exc
     with handle:
@@ -143,32 +146,55 @@ def ensure_secrets(settings: Settings) -> StartedSecrets:
     return _with_stored(settings, configured, StartedSecrets)
 
 
+def shared_with_group(folder: Path) -> bool:
+    """Whether `folder` was made for a group to write in (2770, say: a team running `digest` as different users of
+    one group): the data folder's private files are then its group's too, and no one else's."""
+    try:
+        return bool(folder.stat().st_mode & stat.S_IWGRP)
+    except OSError:
+        return False
+
+
+def _private_mode(folder: Path) -> int:
+    return 0o640 if shared_with_group(folder) else 0o600
+
+
 def readable_by_others(path: Path) -> str | None:
-    """The file's mode (as `ls` shows it, "0644") when users other than its owner may read or write it, else None."""
+    """The file's mode (as `ls` shows it, "0644") when users other than its owner (and, in a folder shared with a
+    group, other than that group) may read or write it, else None."""
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError:
         return None
-    return f"{mode:04o}" if mode & 0o077 else None
+    return f"{mode:04o}" if mode & (0o007 if shared_with_group(path.parent) else 0o077) else None
 
 
 def _make_owner_only(path: Path) -> None:
     """A secrets file restored from a backup or written by hand may be readable by every user of the machine (mode
-    0644): whoever reads it can sign in and sign approval links. It is made owner-only, and the log says so."""
+    0644): whoever reads it can sign in and sign approval links. It is made owner-only (in a folder shared with a
+    group: owner and group), and the log says so."""
     mode = readable_by_others(path)
     if mode is None:
         return
+    wanted = _private_mode(path.parent)
+    who, now = ("users outside its group", "owner and group only") if wanted == 0o640 else ("other users", "owner-only")
     try:
-        path.chmod(0o600)
+        path.chmod(wanted)
     except OSError as exc:
         log.warning(
-            "%s is readable by other users (mode %s) and could not be made owner-only (%s): chmod 600 it",
+            "%s is readable by %s (mode %s) and could not be made %s (%s): chmod %o it",
             path,
+            who,
             mode,
+            now,
             exc.strerror or exc,
+            wanted,
         )
         return
-    log.warning("%s was readable by other users (mode %s); it is owner-only (0600) now", path, mode)
+    if wanted == 0o640:
+        log.warning("%s was readable by %s (mode %s); %s (%04o) now", path, who, mode, now, wanted)
+    else:
+        log.warning("%s was readable by other users (mode %s); it is owner-only (0600) now", path, mode)
 
 
 def _with_stored(settings: Settings, values: dict[str, str | None], model: type[_Checked]) -> _Checked:

@@ -71,7 +71,8 @@ class CatchUp:
             await self.replay(candidate_id, message_id)
         except discord.Forbidden as exc:  # a permission taken away: one line for the channel, not one per message
             delay = self.retries.failed((candidate_id, message_id))
-            self._trouble(READING, f"cannot read the messages of review channel {self._channel().id}: {exc}")
+            if not self.members.missing_permissions():  # else the start's check named the permission already
+                self._trouble(READING, f"cannot read the messages of review channel {self._channel().id}: {exc}")
             log.info("discord: catching up on candidate %s refused (trying again in %g s)", candidate_id, delay)
         except ROUND_ERRORS as exc:
             delay = self.retries.failed((candidate_id, message_id))
@@ -170,9 +171,13 @@ class CatchUp:
             for (action, section), actor in (todo.choice, *todo.agreeing):
                 await self._decide(candidate_id, action, actor, section)
         elif todo.conflict:
-            log.warning("discord: conflicting reactions on candidate %s while away; left pending", candidate_id)
             wishes = [(action, section, actor.name) for (action, section), actor in todo.conflict.items()]
-            await self._note(candidate_id, messages.conflict_note(wishes))
+            note = messages.conflict_note(wishes)
+            # The message says so already (an earlier start): said once per message, not at every restart.
+            if any((embed.description or "").startswith(note) for embed in message.embeds):
+                return
+            log.warning("discord: conflicting reactions on candidate %s while away; left pending", candidate_id)
+            await self._note(candidate_id, note)
 
     async def _still_counts(self, standing: LoggedDecision, candidate_id: int) -> bool:
         """Whether the maintainer whose reaction made the standing decision is a maintainer still: only then does its

@@ -96,6 +96,9 @@ class _Client(discord.Client):
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         self.link.events.check_config()
 
+    async def on_guild_channel_update(self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel) -> None:
+        self.link.events.check_config()  # a permission the bot needs given or taken away there
+
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         await self.link.events.on_messages_deleted([payload.message_id])
 

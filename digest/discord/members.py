@@ -19,6 +19,10 @@ Key = tuple[str, str, str]  # messages.reaction_key: (user id, action, section c
 log = logging.getLogger("digest.discord")
 
 NOT_A_MEMBER = "not a member of the server"
+# A permission the bot needs in the review channel that Discord does not refuse out loud: without Read Message History
+# the channel's history answers no messages, so a message sent before a crash is not found (and is sent again), and
+# catching up on reactions made while the bot was away cannot read a message.
+NEEDED_PERMISSIONS = {"read_message_history": "Read Message History"}
 
 
 class UncheckedReactionError(Exception):
@@ -72,7 +76,24 @@ class Members:
             missing = [str(role) for role in self.config.maintainer_role_ids if guild.get_role(role) is None]
             if missing:
                 problems.append(f"maintainer_role_ids {', '.join(missing)} are not roles of server {guild.id}")
+        lacking = self.missing_permissions()
+        if lacking:
+            problems.append(
+                f"the bot lacks {', '.join(lacking)} in review channel {channel_id}: give it that permission there "
+                "(catching up on reactions made while it was away, and finding a message it sent before a crash, "
+                "need it)"
+            )
         return problems
+
+    def missing_permissions(self) -> list[str]:
+        """The needed permissions the bot's role and the channel's overwrites leave it without, as Discord names them
+        ([] when the channel or the bot's member is not known yet)."""
+        client = self._client()
+        channel = client.get_channel(self.config.channel_id) if client and self.config.channel_id else None
+        if not isinstance(channel, discord.abc.GuildChannel) or channel.guild.me is None:
+            return []
+        allowed = channel.permissions_for(channel.guild.me)
+        return [label for name, label in NEEDED_PERMISSIONS.items() if not getattr(allowed, name)]
 
     async def member(self, guild_id: int | None, user_id: int) -> tuple[discord.Member | None, str]:
         """The member, or None and why not."""

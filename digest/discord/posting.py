@@ -135,7 +135,9 @@ class Poster:
                             candidate.id, exc)  # fmt: skip
                 await asyncio.to_thread(store.update, self.database, candidate.id, discord_state=store.REFUSED)
                 return None
-            await asyncio.to_thread(store.update, self.database, candidate.id, discord_state=before)
+            if exc.status < HTTPStatus.INTERNAL_SERVER_ERROR:  # a 5xx may come after Discord stored the message: it
+                # stays "sending", so the next try looks in the channel first (a new nonce would not be deduped)
+                await asyncio.to_thread(store.update, self.database, candidate.id, discord_state=before)
             log.warning("discord: could not post candidate %s: %s", candidate.id, exc)
             return False
         self._refused = False

@@ -113,8 +113,13 @@ def record_failure(database: Database, templates_dir: Path, line: str, now: date
 
 
 def read_status(database: Database, templates_dir: Path) -> PublishStatus:
-    with database.transaction() as session:
-        state = state_row(session, templates_dir)
+    """Where publishing stands; writes nothing (before the first publish, the state row is worked out, not stored), so
+    it reads a database opened read-only."""
+    with database.reading() as session:
+        state = session.get(PublishState, STATE_ID)
+        if state is None:
+            _base, after = first_base(session, templates_dir)
+            state = PublishState(id=STATE_ID, last_decision_id=after, failures=0)
         _newest, pending = pending_decisions(session, state.last_decision_id)
         return PublishStatus(
             published_commit=state.published_commit,

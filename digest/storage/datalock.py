@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest.storage.db import Database
+from digest.storage.private import open_lock
 
 LOCK_NAME = "service.lock"
 # pg_try_advisory_lock takes a bigint; this one stands for "awesome-digest service" in any database it shares.
@@ -64,7 +65,7 @@ def lock_data_folder(data_dir: Path) -> DataLock:
     path = data_dir / LOCK_NAME
     try:
         data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new one: the readers' data is its owner's
-        handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        handle = open_lock(path)
     except OSError as exc:  # a read-only mount, a folder of another user: the service could store nothing there
         raise DataLockError(
             f"cannot write the data folder {data_dir} ({exc.strerror}): the service keeps its database, list and lock "

@@ -10,6 +10,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from digest.storage.private import open_lock
+
 
 def _umask() -> int:
     current = os.umask(0)
@@ -81,7 +83,7 @@ def held_for_writing(path: Path, on_wait: Callable[[], None] | None = None, *, w
     called once when another process holds it (to say why this one waits); with `wait` False, BlockingIOError is
     raised then instead."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle = os.open(path.with_name(f".{path.name}.lock"), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    handle = open_lock(path.with_name(f".{path.name}.lock"))
     try:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -1,14 +1,17 @@
 """Files that hold the readers' data (their addresses, in the database and the weekly mail log) are their owner's
-alone: made so when new, and made so at start when a copy restored or made by hand left them readable by others."""
+alone: made so when new, and made so at start when a copy restored or made by hand left them readable by others. A
+data folder its group may write (a team running `digest` as different users of one group) shares them with that group
+and no one else."""
 
 from __future__ import annotations
 
 import contextlib
 import logging
 import os
+import stat
 from pathlib import Path
 
-from digest.config.secretstore import readable_by_others
+from digest.config.secretstore import shared_with_group
 
 log = logging.getLogger("digest.storage.db")
 
@@ -16,17 +19,37 @@ log = logging.getLogger("digest.storage.db")
 def make_private(path: Path) -> None:
     """A new SQLite file is made owner-only before SQLite opens it (its -wal and -shm then take its mode), in a new
     folder only its owner can enter; an existing one (and its -wal, -shm) another user could read is made owner-only,
-    and the log says so in one line."""
+    and the log says so in one line. In a folder its group may write, read "owner and group" for "owner" (0660)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    shared = shared_with_group(path.parent)
+    wanted, outsiders = (0o660, 0o007) if shared else (0o600, 0o077)
     # There already (FileExistsError), or a folder this user cannot write: SQLite's own error then says why, as before.
     with contextlib.suppress(OSError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, wanted)
+        try:
+            os.fchmod(handle, wanted)  # the umask (022) would leave a shared folder's group read-only
+        finally:
+            os.close(handle)
     fixed = []
     for found in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
-        mode = readable_by_others(found)
-        if mode is not None:
+        try:
+            mode = stat.S_IMODE(found.stat().st_mode)
+        except OSError:
+            continue
+        if mode & outsiders:
             with contextlib.suppress(OSError):  # another user's file: not ours to change
-                found.chmod(0o600)
-                fixed.append(f"{found.name} (mode {mode})")
+                found.chmod(wanted)
+                fixed.append(f"{found.name} (mode {mode:04o})")
     if fixed:
-        log.warning("%s: %s readable by other users; owner-only (0600) now", path.parent, ", ".join(fixed))
+        who = "users outside its group; owner and group only (0660)" if shared else "other users; owner-only (0600)"
+        log.warning("%s: %s readable by %s now", path.parent, ", ".join(fixed), who)
+
+
+def open_lock(path: Path) -> int:
+    """A lock file opened for flock (created when missing, mode 0644); in a folder shared with a group, one its group
+    may open too (0664), or the next member's command could not take the lock."""
+    handle = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    if shared_with_group(path.parent):
+        with contextlib.suppress(OSError):  # another member's file: they made it so
+            os.fchmod(handle, 0o664)
+    return handle
