@@ -311,3 +311,37 @@ def test_the_lock_files_of_a_data_folder_shared_with_a_group_are_open_to_that_gr
     locks = {path.name: path.stat().st_mode & 0o777 for path in data.iterdir() if path.name.endswith(".lock")}
     assert set(locks) >= {"service.lock", ".list.md.lock", ".secrets.json.lock"}, locks
     assert all(mode & 0o060 == 0o060 and not mode & 0o002 for mode in locks.values()), locks
+
+
+def test_the_weekly_mail_log_and_the_arxiv_turn_of_a_data_folder_shared_with_a_group_are_open_to_that_group(
+    tmp_path: Path,
+) -> None:
+    """In a data folder a team shares (setgid, group rw): weekly-sent.log was created 0600 by whoever sent first, so
+    another member's `digest weekly --send` could neither read that the week went out nor record its own send; and
+    arxiv.turn was created 0644, so another member's poll could not share the pause between requests to arXiv. Now
+    both are their group's too (the log, which names when readers were mailed, no one else's)."""
+    from datetime import UTC, datetime
+
+    from digest.arxiv.fetcher import Fetcher
+    from digest.config import ArxivSettings
+    from digest.weekly.maillog import record_sent
+    from tests.arxiv_server import ArxivServer, FakeClock
+
+    data = tmp_path / "data"
+    data.mkdir()
+    data.chmod(0o2770)
+
+    async def fetch_once() -> None:
+        arxiv = ArxivSettings(contact="maintainers@example.org", min_interval_seconds=3.0)
+        async with ArxivServer() as server, Fetcher(arxiv, clock=FakeClock(), turn_file=data / "arxiv.turn") as fetch:
+            await fetch.fetch(server.url("/api/query?id_list=2504.11695"))
+
+    previous = os.umask(0o022)
+    try:
+        record_sent(data, "2026-W45", "readers", datetime(2026, 11, 9, 7, tzinfo=UTC), "<w45@example.org>")
+        asyncio.run(fetch_once())
+    finally:
+        os.umask(previous)
+    log_mode, turn_mode = ((data / name).stat().st_mode & 0o777 for name in ("weekly-sent.log", "arxiv.turn"))
+    assert log_mode == 0o660, oct(log_mode)
+    assert turn_mode & 0o060 == 0o060 and not turn_mode & 0o002, oct(turn_mode)

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from digest.arxiv.fetch_types import FetchStoppedError
 from digest.clock import Clock
+from digest.storage.private import open_lock
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class Turn:
 
 def _open(path: Path) -> int | None:
     try:
-        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        return open_lock(path)  # in a data folder shared with a group, one the other members' commands may open too
     except OSError as exc:  # a read-only data folder: this process keeps its own spacing
         log.debug("arxiv: cannot share the turn to ask arXiv through %s: %s", path, exc.strerror)
         return None

@@ -4,6 +4,7 @@ send readers again the editions they already have. Delete an edition's line to s
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from collections.abc import Sequence
@@ -12,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from digest.clock import as_utc
+from digest.config.secretstore import shared_with_group
 
 log = logging.getLogger("digest.weekly.store")
 NAME = "weekly-sent.log"
@@ -27,12 +29,25 @@ def mail_log(data_dir: Path) -> Path:
     return data_dir / NAME
 
 
+def _open(path: Path, flags: int) -> int:
+    """The log (or its draft) opened for writing: owner-only, or owner and group in a data folder shared with a group
+    (whose other members' weekly sends read and append to it)."""
+    mode = 0o660 if shared_with_group(path.parent) else 0o600
+    handle = os.open(path, os.O_WRONLY | os.O_CREAT | flags, mode)
+    if mode == 0o660:
+        with contextlib.suppress(
+            OSError
+        ):  # the umask (022) leaves the group read-only; another member's file is theirs
+            os.fchmod(handle, mode)
+    return handle
+
+
 def record_sent(data_dir: Path, week: str, edition: str, when: datetime, message_id: str) -> None:
     """Appends the edition's line (no address: only who may read the data folder reads it, and no reader's name
     need be in it). A failure to write it is logged: the database still has the send."""
     line = _line(week, edition, when, message_id)
     try:
-        handle = os.open(mail_log(data_dir), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        handle = _open(mail_log(data_dir), os.O_APPEND)
         try:
             os.write(handle, line.encode("utf-8"))
             os.fsync(handle)
@@ -56,7 +71,7 @@ def seed(data_dir: Path, sends: Sequence[tuple[str, str, datetime, str]]) -> int
         return 0
     draft = path.with_name(f"{NAME}.new")
     try:
-        handle = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        handle = _open(draft, os.O_TRUNC)
         try:
             os.write(handle, "".join(_line(*send) for send in sends).encode("utf-8"))
             os.fsync(handle)
