@@ -45,21 +45,21 @@ def removes_too_many(report: ImportReport) -> bool:
     return len(report.removed) > REMOVAL_LIMIT
 
 
-def _snapshot_parsed(parsed: ParsedList) -> tuple[Any, ...]:
-    return (
-        parsed.preamble,
-        parsed.trailer,
-        tuple((s.intro_raw, s.level, s.kind, tuple((e.key, e.raw) for e in s.entries)) for s in parsed.sections),
-    )
+def _snapshot_parsed(parsed: ParsedList, fields: dict[str, dict[str, Any]]) -> tuple[Any, ...]:
+    """The list's text, and each entry's paper by title key and arXiv ID (read again, a list whose links this release
+    reads an ID from gets it)."""
+    papers = (tuple((e.key, fields[e.key]["arxiv_id"], e.raw) for e in s.entries) for s in parsed.sections)
+    stored = tuple((s.intro_raw, s.level, s.kind, held) for s, held in zip(parsed.sections, papers, strict=True))
+    return (parsed.preamble, parsed.trailer, stored)
 
 
 def _snapshot_db(session: Session) -> tuple[Any, ...]:
     """The stored list as _snapshot_parsed gives the parsed one, read as rows (as objects: half a re-import's time)."""
     meta = list_meta(session)
-    held: dict[int, list[tuple[str, str]]] = defaultdict(list)  # per section: its entries' title keys and text
-    rows = select(Entry.section_id, Paper.title_key, Entry.raw).join(Paper, Paper.id == Entry.paper_id)
-    for section_id, key, raw in session.execute(rows.order_by(Entry.position)):
-        held[section_id].append((key, raw))
+    held: dict[int, list[tuple[str, str | None, str]]] = defaultdict(list)  # per section: its entries' papers, text
+    rows = select(Entry.section_id, Paper.title_key, Paper.arxiv_id, Entry.raw).join(Paper, Paper.id == Entry.paper_id)
+    for section_id, key, arxiv_id, raw in session.execute(rows.order_by(Entry.position)):
+        held[section_id].append((key, arxiv_id, raw))
     query = select(Section.id, Section.intro_raw, Section.level, Section.kind).order_by(Section.position)
     stored = tuple((intro, level, kind, tuple(held[number])) for number, intro, level, kind in session.execute(query))
     return (meta.get("preamble", ""), meta.get("trailer", ""), stored)
@@ -129,7 +129,7 @@ def import_markdown(
         arxiv_ids_total=len({f["arxiv_id"] for f in fields.values() if f["arxiv_id"]}),
     )
     set_meta(session, META_KEY, READER_VERSION)  # the stored list is this release's reading of the Markdown
-    if _snapshot_db(session) == _snapshot_parsed(parsed):
+    if _snapshot_db(session) == _snapshot_parsed(parsed, fields):
         return report
     report.changed = True
     papers = _store_papers(session, fields, now)

@@ -1,0 +1,106 @@
+"""A year of maintainers' edits to how the list links its papers and lays them out (a Hugging Face papers page, an
+alphaXiv or ar5iv mirror, an arXiv ID written in the text, a table of papers, HTML headings), through import, the
+poll's dedupe against the list, lint and approval. Each test names the shape; the "was:" notes say what the list
+did before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, select, update
+
+from digest.arxiv.poll_pass import run_poll
+from digest.awesome import store as liststore
+from digest.awesome.reading import META_KEY
+from digest.config import Settings
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database
+from digest.storage.models import Candidate, ListMeta, Paper
+from tests.arxiv_server import ArxivServer, FakeClock, Reply
+from tests.conftest import make_settings
+from tests.feedbuild import build_rss, load_records
+from tests.test_list_hand_edits import NOW, markdown
+
+RELEVANT = ["2506.04706", "2504.11695", "2505.14071"]  # real papers the poll's model keeps (tests/test_poller.py)
+
+
+@pytest.fixture
+def polled_list(tmp_path: Path) -> Iterator[Any]:
+    """A data folder seeded with the test's own list, whose polls ask the loopback arXiv server."""
+    opened: list[Database] = []
+
+    def make(text: str) -> tuple[Settings, Database]:
+        seed = tmp_path / "seed.md"
+        seed.write_bytes(text.encode("utf-8"))
+        config = f'seed_list = "{seed}"\n[arxiv]\ncontact = "maintainers@example.org"\n'
+        settings = make_settings(tmp_path / "data", config)
+        database = open_service_database(settings)
+        opened.append(database)
+        return settings, database
+
+    yield make
+    for database in opened:
+        database.dispose()
+
+
+async def poll_relevant(settings: Settings, database: Database) -> tuple[int, list[str]]:
+    """Polls a feed announcing the RELEVANT papers: how many the list already knew, and the new candidates' IDs."""
+    by_id = {record["arxiv_id"]: record for record in load_records()}
+    body = build_rss("cs.CV", [by_id[arxiv_id] for arxiv_id in RELEVANT], NOW.date())
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=body))
+        summary = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    with database.reading() as session:
+        stored = sorted(session.scalars(select(Candidate.arxiv_id)))
+    return summary.sources[0].already_known, stored
+
+
+def arxiv_ids(database: Database) -> dict[str, str | None]:
+    with database.reading() as session:
+        return {paper.title: paper.arxiv_id for paper in session.scalars(select(Paper))}
+
+
+# 1. A paper linked by its Hugging Face papers page, its alphaXiv page or its ar5iv rendering (the pages people share
+# now) was a paper without an arXiv ID: a title written shorter than arXiv's was suggested again by every poll.
+MIRRORS = (
+    "# Awesome X\n\n## Papers\n\n"
+    "+ [Line of Sight](https://huggingface.co/papers/2506.04706) (Jun. 5, 2025)\n\n"
+    "+ [Linear structure of VLM embeddings](https://www.alphaxiv.org/abs/2504.11695v2) (Apr. 16, 2025)\n\n"
+    "+ [Textual steering vectors](https://ar5iv.labs.arxiv.org/html/2505.14071) (May 20, 2025)\n"
+)
+
+
+@pytest.mark.asyncio
+async def test_papers_linked_by_their_hugging_face_alphaxiv_or_ar5iv_page_are_not_suggested_again(
+    polled_list: Any,
+) -> None:
+    settings, database = polled_list(MIRRORS)
+    assert markdown(database, settings) == MIRRORS
+    assert arxiv_ids(database) == {
+        "Line of Sight": "2506.04706",
+        "Linear structure of VLM embeddings": "2504.11695",
+        "Textual steering vectors": "2505.14071",
+    }  # was: None each
+    assert await poll_relevant(settings, database) == (3, [])  # was: (0, all three suggested again)
+    with database.reading() as session:
+        assert set(RELEVANT) <= liststore.known_keys(session).arxiv_ids
+
+
+def test_a_list_stored_before_mirror_links_were_read_gets_their_arxiv_ids_when_the_database_is_next_opened(
+    polled_list: Any,
+) -> None:
+    settings, database = polled_list(MIRRORS)
+    with database.transaction() as session:  # as the release before this one stored the list
+        session.execute(update(Paper).values(arxiv_id=None))
+        session.execute(delete(ListMeta).where(ListMeta.key == META_KEY))
+    database.dispose()
+    reopened = open_service_database(settings)
+    try:
+        assert set(arxiv_ids(reopened).values()) == set(RELEVANT)  # was: None each, until the entries were edited
+        assert markdown(reopened, settings) == MIRRORS
+    finally:
+        reopened.dispose()
