@@ -15,6 +15,7 @@ from sqlalchemy import delete, select, update
 
 from digest.arxiv.poll_pass import run_poll
 from digest.awesome import store as liststore
+from digest.awesome.lint import lint_text
 from digest.awesome.reading import META_KEY
 from digest.config import Settings
 from digest.service.wiring import open_service_database
@@ -23,7 +24,7 @@ from digest.storage.models import Candidate, ListMeta, Paper
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records
-from tests.test_list_hand_edits import NOW, markdown
+from tests.test_list_hand_edits import NOW, approve, markdown, paper_dated
 
 RELEVANT = ["2506.04706", "2504.11695", "2505.14071"]  # real papers the poll's model keeps (tests/test_poller.py)
 
@@ -104,3 +105,42 @@ def test_a_list_stored_before_mirror_links_were_read_gets_their_arxiv_ids_when_t
         assert markdown(reopened, settings) == MIRRORS
     finally:
         reopened.dispose()
+
+
+# 2. Papers kept as the rows of a table (as many paper lists write them): none of them was an entry, so the poll
+# suggested each again, the public feed did not know them, and the section took no approvals.
+TABLE = (
+    "# Awesome X\n\n## Papers\n\n"
+    "| Title | Venue | Date | Code |\n"
+    "|:------|:-----:|:----:|:----:|\n"
+    "| [**Line of Sight**](https://arxiv.org/abs/2506.04706) | arXiv | 2025-06-05 | - |\n"
+    "| [**Linear structure of VLM embeddings**](https://arxiv.org/abs/2504.11695) | ICML 2025 | 2025-04-16 |"
+    " [GitHub](https://github.com/example/vlm-embeddings) |\n\n"
+    "## Older\n\n"
+    "| Title | Venue | Paper | Code |\n"
+    "| --- | --- | --- | --- |\n"
+    "| Textual steering vectors | NeurIPS 2025 | [arXiv](https://arxiv.org/abs/2505.14071) | - |\n"
+)
+
+
+@pytest.mark.asyncio
+async def test_papers_in_a_table_are_the_lists_papers_and_an_approval_is_a_row_of_the_table(polled_list: Any) -> None:
+    from markdown_it import MarkdownIt
+
+    settings, database = polled_list(TABLE)
+    assert markdown(database, settings) == TABLE
+    assert arxiv_ids(database) == {
+        "Line of Sight": "2506.04706",
+        "Linear structure of VLM embeddings": "2504.11695",
+        "Textual steering vectors": "2505.14071",
+    }  # was: no paper at all
+    assert [f for f in lint_text(TABLE) if f.severity == "error"] == []
+    assert await poll_relevant(settings, database) == (3, [])  # was: (0, all three suggested again)
+    record = paper_dated(4, "2025-05-01")  # between the two rows of Papers
+    approve(database, settings, record, "Papers")
+    after = markdown(database, settings)
+    rows = after.split("## Older")[0].splitlines()[6:9]
+    assert rows[0].startswith("| [**Line of Sight**]") and rows[2].startswith("| [**Linear structure")
+    assert rows[1] == f"| [{record['title']}](https://arxiv.org/abs/{record['arxiv_id']}) | arXiv | 2025-05-01 | - |"
+    cells = [token.content for token in MarkdownIt().enable("table").parse(after) if token.type == "inline"]
+    assert f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})" in cells  # a cell of the table
