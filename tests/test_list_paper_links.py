@@ -144,3 +144,28 @@ async def test_papers_in_a_table_are_the_lists_papers_and_an_approval_is_a_row_o
     assert rows[1] == f"| [{record['title']}](https://arxiv.org/abs/{record['arxiv_id']}) | arXiv | 2025-05-01 | - |"
     cells = [token.content for token in MarkdownIt().enable("table").parse(after) if token.type == "inline"]
     assert f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})" in cells  # a cell of the table
+
+
+# 3. Sections headed in HTML ('<h2 id="tools">Tools</h2>', as lists centred or styled by hand write them): no
+# section, so their papers were the section above's and an approval could not name them.
+HTML_HEADINGS = (
+    "# Awesome X\n\n"
+    '<div align="center">\n  <h1 align="center">Overview</h1>\n</div>\n\n'
+    "<h2>Papers</h2>\n\n"
+    "+ [Alpha paper](https://arxiv.org/abs/2501.00001) (Jan. 5, 2025)\n\n"
+    '<h2 id="tools">🛠️ Tools</h2>\n\n'
+    "+ [Gamma paper](https://arxiv.org/abs/2201.00003) (Jan. 4, 2022)\n"
+)
+
+
+def test_sections_headed_in_html_are_sections_and_take_their_approvals(polled_list: Any) -> None:
+    settings, database = polled_list(HTML_HEADINGS)
+    with database.reading() as session:
+        assert liststore.section_names(session) == ["Papers", "Tools"]  # was: ["Awesome X"]
+    record = paper_dated(4, "2023-06-20")
+    approve(database, settings, record, "Tools")
+    after = markdown(database, settings)
+    assert after.index("🛠️ Tools</h2>") < after.index(record["arxiv_id"]) < after.index("Gamma paper")
+    assert after.replace(after[after.index("+ [", after.index("Tools</h2>")) : after.index("+ [Gamma")], "") == (
+        HTML_HEADINGS
+    )
