@@ -169,3 +169,27 @@ def test_sections_headed_in_html_are_sections_and_take_their_approvals(polled_li
     assert after.replace(after[after.index("+ [", after.index("Tools</h2>")) : after.index("+ [Gamma")], "") == (
         HTML_HEADINGS
     )
+
+
+# 4. A paper linked by its OpenReview or venue page with its arXiv ID written beside the link ('arXiv:2506.04706'):
+# no arXiv ID, so a title written shorter than arXiv's was suggested again.
+ID_IN_TEXT = (
+    "# Awesome X\n\n## Papers\n\n"
+    "+ [Line of Sight](https://openreview.net/forum?id=line0sight) arXiv:2506.04706 (Jun. 5, 2025)\n\n"
+    "+ [Linear structure of VLM embeddings](https://proceedings.mlr.press/v267/vlm.html) (arXiv 2504.11695v2)"
+    " (Apr. 16, 2025)\n\n"
+    "+ [Textual steering vectors](https://openreview.net/forum?id=steer) (May 20, 2025)\n"
+    "  Not to be confused with arXiv:2505.14071, which it extends.\n"
+)
+
+
+@pytest.mark.asyncio
+async def test_a_paper_with_its_arxiv_id_written_beside_its_link_is_not_suggested_again(polled_list: Any) -> None:
+    settings, database = polled_list(ID_IN_TEXT)
+    assert markdown(database, settings) == ID_IN_TEXT
+    assert arxiv_ids(database) == {
+        "Line of Sight": "2506.04706",
+        "Linear structure of VLM embeddings": "2504.11695",
+        "Textual steering vectors": None,  # an ID in a note under the entry is not the entry's own
+    }  # was: None each
+    assert await poll_relevant(settings, database) == (2, ["2505.14071"])  # was: (0, all three suggested again)
