@@ -193,3 +193,19 @@ async def test_a_paper_with_its_arxiv_id_written_beside_its_link_is_not_suggeste
         "Textual steering vectors": None,  # an ID in a note under the entry is not the entry's own
     }  # was: None each
     assert await poll_relevant(settings, database) == (2, ["2505.14071"])  # was: (0, all three suggested again)
+
+
+# 5. A heading name the list repeats under two parents ('Probing' in each year's block): approvals must name it
+# 'Probing (2024)', which lint said nothing of (a maintainer learned it from a refused approval).
+def test_lint_names_a_repeated_heading_and_how_approvals_tell_them_apart() -> None:
+    from tests.test_list_readmes import YEAR_BLOCKS
+
+    found = [(f.line, f.severity, f.message) for f in lint_text(YEAR_BLOCKS) if f.code == "repeated-heading"]
+    assert found == [
+        (
+            15,
+            "warning",
+            "heading 'Probing' repeats the one on line 5: approvals and decisions name them "
+            "'Probing (2025)' and 'Probing (2024)'",
+        )
+    ]  # was: nothing
