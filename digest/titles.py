@@ -22,11 +22,11 @@ ARXIV_ID = re.compile(
     r"(?:v(?P<version>[0-9]{1,9})(?!\d))?"
 )
 # The pages of one arXiv paper a list links: arXiv's abs, pdf and html pages, and the pages people share of it by its
-# arXiv ID: Hugging Face's papers page, alphaXiv's and ar5iv's renderings.
+# arXiv ID: Hugging Face's papers page, alphaXiv's and ar5iv's renderings; and the paper's DOI (10.48550/arXiv.ID).
 _ARXIV_PAGES = (
-    r"(?:(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)|(?:www\.)?(?:huggingface|hf)\.co/papers"
+    r"(?:(?:(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)|(?:www\.)?(?:huggingface|hf)\.co/papers"
     r"|(?:www\.)?alphaxiv\.org/(?:abs|overview|pdf)|ar5iv\.labs\.arxiv\.org/(?:abs|html)"
-    r"|(?:www\.)?ar5iv\.org/(?:abs|html))/"
+    r"|(?:www\.)?ar5iv\.org/(?:abs|html))/|(?:dx\.)?doi\.org/10\.48550/arxiv\.)"
 )
 _ARXIV_URL = re.compile(
     rf"^https?://{_ARXIV_PAGES}"

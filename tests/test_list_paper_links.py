@@ -209,3 +209,21 @@ def test_lint_names_a_repeated_heading_and_how_approvals_tell_them_apart() -> No
             "'Probing (2025)' and 'Probing (2024)'",
         )
     ]  # was: nothing
+
+
+# 6. Papers the list holds in lines it does not read as entries (a title in plain text before a '[[Paper]]' link, a
+# paper linked by its arXiv DOI): the poll suggested them again, though the maintainers had listed them.
+TEXT_SHAPED = (
+    "# Awesome X\n\n## Papers\n\n"
+    "+ [Line of Sight](https://arxiv.org/abs/2506.04706) (Jun. 5, 2025)\n\n"
+    "- Interpreting the linear structure of VLM embeddings. *A. Author et al.* ICML 2025."
+    " [[Paper]](https://arxiv.org/abs/2504.11695)\n"
+    "- Textual steering vectors, NeurIPS 2025 [[paper](https://doi.org/10.48550/arXiv.2505.14071)]\n"
+)
+
+
+@pytest.mark.asyncio
+async def test_papers_the_list_links_outside_its_entries_are_not_suggested_again(polled_list: Any) -> None:
+    settings, database = polled_list(TEXT_SHAPED)
+    assert markdown(database, settings) == TEXT_SHAPED
+    assert await poll_relevant(settings, database) == (3, [])  # was: (1, the other two suggested again)

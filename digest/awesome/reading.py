@@ -10,6 +10,6 @@ READER_VERSION = "4"  # 2: entry shape, fences and comments line by line, setext
 # link named "[Paper]" or "PDF", a title link in bold, the emphasis allowance for the list's own bullet, numbered items,
 # venue tags before the title, entries in a sub-list under a category bullet, ISO and month dates, section names
 # without their heading's markup
-# 4: a paper's arXiv ID read from its Hugging Face papers, alphaXiv or ar5iv page; papers in the rows of a table;
-# headings written in HTML ('<h2>Tools</h2>'); an arXiv ID written beside the title link ('arXiv:2501.01234')
+# 4: a paper's arXiv ID read from its Hugging Face papers, alphaXiv or ar5iv page, its arXiv DOI, or written beside the
+# title link ('arXiv:2501.01234'); papers in the rows of a table; headings written in HTML ('<h2>Tools</h2>')
 META_KEY = "reader_version"
