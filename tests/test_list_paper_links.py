@@ -227,3 +227,20 @@ async def test_papers_the_list_links_outside_its_entries_are_not_suggested_again
     settings, database = polled_list(TEXT_SHAPED)
     assert markdown(database, settings) == TEXT_SHAPED
     assert await poll_relevant(settings, database) == (3, [])  # was: (1, the other two suggested again)
+
+
+# 7. A table of contents written as a table ('| [Papers](#papers) | [Tools](#tools) |') is links within the page,
+# not papers: its section was offered for approvals and its cells were papers named "Papers".
+CONTENTS_TABLE = (
+    "# Awesome X\n\n## Contents\n\n| Papers | Tools |\n| --- | --- |\n| [Papers](#papers) | [Tools](#tools) |\n\n"
+    "## Papers\n\n+ [Alpha paper](https://arxiv.org/abs/2501.00001) (Jan. 5, 2025)\n\n"
+    "## Tools\n\n+ [Beta tool](https://github.com/example/beta)\n"
+)
+
+
+def test_a_table_of_contents_is_not_a_table_of_papers(polled_list: Any) -> None:
+    settings, database = polled_list(CONTENTS_TABLE)
+    with database.reading() as session:
+        assert liststore.section_names(session) == ["Papers", "Tools"]
+    assert set(arxiv_ids(database)) == {"Alpha paper", "Beta tool"}
+    assert markdown(database, settings) == CONTENTS_TABLE

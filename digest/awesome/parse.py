@@ -157,7 +157,7 @@ def parse_list(text: str) -> ParsedList:
         following = headings[position + 1] if position + 1 < len(headings) else None
         end = following.index if following else len(lines)
         entry_starts = _entry_starts(Shaped(lines, shapes, hidden), heading.end, end, own_marker)
-        rows = table_rows(lines, hidden, heading.end, end)  # papers in a table: '| [Title](url) | ICLR | 2024 |'
+        rows = table_rows(lines, hidden, shapes, heading.end, end)  # papers in a table: '| [Title](url) | 2024 |'
         if rows:
             entry_starts = sorted({*entry_starts, *rows})
         intro_end = entry_starts[0] if entry_starts else end

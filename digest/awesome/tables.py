@@ -9,7 +9,7 @@ import re
 from collections.abc import Sequence
 
 from digest.awesome.parsed_entry import ParsedEntry, parse_date, unescape
-from digest.awesome.shapes import BADGE, LINK, link_target, without_badges
+from digest.awesome.shapes import BADGE, LINK, LineShape, link_target, without_badges
 
 _DELIMITER = re.compile(r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 _CELL_BORDER = re.compile(r"(?<!\\)\|")
@@ -30,10 +30,12 @@ def split_cells(line: str) -> list[str]:
     return [cell.strip() for cell in _CELL_BORDER.split(text)]
 
 
-def table_rows(lines: Sequence[str], hidden: Sequence[bool], start: int, end: int) -> dict[int, list[str]]:
-    """The rows between `start` and `end` of the tables there that link somewhere, each with its table's header
-    cells: a table is a header line, a delimiter line ('| --- | :---: |') of as many cells, and the lines under them up
-    to a blank line."""
+def table_rows(
+    lines: Sequence[str], hidden: Sequence[bool], shapes: Sequence[LineShape], start: int, end: int
+) -> dict[int, list[str]]:
+    """The rows between `start` and `end` of the tables there that link somewhere else than this page (a table of
+    contents is no papers), each with its table's header cells: a table is a header line, a delimiter line
+    ('| --- | :---: |') of as many cells, and the lines under them up to a blank line."""
     rows: dict[int, list[str]] = {}
     index = start + 1
     while index < end:
@@ -47,7 +49,7 @@ def table_rows(lines: Sequence[str], hidden: Sequence[bool], start: int, end: in
             continue
         index += 1
         while index < end and lines[index].strip() and not hidden[index] and "|" in lines[index]:
-            if "](" in lines[index]:
+            if any(not link_target(link).startswith("#") for link in shapes[index].links):
                 rows[index] = header
             index += 1
     return rows
