@@ -136,20 +136,26 @@ def find_headings(lines: list[str], hidden: list[bool]) -> list[Heading]:
     (a setext heading: one line of text at the start of a block, not in a list item), and '<h2>Papers</h2>' on a
     line of its own that starts a block (not one inside a '<div>' above it)."""
     found: list[Heading] = []
-    in_html: list[bool] | None = None  # html_block_lines, read when a line may be an HTML heading
     for index, line in enumerate(lines):
         # An ATX heading starts with its '#' (asked first: most lines are neither kind of heading).
         match = None if hidden[index] or not line.startswith("#") else _HEADING.match(line.rstrip("\r\n"))
         if match:
             found.append(Heading(index, index + 1, len(match["hashes"]), match["text"] or ""))
-        elif "<h" in line[:5].lower() and not hidden[index] and (html := _HTML_HEADING.match(line.rstrip("\r\n"))):
-            in_html = html_block_lines(lines, hidden) if in_html is None else in_html
-            if not in_html[index]:
+        elif "<" in line[:4] and not hidden[index] and (html := _HTML_HEADING.match(line.rstrip("\r\n"))):
+            if not _in_html_block(lines, hidden, index):
                 found.append(Heading(index, index + 1, int(html["level"]), html["text"]))
         elif underline := _setext_underline(lines, hidden, index):
             text = line.rstrip("\r\n").strip()
             found.append(Heading(index, index + 2, 1 if underline.startswith("=") else 2, text))
     return found
+
+
+def _in_html_block(lines: list[str], hidden: list[bool], index: int) -> bool:
+    """html_block_lines of line `index` alone: whether a line since the last blank line above it opened a block."""
+    start = index
+    while start > 0 and lines[start - 1].strip():
+        start -= 1
+    return any(not hidden[k] and _HTML_BLOCK.match(lines[k].lstrip("\ufeff")) for k in range(start, index))
 
 
 def _setext_underline(lines: list[str], hidden: list[bool], index: int) -> str | None:
