@@ -7,6 +7,7 @@ did before.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,9 @@ from digest.awesome.reading import META_KEY
 from digest.config import Settings
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
-from digest.storage.models import Candidate, ListMeta, Paper
+from digest.storage.models import Candidate, ListMeta, Paper, Section
+from digest.weekly.contents import load_digest
+from digest.weekly.issue import IsoWeek, render
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records
@@ -244,3 +247,31 @@ def test_a_table_of_contents_is_not_a_table_of_papers(polled_list: Any) -> None:
         assert liststore.section_names(session) == ["Papers", "Tools"]
     assert set(arxiv_ids(database)) == {"Alpha paper", "Beta tool"}
     assert markdown(database, settings) == CONTENTS_TABLE
+
+
+# 8. A list stored by the release before, which read a table's rows as text: this release reads them again as the
+# list's papers when the database is next opened, and they are no news (the file always held them).
+def test_table_papers_read_again_after_the_upgrade_are_not_announced_as_new(polled_list: Any) -> None:
+    listed = "+ [Open Problems in Mechanistic Interpretability](https://arxiv.org/abs/2501.16496) (Jan. 27, 2025)\n\n"
+    settings, database = polled_list(TABLE.replace("## Papers\n\n", f"## Surveys\n\n{listed}## Papers\n\n"))
+    with database.transaction() as session:  # as the release before this one stored the list: rows as text
+        for section in session.scalars(select(Section).where(Section.name != "Surveys")):
+            entries = sorted(section.entries, key=lambda entry: entry.position)
+            section.intro_raw += "".join(entry.raw for entry in entries)
+            section.kind = "text" if entries else section.kind
+            for entry in entries:
+                session.delete(entry)
+        session.flush()
+        session.execute(delete(Paper).where(Paper.arxiv_id.in_(RELEVANT)))
+        session.execute(delete(ListMeta).where(ListMeta.key == META_KEY))
+    database.dispose()
+    reopened = open_service_database(settings)
+    try:
+        assert set(arxiv_ids(reopened).values()) == {*RELEVANT, "2501.16496"}
+        today = datetime.now(UTC).isocalendar()
+        with reopened.reading() as session:
+            digest = load_digest(session, settings, IsoWeek(today.year, today.week), edition="readers")
+            text = render(digest, settings.templates_dir, "digest.md.j2")
+        assert "no papers joined the list" in text  # was: the three table papers, announced as new this week
+    finally:
+        reopened.dispose()

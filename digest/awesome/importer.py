@@ -112,18 +112,19 @@ def import_markdown(
     source: str,
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
+    read_again: bool = False,
 ) -> ImportReport:
     """Makes the database hold exactly this list. Raises ListFormatError (one line) and changes nothing then.
 
-    `progress(done, total)` hears about every section's entries, for a progress bar on big lists.
+    `progress(done, total)` hears about every section's entries, for a progress bar on big lists. `read_again`: the
+    stored list's own bytes, read by a newer reading: a paper it finds was there all along, no news ("seed").
     """
     parsed = parse_bytes(data, source)
     _check_storable(parsed, source)
     now = now or datetime.now(UTC)
-    entries_total = sum(len(s.entries) for s in parsed.sections)
     fields = _paper_fields(parsed)
     report = ImportReport(
-        entries_total=entries_total,
+        entries_total=sum(len(s.entries) for s in parsed.sections),
         sections_total=len(parsed.sections),
         papers_total=len(fields),
         arxiv_ids_total=len({f["arxiv_id"] for f in fields.values() if f["arxiv_id"]}),
@@ -132,7 +133,7 @@ def import_markdown(
     if _snapshot_db(session) == _snapshot_parsed(parsed, fields):
         return report
     report.changed = True
-    papers = _store_papers(session, fields, now)
+    papers = _store_papers(session, fields, now, read_again=read_again)
     old_sections = ordered_sections(session)
     old_places = _places_of(old_sections)
     matches = _matched_sections(old_sections, parsed)
@@ -148,7 +149,7 @@ def import_markdown(
         stored.entries = new_entries
         done_entries += len(new_entries)
         if progress is not None:
-            progress(done_entries, entries_total)
+            progress(done_entries, report.entries_total)
     for index, gone in enumerate(old_sections):
         if index not in matches:
             session.delete(gone)
@@ -178,12 +179,12 @@ def _check_storable(parsed: ParsedList, source: str) -> None:
                 )
 
 
-def _store_papers(session: Session, fields: dict[str, dict[str, Any]], now: datetime) -> dict[str, Paper]:
+def _store_papers(session: Session, fields: dict[str, Any], now: datetime, *, read_again: bool) -> dict[str, Paper]:
     """Every paper the list names, created or updated from its entries' fields; by title key."""
     papers = {paper.title_key: paper for paper in session.scalars(select(Paper).order_by(Paper.id))}
-    # The first import brings the list as it was ("seed": dated by the papers' own dates where news is told); a later
-    # one brings papers a maintainer added to the Markdown ("import": news, like an approval).
-    origin = "import" if papers else "seed"
+    # The first import brings the list as it was ("seed": dated by the papers' own dates where news is told), as does
+    # the stored list read again; a later one brings papers a maintainer added to the Markdown ("import": news).
+    origin = "import" if papers and not read_again else "seed"
     held = {key: paper_identity(paper.arxiv_id, paper.url) for key, paper in papers.items()}
     listed = {key: paper_identity(values["arxiv_id"], values["url"]) for key, values in fields.items()}
     for new_key, old_key in renamed_papers(held, listed).items():
