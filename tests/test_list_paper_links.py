@@ -7,7 +7,7 @@ did before.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import delete, select, update
 from digest.arxiv.poll_pass import run_poll
 from digest.awesome import store as liststore
 from digest.awesome.lint import lint_text
+from digest.awesome.parse import parse_list
 from digest.awesome.reading import META_KEY
 from digest.config import Settings
 from digest.service.wiring import open_service_database
@@ -275,3 +276,14 @@ def test_table_papers_read_again_after_the_upgrade_are_not_announced_as_new(poll
         assert "no papers joined the list" in text  # was: the three table papers, announced as new this week
     finally:
         reopened.dispose()
+
+
+# 9. A table without a Date column: lint asked for "a date in parentheses after the title", and a row written so
+# ('| Title (May 20, 2025) | ... |') still had no date (an approval among them went to the top, lint kept asking).
+def test_a_tables_row_dated_in_parentheses_after_its_title_as_lint_asks_has_that_date() -> None:
+    undated = [f.line for f in lint_text(TABLE) if f.code == "no-date"]
+    assert undated == [14]
+    dated = TABLE.replace("| Textual steering vectors |", "| Textual steering vectors (May 20, 2025) |")
+    assert [f for f in lint_text(dated) if f.code in ("no-date", "bad-date")] == []  # was: no-date on line 14
+    entry = parse_list(dated).sections[-1].entries[0]
+    assert (entry.title, entry.published) == ("Textual steering vectors", date(2025, 5, 20))

@@ -19,6 +19,7 @@ _DATE = re.compile(r"^(?:date|published|time|year|month)$", re.IGNORECASE)
 _CODE = re.compile(r"^(?:code|github|repo|repository|implementation)s?$", re.IGNORECASE)
 _VENUE = re.compile(r"^(?:venue|conference|journal|publication)$", re.IGNORECASE)
 _BOLD = re.compile(r"^(\*\*|__)(?P<text>.+)\1$")
+_DATE_AT_END = re.compile(r"(?<!\])\((?P<date>[^()]*)\)\s*$")
 _NO_VALUE = frozenset({"", "-", "—", "–", "n/a", "/"})
 
 
@@ -100,6 +101,12 @@ def parse_row(lines: list[str], first_line: int, header: Sequence[str]) -> Parse
         paper = paper or [link for at, found in enumerate(links) if at != code_at for link in found][:1]
         entry.title_markdown = cells[title_at]
         entry.url = link_target(paper[0]) if paper else None
+    if date_at is None and title_at is not None and title_at < len(cells):  # '| Title (May 20, 2025) |', as lint asks
+        after = title_links[0].end() if title_links else 0
+        dated = _DATE_AT_END.search(without_badges(cells[title_at])[after:])
+        if dated and parse_date(dated["date"]) and entry.title_markdown is not None:
+            entry.date_text, entry.date_parts = dated["date"].strip(), parse_date(dated["date"])
+            entry.title_markdown = entry.title_markdown if title_links else cells[title_at][: dated.start()].strip()
     if entry.title_markdown is not None:
         bold = _BOLD.match(entry.title_markdown)
         entry.title_markdown = bold["text"] if bold else entry.title_markdown
