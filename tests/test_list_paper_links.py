@@ -287,3 +287,19 @@ def test_a_tables_row_dated_in_parentheses_after_its_title_as_lint_asks_has_that
     assert [f for f in lint_text(dated) if f.code in ("no-date", "bad-date")] == []  # was: no-date on line 14
     entry = parse_list(dated).sections[-1].entries[0]
     assert (entry.title, entry.published) == ("Textual steering vectors", date(2025, 5, 20))
+
+
+# 10. An approval into a table of one row (a CRLF list, as Windows editors save it): the new row went after a blank
+# line, outside the table, where GitHub shows it as a line of text with pipes.
+def test_an_approval_into_a_table_of_one_row_is_a_row_of_that_table(polled_list: Any) -> None:
+    from markdown_it import MarkdownIt
+
+    text = TABLE.replace("\n", "\r\n")
+    settings, database = polled_list(text)
+    record = paper_dated(5, "2020-05-01")
+    approve(database, settings, record, "Older")
+    after = markdown(database, settings)
+    assert after.replace("\r\n", "").count("\n") == 0  # every line ends as the file's do
+    cells = [token.content for token in MarkdownIt().enable("table").parse(after) if token.type == "inline"]
+    assert f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})" in cells  # was: a paragraph, no cell
+    assert after.endswith(f"| [arXiv](https://arxiv.org/abs/{record['arxiv_id']}) | - |\r\n")

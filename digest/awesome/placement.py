@@ -46,7 +46,10 @@ def _entry_date(entry: Entry) -> tuple[int, int, int] | None:
 
 
 def _separator(section: Section) -> str:
-    """The blank lines this section puts between entries (the most common ones; one blank line by default)."""
+    """The blank lines this section puts between entries (the most common ones; one blank line by default, none
+    between the rows of a table)."""
+    if section.entries and all(is_row(entry.raw) for entry in section.entries):
+        return ""
     tails = Counter(_trailing_blank_lines(e.raw) for e in section.entries[:-1])
     return tails.most_common(1)[0][0] if tails else _line_end(section)
 
