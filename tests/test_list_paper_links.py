@@ -303,3 +303,14 @@ def test_an_approval_into_a_table_of_one_row_is_a_row_of_that_table(polled_list:
     cells = [token.content for token in MarkdownIt().enable("table").parse(after) if token.type == "inline"]
     assert f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})" in cells  # was: a paragraph, no cell
     assert after.endswith(f"| [arXiv](https://arxiv.org/abs/{record['arxiv_id']}) | - |\r\n")
+
+
+# 11. GitHub gives a heading written in HTML no anchor of its own (only the id written in it): a contents link to
+# '#papers' under '<h2>Papers</h2>' leads nowhere, and lint must keep saying so now that such a heading is a section.
+def test_a_contents_link_to_an_html_heading_without_an_id_is_still_a_broken_anchor() -> None:
+    text = (
+        "# X\n\n- [Tools](#tools)\n- [Papers](#papers)\n\n<h2>Papers</h2>\n\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2501.00001) (Jan. 5, 2025)\n\n"
+        '<h2 id="tools">Tools</h2>\n\n+ [Beta paper](https://arxiv.org/abs/2501.00002) (Jan. 5, 2025)\n'
+    )
+    assert [(f.line, f.code) for f in lint_text(text) if "anchor" in f.code] == [(4, "broken-anchor")]

@@ -129,6 +129,7 @@ class Heading:
     end: int  # the 0-based line after it
     level: int
     text: str  # as written, without the '#' marks
+    html: bool = False  # written in HTML ('<h2>Papers</h2>'): GitHub gives it no anchor of its own
 
 
 def find_headings(lines: list[str], hidden: list[bool]) -> list[Heading]:
@@ -143,7 +144,7 @@ def find_headings(lines: list[str], hidden: list[bool]) -> list[Heading]:
             found.append(Heading(index, index + 1, len(match["hashes"]), match["text"] or ""))
         elif "<" in line[:4] and not hidden[index] and (html := _HTML_HEADING.match(line.rstrip("\r\n"))):
             if not _in_html_block(lines, hidden, index):
-                found.append(Heading(index, index + 1, int(html["level"]), html["text"]))
+                found.append(Heading(index, index + 1, int(html["level"]), html["text"], html=True))
         elif underline := _setext_underline(lines, hidden, index):
             text = line.rstrip("\r\n").strip()
             found.append(Heading(index, index + 2, 1 if underline.startswith("=") else 2, text))

@@ -72,7 +72,7 @@ def heading_anchors(sections: list[ParsedSection]) -> set[str]:
     anchors: set[str] = set()
     for variant in (lambda h: h, repair_mojibake):
         seen: dict[str, int] = defaultdict(int)
-        for section in sections:
+        for section in (section for section in sections if not section.html_heading):  # GitHub gives those none
             anchor = github_anchor(variant(section.heading))
             anchors.add(anchor if seen[anchor] == 0 else f"{anchor}-{seen[anchor]}")
             seen[anchor] += 1

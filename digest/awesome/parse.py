@@ -58,6 +58,7 @@ class ParsedSection:
     intro_raw: str  # (carried text before the heading +) heading line + text before the first entry
     entries: list[ParsedEntry] = field(default_factory=list)
     awaits_entries: bool = False  # no entries yet, no sub-sections and no text: a new section for papers
+    html_heading: bool = False  # headed in HTML ('<h2>Papers</h2>'): GitHub gives it no anchor of its own
 
     @property
     def kind(self) -> str:
@@ -167,6 +168,7 @@ def parse_list(text: str) -> ParsedList:
             heading=heading.text,
             name=section_name(heading.text),
             intro_raw=carry + "".join(lines[heading.index : intro_end]),
+            html_heading=heading.html,
         )
         carry = ""
         for number, entry_start in enumerate(entry_starts):
