@@ -21,14 +21,21 @@ ARXIV_ID = re.compile(
     r"(?P<id>(?<!\d)[0-9]{4}\.[0-9]{4,5}|[a-z][a-z.-]{0,19}(?:\.[A-Z]{2})?/[0-9]{7})(?!\d)"
     r"(?:v(?P<version>[0-9]{1,9})(?!\d))?"
 )
+# The pages of one arXiv paper a list links: arXiv's abs, pdf and html pages, and the pages people share of it by its
+# arXiv ID: Hugging Face's papers page, alphaXiv's and ar5iv's renderings; and the paper's DOI (10.48550/arXiv.ID).
+_ARXIV_PAGES = (
+    r"(?:(?:(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)|(?:www\.)?(?:huggingface|hf)\.co/papers"
+    r"|(?:www\.)?alphaxiv\.org/(?:abs|overview|pdf)|ar5iv\.labs\.arxiv\.org/(?:abs|html)"
+    r"|(?:www\.)?ar5iv\.org/(?:abs|html))/|(?:dx\.)?doi\.org/10\.48550/arxiv\.)"
+)
 _ARXIV_URL = re.compile(
-    r"^https?://(?:www\.|export\.)?arxiv\.org/(?:abs|pdf|html)/"
+    rf"^https?://{_ARXIV_PAGES}"
     r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z.-]{0,19}(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?(?:\.pdf)?/?(?:[?#].*)?$",
     re.IGNORECASE | re.ASCII,
 )
 
 _ARXIV_LINKED = re.compile(
-    r"arxiv\.org/(?:abs|pdf|html)/(\d{4}\.\d{4,5}|[a-z][a-z.-]{0,19}(?:\.[A-Z]{2})?/\d{7})(?!\d)",
+    rf"{_ARXIV_PAGES}(\d{{4}}\.\d{{4,5}}|[a-z][a-z.-]{{0,19}}(?:\.[A-Z]{{2}})?/\d{{7}})(?!\d)",
     re.IGNORECASE | re.ASCII,
 )
 
@@ -62,7 +69,8 @@ def arxiv_abs_url(arxiv_id: str) -> str:
 
 
 def arxiv_id_from_url(url: str) -> str | None:
-    """The versionless arXiv ID an abs/pdf/html URL points at, or None for any other URL."""
+    """The versionless arXiv ID an abs/pdf/html URL (or a Hugging Face, alphaXiv or ar5iv page of the paper) points
+    at, or None for any other URL."""
     match = _ARXIV_URL.match(url.strip())
     return match.group("id") if match else None
 

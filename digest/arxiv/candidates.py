@@ -47,10 +47,11 @@ class StoreCounts:
 
 
 def list_keys(session: Session) -> ListKeys:
-    from digest.awesome.store import known_keys
+    """What the poll does not suggest: the list's papers, and any other paper its text links."""
+    from digest.awesome.store import known_keys, linked_ids
 
     known = known_keys(session)
-    return ListKeys(set(known.arxiv_ids), set(known.title_keys))
+    return ListKeys(set(known.arxiv_ids) | linked_ids(session), set(known.title_keys))
 
 
 def known_candidates(session: Session, arxiv_ids: Iterable[str]) -> dict[str, Candidate]:

@@ -16,6 +16,8 @@ _BLOCK_START = re.compile(r"^ {0,3}(?:[-+*][ \t]|\d{1,9}[.)][ \t]|[>#<]|```|~~~|
 _SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?P<mark>=+|-{2,})[ \t]*$")
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _COMMENT_OPEN, _COMMENT_CLOSE = "<!--", "-->"
+# A heading written in HTML on a line of its own: '<h2 id="tools">Tools</h2>'.
+_HTML_HEADING = re.compile(r"^ {0,3}<h(?P<level>[1-6])(?:[ \t][^<>]*)?>(?P<text>.*?)</h(?P=level)>[ \t]*$", re.I)
 # The start of an HTML block that runs on to the next blank line (CommonMark's kind 6: '<details><summary>...').
 _HTML_BLOCK = re.compile(
     r"^ {0,3}</?(?:address|article|aside|blockquote|center|details|dialog|div|dl|fieldset|figure|footer|form|h[1-6]"
@@ -127,21 +129,34 @@ class Heading:
     end: int  # the 0-based line after it
     level: int
     text: str  # as written, without the '#' marks
+    html: bool = False  # written in HTML ('<h2>Papers</h2>'): GitHub gives it no anchor of its own
 
 
 def find_headings(lines: list[str], hidden: list[bool]) -> list[Heading]:
-    """The headings outside code and comments, in order: '## Papers', and 'Papers' underlined with '---' or '==='
-    (a setext heading: one line of text at the start of a block, not in a list item)."""
+    """The headings outside code and comments, in order: '## Papers', 'Papers' underlined with '---' or '==='
+    (a setext heading: one line of text at the start of a block, not in a list item), and '<h2>Papers</h2>' on a
+    line of its own that starts a block (not one inside a '<div>' above it)."""
     found: list[Heading] = []
     for index, line in enumerate(lines):
         # An ATX heading starts with its '#' (asked first: most lines are neither kind of heading).
         match = None if hidden[index] or not line.startswith("#") else _HEADING.match(line.rstrip("\r\n"))
         if match:
             found.append(Heading(index, index + 1, len(match["hashes"]), match["text"] or ""))
+        elif "<" in line[:4] and not hidden[index] and (html := _HTML_HEADING.match(line.rstrip("\r\n"))):
+            if not _in_html_block(lines, hidden, index):
+                found.append(Heading(index, index + 1, int(html["level"]), html["text"], html=True))
         elif underline := _setext_underline(lines, hidden, index):
             text = line.rstrip("\r\n").strip()
             found.append(Heading(index, index + 2, 1 if underline.startswith("=") else 2, text))
     return found
+
+
+def _in_html_block(lines: list[str], hidden: list[bool], index: int) -> bool:
+    """html_block_lines of line `index` alone: whether a line since the last blank line above it opened a block."""
+    start = index
+    while start > 0 and lines[start - 1].strip():
+        start -= 1
+    return any(not hidden[k] and _HTML_BLOCK.match(lines[k].lstrip("\ufeff")) for k in range(start, index))
 
 
 def _setext_underline(lines: list[str], hidden: list[bool], index: int) -> str | None:

@@ -45,21 +45,21 @@ def removes_too_many(report: ImportReport) -> bool:
     return len(report.removed) > REMOVAL_LIMIT
 
 
-def _snapshot_parsed(parsed: ParsedList) -> tuple[Any, ...]:
-    return (
-        parsed.preamble,
-        parsed.trailer,
-        tuple((s.intro_raw, s.level, s.kind, tuple((e.key, e.raw) for e in s.entries)) for s in parsed.sections),
-    )
+def _snapshot_parsed(parsed: ParsedList, fields: dict[str, dict[str, Any]]) -> tuple[Any, ...]:
+    """The list's text, and each entry's paper by title key and arXiv ID (read again, a list whose links this release
+    reads an ID from gets it)."""
+    papers = (tuple((e.key, fields[e.key]["arxiv_id"], e.raw) for e in s.entries) for s in parsed.sections)
+    stored = tuple((s.intro_raw, s.level, s.kind, held) for s, held in zip(parsed.sections, papers, strict=True))
+    return (parsed.preamble, parsed.trailer, stored)
 
 
 def _snapshot_db(session: Session) -> tuple[Any, ...]:
     """The stored list as _snapshot_parsed gives the parsed one, read as rows (as objects: half a re-import's time)."""
     meta = list_meta(session)
-    held: dict[int, list[tuple[str, str]]] = defaultdict(list)  # per section: its entries' title keys and text
-    rows = select(Entry.section_id, Paper.title_key, Entry.raw).join(Paper, Paper.id == Entry.paper_id)
-    for section_id, key, raw in session.execute(rows.order_by(Entry.position)):
-        held[section_id].append((key, raw))
+    held: dict[int, list[tuple[str, str | None, str]]] = defaultdict(list)  # per section: its entries' papers, text
+    rows = select(Entry.section_id, Paper.title_key, Paper.arxiv_id, Entry.raw).join(Paper, Paper.id == Entry.paper_id)
+    for section_id, key, arxiv_id, raw in session.execute(rows.order_by(Entry.position)):
+        held[section_id].append((key, arxiv_id, raw))
     query = select(Section.id, Section.intro_raw, Section.level, Section.kind).order_by(Section.position)
     stored = tuple((intro, level, kind, tuple(held[number])) for number, intro, level, kind in session.execute(query))
     return (meta.get("preamble", ""), meta.get("trailer", ""), stored)
@@ -92,7 +92,7 @@ def _paper_fields(parsed: ParsedList) -> dict[str, dict[str, Any]]:
                 {
                     "title": entry.title or entry.key,
                     "kind": PAPER_KIND.get(section.kind, "paper"),
-                    "arxiv_id": entry.arxiv_id or entry.badge_arxiv_id,
+                    "arxiv_id": entry.arxiv_id or entry.badge_arxiv_id or entry.text_arxiv_id,
                     "url": entry.url,
                     "code_url": entry.code_url,
                     "published": entry.published,
@@ -112,27 +112,28 @@ def import_markdown(
     source: str,
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
+    read_again: bool = False,
 ) -> ImportReport:
     """Makes the database hold exactly this list. Raises ListFormatError (one line) and changes nothing then.
 
-    `progress(done, total)` hears about every section's entries, for a progress bar on big lists.
+    `progress(done, total)` hears about every section's entries, for a progress bar on big lists. `read_again`: the
+    stored list's own bytes, read by a newer reading: a paper it finds was there all along, no news ("seed").
     """
     parsed = parse_bytes(data, source)
     _check_storable(parsed, source)
     now = now or datetime.now(UTC)
-    entries_total = sum(len(s.entries) for s in parsed.sections)
     fields = _paper_fields(parsed)
     report = ImportReport(
-        entries_total=entries_total,
+        entries_total=sum(len(s.entries) for s in parsed.sections),
         sections_total=len(parsed.sections),
         papers_total=len(fields),
         arxiv_ids_total=len({f["arxiv_id"] for f in fields.values() if f["arxiv_id"]}),
     )
     set_meta(session, META_KEY, READER_VERSION)  # the stored list is this release's reading of the Markdown
-    if _snapshot_db(session) == _snapshot_parsed(parsed):
+    if _snapshot_db(session) == _snapshot_parsed(parsed, fields):
         return report
     report.changed = True
-    papers = _store_papers(session, fields, now)
+    papers = _store_papers(session, fields, now, read_again=read_again)
     old_sections = ordered_sections(session)
     old_places = _places_of(old_sections)
     matches = _matched_sections(old_sections, parsed)
@@ -148,7 +149,7 @@ def import_markdown(
         stored.entries = new_entries
         done_entries += len(new_entries)
         if progress is not None:
-            progress(done_entries, entries_total)
+            progress(done_entries, report.entries_total)
     for index, gone in enumerate(old_sections):
         if index not in matches:
             session.delete(gone)
@@ -178,12 +179,12 @@ def _check_storable(parsed: ParsedList, source: str) -> None:
                 )
 
 
-def _store_papers(session: Session, fields: dict[str, dict[str, Any]], now: datetime) -> dict[str, Paper]:
+def _store_papers(session: Session, fields: dict[str, Any], now: datetime, *, read_again: bool) -> dict[str, Paper]:
     """Every paper the list names, created or updated from its entries' fields; by title key."""
     papers = {paper.title_key: paper for paper in session.scalars(select(Paper).order_by(Paper.id))}
-    # The first import brings the list as it was ("seed": dated by the papers' own dates where news is told); a later
-    # one brings papers a maintainer added to the Markdown ("import": news, like an approval).
-    origin = "import" if papers else "seed"
+    # The first import brings the list as it was ("seed": dated by the papers' own dates where news is told), as does
+    # the stored list read again; a later one brings papers a maintainer added to the Markdown ("import": news).
+    origin = "import" if papers and not read_again else "seed"
     held = {key: paper_identity(paper.arxiv_id, paper.url) for key, paper in papers.items()}
     listed = {key: paper_identity(values["arxiv_id"], values["url"]) for key, values in fields.items()}
     for new_key, old_key in renamed_papers(held, listed).items():

@@ -27,6 +27,7 @@ from digest.awesome.parse import (
     repair_mojibake,
     split_lines,
 )
+from digest.awesome.sectionnames import repeated_headings
 from digest.text import url_problem as policy_problem
 from digest.titles import arxiv_id_from_url
 
@@ -71,7 +72,7 @@ def heading_anchors(sections: list[ParsedSection]) -> set[str]:
     anchors: set[str] = set()
     for variant in (lambda h: h, repair_mojibake):
         seen: dict[str, int] = defaultdict(int)
-        for section in sections:
+        for section in (section for section in sections if not section.html_heading):  # GitHub gives those none
             anchor = github_anchor(variant(section.heading))
             anchors.add(anchor if seen[anchor] == 0 else f"{anchor}-{seen[anchor]}")
             seen[anchor] += 1
@@ -128,14 +129,8 @@ def _entry_findings(entry: ParsedEntry) -> list[Finding]:
         found.append(Finding(entry.line, WARNING, "bad-date", message))
     title_id, badge_id = entry.arxiv_id, entry.badge_arxiv_id
     if title_id and badge_id and title_id != badge_id:
-        found.append(
-            Finding(
-                entry.line,
-                ERROR,
-                "badge-mismatch",
-                f"title links arXiv {title_id} but the arXiv badge links {badge_id}",
-            )
-        )
+        message = f"title links arXiv {title_id} but the arXiv badge links {badge_id}"
+        found.append(Finding(entry.line, ERROR, "badge-mismatch", message))
     elif entry.badge_url and badge_id is None:
         found.append(
             Finding(entry.line, WARNING, "badge-not-arxiv", f"the arXiv badge links {entry.badge_url}, not arXiv")
@@ -269,6 +264,9 @@ def lint_text(text: str) -> list[Finding]:
             Finding(1, ERROR, "not-a-list", "not an awesome list: no heading is followed by '+ [Title](url)' entries")
         ]
     found = _document_findings(parsed, text)
+    for earlier, section, earlier_label, label in repeated_headings(parsed.sections):
+        message = f"heading {section.name!r} repeats the one on line {earlier.line}: approvals and decisions name them"
+        found.append(Finding(section.line, WARNING, "repeated-heading", f"{message} {earlier_label!r} and {label!r}"))
     for section in parsed.sections:
         found.extend(_section_findings(section))
         for entry in section.entries:

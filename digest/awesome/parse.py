@@ -24,6 +24,7 @@ from digest.awesome.parsed_entry import parse_date as parse_date
 from digest.awesome.parsed_entry import parse_entry as parse_entry
 from digest.awesome.parsed_entry import unescape as unescape
 from digest.awesome.shapes import LineShape, read_shape, starts_entry
+from digest.awesome.tables import parse_row, table_rows
 
 _BOM = "\ufeff"
 _ANCHOR_LINK = re.compile(r"\[[^\[\]]*\]\(#[^()\s]*\)")
@@ -57,6 +58,7 @@ class ParsedSection:
     intro_raw: str  # (carried text before the heading +) heading line + text before the first entry
     entries: list[ParsedEntry] = field(default_factory=list)
     awaits_entries: bool = False  # no entries yet, no sub-sections and no text: a new section for papers
+    html_heading: bool = False  # headed in HTML ('<h2>Papers</h2>'): GitHub gives it no anchor of its own
 
     @property
     def kind(self) -> str:
@@ -156,6 +158,9 @@ def parse_list(text: str) -> ParsedList:
         following = headings[position + 1] if position + 1 < len(headings) else None
         end = following.index if following else len(lines)
         entry_starts = _entry_starts(Shaped(lines, shapes, hidden), heading.end, end, own_marker)
+        rows = table_rows(lines, hidden, shapes, heading.end, end)  # papers in a table: '| [Title](url) | 2024 |'
+        if rows:
+            entry_starts = sorted({*entry_starts, *rows})
         intro_end = entry_starts[0] if entry_starts else end
         section = ParsedSection(
             line=heading.index + 1,
@@ -163,6 +168,7 @@ def parse_list(text: str) -> ParsedList:
             heading=heading.text,
             name=section_name(heading.text),
             intro_raw=carry + "".join(lines[heading.index : intro_end]),
+            html_heading=heading.html,
         )
         carry = ""
         for number, entry_start in enumerate(entry_starts):
@@ -173,8 +179,11 @@ def parse_list(text: str) -> ParsedList:
                 own_end = item_end(lines, hidden, entry_start, entry_end)
                 carry = "".join(lines[own_end:entry_end])
                 entry_end = own_end
-            shaped = shapes[entry_start:entry_end]
-            section.entries.append(parse_entry(lines[entry_start:entry_end], entry_start + 1, shaped))
+            if entry_start in rows:
+                section.entries.append(parse_row(lines[entry_start:entry_end], entry_start + 1, rows[entry_start]))
+            else:
+                shaped = shapes[entry_start:entry_end]
+                section.entries.append(parse_entry(lines[entry_start:entry_end], entry_start + 1, shaped))
         has_sub_sections = following is not None and following.level > heading.level
         section.awaits_entries = (
             not entry_starts

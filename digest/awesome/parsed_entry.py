@@ -37,6 +37,8 @@ _YEAR = re.compile(r"^(?P<year>\d{4})$")
 # '2024-01-05' (or with '/' or '.'), and the month alone: '2024-01', '2024.01', 'Jan. 2024'.
 _NUMERIC_DATE = re.compile(r"^(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?:(?P=sep)(?P<day>\d{1,2}))?$")
 _MONTH_YEAR = re.compile(r"^(?P<month>[A-Za-z]+)\.?,?\s+(?P<year>\d{4})$")
+# An arXiv ID written beside the entry's link ('[Title](https://openreview.net/...) arXiv:2501.01234').
+_ARXIV_IN_TEXT = re.compile(r"(?<![\w./])arxiv:?[ \t]*(?P<id>[0-9]{4}\.[0-9]{4,5})(?:v[0-9]+)?(?![\w.])", re.I | re.A)
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 # `&amp;` before what reads as an entity: how entry.escape_text keeps a title's "&lt;" from becoming "<".
 _ESCAPED_AMPERSAND = re.compile(r"&amp;(?=#?\w+;)")
@@ -70,6 +72,12 @@ class ParsedEntry:
     @property
     def badge_arxiv_id(self) -> str | None:
         return arxiv_id_from_url(self.badge_url) if self.badge_url else None
+
+    @property
+    def text_arxiv_id(self) -> str | None:
+        """The arXiv ID written in the text of the entry's first line ('arXiv:2501.01234'), not in a note under it."""
+        found = _ARXIV_IN_TEXT.search(self.raw.split("\n", 1)[0])
+        return found["id"] if found else None
 
     @property
     def published(self) -> date | None:

@@ -20,6 +20,7 @@ from digest.awesome.importer import PAPER_KIND, set_meta
 from digest.awesome.parse import ListFormatError, oldest_first, parse_date, split_lines
 from digest.awesome.rendering import list_environment
 from digest.awesome.sectionnames import match_section, section_labels
+from digest.awesome.tables import is_row, table_header, table_row
 from digest.storage.models import Entry, Paper, Section
 from digest.titles import arxiv_abs_url, feed_key, split_arxiv_id, title_key
 
@@ -45,7 +46,10 @@ def _entry_date(entry: Entry) -> tuple[int, int, int] | None:
 
 
 def _separator(section: Section) -> str:
-    """The blank lines this section puts between entries (the most common ones; one blank line by default)."""
+    """The blank lines this section puts between entries (the most common ones; one blank line by default, none
+    between the rows of a table)."""
+    if section.entries and all(is_row(entry.raw) for entry in section.entries):
+        return ""
     tails = Counter(_trailing_blank_lines(e.raw) for e in section.entries[:-1])
     return tails.most_common(1)[0][0] if tails else _line_end(section)
 
@@ -113,7 +117,7 @@ def add_paper_entry(
             return existing
         _fill_in(paper, abstract=abstract, authors=authors, code_url=code, published=published)
     date_text = entry_date_text(published, [entry.date_text for entry in section.entries])
-    lines = _entry_lines(templates_dir, short_name, clean_title, arxiv_id, link, date_text, code)
+    lines = _entry_lines(templates_dir, section, short_name, clean_title, arxiv_id, link, date_text, code)
     return _insert_entry(session, section, paper, lines, short_name, date_text, arxiv_id, published, now)
 
 
@@ -149,6 +153,7 @@ def _known_paper(session: Session, arxiv_id: str | None, key: str) -> Paper | No
 
 def _entry_lines(
     templates_dir: Path | None,
+    section: Section,
     short_name: str | None,
     clean_title: str,
     arxiv_id: str | None,
@@ -156,8 +161,15 @@ def _entry_lines(
     date_text: str | None,
     code: str | None,
 ) -> str:
-    """The new entry's Markdown lines, every value escaped; the title links the arXiv page when there is one."""
+    """The new entry's Markdown lines, every value escaped; the title links the arXiv page when there is one. In a
+    section whose papers are the rows of a table, a row of that table."""
     arxiv_link = arxiv_abs_url(arxiv_id) if arxiv_id else None
+    rows = bool(section.entries) and all(is_row(entry.raw) for entry in section.entries)
+    header = table_header(section.intro_raw + "".join(entry.raw for entry in section.entries)) if rows else None
+    if header is not None:
+        title = escape_text(clean_title)
+        return table_row(header, title=title, url=arxiv_link or link, arxiv_url=arxiv_link, date_text=date_text,
+                         code_url=code)  # fmt: skip
     return render_entry_fields(
         list_environment(str(templates_dir or resources.templates_dir())),
         short_name=escape_text(short_name) if short_name else None,

@@ -20,7 +20,8 @@ from collections import Counter
 from collections.abc import Sequence
 from functools import cached_property
 
-from digest.awesome.parse import repair_mojibake
+from digest.awesome.matching import slugify
+from digest.awesome.parse import ParsedSection, repair_mojibake
 from digest.titles import title_key
 
 _CONNECTIVES = frozenset({"or", "and", "the", "of", "a", "an"})
@@ -54,6 +55,22 @@ def section_labels(sections: Sequence[tuple[str, str, int]]) -> list[str]:
         label if taken[label] < 2 else f"{name} ({slug})"
         for label, (name, slug, _) in zip(labels, sections, strict=True)
     ]
+
+
+def repeated_headings(sections: Sequence[ParsedSection]) -> list[tuple[ParsedSection, ParsedSection, str, str]]:
+    """Each paper section whose name an earlier paper section has: (that one, it, their labels), the names approvals
+    and decisions tell them apart by."""
+    taken: set[str] = set()
+    labels = section_labels([(section.name, slugify(section.name, taken), section.level) for section in sections])
+    first: dict[str, tuple[ParsedSection, str]] = {}
+    repeated = []
+    for section, label in zip(sections, labels, strict=True):
+        if section.kind == "text":
+            continue
+        earlier = first.setdefault(title_key(section.name), (section, label))
+        if earlier[0] is not section:
+            repeated.append((earlier[0], section, earlier[1], label))
+    return repeated
 
 
 def match_section(wanted: str, sections: Sequence[tuple[str, str]], labels: Sequence[str] | None = None) -> int | None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from digest.awesome.importer import ImportReport, import_markdown
+from digest.awesome.importer import ImportReport, import_markdown, list_meta
 from digest.awesome.listfile import write_list_markdown
 from digest.awesome.parse import ListFormatError
 from digest.awesome.placement import (
@@ -27,7 +27,7 @@ from digest.awesome.rendering import render_markdown
 from digest.config import Settings
 from digest.storage.files import held_for_writing
 from digest.storage.models import Entry, Paper, Section
-from digest.titles import arxiv_id_from_url
+from digest.titles import arxiv_id_from_url, linked_arxiv_ids
 
 # Rendering (rendering.py) and placing a paper (placement.py) have their own modules: every name is importable from
 # here as before, and the list's other code reaches them all through this module. Writing list.md stays here.
@@ -87,6 +87,14 @@ def sections_holding(session: Session, arxiv_id: str | None = None, *, paper_id:
     labels = {section.id: label for section, label in labelled_sections(session)}  # the paper sections'
     sections = session.scalars(select(Section).where(Section.id.in_(holding)).order_by(Section.position))
     return [labels.get(section.id, section.name) for section in sections]
+
+
+def linked_ids(session: Session) -> set[str]:
+    """Every arXiv ID the list's text links, in its entries or not ('- A title [[Paper]](https://arxiv.org/abs/...)',
+    a line the reading takes for text): papers the maintainers listed, which the poll does not suggest again."""
+    meta = list_meta(session)
+    texts = [meta.get("preamble", ""), meta.get("trailer", ""), *session.scalars(select(Section.intro_raw))]
+    return linked_arxiv_ids("".join([*texts, *session.scalars(select(Entry.raw))]))
 
 
 def known_keys(session: Session) -> KnownKeys:

@@ -150,7 +150,7 @@ def read_list_again(database: Database, settings: Settings) -> None:
             markdown = liststore.render_markdown(session, settings.templates_dir)
             renamed = _name_sections_anew(session, markdown.encode("utf-8"))
             report = liststore.import_markdown(
-                session, markdown.encode("utf-8"), source="the stored list, read again by this release"
+                session, markdown.encode("utf-8"), source="the stored list, read again by this release", read_again=True
             )
             if removes_too_many(report):
                 raise _TooManyRemovalsError(", ".join(item["title"] for item in report.removed[:5]))

@@ -1,0 +1,147 @@
+"""Papers written as the rows of a Markdown table ('| Title | Venue | Date | Code |', as many paper lists keep them):
+which lines are such rows, one row read as an entry by its table's header, and a new entry written as a row of its
+table. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from digest.awesome.parsed_entry import ParsedEntry, parse_date, unescape
+from digest.awesome.shapes import BADGE, LINK, LineShape, link_target, without_badges
+
+_DELIMITER = re.compile(r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
+_CELL_BORDER = re.compile(r"(?<!\\)\|")
+_TITLE = re.compile(r"^(?:paper\s+)?(?:title|name)s?$|^papers?$", re.IGNORECASE)
+_PAPER_LINK = re.compile(r"^(?:papers?|pdf|arxiv|links?|urls?)$", re.IGNORECASE)
+_DATE = re.compile(r"^(?:date|published|time|year|month)$", re.IGNORECASE)
+_CODE = re.compile(r"^(?:code|github|repo|repository|implementation)s?$", re.IGNORECASE)
+_VENUE = re.compile(r"^(?:venue|conference|journal|publication)$", re.IGNORECASE)
+_BOLD = re.compile(r"^(\*\*|__)(?P<text>.+)\1$")
+_DATE_AT_END = re.compile(r"(?<!\])\((?P<date>[^()]*)\)\s*$")
+_NO_VALUE = frozenset({"", "-", "—", "–", "n/a", "/"})
+
+
+def split_cells(line: str) -> list[str]:
+    """The cells of a table line, without the outer pipes and spaces (an escaped '\\|' stays in its cell)."""
+    text = line.strip()
+    text = text[1:] if text.startswith("|") else text
+    text = text[:-1] if text.endswith("|") and not text.endswith("\\|") else text
+    return [cell.strip() for cell in _CELL_BORDER.split(text)]
+
+
+def table_rows(
+    lines: Sequence[str], hidden: Sequence[bool], shapes: Sequence[LineShape], start: int, end: int
+) -> dict[int, list[str]]:
+    """The rows between `start` and `end` of the tables there that link somewhere else than this page (a table of
+    contents is no papers), each with its table's header cells: a table is a header line, a delimiter line
+    ('| --- | :---: |') of as many cells, and the lines under them up to a blank line."""
+    rows: dict[int, list[str]] = {}
+    index = start + 1
+    while index < end:
+        line = lines[index]
+        if "|" not in line or hidden[index] or hidden[index - 1] or not _DELIMITER.match(line.rstrip("\r\n")):
+            index += 1
+            continue
+        header = split_cells(lines[index - 1])
+        if "|" not in lines[index - 1] or len(header) != len(split_cells(line)):
+            index += 1
+            continue
+        index += 1
+        while index < end and lines[index].strip() and not hidden[index] and "|" in lines[index]:
+            if any(not link_target(link).startswith("#") for link in shapes[index].links):
+                rows[index] = header
+            index += 1
+    return rows
+
+
+def table_header(intro: str) -> list[str] | None:
+    """The header cells of the last table header in a section's text before its first entry, or None."""
+    lines = intro.split("\n")
+    for index in range(len(lines) - 1, 0, -1):
+        line = lines[index].rstrip("\r")
+        if "|" in line and "|" in lines[index - 1] and _DELIMITER.match(line):
+            header = split_cells(lines[index - 1])
+            return header if len(header) == len(split_cells(line)) else None
+    return None
+
+
+def is_row(raw: str) -> bool:
+    return raw.lstrip(" ").startswith("|")
+
+
+def _column(header: Sequence[str], pattern: re.Pattern[str], default: int | None = None) -> int | None:
+    return next((index for index, name in enumerate(header) if pattern.match(name.strip("*_ "))), default)
+
+
+def parse_row(lines: list[str], first_line: int, header: Sequence[str]) -> ParsedEntry:
+    """A table row read as an entry: its title from the title column (its link, or its text and the row's paper
+    link), its date and code link from the columns of those names, its badges as an entry's."""
+    entry = ParsedEntry(line=first_line, raw="".join(lines))
+    cells = split_cells(lines[0])
+    cells += [""] * (len(header) - len(cells))
+    title_at = _column(header, _TITLE, 0)
+    code_at, date_at = _column(header, _CODE), _column(header, _DATE)
+    for badge in BADGE.finditer(lines[0]):
+        alt = badge["alt"].casefold()
+        if alt == "arxiv" and entry.badge_url is None:
+            entry.badge_url = badge["url"]
+        elif alt == "star" and entry.code_url is None:
+            entry.code_url, entry.star_image = badge["url"], badge["image"]
+        else:
+            entry.other_links.append(badge["url"])
+    links = [list(LINK.finditer(without_badges(cell))) for cell in cells]
+    title_links = links[title_at] if title_at is not None and title_at < len(links) else []
+    if title_links:
+        entry.title_markdown, entry.url = title_links[0]["text"].strip(), link_target(title_links[0])
+    elif title_at is not None and title_at < len(cells) and cells[title_at].lower() not in _NO_VALUE:
+        paper_at = _column(header, _PAPER_LINK)
+        paper = links[paper_at] if paper_at is not None and paper_at != title_at else []
+        paper = paper or [link for at, found in enumerate(links) if at != code_at for link in found][:1]
+        entry.title_markdown = cells[title_at]
+        entry.url = link_target(paper[0]) if paper else None
+    if date_at is None and title_at is not None and title_at < len(cells):  # '| Title (May 20, 2025) |', as lint asks
+        after = title_links[0].end() if title_links else 0
+        dated = _DATE_AT_END.search(without_badges(cells[title_at])[after:])
+        if dated and parse_date(dated["date"]) and entry.title_markdown is not None:
+            entry.date_text, entry.date_parts = dated["date"].strip(), parse_date(dated["date"])
+            entry.title_markdown = entry.title_markdown if title_links else cells[title_at][: dated.start()].strip()
+    if entry.title_markdown is not None:
+        bold = _BOLD.match(entry.title_markdown)
+        entry.title_markdown = bold["text"] if bold else entry.title_markdown
+        entry.title = " ".join(unescape(entry.title_markdown).split())
+    if date_at is not None and date_at < len(cells) and cells[date_at].lower() not in _NO_VALUE:
+        entry.date_text = cells[date_at]
+        entry.date_parts = parse_date(entry.date_text)
+    if code_at is not None and code_at < len(links) and links[code_at] and entry.code_url is None:
+        entry.code_url = link_target(links[code_at][0])
+    taken = {entry.url, entry.code_url}
+    entry.other_links.extend(url for found in links for url in map(link_target, found) if url not in taken)
+    return entry
+
+
+def table_row(header: Sequence[str], *, title: str, url: str, arxiv_url: str | None, date_text: str | None,
+              code_url: str | None, line_end: str = "\n") -> str:  # fmt: skip
+    """A new entry as a row of the table under `header`: each column given what its name asks for (escaped already;
+    a '|' in them is escaped or encoded here, so it cannot end a cell)."""
+    title_at = _column(header, _TITLE, 0)
+    title = title.replace("|", "\\|")
+    url = url.replace("|", "%7C")
+    arxiv_url, code_url = (link.replace("|", "%7C") if link else None for link in (arxiv_url, code_url))
+
+    def cell(index: int, name: str) -> str:
+        name = name.strip("*_ ")
+        if index == title_at:
+            return f"[{title}]({url})"
+        if _DATE.match(name):
+            return date_text or "-"
+        if _CODE.match(name):
+            return f"[Code]({code_url})" if code_url else "-"
+        if _PAPER_LINK.match(name):
+            return f"[arXiv]({arxiv_url})" if arxiv_url else f"[Paper]({url})"
+        if _VENUE.match(name):
+            return "arXiv" if arxiv_url else "-"
+        return ""
+
+    return "| " + " | ".join(cell(index, name) for index, name in enumerate(header)) + " |" + line_end
