@@ -173,6 +173,8 @@ def test_score_command_prints_the_models_decision(
             "sections": judgement.sections,
             "matched": judgement.matched,
             "why": judgement.why.lines(),
+            "learnt_from": row is rows[-1],  # the list's paper: the model was trained on it
+            "held_out_score": model.shown_score(model.learned.held_out["2504.02821"]) if row is rows[-1] else None,
         }
     assert printed[-1]["relevant"] is True and printed[-1]["section"] == "Sparse Autoencoder"
 
