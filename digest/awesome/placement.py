@@ -8,14 +8,14 @@ from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from digest import resources
 from digest.awesome.blocks import ends_in_html_block
 from digest.awesome.entry import escape_text, render_entry_fields, safe_url
+from digest.awesome.entrystyle import ListHabits, in_section_style, list_habits
 from digest.awesome.entrystyle import date_text as entry_date_text
-from digest.awesome.entrystyle import in_section_style
 from digest.awesome.importer import PAPER_KIND, set_meta
 from digest.awesome.parse import ListFormatError, oldest_first, parse_date, split_lines
 from digest.awesome.rendering import list_environment
@@ -112,9 +112,23 @@ def add_paper_entry(
         if existing is not None:
             return existing
         _fill_in(paper, abstract=abstract, authors=authors, code_url=code, published=published)
-    date_text = entry_date_text(published, [entry.date_text for entry in section.entries])
-    lines = _entry_lines(templates_dir, short_name, clean_title, arxiv_id, link, date_text, code)
+    habits = _habits(session)  # a list of its own writes no bold name, badge or date where its entries do not
+    short_name = short_name if habits.short_names else None
+    date_text = entry_date_text(published, [entry.date_text for entry in section.entries]) if habits.dates else None
+    lines = _entry_lines(templates_dir, short_name, clean_title, arxiv_id, link, date_text, code, habits.arxiv_badges)
     return _insert_entry(session, section, paper, lines, short_name, date_text, arxiv_id, published, now)
+
+
+def _habits(session: Session) -> ListHabits:
+    row = session.execute(
+        select(
+            func.count(Entry.id),
+            func.count(Entry.short_name),
+            func.count(Entry.badge_arxiv_id),
+            func.count(Entry.date_text),
+        )
+    ).one()
+    return list_habits(*row)
 
 
 def _fill_in(
@@ -155,8 +169,10 @@ def _entry_lines(
     link: str,
     date_text: str | None,
     code: str | None,
+    badge: bool = True,
 ) -> str:
-    """The new entry's Markdown lines, every value escaped; the title links the arXiv page when there is one."""
+    """The new entry's Markdown lines, every value escaped; the title links the arXiv page when there is one, and
+    the arXiv badge line does too where the list's entries carry one (`badge`)."""
     arxiv_link = arxiv_abs_url(arxiv_id) if arxiv_id else None
     return render_entry_fields(
         list_environment(str(templates_dir or resources.templates_dir())),
@@ -164,7 +180,7 @@ def _entry_lines(
         title=escape_text(clean_title),
         url=arxiv_link or link,
         date_text=date_text,
-        arxiv_url=arxiv_link,
+        arxiv_url=arxiv_link if badge else None,
         code_url=code,
     )
 
