@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 from tests.arxiv_server import ArxivServer, Reply
-from tests.newlist import Project, make_project, rag_feed, rag_records
+from tests.newlist import Project, make_project, rag_api_answer, rag_feed, rag_records
 
 SARA = next(record for record in rag_records() if record["arxiv_id"] == "2507.05633")
 
@@ -39,3 +39,26 @@ def test_an_approved_paper_is_written_in_the_style_of_the_list_it_goes_into(tmp_
     assert "**SARA**" not in readme and "img.shields.io" not in readme
     section = readme.split("### Reranking & Context Compression\n")[1].split("## ")[0]
     assert line in section
+
+
+def test_the_first_poll_from_the_shell_learns_the_new_list_from_its_own_papers(tmp_path: Path) -> None:
+    """`digest poll` of a new list never fetched its papers' abstracts (only the service's poll did): every poll said
+    "the model has learnt from 0 papers of the list", shipped papers stood in for a list of 16, and every candidate
+    had "[no section]". The shell's poll now fetches them first, as the service's does, through the same client."""
+    listed = [record["arxiv_id"] for record in rag_records() if record["section"]]
+
+    async def poll() -> tuple[str, str]:
+        async with ArxivServer() as server:
+            server.program("/rss/cs.CL", Reply(body=rag_feed(date(2026, 1, 15))))
+            server.program("/api/query", Reply(body=rag_api_answer(listed), content_type="application/atom+xml"))
+            project = make_project(tmp_path, api_url=server.url("/api/query"))
+            done = await asyncio.to_thread(project.digest, "poll", "--source", server.url("/rss/cs.CL"))
+        assert done.returncode == 0, done.stderr
+        shown = project.digest("candidates", "--status", "pending")
+        return done.stderr, shown.stdout
+
+    log, candidates = asyncio.run(poll())
+    assert "abstracts fetched for 16 list papers" in log
+    assert "stand in for the list" not in log
+    sara = next(line for line in candidates.splitlines() if SARA["arxiv_id"] in line)
+    assert "[Reranking & Context Compression]" in sara
