@@ -62,3 +62,20 @@ def test_the_first_poll_from_the_shell_learns_the_new_list_from_its_own_papers(t
     assert "stand in for the list" not in log
     sara = next(line for line in candidates.splitlines() if SARA["arxiv_id"] in line)
     assert "[Reranking & Context Compression]" in sara
+
+
+def test_config_check_names_section_hints_for_sections_the_list_lacks(tmp_path: Path) -> None:
+    """A rules.toml copied from the bundled one keeps its section hints ("Sparse Autoencoder", "Probing"), which the
+    model reads for no section of a list of one's own: `digest config check` said "configuration OK". It now names
+    them with the list's sections, in one warning line (exit 0: the rules still work)."""
+    project = make_project(tmp_path)
+    rules = project.root / "feeds" / "rules.toml"
+    rules.write_text(
+        rules.read_text(encoding="utf-8") + '"Sparse Autoencoder" = ["SAE"]\n"Probing" = ["probe*"]\n', encoding="utf-8"
+    )
+    checked = project.digest("config", "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    warning = next(line for line in checked.stdout.splitlines() if "[sections]" in line)
+    assert warning.startswith("warning: ") and "rules.toml" in warning
+    assert "does not have: Sparse Autoencoder, Probing (its sections: " in warning
+    assert "Reranking & Context Compression" in warning and "Graph RAG" in warning
