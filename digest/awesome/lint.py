@@ -269,10 +269,12 @@ def lint_text(text: str) -> list[Finding]:
             Finding(1, ERROR, "not-a-list", "not an awesome list: no heading is followed by '+ [Title](url)' entries")
         ]
     found = _document_findings(parsed, text)
+    entries = [entry for section in parsed.sections for entry in section.entries]
+    dated = sum(entry.date_text is not None for entry in entries) * 2 > len(entries)  # else no date is its style
     for section in parsed.sections:
         found.extend(_section_findings(section))
         for entry in section.entries:
-            found.extend(_entry_findings(entry))
+            found.extend(finding for finding in _entry_findings(entry) if dated or finding.code != "no-date")
     return sorted(found, key=lambda f: (f.line, f.severity, f.code))
 
 
