@@ -90,3 +90,18 @@ def test_lint_of_a_list_that_writes_no_dates_in_parentheses_warns_of_none(tmp_pa
     assert linted.returncode == 0, linted.stderr
     assert "no-date" not in linted.stdout
     assert linted.stdout.strip().endswith("0 errors, 0 warnings")
+
+
+def test_rules_whose_two_sides_are_named_for_the_topic_say_what_the_sides_are_called(tmp_path: Path) -> None:
+    """A maintainer names their topic's sides [retrieval] and [generation]: `digest config check` said only
+    "[modality] and [interpretability] need strong terms", tables they never wrote and a topic not theirs. The line
+    now names their tables as not read and says that the two sides go under those names whatever the topic."""
+    project = make_project(tmp_path)
+    rules = project.root / "feeds" / "rules.toml"
+    text = rules.read_text(encoding="utf-8").replace("[modality]", "[retrieval]")
+    rules.write_text(text.replace("[interpretability]", "[generation]"), encoding="utf-8")
+    checked = project.digest("config", "check")
+    assert checked.returncode == 1
+    [problem] = [line for line in checked.stdout.splitlines() if line.startswith("problem: ")]
+    assert "[retrieval], [generation]" in problem and "not read" in problem
+    assert "whatever the topic" in problem
