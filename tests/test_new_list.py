@@ -105,3 +105,21 @@ def test_rules_whose_two_sides_are_named_for_the_topic_say_what_the_sides_are_ca
     [problem] = [line for line in checked.stdout.splitlines() if line.startswith("problem: ")]
     assert "[retrieval], [generation]" in problem and "not read" in problem
     assert "whatever the topic" in problem
+
+
+def test_a_fix_upstream_beside_an_approval_at_a_sections_end_arrives_with_it_at_the_first_publish(
+    tmp_path: Path,
+) -> None:
+    """Their entries' dates (' - 2025.09') are not read as dates, so an approval goes at its section's end. A typo
+    fixed upstream on the entry above it before the first publish stopped publishing: "the list here holds edits of
+    its own" (it held none), since the list without the approvals lost the blank line ending the section. Both now
+    arrive, as the README says of an edit upstream beside a pending approval."""
+    project = make_project(tmp_path)
+    asyncio.run(_serve_and_poll(project))
+    assert project.digest("approve", SARA["arxiv_id"], "--section", "compression").returncode == 0
+    project.remote.push_edit("Information Gain-based Reranking", "Information-Gain-based Reranking")
+    published = project.digest("publish")
+    assert published.returncode == 0, published.stdout + published.stderr
+    readme = project.remote.readme()
+    fixed = readme.index("Information-Gain-based Reranking")
+    assert fixed < readme.index(f"- [{SARA['title']}](https://arxiv.org/abs/{SARA['arxiv_id']})\n\n## ")

@@ -17,8 +17,8 @@ from digest.awesome.entry import escape_text, render_entry_fields, safe_url
 from digest.awesome.entrystyle import ListHabits, in_section_style, list_habits
 from digest.awesome.entrystyle import date_text as entry_date_text
 from digest.awesome.importer import PAPER_KIND, set_meta
-from digest.awesome.parse import ListFormatError, oldest_first, parse_date, split_lines
-from digest.awesome.rendering import list_environment
+from digest.awesome.parse import ListFormatError, oldest_first, parse_date
+from digest.awesome.rendering import list_environment, trailing_blank_lines
 from digest.awesome.sectionnames import match_section, section_labels
 from digest.storage.models import Entry, Paper, Section
 from digest.titles import arxiv_abs_url, feed_key, split_arxiv_id, title_key
@@ -46,16 +46,8 @@ def _entry_date(entry: Entry) -> tuple[int, int, int] | None:
 
 def _separator(section: Section) -> str:
     """The blank lines this section puts between entries (the most common ones; one blank line by default)."""
-    tails = Counter(_trailing_blank_lines(e.raw) for e in section.entries[:-1])
+    tails = Counter(trailing_blank_lines(e.raw) for e in section.entries[:-1])
     return tails.most_common(1)[0][0] if tails else _line_end(section)
-
-
-def _trailing_blank_lines(raw: str) -> str:
-    lines = split_lines(raw)
-    index = len(lines)
-    while index > 1 and not lines[index - 1].strip():
-        index -= 1
-    return "".join(lines[index:])
 
 
 def add_paper_entry(
@@ -229,7 +221,7 @@ def _insert_entry(
 def _hand_over_tail(entry: Entry, separator: str) -> str:
     """The blank lines that end the section (before the next heading) stay at its end: `entry`, no longer the last,
     gives them to the entry after it and keeps `separator`, the blank lines between the section's entries."""
-    own = _trailing_blank_lines(entry.raw)
+    own = trailing_blank_lines(entry.raw)
     if entry.raw.endswith("\n") and own != separator:
         entry.raw = entry.raw[: len(entry.raw) - len(own)] + separator
     return own if entry.raw.endswith("\n") else separator
@@ -282,7 +274,7 @@ def remove_paper_entry(session: Session, *, paper_id: int, section_name: str, no
         return False
     entries = [e for e in section.entries if e is not entry]
     if entry is section.entries[-1] and entries and entry.raw.endswith("\n"):
-        _hand_over_tail(entries[-1], _trailing_blank_lines(entry.raw))  # the section's end keeps its blank lines
+        _hand_over_tail(entries[-1], trailing_blank_lines(entry.raw))  # the section's end keeps its blank lines
     session.delete(entry)
     set_meta(session, "entries_removed_at", now.isoformat())
     for position, item in enumerate(entries):
