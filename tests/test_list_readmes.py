@@ -81,8 +81,10 @@ def test_an_approval_into_a_section_kept_oldest_first_goes_at_its_date_from_the_
     dates = ["(Jan. 5, 2021)", "(Feb. 1, 2022)", "(Jan. 4, 2023)", "(Mar. 1, 2024)", "(Jun. 20, 2025)"]
     assert sorted(dates, key=after.index) == dates, after  # was: 2025 and 2022 at the top
     removed, inserted = changed_lines(OLDEST_FIRST, after)
-    assert removed == [] and len(inserted) == 4, inserted  # the blank line before the next heading stays there
-    assert "(Mar. 1, 2024)\n+ [" in after and "/2406.03662)\n\n## Contribution" in after
+    # Two lines, no arXiv badge line under either: the list's entries carry none. The blank line before the next
+    # heading stays there.
+    assert removed == [] and len(inserted) == 2, inserted
+    assert "(Mar. 1, 2024)\n+ [" in after and "(Jun. 20, 2025)\n\n## Contribution" in after
     assert [f for f in lint_text(after) if f.code == "date-order"] == []
     for candidate_id in (newest, older):  # undone, the file is as it was
         reviewer.decide(candidate_id, "revert", ANN)

@@ -6,9 +6,26 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
+from typing import NamedTuple
 
 from digest.awesome.parse import split_lines
 from digest.awesome.parsed_entry import ENTRY_START, iso_dates, marker_kind
+
+
+class ListHabits(NamedTuple):
+    """What the list's entries carry besides the title link, each kept in a new entry where most entries carry it (a
+    list with no entries yet: everything the entry template writes)."""
+
+    short_names: bool  # '**SARA** [SARA: ...](...)'
+    arxiv_badges: bool  # the arXiv badge line under the title
+    dates: bool  # '(Apr. 4, 2025)' after the title
+
+
+def list_habits(entries: int, short_names: int, arxiv_badges: int, dates: int) -> ListHabits:
+    """The habits of a list of `entries` entries, of which the others counts carry each part."""
+    if not entries:
+        return ListHabits(True, True, True)
+    return ListHabits(short_names * 2 > entries, arxiv_badges * 2 > entries, dates * 2 > entries)
 
 
 def date_text(published: date | None, written: Sequence[str | None]) -> str | None:

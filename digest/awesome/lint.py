@@ -267,10 +267,12 @@ def lint_text(text: str) -> list[Finding]:
     for earlier, section, earlier_label, label in repeated_headings(parsed.sections):
         message = f"heading {section.name!r} repeats the one on line {earlier.line}: approvals and decisions name them"
         found.append(Finding(section.line, WARNING, "repeated-heading", f"{message} {earlier_label!r} and {label!r}"))
+    entries = [entry for section in parsed.sections for entry in section.entries]
+    dated = sum(entry.date_text is not None for entry in entries) * 2 > len(entries)  # else no date is its style
     for section in parsed.sections:
         found.extend(_section_findings(section))
         for entry in section.entries:
-            found.extend(_entry_findings(entry))
+            found.extend(finding for finding in _entry_findings(entry) if dated or finding.code != "no-date")
     return sorted(found, key=lambda f: (f.line, f.severity, f.code))
 
 

@@ -8,17 +8,17 @@ from collections import Counter
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from digest import resources
 from digest.awesome.blocks import ends_in_html_block
 from digest.awesome.entry import escape_text, render_entry_fields, safe_url
+from digest.awesome.entrystyle import ListHabits, in_section_style, list_habits
 from digest.awesome.entrystyle import date_text as entry_date_text
-from digest.awesome.entrystyle import in_section_style
 from digest.awesome.importer import PAPER_KIND, set_meta
-from digest.awesome.parse import ListFormatError, oldest_first, parse_date, split_lines
-from digest.awesome.rendering import list_environment
+from digest.awesome.parse import ListFormatError, oldest_first, parse_date
+from digest.awesome.rendering import list_environment, trailing_blank_lines
 from digest.awesome.sectionnames import match_section, section_labels
 from digest.awesome.tables import is_row, table_header, table_row
 from digest.storage.models import Entry, Paper, Section
@@ -50,16 +50,8 @@ def _separator(section: Section) -> str:
     between the rows of a table)."""
     if section.entries and all(is_row(entry.raw) for entry in section.entries):
         return ""
-    tails = Counter(_trailing_blank_lines(e.raw) for e in section.entries[:-1])
+    tails = Counter(trailing_blank_lines(e.raw) for e in section.entries[:-1])
     return tails.most_common(1)[0][0] if tails else _line_end(section)
-
-
-def _trailing_blank_lines(raw: str) -> str:
-    lines = split_lines(raw)
-    index = len(lines)
-    while index > 1 and not lines[index - 1].strip():
-        index -= 1
-    return "".join(lines[index:])
 
 
 def add_paper_entry(
@@ -116,9 +108,25 @@ def add_paper_entry(
         if existing is not None:
             return existing
         _fill_in(paper, abstract=abstract, authors=authors, code_url=code, published=published)
-    date_text = entry_date_text(published, [entry.date_text for entry in section.entries])
-    lines = _entry_lines(templates_dir, section, short_name, clean_title, arxiv_id, link, date_text, code)
+    habits = _habits(session)  # a list of its own writes no bold name, badge or date where its entries do not
+    short_name = short_name if habits.short_names else None
+    date_text = entry_date_text(published, [entry.date_text for entry in section.entries]) if habits.dates else None
+    lines = _entry_lines(
+        templates_dir, section, short_name, clean_title, arxiv_id, link, date_text, code, habits.arxiv_badges
+    )
     return _insert_entry(session, section, paper, lines, short_name, date_text, arxiv_id, published, now)
+
+
+def _habits(session: Session) -> ListHabits:
+    row = session.execute(
+        select(
+            func.count(Entry.id),
+            func.count(Entry.short_name),
+            func.count(Entry.badge_arxiv_id),
+            func.count(Entry.date_text),
+        )
+    ).one()
+    return list_habits(*row)
 
 
 def _fill_in(
@@ -160,9 +168,11 @@ def _entry_lines(
     link: str,
     date_text: str | None,
     code: str | None,
+    badge: bool = True,
 ) -> str:
-    """The new entry's Markdown lines, every value escaped; the title links the arXiv page when there is one. In a
-    section whose papers are the rows of a table, a row of that table."""
+    """The new entry's Markdown lines, every value escaped; the title links the arXiv page when there is one, and
+    the arXiv badge line does too where the list's entries carry one (`badge`). In a section whose papers are the
+    rows of a table, a row of that table."""
     arxiv_link = arxiv_abs_url(arxiv_id) if arxiv_id else None
     rows = bool(section.entries) and all(is_row(entry.raw) for entry in section.entries)
     header = table_header(section.intro_raw + "".join(entry.raw for entry in section.entries)) if rows else None
@@ -176,7 +186,7 @@ def _entry_lines(
         title=escape_text(clean_title),
         url=arxiv_link or link,
         date_text=date_text,
-        arxiv_url=arxiv_link,
+        arxiv_url=arxiv_link if badge else None,
         code_url=code,
     )
 
@@ -225,7 +235,7 @@ def _insert_entry(
 def _hand_over_tail(entry: Entry, separator: str) -> str:
     """The blank lines that end the section (before the next heading) stay at its end: `entry`, no longer the last,
     gives them to the entry after it and keeps `separator`, the blank lines between the section's entries."""
-    own = _trailing_blank_lines(entry.raw)
+    own = trailing_blank_lines(entry.raw)
     if entry.raw.endswith("\n") and own != separator:
         entry.raw = entry.raw[: len(entry.raw) - len(own)] + separator
     return own if entry.raw.endswith("\n") else separator
@@ -278,7 +288,7 @@ def remove_paper_entry(session: Session, *, paper_id: int, section_name: str, no
         return False
     entries = [e for e in section.entries if e is not entry]
     if entry is section.entries[-1] and entries and entry.raw.endswith("\n"):
-        _hand_over_tail(entries[-1], _trailing_blank_lines(entry.raw))  # the section's end keeps its blank lines
+        _hand_over_tail(entries[-1], trailing_blank_lines(entry.raw))  # the section's end keeps its blank lines
     session.delete(entry)
     set_meta(session, "entries_removed_at", now.isoformat())
     for position, item in enumerate(entries):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.awesome.importer import list_meta
+from digest.awesome.parse import split_lines
 from digest.storage.models import Entry, Section
 from digest.templating import template_loader
 
@@ -29,15 +30,32 @@ def list_environment(templates_dir: str) -> jinja2.Environment:
     )
 
 
+def trailing_blank_lines(raw: str) -> str:
+    """The blank lines an entry's text ends in (those between it and what follows)."""
+    lines = split_lines(raw)
+    index = len(lines)
+    while index > 1 and not lines[index - 1].strip():
+        index -= 1
+    return "".join(lines[index:])
+
+
 def render_markdown(session: Session, templates_dir: Path, *, leaving_out: Collection[int] = ()) -> str:
     """The list's Markdown; `leaving_out` names entries (by id) to render it without."""
     meta = list_meta(session)
     # Only the verbatim text is read (as rows, not objects with their papers): every approval renders the list.
     raws: dict[int, list[str]] = {}
+    ends: dict[int, str] = {}  # a section whose last entries are left out: the blank lines that ended it
     rows = session.execute(select(Entry.id, Entry.section_id, Entry.raw).order_by(Entry.position))
     for entry_id, section_id, raw in rows:
         if entry_id not in leaving_out:
             raws.setdefault(section_id, []).append(raw)
+            ends.pop(section_id, None)
+        elif raw.endswith("\n"):
+            ends[section_id] = trailing_blank_lines(raw)
+    for section_id, end in ends.items():  # they stay at its end, as taking those entries out leaves them
+        if raws.get(section_id):
+            last = raws[section_id][-1]
+            raws[section_id][-1] = last.removesuffix(trailing_blank_lines(last)) + end
     query = select(Section.id, Section.intro_raw).order_by(Section.position)
     sections = [
         {"intro_raw": intro, "entries": raws.get(section_id, [])} for section_id, intro in session.execute(query)

@@ -55,7 +55,7 @@ def check_configuration(
         if value and len(value) < MIN_SECRET_LENGTH:
             problems.append(f"{name} is too short: use at least {MIN_SECRET_LENGTH} random characters")
     if settings is not None:
-        from digest.cli.config_sections import section_emoji_warnings
+        from digest.cli.config_sections import section_emoji_warnings, section_hint_warnings
         from digest.templating import template_findings
         from digest.web.filters import PAGE_FILTERS
         from digest.weekly.issue import template_environment
@@ -66,6 +66,7 @@ def check_configuration(
         filters = {**template_environment(settings.templates_dir).filters, **PAGE_FILTERS}
         broken, unread = template_findings(settings.templates_dir, filters)
         report.warnings.extend(section_emoji_warnings(settings))
+        report.warnings.extend(section_hint_warnings(settings))
         problems.extend(broken)
         report.warnings.extend(unread)
         report.features.extend(features_of(settings))

@@ -1,7 +1,9 @@
-"""What `digest config check` says of settings that name the list's sections: [discord.section_emojis].
+"""What `digest config check` says of settings that name the list's sections: [discord.section_emojis], and the
+section hints of the keyword rules ([sections] in feeds/rules.toml).
 
 The list is read as the service last wrote it (`<data>/list.md`), or for a new data folder as it will start
-(`seed_list`); a section is named as maintainers name it everywhere (digest/awesome/sectionnames.py).
+(`seed_list`); a section is named as maintainers name it everywhere (digest/awesome/sectionnames.py), and a hint
+as the relevance model reads it (relevance/sections.py).
 """
 
 from __future__ import annotations
@@ -12,18 +14,25 @@ from digest.awesome.sectionnames import match_section
 from digest.config import Settings
 
 
-def section_emoji_warnings(settings: Settings) -> list[str]:
-    """Section emoji whose section the list lacks: offered on every Discord message, each approves nothing."""
-    if not settings.discord.enabled or not settings.discord.section_emojis:
-        return []
+def _list_sections(settings: Settings) -> list[tuple[str, str]] | None:
+    """The sections a decision can go into, as the review finds them (awesome/store.py resolve_section): all but
+    prose, each with its slug; None when the list cannot be read (a problem of its own, or nothing to compare yet)."""
     source = settings.list_markdown_path if settings.list_markdown_path.is_file() else settings.seed_list
     try:
         parsed = parse_bytes(source.read_bytes(), str(source))
     except (OSError, ListFormatError):
-        return []  # a problem of its own (the seed list), or nothing to compare with yet
-    # The sections a decision can go into, as the review finds them (awesome/store.py resolve_section): all but prose.
+        return None
     taken: set[str] = set()
-    sections = [(section.name, slugify(section.name, taken)) for section in parsed.sections if section.kind != "text"]
+    return [(section.name, slugify(section.name, taken)) for section in parsed.sections if section.kind != "text"]
+
+
+def section_emoji_warnings(settings: Settings) -> list[str]:
+    """Section emoji whose section the list lacks: offered on every Discord message, each approves nothing."""
+    if not settings.discord.enabled or not settings.discord.section_emojis:
+        return []
+    sections = _list_sections(settings)
+    if sections is None:
+        return []
     names = [name for name, _ in sections]
     missing = [wanted for wanted in settings.discord.section_emojis if match_section(wanted, sections) is None]
     if not missing:
@@ -31,4 +40,32 @@ def section_emoji_warnings(settings: Settings) -> list[str]:
     return [
         f"discord.section_emojis names sections the list does not have: {', '.join(missing)} (its sections: "
         f"{', '.join(names)}); their reactions approve nothing: name the list's sections in [discord.section_emojis]"
+    ]
+
+
+def section_hint_warnings(settings: Settings) -> list[str]:
+    """Section hints of the rules whose section the list lacks (the bundled list's, in a rules file copied for a
+    list of one's own): the model reads them for no section, so they suggest nothing."""
+    from digest.relevance.rules import RulesError, load_rules
+    from digest.relevance.sections import section_key
+
+    try:
+        hints = load_rules(settings.feeds_dir).sections
+    except RulesError:
+        return []  # a problem of its own, said by the check of the rules
+    sections = _list_sections(settings)
+    if not hints or sections is None:
+        return []
+    keys = [section_key(name) for name, _ in sections]
+    missing = [
+        name
+        for name in hints
+        if not any(key == section_key(name) or key.endswith(" " + section_key(name)) for key in keys)
+    ]
+    if not missing:
+        return []
+    return [
+        f"{settings.feeds_dir / 'rules.toml'}: [sections] names sections the list does not have: {', '.join(missing)} "
+        f"(its sections: {', '.join(name for name, _ in sections)}); their hints suggest nothing: name the list's "
+        "sections in [sections]"
     ]

@@ -100,6 +100,7 @@ async def _poll_until_interrupted(context: Context, sources: list[str] | None) -
     import asyncio
     import signal
 
+    from digest.arxiv.api import refresh_examples
     from digest.arxiv.fetcher import STOP_WAITING
     from digest.arxiv.poll_pass import run_poll
 
@@ -118,6 +119,9 @@ async def _poll_until_interrupted(context: Context, sources: list[str] | None) -
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread: Ctrl-C stays KeyboardInterrupt
         catching = False
     try:
+        # As the service's poll (service/poll_job.py): the list papers' missing abstracts first, or a new list's
+        # model never learns from its own papers when only this command polls.
+        await refresh_examples(context.settings, context.database)
         return await run_poll(context.settings, context.database, sources=sources)
     finally:
         if catching:

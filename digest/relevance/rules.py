@@ -111,8 +111,22 @@ class Rules:
             internals=TermSet(terms("internals", "terms")),
         )
         if not rules.modality_strong.terms or not rules.interpretability_strong.terms:
-            raise RulesError(f"{source}: [modality] and [interpretability] need strong terms")
+            raise RulesError(f"{source}: [modality] and [interpretability] need strong terms{_unread(data)}")
         return rules
+
+
+_TABLES = ("modality", "interpretability", "penalties", "general", "sections", "internals")
+
+
+def _unread(data: dict[str, Any]) -> str:
+    """What to say of tables the rules do not read (a topic's sides named for it: [retrieval], [generation])."""
+    unknown = [f"[{name}]" for name, value in data.items() if isinstance(value, dict) and name not in _TABLES]
+    if not unknown:
+        return ""
+    return (
+        f"; the file's {', '.join(unknown)} are not read: whatever the topic, its two sides' terms go under "
+        "[modality] and [interpretability]"
+    )
 
 
 def rules_bytes(feeds_dir: Path) -> bytes:
