@@ -69,10 +69,8 @@ def add_paper_entry(
     now: datetime,
     templates_dir: Path | None = None,
 ) -> Entry:
-    """Puts a paper into a section at its date's place (newest first); a paper already there is left as is.
-
-    The entry is written with `list/entry.md.j2` from `templates_dir` when it holds one, else the bundled one.
-    """
+    """Puts a paper into a section at its date's place (newest first); a paper already there is left as is. The entry
+    is written with `list/entry.md.j2` from `templates_dir` when it holds one, else the bundled one."""
     section = resolve_section(session, section_name)
     if section is None:
         raise ListFormatError(f"no section named {section_name!r} in the list")
