@@ -245,13 +245,21 @@ class FakeDiscord(CommandsMixin):
             event = self._reaction_event(message_id, member, emoji, True, burst)
             await self._dispatch("MESSAGE_REACTION_ADD", event)
 
-    async def unreact(self, message_id: int, member: FakeMember, emoji: str) -> None:
+    async def unreact(self, message_id: int, member: FakeMember, emoji: str, *, online: bool = True) -> None:
         burst = member.id in self.super_reactions.get((message_id, emoji), [])
         users = (self.super_reactions if burst else self.reactions).get((message_id, emoji), [])
         if member.id in users:
             users.remove(member.id)
-        event = self._reaction_event(message_id, member, emoji, False, burst)
-        await self._dispatch("MESSAGE_REACTION_REMOVE", event)
+        if online:
+            await self.announce(message_id, member, emoji, added=False, burst=burst)
+
+    async def announce(
+        self, message_id: int, member: FakeMember, emoji: str, *, added: bool, burst: bool = False
+    ) -> None:
+        """The gateway event of a reaction made or taken back (`online=False` above), sent late: its message shows it
+        already when the bot hears of it, as when Discord's events lag behind its API."""
+        event = self._reaction_event(message_id, member, emoji, added, burst)
+        await self._dispatch("MESSAGE_REACTION_ADD" if added else "MESSAGE_REACTION_REMOVE", event)
 
     async def clear_reactions(self, message_id: int, emoji: str | None = None) -> None:
         """A moderator takes every reaction (or every reaction of one emoji) off a message, the bot's too."""

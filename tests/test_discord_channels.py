@@ -117,6 +117,39 @@ async def test_a_reaction_made_before_its_author_was_a_maintainer_does_not_decid
 
 
 @pytest.mark.asyncio
+async def test_a_reaction_taken_back_and_made_again_at_once_is_one_decision_not_two(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """eve, newly a maintainer, took back her old ✅ and put it on again at once. Taking it back made the bot read the
+    message, which showed her new ✅ already (Discord's events come after its API shows them): the bot approved the
+    paper there, then approved it a second time when the event of her new ✅ arrived, two decisions in her name for
+    one reaction. The event of a reaction already counted decides nothing more."""
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        await fake.react(mid, STRANGER, "✅")
+        other, other_mid = await posted_candidate(fake, db, bot, 1)
+        await fake.react(other_mid, MAINTAINER, "❌")  # handled in arrival order: after eve's
+        await eventually(lambda: row(db, other).status == "rejected", "the later reaction applied")
+    promoted = FakeMember(STRANGER.id, STRANGER.name, (MAINTAINER_ROLE_ID,))
+    fake.members = [promoted if m.id == STRANGER.id else m for m in fake.members]
+    async with running(bot_settings, db):
+        await fake.unreact(mid, promoted, "✅", online=False)
+        await fake.react(mid, promoted, "✅", online=False)
+        await fake.announce(mid, promoted, "✅", added=False)
+        await fake.announce(mid, promoted, "✅", added=True)
+        await eventually(lambda: "Approved by eve" in last_embed(fake, mid)["description"], "approved by eve")
+        await fake.react(other_mid, MAINTAINER, "✅")  # a later event: eve's new ✅ has been handled by then
+        await eventually(lambda: row(db, other).status == "approved", "the later reaction applied")
+    assert paper["arxiv_id"] in list_md(bot_settings)
+    with db.reading() as session:
+        log = session.execute(
+            select(Decision.actor, Decision.action).where(Decision.candidate_id == candidate_id).order_by(Decision.id)
+        ).all()
+    assert [tuple(entry) for entry in log] == [("eve", "approve")]
+
+
+@pytest.mark.asyncio
 async def test_a_section_emoji_given_to_another_section_in_the_config_moves_no_paper_approved_with_it(
     fake: FakeDiscord, tmp_path: Path
 ) -> None:

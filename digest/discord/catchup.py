@@ -108,7 +108,10 @@ class CatchUp:
             # Whether its author is a maintainer now, when it is made, is what it counts as for good.
             seen = {reaction: messages.SeenReaction(choice, actor is not None)}
             await asyncio.to_thread(store.note_reactions, self.database, candidate_id, seen, anew=True)
-            if actor is not None:
+            # Its decision stands already: catching up read it off the message before its event came.
+            if actor is not None and not await asyncio.to_thread(
+                store.deciding_actor, self.database, candidate_id, payload.user_id, choice
+            ):
                 await self._decide(candidate_id, choice.action, actor, choice.section)
             return
         # Taken back, it undoes what it meant when made (the config may give its emoji to another section since).
