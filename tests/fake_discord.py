@@ -159,6 +159,7 @@ class FakeDiscord(CommandsMixin):
     # Discord stored it): (status, count).
     failed_after_create: tuple[int, int] = (0, 0)
     denied_to_bot: int = 0  # permission bits the review channel's overwrite denies the bot (READ_MESSAGE_HISTORY...)
+    everyone_permissions: int = EVERYONE_PERMISSIONS  # the server-wide permissions of the @everyone role
 
     def __post_init__(self) -> None:
         self.bot = FakeMember(BOT_ID, "digest-bot", self.bot_roles)
@@ -294,6 +295,11 @@ class FakeDiscord(CommandsMixin):
         """A server admin sets the review channel's overwrite for the bot to deny `permissions` (0: none)."""
         self.denied_to_bot = permissions
         await self._dispatch("CHANNEL_UPDATE", {**self._channel_payload(), "guild_id": str(GUILD_ID)})
+
+    async def set_everyone_permissions(self, permissions: int) -> None:
+        """A server admin edits the @everyone role's permissions in the server settings (not the channel's)."""
+        self.everyone_permissions = permissions
+        await self._dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(GUILD_ID), "role": self._roles()[0]})
 
     def leave(self, member: FakeMember, *, roles: tuple[int, ...] | None = None) -> None:
         """`member` leaves the server, or (with `roles`) stays holding only those; their reactions stay on messages."""
@@ -569,6 +575,14 @@ class FakeDiscord(CommandsMixin):
             "last_message_id": None,
         }
 
+    def _roles(self) -> list[dict[str, Any]]:
+        roles: list[dict[str, Any]] = [
+            {"id": str(GUILD_ID), "name": "@everyone", "permissions": str(self.everyone_permissions), "position": 0},
+            {"id": str(MAINTAINER_ROLE_ID), "name": "maintainers", "permissions": "0", "position": 1},
+            {"id": str(OTHER_ROLE_ID), "name": "readers", "permissions": "0", "position": 2},
+        ]
+        return [{"color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0, **r} for r in roles]
+
     async def _send_ready(self, socket: web.WebSocketResponse) -> None:
         ready = {
             "v": 10,
@@ -581,13 +595,7 @@ class FakeDiscord(CommandsMixin):
             "relationships": [],
         }
         await self._send(socket, "READY", ready)
-        roles: list[dict[str, Any]] = [
-            {"id": str(GUILD_ID), "name": "@everyone", "permissions": str(EVERYONE_PERMISSIONS), "position": 0},
-            {"id": str(MAINTAINER_ROLE_ID), "name": "maintainers", "permissions": "0", "position": 1},
-            {"id": str(OTHER_ROLE_ID), "name": "readers", "permissions": "0", "position": 2},
-        ]
-        roles = [{"color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0, **r} for r in roles]
-        roles = [role for role in roles if int(role["id"]) not in self.deleted]
+        roles = [role for role in self._roles() if int(role["id"]) not in self.deleted]
         guild = {
             "id": str(GUILD_ID),
             "name": "Interpretability",

@@ -19,7 +19,15 @@ from digest.review.rules import Actor
 from digest.storage.db import Database
 from digest.storage.models import Decision
 from tests.factories import insert_candidate, real_papers
-from tests.fake_discord import BOT_ID, CHANNEL_ID, LISTED_MAINTAINER, MAINTAINER, READ_MESSAGE_HISTORY, FakeDiscord
+from tests.fake_discord import (
+    BOT_ID,
+    CHANNEL_ID,
+    EVERYONE_PERMISSIONS,
+    LISTED_MAINTAINER,
+    MAINTAINER,
+    READ_MESSAGE_HISTORY,
+    FakeDiscord,
+)
 from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
 
 PENDING_COLOUR = 0x5865F2
@@ -399,6 +407,22 @@ async def test_read_message_history_taken_and_given_back_while_the_bot_runs_is_s
         await fake.deny_bot(READ_MESSAGE_HISTORY)
         await eventually(lambda: "Read Message History" in discord_health().message, "said when taken away")
         await fake.deny_bot(0)
+        await eventually(lambda: discord_health().ok, "cleared when given back")
+
+
+@pytest.mark.asyncio
+async def test_read_message_history_taken_from_the_bots_role_and_given_back_is_seen_at_once(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Most admins give a bot its permissions through a role in the server settings, not the channel's overwrites:
+    taking Read Message History from @everyone there left /healthz saying all was well (catching up then failed
+    message by message), and giving it back after a start that named it left /healthz naming it until the next
+    restart. A role's permissions changed is looked at as a channel's are."""
+    async with running(bot_settings, db):
+        assert discord_health().ok
+        await fake.set_everyone_permissions(EVERYONE_PERMISSIONS & ~READ_MESSAGE_HISTORY)
+        await eventually(lambda: "Read Message History" in discord_health().message, "said when taken away")
+        await fake.set_everyone_permissions(EVERYONE_PERMISSIONS)
         await eventually(lambda: discord_health().ok, "cleared when given back")
 
 

@@ -99,6 +99,9 @@ class _Client(discord.Client):
     async def on_guild_channel_update(self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel) -> None:
         self.link.events.check_config()  # a permission the bot needs given or taken away there
 
+    async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
+        self.link.events.check_config()  # ... or in the server settings, to a role the bot holds (@everyone too)
+
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         await self.link.events.on_messages_deleted([payload.message_id])
 
