@@ -218,6 +218,39 @@ async def test_a_reader_note_reaches_the_review_page_without_controls_or_bidi_ov
     assert stored is not None and "\x00" not in stored and "\u202e" not in stored
 
 
+def second_tier_papers(site: Site, count: int) -> list[str]:
+    """`count` papers a poll kept in the second tier, each of which a suggestion raises into the review queue."""
+    paper = real_papers()[0]
+    arxiv_ids = [f"2601.{number + 10:05d}" for number in range(count)]
+    for arxiv_id in arxiv_ids:
+        insert_candidate(site.database, {**paper, "arxiv_id": arxiv_id}, relevant=False, title=f"Paper {arxiv_id}")
+    return arxiv_ids
+
+
+@pytest.mark.asyncio
+async def test_suggestions_that_add_nothing_do_not_pause_the_form_for_everyone(arxiv_site: ArxivSite) -> None:
+    """A paper went round social media and 30 readers suggested it in an hour, 15 while it waited in the review
+    queue and 15 once it was in the list: each was answered "already reached the maintainers" or "already in the
+    list", nothing was queued and arXiv was not asked, yet the form was then paused for everyone for an hour, and
+    the next reader's new paper refused. Six addresses could do the same on purpose, leaving no trace in the queue.
+    Expected: only a suggestion that may ask arXiv or add to the review queue counts towards the limit for everyone."""
+    site, arxiv = arxiv_site.site, arxiv_site.arxiv
+    queued = insert_candidate(site.database, real_papers()[0])
+    popular = real_papers()[0]["arxiv_id"]
+    for number in range(15):
+        status, body, _ = await suggest(site, reader=f"198.51.100.{number + 1}", paper=popular)
+        assert status == 200 and "already reached the maintainers" in body, body
+    for number in range(15):
+        status, body, _ = await suggest(site, reader=f"198.51.100.{number + 101}", paper="2411.16198")
+        assert status == 200 and "already in the list" in body, body
+    arxiv.program(API_PATH, recorded(HEAT_BATH))
+    status, body, _ = await suggest(site, reader="203.0.113.99", paper="1605.08386")
+    assert status == 200 and "1605.08386 is queued for review" in body, body
+    with site.database.reading() as session:
+        assert session.get(Candidate, queued) is not None
+        assert session.scalars(select(Candidate.status).where(Candidate.arxiv_id == "1605.08386")).one() == PENDING
+
+
 @pytest.mark.asyncio
 async def test_a_flood_from_many_addresses_is_limited_in_total(arxiv_site: ArxivSite) -> None:
     """The limit was per address only: a bot with many addresses (a botnet, an IPv6 block per post) could post
@@ -225,9 +258,9 @@ async def test_a_flood_from_many_addresses_is_limited_in_total(arxiv_site: Arxiv
     30 suggestions in an hour from all addresses together, the form answers 429 with a page saying it is paused for
     everyone and for how long, and stores nothing."""
     site = arxiv_site.site
-    for number in range(30):  # 30 readers, one suggestion each (a paper already in the list)
-        status, _, _ = await suggest(site, reader=f"198.51.100.{number + 1}", paper="2411.16198")
-        assert status == 200
+    for arxiv_id in second_tier_papers(site, 30):  # 30 readers, each raising a paper into the review queue
+        status, body, _ = await suggest(site, reader=f"198.51.100.{arxiv_id[-2:]}", paper=arxiv_id)
+        assert status == 200 and "is queued for review" in body, body
     before = counts(site)
     status, body, headers = await suggest(site, reader="203.0.113.99", paper="1605.08386")
     assert status == 429 and 0 < int(headers["Retry-After"]) <= 3600
@@ -248,8 +281,8 @@ async def test_the_limit_for_everyone_is_a_setting(tmp_path: Path) -> None:
             '[web]\ntrusted_proxies = ["127.0.0.1"]\nsuggestions_per_hour = 3\n'
         )
         async with running_site(site_settings(tmp_path / "data", config)) as site:
-            for number in range(3):
-                assert (await suggest(site, reader=f"198.51.100.{number + 1}", paper="2411.16198"))[0] == 200
+            for arxiv_id in second_tier_papers(site, 3):
+                assert (await suggest(site, reader=f"198.51.100.{arxiv_id[-2:]}", paper=arxiv_id))[0] == 200
             status, body, _ = await suggest(site, reader="203.0.113.99", paper="1605.08386")
             assert status == 429 and "paused for everyone" in body
             assert arxiv.requests == []

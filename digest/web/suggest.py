@@ -59,21 +59,24 @@ async def suggest_submit(request: web.Request) -> web.Response:
     form = await form_of(request)
     if isinstance(form, web.Response):
         return form
-    throttle, total, now = context.suggest_throttle, context.suggest_total, context.steady()
-    # Nothing awaits from the check to the count, so parallel posts cannot all pass the check first.
-    wait = throttle.retry_after(address, now)
-    if wait is not None:
-        return _too_many(request, form, wait, "Too many suggestions from your address: try again in {} minute(s).")
-    wait = total.retry_after(EVERYONE, now)
-    if wait is not None:
-        error = "So many suggestions came in this hour that the form is paused for everyone: try again in {} minute(s)."
-        return _too_many(request, form, wait, error)
+    refused = _throttled(request, context, address, form)
+    if refused is not None:
+        return refused
     arxiv_id = paper_add.parse_arxiv_reference(form.get("paper", "")[:300])
+    honeypot = bool(form.get(HONEYPOT))
+    # Only what may ask arXiv or add to the review queue counts for everyone: many readers suggesting a paper the list
+    # or the queue holds already (one that went round social media) must not pause the form for all. A bot's honeypot
+    # hits do not count for everyone either: they would pause the form for the readers.
+    adds = arxiv_id is not None and not honeypot and _may_add(await _known(context, arxiv_id))
+    # Checked again after that read: from here to the counts nothing awaits, so parallel posts cannot all pass first.
+    refused = _throttled(request, context, address, form)
+    if refused is not None:
+        return refused
+    throttle, total, now = context.suggest_throttle, context.suggest_total, context.steady()
     # A typo costs the reader nothing; what may reach arXiv (and what a bot fills in) counts.
-    if (arxiv_id is not None or form.get(HONEYPOT)) and throttle.record_failure(address, now):
+    if (arxiv_id is not None or honeypot) and throttle.record_failure(address, now):
         log.warning("suggest: %s reached %d suggestions in an hour", address, SUGGEST_RULE.max_failures)
-    # A bot's honeypot hits do not count for everyone: they would pause the form for the readers.
-    if arxiv_id is not None and not form.get(HONEYPOT) and total.record_failure(EVERYONE, now):
+    if adds and total.record_failure(EVERYONE, now):
         log.warning(
             "suggest: %d suggestions in an hour from all addresses; paused for an hour", total.rule.max_failures
         )
@@ -92,6 +95,31 @@ async def suggest_submit(request: web.Request) -> web.Response:
         response.headers["Retry-After"] = "600"
         return response
     return render(request, "suggested.html", outcome=outcome, arxiv_id=arxiv_id)
+
+
+def _throttled(request: web.Request, context: WebContext, address: str, form: dict[str, str]) -> web.Response | None:
+    """The 429 page when the address, or everyone, must wait; None when the suggestion may be made."""
+    now = context.steady()
+    wait = context.suggest_throttle.retry_after(address, now)
+    if wait is not None:
+        return _too_many(request, form, wait, "Too many suggestions from your address: try again in {} minute(s).")
+    wait = context.suggest_total.retry_after(EVERYONE, now)
+    if wait is not None:
+        error = "So many suggestions came in this hour that the form is paused for everyone: try again in {} minute(s)."
+        return _too_many(request, form, wait, error)
+    return None
+
+
+async def _known(context: WebContext, arxiv_id: str) -> paper_add.Known:
+    return await asyncio.to_thread(paper_add.known_paper, context.database, arxiv_id, None)
+
+
+def _may_add(known: paper_add.Known) -> bool:
+    """Whether a suggestion of the paper may ask arXiv or add to the review queue: a paper new here, or one waiting
+    in the second tier. One the list holds, one in the queue or decided is answered from the database alone."""
+    if known.listed is not None:
+        return False
+    return known.candidate_id is None or (known.status == PENDING and not known.relevant)
 
 
 def _too_many(request: web.Request, form: dict[str, str], wait: timedelta, error: str) -> web.Response:
