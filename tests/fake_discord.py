@@ -160,6 +160,7 @@ class FakeDiscord(CommandsMixin):
     failed_after_create: tuple[int, int] = (0, 0)
     denied_to_bot: int = 0  # permission bits the review channel's overwrite denies the bot (READ_MESSAGE_HISTORY...)
     everyone_permissions: int = EVERYONE_PERMISSIONS  # the server-wide permissions of the @everyone role
+    readers_permissions: int = 0  # ... and of the "readers" role (OTHER_ROLE_ID)
 
     def __post_init__(self) -> None:
         self.bot = FakeMember(BOT_ID, "digest-bot", self.bot_roles)
@@ -300,6 +301,12 @@ class FakeDiscord(CommandsMixin):
         """A server admin edits the @everyone role's permissions in the server settings (not the channel's)."""
         self.everyone_permissions = permissions
         await self._dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(GUILD_ID), "role": self._roles()[0]})
+
+    async def give_bot_roles(self, roles: tuple[int, ...]) -> None:
+        """A server admin gives the bot these roles (Discord tells the bot of its own member's change unasked)."""
+        self.bot = FakeMember(BOT_ID, self.bot.name, roles)
+        payload = {**member_payload(self.bot), "user": user_payload(self.bot, bot=True), "guild_id": str(GUILD_ID)}
+        await self._dispatch("GUILD_MEMBER_UPDATE", payload)
 
     def leave(self, member: FakeMember, *, roles: tuple[int, ...] | None = None) -> None:
         """`member` leaves the server, or (with `roles`) stays holding only those; their reactions stay on messages."""
@@ -579,7 +586,7 @@ class FakeDiscord(CommandsMixin):
         roles: list[dict[str, Any]] = [
             {"id": str(GUILD_ID), "name": "@everyone", "permissions": str(self.everyone_permissions), "position": 0},
             {"id": str(MAINTAINER_ROLE_ID), "name": "maintainers", "permissions": "0", "position": 1},
-            {"id": str(OTHER_ROLE_ID), "name": "readers", "permissions": "0", "position": 2},
+            {"id": str(OTHER_ROLE_ID), "name": "readers", "permissions": str(self.readers_permissions), "position": 2},
         ]
         return [{"color": 0, "hoist": False, "managed": False, "mentionable": False, "flags": 0, **r} for r in roles]
 

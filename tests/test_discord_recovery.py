@@ -25,6 +25,7 @@ from tests.fake_discord import (
     EVERYONE_PERMISSIONS,
     LISTED_MAINTAINER,
     MAINTAINER,
+    OTHER_ROLE_ID,
     READ_MESSAGE_HISTORY,
     FakeDiscord,
 )
@@ -424,6 +425,20 @@ async def test_read_message_history_taken_from_the_bots_role_and_given_back_is_s
         await eventually(lambda: "Read Message History" in discord_health().message, "said when taken away")
         await fake.set_everyone_permissions(EVERYONE_PERMISSIONS)
         await eventually(lambda: discord_health().ok, "cleared when given back")
+
+
+@pytest.mark.asyncio
+async def test_read_message_history_given_through_a_new_role_of_the_bot_is_seen_at_once(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """The start said the bot lacks Read Message History; the admin gave the bot a role that has it (the way most
+    servers hand out permissions), and /healthz went on naming the permission until the next restart."""
+    fake.everyone_permissions = EVERYONE_PERMISSIONS & ~READ_MESSAGE_HISTORY
+    fake.readers_permissions = READ_MESSAGE_HISTORY
+    async with running(bot_settings, db):
+        await eventually(lambda: "Read Message History" in discord_health().message, "said at start")
+        await fake.give_bot_roles((OTHER_ROLE_ID,))
+        await eventually(lambda: discord_health().ok, "cleared when given through a role")
 
 
 @pytest.mark.asyncio

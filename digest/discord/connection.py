@@ -102,6 +102,10 @@ class _Client(discord.Client):
     async def on_guild_role_update(self, before: discord.Role, after: discord.Role) -> None:
         self.link.events.check_config()  # ... or in the server settings, to a role the bot holds (@everyone too)
 
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        if self.user is not None and after.id == self.user.id:  # ... or a role given to the bot or taken from it
+            self.link.events.check_config()
+
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         await self.link.events.on_messages_deleted([payload.message_id])
 
