@@ -25,7 +25,8 @@ from tests.fake_discord_commands import CommandsMixin
 GUILD_ID = 700000000000000001
 # Discord's permission bits the bot uses in the review channel, which @everyone has by default.
 READ_MESSAGE_HISTORY = 1 << 16
-EVERYONE_PERMISSIONS = (1 << 6) | (1 << 10) | (1 << 11) | (1 << 14) | READ_MESSAGE_HISTORY  # reactions, view, send,
+VIEW_CHANNEL = 1 << 10
+EVERYONE_PERMISSIONS = (1 << 6) | VIEW_CHANNEL | (1 << 11) | (1 << 14) | READ_MESSAGE_HISTORY  # reactions, view, send,
 # embed links, history
 CHANNEL_ID = 700000000000000002
 BOT_ID = 700000000000000003

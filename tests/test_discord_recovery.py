@@ -27,6 +27,7 @@ from tests.fake_discord import (
     MAINTAINER,
     OTHER_ROLE_ID,
     READ_MESSAGE_HISTORY,
+    VIEW_CHANNEL,
     FakeDiscord,
 )
 from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
@@ -439,6 +440,20 @@ async def test_read_message_history_given_through_a_new_role_of_the_bot_is_seen_
         await eventually(lambda: "Read Message History" in discord_health().message, "said at start")
         await fake.give_bot_roles((OTHER_ROLE_ID,))
         await eventually(lambda: discord_health().ok, "cleared when given through a role")
+
+
+@pytest.mark.asyncio
+async def test_a_review_channel_the_bot_cannot_see_is_named_as_such_not_as_read_message_history(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """The review channel was made private for the maintainers and the bot left out of it: /healthz said "the bot
+    lacks Read Message History ... give it that permission there". Given it in the channel, the bot still saw
+    nothing and /healthz said the same, since a channel one cannot see grants nothing of its history. Expected: the
+    permission named is the one missing at the root, View Channel."""
+    fake.denied_to_bot = VIEW_CHANNEL
+    async with running(bot_settings, db):
+        await eventually(lambda: "View Channel" in discord_health().message, "View Channel named")
+        assert "Read Message History" not in discord_health().message, discord_health().message
 
 
 @pytest.mark.asyncio

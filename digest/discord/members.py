@@ -23,6 +23,9 @@ NOT_A_MEMBER = "not a member of the server"
 # the channel's history answers no messages, so a message sent before a crash is not found (and is sent again), and
 # catching up on reactions made while the bot was away cannot read a message.
 NEEDED_PERMISSIONS = {"read_message_history": "Read Message History"}
+# A channel the bot cannot see (a private one it was left out of) grants it nothing there, Read Message History
+# included: that one is named then, as giving the others changes nothing.
+SEEING = ("view_channel", "View Channel")
 
 
 class UncheckedReactionError(Exception):
@@ -93,6 +96,8 @@ class Members:
         if not isinstance(channel, discord.abc.GuildChannel) or channel.guild.me is None:
             return []
         allowed = channel.permissions_for(channel.guild.me)
+        if not getattr(allowed, SEEING[0]):
+            return [SEEING[1]]
         return [label for name, label in NEEDED_PERMISSIONS.items() if not getattr(allowed, name)]
 
     async def member(self, guild_id: int | None, user_id: int) -> tuple[discord.Member | None, str]:
