@@ -20,7 +20,7 @@ from digest.awesome.importer import PAPER_KIND, set_meta
 from digest.awesome.parse import ListFormatError, oldest_first, parse_date
 from digest.awesome.rendering import list_environment, trailing_blank_lines
 from digest.awesome.sectionnames import match_section, section_labels
-from digest.awesome.tables import is_row, table_header, table_row
+from digest.awesome.tables import is_row, row_header, table_row
 from digest.storage.models import Entry, Paper, Section
 from digest.titles import arxiv_abs_url, feed_key, split_arxiv_id, title_key
 
@@ -45,12 +45,12 @@ def _entry_date(entry: Entry) -> tuple[int, int, int] | None:
     return parse_date(entry.date_text) if entry.date_text else None
 
 
-def _separator(section: Section) -> str:
-    """The blank lines this section puts between entries (the most common ones; one blank line by default, none
-    between the rows of a table)."""
-    if section.entries and all(is_row(entry.raw) for entry in section.entries):
+def _separator(section: Section, row: bool) -> str:
+    """The blank lines this section puts between its entries (the most common ones; one blank line by default), none
+    after a `row` of a table."""
+    if row:
         return ""
-    tails = Counter(trailing_blank_lines(e.raw) for e in section.entries[:-1])
+    tails = Counter(trailing_blank_lines(e.raw) for e in section.entries[:-1] if not is_row(e.raw))
     return tails.most_common(1)[0][0] if tails else _line_end(section)
 
 
@@ -109,10 +109,10 @@ def add_paper_entry(
     habits = _habits(session)  # a list of its own writes no bold name, badge or date where its entries do not
     short_name = short_name if habits.short_names else None
     date_text = entry_date_text(published, [entry.date_text for entry in section.entries]) if habits.dates else None
-    lines = _entry_lines(
-        templates_dir, section, short_name, clean_title, arxiv_id, link, date_text, code, habits.arxiv_badges
-    )
-    return _insert_entry(session, section, paper, lines, short_name, date_text, arxiv_id, published, now)
+    index = _dated_index(list(section.entries), published)
+    lines = _entry_lines(templates_dir, section, index, short_name, clean_title, arxiv_id, link, date_text, code,
+                         habits.arxiv_badges)  # fmt: skip
+    return _insert_entry(session, section, paper, lines, short_name, date_text, arxiv_id, index, now)
 
 
 def _habits(session: Session) -> ListHabits:
@@ -160,6 +160,7 @@ def _known_paper(session: Session, arxiv_id: str | None, key: str) -> Paper | No
 def _entry_lines(
     templates_dir: Path | None,
     section: Section,
+    index: int,
     short_name: str | None,
     clean_title: str,
     arxiv_id: str | None,
@@ -169,11 +170,12 @@ def _entry_lines(
     badge: bool = True,
 ) -> str:
     """The new entry's Markdown lines, every value escaped; the title links the arXiv page when there is one, and
-    the arXiv badge line does too where the list's entries carry one (`badge`). In a section whose papers are the
-    rows of a table, a row of that table."""
+    the arXiv badge line does too where the list's entries carry one (`badge`). Going in at `index` beside a row of a
+    table (the entry it goes above, else the last), a row of that table, in its columns."""
     arxiv_link = arxiv_abs_url(arxiv_id) if arxiv_id else None
-    rows = bool(section.entries) and all(is_row(entry.raw) for entry in section.entries)
-    header = table_header(section.intro_raw + "".join(entry.raw for entry in section.entries)) if rows else None
+    raws = [entry.raw for entry in section.entries]
+    beside = min(index, len(raws) - 1)
+    header = row_header(section.intro_raw + "".join(raws[:beside]), raws[beside]) if raws else None
     if header is not None:
         title = escape_text(clean_title)
         return table_row(header, title=title, url=arxiv_link or link, arxiv_url=arxiv_link, date_text=date_text,
@@ -197,16 +199,15 @@ def _insert_entry(
     short_name: str | None,
     date_text: str | None,
     arxiv_id: str | None,
-    published: date | None,
+    index: int,
     now: datetime,
 ) -> Entry:
-    """The entry goes at its date's place (_dated_index); positions are renumbered."""
+    """The entry goes in at `index`, its date's place (_dated_index); positions are renumbered."""
     entries = list(section.entries)
-    index = _dated_index(entries, published)
     raws = [entry.raw for entry in entries]
     bullets = raws or list(session.scalars(select(Entry.raw).limit(100)))  # a section still empty: the list's
     lines = in_section_style(lines, raws, index, line_end=_line_end(section), bullets=bullets)
-    prefix, tail = "", _separator(section)
+    prefix, tail = "", _separator(section, is_row(lines))
     if index == len(entries) and entries and not entries[-1].raw.endswith("\n"):
         prefix = _line_end(section)  # the old last line had no line end; the new entry starts on its own line
     elif index == len(entries) and entries:

@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from digest.awesome.blocks import hidden_lines
 from digest.awesome.parsed_entry import ParsedEntry, parse_date, unescape
-from digest.awesome.shapes import BADGE, LINK, LineShape, link_target, without_badges
+from digest.awesome.shapes import BADGE, LINK, LineShape, link_target, read_shape, without_badges
 
 _DELIMITER = re.compile(r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 _CELL_BORDER = re.compile(r"(?<!\\)\|")
@@ -56,15 +57,13 @@ def table_rows(
     return rows
 
 
-def table_header(intro: str) -> list[str] | None:
-    """The header cells of the last table header in a section's text before its first entry, or None."""
-    lines = intro.split("\n")
-    for index in range(len(lines) - 1, 0, -1):
-        line = lines[index].rstrip("\r")
-        if "|" in line and "|" in lines[index - 1] and _DELIMITER.match(line):
-            header = split_cells(lines[index - 1])
-            return header if len(header) == len(split_cells(line)) else None
-    return None
+def row_header(before: str, raw: str) -> list[str] | None:
+    """The header cells of the table whose row the entry `raw` is, `before` being the section's text above it (its
+    heading, text, other tables and entries); None when the entry is no row of a table."""
+    lines = re.findall(r"[^\n]*\n|[^\n]+$", before + raw)
+    hidden = hidden_lines(lines)
+    rows = table_rows(lines, hidden, [read_shape(line) for line in lines], 0, len(lines))
+    return rows.get(before.count("\n"))
 
 
 def is_row(raw: str) -> bool:

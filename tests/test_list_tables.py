@@ -1,0 +1,92 @@
+"""Papers kept in Markdown tables the way hand-kept lists keep them (a table beside a list of papers, a table for each
+year, a table written without its outer pipes), through approval: the list file must stay a table GitHub shows as
+one, with only the approved paper's line added. The "was:" notes say what the list did before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from markdown_it import MarkdownIt
+
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database
+from tests.conftest import make_settings
+from tests.test_list_hand_edits import approve, markdown, paper_dated
+
+
+@pytest.fixture
+def own_list(tmp_path: Path) -> Iterator[Any]:
+    """A new data folder seeded with the test's list, and its database."""
+    opened: list[Database] = []
+
+    def make(text: str) -> tuple[Any, Database]:
+        seed = tmp_path / "seed.md"
+        seed.write_bytes(text.encode("utf-8"))
+        database = open_service_database(settings := make_settings(tmp_path / "data", f'seed_list = "{seed}"\n'))
+        opened.append(database)
+        return settings, database
+
+    yield make
+    for database in opened:
+        database.dispose()
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """The rows of every table GitHub shows in `text` (header rows included), as lists of their cells' text."""
+    rows: list[list[str]] = []
+    for token in MarkdownIt().enable("table").parse(text):
+        if token.type == "tr_open":
+            rows.append([])
+        elif token.type == "inline" and token.level >= 4:  # a cell's text (th/td inside tr inside thead/tbody)
+            rows[-1].append(token.content)
+    return rows
+
+
+def added_lines(before: str, after: str) -> list[str]:
+    """The lines `after` has that `before` lacks, when it holds every line of `before` in order; else fails."""
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    added, at = [], 0
+    for line in new:
+        if at < len(old) and line == old[at]:
+            at += 1
+        else:
+            added.append(line)
+    assert at == len(old), "a line of the maintainers' list was changed or lost"
+    return added
+
+
+A = "[Line of Sight](https://arxiv.org/abs/2506.04706)"
+B = "[Linear structure of VLM embeddings](https://arxiv.org/abs/2504.11695)"
+C = "[Textual steering vectors](https://arxiv.org/abs/2505.14071)"
+# A table of papers with a list of papers under it (as lists add a 'More' list once a table grows long).
+TABLE_THEN_LIST = (
+    f"# Awesome X\n\n## Papers\n\n| Title | Date |\n|---|---|\n| {A} | 2025-06-05 |\n| {B} | 2025-04-16 |\n\n"
+    f"More:\n\n+ {C} (2025-03-20)\n"
+)
+# A table for each year, the older one with its columns in another order.
+YEAR_TABLES = (
+    f"# Awesome X\n\n## Papers\n\n**2025**\n\n| Title | Venue | Date |\n|---|---|---|\n| {A} | ICML | 2025-06-05 |\n"
+    f"| {B} | ICLR | 2025-04-16 |\n\n**2024**\n\n| Date | Title |\n|---|---|\n| 2024-03-01 | {C} |\n"
+)
+# A table written without its outer pipes (GitHub shows it as a table all the same).
+NO_OUTER_PIPES = f"# Awesome X\n\n## Papers\n\nTitle | Date\n--- | ---\n{A} | 2025-06-05\n{B} | 2025-04-16\n"
+
+
+# 1. A paper dated between two rows of a table went in as a '+ ' line among the rows (in a section holding a list too,
+# or in a table without outer pipes), which ends the table on GitHub; in a section with a table for each year, it went
+# into the newer table with the older table's columns (its date under 'Title').
+@pytest.mark.parametrize("text", [TABLE_THEN_LIST, YEAR_TABLES, NO_OUTER_PIPES], ids=["list", "years", "pipes"])
+def test_an_approval_between_two_rows_is_a_row_of_that_table_in_its_columns(own_list: Any, text: str) -> None:
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-05-01")
+    approve(database, settings, record, "Papers")
+    after = markdown(database, settings)
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert len(added_lines(text, after)) == 1  # one line: no blank line, no other line touched
+    rows = table_rows(after)
+    assert rows[:4] == [rows[0], [A, *rows[1][1:]], [title, *rows[2][1:]], [B, *rows[3][1:]]]  # was: the table cut
+    assert rows[2][rows[0].index("Date")] == "2025-05-01"  # was: under 'Title', the date column given the title
