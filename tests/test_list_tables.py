@@ -90,3 +90,19 @@ def test_an_approval_between_two_rows_is_a_row_of_that_table_in_its_columns(own_
     rows = table_rows(after)
     assert rows[:4] == [rows[0], [A, *rows[1][1:]], [title, *rows[2][1:]], [B, *rows[3][1:]]]  # was: the table cut
     assert rows[2][rows[0].index("Date")] == "2025-05-01"  # was: under 'Title', the date column given the title
+
+
+# 2. In a table without a Date column, whose rows give their dates in parentheses after the title (as lint asks of
+# them), an approved paper's row had no date: lint warned of the service's own row, and the row's date, kept in the
+# database, was lost at the next import.
+def test_an_approval_into_a_table_dated_after_its_titles_is_dated_so_too(own_list: Any) -> None:
+    from digest.awesome.lint import lint_text
+
+    text = f"# X\n\n## Papers\n\n| Title | Code |\n|---|---|\n| {A} (Jun. 5, 2025) | - |\n| {B} (Apr. 16, 2025) | - |\n"
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-05-01")
+    approve(database, settings, record, "Papers")
+    after = markdown(database, settings)
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert added_lines(text, after) == [f"| {title} (May. 1, 2025) | - |\n"]  # was: '| {title} | - |', no date
+    assert [finding.code for finding in lint_text(after)] == []

@@ -178,8 +178,9 @@ def _entry_lines(
     header = row_header(section.intro_raw + "".join(raws[:beside]), raws[beside]) if raws else None
     if header is not None:
         title = escape_text(clean_title)
+        dated = sum(entry.date_text is not None for entry in section.entries) * 2 > len(raws)
         return table_row(header, title=title, url=arxiv_link or link, arxiv_url=arxiv_link, date_text=date_text,
-                         code_url=code)  # fmt: skip
+                         code_url=code, dated_titles=dated)  # fmt: skip
     return render_entry_fields(
         list_environment(str(templates_dir or resources.templates_dir())),
         short_name=escape_text(short_name) if short_name else None,

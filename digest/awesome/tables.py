@@ -121,10 +121,12 @@ def parse_row(lines: list[str], first_line: int, header: Sequence[str]) -> Parse
 
 
 def table_row(header: Sequence[str], *, title: str, url: str, arxiv_url: str | None, date_text: str | None,
-              code_url: str | None, line_end: str = "\n") -> str:  # fmt: skip
+              code_url: str | None, dated_titles: bool = False, line_end: str = "\n") -> str:  # fmt: skip
     """A new entry as a row of the table under `header`: each column given what its name asks for (escaped already;
-    a '|' in them is escaped or encoded here, so it cannot end a cell)."""
+    a '|' in them is escaped or encoded here, so it cannot end a cell). In a table without a Date column whose rows
+    are dated after their titles (`dated_titles`: '| [Title](url) (May 20, 2025) |'), the date goes there too."""
     title_at = _column(header, _TITLE, 0)
+    dated_title = dated_titles and date_text is not None and _column(header, _DATE) is None
     title = title.replace("|", "\\|")
     url = url.replace("|", "%7C")
     arxiv_url, code_url = (link.replace("|", "%7C") if link else None for link in (arxiv_url, code_url))
@@ -132,7 +134,7 @@ def table_row(header: Sequence[str], *, title: str, url: str, arxiv_url: str | N
     def cell(index: int, name: str) -> str:
         name = name.strip("*_ ")
         if index == title_at:
-            return f"[{title}]({url})"
+            return f"[{title}]({url}) ({date_text})" if dated_title else f"[{title}]({url})"
         if _DATE.match(name):
             return date_text or "-"
         if _CODE.match(name):
