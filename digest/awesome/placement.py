@@ -209,8 +209,9 @@ def _insert_entry(
     bullets = raws or list(session.scalars(select(Entry.raw).limit(100)))  # a section still empty: the list's
     lines = in_section_style(lines, raws, index, line_end=_line_end(section), bullets=bullets)
     prefix, tail = "", _separator(section, is_row(lines))
-    if index == len(entries) and entries and not entries[-1].raw.endswith("\n"):
-        prefix = _line_end(section)  # the old last line had no line end; the new entry starts on its own line
+    last = entries[-1].raw if entries else section.intro_raw  # the text the entry goes after, at the section's end
+    if index == len(entries) and last and not last.endswith("\n"):
+        prefix = _line_end(section)  # the file's last line had no line end; the new entry starts on its own line
     elif index == len(entries) and entries:
         tail = _hand_over_tail(entries[-1], tail)
     if ends_in_html_block(section.intro_raw + "".join(raws[:index]) + prefix):

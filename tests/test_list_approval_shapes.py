@@ -1,0 +1,44 @@
+"""Approvals into lists shaped as maintainers leave them (a file saved without its final line end, a heading written
+in HTML): the approved paper's lines are added, and no line a maintainer wrote is changed. The "was:" notes say what
+the list did before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from markdown_it import MarkdownIt
+
+from tests.test_list_hand_edits import approve, markdown, paper_dated
+from tests.test_list_tables import own_list as own_list  # the fixture
+
+
+def shown(text: str) -> list[tuple[str, str]]:
+    """What GitHub shows of `text`, block by block: each heading's and list item's text."""
+    found, block = [], ""
+    for token in MarkdownIt("commonmark").parse(text):
+        if token.type in ("heading_open", "list_item_open", "html_block"):
+            block = token.type
+            if token.type == "html_block":
+                found.append((block, token.content.strip()))
+        elif token.type == "inline" and block:
+            found.append((block, token.content))
+            block = ""
+    return found
+
+
+# 1. A new section added at the end of a file saved without a final line end ('## Vision', no '\n'): the approved
+# paper's entry was glued onto the heading's line ('## Vision+ [Title](url)'), the maintainers' heading rewritten.
+@pytest.mark.parametrize("heading", ["## Vision", "<h2>Vision</h2>"])
+def test_an_approval_into_a_new_last_section_without_a_final_line_end_keeps_its_heading(
+    own_list: Any, heading: str
+) -> None:
+    text = f"# X\n\n## Papers\n\n+ [Line of Sight](https://arxiv.org/abs/2506.04706) (Jun. 5, 2025)\n\n{heading}"
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-05-01")
+    approve(database, settings, record, "Vision")
+    after = markdown(database, settings)
+    assert after.startswith(text + "\n")  # was: '## Vision+ [LLM for ...'
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert shown(after)[-2:] == [shown(text)[-1], ("list_item_open", f"{title} (May. 1, 2025)")]
