@@ -106,3 +106,24 @@ def test_an_approval_into_a_table_dated_after_its_titles_is_dated_so_too(own_lis
     title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
     assert added_lines(text, after) == [f"| {title} (May. 1, 2025) | - |\n"]  # was: '| {title} | - |', no date
     assert [finding.code for finding in lint_text(after)] == []
+
+
+# 3. A table whose row links only the paper's code (a paper with no paper page linked yet), or a row with no title
+# under a paper's row giving a second link of it: the whole list was refused ('entry has no [Title](url) link'), as a
+# seed list and at every import, where GitHub shows a table like any other.
+def test_a_table_row_linking_only_its_code_or_without_a_title_does_not_refuse_the_list(own_list: Any) -> None:
+    from digest.awesome import store as liststore
+    from digest.awesome.lint import lint_text
+
+    text = (
+        "# X\n\n## Papers\n\n| Title | Venue | Paper | Code |\n|---|---|---|---|\n"
+        "| Textual steering vectors | NeurIPS 2025 | [arXiv](https://arxiv.org/abs/2505.14071) | - |\n"
+        "| | | | [Demo](https://example.org/demo) |\n"
+        "| New method | CVPR 2025 | - | [GitHub](https://github.com/example/new-method) |\n"
+    )
+    assert [finding.code for finding in lint_text(text) if finding.severity == "error"] == []  # was: 'no-link'
+    settings, database = own_list(text)  # was: ConfigError, 'seed.md:8: entry has no [Title](url) link'
+    assert markdown(database, settings) == text
+    with database.reading() as session:
+        held = liststore.known_keys(session)
+    assert held.arxiv_ids == {"2505.14071"} and held.title_keys == {"new method"}

@@ -36,8 +36,9 @@ def table_rows(
     lines: Sequence[str], hidden: Sequence[bool], shapes: Sequence[LineShape], start: int, end: int
 ) -> dict[int, list[str]]:
     """The rows between `start` and `end` of the tables there that link somewhere else than this page (a table of
-    contents is no papers), each with its table's header cells: a table is a header line, a delimiter line
-    ('| --- | :---: |') of as many cells, and the lines under them up to a blank line."""
+    contents is no papers) and name a paper in their title column (a row without one goes on with the paper above),
+    each with its table's header cells: a table is a header line, a delimiter line ('| --- | :---: |') of as many
+    cells, and the lines under them up to a blank line."""
     rows: dict[int, list[str]] = {}
     index = start + 1
     while index < end:
@@ -49,9 +50,11 @@ def table_rows(
         if "|" not in lines[index - 1] or len(header) != len(split_cells(line)):
             index += 1
             continue
-        index += 1
+        index, title_at = index + 1, _column(header, _TITLE, 0) or 0
         while index < end and lines[index].strip() and not hidden[index] and "|" in lines[index]:
-            if any(not link_target(link).startswith("#") for link in shapes[index].links):
+            cells = split_cells(lines[index])
+            titled = title_at < len(cells) and cells[title_at].lower() not in _NO_VALUE
+            if titled and any(not link_target(link).startswith("#") for link in shapes[index].links):
                 rows[index] = header
             index += 1
     return rows
@@ -98,6 +101,8 @@ def parse_row(lines: list[str], first_line: int, header: Sequence[str]) -> Parse
         paper_at = _column(header, _PAPER_LINK)
         paper = links[paper_at] if paper_at is not None and paper_at != title_at else []
         paper = paper or [link for at, found in enumerate(links) if at != code_at for link in found][:1]
+        if not paper and code_at is not None:  # only its code linked: that is the paper's page, as in a list's entry
+            paper = links[code_at][:1]
         entry.title_markdown = cells[title_at]
         entry.url = link_target(paper[0]) if paper else None
     if date_at is None and title_at is not None and title_at < len(cells):  # '| Title (May 20, 2025) |', as lint asks
