@@ -127,3 +127,15 @@ def test_a_table_row_linking_only_its_code_or_without_a_title_does_not_refuse_th
     with database.reading() as session:
         held = liststore.known_keys(session)
     assert held.arxiv_ids == {"2505.14071"} and held.title_keys == {"new method"}
+
+
+# 4. A row of a table with a Date column, its date cell '-': lint asked for 'a date in parentheses after the title',
+# which in such a table is never read as its date (the warning stayed, whatever the maintainer did).
+def test_lint_asks_a_row_without_a_date_for_one_in_its_date_column() -> None:
+    from digest.awesome.lint import lint_text
+
+    rows = f"| {A} | 2025-06-05 |\n| {B} | - |\n| {C} | 2025-03-20 |\n"
+    text = f"# X\n\n## Papers\n\n| Title | Published |\n|---|---|\n{rows}"
+    assert [(f.line, f.code, f.message) for f in lint_text(text)] == [
+        (8, "no-date", "row has no date in its 'Published' column")
+    ]

@@ -115,6 +115,7 @@ def parse_row(lines: list[str], first_line: int, header: Sequence[str]) -> Parse
         bold = _BOLD.match(entry.title_markdown)
         entry.title_markdown = bold["text"] if bold else entry.title_markdown
         entry.title = " ".join(unescape(entry.title_markdown).split())
+    entry.date_column = header[date_at].strip("*_ ") if date_at is not None else None
     if date_at is not None and date_at < len(cells) and cells[date_at].lower() not in _NO_VALUE:
         entry.date_text = cells[date_at]
         entry.date_parts = parse_date(entry.date_text)
