@@ -139,3 +139,24 @@ def test_lint_asks_a_row_without_a_date_for_one_in_its_date_column() -> None:
     assert [(f.line, f.code, f.message) for f in lint_text(text)] == [
         (8, "no-date", "row has no date in its 'Published' column")
     ]
+
+
+# 5. A new section a maintainer starts as the list's others are, with a table's header and no row yet: it was prose,
+# offered for no approval ('no section named ...'); once it held a paper, GitHub showed a '+ ' line under the empty
+# table instead of its first row.
+def test_a_new_section_holding_an_empty_table_takes_its_first_row(own_list: Any) -> None:
+    from digest.awesome import store as liststore
+
+    text = (
+        f"# X\n\n## Papers\n\n| Title | Date |\n|---|---|\n| {A} | Jun. 5, 2025 |\n| {B} | Apr. 16, 2025 |\n\n"
+        "## Vision\n\n| Title | Date |\n|---|---|\n\n## Tools\n\n+ [Tool](https://example.org/tool)\n"
+    )
+    settings, database = own_list(text)
+    with database.reading() as session:
+        assert liststore.section_names(session) == ["Papers", "Vision", "Tools"]  # was: no 'Vision'
+    record = paper_dated(5, "2025-05-01")
+    approve(database, settings, record, "Vision")
+    after = markdown(database, settings)
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert added_lines(text, after) == [f"| {title} | May. 1, 2025 |\n"]
+    assert table_rows(after)[-2:] == [["Title", "Date"], [title, "May. 1, 2025"]]  # under its table's header

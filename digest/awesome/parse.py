@@ -24,7 +24,7 @@ from digest.awesome.parsed_entry import parse_date as parse_date
 from digest.awesome.parsed_entry import parse_entry as parse_entry
 from digest.awesome.parsed_entry import unescape as unescape
 from digest.awesome.shapes import LineShape, read_shape, starts_entry
-from digest.awesome.tables import parse_row, table_rows
+from digest.awesome.tables import empty_tables, parse_row, table_rows
 
 _BOM = "\ufeff"
 _ANCHOR_LINK = re.compile(r"\[[^\[\]]*\]\(#[^()\s]*\)")
@@ -247,9 +247,10 @@ def _own_marker(shapes: list[LineShape], hidden: list[bool]) -> str:
 
 
 def _holds_no_text(body: list[str], hidden: list[bool]) -> bool:
-    """Whether a section's body is nothing but blank lines, rules, comments and links within the page
-    ("([Back to Table of Contents](#table-of-contents))"): a new section, waiting for its first entry."""
-    visible = [line for line, is_hidden in zip(body, hidden, strict=True) if not is_hidden]
+    """Whether a section's body is nothing but blank lines, rules, comments, links within the page ("([Back to Table
+    of Contents](#table-of-contents))") and a table's header with no row: a new section, waiting for its first entry."""
+    frames = empty_tables(body)
+    visible = [line for at, line in enumerate(body) if not hidden[at] and at not in frames]
     return not any(ENTRY_START.match(line) or _WORD.search(_ANCHOR_LINK.sub("", line)) for line in visible)
 
 

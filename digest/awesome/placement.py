@@ -20,7 +20,7 @@ from digest.awesome.importer import PAPER_KIND, set_meta
 from digest.awesome.parse import ListFormatError, oldest_first, parse_date
 from digest.awesome.rendering import list_environment, trailing_blank_lines
 from digest.awesome.sectionnames import match_section, section_labels
-from digest.awesome.tables import is_row, row_header, table_row
+from digest.awesome.tables import is_row, table_of, table_row
 from digest.storage.models import Entry, Paper, Section
 from digest.titles import arxiv_abs_url, feed_key, split_arxiv_id, title_key
 
@@ -48,10 +48,8 @@ def _entry_date(entry: Entry) -> tuple[int, int, int] | None:
 def _separator(section: Section, row: bool) -> str:
     """The blank lines this section puts between its entries (the most common ones; one blank line by default), none
     after a `row` of a table."""
-    if row:
-        return ""
     tails = Counter(trailing_blank_lines(e.raw) for e in section.entries[:-1] if not is_row(e.raw))
-    return tails.most_common(1)[0][0] if tails else _line_end(section)
+    return "" if row else tails.most_common(1)[0][0] if tails else _line_end(section)
 
 
 def add_paper_entry(
@@ -170,12 +168,11 @@ def _entry_lines(
     badge: bool = True,
 ) -> str:
     """The new entry's Markdown lines, every value escaped; the title links the arXiv page when there is one, and
-    the arXiv badge line does too where the list's entries carry one (`badge`). Going in at `index` beside a row of a
-    table (the entry it goes above, else the last), a row of that table, in its columns."""
+    the arXiv badge line does too where the list's entries carry one (`badge`). Going in at `index` into a table
+    (tables.table_of), a row of that table, in its columns."""
     arxiv_link = arxiv_abs_url(arxiv_id) if arxiv_id else None
     raws = [entry.raw for entry in section.entries]
-    beside = min(index, len(raws) - 1)
-    header = row_header(section.intro_raw + "".join(raws[:beside]), raws[beside]) if raws else None
+    header = table_of(section.intro_raw, raws, index)
     if header is not None:
         title = escape_text(clean_title)
         dated = sum(entry.date_text is not None for entry in section.entries) * 2 > len(raws)
@@ -214,6 +211,9 @@ def _insert_entry(
         prefix = _line_end(section)  # the file's last line had no line end; the new entry starts on its own line
     elif index == len(entries) and entries:
         tail = _hand_over_tail(entries[-1], tail)
+    elif not entries and is_row(lines):  # a table's first row goes right under its header, its blank lines after it
+        tail = trailing_blank_lines(section.intro_raw)
+        section.intro_raw = section.intro_raw.removesuffix(tail)
     if ends_in_html_block(section.intro_raw + "".join(raws[:index]) + prefix):
         prefix += _line_end(section)  # a blank line ends the '<details><summary>' block, or GitHub shows it as text
     entry = Entry(

@@ -69,6 +69,36 @@ def row_header(before: str, raw: str) -> list[str] | None:
     return rows.get(before.count("\n"))
 
 
+def empty_tables(lines: Sequence[str]) -> set[int]:
+    """The header and delimiter lines of the tables in `lines` with no row yet (a blank line, or the end, right under
+    the delimiter); a header of links (a table of contents) is none."""
+    return {
+        at
+        for index, line in enumerate(lines[1:], start=1)
+        if "|" in line and "|" in lines[index - 1] and "](" not in lines[index - 1] and _DELIMITER.match(line.rstrip())
+        if len(split_cells(lines[index - 1])) == len(split_cells(line))
+        if index + 1 == len(lines) or not lines[index + 1].strip()
+        for at in (index - 1, index)
+    }
+
+
+def empty_table_header(intro: str) -> list[str] | None:
+    """The header cells of the table with no row yet that a section's text (`intro`, no entries) ends in, blank lines
+    aside: where its first paper goes, as a row."""
+    lines = intro.rstrip("\r\n \t").split("\n")
+    return split_cells(lines[-2]) if len(lines) > 1 and empty_tables(lines[-2:]) else None
+
+
+def table_of(intro: str, raws: Sequence[str], index: int) -> list[str] | None:
+    """The header cells of the table an entry going in at `index` among a section's entries (`raws`, under `intro`)
+    is a row of: the table of the entry beside it (the one it goes above, else the last), or in a section with no
+    entry yet, the table with no row its text ends in; None where it goes in no table."""
+    if not raws:
+        return empty_table_header(intro)
+    beside = min(index, len(raws) - 1)
+    return row_header(intro + "".join(raws[:beside]), raws[beside])
+
+
 def is_row(raw: str) -> bool:
     return raw.lstrip(" ").startswith("|")
 
