@@ -42,3 +42,17 @@ def test_an_approval_into_a_new_last_section_without_a_final_line_end_keeps_its_
     assert after.startswith(text + "\n")  # was: '## Vision+ [LLM for ...'
     title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
     assert shown(after)[-2:] == [shown(text)[-1], ("list_item_open", f"{title} (May. 1, 2025)")]
+
+
+# 2. A list whose entries write their dates '2025-06-05': the first paper approved into a section of no entries yet
+# was dated 'May. 1, 2025', the bundled list's way, as if the section's own entries set the style.
+def test_the_first_entry_of_a_new_section_is_dated_as_the_list_dates_its_entries(own_list: Any) -> None:
+    text = (
+        "# X\n\n## Papers\n\n+ [Line of Sight](https://arxiv.org/abs/2506.04706) (2025-06-05)\n\n"
+        "+ [Textual steering vectors](https://arxiv.org/abs/2505.14071) (2025-05-20)\n\n## Vision\n"
+    )
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-05-01")
+    approve(database, settings, record, "Vision")
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert shown(markdown(database, settings))[-1] == ("list_item_open", f"{title} (2025-05-01)")  # was: May. 1, 2025

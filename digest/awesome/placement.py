@@ -106,7 +106,8 @@ def add_paper_entry(
         _fill_in(paper, abstract=abstract, authors=authors, code_url=code, published=published)
     habits = _habits(session)  # a list of its own writes no bold name, badge or date where its entries do not
     short_name = short_name if habits.short_names else None
-    date_text = entry_date_text(published, [entry.date_text for entry in section.entries]) if habits.dates else None
+    written = [e.date_text for e in section.entries] or session.scalars(select(Entry.date_text).limit(100)).all()
+    date_text = entry_date_text(published, written) if habits.dates else None  # as the section, else the list, does
     index = _dated_index(list(section.entries), published)
     lines = _entry_lines(templates_dir, section, index, short_name, clean_title, arxiv_id, link, date_text, code,
                          habits.arxiv_badges)  # fmt: skip
