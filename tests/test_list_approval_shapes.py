@@ -56,3 +56,13 @@ def test_the_first_entry_of_a_new_section_is_dated_as_the_list_dates_its_entries
     approve(database, settings, record, "Vision")
     title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
     assert shown(markdown(database, settings))[-1] == ("list_item_open", f"{title} (2025-05-01)")  # was: May. 1, 2025
+
+
+# 3. A list saved with Windows line ends ('\r\n') and without a final one, a new section last: the approved paper's
+# lines ended '\n', the one file then holding two kinds of line end.
+def test_an_approval_after_the_last_line_of_a_windows_file_ends_its_lines_as_the_file_does(own_list: Any) -> None:
+    text = "# X\r\n\r\n## Papers\r\n\r\n+ [Sight](https://arxiv.org/abs/2506.04706) (2025-06-05)\r\n\r\n## Vision"
+    settings, database = own_list(text)
+    approve(database, settings, paper_dated(5, "2025-05-01"), "Vision")
+    after = markdown(database, settings)
+    assert after.startswith(text + "\r\n+ [LLM for") and after.replace("\r\n", "").count("\n") == 0  # was: '\n'

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from digest import resources
 from digest.awesome.blocks import ends_in_html_block
@@ -39,10 +39,6 @@ def resolve_section(session: Session, name: str) -> Section | None:
     sections = [section for section, _ in labelled]
     found = match_section(name, [(s.name, s.slug) for s in sections], [label for _, label in labelled])
     return None if found is None else sections[found]
-
-
-def _entry_date(entry: Entry) -> tuple[int, int, int] | None:
-    return parse_date(entry.date_text) if entry.date_text else None
 
 
 def _separator(section: Section, row: bool) -> str:
@@ -244,8 +240,10 @@ def _hand_over_tail(entry: Entry, separator: str) -> str:
 
 
 def _line_end(section: Section) -> str:
-    """The line end the section's text uses (its entries', else its heading's): CRLF or LF."""
+    """The line end the section's text uses (its entries', else its heading's, else the list's): CRLF or LF."""
     text = "".join(entry.raw for entry in section.entries) or section.intro_raw or ""
+    if "\n" not in text and (session := object_session(section)) is not None:  # the file's last line: the list's
+        text = "".join(session.scalars(select(Section.intro_raw)))
     return "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
 
 
@@ -253,7 +251,7 @@ def _dated_index(entries: list[Entry], published: date | None) -> int:
     """Where a paper published then goes among the entries, in the section's own order (parse.oldest_first): newest
     first, 0 when undated, else above the first older dated entry, else at the end; oldest first, at the end when
     undated, else above the first newer dated entry."""
-    dates = [_entry_date(entry) for entry in entries]
+    dates = [parse_date(entry.date_text) if entry.date_text else None for entry in entries]
     ascending = oldest_first(dates)
     if published is None:
         return len(entries) if ascending else 0
