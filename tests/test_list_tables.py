@@ -160,3 +160,18 @@ def test_a_new_section_holding_an_empty_table_takes_its_first_row(own_list: Any)
     title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
     assert added_lines(text, after) == [f"| {title} | May. 1, 2025 |\n"]
     assert table_rows(after)[-2:] == [["Title", "Date"], [title, "May. 1, 2025"]]  # under its table's header
+
+
+# 6. A table whose column names carry an emoji ('| 📄 Title | 📅 Date | 💻 Code |', as many lists write them): its
+# rows had no date (a paper was put above them all, whatever its date) and an approved row left Date and Code empty.
+def test_a_table_whose_column_names_carry_emoji_is_read_and_written_by_them(own_list: Any) -> None:
+    text = (
+        "# X\n\n## Papers\n\n| 📄 **Title** | 📅 Date | 💻 Code |\n|---|---|---|\n"
+        f"| {A} | 2025-06-05 | [GitHub](https://github.com/example/sight) |\n| {B} | 2025-04-16 | - |\n"
+    )
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-05-01")
+    approve(database, settings, record, "Papers")
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    rows = table_rows(markdown(database, settings))
+    assert rows[2] == [title, "2025-05-01", "-"]  # was: first, under the header, with 'Date' and 'Code' empty

@@ -21,6 +21,7 @@ _CODE = re.compile(r"^(?:code|github|repo|repository|implementation)s?$", re.IGN
 _VENUE = re.compile(r"^(?:venue|conference|journal|publication)$", re.IGNORECASE)
 _BOLD = re.compile(r"^(\*\*|__)(?P<text>.+)\1$")
 _DATE_AT_END = re.compile(r"(?<!\])\((?P<date>[^()]*)\)\s*$")
+_AROUND_NAME = re.compile(r"^[\W_]+|[\W_]+$")  # emphasis, emoji, punctuation: '**📅 Date**'
 _NO_VALUE = frozenset({"", "-", "—", "–", "n/a", "/"})
 
 
@@ -103,8 +104,13 @@ def is_row(raw: str) -> bool:
     return raw.lstrip(" ").startswith("|")
 
 
+def column_name(cell: str) -> str:
+    """A header cell's name, without the emphasis and emoji around it ('| 📅 **Date** |' -> 'Date')."""
+    return _AROUND_NAME.sub("", cell)
+
+
 def _column(header: Sequence[str], pattern: re.Pattern[str], default: int | None = None) -> int | None:
-    return next((index for index, name in enumerate(header) if pattern.match(name.strip("*_ "))), default)
+    return next((index for index, name in enumerate(header) if pattern.match(column_name(name))), default)
 
 
 def parse_row(lines: list[str], first_line: int, header: Sequence[str]) -> ParsedEntry:
@@ -145,7 +151,7 @@ def parse_row(lines: list[str], first_line: int, header: Sequence[str]) -> Parse
         bold = _BOLD.match(entry.title_markdown)
         entry.title_markdown = bold["text"] if bold else entry.title_markdown
         entry.title = " ".join(unescape(entry.title_markdown).split())
-    entry.date_column = header[date_at].strip("*_ ") if date_at is not None else None
+    entry.date_column = column_name(header[date_at]) if date_at is not None else None
     if date_at is not None and date_at < len(cells) and cells[date_at].lower() not in _NO_VALUE:
         entry.date_text = cells[date_at]
         entry.date_parts = parse_date(entry.date_text)
@@ -168,7 +174,7 @@ def table_row(header: Sequence[str], *, title: str, url: str, arxiv_url: str | N
     arxiv_url, code_url = (link.replace("|", "%7C") if link else None for link in (arxiv_url, code_url))
 
     def cell(index: int, name: str) -> str:
-        name = name.strip("*_ ")
+        name = column_name(name)
         if index == title_at:
             return f"[{title}]({url}) ({date_text})" if dated_title else f"[{title}]({url})"
         if _DATE.match(name):
