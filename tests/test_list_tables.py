@@ -175,3 +175,19 @@ def test_a_table_whose_column_names_carry_emoji_is_read_and_written_by_them(own_
     title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
     rows = table_rows(markdown(database, settings))
     assert rows[2] == [title, "2025-05-01", "-"]  # was: first, under the header, with 'Date' and 'Code' empty
+
+
+# 7. The first row approved into such a section before publishing was switched on: the list without the approvals
+# (what the first publish takes the repository's file to be) lost the blank line under the empty table, so the first
+# publish said 'the list here holds edits of its own' where it held none.
+def test_the_list_before_a_first_row_in_an_empty_table_is_the_file_as_it_was(own_list: Any) -> None:
+    from digest.publish.store import first_base
+
+    text = (
+        f"# X\n\n## Papers\n\n| Title | Date |\n|---|---|\n| {A} | Jun. 5, 2025 |\n| {B} | Apr. 16, 2025 |\n\n"
+        "## Vision\n\n| Title | Date |\n|---|---|\n\n## Tools\n\n+ [Tool](https://example.org/tool)\n"
+    )
+    settings, database = own_list(text)
+    approve(database, settings, paper_dated(5, "2025-05-01"), "Vision")
+    with database.reading() as session:
+        assert first_base(session, settings.templates_dir)[0] == text  # was: '|---|---|\n## Tools'

@@ -24,7 +24,7 @@ from digest.awesome.parsed_entry import parse_date as parse_date
 from digest.awesome.parsed_entry import parse_entry as parse_entry
 from digest.awesome.parsed_entry import unescape as unescape
 from digest.awesome.shapes import LineShape, read_shape, starts_entry
-from digest.awesome.tables import empty_tables, parse_row, table_rows
+from digest.awesome.tables import empty_table_end, empty_tables, parse_row, table_rows
 
 _BOM = "\ufeff"
 _ANCHOR_LINK = re.compile(r"\[[^\[\]]*\]\(#[^()\s]*\)")
@@ -161,7 +161,8 @@ def parse_list(text: str) -> ParsedList:
         rows = table_rows(lines, hidden, shapes, heading.end, end)  # papers in a table: '| [Title](url) | 2024 |'
         if rows:
             entry_starts = sorted({*entry_starts, *rows})
-        intro_end = entry_starts[0] if entry_starts else end
+        # A table with no row yet ends the section's own text: its first paper goes right under it, as a row.
+        intro_end = entry_starts[0] if entry_starts else empty_table_end(lines, heading.end, end)
         section = ParsedSection(
             line=heading.index + 1,
             level=heading.level,
@@ -170,7 +171,7 @@ def parse_list(text: str) -> ParsedList:
             intro_raw=carry + "".join(lines[heading.index : intro_end]),
             html_heading=heading.html,
         )
-        carry = ""
+        carry = "".join(lines[intro_end:end]) if not entry_starts else ""
         for number, entry_start in enumerate(entry_starts):
             entry_end = entry_starts[number + 1] if number + 1 < len(entry_starts) else end
             if number + 1 == len(entry_starts):

@@ -208,9 +208,6 @@ def _insert_entry(
         prefix = _line_end(section)  # the file's last line had no line end; the new entry starts on its own line
     elif index == len(entries) and entries:
         tail = _hand_over_tail(entries[-1], tail)
-    elif not entries and is_row(lines):  # a table's first row goes right under its header, its blank lines after it
-        tail = trailing_blank_lines(section.intro_raw)
-        section.intro_raw = section.intro_raw.removesuffix(tail)
     if ends_in_html_block(section.intro_raw + "".join(raws[:index]) + prefix):
         prefix += _line_end(section)  # a blank line ends the '<details><summary>' block, or GitHub shows it as text
     entry = Entry(

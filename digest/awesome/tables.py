@@ -90,6 +90,15 @@ def empty_table_header(intro: str) -> list[str] | None:
     return split_cells(lines[-2]) if len(lines) > 1 and empty_tables(lines[-2:]) else None
 
 
+def empty_table_end(lines: Sequence[str], start: int, end: int) -> int:
+    """Where a section's text (`lines[start:end]`, no entries) ends when its last lines, blank lines aside, are a
+    table with no row yet: right under that table's delimiter line; else at `end`."""
+    last = end
+    while last > start and not lines[last - 1].strip():
+        last -= 1
+    return last if last - start >= 2 and empty_tables(lines[last - 2 : last]) else end
+
+
 def table_of(intro: str, raws: Sequence[str], index: int) -> list[str] | None:
     """The header cells of the table an entry going in at `index` among a section's entries (`raws`, under `intro`)
     is a row of: the table of the entry beside it (the one it goes above, else the last), or in a section with no
