@@ -191,3 +191,22 @@ def test_the_list_before_a_first_row_in_an_empty_table_is_the_file_as_it_was(own
     approve(database, settings, paper_dated(5, "2025-05-01"), "Vision")
     with database.reading() as session:
         assert first_base(session, settings.templates_dir)[0] == text  # was: '|---|---|\n## Tools'
+
+
+# 8. A list of papers right under a table, with no blank line between them, its entries written '- [Title](url) |
+# [Code](url)': GitHub ends the table at the first '- ' line, but each such entry was read as a row of the table (its
+# code link taken for its 'Date', which lint called no calendar day), and a paper approved beside one went in as a row.
+def test_a_list_right_under_a_table_is_no_rows_of_it(own_list: Any) -> None:
+    from digest.awesome.lint import lint_text
+
+    code = "[Code](https://github.com/example/code)"
+    text = (
+        f"# X\n\n## Papers\n\n| Title | Date |\n|---|---|\n| {A} | 2025-06-05 |\n"
+        f"- {B} | {code} (2025-04-16)\n- {C} | {code} (2025-03-20)\n"
+    )
+    assert [finding.code for finding in lint_text(text)] == []  # was: 'bad-date' twice
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-03-30")
+    approve(database, settings, record, "Papers")
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert added_lines(text, markdown(database, settings)) == [f"- {title} (2025-03-30)\n"]  # was: '| {title} | ...'

@@ -13,5 +13,5 @@ READER_VERSION = "5"  # 2: entry shape, fences and comments line by line, setext
 # 4: a paper's arXiv ID read from its Hugging Face papers, alphaXiv or ar5iv page, its arXiv DOI, or written beside the
 # title link ('arXiv:2501.01234'); papers in the rows of a table; headings written in HTML ('<h2>Tools</h2>')
 # 5: a section holding only a table's header and no row yet: a new section waiting for papers; a table's column
-# named with an emoji or emphasis around its name ('| 📅 Date |')
+# named with an emoji or emphasis around its name ('| 📅 Date |'); a list item right under a table is no row of it
 META_KEY = "reader_version"

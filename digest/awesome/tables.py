@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from digest.awesome.blocks import hidden_lines
+from digest.awesome.blocks import hidden_lines, starts_block
 from digest.awesome.parsed_entry import ParsedEntry, parse_date, unescape
 from digest.awesome.shapes import BADGE, LINK, LineShape, link_target, read_shape, without_badges
 
@@ -39,7 +39,7 @@ def table_rows(
     """The rows between `start` and `end` of the tables there that link somewhere else than this page (a table of
     contents is no papers) and name a paper in their title column (a row without one goes on with the paper above),
     each with its table's header cells: a table is a header line, a delimiter line ('| --- | :---: |') of as many
-    cells, and the lines under them up to a blank line."""
+    cells, and the lines under them up to a blank line or a line that starts another block."""
     rows: dict[int, list[str]] = {}
     index = start + 1
     while index < end:
@@ -53,6 +53,8 @@ def table_rows(
             continue
         index, title_at = index + 1, _column(header, _TITLE, 0) or 0
         while index < end and lines[index].strip() and not hidden[index] and "|" in lines[index]:
+            if starts_block(lines[index]):  # a list item right under the table ends it, as on GitHub
+                break
             cells = split_cells(lines[index])
             titled = title_at < len(cells) and cells[title_at].lower() not in _NO_VALUE
             if titled and any(not link_target(link).startswith("#") for link in shapes[index].links):
