@@ -66,3 +66,25 @@ def test_an_approval_after_the_last_line_of_a_windows_file_ends_its_lines_as_the
     approve(database, settings, paper_dated(5, "2025-05-01"), "Vision")
     after = markdown(database, settings)
     assert after.startswith(text + "\r\n+ [LLM for") and after.replace("\r\n", "").count("\n") == 0  # was: '\n'
+
+
+# 4. Papers in a sub-list under a category bullet, a note written on the line under the last one ('Superseded by
+# ...', unindented: GitHub reads it as that entry's text): a paper approved after it went in as the sub-list's next
+# item, which GitHub shows, but the list read again did not, so the next import took it out of the list.
+def test_a_paper_approved_after_a_note_under_a_sub_list_entry_stays_in_the_list(own_list: Any) -> None:
+    from digest.awesome import store as liststore
+
+    text = (
+        "# X\n\n## Papers\n\n- **Vision**\n  - [Line of Sight](https://arxiv.org/abs/2506.04706) (Jun. 5, 2025)\n"
+        "  - [Linear structure](https://arxiv.org/abs/2504.11695) (Apr. 16, 2025)\nSuperseded by Line of Sight.\n\n"
+        "## Tools\n\n+ [Tool](https://example.org/tool)\n"
+    )
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-01-01")
+    approve(database, settings, record, "Papers")
+    after = markdown(database, settings)
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert f"Superseded by Line of Sight.\n  - {title} (Jan. 1, 2025)\n" in after
+    with database.transaction() as session:
+        report = liststore.import_markdown(session, after.encode("utf-8"), source="list.md")
+    assert report.removed == [] and not report.changed  # was: the approved paper removed

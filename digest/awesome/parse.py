@@ -11,7 +11,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from digest.awesome.blocks import find_headings, hidden_lines, item_end
+from digest.awesome.blocks import find_headings, hidden_lines, item_end, starts_block
 from digest.awesome.limits import MAX_LIST_BYTES as MAX_LIST_BYTES  # re-exported for awesome_lint
 
 # One entry's reading lives in parsed_entry.py; its names are importable from here as before.
@@ -220,6 +220,8 @@ def _entry_starts(shaped: Shaped, start: int, end: int, own_marker: str) -> list
             if category and _sub_entry(line, shapes[index], own_marker):
                 starts.append(index)
             continue
+        if category and lines[index - 1].strip() and not hidden[index - 1] and not starts_block(line):
+            continue  # a note under a sub-list's entry, unindented: that entry's text (GitHub's lazy continuation)
         shape = shapes[index]
         category = shape.marker is not None and not shape.raw_link and _opens_sub_entries(shaped, index, end)
         if not category and starts_entry(lines, shapes, index, end, own_marker):

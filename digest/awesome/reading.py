@@ -14,4 +14,5 @@ READER_VERSION = "5"  # 2: entry shape, fences and comments line by line, setext
 # title link ('arXiv:2501.01234'); papers in the rows of a table; headings written in HTML ('<h2>Tools</h2>')
 # 5: a section holding only a table's header and no row yet: a new section waiting for papers; a table's column
 # named with an emoji or emphasis around its name ('| 📅 Date |'); a list item right under a table is no row of it
+# and a sub-list's entries after a note written unindented under one of them
 META_KEY = "reader_version"
