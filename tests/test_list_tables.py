@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
-from tests.test_list_hand_edits import approve, markdown, paper_dated
+from tests.test_list_hand_edits import NOW, approve, markdown, paper_dated
 
 
 @pytest.fixture
@@ -210,3 +210,22 @@ def test_a_list_right_under_a_table_is_no_rows_of_it(own_list: Any) -> None:
     approve(database, settings, record, "Papers")
     title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
     assert added_lines(text, markdown(database, settings)) == [f"- {title} (2025-03-30)\n"]  # was: '| {title} | ...'
+
+
+# 9. A paper approved into a table with no Date column and no dates, in a list dated elsewhere: its row carries no
+# date, but the list page showed one beside it (kept in the database only), until the next import took it away.
+def test_the_list_page_shows_no_date_an_approved_row_does_not_carry(own_list: Any) -> None:
+    from digest.web.pages import load_list
+
+    text = (
+        f"# X\n\n## Papers\n\n+ {A} (Jun. 5, 2025)\n\n+ {B} (Apr. 16, 2025)\n\n"
+        f"## Older\n\n| Title | Venue |\n|---|---|\n| {C} | NeurIPS 2025 |\n"
+    )
+    settings, database = own_list(text)
+    record = paper_dated(5, "2020-05-01")
+    approve(database, settings, record, "Older")
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert added_lines(text, markdown(database, settings)) == [f"| {title} | arXiv |\n"]
+    with database.reading() as session:
+        [older] = [section for section in load_list(session, NOW).sections if section.name == "Older"]
+    assert [entry.date_text for entry in older.entries] == [None, None]  # was: [None, 'May. 1, 2020']

@@ -198,6 +198,7 @@ def _insert_entry(
     now: datetime,
 ) -> Entry:
     """The entry goes in at `index`, its date's place (_dated_index); positions are renumbered."""
+    date_text = date_text if date_text and date_text in lines else None  # a row of a table may not show it
     entries = list(section.entries)
     raws = [entry.raw for entry in entries]
     bullets = raws or list(session.scalars(select(Entry.raw).limit(100)))  # a section still empty: the list's
