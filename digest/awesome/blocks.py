@@ -26,6 +26,12 @@ _HTML_BLOCK = re.compile(
 )
 
 
+def starts_block(line: str) -> bool:
+    """Whether the line starts a block of its own (a list item, a quote, a heading, HTML, a fence, a rule): it ends a
+    paragraph or a table above it."""
+    return _BLOCK_START.match(line) is not None
+
+
 def hidden_lines(lines: list[str]) -> list[bool]:
     """Per line: whether it is code or comment: a fence line or a line inside a fenced code block, or a line of an
     HTML comment that starts a line ('<!-- link is dead' ... '-->': a commented-out entry GitHub does not show).

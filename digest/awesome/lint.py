@@ -123,7 +123,9 @@ def _entry_findings(entry: ParsedEntry) -> list[Finding]:
         if problem:
             found.append(Finding(entry.line, ERROR, "malformed-url", f"{label} {url!r} {problem}"))
     if entry.date_text is None:
-        found.append(Finding(entry.line, WARNING, "no-date", "entry has no date in parentheses after the title"))
+        asked = "no date in parentheses after the title"  # a table's row with a Date column is dated there alone
+        asked = f"row has no date in its {entry.date_column!r} column" if entry.date_column else f"entry has {asked}"
+        found.append(Finding(entry.line, WARNING, "no-date", asked))
     elif entry.date_parts is None:
         message = f"date {entry.date_text!r} is not a calendar day written like 'Apr. 4, 2025' or '2025-04-04'"
         found.append(Finding(entry.line, WARNING, "bad-date", message))

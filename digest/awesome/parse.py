@@ -11,7 +11,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
-from digest.awesome.blocks import find_headings, hidden_lines, item_end
+from digest.awesome.blocks import find_headings, hidden_lines, item_end, starts_block
 from digest.awesome.limits import MAX_LIST_BYTES as MAX_LIST_BYTES  # re-exported for awesome_lint
 
 # One entry's reading lives in parsed_entry.py; its names are importable from here as before.
@@ -24,7 +24,7 @@ from digest.awesome.parsed_entry import parse_date as parse_date
 from digest.awesome.parsed_entry import parse_entry as parse_entry
 from digest.awesome.parsed_entry import unescape as unescape
 from digest.awesome.shapes import LineShape, read_shape, starts_entry
-from digest.awesome.tables import parse_row, table_rows
+from digest.awesome.tables import empty_table_end, empty_tables, parse_row, table_rows
 
 _BOM = "\ufeff"
 _ANCHOR_LINK = re.compile(r"\[[^\[\]]*\]\(#[^()\s]*\)")
@@ -161,7 +161,8 @@ def parse_list(text: str) -> ParsedList:
         rows = table_rows(lines, hidden, shapes, heading.end, end)  # papers in a table: '| [Title](url) | 2024 |'
         if rows:
             entry_starts = sorted({*entry_starts, *rows})
-        intro_end = entry_starts[0] if entry_starts else end
+        # A table with no row yet ends the section's own text: its first paper goes right under it, as a row.
+        intro_end = entry_starts[0] if entry_starts else empty_table_end(lines, heading.end, end)
         section = ParsedSection(
             line=heading.index + 1,
             level=heading.level,
@@ -170,7 +171,7 @@ def parse_list(text: str) -> ParsedList:
             intro_raw=carry + "".join(lines[heading.index : intro_end]),
             html_heading=heading.html,
         )
-        carry = ""
+        carry = "".join(lines[intro_end:end]) if not entry_starts else ""
         for number, entry_start in enumerate(entry_starts):
             entry_end = entry_starts[number + 1] if number + 1 < len(entry_starts) else end
             if number + 1 == len(entry_starts):
@@ -219,6 +220,8 @@ def _entry_starts(shaped: Shaped, start: int, end: int, own_marker: str) -> list
             if category and _sub_entry(line, shapes[index], own_marker):
                 starts.append(index)
             continue
+        if category and lines[index - 1].strip() and not hidden[index - 1] and not starts_block(line):
+            continue  # a note under a sub-list's entry, unindented: that entry's text (GitHub's lazy continuation)
         shape = shapes[index]
         category = shape.marker is not None and not shape.raw_link and _opens_sub_entries(shaped, index, end)
         if not category and starts_entry(lines, shapes, index, end, own_marker):
@@ -247,9 +250,10 @@ def _own_marker(shapes: list[LineShape], hidden: list[bool]) -> str:
 
 
 def _holds_no_text(body: list[str], hidden: list[bool]) -> bool:
-    """Whether a section's body is nothing but blank lines, rules, comments and links within the page
-    ("([Back to Table of Contents](#table-of-contents))"): a new section, waiting for its first entry."""
-    visible = [line for line, is_hidden in zip(body, hidden, strict=True) if not is_hidden]
+    """Whether a section's body is nothing but blank lines, rules, comments, links within the page ("([Back to Table
+    of Contents](#table-of-contents))") and a table's header with no row: a new section, waiting for its first entry."""
+    frames = empty_tables(body)
+    visible = [line for at, line in enumerate(body) if not hidden[at] and at not in frames]
     return not any(ENTRY_START.match(line) or _WORD.search(_ANCHOR_LINK.sub("", line)) for line in visible)
 
 

@@ -64,6 +64,7 @@ class ParsedEntry:
     code_url: str | None = None
     star_image: str | None = None
     other_links: list[str] = field(default_factory=list)
+    date_column: str | None = None  # a table's row: the column its date is read from ('Date'), when the table has one
 
     @property
     def arxiv_id(self) -> str | None:

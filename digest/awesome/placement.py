@@ -9,7 +9,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from digest import resources
 from digest.awesome.blocks import ends_in_html_block
@@ -20,7 +20,7 @@ from digest.awesome.importer import PAPER_KIND, set_meta
 from digest.awesome.parse import ListFormatError, oldest_first, parse_date
 from digest.awesome.rendering import list_environment, trailing_blank_lines
 from digest.awesome.sectionnames import match_section, section_labels
-from digest.awesome.tables import is_row, table_header, table_row
+from digest.awesome.tables import is_row, table_of, table_row
 from digest.storage.models import Entry, Paper, Section
 from digest.titles import arxiv_abs_url, feed_key, split_arxiv_id, title_key
 
@@ -41,17 +41,11 @@ def resolve_section(session: Session, name: str) -> Section | None:
     return None if found is None else sections[found]
 
 
-def _entry_date(entry: Entry) -> tuple[int, int, int] | None:
-    return parse_date(entry.date_text) if entry.date_text else None
-
-
-def _separator(section: Section) -> str:
-    """The blank lines this section puts between entries (the most common ones; one blank line by default, none
-    between the rows of a table)."""
-    if section.entries and all(is_row(entry.raw) for entry in section.entries):
-        return ""
-    tails = Counter(trailing_blank_lines(e.raw) for e in section.entries[:-1])
-    return tails.most_common(1)[0][0] if tails else _line_end(section)
+def _separator(section: Section, row: bool) -> str:
+    """The blank lines this section puts between its entries (the most common ones; one blank line by default), none
+    after a `row` of a table."""
+    tails = Counter(trailing_blank_lines(e.raw) for e in section.entries[:-1] if not is_row(e.raw))
+    return "" if row else tails.most_common(1)[0][0] if tails else _line_end(section)
 
 
 def add_paper_entry(
@@ -108,11 +102,12 @@ def add_paper_entry(
         _fill_in(paper, abstract=abstract, authors=authors, code_url=code, published=published)
     habits = _habits(session)  # a list of its own writes no bold name, badge or date where its entries do not
     short_name = short_name if habits.short_names else None
-    date_text = entry_date_text(published, [entry.date_text for entry in section.entries]) if habits.dates else None
-    lines = _entry_lines(
-        templates_dir, section, short_name, clean_title, arxiv_id, link, date_text, code, habits.arxiv_badges
-    )
-    return _insert_entry(session, section, paper, lines, short_name, date_text, arxiv_id, published, now)
+    written = [e.date_text for e in section.entries] or session.scalars(select(Entry.date_text).limit(100)).all()
+    date_text = entry_date_text(published, written) if habits.dates else None  # as the section, else the list, does
+    index = _dated_index(list(section.entries), published)
+    lines = _entry_lines(templates_dir, section, index, short_name, clean_title, arxiv_id, link, date_text, code,
+                         habits.arxiv_badges)  # fmt: skip
+    return _insert_entry(session, section, paper, lines, short_name, date_text, arxiv_id, index, now)
 
 
 def _habits(session: Session) -> ListHabits:
@@ -160,6 +155,7 @@ def _known_paper(session: Session, arxiv_id: str | None, key: str) -> Paper | No
 def _entry_lines(
     templates_dir: Path | None,
     section: Section,
+    index: int,
     short_name: str | None,
     clean_title: str,
     arxiv_id: str | None,
@@ -169,15 +165,16 @@ def _entry_lines(
     badge: bool = True,
 ) -> str:
     """The new entry's Markdown lines, every value escaped; the title links the arXiv page when there is one, and
-    the arXiv badge line does too where the list's entries carry one (`badge`). In a section whose papers are the
-    rows of a table, a row of that table."""
+    the arXiv badge line does too where the list's entries carry one (`badge`). Going in at `index` into a table
+    (tables.table_of), a row of that table, in its columns."""
     arxiv_link = arxiv_abs_url(arxiv_id) if arxiv_id else None
-    rows = bool(section.entries) and all(is_row(entry.raw) for entry in section.entries)
-    header = table_header(section.intro_raw + "".join(entry.raw for entry in section.entries)) if rows else None
+    raws = [entry.raw for entry in section.entries]
+    header = table_of(section.intro_raw, raws, index)
     if header is not None:
         title = escape_text(clean_title)
+        dated = sum(entry.date_text is not None for entry in section.entries) * 2 > len(raws)
         return table_row(header, title=title, url=arxiv_link or link, arxiv_url=arxiv_link, date_text=date_text,
-                         code_url=code)  # fmt: skip
+                         code_url=code, dated_titles=dated)  # fmt: skip
     return render_entry_fields(
         list_environment(str(templates_dir or resources.templates_dir())),
         short_name=escape_text(short_name) if short_name else None,
@@ -197,18 +194,19 @@ def _insert_entry(
     short_name: str | None,
     date_text: str | None,
     arxiv_id: str | None,
-    published: date | None,
+    index: int,
     now: datetime,
 ) -> Entry:
-    """The entry goes at its date's place (_dated_index); positions are renumbered."""
+    """The entry goes in at `index`, its date's place (_dated_index); positions are renumbered."""
+    date_text = date_text if date_text and date_text in lines else None  # a row of a table may not show it
     entries = list(section.entries)
-    index = _dated_index(entries, published)
     raws = [entry.raw for entry in entries]
     bullets = raws or list(session.scalars(select(Entry.raw).limit(100)))  # a section still empty: the list's
     lines = in_section_style(lines, raws, index, line_end=_line_end(section), bullets=bullets)
-    prefix, tail = "", _separator(section)
-    if index == len(entries) and entries and not entries[-1].raw.endswith("\n"):
-        prefix = _line_end(section)  # the old last line had no line end; the new entry starts on its own line
+    prefix, tail = "", _separator(section, is_row(lines))
+    last = entries[-1].raw if entries else section.intro_raw  # the text the entry goes after, at the section's end
+    if index == len(entries) and last and not last.endswith("\n"):
+        prefix = _line_end(section)  # the file's last line had no line end; the new entry starts on its own line
     elif index == len(entries) and entries:
         tail = _hand_over_tail(entries[-1], tail)
     if ends_in_html_block(section.intro_raw + "".join(raws[:index]) + prefix):
@@ -240,8 +238,10 @@ def _hand_over_tail(entry: Entry, separator: str) -> str:
 
 
 def _line_end(section: Section) -> str:
-    """The line end the section's text uses (its entries', else its heading's): CRLF or LF."""
+    """The line end the section's text uses (its entries', else its heading's, else the list's): CRLF or LF."""
     text = "".join(entry.raw for entry in section.entries) or section.intro_raw or ""
+    if "\n" not in text and (session := object_session(section)) is not None:  # the file's last line: the list's
+        text = "".join(session.scalars(select(Section.intro_raw)))
     return "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
 
 
@@ -249,7 +249,7 @@ def _dated_index(entries: list[Entry], published: date | None) -> int:
     """Where a paper published then goes among the entries, in the section's own order (parse.oldest_first): newest
     first, 0 when undated, else above the first older dated entry, else at the end; oldest first, at the end when
     undated, else above the first newer dated entry."""
-    dates = [_entry_date(entry) for entry in entries]
+    dates = [parse_date(entry.date_text) if entry.date_text else None for entry in entries]
     ascending = oldest_first(dates)
     if published is None:
         return len(entries) if ascending else 0

@@ -5,11 +5,14 @@ from its own bytes, when the database is next opened. Pure: no imports beyond th
 
 from __future__ import annotations
 
-READER_VERSION = "4"  # 2: entry shape, fences and comments line by line, setext headings, BOM (after bdc80e5)
+READER_VERSION = "5"  # 2: entry shape, fences and comments line by line, setext headings, BOM (after bdc80e5)
 # 3: a title link wrapped onto the lines under it, a link with a hover title or in <...>, a title in bold before a
 # link named "[Paper]" or "PDF", a title link in bold, the emphasis allowance for the list's own bullet, numbered items,
 # venue tags before the title, entries in a sub-list under a category bullet, ISO and month dates, section names
 # without their heading's markup
 # 4: a paper's arXiv ID read from its Hugging Face papers, alphaXiv or ar5iv page, its arXiv DOI, or written beside the
 # title link ('arXiv:2501.01234'); papers in the rows of a table; headings written in HTML ('<h2>Tools</h2>')
+# 5: a section holding only a table's header and no row yet: a new section waiting for papers; a table's column
+# named with an emoji or emphasis around its name ('| 📅 Date |'); a list item right under a table is no row of it
+# and a sub-list's entries after a note written unindented under one of them
 META_KEY = "reader_version"

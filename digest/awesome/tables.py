@@ -8,8 +8,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from digest.awesome.blocks import hidden_lines, starts_block
 from digest.awesome.parsed_entry import ParsedEntry, parse_date, unescape
-from digest.awesome.shapes import BADGE, LINK, LineShape, link_target, without_badges
+from digest.awesome.shapes import BADGE, LINK, LineShape, link_target, read_shape, without_badges
 
 _DELIMITER = re.compile(r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
 _CELL_BORDER = re.compile(r"(?<!\\)\|")
@@ -20,6 +21,7 @@ _CODE = re.compile(r"^(?:code|github|repo|repository|implementation)s?$", re.IGN
 _VENUE = re.compile(r"^(?:venue|conference|journal|publication)$", re.IGNORECASE)
 _BOLD = re.compile(r"^(\*\*|__)(?P<text>.+)\1$")
 _DATE_AT_END = re.compile(r"(?<!\])\((?P<date>[^()]*)\)\s*$")
+_AROUND_NAME = re.compile(r"^[\W_]+|[\W_]+$")  # emphasis, emoji, punctuation: '**📅 Date**'
 _NO_VALUE = frozenset({"", "-", "—", "–", "n/a", "/"})
 
 
@@ -35,8 +37,9 @@ def table_rows(
     lines: Sequence[str], hidden: Sequence[bool], shapes: Sequence[LineShape], start: int, end: int
 ) -> dict[int, list[str]]:
     """The rows between `start` and `end` of the tables there that link somewhere else than this page (a table of
-    contents is no papers), each with its table's header cells: a table is a header line, a delimiter line
-    ('| --- | :---: |') of as many cells, and the lines under them up to a blank line."""
+    contents is no papers) and name a paper in their title column (a row without one goes on with the paper above),
+    each with its table's header cells: a table is a header line, a delimiter line ('| --- | :---: |') of as many
+    cells, and the lines under them up to a blank line or a line that starts another block."""
     rows: dict[int, list[str]] = {}
     index = start + 1
     while index < end:
@@ -48,31 +51,77 @@ def table_rows(
         if "|" not in lines[index - 1] or len(header) != len(split_cells(line)):
             index += 1
             continue
-        index += 1
+        index, title_at = index + 1, _column(header, _TITLE, 0) or 0
         while index < end and lines[index].strip() and not hidden[index] and "|" in lines[index]:
-            if any(not link_target(link).startswith("#") for link in shapes[index].links):
+            if starts_block(lines[index]):  # a list item right under the table ends it, as on GitHub
+                break
+            cells = split_cells(lines[index])
+            titled = title_at < len(cells) and cells[title_at].lower() not in _NO_VALUE
+            if titled and any(not link_target(link).startswith("#") for link in shapes[index].links):
                 rows[index] = header
             index += 1
     return rows
 
 
-def table_header(intro: str) -> list[str] | None:
-    """The header cells of the last table header in a section's text before its first entry, or None."""
-    lines = intro.split("\n")
-    for index in range(len(lines) - 1, 0, -1):
-        line = lines[index].rstrip("\r")
-        if "|" in line and "|" in lines[index - 1] and _DELIMITER.match(line):
-            header = split_cells(lines[index - 1])
-            return header if len(header) == len(split_cells(line)) else None
-    return None
+def row_header(before: str, raw: str) -> list[str] | None:
+    """The header cells of the table whose row the entry `raw` is, `before` being the section's text above it (its
+    heading, text, other tables and entries); None when the entry is no row of a table."""
+    lines = re.findall(r"[^\n]*\n|[^\n]+$", before + raw)
+    hidden = hidden_lines(lines)
+    rows = table_rows(lines, hidden, [read_shape(line) for line in lines], 0, len(lines))
+    return rows.get(before.count("\n"))
+
+
+def empty_tables(lines: Sequence[str]) -> set[int]:
+    """The header and delimiter lines of the tables in `lines` with no row yet (a blank line, or the end, right under
+    the delimiter); a header of links (a table of contents) is none."""
+    return {
+        at
+        for index, line in enumerate(lines[1:], start=1)
+        if "|" in line and "|" in lines[index - 1] and "](" not in lines[index - 1] and _DELIMITER.match(line.rstrip())
+        if len(split_cells(lines[index - 1])) == len(split_cells(line))
+        if index + 1 == len(lines) or not lines[index + 1].strip()
+        for at in (index - 1, index)
+    }
+
+
+def empty_table_header(intro: str) -> list[str] | None:
+    """The header cells of the table with no row yet that a section's text (`intro`, no entries) ends in, blank lines
+    aside: where its first paper goes, as a row."""
+    lines = intro.rstrip("\r\n \t").split("\n")
+    return split_cells(lines[-2]) if len(lines) > 1 and empty_tables(lines[-2:]) else None
+
+
+def empty_table_end(lines: Sequence[str], start: int, end: int) -> int:
+    """Where a section's text (`lines[start:end]`, no entries) ends when its last lines, blank lines aside, are a
+    table with no row yet: right under that table's delimiter line; else at `end`."""
+    last = end
+    while last > start and not lines[last - 1].strip():
+        last -= 1
+    return last if last - start >= 2 and empty_tables(lines[last - 2 : last]) else end
+
+
+def table_of(intro: str, raws: Sequence[str], index: int) -> list[str] | None:
+    """The header cells of the table an entry going in at `index` among a section's entries (`raws`, under `intro`)
+    is a row of: the table of the entry beside it (the one it goes above, else the last), or in a section with no
+    entry yet, the table with no row its text ends in; None where it goes in no table."""
+    if not raws:
+        return empty_table_header(intro)
+    beside = min(index, len(raws) - 1)
+    return row_header(intro + "".join(raws[:beside]), raws[beside])
 
 
 def is_row(raw: str) -> bool:
     return raw.lstrip(" ").startswith("|")
 
 
+def column_name(cell: str) -> str:
+    """A header cell's name, without the emphasis and emoji around it ('| 📅 **Date** |' -> 'Date')."""
+    return _AROUND_NAME.sub("", cell)
+
+
 def _column(header: Sequence[str], pattern: re.Pattern[str], default: int | None = None) -> int | None:
-    return next((index for index, name in enumerate(header) if pattern.match(name.strip("*_ "))), default)
+    return next((index for index, name in enumerate(header) if pattern.match(column_name(name))), default)
 
 
 def parse_row(lines: list[str], first_line: int, header: Sequence[str]) -> ParsedEntry:
@@ -99,6 +148,8 @@ def parse_row(lines: list[str], first_line: int, header: Sequence[str]) -> Parse
         paper_at = _column(header, _PAPER_LINK)
         paper = links[paper_at] if paper_at is not None and paper_at != title_at else []
         paper = paper or [link for at, found in enumerate(links) if at != code_at for link in found][:1]
+        if not paper and code_at is not None:  # only its code linked: that is the paper's page, as in a list's entry
+            paper = links[code_at][:1]
         entry.title_markdown = cells[title_at]
         entry.url = link_target(paper[0]) if paper else None
     if date_at is None and title_at is not None and title_at < len(cells):  # '| Title (May 20, 2025) |', as lint asks
@@ -111,6 +162,7 @@ def parse_row(lines: list[str], first_line: int, header: Sequence[str]) -> Parse
         bold = _BOLD.match(entry.title_markdown)
         entry.title_markdown = bold["text"] if bold else entry.title_markdown
         entry.title = " ".join(unescape(entry.title_markdown).split())
+    entry.date_column = column_name(header[date_at]) if date_at is not None else None
     if date_at is not None and date_at < len(cells) and cells[date_at].lower() not in _NO_VALUE:
         entry.date_text = cells[date_at]
         entry.date_parts = parse_date(entry.date_text)
@@ -122,18 +174,20 @@ def parse_row(lines: list[str], first_line: int, header: Sequence[str]) -> Parse
 
 
 def table_row(header: Sequence[str], *, title: str, url: str, arxiv_url: str | None, date_text: str | None,
-              code_url: str | None, line_end: str = "\n") -> str:  # fmt: skip
+              code_url: str | None, dated_titles: bool = False, line_end: str = "\n") -> str:  # fmt: skip
     """A new entry as a row of the table under `header`: each column given what its name asks for (escaped already;
-    a '|' in them is escaped or encoded here, so it cannot end a cell)."""
+    a '|' in them is escaped or encoded here, so it cannot end a cell). In a table without a Date column whose rows
+    are dated after their titles (`dated_titles`: '| [Title](url) (May 20, 2025) |'), the date goes there too."""
     title_at = _column(header, _TITLE, 0)
+    dated_title = dated_titles and date_text is not None and _column(header, _DATE) is None
     title = title.replace("|", "\\|")
     url = url.replace("|", "%7C")
     arxiv_url, code_url = (link.replace("|", "%7C") if link else None for link in (arxiv_url, code_url))
 
     def cell(index: int, name: str) -> str:
-        name = name.strip("*_ ")
+        name = column_name(name)
         if index == title_at:
-            return f"[{title}]({url})"
+            return f"[{title}]({url}) ({date_text})" if dated_title else f"[{title}]({url})"
         if _DATE.match(name):
             return date_text or "-"
         if _CODE.match(name):

@@ -1,0 +1,90 @@
+"""Approvals into lists shaped as maintainers leave them (a file saved without its final line end, a heading written
+in HTML): the approved paper's lines are added, and no line a maintainer wrote is changed. The "was:" notes say what
+the list did before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from markdown_it import MarkdownIt
+
+from tests.test_list_hand_edits import approve, markdown, paper_dated
+from tests.test_list_tables import own_list as own_list  # the fixture
+
+
+def shown(text: str) -> list[tuple[str, str]]:
+    """What GitHub shows of `text`, block by block: each heading's and list item's text."""
+    found, block = [], ""
+    for token in MarkdownIt("commonmark").parse(text):
+        if token.type in ("heading_open", "list_item_open", "html_block"):
+            block = token.type
+            if token.type == "html_block":
+                found.append((block, token.content.strip()))
+        elif token.type == "inline" and block:
+            found.append((block, token.content))
+            block = ""
+    return found
+
+
+# 1. A new section added at the end of a file saved without a final line end ('## Vision', no '\n'): the approved
+# paper's entry was glued onto the heading's line ('## Vision+ [Title](url)'), the maintainers' heading rewritten.
+@pytest.mark.parametrize("heading", ["## Vision", "<h2>Vision</h2>"])
+def test_an_approval_into_a_new_last_section_without_a_final_line_end_keeps_its_heading(
+    own_list: Any, heading: str
+) -> None:
+    text = f"# X\n\n## Papers\n\n+ [Line of Sight](https://arxiv.org/abs/2506.04706) (Jun. 5, 2025)\n\n{heading}"
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-05-01")
+    approve(database, settings, record, "Vision")
+    after = markdown(database, settings)
+    assert after.startswith(text + "\n")  # was: '## Vision+ [LLM for ...'
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert shown(after)[-2:] == [shown(text)[-1], ("list_item_open", f"{title} (May. 1, 2025)")]
+
+
+# 2. A list whose entries write their dates '2025-06-05': the first paper approved into a section of no entries yet
+# was dated 'May. 1, 2025', the bundled list's way, as if the section's own entries set the style.
+def test_the_first_entry_of_a_new_section_is_dated_as_the_list_dates_its_entries(own_list: Any) -> None:
+    text = (
+        "# X\n\n## Papers\n\n+ [Line of Sight](https://arxiv.org/abs/2506.04706) (2025-06-05)\n\n"
+        "+ [Textual steering vectors](https://arxiv.org/abs/2505.14071) (2025-05-20)\n\n## Vision\n"
+    )
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-05-01")
+    approve(database, settings, record, "Vision")
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert shown(markdown(database, settings))[-1] == ("list_item_open", f"{title} (2025-05-01)")  # was: May. 1, 2025
+
+
+# 3. A list saved with Windows line ends ('\r\n') and without a final one, a new section last: the approved paper's
+# lines ended '\n', the one file then holding two kinds of line end.
+def test_an_approval_after_the_last_line_of_a_windows_file_ends_its_lines_as_the_file_does(own_list: Any) -> None:
+    text = "# X\r\n\r\n## Papers\r\n\r\n+ [Sight](https://arxiv.org/abs/2506.04706) (2025-06-05)\r\n\r\n## Vision"
+    settings, database = own_list(text)
+    approve(database, settings, paper_dated(5, "2025-05-01"), "Vision")
+    after = markdown(database, settings)
+    assert after.startswith(text + "\r\n+ [LLM for") and after.replace("\r\n", "").count("\n") == 0  # was: '\n'
+
+
+# 4. Papers in a sub-list under a category bullet, a note written on the line under the last one ('Superseded by
+# ...', unindented: GitHub reads it as that entry's text): a paper approved after it went in as the sub-list's next
+# item, which GitHub shows, but the list read again did not, so the next import took it out of the list.
+def test_a_paper_approved_after_a_note_under_a_sub_list_entry_stays_in_the_list(own_list: Any) -> None:
+    from digest.awesome import store as liststore
+
+    text = (
+        "# X\n\n## Papers\n\n- **Vision**\n  - [Line of Sight](https://arxiv.org/abs/2506.04706) (Jun. 5, 2025)\n"
+        "  - [Linear structure](https://arxiv.org/abs/2504.11695) (Apr. 16, 2025)\nSuperseded by Line of Sight.\n\n"
+        "## Tools\n\n+ [Tool](https://example.org/tool)\n"
+    )
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-01-01")
+    approve(database, settings, record, "Papers")
+    after = markdown(database, settings)
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert f"Superseded by Line of Sight.\n  - {title} (Jan. 1, 2025)\n" in after
+    with database.transaction() as session:
+        report = liststore.import_markdown(session, after.encode("utf-8"), source="list.md")
+    assert report.removed == [] and not report.changed  # was: the approved paper removed

@@ -1,0 +1,231 @@
+"""Papers kept in Markdown tables the way hand-kept lists keep them (a table beside a list of papers, a table for each
+year, a table written without its outer pipes), through approval: the list file must stay a table GitHub shows as
+one, with only the approved paper's line added. The "was:" notes say what the list did before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from markdown_it import MarkdownIt
+
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database
+from tests.conftest import make_settings
+from tests.test_list_hand_edits import NOW, approve, markdown, paper_dated
+
+
+@pytest.fixture
+def own_list(tmp_path: Path) -> Iterator[Any]:
+    """A new data folder seeded with the test's list, and its database."""
+    opened: list[Database] = []
+
+    def make(text: str) -> tuple[Any, Database]:
+        seed = tmp_path / "seed.md"
+        seed.write_bytes(text.encode("utf-8"))
+        database = open_service_database(settings := make_settings(tmp_path / "data", f'seed_list = "{seed}"\n'))
+        opened.append(database)
+        return settings, database
+
+    yield make
+    for database in opened:
+        database.dispose()
+
+
+def table_rows(text: str) -> list[list[str]]:
+    """The rows of every table GitHub shows in `text` (header rows included), as lists of their cells' text."""
+    rows: list[list[str]] = []
+    for token in MarkdownIt().enable("table").parse(text):
+        if token.type == "tr_open":
+            rows.append([])
+        elif token.type == "inline" and token.level >= 4:  # a cell's text (th/td inside tr inside thead/tbody)
+            rows[-1].append(token.content)
+    return rows
+
+
+def added_lines(before: str, after: str) -> list[str]:
+    """The lines `after` has that `before` lacks, when it holds every line of `before` in order; else fails."""
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    added, at = [], 0
+    for line in new:
+        if at < len(old) and line == old[at]:
+            at += 1
+        else:
+            added.append(line)
+    assert at == len(old), "a line of the maintainers' list was changed or lost"
+    return added
+
+
+A = "[Line of Sight](https://arxiv.org/abs/2506.04706)"
+B = "[Linear structure of VLM embeddings](https://arxiv.org/abs/2504.11695)"
+C = "[Textual steering vectors](https://arxiv.org/abs/2505.14071)"
+# A table of papers with a list of papers under it (as lists add a 'More' list once a table grows long).
+TABLE_THEN_LIST = (
+    f"# Awesome X\n\n## Papers\n\n| Title | Date |\n|---|---|\n| {A} | 2025-06-05 |\n| {B} | 2025-04-16 |\n\n"
+    f"More:\n\n+ {C} (2025-03-20)\n"
+)
+# A table for each year, the older one with its columns in another order.
+YEAR_TABLES = (
+    f"# Awesome X\n\n## Papers\n\n**2025**\n\n| Title | Venue | Date |\n|---|---|---|\n| {A} | ICML | 2025-06-05 |\n"
+    f"| {B} | ICLR | 2025-04-16 |\n\n**2024**\n\n| Date | Title |\n|---|---|\n| 2024-03-01 | {C} |\n"
+)
+# A table written without its outer pipes (GitHub shows it as a table all the same).
+NO_OUTER_PIPES = f"# Awesome X\n\n## Papers\n\nTitle | Date\n--- | ---\n{A} | 2025-06-05\n{B} | 2025-04-16\n"
+
+
+# 1. A paper dated between two rows of a table went in as a '+ ' line among the rows (in a section holding a list too,
+# or in a table without outer pipes), which ends the table on GitHub; in a section with a table for each year, it went
+# into the newer table with the older table's columns (its date under 'Title').
+@pytest.mark.parametrize("text", [TABLE_THEN_LIST, YEAR_TABLES, NO_OUTER_PIPES], ids=["list", "years", "pipes"])
+def test_an_approval_between_two_rows_is_a_row_of_that_table_in_its_columns(own_list: Any, text: str) -> None:
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-05-01")
+    approve(database, settings, record, "Papers")
+    after = markdown(database, settings)
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert len(added_lines(text, after)) == 1  # one line: no blank line, no other line touched
+    rows = table_rows(after)
+    assert rows[:4] == [rows[0], [A, *rows[1][1:]], [title, *rows[2][1:]], [B, *rows[3][1:]]]  # was: the table cut
+    assert rows[2][rows[0].index("Date")] == "2025-05-01"  # was: under 'Title', the date column given the title
+
+
+# 2. In a table without a Date column, whose rows give their dates in parentheses after the title (as lint asks of
+# them), an approved paper's row had no date: lint warned of the service's own row, and the row's date, kept in the
+# database, was lost at the next import.
+def test_an_approval_into_a_table_dated_after_its_titles_is_dated_so_too(own_list: Any) -> None:
+    from digest.awesome.lint import lint_text
+
+    text = f"# X\n\n## Papers\n\n| Title | Code |\n|---|---|\n| {A} (Jun. 5, 2025) | - |\n| {B} (Apr. 16, 2025) | - |\n"
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-05-01")
+    approve(database, settings, record, "Papers")
+    after = markdown(database, settings)
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert added_lines(text, after) == [f"| {title} (May. 1, 2025) | - |\n"]  # was: '| {title} | - |', no date
+    assert [finding.code for finding in lint_text(after)] == []
+
+
+# 3. A table whose row links only the paper's code (a paper with no paper page linked yet), or a row with no title
+# under a paper's row giving a second link of it: the whole list was refused ('entry has no [Title](url) link'), as a
+# seed list and at every import, where GitHub shows a table like any other.
+def test_a_table_row_linking_only_its_code_or_without_a_title_does_not_refuse_the_list(own_list: Any) -> None:
+    from digest.awesome import store as liststore
+    from digest.awesome.lint import lint_text
+
+    text = (
+        "# X\n\n## Papers\n\n| Title | Venue | Paper | Code |\n|---|---|---|---|\n"
+        "| Textual steering vectors | NeurIPS 2025 | [arXiv](https://arxiv.org/abs/2505.14071) | - |\n"
+        "| | | | [Demo](https://example.org/demo) |\n"
+        "| New method | CVPR 2025 | - | [GitHub](https://github.com/example/new-method) |\n"
+    )
+    assert [finding.code for finding in lint_text(text) if finding.severity == "error"] == []  # was: 'no-link'
+    settings, database = own_list(text)  # was: ConfigError, 'seed.md:8: entry has no [Title](url) link'
+    assert markdown(database, settings) == text
+    with database.reading() as session:
+        held = liststore.known_keys(session)
+    assert held.arxiv_ids == {"2505.14071"} and held.title_keys == {"new method"}
+
+
+# 4. A row of a table with a Date column, its date cell '-': lint asked for 'a date in parentheses after the title',
+# which in such a table is never read as its date (the warning stayed, whatever the maintainer did).
+def test_lint_asks_a_row_without_a_date_for_one_in_its_date_column() -> None:
+    from digest.awesome.lint import lint_text
+
+    rows = f"| {A} | 2025-06-05 |\n| {B} | - |\n| {C} | 2025-03-20 |\n"
+    text = f"# X\n\n## Papers\n\n| Title | Published |\n|---|---|\n{rows}"
+    assert [(f.line, f.code, f.message) for f in lint_text(text)] == [
+        (8, "no-date", "row has no date in its 'Published' column")
+    ]
+
+
+# 5. A new section a maintainer starts as the list's others are, with a table's header and no row yet: it was prose,
+# offered for no approval ('no section named ...'); once it held a paper, GitHub showed a '+ ' line under the empty
+# table instead of its first row.
+def test_a_new_section_holding_an_empty_table_takes_its_first_row(own_list: Any) -> None:
+    from digest.awesome import store as liststore
+
+    text = (
+        f"# X\n\n## Papers\n\n| Title | Date |\n|---|---|\n| {A} | Jun. 5, 2025 |\n| {B} | Apr. 16, 2025 |\n\n"
+        "## Vision\n\n| Title | Date |\n|---|---|\n\n## Tools\n\n+ [Tool](https://example.org/tool)\n"
+    )
+    settings, database = own_list(text)
+    with database.reading() as session:
+        assert liststore.section_names(session) == ["Papers", "Vision", "Tools"]  # was: no 'Vision'
+    record = paper_dated(5, "2025-05-01")
+    approve(database, settings, record, "Vision")
+    after = markdown(database, settings)
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert added_lines(text, after) == [f"| {title} | May. 1, 2025 |\n"]
+    assert table_rows(after)[-2:] == [["Title", "Date"], [title, "May. 1, 2025"]]  # under its table's header
+
+
+# 6. A table whose column names carry an emoji ('| 📄 Title | 📅 Date | 💻 Code |', as many lists write them): its
+# rows had no date (a paper was put above them all, whatever its date) and an approved row left Date and Code empty.
+def test_a_table_whose_column_names_carry_emoji_is_read_and_written_by_them(own_list: Any) -> None:
+    text = (
+        "# X\n\n## Papers\n\n| 📄 **Title** | 📅 Date | 💻 Code |\n|---|---|---|\n"
+        f"| {A} | 2025-06-05 | [GitHub](https://github.com/example/sight) |\n| {B} | 2025-04-16 | - |\n"
+    )
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-05-01")
+    approve(database, settings, record, "Papers")
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    rows = table_rows(markdown(database, settings))
+    assert rows[2] == [title, "2025-05-01", "-"]  # was: first, under the header, with 'Date' and 'Code' empty
+
+
+# 7. The first row approved into such a section before publishing was switched on: the list without the approvals
+# (what the first publish takes the repository's file to be) lost the blank line under the empty table, so the first
+# publish said 'the list here holds edits of its own' where it held none.
+def test_the_list_before_a_first_row_in_an_empty_table_is_the_file_as_it_was(own_list: Any) -> None:
+    from digest.publish.store import first_base
+
+    text = (
+        f"# X\n\n## Papers\n\n| Title | Date |\n|---|---|\n| {A} | Jun. 5, 2025 |\n| {B} | Apr. 16, 2025 |\n\n"
+        "## Vision\n\n| Title | Date |\n|---|---|\n\n## Tools\n\n+ [Tool](https://example.org/tool)\n"
+    )
+    settings, database = own_list(text)
+    approve(database, settings, paper_dated(5, "2025-05-01"), "Vision")
+    with database.reading() as session:
+        assert first_base(session, settings.templates_dir)[0] == text  # was: '|---|---|\n## Tools'
+
+
+# 8. A list of papers right under a table, with no blank line between them, its entries written '- [Title](url) |
+# [Code](url)': GitHub ends the table at the first '- ' line, but each such entry was read as a row of the table (its
+# code link taken for its 'Date', which lint called no calendar day), and a paper approved beside one went in as a row.
+def test_a_list_right_under_a_table_is_no_rows_of_it(own_list: Any) -> None:
+    from digest.awesome.lint import lint_text
+
+    code = "[Code](https://github.com/example/code)"
+    text = (
+        f"# X\n\n## Papers\n\n| Title | Date |\n|---|---|\n| {A} | 2025-06-05 |\n"
+        f"- {B} | {code} (2025-04-16)\n- {C} | {code} (2025-03-20)\n"
+    )
+    assert [finding.code for finding in lint_text(text)] == []  # was: 'bad-date' twice
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-03-30")
+    approve(database, settings, record, "Papers")
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert added_lines(text, markdown(database, settings)) == [f"- {title} (2025-03-30)\n"]  # was: '| {title} | ...'
+
+
+# 9. A paper approved into a table with no Date column and no dates, in a list dated elsewhere: its row carries no
+# date, but the list page showed one beside it (kept in the database only), until the next import took it away.
+def test_the_list_page_shows_no_date_an_approved_row_does_not_carry(own_list: Any) -> None:
+    from digest.web.pages import load_list
+
+    text = (
+        f"# X\n\n## Papers\n\n+ {A} (Jun. 5, 2025)\n\n+ {B} (Apr. 16, 2025)\n\n"
+        f"## Older\n\n| Title | Venue |\n|---|---|\n| {C} | NeurIPS 2025 |\n"
+    )
+    settings, database = own_list(text)
+    record = paper_dated(5, "2020-05-01")
+    approve(database, settings, record, "Older")
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert added_lines(text, markdown(database, settings)) == [f"| {title} | arXiv |\n"]
+    with database.reading() as session:
+        [older] = [section for section in load_list(session, NOW).sections if section.name == "Older"]
+    assert [entry.date_text for entry in older.entries] == [None, None]  # was: [None, 'May. 1, 2020']
