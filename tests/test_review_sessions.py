@@ -308,3 +308,22 @@ async def test_a_form_posted_after_the_session_ended_offers_a_sign_in_that_retur
             data = {"token": ADMIN, "filters": filters}
             async with browser.post("/review/signin", data=data, allow_redirects=False) as reply:
                 assert (reply.status, reply.headers["Location"]) == (303, location), filters
+
+
+@pytest.mark.asyncio
+async def test_a_proxy_left_out_of_trusted_proxies_is_named_in_the_log_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Behind a reverse proxy the maintainers forgot to list, every reader has the proxy's address: a few wrong
+    guesses lock every maintainer out of signing in, and nothing said why. The first forwarded request says so."""
+    caplog.set_level(logging.WARNING, logger="digest.web")
+    async with running_site(site_settings(tmp_path / "plain")) as site:  # every request comes from 127.0.0.1
+        for guess in range(3):
+            assert await try_token_from(site.client, "a wrong guess", f"203.0.113.{guess}") == 403
+    said = [r.getMessage() for r in caplog.records if "trusted_proxies" in r.getMessage()]
+    assert len(said) == 1 and "web.trusted_proxies is empty" in said[0] and "127.0.0.1" in said[0]
+    caplog.clear()
+    listed = site_settings(tmp_path / "listed", '[web]\ntrusted_proxies = ["127.0.0.1"]\n')
+    async with running_site(listed) as site:
+        assert await try_token_from(site.client, "a wrong guess", "203.0.113.9") == 403
+    assert not [r for r in caplog.records if "trusted_proxies" in r.getMessage()]

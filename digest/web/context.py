@@ -6,6 +6,7 @@ The application (`web.app`) imports the handlers, and the handlers import this m
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,6 +64,7 @@ class WebContext:
     suggest_throttle: SignInThrottle = field(default_factory=lambda: SignInThrottle(SUGGEST_RULE))
     suggest_total: SignInThrottle = field(init=False)
     admin_tokens: tuple[NamedToken, ...] = ()  # the maintainers' named tokens (DIGEST_ADMIN_TOKENS)
+    proxy_warned: bool = False  # the line about an X-Forwarded-For no proxy is trusted for, said once
 
     def __post_init__(self) -> None:
         limit = self.settings.web.suggestions_per_hour
@@ -91,8 +93,29 @@ def context_of(request: web.Request) -> WebContext:
 def client_of(request: web.Request) -> str:
     """The address the throttles count this request against (web.throttle.client_address): every X-Forwarded-For
     line counts, in order, and only through the configured proxies."""
-    proxies = trusted_networks(context_of(request).settings.web.trusted_proxies)
-    return client_address(request.remote, request.headers.getall("X-Forwarded-For", []), proxies)
+    context = context_of(request)
+    proxies = trusted_networks(context.settings.web.trusted_proxies)
+    forwarded = request.headers.getall("X-Forwarded-For", [])
+    if forwarded and not proxies and not context.proxy_warned and _nearby(request.remote):
+        # Behind a reverse proxy left out of the config, every reader has the proxy's address: five wrong guesses
+        # lock every maintainer out of signing in, and five suggestions pause /suggest for all.
+        context.proxy_warned = True
+        log.warning(
+            "web: requests from %s carry X-Forwarded-For but web.trusted_proxies is empty, so every client behind that "
+            "proxy counts as %s for the sign-in lock-out and the /suggest limit; list the proxy in web.trusted_proxies",
+            request.remote,
+            request.remote,
+        )
+    return client_address(request.remote, forwarded, proxies)
+
+
+def _nearby(remote: str | None) -> bool:
+    """An address a reverse proxy in front of the service has: this machine or a private network."""
+    try:
+        address = ipaddress.ip_address(remote or "")
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
 
 
 def render(request: web.Request, template: str, *, status: int = 200, **values: Any) -> web.Response:
