@@ -160,6 +160,13 @@ async def _named_odd_numbers_get_400(site: Site) -> None:
         form = {"csrf": csrf, "candidate_id": odd, "action": "approve"}
         async with site.client.post("/review/decide", data=form) as response:
             assert response.status == 400, odd
+            assert '<a href="/review">Back to the review page</a>' in await response.text(), odd  # not the list
+    batch = {"csrf": csrf, "ids": "x", "action": "reject-shown"}
+    async with site.client.post("/review/decide", data=batch) as response:
+        assert response.status == 400 and '<a href="/review">Back to the review page</a>' in await response.text()
+    unreadable = {"Content-Type": "application/x-www-form-urlencoded; charset=no-such-charset"}
+    async with site.client.post("/review/decide", data=b"csrf=x", headers=unreadable) as response:
+        assert response.status == 400 and '<a href="/review">Back to the review page</a>' in await response.text()
     async with site.client.get("/review", params={"decided": "12345"}) as response:
         assert response.status == 200  # a number that names no candidate is no error: nothing is shown
 

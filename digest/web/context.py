@@ -136,5 +136,8 @@ async def form_of(request: web.Request) -> dict[str, str] | web.Response:
         posted = await request.post()
     except (ValueError, LookupError) as exc:  # UnicodeDecodeError is a ValueError
         log.info("%s %s: unreadable form body (%s)", request.method, request.path, type(exc).__name__)
-        return refuse(request, 400, "Form refused", "The form's body could not be read: send it as the page does.")
+        back = "/review" if request.path.startswith("/review") else "/"  # a maintainer's form leads back to their page
+        return refuse(
+            request, 400, "Form refused", "The form's body could not be read: send it as the page does.", back
+        )
     return {key: value for key, value in posted.items() if isinstance(value, str)}

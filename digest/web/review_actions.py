@@ -57,7 +57,7 @@ async def review_decide(request: web.Request) -> web.Response:
         return await reject_shown(request, claim, form)
     candidate_id = parse_record_id(form.get("candidate_id", ""))
     if action not in ("approve", "reject", "undo") or candidate_id is None:
-        return refuse(request, 400, "Bad request", "The form did not name a candidate and an action.")
+        return refuse(request, 400, "Bad request", "The form did not name a candidate and an action.", "/review")
     actor = web_actor(claim)
     if action == "undo":
         outcome = await asyncio.to_thread(undo_now, context, candidate_id, actor)
@@ -84,7 +84,9 @@ async def reject_shown(request: web.Request, claim: SessionClaim, form: dict[str
     context = context_of(request)
     ids = parse_id_list(form.get("ids", ""))
     if ids is None:
-        return refuse(request, 400, "Bad request", f"The form must list up to {MAX_BATCH} candidate numbers.")
+        return refuse(
+            request, 400, "Bad request", f"The form must list up to {MAX_BATCH} candidate numbers.", "/review"
+        )
     if form.get("confirm") != "yes":
 
         def load() -> list[Candidate]:
