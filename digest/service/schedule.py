@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copyreg
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -99,6 +101,26 @@ class WallClockCronTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler 3 
             fire = super().get_next_fire_time(fire, fire)
         return fire
 
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        # Stored as APScheduler's own CronTrigger (same state), which every release reads: the release before has no
+        # such class, and its service stopped with a traceback on the jobs this one stored when a maintainer went
+        # back to it. WallClockJobStore makes it this kind again when this release reads it.
+        rebuild = copyreg._reconstructor  # type: ignore[attr-defined]  # pickle's own, in every Python 3
+        return rebuild, (CronTrigger, object, None), self.__getstate__()
+
+
+class WallClockJobStore(SQLAlchemyJobStore):  # type: ignore[misc]  # APScheduler 3 ships no type hints
+    """The service's job store: a cron job read back (stored as a plain CronTrigger, by this release or an older
+    one) runs by WallClockCronTrigger's rule again."""
+
+    def _reconstitute_job(self, job_state: bytes) -> Any:
+        job = super()._reconstitute_job(job_state)
+        if type(job.trigger) is CronTrigger:
+            trigger = WallClockCronTrigger.__new__(WallClockCronTrigger)
+            trigger.__setstate__(job.trigger.__getstate__())
+            job.trigger = trigger
+        return job
+
 
 def _second_coming(moment: datetime) -> bool:
     """Whether `moment` is the second time its wall-clock time comes (the hour the clocks go back)."""
@@ -115,7 +137,7 @@ def make_scheduler(settings: Settings) -> AsyncIOScheduler:
     return SteadyScheduler(
         # An engine of its own: the job store disposes its engine on shutdown, which would orphan a connection
         # a poll still in progress holds on the shared one (PostgreSQL warns about the unclosed connection).
-        jobstores={"default": SQLAlchemyJobStore(engine=create_database_engine(settings.database_url))},
+        jobstores={"default": WallClockJobStore(engine=create_database_engine(settings.database_url))},
         job_defaults={"coalesce": True, "max_instances": 1},
         timezone=ZoneInfo(settings.timezone),
     )
