@@ -152,3 +152,46 @@ def test_a_mail_log_that_is_there_is_never_written_over_from_the_database(tmp_pa
     sends = [("2026-W45", "readers", MONDAY, "<a@x>"), ("2026-W46", "readers", MONDAY, "<b@x>")]
     assert seed(folder, sends) == 0
     assert (folder / "weekly-sent.log").read_text(encoding="utf-8") == kept
+
+
+def test_a_data_folder_from_before_the_mail_log_sending_from_the_command_line_still_gets_it_whole(
+    tmp_path: Path,
+) -> None:
+    """A data folder upgraded from a release that kept no weekly-sent.log, whose maintainers send the digest from cron
+    with `digest weekly --send` (the service's start is what wrote the log from the database). W45 to W47 went out
+    under the old release, the backup is from just after W45; the first send after the upgrade, W48, came from the
+    command line and started the log with its own line alone. Restored, the database's 'W46 and W47 never sent' was
+    believed and readers got both weeks again. Expected: the command line's send writes the log whole first."""
+    from digest.cli import main
+
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        settings = make_settings(tmp_path / "data", config(port, maintainers=()))
+        database_file, log_file = settings.data_dir / "digest.sqlite3", settings.data_dir / "weekly-sent.log"
+        backup = tmp_path / "backup.sqlite3"
+        for week in range(3):
+            database = open_service_database(settings)
+            try:
+                run_weekly_job(settings, database, MONDAY + timedelta(weeks=week))
+            finally:
+                database.dispose()
+            if week == 0:
+                shutil.copyfile(database_file, backup)
+        log_file.unlink()  # the old release wrote none
+        assert settings.config_path is not None
+        command = ["--config", str(settings.config_path), "--data-dir", str(settings.data_dir)]
+        assert main([*command, "weekly", "--send", "--week", "2026-W48"]) == 0  # the upgraded release, by cron
+        shutil.copyfile(backup, database_file)  # the restore
+        database = open_service_database(settings)
+        try:
+            after = run_weekly_job(settings, database, MONDAY + timedelta(weeks=3))
+        finally:
+            database.dispose()
+
+    subjects = [str(message["Subject"]).split(" — ")[1].split(":")[0] for message in inbox.messages]
+    assert subjects == ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
+    assert sorted((outcome.week, outcome.status) for outcome in after.emails) == [
+        ("2026-W46", "already-sent"),
+        ("2026-W47", "already-sent"),
+        ("2026-W48", "already-sent"),
+    ]
