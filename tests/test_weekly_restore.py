@@ -195,3 +195,29 @@ def test_a_data_folder_from_before_the_mail_log_sending_from_the_command_line_st
         ("2026-W47", "already-sent"),
         ("2026-W48", "already-sent"),
     ]
+
+
+def test_the_mail_log_of_a_used_data_folder_later_shared_with_a_group_is_opened_to_that_group_at_start(
+    tmp_path: Path,
+) -> None:
+    """A folder one maintainer used alone (weekly-sent.log 0600), then made the team's (`chmod 2770`): until its owner
+    sent again, another member's `digest weekly --send` could neither read that a week went out nor record its own
+    send ("sent, but not written to weekly-sent.log"). Now the owner's next start opens the log to the group (0660),
+    as a new log in a shared folder is."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from digest.service.weekly_job import retry_unsent_weekly
+    from digest.weekly.maillog import record_sent
+
+    settings = make_settings(tmp_path / "data")
+    settings.data_dir.mkdir()
+    log_file = settings.data_dir / "weekly-sent.log"
+    record_sent(settings.data_dir, "2026-W45", "readers", MONDAY, "<w45@example.org>")
+    assert log_file.stat().st_mode & 0o777 == 0o600
+    settings.data_dir.chmod(0o2770)  # made the team's
+    database = open_service_database(settings)
+    try:
+        retry_unsent_weekly(settings, database, AsyncIOScheduler())  # the owner's next start
+    finally:
+        database.dispose()
+    assert oct(log_file.stat().st_mode & 0o777) == oct(0o660)
