@@ -7,6 +7,7 @@ tests/data/arxiv, over a real SQLite file.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Sequence
@@ -554,3 +555,48 @@ async def test_a_retry_after_answered_to_the_retry_itself_is_polled_before_the_f
         scheduler.shutdown(wait=False)
     assert at == busy_until + timedelta(minutes=1)
     assert extra is not None and extra.next_run_time == at
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("back_at", ["16:00, before the feed gives way", "22:00, after it"])
+async def test_a_late_poll_missed_while_the_service_was_down_runs_only_while_the_day_s_feed_holds(back_at: str) -> None:
+    """The extra 14:00 poll of a late day was kept with the poll's 20-hour grace: a service down over 14:00 and back
+    after 20:00 ran it at start, polling arXiv for a day whose feed had already given way to the next (the next
+    scheduled poll reads that one; the day missed is named and backfilled there), a request the announcement did not
+    need. Now it runs late only while the day's feed still holds."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from digest import jobs
+    from digest.service.schedule import schedule_late_poll
+
+    polled: list[str] = []
+
+    class Running:
+        async def poll_now(self, reason: str) -> None:
+            polled.append(reason)
+
+        async def retry_poll_if_broken(self) -> None:
+            polled.append("retry")
+
+        async def weekly_now(self) -> None:
+            pass
+
+    now = datetime.now(UTC)  # the scheduler's own clock decides what is missed
+    late_at, replaced = now - timedelta(hours=2), now + timedelta(hours=4)
+    if back_at.startswith("22"):
+        late_at, replaced = now - timedelta(hours=8), now - timedelta(hours=2)
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    jobs.attach(Running())
+    try:
+        scheduler.start(paused=True)
+        assert schedule_late_poll(scheduler, late_at, replaced)
+        scheduler.resume()  # the service back
+        for _ in range(50):
+            await asyncio.sleep(0.02)
+            if polled or not scheduler.get_jobs():
+                break
+        await asyncio.sleep(0.1)
+    finally:
+        scheduler.shutdown(wait=False)
+        jobs.attach(None)
+    assert polled == (["schedule"] if back_at.startswith("16") else []), polled

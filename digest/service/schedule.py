@@ -221,7 +221,8 @@ def schedule_late_poll(scheduler: AsyncIOScheduler, at: datetime, before: dateti
         DateTrigger(at),
         id=POLL_LATE_ID,
         name=POLL_LATE_ID,
-        misfire_grace_time=POLL_MISFIRE_GRACE,
+        # Missed (the service down over it): run late only while the day's feed holds; after, it would poll for nothing.
+        misfire_grace_time=max(1, int((before - at).total_seconds())),
         replace_existing=True,
     )
     return True
