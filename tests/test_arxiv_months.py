@@ -600,3 +600,46 @@ async def test_a_late_poll_missed_while_the_service_was_down_runs_only_while_the
         scheduler.shutdown(wait=False)
         jobs.attach(None)
     assert polled == (["schedule"] if back_at.startswith("16") else []), polled
+
+
+@pytest.mark.asyncio
+async def test_an_empty_feed_read_after_4_by_a_poll_whose_retry_comes_later_is_still_polled_again_that_day(
+    tmp_path: Path,
+) -> None:
+    """A schedule of its own: the poll at 05:00 in New York, the retry at 07:00. Monday's feed was empty at 05:00
+    (arXiv late): past 04:00 that is taken for a holiday, a quiet poll that went fine. The extra 14:00 poll was left
+    to the 07:00 retry, but a retry polls only after a poll that failed: it said "today's poll was fine; nothing to
+    retry", and Monday's papers, announced at 09:00, were never read. Now a retry that will not poll does not stand
+    in for the extra poll."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from apscheduler.triggers.date import DateTrigger
+
+    from digest import jobs
+    from digest.service.poll_job import poll_again_when_late
+
+    settings = make_settings(tmp_path / "data", '[arxiv]\ncontact = "maintainers@example.org"\n')
+    database = open_service_database(settings)
+    friday, monday, tuesday = date(2026, 4, 24), date(2026, 4, 27), date(2026, 4, 28)
+
+    def at(day: date, hour: int) -> datetime:
+        return datetime.combine(day, time(hour, 0), ARXIV_ZONE).astimezone(UTC)
+
+    try:
+        async with ArxivServer() as server:
+            url = server.program("/rss/cs.CV", Reply(body=feed(RELEVANT[2], day=friday)))
+            await run_poll(settings, database, sources=[url], clock=FakeClock(at(friday, 5)))
+            server.program("/rss/cs.CV", Reply(body=feed(day=monday)))
+            quiet = await run_poll(settings, database, sources=[url], clock=FakeClock(at(monday, 5)))
+    finally:
+        database.dispose()
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(jobs.POLL_JOB, DateTrigger(at(tuesday, 5)), id="poll")
+    scheduler.add_job(jobs.RETRY_JOB, DateTrigger(at(monday, 7)), id="poll-retry")
+    scheduler.start(paused=True)
+    try:
+        poll_again_when_late(settings, scheduler, quiet, now=at(monday, 5))
+        late = [job.next_run_time for job in scheduler.get_jobs() if job.id not in ("poll", "poll-retry")]
+    finally:
+        scheduler.shutdown(wait=False)
+    assert quiet.outcome == "ok", quiet.sources[0].line()
+    assert late == [at(monday, 14)], quiet.sources[0].line()
