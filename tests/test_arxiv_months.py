@@ -7,6 +7,7 @@ tests/data/arxiv, over a real SQLite file.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections.abc import Sequence
@@ -554,3 +555,91 @@ async def test_a_retry_after_answered_to_the_retry_itself_is_polled_before_the_f
         scheduler.shutdown(wait=False)
     assert at == busy_until + timedelta(minutes=1)
     assert extra is not None and extra.next_run_time == at
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("back_at", ["16:00, before the feed gives way", "22:00, after it"])
+async def test_a_late_poll_missed_while_the_service_was_down_runs_only_while_the_day_s_feed_holds(back_at: str) -> None:
+    """The extra 14:00 poll of a late day was kept with the poll's 20-hour grace: a service down over 14:00 and back
+    after 20:00 ran it at start, polling arXiv for a day whose feed had already given way to the next (the next
+    scheduled poll reads that one; the day missed is named and backfilled there), a request the announcement did not
+    need. Now it runs late only while the day's feed still holds."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from digest import jobs
+    from digest.service.schedule import schedule_late_poll
+
+    polled: list[str] = []
+
+    class Running:
+        async def poll_now(self, reason: str) -> None:
+            polled.append(reason)
+
+        async def retry_poll_if_broken(self) -> None:
+            polled.append("retry")
+
+        async def weekly_now(self) -> None:
+            pass
+
+    now = datetime.now(UTC)  # the scheduler's own clock decides what is missed
+    late_at, replaced = now - timedelta(hours=2), now + timedelta(hours=4)
+    if back_at.startswith("22"):
+        late_at, replaced = now - timedelta(hours=8), now - timedelta(hours=2)
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    jobs.attach(Running())
+    try:
+        scheduler.start(paused=True)
+        assert schedule_late_poll(scheduler, late_at, replaced)
+        scheduler.resume()  # the service back
+        for _ in range(50):
+            await asyncio.sleep(0.02)
+            if polled or not scheduler.get_jobs():
+                break
+        await asyncio.sleep(0.1)
+    finally:
+        scheduler.shutdown(wait=False)
+        jobs.attach(None)
+    assert polled == (["schedule"] if back_at.startswith("16") else []), polled
+
+
+@pytest.mark.asyncio
+async def test_an_empty_feed_read_after_4_by_a_poll_whose_retry_comes_later_is_still_polled_again_that_day(
+    tmp_path: Path,
+) -> None:
+    """A schedule of its own: the poll at 05:00 in New York, the retry at 07:00. Monday's feed was empty at 05:00
+    (arXiv late): past 04:00 that is taken for a holiday, a quiet poll that went fine. The extra 14:00 poll was left
+    to the 07:00 retry, but a retry polls only after a poll that failed: it said "today's poll was fine; nothing to
+    retry", and Monday's papers, announced at 09:00, were never read. Now a retry that will not poll does not stand
+    in for the extra poll."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+    from apscheduler.triggers.date import DateTrigger
+
+    from digest import jobs
+    from digest.service.poll_job import poll_again_when_late
+
+    settings = make_settings(tmp_path / "data", '[arxiv]\ncontact = "maintainers@example.org"\n')
+    database = open_service_database(settings)
+    friday, monday, tuesday = date(2026, 4, 24), date(2026, 4, 27), date(2026, 4, 28)
+
+    def at(day: date, hour: int) -> datetime:
+        return datetime.combine(day, time(hour, 0), ARXIV_ZONE).astimezone(UTC)
+
+    try:
+        async with ArxivServer() as server:
+            url = server.program("/rss/cs.CV", Reply(body=feed(RELEVANT[2], day=friday)))
+            await run_poll(settings, database, sources=[url], clock=FakeClock(at(friday, 5)))
+            server.program("/rss/cs.CV", Reply(body=feed(day=monday)))
+            quiet = await run_poll(settings, database, sources=[url], clock=FakeClock(at(monday, 5)))
+    finally:
+        database.dispose()
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    scheduler.add_job(jobs.POLL_JOB, DateTrigger(at(tuesday, 5)), id="poll")
+    scheduler.add_job(jobs.RETRY_JOB, DateTrigger(at(monday, 7)), id="poll-retry")
+    scheduler.start(paused=True)
+    try:
+        poll_again_when_late(settings, scheduler, quiet, now=at(monday, 5))
+        late = [job.next_run_time for job in scheduler.get_jobs() if job.id not in ("poll", "poll-retry")]
+    finally:
+        scheduler.shutdown(wait=False)
+    assert quiet.outcome == "ok", quiet.sources[0].line()
+    assert late == [at(monday, 14)], quiet.sources[0].line()

@@ -345,3 +345,27 @@ def test_the_weekly_mail_log_and_the_arxiv_turn_of_a_data_folder_shared_with_a_g
     log_mode, turn_mode = ((data / name).stat().st_mode & 0o777 for name in ("weekly-sent.log", "arxiv.turn"))
     assert log_mode == 0o660, oct(log_mode)
     assert turn_mode & 0o060 == 0o060 and not turn_mode & 0o002, oct(turn_mode)
+
+
+def test_a_used_data_folder_later_shared_with_a_group_opens_its_database_and_secrets_to_that_group(
+    tmp_path: Path,
+) -> None:
+    """The usual way a team comes to share a folder: one maintainer ran the service in it for a while (the database
+    and secrets.json owner-only, 0600), then made it the group's (`chgrp team data && chmod 2770 data`) as the README
+    says. The next start only ever narrowed modes, so both files stayed 0600 and a second maintainer's `digest
+    approve` still failed with "unable to open database file". Now the start of their owner opens them to the group
+    as a new shared folder's are (database 0660, secrets 0640), and still to no one else."""
+    from digest.config.secretstore import ensure_secrets
+    from digest.service.wiring import open_service_database
+
+    data = tmp_path / "data"
+    settings = make_settings(data)
+    open_service_database(settings).dispose()
+    ensure_secrets(settings)
+    assert {(data / name).stat().st_mode & 0o777 for name in ("digest.sqlite3", "secrets.json")} == {0o600}
+
+    data.chmod(0o2770)  # made the team's
+    open_service_database(settings).dispose()
+    ensure_secrets(settings)
+    modes = {name: (data / name).stat().st_mode & 0o777 for name in ("digest.sqlite3", "secrets.json")}
+    assert modes == {"digest.sqlite3": 0o660, "secrets.json": 0o640}, {k: oct(v) for k, v in modes.items()}

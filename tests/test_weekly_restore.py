@@ -152,3 +152,72 @@ def test_a_mail_log_that_is_there_is_never_written_over_from_the_database(tmp_pa
     sends = [("2026-W45", "readers", MONDAY, "<a@x>"), ("2026-W46", "readers", MONDAY, "<b@x>")]
     assert seed(folder, sends) == 0
     assert (folder / "weekly-sent.log").read_text(encoding="utf-8") == kept
+
+
+def test_a_data_folder_from_before_the_mail_log_sending_from_the_command_line_still_gets_it_whole(
+    tmp_path: Path,
+) -> None:
+    """A data folder upgraded from a release that kept no weekly-sent.log, whose maintainers send the digest from cron
+    with `digest weekly --send` (the service's start is what wrote the log from the database). W45 to W47 went out
+    under the old release, the backup is from just after W45; the first send after the upgrade, W48, came from the
+    command line and started the log with its own line alone. Restored, the database's 'W46 and W47 never sent' was
+    believed and readers got both weeks again. Expected: the command line's send writes the log whole first."""
+    from digest.cli import main
+
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        settings = make_settings(tmp_path / "data", config(port, maintainers=()))
+        database_file, log_file = settings.data_dir / "digest.sqlite3", settings.data_dir / "weekly-sent.log"
+        backup = tmp_path / "backup.sqlite3"
+        for week in range(3):
+            database = open_service_database(settings)
+            try:
+                run_weekly_job(settings, database, MONDAY + timedelta(weeks=week))
+            finally:
+                database.dispose()
+            if week == 0:
+                shutil.copyfile(database_file, backup)
+        log_file.unlink()  # the old release wrote none
+        assert settings.config_path is not None
+        command = ["--config", str(settings.config_path), "--data-dir", str(settings.data_dir)]
+        assert main([*command, "weekly", "--send", "--week", "2026-W48"]) == 0  # the upgraded release, by cron
+        shutil.copyfile(backup, database_file)  # the restore
+        database = open_service_database(settings)
+        try:
+            after = run_weekly_job(settings, database, MONDAY + timedelta(weeks=3))
+        finally:
+            database.dispose()
+
+    subjects = [str(message["Subject"]).split(" — ")[1].split(":")[0] for message in inbox.messages]
+    assert subjects == ["2026-W45", "2026-W46", "2026-W47", "2026-W48"]
+    assert sorted((outcome.week, outcome.status) for outcome in after.emails) == [
+        ("2026-W46", "already-sent"),
+        ("2026-W47", "already-sent"),
+        ("2026-W48", "already-sent"),
+    ]
+
+
+def test_the_mail_log_of_a_used_data_folder_later_shared_with_a_group_is_opened_to_that_group_at_start(
+    tmp_path: Path,
+) -> None:
+    """A folder one maintainer used alone (weekly-sent.log 0600), then made the team's (`chmod 2770`): until its owner
+    sent again, another member's `digest weekly --send` could neither read that a week went out nor record its own
+    send ("sent, but not written to weekly-sent.log"). Now the owner's next start opens the log to the group (0660),
+    as a new log in a shared folder is."""
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+    from digest.service.weekly_job import retry_unsent_weekly
+    from digest.weekly.maillog import record_sent
+
+    settings = make_settings(tmp_path / "data")
+    settings.data_dir.mkdir()
+    log_file = settings.data_dir / "weekly-sent.log"
+    record_sent(settings.data_dir, "2026-W45", "readers", MONDAY, "<w45@example.org>")
+    assert log_file.stat().st_mode & 0o777 == 0o600
+    settings.data_dir.chmod(0o2770)  # made the team's
+    database = open_service_database(settings)
+    try:
+        retry_unsent_weekly(settings, database, AsyncIOScheduler())  # the owner's next start
+    finally:
+        database.dispose()
+    assert oct(log_file.stat().st_mode & 0o777) == oct(0o660)

@@ -174,9 +174,10 @@ def _make_owner_only(path: Path) -> None:
     0644): whoever reads it can sign in and sign approval links. It is made owner-only (in a folder shared with a
     group: owner and group), and the log says so."""
     mode = readable_by_others(path)
-    if mode is None:
-        return
     wanted = _private_mode(path.parent)
+    if mode is None:
+        _open_to_group(path, wanted)
+        return
     who, now = ("users outside its group", "owner and group only") if wanted == 0o640 else ("other users", "owner-only")
     try:
         path.chmod(wanted)
@@ -195,6 +196,18 @@ def _make_owner_only(path: Path) -> None:
         log.warning("%s was readable by %s (mode %s); %s (%04o) now", path, who, mode, now, wanted)
     else:
         log.warning("%s was readable by other users (mode %s); it is owner-only (0600) now", path, mode)
+
+
+def _open_to_group(path: Path, wanted: int) -> None:
+    """A secrets file written owner-only before its folder was made a group's (the usual way a team comes to share
+    one) is made readable by that group, as a new one there is: the other members' commands sign with it too."""
+    try:
+        info = path.stat()
+        if wanted == 0o640 and not info.st_mode & stat.S_IRGRP and info.st_uid == os.geteuid():
+            path.chmod(wanted)
+            log.info("%s is in a folder shared with its group: readable by that group (0640) now", path)
+    except OSError:  # another member's file, or gone: as it was
+        return
 
 
 def _with_stored(settings: Settings, values: dict[str, str | None], model: type[_Checked]) -> _Checked:

@@ -73,7 +73,8 @@ def poll_again_when_late(settings: Settings, scheduler: Any, summary: PollSummar
     at = late_poll_at(now)
     if at is None or not any(report.awaiting for report in summary.sources):
         return
-    if schedule_late_poll(scheduler, at, feed_replaced_at(now)):
+    # A quiet poll (an empty feed past 04:00, taken for a holiday) went fine: a retry after it would not poll.
+    if schedule_late_poll(scheduler, at, feed_replaced_at(now), retried=summary.outcome != PollOutcome.OK):
         log.info("poll: today's arXiv announcement has not come yet (arXiv is late); the poll is tried once more at "
                  "%s UTC", f"{at.astimezone(UTC):%Y-%m-%d %H:%M}")  # fmt: skip
 

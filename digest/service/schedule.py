@@ -232,10 +232,12 @@ def schedule_poll_after_busy(scheduler: AsyncIOScheduler, busy_until: datetime, 
     return at
 
 
-def schedule_late_poll(scheduler: AsyncIOScheduler, at: datetime, before: datetime) -> bool:
+def schedule_late_poll(scheduler: AsyncIOScheduler, at: datetime, before: datetime, *, retried: bool = True) -> bool:
     """One more poll at `at` of a day whose announcement had not come (arXiv late), when no retry or poll comes
-    before the day's feed gives way at `before` (the last planned one of the day decides); whether it was added."""
-    planned = [scheduler.get_job(job_id) for job_id in ("poll", "poll-retry", POLL_RETRY_AFTER_ID, POLL_LATE_ID)]
+    before the day's feed gives way at `before` (the last planned one of the day decides); whether it was added.
+    `retried`: whether a retry would poll at all (it does only after a poll that did not go fine)."""
+    retries = ("poll-retry", POLL_RETRY_AFTER_ID) if retried else ()
+    planned = [scheduler.get_job(job_id) for job_id in ("poll", *retries, POLL_LATE_ID)]
     if any(job is not None and job.next_run_time is not None and job.next_run_time < before for job in planned):
         return False
     scheduler.add_job(
@@ -243,7 +245,8 @@ def schedule_late_poll(scheduler: AsyncIOScheduler, at: datetime, before: dateti
         DateTrigger(at),
         id=POLL_LATE_ID,
         name=POLL_LATE_ID,
-        misfire_grace_time=POLL_MISFIRE_GRACE,
+        # Missed (the service down over it): run late only while the day's feed holds; after, it would poll for nothing.
+        misfire_grace_time=max(1, int((before - at).total_seconds())),
         replace_existing=True,
     )
     return True

@@ -30,7 +30,8 @@ def make_private(path: Path) -> None:
             os.fchmod(handle, wanted)  # the umask (022) would leave a shared folder's group read-only
         finally:
             os.close(handle)
-    fixed = []
+    fixed: list[str] = []
+    opened: list[str] = []
     for found in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
         try:
             mode = stat.S_IMODE(found.stat().st_mode)
@@ -40,9 +41,23 @@ def make_private(path: Path) -> None:
             with contextlib.suppress(OSError):  # another user's file: not ours to change
                 found.chmod(wanted)
                 fixed.append(f"{found.name} (mode {mode:04o})")
+        elif shared and mode & 0o060 != 0o060 and _own(found):  # made before the folder was the group's
+            with contextlib.suppress(OSError):
+                found.chmod(wanted)
+                opened.append(f"{found.name} (mode {mode:04o})")
+    if opened:
+        log.info("%s is shared with its group: %s opened to it (0660)", path.parent, ", ".join(opened))
     if fixed:
         who = "users outside its group; owner and group only (0660)" if shared else "other users; owner-only (0600)"
         log.warning("%s: %s readable by %s now", path.parent, ", ".join(fixed), who)
+
+
+def _own(path: Path) -> bool:
+    """Whether this user owns `path` (only its owner may change its mode; another member's file is theirs)."""
+    try:
+        return path.stat().st_uid == os.geteuid()
+    except OSError:
+        return False
 
 
 def open_lock(path: Path) -> int:

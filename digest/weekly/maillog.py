@@ -42,6 +42,15 @@ def _open(path: Path, flags: int) -> int:
     return handle
 
 
+def _open_to_group(path: Path) -> None:
+    """A log written owner-only before its folder was made a group's is made the group's too, by its owner (at each
+    start, and before each send): the other members' sends read and append to it."""
+    with contextlib.suppress(OSError):  # another member's file: theirs to change
+        info = path.stat()
+        if shared_with_group(path.parent) and info.st_mode & 0o060 != 0o060 and info.st_uid == os.geteuid():
+            path.chmod(0o660)
+
+
 def record_sent(data_dir: Path, week: str, edition: str, when: datetime, message_id: str) -> None:
     """Appends the edition's line (no address: only who may read the data folder reads it, and no reader's name
     need be in it). A failure to write it is logged: the database still has the send."""
@@ -67,7 +76,10 @@ def seed(data_dir: Path, sends: Sequence[tuple[str, str, datetime, str]]) -> int
     upgrade. Created whole or not at all, and never over a log that is there (whose deleted lines are wanted so).
     How many lines it wrote; a failure to write is logged, as record_sent's is."""
     path = mail_log(data_dir)
-    if not sends or path.exists():
+    if path.exists():
+        _open_to_group(path)
+        return 0
+    if not sends:
         return 0
     draft = path.with_name(f"{NAME}.new")
     try:

@@ -32,6 +32,7 @@ from digest.weekly.ledger import (
     mark_failed,
     mark_logged,
     owed,
+    sent_editions,
     week_state,
 )
 
@@ -70,6 +71,8 @@ def send_week(
         return SendOutcome(name, edition, "quiet-skipped", "a quiet week, and weekly.send_quiet_week is off")
     if not claim_week(database, name, now, edition=edition, ignore_backoff=ignore_backoff):
         return _not_claimed(database, name, edition)
+    # A send from the command line may be the upgraded release's first: the log starts whole, not with this send.
+    keep_mail_log(settings, database)
     logged = maillog.logged_send(settings.data_dir, name, edition)
     if logged is not None and mark_logged(database, name, edition, logged.sent_at, logged.message_id):
         # The database forgot a send the log beside it kept: restored from an older copy (or copied). Not again.
@@ -102,6 +105,14 @@ def send_week(
     maillog.record_sent(settings.data_dir, name, edition, now, delivery.message_id)
     log.info("weekly %s %s: email sent to %d recipient(s)", name, edition, len(delivery.accepted))
     return SendOutcome(name, edition, "sent", sent)
+
+
+def keep_mail_log(settings: Settings, database: Database) -> None:
+    """A data folder with no weekly-sent.log (made by a release before it) gets one from the database's record, so
+    that a backup restored later does not send readers again what they had before the upgrade."""
+    written = maillog.seed(settings.data_dir, sent_editions(database))
+    if written:
+        log.info("weekly: wrote %s from the database's record of the %d editions sent", maillog.NAME, written)
 
 
 NAMED_RECIPIENTS = 3  # a few recipients are named in the outcome (and the service's log line); a list is counted

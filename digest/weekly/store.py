@@ -24,18 +24,19 @@ from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
 from digest.templating import template_error_line
-from digest.weekly import maillog
 from digest.weekly.contents import load_digest, write_markdown
 from digest.weekly.issue import EDITIONS, Edition, IsoWeek, last_complete_week
-from digest.weekly.ledger import DONE, FAILED, GIVEN_UP, SENDING, STALE_CLAIM, sent_editions
-from digest.weekly.sending import SendOutcome, not_emailed, send_week
+from digest.weekly.ledger import DONE, FAILED, GIVEN_UP, SENDING, STALE_CLAIM
+from digest.weekly.sending import SendOutcome, keep_mail_log, not_emailed, send_week
 
-# Sending one edition lives in sending.py: send_week, SendOutcome and not_emailed are importable from here as before.
+# Sending one edition lives in sending.py: send_week, SendOutcome, not_emailed and keep_mail_log are importable from
+# here as before.
 __all__ = [
     "CATCH_UP_WEEKS",
     "SendOutcome",
     "WeeklyResult",
     "give_up_stale_weeks",
+    "keep_mail_log",
     "not_emailed",
     "run_weekly_job",
     "send_week",
@@ -192,14 +193,6 @@ def write_editions(settings: Settings, database: Database, week: IsoWeek, now: d
         except TemplateError as exc:  # a template of one's own that parses but fails: the email may still go
             log.error("weekly %s: the %s' Markdown was not written: %s", week, edition, template_error_line(exc))
     return paths
-
-
-def keep_mail_log(settings: Settings, database: Database) -> None:
-    """A data folder with no weekly-sent.log (made by a release before it) gets one from the database's record, so
-    that a backup restored later does not send readers again what they had before the upgrade."""
-    written = maillog.seed(settings.data_dir, sent_editions(database))
-    if written:
-        log.info("weekly: wrote %s from the database's record of the %d editions sent", maillog.NAME, written)
 
 
 def run_weekly_job(
