@@ -182,6 +182,34 @@ async def test_a_host_that_asks_to_be_left_alone_is_not_asked_again_in_the_pass(
     assert states[elsewhere].last_outcome == "fetched"
 
 
+@pytest.mark.asyncio
+async def test_a_dead_network_is_retried_for_one_feed_not_for_each(tmp_path: Path, unused_tcp_port: int) -> None:
+    """arXiv's address refused every connection: each of its categories went through its own round of retries and
+    back-off (minutes of waiting per category in a real pass), though the first round had shown nothing answers."""
+    dead = [f"http://127.0.0.1:{unused_tcp_port}/rss/{category}" for category in ("cs.CV", "cs.LG", "cs.AI")]
+    async with ArxivServer() as arxiv:
+        elsewhere = arxiv.serve_file("/rss/cs.CL", CL).replace("127.0.0.1", "localhost")
+        sources = [*dead, elsewhere]
+        config = (
+            f"[arxiv]\nsources = {sources!r}\nmin_interval_seconds = 0\nmax_retries = 2\n"
+            "api_url = 'http://127.0.0.1:9/api/query'\n".replace("'", '"')
+        )
+        settings = make_settings(tmp_path / "data", config)
+        database = open_service_database(settings)
+        clock = FakeClock()
+        try:
+            summary = await run_poll(settings, database, clock=clock)
+            states = feed_states(database)
+        finally:
+            database.dispose()
+    assert summary.outcome == "partial"
+    assert "after 3 attempts" in (states[dead[0]].last_message or "")
+    for later in dead[1:]:
+        assert "not tried, 127.0.0.1 could not be reached" in (states[later].last_message or "")
+    assert states[elsewhere].last_outcome == "fetched"
+    assert sum(clock.sleeps) == 15.0  # one round of back-off (5 s, 10 s), not one per category
+
+
 def dead_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()

@@ -179,8 +179,14 @@ class Fetcher:
                 await pause(self.clock, wait, self.stop)
             except FetchStoppedError as exc:
                 raise FetchStoppedError(f"{source}: {last_problem}; not retried, the service is stopping") from exc
-        busy = URL(source).host if refused else None
-        raise FetchError(f"{source}: {last_problem} after {attempts} attempts", busy_host=busy)
+        # Every try lost on the way (refused, timed out, dropped): the host is as unreachable as an unresolved one,
+        # and its other feeds would each wait through the same round of retries for nothing.
+        host = URL(source).host
+        raise FetchError(
+            f"{source}: {last_problem} after {attempts} attempts",
+            busy_host=host if refused else None,
+            unreachable_host=None if refused else host,
+        )
 
     async def _asked_in_turn(self, turn: Turn, source: str, etag: str | None, last_modified: str | None) -> FetchResult:
         """The answer, unless the host asked (in an earlier pass or another process) to be left alone till later;
