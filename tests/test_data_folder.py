@@ -369,3 +369,43 @@ def test_a_used_data_folder_later_shared_with_a_group_opens_its_database_and_sec
     ensure_secrets(settings)
     modes = {name: (data / name).stat().st_mode & 0o777 for name in ("digest.sqlite3", "secrets.json")}
     assert modes == {"digest.sqlite3": 0o660, "secrets.json": 0o640}, {k: oct(v) for k, v in modes.items()}
+
+
+def test_a_used_data_folder_later_shared_with_a_group_opens_its_lock_files_and_arxiv_turn_to_that_group(
+    tmp_path: Path,
+) -> None:
+    """One maintainer used the folder alone (service.lock, .secrets.json.lock and arxiv.turn 0644), then made it the
+    team's (`chmod 2770`). Another member's process could not open arxiv.turn, so it kept its own 3-second spacing
+    and a service and a command of different users asked arXiv within 3 s of each other. Now the owner's next start
+    opens them to the group (0664), as new ones in a shared folder are, and still to no one else for writing."""
+    from digest.arxiv.fetcher import Fetcher
+    from digest.config import ArxivSettings
+    from digest.config.secretstore import ensure_secrets
+    from digest.service.wiring import open_service_database
+    from digest.storage.datalock import lock_data_folder
+    from tests.arxiv_server import ArxivServer, FakeClock
+
+    data = tmp_path / "data"
+    settings = make_settings(data)
+
+    async def fetch_once() -> None:
+        arxiv = ArxivSettings(contact="maintainers@example.org", min_interval_seconds=3.0)
+        async with ArxivServer() as server, Fetcher(arxiv, clock=FakeClock(), turn_file=data / "arxiv.turn") as fetch:
+            await fetch.fetch(server.url("/api/query?id_list=2504.11695"))
+
+    names = ("service.lock", ".secrets.json.lock", "arxiv.turn")
+    previous = os.umask(0o022)
+    try:
+        open_service_database(settings).dispose()
+        ensure_secrets(settings)
+        lock_data_folder(data).release()
+        asyncio.run(fetch_once())
+        assert {(data / name).stat().st_mode & 0o777 for name in names} == {0o644}
+
+        data.chmod(0o2770)  # made the team's
+        open_service_database(settings).dispose()  # the owner's next start
+        ensure_secrets(settings)
+    finally:
+        os.umask(previous)
+    modes = {name: oct((data / name).stat().st_mode & 0o777) for name in names}
+    assert modes == dict.fromkeys(names, oct(0o664)), modes

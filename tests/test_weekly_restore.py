@@ -3,9 +3,13 @@ editions they already have."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import pytest
 
 from digest.service.wiring import open_service_database
 from digest.weekly.store import run_weekly_job
@@ -138,7 +142,7 @@ def test_a_data_folder_from_before_the_mail_log_gets_it_at_start_so_a_later_rest
         ("2026-W49", "sent"),
     ]
     assert log_file.stat().st_mode & 0o777 == 0o600
-    assert not (settings.data_dir / "weekly-sent.log.new").exists()
+    assert not list(settings.data_dir.glob("weekly-sent.log.*"))  # no draft left behind
 
 
 def test_a_mail_log_that_is_there_is_never_written_over_from_the_database(tmp_path: Path) -> None:
@@ -221,3 +225,43 @@ def test_the_mail_log_of_a_used_data_folder_later_shared_with_a_group_is_opened_
     finally:
         database.dispose()
     assert oct(log_file.stat().st_mode & 0o777) == oct(0o660)
+
+
+def test_two_starts_writing_the_mail_log_at_once_do_not_lose_a_send_recorded_in_between(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The service's start and a `digest weekly --send` from cron both write the log from the database when there is
+    none. Both used the draft `weekly-sent.log.new`: the second, opening it after the first had made it the log,
+    emptied the log and lost the W47 line recorded in between, so a restored backup mailed W47 to readers again."""
+    from digest.weekly import maillog
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    sends = [("2026-W45", "readers", MONDAY, "<w45@x>"), ("2026-W46", "readers", MONDAY, "<w46@x>")]
+    real_open, real_link = os.open, os.link
+    second_waiting, first_linked = threading.Event(), threading.Event()
+
+    def gated_open(path: str, flags: int, mode: int = 0o777) -> int:
+        if threading.current_thread() is second and not first_linked.is_set():
+            second_waiting.set()  # the second start found no log, and is about to write its draft
+            first_linked.wait(10)
+        return real_open(path, flags, mode)
+
+    def link_then_send(source: str, target: str) -> None:
+        real_link(source, target)
+        if threading.current_thread() is threading.main_thread() and not first_linked.is_set():
+            maillog.record_sent(folder, "2026-W47", "readers", MONDAY, "<w47@x>")  # the cron send, just now
+            first_linked.set()
+            second.join(10)
+
+    second = threading.Thread(target=maillog.seed, args=(folder, sends))
+    monkeypatch.setattr(maillog.os, "open", gated_open)
+    monkeypatch.setattr(maillog.os, "link", link_then_send)
+    second.start()
+    assert second_waiting.wait(10)
+    maillog.seed(folder, sends)
+    monkeypatch.undo()
+
+    weeks = [line.split("\t")[0] for line in (folder / "weekly-sent.log").read_text(encoding="utf-8").splitlines()]
+    assert weeks == ["2026-W45", "2026-W46", "2026-W47"]
+    assert sorted(path.name for path in folder.iterdir()) == ["weekly-sent.log"]

@@ -45,11 +45,27 @@ def make_private(path: Path) -> None:
             with contextlib.suppress(OSError):
                 found.chmod(wanted)
                 opened.append(f"{found.name} (mode {mode:04o})")
+    if shared:
+        opened += _open_locks_to_group(path.parent)
     if opened:
-        log.info("%s is shared with its group: %s opened to it (0660)", path.parent, ", ".join(opened))
+        log.info("%s is shared with its group: %s opened to it (0660, locks 0664)", path.parent, ", ".join(opened))
     if fixed:
         who = "users outside its group; owner and group only (0660)" if shared else "other users; owner-only (0600)"
         log.warning("%s: %s readable by %s now", path.parent, ", ".join(fixed), who)
+
+
+def _open_locks_to_group(folder: Path) -> list[str]:
+    """Lock files and arxiv.turn made (0644) before the folder was the group's are opened to it (0664) by their owner:
+    another member's process cannot open them for writing otherwise, and without arxiv.turn keeps its own spacing of
+    requests to arXiv, so a service and a command of different users could ask arXiv within 3 seconds."""
+    opened = []
+    for found in sorted((*folder.glob("*.lock"), folder / "arxiv.turn")):
+        with contextlib.suppress(OSError):  # gone, or another member's file: theirs to change
+            mode = stat.S_IMODE(found.stat().st_mode)
+            if mode & 0o060 != 0o060 and _own(found):
+                found.chmod(0o664)
+                opened.append(f"{found.name} (mode {mode:04o})")
+    return opened
 
 
 def _own(path: Path) -> bool:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -81,23 +82,28 @@ def seed(data_dir: Path, sends: Sequence[tuple[str, str, datetime, str]]) -> int
         return 0
     if not sends:
         return 0
-    draft = path.with_name(f"{NAME}.new")
+    # A draft of its own: the service's start and a cron `weekly --send` may both write the log at once, and a shared
+    # draft name, truncated by the second after the first made it the log, emptied the log of a send recorded between.
+    draft = path.with_name(f"{NAME}.{secrets.token_hex(8)}.new")
     try:
-        handle = _open(draft, os.O_TRUNC)
+        handle = _open(draft, os.O_EXCL)
+    except OSError as exc:
+        log.warning("weekly: could not write %s from the database's record of sent editions: %s", path, exc)
+        return 0
+    try:
         try:
             os.write(handle, "".join(_line(*send) for send in sends).encode("utf-8"))
             os.fsync(handle)
         finally:
             os.close(handle)
-        try:
-            os.link(draft, path)  # only if there is still no log: a send recorded meanwhile is not written over
-        except FileExistsError:
-            return 0
-        finally:
-            draft.unlink(missing_ok=True)
+        os.link(draft, path)  # only if there is still no log: a send recorded meanwhile is not written over
+    except FileExistsError:
+        return 0
     except OSError as exc:
         log.warning("weekly: could not write %s from the database's record of sent editions: %s", path, exc)
         return 0
+    finally:
+        draft.unlink(missing_ok=True)
     return len(sends)
 
 
