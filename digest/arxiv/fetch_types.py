@@ -9,14 +9,22 @@ from dataclasses import dataclass
 class FetchError(Exception):
     """The source could not be read (network, refusal, too large); the message is one line.
 
-    `unreachable_host` is set when the host name could not be resolved or no try reached it, and `busy_host` when
-    the host kept answering 429 or 5xx past the retries (or asked to wait longer than a pass does): no other source
-    on it is worth a try in this pass."""
+    `unreachable_host` is set when the host name could not be resolved (`unresolved`) or no try reached it, and
+    `busy_host` when the host kept answering 429 or 5xx past the retries (or asked to wait longer than a pass does):
+    no other source on it is worth a try in this pass."""
 
-    def __init__(self, message: str, *, unreachable_host: str | None = None, busy_host: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        unreachable_host: str | None = None,
+        busy_host: str | None = None,
+        unresolved: bool = False,
+    ) -> None:
         super().__init__(" ".join(message.split())[:500])
         self.unreachable_host = unreachable_host
         self.busy_host = busy_host
+        self.unresolved = unresolved
 
 
 class FetchStoppedError(FetchError):

@@ -150,7 +150,9 @@ class Fetcher:
                     result = await self._asked_in_turn(turn, source, etag, last_modified)
             except aiohttp.ClientConnectorDNSError as exc:
                 host = URL(source).host
-                raise FetchError(f"{source}: cannot resolve {host} ({exc.os_error})", unreachable_host=host) from exc
+                raise FetchError(
+                    f"{source}: cannot resolve {host} ({exc.os_error})", unreachable_host=host, unresolved=True
+                ) from exc
             except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
                 last_problem, refused = describe(exc), False
             except (aiohttp.ClientError, ValueError, UnicodeError) as exc:

@@ -165,7 +165,7 @@ async def _poll_sources(
             return True
         except FetchError as exc:
             if exc.unreachable_host:
-                how = "resolved" if "cannot resolve" in str(exc) else "reached"
+                how = "resolved" if exc.unresolved else "reached"
                 left_alone[exc.unreachable_host] = f"{exc.unreachable_host} could not be {how} (arXiv unreachable)"
             elif exc.busy_host:
                 left_alone[exc.busy_host] = f"{exc.busy_host} asked to be left alone (busy) and is not asked again now"
