@@ -155,6 +155,20 @@ def shared_with_group(folder: Path) -> bool:
         return False
 
 
+def open_to_group(path: Path, mode: int) -> bool:
+    """A file of this user's made before its folder was made a group's (without the group's share of `mode`) is given
+    `mode`; whether it was. Another member's file, or one gone, is left as it is: theirs to change."""
+    group = mode & 0o070
+    try:
+        info = path.stat()
+        if info.st_mode & group == group or info.st_uid != os.geteuid():
+            return False
+        path.chmod(mode)
+    except OSError:
+        return False
+    return True
+
+
 def _private_mode(folder: Path) -> int:
     return 0o640 if shared_with_group(folder) else 0o600
 
@@ -201,13 +215,8 @@ def _make_owner_only(path: Path) -> None:
 def _open_to_group(path: Path, wanted: int) -> None:
     """A secrets file written owner-only before its folder was made a group's (the usual way a team comes to share
     one) is made readable by that group, as a new one there is: the other members' commands sign with it too."""
-    try:
-        info = path.stat()
-        if wanted == 0o640 and not info.st_mode & stat.S_IRGRP and info.st_uid == os.geteuid():
-            path.chmod(wanted)
-            log.info("%s is in a folder shared with its group: readable by that group (0640) now", path)
-    except OSError:  # another member's file, or gone: as it was
-        return
+    if wanted == 0o640 and open_to_group(path, wanted):
+        log.info("%s is in a folder shared with its group: readable by that group (0640) now", path)
 
 
 def _with_stored(settings: Settings, values: dict[str, str | None], model: type[_Checked]) -> _Checked:

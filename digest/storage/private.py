@@ -11,7 +11,7 @@ import os
 import stat
 from pathlib import Path
 
-from digest.config.secretstore import shared_with_group
+from digest.config.secretstore import open_to_group, shared_with_group
 
 log = logging.getLogger("digest.storage.db")
 
@@ -41,10 +41,8 @@ def make_private(path: Path) -> None:
             with contextlib.suppress(OSError):  # another user's file: not ours to change
                 found.chmod(wanted)
                 fixed.append(f"{found.name} (mode {mode:04o})")
-        elif shared and mode & 0o060 != 0o060 and _own(found):  # made before the folder was the group's
-            with contextlib.suppress(OSError):
-                found.chmod(wanted)
-                opened.append(f"{found.name} (mode {mode:04o})")
+        elif shared and open_to_group(found, wanted):  # made before the folder was the group's
+            opened.append(f"{found.name} (mode {mode:04o})")
     if shared:
         opened += _open_locks_to_group(path.parent)
     if opened:
@@ -60,20 +58,11 @@ def _open_locks_to_group(folder: Path) -> list[str]:
     requests to arXiv, so a service and a command of different users could ask arXiv within 3 seconds."""
     opened = []
     for found in sorted((*folder.glob("*.lock"), folder / "arxiv.turn")):
-        with contextlib.suppress(OSError):  # gone, or another member's file: theirs to change
+        with contextlib.suppress(OSError):  # gone
             mode = stat.S_IMODE(found.stat().st_mode)
-            if mode & 0o060 != 0o060 and _own(found):
-                found.chmod(0o664)
+            if open_to_group(found, 0o664):
                 opened.append(f"{found.name} (mode {mode:04o})")
     return opened
-
-
-def _own(path: Path) -> bool:
-    """Whether this user owns `path` (only its owner may change its mode; another member's file is theirs)."""
-    try:
-        return path.stat().st_uid == os.geteuid()
-    except OSError:
-        return False
 
 
 def open_lock(path: Path) -> int:

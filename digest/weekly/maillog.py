@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from digest.clock import as_utc
-from digest.config.secretstore import shared_with_group
+from digest.config.secretstore import open_to_group, shared_with_group
 
 log = logging.getLogger("digest.weekly.store")
 NAME = "weekly-sent.log"
@@ -46,10 +46,8 @@ def _open(path: Path, flags: int) -> int:
 def _open_to_group(path: Path) -> None:
     """A log written owner-only before its folder was made a group's is made the group's too, by its owner (at each
     start, and before each send): the other members' sends read and append to it."""
-    with contextlib.suppress(OSError):  # another member's file: theirs to change
-        info = path.stat()
-        if shared_with_group(path.parent) and info.st_mode & 0o060 != 0o060 and info.st_uid == os.geteuid():
-            path.chmod(0o660)
+    if shared_with_group(path.parent):
+        open_to_group(path, 0o660)
 
 
 def record_sent(data_dir: Path, week: str, edition: str, when: datetime, message_id: str) -> None:
