@@ -45,6 +45,16 @@ class Known:
     status: str | None
     relevant: bool = False
 
+    @property
+    def suggestion_adds(self) -> bool:
+        """Whether a reader's suggestion of it may ask arXiv or add to the review queue: a paper new here, or one
+        waiting in the second tier. One the list holds, one in the queue or decided is answered from the database."""
+        from digest.storage.models import PENDING
+
+        if self.listed is not None:
+            return False
+        return self.candidate_id is None or (self.status == PENDING and not self.relevant)
+
 
 @dataclass(frozen=True)
 class Stored:

@@ -67,7 +67,8 @@ async def suggest_submit(request: web.Request) -> web.Response:
     # Only what may ask arXiv or add to the review queue counts for everyone: many readers suggesting a paper the list
     # or the queue holds already (one that went round social media) must not pause the form for all. A bot's honeypot
     # hits do not count for everyone either: they would pause the form for the readers.
-    adds = arxiv_id is not None and not honeypot and _may_add(await _known(context, arxiv_id))
+    known = await _known(context, arxiv_id) if arxiv_id is not None and not honeypot else None
+    adds = known is not None and known.suggestion_adds
     # Checked again after that read: from here to the counts nothing awaits, so parallel posts cannot all pass first.
     refused = _throttled(request, context, address, form)
     if refused is not None:
@@ -83,10 +84,10 @@ async def suggest_submit(request: web.Request) -> web.Response:
     if form.get(HONEYPOT):
         log.info("suggest: a filled honeypot from %s; nothing stored", address)
         return render(request, "suggested.html", outcome="queued", arxiv_id=None)
-    if arxiv_id is None:
+    if arxiv_id is None or known is None:
         return _form_error(request, 400, f"That is not an arXiv ID or URL: {paper_add.EXAMPLE}.", form)
     try:
-        outcome = await queue_suggestion(context, arxiv_id, form.get("note", ""))
+        outcome = await queue_suggestion(context, arxiv_id, form.get("note", ""), known)
     except paper_add.AddError as exc:
         if exc.status != UNREACHABLE:
             return _form_error(request, exc.status, str(exc), form)
@@ -114,14 +115,6 @@ async def _known(context: WebContext, arxiv_id: str) -> paper_add.Known:
     return await asyncio.to_thread(paper_add.known_paper, context.database, arxiv_id, None)
 
 
-def _may_add(known: paper_add.Known) -> bool:
-    """Whether a suggestion of the paper may ask arXiv or add to the review queue: a paper new here, or one waiting
-    in the second tier. One the list holds, one in the queue or decided is answered from the database alone."""
-    if known.listed is not None:
-        return False
-    return known.candidate_id is None or (known.status == PENDING and not known.relevant)
-
-
 def _too_many(request: web.Request, form: dict[str, str], wait: timedelta, error: str) -> web.Response:
     """429 with the form as it was sent, how many minutes to wait in `error`'s {}, and a Retry-After."""
     response = _form_error(request, 429, error.format(max(1, math.ceil(wait.total_seconds() / 60))), form)
@@ -129,10 +122,9 @@ def _too_many(request: web.Request, form: dict[str, str], wait: timedelta, error
     return response
 
 
-async def queue_suggestion(context: WebContext, arxiv_id: str, note: str) -> str:
+async def queue_suggestion(context: WebContext, arxiv_id: str, note: str, known: paper_add.Known) -> str:
     """'listed', 'known' (a candidate in the review queue or decided already) or 'queued' (new, or raised from the
-    second tier); AddError when arXiv cannot give the paper."""
-    known = await asyncio.to_thread(paper_add.known_paper, context.database, arxiv_id, None)
+    second tier); AddError when arXiv cannot give the paper. `known`: what the database held when the form came."""
     if known.listed is not None:
         return "listed"
     if known.candidate_id is not None:
