@@ -90,14 +90,11 @@ async def test_a_check_mark_after_a_reject_made_elsewhere_does_not_overturn_it_a
     assert [tuple(entry) for entry in log] == [("reject", elsewhere, True), ("approve", "discord", False)]
 
 
-@pytest.mark.asyncio
-async def test_a_reaction_made_before_its_author_was_a_maintainer_does_not_decide_when_they_become_one(
+async def eve_reacted_then_promoted(
     fake: FakeDiscord, db: Database, bot_settings: Settings
-) -> None:
-    """eve, a reader, put ✅ on a paper she liked; months later the server gave her the maintainer role, and the bot's
-    next restart read her old ✅ as a maintainer's new reaction and approved the paper. A reaction counts only if its
-    author was a maintainer when it was made: to decide now, she reacts again."""
-    paper = real_papers()[0]
+) -> tuple[int, int, tuple[int, int], FakeMember]:
+    """eve, a reader, puts ✅ on the first candidate (a maintainer's later ❌ on a second shows hers was handled); the
+    bot stops and eve is given the maintainer role. Her candidate and its message, the second's, and eve now."""
     async with running(bot_settings, db) as bot:
         candidate_id, mid = await posted_candidate(fake, db, bot, 0)
         await fake.react(mid, STRANGER, "✅")
@@ -106,6 +103,18 @@ async def test_a_reaction_made_before_its_author_was_a_maintainer_does_not_decid
         await eventually(lambda: row(db, other).status == "rejected", "the later reaction applied")
     promoted = FakeMember(STRANGER.id, STRANGER.name, (MAINTAINER_ROLE_ID,))
     fake.members = [promoted if m.id == STRANGER.id else m for m in fake.members]
+    return candidate_id, mid, (other, other_mid), promoted
+
+
+@pytest.mark.asyncio
+async def test_a_reaction_made_before_its_author_was_a_maintainer_does_not_decide_when_they_become_one(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """eve, a reader, put ✅ on a paper she liked; months later the server gave her the maintainer role, and the bot's
+    next restart read her old ✅ as a maintainer's new reaction and approved the paper. A reaction counts only if its
+    author was a maintainer when it was made: to decide now, she reacts again."""
+    paper = real_papers()[0]
+    candidate_id, mid, _, promoted = await eve_reacted_then_promoted(fake, db, bot_settings)
     async with running(bot_settings, db):  # start() returns once caught up
         assert row(db, candidate_id).status == "pending"
         await fake.unreact(mid, promoted, "✅")
@@ -125,14 +134,7 @@ async def test_a_reaction_taken_back_and_made_again_at_once_is_one_decision_not_
     paper there, then approved it a second time when the event of her new ✅ arrived, two decisions in her name for
     one reaction. The event of a reaction already counted decides nothing more."""
     paper = real_papers()[0]
-    async with running(bot_settings, db) as bot:
-        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
-        await fake.react(mid, STRANGER, "✅")
-        other, other_mid = await posted_candidate(fake, db, bot, 1)
-        await fake.react(other_mid, MAINTAINER, "❌")  # handled in arrival order: after eve's
-        await eventually(lambda: row(db, other).status == "rejected", "the later reaction applied")
-    promoted = FakeMember(STRANGER.id, STRANGER.name, (MAINTAINER_ROLE_ID,))
-    fake.members = [promoted if m.id == STRANGER.id else m for m in fake.members]
+    candidate_id, mid, (other, other_mid), promoted = await eve_reacted_then_promoted(fake, db, bot_settings)
     async with running(bot_settings, db):
         await fake.unreact(mid, promoted, "✅", online=False)
         await fake.react(mid, promoted, "✅", online=False)
