@@ -92,7 +92,7 @@ def _paper_fields(parsed: ParsedList) -> dict[str, dict[str, Any]]:
                 {
                     "title": entry.title or entry.key,
                     "kind": PAPER_KIND.get(section.kind, "paper"),
-                    "arxiv_id": entry.arxiv_id or entry.badge_arxiv_id or entry.text_arxiv_id,
+                    "arxiv_id": entry.paper_arxiv_id,
                     "url": entry.url,
                     "code_url": entry.code_url,
                     "published": entry.published,

@@ -75,6 +75,12 @@ class ParsedEntry:
         return arxiv_id_from_url(self.badge_url) if self.badge_url else None
 
     @property
+    def paper_arxiv_id(self) -> str | None:
+        """The paper the entry is for, as the list is read: its title link's arXiv ID, else its badge's, else the one
+        written beside its link. Any form of link names it (abs, pdf, html, Hugging Face, alphaXiv, DOI)."""
+        return self.arxiv_id or self.badge_arxiv_id or self.text_arxiv_id
+
+    @property
     def text_arxiv_id(self) -> str | None:
         """The arXiv ID written in the text of the entry's first line ('arXiv:2501.01234'), not in a note under it."""
         found = _ARXIV_IN_TEXT.search(self.raw.split("\n", 1)[0])

@@ -7,11 +7,13 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
 from digest.awesome.lint import ERROR, Finding
-from digest.titles import arxiv_abs_url
+from digest.awesome.parse import ListFormatError, parse_list
+from digest.titles import arxiv_abs_url, linked_arxiv_ids
 from digest.vocab import Action
 
 SUBJECT_MAX = 200
@@ -65,15 +67,27 @@ def one_line(text: str, limit: int = TITLE_MAX) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
+def listed_papers(text: str) -> Counter[str]:
+    """Per arXiv ID, how many of the list's entries are for that paper, as the list is read (paper_arxiv_id): a
+    maintainer links a paper by hand through its pdf, its Hugging Face or alphaXiv page or its DOI as often as through
+    the abs page the service writes. A text the reading refuses counts each paper it links once."""
+    try:
+        parsed = parse_list(text)
+    except ListFormatError:
+        return Counter(linked_arxiv_ids(text))
+    named = (entry.paper_arxiv_id for section in parsed.sections for entry in section.entries)
+    return Counter(arxiv_id for arxiv_id in named if arxiv_id)
+
+
 def changes(decided: list[Decided], before: str, after: str) -> list[Change]:
     """What the batch did to the published file: papers that arrived, moved to another section, or left."""
     found = []
+    listed_before, listed_after = listed_papers(before), listed_papers(after)
     for item in decided:
-        link = f"arxiv.org/abs/{item.arxiv_id}"
-        was, now = link in before, link in after
+        was, now = listed_before[item.arxiv_id], listed_after[item.arxiv_id]
         if item.action == Action.APPROVE and now:
-            # A move leaves a section; a paper put into one more section (its links counted) is an addition.
-            verb = "Move" if was and after.count(link) <= before.count(link) else "Add"
+            # A move leaves a section; a paper put into one more section (its entries counted) is an addition.
+            verb = "Move" if was and now <= was else "Add"
         elif item.action != Action.APPROVE and was and not now:
             verb = "Remove"
         else:
