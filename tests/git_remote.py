@@ -28,6 +28,13 @@ NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 ANN = Actor("ann", "1001", "discord")
 TYPO_OLD = "**Spatial Reasoning 4 VLMs**"
 TYPO_NEW = "**Spatial Reasoning for VLMs**"
+# How maintainers link a paper by hand, other than the abs link the service writes: {id} is the paper's arXiv ID.
+HAND_LINKS = {
+    "pdf": "https://arxiv.org/pdf/{id}v2.pdf",
+    "huggingface": "https://huggingface.co/papers/{id}",
+    "alphaxiv": "https://www.alphaxiv.org/abs/{id}",
+    "doi": "https://doi.org/10.48550/arXiv.{id}",
+}
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -70,6 +77,12 @@ class Remote:
         readme.write_text(text.replace(old, new, 1), encoding="utf-8")
         git(self.work, "commit", "--quiet", "-am", subject)
         git(self.work, "push", "--quiet", "origin", "HEAD:main")
+
+    def relink(self, arxiv_id: str, form: str) -> None:
+        """A maintainer's hand edit: every abs link of the paper (its title's and its badge's) made `form`."""
+        abs_url = f"https://arxiv.org/abs/{arxiv_id}"
+        while abs_url in self.readme():
+            self.push_edit(abs_url, form.format(id=arxiv_id), "Link the paper another way")
 
 
 def make_remote(root: Path) -> Remote:

@@ -17,15 +17,7 @@ from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.git_remote import ANN, NOW, Remote, git, make_remote, publish_config
-
-# How maintainers link a paper by hand, each with the paper's ID where {id} is.
-HAND_LINKS = {
-    "pdf": "https://arxiv.org/pdf/{id}v2.pdf",
-    "huggingface": "https://huggingface.co/papers/{id}",
-    "alphaxiv": "https://www.alphaxiv.org/abs/{id}",
-    "doi": "https://doi.org/10.48550/arXiv.{id}",
-}
+from tests.git_remote import ANN, HAND_LINKS, NOW, Remote, make_remote, publish_config
 
 
 @pytest.fixture
@@ -51,18 +43,6 @@ def services(database: Database, settings: Settings) -> tuple[Reviewer, Publishe
     return Reviewer(database, settings, clock=lambda: NOW), publisher
 
 
-def relink_by_hand(remote: Remote, arxiv_id: str, form: str) -> None:
-    """A maintainer's commit in their clone: every abs link of the paper (its title's and its badge's) made `form`."""
-    git(remote.work, "pull", "--quiet", "--ff-only", "origin", "main")
-    readme = remote.work / "README.md"
-    text = readme.read_text(encoding="utf-8")
-    abs_url = f"https://arxiv.org/abs/{arxiv_id}"
-    assert abs_url in text
-    readme.write_text(text.replace(abs_url, HAND_LINKS[form].format(id=arxiv_id)), encoding="utf-8")
-    git(remote.work, "commit", "--quiet", "-am", "Link the paper's pdf")
-    git(remote.work, "push", "--quiet", "origin", "HEAD:main")
-
-
 def approved_then_relinked(
     database: Database, reviewer: Reviewer, publisher: Publisher, remote: Remote, form: str, title: str | None = None
 ) -> tuple[int, str]:
@@ -74,7 +54,7 @@ def approved_then_relinked(
     candidate_id = insert_candidate(database, paper, **({"title": title} if title else {}))
     reviewer.decide(candidate_id, "approve", ANN)
     assert publisher.publish().outcome == PUBLISHED
-    relink_by_hand(remote, arxiv_id, form)
+    remote.relink(arxiv_id, HAND_LINKS[form])
     assert publisher.publish().outcome == UNCHANGED
     return candidate_id, arxiv_id
 

@@ -11,12 +11,11 @@ from enum import StrEnum
 from typing import Any
 
 from digest.awesome.entry import escape_text
-from digest.publish.rules import Change, one_line
+from digest.publish.rules import Change, listed_papers, one_line
 from digest.titles import arxiv_abs_url
 
 BRANCH_PREFIX = "awesome-digest/updates"
 _BRANCH_NUMBER = re.compile(r"-(\d+)$")
-_ARXIV_LINK = re.compile(r"arxiv\.org/abs/([A-Za-z\-.]*/?\d{4,7}(?:\.\d{4,5})?)(?:v\d+)?")
 # '@' would mention a user and '#' link an issue ("closes #1" would even close it on merge): a zero-width joiner
 # after each keeps the text readable and inert.
 _REFERENCE = re.compile(r"([@#])")
@@ -65,14 +64,11 @@ def pull_of(pulls: Sequence[Mapping[str, Any]], branch: str) -> Pull:
     return Pull(PullStanding.MERGED if merged else PullStanding.CLOSED, int(newest["number"]))
 
 
-def linked_ids(text: str) -> set[str]:
-    """The arXiv IDs the list links to (versions aside)."""
-    return set(_ARXIV_LINK.findall(text))
-
-
 def differing_ids(before: str, after: str) -> set[str]:
-    """Papers linked from one text and not the other: what a pull request adds or removes."""
-    return linked_ids(before) ^ linked_ids(after)
+    """Papers with more or fewer entries in one text than in the other (however each entry links its paper): what a
+    pull request adds or removes, a paper the list already holds in another section too."""
+    listed_before, listed_after = listed_papers(before), listed_papers(after)
+    return {arxiv_id for arxiv_id in listed_before | listed_after if listed_before[arxiv_id] != listed_after[arxiv_id]}
 
 
 def inert_markdown(text: str, limit: int = 160) -> str:

@@ -1,0 +1,110 @@
+"""What a pull request names when a paper's entry links it the way maintainers write by hand (its pdf, its Hugging
+Face or alphaXiv page, its DOI) rather than the arXiv abs link the service writes: its title and description on a
+protocol-level fake of GitHub's API, and its commit on the branch of a real bare remote."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from digest.config import Settings
+from digest.publish.publisher import PUBLISHED, UNCHANGED, Publisher
+from digest.publish.pull_publisher import publisher_for
+from digest.review.reviewer import Reviewer
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.fake_forge import FakeForge
+from tests.git_remote import ANN, HAND_LINKS, NOW, Remote, git, make_remote, publish_config
+
+TOKEN = "ghp_PullRequestToken0987654321"
+FIRST, SECOND = "awesome-digest/updates-1", "awesome-digest/updates-2"
+PAPER = real_papers()[0]
+ARXIV_ID, TITLE = str(PAPER["arxiv_id"]), str(PAPER["title"])
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Remote:
+    return make_remote(tmp_path)
+
+
+@pytest.fixture
+def forge(remote: Remote) -> Iterator[FakeForge]:
+    with FakeForge(remote.bare.parent.name, "remote", TOKEN) as fake:
+        yield fake
+
+
+@pytest.fixture
+def settings(tmp_path: Path, remote: Remote, forge: FakeForge) -> Settings:
+    config = publish_config(remote.url) + f'mode = "pull-request"\napi_url = "{forge.url}"\n'
+    return make_settings(tmp_path / "data", config, {"DIGEST_GIT_TOKEN": TOKEN})
+
+
+@pytest.fixture
+def database(settings: Settings) -> Iterator[Database]:
+    database = open_service_database(settings)
+    yield database
+    database.dispose()
+
+
+def services(database: Database, settings: Settings) -> tuple[Reviewer, Publisher]:
+    publisher = publisher_for(database, settings, clock=lambda: NOW)
+    publisher.remember_base()
+    return Reviewer(database, settings, clock=lambda: NOW), publisher
+
+
+def merged_by_maintainers(remote: Remote, forge: FakeForge) -> None:
+    """The service's first pull request merged with the forge's button."""
+    git(remote.work, "pull", "--quiet", "--ff-only", "origin", "main")
+    git(remote.work, "fetch", "--quiet", "origin", FIRST)
+    git(remote.work, "merge", "--quiet", "--no-ff", "-m", "Merge pull request #1", "FETCH_HEAD")
+    git(remote.work, "push", "--quiet", "origin", "HEAD:main")
+    forge.merge(1)
+
+
+@pytest.mark.parametrize("form", sorted(HAND_LINKS))
+def test_a_paper_linked_by_hand_and_taken_out_is_named_in_the_pull_request(
+    form: str, remote: Remote, forge: FakeForge, settings: Settings, database: Database
+) -> None:
+    """The pull request found its papers by their arXiv abs links only: one the maintainers linked through its pdf,
+    Hugging Face, alphaXiv or DOI page was taken out under "Update the list", its description naming no paper."""
+    reviewer, publisher = services(database, settings)
+    candidate_id = insert_candidate(database, PAPER)
+    reviewer.decide(candidate_id, "approve", ANN)
+    assert publisher.publish().outcome == PUBLISHED
+    merged_by_maintainers(remote, forge)
+    remote.relink(ARXIV_ID, HAND_LINKS[form])
+    assert publisher.publish().outcome == UNCHANGED
+    reviewer.decide(candidate_id, "revert", ANN)
+    result = publisher.publish()
+    assert result.outcome == PUBLISHED, result.message
+    assert forge.pulls[2]["head"]["ref"] == SECOND
+    assert forge.pulls[2]["title"] == "Remove 1 paper (awesome-digest)"
+    body = forge.pulls[2]["body"]
+    assert f"- remove [{TITLE}](https://arxiv.org/abs/{ARXIV_ID}) (removed by ann via discord)" in body.splitlines()
+    assert "regenerated" not in body
+    assert git(remote.bare, "log", "-1", "--format=%s", SECOND).strip() == f"Remove 1 paper: {TITLE}"
+
+
+@pytest.mark.parametrize("form", ["abs", *sorted(HAND_LINKS)])
+def test_a_paper_the_list_holds_by_hand_and_approved_into_another_section_is_named_in_the_pull_request(
+    form: str, remote: Remote, forge: FakeForge, settings: Settings, database: Database
+) -> None:
+    """The maintainers list the paper in one section by hand; approved into another, the pull request adds an entry
+    for it. Counted as a paper linked before and after, it was left out (with an abs link by hand as well)."""
+    reviewer, publisher = services(database, settings)
+    link = "https://arxiv.org/abs/{id}" if form == "abs" else HAND_LINKS[form]
+    by_hand = f"+ [{TITLE}]({link.format(id=ARXIV_ID)}) (May. 21, 2025)\n\n"
+    steering = "+ **Diffusion Steering Lens Decoding ViTs**"  # the first entry of the Steering section
+    remote.push_edit(steering, by_hand + steering, "List a paper by hand")
+    assert publisher.publish().outcome == UNCHANGED
+    reviewer.decide(insert_candidate(database, PAPER), "approve", ANN, "Sparse Autoencoder")
+    result = publisher.publish()
+    assert result.outcome == PUBLISHED, result.message
+    assert forge.pulls[1]["title"] == "Add 1 paper (awesome-digest)"
+    line = f"- add [{TITLE}](https://arxiv.org/abs/{ARXIV_ID}) in *Sparse Autoencoder* (approved by ann via discord)"
+    assert line in forge.pulls[1]["body"].splitlines()
+    assert git(remote.bare, "log", "-1", "--format=%s", FIRST).strip() == f"Add 1 paper: {TITLE} (Sparse Autoencoder)"
