@@ -108,3 +108,22 @@ def test_a_paper_the_list_holds_by_hand_and_approved_into_another_section_is_nam
     line = f"- add [{TITLE}](https://arxiv.org/abs/{ARXIV_ID}) in *Sparse Autoencoder* (approved by ann via discord)"
     assert line in forge.pulls[1]["body"].splitlines()
     assert git(remote.bare, "log", "-1", "--format=%s", FIRST).strip() == f"Add 1 paper: {TITLE} (Sparse Autoencoder)"
+
+
+def test_a_paper_moved_to_another_section_is_named_a_move_in_the_pull_request(
+    remote: Remote, forge: FakeForge, settings: Settings, database: Database
+) -> None:
+    """A paper on the target branch approved into another section is linked there as often as before: the pull request
+    that moves it said "Update the list", naming no paper (the commit on its branch named the move)."""
+    reviewer, publisher = services(database, settings)
+    candidate_id = insert_candidate(database, PAPER)
+    reviewer.decide(candidate_id, "approve", ANN)
+    assert publisher.publish().outcome == PUBLISHED
+    merged_by_maintainers(remote, forge)
+    assert publisher.publish().outcome == UNCHANGED
+    reviewer.decide(candidate_id, "approve", ANN, "Steering")
+    assert publisher.publish().outcome == PUBLISHED
+    assert forge.pulls[2]["title"] == "Move 1 paper (awesome-digest)"
+    line = f"- move [{TITLE}](https://arxiv.org/abs/{ARXIV_ID}) in *Steering* (approved by ann via discord)"
+    assert line in forge.pulls[2]["body"].splitlines()
+    assert git(remote.bare, "log", "-1", "--format=%s", SECOND).strip() == f"Move 1 paper: {TITLE} (Steering)"

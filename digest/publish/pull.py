@@ -11,7 +11,7 @@ from enum import StrEnum
 from typing import Any
 
 from digest.awesome.entry import escape_text
-from digest.publish.rules import Change, listed_papers, one_line
+from digest.publish.rules import Change, one_line, paper_entries
 from digest.titles import arxiv_abs_url
 
 BRANCH_PREFIX = "awesome-digest/updates"
@@ -65,10 +65,11 @@ def pull_of(pulls: Sequence[Mapping[str, Any]], branch: str) -> Pull:
 
 
 def differing_ids(before: str, after: str) -> set[str]:
-    """Papers with more or fewer entries in one text than in the other (however each entry links its paper): what a
-    pull request adds or removes, a paper the list already holds in another section too."""
-    listed_before, listed_after = listed_papers(before), listed_papers(after)
-    return {arxiv_id for arxiv_id in listed_before | listed_after if listed_before[arxiv_id] != listed_after[arxiv_id]}
+    """Papers with more or fewer entries in a section of one text than of the other (however each entry links its
+    paper): what a pull request adds, moves or removes, a paper the list already holds in another section too."""
+    listed_before, listed_after = paper_entries(before), paper_entries(after)
+    differing = {listed for listed in listed_before | listed_after if listed_before[listed] != listed_after[listed]}
+    return {arxiv_id for arxiv_id, _section in differing}
 
 
 def inert_markdown(text: str, limit: int = 160) -> str:

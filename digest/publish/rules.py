@@ -67,16 +67,25 @@ def one_line(text: str, limit: int = TITLE_MAX) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
-def listed_papers(text: str) -> Counter[str]:
-    """Per arXiv ID, how many of the list's entries are for that paper, as the list is read (paper_arxiv_id): a
-    maintainer links a paper by hand through its pdf, its Hugging Face or alphaXiv page or its DOI as often as through
-    the abs page the service writes. A text the reading refuses counts each paper it links once."""
+def paper_entries(text: str) -> Counter[tuple[str, str]]:
+    """Per arXiv ID and section name, how many of the list's entries there are for that paper, as the list is read
+    (paper_arxiv_id): a maintainer links a paper by hand through its pdf, its Hugging Face or alphaXiv page or its DOI
+    as often as through the abs page the service writes. A text the reading refuses counts each paper it links once,
+    in no section."""
     try:
         parsed = parse_list(text)
     except ListFormatError:
-        return Counter(linked_arxiv_ids(text))
-    named = (entry.paper_arxiv_id for section in parsed.sections for entry in section.entries)
-    return Counter(arxiv_id for arxiv_id in named if arxiv_id)
+        return Counter((arxiv_id, "") for arxiv_id in linked_arxiv_ids(text))
+    named = ((entry.paper_arxiv_id, section.name) for section in parsed.sections for entry in section.entries)
+    return Counter((arxiv_id, section) for arxiv_id, section in named if arxiv_id)
+
+
+def listed_papers(text: str) -> Counter[str]:
+    """Per arXiv ID, how many of the list's entries are for that paper (see paper_entries)."""
+    counted: Counter[str] = Counter()
+    for (arxiv_id, _section), entries in paper_entries(text).items():
+        counted[arxiv_id] += entries
+    return counted
 
 
 def changes(decided: list[Decided], before: str, after: str) -> list[Change]:
