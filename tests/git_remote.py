@@ -31,6 +31,8 @@ TYPO_NEW = "**Spatial Reasoning for VLMs**"
 # How maintainers link a paper by hand, other than the abs link the service writes: {id} is the paper's arXiv ID.
 HAND_LINKS = {
     "pdf": "https://arxiv.org/pdf/{id}v2.pdf",
+    "html": "https://arxiv.org/html/{id}v1",
+    "export": "http://export.arxiv.org/abs/{id}",
     "huggingface": "https://huggingface.co/papers/{id}",
     "alphaxiv": "https://www.alphaxiv.org/abs/{id}",
     "doi": "https://doi.org/10.48550/arXiv.{id}",
