@@ -105,6 +105,28 @@ class Poster:
             log.info("discord: posted %d candidate(s), %d wait on the review page", posted, waiting)
             return PostReport(posted, waiting, failed)
 
+    async def settle_decided(self) -> None:
+        """Candidates decided elsewhere while Discord failed their post, the next try being for pending ones only: a
+        message Discord kept behind its 5xx is recorded, so it is edited to show the decision (the bot's sync_shown)
+        and its reactions are caught up on; else they are not posted at all."""
+        if self._retries.waiting(POSTING):
+            return
+        async with self._lock:
+            for candidate in await asyncio.to_thread(store.decided_while_sending, self.database):
+                try:
+                    found = await self._sent_before(candidate.id)
+                except discord.HTTPException as exc:
+                    delay = self._retries.failed(POSTING)
+                    log.warning("discord: cannot look for the message of decided candidate %s (trying again in %g s): "
+                                "%s", candidate.id, delay, exc)  # fmt: skip
+                    return
+                if found is None:  # pending again one day, it is posted then
+                    await asyncio.to_thread(store.update, self.database, candidate.id, discord_state="unposted")
+                    continue
+                listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
+                await self._record(candidate, found, listed is not None, shown=False)
+                self.found.append((candidate.id, found.id))
+
     async def _post(self, candidate: Candidate) -> bool | None:
         """Whether Discord took the candidate's message; None when it refuses that message itself (400: AutoMod, a
         limit), which is marked so and not sent again before the bot's next start."""
