@@ -4,6 +4,8 @@ Discord on 127.0.0.1, a real SQLite file and the list Markdown the Reviewer writ
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from sqlalchemy import select
 
@@ -107,3 +109,50 @@ async def test_a_candidate_decided_on_the_web_before_its_first_post_went_through
         await eventually(lambda: len(fake.messages) == 1, "posted once pending again")
     (mid,) = fake.messages
     assert last_embed(fake, mid)["color"] == PENDING_COLOUR
+
+
+@pytest.mark.asyncio
+async def test_a_candidate_decided_on_the_web_while_the_retried_posting_run_waited_on_discord_is_not_posted(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Discord failed a posting run with a 503; its retry posts the candidates it chose at its start one by one, and
+    while Discord was slow to take the first, web-ann rejected the second on the review page. The run posted the
+    second all the same, showing it pending under ✅ and ❌ until a later round edited it. A candidate decided before
+    its post goes out is not posted; pending again one day, it is posted then."""
+    first, second = (insert_candidate(db, paper, score=0.9 - i / 10) for i, paper in enumerate(real_papers()[:2]))
+    async with running(bot_settings, db, sync_interval=ROUND) as bot:
+        fake.fail_next(1, 503)
+        assert (await bot.post_pending()).failed == 1
+        slow = fake.hold_next("POST", "/messages")
+        retry = asyncio.create_task(bot.post_pending())
+        await slow.arrived.wait()
+        await bot.reviewer.decide_async(second, "reject", WEB_ANN)
+        slow.released.set()
+        report = await retry
+        assert (report.posted, report.waiting) == (1, 0)
+        footers = [body["embeds"][0]["footer"]["text"] for body in fake.posted()]
+        assert len(footers) == 1 and footers[0].startswith(f"Candidate {first} ·"), footers
+        assert not any(body.get("content") for body in fake.posted())  # no "1 more candidate waits" notice either
+        assert (row(db, first).status, row(db, second).status) == ("pending", "rejected")
+        await bot.reviewer.decide_async(second, "revert", WEB_ANN)  # the background loop posts it, no poll needed
+        await eventually(lambda: len(fake.messages) == 2, "posted once pending again")
+    assert fake.posted()[1]["embeds"][0]["footer"]["text"].startswith(f"Candidate {second} ·")
+
+
+@pytest.mark.asyncio
+async def test_a_message_discord_took_after_the_decision_on_the_web_is_edited_to_show_it(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """The candidate's own post was on its way (Discord slow to answer) when web-ann rejected it: it arrives showing
+    the paper pending, and the bot's next round edits it to show the decision."""
+    candidate_id = insert_candidate(db, real_papers()[0])
+    async with running(bot_settings, db, sync_interval=ROUND) as bot:
+        slow = fake.hold_next("POST", "/messages")
+        posting = asyncio.create_task(bot.post_pending())
+        await slow.arrived.wait()
+        await bot.reviewer.decide_async(candidate_id, "reject", WEB_ANN)
+        slow.released.set()
+        await posting  # (or the background loop's run took it first: the same post)
+        (mid,) = fake.messages
+        await eventually(lambda: "Rejected by web-ann" in last_embed(fake, mid)["description"], "the decision shown")
+    assert last_embed(fake, mid)["color"] != PENDING_COLOUR

@@ -18,7 +18,7 @@ from digest.discord.connection import NO_MENTIONS
 from digest.discord.messages import PostReport
 from digest.discord.retries import Retries
 from digest.storage.db import Database
-from digest.storage.models import Candidate
+from digest.storage.models import PENDING, Candidate
 
 log = logging.getLogger("digest.discord")
 
@@ -76,8 +76,14 @@ class Poster:
             if not self._ready():
                 log.info("discord: not connected; %d candidate(s) wait to be posted", len(chosen) + len(left))
                 return PostReport(0, len(chosen) + len(left), 0)
-            posted = failed = 0
-            for candidate in chosen:
+            posted = failed = decided = 0
+            for chosen_then in chosen:
+                # Read again: while the run waited on Discord (a slow post, its retries) a maintainer may have decided
+                # it on the web; a decided candidate is not posted (nor offered: pending again, it calls for a run).
+                candidate = await asyncio.to_thread(store.load, self.database, chosen_then.id)
+                if candidate is None or candidate.status != PENDING:
+                    decided += 1
+                    continue
                 sent = await self._post(candidate)
                 if sent is None:  # Discord refuses this message whatever the retry: it waits on the review page
                     self._offered.add(candidate.id)
@@ -89,13 +95,14 @@ class Poster:
                     break  # Discord keeps failing after discord.py's own retries: the rest are tried again later
             # Those over the cap wait for the next run; those not posted are tried again by the background loop.
             self._offered.update(left)
+            unposted = len(chosen) - posted - decided
             if failed:
                 delay = self._retries.failed(POSTING)
                 level = logging.INFO if self._refused else logging.WARNING  # a refusal was said once already
-                log.log(level, "discord: %d candidate(s) not posted; trying again in %g s", len(chosen) - posted, delay)
+                log.log(level, "discord: %d candidate(s) not posted; trying again in %g s", unposted, delay)
             else:
                 self._retries.succeeded(POSTING)
-            waiting = len(left) + len(chosen) - posted
+            waiting = len(left) + unposted
             if waiting and posted:
                 notice = messages.waiting_notice(waiting, self.settings.web.base_url)
                 try:
