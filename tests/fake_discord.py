@@ -78,6 +78,17 @@ class Refusal:
     times: int = -1  # how many requests it answers; -1: all of them
 
 
+@dataclass
+class Hold:
+    """The next matching request kept unanswered until the test sets `released`: Discord slow to answer, so that a
+    test can act while the bot waits (`arrived` is set once the request came)."""
+
+    method: str
+    contains: str
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+
 def reserve_port() -> int:
     """A loopback port nothing listens on (yet): Discord unreachable until a fake is started on it."""
     with sockets_api.socket() as probe:
@@ -148,6 +159,7 @@ class FakeDiscord(CommandsMixin):
     reactions: dict[tuple[int, str], list[int]] = field(default_factory=dict)
     super_reactions: dict[tuple[int, str], list[int]] = field(default_factory=dict)  # "burst" ones (Nitro), apart
     faults: list[Fault] = field(default_factory=list)
+    holds: list[Hold] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
     port: int = 0  # 0: any free port; else this one (see `reserve_port`)
     bot_roles: tuple[int, ...] = ()  # the roles the bot's own member holds (e.g. the maintainer role)
@@ -222,6 +234,12 @@ class FakeDiscord(CommandsMixin):
     def fail_next(self, count: int, status: int = 429, retry_after: float = 0.2) -> None:
         """The next `count` REST requests are answered with `status` (429 carries Discord's rate-limit headers)."""
         self.faults.append(Fault(status, count, retry_after))
+
+    def hold_next(self, method: str, contains: str = "") -> Hold:
+        """The next request with `method` whose path contains `contains` waits for the test's `released.set()`."""
+        hold = Hold(method, contains)
+        self.holds.append(hold)
+        return hold
 
     def refuse(self, method: str, contains: str, status: int, code: int, message: str, times: int = -1) -> None:
         """Requests with `method` whose path contains `contains` are answered with Discord's error `code`."""
@@ -359,6 +377,12 @@ class FakeDiscord(CommandsMixin):
                 time.perf_counter(),
             )
         )
+        for hold in self.holds:
+            if request.method == hold.method and hold.contains in request.path:
+                self.holds.remove(hold)
+                hold.arrived.set()
+                await hold.released.wait()
+                break
         if self.faults:
             fault = self.faults[0]
             fault.remaining -= 1

@@ -257,6 +257,7 @@ class ReviewBot:
                         await self._replay_all()
                     async with self._reaction_lock:
                         await self.catching_up.retry_due()
+                    await self.poster.settle_decided()
                     await self.sync_shown()
                     await self.poster.post_found()
                     await self._catch_up_found()

@@ -18,7 +18,7 @@ from digest.discord.connection import NO_MENTIONS
 from digest.discord.messages import PostReport
 from digest.discord.retries import Retries
 from digest.storage.db import Database
-from digest.storage.models import Candidate
+from digest.storage.models import PENDING, Candidate
 
 log = logging.getLogger("digest.discord")
 
@@ -76,8 +76,14 @@ class Poster:
             if not self._ready():
                 log.info("discord: not connected; %d candidate(s) wait to be posted", len(chosen) + len(left))
                 return PostReport(0, len(chosen) + len(left), 0)
-            posted = failed = 0
-            for candidate in chosen:
+            posted = failed = decided = 0
+            for chosen_then in chosen:
+                # Read again: while the run waited on Discord (a slow post, its retries) a maintainer may have decided
+                # it on the web; a decided candidate is not posted (nor offered: pending again, it calls for a run).
+                candidate = await asyncio.to_thread(store.load, self.database, chosen_then.id)
+                if candidate is None or candidate.status != PENDING:
+                    decided += 1
+                    continue
                 sent = await self._post(candidate)
                 if sent is None:  # Discord refuses this message whatever the retry: it waits on the review page
                     self._offered.add(candidate.id)
@@ -89,13 +95,14 @@ class Poster:
                     break  # Discord keeps failing after discord.py's own retries: the rest are tried again later
             # Those over the cap wait for the next run; those not posted are tried again by the background loop.
             self._offered.update(left)
+            unposted = len(chosen) - posted - decided
             if failed:
                 delay = self._retries.failed(POSTING)
                 level = logging.INFO if self._refused else logging.WARNING  # a refusal was said once already
-                log.log(level, "discord: %d candidate(s) not posted; trying again in %g s", len(chosen) - posted, delay)
+                log.log(level, "discord: %d candidate(s) not posted; trying again in %g s", unposted, delay)
             else:
                 self._retries.succeeded(POSTING)
-            waiting = len(left) + len(chosen) - posted
+            waiting = len(left) + unposted
             if waiting and posted:
                 notice = messages.waiting_notice(waiting, self.settings.web.base_url)
                 try:
@@ -104,6 +111,28 @@ class Poster:
                     log.warning("discord: could not post the waiting notice: %s", exc)
             log.info("discord: posted %d candidate(s), %d wait on the review page", posted, waiting)
             return PostReport(posted, waiting, failed)
+
+    async def settle_decided(self) -> None:
+        """Candidates decided elsewhere while Discord failed their post, the next try being for pending ones only: a
+        message Discord kept behind its 5xx is recorded, so it is edited to show the decision (the bot's sync_shown)
+        and its reactions are caught up on; else they are not posted at all."""
+        if self._retries.waiting(POSTING):
+            return
+        async with self._lock:
+            for candidate in await asyncio.to_thread(store.decided_while_sending, self.database):
+                try:
+                    found = await self._sent_before(candidate.id)
+                except discord.HTTPException as exc:
+                    delay = self._retries.failed(POSTING)
+                    log.warning("discord: cannot look for the message of decided candidate %s (trying again in %g s): "
+                                "%s", candidate.id, delay, exc)  # fmt: skip
+                    return
+                if found is None:  # pending again one day, it is posted then
+                    await asyncio.to_thread(store.update, self.database, candidate.id, discord_state="unposted")
+                    continue
+                listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
+                await self._record(candidate, found, listed is not None, shown=False)
+                self.found.append((candidate.id, found.id))
 
     async def _post(self, candidate: Candidate) -> bool | None:
         """Whether Discord took the candidate's message; None when it refuses that message itself (400: AutoMod, a

@@ -60,6 +60,17 @@ def candidates_to_post(database: Database, cap_setting: int) -> tuple[list[Candi
     return rows[:cap], [row.id for row in rows[cap:]]
 
 
+def decided_while_sending(database: Database) -> list[Candidate]:
+    """Candidates decided (on the web, the CLI, a feed link) while Discord was failing their post: it may hold their
+    message all the same, showing them pending."""
+    with database.reading() as session:
+        rows = list(
+            session.scalars(select(Candidate).where(Candidate.discord_state == SENDING, Candidate.status != PENDING))
+        )
+        session.expunge_all()
+    return rows
+
+
 def retry_refused(database: Database) -> int:
     """Pending candidates whose message Discord refused are to be posted again; how many."""
     with database.transaction() as session:
