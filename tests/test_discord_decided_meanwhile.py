@@ -22,7 +22,7 @@ from tests.test_discord_recovery import PENDING_COLOUR, rounds
 WEB_ANN = Actor("web-ann", None, "web")
 # The bot's background rounds (and its first retry): far enough apart that the test's own posting run, right after the
 # start, comes before the loop's (which waits for two quiet rounds), as in test_discord_recovery.
-ROUND = 0.6
+ROUND = 1.0
 
 
 def discord_keeps_failing(fake: FakeDiscord) -> None:
