@@ -51,11 +51,6 @@ def seed_with_overrides() -> bytes:
     return laced.encode("utf-8")
 
 
-def shown(text: str) -> str:
-    """What is left to see of a title once its controls are gone."""
-    return " ".join("".join(" " if ch in BIDI else ch for ch in text).split())
-
-
 @pytest_asyncio.fixture
 async def site(tmp_path: Path) -> AsyncIterator[Site]:
     seed = tmp_path / "list-with-overrides.md"
@@ -85,6 +80,17 @@ def assert_list_file_as_written(site: Site) -> None:
 
 def assert_nothing_reversed(text: str) -> None:
     assert not BIDI & set(text), [text[max(0, i - 40) : i + 40] for i, ch in enumerate(text) if ch in BIDI][:3]
+
+
+@pytest.mark.asyncio
+async def test_the_list_page_shows_titles_without_the_override(site: Site) -> None:
+    async with site.client.get("/") as reply:
+        page = await reply.text()
+    assert "Open Problems in Mechanistic Interpretability" in " ".join(page.split())  # a blank where U+202E was
+    assert_nothing_reversed(page)
+    async with site.client.get("/list.md") as reply:
+        assert (await reply.read()) == seed_with_overrides()  # the file, as written
+    assert_list_file_as_written(site)
 
 
 @pytest.mark.asyncio
