@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date
 from pathlib import Path
 
+import feedparser
 import pytest
 import pytest_asyncio
 from sqlalchemy import select
@@ -90,6 +91,16 @@ async def test_the_list_page_shows_titles_without_the_override(site: Site) -> No
     assert_nothing_reversed(page)
     async with site.client.get("/list.md") as reply:
         assert (await reply.read()) == seed_with_overrides()  # the file, as written
+    assert_list_file_as_written(site)
+
+
+@pytest.mark.asyncio
+async def test_the_lists_rss_and_atom_feeds_show_titles_without_the_override(site: Site) -> None:
+    for path in ("/feeds/list.xml", "/feeds/list.atom"):
+        async with site.client.get(path) as reply:
+            body = (await reply.read()).decode("utf-8")
+        assert feedparser.parse(body).entries, path
+        assert_nothing_reversed(body)
     assert_list_file_as_written(site)
 
 
