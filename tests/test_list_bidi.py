@@ -43,12 +43,16 @@ MONDAY = date(2026, 4, 27)
 _ENTRY_TITLE = re.compile(r"(?m)^(\+ (?:\*\*\w+)?(?:[^*\n]*\*\* )?\[\w+)")
 
 
-def seed_with_overrides() -> bytes:
+def seed_with_overrides(*, in_heading: bool = False) -> bytes:
+    """The bundled list, U+202E in each entry's title (with `in_heading`, in the Sparse Autoencoder heading too)."""
     from digest import resources
 
     seed = resources.seed_list_path().read_text(encoding="utf-8")
     laced, count = _ENTRY_TITLE.subn(lambda match: match[1].replace("** ", OVERRIDE + "** ") + OVERRIDE, seed)
     assert count > 20
+    if in_heading:
+        laced, count = re.subn(r"(?m)^(###.* Sparse)( Autoencoder)$", f"\\1{OVERRIDE}\\2", laced)
+        assert count == 1
     return laced.encode("utf-8")
 
 
@@ -184,3 +188,24 @@ async def test_digest_score_says_why_without_the_override(site: Site, tmp_path: 
     assert any(line.startswith("nearest in the list:") for line in whys), whys
     assert_nothing_reversed(out.getvalue())
     assert_list_file_as_written(site)
+
+
+def test_digest_score_names_the_lists_sections_without_the_override(data_dir: Path, tmp_path: Path) -> None:
+    """A heading keeps what the maintainer wrote too: `digest score` showed it raw as the paper's section."""
+    seed = tmp_path / "list-with-overrides.md"
+    seed.write_bytes(seed_with_overrides(in_heading=True))
+    config = tmp_path / "config.toml"
+    config.write_text(f'seed_list = "{seed}"\n', encoding="utf-8")
+    by_id = {record["arxiv_id"]: record for record in load_records()}
+    papers = tmp_path / "papers.jsonl"
+    papers.write_text(
+        "".join(json.dumps({k: by_id[i][k] for k in ("arxiv_id", "title", "abstract")}) + "\n" for i in NEW_PAPERS)
+    )
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
+        status = main(["--config", str(config), "--data-dir", str(data_dir), "score", str(papers)])
+    assert status == 0
+    rows = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert any("Autoencoder" in (row["section"] or "") for row in rows), rows
+    assert_nothing_reversed(out.getvalue())
+    assert (data_dir / "list.md").read_bytes() == seed.read_bytes()
