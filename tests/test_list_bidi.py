@@ -26,10 +26,12 @@ from digest.arxiv.poll_pass import run_poll
 from digest.awesome import store as liststore
 from digest.cli import main
 from digest.discord.messages import candidate_embed
+from digest.service.wiring import open_service_database
 from digest.storage.models import Candidate
 from digest.weekly.contents import compose_email, load_digest
 from digest.weekly.issue import WeeklyDigestData, render, week_of
 from tests.arxiv_server import FakeClock
+from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import build_rss, load_records
 from tests.test_hostile_text import html_part
@@ -209,3 +211,30 @@ def test_digest_score_names_the_lists_sections_without_the_override(data_dir: Pa
     assert any("Autoencoder" in (row["section"] or "") for row in rows), rows
     assert_nothing_reversed(out.getvalue())
     assert (data_dir / "list.md").read_bytes() == seed.read_bytes()
+
+
+def test_the_command_lines_naming_a_section_show_it_without_the_override(data_dir: Path) -> None:
+    """`digest candidates`, `approve` and `history` name the list's sections, whose headings keep what the maintainer
+    wrote: a U+202E there reversed the rest of the printed line in a terminal that reorders bidi text."""
+    seed = data_dir.parent / "list-with-overrides.md"
+    seed.write_bytes(seed_with_overrides(in_heading=True))
+    settings = make_settings(data_dir, f'seed_list = "{seed}"\n')
+    database = open_service_database(settings)
+    try:
+        with database.reading() as session:
+            (section,) = [name for name in liststore.section_names(session) if "Autoencoder" in name]
+        assert OVERRIDE in section  # the database keeps the heading as written
+        candidate_id = insert_candidate(database, real_papers()[0], suggested_section=section)
+    finally:
+        database.dispose()
+    config = ["--config", str(data_dir.parent / f"{data_dir.name}-config.toml"), "--data-dir", str(data_dir)]
+    printed = []
+    for command in (["candidates"], ["approve", str(candidate_id)], ["history"]):
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main([*config, *command]) == 0
+        printed.append(out.getvalue())
+        assert "Sparse Autoencoder" in " ".join(out.getvalue().split()), out.getvalue()
+        assert_nothing_reversed(out.getvalue())
+    markdown = settings.list_markdown_path.read_text(encoding="utf-8")
+    assert f"Sparse{OVERRIDE} Autoencoder\n" in markdown and real_papers()[0]["arxiv_id"] in markdown
