@@ -34,6 +34,7 @@ from tests.arxiv_server import FakeClock
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import build_rss, load_records
+from tests.test_add import HEAT_BATH, add, recorded
 from tests.test_hostile_text import html_part
 from tests.web_server import Site, running_site, sign_in, site_settings
 
@@ -238,3 +239,23 @@ def test_the_command_lines_naming_a_section_show_it_without_the_override(data_di
         assert_nothing_reversed(out.getvalue())
     markdown = settings.list_markdown_path.read_text(encoding="utf-8")
     assert f"Sparse{OVERRIDE} Autoencoder\n" in markdown and real_papers()[0]["arxiv_id"] in markdown
+
+
+def test_digest_add_names_the_lists_sections_without_the_override(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest add` names the list's sections when it refuses one, adds a paper or finds it listed: the heading's
+    U+202E went raw into those lines, the error lines too."""
+    seed = data_dir.parent / "list-with-overrides.md"
+    seed.write_bytes(seed_with_overrides(in_heading=True))
+    open_service_database(make_settings(data_dir, f'seed_list = "{seed}"\n')).dispose()
+    assert add(data_dir, "1605.08386", "--section", "Nowhere")[0] == 1
+    assert add(data_dir, "1605.08386", "--section", "sparse autoencoder", reply=recorded(HEAT_BATH))[0] == 0
+    assert add(data_dir, "1605.08386")[0] == 1
+    out = capsys.readouterr()
+    refused, listed = out.err.splitlines()
+    assert refused.startswith("digest: no section named 'Nowhere' in the list (sections: ") and "already" in listed
+    assert "approved into" in out.out and "Sparse Autoencoder" in " ".join(out.out.split())
+    for line in (refused, listed, out.out):
+        assert_nothing_reversed(line)
+    assert f"Sparse{OVERRIDE} Autoencoder\n" in (data_dir / "list.md").read_text(encoding="utf-8")
