@@ -259,3 +259,29 @@ def test_digest_add_names_the_lists_sections_without_the_override(
     for line in (refused, listed, out.out):
         assert_nothing_reversed(line)
     assert f"Sparse{OVERRIDE} Autoencoder\n" in (data_dir / "list.md").read_text(encoding="utf-8")
+
+
+def test_digest_decisions_names_the_lists_sections_without_the_override(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest decisions import` and `list` name the section a verdict went into, and the list's sections when one is
+    unknown: the heading's U+202E went raw into those lines."""
+    seed = data_dir.parent / "list-with-overrides.md"
+    seed.write_bytes(seed_with_overrides(in_heading=True))
+    open_service_database(make_settings(data_dir, f'seed_list = "{seed}"\n')).dispose()
+    paper = real_papers()[0]
+    verdicts = {}
+    for name, section in (("good", "sparse autoencoder"), ("bad", "Nowhere")):
+        verdicts[name] = data_dir.parent / f"{name}.jsonl"
+        line = {"arxiv_id": paper["arxiv_id"], "title": paper["title"], "decision": "approve", "section": section}
+        verdicts[name].write_text(json.dumps(line) + "\n", encoding="utf-8")
+    config = ["--data-dir", str(data_dir), "decisions"]
+    assert main([*config, "import", str(verdicts["bad"])]) == 1
+    assert main([*config, "import", str(verdicts["good"]), "--dry-run"]) == 0
+    assert main([*config, "import", str(verdicts["good"])]) == 0
+    assert main([*config, "list"]) == 0
+    out = capsys.readouterr()
+    assert "the list's sections are: " in out.err and out.out.count("Sparse") >= 2
+    assert_nothing_reversed(out.err)
+    assert_nothing_reversed(out.out)
+    assert f"Sparse{OVERRIDE} Autoencoder\n" in (data_dir / "list.md").read_text(encoding="utf-8")
