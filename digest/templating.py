@@ -12,12 +12,26 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from digest import resources
+from digest.text import blank_invisible
 
 # Files of the templates folders served as they are, never rendered: the review page's keyboard shortcuts.
 SHORTCUTS_SCRIPT = "web/review.js"
 STATIC_FILES = frozenset({SHORTCUTS_SCRIPT})
+
+
+def shown(value: object) -> object:
+    """Jinja's `finalize` for what people read: each value a template puts out with the invisible characters of the
+    text policy blanked (digest.text, line breaks kept). The list's own text is kept as its maintainer wrote it, so a
+    U+202E in a title would reverse what follows it on screen and make a paper look like another; the file and the
+    database keep it, the page does not. A value already made HTML (Markup) stays Markup, unescaped again by no one."""
+    if isinstance(value, Markup):
+        return Markup(blank_invisible(str(value), keep_line_breaks=True))  # noqa: S704 (it was Markup already)
+    if isinstance(value, str):
+        return blank_invisible(value, keep_line_breaks=True)
+    return value
 
 
 def template_loader(templates_dir: Path) -> jinja2.BaseLoader:

@@ -3,6 +3,7 @@ gateway, and the paper is fetched from a loopback arXiv API serving the real rec
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -163,3 +164,35 @@ async def test_a_slow_arxiv_does_not_hold_up_the_bot(
         await eventually(lambda: bool(fake.answers(quick)), "the refusal")
         assert fake.answers(slow) == []  # still fetching
         assert (await answer(fake, slow)).startswith("1605.08386: approved into Probing")
+
+
+@pytest.mark.asyncio
+async def test_an_answer_naming_the_lists_sections_carries_no_bidi_override(
+    fake: FakeDiscord, arxiv: ArxivServer, tmp_path: Path
+) -> None:
+    """A heading of the list holding U+202E (the maintainer's file, kept as written) went raw into /add's answer
+    naming the list's sections, reversing the rest of the line in Discord; the answer blanks it, the file keeps it."""
+    from digest import resources
+
+    seed = tmp_path / "seed.md"
+    text, count = re.subn(r"(?m)^(###.* Probing)$", "\\1\u202e", resources.seed_list_path().read_text("utf-8"))
+    assert count == 1
+    seed.write_text(text, encoding="utf-8")
+    config = f'seed_list = "{seed}"\n' + fake.config_toml() + f'[arxiv]\napi_url = "{arxiv.url(API_PATH)}"\n'
+    settings = make_settings(tmp_path / "data", config, {"DISCORD_TOKEN": "fake-token"})
+    database = open_service_database(settings)
+    try:
+        async with running(settings, database):
+            await eventually(lambda: GUILD_ID in fake.commands, "commands registered")
+            token = await fake.use_command(MAINTAINER, "add", {"paper": "1605.08386", "section": "Nowhere"})
+            reply = await answer(fake, token)
+            typed = {"paper": "1605.08386", "section": "prob"}
+            token = await fake.use_command(MAINTAINER, "add", typed, focused="section")
+            await eventually(lambda: bool(fake.answer_bodies(token)), "choices offered")
+    finally:
+        database.dispose()
+    (choice,) = fake.answer_bodies(token)[0]["choices"]
+    assert choice["name"].endswith("Probing ") and choice["value"].endswith("Probing\u202e")  # shown, and as written
+    assert reply.startswith("no section named 'Nowhere' in the list (sections: ") and " Probing" in reply
+    assert "\u202e" not in reply
+    assert settings.list_markdown_path.read_bytes() == seed.read_bytes()

@@ -172,3 +172,14 @@ def test_without_a_listed_suggested_section_the_legend_offers_no_check_mark_and_
     first_line = embed["description"].splitlines()[0]
     assert first_line.startswith("⚠️ Couldn't approve: no section named") and first_line.endswith("section emoji")
     assert "@\u200beveryone" in first_line and "\\*\\*x\\*\\*" in first_line
+
+
+def test_a_list_heading_holding_a_bidi_override_is_shown_without_it_in_the_legend() -> None:
+    """The suggested section is a heading of the list, kept as the maintainer wrote it: its U+202E went raw into the
+    footer's legend ("✅ approve into …"), reversing the rest of the line; it is blanked, as in every other field."""
+    heading = "Sparse\u202e Autoencoder"
+    embed = messages.candidate_embed(candidate_from(real_papers()[0], suggested_section=heading), {heading: "🧩"})
+    footer = embed["footer"]["text"]
+    assert "approve into Sparse Autoencoder" in " ".join(footer.split()) and "🧩 Sparse" in footer
+    for text in [embed["title"], embed["description"], footer, *(field["value"] for field in embed["fields"])]:
+        assert "\u202e" not in text, text

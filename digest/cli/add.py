@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from digest.cli.context import CommandError, Context, blank_section
+from digest.text import one_line
 
 
 def __getattr__(name: str) -> Any:
@@ -76,5 +77,6 @@ def add(context: Context, arxiv_id: str, section: str | None) -> int:
         reviewer, arxiv_id, candidate_id, section, actor, created=created, status_before=status_before
     )
     how = "a new candidate" if created else f"a candidate {status_before} until now"
-    print(f"{arxiv_id}: approved into {outcome.section} (candidate {outcome.candidate_id}, {how})")
+    section = one_line(outcome.section or "")  # a heading of the list, as its maintainer wrote it
+    print(f"{arxiv_id}: approved into {section} (candidate {outcome.candidate_id}, {how})")
     return 0

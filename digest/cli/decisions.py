@@ -11,6 +11,7 @@ import sys
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from digest.cli.context import CommandError, Context, path_argument, print_json
+from digest.text import one_line
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -99,7 +100,8 @@ def _report_bad_lines(source: str, parsed: ParsedDecisions, sections: list[str],
     for bad in parsed.bad_lines:
         print(f"{source}:{bad.line_number}: {bad.message}", file=sys.stderr)
     if parsed.unknown_sections:
-        print(f"{source}: the list's sections are: {', '.join(sections)}", file=sys.stderr)
+        # The list's headings as its maintainer wrote them: shown without a bidi override reversing the line.
+        print(f"{source}: the list's sections are: {', '.join(map(one_line, sections))}", file=sys.stderr)
     print(f"{source}: {_plural(len(parsed.bad_lines), 'bad line')}; nothing was imported", file=sys.stderr)
     if as_json:
         lines = [{"line": bad.line_number, "message": bad.message} for bad in parsed.bad_lines]
@@ -126,7 +128,7 @@ def _print_summary(source: str, parsed: ParsedDecisions, counts: _Counts, dry_ru
     if dry_run:
         print(f"would import {summary}; nothing was written (--dry-run)")
         for decision in parsed.decisions:
-            into = f" into {decision.section}" if decision.section else ""
+            into = f" into {one_line(decision.section)}" if decision.section else ""
             print(f"  {decision.verdict:<7} {decision.arxiv_id}{into}: {decision.title}")
     else:
         print(f"imported {summary}; they train the relevance model and do not change the list")
@@ -240,8 +242,9 @@ def handle_list(args: argparse.Namespace, context: Context) -> int:
         print("no imported decisions (digest decisions import FILE.jsonl adds them)")
         return 0
     id_width = max(len(row.arxiv_id) for row in rows)
-    section_width = max(len(row.section or "-") for row in rows)
-    for row in rows:
+    sections = [one_line(row.section or "-") for row in rows]
+    section_width = max(map(len, sections))
+    for row, section in zip(rows, sections, strict=True):
         verdict = Verdict.APPROVE if row.approved else Verdict.REJECT
-        print(f"{row.arxiv_id:<{id_width}}  {verdict:<7}  {row.section or '-':<{section_width}}  {row.title}")
+        print(f"{row.arxiv_id:<{id_width}}  {verdict:<7}  {section:<{section_width}}  {row.title}")
     return 0

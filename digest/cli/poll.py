@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context, iso_date, print_json
+from digest.text import one_line
 from digest.vocab import PollOutcome
 
 if TYPE_CHECKING:
@@ -187,8 +188,10 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
     for row in rows:
         # An approved paper is shown in the section it went into, which a maintainer may have chosen over the model's.
         section = (row["decided_section"] if row["status"] == "approved" else row["suggested_section"]) or "no section"
-        where = f"[{section}]" + (" (second tier)" if row["tier"] == "second" else "")
-        print(f"{row['id']:>5}  {row['status']:<8} {row['score']:.2f}  {row['arxiv_id']:<12} {where} {row['title']}")
+        # The section is a heading of the list, as its maintainer wrote it: shown without a bidi override's reversal.
+        where = f"[{one_line(str(section))}]" + (" (second tier)" if row["tier"] == "second" else "")
+        title = one_line(str(row["title"]))
+        print(f"{row['id']:>5}  {row['status']:<8} {row['score']:.2f}  {row['arxiv_id']:<12} {where} {title}")
     if hidden:
         print(f"and {hidden} pending in the second tier, for the weekly digest (--second-tier lists them)")
     return 0

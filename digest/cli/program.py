@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import NoReturn
 
 from digest.cli.context import CommandError, Context, path_argument
+from digest.text import blank_invisible
 
 COMMAND_MODULES = (
     "digest.cli.listing",
@@ -191,7 +192,8 @@ def _main(argv: Sequence[str]) -> int:
         status: int = args.handler(args, context)
         return status
     except CommandError as exc:
-        print(f"digest: {exc}", file=sys.stderr)
+        # It may quote the list's headings and titles as their maintainer wrote them: no bidi override reverses it.
+        print(f"digest: {blank_invisible(str(exc), keep_line_breaks=True)}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         # The reader went away (`digest candidates | head`): nothing to say to it, and Python must not complain about

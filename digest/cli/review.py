@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context, blank_section, iso_date, print_json
 from digest.record_ids import parse_record_id
+from digest.text import one_line
 
 if TYPE_CHECKING:
     from digest.storage.models import Decision
@@ -121,7 +122,7 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
             failed += 1
             continue
         decided += 1
-        print(f"candidate {outcome.candidate_id} ({outcome.arxiv_id}): {outcome.message}")
+        print(f"candidate {outcome.candidate_id} ({outcome.arxiv_id}): {one_line(outcome.message)}")
     return 1 if failed else 0
 
 
@@ -138,11 +139,11 @@ def _candidates_of(context: Context, arxiv_ids: list[str]) -> dict[str, int]:
 def history_line(decision: Decision, arxiv_id: str, title: str) -> str:
     from digest.review.history import action_words
 
-    what = action_words(decision)
+    what = one_line(action_words(decision))  # its section is a heading of the list, as its maintainer wrote it
     unchanged = "" if decision.applied else " (changed nothing)"
     return (
         f"{decision.at:%Y-%m-%d %H:%M} UTC  {decision.candidate_id:>5} {arxiv_id:<12} {what} by {decision.actor} "
-        f"via {decision.channel}{unchanged}: {title}"
+        f"via {decision.channel}{unchanged}: {one_line(title)}"
     )
 
 

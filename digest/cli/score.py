@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from digest.cli.context import CommandError, Context, path_argument
+from digest.text import one_line
 
 if TYPE_CHECKING:  # the model (NumPy, SciPy, SQLAlchemy) is imported when a file is scored, not by every command
     import gzip
@@ -86,8 +87,9 @@ def _judged(model: RelevanceModel, batch: list[tuple[Any, PaperText]]) -> Iterat
             "relevant": judgement.relevant,
             "tier": judgement.tier.value if judgement.tier else None,
             "score": judgement.score,
-            "section": judgement.section,
-            "sections": judgement.sections,
+            # The list's headings keep what the maintainer wrote: shown here without a U+202E reversing the line.
+            "section": one_line(judgement.section) if judgement.section else None,
+            "sections": [one_line(section) for section in judgement.sections],
             "matched": judgement.matched,
             "why": judgement.why.lines(),
             "learnt_from": held_out is not None,

@@ -23,6 +23,7 @@ from digest.review import handpicked
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, may_decide
 from digest.storage.db import Database
+from digest.text import blank_invisible
 
 log = logging.getLogger("digest.discord")
 
@@ -30,6 +31,13 @@ NOT_A_MAINTAINER = "Only the list's maintainers can add papers; ask one of them,
 MAX_REPLY = 1900  # Discord refuses messages over 2,000 characters
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
 MAX_INPUT = 300
+
+
+def reply_text(text: str) -> str:
+    """An answer as the member sees it: it may name the list's sections, whose headings keep what the maintainer wrote
+    (a U+202E would reverse the rest of the line), so the text policy's invisible characters are blanked; cut to
+    what Discord takes."""
+    return blank_invisible(text, keep_line_breaks=True)[:MAX_REPLY]
 
 
 def actor_of(user: discord.User | discord.Member, settings: Settings) -> Actor | None:
@@ -95,7 +103,8 @@ class SlashCommands:
             return []
         wanted = current.strip().casefold()
         found = [name for name in names if wanted in name.casefold()][:MAX_CHOICES]
-        return [app_commands.Choice(name=name[:100], value=name[:100]) for name in found]
+        # The name is shown (without a heading's bidi controls); the value comes back and names the section as written.
+        return [app_commands.Choice(name=blank_invisible(name)[:100], value=name[:100]) for name in found]
 
     async def add(self, interaction: discord.Interaction, paper: str, section: str | None) -> None:
         actor = actor_of(interaction.user, self.settings)
@@ -132,12 +141,12 @@ class SlashCommands:
             reply = f"{arxiv_id} was not added: the database could not be written (see the service's log)"
         log.info("discord: /add %s by %s: %s", arxiv_id, actor.name, reply)
         try:
-            await interaction.followup.send(reply[:MAX_REPLY], ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await interaction.followup.send(reply_text(reply), ephemeral=True, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
             log.warning("discord: could not answer /add by %s: %s", actor.name, exc)
 
     async def _answer(self, interaction: discord.Interaction, text: str) -> None:
         try:
-            await interaction.response.send_message(text[:MAX_REPLY], ephemeral=True, allowed_mentions=NO_MENTIONS)
+            await interaction.response.send_message(reply_text(text), ephemeral=True, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
             log.warning("discord: could not answer /add by %s: %s", interaction.user.id, exc)

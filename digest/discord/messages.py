@@ -218,7 +218,8 @@ def candidate_embed(
         {"name": "Suggested section", "value": cut(candidate.suggested_section or "—", 200), "inline": True},
     ]
     footer = f"Candidate {candidate.id} · {legend(candidate, section_emojis, suggested_listed=suggested_listed)}"
-    footer = footer[:FOOTER_LIMIT]
+    # Plain text (Discord reads no Markdown in a footer), but its sections are the list's headings as written.
+    footer = blank_invisible(footer)[:FOOTER_LIMIT]
     embed: dict[str, Any] = {
         "title": cut(candidate.title, TITLE_LIMIT),
         "url": abs_url,

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from digest.text import one_line
+
 
 @dataclass(frozen=True)
 class Neighbour:
@@ -37,7 +39,10 @@ class Why:
         }
 
     def lines(self) -> list[str]:
-        """Short plain-text lines for a reader (escape them for the medium: Markdown, HTML, Discord)."""
+        """Short plain-text lines for a reader (escape them for the medium: Markdown, HTML, Discord). A list paper's
+        title is the list's own text, kept as the maintainer wrote it (a bidi override and all): here each line is
+        made one line without invisible characters, so no U+202E reverses it on the review page or in `digest
+        score`. The stored `why` keeps the title as it is."""
         found: list[str] = []
         if self.terms:
             found.append("matched: " + ", ".join(self.terms[:8]))
@@ -49,7 +54,7 @@ class Why:
                 "nearest in the list: "
                 + "; ".join(f"{item.title} ({item.section})" if item.section else item.title for item in self.nearest)
             )
-        return found
+        return [one_line(line) for line in found]
 
 
 def why_from_json(value: object) -> Why:

@@ -20,7 +20,7 @@ from digest.config import ConfigError, Settings, secretstore
 from digest.config.admin_tokens import AdminTokensError, parse_admin_tokens
 from digest.review.reviewer import Reviewer
 from digest.storage.db import Database
-from digest.templating import template_loader
+from digest.templating import shown, template_loader
 from digest.web import approval as web_approval
 from digest.web import feeds as web_feeds
 from digest.web import maintainer as web_maintainer
@@ -75,6 +75,7 @@ def template_environment(settings: Settings) -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=shown,
     )
     environment.filters.update(PAGE_FILTERS)
     return environment

@@ -1,7 +1,8 @@
 """RSS 2.0 and Atom 1.0 documents from plain feed items. Pure: no database, no clock, no web framework.
 
-Every piece of text goes through an XML serializer after characters XML cannot carry are removed, so a title
-holding `<script>`, `]]>`, `&` or control characters still gives a valid, harmless document.
+Every piece of text goes through an XML serializer after characters XML cannot carry are removed and the invisible
+ones blanked, so a title holding `<script>`, `]]>`, `&`, control characters or a bidi override (the list's own
+titles keep what the maintainer wrote) still gives a valid, harmless document that reads as it should.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from email.utils import format_datetime
 
 from digest.awesome.parse import parse_date
 from digest.clock import as_utc
-from digest.text import acceptable_url, authors_line, shown_authors
+from digest.text import acceptable_url, authors_line, blank_invisible, shown_authors
 from digest.titles import arxiv_id_month
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -61,8 +62,9 @@ class Feed:
 
 
 def clean_text(text: str) -> str:
-    """Removes characters XML 1.0 cannot represent (NUL, most C0 controls, lone surrogates)."""
-    return _XML_ILLEGAL.sub("", text)
+    """Removes characters XML 1.0 cannot represent (NUL, most C0 controls, lone surrogates) and blanks the invisible
+    ones a reader would be misled by (the text policy's: C1 controls, bidi controls as U+202E), line breaks kept."""
+    return blank_invisible(_XML_ILLEGAL.sub("", text), keep_line_breaks=True)
 
 
 def safe_url(url: str | None) -> str | None:
