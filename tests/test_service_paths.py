@@ -253,6 +253,51 @@ def test_a_relative_data_folder_in_the_dotenv_file_beside_the_config_file_is_rea
     assert str(site / "data") in shown, shown
 
 
+@pytest.mark.parametrize(
+    ("config_line", "dotenv_line", "environment_url", "database"),
+    [
+        ('database_url = "sqlite+pysqlite:///data/digest.db"', "", "", "site/data/digest.db"),
+        ("", "DIGEST_DATABASE_URL=sqlite+pysqlite:///data/digest.db", "", "site/data/digest.db"),
+        ('database_url = "sqlite+pysqlite:///~/x.db"', "", "", "home/x.db"),
+        ("", "DIGEST_DATABASE_URL=sqlite:///~/x.db", "", "home/x.db"),
+        ("", "", "sqlite+pysqlite:///~/x.db", "home/x.db"),
+    ],
+    ids=["config-file", "dotenv-file", "config-file-home", "dotenv-file-home", "environment-home"],
+)
+def test_a_relative_or_home_sqlite_file_names_one_database_wherever_digest_runs(
+    tmp_path: Path, config_line: str, dotenv_line: str, environment_url: str, database: str
+) -> None:
+    """`database_url = "sqlite+pysqlite:///data/digest.db"` in /srv/list/digest.toml (or the `.env` beside it) was read
+    from the working folder as soon as the URL named its driver, and `sqlite:///~/x.db` made a folder named `~` there:
+    `digest --config /srv/list/digest.toml candidates` run from elsewhere opened a new, empty database. Now the file's
+    relative path is read from its folder and `~` is the home folder, wherever the command runs."""
+    site, home, elsewhere = tmp_path / "site", tmp_path / "home", tmp_path / "elsewhere"
+    for folder in (site, home, elsewhere):
+        folder.mkdir()
+    (site / "digest.toml").write_text(f"data_dir = 'data'\n{config_line}\n", encoding="utf-8")
+    (site / ".env").write_text(f"{dotenv_line}\n", encoding="utf-8")
+    environment = {key: value for key, value in os.environ.items() if not key.startswith(("DIGEST_", "DISCORD_"))}
+    environment |= {"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "HOME": str(home)}
+    if environment_url:
+        environment["DIGEST_DATABASE_URL"] = environment_url
+
+    def candidates(cwd: Path) -> str:
+        command = [sys.executable, "-m", "digest", "--config", str(site / "digest.toml"), "candidates"]
+        done = subprocess.run(command, cwd=cwd, env=environment, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    candidates(site)  # the service's own folder
+    assert (tmp_path / database).is_file(), sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*.db"))
+    settings = make_settings(tmp_path / "unused", environ={"DIGEST_DATABASE_URL": f"sqlite:///{tmp_path / database}"})
+    stored = open_service_database(settings)
+    insert_candidate(stored, real_papers()[0])
+    stored.dispose()
+    shown = candidates(elsewhere)
+    assert str(real_papers()[0]["arxiv_id"]) in shown, f"another database was opened: {shown}"
+    assert not list(elsewhere.rglob("*.db")), "a new, empty database was made in the working folder"
+
+
 def test_a_config_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """digest.toml saved by Windows Notepad (UTF-8 with a byte order mark): every command refused it as "not valid
     TOML: Invalid statement (at line 1, column 1)", though line 1 looks right in any editor. Now the mark is skipped;

@@ -14,6 +14,7 @@ from pydantic_settings import InitSettingsSource
 from digest.config.problems import ConfigError, problem_lines
 from digest.config.settings import Settings
 from digest.config.sources import EnvironmentSource, TomlFileSource
+from digest.config.sqlite_files import sqlite_url_from
 
 
 def load_settings(
@@ -58,8 +59,8 @@ def load_settings(
 
 # The variables that name a file or folder: written relative in a `.env`, each is read from that file's folder, as a
 # relative path in the config file is from its own (the working folder's `.env` is in the working folder).
-_PATH_VARIABLES = ("DIGEST_DATA_DIR", "DIGEST_DATABASE_URL", "DIGEST_GIT_SSH_KEY")
-_SQLITE_PREFIX = "sqlite:///"
+_PATH_VARIABLES = ("DIGEST_DATA_DIR", "DIGEST_GIT_SSH_KEY")
+_DATABASE_URL_VARIABLE = "DIGEST_DATABASE_URL"  # its SQLite file, if it names one (`sqlite_files`)
 
 
 def _load_dotenv_beside(path: Path) -> None:
@@ -71,19 +72,16 @@ def _load_dotenv_beside(path: Path) -> None:
     for name, value in dotenv_values(path).items():
         if value is None or name in os.environ:
             continue
-        if name in _PATH_VARIABLES and value:
+        if name == _DATABASE_URL_VARIABLE:
+            value = sqlite_url_from(value, path.parent)
+        elif name in _PATH_VARIABLES and value:
             value = _from_folder(value, path.parent)
         os.environ[name] = value
 
 
 def _from_folder(value: str, folder: Path) -> str:
-    if value.startswith(_SQLITE_PREFIX):
-        rest = value.removeprefix(_SQLITE_PREFIX)
-        if not rest or rest.startswith(("/", "?", ":memory:")):
-            return value
-        return _SQLITE_PREFIX + _from_folder(rest, folder)
-    if "://" in value or value.startswith("~") or Path(value).is_absolute():
-        return value  # another database's URL; "~" is the home folder wherever a command runs
+    if value.startswith("~") or Path(value).is_absolute():
+        return value  # "~" is the home folder wherever a command runs (the settings expand it)
     return str(folder / value)
 
 

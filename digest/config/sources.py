@@ -18,6 +18,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from digest.config.declarations import also_in_file, environment_variable, field_at
 from digest.config.publish import is_local_path
+from digest.config.sqlite_files import relative_sqlite_file, sqlite_url_from
 
 # The paths the settings file may give, and whether each must exist already. One written relative is read from the
 # file's own folder, not the working folder: every command finds the same data folder (and database) wherever it is
@@ -30,7 +31,6 @@ FILE_PATHS: tuple[tuple[tuple[str, ...], bool], ...] = (
     (("weekly", "out_dir"), False),
     (("publish", "repository"), False),
 )
-SQLITE_PREFIX = "sqlite:///"
 
 
 def environment_fields(model: type[BaseModel], path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], str]]:
@@ -126,11 +126,11 @@ class TomlFileSource(_Source):
                     "file is read from the config file's folder)"
                 )
         url = data.get("database_url")
-        if isinstance(url, str) and url.startswith(SQLITE_PREFIX) and not url.startswith(SQLITE_PREFIX + "/"):
-            rest = url.removeprefix(SQLITE_PREFIX)
-            if rest and not rest.startswith(("?", ":memory:")):
-                data["database_url"] = SQLITE_PREFIX + str(folder / rest)
-                self._note_moved("database_url", Path(rest.split("?", 1)[0]), folder / rest.split("?", 1)[0])
+        if isinstance(url, str):
+            data["database_url"] = sqlite_url_from(url, folder)
+            relative = relative_sqlite_file(url)
+            if relative is not None:
+                self._note_moved("database_url", relative, folder / relative)
 
     def _note_moved(self, key: str, written: Path, resolved: Path) -> None:
         """Releases before this one read a relative path from the working folder: an upgrade must not start on a new,
@@ -160,4 +160,7 @@ class EnvironmentSource(_Source):
                 for part in path[:-1]:
                     table = table.setdefault(part, {})
                 table[path[-1]] = value
+        url = found.get("database_url")
+        if isinstance(url, str):  # as the shell that set it would read it: from the working folder, `~` expanded
+            found["database_url"] = sqlite_url_from(url, Path.cwd())
         return found

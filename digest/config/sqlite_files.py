@@ -1,0 +1,49 @@
+"""Where a SQLite database URL's file is: a relative path read from the folder of whatever named it, `~` expanded.
+
+SQLite itself reads a relative path from the working folder and takes `~` literally, so `digest` run from another
+folder would open (or create) another, empty database. Pure: the folder is given, nothing is opened.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+# sqlite:///, sqlite+pysqlite:///, sqlite+aiosqlite:///: what follows the third slash is the file, up to a query.
+_SQLITE_URL = re.compile(r"(?P<scheme>sqlite(?:\+\w+)?:///)(?P<file>[^?]*)(?P<query>\?.*)?", re.DOTALL)
+
+
+def relative_sqlite_file(url: str) -> Path | None:
+    """The file a SQLite URL names when it is written relative (not `~`): what releases before this one read from the
+    working folder. None for an absolute or `~` path, an in-memory database, a URI (`file:`) or another database."""
+    file = _sqlite_file(url)
+    if file is None or file.startswith("~"):
+        return None
+    path = Path(file)
+    return None if path.is_absolute() else path
+
+
+def sqlite_url_from(url: str, folder: Path) -> str:
+    """The URL with its SQLite file absolute: `~` expanded, a relative path read from `folder` (that of the file that
+    named it, or the working folder for the environment). Any other URL is returned as it is."""
+    found = _SQLITE_URL.fullmatch(url.strip())  # as `values.DatabaseUrl` reads it
+    file = _sqlite_file(url)
+    if found is None or file is None:
+        return url
+    try:
+        path = Path(file).expanduser()
+    except RuntimeError:  # no home folder to expand `~` to: left for SQLite to refuse or take as written
+        return url
+    if not path.is_absolute():
+        path = folder / path
+    return f"{found['scheme']}{path}{found['query'] or ''}"
+
+
+def _sqlite_file(url: str) -> str | None:
+    found = _SQLITE_URL.fullmatch(url.strip())
+    if found is None:
+        return None
+    file = found["file"]
+    if not file or file == ":memory:" or file.startswith("file:"):  # `file:` is a URI SQLite reads itself (uri=true)
+        return None
+    return file
