@@ -26,6 +26,7 @@ class Context:
         self.data_dir = data_dir
         self.restoring = False  # `list import`: open a used data folder's empty database without seeding it
         self.reading_only = False  # a command that only reads: a full disk still lets it read (see `database`)
+        self.opened_read_only = False  # `database` could only read it: the command keeps nothing it works out
         self._settings: Settings | None = None
         self._database: Database | None = None
 
@@ -65,6 +66,7 @@ class Context:
         database = open_read_only(url)
         if database is None:
             raise failure
+        self.opened_read_only = True
         mend = "free space" if disk_full else "make the folder writable"
         print(f"digest: warning: reading the database read-only{why}; {mend} to change anything", file=sys.stderr)
         return database

@@ -149,6 +149,7 @@ def _open_lines(path: Path) -> IO[Any] | gzip.GzipFile:
 
 
 def handle_score(args: argparse.Namespace, context: Context) -> int:
+    from digest.relevance.cache_files import keep_no_files
     from digest.relevance.scoring import RulesError
     from digest.relevance.stream import ensure_thresholds
 
@@ -156,8 +157,12 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
         source = _open_lines(args.path)
     except OSError as exc:
         raise CommandError(f"cannot read {args.path}: {exc.strerror or exc}") from exc
+    context.reading_only = True  # a data folder it cannot write is scored as it stands, with one warning
     try:
-        model = ensure_thresholds(context.database, context.settings)
+        database = context.database
+        if context.opened_read_only:
+            keep_no_files()
+        model = ensure_thresholds(database, context.settings, store=not context.opened_read_only)
     except BaseException as exc:  # the file is closed whatever stops the command here (a seed list that is no list)
         if source is not sys.stdin:
             source.close()

@@ -13,6 +13,19 @@ from typing import Any
 from digest.storage.files import write_atomic_bytes
 
 _DIGEST_SIZE = hashlib.sha256().digest_size
+_keeping = True
+
+
+def keep_no_files() -> None:
+    """For a process reading a data folder it cannot write (`digest score` on a read-only copy): the saved model, the
+    shipped papers' encoding and the last good rules are worked out and kept nowhere, without a warning for each
+    file (the command said once that it cannot write)."""
+    global _keeping
+    _keeping = False
+
+
+def keeping_files() -> bool:
+    return _keeping
 
 
 class DamagedFileError(ValueError):

@@ -8,6 +8,7 @@ import logging
 
 from digest import health
 from digest.config import Settings
+from digest.relevance.cache_files import keeping_files
 from digest.relevance.rules import RULES_FILE, RulesError, parse_rules, rules_bytes
 from digest.storage.files import write_atomic_bytes
 
@@ -45,7 +46,7 @@ def usable_rules(settings: Settings) -> bytes:
         health.report("relevance", True, f"{source} is read")
         _rules_problem = None
     try:
-        if not kept.is_file() or kept.read_bytes() != data:
+        if keeping_files() and (not kept.is_file() or kept.read_bytes() != data):
             write_atomic_bytes(kept, data)
     except OSError as exc:  # said once: the model is used several times a command, and every minute by a service
         if str(kept) not in _unwritable:

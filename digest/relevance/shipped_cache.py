@@ -19,7 +19,7 @@ from pathlib import Path
 from digest import resources
 from digest.relevance import encoding, features, gate, learned, scoring, sections, terms, tokeniser
 from digest.relevance import rules as rules_module
-from digest.relevance.cache_files import read_sealed, write_sealed
+from digest.relevance.cache_files import keeping_files, read_sealed, write_sealed
 from digest.relevance.encoding import ShippedEncoding, reuse_shipped_encoding, shipped_encoded_already, shipped_encoding
 from digest.relevance.features import BACKGROUND_FILE, WORD_VECTORS_FILE
 from digest.relevance.rules import Rules, parse_rules
@@ -83,6 +83,8 @@ def _reuse(folder: Path, key: str, rules: Rules) -> bool:
 def _keep(folder: Path, key: str, rules: Rules) -> None:
     """Whole or not at all, through a temporary file of its own: two processes may build at once."""
     path = folder / CACHE_FILE
+    if not keeping_files():
+        return
     try:
         write_sealed(path, key, shipped_encoding(rules))
     except OSError as exc:  # a full disk: the next build works it out again, nothing is lost

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from digest import resources
 from digest.config import Settings
 from digest.relevance import scoring
-from digest.relevance.cache_files import read_sealed, write_sealed
+from digest.relevance.cache_files import keeping_files, read_sealed, write_sealed
 from digest.relevance.kept_rules import usable_rules
 from digest.relevance.rules import RULES_FILE
 from digest.relevance.scoring import RelevanceModel, section_key
@@ -283,6 +283,8 @@ def _load_saved(settings: Settings, model_key: str) -> RelevanceModel | None:
 def _save(settings: Settings, model: RelevanceModel) -> None:
     """Whole or not at all, through a temporary file of its own: the service's child and a command may save at once."""
     path = _saved_path(settings)
+    if not keeping_files():
+        return
     try:
         write_sealed(path, model.key, model)
     except OSError as exc:

@@ -52,10 +52,11 @@ def _current(session: Session, model_key: str, mark: list[Any]) -> Thresholds | 
     return stored_thresholds(session, model_key)
 
 
-def ensure_thresholds(database: Database, settings: Settings) -> RelevanceModel:
+def ensure_thresholds(database: Database, settings: Settings, *, store: bool = True) -> RelevanceModel:
     """The model with thresholds fitted for the current inputs and stream: read back when they are stored for both,
     else re-fitted (re-scoring the stream's papers scored by an older model) and stored in one transaction. The
-    common case only reads, so `digest score` never waits for the service's write lock.
+    common case only reads, so `digest score` never waits for the service's write lock. Without `store` (a database
+    opened read-only) they are fitted the same way and kept nowhere.
 
     The model is built (seconds) before the write lock is taken, never under it: a decision made meanwhile (the
     maintainers go on deciding while the model learns from the last ones) would wait for the whole build, or fail
@@ -65,6 +66,8 @@ def ensure_thresholds(database: Database, settings: Settings) -> RelevanceModel:
         with database.reading() as session:
             model_key, model = model_key_and_model(session, settings)
             found = _current(session, model_key, _stream_mark(session, window))
+            if found is None and not store:
+                found = _fit(session, model, model_key, window, settings, keep_scores=False)
         if found is not None:
             return model.with_thresholds(found)
         _rescore_stale(database, model, model_key, window)
@@ -161,8 +164,17 @@ def _rescore_stale(database: Database, model: RelevanceModel, model_key: str, wi
         )
 
 
-def _fit(session: Session, model: RelevanceModel, model_key: str, window: int, settings: Settings) -> Thresholds:
-    """Only the scores are read, unless a paper was scored by an older model: then its text, to score it again."""
+def _fit(
+    session: Session,
+    model: RelevanceModel,
+    model_key: str,
+    window: int,
+    settings: Settings,
+    *,
+    keep_scores: bool = True,
+) -> Thresholds:
+    """Only the scores are read, unless a paper was scored by an older model: then its text, to score it again (its
+    new score kept in the session's row unless told not to)."""
     rows = _window_rows(session, window)
     budget = budget_of(settings)
     if len(rows) < MIN_STREAM:
@@ -175,7 +187,8 @@ def _fit(session: Session, model: RelevanceModel, model_key: str, window: int, s
     scores = {arxiv_id: held_out.get(arxiv_id, score) for arxiv_id, score, _ in rows if arxiv_id not in left}
     papers = _papers(session, stale)
     for row, fresh in zip(papers, model.raw_scores([_text(row) for row in papers]), strict=True):
-        row.score, row.model_key = float(fresh), model_key
+        if keep_scores:
+            row.score, row.model_key = float(fresh), model_key
         scores[row.arxiv_id] = float(fresh)
     return fit_thresholds(np.array(list(scores.values()), dtype=np.float64), budget, "stream", model.gate_ceiling)
 
