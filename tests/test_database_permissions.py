@@ -109,3 +109,25 @@ def test_score_reads_a_read_only_database_with_one_warning(folder: Path, digest:
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("digest: warning: "), done.stderr
     assert "read-only" in done.stderr and "Traceback" not in done.stderr
     assert {path: path.read_bytes() for path in data.rglob("*") if path.is_file()} == before
+
+
+@pytest.mark.parametrize("folder_mode", [0o777, 0o555], ids=["writable-folder", "read-only-folder"])
+@pytest.mark.parametrize("command", [["candidates"], ["approve", "1"]], ids=["reading", "writing"])
+def test_a_database_file_that_cannot_be_read_is_named_in_one_line(
+    folder: Path, digest: Digest, folder_mode: int, command: list[str]
+) -> None:
+    """A database file left unreadable (mode 000 after a restore by hand, or another user's 0600 file) stopped every
+    command with SQLite's "unable to open database file", which says neither which file nor why, and when the folder
+    was read-only too blamed the folder. Now the command says in one line that it cannot read that file, and why."""
+    data = folder / "data"
+    assert main(["--data-dir", str(data), "candidates"]) == 0
+    database = data / "digest.sqlite3"
+    for path in data.rglob("*"):
+        path.chmod(0o777 if path.is_dir() else 0o666)
+    database.chmod(0o000)
+    data.chmod(folder_mode)
+    done = digest(*command, data=data)
+    assert done.returncode != 0 and done.stdout == ""
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith(f"digest: cannot read the database {database}: Permission denied"), done.stderr
+    assert "read-only" not in done.stderr and "sqlite:" not in done.stderr

@@ -20,7 +20,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from digest.storage.failures import BUSY_TIMEOUT_MS, full_disk, missing_driver, read_only_folder, shown_database_url
+from digest.storage.failures import (
+    BUSY_TIMEOUT_MS,
+    full_disk,
+    missing_driver,
+    read_only_folder,
+    shown_database_url,
+    unreadable_file,
+)
 from digest.storage.private import make_private
 
 log = logging.getLogger(__name__)
@@ -259,6 +266,9 @@ def open_database(
 ) -> Database:
     """The database at `url`, upgraded to this release's schema unless told not to; `named_by` is what chose it, for
     the refusal of another application's file."""
+    unreadable = unreadable_file(url)
+    if unreadable:
+        raise DatabaseError(unreadable)
     refuse_foreign_sqlite(url, named_by)
     engine = create_database_engine(url)
     try:

@@ -4,7 +4,9 @@ driver not installed; each said in words of what to fix, after the database's ow
 from __future__ import annotations
 
 import os
+import pwd
 import shutil
+import stat
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -19,6 +21,38 @@ def shown_database_url(url: str) -> str:
     parsed = make_url(url)
     hidden = {key: "***" for key in parsed.query if "password" in key.casefold()}
     return parsed.update_query_dict(hidden).render_as_string(hide_password=True)
+
+
+def unreadable_file(url: str) -> str:
+    """For a SQLite file that is there but this user may not read (mode 000 after a restore by hand, another user's
+    0600 file): a line naming the file and why, where SQLite says only "unable to open database file" (and a read-only
+    folder, blamed beside it, is not the reason). Empty when it can be read, or is no such file."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
+        return ""
+    path = Path(parsed.database)  # a path only: the query, and any password SQLite ignores, is not shown
+    try:
+        path.open("rb").close()
+    except PermissionError as exc:
+        try:
+            found = path.stat()
+        except OSError:
+            return f"cannot read the database {path}: {exc.strerror}; let the user digest runs as read and write it"
+        owner = _user_name(found.st_uid)
+        return (
+            f"cannot read the database {path}: {exc.strerror} (mode {stat.S_IMODE(found.st_mode):04o}, owned by "
+            f"{owner}); let the user digest runs as read and write it"
+        )
+    except OSError:  # missing (created on open), a folder, a URI: SQLite's own error says so
+        return ""
+    return ""
+
+
+def _user_name(uid: int) -> str:
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"user {uid}"
 
 
 def missing_driver(url: str, exc: ImportError) -> str:
