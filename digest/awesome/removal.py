@@ -5,11 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from digest.awesome.importer import set_meta
+from digest.awesome.importer import list_meta, set_meta
 from digest.awesome.placement import hand_over_tail, labelled_sections, resolve_section
 from digest.awesome.rendering import trailing_blank_lines
+from digest.awesome.tables import empty_table_header
 from digest.storage.models import Entry, Section
 
 
@@ -28,8 +30,11 @@ def remove_paper_entry(session: Session, *, paper_id: int, section_name: str, no
     if section is None or entry is None:
         return False
     entries = [e for e in section.entries if e is not entry]
-    if entry is section.entries[-1] and entries and entry.raw.endswith("\n"):
-        hand_over_tail(entries[-1], trailing_blank_lines(entry.raw))  # the section's end keeps its blank lines
+    if entry is section.entries[-1] and entry.raw.endswith("\n"):  # the section's end keeps its blank lines
+        if entries:
+            hand_over_tail(entries[-1], trailing_blank_lines(entry.raw))
+        else:
+            _keep_section_end(session, section, trailing_blank_lines(entry.raw))
     session.delete(entry)
     set_meta(session, "entries_removed_at", now.isoformat())
     for position, item in enumerate(entries):
@@ -37,3 +42,22 @@ def remove_paper_entry(session: Session, *, paper_id: int, section_name: str, no
     section.entries = entries
     session.flush()
     return True
+
+
+def _keep_section_end(session: Session, section: Section, blank_lines: str) -> None:
+    """The blank lines that ended a section's last entry, the section left with none, go where import reads them in
+    such a section: under its text, unless that ends in a blank line already; after a table with no row left, at the
+    start of what follows (the next section's text, else the list's trailer), so a paper approved into the table
+    again goes in right under its header, as a row."""
+    if not blank_lines or trailing_blank_lines(section.intro_raw):
+        return
+    if empty_table_header(section.intro_raw) is None:
+        section.intro_raw += blank_lines
+        return
+    following = session.scalars(
+        select(Section).where(Section.position > section.position).order_by(Section.position).limit(1)
+    ).first()
+    if following is not None:
+        following.intro_raw = blank_lines + following.intro_raw
+    else:
+        set_meta(session, "trailer", blank_lines + list_meta(session).get("trailer", ""))
