@@ -64,7 +64,8 @@ def add_paper_entry(
     templates_dir: Path | None = None,
 ) -> Entry:
     """Puts a paper into a section at its date's place (newest first); a paper already there is left as is. The entry
-    is written with `list/entry.md.j2` from `templates_dir` when it holds one, else the bundled one."""
+    is written with `list/entry.md.j2` from `templates_dir` when it holds one, else the bundled one; a paper the list
+    holds in another section under its own title and short name (not arXiv's) keeps them."""
     section = resolve_section(session, section_name)
     if section is None:
         raise ListFormatError(f"no section named {section_name!r} in the list")
@@ -79,27 +80,17 @@ def add_paper_entry(
     code = safe_url(code_url)
     paper = _known_paper(session, arxiv_id, key)
     if paper is None:
-        paper = Paper(
-            title_key=key,
-            title=clean_title,
-            feed_key=feed_key(arxiv_id, key),
-            kind=PAPER_KIND.get(section.kind, "paper"),
-            arxiv_id=arxiv_id,
-            url=link,
-            other_urls=[],
-            code_url=code,
-            published=published,
-            authors=list(authors),
-            abstract=abstract,
-            added_at=now,
-            origin="review",
-        )
+        paper = Paper(title_key=key, title=clean_title, feed_key=feed_key(arxiv_id, key), arxiv_id=arxiv_id, url=link,
+                      kind=PAPER_KIND.get(section.kind, "paper"), other_urls=[], code_url=code, published=published,
+                      authors=list(authors), abstract=abstract, added_at=now, origin="review")  # fmt: skip
         session.add(paper)
     else:
         existing = next((e for e in section.entries if e.paper_id == paper.id and paper.id is not None), None)
         if existing is not None:
             return existing
         _fill_in(paper, abstract=abstract, authors=authors, code_url=code, published=published)
+        if paper.entries:  # the list names it its own way: so does this entry, or import reads another paper
+            clean_title, short_name = paper.title, paper.entries[0].short_name
     habits = _habits(session)  # a list of its own writes no bold name, badge or date where its entries do not
     short_name = short_name if habits.short_names else None
     written = [e.date_text for e in section.entries] or session.scalars(select(Entry.date_text).limit(100)).all()
