@@ -458,3 +458,27 @@ def test_a_hand_edit_found_at_start_up_is_kept_apart_from_the_rotation(
     assert path.with_name("list.md.1").read_text(encoding="utf-8") == edited
     assert path.with_name("list.md.edited.1").read_text(encoding="utf-8") == edited  # was: no such file
     assert any("list.md.edited.1" in r.getMessage() and "list import" in r.getMessage() for r in caplog.records)
+
+
+# 14. A paper the list holds under a title of its own ('LLM Auto-Formulation', linked by its arXiv ID), approved into
+# another section: the new entry was written with arXiv's title (and no short name where the list gives it one), which
+# the list reads as another paper, so the next import of the file just written reported it added and the list's one
+# removed.
+@pytest.mark.parametrize("short", ["", "**LAF** "], ids=["title", "short-name"])
+def test_a_paper_the_list_titles_its_own_way_is_approved_into_another_section_under_that_title(
+    own_list: Any, short: str
+) -> None:
+    record = paper_dated(5, "2025-05-01")
+    own = f"{short}[LLM Auto-Formulation](https://arxiv.org/abs/{record['arxiv_id']}) (May. 1, 2025)"
+    text = (
+        f"# X\n\n## Papers\n\n+ {own}\n\n"
+        f"+ {short.replace('LAF', 'LoS')}[Line of Sight](https://arxiv.org/abs/2506.04706) (Jun. 5, 2025)\n\n"
+        f"## Vision\n\n+ {short.replace('LAF', 'VLM')}[Linear structure of VLM embeddings]"
+        "(https://arxiv.org/abs/2504.11695) (Apr. 16, 2025)\n"
+    )
+    settings, database = own_list(text)
+    approve(database, settings, record, "Vision")
+    after = markdown(database, settings)
+    assert after == text.replace("## Vision\n\n", f"## Vision\n\n+ {own}\n\n")  # was: arXiv's title
+    report = reimport(database, after)
+    assert (report.changed, report.added, report.removed) == (False, [], [])  # was: added and removed

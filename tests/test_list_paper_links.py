@@ -314,3 +314,33 @@ def test_a_contents_link_to_an_html_heading_without_an_id_is_still_a_broken_anch
         '<h2 id="tools">Tools</h2>\n\n+ [Beta paper](https://arxiv.org/abs/2501.00002) (Jan. 5, 2025)\n'
     )
     assert [(f.line, f.code) for f in lint_text(text) if "anchor" in f.code] == [(4, "broken-anchor")]
+
+
+# 12. Sections headed in HTML on consecutive lines, no blank line between a heading and what follows ('<h2>Section
+# A</h2>' then '<h2>Section B</h2>' on the next line, or after Section A's entries): GitHub shows each '<h2>' as a
+# heading, but the second was read as text inside an HTML block the first had opened, so its papers were Section A's.
+CONSECUTIVE_HTML_HEADINGS = {
+    "entries": (
+        "# Awesome X\n\n<h2>Section A</h2>\n+ [Alpha paper](https://arxiv.org/abs/2501.00001) (Jan. 5, 2025)\n"
+        "<h2>Section B</h2>\n+ [Beta paper](https://arxiv.org/abs/2501.00002) (Jan. 4, 2025)\n"
+    ),
+    "headings": (
+        "# Awesome X\n\n<h2>Section A</h2>\n<h2>Section B</h2>\n\n"
+        "+ [Beta paper](https://arxiv.org/abs/2501.00002) (Jan. 4, 2025)\n"
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", CONSECUTIVE_HTML_HEADINGS)
+def test_html_headings_on_consecutive_lines_are_each_a_section(polled_list: Any, shape: str) -> None:
+    text = CONSECUTIVE_HTML_HEADINGS[shape]
+    settings, database = polled_list(text)
+    with database.reading() as session:
+        assert [section.name for section, _ in liststore.labelled_sections(session)] == ["Section A", "Section B"]
+        [beta] = session.scalars(select(Section).where(Section.name == "Section B")).one().entries
+        assert beta.raw.startswith("+ [Beta paper]")  # was: Section A's
+    assert markdown(database, settings) == text
+    record = paper_dated(4, "2023-06-20")
+    approve(database, settings, record, "Section A")
+    after = markdown(database, settings)
+    assert after.index("Section A</h2>") < after.index(record["arxiv_id"]) < after.index("<h2>Section B</h2>")

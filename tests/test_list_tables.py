@@ -229,3 +229,31 @@ def test_the_list_page_shows_no_date_an_approved_row_does_not_carry(own_list: An
     with database.reading() as session:
         [older] = [section for section in load_list(session, NOW).sections if section.name == "Older"]
     assert [entry.date_text for entry in older.entries] == [None, None]  # was: [None, 'May. 1, 2020']
+
+
+# 10. The only row of a section's table, approved and then reverted after the list was imported again (as the
+# maintainers' `digest list import` of the file reads it, the blank line under the table the row's own): taking it out
+# took that blank line with it, so the next heading stuck to the table ('|---|---|\n## Tools').
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"], ids=["lf", "crlf"])
+@pytest.mark.parametrize("after", ["## Tools\n\n+ [Tool](https://example.org/tool)\n", ""], ids=["heading", "end"])
+def test_reverting_the_only_row_of_a_table_keeps_the_blank_line_under_it(
+    own_list: Any, line_end: str, after: str
+) -> None:
+    from digest.review.reviewer import Reviewer
+    from tests.factories import insert_candidate
+    from tests.test_list_hand_edits import ANN, reimport
+
+    text = f"# X\n\n## Papers\n\n+ {A} (Jun. 5, 2025)\n\n## Vision\n\n| Title | Date |\n|---|---|\n\n{after}"
+    text = text.replace("\n", line_end)
+    settings, database = own_list(text)
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    record = paper_dated(5, "2025-05-01")
+    candidate_id = insert_candidate(database, record)
+    reviewer.decide(candidate_id, "approve", ANN, section="Vision")
+    reimport(database, markdown(database, settings))
+    reviewer.decide(candidate_id, "revert", ANN)
+    assert markdown(database, settings) == text  # was: '|---|---|\n## Tools'
+    assert not reimport(database, text).changed
+    reviewer.decide(candidate_id, "approve", ANN, section="Vision")  # approved again: a row of the table again
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert [row[0] for row in table_rows(markdown(database, settings))[-2:]] == ["Title", title]

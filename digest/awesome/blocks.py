@@ -158,11 +158,18 @@ def find_headings(lines: list[str], hidden: list[bool]) -> list[Heading]:
 
 
 def _in_html_block(lines: list[str], hidden: list[bool], index: int) -> bool:
-    """html_block_lines of line `index` alone: whether a line since the last blank line above it opened a block."""
+    """html_block_lines of line `index` alone: whether a line since the last blank line above it opened a block that
+    holds it. A heading closed on its own line ('<h2>Section A</h2>' right above) holds nothing: GitHub shows the
+    '<h2>' under it as a heading all the same, so it is a section of its own."""
     start = index
     while start > 0 and lines[start - 1].strip():
         start -= 1
-    return any(not hidden[k] and _HTML_BLOCK.match(lines[k].lstrip("\ufeff")) for k in range(start, index))
+    return any(
+        not hidden[k]
+        and _HTML_BLOCK.match(lines[k].lstrip("\ufeff"))
+        and not _HTML_HEADING.match(lines[k].lstrip("\ufeff").rstrip("\r\n"))
+        for k in range(start, index)
+    )
 
 
 def _setext_underline(lines: list[str], hidden: list[bool], index: int) -> str | None:

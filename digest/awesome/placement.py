@@ -1,6 +1,6 @@
-"""Placing a paper in the list and taking it out: the paper section a name means, the new entry (its paper found or
-made, its Markdown from `list/entry.md.j2`) put at its date's place in the section's order (newest first, or oldest
-first where the maintainers keep it so), in the section's own line ends."""
+"""Placing a paper in the list: the paper section a name means, the new entry (its paper found or made, its Markdown
+from `list/entry.md.j2`) put at its date's place in the section's order (newest first, or oldest first where the
+maintainers keep it so), in the section's own line ends. Taking one out is removal.py's."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from digest.awesome.blocks import ends_in_html_block
 from digest.awesome.entry import escape_text, render_entry_fields, safe_url
 from digest.awesome.entrystyle import ListHabits, in_section_style, list_habits
 from digest.awesome.entrystyle import date_text as entry_date_text
-from digest.awesome.importer import PAPER_KIND, set_meta
+from digest.awesome.importer import PAPER_KIND
 from digest.awesome.parse import ListFormatError, oldest_first, parse_date
 from digest.awesome.rendering import list_environment, trailing_blank_lines
 from digest.awesome.sectionnames import match_section, section_labels
@@ -64,7 +64,8 @@ def add_paper_entry(
     templates_dir: Path | None = None,
 ) -> Entry:
     """Puts a paper into a section at its date's place (newest first); a paper already there is left as is. The entry
-    is written with `list/entry.md.j2` from `templates_dir` when it holds one, else the bundled one."""
+    is written with `list/entry.md.j2` from `templates_dir` when it holds one, else the bundled one; a paper the list
+    holds in another section under its own title and short name (not arXiv's) keeps them."""
     section = resolve_section(session, section_name)
     if section is None:
         raise ListFormatError(f"no section named {section_name!r} in the list")
@@ -79,27 +80,17 @@ def add_paper_entry(
     code = safe_url(code_url)
     paper = _known_paper(session, arxiv_id, key)
     if paper is None:
-        paper = Paper(
-            title_key=key,
-            title=clean_title,
-            feed_key=feed_key(arxiv_id, key),
-            kind=PAPER_KIND.get(section.kind, "paper"),
-            arxiv_id=arxiv_id,
-            url=link,
-            other_urls=[],
-            code_url=code,
-            published=published,
-            authors=list(authors),
-            abstract=abstract,
-            added_at=now,
-            origin="review",
-        )
+        paper = Paper(title_key=key, title=clean_title, feed_key=feed_key(arxiv_id, key), arxiv_id=arxiv_id, url=link,
+                      kind=PAPER_KIND.get(section.kind, "paper"), other_urls=[], code_url=code, published=published,
+                      authors=list(authors), abstract=abstract, added_at=now, origin="review")  # fmt: skip
         session.add(paper)
     else:
         existing = next((e for e in section.entries if e.paper_id == paper.id and paper.id is not None), None)
         if existing is not None:
             return existing
         _fill_in(paper, abstract=abstract, authors=authors, code_url=code, published=published)
+        if paper.entries:  # the list names it its own way: so does this entry, or import reads another paper
+            clean_title, short_name = paper.title, paper.entries[0].short_name
     habits = _habits(session)  # a list of its own writes no bold name, badge or date where its entries do not
     short_name = short_name if habits.short_names else None
     written = [e.date_text for e in section.entries] or session.scalars(select(Entry.date_text).limit(100)).all()
@@ -208,7 +199,7 @@ def _insert_entry(
     if index == len(entries) and last and not last.endswith("\n"):
         prefix = _line_end(section)  # the file's last line had no line end; the new entry starts on its own line
     elif index == len(entries) and entries:
-        tail = _hand_over_tail(entries[-1], tail)
+        tail = hand_over_tail(entries[-1], tail)
     if ends_in_html_block(section.intro_raw + "".join(raws[:index]) + prefix):
         prefix += _line_end(section)  # a blank line ends the '<details><summary>' block, or GitHub shows it as text
     entry = Entry(
@@ -228,9 +219,10 @@ def _insert_entry(
     return entry
 
 
-def _hand_over_tail(entry: Entry, separator: str) -> str:
+def hand_over_tail(entry: Entry, separator: str) -> str:
     """The blank lines that end the section (before the next heading) stay at its end: `entry`, no longer the last,
-    gives them to the entry after it and keeps `separator`, the blank lines between the section's entries."""
+    gives them to the entry after it and keeps `separator`, the blank lines between the section's entries (an entry
+    going in after it here, one taken out after it in removal.py)."""
     own = trailing_blank_lines(entry.raw)
     if entry.raw.endswith("\n") and own != separator:
         entry.raw = entry.raw[: len(entry.raw) - len(own)] + separator
@@ -265,32 +257,6 @@ def sections_called(session: Session, name: str) -> list[str]:
     return [label for section, label in labelled_sections(session) if title_key(section.name) == title_key(name)]
 
 
-def _entry_of(section: Section, paper_id: int) -> Entry | None:
-    return next((entry for entry in section.entries if entry.paper_id == paper_id), None)
-
-
 def label_of(session: Session, section: Section) -> str:
     """The label `section` is offered and recorded under (its name, unless the list repeats that name)."""
     return next(label for found, label in labelled_sections(session) if found.id == section.id)
-
-
-def remove_paper_entry(session: Session, *, paper_id: int, section_name: str, now: datetime) -> bool:
-    """Takes the paper's entry out of the section; notes when (`entries_removed_at`: the feeds' Last-Modified moves
-    on when a paper leaves, as when one arrives)."""
-    section = resolve_section(session, section_name)
-    if section is None:  # a name the list repeats ("Probing" in each year's block): the one holding the paper
-        holding = [s for s, _ in labelled_sections(session) if s.name == section_name and _entry_of(s, paper_id)]
-        section = holding[0] if len(holding) == 1 else None
-    entry = _entry_of(section, paper_id) if section is not None else None
-    if section is None or entry is None:
-        return False
-    entries = [e for e in section.entries if e is not entry]
-    if entry is section.entries[-1] and entries and entry.raw.endswith("\n"):
-        _hand_over_tail(entries[-1], trailing_blank_lines(entry.raw))  # the section's end keeps its blank lines
-    session.delete(entry)
-    set_meta(session, "entries_removed_at", now.isoformat())
-    for position, item in enumerate(entries):
-        item.position = position
-    section.entries = entries
-    session.flush()
-    return True

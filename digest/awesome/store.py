@@ -19,18 +19,19 @@ from digest.awesome.placement import (
     add_paper_entry,
     label_of,
     labelled_sections,
-    remove_paper_entry,
     resolve_section,
     sections_called,
 )
+from digest.awesome.removal import remove_paper_entry
 from digest.awesome.rendering import render_markdown
 from digest.config import Settings
 from digest.storage.files import held_for_writing
 from digest.storage.models import Entry, Paper, Section
 from digest.titles import arxiv_id_from_url, linked_arxiv_ids
 
-# Rendering (rendering.py) and placing a paper (placement.py) have their own modules: every name is importable from
-# here as before, and the list's other code reaches them all through this module. Writing list.md stays here.
+# Rendering (rendering.py), placing a paper (placement.py) and taking it out (removal.py) have their own modules:
+# every name is importable from here as before, and the list's other code reaches them all through this module.
+# Writing list.md stays here.
 __all__ = [
     "ImportReport",
     "KnownKeys",
