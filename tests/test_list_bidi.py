@@ -285,3 +285,36 @@ def test_digest_decisions_names_the_lists_sections_without_the_override(
     assert_nothing_reversed(out.err)
     assert_nothing_reversed(out.out)
     assert f"Sparse{OVERRIDE} Autoencoder\n" in (data_dir / "list.md").read_text(encoding="utf-8")
+
+
+def test_digest_publish_status_names_the_lists_sections_without_the_override(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest publish --status` names the section each pending decision went into, who made it and the last error: a
+    heading's U+202E (kept as the maintainer wrote it) went raw into that line and reversed the rest of it."""
+    from digest.publish.store import record_failure
+    from digest.review.reviewer import Reviewer
+    from digest.review.rules import Actor
+    from tests.git_remote import NOW, make_remote, publish_config
+
+    seed = data_dir.parent / "list-with-overrides.md"
+    seed.write_bytes(seed_with_overrides(in_heading=True))
+    remote = make_remote(data_dir.parent)
+    config = data_dir.parent / "publish.toml"
+    config.write_text(f'seed_list = "{seed}"\n' + publish_config(remote.url), encoding="utf-8")
+    settings = make_settings(data_dir, f'seed_list = "{seed}"\n' + publish_config(remote.url))
+    database = open_service_database(settings)
+    try:
+        candidate_id = insert_candidate(database, real_papers()[0])
+        actor = Actor(f"ann{OVERRIDE}ymous", "1001", "discord")
+        Reviewer(database, settings, clock=lambda: NOW).decide(candidate_id, "approve", actor, "sparse autoencoder")
+        record_failure(database, settings.templates_dir, f"git push: remote says {OVERRIDE}gnp.exe", NOW)
+    finally:
+        database.dispose()
+    capsys.readouterr()
+    assert main(["--config", str(config), "--data-dir", str(data_dir), "publish", "--status"]) == 0
+    out = capsys.readouterr().out
+    assert "pending decisions: 1" in out and "Sparse Autoencoder" in " ".join(out.split()), out
+    assert "by ann ymous" in out and "remote says gnp.exe" in " ".join(out.split()), out
+    assert_nothing_reversed(out)
+    assert f"Sparse{OVERRIDE} Autoencoder\n" in settings.list_markdown_path.read_text(encoding="utf-8")

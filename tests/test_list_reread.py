@@ -3,6 +3,7 @@ opened: the bytes do not change, and lines this release reads as text (an entry 
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -36,13 +37,15 @@ def listed(database: Database) -> set[str]:
         return set(session.scalars(select(Paper.arxiv_id).join(Entry, Entry.paper_id == Paper.id)))
 
 
-def stored_by_an_older_reading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, bytes]:
+def stored_by_an_older_reading(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, hidden: str = HIDDEN
+) -> tuple[Path, bytes]:
     """A data folder whose list was imported by a reading that did not know HTML comments (as the release before
     this one): the commented-out paper was stored as an entry, and the store says nothing of its reading."""
     settings = make_settings(tmp_path / "data")
     text = seed_list_path().read_text(encoding="utf-8")
     at = text.index(ANCHOR)
-    edited = (text[:at] + HIDDEN + text[at:]).encode("utf-8")
+    edited = (text[:at] + hidden + text[at:]).encode("utf-8")
     database = open_service_database(settings)
     try:
         with monkeypatch.context() as older:
@@ -297,3 +300,32 @@ def test_verdicts_and_approvals_into_a_section_the_upgrade_renamed_still_teach_t
     finally:
         database.dispose()
     assert taught["2401.00001"] == "Attention" and taught[approved] == "Attention", taught
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_the_log_line_naming_what_left_shows_no_control_of_the_lists_text(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], log_format: str
+) -> None:
+    """The titles named when the list is read again are the list's text as written: a U+202E there reversed the rest
+    of the log line on a terminal, and an ESC sequence erased it. The log (as `digest publish` writes it, the service
+    too) shows every record's message on its line without invisible characters."""
+    from tests.git_remote import make_remote, publish_config
+
+    hostile = HIDDEN.replace("A Paper We", "A Paper\u202e We").replace("Took Out", "Took\x1bc Out")
+    data_dir, _edited = stored_by_an_older_reading(tmp_path, monkeypatch, hostile)
+    config = tmp_path / "publish.toml"
+    config.write_text(f'log_format = "{log_format}"\n' + publish_config(make_remote(tmp_path).url), encoding="utf-8")
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    capsys.readouterr()
+    try:
+        main(["--config", str(config), "--data-dir", str(data_dir), "publish", "--dry-run"])
+        err = capsys.readouterr().err
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+    (line,) = [line for line in err.splitlines() if "no longer entries" in line]
+    if log_format == "json":
+        line = json.loads(line)["message"]
+    assert "A Paper We Took c Out" in " ".join(line.split()), line
+    assert not {"\u202e", "\x1b"} & set(err), err

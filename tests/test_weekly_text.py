@@ -100,3 +100,45 @@ def test_a_template_of_ones_own_that_fails_stops_neither_the_week_nor_the_other_
     (failed,) = [o for o in second.emails if o.week == "2026-W49"]
     assert failed.status == "failed" and failed.retry_at is not None
     assert "template" in failed.message and "papers" in failed.message, failed.message
+
+
+HOSTILE = "\u202egnp.exe\u2066 \x1b[2J\x85x"  # reversed text, an isolate, a terminal escape, a C1 control
+
+
+def test_the_digest_puts_out_no_invisible_character_whatever_its_data_holds() -> None:
+    """The weekly templates rendered each value as it came: the digest's text was clean only because build_digest had
+    cleaned it first, so data made another way (a paper's title from arXiv, a section's emoji from the config) put a
+    U+202E raw into the Markdown and both parts of the email. Now the templates' environment blanks invisible
+    characters in whatever they put out (templating.shown, as the web pages do); escaping stays as it was."""
+    from digest import resources
+    from digest.weekly.issue import (
+        DigestItem,
+        DigestSection,
+        DigestStats,
+        PendingItem,
+        WeeklyDigestData,
+        render,
+        week_of_day,
+    )
+
+    title = f"<b>Steering</b> [VLMs]{HOSTILE} & co"
+    item = DigestItem(title, f"Ann{HOSTILE}", f"We steer.{HOSTILE}", None, "https://arxiv.org/abs/2505.16146", None)
+    pending = PendingItem(f"Pending{HOSTILE}", "https://arxiv.org/abs/2504.11695", 0.9, f"Probing{HOSTILE}")
+    digest = WeeklyDigestData(
+        week=week_of_day(NOW.date() - timedelta(days=7)),
+        list_title=f"Awesome{HOSTILE}",
+        sections=[DigestSection(f"Sparse{HOSTILE}", f"\U0001f9e9{HOSTILE}", [item])],
+        pending_count=1,
+        pending_top=[pending],
+        stats=DigestStats(1, 1, 1, 0, 0, 1),
+        second_tier=[pending],
+    )
+    templates = resources.templates_dir()
+    names = ("digest.md.j2", "email.txt.j2", "email.html.j2")
+    markdown, text, html = (render(digest, templates, name) for name in names)
+    for out in (markdown, text, html):
+        assert not {"\u202e", "\u2066", "\x1b", "\x85"} & set(out), out
+        assert "gnp.exe" in out
+    assert "\\<b\\>Steering\\</b\\> \\[VLMs\\]" in markdown  # still inert Markdown
+    assert "&lt;b&gt;Steering&lt;/b&gt; [VLMs]" in html and "&amp; co" in html  # still escaped HTML
+    assert "<b>Steering</b> [VLMs]" in text  # the plain part, plain

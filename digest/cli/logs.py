@@ -6,7 +6,9 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import Any, TextIO
+
+from digest.text import blank_invisible
 
 _QUIET = {
     "discord": logging.WARNING,
@@ -23,16 +25,41 @@ class _DropVoiceNotices(logging.Filter):
         return "voice will NOT be supported" not in record.getMessage()
 
 
+def shown_message(record: logging.LogRecord) -> str:
+    """A record's message as the log shows it. Messages carry text from outside (titles, headings, feed and remote
+    errors): a line break there would forge a record of its own, a U+202E reverse the rest of the line, an ESC
+    sequence rewrite the terminal. Each invisible character is blanked here, for every record, whoever logged it."""
+    return blank_invisible(record.getMessage())
+
+
+def shown_traceback(text: str) -> str:
+    """A traceback keeps its lines; the exception's text in it loses its other invisible characters."""
+    return blank_invisible(text, keep_line_breaks=True)
+
+
+class TextFormatter(logging.Formatter):
+    """One line per record, then its traceback if it has one; the same blanking as `shown_message`."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 (logging's name)
+        return blank_invisible(super().formatMessage(record))  # the time, level and logger name are the service's
+
+    def formatException(self, ei: Any) -> str:  # noqa: N802
+        return shown_traceback(super().formatException(ei))
+
+    def formatStack(self, stack_info: str) -> str:  # noqa: N802
+        return shown_traceback(super().formatStack(stack_info))
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         payload = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": shown_message(record),
         }
         if record.exc_info:
-            payload["error"] = self.formatException(record.exc_info)
+            payload["error"] = shown_traceback(self.formatException(record.exc_info))
         return json.dumps(payload, ensure_ascii=False)
 
 
@@ -54,9 +81,7 @@ def setup_logging(level: str = "INFO", fmt: str = "text", stream: TextIO | None 
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S")
-        )
+        handler.setFormatter(TextFormatter("%(asctime)s %(levelname)-7s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"))
     root = logging.getLogger()
     for existing in list(root.handlers):
         root.removeHandler(existing)

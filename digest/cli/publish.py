@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from digest.cli.context import CommandError, Context
+from digest.text import one_line
 
 
 def register(subparsers: Any) -> None:
@@ -69,11 +70,13 @@ def print_status(context: Context) -> int:
         pull = f"#{status.pull_number} from {status.pull_branch}" if status.pull_number else "none open"
         print(f"pull request: {pull}")
     print(f"pending decisions: {len(status.pending)}")
+    # The list's headings as its maintainer wrote them, reviewers' names and what a remote said: each shown on one
+    # line without a bidi override reversing the rest of it.
     for item in status.pending:
-        where = f" into {item.section}" if item.section else ""
-        print(f"  {item.action} {item.arxiv_id}{where} by {item.actor} via {item.channel}")
+        where = f" into {one_line(item.section)}" if item.section else ""
+        print(f"  {item.action} {item.arxiv_id}{where} by {one_line(item.actor)} via {item.channel}")
     if status.last_error:
-        print(f"last error ({status.failures} failed attempt(s) in a row): {status.last_error}")
+        print(f"last error ({status.failures} failed attempt(s) in a row): {one_line(status.last_error)}")
     else:
         print("last error: none")
     return 0

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
-from digest.templating import template_loader
+from digest.templating import shown, template_loader
 from digest.text import acceptable_url
 from digest.titles import arxiv_abs_url
 from digest.vocab import EDITIONS as EDITIONS
@@ -271,7 +271,9 @@ def long_date(day: date) -> str:
 
 
 def template_environment(templates_dir: Path) -> Environment:
-    """The user's templates folder first, then the bundled templates; HTML templates are autoescaped."""
+    """The user's templates folder first, then the bundled templates; HTML templates are autoescaped. Whatever a
+    template puts out has its invisible characters blanked (templating.shown, as on the web pages), whichever data or
+    template of one's own it came from: a U+202E in a title would reverse the rest of the line in the email."""
     environment = Environment(
         loader=template_loader(templates_dir),
         autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False, default=False),
@@ -279,6 +281,7 @@ def template_environment(templates_dir: Path) -> Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=shown,
     )
     environment.filters["md"] = markdown_text
     environment.filters["long_date"] = long_date
