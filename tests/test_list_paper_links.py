@@ -370,3 +370,23 @@ def test_a_list_stored_with_an_upper_case_old_style_id_has_it_lower_case_when_th
         assert markdown(reopened, settings) == OLD_STYLE_UPPER
     finally:
         reopened.dispose()
+
+
+# 9. Papers the list names only where GitHub shows nothing of them: an entry commented out ('link is dead: put back once
+# the paper is on arXiv'), a link in a note's HTML comment, an example entry in a code block or a code span. The poll
+# counted them among the list's papers and never suggested them; only what the list shows is listed.
+HIDDEN_LINKS = (
+    "# Awesome X\n\nAdd a paper as `+ [Title](https://arxiv.org/abs/2505.14071) (date)`:\n\n"
+    "```markdown\n+ [Title](https://arxiv.org/abs/2505.14071) (May 20, 2025)\n```\n\n## Papers\n\n"
+    "+ [Line of Sight](https://arxiv.org/abs/2506.04706) (Jun. 5, 2025) <!-- https://arxiv.org/abs/2504.11695 -->\n\n"
+    "<!-- link is dead: put back once the paper is on arXiv\n"
+    "+ [Linear structure of VLM embeddings](https://arxiv.org/abs/2504.11695) (Apr. 16, 2025)\n-->\n"
+)
+
+
+@pytest.mark.asyncio
+async def test_papers_the_list_links_only_in_comments_or_code_are_suggested(polled_list: Any) -> None:
+    settings, database = polled_list(HIDDEN_LINKS)
+    assert markdown(database, settings) == HIDDEN_LINKS
+    # was: (3, []), the two hidden papers dropped as already listed
+    assert await poll_relevant(settings, database) == (1, ["2504.11695", "2505.14071"])
