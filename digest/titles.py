@@ -17,8 +17,10 @@ _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 # The version is bounded for the same reason (Candidate.version is a 32-bit Integer; arXiv's run to a few dozen): a
 # longer number is no version at all, not a version that fails the pass.
 # A digit of any script next to the ID ends the match: "2506.0470６" is not 2506.0470, nor "2506.047061" 2506.04706.
+# An archive name in any case is read (HEP-TH/9901001 is hep-th/9901001 to arXiv); canonical_arxiv_id writes it as
+# arXiv does. The version's "v" stays lower-case.
 ARXIV_ID = re.compile(
-    r"(?P<id>(?<!\d)[0-9]{4}\.[0-9]{4,5}|[a-z][a-z.-]{0,19}(?:\.[A-Z]{2})?/[0-9]{7})(?!\d)"
+    r"(?P<id>(?<!\d)[0-9]{4}\.[0-9]{4,5}|[a-zA-Z][a-zA-Z.-]{0,19}(?:\.[A-Z]{2})?/[0-9]{7})(?!\d)"
     r"(?:v(?P<version>[0-9]{1,9})(?!\d))?"
 )
 # The pages of one arXiv paper a list links: arXiv's abs, pdf and html pages, and the pages people share of it by its
@@ -38,6 +40,21 @@ _ARXIV_LINKED = re.compile(
     rf"{_ARXIV_PAGES}(\d{{4}}\.\d{{4,5}}|[a-z][a-z.-]{{0,19}}(?:\.[A-Z]{{2}})?/\d{{7}})(?!\d)",
     re.IGNORECASE | re.ASCII,
 )
+
+
+# An old-style ID's archive and, as math.GT/0309136 writes it, its two-letter subject class.
+_OLD_STYLE_ARCHIVE = re.compile(r"^(?P<archive>[^/]+?)(?P<subject>\.[A-Za-z]{2})?/", re.ASCII)
+
+
+def canonical_arxiv_id(arxiv_id: str) -> str:
+    """The ID as arXiv writes it: an old-style archive lower-case and its subject class upper-case (HEP-TH/9901001 is
+    hep-th/9901001, math.gt/0309136 math.GT/0309136). arXiv reads archive names in any case, and lists and people
+    write them so; every dedupe compares IDs as plain strings, so each ID read is made canonical where it is read."""
+    found = _OLD_STYLE_ARCHIVE.match(arxiv_id)
+    if found is None:
+        return arxiv_id
+    subject = (found["subject"] or "").upper()
+    return f"{found['archive'].lower()}{subject}{arxiv_id[found.end() - 1 :]}"
 
 
 # The month an arXiv ID was issued in (its first version's submission): 2411.16198 and hep-th/9901001 start with YYMM.
@@ -72,12 +89,12 @@ def arxiv_id_from_url(url: str) -> str | None:
     """The versionless arXiv ID an abs/pdf/html URL (or a Hugging Face, alphaXiv or ar5iv page of the paper) points
     at, or None for any other URL."""
     match = _ARXIV_URL.match(url.strip())
-    return match.group("id") if match else None
+    return canonical_arxiv_id(match.group("id")) if match else None
 
 
 def linked_arxiv_ids(text: str) -> set[str]:
     """The arXiv papers a text links to (versions aside): found without parsing the list, for a check on every write."""
-    return set(_ARXIV_LINKED.findall(text))
+    return {canonical_arxiv_id(found) for found in _ARXIV_LINKED.findall(text)}
 
 
 def split_arxiv_id(text: str) -> tuple[str, int | None]:
@@ -86,7 +103,7 @@ def split_arxiv_id(text: str) -> tuple[str, int | None]:
     if match is None:
         raise ValueError(f"no arXiv identifier in {text!r}")
     version = match.group("version")
-    return match.group("id"), int(version) if version else None
+    return canonical_arxiv_id(match.group("id")), int(version) if version else None
 
 
 def feed_key(arxiv_id: str | None, key: str) -> str:

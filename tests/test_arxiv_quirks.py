@@ -372,7 +372,10 @@ async def test_an_old_style_candidate_can_be_decided_by_its_arxiv_id(
         ("hep-th/9901000", None),
         ("not-an/0601001", None),
         ("astro-ph/060100", None),
-        ("Astro-ph/0601001", None),
+        ("Astro-ph/0601001", "astro-ph/0601001"),  # an archive in any case, as arXiv reads it
+        ("HEP-TH/9901001v2", "hep-th/9901001"),
+        ("https://arxiv.org/abs/MATH.gt/0309136", "math/0309136"),
+        ("hep-th/9901001V2", None),  # the version as arXiv writes it
     ],
 )
 def test_old_style_references(given: str, expected: str | None) -> None:

@@ -344,3 +344,79 @@ def test_html_headings_on_consecutive_lines_are_each_a_section(polled_list: Any,
     approve(database, settings, record, "Section A")
     after = markdown(database, settings)
     assert after.index("Section A</h2>") < after.index(record["arxiv_id"]) < after.index("<h2>Section B</h2>")
+
+
+# 13. An old-style arXiv ID linked upper-case ('arxiv.org/abs/HEP-TH/9901001', which arXiv serves as hep-th/9901001):
+# the list held the paper under 'HEP-TH/9901001', so the poll's 'hep-th/9901001' suggested it again and `digest add`
+# of it (or of the address as written in the list) fetched it to approve it a second time.
+OLD_STYLE_UPPER = (
+    "# Awesome X\n\n## Papers\n\n"
+    "+ [Line of Sight](https://arxiv.org/abs/2506.04706) (Jun. 5, 2025)\n\n"
+    "+ [Old strings](https://arxiv.org/abs/HEP-TH/9901001v2) (Jan. 5, 1999)\n\n"
+    "+ [Knots of old](https://arxiv.org/pdf/MATH.gt/0309136) (Sep. 8, 2003)\n"
+)
+
+
+@pytest.mark.asyncio
+async def test_an_old_style_id_linked_upper_case_is_the_paper_arxiv_names_lower_case(
+    polled_list: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from digest.cli import main
+
+    settings, database = polled_list(OLD_STYLE_UPPER)
+    assert markdown(database, settings) == OLD_STYLE_UPPER  # the list keeps its bytes
+    assert arxiv_ids(database) == {
+        "Line of Sight": "2506.04706",
+        "Old strings": "hep-th/9901001",
+        "Knots of old": "math.GT/0309136",
+    }  # was: 'HEP-TH/9901001' and 'MATH.gt/0309136'
+    by_id = {record["arxiv_id"]: record for record in load_records()}
+    old = {**by_id[RELEVANT[0]], "arxiv_id": "hep-th/9901001"}  # a relevant text under the old-style ID
+    body = build_rss("cs.CV", [by_id[RELEVANT[0]], old], NOW.date())
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=body))
+        summary = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    with database.reading() as session:
+        assert list(session.scalars(select(Candidate.arxiv_id))) == []  # was: ['hep-th/9901001'] suggested again
+    assert summary.sources[0].already_known == 2
+    for given in ("HEP-TH/9901001", "https://arxiv.org/abs/HEP-TH/9901001v2"):
+        capsys.readouterr()
+        assert main(["--data-dir", str(settings.data_dir), "add", given]) == 1
+        # was: exit 2, "'HEP-TH/9901001' is not an arXiv ID or URL" (and lower-case, fetched to be added again)
+        assert "hep-th/9901001 is already in the list (Papers); nothing was added" in capsys.readouterr().err
+
+
+def test_a_list_stored_with_an_upper_case_old_style_id_has_it_lower_case_when_the_database_is_next_opened(
+    polled_list: Any,
+) -> None:
+    settings, database = polled_list(OLD_STYLE_UPPER)
+    with database.transaction() as session:  # as the release before this one stored the list
+        session.execute(update(Paper).where(Paper.title == "Old strings").values(arxiv_id="HEP-TH/9901001"))
+        session.execute(update(ListMeta).where(ListMeta.key == META_KEY).values(value="5"))
+    database.dispose()
+    reopened = open_service_database(settings)
+    try:
+        assert arxiv_ids(reopened)["Old strings"] == "hep-th/9901001"  # was: 'HEP-TH/9901001' until it was edited
+        assert markdown(reopened, settings) == OLD_STYLE_UPPER
+    finally:
+        reopened.dispose()
+
+
+# 14. Papers the list names only where GitHub shows nothing of them: an entry commented out ('link is dead: put back once
+# the paper is on arXiv'), a link in a note's HTML comment, an example entry in a code block or a code span. The poll
+# counted them among the list's papers and never suggested them; only what the list shows is listed.
+HIDDEN_LINKS = (
+    "# Awesome X\n\nAdd a paper as `+ [Title](https://arxiv.org/abs/2505.14071) (date)`:\n\n"
+    "```markdown\n+ [Title](https://arxiv.org/abs/2505.14071) (May 20, 2025)\n```\n\n## Papers\n\n"
+    "+ [Line of Sight](https://arxiv.org/abs/2506.04706) (Jun. 5, 2025) <!-- https://arxiv.org/abs/2504.11695 -->\n\n"
+    "<!-- link is dead: put back once the paper is on arXiv\n"
+    "+ [Linear structure of VLM embeddings](https://arxiv.org/abs/2504.11695) (Apr. 16, 2025)\n-->\n"
+)
+
+
+@pytest.mark.asyncio
+async def test_papers_the_list_links_only_in_comments_or_code_are_suggested(polled_list: Any) -> None:
+    settings, database = polled_list(HIDDEN_LINKS)
+    assert markdown(database, settings) == HIDDEN_LINKS
+    # was: (3, []), the two hidden papers dropped as already listed
+    assert await poll_relevant(settings, database) == (1, ["2504.11695", "2505.14071"])

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 import re
 
+from digest.titles import canonical_arxiv_id
+
 # ASCII digits only (digest.titles.ARXIV_ID says why).
 _NEW_STYLE_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v[1-9]\d*)?", re.ASCII)
 # Old-style IDs (before April 2007): archive, an optional subject class arXiv no longer writes, year, month, number.
+# The archive in any case (HEP-TH/9901001 is hep-th/9901001 to arXiv); the version's "v" lower-case as everywhere.
 _OLD_STYLE_ID = re.compile(
-    r"(?P<archive>[a-z]+(?:-[a-z]+)?)(?:\.[A-Z]{2})?/(?P<month>\d{4})(?P<number>\d{3})(?:v[1-9]\d*)?", re.ASCII
+    r"(?P<archive>[a-zA-Z]+(?:-[a-zA-Z]+)?)(?:\.[a-zA-Z]{2})?/(?P<month>\d{4})(?P<number>\d{3})(?:v[1-9]\d*)?",
+    re.ASCII,
 )
 # The archives old-style IDs were issued in (arxiv.org/help/arxiv_identifier).
 # fmt: off
@@ -44,9 +48,12 @@ def parse_arxiv_reference(text: str) -> str | None:
     if match is not None:
         return match["id"] if _is_issued(match["id"]) else None
     old = _OLD_STYLE_ID.fullmatch(text)
-    if old is None or old["archive"] not in OLD_ARCHIVES or not _is_old_month(old["month"]) or old["number"] == "000":
+    if old is None:
         return None
-    return f"{old['archive']}/{old['month']}{old['number']}"
+    arxiv_id = canonical_arxiv_id(f"{old['archive']}/{old['month']}{old['number']}")
+    if arxiv_id.partition("/")[0] not in OLD_ARCHIVES or not _is_old_month(old["month"]) or old["number"] == "000":
+        return None
+    return arxiv_id
 
 
 def _is_old_month(period: str) -> bool:

@@ -1,7 +1,7 @@
 """The list's block structure, read line by line as GitHub reads it. Pure.
 
 Which lines are code or comment (fenced code blocks, HTML comments): no entry or heading is read on such a line, and
-no entry is inserted among them. And where the headings are.
+no entry is inserted among them; the text GitHub shows of a piece of the list. And where the headings are.
 """
 
 from __future__ import annotations
@@ -16,6 +16,11 @@ _BLOCK_START = re.compile(r"^ {0,3}(?:[-+*][ \t]|\d{1,9}[.)][ \t]|[>#<]|```|~~~|
 _SETEXT_UNDERLINE = re.compile(r"^ {0,3}(?P<mark>=+|-{2,})[ \t]*$")
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 _COMMENT_OPEN, _COMMENT_CLOSE = "<!--", "-->"
+# Within a line: an HTML comment, or a code span (as many backticks closing it as opened it, within its paragraph);
+# the one that starts first wins, as on GitHub.
+_INLINE_HIDDEN = re.compile(
+    r"<!--.*?-->|(?<!`)(?P<ticks>`+)(?!`)(?:[^\n]|\n(?![ \t]*\n))+?(?<!`)(?P=ticks)(?!`)", re.DOTALL
+)
 # A heading written in HTML on a line of its own: '<h2 id="tools">Tools</h2>'.
 _HTML_HEADING = re.compile(r"^ {0,3}<h(?P<level>[1-6])(?:[ \t][^<>]*)?>(?P<text>.*?)</h(?P=level)>[ \t]*$", re.I)
 # The start of an HTML block that runs on to the next blank line (CommonMark's kind 6: '<details><summary>...').
@@ -45,6 +50,15 @@ def hidden_lines(lines: list[str]) -> list[bool]:
         if unclosed is None:
             return hidden
         ignored.add(unclosed)
+
+
+def shown_text(text: str) -> str:
+    """The text GitHub shows of a piece of the list (the preamble, a section's intro, an entry's lines): its fenced code
+    blocks, HTML comments and code spans blanked. What a maintainer commented out ('link is dead: put back once the
+    paper is on arXiv') or gave as an example of an entry's form is not in the list."""
+    lines = text.splitlines(keepends=True)
+    shown = "".join("\n" if hidden else line for line, hidden in zip(lines, hidden_lines(lines), strict=True))
+    return _INLINE_HIDDEN.sub(" ", shown)
 
 
 def _scan(lines: list[str], ignored: set[int]) -> tuple[list[bool], int | None]:

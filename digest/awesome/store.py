@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from digest.awesome.blocks import shown_text
 from digest.awesome.importer import ImportReport, import_markdown, list_meta
 from digest.awesome.listfile import write_list_markdown
 from digest.awesome.parse import ListFormatError
@@ -92,10 +93,13 @@ def sections_holding(session: Session, arxiv_id: str | None = None, *, paper_id:
 
 def linked_ids(session: Session) -> set[str]:
     """Every arXiv ID the list's text links, in its entries or not ('- A title [[Paper]](https://arxiv.org/abs/...)',
-    a line the reading takes for text): papers the maintainers listed, which the poll does not suggest again."""
+    a line the reading takes for text): papers the maintainers listed, which the poll does not suggest again. Only
+    the text GitHub shows: a link in an HTML comment (an entry commented out until its link works) or in code (an
+    example of an entry's form) lists no paper, and the poll suggests it as any other."""
     meta = list_meta(session)
     texts = [meta.get("preamble", ""), meta.get("trailer", ""), *session.scalars(select(Section.intro_raw))]
-    return linked_arxiv_ids("".join([*texts, *session.scalars(select(Entry.raw))]))
+    # Piece by piece: the reading never starts a section or an entry inside a comment or a fence, so none spans two.
+    return linked_arxiv_ids("\n".join(shown_text(text) for text in [*texts, *session.scalars(select(Entry.raw))]))
 
 
 def known_keys(session: Session) -> KnownKeys:

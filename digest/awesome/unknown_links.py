@@ -12,8 +12,9 @@ def unknown_id_findings(markdown: str, unknown: dict[str, datetime], retry_days:
     """A warning on the line of each link arXiv had no paper for when the polls asked its abstract."""
     lines, findings = markdown.splitlines(), []
     for arxiv_id, asked in sorted(unknown.items()):
-        # The ID alone, not inside a longer one: 2401.1234 is not the link to 2401.12345 (a version may follow).
-        alone = re.compile(rf"(?<![\d.]){re.escape(arxiv_id)}(?!\d)")
+        # The ID alone, not inside a longer one: 2401.1234 is not the link to 2401.12345 (a version may follow); an
+        # old-style archive in any case (the link HEP-TH/9901001 is hep-th/9901001, titles.canonical_arxiv_id).
+        alone = re.compile(rf"(?<![\d.]){re.escape(arxiv_id)}(?!\d)", re.IGNORECASE)
         line = next((number for number, text in enumerate(lines, 1) if alone.search(text)), 0)
         again = (asked + timedelta(days=retry_days)).date()
         message = f"arXiv has no paper {arxiv_id} (asked {asked.date()}; asked again after {again}): mend the link"

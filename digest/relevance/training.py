@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from digest.text import blank_invisible, one_line
-from digest.titles import ARXIV_ID
+from digest.titles import ARXIV_ID, canonical_arxiv_id
 
 SectionResolver = Callable[[str], str | None]
 """A section name or slug as a maintainer writes it -> the list's name for that section, or None."""
@@ -77,7 +77,7 @@ def _arxiv_id(value: Any, problems: list[str]) -> str:
     if match is None:
         problems.append("arxiv_id must be an arXiv ID such as 2501.01234, 2501.01234v2 or hep-th/9901001")
         return ""
-    return match.group("id")
+    return canonical_arxiv_id(match.group("id"))
 
 
 def _verdict(value: Any, problems: list[str]) -> Verdict | None:
