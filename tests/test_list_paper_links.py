@@ -402,9 +402,9 @@ def test_a_list_stored_with_an_upper_case_old_style_id_has_it_lower_case_when_th
         reopened.dispose()
 
 
-# 14. Papers the list names only where GitHub shows nothing of them: an entry commented out ('link is dead: put back once
-# the paper is on arXiv'), a link in a note's HTML comment, an example entry in a code block or a code span. The poll
-# counted them among the list's papers and never suggested them; only what the list shows is listed.
+# 14. Papers the list names only where GitHub shows nothing of them: an entry commented out ('link is dead: put back
+# once the paper is on arXiv'), a link in a note's HTML comment, an example entry in a code block or a code span.
+# The poll counted them among the list's papers and never suggested them; only what the list shows is listed.
 HIDDEN_LINKS = (
     "# Awesome X\n\nAdd a paper as `+ [Title](https://arxiv.org/abs/2505.14071) (date)`:\n\n"
     "```markdown\n+ [Title](https://arxiv.org/abs/2505.14071) (May 20, 2025)\n```\n\n## Papers\n\n"
