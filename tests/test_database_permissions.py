@@ -131,3 +131,19 @@ def test_a_database_file_that_cannot_be_read_is_named_in_one_line(
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.startswith(f"digest: cannot read the database {database}: Permission denied"), done.stderr
     assert "read-only" not in done.stderr and "sqlite:" not in done.stderr
+
+
+def test_config_check_names_a_database_file_it_cannot_read(folder: Path, digest: Digest) -> None:
+    """`digest config check` said "configuration OK" for a data folder whose database file cannot be read, where every
+    other command then stops: it lists that file as a problem, in the same words, and exits 1."""
+    data = folder / "data"
+    assert main(["--data-dir", str(data), "candidates"]) == 0
+    database = data / "digest.sqlite3"
+    for path in data.rglob("*"):
+        path.chmod(0o777 if path.is_dir() else 0o666)
+    data.chmod(0o777)
+    database.chmod(0o000)
+    done = digest("config", "check", data=data)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"problem: cannot read the database {database}: Permission denied" in done.stdout
+    assert "configuration OK" not in done.stdout and "Traceback" not in done.stderr

@@ -119,7 +119,7 @@ def file_problems(settings: Settings) -> list[str]:
     from sqlalchemy import create_engine
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-    from digest.storage.failures import missing_driver
+    from digest.storage.failures import missing_driver, unreadable_file
 
     problems = feeds_problems(settings.feeds_dir)
     if not settings.templates_dir.is_dir():
@@ -138,6 +138,8 @@ def file_problems(settings: Settings) -> list[str]:
         problems.append(f"database_url is not a usable SQLAlchemy URL: {exc}")
     except ImportError as exc:
         problems.append(f"database_url {missing_driver(settings.database_url, exc)}")
+    else:
+        problems.extend(filter(None, [unreadable_file(settings.database_url)]))  # what every command would stop on
     problems.extend(_unsubscribe_problems(settings.weekly.list_unsubscribe))
     if settings.publish.enabled and shutil.which("git") is None:
         problems.append("[publish] is on but git is not installed (install git; for ssh, openssh-client too)")
