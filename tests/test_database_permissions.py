@@ -147,3 +147,22 @@ def test_config_check_names_a_database_file_it_cannot_read(folder: Path, digest:
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"problem: cannot read the database {database}: Permission denied" in done.stdout
     assert "configuration OK" not in done.stdout and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("mode", [0o000, 0o600], ids=["mode-000", "readable-not-enterable"])
+def test_a_data_folder_that_cannot_be_entered_is_named_in_one_line(folder: Path, digest: Digest, mode: int) -> None:
+    """A data folder this user may not enter (mode 000 or 0600 after a restore by hand, another user's folder) stopped
+    each command on whichever file it looked at first ("data/list.md: Permission denied"; `config check` on
+    "data/weekly"), which named neither the folder nor what to do. Now every command names the folder, its mode and
+    owner in one line, and `config check` lists it as a problem and exits 1."""
+    data = folder / "data"
+    assert main(["--data-dir", str(data), "candidates"]) == 0
+    data.chmod(mode)
+    expected = f"cannot enter the data folder {data}: Permission denied (mode {mode:04o}, owned by "
+    for command in (["candidates"], ["approve", "1"], ["score", str(papers(folder))]):
+        done = digest(*command, data=data)
+        assert done.returncode != 0 and done.stdout == "", command
+        assert done.stderr.count("\n") == 1 and done.stderr.startswith(f"digest: {expected}"), done.stderr
+    done = digest("config", "check", data=data)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert f"problem: {expected}" in done.stdout and "Traceback" not in done.stderr, done.stdout + done.stderr

@@ -73,13 +73,19 @@ def check_configuration(
     return report
 
 
-def _folder_problem(name: str, folder: Path) -> str | None:
-    """A folder the service must create or write: it, or its nearest existing parent, must be a writable folder."""
+def _folder_problem(name: str, folder: Path, data_dir: Path) -> str | None:
+    """A folder the service must create or write: it, or its nearest existing parent, must be a writable folder that
+    this user can enter (said as the commands say it when that is the data folder)."""
+    from digest.storage.failures import unenterable_folder
+
     probe = folder.resolve()
-    while not probe.exists() and probe != probe.parent:
+    while not os.path.lexists(probe) and probe != probe.parent:  # lexists: False, not an error, under a closed folder
         probe = probe.parent
     if not probe.is_dir():
         return f"{name} {folder} cannot be created: {probe} is not a folder"
+    closed = unenterable_folder(probe, "data folder" if probe == data_dir.resolve() else "folder")
+    if closed:
+        return closed
     if not os.access(probe, os.W_OK | os.X_OK):
         return f"{name} {folder} is not writable by this user ({probe})"
     return None
@@ -129,8 +135,8 @@ def file_problems(settings: Settings) -> list[str]:
     else:
         problems += _seed_list_problems(settings)
     for name, folder in (("data_dir", settings.data_dir), ("weekly.out_dir", settings.weekly_dir)):
-        problem = _folder_problem(name, folder)
-        if problem:
+        problem = _folder_problem(name, folder, settings.data_dir)
+        if problem and problem not in problems:  # weekly.out_dir inside a closed data folder: said once
             problems.append(problem)
     try:
         create_engine(settings.database_url).dispose()  # loads the dialect and its driver; connects to nothing

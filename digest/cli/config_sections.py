@@ -17,8 +17,8 @@ from digest.config import Settings
 def _list_sections(settings: Settings) -> list[tuple[str, str]] | None:
     """The sections a decision can go into, as the review finds them (awesome/store.py resolve_section): all but
     prose, each with its slug; None when the list cannot be read (a problem of its own, or nothing to compare yet)."""
-    source = settings.list_markdown_path if settings.list_markdown_path.is_file() else settings.seed_list
-    try:
+    try:  # is_file() too: a data folder this user cannot enter is a problem of its own
+        source = settings.list_markdown_path if settings.list_markdown_path.is_file() else settings.seed_list
         parsed = parse_bytes(source.read_bytes(), str(source))
     except (OSError, ListFormatError):
         return None

@@ -42,11 +42,13 @@ class Context:
     def database(self) -> Database:
         """The service database, created and filled with the bundled list on first use of a new data folder."""
         if self._database is None:
-            from digest.service.wiring import open_service_database
+            from digest.service.wiring import UnusableDataError, open_service_database
             from digest.storage.db import DatabaseError
 
             try:
                 self._database = open_service_database(self.settings, restoring=self.restoring)
+            except UnusableDataError:
+                raise  # a folder refused as it stands: reading it read-only would meet the same
             except DatabaseError as exc:
                 self._database = self._read_only(exc)
         return self._database

@@ -8,6 +8,7 @@ the maintainers' list with the bundled one.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ from digest import resources
 from digest.awesome.reading import META_KEY, READER_VERSION
 from digest.config import Settings
 from digest.storage.db import Database, DatabaseError, open_database
+from digest.storage.failures import unenterable_folder
 from digest.storage.models import Candidate, ListMeta, Section
 from digest.storage.state import TrainingDecision
 from digest.text import one_line
@@ -61,16 +63,19 @@ def _refusal(settings: Settings, used: list[Path], problem: str) -> UnusableData
 
 
 def check_data_folder(settings: Settings) -> None:
-    """Refuses a data folder that is a file, or lies inside one, in one line naming it (creating it would only say
-    "File exists" or "Not a directory")."""
+    """Refuses a data folder that is a file, or lies inside one, or that this user cannot enter, in one line naming
+    it (creating it would only say "File exists" or "Not a directory"; using it, "list.md: Permission denied")."""
     probe = settings.data_dir.resolve()
-    while not probe.exists() and probe != probe.parent:
+    while not os.path.lexists(probe) and probe != probe.parent:  # lexists: False, not an error, under a closed folder
         probe = probe.parent
     if not probe.is_dir():
         raise UnusableDataError(
             f"the data folder {settings.data_dir} cannot be used: {probe} is a file, not a folder; give --data-dir "
             "(or DIGEST_DATA_DIR) a folder"
         )
+    closed = unenterable_folder(probe, "data folder" if probe == settings.data_dir.resolve() else "folder")
+    if closed:
+        raise UnusableDataError(closed)
 
 
 def check_before_opening(settings: Settings) -> None:

@@ -48,6 +48,27 @@ def unreadable_file(url: str) -> str:
     return ""
 
 
+def unenterable_folder(path: Path, name: str = "data folder") -> str:
+    """For a folder that is there but this user may not enter (mode 000 or 0600 after a restore by hand, another
+    user's folder): a line naming it and why, where each command would stop on whichever file inside it came first.
+    Empty when it can be entered, or is no such folder. Tried, not asked (os.access answers for the real user)."""
+    try:
+        # "folder/." needs search permission on the folder itself; pathlib would drop the "."
+        os.stat(os.path.join(path, "."))  # noqa: PTH116, PTH118
+    except PermissionError as exc:
+        try:
+            found = path.stat()
+        except OSError:
+            return f"cannot enter the {name} {path}: {exc.strerror}; let the user digest runs as read and write it"
+        return (
+            f"cannot enter the {name} {path}: {exc.strerror} (mode {stat.S_IMODE(found.st_mode):04o}, owned by "
+            f"{_user_name(found.st_uid)}); let the user digest runs as read and write it"
+        )
+    except OSError:  # missing (created on first use), a file: said elsewhere
+        return ""
+    return ""
+
+
 def _user_name(uid: int) -> str:
     try:
         return pwd.getpwuid(uid).pw_name
