@@ -166,3 +166,29 @@ def test_a_data_folder_that_cannot_be_entered_is_named_in_one_line(folder: Path,
     done = digest("config", "check", data=data)
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"problem: {expected}" in done.stdout and "Traceback" not in done.stderr, done.stdout + done.stderr
+
+
+def test_a_read_only_database_file_in_a_writable_folder(folder: Path, digest: Digest) -> None:
+    """A database file this user may read but not write (0444 after a copy or a restore by hand) in a writable folder:
+    SQLite opened it read-only without a word, so `digest score` failed at its end with "attempt to write a readonly
+    database" and a writing command only when it wrote. Now commands that only read go on read-only with one warning
+    naming the file, and one that writes stops at once with one line naming the file, its mode and owner."""
+    data, source = folder / "data", papers(folder)
+    assert main(["--data-dir", str(data), "candidates"]) == 0
+    for path in data.rglob("*"):
+        path.chmod(0o777 if path.is_dir() else 0o666)
+    data.chmod(0o777)
+    database = data / "digest.sqlite3"
+    database.chmod(0o444)
+    before = {path: path.read_bytes() for path in data.rglob("*") if path.is_file()}
+    read_only = f"its file {database} is read-only for this user: mode 0444, owned by "
+    done = digest("score", str(source), "--json", data=data)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == len(source.read_text(encoding="utf-8").splitlines())
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("digest: warning: "), done.stderr
+    assert read_only in done.stderr, done.stderr
+    done = digest("approve", "1", data=data)
+    assert done.returncode == 1 and done.stdout == "", done.stdout
+    assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.startswith(f"digest: cannot write the database ({read_only}"), done.stderr
+    assert {path: path.read_bytes() for path in data.rglob("*") if path.is_file()} == before

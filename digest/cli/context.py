@@ -55,12 +55,14 @@ class Context:
 
     def _read_only(self, failure: Exception) -> Database:
         """For a command that only reads, a SQLite database that cannot be opened the usual way for want of space (or
-        of a writable folder: SQLite creates its `-shm` file even to read) is read as it stands, read-only."""
-        from digest.storage.failures import full_disk, read_only_folder
+        of a writable folder: SQLite creates its `-shm` file even to read; or of a writable file) is read as it stands,
+        read-only."""
+        from digest.storage.failures import full_disk, read_only_file, read_only_folder
 
         url = self.settings.database_url
         disk_full = full_disk(url)
-        why = disk_full or read_only_folder(url)
+        file_read_only = read_only_file(url)
+        why = disk_full or read_only_folder(url) or file_read_only
         if not self.reading_only or not why:
             raise failure
         from digest.storage.snapshot import open_read_only
@@ -69,7 +71,13 @@ class Context:
         if database is None:
             raise failure
         self.opened_read_only = True
-        mend = "free space" if disk_full else "make the folder writable"
+        mend = (
+            "free space"
+            if disk_full
+            else "make the file writable"
+            if why == file_read_only
+            else "make the folder writable"
+        )
         print(f"digest: warning: reading the database read-only{why}; {mend} to change anything", file=sys.stderr)
         return database
 

@@ -110,6 +110,30 @@ def read_only_folder(url: str) -> str:
     return f" (the folder {folder} is read-only, and SQLite writes its journal beside the database even to read it)"
 
 
+def read_only_file(url: str) -> str:
+    """For a SQLite file this user may read but not write (0444 after a copy or a restore by hand), in a folder it may
+    write: SQLite opens it read-only without a word and fails at the first write. Empty when it can be written, or is
+    no such file. Tried, not asked (os.access answers for the real user)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
+        return ""
+    path = Path(parsed.database)
+    try:
+        path.open("r+b").close()  # opens for writing, writes nothing
+    except PermissionError:
+        try:
+            found = path.stat()
+        except OSError:
+            return ""
+        return (
+            f" (its file {path} is read-only for this user: mode {stat.S_IMODE(found.st_mode):04o}, owned by "
+            f"{_user_name(found.st_uid)})"
+        )
+    except OSError:
+        return ""
+    return ""
+
+
 def held_lock(reason: str) -> str:
     """For SQLite's "database is locked": what holds it (the busy timeout has passed) and what to do."""
     if "database is locked" not in reason:
@@ -125,4 +149,4 @@ def failure_line(exc: Exception, url: str) -> str:
     """A database error in one line, without its SQL and values, saying so when the disk is full, the folder
     read-only or the database held by another process (what the operator has to fix)."""
     reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
-    return f"{reason}{read_only_folder(url) or full_disk(url) or held_lock(reason)}"
+    return f"{reason}{read_only_folder(url) or read_only_file(url) or full_disk(url) or held_lock(reason)}"
