@@ -240,7 +240,31 @@ def test_the_readers_addresses_on_disk_are_their_owners_alone(tmp_path: Path, ca
         os.umask(previous)
     assert mode(data / "digest.sqlite3") == 0o600
     notices = [record.getMessage() for record in caplog.records if "owner-only" in record.getMessage()]
-    assert len(notices) == 1 and notices[0].startswith(f"{data}: digest.sqlite3 (mode 0644)"), notices
+    assert len(notices) == 1 and notices[0].startswith(f"{data}: digest.sqlite3 (mode 0644, now 0600)"), notices
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["private-folder", "group-folder"])
+def test_a_database_kept_read_only_stays_read_only_when_made_private(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, shared: bool
+) -> None:
+    """The privacy fix-up at start set a fixed mode (0600, or 0660 in a group's folder) on a database others could
+    read, so one its owner had made read-only (0444: a copy kept as it stands) became writable without a word about
+    that. Now others lose their access and the owner's own bits stay: 0444 becomes 0400 (0440 in a group's folder),
+    and the log line gives both modes."""
+    from digest.service.wiring import open_service_database
+
+    data = tmp_path / "data"
+    data.mkdir()
+    data.chmod(0o2770 if shared else 0o700)
+    settings = make_settings(data)
+    open_service_database(settings).dispose()
+    database = data / "digest.sqlite3"
+    database.chmod(0o444)
+    caplog.clear()
+    open_service_database(settings).dispose()  # as root here, who may open it for writing whatever its mode
+    kept = 0o440 if shared else 0o400
+    assert database.stat().st_mode & 0o777 == kept
+    assert f"digest.sqlite3 (mode 0444, now {kept:04o})" in caplog.text, caplog.text
 
 
 def test_a_data_folder_shared_with_a_group_keeps_the_database_open_to_that_group(
@@ -278,8 +302,8 @@ def test_a_data_folder_shared_with_a_group_keeps_the_database_open_to_that_group
     finally:
         os.umask(previous)
     assert mode(data / "digest.sqlite3") == 0o660 and mode(data) == 0o770
-    notices = [record.getMessage() for record in caplog.records if "digest.sqlite3 (mode 0664)" in record.getMessage()]
-    assert len(notices) == 1 and "0660" in notices[0], notices
+    notices = [record.getMessage() for record in caplog.records if "digest.sqlite3 (mode 0664" in record.getMessage()]
+    assert len(notices) == 1 and "now 0660" in notices[0], notices
 
 
 def test_the_lock_files_of_a_data_folder_shared_with_a_group_are_open_to_that_group(tmp_path: Path) -> None:

@@ -18,8 +18,9 @@ log = logging.getLogger("digest.storage.db")
 
 def make_private(path: Path) -> None:
     """A new SQLite file is made owner-only before SQLite opens it (its -wal and -shm then take its mode), in a new
-    folder only its owner can enter; an existing one (and its -wal, -shm) another user could read is made owner-only,
-    and the log says so in one line. In a folder its group may write, read "owner and group" for "owner" (0660)."""
+    folder only its owner can enter; an existing one (and its -wal, -shm) another user could read is made owner-only
+    (its owner's own bits kept: a file made read-only stays read-only), and the log says so in one line. In a folder
+    its group may write, read "owner and group" for "owner" (0660)."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     shared = shared_with_group(path.parent)
     wanted, outsiders = (0o660, 0o007) if shared else (0o600, 0o077)
@@ -38,9 +39,12 @@ def make_private(path: Path) -> None:
         except OSError:
             continue
         if mode & outsiders:
+            # Outsiders lose their access; the owner's own bits stay (a file kept read-only stays so), shared with
+            # the group in a group's folder.
+            kept = mode & ~outsiders | ((mode & 0o600) >> 3 if shared else 0)
             with contextlib.suppress(OSError):  # another user's file: not ours to change
-                found.chmod(wanted)
-                fixed.append(f"{found.name} (mode {mode:04o})")
+                found.chmod(kept)
+                fixed.append(f"{found.name} (mode {mode:04o}, now {kept:04o})")
         elif shared and open_to_group(found, wanted):  # made before the folder was the group's
             opened.append(f"{found.name} (mode {mode:04o})")
     if shared:
@@ -48,7 +52,7 @@ def make_private(path: Path) -> None:
     if opened:
         log.info("%s is shared with its group: %s opened to it (0660, locks 0664)", path.parent, ", ".join(opened))
     if fixed:
-        who = "users outside its group; owner and group only (0660)" if shared else "other users; owner-only (0600)"
+        who = "users outside its group; owner and group only" if shared else "other users; owner-only"
         log.warning("%s: %s readable by %s now", path.parent, ", ".join(fixed), who)
 
 
