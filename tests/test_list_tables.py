@@ -257,3 +257,32 @@ def test_reverting_the_only_row_of_a_table_keeps_the_blank_line_under_it(
     reviewer.decide(candidate_id, "approve", ANN, section="Vision")  # approved again: a row of the table again
     title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
     assert [row[0] for row in table_rows(markdown(database, settings))[-2:]] == ["Title", title]
+
+
+# 11. The list without its pending approvals (what publishing takes as the file before them) when the only row of a
+# table is pending, after the list was imported again: the row's own blank line was left out with it, so that build
+# had the next heading stuck to the table ('|---|---|\n## Tools') and was not the file the maintainers had.
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"], ids=["lf", "crlf"])
+@pytest.mark.parametrize("after", ["## Tools\n\n+ [Tool](https://example.org/tool)\n", ""], ids=["heading", "end"])
+def test_the_list_without_a_tables_only_row_keeps_the_blank_line_under_it(
+    own_list: Any, line_end: str, after: str
+) -> None:
+    from sqlalchemy import select
+
+    from digest.awesome.rendering import render_markdown
+    from digest.review.reviewer import Reviewer
+    from digest.storage.models import Entry
+    from tests.factories import insert_candidate
+    from tests.test_list_hand_edits import ANN, reimport
+
+    text = f"# X\n\n## Papers\n\n+ {A} (Jun. 5, 2025)\n\n## Vision\n\n| Title | Date |\n|---|---|\n\n{after}"
+    text = text.replace("\n", line_end)
+    settings, database = own_list(text)
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    record = paper_dated(5, "2025-05-01")
+    reviewer.decide(insert_candidate(database, record), "approve", ANN, section="Vision")
+    reimport(database, markdown(database, settings))  # the row, with the blank line under it, as import reads it
+    with database.reading() as session:
+        [row] = session.scalars(select(Entry.id).where(Entry.raw.contains(record["arxiv_id"])))
+        without = render_markdown(session, settings.templates_dir, leaving_out={row})
+    assert without == text  # was: '|---|---|\n## Tools'

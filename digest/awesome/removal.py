@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from digest.awesome.importer import list_meta, set_meta
 from digest.awesome.placement import hand_over_tail, labelled_sections, resolve_section
-from digest.awesome.rendering import trailing_blank_lines
+from digest.awesome.rendering import end_left_by_entries, trailing_blank_lines
 from digest.awesome.tables import empty_table_header
 from digest.storage.models import Entry, Section
 
@@ -49,7 +49,8 @@ def _keep_section_end(session: Session, section: Section, blank_lines: str) -> N
     such a section: under its text, unless that ends in a blank line already; after a table with no row left, at the
     start of what follows (the next section's text, else the list's trailer), so a paper approved into the table
     again goes in right under its header, as a row."""
-    if not blank_lines or trailing_blank_lines(section.intro_raw):
+    blank_lines = end_left_by_entries(section.intro_raw, blank_lines)
+    if not blank_lines:
         return
     if empty_table_header(section.intro_raw) is None:
         section.intro_raw += blank_lines

@@ -39,6 +39,12 @@ def trailing_blank_lines(raw: str) -> str:
     return "".join(lines[index:])
 
 
+def end_left_by_entries(intro: str, blank_lines: str) -> str:
+    """The blank lines a section's last entry ended in, once the section holds no entry: what must still follow its
+    text (a table's header and separator, the next heading else sticking to them), unless that ends in one already."""
+    return "" if trailing_blank_lines(intro) else blank_lines
+
+
 def render_markdown(session: Session, templates_dir: Path, *, leaving_out: Collection[int] = ()) -> str:
     """The list's Markdown; `leaving_out` names entries (by id) to render it without."""
     meta = list_meta(session)
@@ -58,7 +64,13 @@ def render_markdown(session: Session, templates_dir: Path, *, leaving_out: Colle
             raws[section_id][-1] = last.removesuffix(trailing_blank_lines(last)) + end
     query = select(Section.id, Section.intro_raw).order_by(Section.position)
     sections = [
-        {"intro_raw": intro, "entries": raws.get(section_id, [])} for section_id, intro in session.execute(query)
+        {
+            "intro_raw": intro
+            if raws.get(section_id)
+            else intro + end_left_by_entries(intro, ends.get(section_id, "")),
+            "entries": raws.get(section_id, []),
+        }
+        for section_id, intro in session.execute(query)
     ]
     template = list_environment(str(templates_dir)).get_template("list/document.md.j2")
     return template.render(preamble=meta.get("preamble", ""), sections=sections, trailer=meta.get("trailer", ""))
