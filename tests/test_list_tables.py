@@ -286,3 +286,21 @@ def test_the_list_without_a_tables_only_row_keeps_the_blank_line_under_it(
         [row] = session.scalars(select(Entry.id).where(Entry.raw.contains(record["arxiv_id"])))
         without = render_markdown(session, settings.templates_dir, leaving_out={row})
     assert without == text  # was: '|---|---|\n## Tools'
+
+
+# 12. The first row of an empty table is dated as most of the list's entries are dated: the style was read from 100
+# entries taken in no order (the first imported on SQLite, any on PostgreSQL), so a list whose older entries are
+# written '2024-05-01' and most of whose entries 'May. 1, 2025' got the older style (and on PostgreSQL either).
+def test_the_first_row_of_an_empty_table_is_dated_as_most_of_the_list(own_list: Any) -> None:
+    older = "".join(
+        f"+ [Older paper {n}](https://example.org/older/{n}) (2024-05-{n % 28 + 1:02d})\n" for n in range(120)
+    )
+    newer = "".join(
+        f"+ [Newer paper {n}](https://example.org/newer/{n}) (Mar. {n % 28 + 1}, 2025)\n" for n in range(150)
+    )
+    text = f"# X\n\n## Older\n\n{older}\n## Newer\n\n{newer}\n## Vision\n\n| Title | Date |\n|---|---|\n"
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-05-01")
+    approve(database, settings, record, "Vision")
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert table_rows(markdown(database, settings))[-1] == [title, "May. 1, 2025"]  # was: '2025-05-01'

@@ -93,7 +93,10 @@ def add_paper_entry(
             clean_title, short_name = paper.title, paper.entries[0].short_name
     habits = _habits(session)  # a list of its own writes no bold name, badge or date where its entries do not
     short_name = short_name if habits.short_names else None
-    written = [e.date_text for e in section.entries] or session.scalars(select(Entry.date_text).limit(100)).all()
+    # The section's dates, else every date the list writes (a style is most of them; a few thousand short strings)
+    written = [e.date_text for e in section.entries] or session.scalars(
+        select(Entry.date_text).where(Entry.date_text.is_not(None))
+    ).all()
     date_text = entry_date_text(published, written) if habits.dates else None  # as the section, else the list, does
     index = _dated_index(list(section.entries), published)
     lines = _entry_lines(templates_dir, section, index, short_name, clean_title, arxiv_id, link, date_text, code,
