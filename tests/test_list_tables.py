@@ -304,3 +304,16 @@ def test_the_first_row_of_an_empty_table_is_dated_as_most_of_the_list(own_list: 
     approve(database, settings, record, "Vision")
     title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
     assert table_rows(markdown(database, settings))[-1] == [title, "May. 1, 2025"]  # was: '2025-05-01'
+
+
+# 13. Likewise the bullet of the first entry of an empty section: taken from 100 entries read in no order, so a list
+# whose older entries use '+' and most of whose entries '-' got '+' (and on PostgreSQL either).
+def test_the_first_entry_of_an_empty_section_takes_the_bullet_most_of_the_list_uses(own_list: Any) -> None:
+    older = "".join(f"+ [Older paper {n}](https://example.org/older/{n})\n" for n in range(120))
+    newer = "".join(f"- [Newer paper {n}](https://example.org/newer/{n})\n" for n in range(150))
+    text = f"# X\n\n## Older\n\n{older}\n## Newer\n\n{newer}\n## Vision\n"
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-05-01")
+    approve(database, settings, record, "Vision")
+    added = [line for line in added_lines(text, markdown(database, settings)) if line.strip()]
+    assert len(added) == 1 and added[0].startswith(f"- [{record['title']}]"), added  # was: '+ [...'

@@ -195,7 +195,7 @@ def _insert_entry(
     date_text = date_text if date_text and date_text in lines else None  # a row of a table may not show it
     entries = list(section.entries)
     raws = [entry.raw for entry in entries]
-    bullets = raws or list(session.scalars(select(Entry.raw).limit(100)))  # a section still empty: the list's
+    bullets = raws or list(session.scalars(select(Entry.raw)))  # a section still empty: most of the list's
     lines = in_section_style(lines, raws, index, line_end=_line_end(section), bullets=bullets)
     prefix, tail = "", _separator(section, is_row(lines))
     last = entries[-1].raw if entries else section.intro_raw  # the text the entry goes after, at the section's end
