@@ -231,14 +231,10 @@ def test_the_list_page_shows_no_date_an_approved_row_does_not_carry(own_list: An
     assert [entry.date_text for entry in older.entries] == [None, None]  # was: [None, 'May. 1, 2020']
 
 
-# 10. The only row of a section's table, approved and then reverted after the list was imported again (as the
-# maintainers' `digest list import` of the file reads it, the blank line under the table the row's own): taking it out
-# took that blank line with it, so the next heading stuck to the table ('|---|---|\n## Tools').
-@pytest.mark.parametrize("line_end", ["\n", "\r\n"], ids=["lf", "crlf"])
-@pytest.mark.parametrize("after", ["## Tools\n\n+ [Tool](https://example.org/tool)\n", ""], ids=["heading", "end"])
-def test_reverting_the_only_row_of_a_table_keeps_the_blank_line_under_it(
-    own_list: Any, line_end: str, after: str
-) -> None:
+def _only_row_approved_and_reimported(own_list: Any, line_end: str, after: str) -> tuple[Any, ...]:
+    """A list whose 'Vision' table has no row, a paper approved into it, and the list imported again (as the
+    maintainers' `digest list import` of the file reads it, the blank line under the table is then the row's own):
+    the list's text before, settings, database, reviewer, the candidate's id and its paper."""
     from digest.review.reviewer import Reviewer
     from tests.factories import insert_candidate
     from tests.test_list_hand_edits import ANN, reimport
@@ -251,6 +247,22 @@ def test_reverting_the_only_row_of_a_table_keeps_the_blank_line_under_it(
     candidate_id = insert_candidate(database, record)
     reviewer.decide(candidate_id, "approve", ANN, section="Vision")
     reimport(database, markdown(database, settings))
+    return text, settings, database, reviewer, candidate_id, record
+
+
+# 10. The only row of a section's table, approved and then reverted after the list was imported again (as the
+# maintainers' `digest list import` of the file reads it, the blank line under the table the row's own): taking it out
+# took that blank line with it, so the next heading stuck to the table ('|---|---|\n## Tools').
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"], ids=["lf", "crlf"])
+@pytest.mark.parametrize("after", ["## Tools\n\n+ [Tool](https://example.org/tool)\n", ""], ids=["heading", "end"])
+def test_reverting_the_only_row_of_a_table_keeps_the_blank_line_under_it(
+    own_list: Any, line_end: str, after: str
+) -> None:
+    from tests.test_list_hand_edits import ANN, reimport
+
+    text, settings, database, reviewer, candidate_id, record = _only_row_approved_and_reimported(
+        own_list, line_end, after
+    )
     reviewer.decide(candidate_id, "revert", ANN)
     assert markdown(database, settings) == text  # was: '|---|---|\n## Tools'
     assert not reimport(database, text).changed
@@ -270,18 +282,9 @@ def test_the_list_without_a_tables_only_row_keeps_the_blank_line_under_it(
     from sqlalchemy import select
 
     from digest.awesome.rendering import render_markdown
-    from digest.review.reviewer import Reviewer
     from digest.storage.models import Entry
-    from tests.factories import insert_candidate
-    from tests.test_list_hand_edits import ANN, reimport
 
-    text = f"# X\n\n## Papers\n\n+ {A} (Jun. 5, 2025)\n\n## Vision\n\n| Title | Date |\n|---|---|\n\n{after}"
-    text = text.replace("\n", line_end)
-    settings, database = own_list(text)
-    reviewer = Reviewer(database, settings, clock=lambda: NOW)
-    record = paper_dated(5, "2025-05-01")
-    reviewer.decide(insert_candidate(database, record), "approve", ANN, section="Vision")
-    reimport(database, markdown(database, settings))  # the row, with the blank line under it, as import reads it
+    text, settings, database, _, _, record = _only_row_approved_and_reimported(own_list, line_end, after)
     with database.reading() as session:
         [row] = session.scalars(select(Entry.id).where(Entry.raw.contains(record["arxiv_id"])))
         without = render_markdown(session, settings.templates_dir, leaving_out={row})
