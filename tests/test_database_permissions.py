@@ -191,4 +191,6 @@ def test_a_read_only_database_file_in_a_writable_folder(folder: Path, digest: Di
     assert done.returncode == 1 and done.stdout == "", done.stdout
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
     assert done.stderr.startswith(f"digest: cannot write the database ({read_only}"), done.stderr
+    done = digest("config", "check", data=data)  # the service would stop on it too: a problem, in the same words
+    assert done.returncode == 1 and f"problem: cannot write the database ({read_only}" in done.stdout, done.stdout
     assert {path: path.read_bytes() for path in data.rglob("*") if path.is_file()} == before

@@ -125,7 +125,7 @@ def file_problems(settings: Settings) -> list[str]:
     from sqlalchemy import create_engine
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-    from digest.storage.failures import missing_driver, unreadable_file
+    from digest.storage.failures import missing_driver, unreadable_file, unwritable_file
 
     problems = feeds_problems(settings.feeds_dir)
     if not settings.templates_dir.is_dir():
@@ -145,7 +145,10 @@ def file_problems(settings: Settings) -> list[str]:
     except ImportError as exc:
         problems.append(f"database_url {missing_driver(settings.database_url, exc)}")
     else:
-        problems.extend(filter(None, [unreadable_file(settings.database_url)]))  # what every command would stop on
+        # What every command would stop on; one that writes (and the service) on a file it may not write.
+        problems.extend(
+            filter(None, [unreadable_file(settings.database_url) or unwritable_file(settings.database_url)])
+        )
     problems.extend(_unsubscribe_problems(settings.weekly.list_unsubscribe))
     if settings.publish.enabled and shutil.which("git") is None:
         problems.append("[publish] is on but git is not installed (install git; for ssh, openssh-client too)")

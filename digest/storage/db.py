@@ -24,10 +24,10 @@ from digest.storage.failures import (
     BUSY_TIMEOUT_MS,
     full_disk,
     missing_driver,
-    read_only_file,
     read_only_folder,
     shown_database_url,
     unreadable_file,
+    unwritable_file,
 )
 from digest.storage.private import make_private
 
@@ -270,9 +270,9 @@ def open_database(
     unreadable = unreadable_file(url)
     if unreadable:
         raise DatabaseError(unreadable)
-    read_only = read_only_file(url)
-    if read_only:  # SQLite would open it read-only without a word, and fail at the first write
-        raise DatabaseError(f"cannot write the database{read_only}; let the user digest runs as read and write it")
+    unwritable = unwritable_file(url)
+    if unwritable:  # SQLite would open it read-only without a word, and fail at the first write
+        raise DatabaseError(unwritable)
     refuse_foreign_sqlite(url, named_by)
     engine = create_database_engine(url)
     try:

@@ -134,6 +134,12 @@ def read_only_file(url: str) -> str:
     return ""
 
 
+def unwritable_file(url: str) -> str:
+    """read_only_file as the line a command that writes (and the service) stops on, and `config check` lists."""
+    read_only = read_only_file(url)
+    return f"cannot write the database{read_only}; let the user digest runs as read and write it" if read_only else ""
+
+
 def held_lock(reason: str) -> str:
     """For SQLite's "database is locked": what holds it (the busy timeout has passed) and what to do."""
     if "database is locked" not in reason:
