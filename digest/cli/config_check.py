@@ -123,9 +123,16 @@ def feeds_problems(feeds_dir: Path) -> list[str]:
 def file_problems(settings: Settings) -> list[str]:
     """The files and folders the settings name: present, readable, writable, well-formed."""
     from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-    from digest.storage.failures import missing_driver, unreadable_file, unwritable_file
+    from digest.storage.failures import missing_driver, unenterable_folder, unreadable_file, unwritable_file
+
+    # A data folder this user cannot enter is said once: the files in it (the database, secrets.json) are not reached.
+    closed = unenterable_folder(settings.data_dir.resolve())
+
+    def reached(path: str | None) -> bool:
+        return not closed or not path or not Path(path).resolve().is_relative_to(settings.data_dir.resolve())
 
     problems = feeds_problems(settings.feeds_dir)
     if not settings.templates_dir.is_dir():
@@ -146,13 +153,16 @@ def file_problems(settings: Settings) -> list[str]:
         problems.append(f"database_url {missing_driver(settings.database_url, exc)}")
     else:
         # What every command would stop on; one that writes (and the service) on a file it may not write.
-        problems.extend(
-            filter(None, [unreadable_file(settings.database_url) or unwritable_file(settings.database_url)])
-        )
+        url = make_url(settings.database_url)
+        if reached(url.database if url.get_backend_name() == "sqlite" else None):
+            problems.extend(
+                filter(None, [unreadable_file(settings.database_url) or unwritable_file(settings.database_url)])
+            )
     problems.extend(_unsubscribe_problems(settings.weekly.list_unsubscribe))
     if settings.publish.enabled and shutil.which("git") is None:
         problems.append("[publish] is on but git is not installed (install git; for ssh, openssh-client too)")
-    problems.extend(secretstore.stored_secrets_problems(settings))  # as the start reads it, beside the environment
+    if reached(str(secretstore.secrets_path(settings))):
+        problems.extend(secretstore.stored_secrets_problems(settings))  # as the start reads it, beside the environment
     return problems
 
 
