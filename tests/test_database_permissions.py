@@ -196,3 +196,48 @@ def test_a_read_only_database_file_in_a_writable_folder(folder: Path, digest: Di
     done = digest("config", "check", data=data)  # the service would stop on it too: a problem, in the same words
     assert done.returncode == 1 and f"problem: cannot write the database ({read_only}" in done.stdout, done.stdout
     assert {path: path.read_bytes() for path in data.rglob("*") if path.is_file()} == before
+
+
+def test_score_on_a_read_only_folder_fits_the_streams_thresholds_as_the_next_poll_would(
+    folder: Path, digest: Digest
+) -> None:
+    """On a data folder it cannot write, with a stream of 2,500 papers the polls kept (scored by an older model, so
+    every score must be worked out again), `digest score` fits the review threshold on that stream without storing it
+    or the new scores: each paper gets the decision and score a writable `digest score` (which stores them) then
+    gives, and no file changes."""
+    import gzip
+    from datetime import UTC, datetime
+
+    from digest.config import load_settings
+    from digest.relevance.scoring import PaperText
+    from digest.relevance.stream import record_stream
+    from digest.service.wiring import open_service_database
+
+    data, source = folder / "data", papers(folder)
+    assert main(["--data-dir", str(data), "candidates"]) == 0
+    with gzip.open(DATA_DIR / "stream_sample.jsonl.gz", "rt", encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle]
+    stream = [(row["arxiv_id"], PaperText(row["title"], row["abstract"], ("cs.CV",))) for row in rows]
+    database = open_service_database(load_settings(None, data, environ={}, load_dotenv_file=False))
+    try:
+        with database.transaction() as session:
+            record_stream(session, stream, [0.0] * len(stream), "an older model", datetime.now(UTC), 6000)
+    finally:
+        database.dispose()
+    for path in data.rglob("*"):
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    data.chmod(0o555)
+    before = {path: path.read_bytes() for path in data.rglob("*") if path.is_file()}
+    done = digest("score", str(source), "--json", data=data)
+    assert done.returncode == 0 and done.stderr.startswith("digest: warning: "), done.stderr
+    assert {path: path.read_bytes() for path in data.rglob("*") if path.is_file()} == before
+    read_only = [json.loads(line) for line in done.stdout.splitlines()]
+    for path in [data, *data.rglob("*")]:
+        path.chmod(0o700 if path.is_dir() else 0o600)
+    command = [sys.executable, "-m", "digest", "--data-dir", str(data), "score", str(source), "--json"]
+    writable = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=180, check=False)
+    assert writable.returncode == 0 and writable.stderr == "", writable.stderr  # it fits them and stores them
+    stored = [json.loads(line) for line in writable.stdout.splitlines()]
+    assert [(paper["arxiv_id"], paper["tier"], paper["score"]) for paper in read_only] == [
+        (paper["arxiv_id"], paper["tier"], paper["score"]) for paper in stored
+    ]
