@@ -123,10 +123,15 @@ def feeds_problems(feeds_dir: Path) -> list[str]:
 def file_problems(settings: Settings) -> list[str]:
     """The files and folders the settings name: present, readable, writable, well-formed."""
     from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-    from digest.storage.failures import missing_driver, unenterable_folder, unreadable_file, unwritable_file
+    from digest.storage.failures import (
+        missing_driver,
+        sqlite_file,
+        unenterable_folder,
+        unreadable_file,
+        unwritable_file,
+    )
 
     # A data folder this user cannot enter is said once: the files in it (the database, secrets.json) are not reached.
     closed = unenterable_folder(settings.data_dir.resolve())
@@ -153,8 +158,8 @@ def file_problems(settings: Settings) -> list[str]:
         problems.append(f"database_url {missing_driver(settings.database_url, exc)}")
     else:
         # What every command would stop on; one that writes (and the service) on a file it may not write.
-        url = make_url(settings.database_url)
-        if reached(url.database if url.get_backend_name() == "sqlite" else None):
+        database_file = sqlite_file(settings.database_url)
+        if reached(str(database_file) if database_file else None):
             problems.extend(
                 filter(None, [unreadable_file(settings.database_url) or unwritable_file(settings.database_url)])
             )

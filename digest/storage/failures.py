@@ -23,14 +23,21 @@ def shown_database_url(url: str) -> str:
     return parsed.update_query_dict(hidden).render_as_string(hide_password=True)
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite URL (as written: neither resolved nor checked); None for another database or memory."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
 def unreadable_file(url: str) -> str:
     """For a SQLite file that is there but this user may not read (mode 000 after a restore by hand, another user's
     0600 file): a line naming the file and why, where SQLite says only "unable to open database file" (and a read-only
     folder, blamed beside it, is not the reason). Empty when it can be read, or is no such file."""
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
+    path = sqlite_file(url)  # a path only: the query, and any password SQLite ignores, is not shown
+    if path is None:
         return ""
-    path = Path(parsed.database)  # a path only: the query, and any password SQLite ignores, is not shown
     try:
         path.open("rb").close()
     except PermissionError as exc:
@@ -38,10 +45,9 @@ def unreadable_file(url: str) -> str:
             found = path.stat()
         except OSError:
             return f"cannot read the database {path}: {exc.strerror}; let the user digest runs as read and write it"
-        owner = _user_name(found.st_uid)
         return (
-            f"cannot read the database {path}: {exc.strerror} (mode {stat.S_IMODE(found.st_mode):04o}, owned by "
-            f"{owner}); let the user digest runs as read and write it"
+            f"cannot read the database {path}: {exc.strerror} ({_mode_and_owner(found)}); let the user digest runs "
+            "as read and write it"
         )
     except OSError:  # missing (created on open), a folder, a URI: SQLite's own error says so
         return ""
@@ -61,12 +67,16 @@ def unenterable_folder(path: Path, name: str = "data folder") -> str:
         except OSError:
             return f"cannot enter the {name} {path}: {exc.strerror}; let the user digest runs as read and write it"
         return (
-            f"cannot enter the {name} {path}: {exc.strerror} (mode {stat.S_IMODE(found.st_mode):04o}, owned by "
-            f"{_user_name(found.st_uid)}); let the user digest runs as read and write it"
+            f"cannot enter the {name} {path}: {exc.strerror} ({_mode_and_owner(found)}); let the user digest runs "
+            "as read and write it"
         )
     except OSError:  # missing (created on first use), a file: said elsewhere
         return ""
     return ""
+
+
+def _mode_and_owner(found: os.stat_result) -> str:
+    return f"mode {stat.S_IMODE(found.st_mode):04o}, owned by {_user_name(found.st_uid)}"
 
 
 def _user_name(uid: int) -> str:
@@ -88,10 +98,10 @@ def missing_driver(url: str, exc: ImportError) -> str:
 def full_disk(url: str) -> str:
     """For a SQLite file on a disk with no room left: said so (SQLite reports it as "disk I/O error" when it cannot
     even create its journal)."""
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
+    path = sqlite_file(url)
+    if path is None:
         return ""
-    folder = Path(parsed.database).resolve().parent
+    folder = path.resolve().parent
     try:
         free = shutil.disk_usage(folder).free
     except OSError:
@@ -101,10 +111,10 @@ def full_disk(url: str) -> str:
 
 def read_only_folder(url: str) -> str:
     """For a SQLite file whose folder cannot be written: why that stops even a read (its journal lives beside it)."""
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
+    path = sqlite_file(url)
+    if path is None:
         return ""
-    folder = Path(parsed.database).resolve().parent
+    folder = path.resolve().parent
     if not folder.is_dir() or os.access(folder, os.W_OK):
         return ""
     return f" (the folder {folder} is read-only, and SQLite writes its journal beside the database even to read it)"
@@ -114,10 +124,9 @@ def read_only_file(url: str) -> str:
     """For a SQLite file this user may read but not write (0444 after a copy or a restore by hand), in a folder it may
     write: SQLite opens it read-only without a word and fails at the first write. Empty when it can be written, or is
     no such file. Tried, not asked (os.access answers for the real user)."""
-    parsed = make_url(url)
-    if not parsed.drivername.startswith("sqlite") or not parsed.database or parsed.database == ":memory:":
+    path = sqlite_file(url)
+    if path is None:
         return ""
-    path = Path(parsed.database)
     try:
         path.open("r+b").close()  # opens for writing, writes nothing
     except PermissionError:
@@ -125,10 +134,7 @@ def read_only_file(url: str) -> str:
             found = path.stat()
         except OSError:
             return ""
-        return (
-            f" (its file {path} is read-only for this user: mode {stat.S_IMODE(found.st_mode):04o}, owned by "
-            f"{_user_name(found.st_uid)})"
-        )
+        return f" (its file {path} is read-only for this user: {_mode_and_owner(found)})"
     except OSError:
         return ""
     return ""
