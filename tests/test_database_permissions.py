@@ -79,6 +79,12 @@ def digest(folder: Path) -> Digest:
     return run
 
 
+def open_to_all(data: Path) -> None:
+    """Everything in the data folder readable and writable by every user (the folder's own mode is each test's)."""
+    for path in data.rglob("*"):
+        path.chmod(0o777 if path.is_dir() else 0o666)
+
+
 def papers(folder: Path) -> Path:
     lines = (DATA_DIR / "review_papers.jsonl").read_text(encoding="utf-8").splitlines()[:3]
     path = folder / "papers.jsonl"
@@ -122,8 +128,7 @@ def test_a_database_file_that_cannot_be_read_is_named_in_one_line(
     data = folder / "data"
     assert main(["--data-dir", str(data), "candidates"]) == 0
     database = data / "digest.sqlite3"
-    for path in data.rglob("*"):
-        path.chmod(0o777 if path.is_dir() else 0o666)
+    open_to_all(data)
     database.chmod(0o000)
     data.chmod(folder_mode)
     done = digest(*command, data=data)
@@ -139,8 +144,7 @@ def test_config_check_names_a_database_file_it_cannot_read(folder: Path, digest:
     data = folder / "data"
     assert main(["--data-dir", str(data), "candidates"]) == 0
     database = data / "digest.sqlite3"
-    for path in data.rglob("*"):
-        path.chmod(0o777 if path.is_dir() else 0o666)
+    open_to_all(data)
     data.chmod(0o777)
     database.chmod(0o000)
     done = digest("config", "check", data=data)
@@ -177,8 +181,7 @@ def test_a_read_only_database_file_in_a_writable_folder(folder: Path, digest: Di
     naming the file, and one that writes stops at once with one line naming the file, its mode and owner."""
     data, source = folder / "data", papers(folder)
     assert main(["--data-dir", str(data), "candidates"]) == 0
-    for path in data.rglob("*"):
-        path.chmod(0o777 if path.is_dir() else 0o666)
+    open_to_all(data)
     data.chmod(0o777)
     database = data / "digest.sqlite3"
     database.chmod(0o444)
