@@ -11,6 +11,7 @@ from datetime import date
 from itertools import pairwise
 
 # Which list item is an entry, and the patterns a line is read with, live in shapes.py; importable from here as before.
+from digest.awesome.blocks import shown_text
 from digest.awesome.shapes import BADGE as BADGE
 from digest.awesome.shapes import ENTRY_START as ENTRY_START
 from digest.awesome.shapes import LINK as LINK
@@ -82,8 +83,9 @@ class ParsedEntry:
 
     @property
     def text_arxiv_id(self) -> str | None:
-        """The arXiv ID written in the text of the entry's first line ('arXiv:2501.01234'), not in a note under it."""
-        found = _ARXIV_IN_TEXT.search(self.raw.split("\n", 1)[0])
+        """The arXiv ID written in the text of the entry's first line ('arXiv:2501.01234'), not in a note under it. Only
+        what GitHub shows (blocks.shown_text): one in an HTML comment or a code span names no paper, as for the poll."""
+        found = _ARXIV_IN_TEXT.search(shown_text(self.raw).split("\n", 1)[0])
         return found["id"] if found else None
 
     @property

@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
+from digest.awesome.blocks import shown_text
 from digest.awesome.lint import ERROR, Finding
 from digest.awesome.parse import ListFormatError, parse_list
 from digest.titles import arxiv_abs_url, linked_arxiv_ids
@@ -71,11 +72,12 @@ def paper_entries(text: str) -> Counter[tuple[str, str]]:
     """Per arXiv ID and section name, how many of the list's entries there are for that paper, as the list is read
     (paper_arxiv_id): a maintainer links a paper by hand through its pdf, its Hugging Face or alphaXiv page or its DOI
     as often as through the abs page the service writes. A text the reading refuses counts each paper it links once,
-    in no section."""
+    in no section. Only what GitHub shows (blocks.shown_text), as the poll reads it: a link in an HTML comment or in
+    code lists no paper."""
     try:
         parsed = parse_list(text)
     except ListFormatError:
-        return Counter((arxiv_id, "") for arxiv_id in linked_arxiv_ids(text))
+        return Counter((arxiv_id, "") for arxiv_id in linked_arxiv_ids(shown_text(text)))
     named = ((entry.paper_arxiv_id, section.name) for section in parsed.sections for entry in section.entries)
     return Counter((arxiv_id, section) for arxiv_id, section in named if arxiv_id)
 

@@ -1,0 +1,32 @@
+"""What the published list's commit message names when an entry's own line writes a paper's arXiv ID only inside an
+HTML comment or a code span: GitHub does not show it, so the entry is not that paper's, as the poll reads it
+(blocks.shown_text)."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.publish.rules import Decided, changes, commit_message
+
+PAPER = "2501.01234"
+HEAD = "# Papers\n\n## Steering\n\n"
+TOOL = "- [**A tool**](https://github.com/a/b) - a tool"
+COMMENTED = f"{HEAD}{TOOL} <!-- arXiv:{PAPER} -->\n"
+IN_CODE = f"{HEAD}{TOOL} `arXiv:{PAPER}`\n"
+LISTED = f"{HEAD}- [**Steering Vectors**](https://arxiv.org/abs/{PAPER}) - 2025\n{TOOL}\n"
+
+
+def decided(action: str) -> Decided:
+    return Decided(PAPER, "Steering Vectors", action, "Steering", "ann", "discord")
+
+
+@pytest.mark.parametrize("before", [COMMENTED, IN_CODE])
+def test_a_paper_approved_while_a_comment_or_code_writes_its_id_is_named_an_addition(before: str) -> None:
+    subject = commit_message(changes([decided("approve")], before, LISTED)).splitlines()[0]
+    assert subject == "Add 1 paper: Steering Vectors (Steering)"
+
+
+@pytest.mark.parametrize("after", [COMMENTED, IN_CODE])
+def test_a_paper_removed_while_a_comment_or_code_still_writes_its_id_is_named_a_removal(after: str) -> None:
+    subject = commit_message(changes([decided("reject")], LISTED, after)).splitlines()[0]
+    assert subject == "Remove 1 paper: Steering Vectors"
