@@ -30,3 +30,13 @@ def test_a_paper_approved_while_a_comment_or_code_writes_its_id_is_named_an_addi
 def test_a_paper_removed_while_a_comment_or_code_still_writes_its_id_is_named_a_removal(after: str) -> None:
     subject = commit_message(changes([decided("reject")], LISTED, after)).splitlines()[0]
     assert subject == "Remove 1 paper: Steering Vectors"
+
+
+@pytest.mark.parametrize("text", [COMMENTED, IN_CODE])
+def test_the_list_reads_no_paper_from_an_id_github_does_not_show(text: str) -> None:
+    from digest.awesome.parse import parse_list
+
+    (entry,) = parse_list(text).sections[-1].entries
+    assert entry.paper_arxiv_id is None
+    (listed, tool) = parse_list(LISTED).sections[-1].entries
+    assert (listed.paper_arxiv_id, tool.paper_arxiv_id) == (PAPER, None)
