@@ -12,13 +12,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, object_session
 
 from digest import resources
+from digest.awesome.blank_lines import trailing_blank_lines
 from digest.awesome.blocks import ends_in_html_block
 from digest.awesome.entry import escape_text, render_entry_fields, safe_url
 from digest.awesome.entrystyle import ListHabits, in_section_style, list_habits
 from digest.awesome.entrystyle import date_text as entry_date_text
 from digest.awesome.importer import PAPER_KIND
 from digest.awesome.parse import ListFormatError, oldest_first, parse_date
-from digest.awesome.rendering import list_environment, trailing_blank_lines
+from digest.awesome.rendering import list_environment
 from digest.awesome.sectionnames import match_section, section_labels
 from digest.awesome.tables import is_row, table_of, table_row
 from digest.storage.models import Entry, Paper, Section

@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from digest.awesome.blank_lines import end_left_by_entries, trailing_blank_lines
 from digest.awesome.importer import list_meta, set_meta
 from digest.awesome.placement import hand_over_tail, labelled_sections, resolve_section
-from digest.awesome.rendering import end_left_by_entries, trailing_blank_lines
 from digest.awesome.tables import empty_table_header
 from digest.storage.models import Entry, Section
 

@@ -11,8 +11,8 @@ import jinja2
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from digest.awesome.blank_lines import end_left_by_entries, trailing_blank_lines
 from digest.awesome.importer import list_meta
-from digest.awesome.parse import split_lines
 from digest.storage.models import Entry, Section
 from digest.templating import template_loader
 
@@ -28,21 +28,6 @@ def list_environment(templates_dir: str) -> jinja2.Environment:
         keep_trailing_newline=False,
         undefined=jinja2.StrictUndefined,
     )
-
-
-def trailing_blank_lines(raw: str) -> str:
-    """The blank lines an entry's text ends in (those between it and what follows)."""
-    lines = split_lines(raw)
-    index = len(lines)
-    while index > 1 and not lines[index - 1].strip():
-        index -= 1
-    return "".join(lines[index:])
-
-
-def end_left_by_entries(intro: str, blank_lines: str) -> str:
-    """The blank lines a section's last entry ended in, once the section holds no entry: what must still follow its
-    text (a table's header and separator, the next heading else sticking to them), unless that ends in one already."""
-    return "" if trailing_blank_lines(intro) else blank_lines
 
 
 def render_markdown(session: Session, templates_dir: Path, *, leaving_out: Collection[int] = ()) -> str:
