@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Select, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from digest.config import Settings
@@ -108,15 +108,18 @@ def _store_fitted(
     return thresholds
 
 
-def _window_rows(session: Session, window: int) -> list[tuple[str, float | None, str | None]]:
-    """(arXiv ID, score, model key) of the stream's newest `window` papers."""
-    return list(
-        session.execute(
-            select(StreamPaper.arxiv_id, StreamPaper.score, StreamPaper.model_key)
-            .order_by(StreamPaper.seen_at.desc(), StreamPaper.arxiv_id.desc())
-            .limit(window)
-        ).tuples()
+def window_query(window: int) -> Select[tuple[str, float | None, str | None]]:
+    """(arXiv ID, score, model key) of the stream's newest `window` papers: read from one index alone
+    (ix_stream_papers_window) after every poll."""
+    return (
+        select(StreamPaper.arxiv_id, StreamPaper.score, StreamPaper.model_key)
+        .order_by(StreamPaper.seen_at.desc(), StreamPaper.arxiv_id.desc())
+        .limit(window)
     )
+
+
+def _window_rows(session: Session, window: int) -> list[tuple[str, float | None, str | None]]:
+    return list(session.execute(window_query(window)).tuples())
 
 
 def _stale(rows: list[tuple[str, float | None, str | None]], model: RelevanceModel, model_key: str) -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from digest.storage.models import Base, UTCDateTime
@@ -83,11 +83,14 @@ class StreamPaper(Base):
     `score` is the raw score under the model named by `model_key`; rows scored by an older model are re-scored."""
 
     __tablename__ = "stream_papers"
+    # The window the thresholds are fitted on is read newest first (time, then ID) for its scores after every poll:
+    # from this index alone, without sorting a poll's papers (one time) or reading their text off the table.
+    __table_args__ = (Index("ix_stream_papers_window", "seen_at", "arxiv_id", "score", "model_key"),)
     arxiv_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     title: Mapped[str] = mapped_column(Text)
     abstract: Mapped[str] = mapped_column(Text, default="")
     categories: Mapped[list[str]] = mapped_column(JSON, default=list)
-    seen_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     score: Mapped[float | None] = mapped_column(Float)
     model_key: Mapped[str | None] = mapped_column(String(64))
 
