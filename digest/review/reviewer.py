@@ -117,7 +117,10 @@ class Reviewer:
                 raise NotAllowedError(f"{action} of candidate {candidate_id} is no longer allowed")
             before = standing_of(session, candidate) if candidate.status != PENDING else None
             kept = _kept(session, candidate, action, actor, section, before) if first_stands else None
-            outcome = kept or self._apply(session, candidate, action, actor, section, now)
+            # A link or the review page showed a pending candidate, not the list: a section chosen there asks for no
+            # second copy of a paper a maintainer has listed since.
+            copies = not only_pending
+            outcome = kept or self._apply(session, candidate, action, actor, section, now, copies)
             if before is not None and kept is None:  # the one who decides second is told whose decision came first
                 outcome = replace(outcome, message=before.after(outcome.message, outcome.changed, actor))
             session.add(
@@ -193,9 +196,10 @@ class Reviewer:
         actor: Actor,
         section: str | None,
         now: datetime,
+        copies: bool = True,
     ) -> Outcome:
         if action == Action.APPROVE:
-            return self._approve(session, candidate, action, actor, section, now)
+            return self._approve(session, candidate, action, actor, section, now, copies)
         if action == Action.REJECT:
             if candidate.status == REJECTED:
                 return outcome_of(candidate, action, actor, False, "already rejected")
@@ -220,8 +224,10 @@ class Reviewer:
         actor: Actor,
         section: str | None,
         now: datetime,
+        copies: bool = True,
     ) -> Outcome:
-        """Into the named section (else the suggested one): the entry written into the list, the candidate approved."""
+        """Into the named section (else the suggested one): the entry written into the list, the candidate approved.
+        A paper the list holds elsewhere gets a second entry only when `copies` and a section is named."""
         wanted = section or candidate.suggested_section
         if not wanted:
             raise ReviewError(f"candidate {candidate.id} has no suggested section: name one")
@@ -240,12 +246,18 @@ class Reviewer:
         if candidate.status == APPROVED and candidate.decided_section == label and here:
             return outcome_of(candidate, action, actor, False, f"already approved into {label}")
         # A maintainer put it in the list by hand since it was found: one more copy only when a section is named.
-        unasked = section is None and not here and candidate.status != APPROVED
+        unasked = (section is None or not copies) and not here and candidate.status != APPROVED
         elsewhere = liststore.sections_holding(session, candidate.arxiv_id) if unasked else []
-        if elsewhere:
+        if elsewhere and section is None:
             raise ReviewError(
                 f"{candidate.arxiv_id} is already in the list ({', '.join(elsewhere)}): name a section to add it "
                 "there too, or reject the candidate"
+            )
+        if elsewhere:
+            raise ReviewError(
+                f"{candidate.arxiv_id} is already in the list ({', '.join(elsewhere)}), put there since it was found; "
+                f"nothing was changed. To add it to {label} too, run "
+                f'`digest approve {candidate.id} --section "{label}"`, or reject the candidate'
             )
         moving = candidate.status == APPROVED  # into another section: the paper stays in the list
         moved_here = remove_approval_entry(session, candidate, now, keeping=label)
