@@ -17,6 +17,7 @@ from digest.awesome.importer import ImportReport, import_markdown, list_meta
 from digest.awesome.listfile import write_list_markdown
 from digest.awesome.parse import ListFormatError
 from digest.awesome.placement import (
+    WrittenEntry,
     add_paper_entry,
     label_of,
     labelled_sections,
@@ -37,6 +38,7 @@ __all__ = [
     "ImportReport",
     "KnownKeys",
     "ListFormatError",
+    "WrittenEntry",
     "add_paper_entry",
     "import_markdown",
     "known_keys",
@@ -48,6 +50,7 @@ __all__ = [
     "section_names",
     "sections_called",
     "write_markdown",
+    "written_entries",
 ]
 
 
@@ -89,6 +92,14 @@ def sections_holding(session: Session, arxiv_id: str | None = None, *, paper_id:
     labels = {section.id: label for section, label in labelled_sections(session)}  # the paper sections'
     sections = session.scalars(select(Section).where(Section.id.in_(holding)).order_by(Section.position))
     return [labels.get(section.id, section.name) for section in sections]
+
+
+def written_entries(session: Session, paper_id: int) -> dict[int, WrittenEntry]:
+    """The paper's entries as the list holds them, by their ids: an approval moving it takes its text along."""
+    rows = session.execute(
+        select(Entry.id, Entry.raw, Entry.short_name, Entry.date_text).where(Entry.paper_id == paper_id)
+    )
+    return {row.id: WrittenEntry(row.raw, row.short_name, row.date_text) for row in rows}
 
 
 def linked_ids(session: Session) -> set[str]:

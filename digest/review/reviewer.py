@@ -19,7 +19,13 @@ from sqlalchemy.orm import Session
 from digest.awesome import store as liststore
 from digest.clock import utc_now
 from digest.config import Settings
-from digest.review.applying import add_candidate_entry, outcome_of, record_decision, remove_approval_entry
+from digest.review.applying import (
+    add_candidate_entry,
+    move_approval_entry,
+    outcome_of,
+    record_decision,
+    remove_approval_entry,
+)
 from digest.review.queries import overturns, standing_of
 from digest.review.rules import (
     ACTIONS,
@@ -118,9 +124,8 @@ class Reviewer:
             before = standing_of(session, candidate) if candidate.status != PENDING else None
             kept = _kept(session, candidate, action, actor, section, before) if first_stands else None
             # A link or the review page showed a pending candidate, not the list: a section chosen there asks for no
-            # second copy of a paper a maintainer has listed since.
-            copies = not only_pending
-            outcome = kept or self._apply(session, candidate, action, actor, section, now, copies)
+            # second copy of a paper a maintainer has listed since (`copies`).
+            outcome = kept or self._apply(session, candidate, action, actor, section, now, not only_pending)
             if before is not None and kept is None:  # the one who decides second is told whose decision came first
                 outcome = replace(outcome, message=before.after(outcome.message, outcome.changed, actor))
             session.add(
@@ -260,10 +265,10 @@ class Reviewer:
                 f'`digest approve {candidate.id} --section "{label}"`, or reject the candidate'
             )
         moving = candidate.status == APPROVED  # into another section: the paper stays in the list
-        moved_here = remove_approval_entry(session, candidate, now, keeping=label)
+        moved_here, moved = move_approval_entry(session, candidate, now, keeping=label)
         listed_before = list(resolved.entries)
         try:
-            entry = add_candidate_entry(session, candidate, label, now, self.settings.templates_dir)
+            entry = add_candidate_entry(session, candidate, label, now, self.settings.templates_dir, moved)
         except liststore.ListFormatError as exc:
             raise ReviewError(f"cannot add candidate {candidate.id} to the list: {exc}") from None
         if not moving and entry not in listed_before and entry.paper.entries == [entry]:
