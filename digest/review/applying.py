@@ -49,6 +49,27 @@ def remove_approval_entry(session: Session, candidate: Candidate, now: datetime,
     return not held and keeping in holding
 
 
+def refuse_unasked_copy(session: Session, candidate: Candidate, label: str, section: str | None, copies: bool) -> None:
+    """ReviewError when an approval into `label` would put a paper the list holds elsewhere (by hand, since it was
+    found: under its arXiv ID, or its title where a venue's page is linked) into one more section unasked: a second
+    copy only when a section is named where it `copies` (the command line, a section's reaction; not a link or the
+    review page, which showed a pending candidate). The error says where it is and how to add it there too."""
+    if section is not None and copies:
+        return
+    elsewhere = ", ".join(liststore.sections_holding(session, candidate.arxiv_id, title_key=candidate.title_key))
+    if elsewhere and section is None:
+        raise ReviewError(
+            f"{candidate.arxiv_id} is already in the list ({elsewhere}): name a section to add it there too, or "
+            "reject the candidate"
+        )
+    if elsewhere:
+        raise ReviewError(
+            f"{candidate.arxiv_id} is already in the list ({elsewhere}), put there since it was found; nothing was "
+            f'changed. To add it to {label} too, run `digest approve {candidate.id} --section "{label}"`, or reject '
+            "the candidate"
+        )
+
+
 def move_approval_entry(
     session: Session, candidate: Candidate, now: datetime, *, keeping: str
 ) -> tuple[bool, liststore.WrittenEntry | None]:

@@ -24,6 +24,7 @@ from digest.review.applying import (
     move_approval_entry,
     outcome_of,
     record_decision,
+    refuse_unasked_copy,
     remove_approval_entry,
 )
 from digest.review.queries import overturns, standing_of
@@ -246,24 +247,13 @@ class Reviewer:
             known = ", ".join(liststore.section_names(session))
             raise ReviewError(f"no section named {wanted!r} in the list (sections: {known})")
         label = liststore.label_of(session, resolved)  # its name, told apart from others of that name
-        own = {candidate.paper_id, *liststore.paper_ids(session, candidate.arxiv_id)}  # its entry, or one by hand
+        # Its entry, or one by hand (under its arXiv ID, or its title where the list links a venue's page instead)
+        own = {candidate.paper_id, *liststore.paper_ids(session, candidate.arxiv_id, candidate.title_key)}
         here = any(entry.paper_id in own for entry in resolved.entries)
         if candidate.status == APPROVED and candidate.decided_section == label and here:
             return outcome_of(candidate, action, actor, False, f"already approved into {label}")
-        # A maintainer put it in the list by hand since it was found: one more copy only when a section is named.
-        unasked = (section is None or not copies) and not here and candidate.status != APPROVED
-        elsewhere = liststore.sections_holding(session, candidate.arxiv_id) if unasked else []
-        if elsewhere and section is None:
-            raise ReviewError(
-                f"{candidate.arxiv_id} is already in the list ({', '.join(elsewhere)}): name a section to add it "
-                "there too, or reject the candidate"
-            )
-        if elsewhere:
-            raise ReviewError(
-                f"{candidate.arxiv_id} is already in the list ({', '.join(elsewhere)}), put there since it was found; "
-                f"nothing was changed. To add it to {label} too, run "
-                f'`digest approve {candidate.id} --section "{label}"`, or reject the candidate'
-            )
+        if not here and candidate.status != APPROVED:  # a maintainer may have listed it by hand since it was found
+            refuse_unasked_copy(session, candidate, label, section, copies)
         moving = candidate.status == APPROVED  # into another section: the paper stays in the list
         moved_here, moved = move_approval_entry(session, candidate, now, keeping=label)
         listed_before = list(resolved.entries)
