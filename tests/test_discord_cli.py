@@ -79,6 +79,18 @@ def test_a_candidate_is_also_named_by_its_papers_arxiv_id_or_address(
     assert one in settings.list_markdown_path.read_text(encoding="utf-8")
 
 
+def test_approving_by_arxiv_id_a_paper_the_list_holds_without_a_candidate_says_where_it_is(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest approve 2402.17304`, a paper a maintainer listed by hand (no candidate): the answer sent them to
+    `digest add 2402.17304`, which then refuses it as listed. It says the list holds it, and where."""
+    with_candidates(data_dir, real_papers()[:1])
+    assert main(["--data-dir", str(data_dir), "approve", "2402.17304"]) == 1
+    assert capsys.readouterr().err == (
+        "digest: no candidate for arXiv 2402.17304: the list holds the paper already (Probing); nothing was changed\n"
+    )
+
+
 def test_several_candidates_are_decided_in_turn_and_one_unknown_stops_none_of_the_others(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

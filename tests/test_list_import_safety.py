@@ -218,3 +218,26 @@ def test_approving_a_paper_the_list_already_holds_elsewhere_needs_a_named_sectio
         return sum(line.startswith("+ ") and listed in line for line in text.splitlines())
 
     assert entries(before) >= 1 and entries(after) == entries(before) + 1
+
+
+def test_a_paper_the_list_holds_under_a_venues_link_is_not_copied_unasked(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The list holds a paper under its OpenReview link, with no arXiv ID (a maintainer added it by hand after the poll
+    had found its arXiv version; the poll knows such a paper by its title). Approving the candidate put the same paper
+    into its suggested section too, under the short name of the hand-written entry, without a word: it is refused as
+    for a paper listed under its arXiv ID, and approving it where it is adds nothing."""
+    from tests.factories import real_papers
+
+    title = "Probing Representations of Numbers in Vision and Language Models"  # Probing, linked to openreview.net
+    before = exported(data_dir, capsys)
+    candidate = _candidate(data_dir, {**real_papers()[0], "arxiv_id": "2305.01234", "title": title})
+    assert main(["--data-dir", str(data_dir), "approve", str(candidate)]) == 1
+    assert capsys.readouterr().err == (
+        "digest: 2305.01234 is already in the list (Probing): name a section to add it there too, or reject the "
+        "candidate\n"
+    )
+    assert exported(data_dir, capsys) == before
+    assert main(["--data-dir", str(data_dir), "approve", str(candidate), "--section", "Probing"]) == 0
+    assert capsys.readouterr().out == f"candidate {candidate} (2305.01234): approved into Probing\n"
+    assert sum(title in line for line in exported(data_dir, capsys).splitlines()) == 1

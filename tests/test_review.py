@@ -6,6 +6,7 @@ import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,12 +14,14 @@ from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
 
 from digest.awesome import store as liststore
+from digest.cli.program import main
 from digest.config import DiscordSettings, Settings
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing, may_decide
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, open_database
 from digest.storage.models import Candidate, Decision, Entry
+from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 
@@ -304,7 +307,8 @@ def test_an_approval_moved_to_another_section_by_hand_is_undone_where_it_now_is(
 ) -> None:
     """A maintainer moves an approved paper to another section by hand (imported: "moved Steering -> Probing").
     `digest pending` and `digest reject` said they had worked and the paper stayed in the list; approving it into a
-    third section left it in two. Approving it into the section it was moved to keeps the maintainer's lines."""
+    third section left it in two. Approving it into the section it was moved to, or into another, keeps the
+    maintainer's lines."""
     arxiv_id = real_papers()[0]["arxiv_id"]
     candidate_id = insert_candidate(database, real_papers()[0])
     reviewer = Reviewer(database, settings)
@@ -327,7 +331,37 @@ def test_an_approval_moved_to_another_section_by_hand_is_undone_where_it_now_is(
     written = settings.list_markdown_path.read_text(encoding="utf-8")
     entries = [line for line in written.splitlines() if line.startswith("+ ") and arxiv_id in line]
     assert len(entries) == (1 if into else 0)
-    assert (STAR in written) == (undo == "approve where it is")
+    assert (STAR in written) == bool(into)
+
+
+def test_an_approval_moved_to_another_section_keeps_the_lines_a_maintainer_wrote_in_its_entry(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A maintainer gave an approved paper's entry a bold short name and a star badge (the list edited in git and
+    imported); `digest approve --section Probing` then moved it, and the entry in Probing was written anew from arXiv's
+    record: the short name and the badge were gone without a word. The entry moves as the maintainer wrote it."""
+    settings = make_settings(data_dir)
+    database = open_service_database(settings)
+    arxiv_id = real_papers()[0]["arxiv_id"]
+    try:
+        candidate_id = insert_candidate(database, real_papers()[0])
+        Reviewer(database, settings).decide(candidate_id, "approve", ANN, "Steering")
+        with database.transaction() as session:
+            lines = liststore.render_markdown(session, settings.templates_dir).split("\n")
+            first = next(i for i, line in enumerate(lines) if line.startswith("+ ") and arxiv_id in line)
+            lines[first] = lines[first].replace("+ [", "+ **SteerLVLM** [", 1)
+            lines.insert(first + 2, "  " + STAR)
+            edited = lines[first : first + 3]
+            liststore.import_markdown(session, "\n".join(lines).encode("utf-8"), source="edited.md")
+    finally:
+        database.dispose()
+    capsys.readouterr()
+    assert main(["--data-dir", str(data_dir), "approve", str(candidate_id), "--section", "Probing"]) == 0
+    assert capsys.readouterr().out.startswith(f"candidate {candidate_id} ({arxiv_id}): approved into Probing")
+    written = settings.list_markdown_path.read_text(encoding="utf-8")
+    assert "\n".join(edited) in section_of(written, "Probing")
+    assert arxiv_id not in section_of(written, "Steering")
+    assert sum(line.startswith("+ ") and arxiv_id in line for line in written.splitlines()) == 1
 
 
 def test_a_rejection_after_approving_where_a_hand_move_put_it_takes_the_entry_out(

@@ -3,12 +3,15 @@ one-click approval links and health — all through a real HTTP client."""
 
 from __future__ import annotations
 
+import html
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from digest.review.rules import Actor
 from digest.review.signing import ApprovalLink, sign_link
@@ -16,7 +19,7 @@ from digest.storage.models import Decision, Entry, Paper
 from digest.storage.state import PollRun
 from digest.web.feeds import feed_date
 from tests.factories import insert_candidate, real_papers
-from tests.web_server import SECRETS_ENV, Site, approval_links, running_site, site_settings
+from tests.web_server import SECRETS_ENV, Site, approval_links, running_site, sign_in, site_settings
 
 FEED_TOKEN = SECRETS_ENV["DIGEST_FEED_TOKEN"]
 START = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -354,3 +357,66 @@ async def test_a_refused_approval_link_leads_to_the_review_page_it_names(site: S
             page = await response.text()
         assert response.status in (403, 404), path
         assert '<a href="/review">Back to the review page</a>' in page, page
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("where", ["feed link", "review page"])
+async def test_a_paper_listed_by_hand_since_it_was_found_is_not_copied_by_a_link_or_the_review_page(
+    site: Site, where: str
+) -> None:
+    """A maintainer put a candidate's paper into Probing by hand (a list edited in git and pulled). Its feed link
+    "Approve (Sparse Autoencoder)" and the review page's Approve (its suggested section chosen already) both added a
+    second entry of it in silence, where `digest approve` refuses: both say where it is now and change nothing."""
+    listed = "2402.17304"  # an entry of the bundled list, in Probing
+    candidate_id = insert_candidate(site.database, {**real_papers()[0], "arxiv_id": listed})
+    if where == "feed link":
+        path = next(p for p, label in await candidate_feed_links(site) if label == "Approve (Sparse Autoencoder)")
+        async with site.client.post(path) as reply:
+            status, page = reply.status, html.unescape(await reply.text())
+    else:
+        _, csrf = await sign_in(site)
+        form = {"csrf": csrf, "candidate_id": str(candidate_id), "action": "approve", "section": "Sparse Autoencoder"}
+        async with site.client.post("/review/decide", data=form) as reply:
+            status, page = reply.status, html.unescape(await reply.text())
+    assert status == 409, page
+    assert f"{listed} is already in the list (Probing)" in page and "nothing was changed" in page
+    assert f'digest approve {candidate_id} --section "Sparse Autoencoder"' in page
+    async with site.client.get("/list.md") as listing:
+        markdown = await listing.text()
+    assert sum(line.startswith("+ ") and listed in line for line in markdown.splitlines()) == 1
+    assert site.status_of(candidate_id) == "pending"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("where", ["feed link", "review page", "reject all shown"])
+async def test_a_decision_while_another_process_holds_the_database_says_nothing_was_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """Another process held the database's write lock past the busy timeout (`digest list import`, a sqlite3 shell in
+    a transaction): an approval link and the review page answered "500 Internal Server Error", and the maintainer
+    could not tell whether the decision was made. They answer 503 saying nothing was changed, and why."""
+    monkeypatch.setattr("digest.storage.db.BUSY_TIMEOUT_MS", 200)  # the wait, not the words: quick
+    async with running_site(site_settings(tmp_path / "data")) as site:
+        candidate_id = insert_candidate(site.database, real_papers()[0])
+        path = next(p for p, label in await candidate_feed_links(site) if label == "Approve (Sparse Autoencoder)")
+        _, csrf = await sign_in(site)
+        holder = sqlite3.connect(make_url(site.settings.database_url).database or "", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            if where == "feed link":
+                reply = await site.client.post(path)
+            elif where == "review page":
+                form = {"csrf": csrf, "candidate_id": str(candidate_id), "action": "approve"}
+                reply = await site.client.post("/review/decide", data=form)
+            else:
+                form = {"csrf": csrf, "action": "reject-shown", "ids": str(candidate_id), "confirm": "yes"}
+                reply = await site.client.post("/review/decide", data=form)
+            async with reply:
+                status, page = reply.status, html.unescape(await reply.text())
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert status == 503, page
+        done = "Rejected 0 of the 1; the others were not" if where == "reject all shown" else "Nothing was changed"
+        assert f"{done}: the database could not be written: database is locked (another process" in page
+        assert site.status_of(candidate_id) == "pending"

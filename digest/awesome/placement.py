@@ -5,6 +5,7 @@ maintainers keep it so), in the section's own line ends. Taking one out is remov
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
@@ -18,12 +19,22 @@ from digest.awesome.entry import escape_text, render_entry_fields, safe_url
 from digest.awesome.entrystyle import ListHabits, in_section_style, list_habits
 from digest.awesome.entrystyle import date_text as entry_date_text
 from digest.awesome.importer import PAPER_KIND
-from digest.awesome.parse import ListFormatError, oldest_first, parse_date
+from digest.awesome.parse import ListFormatError, oldest_first, parse_date, split_lines
 from digest.awesome.rendering import list_environment
 from digest.awesome.sectionnames import match_section, section_labels
 from digest.awesome.tables import is_row, table_of, table_row
 from digest.storage.models import Entry, Paper, Section
 from digest.titles import arxiv_abs_url, feed_key, split_arxiv_id, title_key
+
+
+@dataclass(frozen=True)
+class WrittenEntry:
+    """An entry's text as the list holds it (a maintainer's edits in it: a short name, a star badge), to write it again
+    in the section an approval moves the paper to."""
+
+    raw: str
+    short_name: str | None
+    date_text: str | None
 
 
 def labelled_sections(session: Session) -> list[tuple[Section, str]]:
@@ -63,10 +74,12 @@ def add_paper_entry(
     short_name: str | None = None,
     now: datetime,
     templates_dir: Path | None = None,
+    moved: WrittenEntry | None = None,
 ) -> Entry:
     """Puts a paper into a section at its date's place (newest first); a paper already there is left as is. The entry
     is written with `list/entry.md.j2` from `templates_dir` when it holds one, else the bundled one; a paper the list
-    holds in another section under its own title and short name (not arXiv's) keeps them."""
+    holds in another section under its own title and short name (not arXiv's) keeps them; an entry `moved` from another
+    section keeps its own lines."""
     section = resolve_section(session, section_name)
     if section is None:
         raise ListFormatError(f"no section named {section_name!r} in the list")
@@ -100,8 +113,12 @@ def add_paper_entry(
     ).all()
     date_text = entry_date_text(published, written) if habits.dates else None  # as the section, else the list, does
     index = _dated_index(list(section.entries), published)
-    lines = _entry_lines(templates_dir, section, index, short_name, clean_title, arxiv_id, link, date_text, code,
-                         habits.arxiv_badges)  # fmt: skip
+    lines = _moved_lines(moved, section, index)
+    if lines is not None and moved is not None:
+        short_name, date_text = moved.short_name, moved.date_text
+    else:
+        lines = _entry_lines(templates_dir, section, index, short_name, clean_title, arxiv_id, link, date_text, code,
+                             habits.arxiv_badges)  # fmt: skip
     return _insert_entry(session, section, paper, lines, short_name, date_text, arxiv_id, index, now)
 
 
@@ -145,6 +162,20 @@ def _known_paper(session: Session, arxiv_id: str | None, key: str) -> Paper | No
     if paper is None:
         paper = session.scalars(select(Paper).where(Paper.title_key == key)).first()
     return paper
+
+
+def _moved_lines(moved: WrittenEntry | None, section: Section, index: int) -> str | None:
+    """A moved entry's own lines, without the blank lines after it and its indentation (the new place gives both);
+    None where it or its new place is a row of a table (a row is written anew in its table's columns)."""
+    if moved is None or is_row(moved.raw) or table_of(section.intro_raw, [e.raw for e in section.entries], index):
+        return None
+    text = moved.raw.replace("\r\n", "\n").lstrip("\n")
+    text = text[: len(text) - len(trailing_blank_lines(text))]
+    if not text.strip():
+        return None
+    text += "" if text.endswith("\n") else "\n"  # it was the file's last line: a line end ends it here
+    indent = text[: len(text) - len(text.lstrip(" \t"))]
+    return "".join(line.removeprefix(indent) for line in split_lines(text))
 
 
 def _entry_lines(

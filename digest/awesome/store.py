@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from digest.awesome.blocks import shown_text
@@ -17,6 +17,7 @@ from digest.awesome.importer import ImportReport, import_markdown, list_meta
 from digest.awesome.listfile import write_list_markdown
 from digest.awesome.parse import ListFormatError
 from digest.awesome.placement import (
+    WrittenEntry,
     add_paper_entry,
     label_of,
     labelled_sections,
@@ -37,6 +38,7 @@ __all__ = [
     "ImportReport",
     "KnownKeys",
     "ListFormatError",
+    "WrittenEntry",
     "add_paper_entry",
     "import_markdown",
     "known_keys",
@@ -48,6 +50,7 @@ __all__ = [
     "section_names",
     "sections_called",
     "write_markdown",
+    "written_entries",
 ]
 
 
@@ -72,23 +75,42 @@ def section_names(session: Session) -> list[str]:
     return [label for _, label in labelled_sections(session)]
 
 
-def paper_ids(session: Session, arxiv_id: str) -> set[int]:
-    """The papers whose title links to this arXiv ID (one, unless a hand-kept list links it from two titles)."""
-    return set(session.scalars(select(Paper.id).where(Paper.arxiv_id == arxiv_id)))
+def _named(arxiv_id: str | None, title_key: str | None) -> ColumnElement[bool]:
+    """The papers whose title links to this arXiv ID, and with `title_key` those that name no arXiv ID and carry this
+    title (a paper listed under its venue's link: the poll knows it by its title, and so does an approval)."""
+    by_id = Paper.arxiv_id == arxiv_id
+    return or_(by_id, and_(Paper.arxiv_id.is_(None), Paper.title_key == title_key)) if title_key else by_id
 
 
-def sections_holding(session: Session, arxiv_id: str | None = None, *, paper_id: int | None = None) -> list[str]:
-    """The sections with an entry for the paper whose title links to this arXiv ID (or for the paper `paper_id`), in
-    the list's order, by their labels (a name the list repeats told apart: "Probing (2024)", as a decision names it)."""
+def paper_ids(session: Session, arxiv_id: str, title_key: str | None = None) -> set[int]:
+    """The papers whose title links to this arXiv ID (one, unless a hand-kept list links it from two titles), and
+    with `title_key` one that names no arXiv ID and has this title (`_named`)."""
+    return set(session.scalars(select(Paper.id).where(_named(arxiv_id, title_key))))
+
+
+def sections_holding(
+    session: Session, arxiv_id: str | None = None, *, paper_id: int | None = None, title_key: str | None = None
+) -> list[str]:
+    """The sections with an entry for the paper whose title links to this arXiv ID (with `title_key`, as `_named`
+    finds it; or for the paper `paper_id`), in the list's order, by their labels (a name the list repeats told apart:
+    "Probing (2024)", as a decision names it)."""
     query = (
         select(Entry.section_id)
         .join(Paper, Paper.id == Entry.paper_id)
-        .where(Paper.id == paper_id if paper_id is not None else Paper.arxiv_id == arxiv_id)
+        .where(Paper.id == paper_id if paper_id is not None else _named(arxiv_id, title_key))
     )
     holding = set(session.scalars(query))
     labels = {section.id: label for section, label in labelled_sections(session)}  # the paper sections'
     sections = session.scalars(select(Section).where(Section.id.in_(holding)).order_by(Section.position))
     return [labels.get(section.id, section.name) for section in sections]
+
+
+def written_entries(session: Session, paper_id: int) -> dict[int, WrittenEntry]:
+    """The paper's entries as the list holds them, by their ids: an approval moving it takes its text along."""
+    rows = session.execute(
+        select(Entry.id, Entry.raw, Entry.short_name, Entry.date_text).where(Entry.paper_id == paper_id)
+    )
+    return {row.id: WrittenEntry(row.raw, row.short_name, row.date_text) for row in rows}
 
 
 def linked_ids(session: Session) -> set[str]:

@@ -99,10 +99,7 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
         try:
             candidate_id = item if isinstance(item, int) else by_arxiv_id.get(item)
             if candidate_id is None:
-                raise CommandError(
-                    f"no candidate for arXiv {item}: `digest candidates` lists them; `digest add {item}` adds a paper "
-                    "the polls never found"
-                )
+                raise CommandError(_no_candidate(context, str(item)))
             outcome = reviewer.decide(candidate_id, args.action, actor, args.section)
         except SQLAlchemyError as exc:
             if not decided:
@@ -124,6 +121,22 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
         decided += 1
         print(f"candidate {outcome.candidate_id} ({outcome.arxiv_id}): {one_line(outcome.message)}")
     return 1 if failed else 0
+
+
+def _no_candidate(context: Context, arxiv_id: str) -> str:
+    """Why a paper named by its arXiv ID cannot be decided: no candidate; and where the list holds it, that (a paper a
+    maintainer listed by hand, which `digest add` would refuse), else how to find or add one."""
+    from digest.arxiv.additions import listed_sections
+
+    with context.database.reading() as session:
+        listed = listed_sections(session, arxiv_id)
+    if listed is not None:
+        where = f" ({', '.join(map(one_line, listed))})" if listed else ""
+        return f"no candidate for arXiv {arxiv_id}: the list holds the paper already{where}; nothing was changed"
+    return (
+        f"no candidate for arXiv {arxiv_id}: `digest candidates` lists them; `digest add {arxiv_id}` adds a paper the "
+        "polls never found"
+    )
 
 
 def _candidates_of(context: Context, arxiv_ids: list[str]) -> dict[str, int]:

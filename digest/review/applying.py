@@ -49,10 +49,50 @@ def remove_approval_entry(session: Session, candidate: Candidate, now: datetime,
     return not held and keeping in holding
 
 
+def refuse_unasked_copy(session: Session, candidate: Candidate, label: str, section: str | None, copies: bool) -> None:
+    """ReviewError when an approval into `label` would put a paper the list holds elsewhere (by hand, since it was
+    found: under its arXiv ID, or its title where a venue's page is linked) into one more section unasked: a second
+    copy only when a section is named where it `copies` (the command line, a section's reaction; not a link or the
+    review page, which showed a pending candidate). The error says where it is and how to add it there too."""
+    if section is not None and copies:
+        return
+    elsewhere = ", ".join(liststore.sections_holding(session, candidate.arxiv_id, title_key=candidate.title_key))
+    if elsewhere and section is None:
+        raise ReviewError(
+            f"{candidate.arxiv_id} is already in the list ({elsewhere}): name a section to add it there too, or "
+            "reject the candidate"
+        )
+    if elsewhere:
+        raise ReviewError(
+            f"{candidate.arxiv_id} is already in the list ({elsewhere}), put there since it was found; nothing was "
+            f'changed. To add it to {label} too, run `digest approve {candidate.id} --section "{label}"`, or reject '
+            "the candidate"
+        )
+
+
+def move_approval_entry(
+    session: Session, candidate: Candidate, now: datetime, *, keeping: str
+) -> tuple[bool, liststore.WrittenEntry | None]:
+    """remove_approval_entry for an approval into `keeping`, with the entry it took out as the list held it (a
+    maintainer's edits in it: a short name, a star badge), for the approval to write so in `keeping`; None for none."""
+    paper_id = candidate.paper_id if candidate.status == APPROVED else None
+    written = liststore.written_entries(session, paper_id) if paper_id is not None else {}
+    moved_here = remove_approval_entry(session, candidate, now, keeping=keeping)
+    left = liststore.written_entries(session, paper_id) if written and paper_id is not None else {}
+    taken = [text for entry_id, text in written.items() if entry_id not in left]
+    return moved_here, taken[0] if len(taken) == 1 else None
+
+
 def add_candidate_entry(
-    session: Session, candidate: Candidate, section: str, now: datetime, templates_dir: Path
+    session: Session,
+    candidate: Candidate,
+    section: str,
+    now: datetime,
+    templates_dir: Path,
+    moved: liststore.WrittenEntry | None = None,
 ) -> Entry:
-    """The candidate's entry in `section`, written as an approval writes it (a paper already there is left as is)."""
+    """The candidate's entry in `section`, written as an approval writes it (a paper already there is left as is), or
+    as `moved`, the entry an approval into another section took out, was written there."""
     return liststore.add_paper_entry(
         session,
         section_name=section,
@@ -66,6 +106,7 @@ def add_candidate_entry(
         short_name=short_name_for(candidate.title),
         now=now,
         templates_dir=templates_dir,
+        moved=moved,
     )
 
 

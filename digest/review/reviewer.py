@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 from digest.awesome import store as liststore
 from digest.clock import utc_now
 from digest.config import Settings
-from digest.review.applying import add_candidate_entry, outcome_of, record_decision, remove_approval_entry
+from digest.review.applying import (
+    add_candidate_entry,
+    move_approval_entry,
+    outcome_of,
+    record_decision,
+    refuse_unasked_copy,
+    remove_approval_entry,
+)
 from digest.review.queries import overturns, standing_of
 from digest.review.rules import (
     ACTIONS,
@@ -117,7 +124,9 @@ class Reviewer:
                 raise NotAllowedError(f"{action} of candidate {candidate_id} is no longer allowed")
             before = standing_of(session, candidate) if candidate.status != PENDING else None
             kept = _kept(session, candidate, action, actor, section, before) if first_stands else None
-            outcome = kept or self._apply(session, candidate, action, actor, section, now)
+            # A link or the review page showed a pending candidate, not the list: a section chosen there asks for no
+            # second copy of a paper a maintainer has listed since (`copies`).
+            outcome = kept or self._apply(session, candidate, action, actor, section, now, not only_pending)
             if before is not None and kept is None:  # the one who decides second is told whose decision came first
                 outcome = replace(outcome, message=before.after(outcome.message, outcome.changed, actor))
             session.add(
@@ -193,9 +202,10 @@ class Reviewer:
         actor: Actor,
         section: str | None,
         now: datetime,
+        copies: bool = True,
     ) -> Outcome:
         if action == Action.APPROVE:
-            return self._approve(session, candidate, action, actor, section, now)
+            return self._approve(session, candidate, action, actor, section, now, copies)
         if action == Action.REJECT:
             if candidate.status == REJECTED:
                 return outcome_of(candidate, action, actor, False, "already rejected")
@@ -220,8 +230,10 @@ class Reviewer:
         actor: Actor,
         section: str | None,
         now: datetime,
+        copies: bool = True,
     ) -> Outcome:
-        """Into the named section (else the suggested one): the entry written into the list, the candidate approved."""
+        """Into the named section (else the suggested one): the entry written into the list, the candidate approved.
+        A paper the list holds elsewhere gets a second entry only when `copies` and a section is named."""
         wanted = section or candidate.suggested_section
         if not wanted:
             raise ReviewError(f"candidate {candidate.id} has no suggested section: name one")
@@ -235,23 +247,18 @@ class Reviewer:
             known = ", ".join(liststore.section_names(session))
             raise ReviewError(f"no section named {wanted!r} in the list (sections: {known})")
         label = liststore.label_of(session, resolved)  # its name, told apart from others of that name
-        own = {candidate.paper_id, *liststore.paper_ids(session, candidate.arxiv_id)}  # its entry, or one by hand
+        # Its entry, or one by hand (under its arXiv ID, or its title where the list links a venue's page instead)
+        own = {candidate.paper_id, *liststore.paper_ids(session, candidate.arxiv_id, candidate.title_key)}
         here = any(entry.paper_id in own for entry in resolved.entries)
         if candidate.status == APPROVED and candidate.decided_section == label and here:
             return outcome_of(candidate, action, actor, False, f"already approved into {label}")
-        # A maintainer put it in the list by hand since it was found: one more copy only when a section is named.
-        unasked = section is None and not here and candidate.status != APPROVED
-        elsewhere = liststore.sections_holding(session, candidate.arxiv_id) if unasked else []
-        if elsewhere:
-            raise ReviewError(
-                f"{candidate.arxiv_id} is already in the list ({', '.join(elsewhere)}): name a section to add it "
-                "there too, or reject the candidate"
-            )
+        if not here and candidate.status != APPROVED:  # a maintainer may have listed it by hand since it was found
+            refuse_unasked_copy(session, candidate, label, section, copies)
         moving = candidate.status == APPROVED  # into another section: the paper stays in the list
-        moved_here = remove_approval_entry(session, candidate, now, keeping=label)
+        moved_here, moved = move_approval_entry(session, candidate, now, keeping=label)
         listed_before = list(resolved.entries)
         try:
-            entry = add_candidate_entry(session, candidate, label, now, self.settings.templates_dir)
+            entry = add_candidate_entry(session, candidate, label, now, self.settings.templates_dir, moved)
         except liststore.ListFormatError as exc:
             raise ReviewError(f"cannot add candidate {candidate.id} to the list: {exc}") from None
         if not moving and entry not in listed_before and entry.paper.entries == [entry]:

@@ -10,6 +10,7 @@ import asyncio
 import logging
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from digest.awesome import store as liststore
 from digest.review.queries import standing_of
@@ -17,7 +18,7 @@ from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standin
 from digest.review.signing import EMAILED, ApprovalLink, LinkError, verify_link
 from digest.storage.models import PENDING, Candidate
 from digest.vocab import Channel
-from digest.web.context import WebContext, context_of, refuse, render
+from digest.web.context import WebContext, context_of, not_written, refuse, render
 from digest.web.review import why_lines
 from digest.web.review_filters import highlight
 from digest.web.syndication import safe_url
@@ -146,4 +147,6 @@ async def approval_submit(request: web.Request) -> web.Response:
         return refuse(request, 409, f"Already {exc.standing.status}", str(exc), REVIEW_PAGE)
     except ReviewError as exc:
         return refuse(request, 409, "Not done", str(exc), REVIEW_PAGE)
+    except SQLAlchemyError as exc:
+        return not_written(request, exc, REVIEW_PAGE)
     return render(request, "decided.html", outcome=outcome)

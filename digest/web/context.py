@@ -22,6 +22,7 @@ from digest.config import Settings, StartedSecrets
 from digest.config.admin_tokens import NamedToken
 from digest.review.reviewer import Reviewer
 from digest.storage.db import Database
+from digest.storage.failures import failure_line
 from digest.web.throttle import SignInThrottle, ThrottleRule, client_address, trusted_networks
 
 log = logging.getLogger("digest.web")
@@ -127,6 +128,15 @@ def render(request: web.Request, template: str, *, status: int = 200, **values: 
 def refuse(request: web.Request, status: int, title: str, message: str, back: str = "/") -> web.Response:
     """A short error page linking `back` (a path on this site); nothing of the refused thing is shown."""
     return render(request, "message.html", status=status, title=title, message=message, back=back)
+
+
+def not_written(request: web.Request, exc: Exception, back: str, done: str = "Nothing was changed") -> web.Response:
+    """A decision the database did not take (its write lock held by another process past the busy timeout, a full
+    disk): a 503 page saying what was `done` and why, where a bare 500 left the maintainer guessing whether it was
+    made. The decision's transaction rolled back."""
+    line = failure_line(exc, context_of(request).settings.database_url)
+    log.warning("%s %s: the database could not be written: %s", request.method, request.path, line)
+    return refuse(request, 503, "Not done", f"{done}: the database could not be written: {line}.", back)
 
 
 async def form_of(request: web.Request) -> dict[str, str] | web.Response:

@@ -11,6 +11,7 @@ import asyncio
 from datetime import datetime
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from digest.record_ids import parse_record_id
@@ -20,7 +21,7 @@ from digest.review.rules import Actor, AlreadyDecidedError, Outcome, ReviewError
 from digest.review.signing import SessionClaim, csrf_token
 from digest.storage.models import PENDING, Candidate
 from digest.vocab import Action
-from digest.web.context import WebContext, context_of, refuse, render
+from digest.web.context import WebContext, context_of, not_written, refuse, render
 from digest.web.review import checked_form, current_session
 from digest.web.review_filters import MAX_BATCH, may_undo, parse_id_list, posted_filter, review_address
 from digest.web.review_page import decision_facts, web_actor
@@ -47,6 +48,13 @@ def undo_now(context: WebContext, candidate_id: int, actor: Actor) -> Outcome | 
 
 
 async def review_decide(request: web.Request) -> web.Response:
+    try:
+        return await _decide_posted(request)
+    except SQLAlchemyError as exc:
+        return not_written(request, exc, "/review")
+
+
+async def _decide_posted(request: web.Request) -> web.Response:
     checked = await checked_form(request)
     if isinstance(checked, web.Response):
         return checked
@@ -120,6 +128,8 @@ async def reject_shown(request: web.Request, claim: SessionClaim, form: dict[str
                 skipped += 1
         except ReviewError:  # gone
             skipped += 1
+        except SQLAlchemyError as exc:  # the others would wait for the same lock: not tried
+            return not_written(request, exc, "/review", f"Rejected {rejected} of the {len(ids)}; the others were not")
     return back_to_review(form, rejected=rejected, skipped=skipped)
 
 
