@@ -320,6 +320,36 @@ def test_a_force_push_that_drops_the_services_commit_is_not_taken_silently(
     assert first in st.list_markdown_path.read_text(encoding="utf-8")
 
 
+def test_a_history_rewritten_from_scratch_says_how_to_go_on_and_that_works(
+    tmp_path: Path, remote: Remote, st: Settings, db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A maintainer squashed the branch into one new commit (no commit shared with the last sync). Publishing stopped
+    and said to bring the file in with `digest list import`, but after that it stopped the same way for ever (the
+    last synced commit never changed). It now names `digest publish --accept-upstream`, which merges the rewritten
+    file as an edit of the last synced one, and publishing goes on."""
+    reviewer, publisher = services(db, st)
+    first = approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    git(remote.work, "pull", "--quiet", "--ff-only", "origin", "main")
+    git(remote.work, "checkout", "--quiet", "--orphan", "squashed")
+    readme = remote.work / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8").replace(TYPO_OLD, TYPO_NEW), encoding="utf-8")
+    git(remote.work, "commit", "--quiet", "-am", "Squash the history")
+    git(remote.work, "push", "--quiet", "--force", "origin", "HEAD:main")
+    second = approve(db, reviewer, 1)
+    blocked = publisher.publish()
+    assert blocked.outcome == BLOCKED and "`digest publish --accept-upstream`" in blocked.message, blocked.message
+    assert remote.commits() == ["Squash the history"]
+    capsys.readouterr()
+    assert cli(tmp_path, "publish", "--accept-upstream") == 0
+    assert capsys.readouterr().out.startswith("published "), "the pending approval is pushed"
+    text = remote.readme()
+    assert first in text and second in text and TYPO_NEW in text and TYPO_OLD not in text
+    assert remote.commits()[1:] == ["Squash the history"]
+    assert cli(tmp_path, "publish") == 0
+    assert capsys.readouterr().out.strip() == "README.md is up to date"
+
+
 # 9 ------------------------------------------------------------------------------------------------------------------
 def test_a_paper_added_to_a_second_section_is_not_called_a_move(remote: Remote, st: Settings, db: Database) -> None:
     reviewer, publisher = services(db, st)

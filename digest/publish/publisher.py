@@ -96,7 +96,7 @@ class Publisher:
         """Publishes what is pending; every failure is a result with one line, recorded and reported to /healthz.
         One at a time per data folder (`digest publish` waits for the service's): both work in the one clone. The
         service does not wait (`wait` False): a thread blocked on the lock would hold up its stop; it gets BUSY.
-        `accept_upstream`: an edit upstream that removes most of the list is a maintainer's wish (held otherwise)."""
+        `accept_upstream`: an edit upstream removing most of the list, or a history made anew, is meant (else held)."""
         self.accepting_removals = accept_upstream
         waiting = "publish: waiting for the publish running in another process (the service or `digest publish`)"
         try:
@@ -152,7 +152,7 @@ class Publisher:
         if head is None:
             check_branch_is_new(self.git, synced)
         upstream = self._upstream(head, synced)
-        rewritten = base_before_rewrite(self.git, synced, head, self.source)
+        rewritten = base_before_rewrite(self.git, synced, head, self.source, accepting=self.accepting_removals)
         with self._session(dry_run) as session:
             merged = self._merge(session, head, upstream, dry_run=dry_run, base=rewritten)
         if merged.imported:
