@@ -135,6 +135,54 @@ def test_when_both_sides_edited_the_same_lines_following_the_message_unblocks_pu
     assert arxiv_id in remote.readme() and NEIGHBOUR_NEW in remote.readme()
 
 
+def test_a_removal_whose_entry_was_edited_upstream_says_what_to_do_and_that_works(
+    tmp_path: Path, remote: Remote, st: Settings, db: Database
+) -> None:
+    """A reviewer took a published paper out while a maintainer fixed its entry upstream. Publishing stopped with
+    "the list here holds edits of its own; ... then approve the pending papers again": neither true, and approving
+    would put back the paper the reviewer took out. The line now names the paper and what to do with it."""
+    reviewer, publisher = services(db, st)
+    paper = real_papers()[0]
+    candidate = insert_candidate(db, paper)
+    reviewer.decide(candidate, "approve", ANN)
+    assert publisher.publish().outcome == PUBLISHED
+    arxiv_id, title = str(paper["arxiv_id"]), str(paper["title"])
+    reviewer.decide(candidate, "revert", ANN)
+    remote.push_edit(f"[{title}]", f"**SAE Steering** [{title}]", "Give the entry a short name")
+    blocked = publisher.publish()
+    assert blocked.outcome == BLOCKED, blocked.message
+    assert arxiv_id in blocked.message and "approve" not in blocked.message, blocked.message
+    assert "take its entry out of README.md there by hand" in blocked.message, blocked.message
+    lines = remote.readme().splitlines(keepends=True)
+    at = next(index for index, line in enumerate(lines) if "**SAE Steering**" in line)
+    push_bytes(remote, "".join(lines[:at] + lines[at + 3 :]).encode(), "Take the entry out")  # its lines, blank too
+    remote.push_edit(TYPO_OLD, TYPO_NEW)
+    assert publisher.publish().outcome in (PUBLISHED, UNCHANGED)
+    assert arxiv_id not in remote.readme() and TYPO_NEW in remote.readme()
+    assert arxiv_id not in st.list_markdown_path.read_text(encoding="utf-8")
+    assert read_status(db, st.templates_dir).pending == []
+
+
+def test_an_approval_into_a_section_deleted_upstream_says_what_to_do(
+    remote: Remote, st: Settings, db: Database
+) -> None:
+    """The section a pending approval goes into was deleted upstream: the line said the list here holds edits of its
+    own (it did not); it now names the paper and the section the file there no longer has."""
+    reviewer, publisher = services(db, st)
+    text = remote.readme()
+    start = re.search(r"^### .*Sparse Autoencoder\n", text, re.M)
+    end = re.search(r"^### .*Probing\n", text, re.M)
+    assert start is not None and end is not None
+    toc = "  - [Sparse Autoencoder](#-sparse-autoencoder)\n"
+    push_bytes(remote, (text[: start.start()] + text[end.start() :]).replace(toc, "").encode(), "Drop a section")
+    arxiv_id = approve(db, reviewer, 0)
+    blocked = publisher.publish()
+    assert blocked.outcome == BLOCKED, blocked.message
+    assert "holds edits of its own" not in blocked.message, blocked.message
+    said = f"{arxiv_id} was approved into Sparse Autoencoder, a section README.md there no longer has"
+    assert said in blocked.message and "digest approve" in blocked.message, blocked.message
+
+
 # 2 ------------------------------------------------------------------------------------------------------------------
 def test_a_renamed_default_branch_is_not_recreated_as_an_unrelated_history(
     remote: Remote, st: Settings, db: Database

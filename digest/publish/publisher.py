@@ -32,7 +32,7 @@ from digest.publish.history import (
     decoded,
     synced_commit,
 )
-from digest.publish.replay import replayed
+from digest.publish.replay import conflict_line, replayed
 from digest.publish.rules import (
     Decided,
     changes,
@@ -273,17 +273,13 @@ class Publisher:
         # (a maintainer brought that file in by hand), or, when they alone made the database differ from the base,
         # the upstream file with them: nothing of either side is lost.
         now, templates = self.clock(), self.settings.templates_dir
-        on_theirs = replayed(session, theirs, decided, templates, now)
-        if on_theirs is not None and (on_theirs == ours or replayed(session, base, decided, templates, now) == ours):
+        on_theirs, stuck = replayed(session, theirs, decided, templates, now, self.settings.publish.path)
+        if on_theirs is not None and (on_theirs == ours or replayed(session, base, decided, templates, now)[0] == ours):
             log.info(
                 "publish: the upstream edits and %d pending decision(s) met; decisions made again on them", conflicts
             )
             return on_theirs
-        raise PublishBlockedError(
-            f"an edit upstream in {self.source} touches the same lines as {conflicts} pending change(s), and the list "
-            "here holds edits of its own; bring the upstream file in with `digest list import`, then approve the "
-            "pending papers again"
-        )
+        raise PublishBlockedError(conflict_line(self.source, conflicts, stuck))
 
     def _import(self, session: Session, text: str, head: str | None, *, quiet: bool = False) -> str:
         source, accepting = f"{self.source}@{(head or '')[:12]}", self.accepting_removals
