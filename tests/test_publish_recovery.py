@@ -418,6 +418,35 @@ def test_a_paper_added_to_a_second_section_is_not_called_a_move(remote: Remote, 
     assert remote.commits()[0].startswith("Add 1 paper"), remote.commits()[0]  # today: "Move 1 paper: ..."
 
 
+def test_a_paper_a_maintainer_listed_by_hand_then_approved_into_that_section_is_not_listed_twice(
+    remote: Remote, st: Settings, db: Database
+) -> None:
+    """A maintainer added a paper by hand upstream (linking its pdf, with a short name) while nothing was pending, so
+    the service did not know it; the poll then found the paper and a reviewer approved it into the same section.
+    The line merge kept both entries: the section listed the paper twice. The hand entry now stands for the approval
+    (as an approval of a paper the list holds leaves it as is) and nothing is pushed."""
+    reviewer, publisher = services(db, st)
+    assert publisher.publish().outcome == UNCHANGED  # the first sync
+    paper = real_papers()[0]
+    arxiv_id = str(paper["arxiv_id"])
+    text = remote.readme()
+    heading = re.search(r"^### .*Sparse Autoencoder.*$", text, re.M)
+    assert heading is not None
+    at = text.index("\n+ ", heading.end()) + 1
+    hand = (
+        f"+ **SAE-Steer** [{paper['title']}](https://arxiv.org/pdf/{arxiv_id}) (May. 23, 2025)\n"
+        f"  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/pdf/{arxiv_id})\n\n"
+    )
+    push_bytes(remote, (text[:at] + hand + text[at:]).encode(), "A maintainer lists it by hand")
+    approve(db, reviewer, 0)  # into Sparse Autoencoder, where the hand entry is
+    result = publisher.publish()
+    assert result.outcome == UNCHANGED, result.message
+    assert remote.readme().count(arxiv_id) == 2, "one entry: its title link and its badge"
+    assert remote.commits()[0] == "A maintainer lists it by hand"
+    assert st.list_markdown_path.read_text(encoding="utf-8") == remote.readme()
+    assert read_status(db, st.templates_dir).pending == []
+
+
 # 10 -----------------------------------------------------------------------------------------------------------------
 def test_an_entry_added_to_a_crlf_file_uses_its_line_ends(remote: Remote, st: Settings, db: Database) -> None:
     reviewer, publisher = services(db, st)

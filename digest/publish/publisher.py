@@ -37,6 +37,7 @@ from digest.publish.rules import (
     Decided,
     changes,
     commit_message,
+    doubles_entries,
     finding_line,
     new_errors,
     one_line,
@@ -267,18 +268,19 @@ class Publisher:
         if ours == base:
             return theirs
         text, conflicts = self.git.merge(ours, base, theirs)
-        if not conflicts:
+        doubled = not conflicts and doubles_entries(text, ours, theirs)  # a paper listed upstream and approved here
+        if not conflicts and not doubled:
             return text
         # The lines met; the decisions may not. Made again on the upstream file, they give what the database holds
         # (a maintainer brought that file in by hand), or, when they alone made the database differ from the base,
-        # the upstream file with them: nothing of either side is lost.
+        # the upstream file with them: nothing of either side is lost (an approval leaves a paper listed as is).
         now, templates = self.clock(), self.settings.templates_dir
         on_theirs, stuck = replayed(session, theirs, decided, templates, now, self.settings.publish.path)
         if on_theirs is not None and (on_theirs == ours or replayed(session, base, decided, templates, now)[0] == ours):
-            log.info(
-                "publish: the upstream edits and %d pending decision(s) met; decisions made again on them", conflicts
-            )
+            log.info("publish: the upstream edits and the pending decision(s) met; decisions made again on them")
             return on_theirs
+        if doubled:  # the list here holds edits of its own: the merge, as before, rather than a stop
+            return text
         raise PublishBlockedError(conflict_line(self.source, conflicts, stuck))
 
     def _import(self, session: Session, text: str, head: str | None, *, quiet: bool = False) -> str:
