@@ -1,13 +1,16 @@
 """What the branch's history says about the last sync, before anything is merged: a rewritten history (force-push), a
-renamed or deleted branch, a list file renamed or deleted upstream. Each gives the merge base to use, or stops
-publishing with one line saying what happened and what to do.
+renamed or deleted branch, a list file renamed or deleted upstream, a file there that no longer reads as the list.
+Each gives the merge base to use, or stops publishing with one line saying what happened and what to do.
 """
 
 from __future__ import annotations
 
 import logging
 
+from digest.awesome.lint import lint_bytes
+from digest.awesome.parse import ListFormatError
 from digest.publish.git import GitClone, GitError
+from digest.publish.rules import finding_line, new_errors
 from digest.storage.db import Database
 from digest.storage.state import PublishState
 
@@ -110,3 +113,21 @@ def base_before_rewrite(
         shared[:12] if shared else "",
     )
     return decoded(data, source)
+
+
+def check_upstream(source: str, path: str, base: str, theirs: str, *, first: bool) -> None:
+    """Stops publishing when the upstream file no longer parses as the list, or (after the first sync) has lint errors
+    the last synced file had not."""
+    try:
+        upstream_findings = lint_bytes(theirs.encode("utf-8"), path)
+        base_findings = [] if first else lint_bytes(base.encode("utf-8"), "base")
+    except ListFormatError as exc:
+        raise PublishBlockedError(f"{source} upstream no longer parses as the list: {exc}") from None
+    if first:
+        return
+    found = new_errors(base_findings, upstream_findings)
+    if found:
+        lines = [finding_line(path, f) for f in found]
+        raise PublishBlockedError(
+            f"{source} upstream has {len(found)} new lint error(s): {lines[0]}; fix it in the repository", lines
+        )

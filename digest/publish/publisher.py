@@ -19,8 +19,6 @@ from sqlalchemy.orm import Session
 
 from digest import health
 from digest.awesome import store as liststore
-from digest.awesome.lint import lint_bytes
-from digest.awesome.parse import ListFormatError
 from digest.clock import utc_now
 from digest.config import Settings
 from digest.publish.git import GitClone, GitError, PushRefusedError, PushRejectedError
@@ -29,6 +27,7 @@ from digest.publish.history import (
     base_before_rewrite,
     check_branch_is_new,
     check_file_is_kept,
+    check_upstream,
     decoded,
     synced_commit,
 )
@@ -38,8 +37,6 @@ from digest.publish.rules import (
     changes,
     commit_message,
     doubles_entries,
-    finding_line,
-    new_errors,
     one_line,
     trailer_decisions,
     unified_diff,
@@ -87,18 +84,21 @@ class Publisher:
         self.git = GitClone(settings.data_dir / "publish" / "clone", settings.publish)
         self.source = f"{self.git.redact(self.git.url)}:{settings.publish.path}"
         self.accepting_removals = False  # `digest publish --accept-upstream`: a mass removal upstream is taken
+        self.pulling_only = False  # the service's sync with nothing pending: hand edits come here, nothing is pushed
 
     def remember_base(self) -> None:
         """Before the first sync, the list as it stands is the merge base: decisions from now on are kept."""
         with self.database.transaction() as session:
             state_row(session, self.settings.templates_dir)
 
-    def publish(self, *, dry_run: bool = False, wait: bool = True, accept_upstream: bool = False) -> PublishResult:
+    def publish(
+        self, *, dry_run: bool = False, wait: bool = True, accept_upstream: bool = False, pull_only: bool = False
+    ) -> PublishResult:
         """Publishes what is pending; every failure is a result with one line, recorded and reported to /healthz.
         One at a time per data folder (`digest publish` waits for the service's): both work in the one clone. The
         service does not wait (`wait` False): a thread blocked on the lock would hold up its stop; it gets BUSY.
         `accept_upstream`: an edit upstream removing most of the list, or a history made anew, is meant (else held)."""
-        self.accepting_removals = accept_upstream
+        self.accepting_removals, self.pulling_only = accept_upstream, pull_only
         waiting = "publish: waiting for the publish running in another process (the service or `digest publish`)"
         try:
             with held_for_writing(self.git.folder, on_wait=lambda: log.info(waiting), wait=wait):
@@ -163,8 +163,8 @@ class Publisher:
             if not dry_run:
                 self._synced(merged, head, published=self._pushed_before(head, synced, merged))
             return PublishResult(UNCHANGED, f"{self.settings.publish.path} is up to date", head)
-        if dry_run:
-            return PublishResult(PUBLISHED, merged.message.splitlines()[0], None, diff)
+        if dry_run or self.pulling_only:  # the list here differs and waits for the next decision's publish
+            return self._not_pushed(merged, diff, dry_run)
         commit = self.git.commit(head, merged.final.encode("utf-8"), with_trailer(merged.message, merged.upto))
         self.git.push(commit)
         self._synced(merged, commit, published=True)
@@ -172,6 +172,11 @@ class Publisher:
             "publish: pushed %s to %s: %s", commit[:12], self.settings.publish.branch, merged.message.splitlines()[0]
         )
         return PublishResult(PUBLISHED, f"published {commit[:12]}: {merged.message.splitlines()[0]}", commit, diff)
+
+    def _not_pushed(self, merged: Merged, diff: str, dry_run: bool) -> PublishResult:
+        if dry_run:
+            return PublishResult(PUBLISHED, merged.message.splitlines()[0], None, diff)
+        return PublishResult(UNCHANGED, f"{self.settings.publish.path} pulled; nothing pending to push", merged.head)
 
     def _pushed_before(self, head: str | None, synced: str | None, merged: Merged) -> bool:
         """Whether the branch's head is this service's commit of the pending decisions: a publish stopped (killed)
@@ -227,7 +232,7 @@ class Publisher:
         if theirs is None or theirs == merge_base:
             final = ours
         else:
-            self._check_upstream(merge_base, theirs, first=base_text is None)
+            check_upstream(self.source, self.settings.publish.path, merge_base, theirs, first=base_text is None)
             final = self._combine(session, ours, merge_base, theirs, decided)
             if final != ours and dry_run:  # imported to hold as the real run would, then rolled back
                 self._import(session, final, head, quiet=True)
@@ -247,22 +252,6 @@ class Publisher:
 
     def _decode(self, data: bytes) -> str:
         return decoded(data, self.source)
-
-    def _check_upstream(self, base: str, theirs: str, *, first: bool) -> None:
-        try:
-            upstream_findings = lint_bytes(theirs.encode("utf-8"), self.settings.publish.path)
-            base_findings = [] if first else lint_bytes(base.encode("utf-8"), "base")
-        except ListFormatError as exc:
-            raise PublishBlockedError(f"{self.source} upstream no longer parses as the list: {exc}") from None
-        if first:
-            return
-        found = new_errors(base_findings, upstream_findings)
-        if found:
-            lines = [finding_line(self.settings.publish.path, f) for f in found]
-            raise PublishBlockedError(
-                f"{self.source} upstream has {len(found)} new lint error(s): {lines[0]}; fix it in the repository",
-                lines,
-            )
 
     def _combine(self, session: Session, ours: str, base: str, theirs: str, decided: list[Decided]) -> str:
         if ours == base:

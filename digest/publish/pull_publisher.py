@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -77,8 +78,8 @@ class PullRequestPublisher(Publisher):
                 self._synced_pull(merged, head, None if is_open else (None, branch, None))
             return PublishResult(UNCHANGED, f"{self.settings.publish.path} is up to date", head)
         title, body = pull_title(found), pull_body(found, self.settings.publish.path)
-        if dry_run:
-            return PublishResult(PUBLISHED, title, None, diff)
+        if dry_run or self.pulling_only:  # a pull request closed unmerged is not opened again until a decision
+            return self._not_pushed(replace(merged, message=title), diff, dry_run)
         where = branch if is_open and branch else next_branch(branch)
         commit = self._push(where, head, merged, pushed_text if where == branch else None)
         number = self._open_or_update(where, title, body)
