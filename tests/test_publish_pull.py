@@ -126,6 +126,30 @@ def test_one_pull_request_is_opened_and_a_later_approval_updates_it(
     assert status.pending == [] and status.published_commit == tip(remote, FIRST)
 
 
+def test_an_edit_on_the_target_beside_an_open_pull_requests_entry_is_merged_into_it(
+    remote: Remote, forge: FakeForge, settings: Settings, database: Database
+) -> None:
+    """A maintainer fixed, on main, the entry beside one the open pull request adds; the next approval stopped
+    publishing ("the list here holds edits of its own; bring the upstream file in with `digest list import`", which
+    would have dropped the pull request's papers here). The pull request's papers are made again on main's file with
+    the pending ones, and the pull request gets main's edit and the new paper."""
+    reviewer, publisher = services(database, settings)
+    first = approve(database, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    neighbour_old = "+ **SAE Analyzing Hierarchical Structure in VMs**"  # the entry below the first paper's
+    neighbour_new = "+ **SAE Analyzing Hierarchical Structure in ViTs**"
+    remote.push_edit(neighbour_old, neighbour_new)
+    second = approve(database, reviewer, 1)
+    result = publisher.publish()
+    assert result.outcome == PUBLISHED, result.message
+    proposed = file_on(remote, FIRST)
+    assert first in proposed and second in proposed and neighbour_new in proposed and neighbour_old not in proposed
+    assert remote.commits()[0] == "Fix a typo by hand" and first not in remote.readme()  # main is the maintainers'
+    added = [line for line in git(remote.bare, "diff", "main", FIRST).splitlines() if line.startswith(("+", "-"))]
+    assert all(first in line or second in line or line in ("+", "+++ b/README.md", "--- a/README.md") for line in added)
+    assert list(forge.pulls) == [1]  # the same pull request, updated
+
+
 @pytest.mark.parametrize("how", ["merge", "squash"])
 def test_after_maintainers_merge_the_next_approval_opens_a_new_pull_request(
     how: str, remote: Remote, forge: FakeForge, settings: Settings, database: Database

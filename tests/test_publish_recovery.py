@@ -135,6 +135,54 @@ def test_when_both_sides_edited_the_same_lines_following_the_message_unblocks_pu
     assert arxiv_id in remote.readme() and NEIGHBOUR_NEW in remote.readme()
 
 
+def test_a_removal_whose_entry_was_edited_upstream_says_what_to_do_and_that_works(
+    tmp_path: Path, remote: Remote, st: Settings, db: Database
+) -> None:
+    """A reviewer took a published paper out while a maintainer fixed its entry upstream. Publishing stopped with
+    "the list here holds edits of its own; ... then approve the pending papers again": neither true, and approving
+    would put back the paper the reviewer took out. The line now names the paper and what to do with it."""
+    reviewer, publisher = services(db, st)
+    paper = real_papers()[0]
+    candidate = insert_candidate(db, paper)
+    reviewer.decide(candidate, "approve", ANN)
+    assert publisher.publish().outcome == PUBLISHED
+    arxiv_id, title = str(paper["arxiv_id"]), str(paper["title"])
+    reviewer.decide(candidate, "revert", ANN)
+    remote.push_edit(f"[{title}]", f"**SAE Steering** [{title}]", "Give the entry a short name")
+    blocked = publisher.publish()
+    assert blocked.outcome == BLOCKED, blocked.message
+    assert arxiv_id in blocked.message and "approve" not in blocked.message, blocked.message
+    assert "take its entry out of README.md there by hand" in blocked.message, blocked.message
+    lines = remote.readme().splitlines(keepends=True)
+    at = next(index for index, line in enumerate(lines) if "**SAE Steering**" in line)
+    push_bytes(remote, "".join(lines[:at] + lines[at + 3 :]).encode(), "Take the entry out")  # its lines, blank too
+    remote.push_edit(TYPO_OLD, TYPO_NEW)
+    assert publisher.publish().outcome in (PUBLISHED, UNCHANGED)
+    assert arxiv_id not in remote.readme() and TYPO_NEW in remote.readme()
+    assert arxiv_id not in st.list_markdown_path.read_text(encoding="utf-8")
+    assert read_status(db, st.templates_dir).pending == []
+
+
+def test_an_approval_into_a_section_deleted_upstream_says_what_to_do(
+    remote: Remote, st: Settings, db: Database
+) -> None:
+    """The section a pending approval goes into was deleted upstream: the line said the list here holds edits of its
+    own (it did not); it now names the paper and the section the file there no longer has."""
+    reviewer, publisher = services(db, st)
+    text = remote.readme()
+    start = re.search(r"^### .*Sparse Autoencoder\n", text, re.M)
+    end = re.search(r"^### .*Probing\n", text, re.M)
+    assert start is not None and end is not None
+    toc = "  - [Sparse Autoencoder](#-sparse-autoencoder)\n"
+    push_bytes(remote, (text[: start.start()] + text[end.start() :]).replace(toc, "").encode(), "Drop a section")
+    arxiv_id = approve(db, reviewer, 0)
+    blocked = publisher.publish()
+    assert blocked.outcome == BLOCKED, blocked.message
+    assert "holds edits of its own" not in blocked.message, blocked.message
+    said = f"{arxiv_id} was approved into Sparse Autoencoder, a section README.md there no longer has"
+    assert said in blocked.message and "digest approve" in blocked.message, blocked.message
+
+
 # 2 ------------------------------------------------------------------------------------------------------------------
 def test_a_renamed_default_branch_is_not_recreated_as_an_unrelated_history(
     remote: Remote, st: Settings, db: Database
@@ -320,6 +368,36 @@ def test_a_force_push_that_drops_the_services_commit_is_not_taken_silently(
     assert first in st.list_markdown_path.read_text(encoding="utf-8")
 
 
+def test_a_history_rewritten_from_scratch_says_how_to_go_on_and_that_works(
+    tmp_path: Path, remote: Remote, st: Settings, db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A maintainer squashed the branch into one new commit (no commit shared with the last sync). Publishing stopped
+    and said to bring the file in with `digest list import`, but after that it stopped the same way for ever (the
+    last synced commit never changed). It now names `digest publish --accept-upstream`, which merges the rewritten
+    file as an edit of the last synced one, and publishing goes on."""
+    reviewer, publisher = services(db, st)
+    first = approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    git(remote.work, "pull", "--quiet", "--ff-only", "origin", "main")
+    git(remote.work, "checkout", "--quiet", "--orphan", "squashed")
+    readme = remote.work / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8").replace(TYPO_OLD, TYPO_NEW), encoding="utf-8")
+    git(remote.work, "commit", "--quiet", "-am", "Squash the history")
+    git(remote.work, "push", "--quiet", "--force", "origin", "HEAD:main")
+    second = approve(db, reviewer, 1)
+    blocked = publisher.publish()
+    assert blocked.outcome == BLOCKED and "`digest publish --accept-upstream`" in blocked.message, blocked.message
+    assert remote.commits() == ["Squash the history"]
+    capsys.readouterr()
+    assert cli(tmp_path, "publish", "--accept-upstream") == 0
+    assert capsys.readouterr().out.startswith("published "), "the pending approval is pushed"
+    text = remote.readme()
+    assert first in text and second in text and TYPO_NEW in text and TYPO_OLD not in text
+    assert remote.commits()[1:] == ["Squash the history"]
+    assert cli(tmp_path, "publish") == 0
+    assert capsys.readouterr().out.strip() == "README.md is up to date"
+
+
 # 9 ------------------------------------------------------------------------------------------------------------------
 def test_a_paper_added_to_a_second_section_is_not_called_a_move(remote: Remote, st: Settings, db: Database) -> None:
     reviewer, publisher = services(db, st)
@@ -338,6 +416,35 @@ def test_a_paper_added_to_a_second_section_is_not_called_a_move(remote: Remote, 
     assert publisher.publish().outcome == PUBLISHED
     assert remote.readme().count(f"+ [{paper['title']}](https://arxiv.org/abs/{arxiv_id})") == 2  # in both sections
     assert remote.commits()[0].startswith("Add 1 paper"), remote.commits()[0]  # today: "Move 1 paper: ..."
+
+
+def test_a_paper_a_maintainer_listed_by_hand_then_approved_into_that_section_is_not_listed_twice(
+    remote: Remote, st: Settings, db: Database
+) -> None:
+    """A maintainer added a paper by hand upstream (linking its pdf, with a short name) while nothing was pending, so
+    the service did not know it; the poll then found the paper and a reviewer approved it into the same section.
+    The line merge kept both entries: the section listed the paper twice. The hand entry now stands for the approval
+    (as an approval of a paper the list holds leaves it as is) and nothing is pushed."""
+    reviewer, publisher = services(db, st)
+    assert publisher.publish().outcome == UNCHANGED  # the first sync
+    paper = real_papers()[0]
+    arxiv_id = str(paper["arxiv_id"])
+    text = remote.readme()
+    heading = re.search(r"^### .*Sparse Autoencoder.*$", text, re.M)
+    assert heading is not None
+    at = text.index("\n+ ", heading.end()) + 1
+    hand = (
+        f"+ **SAE-Steer** [{paper['title']}](https://arxiv.org/pdf/{arxiv_id}) (May. 23, 2025)\n"
+        f"  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/pdf/{arxiv_id})\n\n"
+    )
+    push_bytes(remote, (text[:at] + hand + text[at:]).encode(), "A maintainer lists it by hand")
+    approve(db, reviewer, 0)  # into Sparse Autoencoder, where the hand entry is
+    result = publisher.publish()
+    assert result.outcome == UNCHANGED, result.message
+    assert remote.readme().count(arxiv_id) == 2, "one entry: its title link and its badge"
+    assert remote.commits()[0] == "A maintainer lists it by hand"
+    assert st.list_markdown_path.read_text(encoding="utf-8") == remote.readme()
+    assert read_status(db, st.templates_dir).pending == []
 
 
 # 10 -----------------------------------------------------------------------------------------------------------------

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from digest.cli import main
+from digest.publish import runner as runner_module
 from digest.publish.runner import PublishRunner
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.git_remote import Remote, make_remote, publish_config
+from tests.git_remote import TYPO_NEW, TYPO_OLD, Remote, make_remote, publish_config
 
 BOB = Actor("bob", "1002", "web")
 
@@ -70,6 +71,67 @@ async def test_a_restarted_service_publishes_what_is_pending_at_once(tmp_path: P
         await runner.stop()
         database.dispose()
     assert remote.commits()[0].startswith("Add 1 paper: ")
+
+
+@pytest.mark.asyncio
+async def test_a_hand_edit_upstream_comes_back_while_nothing_is_pending(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A maintainer merged a contributor's paper into the README on GitHub. The service fetched only to publish a
+    decision: until the next approval its list (data/list.md, the web page, the poll's "already listed") lacked the
+    paper, and the poll offered it for review again. Now the service pulls every so often; nothing is pushed."""
+    monkeypatch.setattr(runner_module, "SYNC_SECONDS", 0.5, raising=False)
+    remote = make_remote(tmp_path)
+    settings = make_settings(tmp_path / "data", publish_config(remote.url, batch_seconds=600))
+    database = open_service_database(settings)
+    runner = PublishRunner(database, settings)
+    await runner.start()
+    try:
+        paper = real_papers()[0]
+        entry = (
+            f"+ [{paper['title']}](https://arxiv.org/abs/{paper['arxiv_id']}) (May. 23, 2025)\n"
+            f"  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/{paper['arxiv_id']})"
+            "\n\n+ **SAE Analyzing Hierarchical Structure in VMs**"
+        )
+        remote.push_edit("+ **SAE Analyzing Hierarchical Structure in VMs**", entry, "Merge a contributor's paper")
+        for _ in range(100):
+            if str(paper["arxiv_id"]) in settings.list_markdown_path.read_text(encoding="utf-8"):
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await runner.stop()
+        database.dispose()
+    assert settings.list_markdown_path.read_text(encoding="utf-8") == remote.readme()
+    assert remote.commits() == ["Merge a contributor's paper", "The list"]
+
+
+@pytest.mark.asyncio
+async def test_the_pull_with_nothing_pending_pushes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The list here changed without a decision (`digest list import` of a local edit): the pull every so often
+    brings the maintainers' edits and pushes nothing; the local edit goes out with the next decision, as before."""
+    monkeypatch.setattr(runner_module, "SYNC_SECONDS", 0.5)
+    remote = make_remote(tmp_path)
+    settings = make_settings(tmp_path / "data", publish_config(remote.url, batch_seconds=600))
+    database = open_service_database(settings)
+    runner = PublishRunner(database, settings)
+    await runner.start()
+    try:
+        local = tmp_path / "local.md"
+        local.write_text(remote.readme().replace(TYPO_OLD, TYPO_NEW), encoding="utf-8")
+        arguments = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(settings.data_dir)]
+        assert await asyncio.to_thread(main, [*arguments, "list", "import", str(local)]) == 0
+        remote.push_edit("+ **SAE Analyzing Hierarchical Structure in VMs**", "+ **SAE Hierarchies in ViTs**")
+        for _ in range(100):
+            if "SAE Hierarchies in ViTs" in settings.list_markdown_path.read_text(encoding="utf-8"):
+                break
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)  # another pull or two
+    finally:
+        await runner.stop()
+        database.dispose()
+    text = settings.list_markdown_path.read_text(encoding="utf-8")
+    assert "SAE Hierarchies in ViTs" in text and TYPO_NEW in text
+    assert remote.commits() == ["Fix a typo by hand", "The list"] and TYPO_OLD in remote.readme()
 
 
 def test_the_command_line_dry_run_publish_and_status(

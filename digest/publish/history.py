@@ -1,13 +1,16 @@
 """What the branch's history says about the last sync, before anything is merged: a rewritten history (force-push), a
-renamed or deleted branch, a list file renamed or deleted upstream. Each gives the merge base to use, or stops
-publishing with one line saying what happened and what to do.
+renamed or deleted branch, a list file renamed or deleted upstream, a file there that no longer reads as the list.
+Each gives the merge base to use, or stops publishing with one line saying what happened and what to do.
 """
 
 from __future__ import annotations
 
 import logging
 
+from digest.awesome.lint import lint_bytes
+from digest.awesome.parse import ListFormatError
 from digest.publish.git import GitClone, GitError
+from digest.publish.rules import finding_line, new_errors
 from digest.storage.db import Database
 from digest.storage.state import PublishState
 
@@ -76,19 +79,32 @@ def check_file_is_kept(git: GitClone, synced: str | None, head: str) -> None:
     )
 
 
-def base_before_rewrite(git: GitClone, synced: str | None, head: str | None, source: str) -> str | None:
+def base_before_rewrite(
+    git: GitClone, synced: str | None, head: str | None, source: str, *, accepting: bool = False
+) -> str | None:
     """When the branch's history was rewritten (a force-push) so that the last synced commit is no longer in it:
     the file as of the commit both histories share, as the merge base. Measured from the last sync, what the
     rewrite dropped would read as taken out by hand; measured from there, approvals the rewrite dropped are put
-    back and the rewrite's own edits are kept."""
+    back and the rewrite's own edits are kept. A history sharing no commit (squashed into a new one) stops
+    publishing until a maintainer accepts it (`accepting`): then it is merged from the last synced file (None), as
+    an edit of it. The last synced commit stays the old one until that publish, so nothing else gets past."""
     if head is None or synced is None or not git.knows(synced) or git.is_ancestor(synced, head):
         return None
     shared = git.merge_base(synced, head)
     data = git.read(shared) if shared is not None else None
+    if data is None and accepting:
+        log.warning(
+            "publish: the history of %s was rewritten and shares no commit with the last sync (%s); merging it as "
+            "an edit of the last synced file, as asked",
+            source,
+            synced[:12],
+        )
+        return None
     if data is None:
         raise PublishBlockedError(
-            f"the history of {source} was rewritten and shares no commit with the last sync "
-            f"({synced[:12]}); check the list there, then bring it in with `digest list import`"
+            f"the history of {source} was rewritten and shares no commit with the last sync ({synced[:12]}); check "
+            "the list there, then run `digest publish --accept-upstream` to merge it as an edit of the last synced "
+            "file (what the new history left out is taken out here too)"
         )
     log.warning(
         "publish: the history of %s was rewritten (%s is no longer in it); merging from %s, the commit both share",
@@ -97,3 +113,21 @@ def base_before_rewrite(git: GitClone, synced: str | None, head: str | None, sou
         shared[:12] if shared else "",
     )
     return decoded(data, source)
+
+
+def check_upstream(source: str, path: str, base: str, theirs: str, *, first: bool) -> None:
+    """Stops publishing when the upstream file no longer parses as the list, or (after the first sync) has lint errors
+    the last synced file had not."""
+    try:
+        upstream_findings = lint_bytes(theirs.encode("utf-8"), path)
+        base_findings = [] if first else lint_bytes(base.encode("utf-8"), "base")
+    except ListFormatError as exc:
+        raise PublishBlockedError(f"{source} upstream no longer parses as the list: {exc}") from None
+    if first:
+        return
+    found = new_errors(base_findings, upstream_findings)
+    if found:
+        lines = [finding_line(path, f) for f in found]
+        raise PublishBlockedError(
+            f"{source} upstream has {len(found)} new lint error(s): {lines[0]}; fix it in the repository", lines
+        )

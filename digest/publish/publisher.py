@@ -19,8 +19,6 @@ from sqlalchemy.orm import Session
 
 from digest import health
 from digest.awesome import store as liststore
-from digest.awesome.lint import lint_bytes
-from digest.awesome.parse import ListFormatError
 from digest.clock import utc_now
 from digest.config import Settings
 from digest.publish.git import GitClone, GitError, PushRefusedError, PushRejectedError
@@ -29,16 +27,16 @@ from digest.publish.history import (
     base_before_rewrite,
     check_branch_is_new,
     check_file_is_kept,
+    check_upstream,
     decoded,
     synced_commit,
 )
-from digest.publish.replay import replayed
+from digest.publish.replay import conflict_line, replayed
 from digest.publish.rules import (
     Decided,
     changes,
     commit_message,
-    finding_line,
-    new_errors,
+    doubles_entries,
     one_line,
     trailer_decisions,
     unified_diff,
@@ -86,18 +84,21 @@ class Publisher:
         self.git = GitClone(settings.data_dir / "publish" / "clone", settings.publish)
         self.source = f"{self.git.redact(self.git.url)}:{settings.publish.path}"
         self.accepting_removals = False  # `digest publish --accept-upstream`: a mass removal upstream is taken
+        self.pulling_only = False  # the service's sync with nothing pending: hand edits come here, nothing is pushed
 
     def remember_base(self) -> None:
         """Before the first sync, the list as it stands is the merge base: decisions from now on are kept."""
         with self.database.transaction() as session:
             state_row(session, self.settings.templates_dir)
 
-    def publish(self, *, dry_run: bool = False, wait: bool = True, accept_upstream: bool = False) -> PublishResult:
+    def publish(
+        self, *, dry_run: bool = False, wait: bool = True, accept_upstream: bool = False, pull_only: bool = False
+    ) -> PublishResult:
         """Publishes what is pending; every failure is a result with one line, recorded and reported to /healthz.
         One at a time per data folder (`digest publish` waits for the service's): both work in the one clone. The
         service does not wait (`wait` False): a thread blocked on the lock would hold up its stop; it gets BUSY.
-        `accept_upstream`: an edit upstream that removes most of the list is a maintainer's wish (held otherwise)."""
-        self.accepting_removals = accept_upstream
+        `accept_upstream`: an edit upstream removing most of the list, or a history made anew, is meant (else held)."""
+        self.accepting_removals, self.pulling_only = accept_upstream, pull_only
         waiting = "publish: waiting for the publish running in another process (the service or `digest publish`)"
         try:
             with held_for_writing(self.git.folder, on_wait=lambda: log.info(waiting), wait=wait):
@@ -152,7 +153,7 @@ class Publisher:
         if head is None:
             check_branch_is_new(self.git, synced)
         upstream = self._upstream(head, synced)
-        rewritten = base_before_rewrite(self.git, synced, head, self.source)
+        rewritten = base_before_rewrite(self.git, synced, head, self.source, accepting=self.accepting_removals)
         with self._session(dry_run) as session:
             merged = self._merge(session, head, upstream, dry_run=dry_run, base=rewritten)
         if merged.imported:
@@ -162,8 +163,8 @@ class Publisher:
             if not dry_run:
                 self._synced(merged, head, published=self._pushed_before(head, synced, merged))
             return PublishResult(UNCHANGED, f"{self.settings.publish.path} is up to date", head)
-        if dry_run:
-            return PublishResult(PUBLISHED, merged.message.splitlines()[0], None, diff)
+        if dry_run or self.pulling_only:  # the list here differs and waits for the next decision's publish
+            return self._not_pushed(merged, diff, dry_run)
         commit = self.git.commit(head, merged.final.encode("utf-8"), with_trailer(merged.message, merged.upto))
         self.git.push(commit)
         self._synced(merged, commit, published=True)
@@ -171,6 +172,11 @@ class Publisher:
             "publish: pushed %s to %s: %s", commit[:12], self.settings.publish.branch, merged.message.splitlines()[0]
         )
         return PublishResult(PUBLISHED, f"published {commit[:12]}: {merged.message.splitlines()[0]}", commit, diff)
+
+    def _not_pushed(self, merged: Merged, diff: str, dry_run: bool) -> PublishResult:
+        if dry_run:
+            return PublishResult(PUBLISHED, merged.message.splitlines()[0], None, diff)
+        return PublishResult(UNCHANGED, f"{self.settings.publish.path} pulled; nothing pending to push", merged.head)
 
     def _pushed_before(self, head: str | None, synced: str | None, merged: Merged) -> bool:
         """Whether the branch's head is this service's commit of the pending decisions: a publish stopped (killed)
@@ -226,7 +232,7 @@ class Publisher:
         if theirs is None or theirs == merge_base:
             final = ours
         else:
-            self._check_upstream(merge_base, theirs, first=base_text is None)
+            check_upstream(self.source, self.settings.publish.path, merge_base, theirs, first=base_text is None)
             final = self._combine(session, ours, merge_base, theirs, decided)
             if final != ours and dry_run:  # imported to hold as the real run would, then rolled back
                 self._import(session, final, head, quiet=True)
@@ -247,43 +253,24 @@ class Publisher:
     def _decode(self, data: bytes) -> str:
         return decoded(data, self.source)
 
-    def _check_upstream(self, base: str, theirs: str, *, first: bool) -> None:
-        try:
-            upstream_findings = lint_bytes(theirs.encode("utf-8"), self.settings.publish.path)
-            base_findings = [] if first else lint_bytes(base.encode("utf-8"), "base")
-        except ListFormatError as exc:
-            raise PublishBlockedError(f"{self.source} upstream no longer parses as the list: {exc}") from None
-        if first:
-            return
-        found = new_errors(base_findings, upstream_findings)
-        if found:
-            lines = [finding_line(self.settings.publish.path, f) for f in found]
-            raise PublishBlockedError(
-                f"{self.source} upstream has {len(found)} new lint error(s): {lines[0]}; fix it in the repository",
-                lines,
-            )
-
     def _combine(self, session: Session, ours: str, base: str, theirs: str, decided: list[Decided]) -> str:
         if ours == base:
             return theirs
         text, conflicts = self.git.merge(ours, base, theirs)
-        if not conflicts:
+        doubled = not conflicts and doubles_entries(text, ours, theirs)  # a paper listed upstream and approved here
+        if not conflicts and not doubled:
             return text
         # The lines met; the decisions may not. Made again on the upstream file, they give what the database holds
         # (a maintainer brought that file in by hand), or, when they alone made the database differ from the base,
-        # the upstream file with them: nothing of either side is lost.
+        # the upstream file with them: nothing of either side is lost (an approval leaves a paper listed as is).
         now, templates = self.clock(), self.settings.templates_dir
-        on_theirs = replayed(session, theirs, decided, templates, now)
-        if on_theirs is not None and (on_theirs == ours or replayed(session, base, decided, templates, now) == ours):
-            log.info(
-                "publish: the upstream edits and %d pending decision(s) met; decisions made again on them", conflicts
-            )
+        on_theirs, stuck = replayed(session, theirs, decided, templates, now, self.settings.publish.path)
+        if on_theirs is not None and (on_theirs == ours or replayed(session, base, decided, templates, now)[0] == ours):
+            log.info("publish: the upstream edits and the pending decision(s) met; decisions made again on them")
             return on_theirs
-        raise PublishBlockedError(
-            f"an edit upstream in {self.source} touches the same lines as {conflicts} pending change(s), and the list "
-            "here holds edits of its own; bring the upstream file in with `digest list import`, then approve the "
-            "pending papers again"
-        )
+        if doubled:  # the list here holds edits of its own: the merge, as before, rather than a stop
+            return text
+        raise PublishBlockedError(conflict_line(self.source, conflicts, stuck))
 
     def _import(self, session: Session, text: str, head: str | None, *, quiet: bool = False) -> str:
         source, accepting = f"{self.source}@{(head or '')[:12]}", self.accepting_removals

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -29,7 +30,7 @@ from digest.publish.pull import (
     pull_of,
     pull_title,
 )
-from digest.publish.rules import Change, changes, unified_diff
+from digest.publish.rules import Change, Decided, changes, unified_diff
 from digest.publish.store import decided_for, state_row
 from digest.storage.db import Database
 from digest.storage.state import PublishState
@@ -77,14 +78,19 @@ class PullRequestPublisher(Publisher):
                 self._synced_pull(merged, head, None if is_open else (None, branch, None))
             return PublishResult(UNCHANGED, f"{self.settings.publish.path} is up to date", head)
         title, body = pull_title(found), pull_body(found, self.settings.publish.path)
-        if dry_run:
-            return PublishResult(PUBLISHED, title, None, diff)
+        if dry_run or self.pulling_only:  # a pull request closed unmerged is not opened again until a decision
+            return self._not_pushed(replace(merged, message=title), diff, dry_run)
         where = branch if is_open and branch else next_branch(branch)
         commit = self._push(where, head, merged, pushed_text if where == branch else None)
         number = self._open_or_update(where, title, body)
         self._synced_pull(merged, head, (number, where, merged.final), commit)
         log.info("publish: pushed %s to %s; pull request #%d: %s", commit[:12], where, number, title)
         return PublishResult(PUBLISHED, f"published {commit[:12]} in pull request #{number}: {title}", commit, diff)
+
+    def _combine(self, session: Session, ours: str, base: str, theirs: str, decided: list[Decided]) -> str:
+        """As in commit mode, with the open pull request's papers made again on the target's file beside the pending
+        ones: they are not on the target yet, so they too are what the list here holds beyond its file."""
+        return super()._combine(session, ours, base, theirs, decided_for(session, differing_ids(base, ours)) or decided)
 
     def _pull_state(self) -> tuple[int | None, str | None, str | None]:
         with self.database.reading() as session:

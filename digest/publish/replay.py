@@ -3,7 +3,7 @@
 When an upstream edit and a pending approval touch neighbouring lines, the line merge gives up. Put the same way a
 maintainer would (the upstream file brought in, then each pending decision made again), the two rarely meet: the
 approved paper goes into its section in the upstream file at its date's place. Every step runs in a savepoint that
-is rolled back: only the rendered text comes out.
+is rolled back: only the rendered text comes out, or why a decision cannot be made there.
 """
 
 from __future__ import annotations
@@ -16,23 +16,29 @@ from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
 from digest.awesome.parse import ListFormatError
-from digest.publish.rules import Decided
+from digest.publish.rules import Decided, one_line
 from digest.review.applying import add_candidate_entry
 from digest.storage.models import APPROVED, Candidate
 from digest.titles import arxiv_abs_url
 from digest.vocab import Action
 
 
-def replayed(session: Session, text: str, decided: list[Decided], templates_dir: Path, now: datetime) -> str | None:
-    """`text` as the list with the pending decisions made on it; None when one of them cannot be made again there
-    (its section is gone, or it takes out a paper the text holds: those stay for a maintainer)."""
+def replayed(
+    session: Session, text: str, decided: list[Decided], templates_dir: Path, now: datetime, path: str = "the file"
+) -> tuple[str | None, str]:
+    """`text` as the list with the pending decisions made on it; else None and, when a decision cannot be made again
+    there, why and what to do, in one clause naming the paper (`path`: the list file's name in the repository). A
+    removal of a paper whose entry `text` holds, or an approval into a section it lacks, stays for a maintainer."""
     savepoint = session.begin_nested()
     try:
         liststore.import_markdown(session, text.encode("utf-8"), source="publish replay", now=now)
         for item in decided:
             if item.action != Action.APPROVE:
                 if arxiv_abs_url(item.arxiv_id).split("://", 1)[1] in text:
-                    return None
+                    return None, (
+                        f"{item.arxiv_id} was taken out of the list here and its entry, or a line beside it, was "
+                        f"edited there: take its entry out of {path} there by hand, and publishing goes on"
+                    )
                 continue
             candidate = session.scalars(
                 select(Candidate)
@@ -40,11 +46,28 @@ def replayed(session: Session, text: str, decided: list[Decided], templates_dir:
                 .order_by(Candidate.id)
             ).first()
             section = candidate.decided_section if candidate is not None else None
-            if candidate is None or section is None or liststore.resolve_section(session, section) is None:
-                return None
+            if candidate is None or section is None:
+                return None, ""
+            if liststore.resolve_section(session, section) is None:
+                return None, (
+                    f"{item.arxiv_id} was approved into {one_line(section, 80)}, a section {path} there no longer "
+                    f"has: approve it again into one of its sections (`digest approve {item.arxiv_id} --section "
+                    "NAME`)"
+                )
             add_candidate_entry(session, candidate, section, now, templates_dir)
-        return liststore.render_markdown(session, templates_dir)
+        return liststore.render_markdown(session, templates_dir), ""
     except ListFormatError:
-        return None
+        return None, ""
     finally:
         savepoint.rollback()
+
+
+def conflict_line(source: str, conflicts: int, stuck: str) -> str:
+    """Why an upstream edit and the pending decisions cannot be merged, and what to do, in one line."""
+    if stuck:
+        return f"an edit upstream in {source} touches the same lines as {conflicts} pending change(s): {stuck}"
+    return (
+        f"an edit upstream in {source} touches the same lines as {conflicts} pending change(s), and the list here "
+        "holds edits of its own; bring the upstream file in with `digest list import`, then approve the pending "
+        "papers again"
+    )

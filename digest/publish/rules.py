@@ -82,6 +82,13 @@ def paper_entries(text: str) -> Counter[tuple[str, str]]:
     return Counter((arxiv_id, section) for arxiv_id, section in named if arxiv_id)
 
 
+def doubles_entries(merged: str, ours: str, theirs: str) -> bool:
+    """Whether a line merge lists a paper in a section more often than either side did: both added it there, each in
+    its own words (a maintainer by hand upstream, an approval here), and the merge kept both entries."""
+    listed, mine, upstream = paper_entries(merged), paper_entries(ours), paper_entries(theirs)
+    return any(count > max(mine[key], upstream[key]) for key, count in listed.items())
+
+
 def listed_papers(text: str) -> Counter[str]:
     """Per arXiv ID, how many of the list's entries are for that paper (see paper_entries)."""
     counted: Counter[str] = Counter()

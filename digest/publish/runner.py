@@ -1,5 +1,6 @@
 """The running service's side of publishing: a decision wakes it, the batch window gathers the decisions that follow,
 then one publish; failures are retried with back-off. What is pending lives in the database, so a restart resumes.
+With nothing pending, the repository is pulled every SYNC_SECONDS so that hand edits there come here.
 """
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -29,6 +31,9 @@ log = logging.getLogger("digest.publish")
 CHECK_SECONDS = 30.0
 BUSY_SECONDS = 5.0  # how soon the service looks again while `digest publish` holds the clone
 HELD_CHECK_SECONDS = 300.0  # while the repository refuses the push: how often to look whether its branch moved
+# With nothing pending, how often the list's repository is fetched for hand edits (a contributor's paper merged there):
+# without it the list here, and the poll's "already listed", lagged until the next decision.
+SYNC_SECONDS = 900.0
 
 
 class PublishRunner(DecisionWakenLoop):
@@ -41,6 +46,7 @@ class PublishRunner(DecisionWakenLoop):
         self.settings = settings
         self.publisher = publisher_for(database, settings, clock)
         self.failures = 0
+        self.synced_at = time.monotonic()  # the last publish (or pull) tried
 
     async def start(self) -> None:
         await asyncio.to_thread(self.publisher.remember_base)
@@ -54,13 +60,15 @@ class PublishRunner(DecisionWakenLoop):
             except Exception:  # a database hiccup must not end publishing for good
                 log.exception("publish: could not read what is pending")
                 pending = False
-            if pending:
-                await self._pause(window)
+            due = time.monotonic() - self.synced_at >= SYNC_SECONDS
+            if pending or due:
+                await self._pause(window if pending else 0.0)
                 if self._stopping.is_set():
                     return
-                held = False
+                held, self.synced_at = False, time.monotonic()
                 try:
-                    result = await asyncio.to_thread(lambda: self.publisher.publish(wait=False))
+                    # With nothing pending it pulls: hand edits come here, nothing is pushed.
+                    result = await asyncio.to_thread(self.publisher.publish, wait=False, pull_only=not pending)
                     outcome, held = result.outcome, result.held
                 except Exception as exc:  # publishing must outlive a bug or a database error: it is tried again
                     log.exception("publish: publishing failed")
@@ -85,7 +93,9 @@ class PublishRunner(DecisionWakenLoop):
                     continue
                 self.failures = 0
             window = self.settings.publish.batch_seconds
-            await self._wait_for_decision(CHECK_SECONDS)
+            await self._wait_for_decision(
+                min(CHECK_SECONDS, max(0.0, self.synced_at + SYNC_SECONDS - time.monotonic()))
+            )
 
     async def _hold(self) -> None:
         """The repository refused the push (a protected branch, a hook), or an edit there waits for a maintainer (a
