@@ -218,3 +218,25 @@ def test_worth_a_look_gives_the_weeks_count_and_lists_the_best(database: Databas
         text = render(digest, settings.templates_dir, template)
         line = next(line for line in text.splitlines() if "scored just under" in line)
         assert "50 papers first seen this week" in line and "the best 10 are listed here" in line, (template, line)
+
+
+def test_a_paper_added_by_hand_approved_and_taken_out_again_did_not_join_the_list(
+    database: Database, settings: Settings
+) -> None:
+    """W48: a maintainer writes the pending paper into Steering by hand, approves its candidate (the approval keeps
+    that entry) and then takes the entry out of the Markdown again: the W48 digest still said the paper joined the
+    list that week. Expected: a quiet week, as for an approval whose own entry was taken out."""
+    candidate = insert_candidate(database, PAPER, seen=IN_W48, section="Steering")
+    import_edited(database, settings, add_to_steering_by_hand, IN_W48)
+    decide(database, settings, candidate, "approve", IN_W48)
+    title = PAPERS[PAPER]["title"]
+
+    def take_out(markdown: str) -> str:
+        line = f"+ **TSV** [{title}](https://arxiv.org/abs/{PAPER}) (May. 20, 2025)\n"
+        assert line in markdown
+        return markdown.replace(line, "", 1)
+
+    import_edited(database, settings, take_out, IN_W48)
+    w48 = readers(database, settings, W48)
+    assert "A quiet week: no papers joined the list." in w48, w48.split("## The week")[0]
+    assert title[:30] not in w48

@@ -185,10 +185,12 @@ def _listed_before(session: Session, candidate: Candidate, start: datetime, cove
         paper = session.get(Paper, candidate.paper_id)  # dated anew when an approval brings it back to the list
         return paper is not None and as_utc(paper.added_at) < start
     by_hand = session.execute(
-        select(Paper.id, Paper.added_at).where(Paper.arxiv_id == candidate.arxiv_id, Paper.entries.any())
+        select(Paper.id, Paper.added_at, Paper.entries.any()).where(Paper.arxiv_id == candidate.arxiv_id)
     ).all()
-    covered.update(paper_id for paper_id, _ in by_hand)  # told once, as this approval
-    return any(as_utc(added_at) < start for _, added_at in by_hand)
+    listed = {paper_id: as_utc(added_at) for paper_id, added_at, held in by_hand if held}
+    covered.update(listed)  # told once, as this approval
+    # The paper by hand whose entry the approval kept, taken out since, did not join the list either: no news.
+    return any(added_at < start for added_at in listed.values()) or bool(by_hand and not listed)
 
 
 def added_by_other_paths(session: Session, start: datetime, end: datetime, covered: set[int]) -> list[AddedPaper]:
