@@ -471,3 +471,27 @@ def test_a_service_down_for_weeks_sends_the_weeks_it_missed_and_marks_quiet_ones
     done = {"quiet-skipped": "quiet", "sent": "sent"}
     assert statuses == {"2026-W45": "sent", **{week: done[status] for week, status in outcomes.items()}}
     assert [(o.week, o.status) for o in second.emails] == [("2026-W48", "already-sent")]
+
+
+def test_a_title_whose_from_begins_a_line_of_the_email_as_sent_reads_whole(
+    database: Database, settings: Settings
+) -> None:
+    """A paper titled 'What Vision Models Really See: From Pixels to Concepts ...' put 'From Pixels ...' at the start
+    of a line of the HTML part as sent (a soft line break of its quoted-printable), and smtplib writes such a line as
+    '>From' (as mbox mailboxes store it too): readers read 'What Vision Models Really See: >From Pixels to Concepts'.
+    Expected: both parts read the title whole, and no line of the message as sent starts with 'From '."""
+    from tests.weekly_data import decide, insert_candidate
+
+    arxiv_id, section, when = APPROVED_IN_WEEK[1]
+    prefix = "What Vision Models Really See: From Pixels to Concepts. "
+    candidate = insert_candidate(database, arxiv_id, seen=when, section=section, title_prefix=prefix)
+    decide(database, settings, candidate, "approve", when)
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        assert statuses(run_weekly_job(with_smtp(settings, port), database, NOW)) == [("2026-W48", "sent")]
+    title = prefix + PAPERS[arxiv_id]["title"]
+    text, html = parts(inbox.messages[0])
+    assert f"* {title}\n" in text
+    assert f'style="color:#0969da;text-decoration:none;">{title}</a>' in html, html.split("Really See")[1][:40]
+    sent = inbox.envelopes[0].original_content.splitlines()
+    assert [line for line in sent if line.startswith((b"From ", b">From "))] == []

@@ -3,6 +3,7 @@ that were there already (a renamed heading, a moved entry, an approval of a pape
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import pytest
 
 from digest.awesome import store as liststore
 from digest.config import Settings
+from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
 from digest.storage.db import Database
 from digest.weekly.contents import load_digest
 from digest.weekly.issue import IsoWeek, render
@@ -47,6 +50,15 @@ def rename_steering(markdown: str) -> str:
         line.replace("Steering", "Model Steering", 1) if line.startswith("### ") and "Steering" in line else line
         for line in markdown.splitlines(keepends=True)
     )
+
+
+def add_to_steering_by_hand(markdown: str) -> str:
+    """The paper written into the Steering section by a maintainer, as its first entry."""
+    title = PAPERS[PAPER]["title"]
+    line = f"+ **TSV** [{title}](https://arxiv.org/abs/{PAPER}) (May. 20, 2025)\n\n"
+    at = next(m.start() for m in re.finditer(r"^### .*Steering", markdown, re.M))
+    at = markdown.index("\n+ ", at) + 1
+    return markdown[:at] + line + markdown[at:]
 
 
 def approve_in_w47(database: Database, settings: Settings) -> None:
@@ -95,8 +107,6 @@ def test_moving_a_paper_by_approving_it_elsewhere_does_not_announce_it_again(
     Steering): the paper was announced in W47 and is announced again in W48."""
     candidate = insert_candidate(database, PAPER, seen=IN_W47, section="Steering")
     decide(database, settings, candidate, "approve", IN_W47)
-    from digest.review.reviewer import Reviewer
-    from digest.review.rules import Actor
     from tests.weekly_data import Clock
 
     Reviewer(database, settings, Clock(IN_W48)).decide(candidate, "approve", Actor("ann", None, "cli"), "Attention")
@@ -112,19 +122,31 @@ def test_approving_a_paper_already_added_by_hand_does_not_announce_it_twice(
     """W47: the poll found the paper (pending) and a maintainer also wrote it into the list's Markdown by hand (an
     import: the W47 digest announces it). W48: the candidate is approved into that section: announced again."""
     candidate = insert_candidate(database, PAPER, seen=IN_W47, section="Steering")
-
-    def add_by_hand(markdown: str) -> str:
-        title = PAPERS[PAPER]["title"]
-        line = f"+ **TSV** [{title}](https://arxiv.org/abs/{PAPER}) (May. 20, 2025)\n\n"
-        at = next(m.start() for m in __import__("re").finditer(r"^### .*Steering", markdown, __import__("re").M))
-        at = markdown.index("\n+ ", at) + 1
-        return markdown[:at] + line + markdown[at:]
-
-    import_edited(database, settings, add_by_hand, IN_W47)
+    import_edited(database, settings, add_to_steering_by_hand, IN_W47)
     title = PAPERS[PAPER]["title"]
     assert title[:30] in readers(database, settings, W47)
     decide(database, settings, candidate, "approve", IN_W48)
     assert title[:30] not in readers(database, settings, W48), "already announced in W47, announced again in W48"
+
+
+def test_approving_a_paper_added_by_hand_into_another_section_does_not_announce_it_again(
+    database: Database, settings: Settings
+) -> None:
+    """W47: the poll found the paper (pending) and a maintainer wrote it into the list's Steering section by hand (the
+    W47 digest announces it). W48: the candidate is approved into Attention through a link naming that section (the
+    private feed's 'Approve into Attention'): the paper is now in both, and the W48 digest said it joined the list
+    that week, counting it in 'Added this week'. Expected: no news in W48; W47 still announces it."""
+    from tests.weekly_data import Clock
+
+    candidate = insert_candidate(database, PAPER, seen=IN_W47, section="Steering")
+    import_edited(database, settings, add_to_steering_by_hand, IN_W47)
+    Reviewer(database, settings, Clock(IN_W48)).decide(candidate, "approve", Actor("ann", None, "feed"), "Attention")
+    title = PAPERS[PAPER]["title"]
+    assert title[:30] in readers(database, settings, W47)
+    w48 = readers(database, settings, W48)
+    assert "A quiet week: no papers joined the list." in w48, w48.split("## The week")[0]
+    assert title[:30] not in w48
+    assert "- Added this week: **0**" in w48
 
 
 def second_tier_records(n: int):
@@ -196,3 +218,25 @@ def test_worth_a_look_gives_the_weeks_count_and_lists_the_best(database: Databas
         text = render(digest, settings.templates_dir, template)
         line = next(line for line in text.splitlines() if "scored just under" in line)
         assert "50 papers first seen this week" in line and "the best 10 are listed here" in line, (template, line)
+
+
+def test_a_paper_added_by_hand_approved_and_taken_out_again_did_not_join_the_list(
+    database: Database, settings: Settings
+) -> None:
+    """W48: a maintainer writes the pending paper into Steering by hand, approves its candidate (the approval keeps
+    that entry) and then takes the entry out of the Markdown again: the W48 digest still said the paper joined the
+    list that week. Expected: a quiet week, as for an approval whose own entry was taken out."""
+    candidate = insert_candidate(database, PAPER, seen=IN_W48, section="Steering")
+    import_edited(database, settings, add_to_steering_by_hand, IN_W48)
+    decide(database, settings, candidate, "approve", IN_W48)
+    title = PAPERS[PAPER]["title"]
+
+    def take_out(markdown: str) -> str:
+        line = f"+ **TSV** [{title}](https://arxiv.org/abs/{PAPER}) (May. 20, 2025)\n"
+        assert line in markdown
+        return markdown.replace(line, "", 1)
+
+    import_edited(database, settings, take_out, IN_W48)
+    w48 = readers(database, settings, W48)
+    assert "A quiet week: no papers joined the list." in w48, w48.split("## The week")[0]
+    assert title[:30] not in w48

@@ -142,3 +142,35 @@ def test_the_digest_puts_out_no_invisible_character_whatever_its_data_holds() ->
     assert "\\<b\\>Steering\\</b\\> \\[VLMs\\]" in markdown  # still inert Markdown
     assert "&lt;b&gt;Steering&lt;/b&gt; [VLMs]" in html and "&amp; co" in html  # still escaped HTML
     assert "<b>Steering</b> [VLMs]" in text  # the plain part, plain
+
+
+def test_a_name_or_title_joined_by_an_invisible_format_character_is_not_split_in_two() -> None:
+    """The digest's one-line rule put a space for every character str.isprintable() refuses, the joining ones too: a
+    Persian author's 'علی‌رضا' (U+200C, the zero-width non-joiner inside one name) read 'علی رضا', a title's soft
+    hyphen 'Trans­formers' read 'Trans formers', an emoji 👩‍🔬 (joined by U+200D) became two, where the list and the
+    feeds show them as written. Expected: the digest keeps them; controls and bidi overrides are still blanked."""
+    from digest import resources
+    from digest.weekly.issue import AddedPaper, DigestStats, build_digest, render, week_of_day
+
+    title, author = "👩\u200d🔬 Trans\u00adformers Explain Themselves\u202e\x1b", "علی\u200cرضا تهرانی"
+    paper = AddedPaper("Probing", title, [author], "We probe.", "2505.16146", None, None, NOW)
+    week = week_of_day(NOW.date() - timedelta(days=7))
+    digest = build_digest(
+        week,
+        list_title="Awesome",
+        added=[paper],
+        section_order=["Probing"],
+        section_emojis={},
+        pending_count=0,
+        pending=[],
+        stats=DigestStats(1, 1, 0, 0, 0, 1),
+        edition="readers",
+    )
+    templates = resources.templates_dir()
+    markdown, text, html = (
+        render(digest, templates, name) for name in ("digest.md.j2", "email.txt.j2", "email.html.j2")
+    )
+    for out in (markdown, text, html):
+        assert "👩\u200d🔬 Trans\u00adformers Explain Themselves" in out, out
+        assert author in out
+        assert not {"\u202e", "\x1b"} & set(out)

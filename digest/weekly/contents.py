@@ -171,7 +171,8 @@ def _listed_section(paper: Paper | None, decided: str) -> str:
 
 def _listed_before(session: Session, candidate: Candidate, start: datetime, covered: set[int]) -> bool:
     """Whether the candidate's paper was in the list before the week began: its last decision before then was an
-    approval (this week's is a move), or a maintainer had put the paper in by hand (the approval reused that entry)."""
+    approval (this week's is a move), or a maintainer had put the paper in by hand (the approval reused that entry, or
+    added one in another section)."""
     earlier = session.scalar(
         select(Decision.action)
         .where(Decision.candidate_id == candidate.id, Decision.applied.is_(True), Decision.at < start)
@@ -180,13 +181,16 @@ def _listed_before(session: Session, candidate: Candidate, start: datetime, cove
     )
     if earlier == Action.APPROVE:
         return True
-    if candidate.paper_id is not None:  # the approval wrote the entry itself
-        return False
+    if candidate.paper_id is not None:  # its own entry, maybe beside one a maintainer wrote in another section
+        paper = session.get(Paper, candidate.paper_id)  # dated anew when an approval brings it back to the list
+        return paper is not None and as_utc(paper.added_at) < start
     by_hand = session.execute(
-        select(Paper.id, Paper.added_at).where(Paper.arxiv_id == candidate.arxiv_id, Paper.entries.any())
+        select(Paper.id, Paper.added_at, Paper.entries.any()).where(Paper.arxiv_id == candidate.arxiv_id)
     ).all()
-    covered.update(paper_id for paper_id, _ in by_hand)  # told once, as this approval
-    return any(as_utc(added_at) < start for _, added_at in by_hand)
+    listed = {paper_id: as_utc(added_at) for paper_id, added_at, held in by_hand if held}
+    covered.update(listed)  # told once, as this approval
+    # The paper by hand whose entry the approval kept, taken out since, did not join the list either: no news.
+    return any(added_at < start for added_at in listed.values()) or bool(by_hand and not listed)
 
 
 def added_by_other_paths(session: Session, start: datetime, end: datetime, covered: set[int]) -> list[AddedPaper]:

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from digest.templating import shown, template_loader
-from digest.text import acceptable_url
+from digest.text import acceptable_url, one_line
 from digest.titles import arxiv_abs_url
 from digest.vocab import EDITIONS as EDITIONS
 from digest.vocab import Edition as Edition
@@ -141,10 +141,10 @@ class WeeklyDigestData:
 
 
 def single_line(text: str | None) -> str:
-    """Collapses every run of whitespace (newlines, tabs, control characters) into one space."""
-    if not text:
-        return ""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    """Collapses every run of whitespace (newlines, tabs, control characters) into one space, by the text policy
+    (digest.text): the format characters that join or hyphenate a word (U+200C in a Persian name, a soft hyphen, the
+    U+200D of an emoji) stay, as the list and the feeds show them."""
+    return one_line(text) if text else ""
 
 
 def one_line_summary(abstract: str | None, limit: int = _SUMMARY_LIMIT) -> str:

@@ -1,13 +1,12 @@
-"""Email: builds the weekly digest message (text + HTML alternatives) and sends it over SMTP.
-
-Sending is a blocking smtplib call; the weekly job runs in a worker thread.
-"""
+"""Email: builds the weekly digest message (text + HTML alternatives) and sends it over SMTP, a blocking smtplib call
+(the weekly job runs in a worker thread)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import logging
+import re
 import smtplib
 import ssl
 from collections.abc import Sequence
@@ -58,6 +57,9 @@ class _ListHeadersWhole(EmailPolicy):
 
 
 _POLICY = _ListHeadersWhole()  # email.policy.default's settings
+# A line of a part as sent that opens with "From " (a soft line break before "From Pixels to ..."): smtplib and mbox
+# mailboxes write it ">From", which readers then read in the title; RFC 2049 advises encoding its F.
+_FROM_LINE = re.compile(r"^From ", re.MULTILINE)
 
 
 def _header_value(value: str) -> str:
@@ -128,6 +130,8 @@ def build_message(
     # Quoted-printable keeps the wire form 7-bit, so a server without 8BITMIME relays it intact.
     message.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
     message.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    for part in message.iter_parts():
+        part.set_payload(_FROM_LINE.sub("=46rom ", str(part.get_payload())))
     return message
 
 
@@ -263,19 +267,15 @@ def login(client: smtplib.SMTP, username: str, password: str) -> None:
     offered = str(client.esmtp_features.get("auth", "")).upper().split()
     name, secret = username.encode(), password.encode()
     if "PLAIN" in offered:
-        code, reply = client.docmd("AUTH", "PLAIN " + _base64(b"\0" + name + b"\0" + secret))
+        code, reply = client.docmd("AUTH", "PLAIN " + base64.b64encode(b"\0" + name + b"\0" + secret).decode())
     elif "LOGIN" in offered:
-        code, reply = client.docmd("AUTH", "LOGIN " + _base64(name))
+        code, reply = client.docmd("AUTH", "LOGIN " + base64.b64encode(name).decode())
         if code == 334:
-            code, reply = client.docmd(_base64(secret))
+            code, reply = client.docmd(base64.b64encode(secret).decode())
     else:
         raise smtplib.SMTPAuthenticationError(504, b"no AUTH PLAIN or LOGIN offered, which a non-ASCII password needs")
     if code != 235:
         raise smtplib.SMTPAuthenticationError(code, reply)
-
-
-def _base64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
 
 
 def _scrubbed(text: str, secret: str) -> str:
