@@ -459,3 +459,79 @@ def test_an_entry_added_to_a_crlf_file_uses_its_line_ends(remote: Remote, st: Se
     ).stdout
     lf_only = data.count(b"\n") - data.count(b"\r\n")
     assert lf_only == 0, f"{lf_only} LF-only lines in a CRLF file"
+
+
+# 11 -----------------------------------------------------------------------------------------------------------------
+def test_a_move_whose_old_entry_was_edited_upstream_is_published_with_the_edit(
+    remote: Remote, st: Settings, db: Database
+) -> None:
+    """A reviewer moved a published paper into another section while a maintainer gave its entry a short name
+    upstream. Publishing stopped with "the list here holds edits of its own; ... approve the pending papers again",
+    and approving it again into the same section changes nothing. The move is now made on the upstream file: the
+    entry leaves its old section there and goes into the new one as the maintainer wrote it."""
+    reviewer, publisher = services(db, st)
+    paper = real_papers()[0]
+    candidate = insert_candidate(db, paper)
+    reviewer.decide(candidate, "approve", ANN)  # into Sparse Autoencoder
+    assert publisher.publish().outcome == PUBLISHED
+    arxiv_id, title = str(paper["arxiv_id"]), str(paper["title"])
+    remote.push_edit(f"[{title}]", f"**SAE Steering** [{title}]", "Give the entry a short name")
+    reviewer.decide(candidate, "approve", ANN, "Steering")
+    result = publisher.publish()
+    assert result.outcome == PUBLISHED, result.message
+    text = remote.readme()
+    steering = text[re.search(r"^### .*Steering", text, re.M).start() :]  # type: ignore[union-attr]
+    steering = steering[: steering.index("\n### ")]
+    assert f"+ **SAE Steering** [{title}](https://arxiv.org/abs/{arxiv_id})" in steering
+    assert text.count(f"[{title}]") == 1 and text.count(arxiv_id) == 2  # one entry: its title link and its badge
+    assert remote.commits()[0].startswith("Move 1 paper"), remote.commits()[0]
+    assert st.list_markdown_path.read_text(encoding="utf-8") == text
+    assert read_status(db, st.templates_dir).pending == []
+    assert publisher.publish().outcome == UNCHANGED
+
+
+@pytest.mark.parametrize("follow", ["move-by-hand", "approve-again"])
+def test_a_move_the_list_there_made_otherwise_says_what_to_do_and_that_works(
+    follow: str, remote: Remote, st: Settings, db: Database
+) -> None:
+    """A reviewer moved a published paper into Steering; upstream a maintainer moved its entry into Probing (and fixed
+    the entry beside where it goes in Steering, so the lines meet). Which move stands is the maintainers' call: the
+    line names the paper and where each put it; moving the entry by hand there, or approving it again into Probing,
+    lets publishing go on."""
+    reviewer, publisher = services(db, st)
+    paper = real_papers()[0]
+    candidate = insert_candidate(db, paper)
+    reviewer.decide(candidate, "approve", ANN)  # into Sparse Autoencoder
+    assert publisher.publish().outcome == PUBLISHED
+    arxiv_id, title = str(paper["arxiv_id"]), str(paper["title"])
+
+    def move_upstream(into: str, edit: tuple[str, str] | None = None) -> None:
+        lines = remote.readme().splitlines(keepends=True)
+        at = next(index for index, line in enumerate(lines) if f"[{title}]" in line)
+        entry = [line.replace(f"[{title}]", f"**SAE Steer** [{title}]") for line in lines[at : at + 3]]
+        rest = lines[:at] + lines[at + 3 :]
+        heading = next(index for index, line in enumerate(rest) if re.match(rf"^### .*{into}", line))
+        text = "".join(rest[: heading + 2] + entry + rest[heading + 2 :]).replace(
+            "**SAE Steer** **SAE Steer**", "**SAE Steer**"
+        )
+        push_bytes(remote, (text.replace(*edit) if edit else text).encode(), f"Move it into {into}")
+
+    move_upstream("Probing", ("**Diffusion Steering Lens Decoding ViTs**", "**DSL Decoding ViTs**"))
+    reviewer.decide(candidate, "approve", ANN, "Steering")
+    blocked = publisher.publish()
+    assert blocked.outcome == BLOCKED, blocked.message
+    assert "holds edits of its own" not in blocked.message, blocked.message
+    said = f"{arxiv_id} was moved here into Steering, and README.md there lists it in Probing: move its entry into"
+    assert said in blocked.message, blocked.message
+    into = "Steering" if follow == "move-by-hand" else "Probing"
+    if follow == "move-by-hand":
+        move_upstream(into)
+    else:
+        reviewer.decide(candidate, "approve", ANN, into)
+    assert publisher.publish().outcome in (PUBLISHED, UNCHANGED)
+    text = remote.readme()
+    section = text[re.search(rf"^### .*{into}", text, re.M).start() :]  # type: ignore[union-attr]
+    assert f"**SAE Steer** [{title}]" in section[: section.index("\n### ")]
+    assert text.count(f"[{title}]") == 1 and "**DSL Decoding ViTs**" in text
+    assert st.list_markdown_path.read_text(encoding="utf-8") == text
+    assert read_status(db, st.templates_dir).pending == []

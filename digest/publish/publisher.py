@@ -38,6 +38,7 @@ from digest.publish.rules import (
     commit_message,
     doubles_entries,
     one_line,
+    sections_left,
     trailer_decisions,
     unified_diff,
     with_trailer,
@@ -263,9 +264,11 @@ class Publisher:
         # The lines met; the decisions may not. Made again on the upstream file, they give what the database holds
         # (a maintainer brought that file in by hand), or, when they alone made the database differ from the base,
         # the upstream file with them: nothing of either side is lost (an approval leaves a paper listed as is).
-        now, templates = self.clock(), self.settings.templates_dir
-        on_theirs, stuck = replayed(session, theirs, decided, templates, now, self.settings.publish.path)
-        if on_theirs is not None and (on_theirs == ours or replayed(session, base, decided, templates, now)[0] == ours):
+        now, templates, left = self.clock(), self.settings.templates_dir, sections_left(base, ours)
+        on_theirs, stuck = replayed(session, theirs, decided, templates, now, self.settings.publish.path, left)
+        made = on_theirs is not None and on_theirs != ours  # else nothing to check it against
+        on_base = replayed(session, base, decided, templates, now, left=left)[0] if made else None
+        if on_theirs is not None and ours in (on_theirs, on_base):
             log.info("publish: the upstream edits and the pending decision(s) met; decisions made again on them")
             return on_theirs
         if doubled:  # the list here holds edits of its own: the merge, as before, rather than a stop

@@ -8,6 +8,7 @@ is rolled back: only the rendered text comes out, or why a decision cannot be ma
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
 
@@ -24,11 +25,19 @@ from digest.vocab import Action
 
 
 def replayed(
-    session: Session, text: str, decided: list[Decided], templates_dir: Path, now: datetime, path: str = "the file"
+    session: Session,
+    text: str,
+    decided: list[Decided],
+    templates_dir: Path,
+    now: datetime,
+    path: str = "the file",
+    left: Mapping[str, set[str]] | None = None,
 ) -> tuple[str | None, str]:
     """`text` as the list with the pending decisions made on it; else None and, when a decision cannot be made again
     there, why and what to do, in one clause naming the paper (`path`: the list file's name in the repository). A
-    removal of a paper whose entry `text` holds, or an approval into a section it lacks, stays for a maintainer."""
+    removal of a paper whose entry `text` holds, or an approval into a section it lacks, stays for a maintainer.
+    `left`: per arXiv ID, the sections the decisions took the paper out of (rules.sections_left): an approval of such
+    a paper moved it, and moves its entry in `text` as written there (a maintainer's edits in it kept)."""
     savepoint = session.begin_nested()
     try:
         liststore.import_markdown(session, text.encode("utf-8"), source="publish replay", now=now)
@@ -54,12 +63,46 @@ def replayed(
                     f"has: approve it again into one of its sections (`digest approve {item.arxiv_id} --section "
                     "NAME`)"
                 )
-            add_candidate_entry(session, candidate, section, now, templates_dir)
+            moved, stuck = _moved_entry(session, candidate, section, (left or {}).get(item.arxiv_id, set()), now)
+            if stuck:
+                return None, f"{item.arxiv_id} was moved here into {one_line(section, 80)}, and {path} there {stuck}"
+            add_candidate_entry(session, candidate, section, now, templates_dir, moved)
         return liststore.render_markdown(session, templates_dir), ""
     except ListFormatError:
         return None, ""
     finally:
         savepoint.rollback()
+
+
+def _moved_entry(
+    session: Session, candidate: Candidate, section: str, left: set[str], now: datetime
+) -> tuple[liststore.WrittenEntry | None, str]:
+    """A move made again: the paper's entry taken out of the section it left (`left`, by name) as the list there
+    holds it, to be written so into `section`; None when it is not a move, or there is nothing to take out (the list
+    there has it in `section` already, or nowhere else). When which entry moves is unclear (the section it left has it
+    not, another has; several have), why and what to do, in words that follow `... and the file there `."""
+    if not left:
+        return None, ""
+    ids = liststore.paper_ids(session, candidate.arxiv_id, candidate.title_key)
+    labelled = liststore.labelled_sections(session)
+    holding = [(found, label) for found, label in labelled if any(e.paper_id in ids for e in found.entries)]
+    target = liststore.resolve_section(session, section)
+    if not holding or any(found is target for found, _ in holding):
+        return None, ""  # taken out there, or moved there by hand: the approval finds it as it is
+    named = [(found, label) for found, label in holding if found.name in left]
+    if not named and len(holding) == 1 and not any(found.name in left for found, _ in labelled):
+        named = holding  # the section it left was renamed there
+    if len(named) != 1:
+        where = ", ".join(one_line(label, 80) for _, label in holding)
+        return None, (
+            f"lists it in {where}: move its entry into {one_line(section, 80)} there by hand (or approve it again "
+            f"into one of those: `digest approve {candidate.arxiv_id} --section NAME`), and publishing goes on"
+        )
+    found, label = named[0]
+    entry = next(e for e in found.entries if e.paper_id in ids)
+    written = liststore.WrittenEntry(entry.raw, entry.short_name, entry.date_text)
+    liststore.remove_paper_entry(session, paper_id=entry.paper_id, section_name=label, now=now)
+    return written, ""
 
 
 def conflict_line(source: str, conflicts: int, stuck: str) -> str:

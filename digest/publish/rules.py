@@ -89,6 +89,17 @@ def doubles_entries(merged: str, ours: str, theirs: str) -> bool:
     return any(count > max(mine[key], upstream[key]) for key, count in listed.items())
 
 
+def sections_left(before: str, after: str) -> dict[str, set[str]]:
+    """Per arXiv ID, the sections (by name) that list the paper fewer times in `after` than in `before`: where the
+    decisions between them took it out (a move's old section, with the paper still listed elsewhere)."""
+    listed_before, listed_after = paper_entries(before), paper_entries(after)
+    left: dict[str, set[str]] = {}
+    for (arxiv_id, section), count in listed_before.items():
+        if section and listed_after[(arxiv_id, section)] < count:
+            left.setdefault(arxiv_id, set()).add(section)
+    return left
+
+
 def listed_papers(text: str) -> Counter[str]:
     """Per arXiv ID, how many of the list's entries are for that paper (see paper_entries)."""
     counted: Counter[str] = Counter()
