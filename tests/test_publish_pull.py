@@ -337,3 +337,22 @@ def test_a_token_is_never_sent_over_plain_http_to_another_machine(tmp_path: Path
     (line,) = caught.value.problems
     assert named in line and "https://" in line and TOKEN not in line
     assert make_settings(tmp_path / "no-token", config.replace('mode = "pull-request"\n', "")).publish.enabled
+
+
+def test_the_pull_request_names_the_section_as_renamed_on_the_target(
+    remote: Remote, forge: FakeForge, settings: Settings, database: Database
+) -> None:
+    """An approval into Sparse Autoencoder, renamed Sparse Autoencoders on the target branch before it was published:
+    the description named the section the file no longer has."""
+    from tests.test_publish_recovery import rename_sparse_autoencoder
+
+    reviewer, publisher = services(database, settings)
+    assert publisher.publish().outcome == UNCHANGED  # the first sync
+    arxiv_id = approve(database, reviewer, 0)
+    rename_sparse_autoencoder(remote)
+    assert publisher.publish().outcome == PUBLISHED
+    (created,) = forge.requests("POST")
+    assert created.body is not None
+    body = created.body["body"]
+    assert f"(https://arxiv.org/abs/{arxiv_id}) in *Sparse Autoencoders* (approved by ann" in body, body
+    assert "*Sparse Autoencoder*" not in body, body

@@ -535,3 +535,29 @@ def test_a_move_the_list_there_made_otherwise_says_what_to_do_and_that_works(
     assert text.count(f"[{title}]") == 1 and "**DSL Decoding ViTs**" in text
     assert st.list_markdown_path.read_text(encoding="utf-8") == text
     assert read_status(db, st.templates_dir).pending == []
+
+
+# 12 -----------------------------------------------------------------------------------------------------------------
+def rename_sparse_autoencoder(remote: Remote) -> None:
+    """A maintainer renames the section (its heading and its table of contents line) upstream."""
+    text, headings = re.subn(r"^(### .*Sparse Autoencoder)$", r"\1s", remote.readme(), flags=re.M)
+    toc = "  - [Sparse Autoencoder](#-sparse-autoencoder)\n"
+    assert headings == 1 and toc in text
+    push_bytes(remote, text.replace(toc, "  - [Sparse Autoencoders](#-sparse-autoencoders)\n").encode(), "Rename")
+
+
+def test_a_commit_names_the_section_as_renamed_upstream(remote: Remote, st: Settings, db: Database) -> None:
+    """A pending approval into Sparse Autoencoder, renamed Sparse Autoencoders upstream meanwhile: the paper goes into
+    the renamed section, and the commit message said 'Sparse Autoencoder', a section the file no longer has."""
+    reviewer, publisher = services(db, st)
+    assert publisher.publish().outcome == UNCHANGED  # the first sync
+    arxiv_id = approve(db, reviewer, 0)  # into Sparse Autoencoder
+    rename_sparse_autoencoder(remote)
+    assert publisher.publish().outcome == PUBLISHED
+    text = remote.readme()
+    renamed = text[re.search(r"^### .*Sparse Autoencoders$", text, re.M).start() :]  # type: ignore[union-attr]
+    assert arxiv_id in renamed[: renamed.index("\n### ")]
+    message = remote.message_of_head()
+    assert message.startswith("Add 1 paper: ") and message.splitlines()[0].endswith("(Sparse Autoencoders)"), message
+    assert "(Sparse Autoencoders): https://arxiv.org/abs/" in message, message
+    assert "(Sparse Autoencoder)" not in message, message

@@ -102,16 +102,45 @@ def sections_left(before: str, after: str) -> dict[str, set[str]]:
 
 def listed_papers(text: str) -> Counter[str]:
     """Per arXiv ID, how many of the list's entries are for that paper (see paper_entries)."""
+    return _per_paper(paper_entries(text))
+
+
+def _per_paper(entries: Counter[tuple[str, str]]) -> Counter[str]:
     counted: Counter[str] = Counter()
-    for (arxiv_id, _section), entries in paper_entries(text).items():
-        counted[arxiv_id] += entries
+    for (arxiv_id, _section), count in entries.items():
+        counted[arxiv_id] += count
     return counted
+
+
+def _section_names(text: str) -> Counter[str]:
+    """How many of the text's sections have each name (none for a text the reading refuses)."""
+    try:
+        return Counter(section.name for section in parse_list(text).sections)
+    except ListFormatError:
+        return Counter()
+
+
+def _section_now(
+    item: Decided, before: Counter[tuple[str, str]], after: Counter[tuple[str, str]], names: Counter[str]
+) -> str | None:
+    """The section an approval put its paper into, as the published file calls it (renamed there since the decision:
+    its new name); the decision's own name when the file does not tell (no one section gained the paper, or its name
+    is one several headings share, which the decision's label tells apart)."""
+    gained = [
+        name
+        for (arxiv_id, name), count in after.items()
+        if arxiv_id == item.arxiv_id and count > before[(arxiv_id, name)]
+    ]
+    if item.action == Action.APPROVE and len(gained) == 1 and names[gained[0]] == 1:
+        return gained[0]
+    return item.section
 
 
 def changes(decided: list[Decided], before: str, after: str) -> list[Change]:
     """What the batch did to the published file: papers that arrived, moved to another section, or left."""
     found = []
-    listed_before, listed_after = listed_papers(before), listed_papers(after)
+    entries_before, entries_after, names = paper_entries(before), paper_entries(after), _section_names(after)
+    listed_before, listed_after = _per_paper(entries_before), _per_paper(entries_after)
     for item in decided:
         was, now = listed_before[item.arxiv_id], listed_after[item.arxiv_id]
         if item.action == Action.APPROVE and now:
@@ -121,11 +150,12 @@ def changes(decided: list[Decided], before: str, after: str) -> list[Change]:
             verb = "Remove"
         else:
             continue
+        section = _section_now(item, entries_before, entries_after, names)
         found.append(
             Change(
                 verb,
                 one_line(item.title),
-                item.section and one_line(item.section, 80),
+                section and one_line(section, 80),
                 item.arxiv_id,
                 one_line(item.actor, 80),
                 item.channel,
