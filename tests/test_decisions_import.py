@@ -132,6 +132,36 @@ def test_an_unknown_section_is_refused_with_the_real_ones(
     assert stored(database) == {}
 
 
+def test_a_name_two_headings_share_is_refused_as_approve_refuses_it(
+    data_dir: Path, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A list in year blocks, each with its own "Probing": the file's "Probing" was refused as "no section named
+    'Probing' in the list", under a hint listing a "Probing (2025)" and a "Probing (2024)". It is refused as
+    `digest approve --section Probing` refuses it, naming the two to choose from; either of those is imported."""
+    blocks = tmp_path / "blocks.md"
+    blocks.write_text(
+        "# Awesome X\n\n## 2025\n\n### Probing\n\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2501.00001) (Jan. 5, 2025)\n\n"
+        "### Steering\n\n+ [Beta paper](https://arxiv.org/abs/2502.00002) (Feb. 4, 2025)\n\n"
+        "## 2024\n\n### Probing\n\n+ [Gamma paper](https://arxiv.org/abs/2401.00003) (Jan. 4, 2024)\n",
+        encoding="utf-8",
+    )
+    assert digest(data_dir, "list", "import", "--force", str(blocks)) == 0
+    candidate = insert_candidate(database, PAPERS[0])
+    said = "the list has 2 sections named 'Probing': name one of Probing (2025), Probing (2024)"
+    assert digest(data_dir, "approve", str(candidate), "--section", "Probing") != 0
+    assert said in capsys.readouterr().err
+    path = write_lines(tmp_path / "verdicts.jsonl", decision_line(PAPERS[1], "approve", section="Probing"))
+    assert digest(data_dir, "decisions", "import", str(path)) == 1
+    err = capsys.readouterr().err
+    assert f"{path}:1: {said}" in err, err
+    assert "no section named" not in err, err
+    assert stored(database) == {}
+    chosen = write_lines(tmp_path / "chosen.jsonl", decision_line(PAPERS[1], "approve", section="Probing (2024)"))
+    assert digest(data_dir, "decisions", "import", str(chosen)) == 0
+    assert stored(database)[PAPERS[1]["arxiv_id"]][:2] == (True, "Probing")
+
+
 def test_importing_a_paper_again_replaces_its_verdict(
     data_dir: Path, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -38,6 +38,13 @@ def section_words(name: str) -> frozenset[str]:
     return frozenset(_word(word) for word in title_key(name).split() if word not in _CONNECTIVES)
 
 
+def several_named(name: str, labels: Sequence[str]) -> str:
+    """Why `name` means no one section when several have it (a "Probing" in each year's block), and the labels that
+    tell them apart, to name one of: said alike wherever a section is named (`digest approve --section`, a file of
+    earlier verdicts)."""
+    return f"the list has {len(labels)} sections named {name!r}: name one of {', '.join(labels)}"
+
+
 def section_labels(sections: Sequence[tuple[str, str, int]]) -> list[str]:
     """What to call each section (name, slug, heading level) so that no two are called alike: its name, and for a name
     the list gives more than one section, the name with the heading it stands under ("Probing (2024)"), else with

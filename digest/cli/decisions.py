@@ -82,15 +82,22 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _resolver(session: Session) -> SectionResolver:
-    """The list's section names and slugs, resolved as `digest approve --section` resolves them."""
+    """The list's section names and slugs, resolved as `digest approve --section` resolves them (a name several
+    sections share refused in its words)."""
     from digest.awesome import store as liststore
+    from digest.awesome.sectionnames import several_named
+    from digest.relevance.training import SeveralSectionsError
 
     known: dict[str, str | None] = {}
+    shared: dict[str, list[str]] = {}
 
     def resolve(name: str) -> str | None:
         if name not in known:
             section = liststore.resolve_section(session, name)
             known[name] = section.name if section is not None else None
+            shared[name] = liststore.sections_called(session, name) if section is None else []
+        if len(shared[name]) > 1:
+            raise SeveralSectionsError(several_named(name, shared[name]))
         return known[name]
 
     return resolve

@@ -17,7 +17,13 @@ from digest.text import blank_invisible, one_line
 from digest.titles import ARXIV_ID, canonical_arxiv_id
 
 SectionResolver = Callable[[str], str | None]
-"""A section name or slug as a maintainer writes it -> the list's name for that section, or None."""
+"""A section name or slug as a maintainer writes it -> the list's name for that section, or None; raises
+SeveralSectionsError for a name several sections share."""
+
+
+class SeveralSectionsError(ValueError):
+    """A section name several of the list's sections share (a "Probing" in each year's block): the message says which
+    to name instead, as `digest approve --section` says it."""
 
 
 class Verdict(StrEnum):
@@ -113,6 +119,22 @@ def json_line(text: str) -> Any:
         raise ValueError(f"not valid JSON (a number of more than {sys.get_int_max_str_digits()} digits)") from None
 
 
+def _section(wanted: str | None, resolve: SectionResolver, problems: list[str]) -> tuple[str | None, str | None]:
+    """The list's name for the section `wanted` means, and `wanted` again when the list has no such section (for the
+    hint listing the real ones); a name several sections share is a problem that names them itself."""
+    if wanted is None:
+        return None, None
+    try:
+        section = resolve(wanted)
+    except SeveralSectionsError as exc:
+        problems.append(str(exc))
+        return None, None
+    if section is None:
+        problems.append(f"no section named {wanted!r} in the list")
+        return None, wanted
+    return section, None
+
+
 def _parse_decision(text: str, line_number: int, resolve: SectionResolver) -> ImportedDecision:
     """One line's decision; raises _LineError with everything wrong with it."""
     try:
@@ -131,11 +153,9 @@ def _parse_decision(text: str, line_number: int, resolve: SectionResolver) -> Im
         problems.append("abstract must be a string (it may be empty)")
     verdict = _verdict(row.get("decision"), problems)
     wanted = _section_wanted(row.get("section"), verdict, problems)
-    section = resolve(wanted) if wanted is not None else None
-    if wanted is not None and section is None:
-        problems.append(f"no section named {wanted!r} in the list")
+    section, unknown = _section(wanted, resolve, problems)
     if problems or verdict is None or not isinstance(title, str) or not isinstance(abstract, str):
-        raise _LineError(problems, wanted if wanted is not None and section is None else None)
+        raise _LineError(problems, unknown)
     return ImportedDecision(
         arxiv_id=arxiv_id,
         title=one_line(title),

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
+from digest.awesome.sectionnames import several_named
 from digest.clock import utc_now
 from digest.config import Settings
 from digest.review.applying import (
@@ -241,9 +242,7 @@ class Reviewer:
         if resolved is None:
             several = liststore.sections_called(session, wanted)
             if len(several) > 1:  # a heading repeated in each year's block
-                raise ReviewError(
-                    f"the list has {len(several)} sections named {wanted!r}: name one of {', '.join(several)}"
-                )
+                raise ReviewError(several_named(wanted, several))
             known = ", ".join(liststore.section_names(session))
             raise ReviewError(f"no section named {wanted!r} in the list (sections: {known})")
         label = liststore.label_of(session, resolved)  # its name, told apart from others of that name
