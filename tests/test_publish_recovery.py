@@ -74,6 +74,33 @@ def push_bytes(remote: Remote, data: bytes, subject: str = "hand edit") -> None:
     git(remote.work, "push", "--quiet", "origin", "HEAD:main")
 
 
+def push_hand_entry(
+    remote: Remote, section: str, title: str, arxiv_id: str, page: str, subject: str = "a maintainer lists it by hand"
+) -> None:
+    """A maintainer's entry for a paper (its title line as written, an arXiv badge linking its `page`: abs or pdf),
+    pushed upstream as the first entry of `section`."""
+    text = remote.readme()
+    heading = re.search(rf"^### .*{section}.*$", text, re.M)
+    assert heading is not None
+    at = text.index("\n+ ", heading.end()) + 1
+    hand = (
+        f"+ {title} (May. 23, 2025)\n"
+        f"  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/{page}/{arxiv_id})\n\n"
+    )
+    push_bytes(remote, (text[:at] + hand + text[at:]).encode(), subject)
+
+
+def published_approval(database: Database, settings: Settings) -> tuple[Reviewer, Publisher, int, tuple[str, str]]:
+    """A paper approved into its suggested section (Sparse Autoencoder) and published: the reviewer, the publisher,
+    its candidate and (arXiv ID, title)."""
+    reviewer, publisher = services(database, settings)
+    paper = real_papers()[0]
+    candidate = insert_candidate(database, paper)
+    reviewer.decide(candidate, "approve", ANN)
+    assert publisher.publish().outcome == PUBLISHED
+    return reviewer, publisher, candidate, (str(paper["arxiv_id"]), str(paper["title"]))
+
+
 def cli(tmp_path: Path, *args: str) -> int:
     from digest.cli import main
 
@@ -403,15 +430,7 @@ def test_a_paper_added_to_a_second_section_is_not_called_a_move(remote: Remote, 
     reviewer, publisher = services(db, st)
     paper = real_papers()[0]
     arxiv_id = str(paper["arxiv_id"])
-    text = remote.readme()
-    heading = re.search(r"^### .*Steering.*$", text, re.M)
-    assert heading is not None
-    at = text.index("\n+ ", heading.end()) + 1
-    hand = (
-        f"+ [{paper['title']}](https://arxiv.org/abs/{arxiv_id}) (May. 23, 2025)\n"
-        f"  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/{arxiv_id})\n\n"
-    )
-    push_bytes(remote, (text[:at] + hand + text[at:]).encode(), "a maintainer lists it under Steering")
+    push_hand_entry(remote, "Steering", f"[{paper['title']}](https://arxiv.org/abs/{arxiv_id})", arxiv_id, "abs")
     approve(db, reviewer, 0)  # approved into Sparse Autoencoder as well
     assert publisher.publish().outcome == PUBLISHED
     assert remote.readme().count(f"+ [{paper['title']}](https://arxiv.org/abs/{arxiv_id})") == 2  # in both sections
@@ -429,15 +448,8 @@ def test_a_paper_a_maintainer_listed_by_hand_then_approved_into_that_section_is_
     assert publisher.publish().outcome == UNCHANGED  # the first sync
     paper = real_papers()[0]
     arxiv_id = str(paper["arxiv_id"])
-    text = remote.readme()
-    heading = re.search(r"^### .*Sparse Autoencoder.*$", text, re.M)
-    assert heading is not None
-    at = text.index("\n+ ", heading.end()) + 1
-    hand = (
-        f"+ **SAE-Steer** [{paper['title']}](https://arxiv.org/pdf/{arxiv_id}) (May. 23, 2025)\n"
-        f"  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/pdf/{arxiv_id})\n\n"
-    )
-    push_bytes(remote, (text[:at] + hand + text[at:]).encode(), "A maintainer lists it by hand")
+    title = f"**SAE-Steer** [{paper['title']}](https://arxiv.org/pdf/{arxiv_id})"
+    push_hand_entry(remote, "Sparse Autoencoder", title, arxiv_id, "pdf", "A maintainer lists it by hand")
     approve(db, reviewer, 0)  # into Sparse Autoencoder, where the hand entry is
     result = publisher.publish()
     assert result.outcome == UNCHANGED, result.message
@@ -469,12 +481,7 @@ def test_a_move_whose_old_entry_was_edited_upstream_is_published_with_the_edit(
     upstream. Publishing stopped with "the list here holds edits of its own; ... approve the pending papers again",
     and approving it again into the same section changes nothing. The move is now made on the upstream file: the
     entry leaves its old section there and goes into the new one as the maintainer wrote it."""
-    reviewer, publisher = services(db, st)
-    paper = real_papers()[0]
-    candidate = insert_candidate(db, paper)
-    reviewer.decide(candidate, "approve", ANN)  # into Sparse Autoencoder
-    assert publisher.publish().outcome == PUBLISHED
-    arxiv_id, title = str(paper["arxiv_id"]), str(paper["title"])
+    reviewer, publisher, candidate, (arxiv_id, title) = published_approval(db, st)
     remote.push_edit(f"[{title}]", f"**SAE Steering** [{title}]", "Give the entry a short name")
     reviewer.decide(candidate, "approve", ANN, "Steering")
     result = publisher.publish()
@@ -498,12 +505,7 @@ def test_a_move_the_list_there_made_otherwise_says_what_to_do_and_that_works(
     the entry beside where it goes in Steering, so the lines meet). Which move stands is the maintainers' call: the
     line names the paper and where each put it; moving the entry by hand there, or approving it again into Probing,
     lets publishing go on."""
-    reviewer, publisher = services(db, st)
-    paper = real_papers()[0]
-    candidate = insert_candidate(db, paper)
-    reviewer.decide(candidate, "approve", ANN)  # into Sparse Autoencoder
-    assert publisher.publish().outcome == PUBLISHED
-    arxiv_id, title = str(paper["arxiv_id"]), str(paper["title"])
+    reviewer, publisher, candidate, (arxiv_id, title) = published_approval(db, st)
 
     def move_upstream(into: str, edit: tuple[str, str] | None = None) -> None:
         lines = remote.readme().splitlines(keepends=True)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from digest.cli import main
+from digest.config import Settings
 from digest.publish import runner as runner_module
 from digest.publish.runner import PublishRunner
 from digest.review.reviewer import Reviewer
@@ -73,6 +76,29 @@ async def test_a_restarted_service_publishes_what_is_pending_at_once(tmp_path: P
     assert remote.commits()[0].startswith("Add 1 paper: ")
 
 
+@contextlib.asynccontextmanager
+async def pulling_every_half_second(tmp_path: Path) -> AsyncIterator[tuple[Remote, Settings]]:
+    """The service's publishing with nothing pending, pulling every half second (SYNC_SECONDS, patched by the caller,
+    is 15 minutes)."""
+    remote = make_remote(tmp_path)
+    settings = make_settings(tmp_path / "data", publish_config(remote.url, batch_seconds=600))
+    database = open_service_database(settings)
+    runner = PublishRunner(database, settings)
+    await runner.start()
+    try:
+        yield remote, settings
+    finally:
+        await runner.stop()
+        database.dispose()
+
+
+async def wait_for_list_text(settings: Settings, text: str) -> None:
+    for _ in range(100):
+        if text in settings.list_markdown_path.read_text(encoding="utf-8"):
+            return
+        await asyncio.sleep(0.1)
+
+
 @pytest.mark.asyncio
 async def test_a_hand_edit_upstream_comes_back_while_nothing_is_pending(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -80,13 +106,8 @@ async def test_a_hand_edit_upstream_comes_back_while_nothing_is_pending(
     """A maintainer merged a contributor's paper into the README on GitHub. The service fetched only to publish a
     decision: until the next approval its list (data/list.md, the web page, the poll's "already listed") lacked the
     paper, and the poll offered it for review again. Now the service pulls every so often; nothing is pushed."""
-    monkeypatch.setattr(runner_module, "SYNC_SECONDS", 0.5, raising=False)
-    remote = make_remote(tmp_path)
-    settings = make_settings(tmp_path / "data", publish_config(remote.url, batch_seconds=600))
-    database = open_service_database(settings)
-    runner = PublishRunner(database, settings)
-    await runner.start()
-    try:
+    monkeypatch.setattr(runner_module, "SYNC_SECONDS", 0.5)
+    async with pulling_every_half_second(tmp_path) as (remote, settings):
         paper = real_papers()[0]
         entry = (
             f"+ [{paper['title']}](https://arxiv.org/abs/{paper['arxiv_id']}) (May. 23, 2025)\n"
@@ -94,13 +115,7 @@ async def test_a_hand_edit_upstream_comes_back_while_nothing_is_pending(
             "\n\n+ **SAE Analyzing Hierarchical Structure in VMs**"
         )
         remote.push_edit("+ **SAE Analyzing Hierarchical Structure in VMs**", entry, "Merge a contributor's paper")
-        for _ in range(100):
-            if str(paper["arxiv_id"]) in settings.list_markdown_path.read_text(encoding="utf-8"):
-                break
-            await asyncio.sleep(0.1)
-    finally:
-        await runner.stop()
-        database.dispose()
+        await wait_for_list_text(settings, str(paper["arxiv_id"]))
     assert settings.list_markdown_path.read_text(encoding="utf-8") == remote.readme()
     assert remote.commits() == ["Merge a contributor's paper", "The list"]
 
@@ -110,25 +125,14 @@ async def test_the_pull_with_nothing_pending_pushes_nothing(tmp_path: Path, monk
     """The list here changed without a decision (`digest list import` of a local edit): the pull every so often
     brings the maintainers' edits and pushes nothing; the local edit goes out with the next decision, as before."""
     monkeypatch.setattr(runner_module, "SYNC_SECONDS", 0.5)
-    remote = make_remote(tmp_path)
-    settings = make_settings(tmp_path / "data", publish_config(remote.url, batch_seconds=600))
-    database = open_service_database(settings)
-    runner = PublishRunner(database, settings)
-    await runner.start()
-    try:
+    async with pulling_every_half_second(tmp_path) as (remote, settings):
         local = tmp_path / "local.md"
         local.write_text(remote.readme().replace(TYPO_OLD, TYPO_NEW), encoding="utf-8")
         arguments = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(settings.data_dir)]
         assert await asyncio.to_thread(main, [*arguments, "list", "import", str(local)]) == 0
         remote.push_edit("+ **SAE Analyzing Hierarchical Structure in VMs**", "+ **SAE Hierarchies in ViTs**")
-        for _ in range(100):
-            if "SAE Hierarchies in ViTs" in settings.list_markdown_path.read_text(encoding="utf-8"):
-                break
-            await asyncio.sleep(0.1)
+        await wait_for_list_text(settings, "SAE Hierarchies in ViTs")
         await asyncio.sleep(1.0)  # another pull or two
-    finally:
-        await runner.stop()
-        database.dispose()
     text = settings.list_markdown_path.read_text(encoding="utf-8")
     assert "SAE Hierarchies in ViTs" in text and TYPO_NEW in text
     assert remote.commits() == ["Fix a typo by hand", "The list"] and TYPO_OLD in remote.readme()
