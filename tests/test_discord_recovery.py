@@ -457,6 +457,31 @@ async def test_a_review_channel_the_bot_cannot_see_is_named_as_such_not_as_read_
 
 
 @pytest.mark.asyncio
+async def test_a_review_channel_hidden_from_the_bot_and_shown_again_is_caught_up_on_at_once(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """An admin took View Channel from the bot for a while: Discord sent it no reaction of the channel and refused its
+    edits. Given the permission back, /healthz turned green, but ann's ❌ made meanwhile stayed unapplied and the
+    message of a paper rejected on the command line meanwhile went on showing it pending, both until the next
+    restart, weeks later perhaps."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        other, other_mid = await posted_candidate(fake, db, bot, 1)
+        await fake.deny_bot(VIEW_CHANNEL)
+        await eventually(lambda: "View Channel" in discord_health().message, "said when taken away")
+        fake.refuse("PATCH", f"/channels/{CHANNEL_ID}/", 403, 50001, "Missing Access")
+        fake.refuse("GET", f"/channels/{CHANNEL_ID}/", 403, 50001, "Missing Access")
+        await fake.react(mid, MAINTAINER, "❌", online=False)  # no event: the bot cannot see the channel
+        Reviewer(db, bot_settings).decide(other, "reject", Actor("cli-bob", None, "cli"))
+        await eventually(lambda: len(fake.requests("PATCH", f"/messages/{other_mid}")) == 1, "the edit refused")
+        fake.refusals.clear()
+        await fake.deny_bot(0)
+        await eventually(lambda: "Rejected by ann" in last_embed(fake, mid)["description"], "ann's reject applied")
+        await eventually(lambda: "Rejected by cli-bob" in last_embed(fake, other_mid)["description"], "shown")
+    assert row(db, candidate_id).status == "rejected" and row(db, candidate_id).decided_by == "ann"
+
+
+@pytest.mark.asyncio
 @pytest.mark.parametrize("cleared", [None, "✅"], ids=["all", "one-emoji"])
 async def test_reactions_a_moderator_clears_count_as_taken_back_at_once_not_at_the_next_restart(
     fake: FakeDiscord, db: Database, bot_settings: Settings, cleared: str | None

@@ -38,6 +38,7 @@ class Members:
         self.config = config
         self._client = client
         self._found_guild_id: int | None = None
+        self._lacking = False  # a needed permission was missing when last asked (`sees_again`)
 
     async def guild_id(self) -> int | None:
         """The configured guild, else the one the review channel belongs to."""
@@ -99,6 +100,13 @@ class Members:
         if not getattr(allowed, SEEING[0]):
             return [SEEING[1]]
         return [label for name, label in NEEDED_PERMISSIONS.items() if not getattr(allowed, name)]
+
+    def sees_again(self) -> bool:
+        """Whether the bot lacked a needed permission when last asked and lacks none now: while it could not see the
+        review channel, Discord sent it no reaction made there and refused its edits."""
+        lacking = bool(self.missing_permissions())
+        given_back, self._lacking = self._lacking and not lacking, lacking
+        return given_back
 
     async def member(self, guild_id: int | None, user_id: int) -> tuple[discord.Member | None, str]:
         """The member, or None and why not."""
