@@ -328,6 +328,25 @@ async def test_a_member_lookup_discord_fails_while_catching_up_undoes_no_approva
 
 
 @pytest.mark.asyncio
+async def test_a_deciding_reaction_taken_back_while_member_lookups_fail_returns_the_paper_to_pending_once_they_work(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """ann took back the ✅ that approved a paper while Discord failed member lookups: the bot could not tell she is a
+    maintainer, logged that it was not applied, and the paper stayed in the list, its message saying "Approved by
+    ann", until the next restart."""
+    paper = real_papers()[0]
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        fake.member_lookup_status = 503  # Discord cannot say who holds which role, for now
+        await fake.unreact(mid, MAINTAINER, "✅")
+        await rounds(bot, 3)
+        assert row(db, candidate_id).status == "approved"  # nothing undone on a guess
+        fake.member_lookup_status = None
+        await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "taken back once Discord can say")
+    assert row(db, candidate_id).status == "pending" and paper["arxiv_id"] not in list_md(bot_settings)
+
+
+@pytest.mark.asyncio
 async def test_disagreeing_reactions_left_while_away_are_shown_and_taking_one_back_decides_at_once(
     fake: FakeDiscord, db: Database, bot_settings: Settings
 ) -> None:

@@ -121,8 +121,11 @@ class CatchUp:
             return
         await asyncio.to_thread(store.forget_reaction, self.database, candidate_id, reaction)
         decider = await asyncio.to_thread(store.deciding_actor, self.database, candidate_id, payload.user_id, choice)
-        # Only a maintainer's reaction counts, taken back too: a former maintainer's undoes nothing.
-        if decider and await self.members.maintainer(payload.guild_id, payload.user_id, decider, candidate_id):
+        # Only a maintainer's reaction counts, taken back too: a former maintainer's undoes nothing. One Discord cannot
+        # say is a maintainer's (a failed lookup) raises: the background loop catches up on it once Discord can say.
+        if decider and await self.members.maintainer(
+            payload.guild_id, payload.user_id, decider, candidate_id, unchecked_raises=True
+        ):
             await self._decide(candidate_id, Action.REVERT, Actor(decider, str(payload.user_id), "discord"), None)
         elif not await asyncio.to_thread(store.is_pending, self.database, candidate_id):
             return
