@@ -143,7 +143,8 @@ class CatchUp:
         candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
         if candidate is None:
             return
-        seen = replay.seen_reactions(await asyncio.to_thread(store.reaction_history, self.database, candidate_id))
+        history = await asyncio.to_thread(store.reaction_history, self.database, candidate_id)
+        seen = replay.seen_reactions(history)
         # ✅ approves into the list's name for the suggested section: the name the decision log holds
         listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
         await self._put_back_own(candidate_id, message, listed is not None)
@@ -175,6 +176,10 @@ class CatchUp:
             await self._decide(candidate_id, Action.REVERT, Actor(todo.undo.actor, todo.undo.key[0], "discord"), None)
         if todo.choice is not None:
             for (action, section), actor in (todo.choice, *todo.agreeing):
+                await self._decide(candidate_id, action, actor, section)
+        elif todo.conflict and replay.decided_elsewhere(candidate.status, history):
+            # No reaction decides over it (Reviewer's first_stands): each is recorded and told so, none to take back.
+            for (action, section), actor in todo.conflict.items():
                 await self._decide(candidate_id, action, actor, section)
         elif todo.conflict:
             wishes = [(action, section, actor.name) for (action, section), actor in todo.conflict.items()]
