@@ -476,6 +476,25 @@ async def test_a_review_channel_the_bot_cannot_see_is_named_as_such_not_as_read_
 
 
 @pytest.mark.asyncio
+async def test_add_reactions_taken_from_the_bot_is_said_and_its_reactions_are_put_back_once_given_back(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Without Add Reactions the bot's messages went out with no ✅ and ❌ to click, /healthz said all was well, and
+    once the permission was given back those messages stayed without them until the next restart."""
+    add_reactions = 1 << 6
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        await fake.deny_bot(add_reactions)
+        fake.refuse("PUT", "/reactions/", 403, 50013, "Missing Permissions")  # as Discord answers the bot then
+        await eventually(lambda: "Add Reactions" in discord_health().message, "said when taken away")
+        _candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        assert fake.reactors(mid, "✅") == [] and fake.reactors(mid, "❌") == []
+        fake.refusals.clear()
+        await fake.deny_bot(0)
+        await eventually(lambda: fake.reactors(mid, "✅") == fake.reactors(mid, "❌") == [BOT_ID], "put back")
+        await eventually(lambda: discord_health().ok, "cleared when given back")
+
+
+@pytest.mark.asyncio
 async def test_a_review_channel_hidden_from_the_bot_and_shown_again_is_caught_up_on_at_once(
     fake: FakeDiscord, db: Database, bot_settings: Settings
 ) -> None:

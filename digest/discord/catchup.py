@@ -13,7 +13,7 @@ import discord
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest.discord import messages, replay, store
-from digest.discord.members import Members, UncheckedReactionError
+from digest.discord.members import READ_PERMISSIONS, Members, UncheckedReactionError
 from digest.discord.replay import LoggedDecision
 from digest.discord.retries import Retries
 from digest.review.rules import Actor
@@ -71,7 +71,7 @@ class CatchUp:
             await self.replay(candidate_id, message_id)
         except discord.Forbidden as exc:  # a permission taken away: one line for the channel, not one per message
             delay = self.retries.failed((candidate_id, message_id))
-            if not self.members.missing_permissions():  # else the start's check named the permission already
+            if not READ_PERMISSIONS & set(self.members.missing_permissions()):  # else the start's check named it
                 self._trouble(READING, f"cannot read the messages of review channel {self._channel().id}: {exc}")
             log.info("discord: catching up on candidate %s refused (trying again in %g s)", candidate_id, delay)
         except ROUND_ERRORS as exc:
