@@ -20,7 +20,16 @@ from digest.storage.db import Database
 from digest.storage.models import Decision
 from tests.conftest import DATA_DIR, make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.fake_discord import BOT_ID, GUILD_ID, MAINTAINER, MAINTAINER_ROLE_ID, STRANGER, FakeDiscord, FakeMember
+from tests.fake_discord import (
+    BOT_ID,
+    GUILD_ID,
+    LISTED_MAINTAINER,
+    MAINTAINER,
+    MAINTAINER_ROLE_ID,
+    STRANGER,
+    FakeDiscord,
+    FakeMember,
+)
 from tests.killed import run_killed
 from tests.test_discord_bot import (
     decision_count,
@@ -88,6 +97,30 @@ async def test_a_check_mark_after_a_reject_made_elsewhere_does_not_overturn_it_a
     with db.reading() as session:
         log = session.execute(select(Decision.action, Decision.channel, Decision.applied).order_by(Decision.id)).all()
     assert [tuple(entry) for entry in log] == [("reject", elsewhere, True), ("approve", "discord", False)]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("reactions", [["✅"], ["✅", "🕹️"]], ids=["one", "disagreeing"])
+async def test_reactions_made_while_away_against_a_reject_made_on_the_web_do_not_approve_once_it_is_undone(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, reactions: list[str]
+) -> None:
+    """While the bot was away, ann put ✅ on a paper and bob rejected it on the review page. The restart did not look
+    at the paper (decided on the web), so the ✅ got no word on the message; when bob later put the paper back to
+    pending on the web, the next restart approved it by that old ✅, which the reject had overruled, with no one
+    acting. It is read as it is when made live: recorded as overruled by the reject, and said so on the message."""
+    paper = real_papers()[0]
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+    for member, emoji in zip((MAINTAINER, LISTED_MAINTAINER), reactions, strict=False):
+        await fake.react(mid, member, emoji, online=False)
+    Reviewer(db, bot_settings).decide(candidate_id, "reject", Actor("bob", None, "web"))
+    async with running(bot_settings, db):
+        await eventually(lambda: "rejected by bob via web" in last_embed(fake, mid)["description"], "told why")
+    assert "disagree" not in last_embed(fake, mid)["description"]  # nothing for the reactions to settle
+    Reviewer(db, bot_settings).decide(candidate_id, "revert", Actor("bob", None, "web"))
+    async with running(bot_settings, db):
+        await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "shown pending")
+    assert row(db, candidate_id).status == "pending" and paper["arxiv_id"] not in list_md(bot_settings)
 
 
 async def eve_reacted_then_promoted(

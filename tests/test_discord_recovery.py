@@ -328,6 +328,25 @@ async def test_a_member_lookup_discord_fails_while_catching_up_undoes_no_approva
 
 
 @pytest.mark.asyncio
+async def test_a_deciding_reaction_taken_back_while_member_lookups_fail_returns_the_paper_to_pending_once_they_work(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """ann took back the ✅ that approved a paper while Discord failed member lookups: the bot could not tell she is a
+    maintainer, logged that it was not applied, and the paper stayed in the list, its message saying "Approved by
+    ann", until the next restart."""
+    paper = real_papers()[0]
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        fake.member_lookup_status = 503  # Discord cannot say who holds which role, for now
+        await fake.unreact(mid, MAINTAINER, "✅")
+        await rounds(bot, 3)
+        assert row(db, candidate_id).status == "approved"  # nothing undone on a guess
+        fake.member_lookup_status = None
+        await eventually(lambda: last_embed(fake, mid)["color"] == PENDING_COLOUR, "taken back once Discord can say")
+    assert row(db, candidate_id).status == "pending" and paper["arxiv_id"] not in list_md(bot_settings)
+
+
+@pytest.mark.asyncio
 async def test_disagreeing_reactions_left_while_away_are_shown_and_taking_one_back_decides_at_once(
     fake: FakeDiscord, db: Database, bot_settings: Settings
 ) -> None:
@@ -454,6 +473,50 @@ async def test_a_review_channel_the_bot_cannot_see_is_named_as_such_not_as_read_
     async with running(bot_settings, db):
         await eventually(lambda: "View Channel" in discord_health().message, "View Channel named")
         assert "Read Message History" not in discord_health().message, discord_health().message
+
+
+@pytest.mark.asyncio
+async def test_add_reactions_taken_from_the_bot_is_said_and_its_reactions_are_put_back_once_given_back(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Without Add Reactions the bot's messages went out with no ✅ and ❌ to click, /healthz said all was well, and
+    once the permission was given back those messages stayed without them until the next restart."""
+    add_reactions = 1 << 6
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        await fake.deny_bot(add_reactions)
+        fake.refuse("PUT", "/reactions/", 403, 50013, "Missing Permissions")  # as Discord answers the bot then
+        await eventually(lambda: "Add Reactions" in discord_health().message, "said when taken away")
+        _candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        assert fake.reactors(mid, "✅") == [] and fake.reactors(mid, "❌") == []
+        fake.refusals.clear()
+        await fake.deny_bot(0)
+        await eventually(lambda: fake.reactors(mid, "✅") == fake.reactors(mid, "❌") == [BOT_ID], "put back")
+        await eventually(lambda: discord_health().ok, "cleared when given back")
+
+
+@pytest.mark.asyncio
+async def test_a_review_channel_hidden_from_the_bot_and_shown_again_is_caught_up_on_at_once(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """An admin took View Channel from the bot for a while: Discord sent it no reaction of the channel and refused its
+    edits. Given the permission back, /healthz turned green, but ann's ❌ made meanwhile stayed unapplied and the
+    message of a paper rejected on the command line meanwhile went on showing it pending, both until the next
+    restart, weeks later perhaps."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        other, other_mid = await posted_candidate(fake, db, bot, 1)
+        await fake.deny_bot(VIEW_CHANNEL)
+        await eventually(lambda: "View Channel" in discord_health().message, "said when taken away")
+        fake.refuse("PATCH", f"/channels/{CHANNEL_ID}/", 403, 50001, "Missing Access")
+        fake.refuse("GET", f"/channels/{CHANNEL_ID}/", 403, 50001, "Missing Access")
+        await fake.react(mid, MAINTAINER, "❌", online=False)  # no event: the bot cannot see the channel
+        Reviewer(db, bot_settings).decide(other, "reject", Actor("cli-bob", None, "cli"))
+        await eventually(lambda: len(fake.requests("PATCH", f"/messages/{other_mid}")) == 1, "the edit refused")
+        fake.refusals.clear()
+        await fake.deny_bot(0)
+        await eventually(lambda: "Rejected by ann" in last_embed(fake, mid)["description"], "ann's reject applied")
+        await eventually(lambda: "Rejected by cli-bob" in last_embed(fake, other_mid)["description"], "shown")
+    assert row(db, candidate_id).status == "rejected" and row(db, candidate_id).decided_by == "ann"
 
 
 @pytest.mark.asyncio

@@ -61,9 +61,9 @@ class ReviewBot:
             settings, database, lambda: self.ready, self._channel, self._own_id, sync_interval, self.link.trouble
         )
         self.catching_up = CatchUp(database, self.members, self._channel, self._decide, self._mark_repost,
-                                   self._note, self.poster.add_reactions, sync_interval, self.link.trouble)  # fmt: skip
+                                   self._show, self.poster.add_reactions, sync_interval, self.link.trouble)  # fmt: skip
         self.caught_up = asyncio.Event()
-        self._replay_again = False  # catching up failed as a whole: the background loop does it
+        self._replay_again = False  # catching up failed as a whole, or a permission came back: the loop does it
         self.sync_rounds = 0  # background rounds finished, so a test can wait for one without sleeping
         self._runner: asyncio.Task[None] | None = None
         self._syncer: asyncio.Task[None] | None = None
@@ -189,9 +189,6 @@ class ReviewBot:
             log.warning("discord: %s by %s on candidate %s refused: %s", action, actor.name, candidate_id, exc)
             await self._show(candidate_id, note=messages.refusal_note(action, str(exc), self.config.section_emojis))
 
-    async def _note(self, candidate_id: int, note: str) -> None:
-        await self._show(candidate_id, note=note)
-
     async def _mark_repost(self, candidate_id: int) -> None:
         """Its message is gone: the candidate is news again for the next posting round."""
         await asyncio.to_thread(store.mark_repost, self.database, candidate_id)
@@ -283,6 +280,8 @@ class ReviewBot:
     def check_config(self) -> None:
         """Says (once, and on /healthz) what in the config the servers the bot sees contradict, or that all is well."""
         self.link.trouble("config", "; ".join(self.members.config_problems()) or None)
+        if self.members.sees_again():  # caught up on as after a restart, the messages it may edit again shown anew
+            self._replay_again, self._uneditable = True, set()
 
     async def _replay_all(self) -> None:
         """Catching up on every recent message; when that cannot even start (the database failing), the background

@@ -13,7 +13,7 @@ import discord
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest.discord import messages, replay, store
-from digest.discord.members import Members, UncheckedReactionError
+from digest.discord.members import READ_PERMISSIONS, Members, UncheckedReactionError
 from digest.discord.replay import LoggedDecision
 from digest.discord.retries import Retries
 from digest.review.rules import Actor
@@ -71,7 +71,7 @@ class CatchUp:
             await self.replay(candidate_id, message_id)
         except discord.Forbidden as exc:  # a permission taken away: one line for the channel, not one per message
             delay = self.retries.failed((candidate_id, message_id))
-            if not self.members.missing_permissions():  # else the start's check named the permission already
+            if not READ_PERMISSIONS & set(self.members.missing_permissions()):  # else the start's check named it
                 self._trouble(READING, f"cannot read the messages of review channel {self._channel().id}: {exc}")
             log.info("discord: catching up on candidate %s refused (trying again in %g s)", candidate_id, delay)
         except ROUND_ERRORS as exc:
@@ -121,8 +121,11 @@ class CatchUp:
             return
         await asyncio.to_thread(store.forget_reaction, self.database, candidate_id, reaction)
         decider = await asyncio.to_thread(store.deciding_actor, self.database, candidate_id, payload.user_id, choice)
-        # Only a maintainer's reaction counts, taken back too: a former maintainer's undoes nothing.
-        if decider and await self.members.maintainer(payload.guild_id, payload.user_id, decider, candidate_id):
+        # Only a maintainer's reaction counts, taken back too: a former maintainer's undoes nothing. One Discord cannot
+        # say is a maintainer's (a failed lookup) raises: the background loop catches up on it once Discord can say.
+        if decider and await self.members.maintainer(
+            payload.guild_id, payload.user_id, decider, candidate_id, unchecked_raises=True
+        ):
             await self._decide(candidate_id, Action.REVERT, Actor(decider, str(payload.user_id), "discord"), None)
         elif not await asyncio.to_thread(store.is_pending, self.database, candidate_id):
             return
@@ -140,7 +143,8 @@ class CatchUp:
         candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
         if candidate is None:
             return
-        seen = replay.seen_reactions(await asyncio.to_thread(store.reaction_history, self.database, candidate_id))
+        history = await asyncio.to_thread(store.reaction_history, self.database, candidate_id)
+        seen = replay.seen_reactions(history)
         # ✅ approves into the list's name for the suggested section: the name the decision log holds
         listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
         await self._put_back_own(candidate_id, message, listed is not None)
@@ -172,6 +176,10 @@ class CatchUp:
             await self._decide(candidate_id, Action.REVERT, Actor(todo.undo.actor, todo.undo.key[0], "discord"), None)
         if todo.choice is not None:
             for (action, section), actor in (todo.choice, *todo.agreeing):
+                await self._decide(candidate_id, action, actor, section)
+        elif todo.conflict and replay.decided_elsewhere(candidate.status, history):
+            # No reaction decides over it (Reviewer's first_stands): each is recorded and told so, none to take back.
+            for (action, section), actor in todo.conflict.items():
                 await self._decide(candidate_id, action, actor, section)
         elif todo.conflict:
             wishes = [(action, section, actor.name) for (action, section), actor in todo.conflict.items()]

@@ -19,13 +19,22 @@ Key = tuple[str, str, str]  # messages.reaction_key: (user id, action, section c
 log = logging.getLogger("digest.discord")
 
 NOT_A_MEMBER = "not a member of the server"
-# A permission the bot needs in the review channel that Discord does not refuse out loud: without Read Message History
-# the channel's history answers no messages, so a message sent before a crash is not found (and is sent again), and
-# catching up on reactions made while the bot was away cannot read a message.
-NEEDED_PERMISSIONS = {"read_message_history": "Read Message History"}
+# The permissions the bot needs in the review channel whose lack nothing else makes plain, and what goes wrong without
+# each: without Read Message History the channel's history answers no messages, so a message sent before a crash is
+# not found (and is sent again), and catching up on reactions made while the bot was away cannot read a message;
+# without Add Reactions its messages go out (a warning in the log each) with no ✅ and ❌ for the maintainers to click.
+_HISTORY_NEEDED = (
+    "catching up on reactions made while it was away, and finding a message it sent before a crash, need it"
+)
+NEEDED_PERMISSIONS = {
+    "read_message_history": ("Read Message History", _HISTORY_NEEDED),
+    "add_reactions": ("Add Reactions", "its messages go out without the ✅ and ❌ maintainers click"),
+}
 # A channel the bot cannot see (a private one it was left out of) grants it nothing there, Read Message History
 # included: that one is named then, as giving the others changes nothing.
-SEEING = ("view_channel", "View Channel")
+SEEING = ("view_channel", ("View Channel", "it hears of no reaction made there and may edit none of its messages"))
+_WHY = dict([*NEEDED_PERMISSIONS.values(), SEEING[1]])
+READ_PERMISSIONS = frozenset((SEEING[1][0], NEEDED_PERMISSIONS["read_message_history"][0]))  # to read the channel
 
 
 class UncheckedReactionError(Exception):
@@ -38,6 +47,7 @@ class Members:
         self.config = config
         self._client = client
         self._found_guild_id: int | None = None
+        self._lacking = False  # a needed permission was missing when last asked (`sees_again`)
 
     async def guild_id(self) -> int | None:
         """The configured guild, else the one the review channel belongs to."""
@@ -81,10 +91,10 @@ class Members:
                 problems.append(f"maintainer_role_ids {', '.join(missing)} are not roles of server {guild.id}")
         lacking = self.missing_permissions()
         if lacking:
+            them = "that permission" if len(lacking) == 1 else "those permissions"
+            why = "; ".join(_WHY[label] for label in lacking)
             problems.append(
-                f"the bot lacks {', '.join(lacking)} in review channel {channel_id}: give it that permission there "
-                "(catching up on reactions made while it was away, and finding a message it sent before a crash, "
-                "need it)"
+                f"the bot lacks {', '.join(lacking)} in review channel {channel_id}: give it {them} there ({why})"
             )
         return problems
 
@@ -97,8 +107,15 @@ class Members:
             return []
         allowed = channel.permissions_for(channel.guild.me)
         if not getattr(allowed, SEEING[0]):
-            return [SEEING[1]]
-        return [label for name, label in NEEDED_PERMISSIONS.items() if not getattr(allowed, name)]
+            return [SEEING[1][0]]
+        return [label for name, (label, _why) in NEEDED_PERMISSIONS.items() if not getattr(allowed, name)]
+
+    def sees_again(self) -> bool:
+        """Whether the bot lacked a needed permission when last asked and lacks none now: while it could not see the
+        review channel, Discord sent it no reaction made there and refused its edits."""
+        lacking = bool(self.missing_permissions())
+        given_back, self._lacking = self._lacking and not lacking, lacking
+        return given_back
 
     async def member(self, guild_id: int | None, user_id: int) -> tuple[discord.Member | None, str]:
         """The member, or None and why not."""

@@ -102,3 +102,10 @@ def plan(status: str, seen: Seen, present: Mapping[Key, tuple[Choice, Actor]], t
     deciders = {key[0] for key in first.values()}
     agreeing = tuple(wish for key, wish in new.items() if key[0] not in deciders and key not in seen.accounted)
     return Plan(undo, chosen, agreeing=agreeing)
+
+
+def decided_elsewhere(status: str, log: Iterable[LoggedDecision]) -> bool:
+    """Whether the status was made on the web, the command line or by a feed link: reactions change nothing then, so
+    reactions that disagree need no maintainer to settle them."""
+    applied = [decision for decision in log if decision.applied]
+    return status != Status.PENDING and bool(applied) and not applied[-1].channel.startswith(Channel.DISCORD)

@@ -20,7 +20,6 @@ from digest.review.rules import undone_by_removal
 from digest.storage.db import Database
 from digest.storage.models import PENDING, Candidate, Decision, DiscordReaction
 from digest.storage.state import PollRun
-from digest.vocab import Channel
 
 # A candidate whose message Discord refuses (AutoMod, a limit): not posted again while the bot runs; it waits on the
 # review page. The next start tries it once more (retry_refused): the server's rules or the config may have changed.
@@ -134,8 +133,9 @@ def deciding_actor(database: Database, candidate_id: int, user_id: int, choice: 
 
 def to_catch_up(database: Database, since: datetime) -> list[tuple[int, int]]:
     """Posted candidates whose reactions may have changed while the bot was away: the pending ones, and those decided
-    through Discord since `since` (a reaction taken back, or another maintainer's later one)."""
-    recent = select(Decision.candidate_id).where(Decision.channel == Channel.DISCORD.value, Decision.at >= since)
+    since `since` (a reaction taken back, or another maintainer's later one; and a reaction made against a decision
+    taken on the web meanwhile, recorded as overruled by it as when made live, or a later undo there let it decide)."""
+    recent = select(Decision.candidate_id).where(Decision.at >= since)
     query = select(Candidate.id, Candidate.discord_message_id).where(
         Candidate.discord_state == "posted",
         Candidate.discord_message_id.is_not(None),
