@@ -186,7 +186,7 @@ def test_a_nul_character_in_the_list_file_is_one_line_naming_its_line_and_nothin
     assert capsys.readouterr().out.encode("utf-8") == SEED
 
 
-def _repeated_probing(seed: str, name: str, parent: str) -> str:
+def repeated_probing(seed: str, name: str, parent: str) -> str:
     """The list with its Probing section renamed `name` and a second section of that name, with the same entries,
     under a block of its own headed `parent` (before Tool): a heading repeated in each year's block."""
     lines = seed.split("\n")
@@ -213,7 +213,7 @@ def test_headings_within_the_length_limit_import_alike_on_either_database(
     assert run(data_dir, "export", "-o", str(tmp_path / "before.md")) == 0
     long_name = "Probing " + "and more probing " * 11 + "x" * 5  # 200 characters
     assert len(long_name) == 200
-    text = _repeated_probing(SEED.decode("utf-8"), long_name, "한" * 80)  # a block headed in Hangul
+    text = repeated_probing(SEED.decode("utf-8"), long_name, "한" * 80)  # a block headed in Hangul
     edited = tmp_path / "edited.md"
     edited.write_text(text, encoding="utf-8")
     capsys.readouterr()
