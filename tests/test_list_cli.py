@@ -186,6 +186,43 @@ def test_a_nul_character_in_the_list_file_is_one_line_naming_its_line_and_nothin
     assert capsys.readouterr().out.encode("utf-8") == SEED
 
 
+def repeated_probing(seed: str, name: str, parent: str) -> str:
+    """The list with its Probing section renamed `name` and a second section of that name, with the same entries,
+    under a block of its own headed `parent` (before Tool): a heading repeated in each year's block."""
+    lines = seed.split("\n")
+    start = next(n for n, line in enumerate(lines) if line.startswith("### ") and line.endswith(" Probing"))
+    end = next(n for n in range(start + 1, len(lines)) if lines[n].startswith("### "))
+    entries = lines[start + 1 : end]
+    lines[start] = f"### {name}"
+    tool = next(n for n, line in enumerate(lines) if line.startswith("## ") and "Tool" in line)
+    return "\n".join([*lines[:tool], f"## {parent}", "", f"### {name}", *entries, *lines[tool:]])
+
+
+def test_headings_within_the_length_limit_import_alike_on_either_database(
+    data_dir: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    each_database: dict[str, str],  # noqa: F811
+) -> None:
+    """A heading of 200 characters or fewer imports, but its section's slug could be longer: a heading repeated in
+    each year's block gets '-2', a Hangul one is keyed by its letters (80 syllables, 240 letters). PostgreSQL refused
+    the import ('value too long for type character varying(200)') where SQLite kept the list."""
+    for name, value in each_database.items():
+        monkeypatch.setenv(name, value)
+    assert run(data_dir, "export", "-o", str(tmp_path / "before.md")) == 0
+    long_name = "Probing " + "and more probing " * 11 + "x" * 5  # 200 characters
+    assert len(long_name) == 200
+    text = repeated_probing(SEED.decode("utf-8"), long_name, "한" * 80)  # a block headed in Hangul
+    edited = tmp_path / "edited.md"
+    edited.write_text(text, encoding="utf-8")
+    capsys.readouterr()
+    assert run(data_dir, "import", str(edited)) == 0, capsys.readouterr().err
+    assert "in 19 sections: 7 added, 7 moved" in capsys.readouterr().out
+    assert run(data_dir, "export") == 0
+    assert capsys.readouterr().out == text
+
+
 def test_export_over_the_database_or_the_secrets_is_refused_and_both_are_kept(
     data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -22,13 +22,14 @@ from digest.arxiv.poll_pass import run_poll
 from digest.awesome import store as liststore
 from digest.cli import main
 from digest.config import Settings
+from digest.relevance.stream import ensure_thresholds
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, AlreadyDecidedError
 from digest.service.process import Service
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, create_database_engine, open_database
 from digest.storage.models import Candidate, Decision, Paper
-from digest.storage.state import PollRun
+from digest.storage.state import PollRun, RelevanceState
 from digest.weekly.contents import load_digest
 from digest.weekly.issue import render
 from digest.weekly.ledger import claim_week, week_state
@@ -320,6 +321,48 @@ def test_a_decision_committed_by_another_connection_meanwhile_is_seen_not_overwr
     with database.reading() as session:
         candidate = session.get(Candidate, candidate_id)
         assert candidate is not None and candidate.status == "rejected"
+
+
+def test_two_processes_fitting_the_first_thresholds_at_once_both_get_the_model(
+    database: Database, settings: Settings
+) -> None:
+    """The first poll on a new database and a `digest add` (or a reader's suggestion) beside it each fit the review
+    thresholds, find none stored and store them: the later one failed with 'duplicate key value violates unique
+    constraint relevance_state_pkey' (its poll or paper lost) where SQLite's write lock had it find the earlier one's.
+    Here the other process fits and stores them while this one is about to store its own."""
+    other = open_database(settings.database_url)  # the other process's engine
+    watching = create_database_engine(settings.database_url)
+    outcome: dict[str, Any] = {}
+
+    def other_fits() -> None:
+        try:
+            outcome["other"] = ensure_thresholds(other, settings)
+        except Exception as exc:
+            outcome["other"] = exc
+
+    def before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if not statement.startswith("INSERT INTO relevance_state") or "thread" in outcome:
+            return
+        outcome["thread"] = thread = threading.Thread(target=other_fits)
+        thread.start()
+        waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+        for _ in range(300):  # until the other is done, or waits for this one
+            with watching.connect() as connection:
+                if not thread.is_alive() or connection.scalar(waiting):
+                    return
+            time.sleep(0.05)
+
+    event.listen(database.engine, "before_cursor_execute", before)
+    try:
+        model = ensure_thresholds(database, settings)
+        outcome["thread"].join(timeout=60)
+    finally:
+        other.dispose()
+        watching.dispose()
+    assert not isinstance(outcome["other"], Exception), outcome["other"]
+    assert outcome["other"].thresholds == model.thresholds
+    with database.reading() as session:
+        assert session.scalar(select(func.count()).select_from(RelevanceState)) == 1
 
 
 def test_two_services_on_one_postgresql_database_are_refused_even_from_two_data_folders(

@@ -182,6 +182,25 @@ async def test_a_search_holding_control_characters_finds_the_words_on_every_data
 
 
 @pytest.mark.asyncio
+async def test_all_lists_the_decisions_first_then_the_queue_on_every_database(
+    tmp_path: Path,
+    each_database: dict[str, str],  # noqa: F811
+) -> None:
+    """?status=all lists the decided papers first, newest decision first, then the queue by score. PostgreSQL sorts a
+    missing decision time first where SQLite sorts it last, so there the queue came first and the decisions after it
+    (and, beyond the papers a page reads, not at all)."""
+    settings = make_settings(tmp_path / "data", environ={**SECRETS_ENV, **each_database})
+    async with running_site(settings) as site:
+        papers = real_papers()
+        low, high, rejected = (insert_candidate(site.database, papers[n], score=0.5 + n) for n in range(3))
+        site.reviewer.decide(rejected, "reject", Actor("ann", "1", "discord"))
+        await sign_in(site)
+        page = await review(site, status="all")
+        shown = [int(found) for found in re.findall(r'<article class="candidate" id="candidate-(\d+)"', page)]
+        assert shown == [rejected, high, low]
+
+
+@pytest.mark.asyncio
 async def test_reject_all_shown_asks_first_and_rejects_only_what_was_shown(site: Site) -> None:
     papers = real_papers()
     kept = insert_candidate(site.database, papers[0], score=1.9)

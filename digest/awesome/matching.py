@@ -79,12 +79,20 @@ def _take(free: set[int], choices: Iterator[int]) -> int | None:
     return chosen
 
 
+# models.Section.slug is String(200): PostgreSQL refuses a longer slug where SQLite stores it. A name within its own
+# 200 characters can make one: a heading repeated in each year's block ("-2" added), or in Hangul (each syllable's
+# letters apart) or with a "ß" (written "ss").
+SLUG_MAX = 200
+
+
 def slugify(name: str, taken: set[str]) -> str:
-    """A slug for a section's name that is not in `taken` (and is then taken): "probing", "probing-2"."""
-    base = title_key(name).replace(" ", "-") or "section"
+    """A slug for a section's name that is not in `taken` (and is then taken): "probing", "probing-2"; at most
+    SLUG_MAX characters, the number kept whole."""
+    base = title_key(name).replace(" ", "-")[:SLUG_MAX].rstrip("-") or "section"
     slug, number = base, 1
     while slug in taken:
         number += 1
-        slug = f"{base}-{number}"
+        suffix = f"-{number}"
+        slug = base[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
     taken.add(slug)
     return slug

@@ -25,6 +25,9 @@ from digest.awesome.parse import ParsedSection, repair_mojibake
 from digest.titles import title_key
 
 _CONNECTIVES = frozenset({"or", "and", "the", "of", "a", "an"})
+# A label is what a decision records of its section (a decision's and a candidate's section, String(200)): PostgreSQL
+# refused an approval into a repeated heading of 150 characters under one of 60, which SQLite recorded.
+LABEL_MAX = 200
 
 
 def _word(word: str) -> str:
@@ -56,12 +59,37 @@ def section_labels(sections: Sequence[tuple[str, str, int]]) -> list[str]:
             labels.append(name)
             continue
         parent = next((above for above, _, up in reversed(sections[:index]) if up < level), None)
-        labels.append(f"{name} ({parent or slug})")
+        labels.append(_label(name, parent or slug))
     taken = Counter(labels)
     return [
-        label if taken[label] < 2 else f"{name} ({slug})"
+        label if taken[label] < 2 else _label(name, slug)
         for label, (name, slug, _) in zip(labels, sections, strict=True)
     ]
+
+
+def _label(name: str, told_by: str) -> str:
+    """'name (told_by)' in at most LABEL_MAX characters: past them the name is cut ('…'), and a long `told_by` keeps
+    its end (where a slug's number is)."""
+    label = f"{name} ({told_by})"
+    if len(label) <= LABEL_MAX:
+        return label
+    half = LABEL_MAX // 2
+    told_by = told_by if len(told_by) <= half else "…" + told_by[-(half - 1) :]
+    suffix = f" ({told_by})"
+    room = LABEL_MAX - len(suffix)
+    return (name if len(name) <= room else name[: room - 1].rstrip() + "…") + suffix
+
+
+def _label_forms(wanted: str) -> set[str]:
+    """`wanted` as a label compares (casefolded), and written whole where the label is cut: "name (heading)" past
+    LABEL_MAX characters means the section whose label is that cut short."""
+    forms = {wanted.casefold()}
+    if len(wanted) > LABEL_MAX and wanted.endswith(")"):
+        opening = wanted.find(" (")
+        while opening > 0:
+            forms.add(_label(wanted[:opening], wanted[opening + 2 : -1]).casefold())
+            opening = wanted.find(" (", opening + 1)
+    return forms
 
 
 def repeated_headings(sections: Sequence[ParsedSection]) -> list[tuple[ParsedSection, ParsedSection, str, str]]:
@@ -110,10 +138,11 @@ class SectionMatcher:
         # slug.
         named = title_key(wanted)
         repeated = sum(name == named for name in self._names) > 1
+        forms = _label_forms(wanted.strip())
         exact = [
             index
             for index, (_, slug) in enumerate(sections)
-            if wanted.strip().casefold() == (labels[index] if labels else slug).casefold()
+            if (labels[index] if labels else slug).casefold() in forms
             or (not repeated and wanted.strip().casefold() == slug.casefold())
         ]
         if len(exact) == 1:

@@ -71,7 +71,9 @@ def ensure_thresholds(database: Database, settings: Settings, *, store: bool = T
         if found is not None:
             return model.with_thresholds(found)
         _rescore_stale(database, model, model_key, window)
-        with database.transaction() as session:
+        # Exclusive: on PostgreSQL two processes fitting the first thresholds each found none and inserted them, and the
+        # later one failed (a duplicate key), where SQLite's write lock made it find the earlier one's.
+        with database.transaction(exclusive=True) as session:
             # The last attempt builds under the lock if it must: decisions that never pause still get a model.
             last = attempt == BUILD_ATTEMPTS - 1
             built = model_key_and_model(session, settings) if last else built_model(session, settings)

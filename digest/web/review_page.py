@@ -103,7 +103,10 @@ def _candidates(session: Session, chosen: ReviewFilter) -> list[Candidate]:
     if chosen.status == "pending":
         query = pending_query()
     else:
-        query = select(Candidate).order_by(Candidate.decided_at.desc(), Candidate.score.desc(), Candidate.id)
+        # The decided first, newest first, then the queue: PostgreSQL puts NULLs first in a descending order, SQLite
+        # last, so the queue's missing decision times are sorted apart (IS NULL: NULLS LAST is not in every SQLite).
+        undecided = Candidate.decided_at.is_(None)
+        query = select(Candidate).order_by(undecided, Candidate.decided_at.desc(), Candidate.score.desc(), Candidate.id)
         if chosen.status == "all":
             query = query.where(or_(Candidate.status != PENDING, Candidate.relevant.is_(True)))
         else:
