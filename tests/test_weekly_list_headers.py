@@ -6,6 +6,9 @@ against a real aiosmtpd server on loopback."""
 from __future__ import annotations
 
 import re
+from email import message_from_bytes, policy
+from email.header import decode_header, make_header
+from email.utils import parseaddr
 from pathlib import Path
 
 import pytest
@@ -51,6 +54,31 @@ def test_the_list_id_travels_as_an_identifier_a_filter_can_match(tmp_path: Path,
     assert len(found.group(0)) <= 76  # one header line holds it, so no mail program need fold or encode it
     (message,) = inbox.messages
     assert str(message["List-Id"]).startswith(title.split()[0])  # the phrase still names the list
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Awesome Ünïcode: <LMM> list",
+        "Awesome <LMM> list",
+        "Ünïcode <LMM> papers on “vision”, 2026 — a long title to fold",
+    ],
+)
+def test_the_list_id_has_no_angle_brackets_but_its_identifier(tmp_path: Path, title: str) -> None:
+    """A list title outside ASCII holding '<...>' travelled as 'Awesome =?utf-8?q?...?= <LMM> list <label.host>':
+    the email library encoded its other words alone, so a mail program taking the first <...> (as RFC 2919 lets a
+    parser do) filed the list as 'LMM'. Expected: the phrase encoded or quoted, the identifier the one <...>."""
+    port = free_port()
+    text = f'list_title = "{title}"\n' + config(port, maintainers=())
+    text += '\n[web]\nbase_url = "https://digest.example.org"\n'
+    inbox, _ = weekly_job_mail(tmp_path, port, text)
+    (envelope,) = inbox.envelopes
+    message = message_from_bytes(envelope.original_content, policy=policy.default)
+    (wire,) = [value for name, value in message.raw_items() if name.lower() == "list-id"]
+    phrase, identifier = parseaddr(re.sub(r"\r?\n[ \t]", " ", str(wire)))
+    assert identifier.endswith(".digest.example.org") and "lmm" in identifier, wire
+    assert str(make_header(decode_header(phrase))) == title, wire
+    assert all(len(line) <= 78 for line in str(wire).splitlines()), wire
 
 
 @pytest.mark.parametrize(

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import EmailPolicy
 from email.utils import format_datetime, make_msgid
 
 from digest.addresses import AddressError, Mailbox, envelope_address, list_id, mailbox, unsubscribe_problem
 from digest.config import SmtpSettings
+from digest.weekly.listheaders import MAIL_POLICY
 from digest.weekly.refusals import summarised
 
 log = logging.getLogger(__name__)
@@ -40,23 +40,6 @@ class Delivery:
     refusals: str = ""
 
 
-class _ListHeadersWhole(EmailPolicy):
-    """The default policy, but List-Unsubscribe is never folded: a <URL> longer than a header line would otherwise be
-    written as encoded words, where RFC 2047 allows none and RFC 2369 wants the URL as it is, so no mail client would
-    offer the Unsubscribe. `digest.addresses.unsubscribe_problem` keeps the line within SMTP's 998 characters."""
-
-    def fold(self, name: str, value: str) -> str:
-        folded: str = EmailPolicy.fold(self._whole(name), name, value)
-        return folded
-
-    def fold_binary(self, name: str, value: str) -> bytes:
-        return EmailPolicy.fold_binary(self._whole(name), name, value)
-
-    def _whole(self, name: str) -> EmailPolicy:
-        return self.clone(max_line_length=0) if name.lower() == "list-unsubscribe" else self
-
-
-_POLICY = _ListHeadersWhole()  # email.policy.default's settings
 # A line of a part as sent that opens with "From " (a soft line break before "From Pixels to ..."): smtplib and mbox
 # mailboxes write it ">From", which readers then read in the title; RFC 2049 advises encoding its F.
 _FROM_LINE = re.compile(r"^From ", re.MULTILINE)
@@ -113,7 +96,7 @@ def build_message(
     message: a List-Id named by the title and `web_host` (else the sender's domain). `message_key` (the week and
     edition) makes the Message-ID the same on every attempt, so a resend after a lost reply is known as the same
     message."""
-    message = EmailMessage(policy=_POLICY)
+    message = EmailMessage(policy=MAIL_POLICY)
     message["Subject"] = _header_value(subject)
     origin = _sender(sender)
     message["From"] = Address(display_name=origin.display_name, addr_spec=origin.envelope)
