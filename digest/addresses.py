@@ -20,7 +20,9 @@ _NOT_IN_ADDRESS = set('<>,;"()[]\\')
 _LIST_ID_LINE = 77
 # SMTP's 998 characters a line, less "List-Unsubscribe: <" and ">".
 UNSUBSCRIBE_LENGTH_LIMIT = 998 - len("List-Unsubscribe: <>")
-_MAILBOX = re.compile(r"^(?P<name>[^<>]*)<(?P<address>[^<>]*)>$")
+# A display name as RFC 5322 writes it, words and quoted strings (a quoted one may hold '<', '>' and escaped quotes),
+# then <address>.
+_MAILBOX = re.compile(r'^(?P<name>(?:"(?:[^"\\]|\\.)*"|[^<>"])*)<(?P<address>[^<>]*)>$')
 
 
 class AddressError(ValueError):
@@ -81,7 +83,8 @@ class Mailbox:
 
 
 def mailbox(value: str) -> Mailbox:
-    """`Awesome Digest <digest@example.org>` (the usual From: a display name, quoted or not) or a plain address.
+    """`Awesome Digest <digest@example.org>` (the usual From: a display name, quoted or not; a quoted one may hold
+    angle brackets, `"Awesome <LMM> Digest" <digest@example.org>`) or a plain address.
     AddressError when it is neither."""
     value = value.strip()
     match = _MAILBOX.match(value)

@@ -301,6 +301,32 @@ def test_a_sender_with_a_display_name_is_the_from_and_its_plain_address_the_enve
     assert {str(m["From"]) for m in inbox.messages} == {'"Awesome Digest, weekly" <digest@xn--bcher-kva.example>'}
 
 
+@pytest.mark.parametrize(
+    ("sender", "name"),
+    [
+        ('\\"Awesome <LMM> Dïgest\\" <digest@lists.example.org>', "Awesome <LMM> Dïgest"),
+        ('\\"Awesome <LMM> Digest\\" <digest@lists.example.org>', "Awesome <LMM> Digest"),
+        ('\\"Ada \\\\\\"the\\\\\\" <Digest>\\" <digest@lists.example.org>', 'Ada "the" <Digest>'),
+    ],
+)
+def test_a_sender_whose_quoted_display_name_holds_angle_brackets_is_accepted_and_sent_whole(
+    tmp_path: Path, sender: str, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """sender = '"Awesome <LMM> Dïgest" <digest@lists.example.org>' (a quoted display name, valid in RFC 5322) was
+    refused at start and by `config check` ('is not an email address'). Expected: accepted, and the From carries
+    the name whole, the envelope the plain address."""
+    port = free_port()
+    text = config(port, sender=sender)
+    (tmp_path / "digest.toml").write_text(text, encoding="utf-8")
+    checked = main(["--config", str(tmp_path / "digest.toml"), "--data-dir", str(tmp_path / "data"), "config", "check"])
+    assert checked == 0, capsys.readouterr()
+    inbox, result = weekly_job_mail(tmp_path, port, text)
+    assert [o.status for o in result.emails] == ["sent", "sent"], [o.message for o in result.emails]
+    assert [envelope.mail_from for envelope in inbox.envelopes] == ["digest@lists.example.org"] * 2
+    senders = {(a.display_name, a.addr_spec) for m in inbox.messages for a in m["From"].addresses}
+    assert senders == {(name, "digest@lists.example.org")}
+
+
 def test_config_check_and_the_message_refuse_the_same_unsubscribe_link_and_the_job_records_it(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
