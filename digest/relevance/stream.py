@@ -234,7 +234,9 @@ def record_stream(
     count = session.scalar(select(func.count()).select_from(StreamPaper)) or 0
     if count > keep:
         oldest = select(StreamPaper.arxiv_id).order_by(StreamPaper.seen_at, StreamPaper.arxiv_id).limit(count - keep)
-        session.execute(delete(StreamPaper).where(StreamPaper.arxiv_id.in_(list(session.scalars(oldest)))))
+        # A subquery, not their IDs: a window cut sharply prunes tens of thousands at once, more parameters than one
+        # statement may bind (SQLite's 32,766 as built by default, PostgreSQL's 65,535).
+        session.execute(delete(StreamPaper).where(StreamPaper.arxiv_id.in_(oldest.scalar_subquery())))
 
 
 def model_for_database(session: Session, settings: Settings) -> RelevanceModel:
