@@ -196,3 +196,37 @@ async def test_an_answer_naming_the_lists_sections_carries_no_bidi_override(
     assert reply.startswith("no section named 'Nowhere' in the list (sections: ") and " Probing" in reply
     assert "\u202e" not in reply
     assert settings.list_markdown_path.read_bytes() == seed.read_bytes()
+
+
+@pytest.mark.asyncio
+async def test_a_title_already_listed_is_named_with_its_formatting_inert(
+    fake: FakeDiscord, arxiv: ArxivServer, tmp_path: Path
+) -> None:
+    """/add of a paper the list holds by its title (under its venue's link) named the arXiv title raw: its Markdown,
+    a masked link and an @everyone came out live in Discord. The title is escaped as in the bot's candidate messages."""
+    from digest import resources
+    from tests.arxiv_server import Reply
+
+    hostile = "**Heat-bath** [walks](https://evil.example) @everyone"
+    xml = recorded(HEAT_BATH).body.replace(b"Heat-bath random walks with Markov bases", hostile.encode())
+    arxiv.program(API_PATH, Reply(body=xml, content_type="application/atom+xml; charset=utf-8"))
+    seed = tmp_path / "seed.md"
+    listed = r"- [\*\*Heat-bath\*\* \[walks\](https://evil.example) @everyone](https://openreview.net/forum?id=hb)"
+    probing = re.compile(r"(?m)^(###.* Probing)$")
+    text, count = probing.subn(lambda m: f"{m[1]}\n\n{listed}\n", resources.seed_list_path().read_text("utf-8"))
+    assert count == 1
+    seed.write_text(text, encoding="utf-8")
+    config = f'seed_list = "{seed}"\n' + fake.config_toml() + f'[arxiv]\napi_url = "{arxiv.url(API_PATH)}"\n'
+    settings = make_settings(tmp_path / "data", config, {"DISCORD_TOKEN": "fake-token"})
+    database = open_service_database(settings)
+    try:
+        async with running(settings, database):
+            await eventually(lambda: GUILD_ID in fake.commands, "commands registered")
+            options = {"paper": "1605.08386", "section": "Probing"}
+            again = await answer(fake, await fake.use_command(MAINTAINER, "add", options))
+    finally:
+        database.dispose()
+    assert again == (
+        r"1605.08386 (\*\*Heat-bath\*\* \[walks\]\(https://evil.example\) @"
+        "\u200beveryone) is already in the list by its title; nothing was added"
+    )

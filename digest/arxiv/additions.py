@@ -5,6 +5,7 @@ then approves (maintainers) or leaves it pending (readers) through the Reviewer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -29,9 +30,17 @@ MAX_NOTE = 1000
 class AddError(Exception):
     """Why a paper was not added, in one line a user can act on; `status` is the HTTP status a page answers with."""
 
-    def __init__(self, message: str, status: int = 409) -> None:
+    def __init__(self, message: str, status: int = 409, *, title: str | None = None) -> None:
         super().__init__(message)
         self.status = status
+        self.title = title  # arXiv's text the message quotes in parentheses: a channel with markup escapes it
+
+    def shown(self, escape: Callable[[str], str]) -> str:
+        """The message with the arXiv title it quotes passed through `escape` (Discord's Markdown and mentions)."""
+        message = str(self)
+        if self.title is None:
+            return message
+        return message.replace(f"({self.title})", f"({escape(self.title)})", 1)
 
 
 @dataclass(frozen=True)
@@ -143,7 +152,10 @@ def store_candidate(
         raise AddError(f"no section suggested for {paper.arxiv_id}: name one {section_hint} (nothing was added)")
     with database.transaction(exclusive=True) as session:  # a poll may be storing the same paper: it waits for it
         if title_key(paper.title) in list_keys(session).title_keys:
-            raise AddError(f"{paper.arxiv_id} ({paper.title}) is already in the list by its title; nothing was added")
+            raise AddError(
+                f"{paper.arxiv_id} ({paper.title}) is already in the list by its title; nothing was added",
+                title=paper.title,
+            )
         known = known_candidates(session, [paper.arxiv_id]).get(paper.arxiv_id)
         if known is not None:  # another process found it meanwhile (and may have decided it)
             if suggested:

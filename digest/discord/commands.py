@@ -19,6 +19,7 @@ from digest.config import Settings
 from digest.discord import store
 from digest.discord.connection import NO_MENTIONS
 from digest.discord.members import Members
+from digest.discord.messages import escape
 from digest.review import handpicked
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, may_decide
@@ -135,7 +136,7 @@ class SlashCommands:
             )
             reply = added.describe()
         except paper_add.AddError as exc:
-            reply = str(exc)
+            reply = exc.shown(escape)  # the title it may quote comes from arXiv: inert, as in candidate messages
         except (SQLAlchemyError, OSError) as exc:
             log.error("discord: /add %s by %s failed: %s", arxiv_id, actor.name, exc)
             reply = f"{arxiv_id} was not added: the database could not be written (see the service's log)"
