@@ -265,3 +265,19 @@ async def test_a_candidate_discord_refused_is_posted_at_the_next_start_once_allo
         await bot.post_pending()
         await eventually(lambda: len(fake.posted()) == 1, "the refused candidate posted after the restart")
     assert row(db, blocked).discord_state == "posted"
+
+
+@pytest.mark.asyncio
+async def test_a_refusal_note_discord_failed_to_show_is_shown_once_it_answers_again(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """The note on a reaction that changed nothing, refused by Discord with a 503, was never tried again (only a
+    status out of step with the message's is): it is, as the bot's other failed edits are."""
+    async with running(bot_settings, db, sync_interval=0.2) as bot:
+        _, mid = await posted_candidate(fake, db, bot, 0, suggested_section=None)
+        fake.refuse("PATCH", f"/messages/{mid}", 503, 0, "Service Unavailable", times=1)
+        await fake.react(mid, MAINTAINER, "✅")
+        await eventually(lambda: fake.refusals[-1].times == 0, "the note's edit refused")
+        assert "Couldn't" not in last_embed(fake, mid)["description"]
+        await eventually(lambda: "Couldn't approve" in last_embed(fake, mid)["description"], "the refusal shown")
+    assert "react with a section emoji" in last_embed(fake, mid)["description"].splitlines()[0]

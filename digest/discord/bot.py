@@ -24,6 +24,7 @@ from digest.discord.commands import SlashCommands
 from digest.discord.connection import NO_MENTIONS, Backoff, DiscordLink
 from digest.discord.members import Members
 from digest.discord.messages import PostReport
+from digest.discord.notes import OwedNotes
 from digest.discord.posting import Poster
 from digest.discord.retries import Retries
 from digest.review.reviewer import Reviewer
@@ -72,6 +73,7 @@ class ReviewBot:
         self._reaction_lock = asyncio.Lock()
         self._edit_lock = asyncio.Lock()
         self._edit_retries: Retries[int] = Retries(sync_interval)
+        self._owed_notes = OwedNotes()
         self._uneditable: set[int] = set()  # messages Discord forbids the bot to edit (403, 400), until it restarts
         if self.config.enabled:
             reviewer.add_listener(self.on_decision)
@@ -198,6 +200,7 @@ class ReviewBot:
     async def _show(self, candidate_id: int, note: str | None = None) -> None:
         """Edits the candidate's message to show its status (and `note`, why a reaction changed nothing)."""
         async with self._edit_lock:
+            self._owed_notes.forget(candidate_id)
             candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
             if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
                 return
@@ -223,23 +226,21 @@ class ReviewBot:
                     self._uneditable.add(candidate_id)
                     return
                 delay = self._edit_retries.failed(candidate_id)
+                self._owed_notes.failed(candidate_id, note)
                 log.warning("discord: could not edit the message of candidate %s (trying again in %g s): %s",
                             candidate_id, delay, exc)  # fmt: skip
                 return
             self._edit_retries.succeeded(candidate_id)
             self._uneditable.discard(candidate_id)
-            await asyncio.to_thread(
-                store.update,
-                self.database,
-                candidate_id,
-                discord_shown_status=candidate.status,
-                discord_shown_decided_at=candidate.decided_at,
-                discord_shown_version=candidate.version,
-            )
+            await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=candidate.status,
+                                    discord_shown_decided_at=candidate.decided_at,
+                                    discord_shown_version=candidate.version)  # fmt: skip
 
     async def sync_shown(self) -> None:
         """Edits messages whose candidate was decided in another process (the CLI) since the message was edited;
-        those Discord failed to edit wait their back-off, those it forbids wait for the next start."""
+        those Discord failed to edit wait their back-off, those it forbids wait for the next start; and notes owed."""
+        for candidate_id, note in self._owed_notes.due(self._edit_retries):
+            await self._show(candidate_id, note=note)
         for candidate_id in await asyncio.to_thread(store.out_of_sync, self.database):
             if candidate_id not in self._uneditable and not self._edit_retries.waiting(candidate_id):
                 await self._show(candidate_id)
