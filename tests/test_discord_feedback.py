@@ -281,3 +281,22 @@ async def test_a_refusal_note_discord_failed_to_show_is_shown_once_it_answers_ag
         assert "Couldn't" not in last_embed(fake, mid)["description"]
         await eventually(lambda: "Couldn't approve" in last_embed(fake, mid)["description"], "the refusal shown")
     assert "react with a section emoji" in last_embed(fake, mid)["description"].splitlines()[0]
+
+
+@pytest.mark.asyncio
+async def test_a_refused_reaction_is_not_noted_again_at_each_start(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A reaction the Reviewer refuses (✅ with no section to approve into) stays on the message while the paper is
+    pending; each start tried it again and edited the message with the very note it already showed."""
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0, suggested_section=None)
+        await fake.react(mid, MAINTAINER, "✅")
+        await eventually(lambda: "Couldn't approve" in last_embed(fake, mid)["description"], "the refusal shown")
+    edits = len(fake.messages[mid]["_edits"])
+    for _ in range(2):
+        async with running(bot_settings, db) as bot:
+            await bot.caught_up.wait()
+    assert len(fake.messages[mid]["_edits"]) == edits
+    assert "Couldn't approve" in last_embed(fake, mid)["description"]
+    assert row(db, candidate_id).status == "pending"

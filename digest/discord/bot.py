@@ -1,8 +1,6 @@
 """The Discord review bot: posts candidates, turns maintainers' reactions into Reviewer decisions, edits messages.
-
 Events in, Reviewer calls out. Who may decide and what a decision does live in digest.review.reviewer; what a
-message says and what an emoji means live in digest.discord.messages. Runs in the service's asyncio loop.
-"""
+message says and what an emoji means live in digest.discord.messages. Runs in the service's asyncio loop."""
 
 from __future__ import annotations
 
@@ -68,8 +66,8 @@ class ReviewBot:
         self.sync_rounds = 0  # background rounds finished, so a test can wait for one without sleeping
         self._runner: asyncio.Task[None] | None = None
         self._syncer: asyncio.Task[None] | None = None
-        # discord.py runs each event in its own task; one lock keeps reactions in arrival order ("the latest
-        # decision stands") and one keeps message edits in decision order.
+        # Each event runs in its own task: one lock keeps reactions in arrival order (the latest decision stands), one
+        # message edits in decision order.
         self._reaction_lock = asyncio.Lock()
         self._edit_lock = asyncio.Lock()
         self._edit_retries: Retries[int] = Retries(sync_interval)
@@ -167,8 +165,7 @@ class ReviewBot:
 
     @contextlib.contextmanager
     def _caught_up_later(self, event: str) -> Iterator[None]:
-        """An event the database (or Discord) failed to take in: the background loop catches up on every message, as
-        a restart would, rather than lose it."""
+        """An event the database (or Discord) failed to take in: the background loop catches up on it, not lose it."""
         try:
             yield
         except ROUND_ERRORS as exc:
@@ -180,16 +177,17 @@ class ReviewBot:
         if self.ready:
             await self._show(outcome.candidate_id)
 
-    async def _decide(self, candidate_id: int, action: str, actor: Actor, section: str | None = None) -> None:
+    async def _decide(self, candidate_id: int, action: str, actor: Actor, section: str | None = None,
+                      *, shown: str | None = None) -> None:  # fmt: skip
         try:
             # A reaction does not overturn a decision made on the web, the CLI or a feed link (README: one decision,
             # several channels): the first stands, and the message says so.
             outcome = await self.reviewer.decide_async(candidate_id, action, actor, section, first_stands=True)
             if outcome.overruled_by is not None:
-                await self._show(candidate_id, note=messages.overruled_note(action, outcome.overruled_by))
+                await self._show(candidate_id, messages.overruled_note(action, outcome.overruled_by), shown)
         except ReviewError as exc:
             log.warning("discord: %s by %s on candidate %s refused: %s", action, actor.name, candidate_id, exc)
-            await self._show(candidate_id, note=messages.refusal_note(action, str(exc), self.config.section_emojis))
+            await self._show(candidate_id, messages.refusal_note(action, str(exc), self.config.section_emojis), shown)
 
     async def _mark_repost(self, candidate_id: int) -> None:
         """Its message is gone: the candidate is news again for the next posting round."""
@@ -197,18 +195,20 @@ class ReviewBot:
         self.poster.forget(candidate_id)
 
     # -- keeping messages true -------------------------------------------------------------------------------------
-    async def _show(self, candidate_id: int, note: str | None = None) -> None:
-        """Edits the candidate's message to show its status (and `note`, why a reaction changed nothing)."""
+    async def _show(self, candidate_id: int, note: str | None = None, shown: str | None = None) -> None:
+        """Edits the message to show its status and `note` (why a reaction did nothing), unless `shown` says so now."""
         async with self._edit_lock:
             self._owed_notes.forget(candidate_id)
             candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
             if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
                 return
             listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
-            shown = messages.candidate_embed(
+            text = messages.candidate_embed(
                 candidate, self.config.section_emojis, suggested_listed=listed is not None, note=note
             )
-            embed = discord.Embed.from_dict(shown)
+            embed = discord.Embed.from_dict(text)
+            if shown is not None and shown.strip() == (embed.description or "").strip():
+                return
             channel = self._channel(int(candidate.discord_channel_id or 0) or None)
             try:
                 await channel.get_partial_message(int(candidate.discord_message_id)).edit(
@@ -237,8 +237,8 @@ class ReviewBot:
                                     discord_shown_version=candidate.version)  # fmt: skip
 
     async def sync_shown(self) -> None:
-        """Edits messages whose candidate was decided in another process (the CLI) since the message was edited;
-        those Discord failed to edit wait their back-off, those it forbids wait for the next start; and notes owed."""
+        """Edits messages decided in another process (the CLI) since, and notes owed; those Discord failed to edit wait
+        their back-off, those it forbids the next start."""
         for candidate_id, note in self._owed_notes.due(self._edit_retries):
             await self._show(candidate_id, note=note)
         for candidate_id in await asyncio.to_thread(store.out_of_sync, self.database):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 import aiohttp
 import discord
@@ -28,7 +29,13 @@ ROUND_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, SQLAlchemyE
 
 READING = "reading"  # the key of catching up in the link's troubles
 
-Decide = Callable[[int, str, Actor, str | None], Awaitable[None]]
+
+class Decide(Protocol):
+    """The bot's decision; `shown`: the message's text now, which a note it already says is not edited into again."""
+
+    async def __call__(
+        self, candidate_id: int, action: str, actor: Actor, section: str | None, *, shown: str | None = None
+    ) -> None: ...
 
 
 class CatchUp:
@@ -175,8 +182,12 @@ class CatchUp:
             log.info("discord: the reaction that decided candidate %s was taken back while away", candidate_id)
             await self._decide(candidate_id, Action.REVERT, Actor(todo.undo.actor, todo.undo.key[0], "discord"), None)
         if todo.choice is not None:
+            # A refused reaction is tried again at each start: its note is not edited in again when already shown (the
+            # message as fetched; the agreeing reactions come after the first's edit).
+            shown = message.embeds[0].description if message.embeds else None
             for (action, section), actor in (todo.choice, *todo.agreeing):
-                await self._decide(candidate_id, action, actor, section)
+                await self._decide(candidate_id, action, actor, section, shown=shown)
+                shown = None
         elif todo.conflict and replay.decided_elsewhere(candidate.status, history):
             # No reaction decides over it (Reviewer's first_stands): each is recorded and told so, none to take back.
             for (action, section), actor in todo.conflict.items():
