@@ -21,6 +21,7 @@ from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standin
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, open_database
 from digest.storage.models import Candidate, Decision, Entry
+from digest.titles import title_key
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
@@ -498,3 +499,25 @@ def test_two_processes_changing_one_section_at_once_keep_the_list_whole_and_in_d
     else:
         assert older["arxiv_id"] not in markdown
     assert settings.list_markdown_path.read_text(encoding="utf-8") == markdown
+
+
+@pytest.mark.parametrize(
+    ("title", "short_name"),
+    [
+        ("SAE-V: Interpreting Multimodal Models", "SAE-V"),
+        ("Heat-bath walks in ViTs (code at https://example.org/x)", None),
+        ("Ratios 16:9 and 4:3 in vision transformers", None),
+    ],
+)
+def test_an_approved_papers_bold_short_name_is_the_title_before_its_colon_and_space(
+    database: Database, settings: Settings, title: str, short_name: str | None
+) -> None:
+    """The list names a paper titled 'Name: subtitle' by its bold short name. A colon inside a link or a ratio
+    ('https://...', '16:9') is no such separator: the name was cut there ('**Heat-bath walks in ViTs (code at
+    https**')."""
+    paper = real_papers()[0]
+    candidate_id = insert_candidate(database, paper, title=title, title_key=title_key(title))
+    assert reviewer_for(database, settings).decide(candidate_id, "approve", ANN).changed
+    written = settings.list_markdown_path.read_text(encoding="utf-8")
+    (entry,) = [line for line in written.splitlines() if line.startswith("+ ") and paper["arxiv_id"] in line]
+    assert entry.startswith(f"+ **{short_name}** [") if short_name else entry.startswith("+ ["), entry

@@ -4,6 +4,7 @@ decision's outcome says, and the short name an approved paper gets. No database:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ from digest.vocab import Action, Channel, Status
 ACTIONS = tuple(Action)
 CHANNELS = tuple(Channel)
 _SHORT_NAME_MAX = 40
+_NAME_AND_SUBTITLE = re.compile(r"(.*?):\s")
 
 
 class ReviewError(Exception):
@@ -114,10 +116,11 @@ def may_decide(member_role_ids: Iterable[int], user_id: int, settings: DiscordSe
 
 
 def short_name_for(title: str) -> str | None:
-    """The list gives each paper a bold short name; arXiv titles of the form 'Name: subtitle' supply one."""
-    head, sep, _ = title.partition(":")
-    head = head.strip()
-    if sep and 0 < len(head) <= _SHORT_NAME_MAX:
+    """The list gives each paper a bold short name; arXiv titles of the form 'Name: subtitle' supply one. Only a colon
+    followed by a space parts them: one inside a link ('https://...') or a ratio ('16:9') is no separator."""
+    found = _NAME_AND_SUBTITLE.match(title)
+    head = found.group(1).strip() if found else ""
+    if 0 < len(head) <= _SHORT_NAME_MAX:
         return head
     return None
 
