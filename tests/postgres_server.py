@@ -167,3 +167,11 @@ def each_database(request: pytest.FixtureRequest, tmp_path: Path) -> dict[str, s
     if request.param == "sqlite":
         return {}
     return {"DIGEST_DATABASE_URL": request.getfixturevalue("postgres_url")}
+
+
+@pytest.fixture
+def on_each_database(each_database: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """each_database set in this test's environment: the commands the test runs use that database."""
+    for name, value in each_database.items():
+        monkeypatch.setenv(name, value)
+    return each_database

@@ -4,7 +4,7 @@ gateway, and the paper is fetched from a loopback arXiv API serving the real rec
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -166,20 +166,28 @@ async def test_a_slow_arxiv_does_not_hold_up_the_bot(
         assert (await answer(fake, slow)).startswith("1605.08386: approved into Probing")
 
 
+def seeded_with(
+    fake: FakeDiscord, arxiv: ArxivServer, tmp_path: Path, edit: Callable[[str], str]
+) -> tuple[Path, Settings]:
+    """Settings for the bot on a seed list whose Probing heading line is replaced by `edit(heading)`, with arXiv's API
+    on the local server: the seed file and the settings."""
+    from digest import resources
+
+    seed = tmp_path / "seed.md"
+    text, count = re.subn(r"(?m)^###.* Probing$", lambda m: edit(m[0]), resources.seed_list_path().read_text("utf-8"))
+    assert count == 1
+    seed.write_text(text, encoding="utf-8")
+    config = f'seed_list = "{seed}"\n' + fake.config_toml() + f'[arxiv]\napi_url = "{arxiv.url(API_PATH)}"\n'
+    return seed, make_settings(tmp_path / "data", config, {"DISCORD_TOKEN": "fake-token"})
+
+
 @pytest.mark.asyncio
 async def test_an_answer_naming_the_lists_sections_carries_no_bidi_override(
     fake: FakeDiscord, arxiv: ArxivServer, tmp_path: Path
 ) -> None:
     """A heading of the list holding U+202E (the maintainer's file, kept as written) went raw into /add's answer
     naming the list's sections, reversing the rest of the line in Discord; the answer blanks it, the file keeps it."""
-    from digest import resources
-
-    seed = tmp_path / "seed.md"
-    text, count = re.subn(r"(?m)^(###.* Probing)$", "\\1\u202e", resources.seed_list_path().read_text("utf-8"))
-    assert count == 1
-    seed.write_text(text, encoding="utf-8")
-    config = f'seed_list = "{seed}"\n' + fake.config_toml() + f'[arxiv]\napi_url = "{arxiv.url(API_PATH)}"\n'
-    settings = make_settings(tmp_path / "data", config, {"DISCORD_TOKEN": "fake-token"})
+    seed, settings = seeded_with(fake, arxiv, tmp_path, lambda heading: heading + "\u202e")
     database = open_service_database(settings)
     try:
         async with running(settings, database):
@@ -204,20 +212,13 @@ async def test_a_title_already_listed_is_named_with_its_formatting_inert(
 ) -> None:
     """/add of a paper the list holds by its title (under its venue's link) named the arXiv title raw: its Markdown,
     a masked link and an @everyone came out live in Discord. The title is escaped as in the bot's candidate messages."""
-    from digest import resources
     from tests.arxiv_server import Reply
 
     hostile = "**Heat-bath** [walks](https://evil.example) @everyone"
     xml = recorded(HEAT_BATH).body.replace(b"Heat-bath random walks with Markov bases", hostile.encode())
     arxiv.program(API_PATH, Reply(body=xml, content_type="application/atom+xml; charset=utf-8"))
-    seed = tmp_path / "seed.md"
     listed = r"- [\*\*Heat-bath\*\* \[walks\](https://evil.example) @everyone](https://openreview.net/forum?id=hb)"
-    probing = re.compile(r"(?m)^(###.* Probing)$")
-    text, count = probing.subn(lambda m: f"{m[1]}\n\n{listed}\n", resources.seed_list_path().read_text("utf-8"))
-    assert count == 1
-    seed.write_text(text, encoding="utf-8")
-    config = f'seed_list = "{seed}"\n' + fake.config_toml() + f'[arxiv]\napi_url = "{arxiv.url(API_PATH)}"\n'
-    settings = make_settings(tmp_path / "data", config, {"DISCORD_TOKEN": "fake-token"})
+    _, settings = seeded_with(fake, arxiv, tmp_path, lambda heading: f"{heading}\n\n{listed}\n")
     database = open_service_database(settings)
     try:
         async with running(settings, database):

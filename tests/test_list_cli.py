@@ -11,7 +11,7 @@ import pytest
 
 from digest.cli import main
 from digest.resources import seed_list_path
-from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.postgres_server import each_database, on_each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 SEED = seed_list_path().read_bytes()
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,14 +164,11 @@ def test_a_nul_character_in_the_list_file_is_one_line_naming_its_line_and_nothin
     data_dir: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    each_database: dict[str, str],  # noqa: F811
+    on_each_database: dict[str, str],  # noqa: F811
 ) -> None:
     """A NUL in a hand-edited list (a bad paste, an editor's mishap): PostgreSQL cannot hold it, and refused the whole
     import as "the database could not be written or read: PostgreSQL text fields cannot contain NUL (0x00) bytes"
     without saying where; SQLite kept it in the list."""
-    for name, value in each_database.items():
-        monkeypatch.setenv(name, value)
     assert run(data_dir, "export") == 0
     before = capsys.readouterr().out.encode("utf-8")
     assert before == SEED
@@ -202,14 +199,11 @@ def test_headings_within_the_length_limit_import_alike_on_either_database(
     data_dir: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    each_database: dict[str, str],  # noqa: F811
+    on_each_database: dict[str, str],  # noqa: F811
 ) -> None:
     """A heading of 200 characters or fewer imports, but its section's slug could be longer: a heading repeated in
     each year's block gets '-2', a Hangul one is keyed by its letters (80 syllables, 240 letters). PostgreSQL refused
     the import ('value too long for type character varying(200)') where SQLite kept the list."""
-    for name, value in each_database.items():
-        monkeypatch.setenv(name, value)
     assert run(data_dir, "export", "-o", str(tmp_path / "before.md")) == 0
     long_name = "Probing " + "and more probing " * 11 + "x" * 5  # 200 characters
     assert len(long_name) == 200

@@ -23,7 +23,7 @@ from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import MAINTAINER, FakeDiscord
 from tests.git_remote import make_remote, publish_config
-from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.postgres_server import each_database, on_each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
 from tests.test_list_cli import repeated_probing
 from tests.test_list_hand_edits import ANN, NOW, markdown, own_list, paper_dated, reimport
@@ -156,22 +156,19 @@ def test_a_repeated_heading_whose_label_is_long_is_approved_into_alike_on_either
     data_dir: Path,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
-    each_database: dict[str, str],  # noqa: F811
+    on_each_database: dict[str, str],  # noqa: F811
 ) -> None:
     """A heading of 160 characters repeated under a block of its own ('Papers from the year before, ...'): its label,
     name and heading, is 218 characters, and a decision records it as the section. PostgreSQL refused the approval
     ('value too long for type character varying(200)') where SQLite made it; the label is now cut to 200 characters,
     and the label written whole still names that section."""
-    for name, value in each_database.items():
-        monkeypatch.setenv(name, value)
     assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(tmp_path / "before.md")]) == 0
     name = "Probing " + "and more probing " * 9  # 160 characters with the heading's emoji
     parent = "Papers from the year before, kept apart for reference"
     edited = tmp_path / "edited.md"
     edited.write_text(repeated_probing(seed_list_path().read_text(encoding="utf-8"), name, parent), encoding="utf-8")
     assert main(["--data-dir", str(data_dir), "list", "import", str(edited)]) == 0
-    url = each_database.get("DIGEST_DATABASE_URL") or f"sqlite:///{data_dir / 'digest.sqlite3'}"
+    url = on_each_database.get("DIGEST_DATABASE_URL") or f"sqlite:///{data_dir / 'digest.sqlite3'}"
     database = open_database(url)
     try:
         paper = real_papers()[1]
