@@ -388,6 +388,31 @@ async def test_a_paper_listed_by_hand_since_it_was_found_is_not_copied_by_a_link
 
 
 @pytest.mark.asyncio
+async def test_the_page_of_a_link_for_a_paper_listed_by_hand_since_says_where_it_is_and_offers_no_approve(
+    site: Site,
+) -> None:
+    """A maintainer put a candidate's paper into Probing by hand. The page of its feed link "Approve (Sparse
+    Autoencoder)" still offered the button, and only pressing it said the paper was in the list already. The page
+    says so up front, in the words the button's refusal uses, and offers no button; its Reject link still rejects."""
+    listed = "2402.17304"  # an entry of the bundled list, in Probing
+    candidate_id = insert_candidate(site.database, {**real_papers()[0], "arxiv_id": listed})
+    links = {label: path for path, label in await candidate_feed_links(site)}
+    async with site.client.get(links["Approve (Sparse Autoencoder)"]) as response:
+        assert response.status == 200
+        page = html.unescape(await response.text())
+    assert f"{listed} is already in the list (Probing), put there since it was found; nothing was changed" in page
+    assert f'digest approve {candidate_id} --section "Sparse Autoencoder"' in page
+    assert '<form method="post"' not in page and "Approve into Sparse Autoencoder" not in page
+    assert 'href="/review"' in page
+    async with site.client.get(links["Reject"]) as response:
+        page = await response.text()
+    assert '<button type="submit" class="reject">Reject</button>' in page
+    async with site.client.post(links["Reject"]) as done:
+        assert done.status == 200 and "rejected" in await done.text()
+    assert site.status_of(candidate_id) == "rejected"
+
+
+@pytest.mark.asyncio
 @pytest.mark.parametrize("where", ["feed link", "review page", "reject all shown"])
 async def test_a_decision_while_another_process_holds_the_database_says_nothing_was_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str

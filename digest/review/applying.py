@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
 from digest.review.rules import Actor, Outcome, ReviewError, short_name_for
-from digest.storage.models import APPROVED, Candidate, Entry
+from digest.storage.models import APPROVED, Candidate, Entry, Section
 from digest.titles import arxiv_abs_url
 
 
@@ -49,25 +49,41 @@ def remove_approval_entry(session: Session, candidate: Candidate, now: datetime,
     return not held and keeping in holding
 
 
-def refuse_unasked_copy(session: Session, candidate: Candidate, label: str, section: str | None, copies: bool) -> None:
-    """ReviewError when an approval into `label` would put a paper the list holds elsewhere (by hand, since it was
-    found: under its arXiv ID, or its title where a venue's page is linked) into one more section unasked: a second
-    copy only when a section is named where it `copies` (the command line, a section's reaction; not a link or the
-    review page, which showed a pending candidate). The error says where it is and how to add it there too."""
+def holds_candidate(session: Session, candidate: Candidate, section: Section) -> bool:
+    """Whether `section` holds the candidate's entry, or one a maintainer wrote by hand (under its arXiv ID, or its
+    title where the list links a venue's page instead)."""
+    own = {candidate.paper_id, *liststore.paper_ids(session, candidate.arxiv_id, candidate.title_key)}
+    return any(entry.paper_id in own for entry in section.entries)
+
+
+def unasked_copy(session: Session, candidate: Candidate, label: str, section: str | None, copies: bool) -> str | None:
+    """Why an approval into `label` would be refused: it would put a paper the list holds elsewhere (by hand, since it
+    was found) into one more section unasked; a second copy only when a section is named where it `copies` (the
+    command line, a section's reaction; not a link or the review page, which showed a pending candidate). None when
+    it would not. The reason says where it is and how to add it there too; an approval link's page shows it before
+    its button is pressed, in these words."""
     if section is not None and copies:
-        return
+        return None
     elsewhere = ", ".join(liststore.sections_holding(session, candidate.arxiv_id, title_key=candidate.title_key))
     if elsewhere and section is None:
-        raise ReviewError(
+        return (
             f"{candidate.arxiv_id} is already in the list ({elsewhere}): name a section to add it there too, or "
             "reject the candidate"
         )
     if elsewhere:
-        raise ReviewError(
+        return (
             f"{candidate.arxiv_id} is already in the list ({elsewhere}), put there since it was found; nothing was "
             f'changed. To add it to {label} too, run `digest approve {candidate.id} --section "{label}"`, or reject '
             "the candidate"
         )
+    return None
+
+
+def refuse_unasked_copy(session: Session, candidate: Candidate, label: str, section: str | None, copies: bool) -> None:
+    """ReviewError saying `unasked_copy`'s reason when there is one."""
+    reason = unasked_copy(session, candidate, label, section, copies)
+    if reason is not None:
+        raise ReviewError(reason)
 
 
 def move_approval_entry(

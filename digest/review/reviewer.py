@@ -22,6 +22,7 @@ from digest.clock import utc_now
 from digest.config import Settings
 from digest.review.applying import (
     add_candidate_entry,
+    holds_candidate,
     move_approval_entry,
     outcome_of,
     record_decision,
@@ -246,9 +247,7 @@ class Reviewer:
             known = ", ".join(liststore.section_names(session))
             raise ReviewError(f"no section named {wanted!r} in the list (sections: {known})")
         label = liststore.label_of(session, resolved)  # its name, told apart from others of that name
-        # Its entry, or one by hand (under its arXiv ID, or its title where the list links a venue's page instead)
-        own = {candidate.paper_id, *liststore.paper_ids(session, candidate.arxiv_id, candidate.title_key)}
-        here = any(entry.paper_id in own for entry in resolved.entries)
+        here = holds_candidate(session, candidate, resolved)
         if candidate.status == APPROVED and candidate.decided_section == label and here:
             return outcome_of(candidate, action, actor, False, f"already approved into {label}")
         if not here and candidate.status != APPROVED:  # a maintainer may have listed it by hand since it was found

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import NamedTuple
 
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest.awesome import store as liststore
+from digest.review.applying import holds_candidate, unasked_copy
 from digest.review.queries import standing_of
 from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing
 from digest.review.signing import EMAILED, ApprovalLink, LinkError, verify_link
@@ -66,14 +68,25 @@ async def _checked(request: web.Request) -> tuple[ApprovalLink, tuple[Candidate,
     return loaded if isinstance(loaded, web.Response) else (link, loaded)
 
 
-def _section_now(context: WebContext, wanted: str | None) -> str | None:
-    """The list's section an approval into `wanted` goes to today (a heading renamed since the link was made is found
-    as the decision finds it), or None when the list has no such section any more."""
+class _Approval(NamedTuple):
+    section: str | None  # the list's section an approval into the wanted one goes to today; None for none
+    refused: str | None  # why pressing the button would change nothing (the paper listed by hand since), else None
+
+
+def _approval_now(context: WebContext, candidate: Candidate, link: ApprovalLink, wanted: str | None) -> _Approval:
+    """What the button would do today: the section it approves into (a heading renamed since the link was made is
+    found as the decision finds it), and, for a paper a maintainer has put in the list by hand since it was found,
+    the refusal pressing it would meet, in the decision's words (a link makes no second copy)."""
     if not wanted:
-        return None
+        return _Approval(None, None)
     with context.database.reading() as session:
         found = liststore.resolve_section(session, wanted)
-        return None if found is None else found.name
+        if found is None:
+            return _Approval(None, None)
+        if candidate.status != PENDING or holds_candidate(session, candidate, found):
+            return _Approval(found.name, None)
+        label = liststore.label_of(session, found)
+        return _Approval(found.name, unasked_copy(session, candidate, label, link.section, copies=False))
 
 
 def _emailed(request: web.Request) -> bool:
@@ -111,13 +124,17 @@ async def approval_page(request: web.Request) -> web.Response:
     link, (candidate, standing) = checked
     wanted = link.section or candidate.suggested_section
     # The page names the section the button approves into today, or says there is none (no button then).
-    section = await asyncio.to_thread(_section_now, context_of(request), wanted) if link.action == "approve" else None
+    approval = _Approval(None, None)
+    if link.action == "approve":
+        approval = await asyncio.to_thread(_approval_now, context_of(request), candidate, link, wanted)
     return render(
         request,
         "approve.html",
         candidate=candidate,
         wanted=wanted,
-        section=section,
+        section=approval.section,
+        # Listed by hand since it was found: where, said up front, and no button that could only be refused.
+        listed=approval.refused,
         # A decided candidate gets its status and no button: links decide only pending candidates.
         decided=standing.describe() if standing.status != PENDING else None,
         change_command=standing.change_command(),
