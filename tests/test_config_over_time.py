@@ -63,6 +63,20 @@ def test_the_longest_approval_links_allowed_can_be_made(tmp_path: Path) -> None:
     assert datetime.now(UTC) + timedelta(days=settings.web.approval_link_days) > datetime.now(UTC)
 
 
+def test_a_calibration_window_past_what_can_be_scored_is_refused_naming_its_range(tmp_path: Path) -> None:
+    """`calibration_window = 100000000000000000000` (no bound) made `digest score` and every poll end in a traceback
+    ('OverflowError: Python int too large to convert to SQLite INTEGER'), and a billion kept every paper ever polled,
+    all scored again in memory after each decision. It is one line naming the setting and its range."""
+    (tmp_path / "config.toml").write_text("[relevance]\ncalibration_window = 100000000000000000000\n")
+    (tmp_path / "papers.jsonl").write_text('{"arxiv_id": "2401.00001", "title": "A", "abstract": "B"}\n')
+    done = _digest(tmp_path, "--config", "config.toml", "--data-dir", "data", "score", "papers.jsonl")
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr[-600:]
+    assert done.stderr.strip() == (
+        "digest: configuration: relevance.calibration_window must be between 100 and 100000, not 100000000000000000000"
+    )
+    assert settings_from(tmp_path, "[relevance]\ncalibration_window = 100000\n").relevance.calibration_window == 100_000
+
+
 def test_a_tilde_means_home_in_every_path_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`out_dir = "~/weekly"` wrote into a folder literally named `~` in the working folder."""
     monkeypatch.setenv("HOME", str(tmp_path / "home"))

@@ -17,7 +17,10 @@ class RelevanceSettings(Section):
     daily_budget: float = Field(6.5, ge=0.01)
     papers_per_day: float = Field(1500.0, ge=1)
     second_tier_per_week: float = Field(40.0, ge=0)
-    calibration_window: int = Field(6000, ge=100)
+    # At most 100,000 papers (two months of 1,500 a day): the whole window is scored again in memory whenever the
+    # model learns from a decision, and twice as many are kept. A billion kept every paper ever polled and scored
+    # them all after each decision; past 2**63 the poll and `digest score` failed with a traceback.
+    calibration_window: int = Field(6000, ge=100, le=100_000)
 
     @model_validator(mode="after")
     def _meant(self) -> RelevanceSettings:
