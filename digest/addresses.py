@@ -125,8 +125,8 @@ def unsubscribe_problem(target: str) -> str | None:
 
 
 def list_id(title: str, web_host: str | None, sender_domain: str) -> str:
-    """The List-Id of the readers' edition (RFC 2919): the list's title (as encoded words outside ASCII, quoted when
-    it holds a special such as '<'), then <label.namespace>, the label made of
+    """The List-Id of the readers' edition (RFC 2919): the list's title (as encoded words outside ASCII or with a word
+    longer than a header line, quoted when it holds a special such as '<'), then <label.namespace>, the label made of
     the title's letters and digits and the namespace the web address's host name, else the sender's domain (its
     A-label; `localhost` is the RFC's namespace for a list without a domain)."""
     namespace = ascii_domain(sender_domain)
@@ -140,7 +140,9 @@ def list_id(title: str, web_host: str | None, sender_domain: str) -> str:
     words = "-".join(re.findall(r"[a-z0-9]+", ascii_title.lower()))
     label = words[: min(60, room)].strip("-") or "weekly-digest"[:room].strip("-") or "w"
     phrase = " ".join("".join(ch if ch.isprintable() else " " for ch in title).split())
-    if not phrase.isascii():
+    # A word no header line holds (1,000 letters of a pasted address) would go out on a line past SMTP's 998
+    # characters, which a server refuses: encoded words carry it in pieces, read back as the one word.
+    if not phrase.isascii() or any(len(word) > _LIST_ID_LINE - 2 for word in phrase.split()):
         # The whole phrase as encoded words, each within a header line (RFC 2047: '<' and ':' encoded too). The email
         # library would encode only the words outside ASCII and leave a title's '<LMM>' bare before the identifier,
         # where a mail program taking the first <...> reads it as the list's id.

@@ -81,6 +81,25 @@ def test_the_list_id_has_no_angle_brackets_but_its_identifier(tmp_path: Path, ti
     assert all(len(line) <= 78 for line in str(wire).splitlines()), wire
 
 
+@pytest.mark.parametrize("title", ["Awesome " + "Interpretability" * 63 + " papers", "Awesome <" + "x" * 1000 + ">"])
+def test_a_title_word_longer_than_a_line_keeps_the_list_id_within_smtps_line_limit(tmp_path: Path, title: str) -> None:
+    """A list title with a word of 1,000 characters (a pasted URL, a run of letters) went out in a List-Id line past
+    SMTP's 998 characters (RFC 5321), which a server may refuse or cut, and a filter then finds no <label.namespace>:
+    the phrase was folded between its words only. Expected: every line within the limit, the phrase still the
+    title, the identifier whole."""
+    port = free_port()
+    text = f'list_title = "{title}"\n' + config(port, maintainers=())
+    text += '\n[web]\nbase_url = "https://digest.example.org"\n'
+    inbox, _ = weekly_job_mail(tmp_path, port, text)
+    (envelope,) = inbox.envelopes
+    head = envelope.original_content.split(b"\r\n\r\n", 1)[0]
+    assert all(len(line) <= 998 for line in head.split(b"\r\n")), max(map(len, head.split(b"\r\n")))
+    wire = raw_header(envelope.original_content, "List-Id")
+    phrase, identifier = parseaddr(wire)
+    assert re.fullmatch(r"[a-z0-9-]+\.digest\.example\.org", identifier) and identifier.startswith("awesome-"), wire
+    assert str(make_header(decode_header(phrase))) == title, wire
+
+
 @pytest.mark.parametrize(
     "target",
     [
