@@ -45,8 +45,8 @@ from digest.cli.score import score_lines  # noqa: E402
 from digest.config import load_settings  # noqa: E402
 from digest.relevance.evaluation import leave_one_out  # noqa: E402
 from digest.relevance.features import background_sample  # noqa: E402
+from digest.relevance.gathering import list_examples  # noqa: E402
 from digest.relevance.scoring import load_rules  # noqa: E402
-from digest.relevance.store import list_examples  # noqa: E402
 from digest.relevance.types import LabeledPaper  # noqa: E402
 from digest.review.replay import ReplayPaper, ReplayReport, replay, weeks_of  # noqa: E402
 from digest.service.wiring import open_service_database  # noqa: E402

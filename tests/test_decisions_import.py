@@ -159,7 +159,32 @@ def test_a_name_two_headings_share_is_refused_as_approve_refuses_it(
     assert stored(database) == {}
     chosen = write_lines(tmp_path / "chosen.jsonl", decision_line(PAPERS[1], "approve", section="Probing (2024)"))
     assert digest(data_dir, "decisions", "import", str(chosen)) == 0
-    assert stored(database)[PAPERS[1]["arxiv_id"]][:2] == (True, "Probing")
+    assert stored(database)[PAPERS[1]["arxiv_id"]][:2] == (True, "Probing (2024)")
+
+
+def test_verdicts_into_two_headings_of_one_name_teach_two_sections_as_approvals_do(
+    data_dir: Path, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A list in year blocks, each with its own "Probing": verdicts imported into "Probing (2025)" and into "Probing
+    (2024)" were stored, listed and learnt as one "Probing" (where `digest approve --section` records the label), and
+    a paper like either was suggested into "Probing", which an approval refuses as two sections. Each is stored as its
+    label, and a paper like those of one block is suggested into that block's Probing."""
+    (tmp_path / "blocks.md").write_text(
+        "# Awesome X\n\n## 2025\n\n### Probing\n\n+ [Alpha paper](https://arxiv.org/abs/2501.00001) (Jan. 5, 2025)\n\n"
+        "## 2024\n\n### Probing\n\n+ [Gamma paper](https://arxiv.org/abs/2401.00003) (Jan. 4, 2024)\n",
+        encoding="utf-8",
+    )
+    assert digest(data_dir, "list", "import", "--force", str(tmp_path / "blocks.md")) == 0
+    into = {paper["arxiv_id"]: "Probing (2025)" if n < 2 else "Probing (2024)" for n, paper in enumerate(PAPERS[:5])}
+    lines = [decision_line(paper, "approve", section=into[paper["arxiv_id"]]) for paper in PAPERS[:5]]
+    assert digest(data_dir, "decisions", "import", str(write_lines(tmp_path / "verdicts.jsonl", *lines))) == 0
+    capsys.readouterr()
+    assert digest(data_dir, "decisions", "list", "--json") == 0
+    assert {row["arxiv_id"]: row["section"] for row in json.loads(capsys.readouterr().out)} == into
+    news = [{"arxiv_id": "", "title": paper["title"], "abstract": paper["abstract"]} for paper in PAPERS[:5]]
+    assert digest(data_dir, "score", "--json", str(write_lines(tmp_path / "news.jsonl", *map(json.dumps, news)))) == 0
+    suggested = [json.loads(line)["section"] for line in capsys.readouterr().out.splitlines()]
+    assert suggested == list(into.values())
 
 
 def test_importing_a_paper_again_replaces_its_verdict(

@@ -15,7 +15,7 @@ import pytest
 import pytest_asyncio
 
 from digest.awesome import store as liststore
-from digest.relevance.store import bundled_abstracts
+from digest.relevance.gathering import bundled_abstracts
 from digest.resources import seed_list_path
 from digest.review.rules import Actor
 from digest.web.syndication import paper_date

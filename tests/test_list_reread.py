@@ -267,7 +267,7 @@ def test_verdicts_and_approvals_into_a_section_the_upgrade_renamed_still_teach_t
     release before did ('a name="attn"></a>Attention'); after the upgrade called it 'Attention' they taught the model
     nothing of where such papers go (as for a section renamed by hand), and `decisions list` showed the old name,
     though nobody had renamed anything."""
-    from digest.relevance.store import feedback_examples
+    from digest.relevance.gathering import feedback_examples
     from digest.storage.state import TrainingDecision
 
     old = 'a name="attn"></a>Attention'

@@ -20,7 +20,7 @@ from digest.arxiv.backfill import backfill
 from digest.arxiv.poll_pass import run_poll
 from digest.awesome import store as liststore
 from digest.config import Settings
-from digest.relevance.store import list_examples
+from digest.relevance.gathering import list_examples
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, open_database
 from digest.storage.models import REJECTED, Candidate

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from digest.cli import main
 from digest.config import Settings
 from digest.relevance.evaluation import leave_one_out
+from digest.relevance.gathering import list_examples
 from digest.relevance.scoring import Feedback, LabeledPaper, build_model, load_rules
-from digest.relevance.store import list_examples
 from digest.relevance.stream import model_for_database
 from digest.storage.db import Database
 

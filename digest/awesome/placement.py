@@ -21,8 +21,9 @@ from digest.awesome.entrystyle import date_text as entry_date_text
 from digest.awesome.importer import PAPER_KIND
 from digest.awesome.parse import ListFormatError, oldest_first, parse_date, split_lines
 from digest.awesome.rendering import list_environment
-from digest.awesome.sectionnames import match_section, section_labels
+from digest.awesome.sectionnames import match_section
 from digest.awesome.tables import is_row, table_of, table_row
+from digest.sectionlabels import section_labels
 from digest.storage.models import Entry, Paper, Section
 from digest.titles import arxiv_abs_url, feed_key, split_arxiv_id, title_key
 

@@ -16,18 +16,15 @@ Before them, a section's slug or its label (`section_labels`) means that section
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from functools import cached_property
 
 from digest.awesome.matching import slugify
 from digest.awesome.parse import ParsedSection, repair_mojibake
+from digest.sectionlabels import LABEL_MAX, section_labels, told_apart
 from digest.titles import title_key
 
 _CONNECTIVES = frozenset({"or", "and", "the", "of", "a", "an"})
-# A label is what a decision records of its section (a decision's and a candidate's section, String(200)): PostgreSQL
-# refused an approval into a repeated heading of 150 characters under one of 60, which SQLite recorded.
-LABEL_MAX = 200
 
 
 def _word(word: str) -> str:
@@ -48,38 +45,6 @@ def several_named(name: str, labels: Sequence[str]) -> str:
     return f"the list has {len(labels)} sections named {name!r}: name one of {', '.join(labels)}"
 
 
-def section_labels(sections: Sequence[tuple[str, str, int]]) -> list[str]:
-    """What to call each section (name, slug, heading level) so that no two are called alike: its name, and for a name
-    the list gives more than one section, the name with the heading it stands under ("Probing (2024)"), else with
-    its slug ("Probing (probing-2)")."""
-    repeated = Counter(title_key(name) for name, _, _ in sections)
-    labels: list[str] = []
-    for index, (name, slug, level) in enumerate(sections):
-        if repeated[title_key(name)] < 2:
-            labels.append(name)
-            continue
-        parent = next((above for above, _, up in reversed(sections[:index]) if up < level), None)
-        labels.append(_label(name, parent or slug))
-    taken = Counter(labels)
-    return [
-        label if taken[label] < 2 else _label(name, slug)
-        for label, (name, slug, _) in zip(labels, sections, strict=True)
-    ]
-
-
-def _label(name: str, told_by: str) -> str:
-    """'name (told_by)' in at most LABEL_MAX characters: past them the name is cut ('…'), and a long `told_by` keeps
-    its end (where a slug's number is)."""
-    label = f"{name} ({told_by})"
-    if len(label) <= LABEL_MAX:
-        return label
-    half = LABEL_MAX // 2
-    told_by = told_by if len(told_by) <= half else "…" + told_by[-(half - 1) :]
-    suffix = f" ({told_by})"
-    room = LABEL_MAX - len(suffix)
-    return (name if len(name) <= room else name[: room - 1].rstrip() + "…") + suffix
-
-
 def _label_forms(wanted: str) -> set[str]:
     """`wanted` as a label compares (casefolded), and written whole where the label is cut: "name (heading)" past
     LABEL_MAX characters means the section whose label is that cut short."""
@@ -87,7 +52,7 @@ def _label_forms(wanted: str) -> set[str]:
     if len(wanted) > LABEL_MAX and wanted.endswith(")"):
         opening = wanted.find(" (")
         while opening > 0:
-            forms.add(_label(wanted[:opening], wanted[opening + 2 : -1]).casefold())
+            forms.add(told_apart(wanted[:opening], wanted[opening + 2 : -1]).casefold())
             opening = wanted.find(" (", opening + 1)
     return forms
 

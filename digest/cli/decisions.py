@@ -83,7 +83,8 @@ def _plural(count: int, noun: str) -> str:
 
 def _resolver(session: Session) -> SectionResolver:
     """The list's section names and slugs, resolved as `digest approve --section` resolves them (a name several
-    sections share refused in its words)."""
+    sections share refused in its words), to the section's label, as an approval records it: a heading the list
+    repeats ("Probing (2024)") is then its own section to the model, not a name two share."""
     from digest.awesome import store as liststore
     from digest.awesome.sectionnames import several_named
     from digest.relevance.training import SeveralSectionsError
@@ -94,7 +95,7 @@ def _resolver(session: Session) -> SectionResolver:
     def resolve(name: str) -> str | None:
         if name not in known:
             section = liststore.resolve_section(session, name)
-            known[name] = section.name if section is not None else None
+            known[name] = liststore.label_of(session, section) if section is not None else None
             shared[name] = liststore.sections_called(session, name) if section is None else []
         if len(shared[name]) > 1:
             raise SeveralSectionsError(several_named(name, shared[name]))

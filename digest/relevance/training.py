@@ -17,8 +17,8 @@ from digest.text import blank_invisible, one_line
 from digest.titles import ARXIV_ID, canonical_arxiv_id
 
 SectionResolver = Callable[[str], str | None]
-"""A section name or slug as a maintainer writes it -> the list's name for that section, or None; raises
-SeveralSectionsError for a name several sections share."""
+"""A section name or slug as a maintainer writes it -> the list's label for that section (its name, told apart from
+another of that name), or None; raises SeveralSectionsError for a name several sections share."""
 
 
 class SeveralSectionsError(ValueError):
@@ -120,7 +120,7 @@ def json_line(text: str) -> Any:
 
 
 def _section(wanted: str | None, resolve: SectionResolver, problems: list[str]) -> tuple[str | None, str | None]:
-    """The list's name for the section `wanted` means, and `wanted` again when the list has no such section (for the
+    """The list's label for the section `wanted` means, and `wanted` again when the list has no such section (for the
     hint listing the real ones); a name several sections share is a problem that names them itself."""
     if wanted is None:
         return None, None

@@ -57,7 +57,7 @@ def listed_ids(session: Session, arxiv_ids: Iterable[str]) -> set[str]:
 
 def decided_ids(session: Session, arxiv_ids: Iterable[str]) -> set[str]:
     """Which of these papers have a candidate approved or rejected in review: that decision stands over an imported
-    verdict on the same paper (relevance.store.feedback_examples)."""
+    verdict on the same paper (relevance.gathering.feedback_examples)."""
     found: set[str] = set()
     decided = Candidate.status.in_((APPROVED, REJECTED))
     for chunk in _chunks(sorted(set(arxiv_ids))):

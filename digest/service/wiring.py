@@ -216,7 +216,7 @@ def _name_sections_anew(session: Session, markdown: bytes) -> list[tuple[str, st
                 candidate.suggested_sections = suggested
             if candidate.suggested_section in now:
                 candidate.suggested_section = now[candidate.suggested_section]
-        # Decisions teach the model their section by its name (relevance/store.py): a name this upgrade changed,
+        # Decisions teach the model their section by its label (relevance/gathering.py): a name this upgrade changed,
         # not the maintainers, is the section's still. The audit log (decisions) keeps what it recorded.
         for old, new in renamed:
             if old in once:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 from digest.awesome import store as liststore
 from digest.awesome.importer import list_meta
 from digest.clock import as_utc
-from digest.relevance.store import bundled_abstracts
+from digest.relevance.gathering import bundled_abstracts
 from digest.review.queries import pending_candidates
 from digest.review.rules import approval_menu
 from digest.review.signing import approval_signer, token_matches
