@@ -4,6 +4,7 @@ one-click approval links and health — all through a real HTTP client."""
 from __future__ import annotations
 
 import html
+import re
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -338,6 +339,27 @@ async def test_an_approval_links_page_names_the_section_its_button_approves_into
     assert 'href="/review"' in text and site.status_of(candidate_id) == "pending"
     async with site.client.post(links["Approve into Steering"]) as done:
         assert "approved into Activation Steering" in await done.text()
+
+
+@pytest.mark.asyncio
+async def test_a_link_into_a_name_the_list_now_gives_two_headings_says_so_not_that_it_was_taken_out(site: Site) -> None:
+    """A maintainer renamed Steering to Probing after the feed gave out "Approve into Probing": its page said the list
+    has no section "Probing" now, "renamed or taken out of the list since this link was made", where it has two and
+    pressing on would be refused for that. The page says what the refusal says, and offers no button."""
+    candidate_id = insert_candidate(site.database, real_papers()[0])
+    links = dict((label, path) for path, label in await candidate_feed_links(site))
+    rename_headings(site, {"Steering": "Probing"})
+    async with site.client.post(links["Approve into Probing"]) as refused:
+        assert refused.status == 409
+        said = html.unescape(await refused.text())
+    found = re.search(r"the list has 2 sections named 'Probing': name one of [^<]*", said)
+    assert found is not None, said
+    async with site.client.get(links["Approve into Probing"]) as response:
+        assert response.status == 200
+        page = html.unescape(await response.text())
+    assert found.group(0) in page and "renamed or taken out" not in page and "no section" not in page
+    assert '<form method="post"' not in page and 'href="/review"' in page
+    assert site.status_of(candidate_id) == "pending"
 
 
 @pytest.mark.asyncio

@@ -14,6 +14,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest.awesome import store as liststore
+from digest.awesome.sectionnames import several_named
 from digest.review.applying import holds_candidate, unasked_copy
 from digest.review.queries import standing_of
 from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing
@@ -70,23 +71,29 @@ async def _checked(request: web.Request) -> tuple[ApprovalLink, tuple[Candidate,
 
 class _Approval(NamedTuple):
     section: str | None  # the list's section an approval into the wanted one goes to today; None for none
-    refused: str | None  # why pressing the button would change nothing (the paper listed by hand since), else None
+    refused: str | None = None  # why pressing the button would change nothing, in the decision's words; else None
+    heading: str = ""  # what the page's heading says of it
 
 
 def _approval_now(context: WebContext, candidate: Candidate, link: ApprovalLink, wanted: str | None) -> _Approval:
     """What the button would do today: the section it approves into (a heading renamed since the link was made is
-    found as the decision finds it), and, for a paper a maintainer has put in the list by hand since it was found,
-    the refusal pressing it would meet, in the decision's words (a link makes no second copy)."""
+    found as the decision finds it), or the refusal pressing it would meet, in the decision's words: a name the list
+    now gives several headings (a year block added), or a paper a maintainer has put in the list by hand since it was
+    found (a link makes no second copy)."""
     if not wanted:
-        return _Approval(None, None)
+        return _Approval(None)
     with context.database.reading() as session:
         found = liststore.resolve_section(session, wanted)
         if found is None:
-            return _Approval(None, None)
+            several = liststore.sections_called(session, wanted)
+            if len(several) > 1:
+                return _Approval(None, several_named(wanted, several), f"the list has {len(several)} such sections now")
+            return _Approval(None)
         if candidate.status != PENDING or holds_candidate(session, candidate, found):
-            return _Approval(found.name, None)
+            return _Approval(found.name)
         label = liststore.label_of(session, found)
-        return _Approval(found.name, unasked_copy(session, candidate, label, link.section, copies=False))
+        refused = unasked_copy(session, candidate, label, link.section, copies=False)
+        return _Approval(found.name, refused, "the paper is in the list already")
 
 
 def _emailed(request: web.Request) -> bool:
@@ -124,7 +131,7 @@ async def approval_page(request: web.Request) -> web.Response:
     link, (candidate, standing) = checked
     wanted = link.section or candidate.suggested_section
     # The page names the section the button approves into today, or says there is none (no button then).
-    approval = _Approval(None, None)
+    approval = _Approval(None)
     if link.action == "approve":
         approval = await asyncio.to_thread(_approval_now, context_of(request), candidate, link, wanted)
     return render(
@@ -133,8 +140,9 @@ async def approval_page(request: web.Request) -> web.Response:
         candidate=candidate,
         wanted=wanted,
         section=approval.section,
-        # Listed by hand since it was found: where, said up front, and no button that could only be refused.
-        listed=approval.refused,
+        # Said up front, with no button that could only be refused.
+        refused=approval.refused,
+        refused_heading=approval.heading,
         # A decided candidate gets its status and no button: links decide only pending candidates.
         decided=standing.describe() if standing.status != PENDING else None,
         change_command=standing.change_command(),
