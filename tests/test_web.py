@@ -435,6 +435,24 @@ async def test_the_page_of_a_link_for_a_paper_listed_by_hand_since_says_where_it
 
 
 @pytest.mark.asyncio
+async def test_the_review_card_of_a_paper_listed_by_hand_since_says_where_it_is(site: Site) -> None:
+    """A maintainer put a candidate's paper into Probing by hand. Its card on /review offered "Approve into Sparse
+    Autoencoder" like any other, and only the refusal after pressing said where the list holds the paper. The card
+    says so up front; a candidate the list does not hold has no such line."""
+    listed = "2402.17304"  # an entry of the bundled list, in Probing
+    candidate_id = insert_candidate(site.database, {**real_papers()[0], "arxiv_id": listed})
+    other_id = insert_candidate(site.database, real_papers()[1])
+    await sign_in(site)
+    async with site.client.get("/review") as response:
+        assert response.status == 200
+        page = html.unescape(await response.text())
+    cards = {int(found[0]): found[1] for found in re.findall(r'id="candidate-(\d+)"(.*?)</article>', page, re.S)}
+    said = f"{listed} is already in the list (Probing), put there since it was found"
+    assert said in cards[candidate_id] and f"digest approve {candidate_id} --section NAME" in cards[candidate_id]
+    assert "already in the list" not in cards[other_id]
+
+
+@pytest.mark.asyncio
 @pytest.mark.parametrize("where", ["feed link", "review page", "reject all shown"])
 async def test_a_decision_while_another_process_holds_the_database_says_nothing_was_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str

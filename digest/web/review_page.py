@@ -97,6 +97,9 @@ class ReviewView:
     undoable: dict[int, datetime] = field(default_factory=dict)  # candidate id -> until when undo is offered
     suggested: dict[int, list[str]] = field(default_factory=dict)  # candidate id -> its suggestions, as offered
     undone: Candidate | None = None  # the candidate an undo returned to pending (its notice names the paper)
+    # arXiv ID -> the sections holding a pending candidate's paper, put in the list by hand since it was found: an
+    # approval into another section from here is refused, so the card says where it is before a button is pressed.
+    listed: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _candidates(session: Session, chosen: ReviewFilter) -> list[Candidate]:
@@ -152,6 +155,8 @@ def load_review(
         view = ReviewView(matched[:MAX_BATCH], [label for _, label in labelled], len(matched))
         offer = section_offers(labelled)
         view.suggested = {candidate.id: offered_sections(candidate, offer) for candidate in view.candidates}
+        pending = [(c.arxiv_id, c.title_key) for c in view.candidates if c.status == PENDING]
+        view.listed = liststore.sections_holding_each(session, pending) if pending else {}
         if not chosen.narrowed:  # the whole queue, counted beyond the SCANNED read above
             view.matched_total = session.scalar(select(func.count()).select_from(pending_query().subquery())) or 0
         view.decided = session.get(Candidate, decided_id) if decided_id is not None else None
