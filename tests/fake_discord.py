@@ -258,12 +258,22 @@ class FakeDiscord(CommandsMixin):
 
     # -- what members do -------------------------------------------------------------------------------------------
     async def react(
-        self, message_id: int, member: FakeMember, emoji: str, *, online: bool = True, burst: bool = False
+        self,
+        message_id: int,
+        member: FakeMember,
+        emoji: str,
+        *,
+        online: bool = True,
+        burst: bool = False,
+        with_member: bool = True,
     ) -> None:
-        """A reaction; `burst`: a super reaction, which Discord lists apart from the normal ones."""
+        """A reaction; `burst`: a super reaction, which Discord lists apart from the normal ones; without `with_member`
+        its event does not carry the member (Discord's field is optional), so the bot has to look them up."""
         (self.super_reactions if burst else self.reactions).setdefault((message_id, emoji), []).append(member.id)
         if online:
             event = self._reaction_event(message_id, member, emoji, True, burst)
+            if not with_member:
+                del event["member"]
             await self._dispatch("MESSAGE_REACTION_ADD", event)
 
     async def unreact(self, message_id: int, member: FakeMember, emoji: str, *, online: bool = True) -> None:

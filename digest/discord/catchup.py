@@ -109,8 +109,11 @@ class CatchUp:
                     payload.guild_id, payload.user_id, str(payload.user_id), candidate_id, payload.member,
                     unchecked_raises=True,
                 )  # fmt: skip
-            except UncheckedReactionError as exc:  # catching up applies it once Discord can say
-                log.warning("discord: %s", exc)
+            except UncheckedReactionError as exc:
+                # Catching up on its message reads it again (and decides by it) once Discord can say, with back-off
+                # while it runs: not at the next start only. The reaction is not noted as seen, so it decides once.
+                delay = self.retries.failed((candidate_id, payload.message_id))
+                log.warning("discord: %s (trying again in %g s)", exc, delay)
                 return
             # Whether its author is a maintainer now, when it is made, is what it counts as for good.
             seen = {reaction: messages.SeenReaction(choice, actor is not None)}
