@@ -28,6 +28,7 @@ READ_MESSAGE_HISTORY = 1 << 16
 VIEW_CHANNEL = 1 << 10
 EVERYONE_PERMISSIONS = (1 << 6) | VIEW_CHANNEL | (1 << 11) | (1 << 14) | READ_MESSAGE_HISTORY  # reactions, view, send,
 # embed links, history
+SUPPRESS_EMBEDS = 1 << 2  # a message's flag: its embeds are not shown (nor served)
 CHANNEL_ID = 700000000000000002
 BOT_ID = 700000000000000003
 APPLICATION_ID = 700000000000000004
@@ -344,6 +345,18 @@ class FakeDiscord(CommandsMixin):
         if roles is not None:
             self.members.append(FakeMember(member.id, member.name, roles))
 
+    async def remove_embeds(self, message_id: int) -> None:
+        """A moderator removes a message's embed (Discord's "suppress embeds", what its ✕ on an embed does): the
+        message is served without it, and shows one again only once its author edits the flag away."""
+        message = self.messages[message_id]
+        message["flags"] |= SUPPRESS_EMBEDS
+        message["embeds"] = []
+        await self._dispatch("MESSAGE_UPDATE", self._message_payload(message_id))
+
+    def shown(self, message_id: int) -> dict[str, Any]:
+        """The message as Discord serves it, what members see."""
+        return self._message_payload(message_id)
+
     async def delete_message(self, message_id: int) -> None:
         self.messages.pop(message_id, None)
         self.reactions = {key: users for key, users in self.reactions.items() if key[0] != message_id}
@@ -466,6 +479,8 @@ class FakeDiscord(CommandsMixin):
                     }
                 )
         public = {key: value for key, value in message.items() if not key.startswith("_")}
+        if public["flags"] & SUPPRESS_EMBEDS:
+            public["embeds"] = []
         return {**public, "reactions": reactions}
 
     async def _create_message(self, request: web.Request) -> web.Response:
@@ -523,9 +538,12 @@ class FakeDiscord(CommandsMixin):
         for key in ("content", "embeds"):
             if key in body:
                 message[key] = body[key]
+        if "flags" in body:  # its author may set or clear SUPPRESS_EMBEDS alone
+            message["flags"] = message["flags"] & ~SUPPRESS_EMBEDS | int(body["flags"]) & SUPPRESS_EMBEDS
         message["edited_timestamp"] = TIMESTAMP
         message["_edits"] = [*message.get("_edits", []), body]
         self.edited.set()
+        await self._dispatch("MESSAGE_UPDATE", self._message_payload(message_id))  # Discord tells its author too
         return json_response(self._message_payload(message_id))
 
     async def _react(self, request: web.Request) -> web.Response:

@@ -17,6 +17,7 @@ from digest.discord import messages, replay, store
 from digest.discord.members import READ_PERMISSIONS, Members, UncheckedReactionError
 from digest.discord.replay import LoggedDecision
 from digest.discord.retries import Retries
+from digest.discord.showing import MessageEditor, blank
 from digest.review.rules import Actor
 from digest.storage.db import Database
 from digest.vocab import Action
@@ -46,7 +47,7 @@ class CatchUp:
         channel: Callable[[], discord.PartialMessageable],
         decide: Decide,
         repost: Callable[[int], Awaitable[None]],
-        note: Callable[[int, str], Awaitable[None]],
+        editor: MessageEditor,
         react: Callable[[int, discord.Message, str], Awaitable[None]],
         retry_after: float,
         trouble: Callable[[str, str | None], None],
@@ -56,7 +57,7 @@ class CatchUp:
         self._channel = channel
         self._decide = decide
         self._repost = repost
-        self._note = note  # a line on the message (why nothing was decided)
+        self._editor = editor  # a line on the message (why nothing was decided), an embed a moderator removed
         self._react = react  # the bot's own reaction added to a message
         self._trouble = trouble  # what keeps the bot from its work, said once and shown on /healthz
         # Messages whose catching up failed (Discord or the database), tried again from the background loop.
@@ -145,13 +146,9 @@ class CatchUp:
 
     async def replay(self, candidate_id: int, message_id: int) -> None:
         """A reaction taken back undoes its decision; a new one decides."""
-        try:
-            message = await self._channel().fetch_message(message_id)
-        except discord.NotFound:
-            await self._repost(candidate_id)
-            return
+        message = await self._message(candidate_id, message_id)
         candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
-        if candidate is None:
+        if message is None or candidate is None:
             return
         history = await asyncio.to_thread(store.reaction_history, self.database, candidate_id)
         seen = replay.seen_reactions(history)
@@ -202,7 +199,19 @@ class CatchUp:
             if any((embed.description or "").startswith(note) for embed in message.embeds):
                 return
             log.warning("discord: conflicting reactions on candidate %s while away; left pending", candidate_id)
-            await self._note(candidate_id, note)
+            await self._editor.show(candidate_id, note)
+
+    async def _message(self, candidate_id: int, message_id: int) -> discord.Message | None:
+        """The candidate's message; None when it is gone (it is posted again). One whose embed a moderator removed
+        while the bot was away (or whose edit back Discord failed) is put back."""
+        try:
+            message = await self._channel().fetch_message(message_id)
+        except discord.NotFound:
+            await self._repost(candidate_id)
+            return None
+        if blank(message):
+            await self._editor.restore(candidate_id, message)
+        return message
 
     async def _still_counts(self, standing: LoggedDecision, candidate_id: int) -> bool:
         """Whether the maintainer whose reaction made the standing decision is a maintainer still: only then does its

@@ -36,6 +36,8 @@ class Events(Protocol):
 
     async def on_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None: ...
 
+    async def on_message_edited(self, message: discord.Message) -> None: ...
+
     async def on_messages_deleted(self, message_ids: list[int]) -> None: ...
 
     async def on_reactions_cleared(self, channel_id: int, message_id: int, emoji: str | None) -> None: ...
@@ -105,6 +107,9 @@ class _Client(discord.Client):
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         if self.user is not None and after.id == self.user.id:  # ... or a role given to the bot or taken from it
             self.link.events.check_config()
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        await self.link.events.on_message_edited(payload.message)  # a moderator may have removed its embed
 
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         await self.link.events.on_messages_deleted([payload.message_id])
