@@ -338,6 +338,14 @@ class FakeDiscord(CommandsMixin):
         payload = {**member_payload(self.bot), "user": user_payload(self.bot, bot=True), "guild_id": str(GUILD_ID)}
         await self._dispatch("GUILD_MEMBER_UPDATE", payload)
 
+    async def remove_bot(self) -> None:
+        """A server admin removes the bot from the server (Discord tells it so); it hears nothing from there since."""
+        await self._dispatch("GUILD_DELETE", {"id": str(GUILD_ID)})
+
+    async def invite_bot(self) -> None:
+        """... and invites it back: Discord sends it the server anew, as on connecting."""
+        await self._dispatch("GUILD_CREATE", self._guild_payload())
+
     def leave(self, member: FakeMember, *, roles: tuple[int, ...] | None = None) -> None:
         """`member` leaves the server, or (with `roles`) stays holding only those; their reactions stay on messages."""
         self.departed.append(member)
@@ -655,8 +663,11 @@ class FakeDiscord(CommandsMixin):
             "relationships": [],
         }
         await self._send(socket, "READY", ready)
+        await self._send(socket, "GUILD_CREATE", self._guild_payload())
+
+    def _guild_payload(self) -> dict[str, Any]:
         roles = [role for role in self._roles() if int(role["id"]) not in self.deleted]
-        guild = {
+        return {
             "id": str(GUILD_ID),
             "name": "Interpretability",
             "owner_id": str(MAINTAINER.id),
@@ -677,7 +688,6 @@ class FakeDiscord(CommandsMixin):
             "presences": [],
             "premium_tier": 0,
         }
-        await self._send(socket, "GUILD_CREATE", guild)
 
     # -- a picture for the README ----------------------------------------------------------------------------------
     def render_last_message_html(self) -> str:

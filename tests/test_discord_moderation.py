@@ -9,7 +9,7 @@ from digest.config import Settings
 from digest.storage.db import Database
 from tests.fake_discord import MAINTAINER, FakeDiscord
 from tests.test_discord_bot import eventually, posted_candidate, row, running
-from tests.test_discord_recovery import rounds
+from tests.test_discord_recovery import discord_health, rounds
 
 
 def footer_shown(fake: FakeDiscord, mid: int) -> str:
@@ -50,3 +50,20 @@ async def test_an_embed_removed_while_the_bot_was_away_is_put_back_when_it_start
         assert "Approved by ann" in fake.shown(approved_mid)["embeds"][0]["description"]
     assert len(fake.messages) == 2 and len(fake.posted()) == 2
     assert row(db, approved).status == "approved"
+
+
+@pytest.mark.asyncio
+async def test_the_bot_removed_from_the_server_and_invited_back_is_well_again_and_catches_up_at_once(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """An admin who removed the bot by mistake and invited it back: /healthz kept saying the server is not one the bot
+    is in, and a maintainer's reaction made meanwhile (the bot hears of none while out) waited for the next restart."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        await fake.remove_bot()
+        await eventually(lambda: not discord_health().ok, "/healthz says the bot is out of the server")
+        await fake.react(mid, MAINTAINER, "❌", online=False)
+        await fake.invite_bot()
+        await eventually(lambda: discord_health().ok, "/healthz well again")
+        await eventually(lambda: "Rejected by ann" in fake.shown(mid)["embeds"][0]["description"], "caught up")
+    assert row(db, candidate_id).status == "rejected"

@@ -236,6 +236,16 @@ class ReviewBot:
             self._replay_again = True
             self.editor.allow_all()
 
+    def server_back(self, guild_id: int) -> None:
+        """The bot invited back into the review channel's server (or the server back after an outage), once it has
+        caught up: what it said was wrong may hold no more, and the reactions made while it heard nothing from there
+        are caught up on by the background loop, not at the next restart."""
+        channel = self.client.get_channel(self.config.channel_id or 0) if self.client is not None else None
+        if self.ready and isinstance(channel, discord.abc.GuildChannel) and channel.guild.id == guild_id:
+            self.check_config()
+            self._replay_again = True
+            self.editor.allow_all()
+
     async def _replay_all(self) -> None:
         """Catching up on every recent message; when that cannot even start (the database failing), the background
         loop tries again."""

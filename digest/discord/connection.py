@@ -44,6 +44,8 @@ class Events(Protocol):
 
     def check_config(self) -> None: ...
 
+    def server_back(self, guild_id: int) -> None: ...
+
 
 @dataclass(frozen=True)
 class Backoff:
@@ -97,6 +99,13 @@ class _Client(discord.Client):
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         self.link.events.check_config()
+
+    # ... and invited back into it, or the server back from an outage: said and caught up on now too.
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        self.link.events.server_back(guild.id)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        self.link.events.server_back(guild.id)
 
     async def on_guild_channel_update(self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel) -> None:
         self.link.events.check_config()  # a permission the bot needs given or taken away there
