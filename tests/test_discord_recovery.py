@@ -565,3 +565,19 @@ async def test_a_live_reaction_whose_author_cannot_be_looked_up_is_applied_once_
     assert row(db, candidate_id).status == "rejected"
     with db.reading() as session:
         assert session.scalars(select(Decision.action)).all() == ["reject"]  # applied once
+
+
+@pytest.mark.asyncio
+async def test_a_live_reaction_whose_author_discord_briefly_calls_unknown_is_applied_when_it_knows_them(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A member lookup answering 404 for one who had just reacted (Discord lagging behind its own event) recorded the
+    maintainer's reaction as a stranger's for good: it decided nothing, then or after any restart."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        fake.member_lookup_status = 404
+        await fake.react(mid, MAINTAINER, "❌", with_member=False)
+        await eventually(lambda: len(fake.requests("GET", f"/members/{MAINTAINER.id}")) >= 1, "looked up")
+        fake.member_lookup_status = None
+        await eventually(lambda: "Rejected by ann" in last_embed(fake, mid)["description"], "applied when known")
+    assert row(db, candidate_id).status == "rejected"

@@ -108,11 +108,12 @@ class CatchUp:
             try:
                 actor = await self.members.maintainer(
                     payload.guild_id, payload.user_id, str(payload.user_id), candidate_id, payload.member,
-                    unchecked_raises=True,
+                    unchecked_raises=True, just_made=True,
                 )  # fmt: skip
             except UncheckedReactionError as exc:
                 # Catching up on its message reads it again (and decides by it) once Discord can say, with back-off
                 # while it runs: not at the next start only. The reaction is not noted as seen, so it decides once.
+                # (An author still unknown then has left the server: their reaction is noted as no maintainer's.)
                 delay = self.retries.failed((candidate_id, payload.message_id))
                 log.warning("discord: %s (trying again in %g s)", exc, delay)
                 return
