@@ -28,6 +28,7 @@ READ_MESSAGE_HISTORY = 1 << 16
 VIEW_CHANNEL = 1 << 10
 EVERYONE_PERMISSIONS = (1 << 6) | VIEW_CHANNEL | (1 << 11) | (1 << 14) | READ_MESSAGE_HISTORY  # reactions, view, send,
 # embed links, history
+SUPPRESS_EMBEDS = 1 << 2  # a message's flag: its embeds are not shown (nor served)
 CHANNEL_ID = 700000000000000002
 BOT_ID = 700000000000000003
 APPLICATION_ID = 700000000000000004
@@ -258,12 +259,22 @@ class FakeDiscord(CommandsMixin):
 
     # -- what members do -------------------------------------------------------------------------------------------
     async def react(
-        self, message_id: int, member: FakeMember, emoji: str, *, online: bool = True, burst: bool = False
+        self,
+        message_id: int,
+        member: FakeMember,
+        emoji: str,
+        *,
+        online: bool = True,
+        burst: bool = False,
+        with_member: bool = True,
     ) -> None:
-        """A reaction; `burst`: a super reaction, which Discord lists apart from the normal ones."""
+        """A reaction; `burst`: a super reaction, which Discord lists apart from the normal ones; without `with_member`
+        its event does not carry the member (Discord's field is optional), so the bot has to look them up."""
         (self.super_reactions if burst else self.reactions).setdefault((message_id, emoji), []).append(member.id)
         if online:
             event = self._reaction_event(message_id, member, emoji, True, burst)
+            if not with_member:
+                del event["member"]
             await self._dispatch("MESSAGE_REACTION_ADD", event)
 
     async def unreact(self, message_id: int, member: FakeMember, emoji: str, *, online: bool = True) -> None:
@@ -327,12 +338,32 @@ class FakeDiscord(CommandsMixin):
         payload = {**member_payload(self.bot), "user": user_payload(self.bot, bot=True), "guild_id": str(GUILD_ID)}
         await self._dispatch("GUILD_MEMBER_UPDATE", payload)
 
+    async def remove_bot(self) -> None:
+        """A server admin removes the bot from the server (Discord tells it so); it hears nothing from there since."""
+        await self._dispatch("GUILD_DELETE", {"id": str(GUILD_ID)})
+
+    async def invite_bot(self) -> None:
+        """... and invites it back: Discord sends it the server anew, as on connecting."""
+        await self._dispatch("GUILD_CREATE", self._guild_payload())
+
     def leave(self, member: FakeMember, *, roles: tuple[int, ...] | None = None) -> None:
         """`member` leaves the server, or (with `roles`) stays holding only those; their reactions stay on messages."""
         self.departed.append(member)
         self.members = [m for m in self.members if m.id != member.id]
         if roles is not None:
             self.members.append(FakeMember(member.id, member.name, roles))
+
+    async def remove_embeds(self, message_id: int) -> None:
+        """A moderator removes a message's embed (Discord's "suppress embeds", what its ✕ on an embed does): the
+        message is served without it, and shows one again only once its author edits the flag away."""
+        message = self.messages[message_id]
+        message["flags"] |= SUPPRESS_EMBEDS
+        message["embeds"] = []
+        await self._dispatch("MESSAGE_UPDATE", self._message_payload(message_id))
+
+    def shown(self, message_id: int) -> dict[str, Any]:
+        """The message as Discord serves it, what members see."""
+        return self._message_payload(message_id)
 
     async def delete_message(self, message_id: int) -> None:
         self.messages.pop(message_id, None)
@@ -456,6 +487,8 @@ class FakeDiscord(CommandsMixin):
                     }
                 )
         public = {key: value for key, value in message.items() if not key.startswith("_")}
+        if public["flags"] & SUPPRESS_EMBEDS:
+            public["embeds"] = []
         return {**public, "reactions": reactions}
 
     async def _create_message(self, request: web.Request) -> web.Response:
@@ -513,9 +546,12 @@ class FakeDiscord(CommandsMixin):
         for key in ("content", "embeds"):
             if key in body:
                 message[key] = body[key]
+        if "flags" in body:  # its author may set or clear SUPPRESS_EMBEDS alone
+            message["flags"] = message["flags"] & ~SUPPRESS_EMBEDS | int(body["flags"]) & SUPPRESS_EMBEDS
         message["edited_timestamp"] = TIMESTAMP
         message["_edits"] = [*message.get("_edits", []), body]
         self.edited.set()
+        await self._dispatch("MESSAGE_UPDATE", self._message_payload(message_id))  # Discord tells its author too
         return json_response(self._message_payload(message_id))
 
     async def _react(self, request: web.Request) -> web.Response:
@@ -627,8 +663,11 @@ class FakeDiscord(CommandsMixin):
             "relationships": [],
         }
         await self._send(socket, "READY", ready)
+        await self._send(socket, "GUILD_CREATE", self._guild_payload())
+
+    def _guild_payload(self) -> dict[str, Any]:
         roles = [role for role in self._roles() if int(role["id"]) not in self.deleted]
-        guild = {
+        return {
             "id": str(GUILD_ID),
             "name": "Interpretability",
             "owner_id": str(MAINTAINER.id),
@@ -649,7 +688,6 @@ class FakeDiscord(CommandsMixin):
             "presences": [],
             "premium_tier": 0,
         }
-        await self._send(socket, "GUILD_CREATE", guild)
 
     # -- a picture for the README ----------------------------------------------------------------------------------
     def render_last_message_html(self) -> str:

@@ -545,3 +545,39 @@ async def test_reactions_a_moderator_clears_count_as_taken_back_at_once_not_at_t
         pass
     assert decision_count(db) == decisions == 3  # approve, reject, and the undo
     assert row(db, candidate_id).status == "pending" and row(db, other).status == "rejected"
+
+
+@pytest.mark.asyncio
+async def test_a_live_reaction_whose_author_cannot_be_looked_up_is_applied_once_discord_can_say_not_at_the_next_start(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A reaction whose event carried no member, made while Discord failed member lookups (a 503): the bot logged that
+    it was not applied and left the paper pending until the next restart."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        fake.member_lookup_status = 503  # Discord cannot say who holds which role, for now
+        await fake.react(mid, MAINTAINER, "❌", with_member=False)
+        await rounds(bot, 3)
+        assert row(db, candidate_id).status == "pending"  # nothing decided on a guess
+        fake.member_lookup_status = None
+        await eventually(lambda: "Rejected by ann" in last_embed(fake, mid)["description"], "applied when Discord can")
+        await rounds(bot, 3)
+    assert row(db, candidate_id).status == "rejected"
+    with db.reading() as session:
+        assert session.scalars(select(Decision.action)).all() == ["reject"]  # applied once
+
+
+@pytest.mark.asyncio
+async def test_a_live_reaction_whose_author_discord_briefly_calls_unknown_is_applied_when_it_knows_them(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A member lookup answering 404 for one who had just reacted (Discord lagging behind its own event) recorded the
+    maintainer's reaction as a stranger's for good: it decided nothing, then or after any restart."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        fake.member_lookup_status = 404
+        await fake.react(mid, MAINTAINER, "❌", with_member=False)
+        await eventually(lambda: len(fake.requests("GET", f"/members/{MAINTAINER.id}")) >= 1, "looked up")
+        fake.member_lookup_status = None
+        await eventually(lambda: "Rejected by ann" in last_embed(fake, mid)["description"], "applied when known")
+    assert row(db, candidate_id).status == "rejected"

@@ -9,7 +9,6 @@ import contextlib
 import logging
 from collections.abc import Iterator
 from datetime import timedelta
-from http import HTTPStatus
 
 import discord
 
@@ -19,12 +18,11 @@ from digest.config import Settings
 from digest.discord import messages, store
 from digest.discord.catchup import ROUND_ERRORS, CatchUp
 from digest.discord.commands import SlashCommands
-from digest.discord.connection import NO_MENTIONS, Backoff, DiscordLink
+from digest.discord.connection import Backoff, DiscordLink
 from digest.discord.members import Members
 from digest.discord.messages import PostReport
-from digest.discord.notes import OwedNotes
 from digest.discord.posting import Poster
-from digest.discord.retries import Retries
+from digest.discord.showing import MessageEditor
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, Outcome, ReviewError
 from digest.storage.db import Database
@@ -56,23 +54,21 @@ class ReviewBot:
         self.link = DiscordLink(settings, self, guild_ready_timeout=guild_ready_timeout, backoff=backoff or Backoff())
         self.members = Members(self.config, lambda: self.link.client)
         self.commands = SlashCommands(settings, database, reviewer, self.members)
+        self.editor = MessageEditor(self.config, database, self._channel, self._mark_repost, sync_interval)
         self.poster = Poster(
             settings, database, lambda: self.ready, self._channel, self._own_id, sync_interval, self.link.trouble
         )
         self.catching_up = CatchUp(database, self.members, self._channel, self._decide, self._mark_repost,
-                                   self._show, self.poster.add_reactions, sync_interval, self.link.trouble)  # fmt: skip
+                                   self.editor, self.poster.add_reactions, sync_interval,
+                                   self.link.trouble)  # fmt: skip
         self.caught_up = asyncio.Event()
         self._replay_again = False  # catching up failed as a whole, or a permission came back: the loop does it
         self.sync_rounds = 0  # background rounds finished, so a test can wait for one without sleeping
         self._runner: asyncio.Task[None] | None = None
         self._syncer: asyncio.Task[None] | None = None
-        # Each event runs in its own task: one lock keeps reactions in arrival order (the latest decision stands), one
-        # message edits in decision order.
+        # Each event runs in its own task: one lock keeps reactions in arrival order (the latest decision stands); the
+        # editor keeps message edits in decision order.
         self._reaction_lock = asyncio.Lock()
-        self._edit_lock = asyncio.Lock()
-        self._edit_retries: Retries[int] = Retries(sync_interval)
-        self._owed_notes = OwedNotes()
-        self._uneditable: set[int] = set()  # messages Discord forbids the bot to edit (403, 400), until it restarts
         if self.config.enabled:
             reviewer.add_listener(self.on_decision)
 
@@ -155,6 +151,10 @@ class ReviewBot:
                 if candidate_id is not None:
                     await self.catching_up.replay_or_retry(candidate_id, message_id)
 
+    async def on_message_edited(self, message: discord.Message) -> None:
+        with self._caught_up_later(f"editing message {message.id}"):
+            await self.editor.on_edited(message)
+
     async def on_messages_deleted(self, message_ids: list[int]) -> None:
         for message_id in message_ids:
             with self._caught_up_later(f"deleting message {message_id}"):
@@ -175,7 +175,7 @@ class ReviewBot:
     async def on_decision(self, outcome: Outcome) -> None:
         """Reviewer listener: any decision (Discord, web, feed, CLI in this process) edits the message."""
         if self.ready:
-            await self._show(outcome.candidate_id)
+            await self.editor.show(outcome.candidate_id)
 
     async def _decide(self, candidate_id: int, action: str, actor: Actor, section: str | None = None,
                       *, shown: str | None = None) -> None:  # fmt: skip
@@ -184,66 +184,17 @@ class ReviewBot:
             # several channels): the first stands, and the message says so.
             outcome = await self.reviewer.decide_async(candidate_id, action, actor, section, first_stands=True)
             if outcome.overruled_by is not None:
-                await self._show(candidate_id, messages.overruled_note(action, outcome.overruled_by), shown)
+                await self.editor.show(candidate_id, messages.overruled_note(action, outcome.overruled_by), shown)
         except ReviewError as exc:
             log.warning("discord: %s by %s on candidate %s refused: %s", action, actor.name, candidate_id, exc)
-            await self._show(candidate_id, messages.refusal_note(action, str(exc), self.config.section_emojis), shown)
+            await self.editor.show(
+                candidate_id, messages.refusal_note(action, str(exc), self.config.section_emojis), shown
+            )
 
     async def _mark_repost(self, candidate_id: int) -> None:
         """Its message is gone: the candidate is news again for the next posting round."""
         await asyncio.to_thread(store.mark_repost, self.database, candidate_id)
         self.poster.forget(candidate_id)
-
-    # -- keeping messages true -------------------------------------------------------------------------------------
-    async def _show(self, candidate_id: int, note: str | None = None, shown: str | None = None) -> None:
-        """Edits the message to show its status and `note` (why a reaction did nothing), unless `shown` says so now."""
-        async with self._edit_lock:
-            self._owed_notes.forget(candidate_id)
-            candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
-            if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
-                return
-            listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
-            text = messages.candidate_embed(
-                candidate, self.config.section_emojis, suggested_listed=listed is not None, note=note
-            )
-            embed = discord.Embed.from_dict(text)
-            if shown is not None and shown.strip() == (embed.description or "").strip():
-                return
-            channel = self._channel(int(candidate.discord_channel_id or 0) or None)
-            try:
-                await channel.get_partial_message(int(candidate.discord_message_id)).edit(
-                    embed=embed, allowed_mentions=NO_MENTIONS
-                )
-            except discord.NotFound:
-                await self._mark_repost(candidate_id)
-                return
-            except discord.HTTPException as exc:
-                # Forbidden, or this text refused (400: AutoMod): it will not be allowed next round either.
-                if isinstance(exc, discord.Forbidden) or exc.status == HTTPStatus.BAD_REQUEST:
-                    if candidate_id not in self._uneditable:
-                        log.warning("discord: may not edit the message of candidate %s (%s); it stays as it is",
-                                    candidate_id, exc)  # fmt: skip
-                    self._uneditable.add(candidate_id)
-                    return
-                delay = self._edit_retries.failed(candidate_id)
-                self._owed_notes.failed(candidate_id, note)
-                log.warning("discord: could not edit the message of candidate %s (trying again in %g s): %s",
-                            candidate_id, delay, exc)  # fmt: skip
-                return
-            self._edit_retries.succeeded(candidate_id)
-            self._uneditable.discard(candidate_id)
-            await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=candidate.status,
-                                    discord_shown_decided_at=candidate.decided_at,
-                                    discord_shown_version=candidate.version)  # fmt: skip
-
-    async def sync_shown(self) -> None:
-        """Edits messages decided in another process (the CLI) since, and notes owed; those Discord failed to edit wait
-        their back-off, those it forbids the next start."""
-        for candidate_id, note in self._owed_notes.due(self._edit_retries):
-            await self._show(candidate_id, note=note)
-        for candidate_id in await asyncio.to_thread(store.out_of_sync, self.database):
-            if candidate_id not in self._uneditable and not self._edit_retries.waiting(candidate_id):
-                await self._show(candidate_id)
 
     async def _sync_forever(self) -> None:
         """Every few seconds: edit messages decided in other processes and post what other processes found."""
@@ -256,7 +207,7 @@ class ReviewBot:
                     async with self._reaction_lock:
                         await self.catching_up.retry_due()
                     await self.poster.settle_decided()
-                    await self.sync_shown()
+                    await self.editor.sync()
                     await self.poster.post_found()
                     await self._catch_up_found()
                     await self.poster.retry_reactions()
@@ -282,7 +233,18 @@ class ReviewBot:
         """Says (once, and on /healthz) what in the config the servers the bot sees contradict, or that all is well."""
         self.link.trouble("config", "; ".join(self.members.config_problems()) or None)
         if self.members.sees_again():  # caught up on as after a restart, the messages it may edit again shown anew
-            self._replay_again, self._uneditable = True, set()
+            self._replay_again = True
+            self.editor.allow_all()
+
+    def server_back(self, guild_id: int) -> None:
+        """The bot invited back into the review channel's server (or the server back after an outage), once it has
+        caught up: what it said was wrong may hold no more, and the reactions made while it heard nothing from there
+        are caught up on by the background loop, not at the next restart."""
+        channel = self.client.get_channel(self.config.channel_id or 0) if self.client is not None else None
+        if self.ready and isinstance(channel, discord.abc.GuildChannel) and channel.guild.id == guild_id:
+            self.check_config()
+            self._replay_again = True
+            self.editor.allow_all()
 
     async def _replay_all(self) -> None:
         """Catching up on every recent message; when that cannot even start (the database failing), the background
@@ -293,7 +255,7 @@ class ReviewBot:
             async with self._reaction_lock:
                 await self.catching_up.run(posted)
             self._replay_again = False
-            await self.sync_shown()
+            await self.editor.sync()
         except ROUND_ERRORS as exc:
             self._replay_again = True
             log.warning("discord: catching up after connecting failed (trying again in %g s): %s",

@@ -17,6 +17,7 @@ from digest.discord import messages, replay, store
 from digest.discord.members import READ_PERMISSIONS, Members, UncheckedReactionError
 from digest.discord.replay import LoggedDecision
 from digest.discord.retries import Retries
+from digest.discord.showing import MessageEditor, blank
 from digest.review.rules import Actor
 from digest.storage.db import Database
 from digest.vocab import Action
@@ -46,7 +47,7 @@ class CatchUp:
         channel: Callable[[], discord.PartialMessageable],
         decide: Decide,
         repost: Callable[[int], Awaitable[None]],
-        note: Callable[[int, str], Awaitable[None]],
+        editor: MessageEditor,
         react: Callable[[int, discord.Message, str], Awaitable[None]],
         retry_after: float,
         trouble: Callable[[str, str | None], None],
@@ -56,7 +57,7 @@ class CatchUp:
         self._channel = channel
         self._decide = decide
         self._repost = repost
-        self._note = note  # a line on the message (why nothing was decided)
+        self._editor = editor  # a line on the message (why nothing was decided), an embed a moderator removed
         self._react = react  # the bot's own reaction added to a message
         self._trouble = trouble  # what keeps the bot from its work, said once and shown on /healthz
         # Messages whose catching up failed (Discord or the database), tried again from the background loop.
@@ -107,10 +108,14 @@ class CatchUp:
             try:
                 actor = await self.members.maintainer(
                     payload.guild_id, payload.user_id, str(payload.user_id), candidate_id, payload.member,
-                    unchecked_raises=True,
+                    unchecked_raises=True, just_made=True,
                 )  # fmt: skip
-            except UncheckedReactionError as exc:  # catching up applies it once Discord can say
-                log.warning("discord: %s", exc)
+            except UncheckedReactionError as exc:
+                # Catching up on its message reads it again (and decides by it) once Discord can say, with back-off
+                # while it runs: not at the next start only. The reaction is not noted as seen, so it decides once.
+                # (An author still unknown then has left the server: their reaction is noted as no maintainer's.)
+                delay = self.retries.failed((candidate_id, payload.message_id))
+                log.warning("discord: %s (trying again in %g s)", exc, delay)
                 return
             # Whether its author is a maintainer now, when it is made, is what it counts as for good.
             seen = {reaction: messages.SeenReaction(choice, actor is not None)}
@@ -142,13 +147,9 @@ class CatchUp:
 
     async def replay(self, candidate_id: int, message_id: int) -> None:
         """A reaction taken back undoes its decision; a new one decides."""
-        try:
-            message = await self._channel().fetch_message(message_id)
-        except discord.NotFound:
-            await self._repost(candidate_id)
-            return
+        message = await self._message(candidate_id, message_id)
         candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
-        if candidate is None:
+        if message is None or candidate is None:
             return
         history = await asyncio.to_thread(store.reaction_history, self.database, candidate_id)
         seen = replay.seen_reactions(history)
@@ -199,7 +200,19 @@ class CatchUp:
             if any((embed.description or "").startswith(note) for embed in message.embeds):
                 return
             log.warning("discord: conflicting reactions on candidate %s while away; left pending", candidate_id)
-            await self._note(candidate_id, note)
+            await self._editor.show(candidate_id, note)
+
+    async def _message(self, candidate_id: int, message_id: int) -> discord.Message | None:
+        """The candidate's message; None when it is gone (it is posted again). One whose embed a moderator removed
+        while the bot was away (or whose edit back Discord failed) is put back."""
+        try:
+            message = await self._channel().fetch_message(message_id)
+        except discord.NotFound:
+            await self._repost(candidate_id)
+            return None
+        if blank(message):
+            await self._editor.restore(candidate_id, message)
+        return message
 
     async def _still_counts(self, standing: LoggedDecision, candidate_id: int) -> bool:
         """Whether the maintainer whose reaction made the standing decision is a maintainer still: only then does its

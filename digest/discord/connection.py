@@ -36,11 +36,15 @@ class Events(Protocol):
 
     async def on_reaction(self, payload: discord.RawReactionActionEvent, *, added: bool) -> None: ...
 
+    async def on_message_edited(self, message: discord.Message) -> None: ...
+
     async def on_messages_deleted(self, message_ids: list[int]) -> None: ...
 
     async def on_reactions_cleared(self, channel_id: int, message_id: int, emoji: str | None) -> None: ...
 
     def check_config(self) -> None: ...
+
+    def server_back(self, guild_id: int) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,13 @@ class _Client(discord.Client):
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         self.link.events.check_config()
 
+    # ... and invited back into it, or the server back from an outage: said and caught up on now too.
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        self.link.events.server_back(guild.id)
+
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        self.link.events.server_back(guild.id)
+
     async def on_guild_channel_update(self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel) -> None:
         self.link.events.check_config()  # a permission the bot needs given or taken away there
 
@@ -105,6 +116,9 @@ class _Client(discord.Client):
     async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
         if self.user is not None and after.id == self.user.id:  # ... or a role given to the bot or taken from it
             self.link.events.check_config()
+
+    async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
+        await self.link.events.on_message_edited(payload.message)  # a moderator may have removed its embed
 
     async def on_raw_message_delete(self, payload: discord.RawMessageDeleteEvent) -> None:
         await self.link.events.on_messages_deleted([payload.message_id])

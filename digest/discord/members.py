@@ -141,10 +141,12 @@ class Members:
         *,
         unchecked_raises: bool = False,
         seen: bool = False,
+        just_made: bool = False,
     ) -> Actor | None:
         """The actor when the user may decide; None (with a log line saying why) when not or when it cannot be told,
         or with `unchecked_raises` UncheckedReactionError when it cannot be told. `member` is what the event carried, if
-        anything; otherwise the member is looked up."""
+        anything; otherwise the member is looked up. `just_made`: a reaction as it comes, whose author is a member of
+        the server (one must be, to react), so Discord calling them unknown cannot be told from its lagging behind."""
         problem = ""
         # A reaction the bot has `seen` before (a former maintainer's, under what they decided) was said then.
         level = logging.DEBUG if seen else logging.INFO
@@ -157,7 +159,7 @@ class Members:
             return None
         if user_id in self.config.maintainer_user_ids:  # a listed maintainer needs no member lookup
             return Actor(name, str(user_id), "discord")
-        if problem == NOT_A_MEMBER:
+        if problem == NOT_A_MEMBER and not just_made:
             log.log(level, "discord: ignored a reaction on candidate %s by %s: %s", candidate_id, user_id, problem)
             return None
         unchecked = f"cannot tell whether {name} ({user_id}), who reacted on candidate {candidate_id}, is a maintainer"

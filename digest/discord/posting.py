@@ -114,7 +114,7 @@ class Poster:
 
     async def settle_decided(self) -> None:
         """Candidates decided elsewhere while Discord failed their post, the next try being for pending ones only: a
-        message Discord kept behind its 5xx is recorded, so it is edited to show the decision (the bot's sync_shown)
+        message Discord kept behind its 5xx is recorded, so it is edited to show the decision (MessageEditor.sync)
         and its reactions are caught up on; else they are not posted at all."""
         if self._retries.waiting(POSTING):
             return

@@ -1,0 +1,133 @@
+"""Keeping each candidate's message true: edits it to show the candidate's status (and why a reaction did nothing),
+again after Discord failed an edit, and puts back the embed a moderator removed from it (suppressed its embeds)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from http import HTTPStatus
+
+import discord
+
+from digest.config import DiscordSettings
+from digest.discord import messages, store
+from digest.discord.connection import NO_MENTIONS
+from digest.discord.notes import OwedNotes
+from digest.discord.retries import Retries
+from digest.storage.db import Database
+
+log = logging.getLogger("digest.discord")
+
+
+def blank(message: discord.Message) -> bool:
+    """Whether the message shows no embed: a moderator removed it (Discord's "suppress embeds"), which leaves a
+    candidate's message empty, as the bot's messages say everything in their embed."""
+    return not message.embeds or message.flags.suppress_embeds
+
+
+class MessageEditor:
+    def __init__(
+        self,
+        config: DiscordSettings,
+        database: Database,
+        channel: Callable[[int | None], discord.PartialMessageable],
+        repost: Callable[[int], Awaitable[None]],
+        retry_after: float,
+    ) -> None:
+        self.config = config
+        self.database = database
+        self._channel = channel
+        self._repost = repost  # its message is gone
+        # One edit at a time, in decision order.
+        self._lock = asyncio.Lock()
+        self._retries: Retries[int] = Retries(retry_after)
+        self._owed_notes = OwedNotes()
+        self._uneditable: set[int] = set()  # messages Discord forbids the bot to edit (403, 400), until it restarts
+
+    def allow_all(self) -> None:
+        """A permission given back: every message may be edited again."""
+        self._uneditable = set()
+
+    async def show(
+        self,
+        candidate_id: int,
+        note: str | None = None,
+        shown: str | None = None,
+        message: discord.Message | None = None,
+    ) -> None:
+        """Edits the message to show its status and `note` (why a reaction did nothing), unless `shown` says so now;
+        `message`: the message as Discord has it, when known (its embeds shown again in the same edit)."""
+        async with self._lock:
+            self._owed_notes.forget(candidate_id)
+            candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
+            if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
+                return
+            listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
+            text = messages.candidate_embed(
+                candidate, self.config.section_emojis, suggested_listed=listed is not None, note=note
+            )
+            embed = discord.Embed.from_dict(text)
+            if shown is not None and shown.strip() == (embed.description or "").strip():
+                return
+            channel = self._channel(int(candidate.discord_channel_id or 0) or None)
+            try:
+                if message is None:
+                    partial = channel.get_partial_message(int(candidate.discord_message_id))
+                    message = await partial.edit(embed=embed, allowed_mentions=NO_MENTIONS)
+                    if blank(message):  # its embeds suppressed: only an edit of its flags shows them again
+                        message = await message.edit(embed=embed, suppress=False, allowed_mentions=NO_MENTIONS)
+                else:
+                    message = await message.edit(embed=embed, suppress=False, allowed_mentions=NO_MENTIONS)
+            except discord.NotFound:
+                await self._repost(candidate_id)
+                return
+            except discord.HTTPException as exc:
+                # Forbidden, or this text refused (400: AutoMod): it will not be allowed next round either.
+                if isinstance(exc, discord.Forbidden) or exc.status == HTTPStatus.BAD_REQUEST:
+                    self._forbidden(candidate_id, str(exc))
+                    return
+                delay = self._retries.failed(candidate_id)
+                self._owed_notes.failed(candidate_id, note)
+                log.warning("discord: could not edit the message of candidate %s (trying again in %g s): %s",
+                            candidate_id, delay, exc)  # fmt: skip
+                return
+            if blank(message):  # Discord kept it blank all the same: not tried again every round
+                self._forbidden(candidate_id, "its embed stays removed")
+                return
+            self._retries.succeeded(candidate_id)
+            self._uneditable.discard(candidate_id)
+            await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=candidate.status,
+                                    discord_shown_decided_at=candidate.decided_at,
+                                    discord_shown_version=candidate.version)  # fmt: skip
+
+    def _forbidden(self, candidate_id: int, why: str) -> None:
+        if candidate_id not in self._uneditable:
+            log.warning("discord: may not edit the message of candidate %s (%s); it stays as it is", candidate_id, why)
+        self._uneditable.add(candidate_id)
+
+    async def restore(self, candidate_id: int, message: discord.Message) -> None:
+        """A moderator removed the embed of the candidate's message: it is edited back (not posted again, which would
+        leave two messages whose reactions both decide); one Discord fails is tried again by `sync`."""
+        if candidate_id in self._uneditable:
+            return  # the bot's own edit left it blank: not edited again on each of its echoes
+        log.info("discord: the embed of candidate %s's message was removed; putting it back", candidate_id)
+        await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=None)
+        await self.show(candidate_id, message=message)
+
+    async def on_edited(self, message: discord.Message) -> None:
+        """A message of the review channel changed: a candidate's left blank is restored."""
+        if message.channel.id != self.config.channel_id or not blank(message):
+            return
+        candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, message.id)
+        if candidate_id is not None:
+            await self.restore(candidate_id, message)
+
+    async def sync(self) -> None:
+        """Edits messages decided in another process (the CLI) since, and notes owed; those Discord failed to edit wait
+        their back-off, those it forbids the next start."""
+        for candidate_id, note in self._owed_notes.due(self._retries):
+            await self.show(candidate_id, note=note)
+        for candidate_id in await asyncio.to_thread(store.out_of_sync, self.database):
+            if candidate_id not in self._uneditable and not self._retries.waiting(candidate_id):
+                await self.show(candidate_id)

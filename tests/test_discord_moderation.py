@@ -1,0 +1,69 @@
+"""What moderators do to the review channel and the bot answers: a candidate's embed removed from its message. The real
+discord.py client against the fake Discord on 127.0.0.1 and a real SQLite file."""
+
+from __future__ import annotations
+
+import pytest
+
+from digest.config import Settings
+from digest.storage.db import Database
+from tests.fake_discord import MAINTAINER, FakeDiscord
+from tests.test_discord_bot import eventually, posted_candidate, row, running
+from tests.test_discord_recovery import discord_health, rounds
+
+
+def footer_shown(fake: FakeDiscord, mid: int) -> str:
+    """The footer of the message's embed as members see it; "" when it shows none."""
+    embeds = fake.shown(mid)["embeds"]
+    return str(embeds[0]["footer"]["text"]) if embeds else ""
+
+
+@pytest.mark.asyncio
+async def test_an_embed_a_moderator_removes_is_put_back_at_once_and_the_candidate_not_posted_twice(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A moderator removing the embed left the candidate's message blank for good: nothing to read or react to."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        await fake.remove_embeds(mid)
+        await eventually(lambda: footer_shown(fake, mid).startswith(f"Candidate {candidate_id} ·"), "embed put back")
+        await rounds(bot, 3)
+        await fake.react(mid, MAINTAINER, "❌")
+        await eventually(lambda: "Rejected by ann" in fake.shown(mid)["embeds"][0]["description"], "still decides")
+    assert len(fake.messages) == 1 and len(fake.posted()) == 1
+    assert row(db, candidate_id).status == "rejected"
+
+
+@pytest.mark.asyncio
+async def test_an_embed_removed_while_the_bot_was_away_is_put_back_when_it_starts(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        approved, approved_mid = await posted_candidate(fake, db, bot, 1)
+        await fake.react(approved_mid, MAINTAINER, "✅")
+        await eventually(lambda: "Approved by ann" in fake.shown(approved_mid)["embeds"][0]["description"], "shown")
+    await fake.remove_embeds(mid)
+    await fake.remove_embeds(approved_mid)
+    async with running(bot_settings, db):  # start() returns once caught up
+        assert footer_shown(fake, mid).startswith(f"Candidate {candidate_id} ·")
+        assert "Approved by ann" in fake.shown(approved_mid)["embeds"][0]["description"]
+    assert len(fake.messages) == 2 and len(fake.posted()) == 2
+    assert row(db, approved).status == "approved"
+
+
+@pytest.mark.asyncio
+async def test_the_bot_removed_from_the_server_and_invited_back_is_well_again_and_catches_up_at_once(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """An admin who removed the bot by mistake and invited it back: /healthz kept saying the server is not one the bot
+    is in, and a maintainer's reaction made meanwhile (the bot hears of none while out) waited for the next restart."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        await fake.remove_bot()
+        await eventually(lambda: not discord_health().ok, "/healthz says the bot is out of the server")
+        await fake.react(mid, MAINTAINER, "❌", online=False)
+        await fake.invite_bot()
+        await eventually(lambda: discord_health().ok, "/healthz well again")
+        await eventually(lambda: "Rejected by ann" in fake.shown(mid)["embeds"][0]["description"], "caught up")
+    assert row(db, candidate_id).status == "rejected"
