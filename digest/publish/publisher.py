@@ -271,7 +271,7 @@ class Publisher:
         if on_theirs is not None and ours in (on_theirs, on_base):
             log.info("publish: the upstream edits and the pending decision(s) met; decisions made again on them")
             return on_theirs
-        if doubled:  # the list here holds edits of its own: the merge, as before, rather than a stop
+        if doubled and not stuck:  # the list here holds edits of its own: the merge, as before, rather than a stop
             return text
         raise PublishBlockedError(conflict_line(self.source, conflicts, stuck))
 

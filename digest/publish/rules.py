@@ -84,9 +84,14 @@ def paper_entries(text: str) -> Counter[tuple[str, str]]:
 
 def doubles_entries(merged: str, ours: str, theirs: str) -> bool:
     """Whether a line merge lists a paper in a section more often than either side did: both added it there, each in
-    its own words (a maintainer by hand upstream, an approval here), and the merge kept both entries."""
+    its own words (a maintainer by hand upstream, an approval here), and the merge kept both entries. Or more often
+    in the whole list than either side did: each side moved it into a section of its own (a move here, another by
+    hand upstream), and the merge kept it in both."""
     listed, mine, upstream = paper_entries(merged), paper_entries(ours), paper_entries(theirs)
-    return any(count > max(mine[key], upstream[key]) for key, count in listed.items())
+    if any(count > max(mine[key], upstream[key]) for key, count in listed.items()):
+        return True
+    papers, my_papers, upstream_papers = _per_paper(listed), _per_paper(mine), _per_paper(upstream)
+    return any(count > max(my_papers[key], upstream_papers[key]) for key, count in papers.items())
 
 
 def sections_left(before: str, after: str) -> dict[str, set[str]]:
