@@ -12,7 +12,7 @@ import pytest
 
 from digest import health
 from digest.config import Settings
-from digest.publish.publisher import FAILED, PUBLISHED, UNCHANGED, Publisher
+from digest.publish.publisher import BLOCKED, FAILED, PUBLISHED, UNCHANGED, Publisher
 from digest.publish.pull_publisher import PullRequestPublisher, publisher_for
 from digest.publish.store import read_status
 from digest.review.reviewer import Reviewer
@@ -356,3 +356,72 @@ def test_the_pull_request_names_the_section_as_renamed_on_the_target(
     body = created.body["body"]
     assert f"(https://arxiv.org/abs/{arxiv_id}) in *Sparse Autoencoders* (approved by ann" in body, body
     assert "*Sparse Autoencoder*" not in body, body
+
+
+def squash_main(remote: Remote, edit: tuple[str, str]) -> str:
+    """A maintainer squashes main into one new commit (sharing none with its history) with `edit` in it, and
+    force-pushes it; its old head, returned, is in no branch's history any more but the pull request's."""
+    git(remote.work, "pull", "--quiet", "--ff-only", "origin", "main")
+    old = remote.head()
+    git(remote.work, "checkout", "--quiet", "--orphan", "squashed")
+    readme = remote.work / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8").replace(*edit), encoding="utf-8")
+    git(remote.work, "commit", "--quiet", "-am", "Squash the history")
+    git(remote.work, "push", "--quiet", "--force", "origin", "HEAD:main")
+    git(remote.work, "checkout", "--quiet", "main")
+    return old
+
+
+def test_a_target_history_rewritten_from_scratch_stops_as_in_commit_mode_and_accepting_it_works(
+    remote: Remote, forge: FakeForge, settings: Settings, database: Database
+) -> None:
+    """While a pull request was open, a maintainer squashed main into one new commit and force-pushed it. The next
+    approval was merged into the open pull request's branch with main's new history: the pull request then carried
+    every commit of the old history, and merging it would have brought back what the squash took away. As in commit
+    mode, publishing now stops and names `digest publish --accept-upstream`; that takes main's new file as an edit
+    of the last synced one and proposes the papers in a new pull request from main's new history."""
+    reviewer, publisher = services(database, settings)
+    first = approve(database, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    old = squash_main(remote, (TYPO_OLD, TYPO_NEW))
+    second = approve(database, reviewer, 1)
+    blocked = publisher.publish()
+    assert blocked.outcome == BLOCKED, blocked.message
+    assert "`digest publish --accept-upstream`" in blocked.message, blocked.message
+    assert second not in file_on(remote, FIRST)
+    result = publisher.publish(accept_upstream=True)
+    assert result.outcome == PUBLISHED, result.message
+    (branch,) = [str(p["head"]["ref"]) for p in forge.pulls.values() if p["state"] == "open"]
+    assert forge.pulls[1]["state"] == "closed" and branch == SECOND, "the old history's pull request is closed"
+    proposed = file_on(remote, branch)
+    assert first in proposed and second in proposed and TYPO_NEW in proposed and TYPO_OLD not in proposed
+    history = git(remote.bare, "rev-list", branch).split()
+    assert old not in history and remote.head() in history  # merging it keeps main's new history
+    assert remote.commits() == ["Squash the history"]
+    assert publisher.publish().outcome == UNCHANGED
+
+
+def test_a_force_push_of_the_target_that_drops_a_merged_pull_request_puts_its_papers_back(
+    remote: Remote, forge: FakeForge, settings: Settings, database: Database
+) -> None:
+    """Maintainers merged the pull request (the service synced it), then force-pushed main back to before the merge
+    with an edit of their own. Measured from the merged file, its paper read as taken out by hand and was dropped
+    here without a word. As in commit mode, the merge base is now the file at the commit both histories share: the
+    paper comes back (in the next pull request) and the edit stays."""
+    reviewer, publisher = services(database, settings)
+    first = approve(database, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    maintainer_merges(remote, FIRST, "merge")
+    forge.merge(1)
+    assert publisher.publish(pull_only=True).outcome == UNCHANGED  # the service's sync every 15 minutes
+    git(remote.work, "reset", "--quiet", "--hard", "HEAD~1")  # main rewritten from before the merge
+    readme = remote.work / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8").replace(TYPO_OLD, TYPO_NEW), encoding="utf-8")
+    git(remote.work, "commit", "--quiet", "-am", "Rewrite")
+    git(remote.work, "push", "--quiet", "--force", "origin", "HEAD:main")
+    second = approve(database, reviewer, 1)
+    result = publisher.publish()
+    assert result.outcome == PUBLISHED, result.message
+    proposed = file_on(remote, SECOND)
+    assert first in proposed and second in proposed and TYPO_NEW in proposed
+    assert first in forge.pulls[2]["body"] and first in settings.list_markdown_path.read_text(encoding="utf-8")
