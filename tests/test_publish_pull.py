@@ -425,3 +425,28 @@ def test_a_force_push_of_the_target_that_drops_a_merged_pull_request_puts_its_pa
     proposed = file_on(remote, SECOND)
     assert first in proposed and second in proposed and TYPO_NEW in proposed
     assert first in forge.pulls[2]["body"] and first in settings.list_markdown_path.read_text(encoding="utf-8")
+
+
+def test_a_file_maintainers_add_or_change_on_the_target_is_not_undone_by_the_pull_request(
+    remote: Remote, forge: FakeForge, settings: Settings, database: Database
+) -> None:
+    """While the pull request was open, maintainers added two files to main and changed one. The next approval
+    merged main into the pull request's branch with the branch's own copy of every file but the list: the pull
+    request deleted the new file and undid the change, and merging it would have done so on main. Main's other files
+    now come in with the merge; the pull request changes the list alone."""
+    reviewer, publisher = services(database, settings)
+    approve(database, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    git(remote.work, "pull", "--quiet", "--ff-only", "origin", "main")
+    (remote.work / "CONTRIBUTING.md").write_text("Open a pull request.\n", encoding="utf-8")
+    (remote.work / "logo.txt").write_text("a logo\n", encoding="utf-8")
+    git(remote.work, "add", "CONTRIBUTING.md", "logo.txt")
+    git(remote.work, "commit", "--quiet", "-m", "Add a contributing guide and a logo")
+    git(remote.work, "push", "--quiet", "origin", "HEAD:main")
+    (remote.work / "logo.txt").write_text("a new logo\n", encoding="utf-8")
+    git(remote.work, "commit", "--quiet", "-am", "A new logo")
+    git(remote.work, "push", "--quiet", "origin", "HEAD:main")
+    approve(database, reviewer, 1)
+    assert publisher.publish().outcome == PUBLISHED
+    assert git(remote.bare, "diff", "--name-only", "main", FIRST).split() == ["README.md"]
+    assert git(remote.bare, "show", f"{FIRST}:logo.txt") == "a new logo\n"

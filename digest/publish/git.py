@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from digest.config import PublishSettings
-from digest.publish.rules import refused_push_line, renamed_in
+from digest.publish.rules import git_command, refused_push_line, renamed_in
 
 GIT_TIMEOUT_SECONDS = 120.0
 _MISSING_REF = re.compile(r"couldn't find remote ref|could not find remote ref", re.IGNORECASE)
@@ -100,7 +100,7 @@ class GitClone:
             )
         except subprocess.TimeoutExpired:
             raise GitError(
-                f"git {_command_name(args)} took longer than {GIT_TIMEOUT_SECONDS:.0f} s "
+                f"git {git_command(args)} took longer than {GIT_TIMEOUT_SECONDS:.0f} s "
                 f"(is {self.redact(self.url)} slow or unreachable?); trying later"
             ) from None
         except OSError as exc:
@@ -108,7 +108,7 @@ class GitClone:
         if done.returncode != 0 and self._cleared_stale_lock(done):
             return self._run(*args, stdin=stdin, check=check)
         if check and done.returncode != 0:
-            raise GitError(f"git {_command_name(args)} failed: {self._why(done)}")
+            raise GitError(f"git {git_command(args)} failed: {self._why(done)}")
         return done
 
     def _cleared_stale_lock(self, done: subprocess.CompletedProcess[bytes]) -> bool:
@@ -214,27 +214,37 @@ class GitClone:
             self._run("rm", "-r", "--quiet", "--cached", "--ignore-unmatch", ".")
         else:
             self._run("checkout", "--quiet", "--force", "-B", "digest-publish", parent)
+        name, _, email = self.settings.author.partition(" <")
+        identity = ("-c", f"user.name={name}", "-c", f"user.email={email.rstrip('>')}")
+        if parent is not None and merge_parent is not None:
+            self._merge_in(merge_parent, identity)
         target = self.folder / self.settings.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         self._run("add", "--", self.settings.path)
-        name, _, email = self.settings.author.partition(" <")
-        identity = ("-c", f"user.name={name}", "-c", f"user.email={email.rstrip('>')}")
         if parent is not None and merge_parent is not None:
             tree = self._run("write-tree").stdout.decode().strip()
+            self._run("merge", "--quit")
             merge = ("commit-tree", tree, "-p", parent, "-p", merge_parent, "-F", "-")
             return self._run(*identity, *merge, stdin=message.encode("utf-8")).stdout.decode().strip()
-        self._run(
-            *identity,
-            "commit",
-            "--quiet",
-            "--no-verify",
-            "--cleanup=verbatim",
-            "-F",
-            "-",
-            stdin=message.encode("utf-8"),
-        )
+        commit = ("commit", "--quiet", "--no-verify", "--cleanup=verbatim", "-F", "-")
+        self._run(*identity, *commit, stdin=message.encode("utf-8"))
         return self._run("rev-parse", "HEAD").stdout.decode().strip()
+
+    def _merge_in(self, other: str, identity: tuple[str, ...]) -> None:
+        """`other` merged in, not committed: the target's other files (one maintainers added or changed there) come
+        with it, so the pull request changes the list alone; the branch's lines stand where both changed a line."""
+        merge = ("merge", "--quiet", "--no-commit", "--no-ff", "--allow-unrelated-histories", "-X", "ours", other)
+        done = self._run(*identity, *merge, check=False)
+        unmerged = self._run("diff", "--name-only", "-z", "--diff-filter=U").stdout.decode("utf-8", "replace")
+        others = [path for path in unmerged.split("\0") if path and path != self.settings.path]
+        if done.returncode != 0 and (others or not unmerged):  # a conflict beyond the list file, which is written over
+            self._run("merge", "--abort", check=False)
+            why = self.redact(", ".join(others[:3])) or self._why(done)
+            raise GitError(
+                f"{self.settings.branch} cannot be merged into the pull request's branch ({why}): merge it there by "
+                "hand, or merge or close the pull request"
+            )
 
     def message_of(self, commit: str) -> str:
         """The commit's message."""
@@ -275,13 +285,11 @@ class GitClone:
         """A three-way line merge (`git merge-file`); returns the text and the number of conflicts."""
         work = self.folder.parent / "merge"
         work.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
-            path = work / name
+        paths = [work / name for name in ("ours", "base", "theirs")]
+        for path, text in zip(paths, (ours, base, theirs), strict=True):
             path.write_bytes(text.encode("utf-8"))
-            paths.append(str(path))
         done = subprocess.run(
-            ["git", "merge-file", "-p", "--quiet", *paths],
+            ["git", "merge-file", "-p", "--quiet", *map(str, paths)],
             capture_output=True,
             env=self._environment(),
             timeout=GIT_TIMEOUT_SECONDS,
@@ -290,11 +298,3 @@ class GitClone:
         if done.returncode < 0 or done.returncode > 127:
             raise GitError(f"git merge-file failed: {self._why(done)}")
         return done.stdout.decode("utf-8"), done.returncode
-
-
-def _command_name(args: tuple[str, ...]) -> str:
-    """The git command in `args`, past the `-c name=value` options before it."""
-    at = 0
-    while at < len(args) and args[at] == "-c":
-        at += 2
-    return args[at] if at < len(args) else "git"

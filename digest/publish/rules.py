@@ -267,3 +267,11 @@ def unified_diff(before: str, after: str, path: str) -> str:
         before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
     )
     return "".join(lines)
+
+
+def git_command(args: tuple[str, ...]) -> str:
+    """The git command in `args`, past the `-c name=value` options before it."""
+    at = 0
+    while at < len(args) and args[at] == "-c":
+        at += 2
+    return args[at] if at < len(args) else "git"
