@@ -450,3 +450,30 @@ def test_a_file_maintainers_add_or_change_on_the_target_is_not_undone_by_the_pul
     assert publisher.publish().outcome == PUBLISHED
     assert git(remote.bare, "diff", "--name-only", "main", FIRST).split() == ["README.md"]
     assert git(remote.bare, "show", f"{FIRST}:logo.txt") == "a new logo\n"
+
+
+def test_a_force_push_of_the_target_seen_first_by_the_quarter_hourly_sync_still_leaves_the_old_history_behind(
+    remote: Remote, forge: FakeForge, settings: Settings, database: Database
+) -> None:
+    """While a pull request was open, a maintainer force-pushed main without a commit the pull request's branch
+    holds, and the service's sync every 15 minutes (nothing pending) saw it first. It took the new history as the
+    last synced one, so the next approval merged main into the old branch and the pull request carried the dropped
+    commit back. The sync now moves the open pull request's papers onto the new history at once."""
+    reviewer, publisher = services(database, settings)
+    remote.push_edit(TYPO_OLD, TYPO_NEW)
+    dropped = remote.head()
+    first = approve(database, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    git(remote.work, "reset", "--quiet", "--hard", "HEAD~1")
+    readme = remote.work / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8").replace("a more mature repo", "a mature repo"), "utf-8")
+    git(remote.work, "commit", "--quiet", "-am", "Rewrite")
+    git(remote.work, "push", "--quiet", "--force", "origin", "HEAD:main")
+    publisher.publish(pull_only=True)
+    second = approve(database, reviewer, 1)
+    assert publisher.publish().outcome == PUBLISHED
+    (branch,) = [str(p["head"]["ref"]) for p in forge.pulls.values() if p["state"] == "open"]
+    assert branch == SECOND and forge.pulls[1]["state"] == "closed"
+    assert dropped not in git(remote.bare, "rev-list", branch).split()
+    proposed = file_on(remote, branch)
+    assert first in proposed and second in proposed and "a mature repo" in proposed

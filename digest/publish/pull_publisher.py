@@ -84,7 +84,9 @@ class PullRequestPublisher(Publisher):
                 self._synced_pull(merged, head, None if is_open else (None, branch, None))
             return PublishResult(UNCHANGED, f"{self.settings.publish.path} is up to date", head)
         title, body = pull_title(found), pull_body(found, self.settings.publish.path)
-        if dry_run or self.pulling_only:  # a pull request closed unmerged is not opened again until a decision
+        # A pull request closed unmerged is not opened again until a decision; one on a rewritten history is moved at
+        # once (the sync takes the new history as the last synced one, after which it would not be known as left).
+        if dry_run or (self.pulling_only and left_behind is None):
             return self._not_pushed(replace(merged, message=title), diff, dry_run)
         where = branch if is_open and branch else next_branch(branch)
         commit = self._push(where, head, merged, pushed_text if where == branch else None)
