@@ -287,6 +287,25 @@ def test_a_push_refused_by_branch_protection_reports_why(remote: Remote, st: Set
     assert "protected" in (status.last_error or "").lower(), status.last_error  # today: "rejected 4 times in a row"
 
 
+def test_what_a_refusing_hook_says_reaches_the_log_without_its_terminal_controls(
+    remote: Remote, st: Settings, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A hook's refusal is kept in the line, and git (before 2.47) passes the remote's escape sequences through: the
+    log line (and `digest publish` on a terminal) carried ESC and BEL, which recolour the terminal or retitle its
+    window, and a bidi override that turns the rest of the line around. They are blanked, the words kept."""
+    hook = remote.bare / "hooks" / "pre-receive"
+    said = "GH006: \\033[31mProtected\\033[0m branch \\033]0;pwned\\007 update \\342\\200\\256failed"
+    hook.write_text(f"#!/bin/sh\nprintf '{said}\\n' >&2; exit 1\n")
+    hook.chmod(0o755)
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    with caplog.at_level("ERROR", logger="digest.publish"):
+        result = publisher.publish()
+    assert result.outcome == FAILED and "Protected" in result.message and "pwned" in result.message, result.message
+    for line in [result.message, *(record.getMessage() for record in caplog.records)]:
+        assert not any(ch in line for ch in "\x1b\x07\u202e"), repr(line)
+
+
 # 6 ------------------------------------------------------------------------------------------------------------------
 def test_a_maintainers_commit_on_the_open_pull_request_is_kept(tmp_path: Path, remote: Remote) -> None:
     with FakeForge(remote.bare.parent.name, "remote", TOKEN) as forge:

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from digest.config import PublishSettings
 from digest.publish.rules import git_command, refused_push_line, renamed_in
+from digest.text import one_line
 
 GIT_TIMEOUT_SECONDS = 120.0
 _MISSING_REF = re.compile(r"couldn't find remote ref|could not find remote ref", re.IGNORECASE)
@@ -79,13 +80,12 @@ class GitClone:
         return environment
 
     def redact(self, text: str) -> str:
-        """One line of git's output with any credential removed (a token, a user in a URL)."""
+        """One line of git's output without a credential (a token, a URL's user) or a remote's terminal controls."""
         token = self.settings.token.get_secret_value() if self.settings.token else ""
         if token:
             text = text.replace(token, "***")
             text = text.replace(base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii"), "***")
-        text = _URL_USER.sub("", text)
-        return " ".join(text.split())[:400]
+        return one_line(_URL_USER.sub("", text))[:400]
 
     def _run(self, *args: str, stdin: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
         command = ["git", "-C", str(self.folder), *args]
