@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from digest.config import PublishSettings
-from digest.publish.rules import git_command, refused_push_line, renamed_in
+from digest.publish.rules import LOGIN_REFUSED, SSH_SAID, git_command, refused_push_line, renamed_in
 from digest.text import one_line
 
 GIT_TIMEOUT_SECONDS = 120.0
@@ -25,14 +25,6 @@ _MISSING_REF = re.compile(r"couldn't find remote ref|could not find remote ref",
 _URL_USER = re.compile(r"(?<=://)[^/@\s]+@")
 _LOCK_IN_THE_WAY = re.compile(r"Unable to create '([^']+\.lock)': File exists")
 _SOMEONE_PUSHED_FIRST = re.compile(r"\[rejected\] \((fetch first|non-fast-forward|stale info)\)")
-# A login refused over https (git then asks for a name it may not prompt for) or over ssh.
-_LOGIN_REFUSED = re.compile(
-    r"could not read (Username|Password)|Authentication failed|returned error: 40[13]|Permission denied \(publickey"
-    r"|Invalid username or password",
-    re.IGNORECASE,
-)
-# ssh's own reason, printed before git's "Could not read from remote repository."
-_SSH_SAID = re.compile(r"(ssh: |Host key verification failed|kex_exchange_identification|Connection (closed|reset))")
 STALE_LOCK_MARGIN_SECONDS = 10.0
 log = logging.getLogger("digest.publish")
 
@@ -136,8 +128,8 @@ class GitClone:
         login says so and which setting to check (git's own line is about a terminal prompt it may not show)."""
         text = (done.stderr or done.stdout).decode("utf-8", "replace")
         lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("hint:")]
-        said = [line for line in lines if line.startswith(("fatal:", "error:", "remote:")) or _SSH_SAID.match(line)]
-        if _LOGIN_REFUSED.search(text):
+        said = [line for line in lines if line.startswith(("fatal:", "error:", "remote:")) or SSH_SAID.match(line)]
+        if LOGIN_REFUSED.search(text):
             said = [line for line in said if line.startswith("remote:")] + [self._login_advice()]
         elif "Host key verification failed" in text:
             said.append(
@@ -249,6 +241,11 @@ class GitClone:
     def message_of(self, commit: str) -> str:
         """The commit's message."""
         return self._run("log", "-1", "--format=%B", commit, check=False).stdout.decode("utf-8", "replace")
+
+    def is_link(self, commit: str) -> bool:
+        """Whether the list file at `commit` is a symbolic link (`read` gives the path it points to)."""
+        listed = self._run("ls-tree", "-z", commit, "--", self.settings.path, check=False).stdout.decode()
+        return listed.startswith("120000 ")
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         return self._run("merge-base", "--is-ancestor", older, newer, check=False).returncode == 0

@@ -35,6 +35,14 @@ _LINE_NOTE = re.compile(r"\(line \d+\)")  # findings name other lines, which mov
 # closes it once the commit reaches the default branch), "@name" a person (not the "@" of an email address). A
 # zero-width joiner after the "#", "@" or "GH" keeps the text readable and the reference dead.
 _REFERENCE = re.compile(r"(#|(?<![\w.+-])@)(?=\w)|\b(GH)(?=-\d)", re.IGNORECASE)
+# A login refused over https (git then asks for a name it may not prompt for) or over ssh.
+LOGIN_REFUSED = re.compile(
+    r"could not read (Username|Password)|Authentication failed|returned error: 40[13]|Permission denied \(publickey"
+    r"|Invalid username or password",
+    re.IGNORECASE,
+)
+# ssh's own reason, printed before git's "Could not read from remote repository."
+SSH_SAID = re.compile(r"(ssh: |Host key verification failed|kex_exchange_identification|Connection (closed|reset))")
 
 
 @dataclass(frozen=True)
