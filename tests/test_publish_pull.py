@@ -477,3 +477,23 @@ def test_a_force_push_of_the_target_seen_first_by_the_quarter_hourly_sync_still_
     assert dropped not in git(remote.bare, "rev-list", branch).split()
     proposed = file_on(remote, branch)
     assert first in proposed and second in proposed and "a mature repo" in proposed
+
+
+def test_a_push_to_the_pull_requests_branch_refused_by_a_hook_gives_advice_for_this_mode(
+    remote: Remote, forge: FakeForge, settings: Settings, database: Database
+) -> None:
+    """A rule on the repository refuses pushes to branches other than main. The line said to let the service push
+    there 'or set publish.mode = "pull-request"', the mode it is in. It now names the branch it pushes to alone."""
+    hook = remote.bare / "hooks" / "pre-receive"
+    hook.write_text(
+        '#!/bin/sh\nwhile read old new ref; do [ "$ref" = refs/heads/main ] || '
+        "{ echo 'only main may be pushed to' >&2; exit 1; }; done\n"
+    )
+    hook.chmod(0o755)
+    reviewer, publisher = services(database, settings)
+    approve(database, reviewer, 0)
+    result = publisher.publish()
+    assert result.outcome == FAILED, result.message
+    assert f"refused the push to {FIRST}" in result.message and "only main may be pushed to" in result.message
+    assert 'publish.mode = "pull-request"' not in result.message, result.message
+    assert forge.requests("POST") == []

@@ -274,7 +274,8 @@ class GitClone:
             raise PushRejectedError(f"the push to {branch} was rejected: {self._why(done)}")
         if refused:  # a hook or a protected branch: trying again changes nothing
             stderr = done.stderr.decode("utf-8", "replace")
-            raise PushRefusedError(refused_push_line(self.redact(self.url), branch, refused[0], stderr))
+            url, mode = self.redact(self.url), self.settings.mode
+            raise PushRefusedError(refused_push_line(url, branch, refused[0], stderr, mode))
         if done.returncode != 0:
             raise GitError(f"git push to {self.redact(self.url)} failed: {self._why(done)}")
 

@@ -230,15 +230,16 @@ def removes_most(removed: int, before: int) -> bool:
     return removed >= UPSTREAM_REMOVAL_FLOOR and removed > UPSTREAM_REMOVAL_SHARE * before
 
 
-def refused_push_line(url: str, branch: str, refused: str, stderr: str) -> str:
+def refused_push_line(url: str, branch: str, refused: str, stderr: str, mode: str = "commit") -> str:
     """A push the repository refused for a reason of its own (a hook, a protected branch), from git's porcelain line
-    and what the remote said, with the fix."""
+    and what the remote said, with the fix (pull-request mode, the service's own branch: no other mode to offer)."""
     reason = " ".join(refused.split("\t")[2:]) or "refused"
     said = [line.strip() for line in stderr.splitlines()]
     remote = " ".join(line for line in said if line.startswith("remote:") and line != "remote:")[:200]
+    other = ' (or set publish.mode = "pull-request")' if mode == "commit" else ""
     return (
         f"{url} refused the push to {branch}: {reason}{f' ({remote})' if remote else ''}; let the service's account "
-        f'push to {branch} there (or set publish.mode = "pull-request"), then run `digest publish`'
+        f"push to {branch} there{other}, then run `digest publish`"
     )
 
 
