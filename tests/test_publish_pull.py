@@ -497,3 +497,24 @@ def test_a_push_to_the_pull_requests_branch_refused_by_a_hook_gives_advice_for_t
     assert f"refused the push to {FIRST}" in result.message and "only main may be pushed to" in result.message
     assert 'publish.mode = "pull-request"' not in result.message, result.message
     assert forge.requests("POST") == []
+
+
+def test_a_force_push_of_the_target_that_takes_in_the_pull_requests_papers_closes_it(
+    remote: Remote, forge: FakeForge, settings: Settings, database: Database
+) -> None:
+    """A maintainer rewrote main's history with the open pull request's file in it (its papers taken in by hand) and
+    force-pushed. Nothing was left to propose, so the pull request, whose branch holds the old history, was left open
+    and forgotten here, and merging it would bring back the commit the rewrite dropped. It is closed."""
+    reviewer, publisher = services(database, settings)
+    remote.push_edit(TYPO_OLD, TYPO_NEW)
+    first = approve(database, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    git(remote.work, "reset", "--quiet", "--hard", "HEAD~1")
+    git(remote.work, "fetch", "--quiet", "origin", FIRST)
+    git(remote.work, "checkout", "--quiet", "FETCH_HEAD", "--", "README.md")
+    git(remote.work, "commit", "--quiet", "-am", "Rewrite, with the pull request's papers")
+    git(remote.work, "push", "--quiet", "--force", "origin", "HEAD:main")
+    assert publisher.publish(pull_only=True).outcome == UNCHANGED
+    assert forge.pulls[1]["state"] == "closed" and len(forge.pulls) == 1
+    assert first in remote.readme() and publisher.publish().outcome == UNCHANGED
+    assert forge.pulls[1]["state"] == "closed" and len(forge.pulls) == 1

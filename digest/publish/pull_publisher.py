@@ -80,6 +80,8 @@ class PullRequestPublisher(Publisher):
         proposed = pushed_text if is_open and pushed_text is not None else merged.theirs
         diff = unified_diff(merged.theirs, merged.final, self.settings.publish.path)
         if merged.final == proposed:
+            if not dry_run and left_behind is not None:  # its papers are on the target's new history already
+                self._close_left_behind(left_behind, branch, None)
             if not dry_run:
                 self._synced_pull(merged, head, None if is_open else (None, branch, None))
             return PublishResult(UNCHANGED, f"{self.settings.publish.path} is up to date", head)
@@ -103,30 +105,24 @@ class PullRequestPublisher(Publisher):
         every commit the rewrite took away."""
         return synced is not None and self.git.knows(synced) and not self.git.is_ancestor(synced, head)
 
-    def _close_left_behind(self, number: int, branch: str | None, new: int) -> None:
+    def _close_left_behind(self, number: int, branch: str | None, new: int | None) -> None:
         """The pull request of the old history closed (its branch left as it is: nothing is force-pushed), its papers
-        being in the new one; a forge refusing says so, and a maintainer closes it."""
+        being in the `new` one, or on the target already (None); a forge refusing says so, for a maintainer to do."""
         target = self.settings.publish.branch
+        where = f"in #{new}" if new is not None else f"on {target} already"
         try:
             self.forge.close(number)
         except ForgeError as exc:
             log.warning(
                 "publish: the history of %s was rewritten; close pull request #%d (from %s, on the old history) by "
-                "hand, its papers are in #%d: %s",
-                target,
-                number,
-                branch,
-                new,
-                exc,
+                "hand, its papers are %s: %s",
+                *(target, number, branch, where, exc),
             )
             return
         log.warning(
             "publish: the history of %s was rewritten; pull request #%d (from %s, on the old history) closed, its "
-            "papers are in #%d",
-            target,
-            number,
-            branch,
-            new,
+            "papers are %s",
+            *(target, number, branch, where),
         )
 
     def _combine(self, session: Session, ours: str, base: str, theirs: str, decided: list[Decided]) -> str:
