@@ -128,4 +128,6 @@ class FakeForge:
             return web.json_response({"message": "Not Found"}, status=404)
         body = self.received[-1].body or {}
         pull.update({key: body[key] for key in ("title", "body") if key in body})
+        if body.get("state") == "closed" and pull["state"] == "open":
+            pull.update(state="closed", merged=False, merged_at=None)
         return web.json_response(pull)

@@ -286,6 +286,35 @@ def test_publish_settings_refuse_what_cannot_work(tmp_path: Path) -> None:
     assert not make_settings(tmp_path / "off").publish.enabled
 
 
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("author", "Bot\\u0000 <bot@example.org>"),
+        ("author", "Bot <bot\\u0000@example.org>"),
+        ("author", "Bot\\u001b[31m <bot@example.org>"),
+        ("author", "Bot\\r <bot@example.org>"),
+        ("author", "\\u202eBot <bot@example.org>"),
+        ("path", "README\\u0000.md"),
+        ("repository", "https://github.com/o/l.git\\u0000"),
+    ],
+)
+def test_a_publish_setting_with_a_control_character_is_refused_in_one_line(
+    tmp_path: Path, key: str, value: str
+) -> None:
+    """publish.author went into every commit as written, and path and repository to git as arguments: a NUL stopped
+    each publish with a traceback ('embedded null byte'), and an escape sequence, a carriage return or a bidi
+    override went into the commits' author, shown on the forge and by `git log` on a terminal. Each is refused in
+    one line naming the setting, as a missing email is."""
+    from digest.config import ConfigError
+
+    repository = 'repository = "https://github.com/o/l.git"\n' if key != "repository" else ""
+    config = f'[publish]\n{repository}{key} = "{value}"\n'
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", config)
+    (line,) = caught.value.problems
+    assert f"publish.{key}" in line and line.isprintable(), line
+
+
 def test_a_title_naming_an_issue_or_a_person_closes_and_notifies_nobody_from_the_commit(
     remote: Remote, publish_settings: Settings, publish_database: Database
 ) -> None:

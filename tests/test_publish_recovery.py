@@ -287,6 +287,25 @@ def test_a_push_refused_by_branch_protection_reports_why(remote: Remote, st: Set
     assert "protected" in (status.last_error or "").lower(), status.last_error  # today: "rejected 4 times in a row"
 
 
+def test_what_a_refusing_hook_says_reaches_the_log_without_its_terminal_controls(
+    remote: Remote, st: Settings, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A hook's refusal is kept in the line, and git (before 2.47) passes the remote's escape sequences through: the
+    log line (and `digest publish` on a terminal) carried ESC and BEL, which recolour the terminal or retitle its
+    window, and a bidi override that turns the rest of the line around. They are blanked, the words kept."""
+    hook = remote.bare / "hooks" / "pre-receive"
+    said = "GH006: \\033[31mProtected\\033[0m branch \\033]0;pwned\\007 update \\342\\200\\256failed"
+    hook.write_text(f"#!/bin/sh\nprintf '{said}\\n' >&2; exit 1\n")
+    hook.chmod(0o755)
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    with caplog.at_level("ERROR", logger="digest.publish"):
+        result = publisher.publish()
+    assert result.outcome == FAILED and "Protected" in result.message and "pwned" in result.message, result.message
+    for line in [result.message, *(record.getMessage() for record in caplog.records)]:
+        assert not any(ch in line for ch in "\x1b\x07\u202e"), repr(line)
+
+
 # 6 ------------------------------------------------------------------------------------------------------------------
 def test_a_maintainers_commit_on_the_open_pull_request_is_kept(tmp_path: Path, remote: Remote) -> None:
     with FakeForge(remote.bare.parent.name, "remote", TOKEN) as forge:
@@ -498,13 +517,15 @@ def test_a_move_whose_old_entry_was_edited_upstream_is_published_with_the_edit(
 
 
 @pytest.mark.parametrize("follow", ["move-by-hand", "approve-again"])
+@pytest.mark.parametrize("beside", ["an-edit-beside", "no-other-edit"])
 def test_a_move_the_list_there_made_otherwise_says_what_to_do_and_that_works(
-    follow: str, remote: Remote, st: Settings, db: Database
+    beside: str, follow: str, remote: Remote, st: Settings, db: Database
 ) -> None:
     """A reviewer moved a published paper into Steering; upstream a maintainer moved its entry into Probing (and fixed
-    the entry beside where it goes in Steering, so the lines meet). Which move stands is the maintainers' call: the
-    line names the paper and where each put it; moving the entry by hand there, or approving it again into Probing,
-    lets publishing go on."""
+    the entry beside where it goes in Steering, so the lines meet, or touched no other line). Which move stands is
+    the maintainers' call: the line names the paper and where each put it; moving the entry by hand there, or
+    approving it again into Probing, lets publishing go on. With no other line touched, the line merge went through
+    and pushed the paper in both sections without a word."""
     reviewer, publisher, candidate, (arxiv_id, title) = published_approval(db, st)
 
     def move_upstream(into: str, edit: tuple[str, str] | None = None) -> None:
@@ -518,10 +539,14 @@ def test_a_move_the_list_there_made_otherwise_says_what_to_do_and_that_works(
         )
         push_bytes(remote, (text.replace(*edit) if edit else text).encode(), f"Move it into {into}")
 
-    move_upstream("Probing", ("**Diffusion Steering Lens Decoding ViTs**", "**DSL Decoding ViTs**"))
+    edit = (
+        ("**Diffusion Steering Lens Decoding ViTs**", "**DSL Decoding ViTs**") if beside == "an-edit-beside" else None
+    )
+    move_upstream("Probing", edit)
     reviewer.decide(candidate, "approve", ANN, "Steering")
     blocked = publisher.publish()
     assert blocked.outcome == BLOCKED, blocked.message
+    assert remote.commits()[0] == "Move it into Probing" and remote.readme().count(f"[{title}]") == 1
     assert "holds edits of its own" not in blocked.message, blocked.message
     said = f"{arxiv_id} was moved here into Steering, and README.md there lists it in Probing: move its entry into"
     assert said in blocked.message, blocked.message
@@ -534,7 +559,7 @@ def test_a_move_the_list_there_made_otherwise_says_what_to_do_and_that_works(
     text = remote.readme()
     section = text[re.search(rf"^### .*{into}", text, re.M).start() :]  # type: ignore[union-attr]
     assert f"**SAE Steer** [{title}]" in section[: section.index("\n### ")]
-    assert text.count(f"[{title}]") == 1 and "**DSL Decoding ViTs**" in text
+    assert text.count(f"[{title}]") == 1 and ("**DSL Decoding ViTs**" in text) == (edit is not None)
     assert st.list_markdown_path.read_text(encoding="utf-8") == text
     assert read_status(db, st.templates_dir).pending == []
 

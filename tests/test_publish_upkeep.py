@@ -103,7 +103,7 @@ def test_digest_publish_in_a_shell_while_the_service_publishes_loses_no_approval
     assert remote.commits()[0].startswith("Add 1 paper: Steering CLIP"), remote.commits()
 
 
-@pytest.mark.parametrize("how", ["renamed", "deleted"])
+@pytest.mark.parametrize("how", ["renamed", "deleted", "linked"])
 def test_a_list_file_renamed_or_deleted_upstream_is_not_written_again_as_a_second_copy(
     how: str,
     tmp_path: Path,
@@ -113,14 +113,19 @@ def test_a_list_file_renamed_or_deleted_upstream_is_not_written_again_as_a_secon
 ) -> None:
     """The maintainers move README.md to LIST.md (or delete it, the list living elsewhere now). The next approval
     wrote README.md again from the database: two copies of the list on the branch, the maintainers' later edits in
-    LIST.md never brought back. Now publishing stops and says where the file went and what to set."""
+    LIST.md never brought back. Now publishing stops and says where the file went and what to set. Left behind as a
+    symbolic link to LIST.md, README.md was read as the link's text ('LIST.md'): publishing stopped with "not an
+    awesome list ...; fix it in the repository", where the list reads as it did. It now names the file to set."""
     reviewer, publisher = services(db, st)
     approve(db, reviewer, 0)
     assert publisher.publish().outcome == PUBLISHED
     git(remote.work, "pull", "-q", "--ff-only", "origin", "main")
-    if how == "renamed":
+    if how in ("renamed", "linked"):
         git(remote.work, "mv", "README.md", "LIST.md")
-    else:
+    if how == "linked":
+        (remote.work / "README.md").symlink_to("LIST.md")
+        git(remote.work, "add", "README.md")
+    if how == "deleted":
         git(remote.work, "rm", "-q", "README.md")
     git(remote.work, "commit", "-qm", f"{how} the list")
     git(remote.work, "push", "-q", "origin", "HEAD:main")
@@ -128,12 +133,17 @@ def test_a_list_file_renamed_or_deleted_upstream_is_not_written_again_as_a_secon
     second = approve(db, reviewer, 1)
     result = publisher.publish()
     assert result.outcome == BLOCKED, result.message
-    assert remote.head() == head and "README.md" not in git(remote.bare, "ls-tree", "--name-only", "main")
-    expected = "renamed to LIST.md on branch main" if how == "renamed" else "README.md is gone from branch main"
+    listed = git(remote.bare, "ls-tree", "--name-only", "main").split()
+    assert remote.head() == head and ("README.md" in listed) == (how == "linked"), "no second copy written"
+    expected = {
+        "renamed": "renamed to LIST.md on branch main",
+        "deleted": "README.md is gone from branch main",
+        "linked": "README.md is a symbolic link to LIST.md on branch main",
+    }[how]
     assert expected in result.message and "publish.path" in result.message, result.message
     (component,) = [c for c in health.components() if c.name == "publish"]
     assert not component.ok and expected in component.message
-    if how == "renamed":  # the maintainers' file, and the setting that follows it, bring publishing back
+    if how != "deleted":  # the maintainers' file, and the setting that follows it, bring publishing back
         git(remote.work, "pull", "-q", "--ff-only", "origin", "main")
         listing = remote.work / "LIST.md"
         listing.write_text(listing.read_text(encoding="utf-8").replace(TYPO_OLD, TYPO_NEW), encoding="utf-8")

@@ -16,6 +16,7 @@ from digest.config.declarations import from_environment
 from digest.config.problems import problem
 from digest.config.sections import Section
 from digest.config.values import ApiAddress, on_this_machine
+from digest.text import has_invisible
 
 _SCP_LIKE = re.compile(r"^[^/@:\s]+@[^/:\s]+:(?P<path>.+)$")  # git@github.com:owner/name.git
 
@@ -94,12 +95,16 @@ def publish_problems(publish: PublishSettings) -> list[str]:
             "publish.repository is plain http://: DIGEST_GIT_TOKEN would cross the network unencrypted in every "
             "request; use its https:// address"
         )
+    if has_invisible(publish.repository or ""):  # not shown: a URL may hold what must not be
+        problems.append("publish.repository must not hold a control character (a line break, a NUL)")
     if publish.mode == "pull-request" and publish.enabled:
         problems.extend(pull_request_problems(publish))
     parts = PurePosixPath(publish.path).parts
-    if not parts or publish.path.startswith("/") or ".." in parts or parts[0] == ".git":
+    if not parts or publish.path.startswith("/") or ".." in parts or parts[0] == ".git" or has_invisible(publish.path):
         problems.append(f"publish.path must be a file inside the repository, not {publish.path!r}")
-    if not re.fullmatch(r"[^<>\n]+ <[^<>@\s]+@[^<>\s]+>", publish.author):
+    if has_invisible(publish.author):  # it goes into every commit's header, shown by the forge and `git log`
+        problems.append(f"publish.author must not hold a control character, not {publish.author!r}")
+    elif not re.fullmatch(r"[^<>\n]+ <[^<>@\s]+@[^<>\s]+>", publish.author):
         problems.append(f'publish.author must look like "Name <email@example.org>", not {publish.author!r}')
     if not re.fullmatch(r"[A-Za-z0-9._/-]+", publish.branch) or ".." in publish.branch:
         problems.append(f"publish.branch {publish.branch!r} is not a usable branch name")

@@ -1,5 +1,5 @@
 """The forge's pull-request REST API (GitHub's; GitHub Enterprise at its own `api_url`, Gitea and Forgejo alike),
-through urllib: list, open and update the service's pull request. The token travels only in the Authorization
+through urllib: list, open, update and close the service's pull request. The token travels only in the Authorization
 header; errors are one line without it.
 """
 
@@ -71,6 +71,10 @@ class Forge:
 
     def update(self, number: int, title: str, body: str) -> int:
         return self._number(self._request("PATCH", f"/pulls/{number}", payload={"title": title, "body": body}))
+
+    def close(self, number: int) -> None:
+        """Closes the pull request unmerged."""
+        self._request("PATCH", f"/pulls/{number}", payload={"state": "closed"})
 
     def _number(self, answer: Any) -> int:
         if not isinstance(answer, dict) or not isinstance(answer.get("number"), int):

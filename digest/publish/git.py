@@ -17,21 +17,14 @@ import time
 from pathlib import Path
 
 from digest.config import PublishSettings
-from digest.publish.rules import refused_push_line, renamed_in
+from digest.publish.rules import LOGIN_REFUSED, SSH_SAID, git_command, refused_push_line, renamed_in
+from digest.text import one_line
 
 GIT_TIMEOUT_SECONDS = 120.0
 _MISSING_REF = re.compile(r"couldn't find remote ref|could not find remote ref", re.IGNORECASE)
 _URL_USER = re.compile(r"(?<=://)[^/@\s]+@")
 _LOCK_IN_THE_WAY = re.compile(r"Unable to create '([^']+\.lock)': File exists")
 _SOMEONE_PUSHED_FIRST = re.compile(r"\[rejected\] \((fetch first|non-fast-forward|stale info)\)")
-# A login refused over https (git then asks for a name it may not prompt for) or over ssh.
-_LOGIN_REFUSED = re.compile(
-    r"could not read (Username|Password)|Authentication failed|returned error: 40[13]|Permission denied \(publickey"
-    r"|Invalid username or password",
-    re.IGNORECASE,
-)
-# ssh's own reason, printed before git's "Could not read from remote repository."
-_SSH_SAID = re.compile(r"(ssh: |Host key verification failed|kex_exchange_identification|Connection (closed|reset))")
 STALE_LOCK_MARGIN_SECONDS = 10.0
 log = logging.getLogger("digest.publish")
 
@@ -79,13 +72,12 @@ class GitClone:
         return environment
 
     def redact(self, text: str) -> str:
-        """One line of git's output with any credential removed (a token, a user in a URL)."""
+        """One line of git's output without a credential (a token, a URL's user) or a remote's terminal controls."""
         token = self.settings.token.get_secret_value() if self.settings.token else ""
         if token:
             text = text.replace(token, "***")
             text = text.replace(base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii"), "***")
-        text = _URL_USER.sub("", text)
-        return " ".join(text.split())[:400]
+        return one_line(_URL_USER.sub("", text))[:400]
 
     def _run(self, *args: str, stdin: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
         command = ["git", "-C", str(self.folder), *args]
@@ -100,7 +92,7 @@ class GitClone:
             )
         except subprocess.TimeoutExpired:
             raise GitError(
-                f"git {_command_name(args)} took longer than {GIT_TIMEOUT_SECONDS:.0f} s "
+                f"git {git_command(args)} took longer than {GIT_TIMEOUT_SECONDS:.0f} s "
                 f"(is {self.redact(self.url)} slow or unreachable?); trying later"
             ) from None
         except OSError as exc:
@@ -108,7 +100,7 @@ class GitClone:
         if done.returncode != 0 and self._cleared_stale_lock(done):
             return self._run(*args, stdin=stdin, check=check)
         if check and done.returncode != 0:
-            raise GitError(f"git {_command_name(args)} failed: {self._why(done)}")
+            raise GitError(f"git {git_command(args)} failed: {self._why(done)}")
         return done
 
     def _cleared_stale_lock(self, done: subprocess.CompletedProcess[bytes]) -> bool:
@@ -136,8 +128,8 @@ class GitClone:
         login says so and which setting to check (git's own line is about a terminal prompt it may not show)."""
         text = (done.stderr or done.stdout).decode("utf-8", "replace")
         lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("hint:")]
-        said = [line for line in lines if line.startswith(("fatal:", "error:", "remote:")) or _SSH_SAID.match(line)]
-        if _LOGIN_REFUSED.search(text):
+        said = [line for line in lines if line.startswith(("fatal:", "error:", "remote:")) or SSH_SAID.match(line)]
+        if LOGIN_REFUSED.search(text):
             said = [line for line in said if line.startswith("remote:")] + [self._login_advice()]
         elif "Host key verification failed" in text:
             said.append(
@@ -214,31 +206,46 @@ class GitClone:
             self._run("rm", "-r", "--quiet", "--cached", "--ignore-unmatch", ".")
         else:
             self._run("checkout", "--quiet", "--force", "-B", "digest-publish", parent)
+        name, _, email = self.settings.author.partition(" <")
+        identity = ("-c", f"user.name={name}", "-c", f"user.email={email.rstrip('>')}")
+        if parent is not None and merge_parent is not None:
+            self._merge_in(merge_parent, identity)
         target = self.folder / self.settings.path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
         self._run("add", "--", self.settings.path)
-        name, _, email = self.settings.author.partition(" <")
-        identity = ("-c", f"user.name={name}", "-c", f"user.email={email.rstrip('>')}")
         if parent is not None and merge_parent is not None:
             tree = self._run("write-tree").stdout.decode().strip()
+            self._run("merge", "--quit")
             merge = ("commit-tree", tree, "-p", parent, "-p", merge_parent, "-F", "-")
             return self._run(*identity, *merge, stdin=message.encode("utf-8")).stdout.decode().strip()
-        self._run(
-            *identity,
-            "commit",
-            "--quiet",
-            "--no-verify",
-            "--cleanup=verbatim",
-            "-F",
-            "-",
-            stdin=message.encode("utf-8"),
-        )
+        commit = ("commit", "--quiet", "--no-verify", "--cleanup=verbatim", "-F", "-")
+        self._run(*identity, *commit, stdin=message.encode("utf-8"))
         return self._run("rev-parse", "HEAD").stdout.decode().strip()
+
+    def _merge_in(self, other: str, identity: tuple[str, ...]) -> None:
+        """`other` merged in, not committed: the target's other files (one maintainers added or changed there) come
+        with it, so the pull request changes the list alone; the branch's lines stand where both changed a line."""
+        merge = ("merge", "--quiet", "--no-commit", "--no-ff", "--allow-unrelated-histories", "-X", "ours", other)
+        done = self._run(*identity, *merge, check=False)
+        unmerged = self._run("diff", "--name-only", "-z", "--diff-filter=U").stdout.decode("utf-8", "replace")
+        others = [path for path in unmerged.split("\0") if path and path != self.settings.path]
+        if done.returncode != 0 and (others or not unmerged):  # a conflict beyond the list file, which is written over
+            self._run("merge", "--abort", check=False)
+            why = self.redact(", ".join(others[:3])) or self._why(done)
+            raise GitError(
+                f"{self.settings.branch} cannot be merged into the pull request's branch ({why}): merge it there by "
+                "hand, or merge or close the pull request"
+            )
 
     def message_of(self, commit: str) -> str:
         """The commit's message."""
         return self._run("log", "-1", "--format=%B", commit, check=False).stdout.decode("utf-8", "replace")
+
+    def is_link(self, commit: str) -> bool:
+        """Whether the list file at `commit` is a symbolic link (`read` gives the path it points to)."""
+        listed = self._run("ls-tree", "-z", commit, "--", self.settings.path, check=False).stdout.decode()
+        return listed.startswith("120000 ")
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         return self._run("merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
@@ -267,7 +274,8 @@ class GitClone:
             raise PushRejectedError(f"the push to {branch} was rejected: {self._why(done)}")
         if refused:  # a hook or a protected branch: trying again changes nothing
             stderr = done.stderr.decode("utf-8", "replace")
-            raise PushRefusedError(refused_push_line(self.redact(self.url), branch, refused[0], stderr))
+            url, mode = self.redact(self.url), self.settings.mode
+            raise PushRefusedError(refused_push_line(url, branch, refused[0], stderr, mode))
         if done.returncode != 0:
             raise GitError(f"git push to {self.redact(self.url)} failed: {self._why(done)}")
 
@@ -275,13 +283,11 @@ class GitClone:
         """A three-way line merge (`git merge-file`); returns the text and the number of conflicts."""
         work = self.folder.parent / "merge"
         work.mkdir(parents=True, exist_ok=True)
-        paths = []
-        for name, text in (("ours", ours), ("base", base), ("theirs", theirs)):
-            path = work / name
+        paths = [work / name for name in ("ours", "base", "theirs")]
+        for path, text in zip(paths, (ours, base, theirs), strict=True):
             path.write_bytes(text.encode("utf-8"))
-            paths.append(str(path))
         done = subprocess.run(
-            ["git", "merge-file", "-p", "--quiet", *paths],
+            ["git", "merge-file", "-p", "--quiet", *map(str, paths)],
             capture_output=True,
             env=self._environment(),
             timeout=GIT_TIMEOUT_SECONDS,
@@ -290,11 +296,3 @@ class GitClone:
         if done.returncode < 0 or done.returncode > 127:
             raise GitError(f"git merge-file failed: {self._why(done)}")
         return done.stdout.decode("utf-8"), done.returncode
-
-
-def _command_name(args: tuple[str, ...]) -> str:
-    """The git command in `args`, past the `-c name=value` options before it."""
-    at = 0
-    while at < len(args) and args[at] == "-c":
-        at += 2
-    return args[at] if at < len(args) else "git"

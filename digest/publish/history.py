@@ -6,11 +6,12 @@ Each gives the merge base to use, or stops publishing with one line saying what 
 from __future__ import annotations
 
 import logging
+import posixpath
 
 from digest.awesome.lint import lint_bytes
 from digest.awesome.parse import ListFormatError
 from digest.publish.git import GitClone, GitError
-from digest.publish.rules import finding_line, new_errors
+from digest.publish.rules import finding_line, new_errors, one_line
 from digest.storage.db import Database
 from digest.storage.state import PublishState
 
@@ -76,6 +77,20 @@ def check_file_is_kept(git: GitClone, synced: str | None, head: str) -> None:
     raise PublishBlockedError(
         f"{path} is gone from branch {branch} of {git.redact(git.url)} (at {head[:12]}, last synced at "
         f"{synced[:12]}); restore it there, or set publish.path to where the list is now; nothing was pushed"
+    )
+
+
+def check_not_a_link(git: GitClone, head: str, data: bytes) -> None:
+    """A list file that is a symbolic link upstream (README.md left pointing at the list's new place) reads as the
+    path it points to, a file with no entries: it stops publishing, naming the file to set as publish.path."""
+    if not git.is_link(head):
+        return
+    path, branch = git.settings.path, git.settings.branch
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(path), data.decode("utf-8", "replace")))
+    where = f'set publish.path = "{target}"' if not target.startswith(("../", "/")) else "set publish.path to the list"
+    raise PublishBlockedError(
+        f"{path} is a symbolic link to {one_line(target, 200)} on branch {branch} of {git.redact(git.url)} (at "
+        f"{head[:12]}); {where} in the config; nothing was pushed"
     )
 
 

@@ -27,6 +27,7 @@ from digest.publish.history import (
     base_before_rewrite,
     check_branch_is_new,
     check_file_is_kept,
+    check_not_a_link,
     check_upstream,
     decoded,
     synced_commit,
@@ -195,6 +196,8 @@ class Publisher:
         upstream = self.git.read(head)
         if head is not None and upstream is None:
             check_file_is_kept(self.git, synced, head)
+        elif head is not None and upstream is not None:
+            check_not_a_link(self.git, head, upstream)
         return upstream
 
     def write_list_file(self) -> None:
@@ -271,7 +274,7 @@ class Publisher:
         if on_theirs is not None and ours in (on_theirs, on_base):
             log.info("publish: the upstream edits and the pending decision(s) met; decisions made again on them")
             return on_theirs
-        if doubled:  # the list here holds edits of its own: the merge, as before, rather than a stop
+        if doubled and not stuck:  # the list here holds edits of its own: the merge, as before, rather than a stop
             return text
         raise PublishBlockedError(conflict_line(self.source, conflicts, stuck))
 

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from digest.clock import utc_now
 from digest.config import Settings, repository_slug
-from digest.publish.forge import Forge
+from digest.publish.forge import Forge, ForgeError
 from digest.publish.git import GitError
-from digest.publish.history import PublishBlockedError, synced_commit
+from digest.publish.history import PublishBlockedError, base_before_rewrite, synced_commit
 from digest.publish.publisher import PUBLISHED, UNCHANGED, Merged, Publisher, PublishResult
 from digest.publish.pull import (
     Pull,
@@ -60,32 +60,70 @@ class PullRequestPublisher(Publisher):
         head = self.git.fetch()
         if head is None:
             raise GitError(f"the branch {target} is not in {self.source}; a pull request needs a branch to target")
-        upstream = self._upstream(head, synced_commit(self.database))
+        synced = synced_commit(self.database)
+        upstream = self._upstream(head, synced)
+        # A force-push of the target is merged as in commit mode: from the commit both histories share (or, accepted,
+        # as an edit of the last synced file when they share none).
+        rewritten = base_before_rewrite(self.git, synced, head, self.source, accepting=self.accepting_removals)
         _number, branch, pushed_text = self._pull_state()
         pull = pull_of(self.forge.pulls(branch, "all"), branch) if branch else Pull(PullStanding.NONE, None)
         # Once maintainers merged the pushed file, their edits are what differs from it.
         pushed_base = pushed_text if pull.standing is PullStanding.MERGED else None
         with self._session(dry_run) as session:
-            merged = self._merge(session, head, upstream, dry_run=dry_run, base=pushed_base)
+            merged = self._merge(session, head, upstream, dry_run=dry_run, base=rewritten or pushed_base)
             found = self._found(session, merged)
         if merged.imported:
             self.write_list_file()
         is_open = pull.standing is PullStanding.OPEN and branch is not None
+        left_behind = pull.number if is_open and self._left_behind(synced, head) else None
+        is_open = is_open and left_behind is None  # a branch of the old history: a new pull request from the new one
         proposed = pushed_text if is_open and pushed_text is not None else merged.theirs
         diff = unified_diff(merged.theirs, merged.final, self.settings.publish.path)
         if merged.final == proposed:
+            if not dry_run and left_behind is not None:  # its papers are on the target's new history already
+                self._close_left_behind(left_behind, branch, None)
             if not dry_run:
                 self._synced_pull(merged, head, None if is_open else (None, branch, None))
             return PublishResult(UNCHANGED, f"{self.settings.publish.path} is up to date", head)
         title, body = pull_title(found), pull_body(found, self.settings.publish.path)
-        if dry_run or self.pulling_only:  # a pull request closed unmerged is not opened again until a decision
+        # A pull request closed unmerged is not opened again until a decision; one on a rewritten history is moved at
+        # once (the sync takes the new history as the last synced one, after which it would not be known as left).
+        if dry_run or (self.pulling_only and left_behind is None):
             return self._not_pushed(replace(merged, message=title), diff, dry_run)
         where = branch if is_open and branch else next_branch(branch)
         commit = self._push(where, head, merged, pushed_text if where == branch else None)
         number = self._open_or_update(where, title, body)
+        if left_behind is not None:
+            self._close_left_behind(left_behind, branch, number)
         self._synced_pull(merged, head, (number, where, merged.final), commit)
         log.info("publish: pushed %s to %s; pull request #%d: %s", commit[:12], where, number, title)
         return PublishResult(PUBLISHED, f"published {commit[:12]} in pull request #{number}: {title}", commit, diff)
+
+    def _left_behind(self, synced: str | None, head: str) -> bool:
+        """Whether the target's history was rewritten since the last sync (a force-push): the open pull request's
+        branch holds the old history, and merging the target into it would bring back, on merging the pull request,
+        every commit the rewrite took away."""
+        return synced is not None and self.git.knows(synced) and not self.git.is_ancestor(synced, head)
+
+    def _close_left_behind(self, number: int, branch: str | None, new: int | None) -> None:
+        """The pull request of the old history closed (its branch left as it is: nothing is force-pushed), its papers
+        being in the `new` one, or on the target already (None); a forge refusing says so, for a maintainer to do."""
+        target = self.settings.publish.branch
+        where = f"in #{new}" if new is not None else f"on {target} already"
+        try:
+            self.forge.close(number)
+        except ForgeError as exc:
+            log.warning(
+                "publish: the history of %s was rewritten; close pull request #%d (from %s, on the old history) by "
+                "hand, its papers are %s: %s",
+                *(target, number, branch, where, exc),
+            )
+            return
+        log.warning(
+            "publish: the history of %s was rewritten; pull request #%d (from %s, on the old history) closed, its "
+            "papers are %s",
+            *(target, number, branch, where),
+        )
 
     def _combine(self, session: Session, ours: str, base: str, theirs: str, decided: list[Decided]) -> str:
         """As in commit mode, with the open pull request's papers made again on the target's file beside the pending

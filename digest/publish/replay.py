@@ -107,6 +107,8 @@ def _moved_entry(
 
 def conflict_line(source: str, conflicts: int, stuck: str) -> str:
     """Why an upstream edit and the pending decisions cannot be merged, and what to do, in one line."""
+    if stuck and not conflicts:  # no line met: each side moved a paper into a section of its own
+        return f"an edit upstream in {source} and a pending change both moved a paper: {stuck}"
     if stuck:
         return f"an edit upstream in {source} touches the same lines as {conflicts} pending change(s): {stuck}"
     return (

@@ -35,6 +35,14 @@ _LINE_NOTE = re.compile(r"\(line \d+\)")  # findings name other lines, which mov
 # closes it once the commit reaches the default branch), "@name" a person (not the "@" of an email address). A
 # zero-width joiner after the "#", "@" or "GH" keeps the text readable and the reference dead.
 _REFERENCE = re.compile(r"(#|(?<![\w.+-])@)(?=\w)|\b(GH)(?=-\d)", re.IGNORECASE)
+# A login refused over https (git then asks for a name it may not prompt for) or over ssh.
+LOGIN_REFUSED = re.compile(
+    r"could not read (Username|Password)|Authentication failed|returned error: 40[13]|Permission denied \(publickey"
+    r"|Invalid username or password",
+    re.IGNORECASE,
+)
+# ssh's own reason, printed before git's "Could not read from remote repository."
+SSH_SAID = re.compile(r"(ssh: |Host key verification failed|kex_exchange_identification|Connection (closed|reset))")
 
 
 @dataclass(frozen=True)
@@ -84,9 +92,14 @@ def paper_entries(text: str) -> Counter[tuple[str, str]]:
 
 def doubles_entries(merged: str, ours: str, theirs: str) -> bool:
     """Whether a line merge lists a paper in a section more often than either side did: both added it there, each in
-    its own words (a maintainer by hand upstream, an approval here), and the merge kept both entries."""
+    its own words (a maintainer by hand upstream, an approval here), and the merge kept both entries. Or more often
+    in the whole list than either side did: each side moved it into a section of its own (a move here, another by
+    hand upstream), and the merge kept it in both."""
     listed, mine, upstream = paper_entries(merged), paper_entries(ours), paper_entries(theirs)
-    return any(count > max(mine[key], upstream[key]) for key, count in listed.items())
+    if any(count > max(mine[key], upstream[key]) for key, count in listed.items()):
+        return True
+    papers, my_papers, upstream_papers = _per_paper(listed), _per_paper(mine), _per_paper(upstream)
+    return any(count > max(my_papers[key], upstream_papers[key]) for key, count in papers.items())
 
 
 def sections_left(before: str, after: str) -> dict[str, set[str]]:
@@ -217,15 +230,16 @@ def removes_most(removed: int, before: int) -> bool:
     return removed >= UPSTREAM_REMOVAL_FLOOR and removed > UPSTREAM_REMOVAL_SHARE * before
 
 
-def refused_push_line(url: str, branch: str, refused: str, stderr: str) -> str:
+def refused_push_line(url: str, branch: str, refused: str, stderr: str, mode: str = "commit") -> str:
     """A push the repository refused for a reason of its own (a hook, a protected branch), from git's porcelain line
-    and what the remote said, with the fix."""
+    and what the remote said, with the fix (pull-request mode, the service's own branch: no other mode to offer)."""
     reason = " ".join(refused.split("\t")[2:]) or "refused"
     said = [line.strip() for line in stderr.splitlines()]
     remote = " ".join(line for line in said if line.startswith("remote:") and line != "remote:")[:200]
+    other = ' (or set publish.mode = "pull-request")' if mode == "commit" else ""
     return (
         f"{url} refused the push to {branch}: {reason}{f' ({remote})' if remote else ''}; let the service's account "
-        f'push to {branch} there (or set publish.mode = "pull-request"), then run `digest publish`'
+        f"push to {branch} there{other}, then run `digest publish`"
     )
 
 
@@ -262,3 +276,11 @@ def unified_diff(before: str, after: str, path: str) -> str:
         before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
     )
     return "".join(lines)
+
+
+def git_command(args: tuple[str, ...]) -> str:
+    """The git command in `args`, past the `-c name=value` options before it."""
+    at = 0
+    while at < len(args) and args[at] == "-c":
+        at += 2
+    return args[at] if at < len(args) else "git"
