@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 import shutil
 import threading
 from datetime import UTC, date, datetime
@@ -238,6 +239,32 @@ async def test_a_reference_to_no_character_spoils_one_title_not_the_pass(
     assert stored[RELEVANT[0]].title == first.decode() + " \ufffd"
     assert stored[RELEVANT[1]].title.endswith("\ufffd")
     assert any(bad in m and "2 character references to no Unicode character" in m for m in caplog.messages)
+
+
+@pytest.mark.asyncio
+async def test_a_date_no_calendar_holds_spoils_one_date_not_the_pass(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A zero date written in a zone east of UTC (0001-01-01T00:00:00+01:00, a year 0 in UTC) or the last day of year
+    9999 west of it raised ValueError out of the parser: the pass ended with a traceback, no source after it was read
+    and each poll failed the same way. Such a date is now no date (one line says so), and the papers are kept."""
+    item_date = re.compile(rb"(<item>(?:(?!</item>).)*?<pubDate>)[^<]*(</pubDate>)", re.DOTALL)
+    bad_item = item_date.sub(rb"\g<1>0001-01-01T00:00:00+01:00\g<2>", feed(RELEVANT[0], RELEVANT[1]), count=1)
+    bad_channel = re.sub(rb"<pubDate>[^<]*</pubDate>", b"<pubDate>9999-12-31T23:59:59-14:00</pubDate>",
+                         feed(RELEVANT[2], category="cs.LG"), count=1)  # fmt: skip
+    caplog.set_level(logging.INFO, logger="digest")
+    async with ArxivServer() as server:
+        first = server.program("/rss/cs.CV", Reply(body=bad_item))
+        second = server.program("/rss/cs.LG", Reply(body=bad_channel))
+        summary = await run_poll(settings, database, sources=[first, second], clock=FakeClock())
+        asked = [request.path for request in server.requests]
+    assert asked == ["/rss/cs.CV", "/rss/cs.LG"]
+    assert [(r.outcome, r.new_candidates) for r in summary.sources] == [("fetched", 2), ("fetched", 1)]
+    stored = candidates(database)
+    assert sorted(stored) == sorted(RELEVANT)
+    assert stored[RELEVANT[0]].published == datetime(2025, 6, 1, tzinfo=UTC)  # by its ID's month
+    assert any(first in m and "item 1" in m and "0001-01-01T00:00:00+01:00" in m for m in caplog.messages)
+    assert any(second in m and "9999-12-31T23:59:59-14:00" in m for m in caplog.messages)
 
 
 def test_an_answer_feedparser_cannot_read_is_an_error_not_an_exception(monkeypatch: pytest.MonkeyPatch) -> None:

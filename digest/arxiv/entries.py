@@ -25,10 +25,23 @@ _SPACES = re.compile(r"\s+")
 
 
 def datetime_from_struct(parsed: Any) -> datetime | None:
-    """One of feedparser's time structs (UTC) as a datetime, or None."""
+    """One of feedparser's time structs (UTC) as a datetime, or None, also for a date outside years 1 to 9999 once in
+    UTC (a zero date written east of it, 0001-01-01T00:00:00+01:00, is in year 0): no datetime holds it."""
     if not parsed:
         return None
-    return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+    try:
+        return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def date_out_of_range(container: Any, key: str) -> str | None:
+    """The date as written when feedparser read `key` ("published", "updated") of a feed but no datetime
+    holds it (see datetime_from_struct); None otherwise."""
+    parsed = dict.get(container, f"{key}_parsed")
+    if not parsed or datetime_from_struct(parsed) is not None:
+        return None
+    return clean_text(dict.get(container, key))[:60] or "?"
 
 
 class DateCache:
@@ -106,6 +119,12 @@ def parse_entry(
     if not title:
         return None, f"{entry_label(entry, index)}: no title; skipped"
     abstract = raw_abstract[prefix.end() :] if prefix else raw_abstract
+    given = get(entry, "published_parsed")
+    published = date_of(given)
+    problem = None
+    if published is None and given:
+        written = clean_text(get(entry, "published"))[:60]
+        problem = f"{entry_label(entry, index)}: its date {written!r} is out of range; dated by its arXiv ID"
     announce = _optional(get(entry, "arxiv_announce_type")) or (prefix.group("type") if prefix else None)
     announce = announce.lower()[:32] if announce else None  # Candidate.announce_type is String(32)
     categories = [str(tag.get("term")) for tag in get(entry, "tags") or [] if tag.get("term")]
@@ -119,14 +138,14 @@ def parse_entry(
         abstract=abstract.strip(),
         categories=categories,
         announce_type=announce,
-        published=own_date(arxiv_id, announce, date_of(get(entry, "published_parsed"))),
+        published=own_date(arxiv_id, announce, published),
         updated=date_of(get(entry, "updated_parsed")),
         doi=_optional(get(entry, "arxiv_doi")),
         journal_ref=_optional(get(entry, "arxiv_journal_ref") or get(entry, "arxiv_journal_reference")),
         comments=_optional(get(entry, "arxiv_comment")),
         primary_category=primary_category or (categories[0] if categories else None),
     )
-    return paper, None
+    return paper, problem
 
 
 def own_date(arxiv_id: str, announce_type: str | None, given: datetime | None) -> datetime | None:

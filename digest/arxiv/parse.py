@@ -14,6 +14,7 @@ from digest.arxiv.entries import (
     ANNOUNCE_TYPES,
     DateCache,
     clean_text,
+    date_out_of_range,
     datetime_from_struct,
     entry_label,
     own_date,
@@ -124,7 +125,9 @@ def parse_feed(data: bytes, source: str) -> ParsedFeed:
         )
     kind = _kind(parsed)
     feed = parsed.get("feed", {})
-    feed_date = datetime_from_struct(dict.get(feed, "published_parsed") or dict.get(feed, "updated_parsed"))
+    feed_date = datetime_from_struct(dict.get(feed, "published_parsed")) or datetime_from_struct(
+        dict.get(feed, "updated_parsed")
+    )
     title = clean_text(feed.get("title"))
     total = feed.get("opensearch_totalresults")
     # ASCII digits within the INTEGER column backfill saves it in: '²' passes `isdigit` and fails `int`, and a number
@@ -154,6 +157,11 @@ def parse_feed(data: bytes, source: str) -> ParsedFeed:
 def _reading_problems(parsed: Any, source: str, impossible: int) -> list[str]:
     """The answer's own oddities, one line each: references to no character, bytes or XML feedparser tripped on."""
     problems: list[str] = []
+    feed = parsed.get("feed", {})
+    for key in ("published", "updated"):
+        odd_date = date_out_of_range(feed, key)
+        if odd_date:
+            problems.append(f"{source}: the feed's date {odd_date!r} is out of range; not used")
     if impossible:
         problems.append(
             f"{source}: {impossible} character reference{'s' if impossible > 1 else ''} to no Unicode character "
