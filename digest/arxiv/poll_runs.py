@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -112,14 +113,24 @@ def reason_to_poll_on_start(database: Database, now: datetime) -> str | None:
     return None
 
 
-def polled_fine_today(database: Database, now: datetime) -> bool:
-    """Whether the latest poll went well on this day of arXiv's calendar (in its own zone, whatever zone the schedule
-    is written in): the retry job polls again only when it did not."""
+def polled_fine_today(database: Database, now: datetime, sources: Collection[str] = ()) -> bool:
+    """Whether the latest poll of `sources` (the configured ones) went well on this day of arXiv's calendar (in its
+    own zone, whatever zone the schedule is written in): the retry job polls again only when it did not. A run that
+    asked none of them (`digest poll --source` of a saved file) says nothing of them and is passed over."""
+    configured = set(sources)
     with database.reading() as session:
-        last = session.scalars(select(PollRun).order_by(PollRun.started_at.desc(), PollRun.id.desc()).limit(1)).first()
-    day = ARXIV_ZONE
-    return (
-        last is not None
-        and last.outcome == PollOutcome.OK
-        and last.started_at.astimezone(day).date() == now.astimezone(day).date()
-    )
+        latest = session.scalars(select(PollRun).order_by(PollRun.started_at.desc(), PollRun.id.desc()).limit(50))
+        last = next((run for run in latest if not _asked_only_others(run, configured)), None)
+        day = ARXIV_ZONE
+        return (
+            last is not None
+            and last.outcome == PollOutcome.OK
+            and last.started_at.astimezone(day).date() == now.astimezone(day).date()
+        )
+
+
+def _asked_only_others(run: PollRun, configured: set[str]) -> bool:
+    """Whether `run` asked sources, none of them one of `configured`. A run that asked none (its rules could not be
+    used, or it was stopped first) may have been a poll of them."""
+    asked = {str(report.get("source")) for report in (run.summary or {}).get("sources") or [] if report}
+    return bool(configured and asked) and not asked & configured

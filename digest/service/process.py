@@ -26,7 +26,7 @@ from digest.review.reviewer import Reviewer
 from digest.service import features
 from digest.service.lock_watch import keep_database_lock
 from digest.service.model_refresh import ModelRefresher
-from digest.service.poll_job import run_poll_pass
+from digest.service.poll_job import polled_fine_today, run_poll_pass
 from digest.service.schedule import job_work, keep_jobs, make_scheduler
 from digest.service.weekly_job import retry_unsent_weekly, run_weekly
 from digest.service.wiring import list_file_in_step, open_service_database
@@ -289,7 +289,7 @@ class Service:
 
     async def retry_poll_if_broken(self) -> None:
         assert self.database is not None
-        if await asyncio.to_thread(poll_runs.polled_fine_today, self.database, self.clock()):
+        if await asyncio.to_thread(polled_fine_today, self.settings, self.database, self.clock()):
             log.info("poll-retry: today's poll was fine; nothing to retry")
             return
         await self.poll_now("retry after a broken answer")
