@@ -221,6 +221,26 @@ async def test_bad_items_are_logged_and_the_rest_stored(
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("malformed", ["2513.04706", "2506.0470", "0000.0000", "hep-xx/9901001", "hep-th/0712001"])
+async def test_an_item_whose_id_arxiv_cannot_have_issued_is_skipped_in_one_line(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture, malformed: str
+) -> None:
+    """An item whose ID has the shape of one but that arXiv cannot have issued (a month 13, a 2025 ID with four digits,
+    an archive that never was, an old-style ID after March 2007) became a candidate: a card for review whose link
+    leads nowhere, and approved, a dead link in the list. `digest add` refuses such an ID; the poll now skips the item,
+    naming it in one line, and keeps the others."""
+    body = feed(*RELEVANT).replace(RELEVANT[1].encode(), malformed.encode())
+    caplog.set_level(logging.INFO, logger="digest")
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=body))
+        summary = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    report = summary.sources[0]
+    assert (report.outcome, report.entries, report.new_candidates) == ("fetched", 2, 2)
+    assert sorted(candidates(database)) == sorted([RELEVANT[0], RELEVANT[2]])
+    assert any(url in m and "item 2" in m and f"{malformed!r} is no arXiv ID" in m for m in caplog.messages)
+
+
+@pytest.mark.asyncio
 async def test_a_reference_to_no_character_spoils_one_title_not_the_pass(
     settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:

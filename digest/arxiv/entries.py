@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from digest.arxiv.papers import ArxivPaper
+from digest.arxiv.references import parse_arxiv_reference
 from digest.text import blank_invisible
 from digest.titles import arxiv_id_month, split_arxiv_id
 
@@ -113,6 +114,8 @@ def parse_entry(
         arxiv_id, version = split_arxiv_id(ident_text)
     except ValueError:
         return None, f"{entry_label(entry, index)}: no arXiv ID; skipped"
+    if parse_arxiv_reference(arxiv_id) is None:  # its shape only: a month 13, a digit missing, no such archive
+        return None, f"{entry_label(entry, index)}: {arxiv_id!r} is no arXiv ID arXiv can have issued; skipped"
     if version is None and prefix:
         version = _version_of(prefix.group("id"))
     title = clean_text(get(entry, "title"))
