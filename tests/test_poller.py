@@ -241,6 +241,29 @@ async def test_an_item_whose_id_arxiv_cannot_have_issued_is_skipped_in_one_line(
 
 
 @pytest.mark.asyncio
+async def test_a_feed_in_utf_16_is_read_and_one_cut_short_keeps_its_whole_items(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A feed sent in UTF-16 (a byte order mark, no XML declaration: a proxy's or mirror's re-encoding) was read whole
+    by feedparser, but every item was then left out as "cut off (the feed ends inside it)" (the item ends were counted
+    in the raw bytes, where UTF-16 writes no `</item>`): no paper stored, at every poll, with a line that was not
+    true. One cut short after its first item lost that whole item too."""
+    whole = feed(*RELEVANT).decode("utf-8")
+    first_end = whole.index("</item>") + len("</item>")
+    caplog.set_level(logging.INFO, logger="digest")
+    async with ArxivServer() as server:
+        utf16 = server.program("/rss/cs.CV", Reply(body=whole.encode("utf-16"), content_type="application/rss+xml"))
+        cut = server.program("/rss/cs.LG", Reply(body=whole[:first_end].encode("utf-16")))
+        summary = await run_poll(settings, database, sources=[utf16, cut], clock=FakeClock())
+    read, cut_short = summary.sources
+    assert (read.outcome, read.entries, read.new_candidates, read.failed) == ("fetched", 3, 3, False)
+    assert (cut_short.entries, cut_short.cut_off, cut_short.failed) == (1, 1, True)
+    assert sorted(candidates(database)) == sorted(RELEVANT)
+    assert not any("cut off (the feed ends inside it)" in m for m in caplog.messages)
+    assert any(cut in m and "the answer ends after item 1" in m for m in caplog.messages)
+
+
+@pytest.mark.asyncio
 async def test_a_reference_to_no_character_spoils_one_title_not_the_pass(
     settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
