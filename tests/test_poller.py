@@ -264,6 +264,30 @@ async def test_a_feed_in_utf_16_is_read_and_one_cut_short_keeps_its_whole_items(
 
 
 @pytest.mark.asyncio
+async def test_one_byte_that_is_not_utf_8_spoils_one_title_not_every_name_in_the_feed(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """One byte that is not UTF-8 in one title of arXiv's UTF-8 feed made feedparser read the whole answer as
+    windows-1252: every accented title, abstract and author of that day's feed was stored as 'CafÃ©' and 'JÃ¼rgen'
+    (shown for review so, and written so into the list on approval), under a line saying the bytes were not valid
+    windows-1252. The byte now reads as U+FFFD and the rest as the UTF-8 it is."""
+    first, second, third = records(*RELEVANT)
+    first = {**first, "title": "Café: Line of Sight", "authors": ["Jürgen Müller", "张三"]}
+    body = build_rss("cs.CV", [first, second, third], MONDAY)
+    body = body.replace(third["title"].encode(), third["title"].encode() + b" \xff")
+    caplog.set_level(logging.INFO, logger="digest")
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=body))
+        summary = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    assert summary.sources[0].new_candidates == 3
+    stored = candidates(database)
+    assert stored[RELEVANT[0]].title == "Café: Line of Sight"
+    assert stored[RELEVANT[0]].authors == ["Jürgen Müller", "张三"]
+    assert stored[RELEVANT[2]].title == third["title"] + " \ufffd"
+    assert any(url in m and "1 byte that is not valid UTF-8" in m for m in caplog.messages)
+
+
+@pytest.mark.asyncio
 async def test_a_reference_to_no_character_spoils_one_title_not_the_pass(
     settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -5,12 +5,12 @@ Pure: bytes in, `ParsedFeed` out; knows no network and no database. One bad item
 
 from __future__ import annotations
 
-import codecs
 import re
 from typing import Any
 
 import feedparser
 
+from digest.arxiv.answer_bytes import as_utf8
 from digest.arxiv.entries import (
     ANNOUNCE_TYPES,
     DateCache,
@@ -41,14 +41,6 @@ _ERROR_TITLE = re.compile(r"^\s*(feed error|error)\b", re.IGNORECASE)
 # surrogate or a number past Unicode, so no item of that answer, nor any later source of the pass, would be read.
 _CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 _REPLACEMENT_REFERENCE = b"&#xFFFD;"
-# UTF-32's marks first: UTF-32 LE's starts with UTF-16 LE's.
-_WIDE_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-_DECLARED_ENCODING = re.compile(r"""\A(<\?xml[^>]*?\bencoding\s*=\s*)(["'])[^"']*\2""")
 # How a whole answer ends (RSS 2.0, Atom, RSS 1.0): its closing tag, near the end (a comment or spaces may follow).
 _CLOSING = re.compile(rb"</(?:rss|feed|rdf:RDF)>")
 
@@ -120,27 +112,11 @@ def _without_impossible_references(data: bytes) -> tuple[bytes, int]:
     return _CHARACTER_REFERENCE.sub(mend, data), replaced
 
 
-def _as_utf8(data: bytes) -> tuple[bytes, str | None]:
-    """An answer in UTF-16 or UTF-32 (its byte order mark, or a declaration `<?` in two bytes) as UTF-8, and a problem
-    line when some of its bytes were no such text: every check here on the bytes (entities, an HTML page, where the
-    items end) reads markup as ASCII, which UTF-16 does not write it in."""
-    codec = next((name for bom, name in _WIDE_BOMS if data.startswith(bom)), None)
-    codec = codec or {b"<\x00?\x00": "utf-16-le", b"\x00<\x00?": "utf-16-be"}.get(data[:4])
-    if codec is None:
-        return data, None
-    try:
-        text, problem = data.decode(codec), None
-    except UnicodeDecodeError as exc:
-        text, problem = data.decode(codec, errors="replace"), f"bytes that are not valid {exc.encoding}, read as U+FFFD"
-    # The declaration must now name what the bytes are.
-    return _DECLARED_ENCODING.sub(r"\g<1>\g<2>utf-8\g<2>", text.lstrip("\ufeff"), count=1).encode("utf-8"), problem
-
-
 def parse_feed(data: bytes, source: str) -> ParsedFeed:
     """Parses one answer. Abstracts and titles are kept exactly as arXiv wrote them (HTML sanitising is off:
     feedparser would otherwise turn `a <b <= c` into `a <b><= c`); everything shown later is escaped there.
     Never raises for what the bytes hold: an answer feedparser cannot read at all is an error, not an exception."""
-    data, transcoded = _as_utf8(data)
+    data, transcoded = as_utf8(data)
     data, impossible = _without_impossible_references(data)
     try:
         parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
@@ -198,7 +174,9 @@ def _reading_problems(parsed: Any, source: str, impossible: int) -> list[str]:
         exc = parsed.get("bozo_exception")
         name = type(exc).__name__
         if "Encoding" in name:
-            problems.append(f"{source}: bytes that are not valid {parsed.get('encoding') or 'UTF-8'} ({name})")
+            # feedparser's own words ("document declared as utf-8, but parsed as windows-1252"): the encoding it
+            # names is the one it fell back to, in which the bytes are valid.
+            problems.append(f"{source}: bytes that are not valid in the encoding it declares ({clean_text(exc)[:120]})")
         else:
             problems.append(f"{source}: the feed is not well-formed XML ({clean_text(exc)[:160]}); read leniently")
     return problems
