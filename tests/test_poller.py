@@ -241,6 +241,27 @@ async def test_an_item_whose_id_arxiv_cannot_have_issued_is_skipped_in_one_line(
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("guid", ["tag:mirror.example,2026:item-17", "oai:arXiv.org:2504.1169v1", "oai:arXiv.org:"])
+async def test_an_item_whose_id_names_no_paper_is_read_by_its_link_and_announcement(
+    settings: Settings, database: Database, guid: str
+) -> None:
+    """An item whose guid names no arXiv paper (a mirror's own, one cut short, one left empty) was skipped although its
+    link and its 'arXiv:ID Announce Type' line name the paper: the paper was lost. The item's other fields are read
+    in turn, and the first that names an ID arXiv can have issued gives it."""
+    body = feed(*RELEVANT).replace(
+        b'<guid isPermaLink="false">oai:arXiv.org:2504.11695v1</guid>',
+        f'<guid isPermaLink="false">{guid}</guid>'.encode(),
+    )
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=body))
+        summary = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    report = summary.sources[0]
+    assert (report.outcome, report.entries, report.new_candidates, report.problems) == ("fetched", 3, 3, [])
+    stored = candidates(database)
+    assert sorted(stored) == sorted(RELEVANT) and stored["2504.11695"].version == 1
+
+
+@pytest.mark.asyncio
 async def test_a_feed_in_utf_16_is_read_and_one_cut_short_keeps_its_whole_items(
     settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:

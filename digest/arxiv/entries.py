@@ -109,15 +109,14 @@ def parse_entry(
     date_of = dates or DateCache()
     raw_abstract = blank_invisible(str(get(entry, "summary") or ""), keep_line_breaks=True)
     prefix = _ANNOUNCE_PREFIX.match(raw_abstract)
-    ident_text = str(get(entry, "id") or "") or (prefix.group("id") if prefix else "") or str(get(entry, "link") or "")
-    try:
-        arxiv_id, version = split_arxiv_id(ident_text)
-    except ValueError:
-        return None, f"{entry_label(entry, index)}: no arXiv ID; skipped"
-    if parse_arxiv_reference(arxiv_id) is None:  # its shape only: a month 13, a digit missing, no such archive
-        return None, f"{entry_label(entry, index)}: {arxiv_id!r} is no arXiv ID arXiv can have issued; skipped"
-    if version is None and prefix:
-        version = _version_of(prefix.group("id"))
+    named = (str(get(entry, "id") or ""), prefix.group("id") if prefix else "", str(get(entry, "link") or ""))
+    found = _arxiv_id_in(named)
+    if isinstance(found, str):
+        return None, f"{entry_label(entry, index)}: {found}; skipped"
+    arxiv_id, version = found
+    announced = _arxiv_id_in(named[1:2])  # the announcement line names the version where the link does not
+    if version is None and not isinstance(announced, str) and announced[0] == arxiv_id:
+        version = announced[1]
     title = clean_text(get(entry, "title"))
     if not title:
         return None, f"{entry_label(entry, index)}: no title; skipped"
@@ -151,6 +150,22 @@ def parse_entry(
     return paper, problem
 
 
+def _arxiv_id_in(named: tuple[str, ...]) -> tuple[str, int | None] | str:
+    """The ID and version of the first of an item's fields (its id, its announcement line, its link) that names an ID
+    arXiv can have issued, or why none does: a mirror's own guid, or one cut short, must not lose a paper its link
+    names."""
+    malformed = None
+    for text in named:
+        try:
+            arxiv_id, version = split_arxiv_id(text)
+        except ValueError:
+            continue
+        if parse_arxiv_reference(arxiv_id) is not None:
+            return arxiv_id, version
+        malformed = malformed or arxiv_id  # its shape only: a month 13, a digit missing, no such archive
+    return "no arXiv ID" if malformed is None else f"{malformed!r} is no arXiv ID arXiv can have issued"
+
+
 def own_date(arxiv_id: str, announce_type: str | None, given: datetime | None) -> datetime | None:
     """When the paper itself appeared. arXiv's feeds date every item by the day they announce it: for a `new` item
     that is the paper's day, but a cross-list or a new version of an older paper (`cross`, `replace`,
@@ -163,10 +178,3 @@ def own_date(arxiv_id: str, announce_type: str | None, given: datetime | None) -
     if given is None or given < issued or announce_type not in (None, "new"):
         return issued
     return given
-
-
-def _version_of(text: str) -> int | None:
-    try:
-        return split_arxiv_id(text)[1]
-    except ValueError:
-        return None
