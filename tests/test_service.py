@@ -220,6 +220,26 @@ async def test_a_poll_of_another_feed_from_the_shell_does_not_stand_for_the_days
 
 
 @pytest.mark.asyncio
+async def test_a_first_start_after_a_poll_of_a_saved_file_still_polls_arxiv(tmp_path: Path) -> None:
+    """A new user tried the poll on a saved feed first (`digest poll --source FILE`), then started the service: it took
+    that run for a poll of its own sources, did not poll on its first start as the README says, and the first papers
+    came only with the next night's scheduled poll."""
+    async with ArxivServer() as arxiv:
+        settings = make_settings(tmp_path / "data", one_feed_config(arxiv))
+        saved = DATA_DIR / "arxiv" / "rss" / "rss_cs.AI_2026-04-27_trimmed-3items.xml"
+        shell = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(tmp_path / "data")]
+        assert await asyncio.to_thread(main, [*shell, "poll", "--source", str(saved)]) == 0
+        service = Service(settings)
+        await service.start(serve_web=False)
+        try:
+            await wait_settled(service)
+        finally:
+            await service.stop()
+        assert len(arxiv.requests_to("/rss/cs.CL")) == 1
+    assert poll_runs(settings) == 2
+
+
+@pytest.mark.asyncio
 async def test_a_changed_time_zone_moves_the_stored_jobs(tmp_path: Path) -> None:
     """The stored jobs were compared with the config by their cron text alone, which names no zone: a data folder
     kept its old zones after `timezone` or `[arxiv] poll_timezone` changed."""
