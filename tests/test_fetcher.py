@@ -72,6 +72,31 @@ async def test_backs_off_on_429_and_503_honouring_retry_after() -> None:
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize("status", [507, 509, 520, 522])
+async def test_every_busy_5xx_is_backed_off_honouring_retry_after(status: int) -> None:
+    """Only 500, 502, 503 and 504 were taken for a busy host: a 509 (bandwidth limit) or a CDN's 520-522 with
+    'Retry-After: 30' was the answer itself, so the source failed at once and the Retry-After was never honoured (the
+    next feed on that host was asked 3 s later). Every 5xx but 501 and 505 (which another try does not change) is now
+    a refusal, as 429 is."""
+    clock = FakeClock()
+    async with ArxivServer() as server, Fetcher(ARXIV, clock=clock) as fetcher:
+        body = (Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
+        url = server.program("/rss/cs.CL", Reply(status=status, retry_after="30"), Reply(body=body))
+        result = await fetcher.fetch(url)
+    assert result.status == 200 and b"Source-Modality Monitoring" in result.body
+    assert len(server.requests_to("/rss/cs.CL")) == 2
+    assert [s for s in clock.sleeps if s != 3.0] == [30.0]
+
+
+@pytest.mark.asyncio
+async def test_a_501_is_not_asked_again() -> None:
+    async with ArxivServer() as server, Fetcher(ARXIV, clock=FakeClock()) as fetcher:
+        url = server.program("/rss/cs.CL", Reply(status=501))
+        assert (await fetcher.fetch(url)).status == 501
+    assert len(server.requests_to("/rss/cs.CL")) == 1
+
+
+@pytest.mark.asyncio
 async def test_gives_up_after_the_retries_with_one_line() -> None:
     clock = FakeClock()
     settings = ARXIV.model_copy(update={"max_retries": 2})

@@ -185,6 +185,61 @@ async def test_the_later_try_polls_again_only_after_a_broken_answer(tmp_path: Pa
 
 
 @pytest.mark.asyncio
+async def test_a_poll_of_another_feed_from_the_shell_does_not_stand_for_the_days_broken_poll(tmp_path: Path) -> None:
+    """The scheduled poll found arXiv's feed broken; before the retry, a maintainer tried a saved feed file with
+    `digest poll --source FILE`, which went well. The retry took that run for today's poll ("today's poll was fine;
+    nothing to retry") and the day's feed, gone by the evening, was never read. A run over other sources than the
+    configured ones says nothing of them: the retry asks arXiv again."""
+    async with ArxivServer() as arxiv:
+        error_feed = (
+            DATA_DIR / "arxiv" / "api" / "api_new_arxiv.py_id_abc_s0_m100_b79c8dcf6bc3_http400.xml"
+        ).read_bytes()
+        feed = arxiv.program("/rss/cs.CL", Reply(status=400, body=error_feed, content_type="application/atom+xml"))
+        config = (
+            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\napi_url = "http://127.0.0.1:9/api/query"\n'
+        )
+        settings = make_settings(tmp_path / "data", config)
+        saved = DATA_DIR / "arxiv" / "rss" / "rss_cs.AI_2026-04-27_trimmed-3items.xml"
+        shell = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(tmp_path / "data")]
+        service = Service(settings)
+        await service.start(schedule=False, serve_web=False)
+        try:
+            await service.poll_now("schedule")  # arXiv answers with an error feed: broken
+            assert await asyncio.to_thread(main, [*shell, "poll", "--source", str(saved)]) == 0
+            arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
+            await service.retry_poll_if_broken()
+        finally:
+            await service.stop()
+        assert len(arxiv.requests_to("/rss/cs.CL")) == 2
+    database = open_database(settings.database_url)
+    with database.reading() as session:
+        runs = [(run.outcome, [s["source"] for s in run.summary["sources"]]) for run in session.scalars(
+            select(PollRun).order_by(PollRun.id))]  # fmt: skip
+    database.dispose()
+    assert runs == [("failed", [feed]), ("ok", [str(saved)]), ("ok", [feed])]
+
+
+@pytest.mark.asyncio
+async def test_a_first_start_after_a_poll_of_a_saved_file_still_polls_arxiv(tmp_path: Path) -> None:
+    """A new user tried the poll on a saved feed first (`digest poll --source FILE`), then started the service: it took
+    that run for a poll of its own sources, did not poll on its first start as the README says, and the first papers
+    came only with the next night's scheduled poll."""
+    async with ArxivServer() as arxiv:
+        settings = make_settings(tmp_path / "data", one_feed_config(arxiv))
+        saved = DATA_DIR / "arxiv" / "rss" / "rss_cs.AI_2026-04-27_trimmed-3items.xml"
+        shell = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(tmp_path / "data")]
+        assert await asyncio.to_thread(main, [*shell, "poll", "--source", str(saved)]) == 0
+        service = Service(settings)
+        await service.start(serve_web=False)
+        try:
+            await wait_settled(service)
+        finally:
+            await service.stop()
+        assert len(arxiv.requests_to("/rss/cs.CL")) == 1
+    assert poll_runs(settings) == 2
+
+
+@pytest.mark.asyncio
 async def test_a_changed_time_zone_moves_the_stored_jobs(tmp_path: Path) -> None:
     """The stored jobs were compared with the config by their cron text alone, which names no zone: a data folder
     kept its old zones after `timezone` or `[arxiv] poll_timezone` changed."""

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from digest.arxiv.papers import ArxivPaper
+from digest.arxiv.references import parse_arxiv_reference
 from digest.text import blank_invisible
 from digest.titles import arxiv_id_month, split_arxiv_id
 
@@ -25,10 +26,23 @@ _SPACES = re.compile(r"\s+")
 
 
 def datetime_from_struct(parsed: Any) -> datetime | None:
-    """One of feedparser's time structs (UTC) as a datetime, or None."""
+    """One of feedparser's time structs (UTC) as a datetime, or None, also for a date outside years 1 to 9999 once in
+    UTC (a zero date written east of it, 0001-01-01T00:00:00+01:00, is in year 0): no datetime holds it."""
     if not parsed:
         return None
-    return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+    try:
+        return datetime.fromtimestamp(calendar.timegm(parsed), tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def date_out_of_range(container: Any, key: str) -> str | None:
+    """The date as written when feedparser read `key` ("published", "updated") of a feed but no datetime
+    holds it (see datetime_from_struct); None otherwise."""
+    parsed = dict.get(container, f"{key}_parsed")
+    if not parsed or datetime_from_struct(parsed) is not None:
+        return None
+    return clean_text(dict.get(container, key))[:60] or "?"
 
 
 class DateCache:
@@ -95,17 +109,24 @@ def parse_entry(
     date_of = dates or DateCache()
     raw_abstract = blank_invisible(str(get(entry, "summary") or ""), keep_line_breaks=True)
     prefix = _ANNOUNCE_PREFIX.match(raw_abstract)
-    ident_text = str(get(entry, "id") or "") or (prefix.group("id") if prefix else "") or str(get(entry, "link") or "")
-    try:
-        arxiv_id, version = split_arxiv_id(ident_text)
-    except ValueError:
-        return None, f"{entry_label(entry, index)}: no arXiv ID; skipped"
-    if version is None and prefix:
-        version = _version_of(prefix.group("id"))
+    named = (str(get(entry, "id") or ""), prefix.group("id") if prefix else "", str(get(entry, "link") or ""))
+    found = _arxiv_id_in(named)
+    if isinstance(found, str):
+        return None, f"{entry_label(entry, index)}: {found}; skipped"
+    arxiv_id, version = found
+    announced = _arxiv_id_in(named[1:2])  # the announcement line names the version where the link does not
+    if version is None and not isinstance(announced, str) and announced[0] == arxiv_id:
+        version = announced[1]
     title = clean_text(get(entry, "title"))
     if not title:
         return None, f"{entry_label(entry, index)}: no title; skipped"
     abstract = raw_abstract[prefix.end() :] if prefix else raw_abstract
+    given = get(entry, "published_parsed")
+    published = date_of(given)
+    problem = None
+    if published is None and given:
+        written = clean_text(get(entry, "published"))[:60]
+        problem = f"{entry_label(entry, index)}: its date {written!r} is out of range; dated by its arXiv ID"
     announce = _optional(get(entry, "arxiv_announce_type")) or (prefix.group("type") if prefix else None)
     announce = announce.lower()[:32] if announce else None  # Candidate.announce_type is String(32)
     categories = [str(tag.get("term")) for tag in get(entry, "tags") or [] if tag.get("term")]
@@ -119,14 +140,30 @@ def parse_entry(
         abstract=abstract.strip(),
         categories=categories,
         announce_type=announce,
-        published=own_date(arxiv_id, announce, date_of(get(entry, "published_parsed"))),
+        published=own_date(arxiv_id, announce, published),
         updated=date_of(get(entry, "updated_parsed")),
         doi=_optional(get(entry, "arxiv_doi")),
         journal_ref=_optional(get(entry, "arxiv_journal_ref") or get(entry, "arxiv_journal_reference")),
         comments=_optional(get(entry, "arxiv_comment")),
         primary_category=primary_category or (categories[0] if categories else None),
     )
-    return paper, None
+    return paper, problem
+
+
+def _arxiv_id_in(named: tuple[str, ...]) -> tuple[str, int | None] | str:
+    """The ID and version of the first of an item's fields (its id, its announcement line, its link) that names an ID
+    arXiv can have issued, or why none does: a mirror's own guid, or one cut short, must not lose a paper its link
+    names."""
+    malformed = None
+    for text in named:
+        try:
+            arxiv_id, version = split_arxiv_id(text)
+        except ValueError:
+            continue
+        if parse_arxiv_reference(arxiv_id) is not None:
+            return arxiv_id, version
+        malformed = malformed or arxiv_id  # its shape only: a month 13, a digit missing, no such archive
+    return "no arXiv ID" if malformed is None else f"{malformed!r} is no arXiv ID arXiv can have issued"
 
 
 def own_date(arxiv_id: str, announce_type: str | None, given: datetime | None) -> datetime | None:
@@ -141,10 +178,3 @@ def own_date(arxiv_id: str, announce_type: str | None, given: datetime | None) -
     if given is None or given < issued or announce_type not in (None, "new"):
         return issued
     return given
-
-
-def _version_of(text: str) -> int | None:
-    try:
-        return split_arxiv_id(text)[1]
-    except ValueError:
-        return None

@@ -27,7 +27,9 @@ from digest.config import ArxivSettings
 log = logging.getLogger(__name__)
 
 ACCEPT = "application/rss+xml, application/atom+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.7, */*;q=0.1"
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# 5xx statuses another try does not change (the server does not do what was asked); every other 5xx, and 429, is the
+# host saying it is busy (a 509 bandwidth limit, a CDN's 520-524): backed off, its Retry-After kept.
+FINAL_5XX = frozenset({501, 505})
 # A Retry-After beyond this is arXiv asking us to come back another time, not in this pass; also the longest back-off.
 MAX_RETRY_AFTER_SECONDS = 600.0
 READ_CHUNK = 64 * 1024
@@ -43,6 +45,11 @@ STOP_WAITING: contextvars.ContextVar[asyncio.Event | None] = contextvars.Context
 
 def is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
+
+
+def is_refusal(status: int) -> bool:
+    """Whether an answer with this status is the host asking to be asked later (429, a 5xx), not the answer itself."""
+    return status == 429 or (500 <= status <= 599 and status not in FINAL_5XX)
 
 
 def describe(exc: BaseException) -> str:
@@ -162,7 +169,7 @@ class Fetcher:
                 if result.not_modified and not (etag or last_modified):
                     # Nothing was asked to compare with (a misbehaving cache): no answer was read, so no quiet day.
                     raise FetchError(f"{source}: HTTP 304 (not modified) to a request that named no earlier answer")
-                if result.status not in RETRY_STATUSES:
+                if not is_refusal(result.status):
                     return result
                 last_problem, refused = f"HTTP {result.status}", True
                 delay = retry_after_seconds(result.retry_after, self.clock.now())
@@ -203,7 +210,7 @@ class Fetcher:
             )
         turn.forget_past(now)
         result = await self._follow(source, etag, last_modified)
-        if result.status in RETRY_STATUSES:
+        if is_refusal(result.status):
             delay = retry_after_seconds(result.retry_after, self.clock.now())
             if delay:
                 turn.leave_alone(host, delay, self.clock.now())
@@ -241,7 +248,7 @@ class Fetcher:
         async with self._client().get(url, headers=headers, allow_redirects=False) as response:
             if response.status in REDIRECT_STATUSES:
                 return FetchResult(url, response.status, b""), response.headers.get("Location", "")
-            if response.status in RETRY_STATUSES:
+            if is_refusal(response.status):
                 # Only the Retry-After matters for a retry; the body is not read.
                 return FetchResult(url, response.status, b"", retry_after=response.headers.get("Retry-After")), None
             length = response.content_length

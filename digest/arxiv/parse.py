@@ -10,10 +10,12 @@ from typing import Any
 
 import feedparser
 
+from digest.arxiv.answer_bytes import as_utf8
 from digest.arxiv.entries import (
     ANNOUNCE_TYPES,
     DateCache,
     clean_text,
+    date_out_of_range,
     datetime_from_struct,
     entry_label,
     own_date,
@@ -114,6 +116,7 @@ def parse_feed(data: bytes, source: str) -> ParsedFeed:
     """Parses one answer. Abstracts and titles are kept exactly as arXiv wrote them (HTML sanitising is off:
     feedparser would otherwise turn `a <b <= c` into `a <b><= c`); everything shown later is escaped there.
     Never raises for what the bytes hold: an answer feedparser cannot read at all is an error, not an exception."""
+    data, transcoded = as_utf8(data)
     data, impossible = _without_impossible_references(data)
     try:
         parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
@@ -124,7 +127,9 @@ def parse_feed(data: bytes, source: str) -> ParsedFeed:
         )
     kind = _kind(parsed)
     feed = parsed.get("feed", {})
-    feed_date = datetime_from_struct(dict.get(feed, "published_parsed") or dict.get(feed, "updated_parsed"))
+    feed_date = datetime_from_struct(dict.get(feed, "published_parsed")) or datetime_from_struct(
+        dict.get(feed, "updated_parsed")
+    )
     title = clean_text(feed.get("title"))
     total = feed.get("opensearch_totalresults")
     # ASCII digits within the INTEGER column backfill saves it in: '²' passes `isdigit` and fails `int`, and a number
@@ -133,7 +138,8 @@ def parse_feed(data: bytes, source: str) -> ParsedFeed:
     error = _whole_answer_error(parsed, data, kind)
     if error:
         return ParsedFeed(kind, feed_date, (), [], [], error, title, total_results, well_formed=False)
-    problems = _reading_problems(parsed, source, impossible)
+    problems = [f"{source}: {transcoded}"] if transcoded else []
+    problems += _reading_problems(parsed, source, impossible)
     well_formed = not parsed.get("bozo")
     papers, cut_off, skipped = _read_entries(parsed, data, source, well_formed, problems)
     return ParsedFeed(
@@ -154,6 +160,11 @@ def parse_feed(data: bytes, source: str) -> ParsedFeed:
 def _reading_problems(parsed: Any, source: str, impossible: int) -> list[str]:
     """The answer's own oddities, one line each: references to no character, bytes or XML feedparser tripped on."""
     problems: list[str] = []
+    feed = parsed.get("feed", {})
+    for key in ("published", "updated"):
+        odd_date = date_out_of_range(feed, key)
+        if odd_date:
+            problems.append(f"{source}: the feed's date {odd_date!r} is out of range; not used")
     if impossible:
         problems.append(
             f"{source}: {impossible} character reference{'s' if impossible > 1 else ''} to no Unicode character "
@@ -163,7 +174,9 @@ def _reading_problems(parsed: Any, source: str, impossible: int) -> list[str]:
         exc = parsed.get("bozo_exception")
         name = type(exc).__name__
         if "Encoding" in name:
-            problems.append(f"{source}: bytes that are not valid {parsed.get('encoding') or 'UTF-8'} ({name})")
+            # feedparser's own words ("document declared as utf-8, but parsed as windows-1252"): the encoding it
+            # names is the one it fell back to, in which the bytes are valid.
+            problems.append(f"{source}: bytes that are not valid in the encoding it declares ({clean_text(exc)[:120]})")
         else:
             problems.append(f"{source}: the feed is not well-formed XML ({clean_text(exc)[:160]}); read leniently")
     return problems

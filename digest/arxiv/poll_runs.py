@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from digest import health
 from digest.arxiv.announcements import ARXIV_ZONE
@@ -88,21 +90,22 @@ def mark_interrupted(database: Database, now: datetime) -> list[Interrupted]:
     return found
 
 
-def latest_outcome(database: Database) -> str | None:
-    """The outcome of the newest run, or None when this data folder never polled."""
+def latest_outcome(database: Database, sources: Collection[str] = ()) -> str | None:
+    """The outcome of the newest run of `sources` (the configured ones; see _latest_run), or None when this data folder
+    never polled them."""
     with database.reading() as session:
-        query = select(PollRun.outcome).order_by(PollRun.started_at.desc(), PollRun.id.desc()).limit(1)
-        outcome: str | None = session.scalar(query)
-        return outcome
+        run = _latest_run(session, sources)
+        return None if run is None else run.outcome
 
 
-def reason_to_poll_on_start(database: Database, now: datetime) -> str | None:
-    """Why a starting service polls at once: a data folder that never polled, or whose last poll a dead process left
-    running (marked interrupted here). Reports a failed or interrupted last poll to /healthz."""
-    if latest_outcome(database) is None:
+def reason_to_poll_on_start(database: Database, now: datetime, sources: Collection[str] = ()) -> str | None:
+    """Why a starting service polls at once: a data folder that never polled its `sources` (the configured ones), or
+    whose last poll a dead process left running (marked interrupted here). Reports a failed or interrupted last poll
+    to /healthz."""
+    if latest_outcome(database, sources) is None:
         return "this data folder has never polled arXiv"
     interrupted = mark_interrupted(database, now)
-    latest = latest_outcome(database)
+    latest = latest_outcome(database, sources)
     if latest == INTERRUPTED:
         line = interrupted[-1].line() if interrupted else "the last poll was interrupted"
         health.report("poll", False, f"{line}; polling again now")
@@ -112,14 +115,29 @@ def reason_to_poll_on_start(database: Database, now: datetime) -> str | None:
     return None
 
 
-def polled_fine_today(database: Database, now: datetime) -> bool:
-    """Whether the latest poll went well on this day of arXiv's calendar (in its own zone, whatever zone the schedule
-    is written in): the retry job polls again only when it did not."""
+def polled_fine_today(database: Database, now: datetime, sources: Collection[str] = ()) -> bool:
+    """Whether the latest poll of `sources` (the configured ones) went well on this day of arXiv's calendar (in its
+    own zone, whatever zone the schedule is written in): the retry job polls again only when it did not."""
     with database.reading() as session:
-        last = session.scalars(select(PollRun).order_by(PollRun.started_at.desc(), PollRun.id.desc()).limit(1)).first()
-    day = ARXIV_ZONE
-    return (
-        last is not None
-        and last.outcome == PollOutcome.OK
-        and last.started_at.astimezone(day).date() == now.astimezone(day).date()
-    )
+        last = _latest_run(session, sources)
+        day = ARXIV_ZONE
+        return (
+            last is not None
+            and last.outcome == PollOutcome.OK
+            and last.started_at.astimezone(day).date() == now.astimezone(day).date()
+        )
+
+
+def _latest_run(session: Session, sources: Collection[str]) -> PollRun | None:
+    """The newest of the last 50 runs that may have been a poll of `sources`: a run that asked none of them (`digest
+    poll --source` of a saved file) says nothing of them and is passed over."""
+    configured = set(sources)
+    latest = session.scalars(select(PollRun).order_by(PollRun.started_at.desc(), PollRun.id.desc()).limit(50))
+    return next((run for run in latest if not _asked_only_others(run, configured)), None)
+
+
+def _asked_only_others(run: PollRun, configured: set[str]) -> bool:
+    """Whether `run` asked sources, none of them one of `configured`. A run that asked none (its rules could not be
+    used, or it was stopped first) may have been a poll of them."""
+    asked = {str(report.get("source")) for report in (run.summary or {}).get("sources") or [] if report}
+    return bool(configured and asked) and not asked & configured

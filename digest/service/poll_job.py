@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from digest import health, heap
 from digest.arxiv import api as arxiv_api
-from digest.arxiv import poll_pass, poller
+from digest.arxiv import poll_pass, poll_runs, poller
 from digest.arxiv.announcements import feed_replaced_at, late_poll_at
 from digest.arxiv.fetcher import STOP_WAITING
 from digest.arxiv.poll_pass import health_line
@@ -64,6 +64,24 @@ async def run_poll_pass(
     if scheduler is not None:
         poll_again_when_late(settings, scheduler, summary, now=utc_now())
     return summary
+
+
+def polled_fine_today(settings: Settings, database: Database, now: datetime) -> bool:
+    """Whether today's latest poll of the configured sources went well (the retry job's question); a poll of other
+    sources (`digest poll --source FILE`) is no answer to it."""
+    return poll_runs.polled_fine_today(database, now, _configured(settings))
+
+
+def reason_to_poll_on_start(settings: Settings, database: Database, now: datetime) -> str | None:
+    """Why the starting service polls at once (see poll_runs); a poll of other sources is not one of its own."""
+    return poll_runs.reason_to_poll_on_start(database, now, _configured(settings))
+
+
+def _configured(settings: Settings) -> list[str]:
+    try:
+        return poller.configured_sources(settings)
+    except poller.SourcesError:  # the poll says what is wrong with the file
+        return []
 
 
 def poll_again_when_late(settings: Settings, scheduler: Any, summary: PollSummary, *, now: datetime) -> None:

@@ -23,10 +23,9 @@ from digest.arxiv import poll_runs
 from digest.clock import utc_now
 from digest.config import Settings, read_feed_sources, secretstore
 from digest.review.reviewer import Reviewer
-from digest.service import features
+from digest.service import features, poll_job
 from digest.service.lock_watch import keep_database_lock
 from digest.service.model_refresh import ModelRefresher
-from digest.service.poll_job import run_poll_pass
 from digest.service.schedule import job_work, keep_jobs, make_scheduler
 from digest.service.weekly_job import retry_unsent_weekly, run_weekly
 from digest.service.wiring import list_file_in_step, open_service_database
@@ -165,7 +164,7 @@ class Service:
 
     def _reason_to_poll_now(self) -> str | None:
         assert self.database is not None
-        return poll_runs.reason_to_poll_on_start(self.database, self.clock())
+        return poll_job.reason_to_poll_on_start(self.settings, self.database, self.clock())
 
     async def _keep_database_lock(self) -> None:
         """PostgreSQL: the lock that keeps a second service off the database, watched (see lock_watch)."""
@@ -280,7 +279,7 @@ class Service:
         async with self._poll_lock:
             if self._stopping.is_set():
                 return poll_runs.INTERRUPTED
-            summary = await run_poll_pass(self.settings, self.database, reason, self._stopping, self.scheduler)
+            summary = await poll_job.run_poll_pass(self.settings, self.database, reason, self._stopping, self.scheduler)
             if summary is None:
                 return PollOutcome.FAILED
             if self.bot is not None:
@@ -289,7 +288,7 @@ class Service:
 
     async def retry_poll_if_broken(self) -> None:
         assert self.database is not None
-        if await asyncio.to_thread(poll_runs.polled_fine_today, self.database, self.clock()):
+        if await asyncio.to_thread(poll_job.polled_fine_today, self.settings, self.database, self.clock()):
             log.info("poll-retry: today's poll was fine; nothing to retry")
             return
         await self.poll_now("retry after a broken answer")
