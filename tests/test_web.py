@@ -420,3 +420,44 @@ async def test_a_decision_while_another_process_holds_the_database_says_nothing_
         done = "Rejected 0 of the 1; the others were not" if where == "reject all shown" else "Nothing was changed"
         assert f"{done}: the database could not be written: database is locked (another process" in page
         assert site.status_of(candidate_id) == "pending"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("form", ["sign out", "add a paper", "suggest a paper"])
+async def test_the_other_forms_while_another_process_holds_the_database_say_so_not_500(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, form: str
+) -> None:
+    """With the write lock held past the busy timeout, Sign out, the review page's "Add and approve" and a reader's
+    suggestion answered "500 Internal Server Error": the maintainer could not tell whether the session was ended or
+    the paper added. Each says what was not done and why (the reader: only that it could not be queued yet)."""
+    monkeypatch.setattr("digest.storage.db.BUSY_TIMEOUT_MS", 200)
+    async with running_site(site_settings(tmp_path / "data")) as site:
+        paper = real_papers()[0]
+        candidate_id = insert_candidate(site.database, paper)
+        _, csrf = await sign_in(site)
+        holder = sqlite3.connect(make_url(site.settings.database_url).database or "", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            if form == "sign out":
+                reply = await site.client.post("/review/signout", data={"csrf": csrf})
+            elif form == "add a paper":
+                reply = await site.client.post("/review/add", data={"csrf": csrf, "paper": paper["arxiv_id"]})
+            else:
+                reply = await site.client.post("/suggest", data={"paper": paper["arxiv_id"], "note": "a fine one"})
+            async with reply:
+                status, page = reply.status, html.unescape(await reply.text())
+                retry_after = reply.headers.get("Retry-After")
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        assert status == 503, page
+        if form == "suggest a paper":
+            assert "The list's database is busy just now, so nothing was queued" in page
+            assert 'value="a fine one"' not in page and ">a fine one</textarea>" in page  # the form as it was sent
+            assert retry_after == "60" and "database is locked" not in page
+        else:
+            done = "Not signed out" if form == "sign out" else "Not added to the list"
+            assert f"{done}: the database could not be written: database is locked (another process" in page
+        async with site.client.get("/review") as again:  # still signed in, and nothing decided
+            assert "Sign out" in await again.text()
+        assert site.status_of(candidate_id) == "pending"

@@ -16,6 +16,7 @@ from datetime import timedelta
 from urllib.parse import parse_qsl
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from digest.config.admin_tokens import SHARED_MAINTAINER, maintainer_for
 from digest.relevance.why import why_from_json
@@ -29,7 +30,7 @@ from digest.review.signing import (
 )
 from digest.storage.models import Candidate
 from digest.web import sessions as session_store
-from digest.web.context import WebContext, client_of, context_of, form_of, refuse, render
+from digest.web.context import WebContext, client_of, context_of, form_of, not_written, refuse, render
 from digest.web.review_filters import (
     HISTORY,
     history_query,
@@ -182,7 +183,10 @@ async def sign_out(request: web.Request) -> web.Response:
         return checked
     context = context_of(request)
     claim, _ = checked
-    await asyncio.to_thread(session_store.revoke, context.database, claim, context.clock())
+    try:
+        await asyncio.to_thread(session_store.revoke, context.database, claim, context.clock())
+    except SQLAlchemyError as exc:  # the session still stands, and its cookie stays: pressing again can end it
+        return not_written(request, exc, "/review", "Not signed out")
     response = web.Response(status=303, headers={"Location": "/review"})
     response.del_cookie(SESSION_COOKIE, path="/")
     return response
