@@ -4,6 +4,7 @@ one-click approval links and health — all through a real HTTP client."""
 from __future__ import annotations
 
 import html
+import logging
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -307,6 +308,45 @@ async def test_healthz_says_503_when_the_database_is_unreachable(tmp_path: Path)
         async with site.client.get("/healthz") as response:
             assert response.status == 503
             assert (await response.json())["database"] == "unreachable"
+
+
+@pytest.mark.asyncio
+async def test_the_pages_and_feeds_say_503_when_the_database_is_unreachable_not_500(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A lost volume (or PostgreSQL down for maintenance): the list page, its feeds, the private feed and /review
+    answered "500 Internal Server Error: Server got itself in trouble", each with a traceback of SQL in the log (a
+    feed reader's every poll one more). They answer 503 with a Retry-After and a line saying the database cannot be
+    reached, and the log has one line per request naming the reason."""
+    settings = site_settings(tmp_path / "data")
+    async with running_site(settings) as site:
+        await sign_in(site)
+        site.database.engine.dispose()
+        database_file = Path(site.database.engine.url.database or "")
+        for leftover in database_file.parent.glob(database_file.name + "*"):
+            leftover.unlink()
+        database_file.mkdir()
+        addresses = [
+            "/",
+            "/list.md",
+            "/feeds/list.xml",
+            "/feeds/list.atom",
+            f"/feeds/candidates.xml?token={FEED_TOKEN}",
+        ]
+        with caplog.at_level(logging.INFO):
+            for address in [*addresses, "/review", "/history"]:
+                async with site.client.get(address) as response:
+                    page = html.unescape(await response.text())
+                    assert response.status == 503, (address, page)
+                    assert response.headers["Retry-After"] == "60"
+                    assert "The list's database cannot be reached just now; please try again in a few minutes." in page
+                    assert FEED_TOKEN not in page and "SELECT" not in page
+        assert "Traceback" not in caplog.text and "SELECT" not in caplog.text
+        lines = [
+            record.getMessage() for record in caplog.records if "database cannot be reached" in record.getMessage()
+        ]
+        assert len(lines) == len(addresses) + 2
+        assert all("unable to open database file" in line and FEED_TOKEN not in line for line in lines)
 
 
 def rename_headings(site: Site, renames: dict[str, str]) -> None:

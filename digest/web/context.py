@@ -139,6 +139,22 @@ def not_written(request: web.Request, exc: Exception, back: str, done: str = "No
     return refuse(request, 503, "Not done", f"{done}: the database could not be written: {line}.", back)
 
 
+UNREACHABLE = "The list's database cannot be reached just now; please try again in a few minutes."
+
+
+def unreachable(request: web.Request, exc: Exception) -> web.Response:
+    """A request the database could not answer (a lost volume, a file moved away, PostgreSQL down or restarting): 503
+    with a Retry-After, and one log line with the reason for the operator (/healthz names it too), where a bare 500
+    and a traceback of SQL came for every page view and every feed reader's poll. The reason is not shown: the
+    pages are public."""
+    line = failure_line(exc, context_of(request).settings.database_url)
+    log.warning("%s %s: the database cannot be reached: %s", request.method, request.path, line)
+    back = "/review" if request.path.startswith("/review") else "/"
+    response = refuse(request, 503, "Unavailable", UNREACHABLE, back)
+    response.headers["Retry-After"] = "60"
+    return response
+
+
 async def form_of(request: web.Request) -> dict[str, str] | web.Response:
     """The posted form's text fields, or a 400 page when the body cannot be read as a form (a charset nobody knows,
     bytes that are not that charset, a multipart body without its boundary): the sender's mistake, not a 500."""
