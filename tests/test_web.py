@@ -3,6 +3,7 @@ one-click approval links and health — all through a real HTTP client."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import logging
 import sqlite3
@@ -501,3 +502,55 @@ async def test_the_other_forms_while_another_process_holds_the_database_say_so_n
         async with site.client.get("/review") as again:  # still signed in, and nothing decided
             assert "Sign out" in await again.text()
         assert site.status_of(candidate_id) == "pending"
+
+
+@pytest.mark.asyncio
+async def test_a_feed_waiting_for_the_database_does_not_stop_the_other_pages(site: Site) -> None:
+    """The list feeds asked the database for the list's version on the service's event loop: with PostgreSQL
+    unreachable in the way that hangs (a host that takes the connection and never answers, a firewall dropping it),
+    one feed reader's poll froze every page, /healthz, the Discord bot and the schedule until the connection gave
+    up. The feed waits in a worker thread; the other pages answer meanwhile."""
+    import socket
+    import threading
+    import time
+    import urllib.error
+    import urllib.request
+
+    from digest.storage.db import create_database_engine
+
+    silent = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def take_and_hang_up() -> None:  # a server that says nothing for two seconds, then hangs up
+        connection, _ = silent.accept()
+        held.append(connection)
+        time.sleep(2)
+        connection.close()
+
+    threading.Thread(target=take_and_hang_up, daemon=True).start()
+    port = silent.getsockname()[1]
+    original, site.database.engine = (
+        site.database.engine,
+        create_database_engine(f"postgresql+psycopg://digest:x@127.0.0.1:{port}/digest"),
+    )
+
+    def get(path: str, after: float = 0.0) -> tuple[int, float]:
+        time.sleep(after)
+        started = time.monotonic()
+        try:
+            with urllib.request.urlopen(site.base + path, timeout=10) as reply:
+                status = reply.status
+        except urllib.error.HTTPError as refused:
+            status = refused.code
+        return status, time.monotonic() - started
+
+    try:
+        (feed_status, _), (health_status, health_took) = await asyncio.gather(
+            asyncio.to_thread(get, "/feeds/list.xml"), asyncio.to_thread(get, "/healthz", 0.5)
+        )
+    finally:
+        silent.close()
+        site.database.engine.dispose()
+        site.database.engine = original
+    assert feed_status == 503
+    assert health_status == 200 and health_took < 1.0, health_took
