@@ -6,6 +6,7 @@ The application (`web.app`) imports the handlers, and the handlers import this m
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from digest.clock import steady_now
 from digest.config import Settings, StartedSecrets
 from digest.config.admin_tokens import NamedToken
 from digest.review.reviewer import Reviewer
+from digest.review.rules import Outcome
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
 from digest.web.throttle import SignInThrottle, ThrottleRule, client_address, trusted_networks
@@ -66,6 +68,7 @@ class WebContext:
     suggest_total: SignInThrottle = field(init=False)
     admin_tokens: tuple[NamedToken, ...] = ()  # the maintainers' named tokens (DIGEST_ADMIN_TOKENS)
     proxy_warned: bool = False  # the line about an X-Forwarded-For no proxy is trusted for, said once
+    telling: set[asyncio.Future[Any]] = field(default_factory=set)  # listeners told of a decision, still at it
 
     def __post_init__(self) -> None:
         limit = self.settings.web.suggestions_per_hour
@@ -117,6 +120,22 @@ def _nearby(remote: str | None) -> bool:
     except ValueError:
         return False
     return address.is_loopback or address.is_private
+
+
+# How long a page waits for the decision's listeners (the Discord message's edit, publishing) before it answers.
+LISTENERS_WAIT_SECONDS = 2.0
+
+
+async def tell_listeners(context: WebContext, *outcomes: Outcome) -> None:
+    """Tells the Reviewer's listeners of the decisions, waiting for them LISTENERS_WAIT_SECONDS at most: Discord slow
+    to answer, or holding the bot to its edit rate (five a channel in five seconds), kept the maintainer's page
+    spinning with the decision made long since. What is not done by then goes on in the background."""
+    if not outcomes:
+        return
+    telling = asyncio.ensure_future(asyncio.gather(*(context.reviewer.notify(outcome) for outcome in outcomes)))
+    context.telling.add(telling)  # a task no one holds may be collected before it is done
+    telling.add_done_callback(context.telling.discard)
+    await asyncio.wait({telling}, timeout=LISTENERS_WAIT_SECONDS)
 
 
 def render(request: web.Request, template: str, *, status: int = 200, **values: Any) -> web.Response:
