@@ -554,3 +554,37 @@ async def test_a_feed_waiting_for_the_database_does_not_stop_the_other_pages(sit
         site.database.engine = original
     assert feed_status == 503
     assert health_status == 200 and health_took < 1.0, health_took
+
+
+@pytest.mark.asyncio
+async def test_an_approval_links_token_stays_out_of_the_log_when_the_database_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An approval link pressed while another process held the write lock logged 'POST /approve/<token>: the database
+    could not be written': whoever reads the log (a log service, a support ticket it is pasted into) could approve
+    or reject that paper with it until it expires. The line names the link's page, never its token."""
+    monkeypatch.setattr("digest.storage.db.BUSY_TIMEOUT_MS", 200)
+    async with running_site(site_settings(tmp_path / "data")) as site:
+        insert_candidate(site.database, real_papers()[0])
+        path = next(p for p, label in await candidate_feed_links(site) if label == "Approve (Sparse Autoencoder)")
+        token = path.removeprefix("/approve/").split("?")[0]
+        holder = sqlite3.connect(make_url(site.settings.database_url).database or "", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            with caplog.at_level(logging.INFO):
+                async with site.client.post(path) as reply:
+                    assert reply.status == 503
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        site.database.engine.dispose()
+        database_file = Path(site.database.engine.url.database or "")
+        for leftover in database_file.parent.glob(database_file.name + "*"):
+            leftover.unlink()
+        database_file.mkdir()
+        with caplog.at_level(logging.INFO):
+            async with site.client.get(path) as reply:
+                assert reply.status == 503
+    lines = [record.getMessage() for record in caplog.records if "/approve/" in record.getMessage()]
+    assert [line.split(":")[0] for line in lines] == ["POST /approve/…", "GET /approve/…"], lines
+    assert token not in caplog.text

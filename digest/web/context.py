@@ -149,12 +149,18 @@ def refuse(request: web.Request, status: int, title: str, message: str, back: st
     return render(request, "message.html", status=status, title=title, message=message, back=back)
 
 
+def logged_path(request: web.Request) -> str:
+    """The request's path as a log line shows it: an approval link's token left out (whoever reads the log could
+    approve or reject with it until it expires)."""
+    return "/approve/…" if request.path.startswith("/approve/") else request.path
+
+
 def not_written(request: web.Request, exc: Exception, back: str, done: str = "Nothing was changed") -> web.Response:
     """A decision the database did not take (its write lock held by another process past the busy timeout, a full
     disk): a 503 page saying what was `done` and why, where a bare 500 left the maintainer guessing whether it was
     made. The decision's transaction rolled back."""
     line = failure_line(exc, context_of(request).settings.database_url)
-    log.warning("%s %s: the database could not be written: %s", request.method, request.path, line)
+    log.warning("%s %s: the database could not be written: %s", request.method, logged_path(request), line)
     return refuse(request, 503, "Not done", f"{done}: the database could not be written: {line}.", back)
 
 
@@ -167,7 +173,7 @@ def unreachable(request: web.Request, exc: Exception) -> web.Response:
     and a traceback of SQL came for every page view and every feed reader's poll. The reason is not shown: the
     pages are public."""
     line = failure_line(exc, context_of(request).settings.database_url)
-    log.warning("%s %s: the database cannot be reached: %s", request.method, request.path, line)
+    log.warning("%s %s: the database cannot be reached: %s", request.method, logged_path(request), line)
     back = "/review" if request.path.startswith("/review") else "/"
     response = refuse(request, 503, "Unavailable", UNREACHABLE, back)
     response.headers["Retry-After"] = "60"
@@ -180,7 +186,7 @@ async def form_of(request: web.Request) -> dict[str, str] | web.Response:
     try:
         posted = await request.post()
     except (ValueError, LookupError) as exc:  # UnicodeDecodeError is a ValueError
-        log.info("%s %s: unreadable form body (%s)", request.method, request.path, type(exc).__name__)
+        log.info("%s %s: unreadable form body (%s)", request.method, logged_path(request), type(exc).__name__)
         back = "/review" if request.path.startswith("/review") else "/"  # a maintainer's form leads back to their page
         return refuse(
             request, 400, "Form refused", "The form's body could not be read: send it as the page does.", back
