@@ -339,6 +339,44 @@ async def test_the_count_tells_the_whole_queue_beyond_what_one_page_reads(site: 
 
 
 @pytest.mark.asyncio
+async def test_an_author_or_section_is_found_and_counted_among_more_candidates_than_one_page_reads(
+    site: Site,
+) -> None:
+    """With more pending than the page read (1,020), the author and section filters looked only at the best thousand:
+    a low-scored paper by the author searched for was not found ('0 shown matching the filters'), and a filter
+    matching every one of them said '200 shown of 1000 matching'."""
+    from datetime import UTC, datetime
+
+    from digest.storage.models import Candidate
+    from digest.titles import title_key
+    from digest.web.review_page import SCANNED
+
+    low = insert_candidate(
+        site.database, real_papers()[0], score=0.1, authors=["Quentin Zyxwv"], suggested_sections=["Probing"]
+    )
+    with site.database.transaction() as session:
+        for number in range(SCANNED + 20):
+            title = f"A pending paper on steering number {number}"
+            session.add(
+                Candidate(
+                    arxiv_id=f"2601.{number:05d}", version=1, title=title, title_key=title_key(title),
+                    authors=["Ann Steer"], abstract="", categories=["cs.CV"], announce_type="new",
+                    published=datetime(2026, 1, 5, tzinfo=UTC), score=0.5, matched=[],
+                    suggested_sections=["Steering"], source_feeds=[], status="pending", relevant=True,
+                    first_seen_at=datetime(2026, 1, 5, tzinfo=UTC), updated_at=datetime(2026, 1, 5, tzinfo=UTC),
+                )
+            )  # fmt: skip
+    await sign_in(site)
+    page = await review(site, author="zyxwv")
+    assert f'id="candidate-{low}"' in page
+    assert "1 shown matching the filters." in page
+    page = await review(site, section="probing")
+    assert f'id="candidate-{low}"' in page
+    page = await review(site, author="Ann Steer")
+    assert f"200 shown of {SCANNED + 20} matching the filters." in page
+
+
+@pytest.mark.asyncio
 async def test_a_collaboration_papers_authors_do_not_bury_its_buttons(site: Site) -> None:
     """A report with 500 authors (arXiv has them by the thousand) printed every name on its /review card and on the
     approval link's page, some 11,000 characters above the abstract and the button; the list page, the feeds and

@@ -404,3 +404,24 @@ async def test_reject_all_shown_leaves_the_folded_cards_alone(site: Site, browse
     assert [site.status_of(i) for i in ids] == ["rejected"] * 20 + ["pending"] * 10
     assert await page.locator("article.candidate").count() == 10
     await page.context.close()
+
+
+@pytest.mark.asyncio
+async def test_sign_out_after_the_session_ran_out_signs_out_without_asking_to_sign_in_first(
+    site: Site, browser: Any
+) -> None:
+    """The page stayed open past the 12 hours (or the maintainer signed out in another tab) and Sign out was pressed:
+    the answer was a 403 'Sign in first: your session has ended ..., so nothing was done. Sign in to go back to the
+    review page, then press the button again', as if signing in were needed to sign out, and the dead cookie stayed
+    in the browser. Signing out there ends where any sign-out does: on the sign-in form, the cookie gone."""
+    from datetime import timedelta
+
+    add_candidates(site, 1)
+    page = await open_review(browser, site)
+    site.clock.advance(timedelta(hours=13))
+    await page.get_by_role("button", name="Sign out").click()
+    await page.wait_for_load_state()
+    assert await page.get_by_label("Admin token").count() == 1
+    assert await page.locator("main p.error").count() == 0, await page.locator("main").inner_text()
+    assert await page.context.cookies() == []
+    await page.context.close()

@@ -303,3 +303,37 @@ async def test_an_approval_into_another_section_from_a_stale_tab_is_not_done(sit
     with site.database.reading() as session:
         assert session.get(Candidate, top).decided_section == "Steering"  # type: ignore[union-attr]
     assert "Not done" in stale and "already approved into Steering" in stale, stale
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("where", ["review page", "reject all shown", "feed link"])
+async def test_a_decision_on_the_web_answers_while_discord_is_slow_to_edit_its_message(
+    tmp_path: Path, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """The web's decisions waited for the Discord message to be edited before answering: with Discord slow, or
+    holding the bot to its edit rate (five a channel in five seconds: "Reject all 20 shown" is twenty edits), the
+    maintainer's page spun with the decision made long since. The page answers within a moment; the message is
+    edited when Discord takes it."""
+    from tests.test_web import candidate_feed_links
+
+    monkeypatch.setattr("digest.web.context.LISTENERS_WAIT_SECONDS", 0.2)
+    async with site_and_bot(tmp_path, fake) as (site, bot):
+        candidate_id = insert_candidate(site.database, real_papers()[0])
+        await bot.post_pending()
+        message = message_id(site.database, candidate_id)
+        _, csrf = await sign_in(site)
+        links = await candidate_feed_links(site)
+        slow = fake.hold_next("PATCH", f"/messages/{message}")
+        if where == "review page":
+            form = {"csrf": csrf, "candidate_id": str(candidate_id), "action": "reject"}
+        else:
+            form = {"csrf": csrf, "ids": str(candidate_id), "action": "reject-shown", "confirm": "yes"}
+        path = "/review/decide" if where != "feed link" else next(p for p, label in links if label == "Reject")
+        answer = asyncio.create_task(site.client.post(path, data=form))
+        done, _ = await asyncio.wait({answer}, timeout=5)
+        assert done and not slow.released.is_set(), "the page waited for Discord"
+        async with answer.result() as reply:
+            assert reply.status == 200 and "rejected" in (await reply.text()).lower()
+        assert site.status_of(candidate_id) == "rejected"
+        slow.released.set()
+        await eventually(lambda: len(fake.requests("PATCH", f"/messages/{message}")) >= 1, "the message edited")

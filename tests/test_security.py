@@ -37,6 +37,8 @@ KNOWN_POST_ROUTES = {
 }
 # Open to anyone by design: a reader's suggestion only queues a pending candidate (tests/test_suggest.py).
 PUBLIC_POST_ROUTES = {"/suggest"}
+# Signing out with no live session is done already: it leads to the sign-in form, sets no cookie and writes nothing.
+SIGN_OUT = "/review/signout"
 
 
 @pytest_asyncio.fixture
@@ -72,11 +74,14 @@ async def test_every_state_changing_route_refuses_an_anonymous_request(site: Sit
     before = decisions(site)
     form = {"candidate_id": "1", "action": "approve", "csrf": "x", "token": "not the admin token"}
     async with site.fresh_client() as stranger:
-        for route in sorted(routes - PUBLIC_POST_ROUTES):
+        for route in sorted(routes - PUBLIC_POST_ROUTES - {SIGN_OUT}):
             path = route.replace("{token}", forged)
             async with stranger.post(path, data=form, allow_redirects=False) as reply:
                 assert reply.status == 403, (route, reply.status)
                 assert "Set-Cookie" not in reply.headers, route
+        async with stranger.post(SIGN_OUT, data=form, allow_redirects=False) as reply:
+            assert reply.status == 303 and reply.headers["Location"] == "/review"
+            assert "Set-Cookie" not in reply.headers
         for route in sorted(PUBLIC_POST_ROUTES):  # refused as input: decides nothing, signs no one in
             async with stranger.post(route, data={**form, "paper": "1"}, allow_redirects=False) as reply:
                 assert reply.status == 400, (route, reply.status)

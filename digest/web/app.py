@@ -8,12 +8,13 @@ share is in context.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 import jinja2
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
+from sqlalchemy.exc import SQLAlchemyError
 
 from digest.clock import steady_now, utc_now
 from digest.config import ConfigError, Settings, secretstore
@@ -29,7 +30,7 @@ from digest.web import review as web_review
 from digest.web import review_actions as web_review_actions
 from digest.web import review_page as web_review_page
 from digest.web import suggest as web_suggest
-from digest.web.context import CONTEXT, SECURITY_HEADERS, WebContext
+from digest.web.context import CONTEXT, SECURITY_HEADERS, WebContext, unreachable
 from digest.web.filters import PAGE_FILTERS
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,17 @@ async def _add_security_headers(request: web.Request, response: web.StreamRespon
         response.headers["Cache-Control"] = "no-store"
 
 
+@web.middleware
+async def _database_failures(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    """A database failure no handler answered itself (the decisions say what was not written) is a 503 page."""
+    try:
+        return await handler(request)
+    except SQLAlchemyError as exc:
+        return unreachable(request, exc)
+
+
 def template_environment(settings: Settings) -> jinja2.Environment:
     environment = jinja2.Environment(
         loader=template_loader(settings.templates_dir),
@@ -98,7 +110,7 @@ def create_web_app(
         raise ConfigError(exc.problems) from None  # stops start-up with that one line
     secrets = secretstore.ensure_secrets(settings)  # no file is read when the environment sets all three
     settings = settings.model_copy(update={"secrets": secrets})
-    app = web.Application(client_max_size=64 * 1024)
+    app = web.Application(client_max_size=64 * 1024, middlewares=[_database_failures])
     app[CONTEXT] = WebContext(
         settings=settings,
         database=database,

@@ -1,7 +1,7 @@
 """The signed one-click approval links of the private feed and the maintainers' email: GET shows the paper and one
 button, only the POST decides (link scanners and prefetchers approve nothing), and only a candidate still pending.
 
-They decide through `Reviewer.decide_async`, the same path Discord reactions and /review take.
+They decide through `Reviewer.decide`, the same path Discord reactions and /review take.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standin
 from digest.review.signing import EMAILED, ApprovalLink, LinkError, verify_link
 from digest.storage.models import PENDING, Candidate
 from digest.vocab import Channel
-from digest.web.context import WebContext, context_of, not_written, refuse, render
+from digest.web.context import WebContext, context_of, not_written, refuse, render, tell_listeners
 from digest.web.review import why_lines
 from digest.web.review_filters import highlight
 from digest.web.syndication import safe_url
@@ -165,8 +165,8 @@ async def approval_submit(request: web.Request) -> web.Response:
     else:
         actor = Actor(name="feed approval link", id=None, channel=Channel.FEED)
     try:
-        outcome = await context.reviewer.decide_async(
-            link.candidate_id, link.action, actor, link.section, only_pending=True
+        outcome = await asyncio.to_thread(
+            context.reviewer.decide, link.candidate_id, link.action, actor, link.section, only_pending=True
         )
     except AlreadyDecidedError as exc:
         return refuse(request, 409, f"Already {exc.standing.status}", str(exc), REVIEW_PAGE)
@@ -174,4 +174,5 @@ async def approval_submit(request: web.Request) -> web.Response:
         return refuse(request, 409, "Not done", str(exc), REVIEW_PAGE)
     except SQLAlchemyError as exc:
         return not_written(request, exc, REVIEW_PAGE)
+    await tell_listeners(context, outcome)
     return render(request, "decided.html", outcome=outcome)

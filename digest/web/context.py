@@ -6,6 +6,7 @@ The application (`web.app`) imports the handlers, and the handlers import this m
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import logging
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from digest.clock import steady_now
 from digest.config import Settings, StartedSecrets
 from digest.config.admin_tokens import NamedToken
 from digest.review.reviewer import Reviewer
+from digest.review.rules import Outcome
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
 from digest.web.throttle import SignInThrottle, ThrottleRule, client_address, trusted_networks
@@ -66,6 +68,7 @@ class WebContext:
     suggest_total: SignInThrottle = field(init=False)
     admin_tokens: tuple[NamedToken, ...] = ()  # the maintainers' named tokens (DIGEST_ADMIN_TOKENS)
     proxy_warned: bool = False  # the line about an X-Forwarded-For no proxy is trusted for, said once
+    telling: set[asyncio.Future[Any]] = field(default_factory=set)  # listeners told of a decision, still at it
 
     def __post_init__(self) -> None:
         limit = self.settings.web.suggestions_per_hour
@@ -119,6 +122,22 @@ def _nearby(remote: str | None) -> bool:
     return address.is_loopback or address.is_private
 
 
+# How long a page waits for the decision's listeners (the Discord message's edit, publishing) before it answers.
+LISTENERS_WAIT_SECONDS = 2.0
+
+
+async def tell_listeners(context: WebContext, *outcomes: Outcome) -> None:
+    """Tells the Reviewer's listeners of the decisions, waiting for them LISTENERS_WAIT_SECONDS at most: Discord slow
+    to answer, or holding the bot to its edit rate (five a channel in five seconds), kept the maintainer's page
+    spinning with the decision made long since. What is not done by then goes on in the background."""
+    if not outcomes:
+        return
+    telling = asyncio.ensure_future(asyncio.gather(*(context.reviewer.notify(outcome) for outcome in outcomes)))
+    context.telling.add(telling)  # a task no one holds may be collected before it is done
+    telling.add_done_callback(context.telling.discard)
+    await asyncio.wait({telling}, timeout=LISTENERS_WAIT_SECONDS)
+
+
 def render(request: web.Request, template: str, *, status: int = 200, **values: Any) -> web.Response:
     context = context_of(request)
     body = context.templates.get_template(f"web/{template}").render(list_title=context.settings.list_title, **values)
@@ -130,13 +149,35 @@ def refuse(request: web.Request, status: int, title: str, message: str, back: st
     return render(request, "message.html", status=status, title=title, message=message, back=back)
 
 
+def logged_path(request: web.Request) -> str:
+    """The request's path as a log line shows it: an approval link's token left out (whoever reads the log could
+    approve or reject with it until it expires)."""
+    return "/approve/…" if request.path.startswith("/approve/") else request.path
+
+
 def not_written(request: web.Request, exc: Exception, back: str, done: str = "Nothing was changed") -> web.Response:
     """A decision the database did not take (its write lock held by another process past the busy timeout, a full
     disk): a 503 page saying what was `done` and why, where a bare 500 left the maintainer guessing whether it was
     made. The decision's transaction rolled back."""
     line = failure_line(exc, context_of(request).settings.database_url)
-    log.warning("%s %s: the database could not be written: %s", request.method, request.path, line)
+    log.warning("%s %s: the database could not be written: %s", request.method, logged_path(request), line)
     return refuse(request, 503, "Not done", f"{done}: the database could not be written: {line}.", back)
+
+
+UNREACHABLE = "The list's database cannot be reached just now; please try again in a few minutes."
+
+
+def unreachable(request: web.Request, exc: Exception) -> web.Response:
+    """A request the database could not answer (a lost volume, a file moved away, PostgreSQL down or restarting): 503
+    with a Retry-After, and one log line with the reason for the operator (/healthz names it too), where a bare 500
+    and a traceback of SQL came for every page view and every feed reader's poll. The reason is not shown: the
+    pages are public."""
+    line = failure_line(exc, context_of(request).settings.database_url)
+    log.warning("%s %s: the database cannot be reached: %s", request.method, logged_path(request), line)
+    back = "/review" if request.path.startswith("/review") else "/"
+    response = refuse(request, 503, "Unavailable", UNREACHABLE, back)
+    response.headers["Retry-After"] = "60"
+    return response
 
 
 async def form_of(request: web.Request) -> dict[str, str] | web.Response:
@@ -145,7 +186,7 @@ async def form_of(request: web.Request) -> dict[str, str] | web.Response:
     try:
         posted = await request.post()
     except (ValueError, LookupError) as exc:  # UnicodeDecodeError is a ValueError
-        log.info("%s %s: unreadable form body (%s)", request.method, request.path, type(exc).__name__)
+        log.info("%s %s: unreadable form body (%s)", request.method, logged_path(request), type(exc).__name__)
         back = "/review" if request.path.startswith("/review") else "/"  # a maintainer's form leads back to their page
         return refuse(
             request, 400, "Form refused", "The form's body could not be read: send it as the page does.", back

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import Connection, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
 from digest.awesome import store as liststore
@@ -25,6 +25,7 @@ from digest.relevance.gathering import bundled_abstracts
 from digest.review.queries import pending_candidates
 from digest.review.rules import approval_menu
 from digest.review.signing import approval_signer, token_matches
+from digest.storage.db import Database
 from digest.storage.models import Candidate, Entry, ListMeta, Paper
 from digest.titles import arxiv_abs_url, distinct_feed_keys, feed_key, same_title, title_key
 from digest.vocab import Action
@@ -77,12 +78,13 @@ _VERSION_QUERY = select(
 )
 
 
-def list_version(connection: Connection) -> tuple[Any, ...]:
+def list_version(database: Database) -> tuple[Any, ...]:
     """Changes whenever a paper or entry is added, moved or removed; cheap (indexed max, small counts).
 
     A Core connection, not an ORM session: this runs on every feed request and the session costs ~7x the query.
     """
-    return tuple(connection.execute(_VERSION_QUERY).one())
+    with database.engine.connect() as connection:
+        return tuple(connection.execute(_VERSION_QUERY).one())
 
 
 def paper_guid(paper: Paper) -> str:
@@ -206,9 +208,9 @@ def _not_modified(request: web.Request, feed: RenderedFeed) -> bool:
 async def _serve_list_feed(request: web.Request, kind: str, content_type: str) -> web.Response:
     context = context_of(request)
     path = request.path
-    # The version query is a few index lookups; running it on the loop costs less than a thread hop.
-    with context.database.engine.connect() as connection:
-        version = list_version(connection)
+    # The version query is a few index lookups, yet asked in a worker thread: on the loop, a database that does not
+    # answer (PostgreSQL behind a host that takes the connection and says nothing) froze every page and the bot.
+    version = await asyncio.to_thread(list_version, context.database)
     cached: RenderedFeed | None = context.feed_cache.get(kind) if context.cache_feeds else None
     if cached is None or cached.version != version:
         cached = await asyncio.to_thread(_render, context, kind, path, version)

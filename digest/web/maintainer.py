@@ -9,13 +9,14 @@ from datetime import date
 from urllib.parse import urlencode
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from digest.arxiv import additions as paper_add
 from digest.review import handpicked
 from digest.review.history import UnknownDecisionError, action_words, decision_history
 from digest.review.rules import Actor
 from digest.storage.models import Decision
-from digest.web.context import WebContext, context_of, refuse, render
+from digest.web.context import WebContext, context_of, not_written, refuse, render
 from digest.web.review import checked_form, current_session
 from digest.web.review_actions import back_to_review
 from digest.web.review_filters import HISTORY, history_query, parse_older_than, parse_since, review_address
@@ -92,6 +93,8 @@ async def review_add(request: web.Request) -> web.Response:
         candidate_id = await added_candidate(context, arxiv_id, section, web_actor(claim))
     except paper_add.AddError as exc:
         return refuse(request, exc.status, "Not added", str(exc), back)
+    except SQLAlchemyError as exc:  # rolled back; a paper stored before the approval failed waits in the queue
+        return not_written(request, exc, back, "Not added to the list")
     return back_to_review(form, decided=candidate_id)
 
 

@@ -16,6 +16,7 @@ from datetime import timedelta
 from urllib.parse import parse_qsl
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from digest.config.admin_tokens import SHARED_MAINTAINER, maintainer_for
 from digest.relevance.why import why_from_json
@@ -29,7 +30,7 @@ from digest.review.signing import (
 )
 from digest.storage.models import Candidate
 from digest.web import sessions as session_store
-from digest.web.context import WebContext, client_of, context_of, form_of, refuse, render
+from digest.web.context import WebContext, client_of, context_of, form_of, not_written, refuse, render
 from digest.web.review_filters import (
     HISTORY,
     history_query,
@@ -176,15 +177,28 @@ async def checked_form(request: web.Request) -> tuple[SessionClaim, dict[str, st
 
 
 async def sign_out(request: web.Request) -> web.Response:
-    """Revokes the session in the database (a copy of the cookie stops working too), then drops the cookie."""
+    """Revokes the session in the database (a copy of the cookie stops working too), then drops the cookie. A session
+    that has ended already (12 hours, or signed out in another tab) is signed out: its dead cookie is dropped, where
+    checked_form would ask to sign in first to press the button again. Nothing is written either way."""
+    if await current_session(request) is None:
+        return _signed_out(dead_cookie=SESSION_COOKIE in request.cookies)
     checked = await checked_form(request)
     if isinstance(checked, web.Response):
         return checked
     context = context_of(request)
     claim, _ = checked
-    await asyncio.to_thread(session_store.revoke, context.database, claim, context.clock())
+    try:
+        await asyncio.to_thread(session_store.revoke, context.database, claim, context.clock())
+    except SQLAlchemyError as exc:  # the session still stands, and its cookie stays: pressing again can end it
+        return not_written(request, exc, "/review", "Not signed out")
+    return _signed_out()
+
+
+def _signed_out(*, dead_cookie: bool = True) -> web.Response:
+    """To /review, where the sign-in form is, the cookie dropped (when the browser sent one)."""
     response = web.Response(status=303, headers={"Location": "/review"})
-    response.del_cookie(SESSION_COOKIE, path="/")
+    if dead_cookie:
+        response.del_cookie(SESSION_COOKIE, path="/")
     return response
 
 

@@ -21,7 +21,7 @@ from digest.review.rules import Actor, AlreadyDecidedError, Outcome, ReviewError
 from digest.review.signing import SessionClaim, csrf_token
 from digest.storage.models import PENDING, Candidate
 from digest.vocab import Action
-from digest.web.context import WebContext, context_of, not_written, refuse, render
+from digest.web.context import WebContext, context_of, not_written, refuse, render, tell_listeners
 from digest.web.review import checked_form, current_session
 from digest.web.review_filters import MAX_BATCH, may_undo, parse_id_list, posted_filter, review_address
 from digest.web.review_page import decision_facts, web_actor
@@ -71,11 +71,13 @@ async def _decide_posted(request: web.Request) -> web.Response:
         outcome = await asyncio.to_thread(undo_now, context, candidate_id, actor)
         if outcome is None:  # too late, not one's own, or decided since: the page's notice says which stands
             return back_to_review(form, not_undone=candidate_id)
-        await context.reviewer.notify(outcome)
+        await tell_listeners(context, outcome)
         return back_to_review(form, card=candidate_id, undone=candidate_id)
     section = (form.get("section") or None) if action == Action.APPROVE else None
     try:
-        await context.reviewer.decide_async(candidate_id, action, actor, section, only_pending=True)
+        outcome = await asyncio.to_thread(
+            context.reviewer.decide, candidate_id, action, actor, section, only_pending=True
+        )
     except AlreadyDecidedError:
         # The same press sent twice (a double click, a key pressed twice before the page moved on): it stands done,
         # with its Undo. A page opened before someone else decided: nothing written, the page says by whom.
@@ -84,6 +86,7 @@ async def _decide_posted(request: web.Request) -> web.Response:
         return back_to_review(form, already=candidate_id)
     except ReviewError as exc:
         return refuse(request, 409, "Not done", str(exc), back=review_address(form.get("filters", "")))
+    await tell_listeners(context, outcome)
     return back_to_review(form, decided=candidate_id)
 
 
@@ -117,9 +120,12 @@ async def reject_shown(request: web.Request, claim: SessionClaim, form: dict[str
         return response
     actor = web_actor(claim)
     rejected = skipped = 0
+    outcomes: list[Outcome] = []
     for candidate_id in ids:
         try:
-            await context.reviewer.decide_async(candidate_id, "reject", actor, only_pending=True)
+            outcomes.append(
+                await asyncio.to_thread(context.reviewer.decide, candidate_id, "reject", actor, only_pending=True)
+            )
             rejected += 1
         except AlreadyDecidedError:  # decided meanwhile: elsewhere, or by this same confirmation sent twice
             if await asyncio.to_thread(decided_by, context, candidate_id, actor, Action.REJECT):
@@ -129,7 +135,9 @@ async def reject_shown(request: web.Request, claim: SessionClaim, form: dict[str
         except ReviewError:  # gone
             skipped += 1
         except SQLAlchemyError as exc:  # the others would wait for the same lock: not tried
+            await tell_listeners(context, *outcomes)
             return not_written(request, exc, "/review", f"Rejected {rejected} of the {len(ids)}; the others were not")
+    await tell_listeners(context, *outcomes)
     return back_to_review(form, rejected=rejected, skipped=skipped)
 
 

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 from markupsafe import Markup
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from digest.arxiv.references import parse_arxiv_reference
@@ -49,7 +49,7 @@ from digest.web.review_filters import (
 REVIEW_CSP = SECURITY_HEADERS["Content-Security-Policy"].replace(
     "default-src 'none';", "default-src 'none'; script-src 'self';"
 )
-SCANNED = 1000  # candidates read per page view before the filters; at most MAX_BATCH are shown
+SCANNED = 1000  # rows read at a time while the filters look through the candidates; at most MAX_BATCH are shown
 UNDO_MINUTES = int(UNDO_WINDOW.total_seconds() // 60)
 UNFOLDED = 20  # cards shown in full; the rest of a long queue is folded to a line each (200 full cards: 72,000 px)
 
@@ -102,7 +102,12 @@ class ReviewView:
     listed: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _candidates(session: Session, chosen: ReviewFilter) -> list[Candidate]:
+def _candidates(session: Session, chosen: ReviewFilter) -> tuple[list[Candidate], int]:
+    """The first MAX_BATCH candidates that match, in the page's order, and how many match in all.
+
+    Every candidate SQL leaves is read (its few columns the filters look at, SCANNED rows at a time), since authors,
+    sections and titles beyond ASCII are matched here: a thousand read and filtered missed a low-scored paper by the
+    author searched for in a longer queue, and counted at most a thousand. Only the shown are read whole."""
     if chosen.status == "pending":
         query = pending_query()
     else:
@@ -114,9 +119,8 @@ def _candidates(session: Session, chosen: ReviewFilter) -> list[Candidate]:
             query = query.where(or_(Candidate.status != PENDING, Candidate.relevant.is_(True)))
         else:
             query = query.where(Candidate.status == chosen.status)
-    # What SQL can say alike on SQLite and PostgreSQL is asked there, so the newest SCANNED are read among the
-    # candidates that may match (a title searched among two years of decisions, not only the newest thousand); the
-    # rest (authors, sections, and titles beyond ASCII, which SQLite does not fold) is filtered below.
+    # What SQL can say alike on SQLite and PostgreSQL is asked there; the rest (authors, sections, and titles beyond
+    # ASCII, which SQLite does not fold) is filtered below.
     if chosen.title and chosen.title.isascii():
         query = query.where(
             or_(
@@ -128,7 +132,32 @@ def _candidates(session: Session, chosen: ReviewFilter) -> list[Candidate]:
         query = query.where(Candidate.score >= chosen.score_min)
     if chosen.score_max is not None:
         query = query.where(Candidate.score <= chosen.score_max)
-    return list(session.scalars(query.limit(SCANNED)))
+    columns = query.with_only_columns(
+        Candidate.id,
+        Candidate.title,
+        Candidate.arxiv_id,
+        Candidate.authors,
+        Candidate.decided_section,
+        Candidate.suggested_sections,
+        Candidate.score,
+        Candidate.status,
+    ).execution_options(yield_per=SCANNED)
+    matched = [
+        row.id
+        for row in session.execute(columns)
+        if candidate_matches(
+            chosen,
+            title=row.title,
+            arxiv_id=row.arxiv_id,
+            authors=row.authors or [],
+            sections=[row.decided_section, *(row.suggested_sections or [])],
+            score=row.score,
+            status=row.status,
+        )
+    ]
+    shown = matched[:MAX_BATCH]
+    found = {candidate.id: candidate for candidate in session.scalars(select(Candidate).where(Candidate.id.in_(shown)))}
+    return [found[number] for number in shown if number in found], len(matched)
 
 
 def load_review(
@@ -138,27 +167,13 @@ def load_review(
     # A paper named by its arXiv address or "arXiv:2501.01234v2" (as Discord and feeds give it) is searched by its ID.
     searched = replace(chosen, title=parse_arxiv_reference(chosen.title) or chosen.title) if chosen.title else chosen
     with context.database.reading() as session:
-        matched = [
-            candidate
-            for candidate in _candidates(session, searched)
-            if candidate_matches(
-                searched,
-                title=candidate.title,
-                arxiv_id=candidate.arxiv_id,
-                authors=candidate.authors or [],
-                sections=[candidate.decided_section, *(candidate.suggested_sections or [])],
-                score=candidate.score,
-                status=candidate.status,
-            )
-        ]
+        shown, matched_total = _candidates(session, searched)
         labelled = liststore.labelled_sections(session)
-        view = ReviewView(matched[:MAX_BATCH], [label for _, label in labelled], len(matched))
+        view = ReviewView(shown, [label for _, label in labelled], matched_total)
         offer = section_offers(labelled)
         view.suggested = {candidate.id: offered_sections(candidate, offer) for candidate in view.candidates}
         pending = [(c.arxiv_id, c.title_key) for c in view.candidates if c.status == PENDING]
         view.listed = liststore.sections_holding_each(session, pending) if pending else {}
-        if not chosen.narrowed:  # the whole queue, counted beyond the SCANNED read above
-            view.matched_total = session.scalar(select(func.count()).select_from(pending_query().subquery())) or 0
         view.decided = session.get(Candidate, decided_id) if decided_id is not None else None
         view.undone = session.get(Candidate, undone_id) if undone_id is not None else None
         view.standing = standing_of(session, view.decided) if view.decided is not None else None

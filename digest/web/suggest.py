@@ -14,8 +14,10 @@ import math
 from datetime import timedelta
 
 from aiohttp import web
+from sqlalchemy.exc import SQLAlchemyError
 
 from digest.arxiv import additions as paper_add
+from digest.storage.failures import failure_line
 from digest.storage.models import APPROVED, PENDING
 from digest.vocab import READER_SOURCE
 from digest.web.context import (
@@ -39,6 +41,7 @@ async def suggest_page(request: web.Request) -> web.Response:
 
 UNREACHABLE = 502  # AddError's status when arXiv could not be asked
 ARXIV_DOWN = "arXiv could not be reached just now, so nothing was queued; please try again in a few minutes."
+DATABASE_BUSY = "The list's database is busy just now, so nothing was queued; please try again in a minute."
 
 
 def _form_error(request: web.Request, status: int, error: str, form: dict[str, str]) -> web.Response:
@@ -88,6 +91,13 @@ async def suggest_submit(request: web.Request) -> web.Response:
         return _form_error(request, 400, f"That is not an arXiv ID or URL: {paper_add.EXAMPLE}.", form)
     try:
         outcome = await queue_suggestion(context, arxiv_id, form.get("note", ""), known)
+    except SQLAlchemyError as exc:
+        # Another process held the write lock past the busy timeout, or the disk is full: the reason is the
+        # operator's (the log's), the reader is told only to try again.
+        log.warning("suggest: %s not queued: %s", arxiv_id, failure_line(exc, context.settings.database_url))
+        response = _form_error(request, 503, DATABASE_BUSY, form)
+        response.headers["Retry-After"] = "60"
+        return response
     except paper_add.AddError as exc:
         if exc.status != UNREACHABLE:
             return _form_error(request, exc.status, str(exc), form)
