@@ -58,6 +58,51 @@ def test_numbers_the_service_cannot_use_are_refused_in_one_line(tmp_path: Path, 
     assert len(refused.value.problems) == 1
 
 
+@pytest.mark.parametrize(
+    ("toml", "line"),
+    [
+        (
+            "[weekly]\npending_top = 99999999999999999999\n",  # a LIMIT SQLite cannot bind: OverflowError
+            "weekly.pending_top must be between 0 and 100000, not 99999999999999999999",
+        ),
+        (
+            "[relevance]\ncalibration_window = 99999999999999999999\n",
+            "relevance.calibration_window must be between 100 and 10000000, not 99999999999999999999",
+        ),
+        ("[web]\nfeed_items = 99999999999999999999\n", "web.feed_items must be between 1 and 100000"),
+        ("[discord]\npost_cap_per_run = 99999999999999999999\n", "discord.post_cap_per_run must be between 0 and"),
+        ("[arxiv]\nmin_interval_seconds = inf\n", "arxiv.min_interval_seconds must be between 0 and 3600, not inf"),
+        ("[arxiv]\ntimeout_seconds = 1e300\n", "arxiv.timeout_seconds must be between 0.001 and 86400, not 1e+300"),
+        ("[smtp]\ntimeout_seconds = 1e300\n", "smtp.timeout_seconds must be between 0.001 and 86400, not 1e+300"),
+        ("[publish]\nbatch_seconds = inf\n", "publish.batch_seconds must be between 0 and 604800, not inf"),
+    ],
+)
+def test_a_number_too_large_to_use_is_refused_by_config_check_and_every_command(
+    tmp_path: Path, toml: str, line: str
+) -> None:
+    """Each passed `config check` ("configuration OK"); then a count past SQLite's integers failed `digest weekly`,
+    `digest score` and the polls with an OverflowError traceback, a timeout of 1e300 s failed every SMTP connection
+    (time_t overflows), and an infinite pause or batch hung every poll's second request or held every decision back
+    from publishing, without a word."""
+    config = tmp_path / "config.toml"
+    config.write_text(toml, encoding="utf-8")
+    check = _digest(tmp_path, "--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check")
+    problems = [row for row in check.stdout.splitlines() if row.startswith("problem: ")]
+    assert check.returncode == 1 and len(problems) == 1, check.stdout
+    assert problems[0].startswith(f"problem: {line}"), problems
+    weekly = _digest(tmp_path, "--config", str(config), "--data-dir", str(tmp_path / "data"), "weekly", "--dry-run")
+    said = weekly.stderr.strip().splitlines()
+    assert weekly.returncode == 2 and len(said) == 1, weekly.stderr[-600:]
+    assert said[0].startswith(f"digest: configuration: {line}"), said
+
+
+def test_the_largest_counts_allowed_can_be_used(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[weekly]\npending_top = 100000\nsecond_tier_top = 100000\n", encoding="utf-8")
+    weekly = _digest(tmp_path, "--config", str(config), "--data-dir", str(tmp_path / "data"), "weekly", "--dry-run")
+    assert weekly.returncode == 0, weekly.stderr[-600:]
+
+
 def test_the_longest_approval_links_allowed_can_be_made(tmp_path: Path) -> None:
     settings = settings_from(tmp_path, "[web]\napproval_link_days = 3650\n")
     assert datetime.now(UTC) + timedelta(days=settings.web.approval_link_days) > datetime.now(UTC)

@@ -17,7 +17,7 @@ class RelevanceSettings(Section):
     daily_budget: float = Field(6.5, ge=0.01)
     papers_per_day: float = Field(1500.0, ge=1)
     second_tier_per_week: float = Field(40.0, ge=0)
-    calibration_window: int = Field(6000, ge=100)
+    calibration_window: int = Field(6000, ge=100, le=10_000_000)  # SQLite takes no count past 2**63 - 1
 
     @model_validator(mode="after")
     def _meant(self) -> RelevanceSettings:

@@ -248,4 +248,8 @@ ApiAddress = Annotated[str, AfterValidator(lambda url: without_login(url).rstrip
 Address = Annotated[str, AfterValidator(without_login)]
 DatabaseUrl = Annotated[str, BeforeValidator(_stripped), AfterValidator(_database_url)]  # no white space around it
 Port = Annotated[int, Field(ge=1, le=65535)]
-Seconds = Annotated[float, Field(ge=0.001, allow_inf_nan=False)]  # inf: a socket refuses it at run time
+# A day at most: a socket refuses inf, and a timeout past what a platform's time_t holds (1e300) at run time.
+Seconds = Annotated[float, Field(ge=0.001, le=86_400)]
+# A number of rows a command or page reads (the feeds' items, a digest's top papers): SQLite takes no count past
+# 2**63 - 1, and a count a reader or reviewer could not go through is a typo; refused before it fails a query.
+Count = Annotated[int, Field(ge=0, le=100_000)]
