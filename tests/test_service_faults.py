@@ -76,6 +76,27 @@ def test_a_database_file_of_another_application_is_refused_and_left_as_it_was(
     assert foreign.read_bytes() == before  # not a table added to it
 
 
+def test_a_database_url_naming_a_file_that_is_no_database_is_refused_and_leaves_it_as_it_was(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DIGEST_DATABASE_URL mistyped to the list a web server serves (sqlite:////srv/www/list.md): every command made
+    that file owner-only (0644 to 0600: the web server's readers got 403s) and then said only "the database could
+    not be written or read: file is not a database", naming neither the file nor the setting."""
+    served = tmp_path / "www" / "list.md"
+    served.parent.mkdir()
+    served.write_text("# Awesome list\n\n## Papers\n\n+ [A paper](https://arxiv.org/abs/2501.01234)\n", "utf-8")
+    served.chmod(0o644)
+    before = served.read_bytes()
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{served}")
+    for command in (["candidates"], ["approve", "1"], ["list", "export"]):
+        assert main(["--data-dir", str(data_dir), *command]) == 1, command
+        captured = capsys.readouterr()
+        assert captured.err.count("\n") == 1 and "owner-only" not in captured.err, captured.err
+        assert f"{served} is not a SQLite database file" in captured.err and "DIGEST_DATABASE_URL" in captured.err
+        assert served.read_bytes() == before and served.stat().st_mode & 0o777 == 0o644
+        assert sorted(path.name for path in served.parent.iterdir()) == ["list.md"]
+
+
 def test_digest_run_on_a_read_only_data_folder_says_what_to_do_in_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

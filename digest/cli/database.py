@@ -92,8 +92,9 @@ def handle_copy(args: argparse.Namespace, context: Context) -> int:
 def _checked_source(args: argparse.Namespace, context: Context) -> Path:
     """The --from file, resolved, once it is known to be a SQLite file of this service's, not the configured one;
     refused before anything opens or locks it (it would be made owner-only, and a lock file put in its folder)."""
-    from digest.storage.copy import not_sqlite, same_database
+    from digest.storage.copy import same_database
     from digest.storage.db import DatabaseError, refuse_foreign_sqlite
+    from digest.storage.failures import not_sqlite
 
     source_file: Path = args.source.resolve()
     if not source_file.is_file():

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import Connection, Integer, Table, func, insert, select, text
 from sqlalchemy.engine import make_url
@@ -22,7 +21,6 @@ from digest.storage.db import Database
 from digest.storage.models import Base
 
 _BATCH = 1000
-_SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
 
 
 class CopyError(Exception):
@@ -39,14 +37,6 @@ def same_database(source_url: str, target_url: str) -> bool:
     return make_url(source_url).render_as_string(hide_password=False) == make_url(target_url).render_as_string(
         hide_password=False
     )
-
-
-def not_sqlite(path: Path) -> bool:
-    """Whether the file is no SQLite database at all (the old folder's list.md, an export, an empty file), read from
-    its first bytes before anything opens it: opening it as a database makes it owner-only and puts a lock beside it,
-    which a web server reading that list.md, or a system file named by mistake, must not suffer."""
-    with path.open("rb") as stream:
-        return stream.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER
 
 
 def unreadable(source: Database) -> str | None:
