@@ -37,6 +37,26 @@ def test_the_example_environment_file_names_each_variable_once(tmp_path: Path) -
     assert dotenv_values(env)["DIGEST_ADMIN_TOKENS"] == "alice:alice-token-0123456789ab"
 
 
+def test_a_line_of_the_environment_file_that_cannot_be_read_is_a_problem_naming_its_variable(tmp_path: Path) -> None:
+    """A quote left open in `.env` (DIGEST_ADMIN_TOKEN="...): python-dotenv skipped the line, saying only "could not
+    parse statement starting at line 1", and `config check` said "configuration OK" while the service signed in with a
+    generated token, not the one written there. Another program's line it cannot read is none of ours."""
+    (tmp_path / ".env").write_text(
+        "DIGEST_ADMIN_TOKEN=\"admin-token-0123456789abcdef\nSMTP_PASSWORD=fine-password\nOTHER_TOOL='x\n",
+        encoding="utf-8",
+    )
+    done = _digest(tmp_path, "--data-dir", str(tmp_path / "data"), "config", "check")
+    problems = [line for line in done.stdout.splitlines() if line.startswith("problem: ")]
+    assert done.returncode == 1 and problems == [
+        f"problem: {tmp_path / '.env'} line 1: DIGEST_ADMIN_TOKEN cannot be read (a quote not closed?), so it is not "
+        "set: write it as NAME=value on one line"
+    ], done.stdout + done.stderr
+    assert "admin-token-0123456789abcdef" not in done.stdout + done.stderr
+    (tmp_path / ".env").write_text('DIGEST_ADMIN_TOKEN="admin-token-0123456789abcdef"\nOTHER_TOOL=\'x\n', "utf-8")
+    done = _digest(tmp_path, "--data-dir", str(tmp_path / "data"), "config", "check")
+    assert done.returncode == 0 and "configuration OK" in done.stdout, done.stdout + done.stderr
+
+
 def test_a_secret_read_from_a_file_signs_in_without_its_newline(tmp_path: Path) -> None:
     token = "admin-token-0123456789abcdef"
     settings = settings_from(tmp_path, "", {"DIGEST_ADMIN_TOKEN": token + "\n"})
