@@ -216,3 +216,45 @@ async def test_healthz_recovers_once_a_job_that_failed_goes_well_again(tmp_path:
         finally:
             await service.stop()
             health.forget()
+
+
+def test_decisions_on_a_full_data_disk_push_no_kept_copy_of_the_list_out(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The database on another disk (PostgreSQL, or a volume of its own), the data folder's disk full: a decision that
+    takes entries out (an undo) or a paper the file links moved the kept copies up (list.md.2 to .3, the oldest gone)
+    before writing the new list.md.1, which failed; each such decision until the disk had room pushed one more copy
+    out, and two left none of the three. The new copy is on disk before any older one moves."""
+    from tests.factories import insert_candidate, real_papers
+
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{tmp_path / 'digest.sqlite3'}")
+    with mounted_tmpfs(tmp_path / "disk", "8m") as disk:
+        data = disk / "data"
+        settings = make_settings(data, environ={"DIGEST_DATABASE_URL": f"sqlite:///{tmp_path / 'digest.sqlite3'}"})
+        database = open_service_database(settings)
+        try:
+            ids = [str(insert_candidate(database, record)) for record in real_papers()[:4]]
+        finally:
+            database.dispose()
+
+        def decide(*argv: str) -> None:
+            assert main(["--data-dir", str(data), *argv]) == 0, capsys.readouterr().err
+
+        for candidate in ids[:3]:
+            decide("approve", candidate)
+        for candidate in reversed(ids[:3]):
+            decide("pending", candidate)  # each undo keeps the longer file: list.md.1 to .3
+        decide("approve", ids[3])
+        kept = {path.name: path.read_bytes() for path in data.glob("list.md.*")}
+        assert sorted(kept) == ["list.md.1", "list.md.2", "list.md.3"]
+        fill_disk(disk)
+        capsys.readouterr()
+        decide("pending", ids[3])  # fewer entries
+        decide("approve", ids[0])  # as many, without the paper the file links
+        said = capsys.readouterr().out
+        assert said.count("approved into") == 1 and caplog.text.count("the decision is kept, but") == 2, caplog.text
+        assert {path.name: path.read_bytes() for path in data.glob("list.md.*")} == kept
+        assert not [path.name for path in data.iterdir() if path.name.endswith(".tmp")]
