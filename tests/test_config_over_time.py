@@ -162,6 +162,15 @@ def _digest(tmp_path: Path, *arguments: str, **environ: str) -> subprocess.Compl
     )
 
 
+def test_a_terminal_that_is_not_utf8_gets_every_command_without_a_traceback(tmp_path: Path) -> None:
+    """In a locale that is not UTF-8 (Debian's en_US is ISO-8859-1, and so is a cron job given LANG=en_US), `digest
+    config show` failed with UnicodeEncodeError on the section emojis, and `digest candidates` on a title in another
+    script: a traceback and nothing shown. They are shown escaped, as standard error shows them."""
+    done = _digest(tmp_path, "--data-dir", str(tmp_path / "data"), "config", "show", PYTHONIOENCODING="latin-1")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-600:]
+    assert 'Surveys = "\\U0001f4da"' in done.stdout, done.stdout
+
+
 @pytest.mark.parametrize("case", ["short-key", "corrupt-file"])
 def test_secret_problems_stop_the_service_in_one_line(tmp_path: Path, case: str) -> None:
     data = tmp_path / "data"
