@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -90,9 +91,15 @@ def cron_problem(name: str, expression: str) -> str | None:
     from apscheduler.triggers.cron import CronTrigger  # here: only expressions a user set pay for APScheduler
 
     try:
-        CronTrigger.from_crontab(scheduler_crontab(expression))
+        trigger = CronTrigger.from_crontab(scheduler_crontab(expression), timezone="UTC")
     except ValueError as exc:
         return f"{name} is not a valid crontab expression ({expression!r}): {exc}"
+    # A day no month has ("0 8 31 2 *") is a crontab APScheduler takes, and never runs: the service logged "next runs
+    # at None" and polled, or sent the weekly digest, never again.
+    now = datetime.now(UTC)
+    upcoming = trigger.get_next_fire_time(None, now)
+    if upcoming is None or upcoming - now > timedelta(days=366):
+        return f"{name} never runs within a year ({expression!r}): check its day of the month, month and weekday"
     return None
 
 
