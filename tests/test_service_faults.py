@@ -113,6 +113,20 @@ def test_digest_run_on_a_read_only_data_folder_says_what_to_do_in_one_line(
     assert str(data) in error and "read-only" in error.lower() and "--data-dir" in error, error
 
 
+def test_digest_run_on_a_full_disk_names_the_disk_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new data folder on a disk with no room left: `digest run` said only "digest: No space left on device" (the
+    pid written into its lock file), naming neither the folder nor what to do."""
+    with mounted_tmpfs(tmp_path / "disk", "2m") as disk:
+        fill_disk(disk)
+        data = disk / "data"
+        assert main(["--data-dir", str(data), "run"]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "Traceback" not in error, error
+    assert f"the disk holding {data} is full" in error, error
+
+
 @pytest.mark.asyncio
 async def test_the_scheduled_poll_runs_when_due_after_the_clock_jumped_ahead(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
