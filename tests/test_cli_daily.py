@@ -190,6 +190,33 @@ def test_a_page_size_out_of_range_is_a_usage_error(
 
 
 @pytest.mark.parametrize(
+    ("since", "said"),
+    [
+        ("3026-01-01", "--since 3026-01-01 is after today: give the first day to read, e.g. 2025-01-01"),
+        (
+            "0202-05-01",
+            "--since 0202-05-01 is before arXiv's first papers (August 1991): give the first day to read, e.g. "
+            "2025-01-01",
+        ),
+    ],
+)
+def test_a_backfill_date_arxiv_cannot_have_is_a_usage_error(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], since: str, said: str
+) -> None:
+    """A typo in the year: `--since 3026-01-01` asked arXiv for papers submitted from then "TO 2999-12-31", got none,
+    and said "backfill done" (the month marked done); `--since 0202-05-01` (for 2025-02-01) set out to ask about each
+    of 21,000 months one request apiece, 3 s apart: most of a day of empty answers from arXiv. Both are usage errors
+    now, before the data folder."""
+    config = tmp_path / "config.toml"
+    config.write_text('[arxiv]\napi_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n', encoding="utf-8")
+    with pytest.raises(SystemExit) as stopped:
+        main(["--config", str(config), "--data-dir", str(data_dir), "backfill", "--since", since])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"digest backfill: error: argument --since: {said}"
+    assert not data_dir.exists()
+
+
+@pytest.mark.parametrize(
     "source", ["https://reader:hunter2pw@mirror.example/rss/cs.CV", "http://hunter2pw@127.0.0.1:1/rss/cs.CV"]
 )
 def test_a_source_holding_a_password_is_refused_without_repeating_it(

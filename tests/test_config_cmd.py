@@ -82,6 +82,25 @@ def test_every_problem_is_reported_at_once(
     assert "5 problem(s)" in out
 
 
+def test_a_schedule_that_never_runs_is_a_problem(clean_environment: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A day no month has (the 31st of February, the 30th in poll_cron's month field) is a crontab APScheduler takes:
+    `config check` said "configuration OK" and the service logged "poll next runs at None", then never polled again
+    nor sent a weekly digest. Each is a problem now; a day some months lack (the 31st) still runs in the others."""
+    config = write(
+        clean_environment / "config.toml", '[arxiv]\npoll_cron = "30 0 30 2 *"\n[weekly]\ncron = "0 8 31 2 *"\n'
+    )
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    problems = [line for line in out.splitlines() if line.startswith("problem: ")]
+    assert status == 1 and problems == [
+        "problem: arxiv.poll_cron never runs within a year ('30 0 30 2 *'): check its day of the month, month and "
+        "weekday",
+        "problem: weekly.cron never runs within a year ('0 8 31 2 *'): check its day of the month, month and weekday",
+    ], out
+    write(clean_environment / "config.toml", '[weekly]\ncron = "0 8 31 * *"\n')
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 0 and "configuration OK" in out, out
+
+
 def test_files_and_folders_named_by_the_settings_are_checked(
     clean_environment: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -37,6 +37,26 @@ def test_the_example_environment_file_names_each_variable_once(tmp_path: Path) -
     assert dotenv_values(env)["DIGEST_ADMIN_TOKENS"] == "alice:alice-token-0123456789ab"
 
 
+def test_a_line_of_the_environment_file_that_cannot_be_read_is_a_problem_naming_its_variable(tmp_path: Path) -> None:
+    """A quote left open in `.env` (DIGEST_ADMIN_TOKEN="...): python-dotenv skipped the line, saying only "could not
+    parse statement starting at line 1", and `config check` said "configuration OK" while the service signed in with a
+    generated token, not the one written there. Another program's line it cannot read is none of ours."""
+    (tmp_path / ".env").write_text(
+        "DIGEST_ADMIN_TOKEN=\"admin-token-0123456789abcdef\nSMTP_PASSWORD=fine-password\nOTHER_TOOL='x\n",
+        encoding="utf-8",
+    )
+    done = _digest(tmp_path, "--data-dir", str(tmp_path / "data"), "config", "check")
+    problems = [line for line in done.stdout.splitlines() if line.startswith("problem: ")]
+    assert done.returncode == 1 and problems == [
+        f"problem: {tmp_path / '.env'} line 1: DIGEST_ADMIN_TOKEN cannot be read (a quote not closed?), so it is not "
+        "set: write it as NAME=value on one line"
+    ], done.stdout + done.stderr
+    assert "admin-token-0123456789abcdef" not in done.stdout + done.stderr
+    (tmp_path / ".env").write_text('DIGEST_ADMIN_TOKEN="admin-token-0123456789abcdef"\nOTHER_TOOL=\'x\n', "utf-8")
+    done = _digest(tmp_path, "--data-dir", str(tmp_path / "data"), "config", "check")
+    assert done.returncode == 0 and "configuration OK" in done.stdout, done.stdout + done.stderr
+
+
 def test_a_secret_read_from_a_file_signs_in_without_its_newline(tmp_path: Path) -> None:
     token = "admin-token-0123456789abcdef"
     settings = settings_from(tmp_path, "", {"DIGEST_ADMIN_TOKEN": token + "\n"})
@@ -56,6 +76,51 @@ def test_numbers_the_service_cannot_use_are_refused_in_one_line(tmp_path: Path, 
     with pytest.raises(ConfigError) as refused:
         settings_from(tmp_path, toml)
     assert len(refused.value.problems) == 1
+
+
+@pytest.mark.parametrize(
+    ("toml", "line"),
+    [
+        (
+            "[weekly]\npending_top = 99999999999999999999\n",  # a LIMIT SQLite cannot bind: OverflowError
+            "weekly.pending_top must be between 0 and 100000, not 99999999999999999999",
+        ),
+        (
+            "[relevance]\ncalibration_window = 99999999999999999999\n",
+            "relevance.calibration_window must be between 100 and 100000, not 99999999999999999999",
+        ),
+        ("[web]\nfeed_items = 99999999999999999999\n", "web.feed_items must be between 1 and 100000"),
+        ("[discord]\npost_cap_per_run = 99999999999999999999\n", "discord.post_cap_per_run must be between 0 and"),
+        ("[arxiv]\nmin_interval_seconds = inf\n", "arxiv.min_interval_seconds must be between 0 and 3600, not inf"),
+        ("[arxiv]\ntimeout_seconds = 1e300\n", "arxiv.timeout_seconds must be between 0.001 and 86400, not 1e+300"),
+        ("[smtp]\ntimeout_seconds = 1e300\n", "smtp.timeout_seconds must be between 0.001 and 86400, not 1e+300"),
+        ("[publish]\nbatch_seconds = inf\n", "publish.batch_seconds must be between 0 and 604800, not inf"),
+    ],
+)
+def test_a_number_too_large_to_use_is_refused_by_config_check_and_every_command(
+    tmp_path: Path, toml: str, line: str
+) -> None:
+    """Each passed `config check` ("configuration OK"); then a count past SQLite's integers failed `digest weekly`,
+    `digest score` and the polls with an OverflowError traceback, a timeout of 1e300 s failed every SMTP connection
+    (time_t overflows), and an infinite pause or batch hung every poll's second request or held every decision back
+    from publishing, without a word."""
+    config = tmp_path / "config.toml"
+    config.write_text(toml, encoding="utf-8")
+    check = _digest(tmp_path, "--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check")
+    problems = [row for row in check.stdout.splitlines() if row.startswith("problem: ")]
+    assert check.returncode == 1 and len(problems) == 1, check.stdout
+    assert problems[0].startswith(f"problem: {line}"), problems
+    weekly = _digest(tmp_path, "--config", str(config), "--data-dir", str(tmp_path / "data"), "weekly", "--dry-run")
+    said = weekly.stderr.strip().splitlines()
+    assert weekly.returncode == 2 and len(said) == 1, weekly.stderr[-600:]
+    assert said[0].startswith(f"digest: configuration: {line}"), said
+
+
+def test_the_largest_counts_allowed_can_be_used(tmp_path: Path) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text("[weekly]\npending_top = 100000\nsecond_tier_top = 100000\n", encoding="utf-8")
+    weekly = _digest(tmp_path, "--config", str(config), "--data-dir", str(tmp_path / "data"), "weekly", "--dry-run")
+    assert weekly.returncode == 0, weekly.stderr[-600:]
 
 
 def test_the_longest_approval_links_allowed_can_be_made(tmp_path: Path) -> None:
@@ -109,6 +174,15 @@ def _digest(tmp_path: Path, *arguments: str, **environ: str) -> subprocess.Compl
         timeout=120,
         check=False,
     )
+
+
+def test_a_terminal_that_is_not_utf8_gets_every_command_without_a_traceback(tmp_path: Path) -> None:
+    """In a locale that is not UTF-8 (Debian's en_US is ISO-8859-1, and so is a cron job given LANG=en_US), `digest
+    config show` failed with UnicodeEncodeError on the section emojis, and `digest candidates` on a title in another
+    script: a traceback and nothing shown. They are shown escaped, as standard error shows them."""
+    done = _digest(tmp_path, "--data-dir", str(tmp_path / "data"), "config", "show", PYTHONIOENCODING="latin-1")
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-600:]
+    assert 'Surveys = "\\U0001f4da"' in done.stdout, done.stdout
 
 
 @pytest.mark.parametrize("case", ["short-key", "corrupt-file"])

@@ -209,3 +209,33 @@ def test_a_backup_on_a_read_only_mount_is_named_as_what_to_copy_first(
     assert error.count("\n") == 0 and "--data-dir" not in error, error
     assert f"{source}: its folder {view} cannot be written" in error and "copy the file to a writable folder" in error
     assert not (tmp_path / "new.sqlite3").exists()
+
+
+def test_a_file_that_is_no_database_is_refused_before_anything_is_changed(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--from data/list.md` (the wrong file of the old folder) was made owner-only (0644 to 0600, "readable by other
+    users; owner-only now"), so the web server reading it got 403s, and a lock file was left in its folder; another
+    program's SQLite file got the lock file beside it too. Run as root, `--from /etc/passwd` made that 0600."""
+    seen(capsys, data_dir, "candidates")
+    web = tmp_path / "www"
+    web.mkdir()
+    listed = web / "list.md"
+    listed.write_bytes((data_dir / "list.md").read_bytes())
+    listed.chmod(0o644)
+    stranger = tmp_path / "other" / "another-program.db"
+    stranger.parent.mkdir()
+    with sqlite3.connect(stranger) as other:
+        other.execute("CREATE TABLE notes (body TEXT)")
+    stranger.chmod(0o644)
+    for source, words in (
+        (listed, f"{listed} is not a SQLite database file; nothing was copied"),
+        (stranger, f"{stranger} is not a digest database"),
+    ):
+        capsys.readouterr()
+        assert main(["--data-dir", str(data_dir), "database", "copy", "--from", str(source)]) == 1
+        captured = capsys.readouterr()
+        assert captured.err.strip().count("\n") == 0 and words in captured.err, captured.err
+        assert "owner-only" not in captured.out + captured.err
+        assert source.stat().st_mode & 0o777 == 0o644
+        assert sorted(path.name for path in source.parent.iterdir()) == [source.name]

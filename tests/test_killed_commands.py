@@ -186,3 +186,43 @@ def test_a_database_held_by_a_paused_process_is_said_so_with_what_to_do(
     assert error.count("\n") == 1 and "database is locked" in error, error
     assert "another process has held its write lock" in error and "fuser" in error and "Try again" in error
     assert main(["--data-dir", str(data_dir), "approve", str(candidate)]) == 0  # nothing was half-written
+
+
+def test_the_export_a_killed_decision_asks_for_is_not_taken_for_a_hand_edit_nor_loses_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """A decision whose list.md was never written (killed after its commit; the same as a full disk, whose line says
+    to run `digest list export -o data/list.md`). The export it asks for wrote the file without noting it as the
+    service's own, so the next decision said "list.md was edited since the service last wrote it, and the edit is not
+    in the database", and kept the service's own file as a hand edit (list.md.edited.1, which pushes the oldest real
+    one out). And an export over a hand edit not imported yet replaced it without a copy."""
+    from tests.factories import insert_candidate, real_papers
+
+    settings = make_settings(tmp_path / "data")
+    database = open_service_database(settings)
+    try:
+        first, second = (insert_candidate(database, record) for record in real_papers()[:2])
+    finally:
+        database.dispose()
+    data, path = settings.data_dir, settings.list_markdown_path
+    run_killed(
+        "digest.awesome.listfile:write_list_markdown",
+        "before",
+        ["--data-dir", str(data), "approve", str(first)],
+        tmp_path,
+    )
+    assert real_papers()[0]["title"] not in path.read_text(encoding="utf-8")  # the decision is in, the file behind
+    capsys.readouterr()
+    assert main(["--data-dir", str(data), "list", "export", "-o", str(path)]) == 0
+    assert main(["--data-dir", str(data), "approve", str(second)]) == 0
+    captured = capsys.readouterr()
+    said = captured.out + captured.err + caplog.text
+    assert "was edited since" not in said, said
+    assert sorted(found.name for found in data.glob("list.md*")) == ["list.md"]
+    assert all(record["title"] in path.read_text(encoding="utf-8") for record in real_papers()[:2])
+
+    edited = path.read_text(encoding="utf-8").replace("## ", "## Edited by hand: ", 1)
+    path.write_text(edited, encoding="utf-8")
+    assert main(["--data-dir", str(data), "list", "export", "-o", str(path)]) == 0
+    assert (data / "list.md.edited.1").read_text(encoding="utf-8") == edited
+    assert "Edited by hand" not in path.read_text(encoding="utf-8")

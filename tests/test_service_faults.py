@@ -76,6 +76,27 @@ def test_a_database_file_of_another_application_is_refused_and_left_as_it_was(
     assert foreign.read_bytes() == before  # not a table added to it
 
 
+def test_a_database_url_naming_a_file_that_is_no_database_is_refused_and_leaves_it_as_it_was(
+    data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DIGEST_DATABASE_URL mistyped to the list a web server serves (sqlite:////srv/www/list.md): every command made
+    that file owner-only (0644 to 0600: the web server's readers got 403s) and then said only "the database could
+    not be written or read: file is not a database", naming neither the file nor the setting."""
+    served = tmp_path / "www" / "list.md"
+    served.parent.mkdir()
+    served.write_text("# Awesome list\n\n## Papers\n\n+ [A paper](https://arxiv.org/abs/2501.01234)\n", "utf-8")
+    served.chmod(0o644)
+    before = served.read_bytes()
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{served}")
+    for command in (["candidates"], ["approve", "1"], ["list", "export"]):
+        assert main(["--data-dir", str(data_dir), *command]) == 1, command
+        captured = capsys.readouterr()
+        assert captured.err.count("\n") == 1 and "owner-only" not in captured.err, captured.err
+        assert f"{served} is not a SQLite database file" in captured.err and "DIGEST_DATABASE_URL" in captured.err
+        assert served.read_bytes() == before and served.stat().st_mode & 0o777 == 0o644
+        assert sorted(path.name for path in served.parent.iterdir()) == ["list.md"]
+
+
 def test_digest_run_on_a_read_only_data_folder_says_what_to_do_in_one_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -90,6 +111,20 @@ def test_digest_run_on_a_read_only_data_folder_says_what_to_do_in_one_line(
         assert {path.name: path.read_bytes() for path in data.iterdir() if path.is_file()} == before
     assert error.count("\n") == 1 and "Traceback" not in error, error
     assert str(data) in error and "read-only" in error.lower() and "--data-dir" in error, error
+
+
+def test_digest_run_on_a_full_disk_names_the_disk_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new data folder on a disk with no room left: `digest run` said only "digest: No space left on device" (the
+    pid written into its lock file), naming neither the folder nor what to do."""
+    with mounted_tmpfs(tmp_path / "disk", "2m") as disk:
+        fill_disk(disk)
+        data = disk / "data"
+        assert main(["--data-dir", str(data), "run"]) == 1
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "Traceback" not in error, error
+    assert f"the disk holding {data} is full" in error, error
 
 
 @pytest.mark.asyncio
@@ -195,3 +230,45 @@ async def test_healthz_recovers_once_a_job_that_failed_goes_well_again(tmp_path:
         finally:
             await service.stop()
             health.forget()
+
+
+def test_decisions_on_a_full_data_disk_push_no_kept_copy_of_the_list_out(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The database on another disk (PostgreSQL, or a volume of its own), the data folder's disk full: a decision that
+    takes entries out (an undo) or a paper the file links moved the kept copies up (list.md.2 to .3, the oldest gone)
+    before writing the new list.md.1, which failed; each such decision until the disk had room pushed one more copy
+    out, and two left none of the three. The new copy is on disk before any older one moves."""
+    from tests.factories import insert_candidate, real_papers
+
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{tmp_path / 'digest.sqlite3'}")
+    with mounted_tmpfs(tmp_path / "disk", "8m") as disk:
+        data = disk / "data"
+        settings = make_settings(data, environ={"DIGEST_DATABASE_URL": f"sqlite:///{tmp_path / 'digest.sqlite3'}"})
+        database = open_service_database(settings)
+        try:
+            ids = [str(insert_candidate(database, record)) for record in real_papers()[:4]]
+        finally:
+            database.dispose()
+
+        def decide(*argv: str) -> None:
+            assert main(["--data-dir", str(data), *argv]) == 0, capsys.readouterr().err
+
+        for candidate in ids[:3]:
+            decide("approve", candidate)
+        for candidate in reversed(ids[:3]):
+            decide("pending", candidate)  # each undo keeps the longer file: list.md.1 to .3
+        decide("approve", ids[3])
+        kept = {path.name: path.read_bytes() for path in data.glob("list.md.*")}
+        assert sorted(kept) == ["list.md.1", "list.md.2", "list.md.3"]
+        fill_disk(disk)
+        capsys.readouterr()
+        decide("pending", ids[3])  # fewer entries
+        decide("approve", ids[0])  # as many, without the paper the file links
+        said = capsys.readouterr().out
+        assert said.count("approved into") == 1 and caplog.text.count("the decision is kept, but") == 2, caplog.text
+        assert {path.name: path.read_bytes() for path in data.glob("list.md.*")} == kept
+        assert not [path.name for path in data.iterdir() if path.name.endswith(".tmp")]

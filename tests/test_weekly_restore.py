@@ -6,14 +6,18 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from digest.cli import main
 from digest.service.wiring import open_service_database
+from digest.weekly.issue import IsoWeek
 from digest.weekly.store import run_weekly_job
-from tests.conftest import make_settings
+from tests.conftest import fill_disk, make_settings, mounted_tmpfs
 from tests.smtp_server import Inbox, smtp_server
 from tests.test_weekly_mail_delivery import READER, config
 
@@ -265,3 +269,57 @@ def test_two_starts_writing_the_mail_log_at_once_do_not_lose_a_send_recorded_in_
     weeks = [line.split("\t")[0] for line in (folder / "weekly-sent.log").read_text(encoding="utf-8").splitlines()]
     assert weeks == ["2026-W45", "2026-W46", "2026-W47"]
     assert sorted(path.name for path in folder.iterdir()) == ["weekly-sent.log"]
+
+
+@dataclass
+class FillingInbox(Inbox):
+    """Takes each message; with `fill` set, the disk holding `folder` fills up as it arrives (another process's log,
+    a backup running beside the service)."""
+
+    folder: Path = Path()
+    fill: bool = False
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        reply = await super().handle_DATA(server, session, envelope)
+        if self.fill:
+            fill_disk(self.folder)
+        return reply
+
+
+def test_an_edition_sent_as_the_disk_filled_is_not_called_unsent_nor_sent_again(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The server took the week's edition, and the disk was full when the database was to record it: the command said
+    "the database could not be written or read: database or disk is full (nothing was changed)" (the service's log:
+    "email not sent", with a traceback), and once its claim lapsed an hour later every reader got the week again. The
+    send is now written to weekly-sent.log first, and said as it is."""
+    from digest.weekly.store import send_week
+
+    week, earlier = IsoWeek.parse("2026-W45"), MONDAY - timedelta(weeks=1)
+    with mounted_tmpfs(tmp_path / "disk", "24m") as disk:
+        inbox = FillingInbox(folder=disk)
+        with smtp_server(inbox) as port:
+            settings = make_settings(disk / "data", config(port, maintainers=()))
+            database = open_service_database(settings)
+            try:
+                run_weekly_job(settings, database, earlier)  # the week before went out: the log has a line
+            finally:
+                database.dispose()
+            assert len(inbox.messages) == 1
+            inbox.fill = True
+            capsys.readouterr()
+            argv = ["--config", str(settings.config_path), "--data-dir", str(settings.data_dir)]
+            assert main([*argv, "weekly", "--week", str(week), "--send"]) == 1
+            said = capsys.readouterr().err.strip().splitlines()
+            inbox.fill = False
+            (disk / "filler").unlink()
+            assert len(inbox.messages) == 2
+            database = open_service_database(settings)
+            try:
+                later = send_week(settings, database, week, datetime.now(UTC) + timedelta(hours=2))
+            finally:
+                database.dispose()
+    assert len(said) == 1 and "nothing was changed" not in said[0], said
+    assert said[0].startswith(f"digest: {week}: readers' edition sent to {READER}, but the database could not"), said
+    assert "weekly-sent.log has it: it is not sent again" in said[0], said
+    assert later.status == "already-sent" and len(inbox.messages) == 2, later

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import argparse
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context, path_argument, print_json
+
+if TYPE_CHECKING:  # pathlib is imported by the command, not by `digest --help`
+    from pathlib import Path
 
 
 def register(subparsers: Any) -> None:
@@ -31,17 +34,13 @@ def register(subparsers: Any) -> None:
 
 
 def handle_copy(args: argparse.Namespace, context: Context) -> int:
-    from digest.storage.copy import CopyError, copy_database, same_database, unreadable
+    from digest.storage.copy import CopyError, copy_database, unreadable
     from digest.storage.datalock import DataLockError, lock_data_folder, lock_database
     from digest.storage.db import DatabaseError, has_schema, migrate, open_database
 
-    source_file = args.source.resolve()
-    if not source_file.is_file():
-        raise CommandError(f"{args.source}: no such file (give the old data folder's digest.sqlite3)")
+    source_file = _checked_source(args, context)
     source_url = f"sqlite:///{source_file}"
     target_url = context.settings.database_url
-    if same_database(source_url, target_url):
-        raise CommandError(f"{args.source} is the configured database itself: set DIGEST_DATABASE_URL to the new one")
     # No service may write to either side meanwhile: the old data folder's, and the new one's (and database's).
     folders = list(dict.fromkeys([source_file.parent, context.settings.data_dir.resolve()]))
     if not os.access(source_file.parent, os.W_OK):  # a backup on a read-only mount: no service runs there
@@ -88,3 +87,28 @@ def handle_copy(args: argparse.Namespace, context: Context) -> int:
             print(f"{done.table:<20} {done.rows:>8,} rows")
         print(f"copied {sum(done.rows for done in copied):,} rows in {len(copied)} tables; start the service on it")
     return 0
+
+
+def _checked_source(args: argparse.Namespace, context: Context) -> Path:
+    """The --from file, resolved, once it is known to be a SQLite file of this service's, not the configured one;
+    refused before anything opens or locks it (it would be made owner-only, and a lock file put in its folder)."""
+    from digest.storage.copy import same_database
+    from digest.storage.db import DatabaseError, refuse_foreign_sqlite
+    from digest.storage.failures import not_sqlite
+
+    source_file: Path = args.source.resolve()
+    if not source_file.is_file():
+        raise CommandError(f"{args.source}: no such file (give the old data folder's digest.sqlite3)")
+    source_url = f"sqlite:///{source_file}"
+    if same_database(source_url, context.settings.database_url):
+        raise CommandError(f"{args.source} is the configured database itself: set DIGEST_DATABASE_URL to the new one")
+    if not_sqlite(source_file):
+        raise CommandError(
+            f"{args.source} is not a SQLite database file; nothing was copied (give the old data folder's "
+            "digest.sqlite3)"
+        )
+    try:
+        refuse_foreign_sqlite(source_url, "--from")
+    except DatabaseError as exc:
+        raise CommandError(str(exc)) from None
+    return source_file

@@ -228,7 +228,13 @@ def handle_export(args: argparse.Namespace, context: Context) -> int:
         # `-o /dev/stdout` (a pipe, a terminal): the list is the output, so no line may follow it there.
         stream = sys.stdout if args.output.is_file() or not args.output.exists() else sys.stderr
         try:
-            write_atomic(args.output, markdown)
+            if args.output.resolve() == context.settings.list_markdown_path.resolve():
+                # The data folder's own file, as every decision writes it: under its lock, noted as the service's
+                # (else the next decision takes it for a hand edit), and a hand edit not imported kept, not lost.
+                with context.database.reading() as session:
+                    liststore.write_markdown(session, context.settings)
+            else:
+                write_atomic(args.output, markdown)
         except OSError as exc:
             raise CommandError(f"{args.output}: cannot write: {exc.strerror or exc}") from None
         if args.json:

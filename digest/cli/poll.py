@@ -12,6 +12,8 @@ from digest.text import one_line
 from digest.vocab import PollOutcome
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from digest.arxiv.poller import PollSummary
     from digest.config import Settings
 
@@ -50,7 +52,7 @@ def register(subparsers: Any) -> None:
         help="search the arXiv API for papers since a date (paged, polite, resumable)",
         description="Pages through arXiv's cs.CV/cs.CL/cs.LG/cs.AI papers since DATE; run again to resume.",
     )
-    backfill.add_argument("--since", required=True, type=iso_date, metavar="YYYY-MM-DD")
+    backfill.add_argument("--since", required=True, type=backfill_since, metavar="YYYY-MM-DD")
     backfill.add_argument("--page-size", type=page_size, default=100, help="papers per API request (default 100)")
     backfill.add_argument("--json", action="store_true", help="print the result as JSON")
     backfill.set_defaults(handler=handle_backfill)
@@ -67,6 +69,22 @@ def poll_source(text: str) -> str:
             "a source must not hold a user or password: it is logged and kept in the database (nothing was polled)"
         )
     return text
+
+
+def backfill_since(text: str) -> date:
+    """An argparse type: the first day a backfill reads, one arXiv can have papers of, or a usage error in one line.
+    A year mistyped asks arXiv for a window it has nothing in: from the future it answers nothing ("done"), from
+    centuries ago each month is a request of its own, 3 s apart (and the year, unpadded, is no date to its API)."""
+    from datetime import UTC, date, datetime, timedelta
+
+    since = iso_date(text)
+    if since > datetime.now(UTC).date() + timedelta(days=1):  # a day ahead: the date of a time zone east of UTC
+        raise argparse.ArgumentTypeError(f"--since {text} is after today: give the first day to read, e.g. 2025-01-01")
+    if since < date(1991, 8, 1):
+        raise argparse.ArgumentTypeError(
+            f"--since {text} is before arXiv's first papers (August 1991): give the first day to read, e.g. 2025-01-01"
+        )
+    return since
 
 
 def page_size(text: str) -> int:

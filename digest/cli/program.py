@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import io
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -167,6 +168,11 @@ def console() -> NoReturn:
     0.5 s everyday command (bench/bench_cli.py). Frozen, they are left out of it. Nothing of ours runs after
     main() returns (the database is closed, the logs flushed in its `finally`), and the atexit handlers still
     run; only the pointless walk is skipped. Tests call main() in-process and keep a normal collector."""
+    # A terminal or cron job in a locale that is not UTF-8 (Debian's en_US is ISO-8859-1) cannot show an emoji or a
+    # title in another script: `config show` (the section emojis) and `candidates` failed with a traceback. Shown
+    # escaped instead (\U0001f4da), as standard error already does; the list's Markdown goes out as UTF-8 bytes.
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        sys.stdout.reconfigure(errors="backslashreplace")
     status = main()
     gc.freeze()
     sys.exit(status)

@@ -158,6 +158,8 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
             print(f"{week}:{label} not emailed: {outcome.message}")
         elif outcome.status in ("off", "failed", "busy"):
             failures.append(f"{week}:{label} email not sent: {outcome.message}")
+        elif outcome.status == "unrecorded":  # sent, and not on record: a failure to say, but not "not sent"
+            failures.append(f"{week}:{label} {outcome.message}")
         else:
             print(f"{week}:{label} {outcome.message}")
     if failures:

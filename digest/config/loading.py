@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from pathlib import Path
@@ -25,10 +26,12 @@ def load_settings(
 ) -> Settings:
     """Settings from an optional TOML file and the environment (`environ`, else the process's plus `.env`);
     the arguments win over the environment, which wins over the file. Raises ConfigError with every problem."""
+    problems: list[str] = []
     if environ is None:
         if load_dotenv_file:
             from dotenv import load_dotenv
 
+            problems += unreadable_variables(Path.cwd() / ".env")
             load_dotenv(Path.cwd() / ".env", override=False)
         environ = os.environ
     if config_path is None and environ.get("DIGEST_CONFIG"):
@@ -38,11 +41,11 @@ def load_settings(
         # from another folder signs links and logs in with the service's secrets, not with generated ones.
         beside = config_path.expanduser().absolute().parent / ".env"
         if beside.parent != Path.cwd().absolute() and beside.is_file():
+            problems += unreadable_variables(beside)
             _load_dotenv_beside(beside)
     given: dict[str, Any] = {"config_path": config_path}
     if data_dir is not None:
         given["data_dir"] = data_dir
-    problems: list[str] = []
     file_source = TomlFileSource(Settings, config_path, problems)
     environment = EnvironmentSource(Settings, environ)
     sources = (InitSettingsSource(Settings, given), environment, file_source)
@@ -61,6 +64,33 @@ def load_settings(
 # relative path in the config file is from its own (the working folder's `.env` is in the working folder).
 _PATH_VARIABLES = ("DIGEST_DATA_DIR", "DIGEST_GIT_SSH_KEY")
 _DATABASE_URL_VARIABLE = "DIGEST_DATABASE_URL"  # its SQLite file, if it names one (`sqlite_files`)
+
+
+_OURS = re.compile(r"\s*(?:export\s+)?(?P<name>(?:DIGEST|DISCORD|SMTP)_[A-Za-z0-9_]*)")
+
+
+def unreadable_variables(path: Path) -> list[str]:
+    """A line of a `.env` file that python-dotenv cannot read (a quote not closed) is skipped with a warning naming
+    neither the file nor the variable, and a secret set there is silently not set (the service then signs in with a
+    generated token): one problem a line that sets one of ours, naming the file, the line and the variable, never
+    its value. Lines of other programs' variables are theirs to mend."""
+    import io
+
+    from dotenv.parser import parse_stream
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []  # no file, or python-dotenv's own reading says what is wrong
+    problems = []
+    for binding in parse_stream(io.StringIO(text)):
+        found = _OURS.match(binding.original.string) if binding.error else None
+        if found:
+            problems.append(
+                f"{path} line {binding.original.line}: {found['name']} cannot be read (a quote not closed?), so it "
+                "is not set: write it as NAME=value on one line"
+            )
+    return problems
 
 
 def _load_dotenv_beside(path: Path) -> None:

@@ -62,7 +62,7 @@ def _bounds(field: FieldInfo | None) -> tuple[Any, Any]:
 
 
 def _number(value: Any) -> str:
-    return f"{value:g}" if isinstance(value, int | float) else str(value)
+    return f"{value:g}" if isinstance(value, float) else str(value)  # an int whole: 10000000, not 1e+07
 
 
 def describe(model: type[BaseModel], error: dict[str, Any]) -> Iterator[str]:

@@ -27,7 +27,7 @@ class PublishSettings(Section):
     path: str = Field("README.md", description="the list's file inside the repository")
     mode: Literal["commit", "pull-request"] = "commit"
     author: str = "awesome-digest <awesome-digest@localhost>"
-    batch_seconds: float = Field(60.0, ge=0)
+    batch_seconds: float = Field(60.0, ge=0, le=7 * 86_400)  # inf would hold every decision back for ever
     api_url: ApiAddress = Field("https://api.github.com", description="the forge's API, for pull-request mode")
     token: SecretStr | None = from_environment("DIGEST_GIT_TOKEN", "a token that may push (https repositories)")
     ssh_key: str | None = from_environment("DIGEST_GIT_SSH_KEY", "a private key file for ssh:// and git@ URLs")

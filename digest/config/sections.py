@@ -27,6 +27,7 @@ from digest.config.problems import problem
 from digest.config.values import (
     Address,
     ApiAddress,
+    Count,
     DiscordId,
     EmailAddress,
     Mailbox,
@@ -96,7 +97,9 @@ def _header_part(value: str, written: str, when_empty: str) -> str:
 class ArxivSettings(Section):
     contact: str = Field(PLACEHOLDER_CONTACT, description="who arXiv may write to")
     user_agent: str = Field("awesome-digest/0.1 (+https://github.com/awesome-digest/awesome-digest)")
-    min_interval_seconds: float = Field(3.0, ge=0, description="the pause between requests (3 for arxiv.org)")
+    min_interval_seconds: float = Field(
+        3.0, ge=0, le=3600, description="the pause between requests (3 for arxiv.org); inf would hang every poll"
+    )
     timeout_seconds: Seconds = 30.0
     max_retries: int = Field(4, ge=0)
     max_response_bytes: int = Field(20 * 1024 * 1024, ge=1)
@@ -171,7 +174,7 @@ class DiscordSettings(Section):
     section_emojis: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SECTION_EMOJIS))
     api_base: ApiAddress = "https://discord.com/api/v10"
     gateway_url: str = "wss://gateway.discord.gg/"
-    post_cap_per_run: int = Field(10, ge=0)
+    post_cap_per_run: Count = 10
 
     @property
     def enabled(self) -> bool:
@@ -196,7 +199,7 @@ class WebSettings(Section):
         "http://127.0.0.1:8080", description="the address people use: links in feeds and emails (default host:port)"
     )
     approval_link_days: int = Field(14, ge=1, le=3650)
-    feed_items: int = Field(50, ge=1)
+    feed_items: int = Field(50, ge=1, le=100_000)  # as a Count, from 1
     suggestions_per_hour: int = Field(
         30, ge=1, description="reader suggestions on /suggest an hour from all addresses together; past it, paused"
     )
@@ -271,8 +274,8 @@ class WeeklySettings(Section):
     )
     send_quiet_week: bool = True
     list_unsubscribe: str | None = None
-    pending_top: int = Field(5, ge=0)
-    second_tier_top: int = Field(40, ge=0)
+    pending_top: Count = 5
+    second_tier_top: Count = 40
     retry_base_minutes: int = Field(30, ge=0)
 
     @field_validator("cron")

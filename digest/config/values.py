@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -90,9 +91,15 @@ def cron_problem(name: str, expression: str) -> str | None:
     from apscheduler.triggers.cron import CronTrigger  # here: only expressions a user set pay for APScheduler
 
     try:
-        CronTrigger.from_crontab(scheduler_crontab(expression))
+        trigger = CronTrigger.from_crontab(scheduler_crontab(expression), timezone="UTC")
     except ValueError as exc:
         return f"{name} is not a valid crontab expression ({expression!r}): {exc}"
+    # A day no month has ("0 8 31 2 *") is a crontab APScheduler takes, and never runs: the service logged "next runs
+    # at None" and polled, or sent the weekly digest, never again.
+    now = datetime.now(UTC)
+    upcoming = trigger.get_next_fire_time(None, now)
+    if upcoming is None or upcoming - now > timedelta(days=366):
+        return f"{name} never runs within a year ({expression!r}): check its day of the month, month and weekday"
     return None
 
 
@@ -248,4 +255,8 @@ ApiAddress = Annotated[str, AfterValidator(lambda url: without_login(url).rstrip
 Address = Annotated[str, AfterValidator(without_login)]
 DatabaseUrl = Annotated[str, BeforeValidator(_stripped), AfterValidator(_database_url)]  # no white space around it
 Port = Annotated[int, Field(ge=1, le=65535)]
-Seconds = Annotated[float, Field(ge=0.001, allow_inf_nan=False)]  # inf: a socket refuses it at run time
+# A day at most: a socket refuses inf, and a timeout past what a platform's time_t holds (1e300) at run time.
+Seconds = Annotated[float, Field(ge=0.001, le=86_400)]
+# A number of rows a command or page reads (the feeds' items, a digest's top papers): SQLite takes no count past
+# 2**63 - 1, and a count a reader or reviewer could not go through is a typo; refused before it fails a query.
+Count = Annotated[int, Field(ge=0, le=100_000)]

@@ -79,8 +79,11 @@ def lock_data_folder(data_dir: Path) -> DataLock:
             f"another digest service ({_holder(path)}) is running on the data folder {data_dir}; "
             "stop it first (the one-shot commands work beside it)"
         ) from None
-    os.ftruncate(handle, 0)
-    os.write(handle, f"{os.getpid()}\n".encode("ascii"))
+    # The pid only names the holder to the next process; a disk too full for it (ENOSPC, where the bare error named
+    # nothing) is said by the database's own line, which names the folder and its free space.
+    with contextlib.suppress(OSError):
+        os.ftruncate(handle, 0)
+        os.write(handle, f"{os.getpid()}\n".encode("ascii"))
     return DataLock(path, handle)
 
 

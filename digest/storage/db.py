@@ -24,6 +24,7 @@ from digest.storage.failures import (
     BUSY_TIMEOUT_MS,
     full_disk,
     missing_driver,
+    not_sqlite,
     read_only_folder,
     shown_database_url,
     unreadable_file,
@@ -230,6 +231,11 @@ def refuse_foreign_sqlite(url: str, named_by: str = "--data-dir or DIGEST_DATABA
         return
     if not path.is_file() or path.stat().st_size == 0:
         return
+    if not_sqlite(path):  # before the engine's first connection makes it owner-only (private.make_private)
+        raise DatabaseError(
+            f"{path} is not a SQLite database file; nothing was written to it. Point {named_by} at this service's "
+            "database, or at a new file"
+        )
     try:
         connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
         try:

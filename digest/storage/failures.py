@@ -54,6 +54,16 @@ def unreadable_file(url: str) -> str:
     return ""
 
 
+_SQLITE_HEADER = b"SQLite format 3\x00"  # the first 16 bytes of every SQLite database file
+
+
+def not_sqlite(path: Path) -> bool:
+    """Whether the file is no SQLite database at all (a list.md, an export, a system file named by mistake), read
+    from its first bytes: opened as a database it would be made owner-only and a lock put beside it first."""
+    with path.open("rb") as stream:
+        return stream.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER
+
+
 def unenterable_folder(path: Path, name: str = "data folder") -> str:
     """For a folder that is there but this user may not enter (mode 000 or 0600 after a restore by hand, another
     user's folder): a line naming it and why, where each command would stop on whichever file inside it came first.

@@ -26,14 +26,20 @@ def write_atomic(path: Path, text: str) -> None:
 
 def keep_generations(path: Path, previous: bytes, generations: int) -> Path:
     """Keeps `previous` (what `path` held) as `path.1`, moving older copies up to `path.<generations>`; the oldest
-    goes. Returns `path.1`."""
+    goes. Returns `path.1`. The copy is on disk before any older one moves: a disk too full to hold it moves none
+    (each decision failing there would otherwise push one more kept copy out)."""
     path = path.resolve()
-    for number in range(generations - 1, 0, -1):
-        older = path.with_name(f"{path.name}.{number}")
-        if older.exists():
-            older.replace(path.with_name(f"{path.name}.{number + 1}"))
     newest = path.with_name(f"{path.name}.1")
-    write_atomic_bytes(newest, previous)
+    temporary = _written_aside(newest, (previous,))
+    try:
+        for number in range(generations - 1, 0, -1):
+            older = path.with_name(f"{path.name}.{number}")
+            if older.exists():
+                older.replace(path.with_name(f"{path.name}.{number + 1}"))
+        temporary.replace(newest)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
     return newest
 
 
@@ -62,18 +68,30 @@ def write_atomic_bytes(path: Path, data: bytes, *more: bytes) -> None:
         return
     path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temporary = _written_aside(path, (data, *more))
+    try:
+        temporary.replace(path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _written_aside(path: Path, chunks: tuple[bytes, ...]) -> Path:
+    """A temporary file beside `path` holding `chunks`, flushed to disk, with the permissions a new file gets (mkstemp's
+    are owner-only, which would hide the list from a web server); nothing is left behind when it cannot be written."""
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as stream:
-            for chunk in (data, *more):
+            for chunk in chunks:
                 stream.write(chunk)
             stream.flush()
             os.fsync(stream.fileno())
-        Path(temporary).chmod(0o666 & ~_umask())
-        Path(temporary).replace(path)
+        temporary.chmod(0o666 & ~_umask())
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
+    return temporary
 
 
 @contextmanager

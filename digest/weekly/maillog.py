@@ -50,9 +50,9 @@ def _open_to_group(path: Path) -> None:
         open_to_group(path, 0o660)
 
 
-def record_sent(data_dir: Path, week: str, edition: str, when: datetime, message_id: str) -> None:
+def record_sent(data_dir: Path, week: str, edition: str, when: datetime, message_id: str) -> bool:
     """Appends the edition's line (no address: only who may read the data folder reads it, and no reader's name
-    need be in it). A failure to write it is logged: the database still has the send."""
+    need be in it); whether it did. A failure to write it is logged: the database still has the send."""
     line = _line(week, edition, when, message_id)
     try:
         handle = _open(mail_log(data_dir), os.O_APPEND)
@@ -63,6 +63,8 @@ def record_sent(data_dir: Path, week: str, edition: str, when: datetime, message
             os.close(handle)
     except OSError as exc:
         log.warning("weekly %s %s: sent, but not written to %s: %s", week, edition, mail_log(data_dir), exc)
+        return False
+    return True
 
 
 def _line(week: str, edition: str, when: datetime, message_id: str) -> str:

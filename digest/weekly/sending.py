@@ -11,7 +11,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from digest.config import Settings
 from digest.storage.db import Database
@@ -43,7 +43,9 @@ log = logging.getLogger("digest.weekly.store")  # the name its log lines have al
 class SendOutcome:
     week: str
     edition: Edition
-    status: str  # sent | partly-sent | already-sent | busy | waiting | failed | given-up | quiet-skipped | off
+    # sent | partly-sent | unrecorded (sent, the database could not say so) | already-sent | busy | waiting | failed
+    # | given-up | quiet-skipped | off
+    status: str
     message: str
     retry_at: datetime | None = None
 
@@ -96,15 +98,43 @@ def send_week(
             f"{retry_at:%Y-%m-%d %H:%M} UTC",
         )
         return SendOutcome(name, edition, "failed", str(exc), retry_at)
-    owed_at = mark_delivered(database, name, edition, now, delivery, settings.weekly.retry_base_minutes)
+    owed_at = _record(settings, database, week, edition, now, delivery)
+    if isinstance(owed_at, SendOutcome):  # sent, and the database could not record it
+        return owed_at
     sent = f"sent to {_whom(delivery.accepted)}"
     if owed_at is not None:
         later = f"refused for now: {delivery.refusals}; next attempt for them at {owed_at:%Y-%m-%d %H:%M} UTC"
         log.warning("weekly %s %s: email %s; %s", name, edition, sent, later)
         return SendOutcome(name, edition, "partly-sent", f"{sent}; {later}", owed_at)
-    maillog.record_sent(settings.data_dir, name, edition, now, delivery.message_id)
     log.info("weekly %s %s: email sent to %d recipient(s)", name, edition, len(delivery.accepted))
     return SendOutcome(name, edition, "sent", sent)
+
+
+def _record(
+    settings: Settings, database: Database, week: IsoWeek, edition: Edition, now: datetime, delivery: mailer.Delivery
+) -> datetime | SendOutcome | None:
+    """Records who has the edition (mark_delivered's answer), in the mail log first once every reader has it: a
+    database that cannot record the send now (a disk filled meanwhile) must not have it go out again when the claim
+    lapses. The outcome to report when the database failed."""
+    name = str(week)
+    logged = not delivery.deferred and maillog.record_sent(settings.data_dir, name, edition, now, delivery.message_id)
+    try:
+        return mark_delivered(database, name, edition, now, delivery, settings.weekly.retry_base_minutes)
+    except SQLAlchemyError as exc:
+        return _unrecorded(name, edition, f"sent to {_whom(delivery.accepted)}", exc, logged)
+
+
+def _unrecorded(name: str, edition: Edition, sent: str, exc: SQLAlchemyError, logged: bool) -> SendOutcome:
+    """The server took the edition, and the database could not record it: said as it is, never "not sent"."""
+    reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    kept = (
+        f"{maillog.NAME} has it: it is not sent again"
+        if logged
+        else f"nor could {maillog.NAME}: it may go out again once the claim lapses in an hour"
+    )
+    message = f"{sent}, but the database could not record it ({reason}); {kept}"
+    log.error("weekly %s %s: email %s", name, edition, message)
+    return SendOutcome(name, edition, "unrecorded", message)
 
 
 def keep_mail_log(settings: Settings, database: Database) -> None:
