@@ -14,6 +14,10 @@ INVISIBLE = re.compile(f"[\x00-\x1f\x7f-\x9f\u2028\u2029{_BIDI}]")
 _WHITE_SPACE = re.compile(r"\s")
 # The same, less tab, newline and carriage return (and the Unicode separators): an arXiv abstract keeps its lines.
 _INVISIBLE_BUT_LINE_BREAKS = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f{_BIDI}]")
+# Characters that draw nothing though they are no white space: the zero-width ones, the word joiner, the byte order
+# mark, the Braille blank, the Hangul fillers. Text of only these and white space looks empty, and Discord takes it
+# for empty (it refuses such an embed field).
+_DRAWS_NOTHING = frozenset("\u200b\u200c\u200d\u2060\ufeff\u2800\u3164\u115f\u1160\uffa0\u180e\u034f")
 # An ASCII host name ending in a top-level domain of letters, and an optional port. No user or password ("@"): a
 # link reading "https://arxiv.org@evil.example/" goes to evil.example. No bare IP address: no paper lives there.
 _HOST = re.compile(r"^[A-Za-z0-9.-]+\.[A-Za-z]{2,}(?::\d{1,5})?$")
@@ -36,6 +40,11 @@ def blank_invisible(text: str, *, keep_line_breaks: bool = False) -> str:
 
 def has_invisible(text: str) -> bool:
     return INVISIBLE.search(text) is not None
+
+
+def is_blank(text: str) -> bool:
+    """Whether the text shows nothing: only white space, invisible characters and ones that draw nothing."""
+    return all(c.isspace() or c in _DRAWS_NOTHING or INVISIBLE.match(c) for c in text)
 
 
 def one_line(text: str) -> str:

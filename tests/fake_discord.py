@@ -36,6 +36,23 @@ MAINTAINER_ROLE_ID = 700000000000000005
 OTHER_ROLE_ID = 700000000000000006
 TIMESTAMP = "2026-11-23T06:00:00.000000+00:00"
 BODY = web.RequestKey("body", dict[str, Any])
+# What Discord trims from an embed field's name and value before it requires them non-empty: white space, and the
+# characters that draw nothing (zero-width ones, the Braille blank, the Hangul fillers); a field of only these is 400.
+DRAWN_BLANK = "\u200b\u200c\u200d\u2060\ufeff\u2800\u3164\u115f\u1160\uffa0\u180e\u034f"
+
+
+def empty_field_errors(body: dict[str, Any]) -> dict[str, Any] | None:
+    """Discord's 400 "Invalid Form Body" errors for embed fields whose name or value is empty once trimmed."""
+    errors: dict[str, Any] = {}
+    for e, embed in enumerate(body.get("embeds") or []):
+        for f, embed_field in enumerate(embed.get("fields") or []):
+            for key in ("name", "value"):
+                if all(c.isspace() or c in DRAWN_BLANK for c in str(embed_field.get(key) or "")):
+                    required = {"_errors": [{"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]}
+                    errors.setdefault(str(e), {"fields": {}})["fields"].setdefault(str(f), {})[key] = required
+    if not errors:
+        return None
+    return {"message": "Invalid Form Body", "code": 50035, "errors": {"embeds": errors}}
 
 
 @dataclass(frozen=True)
@@ -496,6 +513,9 @@ class FakeDiscord(CommandsMixin):
         text = json.dumps(body, ensure_ascii=False).casefold()
         if any(word.casefold() in text for word in self.automod_words):
             return json_response({"message": "Message was blocked by AutoMod", "code": 200000}, 400)
+        refused = empty_field_errors(body)
+        if refused is not None:
+            return json_response(refused, 400)
         if body.get("enforce_nonce") and body.get("nonce"):  # Discord's dedupe: the same nonce gets the same message
             for message_id, message in self.messages.items():
                 if message["_request"].get("nonce") == body["nonce"]:
@@ -542,6 +562,9 @@ class FakeDiscord(CommandsMixin):
         if message_id is None:
             return json_response({"message": "Unknown Message", "code": 10008}, 404)
         body = request[BODY] or {}
+        refused = empty_field_errors(body)
+        if refused is not None:
+            return json_response(refused, 400)
         message = self.messages[message_id]
         for key in ("content", "embeds"):
             if key in body:

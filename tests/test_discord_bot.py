@@ -275,6 +275,31 @@ async def test_hostile_title_pings_nobody_and_breaks_no_markdown(
 
 
 @pytest.mark.asyncio
+async def test_authors_and_a_section_of_invisible_characters_only_still_reach_discord(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """An author or a suggested section made only of characters that draw nothing (a zero-width space, the ideographic
+    space, the Braille blank) became an empty embed field, which Discord refuses (400): the candidate never reached
+    the channel, run after run. Such a field now says what an empty one says."""
+    blanks = [
+        {"authors": ["\u200b"], "suggested_section": "\u3000"},
+        {"authors": ["\u3000", "\u2800"], "suggested_section": "\u2800\u200b"},
+        {"authors": ["Ann Lee", "\u200b \u2800"], "suggested_section": " \u200b"},
+    ]
+    ids = [insert_candidate(db, real_papers()[i], score=0.9 - i / 10, **blank) for i, blank in enumerate(blanks)]
+    async with running(bot_settings, db) as bot:
+        report = await bot.post_pending()
+    assert (report.posted, report.failed) == (3, 0)
+    shown = [{f["name"]: f["value"] for f in body["embeds"][0]["fields"]} for body in fake.posted()]
+    assert [(fields["Authors"], fields["Suggested section"]) for fields in shown] == [
+        ("unknown", "—"),
+        ("unknown", "—"),
+        ("Ann Lee", "—"),
+    ]
+    assert all(row(db, i).discord_state == "posted" for i in ids)
+
+
+@pytest.mark.asyncio
 async def test_approving_twice_adds_the_paper_once(fake: FakeDiscord, db: Database, bot_settings: Settings) -> None:
     paper = real_papers()[4]
     async with running(bot_settings, db) as bot:

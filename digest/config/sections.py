@@ -26,10 +26,11 @@ from digest.config.declarations import from_environment
 from digest.config.problems import problem
 from digest.config.values import (
     Address,
-    ApiAddress,
     Count,
+    DiscordApiAddress,
     DiscordId,
     EmailAddress,
+    GatewayAddress,
     Mailbox,
     Network,
     Port,
@@ -172,8 +173,8 @@ class DiscordSettings(Section):
     maintainer_role_ids: Annotated[tuple[DiscordId, ...], Field(strict=False)] = ()
     maintainer_user_ids: Annotated[tuple[DiscordId, ...], Field(strict=False)] = ()
     section_emojis: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SECTION_EMOJIS))
-    api_base: ApiAddress = "https://discord.com/api/v10"
-    gateway_url: str = "wss://gateway.discord.gg/"
+    api_base: DiscordApiAddress = "https://discord.com/api/v10"
+    gateway_url: GatewayAddress = "wss://gateway.discord.gg/"
     post_cap_per_run: Count = 10
 
     @property

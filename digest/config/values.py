@@ -211,6 +211,26 @@ def _web_address(url: str) -> str:
     return without_login(url).rstrip("/")
 
 
+def _token_address(url: str, secure: str, plain: str) -> str:
+    """An address the bot's token goes to (in every request's header, in the gateway's first frame): `secure`:// or,
+    for this machine only (a test's fake Discord), `plain`://. Plain to another host, anyone on the way reads it."""
+    url = without_login(url)
+    try:
+        parts = urlsplit(url)
+        scheme, host = parts.scheme, parts.hostname
+    except ValueError:
+        scheme, host = "", None
+    if scheme not in (secure, plain) or not host:
+        shown = "" if "@" in url else f", not {url!r}"
+        raise problem(f"must start with {secure}://{shown}")
+    if scheme == plain and not on_this_machine(url):
+        raise problem(
+            f"is plain {plain}:// to another machine: DISCORD_TOKEN would cross the network unencrypted; use its "
+            f"{secure}:// address ({plain}:// is kept for this machine only)"
+        )
+    return url
+
+
 # A server's URL split as SQLAlchemy 2.0's make_url splits it (sqlalchemy.engine.url._parse_url): config imports no
 # SQLAlchemy (the pure core reads settings). The password ends at the first '@'; the host is what follows, to ':'.
 _DATABASE_URL = re.compile(
@@ -252,6 +272,8 @@ Mailbox = Annotated[str, AfterValidator(_mailbox)]  # a sender: a plain address,
 Network = Annotated[str, AfterValidator(_network)]
 WebAddress = Annotated[str, AfterValidator(_web_address)]
 ApiAddress = Annotated[str, AfterValidator(lambda url: without_login(url).rstrip("/"))]
+DiscordApiAddress = Annotated[str, AfterValidator(lambda url: _token_address(url, "https", "http").rstrip("/"))]
+GatewayAddress = Annotated[str, AfterValidator(lambda url: _token_address(url, "wss", "ws"))]
 Address = Annotated[str, AfterValidator(without_login)]
 DatabaseUrl = Annotated[str, BeforeValidator(_stripped), AfterValidator(_database_url)]  # no white space around it
 Port = Annotated[int, Field(ge=1, le=65535)]

@@ -12,7 +12,7 @@ from typing import Any
 
 from digest.relevance.why import why_from_json
 from digest.storage.models import APPROVED, REJECTED, Candidate
-from digest.text import blank_invisible, code_url_in
+from digest.text import blank_invisible, code_url_in, is_blank
 from digest.titles import arxiv_abs_url
 from digest.vocab import Action
 
@@ -76,6 +76,9 @@ def cut(text: str, limit: int) -> str:
 
 
 def authors_line(authors: list[str]) -> str:
+    """The names to show; an author that is only blank characters has no name to show (Discord would refuse the field
+    they alone fill)."""
+    authors = [name for name in authors if not is_blank(name)]
     if not authors:
         return "unknown"
     if len(authors) <= AUTHORS_SHOWN + 1:
@@ -210,12 +213,12 @@ def candidate_embed(
     colour = {APPROVED: COLOUR_APPROVED, REJECTED: COLOUR_REJECTED}.get(candidate.status, COLOUR_PENDING)
     why = why_text(candidate)
     fields = [
-        {"name": "Authors", "value": authors_line(list(candidate.authors or [])), "inline": False},
-        {"name": "Links", "value": " · ".join(links), "inline": False},
-        {"name": "Matched", "value": cut(", ".join(candidate.matched or []), KEYWORDS_LIMIT) or "—", "inline": False},
-        *([{"name": "Why", "value": why, "inline": False}] if why else []),
-        {"name": "Score", "value": f"{candidate.score:.2f}", "inline": True},
-        {"name": "Suggested section", "value": cut(candidate.suggested_section or "—", 200), "inline": True},
+        embed_field("Authors", authors_line(list(candidate.authors or []))),
+        embed_field("Links", " · ".join(links)),
+        embed_field("Matched", cut(", ".join(candidate.matched or []), KEYWORDS_LIMIT)),
+        *([] if is_blank(why) else [embed_field("Why", why)]),
+        embed_field("Score", f"{candidate.score:.2f}", inline=True),
+        embed_field("Suggested section", cut(candidate.suggested_section or "", 200), inline=True),
     ]
     footer = f"Candidate {candidate.id} · {legend(candidate, section_emojis, suggested_listed=suggested_listed)}"
     # Plain text (Discord reads no Markdown in a footer), but its sections are the list's headings as written.
@@ -233,6 +236,12 @@ def candidate_embed(
         shorter = cut(candidate.abstract or "", max(0, len(abstract) - excess - 10))
         embed["description"] = f"{decided}\n\n{shorter}" if decided else shorter
     return embed
+
+
+def embed_field(name: str, value: str, *, inline: bool = False) -> dict[str, Any]:
+    """One field of the embed; a value that shows nothing (none given, or only blank characters from arXiv or a list
+    heading) reads "—", since Discord refuses the whole message for a field empty once it trims it."""
+    return {"name": name, "value": "—" if is_blank(value) else value, "inline": inline}
 
 
 def embed_length(embed: Mapping[str, Any]) -> int:
