@@ -88,3 +88,35 @@ def test_a_paper_approved_after_a_note_under_a_sub_list_entry_stays_in_the_list(
     with database.transaction() as session:
         report = liststore.import_markdown(session, after.encode("utf-8"), source="list.md")
     assert report.removed == [] and not report.changed  # was: the approved paper removed
+
+
+# 5. A list dating its entries its own way ('(2024.05)', '(2024/05/03)', '(Jan 2024)', '(January 5, 2024)'): an approved
+# paper was dated '2025-04-03' wherever the dates were numbers and 'Apr. 3, 2025' wherever they named the month, the
+# one entry of the section written otherwise.
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("{year}.05", "2025.04"),
+        ("{year}/05/03", "2025/04/03"),
+        ("{year}-5-3", "2025-4-3"),
+        ("Jan {year}", "Apr 2025"),
+        ("January 5, {year}", "April 3, 2025"),
+        ("Jan. 05, {year}", "Apr. 03, 2025"),
+        ("Jan 5 {year}", "Apr 3 2025"),
+        ("{year}", "2025"),
+        ("Jan. 5, {year}", "Apr. 3, 2025"),
+        ("{year}-01-15", "2025-04-03"),
+    ],
+)
+def test_an_approved_paper_is_dated_as_its_section_writes_dates(own_list: Any, written: str, expected: str) -> None:
+    links = {
+        2024: "[Line of Sight](https://arxiv.org/abs/2406.04706)",
+        2023: "[Linear](https://arxiv.org/abs/2304.11695)",
+    }
+    entries = "".join(f"+ {link} ({written.format(year=year)})\n\n" for year, link in links.items())
+    text = f"# X\n\n## Papers\n\n{entries}"
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-04-03")
+    approve(database, settings, record, "Papers")
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert shown(markdown(database, settings))[2] == ("list_item_open", f"{title} ({expected})")

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
+from typing import NamedTuple
 
 # Which list item is an entry, and the patterns a line is read with, live in shapes.py; importable from here as before.
 from digest.awesome.blocks import shown_text
@@ -43,12 +44,13 @@ _ARXIV_IN_TEXT = re.compile(r"(?<![\w./])arxiv:?[ \t]*(?P<id>[0-9]{4}\.[0-9]{4,5
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 # `&amp;` before what reads as an entity: how entry.escape_text keeps a title's "&lt;" from becoming "<".
 _ESCAPED_AMPERSAND = re.compile(r"&amp;(?=#?\w+;)")
-_MONTHS = {
-    month: number
-    for number, month in enumerate(
-        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
-    )
-}
+# The months' names as a new entry writes them ('April', 'Apr'), and as dates are read (by their first three letters).
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "December",
+)  # fmt: skip
+_MONTHS = {name[:3].casefold(): number for number, name in enumerate(MONTH_NAMES, start=1)}
+_FULL_NAMES = frozenset(name.casefold() for name in MONTH_NAMES)
 
 
 @dataclass
@@ -129,10 +131,36 @@ def parse_date(text: str) -> tuple[int, int, int] | None:
     return (int(found["year"]), month or 0, day)
 
 
-def iso_dates(texts: Iterable[str | None]) -> bool:
-    """Whether most of these dates are written '2025-04-04' (the way a new entry's date is then written too)."""
-    dated = [text for text in texts if text and parse_date(text)]
-    return sum(bool(_NUMERIC_DATE.match(text.strip())) for text in dated) * 2 > len(dated)
+class DateShape(NamedTuple):
+    """How one date is written ('Apr. 4, 2025', '2025.04', 'January 2025'): what a new entry's date copies."""
+
+    separator: str | None  # a date in numbers: '-', '/' or '.'; None where the month is named or the year stands alone
+    parts: int  # 3: day, month and year; 2: month and year; 1: the year alone
+    padded: bool | None  # a day or month under 10 written with its 0 ('May. 06', '2025-04'); None: no such number
+    full_name: bool | None  # the month's whole name ('April'); None where it does not tell ('May', or in numbers)
+    dot: bool  # a dot after the month's name ('Apr.')
+    comma: bool  # a comma before the year ('Apr. 4, 2025')
+
+
+def date_shape(text: str) -> DateShape | None:
+    """How the date `text` is written; None when it is not a date parse_date reads."""
+    text = text.strip()
+    if parse_date(text) is None:
+        return None
+    numeric = _NUMERIC_DATE.match(text)
+    if numeric:
+        small = [part for part in (numeric["month"], numeric["day"]) if part and int(part) < 10]
+        parts = 3 if numeric["day"] else 2
+        return DateShape(numeric["sep"], parts, small[0].startswith("0") if small else None, None, False, False)
+    named = _FULL_DATE.match(text) or _MONTH_YEAR.match(text)
+    if named is None:
+        return DateShape(None, 1, None, None, False, False)
+    month = named["month"].casefold()
+    day = named.groupdict().get("day")
+    full_name = None if month == "may" else month in _FULL_NAMES
+    padded = day.startswith("0") if day and int(day) < 10 else None
+    dot = text[named.end("month") :].startswith(".")
+    return DateShape(None, 3 if day else 2, padded, full_name, dot, "," in text)
 
 
 def date_order(earlier: tuple[int, int, int], later: tuple[int, int, int]) -> int:
