@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from markdown_it import MarkdownIt
 
+from digest.resources import seed_list_path
 from tests.test_list_hand_edits import approve, markdown, paper_dated
 from tests.test_list_tables import own_list as own_list  # the fixture
 
@@ -120,3 +121,24 @@ def test_an_approved_paper_is_dated_as_its_section_writes_dates(own_list: Any, w
     approve(database, settings, record, "Papers")
     title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
     assert shown(markdown(database, settings))[2] == ("list_item_open", f"{title} ({expected})")
+
+
+# 6. The bundled list names its papers in bold ('+ **SAE-V** [SAE-V: ...](...)') but not its surveys, and links its
+# blog posts without an arXiv badge: a survey approved into Surveys was written '+ **A Survey of X** [A Survey of X:
+# ...]', and a paper approved into Blog carried a badge line, each the one entry of its section written so.
+def test_an_approved_paper_carries_a_short_name_and_a_badge_where_its_section_does(own_list: Any) -> None:
+    settings, database = own_list(seed_list_path().read_text(encoding="utf-8"))
+    survey, post = paper_dated(5, "2025-04-03"), paper_dated(6, "2025-04-03")
+    survey["title"] = "A Survey of Multimodal Probing: Methods and Open Questions"
+    approve(database, settings, survey, "Surveys")
+    post["title"] = "Steering CLIP: A Field Report"
+    approve(database, settings, post, "Blog")
+    after = markdown(database, settings)
+    abs_url, badge = "https://arxiv.org/abs/{}", "[![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)]({})"
+    url = abs_url.format(survey["arxiv_id"])
+    # was: '+ **A Survey of Multimodal Probing** [A Survey of ...'
+    assert f"\n+ [{survey['title']}]({url}) (Apr. 3, 2025)\n  {badge.format(url)}\n\n" in after
+    url = abs_url.format(post["arxiv_id"])
+    # was: '+ **Steering CLIP** [Steering CLIP: ...](...) (Apr. 3, 2025)' over an arXiv badge's line
+    assert f"\n+ [{post['title']}]({url}) (Apr. 3, 2025)\n\n" in after
+    assert after.count("**Steering CLIP**") == after.count("**A Survey of Multimodal Probing**") == 0

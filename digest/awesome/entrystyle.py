@@ -28,6 +28,11 @@ def list_habits(entries: int, short_names: int, arxiv_badges: int, dates: int) -
     return ListHabits(short_names * 2 > entries, arxiv_badges * 2 > entries, dates * 2 > entries)
 
 
+def entries_habits(carried: Sequence[tuple[str | None, str | None, str | None]]) -> ListHabits:
+    """The habits of entries each carrying (or not: None) a short name, an arXiv badge's ID and a date."""
+    return list_habits(len(carried), *(sum(entry[part] is not None for entry in carried) for part in range(3)))
+
+
 # 'Apr. 4, 2025': the bundled list's way, for a list that writes no date yet.
 _DEFAULT_SHAPE = DateShape(None, 3, False, False, True, True)
 
