@@ -88,6 +88,32 @@ def test_lint_names_a_bad_link_after_the_title_on_an_entrys_own_line(
     assert out[-1] == f"{listed}: 2 errors, 0 warnings"
 
 
+def test_lint_finds_a_paper_listed_twice_whose_one_entry_names_it_by_its_badge_or_in_its_text(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A paper listed twice, once under its venue's page with its arXiv badge (or 'arXiv:ID' beside the link) and once
+    under its arXiv, pdf or Hugging Face page with another title: lint compared the title links' arXiv IDs alone, and
+    said nothing, though the import reads both entries as the one paper."""
+    listed = tmp_path / "list.md"
+    listed.write_text(
+        "## Papers\n"
+        "+ [Sparse Probing of VLMs](https://openreview.net/forum?id=abc) (Jan. 5, 2024)\n"
+        "  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/pdf/2401.00001v1)\n\n"
+        "+ [Sparse probing of vision-language models](https://arxiv.org/abs/2401.00001v2) (Jan. 4, 2024)\n\n"
+        "+ [Gamma paper](https://openreview.net/forum?id=g) arXiv:2401.00003 (Jan. 3, 2024)\n\n"
+        "+ [Gamma: the extended version](https://huggingface.co/papers/2401.00003) (Jan. 2, 2024)\n"
+    )
+    assert run(data_dir, "lint", str(listed)) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"{listed}:5: error: arXiv 2401.00001 is linked from 'Sparse probing of vision-language models' and from"
+        " 'Sparse Probing of VLMs' (line 2) [arxiv-id-conflict]",
+        f"{listed}:9: error: arXiv 2401.00003 is linked from 'Gamma: the extended version' and from 'Gamma paper'"
+        " (line 7) [arxiv-id-conflict]",
+        f"{listed}: 2 errors, 0 warnings",
+    ]
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [

@@ -193,7 +193,7 @@ def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
     owners: dict[str, tuple[str, int, str]] = {}
     for section in parsed.sections:
         for entry in section.entries:
-            arxiv_id = entry.arxiv_id
+            arxiv_id = entry.paper_arxiv_id  # the paper as the import reads it: its badge's, or one named in its text
             if not arxiv_id or entry.title is None:
                 continue
             owner = owners.setdefault(arxiv_id, (entry.key, entry.line, entry.title))
