@@ -107,6 +107,8 @@ def test_a_paper_approved_after_a_note_under_a_sub_list_entry_stays_in_the_list(
         ("{year}", "2025"),
         ("Jan. 5, {year}", "Apr. 3, 2025"),
         ("{year}-01-15", "2025-04-03"),
+        ("5 Jan {year}", "3 Apr 2025"),
+        ("05 January, {year}", "03 April, 2025"),
     ],
 )
 def test_an_approved_paper_is_dated_as_its_section_writes_dates(own_list: Any, written: str, expected: str) -> None:

@@ -114,6 +114,24 @@ def test_lint_finds_a_paper_listed_twice_whose_one_entry_names_it_by_its_badge_o
     ]
 
 
+def test_lint_reads_dates_written_day_first(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A list dating its entries day first, as most of the world writes dates ('(5 Jan 2024)', '(12 March 2024)'): lint
+    warned of every entry that its date 'is not a calendar day', and could not see one out of order."""
+    listed = tmp_path / "list.md"
+    listed.write_text(
+        "## Papers\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2403.00001) (12 March 2024)\n"
+        "+ [Beta paper](https://arxiv.org/abs/2401.00002) (5 Jan 2024)\n"
+        "+ [Gamma paper](https://arxiv.org/abs/2402.00003) (20 Feb. 2024)\n"
+    )
+    assert run(data_dir, "lint", str(listed)) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{listed}:4: warning: 20 Feb. 2024 is newer than 5 Jan 2024 above it (line 3); Papers is newest first"
+        " [date-order]",
+        f"{listed}: 0 errors, 1 warnings",
+    ]
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [

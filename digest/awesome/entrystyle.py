@@ -39,7 +39,8 @@ _DEFAULT_SHAPE = DateShape(None, 3, False, False, True, True)
 
 def date_text(published: date | None, written: Sequence[str | None]) -> str | None:
     """The new entry's date as most of `written` (the section's dates, else the list's) are written: in numbers or
-    with the month named ('2025-04-04', '2025.04', 'Apr. 4, 2025', 'April 2025', '2025'), and in their details."""
+    with the month named ('2025-04-04', '2025.04', 'Apr. 4, 2025', '4 Apr 2025', 'April 2025', '2025'), and in their
+    details."""
     if published is None:
         return None
     return _written_as(published, _usual_shape([shape for text in written if text and (shape := date_shape(text))]))
@@ -60,7 +61,7 @@ def _usual_shape(shapes: Sequence[DateShape]) -> DateShape:
     padded = most([shape.padded for shape in alike], separator is not None)  # '2025-04-04' unless told otherwise
     full_name = most([shape.full_name for shape in alike], False)
     return DateShape(separator, parts, padded, full_name, most([s.dot for s in alike], False),
-                     most([s.comma for s in alike], False))  # fmt: skip
+                     most([s.comma for s in alike], False), most([s.day_first for s in alike], False))  # fmt: skip
 
 
 def _written_as(day: date, shape: DateShape) -> str:
@@ -73,7 +74,9 @@ def _written_as(day: date, shape: DateShape) -> str:
     name = MONTH_NAMES[day.month - 1]
     name = (name if shape.full_name else name[:3]) + ("." if shape.dot else "")
     comma = "," if shape.comma else ""
-    return f"{name}{comma} {day.year}" if shape.parts == 2 else f"{name} {number}{comma} {day.year}"
+    if shape.parts == 2:
+        return f"{name}{comma} {day.year}"
+    return f"{number} {name}{comma} {day.year}" if shape.day_first else f"{name} {number}{comma} {day.year}"
 
 
 def in_section_style(lines: str, raws: Sequence[str], index: int, *, line_end: str, bullets: Sequence[str]) -> str:

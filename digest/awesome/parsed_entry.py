@@ -35,6 +35,8 @@ _LABEL = re.compile(
 # The date in parentheses ending the line, not the target of a link there ("[[Code]](https://...)").
 _DATE_AT_END = re.compile(r"(?<!\])\((?P<date>[^()]*)\)\s*$")
 _FULL_DATE = re.compile(r"^(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})$")
+# The day first, as most of the world writes dates: '5 Jan 2024', '05 January, 2024'.
+_DAY_FIRST = re.compile(r"^(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?,?\s+(?P<year>\d{4})$")
 _YEAR = re.compile(r"^(?P<year>\d{4})$")
 # '2024-01-05' (or with '/' or '.'), and the month alone: '2024-01', '2024.01', 'Jan. 2024'.
 _NUMERIC_DATE = re.compile(r"^(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?:(?P=sep)(?P<day>\d{1,2}))?$")
@@ -114,11 +116,12 @@ def unescape(text: str) -> str:
 
 
 def parse_date(text: str) -> tuple[int, int, int] | None:
-    """(year, month, day) of 'Apr. 4, 2025' or '2025-04-04', (year, month, 0) of 'Apr. 2025' or '2025.04', (year, 0, 0)
-    of '2025'; None for anything else, a day the month does not have ('Feb. 30, 2024') included."""
+    """(year, month, day) of 'Apr. 4, 2025', '4 Apr 2025' or '2025-04-04', (year, month, 0) of 'Apr. 2025' or
+    '2025.04', (year, 0, 0) of '2025'; None for anything else, a day the month does not have ('Feb. 30, 2024')
+    included."""
     text = text.strip()
-    numeric, full, month_year = _NUMERIC_DATE.match(text), _FULL_DATE.match(text), _MONTH_YEAR.match(text)
-    found = numeric or full or month_year
+    numeric, full = _NUMERIC_DATE.match(text), _FULL_DATE.match(text) or _DAY_FIRST.match(text)
+    found = numeric or full or _MONTH_YEAR.match(text)
     if found is None:
         year = _YEAR.match(text)
         return (int(year["year"]), 0, 0) if year else None
@@ -140,6 +143,7 @@ class DateShape(NamedTuple):
     full_name: bool | None  # the month's whole name ('April'); None where it does not tell ('May', or in numbers)
     dot: bool  # a dot after the month's name ('Apr.')
     comma: bool  # a comma before the year ('Apr. 4, 2025')
+    day_first: bool = False  # the day before the month's name ('4 Apr 2025')
 
 
 def date_shape(text: str) -> DateShape | None:
@@ -152,7 +156,7 @@ def date_shape(text: str) -> DateShape | None:
         small = [part for part in (numeric["month"], numeric["day"]) if part and int(part) < 10]
         parts = 3 if numeric["day"] else 2
         return DateShape(numeric["sep"], parts, small[0].startswith("0") if small else None, None, False, False)
-    named = _FULL_DATE.match(text) or _MONTH_YEAR.match(text)
+    named = _FULL_DATE.match(text) or _DAY_FIRST.match(text) or _MONTH_YEAR.match(text)
     if named is None:
         return DateShape(None, 1, None, None, False, False)
     month = named["month"].casefold()
@@ -160,7 +164,7 @@ def date_shape(text: str) -> DateShape | None:
     full_name = None if month == "may" else month in _FULL_NAMES
     padded = day.startswith("0") if day and int(day) < 10 else None
     dot = text[named.end("month") :].startswith(".")
-    return DateShape(None, 3 if day else 2, padded, full_name, dot, "," in text)
+    return DateShape(None, 3 if day else 2, padded, full_name, dot, "," in text, named.re is _DAY_FIRST)
 
 
 def date_order(earlier: tuple[int, int, int], later: tuple[int, int, int]) -> int:
