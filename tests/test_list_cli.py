@@ -132,6 +132,32 @@ def test_lint_reads_dates_written_day_first(data_dir: Path, tmp_path: Path, caps
     ]
 
 
+def test_lint_takes_a_venue_or_a_note_in_parentheses_after_the_title_for_no_date(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Entries ending in their venue or a note ('(ICLR 2024)', '(oral)'), as many lists write them: lint warned of each
+    that its date 'ICLR 2024' 'is not a calendar day', a date it never was. A list of such entries writes no dates, and
+    among dated entries such an entry is one without a date."""
+    listed = tmp_path / "list.md"
+    venues = (
+        "## Papers\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (ICLR 2024)\n"
+        "+ [Beta paper](https://arxiv.org/abs/2301.00002) (NeurIPS 2023)\n"
+        "+ [Gamma paper](https://arxiv.org/abs/2201.00003) (oral)\n"
+    )
+    listed.write_text(venues)
+    assert run(data_dir, "lint", str(listed)) == 0
+    assert capsys.readouterr().out.splitlines() == [f"{listed}: 0 errors, 0 warnings"]
+    listed.write_text(venues.replace("(NeurIPS 2023)", "(Jan. 4, 2023)").replace("(oral)", "(Feb. 30, 2022)"))
+    assert run(data_dir, "lint", str(listed)) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{listed}:2: warning: entry has no date in parentheses after the title [no-date]",
+        f"{listed}:4: warning: date 'Feb. 30, 2022' is not a calendar day written like 'Apr. 4, 2025' or '2025-04-04'"
+        " [bad-date]",
+        f"{listed}: 0 errors, 2 warnings",
+    ]
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [

@@ -122,7 +122,7 @@ def _entry_findings(entry: ParsedEntry) -> list[Finding]:
         problem = url_problem(url, absolute=True) if url else None
         if problem:
             found.append(Finding(entry.line, ERROR, "malformed-url", f"{label} {url!r} {problem}"))
-    if entry.date_text is None:
+    if not entry.gives_date:
         asked = "no date in parentheses after the title"  # a table's row with a Date column is dated there alone
         asked = f"row has no date in its {entry.date_column!r} column" if entry.date_column else f"entry has {asked}"
         found.append(Finding(entry.line, WARNING, "no-date", asked))
@@ -270,7 +270,7 @@ def lint_text(text: str) -> list[Finding]:
         message = f"heading {section.name!r} repeats the one on line {earlier.line}: approvals and decisions name them"
         found.append(Finding(section.line, WARNING, "repeated-heading", f"{message} {earlier_label!r} and {label!r}"))
     entries = [entry for section in parsed.sections for entry in section.entries]
-    dated = sum(entry.date_text is not None for entry in entries) * 2 > len(entries)  # else no date is its style
+    dated = sum(entry.gives_date for entry in entries) * 2 > len(entries)  # else no date is its style
     for section in parsed.sections:
         found.extend(_section_findings(section))
         for entry in section.entries:

@@ -38,6 +38,9 @@ _FULL_DATE = re.compile(r"^(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<ye
 # The day first, as most of the world writes dates: '5 Jan 2024', '05 January, 2024'.
 _DAY_FIRST = re.compile(r"^(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?,?\s+(?P<year>\d{4})$")
 _YEAR = re.compile(r"^(?P<year>\d{4})$")
+# The words of a date ('Sept.', 'June', the 'th' of '5th'): what is left of a date without them is numbers.
+_DATE_WORD = re.compile(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?<=\d)(?:st|nd|rd|th)\b")
+_WORD_LETTER = re.compile(r"[^\W\d_]")
 # '2024-01-05' (or with '/' or '.'), and the month alone: '2024-01', '2024.01', 'Jan. 2024'.
 _NUMERIC_DATE = re.compile(r"^(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?:(?P=sep)(?P<day>\d{1,2}))?$")
 _MONTH_YEAR = re.compile(r"^(?P<month>[A-Za-z]+)\.?,?\s+(?P<year>\d{4})$")
@@ -91,6 +94,16 @@ class ParsedEntry:
         what GitHub shows (blocks.shown_text): one in an HTML comment or a code span names no paper, as for the poll."""
         found = _ARXIV_IN_TEXT.search(shown_text(self.raw).split("\n", 1)[0])
         return found["id"] if found else None
+
+    @property
+    def gives_date(self) -> bool:
+        """Whether the entry gives a date, read or not: in its table's Date column, or in parentheses after its title
+        a date or a try at one (numbers and month names: 'Feb. 30, 2024'), not its venue or a note ('(ICLR 2024)',
+        '(oral)')."""
+        text = self.date_text
+        if text is None or self.date_parts is not None or self.date_column is not None:
+            return text is not None
+        return any(ch.isdigit() for ch in text) and not _WORD_LETTER.search(_DATE_WORD.sub("", text))
 
     @property
     def published(self) -> date | None:
