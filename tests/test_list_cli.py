@@ -158,6 +158,21 @@ def test_lint_takes_a_venue_or_a_note_in_parentheses_after_the_title_for_no_date
     ]
 
 
+def test_lint_of_the_list_saved_with_a_byte_order_mark_names_the_same_lines(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The seed list saved by a Windows editor, with a byte order mark: lint's mojibake finding counted 17 lines and
+    named line 18, the mark hiding the mojibake of the title on line 1."""
+    plain, marked = tmp_path / "plain.md", tmp_path / "marked.md"
+    plain.write_bytes(SEED)
+    marked.write_bytes("\ufeff".encode() + SEED)
+    assert run(data_dir, "lint", str(plain)) == 1
+    expected = capsys.readouterr().out.replace(str(plain), str(marked))
+    assert run(data_dir, "lint", str(marked)) == 1
+    out = capsys.readouterr().out
+    assert out == expected and f"{marked}:1: warning: 18 lines hold emoji saved as UTF-8 read as Mac Roman" in out
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [

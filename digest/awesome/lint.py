@@ -253,6 +253,7 @@ def _mojibake_findings(lines: list[str]) -> list[Finding]:
 
 def _holds_mojibake(line: str) -> bool:
     """Whether the line holds emoji saved as UTF-8 read as Mac Roman (an ASCII line reads the same either way)."""
+    line = line.removeprefix("\ufeff")  # no Mac Roman character: a byte order mark hid the first line's mojibake
     if line.isascii():
         return False
     repaired = repair_mojibake(line)
