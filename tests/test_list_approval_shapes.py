@@ -144,3 +144,17 @@ def test_an_approved_paper_carries_a_short_name_and_a_badge_where_its_section_do
     # was: '+ **Steering CLIP** [Steering CLIP: ...](...) (Apr. 3, 2025)' over an arXiv badge's line
     assert f"\n+ [{post['title']}]({url}) (Apr. 3, 2025)\n\n" in after
     assert after.count("**Steering CLIP**") == after.count("**A Survey of Multimodal Probing**") == 0
+
+
+# 7. A list whose entries end in their venue ('(ICLR 2024)'), none in a date: an approved paper was given a date,
+# '(Apr. 3, 2025)', the venues read as dates the list's entries carry.
+def test_an_approved_paper_is_not_dated_among_entries_that_end_in_their_venue(own_list: Any) -> None:
+    text = (
+        "# X\n\n## Papers\n\n+ [Line of Sight](https://arxiv.org/abs/2406.04706) (ICLR 2025)\n\n"
+        "+ [Linear structure](https://arxiv.org/abs/2304.11695) (NeurIPS 2023)\n\n## Vision\n"
+    )
+    settings, database = own_list(text)
+    for section, record in (("Papers", paper_dated(5, "2025-04-03")), ("Vision", paper_dated(6, "2025-04-03"))):
+        approve(database, settings, record, section)
+        title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+        assert ("list_item_open", title) in shown(markdown(database, settings))  # was: f"{title} (Apr. 3, 2025)"

@@ -29,8 +29,10 @@ def list_habits(entries: int, short_names: int, arxiv_badges: int, dates: int) -
 
 
 def entries_habits(carried: Sequence[tuple[str | None, str | None, str | None]]) -> ListHabits:
-    """The habits of entries each carrying (or not: None) a short name, an arXiv badge's ID and a date."""
-    return list_habits(len(carried), *(sum(entry[part] is not None for entry in carried) for part in range(3)))
+    """The habits of entries each carrying (or not: None) a short name, an arXiv badge's ID and the text in parentheses
+    after its title, a date only when it reads as one (not a venue: '(ICLR 2024)')."""
+    names, badges = (sum(entry[part] is not None for entry in carried) for part in range(2))
+    return list_habits(len(carried), names, badges, sum(date_shape(entry[2] or "") is not None for entry in carried))
 
 
 # 'Apr. 4, 2025': the bundled list's way, for a list that writes no date yet.
