@@ -125,6 +125,15 @@ def test_an_approved_paper_is_dated_as_its_section_writes_dates(own_list: Any, w
     assert shown(markdown(database, settings))[2] == ("list_item_open", f"{title} ({expected})")
 
 
+def test_one_date_with_a_0_in_a_section_does_not_give_its_new_dates_one(own_list: Any) -> None:
+    """The bundled list's Tool section writes 'Oct. 09, 2024' once among days of two digits: a slip, not a habit."""
+    settings, database = own_list(seed_list_path().read_text(encoding="utf-8"))
+    record = paper_dated(5, "2025-05-01")
+    approve(database, settings, record, "Tool")
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert f"{title} (May. 1, 2025)" in markdown(database, settings)
+
+
 # 6. The bundled list names its papers in bold ('+ **SAE-V** [SAE-V: ...](...)') but not its surveys, and links its
 # blog posts without an arXiv badge: a survey approved into Surveys was written '+ **A Survey of X** [A Survey of X:
 # ...]', and a paper approved into Blog carried a badge line, each the one entry of its section written so.

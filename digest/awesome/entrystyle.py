@@ -56,11 +56,13 @@ def _usual_shape(shapes: Sequence[DateShape]) -> DateShape:
     separator, parts = Counter((shape.separator, shape.parts) for shape in shapes).most_common(1)[0][0]
     alike = [shape for shape in shapes if (shape.separator, shape.parts) == (separator, parts)]
 
-    def most(values: Sequence[bool | None], default: bool) -> bool:
+    def most(values: Sequence[bool | None], default: bool, told_by: int = 1) -> bool:
         told = [value for value in values if value is not None]
-        return sum(told) * 2 > len(told) if told else default
+        return sum(told) * 2 > len(told) if len(told) >= told_by else default
 
-    padded = most([shape.padded for shape in alike], separator is not None)  # '2025-04-04' unless told otherwise
+    # Only a day or month under 10 tells a 0, and one such date ('Oct. 09, 2024' among 'Apr. 28, 2025' and 'Aug. 27,
+    # 2023') is a slip as often as a habit: it takes two. Numbers are '2025-04-04' unless told otherwise.
+    padded = most([shape.padded for shape in alike], separator is not None, told_by=2)
     full_name = most([shape.full_name for shape in alike], False)
     return DateShape(separator, parts, padded, full_name, most([s.dot for s in alike], False),
                      most([s.comma for s in alike], False), most([s.day_first for s in alike], False))  # fmt: skip
