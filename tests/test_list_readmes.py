@@ -460,3 +460,19 @@ def test_entries_linked_by_reference_are_the_lists_papers(own_list: Any) -> None
     assert titles == ["Alpha paper", "Beta paper", "Gamma paper", "Delta paper", "Epsilon tool"]  # was: Gamma, Epsilon
     broken = REFERENCED.replace("[delta paper]: https://", "[delta paper]: javascript:alert(1)//")
     assert [(f.line, f.code) for f in lint_text(broken)] == [(8, "malformed-url")]  # checked where it is used
+
+
+# 17. A line break forced after an entry's date, before its badge line under it ('(Jan. 5, 2024)\' or '(Jan. 5,
+# 2024)<br>', as an editor that strips trailing spaces leaves it): the date was not read, so lint could not see the
+# entries out of order and the paper was undated.
+def test_a_date_before_a_forced_line_break_is_the_entrys_date() -> None:
+    badge = "  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/{})\n"
+    text = (
+        "# Awesome X\n\n## Papers\n\n"
+        f"+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\\\n{badge.format('2401.00001')}"
+        f"+ [Beta paper](https://arxiv.org/abs/2201.00002) (Jan. 4, 2022)<br>\n{badge.format('2201.00002')}"
+        f"+ [Gamma paper](https://arxiv.org/abs/2301.00003) (Jan. 4, 2023)<BR/>\n{badge.format('2301.00003')}"
+        "+ [Delta paper](https://arxiv.org/abs/2101.00004) (Jan. 4, 2021)\n"
+    )
+    message = "Jan. 4, 2023 is newer than Jan. 4, 2022 above it (line 7); Papers is newest first"
+    assert [(f.line, f.code, f.message) for f in lint_text(text)] == [(9, "date-order", message)]  # was: nothing

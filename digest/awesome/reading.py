@@ -18,4 +18,5 @@ READER_VERSION = "8"  # 2: entry shape, fences and comments line by line, setext
 # 6: an old-style arXiv ID linked with its archive upper-case ('HEP-TH/9901001') read as arXiv writes it, lower-case
 # 7: an arXiv ID written on an entry's line only in an HTML comment or a code span names no paper (what GitHub shows)
 # 8: an entry's links written by reference ('[Title][sae]' over '[sae]: https://...'); a shortcode emoji before a title
+# and a date before a line break forced after it ('(Jan. 5, 2024)\', '(Jan. 5, 2024)<br>')
 META_KEY = "reader_version"
