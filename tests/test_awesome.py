@@ -97,7 +97,7 @@ CRAFTED = """# Crafted list
 
 + **E** Epsilon paper with no link (Jan. 1, 2022)
 
-+ **F** [Zeta <script>alert(1)</script> **bold**](https://example.org/zeta) (Sometime 2021)
++ **F** [Zeta <script>alert(1)</script> **bold**](https://example.org/zeta) (Sep. 31, 2021)
 """
 
 

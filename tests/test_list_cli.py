@@ -88,6 +88,91 @@ def test_lint_names_a_bad_link_after_the_title_on_an_entrys_own_line(
     assert out[-1] == f"{listed}: 2 errors, 0 warnings"
 
 
+def test_lint_finds_a_paper_listed_twice_whose_one_entry_names_it_by_its_badge_or_in_its_text(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A paper listed twice, once under its venue's page with its arXiv badge (or 'arXiv:ID' beside the link) and once
+    under its arXiv, pdf or Hugging Face page with another title: lint compared the title links' arXiv IDs alone, and
+    said nothing, though the import reads both entries as the one paper."""
+    listed = tmp_path / "list.md"
+    listed.write_text(
+        "## Papers\n"
+        "+ [Sparse Probing of VLMs](https://openreview.net/forum?id=abc) (Jan. 5, 2024)\n"
+        "  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/pdf/2401.00001v1)\n\n"
+        "+ [Sparse probing of vision-language models](https://arxiv.org/abs/2401.00001v2) (Jan. 4, 2024)\n\n"
+        "+ [Gamma paper](https://openreview.net/forum?id=g) arXiv:2401.00003 (Jan. 3, 2024)\n\n"
+        "+ [Gamma: the extended version](https://huggingface.co/papers/2401.00003) (Jan. 2, 2024)\n"
+    )
+    assert run(data_dir, "lint", str(listed)) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"{listed}:5: error: arXiv 2401.00001 is linked from 'Sparse probing of vision-language models' and from"
+        " 'Sparse Probing of VLMs' (line 2) [arxiv-id-conflict]",
+        f"{listed}:9: error: arXiv 2401.00003 is linked from 'Gamma: the extended version' and from 'Gamma paper'"
+        " (line 7) [arxiv-id-conflict]",
+        f"{listed}: 2 errors, 0 warnings",
+    ]
+
+
+def test_lint_reads_dates_written_day_first(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A list dating its entries day first, as most of the world writes dates ('(5 Jan 2024)', '(12 March 2024)'): lint
+    warned of every entry that its date 'is not a calendar day', and could not see one out of order."""
+    listed = tmp_path / "list.md"
+    listed.write_text(
+        "## Papers\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2403.00001) (12 March 2024)\n"
+        "+ [Beta paper](https://arxiv.org/abs/2401.00002) (5 Jan 2024)\n"
+        "+ [Gamma paper](https://arxiv.org/abs/2402.00003) (20 Feb. 2024)\n"
+    )
+    assert run(data_dir, "lint", str(listed)) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{listed}:4: warning: 20 Feb. 2024 is newer than 5 Jan 2024 above it (line 3); Papers is newest first"
+        " [date-order]",
+        f"{listed}: 0 errors, 1 warnings",
+    ]
+
+
+def test_lint_takes_a_venue_or_a_note_in_parentheses_after_the_title_for_no_date(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Entries ending in their venue or a note ('(ICLR 2024)', '(oral)'), as many lists write them: lint warned of each
+    that its date 'ICLR 2024' 'is not a calendar day', a date it never was. A list of such entries writes no dates, and
+    among dated entries such an entry is one without a date."""
+    listed = tmp_path / "list.md"
+    venues = (
+        "## Papers\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (ICLR 2024)\n"
+        "+ [Beta paper](https://arxiv.org/abs/2301.00002) (NeurIPS 2023)\n"
+        "+ [Gamma paper](https://arxiv.org/abs/2201.00003) (oral)\n"
+    )
+    listed.write_text(venues)
+    assert run(data_dir, "lint", str(listed)) == 0
+    assert capsys.readouterr().out.splitlines() == [f"{listed}: 0 errors, 0 warnings"]
+    listed.write_text(venues.replace("(NeurIPS 2023)", "(Jan. 4, 2023)").replace("(oral)", "(Feb. 30, 2022)"))
+    assert run(data_dir, "lint", str(listed)) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"{listed}:2: warning: entry has no date in parentheses after the title [no-date]",
+        f"{listed}:4: warning: date 'Feb. 30, 2022' is not a calendar day written like 'Apr. 4, 2025' or '2025-04-04'"
+        " [bad-date]",
+        f"{listed}: 0 errors, 2 warnings",
+    ]
+
+
+def test_lint_of_the_list_saved_with_a_byte_order_mark_names_the_same_lines(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The seed list saved by a Windows editor, with a byte order mark: lint's mojibake finding counted 17 lines and
+    named line 18, the mark hiding the mojibake of the title on line 1."""
+    plain, marked = tmp_path / "plain.md", tmp_path / "marked.md"
+    plain.write_bytes(SEED)
+    marked.write_bytes("\ufeff".encode() + SEED)
+    assert run(data_dir, "lint", str(plain)) == 1
+    expected = capsys.readouterr().out.replace(str(plain), str(marked))
+    assert run(data_dir, "lint", str(marked)) == 1
+    out = capsys.readouterr().out
+    assert out == expected and f"{marked}:1: warning: 18 lines hold emoji saved as UTF-8 read as Mac Roman" in out
+
+
 @pytest.mark.parametrize(
     ("content", "expected"),
     [

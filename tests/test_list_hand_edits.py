@@ -317,8 +317,11 @@ def listed_arxiv_ids(database: Database) -> set[str]:
         "+ 🔥 [Open Problems in Mechanistic Interpretability](https://arxiv.org/abs/2501.16496) (Jan. 27, 2025)",
         "+ *[Open Problems in Mechanistic Interpretability](https://arxiv.org/abs/2501.16496)* (Jan. 27, 2025)",
         '+ [Open Problems in Mechanistic Interpretability](https://arxiv.org/abs/2501.16496 "arXiv") (Jan. 27, 2025)',
+        # GitHub shows ':fire:' as the emoji: a maintainer writes it so as often as the emoji itself
+        "+ :fire: [Open Problems in Mechanistic Interpretability](https://arxiv.org/abs/2501.16496) (Jan. 27, 2025)",
+        "+ :new: **Open Problems** [Open Problems in Mechanistic Interpretability](https://arxiv.org/abs/2501.16496)",
     ],
-    ids=["emoji-before-title", "italic-title", "link-title-attribute"],
+    ids=["emoji-before-title", "italic-title", "link-title-attribute", "shortcode-before-title", "shortcode-first"],
 )
 def test_a_plus_entry_of_the_list_edited_by_hand_is_not_silently_dropped(
     database: Database, settings: Settings, edited: str

@@ -432,3 +432,47 @@ def test_an_approval_under_a_details_summary_line_is_shown_as_a_link(own_list: A
     html_text = "".join(t.content for t in MarkdownIt().parse(after) if t.type == "html_block")
     assert record["arxiv_id"] not in html_text  # was: shown as raw text, no link
     assert after.index("<summary>Older") < after.index(record["arxiv_id"]) < after.index("Beta paper")
+
+
+# 16. Entries whose title links are written by reference ('+ [Title][sae]' or '+ [Title][]' over a '[sae]: https://...'
+# line at the end of the file, as some maintainers keep long addresses out of the text): GitHub shows them as links,
+# but the papers were silently no entries (no lint finding, not in the list's papers, offered again by the poll).
+REFERENCED = (
+    "# Awesome X\n\n## Papers\n\n"
+    "+ [Alpha paper][alpha] (Jan. 5, 2024)\n"
+    "+ [Beta paper][] (Jan. 4, 2023)\n"
+    "+ [Gamma paper](https://arxiv.org/abs/2201.00003) (Jan. 4, 2022)\n"
+    "+ [Delta paper][Delta  Paper] (Jan. 4, 2021)\n\n"
+    "## Tools\n\n+ [Epsilon tool](https://github.com/x/y) (Jan. 4, 2020)\n\n"
+    "[alpha]: https://arxiv.org/abs/2401.00001\n"
+    "[beta paper]: <https://arxiv.org/pdf/2301.00002v2> 'Beta'\n"
+    "[delta paper]: https://arxiv.org/abs/2101.00004\n"
+)
+
+
+def test_entries_linked_by_reference_are_the_lists_papers(own_list: Any) -> None:
+    assert lint_text(REFERENCED) == []  # was: nothing said of the three papers
+    settings, database = own_list(REFERENCED)
+    assert markdown(database, settings) == REFERENCED
+    with database.reading() as session:
+        assert {"2401.00001", "2301.00002", "2201.00003", "2101.00004"} <= liststore.known_keys(session).arxiv_ids
+        titles = session.scalars(select(Paper.title).order_by(Paper.id)).all()
+    assert titles == ["Alpha paper", "Beta paper", "Gamma paper", "Delta paper", "Epsilon tool"]  # was: Gamma, Epsilon
+    broken = REFERENCED.replace("[delta paper]: https://", "[delta paper]: javascript:alert(1)//")
+    assert [(f.line, f.code) for f in lint_text(broken)] == [(8, "malformed-url")]  # checked where it is used
+
+
+# 17. A line break forced after an entry's date, before its badge line under it ('(Jan. 5, 2024)\' or '(Jan. 5,
+# 2024)<br>', as an editor that strips trailing spaces leaves it): the date was not read, so lint could not see the
+# entries out of order and the paper was undated.
+def test_a_date_before_a_forced_line_break_is_the_entrys_date() -> None:
+    badge = "  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/{})\n"
+    text = (
+        "# Awesome X\n\n## Papers\n\n"
+        f"+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\\\n{badge.format('2401.00001')}"
+        f"+ [Beta paper](https://arxiv.org/abs/2201.00002) (Jan. 4, 2022)<br>\n{badge.format('2201.00002')}"
+        f"+ [Gamma paper](https://arxiv.org/abs/2301.00003) (Jan. 4, 2023)<BR/>\n{badge.format('2301.00003')}"
+        "+ [Delta paper](https://arxiv.org/abs/2101.00004) (Jan. 4, 2021)\n"
+    )
+    message = "Jan. 4, 2023 is newer than Jan. 4, 2022 above it (line 7); Papers is newest first"
+    assert [(f.line, f.code, f.message) for f in lint_text(text)] == [(9, "date-order", message)]  # was: nothing

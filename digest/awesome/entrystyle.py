@@ -9,7 +9,7 @@ from datetime import date
 from typing import NamedTuple
 
 from digest.awesome.parse import split_lines
-from digest.awesome.parsed_entry import ENTRY_START, iso_dates, marker_kind
+from digest.awesome.parsed_entry import ENTRY_START, MONTH_NAMES, DateShape, date_shape, marker_kind
 
 
 class ListHabits(NamedTuple):
@@ -28,14 +28,59 @@ def list_habits(entries: int, short_names: int, arxiv_badges: int, dates: int) -
     return ListHabits(short_names * 2 > entries, arxiv_badges * 2 > entries, dates * 2 > entries)
 
 
+def entries_habits(carried: Sequence[tuple[str | None, str | None, str | None]]) -> ListHabits:
+    """The habits of entries each carrying (or not: None) a short name, an arXiv badge's ID and the text in parentheses
+    after its title, a date only when it reads as one (not a venue: '(ICLR 2024)')."""
+    names, badges = (sum(entry[part] is not None for entry in carried) for part in range(2))
+    return list_habits(len(carried), names, badges, sum(date_shape(entry[2] or "") is not None for entry in carried))
+
+
+# 'Apr. 4, 2025': the bundled list's way, for a list that writes no date yet.
+_DEFAULT_SHAPE = DateShape(None, 3, False, False, True, True)
+
+
 def date_text(published: date | None, written: Sequence[str | None]) -> str | None:
-    """The new entry's date as the section writes its dates (`written`): '2025-04-04' where most do, else
-    'Apr. 4, 2025'."""
+    """The new entry's date as most of `written` (the section's dates, else the list's) are written: in numbers or
+    with the month named ('2025-04-04', '2025.04', 'Apr. 4, 2025', '4 Apr 2025', 'April 2025', '2025'), and in their
+    details."""
     if published is None:
         return None
-    if iso_dates(written):
-        return f"{published:%Y-%m-%d}"
-    return f"{published:%b}. {published.day}, {published.year}"
+    return _written_as(published, _usual_shape([shape for text in written if text and (shape := date_shape(text))]))
+
+
+def _usual_shape(shapes: Sequence[DateShape]) -> DateShape:
+    """The most common way of the `shapes` (in numbers, or the month named; with a day or not), and in it the details
+    most of those that show one have (its 0s, the month's whole name, a dot, a comma)."""
+    if not shapes:
+        return _DEFAULT_SHAPE
+    separator, parts = Counter((shape.separator, shape.parts) for shape in shapes).most_common(1)[0][0]
+    alike = [shape for shape in shapes if (shape.separator, shape.parts) == (separator, parts)]
+
+    def most(values: Sequence[bool | None], default: bool, told_by: int = 1) -> bool:
+        told = [value for value in values if value is not None]
+        return sum(told) * 2 > len(told) if len(told) >= told_by else default
+
+    # Only a day or month under 10 tells a 0, and one such date ('Oct. 09, 2024' among 'Apr. 28, 2025' and 'Aug. 27,
+    # 2023') is a slip as often as a habit: it takes two. Numbers are '2025-04-04' unless told otherwise.
+    padded = most([shape.padded for shape in alike], separator is not None, told_by=2)
+    full_name = most([shape.full_name for shape in alike], False)
+    return DateShape(separator, parts, padded, full_name, most([s.dot for s in alike], False),
+                     most([s.comma for s in alike], False), most([s.day_first for s in alike], False))  # fmt: skip
+
+
+def _written_as(day: date, shape: DateShape) -> str:
+    if shape.parts == 1:
+        return str(day.year)
+    month, number = (f"{day.month:02d}", f"{day.day:02d}") if shape.padded else (str(day.month), str(day.day))
+    if shape.separator is not None:
+        numbers = (str(day.year), month, number)[: shape.parts]
+        return shape.separator.join(numbers)
+    name = MONTH_NAMES[day.month - 1]
+    name = (name if shape.full_name else name[:3]) + ("." if shape.dot else "")
+    comma = "," if shape.comma else ""
+    if shape.parts == 2:
+        return f"{name}{comma} {day.year}"
+    return f"{number} {name}{comma} {day.year}" if shape.day_first else f"{name} {number}{comma} {day.year}"
 
 
 def in_section_style(lines: str, raws: Sequence[str], index: int, *, line_end: str, bullets: Sequence[str]) -> str:

@@ -122,7 +122,7 @@ def _entry_findings(entry: ParsedEntry) -> list[Finding]:
         problem = url_problem(url, absolute=True) if url else None
         if problem:
             found.append(Finding(entry.line, ERROR, "malformed-url", f"{label} {url!r} {problem}"))
-    if entry.date_text is None:
+    if not entry.gives_date:
         asked = "no date in parentheses after the title"  # a table's row with a Date column is dated there alone
         asked = f"row has no date in its {entry.date_column!r} column" if entry.date_column else f"entry has {asked}"
         found.append(Finding(entry.line, WARNING, "no-date", asked))
@@ -193,7 +193,7 @@ def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
     owners: dict[str, tuple[str, int, str]] = {}
     for section in parsed.sections:
         for entry in section.entries:
-            arxiv_id = entry.arxiv_id
+            arxiv_id = entry.paper_arxiv_id  # the paper as the import reads it: its badge's, or one named in its text
             if not arxiv_id or entry.title is None:
                 continue
             owner = owners.setdefault(arxiv_id, (entry.key, entry.line, entry.title))
@@ -253,6 +253,7 @@ def _mojibake_findings(lines: list[str]) -> list[Finding]:
 
 def _holds_mojibake(line: str) -> bool:
     """Whether the line holds emoji saved as UTF-8 read as Mac Roman (an ASCII line reads the same either way)."""
+    line = line.removeprefix("\ufeff")  # no Mac Roman character: a byte order mark hid the first line's mojibake
     if line.isascii():
         return False
     repaired = repair_mojibake(line)
@@ -270,7 +271,7 @@ def lint_text(text: str) -> list[Finding]:
         message = f"heading {section.name!r} repeats the one on line {earlier.line}: approvals and decisions name them"
         found.append(Finding(section.line, WARNING, "repeated-heading", f"{message} {earlier_label!r} and {label!r}"))
     entries = [entry for section in parsed.sections for entry in section.entries]
-    dated = sum(entry.date_text is not None for entry in entries) * 2 > len(entries)  # else no date is its style
+    dated = sum(entry.gives_date for entry in entries) * 2 > len(entries)  # else no date is its style
     for section in parsed.sections:
         found.extend(_section_findings(section))
         for entry in section.entries:

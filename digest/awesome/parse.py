@@ -23,6 +23,7 @@ from digest.awesome.parsed_entry import oldest_first as oldest_first
 from digest.awesome.parsed_entry import parse_date as parse_date
 from digest.awesome.parsed_entry import parse_entry as parse_entry
 from digest.awesome.parsed_entry import unescape as unescape
+from digest.awesome.references import with_inline_links
 from digest.awesome.shapes import LineShape, read_shape, starts_entry
 from digest.awesome.tables import empty_table_end, empty_tables, parse_row, table_rows
 
@@ -142,8 +143,10 @@ def parse_list(text: str) -> ParsedList:
     bom = _BOM if text.startswith(_BOM) else ""
     lines = split_lines(text[len(bom) :])
     hidden = hidden_lines(lines)
+    # The lines entries are read from: a link by reference ('[Title][sae]') as the inline link it stands for.
+    reading = with_inline_links(lines, hidden)
     # Each line is read once: the questions below (the list's marker, the entries' starts, the entries) reuse it.
-    shapes = [read_shape(line) for line in lines]
+    shapes = [read_shape(line) for line in reading]
     links: list[Link] = []
     for number, (shape, is_hidden) in enumerate(zip(shapes, hidden, strict=True), start=1):
         if not is_hidden:
@@ -153,12 +156,12 @@ def parse_list(text: str) -> ParsedList:
     own_marker = _own_marker(shapes, hidden)
     preamble = bom + "".join(lines[: headings[0].index] if headings else lines)
     sections: list[ParsedSection] = []
-    carry = ""
+    carry, shaped = "", Shaped(reading, shapes, hidden)
     for position, heading in enumerate(headings):
         following = headings[position + 1] if position + 1 < len(headings) else None
         end = following.index if following else len(lines)
-        entry_starts = _entry_starts(Shaped(lines, shapes, hidden), heading.end, end, own_marker)
-        rows = table_rows(lines, hidden, shapes, heading.end, end)  # papers in a table: '| [Title](url) | 2024 |'
+        entry_starts = _entry_starts(shaped, heading.end, end, own_marker)
+        rows = table_rows(reading, hidden, shapes, heading.end, end)  # papers in a table: '| [Title](url) | 2024 |'
         if rows:
             entry_starts = sorted({*entry_starts, *rows})
         # A table with no row yet ends the section's own text: its first paper goes right under it, as a row.
@@ -180,11 +183,7 @@ def parse_list(text: str) -> ParsedList:
                 own_end = item_end(lines, hidden, entry_start, entry_end)
                 carry = "".join(lines[own_end:entry_end])
                 entry_end = own_end
-            if entry_start in rows:
-                section.entries.append(parse_row(lines[entry_start:entry_end], entry_start + 1, rows[entry_start]))
-            else:
-                shaped = shapes[entry_start:entry_end]
-                section.entries.append(parse_entry(lines[entry_start:entry_end], entry_start + 1, shaped))
+            section.entries.append(_read_entry(shaped, lines, rows, entry_start, entry_end))
         has_sub_sections = following is not None and following.level > heading.level
         section.awaits_entries = (
             not entry_starts
@@ -203,6 +202,18 @@ class Shaped:
     lines: list[str]
     shapes: list[LineShape]
     hidden: list[bool]
+
+
+def _read_entry(shaped: Shaped, lines: list[str], rows: dict[int, list[str]], start: int, end: int) -> ParsedEntry:
+    """The entry (a row of a table, or a list item) on the lines from `start` to `end`, read from `shaped`, whose links
+    by reference are inline; its text as written (`lines`), references kept."""
+    read = shaped.lines[start:end]
+    if start in rows:
+        entry = parse_row(read, start + 1, rows[start])
+    else:
+        entry = parse_entry(read, start + 1, shaped.shapes[start:end])
+    entry.raw = "".join(lines[start:end])
+    return entry
 
 
 def _entry_starts(shaped: Shaped, start: int, end: int, own_marker: str) -> list[int]:

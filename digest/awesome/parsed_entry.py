@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
+from typing import NamedTuple
 
 # Which list item is an entry, and the patterns a line is read with, live in shapes.py; importable from here as before.
 from digest.awesome.blocks import shown_text
@@ -31,10 +32,16 @@ _LABEL = re.compile(
     r"^\[.*\]$|^(?:paper|pdf|arxiv|abs|link|html|openreview|project|project page|page|website|blog|code|github)$",
     re.IGNORECASE | re.DOTALL,
 )
-# The date in parentheses ending the line, not the target of a link there ("[[Code]](https://...)").
-_DATE_AT_END = re.compile(r"(?<!\])\((?P<date>[^()]*)\)\s*$")
+# The date in parentheses ending the line, not the target of a link there ("[[Code]](https://...)"), and before a
+# line break forced there ('\' or '<br>': what GitHub shows ends with the date).
+_DATE_AT_END = re.compile(r"(?<!\])\((?P<date>[^()]*)\)(?:\\|<br\s*/?>)?\s*$", re.IGNORECASE)
 _FULL_DATE = re.compile(r"^(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})$")
+# The day first, as most of the world writes dates: '5 Jan 2024', '05 January, 2024'.
+_DAY_FIRST = re.compile(r"^(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?,?\s+(?P<year>\d{4})$")
 _YEAR = re.compile(r"^(?P<year>\d{4})$")
+# The words of a date ('Sept.', 'June', the 'th' of '5th'): what is left of a date without them is numbers.
+_DATE_WORD = re.compile(r"(?i)\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|(?<=\d)(?:st|nd|rd|th)\b")
+_WORD_LETTER = re.compile(r"[^\W\d_]")
 # '2024-01-05' (or with '/' or '.'), and the month alone: '2024-01', '2024.01', 'Jan. 2024'.
 _NUMERIC_DATE = re.compile(r"^(?P<year>\d{4})(?P<sep>[-/.])(?P<month>\d{1,2})(?:(?P=sep)(?P<day>\d{1,2}))?$")
 _MONTH_YEAR = re.compile(r"^(?P<month>[A-Za-z]+)\.?,?\s+(?P<year>\d{4})$")
@@ -43,12 +50,13 @@ _ARXIV_IN_TEXT = re.compile(r"(?<![\w./])arxiv:?[ \t]*(?P<id>[0-9]{4}\.[0-9]{4,5
 _ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
 # `&amp;` before what reads as an entity: how entry.escape_text keeps a title's "&lt;" from becoming "<".
 _ESCAPED_AMPERSAND = re.compile(r"&amp;(?=#?\w+;)")
-_MONTHS = {
-    month: number
-    for number, month in enumerate(
-        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1
-    )
-}
+# The months' names as a new entry writes them ('April', 'Apr'), and as dates are read (by their first three letters).
+MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November",
+    "December",
+)  # fmt: skip
+_MONTHS = {name[:3].casefold(): number for number, name in enumerate(MONTH_NAMES, start=1)}
+_FULL_NAMES = frozenset(name.casefold() for name in MONTH_NAMES)
 
 
 @dataclass
@@ -89,6 +97,16 @@ class ParsedEntry:
         return found["id"] if found else None
 
     @property
+    def gives_date(self) -> bool:
+        """Whether the entry gives a date, read or not: in its table's Date column, or in parentheses after its title
+        a date or a try at one (numbers and month names: 'Feb. 30, 2024'), not its venue or a note ('(ICLR 2024)',
+        '(oral)')."""
+        text = self.date_text
+        if text is None or self.date_parts is not None or self.date_column is not None:
+            return text is not None
+        return any(ch.isdigit() for ch in text) and not _WORD_LETTER.search(_DATE_WORD.sub("", text))
+
+    @property
     def published(self) -> date | None:
         if self.date_parts is None or self.date_parts[1] == 0:
             return None
@@ -112,11 +130,12 @@ def unescape(text: str) -> str:
 
 
 def parse_date(text: str) -> tuple[int, int, int] | None:
-    """(year, month, day) of 'Apr. 4, 2025' or '2025-04-04', (year, month, 0) of 'Apr. 2025' or '2025.04', (year, 0, 0)
-    of '2025'; None for anything else, a day the month does not have ('Feb. 30, 2024') included."""
+    """(year, month, day) of 'Apr. 4, 2025', '4 Apr 2025' or '2025-04-04', (year, month, 0) of 'Apr. 2025' or
+    '2025.04', (year, 0, 0) of '2025'; None for anything else, a day the month does not have ('Feb. 30, 2024')
+    included."""
     text = text.strip()
-    numeric, full, month_year = _NUMERIC_DATE.match(text), _FULL_DATE.match(text), _MONTH_YEAR.match(text)
-    found = numeric or full or month_year
+    numeric, full = _NUMERIC_DATE.match(text), _FULL_DATE.match(text) or _DAY_FIRST.match(text)
+    found = numeric or full or _MONTH_YEAR.match(text)
     if found is None:
         year = _YEAR.match(text)
         return (int(year["year"]), 0, 0) if year else None
@@ -129,10 +148,37 @@ def parse_date(text: str) -> tuple[int, int, int] | None:
     return (int(found["year"]), month or 0, day)
 
 
-def iso_dates(texts: Iterable[str | None]) -> bool:
-    """Whether most of these dates are written '2025-04-04' (the way a new entry's date is then written too)."""
-    dated = [text for text in texts if text and parse_date(text)]
-    return sum(bool(_NUMERIC_DATE.match(text.strip())) for text in dated) * 2 > len(dated)
+class DateShape(NamedTuple):
+    """How one date is written ('Apr. 4, 2025', '2025.04', 'January 2025'): what a new entry's date copies."""
+
+    separator: str | None  # a date in numbers: '-', '/' or '.'; None where the month is named or the year stands alone
+    parts: int  # 3: day, month and year; 2: month and year; 1: the year alone
+    padded: bool | None  # a day or month under 10 written with its 0 ('May. 06', '2025-04'); None: no such number
+    full_name: bool | None  # the month's whole name ('April'); None where it does not tell ('May', or in numbers)
+    dot: bool  # a dot after the month's name ('Apr.')
+    comma: bool  # a comma before the year ('Apr. 4, 2025')
+    day_first: bool = False  # the day before the month's name ('4 Apr 2025')
+
+
+def date_shape(text: str) -> DateShape | None:
+    """How the date `text` is written; None when it is not a date parse_date reads."""
+    text = text.strip()
+    if parse_date(text) is None:
+        return None
+    numeric = _NUMERIC_DATE.match(text)
+    if numeric:
+        small = [part for part in (numeric["month"], numeric["day"]) if part and int(part) < 10]
+        parts = 3 if numeric["day"] else 2
+        return DateShape(numeric["sep"], parts, small[0].startswith("0") if small else None, None, False, False)
+    named = _FULL_DATE.match(text) or _DAY_FIRST.match(text) or _MONTH_YEAR.match(text)
+    if named is None:
+        return DateShape(None, 1, None, None, False, False)
+    month = named["month"].casefold()
+    day = named.groupdict().get("day")
+    full_name = None if month == "may" else month in _FULL_NAMES
+    padded = day.startswith("0") if day and int(day) < 10 else None
+    dot = text[named.end("month") :].startswith(".")
+    return DateShape(None, 3 if day else 2, padded, full_name, dot, "," in text, named.re is _DAY_FIRST)
 
 
 def date_order(earlier: tuple[int, int, int], later: tuple[int, int, int]) -> int:

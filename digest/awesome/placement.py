@@ -9,14 +9,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session
 
 from digest import resources
 from digest.awesome.blank_lines import trailing_blank_lines
 from digest.awesome.blocks import ends_in_html_block
 from digest.awesome.entry import escape_text, render_entry_fields, safe_url
-from digest.awesome.entrystyle import ListHabits, in_section_style, list_habits
+from digest.awesome.entrystyle import ListHabits, entries_habits, in_section_style
 from digest.awesome.entrystyle import date_text as entry_date_text
 from digest.awesome.importer import PAPER_KIND
 from digest.awesome.parse import ListFormatError, oldest_first, parse_date, split_lines
@@ -106,7 +106,7 @@ def add_paper_entry(
         _fill_in(paper, abstract=abstract, authors=authors, code_url=code, published=published)
         if paper.entries:  # the list names it its own way: so does this entry, or import reads another paper
             clean_title, short_name = paper.title, paper.entries[0].short_name
-    habits = _habits(session)  # a list of its own writes no bold name, badge or date where its entries do not
+    habits = _habits(session, section)  # no bold name, badge or date where the section's entries have none
     short_name = short_name if habits.short_names else None
     # The section's dates, else every date the list writes (a style is most of them; a few thousand short strings)
     written = [e.date_text for e in section.entries] or session.scalars(
@@ -123,16 +123,12 @@ def add_paper_entry(
     return _insert_entry(session, section, paper, lines, short_name, date_text, arxiv_id, index, now)
 
 
-def _habits(session: Session) -> ListHabits:
-    row = session.execute(
-        select(
-            func.count(Entry.id),
-            func.count(Entry.short_name),
-            func.count(Entry.badge_arxiv_id),
-            func.count(Entry.date_text),
-        )
-    ).one()
-    return list_habits(*row)
+def _habits(session: Session, section: Section) -> ListHabits:
+    """What the section's entries carry besides their title links (bold names, badges, dates), else the list's."""
+    if section.entries:  # a list may name its papers in bold but not its surveys, badge papers but not blog posts
+        return entries_habits([(e.short_name, e.badge_arxiv_id, e.date_text) for e in section.entries])
+    columns = select(Entry.short_name, Entry.badge_arxiv_id, Entry.date_text)
+    return entries_habits([(short, badge, written) for short, badge, written in session.execute(columns)])
 
 
 def _fill_in(

@@ -24,11 +24,13 @@ LINK = re.compile(
 # The start of a link to somewhere else than this page, however its target is written ('(url "hover text")').
 _LINK_OPENING = re.compile(r"\[(?:[^\[\]\\]++|\\.|\[(?:[^\[\]\\]++|\\.)*+\])*+\]\((?![ \t]*<?#)")
 # What may come before the title link of a '+' entry edited by hand: badges, a **short name**, emoji, emphasis
-# ('+ 🔥 *[Title](url)*'); no word outside the short name.
+# ('+ 🔥 *[Title](url)*', the emoji written as GitHub's shortcode too: '+ :fire: [Title](url)'); no word outside the
+# short name.
 # A venue or year tag before the title is decoration too: '[ICLR 2024]' (no link), '`NeurIPS 2021`', '(AAAI 2021)';
 # not a task list's '[ ]' or '[x]', nor words in parentheses ('(optional) [Open an issue](...)' is prose).
 _DECORATION = re.compile(
-    rf"^(?:{BADGE.pattern}|\*\*(?:\\.|[^*\\])+\*\*|\[[^\[\]]{{2,}}\](?!\()|`[^`]*`|\([^()]*[0-9][^()]*\)|[^\w\[]|_)*"
+    rf"^(?:{BADGE.pattern}|\*\*(?:\\.|[^*\\])+\*\*|\[[^\[\]]{{2,}}\](?!\()|`[^`]*`|\([^()]*[0-9][^()]*\)|:[a-z0-9_+-]+:"
+    r"|[^\w\[]|_)*"
 )
 ENTRY_HEAD = re.compile(r"^(?P<marker>[+*-]|[0-9]{1,9}[.)])[ \t]+(?P<short>\*\*(?:\\.|[^*\\])+\*\*\s*)?")
 # A line that cannot go on with the paragraph above it (a blank line, a new list item, a heading, HTML, a quote).
