@@ -43,11 +43,21 @@ def environment_fields(model: type[BaseModel], path: tuple[str, ...] = ()) -> It
             yield from environment_fields(field.annotation, (*path, name))
 
 
+# A settings file is a few kilobytes: one past this is not one (a log or a device named by mistake; `/dev/zero` has no
+# end), and was read whole into memory, ending in a MemoryError traceback.
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
 def read_toml(path: Path, problems: list[str]) -> dict[str, Any]:
     try:
+        with path.open("rb") as stream:
+            data = stream.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            problems.append(f"config file {path} is larger than 1 MB, which no settings file is: is it the right file?")
+            return {}
         # A file saved by Windows Notepad starts with a byte order mark, which TOML does not allow and no one can see:
         # refused as "Invalid statement (at line 1, column 1)", it looked like a broken first line.
-        return tomllib.loads(path.read_bytes().decode("utf-8").removeprefix("\ufeff"))
+        return tomllib.loads(data.decode("utf-8").removeprefix("\ufeff"))
     except UnicodeDecodeError as exc:
         problems.append(f"config file {path} is not UTF-8 text (byte {exc.start + 1}): save it as UTF-8")
     except FileNotFoundError:
