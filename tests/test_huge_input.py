@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from digest.cli.lines import LongLineError, capped_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 MEMORY = 2 * 1024**3  # the address space the commands run in: reading without end fails in it
@@ -40,3 +45,49 @@ def test_an_endless_config_file_is_one_line_naming_it(tmp_path: Path) -> None:
         result = digest(tmp_path, "--config", "/dev/zero", "--data-dir", str(tmp_path / "data"), *command)
         assert result.returncode == 2, result.stderr
         assert result.stderr.count("\n") == 1 and said in result.stderr, result.stderr
+
+
+GOOD_DECISION = (
+    '{"arxiv_id": "2401.00001", "title": "Sparse autoencoders for interpretability", "abstract": "Features.", '
+    '"decision": "reject"}\n'
+)
+
+
+def with_an_endless_second_line(path: Path) -> Path:
+    """A good first line, then 4 GB without a line break (sparse: nothing is written but the first line)."""
+    path.write_text(GOOD_DECISION, encoding="utf-8")
+    os.truncate(path, 4 * 1024**3)
+    return path
+
+
+def test_a_line_of_gigabytes_given_to_score_is_one_line_naming_it(tmp_path: Path) -> None:
+    """A file with one enormous line (a whole dump without line breaks) was read line by line, that line whole into
+    memory: a MemoryError traceback."""
+    papers = with_an_endless_second_line(tmp_path / "papers.jsonl")
+    result = digest(tmp_path, "--data-dir", str(tmp_path / "data"), "score", str(papers))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == (
+        f"digest: {papers}:2: a line longer than 4 MB, which no paper is (is it a JSON-lines file?); nothing after "
+        "it was scored\n"
+    )
+
+
+def test_a_line_of_gigabytes_given_to_decisions_import_imports_nothing(tmp_path: Path) -> None:
+    """The file was read whole into memory (a MemoryError traceback); now its long line is named and nothing, not
+    even the good line before it, is imported."""
+    decisions = with_an_endless_second_line(tmp_path / "decisions.jsonl")
+    result = digest(tmp_path, "--data-dir", str(tmp_path / "data"), "decisions", "import", str(decisions))
+    assert result.returncode == 1, result.stderr
+    assert result.stderr == (
+        f"digest: {decisions}:2: a line longer than 4 MB, which no decision is (is it a JSON-lines file?); nothing "
+        "was imported\n"
+    )
+    listed = digest(tmp_path, "--data-dir", str(tmp_path / "data"), "decisions", "list")
+    assert listed.returncode == 0 and listed.stdout.startswith("no imported decisions"), listed.stdout
+
+
+def test_a_line_up_to_the_cap_is_read_and_one_past_it_is_refused() -> None:
+    assert list(capped_lines(io.BytesIO(b"abcd\nab\r\nabcd"), limit=4)) == [b"abcd\n", b"ab\r\n", b"abcd"]
+    with pytest.raises(LongLineError) as refused:
+        list(capped_lines(io.BytesIO(b"ab\nabcde\n"), limit=4))
+    assert refused.value.line_number == 2

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.orm import Session
 
+    from digest.cli.lines import Lines
     from digest.relevance.training import ImportedDecision, ParsedDecisions, SectionResolver
 
 STDIN = "<stdin>"
@@ -62,19 +63,36 @@ def read_lines(path: Path) -> list[bytes]:
     import gzip
     import zlib
 
+    from digest.cli.lines import MAX_LINE_SHOWN, LongLineError
+
     try:
         if str(path) == "-":
-            return sys.stdin.buffer.read().splitlines()
+            return _split(sys.stdin.buffer)
         if path.suffix == ".gz":
             with gzip.open(path, "rb") as stream:
-                return stream.read().splitlines()
-        return path.read_bytes().splitlines()
+                return _split(stream)
+        with path.open("rb") as stream:
+            return _split(stream)
+    except LongLineError as exc:
+        source = STDIN if str(path) == "-" else path
+        raise CommandError(
+            f"{source}:{exc.line_number}: a line longer than {MAX_LINE_SHOWN}, which no decision is (is it a "
+            "JSON-lines file?); nothing was imported"
+        ) from None
     except IsADirectoryError:
         raise CommandError(f"{path}: is a folder, not a JSON-lines file") from None
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
         raise CommandError(f"{path}: not a readable gzip file ({exc}); nothing was imported") from None
     except OSError as exc:
         raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _split(stream: Lines) -> list[bytes]:
+    """The lines without their line breaks, as bytes.splitlines() gives them (a lone carriage return ends one too),
+    each read with a cap."""
+    from digest.cli.lines import capped_lines
+
+    return [piece for line in capped_lines(stream) for piece in line.splitlines() or [b""]]
 
 
 def _plural(count: int, noun: str) -> str:

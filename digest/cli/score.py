@@ -149,6 +149,7 @@ def _open_lines(path: Path) -> IO[Any] | gzip.GzipFile:
 
 
 def handle_score(args: argparse.Namespace, context: Context) -> int:
+    from digest.cli.lines import MAX_LINE_SHOWN, LongLineError, capped_lines
     from digest.relevance.cache_files import keep_no_files
     from digest.relevance.scoring import RulesError
     from digest.relevance.stream import ensure_thresholds
@@ -173,7 +174,7 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
 
     scored = relevant = bad = learnt = 0
     try:
-        for result in score_lines(model, source):
+        for result in score_lines(model, capped_lines(source)):
             if isinstance(result, BadLine):
                 bad += 1
                 print(f"{args.path}:{result.line_number}: skipped: {result.message}", file=sys.stderr)
@@ -184,6 +185,11 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
             sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
     except BrokenPipeError:
         raise  # the reader of the output went away (`| head`): main() ends quietly, the input is not at fault
+    except LongLineError as exc:
+        raise CommandError(
+            f"{args.path}:{exc.line_number}: a line longer than {MAX_LINE_SHOWN}, which no paper is (is it a "
+            "JSON-lines file?); nothing after it was scored"
+        ) from None
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise CommandError(f"cannot read {args.path}: {exc}") from exc
     finally:

@@ -1,0 +1,39 @@
+"""The lines of a JSON-lines file a maintainer gives, each read with a cap: one line is never a file's worth."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+# A paper or a decision is a title and an abstract: some kilobytes. A line past this is no such thing (a dump without
+# line breaks, a binary file), and was read whole into memory, ending in a MemoryError traceback.
+MAX_LINE_BYTES = 4 * 1024 * 1024
+MAX_LINE_SHOWN = "4 MB"
+
+
+class LongLineError(Exception):
+    """A line longer than MAX_LINE_BYTES; it and what follows are left unread."""
+
+    def __init__(self, line_number: int) -> None:
+        super().__init__(f"line {line_number} is longer than {MAX_LINE_SHOWN}")
+        self.line_number = line_number
+
+
+class Lines(Protocol):
+    """A file, gzip's or standard input (bytes; text too, where a caller replaced standard input)."""
+
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
+def capped_lines(stream: Lines, limit: int = MAX_LINE_BYTES) -> Iterator[bytes]:
+    """Each line of `stream` with its line break, as iterating it gives them; raises LongLineError at the first longer
+    than `limit` (its line break not counted), having read no more than `limit` and a byte of it."""
+    number = 0
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > limit and line[-1:] not in ("\n", b"\n"):
+            raise LongLineError(number)
+        yield line
