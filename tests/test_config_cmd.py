@@ -688,3 +688,27 @@ def test_an_old_config_with_several_values_now_refused_hears_of_all_of_them_at_o
     assert "relevance.daily_budget (50 a day) is more than papers_per_day (20)" in out, out
     assert "weekly.list_unsubscribe 'mailto:désabonner@example.org' holds characters outside ASCII" in out, out
     assert "2 problem(s)" in out, out
+
+
+@pytest.mark.parametrize(
+    ("key", "written"),
+    [
+        ("channel_id", "-5"),
+        ("channel_id", "0"),
+        ("guild_id", str(2**64)),
+        ("maintainer_role_ids", "[7, -1]"),
+        ("maintainer_user_ids", '["-7"]'),
+    ],
+)
+def test_a_discord_id_that_is_no_snowflake_is_one_line_naming_the_key(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], key: str, written: str
+) -> None:
+    """Discord ids are positive 64-bit numbers: `channel_id = -5` passed config check, and the bot then watched a
+    channel that cannot be, its candidates never posted."""
+    ids = {"channel_id": "42", "maintainer_user_ids": "[7]", key: written}
+    config = write(clean_environment / "config.toml", "[discord]\n" + "".join(f"{k} = {v}\n" for k, v in ids.items()))
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 1, out
+    problems = [line for line in out.splitlines() if line.startswith("problem:")]
+    assert len(problems) == 1 and f"discord.{key}" in problems[0], out
+    assert "not a Discord id (a positive number below 2**64)" in problems[0], out

@@ -55,7 +55,7 @@ def test_a_config_error_never_shows_a_secret(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         make_settings(tmp_path / "data", config, environ)
     assert caught.value.problems == [
-        "discord.guild_id holds 'not an id', which is not a Discord id (a number)",
+        "discord.guild_id holds 'not an id', which is not a Discord id (a positive number below 2**64)",
         "web.port must be an integer, not '8080'",
         "smtp.recipients item 2 must be a string, not 7",
         "DIGEST_ADMIN_TOKENS: pair 1 of 3: its token is too short: use 16 or more random characters",

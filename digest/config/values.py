@@ -136,11 +136,12 @@ def crontab(expression: str, default: Any) -> str:
 
 
 def _discord_id(value: Any) -> Any:
-    """Discord ids are written as numbers or, since they pass 2**53, as strings of digits."""
+    """Discord ids are written as numbers or, since they pass 2**53, as strings of digits. Each is a snowflake, a
+    positive 64-bit number: one outside that (`channel_id = -5`) names nothing, and the bot would watch it."""
     if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise problem(f"holds {value!r}, which is not a Discord id (a number)")
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**64:
+        raise problem(f"holds {value!r}, which is not a Discord id (a positive number below 2**64)")
     return value
 
 
