@@ -712,3 +712,24 @@ def test_a_discord_id_that_is_no_snowflake_is_one_line_naming_the_key(
     problems = [line for line in out.splitlines() if line.startswith("problem:")]
     assert len(problems) == 1 and f"discord.{key}" in problems[0], out
     assert "not a Discord id (a positive number below 2**64)" in problems[0], out
+
+
+def test_a_discord_token_of_spaces_is_not_set(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DISCORD_TOKEN="  " (a variable left blank in a compose file or a secret file of a newline) switched Discord
+    on, and the bot then failed to sign in: like DIGEST_ADMIN_TOKEN, a blank token is not set, and Discord is off."""
+    config = write(clean_environment / "config.toml", "[discord]\nchannel_id = 42\nmaintainer_user_ids = [7]\n")
+    data = clean_environment / "data"
+    monkeypatch.setenv("DISCORD_TOKEN", " \t\n")
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(data), "config", "check", "--json")
+    assert status == 0, out
+    report = json.loads(out)
+    features = {feature["name"]: feature for feature in report["features"]}
+    assert not features["discord"]["on"], features["discord"]
+    assert "[discord] ids are set but DISCORD_TOKEN is not: Discord review stays off" in report["warnings"]
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(data), "config", "show")
+    assert status == 0 and "DISCORD_TOKEN: not set" in out, out
+    monkeypatch.setenv("DISCORD_TOKEN", "a-discord-token\n")  # read from a secret file: the newline is not the token
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(data), "config", "check", "--json")
+    assert status == 0 and {f["name"]: f["on"] for f in json.loads(out)["features"]}["discord"], out

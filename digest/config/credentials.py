@@ -13,6 +13,7 @@ from digest.config.admin_tokens import AdminTokensError, parse_admin_tokens
 from digest.config.declarations import from_environment
 from digest.config.problems import problem
 from digest.config.sections import Section
+from digest.config.values import trimmed_secret
 
 
 class Secrets(Section):
@@ -26,11 +27,7 @@ class Secrets(Section):
     @field_validator("secret_key", "admin_token", "feed_token", mode="before")
     @classmethod
     def _without_surrounding_space(cls, value: object) -> object:
-        """A value read from a file or a container's secret often ends in a newline, which nobody can type back:
-        the space around it is not part of the secret."""
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        return value.strip() or None if isinstance(value, str) else value
+        return trimmed_secret(value)
 
     @field_validator("admin_tokens")
     @classmethod

@@ -39,6 +39,7 @@ from digest.config.values import (
     WebAddress,
     crontab,
     on_this_machine,
+    trimmed_secret,
 )
 from digest.text import has_invisible
 
@@ -176,6 +177,13 @@ class DiscordSettings(Section):
     api_base: DiscordApiAddress = "https://discord.com/api/v10"
     gateway_url: GatewayAddress = "wss://gateway.discord.gg/"
     post_cap_per_run: Count = 10
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _without_surrounding_space(cls, value: object) -> object:
+        """As the web's secrets: a token of spaces only is not set (Discord is off, and says so), not a token that
+        switches Discord on to be refused when the bot signs in."""
+        return trimmed_secret(value)
 
     @property
     def enabled(self) -> bool:

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
 
 from digest.addresses import AddressError, mailbox, plain_address
 from digest.config.problems import problem
@@ -143,6 +143,15 @@ def _discord_id(value: Any) -> Any:
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**64:
         raise problem(f"holds {value!r}, which is not a Discord id (a positive number below 2**64)")
     return value
+
+
+def trimmed_secret(value: object) -> object:
+    """A secret's value without the space around it, and None for one of space only: a value read from a file or a
+    container's secret often ends in a newline, which nobody can type back, and a variable left blank (`TOKEN=" "`)
+    is not set."""
+    if isinstance(value, SecretStr):
+        value = value.get_secret_value()
+    return value.strip() or None if isinstance(value, str) else value
 
 
 def _email(address: str) -> str:
