@@ -1,8 +1,10 @@
 """What each new database connection is opened with: SQLite's pragmas and its file opened without being made anew,
-PostgreSQL's time zone."""
+PostgreSQL's encoding, time zone and connect timeout."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -47,3 +49,18 @@ def open_without_creating(engine: Engine, path: Path) -> None:
 
     event.listen(engine, "do_connect", rewrite)
     event.listen(engine, "connect", opened)
+
+
+# A server that takes the connection and then says nothing (hung, or behind a firewall that drops what follows the
+# handshake) held each command and page view for psycopg's default of 130 seconds; a reachable server answers in
+# well under a second, so ten is ample and a page or command fails in time to say why.
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def postgresql_arguments(query: Mapping[str, object]) -> dict[str, object]:
+    """The driver's arguments for a PostgreSQL URL with this query string: UTF-8 text, and the connect timeout unless
+    the user set one (in the URL, or PGCONNECT_TIMEOUT in the environment, as libpq reads it)."""
+    arguments: dict[str, object] = {"client_encoding": "utf8"}
+    if "connect_timeout" not in query and "PGCONNECT_TIMEOUT" not in os.environ:
+        arguments["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+    return arguments

@@ -20,7 +20,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from digest.storage.connections import on_postgresql_connect, on_sqlite_connect, open_without_creating
+from digest.storage.connections import (
+    on_postgresql_connect,
+    on_sqlite_connect,
+    open_without_creating,
+    postgresql_arguments,
+)
 from digest.storage.failures import (
     BUSY_TIMEOUT_MS,
     full_disk,
@@ -115,7 +120,7 @@ def create_database_engine(url: str) -> Engine:
     # PostgreSQL's driver decodes text in the connection's encoding, which is the database's by default: a database
     # created as SQL_ASCII (what `createdb` makes on a cluster set up under the C locale) handed back bytes, and
     # SQLAlchemy failed on its very first query. UTF-8 is asked for; open_database refuses a database not in UTF8.
-    extra = {"connect_args": {"client_encoding": "utf8"}} if parsed.get_backend_name() == "postgresql" else {}
+    extra = {"connect_args": postgresql_arguments(parsed.query)} if parsed.get_backend_name() == "postgresql" else {}
     try:
         engine = create_engine(url, pool_pre_ping=True, **extra)
     except ImportError as exc:
