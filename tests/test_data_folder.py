@@ -4,9 +4,11 @@ with `list import`), a shrinking list keeps its previous file, and one service r
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from digest.cli import main
 from digest.service.process import Service
 from digest.storage.datalock import DataLockError
 from tests.conftest import fill_disk, make_settings, mounted_tmpfs
+from tests.killed import run_killed
 
 SECRETS = {"DIGEST_SECRET_KEY": "k" * 40, "DIGEST_ADMIN_TOKEN": "a" * 40, "DIGEST_FEED_TOKEN": "f" * 40}
 
@@ -83,6 +86,41 @@ def test_a_list_with_fewer_entries_keeps_the_previous_file(tmp_path: Path) -> No
     assert (data / "list.md.2").read_text(encoding="utf-8") == generations[-3]
     assert (data / "list.md.3").read_text(encoding="utf-8") == generations[-4]
     assert not (data / "list.md.4").exists()
+
+
+@pytest.mark.asyncio
+async def test_a_write_killed_midway_leaves_a_temporary_file_the_next_start_removes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A process killed (kill -9, the OOM killer, a power cut) between writing a whole file aside and renaming it over
+    the target left its `.list.md.XXXXXXXX.tmp` in the data folder for good: one more after every such kill, each a
+    copy of the list (or of the secrets). The service's start removes its own such leftovers once they are older
+    than any write in progress, says so in one line, and leaves every other file alone."""
+    data = used_folder(tmp_path)
+    run_killed(
+        "digest.storage.files:_written_aside",
+        "after",
+        ["--data-dir", str(data), "list", "export", "-o", str(data / "list.md")],
+        tmp_path,
+    )
+    leftovers = [path for path in data.iterdir() if path.name.startswith(".list.md.") and path.name.endswith(".tmp")]
+    assert len(leftovers) == 1, sorted(path.name for path in data.iterdir())
+    an_hour_ago = time.time() - 3600
+    os.utime(leftovers[0], (an_hour_ago, an_hour_ago))
+    in_progress = data / ".list.md.w8k2_q0z.tmp"  # another process's write, just begun
+    in_progress.write_bytes(leftovers[0].read_bytes())
+    users = [data / "notes.tmp", data / ".list.md.tmp", data / ".vimrc.swp.tmp", data / "list.md.a1b2c3d4.tmp"]
+    for path in users:
+        path.write_text("mine\n", encoding="utf-8")
+        os.utime(path, (an_hour_ago, an_hour_ago))
+    service = Service(make_settings(data, environ=SECRETS))
+    with caplog.at_level(logging.INFO):
+        await service.start(schedule=False, serve_web=False)
+    await service.stop()
+    assert not leftovers[0].exists()
+    assert in_progress.exists() and all(path.read_text(encoding="utf-8") == "mine\n" for path in users)
+    lines = [record.getMessage() for record in caplog.records if "leftover" in record.getMessage()]
+    assert len(lines) == 1 and leftovers[0].name in lines[0] and str(data) in lines[0], lines
 
 
 @pytest.mark.asyncio

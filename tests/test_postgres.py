@@ -5,8 +5,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -605,6 +608,56 @@ def test_a_server_that_is_down_is_one_line_without_the_password(
         error = capsys.readouterr().err.strip()
         assert error.count("\n") == 0, error
         assert f"127.0.0.1:{port}" in error and "Connection refused" in error and "S3cret" not in error
+
+
+@pytest.mark.parametrize(("in_url", "bound"), [("", 10.0), ("?connect_timeout=3", 3.0)])
+def test_a_server_that_accepts_and_never_answers_fails_the_command_within_the_connect_timeout(
+    tmp_path: Path, in_url: str, bound: float
+) -> None:
+    """A PostgreSQL host that takes the connection and then says nothing (a hung server, a firewall that swallows
+    packets past the handshake): every command and every page view waited psycopg's default of 130 seconds before
+    failing. Now the connection is given up after 10 seconds with one line; a connect_timeout written in the URL is
+    the user's and is kept."""
+    pytest.importorskip("psycopg")
+    with socket.socket() as listener:  # accepts, reads nothing, answers nothing
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        port = listener.getsockname()[1]
+        held: list[socket.socket] = []
+        stop = threading.Event()
+
+        def hold() -> None:
+            listener.settimeout(0.2)
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    held.append(listener.accept()[0])
+
+        holder = threading.Thread(target=hold, daemon=True)
+        holder.start()
+        environment = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
+        environment["DIGEST_DATABASE_URL"] = f"postgresql+psycopg://digest:S3cret-pw@127.0.0.1:{port}/digest{in_url}"
+        started = time.monotonic()
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "digest", "--data-dir", str(tmp_path / "data"), "candidates"],
+                env=environment,
+                capture_output=True,
+                text=True,
+                timeout=bound + 30,
+                check=False,
+            )
+        finally:
+            stop.set()
+            holder.join()
+            for connection in held:
+                connection.close()
+    elapsed = time.monotonic() - started
+    assert held, "the command never connected"
+    assert done.returncode == 1, done.stderr
+    error = done.stderr.strip()
+    assert error.count("\n") == 0 and "Traceback" not in error, error
+    assert f"127.0.0.1:{port}" in error and "timeout" in error and "S3cret" not in error, error
+    assert bound - 1 <= elapsed < bound + 15, elapsed
 
 
 @pytest.mark.parametrize("encoding", ["SQL_ASCII", "LATIN1"])

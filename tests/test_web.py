@@ -351,6 +351,35 @@ async def test_the_pages_and_feeds_say_503_when_the_database_is_unreachable_not_
         assert all("unable to open database file" in line and FEED_TOKEN not in line for line in lines)
 
 
+@pytest.mark.asyncio
+async def test_a_database_file_moved_away_while_serving_is_503_and_no_empty_one_is_made_in_its_place(
+    tmp_path: Path,
+) -> None:
+    """The database file moved away (a backup script, an operator tidying up) or deleted while the service ran: the
+    next page view's connection silently created a new, empty database beside it (with its -wal and -shm), and the
+    list page showed an error over a database with no tables. An existing database is opened without creating it: the
+    page says the database cannot be reached, nothing is made in its place, and the file put back is served again."""
+    settings = site_settings(tmp_path / "data")
+    async with running_site(settings) as site:
+        site.database.engine.dispose()
+        database_file = Path(site.database.engine.url.database or "").resolve()
+        aside = tmp_path / "aside"
+        aside.mkdir()
+        for part in database_file.parent.glob(database_file.name + "*"):
+            part.rename(aside / part.name)
+        for address in ("/", "/list.md"):
+            async with site.client.get(address) as response:
+                assert response.status == 503, address
+                assert "The list's database cannot be reached just now" in html.unescape(await response.text())
+        assert sorted(database_file.parent.glob(database_file.name + "*")) == []
+        site.database.engine.dispose()
+        for part in aside.iterdir():
+            part.rename(database_file.parent / part.name)
+        async with site.client.get("/list.md") as response:
+            assert response.status == 200
+            assert "# " in await response.text()
+
+
 def rename_headings(site: Site, renames: dict[str, str]) -> None:
     """A maintainer renames headings in the list's Markdown and imports it."""
     from digest.awesome import store as liststore

@@ -31,6 +31,7 @@ from digest.service.weekly_job import retry_unsent_weekly, run_weekly
 from digest.service.wiring import list_file_in_step, open_service_database
 from digest.storage.datalock import DataLock, lock_data_folder, lock_database
 from digest.storage.db import Database
+from digest.storage.files import remove_leftover_temporaries
 from digest.vocab import PollOutcome
 
 log = logging.getLogger("digest.service")
@@ -75,6 +76,7 @@ class Service:
         if schedule:  # the scheduled service runs once per data folder; the one-shot commands run beside it
             self._data_lock = lock_data_folder(self.settings.data_dir)
         self.database = await asyncio.to_thread(open_service_database, self.settings)
+        await asyncio.to_thread(remove_leftover_temporaries, self.settings.data_dir, self.settings.weekly_dir)
         if self._data_lock is not None:
             await asyncio.to_thread(lock_database, self._data_lock, self.database)
             if self._data_lock.shares_database:

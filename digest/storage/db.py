@@ -20,6 +20,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from digest.storage.connections import (
+    on_postgresql_connect,
+    on_sqlite_connect,
+    open_without_creating,
+    postgresql_arguments,
+)
 from digest.storage.failures import (
     BUSY_TIMEOUT_MS,
     full_disk,
@@ -97,44 +103,30 @@ class Database:
         self.engine.dispose()
 
 
-def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
-
-
-def _on_postgresql_connect(dbapi_connection: Any, _record: Any) -> None:
-    # PostgreSQL hands timestamps back in the session's zone (the server's default, often local time); the code
-    # takes .date() and formats times as UTC, as SQLite's naive-UTC values give them, so every session is UTC.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("SET TIME ZONE 'UTC'")
-    cursor.close()
-    dbapi_connection.commit()  # a SET inside a transaction that later rolls back would be undone
-
-
 def create_database_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            if not parsed.query and not parsed.database.startswith("file:"):  # not a URI filename, nor read-only
-                make_private(Path(parsed.database))
+        database = parsed.database or ""
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        plain_file = database not in ("", ":memory:") and not parsed.query and not database.startswith("file:")
+        if plain_file:  # not a URI filename, nor read-only
+            make_private(Path(database))
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _on_sqlite_connect)
+        event.listen(engine, "connect", on_sqlite_connect)
+        if plain_file:
+            open_without_creating(engine, Path(database))
         return engine
     # PostgreSQL's driver decodes text in the connection's encoding, which is the database's by default: a database
     # created as SQL_ASCII (what `createdb` makes on a cluster set up under the C locale) handed back bytes, and
     # SQLAlchemy failed on its very first query. UTF-8 is asked for; open_database refuses a database not in UTF8.
-    extra = {"connect_args": {"client_encoding": "utf8"}} if parsed.get_backend_name() == "postgresql" else {}
+    extra = {"connect_args": postgresql_arguments(parsed.query)} if parsed.get_backend_name() == "postgresql" else {}
     try:
         engine = create_engine(url, pool_pre_ping=True, **extra)
     except ImportError as exc:
         raise DatabaseError(f"the database URL {missing_driver(url, exc)}") from None
     if parsed.get_backend_name() == "postgresql":
-        event.listen(engine, "connect", _on_postgresql_connect)
+        event.listen(engine, "connect", on_postgresql_connect)
     return engine
 
 

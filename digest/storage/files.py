@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
+import re
 import stat
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from digest.storage.private import open_lock
+
+log = logging.getLogger(__name__)
+
+# The temporary files of a write aside (_written_aside: `.list.md.` + mkstemp's eight characters + `.tmp`) and of the
+# secrets file (`.secrets-XXXXXXXX.tmp`): names a person does not write, so a leftover is known to be ours.
+_TEMPORARY_NAME = re.compile(r"\.(?:.+\.|secrets-)[a-z0-9_]{8}\.tmp")
+# A write renames its temporary file within moments of its last byte; one untouched this long is a killed write's.
+LEFTOVER_AGE_SECONDS = 120.0
 
 
 def _umask() -> int:
@@ -92,6 +103,34 @@ def _written_aside(path: Path, chunks: tuple[bytes, ...]) -> Path:
         temporary.unlink(missing_ok=True)
         raise
     return temporary
+
+
+def remove_leftover_temporaries(*folders: Path) -> None:
+    """Removes the temporary files that writes killed midway (kill -9, a power cut) left in `folders`: only names of
+    our own pattern, only regular files older than any write in progress. One line says what was removed."""
+    removed: list[Path] = []
+    now = time.time()
+    for folder in dict.fromkeys(folder.absolute() for folder in folders):
+        try:
+            found = [path for path in folder.iterdir() if _TEMPORARY_NAME.fullmatch(path.name)]
+        except OSError:  # no such folder yet, or none to read: nothing to remove
+            continue
+        for path in found:
+            try:
+                status = path.lstat()
+                if not stat.S_ISREG(status.st_mode) or now - status.st_mtime < LEFTOVER_AGE_SECONDS:
+                    continue
+                path.unlink()
+            except OSError as exc:
+                log.warning("cannot remove %s, left by an interrupted write (%s)", path, exc.strerror or exc)
+                continue
+            removed.append(path)
+    if removed:
+        log.info(
+            "removed %d leftover temporary file(s) of writes interrupted midway: %s",
+            len(removed),
+            ", ".join(str(path) for path in removed),
+        )
 
 
 @contextmanager

@@ -1,0 +1,66 @@
+"""What each new database connection is opened with: SQLite's pragmas and its file opened without being made anew,
+PostgreSQL's encoding, time zone and connect timeout."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+from digest.storage.failures import BUSY_TIMEOUT_MS
+
+
+def on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def on_postgresql_connect(dbapi_connection: Any, _record: Any) -> None:
+    # PostgreSQL hands timestamps back in the session's zone (the server's default, often local time); the code
+    # takes .date() and formats times as UTC, as SQLite's naive-UTC values give them, so every session is UTC.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET TIME ZONE 'UTC'")
+    cursor.close()
+    dbapi_connection.commit()  # a SET inside a transaction that later rolls back would be undone
+
+
+def open_without_creating(engine: Engine, path: Path) -> None:
+    """Once the database file exists (before this engine, or made by its first connection), each connection opens it
+    read-write without creating it (`mode=rw`): a file moved away or deleted while the service runs is then an error
+    saying it cannot be opened, where SQLite would make a new, empty database (and its -wal and -shm) in its place,
+    which the next pages and decisions would be served from and written to."""
+    address = f"{path.absolute().as_uri()}?mode=rw"
+    exists = {"file": path.exists()}
+
+    def rewrite(_dialect: Any, _record: Any, cargs: list[Any], cparams: dict[str, Any]) -> None:
+        if exists["file"]:
+            cargs[:] = [address]
+            cparams["uri"] = True
+
+    def opened(_dbapi_connection: Any, _record: Any) -> None:
+        exists["file"] = True
+
+    event.listen(engine, "do_connect", rewrite)
+    event.listen(engine, "connect", opened)
+
+
+# A server that takes the connection and then says nothing (hung, or behind a firewall that drops what follows the
+# handshake) held each command and page view for psycopg's default of 130 seconds; a reachable server answers in
+# well under a second, so ten is ample and a page or command fails in time to say why.
+CONNECT_TIMEOUT_SECONDS = 10
+
+
+def postgresql_arguments(query: Mapping[str, object]) -> dict[str, object]:
+    """The driver's arguments for a PostgreSQL URL with this query string: UTF-8 text, and the connect timeout unless
+    the user set one (in the URL, or PGCONNECT_TIMEOUT in the environment, as libpq reads it)."""
+    arguments: dict[str, object] = {"client_encoding": "utf8"}
+    if "connect_timeout" not in query and "PGCONNECT_TIMEOUT" not in os.environ:
+        arguments["connect_timeout"] = CONNECT_TIMEOUT_SECONDS
+    return arguments
