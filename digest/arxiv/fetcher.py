@@ -78,15 +78,19 @@ def redirect_target(current: str, location: str | None) -> str:
 
 
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """Retry-After as seconds: either a number of seconds or an HTTP date."""
+    """Retry-After as seconds: either a number of seconds in ASCII digits or an HTTP date; None for anything else
+    (the caller's own back-off). Not str.isdigit alone: it takes '²' (which float() refuses) and other scripts'
+    digits, which no HTTP server means as seconds."""
     if not value:
         return None
     value = value.strip()
+    if not value.isascii():
+        return None
     if value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a year too long for a datetime
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
