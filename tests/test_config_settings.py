@@ -207,6 +207,37 @@ async def test_a_sources_file_broken_while_the_service_runs_fails_the_poll_in_on
     assert [c.message for c in health.components() if c.name == "poll"] == [f"not polling: {line}"]
 
 
+@pytest.mark.asyncio
+@pytest.mark.parametrize("max_results", [0, 2001, 50000])
+async def test_an_api_query_asking_more_than_arxiv_gives_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], max_results: int
+) -> None:
+    """arXiv's API gives at most 2000 results a request (the backfill's --page-size stops there), but an [[api]]
+    query with max_results = 50000 passed config check and the start, and each poll asked arXiv for what it refuses.
+    Now both say so in one line naming the file and the key, as for the other problems of sources.toml."""
+    for name in VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    shutil.copy(resources.feeds_dir() / "rules.toml", feeds / "rules.toml")
+    sources = feeds / "sources.toml"
+    sources.write_text(f'[[api]]\nsearch_query = "abs:probing"\nmax_results = {max_results}\n', encoding="utf-8")
+    line = f"{sources}: api.max_results must be between 1 and 2000, not {max_results}"
+    config = feeds_config(tmp_path, feeds)
+    assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check"]) == 1
+    assert [text for text in capsys.readouterr().out.splitlines() if text.startswith("problem: ")] == [
+        f"problem: {line}"
+    ]
+    service = Service(make_settings(tmp_path / "data", f'feeds_dir = "{feeds}"\n'))
+    with pytest.raises(FeedsError) as caught:
+        await service.start(serve_web=False)
+    await service.stop()
+    assert caught.value.problems == [line]
+    sources.write_text('[[api]]\nsearch_query = "abs:probing"\nmax_results = 2000\n', encoding="utf-8")
+    assert read_feed_sources(feeds).api[0].max_results == 2000
+
+
 def test_digest_run_stops_with_one_line_and_no_traceback(tmp_path: Path) -> None:
     feeds, line = malformed_feeds(tmp_path)
     config = feeds_config(tmp_path, feeds)

@@ -89,6 +89,33 @@ async def test_every_busy_5xx_is_backed_off_honouring_retry_after(status: int) -
 
 
 @pytest.mark.asyncio
+@pytest.mark.parametrize(
+    "retry_after",
+    [
+        "\u00b2",
+        "\u0663\u0660",
+        "\uff13\uff10",
+        "Mon, \u0662\u0667 Apr 2026 04:32:00 GMT",
+        "Mon, 27 Apr 99999999999999999999 04:32:00 GMT",
+        "soon",
+    ],
+)
+async def test_a_retry_after_of_other_digits_is_backed_off_as_none(retry_after: str) -> None:
+    """A 503 with 'Retry-After: ²' failed the source at once as 'a broken answer', Arabic-Indic or full-width digits
+    (which str.isdigit takes) were waited as seconds, and a date with a 20-digit year raised OverflowError out of the
+    fetch: none is seconds in ASCII digits or an HTTP date, so each is now taken as absent and the busy host backed
+    off by the default 5 s, as a 503 without one."""
+    clock = FakeClock()
+    async with ArxivServer() as server, Fetcher(ARXIV, clock=clock) as fetcher:
+        body = (Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
+        url = server.program("/rss/cs.CL", Reply(status=503, retry_after=retry_after), Reply(body=body))
+        result = await fetcher.fetch(url)
+    assert result.status == 200 and b"Source-Modality Monitoring" in result.body
+    assert len(server.requests_to("/rss/cs.CL")) == 2
+    assert [s for s in clock.sleeps if s != 3.0] == [5.0]
+
+
+@pytest.mark.asyncio
 async def test_a_501_is_not_asked_again() -> None:
     async with ArxivServer() as server, Fetcher(ARXIV, clock=FakeClock()) as fetcher:
         url = server.program("/rss/cs.CL", Reply(status=501))

@@ -210,6 +210,48 @@ async def test_a_dead_network_is_retried_for_one_feed_not_for_each(tmp_path: Pat
     assert sum(clock.sleeps) == 15.0  # one round of back-off (5 s, 10 s), not one per category
 
 
+@pytest.mark.asyncio
+async def test_a_dead_api_host_found_by_the_abstract_fetch_is_not_asked_again_by_the_poll(
+    tmp_path: Path, unused_tcp_port: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Before each poll the service fetches the abstracts of new list papers from export.arxiv.org. With that host
+    refusing every connection, the fetch went through its round of retries and back-off (minutes in a real pass),
+    then the poll asked the same dead host for its API queries and waited through another round. Now the abstract
+    fetch gives up at the first refused connection, and the poll's sources on that host are not tried this pass."""
+    from digest.awesome import store as liststore
+    from digest.service.poll_job import run_poll_pass
+
+    caplog.set_level("INFO")
+    api = f"http://127.0.0.1:{unused_tcp_port}/api/query"
+    dead = f"{api}?search_query=abs%3Aprobing&start=0&max_results=100"
+    async with ArxivServer() as arxiv:
+        elsewhere = arxiv.serve_file("/rss/cs.CL", CL).replace("127.0.0.1", "localhost")
+        config = (
+            f"[arxiv]\nsources = {[dead, elsewhere]!r}\nmin_interval_seconds = 0\nmax_retries = 1\n"
+            f"api_url = {api!r}\n".replace("'", '"')
+        )
+        settings = make_settings(tmp_path / "data", config)
+        database = open_service_database(settings)
+        try:
+            with database.transaction() as session:  # a paper added to the list by hand: its abstract is asked
+                liststore.add_paper_entry(
+                    session, section_name="Representation", title="Exploring the Limits of Weakly Supervised "
+                    "Pretraining", arxiv_id="1707.08567", url="https://arxiv.org/abs/1707.08567", code_url=None,
+                    published=None, authors=[], abstract=None, now=datetime(2026, 4, 1, tzinfo=UTC),
+                )  # fmt: skip
+            summary = await run_poll_pass(settings, database, "a test", asyncio.Event())
+            states = feed_states(database)
+        finally:
+            database.dispose()
+    assert summary is not None and summary.outcome == "partial"
+    said = [record.getMessage() for record in caplog.records]
+    fetched = [line for line in said if line.startswith("relevance examples: ") and "id_list=1707.08567" in line]
+    assert len(fetched) == 1 and "not tried again; the rest waits for the next run" in fetched[0]
+    assert [line for line in said if "retrying in" in line] == []  # no round of back-off, before the poll or in it
+    assert "not tried, 127.0.0.1 could not be reached (arXiv unreachable)" in (states[dead].last_message or "")
+    assert states[elsewhere].last_outcome == "fetched"
+
+
 def dead_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()

@@ -129,10 +129,19 @@ def _askable(arxiv_ids: Sequence[str]) -> tuple[dict[str, str], list[str]]:
 
 
 async def refresh_examples(
-    settings: Settings, database: Database, *, clock: Clock = SYSTEM_CLOCK, batch_size: int = ID_BATCH
+    settings: Settings,
+    database: Database,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    batch_size: int = ID_BATCH,
+    left_alone: dict[str, str] | None = None,
 ) -> int:
     """Fetches the abstracts of list papers added after the bundled copy; returns how many were stored. The database
-    is read and written in worker threads: a command holding the write lock must not freeze the web server and bot."""
+    is read and written in worker threads: a command holding the write lock must not freeze the web server and bot.
+
+    It runs before each poll and its abstracts can wait for the next one, so a try lost on the way is not retried
+    (minutes of back-off before the poll), and a host found dead or busy is added to `left_alone` (host -> why),
+    for the poll that follows not to ask it again in the same pass."""
     missing = await asyncio.to_thread(papers_missing_abstracts, database, clock.now())
     stored = 0
     if not missing:
@@ -145,7 +154,7 @@ async def refresh_examples(
         )
     asked = list(askable)
     batches = [asked[start : start + batch_size] for start in range(0, len(asked), batch_size)]
-    async with Fetcher(settings.arxiv, clock=clock, turn_file=settings.arxiv_turn_file) as fetcher:
+    async with Fetcher(settings.arxiv, clock=clock, turn_file=settings.arxiv_turn_file, retry_lost=False) as fetcher:
         while batches:
             batch = batches.pop(0)
             url = id_list_url(settings.arxiv.api_url, batch)
@@ -159,6 +168,9 @@ async def refresh_examples(
                 log.warning("relevance examples: %s", exc)
             except FetchError as exc:
                 log.warning("relevance examples: %s; the rest waits for the next run", exc)
+                skipped = exc.host_left_alone()
+                if skipped is not None and left_alone is not None:
+                    left_alone[skipped[0]] = skipped[1]
                 break
             wanted = {arxiv_id: askable[arxiv_id] for arxiv_id in batch}
             stored += await asyncio.to_thread(_store_examples, database, papers, wanted, clock.now())

@@ -1,9 +1,11 @@
-"""What fetching a source gives: an answer, or one line saying why there is none. A leaf, shared by the fetcher and
-the reader of local feed files."""
+"""What fetching a source gives: an answer, or one line saying why there is none, and how long a busy host asked to
+wait (its Retry-After). A leaf, shared by the fetcher and the reader of local feed files."""
 
 from __future__ import annotations
 
+import email.utils
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 
 class FetchError(Exception):
@@ -25,6 +27,15 @@ class FetchError(Exception):
         self.unreachable_host = unreachable_host
         self.busy_host = busy_host
         self.unresolved = unresolved
+
+    def host_left_alone(self) -> tuple[str, str] | None:
+        """The host no later request of this pass should ask, and why (as a source skipped for it says), if any."""
+        if self.unreachable_host:
+            how = "resolved" if self.unresolved else "reached"
+            return self.unreachable_host, f"{self.unreachable_host} could not be {how} (arXiv unreachable)"
+        if self.busy_host:
+            return self.busy_host, f"{self.busy_host} asked to be left alone (busy) and is not asked again now"
+        return None
 
 
 class FetchStoppedError(FetchError):
@@ -49,3 +60,23 @@ class FetchResult:
 def source_line(source: str, message: str) -> str:
     """A source's failure in one line, naming the source once (a fetcher's message already starts with it)."""
     return message if message.startswith(f"{source}: ") else f"{source}: {message}"
+
+
+def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+    """Retry-After as seconds: either a number of seconds in ASCII digits or an HTTP date; None for anything else
+    (the caller's own back-off). Not str.isdigit alone: it takes '²' (which float() refuses) and other scripts'
+    digits, which no HTTP server means as seconds."""
+    if not value:
+        return None
+    value = value.strip()
+    if not value.isascii():
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: a year too long for a datetime
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())

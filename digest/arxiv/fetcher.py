@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import email.utils
+import errno
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
@@ -19,7 +18,7 @@ import aiohttp
 from yarl import URL
 
 from digest.arxiv.feedfile import read_local_file
-from digest.arxiv.fetch_types import FetchError, FetchResult, FetchStoppedError
+from digest.arxiv.fetch_types import FetchError, FetchResult, FetchStoppedError, retry_after_seconds
 from digest.arxiv.turns import Turn, pause, polite_turn
 from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import ArxivSettings
@@ -77,20 +76,11 @@ def redirect_target(current: str, location: str | None) -> str:
     return str(target)
 
 
-def retry_after_seconds(value: str | None, now: datetime) -> float | None:
-    """Retry-After as seconds: either a number of seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
+def _connection_refused(exc: BaseException) -> bool:
+    """Whether no address of the host took the connection (every one refused it)."""
+    if not isinstance(exc, aiohttp.ClientConnectorError):
+        return False
+    return isinstance(exc.os_error, ConnectionRefusedError) or exc.os_error.errno == errno.ECONNREFUSED
 
 
 class Fetcher:
@@ -104,9 +94,13 @@ class Fetcher:
         backoff_base_seconds: float = 5.0,
         stop: asyncio.Event | None = None,
         turn_file: Path | None = None,
+        retry_lost: bool = True,
     ) -> None:
-        """`turn_file`: the data folder's file that spaces requests across processes (Settings.arxiv_turn_file)."""
+        """`turn_file`: the data folder's file that spaces requests across processes (Settings.arxiv_turn_file).
+        `retry_lost=False`: a try lost on the way (refused, timed out, dropped) is not tried again, for a fetch
+        that can wait for the next pass and must not hold up the poll after it."""
         self.settings = settings
+        self.retry_lost = retry_lost
         self.turn_file = turn_file
         self.clock = clock
         self.backoff_base = backoff_base_seconds
@@ -161,7 +155,7 @@ class Fetcher:
                     f"{source}: cannot resolve {host} ({exc.os_error})", unreachable_host=host, unresolved=True
                 ) from exc
             except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
-                last_problem, refused = describe(exc), False
+                last_problem, refused = self._lost_on_the_way(source, exc), False
             except (aiohttp.ClientError, ValueError, UnicodeError) as exc:
                 # A garbled status line or header, a bad chunk, an unknown encoding: the answer is broken, not late.
                 raise FetchError(f"{source}: a broken answer: {describe(exc)}") from exc
@@ -196,6 +190,14 @@ class Fetcher:
             busy_host=host if refused else None,
             unreachable_host=None if refused else host,
         )
+
+    def _lost_on_the_way(self, source: str, exc: BaseException) -> str:
+        """What a try lost on the way says, to be retried; FetchError when this fetcher does not retry such tries."""
+        if self.retry_lost:
+            return describe(exc)
+        # A refused connection is a host nothing listens on: later requests in this pass would be refused too.
+        host = URL(source).host if _connection_refused(exc) else None
+        raise FetchError(f"{source}: {describe(exc)}; not tried again", unreachable_host=host) from exc
 
     async def _asked_in_turn(self, turn: Turn, source: str, etag: str | None, last_modified: str | None) -> FetchResult:
         """The answer, unless the host asked (in an earlier pass or another process) to be left alone till later;

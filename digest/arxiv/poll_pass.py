@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -94,8 +94,11 @@ async def run_poll(
     *,
     sources: Sequence[str] | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    left_alone: Mapping[str, str] | None = None,
 ) -> PollSummary:
     """One pass over the given or configured sources; never raises for a bad source, only logs and reports it.
+    `left_alone` (host -> why) names the hosts found dead or busy just before it (by the list papers' abstract
+    fetch): their sources are not asked in this pass.
 
     When the service stops meanwhile (fetcher.STOP_WAITING is set) a retry or spacing wait ends at once, no further
     source is asked and the run is recorded as interrupted, so the next start polls again; a fetch already in
@@ -108,7 +111,7 @@ async def run_poll(
     loading = asyncio.ensure_future(asyncio.to_thread(model.load, database, settings))
     try:
         async with Fetcher(settings.arxiv, clock=clock, turn_file=settings.arxiv_turn_file) as fetcher:
-            stopped = await _poll_sources(settings, database, model, fetcher, chosen, summary)
+            stopped = await _poll_sources(settings, database, model, fetcher, chosen, summary, dict(left_alone or {}))
         if stopped:  # the service is stopping: it waits for no model build (the next poll re-fits)
             summary.outcome = poll_runs.INTERRUPTED
         else:
@@ -146,12 +149,13 @@ async def _poll_sources(
     fetcher: Fetcher,
     chosen: Sequence[str],
     summary: PollSummary,
+    left_alone: dict[str, str],
 ) -> bool:
     """Each source in turn, its report added to `summary`; True when the service stopped the pass."""
     clock = fetcher.clock
-    # host -> why: a failed name lookup, or a host that kept answering 429/5xx (it asked to be left alone), answers
-    # for every later source on that host in this pass; the retry job asks again later.
-    left_alone: dict[str, str] = {}
+    # host -> why (`left_alone`, filled as the pass goes): a failed name lookup, or a host that kept answering
+    # 429/5xx (it asked to be left alone), answers for every later source on that host in this pass; the retry job
+    # asks again later.
     for source in chosen:
         model.raise_if_failed()  # no further source is asked for what could not be judged
         etag, last_modified, last_feed_date = await asyncio.to_thread(read_state, database, source)
@@ -164,11 +168,9 @@ async def _poll_sources(
             log.info("poll %s", exc)
             return True
         except FetchError as exc:
-            if exc.unreachable_host:
-                how = "resolved" if exc.unresolved else "reached"
-                left_alone[exc.unreachable_host] = f"{exc.unreachable_host} could not be {how} (arXiv unreachable)"
-            elif exc.busy_host:
-                left_alone[exc.busy_host] = f"{exc.busy_host} asked to be left alone (busy) and is not asked again now"
+            skipped = exc.host_left_alone()
+            if skipped is not None:
+                left_alone[skipped[0]] = skipped[1]
             report = SourceReport(source, ERROR, str(exc))
             await asyncio.to_thread(record_failure, database, report, clock.now())
         else:

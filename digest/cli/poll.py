@@ -140,8 +140,9 @@ async def _poll_until_interrupted(context: Context, sources: list[str] | None) -
     try:
         # As the service's poll (service/poll_job.py): the list papers' missing abstracts first, or a new list's
         # model never learns from its own papers when only this command polls.
-        await refresh_examples(context.settings, context.database)
-        return await run_poll(context.settings, context.database, sources=sources)
+        left_alone: dict[str, str] = {}  # a host the abstract fetch found dead is not asked again by the poll
+        await refresh_examples(context.settings, context.database, left_alone=left_alone)
+        return await run_poll(context.settings, context.database, sources=sources, left_alone=left_alone)
     finally:
         if catching:
             loop.remove_signal_handler(signal.SIGINT)

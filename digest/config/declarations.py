@@ -5,7 +5,7 @@ A leaf of the package: the models declare with `from_environment`, the sources a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, Field
 from pydantic.fields import FieldInfo
@@ -31,10 +31,16 @@ def also_in_file(field: FieldInfo) -> bool:
 
 
 def field_at(model: type[BaseModel], loc: tuple[int | str, ...]) -> FieldInfo | None:
-    """The declaration of the field at a path (an error's location), following nested models."""
+    """The declaration of the field at a path (an error's location), following nested models and the tables of a
+    list of them (`api.0.max_results` is ApiQuery's max_results, its bounds with it); an item of a plain list is
+    its list's field."""
     field: FieldInfo | None = None
     current: Any = model
     for part in loc:
+        items = get_args(current) if isinstance(part, int) and get_origin(current) in (tuple, list) else ()
+        if items and isinstance(getattr(items[0], "model_fields", None), dict):
+            current = items[0]  # a table of a list of tables: its own fields follow
+            continue
         fields = getattr(current, "model_fields", None)
         if not isinstance(part, str) or not isinstance(fields, dict) or part not in fields:
             return field if isinstance(part, int) else None

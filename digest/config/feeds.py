@@ -16,6 +16,8 @@ from digest.config.sections import Section
 from digest.config.values import Address
 
 SOURCES_FILE = "sources.toml"
+# The most results arXiv's API gives for one request; a query asking more is refused or cut short by arXiv.
+API_MAX_RESULTS = 2000
 
 
 class FeedsError(ConfigError):
@@ -24,7 +26,9 @@ class FeedsError(ConfigError):
 
 class ApiQuery(Section):
     search_query: str = Field(min_length=1, description="an arXiv API search, polled like a feed")
-    max_results: int = Field(100, ge=1, description="the newest this many results")
+    max_results: int = Field(
+        100, ge=1, le=API_MAX_RESULTS, description="the newest this many results (arXiv gives at most 2000 a request)"
+    )
 
 
 class FeedSources(Section):

@@ -46,8 +46,9 @@ async def run_poll_pass(
     try:
         # Papers a maintainer added to the Markdown by hand teach the relevance model once their abstracts
         # are known; this asks arXiv only when some are missing.
-        await arxiv_api.refresh_examples(settings, database)
-        summary = await poll_pass.run_poll(settings, database, sources=sources)
+        left_alone: dict[str, str] = {}  # a host the abstract fetch found dead is not asked again by the poll
+        await arxiv_api.refresh_examples(settings, database, left_alone=left_alone)
+        summary = await poll_pass.run_poll(settings, database, sources=sources, left_alone=left_alone)
     except SQLAlchemyError as exc:  # the poll's own records could not be written (a full disk): one line
         line = f"cannot write to the database ({failure_line(exc, settings.database_url)})"
         log.error("poll: %s; the next scheduled poll tries again (what this pass stored before stays)", line)
