@@ -374,3 +374,26 @@ def test_a_heading_holding_terminal_escapes_is_printed_without_them(
         assert "Probing" in out and not {"\x1b", "\x07", "\r", "\u202e"} & set(out), out
     assert "moved" in imported and "fake line" in imported
     assert hostile.encode("utf-8") in (data_dir / "list.md").read_bytes()
+
+
+def test_a_heading_keeps_a_hash_that_ends_its_name_as_commonmark_reads_it(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A closing sequence of '#'s ends a heading only after a space: '## C# ##' is 'C#', '## Papers#' is 'Papers#'
+    (the sections were 'C' and 'Papers', so approvals and reports named a section the list does not show)."""
+    edited = tmp_path / "list.md"
+    added = (
+        "\n## C# ##\n\n+ [Sharp paper](https://arxiv.org/abs/2501.00001) (Jan. 5, 2025)\n"
+        "\n## Papers#\n\n+ [Hash paper](https://arxiv.org/abs/2501.00002) (Jan. 5, 2025)\n"
+        "\n## Closed ##   \n\n+ [Closed paper](https://arxiv.org/abs/2501.00003) (Jan. 5, 2025)\n"
+    )
+    edited.write_bytes(SEED + added.encode("utf-8"))
+    assert run(data_dir, "import", str(edited), "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [(item["section"], item["title"]) for item in report["added"]] == [
+        ("C#", "Sharp paper"),  # was: 'C'
+        ("Papers#", "Hash paper"),  # was: 'Papers'
+        ("Closed", "Closed paper"),
+    ]
+    assert run(data_dir, "export") == 0
+    assert capsys.readouterr().out.encode("utf-8") == SEED + added.encode("utf-8")

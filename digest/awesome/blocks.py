@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_HEADING = re.compile(r"^(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t#]*$")
+_HEADING = re.compile(r"^(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t]*$")
+# An ATX heading's closing sequence: '#'s at its end after a space, or all it holds ('## C# ##' is 'C#', '## Papers#'
+# is 'Papers#', '## ##' is empty: CommonMark).
+_CLOSING = re.compile(r"(?:^|[ \t]+)#+$")
 # A line that starts a block of its own, so it cannot continue the text above it: a list item, a quote, a heading,
 # HTML, a fence, a rule.
 _BLOCK_START = re.compile(r"^ {0,3}(?:[-+*][ \t]|\d{1,9}[.)][ \t]|[>#<]|```|~~~|([-*_])(?:[ \t]*\1){2,}[ \t]*$)")
@@ -161,7 +164,8 @@ def find_headings(lines: list[str], hidden: list[bool]) -> list[Heading]:
         # An ATX heading starts with its '#' (asked first: most lines are neither kind of heading).
         match = None if hidden[index] or not line.startswith("#") else _HEADING.match(line.rstrip("\r\n"))
         if match:
-            found.append(Heading(index, index + 1, len(match["hashes"]), match["text"] or ""))
+            text = _CLOSING.sub("", match["text"] or "")
+            found.append(Heading(index, index + 1, len(match["hashes"]), text))
         elif "<" in line[:4] and not hidden[index] and (html := _HTML_HEADING.match(line.rstrip("\r\n"))):
             if not _in_html_block(lines, hidden, index):
                 found.append(Heading(index, index + 1, int(html["level"]), html["text"], html=True))
