@@ -420,3 +420,46 @@ async def test_papers_the_list_links_only_in_comments_or_code_are_suggested(poll
     assert markdown(database, settings) == HIDDEN_LINKS
     # was: (3, []), the two hidden papers dropped as already listed
     assert await poll_relevant(settings, database) == (1, ["2504.11695", "2505.14071"])
+
+
+# 13. Rows that link their papers by reference ('| [Title][los] | ... |' over '[los]: https://arxiv.org/abs/...'
+# at the end of the list), as list entries may since reader version 8: an approval among them was written as a list
+# item under the table, which GitHub shows as text after it, and the poll did not see such rows' papers as listed.
+REFERENCED_TABLE = (
+    "# Awesome X\n\n## Papers\n\n"
+    "| Title | Venue | Date | Code |\n"
+    "|:------|:-----:|:----:|:----:|\n"
+    "| [**Line of Sight**][los] | arXiv | 2025-06-05 | - |\n"
+    "| [**Linear structure of VLM embeddings**][vlm] | ICML 2025 | 2025-04-16 | - |\n\n"
+    "## Older\n\n"
+    "| Title | Venue | Paper | Code |\n"
+    "| --- | --- | --- | --- |\n"
+    "| Textual steering vectors | NeurIPS 2025 | [arXiv][tsv] | - |\n\n"
+    "[los]: https://arxiv.org/abs/2506.04706\n"
+    "[vlm]: <https://arxiv.org/abs/2504.11695>\n"
+    "[TSV]: https://arxiv.org/abs/2505.14071 'Textual steering vectors'\n"
+)
+
+
+@pytest.mark.asyncio
+async def test_rows_linking_their_papers_by_reference_are_the_lists_papers_and_take_an_approval_as_a_row(
+    polled_list: Any,
+) -> None:
+    from markdown_it import MarkdownIt
+
+    settings, database = polled_list(REFERENCED_TABLE)
+    assert markdown(database, settings) == REFERENCED_TABLE
+    assert await poll_relevant(settings, database) == (3, [])
+    record = paper_dated(4, "2025-05-01")  # between the two rows of Papers
+    approve(database, settings, record, "Papers")
+    after = markdown(database, settings)
+    rows = after.split("## Older")[0].splitlines()[6:9]
+    assert rows[0].startswith("| [**Line of Sight**]") and rows[2].startswith("| [**Linear structure")
+    assert rows[1] == f"| [{record['title']}](https://arxiv.org/abs/{record['arxiv_id']}) | arXiv | 2025-05-01 | - |"
+    cells = [token.content for token in MarkdownIt().enable("table").parse(after) if token.type == "inline"]
+    assert f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})" in cells  # was: a list item, no cell
+    older = paper_dated(5, "2020-05-01")  # into the table of one row linking only by reference
+    approve(database, settings, older, "Older")
+    after = markdown(database, settings)
+    cells = [token.content for token in MarkdownIt().enable("table").parse(after) if token.type == "inline"]
+    assert f"[{older['title']}](https://arxiv.org/abs/{older['arxiv_id']})" in cells

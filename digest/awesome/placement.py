@@ -20,7 +20,7 @@ from digest.awesome.entrystyle import ListHabits, entries_habits, in_section_sty
 from digest.awesome.entrystyle import date_text as entry_date_text
 from digest.awesome.importer import PAPER_KIND
 from digest.awesome.parse import ListFormatError, oldest_first, parse_date, split_lines
-from digest.awesome.rendering import list_environment
+from digest.awesome.rendering import list_definitions, list_environment
 from digest.awesome.sectionnames import match_section
 from digest.awesome.tables import is_row, table_of, table_row
 from digest.sectionlabels import section_labels
@@ -164,7 +164,9 @@ def _known_paper(session: Session, arxiv_id: str | None, key: str) -> Paper | No
 def _moved_lines(moved: WrittenEntry | None, section: Section, index: int) -> str | None:
     """A moved entry's own lines, without the blank lines after it and its indentation (the new place gives both);
     None where it or its new place is a row of a table (a row is written anew in its table's columns)."""
-    if moved is None or is_row(moved.raw) or table_of(section.intro_raw, [e.raw for e in section.entries], index):
+    if moved is None or is_row(moved.raw):
+        return None
+    if table_of(section.intro_raw, [e.raw for e in section.entries], index, list_definitions(section)):
         return None
     text = moved.raw.replace("\r\n", "\n").lstrip("\n")
     text = text[: len(text) - len(trailing_blank_lines(text))]
@@ -192,7 +194,7 @@ def _entry_lines(
     (tables.table_of), a row of that table, in its columns."""
     arxiv_link = arxiv_abs_url(arxiv_id) if arxiv_id else None
     raws = [entry.raw for entry in section.entries]
-    header = table_of(section.intro_raw, raws, index)
+    header = table_of(section.intro_raw, raws, index, list_definitions(section))
     if header is not None:
         title = escape_text(clean_title)
         dated = sum(entry.date_text is not None for entry in section.entries) * 2 > len(raws)
