@@ -463,3 +463,42 @@ async def test_rows_linking_their_papers_by_reference_are_the_lists_papers_and_t
     after = markdown(database, settings)
     cells = [token.content for token in MarkdownIt().enable("table").parse(after) if token.type == "inline"]
     assert f"[{older['title']}](https://arxiv.org/abs/{older['arxiv_id']})" in cells
+
+
+# 14. A list saved with old Mac line ends (a bare CR ends each line, as CommonMark and GitHub read it): it was one
+# line, so lint said "not an awesome list", an import refused it, and a list seeded from it had no entry.
+MAC_LIST = (
+    "# Awesome X\r\r## Papers\r\r"
+    "+ [Line of Sight](https://arxiv.org/abs/2506.04706) (Jun. 5, 2025)\r\r"
+    "+ [Linear structure of VLM embeddings](https://arxiv.org/abs/2504.11695) (Apr. 16, 2025)\r\r"
+    "## Older\r\r+ [Textual steering vectors](https://arxiv.org/abs/2505.14071) (May 20, 2024)\r"
+)
+
+
+def test_a_list_with_old_mac_line_ends_is_read_line_by_line_and_written_back_in_them(
+    polled_list: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from digest.cli import main
+
+    listed, unix = tmp_path / "mac.md", tmp_path / "unix.md"
+    listed.write_bytes(MAC_LIST.encode("utf-8"))
+    unix.write_bytes(MAC_LIST.replace("\r", "\n").encode("utf-8"))
+    assert main(["--data-dir", str(tmp_path / "lint"), "list", "lint", str(unix)]) == 0
+    expected = capsys.readouterr().out.replace(str(unix), str(listed))
+    assert main(["--data-dir", str(tmp_path / "lint"), "list", "lint", str(listed)]) == 0  # was: 1, 'not-a-list'
+    assert capsys.readouterr().out == expected
+    settings, database = polled_list(MAC_LIST)
+    assert arxiv_ids(database) == {
+        "Line of Sight": "2506.04706",
+        "Linear structure of VLM embeddings": "2504.11695",
+        "Textual steering vectors": "2505.14071",
+    }
+    assert markdown(database, settings) == MAC_LIST
+    record = paper_dated(4, "2025-05-01")  # between the two entries of Papers
+    approve(database, settings, record, "Papers")
+    after = markdown(database, settings)
+    assert "\n" not in after  # every line ends as the file's do
+    entries = [line for line in after.split("\r") if line.startswith("+ ")]
+    assert entries[1].startswith(f"+ [{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})")
+    assert len(entries) == 4
+    assert after.replace(entries[1], "", 1).replace("\r\r\r\r", "\r\r", 1) == MAC_LIST

@@ -34,6 +34,15 @@ _HTML_BLOCK = re.compile(
 )
 
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings: CRLF, LF or a bare CR (old Mac line ends) ends a line, as in CommonMark, and nothing
+    else does (str.splitlines also splits on U+2028 and friends, which GitHub shows within a line)."""
+    return _LINE.findall(text)
+
+
 def starts_block(line: str) -> bool:
     """Whether the line starts a block of its own (a list item, a quote, a heading, HTML, a fence, a rule): it ends a
     paragraph or a table above it."""
@@ -59,7 +68,7 @@ def shown_text(text: str) -> str:
     """The text GitHub shows of a piece of the list (the preamble, a section's intro, an entry's lines): its fenced code
     blocks, HTML comments and code spans blanked. What a maintainer commented out ('link is dead: put back once the
     paper is on arXiv') or gave as an example of an entry's form is not in the list."""
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     shown = "".join("\n" if hidden else line for line, hidden in zip(lines, hidden_lines(lines), strict=True))
     return _INLINE_HIDDEN.sub(" ", shown)
 
@@ -127,8 +136,9 @@ def html_block_lines(lines: list[str], hidden: list[bool]) -> list[bool]:
 
 def ends_in_html_block(text: str) -> bool:
     """Whether a line added after `text` would be inside an HTML block still open at its end."""
-    lines = text.split("\n")  # the last piece is the line being added to, empty when `text` ends a line
-    return _html_blocks(lines[:-1], hidden_lines(lines[:-1]))[1] and not lines[-1].strip()
+    lines = split_lines(text)
+    adding = "" if not lines or lines[-1].endswith(("\n", "\r")) else lines.pop()  # the line being added to
+    return _html_blocks(lines, hidden_lines(lines))[1] and not adding.strip()
 
 
 def _html_blocks(lines: list[str], hidden: list[bool]) -> tuple[list[bool], bool]:

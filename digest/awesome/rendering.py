@@ -45,7 +45,7 @@ def render_markdown(session: Session, templates_dir: Path, *, leaving_out: Colle
         if entry_id not in leaving_out:
             raws.setdefault(section_id, []).append(raw)
             ends.pop(section_id, None)
-        elif raw.endswith("\n"):
+        elif raw.endswith(("\n", "\r")):
             ends[section_id] = trailing_blank_lines(raw)
     for section_id, end in ends.items():  # they stay at its end, as taking those entries out leaves them
         if raws.get(section_id):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from digest.awesome.blocks import hidden_lines, starts_block
+from digest.awesome.blocks import hidden_lines, split_lines, starts_block
 from digest.awesome.parsed_entry import ParsedEntry, parse_date, unescape
 from digest.awesome.references import with_inline_links
 from digest.awesome.shapes import BADGE, LINK, LineShape, link_target, read_shape, without_badges
@@ -69,11 +69,11 @@ def row_header(before: str, raw: str, targets: Mapping[str, str] | None = None) 
     heading, text, other tables and entries); None when the entry is no row of a table. `targets`: the list's link
     reference definitions (references.definitions), so that a row linking its paper by reference is read as parse
     reads it."""
-    lines = re.findall(r"[^\n]*\n|[^\n]+$", before + raw)
+    lines = split_lines(before + raw)
     hidden = hidden_lines(lines)
     reading = with_inline_links(lines, hidden, targets)
     rows = table_rows(reading, hidden, [read_shape(line) for line in reading], 0, len(lines))
-    return rows.get(before.count("\n"))
+    return rows.get(len(split_lines(before)))
 
 
 def empty_tables(lines: Sequence[str]) -> set[int]:
@@ -92,7 +92,7 @@ def empty_tables(lines: Sequence[str]) -> set[int]:
 def empty_table_header(intro: str) -> list[str] | None:
     """The header cells of the table with no row yet that a section's text (`intro`, no entries) ends in, blank lines
     aside: where its first paper goes, as a row."""
-    lines = intro.rstrip("\r\n \t").split("\n")
+    lines = split_lines(intro.rstrip("\r\n \t"))
     return split_cells(lines[-2]) if len(lines) > 1 and empty_tables(lines[-2:]) else None
 
 
