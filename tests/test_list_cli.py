@@ -361,7 +361,8 @@ def test_a_heading_holding_terminal_escapes_is_printed_without_them(
     """A heading or title in the list's file (a contributor's pull request merged upstream, brought back by publishing)
     holding terminal escapes went raw to the maintainer's terminal in every line `list import` and `list lint` print
     about it: one retitled the terminal window, another coloured or hid the rest of the output, and a carriage return
-    wrote over the line. Those characters are blanked in what is printed; the file keeps its bytes."""
+    wrote over the line. Those characters are blanked in what is printed; the file keeps its bytes. (The carriage
+    return ends the heading's line, as in CommonMark: what follows it is a line of text under the heading.)"""
     hostile = " \x1b]0;pwned\x07\x1b[8m\rfake line \u202e"
     heading = next(line for line in SEED.splitlines(keepends=True) if line.startswith(b"### ") and b"Probing\n" in line)
     edited = tmp_path / "list.md"
@@ -372,5 +373,28 @@ def test_a_heading_holding_terminal_escapes_is_printed_without_them(
     linted = capsys.readouterr().out
     for out in (imported, linted):
         assert "Probing" in out and not {"\x1b", "\x07", "\r", "\u202e"} & set(out), out
-    assert "moved" in imported and "fake line" in imported
+    assert "moved" in imported
     assert hostile.encode("utf-8") in (data_dir / "list.md").read_bytes()
+
+
+def test_a_heading_keeps_a_hash_that_ends_its_name_as_commonmark_reads_it(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A closing sequence of '#'s ends a heading only after a space: '## C# ##' is 'C#', '## Papers#' is 'Papers#'
+    (the sections were 'C' and 'Papers', so approvals and reports named a section the list does not show)."""
+    edited = tmp_path / "list.md"
+    added = (
+        "\n## C# ##\n\n+ [Sharp paper](https://arxiv.org/abs/2501.00001) (Jan. 5, 2025)\n"
+        "\n## Papers#\n\n+ [Hash paper](https://arxiv.org/abs/2501.00002) (Jan. 5, 2025)\n"
+        "\n## Closed ##   \n\n+ [Closed paper](https://arxiv.org/abs/2501.00003) (Jan. 5, 2025)\n"
+    )
+    edited.write_bytes(SEED + added.encode("utf-8"))
+    assert run(data_dir, "import", str(edited), "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert [(item["section"], item["title"]) for item in report["added"]] == [
+        ("C#", "Sharp paper"),  # was: 'C'
+        ("Papers#", "Hash paper"),  # was: 'Papers'
+        ("Closed", "Closed paper"),
+    ]
+    assert run(data_dir, "export") == 0
+    assert capsys.readouterr().out.encode("utf-8") == SEED + added.encode("utf-8")

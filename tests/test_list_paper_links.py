@@ -420,3 +420,85 @@ async def test_papers_the_list_links_only_in_comments_or_code_are_suggested(poll
     assert markdown(database, settings) == HIDDEN_LINKS
     # was: (3, []), the two hidden papers dropped as already listed
     assert await poll_relevant(settings, database) == (1, ["2504.11695", "2505.14071"])
+
+
+# 13. Rows that link their papers by reference ('| [Title][los] | ... |' over '[los]: https://arxiv.org/abs/...'
+# at the end of the list), as list entries may since reader version 8: an approval among them was written as a list
+# item under the table, which GitHub shows as text after it, and the poll did not see such rows' papers as listed.
+REFERENCED_TABLE = (
+    "# Awesome X\n\n## Papers\n\n"
+    "| Title | Venue | Date | Code |\n"
+    "|:------|:-----:|:----:|:----:|\n"
+    "| [**Line of Sight**][los] | arXiv | 2025-06-05 | - |\n"
+    "| [**Linear structure of VLM embeddings**][vlm] | ICML 2025 | 2025-04-16 | - |\n\n"
+    "## Older\n\n"
+    "| Title | Venue | Paper | Code |\n"
+    "| --- | --- | --- | --- |\n"
+    "| Textual steering vectors | NeurIPS 2025 | [arXiv][tsv] | - |\n\n"
+    "[los]: https://arxiv.org/abs/2506.04706\n"
+    "[vlm]: <https://arxiv.org/abs/2504.11695>\n"
+    "[TSV]: https://arxiv.org/abs/2505.14071 'Textual steering vectors'\n"
+)
+
+
+@pytest.mark.asyncio
+async def test_rows_linking_their_papers_by_reference_are_the_lists_papers_and_take_an_approval_as_a_row(
+    polled_list: Any,
+) -> None:
+    from markdown_it import MarkdownIt
+
+    settings, database = polled_list(REFERENCED_TABLE)
+    assert markdown(database, settings) == REFERENCED_TABLE
+    assert await poll_relevant(settings, database) == (3, [])
+    record = paper_dated(4, "2025-05-01")  # between the two rows of Papers
+    approve(database, settings, record, "Papers")
+    after = markdown(database, settings)
+    rows = after.split("## Older")[0].splitlines()[6:9]
+    assert rows[0].startswith("| [**Line of Sight**]") and rows[2].startswith("| [**Linear structure")
+    assert rows[1] == f"| [{record['title']}](https://arxiv.org/abs/{record['arxiv_id']}) | arXiv | 2025-05-01 | - |"
+    cells = [token.content for token in MarkdownIt().enable("table").parse(after) if token.type == "inline"]
+    assert f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})" in cells  # was: a list item, no cell
+    older = paper_dated(5, "2020-05-01")  # into the table of one row linking only by reference
+    approve(database, settings, older, "Older")
+    after = markdown(database, settings)
+    cells = [token.content for token in MarkdownIt().enable("table").parse(after) if token.type == "inline"]
+    assert f"[{older['title']}](https://arxiv.org/abs/{older['arxiv_id']})" in cells
+
+
+# 14. A list saved with old Mac line ends (a bare CR ends each line, as CommonMark and GitHub read it): it was one
+# line, so lint said "not an awesome list", an import refused it, and a list seeded from it had no entry.
+MAC_LIST = (
+    "# Awesome X\r\r## Papers\r\r"
+    "+ [Line of Sight](https://arxiv.org/abs/2506.04706) (Jun. 5, 2025)\r\r"
+    "+ [Linear structure of VLM embeddings](https://arxiv.org/abs/2504.11695) (Apr. 16, 2025)\r\r"
+    "## Older\r\r+ [Textual steering vectors](https://arxiv.org/abs/2505.14071) (May 20, 2024)\r"
+)
+
+
+def test_a_list_with_old_mac_line_ends_is_read_line_by_line_and_written_back_in_them(
+    polled_list: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from digest.cli import main
+
+    listed, unix = tmp_path / "mac.md", tmp_path / "unix.md"
+    listed.write_bytes(MAC_LIST.encode("utf-8"))
+    unix.write_bytes(MAC_LIST.replace("\r", "\n").encode("utf-8"))
+    assert main(["--data-dir", str(tmp_path / "lint"), "list", "lint", str(unix)]) == 0
+    expected = capsys.readouterr().out.replace(str(unix), str(listed))
+    assert main(["--data-dir", str(tmp_path / "lint"), "list", "lint", str(listed)]) == 0  # was: 1, 'not-a-list'
+    assert capsys.readouterr().out == expected
+    settings, database = polled_list(MAC_LIST)
+    assert arxiv_ids(database) == {
+        "Line of Sight": "2506.04706",
+        "Linear structure of VLM embeddings": "2504.11695",
+        "Textual steering vectors": "2505.14071",
+    }
+    assert markdown(database, settings) == MAC_LIST
+    record = paper_dated(4, "2025-05-01")  # between the two entries of Papers
+    approve(database, settings, record, "Papers")
+    after = markdown(database, settings)
+    assert "\n" not in after  # every line ends as the file's do
+    entries = [line for line in after.split("\r") if line.startswith("+ ")]
+    assert entries[1].startswith(f"+ [{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})")
+    assert len(entries) == 4
+    assert after.replace(entries[1], "", 1).replace("\r\r\r\r", "\r\r", 1) == MAC_LIST

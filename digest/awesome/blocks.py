@@ -9,7 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_HEADING = re.compile(r"^(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t#]*$")
+_HEADING = re.compile(r"^(?P<hashes>#{1,6})(?:[ \t]+(?P<text>.*?))?[ \t]*$")
+# An ATX heading's closing sequence: '#'s at its end after a space, or all it holds ('## C# ##' is 'C#', '## Papers#'
+# is 'Papers#', '## ##' is empty: CommonMark).
+_CLOSING = re.compile(r"(?:^|[ \t]+)#+$")
 # A line that starts a block of its own, so it cannot continue the text above it: a list item, a quote, a heading,
 # HTML, a fence, a rule.
 _BLOCK_START = re.compile(r"^ {0,3}(?:[-+*][ \t]|\d{1,9}[.)][ \t]|[>#<]|```|~~~|([-*_])(?:[ \t]*\1){2,}[ \t]*$)")
@@ -29,6 +32,15 @@ _HTML_BLOCK = re.compile(
     r"|header|hr|li|main|nav|ol|p|section|summary|table|tbody|td|th|thead|tr|ul)(?:[ \t>]|/>|$)",
     re.IGNORECASE,
 )
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their endings: CRLF, LF or a bare CR (old Mac line ends) ends a line, as in CommonMark, and nothing
+    else does (str.splitlines also splits on U+2028 and friends, which GitHub shows within a line)."""
+    return _LINE.findall(text)
 
 
 def starts_block(line: str) -> bool:
@@ -56,7 +68,7 @@ def shown_text(text: str) -> str:
     """The text GitHub shows of a piece of the list (the preamble, a section's intro, an entry's lines): its fenced code
     blocks, HTML comments and code spans blanked. What a maintainer commented out ('link is dead: put back once the
     paper is on arXiv') or gave as an example of an entry's form is not in the list."""
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     shown = "".join("\n" if hidden else line for line, hidden in zip(lines, hidden_lines(lines), strict=True))
     return _INLINE_HIDDEN.sub(" ", shown)
 
@@ -124,8 +136,9 @@ def html_block_lines(lines: list[str], hidden: list[bool]) -> list[bool]:
 
 def ends_in_html_block(text: str) -> bool:
     """Whether a line added after `text` would be inside an HTML block still open at its end."""
-    lines = text.split("\n")  # the last piece is the line being added to, empty when `text` ends a line
-    return _html_blocks(lines[:-1], hidden_lines(lines[:-1]))[1] and not lines[-1].strip()
+    lines = split_lines(text)
+    adding = "" if not lines or lines[-1].endswith(("\n", "\r")) else lines.pop()  # the line being added to
+    return _html_blocks(lines, hidden_lines(lines))[1] and not adding.strip()
 
 
 def _html_blocks(lines: list[str], hidden: list[bool]) -> tuple[list[bool], bool]:
@@ -161,7 +174,8 @@ def find_headings(lines: list[str], hidden: list[bool]) -> list[Heading]:
         # An ATX heading starts with its '#' (asked first: most lines are neither kind of heading).
         match = None if hidden[index] or not line.startswith("#") else _HEADING.match(line.rstrip("\r\n"))
         if match:
-            found.append(Heading(index, index + 1, len(match["hashes"]), match["text"] or ""))
+            text = _CLOSING.sub("", match["text"] or "")
+            found.append(Heading(index, index + 1, len(match["hashes"]), text))
         elif "<" in line[:4] and not hidden[index] and (html := _HTML_HEADING.match(line.rstrip("\r\n"))):
             if not _in_html_block(lines, hidden, index):
                 found.append(Heading(index, index + 1, int(html["level"]), html["text"], html=True))

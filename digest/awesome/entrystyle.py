@@ -87,8 +87,8 @@ def in_section_style(lines: str, raws: Sequence[str], index: int, *, line_end: s
     """`lines` (a new entry as the template writes it) as the entry going in at `index` among `raws` (the section's
     entries) is written: with `line_end`, the marker of `bullets` (the section's entries, else the list's), and the
     indentation of the entry beside it (a sub-list under a category bullet)."""
-    if line_end == "\r\n":  # a list saved with Windows line ends keeps them in its new entries
-        lines = lines.replace("\r\n", "\n").replace("\n", "\r\n")
+    if line_end != "\n":  # a list saved with Windows (CRLF) or old Mac (CR) line ends keeps them in its new entries
+        lines = lines.replace("\r\n", "\n").replace("\n", line_end)
     lines = _with_marker(lines, raws, index, bullets)
     if raws:
         beside = raws[min(index, len(raws) - 1)]

@@ -238,7 +238,7 @@ def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
     for entry in (entry for section in parsed.sections for entry in section.entries if in_html[entry.line - 1]):
         message = "entry is inside the HTML block above it: GitHub shows it as text; put a blank line before it"
         found.append(Finding(entry.line, WARNING, "in-html-block", message))
-    if text and not text.endswith("\n"):
+    if text and not text.endswith(("\n", "\r")):
         found.append(Finding(len(lines), WARNING, "no-final-newline", "file does not end with a line end (cut off?)"))
     return found
 

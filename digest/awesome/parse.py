@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from digest.awesome.blocks import find_headings, hidden_lines, item_end, starts_block
+from digest.awesome.blocks import split_lines as split_lines
 from digest.awesome.limits import MAX_LIST_BYTES as MAX_LIST_BYTES  # re-exported for awesome_lint
 
 # One entry's reading lives in parsed_entry.py; its names are importable from here as before.
@@ -95,22 +96,13 @@ def decode_list(data: bytes, source: str) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = len(split_lines(data[: exc.start].decode("utf-8") + "?"))
         byte = data[exc.start]
         raise ListFormatError(f"{source}:{line}: not UTF-8 (byte 0x{byte:02x}); save the file as UTF-8") from None
     if "\x00" in text:  # kept verbatim, it could not be stored (PostgreSQL refuses NUL in text) nor shown
-        line = text[: text.index("\x00")].count("\n") + 1
+        line = len(split_lines(text[: text.index("\x00") + 1]))
         raise ListFormatError(f"{source}:{line}: a NUL character (byte 0x00), which a list cannot hold; remove it")
     return text
-
-
-def split_lines(text: str) -> list[str]:
-    """Lines with their endings; only '\\n' ends a line (str.splitlines also splits on U+2028 and friends)."""
-    parts = text.split("\n")
-    lines = [part + "\n" for part in parts[:-1]]
-    if parts[-1]:
-        lines.append(parts[-1])
-    return lines
 
 
 def repair_mojibake(text: str) -> str:

@@ -20,7 +20,7 @@ from digest.awesome.entrystyle import ListHabits, entries_habits, in_section_sty
 from digest.awesome.entrystyle import date_text as entry_date_text
 from digest.awesome.importer import PAPER_KIND
 from digest.awesome.parse import ListFormatError, oldest_first, parse_date, split_lines
-from digest.awesome.rendering import list_environment
+from digest.awesome.rendering import list_definitions, list_environment
 from digest.awesome.sectionnames import match_section
 from digest.awesome.tables import is_row, table_of, table_row
 from digest.sectionlabels import section_labels
@@ -164,9 +164,11 @@ def _known_paper(session: Session, arxiv_id: str | None, key: str) -> Paper | No
 def _moved_lines(moved: WrittenEntry | None, section: Section, index: int) -> str | None:
     """A moved entry's own lines, without the blank lines after it and its indentation (the new place gives both);
     None where it or its new place is a row of a table (a row is written anew in its table's columns)."""
-    if moved is None or is_row(moved.raw) or table_of(section.intro_raw, [e.raw for e in section.entries], index):
+    if moved is None or is_row(moved.raw):
         return None
-    text = moved.raw.replace("\r\n", "\n").lstrip("\n")
+    if table_of(section.intro_raw, [e.raw for e in section.entries], index, list_definitions(section)):
+        return None
+    text = moved.raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\n")
     text = text[: len(text) - len(trailing_blank_lines(text))]
     if not text.strip():
         return None
@@ -192,7 +194,7 @@ def _entry_lines(
     (tables.table_of), a row of that table, in its columns."""
     arxiv_link = arxiv_abs_url(arxiv_id) if arxiv_id else None
     raws = [entry.raw for entry in section.entries]
-    header = table_of(section.intro_raw, raws, index)
+    header = table_of(section.intro_raw, raws, index, list_definitions(section))
     if header is not None:
         title = escape_text(clean_title)
         dated = sum(entry.date_text is not None for entry in section.entries) * 2 > len(raws)
@@ -228,7 +230,7 @@ def _insert_entry(
     lines = in_section_style(lines, raws, index, line_end=_line_end(section), bullets=bullets)
     prefix, tail = "", _separator(section, is_row(lines))
     last = entries[-1].raw if entries else section.intro_raw  # the text the entry goes after, at the section's end
-    if index == len(entries) and last and not last.endswith("\n"):
+    if index == len(entries) and last and not last.endswith(("\n", "\r")):
         prefix = _line_end(section)  # the file's last line had no line end; the new entry starts on its own line
     elif index == len(entries) and entries:
         tail = hand_over_tail(entries[-1], tail)
@@ -256,17 +258,19 @@ def hand_over_tail(entry: Entry, separator: str) -> str:
     gives them to the entry after it and keeps `separator`, the blank lines between the section's entries (an entry
     going in after it here, one taken out after it in removal.py)."""
     own = trailing_blank_lines(entry.raw)
-    if entry.raw.endswith("\n") and own != separator:
+    if entry.raw.endswith(("\n", "\r")) and own != separator:
         entry.raw = entry.raw[: len(entry.raw) - len(own)] + separator
-    return own if entry.raw.endswith("\n") else separator
+    return own if entry.raw.endswith(("\n", "\r")) else separator
 
 
 def _line_end(section: Section) -> str:
-    """The line end the section's text uses (its entries', else its heading's, else the list's): CRLF or LF."""
+    """The line end the section's text uses (its entries', else its heading's, else the list's): CRLF, LF or an old
+    Mac's bare CR, whichever ends most of its lines."""
     text = "".join(entry.raw for entry in section.entries) or section.intro_raw or ""
-    if "\n" not in text and (session := object_session(section)) is not None:  # the file's last line: the list's
+    if "\n" not in text and "\r" not in text and (session := object_session(section)) is not None:  # the last line
         text = "".join(session.scalars(select(Section.intro_raw)))
-    return "\r\n" if text.count("\r\n") * 2 > text.count("\n") else "\n"
+    ends = Counter(line[len(line.rstrip("\r\n")) :] for line in split_lines(text))
+    return max(("\n", "\r\n", "\r"), key=lambda end: ends[end])
 
 
 def _dated_index(entries: list[Entry], published: date | None) -> int:

@@ -5,7 +5,7 @@ from its own bytes, when the database is next opened. Pure: no imports beyond th
 
 from __future__ import annotations
 
-READER_VERSION = "8"  # 2: entry shape, fences and comments line by line, setext headings, BOM (after bdc80e5)
+READER_VERSION = "10"  # 2: entry shape, fences and comments line by line, setext headings, BOM (after bdc80e5)
 # 3: a title link wrapped onto the lines under it, a link with a hover title or in <...>, a title in bold before a
 # link named "[Paper]" or "PDF", a title link in bold, the emphasis allowance for the list's own bullet, numbered items,
 # venue tags before the title, entries in a sub-list under a category bullet, ISO and month dates, section names
@@ -19,4 +19,6 @@ READER_VERSION = "8"  # 2: entry shape, fences and comments line by line, setext
 # 7: an arXiv ID written on an entry's line only in an HTML comment or a code span names no paper (what GitHub shows)
 # 8: an entry's links written by reference ('[Title][sae]' over '[sae]: https://...'); a shortcode emoji before a title
 # and a date before a line break forced after it ('(Jan. 5, 2024)\', '(Jan. 5, 2024)<br>')
+# 9: a heading's closing '#'s only after a space, as CommonMark reads them ('## C# ##' is 'C#', '## Papers#' 'Papers#')
+# 10: a bare CR (old Mac line ends) ends a line, as in CommonMark
 META_KEY = "reader_version"

@@ -5,7 +5,7 @@ the list), read as the inline links GitHub shows them as, so an entry linked so 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 # A link reference definition on a line of its own: '[sae]: https://...', its target bare or in <...>, and a hover
 # title after it.
@@ -35,10 +35,11 @@ def definitions(lines: Sequence[str], hidden: Sequence[bool]) -> dict[str, str]:
     return found
 
 
-def with_inline_links(lines: list[str], hidden: Sequence[bool]) -> list[str]:
+def with_inline_links(lines: list[str], hidden: Sequence[bool], targets: Mapping[str, str] | None = None) -> list[str]:
     """The lines with each link by reference to a definition written as the inline link it stands for ('[Title](url)'),
-    to be read (never written: the list keeps its own text); the lines themselves when the list defines no reference."""
-    targets = definitions(lines, hidden)
+    to be read (never written: the list keeps its own text); the lines themselves when the list defines no reference.
+    `targets`: the whole list's definitions, where `lines` are a piece of it (a section's rows); else their own."""
+    targets = definitions(lines, hidden) if targets is None else targets
     if not targets:
         return lines
 

@@ -30,7 +30,7 @@ def remove_paper_entry(session: Session, *, paper_id: int, section_name: str, no
     if section is None or entry is None:
         return False
     entries = [e for e in section.entries if e is not entry]
-    if entry is section.entries[-1] and entry.raw.endswith("\n"):  # the section's end keeps its blank lines
+    if entry is section.entries[-1] and entry.raw.endswith(("\n", "\r")):  # the section's end keeps its blank lines
         if entries:
             hand_over_tail(entries[-1], trailing_blank_lines(entry.raw))
         else:

@@ -1,5 +1,6 @@
 """The list rendered back to its Markdown from the database (`templates/list/`), and the one Jinja2 environment the
-list's templates are rendered with (the whole list here, a new entry in placement.py)."""
+list's templates are rendered with (the whole list here, a new entry in placement.py), and the link reference
+definitions the stored list holds."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from pathlib import Path
 
 import jinja2
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from digest.awesome.blank_lines import end_left_by_entries, trailing_blank_lines
+from digest.awesome.blocks import hidden_lines
 from digest.awesome.importer import list_meta
+from digest.awesome.parse import split_lines
+from digest.awesome.references import definitions
 from digest.storage.models import Entry, Section
 from digest.templating import template_loader
 
@@ -41,7 +45,7 @@ def render_markdown(session: Session, templates_dir: Path, *, leaving_out: Colle
         if entry_id not in leaving_out:
             raws.setdefault(section_id, []).append(raw)
             ends.pop(section_id, None)
-        elif raw.endswith("\n"):
+        elif raw.endswith(("\n", "\r")):
             ends[section_id] = trailing_blank_lines(raw)
     for section_id, end in ends.items():  # they stay at its end, as taking those entries out leaves them
         if raws.get(section_id):
@@ -59,3 +63,16 @@ def render_markdown(session: Session, templates_dir: Path, *, leaving_out: Colle
     ]
     template = list_environment(str(templates_dir)).get_template("list/document.md.j2")
     return template.render(preamble=meta.get("preamble", ""), sections=sections, trailer=meta.get("trailer", ""))
+
+
+def list_definitions(section: Section) -> dict[str, str]:
+    """The link reference definitions of the list `section` is in ('[sae]: https://...', anywhere in it: its end, as a
+    rule), by which its rows may link their papers ('| [Title][sae] |'); none outside a session."""
+    session = object_session(section)
+    if session is None:
+        return {}
+    meta = list_meta(session)
+    pieces = [meta.get("preamble", ""), *session.scalars(select(Section.intro_raw).order_by(Section.position))]
+    pieces += [*session.scalars(select(Entry.raw).where(Entry.raw.contains("]:"))), meta.get("trailer", "")]
+    lines = [line for piece in pieces for line in split_lines(piece)]
+    return definitions(lines, hidden_lines(lines))

@@ -6,10 +6,11 @@ table. Pure.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from digest.awesome.blocks import hidden_lines, starts_block
+from digest.awesome.blocks import hidden_lines, split_lines, starts_block
 from digest.awesome.parsed_entry import ParsedEntry, parse_date, unescape
+from digest.awesome.references import with_inline_links
 from digest.awesome.shapes import BADGE, LINK, LineShape, link_target, read_shape, without_badges
 
 _DELIMITER = re.compile(r"^ {0,3}\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$")
@@ -63,13 +64,16 @@ def table_rows(
     return rows
 
 
-def row_header(before: str, raw: str) -> list[str] | None:
+def row_header(before: str, raw: str, targets: Mapping[str, str] | None = None) -> list[str] | None:
     """The header cells of the table whose row the entry `raw` is, `before` being the section's text above it (its
-    heading, text, other tables and entries); None when the entry is no row of a table."""
-    lines = re.findall(r"[^\n]*\n|[^\n]+$", before + raw)
+    heading, text, other tables and entries); None when the entry is no row of a table. `targets`: the list's link
+    reference definitions (references.definitions), so that a row linking its paper by reference is read as parse
+    reads it."""
+    lines = split_lines(before + raw)
     hidden = hidden_lines(lines)
-    rows = table_rows(lines, hidden, [read_shape(line) for line in lines], 0, len(lines))
-    return rows.get(before.count("\n"))
+    reading = with_inline_links(lines, hidden, targets)
+    rows = table_rows(reading, hidden, [read_shape(line) for line in reading], 0, len(lines))
+    return rows.get(len(split_lines(before)))
 
 
 def empty_tables(lines: Sequence[str]) -> set[int]:
@@ -88,7 +92,7 @@ def empty_tables(lines: Sequence[str]) -> set[int]:
 def empty_table_header(intro: str) -> list[str] | None:
     """The header cells of the table with no row yet that a section's text (`intro`, no entries) ends in, blank lines
     aside: where its first paper goes, as a row."""
-    lines = intro.rstrip("\r\n \t").split("\n")
+    lines = split_lines(intro.rstrip("\r\n \t"))
     return split_cells(lines[-2]) if len(lines) > 1 and empty_tables(lines[-2:]) else None
 
 
@@ -101,14 +105,14 @@ def empty_table_end(lines: Sequence[str], start: int, end: int) -> int:
     return last if last - start >= 2 and empty_tables(lines[last - 2 : last]) else end
 
 
-def table_of(intro: str, raws: Sequence[str], index: int) -> list[str] | None:
+def table_of(intro: str, raws: Sequence[str], index: int, targets: Mapping[str, str] | None = None) -> list[str] | None:
     """The header cells of the table an entry going in at `index` among a section's entries (`raws`, under `intro`)
     is a row of: the table of the entry beside it (the one it goes above, else the last), or in a section with no
-    entry yet, the table with no row its text ends in; None where it goes in no table."""
+    entry yet, the table with no row its text ends in; None where it goes in no table. `targets` as for row_header."""
     if not raws:
         return empty_table_header(intro)
     beside = min(index, len(raws) - 1)
-    return row_header(intro + "".join(raws[:beside]), raws[beside])
+    return row_header(intro + "".join(raws[:beside]), raws[beside], targets)
 
 
 def is_row(raw: str) -> bool:
