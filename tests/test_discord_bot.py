@@ -300,6 +300,19 @@ async def test_authors_and_a_section_of_invisible_characters_only_still_reach_di
 
 
 @pytest.mark.asyncio
+async def test_a_title_of_invisible_characters_only_posts_a_title_that_says_which_paper_it_is(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A title made only of characters that draw nothing went out as the embed's title: members saw a message with
+    no title to read or click, not knowing which paper to decide on."""
+    paper = real_papers()[0]
+    insert_candidate(db, {**paper, "title": "\u200b\u3000\u2800"})
+    async with running(bot_settings, db) as bot:
+        assert (await bot.post_pending()).posted == 1
+    assert fake.posted()[0]["embeds"][0]["title"] == f"Untitled paper, arXiv {paper['arxiv_id']}"
+
+
+@pytest.mark.asyncio
 async def test_approving_twice_adds_the_paper_once(fake: FakeDiscord, db: Database, bot_settings: Settings) -> None:
     paper = real_papers()[4]
     async with running(bot_settings, db) as bot:

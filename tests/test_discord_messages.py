@@ -183,3 +183,12 @@ def test_a_list_heading_holding_a_bidi_override_is_shown_without_it_in_the_legen
     assert "approve into Sparse Autoencoder" in " ".join(footer.split()) and "🧩 Sparse" in footer
     for text in [embed["title"], embed["description"], footer, *(field["value"] for field in embed["fields"])]:
         assert "\u202e" not in text, text
+
+
+def test_a_blank_title_and_a_blank_suggested_section_still_say_what_the_message_is_and_what_check_does() -> None:
+    """A title of characters that draw nothing made an embed without a readable title (only its link), and a list
+    heading of such characters made the legend offer '✅ approve into ' followed by nothing."""
+    candidate = candidate_from(real_papers()[0], id=7, title="\u200b\u3000\u2800", suggested_section="\u3000\u200b")
+    embed = messages.candidate_embed(candidate, DEFAULT_SECTION_EMOJIS, suggested_listed=True)
+    assert embed["title"] == f"Untitled paper, arXiv {candidate.arxiv_id}"
+    assert embed["footer"]["text"].startswith("Candidate 7 · ✅ approve into the suggested section · ❌ reject · ")

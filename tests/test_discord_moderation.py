@@ -67,3 +67,21 @@ async def test_the_bot_removed_from_the_server_and_invited_back_is_well_again_an
         await eventually(lambda: discord_health().ok, "/healthz well again")
         await eventually(lambda: "Rejected by ann" in fake.shown(mid)["embeds"][0]["description"], "caught up")
     assert row(db, candidate_id).status == "rejected"
+
+
+@pytest.mark.asyncio
+async def test_an_embed_put_back_keeps_the_note_the_message_showed(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """The embed the bot put back after a moderator removed it lost the "Couldn't approve ..." line: the maintainer
+    whose ✅ did nothing was no longer told why, nor what to do instead."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0, suggested_section=None)
+        await fake.react(mid, MAINTAINER, "✅")
+        await eventually(lambda: "Couldn't approve" in fake.shown(mid)["embeds"][0]["description"], "refusal shown")
+        await fake.remove_embeds(mid)
+        await eventually(lambda: footer_shown(fake, mid).startswith(f"Candidate {candidate_id} ·"), "embed put back")
+        await rounds(bot, 3)
+        first_line = fake.shown(mid)["embeds"][0]["description"].splitlines()[0]
+    assert first_line.startswith("⚠️ Couldn't approve") and first_line.endswith("react with a section emoji")
+    assert row(db, candidate_id).status == "pending"

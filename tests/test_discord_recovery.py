@@ -581,3 +581,28 @@ async def test_a_live_reaction_whose_author_discord_briefly_calls_unknown_is_app
         fake.member_lookup_status = None
         await eventually(lambda: "Rejected by ann" in last_embed(fake, mid)["description"], "applied when known")
     assert row(db, candidate_id).status == "rejected"
+
+
+@pytest.mark.asyncio
+async def test_a_reaction_waiting_for_its_member_lookup_does_not_overturn_a_later_reaction_that_decided_meanwhile(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """ann's ❌ waited for Discord to say who she is (a 503); bob's ✅, made after it, approved meanwhile. Once Discord
+    answered, ann's older reaction rejected the paper over bob's newer decision, and took it out of the list."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        fake.member_lookup_status = 503
+        await fake.react(mid, MAINTAINER, "❌", with_member=False)
+        await rounds(bot, 3)
+        await fake.react(mid, LISTED_MAINTAINER, "✅")  # a maintainer by user id: no lookup needed
+        await eventually(lambda: "Approved by bob" in last_embed(fake, mid)["description"], "bob's approval")
+        fake.member_lookup_status = None
+        await rounds(bot, 10)
+        assert "Approved by bob" in last_embed(fake, mid)["description"]
+    async with running(bot_settings, db):  # nor at the next start
+        pass
+    assert row(db, candidate_id).status == "approved"
+    assert row(db, candidate_id).arxiv_id in list_md(bot_settings)
+    with db.reading() as session:
+        rows = session.execute(select(Decision.actor, Decision.action, Decision.applied).order_by(Decision.id)).all()
+    assert [tuple(r) for r in rows] == [("bob", "approve", True), ("ann", "reject", False)]

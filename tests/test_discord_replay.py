@@ -78,3 +78,13 @@ def test_catch_up_reads_the_decision_log_in_the_order_decisions_were_made(databa
         candidate.status = REJECTED
     seen = seen_reactions(discord_store.reaction_history(database, candidate_id))
     assert plan(REJECTED, seen, present={}).undo is None
+
+
+def test_a_held_reaction_older_than_the_standing_decision_is_recorded_not_applied_a_newer_one_decides() -> None:
+    """ann's ✅ waited for her member lookup; bob's ❌ made after it (log row 7) decided meanwhile: bob's stands."""
+    seen = seen_reactions([LoggedDecision("discord", "reject", BOB_REJECT, True, "bob", id=7)])
+    present = {ANN_APPROVE: (APPROVE, ANN), BOB_REJECT: (REJECT, BOB)}
+    older = plan("rejected", seen, present, held={ANN_APPROVE: 0})
+    assert older.choice is None and not older.conflict and older.superseded == ((APPROVE, ANN),)
+    newer = plan("rejected", seen, present, held={ANN_APPROVE: 7})
+    assert newer.choice == (APPROVE, ANN) and newer.superseded == ()

@@ -178,11 +178,13 @@ class ReviewBot:
             await self.editor.show(outcome.candidate_id)
 
     async def _decide(self, candidate_id: int, action: str, actor: Actor, section: str | None = None,
-                      *, shown: str | None = None) -> None:  # fmt: skip
+                      *, shown: str | None = None, superseded: bool = False) -> None:  # fmt: skip
         try:
             # A reaction does not overturn a decision made on the web, the CLI or a feed link (README: one decision,
             # several channels): the first stands, and the message says so.
-            outcome = await self.reviewer.decide_async(candidate_id, action, actor, section, first_stands=True)
+            outcome = await self.reviewer.decide_async(
+                candidate_id, action, actor, section, first_stands=True, superseded=superseded
+            )
             if outcome.overruled_by is not None:
                 await self.editor.show(candidate_id, messages.overruled_note(action, outcome.overruled_by), shown)
         except ReviewError as exc:

@@ -15,7 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from digest.discord import messages, replay, store
 from digest.discord.members import READ_PERMISSIONS, Members, UncheckedReactionError
-from digest.discord.replay import LoggedDecision
+from digest.discord.replay import Choice, Key, LoggedDecision
 from digest.discord.retries import Retries
 from digest.discord.showing import MessageEditor, blank
 from digest.review.rules import Actor
@@ -32,10 +32,18 @@ READING = "reading"  # the key of catching up in the link's troubles
 
 
 class Decide(Protocol):
-    """The bot's decision; `shown`: the message's text now, which a note it already says is not edited into again."""
+    """The bot's decision; `shown`: the message's text now, which a note it already says is not edited into again;
+    `superseded`: a reaction made before the decision that stands, recorded as not applied."""
 
     async def __call__(
-        self, candidate_id: int, action: str, actor: Actor, section: str | None, *, shown: str | None = None
+        self,
+        candidate_id: int,
+        action: str,
+        actor: Actor,
+        section: str | None,
+        *,
+        shown: str | None = None,
+        superseded: bool = False,
     ) -> None: ...
 
 
@@ -62,6 +70,10 @@ class CatchUp:
         self._trouble = trouble  # what keeps the bot from its work, said once and shown on /healthz
         # Messages whose catching up failed (Discord or the database), tried again from the background loop.
         self.retries: Retries[tuple[int, int]] = Retries(retry_after)
+        # Live reactions whose deciding waits for Discord to say who made them: candidate -> (user id, emoji) -> what
+        # it means and the id of the candidate's last decision when it came, so one decided meanwhile by a later
+        # reaction is not overturned by it (the later reaction stands, as when both are decided in their turn).
+        self._held: dict[int, dict[messages.ReactionId, tuple[messages.ReactionChoice, int]]] = {}
 
     async def run(self, posted: list[tuple[int, int]]) -> None:
         """Each (candidate, message) in turn; one that fails waits for `retry_due` and holds up none of the others."""
@@ -111,6 +123,8 @@ class CatchUp:
                     unchecked_raises=True, just_made=True,
                 )  # fmt: skip
             except UncheckedReactionError as exc:
+                history = await asyncio.to_thread(store.reaction_history, self.database, candidate_id)
+                self._held.setdefault(candidate_id, {})[reaction] = (choice, history[-1].id if history else 0)
                 # Catching up on its message reads it again (and decides by it) once Discord can say, with back-off
                 # while it runs: not at the next start only. The reaction is not noted as seen, so it decides once.
                 # (An author still unknown then has left the server: their reaction is noted as no maintainer's.)
@@ -127,6 +141,7 @@ class CatchUp:
                 await self._decide(candidate_id, choice.action, actor, choice.section)
             return
         # Taken back, it undoes what it meant when made (the config may give its emoji to another section since).
+        self._held.get(candidate_id, {}).pop(reaction, None)
         earlier = (await asyncio.to_thread(store.seen_reactions, self.database, candidate_id)).get(reaction)
         choice = earlier.choice if earlier is not None else choice
         if choice is None:  # an emoji that means nothing here, and meant nothing when made
@@ -178,7 +193,8 @@ class CatchUp:
             standing is not None and standing.key not in there and not await self._still_counts(standing, candidate_id)
         ):
             there = {*there, standing.key}  # a former maintainer's reaction taken back undoes nothing either
-        todo = replay.plan(candidate.status, seen, present, there)
+        todo = replay.plan(candidate.status, seen, present, there, self._held_keys(candidate_id, suggested))
+        await self._record_superseded(candidate_id, todo.superseded)
         if todo.undo is not None:
             log.info("discord: the reaction that decided candidate %s was taken back while away", candidate_id)
             await self._decide(candidate_id, Action.REVERT, Actor(todo.undo.actor, todo.undo.key[0], "discord"), None)
@@ -201,6 +217,21 @@ class CatchUp:
                 return
             log.warning("discord: conflicting reactions on candidate %s while away; left pending", candidate_id)
             await self._editor.show(candidate_id, note)
+
+    def _held_keys(self, candidate_id: int, suggested: str | None) -> dict[Key, int]:
+        """The candidate's reactions whose deciding waited for a member lookup, as `replay.plan` takes them."""
+        return {
+            messages.reaction_key(user_id, choice, suggested): last
+            for (user_id, _emoji), (choice, last) in self._held.get(candidate_id, {}).items()
+        }
+
+    async def _record_superseded(self, candidate_id: int, superseded: tuple[tuple[Choice, Actor], ...]) -> None:
+        """Held reactions older than the decision that stands: recorded as not applied, as in their turn."""
+        for (action, section), actor in superseded:
+            log.info("discord: %s's reaction on candidate %s came before the decision that stands; not applied",
+                     actor.name, candidate_id)  # fmt: skip
+            await self._decide(candidate_id, action, actor, section, superseded=True)
+        self._held.pop(candidate_id, None)  # each decides now, or is recorded as come too late
 
     async def _message(self, candidate_id: int, message_id: int) -> discord.Message | None:
         """The candidate's message; None when it is gone (it is posted again). One whose embed a moderator removed

@@ -155,7 +155,9 @@ def reaction_choice(emoji: str, section_emojis: Mapping[str, str]) -> ReactionCh
 
 def legend(candidate: Candidate, section_emojis: Mapping[str, str], *, suggested_listed: bool = True) -> str:
     """What each reaction does; ✅ only when the suggested section is one the list has (`suggested_listed`)."""
-    approve = [f"{APPROVE_EMOJI} approve into {candidate.suggested_section}"]
+    # A list heading of characters that draw nothing names no section a reader can see: it is the suggested one.
+    shown = "the suggested section" if is_blank(candidate.suggested_section or "") else candidate.suggested_section
+    approve = [f"{APPROVE_EMOJI} approve into {shown}"]
     parts = [*(approve if candidate.suggested_section and suggested_listed else []), f"{REJECT_EMOJI} reject"]
     parts.extend(f"{emoji} {section}" for section, emoji in section_emojis.items())
     return " · ".join(parts)
@@ -224,7 +226,7 @@ def candidate_embed(
     # Plain text (Discord reads no Markdown in a footer), but its sections are the list's headings as written.
     footer = blank_invisible(footer)[:FOOTER_LIMIT]
     embed: dict[str, Any] = {
-        "title": cut(candidate.title, TITLE_LIMIT),
+        "title": cut(title_of(candidate), TITLE_LIMIT),
         "url": abs_url,
         "description": description[:DESCRIPTION_LIMIT],
         "color": colour,
@@ -236,6 +238,11 @@ def candidate_embed(
         shorter = cut(candidate.abstract or "", max(0, len(abstract) - excess - 10))
         embed["description"] = f"{decided}\n\n{shorter}" if decided else shorter
     return embed
+
+
+def title_of(candidate: Candidate) -> str:
+    """The paper's title; one of characters that draw nothing says which paper it is, as the link would read empty."""
+    return f"Untitled paper, arXiv {candidate.arxiv_id}" if is_blank(candidate.title or "") else candidate.title
 
 
 def embed_field(name: str, value: str, *, inline: bool = False) -> dict[str, Any]:

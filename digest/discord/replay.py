@@ -51,6 +51,9 @@ class Plan:
     choice: tuple[Choice, Actor] | None = None
     conflict: dict[Choice, Actor] = field(default_factory=dict)
     agreeing: tuple[tuple[Choice, Actor], ...] = ()
+    # Reactions made before the standing decision that the bot learned of late (their author's lookup failed): a
+    # later reaction decided meanwhile, so they are recorded as not applied, as if seen in their turn.
+    superseded: tuple[tuple[Choice, Actor], ...] = ()
 
 
 def seen_reactions(log: Iterable[LoggedDecision]) -> Seen:
@@ -76,16 +79,30 @@ def seen_reactions(log: Iterable[LoggedDecision]) -> Seen:
     return Seen(frozenset(accounted), frozenset(overruled), standing)
 
 
-def plan(status: str, seen: Seen, present: Mapping[Key, tuple[Choice, Actor]], there: Set[Key] | None = None) -> Plan:
+def plan(
+    status: str,
+    seen: Seen,
+    present: Mapping[Key, tuple[Choice, Actor]],
+    there: Set[Key] | None = None,
+    held: Mapping[Key, int] | None = None,
+) -> Plan:
     """`present`: the maintainers' reactions on the message now; `there`: every reaction on it, a former maintainer's
     too (default: `present`). Only a deciding reaction no longer there is taken back. New reactions decide (the latest
-    decision stands); without new ones, a pending candidate takes what the standing, not overruled reactions ask for."""
+    decision stands); without new ones, a pending candidate takes what the standing, not overruled reactions ask for.
+    `held`: reactions seen as they came whose deciding waited for Discord, each with the last log row's id then; one
+    older than the standing decision does not overturn it (as it would not have, decided in its turn)."""
     there = present.keys() if there is None else there
     undo = None
     if status != Status.PENDING and seen.standing is not None and seen.standing.key not in there:
         undo = seen.standing
         status = Status.PENDING
     new = {key: wish for key, wish in present.items() if key not in seen.accounted}
+    standing = seen.standing if undo is None and status != Status.PENDING else None
+    held = held or {}
+    older = {
+        key: wish for key, wish in new.items() if standing is not None and held.get(key, standing.id) < standing.id
+    }
+    new = {key: wish for key, wish in new.items() if key not in older}
     if not new and status == Status.PENDING:
         new = {key: wish for key, wish in present.items() if key not in seen.overruled}
     # Reactions that ask for the same thing agree, whichever emoji says it: ✅ and the suggested section's own emoji
@@ -97,11 +114,12 @@ def plan(status: str, seen: Seen, present: Mapping[Key, tuple[Choice, Actor]], t
             first[key[1:]] = key
             wanted[choice] = actor
     chosen = replayed_choice(wanted)
+    superseded = tuple(older.values())
     if chosen is None:
-        return Plan(undo, None, wanted)
+        return Plan(undo, None, wanted, superseded=superseded)
     deciders = {key[0] for key in first.values()}
     agreeing = tuple(wish for key, wish in new.items() if key[0] not in deciders and key not in seen.accounted)
-    return Plan(undo, chosen, agreeing=agreeing)
+    return Plan(undo, chosen, agreeing=agreeing, superseded=superseded)
 
 
 def decided_elsewhere(status: str, log: Iterable[LoggedDecision]) -> bool:

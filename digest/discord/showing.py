@@ -43,6 +43,8 @@ class MessageEditor:
         self._lock = asyncio.Lock()
         self._retries: Retries[int] = Retries(retry_after)
         self._owed_notes = OwedNotes()
+        # The note each message shows (this process's edits): a moderator removing the embed must not take it away.
+        self._notes_shown: dict[int, str] = {}
         self._uneditable: set[int] = set()  # messages Discord forbids the bot to edit (403, 400), until it restarts
 
     def allow_all(self) -> None:
@@ -69,6 +71,7 @@ class MessageEditor:
             )
             embed = discord.Embed.from_dict(text)
             if shown is not None and shown.strip() == (embed.description or "").strip():
+                self._note_shown(candidate_id, note)
                 return
             channel = self._channel(int(candidate.discord_channel_id or 0) or None)
             try:
@@ -97,9 +100,17 @@ class MessageEditor:
                 return
             self._retries.succeeded(candidate_id)
             self._uneditable.discard(candidate_id)
+            self._note_shown(candidate_id, note)
             await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=candidate.status,
                                     discord_shown_decided_at=candidate.decided_at,
                                     discord_shown_version=candidate.version)  # fmt: skip
+
+    def _note_shown(self, candidate_id: int, note: str | None) -> None:
+        """The message shows `note` now; without one, an edit for a newer status left none on it."""
+        if note is None:
+            self._notes_shown.pop(candidate_id, None)
+        else:
+            self._notes_shown[candidate_id] = note
 
     def _forbidden(self, candidate_id: int, why: str) -> None:
         if candidate_id not in self._uneditable:
@@ -108,12 +119,13 @@ class MessageEditor:
 
     async def restore(self, candidate_id: int, message: discord.Message) -> None:
         """A moderator removed the embed of the candidate's message: it is edited back (not posted again, which would
-        leave two messages whose reactions both decide); one Discord fails is tried again by `sync`."""
+        leave two messages whose reactions both decide), with the note it showed (why a reaction did nothing: Discord
+        serves a removed embed to no one, the bot included); one Discord fails is tried again by `sync`."""
         if candidate_id in self._uneditable:
             return  # the bot's own edit left it blank: not edited again on each of its echoes
         log.info("discord: the embed of candidate %s's message was removed; putting it back", candidate_id)
         await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=None)
-        await self.show(candidate_id, message=message)
+        await self.show(candidate_id, self._notes_shown.get(candidate_id), message=message)
 
     async def on_edited(self, message: discord.Message) -> None:
         """A message of the review channel changed: a candidate's left blank is restored."""

@@ -4,15 +4,18 @@ outcome reported. Used by the reviewer inside its transaction, and by the publis
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
-from digest.review.rules import Actor, Outcome, ReviewError, short_name_for
+from digest.review.queries import overturns
+from digest.review.rules import Actor, Outcome, ReviewError, Standing, short_name_for
 from digest.storage.models import APPROVED, Candidate, Entry, Section
 from digest.titles import arxiv_abs_url
+from digest.vocab import Action
 
 
 def record_decision(candidate: Candidate, status: str, actor: Actor, section: str | None, now: datetime) -> None:
@@ -140,3 +143,40 @@ def outcome_of(
         message=message,
         actor=actor,
     )
+
+
+def asked_label(session: Session, candidate: Candidate, action: str, section: str | None) -> str | None:
+    """The section a decision not applied asked for, recorded as asked, so catching up knows the reaction as seen."""
+    if action != Action.APPROVE:
+        return None
+    resolved = liststore.resolve_section(session, section or candidate.suggested_section or "")
+    return liststore.label_of(session, resolved) if resolved is not None else None
+
+
+def kept_outcome(
+    session: Session,
+    candidate: Candidate,
+    action: str,
+    actor: Actor,
+    section: str | None,
+    before: Standing | None,
+    first_stands: bool,
+    superseded: bool,
+) -> Outcome | None:
+    """The outcome of a decision that changes nothing, or None when it may be made: with `first_stands`, one that would
+    overturn a decision made through another channel (the first stands); a `superseded` one, made before `before`."""
+    if before is None:
+        return None
+    if superseded:
+        message = f"not applied: made before the decision that stands ({before.describe()})"
+        return outcome_of(candidate, action, actor, False, message, asked_label(session, candidate, action, section))
+    if (
+        not first_stands
+        or before.channel in (None, actor.channel)
+        or not overturns(session, candidate, action, section)
+    ):
+        return None
+    label = asked_label(session, candidate, action, section)
+    reason = before.stands_over(action, section)
+    outcome = outcome_of(candidate, action, actor, False, f"not applied: {reason}", label)
+    return replace(outcome, overruled_by=reason)

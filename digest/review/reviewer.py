@@ -23,13 +23,14 @@ from digest.config import Settings
 from digest.review.applying import (
     add_candidate_entry,
     holds_candidate,
+    kept_outcome,
     move_approval_entry,
     outcome_of,
     record_decision,
     refuse_unasked_copy,
     remove_approval_entry,
 )
-from digest.review.queries import overturns, standing_of
+from digest.review.queries import standing_of
 from digest.review.rules import (
     ACTIONS,
     CHANNELS,
@@ -38,7 +39,6 @@ from digest.review.rules import (
     Listener,
     Outcome,
     ReviewError,
-    Standing,
 )
 from digest.storage.db import Database
 from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision
@@ -79,12 +79,15 @@ class Reviewer:
         only_pending: bool = False,
         only_if: Condition | None = None,
         first_stands: bool = False,
+        superseded: bool = False,
     ) -> Outcome:
         """Makes one decision; with `only_pending` (feed links, the review page) a decided candidate raises
         AlreadyDecidedError; with `only_if`, a candidate for which it is false (asked under the candidate's lock,
         so a decision made meanwhile elsewhere counts) raises NotAllowedError; with `first_stands` (a Discord
         reaction) one that would overturn a decision made through another channel is recorded as not applied, its
-        outcome saying whose decision stands and how to change it on purpose (`overruled_by`).
+        outcome saying whose decision stands and how to change it on purpose (`overruled_by`); with `superseded` (a
+        Discord reaction learned of late, made before the decision that stands) it is recorded as not applied, as the
+        later decision would have overturned it.
 
         A link from an old feed item, or a review page opened before someone else decided, must not overturn what a
         maintainer decided elsewhere.
@@ -97,7 +100,9 @@ class Reviewer:
         # override or a line break must not rewrite who decided and through which channel.
         actor = replace(actor, name=one_line(actor.name) or "?")
         with self._lock:
-            return self._decide_locked(candidate_id, action, actor, section, only_pending, only_if, first_stands)
+            return self._decide_locked(
+                candidate_id, action, actor, section, only_pending, only_if, first_stands, superseded
+            )
 
     def _decide_locked(
         self,
@@ -108,6 +113,7 @@ class Reviewer:
         only_pending: bool,
         only_if: Condition | None = None,
         first_stands: bool = False,
+        superseded: bool = False,
     ) -> Outcome:
         now = self.clock()
         # Exclusive: a decision renumbers its section's entries from what it reads, so on PostgreSQL too another
@@ -125,7 +131,7 @@ class Reviewer:
             if only_if is not None and not only_if(session, candidate, now):
                 raise NotAllowedError(f"{action} of candidate {candidate_id} is no longer allowed")
             before = standing_of(session, candidate) if candidate.status != PENDING else None
-            kept = _kept(session, candidate, action, actor, section, before) if first_stands else None
+            kept = kept_outcome(session, candidate, action, actor, section, before, first_stands, superseded)
             # A link or the review page showed a pending candidate, not the list: a section chosen there asks for no
             # second copy of a paper a maintainer has listed since (`copies`).
             outcome = kept or self._apply(session, candidate, action, actor, section, now, not only_pending)
@@ -166,10 +172,12 @@ class Reviewer:
         *,
         only_pending: bool = False,
         first_stands: bool = False,
+        superseded: bool = False,
     ) -> Outcome:
         decide = functools.partial(
-            self.decide, candidate_id, action, actor, section, only_pending=only_pending, first_stands=first_stands
-        )
+            self.decide, candidate_id, action, actor, section, only_pending=only_pending, first_stands=first_stands,
+            superseded=superseded,
+        )  # fmt: skip
         outcome = await asyncio.to_thread(decide)
         await self.notify(outcome)
         return outcome
@@ -266,22 +274,6 @@ class Reviewer:
         # maintainer had already written into that section is theirs and stays.
         candidate.paper_id = None if entry in listed_before and not moved_here else entry.paper_id
         return outcome_of(candidate, action, actor, True, f"approved into {label}", label)
-
-
-def _kept(
-    session: Session, candidate: Candidate, action: str, actor: Actor, section: str | None, before: Standing | None
-) -> Outcome | None:
-    """The outcome of a decision that would overturn one made through another channel: nothing changes (the first
-    decision stands); None when it may be made."""
-    if before is None or before.channel in (None, actor.channel) or not overturns(session, candidate, action, section):
-        return None
-    label = None
-    if action == Action.APPROVE:  # recorded as asked, so catching up knows the reaction as seen
-        resolved = liststore.resolve_section(session, section or candidate.suggested_section or "")
-        label = liststore.label_of(session, resolved) if resolved is not None else None
-    reason = before.stands_over(action, section)
-    outcome = outcome_of(candidate, action, actor, False, f"not applied: {reason}", label)
-    return replace(outcome, overruled_by=reason)
 
 
 class NotAllowedError(ReviewError):
