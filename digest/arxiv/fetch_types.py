@@ -6,6 +6,7 @@ from __future__ import annotations
 import email.utils
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 
 class FetchError(Exception):
@@ -36,6 +37,19 @@ class FetchError(Exception):
         if self.busy_host:
             return self.busy_host, f"{self.busy_host} asked to be left alone (busy) and is not asked again now"
         return None
+
+
+def endpoint(source: str) -> str:
+    """Where a request to `source` connects: its host, and the port where the URL names one. A refused or lost
+    connection says nothing of another port of the same machine (a mirror, a local server), a failed name lookup or a
+    busy host's Retry-After does: those are keyed by the host alone."""
+    parts = urlsplit(source)
+    try:
+        port = parts.port
+    except ValueError:  # a port that is no number: the URL is refused when it is fetched
+        port = None
+    host = parts.hostname or ""
+    return f"{host}:{port}" if port is not None else host
 
 
 class FetchStoppedError(FetchError):

@@ -18,7 +18,7 @@ import aiohttp
 from yarl import URL
 
 from digest.arxiv.feedfile import read_local_file
-from digest.arxiv.fetch_types import FetchError, FetchResult, FetchStoppedError, retry_after_seconds
+from digest.arxiv.fetch_types import FetchError, FetchResult, FetchStoppedError, endpoint, retry_after_seconds
 from digest.arxiv.turns import Turn, pause, polite_turn
 from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import ArxivSettings
@@ -184,11 +184,10 @@ class Fetcher:
                 raise FetchStoppedError(f"{source}: {last_problem}; not retried, the service is stopping") from exc
         # Every try lost on the way (refused, timed out, dropped): the host is as unreachable as an unresolved one,
         # and its other feeds would each wait through the same round of retries for nothing.
-        host = URL(source).host
         raise FetchError(
             f"{source}: {last_problem} after {attempts} attempts",
-            busy_host=host if refused else None,
-            unreachable_host=None if refused else host,
+            busy_host=URL(source).host if refused else None,
+            unreachable_host=None if refused else endpoint(source),
         )
 
     def _lost_on_the_way(self, source: str, exc: BaseException) -> str:
@@ -196,7 +195,7 @@ class Fetcher:
         if self.retry_lost:
             return describe(exc)
         # A refused connection is a host nothing listens on: later requests in this pass would be refused too.
-        host = URL(source).host if _connection_refused(exc) else None
+        host = endpoint(source) if _connection_refused(exc) else None
         raise FetchError(f"{source}: {describe(exc)}; not tried again", unreachable_host=host) from exc
 
     async def _asked_in_turn(self, turn: Turn, source: str, etag: str | None, last_modified: str | None) -> FetchResult:

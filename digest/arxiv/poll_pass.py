@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from digest.arxiv import poll_runs
 from digest.arxiv.candidates import forget_old_second_tier
-from digest.arxiv.fetch_types import FetchError, FetchStoppedError
+from digest.arxiv.fetch_types import FetchError, FetchStoppedError, endpoint
 from digest.arxiv.fetcher import STOP_WAITING, Fetcher
 from digest.arxiv.outcomes import ERROR
 from digest.arxiv.poller import (
@@ -159,10 +159,12 @@ async def _poll_sources(
     for source in chosen:
         model.raise_if_failed()  # no further source is asked for what could not be judged
         etag, last_modified, last_feed_date = await asyncio.to_thread(read_state, database, source)
-        host = urlsplit(source).hostname
+        # A host found unresolved or busy, or this port of it found unreachable (fetch_types.endpoint).
+        keys = (urlsplit(source).hostname, endpoint(source))
+        why = next((left_alone[key] for key in keys if key in left_alone), None)
         try:
-            if host is not None and host in left_alone:
-                raise FetchError(f"{source}: not tried, {left_alone[host]}")
+            if why is not None:
+                raise FetchError(f"{source}: not tried, {why}")
             result = await fetcher.fetch(source, etag=etag, last_modified=last_modified)
         except FetchStoppedError as exc:
             log.info("poll %s", exc)
