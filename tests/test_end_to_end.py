@@ -99,8 +99,6 @@ async def test_poll_review_in_discord_list_feed_weekly_email_restart(tmp_path: P
     inbox = Inbox()
     fake = FakeDiscord()
     await fake.start()
-    web_port = free_port()
-    base = f"http://127.0.0.1:{web_port}"
     log = tmp_path / "service.log"
     try:
         async with ArxivServer() as arxiv:
@@ -110,6 +108,9 @@ async def test_poll_review_in_discord_list_feed_weekly_email_restart(tmp_path: P
             cv_url = arxiv.program("/rss/cs.CV", Reply(body=built, etag='"cv-1"'))
             cl_url = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
             with smtp_server(inbox) as smtp_port:
+                # Chosen once the other servers listen: a port free_port() gave and let go of may be given again.
+                web_port = free_port()
+                base = f"http://127.0.0.1:{web_port}"
                 config = tmp_path / "config.toml"
                 config.write_text(
                     f'data_dir = "{tmp_path / "data"}"\n'
