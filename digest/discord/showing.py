@@ -16,8 +16,19 @@ from digest.discord.connection import NO_MENTIONS
 from digest.discord.notes import OwedNotes
 from digest.discord.retries import Retries
 from digest.storage.db import Database
+from digest.storage.models import Candidate
 
 log = logging.getLogger("digest.discord")
+
+
+def _shows_as_held(candidate: Candidate) -> bool:
+    """Whether the candidate's message shows the status, decision and version its row holds (store.out_of_sync)."""
+    return bool(
+        candidate.discord_shown_status is not None
+        and candidate.discord_shown_status == candidate.status
+        and candidate.discord_shown_decided_at == candidate.decided_at
+        and candidate.discord_shown_version == candidate.version
+    )
 
 
 def blank(message: discord.Message) -> bool:
@@ -57,12 +68,18 @@ class MessageEditor:
         note: str | None = None,
         shown: str | None = None,
         message: discord.Message | None = None,
+        *,
+        if_out_of_sync: bool = False,
     ) -> None:
         """Edits the message to show its status and `note` (why a reaction did nothing), unless `shown` says so now;
-        `message`: the message as Discord has it, when known (its embeds shown again in the same edit)."""
+        `message`: the message as Discord has it, when known (its embeds shown again in the same edit).
+        `if_out_of_sync`: only if the message still shows another status than the row holds, once the lock is held:
+        an embed put back with its note meanwhile (restore) is not edited again without it."""
         async with self._lock:
-            self._owed_notes.forget(candidate_id)
             candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
+            if if_out_of_sync and candidate is not None and _shows_as_held(candidate):
+                return
+            self._owed_notes.forget(candidate_id)
             if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
                 return
             listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
@@ -142,4 +159,4 @@ class MessageEditor:
             await self.show(candidate_id, note=note)
         for candidate_id in await asyncio.to_thread(store.out_of_sync, self.database):
             if candidate_id not in self._uneditable and not self._retries.waiting(candidate_id):
-                await self.show(candidate_id)
+                await self.show(candidate_id, if_out_of_sync=True)
