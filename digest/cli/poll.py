@@ -88,13 +88,18 @@ def backfill_since(text: str) -> date:
 
 
 def page_size(text: str) -> int:
-    """An argparse type: papers per API request, 1 to arXiv's 2000, or a usage error (exit 2) in one line."""
+    """An argparse type: papers per API request, 1 to arXiv's limit (the one `[[api]] max_results` has), or a usage
+    error (exit 2) in one line."""
+    from digest.config.feeds import API_MAX_RESULTS  # here: `digest --help` loads no settings library
+
     try:
         size = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
-    if not 1 <= size <= 2000:
-        raise argparse.ArgumentTypeError("--page-size must be between 1 and 2000 (arXiv's limit per request)")
+    if not 1 <= size <= API_MAX_RESULTS:
+        raise argparse.ArgumentTypeError(
+            f"--page-size must be between 1 and {API_MAX_RESULTS} (arXiv's limit per request)"
+        )
     return size
 
 
