@@ -87,7 +87,8 @@ def test_garbage_is_malformed(token: str) -> None:
 
 def test_a_truncated_link_is_refused() -> None:
     token = sign_link(KEY, LINK)
-    assert _reason(token[:-5]) in ("forged", "altered", "malformed")
+    for cut in range(1, 8):  # within the signature: cut off, never "altered" (its origin tag is genuine)
+        assert _reason(token[:-cut]) == "malformed"
     assert _reason(token.split(".")[0]) == "malformed"
 
 

@@ -277,6 +277,23 @@ async def test_forged_altered_and_expired_links_are_refused_and_change_nothing(s
 
 
 @pytest.mark.asyncio
+async def test_an_approval_link_cut_off_at_its_end_is_called_cut_off_not_changed(site: Site) -> None:
+    """A maintainer copied a feed's approval link and lost its last characters (a wrapped line, a selection one short):
+    the page said "This link was changed after it was made (its action, section or expiry was edited)", as if someone
+    had tampered with it. Expected: every such link is refused as not valid, maybe cut off, and changes nothing."""
+    candidate_id = insert_candidate(site.database, real_papers()[5])
+    path = next(path for path, label in await candidate_feed_links(site) if label == "Reject")
+    for cut in range(1, 8):
+        for method in ("GET", "POST"):
+            async with site.client.request(method, path[:-cut]) as response:
+                page = await response.text()
+            assert response.status == 403, cut
+            assert "Link refused: malformed" in page and "cut off" in page, (cut, page)
+            assert "changed after it was made" not in page
+    assert site.status_of(candidate_id) == "pending"
+
+
+@pytest.mark.asyncio
 async def test_healthz_reports_the_last_poll_and_the_database(site: Site) -> None:
     async with site.client.get("/healthz") as response:
         assert response.status == 200

@@ -28,6 +28,7 @@ _UNBOUND_LINK_VERSION = "l1"
 _SESSION_VERSION = "s3"
 _NAMED_SESSION_VERSION = "s4"
 _ORIGIN_BYTES = 12
+_MAC_BYTES = hashlib.sha256().digest_size
 _MAX_TOKEN_CHARS = 2048
 
 
@@ -110,6 +111,10 @@ def verify_link(key: str, token: str, now: datetime) -> ApprovalLink:
     payload_text, mac_text = token.split(".")
     payload = _b64decode(payload_text)
     mac = _b64decode(mac_text)
+    if len(mac) != _MAC_BYTES:
+        # A link that lost its last characters (a wrapped line, a selection one short) keeps a genuine origin tag:
+        # it was cut off, not edited, and must not be called altered.
+        raise LinkError(MALFORMED, "the link's signature is cut off")
     try:
         version, cid_text, action, expires_text, origin_text, rest = payload.decode("utf-8").split("|", 5)
         arxiv_id, section = rest.split("|", 1) if version == _LINK_VERSION else ("", rest)
