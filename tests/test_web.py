@@ -130,6 +130,33 @@ async def test_the_candidates_feed_needs_its_token_and_leaks_nothing_without_it(
 
 
 @pytest.mark.asyncio
+async def test_the_candidates_feed_answers_304_to_a_reader_that_has_it_and_only_with_its_token(site: Site) -> None:
+    """A maintainer's feed reader polled the private feed every few minutes and was sent the whole feed each time (50
+    candidates' abstracts and links), unchanged since its last poll, where the public feeds answer 304. Expected: the
+    same feed answers 304 to the reader holding it, a changed one 200, and a wrong token 403 whatever it holds."""
+    first, second = (insert_candidate(site.database, paper) for paper in real_papers()[:2])
+    token = {"token": FEED_TOKEN}
+    async with site.client.get("/feeds/candidates.xml", params=token) as response:
+        assert response.status == 200
+        etag = response.headers["ETag"]
+        body = await response.read()
+    assert not feedparser.parse(body).bozo
+    async with site.client.get("/feeds/candidates.xml", params=token, headers={"If-None-Match": etag}) as again:
+        assert again.status == 304 and await again.read() == b""
+        assert again.headers["ETag"] == etag and "no-store" in again.headers["Cache-Control"]
+    for params in ({}, {"token": FEED_TOKEN[:-1]}):
+        async with site.client.get("/feeds/candidates.xml", params=params, headers={"If-None-Match": etag}) as refused:
+            assert refused.status == 403 and "ETag" not in refused.headers
+
+    await site.reviewer.decide_async(first, "reject", _actor())
+    async with site.client.get("/feeds/candidates.xml", params=token, headers={"If-None-Match": etag}) as changed:
+        assert changed.status == 200 and changed.headers["ETag"] != etag
+        parsed = feedparser.parse(await changed.read())
+    assert [entry.title for entry in parsed.entries] == [real_papers()[1]["title"]]
+    assert site.status_of(second) == "pending"
+
+
+@pytest.mark.asyncio
 async def test_an_approval_link_shows_on_get_and_approves_only_on_post(site: Site) -> None:
     paper = real_papers()[2]
     candidate_id = insert_candidate(site.database, paper)

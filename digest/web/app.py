@@ -1,8 +1,8 @@
 """The web server's shell: builds the aiohttp application, its routes, templates and security headers.
 
-Handlers live in pages (the list, Markdown, health), feeds (RSS/Atom), approval (approval links), review (sessions),
-review_page (the /review page), review_actions (its forms), maintainer (/history, adding) and suggest; what they
-share is in context.
+Handlers live in pages (the list, Markdown, health), feeds (RSS/Atom), private_feed (the candidates feed), approval
+(approval links), review (sessions), review_page (the /review page), review_actions (its forms), maintainer (/history,
+adding) and suggest; what they share is in context.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from digest.web import approval as web_approval
 from digest.web import feeds as web_feeds
 from digest.web import maintainer as web_maintainer
 from digest.web import pages as web_pages
+from digest.web import private_feed as web_private_feed
 from digest.web import review as web_review
 from digest.web import review_actions as web_review_actions
 from digest.web import review_page as web_review_page
@@ -128,7 +129,7 @@ def create_web_app(
     app.router.add_get("/healthz", web_pages.healthz)
     app.router.add_get("/feeds/list.xml", web_feeds.list_rss)
     app.router.add_get("/feeds/list.atom", web_feeds.list_atom)
-    app.router.add_get("/feeds/candidates.xml", web_feeds.candidates_rss)
+    app.router.add_get("/feeds/candidates.xml", web_private_feed.candidates_rss)
     app.router.add_get("/approve/{token}", web_approval.approval_page)
     app.router.add_post("/approve/{token}", web_approval.approval_submit)
     app.router.add_get("/review", web_review_page.review_page)

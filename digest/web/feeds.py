@@ -1,4 +1,4 @@
-"""The feeds: the public list feed (RSS and Atom, cached and conditional) and the private candidates feed.
+"""The public list feed (RSS and Atom, cached and conditional); the private candidates feed is in private_feed.
 
 A rendered list feed is kept until the list changes; the check is one indexed query (newest add + counts),
 so a warm request costs no rendering and a reader that already has it gets 304.
@@ -9,26 +9,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from digest.awesome import store as liststore
 from digest.awesome.importer import list_meta
 from digest.clock import as_utc
 from digest.relevance.gathering import bundled_abstracts
-from digest.review.queries import pending_candidates
-from digest.review.rules import approval_menu
-from digest.review.signing import approval_signer, token_matches
 from digest.storage.db import Database
-from digest.storage.models import Candidate, Entry, ListMeta, Paper
+from digest.storage.models import Entry, ListMeta, Paper
 from digest.titles import arxiv_abs_url, distinct_feed_keys, feed_key, same_title, title_key
-from digest.vocab import Action
 from digest.web.context import WebContext, context_of
 from digest.web.syndication import (
     ATOM_CONTENT_TYPE,
@@ -62,7 +57,7 @@ class RenderedFeed:
         }
 
 
-def _utc_or_epoch(moment: datetime | None) -> datetime:
+def utc_or_epoch(moment: datetime | None) -> datetime:
     # Stored times come back aware (models.UTCDateTime); a missing one sorts first.
     return EPOCH if moment is None else as_utc(moment)
 
@@ -118,7 +113,7 @@ def feed_date(paper: Paper) -> datetime:
     """A paper imported with the list is dated by when it appeared, not by the import; an approved one by its
     approval, and one a later import added (a maintainer's edit of the Markdown, brought in by hand or by publishing)
     by that import, since the feed tells readers what was added. Never later than the paper joined the list."""
-    added = _utc_or_epoch(paper.added_at)
+    added = utc_or_epoch(paper.added_at)
     if paper.origin == "seed":
         texts = [entry.date_text for entry in paper.entries if entry.date_text]
         found = paper_date(paper.published, texts, paper.arxiv_id)
@@ -169,8 +164,8 @@ def list_feed(session: Session, context: WebContext, self_path: str) -> Feed:
         # paper taken out (by a decision, or by an import of an edited file) as much as one put in.
         updated=max(
             [item.published for item in items]
-            + [_utc_or_epoch(paper.added_at) for paper in papers]
-            + [_utc_or_epoch(entry.added_at) for paper in papers for entry in paper.entries]
+            + [utc_or_epoch(paper.added_at) for paper in papers]
+            + [utc_or_epoch(entry.added_at) for paper in papers for entry in paper.entries]
             + _list_changes(session),
             default=EPOCH,
         ),
@@ -184,7 +179,7 @@ def _list_changes(session: Session) -> list[datetime]:
     meta = list_meta(session)
     for key in ("entries_removed_at", "imported_at"):
         with contextlib.suppress(KeyError, ValueError):
-            found.append(_utc_or_epoch(datetime.fromisoformat(meta[key])))
+            found.append(utc_or_epoch(datetime.fromisoformat(meta[key])))
     return found
 
 
@@ -192,15 +187,28 @@ def _render(context: WebContext, kind: str, path: str, version: tuple[Any, ...])
     with context.database.reading() as session:
         feed = list_feed(session, context, path)
     body = build_rss(feed) if kind == "rss" else build_atom(feed)
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    return RenderedFeed(version=version, body=body, etag=etag, last_modified=feed.updated.replace(microsecond=0))
+    last_modified = feed.updated.replace(microsecond=0)
+    return RenderedFeed(version=version, body=body, etag=body_etag(body), last_modified=last_modified)
+
+
+def body_etag(body: bytes) -> str:
+    """A strong validator of a feed's bytes: the same document always has the same one, across restarts too."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def etag_matches(request: web.Request, etag: str) -> bool | None:
+    """Whether the reader's If-None-Match holds `etag` (weakly compared, as RFC 9110 asks for GET); None without one."""
+    if_none_match = request.headers.get("If-None-Match")
+    if if_none_match is None:
+        return None
+    presented = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in presented or etag in presented
 
 
 def _not_modified(request: web.Request, feed: RenderedFeed) -> bool:
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is not None:
-        presented = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
-        return "*" in presented or feed.etag in presented
+    matched = etag_matches(request, feed.etag)
+    if matched is not None:
+        return matched
     since = request.if_modified_since
     return since is not None and feed.last_modified <= since
 
@@ -229,72 +237,3 @@ async def list_rss(request: web.Request) -> web.Response:
 
 async def list_atom(request: web.Request) -> web.Response:
     return await _serve_list_feed(request, "atom", ATOM_CONTENT_TYPE)
-
-
-def candidate_links(
-    candidate: Candidate, sections: list[str], sign: Callable[[str, str | None], str]
-) -> list[FeedLink]:
-    """Approve (into the suggested section), Approve into each other section, Reject — each a signed link."""
-    links = [FeedLink("arXiv", arxiv_abs_url(candidate.arxiv_id))]
-    if safe_url(candidate.code_url):
-        links.append(FeedLink("Code", str(safe_url(candidate.code_url))))
-    for action, section in approval_menu(candidate.suggested_section, sections):
-        if action == Action.REJECT:
-            label = "Reject"
-        elif section == candidate.suggested_section:
-            label = f"Approve ({section})"
-        else:
-            label = f"Approve into {section}"
-        links.append(FeedLink(label, sign(action, section)))
-    return links
-
-
-def candidates_feed(session: Session, context: WebContext) -> Feed:
-    # The links' expiry rounded up to the next midnight (UTC): made to the second, it changed every item at every poll.
-    last_day = as_utc(context.clock()) + timedelta(days=context.settings.web.approval_link_days)
-    expires = datetime.combine(last_day.date() + timedelta(days=1), datetime.min.time(), UTC)
-    sections = liststore.section_names(session)
-    items: list[FeedItem] = []
-    for candidate in pending_candidates(session, limit=context.settings.web.feed_items):
-        sign = approval_signer(
-            context.settings.web.base_url, context.secret_key, candidate.id, candidate.arxiv_id, expires
-        )
-        items.append(
-            FeedItem(
-                guid=f"{GUID_PREFIX}candidate:{candidate.arxiv_id}",
-                title=candidate.title,
-                link=arxiv_abs_url(candidate.arxiv_id),
-                published=_utc_or_epoch(candidate.first_seen_at),
-                abstract=candidate.abstract,
-                authors=list(candidate.authors or []),
-                categories=[candidate.suggested_section] if candidate.suggested_section else [],
-                links=candidate_links(candidate, sections, sign),
-                note=f"Score {candidate.score:.2f}; matched: {', '.join(candidate.matched or []) or 'nothing'}",
-            )
-        )
-    return Feed(
-        title=f"{context.settings.list_title}: candidates to review",
-        home_url=context.url("/review"),
-        self_url=context.url("/feeds/candidates.xml"),
-        description="Pending candidates, best score first. Approval links open a confirmation page.",
-        feed_id=f"{GUID_PREFIX}candidates",
-        updated=max((item.published for item in items), default=EPOCH),
-        items=items,
-    )
-
-
-async def candidates_rss(request: web.Request) -> web.Response:
-    context = context_of(request)
-    presented = request.query.get("token", "")
-    if not token_matches(context.secrets.feed_token.get_secret_value(), presented):
-        # Nothing about the candidates, not even whether there are any.
-        return web.Response(
-            status=403, text="403: this feed needs its token (?token=…)\n", headers={"Cache-Control": "no-store"}
-        )
-
-    def load() -> bytes:
-        with context.database.reading() as session:
-            return build_rss(candidates_feed(session, context))
-
-    body = await asyncio.to_thread(load)
-    return web.Response(body=body, headers={"Content-Type": RSS_CONTENT_TYPE, "Cache-Control": "private, no-store"})

@@ -1,0 +1,99 @@
+"""The private candidates feed: pending candidates, best score first, each with its signed approval links; opened only
+with the feed token, and answered 304 to a reader that has it already.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from aiohttp import web
+from sqlalchemy.orm import Session
+
+from digest.awesome import store as liststore
+from digest.clock import as_utc
+from digest.review.queries import pending_candidates
+from digest.review.rules import approval_menu
+from digest.review.signing import approval_signer, token_matches
+from digest.storage.models import Candidate
+from digest.titles import arxiv_abs_url
+from digest.vocab import Action
+from digest.web.context import WebContext, context_of
+from digest.web.feeds import EPOCH, GUID_PREFIX, body_etag, etag_matches, utc_or_epoch
+from digest.web.syndication import RSS_CONTENT_TYPE, Feed, FeedItem, FeedLink, build_rss, safe_url
+
+
+def candidate_links(
+    candidate: Candidate, sections: list[str], sign: Callable[[str, str | None], str]
+) -> list[FeedLink]:
+    """Approve (into the suggested section), Approve into each other section, Reject — each a signed link."""
+    links = [FeedLink("arXiv", arxiv_abs_url(candidate.arxiv_id))]
+    if safe_url(candidate.code_url):
+        links.append(FeedLink("Code", str(safe_url(candidate.code_url))))
+    for action, section in approval_menu(candidate.suggested_section, sections):
+        if action == Action.REJECT:
+            label = "Reject"
+        elif section == candidate.suggested_section:
+            label = f"Approve ({section})"
+        else:
+            label = f"Approve into {section}"
+        links.append(FeedLink(label, sign(action, section)))
+    return links
+
+
+def candidates_feed(session: Session, context: WebContext) -> Feed:
+    # The links' expiry rounded up to the next midnight (UTC): made to the second, it changed every item at every poll.
+    last_day = as_utc(context.clock()) + timedelta(days=context.settings.web.approval_link_days)
+    expires = datetime.combine(last_day.date() + timedelta(days=1), datetime.min.time(), UTC)
+    sections = liststore.section_names(session)
+    items: list[FeedItem] = []
+    for candidate in pending_candidates(session, limit=context.settings.web.feed_items):
+        sign = approval_signer(
+            context.settings.web.base_url, context.secret_key, candidate.id, candidate.arxiv_id, expires
+        )
+        items.append(
+            FeedItem(
+                guid=f"{GUID_PREFIX}candidate:{candidate.arxiv_id}",
+                title=candidate.title,
+                link=arxiv_abs_url(candidate.arxiv_id),
+                published=utc_or_epoch(candidate.first_seen_at),
+                abstract=candidate.abstract,
+                authors=list(candidate.authors or []),
+                categories=[candidate.suggested_section] if candidate.suggested_section else [],
+                links=candidate_links(candidate, sections, sign),
+                note=f"Score {candidate.score:.2f}; matched: {', '.join(candidate.matched or []) or 'nothing'}",
+            )
+        )
+    return Feed(
+        title=f"{context.settings.list_title}: candidates to review",
+        home_url=context.url("/review"),
+        self_url=context.url("/feeds/candidates.xml"),
+        description="Pending candidates, best score first. Approval links open a confirmation page.",
+        feed_id=f"{GUID_PREFIX}candidates",
+        updated=max((item.published for item in items), default=EPOCH),
+        items=items,
+    )
+
+
+async def candidates_rss(request: web.Request) -> web.Response:
+    context = context_of(request)
+    presented = request.query.get("token", "")
+    if not token_matches(context.secrets.feed_token.get_secret_value(), presented):
+        # Nothing about the candidates, not even whether there are any.
+        return web.Response(
+            status=403, text="403: this feed needs its token (?token=…)\n", headers={"Cache-Control": "no-store"}
+        )
+
+    def load() -> bytes:
+        with context.database.reading() as session:
+            return build_rss(candidates_feed(session, context))
+
+    body = await asyncio.to_thread(load)
+    # no-store keeps the approval links out of browsers' and proxies' caches; a feed reader keeps the ETag itself, and
+    # the feed is the same from poll to poll until a day turns or the queue changes (see candidates_feed).
+    headers = {"ETag": body_etag(body), "Cache-Control": "private, no-store"}
+    if etag_matches(request, headers["ETag"]):
+        return web.Response(status=304, headers=headers)
+    headers["Content-Type"] = RSS_CONTENT_TYPE
+    return web.Response(body=body, headers=headers)
