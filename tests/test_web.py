@@ -157,6 +157,26 @@ async def test_the_candidates_feed_answers_304_to_a_reader_that_has_it_and_only_
 
 
 @pytest.mark.asyncio
+async def test_the_candidates_feed_names_as_its_own_address_the_one_it_is_read_at(site: Site) -> None:
+    """The private feed named as its own address (atom:link rel="self") /feeds/candidates.xml without its token: an
+    address that answers 403, which feed readers that follow a feed's self link subscribe to instead, and the W3C
+    validator flags. Expected: the self link is the address the review page gives to subscribe; it opens the feed."""
+    insert_candidate(site.database, real_papers()[0])
+    await sign_in(site)
+    async with site.client.get("/review") as page:
+        found = re.findall(r'<a href="([^"]+)"[^>]*>Subscribe to the candidates feed', await page.text())
+    subscribe = html.unescape(found[0])
+    async with site.client.get(subscribe.removeprefix(site.settings.web.base_url)) as response:
+        assert response.status == 200
+        parsed = feedparser.parse(await response.read())
+    assert not parsed.bozo
+    [own] = [link.href for link in parsed.feed.links if link.rel == "self"]
+    assert own == subscribe
+    async with site.fresh_client() as reader, reader.get(own.removeprefix(site.settings.web.base_url)) as again:
+        assert again.status == 200
+
+
+@pytest.mark.asyncio
 async def test_an_approval_link_shows_on_get_and_approves_only_on_post(site: Site) -> None:
     paper = real_papers()[2]
     candidate_id = insert_candidate(site.database, paper)

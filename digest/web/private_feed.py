@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote
 
 from aiohttp import web
 from sqlalchemy.orm import Session
@@ -22,6 +23,12 @@ from digest.vocab import Action
 from digest.web.context import WebContext, context_of
 from digest.web.feeds import EPOCH, GUID_PREFIX, body_etag, etag_matches, utc_or_epoch
 from digest.web.syndication import RSS_CONTENT_TYPE, Feed, FeedItem, FeedLink, build_rss, safe_url
+
+
+def subscribe_url(context: WebContext) -> str:
+    """The feed's address with its token: what the review page gives to subscribe, and what the feed names as its own
+    (a reader that follows a feed's self link must not be led to the address without the token, which answers 403)."""
+    return context.url("/feeds/candidates.xml?token=" + quote(context.secrets.feed_token.get_secret_value(), safe=""))
 
 
 def candidate_links(
@@ -68,7 +75,7 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
     return Feed(
         title=f"{context.settings.list_title}: candidates to review",
         home_url=context.url("/review"),
-        self_url=context.url("/feeds/candidates.xml"),
+        self_url=subscribe_url(context),
         description="Pending candidates, best score first. Approval links open a confirmation page.",
         feed_id=f"{GUID_PREFIX}candidates",
         updated=max((item.published for item in items), default=EPOCH),

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
-from urllib.parse import quote
 
 from aiohttp import web
 from markupsafe import Markup
@@ -31,6 +30,7 @@ from digest.storage.models import PENDING, Candidate, Section
 from digest.templating import SHORTCUTS_SCRIPT
 from digest.vocab import READER_SOURCE
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
+from digest.web.private_feed import subscribe_url
 from digest.web.review import current_session, why_lines
 from digest.web.review_filters import (
     MAX_BATCH,
@@ -264,9 +264,7 @@ async def review_page(request: web.Request) -> web.Response:
         undo_minutes=UNDO_MINUTES,
         unfolded=UNFOLDED,
         reader_source=READER_SOURCE,
-        subscribe_url=context.url(
-            "/feeds/candidates.xml?token=" + quote(context.secrets.feed_token.get_secret_value(), safe="")
-        ),
+        subscribe_url=subscribe_url(context),
     )
     response.headers["Content-Security-Policy"] = REVIEW_CSP
     return response
