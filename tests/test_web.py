@@ -177,6 +177,19 @@ async def test_the_candidates_feed_names_as_its_own_address_the_one_it_is_read_a
 
 
 @pytest.mark.asyncio
+async def test_the_candidates_feed_at_an_address_whose_token_was_changed_says_so(site: Site) -> None:
+    """After DIGEST_FEED_TOKEN was changed (README: subscribe again with the new one), the maintainer's feed reader,
+    still at the old address, showed "403: this feed needs its token (?token=…)": its address holds a token, and
+    nothing said it was no longer the feed's. Expected: a token given but wrong says so and where the address is."""
+    async with site.client.get("/feeds/candidates.xml", params={"token": "the-token-before-it-was-changed"}) as old:
+        assert old.status == 403
+        said = await old.text()
+    assert "not this feed's token" in said and "DIGEST_FEED_TOKEN" in said and "/review" in said
+    async with site.client.get("/feeds/candidates.xml") as bare:
+        assert bare.status == 403 and "needs its token" in await bare.text()
+
+
+@pytest.mark.asyncio
 async def test_an_approval_link_shows_on_get_and_approves_only_on_post(site: Site) -> None:
     paper = real_papers()[2]
     candidate_id = insert_candidate(site.database, paper)

@@ -24,6 +24,11 @@ from digest.web.context import WebContext, context_of
 from digest.web.feeds import EPOCH, GUID_PREFIX, body_etag, etag_matches, utc_or_epoch
 from digest.web.syndication import RSS_CONTENT_TYPE, Feed, FeedItem, FeedLink, build_rss, safe_url
 
+REFUSED_ADDRESS = (
+    "403: that is not this feed's token (it changes when DIGEST_FEED_TOKEN does); subscribe again with the address "
+    "on the review page, /review"
+)
+
 
 def subscribe_url(context: WebContext) -> str:
     """The feed's address with its token: what the review page gives to subscribe, and what the feed names as its own
@@ -87,10 +92,10 @@ async def candidates_rss(request: web.Request) -> web.Response:
     context = context_of(request)
     presented = request.query.get("token", "")
     if not token_matches(context.secrets.feed_token.get_secret_value(), presented):
-        # Nothing about the candidates, not even whether there are any.
-        return web.Response(
-            status=403, text="403: this feed needs its token (?token=…)\n", headers={"Cache-Control": "no-store"}
-        )
+        # Nothing about the candidates, not even whether there are any. A reader still at the address from before the
+        # token was changed is told so: its address holds a token, and "needs its token" left the maintainer guessing.
+        text = "403: this feed needs its token (?token=…)" if not presented else REFUSED_ADDRESS
+        return web.Response(status=403, text=text + "\n", headers={"Cache-Control": "no-store"})
 
     def load() -> bytes:
         with context.database.reading() as session:
