@@ -291,3 +291,28 @@ async def test_an_entry_dated_in_the_future_does_not_hide_later_additions(tmp_pa
             entries = feedparser.parse(await response.read()).entries
         assert entries[0].id == GUID + real_papers()[0]["arxiv_id"]
         assert all(entry.published_parsed.tm_year < ahead for entry in entries)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("path", ["/feeds/list.xml", "/feeds/list.atom"])
+async def test_an_approval_made_while_the_clock_was_ahead_does_not_hide_later_additions(
+    tmp_path: Path, path: str
+) -> None:
+    """The machine's clock ran a day ahead when a paper was approved, then was set right (NTP, an operator): the
+    feed's Last-Modified stayed on that day to come, later than the answer's own time, and a reader asking with
+    If-Modified-Since got 304 for every paper approved until then. Expected: Last-Modified is never later than the
+    service's time, and the next approval reaches that reader."""
+    async with running_site(site_settings(tmp_path / "data")) as site:
+        first, second = (insert_candidate(site.database, paper) for paper in real_papers()[:2])
+        site.clock.step(timedelta(days=1))
+        await site.reviewer.decide_async(first, "approve", Actor("ann", "1", "discord"), "Steering")
+        site.clock.step(-timedelta(days=1))
+        async with site.client.get(path) as response:
+            modified = response.headers["Last-Modified"]
+        assert parsedate_to_datetime(modified) <= site.clock.now
+        site.clock.advance(timedelta(hours=1))
+        await site.reviewer.decide_async(second, "approve", Actor("ann", "1", "discord"), "Steering")
+        async with site.client.get(path, headers={"If-Modified-Since": modified}) as response:
+            assert response.status == 200, "a reader asking with If-Modified-Since never hears of the new paper"
+            ids = [entry.id for entry in feedparser.parse(await response.read()).entries]
+        assert GUID + real_papers()[1]["arxiv_id"] in ids

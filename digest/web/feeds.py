@@ -161,13 +161,18 @@ def list_feed(session: Session, context: WebContext, self_path: str) -> Feed:
         description=f"Papers as they are added to {context.settings.list_title}",
         feed_id=f"{GUID_PREFIX}list",
         # When the list last changed, so that If-Modified-Since sees a paper imported with an old date, and a
-        # paper taken out (by a decision, or by an import of an edited file) as much as one put in.
-        updated=max(
-            [item.published for item in items]
-            + [utc_or_epoch(paper.added_at) for paper in papers]
-            + [utc_or_epoch(entry.added_at) for paper in papers for entry in paper.entries]
-            + _list_changes(session),
-            default=EPOCH,
+        # paper taken out (by a decision, or by an import of an edited file) as much as one put in. Never after now:
+        # a change stamped while the clock ran ahead (then set right) held Last-Modified on a day to come, and every
+        # reader asking with If-Modified-Since got 304 for the papers approved until then.
+        updated=min(
+            max(
+                [item.published for item in items]
+                + [utc_or_epoch(paper.added_at) for paper in papers]
+                + [utc_or_epoch(entry.added_at) for paper in papers for entry in paper.entries]
+                + _list_changes(session),
+                default=EPOCH,
+            ),
+            as_utc(context.clock()),
         ),
         items=items,
     )
