@@ -78,7 +78,7 @@ def keep_replaced(path: Path, previous: bytes, text: str, entries: int | None = 
         return
     if edited_since_written(path, previous):
         kept = keep_generations(path, previous, GENERATIONS)
-        apart = keep_generations(path.with_name(f"{path.name}.edited"), previous, HAND_EDITS)
+        apart = keep_generations(path.with_name(f"{path.name}.edited"), previous, HAND_EDITS, held_by=path)
         log.warning(
             "list: %s was edited since the service last wrote it, and the edit is not in the database (edits "
             "go through `digest list import`); written again from the database, the edited file kept as %s and "
