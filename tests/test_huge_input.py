@@ -62,14 +62,32 @@ def with_an_endless_second_line(path: Path) -> Path:
 
 def test_a_line_of_gigabytes_given_to_score_is_one_line_naming_it(tmp_path: Path) -> None:
     """A file with one enormous line (a whole dump without line breaks) was read line by line, that line whole into
-    memory: a MemoryError traceback."""
+    memory: a MemoryError traceback. Past 64 MB it stops there, the papers before it scored."""
     papers = with_an_endless_second_line(tmp_path / "papers.jsonl")
     result = digest(tmp_path, "--data-dir", str(tmp_path / "data"), "score", str(papers))
     assert result.returncode == 1, result.stderr
     assert result.stderr == (
-        f"digest: {papers}:2: a line longer than 4 MB, which no paper is (is it a JSON-lines file?); nothing after "
+        f"digest: {papers}:2: a line longer than 64 MB, which no paper is (is it a JSON-lines file?); nothing after "
         "it was scored\n"
     )
+    assert [line.split('"')[3] for line in result.stdout.splitlines()] == ["2401.00001"]  # was: none
+
+
+def test_a_long_line_given_to_score_is_skipped_and_named_and_the_lines_after_it_are_scored(tmp_path: Path) -> None:
+    """A file of papers with one line of 5 MB (an abstract pasted with a whole PDF's text) stopped `digest score` there:
+    the papers after it were not scored. That line is now skipped with one line naming it, as a line that is not
+    JSON is, and the others are scored; the exit status says a line was bad."""
+    papers = tmp_path / "papers.jsonl"
+    long = '{"arxiv_id": "2401.00002", "title": "Long", "abstract": "' + "word " * (1024 * 1024) + '"}\n'
+    after = GOOD_DECISION.replace("2401.00001", "2401.00003")
+    papers.write_text(GOOD_DECISION + long + after, encoding="utf-8")
+    result = digest(tmp_path, "--data-dir", str(tmp_path / "data"), "score", str(papers))
+    assert result.returncode == 1, result.stderr
+    assert [line.split('"')[3] for line in result.stdout.splitlines()] == ["2401.00001", "2401.00003"], result.stdout
+    assert result.stderr.startswith(
+        f"{papers}:2: skipped: longer than 4 MB, which no paper is (is it a JSON-lines file?)\nscored 2 papers: "
+    ), result.stderr
+    assert "1 bad lines" in result.stderr
 
 
 def test_a_line_of_gigabytes_given_to_decisions_import_imports_nothing(tmp_path: Path) -> None:
@@ -91,3 +109,13 @@ def test_a_line_up_to_the_cap_is_read_and_one_past_it_is_refused() -> None:
     with pytest.raises(LongLineError) as refused:
         list(capped_lines(io.BytesIO(b"ab\nabcde\n"), limit=4))
     assert refused.value.line_number == 2
+
+
+def test_a_line_past_the_cap_is_read_past_up_to_the_most() -> None:
+    from digest.cli.lines import lines_past_long
+
+    assert list(lines_past_long(io.BytesIO(b"ab\nabcdefghij\ncd"), limit=4, most=16)) == [b"ab\n", None, b"cd"]
+    assert list(lines_past_long(io.BytesIO(b"ab\nabcdefghij"), limit=4, most=16)) == [b"ab\n", None]
+    with pytest.raises(LongLineError) as refused:
+        list(lines_past_long(io.BytesIO(b"ab\n" + b"x" * 40 + b"\ncd\n"), limit=4, most=16))
+    assert refused.value.line_number == 2 and "longer than 16 bytes" in str(refused.value)
