@@ -119,3 +119,35 @@ def test_a_line_past_the_cap_is_read_past_up_to_the_most() -> None:
     with pytest.raises(LongLineError) as refused:
         list(lines_past_long(io.BytesIO(b"ab\n" + b"x" * 40 + b"\ncd\n"), limit=4, most=16))
     assert refused.value.line_number == 2 and "longer than 16 bytes" in str(refused.value)
+
+
+def test_an_endless_feeds_file_is_one_problem_naming_it(tmp_path: Path) -> None:
+    """feeds/sources.toml or rules.toml given as /dev/zero (a link made by mistake, a log saved over it) was read to
+    its end as the --config file was: a MemoryError traceback. Each is read up to 1 MB, a larger one named."""
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    for name in ("sources.toml", "rules.toml"):
+        (feeds / name).symlink_to("/dev/zero")
+    config = tmp_path / "config.toml"
+    config.write_text(f'feeds_dir = "{feeds}"\n', encoding="utf-8")
+    check = digest(tmp_path, "--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check")
+    assert check.returncode == 1 and "Traceback" not in check.stderr, check.stderr
+    problems = [line for line in check.stdout.splitlines() if line.startswith("problem:")]
+    for name in ("sources.toml", "rules.toml"):
+        said = [line for line in problems if str(feeds / name) in line]
+        assert len(said) == 1 and "is larger than 1 MB, which no feeds file is: is it the right file?" in said[0], (
+            problems
+        )
+
+
+def test_a_huge_env_file_is_one_problem_naming_it(tmp_path: Path) -> None:
+    """A `.env` of gigabytes in the folder a command runs from (a dump saved under that name) was read whole by every
+    command, into a MemoryError traceback: it is one problem naming it, and not read."""
+    env = tmp_path / ".env"
+    env.write_text("DIGEST_ADMIN_TOKEN=a-long-enough-admin-token-0123456789\n", encoding="utf-8")
+    os.truncate(env, 4 * 1024**3)
+    check = digest(tmp_path, "--data-dir", str(tmp_path / "data"), "config", "check")
+    assert check.returncode == 1 and "Traceback" not in check.stderr, check.stderr
+    assert [line for line in check.stdout.splitlines() if ".env" in line] == [
+        f"problem: {env} is larger than 1 MB, which no .env file is: is it the right file? (not read)"
+    ], check.stdout
