@@ -733,3 +733,29 @@ def test_a_discord_token_of_spaces_is_not_set(
     monkeypatch.setenv("DISCORD_TOKEN", "a-discord-token\n")  # read from a secret file: the newline is not the token
     status, out = run(capsys, "--config", str(config), "--data-dir", str(data), "config", "check", "--json")
     assert status == 0 and {f["name"]: f["on"] for f in json.loads(out)["features"]}["discord"], out
+
+
+def test_an_smtp_password_of_spaces_is_not_set(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SMTP_PASSWORD="  " (a variable left blank in a compose file) passed `config check` with smtp.username set, and
+    the weekly send then failed to log in, its error showing each space of the server's answer as "[password]". As
+    DISCORD_TOKEN: a password of spaces only is not set, and the missing password is said up front. A password that
+    only begins or ends with a space is still the password."""
+    config = write(
+        clean_environment / "config.toml",
+        '[smtp]\nhost = "smtp.example.org"\nusername = "digest"\nrecipients = ["readers@example.org"]\n',
+    )
+    data = clean_environment / "data"
+    monkeypatch.setenv("SMTP_PASSWORD", " \t\n")
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(data), "config", "check")
+    assert status == 1, out
+    problems = [line for line in out.splitlines() if "SMTP_PASSWORD" in line]
+    assert problems == ["problem: smtp.username is set but SMTP_PASSWORD is not set (absent or blank)"], out
+    monkeypatch.setenv("SMTP_PASSWORD", " a password ")
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(data), "config", "check")
+    assert status == 0, out
+    from digest.config import load_settings
+
+    settings = load_settings(config, data_dir=data)
+    assert settings.smtp.password is not None and settings.smtp.password.get_secret_value() == " a password "

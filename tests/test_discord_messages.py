@@ -192,3 +192,14 @@ def test_a_blank_title_and_a_blank_suggested_section_still_say_what_the_message_
     embed = messages.candidate_embed(candidate, DEFAULT_SECTION_EMOJIS, suggested_listed=True)
     assert embed["title"] == f"Untitled paper, arXiv {candidate.arxiv_id}"
     assert embed["footer"]["text"].startswith("Candidate 7 · ✅ approve into the suggested section · ❌ reject · ")
+
+
+def test_a_section_whose_name_shows_nothing_is_said_so_in_the_decision_and_the_legend() -> None:
+    """A list heading of characters that draw nothing (U+3000, U+200B), approved into, read "Approved by ann into "
+    followed by nothing, and a section emoji configured for such a name showed "🔬 " and nothing: each says so."""
+    record = real_papers()[2]
+    approved = candidate_from(record, id=7, status=APPROVED, decided_by="ann", decided_section="\u3000\u200b")
+    embed = messages.candidate_embed(approved, {"\u200b": "🔬", "Steering": "🧭"})
+    assert embed["description"].startswith("**Approved by ann into a section whose heading shows nothing**\n\n")
+    footer = embed["footer"]["text"]
+    assert "🔬 a section whose heading shows nothing · 🧭 Steering" in footer, footer

@@ -272,6 +272,46 @@ async def test_a_far_retry_after_holds_for_the_next_pass_and_the_other_commands(
 
 
 @pytest.mark.asyncio
+async def test_a_retry_after_of_hundreds_of_digits_is_a_wait_of_two_days_said_so(tmp_path: Path) -> None:
+    """A 503 with a Retry-After of 400 nines (a broken proxy) failed the source as "asked to retry after inf s", and
+    the infinity kept in the turn file outweighed every later Retry-After of that host: one of two hours an hour later
+    was not kept, and the next command asked at once. The wait is read as the longest kept (two days), said so."""
+    clock = FakeClock()
+    turn_file = tmp_path / "arxiv.turn"
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CL", Reply(status=503, retry_after="9" * 400))
+        async with Fetcher(ARXIV, clock=clock, turn_file=turn_file) as fetcher:
+            with pytest.raises(FetchError) as refused:
+                await fetcher.fetch(url)
+        assert "asked to retry after 2 days or more (the longest wait kept); giving up for now" in str(refused.value)
+        assert "inf" not in str(refused.value) and "Infinity" not in turn_file.read_text(encoding="utf-8")
+        await clock.sleep(3600)
+        async with Fetcher(ARXIV, clock=clock, turn_file=turn_file) as fetcher:
+            with pytest.raises(FetchError, match="until 2026-04-29 04:30 UTC"):
+                await fetcher.fetch(url)
+    assert len(server.requests) == 1
+
+
+@pytest.mark.asyncio
+async def test_an_infinite_wait_kept_by_an_older_version_does_not_outweigh_a_later_retry_after(tmp_path: Path) -> None:
+    """A turn file holding an endless wait for the host (written after such a Retry-After before this was fixed): a
+    later "503, Retry-After: 7200" was not kept, and the next command asked again at once."""
+    clock = FakeClock()
+    turn_file = tmp_path / "arxiv.turn"
+    turn_file.write_text('{"process": "1-old", "ended": 0, "left_alone": {"127.0.0.1": Infinity}}', encoding="utf-8")
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CL", Reply(status=503, retry_after="7200"))
+        async with Fetcher(ARXIV, clock=clock, turn_file=turn_file) as fetcher:
+            with pytest.raises(FetchError, match="retry after 7200 s"):
+                await fetcher.fetch(url)
+        await clock.sleep(3600)
+        async with Fetcher(ARXIV, clock=clock, turn_file=turn_file) as fetcher:
+            with pytest.raises(FetchError, match="until 2026-04-27 06:30 UTC"):
+                await fetcher.fetch(url)
+    assert len(server.requests) == 1
+
+
+@pytest.mark.asyncio
 async def test_a_turn_file_on_a_filesystem_without_locks_still_fetches_and_says_so_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:

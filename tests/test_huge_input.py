@@ -62,14 +62,32 @@ def with_an_endless_second_line(path: Path) -> Path:
 
 def test_a_line_of_gigabytes_given_to_score_is_one_line_naming_it(tmp_path: Path) -> None:
     """A file with one enormous line (a whole dump without line breaks) was read line by line, that line whole into
-    memory: a MemoryError traceback."""
+    memory: a MemoryError traceback. Past 64 MB it stops there, the papers before it scored."""
     papers = with_an_endless_second_line(tmp_path / "papers.jsonl")
     result = digest(tmp_path, "--data-dir", str(tmp_path / "data"), "score", str(papers))
     assert result.returncode == 1, result.stderr
     assert result.stderr == (
-        f"digest: {papers}:2: a line longer than 4 MB, which no paper is (is it a JSON-lines file?); nothing after "
+        f"digest: {papers}:2: a line longer than 64 MB, which no paper is (is it a JSON-lines file?); nothing after "
         "it was scored\n"
     )
+    assert [line.split('"')[3] for line in result.stdout.splitlines()] == ["2401.00001"]  # was: none
+
+
+def test_a_long_line_given_to_score_is_skipped_and_named_and_the_lines_after_it_are_scored(tmp_path: Path) -> None:
+    """A file of papers with one line of 5 MB (an abstract pasted with a whole PDF's text) stopped `digest score` there:
+    the papers after it were not scored. That line is now skipped with one line naming it, as a line that is not
+    JSON is, and the others are scored; the exit status says a line was bad."""
+    papers = tmp_path / "papers.jsonl"
+    long = '{"arxiv_id": "2401.00002", "title": "Long", "abstract": "' + "word " * (1024 * 1024) + '"}\n'
+    after = GOOD_DECISION.replace("2401.00001", "2401.00003")
+    papers.write_text(GOOD_DECISION + long + after, encoding="utf-8")
+    result = digest(tmp_path, "--data-dir", str(tmp_path / "data"), "score", str(papers))
+    assert result.returncode == 1, result.stderr
+    assert [line.split('"')[3] for line in result.stdout.splitlines()] == ["2401.00001", "2401.00003"], result.stdout
+    assert result.stderr.startswith(
+        f"{papers}:2: skipped: longer than 4 MB, which no paper is (is it a JSON-lines file?)\nscored 2 papers: "
+    ), result.stderr
+    assert "1 bad lines" in result.stderr
 
 
 def test_a_line_of_gigabytes_given_to_decisions_import_imports_nothing(tmp_path: Path) -> None:
@@ -91,3 +109,45 @@ def test_a_line_up_to_the_cap_is_read_and_one_past_it_is_refused() -> None:
     with pytest.raises(LongLineError) as refused:
         list(capped_lines(io.BytesIO(b"ab\nabcde\n"), limit=4))
     assert refused.value.line_number == 2
+
+
+def test_a_line_past_the_cap_is_read_past_up_to_the_most() -> None:
+    from digest.cli.lines import lines_past_long
+
+    assert list(lines_past_long(io.BytesIO(b"ab\nabcdefghij\ncd"), limit=4, most=16)) == [b"ab\n", None, b"cd"]
+    assert list(lines_past_long(io.BytesIO(b"ab\nabcdefghij"), limit=4, most=16)) == [b"ab\n", None]
+    with pytest.raises(LongLineError) as refused:
+        list(lines_past_long(io.BytesIO(b"ab\n" + b"x" * 40 + b"\ncd\n"), limit=4, most=16))
+    assert refused.value.line_number == 2 and "longer than 16 bytes" in str(refused.value)
+
+
+def test_an_endless_feeds_file_is_one_problem_naming_it(tmp_path: Path) -> None:
+    """feeds/sources.toml or rules.toml given as /dev/zero (a link made by mistake, a log saved over it) was read to
+    its end as the --config file was: a MemoryError traceback. Each is read up to 1 MB, a larger one named."""
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    for name in ("sources.toml", "rules.toml"):
+        (feeds / name).symlink_to("/dev/zero")
+    config = tmp_path / "config.toml"
+    config.write_text(f'feeds_dir = "{feeds}"\n', encoding="utf-8")
+    check = digest(tmp_path, "--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check")
+    assert check.returncode == 1 and "Traceback" not in check.stderr, check.stderr
+    problems = [line for line in check.stdout.splitlines() if line.startswith("problem:")]
+    for name in ("sources.toml", "rules.toml"):
+        said = [line for line in problems if str(feeds / name) in line]
+        assert len(said) == 1 and "is larger than 1 MB, which no feeds file is: is it the right file?" in said[0], (
+            problems
+        )
+
+
+def test_a_huge_env_file_is_one_problem_naming_it(tmp_path: Path) -> None:
+    """A `.env` of gigabytes in the folder a command runs from (a dump saved under that name) was read whole by every
+    command, into a MemoryError traceback: it is one problem naming it, and not read."""
+    env = tmp_path / ".env"
+    env.write_text("DIGEST_ADMIN_TOKEN=a-long-enough-admin-token-0123456789\n", encoding="utf-8")
+    os.truncate(env, 4 * 1024**3)
+    check = digest(tmp_path, "--data-dir", str(tmp_path / "data"), "config", "check")
+    assert check.returncode == 1 and "Traceback" not in check.stderr, check.stderr
+    assert [line for line in check.stdout.splitlines() if ".env" in line] == [
+        f"problem: {env} is larger than 1 MB, which no .env file is: is it the right file? (not read)"
+    ], check.stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -29,6 +30,33 @@ def test_export_to_stdout_and_file_is_the_seed(
     assert run(data_dir, "export", "-o", str(tmp_path / "out.md"), "--json") == 0
     summary = json.loads(capsys.readouterr().out)
     assert (tmp_path / "out.md").read_bytes() == SEED and summary["bytes"] == len(SEED)
+
+
+def test_export_over_a_file_keeps_its_permissions(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest list export -o` over a file kept private (chmod 600) or shared with a group (640) gave the new list the
+    permissions of a new file (644 under the usual umask): a private file became readable by every user. The list
+    still replaces the file whole, and keeps the mode it had; the help says a hard link keeps the old list."""
+    for mode in (0o600, 0o640, 0o664):
+        target = tmp_path / f"list-{mode:o}.md"
+        target.write_text("old\n", encoding="utf-8")
+        target.chmod(mode)
+        assert run(data_dir, "export", "-o", str(target)) == 0
+        assert target.read_bytes() == SEED
+        assert stat.S_IMODE(target.stat().st_mode) == mode, f"{mode:o} became {target.stat().st_mode:o}"
+    # The data folder's own list.md, kept from other users with an edit by hand: it and the copy of the edit stay so.
+    own = data_dir / "list.md"
+    assert run(data_dir, "export", "-o", str(own)) == 0
+    own.write_bytes(SEED + b"an edit by hand\n")
+    own.chmod(0o640)
+    assert run(data_dir, "export", "-o", str(own)) == 0
+    assert own.read_bytes() == SEED and stat.S_IMODE(own.stat().st_mode) == 0o640
+    assert stat.S_IMODE((data_dir / "list.md.edited.1").stat().st_mode) == 0o640
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        run(data_dir, "export", "--help")
+    assert "a hard link to it keeps the old list" in " ".join(capsys.readouterr().out.split())
 
 
 def test_import_reports_unchanged_then_the_edits(

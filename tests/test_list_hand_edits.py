@@ -485,3 +485,43 @@ def test_a_paper_the_list_titles_its_own_way_is_approved_into_another_section_un
     assert after == text.replace("## Vision\n\n", f"## Vision\n\n+ {own}\n\n")  # was: arXiv's title
     report = reimport(database, after)
     assert (report.changed, report.added, report.removed) == (False, [], [])  # was: added and removed
+
+
+class Killed(BaseException):
+    """The process stopping dead (kill -9, a power cut): nothing after this point of the write runs."""
+
+
+@pytest.mark.parametrize("moment", ["before the replace", "after the replace"])
+def test_a_write_cut_short_around_the_replace_is_no_hand_edit_next_time(
+    database: Database,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    moment: str,
+) -> None:
+    """The service died between replacing list.md and noting in .list.md.written what it wrote there: the next
+    decision took the service's own file for a hand edit not imported, kept it as list.md.edited.1 (pushing out a
+    real hand edit kept there) and warned the maintainer of an edit nobody made. Either file is now the service's."""
+    from digest.awesome import listfile
+
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    reviewer.decide(insert_candidate(database, real_papers()[0]), "approve", ANN, section="Probing")
+    path = settings.list_markdown_path
+    written = listfile.write_atomic_bytes
+
+    def dies_at_the_replace(target: Path, data: bytes, *more: bytes) -> None:
+        if target == path and moment == "before the replace":
+            raise Killed
+        written(target, data, *more)
+        if target == path:
+            raise Killed
+
+    with monkeypatch.context() as patched:
+        patched.setattr(listfile, "write_atomic_bytes", dies_at_the_replace)
+        with pytest.raises(Killed):
+            reviewer.decide(insert_candidate(database, real_papers()[1]), "approve", ANN, section="Probing")
+    caplog.clear()
+    reviewer.decide(insert_candidate(database, real_papers()[3]), "approve", ANN, section="Probing")
+    assert real_papers()[3]["arxiv_id"] in path.read_text(encoding="utf-8")
+    assert not path.with_name("list.md.edited.1").exists()
+    assert not [r.getMessage() for r in caplog.records if "edited since the service last wrote it" in r.getMessage()]

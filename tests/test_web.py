@@ -600,6 +600,35 @@ async def test_the_review_card_of_a_paper_listed_by_hand_since_says_where_it_is(
 
 
 @pytest.mark.asyncio
+async def test_the_review_card_of_a_paper_listed_by_hand_since_offers_only_the_approval_that_goes_through(
+    site: Site,
+) -> None:
+    """A maintainer put a candidate's paper into Probing by hand. Its card still offered "Approve into Sparse
+    Autoencoder" (its suggestion) and every section of the list, each refused when pressed. The card offers what
+    goes through: approving it into Probing (recorded, the maintainer's entry kept as the one entry), or Reject."""
+    listed = "2402.17304"  # an entry of the bundled list, in Probing
+    candidate_id = insert_candidate(site.database, {**real_papers()[0], "arxiv_id": listed})
+    other_id = insert_candidate(site.database, real_papers()[1])
+    _, csrf = await sign_in(site)
+    async with site.client.get("/review") as response:
+        assert response.status == 200
+        page = html.unescape(await response.text())
+    cards = {int(found[0]): found[1] for found in re.findall(r'id="candidate-(\d+)"(.*?)</article>', page, re.S)}
+    quick = re.findall(r'<button type="submit" name="section" value="([^"]*)"', cards[candidate_id])
+    options = re.findall(r'<option value="([^"]*)"', cards[candidate_id])
+    assert quick == ["Probing"] and options == ["Probing"], (quick, options)
+    assert "Approve into Sparse Autoencoder" not in cards[candidate_id]
+    assert len(re.findall(r'<option value="', cards[other_id])) > 1  # a card the list does not hold offers each
+    form = {"csrf": csrf, "candidate_id": str(candidate_id), "action": "approve", "section": "Probing"}
+    async with site.client.post("/review/decide", data=form) as reply:
+        assert reply.status == 200, await reply.text()
+    assert site.status_of(candidate_id) == "approved"
+    async with site.client.get("/list.md") as listing:
+        markdown = await listing.text()
+    assert sum(line.startswith("+ ") and listed in line for line in markdown.splitlines()) == 1
+
+
+@pytest.mark.asyncio
 @pytest.mark.parametrize("where", ["feed link", "review page", "reject all shown"])
 async def test_a_decision_while_another_process_holds_the_database_says_nothing_was_changed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str

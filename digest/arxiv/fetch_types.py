@@ -8,6 +8,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+# The longest a host's Retry-After is waited for (and kept in the turn file): a longer one is not arXiv's own.
+LONGEST_WAIT_SECONDS = 2 * 86400.0
+
 
 class FetchError(Exception):
     """The source could not be read (network, refusal, too large); the message is one line.
@@ -79,18 +82,24 @@ def source_line(source: str, message: str) -> str:
 def retry_after_seconds(value: str | None, now: datetime) -> float | None:
     """Retry-After as seconds: either a number of seconds in ASCII digits or an HTTP date; None for anything else
     (the caller's own back-off). Not str.isdigit alone: it takes '²' (which float() refuses) and other scripts'
-    digits, which no HTTP server means as seconds."""
+    digits, which no HTTP server means as seconds. At most LONGEST_WAIT_SECONDS: hundreds of digits are infinity
+    to float(), which no log line should print and no later, shorter Retry-After should have to outweigh."""
     if not value:
         return None
     value = value.strip()
     if not value.isascii():
         return None
     if value.isdigit():
-        return float(value)
+        return min(float(value), LONGEST_WAIT_SECONDS)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, OverflowError):  # OverflowError: a year too long for a datetime
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
+    return min(max(0.0, (when - now).total_seconds()), LONGEST_WAIT_SECONDS)
+
+
+def wait_words(seconds: float) -> str:
+    """A Retry-After's wait as a log line says it (`retry_after_seconds`: the longest is said to be cut there)."""
+    return "2 days or more (the longest wait kept)" if seconds >= LONGEST_WAIT_SECONDS else f"{seconds:.0f} s"

@@ -18,7 +18,14 @@ import aiohttp
 from yarl import URL
 
 from digest.arxiv.feedfile import read_local_file
-from digest.arxiv.fetch_types import FetchError, FetchResult, FetchStoppedError, endpoint, retry_after_seconds
+from digest.arxiv.fetch_types import (
+    FetchError,
+    FetchResult,
+    FetchStoppedError,
+    endpoint,
+    retry_after_seconds,
+    wait_words,
+)
 from digest.arxiv.turns import Turn, pause, polite_turn
 from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import ArxivSettings
@@ -171,7 +178,7 @@ class Fetcher:
                 break
             if delay is not None and delay > MAX_RETRY_AFTER_SECONDS:
                 raise FetchError(
-                    f"{source}: {last_problem}, asked to retry after {delay:.0f} s; giving up for now",
+                    f"{source}: {last_problem}, asked to retry after {wait_words(delay)}; giving up for now",
                     busy_host=URL(source).host,
                 )
             # Doubling, 10 min at most (the exponent kept small: a huge max_retries must not overflow the float).

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from digest.arxiv.fetch_types import FetchStoppedError
+from digest.arxiv.fetch_types import LONGEST_WAIT_SECONDS, FetchStoppedError
 from digest.clock import Clock
 from digest.storage.private import open_lock
 
@@ -33,8 +33,8 @@ log = logging.getLogger(__name__)
 
 # How often a process waiting for another's request in flight looks whether the turn is free.
 LOCK_POLL_SECONDS = 0.05
-# A Retry-After further away than this is not arXiv's (a clock that jumped, a garbled file): forgotten.
-LONGEST_LEFT_ALONE_SECONDS = 2 * 86400.0
+# A wait further away than this is not arXiv's (a clock that jumped, a garbled file): forgotten.
+LONGEST_LEFT_ALONE_SECONDS = LONGEST_WAIT_SECONDS
 
 
 @dataclass
@@ -56,7 +56,13 @@ class Turn:
             self.left_alone[host] = max(self.left_alone.get(host, 0.0), now.timestamp() + seconds)
 
     def forget_past(self, now: datetime) -> None:
-        self.left_alone = {host: until for host, until in self.left_alone.items() if until > now.timestamp()}
+        """Forgets the waits that are over, and those too far ahead to be kept (an endless one an older version wrote
+        would outweigh each later Retry-After in `leave_alone`)."""
+        self.left_alone = {
+            host: until
+            for host, until in self.left_alone.items()
+            if 0 < until - now.timestamp() <= LONGEST_LEFT_ALONE_SECONDS
+        }
 
 
 def _open(path: Path) -> int | None:

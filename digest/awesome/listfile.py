@@ -7,7 +7,9 @@ since the service last wrote it (a hand edit not imported yet), the file it had 
 move up to `list.md.3`), so approved entries and a maintainer's edits can be recovered.
 A hand edit is also kept as `list.md.edited.1` (older hand edits up to `list.md.edited.3`): only a later hand edit
 moves those, so routine undos, which rotate `list.md.1`..`.3`, never push a maintainer's edit out.
-What the service last wrote is remembered by its SHA-256 in `.list.md.written` beside it.
+What the service last wrote is remembered by its SHA-256 in `.list.md.written` beside it. Before the file is replaced
+the note names both the file there and the one to come, so a process dying at the replace (kill -9, a power cut)
+leaves either file known as the service's: the next write takes neither for a hand edit.
 """
 
 from __future__ import annotations
@@ -35,22 +37,29 @@ def _written_record(path: Path) -> Path:
     return path.with_name(f".{path.name}.written")
 
 
-def remember_written(path: Path, data: bytes) -> None:
-    """Notes that `data` is what the service wrote to `path` (unnoted, the next write keeps a copy it did not need)."""
+def remember_written(path: Path, *written: bytes) -> None:
+    """Notes that each of `written` is a file the service wrote to `path` (unnoted, the next write keeps a copy it did
+    not need)."""
     try:
-        write_atomic_bytes(_written_record(path), hashlib.sha256(data).hexdigest().encode("ascii"))
+        hashes = "\n".join(hashlib.sha256(data).hexdigest() for data in written)
+        write_atomic_bytes(_written_record(path), hashes.encode("ascii"))
     except OSError as exc:
         log.warning("list: could not note what was written to %s (%s)", path, exc.strerror or exc)
+
+
+def _noted(path: Path) -> list[str] | None:
+    """The SHA-256 of each file the note says the service wrote to `path`; None when that is unknown."""
+    try:
+        return _written_record(path).read_text(encoding="ascii").split()
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def edited_since_written(path: Path, previous: bytes) -> bool:
     """Whether `previous` (what `path` holds) is not what the service last wrote there; False when that is unknown
     (a data folder from before the note was kept)."""
-    try:
-        noted = _written_record(path).read_text(encoding="ascii").strip()
-    except (OSError, UnicodeDecodeError):
-        return False
-    return noted != hashlib.sha256(previous).hexdigest()
+    noted = _noted(path)
+    return noted is not None and hashlib.sha256(previous).hexdigest() not in noted
 
 
 def hand_edit_copy(path: Path) -> Path:
@@ -78,7 +87,7 @@ def keep_replaced(path: Path, previous: bytes, text: str, entries: int | None = 
         return
     if edited_since_written(path, previous):
         kept = keep_generations(path, previous, GENERATIONS)
-        apart = keep_generations(path.with_name(f"{path.name}.edited"), previous, HAND_EDITS)
+        apart = keep_generations(path.with_name(f"{path.name}.edited"), previous, HAND_EDITS, held_by=path)
         log.warning(
             "list: %s was edited since the service last wrote it, and the edit is not in the database (edits "
             "go through `digest list import`); written again from the database, the edited file kept as %s and "
@@ -129,6 +138,9 @@ def write_list_markdown(path: Path, text: str, entries: int | None = None, *, ke
         previous = None  # unreadable: nothing to compare with; the write below says what is wrong
     if previous is not None:
         keep_replaced(path, previous, text, entries, always=keep_any)
+        # Dying at the replace leaves the one or the other: both are noted first (a hand edit there is kept above).
+        if previous != data and not edited_since_written(path, previous):
+            remember_written(path, previous, data)
     write_atomic_bytes(path, data)
     remember_written(path, data)
     return path

@@ -20,6 +20,7 @@ from digest.config.loading import load_settings
 from digest.config.poll_schedule import poll_schedule
 from digest.config.problems import MIN_SECRET_LENGTH, ConfigError
 from digest.config.settings import Settings
+from digest.resources import TooLargeError, read_small_file
 
 # Shorter secrets are refused when the service starts (config/secretstore.py); checked here to say so earlier.
 SECRET_VARIABLES = tuple(secretstore.GENERATED.values())
@@ -103,7 +104,10 @@ def feeds_problems(feeds_dir: Path) -> list[str]:
         if path.name == SOURCES_FILE:
             continue  # read below as the poller reads it, so both say the same line
         try:
-            tomllib.loads(path.read_text(encoding="utf-8"))
+            tomllib.loads(read_small_file(path).decode("utf-8"))
+        except TooLargeError as exc:
+            problems.append(f"feeds file {exc}")
+            unreadable.add(path.name)
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             problems.append(f"feeds file {path} cannot be read as TOML: {exc}")
             unreadable.add(path.name)

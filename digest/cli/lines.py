@@ -9,14 +9,19 @@ from typing import Protocol
 # line breaks, a binary file), and was read whole into memory, ending in a MemoryError traceback.
 MAX_LINE_BYTES = 4 * 1024 * 1024
 MAX_LINE_SHOWN = "4 MB"
+# How far a line is read past, to go on with the next (`lines_past_long`): beyond this the file is no file of lines
+# (a dump, /dev/zero), and reading on would take as long as the file has bytes.
+MAX_SKIPPED_BYTES = 64 * 1024 * 1024
+MAX_SKIPPED_SHOWN = "64 MB"
 
 
 class LongLineError(Exception):
-    """A line longer than MAX_LINE_BYTES; it and what follows are left unread."""
+    """A line longer than the cap (`shown`); it and what follows are left unread."""
 
-    def __init__(self, line_number: int) -> None:
-        super().__init__(f"line {line_number} is longer than {MAX_LINE_SHOWN}")
+    def __init__(self, line_number: int, shown: str = MAX_LINE_SHOWN) -> None:
+        super().__init__(f"line {line_number} is longer than {shown}")
         self.line_number = line_number
+        self.shown = shown
 
 
 class Lines(Protocol):
@@ -37,3 +42,30 @@ def capped_lines(stream: Lines, limit: int = MAX_LINE_BYTES) -> Iterator[bytes]:
         if len(line) > limit and line[-1:] not in ("\n", b"\n"):
             raise LongLineError(number)
         yield line
+
+
+def lines_past_long(
+    stream: Lines, limit: int = MAX_LINE_BYTES, most: int = MAX_SKIPPED_BYTES
+) -> Iterator[bytes | None]:
+    """Each line as `capped_lines` gives it, and None in place of one longer than `limit`, read past in pieces of
+    `limit` to go on with the next; raises LongLineError (naming `most`) at a line longer than `most`."""
+    number = 0
+    while True:
+        line = stream.readline(limit + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) <= limit or _ends_line(line):
+            yield line
+            continue
+        read = len(line)
+        while line and not _ends_line(line):
+            if read > most:
+                raise LongLineError(number, MAX_SKIPPED_SHOWN if most == MAX_SKIPPED_BYTES else f"{most} bytes")
+            line = stream.readline(limit + 1)
+            read += len(line)
+        yield None
+
+
+def _ends_line(line: bytes) -> bool:
+    return line[-1:] in ("\n", b"\n")

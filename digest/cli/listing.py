@@ -45,7 +45,12 @@ def register(subparsers: Any) -> None:
         description="Render the list from the database to standard output, or to a file written atomically.",
     )
     exporting.add_argument(
-        "-o", "--output", type=path_argument, metavar="PATH", help="write to this file ('-' for standard output)"
+        "-o",
+        "--output",
+        type=path_argument,
+        metavar="PATH",
+        help="write to this file ('-' for standard output); a file there is replaced whole, keeping its permissions "
+        "(a hard link to it keeps the old list)",
     )
     exporting.add_argument("--json", action="store_true", help="print a JSON summary (with the Markdown if no -o)")
     exporting.set_defaults(handler=handle_export)

@@ -46,21 +46,26 @@ def register(subparsers: Any) -> None:
 _BATCH = 500
 
 
-def score_lines(model: RelevanceModel, lines: Iterable[str | bytes]) -> Iterator[dict[str, Any] | BadLine]:
-    """One result per non-blank line, in order: the judgement as a JSON-ready dict, or what was wrong with the line.
-    Papers are judged in batches for speed; each against the stored thresholds alone, never against the file.
-    Lines read as bytes are UTF-8 (a byte order mark before the first is not part of it)."""
+def score_lines(model: RelevanceModel, lines: Iterable[str | bytes | None]) -> Iterator[dict[str, Any] | BadLine]:
+    """One result per non-blank line, in order: the judgement as a JSON-ready dict, or what was wrong with the line
+    (None: one too long to be read). Papers are judged in batches for speed; each against the stored thresholds
+    alone, never against the file. Lines read as bytes are UTF-8 (a byte order mark before the first is not part of
+    it)."""
     batch: list[tuple[Any, PaperText]] = []
-    for item in _read_lines(lines):
-        if isinstance(item, BadLine):
-            yield from _judged(model, batch)
-            batch = []
-            yield item
-            continue
-        batch.append(item)
-        if len(batch) >= _BATCH:
-            yield from _judged(model, batch)
-            batch = []
+    try:
+        for item in _read_lines(lines):
+            if isinstance(item, BadLine):
+                yield from _judged(model, batch)
+                batch = []
+                yield item
+                continue
+            batch.append(item)
+            if len(batch) >= _BATCH:
+                yield from _judged(model, batch)
+                batch = []
+    except Exception:  # the file cannot be read on (a line of gigabytes, a read error): the lines before it still are
+        yield from _judged(model, batch)
+        raise
     yield from _judged(model, batch)
 
 
@@ -108,11 +113,15 @@ def _text(raw: str | bytes, number: int) -> str | None:
     return raw.removeprefix("\ufeff") if number == 1 else raw
 
 
-def _read_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[Any, PaperText] | BadLine]:
+def _read_lines(lines: Iterable[str | bytes | None]) -> Iterator[tuple[Any, PaperText] | BadLine]:
+    from digest.cli.lines import MAX_LINE_SHOWN
     from digest.relevance.scoring import PaperText
     from digest.relevance.training import json_line
 
     for number, raw in enumerate(lines, start=1):
+        if raw is None:
+            yield BadLine(number, f"longer than {MAX_LINE_SHOWN}, which no paper is (is it a JSON-lines file?)")
+            continue
         line = _text(raw, number)
         if line is None:
             yield BadLine(number, "not UTF-8 text (save the file as UTF-8)")
@@ -149,7 +158,7 @@ def _open_lines(path: Path) -> IO[Any] | gzip.GzipFile:
 
 
 def handle_score(args: argparse.Namespace, context: Context) -> int:
-    from digest.cli.lines import MAX_LINE_SHOWN, LongLineError, capped_lines
+    from digest.cli.lines import LongLineError, lines_past_long
     from digest.relevance.cache_files import keep_no_files
     from digest.relevance.scoring import RulesError
     from digest.relevance.stream import ensure_thresholds
@@ -174,7 +183,7 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
 
     scored = relevant = bad = learnt = 0
     try:
-        for result in score_lines(model, capped_lines(source)):
+        for result in score_lines(model, lines_past_long(source)):
             if isinstance(result, BadLine):
                 bad += 1
                 print(f"{args.path}:{result.line_number}: skipped: {result.message}", file=sys.stderr)
@@ -187,7 +196,7 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
         raise  # the reader of the output went away (`| head`): main() ends quietly, the input is not at fault
     except LongLineError as exc:
         raise CommandError(
-            f"{args.path}:{exc.line_number}: a line longer than {MAX_LINE_SHOWN}, which no paper is (is it a "
+            f"{args.path}:{exc.line_number}: a line longer than {exc.shown}, which no paper is (is it a "
             "JSON-lines file?); nothing after it was scored"
         ) from None
     except (OSError, EOFError, UnicodeDecodeError) as exc:

@@ -16,6 +16,7 @@ from digest.config.problems import ConfigError, problem_lines
 from digest.config.settings import Settings
 from digest.config.sources import EnvironmentSource, TomlFileSource
 from digest.config.sqlite_files import sqlite_url_from
+from digest.resources import MAX_SMALL_FILE_BYTES, TooLargeError, read_small_file
 
 
 def load_settings(
@@ -32,7 +33,8 @@ def load_settings(
             from dotenv import load_dotenv
 
             problems += unreadable_variables(Path.cwd() / ".env")
-            load_dotenv(Path.cwd() / ".env", override=False)
+            if not _too_large(Path.cwd() / ".env"):
+                load_dotenv(Path.cwd() / ".env", override=False)
         environ = os.environ
     if config_path is None and environ.get("DIGEST_CONFIG"):
         config_path = Path(environ["DIGEST_CONFIG"])
@@ -42,7 +44,8 @@ def load_settings(
         beside = config_path.expanduser().absolute().parent / ".env"
         if beside.parent != Path.cwd().absolute() and beside.is_file():
             problems += unreadable_variables(beside)
-            _load_dotenv_beside(beside)
+            if not _too_large(beside):
+                _load_dotenv_beside(beside)
     given: dict[str, Any] = {"config_path": config_path}
     if data_dir is not None:
         given["data_dir"] = data_dir
@@ -79,7 +82,9 @@ def unreadable_variables(path: Path) -> list[str]:
     from dotenv.parser import parse_stream
 
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_small_file(path, ".env file").decode("utf-8")
+    except TooLargeError as exc:
+        return [f"{exc} (not read)"]
     except (OSError, UnicodeDecodeError):
         return []  # no file, or python-dotenv's own reading says what is wrong
     problems = []
@@ -91,6 +96,14 @@ def unreadable_variables(path: Path) -> list[str]:
                 "is not set: write it as NAME=value on one line"
             )
     return problems
+
+
+def _too_large(path: Path) -> bool:
+    """Whether a `.env` is too large to be one (`unreadable_variables` says so): python-dotenv would read it whole."""
+    try:
+        return path.stat().st_size > MAX_SMALL_FILE_BYTES
+    except OSError:
+        return False
 
 
 def _load_dotenv_beside(path: Path) -> None:

@@ -253,6 +253,12 @@ class SmtpSettings(Section):
     )
     timeout_seconds: Seconds = 30.0
 
+    @field_validator("password", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """As DISCORD_TOKEN: a password of spaces only is not set, said by `config check`, not at the weekly send."""
+        return trimmed_secret(value, keep_space=True)
+
     @property
     def enabled(self) -> bool:
         """Email is on: a server, and someone to send an edition to."""
@@ -270,7 +276,7 @@ class SmtpSettings(Section):
         if self.host and not self.recipients and not self.maintainer_recipients:
             problems.append("smtp.recipients is empty: the weekly digest email would go to nobody")
         if self.username and not self.password:
-            problems.append("smtp.username is set but SMTP_PASSWORD is not in the environment")
+            problems.append("smtp.username is set but SMTP_PASSWORD is not set (absent or blank)")
         if problems:
             raise problem("\n".join(problems))
         return self

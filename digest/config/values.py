@@ -145,13 +145,15 @@ def _discord_id(value: Any) -> Any:
     return value
 
 
-def trimmed_secret(value: object) -> object:
+def trimmed_secret(value: object, *, keep_space: bool = False) -> object:
     """A secret's value without the space around it, and None for one of space only: a value read from a file or a
     container's secret often ends in a newline, which nobody can type back, and a variable left blank (`TOKEN=" "`)
-    is not set."""
+    is not set. With `keep_space` (a password, which may begin or end with a space) only the latter holds."""
     if isinstance(value, SecretStr):
         value = value.get_secret_value()
-    return value.strip() or None if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    return (value if keep_space else value.strip()) if value.strip() else None
 
 
 def _email(address: str) -> str:

@@ -159,14 +159,21 @@ def legend(candidate: Candidate, section_emojis: Mapping[str, str], *, suggested
     shown = "the suggested section" if is_blank(candidate.suggested_section or "") else candidate.suggested_section
     approve = [f"{APPROVE_EMOJI} approve into {shown}"]
     parts = [*(approve if candidate.suggested_section and suggested_listed else []), f"{REJECT_EMOJI} reject"]
-    parts.extend(f"{emoji} {section}" for section, emoji in section_emojis.items())
+    parts.extend(f"{emoji} {shown_section(section)}" for section, emoji in section_emojis.items())
     return " · ".join(parts)
+
+
+def shown_section(name: str) -> str:
+    """A section's name as a message shows it: a list heading (or a configured name) of characters that draw nothing
+    would leave the line ending in nothing a reader can see."""
+    return "a section whose heading shows nothing" if is_blank(name) else name
 
 
 def decision_line(candidate: Candidate) -> str | None:
     who = cut(candidate.decided_by or "a maintainer", 100)
     if candidate.status == APPROVED:
-        return f"**Approved by {who} into {cut(candidate.decided_section or '?', 200)}**"
+        section = shown_section(candidate.decided_section) if candidate.decided_section else "?"
+        return f"**Approved by {who} into {cut(section, 200)}**"
     if candidate.status == REJECTED:
         return f"**Rejected by {who}**"
     return None
@@ -194,7 +201,8 @@ def conflict_note(wishes: Iterable[tuple[str, str | None, str]]) -> str:
     `wishes` are (action, section named by the emoji or None, who)."""
     parts = []
     for action, section, who in wishes:
-        what = REJECT_EMOJI if action == Action.REJECT else f"approve into {section}" if section else APPROVE_EMOJI
+        approve = f"approve into {shown_section(section)}" if section else APPROVE_EMOJI
+        what = REJECT_EMOJI if action == Action.REJECT else approve
         parts.append(f"{what} by {who}")
     return "⚠️ " + cut(f"Reactions disagree ({', '.join(parts)})", NOTE_LIMIT) + "; take back the wrong one to decide"
 

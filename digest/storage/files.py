@@ -35,13 +35,15 @@ def write_atomic(path: Path, text: str) -> None:
     write_atomic_bytes(path, text.encode("utf-8"))
 
 
-def keep_generations(path: Path, previous: bytes, generations: int) -> Path:
-    """Keeps `previous` (what `path` held) as `path.1`, moving older copies up to `path.<generations>`; the oldest
-    goes. Returns `path.1`. The copy is on disk before any older one moves: a disk too full to hold it moves none
-    (each decision failing there would otherwise push one more kept copy out)."""
+def keep_generations(path: Path, previous: bytes, generations: int, *, held_by: Path | None = None) -> Path:
+    """Keeps `previous` (what `path`, or `held_by`, held) as `path.1`, moving older copies up to `path.<generations>`;
+    the oldest goes. Returns `path.1`. The copy is on disk before any older one moves: a disk too full to hold it moves
+    none (each decision failing there would otherwise push one more kept copy out). It has the permissions of the file
+    that held it: a list kept from other users is not copied where they read it."""
+    mode = _mode_of(held_by or path)
     path = path.resolve()
     newest = path.with_name(f"{path.name}.1")
-    temporary = _written_aside(newest, (previous,))
+    temporary = _written_aside(newest, (previous,), mode)
     try:
         for number in range(generations - 1, 0, -1):
             older = path.with_name(f"{path.name}.{number}")
@@ -58,8 +60,9 @@ def write_atomic_bytes(path: Path, data: bytes, *more: bytes) -> None:
     """`data` (and `more`, written after it) to a temporary file in the same folder, flushed to disk, then renamed
     over the target.
 
-    A reader (or a crash) sees the old file or the new one, never half of one. The result gets the ordinary
-    permissions a new file would (mkstemp's are owner-only, which would hide the list from a web server).
+    A reader (or a crash) sees the old file or the new one, never half of one. The result keeps the permissions of
+    the file it replaces (one kept private stays so), or gets those a new file would (mkstemp's are owner-only, which
+    would hide the list from a web server). Being a new file, it is no longer one with a hard link to the old.
     A symlink is followed (the file it names is replaced, the link stays); a device or pipe (`-o /dev/stdout`,
     `/dev/full`) is written in place, never renamed over: replacing /dev/full would be a disaster when run as root.
     """
@@ -79,7 +82,7 @@ def write_atomic_bytes(path: Path, data: bytes, *more: bytes) -> None:
         return
     path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _written_aside(path, (data, *more))
+    temporary = _written_aside(path, (data, *more), stat.S_IMODE(mode) if mode else None)
     try:
         temporary.replace(path)
     except BaseException:
@@ -87,9 +90,17 @@ def write_atomic_bytes(path: Path, data: bytes, *more: bytes) -> None:
         raise
 
 
-def _written_aside(path: Path, chunks: tuple[bytes, ...]) -> Path:
-    """A temporary file beside `path` holding `chunks`, flushed to disk, with the permissions a new file gets (mkstemp's
-    are owner-only, which would hide the list from a web server); nothing is left behind when it cannot be written."""
+def _mode_of(path: Path) -> int | None:
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return None
+
+
+def _written_aside(path: Path, chunks: tuple[bytes, ...], mode: int | None = None) -> Path:
+    """A temporary file beside `path` holding `chunks`, flushed to disk, with `mode`, else the permissions a new file
+    gets (mkstemp's are owner-only, which would hide the list from a web server); nothing is left behind when it
+    cannot be written."""
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     temporary = Path(name)
     try:
@@ -98,7 +109,7 @@ def _written_aside(path: Path, chunks: tuple[bytes, ...]) -> Path:
                 stream.write(chunk)
             stream.flush()
             os.fsync(stream.fileno())
-        temporary.chmod(0o666 & ~_umask())
+        temporary.chmod(0o666 & ~_umask() if mode is None else mode)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
