@@ -36,9 +36,8 @@ def curated_papers_path() -> Path:
     return PACKAGE_DIR / "data" / "curated_papers.jsonl"
 
 
-# A feeds file or a `.env` is a few kilobytes, as a settings file is (config/sources.py's MAX_CONFIG_BYTES): one past
-# this is not one (a log saved over it, a link to a device: /dev/zero has no end), and was read whole into memory,
-# ending in a MemoryError traceback.
+# A settings file, a feeds file or a `.env` is a few kilobytes: one past this is not one (a log saved over it, a link to
+# a device: /dev/zero has no end), and was read whole into memory, ending in a MemoryError traceback.
 MAX_SMALL_FILE_BYTES = 1024 * 1024
 
 

@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from digest.config.declarations import also_in_file, environment_variable, field_at
 from digest.config.publish import is_local_path
 from digest.config.sqlite_files import relative_sqlite_file, sqlite_url_from
+from digest.resources import TooLargeError, read_small_file
 
 # The paths the settings file may give, and whether each must exist already. One written relative is read from the
 # file's own folder, not the working folder: every command finds the same data folder (and database) wherever it is
@@ -43,18 +44,11 @@ def environment_fields(model: type[BaseModel], path: tuple[str, ...] = ()) -> It
             yield from environment_fields(field.annotation, (*path, name))
 
 
-# A settings file is a few kilobytes: one past this is not one (a log or a device named by mistake; `/dev/zero` has no
-# end), and was read whole into memory, ending in a MemoryError traceback.
-MAX_CONFIG_BYTES = 1024 * 1024
-
-
 def read_toml(path: Path, problems: list[str]) -> dict[str, Any]:
     try:
-        with path.open("rb") as stream:
-            data = stream.read(MAX_CONFIG_BYTES + 1)
-        if len(data) > MAX_CONFIG_BYTES:
-            problems.append(f"config file {path} is larger than 1 MB, which no settings file is: is it the right file?")
-            return {}
+        # A settings file is a few kilobytes: one past the cap is not one (a log or a device named by mistake;
+        # `/dev/zero` has no end), and was read whole into memory, ending in a MemoryError traceback.
+        data = read_small_file(path, "settings file")
         # A file saved by Windows Notepad starts with a byte order mark, which TOML does not allow and no one can see:
         # refused as "Invalid statement (at line 1, column 1)", it looked like a broken first line.
         return tomllib.loads(data.decode("utf-8").removeprefix("\ufeff"))
@@ -64,6 +58,8 @@ def read_toml(path: Path, problems: list[str]) -> dict[str, Any]:
         problems.append(f"config file {path} does not exist")
     except tomllib.TOMLDecodeError as exc:
         problems.append(f"config file {path} is not valid TOML: {exc}")
+    except TooLargeError as exc:
+        problems.append(f"config file {exc}")
     except OSError as exc:
         problems.append(f"config file {path} cannot be read: {exc.strerror}")
     return {}
