@@ -687,3 +687,34 @@ def test_a_connection_closed_mid_list_does_not_log_every_reader_left(
     logged = "\n".join(record.getMessage() for record in caplog.records if record.name.startswith("digest"))
     named = {address for address in readers if address in logged}
     assert len(named) <= 6 and "more" in logged, (len(named), logged[:600])
+
+
+def test_a_greylisted_reader_refused_for_good_at_the_retry_leaves_the_week_sent_not_failing_for_weeks(
+    tmp_path: Path,
+) -> None:
+    """Three readers; the server greylists b (451) and, at the retry that goes to b alone, refuses b for good (550 no
+    such user). A 5xx refusal of one reader is final, as README says: the week is sent (a and c have it), b's
+    refusal kept with it. It was: the retry counted as the whole edition failing ('refused every recipient'),
+    tried again every back-off for four weeks, then given up as not sent, and never written to weekly-sent.log."""
+    port = free_port()
+    readers = ("a@example.org", "b@example.org", "c@example.org")
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    inbox = SelectiveInbox({"b@example.org": "451 4.7.1 Greylisted, please try again later"})
+    try:
+        with smtp_server(inbox, port):
+            run_weekly_job(settings, database, NOW)
+            inbox.replies["b@example.org"] = "550 5.1.1 <b@example.org>: no such user"
+            retry = run_weekly_job(settings, database, NOW + timedelta(minutes=30))
+            later = run_weekly_job(settings, database, NOW + timedelta(days=1))
+        with database.reading() as session:
+            done = week_state(session, "2026-W48", "readers")
+    finally:
+        database.dispose()
+    (outcome,) = retry.emails
+    assert outcome.status == "sent", outcome
+    assert "b@example.org: 550 5.1.1" in outcome.message and outcome.retry_at is None, outcome
+    assert [o.status for o in later.emails] == ["already-sent"], later
+    assert done is not None and (done.status, done.deferred) == ("sent", ()), done
+    assert "b@example.org: 550 5.1.1" in (done.last_error or "")
+    assert (settings.data_dir / "weekly-sent.log").read_text().startswith("2026-W48\treaders\t")
+    assert [envelope.rcpt_tos for envelope in inbox.envelopes] == [["a@example.org", "c@example.org"]]

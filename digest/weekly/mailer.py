@@ -40,6 +40,14 @@ class Delivery:
     refusals: str = ""
 
 
+class RecipientsRefusedError(MailError):
+    """Every recipient refused; `delivery` says who for good (5xx) and who for now (4xx), for a retry to those owed."""
+
+    def __init__(self, line: str, delivery: Delivery) -> None:
+        super().__init__(line)
+        self.delivery = delivery
+
+
 # A line of a part as sent that opens with "From " (a soft line break before "From Pixels to ..."): smtplib and mbox
 # mailboxes write it ">From", which readers then read in the title; RFC 2049 advises encoding its F.
 _FROM_LINE = re.compile(r"^From ", re.MULTILINE)
@@ -162,6 +170,7 @@ def send(
     except (OSError, smtplib.SMTPException) as exc:
         raise MailError(f"cannot reach the SMTP server {where} ({settings.security}): {_reason(exc)}") from exc
     password = settings.password.get_secret_value() if settings.password else ""
+    unsendable: dict[str, tuple[int, bytes]] = {}
     try:
         if settings.username:
             login(client, settings.username, password)
@@ -174,7 +183,10 @@ def send(
         reason = _scrubbed(_reason(exc), password)
         raise MailError(f"the SMTP server {where} refused the login of {settings.username!r}: {reason}") from None
     except smtplib.SMTPRecipientsRefused as exc:
-        raise MailError(f"the SMTP server {where} refused every recipient: {_refusals(exc.recipients)}") from exc
+        # None has it; one the server was never asked about (a 421 closed the connection first) is owed it still.
+        every = _delivery(message, envelope, {**dict.fromkeys(envelope, _CLOSED), **unsendable, **exc.recipients})
+        line = f"the SMTP server {where} refused every recipient: {every.refusals}"
+        raise RecipientsRefusedError(line, every) from exc
     except (OSError, smtplib.SMTPException, ValueError) as exc:
         # `from None`: a UnicodeEncodeError's args hold the text it could not encode, which may be the password.
         raise MailError(f"sending through {where} failed: {_scrubbed(_reason(exc), password)}") from None
@@ -183,21 +195,27 @@ def send(
             client.quit()
         except (OSError, smtplib.SMTPException):
             client.close()  # the message is already accepted (or not); a failed goodbye changes nothing
-    refusals = _refusals({envelope[address]: reply for address, reply in refused.items()})
+    delivery = _delivery(message, envelope, refused)
     if refused:
-        log.warning("the SMTP server refused some recipients: %s", refusals)
+        log.warning("the SMTP server refused some recipients: %s", delivery.refusals)
+    return delivery
+
+
+def _delivery(message: EmailMessage, envelope: dict[str, str], refused: dict[str, tuple[int, bytes]]) -> Delivery:
+    """Who has the message and who was refused (for good, or for now: a 4xx), as the recipients were configured."""
     return Delivery(
         message_id=str(message["Message-ID"]),
         accepted=[configured for address, configured in envelope.items() if address not in refused],
         refused=sorted(envelope[address] for address, (code, _) in refused.items() if not 400 <= code < 500),
         deferred=sorted(envelope[address] for address, (code, _) in refused.items() if 400 <= code < 500),
-        refusals=refusals,
+        refusals=_refusals({envelope.get(address, address): reply for address, reply in refused.items()}),
     )
 
 
 # RFC 5321 lets a server refuse recipients past 100 in one message (452 "too many recipients"), and many take fewer:
 # a list of readers goes in messages of at most this many, over one connection.
 RECIPIENTS_PER_MESSAGE = 50
+_CLOSED = (451, b"4.3.0 not sent: the server closed the connection")  # a recipient never asked about: owed it still
 
 
 def _send_in_batches(
@@ -216,7 +234,7 @@ def _send_in_batches(
         except smtplib.SMTPRecipientsRefused as exc:
             refused.update(exc.recipients)
             if sent_some and any(address not in exc.recipients for address in batch):  # a 421: the rest never asked
-                owed = {address: (451, b"4.3.0 not sent: the server closed the connection") for address in to[start:]}
+                owed = dict.fromkeys(to[start:], _CLOSED)
                 refused = {**owed, **refused}
                 break
         except (OSError, smtplib.SMTPException) as exc:
