@@ -15,7 +15,7 @@ from urllib.parse import quote
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from digest.templating import shown, template_loader
-from digest.text import acceptable_url, one_line
+from digest.text import acceptable_url, one_line, readable_title
 from digest.titles import arxiv_abs_url
 from digest.vocab import EDITIONS as EDITIONS
 from digest.vocab import Edition as Edition
@@ -206,7 +206,7 @@ def build_digest(
             emoji=section_emojis.get(name, ""),
             items=[
                 DigestItem(
-                    title=single_line(paper.title),
+                    title=single_line(readable_title(paper.title, paper.arxiv_id)),
                     authors=authors_line(paper.authors),
                     summary=one_line_summary(paper.abstract),
                     link=safe_url(paper.url) or arxiv_url(paper.arxiv_id),
@@ -230,7 +230,7 @@ def build_digest(
 
 def pending_item(paper: PendingPaper) -> PendingItem:
     return PendingItem(
-        title=single_line(paper.title),
+        title=single_line(readable_title(paper.title, paper.arxiv_id)),
         arxiv_url=arxiv_url(paper.arxiv_id) or "",
         score=paper.score,
         suggested_section=single_line(paper.suggested_section) or None,
