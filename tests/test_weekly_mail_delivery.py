@@ -718,3 +718,25 @@ def test_a_greylisted_reader_refused_for_good_at_the_retry_leaves_the_week_sent_
     assert "b@example.org: 550 5.1.1" in (done.last_error or "")
     assert (settings.data_dir / "weekly-sent.log").read_text().startswith("2026-W48\treaders\t")
     assert [envelope.rcpt_tos for envelope in inbox.envelopes] == [["a@example.org", "c@example.org"]]
+
+
+def test_a_login_the_server_offers_only_over_tls_says_so_and_what_to_set(tmp_path: Path) -> None:
+    """security = "none" and a username, against a server that offers AUTH only after STARTTLS (as most do, and
+    aiosmtpd by default): the line read 'sending through ... failed: SMTP AUTH extension not supported by server.',
+    which names neither the setting nor the fix."""
+    port = free_port()
+    smtp = 'security = "none"\nusername = "digest"\n'
+    settings, database = setup(tmp_path, config(port, smtp=smtp, maintainers=()), {"SMTP_PASSWORD": "s3cret-pass"})
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port, authenticator=Credentials("digest", "s3cret-pass")):
+            result = run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    (outcome,) = result.emails
+    assert outcome.status == "failed" and not inbox.messages, outcome
+    assert outcome.message == (
+        f"the SMTP server 127.0.0.1:{port} offers no login (AUTH) on an unencrypted connection and [smtp] username is"
+        ' set: most servers offer it only over TLS (set [smtp] security = "starttls", or "tls"); unset username if'
+        " this one needs no login"
+    ), outcome.message

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import logging
 import re
@@ -20,6 +19,7 @@ from digest.addresses import AddressError, Mailbox, envelope_address, list_id, m
 from digest.config import SmtpSettings
 from digest.weekly.listheaders import MAIL_POLICY
 from digest.weekly.refusals import summarised
+from digest.weekly.smtplogin import NoLoginError, login
 
 log = logging.getLogger(__name__)
 
@@ -173,12 +173,14 @@ def send(
     unsendable: dict[str, tuple[int, bytes]] = {}
     try:
         if settings.username:
-            login(client, settings.username, password)
+            login(client, settings.username, password, where=where, encrypted=settings.security != "none")
         unsendable = _needing_smtputf8(client, envelope)
         to = [address for address in envelope if address not in unsendable]
         if not to:
             raise smtplib.SMTPRecipientsRefused(unsendable)
         refused = {**unsendable, **_send_in_batches(client, message, sender, to)}
+    except NoLoginError as exc:
+        raise MailError(str(exc)) from None
     except smtplib.SMTPAuthenticationError as exc:
         reason = _scrubbed(_reason(exc), password)
         raise MailError(f"the SMTP server {where} refused the login of {settings.username!r}: {reason}") from None
@@ -256,27 +258,6 @@ def _needing_smtputf8(client: smtplib.SMTP, envelope: dict[str, str]) -> dict[st
         return {}
     reason = b"5.6.7 a non-ASCII address needs SMTPUTF8, which the server does not offer"
     return {address: (553, reason) for address in envelope if not address.isascii()}
-
-
-def login(client: smtplib.SMTP, username: str, password: str) -> None:
-    """Logs in. smtplib sends AUTH as ASCII (a UnicodeEncodeError for "Grüße"), so a non-ASCII name or password goes
-    as UTF-8 by AUTH PLAIN (RFC 4616 defines it as UTF-8) or, if only that is offered, AUTH LOGIN."""
-    if username.isascii() and password.isascii():
-        client.login(username, password)
-        return
-    client.ehlo_or_helo_if_needed()
-    offered = str(client.esmtp_features.get("auth", "")).upper().split()
-    name, secret = username.encode(), password.encode()
-    if "PLAIN" in offered:
-        code, reply = client.docmd("AUTH", "PLAIN " + base64.b64encode(b"\0" + name + b"\0" + secret).decode())
-    elif "LOGIN" in offered:
-        code, reply = client.docmd("AUTH", "LOGIN " + base64.b64encode(name).decode())
-        if code == 334:
-            code, reply = client.docmd(base64.b64encode(secret).decode())
-    else:
-        raise smtplib.SMTPAuthenticationError(504, b"no AUTH PLAIN or LOGIN offered, which a non-ASCII password needs")
-    if code != 235:
-        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def _scrubbed(text: str, secret: str) -> str:

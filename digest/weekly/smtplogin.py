@@ -1,0 +1,46 @@
+"""Logging in to the weekly email's SMTP server: a UTF-8 name or password, and a server that offers no login."""
+
+from __future__ import annotations
+
+import base64
+import smtplib
+
+
+class NoLoginError(Exception):
+    """The server offers no AUTH, and a username is set; one line saying what to set."""
+
+
+def no_login_offered(where: str, *, encrypted: bool) -> str:
+    """Most servers offer AUTH only once the connection is encrypted (RFC 4954 advises it): a plain connection to one
+    finds none."""
+    if not encrypted:
+        return (
+            f"the SMTP server {where} offers no login (AUTH) on an unencrypted connection and [smtp] username is set:"
+            ' most servers offer it only over TLS (set [smtp] security = "starttls", or "tls"); unset username if this'
+            " one needs no login"
+        )
+    return f"the SMTP server {where} offers no login (AUTH) and [smtp] username is set: unset it if it needs none"
+
+
+def login(client: smtplib.SMTP, username: str, password: str, *, where: str, encrypted: bool) -> None:
+    """Logs in. smtplib sends AUTH as ASCII (a UnicodeEncodeError for "Grüße"), so a non-ASCII name or password goes
+    as UTF-8 by AUTH PLAIN (RFC 4616 defines it as UTF-8) or, if only that is offered, AUTH LOGIN. A server that offers
+    no AUTH is said so with what to set (smtplib's own line names neither the setting nor the fix)."""
+    client.ehlo_or_helo_if_needed()
+    if not client.has_extn("auth"):
+        raise NoLoginError(no_login_offered(where, encrypted=encrypted))
+    if username.isascii() and password.isascii():
+        client.login(username, password)
+        return
+    offered = str(client.esmtp_features.get("auth", "")).upper().split()
+    name, secret = username.encode(), password.encode()
+    if "PLAIN" in offered:
+        code, reply = client.docmd("AUTH", "PLAIN " + base64.b64encode(b"\0" + name + b"\0" + secret).decode())
+    elif "LOGIN" in offered:
+        code, reply = client.docmd("AUTH", "LOGIN " + base64.b64encode(name).decode())
+        if code == 334:
+            code, reply = client.docmd(base64.b64encode(secret).decode())
+    else:
+        raise smtplib.SMTPAuthenticationError(504, b"no AUTH PLAIN or LOGIN offered, which a non-ASCII password needs")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
