@@ -740,3 +740,23 @@ def test_a_login_the_server_offers_only_over_tls_says_so_and_what_to_set(tmp_pat
         ' set: most servers offer it only over TLS (set [smtp] security = "starttls", or "tls"); unset username if'
         " this one needs no login"
     ), outcome.message
+
+
+def test_implicit_tls_to_a_server_that_starts_in_plain_text_says_which_security_to_set(tmp_path: Path) -> None:
+    """security = "tls" (implicit TLS, port 465) against a server that greets in plain text and offers STARTTLS (port
+    587, 25): the line read '[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)', OpenSSL's words, which
+    name neither the setting nor the fix."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, smtp='security = "tls"\n', maintainers=()))
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port):
+            result = run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    (outcome,) = result.emails
+    assert outcome.status == "failed" and not inbox.messages, outcome
+    assert outcome.message == (
+        f"cannot reach the SMTP server 127.0.0.1:{port} (tls): it answered in plain text, not TLS: a server that"
+        ' offers STARTTLS (usually port 587 or 25) needs [smtp] security = "starttls"'
+    ), outcome.message

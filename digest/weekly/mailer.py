@@ -168,7 +168,9 @@ def send(
     try:
         client = _connect(settings, ssl_context)
     except (OSError, smtplib.SMTPException) as exc:
-        raise MailError(f"cannot reach the SMTP server {where} ({settings.security}): {_reason(exc)}") from exc
+        raise MailError(
+            f"cannot reach the SMTP server {where} ({settings.security}): {_connect_reason(exc, settings.security)}"
+        ) from exc
     password = settings.password.get_secret_value() if settings.password else ""
     unsendable: dict[str, tuple[int, bytes]] = {}
     try:
@@ -258,6 +260,18 @@ def _needing_smtputf8(client: smtplib.SMTP, envelope: dict[str, str]) -> dict[st
         return {}
     reason = b"5.6.7 a non-ASCII address needs SMTPUTF8, which the server does not offer"
     return {address: (553, reason) for address in envelope if not address.isascii()}
+
+
+def _connect_reason(exc: BaseException, security: str) -> str:
+    """Why the connection failed; OpenSSL's words for a server that greets in plain text where TLS was expected (a
+    STARTTLS port with security = "tls") say which setting fits."""
+    # OpenSSL reads the plain-text greeting ("220 ...") as a TLS record of an unknown version.
+    if security == "tls" and isinstance(exc, ssl.SSLError) and exc.reason == "WRONG_VERSION_NUMBER":
+        return (
+            "it answered in plain text, not TLS: a server that offers STARTTLS (usually port 587 or 25) needs [smtp]"
+            ' security = "starttls"'
+        )
+    return _reason(exc)
 
 
 def _scrubbed(text: str, secret: str) -> str:
