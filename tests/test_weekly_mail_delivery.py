@@ -760,3 +760,27 @@ def test_implicit_tls_to_a_server_that_starts_in_plain_text_says_which_security_
         f"cannot reach the SMTP server 127.0.0.1:{port} (tls): it answered in plain text, not TLS: a server that"
         ' offers STARTTLS (usually port 587 or 25) needs [smtp] security = "starttls"'
     ), outcome.message
+
+
+def test_starttls_to_a_server_that_expects_tls_at_once_says_which_security_to_set(tmp_path: Path) -> None:
+    """security = "starttls" (the default) against a server of implicit TLS (port 465), which waits for the TLS
+    handshake and never greets in plain text: the line read 'Connection unexpectedly closed: timed out', as if the
+    server were down or slow."""
+    port = free_port()
+    text = config(port, smtp='security = "starttls"\n', maintainers=()).replace(
+        "timeout_seconds = 10", "timeout_seconds = 1"
+    )
+    settings, database = setup(tmp_path, text)
+    cert, key = self_signed_certificate(tmp_path)
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port, ssl_context=server_tls_context(cert, key)):
+            result = run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    (outcome,) = result.emails
+    assert outcome.status == "failed" and not inbox.messages, outcome
+    assert outcome.message == (
+        f"cannot reach the SMTP server 127.0.0.1:{port} (starttls): it took the connection and said nothing for 1"
+        ' second(s): a server that expects TLS at once (usually port 465) needs [smtp] security = "tls"'
+    ), outcome.message

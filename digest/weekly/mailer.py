@@ -19,7 +19,7 @@ from digest.addresses import AddressError, Mailbox, envelope_address, list_id, m
 from digest.config import SmtpSettings
 from digest.weekly.listheaders import MAIL_POLICY
 from digest.weekly.refusals import summarised
-from digest.weekly.smtplogin import NoLoginError, login
+from digest.weekly.smtpsession import NoLoginError, connect, login
 
 log = logging.getLogger(__name__)
 
@@ -134,25 +134,6 @@ def message_id(key: str, sender: Mailbox) -> str:
     return f"<{label}.{unique}@{sender.domain}>"
 
 
-def _connect(settings: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.SMTP:
-    assert settings.host is not None
-    if settings.security == "tls":
-        return smtplib.SMTP_SSL(
-            settings.host,
-            settings.port,
-            timeout=settings.timeout_seconds,
-            context=context or ssl.create_default_context(),
-        )
-    client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
-    try:
-        if settings.security == "starttls":
-            client.starttls(context=context or ssl.create_default_context())
-    except BaseException:
-        client.close()
-        raise
-    return client
-
-
 def send(
     message: EmailMessage,
     settings: SmtpSettings,
@@ -166,11 +147,9 @@ def send(
     sender, envelope = _sender(settings.sender).envelope, _envelope(recipients)
     where = f"{settings.host}:{settings.port}"
     try:
-        client = _connect(settings, ssl_context)
+        client = connect(settings, ssl_context)
     except (OSError, smtplib.SMTPException) as exc:
-        raise MailError(
-            f"cannot reach the SMTP server {where} ({settings.security}): {_connect_reason(exc, settings.security)}"
-        ) from exc
+        raise MailError(f"cannot reach the SMTP server {where} ({settings.security}): {_reason(exc)}") from exc
     password = settings.password.get_secret_value() if settings.password else ""
     unsendable: dict[str, tuple[int, bytes]] = {}
     try:
@@ -260,18 +239,6 @@ def _needing_smtputf8(client: smtplib.SMTP, envelope: dict[str, str]) -> dict[st
         return {}
     reason = b"5.6.7 a non-ASCII address needs SMTPUTF8, which the server does not offer"
     return {address: (553, reason) for address in envelope if not address.isascii()}
-
-
-def _connect_reason(exc: BaseException, security: str) -> str:
-    """Why the connection failed; OpenSSL's words for a server that greets in plain text where TLS was expected (a
-    STARTTLS port with security = "tls") say which setting fits."""
-    # OpenSSL reads the plain-text greeting ("220 ...") as a TLS record of an unknown version.
-    if security == "tls" and isinstance(exc, ssl.SSLError) and exc.reason == "WRONG_VERSION_NUMBER":
-        return (
-            "it answered in plain text, not TLS: a server that offers STARTTLS (usually port 587 or 25) needs [smtp]"
-            ' security = "starttls"'
-        )
-    return _reason(exc)
 
 
 def _scrubbed(text: str, secret: str) -> str:

@@ -1,9 +1,18 @@
-"""Logging in to the weekly email's SMTP server: a UTF-8 name or password, and a server that offers no login."""
+"""The weekly email's SMTP session: connecting as [smtp] security says, and logging in (a UTF-8 name or password). A
+server that does not fit the settings (a plain-text greeting where TLS was expected, a TLS port asked to greet in
+plain text, no login offered) is said so in one line with what to set, not in OpenSSL's or smtplib's words."""
 
 from __future__ import annotations
 
 import base64
 import smtplib
+import ssl
+
+from digest.config import SmtpSettings
+
+
+class MismatchError(OSError):
+    """The server does not speak as [smtp] security says; one line saying what to set."""
 
 
 class NoLoginError(Exception):
@@ -20,6 +29,40 @@ def no_login_offered(where: str, *, encrypted: bool) -> str:
             " one needs no login"
         )
     return f"the SMTP server {where} offers no login (AUTH) and [smtp] username is set: unset it if it needs none"
+
+
+def connect(settings: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.SMTP:
+    """A connection to the server, encrypted as [smtp] security says: TLS at once ("tls"), or plain text then
+    STARTTLS ("starttls"), or none."""
+    assert settings.host is not None
+    context = context or ssl.create_default_context()
+    try:
+        if settings.security == "tls":
+            return smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout_seconds, context=context)
+        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
+    except ssl.SSLError as exc:
+        # OpenSSL reads a plain-text greeting ("220 ...") as a TLS record of an unknown version.
+        if exc.reason == "WRONG_VERSION_NUMBER":
+            raise MismatchError(
+                "it answered in plain text, not TLS: a server that offers STARTTLS (usually port 587 or 25) needs"
+                ' [smtp] security = "starttls"'
+            ) from exc
+        raise
+    except smtplib.SMTPServerDisconnected as exc:
+        # Connected, and no greeting came: a server of TLS at once waits for the handshake.
+        if isinstance(exc.__context__, TimeoutError):
+            raise MismatchError(
+                f"it took the connection and said nothing for {settings.timeout_seconds:g} second(s): a server that"
+                ' expects TLS at once (usually port 465) needs [smtp] security = "tls"'
+            ) from exc
+        raise
+    try:
+        if settings.security == "starttls":
+            client.starttls(context=context)
+    except BaseException:
+        client.close()
+        raise
+    return client
 
 
 def login(client: smtplib.SMTP, username: str, password: str, *, where: str, encrypted: bool) -> None:
