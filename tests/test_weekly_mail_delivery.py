@@ -784,3 +784,21 @@ def test_starttls_to_a_server_that_expects_tls_at_once_says_which_security_to_se
         f"cannot reach the SMTP server 127.0.0.1:{port} (starttls): it took the connection and said nothing for 1"
         ' second(s): a server that expects TLS at once (usually port 465) needs [smtp] security = "tls"'
     ), outcome.message
+
+
+def test_a_list_title_joined_by_zwj_or_zwnj_reads_whole_in_the_subject_and_list_id(tmp_path: Path) -> None:
+    """A title's emoji sequence (🧑‍🔬 is 🧑, U+200D, 🔬) and a Persian word joined by U+200C (می‌خوانیم) read
+    whole in the body, as the text policy keeps them: the Subject and the List-Id's name made each joiner a space,
+    so readers saw '🧑 🔬' (a person and a microscope) and the Persian word split in two."""
+    title = "Awesome 🧑\u200d🔬 Interpretability: می\u200cخوانیم"
+    port = free_port()
+    settings, database = setup(tmp_path, f'list_title = "{title}"\n' + config(port, maintainers=()))
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port):
+            run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    (message,) = inbox.messages
+    assert str(message["Subject"]) == f"{title} — 2026-W48: 3 new papers", str(message["Subject"])
+    assert str(message["List-Id"]).startswith(f"{title} <"), str(message["List-Id"])

@@ -17,6 +17,7 @@ from email.utils import format_datetime, make_msgid
 
 from digest.addresses import AddressError, Mailbox, envelope_address, list_id, mailbox, unsubscribe_problem
 from digest.config import SmtpSettings
+from digest.text import one_line
 from digest.weekly.listheaders import MAIL_POLICY
 from digest.weekly.refusals import summarised
 from digest.weekly.smtpsession import NoLoginError, connect, login
@@ -54,8 +55,9 @@ _FROM_LINE = re.compile(r"^From ", re.MULTILINE)
 
 
 def _header_value(value: str) -> str:
-    """Header text with every line break and control character flattened: no header can be injected."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in value).split())
+    """Header text with every line break, control and bidi character flattened (no header can be injected), by the
+    text policy: the joiners of an emoji sequence or a Persian word (U+200D, U+200C) stay, as in the body."""
+    return one_line(value)
 
 
 def _sender(value: str) -> Mailbox:
