@@ -174,3 +174,32 @@ def test_a_name_or_title_joined_by_an_invisible_format_character_is_not_split_in
         assert "👩\u200d🔬 Trans\u00adformers Explain Themselves" in out, out
         assert author in out
         assert not {"\u202e", "\x1b"} & set(out)
+
+
+def test_a_suggested_section_that_draws_nothing_is_not_offered_by_name() -> None:
+    """A list heading of characters that draw nothing (U+3000, U+2800) can be a candidate's suggested section. The
+    maintainers' edition offered 'Approve into None' (a heading of white space, read as no name) or 'Approve into ⠀'
+    and 'suggested for ⠀'; the link, which approves into that heading, now reads 'Approve into the suggested section',
+    as Discord's legend does, and no empty 'suggested for' is shown."""
+    from digest import resources
+    from digest.weekly.issue import DigestStats, PendingPaper, build_digest, render, week_of_day
+
+    def paper(arxiv_id: str, section: str) -> PendingPaper:
+        return PendingPaper("Steering VLMs", arxiv_id, 0.5, section, (), f"https://digest.example/approve/{arxiv_id}")
+
+    digest = build_digest(
+        week_of_day(NOW.date() - timedelta(days=7)),
+        list_title="Awesome",
+        added=[],
+        section_order=[],
+        section_emojis={},
+        pending_count=1,
+        pending=[PendingPaper("Probing VLMs", "2504.11695", 0.9, "\u2800")],
+        stats=DigestStats(1, 0, 2, 0, 0, 1),
+        second_tier=[paper("2505.16146", "\u3000"), paper("2505.16147", "\u2800\u200b")],
+    )
+    templates = resources.templates_dir()
+    for name in ("digest.md.j2", "email.txt.j2", "email.html.j2"):
+        out = render(digest, templates, name)
+        assert "None" not in out and "\u2800" not in out, (name, out)
+        assert out.count("Approve into the suggested section") == 2, (name, out)
