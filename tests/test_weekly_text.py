@@ -203,3 +203,32 @@ def test_a_suggested_section_that_draws_nothing_is_not_offered_by_name() -> None
         out = render(digest, templates, name)
         assert "None" not in out and "\u2800" not in out, (name, out)
         assert out.count("Approve into the suggested section") == 2, (name, out)
+
+
+def test_a_paper_without_an_arxiv_id_is_linked_in_the_plain_text_part_too() -> None:
+    """A paper that joined the list by a maintainer's edit with a link of its own (a conference's page, OpenReview)
+    and no arXiv ID: the HTML part and the Markdown link its title, but the plain-text part showed only arXiv and
+    code links, so its readers (and clients that show the text part) had no way to reach the paper."""
+    from digest import resources
+    from digest.weekly.issue import AddedPaper, DigestStats, build_digest, render, week_of_day
+
+    link = "https://openreview.net/forum?id=Xy7Zq2"
+    paper = AddedPaper("Probing", "Probing Multimodal Heads", ["Ann Lee"], "We probe heads.", None, link, None, SEEN)
+    arxiv = AddedPaper(
+        "Probing", "Steering VLMs", ["Bo Li"], "We steer.", "2505.16146", "https://arxiv.org/abs/2505.16146", None, SEEN
+    )
+    digest = build_digest(
+        week_of_day(NOW.date() - timedelta(days=7)),
+        list_title="Awesome",
+        added=[paper, arxiv],
+        section_order=["Probing"],
+        section_emojis={},
+        pending_count=0,
+        pending=[],
+        stats=DigestStats(2, 2, 0, 0, 0, 2),
+        edition="readers",
+    )
+    text = render(digest, resources.templates_dir(), "email.txt.j2")
+    item = text[text.index("* Probing Multimodal Heads") : text.index("* Steering VLMs")]
+    assert link in item, item
+    assert text.count("https://arxiv.org/abs/2505.16146") == 1, text  # an arXiv paper's link is not shown twice
