@@ -12,7 +12,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from email.header import Header
 
-from digest.text import url_problem
+from digest.text import one_line, url_problem
 
 # Characters no plain address here holds: they would end the address in a header or the SMTP envelope.
 _NOT_IN_ADDRESS = set('<>,;"()[]\\')
@@ -139,7 +139,7 @@ def list_id(title: str, web_host: str | None, sender_domain: str) -> str:
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
     words = "-".join(re.findall(r"[a-z0-9]+", ascii_title.lower()))
     label = words[: min(60, room)].strip("-") or "weekly-digest"[:room].strip("-") or "w"
-    phrase = " ".join("".join(ch if ch.isprintable() else " " for ch in title).split())
+    phrase = one_line(title)  # the joiners of an emoji sequence or a Persian word stay, as in the Subject
     # A word no header line holds (1,000 letters of a pasted address) would go out on a line past SMTP's 998
     # characters, which a server refuses: encoded words carry it in pieces, read back as the one word.
     if not phrase.isascii() or any(len(word) > _LIST_ID_LINE - 2 for word in phrase.split()):

@@ -47,6 +47,14 @@ def is_blank(text: str) -> bool:
     return all(c.isspace() or c in _DRAWS_NOTHING or INVISIBLE.match(c) for c in text)
 
 
+def readable_title(title: str | None, arxiv_id: str | None) -> str:
+    """The paper's title, or for one of characters that draw nothing (U+2800, U+3164 pass arXiv's cleaning) which
+    paper it is: a link on such a title reads empty, and there would be nothing to see or click."""
+    if title and not is_blank(title):
+        return title
+    return f"Untitled paper, arXiv {arxiv_id}" if arxiv_id else "Untitled paper"
+
+
 def one_line(text: str) -> str:
     """Invisible characters blanked and every run of white space one space, trimmed."""
     return " ".join(blank_invisible(text).split())

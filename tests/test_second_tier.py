@@ -414,3 +414,18 @@ async def test_a_pending_paper_a_new_version_puts_below_both_tiers_is_in_no_tier
     assert paper not in listed, listed
     assert main([*digest, "candidates"]) == 0
     assert "in the second tier" not in capsys.readouterr().out
+
+
+@pytest.mark.asyncio
+async def test_a_second_tier_title_that_draws_nothing_still_names_and_links_the_paper_in_the_email(site: Site) -> None:
+    """A title of a Braille blank and a Hangul filler passes arXiv's cleaning (they are no white space): the email's
+    "Worth a look" linked the paper by that title alone, a link the maintainer could neither read nor click. It reads
+    'Untitled paper, arXiv <id>', as in Discord."""
+    insert_tiers(site, second_title="\u2800\u3164")
+
+    text, html = email_parts(weekly_email(site))
+    worth = between(html, "Worth a look</h2>", "The week in numbers</h2>")
+    untitled = f"Untitled paper, arXiv {SECOND['arxiv_id']}"
+    assert f'<a href="https://arxiv.org/abs/{SECOND["arxiv_id"]}" ' in worth
+    assert f'text-decoration:none;">{untitled}</a>' in worth, worth
+    assert f"1. {untitled} (score 0.93" in between(text, "== Worth a look ==", "== The week in numbers ==")

@@ -687,3 +687,118 @@ def test_a_connection_closed_mid_list_does_not_log_every_reader_left(
     logged = "\n".join(record.getMessage() for record in caplog.records if record.name.startswith("digest"))
     named = {address for address in readers if address in logged}
     assert len(named) <= 6 and "more" in logged, (len(named), logged[:600])
+
+
+def test_a_greylisted_reader_refused_for_good_at_the_retry_leaves_the_week_sent_not_failing_for_weeks(
+    tmp_path: Path,
+) -> None:
+    """Three readers; the server greylists b (451) and, at the retry that goes to b alone, refuses b for good (550 no
+    such user). A 5xx refusal of one reader is final, as README says: the week is sent (a and c have it), b's
+    refusal kept with it. It was: the retry counted as the whole edition failing ('refused every recipient'),
+    tried again every back-off for four weeks, then given up as not sent, and never written to weekly-sent.log."""
+    port = free_port()
+    readers = ("a@example.org", "b@example.org", "c@example.org")
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    inbox = SelectiveInbox({"b@example.org": "451 4.7.1 Greylisted, please try again later"})
+    try:
+        with smtp_server(inbox, port):
+            run_weekly_job(settings, database, NOW)
+            inbox.replies["b@example.org"] = "550 5.1.1 <b@example.org>: no such user"
+            retry = run_weekly_job(settings, database, NOW + timedelta(minutes=30))
+            later = run_weekly_job(settings, database, NOW + timedelta(days=1))
+        with database.reading() as session:
+            done = week_state(session, "2026-W48", "readers")
+    finally:
+        database.dispose()
+    (outcome,) = retry.emails
+    assert outcome.status == "sent", outcome
+    assert "b@example.org: 550 5.1.1" in outcome.message and outcome.retry_at is None, outcome
+    assert [o.status for o in later.emails] == ["already-sent"], later
+    assert done is not None and (done.status, done.deferred) == ("sent", ()), done
+    assert "b@example.org: 550 5.1.1" in (done.last_error or "")
+    assert (settings.data_dir / "weekly-sent.log").read_text().startswith("2026-W48\treaders\t")
+    assert [envelope.rcpt_tos for envelope in inbox.envelopes] == [["a@example.org", "c@example.org"]]
+
+
+def test_a_login_the_server_offers_only_over_tls_says_so_and_what_to_set(tmp_path: Path) -> None:
+    """security = "none" and a username, against a server that offers AUTH only after STARTTLS (as most do, and
+    aiosmtpd by default): the line read 'sending through ... failed: SMTP AUTH extension not supported by server.',
+    which names neither the setting nor the fix."""
+    port = free_port()
+    smtp = 'security = "none"\nusername = "digest"\n'
+    settings, database = setup(tmp_path, config(port, smtp=smtp, maintainers=()), {"SMTP_PASSWORD": "s3cret-pass"})
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port, authenticator=Credentials("digest", "s3cret-pass")):
+            result = run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    (outcome,) = result.emails
+    assert outcome.status == "failed" and not inbox.messages, outcome
+    assert outcome.message == (
+        f"the SMTP server 127.0.0.1:{port} offers no login (AUTH) on an unencrypted connection and [smtp] username is"
+        ' set: most servers offer it only over TLS (set [smtp] security = "starttls", or "tls"); unset username if'
+        " this one needs no login"
+    ), outcome.message
+
+
+def test_implicit_tls_to_a_server_that_starts_in_plain_text_says_which_security_to_set(tmp_path: Path) -> None:
+    """security = "tls" (implicit TLS, port 465) against a server that greets in plain text and offers STARTTLS (port
+    587, 25): the line read '[SSL: WRONG_VERSION_NUMBER] wrong version number (_ssl.c:1006)', OpenSSL's words, which
+    name neither the setting nor the fix."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, smtp='security = "tls"\n', maintainers=()))
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port):
+            result = run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    (outcome,) = result.emails
+    assert outcome.status == "failed" and not inbox.messages, outcome
+    assert outcome.message == (
+        f"cannot reach the SMTP server 127.0.0.1:{port} (tls): it answered in plain text, not TLS: a server that"
+        ' offers STARTTLS (usually port 587 or 25) needs [smtp] security = "starttls"'
+    ), outcome.message
+
+
+def test_starttls_to_a_server_that_expects_tls_at_once_says_which_security_to_set(tmp_path: Path) -> None:
+    """security = "starttls" (the default) against a server of implicit TLS (port 465), which waits for the TLS
+    handshake and never greets in plain text: the line read 'Connection unexpectedly closed: timed out', as if the
+    server were down or slow."""
+    port = free_port()
+    text = config(port, smtp='security = "starttls"\n', maintainers=()).replace(
+        "timeout_seconds = 10", "timeout_seconds = 1"
+    )
+    settings, database = setup(tmp_path, text)
+    cert, key = self_signed_certificate(tmp_path)
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port, ssl_context=server_tls_context(cert, key)):
+            result = run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    (outcome,) = result.emails
+    assert outcome.status == "failed" and not inbox.messages, outcome
+    assert outcome.message == (
+        f"cannot reach the SMTP server 127.0.0.1:{port} (starttls): it took the connection and said nothing for 1"
+        ' second(s): a server that expects TLS at once (usually port 465) needs [smtp] security = "tls"'
+    ), outcome.message
+
+
+def test_a_list_title_joined_by_zwj_or_zwnj_reads_whole_in_the_subject_and_list_id(tmp_path: Path) -> None:
+    """A title's emoji sequence (🧑‍🔬 is 🧑, U+200D, 🔬) and a Persian word joined by U+200C (می‌خوانیم) read
+    whole in the body, as the text policy keeps them: the Subject and the List-Id's name made each joiner a space,
+    so readers saw '🧑 🔬' (a person and a microscope) and the Persian word split in two."""
+    title = "Awesome 🧑\u200d🔬 Interpretability: می\u200cخوانیم"
+    port = free_port()
+    settings, database = setup(tmp_path, f'list_title = "{title}"\n' + config(port, maintainers=()))
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port):
+            run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    (message,) = inbox.messages
+    assert str(message["Subject"]) == f"{title} — 2026-W48: 3 new papers", str(message["Subject"])
+    assert str(message["List-Id"]).startswith(f"{title} <"), str(message["List-Id"])

@@ -174,3 +174,61 @@ def test_a_name_or_title_joined_by_an_invisible_format_character_is_not_split_in
         assert "👩\u200d🔬 Trans\u00adformers Explain Themselves" in out, out
         assert author in out
         assert not {"\u202e", "\x1b"} & set(out)
+
+
+def test_a_suggested_section_that_draws_nothing_is_not_offered_by_name() -> None:
+    """A list heading of characters that draw nothing (U+3000, U+2800) can be a candidate's suggested section. The
+    maintainers' edition offered 'Approve into None' (a heading of white space, read as no name) or 'Approve into ⠀'
+    and 'suggested for ⠀'; the link, which approves into that heading, now reads 'Approve into the suggested section',
+    as Discord's legend does, and no empty 'suggested for' is shown."""
+    from digest import resources
+    from digest.weekly.issue import DigestStats, PendingPaper, build_digest, render, week_of_day
+
+    def paper(arxiv_id: str, section: str) -> PendingPaper:
+        return PendingPaper("Steering VLMs", arxiv_id, 0.5, section, (), f"https://digest.example/approve/{arxiv_id}")
+
+    digest = build_digest(
+        week_of_day(NOW.date() - timedelta(days=7)),
+        list_title="Awesome",
+        added=[],
+        section_order=[],
+        section_emojis={},
+        pending_count=1,
+        pending=[PendingPaper("Probing VLMs", "2504.11695", 0.9, "\u2800")],
+        stats=DigestStats(1, 0, 2, 0, 0, 1),
+        second_tier=[paper("2505.16146", "\u3000"), paper("2505.16147", "\u2800\u200b")],
+    )
+    templates = resources.templates_dir()
+    for name in ("digest.md.j2", "email.txt.j2", "email.html.j2"):
+        out = render(digest, templates, name)
+        assert "None" not in out and "\u2800" not in out, (name, out)
+        assert out.count("Approve into the suggested section") == 2, (name, out)
+
+
+def test_a_paper_without_an_arxiv_id_is_linked_in_the_plain_text_part_too() -> None:
+    """A paper that joined the list by a maintainer's edit with a link of its own (a conference's page, OpenReview)
+    and no arXiv ID: the HTML part and the Markdown link its title, but the plain-text part showed only arXiv and
+    code links, so its readers (and clients that show the text part) had no way to reach the paper."""
+    from digest import resources
+    from digest.weekly.issue import AddedPaper, DigestStats, build_digest, render, week_of_day
+
+    link = "https://openreview.net/forum?id=Xy7Zq2"
+    paper = AddedPaper("Probing", "Probing Multimodal Heads", ["Ann Lee"], "We probe heads.", None, link, None, SEEN)
+    arxiv = AddedPaper(
+        "Probing", "Steering VLMs", ["Bo Li"], "We steer.", "2505.16146", "https://arxiv.org/abs/2505.16146", None, SEEN
+    )
+    digest = build_digest(
+        week_of_day(NOW.date() - timedelta(days=7)),
+        list_title="Awesome",
+        added=[paper, arxiv],
+        section_order=["Probing"],
+        section_emojis={},
+        pending_count=0,
+        pending=[],
+        stats=DigestStats(2, 2, 0, 0, 0, 2),
+        edition="readers",
+    )
+    text = render(digest, resources.templates_dir(), "email.txt.j2")
+    item = text[text.index("* Probing Multimodal Heads") : text.index("* Steering VLMs")]
+    assert link in item, item
+    assert text.count("https://arxiv.org/abs/2505.16146") == 1, text  # an arXiv paper's link is not shown twice

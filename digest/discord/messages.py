@@ -12,7 +12,7 @@ from typing import Any
 
 from digest.relevance.why import why_from_json
 from digest.storage.models import APPROVED, REJECTED, Candidate
-from digest.text import blank_invisible, code_url_in, is_blank
+from digest.text import blank_invisible, code_url_in, is_blank, readable_title
 from digest.titles import arxiv_abs_url
 from digest.vocab import Action
 
@@ -250,7 +250,7 @@ def candidate_embed(
 
 def title_of(candidate: Candidate) -> str:
     """The paper's title; one of characters that draw nothing says which paper it is, as the link would read empty."""
-    return f"Untitled paper, arXiv {candidate.arxiv_id}" if is_blank(candidate.title or "") else candidate.title
+    return readable_title(candidate.title, candidate.arxiv_id)
 
 
 def embed_field(name: str, value: str, *, inline: bool = False) -> dict[str, Any]:

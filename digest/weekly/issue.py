@@ -15,7 +15,7 @@ from urllib.parse import quote
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from digest.templating import shown, template_loader
-from digest.text import acceptable_url, one_line
+from digest.text import acceptable_url, is_blank, one_line, readable_title
 from digest.titles import arxiv_abs_url
 from digest.vocab import EDITIONS as EDITIONS
 from digest.vocab import Edition as Edition
@@ -206,7 +206,7 @@ def build_digest(
             emoji=section_emojis.get(name, ""),
             items=[
                 DigestItem(
-                    title=single_line(paper.title),
+                    title=single_line(readable_title(paper.title, paper.arxiv_id)),
                     authors=authors_line(paper.authors),
                     summary=one_line_summary(paper.abstract),
                     link=safe_url(paper.url) or arxiv_url(paper.arxiv_id),
@@ -230,10 +230,11 @@ def build_digest(
 
 def pending_item(paper: PendingPaper) -> PendingItem:
     return PendingItem(
-        title=single_line(paper.title),
+        title=single_line(readable_title(paper.title, paper.arxiv_id)),
         arxiv_url=arxiv_url(paper.arxiv_id) or "",
         score=paper.score,
-        suggested_section=single_line(paper.suggested_section) or None,
+        # A heading of characters that draw nothing is no name to show ("Approve into the suggested section").
+        suggested_section=None if is_blank(paper.suggested_section or "") else single_line(paper.suggested_section),
         why=tuple(line for line in map(single_line, paper.why) if line),
         approve_url=quote_url(paper.approve_url or None),  # our own signed link
     )

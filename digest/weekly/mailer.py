@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import logging
 import re
@@ -18,8 +17,10 @@ from email.utils import format_datetime, make_msgid
 
 from digest.addresses import AddressError, Mailbox, envelope_address, list_id, mailbox, unsubscribe_problem
 from digest.config import SmtpSettings
+from digest.text import one_line
 from digest.weekly.listheaders import MAIL_POLICY
 from digest.weekly.refusals import summarised
+from digest.weekly.smtpsession import NoLoginError, connect, login
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +41,23 @@ class Delivery:
     refusals: str = ""
 
 
+class RecipientsRefusedError(MailError):
+    """Every recipient refused; `delivery` says who for good (5xx) and who for now (4xx), for a retry to those owed."""
+
+    def __init__(self, line: str, delivery: Delivery) -> None:
+        super().__init__(line)
+        self.delivery = delivery
+
+
 # A line of a part as sent that opens with "From " (a soft line break before "From Pixels to ..."): smtplib and mbox
 # mailboxes write it ">From", which readers then read in the title; RFC 2049 advises encoding its F.
 _FROM_LINE = re.compile(r"^From ", re.MULTILINE)
 
 
 def _header_value(value: str) -> str:
-    """Header text with every line break and control character flattened: no header can be injected."""
-    return " ".join("".join(ch if ch.isprintable() else " " for ch in value).split())
+    """Header text with every line break, control and bidi character flattened (no header can be injected), by the
+    text policy: the joiners of an emoji sequence or a Persian word (U+200D, U+200C) stay, as in the body."""
+    return one_line(value)
 
 
 def _sender(value: str) -> Mailbox:
@@ -126,25 +136,6 @@ def message_id(key: str, sender: Mailbox) -> str:
     return f"<{label}.{unique}@{sender.domain}>"
 
 
-def _connect(settings: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.SMTP:
-    assert settings.host is not None
-    if settings.security == "tls":
-        return smtplib.SMTP_SSL(
-            settings.host,
-            settings.port,
-            timeout=settings.timeout_seconds,
-            context=context or ssl.create_default_context(),
-        )
-    client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
-    try:
-        if settings.security == "starttls":
-            client.starttls(context=context or ssl.create_default_context())
-    except BaseException:
-        client.close()
-        raise
-    return client
-
-
 def send(
     message: EmailMessage,
     settings: SmtpSettings,
@@ -158,23 +149,29 @@ def send(
     sender, envelope = _sender(settings.sender).envelope, _envelope(recipients)
     where = f"{settings.host}:{settings.port}"
     try:
-        client = _connect(settings, ssl_context)
+        client = connect(settings, ssl_context)
     except (OSError, smtplib.SMTPException) as exc:
         raise MailError(f"cannot reach the SMTP server {where} ({settings.security}): {_reason(exc)}") from exc
     password = settings.password.get_secret_value() if settings.password else ""
+    unsendable: dict[str, tuple[int, bytes]] = {}
     try:
         if settings.username:
-            login(client, settings.username, password)
+            login(client, settings.username, password, where=where, encrypted=settings.security != "none")
         unsendable = _needing_smtputf8(client, envelope)
         to = [address for address in envelope if address not in unsendable]
         if not to:
             raise smtplib.SMTPRecipientsRefused(unsendable)
         refused = {**unsendable, **_send_in_batches(client, message, sender, to)}
+    except NoLoginError as exc:
+        raise MailError(str(exc)) from None
     except smtplib.SMTPAuthenticationError as exc:
         reason = _scrubbed(_reason(exc), password)
         raise MailError(f"the SMTP server {where} refused the login of {settings.username!r}: {reason}") from None
     except smtplib.SMTPRecipientsRefused as exc:
-        raise MailError(f"the SMTP server {where} refused every recipient: {_refusals(exc.recipients)}") from exc
+        # None has it; one the server was never asked about (a 421 closed the connection first) is owed it still.
+        every = _delivery(message, envelope, {**dict.fromkeys(envelope, _CLOSED), **unsendable, **exc.recipients})
+        line = f"the SMTP server {where} refused every recipient: {every.refusals}"
+        raise RecipientsRefusedError(line, every) from exc
     except (OSError, smtplib.SMTPException, ValueError) as exc:
         # `from None`: a UnicodeEncodeError's args hold the text it could not encode, which may be the password.
         raise MailError(f"sending through {where} failed: {_scrubbed(_reason(exc), password)}") from None
@@ -183,21 +180,27 @@ def send(
             client.quit()
         except (OSError, smtplib.SMTPException):
             client.close()  # the message is already accepted (or not); a failed goodbye changes nothing
-    refusals = _refusals({envelope[address]: reply for address, reply in refused.items()})
+    delivery = _delivery(message, envelope, refused)
     if refused:
-        log.warning("the SMTP server refused some recipients: %s", refusals)
+        log.warning("the SMTP server refused some recipients: %s", delivery.refusals)
+    return delivery
+
+
+def _delivery(message: EmailMessage, envelope: dict[str, str], refused: dict[str, tuple[int, bytes]]) -> Delivery:
+    """Who has the message and who was refused (for good, or for now: a 4xx), as the recipients were configured."""
     return Delivery(
         message_id=str(message["Message-ID"]),
         accepted=[configured for address, configured in envelope.items() if address not in refused],
         refused=sorted(envelope[address] for address, (code, _) in refused.items() if not 400 <= code < 500),
         deferred=sorted(envelope[address] for address, (code, _) in refused.items() if 400 <= code < 500),
-        refusals=refusals,
+        refusals=_refusals({envelope.get(address, address): reply for address, reply in refused.items()}),
     )
 
 
 # RFC 5321 lets a server refuse recipients past 100 in one message (452 "too many recipients"), and many take fewer:
 # a list of readers goes in messages of at most this many, over one connection.
 RECIPIENTS_PER_MESSAGE = 50
+_CLOSED = (451, b"4.3.0 not sent: the server closed the connection")  # a recipient never asked about: owed it still
 
 
 def _send_in_batches(
@@ -216,7 +219,7 @@ def _send_in_batches(
         except smtplib.SMTPRecipientsRefused as exc:
             refused.update(exc.recipients)
             if sent_some and any(address not in exc.recipients for address in batch):  # a 421: the rest never asked
-                owed = {address: (451, b"4.3.0 not sent: the server closed the connection") for address in to[start:]}
+                owed = dict.fromkeys(to[start:], _CLOSED)
                 refused = {**owed, **refused}
                 break
         except (OSError, smtplib.SMTPException) as exc:
@@ -238,27 +241,6 @@ def _needing_smtputf8(client: smtplib.SMTP, envelope: dict[str, str]) -> dict[st
         return {}
     reason = b"5.6.7 a non-ASCII address needs SMTPUTF8, which the server does not offer"
     return {address: (553, reason) for address in envelope if not address.isascii()}
-
-
-def login(client: smtplib.SMTP, username: str, password: str) -> None:
-    """Logs in. smtplib sends AUTH as ASCII (a UnicodeEncodeError for "Grüße"), so a non-ASCII name or password goes
-    as UTF-8 by AUTH PLAIN (RFC 4616 defines it as UTF-8) or, if only that is offered, AUTH LOGIN."""
-    if username.isascii() and password.isascii():
-        client.login(username, password)
-        return
-    client.ehlo_or_helo_if_needed()
-    offered = str(client.esmtp_features.get("auth", "")).upper().split()
-    name, secret = username.encode(), password.encode()
-    if "PLAIN" in offered:
-        code, reply = client.docmd("AUTH", "PLAIN " + base64.b64encode(b"\0" + name + b"\0" + secret).decode())
-    elif "LOGIN" in offered:
-        code, reply = client.docmd("AUTH", "LOGIN " + base64.b64encode(name).decode())
-        if code == 334:
-            code, reply = client.docmd(base64.b64encode(secret).decode())
-    else:
-        raise smtplib.SMTPAuthenticationError(504, b"no AUTH PLAIN or LOGIN offered, which a non-ASCII password needs")
-    if code != 235:
-        raise smtplib.SMTPAuthenticationError(code, reply)
 
 
 def _scrubbed(text: str, secret: str) -> str:

@@ -88,26 +88,39 @@ def send_week(
         if to:
             message = compose_email(digest, settings, now, to)
             delivery = mailer.send(message, settings.smtp, to, ssl_context=ssl_context)
+    except mailer.RecipientsRefusedError as exc:
+        if len(to) == len(recipients):  # the first send, and none has it: the edition failed, and is retried
+            return _failed(settings, database, name, edition, now, exc)
+        # A retry to the readers still owed it (the others have it): one refused for good is done with, as in the
+        # first send (a 5xx is final), and one refused for now is owed it still.
+        delivery = exc.delivery
     except mailer.MailError as exc:
-        retry_at = mark_failed(database, name, edition, now, str(exc), settings.weekly.retry_base_minutes)
-        log.error(
-            "weekly %s %s: email not sent: %s (next attempt at %s)",
-            name,
-            edition,
-            exc,
-            f"{retry_at:%Y-%m-%d %H:%M} UTC",
-        )
-        return SendOutcome(name, edition, "failed", str(exc), retry_at)
+        return _failed(settings, database, name, edition, now, exc)
     owed_at = _record(settings, database, week, edition, now, delivery)
     if isinstance(owed_at, SendOutcome):  # sent, and the database could not record it
         return owed_at
     sent = f"sent to {_whom(delivery.accepted)}"
+    if owed_at is None and delivery.refused and not delivery.accepted:
+        sent = f"{sent}: refused for good: {delivery.refusals}"
+        log.warning("weekly %s %s: email %s", name, edition, sent)
+        return SendOutcome(name, edition, "sent", sent)
     if owed_at is not None:
         later = f"refused for now: {delivery.refusals}; next attempt for them at {owed_at:%Y-%m-%d %H:%M} UTC"
         log.warning("weekly %s %s: email %s; %s", name, edition, sent, later)
         return SendOutcome(name, edition, "partly-sent", f"{sent}; {later}", owed_at)
     log.info("weekly %s %s: email sent to %d recipient(s)", name, edition, len(delivery.accepted))
     return SendOutcome(name, edition, "sent", sent)
+
+
+def _failed(
+    settings: Settings, database: Database, name: str, edition: Edition, now: datetime, exc: mailer.MailError
+) -> SendOutcome:
+    """A send that reached nobody, recorded to be tried again after its back-off."""
+    retry_at = mark_failed(database, name, edition, now, str(exc), settings.weekly.retry_base_minutes)
+    log.error(
+        "weekly %s %s: email not sent: %s (next attempt at %s)", name, edition, exc, f"{retry_at:%Y-%m-%d %H:%M} UTC"
+    )
+    return SendOutcome(name, edition, "failed", str(exc), retry_at)
 
 
 def _record(

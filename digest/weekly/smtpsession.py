@@ -1,0 +1,89 @@
+"""The weekly email's SMTP session: connecting as [smtp] security says, and logging in (a UTF-8 name or password). A
+server that does not fit the settings (a plain-text greeting where TLS was expected, a TLS port asked to greet in
+plain text, no login offered) is said so in one line with what to set, not in OpenSSL's or smtplib's words."""
+
+from __future__ import annotations
+
+import base64
+import smtplib
+import ssl
+
+from digest.config import SmtpSettings
+
+
+class MismatchError(OSError):
+    """The server does not speak as [smtp] security says; one line saying what to set."""
+
+
+class NoLoginError(Exception):
+    """The server offers no AUTH, and a username is set; one line saying what to set."""
+
+
+def no_login_offered(where: str, *, encrypted: bool) -> str:
+    """Most servers offer AUTH only once the connection is encrypted (RFC 4954 advises it): a plain connection to one
+    finds none."""
+    if not encrypted:
+        return (
+            f"the SMTP server {where} offers no login (AUTH) on an unencrypted connection and [smtp] username is set:"
+            ' most servers offer it only over TLS (set [smtp] security = "starttls", or "tls"); unset username if this'
+            " one needs no login"
+        )
+    return f"the SMTP server {where} offers no login (AUTH) and [smtp] username is set: unset it if it needs none"
+
+
+def connect(settings: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.SMTP:
+    """A connection to the server, encrypted as [smtp] security says: TLS at once ("tls"), or plain text then
+    STARTTLS ("starttls"), or none."""
+    assert settings.host is not None
+    context = context or ssl.create_default_context()
+    try:
+        if settings.security == "tls":
+            return smtplib.SMTP_SSL(settings.host, settings.port, timeout=settings.timeout_seconds, context=context)
+        client = smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout_seconds)
+    except ssl.SSLError as exc:
+        # OpenSSL reads a plain-text greeting ("220 ...") as a TLS record of an unknown version.
+        if exc.reason == "WRONG_VERSION_NUMBER":
+            raise MismatchError(
+                "it answered in plain text, not TLS: a server that offers STARTTLS (usually port 587 or 25) needs"
+                ' [smtp] security = "starttls"'
+            ) from exc
+        raise
+    except smtplib.SMTPServerDisconnected as exc:
+        # Connected, and no greeting came: a server of TLS at once waits for the handshake.
+        if isinstance(exc.__context__, TimeoutError):
+            raise MismatchError(
+                f"it took the connection and said nothing for {settings.timeout_seconds:g} second(s): a server that"
+                ' expects TLS at once (usually port 465) needs [smtp] security = "tls"'
+            ) from exc
+        raise
+    try:
+        if settings.security == "starttls":
+            client.starttls(context=context)
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def login(client: smtplib.SMTP, username: str, password: str, *, where: str, encrypted: bool) -> None:
+    """Logs in. smtplib sends AUTH as ASCII (a UnicodeEncodeError for "Grüße"), so a non-ASCII name or password goes
+    as UTF-8 by AUTH PLAIN (RFC 4616 defines it as UTF-8) or, if only that is offered, AUTH LOGIN. A server that offers
+    no AUTH is said so with what to set (smtplib's own line names neither the setting nor the fix)."""
+    client.ehlo_or_helo_if_needed()
+    if not client.has_extn("auth"):
+        raise NoLoginError(no_login_offered(where, encrypted=encrypted))
+    if username.isascii() and password.isascii():
+        client.login(username, password)
+        return
+    offered = str(client.esmtp_features.get("auth", "")).upper().split()
+    name, secret = username.encode(), password.encode()
+    if "PLAIN" in offered:
+        code, reply = client.docmd("AUTH", "PLAIN " + base64.b64encode(b"\0" + name + b"\0" + secret).decode())
+    elif "LOGIN" in offered:
+        code, reply = client.docmd("AUTH", "LOGIN " + base64.b64encode(name).decode())
+        if code == 334:
+            code, reply = client.docmd(base64.b64encode(secret).decode())
+    else:
+        raise smtplib.SMTPAuthenticationError(504, b"no AUTH PLAIN or LOGIN offered, which a non-ASCII password needs")
+    if code != 235:
+        raise smtplib.SMTPAuthenticationError(code, reply)
