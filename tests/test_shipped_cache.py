@@ -261,3 +261,29 @@ def test_a_kept_file_whose_head_is_damaged_is_built_again_not_a_memory_error(tmp
     warnings = [line for line in errors.splitlines() if "damaged" in line]
     assert len(warnings) == 1 and str(path) in warnings[0], errors
     assert score_in_a_new_process(settings.data_dir)[1] == ""  # replaced by a good file: read without a word
+
+
+def test_every_module_the_model_is_made_by_is_part_of_its_key() -> None:
+    """The saved model and the stored thresholds are read back under a key of the code that made them. It left out
+    examples.py (which papers are learnt as belonging or rejected) and types.py (the budget's shares, a paper's text):
+    an upgrade that changed only those went on with the model and thresholds the older code made, until the list or a
+    decision changed. Every module of digest.relevance that scoring.py imports, directly or not, is in the key."""
+    import ast
+
+    from digest.relevance import shipped_cache
+
+    package = resources.PACKAGE_DIR / "relevance"
+    found: set[str] = set()
+    todo = ["scoring"]
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        for node in ast.walk(ast.parse((package / f"{name}.py").read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("digest.relevance."):
+                todo.append((node.module or "").removeprefix("digest.relevance."))
+            elif isinstance(node, ast.ImportFrom) and node.module == "digest.relevance":
+                todo.extend(alias.name for alias in node.names)
+    keyed = {path.resolve() for path in shipped_cache.encoding_inputs()}
+    assert sorted(name for name in found if (package / f"{name}.py").resolve() not in keyed) == []
