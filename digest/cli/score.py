@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
@@ -190,6 +191,8 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
             f"{args.path}:{exc.line_number}: a line longer than {MAX_LINE_SHOWN}, which no paper is (is it a "
             "JSON-lines file?); nothing after it was scored"
         ) from None
+    except zlib.error as exc:  # a .gz file damaged inside its compressed data
+        raise CommandError(f"cannot read {args.path}: not a readable gzip file ({exc})") from None
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise CommandError(f"cannot read {args.path}: {exc}") from exc
     finally:
