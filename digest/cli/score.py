@@ -132,8 +132,11 @@ def _read_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[Any, PaperText] 
         if not isinstance(title, str) or not title.strip():
             yield BadLine(number, "no title")
             continue
-        if not isinstance(abstract, str) or not isinstance(categories, list):
-            yield BadLine(number, "abstract must be a string and categories a list")
+        if not isinstance(abstract, str):
+            yield BadLine(number, "abstract must be a string (it may be empty)")
+            continue
+        if not isinstance(categories, list):
+            yield BadLine(number, 'categories must be a list, such as ["cs.CV", "cs.LG"]')
             continue
         yield row.get("arxiv_id"), PaperText(title, abstract, tuple(str(category) for category in categories))
 
