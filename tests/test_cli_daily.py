@@ -81,6 +81,46 @@ def test_score_names_a_line_that_is_not_utf8_instead_of_scoring_altered_text(
     assert f"{path}:2: skipped: not UTF-8 text" in out.err
 
 
+def test_score_names_a_damaged_gzip_file_instead_of_a_traceback(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A .gz file of papers damaged inside (a bad copy, a download cut and resumed) ended `digest score` in a zlib.error
+    traceback, where `digest decisions import` names the file. It now says in one line that it cannot read the file."""
+    import gzip
+
+    damaged = bytearray(gzip.compress(b"\n".join(paper_lines(2)) + b"\n"))
+    damaged[10] = 0x07  # the first deflate block's type: 3, which no block has
+    path = tmp_path / "papers.jsonl.gz"
+    path.write_bytes(bytes(damaged))
+    assert main(["--data-dir", str(data_dir), "score", str(path), "--json"]) == 1
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err == (
+        f"digest: cannot read {path}: not a readable gzip file "
+        "(Error -3 while decompressing data: invalid block type)\n"
+    )
+
+
+def test_score_names_the_field_that_is_wrong_on_a_skipped_line(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An exporter that writes `"abstract": null` for a paper without one, or the categories as one string, had the
+    line skipped with "abstract must be a string and categories a list" either way: the maintainer was left to guess
+    which of the two was wrong. Each skipped line now names its field, as `digest decisions import` does."""
+    good = paper_lines(1)
+    row = json.loads(good[0])
+    no_abstract = json.dumps({**row, "abstract": None}).encode()
+    one_string = json.dumps({**row, "categories": "cs.CV cs.LG"}).encode()
+    path = papers_file(tmp_path / "papers.jsonl", [no_abstract, one_string, good[0]])
+    assert main(["--data-dir", str(data_dir), "score", str(path), "--json"]) == 1
+    out = capsys.readouterr()
+    assert scored_ids(out.out) == [row["arxiv_id"]]
+    assert out.err.splitlines() == [
+        f"{path}:1: skipped: abstract must be a string (it may be empty)",
+        f'{path}:2: skipped: categories must be a list, such as ["cs.CV", "cs.LG"]',
+    ]
+
+
 def digest_command(tmp_path: Path) -> list[str]:
     python = ROOT / ".venv" / "bin" / "python"
     executable = str(python if python.exists() else sys.executable)

@@ -331,3 +331,33 @@ def test_a_line_nested_too_deeply_or_with_a_number_too_long_is_a_bad_line_not_a_
         f"{path}: 2 bad lines; nothing was imported",
     ]
     assert stored(database) == {}
+
+
+def test_the_import_names_each_paper_whose_verdict_a_decision_in_review_overrules(
+    data_dir: Path, database: Database, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file of a year's verdicts, a few of them on papers the maintainers have since rejected on Discord: the import
+    said only how many papers were decided in review, so a maintainer could not tell which of the file's verdicts
+    were set aside, nor whether any disagreed. It names each paper whose file verdict the review's decision overrules
+    (one that agrees is learnt either way), in the summary and in --json."""
+    for paper in (PAPERS[1], PAPERS[3]):
+        candidate = insert_candidate(database, paper)
+        Reviewer(database, settings).decide(candidate, "reject", Actor("ann", "1", "discord"))
+    path = write_lines(
+        tmp_path / "verdicts.jsonl",
+        decision_line(PAPERS[2], "reject"),
+        decision_line(PAPERS[1], "approve"),
+        decision_line(PAPERS[3], "reject"),
+    )
+    assert digest(data_dir, "decisions", "import", str(path)) == 0
+    out = capsys.readouterr().out
+    assert "  2 of them are papers decided in review (digest candidates) and not in the list" in out
+    assert f"    {PAPERS[1]['arxiv_id']} (line 2): rejected in review, where the file approves it\n" in out
+    assert PAPERS[3]["arxiv_id"] not in out
+    assert digest(data_dir, "decisions", "import", str(path), "--json") == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["decided_in_review"] == 2
+    overruled = [
+        (row["arxiv_id"], row["line"], row["decision"], row["in_review"]) for row in summary["overruled_in_review"]
+    ]
+    assert overruled == [(PAPERS[1]["arxiv_id"], 2, "approve", "rejected")]

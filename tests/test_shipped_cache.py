@@ -239,3 +239,51 @@ def test_a_build_sweeps_away_what_interrupted_builds_left_in_the_cache(tmp_path:
     assert not old_file.exists() and not old_folder.exists()
     assert in_flight.exists() and unrelated.exists()
     assert (cache / store.SAVED_MODEL).exists()
+
+
+@pytest.mark.parametrize("name", [store.SAVED_MODEL, CACHE_FILE])
+def test_a_kept_file_whose_head_is_damaged_is_built_again_not_a_memory_error(tmp_path: Path, name: str) -> None:
+    """A byte of the small head before the checksum changed on disk (the length of its first frame): reading it asked
+    for a terabyte, and every command that uses the model, the service's polls with it, ended in a MemoryError
+    traceback until the file was deleted by hand. It is damage like any other: said in one line, worked out again."""
+    settings = make_settings(tmp_path / "data")
+    open_service_database(settings).dispose()
+    worked_out, _ = score_in_a_new_process(settings.data_dir)
+    cache = settings.data_dir / "cache"
+    path = cache / name
+    content = path.read_bytes()
+    assert content[:3] == b"\x80\x05\x95"  # protocol 5, then a frame whose length is the next 8 bytes
+    path.write_bytes(content[:3] + (2**40).to_bytes(8, "little") + content[11:])
+    if name == CACHE_FILE:
+        (cache / store.SAVED_MODEL).unlink()  # as after a decision: the model is built again, from the kept encoding
+    mended, errors = score_in_a_new_process(settings.data_dir)
+    assert mended == worked_out
+    warnings = [line for line in errors.splitlines() if "damaged" in line]
+    assert len(warnings) == 1 and str(path) in warnings[0], errors
+    assert score_in_a_new_process(settings.data_dir)[1] == ""  # replaced by a good file: read without a word
+
+
+def test_every_module_the_model_is_made_by_is_part_of_its_key() -> None:
+    """The saved model and the stored thresholds are read back under a key of the code that made them. It left out
+    examples.py (which papers are learnt as belonging or rejected) and types.py (the budget's shares, a paper's text):
+    an upgrade that changed only those went on with the model and thresholds the older code made, until the list or a
+    decision changed. Every module of digest.relevance that scoring.py imports, directly or not, is in the key."""
+    import ast
+
+    from digest.relevance import shipped_cache
+
+    package = resources.PACKAGE_DIR / "relevance"
+    found: set[str] = set()
+    todo = ["scoring"]
+    while todo:
+        name = todo.pop()
+        if name in found:
+            continue
+        found.add(name)
+        for node in ast.walk(ast.parse((package / f"{name}.py").read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("digest.relevance."):
+                todo.append((node.module or "").removeprefix("digest.relevance."))
+            elif isinstance(node, ast.ImportFrom) and node.module == "digest.relevance":
+                todo.extend(alias.name for alias in node.names)
+    keyed = {path.resolve() for path in shipped_cache.encoding_inputs()}
+    assert sorted(name for name in found if (package / f"{name}.py").resolve() not in keyed) == []

@@ -148,7 +148,7 @@ def _decision_dict(decision: ImportedDecision) -> dict[str, object]:
 def _print_summary(source: str, parsed: ParsedDecisions, counts: _Counts, dry_run: bool) -> None:
     from digest.relevance.training import Verdict
 
-    replaced, listed, decided = counts
+    replaced, listed, decided, overruled = counts
     summary = f"{_plural(len(parsed.decisions), 'decision')} ({parsed.count(Verdict.APPROVE)} approve, "
     summary += f"{parsed.count(Verdict.REJECT)} reject) from {source}"
     if dry_run:
@@ -176,12 +176,26 @@ def _print_summary(source: str, parsed: ParsedDecisions, counts: _Counts, dry_ru
             f"  {decided} of them {papers} decided in review (digest candidates) and not in the list: that decision "
             "stands, and the imported one is not learnt"
         )
+    for item in overruled[:_OVERRULED_SHOWN]:
+        where = f"{_in_review(item)} in review, where the file {item.verdict}s it"
+        print(f"    {item.arxiv_id} (line {item.line_number}): {where}")
+    if len(overruled) > _OVERRULED_SHOWN:
+        print(f"    and {len(overruled) - _OVERRULED_SHOWN} more decided otherwise in review (--json names them all)")
 
 
 class _Counts(NamedTuple):
     replaced: int  # the papers that already have an imported decision
     listed: int  # the papers the list holds
     decided: int  # the papers decided in review that the list does not hold
+    overruled: list[ImportedDecision]  # of those, the ones the review decided otherwise than the file
+
+
+_OVERRULED_SHOWN = 20  # papers named in the summary; --json names them all
+
+
+def _in_review(decision: ImportedDecision) -> str:
+    """What the review decided of a paper whose verdict in the file it overrules: the other verdict."""
+    return "rejected" if decision.approved else "approved"
 
 
 def _check(context: Context, lines: list[bytes]) -> tuple[ParsedDecisions, list[str], _Counts]:
@@ -197,8 +211,11 @@ def _check(context: Context, lines: list[bytes]) -> tuple[ParsedDecisions, list[
         sections = liststore.section_names(session) if parsed.unknown_sections else []
         ids = [decision.arxiv_id for decision in parsed.decisions]
         already, listed = training_store.imported_ids(session, ids), training_store.listed_ids(session, ids)
-        decided = training_store.decided_ids(session, ids) - listed
-    return parsed, sections, _Counts(len(already), len(listed), len(decided))
+        review = training_store.review_verdicts(session, ids)
+    decided = set(review) - listed
+    overruled = [item for item in parsed.decisions if item.arxiv_id in decided]
+    overruled = [item for item in overruled if review[item.arxiv_id] != item.approved]
+    return parsed, sections, _Counts(len(already), len(listed), len(decided), overruled)
 
 
 def _summary_json(source: str, parsed: ParsedDecisions, counts: _Counts, dry_run: bool) -> dict[str, object]:
@@ -214,6 +231,7 @@ def _summary_json(source: str, parsed: ParsedDecisions, counts: _Counts, dry_run
         "replaced": counts.replaced,
         "in_list": counts.listed,
         "decided_in_review": counts.decided,
+        "overruled_in_review": [{**_decision_dict(item), "in_review": _in_review(item)} for item in counts.overruled],
         "repeated": [{"arxiv_id": r.arxiv_id, "lines": list(r.line_numbers)} for r in parsed.repeats],
         "decisions": [_decision_dict(decision) for decision in parsed.decisions],
     }

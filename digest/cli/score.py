@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import zlib
 from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
@@ -140,8 +141,11 @@ def _read_lines(lines: Iterable[str | bytes | None]) -> Iterator[tuple[Any, Pape
         if not isinstance(title, str) or not title.strip():
             yield BadLine(number, "no title")
             continue
-        if not isinstance(abstract, str) or not isinstance(categories, list):
-            yield BadLine(number, "abstract must be a string and categories a list")
+        if not isinstance(abstract, str):
+            yield BadLine(number, "abstract must be a string (it may be empty)")
+            continue
+        if not isinstance(categories, list):
+            yield BadLine(number, 'categories must be a list, such as ["cs.CV", "cs.LG"]')
             continue
         yield row.get("arxiv_id"), PaperText(title, abstract, tuple(str(category) for category in categories))
 
@@ -199,6 +203,8 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
             f"{args.path}:{exc.line_number}: a line longer than {exc.shown}, which no paper is (is it a "
             "JSON-lines file?); nothing after it was scored"
         ) from None
+    except zlib.error as exc:  # a .gz file damaged inside its compressed data
+        raise CommandError(f"cannot read {args.path}: not a readable gzip file ({exc})") from None
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise CommandError(f"cannot read {args.path}: {exc}") from exc
     finally:

@@ -46,7 +46,12 @@ def read_sealed(path: Path, key: str) -> Any | None:
     Raises FileNotFoundError, DamagedFileError, or what reading a pickle raises when the file is no such pickle."""
     with path.open("rb") as handle:
         # The head alone: a key and a checksum (an older version's file is one pickle, read whole here, and not ours).
-        head: Any = pickle.load(handle)  # noqa: S301  (this service's own file, in its own data folder)
+        try:
+            head: Any = pickle.load(handle)  # noqa: S301  (this service's own file, in its own data folder)
+        except (MemoryError, OverflowError) as exc:
+            # A length in the head changed on disk: pickle asks for that many bytes before it finds the file shorter.
+            reason = str(exc) or "out of memory"
+            raise DamagedFileError(f"damaged: its head names a length it cannot have ({reason})") from None
         sealed = isinstance(head, tuple) and len(head) == 2 and isinstance(head[1], bytes)
         if not sealed or len(head[1]) != _DIGEST_SIZE or head[0] != key:
             return None

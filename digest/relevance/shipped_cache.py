@@ -17,7 +17,19 @@ from functools import lru_cache
 from pathlib import Path
 
 from digest import resources
-from digest.relevance import encoding, features, gate, learned, scoring, sections, terms, tokeniser
+from digest.relevance import (
+    encoding,
+    examples,
+    features,
+    gate,
+    learned,
+    scoring,
+    sections,
+    terms,
+    tokeniser,
+    types,
+    why,
+)
 from digest.relevance import rules as rules_module
 from digest.relevance.cache_files import keeping_files, read_sealed, write_sealed
 from digest.relevance.encoding import ShippedEncoding, reuse_shipped_encoding, shipped_encoded_already, shipped_encoding
@@ -32,10 +44,11 @@ CACHE_FILE = "shipped-encoded.pickle"
 
 def encoding_inputs() -> list[Path]:
     """What an encoding and a model are made from besides the rules and the examples: the shipped files, and the code
-    that encodes and learns (an upgrade that changes how papers are matched, tokenised or weighed must not meet an
-    encoding or a model the older code made)."""
-    modules = (features, rules_module, terms, gate, tokeniser, encoding, scoring, learned, sections)
-    code = [Path(module.__file__) for module in modules if module.__file__]
+    that encodes and learns (an upgrade that changes how papers are matched, tokenised or weighed, which of them are
+    learnt from, or the budget's shares, must not meet an encoding, a model or thresholds the older code made): every
+    module of the package that scoring imports."""
+    modules = (features, rules_module, terms, gate, tokeniser, encoding, scoring, learned, sections, examples)
+    code = [Path(module.__file__) for module in (*modules, types, why) if module.__file__]
     return [resources.PACKAGE_DIR / "data" / name for name in (BACKGROUND_FILE, WORD_VECTORS_FILE)] + code
 
 

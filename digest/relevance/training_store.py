@@ -55,14 +55,14 @@ def listed_ids(session: Session, arxiv_ids: Iterable[str]) -> set[str]:
     return found
 
 
-def decided_ids(session: Session, arxiv_ids: Iterable[str]) -> set[str]:
-    """Which of these papers have a candidate approved or rejected in review: that decision stands over an imported
-    verdict on the same paper (relevance.gathering.feedback_examples)."""
-    found: set[str] = set()
+def review_verdicts(session: Session, arxiv_ids: Iterable[str]) -> dict[str, bool]:
+    """Which of these papers have a candidate approved (True) or rejected (False) in review: that decision stands over
+    an imported verdict on the same paper (relevance.gathering.feedback_examples)."""
+    found: dict[str, bool] = {}
     decided = Candidate.status.in_((APPROVED, REJECTED))
     for chunk in _chunks(sorted(set(arxiv_ids))):
-        query = select(Candidate.arxiv_id).where(Candidate.arxiv_id.in_(chunk), decided)
-        found.update(session.scalars(query))
+        query = select(Candidate.arxiv_id, Candidate.status).where(Candidate.arxiv_id.in_(chunk), decided)
+        found.update((arxiv_id, status == APPROVED) for arxiv_id, status in session.execute(query))
     return found
 
 
