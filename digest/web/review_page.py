@@ -31,6 +31,7 @@ from digest.storage.models import PENDING, Candidate, Section
 from digest.templating import SHORTCUTS_SCRIPT
 from digest.vocab import READER_SOURCE
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
+from digest.web.publishing import PublishTrouble, publish_trouble
 from digest.web.review import current_session, why_lines
 from digest.web.review_filters import (
     MAX_BATCH,
@@ -100,6 +101,7 @@ class ReviewView:
     # arXiv ID -> the sections holding a pending candidate's paper, put in the list by hand since it was found: an
     # approval into another section from here is refused, so the card says where it is before a button is pressed.
     listed: dict[str, list[str]] = field(default_factory=dict)
+    publishing: PublishTrouble | None = None  # the list's repository refuses or fails the publish of what is decided
 
 
 def _candidates(session: Session, chosen: ReviewFilter) -> tuple[list[Candidate], int]:
@@ -178,6 +180,7 @@ def load_review(
         view.undone = session.get(Candidate, undone_id) if undone_id is not None else None
         view.standing = standing_of(session, view.decided) if view.decided is not None else None
         view.also = decided_since(session, view.decided) if view.decided is not None else []
+        view.publishing = publish_trouble(session, context.settings)
         recent = [
             c
             for c in [*view.candidates, view.decided]
