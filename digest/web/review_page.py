@@ -56,10 +56,12 @@ UNFOLDED = 20  # cards shown in full; the rest of a long queue is folded to a li
 
 
 def web_actor(claim: SessionClaim) -> Actor:
-    """The web maintainer: named by their admin token (the shared token's is "web maintainer"), and told apart per
-    session so that undo offers only one's own decisions."""
-    name = claim.maintainer or SHARED_MAINTAINER
-    return Actor(name=name, id=f"web:{session_digest(claim.nonce)[:32]}", channel="web")
+    """The web maintainer: named by their admin token (the shared token's is "web maintainer"). Undo offers only one's
+    own decisions: a named token is one maintainer in every browser they sign in from (no name holds an "@"), while
+    the people sharing the one token are told apart per session."""
+    if claim.maintainer is not None:
+        return Actor(name=claim.maintainer, id=f"web:@{claim.maintainer}", channel="web")
+    return Actor(name=SHARED_MAINTAINER, id=f"web:{session_digest(claim.nonce)[:32]}", channel="web")
 
 
 def decision_facts(session: Session, candidate_id: int) -> DecisionFacts | None:
