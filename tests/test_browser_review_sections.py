@@ -4,15 +4,17 @@ longer has (taken out by hand, or merged into another)."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
 from digest.awesome import store as liststore
+from digest.review.signing import ApprovalLink, sign_link
 from tests.factories import insert_candidate, real_papers
 from tests.test_browser import CHROMIUM
 from tests.test_review_page_flow import open_review
-from tests.web_server import Site
+from tests.web_server import SECRETS_ENV, Site
 
 pytestmark = [
     pytest.mark.browser,
@@ -62,3 +64,29 @@ async def test_a_candidate_whose_suggested_section_is_gone_asks_for_one_before_a
     await page.wait_for_selector("text=rejected.")
     assert site.status_of(other) == "rejected"
     await page.context.close()
+
+
+@pytest.mark.asyncio
+async def test_a_paper_approved_into_another_section_meanwhile_is_told_how_to_move_it(site: Site, browser: Any) -> None:
+    """Two maintainers had the queue open; one approved a paper into Steering while the other pressed Probing on
+    their page. Nothing was changed (right), but the notice's one way on was 'To change it on purpose, run digest
+    reject N': run as told, it takes the paper out of the list, where they only wanted it in Probing."""
+    paper = insert_candidate(site.database, real_papers()[0], suggested_sections=["Steering", "Probing"])
+    alice = await open_review(browser, site)
+    bob = await open_review(browser, site)
+    await bob.locator(f"#candidate-{paper}").get_by_role("button", name="Steering").click()
+    await bob.wait_for_selector("#undo")
+    await alice.locator(f"#candidate-{paper}").get_by_role("button", name="Probing").click()
+    await alice.wait_for_load_state()
+    notice = await alice.get_by_role("status").inner_text()
+    assert "already approved into Steering" in notice, notice
+    assert f"digest approve {paper} --section" in notice, notice
+    assert site.status_of(paper) == "approved"
+    # The feed's "Approve into Probing" link, opened after: the same way on.
+    link = ApprovalLink(
+        paper, "approve", "Probing", site.clock() + timedelta(days=1), str(real_papers()[0]["arxiv_id"])
+    )
+    await alice.goto("/approve/" + sign_link(SECRETS_ENV["DIGEST_SECRET_KEY"], link))
+    assert f"digest approve {paper} --section" in await alice.locator("main").inner_text()
+    for page in (alice, bob):
+        await page.context.close()
