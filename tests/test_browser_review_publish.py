@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +15,12 @@ import pytest_asyncio
 from digest.publish import runner as runner_module
 from digest.publish.runner import PublishRunner
 from digest.publish.store import read_status
+from digest.review.signing import ApprovalLink, sign_link
 from tests.factories import insert_candidate, real_papers
 from tests.git_remote import TYPO_NEW, TYPO_OLD, Remote, make_remote, publish_config
 from tests.test_browser import CHROMIUM
 from tests.test_review_page_flow import open_review
-from tests.web_server import Site, running_site, site_settings
+from tests.web_server import SECRETS_ENV, Site, running_site, site_settings
 
 pytestmark = [
     pytest.mark.browser,
@@ -86,4 +88,28 @@ async def test_an_approval_the_repository_refuses_is_said_on_the_review_page(
     await page.reload()
     assert await page.locator("#publishing").count() == 0  # published: nothing more to say
     assert str(paper["arxiv_id"]) in remote.readme()
+    await page.context.close()
+
+
+@pytest.mark.asyncio
+async def test_an_approval_by_a_feed_link_is_told_the_repository_refuses_too(
+    publishing: tuple[Site, Remote], browser: Any
+) -> None:
+    """The same, through an approval link of the private feed or the maintainers' email: its 'Done: approved into
+    Steering' page said nothing of the pushes the repository refused since the morning."""
+    site, _ = publishing
+    first = insert_candidate(site.database, real_papers()[0], suggested_sections=["Steering"])
+    second = insert_candidate(site.database, real_papers()[1], suggested_sections=["Steering"])
+    page = await open_review(browser, site)
+    await page.locator(f"#candidate-{first}").get_by_role("button", name="Steering").click()
+    await page.wait_for_selector("#undo")
+    await refused(site)
+    expires = site.clock() + timedelta(days=1)
+    link = ApprovalLink(second, "approve", "Steering", expires, str(real_papers()[1]["arxiv_id"]))
+    await page.goto("/approve/" + sign_link(SECRETS_ENV["DIGEST_SECRET_KEY"], link))
+    await page.get_by_role("button", name="Approve into Steering").click()
+    await page.wait_for_selector("text=Done: approved into Steering")
+    assert await page.locator("#publishing").count() == 1, "the page says nothing of the refused push"
+    notice = await page.locator("#publishing").inner_text()
+    assert "Protected branch update failed" in notice and "2 decisions wait" in notice, notice
     await page.context.close()

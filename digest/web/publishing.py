@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from digest.config import Settings
+from digest.storage.db import Database
 from digest.storage.models import Decision
 from digest.storage.state import PublishState
 
@@ -38,3 +39,9 @@ def publish_trouble(session: Session, settings: Settings) -> PublishTrouble | No
     if not waiting:
         return None
     return PublishTrouble(state.last_error, state.failures, state.attempted_at, waiting)
+
+
+def publish_trouble_now(database: Database, settings: Settings) -> PublishTrouble | None:
+    """publish_trouble, read on its own (a page that decided outside /review: an approval link's)."""
+    with database.reading() as session:
+        return publish_trouble(session, settings)
