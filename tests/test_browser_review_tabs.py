@@ -191,3 +191,24 @@ async def test_a_suggestion_named_another_way_is_offered_and_preselected_not_the
     await page.wait_for_selector("#undo")
     assert "approved into Sparse Autoencoder" in await page.get_by_role("status").inner_text()
     await page.context.close()
+
+
+@pytest.mark.asyncio
+async def test_an_undo_sent_twice_says_undone_not_refused(site: Site, browser: Any) -> None:
+    """A double-tapped 'u' (or a double click on a slow line) sends the same Undo twice before the page has moved on.
+    The paper is back to pending, as asked, but the page said 'Not undone: only your own decision of the last 5
+    minutes can be undone here, while it still stands; ... is pending', and offered `digest pending N` to do what
+    was done."""
+    top, _, _ = add_candidates(site)
+    page = await open_review(browser, site)
+    await page.locator(f"#candidate-{top}").get_by_role("button", name="Reject").click()
+    await page.wait_for_selector("#undo")
+    undo = page.locator("#undo").get_by_role("button", name="Undo")
+    fields = await undo.evaluate("b => Object.fromEntries(new FormData(b.form, b))")
+    await page.request.post("/review/decide", form=fields, max_redirects=0)  # the first of the two sends
+    await undo.click()
+    await page.wait_for_load_state()
+    assert site.status_of(top) == "pending"
+    notice = await page.get_by_role("status").inner_text()
+    assert "is pending again" in notice and "Not undone" not in notice, notice
+    await page.context.close()

@@ -22,6 +22,7 @@ from digest.review.signing import EMAILED, ApprovalLink, LinkError, verify_link
 from digest.storage.models import PENDING, Candidate
 from digest.vocab import Channel
 from digest.web.context import WebContext, context_of, not_written, refuse, render, tell_listeners
+from digest.web.publishing import publish_trouble_now
 from digest.web.review import why_lines
 from digest.web.review_filters import highlight
 from digest.web.syndication import safe_url
@@ -175,4 +176,5 @@ async def approval_submit(request: web.Request) -> web.Response:
     except SQLAlchemyError as exc:
         return not_written(request, exc, REVIEW_PAGE)
     await tell_listeners(context, outcome)
-    return render(request, "decided.html", outcome=outcome)
+    trouble = await asyncio.to_thread(publish_trouble_now, context.database, context.settings)
+    return render(request, "decided.html", outcome=outcome, publishing=trouble)

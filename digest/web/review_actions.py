@@ -69,6 +69,9 @@ async def _decide_posted(request: web.Request) -> web.Response:
     actor = web_actor(claim)
     if action == "undo":
         outcome = await asyncio.to_thread(undo_now, context, candidate_id, actor)
+        if outcome is None and await asyncio.to_thread(decided_by, context, candidate_id, actor, Action.REVERT):
+            # The same Undo sent twice (a double tap of `u`): it stands done.
+            return back_to_review(form, card=candidate_id, undone=candidate_id)
         if outcome is None:  # too late, not one's own, or decided since: the page's notice says which stands
             return back_to_review(form, not_undone=candidate_id)
         await tell_listeners(context, outcome)

@@ -31,6 +31,7 @@ from digest.templating import SHORTCUTS_SCRIPT
 from digest.vocab import READER_SOURCE
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
 from digest.web.private_feed import subscribe_url
+from digest.web.publishing import PublishTrouble, publish_trouble
 from digest.web.review import current_session, why_lines
 from digest.web.review_filters import (
     MAX_BATCH,
@@ -55,10 +56,12 @@ UNFOLDED = 20  # cards shown in full; the rest of a long queue is folded to a li
 
 
 def web_actor(claim: SessionClaim) -> Actor:
-    """The web maintainer: named by their admin token (the shared token's is "web maintainer"), and told apart per
-    session so that undo offers only one's own decisions."""
-    name = claim.maintainer or SHARED_MAINTAINER
-    return Actor(name=name, id=f"web:{session_digest(claim.nonce)[:32]}", channel="web")
+    """The web maintainer: named by their admin token (the shared token's is "web maintainer"). Undo offers only one's
+    own decisions: a named token is one maintainer in every browser they sign in from (no name holds an "@"), while
+    the people sharing the one token are told apart per session."""
+    if claim.maintainer is not None:
+        return Actor(name=claim.maintainer, id=f"web:@{claim.maintainer}", channel="web")
+    return Actor(name=SHARED_MAINTAINER, id=f"web:{session_digest(claim.nonce)[:32]}", channel="web")
 
 
 def decision_facts(session: Session, candidate_id: int) -> DecisionFacts | None:
@@ -100,6 +103,7 @@ class ReviewView:
     # arXiv ID -> the sections holding a pending candidate's paper, put in the list by hand since it was found: an
     # approval into another section from here is refused, so the card says where it is before a button is pressed.
     listed: dict[str, list[str]] = field(default_factory=dict)
+    publishing: PublishTrouble | None = None  # the list's repository refuses or fails the publish of what is decided
 
 
 def _candidates(session: Session, chosen: ReviewFilter) -> tuple[list[Candidate], int]:
@@ -178,6 +182,7 @@ def load_review(
         view.undone = session.get(Candidate, undone_id) if undone_id is not None else None
         view.standing = standing_of(session, view.decided) if view.decided is not None else None
         view.also = decided_since(session, view.decided) if view.decided is not None else []
+        view.publishing = publish_trouble(session, context.settings)
         recent = [
             c
             for c in [*view.candidates, view.decided]

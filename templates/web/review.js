@@ -34,6 +34,12 @@
     return Boolean(button);
   }
 
+  function choose(card) {
+    var sections = card.querySelector("select[required]");
+    if (sections) { sections.focus(); }
+    return Boolean(sections);
+  }
+
   // The card the maintainer is in is the current one, however they got there: Tab, a click, a link's focus.
   function follow(event) {
     var card = event.target && event.target.closest ? event.target.closest("article.candidate") : null;
@@ -51,7 +57,8 @@
     var done = false;
     if (event.key === "j") { mark(current + 1, true); done = true; }
     else if (event.key === "k") { mark(current - 1, true); done = true; }
-    else if (event.key === "a" && card) { done = reveal(card) || press("button.quick", card); }
+    // With no suggestion the list still has, `a` goes to the card's list of sections to choose one.
+    else if (event.key === "a" && card) { done = reveal(card) || press("button.quick", card) || choose(card); }
     else if (event.key === "r" && card) { done = reveal(card) || press("button.reject", card); }
     else if (event.key === "u") { done = press("#undo button") || (card ? press("form.undo button", card) : false); }
     if (done) { event.preventDefault(); }
