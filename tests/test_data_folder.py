@@ -145,6 +145,30 @@ async def test_a_second_service_on_one_folder_is_refused_in_process(tmp_path: Pa
 
 
 @pytest.mark.asyncio
+async def test_a_second_service_on_one_sqlite_database_from_another_data_folder_is_refused(tmp_path: Path) -> None:
+    """A config file naming its SQLite database (`database_url`) run with another --data-dir: each folder's lock let
+    both services run on the one database, and both polled, posted to Discord and pushed."""
+    config = (
+        '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = 0\n'
+        'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n'
+    )
+    settings = make_settings(tmp_path / "data", config)
+    first = Service(settings)
+    await first.start(serve_web=False)
+    try:
+        other = make_settings(tmp_path / "other", config, environ={"DIGEST_DATABASE_URL": settings.database_url})
+        second = Service(other)
+        with pytest.raises(DataLockError, match=f"another digest service \\(pid {os.getpid()}\\) is running on the da"):
+            await second.start(serve_web=False)
+        await second.stop()
+    finally:
+        await first.stop()
+    third = Service(other)  # released on stop
+    await third.start(serve_web=False)
+    await third.stop()
+
+
+@pytest.mark.asyncio
 async def test_a_second_digest_run_stops_with_the_first_ones_pid(tmp_path: Path, unused_tcp_port: int) -> None:
     data = tmp_path / "data"
     config = tmp_path / "config.toml"

@@ -685,3 +685,34 @@ def test_a_database_not_in_utf8_is_refused_in_one_line_before_anything_is_writte
             assert inspect(engine).get_table_names() == []  # nothing was written
         finally:
             engine.dispose()
+
+
+def test_an_even_split_of_date_styles_dates_the_first_entry_of_an_empty_section_as_on_sqlite(
+    tmp_path: Path,
+    postgres_url: str,  # noqa: F811
+) -> None:
+    """The list writes its dates (and bullets) two ways as often: the first entry of an empty section is written the
+    way of the list's first entry, as on SQLite, not of the row PostgreSQL's heap gives first (a hand edit moves a row
+    to its end)."""
+    text = (
+        "# X\n\n## Older\n\n+ [Old paper](https://example.org/old) (2025-03-01)\n"
+        "- [Other paper](https://example.org/other) (Mar. 2, 2025)\n\n## Vision\n"
+    )
+    seed = tmp_path / "seed.md"
+    seed.write_text(text, encoding="utf-8")
+    settings = pg_settings(tmp_path, postgres_url, f'seed_list = "{seed}"\n')
+    database = open_service_database(settings)
+    try:
+        edited = text.replace("Old paper", "Old paper, typo fixed")  # the maintainers fix a typo in the first entry
+        with database.transaction() as session:
+            liststore.import_markdown(session, edited.encode("utf-8"), source="edited.md")
+        record = dict(real_papers()[5], published="2025-05-01")
+        candidate_id = insert_candidate(database, record)
+        Reviewer(database, settings).decide(candidate_id, "approve", ANN, section="Vision")
+        with database.reading() as session:
+            written = liststore.render_markdown(session, settings.templates_dir)
+    finally:
+        database.dispose()
+    added = [line for line in written.splitlines() if record["title"] in line]
+    assert len(added) == 1 and added[0].rstrip().endswith("(2025-05-01)"), added  # was: '(May. 1, 2025)'
+    assert added[0].startswith("+ ["), added  # the bullet likewise; was: '- ['

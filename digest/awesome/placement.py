@@ -27,6 +27,8 @@ from digest.sectionlabels import section_labels
 from digest.storage.models import Entry, Paper, Section
 from digest.titles import arxiv_abs_url, feed_key, split_arxiv_id, title_key
 
+IN_LIST_ORDER = (Section.position, Entry.position)  # a tie of two styles goes to the first, not to any row read first
+
 
 @dataclass(frozen=True)
 class WrittenEntry:
@@ -110,7 +112,7 @@ def add_paper_entry(
     short_name = short_name if habits.short_names else None
     # The section's dates, else every date the list writes (a style is most of them; a few thousand short strings)
     written = [e.date_text for e in section.entries] or session.scalars(
-        select(Entry.date_text).where(Entry.date_text.is_not(None))
+        select(Entry.date_text).where(Entry.date_text.is_not(None)).join(Entry.section).order_by(*IN_LIST_ORDER)
     ).all()
     date_text = entry_date_text(published, written) if habits.dates else None  # as the section, else the list, does
     index = _dated_index(list(section.entries), published)
@@ -226,7 +228,7 @@ def _insert_entry(
     date_text = date_text if date_text and date_text in lines else None  # a row of a table may not show it
     entries = list(section.entries)
     raws = [entry.raw for entry in entries]
-    bullets = raws or list(session.scalars(select(Entry.raw)))  # a section still empty: most of the list's
+    bullets = raws or list(session.scalars(select(Entry.raw).join(Entry.section).order_by(*IN_LIST_ORDER)))
     lines = in_section_style(lines, raws, index, line_end=_line_end(section), bullets=bullets)
     prefix, tail = "", _separator(section, is_row(lines))
     last = entries[-1].raw if entries else section.intro_raw  # the text the entry goes after, at the section's end

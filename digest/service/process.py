@@ -275,12 +275,16 @@ class Service:
     async def poll_now(self, reason: str) -> None:
         await self.poll(reason)
 
-    async def poll(self, reason: str) -> str:
+    async def poll(self, reason: str, *, unless_fine_today: bool = False) -> str:
         """One poll; returns its outcome (ok | partial | failed | interrupted) and reports it to /healthz."""
         assert self.database is not None
         async with self._poll_lock:
             if self._stopping.is_set():
                 return poll_runs.INTERRUPTED
+            fine = poll_job.polled_fine_today  # the retry's none is decided after a poll still running when it came
+            if unless_fine_today and await asyncio.to_thread(fine, self.settings, self.database, self.clock()):
+                log.info("poll-retry: today's poll was fine; nothing to retry")
+                return PollOutcome.OK
             summary = await poll_job.run_poll_pass(self.settings, self.database, reason, self._stopping, self.scheduler)
             if summary is None:
                 return PollOutcome.FAILED
@@ -289,11 +293,7 @@ class Service:
             return summary.outcome
 
     async def retry_poll_if_broken(self) -> None:
-        assert self.database is not None
-        if await asyncio.to_thread(poll_job.polled_fine_today, self.settings, self.database, self.clock()):
-            log.info("poll-retry: today's poll was fine; nothing to retry")
-            return
-        await self.poll_now("retry after a broken answer")
+        await self.poll("retry after a broken answer", unless_fine_today=True)
 
     async def weekly_now(self) -> None:
         assert self.database is not None

@@ -1,5 +1,6 @@
-"""One service per data folder: an exclusive lock on `<data>/service.lock` (and, with PostgreSQL, an advisory lock on
-the database) held while `digest run` runs. The one-shot commands take no lock and work beside it.
+"""One service per data folder: an exclusive lock on `<data>/service.lock` (and on the database: with SQLite one on
+`.<file>.service.lock` beside it, with PostgreSQL an advisory lock) held while `digest run` runs. The one-shot commands
+take no lock and work beside it.
 
 The lock is the kernel's (flock), so a killed service leaves nothing to clean up; the file holds the pid for the
 message a second service prints.
@@ -15,6 +16,7 @@ import socket
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -37,6 +39,7 @@ class DataLock:
     path: Path
     handle: int
     connection: Any = None  # the PostgreSQL connection holding the advisory lock
+    file_handle: int = -1  # SQLite: the lock beside the database's file, which another data folder may name too
     shares_database: bool = False  # PostgreSQL: the advisory lock is held too (and kept: recheck_database_lock)
 
     def release(self) -> None:
@@ -47,6 +50,9 @@ class DataLock:
                 self.connection.invalidate()
                 self.connection.close()
             self.connection = None
+        if self.file_handle >= 0:
+            os.close(self.file_handle)
+            self.file_handle = -1
         if self.handle >= 0:
             os.close(self.handle)  # closing the descriptor releases the flock
             self.handle = -1
@@ -88,8 +94,14 @@ def lock_data_folder(data_dir: Path) -> DataLock:
 
 
 def lock_database(lock: DataLock, database: Database) -> None:
-    """With PostgreSQL, also the advisory lock: two data folders may share one database."""
-    if make_url(str(database.engine.url)).get_backend_name() != "postgresql":
+    """Also the database's own lock: two data folders may share one database (a `database_url` in a config file two
+    data folders are run with), and two services on it would poll, post to Discord and push twice. With SQLite a flock
+    on a file beside the database's; with PostgreSQL the advisory lock."""
+    url = make_url(str(database.engine.url))
+    if url.get_backend_name() == "sqlite":
+        _lock_sqlite_file(lock, url.database or "")
+        return
+    if url.get_backend_name() != "postgresql":
         return
     connection = database.engine.connect()
     try:
@@ -117,6 +129,32 @@ def lock_database(lock: DataLock, database: Database) -> None:
         raise
     lock.connection = connection
     lock.shares_database = True
+
+
+def _lock_sqlite_file(lock: DataLock, database: str) -> None:
+    """The flock on `.<name>.service.lock` beside the SQLite file (its own file: a descriptor of the database's closed
+    would drop SQLite's locks on it), or DataLockError naming the holder's pid."""
+    path = urlsplit(database).path if database.startswith("file:") else database  # a URI filename: its path
+    if not path or path == ":memory:":
+        return
+    database_file = Path(path).resolve()
+    lock_path = database_file.with_name(f".{database_file.name}.service.lock")
+    try:
+        handle = open_lock(lock_path)
+    except OSError as exc:
+        raise DataLockError(f"cannot write the folder of the database {database_file} ({exc.strerror})") from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(handle)
+        raise DataLockError(
+            f"another digest service ({_holder(lock_path)}) is running on the database {database_file} from another "
+            "data folder; stop it first (the one-shot commands work beside it)"
+        ) from None
+    with contextlib.suppress(OSError):
+        os.ftruncate(handle, 0)
+        os.write(handle, f"{os.getpid()}\n".encode("ascii"))
+    lock.file_handle = handle
 
 
 def _application_name() -> str:
