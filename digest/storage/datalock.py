@@ -77,20 +77,26 @@ def lock_data_folder(data_dir: Path) -> DataLock:
             f"cannot write the data folder {data_dir} ({exc.strerror}): the service keeps its database, list and lock "
             "there; make it writable for this user, or choose another with --data-dir or DIGEST_DATA_DIR"
         ) from None
+    _hold(handle, path, f"on the data folder {data_dir}")
+    return DataLock(path, handle)
+
+
+def _hold(handle: int, path: Path, where: str) -> None:
+    """The flock on the open lock file, with this process's pid written into it; or DataLockError naming the pid of
+    the service that holds it, `where` (the data folder, the database) saying what they would share."""
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(handle)
         raise DataLockError(
-            f"another digest service ({_holder(path)}) is running on the data folder {data_dir}; "
-            "stop it first (the one-shot commands work beside it)"
+            f"another digest service ({_holder(path)}) is running {where}; stop it first (the one-shot commands work "
+            "beside it)"
         ) from None
     # The pid only names the holder to the next process; a disk too full for it (ENOSPC, where the bare error named
     # nothing) is said by the database's own line, which names the folder and its free space.
     with contextlib.suppress(OSError):
         os.ftruncate(handle, 0)
         os.write(handle, f"{os.getpid()}\n".encode("ascii"))
-    return DataLock(path, handle)
 
 
 def lock_database(lock: DataLock, database: Database) -> None:
@@ -143,17 +149,7 @@ def _lock_sqlite_file(lock: DataLock, database: str) -> None:
         handle = open_lock(lock_path)
     except OSError as exc:
         raise DataLockError(f"cannot write the folder of the database {database_file} ({exc.strerror})") from None
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(handle)
-        raise DataLockError(
-            f"another digest service ({_holder(lock_path)}) is running on the database {database_file} from another "
-            "data folder; stop it first (the one-shot commands work beside it)"
-        ) from None
-    with contextlib.suppress(OSError):
-        os.ftruncate(handle, 0)
-        os.write(handle, f"{os.getpid()}\n".encode("ascii"))
+    _hold(handle, lock_path, f"on the database {database_file} from another data folder")
     lock.file_handle = handle
 
 
