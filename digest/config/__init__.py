@@ -17,6 +17,7 @@ from digest.config.sections import (
     SmtpSettings,
     WebSettings,
     WeeklySettings,
+    address_url,
 )
 from digest.config.settings import Settings, default_database_url
 from digest.config.sources import environment_fields
@@ -37,6 +38,7 @@ __all__ = [
     "StartedSecrets",
     "WebSettings",
     "WeeklySettings",
+    "address_url",
     "default_database_url",
     "environment_fields",
     "load_settings",

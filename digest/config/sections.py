@@ -232,10 +232,14 @@ class WebSettings(Section):
     @classmethod
     def _base_url_from_address(cls, data: Any) -> Any:
         if isinstance(data, dict) and "base_url" not in data and ("host" in data or "port" in data):
-            host = str(data.get("host", "127.0.0.1"))
-            host = f"[{host}]" if ":" in host else host  # an IPv6 address is bracketed in a URL
-            return {**data, "base_url": f"http://{host}:{data.get('port', 8080)}"}
+            return {**data, "base_url": address_url(str(data.get("host", "127.0.0.1")), data.get("port", 8080))}
         return data
+
+
+def address_url(host: str, port: object) -> str:
+    """The base_url a listening address stands for when none is set: `digest run --host/--port` derive it again."""
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address is bracketed in a URL
+    return f"http://{host}:{port}"
 
 
 class SmtpSettings(Section):
