@@ -733,3 +733,29 @@ def test_a_discord_token_of_spaces_is_not_set(
     monkeypatch.setenv("DISCORD_TOKEN", "a-discord-token\n")  # read from a secret file: the newline is not the token
     status, out = run(capsys, "--config", str(config), "--data-dir", str(data), "config", "check", "--json")
     assert status == 0 and {f["name"]: f["on"] for f in json.loads(out)["features"]}["discord"], out
+
+
+@pytest.mark.parametrize(
+    ("emojis", "said"),
+    [
+        ('"Probing" = "🔍"\n"Steering" = "🔍\ufe0f"\n', '🔍 is given to both "Probing" and "Steering"'),
+        ('"Probing" = "✅"\n', '"Probing" is ✅, the reaction that approves into the suggested section'),
+        ('"Probing" = "❌"\n', '"Probing" is ❌, the reaction that rejects'),
+        ('"Probing" = " "\n', '"Probing" has no emoji'),
+    ],
+)
+def test_a_section_emoji_a_reaction_cannot_tell_apart_is_one_problem(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], emojis: str, said: str
+) -> None:
+    """Two sections given one emoji (a line copied and renamed) passed config check: the legend offered '🔍 Probing ·
+    🔍 Steering' and a maintainer's 🔍 always approved into Probing; a section given ✅ or ❌ was offered as its own
+    reaction, which approves into the suggested section or rejects instead. Each is refused in one line."""
+    config = write(
+        clean_environment / "config.toml",
+        "[discord]\nchannel_id = 42\nmaintainer_user_ids = [7]\n[discord.section_emojis]\n" + emojis,
+    )
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 1, out
+    problems = [line for line in out.splitlines() if line.startswith("problem:")]
+    assert len(problems) == 1 and problems[0].startswith("problem: discord.section_emojis"), out
+    assert said in problems[0], out

@@ -10,8 +10,8 @@ from digest.config.loading import load_settings
 from digest.config.problems import MIN_SECRET_LENGTH, ConfigError
 from digest.config.publish import PublishSettings, repository_slug
 from digest.config.relevance import RelevanceSettings
+from digest.config.section_emojis import DEFAULT_SECTION_EMOJIS
 from digest.config.sections import (
-    DEFAULT_SECTION_EMOJIS,
     ArxivSettings,
     DiscordSettings,
     SmtpSettings,

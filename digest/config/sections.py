@@ -24,6 +24,7 @@ from pydantic import (
 
 from digest.config.declarations import from_environment
 from digest.config.problems import problem
+from digest.config.section_emojis import DEFAULT_SECTION_EMOJIS, section_emoji_problems
 from digest.config.values import (
     Address,
     Count,
@@ -43,19 +44,6 @@ from digest.config.values import (
 )
 from digest.text import has_invisible
 
-DEFAULT_SECTION_EMOJIS: dict[str, str] = {
-    "Surveys": "📚",
-    "Input-level Attribution": "🎯",
-    "Sparse Autoencoder": "🧩",
-    "Probing": "🔍",
-    "Beyond or Logit Lens": "🔭",
-    "Causal Tracing": "🧪",
-    "Neuron Analysis": "🧠",
-    "Steering": "🕹️",
-    "Representation": "🗺️",
-    "Attention": "👀",
-    "Tool": "🛠️",
-}
 # TOML has arrays, not tuples: a list field accepts one (its items keep the strict type).
 Strings = Annotated[tuple[str, ...], Field(strict=False)]
 
@@ -184,6 +172,14 @@ class DiscordSettings(Section):
         """As the web's secrets: a token of spaces only is not set (Discord is off, and says so), not a token that
         switches Discord on to be refused when the bot signs in."""
         return trimmed_secret(value)
+
+    @field_validator("section_emojis")
+    @classmethod
+    def _emojis_told_apart(cls, emojis: dict[str, str]) -> dict[str, str]:
+        problems = section_emoji_problems(emojis)
+        if problems:
+            raise problem("\n".join(problems))
+        return emojis
 
     @property
     def enabled(self) -> bool:
