@@ -759,3 +759,29 @@ def test_a_section_emoji_a_reaction_cannot_tell_apart_is_one_problem(
     problems = [line for line in out.splitlines() if line.startswith("problem:")]
     assert len(problems) == 1 and problems[0].startswith("problem: discord.section_emojis"), out
     assert said in problems[0], out
+
+
+@pytest.mark.parametrize("given", ["variable", "option", "dotenv"])
+def test_a_settings_file_named_from_the_home_folder_is_read(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    """`~` is the home folder in every path, but DIGEST_CONFIG=~/awesome/config.toml (written in a .env file or a
+    compose file, where no shell expands it) and a quoted --config '~/...' were refused: 'config file
+    ~/awesome/config.toml does not exist', though it did."""
+    home = clean_environment / "home"
+    write(home / "awesome" / "config.toml", 'list_title = "From the home folder"\n')
+    monkeypatch.setenv("HOME", str(home))
+    argv = ["--data-dir", str(clean_environment / "data")]
+    if given == "variable":
+        monkeypatch.setenv("DIGEST_CONFIG", "~/awesome/config.toml")
+    elif given == "option":
+        argv += ["--config", "~/awesome/config.toml"]
+    else:
+        write(clean_environment / ".env", "DIGEST_CONFIG=~/awesome/config.toml\n")
+        monkeypatch.setenv("DIGEST_CONFIG", "")  # set by the .env file alone, and taken away again after the test
+        monkeypatch.delenv("DIGEST_CONFIG")
+    status, out = run(capsys, *argv, "config", "show")
+    assert status == 0, capsys.readouterr().err
+    assert 'list_title = "From the home folder"' in out, out
+    status, out = run(capsys, *argv, "config", "check")
+    assert status == 0 and f"configuration: {home / 'awesome' / 'config.toml'}\n" in out, out

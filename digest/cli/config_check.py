@@ -49,7 +49,7 @@ def check_configuration(
     environment = os.environ if environ is None else environ
     if config_path is None and environment.get("DIGEST_CONFIG"):
         config_path = Path(environment["DIGEST_CONFIG"])
-    report = CheckReport(config_path=config_path, problems=problems)
+    report = CheckReport(config_path=config_path.expanduser() if config_path else None, problems=problems)
     for name in SECRET_VARIABLES:
         value = environment.get(name)
         if value and len(value) < MIN_SECRET_LENGTH:
@@ -183,9 +183,9 @@ def _raw_unsubscribe(config_path: Path | None, environ: Mapping[str, str] | None
 
     environment = os.environ if environ is None else environ
     path = config_path or (Path(environment["DIGEST_CONFIG"]) if environment.get("DIGEST_CONFIG") else None)
-    if path is None or not path.is_file():
+    if path is None or not path.expanduser().is_file():
         return None
-    weekly = read_toml(path, []).get("weekly")
+    weekly = read_toml(path.expanduser(), []).get("weekly")
     return weekly.get("list_unsubscribe") if isinstance(weekly, dict) else None
 
 

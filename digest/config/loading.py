@@ -36,6 +36,9 @@ def load_settings(
         environ = os.environ
     if config_path is None and environ.get("DIGEST_CONFIG"):
         config_path = Path(environ["DIGEST_CONFIG"])
+    if config_path is not None:
+        # "~" is the home folder in every path: no shell expands it in a .env file, a compose file or a quoted option.
+        config_path = config_path.expanduser()
     if environ is os.environ and load_dotenv_file and config_path is not None:
         # The `.env` beside the settings file too (the working folder's and the real environment win): a command run
         # from another folder signs links and logs in with the service's secrets, not with generated ones.
