@@ -311,7 +311,7 @@ def test_a_database_url_that_cannot_be_read_is_one_line_that_shows_no_password(
     shown = captured.out + captured.err
     assert status in (1, 2) and "Traceback" not in shown
     assert "ss-rest-of-it" not in shown and said in shown, shown
-    assert len([line for line in shown.splitlines() if said in line and "database_url" in line]) == 1
+    assert len([line for line in shown.splitlines() if said in line and "DIGEST_DATABASE_URL" in line]) == 1
 
 
 @pytest.mark.parametrize("command", [("config", "check"), ("candidates",)])
@@ -328,7 +328,7 @@ def test_a_database_url_with_an_empty_port_is_one_line_not_a_traceback(
     captured = capsys.readouterr()
     shown = captured.out + captured.err
     assert status in (1, 2) and "Traceback" not in shown and "pw-in-the-url" not in shown, shown
-    assert len([line for line in shown.splitlines() if "port" in line and "database_url" in line]) == 1, shown
+    assert len([line for line in shown.splitlines() if "port" in line and "DIGEST_DATABASE_URL" in line]) == 1, shown
 
 
 def test_a_missing_file_is_reported_beside_the_other_problems(
@@ -384,7 +384,7 @@ def test_a_database_path_instead_of_a_url_is_a_problem_of_its_own(
     captured = capsys.readouterr()
     shown = captured.out + captured.err
     assert status in (1, 2) and "could not be written or read" not in shown, shown
-    assert "database_url is not a database URL: write sqlite:////" in shown, shown
+    assert "DIGEST_DATABASE_URL is not a database URL: write sqlite:////" in shown, shown
     assert not (clean_environment / "data").exists()
 
 
@@ -785,3 +785,18 @@ def test_a_settings_file_named_from_the_home_folder_is_read(
     assert 'list_title = "From the home folder"' in out, out
     status, out = run(capsys, *argv, "config", "check")
     assert status == 0 and f"configuration: {home / 'awesome' / 'config.toml'}\n" in out, out
+
+
+def test_a_bad_database_url_from_the_environment_is_named_by_its_variable(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DIGEST_DATABASE_URL with a typo, over a settings file whose database_url is right: the line said 'database_url is
+    not a database URL', sending the operator to a file that holds a good one. It names the variable the value came
+    from, as it does a secret's."""
+    good = f"sqlite:///{clean_environment / 'data' / 'digest.sqlite3'}"
+    config = write(clean_environment / "config.toml", f'database_url = "{good}"\n')
+    monkeypatch.setenv("DIGEST_DATABASE_URL", "postgres//digest@db/digest")
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 1, out
+    problems = [line for line in out.splitlines() if line.startswith("problem:")]
+    assert len(problems) == 1 and problems[0].startswith("problem: DIGEST_DATABASE_URL is not a database URL"), out
