@@ -800,3 +800,20 @@ def test_a_bad_database_url_from_the_environment_is_named_by_its_variable(
     assert status == 1, out
     problems = [line for line in out.splitlines() if line.startswith("problem:")]
     assert len(problems) == 1 and problems[0].startswith("problem: DIGEST_DATABASE_URL is not a database URL"), out
+
+
+def test_a_site_on_every_address_without_base_url_is_told_where_its_links_lead(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`[web] host = "0.0.0.0"` without base_url: `config check` said the links in feeds and emails used
+    http://0.0.0.0:8080, while the service writes http://127.0.0.1:8080 (a wildcard opens nothing): it says what the
+    service uses, and that other machines cannot open it."""
+    config = write(clean_environment / "config.toml", '[web]\nhost = "0.0.0.0"\n')
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 0, out
+    assert "web: listening on 0.0.0.0:8080; links in feeds and emails use http://127.0.0.1:8080\n" in out, out
+    warnings = [line for line in out.splitlines() if line.startswith("warning: web.")]
+    assert warnings == [
+        "warning: web.base_url is http://127.0.0.1:8080, which other machines cannot open: set [web] base_url to the "
+        "address people use"
+    ], out

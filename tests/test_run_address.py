@@ -27,9 +27,17 @@ def free_ipv6_loopback_port() -> int:
         pytest.skip("this machine has no IPv6 loopback address")
 
 
-def serve_and_read_feed(tmp_path: Path, config_web: str, *run_args: str) -> tuple[str, str, int]:
-    """Start `digest run` with `run_args`, read the public feed on the port it listens on, stop it: feed, log, port."""
-    port = free_ipv6_loopback_port()
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def serve_and_read_feed(tmp_path: Path, config_web: str, *run_args: str, at: str = "[::1]") -> tuple[str, str, int]:
+    """Start `digest run` with `run_args`, read the public feed on the port it listens on (at the address `at`), stop
+    it: feed, log, port."""
+    port = free_ipv6_loopback_port() if at == "[::1]" else free_port()
     config = tmp_path / "config.toml"
     config.write_text(
         '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = 0\n'
@@ -50,7 +58,7 @@ def serve_and_read_feed(tmp_path: Path, config_web: str, *run_args: str) -> tupl
             assert service.poll() is None, log.read_text(encoding="utf-8")
             assert time.monotonic() < deadline, "the service did not start"
             time.sleep(0.1)
-        with urllib.request.urlopen(f"http://[::1]:{port}/feeds/list.xml", timeout=30) as answer:
+        with urllib.request.urlopen(f"http://{at}:{port}/feeds/list.xml", timeout=30) as answer:
             feed = answer.read().decode()
     finally:
         service.send_signal(signal.SIGTERM)
@@ -70,3 +78,14 @@ def test_run_with_another_port_moves_the_links_of_an_ipv6_host_from_the_config(t
 
     assert f"<link>http://[::1]:{port}/</link>" in feed
     assert f"serving the list on http://[::1]:{port}/" in log
+
+
+def test_run_on_every_address_says_that_its_links_name_this_machine_alone(tmp_path: Path) -> None:
+    """`digest run --host 0.0.0.0` without [web] base_url serves other machines, but its feeds and emails link to
+    http://127.0.0.1, which they cannot open, and the start said nothing of it (`config check` said the links used
+    http://0.0.0.0:8080, which no browser opens either): the start warns, and names the setting."""
+    feed, log, port = serve_and_read_feed(tmp_path, "", "--host", "0.0.0.0", "--port", "{port}", at="127.0.0.1")
+
+    assert f"<link>http://127.0.0.1:{port}/</link>" in feed
+    warning = [line for line in log.splitlines() if "WARNING" in line and "web.base_url" in line]
+    assert len(warning) == 1 and "which other machines cannot open: set [web] base_url" in warning[0], log

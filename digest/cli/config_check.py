@@ -20,11 +20,11 @@ from digest.config.loading import load_settings
 from digest.config.poll_schedule import poll_schedule
 from digest.config.problems import MIN_SECRET_LENGTH, ConfigError
 from digest.config.settings import Settings
+from digest.config.web_address import WILDCARD_HOSTS
 
 # Shorter secrets are refused when the service starts (config/secretstore.py); checked here to say so earlier.
 SECRET_VARIABLES = tuple(secretstore.GENERATED.values())
 # Addresses a server listens on but no browser can open (so never valid in a link).
-WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]", "")  # noqa: S104
 
 
 @dataclass
@@ -232,6 +232,8 @@ def warnings_for(settings: Settings) -> list[str]:
             f"web.base_url {settings.web.base_url} has a path: links in feeds and emails carry it, but the pages and"
             " their links are served at the root; serve the site at the root of its own host name"
         )
+    if settings.web.unreachable_links:
+        warnings.append(settings.web.unreachable_links)
     if (urlsplit(settings.web.base_url).hostname or "") in WILDCARD_HOSTS:
         warnings.append(
             f"web.base_url {settings.web.base_url} is a listening address, not one a browser can open:"

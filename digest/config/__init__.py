@@ -17,10 +17,10 @@ from digest.config.sections import (
     SmtpSettings,
     WebSettings,
     WeeklySettings,
-    address_url,
 )
 from digest.config.settings import Settings, default_database_url
 from digest.config.sources import environment_fields
+from digest.config.web_address import address_url
 
 __all__ = [
     "DEFAULT_SECTION_EMOJIS",

@@ -42,6 +42,7 @@ from digest.config.values import (
     on_this_machine,
     trimmed_secret,
 )
+from digest.config.web_address import address_url, unreachable_links
 from digest.text import has_invisible
 
 # TOML has arrays, not tuples: a list field accepts one (its items keep the strict type).
@@ -224,18 +225,16 @@ class WebSettings(Section):
             "proxy in front and set base_url to its https:// address"
         )
 
+    @property
+    def unreachable_links(self) -> str | None:
+        return unreachable_links(self.host, self.base_url)
+
     @model_validator(mode="before")
     @classmethod
     def _base_url_from_address(cls, data: Any) -> Any:
         if isinstance(data, dict) and "base_url" not in data and ("host" in data or "port" in data):
             return {**data, "base_url": address_url(str(data.get("host", "127.0.0.1")), data.get("port", 8080))}
         return data
-
-
-def address_url(host: str, port: object) -> str:
-    """The base_url a listening address stands for when none is set: `digest run --host/--port` derive it again."""
-    host = f"[{host}]" if ":" in host else host  # an IPv6 address is bracketed in a URL
-    return f"http://{host}:{port}"
 
 
 class SmtpSettings(Section):
