@@ -1,11 +1,12 @@
-"""The domain's words, a leaf: candidate statuses, review actions, decision channels, poll outcomes and the weekly
-digest's editions.
+"""The domain's words, a leaf: candidate statuses, review actions, decision channels, poll outcomes, the weekly
+digest's editions and the reactions that decide in Discord.
 
 Each is a StrEnum, so a member equals its string: the values stored in the database stay what they were.
 """
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Literal, get_args
 
@@ -44,3 +45,16 @@ EDITIONS: tuple[Edition, ...] = get_args(Edition)
 
 
 READER_SOURCE = "suggested by a reader"  # the candidate's source feed when a reader suggested it on /suggest
+
+
+# The reactions that decide in Discord besides a section's own ([discord.section_emojis], which must differ from them).
+APPROVE_EMOJI = "✅"
+REJECT_EMOJI = "❌"
+# The emoji variation selector, and the five skin-tone modifiers Discord's picker adds to a hand in the user's tone.
+_EMOJI_VARIANTS = re.compile("[\ufe0f\U0001f3fb-\U0001f3ff]")
+
+
+def normalise_emoji(emoji: str) -> str:
+    """Discord may send an emoji with or without the variation selector, and a hand in any skin tone; compare
+    without them."""
+    return _EMOJI_VARIANTS.sub("", emoji)

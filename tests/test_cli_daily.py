@@ -395,3 +395,17 @@ def test_score_says_which_papers_the_model_learnt_from_and_their_held_out_score(
     assert isinstance(seen["held_out_score"], float) and seen["held_out_score"] != seen["score"]
     assert fresh["learnt_from"] is False and fresh["held_out_score"] is None
     assert "1 of these papers the model learnt from" in out.err
+
+
+def test_a_backfill_stopped_before_arxiv_said_its_total_says_so_in_words(
+    tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """arXiv's API refusing the first page: the log said 'backfill stopped at 0 of None', Python's word for the total
+    no answer had given, where the command's own line says '0 of ?'."""
+    config = tmp_path / "config.toml"
+    config.write_text('[arxiv]\napi_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n', encoding="utf-8")
+    status = main(["--config", str(config), "--data-dir", str(data_dir), "backfill", "--since", "2026-01-01"])
+    assert status == 1
+    out, err = capsys.readouterr()
+    assert "backfill stopped at 0 of ? in 2026-01-01 to 2026-01-31" in out, out
+    assert "backfill stopped at 0 of ? (2026-01-01 to 2026-01-31)" in err and "None" not in err, err

@@ -311,7 +311,7 @@ def test_a_database_url_that_cannot_be_read_is_one_line_that_shows_no_password(
     shown = captured.out + captured.err
     assert status in (1, 2) and "Traceback" not in shown
     assert "ss-rest-of-it" not in shown and said in shown, shown
-    assert len([line for line in shown.splitlines() if said in line and "database_url" in line]) == 1
+    assert len([line for line in shown.splitlines() if said in line and "DIGEST_DATABASE_URL" in line]) == 1
 
 
 @pytest.mark.parametrize("command", [("config", "check"), ("candidates",)])
@@ -328,7 +328,7 @@ def test_a_database_url_with_an_empty_port_is_one_line_not_a_traceback(
     captured = capsys.readouterr()
     shown = captured.out + captured.err
     assert status in (1, 2) and "Traceback" not in shown and "pw-in-the-url" not in shown, shown
-    assert len([line for line in shown.splitlines() if "port" in line and "database_url" in line]) == 1, shown
+    assert len([line for line in shown.splitlines() if "port" in line and "DIGEST_DATABASE_URL" in line]) == 1, shown
 
 
 def test_a_missing_file_is_reported_beside_the_other_problems(
@@ -384,7 +384,7 @@ def test_a_database_path_instead_of_a_url_is_a_problem_of_its_own(
     captured = capsys.readouterr()
     shown = captured.out + captured.err
     assert status in (1, 2) and "could not be written or read" not in shown, shown
-    assert "database_url is not a database URL: write sqlite:////" in shown, shown
+    assert "DIGEST_DATABASE_URL is not a database URL: write sqlite:////" in shown, shown
     assert not (clean_environment / "data").exists()
 
 
@@ -759,3 +759,87 @@ def test_an_smtp_password_of_spaces_is_not_set(
 
     settings = load_settings(config, data_dir=data)
     assert settings.smtp.password is not None and settings.smtp.password.get_secret_value() == " a password "
+
+
+@pytest.mark.parametrize(
+    ("emojis", "said"),
+    [
+        ('"Probing" = "🔍"\n"Steering" = "🔍\ufe0f"\n', '🔍 is given to both "Probing" and "Steering"'),
+        ('"Probing" = "✅"\n', '"Probing" is ✅, the reaction that approves into the suggested section'),
+        ('"Probing" = "❌"\n', '"Probing" is ❌, the reaction that rejects'),
+        ('"Probing" = " "\n', '"Probing" has no emoji'),
+    ],
+)
+def test_a_section_emoji_a_reaction_cannot_tell_apart_is_one_problem(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], emojis: str, said: str
+) -> None:
+    """Two sections given one emoji (a line copied and renamed) passed config check: the legend offered '🔍 Probing ·
+    🔍 Steering' and a maintainer's 🔍 always approved into Probing; a section given ✅ or ❌ was offered as its own
+    reaction, which approves into the suggested section or rejects instead. Each is refused in one line."""
+    config = write(
+        clean_environment / "config.toml",
+        "[discord]\nchannel_id = 42\nmaintainer_user_ids = [7]\n[discord.section_emojis]\n" + emojis,
+    )
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 1, out
+    problems = [line for line in out.splitlines() if line.startswith("problem:")]
+    assert len(problems) == 1 and problems[0].startswith("problem: discord.section_emojis"), out
+    assert said in problems[0], out
+
+
+@pytest.mark.parametrize("given", ["variable", "option", "dotenv"])
+def test_a_settings_file_named_from_the_home_folder_is_read(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, given: str
+) -> None:
+    """`~` is the home folder in every path, but DIGEST_CONFIG=~/awesome/config.toml (written in a .env file or a
+    compose file, where no shell expands it) and a quoted --config '~/...' were refused: 'config file
+    ~/awesome/config.toml does not exist', though it did."""
+    home = clean_environment / "home"
+    write(home / "awesome" / "config.toml", 'list_title = "From the home folder"\n')
+    monkeypatch.setenv("HOME", str(home))
+    argv = ["--data-dir", str(clean_environment / "data")]
+    if given == "variable":
+        monkeypatch.setenv("DIGEST_CONFIG", "~/awesome/config.toml")
+    elif given == "option":
+        argv += ["--config", "~/awesome/config.toml"]
+    else:
+        write(clean_environment / ".env", "DIGEST_CONFIG=~/awesome/config.toml\n")
+        monkeypatch.setenv("DIGEST_CONFIG", "")  # set by the .env file alone, and taken away again after the test
+        monkeypatch.delenv("DIGEST_CONFIG")
+    status, out = run(capsys, *argv, "config", "show")
+    assert status == 0, capsys.readouterr().err
+    assert 'list_title = "From the home folder"' in out, out
+    status, out = run(capsys, *argv, "config", "check")
+    assert status == 0 and f"configuration: {home / 'awesome' / 'config.toml'}\n" in out, out
+
+
+def test_a_bad_database_url_from_the_environment_is_named_by_its_variable(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DIGEST_DATABASE_URL with a typo, over a settings file whose database_url is right: the line said 'database_url is
+    not a database URL', sending the operator to a file that holds a good one. It names the variable the value came
+    from, as it does a secret's."""
+    good = f"sqlite:///{clean_environment / 'data' / 'digest.sqlite3'}"
+    config = write(clean_environment / "config.toml", f'database_url = "{good}"\n')
+    monkeypatch.setenv("DIGEST_DATABASE_URL", "postgres//digest@db/digest")
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 1, out
+    problems = [line for line in out.splitlines() if line.startswith("problem:")]
+    assert len(problems) == 1 and problems[0].startswith("problem: DIGEST_DATABASE_URL is not a database URL"), out
+
+
+def test_a_site_on_every_address_without_base_url_is_told_where_its_links_lead(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`[web] host = "0.0.0.0"` without base_url: `config check` said the links in feeds and emails used
+    http://0.0.0.0:8080, while the service writes http://127.0.0.1:8080 (a wildcard opens nothing): it says what the
+    service uses, and that other machines cannot open it."""
+    config = write(clean_environment / "config.toml", '[web]\nhost = "0.0.0.0"\n')
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 0, out
+    assert "web: listening on 0.0.0.0:8080; links in feeds and emails use http://127.0.0.1:8080\n" in out, out
+    warnings = [line for line in out.splitlines() if line.startswith("warning: web.")]
+    assert warnings == [
+        "warning: web.base_url is http://127.0.0.1:8080, which other machines cannot open: set [web] base_url to the "
+        "address people use"
+    ], out

@@ -82,8 +82,9 @@ async def backfill(
             report.done = True
     bar.close()
     if report.stopped:
+        total = "?" if report.total is None else report.total  # no answer gave the total yet: as the command says
         log.warning("backfill stopped at %d of %s (%s): %s (run it again to resume)",
-                    report.next_start, report.total, report.window, report.stopped)  # fmt: skip
+                    report.next_start, total, report.window, report.stopped)  # fmt: skip
     return report
 
 

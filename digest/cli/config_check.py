@@ -20,12 +20,12 @@ from digest.config.loading import load_settings
 from digest.config.poll_schedule import poll_schedule
 from digest.config.problems import MIN_SECRET_LENGTH, ConfigError
 from digest.config.settings import Settings
+from digest.config.web_address import WILDCARD_HOSTS
 from digest.resources import TooLargeError, read_small_file
 
 # Shorter secrets are refused when the service starts (config/secretstore.py); checked here to say so earlier.
 SECRET_VARIABLES = tuple(secretstore.GENERATED.values())
 # Addresses a server listens on but no browser can open (so never valid in a link).
-WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]", "")  # noqa: S104
 
 
 @dataclass
@@ -50,7 +50,7 @@ def check_configuration(
     environment = os.environ if environ is None else environ
     if config_path is None and environment.get("DIGEST_CONFIG"):
         config_path = Path(environment["DIGEST_CONFIG"])
-    report = CheckReport(config_path=config_path, problems=problems)
+    report = CheckReport(config_path=config_path.expanduser() if config_path else None, problems=problems)
     for name in SECRET_VARIABLES:
         value = environment.get(name)
         if value and len(value) < MIN_SECRET_LENGTH:
@@ -187,9 +187,9 @@ def _raw_unsubscribe(config_path: Path | None, environ: Mapping[str, str] | None
 
     environment = os.environ if environ is None else environ
     path = config_path or (Path(environment["DIGEST_CONFIG"]) if environment.get("DIGEST_CONFIG") else None)
-    if path is None or not path.is_file():
+    if path is None or not path.expanduser().is_file():
         return None
-    weekly = read_toml(path, []).get("weekly")
+    weekly = read_toml(path.expanduser(), []).get("weekly")
     return weekly.get("list_unsubscribe") if isinstance(weekly, dict) else None
 
 
@@ -236,6 +236,8 @@ def warnings_for(settings: Settings) -> list[str]:
             f"web.base_url {settings.web.base_url} has a path: links in feeds and emails carry it, but the pages and"
             " their links are served at the root; serve the site at the root of its own host name"
         )
+    if settings.web.unreachable_links:
+        warnings.append(settings.web.unreachable_links)
     if (urlsplit(settings.web.base_url).hostname or "") in WILDCARD_HOSTS:
         warnings.append(
             f"web.base_url {settings.web.base_url} is a listening address, not one a browser can open:"

@@ -37,13 +37,13 @@ def port_argument(text: str) -> int:
 
 
 def with_address(settings: Settings, host: str | None, port: int | None) -> Settings:
+    from digest.config import address_url
+
     web = settings.web
-    derived = web.base_url == f"http://{web.host}:{web.port}"
+    derived = web.base_url == address_url(web.host, web.port)
     web = web.model_copy(update={"host": host or web.host, "port": port or web.port})
     if derived:
-        # A wildcard address can be listened on but not opened; links in feeds and emails need a real one.
-        shown = "127.0.0.1" if web.host in ("0.0.0.0", "::", "") else web.host  # noqa: S104
-        web = web.model_copy(update={"base_url": f"http://{shown}:{web.port}"})
+        web = web.model_copy(update={"base_url": address_url(web.host, web.port)})
     return settings.model_copy(update={"web": web})
 
 

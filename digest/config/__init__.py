@@ -10,8 +10,8 @@ from digest.config.loading import load_settings
 from digest.config.problems import MIN_SECRET_LENGTH, ConfigError
 from digest.config.publish import PublishSettings, repository_slug
 from digest.config.relevance import RelevanceSettings
+from digest.config.section_emojis import DEFAULT_SECTION_EMOJIS
 from digest.config.sections import (
-    DEFAULT_SECTION_EMOJIS,
     ArxivSettings,
     DiscordSettings,
     SmtpSettings,
@@ -20,6 +20,7 @@ from digest.config.sections import (
 )
 from digest.config.settings import Settings, default_database_url
 from digest.config.sources import environment_fields
+from digest.config.web_address import address_url
 
 __all__ = [
     "DEFAULT_SECTION_EMOJIS",
@@ -37,6 +38,7 @@ __all__ = [
     "StartedSecrets",
     "WebSettings",
     "WeeklySettings",
+    "address_url",
     "default_database_url",
     "environment_fields",
     "load_settings",

@@ -14,7 +14,7 @@ from pydantic_settings import InitSettingsSource
 
 from digest.config.problems import ConfigError, problem_lines
 from digest.config.settings import Settings
-from digest.config.sources import EnvironmentSource, TomlFileSource
+from digest.config.sources import EnvironmentSource, TomlFileSource, environment_fields
 from digest.config.sqlite_files import sqlite_url_from
 from digest.resources import MAX_SMALL_FILE_BYTES, TooLargeError, read_small_file
 
@@ -38,6 +38,9 @@ def load_settings(
         environ = os.environ
     if config_path is None and environ.get("DIGEST_CONFIG"):
         config_path = Path(environ["DIGEST_CONFIG"])
+    if config_path is not None:
+        # "~" is the home folder in every path: no shell expands it in a .env file, a compose file or a quoted option.
+        config_path = config_path.expanduser()
     if environ is os.environ and load_dotenv_file and config_path is not None:
         # The `.env` beside the settings file too (the working folder's and the real environment win): a command run
         # from another folder signs links and logs in with the service's secrets, not with generated ones.
@@ -55,7 +58,8 @@ def load_settings(
     try:
         settings = Settings(_build_sources=(sources, {}))
     except ValidationError as exc:
-        lines = problems + problem_lines(Settings, exc) + _moved(file_source, given.keys() | environment().keys())
+        named = _named_by_variable(problem_lines(Settings, exc), environment().keys() - given.keys())
+        lines = problems + named + _moved(file_source, given.keys() | environment().keys())
         raise ConfigError(lines) from None  # no chained error shows a secret
     problems += _moved(file_source, given.keys() | environment().keys())
     if problems:
@@ -126,6 +130,21 @@ def _from_folder(value: str, folder: Path) -> str:
     if value.startswith("~") or Path(value).is_absolute():
         return value  # "~" is the home folder wherever a command runs (the settings expand it)
     return str(folder / value)
+
+
+def _named_by_variable(lines: list[str], from_environment: AbstractSet[str]) -> list[str]:
+    """A line about a value the settings file may give too (the data folder, the database) names the variable when the
+    value in use came from the environment: the file's own value may be right, and the operator would look there."""
+    variables = {
+        path[0]: variable
+        for path, variable in environment_fields(Settings)
+        if len(path) == 1 and path[0] in from_environment
+    }
+    named = []
+    for line in lines:
+        key = next((k for k in variables if line.startswith((f"{k} ", f"{k}:"))), None)
+        named.append(variables[key] + line[len(key) :] if key else line)
+    return named
 
 
 def _moved(file_source: TomlFileSource, overridden: AbstractSet[str]) -> list[str]:

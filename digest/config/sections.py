@@ -24,6 +24,7 @@ from pydantic import (
 
 from digest.config.declarations import from_environment
 from digest.config.problems import problem
+from digest.config.section_emojis import DEFAULT_SECTION_EMOJIS, section_emoji_problems
 from digest.config.values import (
     Address,
     Count,
@@ -41,21 +42,9 @@ from digest.config.values import (
     on_this_machine,
     trimmed_secret,
 )
+from digest.config.web_address import address_url, unreachable_links
 from digest.text import has_invisible
 
-DEFAULT_SECTION_EMOJIS: dict[str, str] = {
-    "Surveys": "📚",
-    "Input-level Attribution": "🎯",
-    "Sparse Autoencoder": "🧩",
-    "Probing": "🔍",
-    "Beyond or Logit Lens": "🔭",
-    "Causal Tracing": "🧪",
-    "Neuron Analysis": "🧠",
-    "Steering": "🕹️",
-    "Representation": "🗺️",
-    "Attention": "👀",
-    "Tool": "🛠️",
-}
 # TOML has arrays, not tuples: a list field accepts one (its items keep the strict type).
 Strings = Annotated[tuple[str, ...], Field(strict=False)]
 
@@ -185,6 +174,14 @@ class DiscordSettings(Section):
         switches Discord on to be refused when the bot signs in."""
         return trimmed_secret(value)
 
+    @field_validator("section_emojis")
+    @classmethod
+    def _emojis_told_apart(cls, emojis: dict[str, str]) -> dict[str, str]:
+        problems = section_emoji_problems(emojis)
+        if problems:
+            raise problem("\n".join(problems))
+        return emojis
+
     @property
     def enabled(self) -> bool:
         return bool(self.token)
@@ -228,13 +225,15 @@ class WebSettings(Section):
             "proxy in front and set base_url to its https:// address"
         )
 
+    @property
+    def unreachable_links(self) -> str | None:
+        return unreachable_links(self.host, self.base_url)
+
     @model_validator(mode="before")
     @classmethod
     def _base_url_from_address(cls, data: Any) -> Any:
         if isinstance(data, dict) and "base_url" not in data and ("host" in data or "port" in data):
-            host = str(data.get("host", "127.0.0.1"))
-            host = f"[{host}]" if ":" in host else host  # an IPv6 address is bracketed in a URL
-            return {**data, "base_url": f"http://{host}:{data.get('port', 8080)}"}
+            return {**data, "base_url": address_url(str(data.get("host", "127.0.0.1")), data.get("port", 8080))}
         return data
 
 

@@ -14,10 +14,11 @@ from digest.relevance.why import why_from_json
 from digest.storage.models import APPROVED, REJECTED, Candidate
 from digest.text import blank_invisible, code_url_in, is_blank, readable_title
 from digest.titles import arxiv_abs_url
+from digest.vocab import APPROVE_EMOJI as APPROVE_EMOJI
+from digest.vocab import REJECT_EMOJI as REJECT_EMOJI
 from digest.vocab import Action
+from digest.vocab import normalise_emoji as normalise_emoji
 
-APPROVE_EMOJI = "✅"
-REJECT_EMOJI = "❌"
 BOT_REACTIONS = (APPROVE_EMOJI, REJECT_EMOJI)
 
 # Discord's limits for one embed (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
@@ -46,8 +47,6 @@ _MARKDOWN_CHARACTERS = re.compile(r"([\\*_~`|>\[\]()<#])")
 _LINE_START_MARKERS = re.compile(r"^(\s*)([-+]|\d+\.)(?=\s)")
 _MENTION = re.compile(r"@(everyone|here|&?\d)", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
-# The emoji variation selector, and the five skin-tone modifiers Discord's picker adds to a hand in the user's tone.
-_EMOJI_VARIANTS = re.compile("[\ufe0f\U0001f3fb-\U0001f3ff]")
 
 
 def escape(text: str) -> str:
@@ -92,12 +91,6 @@ def code_url_for(candidate: Candidate) -> str | None:
     abstract name (the watcher's rule: digest.text.code_url_in); None when that is longer than CODE_URL_LIMIT."""
     found = code_url_in(candidate.code_url, candidate.comments, candidate.abstract)
     return found if found is not None and len(found) <= CODE_URL_LIMIT else None
-
-
-def normalise_emoji(emoji: str) -> str:
-    """Discord may send an emoji with or without the variation selector, and a hand in any skin tone; compare
-    without them."""
-    return _EMOJI_VARIANTS.sub("", emoji)
 
 
 @dataclass(frozen=True)

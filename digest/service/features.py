@@ -29,8 +29,9 @@ async def serve_web(settings: Settings, database: Database, reviewer: Reviewer, 
         settings.web.base_url,
         time.monotonic() - started,
     )
-    if settings.web.cleartext_warning:
-        log.warning("web: %s", settings.web.cleartext_warning)
+    for warning in (settings.web.cleartext_warning, settings.web.unreachable_links):
+        if warning:
+            log.warning("web: %s", warning)
     return runner
 
 

@@ -1,0 +1,45 @@
+"""[discord.section_emojis]: the reaction that approves a candidate into each section, and which of them a reaction
+cannot tell apart (pure)."""
+
+from __future__ import annotations
+
+from digest.vocab import APPROVE_EMOJI, REJECT_EMOJI, normalise_emoji
+
+DEFAULT_SECTION_EMOJIS: dict[str, str] = {
+    "Surveys": "📚",
+    "Input-level Attribution": "🎯",
+    "Sparse Autoencoder": "🧩",
+    "Probing": "🔍",
+    "Beyond or Logit Lens": "🔭",
+    "Causal Tracing": "🧪",
+    "Neuron Analysis": "🧠",
+    "Steering": "🕹️",
+    "Representation": "🗺️",
+    "Attention": "👀",
+    "Tool": "🛠️",
+}
+
+
+def section_emoji_problems(emojis: dict[str, str]) -> list[str]:
+    """A reaction names one section: an emoji given to two always approved into the first, and ✅ or ❌ offered as a
+    section's approved into the suggested section or rejected instead. One line each, naming the section."""
+    problems = []
+    taken: dict[str, str] = {
+        normalise_emoji(APPROVE_EMOJI): "the reaction that approves into the suggested section",
+        normalise_emoji(REJECT_EMOJI): "the reaction that rejects",
+    }
+    first: dict[str, tuple[str, str]] = {}  # the emoji told apart: (its first section, as written there)
+    for section, emoji in emojis.items():
+        key = normalise_emoji(emoji.strip())
+        if not key:
+            problems.append(f'discord.section_emojis: "{section}" has no emoji')
+        elif key in taken:
+            problems.append(f'discord.section_emojis: "{section}" is {emoji}, {taken[key]}: give it another emoji')
+        elif key in first:
+            problems.append(
+                f'discord.section_emojis: {first[key][1]} is given to both "{first[key][0]}" and "{section}", so a '
+                "reaction with it approves into the first only: give each section its own emoji"
+            )
+        else:
+            first[key] = (section, emoji)
+    return problems
