@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Select, bindparam, delete, func, insert, select, update
+from sqlalchemy import Select, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from digest.config import Settings
@@ -145,11 +145,22 @@ def _text(paper: StreamPaper) -> PaperText:
     return PaperText(paper.title, paper.abstract, tuple(paper.categories))
 
 
+def _scored_by_others(window: int, model_key: str) -> Select[tuple[int]]:
+    """How many of the window's papers were scored by another model or not at all: none, and `_stale` finds none
+    (it also leaves out the papers the model was trained on) without the window read into Python."""
+    rows = window_query(window).subquery()
+    others = or_(rows.c.score.is_(None), rows.c.model_key.is_(None), rows.c.model_key != model_key)
+    return select(func.count()).select_from(rows).where(others)
+
+
 def _rescore_stale(database: Database, model: RelevanceModel, model_key: str, window: int) -> None:
     """Scores the stream's papers an older model scored again before the write lock is taken: after a decision that
     is the whole window, seconds for thousands of papers, which every decision would otherwise wait for. The scores
-    are then written in a short transaction; `_fit` scores what a poll added meanwhile."""
+    are then written in a short transaction; `_fit` scores what a poll added meanwhile. After a poll (every paper of
+    the window scored by this model: the steady state) one count says so, and the window is not read twice."""
     with database.reading() as session:
+        if not session.scalar(_scored_by_others(window, model_key)):
+            return
         rows = _window_rows(session, window)
         if len(rows) < MIN_STREAM:
             return
