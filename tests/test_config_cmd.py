@@ -843,3 +843,19 @@ def test_a_site_on_every_address_without_base_url_is_told_where_its_links_lead(
         "warning: web.base_url is http://127.0.0.1:8080, which other machines cannot open: set [web] base_url to the "
         "address people use"
     ], out
+
+
+def test_settings_that_leave_the_service_useless_are_refused_by_config_check(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Discord on and posting nothing, pages titled by nothing, every feed refused as too large: each a line."""
+    config = write(
+        clean_environment / "digest.toml",
+        'list_title = "  "\n[arxiv]\nmax_response_bytes = 10\n[discord]\npost_cap_per_run = 0\n',
+    )
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 1
+    assert "problem: list_title is empty: the pages, the feeds and the weekly digest are titled by it" in out
+    assert "problem: arxiv.max_response_bytes must be at least 1048576, not 10" in out
+    assert "problem: discord.post_cap_per_run must be between 1 and 100000, not 0" in out
+    assert "3 problem(s)" in out

@@ -93,7 +93,8 @@ class ArxivSettings(Section):
     )
     timeout_seconds: Seconds = 30.0
     max_retries: int = Field(4, ge=0)
-    max_response_bytes: int = Field(20 * 1024 * 1024, ge=1)
+    # arXiv's daily feed of one category runs to megabytes: under 1 MiB (20 written for 20 MB) every poll fails.
+    max_response_bytes: int = Field(20 * 1024 * 1024, ge=1024 * 1024)
     poll_cron: str = Field("30 0 * * mon-fri", description="when to poll, in poll_timezone")
     retry_cron: str = Field("0 6 * * mon-fri", description="when to poll again after a broken answer")
     poll_timezone: TimeZoneName = "America/New_York"
@@ -165,7 +166,7 @@ class DiscordSettings(Section):
     section_emojis: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_SECTION_EMOJIS))
     api_base: DiscordApiAddress = "https://discord.com/api/v10"
     gateway_url: GatewayAddress = "wss://gateway.discord.gg/"
-    post_cap_per_run: Count = 10
+    post_cap_per_run: int = Field(10, ge=1, le=100_000)  # as a Count, from 1: at 0 Discord is on and posts nothing
 
     @field_validator("token", mode="before")
     @classmethod

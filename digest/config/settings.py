@@ -46,6 +46,15 @@ def _existing(path: Path) -> Path:
     return path
 
 
+def _titled(title: str) -> str:
+    """The pages', the feeds' and the weekly digest's title (its subject too): an empty one titles them by nothing."""
+    if not title.strip():
+        raise problem(
+            "is empty: the pages, the feeds and the weekly digest are titled by it; leave it out for the default"
+        )
+    return title
+
+
 ExistingPath = Annotated[FilePath, AfterValidator(_existing)]  # a default (the bundled files) is not checked
 
 
@@ -66,7 +75,7 @@ class Settings(BaseSettings):
     seed_list: ExistingPath = Field(
         default_factory=resources.seed_list_path, description="the list a new folder starts with"
     )
-    list_title: str = "Awesome LMMs Mechanistic Interpretability"
+    list_title: Annotated[str, AfterValidator(_titled)] = "Awesome LMMs Mechanistic Interpretability"
     timezone: TimeZoneName = Field("UTC", description="the weekly digest's time zone")
     log_format: Literal["text", "json"] = "text"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
