@@ -859,3 +859,30 @@ def test_settings_that_leave_the_service_useless_are_refused_by_config_check(
     assert "problem: arxiv.max_response_bytes must be at least 1048576, not 10" in out
     assert "problem: discord.post_cap_per_run must be between 1 and 100000, not 0" in out
     assert "3 problem(s)" in out
+
+
+def test_a_blank_data_folder_variable_is_not_set(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A compose file's `DIGEST_DATA_DIR: " "` counts as unset, as an empty one does: not a folder named by spaces."""
+    monkeypatch.setenv("DIGEST_DATA_DIR", "  ")
+    monkeypatch.setenv("DIGEST_CONFIG", " ")
+    status, out = run(capsys, "config", "check")
+    assert status == 0, out
+    assert "configuration: no settings file: built-in defaults" in out
+    assert f"data folder: {clean_environment / 'data'}\n" in out
+    assert f"database: sqlite:///{clean_environment / 'data' / 'digest.sqlite3'}\n" in out
+
+
+def test_a_blank_data_folder_in_the_env_file_beside_the_settings_is_not_set(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read from the `.env` beside the settings file, a blank value is not a folder of spaces in that file's folder."""
+    monkeypatch.setenv("DIGEST_DATA_DIR", "restored-after-the-test")
+    monkeypatch.delenv("DIGEST_DATA_DIR")  # the .env below sets it in this process: undone after the test
+    site = clean_environment / "site"
+    write(site / ".env", 'DIGEST_DATA_DIR="  "\n')
+    config = write(site / "digest.toml", 'list_title = "Site"\n')
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 0, out
+    assert f"data folder: {clean_environment / 'data'}\n" in out

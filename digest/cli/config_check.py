@@ -16,7 +16,7 @@ from digest.addresses import unsubscribe_problem
 from digest.cli.config_features import Feature, features_of
 from digest.config import secretstore
 from digest.config.feeds import SOURCES_FILE, FeedsError, read_feed_sources
-from digest.config.loading import load_settings
+from digest.config.loading import config_variable, load_settings
 from digest.config.poll_schedule import poll_schedule
 from digest.config.problems import MIN_SECRET_LENGTH, ConfigError
 from digest.config.settings import Settings
@@ -48,8 +48,8 @@ def check_configuration(
         problems.extend(exc.problems)
         problems.extend(_unsubscribe_problems(_raw_unsubscribe(config_path, environ)))  # the rest needs the settings
     environment = os.environ if environ is None else environ
-    if config_path is None and environment.get("DIGEST_CONFIG"):
-        config_path = Path(environment["DIGEST_CONFIG"])
+    if config_path is None:
+        config_path = config_variable(environment)
     report = CheckReport(config_path=config_path.expanduser() if config_path else None, problems=problems)
     for name in SECRET_VARIABLES:
         value = environment.get(name)
@@ -186,7 +186,7 @@ def _raw_unsubscribe(config_path: Path | None, environ: Mapping[str, str] | None
     from digest.config.sources import read_toml
 
     environment = os.environ if environ is None else environ
-    path = config_path or (Path(environment["DIGEST_CONFIG"]) if environment.get("DIGEST_CONFIG") else None)
+    path = config_path or config_variable(environment)
     if path is None or not path.expanduser().is_file():
         return None
     weekly = read_toml(path.expanduser(), []).get("weekly")

@@ -36,8 +36,8 @@ def load_settings(
             if not _too_large(Path.cwd() / ".env"):
                 load_dotenv(Path.cwd() / ".env", override=False)
         environ = os.environ
-    if config_path is None and environ.get("DIGEST_CONFIG"):
-        config_path = Path(environ["DIGEST_CONFIG"])
+    if config_path is None:
+        config_path = config_variable(environ)
     if config_path is not None:
         # "~" is the home folder in every path: no shell expands it in a .env file, a compose file or a quoted option.
         config_path = config_path.expanduser()
@@ -65,6 +65,13 @@ def load_settings(
     if problems:
         raise ConfigError(problems)
     return settings
+
+
+def config_variable(environ: Mapping[str, str]) -> Path | None:
+    """The settings file DIGEST_CONFIG names; None when it is unset, empty or blank (`DIGEST_CONFIG: " "` in a
+    compose file), as for every other variable (EnvironmentSource), not a file named by spaces."""
+    value = environ.get("DIGEST_CONFIG", "")
+    return Path(value) if value.strip() else None
 
 
 # The variables that name a file or folder: written relative in a `.env`, each is read from that file's folder, as a
@@ -121,7 +128,7 @@ def _load_dotenv_beside(path: Path) -> None:
             continue
         if name == _DATABASE_URL_VARIABLE:
             value = sqlite_url_from(value, path.parent)
-        elif name in _PATH_VARIABLES and value:
+        elif name in _PATH_VARIABLES and value.strip():
             value = _from_folder(value, path.parent)
         os.environ[name] = value
 

@@ -161,7 +161,7 @@ class EnvironmentSource(_Source):
         found: dict[str, Any] = {}
         for path, variable in environment_fields(self.settings_cls):
             value = self.environ.get(variable)
-            if value:  # set but empty counts as not set
+            if value and value.strip():  # set but empty, or blank (`DIGEST_DATA_DIR: " "` in a compose file): not set
                 table = found
                 for part in path[:-1]:
                     table = table.setdefault(part, {})
