@@ -409,3 +409,20 @@ def test_a_backfill_stopped_before_arxiv_said_its_total_says_so_in_words(
     out, err = capsys.readouterr()
     assert "backfill stopped at 0 of ? in 2026-01-01 to 2026-01-31" in out, out
     assert "backfill stopped at 0 of ? (2026-01-01 to 2026-01-31)" in err and "None" not in err, err
+
+
+def test_score_reads_a_file_with_old_mac_line_endings_line_by_line_as_decisions_import_does(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file whose lines end in a carriage return alone was one line of bad JSON to `digest score` (nothing scored),
+    while `digest decisions import` read it line by line: each paper is scored, and a bad line named by its number."""
+    good = paper_lines(2)
+    path = tmp_path / "papers.jsonl"
+    path.write_bytes(b"\r".join([good[0], b'{"title": ""}', good[1]]) + b"\r")
+    assert main(["--data-dir", str(data_dir), "score", str(path), "--json"]) == 1
+    out = capsys.readouterr()
+    assert scored_ids(out.out) == [json.loads(line)["arxiv_id"] for line in good]
+    assert out.err == f"{path}:2: skipped: no title\n"
+    path.write_bytes(b"\r".join(good) + b"\r")
+    assert main(["--data-dir", str(data_dir), "score", str(path), "--json"]) == 0
+    assert len(scored_ids(capsys.readouterr().out)) == 2

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from typing import Protocol
 
 # A paper or a decision is a title and an abstract: some kilobytes. A line past this is no such thing (a dump without
@@ -69,3 +70,19 @@ def lines_past_long(
 
 def _ends_line(line: bytes) -> bool:
     return line[-1:] in ("\n", b"\n")
+
+
+_BREAK = re.compile(r"\r\n|\r|\n")  # what bytes.splitlines() splits at: not U+2028, which a JSON string may hold
+
+
+def split_at_breaks(lines: Iterable[bytes | str | None]) -> Iterator[bytes | str | None]:
+    """Each line read split where a lone carriage return ends one too (a file saved on an old Mac has no other line
+    break), as `digest decisions import` splits its lines: read whole, such a file was one line of bad JSON. A line
+    with no break at all, or None (a line too long), is passed on as it is."""
+    for line in lines:
+        if line is None:
+            yield None
+        elif isinstance(line, bytes):
+            yield from line.splitlines() or [b""]
+        else:
+            yield from _BREAK.split(line.removesuffix("\n").removesuffix("\r")) if line else [""]

@@ -162,7 +162,7 @@ def _open_lines(path: Path) -> IO[Any] | gzip.GzipFile:
 
 
 def handle_score(args: argparse.Namespace, context: Context) -> int:
-    from digest.cli.lines import LongLineError, lines_past_long
+    from digest.cli.lines import LongLineError, lines_past_long, split_at_breaks
     from digest.relevance.cache_files import keep_no_files
     from digest.relevance.scoring import RulesError
     from digest.relevance.stream import ensure_thresholds
@@ -187,7 +187,7 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
 
     scored = relevant = bad = learnt = 0
     try:
-        for result in score_lines(model, lines_past_long(source)):
+        for result in score_lines(model, split_at_breaks(lines_past_long(source))):
             if isinstance(result, BadLine):
                 bad += 1
                 print(f"{args.path}:{result.line_number}: skipped: {result.message}", file=sys.stderr)
