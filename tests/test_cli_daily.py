@@ -426,3 +426,20 @@ def test_score_reads_a_file_with_old_mac_line_endings_line_by_line_as_decisions_
     path.write_bytes(b"\r".join(good) + b"\r")
     assert main(["--data-dir", str(data_dir), "score", str(path), "--json"]) == 0
     assert len(scored_ids(capsys.readouterr().out)) == 2
+
+
+def test_score_says_once_that_a_json_array_is_not_json_lines(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A JSON array (as `json.dump` writes a list) had each of its lines skipped, none saying why: it is named once."""
+    papers = [json.loads(line) for line in paper_lines(2)]
+    for written in (json.dumps(papers, indent=2), json.dumps(papers)):
+        path = tmp_path / "papers.json"
+        path.write_text(written + "\n", encoding="utf-8")
+        assert main(["--data-dir", str(data_dir), "score", str(path)]) == 1
+        out = capsys.readouterr()
+        assert out.out == ""
+        assert out.err.splitlines() == [
+            f"digest: {path}: looks like a JSON array (it starts with '['): one JSON object a line is wanted; "
+            "`jq -c '.[]' FILE` writes it so; nothing was scored"
+        ]

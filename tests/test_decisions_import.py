@@ -361,3 +361,19 @@ def test_the_import_names_each_paper_whose_verdict_a_decision_in_review_overrule
         (row["arxiv_id"], row["line"], row["decision"], row["in_review"]) for row in summary["overruled_in_review"]
     ]
     assert overruled == [(PAPERS[1]["arxiv_id"], 2, "approve", "rejected")]
+
+
+def test_a_json_array_is_named_once_not_each_of_its_lines(
+    data_dir: Path, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A JSON array of decisions had each of its lines refused, none saying why: it is named once, nothing imported."""
+    rows = [json.loads(decision_line(paper, "reject")) for paper in PAPERS[:2]]
+    path = tmp_path / "decisions.json"
+    path.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
+    assert digest(data_dir, "decisions", "import", str(path)) == 1
+    out = capsys.readouterr()
+    assert out.err.splitlines() == [
+        f"digest: {path}: looks like a JSON array (it starts with '['): one JSON object a line is wanted; "
+        "`jq -c '.[]' FILE` writes it so; nothing was imported"
+    ]
+    assert stored(database) == {}

@@ -240,10 +240,14 @@ def _summary_json(source: str, parsed: ParsedDecisions, counts: _Counts, dry_run
 def handle_import(args: argparse.Namespace, context: Context) -> int:
     from datetime import UTC, datetime
 
+    from digest.cli.lines import JSON_ARRAY, opens_json_array
     from digest.relevance.training_store import store_decisions
 
     source = STDIN if str(args.path) == "-" else str(args.path)
-    parsed, sections, counts = _check(context, read_lines(args.path))
+    lines = read_lines(args.path)
+    if opens_json_array(next((line for line in lines if line.strip()), b"")):
+        raise CommandError(f"{source}: {JSON_ARRAY}; nothing was imported")
+    parsed, sections, counts = _check(context, lines)
     if parsed.bad_lines:
         return _report_bad_lines(source, parsed, sections, args.json)
     if not parsed.decisions:

@@ -25,6 +25,25 @@ class LongLineError(Exception):
         self.shown = shown
 
 
+# What a JSON array given for JSON lines is told once, not a complaint about each of its lines, none saying why.
+JSON_ARRAY = (
+    "looks like a JSON array (it starts with '['): one JSON object a line is wanted; `jq -c '.[]' FILE` writes it so"
+)
+
+
+def opens_json_array(first: bytes | str) -> bool:
+    """Whether the file's first line that is not blank opens a JSON array of objects (a byte order mark before it or
+    not): `[` alone, as an indented dump starts, or `[{...`, `[]` on one line. A line of other JSON ("[[[...") is
+    a bad line of its own, named as such."""
+    text = first.decode("utf-8", "replace") if isinstance(first, bytes) else first
+    opened, bracket, rest = text.lstrip("\ufeff \t\r\n").partition("[")
+    return not opened and bool(bracket) and rest.strip()[:1] in ("", "{", "]")
+
+
+class JsonArrayError(Exception):
+    """The file's first line that is not blank opens a JSON array: see JSON_ARRAY."""
+
+
 class Lines(Protocol):
     """A file, gzip's or standard input (bytes; text too, where a caller replaced standard input)."""
 

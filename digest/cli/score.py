@@ -115,10 +115,11 @@ def _text(raw: str | bytes, number: int) -> str | None:
 
 
 def _read_lines(lines: Iterable[str | bytes | None]) -> Iterator[tuple[Any, PaperText] | BadLine]:
-    from digest.cli.lines import MAX_LINE_SHOWN
+    from digest.cli.lines import MAX_LINE_SHOWN, JsonArrayError, opens_json_array
     from digest.relevance.scoring import PaperText
     from digest.relevance.training import json_line
 
+    first = True
     for number, raw in enumerate(lines, start=1):
         if raw is None:
             yield BadLine(number, f"longer than {MAX_LINE_SHOWN}, which no paper is (is it a JSON-lines file?)")
@@ -129,6 +130,9 @@ def _read_lines(lines: Iterable[str | bytes | None]) -> Iterator[tuple[Any, Pape
             continue
         if not line.strip():
             continue
+        if first and opens_json_array(line):
+            raise JsonArrayError
+        first = False
         try:
             row = json_line(line.strip())
         except ValueError as exc:
@@ -162,7 +166,7 @@ def _open_lines(path: Path) -> IO[Any] | gzip.GzipFile:
 
 
 def handle_score(args: argparse.Namespace, context: Context) -> int:
-    from digest.cli.lines import LongLineError, lines_past_long, split_at_breaks
+    from digest.cli.lines import JSON_ARRAY, JsonArrayError, LongLineError, lines_past_long, split_at_breaks
     from digest.relevance.cache_files import keep_no_files
     from digest.relevance.scoring import RulesError
     from digest.relevance.stream import ensure_thresholds
@@ -203,6 +207,8 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
             f"{args.path}:{exc.line_number}: a line longer than {exc.shown}, which no paper is (is it a "
             "JSON-lines file?); nothing after it was scored"
         ) from None
+    except JsonArrayError:
+        raise CommandError(f"{args.path}: {JSON_ARRAY}; nothing was scored") from None
     except zlib.error as exc:  # a .gz file damaged inside its compressed data
         raise CommandError(f"cannot read {args.path}: not a readable gzip file ({exc})") from None
     except (OSError, EOFError, UnicodeDecodeError) as exc:
@@ -211,13 +217,17 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
         if str(args.path) != "-":
             source.close()
     if not args.json:
-        print(f"scored {scored} papers: {relevant} relevant, {bad} bad lines", file=sys.stderr)
-        if learnt:
-            print(
-                f"note: {learnt} of these papers the model learnt from (the list's, or decided): their score is of a "
-                "model that has seen them; held_out_score is what it gives them as new papers",
-                file=sys.stderr,
-            )
-        if model.note:
-            print(f"note: {model.note}", file=sys.stderr)
+        _print_summary(model, scored, relevant, bad, learnt)
     return 1 if bad else 0
+
+
+def _print_summary(model: RelevanceModel, scored: int, relevant: int, bad: int, learnt: int) -> None:
+    print(f"scored {scored} papers: {relevant} relevant, {bad} bad lines", file=sys.stderr)
+    if learnt:
+        print(
+            f"note: {learnt} of these papers the model learnt from (the list's, or decided): their score is of a "
+            "model that has seen them; held_out_score is what it gives them as new papers",
+            file=sys.stderr,
+        )
+    if model.note:
+        print(f"note: {model.note}", file=sys.stderr)
