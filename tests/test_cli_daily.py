@@ -443,3 +443,16 @@ def test_score_says_once_that_a_json_array_is_not_json_lines(
             f"digest: {path}: looks like a JSON array (it starts with '['): one JSON object a line is wanted; "
             "`jq -c '.[]' FILE` writes it so; nothing was scored"
         ]
+
+
+def test_a_one_shot_poll_does_not_promise_a_retry(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest poll --source FILE` logged "will retry later" for a broken file, and nothing ever polls it again."""
+    source = tmp_path / "broken.xml"
+    source.write_text("not a feed\n", encoding="utf-8")
+    assert main(["--data-dir", str(data_dir), "poll", "--source", str(source)]) == 1
+    out = capsys.readouterr()
+    assert out.out.splitlines()[0].startswith(f"{source}: broken (not an RSS or Atom feed")
+    [warning] = [line for line in out.err.splitlines() if "WARNING" in line]
+    assert warning.endswith(f"poll {source}: not an RSS or Atom feed (<unknown>:2:0: syntax error)"), warning

@@ -6,6 +6,7 @@ retried later and never marks papers as seen. `run_poll` is what the scheduler a
 
 from __future__ import annotations
 
+import contextvars
 import logging
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
@@ -29,6 +30,10 @@ from digest.storage.db import Database
 from digest.storage.state import FeedState
 
 log = logging.getLogger(__name__)
+
+# Set by `digest poll`: a pass run once, that nothing polls again, so a failure is not said to be retried later (the
+# service's scheduled polls are; its retry job reads the configured sources again).
+ONE_SHOT: contextvars.ContextVar[bool] = contextvars.ContextVar("one_shot", default=False)
 
 
 class SourcesError(Exception):
@@ -135,7 +140,8 @@ def read_state(database: Database, source: str) -> tuple[str | None, str | None,
 
 
 def record_failure(database: Database, report: SourceReport, now: datetime) -> None:
-    log.warning("poll %s; will retry later", source_line(report.source, report.message))
+    later = "" if ONE_SHOT.get() else "; will retry later"
+    log.warning("poll %s%s", source_line(report.source, report.message), later)
     try:
         with database.transaction(exclusive=True) as session:
             state = _state(session, report.source)

@@ -127,6 +127,7 @@ async def _poll_until_interrupted(context: Context, sources: list[str] | None) -
     from digest.arxiv.api import refresh_examples
     from digest.arxiv.fetcher import STOP_WAITING
     from digest.arxiv.poll_pass import run_poll
+    from digest.arxiv.poller import ONE_SHOT
 
     stop = asyncio.Event()
 
@@ -137,6 +138,7 @@ async def _poll_until_interrupted(context: Context, sources: list[str] | None) -
 
     loop = asyncio.get_running_loop()
     token = STOP_WAITING.set(stop)
+    ONE_SHOT.set(True)  # asyncio.run's own context: gone with the command's loop
     try:
         loop.add_signal_handler(signal.SIGINT, stopping)
         catching = True
