@@ -886,3 +886,16 @@ def test_a_blank_data_folder_in_the_env_file_beside_the_settings_is_not_set(
     status, out = run(capsys, "--config", str(config), "config", "check")
     assert status == 0, out
     assert f"data folder: {clean_environment / 'data'}\n" in out
+
+
+def test_a_data_folder_that_is_a_file_is_said_without_a_line_about_secrets_in_it(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--data-dir naming a file also said "cannot read FILE/secrets.json ...; fix or delete it": there is no such
+    file to fix or delete, only the data folder to choose again."""
+    placed = write(clean_environment / "notes.txt", "not a folder\n")
+    status, out = run(capsys, "--data-dir", str(placed), "config", "check")
+    assert status == 1
+    assert f"problem: data_dir {placed} cannot be created: {placed} is not a folder\n" in out
+    assert "secrets.json" not in "".join(line for line in out.splitlines(True) if line.startswith("problem: "))
+    assert "2 problem(s)" in out  # the data folder, and the weekly digest's folder in it

@@ -74,14 +74,20 @@ def check_configuration(
     return report
 
 
+def _nearest_existing(folder: Path) -> Path:
+    """The folder, or its nearest parent that exists: where it would be created."""
+    probe = folder.resolve()
+    while not os.path.lexists(probe) and probe != probe.parent:  # lexists: False, not an error, under a closed folder
+        probe = probe.parent
+    return probe
+
+
 def _folder_problem(name: str, folder: Path, data_dir: Path) -> str | None:
     """A folder the service must create or write: it, or its nearest existing parent, must be a writable folder that
     this user can enter (said as the commands say it when that is the data folder)."""
     from digest.storage.failures import unenterable_folder
 
-    probe = folder.resolve()
-    while not os.path.lexists(probe) and probe != probe.parent:  # lexists: False, not an error, under a closed folder
-        probe = probe.parent
+    probe = _nearest_existing(folder)
     if not probe.is_dir():
         return f"{name} {folder} cannot be created: {probe} is not a folder"
     closed = unenterable_folder(probe, "data folder" if probe == data_dir.resolve() else "folder")
@@ -137,8 +143,9 @@ def file_problems(settings: Settings) -> list[str]:
         unwritable_file,
     )
 
-    # A data folder this user cannot enter is said once: the files in it (the database, secrets.json) are not reached.
-    closed = unenterable_folder(settings.data_dir.resolve())
+    # A data folder this user cannot enter, or that a file stands in the place of (--data-dir naming a file), is said
+    # once: the files in it (the database, secrets.json) are not reached, and are no problem of their own.
+    closed = unenterable_folder(settings.data_dir.resolve()) or not _nearest_existing(settings.data_dir).is_dir()
 
     def reached(path: str | None) -> bool:
         return not closed or not path or not Path(path).resolve().is_relative_to(settings.data_dir.resolve())
