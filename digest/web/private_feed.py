@@ -18,6 +18,7 @@ from digest.review.queries import pending_candidates
 from digest.review.rules import approval_menu
 from digest.review.signing import approval_signer, token_matches
 from digest.storage.models import Candidate
+from digest.text import readable_title
 from digest.titles import arxiv_abs_url
 from digest.vocab import Action
 from digest.web.context import WebContext, context_of
@@ -67,7 +68,7 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
         items.append(
             FeedItem(
                 guid=f"{GUID_PREFIX}candidate:{candidate.arxiv_id}",
-                title=candidate.title,
+                title=readable_title(candidate.title, candidate.arxiv_id),
                 link=arxiv_abs_url(candidate.arxiv_id),
                 published=utc_or_epoch(candidate.first_seen_at),
                 abstract=candidate.abstract,
