@@ -108,3 +108,15 @@ def pending_candidates(session: Session, limit: int | None = None) -> list[Candi
 
 def pending_count(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(pending_query().order_by(None).subquery())) or 0
+
+
+def section_now(session: Session, candidate: Candidate) -> str | None:
+    """The section a decided candidate went into, by the list's name now: the decision recorded the name it had then,
+    and a heading renamed in the list since left the card naming a section the list no longer has. Resolved as an
+    approval resolves a name, else the one section holding the paper now; None when neither tells."""
+    recorded = candidate.decided_section
+    resolved = liststore.resolve_section(session, recorded) if recorded else None
+    if resolved is not None:
+        return liststore.label_of(session, resolved)
+    holding = liststore.sections_holding(session, paper_id=candidate.paper_id) if candidate.paper_id else []
+    return holding[0] if len(holding) == 1 else None

@@ -23,6 +23,7 @@ from digest.clock import as_utc
 from digest.relevance.gathering import bundled_abstracts
 from digest.storage.db import Database
 from digest.storage.models import Entry, ListMeta, Paper
+from digest.text import readable_title
 from digest.titles import arxiv_abs_url, distinct_feed_keys, feed_key, same_title, title_key
 from digest.web.context import WebContext, context_of
 from digest.web.syndication import (
@@ -144,7 +145,7 @@ def list_feed(session: Session, context: WebContext, self_path: str) -> Feed:
     items = [
         FeedItem(
             guid=guids[paper.id],
-            title=paper.title,
+            title=readable_title(paper.title, paper.arxiv_id),
             link=safe_url(paper.url) or (arxiv_abs_url(paper.arxiv_id) if paper.arxiv_id else context.url("/")),
             published=published,
             abstract=feed_abstract(paper),

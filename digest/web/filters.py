@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from digest.text import authors_line
+from digest.text import authors_line, readable_title
 
 # Three names and "et al. (N authors)", as the list page, the feeds and Discord show a paper's authors.
-PAGE_FILTERS: Mapping[str, Callable[..., Any]] = {"authors": authors_line}
+# `title|readable_title(arxiv_id)`: "Untitled paper, arXiv <id>" for a title of characters that draw nothing.
+PAGE_FILTERS: Mapping[str, Callable[..., Any]] = {"authors": authors_line, "readable_title": readable_title}

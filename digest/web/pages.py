@@ -19,7 +19,7 @@ from digest.arxiv.fetch_types import source_line
 from digest.awesome import store as liststore
 from digest.storage.models import Entry, Section
 from digest.storage.state import PollRun
-from digest.text import authors_line
+from digest.text import authors_line, readable_title
 from digest.web.context import context_of, refuse, render
 from digest.web.review_filters import entry_matches
 from digest.web.syndication import safe_url
@@ -90,7 +90,7 @@ def load_list(session: Session, now: datetime, search: str = "") -> ListView:
     for section in sections:
         entries = [
             EntryView(
-                title=entry.paper.title,
+                title=readable_title(entry.paper.title, entry.paper.arxiv_id),
                 short_name=entry.short_name,
                 url=safe_url(entry.paper.url),
                 arxiv_id=entry.paper.arxiv_id,

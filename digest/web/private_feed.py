@@ -10,14 +10,16 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
 
 from aiohttp import web
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
 from digest.clock import as_utc
-from digest.review.queries import pending_candidates
+from digest.review.queries import pending_candidates, pending_count, pending_query
 from digest.review.rules import approval_menu
 from digest.review.signing import approval_signer, token_matches
 from digest.storage.models import Candidate
+from digest.text import readable_title
 from digest.titles import arxiv_abs_url
 from digest.vocab import Action
 from digest.web.context import WebContext, context_of
@@ -67,7 +69,7 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
         items.append(
             FeedItem(
                 guid=f"{GUID_PREFIX}candidate:{candidate.arxiv_id}",
-                title=candidate.title,
+                title=readable_title(candidate.title, candidate.arxiv_id),
                 link=arxiv_abs_url(candidate.arxiv_id),
                 published=utc_or_epoch(candidate.first_seen_at),
                 abstract=candidate.abstract,
@@ -77,11 +79,29 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
                 note=f"Score {candidate.score:.2f}; matched: {', '.join(candidate.matched or []) or 'nothing'}",
             )
         )
+    description = "Pending candidates, best score first. Approval links open a confirmation page."
+    pending = pending_count(session)
+    if pending > len(items):
+        # A backlog longer than the feed: the papers found since with lower scores never made it in, and nothing
+        # said so. One entry says how many wait on the review page, dated by the newest of them, so a reader shows
+        # it again when another is found.
+        hidden = pending_query().offset(len(items)).subquery()
+        newest = session.scalar(select(func.max(hidden.c.first_seen_at)))
+        items.append(
+            FeedItem(
+                guid=f"{GUID_PREFIX}candidates:more",
+                title=f"{pending - len(items)} more pending candidates, lower scored, are on the review page",
+                link=context.url("/review"),
+                published=utc_or_epoch(newest),
+                note=f"The feed shows the best {len(items)} of the {pending} pending (web.feed_items).",
+            )
+        )
+        description += f" The best {len(items) - 1} of {pending} pending; the rest are on the review page."
     return Feed(
         title=f"{context.settings.list_title}: candidates to review",
         home_url=context.url("/review"),
         self_url=subscribe_url(context),
-        description="Pending candidates, best score first. Approval links open a confirmation page.",
+        description=description,
         feed_id=f"{GUID_PREFIX}candidates",
         updated=max((item.published for item in items), default=EPOCH),
         items=items,

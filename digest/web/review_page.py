@@ -23,7 +23,7 @@ from digest.config.admin_tokens import SHARED_MAINTAINER
 from digest.record_ids import parse_record_id
 from digest.relevance.why import why_from_json
 from digest.review.history import action_words
-from digest.review.queries import decisions_after, latest_decision, pending_query, standing_of
+from digest.review.queries import decisions_after, latest_decision, pending_query, section_now, standing_of
 from digest.review.rules import Actor, Standing
 from digest.review.signing import SessionClaim, csrf_token, session_digest
 from digest.storage.models import PENDING, Candidate, Section
@@ -104,6 +104,8 @@ class ReviewView:
     # approval into another section from here is refused, so the card says where it is before a button is pressed.
     listed: dict[str, list[str]] = field(default_factory=dict)
     publishing: PublishTrouble | None = None  # the list's repository refuses or fails the publish of what is decided
+    # candidate id -> the section an approved card names, as the list calls it now (section_now)
+    section_now: dict[int, str] = field(default_factory=dict)
 
 
 def _candidates(session: Session, chosen: ReviewFilter) -> tuple[list[Candidate], int]:
@@ -192,6 +194,11 @@ def load_review(
             facts = decision_facts(session, candidate.id)
             if facts is not None and may_undo(facts, candidate.status, str(actor.id), now):
                 view.undoable[candidate.id] = facts.at + UNDO_WINDOW
+        view.section_now = {
+            c.id: section_now(session, c) or c.decided_section or ""
+            for c in view.candidates
+            if c.status != PENDING and c.decided_section
+        }
         session.expunge_all()
         return view
 

@@ -1,0 +1,60 @@
+"""The private candidates feed with a backlog longer than `web.feed_items`: it says how many more wait on /review."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import feedparser
+import pytest
+import pytest_asyncio
+
+from tests.factories import SEEN_AT, insert_candidate, real_papers
+from tests.web_server import SECRETS_ENV, Site, running_site, site_settings
+
+
+@pytest_asyncio.fixture
+async def site(tmp_path: Path) -> AsyncIterator[Site]:
+    async with running_site(site_settings(tmp_path / "data", "[web]\nfeed_items = 3\n"), cache_feeds=False) as running:
+        yield running
+
+
+async def candidates_feed(site: Site) -> feedparser.FeedParserDict:
+    token = {"token": SECRETS_ENV["DIGEST_FEED_TOKEN"]}
+    async with site.client.get("/feeds/candidates.xml", params=token) as reply:
+        assert reply.status == 200
+        return feedparser.parse(await reply.read())
+
+
+@pytest.mark.asyncio
+async def test_a_backlog_beyond_the_feed_says_how_many_more_wait_on_the_review_page(site: Site) -> None:
+    """Five candidates waited and the feed showed the best three and nothing else: a paper found later with a lower
+    score never appeared, and the feed never said there were more. Expected: an entry saying 2 more are pending,
+    linking to /review, dated by the newest of them (so a reader sees it again when another is found)."""
+    paper = real_papers()[0]
+    for number in range(5):
+        insert_candidate(
+            site.database,
+            {**paper, "arxiv_id": f"2601.{number:05d}"},
+            title=f"Paper {number}",
+            score=2 - number / 10,
+            first_seen_at=SEEN_AT + timedelta(hours=number),
+        )
+    parsed = await candidates_feed(site)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    titles = [entry.title for entry in parsed.entries]
+    assert titles[:3] == ["Paper 0", "Paper 1", "Paper 2"]
+    assert titles[3:] == ["2 more pending candidates, lower scored, are on the review page"]
+    more = parsed.entries[3]
+    assert more.link == site.settings.web.base_url.rstrip("/") + "/review"
+    assert more.published_parsed[:4] == (SEEN_AT + timedelta(hours=4)).timetuple()[:4]
+    assert "5 pending" in parsed.feed.subtitle
+
+
+@pytest.mark.asyncio
+async def test_no_backlog_no_extra_entry(site: Site) -> None:
+    for record in real_papers()[:3]:
+        insert_candidate(site.database, record)
+    parsed = await candidates_feed(site)
+    assert len(parsed.entries) == 3 and "more pending" not in parsed.feed.subtitle
