@@ -17,7 +17,7 @@ from digest.config import Settings
 from digest.relevance.evaluation import leave_one_out
 from digest.relevance.gathering import list_examples
 from digest.relevance.scoring import Feedback, LabeledPaper, build_model, load_rules
-from digest.relevance.stream import model_for_database
+from digest.relevance.stream import ensure_thresholds, model_for_database
 from digest.storage.db import Database
 
 SAMPLE = Path(__file__).resolve().parent / "data" / "relevance_haystack_sample.jsonl"
@@ -454,3 +454,23 @@ def test_each_approval_without_an_abstract_is_an_example_of_its_own(
     learned = {paper.arxiv_id for paper in model.positives}
     assert {"2509.10001", "2509.10002"} <= learned
     assert len(model.positives) == len({(p.abstract or p.title) for p in examples}) + 2
+
+
+def test_score_says_when_its_relevance_settings_differ_from_those_the_stored_thresholds_were_fitted_for(
+    tmp_path: Path, settings: Settings, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The running service, started before the edit, stored thresholds for its settings (the defaults) at a poll.
+    ensure_thresholds(database, settings)
+    config = tmp_path / "edited.toml"
+    config.write_text("[relevance]\ndaily_budget = 13\n", encoding="utf-8")
+    path = _write_lines(tmp_path / "papers.jsonl", [json.dumps(row) for row in sample_papers()[:2]])
+    status = main(["--config", str(config), "--data-dir", str(settings.data_dir), "score", str(path)])
+    out = capsys.readouterr()
+    assert status == 0, out.err
+    assert (
+        "note: these scores use [relevance] daily_budget = 13; the stored thresholds were fitted for "
+        "daily_budget = 6.5: a service still running with those settings re-fits them for itself at its next poll, "
+        "and decides as these scores say only once it is restarted"
+    ) in out.err.splitlines()
+    status = main(["--config", str(config), "--data-dir", str(settings.data_dir), "score", str(path)])
+    assert "note: these scores use" not in capsys.readouterr().err  # the same settings again: nothing to say

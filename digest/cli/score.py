@@ -169,7 +169,7 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
     from digest.cli.lines import JSON_ARRAY, JsonArrayError, LongLineError, lines_past_long, split_at_breaks
     from digest.relevance.cache_files import keep_no_files
     from digest.relevance.scoring import RulesError
-    from digest.relevance.stream import ensure_thresholds
+    from digest.relevance.stream import ensure_thresholds, other_settings_note
 
     try:
         source = _open_lines(args.path)
@@ -180,6 +180,8 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
         database = context.database
         if context.opened_read_only:
             keep_no_files()
+        with database.reading() as session:  # read before this command stores thresholds for its own settings
+            settings_note = other_settings_note(session, context.settings)
         model = ensure_thresholds(database, context.settings, store=not context.opened_read_only)
     except BaseException as exc:  # the file is closed whatever stops the command here (a seed list that is no list)
         if source is not sys.stdin:
@@ -218,6 +220,8 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
             source.close()
     if not args.json:
         _print_summary(model, scored, relevant, bad, learnt)
+    if settings_note:  # even with --json: these scores may not be the running service's
+        print(f"note: {settings_note}", file=sys.stderr)
     return 1 if bad else 0
 
 

@@ -34,6 +34,42 @@ def stored_thresholds(session: Session, model_key: str) -> Thresholds | None:
     return Thresholds(float(value["review"]), float(value["second"]), int(value["fitted_on"]), str(value["source"]))
 
 
+# The [relevance] settings thresholds are fitted for: stored with them, so that `digest score` run with edited settings
+# can say that a service started before the edit fits its own at its next poll.
+_FITTED_FOR = ("daily_budget", "papers_per_day", "second_tier_per_week", "calibration_window")
+
+
+def _fitted_for(settings: Settings) -> dict[str, float]:
+    return {name: float(getattr(settings.relevance, name)) for name in _FITTED_FOR}
+
+
+def _shown(values: dict[str, float], names: list[str]) -> str:
+    return ", ".join(f"{name} = {int(values[name]) if values[name].is_integer() else values[name]}" for name in names)
+
+
+def other_settings_note(session: Session, settings: Settings) -> str | None:
+    """One line when the stored thresholds were fitted for other [relevance] settings than these (a maintainer edited
+    the config and scores before restarting the service): the service, still running with the old ones, re-fits them
+    for itself at its next poll. None when they match, or when none are stored, or by code that did not record them."""
+    row = session.get(RelevanceState, STATE_KEY)
+    stored = row.value.get("settings") if row is not None else None
+    if not isinstance(stored, dict):
+        return None
+    current = _fitted_for(settings)
+    try:
+        theirs = {name: float(stored[name]) for name in _FITTED_FOR}
+    except (KeyError, TypeError, ValueError):
+        return None
+    differing = [name for name in _FITTED_FOR if theirs[name] != current[name]]
+    if not differing:
+        return None
+    return (
+        f"these scores use [relevance] {_shown(current, differing)}; the stored thresholds were fitted for "
+        f"{_shown(theirs, differing)}: a service still running with those settings re-fits them for itself at its "
+        "next poll, and decides as these scores say only once it is restarted"
+    )
+
+
 def _stream_mark(session: Session, window: int) -> list[Any]:
     """What identifies the stream's window: its size, newest time and newest paper."""
     count = session.scalar(select(func.count()).select_from(StreamPaper)) or 0
@@ -100,6 +136,7 @@ def _store_fitted(
         "second": thresholds.second,
         "fitted_on": thresholds.fitted_on,
         "source": thresholds.source,
+        "settings": _fitted_for(settings),
         "fitted_at": datetime.now(UTC).isoformat(),
     }
     row = session.get(RelevanceState, STATE_KEY)
