@@ -52,16 +52,11 @@ class Lines(Protocol):
 
 def capped_lines(stream: Lines, limit: int = MAX_LINE_BYTES) -> Iterator[bytes]:
     """Each line of `stream` with its line break, as iterating it gives them; raises LongLineError at the first longer
-    than `limit` (its line break not counted), having read no more than `limit` and a byte of it."""
-    number = 0
-    while True:
-        line = stream.readline(limit + 1)
-        if not line:
-            return
-        number += 1
-        if len(line) > limit and line[-1:] not in ("\n", b"\n"):
-            raise LongLineError(number)
-        yield line
+    than `limit` (its line break not counted), having read no more than `limit` and a byte of it: `lines_past_long`
+    reading past nothing."""
+    for line in lines_past_long(stream, limit, most=limit):
+        if line is not None:  # never None: reading past nothing, a long line raises
+            yield line
 
 
 def lines_past_long(
