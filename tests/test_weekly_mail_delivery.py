@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from digest.cli import main
 from digest.config import ConfigError, Settings
@@ -210,6 +211,39 @@ def test_a_refused_non_ascii_password_is_a_recorded_failure_that_never_shows_the
     assert len(errors) == 2 and all(error and "refused the login" in error for error in errors), errors
     seen = [caplog.text, *map(str, errors), *(o.message for o in result.emails)]
     assert not any(part in text for text in seen for part in (password, "Grüße", "Köln"))
+
+
+class EchoingCredentials(Credentials):
+    """Refuses every login, repeating the password it was given in its reply, as a careless server might."""
+
+    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
+        given = auth_data.password.decode() if isinstance(auth_data, LoginPassword) else ""
+        return AuthResult(success=False, handled=False, message=f"535 5.7.8 Authentication invalid: {given} is wrong")
+
+
+@pytest.mark.parametrize("password", ["a", "5", "ion"])
+def test_a_refused_short_password_leaves_the_servers_reply_readable(tmp_path: Path, password: str) -> None:
+    """A password of a few characters ("a", "5") was taken out of the server's reply wherever its characters
+    occurred: "535 5.7.8 Authentication invalid" read "Authentic[password]tion inv[password]lid", in the recorded
+    error and the log. The reply reads whole, and the password itself, where the reply repeats it, is still never
+    shown."""
+    cert, key = self_signed_certificate(tmp_path)
+    port = free_port()
+    text = config(port, smtp='security = "starttls"\nusername = "digest-bot"\n')
+    settings, database = setup(tmp_path, text, environ={"SMTP_PASSWORD": password})
+    tls = dict(tls_context=server_tls_context(cert, key), require_starttls=True)
+    try:
+        with smtp_server(Inbox(), port, **tls, authenticator=EchoingCredentials("digest-bot", ""), auth_required=True):  # type: ignore[arg-type]
+            result = run_weekly_job(settings, database, NOW, ssl_context=ssl.create_default_context(cafile=str(cert)))
+        with database.reading() as session:
+            found = week_state(session, "2026-W48", "readers")
+    finally:
+        database.dispose()
+    assert found is not None and found.last_error is not None
+    for said in (found.last_error, result.emails[0].message):
+        assert said.endswith(
+            "refused the login of 'digest-bot': 535 5.7.8 Authentication invalid: [password] is wrong"
+        ), said
 
 
 # 3. Settings that `digest config check` calls OK make every weekly job raise before anything is sent.

@@ -243,9 +243,20 @@ def _needing_smtputf8(client: smtplib.SMTP, envelope: dict[str, str]) -> dict[st
     return {address: (553, reason) for address in envelope if not address.isascii()}
 
 
+# A password at least this long is scrubbed wherever it occurs; a shorter one only where it stands apart (a
+# password "a" replaced inside every word made a server's reply unreadable; inside a word it reveals nothing).
+_SCRUBBED_ANYWHERE = 6
+
+
 def _scrubbed(text: str, secret: str) -> str:
     """The text without the secret, should a server or a library ever echo it."""
-    return text.replace(secret, "[password]") if secret else text
+    if not secret:
+        return text
+    if len(secret) >= _SCRUBBED_ANYWHERE:
+        return text.replace(secret, "[password]")
+    # Apart: no letter or digit next to it, nor one beyond a dot (an enhanced status code "5.7.8", an address).
+    apart = rf"(?<![^\W_])(?<![^\W_]\.){re.escape(secret)}(?!\.?[^\W_])"
+    return re.sub(apart, "[password]", text)
 
 
 def _reason(exc: BaseException) -> str:
