@@ -836,3 +836,27 @@ def test_a_list_title_joined_by_zwj_or_zwnj_reads_whole_in_the_subject_and_list_
     (message,) = inbox.messages
     assert str(message["Subject"]) == f"{title} — 2026-W48: 3 new papers", str(message["Subject"])
     assert str(message["List-Id"]).startswith(f"{title} <"), str(message["List-Id"])
+
+
+def test_giving_up_an_edition_most_readers_have_says_who_has_it_and_who_does_not(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A reader's server greylists (451) the week's edition, and keeps doing so: the others have it. Five weeks on
+    the job gives the week up, and the log said "not sending 2026-W48 readers any more: unsent", of an edition most
+    readers had. It says who got it, who did not, and how that one is still sent by hand."""
+    port = free_port()
+    late = "late@example.org"
+    settings, database = setup(tmp_path, config(port, recipients=(READER, "second@example.org", late), maintainers=()))
+    inbox = SelectiveInbox({late: "451 4.7.1 <late@example.org>: greylisted, try again later"})
+    try:
+        with smtp_server(inbox, port):
+            for weeks in range(6):
+                run_weekly_job(settings, database, NOW + timedelta(weeks=weeks))
+    finally:
+        database.dispose()
+    assert "not sending 2026-W48" not in caplog.text
+    assert (
+        "weekly: 2026-W48 readers went to 2 recipient(s); not trying any more for the 1 the server refused for now"
+        " (late@example.org): older than the last 4 weeks (`digest weekly --week 2026-W48 --edition readers --send`"
+        " still sends it to them by hand)"
+    ) in caplog.text

@@ -33,6 +33,7 @@ from digest.weekly.sending import SendOutcome, keep_mail_log, not_emailed, send_
 # here as before.
 __all__ = [
     "CATCH_UP_WEEKS",
+    "GivenUp",
     "SendOutcome",
     "WeeklyResult",
     "give_up_stale_weeks",
@@ -99,16 +100,29 @@ def _editions_to_retry(database: Database, current: IsoWeek) -> list[tuple[IsoWe
     return sorted(found, key=lambda pair: (pair[0], EDITIONS.index(pair[1])))
 
 
-def give_up_stale_weeks(database: Database, current: IsoWeek, now: datetime) -> list[str]:
+@dataclass(frozen=True)
+class GivenUp:
+    """An edition given up: who has it (nobody, or all but those the server refused for now), for the log."""
+
+    week: str
+    edition: str
+    reached: int = 0
+    owed: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.edition}"
+
+
+def give_up_stale_weeks(database: Database, current: IsoWeek, now: datetime) -> list[GivenUp]:
     """Marks given up every unsent edition of a week older than the CATCH_UP_WEEKS before `current` (failed, owed,
     or claimed by a process that died): after a long outage readers are not sent a pile of old digests. Returns them
-    as 'YYYY-Www edition', for the log."""
+    for the log, which says who has each: a partly sent edition reached most of its readers."""
     oldest = current
     for _ in range(CATCH_UP_WEEKS):
         oldest = oldest.previous()
     table = WeeklyDigest
     stale_claim = and_(table.status == SENDING, table.last_attempt_at < as_utc(now) - STALE_CLAIM)
-    given_up: list[str] = []
+    given_up: list[GivenUp] = []
     with database.transaction() as session:
         rows = session.scalars(select(table).where(or_(table.status.in_(("pending", FAILED)), stale_claim)))
         for row in rows:
@@ -120,8 +134,36 @@ def give_up_stale_weeks(database: Database, current: IsoWeek, now: datetime) -> 
                 note = f"given up: older than the last {CATCH_UP_WEEKS} weeks after {row.attempts} attempt(s)"
                 row.last_error = f"{note}; {row.last_error}"[:2000] if row.last_error else note
                 row.status, row.next_attempt_at = GIVEN_UP, None
-                given_up.append(f"{row.week} {row.edition}")
-    return sorted(given_up)
+                owed = tuple(row.deferred)
+                given_up.append(GivenUp(row.week, row.edition, len(row.recipients) if owed else 0, owed))
+    return sorted(given_up, key=str)
+
+
+def _log_given_up(given_up: list[GivenUp]) -> None:
+    """Says what giving up means for each edition: one nobody has is not sent; one that reached all but the readers
+    the server refused for now is not sent to them (most readers have it, and "unsent" would be false)."""
+    unsent = [str(edition) for edition in given_up if not edition.owed]
+    if unsent:
+        log.warning(
+            "weekly: not sending %s any more: unsent and older than the last %d weeks (`digest weekly --week W --send`"
+            " still sends one by hand)",
+            ", ".join(unsent),
+            CATCH_UP_WEEKS,
+        )
+    for partly in (edition for edition in given_up if edition.owed):
+        whom = ", ".join(partly.owed) if len(partly.owed) <= 3 else f"{len(partly.owed)} recipients"
+        log.warning(
+            "weekly: %s went to %d recipient(s); not trying any more for the %d the server refused for now (%s):"
+            " older than the last %d weeks (`digest weekly --week %s --edition %s --send` still sends it to them by"
+            " hand)",
+            partly,
+            partly.reached,
+            len(partly.owed),
+            whom,
+            CATCH_UP_WEEKS,
+            partly.week,
+            partly.edition,
+        )
 
 
 def _owe_editions(database: Database, week: IsoWeek, editions: list[Edition]) -> None:
@@ -210,14 +252,7 @@ def run_weekly_job(
             _email_off_logged = True
         return WeeklyResult(str(week), paths, ())
     emailed = [edition for edition in EDITIONS if settings.smtp.recipients_of(edition)]
-    given_up = give_up_stale_weeks(database, week, now)
-    if given_up:
-        log.warning(
-            "weekly: not sending %s any more: unsent and older than the last %d weeks (`digest weekly --week W --send`"
-            " still sends one by hand)",
-            ", ".join(given_up),
-            CATCH_UP_WEEKS,
-        )
+    _log_given_up(give_up_stale_weeks(database, week, now))
     missed = _missed_weeks(database, week)
     if missed:
         log.warning("weekly: no job ran for %s (the service was down); sending them now", ", ".join(map(str, missed)))
