@@ -495,3 +495,60 @@ def test_a_title_whose_from_begins_a_line_of_the_email_as_sent_reads_whole(
     assert f'style="color:#0969da;text-decoration:none;">{title}</a>' in html, html.split("Really See")[1][:40]
     sent = inbox.envelopes[0].original_content.splitlines()
     assert [line for line in sent if line.startswith((b"From ", b">From "))] == []
+
+
+class SlowInbox(Inbox):
+    """Takes `seconds` over each message (a long readers' list, a slow relay); `arrived` is set at the first."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.arrived = threading.Event()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        import asyncio
+
+        self.arrived.set()
+        await asyncio.sleep(self.seconds)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_send_outlasting_the_claims_lapse_is_not_sent_again_by_hand_meanwhile(
+    database: Database,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A send takes longer than the claim's lapse (an hour; here two seconds): its claim was taken for a dead process's,
+    and `digest weekly --send` (or the service's retry) sent readers the edition a second time while the first send
+    was still going. The send still going keeps its claim; the hand send says a process is sending it."""
+    from digest.weekly import ledger, sending
+
+    monkeypatch.setattr(ledger, "STALE_CLAIM", timedelta(seconds=2))
+    monkeypatch.setattr(sending, "CLAIM_RENEWED_EVERY", timedelta(seconds=0.2))
+    monkeypatch.chdir(tmp_path)
+    fill_week(database, settings)
+    inbox = SlowInbox(seconds=5)
+    outcomes: list[SendOutcome] = []
+    with smtp_server(inbox) as port:
+        config = tmp_path / "smtp.toml"
+        config.write_text(
+            CONFIG + f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nrecipients = ["{READERS}"]\n',
+            encoding="utf-8",
+        )
+        configured = with_smtp(settings, port)
+        first = threading.Thread(
+            target=lambda: outcomes.append(send_week(configured, database, WEEK, datetime.now(UTC)))
+        )
+        first.start()
+        assert inbox.arrived.wait(10)
+        threading.Event().wait(3)  # past the claim's lapse, the first send still going
+        base = ["--config", str(config), "--data-dir", str(settings.data_dir), "weekly", "--week", "2026-W48"]
+        code = main([*base, "--edition", "readers", "--send"])
+        first.join()
+    _, err = capsys.readouterr()
+    assert [outcome.status for outcome in outcomes] == ["sent"]
+    assert len(inbox.messages) == 1, "readers got the edition twice"
+    assert code == 1
+    assert err.startswith("digest: 2026-W48: email not sent: a process is sending it (last heard from at "), err

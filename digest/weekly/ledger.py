@@ -25,7 +25,8 @@ QUIET = "quiet"  # a quiet week's edition, skipped (weekly.send_quiet_week off):
 # An edition of a week older than the last CATCH_UP_WEEKS that is still unsent: not sent any more (the log says so).
 GIVEN_UP = "given-up"
 DONE = (SENT, QUIET, GIVEN_UP)
-# A claim this old belongs to a process that died mid-send; the week is tried again (it may arrive twice then).
+# A claim this old belongs to a process that died mid-send; the week is tried again (it may arrive twice then). A
+# send still going renews its claim (renew_claim) well within this, however long a readers' list takes.
 STALE_CLAIM = timedelta(hours=1)
 MAX_BACKOFF = timedelta(days=1)
 
@@ -63,11 +64,11 @@ def week_state(session: Session, week: str, edition: Edition = "readers") -> Wee
 def claim_line(state: WeekState) -> str:
     """Why an edition that is "sending" cannot be claimed, in words true also when its process was killed mid-send
     (its claim then stands until it lapses)."""
-    began = state.attempted_at or datetime.now(UTC)
+    seen = state.attempted_at or datetime.now(UTC)
     return (
-        f"a process began sending it at {began:%Y-%m-%d %H:%M} UTC and has not finished; if that process was "
-        f"stopped, the claim lapses at {began + STALE_CLAIM:%Y-%m-%d %H:%M} UTC: send it again then (readers it "
-        "reached already may get it twice)"
+        f"a process is sending it (last heard from at {seen:%Y-%m-%d %H:%M} UTC); if that process was killed, the "
+        f"claim lapses at {seen + STALE_CLAIM:%Y-%m-%d %H:%M} UTC: send it again then (readers it reached already "
+        "may get it twice)"
     )
 
 
@@ -96,6 +97,26 @@ def claim_week(
         claim = update(table).where(table.week == week, table.edition == edition, or_(unsent, stale))
         claim = claim.values(status=SENDING, attempts=table.attempts + 1, last_attempt_at=now)
         result = cast(CursorResult[Any], session.execute(claim.execution_options(synchronize_session=False)))
+        return result.rowcount == 1
+
+
+def claimed_attempt(database: Database, week: str, edition: Edition) -> int:
+    """The number of the attempt that holds the claim just taken: renew_claim renews that attempt's claim only."""
+    with database.reading() as session:
+        row = session.get(WeeklyDigest, (week, edition))
+        return row.attempts if row is not None else 0
+
+
+def renew_claim(database: Database, week: str, edition: Edition, attempt: int, now: datetime) -> bool:
+    """Keeps the claim of a send still going from lapsing (its time is the last sign of life); whether it is still
+    this attempt's (a claim another process took over after a stall is not renewed for it)."""
+    table = WeeklyDigest
+    with database.transaction() as session:
+        renew = update(table).where(
+            table.week == week, table.edition == edition, table.status == SENDING, table.attempts == attempt
+        )
+        renew = renew.values(last_attempt_at=as_utc(now))
+        result = cast(CursorResult[Any], session.execute(renew.execution_options(synchronize_session=False)))
         return result.rowcount == 1
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import logging
 import ssl
-from collections.abc import Sequence
-from contextlib import suppress
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -18,7 +20,7 @@ from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer, maillog
 from digest.weekly.contents import compose_email, load_digest
-from digest.weekly.issue import Edition, IsoWeek, markdown_name
+from digest.weekly.issue import Edition, IsoWeek, WeeklyDigestData, markdown_name
 from digest.weekly.ledger import (
     FAILED,
     GIVEN_UP,
@@ -28,10 +30,12 @@ from digest.weekly.ledger import (
     STALE_CLAIM,
     claim_line,
     claim_week,
+    claimed_attempt,
     mark_delivered,
     mark_failed,
     mark_logged,
     owed,
+    renew_claim,
     sent_editions,
     week_state,
 )
@@ -73,6 +77,21 @@ def send_week(
         return SendOutcome(name, edition, "quiet-skipped", "a quiet week, and weekly.send_quiet_week is off")
     if not claim_week(database, name, now, edition=edition, ignore_backoff=ignore_backoff):
         return _not_claimed(database, name, edition)
+    with _claim_kept(database, name, edition, now):
+        return _send_claimed(settings, database, week, now, edition, digest, ssl_context)
+
+
+def _send_claimed(
+    settings: Settings,
+    database: Database,
+    week: IsoWeek,
+    now: datetime,
+    edition: Edition,
+    digest: WeeklyDigestData,
+    ssl_context: ssl.SSLContext | None,
+) -> SendOutcome:
+    """The claimed edition sent to those it is owed to, and recorded."""
+    name, recipients = str(week), settings.smtp.recipients_of(edition)
     # A send from the command line may be the upgraded release's first: the log starts whole, not with this send.
     keep_mail_log(settings, database)
     logged = maillog.logged_send(settings.data_dir, name, edition)
@@ -110,6 +129,36 @@ def send_week(
         return SendOutcome(name, edition, "partly-sent", f"{sent}; {later}", owed_at)
     log.info("weekly %s %s: email sent to %d recipient(s)", name, edition, len(delivery.accepted))
     return SendOutcome(name, edition, "sent", sent)
+
+
+# How often a send still going renews its claim: a readers' list that takes over STALE_CLAIM to send is not taken for
+# a dead process's and sent again by a retry or by hand.
+CLAIM_RENEWED_EVERY = timedelta(minutes=10)
+
+
+@contextmanager
+def _claim_kept(database: Database, name: str, edition: Edition, claimed_at: datetime) -> Iterator[None]:
+    """Renews the edition's claim every CLAIM_RENEWED_EVERY while the block runs, in a thread of its own (an SMTP
+    call blocks), dated by the clock the claim was taken with. A killed process renews nothing: its claim lapses."""
+    attempt = claimed_attempt(database, name, edition)
+    started, done = time.monotonic(), threading.Event()
+
+    def renew() -> None:
+        while not done.wait(CLAIM_RENEWED_EVERY.total_seconds()):
+            alive_at = claimed_at + timedelta(seconds=time.monotonic() - started)
+            try:
+                if not renew_claim(database, name, edition, attempt, alive_at):
+                    return  # recorded meanwhile, or taken over: not this attempt's to renew
+            except SQLAlchemyError as exc:  # tried again at the next renewal, well before the claim lapses
+                log.warning("weekly %s %s: could not renew the claim of the send in progress: %s", name, edition, exc)
+
+    keeper = threading.Thread(target=renew, name=f"weekly-claim-{name}-{edition}", daemon=True)
+    keeper.start()
+    try:
+        yield
+    finally:
+        done.set()
+        keeper.join()
 
 
 def _failed(
