@@ -552,3 +552,54 @@ def test_a_send_outlasting_the_claims_lapse_is_not_sent_again_by_hand_meanwhile(
     assert len(inbox.messages) == 1, "readers got the edition twice"
     assert code == 1
     assert err.startswith("digest: 2026-W48: email not sent: a process is sending it (last heard from at "), err
+
+
+def test_a_stop_during_a_send_ends_it_after_the_batch_in_flight_and_records_who_got_it(
+    database: Database, settings: Settings, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM while the readers' list was going out in batches: the service logged "stopped" and closed the database
+    while the job's thread went on mailing the other batches, recording them (or not) after the stop, or being
+    killed mid-way by the service manager. The stop ends the send after the batch in flight and waits for it: the
+    readers reached are on record, the others owed the edition and retried; nothing goes out after "stopped"."""
+    import asyncio
+    import logging
+    import time
+
+    from digest.service.process import Service
+    from digest.weekly import mailer
+
+    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 1)
+    caplog.set_level(logging.INFO)
+    fill_week(database, settings)
+    readers = ("first@example.org", "second@example.org", "third@example.org")
+    inbox = SlowInbox(seconds=1)
+    with smtp_server(inbox) as port:
+        configured = with_smtp(settings, port)
+        configured = configured.model_copy(update={"smtp": configured.smtp.model_copy(update={"recipients": readers})})
+
+        async def stopped_mid_send() -> int:
+            service = Service(configured, clock=lambda: NOW)
+            await service.start(schedule=False, serve_web=False)
+            job = asyncio.ensure_future(service.weekly_now())
+            while not inbox.arrived.is_set():
+                await asyncio.sleep(0.05)
+            await service.stop()
+            at_stop = len(inbox.messages)
+            await job
+            return at_stop
+
+        at_stop = asyncio.run(stopped_mid_send())
+        time.sleep(2.5)  # what a thread left running would still send
+    found = row(database)
+    assert at_stop == 1 and len(inbox.messages) == 1, [envelope.rcpt_tos for envelope in inbox.envelopes]
+    assert found is not None and found.status == "failed", found and found.status
+    assert (found.recipients, found.deferred) == (["first@example.org"], ["second@example.org", "third@example.org"])
+    assert found.next_attempt_at is not None
+    lines = [record.getMessage() for record in caplog.records]
+    sent = next(i for i, line in enumerate(lines) if line.startswith("weekly 2026-W48 readers: email sent to"))
+    assert sent < lines.index("stopped"), lines
+    stopped = "451 4.3.0 not sent: the service stopped"
+    assert lines[sent] == (
+        f"weekly 2026-W48 readers: email sent to first@example.org; not yet sent to the others: second@example.org:"
+        f" {stopped}; third@example.org: {stopped}; next attempt for them at 2026-11-30 07:30 UTC"
+    )

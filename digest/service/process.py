@@ -56,7 +56,7 @@ class Service:
         self.bot: Any = None
         self._web_runner: Any = None
         self._poll_lock = asyncio.Lock()
-        self._background: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Future[Any]] = set()  # a weekly send's thread too: a stop waits for them
         self._stopping = asyncio.Event()
         self.lock_check_seconds = LOCK_CHECK_SECONDS
         self._data_lock: DataLock | None = None
@@ -244,8 +244,8 @@ class Service:
                         async with self._poll_lock:
                             pass
             self.scheduler.shutdown(wait=False)
-        # Let a poll in progress finish (each source is one transaction); past the grace period it is cancelled,
-        # which rolls back only the source being written.
+        # Let a poll (each source is one transaction) or a weekly send (its batch of mail in flight) finish; past the
+        # grace period a poll is cancelled, which rolls back only the source being written.
         if self._background:
             remaining = max(0.0, deadline - asyncio.get_running_loop().time())
             _done, pending = await asyncio.wait(self._background, timeout=remaining)
@@ -297,4 +297,4 @@ class Service:
 
     async def weekly_now(self) -> None:
         assert self.database is not None
-        await run_weekly(self.settings, self.database, self.clock(), self.scheduler)
+        await run_weekly(self.settings, self.database, self.clock(), self.scheduler, self._stopping, self._background)

@@ -4,14 +4,19 @@ process left unsent."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from digest.config import Settings
 from digest.service.schedule import WEEKLY_RETRY_ID, schedule_weekly_retry
 from digest.storage.db import Database
+
+if TYPE_CHECKING:
+    from digest.weekly.mailer import Stop
 
 log = logging.getLogger("digest.service")
 
@@ -33,12 +38,26 @@ def retry_unsent_weekly(settings: Settings, database: Database, scheduler: Async
         log.info("weekly: an edition was left unsent; next attempt at %s", f"{retry_at:%Y-%m-%d %H:%M} UTC")
 
 
-async def run_weekly(settings: Settings, database: Database, now: datetime, scheduler: AsyncIOScheduler | None) -> None:
+async def run_weekly(
+    settings: Settings,
+    database: Database,
+    now: datetime,
+    scheduler: AsyncIOScheduler | None,
+    stop: Stop | None = None,
+    running: set[asyncio.Future[Any]] | None = None,
+) -> None:
     """The week's digest, each edition sent once (in a worker thread); a failed send is tried again at its back-off,
-    scheduled when the service's scheduler runs."""
+    scheduled when the service's scheduler runs. A stop cannot cancel the thread (an SMTP call runs on): `stop` set
+    ends it after the batch of mail in flight, and the stop waits for it in `running`, so who got the edition is
+    recorded before the database closes, the rest is owed, and no mail goes out after the service said "stopped"."""
     from digest.weekly import store as weekly_store  # imported when due, as above
 
-    result = await asyncio.to_thread(weekly_store.run_weekly_job, settings, database, now)
+    job = functools.partial(weekly_store.run_weekly_job, settings, database, now, stop=stop)
+    future = asyncio.get_running_loop().run_in_executor(None, job)
+    if running is not None:
+        running.add(future)
+        future.add_done_callback(running.discard)
+    result = await asyncio.shield(future)  # a job cancelled (the scheduler shut down) leaves the thread to the stop
     log.info("weekly: %s", result)
     if result.retry_at is not None and scheduler is not None and scheduler.running:
         schedule_weekly_retry(scheduler, result.retry_at)

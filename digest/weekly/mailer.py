@@ -14,6 +14,7 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from typing import Protocol
 
 from digest.addresses import AddressError, Mailbox, envelope_address, list_id, mailbox, unsubscribe_problem
 from digest.config import SmtpSettings
@@ -39,6 +40,12 @@ class Delivery:
     refused: Sequence[str]
     deferred: Sequence[str] = ()
     refusals: str = ""
+
+
+class Stop(Protocol):
+    """Set when the running service stops: its asyncio.Event, read from the sending thread (a flag it only reads)."""
+
+    def is_set(self) -> bool: ...
 
 
 class RecipientsRefusedError(MailError):
@@ -142,8 +149,10 @@ def send(
     recipients: Sequence[str],
     *,
     ssl_context: ssl.SSLContext | None = None,
+    stop: Stop | None = None,
 ) -> Delivery:
-    """Hands the message to the server for the recipients (one edition's); raises MailError when none accepted it."""
+    """Hands the message to the server for the recipients (one edition's); raises MailError when none accepted it.
+    `stop` set ends the send after the batch in flight: the recipients of the batches not sent are owed it (a 4xx)."""
     if not settings.host or not recipients:
         raise MailError("email is off: set [smtp] host and recipients")
     sender, envelope = _sender(settings.sender).envelope, _envelope(recipients)
@@ -161,7 +170,7 @@ def send(
         to = [address for address in envelope if address not in unsendable]
         if not to:
             raise smtplib.SMTPRecipientsRefused(unsendable)
-        refused = {**unsendable, **_send_in_batches(client, message, sender, to)}
+        refused = {**unsendable, **_send_in_batches(client, message, sender, to, stop)}
     except NoLoginError as exc:
         raise MailError(str(exc)) from None
     except smtplib.SMTPAuthenticationError as exc:
@@ -201,17 +210,22 @@ def _delivery(message: EmailMessage, envelope: dict[str, str], refused: dict[str
 # a list of readers goes in messages of at most this many, over one connection.
 RECIPIENTS_PER_MESSAGE = 50
 _CLOSED = (451, b"4.3.0 not sent: the server closed the connection")  # a recipient never asked about: owed it still
+STOPPED = (451, b"4.3.0 not sent: the service stopped")  # a batch a stop left unsent: owed it still
 
 
 def _send_in_batches(
-    client: smtplib.SMTP, message: EmailMessage, sender: str, to: Sequence[str]
+    client: smtplib.SMTP, message: EmailMessage, sender: str, to: Sequence[str], stop: Stop | None = None
 ) -> dict[str, tuple[int, bytes]]:
     """The message to `to`, RECIPIENTS_PER_MESSAGE at a time; who was refused, and why. A batch whose recipients are
     all refused does not stop the others; a failure after some batch went out leaves the rest owed (a 4xx), so the
-    retry goes to them alone. Raises as smtplib does when none went out."""
+    retry goes to them alone, and so does `stop` set between two batches. Raises as smtplib does when none went
+    out."""
     refused: dict[str, tuple[int, bytes]] = {}
     sent_some = False
     for start in range(0, len(to), RECIPIENTS_PER_MESSAGE):
+        if start and stop is not None and stop.is_set():
+            refused.update(dict.fromkeys(to[start:], STOPPED))
+            break
         batch = list(to[start : start + RECIPIENTS_PER_MESSAGE])
         try:
             refused.update(client.send_message(message, from_addr=sender, to_addrs=batch))

@@ -63,8 +63,10 @@ def send_week(
     edition: Edition = "readers",
     ssl_context: ssl.SSLContext | None = None,
     ignore_backoff: bool = False,
+    stop: mailer.Stop | None = None,
 ) -> SendOutcome:
-    """Sends the week's edition to its recipients unless it was sent already; failures are recorded for a retry."""
+    """Sends the week's edition to its recipients unless it was sent already; failures are recorded for a retry.
+    `stop` set (the service stopping) ends the send after the batch in flight: the readers not reached are owed it."""
     name = str(week)
     recipients = settings.smtp.recipients_of(edition)
     if not recipients:
@@ -78,7 +80,7 @@ def send_week(
     if not claim_week(database, name, now, edition=edition, ignore_backoff=ignore_backoff):
         return _not_claimed(database, name, edition)
     with _claim_kept(database, name, edition, now):
-        return _send_claimed(settings, database, week, now, edition, digest, ssl_context)
+        return _send_claimed(settings, database, week, now, edition, digest, ssl_context, stop)
 
 
 def _send_claimed(
@@ -89,6 +91,7 @@ def _send_claimed(
     edition: Edition,
     digest: WeeklyDigestData,
     ssl_context: ssl.SSLContext | None,
+    stop: mailer.Stop | None,
 ) -> SendOutcome:
     """The claimed edition sent to those it is owed to, and recorded."""
     name, recipients = str(week), settings.smtp.recipients_of(edition)
@@ -106,7 +109,7 @@ def _send_claimed(
         delivery = mailer.Delivery("", [], [])  # those it was still owed to are no longer recipients: done
         if to:
             message = compose_email(digest, settings, now, to)
-            delivery = mailer.send(message, settings.smtp, to, ssl_context=ssl_context)
+            delivery = mailer.send(message, settings.smtp, to, ssl_context=ssl_context, stop=stop)
     except mailer.RecipientsRefusedError as exc:
         if len(to) == len(recipients):  # the first send, and none has it: the edition failed, and is retried
             return _failed(settings, database, name, edition, now, exc)
@@ -124,7 +127,8 @@ def _send_claimed(
         log.warning("weekly %s %s: email %s", name, edition, sent)
         return SendOutcome(name, edition, "sent", sent)
     if owed_at is not None:
-        later = f"refused for now: {delivery.refusals}; next attempt for them at {owed_at:%Y-%m-%d %H:%M} UTC"
+        owed_now = "not yet sent to the others" if stop is not None and stop.is_set() else "refused for now"
+        later = f"{owed_now}: {delivery.refusals}; next attempt for them at {owed_at:%Y-%m-%d %H:%M} UTC"
         log.warning("weekly %s %s: email %s; %s", name, edition, sent, later)
         return SendOutcome(name, edition, "partly-sent", f"{sent}; {later}", owed_at)
     log.info("weekly %s %s: email sent to %d recipient(s)", name, edition, len(delivery.accepted))

@@ -27,6 +27,7 @@ from digest.templating import template_error_line
 from digest.weekly.contents import load_digest, write_markdown
 from digest.weekly.issue import EDITIONS, Edition, IsoWeek, last_complete_week
 from digest.weekly.ledger import DONE, FAILED, GIVEN_UP, SENDING, STALE_CLAIM
+from digest.weekly.mailer import Stop
 from digest.weekly.sending import SendOutcome, keep_mail_log, not_emailed, send_week
 
 # Sending one edition lives in sending.py: send_week, SendOutcome, not_emailed and keep_mail_log are importable from
@@ -238,10 +239,16 @@ def write_editions(settings: Settings, database: Database, week: IsoWeek, now: d
 
 
 def run_weekly_job(
-    settings: Settings, database: Database, now: datetime, *, ssl_context: ssl.SSLContext | None = None
+    settings: Settings,
+    database: Database,
+    now: datetime,
+    *,
+    ssl_context: ssl.SSLContext | None = None,
+    stop: Stop | None = None,
 ) -> WeeklyResult:
     """The scheduled job: writes the last complete week's two editions and sends every unsent edition of every week
-    once, each to its own recipients (an edition without recipients is only written)."""
+    once, each to its own recipients (an edition without recipients is only written). `stop` set (the service
+    stopping) ends it after the batch of mail in flight: what was sent is recorded, the rest is owed and retried."""
     global _email_off_logged
     keep_mail_log(settings, database)
     week = last_complete_week(now, settings.tz)
@@ -268,13 +275,17 @@ def run_weekly_job(
             _owe_editions(database, owing, emailed)
     outcomes = []
     for when, edition in due:
+        if stop is not None and stop.is_set():
+            log.info("weekly: the service is stopping; what is left unsent is sent once it runs again")
+            break
         if not settings.smtp.recipients_of(edition):
             if edition not in _not_emailed_logged:
                 log.info("weekly: the %s' edition is not emailed: %s", edition, not_emailed(settings, when, edition))
                 _not_emailed_logged.add(edition)
             continue
         try:
-            outcomes.append(send_week(settings, database, when, now, edition=edition, ssl_context=ssl_context))
+            sent = send_week(settings, database, when, now, edition=edition, ssl_context=ssl_context, stop=stop)
+            outcomes.append(sent)
         except Exception as exc:  # a bug in one week's edition must not stop the other edition or later weeks
             log.exception("weekly %s %s: email not sent: unexpected %s", when, edition, type(exc).__name__)
             retry_at = as_utc(now) + STALE_CLAIM  # when a claim it may have left is taken again
