@@ -21,7 +21,7 @@ from digest.config.poll_schedule import poll_schedule
 from digest.config.problems import MIN_SECRET_LENGTH, ConfigError
 from digest.config.settings import Settings
 from digest.config.web_address import WILDCARD_HOSTS
-from digest.resources import TooLargeError, read_small_file
+from digest.resources import UnfitFileError, read_small_file
 
 # Shorter secrets are refused when the service starts (config/secretstore.py); checked here to say so earlier.
 SECRET_VARIABLES = tuple(secretstore.GENERATED.values())
@@ -111,7 +111,7 @@ def feeds_problems(feeds_dir: Path) -> list[str]:
             continue  # read below as the poller reads it, so both say the same line
         try:
             tomllib.loads(read_small_file(path).decode("utf-8"))
-        except TooLargeError as exc:
+        except UnfitFileError as exc:
             problems.append(f"feeds file {exc}")
             unreadable.add(path.name)
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:

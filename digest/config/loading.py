@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from pathlib import Path
@@ -16,7 +17,7 @@ from digest.config.problems import ConfigError, problem_lines
 from digest.config.settings import Settings
 from digest.config.sources import EnvironmentSource, TomlFileSource, environment_fields
 from digest.config.sqlite_files import sqlite_url_from
-from digest.resources import MAX_SMALL_FILE_BYTES, TooLargeError, read_small_file
+from digest.resources import MAX_SMALL_FILE_BYTES, UnfitFileError, kind_not_read, read_small_file
 
 
 def load_settings(
@@ -33,7 +34,7 @@ def load_settings(
             from dotenv import load_dotenv
 
             problems += unreadable_variables(Path.cwd() / ".env")
-            if not _too_large(Path.cwd() / ".env"):
+            if not _refused(Path.cwd() / ".env"):
                 load_dotenv(Path.cwd() / ".env", override=False)
         environ = os.environ
     if config_path is None:
@@ -45,9 +46,9 @@ def load_settings(
         # The `.env` beside the settings file too (the working folder's and the real environment win): a command run
         # from another folder signs links and logs in with the service's secrets, not with generated ones.
         beside = config_path.expanduser().absolute().parent / ".env"
-        if beside.parent != Path.cwd().absolute() and beside.is_file():
+        if beside.parent != Path.cwd().absolute() and beside.exists() and not beside.is_dir():
             problems += unreadable_variables(beside)
-            if not _too_large(beside):
+            if not _refused(beside):
                 _load_dotenv_beside(beside)
     given: dict[str, Any] = {"config_path": config_path}
     if data_dir is not None:
@@ -94,7 +95,7 @@ def unreadable_variables(path: Path) -> list[str]:
 
     try:
         text = read_small_file(path, ".env file").decode("utf-8")
-    except TooLargeError as exc:
+    except UnfitFileError as exc:
         return [f"{exc} (not read)"]
     except (OSError, UnicodeDecodeError):
         return []  # no file, or python-dotenv's own reading says what is wrong
@@ -109,12 +110,16 @@ def unreadable_variables(path: Path) -> list[str]:
     return problems
 
 
-def _too_large(path: Path) -> bool:
-    """Whether a `.env` is too large to be one (`unreadable_variables` says so): python-dotenv would read it whole."""
+def _refused(path: Path) -> bool:
+    """Whether a `.env` is one `unreadable_variables` refuses: python-dotenv would read one too large to be one whole,
+    and wait at a pipe (which it reads as a file) for a writer, for ever when none comes."""
     try:
-        return path.stat().st_size > MAX_SMALL_FILE_BYTES
+        status = path.stat()
     except OSError:
         return False
+    return kind_not_read(status.st_mode) is not None or (
+        stat.S_ISREG(status.st_mode) and status.st_size > MAX_SMALL_FILE_BYTES
+    )
 
 
 def _load_dotenv_beside(path: Path) -> None:

@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 from digest.config.declarations import also_in_file, environment_variable, field_at
 from digest.config.publish import is_local_path
 from digest.config.sqlite_files import relative_sqlite_file, sqlite_url_from
-from digest.resources import TooLargeError, read_small_file
+from digest.resources import UnfitFileError, read_small_file
 
 # The paths the settings file may give, and whether each must exist already. One written relative is read from the
 # file's own folder, not the working folder: every command finds the same data folder (and database) wherever it is
@@ -58,7 +58,7 @@ def read_toml(path: Path, problems: list[str]) -> dict[str, Any]:
         problems.append(f"config file {path} does not exist")
     except tomllib.TOMLDecodeError as exc:
         problems.append(f"config file {path} is not valid TOML: {exc}")
-    except TooLargeError as exc:
+    except UnfitFileError as exc:
         problems.append(f"config file {exc}")
     except OSError as exc:
         problems.append(f"config file {path} cannot be read: {exc.strerror}")
