@@ -888,6 +888,29 @@ def test_a_blank_data_folder_in_the_env_file_beside_the_settings_is_not_set(
     assert f"data folder: {clean_environment / 'data'}\n" in out
 
 
+def test_paths_in_variables_are_read_without_the_space_around_them(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`DIGEST_DATA_DIR: " /srv/data "` (a value pasted into a compose file, or quoted in a `.env`) named a folder
+    ' /srv/data ' inside the working folder, and the service started on a new, empty one; DIGEST_CONFIG so was 'a
+    file that does not exist'. A path is read without the space around it, in the environment and in a `.env`."""
+    data, key = clean_environment / "srv" / "data", write(clean_environment / "keys" / "deploy", "a key\n")
+    config = write(clean_environment / "site" / "digest.toml", 'list_title = "Site"\n')
+    monkeypatch.setenv("DIGEST_DATA_DIR", f" {data} ")
+    monkeypatch.setenv("DIGEST_CONFIG", f"{config}\n")
+    monkeypatch.setenv("DIGEST_GIT_SSH_KEY", f" {key}\t")
+    status, out = run(capsys, "config", "check")
+    assert status == 0, out
+    assert f"configuration: {config}\n" in out and f"data folder: {data}\n" in out
+    assert f"database: sqlite:///{data / 'digest.sqlite3'}\n" in out
+    assert load_settings(None, None).publish.ssh_key == str(key)
+    monkeypatch.delenv("DIGEST_DATA_DIR")  # now from the `.env` beside the settings file, written there in quotes
+    write(config.parent / ".env", f'DIGEST_DATA_DIR=" {clean_environment / "site-data"} "\n')
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 0, out
+    assert f"data folder: {clean_environment / 'site-data'}\n" in out
+
+
 def test_a_data_folder_that_is_a_file_is_said_without_a_line_about_secrets_in_it(
     clean_environment: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -71,8 +71,8 @@ def load_settings(
 def config_variable(environ: Mapping[str, str]) -> Path | None:
     """The settings file DIGEST_CONFIG names; None when it is unset, empty or blank (`DIGEST_CONFIG: " "` in a
     compose file), as for every other variable (EnvironmentSource), not a file named by spaces."""
-    value = environ.get("DIGEST_CONFIG", "")
-    return Path(value) if value.strip() else None
+    value = environ.get("DIGEST_CONFIG", "").strip()  # a path, as EnvironmentSource reads one: no space around it
+    return Path(value) if value else None
 
 
 # The variables that name a file or folder: written relative in a `.env`, each is read from that file's folder, as a
@@ -134,7 +134,7 @@ def _load_dotenv_beside(path: Path) -> None:
         if name == _DATABASE_URL_VARIABLE:
             value = sqlite_url_from(value, path.parent)
         elif name in _PATH_VARIABLES and value.strip():
-            value = _from_folder(value, path.parent)
+            value = _from_folder(value.strip(), path.parent)  # ` /srv/data` is absolute, not in this folder
         os.environ[name] = value
 
 

@@ -10,9 +10,9 @@ import copy
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
@@ -165,8 +165,17 @@ class EnvironmentSource(_Source):
                 table = found
                 for part in path[:-1]:
                     table = table.setdefault(part, {})
-                table[path[-1]] = value
+                table[path[-1]] = value if _secret(self.settings_cls, path) else value.strip()
         url = found.get("database_url")
         if isinstance(url, str):  # as the shell that set it would read it: from the working folder, `~` expanded
             found["database_url"] = sqlite_url_from(url, Path.cwd())
         return found
+
+
+def _secret(model: type[BaseModel], path: tuple[str, ...]) -> bool:
+    """Whether the field is a secret, which trims itself (a password may begin or end with a space). Any other value
+    a variable gives is a path or an address, read without the space around it: `DIGEST_DATA_DIR=" /srv/data "`
+    pasted into a compose file named a folder `" /srv/data "` inside the working folder, and the service started on
+    a new, empty one there."""
+    field = field_at(model, path)
+    return field is not None and SecretStr in (field.annotation, *get_args(field.annotation))
