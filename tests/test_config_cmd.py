@@ -911,6 +911,32 @@ def test_paths_in_variables_are_read_without_the_space_around_them(
     assert f"data folder: {clean_environment / 'site-data'}\n" in out
 
 
+def test_a_database_given_alone_says_the_data_folder_is_the_working_folders(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DIGEST_DATABASE_URL set alone (PostgreSQL, say) left the data folder at ./data in the working folder, unsaid:
+    a command run from another folder kept the list's file and generated secrets (signing links) of its own there.
+    config check says so, and says nothing once the data folder is named too."""
+    elsewhere = clean_environment / "db" / "digest.sqlite3"
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{elsewhere}")
+    status, out = run(capsys, "config", "check")
+    assert status == 0, out
+    assert [line for line in out.splitlines() if "data folder" in line] == [
+        f"data folder: {clean_environment / 'data'}",
+        f"warning: the data folder is the default, ./data in the working folder ({clean_environment / 'data'}), "
+        "though the database is elsewhere: the list's file, the generated secrets, the model and the weekly digests "
+        "are kept there, and a command run from another folder keeps them in another; set DIGEST_DATA_DIR (or "
+        "data_dir) to the service's data folder",
+    ], out
+    monkeypatch.setenv("DIGEST_DATA_DIR", str(clean_environment / "service-data"))
+    status, out = run(capsys, "config", "check")
+    assert status == 0 and "warning: the data folder" not in out, out
+    monkeypatch.delenv("DIGEST_DATA_DIR")
+    monkeypatch.delenv("DIGEST_DATABASE_URL")  # the default: the database is in the data folder, wherever that is
+    status, out = run(capsys, "config", "check")
+    assert status == 0 and "warning: the data folder" not in out, out
+
+
 def test_a_data_folder_that_is_a_file_is_said_without_a_line_about_secrets_in_it(
     clean_environment: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
