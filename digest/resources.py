@@ -60,7 +60,7 @@ class TooLargeError(UnfitFileError):
         super().__init__(path, what, errno.EFBIG, "larger than 1 MB")
 
 
-def kind_not_read(mode: int) -> str | None:
+def _kind_not_read(mode: int) -> str | None:
     """What a path names that is read as no file: a pipe waits for a writer (for ever, when none comes), a socket
     cannot be read. A device is read up to the cap (`/dev/null` is an empty file); a folder fails to read, as before
     (a virtualenv named `.env` is no `.env` file, and not one to complain of)."""
@@ -74,7 +74,7 @@ def read_small_file(path: Path, what: str = "feeds file") -> bytes:
     (mkfifo) with no writer held every command at its start, saying nothing."""
     handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     with os.fdopen(handle, "rb") as stream:
-        kind = kind_not_read(os.fstat(handle).st_mode)
+        kind = _kind_not_read(os.fstat(handle).st_mode)
         if kind is not None:
             raise UnfitFileError(path, what, errno.EINVAL, kind)
         os.set_blocking(handle, True)  # a device is read as a file is, up to the cap

@@ -937,6 +937,25 @@ def test_a_database_given_alone_says_the_data_folder_is_the_working_folders(
     assert status == 0 and "warning: the data folder" not in out, out
 
 
+def test_a_env_file_not_utf8_or_holding_a_nul_is_one_problem_naming_it(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A `.env` saved in Latin-1 (`DIGEST_DATA_DIR=/srv/café`), or one holding a NUL byte (a binary file saved under
+    that name), ended every command, config check too, in a traceback: each is one problem naming it, and not read."""
+    env = clean_environment / ".env"
+    for content, said in (
+        (b"DIGEST_DATA_DIR=/srv/caf\xe9\n", f"{env} is not UTF-8 text (byte 25): save it as UTF-8 (not read)"),
+        (
+            b"EDITOR=vi\nDIGEST_DATA_DIR=/srv/a\x00b\n",
+            f"{env} line 2 holds a NUL byte, which no setting does: is it the right file? (not read)",
+        ),
+    ):
+        env.write_bytes(content)
+        status, out = run(capsys, "--data-dir", str(clean_environment / "data"), "config", "check")
+        assert status == 1, out
+        assert [line for line in out.splitlines() if line.startswith("problem:")] == [f"problem: {said}"], out
+
+
 def test_a_data_folder_that_is_a_file_is_said_without_a_line_about_secrets_in_it(
     clean_environment: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
