@@ -956,6 +956,26 @@ def test_a_env_file_not_utf8_or_holding_a_nul_is_one_problem_naming_it(
         assert [line for line in out.splitlines() if line.startswith("problem:")] == [f"problem: {said}"], out
 
 
+def test_a_path_left_empty_in_the_settings_file_is_refused(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`data_dir = ""` (a template's blank) made the working folder the data folder: the database, list.md and
+    secrets.json were written among whatever was there; `[weekly] out_dir = ""` so with the digests, and
+    `feeds_dir = ""` was 'cannot read the sources in sources.toml'. Each is refused in one line, as --data-dir "" is."""
+    config = write(
+        clean_environment / "site" / "digest.toml",
+        'data_dir = ""\nfeeds_dir = " "\nseed_list = ""\n[weekly]\nout_dir = ""\n',
+    )
+    said = "is empty, which names the working folder: leave it out for the default, or write the path"
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 1, out
+    assert [line for line in out.splitlines() if line.startswith("problem:")] == [
+        f"problem: {key} {said}" for key in ("data_dir", "feeds_dir", "seed_list", "weekly.out_dir")
+    ], out
+    assert main(["--config", str(config), "candidates"]) == 2
+    assert not (clean_environment / "digest.sqlite3").exists() and not list(clean_environment.glob("secrets*"))
+
+
 def test_a_data_folder_that_is_a_file_is_said_without_a_line_about_secrets_in_it(
     clean_environment: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,6 +21,7 @@ from pydantic import (
 )
 
 from digest.config.declarations import from_environment
+from digest.config.paths import PathValue
 from digest.config.problems import problem
 from digest.config.section_emojis import DEFAULT_SECTION_EMOJIS, section_emoji_problems
 from digest.config.values import (
@@ -284,9 +283,7 @@ class SmtpSettings(Section):
 
 class WeeklySettings(Section):
     cron: str = Field("0 8 * * mon", description="when the weekly digest is made, in the top-level timezone")
-    out_dir: Annotated[Path, Field(strict=False), AfterValidator(Path.expanduser)] | None = Field(
-        None, description="default: <data dir>/weekly"
-    )
+    out_dir: PathValue | None = Field(None, description="default: <data dir>/weekly")
     send_quiet_week: bool = True
     list_unsubscribe: str | None = None
     pending_top: Count = 5

@@ -116,7 +116,9 @@ class TomlFileSource(_Source):
             for part in parents:
                 table = table.get(part) if isinstance(table, dict) else None
             written = table.get(last) if isinstance(table, dict) else None
-            if not isinstance(written, str) or not written or (last == "repository" and not is_local_path(written)):
+            if not isinstance(written, str) or not written.strip():
+                continue  # not a path, or blank: refused as it is (paths.PathValue)
+            if last == "repository" and not is_local_path(written):
                 continue
             given = Path(written).expanduser()
             if given.is_absolute():
