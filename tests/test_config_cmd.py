@@ -976,6 +976,30 @@ def test_a_path_left_empty_in_the_settings_file_is_refused(
     assert not (clean_environment / "digest.sqlite3").exists() and not list(clean_environment.glob("secrets*"))
 
 
+def test_addresses_and_hosts_are_read_without_the_space_around_them(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A base_url pasted with its line break (`"https://digest.example.org\\n"`) passed config check and put the
+    break into every link of the feeds and emails; `[web] host = " 0.0.0.0"` passed and failed the start, named
+    ' 0.0.0.0' (its derived base_url 'http:// 0.0.0.0:8080'), and a spaced smtp.host failed each weekly send."""
+    config = write(
+        clean_environment / "digest.toml",
+        '[web]\nhost = " 0.0.0.0"\nbase_url = "https://digest.example.org/\\n"\n'
+        '[smtp]\nhost = " smtp.example.org "\nrecipients = ["readers@example.org"]\n'
+        '[discord]\napi_base = " https://discord.com/api/v10\\n"\n',
+    )
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 0, out
+    assert "web: listening on 0.0.0.0:8080; links in feeds and emails use https://digest.example.org\n" in out
+    assert "email: on, via smtp.example.org:587 (starttls)" in out
+    settings = load_settings(config, clean_environment / "data", environ={}, load_dotenv_file=False)
+    assert settings.web.base_url == "https://digest.example.org" and settings.web.host == "0.0.0.0"
+    assert settings.smtp.host == "smtp.example.org" and settings.discord.api_base == "https://discord.com/api/v10"
+    write(config, '[web]\nhost = " 0.0.0.0 "\n')  # no base_url: the one derived from the host
+    settings = load_settings(config, clean_environment / "data", environ={}, load_dotenv_file=False)
+    assert settings.web.base_url == "http://127.0.0.1:8080"
+
+
 def test_a_data_folder_that_is_a_file_is_said_without_a_line_about_secrets_in_it(
     clean_environment: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -31,6 +31,7 @@ from digest.config.values import (
     DiscordId,
     EmailAddress,
     GatewayAddress,
+    Host,
     Mailbox,
     Network,
     Port,
@@ -199,7 +200,7 @@ class DiscordSettings(Section):
 
 
 class WebSettings(Section):
-    host: str = "127.0.0.1"
+    host: Host = "127.0.0.1"
     port: Port = 8080
     base_url: WebAddress = Field(
         "http://127.0.0.1:8080", description="the address people use: links in feeds and emails (default host:port)"
@@ -233,12 +234,13 @@ class WebSettings(Section):
     @classmethod
     def _base_url_from_address(cls, data: Any) -> Any:
         if isinstance(data, dict) and "base_url" not in data and ("host" in data or "port" in data):
-            return {**data, "base_url": address_url(str(data.get("host", "127.0.0.1")), data.get("port", 8080))}
+            host = str(data.get("host", "127.0.0.1")).strip()  # as the field reads it (Host)
+            return {**data, "base_url": address_url(host, data.get("port", 8080))}
         return data
 
 
 class SmtpSettings(Section):
-    host: str | None = Field(None, description="the mail server; email is off without it")
+    host: Host | None = Field(None, description="the mail server; email is off without it")
     port: Port = 587
     security: Literal["starttls", "tls", "none"] = "starttls"
     username: str | None = None
