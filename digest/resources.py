@@ -1,4 +1,5 @@
-"""Where the bundled files live: templates, feed rules, the seed list and its abstracts; and reading the feeds files.
+"""Where the bundled files live: templates, feed rules, the seed list and its abstracts; reading the feeds files; and
+the owner a file written to replace another keeps.
 
 In a source checkout they are the top-level `templates/` and `feeds/`; in an installed wheel they are
 copied into the package (see pyproject's force-include), so both layouts are looked up here.
@@ -6,6 +7,7 @@ copied into the package (see pyproject's force-include), so both layouts are loo
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -82,3 +84,16 @@ def read_small_file(path: Path, what: str = "feeds file") -> bytes:
     if len(data) > MAX_SMALL_FILE_BYTES:
         raise TooLargeError(path, what)
     return data
+
+
+def owned_as(temporary: Path, replaced: os.stat_result) -> None:
+    """The new file owned as the one it replaces: written by root (`sudo digest list export -o`, a root cron job), a
+    user's file became root's, one kept owner-only then unreadable by its user's service. Where this process may not
+    give it (a user replacing another's file, in a folder of their own), it is the writer's, as any new file is."""
+    if (replaced.st_uid, replaced.st_gid) == (os.geteuid(), os.getegid()):
+        return
+    try:
+        os.chown(temporary, replaced.st_uid, replaced.st_gid)
+    except PermissionError:
+        with contextlib.suppress(PermissionError):  # a group the writer belongs to is theirs to give
+            os.chown(temporary, -1, replaced.st_gid)

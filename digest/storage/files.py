@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import logging
 import os
@@ -14,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from digest.resources import owned_as
 from digest.storage.private import open_lock
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def write_atomic_bytes(path: Path, data: bytes, *more: bytes) -> None:
 
     A reader (or a crash) sees the old file or the new one, never half of one. The result keeps the permissions of
     the file it replaces (one kept private stays so), and its owner and group where this process may give them (see
-    _owned_as), or gets those a new file would (mkstemp's are owner-only, which would hide the list from a web
+    resources.owned_as), or gets those a new file would (mkstemp's are owner-only, which would hide the list from a web
     server). Being a new file, it is no longer one with a hard link to the old.
     A symlink is followed (the file it names is replaced, the link stays); a device or pipe (`-o /dev/stdout`,
     `/dev/full`) is written in place, never renamed over: replacing /dev/full would be a disaster when run as root.
@@ -100,19 +100,6 @@ def _status_of(path: Path) -> os.stat_result | None:
         return None
 
 
-def _owned_as(temporary: Path, replaced: os.stat_result) -> None:
-    """The new file owned as the one it replaces: written by root (`sudo digest list export -o`, a root cron job), a
-    user's file became root's, one kept owner-only then unreadable by its user's service. Where this process may not
-    give it (a user replacing another's file, in a folder of their own), it is the writer's, as any new file is."""
-    if (replaced.st_uid, replaced.st_gid) == (os.geteuid(), os.getegid()):
-        return
-    try:
-        os.chown(temporary, replaced.st_uid, replaced.st_gid)
-    except PermissionError:
-        with contextlib.suppress(PermissionError):  # a group the writer belongs to is theirs to give
-            os.chown(temporary, -1, replaced.st_gid)
-
-
 def _written_aside(path: Path, chunks: tuple[bytes, ...], replaced: os.stat_result | None = None) -> Path:
     """A temporary file beside `path` holding `chunks`, flushed to disk, with the owner and permissions of the file it
     will replace (`replaced`), else the permissions a new file gets (mkstemp's are owner-only, which would hide the
@@ -126,7 +113,7 @@ def _written_aside(path: Path, chunks: tuple[bytes, ...], replaced: os.stat_resu
             stream.flush()
             os.fsync(stream.fileno())
         if replaced is not None:
-            _owned_as(temporary, replaced)  # before chmod: a change of owner clears a set-id bit
+            owned_as(temporary, replaced)  # before chmod: a change of owner clears a set-id bit
         temporary.chmod(0o666 & ~_umask() if replaced is None else stat.S_IMODE(replaced.st_mode))
     except BaseException:
         temporary.unlink(missing_ok=True)
