@@ -888,6 +888,118 @@ def test_a_blank_data_folder_in_the_env_file_beside_the_settings_is_not_set(
     assert f"data folder: {clean_environment / 'data'}\n" in out
 
 
+def test_paths_in_variables_are_read_without_the_space_around_them(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`DIGEST_DATA_DIR: " /srv/data "` (a value pasted into a compose file, or quoted in a `.env`) named a folder
+    ' /srv/data ' inside the working folder, and the service started on a new, empty one; DIGEST_CONFIG so was 'a
+    file that does not exist'. A path is read without the space around it, in the environment and in a `.env`."""
+    data, key = clean_environment / "srv" / "data", write(clean_environment / "keys" / "deploy", "a key\n")
+    config = write(clean_environment / "site" / "digest.toml", 'list_title = "Site"\n')
+    monkeypatch.setenv("DIGEST_DATA_DIR", f" {data} ")
+    monkeypatch.setenv("DIGEST_CONFIG", f"{config}\n")
+    monkeypatch.setenv("DIGEST_GIT_SSH_KEY", f" {key}\t")
+    status, out = run(capsys, "config", "check")
+    assert status == 0, out
+    assert f"configuration: {config}\n" in out and f"data folder: {data}\n" in out
+    assert f"database: sqlite:///{data / 'digest.sqlite3'}\n" in out
+    assert load_settings(None, None).publish.ssh_key == str(key)
+    monkeypatch.delenv("DIGEST_DATA_DIR")  # now from the `.env` beside the settings file, written there in quotes
+    write(config.parent / ".env", f'DIGEST_DATA_DIR=" {clean_environment / "site-data"} "\n')
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 0, out
+    assert f"data folder: {clean_environment / 'site-data'}\n" in out
+
+
+def test_a_database_given_alone_says_the_data_folder_is_the_working_folders(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DIGEST_DATABASE_URL set alone (PostgreSQL, say) left the data folder at ./data in the working folder, unsaid:
+    a command run from another folder kept the list's file and generated secrets (signing links) of its own there.
+    config check says so, and says nothing once the data folder is named too."""
+    elsewhere = clean_environment / "db" / "digest.sqlite3"
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{elsewhere}")
+    status, out = run(capsys, "config", "check")
+    assert status == 0, out
+    assert [line for line in out.splitlines() if "data folder" in line] == [
+        f"data folder: {clean_environment / 'data'}",
+        f"warning: the data folder is the default, ./data in the working folder ({clean_environment / 'data'}), "
+        "though the database is elsewhere: the list's file, the generated secrets, the model and the weekly digests "
+        "are kept there, and a command run from another folder keeps them in another; set DIGEST_DATA_DIR (or "
+        "data_dir) to the service's data folder",
+    ], out
+    monkeypatch.setenv("DIGEST_DATA_DIR", str(clean_environment / "service-data"))
+    status, out = run(capsys, "config", "check")
+    assert status == 0 and "warning: the data folder" not in out, out
+    monkeypatch.delenv("DIGEST_DATA_DIR")
+    monkeypatch.delenv("DIGEST_DATABASE_URL")  # the default: the database is in the data folder, wherever that is
+    status, out = run(capsys, "config", "check")
+    assert status == 0 and "warning: the data folder" not in out, out
+
+
+def test_a_env_file_not_utf8_or_holding_a_nul_is_one_problem_naming_it(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A `.env` saved in Latin-1 (`DIGEST_DATA_DIR=/srv/café`), or one holding a NUL byte (a binary file saved under
+    that name), ended every command, config check too, in a traceback: each is one problem naming it, and not read."""
+    env = clean_environment / ".env"
+    for content, said in (
+        (b"DIGEST_DATA_DIR=/srv/caf\xe9\n", f"{env} is not UTF-8 text (byte 25): save it as UTF-8 (not read)"),
+        (
+            b"EDITOR=vi\nDIGEST_DATA_DIR=/srv/a\x00b\n",
+            f"{env} line 2 holds a NUL byte, which no setting does: is it the right file? (not read)",
+        ),
+    ):
+        env.write_bytes(content)
+        status, out = run(capsys, "--data-dir", str(clean_environment / "data"), "config", "check")
+        assert status == 1, out
+        assert [line for line in out.splitlines() if line.startswith("problem:")] == [f"problem: {said}"], out
+
+
+def test_a_path_left_empty_in_the_settings_file_is_refused(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`data_dir = ""` (a template's blank) made the working folder the data folder: the database, list.md and
+    secrets.json were written among whatever was there; `[weekly] out_dir = ""` so with the digests, and
+    `feeds_dir = ""` was 'cannot read the sources in sources.toml'. Each is refused in one line, as --data-dir "" is."""
+    config = write(
+        clean_environment / "site" / "digest.toml",
+        'data_dir = ""\nfeeds_dir = " "\nseed_list = ""\n[weekly]\nout_dir = ""\n',
+    )
+    said = "is empty, which names the working folder: leave it out for the default, or write the path"
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 1, out
+    assert [line for line in out.splitlines() if line.startswith("problem:")] == [
+        f"problem: {key} {said}" for key in ("data_dir", "feeds_dir", "seed_list", "weekly.out_dir")
+    ], out
+    assert main(["--config", str(config), "candidates"]) == 2
+    assert not (clean_environment / "digest.sqlite3").exists() and not list(clean_environment.glob("secrets*"))
+
+
+def test_addresses_and_hosts_are_read_without_the_space_around_them(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A base_url pasted with its line break (`"https://digest.example.org\\n"`) passed config check and put the
+    break into every link of the feeds and emails; `[web] host = " 0.0.0.0"` passed and failed the start, named
+    ' 0.0.0.0' (its derived base_url 'http:// 0.0.0.0:8080'), and a spaced smtp.host failed each weekly send."""
+    config = write(
+        clean_environment / "digest.toml",
+        '[web]\nhost = " 0.0.0.0"\nbase_url = "https://digest.example.org/\\n"\n'
+        '[smtp]\nhost = " smtp.example.org "\nrecipients = ["readers@example.org"]\n'
+        '[discord]\napi_base = " https://discord.com/api/v10\\n"\n',
+    )
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 0, out
+    assert "web: listening on 0.0.0.0:8080; links in feeds and emails use https://digest.example.org\n" in out
+    assert "email: on, via smtp.example.org:587 (starttls)" in out
+    settings = load_settings(config, clean_environment / "data", environ={}, load_dotenv_file=False)
+    assert settings.web.base_url == "https://digest.example.org" and settings.web.host == "0.0.0.0"
+    assert settings.smtp.host == "smtp.example.org" and settings.discord.api_base == "https://discord.com/api/v10"
+    write(config, '[web]\nhost = " 0.0.0.0 "\n')  # no base_url: the one derived from the host
+    settings = load_settings(config, clean_environment / "data", environ={}, load_dotenv_file=False)
+    assert settings.web.base_url == "http://127.0.0.1:8080"
+
+
 def test_a_data_folder_that_is_a_file_is_said_without_a_line_about_secrets_in_it(
     clean_environment: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

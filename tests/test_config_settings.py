@@ -3,6 +3,7 @@ the same way by `digest config check` and by the service's start-up."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -317,6 +318,24 @@ def test_one_value_for_two_web_secrets_is_refused_naming_the_variables_only(
         make_settings(tmp_path / "data", environ={**web, **shared})
     assert caught.value.problems == [problem]
     assert shown_secrets(str(caught.value)) == []
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root gives a file to another user")
+def test_a_secret_generated_as_root_leaves_the_secrets_file_its_users(tmp_path: Path) -> None:
+    """A command run as root (`sudo digest weekly`) that generated a secret the file lacked replaced the service
+    user's secrets.json with root's, owner-only: the service, as its user, could no longer read it and would not start.
+    The new file keeps the owner and group of the one it replaces."""
+    from digest.config.secretstore import ensure_secrets
+
+    data = tmp_path / "data"
+    data.mkdir()
+    stored = data / "secrets.json"
+    stored.write_text(json.dumps({"secret_key": "k" * 43, "admin_token": "a" * 43}), encoding="utf-8")  # no feed's
+    stored.chmod(0o600)
+    os.chown(stored, 4321, 4322)  # the service's user and group: numbers, no account needed
+    started = ensure_secrets(make_settings(data))
+    assert (stored.stat().st_uid, stored.stat().st_gid, stored.stat().st_mode & 0o777) == (4321, 4322, 0o600)
+    assert json.loads(stored.read_text(encoding="utf-8"))["feed_token"] == started.feed_token.get_secret_value()
 
 
 def test_a_secret_set_to_a_generated_ones_value_stops_the_start_in_one_line(tmp_path: Path) -> None:

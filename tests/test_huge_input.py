@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MEMORY = 2 * 1024**3  # the address space the commands run in: reading without end fails in it
 
 
-def digest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def digest(tmp_path: Path, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """The command in a process of its own, its memory capped as a small machine's is (so that reading without limit
     ends in a MemoryError here, as it does there, and not in this machine's swap)."""
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("DIGEST_", "DISCORD_"))}
@@ -29,7 +29,7 @@ def digest(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
         env=environment,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
 
 
@@ -138,6 +138,38 @@ def test_an_endless_feeds_file_is_one_problem_naming_it(tmp_path: Path) -> None:
         assert len(said) == 1 and "is larger than 1 MB, which no feeds file is: is it the right file?" in said[0], (
             problems
         )
+
+
+def test_a_env_file_that_is_a_pipe_is_one_problem_naming_it(tmp_path: Path) -> None:
+    """A `.env` made a pipe (mkfifo), in the working folder or beside the settings file, was opened to be read, and
+    every command waited there for a writer, saying nothing, for ever: it is one problem naming it, and not read."""
+    here = tmp_path / "here"
+    service = tmp_path / "service"
+    for folder in (here, service):
+        folder.mkdir()
+        os.mkfifo(folder / ".env")  # no program writes to either
+    (service / "config.toml").write_text('list_title = "Awesome"\n', encoding="utf-8")
+    options = ("--config", str(service / "config.toml"), "--data-dir", str(tmp_path / "data"))
+    check = digest(here, *options, "config", "check", timeout=30)
+    assert check.returncode == 1 and "Traceback" not in check.stderr, check.stderr
+    assert [line for line in check.stdout.splitlines() if ".env" in line] == [
+        f"problem: {folder / '.env'} is a pipe, which no .env file is: is it the right file? (not read)"
+        for folder in (here, service)
+    ], check.stdout
+    candidates = digest(here, *options, "candidates", timeout=30)
+    assert candidates.returncode == 2 and f"{here / '.env'} is a pipe" in candidates.stderr, candidates.stderr
+
+
+def test_a_settings_file_that_is_a_pipe_is_one_problem_naming_it(tmp_path: Path) -> None:
+    """`--config` naming a pipe no program writes to (a FIFO left by a script) waited for ever at the start."""
+    os.mkfifo(tmp_path / "config.toml")
+    check = digest(
+        tmp_path, "--config", "config.toml", "--data-dir", str(tmp_path / "data"), "config", "check", timeout=30
+    )
+    assert check.returncode == 1 and "Traceback" not in check.stderr, check.stderr
+    assert [line for line in check.stdout.splitlines() if line.startswith("problem:")] == [
+        "problem: config file config.toml is a pipe, which no settings file is: is it the right file?"
+    ], check.stdout
 
 
 def test_a_huge_env_file_is_one_problem_naming_it(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 import subprocess
 import sys
@@ -57,6 +58,31 @@ def test_export_over_a_file_keeps_its_permissions(
     with pytest.raises(SystemExit):
         run(data_dir, "export", "--help")
     assert "a hard link to it keeps the old list" in " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root gives a file to another user")
+def test_export_as_root_over_a_users_file_keeps_its_owner(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Run as root (`sudo digest list export -o`, a root cron job), a replace gave a user's file to root: the list
+    kept its mode, 600, and its user could no longer read it. The new file keeps the owner and group, and so does the
+    copy of a hand edit the data folder's list.md keeps."""
+    user, group = 4321, 4322  # no account needed: ownership is numbers
+    target = tmp_path / "list.md"
+    target.write_text("old\n", encoding="utf-8")
+    target.chmod(0o600)
+    os.chown(target, user, group)
+    assert run(data_dir, "export", "-o", str(target)) == 0
+    assert target.read_bytes() == SEED
+    assert (target.stat().st_uid, target.stat().st_gid, stat.S_IMODE(target.stat().st_mode)) == (user, group, 0o600)
+    own = data_dir / "list.md"
+    assert run(data_dir, "export", "-o", str(own)) == 0
+    own.write_bytes(SEED + b"an edit by hand\n")
+    os.chown(own, user, group)
+    assert run(data_dir, "export", "-o", str(own)) == 0
+    for path in (own, data_dir / "list.md.edited.1"):
+        assert (path.stat().st_uid, path.stat().st_gid) == (user, group), path
+    capsys.readouterr()
 
 
 def test_import_reports_unchanged_then_the_edits(

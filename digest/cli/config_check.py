@@ -19,9 +19,9 @@ from digest.config.feeds import SOURCES_FILE, FeedsError, read_feed_sources
 from digest.config.loading import config_variable, load_settings
 from digest.config.poll_schedule import poll_schedule
 from digest.config.problems import MIN_SECRET_LENGTH, ConfigError
-from digest.config.settings import Settings
+from digest.config.settings import Settings, default_database_url
 from digest.config.web_address import WILDCARD_HOSTS
-from digest.resources import TooLargeError, read_small_file
+from digest.resources import UnfitFileError, read_small_file
 
 # Shorter secrets are refused when the service starts (config/secretstore.py); checked here to say so earlier.
 SECRET_VARIABLES = tuple(secretstore.GENERATED.values())
@@ -111,7 +111,7 @@ def feeds_problems(feeds_dir: Path) -> list[str]:
             continue  # read below as the poller reads it, so both say the same line
         try:
             tomllib.loads(read_small_file(path).decode("utf-8"))
-        except TooLargeError as exc:
+        except UnfitFileError as exc:
             problems.append(f"feeds file {exc}")
             unreadable.add(path.name)
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -209,6 +209,7 @@ def warnings_for(settings: Settings) -> list[str]:
     crowded = poll_schedule(settings).warning
     warnings.extend(line for line in (settings.arxiv.contact_warning, settings.web.cleartext_warning, crowded) if line)
     warnings.extend(_watching_nothing(settings))
+    warnings.extend(_data_folder_by_default(settings))
     if not discord.enabled and (discord.channel_id or discord.guild_id):
         warnings.append("[discord] ids are set but DISCORD_TOKEN is not: Discord review stays off")
     if not smtp.host and (smtp.recipients or smtp.maintainer_recipients):
@@ -251,6 +252,20 @@ def warnings_for(settings: Settings) -> list[str]:
             " set [web] base_url to the address people use"
         )
     return warnings
+
+
+def _data_folder_by_default(settings: Settings) -> list[str]:
+    """DIGEST_DATABASE_URL (PostgreSQL, or a SQLite file elsewhere) set alone: the data folder is still ./data in the
+    working folder, and holds what the database does not (the list's file, the generated secrets, the model, the
+    weekly digests). A command run from another folder used another, signing links with secrets of its own."""
+    if "data_dir" in settings.model_fields_set or settings.database_url == default_database_url(settings.data_dir):
+        return []
+    return [
+        f"the data folder is the default, ./data in the working folder ({settings.data_dir.resolve()}), though the "
+        "database is elsewhere: the list's file, the generated secrets, the model and the weekly digests are kept "
+        "there, and a command run from another folder keeps them in another; set DIGEST_DATA_DIR (or data_dir) to the "
+        "service's data folder"
+    ]
 
 
 def _watching_nothing(settings: Settings) -> list[str]:

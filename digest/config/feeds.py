@@ -14,7 +14,7 @@ from pydantic import Field, ValidationError
 from digest.config.problems import ConfigError, problem_lines
 from digest.config.sections import Section
 from digest.config.values import Address
-from digest.resources import TooLargeError, read_small_file
+from digest.resources import UnfitFileError, read_small_file
 
 SOURCES_FILE = "sources.toml"
 # The most results arXiv's API gives for one request; a query asking more is refused or cut short by arXiv.
@@ -44,7 +44,7 @@ def read_feed_sources(feeds_dir: Path) -> FeedSources:
     path = feeds_dir / SOURCES_FILE
     try:
         raw = tomllib.loads(read_small_file(path).decode("utf-8"))
-    except TooLargeError as exc:
+    except UnfitFileError as exc:
         raise FeedsError([f"feeds file {exc}"]) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise FeedsError([f"cannot read the sources in {path}: {exc}"]) from None

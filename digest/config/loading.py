@@ -16,7 +16,7 @@ from digest.config.problems import ConfigError, problem_lines
 from digest.config.settings import Settings
 from digest.config.sources import EnvironmentSource, TomlFileSource, environment_fields
 from digest.config.sqlite_files import sqlite_url_from
-from digest.resources import MAX_SMALL_FILE_BYTES, TooLargeError, read_small_file
+from digest.resources import UnfitFileError, read_small_file
 
 
 def load_settings(
@@ -32,8 +32,9 @@ def load_settings(
         if load_dotenv_file:
             from dotenv import load_dotenv
 
-            problems += unreadable_variables(Path.cwd() / ".env")
-            if not _too_large(Path.cwd() / ".env"):
+            found, readable = dotenv_problems(Path.cwd() / ".env")
+            problems += found
+            if readable:
                 load_dotenv(Path.cwd() / ".env", override=False)
         environ = os.environ
     if config_path is None:
@@ -45,9 +46,10 @@ def load_settings(
         # The `.env` beside the settings file too (the working folder's and the real environment win): a command run
         # from another folder signs links and logs in with the service's secrets, not with generated ones.
         beside = config_path.expanduser().absolute().parent / ".env"
-        if beside.parent != Path.cwd().absolute() and beside.is_file():
-            problems += unreadable_variables(beside)
-            if not _too_large(beside):
+        if beside.parent != Path.cwd().absolute() and beside.exists() and not beside.is_dir():
+            found, readable = dotenv_problems(beside)
+            problems += found
+            if readable:
                 _load_dotenv_beside(beside)
     given: dict[str, Any] = {"config_path": config_path}
     if data_dir is not None:
@@ -70,8 +72,8 @@ def load_settings(
 def config_variable(environ: Mapping[str, str]) -> Path | None:
     """The settings file DIGEST_CONFIG names; None when it is unset, empty or blank (`DIGEST_CONFIG: " "` in a
     compose file), as for every other variable (EnvironmentSource), not a file named by spaces."""
-    value = environ.get("DIGEST_CONFIG", "")
-    return Path(value) if value.strip() else None
+    value = environ.get("DIGEST_CONFIG", "").strip()  # a path, as EnvironmentSource reads one: no space around it
+    return Path(value) if value else None
 
 
 # The variables that name a file or folder: written relative in a `.env`, each is read from that file's folder, as a
@@ -83,21 +85,32 @@ _DATABASE_URL_VARIABLE = "DIGEST_DATABASE_URL"  # its SQLite file, if it names o
 _OURS = re.compile(r"\s*(?:export\s+)?(?P<name>(?:DIGEST|DISCORD|SMTP)_[A-Za-z0-9_]*)")
 
 
-def unreadable_variables(path: Path) -> list[str]:
-    """A line of a `.env` file that python-dotenv cannot read (a quote not closed) is skipped with a warning naming
-    neither the file nor the variable, and a secret set there is silently not set (the service then signs in with a
-    generated token): one problem a line that sets one of ours, naming the file, the line and the variable, never
-    its value. Lines of other programs' variables are theirs to mend."""
+def dotenv_problems(path: Path) -> tuple[list[str], bool]:
+    """What is wrong with a `.env` file, and whether python-dotenv may read it (it is not, when it would fail or never
+    end: one too large to be one, a pipe it would wait at for ever, text not UTF-8 or holding a NUL byte, which ended
+    every command in a traceback). No file, or a folder (a virtualenv named `.env`), is nothing to say.
+
+    A line that python-dotenv cannot read (a quote not closed) is skipped with a warning naming neither the file nor
+    the variable, and a secret set there is silently not set (the service then signs in with a generated token): one
+    problem a line that sets one of ours, naming the file, the line and the variable, never its value. Lines of other
+    programs' variables are theirs to mend."""
     import io
 
     from dotenv.parser import parse_stream
 
     try:
         text = read_small_file(path, ".env file").decode("utf-8")
-    except TooLargeError as exc:
-        return [f"{exc} (not read)"]
-    except (OSError, UnicodeDecodeError):
-        return []  # no file, or python-dotenv's own reading says what is wrong
+    except UnfitFileError as exc:
+        return [f"{exc} (not read)"], False
+    except UnicodeDecodeError as exc:
+        return [f"{path} is not UTF-8 text (byte {exc.start + 1}): save it as UTF-8 (not read)"], False
+    except PermissionError as exc:
+        return [f"{path} cannot be read ({exc.strerror}) (not read)"], False
+    except OSError:
+        return [], True  # no file, or a folder: python-dotenv reads nothing either
+    if "\0" in text:  # no environment variable can hold one
+        line = text[: text.index("\0")].count("\n") + 1
+        return [f"{path} line {line} holds a NUL byte, which no setting does: is it the right file? (not read)"], False
     problems = []
     for binding in parse_stream(io.StringIO(text)):
         found = _OURS.match(binding.original.string) if binding.error else None
@@ -106,15 +119,7 @@ def unreadable_variables(path: Path) -> list[str]:
                 f"{path} line {binding.original.line}: {found['name']} cannot be read (a quote not closed?), so it "
                 "is not set: write it as NAME=value on one line"
             )
-    return problems
-
-
-def _too_large(path: Path) -> bool:
-    """Whether a `.env` is too large to be one (`unreadable_variables` says so): python-dotenv would read it whole."""
-    try:
-        return path.stat().st_size > MAX_SMALL_FILE_BYTES
-    except OSError:
-        return False
+    return problems, True
 
 
 def _load_dotenv_beside(path: Path) -> None:
@@ -129,7 +134,7 @@ def _load_dotenv_beside(path: Path) -> None:
         if name == _DATABASE_URL_VARIABLE:
             value = sqlite_url_from(value, path.parent)
         elif name in _PATH_VARIABLES and value.strip():
-            value = _from_folder(value, path.parent)
+            value = _from_folder(value.strip(), path.parent)  # ` /srv/data` is absolute, not in this folder
         os.environ[name] = value
 
 

@@ -24,6 +24,7 @@ from digest.config.credentials import Secrets, StartedSecrets
 from digest.config.problems import MIN_SECRET_LENGTH
 from digest.config.settings import Settings
 from digest.config.sources import environment_fields
+from digest.resources import owned_as
 
 log = logging.getLogger(__name__)
 _Checked = TypeVar("_Checked", bound=Secrets)
@@ -70,6 +71,8 @@ def _write_file(path: Path, values: dict[str, str]) -> None:
             stream.write("\n")
             stream.flush()
             os.fsync(stream.fileno())
+        with contextlib.suppress(FileNotFoundError):  # a new file is the writer's
+            owned_as(temp, path.stat())  # as the service's user's, when root adds a secret to it
         temp.chmod(_private_mode(path.parent))
         temp.replace(path)
     except OSError as exc:

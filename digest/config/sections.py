@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -23,6 +21,7 @@ from pydantic import (
 )
 
 from digest.config.declarations import from_environment
+from digest.config.paths import PathValue
 from digest.config.problems import problem
 from digest.config.section_emojis import DEFAULT_SECTION_EMOJIS, section_emoji_problems
 from digest.config.values import (
@@ -32,6 +31,7 @@ from digest.config.values import (
     DiscordId,
     EmailAddress,
     GatewayAddress,
+    Host,
     Mailbox,
     Network,
     Port,
@@ -200,7 +200,7 @@ class DiscordSettings(Section):
 
 
 class WebSettings(Section):
-    host: str = "127.0.0.1"
+    host: Host = "127.0.0.1"
     port: Port = 8080
     base_url: WebAddress = Field(
         "http://127.0.0.1:8080", description="the address people use: links in feeds and emails (default host:port)"
@@ -234,12 +234,13 @@ class WebSettings(Section):
     @classmethod
     def _base_url_from_address(cls, data: Any) -> Any:
         if isinstance(data, dict) and "base_url" not in data and ("host" in data or "port" in data):
-            return {**data, "base_url": address_url(str(data.get("host", "127.0.0.1")), data.get("port", 8080))}
+            host = str(data.get("host", "127.0.0.1")).strip()  # as the field reads it (Host)
+            return {**data, "base_url": address_url(host, data.get("port", 8080))}
         return data
 
 
 class SmtpSettings(Section):
-    host: str | None = Field(None, description="the mail server; email is off without it")
+    host: Host | None = Field(None, description="the mail server; email is off without it")
     port: Port = 587
     security: Literal["starttls", "tls", "none"] = "starttls"
     username: str | None = None
@@ -284,9 +285,7 @@ class SmtpSettings(Section):
 
 class WeeklySettings(Section):
     cron: str = Field("0 8 * * mon", description="when the weekly digest is made, in the top-level timezone")
-    out_dir: Annotated[Path, Field(strict=False), AfterValidator(Path.expanduser)] | None = Field(
-        None, description="default: <data dir>/weekly"
-    )
+    out_dir: PathValue | None = Field(None, description="default: <data dir>/weekly")
     send_quiet_week: bool = True
     list_unsubscribe: str | None = None
     pending_top: Count = 5

@@ -16,6 +16,7 @@ from digest import resources
 from digest.config.credentials import Secrets
 from digest.config.declarations import from_environment
 from digest.config.feeds import SOURCES_FILE, FeedsError, read_feed_sources
+from digest.config.paths import PathValue
 from digest.config.problems import problem
 from digest.config.publish import PublishSettings
 from digest.config.relevance import RelevanceSettings
@@ -29,9 +30,8 @@ from digest.config.sections import (
 )
 from digest.config.values import DatabaseUrl, TimeZoneName
 
-# A path is written as a string in TOML and in the environment.
-FilePath = Annotated[Path, Field(strict=False), AfterValidator(Path.expanduser)]
-Folder = Annotated[Path, Field(strict=False), AfterValidator(Path.expanduser)]
+FilePath = PathValue
+Folder = PathValue
 
 
 def _existing(path: Path) -> Path:

@@ -10,16 +10,16 @@ import copy
 import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from digest.config.declarations import also_in_file, environment_variable, field_at
 from digest.config.publish import is_local_path
 from digest.config.sqlite_files import relative_sqlite_file, sqlite_url_from
-from digest.resources import TooLargeError, read_small_file
+from digest.resources import UnfitFileError, read_small_file
 
 # The paths the settings file may give, and whether each must exist already. One written relative is read from the
 # file's own folder, not the working folder: every command finds the same data folder (and database) wherever it is
@@ -58,7 +58,7 @@ def read_toml(path: Path, problems: list[str]) -> dict[str, Any]:
         problems.append(f"config file {path} does not exist")
     except tomllib.TOMLDecodeError as exc:
         problems.append(f"config file {path} is not valid TOML: {exc}")
-    except TooLargeError as exc:
+    except UnfitFileError as exc:
         problems.append(f"config file {exc}")
     except OSError as exc:
         problems.append(f"config file {path} cannot be read: {exc.strerror}")
@@ -116,7 +116,9 @@ class TomlFileSource(_Source):
             for part in parents:
                 table = table.get(part) if isinstance(table, dict) else None
             written = table.get(last) if isinstance(table, dict) else None
-            if not isinstance(written, str) or not written or (last == "repository" and not is_local_path(written)):
+            if not isinstance(written, str) or not written.strip():
+                continue  # not a path, or blank: refused as it is (paths.PathValue)
+            if last == "repository" and not is_local_path(written):
                 continue
             given = Path(written).expanduser()
             if given.is_absolute():
@@ -165,8 +167,17 @@ class EnvironmentSource(_Source):
                 table = found
                 for part in path[:-1]:
                     table = table.setdefault(part, {})
-                table[path[-1]] = value
+                table[path[-1]] = value if _secret(self.settings_cls, path) else value.strip()
         url = found.get("database_url")
         if isinstance(url, str):  # as the shell that set it would read it: from the working folder, `~` expanded
             found["database_url"] = sqlite_url_from(url, Path.cwd())
         return found
+
+
+def _secret(model: type[BaseModel], path: tuple[str, ...]) -> bool:
+    """Whether the field is a secret, which trims itself (a password may begin or end with a space). Any other value
+    a variable gives is a path or an address, read without the space around it: `DIGEST_DATA_DIR=" /srv/data "`
+    pasted into a compose file named a folder `" /srv/data "` inside the working folder, and the service started on
+    a new, empty one there."""
+    field = field_at(model, path)
+    return field is not None and SecretStr in (field.annotation, *get_args(field.annotation))

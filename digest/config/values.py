@@ -272,8 +272,8 @@ def _database_url(url: str) -> str:
 
 
 def _stripped(value: object) -> object:
-    """A URL without the white space around it: one read from a secret file ends in a newline, one pasted into `.env`
-    may start with a space, and SQLAlchemy would take either into the file's or the database's name."""
+    """A URL or host without the white space around it: one read from a secret file ends in a newline, one pasted into
+    `.env` may start with a space, and SQLAlchemy would take either into the file's or the database's name."""
     return value.strip() if isinstance(value, str) else value
 
 
@@ -282,10 +282,14 @@ DiscordId = Annotated[int, BeforeValidator(_discord_id)]
 EmailAddress = Annotated[str, AfterValidator(_email)]
 Mailbox = Annotated[str, AfterValidator(_mailbox)]  # a sender: a plain address, or one with a display name
 Network = Annotated[str, AfterValidator(_network)]
-WebAddress = Annotated[str, AfterValidator(_web_address)]
-ApiAddress = Annotated[str, AfterValidator(lambda url: without_login(url).rstrip("/"))]
-DiscordApiAddress = Annotated[str, AfterValidator(lambda url: _token_address(url, "https", "http").rstrip("/"))]
-GatewayAddress = Annotated[str, AfterValidator(lambda url: _token_address(url, "wss", "ws"))]
+_Stripped = BeforeValidator(_stripped)  # the service's own addresses: a base_url ending in a newline, a host " ::"
+WebAddress = Annotated[str, _Stripped, AfterValidator(_web_address)]
+ApiAddress = Annotated[str, _Stripped, AfterValidator(lambda url: without_login(url).rstrip("/"))]
+DiscordApiAddress = Annotated[
+    str, _Stripped, AfterValidator(lambda url: _token_address(url, "https", "http").rstrip("/"))
+]
+GatewayAddress = Annotated[str, _Stripped, AfterValidator(lambda url: _token_address(url, "wss", "ws"))]
+Host = Annotated[str, _Stripped]
 Address = Annotated[str, AfterValidator(without_login)]
 DatabaseUrl = Annotated[str, BeforeValidator(_stripped), AfterValidator(_database_url)]  # no white space around it
 Port = Annotated[int, Field(ge=1, le=65535)]

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from digest.relevance.gate import TermGate
 from digest.relevance.terms import TermIndex, TermSet, Words
 from digest.relevance.terms import _Term as _Term  # a model pickled before terms.py names it here
-from digest.resources import TooLargeError, read_small_file
+from digest.resources import UnfitFileError, read_small_file
 
 # TermGate, TermSet and Words are the rules' vocabulary: importable from here as before (a model or rules pickled by an
 # earlier version name them here).
@@ -135,7 +135,7 @@ def rules_bytes(feeds_dir: Path) -> bytes:
     path = feeds_dir / RULES_FILE
     try:
         return read_small_file(path)
-    except TooLargeError as exc:
+    except UnfitFileError as exc:
         raise RulesError(str(exc)) from exc
     except FileNotFoundError as exc:
         raise RulesError(f"{path}: no keyword rules file") from exc

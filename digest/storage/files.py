@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from digest.resources import owned_as
 from digest.storage.private import open_lock
 
 log = logging.getLogger(__name__)
@@ -39,11 +40,11 @@ def keep_generations(path: Path, previous: bytes, generations: int, *, held_by: 
     """Keeps `previous` (what `path`, or `held_by`, held) as `path.1`, moving older copies up to `path.<generations>`;
     the oldest goes. Returns `path.1`. The copy is on disk before any older one moves: a disk too full to hold it moves
     none (each decision failing there would otherwise push one more kept copy out). It has the permissions of the file
-    that held it: a list kept from other users is not copied where they read it."""
-    mode = _mode_of(held_by or path)
+    that held it, and its owner and group: a list kept from other users is not copied where they read it."""
+    held = _status_of(held_by or path)
     path = path.resolve()
     newest = path.with_name(f"{path.name}.1")
-    temporary = _written_aside(newest, (previous,), mode)
+    temporary = _written_aside(newest, (previous,), held)
     try:
         for number in range(generations - 1, 0, -1):
             older = path.with_name(f"{path.name}.{number}")
@@ -61,17 +62,19 @@ def write_atomic_bytes(path: Path, data: bytes, *more: bytes) -> None:
     over the target.
 
     A reader (or a crash) sees the old file or the new one, never half of one. The result keeps the permissions of
-    the file it replaces (one kept private stays so), or gets those a new file would (mkstemp's are owner-only, which
-    would hide the list from a web server). Being a new file, it is no longer one with a hard link to the old.
+    the file it replaces (one kept private stays so), and its owner and group where this process may give them (see
+    resources.owned_as), or gets those a new file would (mkstemp's are owner-only, which would hide the list from a web
+    server). Being a new file, it is no longer one with a hard link to the old.
     A symlink is followed (the file it names is replaced, the link stays); a device or pipe (`-o /dev/stdout`,
     `/dev/full`) is written in place, never renamed over: replacing /dev/full would be a disaster when run as root.
     """
     try:
         # Asked of the path as given: /dev/stdout names a pipe through /proc/self/fd, but resolved it is the pipe's
         # name ("pipe:[…]"), which is no file.
-        mode = path.stat().st_mode
+        replaced: os.stat_result | None = path.stat()
     except FileNotFoundError:
-        mode = 0
+        replaced = None
+    mode = replaced.st_mode if replaced else 0
     if mode and not stat.S_ISREG(mode):
         if stat.S_ISDIR(mode):
             raise IsADirectoryError(21, "is a folder", str(path))
@@ -82,7 +85,7 @@ def write_atomic_bytes(path: Path, data: bytes, *more: bytes) -> None:
         return
     path = path.resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _written_aside(path, (data, *more), stat.S_IMODE(mode) if mode else None)
+    temporary = _written_aside(path, (data, *more), replaced)
     try:
         temporary.replace(path)
     except BaseException:
@@ -90,17 +93,17 @@ def write_atomic_bytes(path: Path, data: bytes, *more: bytes) -> None:
         raise
 
 
-def _mode_of(path: Path) -> int | None:
+def _status_of(path: Path) -> os.stat_result | None:
     try:
-        return stat.S_IMODE(path.stat().st_mode)
+        return path.stat()
     except OSError:
         return None
 
 
-def _written_aside(path: Path, chunks: tuple[bytes, ...], mode: int | None = None) -> Path:
-    """A temporary file beside `path` holding `chunks`, flushed to disk, with `mode`, else the permissions a new file
-    gets (mkstemp's are owner-only, which would hide the list from a web server); nothing is left behind when it
-    cannot be written."""
+def _written_aside(path: Path, chunks: tuple[bytes, ...], replaced: os.stat_result | None = None) -> Path:
+    """A temporary file beside `path` holding `chunks`, flushed to disk, with the owner and permissions of the file it
+    will replace (`replaced`), else the permissions a new file gets (mkstemp's are owner-only, which would hide the
+    list from a web server); nothing is left behind when it cannot be written."""
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     temporary = Path(name)
     try:
@@ -109,7 +112,9 @@ def _written_aside(path: Path, chunks: tuple[bytes, ...], mode: int | None = Non
                 stream.write(chunk)
             stream.flush()
             os.fsync(stream.fileno())
-        temporary.chmod(0o666 & ~_umask() if mode is None else mode)
+        if replaced is not None:
+            owned_as(temporary, replaced)  # before chmod: a change of owner clears a set-id bit
+        temporary.chmod(0o666 & ~_umask() if replaced is None else stat.S_IMODE(replaced.st_mode))
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
