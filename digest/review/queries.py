@@ -75,13 +75,18 @@ def overturns(session: Session, candidate: Candidate, action: str, section: str 
 
 
 def standing_of(session: Session, candidate: Candidate) -> Standing:
-    """The candidate's status and the decision that made it (the newest applied one)."""
+    """The candidate's status and the decision that made it (the newest applied one); an approval's section by the
+    list's name now (section_now), where the recorded name had an approval link's page, Discord and the refusals name
+    a heading renamed since."""
     latest = latest_decision(session, candidate.id) if candidate.status != PENDING else None
     channel = latest.channel if latest is not None else None
+    section = candidate.decided_section
+    if candidate.status == APPROVED and section:
+        section = section_now(session, candidate) or section
     return Standing(
         candidate_id=candidate.id,
         status=candidate.status,
-        section=candidate.decided_section,
+        section=section,
         by=candidate.decided_by,
         channel=channel,
         at=candidate.decided_at,
