@@ -28,6 +28,7 @@ from digest.review.rules import Actor, Standing
 from digest.review.signing import SessionClaim, csrf_token, session_digest
 from digest.storage.models import PENDING, Candidate, Section
 from digest.templating import SHORTCUTS_SCRIPT
+from digest.text import may_name_untitled, readable_title
 from digest.vocab import READER_SOURCE
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
 from digest.web.private_feed import subscribe_url
@@ -127,7 +128,8 @@ def _candidates(session: Session, chosen: ReviewFilter) -> tuple[list[Candidate]
             query = query.where(Candidate.status == chosen.status)
     # What SQL can say alike on SQLite and PostgreSQL is asked there; the rest (authors, sections, and titles beyond
     # ASCII, which SQLite does not fold) is filtered below.
-    if chosen.title and chosen.title.isascii():
+    # A blank title is searched as the card reads it ("Untitled paper, arXiv <id>"), which SQL cannot see.
+    if chosen.title and chosen.title.isascii() and not may_name_untitled(chosen.title):
         query = query.where(
             or_(
                 Candidate.title.icontains(chosen.title, autoescape=True),
@@ -153,7 +155,7 @@ def _candidates(session: Session, chosen: ReviewFilter) -> tuple[list[Candidate]
         for row in session.execute(columns)
         if candidate_matches(
             chosen,
-            title=row.title,
+            title=readable_title(row.title, row.arxiv_id),  # as the card shows it: a blank title reads "Untitled..."
             arxiv_id=row.arxiv_id,
             authors=row.authors or [],
             sections=[row.decided_section, *(row.suggested_sections or [])],
