@@ -23,7 +23,7 @@ from digest.config.admin_tokens import SHARED_MAINTAINER
 from digest.record_ids import parse_record_id
 from digest.relevance.why import why_from_json
 from digest.review.history import action_words
-from digest.review.queries import decisions_after, latest_decision, pending_query, section_now, standing_of
+from digest.review.queries import decisions_after, latest_decision, pending_query, sections_now, standing_of
 from digest.review.rules import Actor, Standing
 from digest.review.signing import SessionClaim, csrf_token, session_digest
 from digest.storage.models import PENDING, Candidate, Section
@@ -196,11 +196,9 @@ def load_review(
             facts = decision_facts(session, candidate.id)
             if facts is not None and may_undo(facts, candidate.status, str(actor.id), now):
                 view.undoable[candidate.id] = facts.at + UNDO_WINDOW
-        view.section_now = {
-            c.id: section_now(session, c) or c.decided_section or ""
-            for c in view.candidates
-            if c.status != PENDING and c.decided_section
-        }
+        decided = [c for c in view.candidates if c.status != PENDING and c.decided_section]
+        named_now = sections_now(session, decided)
+        view.section_now = {c.id: named_now.get(c.id) or c.decided_section or "" for c in decided}
         session.expunge_all()
         return view
 
