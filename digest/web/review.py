@@ -11,8 +11,10 @@ import asyncio
 import hmac
 import logging
 import math
+import re
 import secrets
 from datetime import timedelta
+from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -24,6 +26,7 @@ from digest.review.signing import (
     LinkError,
     SessionClaim,
     csrf_matches,
+    csrf_token,
     read_session,
     sign_session,
     token_tag,
@@ -42,6 +45,15 @@ from digest.web.review_filters import (
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "digest_session"
+# The sign-in form's own CSRF cookie: a random value its token is tied to, so that a page elsewhere cannot post a
+# sign-in (the maintainer signed in with its author's token, or locked out by wrong ones counted against their address).
+SIGNIN_COOKIE = "digest_signin"
+SIGNIN_PATH = "/review/signin"
+_SIGNIN_NONCE = re.compile(r"[A-Za-z0-9_-]{22}")
+FOREIGN_SIGNIN = (
+    "Not signed in: this sign-in did not come from this site's own form (or the form is older than your browser's "
+    "cookie for it), so the token was not even checked. Enter the admin token here again."
+)
 SESSION_LIFETIME = timedelta(hours=12)
 STALE_FORM = (
     "This page was opened before you last signed in (or its form lost its security token), so nothing was done. "
@@ -82,6 +94,35 @@ async def current_session(request: web.Request) -> tuple[str, SessionClaim] | No
     return value, claim
 
 
+def _signin_csrf(context: WebContext, nonce: str) -> str:
+    return csrf_token(context.secret_key, "signin|" + nonce)  # "|" is in no session cookie: the tokens never match
+
+
+def signin_page(request: web.Request, *, status: int = 200, error: str | None = None, **values: Any) -> web.Response:
+    """The sign-in form, its CSRF token tied to the sign-in cookie: the browser's own when it has one (a second tab's
+    form does not spoil the first's), else a new one set here."""
+    context = context_of(request)
+    nonce = request.cookies.get(SIGNIN_COOKIE, "")
+    fresh = not _SIGNIN_NONCE.fullmatch(nonce)
+    if fresh:
+        nonce = secrets.token_urlsafe(16)
+    response = render(request, "signin.html", status=status, error=error, csrf=_signin_csrf(context, nonce), **values)
+    if fresh:
+        response.set_cookie(
+            SIGNIN_COOKIE, nonce, path=SIGNIN_PATH, httponly=True, samesite="Lax", secure=context.secure_cookies
+        )
+    return response
+
+
+def _signin_genuine(request: web.Request, form: dict[str, str]) -> bool:
+    """Whether the sign-in was posted by this site's form in this browser: its token matches the sign-in cookie."""
+    nonce = request.cookies.get(SIGNIN_COOKIE, "")
+    if not _SIGNIN_NONCE.fullmatch(nonce):
+        return False
+    expected = _signin_csrf(context_of(request), nonce)
+    return hmac.compare_digest(expected.encode("ascii"), form.get("csrf", "").encode("utf-8"))
+
+
 def _count_wrong_token(context: WebContext, address: str) -> None:
     """A wrong admin token: logged, and counted towards the address's lock-out."""
     log.warning("review: a sign-in with a wrong admin token from %s", address)
@@ -105,14 +146,17 @@ async def sign_in(request: web.Request) -> web.Response:
     page = HISTORY if form.get("page") == HISTORY else ""
     posted = form.get("filters", "")
     filters = history_query(dict(parse_qsl(posted[:2000]))) if page else posted_filter(posted).query_string()
+    if not _signin_genuine(request, form):
+        # Refused before the throttle counts anything: a page elsewhere must not lock the maintainer out.
+        log.info("review: refused a sign-in from %s that did not come from this site's form", address)
+        return signin_page(request, status=403, error=FOREIGN_SIGNIN, filters=filters, page=page)
     # From here to record_failure nothing awaits, so a burst of parallel guesses cannot all pass this check first.
     wait = context.sign_in_throttle.retry_after(address, context.steady())
     if wait is not None:
         # Refused before the token is compared: a locked-out address learns nothing from its guesses.
         minutes = max(1, math.ceil(wait.total_seconds() / 60))
-        response = render(
+        response = signin_page(
             request,
-            "signin.html",
             status=429,
             error=f"Too many wrong admin tokens from your address: try again in {minutes} minute(s).",
             filters=filters,
@@ -129,7 +173,7 @@ async def sign_in(request: web.Request) -> web.Response:
     if maintainer is None:
         _count_wrong_token(context, address)
         error = "That is not the admin token."
-        return render(request, "signin.html", status=403, error=error, filters=filters, page=page, wrong_token=True)
+        return signin_page(request, status=403, error=error, filters=filters, page=page, wrong_token=True)
     context.sign_in_throttle.clear(address)
     log.info("review: %s signed in from %s", maintainer, address)
     named = None if maintainer == SHARED_MAINTAINER else maintainer
@@ -160,9 +204,8 @@ async def checked_form(request: web.Request) -> tuple[SessionClaim, dict[str, st
         return form
     if signed_in is None:
         # Signed out in another tab, or 12 hours passed: nothing is done, and signing in leads back to the page.
-        return render(
+        return signin_page(
             request,
-            "signin.html",
             status=403,
             error="Sign in first: your session has ended (signed out, or after 12 hours), so nothing was done. "
             "Sign in to go back to the review page, then press the button again.",

@@ -33,7 +33,7 @@ from digest.vocab import READER_SOURCE
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
 from digest.web.private_feed import subscribe_url
 from digest.web.publishing import PublishTrouble, publish_trouble
-from digest.web.review import current_session, why_lines
+from digest.web.review import current_session, signin_page, why_lines
 from digest.web.review_filters import (
     MAX_BATCH,
     UNDO_WINDOW,
@@ -234,7 +234,7 @@ async def review_page(request: web.Request) -> web.Response:
     context = context_of(request)
     signed_in = await current_session(request)
     if signed_in is None:  # signing in comes back here, with the same filters
-        return render(request, "signin.html", error=None, filters=posted_filter(request.query_string).query_string())
+        return signin_page(request, filters=posted_filter(request.query_string).query_string())
     session_value, claim = signed_in
     decided_text = request.query.get("decided")
     decided_id = _optional_id(request, "decided")
