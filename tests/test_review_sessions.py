@@ -4,6 +4,7 @@ the session in the database, so a copied cookie stops working too, also after a 
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -352,3 +353,23 @@ async def test_a_sign_in_posted_by_a_page_elsewhere_is_refused_and_locks_no_one_
         assert 'action="/review/signin"' in await reply.text()  # still signed out
     status, _, headers = await try_token(site.client, ADMIN)  # the genuine form: not locked out
     assert status == 303 and "digest_session" in headers["Set-Cookie"]
+
+
+@pytest.mark.asyncio
+async def test_signing_in_on_a_plain_http_page_of_an_https_site_says_why_it_cannot(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """web.base_url https, the page opened by http:// (a proxy serving both, the server's own port): the sign-in set a
+    Secure session cookie the browser dropped, and the maintainer was back at the sign-in form with nothing said.
+    Expected: refused with a line saying to open the https address, and a warning in the log naming both."""
+    caplog.set_level(logging.INFO, logger="digest")
+    settings = site_settings(tmp_path / "data", '[web]\nbase_url = "https://digest.example.org"\n')
+    async with running_site(settings) as site:
+        form = {**await signin_form(site.client), "token": ADMIN}
+        headers = {"Origin": "http://digest.example.org"}  # the page's address, as the browser sends it
+        async with site.client.post("/review/signin", data=form, headers=headers, allow_redirects=False) as reply:
+            page = html.unescape(await reply.text())
+            assert reply.status == 403 and "digest_session" not in reply.cookies
+    assert "this page was opened over plain http" in page and "Open https://digest.example.org/review" in page, page
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("over plain http" in line and "https://digest.example.org" in line for line in warned), warned

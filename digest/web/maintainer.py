@@ -17,10 +17,11 @@ from digest.review.history import UnknownDecisionError, action_words, decision_h
 from digest.review.rules import Actor
 from digest.storage.models import Decision
 from digest.web.context import WebContext, context_of, not_written, refuse, render
-from digest.web.review import checked_form, current_session, signin_page
+from digest.web.review import checked_form, current_session
 from digest.web.review_actions import back_to_review
 from digest.web.review_filters import HISTORY, history_query, parse_older_than, parse_since, review_address
 from digest.web.review_page import web_actor
+from digest.web.signin import signin_page
 
 HISTORY_PAGE = "/history"  # where a refused address of the history page leads back to (its newest decisions)
 

@@ -2,7 +2,8 @@
 web_review_page, its forms web_review_actions, the one-click approval links web_approval.
 
 Sessions are signed cookies that signing out revokes in the database; every POST on /review carries a
-CSRF token tied to the session, and wrong admin tokens are throttled per client address.
+CSRF token tied to the session, and wrong admin tokens are throttled per client address. The sign-in form's own
+protections (its CSRF token, the plain-http page of an https site) are in web.signin.
 """
 
 from __future__ import annotations
@@ -11,10 +12,8 @@ import asyncio
 import hmac
 import logging
 import math
-import re
 import secrets
 from datetime import timedelta
-from typing import Any
 from urllib.parse import parse_qsl
 
 from aiohttp import web
@@ -26,14 +25,13 @@ from digest.review.signing import (
     LinkError,
     SessionClaim,
     csrf_matches,
-    csrf_token,
     read_session,
     sign_session,
     token_tag,
 )
 from digest.storage.models import Candidate
 from digest.web import sessions as session_store
-from digest.web.context import WebContext, client_of, context_of, form_of, not_written, refuse, render
+from digest.web.context import WebContext, client_of, context_of, form_of, not_written, refuse
 from digest.web.review_filters import (
     HISTORY,
     history_query,
@@ -41,19 +39,11 @@ from digest.web.review_filters import (
     review_address,
     signed_in_address,
 )
+from digest.web.signin import refused_signin, signin_page
 
 log = logging.getLogger(__name__)
 
 SESSION_COOKIE = "digest_session"
-# The sign-in form's own CSRF cookie: a random value its token is tied to, so that a page elsewhere cannot post a
-# sign-in (the maintainer signed in with its author's token, or locked out by wrong ones counted against their address).
-SIGNIN_COOKIE = "digest_signin"
-SIGNIN_PATH = "/review/signin"
-_SIGNIN_NONCE = re.compile(r"[A-Za-z0-9_-]{22}")
-FOREIGN_SIGNIN = (
-    "Not signed in: this sign-in did not come from this site's own form (or the form is older than your browser's "
-    "cookie for it), so the token was not even checked. Enter the admin token here again."
-)
 SESSION_LIFETIME = timedelta(hours=12)
 STALE_FORM = (
     "This page was opened before you last signed in (or its form lost its security token), so nothing was done. "
@@ -94,35 +84,6 @@ async def current_session(request: web.Request) -> tuple[str, SessionClaim] | No
     return value, claim
 
 
-def _signin_csrf(context: WebContext, nonce: str) -> str:
-    return csrf_token(context.secret_key, "signin|" + nonce)  # "|" is in no session cookie: the tokens never match
-
-
-def signin_page(request: web.Request, *, status: int = 200, error: str | None = None, **values: Any) -> web.Response:
-    """The sign-in form, its CSRF token tied to the sign-in cookie: the browser's own when it has one (a second tab's
-    form does not spoil the first's), else a new one set here."""
-    context = context_of(request)
-    nonce = request.cookies.get(SIGNIN_COOKIE, "")
-    fresh = not _SIGNIN_NONCE.fullmatch(nonce)
-    if fresh:
-        nonce = secrets.token_urlsafe(16)
-    response = render(request, "signin.html", status=status, error=error, csrf=_signin_csrf(context, nonce), **values)
-    if fresh:
-        response.set_cookie(
-            SIGNIN_COOKIE, nonce, path=SIGNIN_PATH, httponly=True, samesite="Lax", secure=context.secure_cookies
-        )
-    return response
-
-
-def _signin_genuine(request: web.Request, form: dict[str, str]) -> bool:
-    """Whether the sign-in was posted by this site's form in this browser: its token matches the sign-in cookie."""
-    nonce = request.cookies.get(SIGNIN_COOKIE, "")
-    if not _SIGNIN_NONCE.fullmatch(nonce):
-        return False
-    expected = _signin_csrf(context_of(request), nonce)
-    return hmac.compare_digest(expected.encode("ascii"), form.get("csrf", "").encode("utf-8"))
-
-
 def _count_wrong_token(context: WebContext, address: str) -> None:
     """A wrong admin token: logged, and counted towards the address's lock-out."""
     log.warning("review: a sign-in with a wrong admin token from %s", address)
@@ -146,10 +107,9 @@ async def sign_in(request: web.Request) -> web.Response:
     page = HISTORY if form.get("page") == HISTORY else ""
     posted = form.get("filters", "")
     filters = history_query(dict(parse_qsl(posted[:2000]))) if page else posted_filter(posted).query_string()
-    if not _signin_genuine(request, form):
-        # Refused before the throttle counts anything: a page elsewhere must not lock the maintainer out.
-        log.info("review: refused a sign-in from %s that did not come from this site's form", address)
-        return signin_page(request, status=403, error=FOREIGN_SIGNIN, filters=filters, page=page)
+    refused = refused_signin(request, form, address)
+    if refused is not None:
+        return signin_page(request, status=403, error=refused, filters=filters, page=page)
     # From here to record_failure nothing awaits, so a burst of parallel guesses cannot all pass this check first.
     wait = context.sign_in_throttle.retry_after(address, context.steady())
     if wait is not None:

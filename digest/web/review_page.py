@@ -33,7 +33,7 @@ from digest.vocab import READER_SOURCE
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
 from digest.web.private_feed import subscribe_url
 from digest.web.publishing import PublishTrouble, publish_trouble
-from digest.web.review import current_session, signin_page, why_lines
+from digest.web.review import current_session, why_lines
 from digest.web.review_filters import (
     MAX_BATCH,
     UNDO_WINDOW,
@@ -46,6 +46,7 @@ from digest.web.review_filters import (
     parse_review_filter,
     posted_filter,
 )
+from digest.web.signin import signin_page
 
 # The review page alone runs a script: its own keyboard shortcuts, served from this site (no inline script).
 REVIEW_CSP = SECURITY_HEADERS["Content-Security-Policy"].replace(
