@@ -52,7 +52,19 @@ def readable_title(title: str | None, arxiv_id: str | None) -> str:
     paper it is: a link on such a title reads empty, and there would be nothing to see or click."""
     if title and not is_blank(title):
         return title
-    return f"Untitled paper, arXiv {arxiv_id}" if arxiv_id else "Untitled paper"
+    return f"{UNTITLED}, arXiv {arxiv_id}" if arxiv_id else UNTITLED
+
+
+UNTITLED = "Untitled paper"
+
+
+def may_name_untitled(search: str) -> bool:
+    """Whether a case-insensitive substring search for `search` may find a title readable_title calls untitled by the
+    words before its arXiv ID (the ID alone is searched as the ID), so a search done where the stored titles are
+    cannot leave such a paper out."""
+    lead = f"{UNTITLED}, arXiv ".casefold()
+    text = search.casefold()
+    return any(lead[start:].startswith(text) or text.startswith(lead[start:]) for start in range(len(lead)))
 
 
 def one_line(text: str) -> str:

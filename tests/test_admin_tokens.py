@@ -18,7 +18,7 @@ from digest.config import ConfigError
 from digest.config.admin_tokens import AdminTokensError, parse_admin_tokens
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.web_server import SECRETS_ENV, Site, running_site
+from tests.web_server import SECRETS_ENV, Site, running_site, signin_form
 
 ALICE = "alice-token-0123456789abcdef"
 BOB = "bob-token-fedcba9876543210xyz"
@@ -34,7 +34,7 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
 
 async def sign_in_with(site: Site, client: aiohttp.ClientSession, token: str) -> tuple[int, str, str]:
     """Signs in with `token`: the status, the page shown and the CSRF token of the review page (or "")."""
-    async with client.post("/review/signin", data={"token": token}) as reply:
+    async with client.post("/review/signin", data={**await signin_form(client), "token": token}) as reply:
         page = await reply.text()
         status = reply.status
     marker = 'name="csrf" value="'
@@ -220,11 +220,10 @@ async def test_the_service_signs_in_named_maintainers_beside_its_generated_secre
     await service.start(schedule=False)
     try:
         jar = aiohttp.CookieJar(unsafe=True)
-        async with (
-            aiohttp.ClientSession(f"http://127.0.0.1:{port}", cookie_jar=jar) as client,
-            client.post("/review/signin", data={"token": ALICE}) as reply,
-        ):
-            page = await reply.text()
+        async with aiohttp.ClientSession(f"http://127.0.0.1:{port}", cookie_jar=jar) as client:
+            form = {**await signin_form(client), "token": ALICE}
+            async with client.post("/review/signin", data=form) as reply:
+                page = await reply.text()
     finally:
         await service.stop()
     assert "Signed in as alice" in page

@@ -15,7 +15,7 @@ from digest.storage.models import Decision
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
-from tests.web_server import SECRETS_ENV, Site, running_site, sign_in
+from tests.web_server import SECRETS_ENV, Site, running_site, sign_in, signin_form
 
 
 def decide_three(site: Site) -> list[int]:
@@ -158,7 +158,7 @@ async def test_signing_in_from_the_history_page_returns_to_that_page(site: Site)
 )
 async def test_the_way_back_after_signing_in_is_rebuilt_never_echoed(site: Site, filters: str) -> None:
     token = SECRETS_ENV["DIGEST_ADMIN_TOKEN"]
-    form = {"page": "history", "filters": filters, "token": token}
+    form = {**await signin_form(site.client, "/history"), "page": "history", "filters": filters, "token": token}
     async with site.client.post("/review/signin", data=form, allow_redirects=False) as reply:
         location = reply.headers["Location"]
     assert location in ("/history", "/history?since=2026-01-03"), location

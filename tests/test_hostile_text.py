@@ -30,7 +30,7 @@ from digest.weekly.contents import compose_email, load_digest
 from digest.weekly.issue import render, week_of
 from tests.arxiv_server import FakeClock
 from tests.feedbuild import build_rss, load_records
-from tests.web_server import SECRETS_ENV, Site, running_site, site_settings
+from tests.web_server import SECRETS_ENV, Site, running_site, signin_form, site_settings
 
 # Everything a feed could use to break out: HTML, CDATA ends, entities, terminal escapes, mentions, a Markdown link
 # to javascript:, table and emphasis markers, a line that would become a heading, and a right-to-left override.
@@ -157,7 +157,8 @@ async def test_review_page_list_page_feeds_and_list_markdown_after_approval(site
         outcome = site.reviewer.decide(candidate.id, "approve", Actor("ann", None, "web"), "Sparse Autoencoder")
         assert outcome.changed
 
-    async with site.client.post("/review/signin", data={"token": SECRETS_ENV["DIGEST_ADMIN_TOKEN"]}) as reply:
+    form = {**await signin_form(site.client), "token": SECRETS_ENV["DIGEST_ADMIN_TOKEN"]}
+    async with site.client.post("/review/signin", data=form) as reply:
         assert reply.status == 200  # after the redirect to /review
         assert_harmless_html(await reply.text())
     async with site.client.get("/") as reply:

@@ -23,7 +23,7 @@ from digest.record_ids import MAX_RECORD_ID, parse_record_id
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
-from tests.web_server import SECRETS_ENV, Site, running_site, sign_in
+from tests.web_server import SECRETS_ENV, Site, running_site, sign_in, signin_form
 
 NAMED = [
     "",
@@ -130,7 +130,8 @@ async def send_everywhere(site: Site, csrf: str, candidate_id: int, value: str) 
     async with site.fresh_client() as stranger:
         async with stranger.get("/review", headers=cookie) as response:
             await assert_no_server_error(response, f"session cookie {value!r}")
-        async with stranger.post("/review/signin", data={"token": value}) as response:
+        form = {**await signin_form(stranger), "token": value}
+        async with stranger.post("/review/signin", data=form) as response:
             await assert_no_server_error(response, f"sign-in token {value!r}")
 
 

@@ -38,7 +38,7 @@ from tests.arxiv_server import FakeClock
 from tests.factories import insert_candidate, real_papers
 from tests.smtp_server import Inbox, smtp_server
 from tests.test_weekly_email import NOW, with_smtp
-from tests.web_server import SECRETS_ENV, Clock, Site, approval_links, sign_in, site_settings
+from tests.web_server import SECRETS_ENV, Clock, Site, approval_links, signin_form, site_settings
 from tests.weekly_data import WEEK, fill_week
 
 ADMIN = SECRETS_ENV["DIGEST_ADMIN_TOKEN"]
@@ -88,10 +88,14 @@ async def test_through_a_trusted_proxy_a_flood_of_forwarded_addresses_keeps_the_
     import aiohttp
 
     settings = site_settings(tmp_path / "data", '[web]\ntrusted_proxies = ["127.0.0.1"]\n')
-    async with site_with_throttle(settings, ThrottleRule(max_addresses=40)) as base, aiohttp.ClientSession(base) as web:
+    async with (
+        site_with_throttle(settings, ThrottleRule(max_addresses=40)) as base,
+        aiohttp.ClientSession(base, cookie_jar=aiohttp.CookieJar(unsafe=True)) as web,
+    ):
+        signin = await signin_form(web)
 
         async def try_token(token: str, forwarded_for: str) -> int:
-            form, headers = {"token": token}, {"X-Forwarded-For": forwarded_for}
+            form, headers = {**signin, "token": token}, {"X-Forwarded-For": forwarded_for}
             async with web.post("/review/signin", data=form, headers=headers, allow_redirects=False) as reply:
                 return reply.status
 
@@ -117,9 +121,11 @@ async def test_review_and_approval_pages_say_no_store_on_every_answer(site: Site
             seen.append((f"{method} {path}", reply.status, reply.headers.get("Cache-Control")))
 
     await check("GET", "/review")  # the sign-in page
-    await check("POST", "/review/signin", data={"token": "wrong"})
-    await check("POST", "/review/signin", data={"token": ADMIN})  # 303 with the cookie
-    _, csrf = await sign_in(site)
+    signin = await signin_form(site.client)
+    await check("POST", "/review/signin", data={**signin, "token": "wrong"})
+    await check("POST", "/review/signin", data={**signin, "token": ADMIN})  # 303 with the cookie
+    async with site.client.get("/review") as reply:  # signed in by that
+        csrf = (await reply.text()).split('name="csrf" value="', 1)[1].split('"', 1)[0]
     await check("GET", "/review")  # the candidates
     await check("GET", "/review", params={"decided": "x"})  # 400
     async with site.client.get("/feeds/candidates.xml", params={"token": FEED_TOKEN}) as reply:

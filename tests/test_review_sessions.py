@@ -4,6 +4,7 @@ the session in the database, so a copied cookie stops working too, also after a 
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from digest.review.signing import read_session
 from digest.storage.state import RevokedSession
 from digest.web.throttle import SignInThrottle, ThrottleRule, client_address, trusted_networks
 from tests.factories import insert_candidate, real_papers
-from tests.web_server import SECRETS_ENV, Site, running_site, sign_in, site_settings
+from tests.web_server import SECRETS_ENV, Site, running_site, sign_in, signin_form, site_settings
 
 ADMIN = SECRETS_ENV["DIGEST_ADMIN_TOKEN"]
 KEY = SECRETS_ENV["DIGEST_SECRET_KEY"]
@@ -31,7 +32,8 @@ def client_from(site: Site, address: str) -> aiohttp.ClientSession:
 
 
 async def try_token(client: aiohttp.ClientSession, token: str) -> tuple[int, str, dict[str, str]]:
-    async with client.post("/review/signin", data={"token": token}, allow_redirects=False) as reply:
+    form = {**await signin_form(client), "token": token}
+    async with client.post("/review/signin", data=form, allow_redirects=False) as reply:
         return reply.status, await reply.text(), dict(reply.headers)
 
 
@@ -96,13 +98,14 @@ async def test_a_sign_in_clears_the_failures_and_old_failures_do_not_count(site:
     for _ in range(4):
         assert (await try_token(site.client, "wrong"))[0] == 403
     assert (await try_token(site.client, ADMIN))[0] == 303  # clears the four
-    for _ in range(4):
-        assert (await try_token(site.client, "wrong"))[0] == 403
-    site.clock.advance(timedelta(minutes=15))  # those four have left the window
-    for _ in range(4):
-        assert (await try_token(site.client, "wrong"))[0] == 403
-    assert (await try_token(site.client, "wrong"))[0] == 403  # the fifth within the window locks
-    assert (await try_token(site.client, ADMIN))[0] == 429
+    async with site.fresh_client() as later:  # the same address, not signed in
+        for _ in range(4):
+            assert (await try_token(later, "wrong"))[0] == 403
+        site.clock.advance(timedelta(minutes=15))  # those four have left the window
+        for _ in range(4):
+            assert (await try_token(later, "wrong"))[0] == 403
+        assert (await try_token(later, "wrong"))[0] == 403  # the fifth within the window locks
+        assert (await try_token(later, ADMIN))[0] == 429
 
 
 @pytest.mark.asyncio
@@ -214,8 +217,8 @@ def test_the_client_address_comes_from_x_forwarded_for_only_through_a_trusted_pr
 
 
 async def try_token_from(client: aiohttp.ClientSession, token: str, forwarded_for: str) -> int:
-    headers = {"X-Forwarded-For": forwarded_for}
-    async with client.post("/review/signin", data={"token": token}, headers=headers, allow_redirects=False) as reply:
+    headers, form = {"X-Forwarded-For": forwarded_for}, {**await signin_form(client), "token": token}
+    async with client.post("/review/signin", data=form, headers=headers, allow_redirects=False) as reply:
         return reply.status
 
 
@@ -242,7 +245,7 @@ async def test_a_client_line_before_the_proxy_line_does_not_escape_the_lock_nor_
 
         async def attempt(client: aiohttp.ClientSession, token: str, written: str, seen: str) -> int:
             headers = CIMultiDict([("X-Forwarded-For", written), ("X-Forwarded-For", seen)])
-            form = {"token": token}
+            form = {**await signin_form(client), "token": token}
             async with client.post("/review/signin", data=form, headers=headers, allow_redirects=False) as reply:
                 return reply.status
 
@@ -306,7 +309,7 @@ async def test_a_form_posted_after_the_session_ended_offers_a_sign_in_that_retur
         ("min=not-a-number", "/review"),
     ):
         async with site.fresh_client() as browser:
-            data = {"token": ADMIN, "filters": filters}
+            data = {**await signin_form(browser), "token": ADMIN, "filters": filters}
             async with browser.post("/review/signin", data=data, allow_redirects=False) as reply:
                 assert (reply.status, reply.headers["Location"]) == (303, location), filters
 
@@ -328,3 +331,45 @@ async def test_a_proxy_left_out_of_trusted_proxies_is_named_in_the_log_once(
     async with running_site(listed) as site:
         assert await try_token_from(site.client, "a wrong guess", "203.0.113.9") == 403
     assert not [r for r in caplog.records if "trusted_proxies" in r.getMessage()]
+
+
+@pytest.mark.asyncio
+async def test_a_sign_in_posted_by_a_page_elsewhere_is_refused_and_locks_no_one_out(site: Site) -> None:
+    """The sign-in form carried no CSRF token: any page the maintainer opened could post it, signing their browser
+    in with its author's token (their decisions then made under that name), or posting wrong tokens until their
+    address was locked out. Expected: refused unread, without a session or a count toward the lock-out."""
+    async with site.fresh_client() as elsewhere:
+        their_own = await signin_form(elsewhere)  # the form a page elsewhere can fetch: tied to its own cookie
+    await signin_form(site.client)  # the maintainer opened the sign-in form once: the browser has its cookie
+    for posted in ({}, their_own, {"csrf": "made-up"}):
+        for token in (ADMIN, *["a wrong guess"] * 5):
+            async with site.client.post(
+                "/review/signin", data={**posted, "token": token}, allow_redirects=False
+            ) as reply:
+                page = await reply.text()
+                assert reply.status == 403 and "this sign-in did not come from this site" in page, page
+                assert "digest_session" not in reply.cookies
+    async with site.client.get("/review") as reply:
+        assert 'action="/review/signin"' in await reply.text()  # still signed out
+    status, _, headers = await try_token(site.client, ADMIN)  # the genuine form: not locked out
+    assert status == 303 and "digest_session" in headers["Set-Cookie"]
+
+
+@pytest.mark.asyncio
+async def test_signing_in_on_a_plain_http_page_of_an_https_site_says_why_it_cannot(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """web.base_url https, the page opened by http:// (a proxy serving both, the server's own port): the sign-in set a
+    Secure session cookie the browser dropped, and the maintainer was back at the sign-in form with nothing said.
+    Expected: refused with a line saying to open the https address, and a warning in the log naming both."""
+    caplog.set_level(logging.INFO, logger="digest")
+    settings = site_settings(tmp_path / "data", '[web]\nbase_url = "https://digest.example.org"\n')
+    async with running_site(settings) as site:
+        form = {**await signin_form(site.client), "token": ADMIN}
+        headers = {"Origin": "http://digest.example.org"}  # the page's address, as the browser sends it
+        async with site.client.post("/review/signin", data=form, headers=headers, allow_redirects=False) as reply:
+            page = html.unescape(await reply.text())
+            assert reply.status == 403 and "digest_session" not in reply.cookies
+    assert "this page was opened over plain http" in page and "Open https://digest.example.org/review" in page, page
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("over plain http" in line and "https://digest.example.org" in line for line in warned), warned

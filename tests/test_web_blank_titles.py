@@ -66,3 +66,26 @@ async def test_a_blank_title_reads_untitled_in_history_the_list_page_and_both_fe
     async with site.client.get("/feeds/candidates.xml", params=token) as reply:
         titles = [entry.title for entry in feedparser.parse(await reply.read()).entries]
     assert titles == [pending]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("words", ["untitled", "Untitled paper, arXiv"])
+async def test_a_blank_titled_paper_is_found_by_the_words_the_pages_show_for_it(site: Site, words: str) -> None:
+    """The list page's search and /review's title filter looked in the stored title, characters that draw nothing: a
+    paper shown as "Untitled paper, arXiv <id>" was not found by those words. Expected: found, and only it."""
+    first, second, third = real_papers()[:3]
+    approved = insert_candidate(site.database, first, title=BLANK)
+    pending = insert_candidate(site.database, second, title=BLANK)
+    titled = insert_candidate(site.database, third)
+    site.reviewer.decide(approved, "approve", Actor(name="ada", id=None, channel="cli"), "Steering")
+    untitled = f"Untitled paper, arXiv {first['arxiv_id']}"
+    async with site.client.get("/", params={"q": words}) as reply:
+        page = await reply.text()
+    assert reply.status == 200 and f">{untitled}</a>" in page, page
+    assert 'id="search-count">1 of ' in page, page
+    await sign_in(site)
+    async with site.client.get("/review", params={"title": words, "status": "all"}) as reply:
+        page = await reply.text()
+    assert reply.status == 200
+    shown = {candidate for candidate in (approved, pending, titled) if f'id="candidate-{candidate}"' in page}
+    assert shown == {approved, pending}, page

@@ -16,7 +16,7 @@ from digest.review.rules import Actor
 from digest.storage.models import Decision
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.web_server import SECRETS_ENV, Site, approval_links, sign_in
+from tests.web_server import SECRETS_ENV, Site, approval_links, sign_in, signin_form
 
 ADMIN = SECRETS_ENV["DIGEST_ADMIN_TOKEN"]
 HOSTILE_TITLE = "<script>alert('x')</script> ]]> Cats & Dogs \x00\x07\x1b: steering <b>SAE</b> features"
@@ -31,9 +31,12 @@ async def test_review_needs_the_admin_token_and_sets_a_lax_cookie(site: Site) ->
     async with site.client.get("/review") as response:
         page = await response.text()
     assert 'action="/review/signin"' in page and paper["title"] not in page
-    async with site.client.post("/review/signin", data={"token": "wrong-token"}, allow_redirects=False) as refused:
+    signin = await signin_form(site.client)
+    async with site.client.post(
+        "/review/signin", data={**signin, "token": "wrong-token"}, allow_redirects=False
+    ) as refused:
         assert refused.status == 403 and "Set-Cookie" not in refused.headers
-    async with site.client.post("/review/signin", data={"token": ADMIN}, allow_redirects=False) as response:
+    async with site.client.post("/review/signin", data={**signin, "token": ADMIN}, allow_redirects=False) as response:
         assert response.status == 303
         cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=" in cookie

@@ -104,11 +104,22 @@ def approval_links(feed_body: str) -> list[tuple[str, str]]:
     ]
 
 
+async def signin_form(client: aiohttp.ClientSession, address: str = "/review") -> dict[str, str]:
+    """What the sign-in form on `address` posts besides the token (its CSRF token; the client keeps the cookie it is
+    tied to), as a browser that opened the form has it. `client` must not be signed in."""
+    async with client.get(address) as reply:
+        page = await reply.text()
+    marker = 'name="csrf" value="'
+    assert 'action="/review/signin"' in page and marker in page, page
+    return {"csrf": page[page.index(marker) + len(marker) :].split('"', 1)[0]}
+
+
 async def sign_in(site: Site, client: aiohttp.ClientSession | None = None) -> tuple[str, str]:
     """Signs `client` (default: site.client) in; returns the session cookie's value and the review page's CSRF
     token."""
     client = client or site.client
-    async with client.post("/review/signin", data={"token": SECRETS_ENV["DIGEST_ADMIN_TOKEN"]}) as reply:
+    form = {**await signin_form(client), "token": SECRETS_ENV["DIGEST_ADMIN_TOKEN"]}
+    async with client.post("/review/signin", data=form) as reply:
         assert reply.status == 200 and reply.url.path == "/review"
         page = await reply.text()
     marker = 'name="csrf" value="'

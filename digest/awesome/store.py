@@ -129,6 +129,24 @@ def sections_holding_each(session: Session, papers: Sequence[tuple[str, str | No
     return found
 
 
+def sections_holding_papers(session: Session, paper_ids: Sequence[int]) -> dict[int, list[str]]:
+    """`sections_holding` for many papers by their ids, in one query: the labels of the sections holding each, in the
+    list's order. Papers the list does not hold are left out."""
+    rows = session.execute(
+        select(Entry.paper_id, Section.id, Section.name)
+        .join(Section, Section.id == Entry.section_id)
+        .where(Entry.paper_id.in_(set(paper_ids)))
+        .order_by(Section.position)
+    )
+    labels = {section.id: label for section, label in labelled_sections(session)}
+    found: dict[int, list[str]] = {}
+    for paper_id, section_id, name in rows:
+        held = found.setdefault(paper_id, [])
+        if (label := labels.get(section_id, name)) not in held:
+            held.append(label)
+    return found
+
+
 def written_entries(session: Session, paper_id: int) -> dict[int, WrittenEntry]:
     """The paper's entries as the list holds them, by their ids: an approval moving it takes its text along."""
     rows = session.execute(

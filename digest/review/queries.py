@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
+from digest.awesome.sectionnames import SectionMatcher
 from digest.review.rules import Actor, Standing
 from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision
 from digest.vocab import Action
@@ -75,13 +78,18 @@ def overturns(session: Session, candidate: Candidate, action: str, section: str 
 
 
 def standing_of(session: Session, candidate: Candidate) -> Standing:
-    """The candidate's status and the decision that made it (the newest applied one)."""
+    """The candidate's status and the decision that made it (the newest applied one); an approval's section by the
+    list's name now (section_now), where the recorded name had an approval link's page, Discord and the refusals name
+    a heading renamed since."""
     latest = latest_decision(session, candidate.id) if candidate.status != PENDING else None
     channel = latest.channel if latest is not None else None
+    section = candidate.decided_section
+    if candidate.status == APPROVED and section:
+        section = section_now(session, candidate) or section
     return Standing(
         candidate_id=candidate.id,
         status=candidate.status,
-        section=candidate.decided_section,
+        section=section,
         by=candidate.decided_by,
         channel=channel,
         at=candidate.decided_at,
@@ -114,9 +122,32 @@ def section_now(session: Session, candidate: Candidate) -> str | None:
     """The section a decided candidate went into, by the list's name now: the decision recorded the name it had then,
     and a heading renamed in the list since left the card naming a section the list no longer has. Resolved as an
     approval resolves a name, else the one section holding the paper now; None when neither tells."""
-    recorded = candidate.decided_section
-    resolved = liststore.resolve_section(session, recorded) if recorded else None
-    if resolved is not None:
-        return liststore.label_of(session, resolved)
-    holding = liststore.sections_holding(session, paper_id=candidate.paper_id) if candidate.paper_id else []
-    return holding[0] if len(holding) == 1 else None
+    return sections_now(session, [candidate]).get(candidate.id)
+
+
+def sections_now(session: Session, candidates: Sequence[Candidate]) -> dict[int, str]:
+    """`section_now` of each candidate, by id (those it tells nothing of left out), reading the list's sections once
+    and the papers' entries in one query: a page of 200 decided cards asked twice each for every section."""
+    labelled = liststore.labelled_sections(session)
+    labels = [label for _, label in labelled]
+    matcher = SectionMatcher([(section.name, section.slug) for section, _ in labelled], labels)
+    resolved: dict[str, str | None] = {}  # each recorded name matched once
+    found: dict[int, str] = {}
+    unresolved: list[Candidate] = []
+    for candidate in candidates:
+        recorded = candidate.decided_section
+        if recorded and recorded not in resolved:
+            index = matcher.match(recorded)
+            resolved[recorded] = None if index is None else labels[index]
+        label = resolved[recorded] if recorded else None
+        if label is not None:
+            found[candidate.id] = label
+        elif candidate.paper_id:
+            unresolved.append(candidate)
+    if unresolved:
+        holding = liststore.sections_holding_papers(session, [c.paper_id for c in unresolved if c.paper_id])
+        for candidate in unresolved:
+            held = holding.get(candidate.paper_id or 0, [])
+            if len(held) == 1:
+                found[candidate.id] = held[0]
+    return found

@@ -21,6 +21,7 @@ from digest.web.review import checked_form, current_session
 from digest.web.review_actions import back_to_review
 from digest.web.review_filters import HISTORY, history_query, parse_older_than, parse_since, review_address
 from digest.web.review_page import web_actor
+from digest.web.signin import signin_page
 
 HISTORY_PAGE = "/history"  # where a refused address of the history page leads back to (its newest decisions)
 
@@ -40,7 +41,7 @@ def load_history(
 async def history_page(request: web.Request) -> web.Response:
     if await current_session(request) is None:
         # Signing in comes back here, with the same day and page.
-        return render(request, "signin.html", error=None, filters=history_query(request.query), page=HISTORY)
+        return signin_page(request, filters=history_query(request.query), page=HISTORY)
     try:
         since = parse_since(request.query.get("since"))
     except ValueError:

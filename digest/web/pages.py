@@ -105,7 +105,11 @@ def load_list(session: Session, now: datetime, search: str = "") -> ListView:
             )
             for entry in section.entries
             if entry_matches(
-                wanted, entry.paper.title, entry.short_name, entry.paper.arxiv_id, " ".join(entry.paper.authors or [])
+                wanted,
+                readable_title(entry.paper.title, entry.paper.arxiv_id),  # as the page shows it
+                entry.short_name,
+                entry.paper.arxiv_id,
+                " ".join(entry.paper.authors or []),
             )
         ]
         if entries:

@@ -2,7 +2,8 @@
 web_review_page, its forms web_review_actions, the one-click approval links web_approval.
 
 Sessions are signed cookies that signing out revokes in the database; every POST on /review carries a
-CSRF token tied to the session, and wrong admin tokens are throttled per client address.
+CSRF token tied to the session, and wrong admin tokens are throttled per client address. The sign-in form's own
+protections (its CSRF token, the plain-http page of an https site) are in web.signin.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from digest.review.signing import (
 )
 from digest.storage.models import Candidate
 from digest.web import sessions as session_store
-from digest.web.context import WebContext, client_of, context_of, form_of, not_written, refuse, render
+from digest.web.context import WebContext, client_of, context_of, form_of, not_written, refuse
 from digest.web.review_filters import (
     HISTORY,
     history_query,
@@ -38,6 +39,7 @@ from digest.web.review_filters import (
     review_address,
     signed_in_address,
 )
+from digest.web.signin import refused_signin, signin_page
 
 log = logging.getLogger(__name__)
 
@@ -105,14 +107,16 @@ async def sign_in(request: web.Request) -> web.Response:
     page = HISTORY if form.get("page") == HISTORY else ""
     posted = form.get("filters", "")
     filters = history_query(dict(parse_qsl(posted[:2000]))) if page else posted_filter(posted).query_string()
+    refused = refused_signin(request, form, address)
+    if refused is not None:
+        return signin_page(request, status=403, error=refused, filters=filters, page=page)
     # From here to record_failure nothing awaits, so a burst of parallel guesses cannot all pass this check first.
     wait = context.sign_in_throttle.retry_after(address, context.steady())
     if wait is not None:
         # Refused before the token is compared: a locked-out address learns nothing from its guesses.
         minutes = max(1, math.ceil(wait.total_seconds() / 60))
-        response = render(
+        response = signin_page(
             request,
-            "signin.html",
             status=429,
             error=f"Too many wrong admin tokens from your address: try again in {minutes} minute(s).",
             filters=filters,
@@ -129,7 +133,7 @@ async def sign_in(request: web.Request) -> web.Response:
     if maintainer is None:
         _count_wrong_token(context, address)
         error = "That is not the admin token."
-        return render(request, "signin.html", status=403, error=error, filters=filters, page=page, wrong_token=True)
+        return signin_page(request, status=403, error=error, filters=filters, page=page, wrong_token=True)
     context.sign_in_throttle.clear(address)
     log.info("review: %s signed in from %s", maintainer, address)
     named = None if maintainer == SHARED_MAINTAINER else maintainer
@@ -160,9 +164,8 @@ async def checked_form(request: web.Request) -> tuple[SessionClaim, dict[str, st
         return form
     if signed_in is None:
         # Signed out in another tab, or 12 hours passed: nothing is done, and signing in leads back to the page.
-        return render(
+        return signin_page(
             request,
-            "signin.html",
             status=403,
             error="Sign in first: your session has ended (signed out, or after 12 hours), so nothing was done. "
             "Sign in to go back to the review page, then press the button again.",

@@ -23,11 +23,12 @@ from digest.config.admin_tokens import SHARED_MAINTAINER
 from digest.record_ids import parse_record_id
 from digest.relevance.why import why_from_json
 from digest.review.history import action_words
-from digest.review.queries import decisions_after, latest_decision, pending_query, section_now, standing_of
+from digest.review.queries import decisions_after, latest_decision, pending_query, sections_now, standing_of
 from digest.review.rules import Actor, Standing
 from digest.review.signing import SessionClaim, csrf_token, session_digest
 from digest.storage.models import PENDING, Candidate, Section
 from digest.templating import SHORTCUTS_SCRIPT
+from digest.text import may_name_untitled, readable_title
 from digest.vocab import READER_SOURCE
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
 from digest.web.private_feed import subscribe_url
@@ -45,6 +46,7 @@ from digest.web.review_filters import (
     parse_review_filter,
     posted_filter,
 )
+from digest.web.signin import signin_page
 
 # The review page alone runs a script: its own keyboard shortcuts, served from this site (no inline script).
 REVIEW_CSP = SECURITY_HEADERS["Content-Security-Policy"].replace(
@@ -127,7 +129,8 @@ def _candidates(session: Session, chosen: ReviewFilter) -> tuple[list[Candidate]
             query = query.where(Candidate.status == chosen.status)
     # What SQL can say alike on SQLite and PostgreSQL is asked there; the rest (authors, sections, and titles beyond
     # ASCII, which SQLite does not fold) is filtered below.
-    if chosen.title and chosen.title.isascii():
+    # A blank title is searched as the card reads it ("Untitled paper, arXiv <id>"), which SQL cannot see.
+    if chosen.title and chosen.title.isascii() and not may_name_untitled(chosen.title):
         query = query.where(
             or_(
                 Candidate.title.icontains(chosen.title, autoescape=True),
@@ -153,7 +156,7 @@ def _candidates(session: Session, chosen: ReviewFilter) -> tuple[list[Candidate]
         for row in session.execute(columns)
         if candidate_matches(
             chosen,
-            title=row.title,
+            title=readable_title(row.title, row.arxiv_id),  # as the card shows it: a blank title reads "Untitled..."
             arxiv_id=row.arxiv_id,
             authors=row.authors or [],
             sections=[row.decided_section, *(row.suggested_sections or [])],
@@ -194,11 +197,9 @@ def load_review(
             facts = decision_facts(session, candidate.id)
             if facts is not None and may_undo(facts, candidate.status, str(actor.id), now):
                 view.undoable[candidate.id] = facts.at + UNDO_WINDOW
-        view.section_now = {
-            c.id: section_now(session, c) or c.decided_section or ""
-            for c in view.candidates
-            if c.status != PENDING and c.decided_section
-        }
+        decided = [c for c in view.candidates if c.status != PENDING and c.decided_section]
+        named_now = sections_now(session, decided)
+        view.section_now = {c.id: named_now.get(c.id) or c.decided_section or "" for c in decided}
         session.expunge_all()
         return view
 
@@ -234,7 +235,7 @@ async def review_page(request: web.Request) -> web.Response:
     context = context_of(request)
     signed_in = await current_session(request)
     if signed_in is None:  # signing in comes back here, with the same filters
-        return render(request, "signin.html", error=None, filters=posted_filter(request.query_string).query_string())
+        return signin_page(request, filters=posted_filter(request.query_string).query_string())
     session_value, claim = signed_in
     decided_text = request.query.get("decided")
     decided_id = _optional_id(request, "decided")
