@@ -181,9 +181,10 @@ class ReviewBot:
                       *, shown: str | None = None, superseded: bool = False) -> None:  # fmt: skip
         try:
             # A reaction does not overturn a decision made on the web, the CLI or a feed link (README: one decision,
-            # several channels): the first stands, and the message says so.
+            # several channels): the first stands, and the message says so. Its message shows the candidate, not the
+            # list: a section's emoji adds no second entry of a paper listed by hand since (the note says where it is).
             outcome = await self.reviewer.decide_async(
-                candidate_id, action, actor, section, first_stands=True, superseded=superseded
+                candidate_id, action, actor, section, first_stands=True, superseded=superseded, copies=False
             )
             if outcome.overruled_by is not None:
                 await self.editor.show(candidate_id, messages.overruled_note(action, outcome.overruled_by), shown)
