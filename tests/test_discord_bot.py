@@ -560,3 +560,27 @@ async def test_a_section_emoji_on_a_paper_listed_by_hand_meanwhile_adds_no_secon
     note = last_embed(fake, mid)["description"].replace("\\", "")  # as Discord shows it, Markdown escapes read
     assert note.startswith("⚠️ Couldn't approve: 2411.16198 is already in the list (Input-level Attribution)")
     assert f'digest approve {candidate_id} --section "Steering"' in note
+
+
+@pytest.mark.asyncio
+async def test_catching_up_reads_the_messages_in_bulk_not_one_request_each(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """At each start the bot fetched every message of the last fortnight's candidates alone: one request each, slow
+    and into Discord's rate limits with hundreds. It reads them from the channel's history, and the reactions made
+    while it was away still decide, each on its own paper."""
+    async with running(bot_settings, db) as bot:
+        ids = [insert_candidate(db, real_papers()[index]) for index in range(3)]
+        await bot.post_pending()
+    mids = [message_id(db, candidate_id) for candidate_id in ids]
+    await fake.react(mids[0], MAINTAINER, "✅", online=False)
+    await fake.react(mids[2], MAINTAINER, "❌", online=False)
+    before = len(fake.received)
+    async with running(bot_settings, db):
+        await eventually(lambda: row(db, ids[2]).status == "rejected", "the reaction made while away applied")
+    assert [row(db, candidate_id).status for candidate_id in ids] == ["approved", "pending", "rejected"]
+    fetched_alone = [
+        r.path for r in fake.received[before:] if r.method == "GET" and r.path.endswith(tuple(map(str, mids)))
+    ]
+    assert fetched_alone == []
+    assert fake.requests("GET", "/messages")
