@@ -79,7 +79,11 @@ class CatchUp:
         self._read: dict[int, discord.Message] = {}
 
     async def run(self, posted: list[tuple[int, int]]) -> None:
-        """Each (candidate, message) in turn; one that fails waits for `retry_due` and holds up none of the others."""
+        """Each (candidate, message) in turn; one that fails waits for `retry_due` and holds up none of the others.
+        Those waiting for a retry are done now too: a reaction on a paper decided before the last fortnight, whose
+        author's lookup failed, is in no other list, and dropping its wait lost it."""
+        listed = set(posted)
+        posted = [*posted, *(key for key in self.retries.waiting_keys() if key not in listed)]
         self.retries.clear()
         try:
             await self._read_history({message_id for _candidate, message_id in posted})
