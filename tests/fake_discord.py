@@ -541,8 +541,8 @@ class FakeDiscord(CommandsMixin):
         after = int(request.query.get("after", "0"))
         limit = int(request.query.get("limit", "50"))
         wanted = sorted((mid for mid in self.messages if after < mid < before), reverse=True)[:limit]
-        if "after" in request.query and "before" not in request.query:
-            wanted = sorted(mid for mid in self.messages if mid > after)[:limit]
+        if "after" in request.query and "before" not in request.query:  # the oldest after it, still newest first
+            wanted = sorted(sorted(mid for mid in self.messages if mid > after)[:limit], reverse=True)
         return json_response([self._message_payload(mid) for mid in wanted])
 
     def _known_message(self, request: web.Request) -> int | None:

@@ -536,3 +536,51 @@ async def test_a_former_maintainer_taking_their_reaction_back_changes_nothing(
     assert row(db, first).status == "approved" and paper["arxiv_id"] in list_md(bot_settings)
     with db.reading() as session:
         assert "revert" not in session.scalars(select(Decision.action)).all()
+
+
+@pytest.mark.asyncio
+async def test_a_section_emoji_on_a_paper_listed_by_hand_meanwhile_adds_no_second_copy(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A maintainer put the paper into the list by hand after the poll found it: the candidate's message does not show
+    that, so a section's emoji added a second entry of it there unasked and said nothing. It is refused as on /review,
+    and the message says where the paper is and how to add it there too on purpose."""
+    listed = "2411.16198"  # in the bundled list, under Input-level Attribution
+    before = list_md(bot_settings)
+    async with running(bot_settings, db) as bot:
+        candidate_id = insert_candidate(db, {**real_papers()[1], "arxiv_id": listed, "title": "A title of its own"})
+        await bot.post_pending()
+        mid = message_id(db, candidate_id)
+        await fake.react(mid, MAINTAINER, "🕹️")
+        await eventually(lambda: "already in the list" in last_embed(fake, mid)["description"], "refusal shown")
+    assert row(db, candidate_id).status == "pending"
+    assert list_md(bot_settings).count(f"https://arxiv.org/abs/{listed}") == before.count(
+        f"https://arxiv.org/abs/{listed}"
+    )
+    note = last_embed(fake, mid)["description"].replace("\\", "")  # as Discord shows it, Markdown escapes read
+    assert note.startswith("⚠️ Couldn't approve: 2411.16198 is already in the list (Input-level Attribution)")
+    assert f'digest approve {candidate_id} --section "Steering"' in note
+
+
+@pytest.mark.asyncio
+async def test_catching_up_reads_the_messages_in_bulk_not_one_request_each(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """At each start the bot fetched every message of the last fortnight's candidates alone: one request each, slow
+    and into Discord's rate limits with hundreds. It reads them from the channel's history, and the reactions made
+    while it was away still decide, each on its own paper."""
+    async with running(bot_settings, db) as bot:
+        ids = [insert_candidate(db, real_papers()[index]) for index in range(3)]
+        await bot.post_pending()
+    mids = [message_id(db, candidate_id) for candidate_id in ids]
+    await fake.react(mids[0], MAINTAINER, "✅", online=False)
+    await fake.react(mids[2], MAINTAINER, "❌", online=False)
+    before = len(fake.received)
+    async with running(bot_settings, db):
+        await eventually(lambda: row(db, ids[2]).status == "rejected", "the reaction made while away applied")
+    assert [row(db, candidate_id).status for candidate_id in ids] == ["approved", "pending", "rejected"]
+    fetched_alone = [
+        r.path for r in fake.received[before:] if r.method == "GET" and r.path.endswith(tuple(map(str, mids)))
+    ]
+    assert fetched_alone == []
+    assert fake.requests("GET", "/messages")

@@ -139,6 +139,27 @@ async def test_a_reaction_the_database_failed_to_take_is_applied_once_it_works_a
 
 
 @pytest.mark.asyncio
+async def test_a_reaction_the_database_failed_to_take_on_a_paper_decided_weeks_ago_is_not_lost(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Catching up after the database failed looks only at candidates decided in the last 14 days: a maintainer's ❌
+    on a paper approved a month ago, made while the database was locked, was never applied though the log said it
+    would be in a few seconds; the paper stayed in the list."""
+    paper = real_papers()[0]
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        with db.transaction() as session:
+            session.execute(text("UPDATE decisions SET at = datetime(at, '-30 days')"))
+        rename(db, "decisions", "decisions_away")
+        await fake.react(mid, MAINTAINER, "❌")
+        await rounds(bot, 2)
+        assert row(db, candidate_id).status == "approved"
+        await asyncio.to_thread(rename, db, "decisions_away", "decisions")
+        await eventually(lambda: "Rejected by ann" in last_embed(fake, mid)["description"], "applied later")
+    assert row(db, candidate_id).status == "rejected" and paper["arxiv_id"] not in list_md(bot_settings)
+
+
+@pytest.mark.asyncio
 async def test_a_paper_approved_with_a_check_mark_stays_put_when_its_section_is_renamed_in_the_list(
     fake: FakeDiscord, db: Database, bot_settings: Settings
 ) -> None:

@@ -606,3 +606,29 @@ async def test_a_reaction_waiting_for_its_member_lookup_does_not_overturn_a_late
     with db.reading() as session:
         rows = session.execute(select(Decision.actor, Decision.action, Decision.applied).order_by(Decision.id)).all()
     assert [tuple(r) for r in rows] == [("bob", "approve", True), ("ann", "reject", False)]
+
+
+@pytest.mark.asyncio
+async def test_a_live_reaction_waiting_for_its_member_lookup_survives_catching_up_on_the_channel(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A ❌ on a paper approved a month ago, made while Discord failed member lookups, waits to be tried again; catching
+    up on the channel meanwhile (Read Message History given back, the server back after an outage) dropped every wait,
+    and it looks only at the last 14 days' candidates: the ❌ was never applied, the paper stayed in the list."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        with db.transaction() as session:
+            for decision in session.scalars(select(Decision)):
+                decision.at -= timedelta(days=30)
+        fake.member_lookup_status = 503
+        await fake.react(mid, MAINTAINER, "❌", with_member=False)
+        await rounds(bot, 3)
+        await fake.deny_bot(READ_MESSAGE_HISTORY)
+        await eventually(lambda: "Read Message History" in discord_health().message, "said when taken away")
+        await fake.deny_bot(0)
+        await eventually(lambda: discord_health().ok, "cleared when given back")
+        await rounds(bot, 3)
+        assert row(db, candidate_id).status == "approved"
+        fake.member_lookup_status = None
+        await eventually(lambda: "Rejected by ann" in last_embed(fake, mid)["description"], "applied when Discord can")
+    assert row(db, candidate_id).status == "rejected"

@@ -63,6 +63,9 @@ class ReviewBot:
                                    self.link.trouble)  # fmt: skip
         self.caught_up = asyncio.Event()
         self._replay_again = False  # catching up failed as a whole, or a permission came back: the loop does it
+        # Messages whose reaction event the database failed to take in: caught up on with the recent ones, however old
+        # their candidate's decision (catching up looks at the last CATCH_UP_WINDOW's alone, and would miss them).
+        self._missed: set[int] = set()
         self.sync_rounds = 0  # background rounds finished, so a test can wait for one without sleeping
         self._runner: asyncio.Task[None] | None = None
         self._syncer: asyncio.Task[None] | None = None
@@ -135,7 +138,7 @@ class ReviewBot:
         if choice is None and added:  # taken back, one may have meant something when made (catching_up.apply)
             return
         async with self._reaction_lock:
-            with self._caught_up_later(f"a reaction on message {payload.message_id}"):
+            with self._caught_up_later(f"a reaction on message {payload.message_id}", payload.message_id):
                 await self.catching_up.apply(payload, choice, added=added)
 
     async def on_reactions_cleared(self, channel_id: int, message_id: int, emoji: str | None) -> None:
@@ -146,7 +149,7 @@ class ReviewBot:
         if emoji is not None and messages.reaction_choice(emoji, self.config.section_emojis) is None:
             return
         async with self._reaction_lock:
-            with self._caught_up_later(f"clearing the reactions of message {message_id}"):
+            with self._caught_up_later(f"clearing the reactions of message {message_id}", message_id):
                 candidate_id = await asyncio.to_thread(store.candidate_for_message, self.database, message_id)
                 if candidate_id is not None:
                     await self.catching_up.replay_or_retry(candidate_id, message_id)
@@ -164,11 +167,14 @@ class ReviewBot:
                     log.info("discord: the message of candidate %s was deleted; it will be posted again", candidate_id)
 
     @contextlib.contextmanager
-    def _caught_up_later(self, event: str) -> Iterator[None]:
-        """An event the database (or Discord) failed to take in: the background loop catches up on it, not lose it."""
+    def _caught_up_later(self, event: str, message_id: int | None = None) -> Iterator[None]:
+        """An event the database (or Discord) failed to take in: the background loop catches up on it (on the message
+        of `message_id` among the others), not lose it."""
         try:
             yield
         except ROUND_ERRORS as exc:
+            if message_id is not None:
+                self._missed.add(message_id)
             self._replay_again = True
             log.warning("discord: %s is not taken in yet (caught up on in %g s): %s", event, self.sync_interval, exc)
 
@@ -181,9 +187,10 @@ class ReviewBot:
                       *, shown: str | None = None, superseded: bool = False) -> None:  # fmt: skip
         try:
             # A reaction does not overturn a decision made on the web, the CLI or a feed link (README: one decision,
-            # several channels): the first stands, and the message says so.
+            # several channels): the first stands, and the message says so. Its message shows the candidate, not the
+            # list: a section's emoji adds no second entry of a paper listed by hand since (the note says where it is).
             outcome = await self.reviewer.decide_async(
-                candidate_id, action, actor, section, first_stands=True, superseded=superseded
+                candidate_id, action, actor, section, first_stands=True, superseded=superseded, copies=False
             )
             if outcome.overruled_by is not None:
                 await self.editor.show(candidate_id, messages.overruled_note(action, outcome.overruled_by), shown)
@@ -251,11 +258,12 @@ class ReviewBot:
     async def _replay_all(self) -> None:
         """Catching up on every recent message; when that cannot even start (the database failing), the background
         loop tries again."""
-        since = utc_now() - CATCH_UP_WINDOW
+        since, missed = utc_now() - CATCH_UP_WINDOW, set(self._missed)
         try:
-            posted = await asyncio.to_thread(store.to_catch_up, self.database, since)
+            posted = await asyncio.to_thread(store.to_catch_up, self.database, since, missed)
             async with self._reaction_lock:
                 await self.catching_up.run(posted)
+            self._missed -= missed
             self._replay_again = False
             await self.editor.sync()
         except ROUND_ERRORS as exc:

@@ -29,6 +29,7 @@ log = logging.getLogger("digest.discord")
 ROUND_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, SQLAlchemyError, UncheckedReactionError)
 
 READING = "reading"  # the key of catching up in the link's troubles
+HISTORY_PAGE = 100  # messages Discord answers a history request with at most
 
 
 class Decide(Protocol):
@@ -74,12 +75,42 @@ class CatchUp:
         # it means and the id of the candidate's last decision when it came, so one decided meanwhile by a later
         # reaction is not overturned by it (the later reaction stands, as when both are decided in their turn).
         self._held: dict[int, dict[messages.ReactionId, tuple[messages.ReactionChoice, int]]] = {}
+        # Messages read in bulk from the channel's history for the round under way, each used once (`_message`).
+        self._read: dict[int, discord.Message] = {}
 
     async def run(self, posted: list[tuple[int, int]]) -> None:
-        """Each (candidate, message) in turn; one that fails waits for `retry_due` and holds up none of the others."""
+        """Each (candidate, message) in turn; one that fails waits for `retry_due` and holds up none of the others.
+        Those waiting for a retry are done now too: a reaction on a paper decided before the last fortnight, whose
+        author's lookup failed, is in no other list, and dropping its wait lost it."""
+        listed = set(posted)
+        posted = [*posted, *(key for key in self.retries.waiting_keys() if key not in listed)]
         self.retries.clear()
-        for candidate_id, message_id in posted:
-            await self.replay_or_retry(candidate_id, message_id)
+        try:
+            await self._read_history({message_id for _candidate, message_id in posted})
+            for candidate_id, message_id in posted:
+                await self.replay_or_retry(candidate_id, message_id)
+        finally:
+            self._read.clear()
+
+    async def _read_history(self, wanted: set[int]) -> None:
+        """The messages to catch up on, read from the channel's history a hundred a request, oldest first: one request
+        each (hundreds after a busy fortnight) was slow and ran into Discord's rate limits at every start. Reading
+        stops at the newest wanted, or after twice as many messages as wanted (a channel busy with talk); one not
+        read so (or none, the history failing or refused) is fetched alone, as before: never taken for deleted."""
+        if len(wanted) < 2:
+            return
+        newest, left = max(wanted), set(wanted)
+        try:
+            async for message in self._channel().history(
+                limit=2 * len(wanted) + HISTORY_PAGE, after=discord.Object(min(wanted) - 1), oldest_first=True
+            ):
+                if message.id in left:
+                    self._read[message.id] = message
+                    left.discard(message.id)
+                if not left or message.id >= newest:
+                    break
+        except ROUND_ERRORS as exc:
+            log.info("discord: reading the review channel's history failed (each message is fetched alone): %s", exc)
 
     async def retry_due(self) -> None:
         for candidate_id, message_id in self.retries.due():
@@ -237,7 +268,7 @@ class CatchUp:
         """The candidate's message; None when it is gone (it is posted again). One whose embed a moderator removed
         while the bot was away (or whose edit back Discord failed) is put back."""
         try:
-            message = await self._channel().fetch_message(message_id)
+            message = self._read.pop(message_id, None) or await self._channel().fetch_message(message_id)
         except discord.NotFound:
             await self._repost(candidate_id)
             return None

@@ -44,6 +44,10 @@ class Retries(Generic[Key]):
         now = self._clock()
         return [key for key, at in self._next.items() if at <= now]
 
+    def waiting_keys(self) -> list[Key]:
+        """Every key that failed and has not succeeded since, due or not."""
+        return list(self._next)
+
     def clear(self) -> None:
         self._failures.clear()
         self._next.clear()

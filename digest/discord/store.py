@@ -131,15 +131,16 @@ def deciding_actor(database: Database, candidate_id: int, user_id: int, choice: 
         return latest.actor
 
 
-def to_catch_up(database: Database, since: datetime) -> list[tuple[int, int]]:
+def to_catch_up(database: Database, since: datetime, messages: Iterable[int] = ()) -> list[tuple[int, int]]:
     """Posted candidates whose reactions may have changed while the bot was away: the pending ones, and those decided
     since `since` (a reaction taken back, or another maintainer's later one; and a reaction made against a decision
-    taken on the web meanwhile, recorded as overruled by it as when made live, or a later undo there let it decide)."""
-    recent = select(Decision.candidate_id).where(Decision.at >= since)
+    taken on the web meanwhile, recorded as overruled by it as when made live, or a later undo there let it decide);
+    and those of `messages` whatever their age (a reaction on them the database failed to take in)."""
+    recent, missed = select(Decision.candidate_id).where(Decision.at >= since), [str(mid) for mid in messages]
     query = select(Candidate.id, Candidate.discord_message_id).where(
         Candidate.discord_state == "posted",
         Candidate.discord_message_id.is_not(None),
-        or_(Candidate.status == PENDING, Candidate.id.in_(recent)),
+        or_(Candidate.status == PENDING, Candidate.id.in_(recent), Candidate.discord_message_id.in_(missed)),
     )
     with database.reading() as session:
         return [(row[0], int(row[1])) for row in session.execute(query.order_by(Candidate.id))]

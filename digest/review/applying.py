@@ -62,7 +62,7 @@ def holds_candidate(session: Session, candidate: Candidate, section: Section) ->
 def unasked_copy(session: Session, candidate: Candidate, label: str, section: str | None, copies: bool) -> str | None:
     """Why an approval into `label` would be refused: it would put a paper the list holds elsewhere (by hand, since it
     was found) into one more section unasked; a second copy only when a section is named where it `copies` (the
-    command line, a section's reaction; not a link or the review page, which showed a pending candidate). None when
+    command line; not a link, the review page or a reaction, which showed a pending candidate). None when
     it would not. The reason says where it is and how to add it there too; an approval link's page shows it before
     its button is pressed, in these words."""
     if section is not None and copies:

@@ -80,6 +80,7 @@ class Reviewer:
         only_if: Condition | None = None,
         first_stands: bool = False,
         superseded: bool = False,
+        copies: bool = True,
     ) -> Outcome:
         """Makes one decision; with `only_pending` (feed links, the review page) a decided candidate raises
         AlreadyDecidedError; with `only_if`, a candidate for which it is false (asked under the candidate's lock,
@@ -87,7 +88,9 @@ class Reviewer:
         reaction) one that would overturn a decision made through another channel is recorded as not applied, its
         outcome saying whose decision stands and how to change it on purpose (`overruled_by`); with `superseded` (a
         Discord reaction learned of late, made before the decision that stands) it is recorded as not applied, as the
-        later decision would have overturned it.
+        later decision would have overturned it. Without `copies` (a Discord reaction: its message shows the candidate,
+        not the list) a named section adds no second entry of a paper a maintainer has listed since; nor does
+        `only_pending`.
 
         A link from an old feed item, or a review page opened before someone else decided, must not overturn what a
         maintainer decided elsewhere.
@@ -101,7 +104,7 @@ class Reviewer:
         actor = replace(actor, name=one_line(actor.name) or "?")
         with self._lock:
             return self._decide_locked(
-                candidate_id, action, actor, section, only_pending, only_if, first_stands, superseded
+                candidate_id, action, actor, section, only_pending, only_if, first_stands, superseded, copies
             )
 
     def _decide_locked(
@@ -114,6 +117,7 @@ class Reviewer:
         only_if: Condition | None = None,
         first_stands: bool = False,
         superseded: bool = False,
+        copies: bool = True,
     ) -> Outcome:
         now = self.clock()
         # Exclusive: a decision renumbers its section's entries from what it reads, so on PostgreSQL too another
@@ -132,9 +136,9 @@ class Reviewer:
                 raise NotAllowedError(f"{action} of candidate {candidate_id} is no longer allowed")
             before = standing_of(session, candidate) if candidate.status != PENDING else None
             kept = kept_outcome(session, candidate, action, actor, section, before, first_stands, superseded)
-            # A link or the review page showed a pending candidate, not the list: a section chosen there asks for no
-            # second copy of a paper a maintainer has listed since (`copies`).
-            outcome = kept or self._apply(session, candidate, action, actor, section, now, not only_pending)
+            # A link, the review page or a Discord message showed a pending candidate, not the list: a section chosen
+            # there asks for no second copy of a paper a maintainer has listed since (`copies`).
+            outcome = kept or self._apply(session, candidate, action, actor, section, now, copies and not only_pending)
             if before is not None and kept is None:  # the one who decides second is told whose decision came first
                 outcome = replace(outcome, message=before.after(outcome.message, outcome.changed, actor))
             session.add(
@@ -173,10 +177,11 @@ class Reviewer:
         only_pending: bool = False,
         first_stands: bool = False,
         superseded: bool = False,
+        copies: bool = True,
     ) -> Outcome:
         decide = functools.partial(
             self.decide, candidate_id, action, actor, section, only_pending=only_pending, first_stands=first_stands,
-            superseded=superseded,
+            superseded=superseded, copies=copies,
         )  # fmt: skip
         outcome = await asyncio.to_thread(decide)
         await self.notify(outcome)
