@@ -84,15 +84,17 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
     if pending > len(items):
         # A backlog longer than the feed: the papers found since with lower scores never made it in, and nothing
         # said so. One entry says how many wait on the review page, dated by the newest of them, so a reader shows
-        # it again when another is found.
+        # it again when another is found. Its id holds the count and that date: under one fixed id a reader kept the
+        # first such entry it saw and never showed it again, so the count it showed went stale and new papers unsaid.
         hidden = pending_query().offset(len(items)).subquery()
-        newest = session.scalar(select(func.max(hidden.c.first_seen_at)))
+        newest = utc_or_epoch(session.scalar(select(func.max(hidden.c.first_seen_at))))
+        more = pending - len(items)
         items.append(
             FeedItem(
-                guid=f"{GUID_PREFIX}candidates:more",
-                title=f"{pending - len(items)} more pending candidates, lower scored, are on the review page",
+                guid=f"{GUID_PREFIX}candidates:more:{more}:{newest.strftime('%Y%m%dT%H%M%S.%fZ')}",
+                title=f"{more} more pending candidates, lower scored, are on the review page",
                 link=context.url("/review"),
-                published=utc_or_epoch(newest),
+                published=newest,
                 note=f"The feed shows the best {len(items)} of the {pending} pending (web.feed_items).",
             )
         )
