@@ -23,13 +23,16 @@ from digest.text import readable_title
 from digest.titles import arxiv_abs_url
 from digest.vocab import Action
 from digest.web.context import WebContext, context_of
-from digest.web.feeds import EPOCH, GUID_PREFIX, body_etag, etag_matches, utc_or_epoch
+from digest.web.feeds import GUID_PREFIX, body_etag, etag_matches, utc_or_epoch
 from digest.web.syndication import RSS_CONTENT_TYPE, Feed, FeedItem, FeedLink, build_rss, safe_url
 
 REFUSED_ADDRESS = (
     "403: that is not this feed's token (it changes when DIGEST_FEED_TOKEN does); subscribe again with the address "
     "on the review page, /review"
 )
+
+
+LAST_DECISION = select(func.max(Candidate.decided_at))
 
 
 def subscribe_url(context: WebContext) -> str:
@@ -105,7 +108,9 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
         self_url=subscribe_url(context),
         description=description,
         feed_id=f"{GUID_PREFIX}candidates",
-        updated=max((item.published for item in items), default=EPOCH),
+        # When the queue last changed: a candidate found, or one decided (which takes it out; with none left, the
+        # feed said it was last built in 2000).
+        updated=max([item.published for item in items] + [utc_or_epoch(session.scalar(LAST_DECISION))]),
         items=items,
     )
 
