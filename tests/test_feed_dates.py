@@ -316,3 +316,51 @@ async def test_an_approval_made_while_the_clock_was_ahead_does_not_hide_later_ad
             assert response.status == 200, "a reader asking with If-Modified-Since never hears of the new paper"
             ids = [entry.id for entry in feedparser.parse(await response.read()).entries]
         assert GUID + real_papers()[1]["arxiv_id"] in ids
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("path", ["/feeds/list.xml", "/feeds/list.atom"])
+async def test_two_approvals_within_one_second_both_reach_a_reader_asking_by_date(tmp_path: Path, path: str) -> None:
+    """Two papers approved within one second (two maintainers on Discord), a reader polling between them: the feed's
+    Last-Modified, to the second, was the same after the second approval, and a reader asking with If-Modified-Since
+    alone got 304 and never saw the second paper. Expected: 200 with it, then 304 once the reader has it."""
+    async with running_site(site_settings(tmp_path / "data")) as site:
+        first, second = (insert_candidate(site.database, paper) for paper in real_papers()[:2])
+        site.clock.advance(timedelta(hours=1))
+        await site.reviewer.decide_async(first, "approve", Actor("ann", "1", "discord"), "Steering")
+        async with site.client.get(path) as response:
+            modified = response.headers["Last-Modified"]
+        await site.reviewer.decide_async(second, "approve", Actor("bob", "2", "discord"), "Steering")
+        async with site.client.get(path, headers={"If-Modified-Since": modified}) as response:
+            assert response.status == 200, "a reader asking with If-Modified-Since never hears of the second paper"
+            ids = [entry.id for entry in feedparser.parse(await response.read()).entries]
+            assert "Last-Modified" not in response.headers  # its second has not come yet
+        assert GUID + real_papers()[1]["arxiv_id"] in ids
+        site.clock.advance(timedelta(seconds=2))
+        async with site.client.get(path, headers={"If-Modified-Since": modified}) as response:
+            assert response.status == 200
+            modified = response.headers["Last-Modified"]
+        async with site.client.get(path, headers={"If-Modified-Since": modified}) as response:
+            assert response.status == 304
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("path", ["/feeds/list.xml", "/feeds/list.atom"])
+async def test_an_approval_after_the_clock_was_set_back_reaches_a_reader_asking_by_date(
+    tmp_path: Path, path: str
+) -> None:
+    """The clock was set back an hour (NTP, an operator) after a reader fetched the feed: the next approval was stamped
+    earlier than the Last-Modified the reader held, and asking with it the reader got 304 for that paper."""
+    async with running_site(site_settings(tmp_path / "data")) as site:
+        first, second = (insert_candidate(site.database, paper) for paper in real_papers()[:2])
+        site.clock.advance(timedelta(hours=1))
+        await site.reviewer.decide_async(first, "approve", Actor("ann", "1", "discord"), "Steering")
+        async with site.client.get(path) as response:
+            modified = response.headers["Last-Modified"]
+        site.clock.step(-timedelta(hours=1))
+        site.clock.advance(timedelta(minutes=5))
+        await site.reviewer.decide_async(second, "approve", Actor("ann", "1", "discord"), "Steering")
+        async with site.client.get(path, headers={"If-Modified-Since": modified}) as response:
+            assert response.status == 200, "a reader asking with If-Modified-Since never hears of the new paper"
+            ids = [entry.id for entry in feedparser.parse(await response.read()).entries]
+        assert GUID + real_papers()[1]["arxiv_id"] in ids

@@ -10,6 +10,7 @@ import feedparser
 import pytest
 import pytest_asyncio
 
+from digest.review.rules import Actor
 from tests.factories import SEEN_AT, insert_candidate, real_papers
 from tests.web_server import SECRETS_ENV, Site, running_site, site_settings
 
@@ -58,3 +59,48 @@ async def test_no_backlog_no_extra_entry(site: Site) -> None:
         insert_candidate(site.database, record)
     parsed = await candidates_feed(site)
     assert len(parsed.entries) == 3 and "more pending" not in parsed.feed.subtitle
+
+
+@pytest.mark.asyncio
+async def test_the_more_pending_entry_is_a_new_entry_when_its_count_or_papers_change(site: Site) -> None:
+    """The last "N more pending" entry kept one fixed id: a feed reader keeps the first entry it saw under an id and
+    never shows it again, so it went on saying "2 more" when 3 waited, and never told of newer papers in the backlog.
+    Expected: another count, or another newest paper behind the feed, is an entry of its own id."""
+    paper = real_papers()[0]
+
+    def add(number: int, hours: int) -> None:
+        insert_candidate(
+            site.database,
+            {**paper, "arxiv_id": f"2601.{number:05d}"},
+            title=f"Paper {number}",
+            score=2 - number / 10,
+            first_seen_at=SEEN_AT + timedelta(hours=hours),
+        )
+
+    for number in range(5):
+        add(number, number)
+    seen = [(await candidates_feed(site)).entries[-1]]
+    add(5, 0)  # one more, older than the newest behind the feed: the count changes, the date does not
+    seen.append((await candidates_feed(site)).entries[-1])
+    add(6, 9)  # a newer one
+    seen.append((await candidates_feed(site)).entries[-1])
+    assert [entry.title.split()[0] for entry in seen] == ["2", "3", "4"]
+    assert len({entry.id for entry in seen}) == 3, [entry.id for entry in seen]
+    assert (await candidates_feed(site)).entries[-1].id == seen[-1].id, "the same backlog is the same entry"
+
+
+@pytest.mark.asyncio
+async def test_the_feed_is_dated_by_its_last_change_not_the_year_2000_when_the_queue_empties(site: Site) -> None:
+    """Every candidate decided, the feed said it was last built on 1 January 2000; and a decision that took a candidate
+    out left its date where it was. Expected: the feed is dated by the newest candidate found or decided."""
+    first, second = (insert_candidate(site.database, record) for record in real_papers()[:2])
+    site.clock.advance(timedelta(days=3))
+    await site.reviewer.decide_async(first, "reject", Actor("ann", "1", "discord"))
+    parsed = await candidates_feed(site)
+    left = f"tag:awesome-digest,2025:candidate:{real_papers()[1]['arxiv_id']}"
+    assert [entry.id for entry in parsed.entries] == [left]
+    assert parsed.feed.updated_parsed[:6] == site.clock.now.timetuple()[:6]
+    site.clock.advance(timedelta(hours=2))
+    await site.reviewer.decide_async(second, "reject", Actor("ann", "1", "discord"))
+    parsed = await candidates_feed(site)
+    assert parsed.entries == [] and parsed.feed.updated_parsed[:6] == site.clock.now.timetuple()[:6]

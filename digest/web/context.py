@@ -63,6 +63,8 @@ class WebContext:
     steady: Callable[[], datetime] = steady_now
     cache_feeds: bool = True
     feed_cache: dict[str, Any] = field(default_factory=dict)
+    # The list feeds as last served, cached or not: each next Last-Modified is dated from it (feeds.RenderedFeed.after).
+    feed_served: dict[str, Any] = field(default_factory=dict)
     sign_in_throttle: SignInThrottle = field(default_factory=SignInThrottle)
     suggest_throttle: SignInThrottle = field(default_factory=lambda: SignInThrottle(SUGGEST_RULE))
     suggest_total: SignInThrottle = field(init=False)

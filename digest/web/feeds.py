@@ -10,8 +10,8 @@ import asyncio
 import contextlib
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -49,13 +49,23 @@ class RenderedFeed:
     etag: str
     last_modified: datetime
 
-    @property
-    def validators(self) -> dict[str, str]:
-        return {
-            "ETag": self.etag,
-            "Last-Modified": self.last_modified.strftime("%a, %d %b %Y %H:%M:%S GMT"),
-            "Cache-Control": "public, max-age=300",
-        }
+    def validators(self, now: datetime) -> dict[str, str]:
+        """ETag always; Last-Modified once the service's time has reached it (`after` may have put it a second ahead,
+        and a date to come is one HTTP forbids sending)."""
+        headers = {"ETag": self.etag, "Cache-Control": "public, max-age=300"}
+        if self.last_modified <= now:
+            headers["Last-Modified"] = self.last_modified.strftime("%a, %d %b %Y %H:%M:%S GMT")
+        return headers
+
+    def after(self, previous: RenderedFeed | None) -> RenderedFeed:
+        """This rendering with a Last-Modified never earlier than the one served before it, and later when the bytes
+        differ. Dated by the list's changes alone, two changes within one second, or one made after the clock was set
+        back, left Last-Modified where it was, and a reader asking with If-Modified-Since alone got 304 and never saw
+        the second."""
+        if previous is None:
+            return self
+        floor = previous.last_modified + (timedelta(0) if previous.etag == self.etag else timedelta(seconds=1))
+        return self if self.last_modified >= floor else replace(self, last_modified=floor)
 
 
 def utc_or_epoch(moment: datetime | None) -> datetime:
@@ -211,12 +221,14 @@ def etag_matches(request: web.Request, etag: str) -> bool | None:
     return "*" in presented or etag in presented
 
 
-def _not_modified(request: web.Request, feed: RenderedFeed) -> bool:
+def _not_modified(request: web.Request, feed: RenderedFeed, now: datetime) -> bool:
     matched = etag_matches(request, feed.etag)
     if matched is not None:
         return matched
     since = request.if_modified_since
-    return since is not None and feed.last_modified <= since
+    # A date later than the service's time is not a valid one (RFC 9110, 13.1.3): one sent before the clock was set
+    # back says nothing about what the reader holds.
+    return since is not None and since <= now and feed.last_modified <= since
 
 
 async def _serve_list_feed(request: web.Request, kind: str, content_type: str) -> web.Response:
@@ -227,11 +239,14 @@ async def _serve_list_feed(request: web.Request, kind: str, content_type: str) -
     version = await asyncio.to_thread(list_version, context.database)
     cached: RenderedFeed | None = context.feed_cache.get(kind) if context.cache_feeds else None
     if cached is None or cached.version != version:
-        cached = await asyncio.to_thread(_render, context, kind, path, version)
+        served: RenderedFeed | None = context.feed_served.get(kind)
+        cached = (await asyncio.to_thread(_render, context, kind, path, version)).after(served)
+        context.feed_served[kind] = cached
         if context.cache_feeds:
             context.feed_cache[kind] = cached
-    headers = cached.validators
-    if _not_modified(request, cached):
+    now = as_utc(context.clock())
+    headers = cached.validators(now)
+    if _not_modified(request, cached, now):
         return web.Response(status=304, headers=headers)
     headers["Content-Type"] = content_type
     return web.Response(body=cached.body, headers=headers)

@@ -23,13 +23,16 @@ from digest.text import readable_title
 from digest.titles import arxiv_abs_url
 from digest.vocab import Action
 from digest.web.context import WebContext, context_of
-from digest.web.feeds import EPOCH, GUID_PREFIX, body_etag, etag_matches, utc_or_epoch
+from digest.web.feeds import GUID_PREFIX, body_etag, etag_matches, utc_or_epoch
 from digest.web.syndication import RSS_CONTENT_TYPE, Feed, FeedItem, FeedLink, build_rss, safe_url
 
 REFUSED_ADDRESS = (
     "403: that is not this feed's token (it changes when DIGEST_FEED_TOKEN does); subscribe again with the address "
     "on the review page, /review"
 )
+
+
+LAST_DECISION = select(func.max(Candidate.decided_at))
 
 
 def subscribe_url(context: WebContext) -> str:
@@ -84,15 +87,17 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
     if pending > len(items):
         # A backlog longer than the feed: the papers found since with lower scores never made it in, and nothing
         # said so. One entry says how many wait on the review page, dated by the newest of them, so a reader shows
-        # it again when another is found.
+        # it again when another is found. Its id holds the count and that date: under one fixed id a reader kept the
+        # first such entry it saw and never showed it again, so the count it showed went stale and new papers unsaid.
         hidden = pending_query().offset(len(items)).subquery()
-        newest = session.scalar(select(func.max(hidden.c.first_seen_at)))
+        newest = utc_or_epoch(session.scalar(select(func.max(hidden.c.first_seen_at))))
+        more = pending - len(items)
         items.append(
             FeedItem(
-                guid=f"{GUID_PREFIX}candidates:more",
-                title=f"{pending - len(items)} more pending candidates, lower scored, are on the review page",
+                guid=f"{GUID_PREFIX}candidates:more:{more}:{newest.strftime('%Y%m%dT%H%M%S.%fZ')}",
+                title=f"{more} more pending candidates, lower scored, are on the review page",
                 link=context.url("/review"),
-                published=utc_or_epoch(newest),
+                published=newest,
                 note=f"The feed shows the best {len(items)} of the {pending} pending (web.feed_items).",
             )
         )
@@ -103,7 +108,9 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
         self_url=subscribe_url(context),
         description=description,
         feed_id=f"{GUID_PREFIX}candidates",
-        updated=max((item.published for item in items), default=EPOCH),
+        # When the queue last changed: a candidate found, or one decided (which takes it out; with none left, the
+        # feed said it was last built in 2000).
+        updated=max([item.published for item in items] + [utc_or_epoch(session.scalar(LAST_DECISION))]),
         items=items,
     )
 
