@@ -468,9 +468,50 @@ def test_score_says_when_its_relevance_settings_differ_from_those_the_stored_thr
     out = capsys.readouterr()
     assert status == 0, out.err
     assert (
-        "note: these scores use [relevance] daily_budget = 13; the stored thresholds were fitted for "
-        "daily_budget = 6.5: a service still running with those settings re-fits them for itself at its next poll, "
-        "and decides as these scores say only once it is restarted"
+        "note: these scores use [relevance] daily_budget = 13; the thresholds fitted last were fitted for "
+        "daily_budget = 6.5: a service still running with those settings decides with those until it is restarted"
     ) in out.err.splitlines()
     status = main(["--config", str(config), "--data-dir", str(settings.data_dir), "score", str(path)])
     assert "note: these scores use" not in capsys.readouterr().err  # the same settings again: nothing to say
+
+
+def test_score_with_edited_relevance_settings_and_the_running_service_keep_each_their_own_thresholds(
+    tmp_path: Path, settings: Settings, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The stored thresholds were one row: `digest score` with [relevance] settings edited since the service started
+    replaced the service's, whose polls then decided with the shipped sample's until its next re-fit replaced the
+    command's, each run and poll fitting (and re-scoring the stream) again, until the service was restarted. Each
+    settings now keeps its own: neither run replaces the other's."""
+    import gzip
+    from datetime import UTC, datetime
+
+    from digest.relevance.scoring import PaperText
+    from digest.relevance.stream import record_stream
+    from digest.storage.state import RelevanceState
+    from tests.conftest import DATA_DIR
+
+    with gzip.open(DATA_DIR / "stream_sample.jsonl.gz", "rt", encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle][:1500]
+    stream = [(row["arxiv_id"], PaperText(row["title"], row["abstract"], ("cs.CV",))) for row in rows]
+    with database.transaction() as session:
+        record_stream(session, stream, [0.0] * len(stream), "an older model", datetime.now(UTC), 6000)
+    service = ensure_thresholds(database, settings)  # the running service's poll, on the settings it started with
+    assert service.thresholds.source == "stream"
+
+    def stored() -> dict[str, object]:
+        with database.reading() as session:
+            return {row.key: dict(row.value) for row in session.scalars(select(RelevanceState))}
+
+    config = tmp_path / "edited.toml"
+    config.write_text("[relevance]\ndaily_budget = 13\n", encoding="utf-8")
+    path = _write_lines(tmp_path / "papers.jsonl", [json.dumps(row) for row in sample_papers()[:2]])
+    command = ["--config", str(config), "--data-dir", str(settings.data_dir), "score", str(path), "--json"]
+    assert main(command) == 0
+    edited = capsys.readouterr().out
+    kept = stored()
+    with database.reading() as session:  # the service's next poll decides with its own stream thresholds
+        assert model_for_database(session, settings).thresholds == service.thresholds
+    assert ensure_thresholds(database, settings).thresholds == service.thresholds
+    assert main(command) == 0
+    assert capsys.readouterr().out == edited
+    assert stored() == kept  # neither the poll nor the command fitted again

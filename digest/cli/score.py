@@ -169,7 +169,8 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
     from digest.cli.lines import JSON_ARRAY, JsonArrayError, LongLineError, lines_past_long, split_at_breaks
     from digest.relevance.cache_files import keep_no_files
     from digest.relevance.scoring import RulesError
-    from digest.relevance.stream import ensure_thresholds, other_settings_note
+    from digest.relevance.stream import ensure_thresholds
+    from digest.relevance.thresholds_store import other_settings_note
 
     try:
         source = _open_lines(args.path)
