@@ -515,3 +515,33 @@ def test_score_with_edited_relevance_settings_and_the_running_service_keep_each_
     assert main(command) == 0
     assert capsys.readouterr().out == edited
     assert stored() == kept  # neither the poll nor the command fitted again
+
+
+def test_scoring_a_read_only_data_folder_leaves_the_process_keeping_its_cache_files(
+    tmp_path: Path, settings: Settings, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest score` on a data folder it could only read told the whole process to keep no cache file, for good: in
+    a process that goes on (a test run, a service that scores), the saved model of every data folder after it was
+    never written again, and each start built the model anew. Now that holds for the command alone."""
+    import argparse
+
+    from digest.cli.context import Context
+    from digest.cli.score import handle_score
+    from digest.relevance.store import clear_model_cache
+    from digest.storage.snapshot import open_read_only
+
+    path = _write_lines(tmp_path / "papers.jsonl", [json.dumps(row) for row in sample_papers()[:2]])
+    database.dispose()
+    read_only = Context(data_dir=settings.data_dir)
+    read_only.reading_only = read_only.opened_read_only = True
+    read_only._database = open_read_only(settings.database_url)  # as `database` opens a folder it cannot write
+    assert read_only._database is not None
+    try:
+        assert handle_score(argparse.Namespace(path=path, json=True), read_only) == 0
+    finally:
+        read_only.close()
+    capsys.readouterr()
+    clear_model_cache()  # the model is built for the next folder, not taken from memory
+    other = tmp_path / "other"
+    assert main(["--data-dir", str(other), "score", str(path), "--json"]) == 0
+    assert (other / "cache" / "relevance-model.pickle").is_file()

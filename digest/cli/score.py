@@ -166,8 +166,10 @@ def _open_lines(path: Path) -> IO[Any] | gzip.GzipFile:
 
 
 def handle_score(args: argparse.Namespace, context: Context) -> int:
+    from contextlib import nullcontext
+
     from digest.cli.lines import JSON_ARRAY, JsonArrayError, LongLineError, lines_past_long, split_at_breaks
-    from digest.relevance.cache_files import keep_no_files
+    from digest.relevance.cache_files import keeping_no_files
     from digest.relevance.scoring import RulesError
     from digest.relevance.stream import ensure_thresholds
     from digest.relevance.thresholds_store import other_settings_note
@@ -179,11 +181,10 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
     context.reading_only = True  # a data folder it cannot write is scored as it stands, with one warning
     try:
         database = context.database
-        if context.opened_read_only:
-            keep_no_files()
         with database.reading() as session:  # read before this command stores thresholds for its own settings
             settings_note = other_settings_note(session, context.settings)
-        model = ensure_thresholds(database, context.settings, store=not context.opened_read_only)
+        with keeping_no_files() if context.opened_read_only else nullcontext():
+            model = ensure_thresholds(database, context.settings, store=not context.opened_read_only)
     except BaseException as exc:  # the file is closed whatever stops the command here (a seed list that is no list)
         if source is not sys.stdin:
             source.close()
