@@ -545,3 +545,20 @@ def test_scoring_a_read_only_data_folder_leaves_the_process_keeping_its_cache_fi
     other = tmp_path / "other"
     assert main(["--data-dir", str(other), "score", str(path), "--json"]) == 0
     assert (other / "cache" / "relevance-model.pickle").is_file()
+
+
+def test_score_help_says_which_decision_it_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    """The help said the decision was "the next poll's", with "the stored review threshold": untrue of settings
+    edited since the service started (its polls keep their own), and of a data folder it cannot write (nothing is
+    stored). It now says whose decision it is."""
+    with pytest.raises(SystemExit):
+        main(["score", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "next poll" not in shown
+    assert (
+        "The decision is the one a poll with these settings makes now: the model learnt from the list and the "
+        "decisions in the data folder, and the review threshold fitted for these [relevance] settings on the papers "
+        "the polls kept (fitted and stored first when none is, and kept nowhere when the data folder cannot be "
+        "written), whatever else the file holds. A service started before [relevance] was edited decides with its "
+        "own until it is restarted: a note says so."
+    ) in shown

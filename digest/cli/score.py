@@ -32,9 +32,11 @@ def register(subparsers: Any) -> None:
             "per paper: arxiv_id, relevant, tier (review, second or null), score (1.0 at the review threshold), "
             "section, the top three sections, matched terms, why, learnt_from (the model learnt from this paper: "
             "it is in the list or was decided, so its score flatters it) and held_out_score (then the score it "
-            "would have had as a new paper, else null). The decision is the next poll's: the model "
-            "learned from the list and the decisions in the data folder, and the stored review threshold, whatever "
-            "else the file holds."
+            "would have had as a new paper, else null). The decision is the one a poll with these settings makes now: "
+            "the model learnt from the list and the decisions in the data folder, and the review threshold fitted "
+            "for these [relevance] settings on the papers the polls kept (fitted and stored first when none is, and "
+            "kept nowhere when the data folder cannot be written), whatever else the file holds. A service started "
+            "before [relevance] was edited decides with its own until it is restarted: a note says so."
         ),
     )
     score.add_argument(
