@@ -150,10 +150,12 @@ def _read_lines(lines: Iterable[str | bytes | None]) -> Iterator[tuple[Any, Pape
         if not isinstance(abstract, str):
             yield BadLine(number, "abstract must be a string (it may be empty)")
             continue
-        if not isinstance(categories, list):
-            yield BadLine(number, 'categories must be a list, such as ["cs.CV", "cs.LG"]')
+        # A category that is no string (null, a nested list) read as its text ("None") was an off-topic category
+        # that lowered the paper's score, unsaid.
+        if not isinstance(categories, list) or not all(isinstance(category, str) for category in categories):
+            yield BadLine(number, 'categories must be a list of strings, such as ["cs.CV", "cs.LG"]')
             continue
-        yield row.get("arxiv_id"), PaperText(title, abstract, tuple(str(category) for category in categories))
+        yield row.get("arxiv_id"), PaperText(title, abstract, tuple(categories))
 
 
 def _open_lines(path: Path) -> IO[Any] | gzip.GzipFile:
