@@ -117,7 +117,27 @@ def test_score_names_the_field_that_is_wrong_on_a_skipped_line(
     assert scored_ids(out.out) == [row["arxiv_id"]]
     assert out.err.splitlines() == [
         f"{path}:1: skipped: abstract must be a string (it may be empty)",
-        f'{path}:2: skipped: categories must be a list, such as ["cs.CV", "cs.LG"]',
+        f'{path}:2: skipped: categories must be a list of strings, such as ["cs.CV", "cs.LG"]',
+    ]
+
+
+def test_score_names_a_line_whose_categories_are_not_strings(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A category written as null (an exporter's missing value) or as a nested list was scored as the text "None"
+    or "['cs.CV']": an off-topic category, which lowered the paper's score and decision with no word of why. The line
+    is now skipped and named, as a list that is no list is."""
+    good = paper_lines(1)
+    row = json.loads(good[0])
+    with_null = json.dumps({**row, "categories": ["cs.CV", None]}).encode()
+    nested = json.dumps({**row, "categories": [["cs.CV"]]}).encode()
+    path = papers_file(tmp_path / "papers.jsonl", [with_null, nested, good[0]])
+    assert main(["--data-dir", str(data_dir), "score", str(path), "--json"]) == 1
+    out = capsys.readouterr()
+    assert scored_ids(out.out) == [row["arxiv_id"]]
+    assert out.err.splitlines() == [
+        f'{path}:1: skipped: categories must be a list of strings, such as ["cs.CV", "cs.LG"]',
+        f'{path}:2: skipped: categories must be a list of strings, such as ["cs.CV", "cs.LG"]',
     ]
 
 

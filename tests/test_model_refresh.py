@@ -14,7 +14,7 @@ import pytest
 from digest.arxiv.poll_pass import run_poll
 from digest.config import Settings
 from digest.relevance import store
-from digest.relevance.stream import STATE_KEY
+from digest.relevance.thresholds_store import thresholds_key
 from digest.review.rules import Actor
 from digest.service import model_refresh
 from digest.service.process import Service
@@ -51,7 +51,7 @@ async def until(condition: Callable[[], object], seconds: float = 60.0) -> None:
 def stored_model_key(service: Service) -> str | None:
     assert service.database is not None
     with service.database.reading() as session:
-        row = session.get(RelevanceState, STATE_KEY)
+        row = session.get(RelevanceState, thresholds_key(service.settings))
         return str(row.value["model_key"]) if row is not None else None
 
 

@@ -468,9 +468,97 @@ def test_score_says_when_its_relevance_settings_differ_from_those_the_stored_thr
     out = capsys.readouterr()
     assert status == 0, out.err
     assert (
-        "note: these scores use [relevance] daily_budget = 13; the stored thresholds were fitted for "
-        "daily_budget = 6.5: a service still running with those settings re-fits them for itself at its next poll, "
-        "and decides as these scores say only once it is restarted"
+        "note: these scores use [relevance] daily_budget = 13; the thresholds fitted last were fitted for "
+        "daily_budget = 6.5: a service still running with those settings decides with those until it is restarted"
     ) in out.err.splitlines()
     status = main(["--config", str(config), "--data-dir", str(settings.data_dir), "score", str(path)])
     assert "note: these scores use" not in capsys.readouterr().err  # the same settings again: nothing to say
+
+
+def test_score_with_edited_relevance_settings_and_the_running_service_keep_each_their_own_thresholds(
+    tmp_path: Path, settings: Settings, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The stored thresholds were one row: `digest score` with [relevance] settings edited since the service started
+    replaced the service's, whose polls then decided with the shipped sample's until its next re-fit replaced the
+    command's, each run and poll fitting (and re-scoring the stream) again, until the service was restarted. Each
+    settings now keeps its own: neither run replaces the other's."""
+    import gzip
+    from datetime import UTC, datetime
+
+    from digest.relevance.scoring import PaperText
+    from digest.relevance.stream import record_stream
+    from digest.storage.state import RelevanceState
+    from tests.conftest import DATA_DIR
+
+    with gzip.open(DATA_DIR / "stream_sample.jsonl.gz", "rt", encoding="utf-8") as handle:
+        rows = [json.loads(line) for line in handle][:1500]
+    stream = [(row["arxiv_id"], PaperText(row["title"], row["abstract"], ("cs.CV",))) for row in rows]
+    with database.transaction() as session:
+        record_stream(session, stream, [0.0] * len(stream), "an older model", datetime.now(UTC), 6000)
+    service = ensure_thresholds(database, settings)  # the running service's poll, on the settings it started with
+    assert service.thresholds.source == "stream"
+
+    def stored() -> dict[str, object]:
+        with database.reading() as session:
+            return {row.key: dict(row.value) for row in session.scalars(select(RelevanceState))}
+
+    config = tmp_path / "edited.toml"
+    config.write_text("[relevance]\ndaily_budget = 13\n", encoding="utf-8")
+    path = _write_lines(tmp_path / "papers.jsonl", [json.dumps(row) for row in sample_papers()[:2]])
+    command = ["--config", str(config), "--data-dir", str(settings.data_dir), "score", str(path), "--json"]
+    assert main(command) == 0
+    edited = capsys.readouterr().out
+    kept = stored()
+    with database.reading() as session:  # the service's next poll decides with its own stream thresholds
+        assert model_for_database(session, settings).thresholds == service.thresholds
+    assert ensure_thresholds(database, settings).thresholds == service.thresholds
+    assert main(command) == 0
+    assert capsys.readouterr().out == edited
+    assert stored() == kept  # neither the poll nor the command fitted again
+
+
+def test_scoring_a_read_only_data_folder_leaves_the_process_keeping_its_cache_files(
+    tmp_path: Path, settings: Settings, database: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest score` on a data folder it could only read told the whole process to keep no cache file, for good: in
+    a process that goes on (a test run, a service that scores), the saved model of every data folder after it was
+    never written again, and each start built the model anew. Now that holds for the command alone."""
+    import argparse
+
+    from digest.cli.context import Context
+    from digest.cli.score import handle_score
+    from digest.relevance.store import clear_model_cache
+    from digest.storage.snapshot import open_read_only
+
+    path = _write_lines(tmp_path / "papers.jsonl", [json.dumps(row) for row in sample_papers()[:2]])
+    database.dispose()
+    read_only = Context(data_dir=settings.data_dir)
+    read_only.reading_only = read_only.opened_read_only = True
+    read_only._database = open_read_only(settings.database_url)  # as `database` opens a folder it cannot write
+    assert read_only._database is not None
+    try:
+        assert handle_score(argparse.Namespace(path=path, json=True), read_only) == 0
+    finally:
+        read_only.close()
+    capsys.readouterr()
+    clear_model_cache()  # the model is built for the next folder, not taken from memory
+    other = tmp_path / "other"
+    assert main(["--data-dir", str(other), "score", str(path), "--json"]) == 0
+    assert (other / "cache" / "relevance-model.pickle").is_file()
+
+
+def test_score_help_says_which_decision_it_prints(capsys: pytest.CaptureFixture[str]) -> None:
+    """The help said the decision was "the next poll's", with "the stored review threshold": untrue of settings
+    edited since the service started (its polls keep their own), and of a data folder it cannot write (nothing is
+    stored). It now says whose decision it is."""
+    with pytest.raises(SystemExit):
+        main(["score", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    assert "next poll" not in shown
+    assert (
+        "The decision is the one a poll with these settings makes now: the model learnt from the list and the "
+        "decisions in the data folder, and the review threshold fitted for these [relevance] settings on the papers "
+        "the polls kept (fitted and stored first when none is, and kept nowhere when the data folder cannot be "
+        "written), whatever else the file holds. A service started before [relevance] was edited decides with its "
+        "own until it is restarted: a note says so."
+    ) in shown

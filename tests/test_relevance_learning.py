@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from digest.cli import main
 from digest.config import Settings
+from digest.relevance.thresholds_store import thresholds_key
 from digest.review.replay import ReplayPaper, replay, weeks_of
 from digest.storage.db import Database
 from digest.storage.models import Candidate, Section
@@ -107,7 +108,7 @@ async def _poll_then_score(
     assert summary.outcome == "ok"
     with database.reading() as session:
         assert session.scalar(select(func.count()).select_from(StreamPaper)) == 2000
-        state = session.get(RelevanceState, "thresholds")
+        state = session.get(RelevanceState, thresholds_key(settings))
         assert state is not None and state.value["source"] == "stream" and state.value["fitted_on"] == 2000
 
     # The stored threshold, fitted on the 2,000 papers polled, flags the budget's share of them: 7/1500 of 2000.

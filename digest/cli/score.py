@@ -32,9 +32,11 @@ def register(subparsers: Any) -> None:
             "per paper: arxiv_id, relevant, tier (review, second or null), score (1.0 at the review threshold), "
             "section, the top three sections, matched terms, why, learnt_from (the model learnt from this paper: "
             "it is in the list or was decided, so its score flatters it) and held_out_score (then the score it "
-            "would have had as a new paper, else null). The decision is the next poll's: the model "
-            "learned from the list and the decisions in the data folder, and the stored review threshold, whatever "
-            "else the file holds."
+            "would have had as a new paper, else null). The decision is the one a poll with these settings makes now: "
+            "the model learnt from the list and the decisions in the data folder, and the review threshold fitted "
+            "for these [relevance] settings on the papers the polls kept (fitted and stored first when none is, and "
+            "kept nowhere when the data folder cannot be written), whatever else the file holds. A service started "
+            "before [relevance] was edited decides with its own until it is restarted: a note says so."
         ),
     )
     score.add_argument(
@@ -148,10 +150,12 @@ def _read_lines(lines: Iterable[str | bytes | None]) -> Iterator[tuple[Any, Pape
         if not isinstance(abstract, str):
             yield BadLine(number, "abstract must be a string (it may be empty)")
             continue
-        if not isinstance(categories, list):
-            yield BadLine(number, 'categories must be a list, such as ["cs.CV", "cs.LG"]')
+        # A category that is no string (null, a nested list) read as its text ("None") was an off-topic category
+        # that lowered the paper's score, unsaid.
+        if not isinstance(categories, list) or not all(isinstance(category, str) for category in categories):
+            yield BadLine(number, 'categories must be a list of strings, such as ["cs.CV", "cs.LG"]')
             continue
-        yield row.get("arxiv_id"), PaperText(title, abstract, tuple(str(category) for category in categories))
+        yield row.get("arxiv_id"), PaperText(title, abstract, tuple(categories))
 
 
 def _open_lines(path: Path) -> IO[Any] | gzip.GzipFile:
@@ -166,10 +170,13 @@ def _open_lines(path: Path) -> IO[Any] | gzip.GzipFile:
 
 
 def handle_score(args: argparse.Namespace, context: Context) -> int:
+    from contextlib import nullcontext
+
     from digest.cli.lines import JSON_ARRAY, JsonArrayError, LongLineError, lines_past_long, split_at_breaks
-    from digest.relevance.cache_files import keep_no_files
+    from digest.relevance.cache_files import keeping_no_files
     from digest.relevance.scoring import RulesError
-    from digest.relevance.stream import ensure_thresholds, other_settings_note
+    from digest.relevance.stream import ensure_thresholds
+    from digest.relevance.thresholds_store import other_settings_note
 
     try:
         source = _open_lines(args.path)
@@ -178,11 +185,10 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
     context.reading_only = True  # a data folder it cannot write is scored as it stands, with one warning
     try:
         database = context.database
-        if context.opened_read_only:
-            keep_no_files()
         with database.reading() as session:  # read before this command stores thresholds for its own settings
             settings_note = other_settings_note(session, context.settings)
-        model = ensure_thresholds(database, context.settings, store=not context.opened_read_only)
+        with keeping_no_files() if context.opened_read_only else nullcontext():
+            model = ensure_thresholds(database, context.settings, store=not context.opened_read_only)
     except BaseException as exc:  # the file is closed whatever stops the command here (a seed list that is no list)
         if source is not sys.stdin:
             source.close()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +18,19 @@ _DIGEST_SIZE = hashlib.sha256().digest_size
 _keeping = True
 
 
-def keep_no_files() -> None:
-    """For a process reading a data folder it cannot write (`digest score` on a read-only copy): the saved model, the
-    shipped papers' encoding and the last good rules are worked out and kept nowhere, without a warning for each
-    file (the command said once that it cannot write)."""
+@contextmanager
+def keeping_no_files() -> Iterator[None]:
+    """For reading a data folder it cannot write (`digest score` on a read-only copy): within the block the saved
+    model, the shipped papers' encoding and the last good rules are worked out and kept nowhere, without a warning
+    for each file (the command said once that it cannot write). After it, files are kept again: a process that goes
+    on (a test run, a service) is not left keeping nothing."""
     global _keeping
+    before = _keeping
     _keeping = False
+    try:
+        yield
+    finally:
+        _keeping = before
 
 
 def keeping_files() -> bool:

@@ -16,58 +16,14 @@ from sqlalchemy.orm import Session
 from digest.config import Settings
 from digest.relevance.scoring import PaperText, RelevanceModel, Thresholds, fit_thresholds
 from digest.relevance.store import base_model, budget_of, built_model, model_key_and_model
+from digest.relevance.thresholds_store import fitted_for, store_thresholds, stored_thresholds
 from digest.storage.db import Database
-from digest.storage.state import RelevanceState, StreamPaper
+from digest.storage.state import StreamPaper
 
-STATE_KEY = "thresholds"
 # Fewer papers than this from the polls and the shipped sample stands in for the stream.
 MIN_STREAM = 1000
 _KEEP_FACTOR = 2  # rows kept beyond the window are pruned at this multiple
 BUILD_ATTEMPTS = 3  # builds outside the write lock before one is made under it
-
-
-def stored_thresholds(session: Session, model_key: str) -> Thresholds | None:
-    row = session.get(RelevanceState, STATE_KEY)
-    value: dict[str, Any] = row.value if row is not None else {}
-    if value.get("model_key") != model_key:
-        return None
-    return Thresholds(float(value["review"]), float(value["second"]), int(value["fitted_on"]), str(value["source"]))
-
-
-# The [relevance] settings thresholds are fitted for: stored with them, so that `digest score` run with edited settings
-# can say that a service started before the edit fits its own at its next poll.
-_FITTED_FOR = ("daily_budget", "papers_per_day", "second_tier_per_week", "calibration_window")
-
-
-def _fitted_for(settings: Settings) -> dict[str, float]:
-    return {name: float(getattr(settings.relevance, name)) for name in _FITTED_FOR}
-
-
-def _shown(values: dict[str, float], names: list[str]) -> str:
-    return ", ".join(f"{name} = {int(values[name]) if values[name].is_integer() else values[name]}" for name in names)
-
-
-def other_settings_note(session: Session, settings: Settings) -> str | None:
-    """One line when the stored thresholds were fitted for other [relevance] settings than these (a maintainer edited
-    the config and scores before restarting the service): the service, still running with the old ones, re-fits them
-    for itself at its next poll. None when they match, or when none are stored, or by code that did not record them."""
-    row = session.get(RelevanceState, STATE_KEY)
-    stored = row.value.get("settings") if row is not None else None
-    if not isinstance(stored, dict):
-        return None
-    current = _fitted_for(settings)
-    try:
-        theirs = {name: float(stored[name]) for name in _FITTED_FOR}
-    except (KeyError, TypeError, ValueError):
-        return None
-    differing = [name for name in _FITTED_FOR if theirs[name] != current[name]]
-    if not differing:
-        return None
-    return (
-        f"these scores use [relevance] {_shown(current, differing)}; the stored thresholds were fitted for "
-        f"{_shown(theirs, differing)}: a service still running with those settings re-fits them for itself at its "
-        "next poll, and decides as these scores say only once it is restarted"
-    )
 
 
 def _stream_mark(session: Session, window: int) -> list[Any]:
@@ -79,13 +35,6 @@ def _stream_mark(session: Session, window: int) -> list[Any]:
         .limit(1)  # without it the whole table is sorted to read one row
     ).first()
     return [min(count, window), newest[0].isoformat() if newest else None, newest[1] if newest else None]
-
-
-def _current(session: Session, model_key: str, mark: list[Any]) -> Thresholds | None:
-    row = session.get(RelevanceState, STATE_KEY)
-    if row is None or row.value.get("model_key") != model_key or row.value.get("stream") != mark:
-        return None
-    return stored_thresholds(session, model_key)
 
 
 def ensure_thresholds(database: Database, settings: Settings, *, store: bool = True) -> RelevanceModel:
@@ -101,7 +50,7 @@ def ensure_thresholds(database: Database, settings: Settings, *, store: bool = T
     for attempt in range(BUILD_ATTEMPTS):
         with database.reading() as session:
             model_key, model = model_key_and_model(session, settings)
-            found = _current(session, model_key, _stream_mark(session, window))
+            found = stored_thresholds(session, settings, model_key, _stream_mark(session, window))
             if found is None and not store:
                 found = _fit(session, model, model_key, window, settings, keep_scores=False)
         if found is not None:
@@ -125,7 +74,7 @@ def _store_fitted(
 ) -> Thresholds:
     """The thresholds for this model and the stream, fitted unless another process stored them meanwhile."""
     mark = _stream_mark(session, window)
-    found = _current(session, model_key, mark)  # another process may have fitted them meanwhile
+    found = stored_thresholds(session, settings, model_key, mark)  # another process may have fitted them meanwhile
     if found is not None:
         return found
     thresholds = _fit(session, model, model_key, window, settings)
@@ -136,14 +85,10 @@ def _store_fitted(
         "second": thresholds.second,
         "fitted_on": thresholds.fitted_on,
         "source": thresholds.source,
-        "settings": _fitted_for(settings),
+        "settings": fitted_for(settings),
         "fitted_at": datetime.now(UTC).isoformat(),
     }
-    row = session.get(RelevanceState, STATE_KEY)
-    if row is None:
-        session.add(RelevanceState(key=STATE_KEY, value=value))
-    else:
-        row.value = value
+    store_thresholds(session, settings, value)
     return thresholds
 
 
@@ -291,5 +236,5 @@ def model_for_database(session: Session, settings: Settings) -> RelevanceModel:
     """The model the poller uses, with the thresholds stored for it (see relevance/stream.py); while none are stored
     for this model and stream, the ones fitted on the shipped sample."""
     model_key, model = base_model(session, settings)
-    thresholds = stored_thresholds(session, model_key)
+    thresholds = stored_thresholds(session, settings, model_key)
     return model.with_thresholds(thresholds) if thresholds is not None else model
