@@ -72,6 +72,18 @@ def one_line(text: str) -> str:
     return " ".join(blank_invisible(text).split())
 
 
+# An address urlsplit cannot read (an IPv6 host missing a bracket) fails each check and request that reads its host.
+UNREADABLE = "is not an address: its host cannot be read (an IPv6 address goes whole in brackets: http://[::1]:80/)"
+
+
+def unreadable(url: str) -> bool:
+    try:
+        urlsplit(url)
+    except ValueError:
+        return True
+    return False
+
+
 def url_problem(url: str) -> str | None:
     """Why a link is not one we write or follow, or None when it is: an absolute http(s) URL with a host name (no
     credentials), without white space or invisible characters, at most URL_LENGTH_LIMIT characters. Each output

@@ -220,6 +220,8 @@ def test_anything_else_is_a_usage_error(data_dir: Path, capsys: pytest.CaptureFi
     ("reply", "expected"),
     [
         (Reply(status=503, body=b"busy"), "HTTP 503"),
+        (Reply(status=403, body=b"<html><body>Access denied</body></html>", content_type="text/html"), ": HTTP 403"),
+        (Reply(status=404, body=b"Not Found\n", content_type="text/plain"), ": HTTP 404"),
         (recorded(NO_ENTRY), "arXiv has no paper 1605.08386"),
     ],
 )

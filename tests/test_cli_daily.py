@@ -476,3 +476,19 @@ def test_a_one_shot_poll_does_not_promise_a_retry(
     assert out.out.splitlines()[0].startswith(f"{source}: broken (not an RSS or Atom feed")
     [warning] = [line for line in out.err.splitlines() if "WARNING" in line]
     assert warning.endswith(f"poll {source}: not an RSS or Atom feed (<unknown>:2:0: syntax error)"), warning
+
+
+def test_a_source_whose_host_cannot_be_read_is_a_usage_error_not_a_traceback(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest poll --source http://[::1/rss` (a bracket left out) ended in a traceback from the check of whether the
+    source is on arxiv.org; it is a usage error in one line now, and nothing is polled."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["--data-dir", str(data_dir), "poll", "--source", "http://[::1/rss/cs.CV"])
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        "digest poll: error: argument --source: 'http://[::1/rss/cs.CV' is not an address: its host cannot be read "
+        "(an IPv6 address goes whole in brackets: http://[::1]:80/) (nothing was polled)"
+    )
+    assert not data_dir.exists()

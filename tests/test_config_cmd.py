@@ -1011,3 +1011,27 @@ def test_a_data_folder_that_is_a_file_is_said_without_a_line_about_secrets_in_it
     assert f"problem: data_dir {placed} cannot be created: {placed} is not a folder\n" in out
     assert "secrets.json" not in "".join(line for line in out.splitlines(True) if line.startswith("problem: "))
     assert "2 problem(s)" in out  # the data folder, and the weekly digest's folder in it
+
+
+@pytest.mark.parametrize(
+    ("table", "key", "value", "said"),
+    [
+        ("web", "base_url", "http://[2001:db8::1/", "its host cannot be read"),
+        ("arxiv", "api_url", "http://[::1/api/query", "its host cannot be read"),
+        ("arxiv", "sources", '["http://[::1/rss/cs.CV"]', "its host cannot be read"),
+        ("publish", "repository", "https://[2001:db8::7/list.git", "its host cannot be read"),
+    ],
+)
+def test_an_address_whose_host_cannot_be_read_is_one_line_naming_its_key(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], table: str, key: str, value: str, said: str
+) -> None:
+    """An IPv6 address missing a bracket ended `digest config check` in a traceback for
+    web.base_url, and was 'arxiv: Value error, Invalid IPv6 URL ({...})', the whole table printed back, for
+    arxiv.sources, arxiv.api_url and publish.repository. Each is one line naming its key now."""
+    written = value if value.startswith("[") else f'"{value}"'
+    config = write(clean_environment / "config.toml", f"[{table}]\n{key} = {written}\n")
+    status = main(["--config", str(config), "config", "check"])
+    captured = capsys.readouterr()
+    shown = captured.out + captured.err
+    assert status in (1, 2) and "Traceback" not in shown and "Value error" not in shown, shown
+    assert f"problem: {table}.{key} is not an address: {said}" in captured.out.splitlines()[-2], shown

@@ -72,6 +72,24 @@ async def test_a_failed_last_poll_is_degraded_and_503_naming_the_source(site: Si
 
 
 @pytest.mark.asyncio
+async def test_a_failed_digest_poll_of_a_saved_file_says_nothing_of_the_configured_feeds(site: Site) -> None:
+    """`digest poll --source ~/saved.xml` trying a file that would not read made /healthz 503 "degraded" (the poll
+    failed: ~/saved.xml) until the next scheduled poll, days away over a weekend, though the feeds the service polls
+    were fine: the latest run that asked a configured source speaks for them, as it does for the service's start."""
+    fine = {"sources": [{"source": "https://rss.arxiv.org/rss/cs.CV", "outcome": "fetched", "message": ""}]}
+    add_run(site, started_ago=timedelta(hours=5), outcome="ok", finished=True, summary=fine)
+    tried = {"sources": [{"source": "/home/maintainer/saved.xml", "outcome": "error", "message": "cannot read"}]}
+    add_run(site, started_ago=timedelta(minutes=5), outcome="failed", finished=True, summary=tried)
+    status, report = await healthz(site)
+    assert (status, report["status"], report["problems"]) == (200, "ok", [])
+    assert report["last_poll"]["outcome"] == "ok"
+    failed = {"sources": [{"source": "https://rss.arxiv.org/rss/cs.CV", "outcome": "error", "message": "HTTP 502"}]}
+    add_run(site, started_ago=timedelta(minutes=1), outcome="failed", finished=True, summary=failed)
+    status, report = await healthz(site)
+    assert status == 503 and "https://rss.arxiv.org/rss/cs.CV: HTTP 502" in report["problems"][0]
+
+
+@pytest.mark.asyncio
 async def test_a_poll_left_running_by_a_dead_process_is_degraded_but_a_fresh_one_is_not(site: Site) -> None:
     add_run(site, started_ago=timedelta(minutes=2), outcome="running", finished=False)
     status, report = await healthz(site)

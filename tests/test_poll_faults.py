@@ -329,3 +329,15 @@ def test_run_once_exits_1_when_the_poll_failed(tmp_path: Path, capsys: pytest.Ca
             return await asyncio.to_thread(main, args)
 
     assert asyncio.run(serve_and_run()) == 1
+
+
+def test_run_once_does_not_promise_a_retry_it_never_makes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`digest run --once` (one poll, for cron) logged "will retry later" for a source that failed and exited: no retry
+    ever came of it, as `digest poll` had stopped saying. It says what failed only."""
+    source = tmp_path / "broken.xml"
+    source.write_text("not a feed\n", encoding="utf-8")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[arxiv]\nsources = ["{source}"]\n', encoding="utf-8")
+    assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "run", "--once"]) == 1
+    [warning] = [line for line in capsys.readouterr().err.splitlines() if "WARNING" in line and str(source) in line]
+    assert warning.endswith(f"poll {source}: not an RSS or Atom feed (<unknown>:2:0: syntax error)"), warning

@@ -107,6 +107,21 @@ async def test_same_paper_in_several_feeds_counts_once(settings: Settings, datab
 
 
 @pytest.mark.asyncio
+async def test_a_feed_listed_twice_in_the_sources_is_asked_once_a_pass(tmp_path: Path, database: Database) -> None:
+    """A feed pasted twice into [arxiv] sources (or feeds/sources.toml) was asked twice in every poll, the service's
+    and its retries: a request to arXiv more each time, and a second line in the poll's report for the same feed."""
+    async with ArxivServer() as server:
+        cv = server.program("/rss/cs.CV", Reply(body=feed(*RELEVANT)))
+        cl = server.program("/rss/cs.CL", Reply(body=feed(*UNRELATED, category="cs.CL")))
+        written = '[arxiv]\ncontact = "maintainers@example.org"\n' + f'sources = ["{cv}", "{cl}", "{cv}"]\n'
+        settings = make_settings(tmp_path / "data", written)
+        summary = await run_poll(settings, database, clock=FakeClock())
+    assert len(server.requests_to("/rss/cs.CV")) == 1
+    assert [report.source for report in summary.sources] == [cv, cl]
+    assert summary.new_candidates == 3 and summary.outcome == "ok"
+
+
+@pytest.mark.asyncio
 async def test_dedupe_against_the_list_by_id_and_by_title(settings: Settings, database: Database) -> None:
     listed = json.loads((Path(__file__).parent.parent / "digest/data/curated_papers.jsonl").read_text().splitlines()[0])
     title_only = records("2504.11695")[0]

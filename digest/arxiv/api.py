@@ -57,8 +57,10 @@ async def fetch_answer(fetcher: Fetcher, url: str) -> ParsedFeed:
     parsed = parse_feed(result.body, url)
     if parsed.error and parsed.error.startswith("API error"):
         raise RefusedQueryError(f"{url}: {parsed.error}")
-    if result.status >= 400 or parsed.error:
-        raise FetchError(f"{url}: {parsed.error or f'HTTP {result.status}'}")
+    if result.status >= 400:  # the status first: a 403 or 404 page is no feed, and saying only that hides why
+        raise FetchError(f"{url}: HTTP {result.status}" + (f": {parsed.error}" if parsed.error else ""))
+    if parsed.error:
+        raise FetchError(f"{url}: {parsed.error}")
     return parsed
 
 

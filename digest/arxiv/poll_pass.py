@@ -103,7 +103,8 @@ async def run_poll(
     When the service stops meanwhile (fetcher.STOP_WAITING is set) a retry or spacing wait ends at once, no further
     source is asked and the run is recorded as interrupted, so the next start polls again; a fetch already in
     flight finishes (the service gives it a short grace)."""
-    chosen = list(sources) if sources else configured_sources(settings)
+    # A feed listed twice (pasted again into the sources) is asked once: a second request would be arXiv's load alone.
+    chosen = list(dict.fromkeys(sources or configured_sources(settings)))
     started = clock.now()
     run_id = await asyncio.to_thread(poll_runs.start_run, database, started)
     summary = PollSummary(run_id=run_id, started_at=started)

@@ -91,10 +91,10 @@ def mark_interrupted(database: Database, now: datetime) -> list[Interrupted]:
 
 
 def latest_outcome(database: Database, sources: Collection[str] = ()) -> str | None:
-    """The outcome of the newest run of `sources` (the configured ones; see _latest_run), or None when this data folder
+    """The outcome of the newest run of `sources` (the configured ones; see latest_run), or None when this data folder
     never polled them."""
     with database.reading() as session:
-        run = _latest_run(session, sources)
+        run = latest_run(session, sources)
         return None if run is None else run.outcome
 
 
@@ -119,7 +119,7 @@ def polled_fine_today(database: Database, now: datetime, sources: Collection[str
     """Whether the latest poll of `sources` (the configured ones) went well on this day of arXiv's calendar (in its
     own zone, whatever zone the schedule is written in): the retry job polls again only when it did not."""
     with database.reading() as session:
-        last = _latest_run(session, sources)
+        last = latest_run(session, sources)
         day = ARXIV_ZONE
         return (
             last is not None
@@ -128,7 +128,7 @@ def polled_fine_today(database: Database, now: datetime, sources: Collection[str
         )
 
 
-def _latest_run(session: Session, sources: Collection[str]) -> PollRun | None:
+def latest_run(session: Session, sources: Collection[str]) -> PollRun | None:
     """The newest of the last 50 runs that may have been a poll of `sources`: a run that asked none of them (`digest
     poll --source` of a saved file) says nothing of them and is passed over."""
     configured = set(sources)

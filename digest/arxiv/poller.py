@@ -125,6 +125,15 @@ def configured_sources(settings: Settings) -> list[str]:
     return [*configured.feeds, *(query_url(api, query.search_query, 0, query.max_results) for query in configured.api)]
 
 
+def sources_spoken_for(settings: Settings) -> list[str]:
+    """configured_sources, or none when the file cannot be read (the poll says what is wrong with it): the sources a
+    stored run must have asked to say how the service's polls go (poll_runs.latest_run)."""
+    try:
+        return configured_sources(settings)
+    except SourcesError:
+        return []
+
+
 def _state(session: Session, source: str) -> FeedState:
     state: FeedState | None = session.get(FeedState, source)
     if state is None:

@@ -63,7 +63,10 @@ def poll_source(text: str) -> str:
     repeat it: a source is logged, printed and kept in the database, as the configured ones are (which refuse it
     too)."""
     from digest.config.values import holds_login
+    from digest.text import UNREADABLE, unreadable
 
+    if unreadable(text):
+        raise argparse.ArgumentTypeError(f"{text!r} {UNREADABLE} (nothing was polled)")
     if holds_login(text):
         raise argparse.ArgumentTypeError(
             "a source must not hold a user or password: it is logged and kept in the database (nothing was polled)"

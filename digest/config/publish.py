@@ -16,7 +16,7 @@ from digest.config.declarations import from_environment
 from digest.config.problems import problem
 from digest.config.sections import Section
 from digest.config.values import ApiAddress, on_this_machine
-from digest.text import has_invisible
+from digest.text import UNREADABLE, has_invisible, unreadable
 
 _SCP_LIKE = re.compile(r"^[^/@:\s]+@[^/:\s]+:(?P<path>.+)$")  # git@github.com:owner/name.git
 
@@ -85,7 +85,10 @@ def is_local_path(url: str) -> bool:
 def publish_problems(publish: PublishSettings) -> list[str]:
     """[publish] values that cannot work together."""
     problems = []
-    address = urlsplit(publish.repository or "")
+    readable = not unreadable(publish.repository or "")
+    if not readable:
+        problems.append(f"publish.repository {UNREADABLE}")
+    address = urlsplit(publish.repository or "" if readable else "")
     if address.scheme in ("http", "https") and (address.username or address.password):
         problems.append("publish.repository must not hold a user or token: put the token in DIGEST_GIT_TOKEN")
     elif address.password:  # ssh://user:password@host: a password in a URL lands in logs and `config show`
@@ -97,7 +100,7 @@ def publish_problems(publish: PublishSettings) -> list[str]:
         )
     if has_invisible(publish.repository or ""):  # not shown: a URL may hold what must not be
         problems.append("publish.repository must not hold a control character (a line break, a NUL)")
-    if publish.mode == "pull-request" and publish.enabled:
+    if publish.mode == "pull-request" and publish.enabled and readable:
         problems.extend(pull_request_problems(publish))
     parts = PurePosixPath(publish.path).parts
     if not parts or publish.path.startswith("/") or ".." in parts or parts[0] == ".git" or has_invisible(publish.path):

@@ -17,6 +17,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
 
 from digest.addresses import AddressError, mailbox, plain_address
 from digest.config.problems import problem
+from digest.text import UNREADABLE, unreadable
 
 
 def _time_zone(name: str) -> str:
@@ -184,6 +185,8 @@ def without_login(url: str) -> str:
     """The address when it carries no user or password: a secret comes from the environment, and these addresses are
     logged, shown by `digest config show`, kept in the database (the feeds'), and the web's is in every link the
     feeds, emails and Discord give. Nor is the refused value echoed."""
+    if unreadable(url):
+        raise problem(UNREADABLE)
     if holds_login(url):
         raise problem(
             "must not hold a user or password: the address is shown in logs and `digest config show`, and the "

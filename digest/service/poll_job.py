@@ -70,19 +70,12 @@ async def run_poll_pass(
 def polled_fine_today(settings: Settings, database: Database, now: datetime) -> bool:
     """Whether today's latest poll of the configured sources went well (the retry job's question); a poll of other
     sources (`digest poll --source FILE`) is no answer to it."""
-    return poll_runs.polled_fine_today(database, now, _configured(settings))
+    return poll_runs.polled_fine_today(database, now, poller.sources_spoken_for(settings))
 
 
 def reason_to_poll_on_start(settings: Settings, database: Database, now: datetime) -> str | None:
     """Why the starting service polls at once (see poll_runs); a poll of other sources is not one of its own."""
-    return poll_runs.reason_to_poll_on_start(database, now, _configured(settings))
-
-
-def _configured(settings: Settings) -> list[str]:
-    try:
-        return poller.configured_sources(settings)
-    except poller.SourcesError:  # the poll says what is wrong with the file
-        return []
+    return poll_runs.reason_to_poll_on_start(database, now, poller.sources_spoken_for(settings))
 
 
 def poll_again_when_late(settings: Settings, scheduler: Any, summary: PollSummary, *, now: datetime) -> None:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 
+from digest.arxiv import poller
 from digest.config import Settings
 from digest.service.process import Service
 from digest.vocab import PollOutcome
@@ -17,6 +18,7 @@ async def run_service(settings: Settings, *, once: bool = False) -> int:
     """`digest run`: serve until SIGTERM or Ctrl-C; with once=True poll once and exit (1 unless the poll was ok)."""
     service = Service(settings)
     if once:
+        poller.ONE_SHOT.set(True)  # nothing polls again after it (cron may, but that is not ours to promise)
         try:
             await service.start(schedule=False, serve_web=False)
             outcome = await service.poll("--once")

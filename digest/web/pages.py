@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from digest import health
+from digest.arxiv import poll_runs, poller
 from digest.arxiv.additions import parse_arxiv_reference
 from digest.arxiv.fetch_types import source_line
 from digest.awesome import store as liststore
@@ -187,10 +189,11 @@ def component_views(parts: list[health.Component]) -> list[dict[str, Any]]:
     ]
 
 
-def health_report(session: Session, now: datetime) -> dict[str, Any]:
-    """The database, the latest poll run and what the service's parts reported; "degraded" names what failed."""
+def health_report(session: Session, now: datetime, sources: Collection[str] = ()) -> dict[str, Any]:
+    """The database, the latest poll run of `sources` (the configured ones: a `digest poll --source` of a saved file
+    that failed says nothing of them) and what the service's parts reported; "degraded" names what failed."""
     session.execute(text("SELECT 1"))
-    last = session.scalars(select(PollRun).order_by(PollRun.started_at.desc(), PollRun.id.desc()).limit(1)).first()
+    last = poll_runs.latest_run(session, sources)
     poll: dict[str, Any] | None = None
     if last is not None:
         poll = {
@@ -218,8 +221,9 @@ async def healthz(request: web.Request) -> web.Response:
     now = context.clock()
 
     def check() -> dict[str, Any]:
+        sources = poller.sources_spoken_for(context.settings)
         with context.database.reading() as session:
-            return health_report(session, now)
+            return health_report(session, now, sources)
 
     try:
         report = await asyncio.to_thread(check)
