@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import select
 import stat
 from pathlib import Path
 
@@ -46,44 +47,78 @@ MAX_SMALL_FILE_BYTES = 1024 * 1024
 
 
 class UnfitFileError(OSError):
-    """A file `read_small_file` refuses to read; its message is the line to show (`what` names the kind of file)."""
+    """A file `read_small_file` refuses to read; its message is the line to show."""
 
-    def __init__(self, path: Path, what: str, number: int, kind: str) -> None:
-        super().__init__(number, f"{path} is {kind}, which no {what} is: is it the right file?", str(path))
+    def __init__(self, path: Path, number: int, said: str) -> None:
+        super().__init__(number, said, str(path))
 
     def __str__(self) -> str:
         return str(self.strerror)
 
 
 class TooLargeError(UnfitFileError):
-    """A file larger than MAX_SMALL_FILE_BYTES."""
+    """A file larger than MAX_SMALL_FILE_BYTES (`what` names the kind of file)."""
 
     def __init__(self, path: Path, what: str) -> None:
-        super().__init__(path, what, errno.EFBIG, "larger than 1 MB")
+        super().__init__(path, errno.EFBIG, f"{path} is larger than 1 MB, which no {what} is: is it the right file?")
 
 
-def _kind_not_read(mode: int) -> str | None:
-    """What a path names that is read as no file: a pipe waits for a writer (for ever, when none comes), a socket
-    cannot be read. A device is read up to the cap (`/dev/null` is an empty file); a folder fails to read, as before
-    (a virtualenv named `.env` is no `.env` file, and not one to complain of)."""
-    kinds = ((stat.S_ISFIFO, "a pipe"), (stat.S_ISSOCK, "a socket"))
-    return next((name for test, name in kinds if test(mode)), None)
+# How long a pipe is waited at for its writer (a secret manager serving a `.env` through one, `op inject` into a
+# FIFO), and then between two of its writes: past that, the file is one nothing writes to.
+PIPE_WAIT_SECONDS = 5
+
+
+class SilentPipeError(UnfitFileError):
+    """A pipe nothing wrote to (or whose writer stopped, before its end) for PIPE_WAIT_SECONDS."""
+
+    def __init__(self, path: Path, what: str, begun: bool) -> None:
+        said = (
+            f"{path} is a pipe whose writer stopped for {PIPE_WAIT_SECONDS} seconds before the end of the {what}"
+            if begun
+            else f"{path} is a pipe nothing wrote to within {PIPE_WAIT_SECONDS} seconds: start the program that "
+            f"writes the {what} into it, or make it a file"
+        )
+        super().__init__(path, errno.ETIMEDOUT, said)
 
 
 def read_small_file(path: Path, what: str = "feeds file") -> bytes:
     """The file's bytes, read no further than MAX_SMALL_FILE_BYTES and a byte; TooLargeError past that, and
-    UnfitFileError for a pipe or a socket. Opened without waiting: a `.env` or settings file made a pipe
-    (mkfifo) with no writer held every command at its start, saying nothing."""
+    UnfitFileError for a socket or a pipe nothing writes to. Opened without waiting: a `.env` or settings file made a
+    pipe (mkfifo) with no writer held every command at its start, saying nothing; one a program writes is read."""
     handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     with os.fdopen(handle, "rb") as stream:
-        kind = _kind_not_read(os.fstat(handle).st_mode)
-        if kind is not None:
-            raise UnfitFileError(path, what, errno.EINVAL, kind)
-        os.set_blocking(handle, True)  # a device is read as a file is, up to the cap
-        data = stream.read(MAX_SMALL_FILE_BYTES + 1)
+        mode = os.fstat(handle).st_mode
+        if stat.S_ISSOCK(mode):
+            raise UnfitFileError(path, errno.EINVAL, f"{path} is a socket, which no {what} is: is it the right file?")
+        if stat.S_ISFIFO(mode):
+            data = _read_pipe(handle, path, what)
+        else:
+            os.set_blocking(handle, True)  # a device is read as a file is, up to the cap
+            data = stream.read(MAX_SMALL_FILE_BYTES + 1)
     if len(data) > MAX_SMALL_FILE_BYTES:
         raise TooLargeError(path, what)
     return data
+
+
+def _read_pipe(handle: int, path: Path, what: str) -> bytes:
+    """A pipe's bytes up to its writer's end (or the cap and a byte), each wait for more at most PIPE_WAIT_SECONDS.
+    Read only once the pipe says it is ready: read before any writer came, it would end at once, as an empty file."""
+    poller = select.poll()
+    poller.register(handle, select.POLLIN)
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_SMALL_FILE_BYTES:
+        if not poller.poll(PIPE_WAIT_SECONDS * 1000):
+            raise SilentPipeError(path, what, begun=size > 0)
+        try:
+            chunk = os.read(handle, MAX_SMALL_FILE_BYTES + 1 - size)
+        except BlockingIOError:
+            continue  # ready, yet taken by another reader: wait again
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
 
 
 def owned_as(temporary: Path, replaced: os.stat_result) -> None:

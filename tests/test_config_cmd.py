@@ -861,6 +861,21 @@ def test_settings_that_leave_the_service_useless_are_refused_by_config_check(
     assert "3 problem(s)" in out
 
 
+@pytest.mark.parametrize("title", ["\\u200b\\u200d", "\\ufeff \\u2060"])
+def test_a_list_title_of_characters_that_draw_nothing_is_refused_in_one_line(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], title: str
+) -> None:
+    """A list_title of zero-width characters (pasted from a page, a byte order mark) passed config check, and the
+    pages, the feeds and the weekly digest's subject read empty, as a blank one, which is refused, would."""
+    config = write(clean_environment / "digest.toml", f'list_title = "{title}"\n')
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 1
+    assert [line for line in out.splitlines() if line.startswith("problem:")] == [
+        "problem: list_title shows nothing (only characters that draw nothing, as U+200B): the pages, the feeds and "
+        "the weekly digest are titled by it; leave it out for the default"
+    ], out
+
+
 def test_a_blank_data_folder_variable_is_not_set(
     clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -336,6 +337,52 @@ def test_a_secret_generated_as_root_leaves_the_secrets_file_its_users(tmp_path: 
     started = ensure_secrets(make_settings(data))
     assert (stored.stat().st_uid, stored.stat().st_gid, stored.stat().st_mode & 0o777) == (4321, 4322, 0o600)
     assert json.loads(stored.read_text(encoding="utf-8"))["feed_token"] == started.feed_token.get_secret_value()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="only root gives a file to another user")
+def test_secrets_generated_as_root_leave_the_service_user_able_to_generate_the_next() -> None:
+    """Root (`sudo digest weekly`) generating a secret in the service user's data folder made its lock file, and a
+    new secrets.json, root's: the service, as its user, could then neither read the secrets nor, to generate the one
+    root's command did not need, open the lock, and would not start. Both are the data folder owner's."""
+    from digest.config.secretstore import ensure_secrets
+
+    as_user = [shutil.which("setpriv") or "setpriv", "--reuid", "4321", "--regid", "4322", "--clear-groups"]
+    probe = [*as_user, sys.executable, "-c", "import digest"]  # numbers, no account needed
+    try:
+        subprocess.run(probe, env={"PYTHONPATH": str(ROOT)}, cwd="/", capture_output=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip(f"setpriv cannot run {sys.executable} as another user")
+    folder = Path(tempfile.mkdtemp(prefix="digest-secrets-"))
+    try:
+        folder.chmod(0o755)  # pytest's own folder is root's alone: the service's user enters this one
+        data = folder / "data"
+        data.mkdir(mode=0o700)
+        os.chown(data, 4321, 4322)
+        ensure_secrets(make_settings(data, environ={"DIGEST_FEED_TOKEN": "f" * 43}))  # root's, needing no feed token
+        for path in (data / "secrets.json", data / ".secrets.json.lock"):
+            assert (path.stat().st_uid, path.stat().st_gid) == (4321, 4322), path
+        program = (
+            "from pathlib import Path; from digest.config import load_settings; "
+            "from digest.config.secretstore import ensure_secrets; "
+            f"ensure_secrets(load_settings(None, Path({str(data)!r}), environ={{}}, load_dotenv_file=False))"
+        )
+        service = subprocess.run(
+            [*as_user, sys.executable, "-c", program],
+            env={"PYTHONPATH": str(ROOT)},
+            cwd=folder,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert service.returncode == 0, service.stderr
+        assert set(json.loads((data / "secrets.json").read_text(encoding="utf-8"))) == {
+            "secret_key",
+            "admin_token",
+            "feed_token",
+        }
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_a_secret_set_to_a_generated_ones_value_stops_the_start_in_one_line(tmp_path: Path) -> None:

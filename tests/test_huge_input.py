@@ -6,6 +6,8 @@ import io
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -140,9 +142,10 @@ def test_an_endless_feeds_file_is_one_problem_naming_it(tmp_path: Path) -> None:
         )
 
 
-def test_a_env_file_that_is_a_pipe_is_one_problem_naming_it(tmp_path: Path) -> None:
+def test_a_env_file_that_is_a_pipe_nothing_writes_to_is_one_problem_naming_it(tmp_path: Path) -> None:
     """A `.env` made a pipe (mkfifo), in the working folder or beside the settings file, was opened to be read, and
-    every command waited there for a writer, saying nothing, for ever: it is one problem naming it, and not read."""
+    every command waited there for a writer, saying nothing, for ever: when nothing writes to it within a few seconds,
+    it is one problem naming it, and not read."""
     here = tmp_path / "here"
     service = tmp_path / "service"
     for folder in (here, service):
@@ -150,17 +153,20 @@ def test_a_env_file_that_is_a_pipe_is_one_problem_naming_it(tmp_path: Path) -> N
         os.mkfifo(folder / ".env")  # no program writes to either
     (service / "config.toml").write_text('list_title = "Awesome"\n', encoding="utf-8")
     options = ("--config", str(service / "config.toml"), "--data-dir", str(tmp_path / "data"))
+    started = time.monotonic()
     check = digest(here, *options, "config", "check", timeout=30)
+    assert time.monotonic() - started < 20  # two pipes, a few seconds each
     assert check.returncode == 1 and "Traceback" not in check.stderr, check.stderr
     assert [line for line in check.stdout.splitlines() if ".env" in line] == [
-        f"problem: {folder / '.env'} is a pipe, which no .env file is: is it the right file? (not read)"
+        f"problem: {folder / '.env'} is a pipe nothing wrote to within 5 seconds: start the program that writes "
+        "the .env file into it, or make it a file (not read)"
         for folder in (here, service)
     ], check.stdout
     candidates = digest(here, *options, "candidates", timeout=30)
-    assert candidates.returncode == 2 and f"{here / '.env'} is a pipe" in candidates.stderr, candidates.stderr
+    assert candidates.returncode == 2 and f"{here / '.env'} is a pipe nothing wrote" in candidates.stderr
 
 
-def test_a_settings_file_that_is_a_pipe_is_one_problem_naming_it(tmp_path: Path) -> None:
+def test_a_settings_file_that_is_a_pipe_nothing_writes_to_is_one_problem_naming_it(tmp_path: Path) -> None:
     """`--config` naming a pipe no program writes to (a FIFO left by a script) waited for ever at the start."""
     os.mkfifo(tmp_path / "config.toml")
     check = digest(
@@ -168,8 +174,44 @@ def test_a_settings_file_that_is_a_pipe_is_one_problem_naming_it(tmp_path: Path)
     )
     assert check.returncode == 1 and "Traceback" not in check.stderr, check.stderr
     assert [line for line in check.stdout.splitlines() if line.startswith("problem:")] == [
-        "problem: config file config.toml is a pipe, which no settings file is: is it the right file?"
+        "problem: config file config.toml is a pipe nothing wrote to within 5 seconds: start the program that "
+        "writes the settings file into it, or make it a file"
     ], check.stdout
+
+
+def served_through_a_pipe(path: Path, text: str) -> threading.Thread:
+    """A pipe at `path` a program writes `text` into once a reader opens it, as a secret manager serves a `.env`."""
+    os.mkfifo(path)
+
+    def serve() -> None:
+        with path.open("w", encoding="utf-8") as pipe:  # waits for the reader, as such a program does
+            time.sleep(0.5)  # a moment to fetch the secrets: the reader waits for them
+            pipe.write(text)
+
+    writer = threading.Thread(target=serve, daemon=True)
+    writer.start()
+    return writer
+
+
+def test_settings_and_env_files_a_program_writes_through_a_pipe_are_read(tmp_path: Path) -> None:
+    """A secret manager serves a `.env` through a pipe (1Password's local `.env`, `op inject` into a FIFO), which
+    python-dotenv reads: every such `.env` was refused as a pipe, the service started without its secrets. The
+    `.env` files and the settings file are read from their writer, each once."""
+    here = tmp_path / "here"
+    service = tmp_path / "service"
+    here.mkdir(), service.mkdir()
+    writers = [
+        served_through_a_pipe(here / ".env", "DISCORD_TOKEN=from-the-pipe\n"),
+        served_through_a_pipe(service / ".env", "DIGEST_DATA_DIR=data\n"),
+        served_through_a_pipe(service / "config.toml", "[discord]\nchannel_id = 42\nmaintainer_user_ids = [7]\n"),
+    ]
+    shown = digest(here, "--config", str(service / "config.toml"), "config", "show", timeout=60)
+    assert shown.returncode == 0 and shown.stderr == "", shown.stderr
+    assert "DISCORD_TOKEN: set" in shown.stdout and "channel_id = 42" in shown.stdout, shown.stdout
+    assert f'database_url = "sqlite:///{service / "data" / "digest.sqlite3"}"' in shown.stdout, shown.stdout
+    for writer in writers:
+        writer.join(timeout=10)
+        assert not writer.is_alive()
 
 
 def test_a_huge_env_file_is_one_problem_naming_it(tmp_path: Path) -> None:

@@ -80,12 +80,27 @@ def test_run_with_another_port_moves_the_links_of_an_ipv6_host_from_the_config(t
     assert f"serving the list on http://[::1]:{port}/" in log
 
 
-def test_run_on_every_address_says_that_its_links_name_this_machine_alone(tmp_path: Path) -> None:
+@pytest.mark.parametrize("host", ["0.0.0.0", " 0.0.0.0 "])
+def test_run_on_every_address_says_that_its_links_name_this_machine_alone(tmp_path: Path, host: str) -> None:
     """`digest run --host 0.0.0.0` without [web] base_url serves other machines, but its feeds and emails link to
     http://127.0.0.1, which they cannot open, and the start said nothing of it (`config check` said the links used
-    http://0.0.0.0:8080, which no browser opens either): the start warns, and names the setting."""
-    feed, log, port = serve_and_read_feed(tmp_path, "", "--host", "0.0.0.0", "--port", "{port}", at="127.0.0.1")
+    http://0.0.0.0:8080, which no browser opens either): the start warns, and names the setting. A host given with
+    space around it (quoted in a unit file or script) is that host, as [web] host " 0.0.0.0" is."""
+    feed, log, port = serve_and_read_feed(tmp_path, "", "--host", host, "--port", "{port}", at="127.0.0.1")
 
     assert f"<link>http://127.0.0.1:{port}/</link>" in feed
     warning = [line for line in log.splitlines() if "WARNING" in line and "web.base_url" in line]
     assert len(warning) == 1 and "which other machines cannot open: set [web] base_url" in warning[0], log
+
+
+@pytest.mark.parametrize("host", ["", "  "])
+def test_run_with_a_blank_host_is_refused_in_one_line(tmp_path: Path, host: str) -> None:
+    """`digest run --host "$HOST"` with HOST unset listened on [web] host or 127.0.0.1 saying nothing of it."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
+    command = [sys.executable, "-m", "digest", "--data-dir", str(tmp_path / "data"), "run", "--host", host]
+    command += ["--port", str(free_port())]  # were it not refused, it would listen on a port no one else uses
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert done.stderr.splitlines()[-1].endswith(
+        f"argument --host: {host!r} is no address: give the one to listen on, as 127.0.0.1 or 0.0.0.0"
+    ), done.stderr

@@ -17,12 +17,21 @@ def register(subparsers: Any) -> None:
         help="run the service: web pages and feeds, scheduled arXiv polls and weekly digest, Discord review",
         description="Run the service until SIGTERM or Ctrl-C. Discord and email are on when configured.",
     )
-    parser.add_argument("--host", help="address to listen on (default 127.0.0.1, or [web] host)")
+    parser.add_argument("--host", type=host_argument, help="address to listen on (default 127.0.0.1, or [web] host)")
     parser.add_argument("--port", type=port_argument, help="port to listen on (default 8080, or [web] port)")
     parser.add_argument(
         "--once", action="store_true", help="poll arXiv once, post to Discord if on, and exit (1 unless it went well)"
     )
     parser.set_defaults(handler=handle)
+
+
+def host_argument(text: str) -> str:
+    """An argparse type: the host without the space around it, as [web] host reads one (" 0.0.0.0", quoted in a unit
+    file, was no address to listen on); a blank one (`--host "$HOST"`, HOST unset) is refused, not [web] host unsaid."""
+    host = text.strip()
+    if not host:
+        raise argparse.ArgumentTypeError(f"{text!r} is no address: give the one to listen on, as 127.0.0.1 or 0.0.0.0")
+    return host
 
 
 def port_argument(text: str) -> int:

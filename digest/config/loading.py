@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Mapping
@@ -32,10 +33,10 @@ def load_settings(
         if load_dotenv_file:
             from dotenv import load_dotenv
 
-            found, readable = dotenv_problems(Path.cwd() / ".env")
+            found, text = dotenv_problems(Path.cwd() / ".env")
             problems += found
-            if readable:
-                load_dotenv(Path.cwd() / ".env", override=False)
+            if text is not None:  # the text read once: a pipe a secret manager writes a `.env` into is read once
+                load_dotenv(stream=io.StringIO(text), override=False)
         environ = os.environ
     if config_path is None:
         config_path = config_variable(environ)
@@ -47,10 +48,10 @@ def load_settings(
         # from another folder signs links and logs in with the service's secrets, not with generated ones.
         beside = config_path.expanduser().absolute().parent / ".env"
         if beside.parent != Path.cwd().absolute() and beside.exists() and not beside.is_dir():
-            found, readable = dotenv_problems(beside)
+            found, text = dotenv_problems(beside)
             problems += found
-            if readable:
-                _load_dotenv_beside(beside)
+            if text is not None:
+                _load_dotenv_beside(beside, text)
     given: dict[str, Any] = {"config_path": config_path}
     if data_dir is not None:
         given["data_dir"] = data_dir
@@ -85,32 +86,31 @@ _DATABASE_URL_VARIABLE = "DIGEST_DATABASE_URL"  # its SQLite file, if it names o
 _OURS = re.compile(r"\s*(?:export\s+)?(?P<name>(?:DIGEST|DISCORD|SMTP)_[A-Za-z0-9_]*)")
 
 
-def dotenv_problems(path: Path) -> tuple[list[str], bool]:
-    """What is wrong with a `.env` file, and whether python-dotenv may read it (it is not, when it would fail or never
-    end: one too large to be one, a pipe it would wait at for ever, text not UTF-8 or holding a NUL byte, which ended
-    every command in a traceback). No file, or a folder (a virtualenv named `.env`), is nothing to say.
+def dotenv_problems(path: Path) -> tuple[list[str], str | None]:
+    """What is wrong with a `.env` file, and its text for python-dotenv to read; None when it is not to be read
+    (one too large to be one, a pipe nothing writes to, text not UTF-8 or holding a NUL byte, which ended every
+    command in a traceback). No file, or a folder (a virtualenv named `.env`), is nothing to say, and no text.
+    The text is read here once: a pipe a secret manager serves a `.env` through is read to its end once.
 
     A line that python-dotenv cannot read (a quote not closed) is skipped with a warning naming neither the file nor
     the variable, and a secret set there is silently not set (the service then signs in with a generated token): one
     problem a line that sets one of ours, naming the file, the line and the variable, never its value. Lines of other
     programs' variables are theirs to mend."""
-    import io
-
     from dotenv.parser import parse_stream
 
     try:
         text = read_small_file(path, ".env file").decode("utf-8")
     except UnfitFileError as exc:
-        return [f"{exc} (not read)"], False
+        return [f"{exc} (not read)"], None
     except UnicodeDecodeError as exc:
-        return [f"{path} is not UTF-8 text (byte {exc.start + 1}): save it as UTF-8 (not read)"], False
+        return [f"{path} is not UTF-8 text (byte {exc.start + 1}): save it as UTF-8 (not read)"], None
     except PermissionError as exc:
-        return [f"{path} cannot be read ({exc.strerror}) (not read)"], False
+        return [f"{path} cannot be read ({exc.strerror}) (not read)"], None
     except OSError:
-        return [], True  # no file, or a folder: python-dotenv reads nothing either
+        return [], None  # no file, or a folder: python-dotenv reads nothing either
     if "\0" in text:  # no environment variable can hold one
         line = text[: text.index("\0")].count("\n") + 1
-        return [f"{path} line {line} holds a NUL byte, which no setting does: is it the right file? (not read)"], False
+        return [f"{path} line {line} holds a NUL byte, which no setting does: is it the right file? (not read)"], None
     problems = []
     for binding in parse_stream(io.StringIO(text)):
         found = _OURS.match(binding.original.string) if binding.error else None
@@ -119,16 +119,16 @@ def dotenv_problems(path: Path) -> tuple[list[str], bool]:
                 f"{path} line {binding.original.line}: {found['name']} cannot be read (a quote not closed?), so it "
                 "is not set: write it as NAME=value on one line"
             )
-    return problems, True
+    return problems, text
 
 
-def _load_dotenv_beside(path: Path) -> None:
+def _load_dotenv_beside(path: Path, text: str) -> None:
     """The `.env` beside the settings file into the environment, under what is set already; a relative path in it is
     read from its folder: `DIGEST_DATA_DIR=data` there names the service's data folder from whatever folder a command
     runs, never a new, empty one in the working folder."""
     from dotenv import dotenv_values
 
-    for name, value in dotenv_values(path).items():
+    for name, value in dotenv_values(stream=io.StringIO(text)).items():
         if value is None or name in os.environ:
             continue
         if name == _DATABASE_URL_VARIABLE:

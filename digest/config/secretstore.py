@@ -71,13 +71,21 @@ def _write_file(path: Path, values: dict[str, str]) -> None:
             stream.write("\n")
             stream.flush()
             os.fsync(stream.fileno())
-        with contextlib.suppress(FileNotFoundError):  # a new file is the writer's
-            owned_as(temp, path.stat())  # as the service's user's, when root adds a secret to it
+        owned_as(temp, _replaced(path))  # as the service's user's, when root adds a secret to it or makes it
         temp.chmod(_private_mode(path.parent))
         temp.replace(path)
     except OSError as exc:
         temp.unlink(missing_ok=True)
         raise SecretStoreError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+def _replaced(path: Path) -> os.stat_result:
+    """Whose the secrets file is to be: the one it replaces', else its folder's (the data folder is the service's
+    user's, and a file root makes there, owner-only, would be one that user cannot read)."""
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return path.parent.stat()
 
 
 @contextlib.contextmanager
@@ -87,7 +95,10 @@ def _generating(path: Path) -> Iterator[None]:
     service signing with a key the file no longer holds. A mount without file locks goes on without one."""
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handle = (path.parent / f".{path.name}.lock").open("a")
+        lock = path.parent / f".{path.name}.lock"
+        handle = lock.open("a")
+        if os.fstat(handle.fileno()).st_uid == os.geteuid():  # root's lock is not one the service's user may open
+            owned_as(lock, path.parent.stat())
         if shared_with_group(path.parent):  # the next member of the group opens it too
             with contextlib.suppress(OSError):
                 os.fchmod(handle.fileno(), 0o664)

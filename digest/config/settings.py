@@ -29,6 +29,7 @@ from digest.config.sections import (
     WeeklySettings,
 )
 from digest.config.values import DatabaseUrl, TimeZoneName
+from digest.text import is_blank
 
 FilePath = PathValue
 Folder = PathValue
@@ -48,9 +49,10 @@ def _existing(path: Path) -> Path:
 
 def _titled(title: str) -> str:
     """The pages', the feeds' and the weekly digest's title (its subject too): an empty one titles them by nothing."""
-    if not title.strip():
+    if is_blank(title):  # zero-width characters alone (U+200B, a BOM pasted in) draw nothing either
+        said = "is empty" if not title.strip() else "shows nothing (only characters that draw nothing, as U+200B)"
         raise problem(
-            "is empty: the pages, the feeds and the weekly digest are titled by it; leave it out for the default"
+            f"{said}: the pages, the feeds and the weekly digest are titled by it; leave it out for the default"
         )
     return title
 
