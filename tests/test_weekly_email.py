@@ -598,8 +598,113 @@ def test_a_stop_during_a_send_ends_it_after_the_batch_in_flight_and_records_who_
     lines = [record.getMessage() for record in caplog.records]
     sent = next(i for i, line in enumerate(lines) if line.startswith("weekly 2026-W48 readers: email sent to"))
     assert sent < lines.index("stopped"), lines
-    stopped = "451 4.3.0 not sent: the service stopped"
+    stopped = "451 4.3.0 not sent: the send was stopped"
     assert lines[sent] == (
         f"weekly 2026-W48 readers: email sent to first@example.org; not yet sent to the others: second@example.org:"
         f" {stopped}; third@example.org: {stopped}; next attempt for them at 2026-11-30 07:30 UTC"
     )
+
+
+def test_ctrl_c_during_a_hand_send_ends_it_after_the_batch_in_flight_and_records_who_got_it(
+    database: Database,
+    settings: Settings,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Ctrl-C (or SIGTERM) during `digest weekly --send`: the command died in the middle of an SMTP call, the readers
+    it had reached were on record nowhere and the edition stayed claimed ("sending") for an hour, then went to them all
+    again. As at the service's stop, the send ends after the batch in flight: who got it is recorded, the others are
+    owed it, and the command says so and exits 130."""
+    import os
+    import signal
+
+    from digest.weekly import mailer
+
+    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 1)
+    monkeypatch.chdir(tmp_path)
+    fill_week(database, settings)
+    readers = '["first@example.org", "second@example.org", "third@example.org"]'
+    inbox = SlowInbox(seconds=1)
+    with smtp_server(inbox) as port:
+        config = tmp_path / "smtp.toml"
+        config.write_text(
+            CONFIG + f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nrecipients = {readers}\n',
+            encoding="utf-8",
+        )
+
+        def interrupt() -> None:
+            assert inbox.arrived.wait(10)
+            os.kill(os.getpid(), signal.SIGINT)
+
+        interrupter = threading.Thread(target=interrupt)
+        interrupter.start()
+        base = ["--config", str(config), "--data-dir", str(settings.data_dir), "weekly", "--week", "2026-W48"]
+        code = main([*base, "--send"])
+        interrupter.join()
+        threading.Event().wait(2.5)  # what a send left running would still send
+    out, err = capsys.readouterr()
+    assert len(inbox.messages) == 1, [envelope.rcpt_tos for envelope in inbox.envelopes]
+    found = row(database)
+    assert found is not None and found.status == "failed", found and found.status
+    assert (found.recipients, found.deferred) == (["first@example.org"], ["second@example.org", "third@example.org"])
+    stopped = "451 4.3.0 not sent: the send was stopped"
+    assert code == 130, (out, err)
+    assert out.splitlines()[-1] == (
+        f"2026-W48: readers' edition sent to first@example.org; not yet sent to the others: second@example.org:"
+        f" {stopped}; third@example.org: {stopped}; next attempt for them at "
+        f"{found.next_attempt_at:%Y-%m-%d %H:%M} UTC"
+    ), out
+    assert err.splitlines() == [
+        "digest: stopping after the mail in flight: who got it is recorded, the others stay owed it (again to stop at"
+        " once)",
+        "digest: interrupted: 2026-W48: the maintainers' edition was not sent (`digest weekly --week 2026-W48 --send`"
+        " sends what is left)",
+    ], err
+
+
+def test_a_send_outlasting_the_stops_grace_is_said_and_still_records_who_got_it(
+    database: Database, settings: Settings, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An SMTP call stuck past the stop's grace (a slow relay): the stop moved on and logged "stopped" while the send's
+    thread still ran, with nothing saying so, and the process then hung on it unexplained. The log says the send did
+    not end in time and what becomes of it; it sends no further batch and records who got the edition."""
+    import asyncio
+    import contextlib
+    import logging
+
+    from digest.service import process
+    from digest.service.process import Service
+    from digest.weekly import mailer
+
+    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 1)
+    monkeypatch.setattr(process, "STOP_GRACE_SECONDS", 0.3)
+    caplog.set_level(logging.INFO)
+    fill_week(database, settings)
+    readers = ("first@example.org", "second@example.org", "third@example.org")
+    inbox = SlowInbox(seconds=2)
+    with smtp_server(inbox) as port:
+        configured = with_smtp(settings, port)
+        configured = configured.model_copy(update={"smtp": configured.smtp.model_copy(update={"recipients": readers})})
+
+        async def stopped_mid_send() -> None:
+            service = Service(configured, clock=lambda: NOW)
+            await service.start(schedule=False, serve_web=False)
+            job = asyncio.ensure_future(service.weekly_now())
+            while not inbox.arrived.is_set():
+                await asyncio.sleep(0.05)
+            await service.stop()
+            with contextlib.suppress(asyncio.CancelledError):
+                await job
+
+        asyncio.run(stopped_mid_send())  # returns once the send's thread has ended, as the process exits then
+    lines = [record.getMessage() for record in caplog.records]
+    assert (
+        "weekly: the send did not end within the stop's grace: an SMTP call still waits on the server (up to"
+        " [smtp] timeout_seconds, 10 s, for each reply); the process exits once it ends, sending no further batch"
+        " and recording who got the edition"
+    ) in lines, lines
+    assert len(inbox.messages) == 1, [envelope.rcpt_tos for envelope in inbox.envelopes]
+    found = row(database)
+    assert found is not None and found.status == "failed", found and found.status
+    assert (found.recipients, found.deferred) == (["first@example.org"], ["second@example.org", "third@example.org"])

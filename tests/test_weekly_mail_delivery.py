@@ -860,3 +860,32 @@ def test_giving_up_an_edition_most_readers_have_says_who_has_it_and_who_does_not
         " (late@example.org): older than the last 4 weeks (`digest weekly --week 2026-W48 --edition readers --send`"
         " still sends it to them by hand)"
     ) in caplog.text
+
+
+def test_an_edition_given_up_after_reaching_most_readers_is_not_said_unsent(tmp_path: Path) -> None:
+    """The readers' edition reached a and c, the server greylisted b, and weeks later it was given up for b. Asked to
+    send it again (a job that listed the week before another process gave it up), the outcome said "not sent: given
+    up ...", false of an edition two of three readers have: it says whom it reached and whom not."""
+    from digest.weekly.issue import IsoWeek
+    from digest.weekly.store import give_up_stale_weeks, send_week
+
+    port = free_port()
+    readers = ("a@example.org", "b@example.org", "c@example.org")
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    inbox = SelectiveInbox({"b@example.org": "451 4.7.1 Greylisted, please try again later"})
+    later = NOW + timedelta(weeks=6)
+    try:
+        with smtp_server(inbox, port):
+            first = run_weekly_job(settings, database, NOW)
+            given_up = give_up_stale_weeks(database, IsoWeek(2027, 2), later)
+            outcome = send_week(settings, database, IsoWeek(2026, 48), later)
+    finally:
+        database.dispose()
+    assert [o.status for o in first.emails] == ["partly-sent"]
+    assert [str(edition) for edition in given_up] == ["2026-W48 readers"]
+    assert outcome.status == "given-up"
+    assert outcome.message.startswith(
+        "sent to a@example.org, c@example.org; not to b@example.org: given up: older than the last 4 weeks after 1"
+        " attempt(s); "
+    ), outcome.message
+    assert len(inbox.envelopes) == 1

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context
@@ -144,24 +147,72 @@ def handle(args: argparse.Namespace, context: Context) -> int:
 
 
 def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: datetime) -> int:
-    """Sends each edition once; an edition without recipients is one line saying so. A failure is the last line."""
+    """Sends each edition once; an edition without recipients is one line saying so. A failure is the last line.
+    Ctrl-C or SIGTERM ends the send after the batch of mail in flight, as at the service's stop: who got the edition
+    is recorded and the others are owed it (exit 130)."""
     from digest.weekly.store import send_week
 
     settings, failures = context.settings, []
     if not settings.smtp.enabled:
         raise CommandError(f"{week}: email not sent: email is off: set [smtp] host and recipients")
-    for edition in editions:
-        # A maintainer asking by hand does not wait out the back-off of a failed scheduled attempt.
-        outcome = send_week(settings, context.database, week, now, edition=edition, ignore_backoff=True)
-        label = "" if editions == ("readers",) else f" {edition}' edition"
-        if outcome.status == "off" and len(editions) > 1:
-            print(f"{week}:{label} not emailed: {outcome.message}")
-        elif outcome.status in ("off", "failed", "busy"):
-            failures.append(f"{week}:{label} email not sent: {outcome.message}")
-        elif outcome.status == "unrecorded":  # sent, and not on record: a failure to say, but not "not sent"
-            failures.append(f"{week}:{label} {outcome.message}")
-        else:
-            print(f"{week}:{label} {outcome.message}")
+    left: list[Edition] = []
+    with _stopped_by_signal() as stop:
+        for edition in editions:
+            if stop.is_set():
+                left.append(edition)
+                continue
+            # A maintainer asking by hand does not wait out the back-off of a failed scheduled attempt.
+            outcome = send_week(settings, context.database, week, now, edition=edition, ignore_backoff=True, stop=stop)
+            label = "" if editions == ("readers",) else f" {edition}' edition"
+            if outcome.status == "off" and len(editions) > 1:
+                print(f"{week}:{label} not emailed: {outcome.message}")
+            elif outcome.status in ("off", "failed", "busy"):
+                failures.append(f"{week}:{label} email not sent: {outcome.message}")
+            elif outcome.status == "unrecorded":  # sent, and not on record: a failure to say, but not "not sent"
+                failures.append(f"{week}:{label} {outcome.message}")
+            else:
+                print(f"{week}:{label} {outcome.message}")
+    if stop.is_set():
+        unsent = "; ".join(failures + [f"{week}: the {edition}' edition was not sent" for edition in left])
+        done = f": {unsent} (`digest weekly --week {week} --send` sends what is left)" if unsent else ""
+        print(f"digest: interrupted{done}", file=sys.stderr)
+        return 130
     if failures:
         raise CommandError("; ".join(failures))
     return 0
+
+
+@contextmanager
+def _stopped_by_signal() -> Iterator[threading.Event]:
+    """An event the first Ctrl-C or SIGTERM sets, for the send to end after the batch of mail in flight; a second one
+    acts as before (it stops at once, leaving the edition claimed for an hour). Killed mid-call, the command had
+    recorded nobody and held the claim, and the edition then went again to the readers it had reached."""
+    import signal
+
+    stop = threading.Event()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    before: dict[int, Any] = {}
+
+    def restore() -> None:
+        for signum, handler in before.items():
+            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        before.clear()
+
+    def stopping(_signum: int, _frame: Any) -> None:
+        print(
+            "digest: stopping after the mail in flight: who got it is recorded, the others stay owed it (again to "
+            "stop at once)",
+            file=sys.stderr,
+        )
+        stop.set()
+        restore()
+
+    try:
+        for signum in signals:
+            before[signum] = signal.signal(signum, stopping)
+    except ValueError:  # not the main thread (the command called in-process): the signals stay as they were
+        restore()
+    try:
+        yield stop
+    finally:
+        restore()

@@ -57,8 +57,22 @@ async def run_weekly(
     if running is not None:
         running.add(future)
         future.add_done_callback(running.discard)
+    future.add_done_callback(functools.partial(_outlasted_stop, settings))
     result = await asyncio.shield(future)  # a job cancelled (the scheduler shut down) leaves the thread to the stop
     log.info("weekly: %s", result)
     if result.retry_at is not None and scheduler is not None and scheduler.running:
         schedule_weekly_retry(scheduler, result.retry_at)
         log.info("weekly: next attempt at %s", f"{result.retry_at:%Y-%m-%d %H:%M} UTC")
+
+
+def _outlasted_stop(settings: Settings, future: asyncio.Future[Any]) -> None:
+    """The stop's grace ran out with the send in an SMTP call (the stop cancels what is still running then; nothing
+    else can, `future` being shielded): the thread runs on, as no call can be cancelled, and the process waits for it
+    at exit. Said, or the service logs "stopped" and then hangs unexplained."""
+    if future.cancelled():
+        log.warning(
+            "weekly: the send did not end within the stop's grace: an SMTP call still waits on the server (up to"
+            " [smtp] timeout_seconds, %g s, for each reply); the process exits once it ends, sending no further batch"
+            " and recording who got the edition",
+            settings.smtp.timeout_seconds,
+        )

@@ -42,6 +42,7 @@ class WeekState:
     sent_at: datetime | None
     deferred: tuple[str, ...] = ()  # refused for now by the server: owed the edition, which the others have
     attempted_at: datetime | None = None  # when the last attempt began (the claim, while it is "sending")
+    reached: tuple[str, ...] = ()  # who has the edition (all its recipients, once sent)
 
 
 def week_state(session: Session, week: str, edition: Edition = "readers") -> WeekState | None:
@@ -58,6 +59,7 @@ def week_state(session: Session, week: str, edition: Edition = "readers") -> Wee
         as_utc(row.sent_at) if row.sent_at else None,
         tuple(row.deferred),
         as_utc(row.last_attempt_at) if row.last_attempt_at else None,
+        tuple(row.recipients),
     )
 
 

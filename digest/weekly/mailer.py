@@ -43,7 +43,8 @@ class Delivery:
 
 
 class Stop(Protocol):
-    """Set when the running service stops: its asyncio.Event, read from the sending thread (a flag it only reads)."""
+    """Set when the send is to end: the running service stopping (its asyncio.Event, read from the sending thread, a
+    flag it only reads) or `digest weekly --send` interrupted (a threading.Event its signal handler sets)."""
 
     def is_set(self) -> bool: ...
 
@@ -210,7 +211,7 @@ def _delivery(message: EmailMessage, envelope: dict[str, str], refused: dict[str
 # a list of readers goes in messages of at most this many, over one connection.
 RECIPIENTS_PER_MESSAGE = 50
 _CLOSED = (451, b"4.3.0 not sent: the server closed the connection")  # a recipient never asked about: owed it still
-STOPPED = (451, b"4.3.0 not sent: the service stopped")  # a batch a stop left unsent: owed it still
+STOPPED = (451, b"4.3.0 not sent: the send was stopped")  # a batch a stop left unsent: owed it still
 
 
 def _send_in_batches(

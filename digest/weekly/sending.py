@@ -232,7 +232,9 @@ def _not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome
             name, edition, "quiet-skipped", f"skipped as a quiet week (`digest weekly --week {name} --send` sends it)"
         )
     if state is not None and state.status == GIVEN_UP:
-        return SendOutcome(name, edition, "given-up", f"not sent: {state.last_error}")
+        # Given up for the readers the server refused for now, an edition the others have is not "not sent".
+        whom = f"sent to {_whom(state.reached)}; not to {_whom(state.deferred)}" if state.deferred else "not sent"
+        return SendOutcome(name, edition, "given-up", f"{whom}: {state.last_error}")
     if state is not None and state.status == FAILED:
         when = f"{state.next_attempt_at:%Y-%m-%d %H:%M} UTC" if state.next_attempt_at else "later"
         message = f"last attempt failed; next attempt at {when}"
