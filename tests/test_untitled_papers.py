@@ -32,3 +32,18 @@ def test_a_paper_whose_title_draws_nothing_is_approved_under_a_readable_title(
     listed = capsys.readouterr().out
     untitled = f"Untitled paper, arXiv {PAPER['arxiv_id']}"
     assert f"[{untitled}](https://arxiv.org/abs/{PAPER['arxiv_id']})" in listed
+
+
+def test_candidates_and_history_name_a_paper_whose_title_draws_nothing(
+    settings: Settings, database: Database, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest candidates` and `digest history` ended its line in an empty title. Expected: "Untitled paper, arXiv
+    <id>", as Discord, the pages and the weekly email name it."""
+    candidate = insert_candidate(database, PAPER, title=BLANK, title_key=title_key(BLANK), suggested_section=SECTION)
+    untitled = f"Untitled paper, arXiv {PAPER['arxiv_id']}"
+    assert main(["--data-dir", str(data_dir), "candidates"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith(f"[{SECTION}] {untitled}")
+    assert main(["--data-dir", str(data_dir), "reject", str(candidate)]) == 0
+    capsys.readouterr()
+    assert main(["--data-dir", str(data_dir), "history"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith(f"via cli: {untitled}")
