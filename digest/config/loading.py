@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from collections.abc import Set as AbstractSet
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,8 @@ from digest.config.settings import Settings
 from digest.config.sources import EnvironmentSource, TomlFileSource, environment_fields
 from digest.config.sqlite_files import sqlite_url_from
 from digest.resources import UnfitFileError, read_small_file
+
+log = logging.getLogger(__name__)
 
 
 def load_settings(
@@ -35,7 +39,8 @@ def load_settings(
             found, readable = dotenv_problems(Path.cwd() / ".env")
             problems += found
             if readable:
-                load_dotenv(Path.cwd() / ".env", override=False)
+                with _dotenv_quiet():
+                    load_dotenv(Path.cwd() / ".env", override=False)
         environ = os.environ
     if config_path is None:
         config_path = config_variable(environ)
@@ -113,13 +118,34 @@ def dotenv_problems(path: Path) -> tuple[list[str], bool]:
         return [f"{path} line {line} holds a NUL byte, which no setting does: is it the right file? (not read)"], False
     problems = []
     for binding in parse_stream(io.StringIO(text)):
-        found = _OURS.match(binding.original.string) if binding.error else None
+        if not binding.error:
+            continue
+        found = _OURS.match(binding.original.string)
         if found:
             problems.append(
                 f"{path} line {binding.original.line}: {found['name']} cannot be read (a quote not closed?), so it "
                 "is not set: write it as NAME=value on one line"
             )
+        else:  # python-dotenv's own warning, which `_dotenv_quiet` keeps back, named neither the file nor the line
+            log.warning("%s line %s cannot be read (a quote not closed?): it is skipped", path, binding.original.line)
     return problems, True
+
+
+class _NotDotenvParseWarnings(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("python-dotenv could not parse statement")
+
+
+@contextmanager
+def _dotenv_quiet() -> Iterator[None]:
+    """python-dotenv's "could not parse statement starting at line N" kept back: it names no file, and
+    `dotenv_problems` says each such line already, naming the file and the line (and the variable, one of ours)."""
+    logger, quiet = logging.getLogger("dotenv.main"), _NotDotenvParseWarnings()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
 
 
 def _load_dotenv_beside(path: Path) -> None:
@@ -128,7 +154,9 @@ def _load_dotenv_beside(path: Path) -> None:
     runs, never a new, empty one in the working folder."""
     from dotenv import dotenv_values
 
-    for name, value in dotenv_values(path).items():
+    with _dotenv_quiet():
+        values = dotenv_values(path)
+    for name, value in values.items():
         if value is None or name in os.environ:
             continue
         if name == _DATABASE_URL_VARIABLE:
