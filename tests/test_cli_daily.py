@@ -492,3 +492,26 @@ def test_a_source_whose_host_cannot_be_read_is_a_usage_error_not_a_traceback(
         "(an IPv6 address goes whole in brackets: http://[::1]:80/) (nothing was polled)"
     )
     assert not data_dir.exists()
+
+
+NO_ID_FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>cs.CV updates on arXiv.org</title><link>http://rss.arxiv.org/rss/cs.CV</link>
+<description>x</description><lastBuildDate>Mon, 27 Apr 2026 00:00:00 -0400</lastBuildDate>{items}</channel></rss>
+"""
+NO_ID_ITEM = "<item><title>Paper {n}</title><link>https://example.org/{n}</link><description>text</description></item>"
+
+
+def test_a_feed_with_no_usable_item_says_its_first_problem_in_the_report_line(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The line read "broken (no usable item (1 problems))": a wrong plural, and which problem only the log said.
+    Expected: the problem itself, or how many there were and the first."""
+    source = tmp_path / "no-ids.xml"
+    for count, said in (
+        (1, "no usable item: item 1 (https://example.org/1, 'Paper 1'): no arXiv ID; skipped"),
+        (2, "no usable item (2 problems; the first: item 1 (https://example.org/1, 'Paper 1'): no arXiv ID; skipped)"),
+    ):
+        items = "".join(NO_ID_ITEM.format(n=n) for n in range(1, count + 1))
+        source.write_text(NO_ID_FEED.format(items=items), encoding="utf-8")
+        assert main(["--data-dir", str(data_dir), "poll", "--source", str(source)]) == 1
+        assert capsys.readouterr().out.splitlines()[0] == f"{source}: broken ({said})"

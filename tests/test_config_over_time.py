@@ -57,6 +57,25 @@ def test_a_line_of_the_environment_file_that_cannot_be_read_is_a_problem_naming_
     assert done.returncode == 0 and "configuration OK" in done.stdout, done.stdout + done.stderr
 
 
+def test_a_line_of_the_environment_file_that_cannot_be_read_is_said_once_naming_the_file(tmp_path: Path) -> None:
+    """Each command also printed python-dotenv's own "could not parse statement starting at line 1", naming no file,
+    under the project's line for its own variable, and for another program's line only that. Expected: the project's
+    lines alone, each naming the file and the line."""
+    env = tmp_path / ".env"
+    env.write_text("DIGEST_ADMIN_TOKEN=\"admin-token-0123456789abcdef\nOTHER_TOOL='x\n", encoding="utf-8")
+    done = _digest(tmp_path, "--data-dir", str(tmp_path / "data"), "candidates")
+    assert done.returncode == 2 and "could not parse" not in done.stderr, done.stderr
+    assert done.stderr.splitlines() == [
+        f"{env} line 2 cannot be read (a quote not closed?): it is skipped",
+        f"digest: configuration: {env} line 1: DIGEST_ADMIN_TOKEN cannot be read (a quote not closed?), so it is not "
+        "set: write it as NAME=value on one line",
+    ]
+    env.write_text("DIGEST_ADMIN_TOKEN=admin-token-0123456789abcdef\nOTHER_TOOL='x\n", encoding="utf-8")
+    done = _digest(tmp_path, "--data-dir", str(tmp_path / "data"), "candidates")
+    assert done.returncode == 0 and "could not parse" not in done.stderr, done.stderr
+    assert done.stderr.splitlines() == [f"{env} line 2 cannot be read (a quote not closed?): it is skipped"]
+
+
 def test_a_secret_read_from_a_file_signs_in_without_its_newline(tmp_path: Path) -> None:
     token = "admin-token-0123456789abcdef"
     settings = settings_from(tmp_path, "", {"DIGEST_ADMIN_TOKEN": token + "\n"})

@@ -115,12 +115,31 @@ def test_an_address_holding_a_password_is_refused_without_echoing_it(tmp_path: P
     )
     with pytest.raises(ConfigError) as caught:
         make_settings(tmp_path / "data", config)
-    keys = ["arxiv.sources", "arxiv.api_url", "discord.api_base", "web.base_url", "publish.api_url"]
+    keys = ["arxiv.sources item 2", "arxiv.api_url", "discord.api_base", "web.base_url", "publish.api_url"]
     assert sorted(caught.value.problems) == sorted(
         f"{key} must not hold a user or password: the address is shown in logs and `digest config show`, "
         "and the web's in every feed and email; secrets come from the environment"
         for key in keys
     )
+    assert "pw-in-the-url" not in str(caught.value)
+
+
+def test_a_wrong_item_of_a_list_setting_is_named_by_its_place_and_value(tmp_path: Path) -> None:
+    """A list of twenty feeds, one wrong: "arxiv.sources is not an address: its host cannot be read", and which of them
+    it was, the maintainer had to find. Expected: its place and value named (a value that may hold a password not)."""
+    config = (
+        '[arxiv]\nsources = ["https://rss.arxiv.org/rss/cs.CV", "https://[::1/rss/cs.LG", '
+        '"https://u:pw-in-the-url@mirror.example.org/rss"]\n\n[web]\ntrusted_proxies = ["10.0.0.0/8", "proxy"]\n'
+    )
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", config)
+    assert caught.value.problems == [
+        "arxiv.sources item 2 ('https://[::1/rss/cs.LG') is not an address: its host cannot be read (an IPv6 "
+        "address goes whole in brackets: http://[::1]:80/)",
+        "arxiv.sources item 3 must not hold a user or password: the address is shown in logs and `digest config "
+        "show`, and the web's in every feed and email; secrets come from the environment",
+        "web.trusted_proxies item 2: 'proxy' is not an IP address or network (e.g. \"10.0.0.0/8\")",
+    ]
     assert "pw-in-the-url" not in str(caught.value)
 
 

@@ -142,14 +142,18 @@ def test_only_maintainers_may_decide() -> None:
     assert not may_decide([3], 5, rules)
 
 
-def test_a_paper_the_list_cannot_hold_is_refused_in_one_line(database: Database, settings: Settings) -> None:
-    candidate_id = insert_candidate(database, real_papers()[3], title="??? — !!!")
-    with pytest.raises(ReviewError, match=f"cannot add candidate {candidate_id} to the list: .*no letters or digits"):
-        reviewer_for(database, settings).decide(candidate_id, "approve", ANN)
+def test_a_paper_whose_title_has_no_letters_or_digits_is_listed_as_untitled(
+    database: Database, settings: Settings
+) -> None:
+    """It was refused ("title '??? — !!!' has no letters or digits"), with no way to list it. Expected: approved, its
+    entry titled "Untitled paper, arXiv <id>", as the pages name a title that draws nothing."""
+    paper = real_papers()[3]
+    candidate_id = insert_candidate(database, paper, title="??? — !!!", title_key="")
+    outcome = reviewer_for(database, settings).decide(candidate_id, "approve", ANN)
+    assert outcome.changed and outcome.status == "approved"
     with database.reading() as session:
-        candidate = session.get(Candidate, candidate_id)
-        assert candidate is not None and candidate.status == "pending"
-        assert session.scalars(select(Decision)).all() == []
+        raws = [entry.raw for entry in session.scalars(select(Entry)) if paper["arxiv_id"] in entry.raw]
+    assert len(raws) == 1 and f"[Untitled paper, arXiv {paper['arxiv_id']}](" in raws[0]
 
 
 def test_only_pending_refuses_a_decided_candidate_while_other_channels_still_overturn(

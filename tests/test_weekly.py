@@ -277,6 +277,24 @@ def test_send_takes_only_complete_weeks_and_a_year_the_calendar_holds(
     assert "the year must be between" in capsys.readouterr().err
 
 
+def test_writing_takes_only_complete_weeks_or_says_to_use_now(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest weekly --week <next week or this one>` wrote a file calling the week quiet (or short of the rest of its
+    papers), exit 0, not a word that it was not over. Expected: refused in one line naming --now and --dry-run, no
+    file; --dry-run still shows the week as it stands."""
+    current = last_complete_week(datetime.now(UTC), make_settings(data_dir).tz).next()
+    base = ["--data-dir", str(data_dir), "weekly"]
+    for week in (current.next(), current):
+        assert main([*base, "--week", str(week)]) == 2
+        captured = capsys.readouterr()
+        assert captured.out == "" and captured.err.count("\n") == 1
+        assert f"{week} is not over yet" in captured.err and "--now" in captured.err and "--dry-run" in captured.err
+        assert not (data_dir / "weekly" / f"{week}.md").exists()
+    assert main([*base, "--week", str(current.next()), "--dry-run"]) == 0
+    assert f"week {current.next()}" in capsys.readouterr().out
+
+
 def test_now_is_the_current_week_for_sending_printing_and_writing(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -32,10 +32,12 @@ def classify(
     tz: ZoneInfo,
     live: bool = True,
     holidays: Collection[date] = (),
+    source: str = "",
 ) -> tuple[str, str]:
     """fetched | quiet | broken, with the reason in plain words. Pure. `live`: read from arXiv now (not a file kept
     from another day), so a feed dated before the announcement day it is read on is not that day's yet. `holidays`:
-    the days without announcement the maintainers listed besides the calendar's."""
+    the days without announcement the maintainers listed besides the calendar's. `source`: the feed the problems name.
+    """
     if status >= 400:
         return BROKEN, f"HTTP {status}" + (f": {parsed.error}" if parsed.error else "")
     if parsed.error:
@@ -58,7 +60,7 @@ def classify(
     if parsed.papers:
         return FETCHED, ""
     if parsed.problems:
-        return BROKEN, f"no usable item ({len(parsed.problems)} problems)"
+        return BROKEN, _no_usable_item(parsed.problems, source)
     local = (parsed.feed_date or now).astimezone(tz)
     weekday = local.strftime("%A")
     if local.weekday() >= 5:
@@ -73,3 +75,17 @@ def classify(
             "holiday? (list it in [arxiv] holidays)"
         )
     return BROKEN, f"an empty feed on a weekday ({weekday} {local:%Y-%m-%d})"
+
+
+# A problem longer than this is left to the log's line for it: the report's line stays one a terminal shows whole.
+_PROBLEM_SHOWN = 160
+
+
+def _no_usable_item(problems: list[str], source: str) -> str:
+    """Why a feed gave no paper: the first problem said (without the feed, which the line names) when it is short, and
+    how many there were."""
+    first = problems[0].removeprefix(f"{source}: ") if source else problems[0]
+    count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+    if len(first) > _PROBLEM_SHOWN:
+        return f"no usable item ({count})"
+    return f"no usable item: {first}" if len(problems) == 1 else f"no usable item ({count}; the first: {first})"

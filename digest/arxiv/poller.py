@@ -186,7 +186,7 @@ def process_answer(
         return _store_outcome(database, SourceReport(source, NOT_MODIFIED), None, None, [], result, now)
     parsed = parse_feed(result.body, source)
     outcome, message = classify(parsed, status=result.status, last_feed_date=last_feed_date, now=now, tz=ARXIV_ZONE,
-                                live=live, holidays=settings.arxiv.holidays)  # fmt: skip
+                                live=live, holidays=settings.arxiv.holidays, source=source)  # fmt: skip
     report = SourceReport(source, outcome, message, problems=list(parsed.problems), cut_off=parsed.cut_off)
     report.awaiting = live and _awaits_announcement(parsed, last_feed_date, now, settings.arxiv.holidays)
     for problem in parsed.problems:

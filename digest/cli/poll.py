@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context, iso_date, print_json
-from digest.text import one_line
+from digest.text import one_line, readable_title
 from digest.vocab import PollOutcome
 
 if TYPE_CHECKING:
@@ -219,7 +219,7 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
         section = (row["decided_section"] if row["status"] == "approved" else row["suggested_section"]) or "no section"
         # The section is a heading of the list, as its maintainer wrote it: shown without a bidi override's reversal.
         where = f"[{one_line(str(section))}]" + (" (second tier)" if row["tier"] == "second" else "")
-        title = one_line(str(row["title"]))
+        title = one_line(readable_title(str(row["title"]), str(row["arxiv_id"])))  # as the pages: not blank
         print(f"{row['id']:>5}  {row['status']:<8} {row['score']:.2f}  {row['arxiv_id']:<12} {where} {title}")
     if hidden:
         print(f"and {hidden} pending in the second tier, for the weekly digest (--second-tier lists them)")

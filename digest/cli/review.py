@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context, blank_section, iso_date, print_json
 from digest.record_ids import parse_record_id
-from digest.text import one_line
+from digest.text import one_line, readable_title
 
 if TYPE_CHECKING:
     from digest.storage.models import Decision
@@ -156,7 +156,7 @@ def history_line(decision: Decision, arxiv_id: str, title: str) -> str:
     unchanged = "" if decision.applied else " (changed nothing)"
     return (
         f"{decision.at:%Y-%m-%d %H:%M} UTC  {decision.candidate_id:>5} {arxiv_id:<12} {what} by {decision.actor} "
-        f"via {decision.channel}{unchanged}: {one_line(title)}"
+        f"via {decision.channel}{unchanged}: {one_line(readable_title(title, arxiv_id))}"
     )
 
 

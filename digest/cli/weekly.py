@@ -82,11 +82,20 @@ def chosen_week(args: argparse.Namespace, context: Context, now: datetime) -> Is
         print(f"digest: --now is the current week, {current}: give --week {chosen} or --now, not both", file=sys.stderr)
         return None
     week = chosen or (current if args.now else complete)
-    if args.send and (week > current or (week == current and not args.now)):
+    unfinished = week > current or (week == current and not args.now)
+    if unfinished and args.send:
         # Sent half-way a week counts as sent, and its later papers would never reach readers.
         print(
             f"digest: {week} is not over yet: --send sends complete weeks ({complete} is the last; --dry-run shows "
             "any week as it stands, and --send --now sends the current one as it stands)",
+            file=sys.stderr,
+        )
+        return None
+    if unfinished and args.format == "md" and not args.dry_run:
+        # Its file would call the week quiet, or miss the rest of its papers, and nothing would say why.
+        print(
+            f"digest: {week} is not over yet: its file is written for complete weeks ({complete} is the last; "
+            "--dry-run shows any week as it stands, and --now writes the current one as it stands)",
             file=sys.stderr,
         )
         return None

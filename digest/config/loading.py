@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from collections.abc import Set as AbstractSet
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,8 @@ from digest.config.settings import Settings
 from digest.config.sources import EnvironmentSource, TomlFileSource, environment_fields
 from digest.config.sqlite_files import sqlite_url_from
 from digest.resources import UnfitFileError, read_small_file
+
+log = logging.getLogger(__name__)
 
 
 def load_settings(
@@ -36,7 +40,8 @@ def load_settings(
             found, text = dotenv_problems(Path.cwd() / ".env")
             problems += found
             if text is not None:  # the text read once: a pipe a secret manager writes a `.env` into is read once
-                load_dotenv(stream=io.StringIO(text), override=False)
+                with _dotenv_quiet():
+                    load_dotenv(stream=io.StringIO(text), override=False)
         environ = os.environ
     if config_path is None:
         config_path = config_variable(environ)
@@ -113,13 +118,34 @@ def dotenv_problems(path: Path) -> tuple[list[str], str | None]:
         return [f"{path} line {line} holds a NUL byte, which no setting does: is it the right file? (not read)"], None
     problems = []
     for binding in parse_stream(io.StringIO(text)):
-        found = _OURS.match(binding.original.string) if binding.error else None
+        if not binding.error:
+            continue
+        found = _OURS.match(binding.original.string)
         if found:
             problems.append(
                 f"{path} line {binding.original.line}: {found['name']} cannot be read (a quote not closed?), so it "
                 "is not set: write it as NAME=value on one line"
             )
+        else:  # python-dotenv's own warning, which `_dotenv_quiet` keeps back, named neither the file nor the line
+            log.warning("%s line %s cannot be read (a quote not closed?): it is skipped", path, binding.original.line)
     return problems, text
+
+
+class _NotDotenvParseWarnings(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("python-dotenv could not parse statement")
+
+
+@contextmanager
+def _dotenv_quiet() -> Iterator[None]:
+    """python-dotenv's "could not parse statement starting at line N" kept back: it names no file, and
+    `dotenv_problems` says each such line already, naming the file and the line (and the variable, one of ours)."""
+    logger, quiet = logging.getLogger("dotenv.main"), _NotDotenvParseWarnings()
+    logger.addFilter(quiet)
+    try:
+        yield
+    finally:
+        logger.removeFilter(quiet)
 
 
 def _load_dotenv_beside(path: Path, text: str) -> None:
@@ -128,7 +154,9 @@ def _load_dotenv_beside(path: Path, text: str) -> None:
     runs, never a new, empty one in the working folder."""
     from dotenv import dotenv_values
 
-    for name, value in dotenv_values(stream=io.StringIO(text)).items():
+    with _dotenv_quiet():
+        values = dotenv_values(stream=io.StringIO(text))
+    for name, value in values.items():
         if value is None or name in os.environ:
             continue
         if name == _DATABASE_URL_VARIABLE:

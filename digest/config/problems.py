@@ -76,11 +76,15 @@ def describe(model: type[BaseModel], error: dict[str, Any]) -> Iterator[str]:
     item = f" item {loc[-1] + 1}" if loc and isinstance(loc[-1], int) else ""  # in a list: which one
     shown = "" if variable else f", not {value!r}"
     if kind == PROBLEM:
-        for line in str(error["ctx"]["text"]).splitlines():
+        text = str(error["ctx"]["text"])
+        # Which item of a list: its place, and its value unless it may hold a secret or the line says it already.
+        hidden = variable or not isinstance(value, str) or "@" in value or repr(value) in text
+        where = key + item + ("" if not item or hidden else f" ({value!r})")
+        for line in text.splitlines():
             if field is None or _is_section(field) or line.startswith(key):
                 yield line
             else:
-                yield f"{key}{'' if line.startswith(':') else ' '}{line}"
+                yield f"{where}{'' if line.startswith(':') else ' '}{line}"
     elif kind == "extra_forbidden":
         yield f"unknown table [{key}]" if len(loc) == 1 and isinstance(value, dict) else f"unknown setting {key}"
     elif kind in ("greater_than_equal", "less_than_equal"):

@@ -14,7 +14,8 @@ from digest.awesome import store as liststore
 from digest.review.queries import overturns
 from digest.review.rules import Actor, Outcome, ReviewError, Standing, short_name_for
 from digest.storage.models import APPROVED, Candidate, Entry, Section
-from digest.titles import arxiv_abs_url
+from digest.text import UNTITLED
+from digest.titles import arxiv_abs_url, title_key
 from digest.vocab import Action
 
 
@@ -111,11 +112,14 @@ def add_candidate_entry(
     moved: liststore.WrittenEntry | None = None,
 ) -> Entry:
     """The candidate's entry in `section`, written as an approval writes it (a paper already there is left as is), or
-    as `moved`, the entry an approval into another section took out, was written there."""
+    as `moved`, the entry an approval into another section took out, was written there. A title with no letter or
+    digit (a Braille blank, zero-width characters: they pass arXiv's cleaning) is listed as every page names it,
+    "Untitled paper, arXiv <id>": a list entry needs a title to link and to know the paper by."""
+    title = candidate.title if title_key(candidate.title) else f"{UNTITLED}, arXiv {candidate.arxiv_id}"
     return liststore.add_paper_entry(
         session,
         section_name=section,
-        title=candidate.title,
+        title=title,
         arxiv_id=candidate.arxiv_id,
         url=arxiv_abs_url(candidate.arxiv_id),
         code_url=candidate.code_url,
