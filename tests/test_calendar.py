@@ -17,7 +17,7 @@ from apscheduler.triggers.cron import CronTrigger
 
 from digest import jobs
 from digest.config import Settings
-from digest.config.values import scheduler_crontab
+from digest.config.crontab import scheduler_crontab
 from digest.service.schedule import POLL_MISFIRE_GRACE, keep_jobs, make_scheduler
 from digest.service.wiring import open_service_database
 from tests.conftest import make_settings

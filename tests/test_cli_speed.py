@@ -12,7 +12,7 @@ import pytest
 
 from digest.cli import main
 from digest.config import ArxivSettings, ConfigError, WeeklySettings, load_settings
-from digest.config.values import cron_problem
+from digest.config.crontab import cron_problem
 from digest.service.wiring import open_service_database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from digest.config.crontab import runs_a_day
 from digest.config.feeds import SOURCES_FILE, FeedsError, read_feed_sources
 from digest.config.sections import MAX_POLLS_A_DAY, ArxivSettings, on_arxiv
 from digest.config.settings import Settings
-from digest.config.values import runs_a_day
 
 ANNOUNCEMENT_POLL = str(ArxivSettings.model_fields["poll_cron"].default)
 ANNOUNCEMENT_RETRY = str(ArxivSettings.model_fields["retry_cron"].default)

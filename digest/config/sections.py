@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from digest.config.crontab import crontab
 from digest.config.declarations import from_environment
 from digest.config.paths import PathValue
 from digest.config.problems import problem
@@ -38,7 +39,6 @@ from digest.config.values import (
     Seconds,
     TimeZoneName,
     WebAddress,
-    crontab,
     on_this_machine,
     trimmed_secret,
 )

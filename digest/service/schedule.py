@@ -16,8 +16,8 @@ from apscheduler.triggers.date import DateTrigger
 
 from digest import health, jobs
 from digest.config import Settings
+from digest.config.crontab import scheduler_crontab
 from digest.config.poll_schedule import poll_schedule
-from digest.config.values import scheduler_crontab
 from digest.storage.db import create_database_engine
 
 log = logging.getLogger("digest.service")
