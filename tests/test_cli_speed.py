@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
@@ -10,10 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from digest import resources
 from digest.cli import main
 from digest.config import ArxivSettings, ConfigError, WeeklySettings, load_settings
 from digest.config.crontab import cron_problem
 from digest.service.wiring import open_service_database
+from tests.arxiv_server import ArxivServer
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 
@@ -23,6 +26,7 @@ HEAVY = ("sqlalchemy", "alembic", "aiohttp", "discord", "numpy", "scipy", "sklea
 # line, since the command writes to stdout).
 PROBE = """
 import json, sys
+from digest import resources
 from digest.cli import main
 try:
     status = main(sys.argv[1:])
@@ -115,6 +119,28 @@ def test_a_new_data_folder_is_still_migrated_and_seeded_by_a_command(data_dir: P
     status, heavy = imported_by(data_dir.parent, "--data-dir", str(data_dir), "candidates")
     assert status == 0 and "alembic" in heavy
     assert (data_dir / "list.md").exists()
+
+
+def test_the_service_keeps_no_migration_library_after_upgrading_a_new_database(data_dir: Path) -> None:
+    """`digest run` on a new data folder migrates its database (from nothing) in a child process: Alembic, and the
+    Mako and Pygments it imports (about 9 MB), stayed in the service's memory for as long as it ran."""
+
+    async def serve_and_run() -> tuple[int, list[str]]:
+        async with ArxivServer() as arxiv:
+            feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
+            config = data_dir.parent / "config.toml"
+            config.write_text(f'[arxiv]\nsources = ["{feed}"]\n', encoding="utf-8")
+            argv = ("--config", str(config), "--data-dir", str(data_dir), "run", "--once")
+            return await asyncio.to_thread(modules_imported_by, data_dir.parent, *argv)
+
+    status, modules = asyncio.run(serve_and_run())
+    assert status == 0
+    assert {name.split(".")[0] for name in modules} & {"alembic", "mako", "pygments"} == set()
+    assert "sqlalchemy" in modules and "digest.service.process" in modules  # the service did run, in this process
+    # The schema is whole and the bundled list imported, as an upgrade in place leaves them.
+    status, modules = modules_imported_by(data_dir.parent, "--data-dir", str(data_dir), "candidates")
+    assert status == 0 and "alembic" not in modules  # already at the newest revision
+    assert (data_dir / "list.md").read_bytes() == resources.seed_list_path().read_bytes()
 
 
 def test_a_malformed_week_is_a_usage_error_in_one_line(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

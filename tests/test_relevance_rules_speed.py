@@ -216,3 +216,15 @@ def test_a_pickled_model_holds_the_terms_not_the_words_remembered(rules: Rules) 
     rules_again, gate_again = pickle.loads(pickle.dumps((rules, gate)))
     assert [(rules_again.find(Words.of(text)), gate_again.may_match(text)) for text in texts] == before
     assert size == len(pickle.dumps((rules_again, gate_again)))  # nothing remembered was pickled
+
+
+def test_prefix_terms_that_begin_one_another_are_each_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A word is looked up by its beginnings, shortest first, and the look-up stops at the first beginning no term
+    has: a longer term that shares a shorter one's beginning is still found, and one the word leaves is not."""
+    monkeypatch.setattr(terms_module, "_REMEMBERED", 0)  # every word worked out anew, as past the index's memory
+    terms = ["int*", "interp*", "interpretab*", "probe", "SAE*", "SAEs"]
+    term_set = TermSet(terms)
+    for text in ("interpretability probe", "interpolate", "intent SAEs", "in interp", "SAEx sae", "i"):
+        words = Words.of(text)
+        assert term_set.find(words) == plain_find(terms, words.original), text
+    assert term_set.find(Words.of("interpretability")) == ["int*", "interp*", "interpretab*"]

@@ -229,6 +229,27 @@ def test_the_first_command_after_an_upgrade_says_the_database_was_upgraded(data_
     assert again.returncode == 0 and "upgraded" not in again.stderr, again.stderr[-600:]
 
 
+def test_an_upgrade_that_fails_stops_the_service_in_one_line(data_dir: Path) -> None:
+    """The service upgrades the schema in a child process (so Alembic does not stay in its memory): a step that fails
+    there still stops the start, in one line naming why, and leaves the database at its old revision."""
+    assert _digest(data_dir, "candidates").returncode == 0
+    path = data_dir / "digest.sqlite3"
+    engine = create_database_engine(f"sqlite:///{path}")
+    try:
+        command.downgrade(alembic_config(engine), "0002")
+    finally:
+        engine.dispose()
+    with sqlite3.connect(path) as connection:  # what step 0003 creates, there already (a restore gone wrong)
+        connection.execute("CREATE TABLE stream_papers (id INTEGER)")
+    done = _digest(data_dir, "run", "--once")
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert "Traceback" not in done.stderr and len(lines) == 1, done.stderr[-600:]
+    assert "table stream_papers already exists" in lines[0]
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+
+
 def test_the_below_tiers_step_keeps_each_candidate_and_its_tier_both_ways(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -114,9 +114,10 @@ def parse_entry(
     if isinstance(found, str):
         return None, f"{entry_label(entry, index)}: {found}; skipped"
     arxiv_id, version = found
-    announced = _arxiv_id_in(named[1:2])  # the announcement line names the version where the link does not
-    if version is None and not isinstance(announced, str) and announced[0] == arxiv_id:
-        version = announced[1]
+    if version is None:  # the announcement line names the version where the link does not
+        announced = _arxiv_id_in(named[1:2])
+        if not isinstance(announced, str) and announced[0] == arxiv_id:
+            version = announced[1]
     title = clean_text(get(entry, "title"))
     if not title:
         return None, f"{entry_label(entry, index)}: no title; skipped"

@@ -145,17 +145,22 @@ class _Prefixes:
     def __init__(self) -> None:
         self.numbers: dict[str, list[int]] = {}
         self._lengths: list[int] = []
+        self._starts: set[str] = set()  # each stem's beginnings, cut at each stem length
 
     def add(self, stem: str, number: int) -> None:
         self.numbers.setdefault(stem, []).append(number)
         self._lengths = sorted({len(stem) for stem in self.numbers})
+        self._starts = {known[:length] for known in self.numbers for length in self._lengths if length <= len(known)}
 
     def of(self, word: str) -> list[int]:
+        # A word whose beginning of one length begins no stem begins no longer stem either: most words stop at the
+        # first length, where a word of the poll not remembered (TermIndex._learn) used to try every length.
         found: list[int] = []
         for length in self._lengths:
-            if length > len(word):
+            start = word[:length]
+            if length > len(word) or start not in self._starts:
                 break
-            found += self.numbers.get(word[:length], ())
+            found += self.numbers.get(start, ())
         return found
 
 

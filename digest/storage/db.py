@@ -7,9 +7,8 @@ SQLAlchemy URL (PostgreSQL for a larger deployment) is used as given.
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,15 +27,14 @@ from digest.storage.connections import (
 )
 from digest.storage.failures import (
     BUSY_TIMEOUT_MS,
-    full_disk,
+    cannot_open,
     missing_driver,
     not_sqlite,
-    read_only_folder,
-    shown_database_url,
     unreadable_file,
     unwritable_file,
 )
 from digest.storage.private import make_private
+from digest.storage.revisions import read_revisions
 
 log = logging.getLogger(__name__)
 
@@ -139,24 +137,8 @@ def alembic_config(engine: Engine) -> Any:
     return config
 
 
-_REVISION = re.compile(r"^revision\b[^=\n]*=\s*['\"](\w+)['\"]", re.MULTILINE)
-_DOWN_REVISION = re.compile(r"^down_revision\b[^=\n]*=(.*)$", re.MULTILINE)
-
-
 def _migration_revisions() -> tuple[set[str], set[str]] | None:
-    """Every revision in the migrations folder and the newest ones, read from the files; None when a file does not
-    say plainly."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
-        source = path.read_text(encoding="utf-8")
-        revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
-        if revision is None or down is None:
-            return None
-        revisions.add(revision.group(1))
-        parents.update(re.findall(r"['\"](\w+)['\"]", down.group(1)))
-    heads = revisions - parents
-    return (revisions, heads) if heads else None
+    return read_revisions(MIGRATIONS_DIR / "versions")
 
 
 def migration_heads() -> set[str] | None:
@@ -190,18 +172,8 @@ def migrate(engine: Engine) -> None:
     newer release (the code rolled back) is refused in one line: this release cannot know its schema."""
     if schema_at_head(engine):
         return
-    found, stored = _migration_revisions(), _stored_revisions(engine)
-    if found is not None and stored and not stored <= found[0]:
-        raise DatabaseError(
-            f"the database is at schema revision {', '.join(sorted(stored))}, newer than this release knows "
-            f"({', '.join(sorted(found[1]))}): run the release that upgraded it, or restore the backup taken before"
-        )
-    from alembic import command
-
-    config = alembic_config(engine)
-    applied: list[str] = []  # the revisions this process applied (none when another process upgraded it first)
-    config.attributes["applied"] = applied
-    command.upgrade(config, "head")
+    stored = _refuse_newer(engine)
+    applied = _upgrade(engine)
     if stored and applied:
         # An existing database, upgraded by this command: said once, whatever the command (a warning, so a command
         # that logs nothing else shows it too), since the backup taken before is what a step back would need.
@@ -211,6 +183,39 @@ def migrate(engine: Engine) -> None:
             ", ".join(sorted(stored)),
             applied[-1],
         )
+
+
+def _refuse_newer(engine: Engine) -> set[str] | None:
+    """The revisions the database names (None for a new one); one a newer release wrote is refused in one line."""
+    found, stored = _migration_revisions(), _stored_revisions(engine)
+    if found is not None and stored and not stored <= found[0]:
+        raise DatabaseError(
+            f"the database is at schema revision {', '.join(sorted(stored))}, newer than this release knows "
+            f"({', '.join(sorted(found[1]))}): run the release that upgraded it, or restore the backup taken before"
+        )
+    return stored
+
+
+def upgrade_schema(engine: Engine) -> list[str]:
+    """Runs Alembic's upgrade to the newest revision; the revisions this process applied (none when another process
+    upgraded it first)."""
+    from alembic import command
+
+    config = alembic_config(engine)
+    applied: list[str] = []
+    config.attributes["applied"] = applied
+    command.upgrade(config, "head")
+    return applied
+
+
+# How `migrate` runs Alembic: in this process, or in a child one (the service: storage/upgrade.py).
+_upgrade: Callable[[Engine], list[str]] = upgrade_schema
+
+
+def upgrade_with(upgrade: Callable[[Engine], list[str]]) -> None:
+    """Makes `migrate` run Alembic through `upgrade` (the engine in, the revisions it applied out) from now on."""
+    global _upgrade
+    _upgrade = upgrade
 
 
 def refuse_foreign_sqlite(url: str, named_by: str = "--data-dir or DIGEST_DATABASE_URL") -> None:
@@ -282,9 +287,5 @@ def open_database(
         raise
     except OperationalError as exc:
         engine.dispose()
-        raise DatabaseError(
-            # One line: the driver puts its hint ("Is the server running on that host ...?") on a line of its own.
-            f"cannot open the database {shown_database_url(url)}: {' '.join(str(exc.orig).split())}"
-            f"{read_only_folder(url) or full_disk(url)}"
-        ) from exc
+        raise DatabaseError(cannot_open(url, exc)) from exc
     return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))

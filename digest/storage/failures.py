@@ -172,3 +172,10 @@ def failure_line(exc: Exception, url: str) -> str:
     read-only or the database held by another process (what the operator has to fix)."""
     reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
     return f"{reason}{read_only_folder(url) or read_only_file(url) or full_disk(url) or held_lock(reason)}"
+
+
+def cannot_open(url: str, exc: Exception) -> str:
+    """The driver's refusal to open the database (an OperationalError) in one line, with what to fix."""
+    # One line: the driver puts its hint ("Is the server running on that host ...?") on a line of its own.
+    reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    return f"cannot open the database {shown_database_url(url)}: {reason}{read_only_folder(url) or full_disk(url)}"
