@@ -391,7 +391,7 @@ def test_a_bad_recipient_address_is_refused_by_the_settings_in_one_line(tmp_path
     with pytest.raises(ConfigError) as refused:
         make_settings(tmp_path / "data", config(free_port(), recipients=("reader at example.org", READER)))
     assert refused.value.problems == [
-        "smtp.recipients 'reader at example.org' is not an email address (user@example.org)"
+        "smtp.recipients item 1 'reader at example.org' is not an email address (user@example.org)"
     ], refused.value.problems
 
 
