@@ -364,3 +364,28 @@ async def test_an_approval_after_the_clock_was_set_back_reaches_a_reader_asking_
             assert response.status == 200, "a reader asking with If-Modified-Since never hears of the new paper"
             ids = [entry.id for entry in feedparser.parse(await response.read()).entries]
         assert GUID + real_papers()[1]["arxiv_id"] in ids
+
+
+@pytest.mark.asyncio
+async def test_a_paper_moved_to_another_section_shows_as_updated_in_the_atom_feed(site: Site) -> None:
+    """A maintainer moved a survey to the Blog section: the Atom entry's categories changed, but its <updated> stayed
+    its <published>, so feed readers that show changed entries by <updated> never told anyone it had moved."""
+    seed = seed_list_path().read_bytes()
+    assert seed.count(OPEN_PROBLEMS) == 1 and seed.count(STEERING_BLOG) == 1
+    moved = seed.replace(OPEN_PROBLEMS, b"").replace(STEERING_BLOG, OPEN_PROBLEMS + STEERING_BLOG)
+    site.clock.advance(timedelta(days=3))
+    when = site.clock()
+    with site.database.transaction() as session:
+        report = liststore.import_markdown(session, moved, source="edited.md", now=when)
+    assert report.moved
+    async with site.client.get("/feeds/list.atom") as response:
+        root = ET.fromstring(await response.read())
+    dates = {
+        entry.findtext(f"{ATOM}id"): (entry.findtext(f"{ATOM}published"), entry.findtext(f"{ATOM}updated"))
+        for entry in root.iter(f"{ATOM}entry")
+    }
+    published, updated = dates[f"{GUID}2501.16496"]
+    assert datetime.fromisoformat(updated.replace("Z", "+00:00")) == when.replace(microsecond=0), (published, updated)
+    assert datetime.fromisoformat(published.replace("Z", "+00:00")) < when - timedelta(days=1)
+    # The papers left where they were keep <updated> at <published>.
+    assert sum(published == updated for published, updated in dates.values()) == len(dates) - 1

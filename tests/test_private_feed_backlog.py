@@ -98,9 +98,34 @@ async def test_the_feed_is_dated_by_its_last_change_not_the_year_2000_when_the_q
     await site.reviewer.decide_async(first, "reject", Actor("ann", "1", "discord"))
     parsed = await candidates_feed(site)
     left = f"tag:awesome-digest,2025:candidate:{real_papers()[1]['arxiv_id']}"
-    assert [entry.id for entry in parsed.entries] == [left]
+    assert [entry.id.rsplit(":", 1)[0] for entry in parsed.entries] == [left]  # its links' expiry after it
     assert parsed.feed.updated_parsed[:6] == site.clock.now.timetuple()[:6]
     site.clock.advance(timedelta(hours=2))
     await site.reviewer.decide_async(second, "reject", Actor("ann", "1", "discord"))
     parsed = await candidates_feed(site)
     assert parsed.entries == [] and parsed.feed.updated_parsed[:6] == site.clock.now.timetuple()[:6]
+
+
+@pytest.mark.asyncio
+async def test_a_candidate_waiting_longer_than_its_links_last_gets_an_entry_with_working_links(site: Site) -> None:
+    """A candidate waited three weeks. The feed renewed its approval links every day, but under the one id the item
+    always had: a feed reader keeps the first copy of an id it saw, so after web.approval_link_days every link the
+    maintainer could click said the link had expired. Expected: a reader polling daily always holds a copy of the
+    item whose links still work."""
+    import re
+
+    from digest.review.signing import verify_link
+
+    insert_candidate(site.database, real_papers()[0])
+    secret = site.settings.secrets.secret_key.get_secret_value()
+    kept: dict[str, str] = {}  # what a feed reader keeps: the first copy of each id
+    for _ in range(3 * site.settings.web.approval_link_days):
+        for entry in (await candidates_feed(site)).entries:
+            kept.setdefault(entry.id, entry.summary)
+        newest = list(kept.values())[-1]
+        token = re.search(r'href="[^"]*/approve/([^"?]+)', newest)
+        assert token is not None
+        link = verify_link(secret, token.group(1), site.clock())
+        assert link.expires_at > site.clock() + timedelta(days=1), (site.clock(), link.expires_at, len(kept))
+        site.clock.advance(timedelta(days=1))
+    assert len(kept) < 2 * site.settings.web.approval_link_days  # renewed, not a new entry every day

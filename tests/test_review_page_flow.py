@@ -426,3 +426,21 @@ async def test_sign_out_after_the_session_ran_out_signs_out_without_asking_to_si
     # The session's cookie is gone; the sign-in form's own one (its CSRF token's) stays for the form shown.
     assert [cookie["name"] for cookie in await page.context.cookies()] == ["digest_signin"]
     await page.context.close()
+
+
+@pytest.mark.asyncio
+async def test_signing_in_on_the_first_of_two_signed_out_tabs_is_not_refused(site: Site, browser: Any) -> None:
+    """Signed out, the maintainer opened /review in two tabs, then signed in on the first: 'Not signed in: this
+    sign-in did not come from this site's own form'. The sign-in cookie was kept for /review/signin alone, so /review
+    never got it back and each of its forms set a new one: the second tab's spoiled the first's."""
+    add_candidates(site, 1)
+    context = await browser.new_context(base_url=site.base, viewport=DESKTOP)
+    first = await context.new_page()
+    await first.goto("/review")
+    second = await context.new_page()
+    await second.goto("/review")
+    await first.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
+    await first.get_by_role("button", name="Sign in").click()
+    await first.wait_for_load_state()
+    assert await first.locator("#count").count() == 1, await first.locator("main").inner_text()
+    await context.close()

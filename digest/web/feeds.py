@@ -135,6 +135,15 @@ def feed_date(paper: Paper) -> datetime:
     return added
 
 
+def feed_updated(paper: Paper, published: datetime) -> datetime:
+    """When the paper's item last changed: the latest of its entries put in after it joined the list (moved to another
+    section, or given a second one; an import that recreates an entry dates it), else `published`. An item dated by
+    `published` alone never showed a reader that the paper had moved."""
+    joined = utc_or_epoch(paper.added_at)
+    later = [utc_or_epoch(entry.added_at) for entry in paper.entries if utc_or_epoch(entry.added_at) > joined]
+    return max([published, *later])
+
+
 def feed_abstract(paper: Paper) -> str:
     """The stored abstract, else the bundled one of this paper (the seed list's papers ship with theirs): not one of
     the paper its arXiv ID names when its title is another's (a hand-kept list linking the wrong ID)."""
@@ -158,6 +167,7 @@ def list_feed(session: Session, context: WebContext, self_path: str) -> Feed:
             title=readable_title(paper.title, paper.arxiv_id),
             link=safe_url(paper.url) or (arxiv_abs_url(paper.arxiv_id) if paper.arxiv_id else context.url("/")),
             published=published,
+            updated=feed_updated(paper, published),
             abstract=feed_abstract(paper),
             authors=list(paper.authors or []),
             categories=sorted({entry.section.name for entry in paper.entries}),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import quote
 
 from aiohttp import web
@@ -59,10 +59,18 @@ def candidate_links(
     return links
 
 
+def links_expiry(now: datetime, days: int) -> datetime:
+    """When the approval links made at `now` expire: at a midnight (UTC) at least `days` ahead, on a grid of every
+    half of `days`, so that an item's links (and its id, which holds their expiry) are renewed every half-period: made
+    to the second, they changed every item at every poll; renewed each day, every pending candidate came back as a
+    new entry daily. The copy a reader holds is renewed while at least half its links' time is left."""
+    step = max(1, days // 2)
+    first = (now + timedelta(days=days)).date().toordinal() + 1
+    return datetime.combine(date.fromordinal(-(-first // step) * step), datetime.min.time(), UTC)
+
+
 def candidates_feed(session: Session, context: WebContext) -> Feed:
-    # The links' expiry rounded up to the next midnight (UTC): made to the second, it changed every item at every poll.
-    last_day = as_utc(context.clock()) + timedelta(days=context.settings.web.approval_link_days)
-    expires = datetime.combine(last_day.date() + timedelta(days=1), datetime.min.time(), UTC)
+    expires = links_expiry(as_utc(context.clock()), context.settings.web.approval_link_days)
     sections = liststore.section_names(session)
     items: list[FeedItem] = []
     for candidate in pending_candidates(session, limit=context.settings.web.feed_items):
@@ -71,7 +79,9 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
         )
         items.append(
             FeedItem(
-                guid=f"{GUID_PREFIX}candidate:{candidate.arxiv_id}",
+                # The links' expiry is in the id: under one fixed id a reader kept the first copy it saw, and a
+                # candidate waiting longer than web.approval_link_days was left with links that no longer worked.
+                guid=f"{GUID_PREFIX}candidate:{candidate.arxiv_id}:{expires.strftime('%Y%m%d')}",
                 title=readable_title(candidate.title, candidate.arxiv_id),
                 link=arxiv_abs_url(candidate.arxiv_id),
                 published=utc_or_epoch(candidate.first_seen_at),
@@ -79,7 +89,8 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
                 authors=list(candidate.authors or []),
                 categories=[candidate.suggested_section] if candidate.suggested_section else [],
                 links=candidate_links(candidate, sections, sign),
-                note=f"Score {candidate.score:.2f}; matched: {', '.join(candidate.matched or []) or 'nothing'}",
+                note=f"Score {candidate.score:.2f}; matched: {', '.join(candidate.matched or []) or 'nothing'}; "
+                f"links expire {expires.strftime('%Y-%m-%d %H:%M')} UTC; a newer entry of it renews them",
             )
         )
     description = "Pending candidates, best score first. Approval links open a confirmation page."

@@ -21,7 +21,9 @@ log = logging.getLogger("digest.web.review")  # the sign-in's lines, beside the 
 # The sign-in form's own CSRF cookie: a random value its token is tied to, so that a page elsewhere cannot post a
 # sign-in (the maintainer signed in with its author's token, or locked out by wrong ones counted against their address).
 SIGNIN_COOKIE = "digest_signin"
-SIGNIN_PATH = "/review/signin"
+# The whole site: the form is rendered on /review, /history and the 403 pages of a POST, not on /review/signin alone,
+# and a cookie those pages were never sent made each of them set a new one, so a second tab spoiled the first's form.
+SIGNIN_COOKIE_PATH = "/"
 _SIGNIN_NONCE = re.compile(r"[A-Za-z0-9_-]{22}")
 FOREIGN_SIGNIN = (
     "Not signed in: this sign-in did not come from this site's own form (or the form is older than your browser's "
@@ -66,7 +68,7 @@ def signin_page(request: web.Request, *, status: int = 200, error: str | None = 
     response = render(request, "signin.html", status=status, error=error, csrf=_signin_csrf(context, nonce), **values)
     if fresh:
         response.set_cookie(
-            SIGNIN_COOKIE, nonce, path=SIGNIN_PATH, httponly=True, samesite="Lax", secure=context.secure_cookies
+            SIGNIN_COOKIE, nonce, path=SIGNIN_COOKIE_PATH, httponly=True, samesite="Lax", secure=context.secure_cookies
         )
     return response
 

@@ -48,6 +48,7 @@ class FeedItem:
     categories: Sequence[str] = ()  # the list sections
     links: Sequence[FeedLink] = ()  # arXiv, code, and in the private feed the approval links
     note: str = ""  # one line above the abstract (e.g. "score 0.82, suggested: Probing")
+    updated: datetime | None = None  # its last change (Atom's <updated>), when later than `published`
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ def build_atom(feed: Feed) -> bytes:
         _sub(entry, f"{{{ATOM_NS}}}title", item.title, type="text")
         _sub(entry, f"{{{ATOM_NS}}}link", href=item.link, rel="alternate")
         _sub(entry, f"{{{ATOM_NS}}}published", rfc3339(item.published))
-        _sub(entry, f"{{{ATOM_NS}}}updated", rfc3339(item.published))
+        _sub(entry, f"{{{ATOM_NS}}}updated", rfc3339(max(item.published, item.updated or item.published)))
         for name in shown_authors(item.authors):
             person = _sub(entry, f"{{{ATOM_NS}}}author")
             _sub(person, f"{{{ATOM_NS}}}name", name)
