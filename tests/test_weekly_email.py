@@ -605,6 +605,30 @@ def test_a_stop_during_a_send_ends_it_after_the_batch_in_flight_and_records_who_
     )
 
 
+def test_a_stop_before_the_first_batch_sends_nothing_and_leaves_the_edition_owed(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop that came while the send was connecting or logging in: the mailer checked it only between batches, so
+    the first batch (up to 50 readers) still went out after "stopped". Nothing goes out; the edition stays owed."""
+    from digest.weekly import mailer
+
+    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 1)
+    fill_week(database, settings)
+    readers = ("first@example.org", "second@example.org")
+    stop = threading.Event()
+    stop.set()
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        configured = with_smtp(settings, port)
+        configured = configured.model_copy(update={"smtp": configured.smtp.model_copy(update={"recipients": readers})})
+        outcome = send_week(configured, database, WEEK, NOW, stop=stop)
+    assert inbox.envelopes == [], [envelope.rcpt_tos for envelope in inbox.envelopes]
+    assert (outcome.status, outcome.message) == ("failed", "the send was stopped before any mail went out")
+    found = row(database)
+    assert found is not None and found.status == "failed" and found.recipients == [], found and found.status
+    assert found.next_attempt_at is not None
+
+
 def test_ctrl_c_during_a_hand_send_ends_it_after_the_batch_in_flight_and_records_who_got_it(
     database: Database,
     settings: Settings,

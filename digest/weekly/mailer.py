@@ -49,6 +49,10 @@ class Stop(Protocol):
     def is_set(self) -> bool: ...
 
 
+class StoppedError(MailError):
+    """The stop came before any batch went out (while connecting or logging in): nobody has the edition."""
+
+
 class RecipientsRefusedError(MailError):
     """Every recipient refused; `delivery` says who for good (5xx) and who for now (4xx), for a retry to those owed."""
 
@@ -153,7 +157,8 @@ def send(
     stop: Stop | None = None,
 ) -> Delivery:
     """Hands the message to the server for the recipients (one edition's); raises MailError when none accepted it.
-    `stop` set ends the send after the batch in flight: the recipients of the batches not sent are owed it (a 4xx)."""
+    `stop` set ends the send after the batch in flight: the recipients of the batches not sent are owed it (a 4xx);
+    set before the first batch, none goes out (StoppedError)."""
     if not settings.host or not recipients:
         raise MailError("email is off: set [smtp] host and recipients")
     sender, envelope = _sender(settings.sender).envelope, _envelope(recipients)
@@ -219,12 +224,15 @@ def _send_in_batches(
 ) -> dict[str, tuple[int, bytes]]:
     """The message to `to`, RECIPIENTS_PER_MESSAGE at a time; who was refused, and why. A batch whose recipients are
     all refused does not stop the others; a failure after some batch went out leaves the rest owed (a 4xx), so the
-    retry goes to them alone, and so does `stop` set between two batches. Raises as smtplib does when none went
-    out."""
+    retry goes to them alone, and so does `stop` set between two batches. `stop` set before the first batch sends
+    none (StoppedError): checked between batches only, a stop while connecting still let up to 50 readers have it.
+    Raises as smtplib does when none went out."""
     refused: dict[str, tuple[int, bytes]] = {}
     sent_some = False
     for start in range(0, len(to), RECIPIENTS_PER_MESSAGE):
-        if start and stop is not None and stop.is_set():
+        if stop is not None and stop.is_set():
+            if not sent_some and not refused:
+                raise StoppedError("the send was stopped before any mail went out")
             refused.update(dict.fromkeys(to[start:], STOPPED))
             break
         batch = list(to[start : start + RECIPIENTS_PER_MESSAGE])
