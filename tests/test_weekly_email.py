@@ -687,6 +687,40 @@ def test_ctrl_c_during_a_hand_send_ends_it_after_the_batch_in_flight_and_records
     ], err
 
 
+def test_ctrl_c_during_the_last_batch_of_a_hand_send_says_nothing_is_left_unsent(
+    database: Database, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C while the last batch went out: every reader got the edition, and the command still ended on a bare
+    "digest: interrupted", as if something were left undone. It says the send had ended and nothing is left."""
+    import os
+    import signal
+
+    fill_week(database, settings)
+    inbox = SlowInbox(seconds=1)
+    with smtp_server(inbox) as port:
+        config = tmp_path / "smtp.toml"
+        config.write_text(
+            CONFIG
+            + f'\n[smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nrecipients = ["first@example.org"]\n',
+            encoding="utf-8",
+        )
+
+        def interrupt() -> None:
+            assert inbox.arrived.wait(10)
+            os.kill(os.getpid(), signal.SIGINT)
+
+        interrupter = threading.Thread(target=interrupt)
+        interrupter.start()
+        base = ["--config", str(config), "--data-dir", str(settings.data_dir), "weekly", "--week", "2026-W48"]
+        code = main([*base, "--edition", "readers", "--send"])
+        interrupter.join()
+    out, err = capsys.readouterr()
+    assert len(inbox.messages) == 1
+    assert code == 130, (out, err)
+    assert out.splitlines()[-1] == "2026-W48: sent to first@example.org", out
+    assert err.splitlines()[-1] == "digest: interrupted after the send had ended: nothing is left unsent", err
+
+
 def test_a_send_outlasting_the_stops_grace_is_said_and_still_records_who_got_it(
     database: Database, settings: Settings, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:

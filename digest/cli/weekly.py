@@ -165,6 +165,7 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
     if not settings.smtp.enabled:
         raise CommandError(f"{week}: email not sent: email is off: set [smtp] host and recipients")
     left: list[Edition] = []
+    partly = False  # an edition sent to some, the others owed it (named on its line)
     with _stopped_by_signal() as stop:
         for edition in editions:
             if stop.is_set():
@@ -180,10 +181,16 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
             elif outcome.status == "unrecorded":  # sent, and not on record: a failure to say, but not "not sent"
                 failures.append(f"{week}:{label} {outcome.message}")
             else:
+                partly = partly or outcome.status == "partly-sent"
                 print(f"{week}:{label} {outcome.message}")
     if stop.is_set():
-        unsent = "; ".join(failures + [f"{week}: the {edition}' edition was not sent" for edition in left])
-        done = f": {unsent} (`digest weekly --week {week} --send` sends what is left)" if unsent else ""
+        unsent = failures + [f"{week}: the {edition}' edition was not sent" for edition in left]
+        if partly and not unsent:
+            unsent = [f"{week}: the readers not yet reached are named above"]
+        # A stop that came as the last batch went out left nothing unsent: said so, not a bare "interrupted".
+        done = " after the send had ended: nothing is left unsent"
+        if unsent:
+            done = f": {'; '.join(unsent)} (`digest weekly --week {week} --send` sends what is left)"
         print(f"digest: interrupted{done}", file=sys.stderr)
         return 130
     if failures:
