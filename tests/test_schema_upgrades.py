@@ -245,7 +245,10 @@ def test_an_upgrade_that_fails_stops_the_service_in_one_line(data_dir: Path) -> 
     assert done.returncode == 1
     lines = done.stderr.strip().splitlines()
     assert "Traceback" not in done.stderr and len(lines) == 1, done.stderr[-600:]
-    assert "table stream_papers already exists" in lines[0]
+    assert lines[0] == (
+        "digest: the schema upgrade failed at migration step 0003_learning: table stream_papers already exists; the"
+        " database stays at schema revision 0002"
+    ), lines
     with sqlite3.connect(path) as connection:
         assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
 

@@ -28,6 +28,8 @@ from digest.storage.connections import (
 from digest.storage.failures import (
     BUSY_TIMEOUT_MS,
     cannot_open,
+    failed_step,
+    failure_line,
     missing_driver,
     not_sqlite,
     unreadable_file,
@@ -204,7 +206,14 @@ def upgrade_schema(engine: Engine) -> list[str]:
     config = alembic_config(engine)
     applied: list[str] = []
     config.attributes["applied"] = applied
-    command.upgrade(config, "head")
+    stored = sorted(_stored_revisions(engine) or ())
+    try:
+        command.upgrade(config, "head")
+    except DBAPIError as exc:
+        if exc.statement is None:  # no statement ran: the database could not be opened, said as such by the caller
+            raise
+        reason = failure_line(exc, engine.url.render_as_string())
+        raise DatabaseError(failed_step(config, applied, stored, reason)) from None
     return applied
 
 

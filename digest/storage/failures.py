@@ -8,6 +8,7 @@ import pwd
 import shutil
 import stat
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -179,3 +180,19 @@ def cannot_open(url: str, exc: Exception) -> str:
     # One line: the driver puts its hint ("Is the server running on that host ...?") on a line of its own.
     reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
     return f"cannot open the database {shown_database_url(url)}: {reason}{read_only_folder(url) or full_disk(url)}"
+
+
+def failed_step(config: Any, applied: list[str], stored: list[str], reason: str) -> str:
+    """A failed schema upgrade in one line: the migration step that failed (the one after the last revision applied
+    or stored, read from Alembic's `config`) and the revision the database stays at (the upgrade is one transaction).
+    It was said as "cannot open the database ...", naming neither the step nor that the upgrade changed nothing."""
+    from alembic.script import ScriptDirectory
+
+    done = applied[-1] if applied else (stored[0] if stored else None)
+    step = f"after {done or 'none'}"
+    for script in ScriptDirectory.from_config(config).walk_revisions():
+        parents = script.down_revision
+        if done in (parents if isinstance(parents, tuple) else (parents,)):
+            step = Path(script.path).stem
+    at = ", ".join(stored) if stored else "none (a new database: nothing was created)"
+    return f"the schema upgrade failed at migration step {step}: {reason}; the database stays at schema revision {at}"
