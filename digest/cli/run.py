@@ -65,13 +65,16 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     from digest.storage.datalock import DataLockError
     from digest.storage.upgrade import migrate_in_child_process
 
-    train_in_child_process()
     settings = with_address(context.settings, args.host, args.port)
     setup_logging(settings.log_level, settings.log_format)
+    train_in_child_process()
     migrate_in_child_process()
     try:
         return asyncio.run(run_service(settings, once=args.once))
     except DataLockError as exc:
         raise CommandError(str(exc)) from None
     finally:
-        migrate_in_child_process(False)  # a caller in the same process (a test) opens databases in place again
+        # A caller in the same process (a test) opens databases and trains in place again: training stayed in a
+        # child process for every later command of that process.
+        train_in_child_process(False)
+        migrate_in_child_process(False)
