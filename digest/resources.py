@@ -132,3 +132,26 @@ def owned_as(temporary: Path, replaced: os.stat_result) -> None:
     except PermissionError:
         with contextlib.suppress(PermissionError):  # a group the writer belongs to is theirs to give
             os.chown(temporary, -1, replaced.st_gid)
+
+
+def shared_with_group(folder: Path) -> bool:
+    """Whether `folder` was made for a group to write in (2770, say: a team running `digest` as different users of
+    one group): the data folder's private files are then its group's too, and no one else's."""
+    try:
+        return bool(folder.stat().st_mode & stat.S_IWGRP)
+    except OSError:
+        return False
+
+
+def open_to_group(path: Path, mode: int) -> bool:
+    """A file of this user's made before its folder was made a group's (without the group's share of `mode`) is given
+    `mode`; whether it was. Another member's file, or one gone, is left as it is: theirs to change."""
+    group = mode & 0o070
+    try:
+        info = path.stat()
+        if info.st_mode & group == group or info.st_uid != os.geteuid():
+            return False
+        path.chmod(mode)
+    except OSError:
+        return False
+    return True

@@ -177,3 +177,22 @@ def test_export_refuses_a_missing_folder_instead_of_creating_it(
     (tmp_path / "here").mkdir()
     assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(tmp_path / "here" / "list.md")]) == 0
     assert (tmp_path / "here" / "list.md").read_bytes() == (data_dir / "list.md").read_bytes()
+
+
+def test_the_schema_upgrade_child_does_not_import_the_settings(tmp_path: Path) -> None:
+    """The service's schema upgrade runs in a child process at every start: storage/private.py imported the settings
+    package (pydantic and every settings module, about 0.13 s) only for two file-mode helpers. The child creates a
+    new database without importing it."""
+    database = tmp_path / "digest.sqlite3"
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "digest.storage.upgrade"],
+        input=f"sqlite:///{database}",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0 and json.loads(done.stdout.splitlines()[-1])["applied"], done.stdout
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "digest.storage.private" in imported
+    assert sorted(name for name in imported if name.startswith("digest.config")) == []

@@ -21,7 +21,7 @@ from digest.config.poll_schedule import poll_schedule
 from digest.config.problems import MIN_SECRET_LENGTH, ConfigError
 from digest.config.settings import Settings, default_database_url
 from digest.config.web_address import WILDCARD_HOSTS
-from digest.resources import UnfitFileError, read_small_file
+from digest.resources import UnfitFileError, read_small_file, shared_with_group
 
 # Shorter secrets are refused when the service starts (config/secretstore.py); checked here to say so earlier.
 SECRET_VARIABLES = tuple(secretstore.GENERATED.values())
@@ -231,7 +231,7 @@ def warnings_for(settings: Settings) -> list[str]:
         )
     mode = secretstore.readable_by_others(secretstore.secrets_path(settings))
     if mode is not None:
-        shared = secretstore.shared_with_group(settings.data_dir)  # a team's folder: its group keeps reading it
+        shared = shared_with_group(settings.data_dir)  # a team's folder: its group keeps reading it
         warnings.append(
             f"{secretstore.secrets_path(settings)} is readable by other users (mode {mode}): whoever reads it can sign "
             f"in and sign approval links; the service makes it {'owner and group only' if shared else 'owner-only'} "

@@ -24,7 +24,7 @@ from digest.config.credentials import Secrets, StartedSecrets
 from digest.config.problems import MIN_SECRET_LENGTH
 from digest.config.settings import Settings
 from digest.config.sources import environment_fields
-from digest.resources import owned_as
+from digest.resources import open_to_group, owned_as, shared_with_group
 
 log = logging.getLogger(__name__)
 _Checked = TypeVar("_Checked", bound=Secrets)
@@ -158,29 +158,6 @@ def ensure_secrets(settings: Settings) -> StartedSecrets:
         for name in missing:
             configured[name] = stored[name]
     return _with_stored(settings, configured, StartedSecrets)
-
-
-def shared_with_group(folder: Path) -> bool:
-    """Whether `folder` was made for a group to write in (2770, say: a team running `digest` as different users of
-    one group): the data folder's private files are then its group's too, and no one else's."""
-    try:
-        return bool(folder.stat().st_mode & stat.S_IWGRP)
-    except OSError:
-        return False
-
-
-def open_to_group(path: Path, mode: int) -> bool:
-    """A file of this user's made before its folder was made a group's (without the group's share of `mode`) is given
-    `mode`; whether it was. Another member's file, or one gone, is left as it is: theirs to change."""
-    group = mode & 0o070
-    try:
-        info = path.stat()
-        if info.st_mode & group == group or info.st_uid != os.geteuid():
-            return False
-        path.chmod(mode)
-    except OSError:
-        return False
-    return True
 
 
 def _private_mode(folder: Path) -> int:

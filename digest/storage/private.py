@@ -11,7 +11,7 @@ import os
 import stat
 from pathlib import Path
 
-from digest.config.secretstore import open_to_group, shared_with_group
+from digest.resources import open_to_group, shared_with_group
 
 log = logging.getLogger("digest.storage.db")
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from digest.clock import as_utc
-from digest.config.secretstore import open_to_group, shared_with_group
+from digest.resources import open_to_group, shared_with_group
 
 log = logging.getLogger("digest.weekly.store")
 NAME = "weekly-sent.log"
