@@ -70,6 +70,29 @@ def arxiv_id_month(arxiv_id: str) -> tuple[int, int] | None:
     return (1900 if two_digits >= 91 else 2000) + two_digits, int(found["month"])
 
 
+_NEW_STYLE_ID = re.compile(r"(?P<period>[0-9]{4})\.(?P<number>[0-9]{4,5})", re.ASCII)
+
+
+def arxiv_id_problem(arxiv_id: str) -> str | None:
+    """Why arXiv cannot have issued a new-style ID, or None (old-style IDs and other text are not judged here): IDs
+    started in April 2007, with four digits after the dot until December 2014 and five from January 2015 (`2501.0123`
+    is a five-digit ID with a digit missing). Every place that reads an ID a person typed, or a list links, says so
+    by this one rule."""
+    found = _NEW_STYLE_ID.fullmatch(arxiv_id)
+    if found is None:
+        return None
+    year, month, digits = int(found["period"][:2]), int(found["period"][2:]), len(found["number"])
+    if not 1 <= month <= 12:
+        return f"{arxiv_id} names month {found['period'][2:]}, which no year has"
+    if year >= 15 and digits != 5:
+        return f"{arxiv_id} has {digits} digits after the dot; arXiv gives IDs 5 from January 2015 on"
+    if year < 15 and digits != 4:
+        return f"{arxiv_id} has {digits} digits after the dot; arXiv gave IDs 4 before January 2015"
+    if (year, month) < (7, 4):
+        return f"{arxiv_id} is dated before April 2007, when arXiv's IDs were old-style (like hep-th/0612001)"
+    return None
+
+
 def title_key(title: str) -> str:
     """Case, accents, punctuation and spacing removed: 'Prisma : An Open…' == 'prisma an open…'."""
     text = title

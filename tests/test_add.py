@@ -212,7 +212,8 @@ def test_anything_else_is_a_usage_error(data_dir: Path, capsys: pytest.CaptureFi
     before = state(data_dir)
     status, requests = add(data_dir, given)
     assert status == 2 and requests == []
-    assert "is not an arXiv ID or URL" in one_line(capsys)
+    error = one_line(capsys)
+    assert "is not an arXiv ID or URL" in error or "is no arXiv ID arXiv can have issued (" in error, error
     assert state(data_dir) == before
 
 
@@ -272,3 +273,24 @@ def test_an_unknown_section_writes_nothing(data_dir: Path, capsys: pytest.Captur
 def test_the_forms_the_readme_names(given: str, expected: str) -> None:
     """README, "Adding a paper you heard of": old-style IDs, /html/ addresses, a ?query or a #fragment."""
     assert parse_arxiv_reference(given) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "why"),
+    [
+        ("2501.0123", "2501.0123 has 4 digits after the dot; arXiv gives IDs 5 from January 2015 on"),
+        ("0612.12345", "0612.12345 has 5 digits after the dot; arXiv gave IDs 4 before January 2015"),
+        ("2513.01234", "2513.01234 names month 13"),
+    ],
+)
+def test_digest_add_says_why_arxiv_cannot_have_issued_an_id(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], given: str, why: str
+) -> None:
+    """`digest add 2501.0123` said only "is not an arXiv ID or URL", as for any text: whoever lost a digit was not
+    told which part is wrong. Now the one line says why arXiv cannot have issued it."""
+    open_service_database(make_settings(data_dir)).dispose()
+    before = state(data_dir)
+    status, requests = add(data_dir, given)
+    assert status == 2 and requests == []
+    assert why in one_line(capsys)
+    assert state(data_dir) == before

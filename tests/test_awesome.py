@@ -397,3 +397,17 @@ def test_lint_names_a_bad_link_outside_an_entrys_first_line_once_on_its_line() -
         (6, ["link", "'javascript:alert(2)'", "uses"]),
         (8, ["title", "link", "'javascript:alert(3)'"]),
     ]
+
+
+def test_lint_names_an_arxiv_link_to_an_id_arxiv_cannot_have_issued_and_why() -> None:
+    """arxiv.org/abs/2501.0123 (a digit lost: IDs have five digits after the dot from 2015 on) and 0612.12345 passed
+    lint as arXiv links, though `digest add` refuses both IDs: a reader following them finds no paper."""
+    text = (
+        "## Papers\n+ [Alpha paper](https://arxiv.org/abs/2501.0123) (Jan. 5, 2025)\n\n"
+        "+ [Beta paper](https://arxiv.org/pdf/0612.12345) (Dec. 4, 2006)\n\n"
+        "+ [Gamma paper](https://arxiv.org/abs/2501.01234) (Jan. 4, 2025)\n"
+    )
+    found = [(f.line, f.message) for f in lint_text(text) if f.code == "malformed-url"]
+    assert [line for line, _ in found] == [2, 4], found
+    assert "2501.0123 has 4 digits after the dot" in found[0][1], found
+    assert "0612.12345 has 5 digits after the dot" in found[1][1], found

@@ -377,3 +377,19 @@ def test_a_json_array_is_named_once_not_each_of_its_lines(
         "`jq -c '.[]' FILE` writes it so; nothing was imported"
     ]
     assert stored(database) == {}
+
+
+def test_an_arxiv_id_arxiv_cannot_have_issued_is_a_bad_line_saying_why(
+    data_dir: Path, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """ "2501.0123" (a digit lost) was imported as a decision on a paper that cannot exist, teaching the relevance
+    model nothing and listed by `decisions list` for good. Now the line is refused with why, like `digest add`."""
+    path = write_lines(
+        tmp_path / "verdicts.jsonl",
+        decision_line(PAPERS[0], "approve"),
+        decision_line(PAPERS[1], "reject", arxiv_id="2501.0123"),
+    )
+    assert digest(data_dir, "decisions", "import", str(path)) == 1
+    errors = capsys.readouterr().err.splitlines()
+    assert errors[0].startswith(f"{path}:2: arxiv_id 2501.0123 has 4 digits after the dot"), errors
+    assert stored(database) == {}

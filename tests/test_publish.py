@@ -406,3 +406,22 @@ def test_an_arxiv_id_fixed_upstream_keeps_no_copy_of_the_list_file(
     assert new in listing.read_text(encoding="utf-8") and old not in listing.read_text(encoding="utf-8")
     assert sorted(path.name for path in listing.parent.glob("list.md.*")) == []
     assert "restored from a backup" not in caplog.text
+
+
+@pytest.mark.parametrize("flags", [["--dry-run"], ["--accept-upstream"], ["--dry-run", "--accept-upstream"]])
+def test_publish_status_with_a_flag_of_a_run_is_a_usage_error_in_one_line(
+    tmp_path: Path, remote: Remote, capsys: pytest.CaptureFixture[str], flags: list[str]
+) -> None:
+    """`digest publish --status --dry-run` (or --accept-upstream) showed the status and dropped the other flag without
+    a word: whoever meant the dry run (or to take the upstream edit) was told nothing of it. Now a usage error."""
+    from digest.cli import main
+
+    config = tmp_path / "digest.toml"
+    config.write_text(publish_config(remote.url), encoding="utf-8")
+    head = remote.head()
+    status = main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "publish", "--status", *flags])
+    out, err = capsys.readouterr()
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and err.startswith("digest publish: --status only shows"), err
+    assert " ".join(flags) in err
+    assert remote.head() == head

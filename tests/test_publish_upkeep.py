@@ -389,3 +389,39 @@ def test_a_first_publish_to_a_branch_the_repository_lacks_names_the_branches_it_
     assert result.outcome == FAILED, result.message
     assert "branch master is not in" in result.message and "it has main" in result.message, result.message
     assert "master" not in git(upstream.bare, "branch", "--list")
+
+
+def test_a_first_publish_to_a_path_the_repository_lacks_names_the_list_file_it_has(tmp_path: Path) -> None:
+    """`path = "READme.md"` (or "docs/README.md") for a repository whose list is README.md at the root: the first
+    publish created the mistyped file holding the whole list, a second copy beside the maintainers' README.md, whose
+    edits never came back. Now it stops in one line naming the list file the repository has; a repository with no
+    list yet still gets its new file."""
+    upstream = make_remote(tmp_path)
+    before = upstream.head()
+    settings = make_settings(tmp_path / "data", publish_config(upstream.url) + 'path = "docs/README.md"\n')
+    database = open_service_database(settings)
+    try:
+        approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
+    finally:
+        database.dispose()
+    result = publish_once(settings)
+    assert result.outcome == BLOCKED, result.message
+    assert "docs/README.md is not on branch main" in result.message, result.message
+    assert 'set publish.path = "README.md"' in result.message and "\n" not in result.message, result.message
+    assert upstream.head() == before
+
+    other = tmp_path / "other"
+    other.mkdir()
+    fresh = make_remote(other)
+    (fresh.work / "README.md").write_text("# A code repository\n\nNothing listed here.\n", encoding="utf-8")
+    git(fresh.work, "commit", "--quiet", "-am", "Not a list")
+    git(fresh.work, "push", "--quiet", "origin", "main")
+    settings = make_settings(other / "data", publish_config(fresh.url) + 'path = "papers.md"\n')
+    database = open_service_database(settings)
+    try:
+        approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
+    finally:
+        database.dispose()
+    result = publish_once(settings)
+    assert result.outcome == PUBLISHED, result.message
+    assert "papers.md" in git(fresh.bare, "ls-tree", "--name-only", "main")

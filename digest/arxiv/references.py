@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from digest.titles import canonical_arxiv_id
+from digest.titles import arxiv_id_problem, canonical_arxiv_id
 
 # ASCII digits only (digest.titles.ARXIV_ID says why).
 _NEW_STYLE_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5})(?:v[1-9]\d*)?", re.ASCII)
@@ -36,17 +36,10 @@ def parse_arxiv_reference(text: str) -> str | None:
     """The versionless arXiv ID in '2501.01234', '2501.01234v2', 'arXiv:2501.01234', an old-style 'hep-th/9901001'
     (or 'math.GT/0309136', written as arXiv writes it now: 'math/0309136') or an arxiv.org abs/pdf/html URL of one;
     None for anything else."""
-    text = text.strip()
-    page = _ARXIV_PAGE.fullmatch(text)
-    if page is not None:
-        text = page["rest"]
-        if page["kind"].lower() == "pdf":
-            text = text.removesuffix(".pdf")
-    elif text[:6].casefold() == "arxiv:":
-        text = text[6:]
+    text = _bare(text)
     match = _NEW_STYLE_ID.fullmatch(text)
     if match is not None:
-        return match["id"] if _is_issued(match["id"]) else None
+        return match["id"] if arxiv_id_problem(match["id"]) is None else None
     old = _OLD_STYLE_ID.fullmatch(text)
     if old is None:
         return None
@@ -63,11 +56,17 @@ def _is_old_month(period: str) -> bool:
     return 1 <= month <= 12 and (1991, 8) <= (full_year, month) <= (2007, 3)
 
 
-def _is_issued(arxiv_id: str) -> bool:
-    """Whether arXiv can have issued this ID: a month 01 to 12 from April 2007 on, four digits after the dot until
-    December 2014 and five from January 2015 (`2501.0123` is a five-digit ID with a digit missing)."""
-    period, number = arxiv_id.split(".")
-    year, month = int(period[:2]), int(period[2:])
-    if not 1 <= month <= 12 or (year, month) < (7, 4):
-        return False
-    return len(number) == (5 if year >= 15 else 4)
+def unissued_reason(text: str) -> str | None:
+    """Why arXiv cannot have issued the new-style ID a reference names ('2501.0123': a digit missing), or None."""
+    match = _NEW_STYLE_ID.fullmatch(_bare(text))
+    return arxiv_id_problem(match["id"]) if match is not None else None
+
+
+def _bare(text: str) -> str:
+    """The ID part of a reference: an arxiv.org page's path, or the text without its 'arXiv:'."""
+    text = text.strip()
+    page = _ARXIV_PAGE.fullmatch(text)
+    if page is not None:
+        text = page["rest"]
+        return text.removesuffix(".pdf") if page["kind"].lower() == "pdf" else text
+    return text[6:] if text[:6].casefold() == "arxiv:" else text

@@ -29,7 +29,7 @@ from digest.awesome.parse import (
 )
 from digest.awesome.sectionnames import repeated_headings
 from digest.text import url_problem as policy_problem
-from digest.titles import arxiv_id_from_url
+from digest.titles import arxiv_id_from_url, arxiv_id_problem
 
 ERROR = "error"
 WARNING = "warning"
@@ -107,9 +107,9 @@ def url_problem(url: str, *, absolute: bool) -> str | None:
     if problem is not None:
         return problem
     host = (parts.hostname or "").removeprefix("www.").removeprefix("export.")
-    if host == "arxiv.org" and arxiv_id_from_url(url) is None:
+    if (arxiv_id := arxiv_id_from_url(url)) is None and host == "arxiv.org":
         return "is an arXiv link without a valid abs/pdf ID"
-    return None
+    return f"links an ID arXiv cannot have issued: {why}" if (why := arxiv_id_problem(arxiv_id or "")) else None
 
 
 def _entry_findings(entry: ParsedEntry) -> list[Finding]:

@@ -42,7 +42,11 @@ def handle_add(args: argparse.Namespace, context: Context) -> int:
         return 2
     arxiv_id = parse_arxiv_reference(args.paper)
     if arxiv_id is None:
-        print(f"digest add: {args.paper[:80]!a} is not an arXiv ID or URL: {EXAMPLE}", file=sys.stderr)
+        from digest.arxiv.references import unissued_reason
+
+        why = unissued_reason(args.paper[:300])
+        said = f"is no arXiv ID arXiv can have issued ({why})" if why else "is not an arXiv ID or URL"
+        print(f"digest add: {args.paper[:80]!a} {said}: {EXAMPLE}", file=sys.stderr)
         return 2
     try:
         return add(context, arxiv_id, args.section)

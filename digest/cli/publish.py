@@ -30,6 +30,16 @@ def register(subparsers: Any) -> None:
 
 
 def handle_publish(args: argparse.Namespace, context: Context) -> int:
+    if args.status and (args.dry_run or args.accept_upstream):
+        # --status only shows where publishing stands: with a flag of a run, the run's flag was silently dropped.
+        given = " ".join(
+            flag for flag, on in (("--dry-run", args.dry_run), ("--accept-upstream", args.accept_upstream)) if on
+        )
+        print(
+            f"digest publish: --status only shows where publishing stands: give it alone, or {given} alone",
+            file=sys.stderr,
+        )
+        return 2
     publish = context.settings.publish
     if not publish.enabled:
         raise CommandError("publishing is off: set [publish] repository in the config (see config.example.toml)")

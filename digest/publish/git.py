@@ -189,12 +189,14 @@ class GitClone:
             raise GitError(f"git ls-remote of {self.redact(self.url)} failed: {self._why(done)}")
         return [line.split("refs/heads/", 1)[1] for line in done.stdout.decode().splitlines() if "refs/heads/" in line]
 
-    def read(self, commit: str | None) -> bytes | None:
-        """The list file at `commit`, or None when the commit or the file is missing."""
-        if commit is None:
-            return None
-        done = self._run("show", f"{commit}:{self.settings.path}", check=False)
-        return done.stdout if done.returncode == 0 else None
+    def read(self, commit: str | None, path: str | None = None) -> bytes | None:
+        """The list file (or the file at `path`) at `commit`, or None when the commit or the file is missing."""
+        done = self._run("show", f"{commit}:{path or self.settings.path}", check=False) if commit else None
+        return done.stdout if done is not None and done.returncode == 0 else None
+
+    def files(self, commit: str) -> list[str]:
+        """The paths of every file at `commit`."""
+        return self._run("ls-tree", "-r", "-z", "--name-only", commit).stdout.decode("utf-8", "replace").split("\0")
 
     def commit(self, parent: str | None, data: bytes, message: str, merge_parent: str | None = None) -> str:
         """A commit of `data` as the list file on top of `parent` (a new history when None), also on top of

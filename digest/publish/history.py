@@ -9,11 +9,12 @@ import logging
 import posixpath
 
 from digest.awesome.lint import lint_bytes
-from digest.awesome.parse import ListFormatError
+from digest.awesome.parse import ListFormatError, parse_list
 from digest.publish.git import GitClone, GitError
 from digest.publish.rules import finding_line, new_errors, one_line
 from digest.storage.db import Database
 from digest.storage.state import PublishState
+from digest.titles import linked_arxiv_ids
 
 log = logging.getLogger("digest.publish")
 
@@ -61,8 +62,11 @@ def check_branch_is_new(git: GitClone, synced: str | None) -> None:
 def check_file_is_kept(git: GitClone, synced: str | None, head: str) -> None:
     """A list file the branch lacks is created before the first sync, or when it was not there at the last sync either
     (publish.path set to a new file). Otherwise it was renamed or deleted upstream, and writing it again would start a
-    second copy of the list beside the maintainers' (whose edits would never come back)."""
+    second copy of the list beside the maintainers' (whose edits would never come back). Before the first sync the
+    same holds of a list kept elsewhere in the repository (a mistyped publish.path): only a repository with no list
+    yet gets a new file."""
     if synced is None:
+        check_no_list_elsewhere(git, head)
         return
     known = git.knows(synced)
     if known and git.read(synced) is None:  # not there at the last sync either: publish.path names a new file
@@ -78,6 +82,33 @@ def check_file_is_kept(git: GitClone, synced: str | None, head: str) -> None:
         f"{path} is gone from branch {branch} of {git.redact(git.url)} (at {head[:12]}, last synced at "
         f"{synced[:12]}); restore it there, or set publish.path to where the list is now; nothing was pushed"
     )
+
+
+# Markdown files read for a list kept elsewhere, and their size: a repository of documentation is not read whole.
+_MAX_FILES_READ = 50
+_MAX_FILE_BYTES = 5_000_000
+
+
+def check_no_list_elsewhere(git: GitClone, head: str) -> None:
+    """A first publish to a path the branch lacks, in a repository holding the list in another Markdown file (one
+    linking arXiv papers in entries), stops naming that file: writing the new path would start a second copy."""
+    path, branch = git.settings.path, git.settings.branch
+    markdown = [name for name in git.files(head) if name.lower().endswith((".md", ".markdown"))]
+    for other in markdown[:_MAX_FILES_READ]:
+        data = git.read(head, other)
+        if data is None or len(data) > _MAX_FILE_BYTES:
+            continue
+        text = data.decode("utf-8", "replace")
+        try:
+            if not linked_arxiv_ids(text) or not any(section.entries for section in parse_list(text).sections):
+                continue
+        except ListFormatError:  # no list's shape: the file is something else
+            continue
+        raise PublishBlockedError(
+            f"{path} is not on branch {branch} of {git.redact(git.url)} (at {head[:12]}), which keeps a list in "
+            f'{one_line(other, 200)}: set publish.path = "{one_line(other, 200)}" in the config, or commit {path} '
+            "there first to start the list in it; nothing was pushed"
+        )
 
 
 def check_not_a_link(git: GitClone, head: str, data: bytes) -> None:

@@ -14,7 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from digest.text import blank_invisible, one_line
-from digest.titles import ARXIV_ID, canonical_arxiv_id
+from digest.titles import ARXIV_ID, arxiv_id_problem, canonical_arxiv_id
 
 SectionResolver = Callable[[str], str | None]
 """A section name or slug as a maintainer writes it -> the list's label for that section (its name, told apart from
@@ -82,6 +82,10 @@ def _arxiv_id(value: Any, problems: list[str]) -> str:
     match = ARXIV_ID.fullmatch(value.strip()) if isinstance(value, str) else None
     if match is None:
         problems.append("arxiv_id must be an arXiv ID such as 2501.01234, 2501.01234v2 or hep-th/9901001")
+        return ""
+    unissued = arxiv_id_problem(match.group("id"))
+    if unissued:  # a digit lost or a month mistyped: a decision on a paper that cannot exist teaches nothing
+        problems.append(f"arxiv_id {unissued}")
         return ""
     return canonical_arxiv_id(match.group("id"))
 
