@@ -9,34 +9,25 @@ Usage: .venv/bin/python bench/bench_review_decided.py
 from __future__ import annotations
 
 import asyncio
-import gc
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from digest.awesome import store as liststore  # noqa: E402
+from bench_review_page import CARDS, SECTIONS, import_sections, quickest_load  # noqa: E402  (the same page, set up alike)
+
 from digest.review.rules import Actor  # noqa: E402
 from tests.factories import insert_candidate, real_papers  # noqa: E402
 from tests.web_server import running_site, sign_in, site_settings  # noqa: E402
-
-CARDS = 200  # a full page (review_filters.MAX_BATCH)
-SECTIONS = 80
 
 
 async def page_seconds(data_dir: Path, decided: bool) -> float:
     """The processor time of the quickest of five loads of the page: CARDS candidates on a list of SECTIONS sections,
     pending or (`decided`) approved into a section each."""
     async with running_site(site_settings(data_dir)) as site:
-        markdown = "# Awesome\n\n" + "".join(
-            f"## Topic number {i} of the field\n\n- [Paper {i}](https://arxiv.org/abs/2401.{i:05d}), 2024.\n\n"
-            for i in range(SECTIONS)
-        )
-        with site.database.transaction() as session:
-            liststore.import_markdown(session, markdown.encode(), source="list.md")
+        import_sections(site)
         papers = real_papers()
         ada = Actor(name="ada", id=None, channel="cli")
         for index in range(CARDS):
@@ -46,19 +37,7 @@ async def page_seconds(data_dir: Path, decided: bool) -> float:
             if decided:
                 site.reviewer.decide(candidate_id, "approve", ada, section)
         await sign_in(site)
-        times = []
-        for _ in range(5):
-            gc.collect()
-            gc.disable()
-            try:
-                start = time.process_time()
-                async with site.client.get("/review", params={"status": "approved" if decided else "pending"}) as reply:
-                    page = await reply.text()
-                times.append(time.process_time() - start)
-            finally:
-                gc.enable()
-            assert reply.status == 200 and page.count('id="candidate-') >= CARDS, page.count('id="candidate-')
-        return min(times)
+        return await quickest_load(site, {"status": "approved" if decided else "pending"}, 'id="candidate-')
 
 
 async def measure() -> None:

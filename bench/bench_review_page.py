@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 from digest.awesome import store as liststore  # noqa: E402
 from tests.factories import insert_candidate, real_papers  # noqa: E402
-from tests.web_server import running_site, sign_in, site_settings  # noqa: E402
+from tests.web_server import Site, running_site, sign_in, site_settings  # noqa: E402
 
 CARDS = 200  # a full page (review_filters.MAX_BATCH)
 SECTIONS = 80
@@ -32,12 +32,7 @@ async def page_seconds(data_dir: Path, loosely: bool) -> float:
     counts not): CARDS candidates on a list of SECTIONS sections, each suggesting three of them by their headings or
     (`loosely`) in the plural and lower case."""
     async with running_site(site_settings(data_dir)) as site:
-        markdown = "# Awesome\n\n" + "".join(
-            f"## Topic number {i} of the field\n\n- [Paper {i}](https://arxiv.org/abs/2401.{i:05d}), 2024.\n\n"
-            for i in range(SECTIONS)
-        )
-        with site.database.transaction() as session:
-            liststore.import_markdown(session, markdown.encode(), source="list.md")
+        import_sections(site)
         papers = real_papers()
         for index in range(CARDS):
             heading = "topic number {} of the fields" if loosely else "Topic number {} of the field"
@@ -45,19 +40,35 @@ async def page_seconds(data_dir: Path, loosely: bool) -> float:
             record = {**papers[index % len(papers)], "arxiv_id": f"2501.{index:05d}"}
             insert_candidate(site.database, record, suggested_section=suggested[0], suggested_sections=suggested)
         await sign_in(site)
-        times = []
-        for _ in range(5):
-            gc.collect()  # a collection of the garbage the set-up left would land in one load or another
-            gc.disable()
-            try:
-                start = time.process_time()
-                async with site.client.get("/review") as reply:
-                    page = await reply.text()
-                times.append(time.process_time() - start)
-            finally:
-                gc.enable()
-            assert reply.status == 200 and page.count('class="approve quick"') >= CARDS
-        return min(times)
+        return await quickest_load(site, {}, 'class="approve quick"')
+
+
+def import_sections(site: Site) -> None:
+    """A list of SECTIONS sections ("Topic number N of the field"), one paper each."""
+    markdown = "# Awesome\n\n" + "".join(
+        f"## Topic number {i} of the field\n\n- [Paper {i}](https://arxiv.org/abs/2401.{i:05d}), 2024.\n\n"
+        for i in range(SECTIONS)
+    )
+    with site.database.transaction() as session:
+        liststore.import_markdown(session, markdown.encode(), source="list.md")
+
+
+async def quickest_load(site: Site, params: dict[str, str], per_card: str) -> float:
+    """The processor time of the quickest of five loads of /review with `params`, its page holding `per_card` once a
+    card at least (CARDS of them)."""
+    times = []
+    for _ in range(5):
+        gc.collect()  # a collection of the garbage the set-up left would land in one load or another
+        gc.disable()
+        try:
+            start = time.process_time()
+            async with site.client.get("/review", params=params) as reply:
+                page = await reply.text()
+            times.append(time.process_time() - start)
+        finally:
+            gc.enable()
+        assert reply.status == 200 and page.count(per_card) >= CARDS, page.count(per_card)
+    return min(times)
 
 
 async def measure() -> None:
