@@ -21,6 +21,7 @@ from digest.discord.commands import SlashCommands
 from digest.discord.connection import Backoff, DiscordLink
 from digest.discord.members import Members
 from digest.discord.messages import PostReport
+from digest.discord.owed import Owed
 from digest.discord.posting import Poster
 from digest.discord.showing import MessageEditor
 from digest.review.reviewer import Reviewer
@@ -58,14 +59,15 @@ class ReviewBot:
         self.poster = Poster(
             settings, database, lambda: self.ready, self._channel, self._own_id, sync_interval, self.link.trouble
         )
+        # Messages whose reaction the database (or a member lookup) failed to take in: caught up on with the recent
+        # ones, however old their candidate's decision (catching up looks at the last CATCH_UP_WINDOW's alone, and
+        # would miss them), after a restart too.
+        self.owed = Owed(database)
         self.catching_up = CatchUp(database, self.members, self._channel, self._decide, self._mark_repost,
                                    self.editor, self.poster.add_reactions, sync_interval,
-                                   self.link.trouble)  # fmt: skip
+                                   self.link.trouble, self.owed)  # fmt: skip
         self.caught_up = asyncio.Event()
         self._replay_again = False  # catching up failed as a whole, or a permission came back: the loop does it
-        # Messages whose reaction event the database failed to take in: caught up on with the recent ones, however old
-        # their candidate's decision (catching up looks at the last CATCH_UP_WINDOW's alone, and would miss them).
-        self._missed: set[int] = set()
         self.sync_rounds = 0  # background rounds finished, so a test can wait for one without sleeping
         self._runner: asyncio.Task[None] | None = None
         self._syncer: asyncio.Task[None] | None = None
@@ -174,7 +176,7 @@ class ReviewBot:
             yield
         except ROUND_ERRORS as exc:
             if message_id is not None:
-                self._missed.add(message_id)
+                self.owed.note(message_id)  # saved by the background loop once the database takes it
             self._replay_again = True
             log.warning("discord: %s is not taken in yet (caught up on in %g s): %s", event, self.sync_interval, exc)
 
@@ -209,6 +211,7 @@ class ReviewBot:
         """Every few seconds: edit messages decided in other processes and post what other processes found."""
         while True:
             await asyncio.sleep(self.sync_interval)
+            await self.owed.save()
             if self.ready:
                 try:
                     if self._replay_again:
@@ -258,12 +261,14 @@ class ReviewBot:
     async def _replay_all(self) -> None:
         """Catching up on every recent message; when that cannot even start (the database failing), the background
         loop tries again."""
-        since, missed = utc_now() - CATCH_UP_WINDOW, set(self._missed)
+        since = utc_now() - CATCH_UP_WINDOW
         try:
+            missed = await self.owed.all()
             posted = await asyncio.to_thread(store.to_catch_up, self.database, since, missed)
             async with self._reaction_lock:
                 await self.catching_up.run(posted)
-            self._missed -= missed
+            # One no posted candidate holds (a reaction on talk in the channel, a message deleted since): owed nothing.
+            await self.owed.settle(missed - {message_id for _candidate, message_id in posted})
             self._replay_again = False
             await self.editor.sync()
         except ROUND_ERRORS as exc:

@@ -13,8 +13,9 @@ import aiohttp
 import discord
 from sqlalchemy.exc import SQLAlchemyError
 
-from digest.discord import messages, replay, store
+from digest.discord import history, messages, replay, store
 from digest.discord.members import READ_PERMISSIONS, Members, UncheckedReactionError
+from digest.discord.owed import Owed
 from digest.discord.replay import Choice, Key, LoggedDecision
 from digest.discord.retries import Retries
 from digest.discord.showing import MessageEditor, blank
@@ -29,7 +30,6 @@ log = logging.getLogger("digest.discord")
 ROUND_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, SQLAlchemyError, UncheckedReactionError)
 
 READING = "reading"  # the key of catching up in the link's troubles
-HISTORY_PAGE = 100  # messages Discord answers a history request with at most
 
 
 class Decide(Protocol):
@@ -60,6 +60,7 @@ class CatchUp:
         react: Callable[[int, discord.Message, str], Awaitable[None]],
         retry_after: float,
         trouble: Callable[[str, str | None], None],
+        owed: Owed,
     ) -> None:
         self.database = database
         self.members = members
@@ -69,8 +70,10 @@ class CatchUp:
         self._editor = editor  # a line on the message (why nothing was decided), an embed a moderator removed
         self._react = react  # the bot's own reaction added to a message
         self._trouble = trouble  # what keeps the bot from its work, said once and shown on /healthz
-        # Messages whose catching up failed (Discord or the database), tried again from the background loop.
+        # Messages whose catching up failed (Discord or the database), tried again from the background loop; `owed`
+        # keeps them in the database as well, so that a restart catches up on them whatever their paper's age.
         self.retries: Retries[tuple[int, int]] = Retries(retry_after)
+        self.owed = owed
         # Live reactions whose deciding waits for Discord to say who made them: candidate -> (user id, emoji) -> what
         # it means and the id of the candidate's last decision when it came, so one decided meanwhile by a later
         # reaction is not overturned by it (the later reaction stands, as when both are decided in their turn).
@@ -86,31 +89,11 @@ class CatchUp:
         posted = [*posted, *(key for key in self.retries.waiting_keys() if key not in listed)]
         self.retries.clear()
         try:
-            await self._read_history({message_id for _candidate, message_id in posted})
+            self._read = await history.read(self._channel, {message_id for _candidate, message_id in posted})
             for candidate_id, message_id in posted:
                 await self.replay_or_retry(candidate_id, message_id)
         finally:
             self._read.clear()
-
-    async def _read_history(self, wanted: set[int]) -> None:
-        """The messages to catch up on, read from the channel's history a hundred a request, oldest first: one request
-        each (hundreds after a busy fortnight) was slow and ran into Discord's rate limits at every start. Reading
-        stops at the newest wanted, or after twice as many messages as wanted (a channel busy with talk); one not
-        read so (or none, the history failing or refused) is fetched alone, as before: never taken for deleted."""
-        if len(wanted) < 2:
-            return
-        newest, left = max(wanted), set(wanted)
-        try:
-            async for message in self._channel().history(
-                limit=2 * len(wanted) + HISTORY_PAGE, after=discord.Object(min(wanted) - 1), oldest_first=True
-            ):
-                if message.id in left:
-                    self._read[message.id] = message
-                    left.discard(message.id)
-                if not left or message.id >= newest:
-                    break
-        except ROUND_ERRORS as exc:
-            log.info("discord: reading the review channel's history failed (each message is fetched alone): %s", exc)
 
     async def retry_due(self) -> None:
         for candidate_id, message_id in self.retries.due():
@@ -120,13 +103,16 @@ class CatchUp:
         """`replay`; when Discord or the database fails, again later from `retry_due`."""
         try:
             await self.replay(candidate_id, message_id)
+            await self.owed.settle((message_id,))
         except discord.Forbidden as exc:  # a permission taken away: one line for the channel, not one per message
             delay = self.retries.failed((candidate_id, message_id))
+            await self.owed.add(message_id)
             if not READ_PERMISSIONS & set(self.members.missing_permissions()):  # else the start's check named it
                 self._trouble(READING, f"cannot read the messages of review channel {self._channel().id}: {exc}")
             log.info("discord: catching up on candidate %s refused (trying again in %g s)", candidate_id, delay)
         except ROUND_ERRORS as exc:
             delay = self.retries.failed((candidate_id, message_id))
+            await self.owed.add(message_id)
             log.warning(
                 "discord: catching up on candidate %s failed (trying again in %g s): %s", candidate_id, delay, exc
             )
@@ -160,6 +146,7 @@ class CatchUp:
                 # while it runs: not at the next start only. The reaction is not noted as seen, so it decides once.
                 # (An author still unknown then has left the server: their reaction is noted as no maintainer's.)
                 delay = self.retries.failed((candidate_id, payload.message_id))
+                await self.owed.add(payload.message_id)  # and after a restart, however old its paper's decision
                 log.warning("discord: %s (trying again in %g s)", exc, delay)
                 return
             # Whether its author is a maintainer now, when it is made, is what it counts as for good.

@@ -236,6 +236,15 @@ class DiscordReaction(Base):
     seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class DiscordOwedMessage(Base):
+    """A review message the bot owes a catching up whatever its paper's age: a reaction on it came while the database
+    or a member lookup failed. Kept here, not in memory only, so that a restart acts on it; gone once caught up."""
+
+    __tablename__ = "discord_owed_messages"
+    message_id: Mapped[str] = mapped_column(String(32), primary_key=True)  # no candidate: its lookup may have failed
+    noted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 __all__ = [
     "APPROVED",
     "CANDIDATE_STATUSES",
@@ -244,6 +253,7 @@ __all__ = [
     "Base",
     "Candidate",
     "Decision",
+    "DiscordOwedMessage",
     "DiscordReaction",
     "Entry",
     "ListMeta",

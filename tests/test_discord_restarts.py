@@ -1,0 +1,98 @@
+"""The review bot restarted while a reaction waits to be acted on: a maintainer's reaction on a paper decided weeks ago
+(its message older than the fortnight catching up looks at) that the database or a member lookup kept the bot from
+acting on at once. The real discord.py client against the fake Discord on 127.0.0.1 and a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, text
+
+from digest.config import Settings
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database, alembic_config, create_database_engine
+from tests.fake_discord import MAINTAINER, FakeDiscord
+from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, row, running
+from tests.test_discord_months import rename
+from tests.test_discord_recovery import approved_by_ann, rounds
+
+
+def a_month_ago(database: Database) -> None:
+    with database.transaction() as session:
+        session.execute(text("UPDATE decisions SET at = datetime(at, '-30 days')"))
+
+
+@pytest.mark.asyncio
+async def test_a_reaction_the_database_failed_to_take_on_an_old_paper_is_applied_after_a_restart(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """ann's ❌ on a paper approved a month ago came while the database was locked; the bot kept the message to catch up
+    on in memory only. It was restarted before the database worked again: the ❌ was never applied, the paper stayed."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        a_month_ago(db)
+        rename(db, "decisions", "decisions_away")
+        await fake.react(mid, MAINTAINER, "❌")
+        await rounds(bot, 3)
+        assert row(db, candidate_id).status == "approved"
+    await asyncio.to_thread(rename, db, "decisions_away", "decisions")
+    async with running(bot_settings, db, sync_interval=0.05):  # start() returns once caught up
+        assert "Rejected by ann" in last_embed(fake, mid)["description"]
+    assert row(db, candidate_id).status == "rejected"
+    assert row(db, candidate_id).arxiv_id not in list_md(bot_settings)
+    a_month_ago(db)
+    fetched = len(fake.requests("GET", f"/messages/{mid}"))
+    async with running(bot_settings, db):  # caught up for good: not looked at again at every start
+        pass
+    assert len(fake.requests("GET", f"/messages/{mid}")) == fetched
+
+
+@pytest.mark.asyncio
+async def test_a_reaction_whose_author_could_not_be_looked_up_on_an_old_paper_is_applied_after_a_restart(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """ann's ❌ on a paper approved a month ago came while Discord failed member lookups (a 503); the bot was restarted
+    before Discord answered again, and the next start looked at the last fortnight's papers only: the ❌ was lost."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        a_month_ago(db)
+        fake.member_lookup_status = 503
+        await fake.react(mid, MAINTAINER, "❌", with_member=False)
+        await rounds(bot, 3)
+        assert row(db, candidate_id).status == "approved"
+    fake.member_lookup_status = None
+    async with running(bot_settings, db, sync_interval=0.05):
+        await eventually(lambda: "Rejected by ann" in last_embed(fake, mid)["description"], "applied after the restart")
+    assert row(db, candidate_id).status == "rejected"
+    assert row(db, candidate_id).arxiv_id not in list_md(bot_settings)
+
+
+@pytest.mark.asyncio
+async def test_the_owed_messages_step_keeps_every_decision_both_ways(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """0018 adds the table of messages owed a catching up to a database the release before left (decisions in it);
+    going back to 0017 drops only that table."""
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+    db.dispose()
+    engine = create_database_engine(str(db.engine.url))
+    try:
+        command.downgrade(alembic_config(engine), "0017")
+        assert "discord_owed_messages" not in inspect(engine).get_table_names()
+        command.upgrade(alembic_config(engine), "0018")
+        assert "discord_owed_messages" in inspect(engine).get_table_names()
+        command.downgrade(alembic_config(engine), "0017")
+        command.upgrade(alembic_config(engine), "head")
+    finally:
+        engine.dispose()
+    upgraded = open_service_database(bot_settings)
+    try:
+        assert decision_count(upgraded) == 1 and row(upgraded, candidate_id).status == "approved"
+        async with running(bot_settings, upgraded):  # the bot starts on it and finds nothing to do again
+            pass
+        assert decision_count(upgraded) == 1 and "Approved by ann" in last_embed(fake, mid)["description"]
+    finally:
+        upgraded.dispose()
