@@ -14,13 +14,22 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from digest.awesome.matching import SectionKeys, matched_sections, paper_identity, renamed_papers, slugify
-from digest.awesome.parse import ListFormatError, ParsedList, ParsedSection, parse_bytes
+from digest.awesome.matching import (
+    SectionKeys,
+    matched_sections,
+    pair_moves,
+    paper_identity,
+    renamed_papers,
+    renamed_sections,
+    slugify,
+)
+from digest.awesome.parse import ParsedList, ParsedSection, check_storable, parse_bytes
 from digest.awesome.reading import META_KEY, READER_VERSION
 from digest.storage.models import Entry, ListMeta, Paper, Section
 from digest.titles import distinct_feed_keys, title_key
 
 PAPER_KIND = {"surveys": "survey", "blog": "blog", "tool": "tool"}
+SHOWN = ("title", "arxiv_id", "url", "code_url", "other_urls")  # a paper's fields its feed item shows
 
 
 @dataclass
@@ -35,7 +44,6 @@ class ImportReport:
     arxiv_ids_total: int = 0
 
 
-SECTION_NAME_MAX = 200  # models.Section.name is String(200)
 # `digest list import` removes more entries than this only with --force: importing the wrong file once removed 71.
 REMOVAL_LIMIT = 5
 
@@ -120,7 +128,7 @@ def import_markdown(
     stored list's own bytes, read by a newer reading: a paper it finds was there all along, no news ("seed").
     """
     parsed = parse_bytes(data, source)
-    _check_storable(parsed, source)
+    check_storable(parsed, source)
     now = now or datetime.now(UTC)
     fields = _paper_fields(parsed)
     report = ImportReport(
@@ -136,7 +144,7 @@ def import_markdown(
     papers = _store_papers(session, fields, now, read_again=read_again)
     old_sections = ordered_sections(session)
     old_places = _places_of(old_sections)
-    matches = _matched_sections(old_sections, parsed)
+    matches, renamed = _matched_sections(old_sections, parsed)
     taken = {s.slug for s in old_sections}  # a new section's slug is none of them, even of one deleted here
     kept: set[int] = set()
     added: list[dict[str, Any]] = []
@@ -144,7 +152,7 @@ def import_markdown(
     for position, (parsed_section, match) in enumerate(zip(parsed.sections, matches, strict=True)):
         old = old_sections[match] if match is not None else None
         stored = _store_section(session, parsed_section, position, old, taken)
-        new_entries = _store_entries(stored, parsed_section, papers, now, added)
+        new_entries = _store_entries(stored, parsed_section, papers, now, added, renamed.get(position, {}))
         kept.update(e.id for e in new_entries if e.id is not None)
         stored.entries = new_entries
         done_entries += len(new_entries)
@@ -159,24 +167,10 @@ def import_markdown(
         for name, entry in places
         if entry.id not in kept
     ]
-    report.added, report.moved, report.removed = _pair_moves(added, removed)
+    report.added, report.moved, report.removed = pair_moves(added, removed)
     _store_meta(session, parsed, source=source, now=now, data=data)
     session.flush()
     return report
-
-
-def _check_storable(parsed: ParsedList, source: str) -> None:
-    """Raises ListFormatError for what the database cannot hold: an over-long heading, an entry without a link."""
-    for checked_section in parsed.sections:
-        if len(checked_section.name) > SECTION_NAME_MAX:  # PostgreSQL would refuse it; SQLite would store it
-            raise ListFormatError(
-                f"{source}: heading {checked_section.name[:60]!r}... is over {SECTION_NAME_MAX} characters; shorten it"
-            )
-        for checked in checked_section.entries:
-            if checked.title is None or checked.url is None:
-                raise ListFormatError(
-                    f"{source}:{checked.line}: entry has no [Title](url) link; fix it (see `digest list lint`)"
-                )
 
 
 def _store_papers(session: Session, fields: dict[str, Any], now: datetime, *, read_again: bool) -> dict[str, Paper]:
@@ -196,9 +190,12 @@ def _store_papers(session: Session, fields: dict[str, Any], now: datetime, *, re
             paper = Paper(title_key=key, added_at=now, origin=origin, authors=[], other_urls=[])
             session.add(paper)
             papers[key] = paper
+        shown = [getattr(paper, name) for name in SHOWN]
         for name, value in values.items():
             if getattr(paper, name) != value:
                 setattr(paper, name, value)
+        if paper.id is not None and not read_again and shown != [values[name] for name in SHOWN]:
+            paper.changed_at = now  # what its feed item shows changed: a feed reader shows it again
     joined = sorted((papers[key] for key in fields), key=lambda paper: (paper.id is None, paper.id or 0))  # new last
     keys = distinct_feed_keys((paper.feed_key, paper.arxiv_id, paper.title_key) for paper in joined)
     for paper, distinct in zip(joined, keys, strict=True):
@@ -215,16 +212,26 @@ def _places_of(sections: Iterable[Section]) -> dict[str, list[tuple[str, Entry]]
     return places
 
 
-def _matched_sections(old_sections: list[Section], parsed: ParsedList) -> list[int | None]:
-    """For each parsed section, the index of the stored section it is (matching.matched_sections), or None."""
+def _matched_sections(
+    old_sections: list[Section], parsed: ParsedList
+) -> tuple[list[int | None], dict[int, dict[str, datetime]]]:
+    """For each parsed section, the index of the stored section it is (matching.matched_sections), or None; and for
+    each one that renames a stored section (matching.renamed_sections), when each of its papers was put in there: a
+    renamed heading's papers keep those dates, no news in the feeds (the section's label alone changed)."""
     natural: set[str] = set()
-    return matched_sections(
-        [SectionKeys(title_key(s.name), s.slug, frozenset(e.paper.title_key for e in s.entries)) for s in old_sections],
-        [
-            SectionKeys(title_key(s.name), slugify(s.name, natural), frozenset(e.key for e in s.entries))
-            for s in parsed.sections
-        ],
-    )
+    held = [
+        SectionKeys(title_key(s.name), s.slug, frozenset(e.paper.title_key for e in s.entries)) for s in old_sections
+    ]
+    listed = [
+        SectionKeys(title_key(s.name), slugify(s.name, natural), frozenset(e.key for e in s.entries))
+        for s in parsed.sections
+    ]
+    found = matched_sections(held, listed)
+    renamed = renamed_sections(held, listed, found)
+    return found, {
+        position: {entry.paper.title_key: entry.added_at for entry in old_sections[index].entries}
+        for position, index in renamed.items()
+    }
 
 
 def _store_section(
@@ -246,8 +253,10 @@ def _store_entries(
     papers: dict[str, Paper],
     now: datetime,
     added: list[dict[str, Any]],
+    since: dict[str, datetime],
 ) -> list[Entry]:
-    """The section's entries in the parsed order, reusing its old entries of the same paper; new ones go in `added`."""
+    """The section's entries in the parsed order, reusing its old entries of the same paper; new ones go in `added`,
+    dated by `since` (title key -> when the paper was put in the section this one renames), else `now`."""
     reusable: dict[str, list[Entry]] = defaultdict(list)
     for old_entry in stored.entries:
         reusable[old_entry.paper.title_key].append(old_entry)
@@ -257,7 +266,7 @@ def _store_entries(
         if candidates:
             stored_entry = candidates.pop(0)
         else:
-            stored_entry = Entry(paper=papers[parsed_entry.key], added_at=now)
+            stored_entry = Entry(paper=papers[parsed_entry.key], added_at=since.get(parsed_entry.key, now))
             added.append({"section": stored.name, "title": parsed_entry.title, "line": parsed_entry.line})
         values = {
             "position": index,
@@ -281,20 +290,3 @@ def _store_meta(session: Session, parsed: ParsedList, *, source: str, now: datet
     set_meta(session, "source", source)
     set_meta(session, "imported_at", now.isoformat())
     set_meta(session, "sha256", hashlib.sha256(data).hexdigest())
-
-
-def _pair_moves(
-    added: list[dict[str, Any]], removed: list[dict[str, Any]]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """An entry that left one section and arrived in another is reported once, as moved."""
-    moved: list[dict[str, Any]] = []
-    still_removed = list(removed)
-    still_added: list[dict[str, Any]] = []
-    for item in added:
-        match = next((r for r in still_removed if title_key(r["title"]) == title_key(item["title"] or "")), None)
-        if match is None:
-            still_added.append(item)
-            continue
-        still_removed.remove(match)
-        moved.append({"title": item["title"], "from": match["section"], "to": item["section"], "line": item["line"]})
-    return still_added, moved, still_removed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from digest.titles import title_key
 
@@ -68,6 +69,21 @@ def matched_sections(held: Sequence[SectionKeys], listed: Sequence[SectionKeys])
     return found
 
 
+def renamed_sections(
+    held: Sequence[SectionKeys], listed: Sequence[SectionKeys], found: Sequence[int | None]
+) -> dict[int, int]:
+    """Listed index -> held index of a section whose heading was renamed: a listed section `matched_sections` found no
+    held one for, and the held section no listed one took that shares the most papers with it (the first, on a tie)."""
+    free = set(range(len(held))) - {j for j in found if j is not None}
+    renamed: dict[int, int] = {}
+    for i, mine in enumerate(listed):
+        shared = sorted((-len(mine.papers & held[j].papers), j) for j in free if mine.papers & held[j].papers)
+        if found[i] is None and shared:
+            renamed[i] = shared[0][1]
+            free.remove(shared[0][1])
+    return renamed
+
+
 def _same(mine: SectionKeys, theirs: SectionKeys, *, by_slug: bool) -> bool:
     return mine.name == theirs.name and (mine.slug == theirs.slug or not by_slug)
 
@@ -96,3 +112,20 @@ def slugify(name: str, taken: set[str]) -> str:
         slug = base[: SLUG_MAX - len(suffix)].rstrip("-") + suffix
     taken.add(slug)
     return slug
+
+
+def pair_moves(
+    added: list[dict[str, Any]], removed: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """An entry that left one section and arrived in another is reported once, as moved."""
+    moved: list[dict[str, Any]] = []
+    still_removed = list(removed)
+    still_added: list[dict[str, Any]] = []
+    for item in added:
+        match = next((r for r in still_removed if title_key(r["title"]) == title_key(item["title"] or "")), None)
+        if match is None:
+            still_added.append(item)
+            continue
+        still_removed.remove(match)
+        moved.append({"title": item["title"], "from": match["section"], "to": item["section"], "line": item["line"]})
+    return still_added, moved, still_removed

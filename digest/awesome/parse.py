@@ -266,3 +266,20 @@ def parse_bytes(data: bytes, source: str) -> ParsedList:
     if not any(section.entries for section in parsed.sections):
         raise ListFormatError(f"{source}: not an awesome list: no heading is followed by '+ [Title](url)' entries")
     return parsed
+
+
+SECTION_NAME_MAX = 200  # models.Section.name is String(200)
+
+
+def check_storable(parsed: ParsedList, source: str) -> None:
+    """Raises ListFormatError for what the database cannot hold: an over-long heading, an entry without a link."""
+    for checked_section in parsed.sections:
+        if len(checked_section.name) > SECTION_NAME_MAX:  # PostgreSQL would refuse it; SQLite would store it
+            raise ListFormatError(
+                f"{source}: heading {checked_section.name[:60]!r}... is over {SECTION_NAME_MAX} characters; shorten it"
+            )
+        for checked in checked_section.entries:
+            if checked.title is None or checked.url is None:
+                raise ListFormatError(
+                    f"{source}:{checked.line}: entry has no [Title](url) link; fix it (see `digest list lint`)"
+                )

@@ -112,6 +112,8 @@ class Paper(Base):
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
     abstract: Mapped[str | None] = mapped_column(Text)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # When an import last changed what its feed item shows of it (its title, its links); None: never since it joined.
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # "seed" for papers imported from the Markdown, "review" for papers approved from candidates.
     origin: Mapped[str] = mapped_column(String(16), default="seed")
     entries: Mapped[list[Entry]] = relationship(back_populates="paper")

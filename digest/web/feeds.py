@@ -137,11 +137,14 @@ def feed_date(paper: Paper) -> datetime:
 
 def feed_updated(paper: Paper, published: datetime) -> datetime:
     """When the paper's item last changed: the latest of its entries put in after it joined the list (moved to another
-    section, or given a second one; an import that recreates an entry dates it), else `published`. An item dated by
-    `published` alone never showed a reader that the paper had moved."""
+    section, or given a second one; an import that recreates an entry dates it) and of an import that changed its
+    title or links (`changed_at`), else `published`. An item dated by `published` alone never showed a reader that the
+    paper had moved, nor its corrected title. A section heading renamed is no such change: its papers keep their
+    entries' dates (the importer's renamed sections), their categories alone read the new name."""
     joined = utc_or_epoch(paper.added_at)
     later = [utc_or_epoch(entry.added_at) for entry in paper.entries if utc_or_epoch(entry.added_at) > joined]
-    return max([published, *later])
+    changed = [utc_or_epoch(paper.changed_at)] if paper.changed_at is not None else []
+    return max([published, *later, *changed])
 
 
 def feed_abstract(paper: Paper) -> str:
