@@ -13,8 +13,8 @@ from sqlalchemy import inspect, text
 from digest.config import Settings
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, alembic_config, create_database_engine
-from tests.fake_discord import MAINTAINER, FakeDiscord
-from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, row, running
+from tests.fake_discord import LISTED_MAINTAINER, MAINTAINER, FakeDiscord
+from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
 from tests.test_discord_months import rename
 from tests.test_discord_recovery import approved_by_ann, rounds
 
@@ -84,6 +84,10 @@ async def test_the_owed_messages_step_keeps_every_decision_both_ways(
         assert "discord_owed_messages" not in inspect(engine).get_table_names()
         command.upgrade(alembic_config(engine), "0018")
         assert "discord_owed_messages" in inspect(engine).get_table_names()
+        command.upgrade(alembic_config(engine), "0020")  # and 0020 keeps the reactions waiting for a lookup
+        assert "discord_held_reactions" in inspect(engine).get_table_names()
+        command.downgrade(alembic_config(engine), "0019")
+        assert "discord_held_reactions" not in inspect(engine).get_table_names()
         command.downgrade(alembic_config(engine), "0017")
         command.upgrade(alembic_config(engine), "head")
     finally:
@@ -96,3 +100,26 @@ async def test_the_owed_messages_step_keeps_every_decision_both_ways(
         assert decision_count(upgraded) == 1 and "Approved by ann" in last_embed(fake, mid)["description"]
     finally:
         upgraded.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_reaction_waiting_for_its_member_lookup_does_not_overturn_a_later_decision_after_a_restart(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """ann's ❌ waited for Discord to say who she is (a 503); bob's ✅, made after it, approved. The bot restarted
+    before Discord answered: the next start read ann's ❌ as new and rejected the paper over bob's later approval."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        fake.member_lookup_status = 503
+        await fake.react(mid, MAINTAINER, "❌", with_member=False)
+        await rounds(bot, 3)
+        await fake.react(mid, LISTED_MAINTAINER, "✅")  # a maintainer by user id: no lookup needed
+        await eventually(lambda: "Approved by bob" in last_embed(fake, mid)["description"], "bob's approval")
+    fake.member_lookup_status = None
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        await rounds(bot, 5)
+    assert row(db, candidate_id).status == "approved"
+    assert "Approved by bob" in last_embed(fake, mid)["description"]
+    with db.reading() as session:
+        rows = session.execute(text("SELECT actor, action, applied FROM decisions ORDER BY id")).all()
+    assert [tuple(r) for r in rows] == [("bob", "approve", 1), ("ann", "reject", 0)]

@@ -13,7 +13,7 @@ import aiohttp
 import discord
 from sqlalchemy.exc import SQLAlchemyError
 
-from digest.discord import history, messages, replay, store
+from digest.discord import held, history, messages, replay, store
 from digest.discord.members import READ_PERMISSIONS, Members, UncheckedReactionError
 from digest.discord.owed import Owed
 from digest.discord.replay import Choice, Key, LoggedDecision
@@ -77,7 +77,8 @@ class CatchUp:
         # Live reactions whose deciding waits for Discord to say who made them: candidate -> (user id, emoji) -> what
         # it means and the id of the candidate's last decision when it came, so one decided meanwhile by a later
         # reaction is not overturned by it (the later reaction stands, as when both are decided in their turn).
-        self._held: dict[int, dict[messages.ReactionId, tuple[messages.ReactionChoice, int]]] = {}
+        # Kept in the database as well (`held`), read back by `run`: the order holds after a restart too.
+        self._held: held.Held = {}
         # Messages read in bulk from the channel's history for the round under way, each used once (`_message`).
         self._read: dict[int, discord.Message] = {}
 
@@ -85,6 +86,9 @@ class CatchUp:
         """Each (candidate, message) in turn; one that fails waits for `retry_due` and holds up none of the others.
         Those waiting for a retry are done now too: a reaction on a paper decided before the last fortnight, whose
         author's lookup failed, is in no other list, and dropping its wait lost it."""
+        for candidate_id, reactions in (await asyncio.to_thread(held.read, self.database)).items():
+            for reaction, waiting in reactions.items():
+                self._held.setdefault(candidate_id, {}).setdefault(reaction, waiting)
         listed = set(posted)
         posted = [*posted, *(key for key in self.retries.waiting_keys() if key not in listed)]
         self.retries.clear()
@@ -141,7 +145,9 @@ class CatchUp:
                 )  # fmt: skip
             except UncheckedReactionError as exc:
                 history = await asyncio.to_thread(store.reaction_history, self.database, candidate_id)
-                self._held.setdefault(candidate_id, {})[reaction] = (choice, history[-1].id if history else 0)
+                last = history[-1].id if history else 0
+                self._held.setdefault(candidate_id, {})[reaction] = (choice, last)
+                await asyncio.to_thread(held.hold, self.database, candidate_id, reaction, choice, last)
                 # Catching up on its message reads it again (and decides by it) once Discord can say, with back-off
                 # while it runs: not at the next start only. The reaction is not noted as seen, so it decides once.
                 # (An author still unknown then has left the server: their reaction is noted as no maintainer's.)
@@ -249,7 +255,9 @@ class CatchUp:
             log.info("discord: %s's reaction on candidate %s came before the decision that stands; not applied",
                      actor.name, candidate_id)  # fmt: skip
             await self._decide(candidate_id, action, actor, section, superseded=True)
-        self._held.pop(candidate_id, None)  # each decides now, or is recorded as come too late
+        if candidate_id in self._held:  # each decides now, or is recorded as come too late
+            await asyncio.to_thread(held.release, self.database, candidate_id)
+            del self._held[candidate_id]
 
     async def _message(self, candidate_id: int, message_id: int) -> discord.Message | None:
         """The candidate's message; None when it is gone (it is posted again). One whose embed a moderator removed

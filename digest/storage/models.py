@@ -247,6 +247,20 @@ class DiscordOwedMessage(Base):
     noted_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class DiscordHeldReaction(Base):
+    """A live reaction whose deciding waits for Discord to say who made it, with the id of the candidate's last decision
+    when it came: one older than the decision that stands when it is decided does not overturn it, after a restart too.
+    """
+
+    __tablename__ = "discord_held_reactions"
+    candidate_id: Mapped[int] = mapped_column(ForeignKey("candidates.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    emoji: Mapped[str] = mapped_column(String(64), primary_key=True)
+    action: Mapped[str] = mapped_column(String(16))  # approve | reject
+    section: Mapped[str | None] = mapped_column(String(200))
+    last_decision_id: Mapped[int] = mapped_column(Integer)
+
+
 __all__ = [
     "APPROVED",
     "CANDIDATE_STATUSES",
@@ -255,6 +269,7 @@ __all__ = [
     "Base",
     "Candidate",
     "Decision",
+    "DiscordHeldReaction",
     "DiscordOwedMessage",
     "DiscordReaction",
     "Entry",
