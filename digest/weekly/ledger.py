@@ -192,6 +192,17 @@ def mark_failed(
         return row.next_attempt_at
 
 
+def release_claim(database: Database, week: str, edition: Edition) -> None:
+    """A claimed edition the stop (the service stopping, a deploy's restart) ended before any mail went out: owed as
+    before and due at once, the attempt not counted (a stop is not a failure, and backs nothing off)."""
+    with database.transaction() as session:
+        row = session.get(WeeklyDigest, (week, edition))
+        if row is None or row.status != SENDING:
+            return
+        row.status = FAILED if row.deferred or row.last_error else "pending"
+        row.attempts, row.next_attempt_at = max(row.attempts - 1, 0), None
+
+
 def backoff(attempts: int, base_minutes: int) -> timedelta:
     """The wait after the attempts-th failure: base × 2**(attempts-1) minutes, at most MAX_BACKOFF. The exponent is
     capped first: an edition failing every day for weeks must not overflow timedelta (it did from attempt 37)."""

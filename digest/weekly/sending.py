@@ -35,6 +35,7 @@ from digest.weekly.ledger import (
     mark_failed,
     mark_logged,
     owed,
+    release_claim,
     renew_claim,
     sent_editions,
     week_state,
@@ -48,7 +49,7 @@ class SendOutcome:
     week: str
     edition: Edition
     # sent | partly-sent | unrecorded (sent, the database could not say so) | already-sent | busy | waiting | failed
-    # | given-up | quiet-skipped | off
+    # | given-up | quiet-skipped | off | stopped (before any mail went out: owed as before, no attempt counted)
     status: str
     message: str
     retry_at: datetime | None = None
@@ -116,6 +117,10 @@ def _send_claimed(
         # A retry to the readers still owed it (the others have it): one refused for good is done with, as in the
         # first send (a 5xx is final), and one refused for now is owed it still.
         delivery = exc.delivery
+    except mailer.StoppedError as exc:  # nobody has it, and nothing failed: owed as before, sent once running again
+        release_claim(database, name, edition)
+        log.info("weekly %s %s: %s", name, edition, exc)
+        return SendOutcome(name, edition, "stopped", f"{exc}: the edition is still owed")
     except mailer.MailError as exc:
         return _failed(settings, database, name, edition, now, exc)
     owed_at = _record(settings, database, week, edition, now, delivery)
