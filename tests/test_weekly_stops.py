@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -78,3 +79,49 @@ def test_restarts_before_the_first_batch_are_not_failures_and_the_send_resumes_a
     assert [(outcome.edition, outcome.status) for outcome in result.emails] == [("readers", "sent")]
     assert sorted(address for envelope in inbox.envelopes for address in envelope.rcpt_tos) == sorted(READERS)
     assert row(database).attempts == 1
+
+
+class DropMidBatchInbox(Inbox):
+    """Takes the first message; in the second, accepts one recipient and drops the connection at the next (no reply:
+    a relay restarting, a network cut). Later connections are served in full."""
+
+    dropped: bool = False
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if self.envelopes and not self.dropped and envelope.rcpt_tos:
+            self.dropped = True
+            server.transport.close()
+            return "421 4.3.2 closing"  # never reaches the client: the connection is gone
+        return await super().handle_RCPT(server, session, envelope, address, options)
+
+
+def test_a_connection_cut_in_the_middle_of_a_batch_records_who_has_it_and_the_retry_reaches_the_rest_once(
+    tmp_path: Path, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches of two: the first went out; in the second the server took one recipient and the connection was cut
+    before the next. Nobody in that batch has the message (its DATA never went): the record says the first batch
+    has it and the rest are owed it, the outcome says so in words, and the retry brings it to each of the rest once,
+    as the same message."""
+    from digest.weekly import mailer
+
+    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 2)
+    readers = tuple(f"reader{number}@example.org" for number in range(5))
+    inbox = DropMidBatchInbox()
+    with smtp_server(inbox) as port:
+        settings = configured(tmp_path, port, readers)
+        first = send_week(settings, database, WEEK, NOW)
+        found = row(database)
+        retry = run_weekly_job(settings, database, NOW + timedelta(hours=3))
+    assert first.status == "partly-sent", first
+    assert first.message.startswith("sent to reader0@example.org, reader1@example.org; not yet sent to the others"), (
+        first.message
+    )
+    assert "refused" not in first.message, first.message
+    assert (found.status, list(found.recipients)) == ("failed", ["reader0@example.org", "reader1@example.org"])
+    assert list(found.deferred) == list(readers[2:])
+    assert [(outcome.edition, outcome.status) for outcome in retry.emails] == [("readers", "sent")]
+    delivered = [address for envelope in inbox.envelopes for address in envelope.rcpt_tos]
+    assert sorted(delivered) == sorted(readers), delivered
+    assert len({str(message["Message-ID"]) for message in inbox.messages}) == 1
+    final = row(database)
+    assert (final.status, sorted(final.recipients), list(final.deferred)) == ("sent", sorted(readers), [])

@@ -132,7 +132,8 @@ def _send_claimed(
         log.warning("weekly %s %s: email %s", name, edition, sent)
         return SendOutcome(name, edition, "sent", sent)
     if owed_at is not None:
-        owed_now = "not yet sent to the others" if stop is not None and stop.is_set() else "refused for now"
+        # Left unsent (a stop, a connection lost mid-list) is not refused: the server never said no to them.
+        owed_now = "not yet sent to the others" if delivery.unsent else "refused for now"
         later = f"{owed_now}: {delivery.refusals}; next attempt for them at {owed_at:%Y-%m-%d %H:%M} UTC"
         log.warning("weekly %s %s: email %s; %s", name, edition, sent, later)
         return SendOutcome(name, edition, "partly-sent", f"{sent}; {later}", owed_at)
