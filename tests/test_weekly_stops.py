@@ -125,3 +125,41 @@ def test_a_connection_cut_in_the_middle_of_a_batch_records_who_has_it_and_the_re
     assert len({str(message["Message-ID"]) for message in inbox.messages}) == 1
     final = row(database)
     assert (final.status, sorted(final.recipients), list(final.deferred)) == ("sent", sorted(readers), [])
+
+
+class StopAfterFirstBatch:
+    """The service's stop, come while the first batch was going out: set from the second look on."""
+
+    def __init__(self) -> None:
+        self.looks = 0
+
+    def is_set(self) -> bool:
+        self.looks += 1
+        return self.looks > 1
+
+
+def test_a_stop_between_batches_leaves_the_rest_owed_without_a_back_off_and_the_restart_sends_to_them_at_once(
+    tmp_path: Path, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deploy stopped the service after the first batch of the readers' list: the readers not reached were put on
+    a back-off as if the server had refused them (next attempt 30 minutes later, an hour after a second deploy), so
+    the restarted service left them waiting. A stop is not a failure: the restart sends to them at once, and the
+    stop counts no attempt."""
+    from digest.weekly import mailer
+
+    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 1)
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        settings = configured(tmp_path, port)
+        stopped = send_week(settings, database, WEEK, NOW, stop=StopAfterFirstBatch())
+        found = row(database)
+        restarted_at = NOW + timedelta(minutes=2)
+        due = unsent_retry_at(database, restarted_at)
+        result = run_weekly_job(settings, database, restarted_at)
+    assert stopped.status == "partly-sent", stopped
+    assert stopped.message.endswith("next attempt for them at 2026-11-30 07:00 UTC"), stopped.message
+    assert (list(found.recipients), list(found.deferred)) == (["first@example.org"], list(READERS[1:]))
+    assert found.attempts == 0, found.attempts
+    assert due == restarted_at
+    assert [(outcome.edition, outcome.status) for outcome in result.emails] == [("readers", "sent")]
+    assert [envelope.rcpt_tos for envelope in inbox.envelopes] == [[reader] for reader in READERS]

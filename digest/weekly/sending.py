@@ -123,7 +123,8 @@ def _send_claimed(
         return SendOutcome(name, edition, "stopped", f"{exc}: the edition is still owed")
     except mailer.MailError as exc:
         return _failed(settings, database, name, edition, now, exc)
-    owed_at = _record(settings, database, week, edition, now, delivery)
+    stopped = stop is not None and stop.is_set() and bool(delivery.unsent)
+    owed_at = _record(settings, database, week, edition, now, delivery, stopped=stopped)
     if isinstance(owed_at, SendOutcome):  # sent, and the database could not record it
         return owed_at
     sent = f"sent to {_whom(delivery.accepted)}"
@@ -183,7 +184,14 @@ def _failed(
 
 
 def _record(
-    settings: Settings, database: Database, week: IsoWeek, edition: Edition, now: datetime, delivery: mailer.Delivery
+    settings: Settings,
+    database: Database,
+    week: IsoWeek,
+    edition: Edition,
+    now: datetime,
+    delivery: mailer.Delivery,
+    *,
+    stopped: bool = False,
 ) -> datetime | SendOutcome | None:
     """Records who has the edition (mark_delivered's answer), in the mail log first once every reader has it: a
     database that cannot record the send now (a disk filled meanwhile) must not have it go out again when the claim
@@ -191,7 +199,8 @@ def _record(
     name = str(week)
     logged = not delivery.deferred and maillog.record_sent(settings.data_dir, name, edition, now, delivery.message_id)
     try:
-        return mark_delivered(database, name, edition, now, delivery, settings.weekly.retry_base_minutes)
+        base = settings.weekly.retry_base_minutes
+        return mark_delivered(database, name, edition, now, delivery, base, stopped=stopped)
     except SQLAlchemyError as exc:
         return _unrecorded(name, edition, f"sent to {_whom(delivery.accepted)}", exc, logged)
 
