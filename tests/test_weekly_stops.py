@@ -163,3 +163,26 @@ def test_a_stop_between_batches_leaves_the_rest_owed_without_a_back_off_and_the_
     assert due == restarted_at
     assert [(outcome.edition, outcome.status) for outcome in result.emails] == [("readers", "sent")]
     assert [envelope.rcpt_tos for envelope in inbox.envelopes] == [[reader] for reader in READERS]
+
+
+def test_an_edition_waiting_to_reach_the_rest_names_a_few_of_them_and_says_they_were_not_reached(
+    tmp_path: Path, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection was cut after the first batch; the next weekly job came before the back-off ended, and logged
+    'waiting (sent but to reader02@..., reader03@..., ... every reader left, refused for now ...)': every address of
+    the readers not reached in the service's log (which counts a list's readers everywhere else), and 'refused',
+    which the server never said. Expected: a few named, the others counted, and said not yet sent."""
+    from digest.weekly import mailer
+
+    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 2)
+    readers = tuple(f"reader{number:02d}@example.org" for number in range(12))
+    with smtp_server(DropMidBatchInbox()) as port:
+        settings = configured(tmp_path, port, readers)
+        send_week(settings, database, WEEK, NOW)
+        waiting = run_weekly_job(settings, database, NOW + timedelta(minutes=10))
+    assert [(outcome.week, outcome.status) for outcome in waiting.emails] == [("2026-W48", "waiting")]
+    assert waiting.emails[0].message == (
+        "sent, but not yet to 10 recipients (the send was cut short); next attempt for them at 2026-11-30 07:30 UTC"
+    )
+    logged = str(waiting)  # the service's line: "weekly: <this>"
+    assert not any(address in logged for address in readers[2:]), logged

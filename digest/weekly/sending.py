@@ -40,6 +40,7 @@ from digest.weekly.ledger import (
     sent_editions,
     week_state,
 )
+from digest.weekly.refusals import UNSENT
 
 log = logging.getLogger("digest.weekly.store")  # the name its log lines have always carried
 
@@ -254,7 +255,10 @@ def _not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome
         when = f"{state.next_attempt_at:%Y-%m-%d %H:%M} UTC" if state.next_attempt_at else "later"
         message = f"last attempt failed; next attempt at {when}"
         if state.deferred:
-            message = f"sent but to {', '.join(state.deferred)}, refused for now; next attempt for them at {when}"
+            # Named as the log names a list's readers; refused only if the server said so (not a send cut short).
+            cut = UNSENT.decode() in (state.last_error or "")
+            why = "the send was cut short" if cut else "refused for now"
+            message = f"sent, but not yet to {_whom(state.deferred)} ({why}); next attempt for them at {when}"
         return SendOutcome(name, edition, "waiting", message, state.next_attempt_at)
     if state is not None and state.status == SENDING and state.attempted_at is not None:
         # Returned with when it lapses: the service's job then tries again at that time, not a week later.
