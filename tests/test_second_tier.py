@@ -450,3 +450,17 @@ async def test_an_expired_email_link_for_a_paper_worth_a_look_says_how_to_approv
     assert command in page or f"digest approve {SECOND['arxiv_id']} --section &quot;{SECTION}&quot;" in page, page
     assert "candidates feed" not in page, page
     assert site.status_of(second) == "pending"
+
+
+@pytest.mark.asyncio
+async def test_the_maintainers_email_says_until_when_its_approval_links_work(site: Site) -> None:
+    """The "Worth a look" links expire (web.approval_link_days after the email was made), and nothing in the email
+    said so: a maintainer reading an older digest learnt it only from the refusal page. The email says when they
+    stop working; the copy kept on disk, which has no links, says nothing of it."""
+    insert_tiers(site)
+    until = site.clock() + timedelta(days=site.settings.web.approval_link_days)
+    text, html = email_parts(weekly_email(site))
+    line = f"The approval links below work until {until:%Y-%m-%d %H:%M} UTC."
+    assert line in between(text, "== Worth a look ==", "== The week in numbers =="), text
+    assert line in between(html, "Worth a look</h2>", "The week in numbers</h2>"), html
+    assert "work until" not in weekly_markdown(site)
