@@ -429,3 +429,38 @@ async def test_a_second_tier_title_that_draws_nothing_still_names_and_links_the_
     assert f'<a href="https://arxiv.org/abs/{SECOND["arxiv_id"]}" ' in worth
     assert f'text-decoration:none;">{untitled}</a>' in worth, worth
     assert f"1. {untitled} (score 0.93" in between(text, "== Worth a look ==", "== The week in numbers ==")
+
+
+@pytest.mark.asyncio
+async def test_an_expired_email_link_for_a_paper_worth_a_look_says_how_to_approve_it_still(site: Site) -> None:
+    """A maintainer opened a "Worth a look" approval link from a three-week-old email: the page said "This link has
+    expired. Take a fresh one from the candidates feed or use the review page", and a second-tier paper is on
+    neither (only the email lists it), so the advice led nowhere. Expected: the page names the command that still
+    approves it, and sends nobody to the feed; nothing is changed."""
+    _, second = insert_tiers(site)
+    text, _ = email_parts(weekly_email(site))
+    approve = APPROVE_LINE.search(between(text, "== Worth a look ==", "== The week in numbers =="))
+    assert approve is not None
+    address = urlsplit(approve.group(2))
+    site.clock.advance(timedelta(days=site.settings.web.approval_link_days + 1))
+    async with site.client.get(f"{address.path}?{address.query}") as reply:
+        status, page = reply.status, await reply.text()
+    assert status == 403 and "Link refused: expired" in page, page
+    command = f"digest approve {SECOND['arxiv_id']} --section &#34;{SECTION}&#34;"
+    assert command in page or f"digest approve {SECOND['arxiv_id']} --section &quot;{SECTION}&quot;" in page, page
+    assert "candidates feed" not in page, page
+    assert site.status_of(second) == "pending"
+
+
+@pytest.mark.asyncio
+async def test_the_maintainers_email_says_until_when_its_approval_links_work(site: Site) -> None:
+    """The "Worth a look" links expire (web.approval_link_days after the email was made), and nothing in the email
+    said so: a maintainer reading an older digest learnt it only from the refusal page. The email says when they
+    stop working; the copy kept on disk, which has no links, says nothing of it."""
+    insert_tiers(site)
+    until = site.clock() + timedelta(days=site.settings.web.approval_link_days)
+    text, html = email_parts(weekly_email(site))
+    line = f"The approval links below work until {until:%Y-%m-%d %H:%M} UTC."
+    assert line in between(text, "== Worth a look ==", "== The week in numbers =="), text
+    assert line in between(html, "Worth a look</h2>", "The week in numbers</h2>"), html
+    assert "work until" not in weekly_markdown(site)

@@ -18,7 +18,7 @@ from digest.config import Settings, SmtpSettings
 from digest.config.secretstore import ensure_secrets
 from digest.review.signing import verify_link
 from digest.storage.db import Database
-from digest.weekly import contents
+from digest.weekly import contents, secondtier
 from digest.weekly.store import WeeklyResult, run_weekly_job, send_week
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
@@ -156,9 +156,10 @@ def test_the_readers_edition_is_built_without_the_signer_or_the_review_queue(
     def forbidden(*args: Any, **kwargs: Any) -> Any:
         raise AssertionError("the readers' edition reached for the review queue or the signing key")
 
-    for name in ("approval_signer", "second_tier", "pending_candidates", "pending_count", "week_stats"):
+    for name in ("second_tier", "pending_candidates", "pending_count", "week_stats"):
         monkeypatch.setattr(contents, name, forbidden)
-    monkeypatch.setattr(contents.secretstore, "ensure_secrets", forbidden)
+    monkeypatch.setattr(secondtier, "approval_signer", forbidden)
+    monkeypatch.setattr(secondtier.secretstore, "ensure_secrets", forbidden)
     inbox = Inbox()
     with smtp_server(inbox) as port:
         settings = with_smtp(settings, port)

@@ -598,10 +598,10 @@ def test_a_stop_during_a_send_ends_it_after_the_batch_in_flight_and_records_who_
     lines = [record.getMessage() for record in caplog.records]
     sent = next(i for i, line in enumerate(lines) if line.startswith("weekly 2026-W48 readers: email sent to"))
     assert sent < lines.index("stopped"), lines
-    stopped = "451 4.3.0 not sent: the send was stopped"
+    stopped = "451 4.3.0 not sent: the send was stopped"  # the rest are due at once: a stop backs nothing off
     assert lines[sent] == (
         f"weekly 2026-W48 readers: email sent to first@example.org; not yet sent to the others: second@example.org:"
-        f" {stopped}; third@example.org: {stopped}; next attempt for them at 2026-11-30 07:30 UTC"
+        f" {stopped}; third@example.org: {stopped}; next attempt for them at 2026-11-30 07:00 UTC"
     )
 
 
@@ -623,10 +623,11 @@ def test_a_stop_before_the_first_batch_sends_nothing_and_leaves_the_edition_owed
         configured = configured.model_copy(update={"smtp": configured.smtp.model_copy(update={"recipients": readers})})
         outcome = send_week(configured, database, WEEK, NOW, stop=stop)
     assert inbox.envelopes == [], [envelope.rcpt_tos for envelope in inbox.envelopes]
-    assert (outcome.status, outcome.message) == ("failed", "the send was stopped before any mail went out")
+    stopped = "the send was stopped before any mail went out: the edition is still owed"
+    assert (outcome.status, outcome.message) == ("stopped", stopped)
     found = row(database)
-    assert found is not None and found.status == "failed" and found.recipients == [], found and found.status
-    assert found.next_attempt_at is not None
+    assert found is not None and found.status == "pending" and found.recipients == [], found and found.status
+    assert found.next_attempt_at is None  # a stop is no failure: nothing backs off (tests/test_weekly_stops.py)
 
 
 def test_ctrl_c_during_a_hand_send_ends_it_after_the_batch_in_flight_and_records_who_got_it(

@@ -176,7 +176,7 @@ def send(context: Context, week: IsoWeek, editions: tuple[Edition, ...], now: da
             label = "" if editions == ("readers",) else f" {edition}' edition"
             if outcome.status == "off" and len(editions) > 1:
                 print(f"{week}:{label} not emailed: {outcome.message}")
-            elif outcome.status in ("off", "failed", "busy"):
+            elif outcome.status in ("off", "failed", "busy", "stopped"):
                 failures.append(f"{week}:{label} email not sent: {outcome.message}")
             elif outcome.status == "unrecorded":  # sent, and not on record: a failure to say, but not "not sent"
                 failures.append(f"{week}:{label} {outcome.message}")

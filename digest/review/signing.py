@@ -35,9 +35,10 @@ _MAX_TOKEN_CHARS = 2048
 class LinkError(Exception):
     """A signed value that must be refused; `reason` is forged, altered, expired or malformed."""
 
-    def __init__(self, reason: str, detail: str) -> None:
+    def __init__(self, reason: str, detail: str, link: ApprovalLink | None = None) -> None:
         super().__init__(detail)
         self.reason = reason
+        self.link = link  # a genuine link that expired: what it was for, to say how to do it still
 
 
 @dataclass(frozen=True)
@@ -133,9 +134,10 @@ def verify_link(key: str, token: str, now: datetime) -> ApprovalLink:
         expires_at = datetime.fromtimestamp(expires, UTC)
     except (OverflowError, OSError, ValueError) as exc:
         raise LinkError(MALFORMED, "the link's expiry cannot be read") from exc
+    link = ApprovalLink(candidate_id, action, section or None, expires_at, arxiv_id)
     if now >= expires_at:
-        raise LinkError(EXPIRED, f"the link expired on {expires_at:%Y-%m-%d %H:%M} UTC")
-    return ApprovalLink(candidate_id, action, section or None, expires_at, arxiv_id)
+        raise LinkError(EXPIRED, f"the link expired on {expires_at:%Y-%m-%d %H:%M} UTC", link)
+    return link
 
 
 def token_tag(key: str, token: str) -> str:

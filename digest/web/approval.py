@@ -46,7 +46,21 @@ def _check_link(request: web.Request) -> ApprovalLink | web.Response:
         return verify_link(context.secret_key, request.match_info["token"], context.clock())
     except LinkError as exc:
         log.info("approval link refused: %s", exc.reason)
-        return refuse(request, 403, f"Link refused: {exc.reason}", REASONS[exc.reason], REVIEW_PAGE)
+        reason = REASONS[exc.reason]
+        if exc.link is not None and _emailed(request):
+            reason = _expired_from_email(exc.link)
+        return refuse(request, 403, f"Link refused: {exc.reason}", reason, REVIEW_PAGE)
+
+
+def _expired_from_email(link: ApprovalLink) -> str:
+    """An emailed link is for a paper worth a look, which neither the review page nor the candidates feed shows: the
+    command that still decides it, not advice that leads nowhere."""
+    paper = link.arxiv_id or str(link.candidate_id)
+    command = f"digest {link.action} {paper}" + (f' --section "{link.section}"' if link.section else "")
+    return (
+        f"This link from the weekly email expired on {link.expires_at:%Y-%m-%d %H:%M} UTC. A paper the email lists as"
+        f" worth a look is shown nowhere else: to {link.action} it still, run `{command}` on the server."
+    )
 
 
 def _load_candidate(context: WebContext, candidate_id: int) -> tuple[Candidate, Standing] | None:

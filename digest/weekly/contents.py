@@ -16,12 +16,9 @@ from jinja2 import TemplateError
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from digest.awesome import store as liststore
 from digest.clock import as_utc
-from digest.config import Settings, secretstore
-from digest.relevance.why import why_from_json
+from digest.config import Settings
 from digest.review.queries import pending_candidates, pending_count
-from digest.review.signing import approval_signer
 from digest.storage.files import write_atomic
 from digest.storage.models import (
     APPROVED,
@@ -49,39 +46,7 @@ from digest.weekly.issue import (
     render,
     subject_line,
 )
-
-
-def second_tier(
-    session: Session, settings: Settings, start: datetime, end: datetime, now: datetime
-) -> list[PendingPaper]:
-    """The "Worth a look" papers: pending candidates just under the review threshold (`in_second_tier`) first seen in
-    the week, best first, with why they were flagged and the private feed's signed link approving the suggested section.
-    """
-    query = (
-        select(Candidate)
-        .where(in_second_tier())
-        .where(Candidate.first_seen_at >= start, Candidate.first_seen_at < end)
-        .order_by(Candidate.score.desc(), Candidate.first_seen_at, Candidate.id)
-        .limit(max(settings.weekly.second_tier_top, 0))
-    )
-    found = list(session.scalars(query))
-    if not found:
-        return []
-    # The web app's key, which checks the link: the environment's, else the data folder's (generated once).
-    key = (settings.secrets.secret_key or secretstore.ensure_secrets(settings).secret_key).get_secret_value()
-    expires = as_utc(now) + timedelta(days=settings.web.approval_link_days)
-    # The sections as an approval names them: a name the list repeats ("Probing" in each year's block) is none.
-    sections = set(liststore.section_names(session))
-    papers = []
-    for candidate in found:
-        section = candidate.suggested_section
-        sign = approval_signer(settings.web.base_url, key, candidate.id, candidate.arxiv_id, expires, emailed=True)
-        # A section the list no longer has (or repeats) would fail the approval: no link then (`digest approve`
-        # still works).
-        url = sign("approve", section) if section in sections else None
-        why = why_from_json(candidate.why).lines()
-        papers.append(PendingPaper(candidate.title, candidate.arxiv_id, candidate.score, section, why, url))
-    return papers
+from digest.weekly.secondtier import second_tier
 
 
 def load_digest(
@@ -101,13 +66,15 @@ def load_digest(
     pending: list[PendingPaper] = []
     worth: list[PendingPaper] = []
     worth_total: int | None = 0
+    expires: datetime | None = None
     if edition == "readers":
         waiting, stats = 0, DigestStats(list_size(session, end), len(added), 0, 0, 0, entry_count(session, end))
     else:
         top = pending_candidates(session, limit=max(settings.weekly.pending_top, 0))
         pending = [PendingPaper(c.title, c.arxiv_id, c.score, c.suggested_section) for c in top]
         waiting, stats = pending_count(session), week_stats(session, start, end, added_this_week=len(added))
-        worth = second_tier(session, settings, start, end, now or datetime.now(UTC))
+        expires = as_utc(now or datetime.now(UTC)) + timedelta(days=settings.web.approval_link_days)
+        worth = second_tier(session, settings, start, end, expires)
         worth_total = session.scalar(
             select(func.count())
             .select_from(Candidate)
@@ -126,6 +93,7 @@ def load_digest(
         second_tier=worth,
         edition=edition,
         second_tier_total=worth_total or 0,
+        links_expire_at=expires if any(paper.approve_url for paper in worth) else None,
     )
 
 

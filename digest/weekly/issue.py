@@ -112,6 +112,7 @@ class WeeklyDigestData:
     more_count: int = 0  # the email: the week's papers past those shown in full (weekly.fitting), at `more_url`
     more_url: str | None = None
     review_url: str | None = None  # the maintainers' email: the review page, where the waiting candidates are decided
+    links_expire_at: datetime | None = None  # when the second tier's approval links stop working (they are emailed)
 
     def without_approval_links(self, *, emailed: bool = True) -> WeeklyDigestData:
         """The edition as the weekly folder keeps it. A signed link approves a paper for whoever holds it until it
@@ -120,7 +121,7 @@ class WeeklyDigestData:
         if not any(item.approve_url for item in self.second_tier):
             return self
         stripped = [replace(item, approve_url=None) for item in self.second_tier]
-        return replace(self, second_tier=stripped, links_left_out=True, links_emailed=emailed)
+        return replace(self, second_tier=stripped, links_left_out=True, links_emailed=emailed, links_expire_at=None)
 
     @property
     def second_tier_count(self) -> int:
@@ -194,6 +195,7 @@ def build_digest(
     second_tier: Sequence[PendingPaper] = (),
     edition: Edition = "maintainers",
     second_tier_total: int = 0,
+    links_expire_at: datetime | None = None,
 ) -> WeeklyDigestData:
     """Groups the week's papers by section in the list's order (unknown sections last), oldest first within one."""
     rank = {name: index for index, name in enumerate(section_order)}
@@ -223,9 +225,11 @@ def build_digest(
         stats = DigestStats(stats.papers_in_list, stats.added_this_week, 0, 0, 0, stats.entries_in_list)
     top = [pending_item(paper) for paper in pending]
     worth = [pending_item(paper) for paper in second_tier]
-    return WeeklyDigestData(
+    expiry = links_expire_at if worth else None  # the readers' edition has no links
+    digest = WeeklyDigestData(
         week, single_line(list_title), sections, pending_count, top, stats, worth, edition, False, second_tier_total
     )
+    return replace(digest, links_expire_at=expiry)
 
 
 def pending_item(paper: PendingPaper) -> PendingItem:

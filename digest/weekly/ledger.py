@@ -132,10 +132,18 @@ def owed(database: Database, week: str, edition: Edition, recipients: Sequence[s
 
 
 def mark_delivered(
-    database: Database, week: str, edition: Edition, now: datetime, delivery: mailer.Delivery, base_minutes: int
+    database: Database,
+    week: str,
+    edition: Edition,
+    now: datetime,
+    delivery: mailer.Delivery,
+    base_minutes: int,
+    *,
+    stopped: bool = False,
 ) -> datetime | None:
     """Records who has the edition. Recipients refused for now (4xx) are owed it: the edition stays failed with a
-    back-off, and their next attempt goes to them alone; the time of that attempt, or None when it is sent."""
+    back-off, and their next attempt goes to them alone; the time of that attempt, or None when it is sent. A send
+    `stopped` (the service stopping) is no failure: those owed it are due at once, and the attempt is not counted."""
     with database.transaction() as session:
         row = session.get(WeeklyDigest, (week, edition))
         assert row is not None
@@ -144,6 +152,9 @@ def mark_delivered(
         row.message_id = delivery.message_id or row.message_id
         row.deferred = list(delivery.deferred)
         row.last_error = f"refused: {delivery.refusals}"[:2000] if delivery.refusals else None
+        if delivery.deferred and stopped:
+            row.status, row.attempts, row.next_attempt_at = FAILED, max(row.attempts - 1, 0), as_utc(now)
+            return row.next_attempt_at
         if delivery.deferred:
             row.status = FAILED
             row.next_attempt_at = as_utc(now) + backoff(row.attempts, base_minutes)
@@ -190,6 +201,17 @@ def mark_failed(
         row.last_error = error[:2000]
         row.next_attempt_at = as_utc(now) + backoff(row.attempts, base_minutes)
         return row.next_attempt_at
+
+
+def release_claim(database: Database, week: str, edition: Edition) -> None:
+    """A claimed edition the stop (the service stopping, a deploy's restart) ended before any mail went out: owed as
+    before and due at once, the attempt not counted (a stop is not a failure, and backs nothing off)."""
+    with database.transaction() as session:
+        row = session.get(WeeklyDigest, (week, edition))
+        if row is None or row.status != SENDING:
+            return
+        row.status = FAILED if row.deferred or row.last_error else "pending"
+        row.attempts, row.next_attempt_at = max(row.attempts - 1, 0), None
 
 
 def backoff(attempts: int, base_minutes: int) -> timedelta:

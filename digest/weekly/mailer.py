@@ -20,7 +20,7 @@ from digest.addresses import AddressError, Mailbox, envelope_address, list_id, m
 from digest.config import SmtpSettings
 from digest.text import one_line
 from digest.weekly.listheaders import MAIL_POLICY
-from digest.weekly.refusals import summarised
+from digest.weekly.refusals import CLOSED, STOPPED, UNSENT, left_unsent, summarised
 from digest.weekly.smtpsession import NoLoginError, connect, login
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ class Delivery:
     refused: Sequence[str]
     deferred: Sequence[str] = ()
     refusals: str = ""
+    unsent: Sequence[str] = ()  # of the deferred, those never refused: left unsent by a stop or a lost connection
 
 
 class Stop(Protocol):
@@ -184,7 +185,7 @@ def send(
         raise MailError(f"the SMTP server {where} refused the login of {settings.username!r}: {reason}") from None
     except smtplib.SMTPRecipientsRefused as exc:
         # None has it; one the server was never asked about (a 421 closed the connection first) is owed it still.
-        every = _delivery(message, envelope, {**dict.fromkeys(envelope, _CLOSED), **unsendable, **exc.recipients})
+        every = _delivery(message, envelope, {**dict.fromkeys(envelope, CLOSED), **unsendable, **exc.recipients})
         line = f"the SMTP server {where} refused every recipient: {every.refusals}"
         raise RecipientsRefusedError(line, every) from exc
     except (OSError, smtplib.SMTPException, ValueError) as exc:
@@ -209,14 +210,13 @@ def _delivery(message: EmailMessage, envelope: dict[str, str], refused: dict[str
         refused=sorted(envelope[address] for address, (code, _) in refused.items() if not 400 <= code < 500),
         deferred=sorted(envelope[address] for address, (code, _) in refused.items() if 400 <= code < 500),
         refusals=_refusals({envelope.get(address, address): reply for address, reply in refused.items()}),
+        unsent=sorted(envelope[address] for address, reply in refused.items() if left_unsent(reply)),
     )
 
 
 # RFC 5321 lets a server refuse recipients past 100 in one message (452 "too many recipients"), and many take fewer:
 # a list of readers goes in messages of at most this many, over one connection.
 RECIPIENTS_PER_MESSAGE = 50
-_CLOSED = (451, b"4.3.0 not sent: the server closed the connection")  # a recipient never asked about: owed it still
-STOPPED = (451, b"4.3.0 not sent: the send was stopped")  # a batch a stop left unsent: owed it still
 
 
 def _send_in_batches(
@@ -242,13 +242,13 @@ def _send_in_batches(
         except smtplib.SMTPRecipientsRefused as exc:
             refused.update(exc.recipients)
             if sent_some and any(address not in exc.recipients for address in batch):  # a 421: the rest never asked
-                owed = dict.fromkeys(to[start:], _CLOSED)
+                owed = dict.fromkeys(to[start:], CLOSED)
                 refused = {**owed, **refused}
                 break
         except (OSError, smtplib.SMTPException) as exc:
             if not sent_some:
                 raise
-            reason = f"4.3.0 not sent after an earlier batch: {_reason(exc)}".encode()
+            reason = UNSENT + f" after an earlier batch: {_reason(exc)}".encode()
             refused.update({address: (451, reason) for address in to[start:]})
             break
     if not sent_some:

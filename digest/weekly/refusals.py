@@ -6,6 +6,17 @@ from __future__ import annotations
 
 NAMED = 3  # recipients named for one reply; more are counted
 
+# The reply a recipient the send left unsent is recorded with (never refused by the server, owed the edition still):
+# a 4xx, so it is retried; its reason opens with UNSENT, so it is said "not yet sent", not "refused".
+UNSENT = b"4.3.0 not sent"
+CLOSED = (451, UNSENT + b": the server closed the connection")  # a recipient never asked about
+STOPPED = (451, UNSENT + b": the send was stopped")  # a batch a stop left unsent
+
+
+def left_unsent(reply: tuple[int, bytes]) -> bool:
+    """Whether the recipient was left unsent by the send (stopped, or the connection lost), not refused."""
+    return reply[1].startswith(UNSENT)
+
 
 def summarised(replies: dict[str, str]) -> str:
     """'address: reply; ...' in address order, a reply given to more than NAMED recipients as 'a, b, c and 197 more:

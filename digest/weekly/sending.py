@@ -35,10 +35,12 @@ from digest.weekly.ledger import (
     mark_failed,
     mark_logged,
     owed,
+    release_claim,
     renew_claim,
     sent_editions,
     week_state,
 )
+from digest.weekly.refusals import UNSENT
 
 log = logging.getLogger("digest.weekly.store")  # the name its log lines have always carried
 
@@ -48,7 +50,7 @@ class SendOutcome:
     week: str
     edition: Edition
     # sent | partly-sent | unrecorded (sent, the database could not say so) | already-sent | busy | waiting | failed
-    # | given-up | quiet-skipped | off
+    # | given-up | quiet-skipped | off | stopped (before any mail went out: owed as before, no attempt counted)
     status: str
     message: str
     retry_at: datetime | None = None
@@ -116,9 +118,14 @@ def _send_claimed(
         # A retry to the readers still owed it (the others have it): one refused for good is done with, as in the
         # first send (a 5xx is final), and one refused for now is owed it still.
         delivery = exc.delivery
+    except mailer.StoppedError as exc:  # nobody has it, and nothing failed: owed as before, sent once running again
+        release_claim(database, name, edition)
+        log.info("weekly %s %s: %s", name, edition, exc)
+        return SendOutcome(name, edition, "stopped", f"{exc}: the edition is still owed")
     except mailer.MailError as exc:
         return _failed(settings, database, name, edition, now, exc)
-    owed_at = _record(settings, database, week, edition, now, delivery)
+    stopped = stop is not None and stop.is_set() and bool(delivery.unsent)
+    owed_at = _record(settings, database, week, edition, now, delivery, stopped=stopped)
     if isinstance(owed_at, SendOutcome):  # sent, and the database could not record it
         return owed_at
     sent = f"sent to {_whom(delivery.accepted)}"
@@ -127,7 +134,8 @@ def _send_claimed(
         log.warning("weekly %s %s: email %s", name, edition, sent)
         return SendOutcome(name, edition, "sent", sent)
     if owed_at is not None:
-        owed_now = "not yet sent to the others" if stop is not None and stop.is_set() else "refused for now"
+        # Left unsent (a stop, a connection lost mid-list) is not refused: the server never said no to them.
+        owed_now = "not yet sent to the others" if delivery.unsent else "refused for now"
         later = f"{owed_now}: {delivery.refusals}; next attempt for them at {owed_at:%Y-%m-%d %H:%M} UTC"
         log.warning("weekly %s %s: email %s; %s", name, edition, sent, later)
         return SendOutcome(name, edition, "partly-sent", f"{sent}; {later}", owed_at)
@@ -177,7 +185,14 @@ def _failed(
 
 
 def _record(
-    settings: Settings, database: Database, week: IsoWeek, edition: Edition, now: datetime, delivery: mailer.Delivery
+    settings: Settings,
+    database: Database,
+    week: IsoWeek,
+    edition: Edition,
+    now: datetime,
+    delivery: mailer.Delivery,
+    *,
+    stopped: bool = False,
 ) -> datetime | SendOutcome | None:
     """Records who has the edition (mark_delivered's answer), in the mail log first once every reader has it: a
     database that cannot record the send now (a disk filled meanwhile) must not have it go out again when the claim
@@ -185,7 +200,8 @@ def _record(
     name = str(week)
     logged = not delivery.deferred and maillog.record_sent(settings.data_dir, name, edition, now, delivery.message_id)
     try:
-        return mark_delivered(database, name, edition, now, delivery, settings.weekly.retry_base_minutes)
+        base = settings.weekly.retry_base_minutes
+        return mark_delivered(database, name, edition, now, delivery, base, stopped=stopped)
     except SQLAlchemyError as exc:
         return _unrecorded(name, edition, f"sent to {_whom(delivery.accepted)}", exc, logged)
 
@@ -239,7 +255,10 @@ def _not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome
         when = f"{state.next_attempt_at:%Y-%m-%d %H:%M} UTC" if state.next_attempt_at else "later"
         message = f"last attempt failed; next attempt at {when}"
         if state.deferred:
-            message = f"sent but to {', '.join(state.deferred)}, refused for now; next attempt for them at {when}"
+            # Named as the log names a list's readers; refused only if the server said so (not a send cut short).
+            cut = UNSENT.decode() in (state.last_error or "")
+            why = "the send was cut short" if cut else "refused for now"
+            message = f"sent, but not yet to {_whom(state.deferred)} ({why}); next attempt for them at {when}"
         return SendOutcome(name, edition, "waiting", message, state.next_attempt_at)
     if state is not None and state.status == SENDING and state.attempted_at is not None:
         # Returned with when it lapses: the service's job then tries again at that time, not a week later.

@@ -1,0 +1,49 @@
+"""The maintainers' "Worth a look": pending candidates just under the review threshold, first seen in the week, each
+with why it was flagged and a signed link approving it into its suggested section (weekly/contents.py reads the rest
+of the week)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from digest.awesome import store as liststore
+from digest.config import Settings, secretstore
+from digest.relevance.why import why_from_json
+from digest.review.signing import approval_signer
+from digest.storage.models import Candidate, in_second_tier
+from digest.weekly.issue import PendingPaper
+
+
+def second_tier(
+    session: Session, settings: Settings, start: datetime, end: datetime, expires: datetime
+) -> list[PendingPaper]:
+    """The "Worth a look" papers: pending candidates just under the review threshold (`in_second_tier`) first seen in
+    the week, best first, with why they were flagged and the private feed's signed link approving the suggested section.
+    """
+    query = (
+        select(Candidate)
+        .where(in_second_tier())
+        .where(Candidate.first_seen_at >= start, Candidate.first_seen_at < end)
+        .order_by(Candidate.score.desc(), Candidate.first_seen_at, Candidate.id)
+        .limit(max(settings.weekly.second_tier_top, 0))
+    )
+    found = list(session.scalars(query))
+    if not found:
+        return []
+    # The web app's key, which checks the link: the environment's, else the data folder's (generated once).
+    key = (settings.secrets.secret_key or secretstore.ensure_secrets(settings).secret_key).get_secret_value()
+    # The sections as an approval names them: a name the list repeats ("Probing" in each year's block) is none.
+    sections = set(liststore.section_names(session))
+    papers = []
+    for candidate in found:
+        section = candidate.suggested_section
+        sign = approval_signer(settings.web.base_url, key, candidate.id, candidate.arxiv_id, expires, emailed=True)
+        # A section the list no longer has (or repeats) would fail the approval: no link then (`digest approve`
+        # still works).
+        url = sign("approve", section) if section in sections else None
+        why = why_from_json(candidate.why).lines()
+        papers.append(PendingPaper(candidate.title, candidate.arxiv_id, candidate.score, section, why, url))
+    return papers
