@@ -17,7 +17,7 @@ from digest.cli import main
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
-from digest.storage.models import Decision
+from digest.storage.models import Candidate, Decision
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
@@ -176,6 +176,36 @@ def test_a_row_the_target_cannot_hold_copies_nothing(
     try:
         with database.reading() as session:
             assert session.scalar(select(func.count()).select_from(Decision)) == 0
+    finally:
+        database.dispose()
+
+
+def test_a_nul_character_an_older_release_stored_is_copied_as_a_space_and_said(
+    tmp_path: Path,
+    postgres_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """SQLite keeps a NUL character in text (an abstract polled before the service blanked them); PostgreSQL refuses
+    it. The copy failed with 'the copy failed at candidates (rows 1-1000) ...: PostgreSQL text fields cannot contain
+    NUL (0x00) bytes', and SQLite's string functions stop at a NUL, so no UPDATE in the file could take it out."""
+    old_file = old_deployment(tmp_path / "old")
+    with sqlite3.connect(old_file) as old:
+        old.execute("UPDATE candidates SET abstract = 'Sparse' || char(0) || 'autoencoders' WHERE id = 3")
+    monkeypatch.setenv("DIGEST_DATABASE_URL", postgres_url)
+    capsys.readouterr()
+    assert main(["--data-dir", str(tmp_path / "new"), "database", "copy", "--from", str(old_file), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["copied"]["candidates"] == 4
+    assert captured.err.strip() == (
+        "digest: warning: candidates id 3: abstract held a NUL character (0x00), which the target cannot store: "
+        "copied as a space"
+    )
+    settings = make_settings(tmp_path / "new", environ={"DIGEST_DATABASE_URL": postgres_url})
+    database = open_service_database(settings)
+    try:
+        with database.reading() as session:
+            assert session.get(Candidate, 3).abstract == "Sparse autoencoders"  # type: ignore[union-attr]
     finally:
         database.dispose()
 

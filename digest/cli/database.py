@@ -101,6 +101,15 @@ def handle_copy(args: argparse.Namespace, context: Context) -> int:
 
 
 def _report(args: argparse.Namespace, copied: list[Any]) -> int:
+    import sys
+
+    for done in copied:
+        for where in done.blanked:
+            print(
+                f"digest: warning: {done.table} {where} held a NUL character (0x00), which the target cannot store: "
+                "copied as a space",
+                file=sys.stderr,
+            )
     if args.json:
         print_json({"copied": {done.table: done.rows for done in copied}})
     else:
