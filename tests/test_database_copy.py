@@ -3,6 +3,8 @@ new SQLite file) with its candidates, decisions and audit log, and what maintain
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -15,7 +17,7 @@ from digest.cli import main
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
-from digest.storage.models import Decision
+from digest.storage.models import Candidate, Decision
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
@@ -23,9 +25,10 @@ from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (
 ANN = Actor("ann", None, "cli")
 
 
-def old_deployment(folder: Path) -> Path:
-    """A used SQLite data folder: the bundled list, candidates, an approval, a rejection and an undo; its file."""
-    settings = make_settings(folder)
+def old_deployment(folder: Path, database_url: str | None = None) -> Path:
+    """A used data folder (its database a SQLite file, or `database_url`): the bundled list, candidates, an approval,
+    a rejection and an undo; the file."""
+    settings = make_settings(folder, environ={"DIGEST_DATABASE_URL": database_url} if database_url else None)
     database = open_service_database(settings)
     try:
         ids = [insert_candidate(database, record) for record in real_papers()[:4]]
@@ -92,6 +95,49 @@ def test_everything_moves_and_the_new_database_carries_on(
         assert old.execute("SELECT count(*) FROM decisions").fetchone() == (4,)
 
 
+def test_a_deployment_on_postgresql_moves_back_to_a_sqlite_file(
+    tmp_path: Path,
+    postgres_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The other way: a deployment that went to PostgreSQL and wants its file back (a smaller host, a backup one can
+    copy). `--from` took only a file, and the database's URL was 'no such file'."""
+    old_deployment(tmp_path / "old", postgres_url)
+    monkeypatch.setenv("DIGEST_DATABASE_URL", postgres_url)
+    commands = ("candidates --json", "candidates --status rejected --json", "history --json", "list export")
+    before = {what: seen(capsys, tmp_path / "old", *what.split()) for what in commands}
+    new_file = tmp_path / "new" / "digest.sqlite3"
+    monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{new_file}")
+    refused = service_running_on(tmp_path / "old", postgres_url, ["database", "copy", "--from", postgres_url])
+    assert "stop it first" in refused and not new_file.exists()
+    report = seen(capsys, tmp_path / "new", "database", "copy", "--from", postgres_url, "--json")
+    assert json.loads(report)["copied"]["decisions"] == 4
+    monkeypatch.delenv("DIGEST_DATABASE_URL")  # the new folder's own file, as a deployment on SQLite runs
+    for what, text in before.items():
+        assert seen(capsys, tmp_path / "new", *what.split()) == text, what
+    assert "approved" in seen(capsys, tmp_path / "new", "approve", "4", "--section", "Probing")
+    assert len(json.loads(seen(capsys, tmp_path / "new", "history", "--json"))) == 5
+
+
+def service_running_on(folder: Path, database_url: str, arguments: list[str]) -> str:
+    """The one line `digest <arguments>` (run from a new folder) answers while a service runs on `database_url`."""
+    from digest.storage.datalock import lock_data_folder, lock_database
+
+    settings = make_settings(folder, environ={"DIGEST_DATABASE_URL": database_url})
+    database = open_service_database(settings)
+    running = lock_data_folder(settings.data_dir)
+    try:
+        lock_database(running, database)  # as `digest run` holds it
+        with contextlib.redirect_stderr(io.StringIO()) as error:
+            assert main(["--data-dir", str(folder.parent / "new"), *arguments]) == 1
+    finally:
+        running.release()
+        database.dispose()
+    assert error.getvalue().strip().count("\n") == 0
+    return error.getvalue()
+
+
 def test_a_database_that_holds_data_is_refused_and_left_as_it_was(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -130,6 +176,36 @@ def test_a_row_the_target_cannot_hold_copies_nothing(
     try:
         with database.reading() as session:
             assert session.scalar(select(func.count()).select_from(Decision)) == 0
+    finally:
+        database.dispose()
+
+
+def test_a_nul_character_an_older_release_stored_is_copied_as_a_space_and_said(
+    tmp_path: Path,
+    postgres_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """SQLite keeps a NUL character in text (an abstract polled before the service blanked them); PostgreSQL refuses
+    it. The copy failed with 'the copy failed at candidates (rows 1-1000) ...: PostgreSQL text fields cannot contain
+    NUL (0x00) bytes', and SQLite's string functions stop at a NUL, so no UPDATE in the file could take it out."""
+    old_file = old_deployment(tmp_path / "old")
+    with sqlite3.connect(old_file) as old:
+        old.execute("UPDATE candidates SET abstract = 'Sparse' || char(0) || 'autoencoders' WHERE id = 3")
+    monkeypatch.setenv("DIGEST_DATABASE_URL", postgres_url)
+    capsys.readouterr()
+    assert main(["--data-dir", str(tmp_path / "new"), "database", "copy", "--from", str(old_file), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["copied"]["candidates"] == 4
+    assert captured.err.strip() == (
+        "digest: warning: candidates id 3: abstract held a NUL character (0x00), which the target cannot store: "
+        "copied as a space"
+    )
+    settings = make_settings(tmp_path / "new", environ={"DIGEST_DATABASE_URL": postgres_url})
+    database = open_service_database(settings)
+    try:
+        with database.reading() as session:
+            assert session.get(Candidate, 3).abstract == "Sparse autoencoders"  # type: ignore[union-attr]
     finally:
         database.dispose()
 

@@ -1,5 +1,5 @@
-"""`digest database copy --from FILE`: moves a deployment's SQLite database into the configured one (PostgreSQL,
-when the list outgrows its file), with its candidates, decisions and audit log, not only the list.
+"""`digest database copy --from FILE|URL`: moves a deployment's SQLite database into the configured one (PostgreSQL,
+when the list outgrows its file), or back, with its candidates, decisions and audit log, not only the list.
 """
 
 from __future__ import annotations
@@ -10,27 +10,42 @@ from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context, path_argument, print_json
 
+URL_MARK = "://"  # a database URL, not a file name
+
 if TYPE_CHECKING:  # pathlib is imported by the command, not by `digest --help`
     from pathlib import Path
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("database", help="copy a SQLite database into the configured database")
+    parser = subparsers.add_parser(
+        "database", help="copy a SQLite file (or another database) into the configured database"
+    )
     actions = parser.add_subparsers(dest="database_action", metavar="ACTION", required=True)
     copy = actions.add_parser(
         "copy",
         help="copy everything from an old SQLite file into the configured (empty) database",
         description=(
             "Copies every table (the list, candidates, decisions and the audit log, the model's decisions, the "
-            "weekly digests sent) from FILE into the database DIGEST_DATABASE_URL names, in one transaction. The "
-            "target must be empty: run this before the service's first start on it. Stop the service first."
+            "weekly digests sent) from FILE (or the database URL names) into the database DIGEST_DATABASE_URL names, "
+            "in one transaction. The target must be empty: run this before the service's first start on it. Stop "
+            "the service first."
         ),
     )
     copy.add_argument(
-        "--from", dest="source", type=path_argument, required=True, metavar="FILE", help="the SQLite file"
+        "--from",
+        dest="source",
+        type=source_argument,
+        required=True,
+        metavar="FILE|URL",
+        help="the SQLite file, or the database URL (postgresql+psycopg://...) of a deployment moving back to a file",
     )
     copy.add_argument("--json", action="store_true", help="print the rows copied per table as JSON")
     copy.set_defaults(handler=handle_copy)
+
+
+def source_argument(text: str) -> Path | str:
+    """--from: a database URL as written (a Path would fold its '//'), else the file's path."""
+    return text.strip() if URL_MARK in text else path_argument(text)
 
 
 def handle_copy(args: argparse.Namespace, context: Context) -> int:
@@ -38,6 +53,8 @@ def handle_copy(args: argparse.Namespace, context: Context) -> int:
     from digest.storage.datalock import DataLockError, lock_data_folder, lock_database
     from digest.storage.db import DatabaseError, has_schema, migrate, open_database
 
+    if isinstance(args.source, str):
+        return _copy_from_url(args, context)
     source_file = _checked_source(args, context)
     source_url = f"sqlite:///{source_file}"
     target_url = context.settings.database_url
@@ -80,6 +97,19 @@ def handle_copy(args: argparse.Namespace, context: Context) -> int:
     finally:
         for held in locks:
             held.release()
+    return _report(args, copied)
+
+
+def _report(args: argparse.Namespace, copied: list[Any]) -> int:
+    import sys
+
+    for done in copied:
+        for where in done.blanked:
+            print(
+                f"digest: warning: {done.table} {where} held a NUL character (0x00), which the target cannot store: "
+                "copied as a space",
+                file=sys.stderr,
+            )
     if args.json:
         print_json({"copied": {done.table: done.rows for done in copied}})
     else:
@@ -87,6 +117,47 @@ def handle_copy(args: argparse.Namespace, context: Context) -> int:
             print(f"{done.table:<20} {done.rows:>8,} rows")
         print(f"copied {sum(done.rows for done in copied):,} rows in {len(copied)} tables; start the service on it")
     return 0
+
+
+def _copy_from_url(args: argparse.Namespace, context: Context) -> int:
+    """From a database named by its URL (PostgreSQL, back to a file): its service must be stopped too, which its
+    advisory lock tells, as it tells a second service."""
+    from pathlib import Path
+
+    from digest.storage.copy import CopyError, copy_database, same_database
+    from digest.storage.datalock import DataLock, DataLockError, lock_data_folder, lock_database
+    from digest.storage.db import DatabaseError, has_schema, migrate, open_database
+    from digest.storage.failures import shown_database_url
+
+    shown = shown_database_url(args.source)
+    if same_database(args.source, context.settings.database_url):
+        raise CommandError(f"{shown} is the configured database itself: set DIGEST_DATABASE_URL to the new one")
+    try:
+        lock = lock_data_folder(context.settings.data_dir.resolve())
+    except DataLockError as exc:
+        raise CommandError(str(exc)) from None
+    source_lock = DataLock(Path(), -1)
+    try:
+        source = open_database(args.source, migrate_schema=False, named_by="--from")
+        try:
+            lock_database(source_lock, source)
+            if not has_schema(source.engine):
+                raise CommandError(f"{shown} is not a digest database (it has no schema revision)")
+            migrate(source.engine)  # upgraded to this release's schema first, as any command would
+            target = open_database(context.settings.database_url)
+            try:
+                lock_database(lock, target)
+                copied = copy_database(source, target)
+            finally:
+                target.dispose()
+        finally:
+            source.dispose()
+    except (CopyError, DataLockError, DatabaseError) as exc:
+        raise CommandError(str(exc)) from None
+    finally:
+        source_lock.release()
+        lock.release()
+    return _report(args, copied)
 
 
 def _checked_source(args: argparse.Namespace, context: Context) -> Path:

@@ -31,6 +31,7 @@ class CopyError(Exception):
 class Copied:
     table: str
     rows: int
+    blanked: tuple[str, ...] = ()  # "id 3: abstract": a NUL character PostgreSQL cannot store, copied as a space
 
 
 def same_database(source_url: str, target_url: str) -> bool:
@@ -102,8 +103,10 @@ def copy_database(source: Database, target: Database) -> list[Copied]:
                     + "): copy into a new, empty database"
                 )
             for table in _tables():
-                count = 0
+                count, blanked = 0, []
                 for batch in _rows(reading, table):
+                    if writing.dialect.name == "postgresql":
+                        blanked += _blank_nul(table, batch)
                     try:
                         writing.execute(insert(table), batch)
                     except SQLAlchemyError as exc:  # names the table and the rows, so the operator knows what to fix
@@ -112,7 +115,7 @@ def copy_database(source: Database, target: Database) -> list[Copied]:
                             f"was left as it was: {_first_line(exc)}"
                         ) from exc
                     count += len(batch)
-                copied.append(Copied(table.name, count))
+                copied.append(Copied(table.name, count, tuple(blanked)))
             if writing.dialect.name == "postgresql":
                 _advance_sequences(writing)
             for done in copied:  # what arrived is what was read, table by table
@@ -122,6 +125,19 @@ def copy_database(source: Database, target: Database) -> list[Copied]:
     except SQLAlchemyError as exc:
         raise CopyError(f"the copy failed and the target was left as it was: {_first_line(exc)}") from exc
     return copied
+
+
+def _blank_nul(table: Table, batch: list[dict[str, object]]) -> list[str]:
+    """Each NUL character in the batch's text made a space, as the service blanks one in what it stores: SQLite kept
+    them (from releases that did not), PostgreSQL refuses them, and the whole copy failed on one. Says where."""
+    blanked: list[str] = []
+    for row in batch:
+        for column, value in row.items():
+            if isinstance(value, str) and "\x00" in value:
+                row[column] = value.replace("\x00", " ")
+                key = ", ".join(f"{c.name} {row[c.name]}" for c in table.primary_key.columns)
+                blanked.append(f"{key}: {column}")
+    return blanked
 
 
 def _first_line(exc: SQLAlchemyError) -> str:

@@ -44,7 +44,11 @@ class DataLock:
 
     def release(self) -> None:
         if self.connection is not None:
-            # Closing ends the session and with it the advisory lock; a server that went away took the lock along.
+            # Let go of the advisory lock first: closing only asks the server to end the session, which drops the lock
+            # a moment later, and a service restarted at once was refused by the one it replaced. A server that went
+            # away took the lock along.
+            with contextlib.suppress(SQLAlchemyError):
+                self.connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
             with contextlib.suppress(SQLAlchemyError):
                 # Invalidated, not returned to the pool: a pooled session would keep holding the lock.
                 self.connection.invalidate()

@@ -4,9 +4,11 @@ cookie would have expired anyway. Expired rows are purged on each sign-out, so t
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import datetime
 
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from digest.review.signing import SessionClaim, session_digest
 from digest.storage.db import Database
@@ -19,7 +21,10 @@ def revoke(database: Database, claim: SessionClaim, now: datetime) -> None:
     with database.transaction() as session:
         session.execute(delete(RevokedSession).where(RevokedSession.expires_at <= now))
         if session.get(RevokedSession, digest) is None:
-            session.add(RevokedSession(session_hash=digest, expires_at=claim.expires_at, revoked_at=now))
+            # Another sign-out of this session (a double click, a second tab) may be writing it too: on PostgreSQL it
+            # is not seen until it commits, and the later insert then finds its row. Revoked either way.
+            with suppress(IntegrityError), session.begin_nested():
+                session.add(RevokedSession(session_hash=digest, expires_at=claim.expires_at, revoked_at=now))
 
 
 def is_revoked(database: Database, nonce: str) -> bool:
