@@ -84,6 +84,8 @@ def arxiv_id_problem(arxiv_id: str) -> str | None:
     year, month, digits = int(found["period"][:2]), int(found["period"][2:]), len(found["number"])
     if not 1 <= month <= 12:
         return f"{arxiv_id} names month {found['period'][2:]}, which no year has"
+    if year >= 91:  # 9912.0001 is December 1999 written new-style, not an ID of 2099 with a digit missing
+        return f"{arxiv_id} is dated before April 2007, when arXiv's IDs were old-style (like hep-th/9912001)"
     if year >= 15 and digits != 5:
         return f"{arxiv_id} has {digits} digits after the dot; arXiv gives IDs 5 from January 2015 on"
     if year < 15 and digits != 4:

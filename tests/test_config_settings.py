@@ -168,7 +168,7 @@ def malformed_feeds(folder: Path) -> tuple[Path, str]:
         'feeds = ["https://rss.arxiv.org/rss/cs.CV"]\n\n[[api]]\nsearch_query = "abs:probing"\nmax_results = "many"\n',
         encoding="utf-8",
     )
-    return feeds, f"{sources}: api.max_results must be an integer, not 'many'"
+    return feeds, f"{sources}: api.max_results of item 1 (search_query 'abs:probing') must be an integer, not 'many'"
 
 
 def feeds_config(folder: Path, feeds: Path) -> Path:
@@ -196,6 +196,30 @@ def test_config_check_reports_a_malformed_sources_file_in_one_line(
     (feeds / "sources.toml").write_text('feeds = "https://rss.arxiv.org/rss/cs.CV"\n', encoding="utf-8")
     assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check"]) == 1
     assert f"problem: {feeds / 'sources.toml'}: feeds must be a list, not " in capsys.readouterr().out
+
+
+def test_a_wrong_api_query_is_named_by_its_place_and_its_search(tmp_path: Path) -> None:
+    """Four [[api]] queries, three wrong: each line said only "api.max_results must be between 1 and 2000" or
+    "api.search_query is required", and which query it was the maintainer had to find. Expected: its place, and its
+    search when it has one."""
+    feeds = tmp_path / "feeds"
+    feeds.mkdir()
+    (feeds / "sources.toml").write_text(
+        'feeds = ["https://rss.arxiv.org/rss/cs.CV"]\n\n[[api]]\nsearch_query = "abs:probing"\n\n'
+        '[[api]]\nsearch_query = "abs:steering"\nmax_results = 0\n\n[[api]]\nsearch_query = ""\ncolour = 1\n\n'
+        '[[api]]\nmax_results = "many"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(FeedsError) as caught:
+        read_feed_sources(feeds)
+    where = f"{feeds / 'sources.toml'}: "
+    assert caught.value.problems == [
+        f"{where}api.max_results of item 2 (search_query 'abs:steering') must be between 1 and 2000, not 0",
+        f"{where}api.search_query of item 3 must not be empty",
+        f"{where}unknown setting api.colour of item 3",
+        f"{where}api.search_query of item 4 is required",
+        f"{where}api.max_results of item 4 must be an integer, not 'many'",
+    ]
 
 
 @pytest.mark.asyncio
@@ -244,7 +268,8 @@ async def test_an_api_query_asking_more_than_arxiv_gives_is_refused_in_one_line(
     shutil.copy(resources.feeds_dir() / "rules.toml", feeds / "rules.toml")
     sources = feeds / "sources.toml"
     sources.write_text(f'[[api]]\nsearch_query = "abs:probing"\nmax_results = {max_results}\n', encoding="utf-8")
-    line = f"{sources}: api.max_results must be between 1 and 2000, not {max_results}"
+    line = f"{sources}: api.max_results of item 1 (search_query 'abs:probing') must be between 1 and 2000, "
+    line += f"not {max_results}"
     config = feeds_config(tmp_path, feeds)
     assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check"]) == 1
     assert [text for text in capsys.readouterr().out.splitlines() if text.startswith("problem: ")] == [

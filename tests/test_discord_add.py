@@ -21,6 +21,7 @@ from tests.conftest import make_settings
 from tests.fake_discord import GUILD_ID, LISTED_MAINTAINER, MAINTAINER, STRANGER, FakeDiscord
 from tests.test_add import API_PATH, HEAT_BATH, recorded
 from tests.test_discord_bot import eventually, running, section_of
+from tests.test_review_add import UNISSUED
 
 HEAT_BATH_LINK = "[Heat-bath random walks with Markov bases](https://arxiv.org/abs/1605.08386)"
 
@@ -231,3 +232,17 @@ async def test_a_title_already_listed_is_named_with_its_formatting_inert(
         r"1605.08386 (\*\*Heat-bath\*\* \[walks\]\(https://evil.example\) @"
         "\u200beveryone) is already in the list by its title; nothing was added"
     )
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("paper", "said"), UNISSUED)
+async def test_an_id_arxiv_cannot_have_issued_is_named_so(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, arxiv: ArxivServer, paper: str, said: str
+) -> None:
+    """Was: "That is not an arXiv ID or URL", as for any text, where `digest add` names what is wrong."""
+    before = state(db, bot_settings)
+    async with running(bot_settings, db):
+        await eventually(lambda: GUILD_ID in fake.commands, "commands registered")
+        text = await answer(fake, await fake.use_command(MAINTAINER, "add", {"paper": paper}))
+    assert said in text and "\n" not in text and "not an arXiv ID or URL" not in text, text
+    assert arxiv.requests == [] and state(db, bot_settings) == before

@@ -18,6 +18,16 @@ from tests.arxiv_server import ArxivServer, Reply
 from tests.test_add import API_PATH, HEAT_BATH, NO_ENTRY, recorded, trimmed
 from tests.web_server import Site, running_site, sign_in, site_settings
 
+UNISSUED = [
+    ("2501.0123", "2501.0123 has 4 digits after the dot"),
+    ("0612.12345", "0612.12345 has 5 digits after the dot"),
+    ("9912.0001", "9912.0001 is dated before April 2007"),
+    ("2613.00001", "2613.00001 names month 13"),
+    ("https://arxiv.org/abs/2501.0123v2", "2501.0123 has 4 digits after the dot"),
+    ("hep-th/9913001", "hep-th/9913001 names month 13"),
+    ("hep-th/0801001", "hep-th/0801001 is dated after March 2007"),
+    ("qed-th/9901001", "qed-th is no archive"),
+]
 NEW_PAPER = "api/api_new_all-all_2025-11-23_10entries.xml"  # 2511.16674: the model suggests Probing
 
 
@@ -147,4 +157,16 @@ async def test_adding_needs_a_session_and_its_csrf_token(arxiv_site: ArxivSite) 
     await sign_in(site)
     status, _ = await add(site, "a forged token", "2511.16674")
     assert status == 403
+    assert counts(site) == before and arxiv_site.arxiv.requests == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("paper", "said"), UNISSUED)
+async def test_an_id_arxiv_cannot_have_issued_is_named_so(arxiv_site: ArxivSite, paper: str, said: str) -> None:
+    """Was: "That is not an arXiv ID or URL", as for any text, where `digest add` names what is wrong."""
+    site = arxiv_site.site
+    _, csrf = await sign_in(site)
+    before = counts(site)
+    status, body = await add(site, csrf, paper)
+    assert status == 400 and body.count('class="error"') == 1 and said in body, body
     assert counts(site) == before and arxiv_site.arxiv.requests == []

@@ -15,7 +15,7 @@ from digest.storage.models import PENDING, Candidate, Decision
 from tests.arxiv_server import ArxivServer, Reply
 from tests.factories import insert_candidate, real_papers
 from tests.test_add import API_PATH, HEAT_BATH, recorded
-from tests.test_review_add import ArxivSite, counts
+from tests.test_review_add import UNISSUED, ArxivSite, counts
 from tests.web_server import Site, running_site, sign_in, site_settings
 
 NOTE = 'From the authors <script>alert("x")</script>: a random walk paper'
@@ -287,3 +287,14 @@ async def test_the_limit_for_everyone_is_a_setting(tmp_path: Path) -> None:
             assert status == 429 and "paused for everyone" in body
             assert arxiv.requests == []
     assert site_settings(tmp_path / "other").web.suggestions_per_hour == 30
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("paper", "said"), UNISSUED)
+async def test_an_id_arxiv_cannot_have_issued_is_named_so(arxiv_site: ArxivSite, paper: str, said: str) -> None:
+    """Was: "That is not an arXiv ID or URL", as for any text, where `digest add` names what is wrong."""
+    before = counts(arxiv_site.site)
+    status, body, _ = await suggest(arxiv_site.site, paper=paper, note="n")
+    assert status == 400 and body.count('class="error"') == 1 and said in body, body
+    assert "not an arXiv ID or URL" not in body
+    assert counts(arxiv_site.site) == before and arxiv_site.arxiv.requests == []

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 # The reference rule lives in references.py (pure); every shell still imports it from here.
 from digest.arxiv.references import parse_arxiv_reference as parse_arxiv_reference
+from digest.arxiv.references import unissued_reason
 from digest.text import one_line
 from digest.vocab import READER_SOURCE
 
@@ -25,6 +26,15 @@ if TYPE_CHECKING:  # the database, the model and the fetcher are imported when a
 
 EXAMPLE = "give one like 2501.01234, arXiv:2501.01234, hep-th/9901001 or https://arxiv.org/abs/2501.01234"
 MAX_NOTE = 1000
+
+
+def reference_refused(text: str) -> str:
+    """The one line a person is told when what they typed names no paper: what is wrong with an ID arXiv cannot have
+    issued (as `digest add` and lint say it), or that it is no ID at all. Only the ID's own characters are quoted."""
+    why = unissued_reason(text[:300])
+    if why is not None:
+        return f"That is no ID arXiv can have issued: {why}."
+    return f"That is not an arXiv ID or URL: {EXAMPLE}."
 
 
 class AddError(Exception):

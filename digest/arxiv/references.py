@@ -57,9 +57,27 @@ def _is_old_month(period: str) -> bool:
 
 
 def unissued_reason(text: str) -> str | None:
-    """Why arXiv cannot have issued the new-style ID a reference names ('2501.0123': a digit missing), or None."""
-    match = _NEW_STYLE_ID.fullmatch(_bare(text))
-    return arxiv_id_problem(match["id"]) if match is not None else None
+    """Why arXiv cannot have issued the ID a reference names, or None: a new-style one by arxiv_id_problem ('2501.0123':
+    a digit missing), an old-style one by its archive, its month (August 1991 to March 2007) and its number."""
+    bare = _bare(text)
+    match = _NEW_STYLE_ID.fullmatch(bare)
+    if match is not None:
+        return arxiv_id_problem(match["id"])
+    old = _OLD_STYLE_ID.fullmatch(bare)
+    if old is None:
+        return None
+    arxiv_id = canonical_arxiv_id(f"{old['archive']}/{old['month']}{old['number']}")
+    archive, period = arxiv_id.partition("/")[0], old["month"]
+    if archive not in OLD_ARCHIVES:
+        return f"{archive[:20]} is no archive arXiv gave old-style IDs in (like hep-th or math)"
+    if not 1 <= int(period[2:]) <= 12:
+        return f"{arxiv_id} names month {period[2:]}, which no year has"
+    if not _is_old_month(period):
+        when = "after March 2007, when arXiv's IDs became new-style (like 0704.0001)"
+        return f"{arxiv_id} is dated {'before August 1991, when arXiv began' if int(period[:2]) >= 91 else when}"
+    if old["number"] == "000":
+        return f"{arxiv_id} is numbered 000; arXiv numbered each month's papers from 001"
+    return None
 
 
 def _bare(text: str) -> str:

@@ -51,4 +51,4 @@ def read_feed_sources(feeds_dir: Path) -> FeedSources:
     try:
         return FeedSources.model_validate(raw)
     except ValidationError as exc:
-        raise FeedsError([f"{path}: {line}" for line in problem_lines(FeedSources, exc)]) from None
+        raise FeedsError([f"{path}: {line}" for line in problem_lines(FeedSources, exc, raw)]) from None

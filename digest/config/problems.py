@@ -6,7 +6,7 @@ shows a value read from the environment, so a secret cannot reach a log or a ter
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import annotated_types
@@ -65,13 +65,36 @@ def _number(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)  # an int whole: 10000000, not 1e+07
 
 
-def describe(model: type[BaseModel], error: dict[str, Any]) -> Iterator[str]:
-    """The lines for one pydantic error; the value is shown only when it came from the settings file."""
+# The keys that name a table of a list of tables ([[api]]'s search_query), in a line about one of its keys.
+LABEL_KEYS = ("name", "search_query")
+
+
+def _table_place(loc: tuple[Any, ...], data: Mapping[str, Any] | None) -> str:
+    """Which table of a list of tables a key is in (`api.max_results` of the second [[api]]): its place, and its name
+    or search when it has one, for the maintainer to find it among the others; "" for a key of no such table."""
+    inner = next((at for at, part in enumerate(loc[:-1]) if isinstance(part, int)), None)
+    if inner is None:
+        return ""
+    table: Any = data
+    for part in loc[: inner + 1]:
+        table = table[part] if isinstance(table, (dict, list)) and _has(table, part) else None
+    labels = [(key, table[key]) for key in LABEL_KEYS if isinstance(table, dict) and isinstance(table.get(key), str)]
+    named = f" ({labels[0][0]} {labels[0][1][:80]!r})" if labels and labels[0][1] else ""
+    return f" of item {loc[inner] + 1}{named}"
+
+
+def _has(table: dict[str, Any] | list[Any], part: Any) -> bool:
+    return part in table if isinstance(table, dict) else isinstance(part, int) and 0 <= part < len(table)
+
+
+def describe(model: type[BaseModel], error: dict[str, Any], data: Mapping[str, Any] | None = None) -> Iterator[str]:
+    """The lines for one pydantic error; the value is shown only when it came from the settings file. `data`: what
+    was read, for the name of a table of a list of tables."""
     loc = tuple(error["loc"])
     field = field_at(model, loc)
     # A value only the environment sets (a secret) is named by its variable and never shown.
     variable = environment_variable(field) if field and not also_in_file(field) else None
-    key = variable or ".".join(str(part) for part in loc if isinstance(part, str))
+    key = variable or ".".join(str(part) for part in loc if isinstance(part, str)) + _table_place(loc, data)
     kind, value = error["type"], error.get("input")
     item = f" item {loc[-1] + 1}" if loc and isinstance(loc[-1], int) else ""  # in a list: which one
     shown = "" if variable else f", not {value!r}"
@@ -97,6 +120,9 @@ def describe(model: type[BaseModel], error: dict[str, Any]) -> Iterator[str]:
             yield f"{key} must be at most {_number(error['ctx']['le'])}{shown}"
     elif kind == "missing":
         yield f"{key} is required"
+    elif kind == "string_too_short":
+        least = error["ctx"]["min_length"]
+        yield f"{key} must not be empty" if least == 1 else f"{key} must be at least {least} characters{shown}"
     elif kind == "literal_error":
         choices = str(error["ctx"]["expected"]).replace("'", "").replace(" or ", ", ")
         yield f"{key} must be one of {choices}{shown}"
@@ -108,6 +134,7 @@ def describe(model: type[BaseModel], error: dict[str, Any]) -> Iterator[str]:
         yield f"{key}: {error['msg']}" + ("" if variable else f" ({value!r})")
 
 
-def problem_lines(model: type[BaseModel], exc: ValidationError) -> list[str]:
-    """Every problem in a validation error, one line each, in the order pydantic found them."""
-    return [line for error in exc.errors(include_url=False) for line in describe(model, dict(error))]
+def problem_lines(model: type[BaseModel], exc: ValidationError, data: Mapping[str, Any] | None = None) -> list[str]:
+    """Every problem in a validation error, one line each, in the order pydantic found them; `data`, what was
+    validated, names a table of a list of tables by its name or search."""
+    return [line for error in exc.errors(include_url=False) for line in describe(model, dict(error), data)]

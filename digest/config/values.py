@@ -184,7 +184,9 @@ DiscordApiAddress = Annotated[
 ]
 GatewayAddress = Annotated[str, _Stripped, AfterValidator(lambda url: _token_address(url, "wss", "ws"))]
 Host = Annotated[str, _Stripped]
-Address = Annotated[str, AfterValidator(without_login)]
+# A feed's address is its key in the database: read without the space or newline around it (migration 0018 moved
+# the state kept under an untrimmed one).
+Address = Annotated[str, _Stripped, AfterValidator(without_login)]
 DatabaseUrl = Annotated[str, BeforeValidator(_stripped), AfterValidator(_database_url)]  # no white space around it
 Port = Annotated[int, Field(ge=1, le=65535)]
 # A day at most: a socket refuses inf, and a timeout past what a platform's time_t holds (1e300) at run time.

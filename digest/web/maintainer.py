@@ -88,7 +88,7 @@ async def review_add(request: web.Request) -> web.Response:
     back = review_address(form.get("filters", ""))  # a refusal leads back to the queue the form was on
     arxiv_id = paper_add.parse_arxiv_reference(form.get("paper", "")[:300])
     if arxiv_id is None:
-        return refuse(request, 400, "Not added", f"That is not an arXiv ID or URL: {paper_add.EXAMPLE}.", back)
+        return refuse(request, 400, "Not added", paper_add.reference_refused(form.get("paper", "")), back)
     section = form.get("section", "").strip()[:200] or None
     try:
         candidate_id = await added_candidate(context, arxiv_id, section, web_actor(claim))
