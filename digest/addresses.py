@@ -41,8 +41,24 @@ def plain_address(value: str) -> str:
         or any(not ch.isprintable() or ch.isspace() or ch in _NOT_IN_ADDRESS for ch in value)
     ):
         raise AddressError(f"{value!r} is not an email address (user@example.org)")
+    mistyped = _mistyped(local, domain)
+    if mistyped:  # the server alone would refuse it, a week later, at the first send
+        raise AddressError(f"{value!r} is not an email address (user@example.org): it has {mistyped}")
     ascii_domain(domain)
     return value
+
+
+def _mistyped(local: str, domain: str) -> str | None:
+    """What makes an address that looks like one unusable (RFC 5321's dot-atom), or None. A quoted name
+    ("a@b"@example.org) may hold '@' and dots anywhere."""
+    if not (local.startswith('"') and local.endswith('"') and len(local) > 1):
+        if "@" in local:
+            return "two '@'"
+        if local.startswith(".") or local.endswith(".") or ".." in local:
+            return "a dot at the start or end of its name, or two dots together"
+    if "" in domain.split("."):
+        return "an empty part of its domain"
+    return None
 
 
 def ascii_domain(domain: str) -> str:

@@ -395,6 +395,38 @@ def test_a_bad_recipient_address_is_refused_by_the_settings_in_one_line(tmp_path
     ], refused.value.problems
 
 
+@pytest.mark.parametrize(
+    ("typed", "why"),
+    [
+        ("a@@example.org", "two '@'"),
+        ("a@b@example.org", "two '@'"),
+        ("ada@example..org", "an empty part of its domain"),
+        ("ada@.example.org", "an empty part of its domain"),
+        ("ada@example.org.", "an empty part of its domain"),
+        (".ada@example.org", "a dot at the start or end of its name, or two dots together"),
+        ("ada.@example.org", "a dot at the start or end of its name, or two dots together"),
+        ("a..da@example.org", "a dot at the start or end of its name, or two dots together"),
+    ],
+)
+def test_a_mistyped_address_the_server_alone_would_refuse_is_refused_by_the_settings(
+    tmp_path: Path, typed: str, why: str
+) -> None:
+    """A doubled '@' or dot passed `config check` and was only refused by the server at the first weekly send, one
+    reader missing the edition a week later. The settings refuse it in one line saying what is wrong."""
+    with pytest.raises(ConfigError) as refused:
+        make_settings(tmp_path / "data", config(free_port(), recipients=(READER, typed)))
+    assert refused.value.problems == [
+        f"smtp.recipients item 2 {typed!r} is not an email address (user@example.org): it has {why}"
+    ], refused.value.problems
+
+
+def test_unusual_addresses_that_are_valid_stay_accepted(tmp_path: Path) -> None:
+    """Guard: a plus tag, dots inside a name, a single-label host and an internationalised domain."""
+    accepted = ("ada+digest@example.org", "ada.lovelace@example.org", "root@localhost", "ada@bücher.example")
+    settings = make_settings(tmp_path / "data", config(free_port(), recipients=accepted))
+    assert tuple(settings.smtp.recipients) == accepted
+
+
 def test_a_reader_whose_address_needs_smtputf8_is_refused_alone_by_a_server_without_it(tmp_path: Path) -> None:
     port = free_port()
     settings, database = setup(tmp_path, config(port, recipients=("jürgen@example.org", READER), maintainers=()))
