@@ -49,9 +49,9 @@ def source_argument(text: str) -> Path | str:
 
 
 def handle_copy(args: argparse.Namespace, context: Context) -> int:
-    from digest.storage.copy import CopyError, copy_database, unreadable
-    from digest.storage.datalock import DataLockError, lock_data_folder, lock_database
-    from digest.storage.db import DatabaseError, has_schema, migrate, open_database
+    from digest.storage.copy import CopyError, unreadable
+    from digest.storage.datalock import DataLockError, lock_data_folder
+    from digest.storage.db import DatabaseError, has_schema, open_database
 
     if isinstance(args.source, str):
         return _copy_from_url(args, context)
@@ -83,13 +83,7 @@ def handle_copy(args: argparse.Namespace, context: Context) -> int:
                 raise CommandError(f"{args.source} cannot be read as a database ({damage}); nothing was copied")
             if not has_schema(source.engine):  # another program's file: not a single table is written into it
                 raise CommandError(f"{args.source} is not a digest database (it has no schema revision)")
-            migrate(source.engine)  # upgraded to this release's schema first, as any command would
-            target = open_database(target_url)
-            try:
-                lock_database(lock, target)
-                copied = copy_database(source, target)
-            finally:
-                target.dispose()
+            copied = _copy_into(source, target_url, lock)
         finally:
             source.dispose()
     except (CopyError, DataLockError, DatabaseError) as exc:
@@ -98,6 +92,22 @@ def handle_copy(args: argparse.Namespace, context: Context) -> int:
         for held in locks:
             held.release()
     return _report(args, copied)
+
+
+def _copy_into(source: Any, target_url: str, lock: Any) -> list[Any]:
+    """The source upgraded to this release's schema first (as any command would), then copied into the target, which
+    `lock` holds while it is written."""
+    from digest.storage.copy import copy_database
+    from digest.storage.datalock import lock_database
+    from digest.storage.db import migrate, open_database
+
+    migrate(source.engine)
+    target = open_database(target_url)
+    try:
+        lock_database(lock, target)
+        return copy_database(source, target)
+    finally:
+        target.dispose()
 
 
 def _report(args: argparse.Namespace, copied: list[Any]) -> int:
@@ -124,9 +134,9 @@ def _copy_from_url(args: argparse.Namespace, context: Context) -> int:
     advisory lock tells, as it tells a second service."""
     from pathlib import Path
 
-    from digest.storage.copy import CopyError, copy_database, same_database
+    from digest.storage.copy import CopyError, same_database
     from digest.storage.datalock import DataLock, DataLockError, lock_data_folder, lock_database
-    from digest.storage.db import DatabaseError, has_schema, migrate, open_database
+    from digest.storage.db import DatabaseError, has_schema, open_database
     from digest.storage.failures import shown_database_url
 
     shown = shown_database_url(args.source)
@@ -143,13 +153,7 @@ def _copy_from_url(args: argparse.Namespace, context: Context) -> int:
             lock_database(source_lock, source)
             if not has_schema(source.engine):
                 raise CommandError(f"{shown} is not a digest database (it has no schema revision)")
-            migrate(source.engine)  # upgraded to this release's schema first, as any command would
-            target = open_database(context.settings.database_url)
-            try:
-                lock_database(lock, target)
-                copied = copy_database(source, target)
-            finally:
-                target.dispose()
+            copied = _copy_into(source, context.settings.database_url, lock)
         finally:
             source.dispose()
     except (CopyError, DataLockError, DatabaseError) as exc:
