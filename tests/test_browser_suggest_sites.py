@@ -66,3 +66,17 @@ async def test_a_page_on_another_site_cannot_post_suggestions_in_a_readers_brows
     await page.get_by_role("button", name="Suggest").click()
     shown = await page.locator("main").inner_text()
     assert "already in the list" in shown, shown
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("origin", "refused"), [("http://elsewhere.example", True), ("null", False), (None, False), ("site", False)]
+)
+async def test_an_older_browser_is_judged_by_its_origin(site: Site, origin: str | None, refused: bool) -> None:
+    """Without Sec-Fetch-Site (older browsers): a foreign Origin is refused; "null" (this site's no-referrer form), the
+    site's own origin and no Origin at all (no browser) are not."""
+    headers = {} if origin is None else {"Origin": site.base if origin == "site" else origin}
+    async with site.client.post("/suggest", data={"paper": _listed_arxiv_id(site)}, headers=headers) as reply:
+        shown = await reply.text()
+    assert (reply.status == 403 and "did not come from this site" in shown) is refused
+    assert ("already in the list" in shown) is not refused
