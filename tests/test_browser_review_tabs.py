@@ -53,7 +53,7 @@ async def test_a_refused_paper_in_add_a_paper_leads_back_to_the_queue(site: Site
     await page.get_by_label("Add a paper").fill("2501.0123")
     await page.get_by_role("button", name="Add and approve").click()
     await page.wait_for_load_state()
-    assert "not an arXiv ID" in await page.locator("main p.error").inner_text()
+    assert "no ID arXiv can have issued: 2501.0123" in await page.locator("main p.error").inner_text()
     assert on_the_queue(await back_link(page), min="1"), await back_link(page)
     await page.context.close()
 
