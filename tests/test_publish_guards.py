@@ -262,3 +262,32 @@ def test_a_broken_clone_inside_a_maintainers_checkout_never_touches_that_checkou
     assert "notes.txt" in git(remote.work, "diff", "--cached", "--name-only")
     assert result.outcome == PUBLISHED, result.message
     assert arxiv_id in remote.readme()
+
+
+def test_the_maintainers_own_git_settings_do_not_stop_the_service_publishing(
+    tmp_path: Path, remote: Remote, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A maintainer whose ~/.gitconfig signs every commit (commit.gpgsign) and runs their own hooks (core.hooksPath,
+    a pre-push that refuses pushes outside their work) ran `digest publish` or the service from their shell: the
+    service's clone took those settings, its commit asked gpg to sign and failed, or its push ran their hook, and
+    every approval stayed unpublished. The service's clone is its own: it signs nothing and runs no hooks."""
+    home = tmp_path / "home"
+    hooks = home / "hooks"
+    hooks.mkdir(parents=True)
+    for hook in ("pre-push", "post-checkout", "post-merge"):  # the client's side (a file:// remote's own side is local)
+        (hooks / hook).write_text("#!/bin/sh\necho refused by the maintainer's own hook >&2\nexit 1\n")
+        (hooks / hook).chmod(0o755)
+    (home / ".gitconfig").write_text(
+        f"[commit]\n\tgpgsign = true\n[gpg]\n\tprogram = /bin/false\n[core]\n\thooksPath = {hooks}\n"
+    )
+    monkeypatch.setenv("HOME", str(home))
+    settings = settings_for(tmp_path, remote)
+    database = open_service_database(settings)
+    try:
+        reviewer, publisher = services(database, settings)
+        arxiv_id = approve(database, reviewer, 0)
+        result = publisher.publish()
+        assert result.outcome == PUBLISHED, result.message
+    finally:
+        database.dispose()
+    assert arxiv_id in remote.readme()

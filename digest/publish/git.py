@@ -58,14 +58,16 @@ class GitClone:
         environment.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1"})
         # Never above the clone: with its .git broken, git would run in a repository around the data folder.
         environment["GIT_CEILING_DIRECTORIES"] = str(self.folder.absolute().parent)
+        # The clone is the service's own: ~/.gitconfig's signing and hooks (core.hooksPath) are not for it.
+        config = {"commit.gpgSign": "false", "tag.gpgSign": "false", "core.hooksPath": os.devnull}
         token = self.settings.token.get_secret_value() if self.settings.token else ""
         if token and self.url.startswith(("https://", "http://")):
             basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
             # git sends the header with every request, to wherever a redirect led: it follows none while it has one.
-            config = {"http.extraHeader": f"Authorization: Basic {basic}", "http.followRedirects": "false"}
-            environment["GIT_CONFIG_COUNT"] = str(len(config))
-            for index, (key, value) in enumerate(config.items()):
-                environment.update({f"GIT_CONFIG_KEY_{index}": key, f"GIT_CONFIG_VALUE_{index}": value})
+            config.update({"http.extraHeader": f"Authorization: Basic {basic}", "http.followRedirects": "false"})
+        environment["GIT_CONFIG_COUNT"] = str(len(config))
+        for index, (key, value) in enumerate(config.items()):
+            environment.update({f"GIT_CONFIG_KEY_{index}": key, f"GIT_CONFIG_VALUE_{index}": value})
         if self.settings.ssh_key:
             key = shlex.quote(self.settings.ssh_key)
             environment["GIT_SSH_COMMAND"] = f"ssh -i {key} -o IdentitiesOnly=yes -o BatchMode=yes"
@@ -82,13 +84,9 @@ class GitClone:
     def _run(self, *args: str, stdin: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
         command = ["git", "-C", str(self.folder), *args]
         try:
+            environment = self._environment()
             done = subprocess.run(
-                command,
-                input=stdin,
-                capture_output=True,
-                env=self._environment(),
-                timeout=GIT_TIMEOUT_SECONDS,
-                check=False,
+                command, input=stdin, capture_output=True, env=environment, timeout=GIT_TIMEOUT_SECONDS
             )
         except subprocess.TimeoutExpired:
             raise GitError(
