@@ -291,3 +291,31 @@ def test_the_maintainers_own_git_settings_do_not_stop_the_service_publishing(
     finally:
         database.dispose()
     assert arxiv_id in remote.readme()
+
+
+@pytest.mark.parametrize(
+    ("damaged", "written"),
+    [("index", b"garbage\x00\x01"), ("HEAD", b"garbage\n"), ("config", b"[core\n\x00"), ("index", b"")],
+)
+def test_a_clone_git_can_no_longer_read_is_set_aside_and_made_again(
+    tmp_path: Path, remote: Remote, damaged: str, written: bytes
+) -> None:
+    """A crash or a full disk left the service's clone with a garbage index, HEAD or config: every publish after it
+    failed ('index file smaller than expected', 'not a git repository', 'bad config line 1'), retried for ever until
+    someone deleted data/publish/clone by hand. The clone holds nothing the database does not: it is set aside as
+    clone.damaged and made again, and the approval goes out."""
+    settings = settings_for(tmp_path, remote)
+    database = open_service_database(settings)
+    try:
+        reviewer, publisher = services(database, settings)
+        first = approve(database, reviewer, 0)
+        assert publisher.publish().outcome == PUBLISHED
+        clone = settings.data_dir / "publish" / "clone"
+        (clone / ".git" / damaged).write_bytes(written)
+        second = approve(database, reviewer, 2)
+        result = publisher.publish()
+        assert result.outcome == PUBLISHED, result.message
+    finally:
+        database.dispose()
+    assert first in remote.readme() and second in remote.readme()
+    assert (clone.parent / "clone.damaged" / ".git" / damaged).read_bytes() == written  # kept for a look

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 from digest.config import PublishSettings
+from digest.publish.clone_repair import repair_if_damaged
 from digest.publish.rules import LOGIN_REFUSED, SSH_SAID, git_command, refused_push_line, renamed_in
 from digest.text import one_line
 
@@ -150,9 +151,10 @@ class GitClone:
 
     # -- what the publisher asks -------------------------------------------------------------------------------------
     def ensure(self) -> None:
-        """Creates the clone on first use; follows a changed repository URL. A clone without its remote (a process
-        killed in `init` or before `remote add`) is made again, rather than failing every publish from then on."""
+        """Creates the clone on first use; follows a changed repository URL. A clone without its remote (a killed
+        `init`) or that git cannot read is made again, rather than failing every publish from then on."""
         self.folder.mkdir(parents=True, exist_ok=True)
+        repair_if_damaged(self.folder, self._run("status", "--porcelain", "-uno", check=False), self.redact)
         current = self._run("remote", "get-url", "origin", check=False)
         if current.returncode != 0:  # no clone yet, or one a killed `init` left (it is made again)
             self._run("init", "--quiet")

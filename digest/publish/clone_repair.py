@@ -1,0 +1,39 @@
+"""A service clone git can no longer read (a garbage index or HEAD, a config cut short by a full disk or a crash):
+every publish would fail on it until someone deleted it by hand. It holds nothing the database does not (each
+publish commits the list again from the decisions), so it is set aside, kept for a look, and made again."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+log = logging.getLogger("digest.publish")
+
+# What git says when the repository's own files cannot be read, not when a command or the remote failed.
+_DAMAGED = re.compile(
+    r"fatal: (not a git repository|bad config line|(\S*index: )?index file (smaller than expected|corrupt)"
+    r"|unknown index entry format|bad object HEAD)|(error|fatal): bad signature"
+)
+
+
+def damaged(git_said: str) -> bool:
+    return _DAMAGED.search(git_said) is not None
+
+
+def repair_if_damaged(folder: Path, status: subprocess.CompletedProcess[bytes], redact: Callable[[str], str]) -> None:
+    """After `git status` in the clone: a clone git cannot read is moved to `<folder>.damaged` (replacing an older
+    one), said in the log, and an empty folder is left for a new clone. A folder with no repository yet is no damage."""
+    said = status.stderr.decode("utf-8", "replace")
+    if status.returncode == 0 or not (folder / ".git").exists() or not damaged(said):
+        return
+    aside = folder.with_name(folder.name + ".damaged")
+    if aside.exists():
+        shutil.rmtree(aside)
+    folder.rename(aside)
+    folder.mkdir()
+    first = redact(said.strip().splitlines()[0]) if said.strip() else "unreadable"
+    log.warning("publish: the clone could not be read (%s); set aside as %s and cloned again", first, aside)
