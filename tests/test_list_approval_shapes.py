@@ -167,3 +167,22 @@ def test_an_approved_paper_is_not_dated_among_entries_that_end_in_their_venue(ow
         approve(database, settings, record, section)
         title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
         assert ("list_item_open", title) in shown(markdown(database, settings))  # was: f"{title} (Apr. 3, 2025)"
+
+
+# 8. Entries that break the line before their badge line ('  ' at the title line's end, '\' or '<br>'), so GitHub
+# shows each badge under its title: an approved paper's badge line was joined to its title's line, the one entry of
+# the section shown so.
+@pytest.mark.parametrize("brk", ["  ", "\\", "<br>"])
+def test_an_approved_paper_breaks_its_lines_as_its_section_does(own_list: Any, brk: str) -> None:
+    badge = "  [![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)](https://arxiv.org/abs/{})\n"
+    text = (
+        f"# X\n\n## Papers\n\n+ [Line of Sight](https://arxiv.org/abs/2406.04706) (Jun. 5, 2024){brk}\n"
+        f"{badge.format('2406.04706')}\n+ [Linear](https://arxiv.org/abs/2304.11695) (Apr. 16, 2023){brk}\n"
+        f"{badge.format('2304.11695')}"
+    )
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-04-03")
+    approve(database, settings, record, "Papers")
+    html = MarkdownIt("commonmark").render(markdown(database, settings))
+    items = html.split("<li>")[1:]
+    assert [item.count("<br") for item in items] == [1, 1, 1], items  # was: [0, 1, 1]

@@ -3,9 +3,11 @@ the raw text of the section's entries."""
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Sequence
 from datetime import date
+from itertools import pairwise
 from typing import NamedTuple
 
 from digest.awesome.parse import split_lines
@@ -86,7 +88,8 @@ def _written_as(day: date, shape: DateShape) -> str:
 def in_section_style(lines: str, raws: Sequence[str], index: int, *, line_end: str, bullets: Sequence[str]) -> str:
     """`lines` (a new entry as the template writes it) as the entry going in at `index` among `raws` (the section's
     entries) is written: with `line_end`, the marker of `bullets` (the section's entries, else the list's), and the
-    indentation of the entry beside it (a sub-list under a category bullet)."""
+    indentation of the entry beside it (a sub-list under a category bullet), and the line breaks `bullets` force."""
+    lines = _with_breaks(lines, line_break(bullets))
     if line_end != "\n":  # a list saved with Windows (CRLF) or old Mac (CR) line ends keeps them in its new entries
         lines = lines.replace("\r\n", "\n").replace("\n", line_end)
     lines = _with_marker(lines, raws, index, bullets)
@@ -112,3 +115,33 @@ def _with_marker(lines: str, raws: Sequence[str], index: int, bullets: Sequence[
         above = numbers[index - 1] if 0 < index <= len(numbers) else None
         kind = f"{below or int(above or 0) + 1}{kind[-1]}"
     return kind + lines[written.end("marker") :]
+
+
+# A line break forced at a line's end, GitHub showing the next line under it: two spaces or more, a '\\' or '<br>'.
+_FORCED_BREAK = re.compile(r"(?: {2,}|\\|<br\s*/?>)$", re.IGNORECASE)
+
+
+def line_break(raws: Sequence[str]) -> str:
+    """The break most of the entries' lines end in where another of their lines follows ('  ', '\\', '<br>': a
+    badge line shown under its title), or '' where most end in none."""
+    breaks: list[str] = []
+    for raw in raws:
+        for line, following in pairwise(line.rstrip("\r\n") for line in split_lines(raw)):
+            if following.strip() and line.strip():
+                found = _FORCED_BREAK.search(line)
+                breaks.append(found[0] if found else "")
+    usual = Counter(breaks).most_common(1)
+    return usual[0][0] if usual and usual[0][1] * 2 > len(breaks) else ""
+
+
+def _with_breaks(lines: str, brk: str) -> str:
+    """`lines` with `brk` ending each line another follows, where none ends it yet."""
+    if not brk:
+        return lines
+    kept = []
+    for line, following in pairwise([*split_lines(lines), ""]):
+        text = line.rstrip("\r\n")
+        if following.strip() and text.strip() and not _FORCED_BREAK.search(text):
+            line = text + brk + line[len(text) :]
+        kept.append(line)
+    return "".join(kept)
