@@ -411,3 +411,20 @@ def test_lint_names_an_arxiv_link_to_an_id_arxiv_cannot_have_issued_and_why() ->
     assert [line for line, _ in found] == [2, 4], found
     assert "2501.0123 has 4 digits after the dot" in found[0][1], found
     assert "0612.12345 has 5 digits after the dot" in found[1][1], found
+
+
+def test_lint_names_a_link_by_reference_to_a_label_the_list_does_not_define() -> None:
+    """'+ [Beta paper][beta]' over a '[bta]: https://...' line (a typo in either label): GitHub shows the link as text,
+    and the import reads no paper from it, but lint said nothing."""
+    text = (
+        "## Papers\n+ [Alpha paper][alpha] (Jan. 5, 2024)\n\n+ [Beta paper][beta] (Jan. 4, 2023)\n\n"
+        "+ [Gamma paper][] (Jan. 4, 2022)\n\n+ Written `[as][this]` in code (Jan. 4, 2021)\n\n"
+        "[alpha]: https://arxiv.org/abs/2401.00001\n[bta]: https://arxiv.org/abs/2301.00002\n"
+    )
+    found = [(f.line, f.severity, f.message) for f in lint_text(text) if f.code == "undefined-reference"]
+    assert found == [  # was: []
+        (4, "warning", "[Beta paper][beta] links nothing: no line defines [beta] ('[beta]: https://...'), so GitHub"
+         " shows it as text and it lists no paper; add that line or fix the label"),
+        (6, "warning", "[Gamma paper][] links nothing: no line defines [Gamma paper] ('[Gamma paper]: https://...'),"
+         " so GitHub shows it as text and it lists no paper; add that line or fix the label"),
+    ]  # fmt: skip

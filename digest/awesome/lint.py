@@ -7,12 +7,12 @@ paper, a table-of-contents link to nowhere, a malformed URL); warnings are untid
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections import defaultdict
 from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from digest.awesome.anchors import github_anchor as github_anchor
+from digest.awesome.anchors import heading_anchors, html_anchor_names
 from digest.awesome.blocks import hidden_lines, html_block_lines
 from digest.awesome.entry import github_repo
 from digest.awesome.parse import (
@@ -27,6 +27,7 @@ from digest.awesome.parse import (
     repair_mojibake,
     split_lines,
 )
+from digest.awesome.references import undefined_references
 from digest.awesome.sectionnames import repeated_headings
 from digest.text import url_problem as policy_problem
 from digest.titles import arxiv_id_from_url, arxiv_id_problem
@@ -34,14 +35,6 @@ from digest.titles import arxiv_id_from_url, arxiv_id_problem
 ERROR = "error"
 WARNING = "warning"
 
-_INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
-# An element's own id, or an <a name>, that a link within the page may reach ('<a name="c"></a>' above a heading).
-_HTML_ANCHOR = re.compile(
-    r"""<[A-Za-z][^<>]*?\s(?:id|name)\s*=\s*(?:"(?P<q>[^"]*)"|'(?P<s>[^']*)'|(?P<u>[^\s"'<>=`]+))"""
-)
-_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>")
-# The Unicode categories of the word characters GitHub keeps in a heading's id: letters, marks, digits, '_'.
-_ANCHOR_CATEGORIES = ("L", "M", "Nd", "Nl", "Pc")
 _MARKUP_IN_TITLE = re.compile(r"(?<!\\)<[A-Za-z/!]|(?<!\\)\*|(?<!\\)`|(?<!\\)\[|(?<!\\)_{2}")
 _STAR_IMAGE_REPO = re.compile(r"img\.shields\.io/github/stars/(?P<repo>[^/?#]+/[^/?#]+?)(?:\.svg)?(?:[?#]|$)")
 
@@ -55,43 +48,6 @@ class Finding:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-def github_anchor(heading: str) -> str:
-    """GitHub's heading id: link markup reduced to its text, HTML tags dropped ('<img src="icon.png"> Tools'),
-    lowercased, punctuation and emoji dropped, spaces -> -. GitHub keeps the word characters of its regex: letters,
-    marks (a Hindi vowel sign; the U+FE0F after an emoji such as '🛠️'), digits and '_', besides '-' and spaces."""
-    # The text GitHub reads is the heading's rendered text: a tag's place keeps the space after it ('-tools').
-    text = _HTML_TAG.sub("", _INLINE_LINK.sub(r"\1", heading.strip())).replace("`", "").replace("*", "")
-    kept = (ch for ch in text.lower() if ch in "- " or unicodedata.category(ch).startswith(_ANCHOR_CATEGORIES))
-    return "".join(kept).replace(" ", "-")
-
-
-def heading_anchors(sections: list[ParsedSection]) -> set[str]:
-    """Every anchor the headings define, as written and with mojibake emoji repaired (GitHub numbers repeats)."""
-    anchors: set[str] = set()
-    for variant in (lambda h: h, repair_mojibake):
-        seen: dict[str, int] = defaultdict(int)
-        for section in (section for section in sections if not section.html_heading):  # GitHub gives those none
-            anchor = github_anchor(variant(section.heading))
-            anchors.add(anchor if seen[anchor] == 0 else f"{anchor}-{seen[anchor]}")
-            seen[anchor] += 1
-    return anchors
-
-
-def html_anchors(text: str) -> set[str]:
-    """The ids and <a name>s of the HTML written in the list (outside code and comments), which links reach too."""
-    lines = split_lines(text)
-    return _html_anchors(lines, hidden_lines(lines))
-
-
-def _html_anchors(lines: list[str], hidden: list[bool]) -> set[str]:
-    return {
-        found["q"] or found["s"] or found["u"] or ""
-        for line, is_hidden in zip(lines, hidden, strict=True)
-        if not is_hidden and "<" in line
-        for found in _HTML_ANCHOR.finditer(line)
-    }
 
 
 def url_problem(url: str, *, absolute: bool) -> str | None:
@@ -208,7 +164,7 @@ def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
                 )
     lines = split_lines(text)
     hidden = hidden_lines(lines)
-    anchors = heading_anchors(parsed.sections) | _html_anchors(lines, hidden)
+    anchors = heading_anchors(parsed.sections) | html_anchor_names(lines, hidden)
     lowered = {anchor.lower() for anchor in anchors}
     # The links an entry's own check looks at, on the entry's line: every other link is checked as a link.
     checked = {
@@ -234,6 +190,10 @@ def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
             if problem:
                 found.append(Finding(link.line, ERROR, "malformed-url", f"link {link.url!r} {problem}"))
     found.extend(_mojibake_findings(lines))
+    for number, written, label in undefined_references(lines, hidden):
+        message = f"{written} links nothing: no line defines [{label}] ('[{label}]: https://...'), so GitHub shows it"
+        found.append(Finding(number, WARNING, "undefined-reference", f"{message} as text and it lists no paper; add"
+                             " that line or fix the label"))  # fmt: skip
     in_html = html_block_lines(lines, hidden)
     for entry in (entry for section in parsed.sections for entry in section.entries if in_html[entry.line - 1]):
         message = "entry is inside the HTML block above it: GitHub shows it as text; put a blank line before it"

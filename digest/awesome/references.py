@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
+from digest.awesome.blocks import shown_text
+
 # A link reference definition on a line of its own: '[sae]: https://...', its target bare or in <...>, and a hover
 # title after it.
 _DEFINITION = re.compile(
@@ -54,3 +56,19 @@ def with_inline_links(lines: list[str], hidden: Sequence[bool], targets: Mapping
         line if is_hidden or "[" not in line else _REFERENCE.sub(inline, line)
         for line, is_hidden in zip(lines, hidden, strict=True)
     ]
+
+
+def undefined_references(lines: Sequence[str], hidden: Sequence[bool]) -> list[tuple[int, str, str]]:
+    """(line number, the link as written, its label) of each link by reference, full or collapsed ('[Title][sae]',
+    '[Title][]'), to a label no definition of the list gives ('[sae]: https://...'): GitHub shows it as text. A shortcut
+    '[text]' alone is plain text as often as not ('[2025-06] News'), and is not one."""
+    targets = definitions(lines, hidden)
+    found: list[tuple[int, str, str]] = []
+    for number, (line, is_hidden) in enumerate(zip(lines, hidden, strict=True), start=1):
+        if is_hidden or "][" not in line:
+            continue
+        for link in _REFERENCE.finditer(shown_text(line)):
+            label = link["label"] or link["text"]
+            if link["label"] is not None and _label_key(label) not in targets:
+                found.append((number, link[0], label))
+    return found
