@@ -18,7 +18,7 @@ LABEL_MAX = 200
 def section_labels(sections: Sequence[tuple[str, str, int]]) -> list[str]:
     """What to call each section (name, slug, heading level) so that no two are called alike: its name, and for a name
     the list gives more than one section, the name with the heading it stands under ("Probing (2024)"), else with
-    its slug ("Probing (probing-2)")."""
+    its slug ("Probing (probing-2)") where that too calls two alike, case aside."""
     repeated = Counter(title_key(name) for name, _, _ in sections)
     labels: list[str] = []
     for index, (name, slug, level) in enumerate(sections):
@@ -27,9 +27,10 @@ def section_labels(sections: Sequence[tuple[str, str, int]]) -> list[str]:
             continue
         parent = next((above for above, _, up in reversed(sections[:index]) if up < level), None)
         labels.append(told_apart(name, parent or slug))
-    taken = Counter(labels)
+    # A label is named without case ('papers (awesome x)'): two alike but for case would each mean both, and neither.
+    taken = Counter(label.casefold() for label in labels)
     return [
-        label if taken[label] < 2 else told_apart(name, slug)
+        label if taken[label.casefold()] < 2 else told_apart(name, slug)
         for label, (name, slug, _) in zip(labels, sections, strict=True)
     ]
 

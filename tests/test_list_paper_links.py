@@ -6,6 +6,7 @@ did before.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -213,6 +214,28 @@ def test_lint_names_a_repeated_heading_and_how_approvals_tell_them_apart() -> No
             "'Probing (2025)' and 'Probing (2024)'",
         )
     ]  # was: nothing
+
+
+# 5b. Two headings whose names differ only in case ('## Papers' and '## papers' under one title): lint and a refused
+# approval offered 'Papers (Awesome X)' and 'papers (Awesome X)', and each of those was refused as "no section named",
+# names compared without case, so neither section could take an approval.
+def test_headings_that_differ_only_in_case_are_offered_under_labels_that_each_take_an_approval(
+    polled_list: Any,
+) -> None:
+    text = (
+        "# Awesome X\n\n## Papers\n\n+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n\n"
+        "## papers\n\n+ [Beta paper](https://arxiv.org/abs/2201.00002) (Jan. 4, 2022)\n"
+    )
+    (finding,) = [f.message for f in lint_text(text) if f.code == "repeated-heading"]
+    labels = re.findall(r"'([^']*\))'", finding)
+    assert len(labels) == 2 and labels[0].casefold() != labels[1].casefold(), finding  # was: alike without case
+    settings, database = polled_list(text)
+    for label, index in zip(labels, (5, 6), strict=True):
+        record = paper_dated(index, "2023-06-20")
+        approve(database, settings, record, label)  # was: ReviewError no section named 'Papers (Awesome X)'
+    after = markdown(database, settings)
+    first, second = (f"arxiv.org/abs/{paper_dated(index, '2023-06-20')['arxiv_id']}" for index in (5, 6))
+    assert after.index("Alpha paper") < after.index(first) < after.index("## papers") < after.index(second)
 
 
 # 6. Papers the list holds in lines it does not read as entries (a title in plain text before a '[[Paper]]' link, a
