@@ -476,3 +476,25 @@ def test_a_date_before_a_forced_line_break_is_the_entrys_date() -> None:
     )
     message = "Jan. 4, 2023 is newer than Jan. 4, 2022 above it (line 7); Papers is newest first"
     assert [(f.line, f.code, f.message) for f in lint_text(text)] == [(9, "date-order", message)]  # was: nothing
+
+
+# 18. An entry typed with a space or three before its bullet (' + [Title](url)'), as a hand edit slips one in: GitHub
+# shows it as the list's other items (CommonMark allows up to three), but the list did not read it, so its paper was
+# not the list's (the import said nothing of it, or that it was removed).
+def test_an_entry_indented_by_up_to_three_spaces_is_the_lists_paper(own_list: Any) -> None:
+    text = (
+        "# Awesome X\n\n## Papers\n\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+        " + [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+        "  - [Code](https://github.com/example/beta)\n\n"
+        "## Tools\n\n   + [Gamma tool](https://github.com/example/gamma) (Jan. 4, 2022)\n"
+    )
+    settings, database = own_list(text)
+    assert markdown(database, settings) == text
+    with database.reading() as session:
+        titles = session.scalars(select(Paper.title).order_by(Paper.id)).all()
+    assert titles == ["Alpha paper", "Beta paper", "Gamma tool"]  # was: ['Alpha paper']
+    record = paper_dated(5, "2022-06-01")
+    approve(database, settings, record, "Papers")
+    after = markdown(database, settings)
+    assert after.index("example/beta)") < after.index(record["arxiv_id"]) < after.index("## Tools")

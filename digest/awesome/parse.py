@@ -25,7 +25,7 @@ from digest.awesome.parsed_entry import parse_date as parse_date
 from digest.awesome.parsed_entry import parse_entry as parse_entry
 from digest.awesome.parsed_entry import unescape as unescape
 from digest.awesome.references import with_inline_links
-from digest.awesome.shapes import LineShape, read_shape, starts_entry
+from digest.awesome.shapes import LineShape, own_item, read_shape, starts_entry
 from digest.awesome.tables import empty_table_end, empty_tables, parse_row, table_rows
 
 _BOM = "\ufeff"
@@ -220,7 +220,8 @@ def _entry_starts(shaped: Shaped, start: int, end: int, own_marker: str) -> list
         if hidden[index] or not line.strip():
             continue
         if line[0] in " \t":
-            if category and _sub_entry(line, shapes[index], own_marker):
+            # a sub-list's entry under a category bullet, or an entry typed a space or three in
+            if _sub_entry(line, shapes[index], own_marker) if category else own_item(lines, index, start, own_marker):
                 starts.append(index)
             continue
         if category and lines[index - 1].strip() and not hidden[index - 1] and not starts_block(line):

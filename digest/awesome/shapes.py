@@ -162,3 +162,19 @@ def is_entry_line(line: str, own_marker: str = "+") -> bool:
 def entry_marker(line: str) -> str | None:
     """The marker kind of an item that links somewhere and reads as an entry when its marker is the list's own."""
     return read_shape(line).entry_marker
+
+
+def own_item(lines: Sequence[str], index: int, start: int, own_marker: str) -> bool:
+    """Whether line `index`, indented by one to three spaces, is an entry in the list's own marker and an item of its
+    own, not one nested in the item above: GitHub nests an item only as far in as the text of the item above it starts
+    (' + [Title]' under '+ [Title]' is the next item; '  + [Code]' under it is the entry's own)."""
+    indent = len(lines[index]) - len(lines[index].lstrip(" "))
+    shape = read_shape(lines[index][indent:])
+    if not 1 <= indent <= 3 or shape.marker != own_marker or not shape.is_entry(own_marker):
+        return False
+    for above in range(index - 1, start - 1, -1):
+        text = lines[above]
+        if text.strip() and text[0] not in " \t":  # the nearest line at the first column: an item, or text
+            item = ENTRY_START.match(text)
+            return item is None or indent < item.end()
+    return True
