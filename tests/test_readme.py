@@ -28,3 +28,16 @@ def test_deploying_names_the_settings_file_compose_mounts() -> None:
     section = readme_section("Deploying")
     assert "deploy/compose.toml" in section
     assert "channel_id" in section and "base_url" in section
+
+
+def test_switching_discord_on_names_what_the_bot_needs() -> None:
+    """README said what a reaction does, but not how to make the bot: its invite's scopes and the channel permissions
+    the bot checks (and reports missing on /healthz) were named nowhere together, so a new maintainer learnt them
+    from /healthz one by one."""
+    from digest.discord.members import NEEDED_PERMISSIONS, SEEING
+
+    section = " ".join(readme_section("How approval works").split())
+    needed = [label for label, _why in NEEDED_PERMISSIONS.values()] + [SEEING[1][0], "Send Messages", "Embed Links"]
+    assert [label for label in needed if label not in section] == []
+    for step in ("`bot`", "`applications.commands`", "DISCORD_TOKEN", "channel_id", "maintainer_role_ids"):
+        assert step in section, step
