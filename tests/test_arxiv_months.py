@@ -643,3 +643,35 @@ async def test_an_empty_feed_read_after_4_by_a_poll_whose_retry_comes_later_is_s
         scheduler.shutdown(wait=False)
     assert quiet.outcome == "ok", quiet.sources[0].line()
     assert late == [at(monday, 14)], quiet.sources[0].line()
+
+
+@pytest.mark.asyncio
+async def test_a_backfill_reads_the_categories_the_list_watches(tmp_path: Path) -> None:
+    """README ("Rules for a list of your own"): point feeds_dir at your own folder. A list watching cs.IR polled
+    cs.IR, but `digest backfill` (the command a missed day's warning names) asked the API for cs.CV, cs.CL, cs.LG and
+    cs.AI whatever the feeds were, so the missed papers never came. It now asks the categories the feeds name."""
+    import shutil
+
+    from digest import resources
+
+    feeds = tmp_path / "feeds"
+    shutil.copytree(resources.feeds_dir(), feeds)
+    (feeds / "sources.toml").write_text(
+        'feeds = ["https://rss.arxiv.org/rss/cs.IR", "https://rss.arxiv.org/rss/cs.CL+cs.DL"]\n', encoding="utf-8"
+    )
+    empty = without_entries(api_page("s0_m10_bc5a6c384fe9")).replace(b">214881<", b">0<")
+    async with ArxivServer() as server:
+        settings = make_settings(
+            tmp_path / "data",
+            f'feeds_dir = "{feeds}"\n[arxiv]\ncontact = "maintainers@example.org"\n'
+            f'api_url = "{server.url("/api/query")}"\n',
+        )
+        database = open_service_database(settings)
+        try:
+            server.program("/api/query", Reply(body=empty))
+            report = await backfill(settings, database, date(2026, 4, 1), page_size=10, clock=FakeClock())
+        finally:
+            database.dispose()
+        queries = [parse_qs(request.query)["search_query"][0] for request in server.requests_to("/api/query")]
+    assert report.done, report
+    assert queries and all(query.startswith("(cat:cs.IR OR cat:cs.CL OR cat:cs.DL) AND ") for query in queries)

@@ -1051,3 +1051,30 @@ def test_an_address_whose_host_cannot_be_read_is_one_line_naming_its_key(
     assert status in (1, 2) and "Traceback" not in shown and "Value error" not in shown, shown
     line = captured.out.splitlines()[-2]  # a list's item is named by its place and value
     assert line.startswith(f"problem: {table}.{key} ") and f"is not an address: {said}" in line, shown
+
+
+def test_config_check_says_whether_publishing_is_on(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """README (Publishing): with `[publish] repository` set the service commits approvals there. `config check`, which
+    says what is on and off, named Discord and email but not publishing: set up from the README's own snippet, nothing
+    confirmed it, and with it unset nothing said how to switch it on."""
+    monkeypatch.delenv("DIGEST_GIT_TOKEN", raising=False)
+    monkeypatch.delenv("DIGEST_GIT_SSH_KEY", raising=False)
+    status, out = run(capsys, "--config", str(ROOT / "config.example.toml"), "config", "check")
+    assert status == 0, out
+    assert "publish: off" in out and "set [publish] repository" in out
+    config = write(
+        clean_environment / "publish.toml",
+        '[publish]\nrepository = "https://github.com/you/awesome-list.git"\nbranch = "main"\npath = "README.md"\n'
+        'author = "awesome-digest <bot@example.org>"\nbatch_seconds = 60\n',
+    )
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 0, out
+    line = next(line for line in out.splitlines() if line.startswith("publish: "))
+    assert line.startswith("publish: on") and "https://github.com/you/awesome-list.git" in line and "main" in line
+    assert "DIGEST_GIT_TOKEN" in out  # no credential set: said how to give one
+    monkeypatch.setenv("DIGEST_GIT_TOKEN", "github_pat_" + "x" * 30)
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 0 and "x" * 30 not in out
+    assert "token from DIGEST_GIT_TOKEN" in out

@@ -144,3 +144,17 @@ def test_candidates_shows_the_section_a_paper_was_approved_into(
     assert [(r["id"], r["decided_section"], r["suggested_section"]) for r in rows] == [
         (first, "Steering", "Sparse Autoencoder")
     ]
+
+
+def test_history_help_names_every_channel_a_decision_comes_through(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest history --help` listed the channels as "discord, web, feed, cli": a maintainer reading it could not
+    place the `email` rows (the weekly email's approve links) the command prints, which the README names."""
+    from digest.vocab import Channel
+
+    with pytest.raises(SystemExit) as leaving:
+        cli(data_dir, "history", "--help")
+    assert leaving.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    assert [channel.value for channel in Channel if channel.value not in shown] == []

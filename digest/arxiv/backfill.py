@@ -16,9 +16,9 @@ from digest.arxiv.api import fetch_answer, query_url
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
 from digest.arxiv.fetcher import Fetcher, FetchError, FetchStoppedError, pause
 from digest.arxiv.parse import ParsedFeed
-from digest.arxiv.windows import API_RESULT_LIMIT, Window, month_windows
+from digest.arxiv.windows import API_RESULT_LIMIT, DEFAULT_CATEGORIES, Window, month_windows, watched_categories
 from digest.clock import SYSTEM_CLOCK, Clock
-from digest.config import Settings
+from digest.config import Settings, read_feed_sources
 from digest.progress import ProgressBar
 from digest.relevance.scoring import RelevanceModel
 from digest.relevance.stream import ensure_thresholds
@@ -28,7 +28,6 @@ from digest.storage.state import BackfillState
 
 log = logging.getLogger("digest.arxiv.api")  # the name its log lines have always carried
 
-DEFAULT_CATEGORIES = ("cs.CV", "cs.CL", "cs.LG", "cs.AI")
 # An empty or cut-off page is asked for again this many times in a row before the backfill stops (resumable).
 PAGE_RETRIES = 3
 
@@ -75,6 +74,7 @@ async def backfill(
     bar = ProgressBar("backfill", progress)
     async with Fetcher(settings.arxiv, clock=clock, turn_file=settings.arxiv_turn_file) as fetcher:
         run = _Run(settings, database, model, fetcher, report, clock, bar, page_size, max_pages, today, result_limit)
+        run.categories = watched_categories(settings.arxiv.sources or read_feed_sources(settings.feeds_dir).feeds)
         for window in month_windows(since, today):
             if not await run.read(window):
                 break
@@ -102,12 +102,13 @@ class _Run:
     today: date
     limit: int
     requests: int = 0
+    categories: tuple[str, ...] = DEFAULT_CATEGORIES  # those the polled feeds read
 
     async def read(self, window: Window) -> bool:
         """Reads one window to its end from its saved place; False when the run stopped (or ran out of pages)."""
         report = self.report
-        query = window.query(DEFAULT_CATEGORIES)
-        fallback = window.opened().query(DEFAULT_CATEGORIES) if window.last else None
+        query = window.query(self.categories)
+        fallback = window.opened().query(self.categories) if window.last else None
         report.query, report.window = query, window.label()
         report.next_start, report.total, done = await asyncio.to_thread(_saved_place, self.database, query, fallback)
         # The window holding today (open-ended) is never read whole: what was submitted since goes on from its place.
@@ -176,12 +177,12 @@ class _Run:
                  label, self.report.total, self.limit)  # fmt: skip
         days = window.days(self.today)
         if reached is not None:
-            read = [day.query(DEFAULT_CATEGORIES) for day in days if day.first < reached]
+            read = [day.query(self.categories) for day in days if day.first < reached]
             await asyncio.to_thread(_mark_done, self.database, read, self.clock.now())
         for day in days:
             if not await self.read(day):
                 return False
-        self.report.query, self.report.window, self.report.done = window.query(DEFAULT_CATEGORIES), label, True
+        self.report.query, self.report.window, self.report.done = window.query(self.categories), label, True
         await asyncio.to_thread(_save_place, self.database, self.report, self.clock.now())
         return True
 

@@ -4,12 +4,18 @@ than that a day at a time."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from urllib.parse import urlsplit
 
 # arXiv's API: no result past this many of one query (start + max_results beyond it is refused or empty).
 API_RESULT_LIMIT = 30_000
+# What a backfill asks when the feeds name no category (files, a mirror's own paths): the bundled list's.
+DEFAULT_CATEGORIES = ("cs.CV", "cs.CL", "cs.LG", "cs.AI")
+# An arXiv category as its feed addresses name it: cs.CV, math.GT, hep-th, astro-ph.CO.
+_CATEGORY = re.compile(r"[a-z][a-z-]*(\.[A-Za-z][A-Za-z-]*)?")
 # An open upper bound keeps the window holding today the same query on every run in it (and so its saved place).
 _OPEN_END = "299912312359"
 
@@ -54,3 +60,14 @@ def month_windows(since: date, today: date) -> list[Window]:
             return windows
         windows.append(Window(first, following - timedelta(days=1)))
         first = following
+
+
+def watched_categories(addresses: Sequence[str]) -> tuple[str, ...]:
+    """The arXiv categories the polled feeds read (`https://rss.arxiv.org/rss/cs.IR`, `.../atom/cs.CL+cs.DL`), each
+    once and in order, so a backfill reads the papers the polls would have: DEFAULT_CATEGORIES when they name none."""
+    found: dict[str, None] = {}
+    for address in addresses:
+        parts = [part for part in urlsplit(address.strip()).path.split("/") if part]
+        if len(parts) >= 2 and parts[-2] in ("rss", "atom"):
+            found.update((category, None) for category in parts[-1].split("+") if _CATEGORY.fullmatch(category))
+    return tuple(found) or DEFAULT_CATEGORIES

@@ -16,7 +16,7 @@ from digest.cli.context import Context, print_json
 if TYPE_CHECKING:
     from digest.config import Settings
 
-SWITCHABLE = ("discord", "email")
+SWITCHABLE = ("discord", "email", "publish")
 BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
 
@@ -64,7 +64,7 @@ def handle_check(args: argparse.Namespace, context: Context) -> int:
             else f"{feature.name}: {feature.detail}"
         )
         if feature.how:
-            print(f"  {'to switch it on' if switchable else 'note'}: {feature.how}")
+            print(f"  {'to switch it on' if switchable and not feature.on else 'note'}: {feature.how}")
     for warning in report.warnings:
         print(f"warning: {warning}")
     for problem in report.problems:

@@ -1,5 +1,5 @@
-"""What is on and off in a configuration (Discord, email, the web, the database, secrets, the schedule), and how to
-switch each on: the second half of `digest config check`'s report. Pure: reads the settings only."""
+"""What is on and off in a configuration (Discord, email, publishing, the web, the database, secrets, the schedule),
+and how to switch each on: the second half of `digest config check`'s report. Pure: reads the settings only."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ def features_of(settings: Settings) -> list[Feature]:
     return [
         discord_feature(settings),
         email_feature(settings),
+        publish_feature(settings),
         web_feature(settings),
         Feature("database", True, database),
         Feature("data folder", True, str(settings.data_dir.resolve())),
@@ -64,6 +65,34 @@ def email_feature(settings: Settings) -> Feature:
         f"the weekly digest is only written to {settings.weekly_dir}",
         "set [smtp] host and recipients (and SMTP_PASSWORD in the environment if the server needs a login)",
     )
+
+
+def publish_feature(settings: Settings) -> Feature:
+    """Publishing to the list's git repository: where it commits, and with which credential (never its value)."""
+    from digest.config.publish import is_local_path
+
+    publish = settings.publish
+    if not publish.enabled or publish.repository is None:
+        return Feature(
+            "publish",
+            False,
+            f"approvals change the list here only ({settings.list_markdown_path}, the pages and feeds)",
+            "set [publish] repository in the config (and DIGEST_GIT_TOKEN or DIGEST_GIT_SSH_KEY in the environment)",
+        )
+    repository = publish.repository
+    where = f"{publish.path} of {repository} to branch {publish.branch} ({publish.mode} mode)"
+    if publish.token:
+        return Feature("publish", True, f"{where}; token from DIGEST_GIT_TOKEN")
+    if publish.ssh_key:
+        return Feature("publish", True, f"{where}; ssh key {publish.ssh_key} from DIGEST_GIT_SSH_KEY")
+    local = is_local_path(repository) or repository.startswith("file://")
+    how = (
+        ""
+        if local
+        else "no DIGEST_GIT_TOKEN or DIGEST_GIT_SSH_KEY set: git uses what your own git setup offers "
+        "(a credential helper, an ssh agent), and a push it cannot authenticate fails"
+    )
+    return Feature("publish", True, where, how)
 
 
 def web_feature(settings: Settings) -> Feature:

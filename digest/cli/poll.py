@@ -50,9 +50,13 @@ def register(subparsers: Any) -> None:
     backfill = subparsers.add_parser(
         "backfill",
         help="search the arXiv API for papers since a date (paged, polite, resumable)",
-        description="Pages through arXiv's cs.CV/cs.CL/cs.LG/cs.AI papers since DATE; run again to resume.",
+        description="Pages through the arXiv API for the papers submitted since DATE in the categories the polled "
+        "feeds read (feeds/sources.toml or [arxiv] sources; as shipped cs.CV, cs.CL, cs.LG and cs.AI), oldest first; "
+        "run again to resume.",
     )
-    backfill.add_argument("--since", required=True, type=backfill_since, metavar="YYYY-MM-DD")
+    backfill.add_argument(
+        "--since", required=True, type=backfill_since, metavar="YYYY-MM-DD", help="the first submission day to read"
+    )
     backfill.add_argument("--page-size", type=page_size, default=100, help="papers per API request (default 100)")
     backfill.add_argument("--json", action="store_true", help="print the result as JSON")
     backfill.set_defaults(handler=handle_backfill)

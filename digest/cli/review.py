@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from digest.cli.context import CommandError, Context, blank_section, iso_date, print_json
 from digest.record_ids import parse_record_id
 from digest.text import one_line, readable_title
+from digest.vocab import Channel
 
 if TYPE_CHECKING:
     from digest.storage.models import Decision
@@ -48,8 +49,9 @@ def register(subparsers: Any) -> None:
     history = subparsers.add_parser(
         "history",
         help="the audit log: who decided what, when, through which channel, into which section",
-        description="Every decision on a candidate, oldest first, from any channel (discord, web, feed, cli); "
-        "a decision that changed nothing (approving twice) is marked so.",
+        description=f"Every decision on a candidate, oldest first, from any channel ({', '.join(Channel)}: feed and "
+        "email are the private feed's and the maintainers' weekly email's approve links); a decision that changed "
+        "nothing (approving twice) is marked so.",
     )
     history.add_argument("--since", type=iso_date, metavar="YYYY-MM-DD", help="only decisions from this day (UTC) on")
     history.add_argument("--json", action="store_true", help="print JSON")

@@ -1,0 +1,43 @@
+"""What README.md tells a new maintainer, checked against the files and code it describes: a step the README leaves
+out is one a maintainer following it cannot take."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def readme_section(heading: str) -> str:
+    """The text of one `## heading` section of README.md, up to the next."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", text, flags=re.MULTILINE | re.DOTALL)
+    assert found is not None, heading
+    return found.group(1)
+
+
+def test_deploying_names_the_settings_file_compose_mounts() -> None:
+    """README's Deploying said to set DISCORD_TOKEN in .env and `[web] base_url`, but never which settings file the
+    container reads: `config check` then asked for `discord.channel_id` and the maintainer could not tell where."""
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text(encoding="utf-8"))
+    mounted = [volume.split(":")[0] for volume in compose["services"]["digest"]["volumes"] if volume.startswith("./")]
+    assert mounted == ["./deploy/compose.toml"]
+    section = readme_section("Deploying")
+    assert "deploy/compose.toml" in section
+    assert "channel_id" in section and "base_url" in section
+
+
+def test_switching_discord_on_names_what_the_bot_needs() -> None:
+    """README said what a reaction does, but not how to make the bot: its invite's scopes and the channel permissions
+    the bot checks (and reports missing on /healthz) were named nowhere together, so a new maintainer learnt them
+    from /healthz one by one."""
+    from digest.discord.members import NEEDED_PERMISSIONS, SEEING
+
+    section = " ".join(readme_section("How approval works").split())
+    needed = [label for label, _why in NEEDED_PERMISSIONS.values()] + [SEEING[1][0], "Send Messages", "Embed Links"]
+    assert [label for label in needed if label not in section] == []
+    for step in ("`bot`", "`applications.commands`", "DISCORD_TOKEN", "channel_id", "maintainer_role_ids"):
+        assert step in section, step
