@@ -11,17 +11,16 @@ import sys
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from digest.cli.context import CommandError, Context, path_argument, print_json
+from digest.cli.decisions_file import STDIN
 from digest.text import one_line
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from collections.abc import Iterable, Iterator
 
     from sqlalchemy.orm import Session
 
-    from digest.cli.lines import Lines
-    from digest.relevance.training import ImportedDecision, ParsedDecisions, SectionResolver
-
-STDIN = "<stdin>"
+    from digest.cli.decisions_file import Spool
+    from digest.relevance.training import ImportedDecision, SectionResolver
 
 
 def register(subparsers: Any) -> None:
@@ -58,43 +57,6 @@ def register(subparsers: Any) -> None:
     listing.set_defaults(handler=handle_list)
 
 
-def read_lines(path: Path) -> list[bytes]:
-    """The file's lines as bytes (gzip when it ends in .gz, standard input for '-'), or one line saying why not."""
-    import gzip
-    import zlib
-
-    from digest.cli.lines import MAX_LINE_SHOWN, LongLineError
-
-    try:
-        if str(path) == "-":
-            return _split(sys.stdin.buffer)
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as stream:
-                return _split(stream)
-        with path.open("rb") as stream:
-            return _split(stream)
-    except LongLineError as exc:
-        source = STDIN if str(path) == "-" else path
-        raise CommandError(
-            f"{source}:{exc.line_number}: a line longer than {MAX_LINE_SHOWN}, which no decision is (is it a "
-            "JSON-lines file?); nothing was imported"
-        ) from None
-    except IsADirectoryError:
-        raise CommandError(f"{path}: is a folder, not a JSON-lines file") from None
-    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-        raise CommandError(f"{path}: not a readable gzip file ({exc}); nothing was imported") from None
-    except OSError as exc:
-        raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
-
-
-def _split(stream: Lines) -> list[bytes]:
-    """The lines without their line breaks, as bytes.splitlines() gives them (a lone carriage return ends one too),
-    each read with a cap."""
-    from digest.cli.lines import capped_lines
-
-    return [piece for line in capped_lines(stream) for piece in line.splitlines() or [b""]]
-
-
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
@@ -122,16 +84,19 @@ def _resolver(session: Session) -> SectionResolver:
     return resolve
 
 
-def _report_bad_lines(source: str, parsed: ParsedDecisions, sections: list[str], as_json: bool) -> int:
-    for bad in parsed.bad_lines:
+def _report_bad_lines(source: str, spool: Spool, sections: list[str], as_json: bool) -> int:
+    for bad in spool.bad_lines:
         print(f"{source}:{bad.line_number}: {bad.message}", file=sys.stderr)
-    if parsed.unknown_sections:
+    more = spool.bad_count - len(spool.bad_lines)
+    if more:
+        print(f"{source}: and {_plural(more, 'more bad line')}, not shown", file=sys.stderr)
+    if spool.unknown_section:
         # The list's headings as its maintainer wrote them: shown without a bidi override reversing the line.
         print(f"{source}: the list's sections are: {', '.join(map(one_line, sections))}", file=sys.stderr)
-    print(f"{source}: {_plural(len(parsed.bad_lines), 'bad line')}; nothing was imported", file=sys.stderr)
+    print(f"{source}: {_plural(spool.bad_count, 'bad line')}; nothing was imported", file=sys.stderr)
     if as_json:
-        lines = [{"line": bad.line_number, "message": bad.message} for bad in parsed.bad_lines]
-        print_json({"source": source, "imported": 0, "bad_lines": lines})
+        lines = [{"line": bad.line_number, "message": bad.message} for bad in spool.bad_lines]
+        print_json({"source": source, "imported": 0, "bad_lines": lines, "bad_line_count": spool.bad_count})
     return 1
 
 
@@ -145,22 +110,21 @@ def _decision_dict(decision: ImportedDecision) -> dict[str, object]:
     }
 
 
-def _print_summary(source: str, parsed: ParsedDecisions, counts: _Counts, dry_run: bool) -> None:
-    from digest.relevance.training import Verdict
-
+def _print_summary(source: str, spool: Spool, counts: _Counts, dry_run: bool) -> None:
     replaced, listed, decided, overruled = counts
-    summary = f"{_plural(len(parsed.decisions), 'decision')} ({parsed.count(Verdict.APPROVE)} approve, "
-    summary += f"{parsed.count(Verdict.REJECT)} reject) from {source}"
+    summary = f"{_plural(spool.count(), 'decision')} ({spool.count(approved=True)} approve, "
+    summary += f"{spool.count(approved=False)} reject) from {source}"
     if dry_run:
         print(f"would import {summary}; nothing was written (--dry-run)")
-        for decision in parsed.decisions:
-            into = f" into {one_line(decision.section)}" if decision.section else ""
-            print(f"  {decision.verdict:<7} {decision.arxiv_id}{into}: {decision.title}")
+        for chunk in spool.decisions():
+            for decision in chunk:
+                into = f" into {one_line(decision.section)}" if decision.section else ""
+                print(f"  {decision.verdict:<7} {decision.arxiv_id}{into}: {decision.title}")
     else:
         print(f"imported {summary}; they train the relevance model and do not change the list")
-    for repeat in parsed.repeats:
-        lines = ", ".join(str(number) for number in repeat.line_numbers)
-        print(f"  {repeat.arxiv_id} is on lines {lines}: the last, line {repeat.line_numbers[-1]}, wins")
+    for arxiv_id, line_numbers in spool.repeats():
+        lines = ", ".join(map(str, line_numbers))
+        print(f"  {arxiv_id} is on lines {lines}: the last, line {line_numbers[-1]}, wins")
     if replaced:
         verb = "would replace" if dry_run else "replaced"
         print(f"  {replaced} of them {verb} an earlier imported verdict for the same paper")
@@ -198,70 +162,101 @@ def _in_review(decision: ImportedDecision) -> str:
     return "rejected" if decision.approved else "approved"
 
 
-def _check(context: Context, lines: list[bytes]) -> tuple[ParsedDecisions, list[str], _Counts]:
-    """The file's decisions against the list's sections; the section names (for the hint) when one was unknown;
-    how many of the papers already have an imported decision, how many the list holds and how many others were
-    decided in review (whose decision stands over the file's)."""
+def _check(context: Context, lines: Iterable[bytes], spool: Spool) -> tuple[list[str], _Counts]:
+    """The file's decisions checked against the list's sections into `spool`; the section names (for the hint) when
+    one was unknown; how many of the papers already have an imported decision, how many the list holds and how many
+    others were decided in review (whose decision stands over the file's)."""
     from digest.awesome import store as liststore
     from digest.relevance import training_store
-    from digest.relevance.training import parse_decisions
+    from digest.relevance.training import check_lines
 
+    replaced = listed = decided = 0
+    overruled: list[ImportedDecision] = []
     with context.database.reading() as session:
-        parsed = parse_decisions(lines, _resolver(session))
-        sections = liststore.section_names(session) if parsed.unknown_sections else []
-        ids = [decision.arxiv_id for decision in parsed.decisions]
-        already, listed = training_store.imported_ids(session, ids), training_store.listed_ids(session, ids)
-        review = training_store.review_verdicts(session, ids)
-    decided = set(review) - listed
-    overruled = [item for item in parsed.decisions if item.arxiv_id in decided]
-    overruled = [item for item in overruled if review[item.arxiv_id] != item.approved]
-    return parsed, sections, _Counts(len(already), len(listed), len(decided), overruled)
+        spool.take(check_lines(lines, _resolver(session)))
+        if spool.bad_count:
+            return (liststore.section_names(session) if spool.unknown_section else []), _Counts(0, 0, 0, [])
+        for chunk in spool.decisions():
+            ids = [decision.arxiv_id for decision in chunk]
+            in_list = training_store.listed_ids(session, ids)
+            review = training_store.review_verdicts(session, ids)
+            replaced += len(training_store.imported_ids(session, ids))
+            listed += len(in_list)
+            decided += len(set(review) - in_list)
+            overruled += [
+                item
+                for item in chunk
+                if item.arxiv_id not in in_list and review.get(item.arxiv_id, item.approved) != item.approved
+            ]
+    return [], _Counts(replaced, listed, decided, overruled)
 
 
-def _summary_json(source: str, parsed: ParsedDecisions, counts: _Counts, dry_run: bool) -> dict[str, object]:
-    from digest.relevance.training import Verdict
-
+def _summary_json(source: str, spool: Spool, counts: _Counts, dry_run: bool) -> dict[str, object]:
+    checked = spool.count()
     return {
         "source": source,
         "dry_run": dry_run,
-        "checked": len(parsed.decisions),
-        "imported": 0 if dry_run else len(parsed.decisions),
-        "approve": parsed.count(Verdict.APPROVE),
-        "reject": parsed.count(Verdict.REJECT),
+        "checked": checked,
+        "imported": 0 if dry_run else checked,
+        "approve": spool.count(approved=True),
+        "reject": spool.count(approved=False),
         "replaced": counts.replaced,
         "in_list": counts.listed,
         "decided_in_review": counts.decided,
         "overruled_in_review": [{**_decision_dict(item), "in_review": _in_review(item)} for item in counts.overruled],
-        "repeated": [{"arxiv_id": r.arxiv_id, "lines": list(r.line_numbers)} for r in parsed.repeats],
-        "decisions": [_decision_dict(decision) for decision in parsed.decisions],
+        "repeated": [{"arxiv_id": arxiv_id, "lines": lines} for arxiv_id, lines in spool.repeats()],
+        "decisions": [_decision_dict(decision) for chunk in spool.decisions() for decision in chunk],
     }
 
 
-def handle_import(args: argparse.Namespace, context: Context) -> int:
-    from datetime import UTC, datetime
-
+def _refusing_json_array(source: str, lines: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines, or one line saying so when the first that is not blank opens a JSON array."""
     from digest.cli.lines import JSON_ARRAY, opens_json_array
-    from digest.relevance.training_store import store_decisions
+
+    looked = False
+    for line in lines:
+        if not looked and line.strip():
+            looked = True
+            if opens_json_array(line):
+                raise CommandError(f"{source}: {JSON_ARRAY}; nothing was imported")
+        yield line
+
+
+def handle_import(args: argparse.Namespace, context: Context) -> int:
+    from digest.cli.decisions_file import Spool, decision_lines
 
     source = STDIN if str(args.path) == "-" else str(args.path)
-    lines = read_lines(args.path)
-    if opens_json_array(next((line for line in lines if line.strip()), b"")):
-        raise CommandError(f"{source}: {JSON_ARRAY}; nothing was imported")
-    parsed, sections, counts = _check(context, lines)
-    if parsed.bad_lines:
-        return _report_bad_lines(source, parsed, sections, args.json)
-    if not parsed.decisions:
-        raise CommandError(f"{source}: no decisions in the file; nothing was imported")
-    if not args.dry_run:
-        file_name = STDIN if source == STDIN else args.path.name
-        with context.database.transaction() as session:
-            replaced = store_decisions(session, parsed.decisions, file_name, datetime.now(UTC)).replaced
-        counts = counts._replace(replaced=replaced)
-    if args.json:
-        print_json(_summary_json(source, parsed, counts, args.dry_run))
-    else:
-        _print_summary(source, parsed, counts, args.dry_run)
-    return 0
+    spool = Spool()
+    try:
+        sections, counts = _check(context, _refusing_json_array(source, decision_lines(args.path)), spool)
+        if spool.bad_count:
+            return _report_bad_lines(source, spool, sections, args.json)
+        if not spool.count():
+            raise CommandError(f"{source}: no decisions in the file; nothing was imported")
+        if not args.dry_run:
+            counts = counts._replace(replaced=_store(context, spool, STDIN if source == STDIN else args.path.name))
+        if args.json:
+            print_json(_summary_json(source, spool, counts, args.dry_run))
+        else:
+            _print_summary(source, spool, counts, args.dry_run)
+        return 0
+    finally:
+        spool.close()
+
+
+def _store(context: Context, spool: Spool, file_name: str) -> int:
+    """The spooled decisions written in one transaction, a chunk at a time; how many replaced an earlier import."""
+    from datetime import UTC, datetime
+
+    from digest.relevance.training_store import store_decisions
+
+    now = datetime.now(UTC)
+    replaced = 0
+    with context.database.transaction() as session:
+        for chunk in spool.decisions():
+            replaced += store_decisions(session, chunk, file_name, now).replaced
+            session.expunge_all()  # flushed: the rows written need not stay in memory until the commit
+    return replaced
 
 
 def handle_list(args: argparse.Namespace, context: Context) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -49,6 +49,7 @@ class ImportedDecision:
 class BadLine:
     line_number: int
     message: str
+    unknown_section: str | None = None  # the section name it gave, as written, when the list has no such section
 
 
 @dataclass(frozen=True)
@@ -178,27 +179,33 @@ def _decode(raw: bytes, line_number: int) -> str:
     return text.removeprefix("\ufeff") if line_number == 1 else text
 
 
-def parse_decisions(lines: Iterable[bytes], resolve: SectionResolver) -> ParsedDecisions:
-    """Every non-blank line checked (line numbers count from 1, blank lines included); the last line per paper wins.
+def check_lines(lines: Iterable[bytes], resolve: SectionResolver) -> Iterator[ImportedDecision | BadLine]:
+    """Each non-blank line's decision or what is wrong with it, one line at a time (line numbers count from 1, blank
+    lines included): a file of any length is checked holding one line.
 
     Lines are bytes so that only a real line break ends a line (str.splitlines would also split at U+2028 inside
     a JSON string) and a line that is not UTF-8 is reported with its number."""
-    latest: dict[str, ImportedDecision] = {}
-    seen_on: dict[str, list[int]] = {}
-    bad_lines: list[BadLine] = []
-    unknown_sections: list[str] = []
     for line_number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
-            decision = _parse_decision(_decode(raw, line_number).strip(), line_number, resolve)
+            yield _parse_decision(_decode(raw, line_number).strip(), line_number, resolve)
         except _LineError as problems:
-            bad_lines.append(BadLine(line_number, str(problems)))
-            if problems.unknown_section is not None:
-                unknown_sections.append(problems.unknown_section)
+            yield BadLine(line_number, str(problems), problems.unknown_section)
+
+
+def parse_decisions(lines: Iterable[bytes], resolve: SectionResolver) -> ParsedDecisions:
+    """Every non-blank line checked (`check_lines`), held together; the last line per paper wins."""
+    latest: dict[str, ImportedDecision] = {}
+    seen_on: dict[str, list[int]] = {}
+    bad_lines: list[BadLine] = []
+    for checked in check_lines(lines, resolve):
+        if isinstance(checked, BadLine):
+            bad_lines.append(checked)
             continue
-        latest.pop(decision.arxiv_id, None)  # re-inserted: the dict's order is that of each paper's last line
-        latest[decision.arxiv_id] = decision
-        seen_on.setdefault(decision.arxiv_id, []).append(line_number)
+        latest.pop(checked.arxiv_id, None)  # re-inserted: the dict's order is that of each paper's last line
+        latest[checked.arxiv_id] = checked
+        seen_on.setdefault(checked.arxiv_id, []).append(checked.line_number)
     repeats = [Repeat(arxiv_id, tuple(numbers)) for arxiv_id, numbers in seen_on.items() if len(numbers) > 1]
+    unknown_sections = [bad.unknown_section for bad in bad_lines if bad.unknown_section is not None]
     return ParsedDecisions(list(latest.values()), bad_lines, repeats, unknown_sections)

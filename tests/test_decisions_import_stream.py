@@ -1,0 +1,76 @@
+"""`digest decisions import` of a long file: read a line at a time, still all or nothing, its bad lines capped."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from digest.cli import main
+from digest.storage.db import Database
+from digest.storage.state import TrainingDecision
+
+
+@pytest.fixture
+def data_dir(data_dir: Path, database: Database) -> Path:
+    return data_dir
+
+
+def decision(number: int, verdict: str = "reject") -> str:
+    """A decision on a distinct paper (2401.00001 on)."""
+    row = {"arxiv_id": f"2401.{number + 1:05d}", "title": f"Paper {number}", "abstract": "", "decision": verdict}
+    return json.dumps(row)
+
+
+def imported(database: Database) -> int:
+    with database.reading() as session:
+        return session.scalar(select(func.count()).select_from(TrainingDecision)) or 0
+
+
+def test_a_file_of_many_bad_lines_names_the_first_twenty_and_counts_the_rest(
+    data_dir: Path, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A wrong file (a CSV, a log) printed one error per line without bound, flooding the terminal: the first 20 are
+    named, the others counted, and nothing is imported."""
+    path = tmp_path / "verdicts.jsonl"
+    path.write_text(decision(0) + "\n" + "".join(f"row {number},yes\n" for number in range(1000)), encoding="utf-8")
+    assert main(["--data-dir", str(data_dir), "decisions", "import", str(path)]) == 1
+    errors = capsys.readouterr().err.splitlines()
+    assert len(errors) == 22, errors[:3]
+    assert errors[0].startswith(f"{path}:2: not valid JSON")
+    assert errors[19].startswith(f"{path}:21: not valid JSON")
+    assert errors[20:] == [
+        f"{path}: and 980 more bad lines, not shown",
+        f"{path}: 1000 bad lines; nothing was imported",
+    ]
+    assert imported(database) == 0
+
+    assert main(["--data-dir", str(data_dir), "decisions", "import", "--json", str(path)]) == 1
+    summary = json.loads(capsys.readouterr().out)
+    assert len(summary["bad_lines"]) == 20
+    assert summary["bad_line_count"] == 1000
+
+
+def test_a_bad_line_after_thousands_of_good_ones_imports_nothing_and_repeats_span_the_file(
+    data_dir: Path, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Streamed, the good lines before a bad one are not half-imported; a good file of thousands imports whole, the
+    last line of a paper winning however far apart its lines are."""
+    good = [decision(number) for number in range(1500)]
+    path = tmp_path / "verdicts.jsonl"
+    path.write_text("\n".join([*good, "{cut off", ""]), encoding="utf-8")
+    assert main(["--data-dir", str(data_dir), "decisions", "import", str(path)]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == f"{path}: 1 bad line; nothing was imported"
+    assert imported(database) == 0
+
+    path.write_text("\n".join([*good, decision(3, "approve"), ""]), encoding="utf-8")
+    assert main(["--data-dir", str(data_dir), "decisions", "import", str(path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("imported 1500 decisions (1 approve, 1499 reject) from")
+    assert "  2401.00004 is on lines 4, 1501: the last, line 1501, wins" in out
+    assert imported(database) == 1500
+    with database.reading() as session:
+        row = session.scalars(select(TrainingDecision).where(TrainingDecision.arxiv_id == "2401.00004")).one()
+        assert row.approved
