@@ -6,7 +6,7 @@ from __future__ import annotations
 import email.utils
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 # The longest a host's Retry-After is waited for (and kept in the turn file): a longer one is not arXiv's own.
 LONGEST_WAIT_SECONDS = 2 * 86400.0
@@ -53,6 +53,18 @@ def endpoint(source: str) -> str:
         port = None
     host = parts.hostname or ""
     return f"{host}:{port}" if port is not None else host
+
+
+def source_key(source: str) -> str:
+    """A source as the settings read it today: trimmed, and an API query's search_query trimmed within it. A poll run
+    kept before they were (migrations 0021, 0022) asked " URL\n", or `search_query=+cat%3Acs.LG%0A`."""
+    source = source.strip()
+    address, mark, query = source.partition("?")
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not mark or not any(name == "search_query" and value != value.strip() for name, value in pairs):
+        return source
+    trimmed = [(name, value.strip() if name == "search_query" else value) for name, value in pairs]
+    return f"{address}?{urlencode(trimmed)}"
 
 
 class FetchStoppedError(FetchError):

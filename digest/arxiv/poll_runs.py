@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from digest import health
 from digest.arxiv.announcements import ARXIV_ZONE
+from digest.arxiv.fetch_types import source_key
 from digest.storage.db import Database
 from digest.storage.state import PollRun
 from digest.vocab import PollOutcome
@@ -139,6 +140,6 @@ def latest_run(session: Session, sources: Collection[str]) -> PollRun | None:
 def _asked_only_others(run: PollRun, configured: set[str]) -> bool:
     """Whether `run` asked sources, none of them one of `configured`. A run that asked none (its rules could not be
     used, or it was stopped first) may have been a poll of them."""
-    # A run before the sources were read trimmed (migration 0018) asked " URL\n" where the settings now give URL.
-    asked = {str(report.get("source")).strip() for report in (run.summary or {}).get("sources") or [] if report}
+    # A run before the sources were read trimmed asked " URL\n" where the settings now give URL.
+    asked = {source_key(str(report.get("source"))) for report in (run.summary or {}).get("sources") or [] if report}
     return bool(configured and asked) and not asked & configured

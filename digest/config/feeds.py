@@ -9,7 +9,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, ValidationError
+from pydantic import BeforeValidator, Field, ValidationError
 
 from digest.config.problems import ConfigError, problem_lines
 from digest.config.sections import Section
@@ -25,8 +25,15 @@ class FeedsError(ConfigError):
     """A feeds file that cannot be read or does not fit its model; each problem names the file."""
 
 
+def _trimmed(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
 class ApiQuery(Section):
-    search_query: str = Field(min_length=1, description="an arXiv API search, polled like a feed")
+    # Read trimmed, as feed addresses are: the query's address is its key in the database (migration 0022).
+    search_query: Annotated[str, BeforeValidator(_trimmed)] = Field(
+        min_length=1, description="an arXiv API search, polled like a feed"
+    )
     max_results: int = Field(
         100, ge=1, le=API_MAX_RESULTS, description="the newest this many results (arXiv gives at most 2000 a request)"
     )
