@@ -11,10 +11,12 @@ from alembic import command
 from sqlalchemy import inspect, text
 
 from digest.config import Settings
+from digest.discord.bot import ReviewBot
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, alembic_config, create_database_engine
 from tests.fake_discord import LISTED_MAINTAINER, MAINTAINER, FakeDiscord
 from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
+from tests.test_discord_decided_meanwhile import WEB_ANN
 from tests.test_discord_months import rename
 from tests.test_discord_recovery import approved_by_ann, rounds
 
@@ -123,3 +125,57 @@ async def test_a_reaction_waiting_for_its_member_lookup_does_not_overturn_a_late
     with db.reading() as session:
         rows = session.execute(text("SELECT actor, action, applied FROM decisions ORDER BY id")).all()
     assert [tuple(r) for r in rows] == [("bob", "approve", 1), ("ann", "reject", 0)]
+
+
+async def overruled_on_an_old_decision(
+    fake: FakeDiscord, db: Database, bot: ReviewBot, *, edits_fail: bool = False
+) -> tuple[int, int]:
+    """web-ann rejected the candidate a month ago; ann puts ✅ on its message now, which changes nothing (`edits_fail`:
+    while Discord answers each edit with a 503)."""
+    candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+    await bot.reviewer.decide_async(candidate_id, "reject", WEB_ANN)
+    await eventually(lambda: "Rejected by web-ann" in last_embed(fake, mid)["description"], "the web decision shown")
+    a_month_ago(db)
+    edits = len(fake.requests("PATCH", f"/messages/{mid}"))
+    if edits_fail:
+        fake.refuse("PATCH", "/messages/", 503, 0, "Service Unavailable")
+    await fake.react(mid, MAINTAINER, "✅")
+    await eventually(lambda: len(fake.requests("PATCH", f"/messages/{mid}")) > edits, "the note's edit")
+    await rounds(bot, 2)
+    return candidate_id, mid
+
+
+@pytest.mark.asyncio
+async def test_a_note_discord_failed_to_show_on_an_old_paper_is_shown_after_a_restart(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """ann's ✅ on a paper web-ann rejected a month ago changed nothing, and Discord failed the edit saying so (a 503):
+    the note was owed in memory only, and the bot restarted before Discord answered again. ann was never told why."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await overruled_on_an_old_decision(fake, db, bot, edits_fail=True)
+        a_month_ago(db)
+    fake.refusals.clear()
+    assert "Couldn't approve" not in last_embed(fake, mid)["description"]
+    async with running(bot_settings, db, sync_interval=0.05):
+        await eventually(lambda: "Couldn't approve" in last_embed(fake, mid)["description"], "the note shown")
+    assert "Rejected by web-ann" in last_embed(fake, mid)["description"]
+    assert row(db, candidate_id).status == "rejected"
+
+
+@pytest.mark.asyncio
+async def test_an_embed_put_back_after_a_restart_keeps_the_note_it_showed(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """The note on ann's ✅ (web-ann's rejection a month ago stands) was known to this process only: a moderator
+    removing the embed after a restart got it put back without the note, so ann's ✅ seemed to do nothing unsaid."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await overruled_on_an_old_decision(fake, db, bot)
+        await eventually(lambda: "Couldn't approve" in last_embed(fake, mid)["description"], "the note shown")
+        a_month_ago(db)
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        await fake.remove_embeds(mid)
+        await eventually(lambda: bool(fake.shown(mid)["embeds"]), "the embed put back")
+        await rounds(bot, 3)
+        first_line = fake.shown(mid)["embeds"][0]["description"].splitlines()[0]
+    assert first_line.startswith("⚠️ Couldn't approve"), first_line
+    assert row(db, candidate_id).status == "rejected"

@@ -1,26 +1,25 @@
-"""Notes on candidates' messages (why a reaction changed nothing) that Discord failed to show (a 503, the network):
-kept until shown, so the background loop shows them again after their back-off, as it does a status out of step
-with its message. The note is not in the database, so only this process knows it is owed. Pure."""
+"""The note each candidate's message shows or is owed (why a reaction changed nothing), kept on its candidate row: one
+Discord failed to show (a 503, the network) is shown again after its back-off, as a status out of step with its message
+is, after a restart too; and an embed a moderator removed is put back with the note it showed."""
 
 from __future__ import annotations
 
-from digest.discord.retries import Retries
+from sqlalchemy import select
+
+from digest.storage.db import Database
+from digest.storage.models import Candidate
 
 
-class OwedNotes:
-    def __init__(self) -> None:
-        self._notes: dict[int, str] = {}
+def owed(database: Database) -> list[tuple[int, str]]:
+    """(candidate, note) for each posted message whose note Discord failed to show."""
+    query = select(Candidate.id, Candidate.discord_note).where(
+        Candidate.discord_note_owed.is_(True), Candidate.discord_state == "posted"
+    )
+    with database.reading() as session:
+        return [(candidate_id, note) for candidate_id, note in session.execute(query) if note is not None]
 
-    def failed(self, candidate_id: int, note: str | None) -> None:
-        """An edit carrying `note` failed: it is owed (an edit with no note owes none it did not carry)."""
-        if note is not None:
-            self._notes[candidate_id] = note
 
-    def forget(self, candidate_id: int) -> None:
-        """The message is being edited anew: with the note owed (the bot passes it), or for a newer reason it no longer
-        fits; a failure owes it again. A message gone or one the bot may not edit owes nothing."""
-        self._notes.pop(candidate_id, None)
-
-    def due(self, retries: Retries[int]) -> list[tuple[int, str]]:
-        """The owed notes whose message's back-off has passed."""
-        return [(candidate_id, note) for candidate_id, note in self._notes.items() if not retries.waiting(candidate_id)]
+def shown(database: Database, candidate_id: int) -> str | None:
+    """The note the candidate's message shows, or is to show once Discord takes the edit."""
+    with database.reading() as session:
+        return session.scalar(select(Candidate.discord_note).where(Candidate.id == candidate_id))

@@ -190,6 +190,8 @@ class Poster:
             discord_shown_status=candidate.status if shown else None,
             discord_shown_decided_at=candidate.decided_at if shown else None,
             discord_shown_version=candidate.version if shown else None,
+            discord_note=None,  # a message of its own: no note of the message it may replace (deleted, gone)
+            discord_note_owed=False,
         )
         await self._add_reactions(candidate.id, message, listed)
 

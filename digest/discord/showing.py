@@ -11,9 +11,8 @@ from http import HTTPStatus
 import discord
 
 from digest.config import DiscordSettings
-from digest.discord import messages, store
+from digest.discord import messages, notes, store
 from digest.discord.connection import NO_MENTIONS
-from digest.discord.notes import OwedNotes
 from digest.discord.retries import Retries
 from digest.storage.db import Database
 from digest.storage.models import Candidate
@@ -53,9 +52,6 @@ class MessageEditor:
         # One edit at a time, in decision order.
         self._lock = asyncio.Lock()
         self._retries: Retries[int] = Retries(retry_after)
-        self._owed_notes = OwedNotes()
-        # The note each message shows (this process's edits): a moderator removing the embed must not take it away.
-        self._notes_shown: dict[int, str] = {}
         self._uneditable: set[int] = set()  # messages Discord forbids the bot to edit (403, 400), until it restarts
 
     def allow_all(self) -> None:
@@ -79,7 +75,6 @@ class MessageEditor:
             candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
             if if_out_of_sync and candidate is not None and _shows_as_held(candidate):
                 return
-            self._owed_notes.forget(candidate_id)
             if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
                 return
             listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
@@ -88,7 +83,7 @@ class MessageEditor:
             )
             embed = discord.Embed.from_dict(text)
             if shown is not None and shown.strip() == (embed.description or "").strip():
-                self._note_shown(candidate_id, note)
+                await self._keep_note(candidate, note, owed=False)
                 return
             channel = self._channel(int(candidate.discord_channel_id or 0) or None)
             try:
@@ -103,31 +98,38 @@ class MessageEditor:
                 await self._repost(candidate_id)
                 return
             except discord.HTTPException as exc:
-                # Forbidden, or this text refused (400: AutoMod): it will not be allowed next round either.
-                if isinstance(exc, discord.Forbidden) or exc.status == HTTPStatus.BAD_REQUEST:
-                    self._forbidden(candidate_id, str(exc))
-                    return
-                delay = self._retries.failed(candidate_id)
-                self._owed_notes.failed(candidate_id, note)
-                log.warning("discord: could not edit the message of candidate %s (trying again in %g s): %s",
-                            candidate_id, delay, exc)  # fmt: skip
+                await self._failed(candidate, note, exc)
                 return
             if blank(message):  # Discord kept it blank all the same: not tried again every round
+                await self._keep_note(candidate, note, owed=False)
                 self._forbidden(candidate_id, "its embed stays removed")
                 return
             self._retries.succeeded(candidate_id)
             self._uneditable.discard(candidate_id)
-            self._note_shown(candidate_id, note)
             await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=candidate.status,
                                     discord_shown_decided_at=candidate.decided_at,
-                                    discord_shown_version=candidate.version)  # fmt: skip
+                                    discord_shown_version=candidate.version, discord_note=note,
+                                    discord_note_owed=False)  # fmt: skip
 
-    def _note_shown(self, candidate_id: int, note: str | None) -> None:
-        """The message shows `note` now; without one, an edit for a newer status left none on it."""
-        if note is None:
-            self._notes_shown.pop(candidate_id, None)
-        else:
-            self._notes_shown[candidate_id] = note
+    async def _failed(self, candidate: Candidate, note: str | None, exc: discord.HTTPException) -> None:
+        """Discord failed the edit: tried again after its back-off; one it forbids waits for the permission given back,
+        or the next start. The note is owed until shown (an edit with no note, for a newer status, leaves none)."""
+        await self._keep_note(candidate, note, owed=note is not None)
+        # Forbidden, or this text refused (400: AutoMod): it will not be allowed next round either.
+        if isinstance(exc, discord.Forbidden) or exc.status == HTTPStatus.BAD_REQUEST:
+            self._forbidden(candidate.id, str(exc))
+            return
+        delay = self._retries.failed(candidate.id)
+        log.warning("discord: could not edit the message of candidate %s (trying again in %g s): %s",
+                    candidate.id, delay, exc)  # fmt: skip
+
+    async def _keep_note(self, candidate: Candidate, note: str | None, *, owed: bool) -> None:
+        """The message shows `note` now, or is to (`owed`: Discord failed the edit); None: an edit for a newer status
+        left it none. Written only when it changes (a write takes SQLite's lock; the bot edits often)."""
+        if (candidate.discord_note, candidate.discord_note_owed) != (note, owed):
+            await asyncio.to_thread(
+                store.update, self.database, candidate.id, discord_note=note, discord_note_owed=owed
+            )
 
     def _forbidden(self, candidate_id: int, why: str) -> None:
         if candidate_id not in self._uneditable:
@@ -142,7 +144,8 @@ class MessageEditor:
             return  # the bot's own edit left it blank: not edited again on each of its echoes
         log.info("discord: the embed of candidate %s's message was removed; putting it back", candidate_id)
         await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=None)
-        await self.show(candidate_id, self._notes_shown.get(candidate_id), message=message)
+        note = await asyncio.to_thread(notes.shown, self.database, candidate_id)
+        await self.show(candidate_id, note, message=message)
 
     async def on_edited(self, message: discord.Message) -> None:
         """A message of the review channel changed: a candidate's left blank is restored."""
@@ -155,8 +158,9 @@ class MessageEditor:
     async def sync(self) -> None:
         """Edits messages decided in another process (the CLI) since, and notes owed; those Discord failed to edit wait
         their back-off, those it forbids the next start."""
-        for candidate_id, note in self._owed_notes.due(self._retries):
-            await self.show(candidate_id, note=note)
+        for candidate_id, note in await asyncio.to_thread(notes.owed, self.database):
+            if candidate_id not in self._uneditable and not self._retries.waiting(candidate_id):
+                await self.show(candidate_id, note=note)
         for candidate_id in await asyncio.to_thread(store.out_of_sync, self.database):
             if candidate_id not in self._uneditable and not self._retries.waiting(candidate_id):
                 await self.show(candidate_id, if_out_of_sync=True)

@@ -184,6 +184,10 @@ class Candidate(Base):
     discord_shown_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The paper's version the message was rendered from: a new version (title, abstract, authors) edits it too.
     discord_shown_version: Mapped[int | None] = mapped_column(Integer)
+    # The note the message shows, or is to show (why a reaction changed nothing), and whether an edit still owes it
+    # (Discord failed it): kept here, a restart shows one owed and puts it back with an embed a moderator removed.
+    discord_note: Mapped[str | None] = mapped_column(Text)
+    discord_note_owed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
     # Why the model flagged it: digest.relevance.why.Why as JSON (terms, parts of the score, nearest list papers).
     why: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # A reader's note from /suggest (the candidate's source feed then says "suggested by a reader").
