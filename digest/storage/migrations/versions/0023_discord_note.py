@@ -1,8 +1,8 @@
 """the note a candidate's Discord message shows or is owed (why a reaction changed nothing), kept in the database: one
 Discord failed to show is shown after a restart, and an embed a moderator removed is put back with it
 
-Revision ID: 0022
-Revises: 0021
+Revision ID: 0023
+Revises: 0022
 Create Date: (hand-written)
 """
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0022'
-down_revision = '0021'
+revision = '0023'
+down_revision = '0022'
 branch_labels = None
 depends_on = None
 
