@@ -15,7 +15,7 @@ log = logging.getLogger("digest.service")
 
 
 async def run_service(settings: Settings, *, once: bool = False) -> int:
-    """`digest run`: serve until SIGTERM or Ctrl-C; with once=True poll once and exit (1 unless the poll was ok)."""
+    """`digest run`: serve until SIGTERM, SIGHUP or Ctrl-C; with once=True poll once and exit (1 unless it was ok)."""
     service = Service(settings)
     if once:
         poller.ONE_SHOT.set(True)  # nothing polls again after it (cron may, but that is not ours to promise)
@@ -27,7 +27,9 @@ async def run_service(settings: Settings, *, once: bool = False) -> int:
         return 0 if outcome == PollOutcome.OK else 1
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    # SIGHUP too: a terminal or ssh session that closed killed the service on the spot, a poll or a weekly send in
+    # flight cut off where SIGTERM lets it end (the settings are read at start; a restart takes a change in).
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         loop.add_signal_handler(signum, stop.set)
     try:
         await service.start()

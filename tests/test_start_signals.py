@@ -1,0 +1,82 @@
+"""`digest run` told to stop (Ctrl-C, SIGTERM, a closed terminal's SIGHUP) at each stage of its start-up: one line,
+nothing half-done, and a stop that lets the work in flight end as SIGTERM's does."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.smtp_server import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+# The `digest` script's own lines, with Ctrl-C pressed at the moment `module` is first imported (still loading Python's
+# and the project's modules, or building the parser: a second or more on a busy machine).
+INTERRUPTED_AT_IMPORT = """
+import importlib.abc, os, signal, sys
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as a terminal's Ctrl-C reaches a foreground command
+
+WHEN = sys.argv.pop(1)
+
+class CtrlC(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name == WHEN:
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+from digest.cli import console
+console()
+"""
+
+
+@pytest.mark.parametrize("module", ["digest.cli.program", "argparse", "digest.cli.listing"])
+def test_ctrl_c_while_digest_is_still_loading_is_one_line_not_a_traceback(tmp_path: Path, module: str) -> None:
+    """Ctrl-C pressed in the first second of `digest run` (the wrong data folder typed, say) printed a Python
+    traceback of forty lines through argparse or importlib; Ctrl-C a moment later said "digest: interrupted". Both
+    now say that one line, with exit status 130, and nothing was made."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
+    environment["PYTHONPATH"] = str(ROOT)
+    command = [sys.executable, "-c", INTERRUPTED_AT_IMPORT, module, "--data-dir", str(tmp_path / "data"), "run"]
+    done = subprocess.run(command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=60)
+    assert done.stderr == "digest: interrupted\n", done.stderr
+    assert done.returncode == 130
+    assert not (tmp_path / "data").exists()
+
+
+def test_a_closed_terminal_stops_the_service_as_sigterm_does(tmp_path: Path) -> None:
+    """`digest run` in a terminal or an ssh session that closed (SIGHUP) died on the spot: no "stopped" in its log, and
+    a poll or a weekly send in flight was cut off where SIGTERM lets it end. SIGHUP now stops it as SIGTERM does."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = 0\n'
+        f'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n[web]\nport = {free_port()}\n',
+        encoding="utf-8",
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
+    environment["PYTHONPATH"] = str(ROOT)
+    command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(tmp_path / "data"), "run"]
+    log = tmp_path / "service.log"
+    with log.open("wb") as output:
+        service = subprocess.Popen(command, cwd=tmp_path, env=environment, stdout=output, stderr=output)
+    try:
+        deadline = time.monotonic() + 90
+        while "start-up: caught up" not in log.read_text(encoding="utf-8", errors="replace"):
+            assert service.poll() is None, log.read_text(encoding="utf-8")
+            assert time.monotonic() < deadline, "the service did not start"
+            time.sleep(0.1)
+        service.send_signal(signal.SIGHUP)
+        status = service.wait(timeout=60)
+    finally:
+        if service.poll() is None:
+            service.kill()
+            service.wait()
+    lines = log.read_text(encoding="utf-8").splitlines()
+    assert status == 0, lines[-5:]
+    assert lines[-1].endswith("digest.service: stopped"), lines[-5:]
