@@ -66,6 +66,12 @@ def feed_replaced_at(now: datetime) -> datetime:
     )
 
 
+def served_feed_day(moment: datetime) -> date:
+    """The day of the feed arXiv serves at `moment`: from ANNOUNCED_AT in New York, the next day's."""
+    local = moment.astimezone(ARXIV_ZONE)
+    return local.date() + timedelta(days=1) if local.time() >= ANNOUNCED_AT else local.date()
+
+
 def missed_announcement_days(last_read: date, now_read: date, extra: Collection[date] = ()) -> list[date]:
     """The announcement days strictly between the feed read last time and the one read now: their feeds were never
     read (the service was down, or its schedule skipped them), and arXiv's feeds show one day only."""

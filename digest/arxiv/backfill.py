@@ -128,10 +128,11 @@ class _Run:
             except FetchError as exc:
                 report.stopped = str(exc)
                 return False
-            short = await _take_page(self.database, self.model, report, parsed, source, self.clock, self.bar)
+            short = await _take_page(self.database, self.model, report, parsed, source, self.clock, self.bar, size)
             if short is None:
                 failures = 0
-                if not parsed.items_read:  # the end: nothing more to read, and no page stored to say so
+                # The end: nothing more to read (or the API gives no more, and its total said so), and no page says so.
+                if not parsed.items_read or (report.next_start >= self.limit and not _over_limit(report, self.limit)):
                     report.done = True
                     await asyncio.to_thread(_save_place, self.database, report, self.clock.now())
                 if report.done:
@@ -199,9 +200,10 @@ async def _take_page(
     source: str,
     clock: Clock,
     bar: ProgressBar,
+    asked: int,
 ) -> str | None:
-    """Logs the answer's problems, takes its total, and judges and stores the entries it holds whole; returns why it
-    is not a whole page (see _short_answer), or None."""
+    """Logs the answer's problems, takes its total, and judges and stores the entries it holds whole (of `asked`);
+    returns why it is not a whole page (see _short_answer), or None."""
     for problem in parsed.problems:
         log.warning("backfill %s", problem)
     # An empty page past the first says nothing true about the total (arXiv's glitch pages may say 0): the
@@ -211,7 +213,7 @@ async def _take_page(
     short = _short_answer(parsed, report)
     if parsed.items_read:  # the whole entries of a cut-off page are kept; the next request starts after them
         # Judging and storing in a worker thread: the service's web server and bot keep answering meanwhile.
-        await asyncio.to_thread(_judge_and_store_page, database, model, report, parsed, source, clock.now())
+        await asyncio.to_thread(_judge_and_store_page, database, model, report, parsed, source, clock.now(), asked)
         bar.update(report.next_start, report.total, f"{report.new_candidates} new")
     return short
 
@@ -224,13 +226,6 @@ def _short_answer(parsed: ParsedFeed, report: BackfillReport) -> str | None:
     if not parsed.items_read and report.total is not None and report.next_start < report.total:
         return "an empty page before the end of the results"
     return None
-
-
-def _at_end(parsed: ParsedFeed, report: BackfillReport) -> bool:
-    """Whether the results are all read: totalResults reached, or an empty page when the API gave no total."""
-    if report.total is not None:
-        return report.next_start >= report.total
-    return not parsed.items_read
 
 
 def _saved_place(database: Database, query: str, opened: str | None) -> tuple[int, int | None, bool]:
@@ -252,9 +247,10 @@ def _judge_and_store_page(
     parsed: ParsedFeed,
     source: str,
     now: datetime,
+    asked: int,
 ) -> None:
     judgements = model.judge_many([paper_text(p) for p in parsed.papers])
-    _store_page(database, report, parsed, judgements, source=source, now=now)
+    _store_page(database, report, parsed, judgements, source=source, now=now, asked=asked)
 
 
 def _store_page(
@@ -265,12 +261,17 @@ def _store_page(
     *,
     source: str,
     now: datetime,
+    asked: int,
 ) -> None:
     """One page's papers and the place after its last entry read whole, in one transaction; the report counts them."""
     with database.transaction(exclusive=True) as session:  # found missing, then inserted: see poller._store_outcome
         counts = store_papers(session, parsed.papers, judgements, source=source, now=now, keys=list_keys(session))
         report.next_start += parsed.items_read
-        report.done = _at_end(parsed, report) and not parsed.cut_off
+        # The end: totalResults reached, or an empty page when the API gave no total. A full page that ends past the
+        # total proves it behind arXiv's index (it happens): the page after it is asked, not taken for the end.
+        total, overshot = report.total, parsed.items_read >= asked and report.next_start > (report.total or 0)
+        ended = not parsed.items_read if total is None else report.next_start >= total and not overshot
+        report.done = ended and not parsed.cut_off
         _place(session, report, now)
     report.pages += 1
     report.entries += counts.entries

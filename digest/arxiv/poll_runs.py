@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest import health
-from digest.arxiv.announcements import ARXIV_ZONE
+from digest.arxiv.announcements import served_feed_day
 from digest.arxiv.fetch_types import source_key
 from digest.storage.db import Database
 from digest.storage.state import PollRun
@@ -117,15 +117,15 @@ def reason_to_poll_on_start(database: Database, now: datetime, sources: Collecti
 
 
 def polled_fine_today(database: Database, now: datetime, sources: Collection[str] = ()) -> bool:
-    """Whether the latest poll of `sources` (the configured ones) went well on this day of arXiv's calendar (in its
-    own zone, whatever zone the schedule is written in): the retry job polls again only when it did not."""
+    """Whether the latest poll of `sources` (the configured ones) went well on the feed arXiv serves at `now` (its day
+    turns at the announcement, 20:00 in New York, whatever zone the schedule is written in): the retry job polls
+    again only when it did not."""
     with database.reading() as session:
         last = latest_run(session, sources)
-        day = ARXIV_ZONE
         return (
             last is not None
             and last.outcome == PollOutcome.OK
-            and last.started_at.astimezone(day).date() == now.astimezone(day).date()
+            and served_feed_day(last.started_at) == served_feed_day(now)
         )
 
 

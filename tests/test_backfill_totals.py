@@ -1,0 +1,44 @@
+"""A backfill whose API answers' opensearch:totalResults says fewer results than the pages hold (arXiv's total is now
+and then behind its own index): the pages after that count are read too, up to a page that comes back short. Real
+recorded API pages on a loopback arXiv, a real SQLite file."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from digest.arxiv.backfill import backfill
+from digest.config import Settings
+from digest.storage.db import Database
+from tests.arxiv_server import ARXIV_DATA, ArxivServer, FakeClock, Reply
+from tests.conftest import make_settings
+
+PAGES = ("s0_m10_bc5a6c384fe9", "s10_m10_34e56e15aaac", "s20_m10_348a237fecab")
+EMPTY = (ARXIV_DATA / "api" / "api_new_ti-quoted_2025-11-23_0results.xml").read_bytes()
+
+
+def _page(name: str, total: int) -> Reply:
+    body = (ARXIV_DATA / "api" / f"api_new_arxiv.py_q_testing_{name}_http200.xml").read_bytes()
+    said = body.replace(b"<opensearch:totalResults>214881<", f"<opensearch:totalResults>{total}<".encode())
+    assert said != body
+    return Reply(body=said, content_type="application/atom+xml; charset=utf-8")
+
+
+@pytest.mark.asyncio
+async def test_a_total_lower_than_the_pages_hold_does_not_end_the_backfill(
+    settings: Settings, database: Database
+) -> None:
+    """Every page said 15 results; the second page came back full (20 read): the backfill took the window as done
+    and never asked for the third page's ten papers."""
+    async with ArxivServer() as server:
+        url = server.program(
+            "/api/query",
+            *(_page(name, 15) for name in PAGES),
+            Reply(body=EMPTY, content_type="application/atom+xml; charset=utf-8"),
+        )
+        api_settings = make_settings(settings.data_dir, f'[arxiv]\napi_url = "{url}"\n')
+        report = await backfill(api_settings, database, date(2026, 4, 1), page_size=10, clock=FakeClock())
+    starts = [request.query.split("&start=")[1].split("&")[0] for request in server.requests_to("/api/query")]
+    assert starts == ["0", "10", "20", "30"]
+    assert (report.entries, report.next_start, report.done) == (30, 30, True)
