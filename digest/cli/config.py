@@ -98,6 +98,8 @@ def settings_document(settings: Settings) -> dict[str, Any]:
         elif (name,) not in only_environment:
             document[name] = value
     document["database_url"] = shown_database_url(settings.database_url)
+    # In full, as the other paths: kept as a settings file, a relative one would be read from that file's folder.
+    document["data_dir"] = settings.data_dir.expanduser().absolute()
     return document
 
 
