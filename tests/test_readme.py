@@ -58,3 +58,25 @@ def test_what_gets_flagged_gives_each_relevance_setting_with_its_default() -> No
         shown = f"{value:,g}" if isinstance(value, float) else f"{value:,}"
         assert re.search(rf"\b{name}\b", section) and (shown in section or shown.replace(",", "") in section), name
     assert f"{MIN_STREAM:,}" in section
+
+
+def test_every_command_help_says_what_it_does() -> None:
+    """README: "Every command has `--help`". `digest candidates --help`, `digest config show --help` and `digest
+    database --help` showed only their usage and options: what the command lists, in which order, or that `config
+    show` prints a file one can keep, went unsaid."""
+    import argparse
+
+    from digest.cli.program import build_parser
+
+    bare = []
+
+    def walk(parser: argparse.ArgumentParser, path: list[str]) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, command in action.choices.items():
+                    if not command.description:
+                        bare.append(" ".join([*path, name]))
+                    walk(command, [*path, name])
+
+    walk(build_parser([]), [])
+    assert bare == []

@@ -34,7 +34,13 @@ def register(subparsers: Any) -> None:
     )
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(handler=handle_check)
-    show = actions.add_parser("show", help="print the effective settings as TOML, secrets masked")
+    show = actions.add_parser(
+        "show",
+        help="print the effective settings as TOML, secrets masked",
+        description="Prints every setting in effect (the file, the defaults and the environment together) as TOML, "
+        "paths in full, so it can be kept as a settings file; what only the environment sets (secrets) is said "
+        "set or not, never shown.",
+    )
     show.add_argument("--json", action="store_true", help="print the settings as JSON")
     show.set_defaults(handler=handle_show)
 
