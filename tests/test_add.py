@@ -294,3 +294,17 @@ def test_digest_add_says_why_arxiv_cannot_have_issued_an_id(
     assert status == 2 and requests == []
     assert why in one_line(capsys)
     assert state(data_dir) == before
+
+
+def test_add_help_names_every_form_it_takes(capsys: pytest.CaptureFixture[str]) -> None:
+    """`digest add --help` offered "2501.01234, 2501.01234v2, arXiv:2501.01234 or its URL": an old-style ID
+    (hep-th/9901001), which the README and the command take, read as not allowed, and "its URL" did not say the pdf
+    and html pages do too. Each form the help shows is one the command reads as that paper."""
+    with pytest.raises(SystemExit) as leaving:
+        main(["add", "--help"])
+    assert leaving.value.code == 0
+    shown = " ".join(capsys.readouterr().out.split())
+    for form in ("2501.01234v2", "arXiv:2501.01234", "hep-th/9901001", "/abs/", "/pdf/", "/html/"):
+        assert form in shown, form
+    assert parse_arxiv_reference("hep-th/9901001") == "hep-th/9901001"
+    assert parse_arxiv_reference("https://arxiv.org/html/2501.01234v2") == "2501.01234"

@@ -1078,3 +1078,17 @@ def test_config_check_says_whether_publishing_is_on(
     status, out = run(capsys, "--config", str(config), "config", "check")
     assert status == 0 and "x" * 30 not in out
     assert "token from DIGEST_GIT_TOKEN" in out
+
+
+def test_config_show_names_the_data_folder_in_full(clean_environment: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`digest config show` printed every path in full but the data folder, as `data_dir = "data"`: its output, kept
+    as a settings file (in /etc, say), was refused by `config check` (a relative path in a file is read from the
+    file's folder) or, where that folder had a data/, named another data folder. It now shows the folder in full."""
+    (clean_environment / "data").mkdir()
+    status, out = run(capsys, "config", "show")
+    assert status == 0, out
+    shown = tomllib.loads(out)
+    assert shown["data_dir"] == str(clean_environment / "data")
+    kept = write(clean_environment / "etc" / "config.toml", out)
+    status, out = run(capsys, "--config", str(kept), "config", "check")
+    assert status == 0 and f"data folder: {clean_environment / 'data'}" in out, out

@@ -354,3 +354,15 @@ def test_every_environment_variable_is_documented() -> None:
     env_example = (ROOT / ".env.example").read_text(encoding="utf-8")
     assert sorted(name for name in read if name not in example) == []
     assert sorted(name for name in read if name not in env_example) == []
+
+
+def test_example_config_lists_every_environment_variable_in_its_header() -> None:
+    """config.example.toml's header said "Secrets never go in this file; they come from the environment only" and
+    listed them, without DIGEST_GIT_TOKEN and DIGEST_GIT_SSH_KEY: a maintainer setting up publishing from it looked
+    for a token key in [publish]. Its header now names every variable the settings read."""
+    from digest.config import Settings, environment_fields
+
+    text = (ROOT / "config.example.toml").read_text(encoding="utf-8")
+    header = text[: text.index("\n\n# A relative path")]
+    read = {variable for _, variable in environment_fields(Settings)}
+    assert sorted(name for name in read if name not in header) == []

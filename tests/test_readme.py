@@ -41,3 +41,42 @@ def test_switching_discord_on_names_what_the_bot_needs() -> None:
     assert [label for label in needed if label not in section] == []
     for step in ("`bot`", "`applications.commands`", "DISCORD_TOKEN", "channel_id", "maintainer_role_ids"):
         assert step in section, step
+
+
+def test_what_gets_flagged_gives_each_relevance_setting_with_its_default() -> None:
+    """ "What gets flagged" told the budget and the second tier with their defaults, but the papers the threshold is
+    fitted on only as "the last few thousand" and the shipped sample as standing in "before the first polls": the
+    setting that tunes it (`calibration_window`, 6000) and the 1,000 papers the polls must have seen first (a narrow
+    feed's months) were not said."""
+    from digest.config.relevance import RelevanceSettings
+    from digest.relevance.stream import MIN_STREAM
+
+    section = " ".join(readme_section("What gets flagged, and how to tune it").split())
+    defaults = RelevanceSettings()
+    for name in RelevanceSettings.model_fields:
+        value = getattr(defaults, name)
+        shown = f"{value:,g}" if isinstance(value, float) else f"{value:,}"
+        assert re.search(rf"\b{name}\b", section) and (shown in section or shown.replace(",", "") in section), name
+    assert f"{MIN_STREAM:,}" in section
+
+
+def test_every_command_help_says_what_it_does() -> None:
+    """README: "Every command has `--help`". `digest candidates --help`, `digest config show --help` and `digest
+    database --help` showed only their usage and options: what the command lists, in which order, or that `config
+    show` prints a file one can keep, went unsaid."""
+    import argparse
+
+    from digest.cli.program import build_parser
+
+    bare = []
+
+    def walk(parser: argparse.ArgumentParser, path: list[str]) -> None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, command in action.choices.items():
+                    if not command.description:
+                        bare.append(" ".join([*path, name]))
+                    walk(command, [*path, name])
+
+    walk(build_parser([]), [])
+    assert bare == []

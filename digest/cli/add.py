@@ -30,7 +30,12 @@ def register(subparsers: Any) -> None:
         "--section or the suggested section, as `digest approve` would. A pending candidate for the same paper is "
         "approved instead; a paper already in the list is refused (exit 1).",
     )
-    add.add_argument("paper", metavar="ARXIV_ID_OR_URL", help="2501.01234, 2501.01234v2, arXiv:2501.01234 or its URL")
+    add.add_argument(
+        "paper",
+        metavar="ARXIV_ID_OR_URL",
+        help="2501.01234, 2501.01234v2, arXiv:2501.01234, an old-style ID (hep-th/9901001), or its address on "
+        "arxiv.org (/abs/, /pdf/ or /html/)",
+    )
     add.add_argument("--section", metavar="NAME", help="the section to add it to (default: the suggested one)")
     add.set_defaults(handler=handle_add)
 

@@ -34,7 +34,13 @@ def register(subparsers: Any) -> None:
     )
     check.add_argument("--json", action="store_true", help="print the report as JSON")
     check.set_defaults(handler=handle_check)
-    show = actions.add_parser("show", help="print the effective settings as TOML, secrets masked")
+    show = actions.add_parser(
+        "show",
+        help="print the effective settings as TOML, secrets masked",
+        description="Prints every setting in effect (the file, the defaults and the environment together) as TOML, "
+        "paths in full, so it can be kept as a settings file; what only the environment sets (secrets) is said "
+        "set or not, never shown.",
+    )
     show.add_argument("--json", action="store_true", help="print the settings as JSON")
     show.set_defaults(handler=handle_show)
 
@@ -98,6 +104,8 @@ def settings_document(settings: Settings) -> dict[str, Any]:
         elif (name,) not in only_environment:
             document[name] = value
     document["database_url"] = shown_database_url(settings.database_url)
+    # In full, as the other paths: kept as a settings file, a relative one would be read from that file's folder.
+    document["data_dir"] = settings.data_dir.expanduser().absolute()
     return document
 
 

@@ -18,7 +18,10 @@ if TYPE_CHECKING:  # pathlib is imported by the command, not by `digest --help`
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
-        "database", help="copy a SQLite file (or another database) into the configured database"
+        "database",
+        help="copy a SQLite file (or another database) into the configured database",
+        description="Moves a deployment between databases: `digest database copy --from FILE|URL` copies everything "
+        "into the configured, empty one (SQLite to PostgreSQL, or back).",
     )
     actions = parser.add_subparsers(dest="database_action", metavar="ACTION", required=True)
     copy = actions.add_parser(

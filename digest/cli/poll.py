@@ -35,7 +35,13 @@ def register(subparsers: Any) -> None:
     poll.add_argument("--json", action="store_true", help="print the summary as JSON")
     poll.set_defaults(handler=handle_poll)
 
-    candidates = subparsers.add_parser("candidates", help="list the candidates found on arXiv")
+    candidates = subparsers.add_parser(
+        "candidates",
+        help="list the candidates found on arXiv",
+        description="Every candidate the polls, `digest add` and readers' suggestions brought, newest first: its id "
+        "(for approve, reject, pending), status, score, arXiv ID, section (the suggested one, or the one it was "
+        "approved into) and title. --status pending is what waits for review.",
+    )
     candidates.add_argument(
         "--status", choices=CandidateStatuses(), metavar="STATUS", help="only candidates with this status: %(choices)s"
     )
