@@ -516,3 +516,15 @@ def test_a_date_in_emphasis_after_the_title_is_the_entrys_date(own_list: Any) ->
     approve(database, settings, record, "Papers")
     after = markdown(database, settings)
     assert after.index(record["arxiv_id"]) < after.index("[Alpha]")  # was: last, below Gamma, undated
+
+
+def test_an_approved_paper_sets_its_date_in_the_emphasis_its_section_does(own_list: Any) -> None:
+    text = (
+        "# X\n\n## Papers\n\n+ [Alpha](https://arxiv.org/abs/2401.00001) *(Jan. 5, 2024)*\n"
+        "+ [Beta](https://arxiv.org/abs/2201.00002) *(Jan. 4, 2022)*\n"
+    )
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-01-01")
+    approve(database, settings, record, "Papers")
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert f"\n+ {title} *(Jan. 1, 2025)*\n+ [Alpha]" in markdown(database, settings)  # was: '(Jan. 1, 2025)'
