@@ -88,9 +88,11 @@ def _written_as(day: date, shape: DateShape) -> str:
 def in_section_style(lines: str, raws: Sequence[str], index: int, *, line_end: str, bullets: Sequence[str]) -> str:
     """`lines` (a new entry as the template writes it) as the entry going in at `index` among `raws` (the section's
     entries) is written: with `line_end`; the marker, the line breaks and the date's emphasis of `bullets` (the
-    section's entries, else the list's); and the indentation of the entry beside it (a sub-list under a category
-    bullet)."""
+    section's entries, else the list's); and the indentation and outer pipes of the entry beside it (a sub-list under
+    a category bullet, a table's row)."""
     lines = _with_breaks(_with_date_emphasis(lines, date_emphasis(bullets)), line_break(bullets))
+    if raws and lines.startswith("| ") and not raws[min(index, len(raws) - 1)].lstrip(" ").startswith("|"):
+        lines = _without_outer_pipes(lines)  # a row among rows written 'Title | Date', without '|' at either end
     if line_end != "\n":  # a list saved with Windows (CRLF) or old Mac (CR) line ends keeps them in its new entries
         lines = lines.replace("\r\n", "\n").replace("\n", line_end)
     lines = _with_marker(lines, raws, index, bullets)
@@ -168,3 +170,13 @@ def _with_date_emphasis(lines: str, emphasis: str) -> str:
         return lines
     dated = f"{text[: date_set.start()]}{emphasis}({date_set['date']}){emphasis}{text[date_set.end() :]}"
     return dated + first[len(text) :] + "".join(rest)
+
+
+def _without_outer_pipes(row: str) -> str:
+    """A table's row ('| [Title](url) | 2025-04-03 |') without the pipes at its ends, where its first and last cells
+    hold text (without its pipe, a row's empty first cell would be no cell)."""
+    text = row.rstrip("\r\n")
+    inner = text.removeprefix("| ").removesuffix(" |")
+    if inner == text or inner.lstrip().startswith("|") or inner.rstrip().endswith("|") or not inner.strip():
+        return row
+    return inner + row[len(text) :]
