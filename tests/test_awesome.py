@@ -428,3 +428,18 @@ def test_lint_names_a_link_by_reference_to_a_label_the_list_does_not_define() ->
         (6, "warning", "[Gamma paper][] links nothing: no line defines [Gamma paper] ('[Gamma paper]: https://...'),"
          " so GitHub shows it as text and it lists no paper; add that line or fix the label"),
     ]  # fmt: skip
+
+
+def test_lint_names_an_entry_whose_title_link_leads_nowhere_or_shows_nothing() -> None:
+    """'+ [Alpha]()' (the address not pasted yet) links the page itself, and '+ [ ](url)' shows nothing to click: GitHub
+    shows both, lint said nothing of either."""
+    text = (
+        "## Papers\n+ [Alpha paper]() (Jan. 5, 2024)\n\n+ [ ](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n\n"
+        "+ [Gamma paper](https://arxiv.org/abs/2201.00003) (Jan. 4, 2022)\n"
+    )
+    found = [(f.line, f.severity, f.code, f.message) for f in lint_text(text) if f.code == "empty-link"]
+    assert found == [  # was: []
+        (2, "error", "empty-link", "title link of 'Alpha paper' has no address; put the paper's between the ()"),
+        (4, "warning", "empty-link",
+         "title link has no text, so GitHub shows nothing to click; put the title between the []"),
+    ]  # fmt: skip

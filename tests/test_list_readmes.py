@@ -498,3 +498,33 @@ def test_an_entry_indented_by_up_to_three_spaces_is_the_lists_paper(own_list: An
     approve(database, settings, record, "Papers")
     after = markdown(database, settings)
     assert after.index("example/beta)") < after.index(record["arxiv_id"]) < after.index("## Tools")
+
+
+# 19. Dates set in italics or bold after the title ('*(Jan. 5, 2024)*', '_(...)_', '**(...)**'), as some lists set
+# them off: they were no dates, so lint could not see an entry out of order, and an approved paper went undated to the
+# section's end, below papers years older.
+def test_a_date_in_emphasis_after_the_title_is_the_entrys_date(own_list: Any) -> None:
+    text = (
+        "# X\n\n## Papers\n\n+ [Alpha](https://arxiv.org/abs/2401.00001) *(Jan. 5, 2024)*\n"
+        "+ [Beta](https://arxiv.org/abs/2201.00002) _(Jan. 4, 2022)_\n"
+        "+ [Gamma](https://arxiv.org/abs/2301.00003) **(Jan. 4, 2023)**\n"
+    )
+    message = "Jan. 4, 2023 is newer than Jan. 4, 2022 above it (line 6); Papers is newest first"
+    assert [(f.line, f.code, f.message) for f in lint_text(text)] == [(7, "date-order", message)]  # was: []
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-01-01")
+    approve(database, settings, record, "Papers")
+    after = markdown(database, settings)
+    assert after.index(record["arxiv_id"]) < after.index("[Alpha]")  # was: last, below Gamma, undated
+
+
+def test_an_approved_paper_sets_its_date_in_the_emphasis_its_section_does(own_list: Any) -> None:
+    text = (
+        "# X\n\n## Papers\n\n+ [Alpha](https://arxiv.org/abs/2401.00001) *(Jan. 5, 2024)*\n"
+        "+ [Beta](https://arxiv.org/abs/2201.00002) *(Jan. 4, 2022)*\n"
+    )
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-01-01")
+    approve(database, settings, record, "Papers")
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert f"\n+ {title} *(Jan. 1, 2025)*\n+ [Alpha]" in markdown(database, settings)  # was: '(Jan. 1, 2025)'

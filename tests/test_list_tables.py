@@ -320,3 +320,15 @@ def test_the_first_entry_of_an_empty_section_takes_the_bullet_most_of_the_list_u
     approve(database, settings, record, "Vision")
     added = [line for line in added_lines(text, markdown(database, settings)) if line.strip()]
     assert len(added) == 1 and added[0].startswith(f"- [{record['title']}]"), added  # was: '+ [...'
+
+
+def test_an_approval_into_a_table_written_without_outer_pipes_is_a_row_written_alike(own_list: Any) -> None:
+    text = (
+        "# X\n\n## Papers\n\nTitle | Date\n--- | ---\n[Alpha](https://arxiv.org/abs/2401.00001) | 2024-01-05\n"
+        "[Beta](https://arxiv.org/abs/2201.00002) | 2022-01-04\n"
+    )
+    settings, database = own_list(text)
+    record = paper_dated(5, "2023-01-01")
+    approve(database, settings, record, "Papers")
+    row = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']}) | 2023-01-01\n"
+    assert f"2024-01-05\n{row}[Beta]" in markdown(database, settings)  # was: '| [...](...) | 2023-01-01 |'

@@ -87,9 +87,12 @@ def _written_as(day: date, shape: DateShape) -> str:
 
 def in_section_style(lines: str, raws: Sequence[str], index: int, *, line_end: str, bullets: Sequence[str]) -> str:
     """`lines` (a new entry as the template writes it) as the entry going in at `index` among `raws` (the section's
-    entries) is written: with `line_end`, the marker of `bullets` (the section's entries, else the list's), and the
-    indentation of the entry beside it (a sub-list under a category bullet), and the line breaks `bullets` force."""
-    lines = _with_breaks(lines, line_break(bullets))
+    entries) is written: with `line_end`; the marker, the line breaks and the date's emphasis of `bullets` (the
+    section's entries, else the list's); and the indentation and outer pipes of the entry beside it (a sub-list under
+    a category bullet, a table's row)."""
+    lines = _with_breaks(_with_date_emphasis(lines, date_emphasis(bullets)), line_break(bullets))
+    if raws and lines.startswith("| ") and not raws[min(index, len(raws) - 1)].lstrip(" ").startswith("|"):
+        lines = _without_outer_pipes(lines)  # a row among rows written 'Title | Date', without '|' at either end
     if line_end != "\n":  # a list saved with Windows (CRLF) or old Mac (CR) line ends keeps them in its new entries
         lines = lines.replace("\r\n", "\n").replace("\n", line_end)
     lines = _with_marker(lines, raws, index, bullets)
@@ -145,3 +148,35 @@ def _with_breaks(lines: str, brk: str) -> str:
             line = text + brk + line[len(text) :]
         kept.append(line)
     return "".join(kept)
+
+
+# A date in parentheses ending an entry's first line, set in italics or bold or not ('*(Jan. 5, 2024)*').
+_DATE_SET = re.compile(r"(?<!\])(?P<em>\*{1,2}|_{1,2})?\((?P<date>[^()]*)\)(?(em)(?P=em))(?=(?:\\|<br\s*/?>)?[ \t]*$)")
+
+
+def date_emphasis(raws: Sequence[str]) -> str:
+    """The emphasis most of the entries' dates are set in ('*', '_', '**'), or '' where most are set in none."""
+    found = [m["em"] or "" for raw in raws if (m := _DATE_SET.search(split_lines(raw)[0].rstrip("\r\n")))]
+    usual = Counter(found).most_common(1)
+    return usual[0][0] if usual and usual[0][1] * 2 > len(found) else ""
+
+
+def _with_date_emphasis(lines: str, emphasis: str) -> str:
+    """`lines` with the date ending their first line set in `emphasis`, where it is set in none."""
+    first, *rest = split_lines(lines) or [""]
+    text = first.rstrip("\r\n")
+    date_set = _DATE_SET.search(text)
+    if not emphasis or date_set is None or date_set["em"]:
+        return lines
+    dated = f"{text[: date_set.start()]}{emphasis}({date_set['date']}){emphasis}{text[date_set.end() :]}"
+    return dated + first[len(text) :] + "".join(rest)
+
+
+def _without_outer_pipes(row: str) -> str:
+    """A table's row ('| [Title](url) | 2025-04-03 |') without the pipes at its ends, where its first and last cells
+    hold text (without its pipe, a row's empty first cell would be no cell)."""
+    text = row.rstrip("\r\n")
+    inner = text.removeprefix("| ").removesuffix(" |")
+    if inner == text or inner.lstrip().startswith("|") or inner.rstrip().endswith("|") or not inner.strip():
+        return row
+    return inner + row[len(text) :]

@@ -72,6 +72,12 @@ def _entry_findings(entry: ParsedEntry) -> list[Finding]:
     found: list[Finding] = []
     if entry.title is None or entry.url is None:
         return [Finding(entry.line, ERROR, "no-link", "entry has no [Title](url) link")]
+    if not entry.url.strip():
+        message = f"title link of {entry.title!r} has no address; put the paper's between the ()"
+        found.append(Finding(entry.line, ERROR, "empty-link", message))
+    if not entry.title.strip():
+        message = "title link has no text, so GitHub shows nothing to click; put the title between the []"
+        found.append(Finding(entry.line, WARNING, "empty-link", message))
     if _MARKUP_IN_TITLE.search(entry.title_markdown or ""):
         found.append(Finding(entry.line, WARNING, "title-markup", f"title contains Markdown or HTML: {entry.title!r}"))
     for label, url in (("title link", entry.url), ("arXiv badge", entry.badge_url), ("code link", entry.code_url)):

@@ -32,9 +32,11 @@ _LABEL = re.compile(
     r"^\[.*\]$|^(?:paper|pdf|arxiv|abs|link|html|openreview|project|project page|page|website|blog|code|github)$",
     re.IGNORECASE | re.DOTALL,
 )
-# The date in parentheses ending the line, not the target of a link there ("[[Code]](https://...)"), and before a
-# line break forced there ('\' or '<br>': what GitHub shows ends with the date).
-_DATE_AT_END = re.compile(r"(?<!\])\((?P<date>[^()]*)\)(?:\\|<br\s*/?>)?\s*$", re.IGNORECASE)
+# The date in parentheses ending the line, not the target of a link there ("[[Code]](https://...)"), in italics or
+# bold or not ('*(Jan. 5, 2024)*'), and before a line break forced there ('\' or '<br>': GitHub shows it last).
+_DATE_AT_END = re.compile(
+    r"(?<!\])(?P<em>\*{1,2}|_{1,2})?\((?P<date>[^()]*)\)(?(em)(?P=em))(?:\\|<br\s*/?>)?\s*$", re.IGNORECASE
+)
 _FULL_DATE = re.compile(r"^(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})$")
 # The day first, as most of the world writes dates: '5 Jan 2024', '05 January, 2024'.
 _DAY_FIRST = re.compile(r"^(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?,?\s+(?P<year>\d{4})$")
