@@ -75,6 +75,10 @@ async def test_a_channel_that_refuses_posts_turns_healthz_red_once_until_a_post_
     assert recovered.ok and "connected as" in recovered.message
     warnings = [r.getMessage() for r in caplog.records if r.name == "digest.discord" and r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and "cannot post" in warnings[0]
+    # and where the candidates are meanwhile: the review page, in the log line and on /healthz
+    review_page = f"{bot_settings.web.base_url.rstrip('/')}/review"
+    assert f"candidates wait on the review page: {review_page}" in warnings[0]
+    assert f"candidates wait on the review page: {review_page}" in refused.message
     assert row(db, candidate_id).discord_state == "posted"
 
 

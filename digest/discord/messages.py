@@ -262,4 +262,9 @@ def embed_length(embed: Mapping[str, Any]) -> int:
 
 def waiting_notice(waiting: int, base_url: str) -> str:
     noun = "candidate waits" if waiting == 1 else "candidates wait"
-    return f"{waiting} more {noun} on the review page: {base_url.rstrip('/')}/review"
+    return f"{waiting} more {noun} on the review page: {review_page(base_url)}"
+
+
+def review_page(base_url: str) -> str:
+    """Where the candidates the channel does not show wait for a maintainer."""
+    return f"{base_url.rstrip('/')}/review"

@@ -155,7 +155,9 @@ class Poster:
         except (discord.Forbidden, discord.NotFound) as exc:  # a deleted channel, a lost permission: not a blip
             await asyncio.to_thread(store.update, self.database, candidate.id, discord_state=before)  # Discord said no
             self._refused = True
-            self._trouble(POSTING, f"cannot post in review channel {self.config.channel_id}: {exc}")
+            review_page = messages.review_page(self.settings.web.base_url)
+            self._trouble(POSTING, f"cannot post in review channel {self.config.channel_id}: {exc}; candidates wait on "
+                                   f"the review page: {review_page}")  # fmt: skip
             return False
         except discord.HTTPException as exc:
             if exc.status == HTTPStatus.BAD_REQUEST:  # this message, not the channel or Discord: refused again
