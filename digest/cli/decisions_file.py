@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from digest.cli.context import CommandError
+from digest.cli.context import CommandError, refuse_non_file
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -33,6 +33,7 @@ def decision_lines(path: Path) -> Iterator[bytes]:
 
     from digest.cli.lines import MAX_LINE_SHOWN, LongLineError, capped_lines
 
+    refuse_non_file(path, "JSON-lines file")
     try:
         if str(path) == "-":
             yield from _split(capped_lines(sys.stdin.buffer))

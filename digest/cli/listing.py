@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from digest.awesome.limits import MAX_LIST_BYTES
-from digest.cli.context import CommandError, Context, path_argument, print_json
+from digest.cli.context import CommandError, Context, path_argument, print_json, refuse_non_file
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -69,7 +69,8 @@ def register(subparsers: Any) -> None:
 
 
 def read_list_file(path: Path) -> bytes:
-    """The file's bytes, refusing missing files, folders and files over the size limit with one line."""
+    """The file's bytes, refusing missing files, folders, named pipes and files over the size limit with one line."""
+    refuse_non_file(path, "Markdown file")
     try:
         size = path.stat().st_size
         if size > MAX_LIST_BYTES:

@@ -8,7 +8,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
-from digest.cli.context import CommandError, Context, path_argument
+from digest.cli.context import CommandError, Context, path_argument, refuse_non_file
 from digest.text import one_line
 
 if TYPE_CHECKING:  # the model (NumPy, SciPy, SQLAlchemy) is imported when a file is scored, not by every command
@@ -160,6 +160,7 @@ def _read_lines(lines: Iterable[str | bytes | None]) -> Iterator[tuple[Any, Pape
 
 def _open_lines(path: Path) -> IO[Any] | gzip.GzipFile:
     """The file's lines as bytes (decoded line by line, so that one line that is not UTF-8 is named, not altered)."""
+    refuse_non_file(path, "JSON-lines file")  # a folder or a named pipe: one line, not a wait for a writer
     if str(path) == "-":
         return getattr(sys.stdin, "buffer", sys.stdin)  # text already, when a caller replaced standard input
     if path.suffix == ".gz":

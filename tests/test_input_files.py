@@ -1,0 +1,55 @@
+"""The files given to `digest list import`, `list lint`, `score` and `decisions import` that are no regular file: a
+folder, a named pipe. Each is refused in one line worded alike, at once, and nothing is changed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from digest.cli import main
+from digest.storage.db import Database
+
+COMMANDS = {
+    ("list", "import"): "Markdown file",
+    ("list", "lint"): "Markdown file",
+    ("score",): "JSON-lines file",
+    ("decisions", "import"): "JSON-lines file",
+}
+
+
+@pytest.fixture
+def data_dir(data_dir: Path, database: Database) -> Path:
+    return data_dir
+
+
+@pytest.mark.parametrize("command", list(COMMANDS), ids=" ".join)
+def test_a_named_pipe_is_refused_at_once_not_waited_on(
+    data_dir: Path, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """A FIFO given by mistake hung the command (as cat would), waiting for a writer that never came."""
+    fifo = tmp_path / "papers.pipe"
+    os.mkfifo(fifo)
+    run = [sys.executable, "-c", "from digest.cli import console; console()", "--data-dir", str(data_dir)]
+    try:
+        done = subprocess.run([*run, *command, str(fifo)], capture_output=True, text=True, timeout=60, check=False)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"digest {' '.join(command)} waited on a named pipe")
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"digest: {fifo}: is a named pipe, not a {COMMANDS[command]}: save what it gives to a file and name that\n"
+    )
+
+
+@pytest.mark.parametrize("command", list(COMMANDS), ids=" ".join)
+def test_a_folder_is_refused_in_the_same_words_by_each_command(
+    data_dir: Path, tmp_path: Path, command: tuple[str, ...], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest score DIR` said "cannot read DIR: Is a directory" where the other commands said "is a folder"."""
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    assert main(["--data-dir", str(data_dir), *command, str(folder)]) == 1
+    assert capsys.readouterr().err == f"digest: {folder}: is a folder, not a {COMMANDS[command]}\n"
