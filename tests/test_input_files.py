@@ -3,6 +3,7 @@ folder, a named pipe. Each is refused in one line worded alike, at once, and not
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 
 from digest.cli import main
 from digest.storage.db import Database
+from tests.factories import real_papers
 
 COMMANDS = {
     ("list", "import"): "Markdown file",
@@ -53,3 +55,22 @@ def test_a_folder_is_refused_in_the_same_words_by_each_command(
     folder.mkdir()
     assert main(["--data-dir", str(data_dir), *command, str(folder)]) == 1
     assert capsys.readouterr().err == f"digest: {folder}: is a folder, not a {COMMANDS[command]}\n"
+
+
+def test_score_of_a_file_of_many_bad_lines_names_the_first_twenty_and_counts_the_rest(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A wrong file given to `digest score` (a CSV, a log) printed a "skipped" line for each of its lines, without
+    bound: the first 20 are named, the others counted; the good papers are still scored."""
+    paper = real_papers()[0]
+    good = json.dumps({"arxiv_id": paper["arxiv_id"], "title": paper["title"], "abstract": paper["abstract"]})
+    path = tmp_path / "papers.jsonl"
+    path.write_text(good + "\n" + "".join(f"row {number},yes\n" for number in range(1000)), encoding="utf-8")
+    assert main(["--data-dir", str(data_dir), "score", str(path), "--json"]) == 1
+    captured = capsys.readouterr()
+    assert [json.loads(line)["arxiv_id"] for line in captured.out.splitlines()] == [paper["arxiv_id"]]
+    errors = [line for line in captured.err.splitlines() if not line.startswith("note:")]
+    assert len(errors) == 21, errors[:3]
+    assert errors[0].startswith(f"{path}:2: skipped: not valid JSON")
+    assert errors[19].startswith(f"{path}:21: skipped: ")
+    assert errors[20] == f"{path}: and 980 more bad lines skipped, not shown"

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from digest.cli.context import CommandError, refuse_non_file
+from digest.cli.lines import BAD_LINES_SHOWN
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from digest.relevance.training import BadLine, ImportedDecision
 
 STDIN = "<stdin>"
-BAD_LINES_SHOWN = 20  # the bad lines named; the others are counted ("and 12,345 more")
 CHUNK = 500  # decisions fetched from the spool at a time (and asked of the database in one query)
 
 

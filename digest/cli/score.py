@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from digest.cli.context import CommandError, Context, path_argument, refuse_non_file
+from digest.cli.lines import BAD_LINES_SHOWN
 from digest.text import one_line
 
 if TYPE_CHECKING:  # the model (NumPy, SciPy, SQLAlchemy) is imported when a file is scored, not by every command
@@ -203,7 +204,7 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
         for result in score_lines(model, split_at_breaks(lines_past_long(source))):
             if isinstance(result, BadLine):
                 bad += 1
-                print(f"{args.path}:{result.line_number}: skipped: {result.message}", file=sys.stderr)
+                _report_bad_line(args.path, result, bad)
                 continue
             scored += 1
             relevant += bool(result["relevant"])
@@ -225,14 +226,27 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
     finally:
         if str(args.path) != "-":
             source.close()
-    if not args.json:
-        _print_summary(model, scored, relevant, bad, learnt)
+    _print_summary(args, model, scored, relevant, (bad, learnt))
     if settings_note:  # even with --json: these scores may not be the running service's
         print(f"note: {settings_note}", file=sys.stderr)
     return 1 if bad else 0
 
 
-def _print_summary(model: RelevanceModel, scored: int, relevant: int, bad: int, learnt: int) -> None:
+def _report_bad_line(path: Path, bad_line: BadLine, count: int) -> None:
+    """The first BAD_LINES_SHOWN bad lines, each in a line; the others are counted at the end."""
+    if count <= BAD_LINES_SHOWN:
+        print(f"{path}:{bad_line.line_number}: skipped: {bad_line.message}", file=sys.stderr)
+
+
+def _print_summary(
+    args: argparse.Namespace, model: RelevanceModel, scored: int, relevant: int, bad_learnt: tuple[int, int]
+) -> None:
+    """How many bad lines were not shown (even with --json), then, without --json, the counts and notes."""
+    bad, learnt = bad_learnt
+    if bad > BAD_LINES_SHOWN:
+        print(f"{args.path}: and {bad - BAD_LINES_SHOWN} more bad lines skipped, not shown", file=sys.stderr)
+    if args.json:
+        return
     print(f"scored {scored} papers: {relevant} relevant, {bad} bad lines", file=sys.stderr)
     if learnt:
         print(
