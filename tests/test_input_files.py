@@ -74,3 +74,28 @@ def test_score_of_a_file_of_many_bad_lines_names_the_first_twenty_and_counts_the
     assert errors[0].startswith(f"{path}:2: skipped: not valid JSON")
     assert errors[19].startswith(f"{path}:21: skipped: ")
     assert errors[20] == f"{path}: and 980 more bad lines skipped, not shown"
+
+
+@pytest.mark.parametrize(
+    ("command", "content"),
+    [
+        (("list", "import"), "no list here\n"),
+        (("list", "lint"), "# Title\n\n+ [A](http://example.org) broken\n"),
+        (("decisions", "import"), "{cut off\n"),
+    ],
+    ids=["list import", "list lint", "decisions import"],
+)
+def test_a_path_with_a_line_break_in_its_name_is_named_quoted_on_one_line(
+    data_dir: Path, tmp_path: Path, command: tuple[str, ...], content: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A file whose name holds a newline split each message naming it in two, the second half looking like a line
+    of its own; the name is quoted with its escapes, each message one line."""
+    path = tmp_path / "new\nlist.txt"
+    path.write_text(content, encoding="utf-8")
+    assert main(["--data-dir", str(data_dir), *command, str(path)]) in (0, 1)  # lint: 0 when only warnings
+    captured = capsys.readouterr()
+    lines = (captured.out + captured.err).splitlines()
+    named = [line for line in lines if "list.txt" in line]
+    assert named, lines
+    assert all(repr(str(path)) in line for line in named), lines
+    assert all("new" not in line or repr(str(path)) in line for line in lines), lines

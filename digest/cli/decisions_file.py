@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from digest.cli.context import CommandError, refuse_non_file
+from digest.cli.context import CommandError, refuse_non_file, shown_path
 from digest.cli.lines import BAD_LINES_SHOWN
 
 if TYPE_CHECKING:
@@ -44,17 +44,17 @@ def decision_lines(path: Path) -> Iterator[bytes]:
             with path.open("rb") as stream:
                 yield from _split(capped_lines(stream))
     except LongLineError as exc:
-        source = STDIN if str(path) == "-" else path
+        source = STDIN if str(path) == "-" else shown_path(path)
         raise CommandError(
             f"{source}:{exc.line_number}: a line longer than {MAX_LINE_SHOWN}, which no decision is (is it a "
             "JSON-lines file?); nothing was imported"
         ) from None
     except IsADirectoryError:
-        raise CommandError(f"{path}: is a folder, not a JSON-lines file") from None
+        raise CommandError(f"{shown_path(path)}: is a folder, not a JSON-lines file") from None
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-        raise CommandError(f"{path}: not a readable gzip file ({exc}); nothing was imported") from None
+        raise CommandError(f"{shown_path(path)}: not a readable gzip file ({exc}); nothing was imported") from None
     except OSError as exc:
-        raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise CommandError(f"{shown_path(path)}: cannot read: {exc.strerror or exc}") from None
 
 
 def _split(lines: Iterable[bytes]) -> Iterator[bytes]:

@@ -8,7 +8,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
-from digest.cli.context import CommandError, Context, path_argument, refuse_non_file
+from digest.cli.context import CommandError, Context, path_argument, refuse_non_file, shown_path
 from digest.cli.lines import BAD_LINES_SHOWN
 from digest.text import one_line
 
@@ -183,7 +183,7 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
     try:
         source = _open_lines(args.path)
     except OSError as exc:
-        raise CommandError(f"cannot read {args.path}: {exc.strerror or exc}") from exc
+        raise CommandError(f"cannot read {shown_path(args.path)}: {exc.strerror or exc}") from exc
     context.reading_only = True  # a data folder it cannot write is scored as it stands, with one warning
     try:
         database = context.database
@@ -214,15 +214,15 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
         raise  # the reader of the output went away (`| head`): main() ends quietly, the input is not at fault
     except LongLineError as exc:
         raise CommandError(
-            f"{args.path}:{exc.line_number}: a line longer than {exc.shown}, which no paper is (is it a "
+            f"{shown_path(args.path)}:{exc.line_number}: a line longer than {exc.shown}, which no paper is (is it a "
             "JSON-lines file?); nothing after it was scored"
         ) from None
     except JsonArrayError:
-        raise CommandError(f"{args.path}: {JSON_ARRAY}; nothing was scored") from None
+        raise CommandError(f"{shown_path(args.path)}: {JSON_ARRAY}; nothing was scored") from None
     except zlib.error as exc:  # a .gz file damaged inside its compressed data
-        raise CommandError(f"cannot read {args.path}: not a readable gzip file ({exc})") from None
+        raise CommandError(f"cannot read {shown_path(args.path)}: not a readable gzip file ({exc})") from None
     except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise CommandError(f"cannot read {args.path}: {exc}") from exc
+        raise CommandError(f"cannot read {shown_path(args.path)}: {exc}") from exc
     finally:
         if str(args.path) != "-":
             source.close()
@@ -235,7 +235,7 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
 def _report_bad_line(path: Path, bad_line: BadLine, count: int) -> None:
     """The first BAD_LINES_SHOWN bad lines, each in a line; the others are counted at the end."""
     if count <= BAD_LINES_SHOWN:
-        print(f"{path}:{bad_line.line_number}: skipped: {bad_line.message}", file=sys.stderr)
+        print(f"{shown_path(path)}:{bad_line.line_number}: skipped: {bad_line.message}", file=sys.stderr)
 
 
 def _print_summary(
@@ -244,7 +244,9 @@ def _print_summary(
     """How many bad lines were not shown (even with --json), then, without --json, the counts and notes."""
     bad, learnt = bad_learnt
     if bad > BAD_LINES_SHOWN:
-        print(f"{args.path}: and {bad - BAD_LINES_SHOWN} more bad lines skipped, not shown", file=sys.stderr)
+        print(
+            f"{shown_path(args.path)}: and {bad - BAD_LINES_SHOWN} more bad lines skipped, not shown", file=sys.stderr
+        )
     if args.json:
         return
     print(f"scored {scored} papers: {relevant} relevant, {bad} bad lines", file=sys.stderr)
