@@ -105,6 +105,32 @@ def path_argument(text: str) -> Path:
     return Path(text)
 
 
+def shown_path(path: Path | str) -> str:
+    """A path as a message names it: quoted with its escapes when it holds a line break, a tab or another control
+    character, so that a name with a newline in it cannot split a one-line message in two."""
+    text = str(path)
+    return repr(text) if any(not char.isprintable() for char in text) else text
+
+
+def refuse_non_file(path: Path, kind: str) -> None:
+    """Raises CommandError, in one line, for a folder or anything else that is not a regular file (a named pipe would
+    wait for a writer forever, a device read without end); a path that cannot be looked at is left for the opening
+    to report. `kind` names the file wanted ("Markdown file")."""
+    import stat
+
+    if str(path) == "-":
+        return
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return
+    if stat.S_ISDIR(mode):
+        raise CommandError(f"{shown_path(path)}: is a folder, not a {kind}")
+    if not stat.S_ISREG(mode):
+        what = "a named pipe" if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode) else "a device"
+        raise CommandError(f"{shown_path(path)}: is {what}, not a {kind}: save what it gives to a file and name that")
+
+
 def blank_section(args: argparse.Namespace) -> bool:
     """Says so in one line (the caller exits 2) when --section was given blank: it would otherwise mean "the suggested
     section" unasked."""

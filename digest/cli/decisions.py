@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from digest.cli.context import CommandError, Context, path_argument, print_json
+from digest.cli.context import CommandError, Context, path_argument, print_json, shown_path
 from digest.cli.decisions_file import STDIN
 from digest.text import one_line
 
@@ -225,7 +225,7 @@ def _refusing_json_array(source: str, lines: Iterable[bytes]) -> Iterator[bytes]
 def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest.cli.decisions_file import Spool, decision_lines
 
-    source = STDIN if str(args.path) == "-" else str(args.path)
+    source = STDIN if str(args.path) == "-" else shown_path(args.path)
     spool = Spool()
     try:
         sections, counts = _check(context, _refusing_json_array(source, decision_lines(args.path)), spool)

@@ -12,7 +12,8 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from digest.cli.context import CommandError
+from digest.cli.context import CommandError, refuse_non_file, shown_path
+from digest.cli.lines import BAD_LINES_SHOWN
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -20,7 +21,6 @@ if TYPE_CHECKING:
     from digest.relevance.training import BadLine, ImportedDecision
 
 STDIN = "<stdin>"
-BAD_LINES_SHOWN = 20  # the bad lines named; the others are counted ("and 12,345 more")
 CHUNK = 500  # decisions fetched from the spool at a time (and asked of the database in one query)
 
 
@@ -33,6 +33,7 @@ def decision_lines(path: Path) -> Iterator[bytes]:
 
     from digest.cli.lines import MAX_LINE_SHOWN, LongLineError, capped_lines
 
+    refuse_non_file(path, "JSON-lines file")
     try:
         if str(path) == "-":
             yield from _split(capped_lines(sys.stdin.buffer))
@@ -43,17 +44,17 @@ def decision_lines(path: Path) -> Iterator[bytes]:
             with path.open("rb") as stream:
                 yield from _split(capped_lines(stream))
     except LongLineError as exc:
-        source = STDIN if str(path) == "-" else path
+        source = STDIN if str(path) == "-" else shown_path(path)
         raise CommandError(
             f"{source}:{exc.line_number}: a line longer than {MAX_LINE_SHOWN}, which no decision is (is it a "
             "JSON-lines file?); nothing was imported"
         ) from None
     except IsADirectoryError:
-        raise CommandError(f"{path}: is a folder, not a JSON-lines file") from None
+        raise CommandError(f"{shown_path(path)}: is a folder, not a JSON-lines file") from None
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-        raise CommandError(f"{path}: not a readable gzip file ({exc}); nothing was imported") from None
+        raise CommandError(f"{shown_path(path)}: not a readable gzip file ({exc}); nothing was imported") from None
     except OSError as exc:
-        raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise CommandError(f"{shown_path(path)}: cannot read: {exc.strerror or exc}") from None
 
 
 def _split(lines: Iterable[bytes]) -> Iterator[bytes]:

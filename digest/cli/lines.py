@@ -14,6 +14,9 @@ MAX_LINE_SHOWN = "4 MB"
 # (a dump, /dev/zero), and reading on would take as long as the file has bytes.
 MAX_SKIPPED_BYTES = 64 * 1024 * 1024
 MAX_SKIPPED_SHOWN = "64 MB"
+# The bad lines a command names; the others are counted ("and 12,345 more"): a wrong multi-GB file given by mistake
+# would otherwise flood the terminal with a line for each of its lines.
+BAD_LINES_SHOWN = 20
 
 
 class LongLineError(Exception):

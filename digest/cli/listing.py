@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from digest.awesome.limits import MAX_LIST_BYTES
-from digest.cli.context import CommandError, Context, path_argument, print_json
+from digest.cli.context import CommandError, Context, path_argument, print_json, refuse_non_file, shown_path
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -69,19 +69,20 @@ def register(subparsers: Any) -> None:
 
 
 def read_list_file(path: Path) -> bytes:
-    """The file's bytes, refusing missing files, folders and files over the size limit with one line."""
+    """The file's bytes, refusing missing files, folders, named pipes and files over the size limit with one line."""
+    refuse_non_file(path, "Markdown file")
     try:
         size = path.stat().st_size
         if size > MAX_LIST_BYTES:
             raise CommandError(
-                f"{path}: {size:,} bytes is over the {MAX_LIST_BYTES // (1024 * 1024)} MB limit for a list file"
+                f"{shown_path(path)}: {size:,} bytes is over the {MAX_LIST_BYTES >> 20} MB limit for a list file"
             )
         with path.open("rb") as stream:
             return stream.read(MAX_LIST_BYTES + 1)
     except IsADirectoryError:
-        raise CommandError(f"{path}: is a folder, not a Markdown file") from None
+        raise CommandError(f"{shown_path(path)}: is a folder, not a Markdown file") from None
     except OSError as exc:
-        raise CommandError(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise CommandError(f"{shown_path(path)}: cannot read: {exc.strerror or exc}") from None
 
 
 class _RolledBackError(Exception):
@@ -98,14 +99,14 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest.awesome.parse import ListFormatError
     from digest.progress import ProgressBar
 
-    data = read_list_file(args.path)
+    data, shown = read_list_file(args.path), shown_path(args.path)
     # The way back for a data folder whose database was lost: import into it, no seed. A dry run creates nothing.
     context.restoring = not args.dry_run
     bar = ProgressBar("import", sys.stderr)
     discarded = None
     try:
         with context.database.transaction(exclusive=True) as session:  # after, or before, another's decision
-            report = liststore.import_markdown(session, data, source=str(args.path), progress=bar.update)
+            report = liststore.import_markdown(session, data, source=shown, progress=bar.update)
             if args.dry_run or (removes_too_many(report) and not args.force):
                 raise _RolledBackError(report)  # rolls the whole import back
     except ListFormatError as exc:
@@ -116,8 +117,8 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
         bar.close()
     if discarded is not None and not args.dry_run:
         raise CommandError(
-            f"{args.path}: would remove {len(discarded.removed)} entries (more than {REMOVAL_LIMIT}); nothing was "
-            f"imported. See them with `digest list import --dry-run {args.path}`; run with --force to remove them"
+            f"{shown}: would remove {len(discarded.removed)} entries (more than {REMOVAL_LIMIT}); nothing was "
+            f"imported. See them with `digest list import --dry-run {shown}`; run with --force to remove them"
         )
     if discarded is not None:
         status = report_import(args, discarded, None, dry_run=True)
@@ -155,11 +156,11 @@ def report_import(args: argparse.Namespace, report: ImportReport, written: Path 
         return 0
     summary = f"{report.entries_total} entries in {report.sections_total} sections"
     if not report.changed:
-        print(f"{args.path}: unchanged ({summary})")
+        print(f"{shown_path(args.path)}: unchanged ({summary})")
         return 0
     verb = "would import" if dry_run else "imported"
     print(
-        f"{args.path}: {verb} {summary}: {len(report.added)} added, {len(report.moved)} moved, "
+        f"{shown_path(args.path)}: {verb} {summary}: {len(report.added)} added, {len(report.moved)} moved, "
         f"{len(report.removed)} removed" + (" (dry run: nothing was changed)" if dry_run else "")
     )
     from digest.text import one_line  # the file's headings and titles may hold terminal escapes: none is printed
@@ -265,7 +266,7 @@ def handle_lint(args: argparse.Namespace, context: Context) -> int:
     from digest.awesome.unknown_links import unknown_id_findings
 
     if args.path is not None:
-        source = str(args.path)
+        source = shown_path(args.path)
         try:
             findings = lint_bytes(read_list_file(args.path), source)
         except ListFormatError as exc:

@@ -8,7 +8,8 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
-from digest.cli.context import CommandError, Context, path_argument
+from digest.cli.context import CommandError, Context, path_argument, refuse_non_file, shown_path
+from digest.cli.lines import BAD_LINES_SHOWN
 from digest.text import one_line
 
 if TYPE_CHECKING:  # the model (NumPy, SciPy, SQLAlchemy) is imported when a file is scored, not by every command
@@ -160,6 +161,7 @@ def _read_lines(lines: Iterable[str | bytes | None]) -> Iterator[tuple[Any, Pape
 
 def _open_lines(path: Path) -> IO[Any] | gzip.GzipFile:
     """The file's lines as bytes (decoded line by line, so that one line that is not UTF-8 is named, not altered)."""
+    refuse_non_file(path, "JSON-lines file")  # a folder or a named pipe: one line, not a wait for a writer
     if str(path) == "-":
         return getattr(sys.stdin, "buffer", sys.stdin)  # text already, when a caller replaced standard input
     if path.suffix == ".gz":
@@ -181,7 +183,7 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
     try:
         source = _open_lines(args.path)
     except OSError as exc:
-        raise CommandError(f"cannot read {args.path}: {exc.strerror or exc}") from exc
+        raise CommandError(f"cannot read {shown_path(args.path)}: {exc.strerror or exc}") from exc
     context.reading_only = True  # a data folder it cannot write is scored as it stands, with one warning
     try:
         database = context.database
@@ -202,7 +204,7 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
         for result in score_lines(model, split_at_breaks(lines_past_long(source))):
             if isinstance(result, BadLine):
                 bad += 1
-                print(f"{args.path}:{result.line_number}: skipped: {result.message}", file=sys.stderr)
+                _report_bad_line(args.path, result, bad)
                 continue
             scored += 1
             relevant += bool(result["relevant"])
@@ -212,26 +214,41 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
         raise  # the reader of the output went away (`| head`): main() ends quietly, the input is not at fault
     except LongLineError as exc:
         raise CommandError(
-            f"{args.path}:{exc.line_number}: a line longer than {exc.shown}, which no paper is (is it a "
+            f"{shown_path(args.path)}:{exc.line_number}: a line longer than {exc.shown}, which no paper is (is it a "
             "JSON-lines file?); nothing after it was scored"
         ) from None
     except JsonArrayError:
-        raise CommandError(f"{args.path}: {JSON_ARRAY}; nothing was scored") from None
+        raise CommandError(f"{shown_path(args.path)}: {JSON_ARRAY}; nothing was scored") from None
     except zlib.error as exc:  # a .gz file damaged inside its compressed data
-        raise CommandError(f"cannot read {args.path}: not a readable gzip file ({exc})") from None
+        raise CommandError(f"cannot read {shown_path(args.path)}: not a readable gzip file ({exc})") from None
     except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise CommandError(f"cannot read {args.path}: {exc}") from exc
+        raise CommandError(f"cannot read {shown_path(args.path)}: {exc}") from exc
     finally:
         if str(args.path) != "-":
             source.close()
-    if not args.json:
-        _print_summary(model, scored, relevant, bad, learnt)
+    _print_summary(args, model, scored, relevant, (bad, learnt))
     if settings_note:  # even with --json: these scores may not be the running service's
         print(f"note: {settings_note}", file=sys.stderr)
     return 1 if bad else 0
 
 
-def _print_summary(model: RelevanceModel, scored: int, relevant: int, bad: int, learnt: int) -> None:
+def _report_bad_line(path: Path, bad_line: BadLine, count: int) -> None:
+    """The first BAD_LINES_SHOWN bad lines, each in a line; the others are counted at the end."""
+    if count <= BAD_LINES_SHOWN:
+        print(f"{shown_path(path)}:{bad_line.line_number}: skipped: {bad_line.message}", file=sys.stderr)
+
+
+def _print_summary(
+    args: argparse.Namespace, model: RelevanceModel, scored: int, relevant: int, bad_learnt: tuple[int, int]
+) -> None:
+    """How many bad lines were not shown (even with --json), then, without --json, the counts and notes."""
+    bad, learnt = bad_learnt
+    if bad > BAD_LINES_SHOWN:
+        print(
+            f"{shown_path(args.path)}: and {bad - BAD_LINES_SHOWN} more bad lines skipped, not shown", file=sys.stderr
+        )
+    if args.json:
+        return
     print(f"scored {scored} papers: {relevant} relevant, {bad} bad lines", file=sys.stderr)
     if learnt:
         print(
