@@ -366,3 +366,34 @@ async def test_the_back_off_between_retries_is_bounded() -> None:
             await fetcher.fetch(url)
     backoffs = [s for s in clock.sleeps if s != 3.0]
     assert backoffs[:4] == [5.0, 10.0, 20.0, 40.0] and max(backoffs) == 600.0, backoffs
+
+
+@pytest.mark.asyncio
+async def test_a_retry_after_from_the_host_a_redirect_led_to_is_kept_for_that_host(tmp_path: Path) -> None:
+    """export.arxiv.org answered 301 to another host, which answered "503, Retry-After: 7200": the wait was kept
+    under export.arxiv.org (left alone for nothing) while the host that refused was asked again at once by the next
+    command, through the redirect or straight."""
+    clock = FakeClock()
+    turn_file = tmp_path / "arxiv.turn"
+    async with ArxivServer() as server:
+        elsewhere = f"http://localhost:{server.port}/rss/cs.CL"
+        server.program("/rss/cs.CL", Reply(status=503, retry_after="7200"))
+        moved = server.program("/export/rss/cs.CL", Reply(status=301, headers={"Location": elsewhere}))
+        async with Fetcher(ARXIV, clock=clock, turn_file=turn_file) as fetcher:
+            with pytest.raises(FetchError, match="retry after 7200 s") as refused:
+                await fetcher.fetch(moved)
+        assert refused.value.busy_host == "localhost"
+        await clock.sleep(3600)
+        server.serve_file("/rss/cs.CL", CL)
+        async with Fetcher(ARXIV, clock=clock, turn_file=turn_file) as fetcher:
+            with pytest.raises(FetchError, match="localhost asked to be left alone until 2026-04-27 06:30 UTC"):
+                await fetcher.fetch(elsewhere)
+            with pytest.raises(FetchError, match="localhost asked to be left alone until 2026-04-27 06:30 UTC"):
+                await fetcher.fetch(moved)
+            assert (await fetcher.fetch(server.url("/rss/cs.CL"))).status == 200  # 127.0.0.1 did not refuse
+    assert [request.path for request in server.requests] == [
+        "/export/rss/cs.CL",
+        "/rss/cs.CL",
+        "/export/rss/cs.CL",
+        "/rss/cs.CL",
+    ]
