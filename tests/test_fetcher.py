@@ -397,3 +397,35 @@ async def test_a_retry_after_from_the_host_a_redirect_led_to_is_kept_for_that_ho
         "/export/rss/cs.CL",
         "/rss/cs.CL",
     ]
+
+
+@pytest.mark.asyncio
+async def test_a_certificate_error_gives_up_at_once_naming_the_host(tmp_path: Path) -> None:
+    """A mirror (or a proxy in the way) whose certificate is not trusted: the fetch was tried again after 5, 10, 20
+    and 40 s, as if the network had blinked, and then failed "after 5 attempts"; a certificate does not mend in
+    seconds. It now fails at once, in one line naming the host and what is wrong with its certificate."""
+    from tests.smtp_server import self_signed_certificate, server_tls_context
+
+    connections: list[int] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(1)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    context = server_tls_context(*self_signed_certificate(tmp_path))
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=context)
+    port = server.sockets[0].getsockname()[1]
+    clock = FakeClock()
+    try:
+        async with Fetcher(ARXIV, clock=clock) as fetcher:
+            with pytest.raises(FetchError) as failed:
+                await fetcher.fetch(f"https://127.0.0.1:{port}/rss/cs.CL")
+    finally:
+        server.close()
+        await server.wait_closed()
+    message = str(failed.value)
+    assert "127.0.0.1" in message and "self-signed certificate" in message and "\n" not in message, message
+    assert "attempts" not in message and clock.sleeps == [], (message, clock.sleeps)
+    assert connections == []

@@ -51,3 +51,25 @@ def connection_refused(exc: BaseException) -> bool:
     if not isinstance(exc, aiohttp.ClientConnectorError):
         return False
     return isinstance(exc.os_error, ConnectionRefusedError) or exc.os_error.errno == errno.ECONNREFUSED
+
+
+def lasting_error(
+    source: str, exc: aiohttp.ClientConnectorDNSError | aiohttp.ClientConnectorCertificateError
+) -> FetchError:
+    """A try that another, seconds later, would not change: a name that does not resolve, or a TLS certificate that
+    is not accepted (a blip of the network it is not)."""
+    host = URL(source).host
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return FetchError(
+            f"{source}: the TLS certificate of {host} is not accepted ({_certificate_problem(exc)}); not tried again"
+        )
+    return FetchError(f"{source}: cannot resolve {host} ({exc.os_error})", unreachable_host=host, unresolved=True)
+
+
+def _certificate_problem(exc: aiohttp.ClientConnectorCertificateError) -> str:
+    """What is wrong with a host's TLS certificate, in a few words ("self-signed certificate", "certificate has
+    expired", a host name it was not made for)."""
+    error = exc.certificate_error
+    reason = getattr(error, "verify_message", None) or getattr(error, "reason", None) or str(error)
+    text = " ".join(str(reason).split())
+    return text if len(text) <= 120 else text[:117] + "..."

@@ -18,7 +18,14 @@ import aiohttp
 from yarl import URL
 
 from digest.arxiv.feedfile import read_local_file
-from digest.arxiv.fetch_rules import REDIRECT_STATUSES, connection_refused, describe, is_refusal, redirect_target
+from digest.arxiv.fetch_rules import (
+    REDIRECT_STATUSES,
+    connection_refused,
+    describe,
+    is_refusal,
+    lasting_error,
+    redirect_target,
+)
 from digest.arxiv.fetch_types import (
     FetchError,
     FetchResult,
@@ -102,8 +109,9 @@ class Fetcher:
     async def fetch(self, source: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
         """One answer for a URL or a local file; raises FetchError (one line) for anything that is not an answer.
 
-        Timeouts, dropped connections and 429/5xx are tried again with back-off; a name that does not resolve and a
-        garbled answer are not (another try would say the same); FetchStoppedError when the service stops meanwhile."""
+        Timeouts, dropped connections and 429/5xx are tried again with back-off; a name that does not resolve, a
+        certificate that is not accepted and a garbled answer are not (another try would say the same);
+        FetchStoppedError when the service stops meanwhile."""
         if not is_url(source):
             return await asyncio.to_thread(read_local_file, source, self.settings.max_response_bytes)
         attempts = self.settings.max_retries + 1
@@ -117,11 +125,8 @@ class Fetcher:
                     self.clock, self.settings.min_interval_seconds, self.stop, self.turn_file
                 ) as turn:
                     result = await self._asked_in_turn(turn, source, etag, last_modified)
-            except aiohttp.ClientConnectorDNSError as exc:
-                host = URL(source).host
-                raise FetchError(
-                    f"{source}: cannot resolve {host} ({exc.os_error})", unreachable_host=host, unresolved=True
-                ) from exc
+            except (aiohttp.ClientConnectorDNSError, aiohttp.ClientConnectorCertificateError) as exc:
+                raise lasting_error(source, exc) from exc
             except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
                 last_problem, refused = self._lost_on_the_way(source, exc), False
             except (aiohttp.ClientError, ValueError, UnicodeError) as exc:
