@@ -429,3 +429,29 @@ async def test_a_certificate_error_gives_up_at_once_naming_the_host(tmp_path: Pa
     assert "127.0.0.1" in message and "self-signed certificate" in message and "\n" not in message, message
     assert "attempts" not in message and clock.sleeps == [], (message, clock.sleeps)
     assert connections == []
+
+
+@pytest.mark.asyncio
+async def test_a_cut_off_gzip_answer_is_a_broken_gzip_not_a_feed() -> None:
+    """A proxy that sent half of the gzip'd feed with a Content-Length to match: the fetch took it as a 200 and the
+    poll then said the feed itself was cut off (arXiv's fault, it seemed). It is now one line saying the gzip is
+    broken, and no answer: no ETag kept, so the retry asks for the whole feed again."""
+    import gzip
+
+    from tests.arxiv_server import RawServer
+
+    feed = (Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
+    squeezed = gzip.compress(feed)
+    cut = squeezed[: len(squeezed) // 2]
+    head = f'HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nETag: "half"\r\nContent-Length: {len(cut)}\r\n\r\n'
+    async with RawServer() as raw, Fetcher(ARXIV, clock=FakeClock()) as fetcher:
+        whole = raw.program(
+            "/whole",
+            f"{head[: head.index('Content-Length')]}Content-Length: {len(squeezed)}\r\n\r\n".encode() + squeezed,
+        )
+        assert (await fetcher.fetch(whole)).body == feed  # a whole gzip answer is read as ever
+        url = raw.program("/rss/cs.CL", head.encode() + cut)
+        with pytest.raises(FetchError) as broken:
+            await fetcher.fetch(url)
+    message = str(broken.value)
+    assert "broken gzip" in message and "\n" not in message and message.startswith(url), message

@@ -17,6 +17,7 @@ from types import TracebackType
 import aiohttp
 from yarl import URL
 
+from digest.arxiv.content_coding import decoded_body
 from digest.arxiv.feedfile import read_local_file
 from digest.arxiv.fetch_rules import (
     REDIRECT_STATUSES,
@@ -102,7 +103,7 @@ class Fetcher:
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self.settings.timeout_seconds),
                 headers={"User-Agent": self.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
-                auto_decompress=True,
+                auto_decompress=False,  # decoded_body: aiohttp takes a cut-off gzip for whole
             )
         return self._session
 
@@ -232,7 +233,7 @@ class Fetcher:
             result = FetchResult(
                 source=url,
                 status=response.status,
-                body=b"".join(chunks),
+                body=decoded_body(url, b"".join(chunks), response.headers.get("Content-Encoding"), limit),
                 etag=response.headers.get("ETag"),
                 last_modified=response.headers.get("Last-Modified"),
                 content_type=response.headers.get("Content-Type"),
