@@ -366,3 +366,92 @@ async def test_the_back_off_between_retries_is_bounded() -> None:
             await fetcher.fetch(url)
     backoffs = [s for s in clock.sleeps if s != 3.0]
     assert backoffs[:4] == [5.0, 10.0, 20.0, 40.0] and max(backoffs) == 600.0, backoffs
+
+
+@pytest.mark.asyncio
+async def test_a_retry_after_from_the_host_a_redirect_led_to_is_kept_for_that_host(tmp_path: Path) -> None:
+    """export.arxiv.org answered 301 to another host, which answered "503, Retry-After: 7200": the wait was kept
+    under export.arxiv.org (left alone for nothing) while the host that refused was asked again at once by the next
+    command, through the redirect or straight."""
+    clock = FakeClock()
+    turn_file = tmp_path / "arxiv.turn"
+    async with ArxivServer() as server:
+        elsewhere = f"http://localhost:{server.port}/rss/cs.CL"
+        server.program("/rss/cs.CL", Reply(status=503, retry_after="7200"))
+        moved = server.program("/export/rss/cs.CL", Reply(status=301, headers={"Location": elsewhere}))
+        async with Fetcher(ARXIV, clock=clock, turn_file=turn_file) as fetcher:
+            with pytest.raises(FetchError, match="retry after 7200 s") as refused:
+                await fetcher.fetch(moved)
+        assert refused.value.busy_host == "localhost"
+        await clock.sleep(3600)
+        server.serve_file("/rss/cs.CL", CL)
+        async with Fetcher(ARXIV, clock=clock, turn_file=turn_file) as fetcher:
+            with pytest.raises(FetchError, match="localhost asked to be left alone until 2026-04-27 06:30 UTC"):
+                await fetcher.fetch(elsewhere)
+            with pytest.raises(FetchError, match="localhost asked to be left alone until 2026-04-27 06:30 UTC"):
+                await fetcher.fetch(moved)
+            assert (await fetcher.fetch(server.url("/rss/cs.CL"))).status == 200  # 127.0.0.1 did not refuse
+    assert [request.path for request in server.requests] == [
+        "/export/rss/cs.CL",
+        "/rss/cs.CL",
+        "/export/rss/cs.CL",
+        "/rss/cs.CL",
+    ]
+
+
+@pytest.mark.asyncio
+async def test_a_certificate_error_gives_up_at_once_naming_the_host(tmp_path: Path) -> None:
+    """A mirror (or a proxy in the way) whose certificate is not trusted: the fetch was tried again after 5, 10, 20
+    and 40 s, as if the network had blinked, and then failed "after 5 attempts"; a certificate does not mend in
+    seconds. It now fails at once, in one line naming the host and what is wrong with its certificate."""
+    from tests.smtp_server import self_signed_certificate, server_tls_context
+
+    connections: list[int] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(1)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    context = server_tls_context(*self_signed_certificate(tmp_path))
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=context)
+    port = server.sockets[0].getsockname()[1]
+    clock = FakeClock()
+    try:
+        async with Fetcher(ARXIV, clock=clock) as fetcher:
+            with pytest.raises(FetchError) as failed:
+                await fetcher.fetch(f"https://127.0.0.1:{port}/rss/cs.CL")
+    finally:
+        server.close()
+        await server.wait_closed()
+    message = str(failed.value)
+    assert "127.0.0.1" in message and "self-signed certificate" in message and "\n" not in message, message
+    assert "attempts" not in message and clock.sleeps == [], (message, clock.sleeps)
+    assert connections == []
+
+
+@pytest.mark.asyncio
+async def test_a_cut_off_gzip_answer_is_a_broken_gzip_not_a_feed() -> None:
+    """A proxy that sent half of the gzip'd feed with a Content-Length to match: the fetch took it as a 200 and the
+    poll then said the feed itself was cut off (arXiv's fault, it seemed). It is now one line saying the gzip is
+    broken, and no answer: no ETag kept, so the retry asks for the whole feed again."""
+    import gzip
+
+    from tests.arxiv_server import RawServer
+
+    feed = (Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
+    squeezed = gzip.compress(feed)
+    cut = squeezed[: len(squeezed) // 2]
+    head = f'HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nETag: "half"\r\nContent-Length: {len(cut)}\r\n\r\n'
+    async with RawServer() as raw, Fetcher(ARXIV, clock=FakeClock()) as fetcher:
+        whole = raw.program(
+            "/whole",
+            f"{head[: head.index('Content-Length')]}Content-Length: {len(squeezed)}\r\n\r\n".encode() + squeezed,
+        )
+        assert (await fetcher.fetch(whole)).body == feed  # a whole gzip answer is read as ever
+        url = raw.program("/rss/cs.CL", head.encode() + cut)
+        with pytest.raises(FetchError) as broken:
+            await fetcher.fetch(url)
+    message = str(broken.value)
+    assert "broken gzip" in message and "\n" not in message and message.startswith(url), message

@@ -5,6 +5,7 @@ killed or stopped poll, `run --once` after a failure. Each failure is one line f
 from __future__ import annotations
 
 import asyncio
+import gzip
 import os
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from digest.service.process import Service
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, open_database
 from digest.storage.state import FeedState, PollRun
-from tests.arxiv_server import ArxivServer, FakeClock, RawServer, Reply
+from tests.arxiv_server import ARXIV_DATA, ArxivServer, FakeClock, RawServer, Reply
 from tests.conftest import make_settings
 
 CL = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
@@ -47,6 +48,9 @@ ODD_ANSWERS = {
     "300-headers": b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-H%d: v\r\n" % i for i in range(300)) + b"\r\n",
     "bad-chunk": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nxx\r\n0\r\n\r\n",
     "brotli": b"HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: 4\r\n\r\n\x00abc",
+    # half of a gzip'd feed, its Content-Length matching what was sent
+    "gzip-cut": b'HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nETag: "half"\r\nContent-Length: 20\r\n\r\n'
+    + gzip.compress((ARXIV_DATA / CL).read_bytes())[:20],
 }
 
 
@@ -81,6 +85,7 @@ async def test_an_odd_answer_is_one_line_for_its_source_and_the_next_source_is_p
         assert fetched.outcome == "fetched" and summary.outcome == "partial"
         states = feed_states(database)
         assert states[bad].failures == 1 and states[bad].last_message == failed.message
+        assert states[bad].etag is None  # nothing of the broken answer is kept: the retry asks for all of it
     finally:
         database.dispose()
 

@@ -80,6 +80,7 @@ class FetchResult:
     last_modified: str | None = None
     content_type: str | None = None
     retry_after: str | None = None
+    answered_by: str | None = None  # the address that gave this answer, a redirect's target when one led elsewhere
 
     @property
     def not_modified(self) -> bool:

@@ -9,15 +9,24 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import errno
 import logging
+from dataclasses import replace
 from pathlib import Path
 from types import TracebackType
 
 import aiohttp
 from yarl import URL
 
+from digest.arxiv.content_coding import decoded_body
 from digest.arxiv.feedfile import read_local_file
+from digest.arxiv.fetch_rules import (
+    REDIRECT_STATUSES,
+    connection_refused,
+    describe,
+    is_refusal,
+    lasting_error,
+    redirect_target,
+)
 from digest.arxiv.fetch_types import (
     FetchError,
     FetchResult,
@@ -33,13 +42,9 @@ from digest.config import ArxivSettings
 log = logging.getLogger(__name__)
 
 ACCEPT = "application/rss+xml, application/atom+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.7, */*;q=0.1"
-# 5xx statuses another try does not change (the server does not do what was asked); every other 5xx, and 429, is the
-# host saying it is busy (a 509 bandwidth limit, a CDN's 520-524): backed off, its Retry-After kept.
-FINAL_5XX = frozenset({501, 505})
 # A Retry-After beyond this is arXiv asking us to come back another time, not in this pass; also the longest back-off.
 MAX_RETRY_AFTER_SECONDS = 600.0
 READ_CHUNK = 64 * 1024
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
 # Only what the standard library decodes; a server that sends anything else (br, zstd) gets one line, not a crash.
 ACCEPT_ENCODING = "gzip, deflate"
@@ -51,43 +56,6 @@ STOP_WAITING: contextvars.ContextVar[asyncio.Event | None] = contextvars.Context
 
 def is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
-
-
-def is_refusal(status: int) -> bool:
-    """Whether an answer with this status is the host asking to be asked later (429, a 5xx), not the answer itself."""
-    return status == 429 or (500 <= status <= 599 and status not in FINAL_5XX)
-
-
-def describe(exc: BaseException) -> str:
-    """A client error as one short line; aiohttp's parser messages quote the offending bytes over several lines and
-    carry a made-up status 400, so only their message is kept."""
-    if isinstance(exc, aiohttp.ClientResponseError) and not isinstance(exc, aiohttp.TooManyRedirects):
-        text = " ".join(f"{type(exc).__name__}: {exc.message}".split())
-    else:
-        text = " ".join(f"{type(exc).__name__}: {exc}".split())
-    return text if len(text) <= 200 else text[:197] + "..."
-
-
-def redirect_target(current: str, location: str | None) -> str:
-    """Where a redirect leads, or FetchError when it leads nowhere a feed may be: only http(s) with a host."""
-    if not location:
-        raise FetchError(f"{current}: a redirect without a Location")
-    try:
-        given = URL(location.strip())
-        target = URL(current).join(given)
-    except (ValueError, TypeError) as exc:
-        raise FetchError(f"{current}: a redirect to an unusable address ({describe(exc)})") from exc
-    if target.scheme not in ("http", "https") or not target.host or (given.scheme and not given.host):
-        shown = location if len(location) <= 80 else location[:77] + "..."
-        raise FetchError(f"{current}: a redirect to {shown!r} refused; only http(s) addresses with a host are followed")
-    return str(target)
-
-
-def _connection_refused(exc: BaseException) -> bool:
-    """Whether no address of the host took the connection (every one refused it)."""
-    if not isinstance(exc, aiohttp.ClientConnectorError):
-        return False
-    return isinstance(exc.os_error, ConnectionRefusedError) or exc.os_error.errno == errno.ECONNREFUSED
 
 
 class Fetcher:
@@ -135,20 +103,22 @@ class Fetcher:
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=self.settings.timeout_seconds),
                 headers={"User-Agent": self.user_agent, "Accept": ACCEPT, "Accept-Encoding": ACCEPT_ENCODING},
-                auto_decompress=True,
+                auto_decompress=False,  # decoded_body: aiohttp takes a cut-off gzip for whole
             )
         return self._session
 
     async def fetch(self, source: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
         """One answer for a URL or a local file; raises FetchError (one line) for anything that is not an answer.
 
-        Timeouts, dropped connections and 429/5xx are tried again with back-off; a name that does not resolve and a
-        garbled answer are not (another try would say the same); FetchStoppedError when the service stops meanwhile."""
+        Timeouts, dropped connections and 429/5xx are tried again with back-off; a name that does not resolve, a
+        certificate that is not accepted and a garbled answer are not (another try would say the same);
+        FetchStoppedError when the service stops meanwhile."""
         if not is_url(source):
             return await asyncio.to_thread(read_local_file, source, self.settings.max_response_bytes)
         attempts = self.settings.max_retries + 1
         last_problem = ""
         refused = False  # the last try was answered 429/5xx (the host said it is busy), not lost on the way
+        busy_host: str | None = None  # the host that answered so: a redirect's target, when one led elsewhere
         for attempt in range(attempts):
             delay: float | None = None
             try:
@@ -156,11 +126,8 @@ class Fetcher:
                     self.clock, self.settings.min_interval_seconds, self.stop, self.turn_file
                 ) as turn:
                     result = await self._asked_in_turn(turn, source, etag, last_modified)
-            except aiohttp.ClientConnectorDNSError as exc:
-                host = URL(source).host
-                raise FetchError(
-                    f"{source}: cannot resolve {host} ({exc.os_error})", unreachable_host=host, unresolved=True
-                ) from exc
+            except (aiohttp.ClientConnectorDNSError, aiohttp.ClientConnectorCertificateError) as exc:
+                raise lasting_error(source, exc) from exc
             except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
                 last_problem, refused = self._lost_on_the_way(source, exc), False
             except (aiohttp.ClientError, ValueError, UnicodeError) as exc:
@@ -173,13 +140,14 @@ class Fetcher:
                 if not is_refusal(result.status):
                     return result
                 last_problem, refused = f"HTTP {result.status}", True
+                busy_host = URL(result.answered_by or source).host
                 delay = retry_after_seconds(result.retry_after, self.clock.now())
             if attempt + 1 >= attempts:
                 break
             if delay is not None and delay > MAX_RETRY_AFTER_SECONDS:
                 raise FetchError(
                     f"{source}: {last_problem}, asked to retry after {wait_words(delay)}; giving up for now",
-                    busy_host=URL(source).host,
+                    busy_host=busy_host,
                 )
             # Doubling, 10 min at most (the exponent kept small: a huge max_retries must not overflow the float).
             backoff = min(self.backoff_base * 2 ** min(attempt, 30), MAX_RETRY_AFTER_SECONDS)
@@ -193,7 +161,7 @@ class Fetcher:
         # and its other feeds would each wait through the same round of retries for nothing.
         raise FetchError(
             f"{source}: {last_problem} after {attempts} attempts",
-            busy_host=URL(source).host if refused else None,
+            busy_host=busy_host if refused else None,
             unreachable_host=None if refused else endpoint(source),
         )
 
@@ -202,46 +170,39 @@ class Fetcher:
         if self.retry_lost:
             return describe(exc)
         # A refused connection is a host nothing listens on: later requests in this pass would be refused too.
-        host = endpoint(source) if _connection_refused(exc) else None
+        host = endpoint(source) if connection_refused(exc) else None
         raise FetchError(f"{source}: {describe(exc)}; not tried again", unreachable_host=host) from exc
 
     async def _asked_in_turn(self, turn: Turn, source: str, etag: str | None, last_modified: str | None) -> FetchResult:
-        """The answer, unless the host asked (in an earlier pass or another process) to be left alone till later;
-        a Retry-After it sends is kept for every later request."""
-        host, now = URL(source).host, self.clock.now()
-        until = turn.busy_until(host, now)
-        if until is not None:
-            raise FetchError(
-                f"{source}: {host} asked to be left alone until {until:%Y-%m-%d %H:%M} UTC (Retry-After); "
-                "not asked before then",
-                busy_host=host,
-            )
-        turn.forget_past(now)
-        result = await self._follow(source, etag, last_modified)
+        """The answer, unless a host on the way asked (in an earlier pass or another process) to be left alone till
+        later; a Retry-After is kept for every later request, under the host that sent it (a redirect's target too)."""
+        turn.forget_past(self.clock.now())
+        result = await self._follow(turn, source, etag, last_modified)
         if is_refusal(result.status):
             delay = retry_after_seconds(result.retry_after, self.clock.now())
             if delay:
-                turn.leave_alone(host, delay, self.clock.now())
+                turn.leave_alone(URL(result.answered_by or source).host, delay, self.clock.now())
         return result
 
-    async def _follow(self, source: str, etag: str | None, last_modified: str | None) -> FetchResult:
+    async def _follow(self, turn: Turn, source: str, etag: str | None, last_modified: str | None) -> FetchResult:
         """The answer at `source`, following at most MAX_REDIRECTS redirects, each to an http(s) address. Each hop is
-        a request of its own: it waits the interval after the answer that led to it, as any next request does."""
+        a request of its own: it waits the interval after the answer that led to it, as any next request does, and
+        is not made to a host that asked to be left alone."""
         url = source
         for hop in range(MAX_REDIRECTS + 1):
+            host = URL(url).host
+            until = turn.busy_until(host, self.clock.now())
+            if until is not None:
+                raise FetchError(
+                    f"{source}: {host} asked to be left alone until {until:%Y-%m-%d %H:%M} UTC (Retry-After); "
+                    "not asked before then",
+                    busy_host=host,
+                )
             if hop:
                 await pause(self.clock, self.settings.min_interval_seconds, self.stop)
             result, location = await self._request(url, etag, last_modified)
             if location is None:
-                return FetchResult(
-                    source,
-                    result.status,
-                    result.body,
-                    result.etag,
-                    result.last_modified,
-                    result.content_type,
-                    result.retry_after,
-                )
+                return replace(result, source=source, answered_by=url)
             url = redirect_target(url, location)
         raise FetchError(f"{source}: more than {MAX_REDIRECTS} redirects; refused")
 
@@ -272,7 +233,7 @@ class Fetcher:
             result = FetchResult(
                 source=url,
                 status=response.status,
-                body=b"".join(chunks),
+                body=decoded_body(url, b"".join(chunks), response.headers.get("Content-Encoding"), limit),
                 etag=response.headers.get("ETag"),
                 last_modified=response.headers.get("Last-Modified"),
                 content_type=response.headers.get("Content-Type"),

@@ -1,0 +1,75 @@
+"""What the fetcher makes of an HTTP answer or a client error: a refusal to back off from, a redirect's target, a
+certificate problem, and the one line that says what went wrong."""
+
+from __future__ import annotations
+
+import errno
+
+import aiohttp
+from yarl import URL
+
+from digest.arxiv.fetch_types import FetchError
+
+# 5xx statuses another try does not change (the server does not do what was asked); every other 5xx, and 429, is the
+# host saying it is busy (a 509 bandwidth limit, a CDN's 520-524): backed off, its Retry-After kept.
+FINAL_5XX = frozenset({501, 505})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+def is_refusal(status: int) -> bool:
+    """Whether an answer with this status is the host asking to be asked later (429, a 5xx), not the answer itself."""
+    return status == 429 or (500 <= status <= 599 and status not in FINAL_5XX)
+
+
+def describe(exc: BaseException) -> str:
+    """A client error as one short line; aiohttp's parser messages quote the offending bytes over several lines and
+    carry a made-up status 400, so only their message is kept."""
+    if isinstance(exc, aiohttp.ClientResponseError) and not isinstance(exc, aiohttp.TooManyRedirects):
+        text = " ".join(f"{type(exc).__name__}: {exc.message}".split())
+    else:
+        text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def redirect_target(current: str, location: str | None) -> str:
+    """Where a redirect leads, or FetchError when it leads nowhere a feed may be: only http(s) with a host."""
+    if not location:
+        raise FetchError(f"{current}: a redirect without a Location")
+    try:
+        given = URL(location.strip())
+        target = URL(current).join(given)
+    except (ValueError, TypeError) as exc:
+        raise FetchError(f"{current}: a redirect to an unusable address ({describe(exc)})") from exc
+    if target.scheme not in ("http", "https") or not target.host or (given.scheme and not given.host):
+        shown = location if len(location) <= 80 else location[:77] + "..."
+        raise FetchError(f"{current}: a redirect to {shown!r} refused; only http(s) addresses with a host are followed")
+    return str(target)
+
+
+def connection_refused(exc: BaseException) -> bool:
+    """Whether no address of the host took the connection (every one refused it)."""
+    if not isinstance(exc, aiohttp.ClientConnectorError):
+        return False
+    return isinstance(exc.os_error, ConnectionRefusedError) or exc.os_error.errno == errno.ECONNREFUSED
+
+
+def lasting_error(
+    source: str, exc: aiohttp.ClientConnectorDNSError | aiohttp.ClientConnectorCertificateError
+) -> FetchError:
+    """A try that another, seconds later, would not change: a name that does not resolve, or a TLS certificate that
+    is not accepted (a blip of the network it is not)."""
+    host = URL(source).host
+    if isinstance(exc, aiohttp.ClientConnectorCertificateError):
+        return FetchError(
+            f"{source}: the TLS certificate of {host} is not accepted ({_certificate_problem(exc)}); not tried again"
+        )
+    return FetchError(f"{source}: cannot resolve {host} ({exc.os_error})", unreachable_host=host, unresolved=True)
+
+
+def _certificate_problem(exc: aiohttp.ClientConnectorCertificateError) -> str:
+    """What is wrong with a host's TLS certificate, in a few words ("self-signed certificate", "certificate has
+    expired", a host name it was not made for)."""
+    error = exc.certificate_error
+    reason = getattr(error, "verify_message", None) or getattr(error, "reason", None) or str(error)
+    text = " ".join(str(reason).split())
+    return text if len(text) <= 120 else text[:117] + "..."
