@@ -244,10 +244,10 @@ class GitClone:
         """The commit's message."""
         return self._run("log", "-1", "--format=%B", commit, check=False).stdout.decode("utf-8", "replace")
 
-    def is_link(self, commit: str) -> bool:
-        """Whether the list file at `commit` is a symbolic link (`read` gives the path it points to)."""
+    def mode_of(self, commit: str) -> str:
+        """The list file's mode at `commit` (120000 a symbolic link, 040000 a folder), "" when absent."""
         listed = self._run("ls-tree", "-z", commit, "--", self.settings.path, check=False).stdout.decode()
-        return listed.startswith("120000 ")
+        return listed.split(" ", 1)[0] if " " in listed else ""
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         return self._run("merge-base", "--is-ancestor", older, newer, check=False).returncode == 0
