@@ -59,8 +59,9 @@ class GitClone:
         environment.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1"})
         # Never above the clone: with its .git broken, git would run in a repository around the data folder.
         environment["GIT_CEILING_DIRECTORIES"] = str(self.folder.absolute().parent)
-        # The clone is the service's own: ~/.gitconfig's signing and hooks (core.hooksPath) are not for it.
+        # The clone is the service's own: ~/.gitconfig's signing, hooks and line-end rewriting (core.safecrlf) are not.
         config = {"commit.gpgSign": "false", "tag.gpgSign": "false", "core.hooksPath": os.devnull}
+        config.update({"core.autocrlf": "false", "core.safecrlf": "false"})
         token = self.settings.token.get_secret_value() if self.settings.token else ""
         if token and self.url.startswith(("https://", "http://")):
             basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
@@ -241,7 +242,6 @@ class GitClone:
             )
 
     def message_of(self, commit: str) -> str:
-        """The commit's message."""
         return self._run("log", "-1", "--format=%B", commit, check=False).stdout.decode("utf-8", "replace")
 
     def mode_of(self, commit: str) -> str:
