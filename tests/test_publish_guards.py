@@ -268,7 +268,8 @@ def test_a_broken_clone_inside_a_maintainers_checkout_never_touches_that_checkou
 def test_the_maintainers_own_git_settings_do_not_stop_the_service_publishing(
     tmp_path: Path, remote: Remote, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A maintainer whose ~/.gitconfig signs every commit (commit.gpgsign) and runs their own hooks (core.hooksPath,
+    """A maintainer whose ~/.gitconfig signs every commit (commit.gpgsign) or push (push.gpgSign: the remote then
+    refused with 'the receiving end does not support --signed push') and runs their own hooks (core.hooksPath,
     a pre-push that refuses pushes outside their work) ran `digest publish` or the service from their shell: the
     service's clone took those settings, its commit asked gpg to sign and failed, or its push ran their hook, and
     every approval stayed unpublished. The service's clone is its own: it signs nothing and runs no hooks."""
@@ -280,6 +281,7 @@ def test_the_maintainers_own_git_settings_do_not_stop_the_service_publishing(
         (hooks / hook).chmod(0o755)
     (home / ".gitconfig").write_text(
         f"[commit]\n\tgpgsign = true\n[gpg]\n\tprogram = /bin/false\n[core]\n\thooksPath = {hooks}\n"
+        "[push]\n\tgpgSign = true\n"  # a signed push, which the remote (GitHub, a bare one) does not take
     )
     monkeypatch.setenv("HOME", str(home))
     settings = settings_for(tmp_path, remote)

@@ -61,7 +61,7 @@ class GitClone:
         environment["GIT_CEILING_DIRECTORIES"] = str(self.folder.absolute().parent)
         # The clone is the service's own: ~/.gitconfig's signing, hooks and line-end rewriting (core.safecrlf) are not.
         config = {"commit.gpgSign": "false", "tag.gpgSign": "false", "core.hooksPath": os.devnull}
-        config.update({"core.autocrlf": "false", "core.safecrlf": "false"})
+        config.update({"core.autocrlf": "false", "core.safecrlf": "false", "push.gpgSign": "false"})
         token = self.settings.token.get_secret_value() if self.settings.token else ""
         if token and self.url.startswith(("https://", "http://")):
             basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
