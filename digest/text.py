@@ -38,6 +38,12 @@ def blank_invisible(text: str, *, keep_line_breaks: bool = False) -> str:
     return (_INVISIBLE_BUT_LINE_BREAKS if keep_line_breaks else INVISIBLE).sub(" ", text)
 
 
+def terminal_lines(text: str) -> str:
+    """Text from outside (a list file's lines) as a terminal may show it: each line's invisible characters blanked (an
+    escape sequence would hide or recolour what follows, a bare carriage return write over it), every line ended."""
+    return "".join(blank_invisible(line) + "\n" for line in text.splitlines())
+
+
 def has_invisible(text: str) -> bool:
     return INVISIBLE.search(text) is not None
 

@@ -425,3 +425,16 @@ def test_publish_status_with_a_flag_of_a_run_is_a_usage_error_in_one_line(
     assert err.count("\n") == 1 and err.startswith("digest publish: --status only shows"), err
     assert " ".join(flags) in err
     assert remote.head() == head
+
+
+@pytest.mark.parametrize("path", ["README.md/", "docs/", "docs//README.md", "./"])
+def test_a_publish_path_that_names_no_file_is_refused_in_one_line(tmp_path: Path, path: str) -> None:
+    """`path = "README.md/"` (a slash left at the end, or a folder's) passed config check; every publish then stopped
+    with 'README.md/ is not on branch main ..., which keeps a list in README.md: set publish.path = "README.md" ...,
+    or commit README.md/ there first', a file git cannot have. It is refused where it is set, naming the setting."""
+    from digest.config import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", f'[publish]\nrepository = "{tmp_path}/list.git"\npath = "{path}"\n')
+    (problem,) = caught.value.problems
+    assert "publish.path must be a file inside the repository" in problem and "\n" not in problem, problem

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import sqlite3
+import subprocess
 from datetime import timedelta
 from pathlib import Path
 
@@ -267,7 +268,8 @@ def test_a_broken_clone_inside_a_maintainers_checkout_never_touches_that_checkou
 def test_the_maintainers_own_git_settings_do_not_stop_the_service_publishing(
     tmp_path: Path, remote: Remote, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A maintainer whose ~/.gitconfig signs every commit (commit.gpgsign) and runs their own hooks (core.hooksPath,
+    """A maintainer whose ~/.gitconfig signs every commit (commit.gpgsign) or push (push.gpgSign: the remote then
+    refused with 'the receiving end does not support --signed push') and runs their own hooks (core.hooksPath,
     a pre-push that refuses pushes outside their work) ran `digest publish` or the service from their shell: the
     service's clone took those settings, its commit asked gpg to sign and failed, or its push ran their hook, and
     every approval stayed unpublished. The service's clone is its own: it signs nothing and runs no hooks."""
@@ -279,6 +281,7 @@ def test_the_maintainers_own_git_settings_do_not_stop_the_service_publishing(
         (hooks / hook).chmod(0o755)
     (home / ".gitconfig").write_text(
         f"[commit]\n\tgpgsign = true\n[gpg]\n\tprogram = /bin/false\n[core]\n\thooksPath = {hooks}\n"
+        "[push]\n\tgpgSign = true\n"  # a signed push, which the remote (GitHub, a bare one) does not take
     )
     monkeypatch.setenv("HOME", str(home))
     settings = settings_for(tmp_path, remote)
@@ -319,3 +322,48 @@ def test_a_clone_git_can_no_longer_read_is_set_aside_and_made_again(
         database.dispose()
     assert first in remote.readme() and second in remote.readme()
     assert (clone.parent / "clone.damaged" / ".git" / damaged).read_bytes() == written  # kept for a look
+
+
+@pytest.mark.parametrize(
+    "gitconfig",
+    [
+        "[core]\n\tautocrlf = true\n\tsafecrlf = true\n",
+        "[core]\n\tautocrlf = input\n\tsafecrlf = true\n",
+        "[core]\n\teol = crlf\n\tsafecrlf = true\n[core]\n\tautocrlf = false\n",
+    ],
+)
+def test_the_maintainers_line_end_settings_neither_stop_publishing_nor_change_the_files_bytes(
+    tmp_path: Path, remote: Remote, monkeypatch: pytest.MonkeyPatch, gitconfig: str
+) -> None:
+    """A maintainer on Windows habits (core.autocrlf with core.safecrlf, as guides advise) ran `digest publish` or the
+    service from their shell: the service's clone took those settings, and git refused to commit the list it wrote
+    ('LF would be replaced by CRLF'), or turned the line ends of a file kept in CRLF, so every line changed. The
+    service's clone takes the file's bytes as they are."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text(gitconfig)
+    monkeypatch.setenv("HOME", str(home))
+    settings = settings_for(tmp_path, remote)
+    database = open_service_database(settings)
+    try:
+        reviewer, publisher = services(database, settings)
+        first = approve(database, reviewer, 0)
+        result = publisher.publish()
+        assert result.outcome == PUBLISHED, result.message
+        assert b"\r" not in git_bytes(remote, "main:README.md")
+        crlf = remote.readme().replace("\n", "\r\n").encode()
+        push_bytes(remote, crlf, "Saved on Windows")
+        second = approve(database, reviewer, 1)
+        result = publisher.publish()
+        assert result.outcome == PUBLISHED, result.message
+    finally:
+        database.dispose()
+    data = git_bytes(remote, "main:README.md")
+    assert first.encode() in data and second.encode() in data
+    assert data.count(b"\n") == data.count(b"\r\n")  # the CRLF file kept its line ends, the new entry's too
+    stat = git(remote.bare, "show", "--format=", "--numstat", "main")
+    assert stat.split()[1] == "0", stat  # lines added, none taken out
+
+
+def git_bytes(remote: Remote, spec: str) -> bytes:
+    return subprocess.run(["git", "show", spec], cwd=remote.bare, capture_output=True, check=True).stdout

@@ -40,3 +40,16 @@ def test_the_list_reads_no_paper_from_an_id_github_does_not_show(text: str) -> N
     assert entry.paper_arxiv_id is None
     (listed, tool) = parse_list(LISTED).sections[-1].entries
     assert (listed.paper_arxiv_id, tool.paper_arxiv_id) == (PAPER, None)
+
+
+def test_the_diff_of_a_file_without_a_last_line_break_keeps_each_line_on_its_own() -> None:
+    """A list file whose last line has no line break (saved so by an editor upstream) and an approval after that line:
+    the diff `digest publish --dry-run` prints ran the old line and the new one together ('-- [Old](...)+- [Old](...)'),
+    as if a line had been rewritten. Each is its own line now, marked as git marks it."""
+    from digest.publish.rules import unified_diff
+
+    before, approved = f"{HEAD}{TOOL}", f"- [**Steering Vectors**](https://arxiv.org/abs/{PAPER}) - 2025\n"
+    diff = unified_diff(before, f"{before}\n{approved}", "README.md")
+    assert diff.endswith(f"-{TOOL}\n\\ No newline at end of file\n+{TOOL}\n+{approved}"), diff
+    back = unified_diff(f"{before}\n{approved}", before, "README.md")
+    assert back.endswith(f"+{TOOL}\n\\ No newline at end of file\n"), back

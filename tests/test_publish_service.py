@@ -202,3 +202,31 @@ def test_a_blocked_publish_on_the_command_line_says_each_finding_once(
         lines = [line for line in err.splitlines() if finding in line]
         assert len(lines) == 2 and sum("upstream has 1 new lint error(s)" in line for line in lines) == 1, err
     assert len(remote.commits()) == 2  # the initial commit and the bad edit: nothing pushed
+
+
+def test_the_dry_run_diff_shows_an_upstream_lines_terminal_controls_inert(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A line merged upstream (a contributor's pull request) beside the approval's entry is in the dry run's diff: its
+    escape sequences (hide the rest, retitle the window), a bare carriage return and a bidi override went raw to the
+    maintainer's terminal, so the diff they read before publishing was not what would be pushed."""
+    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL", "DIGEST_GIT_TOKEN", "DIGEST_GIT_SSH_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    remote = make_remote(tmp_path)
+    neighbour = "+ **SAE Analyzing Hierarchical Structure in VMs**"
+    hostile = f"{neighbour} \x1b[8mhidden\x1b[0m\x1b]0;retitled\x07 \u202eright\rover"
+    remote.push_edit(neighbour, hostile, "A contributor's entry")
+    config = tmp_path / "config.toml"
+    config.write_text(publish_config(remote.url), encoding="utf-8")
+    data = tmp_path / "data"
+    settings = make_settings(data, publish_config(remote.url))
+    database = open_service_database(settings)
+    Reviewer(database, settings).decide(insert_candidate(database, real_papers()[0]), "approve", BOB)
+    database.dispose()
+
+    assert main(["--config", str(config), "--data-dir", str(data), "publish", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("--- a/README.md\n+++ b/README.md\n") and real_papers()[0]["arxiv_id"] in out
+    assert not any(control in out for control in ("\x1b", "\x07", "\u202e", "\r")), repr(out)
+    assert "[8mhidden [0m ]0;retitled   right" in out  # shown, each control a space
+    assert len(remote.commits()) == 2  # a dry run pushes nothing

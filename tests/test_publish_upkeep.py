@@ -425,3 +425,27 @@ def test_a_first_publish_to_a_path_the_repository_lacks_names_the_list_file_it_h
     result = publish_once(settings)
     assert result.outcome == PUBLISHED, result.message
     assert "papers.md" in git(fresh.bare, "ls-tree", "--name-only", "main")
+
+
+def test_publish_path_naming_a_folder_says_so_and_pushes_nothing(tmp_path: Path) -> None:
+    """`path = "docs"` for a repository holding a docs folder: git read the folder's listing as the file, and publishing
+    stopped with 'docs upstream has 1 new lint error(s): ... not an awesome list ...; fix it in the repository', where
+    nothing there is broken. Now it says publish.path names a folder and to name the list's file."""
+    upstream = make_remote(tmp_path)
+    (upstream.work / "docs").mkdir()
+    (upstream.work / "docs" / "papers.md").write_text("# Notes\n", encoding="utf-8")
+    git(upstream.work, "add", "docs")
+    git(upstream.work, "commit", "--quiet", "-m", "Docs")
+    git(upstream.work, "push", "--quiet", "origin", "main")
+    before = upstream.head()
+    settings = make_settings(tmp_path / "data", publish_config(upstream.url) + 'path = "docs"\n')
+    database = open_service_database(settings)
+    try:
+        approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
+    finally:
+        database.dispose()
+    result = publish_once(settings)
+    assert result.outcome == BLOCKED, result.message
+    assert "docs is a folder on branch main" in result.message, result.message
+    assert "set publish.path to the list's file" in result.message and "lint" not in result.message, result.message
+    assert upstream.head() == before

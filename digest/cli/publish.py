@@ -59,8 +59,10 @@ def handle_publish(args: argparse.Namespace, context: Context) -> int:
             return 1
         raise CommandError(f"publish: {result.message}")
     if args.dry_run:
-        if result.diff:
-            sys.stdout.write(result.diff)
+        if result.diff:  # upstream lines around the change may hold terminal controls: shown inert
+            from digest.text import terminal_lines
+
+            sys.stdout.write(terminal_lines(result.diff))
         print(f"dry run: {result.message}; nothing was pushed", file=sys.stderr)
         return 0
     print(result.message)

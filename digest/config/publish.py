@@ -103,7 +103,8 @@ def publish_problems(publish: PublishSettings) -> list[str]:
     if publish.mode == "pull-request" and publish.enabled and readable:
         problems.extend(pull_request_problems(publish))
     parts = PurePosixPath(publish.path).parts
-    if not parts or publish.path.startswith("/") or ".." in parts or parts[0] == ".git" or has_invisible(publish.path):
+    odd = publish.path.startswith("/") or publish.path.endswith("/") or "//" in publish.path  # a folder's, or none
+    if not parts or odd or ".." in parts or parts[0] == ".git" or has_invisible(publish.path):
         problems.append(f"publish.path must be a file inside the repository, not {publish.path!r}")
     if has_invisible(publish.author):  # it goes into every commit's header, shown by the forge and `git log`
         problems.append(f"publish.author must not hold a control character, not {publish.author!r}")

@@ -59,8 +59,9 @@ class GitClone:
         environment.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1"})
         # Never above the clone: with its .git broken, git would run in a repository around the data folder.
         environment["GIT_CEILING_DIRECTORIES"] = str(self.folder.absolute().parent)
-        # The clone is the service's own: ~/.gitconfig's signing and hooks (core.hooksPath) are not for it.
+        # The clone is the service's own: ~/.gitconfig's signing, hooks and line-end rewriting (core.safecrlf) are not.
         config = {"commit.gpgSign": "false", "tag.gpgSign": "false", "core.hooksPath": os.devnull}
+        config.update({"core.autocrlf": "false", "core.safecrlf": "false", "push.gpgSign": "false"})
         token = self.settings.token.get_secret_value() if self.settings.token else ""
         if token and self.url.startswith(("https://", "http://")):
             basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
@@ -241,13 +242,12 @@ class GitClone:
             )
 
     def message_of(self, commit: str) -> str:
-        """The commit's message."""
         return self._run("log", "-1", "--format=%B", commit, check=False).stdout.decode("utf-8", "replace")
 
-    def is_link(self, commit: str) -> bool:
-        """Whether the list file at `commit` is a symbolic link (`read` gives the path it points to)."""
+    def mode_of(self, commit: str) -> str:
+        """The list file's mode at `commit` (120000 a symbolic link, 040000 a folder), "" when absent."""
         listed = self._run("ls-tree", "-z", commit, "--", self.settings.path, check=False).stdout.decode()
-        return listed.startswith("120000 ")
+        return listed.split(" ", 1)[0] if " " in listed else ""
 
     def is_ancestor(self, older: str, newer: str) -> bool:
         return self._run("merge-base", "--is-ancestor", older, newer, check=False).returncode == 0

@@ -111,12 +111,18 @@ def check_no_list_elsewhere(git: GitClone, head: str) -> None:
         )
 
 
-def check_not_a_link(git: GitClone, head: str, data: bytes) -> None:
+def check_is_a_file(git: GitClone, head: str, data: bytes) -> None:
     """A list file that is a symbolic link upstream (README.md left pointing at the list's new place) reads as the
-    path it points to, a file with no entries: it stops publishing, naming the file to set as publish.path."""
-    if not git.is_link(head):
+    path it points to, a file with no entries: it stops publishing, naming the file to set as publish.path. So does a
+    publish.path naming a folder (`read` gives its listing), where nothing upstream needs fixing."""
+    mode, path, branch = git.mode_of(head), git.settings.path, git.settings.branch
+    if mode == "040000":
+        raise PublishBlockedError(
+            f"{path} is a folder on branch {branch} of {git.redact(git.url)} (at {head[:12]}): set publish.path to "
+            "the list's file in the config; nothing was pushed"
+        )
+    if mode != "120000":
         return
-    path, branch = git.settings.path, git.settings.branch
     target = posixpath.normpath(posixpath.join(posixpath.dirname(path), data.decode("utf-8", "replace")))
     where = f'set publish.path = "{target}"' if not target.startswith(("../", "/")) else "set publish.path to the list"
     raise PublishBlockedError(

@@ -27,7 +27,7 @@ from digest.publish.history import (
     base_before_rewrite,
     check_branch_is_new,
     check_file_is_kept,
-    check_not_a_link,
+    check_is_a_file,
     check_upstream,
     decoded,
     synced_commit,
@@ -197,7 +197,7 @@ class Publisher:
         if head is not None and upstream is None:
             check_file_is_kept(self.git, synced, head)
         elif head is not None and upstream is not None:
-            check_not_a_link(self.git, head, upstream)
+            check_is_a_file(self.git, head, upstream)
         return upstream
 
     def write_list_file(self) -> None:

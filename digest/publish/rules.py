@@ -272,10 +272,11 @@ def retry_after(failures: int) -> timedelta:
 
 
 def unified_diff(before: str, after: str, path: str) -> str:
+    """A file's last line without a line break is marked as git marks it, not run into the line after it."""
     lines = difflib.unified_diff(
         before.splitlines(keepends=True), after.splitlines(keepends=True), f"a/{path}", f"b/{path}"
     )
-    return "".join(lines)
+    return "".join(line if line.splitlines() != [line] else f"{line}\n\\ No newline at end of file\n" for line in lines)
 
 
 def git_command(args: tuple[str, ...]) -> str:
