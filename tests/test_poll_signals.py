@@ -19,10 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.asyncio
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
-async def test_sigterm_during_digest_poll_ends_the_pass_as_ctrl_c_does(tmp_path: Path, signum: int) -> None:
+@pytest.mark.parametrize(("signum", "spacing"), [(signal.SIGTERM, 1), (signal.SIGHUP, 1), (signal.SIGTERM, 0)])
+async def test_sigterm_during_digest_poll_ends_the_pass_as_ctrl_c_does(
+    tmp_path: Path, signum: int, spacing: int
+) -> None:
     """Only Ctrl-C was handled: SIGTERM or SIGHUP killed `digest poll` on the spot, its run left "running" (the
-    next service start took it for a crash) and nothing said. Both now end it as Ctrl-C does (exit 130)."""
+    next service start took it for a crash) and nothing said. Both now end it as Ctrl-C does (exit 130). With no
+    spacing to wait out (a mirror's min_interval_seconds = 0) the next source was still asked after the stop."""
     async with ArxivServer() as arxiv:
         slow = arxiv.program(
             "/rss/cs.LG", Reply(body=b"", delay_seconds=4)
@@ -30,7 +33,7 @@ async def test_sigterm_during_digest_poll_ends_the_pass_as_ctrl_c_does(tmp_path:
         never = arxiv.program("/rss/cs.CV", Reply(body=b""))  # not asked after the stop
         config = tmp_path / "config.toml"
         config.write_text(
-            '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = 1\n'
+            f'[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = {spacing}\n'
             'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n',
             encoding="utf-8",
         )
