@@ -3,8 +3,10 @@ nothing half-done, and a stop that lets the work in flight end as SIGTERM's does
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -12,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.arxiv_server import ArxivServer, Reply
 from tests.smtp_server import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,3 +83,45 @@ def test_a_closed_terminal_stops_the_service_as_sigterm_does(tmp_path: Path) -> 
     lines = log.read_text(encoding="utf-8").splitlines()
     assert status == 0, lines[-5:]
     assert lines[-1].endswith("digest.service: stopped"), lines[-5:]
+
+
+@pytest.mark.asyncio
+async def test_sigterm_during_run_once_ends_the_poll_as_the_service_does(tmp_path: Path) -> None:
+    """`digest run --once` (cron, a one-shot container) had no signal handling: SIGTERM (docker stop, a cron job's
+    time-out) killed it mid-poll with no "stopped" and the run left "running". It now stops as `digest run` and
+    `digest poll` do: no further source is asked, the run is recorded as interrupted, one line says so, exit 130."""
+    async with ArxivServer() as arxiv:
+        fast = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
+        slow = arxiv.program("/rss/cs.LG", Reply(body=b"", delay_seconds=120))  # arXiv hangs on the second
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[arxiv]\nsources = ["{fast}", "{slow}"]\nmin_interval_seconds = 0\n'
+            'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n',
+            encoding="utf-8",
+        )
+        environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
+        environment["PYTHONPATH"] = str(ROOT)
+        data = tmp_path / "data"
+        command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(data), "run", "--once"]
+        log = tmp_path / "once.log"
+        with log.open("wb") as output:
+            once = await asyncio.create_subprocess_exec(*command, cwd=tmp_path, env=environment, stderr=output)
+        try:
+            deadline = time.monotonic() + 120
+            while not arxiv.requests_to("/rss/cs.LG"):
+                assert once.returncode is None, log.read_text(encoding="utf-8")
+                assert time.monotonic() < deadline, "the poll did not reach the second source"
+                await asyncio.sleep(0.1)
+            once.send_signal(signal.SIGTERM)
+            status = await asyncio.wait_for(once.wait(), 60)
+        finally:
+            if once.returncode is None:
+                once.kill()
+                await once.wait()
+    said = log.read_text(encoding="utf-8")
+    assert status == 130, said
+    assert "Traceback" not in said
+    assert said.splitlines()[-1].startswith("digest: interrupted"), said
+    assert "digest.service: stopped" in said
+    with sqlite3.connect(f"file:{data / 'digest.sqlite3'}?mode=ro", uri=True) as connection:
+        assert connection.execute("SELECT outcome FROM poll_runs").fetchall() == [("interrupted",)]

@@ -113,6 +113,8 @@ class Fetcher:
         Timeouts, dropped connections and 429/5xx are tried again with back-off; a name that does not resolve, a
         certificate that is not accepted and a garbled answer are not (another try would say the same);
         FetchStoppedError when the service stops meanwhile."""
+        if self.stop is not None and self.stop.is_set():  # checked here too: no spacing wait may come to check it
+            raise FetchStoppedError(f"{source}: not asked, the service is stopping")
         if not is_url(source):
             return await asyncio.to_thread(read_local_file, source, self.settings.max_response_bytes)
         attempts = self.settings.max_retries + 1

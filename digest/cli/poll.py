@@ -152,8 +152,12 @@ async def _poll_until_interrupted(context: Context, sources: list[str] | None) -
     loop = asyncio.get_running_loop()
     token = STOP_WAITING.set(stop)
     ONE_SHOT.set(True)  # asyncio.run's own context: gone with the command's loop
+    # SIGTERM (a cron job's time-out, a container stopped) and a closed terminal's SIGHUP too: they killed the pass on
+    # the spot, its run left "running" and nothing said.
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     try:
-        loop.add_signal_handler(signal.SIGINT, stopping)
+        for signum in signals:
+            loop.add_signal_handler(signum, stopping)
         catching = True
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread: Ctrl-C stays KeyboardInterrupt
         catching = False
@@ -165,7 +169,8 @@ async def _poll_until_interrupted(context: Context, sources: list[str] | None) -
         return await run_poll(context.settings, context.database, sources=sources, left_alone=left_alone)
     finally:
         if catching:
-            loop.remove_signal_handler(signal.SIGINT)
+            for signum in signals:
+                loop.remove_signal_handler(signum)
         STOP_WAITING.reset(token)
 
 

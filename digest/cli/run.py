@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context
@@ -61,7 +62,7 @@ def handle(args: argparse.Namespace, context: Context) -> int:
 
     from digest.cli.logs import setup_logging
     from digest.relevance.store import train_in_child_process
-    from digest.service.run import run_service
+    from digest.service.run import INTERRUPTED_STATUS, run_service
     from digest.storage.datalock import DataLockError
     from digest.storage.upgrade import migrate_in_child_process
 
@@ -70,7 +71,7 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     train_in_child_process()
     migrate_in_child_process()
     try:
-        return asyncio.run(run_service(settings, once=args.once))
+        status = asyncio.run(run_service(settings, once=args.once))
     except DataLockError as exc:
         raise CommandError(str(exc)) from None
     finally:
@@ -78,3 +79,6 @@ def handle(args: argparse.Namespace, context: Context) -> int:
         # child process for every later command of that process.
         train_in_child_process(False)
         migrate_in_child_process(False)
+    if status == INTERRUPTED_STATUS:  # --once told to stop (SIGTERM, Ctrl-C) mid-poll
+        print("digest: interrupted: the poll stopped; the sources not read are polled next time", file=sys.stderr)
+    return status

@@ -1,8 +1,6 @@
 """The running service: one asyncio loop holding the scheduler, the web server and (when configured) the Discord bot.
-
 Jobs live in the database (APScheduler's SQLAlchemy job store), so a restart neither loses nor doubles a run and a run
-missed while the machine was off happens once on start. SIGTERM or Ctrl-C stop everything within a few seconds.
-"""
+missed while the machine was off happens once on start. SIGTERM or Ctrl-C stop everything within a few seconds."""
 
 from __future__ import annotations
 
@@ -80,7 +78,7 @@ class Service:
         if self._data_lock is not None:
             await asyncio.to_thread(lock_database, self._data_lock, self.database)
             if self._data_lock.shares_database:
-                self._spawn(self._keep_database_lock(), "database lock")
+                self.spawn(self._keep_database_lock(), "database lock")
         await asyncio.to_thread(list_file_in_step, self.database, self.settings)
         secrets = secretstore.ensure_secrets(self.settings)
         self.settings = self.settings.model_copy(update={"secrets": secrets})
@@ -146,7 +144,7 @@ class Service:
             self._settle(POLL_ON_START)
         else:
             log.info("poll: %s; polling once now", reason)
-            self._spawn(self._poll_on_start(reason), "poll")
+            self.spawn(self._poll_on_start(reason), "poll")
 
     async def _poll_on_start(self, reason: str) -> None:
         try:
@@ -211,13 +209,14 @@ class Service:
             await self.bot.close()
             self.bot = None
 
-    def _spawn(self, coroutine: Any, work: str) -> None:
-        """Runs `coroutine` beside the service; `work`: what it does, for /healthz (see health.work_failed)."""
-        task: asyncio.Task[None] = asyncio.ensure_future(coroutine)
+    def spawn(self, coroutine: Any, work: str) -> asyncio.Task[Any]:
+        """Runs `coroutine` beside the service, given the stop's grace; `work`: what it does, for /healthz."""
+        task: asyncio.Task[Any] = asyncio.ensure_future(coroutine)
         self._background.add(task)
         task.add_done_callback(functools.partial(self._finished, work))
+        return task
 
-    def _finished(self, work: str, task: asyncio.Task[None]) -> None:
+    def _finished(self, work: str, task: asyncio.Task[Any]) -> None:
         self._background.discard(task)
         if not task.cancelled() and task.exception() is not None:
             error = task.exception()

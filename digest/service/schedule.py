@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from apscheduler import events
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_PAUSED
@@ -31,6 +32,8 @@ POLL_LATE_ID = "poll-retry-late"
 RETRY_AFTER_MARGIN = timedelta(minutes=1)
 JOB_STORE_RETRY_SECONDS = 30.0
 LONGEST_SLEEP_SECONDS = 60.0
+# The jobs that poll, in the order one of them is kept when several are due at once (the poll, not a retry of it).
+POLLS = ("poll", POLL_LATE_ID, POLL_RETRY_AFTER_ID, "poll-retry")
 
 
 class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 ships no type hints
@@ -50,6 +53,7 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
     def _process_jobs(self) -> float | None:
         try:
             self._undo_a_clock_ahead()
+            self._one_catch_up_poll()
             wait_seconds: float | None = super()._process_jobs()
         except Exception as exc:  # whatever the job store raised: the scheduler must keep its timer
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
@@ -85,6 +89,34 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
                     scheduled,
                 )
                 job.modify(next_run_time=scheduled)
+
+    def _one_catch_up_poll(self) -> None:
+        """A machine that slept (or a service down) over the poll and its retry found both due at once: the poll ran,
+        failed (the network not back yet), and the retry asked arXiv again right after it. One of the polls due
+        together runs (the poll before a retry); the others are moved to their next time, as if missed."""
+        if self.state == STATE_PAUSED:
+            return
+        now = datetime.now(self.timezone)
+        due = sorted((job for job in self.get_jobs() if _runs_now(job, now)), key=lambda job: POLLS.index(job.id))
+        for job in due[1:]:
+            missed, later = job.next_run_time, job.trigger.get_next_fire_time(None, now + timedelta(seconds=1))
+            log.info("schedule: %s was due at %s with %s: one poll runs now; it runs next at %s",
+                     job.id, missed, due[0].id, later)  # fmt: skip
+            if later is None or later <= now:  # a one-off (a DateTrigger gives its own past time again)
+                job.remove()
+            else:
+                job.modify(next_run_time=later)
+            # Its run is over, as a run past its grace is: a start waiting for what was due hears of it.
+            self._dispatch_event(events.JobExecutionEvent(events.EVENT_JOB_MISSED, job.id, "default", missed))
+
+
+def _runs_now(job: Any, now: datetime) -> bool:
+    """Whether `job` is one of the polls and the scheduler would run it now (due, and within its grace)."""
+    if job.id not in POLLS or job.next_run_time is None or job.next_run_time > now:
+        return False
+    grace = job.misfire_grace_time
+    latest: datetime = job._get_run_times(now)[-1]  # coalesced: the latest of the runs missed is the one run
+    return grace is None or now - latest <= timedelta(seconds=grace)
 
 
 class WallClockCronTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler 3 ships no type hints

@@ -1,0 +1,67 @@
+"""`digest poll` told to stop by SIGTERM (a cron job's time-out, a container stopped) or a closed terminal's SIGHUP, as
+Ctrl-C stops it: the pass ends, the run is recorded as interrupted, one line says so."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.arxiv_server import ArxivServer, Reply
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("signum", "spacing"), [(signal.SIGTERM, 1), (signal.SIGHUP, 1), (signal.SIGTERM, 0)])
+async def test_sigterm_during_digest_poll_ends_the_pass_as_ctrl_c_does(
+    tmp_path: Path, signum: int, spacing: int
+) -> None:
+    """Only Ctrl-C was handled: SIGTERM or SIGHUP killed `digest poll` on the spot, its run left "running" (the
+    next service start took it for a crash) and nothing said. Both now end it as Ctrl-C does (exit 130). With no
+    spacing to wait out (a mirror's min_interval_seconds = 0) the next source was still asked after the stop."""
+    async with ArxivServer() as arxiv:
+        slow = arxiv.program(
+            "/rss/cs.LG", Reply(body=b"", delay_seconds=4)
+        )  # arXiv is slow: the signal comes meanwhile
+        never = arxiv.program("/rss/cs.CV", Reply(body=b""))  # not asked after the stop
+        config = tmp_path / "config.toml"
+        config.write_text(
+            f'[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = {spacing}\n'
+            'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n',
+            encoding="utf-8",
+        )
+        environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
+        environment["PYTHONPATH"] = str(ROOT)
+        data = tmp_path / "data"
+        command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(data), "poll"]
+        log = tmp_path / "poll.log"
+        with log.open("wb") as output:
+            poll = await asyncio.create_subprocess_exec(
+                *command, "--source", slow, never, cwd=tmp_path, env=environment, stderr=output
+            )
+        try:
+            deadline = time.monotonic() + 120
+            while not arxiv.requests_to("/rss/cs.LG"):
+                assert poll.returncode is None, log.read_text(encoding="utf-8")
+                assert time.monotonic() < deadline, "the poll did not ask the source"
+                await asyncio.sleep(0.1)
+            poll.send_signal(signum)
+            status = await asyncio.wait_for(poll.wait(), 60)
+        finally:
+            if poll.returncode is None:
+                poll.kill()
+                await poll.wait()
+    assert not arxiv.requests_to("/rss/cs.CV")
+    said = log.read_text(encoding="utf-8")
+    assert status == 130, said
+    assert "Traceback" not in said
+    assert said.splitlines()[-1].startswith("digest: interrupted"), said
+    with sqlite3.connect(f"file:{data / 'digest.sqlite3'}?mode=ro", uri=True) as connection:
+        assert connection.execute("SELECT outcome FROM poll_runs").fetchall() == [("interrupted",)]

@@ -1,0 +1,56 @@
+"""The service after a machine slept over its poll and the poll's retry: one catch-up poll, not a burst."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from digest.service.process import Service
+from tests.arxiv_server import ArxivServer, Reply
+from tests.conftest import make_settings
+from tests.feedbuild import build_rss, load_records
+from tests.test_service import poll_runs, wait_settled
+
+
+@pytest.mark.asyncio
+async def test_a_resume_after_sleeping_over_the_poll_and_its_retry_polls_once(tmp_path: Path) -> None:
+    """A laptop or VM suspended over both the poll (00:30) and its retry (06:00) found both due when it woke; the poll
+    failed (the network not back yet) and the retry, run right after it, asked arXiv again at once. One catch-up poll
+    runs now; the retry waits for its next time."""
+    body = build_rss("cs.CL", load_records()[:3], datetime.now(ZoneInfo("America/New_York")).date())
+    async with ArxivServer() as arxiv:
+        feed = arxiv.program("/rss/cs.CL", Reply(body=body))
+        settings = make_settings(
+            tmp_path / "data",
+            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\nmax_retries = 0\n'
+            'api_url = "http://127.0.0.1:9/api/query"\n',
+        )
+        service = Service(settings)
+        await service.start(serve_web=False)
+        try:
+            await wait_settled(service)  # the first-start poll went well
+            assert poll_runs(settings) == 1
+            arxiv.program("/rss/cs.CL", *[Reply(status=503)] * 5)  # the network is not back yet
+            scheduler = service.scheduler
+            assert scheduler is not None
+            scheduler.pause()  # asleep: both came due meanwhile
+            now = datetime.now(UTC)
+            scheduler.modify_job("poll", next_run_time=now - timedelta(hours=6))
+            scheduler.modify_job("poll-retry", next_run_time=now - timedelta(minutes=30))
+            scheduler.resume()  # awake
+            deadline = time.monotonic() + 60
+            while poll_runs(settings) < 2:
+                assert time.monotonic() < deadline, "no catch-up poll"
+                await asyncio.sleep(0.1)
+            await asyncio.sleep(5)  # a retry right behind it would have asked by now
+            assert len(arxiv.requests_to("/rss/cs.CL")) == 2, "the retry polled again at once"
+            assert poll_runs(settings) == 2
+            retry = scheduler.get_job("poll-retry")
+            assert retry is not None and retry.next_run_time > datetime.now(UTC)  # it comes again, at its time
+        finally:
+            await service.stop()
