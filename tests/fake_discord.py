@@ -55,6 +55,41 @@ def empty_field_errors(body: dict[str, Any]) -> dict[str, Any] | None:
     return {"message": "Invalid Form Body", "code": 50035, "errors": {"embeds": errors}}
 
 
+# Discord's embed limits, counted as Discord counts them: in UTF-16 code units (an emoji or a mathematical letter
+# such as 𝐀 is two), https://discord.com/developers/docs/resources/message#embed-object-embed-limits
+EMBED_LIMITS = {"title": 256, "description": 4096, "field_name": 256, "field_value": 1024, "footer": 2048}
+EMBED_TOTAL = 6000
+
+
+def utf16_units(text: object) -> int:
+    return len(str(text or "").encode("utf-16-le")) // 2
+
+
+def embed_length_errors(body: dict[str, Any]) -> dict[str, Any] | None:
+    """Discord's 400 "Invalid Form Body" errors for embeds over a limit, lengths counted in UTF-16 code units."""
+    errors: dict[str, Any] = {}
+    for e, embed in enumerate(body.get("embeds") or []):
+        parts = {
+            "title": embed.get("title"),
+            "description": embed.get("description"),
+            "footer": (embed.get("footer") or {}).get("text"),
+        }
+        for f, embed_field in enumerate(embed.get("fields") or []):
+            parts[f"field_name.{f}"] = embed_field.get("name")
+            parts[f"field_value.{f}"] = embed_field.get("value")
+        for key, text in parts.items():
+            limit = EMBED_LIMITS[key.split(".")[0]]
+            if utf16_units(text) > limit:
+                too_long = {"code": "BASE_TYPE_MAX_LENGTH", "message": f"Must be {limit} or fewer in length."}
+                errors.setdefault(str(e), {})[key] = {"_errors": [too_long]}
+        if sum(utf16_units(text) for text in parts.values()) > EMBED_TOTAL:
+            too_long = {"code": "MAX_EMBED_SIZE_EXCEEDED", "message": "Embed size exceeds maximum size of 6000"}
+            errors.setdefault(str(e), {})["_errors"] = [too_long]
+    if not errors:
+        return None
+    return {"message": "Invalid Form Body", "code": 50035, "errors": {"embeds": errors}}
+
+
 @dataclass(frozen=True)
 class FakeMember:
     id: int
@@ -513,7 +548,7 @@ class FakeDiscord(CommandsMixin):
         text = json.dumps(body, ensure_ascii=False).casefold()
         if any(word.casefold() in text for word in self.automod_words):
             return json_response({"message": "Message was blocked by AutoMod", "code": 200000}, 400)
-        refused = empty_field_errors(body)
+        refused = empty_field_errors(body) or embed_length_errors(body)
         if refused is not None:
             return json_response(refused, 400)
         if body.get("enforce_nonce") and body.get("nonce"):  # Discord's dedupe: the same nonce gets the same message
@@ -562,7 +597,7 @@ class FakeDiscord(CommandsMixin):
         if message_id is None:
             return json_response({"message": "Unknown Message", "code": 10008}, 404)
         body = request[BODY] or {}
-        refused = empty_field_errors(body)
+        refused = empty_field_errors(body) or embed_length_errors(body)
         if refused is not None:
             return json_response(refused, 400)
         message = self.messages[message_id]

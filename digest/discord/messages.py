@@ -58,19 +58,35 @@ def escape(text: str) -> str:
     return _MENTION.sub("@\u200b\\1", text)
 
 
+def units(text: str) -> int:
+    """The length Discord counts for its limits: UTF-16 code units (an emoji or a mathematical letter 𝐀 is two)."""
+    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+
+
+def clip(text: str, limit: int) -> str:
+    """The longest start of `text` Discord counts as at most `limit` (never half of a character)."""
+    total = 0
+    for kept, c in enumerate(text):
+        total += 2 if ord(c) > 0xFFFF else 1
+        if total > limit:
+            return text[:kept]
+    return text
+
+
 def cut(text: str, limit: int) -> str:
-    """Escaped text of at most `limit` characters, shortened at a word boundary with an ellipsis when too long."""
+    """Escaped text of at most `limit` (as Discord counts, `units`), shortened at a word boundary with an ellipsis when
+    too long."""
     escaped = escape(text)
-    if len(escaped) <= limit:
+    if units(escaped) <= limit:
         return escaped
     plain = _WHITESPACE.sub(" ", blank_invisible(text)).strip()
     keep = min(len(plain), limit)
     while keep > 0:
         head = plain[:keep].rsplit(" ", 1)[0] if " " in plain[:keep] else plain[:keep]
         shortened = escape(head.rstrip(" ,.;:")) + "…"
-        if len(shortened) <= limit:
+        if units(shortened) <= limit:
             return shortened
-        keep -= max(1, len(shortened) - limit)
+        keep -= max(1, (units(shortened) - limit + 1) // 2)  # a character is one or two units: never too many
     return "…"
 
 
@@ -83,7 +99,7 @@ def authors_line(authors: list[str]) -> str:
     if len(authors) <= AUTHORS_SHOWN + 1:
         return cut(", ".join(authors), FIELD_LIMIT)
     more = f" et al. ({len(authors)} authors)"
-    return cut(", ".join(authors[:AUTHORS_SHOWN]), FIELD_LIMIT - len(more)) + more
+    return cut(", ".join(authors[:AUTHORS_SHOWN]), FIELD_LIMIT - units(more)) + more
 
 
 def code_url_for(candidate: Candidate) -> str | None:
@@ -225,18 +241,18 @@ def candidate_embed(
     ]
     footer = f"Candidate {candidate.id} · {legend(candidate, section_emojis, suggested_listed=suggested_listed)}"
     # Plain text (Discord reads no Markdown in a footer), but its sections are the list's headings as written.
-    footer = blank_invisible(footer)[:FOOTER_LIMIT]
+    footer = clip(blank_invisible(footer), FOOTER_LIMIT)
     embed: dict[str, Any] = {
         "title": cut(title_of(candidate), TITLE_LIMIT),
         "url": abs_url,
-        "description": description[:DESCRIPTION_LIMIT],
+        "description": clip(description, DESCRIPTION_LIMIT),
         "color": colour,
         "fields": fields,
         "footer": {"text": footer},
     }
     excess = embed_length(embed) - EMBED_TOTAL_LIMIT
     if excess > 0:
-        shorter = cut(candidate.abstract or "", max(0, len(abstract) - excess - 10))
+        shorter = cut(candidate.abstract or "", max(0, units(abstract) - excess - 10))
         embed["description"] = f"{decided}\n\n{shorter}" if decided else shorter
     return embed
 
@@ -253,10 +269,10 @@ def embed_field(name: str, value: str, *, inline: bool = False) -> dict[str, Any
 
 
 def embed_length(embed: Mapping[str, Any]) -> int:
-    """The characters Discord counts toward the 6000 limit."""
-    total = len(embed.get("title", "")) + len(embed.get("description", ""))
-    total += len(embed.get("footer", {}).get("text", ""))
-    total += sum(len(field["name"]) + len(field["value"]) for field in embed.get("fields", []))
+    """What Discord counts toward the 6000 limit (`units`)."""
+    total = units(embed.get("title", "")) + units(embed.get("description", ""))
+    total += units(embed.get("footer", {}).get("text", ""))
+    total += sum(units(field["name"]) + units(field["value"]) for field in embed.get("fields", []))
     return total
 
 
