@@ -5,6 +5,7 @@ U+202E makes "gnp.exe" read as "exe.png"), the one rule for which links we write
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -50,7 +51,19 @@ def has_invisible(text: str) -> bool:
 
 def is_blank(text: str) -> bool:
     """Whether the text shows nothing: only white space, invisible characters and ones that draw nothing."""
-    return all(c.isspace() or c in _DRAWS_NOTHING or INVISIBLE.match(c) for c in text)
+    return all(c.isspace() or c in _DRAWS_NOTHING or INVISIBLE.match(c) or _draws_nothing(c) for c in text)
+
+
+def _draws_nothing(c: str) -> bool:
+    """The format characters (a soft hyphen, the invisible operators, the tag characters) but the few that are drawn
+    as a sign before a number, and the variation selectors: alone, they draw nothing."""
+    if unicodedata.category(c) == "Cf":
+        return c not in _PREPENDED_MARKS
+    return "\ufe00" <= c <= "\ufe0f" or "\U000e0100" <= c <= "\U000e01ef"
+
+
+# Format characters fonts draw: the Arabic, Syriac and Kaithi number and end-of-verse signs.
+_PREPENDED_MARKS = frozenset("\u0600\u0601\u0602\u0603\u0604\u0605\u06dd\u070f\u0890\u0891\u08e2\U000110bd\U000110cd")
 
 
 def readable_title(title: str | None, arxiv_id: str | None) -> str:

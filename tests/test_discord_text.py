@@ -38,3 +38,20 @@ async def test_a_paper_written_in_astral_characters_is_cut_to_discords_limits_in
     assert fields["Authors"].startswith(word) and utf16_units(fields["Authors"]) <= 1024
     assert embed["description"].startswith(word)
     assert row(db, candidate_id).discord_state == "posted"
+
+
+@pytest.mark.asyncio
+async def test_a_title_of_format_characters_and_variation_selectors_says_which_paper_it_is(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A title of characters that draw nothing but are no white space nor the zero-width space (a soft hyphen, the
+    invisible operators U+2061..U+2064, a variation selector, Unicode tag characters) went out as the embed's title:
+    the maintainer saw a message with nothing to read or click."""
+    papers = real_papers()[:3]
+    titles = ["\u00ad\u2061\u2062 \u2063", "\ufe0f\u034f\ufe0e", "\U000e0041\U000e0042\U000e007f\u2064"]
+    for i, (paper, title) in enumerate(zip(papers, titles, strict=True)):
+        insert_candidate(db, {**paper, "title": title}, score=0.9 - i / 10)
+    async with running(bot_settings, db) as bot:
+        assert (await bot.post_pending()).posted == 3
+    shown = [body["embeds"][0]["title"] for body in fake.posted()]
+    assert shown == [f"Untitled paper, arXiv {paper['arxiv_id']}" for paper in papers]
