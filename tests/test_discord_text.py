@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from digest.config import Settings
@@ -10,6 +12,7 @@ from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import FakeDiscord, utf16_units
 from tests.test_discord_bot import row, running
 
+UNESCAPED_MARKUP = re.compile(r"(?<!\\)(\\\\)*[*_~`|>\[\]()<#]|(?<!\\)(\\\\)*\\$")
 BOLD_A = "\U0001d400"  # 𝐀, MATHEMATICAL BOLD CAPITAL A: one Python character, two UTF-16 code units
 
 
@@ -55,3 +58,26 @@ async def test_a_title_of_format_characters_and_variation_selectors_says_which_p
         assert (await bot.post_pending()).posted == 3
     shown = [body["embeds"][0]["title"] for body in fake.posted()]
     assert shown == [f"Untitled paper, arXiv {paper['arxiv_id']}" for paper in papers]
+
+
+@pytest.mark.asyncio
+async def test_a_title_ending_in_a_backslash_or_an_unclosed_spoiler_or_bold_shows_as_written(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A backslash at the end would escape what Discord puts after the title, an unclosed `||` or `**` would hide or
+    embolden the rest: every markup character is escaped, so the maintainer reads the title as arXiv wrote it."""
+    papers = real_papers()[:3]
+    titles = ["Sparse features \\", "Spoilers ||ahead", "Bold **claims \\"]
+    for i, (paper, title) in enumerate(zip(papers, titles, strict=True)):
+        insert_candidate(db, {**paper, "title": title, "abstract": "A short abstract that ends \\"}, score=0.9 - i / 10)
+    async with running(bot_settings, db) as bot:
+        assert (await bot.post_pending()).posted == 3
+    embeds = [body["embeds"][0] for body in fake.posted()]
+    assert [embed["title"] for embed in embeds] == [
+        "Sparse features \\\\",
+        "Spoilers \\|\\|ahead",
+        "Bold \\*\\*claims \\\\",
+    ]
+    assert all(re.sub(r"\\(.)", r"\1", embed["title"]) == title for embed, title in zip(embeds, titles, strict=True))
+    assert all(UNESCAPED_MARKUP.search(embed["title"]) is None for embed in embeds)
+    assert all(embed["description"].endswith("ends \\\\") for embed in embeds)
