@@ -65,3 +65,48 @@ async def test_sigterm_during_digest_poll_ends_the_pass_as_ctrl_c_does(
     assert said.splitlines()[-1].startswith("digest: interrupted"), said
     with sqlite3.connect(f"file:{data / 'digest.sqlite3'}?mode=ro", uri=True) as connection:
         assert connection.execute("SELECT outcome FROM poll_runs").fetchall() == [("interrupted",)]
+
+
+@pytest.mark.asyncio
+async def test_a_stopped_digest_poll_gives_the_fetch_in_flight_the_services_grace(tmp_path: Path) -> None:
+    """The service cancels a fetch still in flight 8 s after a stop; `digest poll` waited out the whole HTTP time-out
+    (30 s) and, the source being its last, ended "failed" with exit 1. It now gives the fetch the service's grace and
+    ends interrupted (exit 130); the source is read again next time."""
+    async with ArxivServer() as arxiv:
+        hung = arxiv.program("/rss/cs.LG", Reply(body=b"", delay_seconds=90))  # arXiv hangs past the time-out
+        config = tmp_path / "config.toml"
+        config.write_text(
+            '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = 0\ntimeout_seconds = 45\n'
+            'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n',
+            encoding="utf-8",
+        )
+        environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
+        environment["PYTHONPATH"] = str(ROOT)
+        data = tmp_path / "data"
+        command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(data), "poll"]
+        log = tmp_path / "poll.log"
+        with log.open("wb") as output:
+            poll = await asyncio.create_subprocess_exec(
+                *command, "--source", hung, cwd=tmp_path, env=environment, stderr=output
+            )
+        try:
+            deadline = time.monotonic() + 120
+            while not arxiv.requests_to("/rss/cs.LG"):
+                assert poll.returncode is None, log.read_text(encoding="utf-8")
+                assert time.monotonic() < deadline, "the poll did not ask the source"
+                await asyncio.sleep(0.1)
+            poll.send_signal(signal.SIGTERM)
+            stopped = time.monotonic()
+            status = await asyncio.wait_for(poll.wait(), 90)
+            took = time.monotonic() - stopped
+        finally:
+            if poll.returncode is None:
+                poll.kill()
+                await poll.wait()
+    said = log.read_text(encoding="utf-8")
+    assert status == 130, said
+    assert took < 25, f"the stop took {took:.0f} s: the fetch in flight was not given up after the grace"
+    assert "Traceback" not in said
+    assert said.splitlines()[-1].startswith("digest: interrupted"), said
+    with sqlite3.connect(f"file:{data / 'digest.sqlite3'}?mode=ro", uri=True) as connection:
+        assert connection.execute("SELECT outcome FROM poll_runs").fetchall() == [("interrupted",)]

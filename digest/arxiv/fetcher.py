@@ -35,7 +35,7 @@ from digest.arxiv.fetch_types import (
     retry_after_seconds,
     wait_words,
 )
-from digest.arxiv.turns import Turn, pause, polite_turn
+from digest.arxiv.turns import Turn, pause, polite_turn, within_grace
 from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import ArxivSettings
 
@@ -127,7 +127,8 @@ class Fetcher:
                 async with polite_turn(
                     self.clock, self.settings.min_interval_seconds, self.stop, self.turn_file
                 ) as turn:
-                    result = await self._asked_in_turn(turn, source, etag, last_modified)
+                    asking = self._asked_in_turn(turn, source, etag, last_modified)
+                    result = await within_grace(asking, self.stop, source)  # a stop: the grace, then given up
             except (aiohttp.ClientConnectorDNSError, aiohttp.ClientConnectorCertificateError) as exc:
                 raise lasting_error(source, exc) from exc
             except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:

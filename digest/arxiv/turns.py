@@ -24,6 +24,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from digest.arxiv.fetch_types import LONGEST_WAIT_SECONDS, FetchStoppedError
 from digest.clock import Clock
@@ -31,10 +32,14 @@ from digest.storage.private import open_lock
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 # How often a process waiting for another's request in flight looks whether the turn is free.
 LOCK_POLL_SECONDS = 0.05
 # A wait further away than this is not arXiv's (a clock that jumped, a garbled file): forgotten.
 LONGEST_LEFT_ALONE_SECONDS = LONGEST_WAIT_SECONDS
+# All the time a stop gives a request in flight (Docker kills at 10 s): the service's and `digest poll`'s alike.
+STOP_GRACE_SECONDS = 8.0
 
 
 @dataclass
@@ -193,6 +198,35 @@ async def pause(clock: Clock, seconds: float, stop: asyncio.Event | None) -> Non
         await asyncio.gather(sleeper, stopper, return_exceptions=True)
     if stop.is_set():
         raise FetchStoppedError("the service is stopping")
+
+
+async def within_grace(asking: Awaitable[T], stop: asyncio.Event | None, what: str) -> T:
+    """What `asking` (a request in flight) gives, unless `stop` was set STOP_GRACE_SECONDS before: then the request
+    is given up (FetchStoppedError). Without this only the running service, which cancels its poll after the grace,
+    ended a hung request; `digest poll` waited out the whole HTTP time-out."""
+    if stop is None:
+        return await asking
+    request = asyncio.ensure_future(asking)
+    grace = asyncio.ensure_future(_grace_after(stop))
+    try:
+        await asyncio.wait({request, grace}, return_when=asyncio.FIRST_COMPLETED)
+    except BaseException:  # the caller was cancelled: no request is left behind
+        request.cancel()
+        grace.cancel()
+        raise
+    grace.cancel()
+    if not request.done():
+        request.cancel()
+        await asyncio.gather(request, grace, return_exceptions=True)
+        grace_words = f"{STOP_GRACE_SECONDS:.0f} s"
+        raise FetchStoppedError(f"{what}: no answer within the stop's grace ({grace_words}); read again next time")
+    await asyncio.gather(grace, return_exceptions=True)
+    return request.result()
+
+
+async def _grace_after(stop: asyncio.Event) -> None:
+    await stop.wait()
+    await asyncio.sleep(STOP_GRACE_SECONDS)  # real time, as the service's own grace
 
 
 @asynccontextmanager

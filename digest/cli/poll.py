@@ -195,10 +195,19 @@ def handle_poll(args: argparse.Namespace, context: Context) -> int:
     settings = context.settings
     _polite_sources(settings, args.source or [])
     setup_logging(settings.log_level, settings.log_format)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from digest.storage.failures import failure_line
+
     try:
         summary = asyncio.run(_poll_until_interrupted(context, args.source or None))
     except SourcesError as exc:
         raise CommandError(str(exc)) from exc
+    except SQLAlchemyError as exc:  # the pass's own records (a full disk): "nothing was changed" would be untrue
+        line = failure_line(exc, settings.database_url)
+        raise CommandError(
+            f"cannot write to the database ({line}); what this pass stored before stays, the next poll tries again"
+        ) from exc
     if summary.outcome == poll_runs.INTERRUPTED:
         done = "; ".join(report.line() for report in summary.sources) or "nothing was stored"
         print(f"digest: interrupted: {done}; the rest is polled next time", file=sys.stderr)

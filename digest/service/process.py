@@ -18,6 +18,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from digest import health, heap, jobs
 from digest.arxiv import poll_runs
+from digest.arxiv.turns import STOP_GRACE_SECONDS  # all a stop gives a fetch in flight; sleeping retries end at once
 from digest.clock import utc_now
 from digest.config import Settings, read_feed_sources, secretstore
 from digest.review.reviewer import Reviewer
@@ -34,8 +35,6 @@ from digest.vocab import PollOutcome
 
 log = logging.getLogger("digest.service")
 
-# All the time a stop gives a fetch in flight (Docker kills at 10 s); sleeping retries end at once.
-STOP_GRACE_SECONDS = 8.0
 LOCK_CHECK_SECONDS = 30.0  # PostgreSQL: how often the service checks it still holds the database's lock
 POLL_ON_START = "poll on start"
 # The scheduler ran a job, skipped it (past its grace) or left it to a run still going: either way it is over.

@@ -1,0 +1,65 @@
+"""`digest poll` when the disk fills (RLIMIT_FSIZE in its process): one line that does not claim what is not so,
+nothing half-written, and the next poll recovers."""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FEED = ROOT / "tests/data/arxiv/rss/rss_cs.LG+cs.AI+cs.CL+stat.ML_2026-09-24_trimmed-4items.xml"
+
+
+def _poll(tmp_path: Path, data: Path, source: Path | str, limit: int | None = None) -> subprocess.CompletedProcess[str]:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = 0\n'
+        'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n',
+        encoding="utf-8",
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
+    environment["PYTHONPATH"] = str(ROOT)
+
+    def files_at_most() -> None:
+        if limit is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(data), "poll"]
+    return subprocess.run(
+        [*command, "--source", str(source)],
+        cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300, preexec_fn=files_at_most,
+    )  # fmt: skip
+
+
+def _runs(data: Path) -> list[str]:
+    with sqlite3.connect(f"file:{data / 'digest.sqlite3'}?mode=ro", uri=True) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        return [outcome for (outcome,) in connection.execute("SELECT outcome FROM poll_runs ORDER BY id")]
+
+
+def test_a_disk_filling_during_digest_poll_says_so_in_one_true_line_and_the_next_poll_recovers(tmp_path: Path) -> None:
+    """The database's log filling up as the pass recorded its end (after the feed's papers were stored) gave
+    "digest: the database could not be written or read: disk I/O error (nothing was changed)": untrue, the feed was
+    stored. It now says what the pass stored stays and that the next poll tries again."""
+    first = tmp_path / "first"
+    _poll(tmp_path, first, tmp_path / "no-such-feed.xml")  # a database to start from
+    data = tmp_path / "data"
+    for limit in range(36_000, 60_000, 2_000):  # the limit falls in each step of the pass in turn
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.copytree(first, data)
+        done = _poll(tmp_path, data, FEED, limit)
+        said = done.stderr.strip().splitlines()
+        assert "Traceback" not in done.stderr, done.stderr
+        if done.returncode == 0:
+            continue
+        stored = any("fetched, 4 entries" in line for line in said)
+        assert not (stored and "nothing was changed" in said[-1]), (limit, said)
+        assert said[-1].startswith(("digest:", "poll")) or "cannot store" in said[-1], (limit, said)
+        again = _poll(tmp_path, data, FEED)
+        assert again.returncode == 0, (limit, again.stderr)
+        assert _runs(data)[-1] == "ok", limit
