@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from digest.cli.context import CommandError, Context, path_argument, print_json, shown_path
+from digest.cli.context import CommandError, Context, path_argument, print_json, print_json_streamed, shown_path
 from digest.cli.decisions_file import STDIN
 from digest.text import one_line
 
@@ -140,18 +141,18 @@ def _print_summary(source: str, spool: Spool, counts: _Counts, dry_run: bool) ->
             f"  {decided} of them {papers} decided in review (digest candidates) and not in the list: that decision "
             "stands, and the imported one is not learnt"
         )
-    for item in overruled[:_OVERRULED_SHOWN]:
+    for item in islice(spool.each(overruled=True), _OVERRULED_SHOWN):
         where = f"{_in_review(item)} in review, where the file {item.verdict}s it"
         print(f"    {item.arxiv_id} (line {item.line_number}): {where}")
-    if len(overruled) > _OVERRULED_SHOWN:
-        print(f"    and {len(overruled) - _OVERRULED_SHOWN} more decided otherwise in review (--json names them all)")
+    if overruled > _OVERRULED_SHOWN:
+        print(f"    and {overruled - _OVERRULED_SHOWN} more decided otherwise in review (--json names them all)")
 
 
 class _Counts(NamedTuple):
     replaced: int  # the papers that already have an imported decision
     listed: int  # the papers the list holds
     decided: int  # the papers decided in review that the list does not hold
-    overruled: list[ImportedDecision]  # of those, the ones the review decided otherwise than the file
+    overruled: int  # of those, the ones the review decided otherwise than the file (marked in the spool)
 
 
 _OVERRULED_SHOWN = 20  # papers named in the summary; --json names them all
@@ -171,11 +172,10 @@ def _check(context: Context, lines: Iterable[bytes], spool: Spool) -> tuple[list
     from digest.relevance.training import check_lines
 
     replaced = listed = decided = 0
-    overruled: list[ImportedDecision] = []
     with context.database.reading() as session:
         spool.take(check_lines(lines, _resolver(session)))
         if spool.bad_count:
-            return (liststore.section_names(session) if spool.unknown_section else []), _Counts(0, 0, 0, [])
+            return (liststore.section_names(session) if spool.unknown_section else []), _Counts(0, 0, 0, 0)
         for chunk in spool.decisions():
             ids = [decision.arxiv_id for decision in chunk]
             in_list = training_store.listed_ids(session, ids)
@@ -183,15 +183,16 @@ def _check(context: Context, lines: Iterable[bytes], spool: Spool) -> tuple[list
             replaced += len(training_store.imported_ids(session, ids))
             listed += len(in_list)
             decided += len(set(review) - in_list)
-            overruled += [
+            spool.overrule(
                 item
                 for item in chunk
                 if item.arxiv_id not in in_list and review.get(item.arxiv_id, item.approved) != item.approved
-            ]
-    return [], _Counts(replaced, listed, decided, overruled)
+            )
+    return [], _Counts(replaced, listed, decided, spool.overruled_count())
 
 
 def _summary_json(source: str, spool: Spool, counts: _Counts, dry_run: bool) -> dict[str, object]:
+    """The summary, its lists as iterators drawn from the spool as they are printed (never held whole)."""
     checked = spool.count()
     return {
         "source": source,
@@ -203,9 +204,11 @@ def _summary_json(source: str, spool: Spool, counts: _Counts, dry_run: bool) -> 
         "replaced": counts.replaced,
         "in_list": counts.listed,
         "decided_in_review": counts.decided,
-        "overruled_in_review": [{**_decision_dict(item), "in_review": _in_review(item)} for item in counts.overruled],
-        "repeated": [{"arxiv_id": arxiv_id, "lines": lines} for arxiv_id, lines in spool.repeats()],
-        "decisions": [_decision_dict(decision) for chunk in spool.decisions() for decision in chunk],
+        "overruled_in_review": (
+            {**_decision_dict(item), "in_review": _in_review(item)} for item in spool.each(overruled=True)
+        ),
+        "repeated": ({"arxiv_id": arxiv_id, "lines": lines} for arxiv_id, lines in spool.repeats()),
+        "decisions": (_decision_dict(decision) for decision in spool.each()),
     }
 
 
@@ -236,7 +239,7 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
         if not args.dry_run:
             counts = counts._replace(replaced=_store(context, spool, STDIN if source == STDIN else args.path.name))
         if args.json:
-            print_json(_summary_json(source, spool, counts, args.dry_run))
+            print_json_streamed(_summary_json(source, spool, counts, args.dry_run))
         else:
             _print_summary(source, spool, counts, args.dry_run)
         return 0

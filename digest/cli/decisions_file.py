@@ -66,6 +66,8 @@ def _split(lines: Iterable[bytes]) -> Iterator[bytes]:
 _LAST = "SELECT * FROM staged WHERE line IN (SELECT max(line) FROM staged GROUP BY arxiv_id)"
 _COUNT = "SELECT count(*) FROM (SELECT * FROM staged WHERE line IN (SELECT max(line) FROM staged GROUP BY arxiv_id))"
 _COUNT += " WHERE ? IS NULL OR approved = ?"  # every paper, or those approved (1) or rejected (0)
+# Those of them whose verdict a decision in review overrules.
+_OVERRULED = "SELECT * FROM staged WHERE line IN (SELECT line FROM overruled)"
 
 
 class Spool:
@@ -78,6 +80,7 @@ class Spool:
             "CREATE TABLE staged (line INTEGER PRIMARY KEY, arxiv_id TEXT NOT NULL, approved INTEGER NOT NULL, "
             "title TEXT NOT NULL, abstract TEXT NOT NULL, section TEXT)"
         )
+        self._db.execute("CREATE TABLE overruled (line INTEGER PRIMARY KEY)")
         self.bad_lines: list[BadLine] = []
         self.bad_count = 0
         self.unknown_section = False  # a line named a section the list does not have (the hint lists the real ones)
@@ -111,11 +114,20 @@ class Spool:
         (count,) = self._db.execute(_COUNT, (approved, approved)).fetchone()
         return int(count)
 
-    def decisions(self) -> Iterator[list[ImportedDecision]]:
-        """One decision per paper, its last line's, in the order of those lines; CHUNK at a time."""
+    def overrule(self, decisions: Iterable[ImportedDecision]) -> None:
+        """Marks decisions as overruled by a decision in review (`decisions(overruled=True)` gives them back)."""
+        self._db.executemany("INSERT INTO overruled VALUES (?)", [(item.line_number,) for item in decisions])
+
+    def overruled_count(self) -> int:
+        (count,) = self._db.execute("SELECT count(*) FROM overruled").fetchone()
+        return int(count)
+
+    def decisions(self, overruled: bool = False) -> Iterator[list[ImportedDecision]]:
+        """One decision per paper, its last line's, in the order of those lines (or only those marked overruled);
+        CHUNK at a time."""
         from digest.relevance.training import ImportedDecision, Verdict
 
-        cursor = self._db.execute(_LAST + " ORDER BY line")
+        cursor = self._db.execute((_OVERRULED if overruled else _LAST) + " ORDER BY line")
         while rows := cursor.fetchmany(CHUNK):
             yield [
                 ImportedDecision(
@@ -128,6 +140,11 @@ class Spool:
                 )
                 for line, arxiv_id, approved, title, abstract, section in rows
             ]
+
+    def each(self, overruled: bool = False) -> Iterator[ImportedDecision]:
+        """`decisions`, one decision at a time."""
+        for chunk in self.decisions(overruled):
+            yield from chunk
 
     def repeats(self) -> Iterator[tuple[str, list[int]]]:
         """Each paper on several lines, with those lines, in the order of their first line."""
