@@ -116,3 +116,35 @@ def test_json_output_of_a_long_file_is_written_as_read_not_held(data_dir: Path, 
             "line": 20_000,
         }
         assert summary["repeated"] == [] and summary["overruled_in_review"] == []
+
+
+def test_a_wrong_file_of_many_different_section_names_is_checked_in_bounded_memory(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    """Each section name a file gave was remembered with how it resolved, without bound: a wrong file of hundreds of
+    thousands of different names needed memory in proportion. Only so many are remembered now, and each line is
+    still refused as before."""
+
+    def with_sections(count: int) -> Path:
+        path = tmp_path / f"sections-{count}.jsonl"
+        lines = (
+            json.dumps({**json.loads(decision(number, "approve")), "section": f"Nowhere {number}"})
+            for number in range(count)
+        )
+        path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+        return path
+
+    def peak(path: Path) -> int:
+        import tracemalloc
+
+        tracemalloc.start()
+        try:
+            assert main(["--data-dir", str(data_dir), "decisions", "import", str(path)]) == 1
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, big = with_sections(400), with_sections(4000)
+    peak(small)  # caches filled, outside the figures
+    small_peak, big_peak = peak(small), peak(big)
+    assert big_peak - small_peak < 300_000, (small_peak, big_peak)

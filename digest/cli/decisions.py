@@ -16,7 +16,7 @@ from digest.cli.decisions_file import STDIN
 from digest.text import one_line
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable
 
     from sqlalchemy.orm import Session
 
@@ -62,25 +62,31 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+_NAMES_REMEMBERED = 256  # section names looked up once each: a wrong file's endless different names are not all kept
+
+
 def _resolver(session: Session) -> SectionResolver:
     """The list's section names and slugs, resolved as `digest approve --section` resolves them (a name several
     sections share refused in its words), to the section's label, as an approval records it: a heading the list
     repeats ("Probing (2024)") is then its own section to the model, not a name two share."""
+    from functools import lru_cache
+
     from digest.awesome import store as liststore
     from digest.awesome.sectionnames import several_named
     from digest.relevance.training import SeveralSectionsError
 
-    known: dict[str, str | None] = {}
-    shared: dict[str, list[str]] = {}
+    @lru_cache(maxsize=_NAMES_REMEMBERED)
+    def looked_up(name: str) -> tuple[str | None, tuple[str, ...]]:
+        section = liststore.resolve_section(session, name)
+        if section is None:
+            return None, tuple(liststore.sections_called(session, name))
+        return liststore.label_of(session, section), ()
 
     def resolve(name: str) -> str | None:
-        if name not in known:
-            section = liststore.resolve_section(session, name)
-            known[name] = liststore.label_of(session, section) if section is not None else None
-            shared[name] = liststore.sections_called(session, name) if section is None else []
-        if len(shared[name]) > 1:
-            raise SeveralSectionsError(several_named(name, shared[name]))
-        return known[name]
+        label, shared = looked_up(name)
+        if len(shared) > 1:
+            raise SeveralSectionsError(several_named(name, list(shared)))
+        return label
 
     return resolve
 
@@ -212,26 +218,13 @@ def _summary_json(source: str, spool: Spool, counts: _Counts, dry_run: bool) -> 
     }
 
 
-def _refusing_json_array(source: str, lines: Iterable[bytes]) -> Iterator[bytes]:
-    """The lines, or one line saying so when the first that is not blank opens a JSON array."""
-    from digest.cli.lines import JSON_ARRAY, opens_json_array
-
-    looked = False
-    for line in lines:
-        if not looked and line.strip():
-            looked = True
-            if opens_json_array(line):
-                raise CommandError(f"{source}: {JSON_ARRAY}; nothing was imported")
-        yield line
-
-
 def handle_import(args: argparse.Namespace, context: Context) -> int:
-    from digest.cli.decisions_file import Spool, decision_lines
+    from digest.cli.decisions_file import Spool, decision_lines, refusing_json_array
 
     source = STDIN if str(args.path) == "-" else shown_path(args.path)
     spool = Spool()
     try:
-        sections, counts = _check(context, _refusing_json_array(source, decision_lines(args.path)), spool)
+        sections, counts = _check(context, refusing_json_array(source, decision_lines(args.path)), spool)
         if spool.bad_count:
             return _report_bad_lines(source, spool, sections, args.json)
         if not spool.count():

@@ -57,6 +57,19 @@ def decision_lines(path: Path) -> Iterator[bytes]:
         raise CommandError(f"{shown_path(path)}: cannot read: {exc.strerror or exc}") from None
 
 
+def refusing_json_array(source: str, lines: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines, or one line saying so when the first that is not blank opens a JSON array."""
+    from digest.cli.lines import JSON_ARRAY, opens_json_array
+
+    looked = False
+    for line in lines:
+        if not looked and line.strip():
+            looked = True
+            if opens_json_array(line):
+                raise CommandError(f"{source}: {JSON_ARRAY}; nothing was imported")
+        yield line
+
+
 def _split(lines: Iterable[bytes]) -> Iterator[bytes]:
     for line in lines:
         yield from line.splitlines() or [b""]
