@@ -138,6 +138,19 @@ def shown_path(path: Path | str) -> str:
     return repr(text) if any(not char.isprintable() for char in text) else text
 
 
+def unreadable(path: Path | str, exc: BaseException, after: str = "") -> CommandError:
+    """The one wording, for every command, of a file that cannot be read: "X: cannot read: why", or for a damaged or
+    cut-off gzip file "X: not a readable gzip file (why)"; `after` says what was (not) done ("; nothing was
+    imported")."""
+    import gzip
+    import zlib
+
+    if isinstance(exc, gzip.BadGzipFile | EOFError | zlib.error):
+        return CommandError(f"{shown_path(path)}: not a readable gzip file ({exc}){after}")
+    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    return CommandError(f"{shown_path(path)}: cannot read: {why}{after}")
+
+
 def refuse_non_file(path: Path, kind: str) -> None:
     """Raises CommandError, in one line, for a folder or anything else that is not a regular file (a named pipe would
     wait for a writer forever, a device read without end); a path that cannot be looked at is left for the opening

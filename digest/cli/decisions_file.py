@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from digest.cli.context import CommandError, refuse_non_file, shown_path
+from digest.cli.context import CommandError, refuse_non_file, shown_path, unreadable
 from digest.cli.lines import BAD_LINES_SHOWN
 
 if TYPE_CHECKING:
@@ -52,9 +52,9 @@ def decision_lines(path: Path) -> Iterator[bytes]:
     except IsADirectoryError:
         raise CommandError(f"{shown_path(path)}: is a folder, not a JSON-lines file") from None
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-        raise CommandError(f"{shown_path(path)}: not a readable gzip file ({exc}); nothing was imported") from None
+        raise unreadable(path, exc, "; nothing was imported") from None
     except OSError as exc:
-        raise CommandError(f"{shown_path(path)}: cannot read: {exc.strerror or exc}") from None
+        raise unreadable(path, exc) from None
 
 
 def refusing_json_array(source: str, lines: Iterable[bytes]) -> Iterator[bytes]:
