@@ -1,10 +1,11 @@
-"""Peak memory of `digest decisions import`, a file of 200,000 decisions against one of 2,000, measured in one run.
+"""Peak memory of `digest decisions import` (plain, --dry-run, --json), a file of 200,000 decisions against 2,000.
 
 Each import is a real subprocess (`digest decisions import FILE`) on a data folder made beforehand; its peak resident
 size is read from the kernel (wait4's ru_maxrss). A file read and held whole needs memory in proportion to it: the
 ratio is then near the ratio of the files' sizes. Streamed, the big import needs little more than the small one.
-Target: the 200k-line import at most 1.5x the peak of the 2k-line one. Each decision carries an abstract of about
-a kilobyte, as arXiv's do.
+Target: the 200k-line import at most 1.5x the peak of the 2k-line one, for each of the three ways of importing (a
+dry run and --json list every decision: that list too is written as it is read, not held). Each decision carries
+an abstract of about a kilobyte, as arXiv's do.
 
     .venv/bin/python bench/bench_decisions_import.py [--big 200000] [--small 2000]
 """
@@ -21,6 +22,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = 1.5
+MODES = {"import": (), "--dry-run": ("--dry-run",), "--json": ("--json",), "--json --dry-run": ("--json", "--dry-run")}
 ABSTRACT = ("We study how sparse features in a transformer's residual stream explain its behaviour. " * 12).strip()
 
 
@@ -54,20 +56,25 @@ def main() -> int:
     parser.add_argument("--big", type=int, default=200_000)
     parser.add_argument("--small", type=int, default=2_000)
     args = parser.parse_args()
+    figures: dict[str, dict[str, tuple[int, int, float]]] = {mode: {} for mode in MODES}
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
-        figures = {}
         for name, count in (("small", args.small), ("big", args.big)):
-            data_dir = root / f"data-{name}"
-            peak_rss_mb(data_dir, "decisions", "list")  # the database made and seeded, outside the measurement
             size = write_decisions(root / f"{name}.jsonl", count)
-            figures[name] = (count, size, peak_rss_mb(data_dir, "decisions", "import", str(root / f"{name}.jsonl")))
+            for mode, options in MODES.items():
+                data_dir = root / f"data-{name}-{len(figures[mode])}-{mode.replace(' ', '')}"
+                peak_rss_mb(data_dir, "decisions", "list")  # the database made and seeded, outside the measurement
+                peak = peak_rss_mb(data_dir, "decisions", "import", *options, str(root / f"{name}.jsonl"))
+                figures[mode][name] = (count, size, peak)
             (root / f"{name}.jsonl").unlink()
-    for name, (count, size, peak) in figures.items():
-        print(f"{name:>5}: {count:>7} lines, {size / 1e6:7.1f} MB file, peak RSS {peak:7.1f} MB")
-    ratio = figures["big"][2] / figures["small"][2]
-    print(f"ratio of peaks (big / small): {ratio:.2f} (target at most {TARGET})")
-    return 0 if ratio <= TARGET else 1
+    worst = 0.0
+    for mode, sizes in figures.items():
+        for name, (count, size, peak) in sizes.items():
+            print(f"{mode:>16} {name:>5}: {count:>7} lines, {size / 1e6:7.1f} MB file, peak RSS {peak:7.1f} MB")
+        ratio = sizes["big"][2] / sizes["small"][2]
+        worst = max(worst, ratio)
+        print(f"{mode:>16} ratio of peaks (big / small): {ratio:.2f} (target at most {TARGET})")
+    return 0 if worst <= TARGET else 1
 
 
 if __name__ == "__main__":

@@ -96,8 +96,26 @@ def test_score_names_a_damaged_gzip_file_instead_of_a_traceback(
     out = capsys.readouterr()
     assert out.out == ""
     assert out.err == (
-        f"digest: cannot read {path}: not a readable gzip file "
-        "(Error -3 while decompressing data: invalid block type)\n"
+        f"digest: {path}: not a readable gzip file (Error -3 while decompressing data: invalid block type)\n"
+    )
+
+
+def test_score_words_a_file_it_cannot_read_as_the_other_commands_do(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest score` said "cannot read X: ..." where `digest decisions import` and the others say "X: cannot read:
+    ..." (and "X: not a readable gzip file (...)"): one wording now, whichever command was given the file."""
+    import gzip
+
+    missing = tmp_path / "missing.jsonl"
+    cut = tmp_path / "papers.jsonl.gz"
+    cut.write_bytes(gzip.compress(b"\n".join(paper_lines(2)) + b"\n")[:-12])  # its end, and the check, cut off
+    for command in ("score", "decisions import"):
+        assert main(["--data-dir", str(data_dir), *command.split(), str(missing)]) == 1
+        assert capsys.readouterr().err == f"digest: {missing}: cannot read: No such file or directory\n", command
+    assert main(["--data-dir", str(data_dir), "score", str(cut), "--json"]) == 1
+    assert capsys.readouterr().err == (
+        f"digest: {cut}: not a readable gzip file (Compressed file ended before the end-of-stream marker was reached)\n"
     )
 
 

@@ -95,6 +95,32 @@ def print_json(payload: Any, stream: TextIO | None = None) -> None:
     out.write("\n")
 
 
+def print_json_streamed(payload: dict[str, Any], stream: TextIO | None = None) -> None:
+    """An object printed as `print_json` prints it, each value that is an iterator written as a list an item at a
+    time as it is drawn: a list of hundreds of thousands of items is never held whole."""
+    import json
+    from collections.abc import Iterator
+
+    out = stream or sys.stdout
+
+    def indented(value: Any, depth: int) -> str:
+        text = json.dumps(value, ensure_ascii=False, indent=2, default=str)
+        return text.replace("\n", "\n" + "  " * depth)
+
+    out.write("{")
+    for index, (key, value) in enumerate(payload.items()):
+        out.write(("," if index else "") + "\n  " + json.dumps(key, ensure_ascii=False) + ": ")
+        if not isinstance(value, Iterator):
+            out.write(indented(value, 1))
+            continue
+        count = 0
+        out.write("[")
+        for count, item in enumerate(value, start=1):
+            out.write(("," if count > 1 else "") + "\n    " + indented(item, 2))
+        out.write("\n  ]" if count else "]")
+    out.write("\n}\n" if payload else "}\n")
+
+
 def path_argument(text: str) -> Path:
     """An argparse type: the text as a Path (pathlib is imported when a command is run, not by `digest --help`).
     An empty one is a usage error: as a Path it is the working folder (`--data-dir "$DATA"` with DATA unset)."""
@@ -110,6 +136,19 @@ def shown_path(path: Path | str) -> str:
     character, so that a name with a newline in it cannot split a one-line message in two."""
     text = str(path)
     return repr(text) if any(not char.isprintable() for char in text) else text
+
+
+def unreadable(path: Path | str, exc: BaseException, after: str = "") -> CommandError:
+    """The one wording, for every command, of a file that cannot be read: "X: cannot read: why", or for a damaged or
+    cut-off gzip file "X: not a readable gzip file (why)"; `after` says what was (not) done ("; nothing was
+    imported")."""
+    import gzip
+    import zlib
+
+    if isinstance(exc, gzip.BadGzipFile | EOFError | zlib.error):
+        return CommandError(f"{shown_path(path)}: not a readable gzip file ({exc}){after}")
+    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+    return CommandError(f"{shown_path(path)}: cannot read: {why}{after}")
 
 
 def refuse_non_file(path: Path, kind: str) -> None:

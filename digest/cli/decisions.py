@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from digest.cli.context import CommandError, Context, path_argument, print_json, shown_path
+from digest.cli.context import CommandError, Context, path_argument, print_json, print_json_streamed, shown_path
 from digest.cli.decisions_file import STDIN
 from digest.text import one_line
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Iterable
 
     from sqlalchemy.orm import Session
 
@@ -61,25 +62,31 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+_NAMES_REMEMBERED = 256  # section names looked up once each: a wrong file's endless different names are not all kept
+
+
 def _resolver(session: Session) -> SectionResolver:
     """The list's section names and slugs, resolved as `digest approve --section` resolves them (a name several
     sections share refused in its words), to the section's label, as an approval records it: a heading the list
     repeats ("Probing (2024)") is then its own section to the model, not a name two share."""
+    from functools import lru_cache
+
     from digest.awesome import store as liststore
     from digest.awesome.sectionnames import several_named
     from digest.relevance.training import SeveralSectionsError
 
-    known: dict[str, str | None] = {}
-    shared: dict[str, list[str]] = {}
+    @lru_cache(maxsize=_NAMES_REMEMBERED)
+    def looked_up(name: str) -> tuple[str | None, tuple[str, ...]]:
+        section = liststore.resolve_section(session, name)
+        if section is None:
+            return None, tuple(liststore.sections_called(session, name))
+        return liststore.label_of(session, section), ()
 
     def resolve(name: str) -> str | None:
-        if name not in known:
-            section = liststore.resolve_section(session, name)
-            known[name] = liststore.label_of(session, section) if section is not None else None
-            shared[name] = liststore.sections_called(session, name) if section is None else []
-        if len(shared[name]) > 1:
-            raise SeveralSectionsError(several_named(name, shared[name]))
-        return known[name]
+        label, shared = looked_up(name)
+        if len(shared) > 1:
+            raise SeveralSectionsError(several_named(name, list(shared)))
+        return label
 
     return resolve
 
@@ -140,18 +147,18 @@ def _print_summary(source: str, spool: Spool, counts: _Counts, dry_run: bool) ->
             f"  {decided} of them {papers} decided in review (digest candidates) and not in the list: that decision "
             "stands, and the imported one is not learnt"
         )
-    for item in overruled[:_OVERRULED_SHOWN]:
+    for item in islice(spool.each(overruled=True), _OVERRULED_SHOWN):
         where = f"{_in_review(item)} in review, where the file {item.verdict}s it"
         print(f"    {item.arxiv_id} (line {item.line_number}): {where}")
-    if len(overruled) > _OVERRULED_SHOWN:
-        print(f"    and {len(overruled) - _OVERRULED_SHOWN} more decided otherwise in review (--json names them all)")
+    if overruled > _OVERRULED_SHOWN:
+        print(f"    and {overruled - _OVERRULED_SHOWN} more decided otherwise in review (--json names them all)")
 
 
 class _Counts(NamedTuple):
     replaced: int  # the papers that already have an imported decision
     listed: int  # the papers the list holds
     decided: int  # the papers decided in review that the list does not hold
-    overruled: list[ImportedDecision]  # of those, the ones the review decided otherwise than the file
+    overruled: int  # of those, the ones the review decided otherwise than the file (marked in the spool)
 
 
 _OVERRULED_SHOWN = 20  # papers named in the summary; --json names them all
@@ -171,11 +178,10 @@ def _check(context: Context, lines: Iterable[bytes], spool: Spool) -> tuple[list
     from digest.relevance.training import check_lines
 
     replaced = listed = decided = 0
-    overruled: list[ImportedDecision] = []
     with context.database.reading() as session:
         spool.take(check_lines(lines, _resolver(session)))
         if spool.bad_count:
-            return (liststore.section_names(session) if spool.unknown_section else []), _Counts(0, 0, 0, [])
+            return (liststore.section_names(session) if spool.unknown_section else []), _Counts(0, 0, 0, 0)
         for chunk in spool.decisions():
             ids = [decision.arxiv_id for decision in chunk]
             in_list = training_store.listed_ids(session, ids)
@@ -183,15 +189,16 @@ def _check(context: Context, lines: Iterable[bytes], spool: Spool) -> tuple[list
             replaced += len(training_store.imported_ids(session, ids))
             listed += len(in_list)
             decided += len(set(review) - in_list)
-            overruled += [
+            spool.overrule(
                 item
                 for item in chunk
                 if item.arxiv_id not in in_list and review.get(item.arxiv_id, item.approved) != item.approved
-            ]
-    return [], _Counts(replaced, listed, decided, overruled)
+            )
+    return [], _Counts(replaced, listed, decided, spool.overruled_count())
 
 
 def _summary_json(source: str, spool: Spool, counts: _Counts, dry_run: bool) -> dict[str, object]:
+    """The summary, its lists as iterators drawn from the spool as they are printed (never held whole)."""
     checked = spool.count()
     return {
         "source": source,
@@ -203,32 +210,21 @@ def _summary_json(source: str, spool: Spool, counts: _Counts, dry_run: bool) -> 
         "replaced": counts.replaced,
         "in_list": counts.listed,
         "decided_in_review": counts.decided,
-        "overruled_in_review": [{**_decision_dict(item), "in_review": _in_review(item)} for item in counts.overruled],
-        "repeated": [{"arxiv_id": arxiv_id, "lines": lines} for arxiv_id, lines in spool.repeats()],
-        "decisions": [_decision_dict(decision) for chunk in spool.decisions() for decision in chunk],
+        "overruled_in_review": (
+            {**_decision_dict(item), "in_review": _in_review(item)} for item in spool.each(overruled=True)
+        ),
+        "repeated": ({"arxiv_id": arxiv_id, "lines": lines} for arxiv_id, lines in spool.repeats()),
+        "decisions": (_decision_dict(decision) for decision in spool.each()),
     }
 
 
-def _refusing_json_array(source: str, lines: Iterable[bytes]) -> Iterator[bytes]:
-    """The lines, or one line saying so when the first that is not blank opens a JSON array."""
-    from digest.cli.lines import JSON_ARRAY, opens_json_array
-
-    looked = False
-    for line in lines:
-        if not looked and line.strip():
-            looked = True
-            if opens_json_array(line):
-                raise CommandError(f"{source}: {JSON_ARRAY}; nothing was imported")
-        yield line
-
-
 def handle_import(args: argparse.Namespace, context: Context) -> int:
-    from digest.cli.decisions_file import Spool, decision_lines
+    from digest.cli.decisions_file import Spool, decision_lines, refusing_json_array
 
     source = STDIN if str(args.path) == "-" else shown_path(args.path)
     spool = Spool()
     try:
-        sections, counts = _check(context, _refusing_json_array(source, decision_lines(args.path)), spool)
+        sections, counts = _check(context, refusing_json_array(source, decision_lines(args.path)), spool)
         if spool.bad_count:
             return _report_bad_lines(source, spool, sections, args.json)
         if not spool.count():
@@ -236,7 +232,7 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
         if not args.dry_run:
             counts = counts._replace(replaced=_store(context, spool, STDIN if source == STDIN else args.path.name))
         if args.json:
-            print_json(_summary_json(source, spool, counts, args.dry_run))
+            print_json_streamed(_summary_json(source, spool, counts, args.dry_run))
         else:
             _print_summary(source, spool, counts, args.dry_run)
         return 0

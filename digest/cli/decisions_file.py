@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from digest.cli.context import CommandError, refuse_non_file, shown_path
+from digest.cli.context import CommandError, refuse_non_file, shown_path, unreadable
 from digest.cli.lines import BAD_LINES_SHOWN
 
 if TYPE_CHECKING:
@@ -52,9 +52,22 @@ def decision_lines(path: Path) -> Iterator[bytes]:
     except IsADirectoryError:
         raise CommandError(f"{shown_path(path)}: is a folder, not a JSON-lines file") from None
     except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
-        raise CommandError(f"{shown_path(path)}: not a readable gzip file ({exc}); nothing was imported") from None
+        raise unreadable(path, exc, "; nothing was imported") from None
     except OSError as exc:
-        raise CommandError(f"{shown_path(path)}: cannot read: {exc.strerror or exc}") from None
+        raise unreadable(path, exc) from None
+
+
+def refusing_json_array(source: str, lines: Iterable[bytes]) -> Iterator[bytes]:
+    """The lines, or one line saying so when the first that is not blank opens a JSON array."""
+    from digest.cli.lines import JSON_ARRAY, opens_json_array
+
+    looked = False
+    for line in lines:
+        if not looked and line.strip():
+            looked = True
+            if opens_json_array(line):
+                raise CommandError(f"{source}: {JSON_ARRAY}; nothing was imported")
+        yield line
 
 
 def _split(lines: Iterable[bytes]) -> Iterator[bytes]:
@@ -66,6 +79,8 @@ def _split(lines: Iterable[bytes]) -> Iterator[bytes]:
 _LAST = "SELECT * FROM staged WHERE line IN (SELECT max(line) FROM staged GROUP BY arxiv_id)"
 _COUNT = "SELECT count(*) FROM (SELECT * FROM staged WHERE line IN (SELECT max(line) FROM staged GROUP BY arxiv_id))"
 _COUNT += " WHERE ? IS NULL OR approved = ?"  # every paper, or those approved (1) or rejected (0)
+# Those of them whose verdict a decision in review overrules.
+_OVERRULED = "SELECT * FROM staged WHERE line IN (SELECT line FROM overruled)"
 
 
 class Spool:
@@ -78,6 +93,7 @@ class Spool:
             "CREATE TABLE staged (line INTEGER PRIMARY KEY, arxiv_id TEXT NOT NULL, approved INTEGER NOT NULL, "
             "title TEXT NOT NULL, abstract TEXT NOT NULL, section TEXT)"
         )
+        self._db.execute("CREATE TABLE overruled (line INTEGER PRIMARY KEY)")
         self.bad_lines: list[BadLine] = []
         self.bad_count = 0
         self.unknown_section = False  # a line named a section the list does not have (the hint lists the real ones)
@@ -111,11 +127,20 @@ class Spool:
         (count,) = self._db.execute(_COUNT, (approved, approved)).fetchone()
         return int(count)
 
-    def decisions(self) -> Iterator[list[ImportedDecision]]:
-        """One decision per paper, its last line's, in the order of those lines; CHUNK at a time."""
+    def overrule(self, decisions: Iterable[ImportedDecision]) -> None:
+        """Marks decisions as overruled by a decision in review (`decisions(overruled=True)` gives them back)."""
+        self._db.executemany("INSERT INTO overruled VALUES (?)", [(item.line_number,) for item in decisions])
+
+    def overruled_count(self) -> int:
+        (count,) = self._db.execute("SELECT count(*) FROM overruled").fetchone()
+        return int(count)
+
+    def decisions(self, overruled: bool = False) -> Iterator[list[ImportedDecision]]:
+        """One decision per paper, its last line's, in the order of those lines (or only those marked overruled);
+        CHUNK at a time."""
         from digest.relevance.training import ImportedDecision, Verdict
 
-        cursor = self._db.execute(_LAST + " ORDER BY line")
+        cursor = self._db.execute((_OVERRULED if overruled else _LAST) + " ORDER BY line")
         while rows := cursor.fetchmany(CHUNK):
             yield [
                 ImportedDecision(
@@ -128,6 +153,11 @@ class Spool:
                 )
                 for line, arxiv_id, approved, title, abstract, section in rows
             ]
+
+    def each(self, overruled: bool = False) -> Iterator[ImportedDecision]:
+        """`decisions`, one decision at a time."""
+        for chunk in self.decisions(overruled):
+            yield from chunk
 
     def repeats(self) -> Iterator[tuple[str, list[int]]]:
         """Each paper on several lines, with those lines, in the order of their first line."""

@@ -8,7 +8,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
-from digest.cli.context import CommandError, Context, path_argument, refuse_non_file, shown_path
+from digest.cli.context import CommandError, Context, path_argument, refuse_non_file, shown_path, unreadable
 from digest.cli.lines import BAD_LINES_SHOWN
 from digest.text import one_line
 
@@ -183,7 +183,7 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
     try:
         source = _open_lines(args.path)
     except OSError as exc:
-        raise CommandError(f"cannot read {shown_path(args.path)}: {exc.strerror or exc}") from exc
+        raise unreadable(args.path, exc) from None
     context.reading_only = True  # a data folder it cannot write is scored as it stands, with one warning
     try:
         database = context.database
@@ -219,10 +219,8 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
         ) from None
     except JsonArrayError:
         raise CommandError(f"{shown_path(args.path)}: {JSON_ARRAY}; nothing was scored") from None
-    except zlib.error as exc:  # a .gz file damaged inside its compressed data
-        raise CommandError(f"cannot read {shown_path(args.path)}: not a readable gzip file ({exc})") from None
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise CommandError(f"cannot read {shown_path(args.path)}: {exc}") from exc
+    except (zlib.error, OSError, EOFError, UnicodeDecodeError) as exc:  # a .gz file damaged or cut off, a read error
+        raise unreadable(args.path, exc) from None
     finally:
         if str(args.path) != "-":
             source.close()
