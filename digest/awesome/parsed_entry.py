@@ -16,7 +16,7 @@ from digest.awesome.blocks import shown_text
 from digest.awesome.shapes import BADGE as BADGE
 from digest.awesome.shapes import ENTRY_START as ENTRY_START
 from digest.awesome.shapes import LINK as LINK
-from digest.awesome.shapes import LineShape, read_shapes, shaped_head, without_badges
+from digest.awesome.shapes import TASK_BOX, LineShape, read_shapes, shaped_head, without_badges
 from digest.awesome.shapes import entry_marker as entry_marker
 from digest.awesome.shapes import is_entry_line as is_entry_line
 from digest.awesome.shapes import item_head as item_head
@@ -205,6 +205,7 @@ def parse_entry(lines: list[str], first_line: int, shapes: Sequence[LineShape] |
     entry = ParsedEntry(line=first_line, raw="".join(lines))
     # a sub-list's entry is indented
     head = ENTRY_START.sub("", shaped_head(lines, shapes, 0).strip(" \t\r\n"), count=1)
+    head = TASK_BOX.sub("", head, count=1)  # a task list's '[ ]' or '[x]'
     short = _SHORT_NAME.match(head)
     if short and LINK.search(short["short"]):
         short = None  # '**[Title](url)**': the title link in bold
