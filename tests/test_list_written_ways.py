@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from digest.awesome.lint import lint_text
+from digest.awesome.parse import parse_list
 from digest.storage.models import Paper
-from tests.test_list_hand_edits import markdown, own_list
+from tests.test_list_hand_edits import approve, markdown, own_list, paper_dated
 
 __all__ = ["own_list"]
 
@@ -34,3 +36,40 @@ def test_task_list_items_linking_papers_are_the_lists_papers(own_list: Any) -> N
         titles = session.scalars(select(Paper.title).order_by(Paper.id)).all()
     assert titles == ["Alpha paper", "Beta paper", "Gamma paper"]  # was: [] (the file refused: no entries)
     assert lint_text(TASKS) == []
+
+
+# 2. A date written after the title another common way than '(Jan. 5, 2024)': after a comma or a dash, in brackets, in
+# a code span. It was not read: lint could not see the section's order, and an approval went in undated.
+DATED_WAYS = [
+    pytest.param("{}, Jan. 5, 2024", id="comma"),
+    pytest.param("{} - Jan. 5, 2024", id="dash"),
+    pytest.param("{} [Jan. 5, 2024]", id="brackets"),
+    pytest.param("{} `(Jan. 5, 2024)`", id="code"),
+]
+
+
+def dated_list(way: str) -> str:
+    def entry(title: str, arxiv_id: str, day: str) -> str:
+        return "- " + way.format(f"[{title}](https://arxiv.org/abs/{arxiv_id})").replace("Jan. 5, 2024", day) + "\n"
+
+    return (
+        "# Awesome X\n\n## Papers\n\n"
+        + entry("Alpha paper", "2401.00001", "Jan. 5, 2024")
+        + entry("Beta paper", "2301.00002", "Jan. 4, 2023")
+        + "\n## Contribution\n\nSend pull requests.\n"
+    )
+
+
+@pytest.mark.parametrize("way", DATED_WAYS)
+def test_a_date_written_another_common_way_is_read_and_a_new_entry_is_written_alike(way: str, own_list: Any) -> None:
+    text = dated_list(way)
+    entries = parse_list(text).sections[1].entries
+    assert [entry.date_parts for entry in entries] == [(2024, 1, 5), (2023, 1, 4)]  # was: [None, None]
+    assert lint_text(text) == []  # was: two "no-date" findings
+    settings, database = own_list(text)
+    approve(database, settings, paper_dated(4, "2023-06-20"), "Papers")
+    after = markdown(database, settings)
+    new_line = next(line for line in after.splitlines() if "Jun. 20, 2023" in line)
+    written = way.format("").replace("Jan. 5, 2024", "Jun. 20, 2023")
+    assert new_line.endswith(")" + written), new_line  # was: ' (Jun. 20, 2023)' whatever the neighbours wrote
+    assert after.index("Jan. 5, 2024") < after.index(new_line) < after.index("Jan. 4, 2023")

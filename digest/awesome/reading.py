@@ -23,5 +23,6 @@ READER_VERSION = "13"  # 2: entry shape, fences and comments line by line, setex
 # 10: a bare CR (old Mac line ends) ends a line, as in CommonMark
 # 11: an entry indented by one to three spaces (' + [Title](url)'), not nested in the item above, is an entry
 # 12: a date in italics or bold after the title ('*(Jan. 5, 2024)*', '**(Jan. 5, 2024)**')
-# 13: a task list's item linking a paper ('- [ ] [Title](arXiv url)', '- [x] ...') is an entry
+# 13: a task list's item linking a paper ('- [ ] [Title](arXiv url)', '- [x] ...') is an entry; a date after the
+# title in brackets, after a comma or a dash, or in a code span ('[Jan. 5, 2024]', ', Jan. 5, 2024', '`(Jan. 5, 2024)`')
 META_KEY = "reader_version"
