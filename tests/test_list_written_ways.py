@@ -73,3 +73,22 @@ def test_a_date_written_another_common_way_is_read_and_a_new_entry_is_written_al
     written = way.format("").replace("Jan. 5, 2024", "Jun. 20, 2023")
     assert new_line.endswith(")" + written), new_line  # was: ' (Jun. 20, 2023)' whatever the neighbours wrote
     assert after.index("Jan. 5, 2024") < after.index(new_line) < after.index("Jan. 4, 2023")
+
+
+# 3. A table whose rows leave a cell they have nothing for empty ('| |'): an approved paper's row wrote '-' there.
+A = "[Line of Sight](https://arxiv.org/abs/2506.04706)"
+B = "[Linear structure of VLM embeddings](https://arxiv.org/abs/2504.11695)"
+
+
+@pytest.mark.parametrize("empty", [" ", "", "  "], ids=["space", "none", "two-spaces"])
+def test_a_new_rows_empty_cells_are_written_as_its_neighbours_leave_theirs(own_list: Any, empty: str) -> None:
+    text = (
+        f"# X\n\n## Papers\n\n| Title | Date | Code | Venue |\n|---|---|---|---|\n"
+        f"| {A} | 2025-06-05 |{empty}|{empty}|\n| {B} | 2025-04-16 |{empty}|{empty}|\n"
+    )
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-05-01")
+    approve(database, settings, record, "Papers")
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    added = [line for line in markdown(database, settings).splitlines() if record["arxiv_id"] in line]
+    assert added == [f"| {title} | 2025-05-01 |{empty}| arXiv |"]  # was: '| - |' where its neighbours leave it empty
