@@ -23,7 +23,7 @@ async def _serve_and_poll(project: Project) -> str:
 
 
 def test_an_approved_paper_is_written_in_the_style_of_the_list_it_goes_into(tmp_path: Path) -> None:
-    """Their entries are `- [Title](link) - 2025.07`: no bold acronym, no arXiv badge line, no date in parentheses.
+    """Their entries are `- [Title](link) - 2025.07`: no bold acronym, no arXiv badge line, the date after a dash.
     An approval wrote the bundled list's style into their README all the same ("- **SARA** [SARA: ...](...) (Jan.
     15, 2026)" and a badge line under it); it now writes the entry as theirs are written."""
     project = make_project(tmp_path)
@@ -34,7 +34,7 @@ def test_an_approved_paper_is_written_in_the_style_of_the_list_it_goes_into(tmp_
     published = project.digest("publish")
     assert published.returncode == 0, published.stderr
     readme = project.remote.readme()
-    line = f"- [{SARA['title']}](https://arxiv.org/abs/{SARA['arxiv_id']})\n"
+    line = f"- [{SARA['title']}](https://arxiv.org/abs/{SARA['arxiv_id']}) - 2026.01\n"  # dated as theirs are
     assert line in readme
     assert "**SARA**" not in readme and "img.shields.io" not in readme
     section = readme.split("### Reranking & Context Compression\n")[1].split("## ")[0]
@@ -110,7 +110,8 @@ def test_rules_whose_two_sides_are_named_for_the_topic_say_what_the_sides_are_ca
 def test_a_fix_upstream_beside_an_approval_at_a_sections_end_arrives_with_it_at_the_first_publish(
     tmp_path: Path,
 ) -> None:
-    """Their entries' dates (' - 2025.09') are not read as dates, so an approval goes at its section's end. A typo
+    """Their entries' dates (' - 2025.09') were not read as dates, so an approval went at its section's end (now at its
+    date, read since). A typo
     fixed upstream on the entry above it before the first publish stopped publishing: "the list here holds edits of
     its own" (it held none), since the list without the approvals lost the blank line ending the section. Both now
     arrive, as the README says of an edit upstream beside a pending approval."""
@@ -122,4 +123,4 @@ def test_a_fix_upstream_beside_an_approval_at_a_sections_end_arrives_with_it_at_
     assert published.returncode == 0, published.stdout + published.stderr
     readme = project.remote.readme()
     fixed = readme.index("Information-Gain-based Reranking")
-    assert fixed < readme.index(f"- [{SARA['title']}](https://arxiv.org/abs/{SARA['arxiv_id']})\n\n## ")
+    assert fixed and f"- [{SARA['title']}](https://arxiv.org/abs/{SARA['arxiv_id']}) - 2026.01\n" in readme

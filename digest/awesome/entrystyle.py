@@ -11,7 +11,7 @@ from itertools import pairwise
 from typing import NamedTuple
 
 from digest.awesome.parse import split_lines
-from digest.awesome.parsed_entry import ENTRY_START, MONTH_NAMES, DateShape, date_shape, marker_kind
+from digest.awesome.parsed_entry import ENTRY_START, MONTH_NAMES, DateShape, date_match, date_shape, marker_kind
 
 
 class ListHabits(NamedTuple):
@@ -90,7 +90,7 @@ def in_section_style(lines: str, raws: Sequence[str], index: int, *, line_end: s
     entries) is written: with `line_end`; the marker, the line breaks and the date's emphasis of `bullets` (the
     section's entries, else the list's); and the indentation and outer pipes of the entry beside it (a sub-list under
     a category bullet, a table's row)."""
-    lines = _with_breaks(_with_date_emphasis(lines, date_emphasis(bullets)), line_break(bullets))
+    lines = _with_breaks(_with_date_frame(lines, date_frame(bullets)), line_break(bullets))
     if raws and lines.startswith("| ") and not raws[min(index, len(raws) - 1)].lstrip(" ").startswith("|"):
         lines = _without_outer_pipes(lines)  # a row among rows written 'Title | Date', without '|' at either end
     if line_end != "\n":  # a list saved with Windows (CRLF) or old Mac (CR) line ends keeps them in its new entries
@@ -150,25 +150,34 @@ def _with_breaks(lines: str, brk: str) -> str:
     return "".join(kept)
 
 
-# A date in parentheses ending an entry's first line, set in italics or bold or not ('*(Jan. 5, 2024)*').
-_DATE_SET = re.compile(r"(?<!\])(?P<em>\*{1,2}|_{1,2})?\((?P<date>[^()]*)\)(?(em)(?P=em))(?=(?:\\|<br\s*/?>)?[ \t]*$)")
+# A date in parentheses ending a new entry's first line, as the template writes it.
+_TEMPLATE_DATE = re.compile(r"[ \t]+\((?P<date>[^()]*)\)(?=[ \t]*$)")
+_PLAIN_FRAME = (" (", ")")
 
 
-def date_emphasis(raws: Sequence[str]) -> str:
-    """The emphasis most of the entries' dates are set in ('*', '_', '**'), or '' where most are set in none."""
-    found = [m["em"] or "" for raw in raws if (m := _DATE_SET.search(split_lines(raw)[0].rstrip("\r\n")))]
+def date_frame(raws: Sequence[str]) -> tuple[str, str]:
+    """How most of the entries' dates are set after their title, the space before included: in parentheses (' (', ')'),
+    in italics or bold or a code span (' *(', ')*'), in brackets (' [', ']'), after a comma or a dash (', ', '');
+    in parentheses where most are set no way read."""
+    found = []
+    for raw in raws:
+        line = _FORCED_BREAK.sub("", split_lines(raw)[0].rstrip("\r\n")).rstrip() if raw else ""
+        match = date_match(line)
+        if match:
+            start = len(line[: match.start()].rstrip(" \t"))
+            found.append((line[start : match.start("date")], line[match.end("date") : match.end()].rstrip()))
     usual = Counter(found).most_common(1)
-    return usual[0][0] if usual and usual[0][1] * 2 > len(found) else ""
+    return usual[0][0] if usual and usual[0][1] * 2 > len(found) else _PLAIN_FRAME
 
 
-def _with_date_emphasis(lines: str, emphasis: str) -> str:
-    """`lines` with the date ending their first line set in `emphasis`, where it is set in none."""
+def _with_date_frame(lines: str, frame: tuple[str, str]) -> str:
+    """`lines` with the date ending their first line set in `frame`."""
     first, *rest = split_lines(lines) or [""]
     text = first.rstrip("\r\n")
-    date_set = _DATE_SET.search(text)
-    if not emphasis or date_set is None or date_set["em"]:
+    date_set = _TEMPLATE_DATE.search(text)
+    if frame == _PLAIN_FRAME or date_set is None or text.startswith("|"):
         return lines
-    dated = f"{text[: date_set.start()]}{emphasis}({date_set['date']}){emphasis}{text[date_set.end() :]}"
+    dated = f"{text[: date_set.start()]}{frame[0]}{date_set['date']}{frame[1]}{text[date_set.end() :]}"
     return dated + first[len(text) :] + "".join(rest)
 
 

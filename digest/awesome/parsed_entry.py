@@ -16,7 +16,7 @@ from digest.awesome.blocks import shown_text
 from digest.awesome.shapes import BADGE as BADGE
 from digest.awesome.shapes import ENTRY_START as ENTRY_START
 from digest.awesome.shapes import LINK as LINK
-from digest.awesome.shapes import LineShape, read_shapes, shaped_head, without_badges
+from digest.awesome.shapes import TASK_BOX, LineShape, read_shapes, shaped_head, without_badges
 from digest.awesome.shapes import entry_marker as entry_marker
 from digest.awesome.shapes import is_entry_line as is_entry_line
 from digest.awesome.shapes import item_head as item_head
@@ -34,9 +34,14 @@ _LABEL = re.compile(
 )
 # The date in parentheses ending the line, not the target of a link there ("[[Code]](https://...)"), in italics or
 # bold or not ('*(Jan. 5, 2024)*'), and before a line break forced there ('\' or '<br>': GitHub shows it last).
+# In a code span too ('`(Jan. 5, 2024)`').
 _DATE_AT_END = re.compile(
-    r"(?<!\])(?P<em>\*{1,2}|_{1,2})?\((?P<date>[^()]*)\)(?(em)(?P=em))(?:\\|<br\s*/?>)?\s*$", re.IGNORECASE
+    r"(?<!\])(?P<em>\*{1,2}|_{1,2}|`)?\((?P<date>[^()]*)\)(?(em)(?P=em))(?:\\|<br\s*/?>)?\s*$", re.IGNORECASE
 )
+# A date written other common ways, read where it reads as a date: in brackets ('[Jan. 5, 2024]', not a link's text),
+# or after a comma or a dash (', Jan. 5, 2024', ' - Jan. 5, 2024'); ending the line as _DATE_AT_END's does.
+_DATE_BOXED = re.compile(r"(?<!\])\[(?P<date>[^\[\]()]*)\](?:\\|<br\s*/?>)?\s*$", re.IGNORECASE)
+_DATE_AFTER = re.compile(r"(?:,|[ \t][-\u2013\u2014])[ \t]+(?P<date>[^\[\]()`*_]*?)(?:\\|<br\s*/?>)?\s*$", re.I)
 _FULL_DATE = re.compile(r"^(?P<month>[A-Za-z]+)\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})$")
 # The day first, as most of the world writes dates: '5 Jan 2024', '05 January, 2024'.
 _DAY_FIRST = re.compile(r"^(?P<day>\d{1,2})\s+(?P<month>[A-Za-z]+)\.?,?\s+(?P<year>\d{4})$")
@@ -150,6 +155,25 @@ def parse_date(text: str) -> tuple[int, int, int] | None:
     return (int(found["year"]), month or 0, day)
 
 
+def date_after(text: str) -> str | None:
+    """The date ending `text` (what follows an entry's title link): the text in parentheses there, or a date in brackets
+    or after a comma or a dash that reads as one (a whole day, or a month: not a venue's year)."""
+    found = date_match(text)
+    return found["date"].strip() if found else None
+
+
+def date_match(text: str) -> re.Match[str] | None:
+    """date_after's match in `text`: its group 'date', and around it how the date is set ('(', ', ', '[')."""
+    found = _DATE_AT_END.search(text)
+    if found:
+        return found
+    for other in (_DATE_BOXED.search(text), *_DATE_AFTER.finditer(text)):
+        parts = parse_date(other["date"]) if other else None
+        if other and parts and (parts[1] or other.re is _DATE_BOXED):
+            return other
+    return None
+
+
 class DateShape(NamedTuple):
     """How one date is written ('Apr. 4, 2025', '2025.04', 'January 2025'): what a new entry's date copies."""
 
@@ -205,6 +229,7 @@ def parse_entry(lines: list[str], first_line: int, shapes: Sequence[LineShape] |
     entry = ParsedEntry(line=first_line, raw="".join(lines))
     # a sub-list's entry is indented
     head = ENTRY_START.sub("", shaped_head(lines, shapes, 0).strip(" \t\r\n"), count=1)
+    head = TASK_BOX.sub("", head, count=1)  # a task list's '[ ]' or '[x]'
     short = _SHORT_NAME.match(head)
     if short and LINK.search(short["short"]):
         short = None  # '**[Title](url)**': the title link in bold
@@ -229,10 +254,8 @@ def parse_entry(lines: list[str], first_line: int, shapes: Sequence[LineShape] |
             entry.title_markdown, entry.short_name = bold["short"].strip(), None
         entry.title = " ".join(unescape(entry.title_markdown).split())
         entry.url = link_target(title_link)
-        date_match = _DATE_AT_END.search(plain_head[title_link.end() :])
-        if date_match:
-            entry.date_text = date_match["date"].strip()
-            entry.date_parts = parse_date(entry.date_text)
+        entry.date_text = date_after(plain_head[title_link.end() :])
+        entry.date_parts = parse_date(entry.date_text) if entry.date_text is not None else None
     for index, shape in enumerate(shapes):
         entry.other_links.extend(link_target(m) for m in shape.links[1 if index == 0 and title_link else 0 :])
     return entry

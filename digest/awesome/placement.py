@@ -22,7 +22,7 @@ from digest.awesome.importer import PAPER_KIND
 from digest.awesome.parse import ListFormatError, oldest_first, parse_date, split_lines
 from digest.awesome.rendering import list_definitions, list_environment
 from digest.awesome.sectionnames import match_section
-from digest.awesome.tables import is_row, table_of, table_row
+from digest.awesome.tables import empty_cell, is_row, table_of, table_row
 from digest.sectionlabels import section_labels
 from digest.storage.models import Entry, Paper, Section
 from digest.titles import arxiv_abs_url, feed_key, split_arxiv_id, title_key
@@ -201,7 +201,7 @@ def _entry_lines(
         title = escape_text(clean_title)
         dated = sum(entry.date_text is not None for entry in section.entries) * 2 > len(raws)
         return table_row(header, title=title, url=arxiv_link or link, arxiv_url=arxiv_link, date_text=date_text,
-                         code_url=code, dated_titles=dated)  # fmt: skip
+                         code_url=code, dated_titles=dated, empty=empty_cell(raws))  # fmt: skip
     return render_entry_fields(
         list_environment(str(templates_dir or resources.templates_dir())),
         short_name=escape_text(short_name) if short_name else None,

@@ -9,6 +9,8 @@ import re
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from digest.titles import arxiv_id_from_url
+
 # A list item's start: a bullet, or a number of an ordered list ('1. [Title](url)').
 ENTRY_START = re.compile(r"^(?P<marker>[+*-]|(?P<number>[0-9]{1,9})[.)])[ \t]+")
 BADGE = re.compile(r"\[!\[(?P<alt>[^\]]*)\]\((?P<image>[^()\s]*)\)\]\((?P<url>(?:[^()\s]|\([^()\s]*\))*)\)")
@@ -32,7 +34,11 @@ _DECORATION = re.compile(
     rf"^(?:{BADGE.pattern}|\*\*(?:\\.|[^*\\])+\*\*|\[[^\[\]]{{2,}}\](?!\()|`[^`]*`|\([^()]*[0-9][^()]*\)|:[a-z0-9_+-]+:"
     r"|[^\w\[]|_)*"
 )
-ENTRY_HEAD = re.compile(r"^(?P<marker>[+*-]|[0-9]{1,9}[.)])[ \t]+(?P<short>\*\*(?:\\.|[^*\\])+\*\*\s*)?")
+ENTRY_HEAD = re.compile(
+    r"^(?P<marker>[+*-]|[0-9]{1,9}[.)])[ \t]+(?P<box>\[[ xX]\][ \t]+)?(?P<short>\*\*(?:\\.|[^*\\])+\*\*\s*)?"
+)
+# A task list's checkbox after an item's marker ('- [ ] [Title](url)', '- [x] ...'): GitHub shows a box, not text.
+TASK_BOX = re.compile(r"^\[[ xX]\][ \t]+")
 # A line that cannot go on with the paragraph above it (a blank line, a new list item, a heading, HTML, a quote).
 _NOT_CONTINUATION = re.compile(r"^\s*$|^ {0,3}(?:[-+*][ \t]|\d{1,9}[.)][ \t]|[>#<]|```|~~~)")
 _WRAPPED_LINES = 4  # how many lines a wrapped title may run on to (an editor that wraps at 80 columns needs two)
@@ -93,12 +99,13 @@ def read_shape(line: str) -> LineShape:
     head = ENTRY_HEAD.match(line)
     if head is None:
         return LineShape(plain, links, badges, None, None, False, False, raw_link, False)
-    if head["short"] and LINK.search(head["short"]):  # '**[Title](url)**': a bold title link is no short name
-        rest = line[len(head["marker"]) :].lstrip(" \t")[2:]
-    else:
-        rest = line[head.end() :]
+    # '**[Title](url)**': a bold title link is no short name
+    bold_link = head["short"] and LINK.search(head["short"])
+    rest = line[head.start("short") + 2 :] if bold_link else line[head.end() :]
     title_link = LINK.match(_LEADING_BADGES.sub("", rest, count=1))
     titled = None if title_link is None else not link_target(title_link).startswith("#")
+    if head["box"]:  # a task list's item is a paper's entry when its title link is a paper's, not a to-do's
+        titled = title_link is not None and arxiv_id_from_url(link_target(title_link)) is not None
     decorated = titled is None and (
         head["short"] is not None or _LINK_OPENING.match(_DECORATION.sub("", rest, count=1)) is not None
     )

@@ -178,10 +178,12 @@ def parse_row(lines: list[str], first_line: int, header: Sequence[str]) -> Parse
 
 
 def table_row(header: Sequence[str], *, title: str, url: str, arxiv_url: str | None, date_text: str | None,
-              code_url: str | None, dated_titles: bool = False, line_end: str = "\n") -> str:  # fmt: skip
+              code_url: str | None, dated_titles: bool = False, line_end: str = "\n",
+              empty: str | None = None) -> str:  # fmt: skip
     """A new entry as a row of the table under `header`: each column given what its name asks for (escaped already;
     a '|' in them is escaped or encoded here, so it cannot end a cell). In a table without a Date column whose rows
-    are dated after their titles (`dated_titles`: '| [Title](url) (May 20, 2025) |'), the date goes there too."""
+    are dated after their titles (`dated_titles`: '| [Title](url) (May 20, 2025) |'), the date goes there too. A cell it
+    has nothing for is written `empty` (empty_cell: as the rows beside it leave theirs), else ' - '."""
     title_at = _column(header, _TITLE, 0)
     dated_title = dated_titles and date_text is not None and _column(header, _DATE) is None
     title = title.replace("|", "\\|")
@@ -202,4 +204,20 @@ def table_row(header: Sequence[str], *, title: str, url: str, arxiv_url: str | N
             return "arXiv" if arxiv_url else "-"
         return ""
 
-    return "| " + " | ".join(cell(index, name) for index, name in enumerate(header)) + " |" + line_end
+    cells = [cell(index, name) for index, name in enumerate(header)]
+    written = [empty if empty is not None and text in ("", "-") else f" {text} " for text in cells]
+    return "|" + "|".join(written) + "|" + line_end
+
+
+def empty_cell(raws: Sequence[str]) -> str | None:
+    """How most of the rows `raws` write a cell they have nothing for, as written between its pipes (' ', '', ' - ',
+    ' — '); None where they have no such cell."""
+    found: dict[str, int] = {}
+    for raw in raws:
+        text = raw.strip()
+        if not text.startswith("|") or not text.endswith("|") or text.endswith("\\|"):
+            continue  # a row without its outer pipes: its first and last cells' spaces are not its own
+        for cell in _CELL_BORDER.split(text[1:-1]):
+            if cell.strip().lower() in _NO_VALUE:
+                found[cell] = found.get(cell, 0) + 1
+    return max(found, key=lambda cell: found[cell]) if found else None

@@ -1,0 +1,94 @@
+"""Entries written the other ways GitHub shows them (a task list's checkbox, a date after a comma, a dash or in
+brackets, a table's empty cells): read as the list's papers, and a new entry written as its neighbours are. Each test
+names the layout; the "was:" notes say what the list did before.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from digest.awesome.lint import lint_text
+from digest.awesome.parse import parse_list
+from digest.storage.models import Paper
+from tests.test_list_hand_edits import approve, markdown, own_list, paper_dated
+
+__all__ = ["own_list"]
+
+TASKS = (
+    "# Awesome X\n\n## Papers\n\n"
+    "- [ ] [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+    "- [x] [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+    "- [X] **Gamma** [Gamma paper](https://arxiv.org/abs/2201.00003) (Jan. 3, 2022)\n\n"
+    "## Contribution\n\n"
+    "- [ ] [Add your paper](https://github.com/x/y/pulls)\n"
+)
+
+
+# 1. A task list's items ('- [ ] [Title](url)'): GitHub shows a checkbox and the paper's link; the list read them as
+# text, so their papers were not the list's and came back from the poll as candidates.
+def test_task_list_items_linking_papers_are_the_lists_papers(own_list: Any) -> None:
+    settings, database = own_list(TASKS)
+    assert markdown(database, settings) == TASKS
+    with database.reading() as session:
+        titles = session.scalars(select(Paper.title).order_by(Paper.id)).all()
+    assert titles == ["Alpha paper", "Beta paper", "Gamma paper"]  # was: [] (the file refused: no entries)
+    assert lint_text(TASKS) == []
+
+
+# 2. A date written after the title another common way than '(Jan. 5, 2024)': after a comma or a dash, in brackets, in
+# a code span. It was not read: lint could not see the section's order, and an approval went in undated.
+DATED_WAYS = [
+    pytest.param("{}, Jan. 5, 2024", id="comma"),
+    pytest.param("{} - Jan. 5, 2024", id="dash"),
+    pytest.param("{} [Jan. 5, 2024]", id="brackets"),
+    pytest.param("{} `(Jan. 5, 2024)`", id="code"),
+]
+
+
+def dated_list(way: str) -> str:
+    def entry(title: str, arxiv_id: str, day: str) -> str:
+        return "- " + way.format(f"[{title}](https://arxiv.org/abs/{arxiv_id})").replace("Jan. 5, 2024", day) + "\n"
+
+    return (
+        "# Awesome X\n\n## Papers\n\n"
+        + entry("Alpha paper", "2401.00001", "Jan. 5, 2024")
+        + entry("Beta paper", "2301.00002", "Jan. 4, 2023")
+        + "\n## Contribution\n\nSend pull requests.\n"
+    )
+
+
+@pytest.mark.parametrize("way", DATED_WAYS)
+def test_a_date_written_another_common_way_is_read_and_a_new_entry_is_written_alike(way: str, own_list: Any) -> None:
+    text = dated_list(way)
+    entries = parse_list(text).sections[1].entries
+    assert [entry.date_parts for entry in entries] == [(2024, 1, 5), (2023, 1, 4)]  # was: [None, None]
+    assert lint_text(text) == []  # was: two "no-date" findings
+    settings, database = own_list(text)
+    approve(database, settings, paper_dated(4, "2023-06-20"), "Papers")
+    after = markdown(database, settings)
+    new_line = next(line for line in after.splitlines() if "Jun. 20, 2023" in line)
+    written = way.format("").replace("Jan. 5, 2024", "Jun. 20, 2023")
+    assert new_line.endswith(")" + written), new_line  # was: ' (Jun. 20, 2023)' whatever the neighbours wrote
+    assert after.index("Jan. 5, 2024") < after.index(new_line) < after.index("Jan. 4, 2023")
+
+
+# 3. A table whose rows leave a cell they have nothing for empty ('| |'): an approved paper's row wrote '-' there.
+A = "[Line of Sight](https://arxiv.org/abs/2506.04706)"
+B = "[Linear structure of VLM embeddings](https://arxiv.org/abs/2504.11695)"
+
+
+@pytest.mark.parametrize("empty", [" ", "", "  "], ids=["space", "none", "two-spaces"])
+def test_a_new_rows_empty_cells_are_written_as_its_neighbours_leave_theirs(own_list: Any, empty: str) -> None:
+    text = (
+        f"# X\n\n## Papers\n\n| Title | Date | Code | Venue |\n|---|---|---|---|\n"
+        f"| {A} | 2025-06-05 |{empty}|{empty}|\n| {B} | 2025-04-16 |{empty}|{empty}|\n"
+    )
+    settings, database = own_list(text)
+    record = paper_dated(5, "2025-05-01")
+    approve(database, settings, record, "Papers")
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    added = [line for line in markdown(database, settings).splitlines() if record["arxiv_id"] in line]
+    assert added == [f"| {title} | 2025-05-01 |{empty}| arXiv |"]  # was: '| - |' where its neighbours leave it empty
