@@ -226,3 +226,36 @@ def test_the_export_a_killed_decision_asks_for_is_not_taken_for_a_hand_edit_nor_
     assert main(["--data-dir", str(data), "list", "export", "-o", str(path)]) == 0
     assert (data / "list.md.edited.1").read_text(encoding="utf-8") == edited
     assert "Edited by hand" not in path.read_text(encoding="utf-8")
+
+
+def test_a_publish_killed_after_its_push_then_a_hand_edit_on_top_still_shows_its_push(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest publish` killed after the push, before it was recorded, and a maintainer committed a hand edit on top
+    before the next publish: the decisions counted as synced but `digest publish --status` went on naming the commit
+    before as the last published. The service's own commit under the maintainer's is now recorded."""
+    from tests.factories import insert_candidate, real_papers
+    from tests.git_remote import TYPO_NEW, TYPO_OLD, make_remote, publish_config
+
+    remote = make_remote(tmp_path)
+    settings = make_settings(tmp_path / "data", publish_config(remote.url))
+    database = open_service_database(settings)
+    try:
+        first, second = (insert_candidate(database, paper) for paper in real_papers()[:2])
+    finally:
+        database.dispose()
+    options = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(settings.data_dir)]
+    assert main([*options, "approve", str(first)]) == 0
+    assert main([*options, "publish"]) == 0
+    before = remote.head()
+    assert main([*options, "approve", str(second)]) == 0
+    run_killed("digest.publish.git:GitClone.push", "after", [*options, "publish"], tmp_path)
+    pushed = remote.head()
+    assert pushed != before and remote.commits()[0].startswith("Add 1 paper: ")
+    remote.push_edit(TYPO_OLD, TYPO_NEW)
+    capsys.readouterr()
+    assert main([*options, "publish"]) == 0
+    assert main([*options, "publish", "--status"]) == 0
+    status = capsys.readouterr().out
+    assert f"last published: {pushed}" in status and "pending decisions: 0" in status, status
+    assert remote.commits()[0] == "Fix a typo by hand"  # nothing pushed twice

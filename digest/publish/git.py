@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import re
-import shlex
 import subprocess
 import time
 from pathlib import Path
 
 from digest.config import PublishSettings
 from digest.publish.clone_repair import repair_if_damaged
+from digest.publish.git_environment import git_environment
 from digest.publish.rules import LOGIN_REFUSED, SSH_SAID, git_command, refused_push_line, renamed_in
 from digest.text import one_line
 
@@ -55,25 +54,7 @@ class GitClone:
 
     # -- the child process -------------------------------------------------------------------------------------------
     def _environment(self) -> dict[str, str]:
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "DIGEST_GIT_TOKEN"}
-        environment.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1"})
-        # Never above the clone: with its .git broken, git would run in a repository around the data folder.
-        environment["GIT_CEILING_DIRECTORIES"] = str(self.folder.absolute().parent)
-        # The clone is the service's own: ~/.gitconfig's signing, hooks and line-end rewriting (core.safecrlf) are not.
-        config = {"commit.gpgSign": "false", "tag.gpgSign": "false", "core.hooksPath": os.devnull}
-        config.update({"core.autocrlf": "false", "core.safecrlf": "false", "push.gpgSign": "false"})
-        token = self.settings.token.get_secret_value() if self.settings.token else ""
-        if token and self.url.startswith(("https://", "http://")):
-            basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
-            # git sends the header with every request, to wherever a redirect led: it follows none while it has one.
-            config.update({"http.extraHeader": f"Authorization: Basic {basic}", "http.followRedirects": "false"})
-        environment["GIT_CONFIG_COUNT"] = str(len(config))
-        for index, (key, value) in enumerate(config.items()):
-            environment.update({f"GIT_CONFIG_KEY_{index}": key, f"GIT_CONFIG_VALUE_{index}": value})
-        if self.settings.ssh_key:
-            key = shlex.quote(self.settings.ssh_key)
-            environment["GIT_SSH_COMMAND"] = f"ssh -i {key} -o IdentitiesOnly=yes -o BatchMode=yes"
-        return environment
+        return git_environment(self.folder, self.settings, self.url)
 
     def redact(self, text: str) -> str:
         """One line of git's output without a credential (a token, a URL's user) or a remote's terminal controls."""
@@ -243,6 +224,13 @@ class GitClone:
 
     def message_of(self, commit: str) -> str:
         return self._run("log", "-1", "--format=%B", commit, check=False).stdout.decode("utf-8", "replace")
+
+    def messages_since(self, older: str | None, newer: str, limit: int = 200) -> list[tuple[str, str]]:
+        """(commit, message) of each commit in `newer` that `older` lacks (`newer` alone when None), newest first."""
+        scope = (f"{older}..{newer}",) if older and self.knows(older) else ("--max-count=1", newer)
+        done = self._run("log", "-z", f"--max-count={limit}", "--format=%H%n%B", *scope, check=False)
+        records = done.stdout.decode("utf-8", "replace").split("\0") if done.returncode == 0 else []
+        return [(record[:40], record[41:]) for record in records if len(record) >= 40]
 
     def mode_of(self, commit: str) -> str:
         """The list file's mode at `commit` (120000 a symbolic link, 040000 a folder), "" when absent."""

@@ -169,7 +169,7 @@ class Publisher:
             return self._not_pushed(merged, diff, dry_run)
         commit = self.git.commit(head, merged.final.encode("utf-8"), with_trailer(merged.message, merged.upto))
         self.git.push(commit)
-        self._synced(merged, commit, published=True)
+        self._synced(merged, commit, published=commit)
         log.info(
             "publish: pushed %s to %s: %s", commit[:12], self.settings.publish.branch, merged.message.splitlines()[0]
         )
@@ -180,16 +180,18 @@ class Publisher:
             return PublishResult(PUBLISHED, merged.message.splitlines()[0], None, diff)
         return PublishResult(UNCHANGED, f"{self.settings.publish.path} pulled; nothing pending to push", merged.head)
 
-    def _pushed_before(self, head: str | None, synced: str | None, merged: Merged) -> bool:
-        """Whether the branch's head is this service's commit of the pending decisions: a publish stopped (killed)
-        after its push and before it was recorded; without this the push would never show as published. Known by the
-        trailer naming the decisions it holds, not by its author (a maintainer may commit under the same name)."""
+    def _pushed_before(self, head: str | None, synced: str | None, merged: Merged) -> str | None:
+        """This service's commit of the pending decisions at or under the branch's head: a publish stopped (killed)
+        after its push and before it was recorded, maybe with a maintainer's commit on top since; without this the
+        push would never show as published. Known by the trailer naming the decisions it holds, not by its author
+        (a maintainer may commit under the same name)."""
         if head is None or head == synced or not merged.decided:
-            return False
-        if trailer_decisions(self.git.message_of(head)) != merged.upto:
-            return False
-        log.info("publish: %s already holds the pending decisions (a publish stopped after its push)", head[:12])
-        return True
+            return None
+        for commit, message in self.git.messages_since(synced, head):
+            if trailer_decisions(message) == merged.upto:
+                log.info("publish: %s already holds the pending decisions (a publish stopped after its push)", commit)
+                return commit
+        return None
 
     def _upstream(self, head: str | None, synced: str | None) -> bytes | None:
         """The list file at `head`; a file gone since the last sync stops publishing (renamed or deleted there)."""
@@ -283,11 +285,12 @@ class Publisher:
         now, templates = self.clock(), self.settings.templates_dir
         return import_upstream(session, text, source, now, templates, accepting_removals=accepting, quiet=quiet)
 
-    def _synced(self, merged: Merged, commit: str | None, *, published: bool) -> None:
+    def _synced(self, merged: Merged, commit: str | None, *, published: str | None) -> None:
+        """The sync recorded at `commit`; `published` names the service's commit of the decisions, if one was."""
         with self.database.transaction() as session:
             state = state_row(session, self.settings.templates_dir)
             state.base_text, state.synced_commit = merged.final, commit
             state.last_decision_id = max(state.last_decision_id, merged.upto)
             state.failures, state.last_error, state.attempted_at = 0, None, self.clock()
             if published:
-                state.published_commit, state.published_at = commit, self.clock()
+                state.published_commit, state.published_at = published, self.clock()

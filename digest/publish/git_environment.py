@@ -1,0 +1,37 @@
+"""The environment the service's git commands run in: its own settings over the operator's ~/.gitconfig, and the
+credentials, which travel only here (never in the clone's config, a URL or an error line)."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shlex
+from pathlib import Path
+
+from digest.config import PublishSettings
+
+
+def git_environment(folder: Path, settings: PublishSettings, url: str) -> dict[str, str]:
+    """The child's environment for a git command in the clone at `folder`, fetching from and pushing to `url`."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "DIGEST_GIT_TOKEN"}
+    environment.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1"})
+    # Never above the clone: with its .git broken, git would run in a repository around the data folder.
+    environment["GIT_CEILING_DIRECTORIES"] = str(folder.absolute().parent)
+    # The clone is the service's own: ~/.gitconfig's signing, hooks and line-end rewriting (core.safecrlf) are not.
+    config = {"commit.gpgSign": "false", "tag.gpgSign": "false", "core.hooksPath": os.devnull}
+    config.update({"core.autocrlf": "false", "core.safecrlf": "false", "push.gpgSign": "false"})
+    # Nor its fsmonitor (a watchman hook, a daemon), and its `url.<base>.insteadOf` rewrites (https to ssh, to a
+    # mirror) do not move the service's fetch and push: the longest match wins, and the whole URL maps to itself.
+    config.update({"core.fsmonitor": "false", f"url.{url}.insteadOf": url, f"url.{url}.pushInsteadOf": url})
+    token = settings.token.get_secret_value() if settings.token else ""
+    if token and url.startswith(("https://", "http://")):
+        basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
+        # git sends the header with every request, to wherever a redirect led: it follows none while it has one.
+        config.update({"http.extraHeader": f"Authorization: Basic {basic}", "http.followRedirects": "false"})
+    environment["GIT_CONFIG_COUNT"] = str(len(config))
+    for index, (key, value) in enumerate(config.items()):
+        environment.update({f"GIT_CONFIG_KEY_{index}": key, f"GIT_CONFIG_VALUE_{index}": value})
+    if settings.ssh_key:
+        key = shlex.quote(settings.ssh_key)
+        environment["GIT_SSH_COMMAND"] = f"ssh -i {key} -o IdentitiesOnly=yes -o BatchMode=yes"
+    return environment
