@@ -1,5 +1,6 @@
 """The service's clone beside the operator's own ~/.gitconfig (the service often runs as a maintainer's user): what
-that file says for their own work must not send the service's fetch and push elsewhere or run their tools."""
+that file says for their own work must not run their tools in the service's clone, nor send a fetch and push that
+carry the service's token where the token does not go; without a token their setup is the service's login."""
 
 from __future__ import annotations
 
@@ -12,29 +13,23 @@ from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
+from tests.git_http import GitHttpServer, backend_path
 from tests.git_remote import ANN, NOW, make_remote, publish_config
 
+TOKEN = "ghp_GitconfigToken99887766554433"
 
-def test_the_operators_url_rewrites_and_fsmonitor_leave_the_services_clone_alone(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A maintainer's ~/.gitconfig rewriting the repository's address (`url.<base>.insteadOf`, as many have to use
-    ssh instead of https, and `pushInsteadOf`) sent the service's fetch and push to an address it has no login for,
-    and its `core.fsmonitor` hook ran in the service's clone. The service now fetches and pushes where its settings
-    say, and runs none of the operator's tools."""
-    remote = make_remote(tmp_path)
-    home, ran = tmp_path / "home", tmp_path / "fsmonitor-ran"
+
+def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gitconfig: str) -> None:
+    home = tmp_path / "home"
     home.mkdir()
-    hook = home / "fsmonitor-hook"
-    hook.write_text(f"#!/bin/sh\ntouch {ran}\nexit 1\n")
-    hook.chmod(0o755)
-    elsewhere = (tmp_path / "elsewhere").as_uri()
-    (home / ".gitconfig").write_text(
-        f'[url "{elsewhere}/"]\n\tinsteadOf = file://\n\tpushInsteadOf = file://\n[core]\n\tfsmonitor = {hook}\n'
-    )
+    (home / ".gitconfig").write_text(gitconfig)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
-    settings = make_settings(tmp_path / "data", publish_config(remote.url))
+
+
+def _approve_and_publish(tmp_path: Path, url: str, environ: dict[str, str] | None = None) -> tuple[str, str]:
+    """Publishes one approval to `url`: (its outcome and message, the approved paper's arXiv ID)."""
+    settings = make_settings(tmp_path / "data", publish_config(url), environ or {})
     database = open_service_database(settings)
     try:
         publisher = Publisher(database, settings, clock=lambda: NOW)
@@ -42,8 +37,43 @@ def test_the_operators_url_rewrites_and_fsmonitor_leave_the_services_clone_alone
         paper = real_papers()[0]
         Reviewer(database, settings, clock=lambda: NOW).decide(insert_candidate(database, paper), "approve", ANN)
         result = publisher.publish()
-        assert result.outcome == PUBLISHED, result.message
-        assert str(paper["arxiv_id"]) in remote.readme()
-        assert not ran.exists(), "the operator's fsmonitor hook ran in the service's clone"
     finally:
         database.dispose()
+    return f"{result.outcome}: {result.message}", str(paper["arxiv_id"])
+
+
+def test_the_operators_fsmonitor_never_runs_and_their_own_address_rewrite_is_their_login(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A maintainer's `core.fsmonitor` hook ran in the service's clone. Their `url.<base>.insteadOf` (how many reach a
+    forge by ssh with the keys they have, with no token given to the service) still applies: here it alone leads the
+    configured address to the repository."""
+    remote = make_remote(tmp_path)
+    ran = tmp_path / "fsmonitor-ran"
+    hook = tmp_path / "fsmonitor-hook"
+    hook.write_text(f"#!/bin/sh\ntouch {ran}\nexit 1\n")
+    hook.chmod(0o755)
+    configured = "https://git.example.invalid/list.git"
+    _home(tmp_path, monkeypatch, f'[url "{remote.url}"]\n\tinsteadOf = {configured}\n[core]\n\tfsmonitor = {hook}\n')
+    outcome, arxiv_id = _approve_and_publish(tmp_path, configured)
+    assert outcome.startswith(f"{PUBLISHED}:"), outcome
+    assert arxiv_id in remote.readme()
+    assert not ran.exists(), "the operator's fsmonitor hook ran in the service's clone"
+
+
+@pytest.mark.skipif(backend_path() is None, reason="git-http-backend is not installed")
+def test_an_address_rewrite_does_not_take_the_services_token_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With DIGEST_GIT_TOKEN set, the operator's rewrite of the forge's address (`insteadOf`, `pushInsteadOf`) sent the
+    service's fetch and push where the token is no login: they go to the configured address, with the token."""
+    remote = make_remote(tmp_path)
+    elsewhere = (tmp_path / "elsewhere").as_uri()
+    with GitHttpServer(tmp_path, TOKEN) as server:
+        url = server.url("remote.git")
+        base = url.rsplit("/", 1)[0] + "/"
+        _home(tmp_path, monkeypatch, f'[url "{elsewhere}/"]\n\tinsteadOf = {base}\n\tpushInsteadOf = {base}\n')
+        outcome, arxiv_id = _approve_and_publish(tmp_path, url, {"DIGEST_GIT_TOKEN": TOKEN})
+    assert outcome.startswith(f"{PUBLISHED}:"), outcome
+    assert arxiv_id in remote.readme()
+    assert server.expected in server.authorizations and any("git-receive-pack" in path for path in server.paths)

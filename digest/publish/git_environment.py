@@ -20,11 +20,13 @@ def git_environment(folder: Path, settings: PublishSettings, url: str) -> dict[s
     # The clone is the service's own: ~/.gitconfig's signing, hooks and line-end rewriting (core.safecrlf) are not.
     config = {"commit.gpgSign": "false", "tag.gpgSign": "false", "core.hooksPath": os.devnull}
     config.update({"core.autocrlf": "false", "core.safecrlf": "false", "push.gpgSign": "false"})
-    # Nor its fsmonitor (a watchman hook, a daemon), and its `url.<base>.insteadOf` rewrites (https to ssh, to a
-    # mirror) do not move the service's fetch and push: the longest match wins, and the whole URL maps to itself.
-    config.update({"core.fsmonitor": "false", f"url.{url}.insteadOf": url, f"url.{url}.pushInsteadOf": url})
+    config["core.fsmonitor"] = "false"  # nor its fsmonitor (a watchman hook, a daemon)
     token = settings.token.get_secret_value() if settings.token else ""
     if token and url.startswith(("https://", "http://")):
+        # The token is the service's login for this address: a `url.<base>.insteadOf` rewrite (https to ssh, to a
+        # mirror) must not move the fetch and push where it does not go (the longest match wins: the URL maps to
+        # itself). Without a token the operator's own setup is the login, their rewrites with it.
+        config.update({f"url.{url}.insteadOf": url, f"url.{url}.pushInsteadOf": url})
         basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
         # git sends the header with every request, to wherever a redirect led: it follows none while it has one.
         config.update({"http.extraHeader": f"Authorization: Basic {basic}", "http.followRedirects": "false"})
