@@ -121,25 +121,14 @@ def build_with_kept_encoding(
     model is the same: every judgement and score of 2,000 papers is bit for bit equal either way."""
     from threadpoolctl import threadpool_limits  # here: scoring runs without scikit-learn, which brings it
 
-    with threadpool_limits(limits=1, user_api="blas"):
-        return _build(folder, rules_data, rules_source, examples, feedback, budget)
-
-
-def _build(
-    folder: Path,
-    rules_data: bytes,
-    rules_source: str,
-    examples: tuple[LabeledPaper, ...],
-    feedback: tuple[Feedback, ...],
-    budget: Budget,
-) -> RelevanceModel:
     rules = parse_rules(rules_data, rules_source)
     key = cache_key(rules_data)
-    if key is None:
-        return build_model(rules, examples, feedback, budget=budget)
-    # In memory already (a long-lived process): kept when the folder has it. Else taken from the folder when it can be.
-    kept = (folder / CACHE_FILE).exists() if shipped_encoded_already(rules) else _reuse(folder, key, rules)
-    model = build_model(rules, examples, feedback, budget=budget)
-    if not kept:
-        _keep(folder, key, rules)
-    return model
+    with threadpool_limits(limits=1, user_api="blas"):
+        if key is None:
+            return build_model(rules, examples, feedback, budget=budget)
+        # In memory already (a long-lived process): kept when the folder has it; else taken from the folder if it can.
+        kept = (folder / CACHE_FILE).exists() if shipped_encoded_already(rules) else _reuse(folder, key, rules)
+        model = build_model(rules, examples, feedback, budget=budget)
+        if not kept:
+            _keep(folder, key, rules)
+        return model
