@@ -35,16 +35,8 @@ from digest.review.rules import Actor  # noqa: E402
 from digest.service.wiring import open_service_database  # noqa: E402
 from tests.conftest import make_settings  # noqa: E402
 from tests.factories import insert_candidate, real_papers  # noqa: E402
+from tests.git_remote import AUTHOR_ENV as GIT_ENV  # noqa: E402
 
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "Maintainer",
-    "GIT_AUTHOR_EMAIL": "maintainer@example.org",
-    "GIT_COMMITTER_NAME": "Maintainer",
-    "GIT_COMMITTER_EMAIL": "maintainer@example.org",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "HOME": "/nonexistent",
-    "PATH": "/usr/bin:/bin:/usr/local/bin",
-}
 _ARXIV = re.compile(r"(arxiv\.org/(?:abs|pdf)/)\d{4}\.(\d{4,5})")
 _TITLE = re.compile(r"^(\+ (?:\*\*[^*]+\*\* )?\[)([^\]]+)\]", re.MULTILINE)
 _KEY = re.compile(r"arxiv\.org/(?:abs|pdf)/(\d{4}\.\d{4,5})|^\+ (?:\*\*[^*]+\*\* )?\[([^\]]+)\]", re.MULTILINE)
