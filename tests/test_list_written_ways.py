@@ -92,3 +92,16 @@ def test_a_new_rows_empty_cells_are_written_as_its_neighbours_leave_theirs(own_l
     title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
     added = [line for line in markdown(database, settings).splitlines() if record["arxiv_id"] in line]
     assert added == [f"| {title} | 2025-05-01 |{empty}| arXiv |"]  # was: '| - |' where its neighbours leave it empty
+
+
+# 4. A section of task-list items ('- [ ] [Title](url)', '- [x] ...'): an approved paper went in as '- [Title](url)',
+# the one item of the section without a checkbox. It is written with an empty one ('- [ ] '), not yet ticked.
+def test_an_approved_paper_in_a_task_list_section_gets_an_empty_checkbox(own_list: Any) -> None:
+    settings, database = own_list(TASKS)
+    record = paper_dated(5, "2023-06-20")
+    approve(database, settings, record, "Papers")
+    after = markdown(database, settings)
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    added = next(line for line in after.splitlines() if record["arxiv_id"] in line)
+    assert added == f"- [ ] {title} (Jun. 20, 2023)"  # was: '- [LLM for ...](...) (Jun. 20, 2023)'
+    assert after.index("Jan. 5, 2024") < after.index(added) < after.index("Jan. 4, 2023")

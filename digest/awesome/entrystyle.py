@@ -12,6 +12,7 @@ from typing import NamedTuple
 
 from digest.awesome.parse import split_lines
 from digest.awesome.parsed_entry import ENTRY_START, MONTH_NAMES, DateShape, date_match, date_shape, marker_kind
+from digest.awesome.shapes import TASK_BOX
 
 
 class ListHabits(NamedTuple):
@@ -106,18 +107,24 @@ def in_section_style(lines: str, raws: Sequence[str], index: int, *, line_end: s
 def _with_marker(lines: str, raws: Sequence[str], index: int, bullets: Sequence[str]) -> str:
     """The marker the section's entries are written with (GitHub starts a new list at another bullet): its bullet,
     or in a numbered list the number of the entry it goes above, else the last one's next (GitHub numbers an ordered
-    list from its first item, so the list reads on in order; no other line changes)."""
+    list from its first item, so the list reads on in order; no other line changes); and an empty checkbox ('[ ] ')
+    after it where most of them are a task list's items."""
     written = ENTRY_START.match(lines)
-    found = [match for match in (ENTRY_START.match(raw.lstrip(" \t")) for raw in bullets) if match]
+    texts = (raw.lstrip(" \t") for raw in bullets)
+    found = [(match, text) for text in texts if (match := ENTRY_START.match(text))]
     if written is None or not found:
         return lines
-    kind = Counter(marker_kind(match["marker"]) for match in found).most_common(1)[0][0]
+    boxed = sum(TASK_BOX.match(text[match.end() :]) is not None for match, text in found) * 2 > len(found)
+    rest = lines[written.end("marker") :]
+    if boxed and not TASK_BOX.match(rest.lstrip(" \t")):
+        rest = rest[: len(rest) - len(rest.lstrip(" \t"))] + "[ ] " + rest.lstrip(" \t")
+    kind = Counter(marker_kind(match["marker"]) for match, _ in found).most_common(1)[0][0]
     if kind[0].isdigit():
         numbers = [m["number"] if m else None for m in (ENTRY_START.match(raw.lstrip(" \t")) for raw in raws)]
         below = numbers[index] if index < len(numbers) else None
         above = numbers[index - 1] if 0 < index <= len(numbers) else None
         kind = f"{below or int(above or 0) + 1}{kind[-1]}"
-    return kind + lines[written.end("marker") :]
+    return kind + rest
 
 
 # A line break forced at a line's end, GitHub showing the next line under it: two spaces or more, a '\\' or '<br>'.
