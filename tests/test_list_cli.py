@@ -159,11 +159,12 @@ def test_lint_finds_a_paper_listed_twice_whose_one_entry_names_it_by_its_badge_o
     )
     assert run(data_dir, "lint", str(listed)) == 1
     out = capsys.readouterr().out.splitlines()
+    step = "; link this entry's own arXiv page, or delete it if it is the same paper"
     assert out == [
         f"{listed}:5: error: arXiv 2401.00001 is linked from 'Sparse probing of vision-language models' and from"
-        " 'Sparse Probing of VLMs' (line 2) [arxiv-id-conflict]",
+        f" 'Sparse Probing of VLMs' (line 2){step} [arxiv-id-conflict]",
         f"{listed}:9: error: arXiv 2401.00003 is linked from 'Gamma: the extended version' and from 'Gamma paper'"
-        " (line 7) [arxiv-id-conflict]",
+        f" (line 7){step} [arxiv-id-conflict]",
         f"{listed}: 2 errors, 0 warnings",
     ]
 
@@ -180,8 +181,8 @@ def test_lint_reads_dates_written_day_first(data_dir: Path, tmp_path: Path, caps
     )
     assert run(data_dir, "lint", str(listed)) == 0
     assert capsys.readouterr().out.splitlines() == [
-        f"{listed}:4: warning: 20 Feb. 2024 is newer than 5 Jan 2024 above it (line 3); Papers is newest first"
-        " [date-order]",
+        f"{listed}:4: warning: 20 Feb. 2024 is newer than 5 Jan 2024 above it (line 3); Papers is newest first:"
+        " move this entry above line 3 [date-order]",
         f"{listed}: 0 errors, 1 warnings",
     ]
 

@@ -91,12 +91,15 @@ def test_an_approval_into_a_section_kept_oldest_first_goes_at_its_date_from_the_
     assert markdown(database, settings) == OLDEST_FIRST
 
 
+MOVE = "move this entry above line"
+
+
 def test_a_section_out_of_its_own_order_is_named_in_that_order() -> None:
     text = OLDEST_FIRST.replace(
         "+ [Gamma", "+ [Delta paper](https://arxiv.org/abs/2201.00004) (May. 2, 2022)\n+ [Gamma"
     )
     [found] = [f for f in lint_text(text) if f.code == "date-order"]
-    assert found.line == 6 and found.message.endswith("Papers is oldest first"), found
+    assert found.line == 6 and found.message.endswith("Papers is oldest first: move this entry above line 5"), found
     assert "May. 2, 2022 is older than Jan. 4, 2023 above it (line 5)" in found.message
 
 
@@ -474,7 +477,7 @@ def test_a_date_before_a_forced_line_break_is_the_entrys_date() -> None:
         f"+ [Gamma paper](https://arxiv.org/abs/2301.00003) (Jan. 4, 2023)<BR/>\n{badge.format('2301.00003')}"
         "+ [Delta paper](https://arxiv.org/abs/2101.00004) (Jan. 4, 2021)\n"
     )
-    message = "Jan. 4, 2023 is newer than Jan. 4, 2022 above it (line 7); Papers is newest first"
+    message = f"Jan. 4, 2023 is newer than Jan. 4, 2022 above it (line 7); Papers is newest first: {MOVE} 7"
     assert [(f.line, f.code, f.message) for f in lint_text(text)] == [(9, "date-order", message)]  # was: nothing
 
 
@@ -509,7 +512,7 @@ def test_a_date_in_emphasis_after_the_title_is_the_entrys_date(own_list: Any) ->
         "+ [Beta](https://arxiv.org/abs/2201.00002) _(Jan. 4, 2022)_\n"
         "+ [Gamma](https://arxiv.org/abs/2301.00003) **(Jan. 4, 2023)**\n"
     )
-    message = "Jan. 4, 2023 is newer than Jan. 4, 2022 above it (line 6); Papers is newest first"
+    message = f"Jan. 4, 2023 is newer than Jan. 4, 2022 above it (line 6); Papers is newest first: {MOVE} 6"
     assert [(f.line, f.code, f.message) for f in lint_text(text)] == [(7, "date-order", message)]  # was: []
     settings, database = own_list(text)
     record = paper_dated(5, "2025-01-01")

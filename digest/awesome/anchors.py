@@ -3,6 +3,7 @@ of the HTML written in it. Pure."""
 
 from __future__ import annotations
 
+import difflib
 import re
 import unicodedata
 from collections import defaultdict
@@ -55,3 +56,10 @@ def html_anchor_names(lines: list[str], hidden: list[bool]) -> set[str]:
         if not is_hidden and "<" in line
         for found in _HTML_ANCHOR.finditer(line)
     }
+
+
+def nearest_anchor_step(fragment: str, anchors: set[str]) -> str:
+    """What to do about a link within the page to `fragment`, which no anchor is: change it to the anchor it most
+    likely means, else to a heading's."""
+    near = difflib.get_close_matches(fragment.lower(), sorted(anchors), n=1, cutoff=0.6)
+    return f"change it to #{near[0]}" if near else "change it to a heading's anchor (see its link icon) or remove it"

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from digest.awesome.anchors import github_anchor as github_anchor
-from digest.awesome.anchors import heading_anchors, html_anchor_names
+from digest.awesome.anchors import heading_anchors, html_anchor_names, nearest_anchor_step
 from digest.awesome.blocks import hidden_lines, html_block_lines
 from digest.awesome.entry import github_repo
 from digest.awesome.parse import (
@@ -30,7 +30,7 @@ from digest.awesome.parse import (
 from digest.awesome.references import undefined_references
 from digest.awesome.sectionnames import repeated_headings
 from digest.text import url_problem as policy_problem
-from digest.titles import arxiv_id_from_url, arxiv_id_problem
+from digest.titles import arxiv_abs_url, arxiv_id_from_url, arxiv_id_problem
 
 ERROR = "error"
 WARNING = "warning"
@@ -93,24 +93,23 @@ def _entry_findings(entry: ParsedEntry) -> list[Finding]:
         found.append(Finding(entry.line, WARNING, "bad-date", message))
     title_id, badge_id = entry.arxiv_id, entry.badge_arxiv_id
     if title_id and badge_id and title_id != badge_id:
-        message = f"title links arXiv {title_id} but the arXiv badge links {badge_id}"
+        message = f"title links arXiv {title_id} but the arXiv badge links {badge_id}; link the paper's own ID in both"
+        message += f" ({arxiv_abs_url(title_id)} or {arxiv_abs_url(badge_id)})"
         found.append(Finding(entry.line, ERROR, "badge-mismatch", message))
     elif entry.badge_url and badge_id is None:
-        found.append(
-            Finding(entry.line, WARNING, "badge-not-arxiv", f"the arXiv badge links {entry.badge_url}, not arXiv")
+        step = (
+            f"link {arxiv_abs_url(title_id)} there" if title_id else "link the paper's arXiv page there, or remove it"
         )
+        message = f"the arXiv badge links {entry.badge_url}, not arXiv; {step}"
+        found.append(Finding(entry.line, WARNING, "badge-not-arxiv", message))
     if entry.star_image and entry.code_url:
         image = _STAR_IMAGE_REPO.search(entry.star_image)
         linked = github_repo(entry.code_url.replace("http://", "https://"))
         if image and (linked is None or linked.casefold() != image["repo"].casefold()):
-            found.append(
-                Finding(
-                    entry.line,
-                    WARNING,
-                    "star-mismatch",
-                    f"the Star badge counts {image['repo']} but links {entry.code_url}",
-                )
-            )
+            message = f"the Star badge counts {image['repo']} but links {entry.code_url}; make both name one repository"
+            counted = f"the link https://github.com/{image['repo']}"
+            message += f" (stars/{linked} in the image, or {counted})" if linked else f" ({counted})"
+            found.append(Finding(entry.line, WARNING, "star-mismatch", message))
     return found
 
 
@@ -129,7 +128,8 @@ def _section_findings(section: ParsedSection) -> list[Finding]:
                         entry.line,
                         ERROR,
                         "duplicate-in-section",
-                        f"{entry.title!r} is already in {section.name} (line {first_line[entry.key]})",
+                        f"{entry.title!r} is already in {section.name} (line {first_line[entry.key]}); delete this"
+                        f" entry or the one on line {first_line[entry.key]}",
                     )
                 )
             else:
@@ -143,11 +143,23 @@ def _section_findings(section: ParsedSection) -> list[Finding]:
                     WARNING,
                     "date-order",
                     f"{entry.date_text} is {word} than {previous.date_text} above it (line {previous.line});"
-                    f" {section.name} is {order}",
+                    f" {section.name} is {order}: {_move_step(section, entry, previous, wrong)}",
                 )
             )
         previous = entry
     return found
+
+
+def _move_step(section: ParsedSection, entry: ParsedEntry, previous: ParsedEntry, wrong: int) -> str:
+    """What to do about `entry`, dated out of order below `previous`: move it above the first entry of `section` it
+    belongs above, or (when `previous` is the one out of place) move `previous` below it."""
+    place = next(
+        other.line
+        for other in section.entries
+        if other.date_parts and entry.date_parts and date_order(other.date_parts, entry.date_parts) == wrong
+    )
+    step = f"move this entry above line {place}"
+    return step if place == previous.line else f"{step}, or the one on line {previous.line} below it"
 
 
 def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
@@ -165,7 +177,8 @@ def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
                         entry.line,
                         ERROR,
                         "arxiv-id-conflict",
-                        f"arXiv {arxiv_id} is linked from {entry.title!r} and from {owner[2]!r} (line {owner[1]})",
+                        f"arXiv {arxiv_id} is linked from {entry.title!r} and from {owner[2]!r} (line {owner[1]});"
+                        " link this entry's own arXiv page, or delete it if it is the same paper",
                     )
                 )
     lines = split_lines(text)
@@ -187,10 +200,12 @@ def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
             if fragment in anchors:
                 continue
             if fragment.lower() in lowered:
-                message = f"link {link.url} matches a heading only when case is ignored"
+                meant = min(anchor for anchor in anchors if anchor.lower() == fragment.lower())
+                message = f"link {link.url} matches a heading only when case is ignored; write it #{meant}"
                 found.append(Finding(link.line, WARNING, "anchor-case", message))
             else:
-                found.append(Finding(link.line, ERROR, "broken-anchor", f"link {link.url} reaches no heading"))
+                message = f"link {link.url} reaches no heading; {nearest_anchor_step(fragment, anchors)}"
+                found.append(Finding(link.line, ERROR, "broken-anchor", message))
         elif (link.line, link.url) not in checked:
             problem = url_problem(link.url, absolute=False)
             if problem:

@@ -30,7 +30,8 @@ _TRAILER_LINE = re.compile(rf"^{TRAILER}: (\d+)$", re.MULTILINE)
 UPSTREAM_REMOVAL_LIMIT = 10
 UPSTREAM_REMOVAL_SHARE = 0.2
 UPSTREAM_REMOVAL_FLOOR = 3  # on a small list, a share is a couple of entries: that many are always a hand edit
-_LINE_NOTE = re.compile(r"\(line \d+\)")  # findings name other lines, which move with any edit above them
+# Findings name other lines ('(line 12)', 'move this entry above line 9'), which move with any edit above them.
+_LINE_NOTE = re.compile(r"\bline \d+")
 # What a forge reads in a commit message as a reference: "#12", "owner/name#12" and "GH-12" link an issue ("fixes #12"
 # closes it once the commit reaches the default branch), "@name" a person (not the "@" of an email address). A
 # zero-width joiner after the "#", "@" or "GH" keeps the text readable and the reference dead.

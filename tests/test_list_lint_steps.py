@@ -1,0 +1,49 @@
+"""Lint's findings about wrong links and order name the next step: which line to change, and to what. The "was:" notes
+say what a finding said before (what was wrong, and nothing of what to do)."""
+
+from __future__ import annotations
+
+from digest.awesome.lint import lint_text
+
+BADGE = "[![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)]({})"
+STAR = "[![Star](https://img.shields.io/github/stars/{}.svg?style=social&label=Star)]({})"
+STEPS = f"""# Steps
+- [Probing](#-Probing)
+- [Tools](#tool)
+
+## 📜 Probing
++ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)
+  {BADGE.format("https://arxiv.org/abs/2401.00002")}
+
++ [Beta paper](https://arxiv.org/abs/2401.00001) (Jan. 4, 2024)
+  {BADGE.format("https://openreview.net/forum?id=b")}
+
++ [Gamma paper](https://arxiv.org/abs/2401.00003) (Mar. 5, 2024)
+  {STAR.format("x/gamma", "https://github.com/x/other")}
+
++ [Alpha Paper](https://arxiv.org/abs/2401.00004) (Jan. 1, 2024)
+
+## Tools
++ [Delta tool](https://arxiv.org/abs/2401.00005) (Jan. 1, 2024)
+"""
+
+
+def test_each_finding_about_links_and_order_says_which_line_to_change_and_to_what() -> None:
+    said = {(finding.line, finding.code): finding.message for finding in lint_text(STEPS)}
+    assert said == {
+        (2, "anchor-case"): "link #-Probing matches a heading only when case is ignored; write it #-probing",
+        # was: "link #tool reaches no heading"
+        (3, "broken-anchor"): "link #tool reaches no heading; change it to #tools",
+        (6, "badge-mismatch"): "title links arXiv 2401.00001 but the arXiv badge links 2401.00002; link the paper's"
+        " own ID in both (https://arxiv.org/abs/2401.00001 or https://arxiv.org/abs/2401.00002)",
+        (9, "arxiv-id-conflict"): "arXiv 2401.00001 is linked from 'Beta paper' and from 'Alpha paper' (line 6); link"
+        " this entry's own arXiv page, or delete it if it is the same paper",
+        (9, "badge-not-arxiv"): "the arXiv badge links https://openreview.net/forum?id=b, not arXiv; link"
+        " https://arxiv.org/abs/2401.00001 there",
+        (12, "date-order"): "Mar. 5, 2024 is newer than Jan. 4, 2024 above it (line 9); Probing is newest first: move"
+        " this entry above line 6, or the one on line 9 below it",
+        (12, "star-mismatch"): "the Star badge counts x/gamma but links https://github.com/x/other; make both name"
+        " one repository (stars/x/other in the image, or the link https://github.com/x/gamma)",
+        (15, "duplicate-in-section"): "'Alpha Paper' is already in Probing (line 6); delete this entry or the one on"
+        " line 6",
+    }
