@@ -11,6 +11,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import cast
@@ -131,6 +132,32 @@ def test_an_upstream_edit_beside_a_pending_approval_is_published_with_it(
         assert NEIGHBOUR_NEW in text and NEIGHBOUR_OLD not in text
     else:
         assert data.count(b"\n") == data.count(b"\r\n")  # no LF-only line, the new entry's included
+    assert publisher.publish().outcome == UNCHANGED
+
+
+LAST_OLD = "+ **SAE 4 LMM** [Large Multi-modal Models Can Interpret"  # Sparse Autoencoder's last entry (Nov. 22, 2024)
+LAST_NEW = "+ **SAE for LMMs** [Large Multi-modal Models Can Interpret"
+
+
+def test_an_approval_at_a_sections_end_beside_an_upstream_fix_of_the_last_entry_is_published_with_it(
+    remote: Remote, st: Settings, db: Database
+) -> None:
+    """A paper older than every entry of its section goes at the section's end, under its last entry and above the rule
+    that closes the section; a maintainer fixed that last entry upstream meanwhile. Both arrive: the fix as pushed, the
+    approval right under it (not above it, not after the rule, not over the fix)."""
+    reviewer, publisher = services(db, st)
+    arxiv_id = approve(db, reviewer, 0, published=datetime(2023, 1, 5, tzinfo=UTC))
+    remote.push_edit(LAST_OLD, LAST_NEW)
+    result = publisher.publish()
+    assert result.outcome == PUBLISHED, result.message
+    text = remote.readme()
+    assert LAST_NEW in text and LAST_OLD not in text
+    section = text[text.index("Sparse Autoencoder\n") : text.index(" Probing\n")]
+    blocks = section.split("\n\n")
+    last, added, rule = blocks[-3:]
+    assert last.startswith(LAST_NEW) and "multimodal-sae" in last
+    assert added.startswith("+ [") and f"(https://arxiv.org/abs/{arxiv_id}) (Jan. 5, 2023)" in added
+    assert rule.startswith("-----") and text.count(f"arxiv.org/abs/{arxiv_id}") == 2
     assert publisher.publish().outcome == UNCHANGED
 
 
