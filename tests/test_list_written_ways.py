@@ -105,3 +105,17 @@ def test_an_approved_paper_in_a_task_list_section_gets_an_empty_checkbox(own_lis
     added = next(line for line in after.splitlines() if record["arxiv_id"] in line)
     assert added == f"- [ ] {title} (Jun. 20, 2023)"  # was: '- [LLM for ...](...) (Jun. 20, 2023)'
     assert after.index("Jan. 5, 2024") < after.index(added) < after.index("Jan. 4, 2023")
+
+
+# 5. A task list of papers with one that is not on arXiv ('- [ ] [Delta paper](https://openreview.net/...)'): GitHub
+# shows it as its neighbours, but it was read as text, a to-do; its paper was not the list's (a poll offered it again,
+# and an approval listed it twice). A task item among the section's papers is one; a to-do list's items stay text.
+def test_a_task_item_linking_a_page_off_arxiv_among_task_list_papers_is_a_paper(own_list: Any) -> None:
+    delta = "- [ ] [Delta paper](https://openreview.net/forum?id=d) (Jan. 2, 2021)\n"
+    text = TASKS.replace("\n\n## Contribution", f"\n{delta}\n## Contribution")
+    settings, database = own_list(text)
+    assert markdown(database, settings) == text
+    with database.reading() as session:
+        titles = session.scalars(select(Paper.title).order_by(Paper.id)).all()
+    assert titles == ["Alpha paper", "Beta paper", "Gamma paper", "Delta paper"]  # was: no Delta paper
+    assert lint_text(text) == []

@@ -230,7 +230,17 @@ def _entry_starts(shaped: Shaped, start: int, end: int, own_marker: str) -> list
         category = shape.marker is not None and not shape.raw_link and _opens_sub_entries(shaped, index, end)
         if not category and starts_entry(lines, shapes, index, end, own_marker):
             starts.append(index)
-    return starts
+    return _with_task_papers(shaped, starts, start, end)
+
+
+def _with_task_papers(shaped: Shaped, starts: list[int], start: int, end: int) -> list[int]:
+    """`starts` with the task list's items that link a page off arXiv ('- [ ] [Title](https://openreview.net/...)'),
+    where the section's task items linking arXiv make it a task list of papers (GitHub shows them alike); in a to-do
+    list ('- [ ] [Add your paper](...)') they stay text."""
+    if not any(shaped.shapes[index].task for index in starts):
+        return starts
+    tasks = (index for index in range(start, end) if shaped.shapes[index].task and not shaped.hidden[index])
+    return sorted({*starts, *tasks})
 
 
 def _sub_entry(line: str, shape: LineShape, own_marker: str) -> bool:

@@ -73,6 +73,7 @@ class LineShape(NamedTuple):
     links_out: bool  # whether it links somewhere else than this page
     raw_link: bool  # whether the line as written (badges and all) holds a link
     wraps: bool  # an item whose title link may be wrapped onto the lines under it (item_head reads on)
+    task: bool = False  # a task list's item ('- [ ] [Title](url)') whose title link leads off the page
 
     def is_entry(self, own_marker: str) -> bool:
         """is_entry_line of this line."""
@@ -104,6 +105,7 @@ def read_shape(line: str) -> LineShape:
     rest = line[head.start("short") + 2 :] if bold_link else line[head.end() :]
     title_link = LINK.match(_LEADING_BADGES.sub("", rest, count=1))
     titled = None if title_link is None else not link_target(title_link).startswith("#")
+    task = bool(head["box"]) and titled is True
     if head["box"]:  # a task list's item is a paper's entry when its title link is a paper's, not a to-do's
         titled = title_link is not None and arxiv_id_from_url(link_target(title_link)) is not None
     decorated = titled is None and (
@@ -117,7 +119,8 @@ def read_shape(line: str) -> LineShape:
     else:
         wraps = LINK.search(without_badges(after)) is None
     links_out = _LINK_OPENING.search(line) is not None
-    return LineShape(plain, links, badges, marker_kind(head["marker"]), titled, decorated, links_out, raw_link, wraps)
+    marker = marker_kind(head["marker"])
+    return LineShape(plain, links, badges, marker, titled, decorated, links_out, raw_link, wraps, task)
 
 
 def read_shapes(lines: Sequence[str]) -> list[LineShape]:
