@@ -400,6 +400,31 @@ def test_sections_are_named_by_their_headings_text_without_its_markup(own_list: 
     assert outcome.message == "approved into Datasets"
 
 
+# 14b. Headings in emphasis or strikethrough, with an escaped character or an HTML entity ('## *Vision* papers',
+# '## __Surveys__', '## Tools \\& Data', '## Probing &amp; Steering'): GitHub shows 'Vision papers', 'Surveys',
+# 'Tools & Data', 'Probing & Steering'; the sections were offered as '*Vision* papers', '__Surveys__', 'Tools \\& Data'.
+EMPHASIS = (
+    "# Awesome X\n\n"
+    "## *Vision* papers\n\n+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n\n"
+    "## __Surveys__\n\n+ [Beta survey](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n\n"
+    "## Tools \\& Data\n\n+ [Gamma tool](https://arxiv.org/abs/2201.00003) (Jan. 4, 2022)\n\n"
+    "## ~~Old~~ Probing &amp; Steering\n\n+ [Delta paper](https://arxiv.org/abs/2101.00004) (Jan. 4, 2021)\n\n"
+    "## pre_training _notes_\n\n+ [Epsilon paper](https://arxiv.org/abs/2001.00005) (Jan. 4, 2020)\n"
+)
+
+
+def test_sections_are_named_without_emphasis_escapes_or_entities_as_github_shows_them(own_list: Any) -> None:
+    settings, database = own_list(EMPHASIS)
+    assert markdown(database, settings) == EMPHASIS
+    with database.reading() as session:
+        names = liststore.section_names(session)
+    # was: ['*Vision* papers', '__Surveys__', 'Tools \\& Data', 'Old~~ Probing &amp; Steering', 'pre_training _notes_']
+    assert names == ["Vision papers", "Surveys", "Tools & Data", "Old Probing & Steering", "pre_training notes"]
+    candidate_id = insert_candidate(database, paper_dated(4, "2023-06-20"))
+    outcome = Reviewer(database, settings, clock=lambda: NOW).decide(candidate_id, "approve", ANN, section="Surveys")
+    assert outcome.message == "approved into Surveys"
+
+
 # 15. Older papers folded away under '<details><summary>Older</summary>' with no blank line before the first of them:
 # GitHub shows those lines as they are written (raw '+ [Title](url)', no link), and lint said nothing.
 FOLDED = (

@@ -7,12 +7,13 @@ the input byte for byte, which is what lets the service rewrite the maintainers'
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 
 from digest.awesome.blocks import find_headings, hidden_lines, item_end, starts_block
 from digest.awesome.blocks import split_lines as split_lines
+from digest.awesome.headings import repair_mojibake as repair_mojibake
+from digest.awesome.headings import section_name as section_name
 from digest.awesome.limits import MAX_LIST_BYTES as MAX_LIST_BYTES  # re-exported for awesome_lint
 
 # One entry's reading lives in parsed_entry.py; its names are importable from here as before.
@@ -31,13 +32,6 @@ from digest.awesome.tables import empty_table_end, empty_tables, parse_row, tabl
 _BOM = "\ufeff"
 _ANCHOR_LINK = re.compile(r"\[[^\[\]]*\]\(#[^()\s]*\)")
 _WORD = re.compile(r"\w")
-_HEADING_MARKUP = (
-    (re.compile(r"</?[A-Za-z][^<>]*>"), ""),
-    (re.compile(r"!\[[^\]]*\]\([^()]*\)"), ""),
-    (re.compile(r"\[([^\]]*)\]\([^()]*\)"), r"\1"),
-    (re.compile(r":[a-z0-9_+-]+:"), ""),
-    (re.compile(r"\*\*|`"), ""),
-)
 
 
 class ListFormatError(Exception):
@@ -103,30 +97,6 @@ def decode_list(data: bytes, source: str) -> str:
         line = len(split_lines(text[: text.index("\x00") + 1]))
         raise ListFormatError(f"{source}:{line}: a NUL character (byte 0x00), which a list cannot hold; remove it")
     return text
-
-
-def repair_mojibake(text: str) -> str:
-    """UTF-8 read as Mac Roman ('üìö' for 📚) put back; text that is not such mojibake comes back unchanged."""
-    try:
-        repaired = text.encode("mac_roman").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        return text
-    return repaired
-
-
-def section_name(heading: str) -> str:
-    """'üìú Sparse Autoencoder ' -> 'Sparse Autoencoder': emoji (real or mojibake, or written ':books:'), colons and
-    spaces dropped, and the heading's markup: HTML ('<a name="cpp"></a>', an '<img>' icon), images, links (their
-    text kept), bold and code marks."""
-    text = repair_mojibake(heading)
-    for markup, kept in _HEADING_MARKUP:
-        text = markup.sub(kept, text)
-    start = 0
-    while start < len(text) and (
-        text[start].isspace() or unicodedata.category(text[start])[0] in "SC" or text[start] in "\ufe0f\u200d"
-    ):
-        start += 1
-    return text[start:].strip().rstrip(":").strip() or heading.strip()
 
 
 def parse_list(text: str) -> ParsedList:

@@ -1,0 +1,47 @@
+"""A heading's text as GitHub shows it: the section's readable name, without emoji (real, written as a shortcode, or
+saved as Mac Roman mojibake) and without its markup. Pure."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+_HEADING_MARKUP = (
+    (re.compile(r"</?[A-Za-z][^<>]*>"), ""),
+    (re.compile(r"!\[[^\]]*\]\([^()]*\)"), ""),
+    (re.compile(r"\[([^\]]*)\]\([^()]*\)"), r"\1"),
+    (re.compile(r":[a-z0-9_+-]+:"), ""),
+    (re.compile(r"\*\*|`"), ""),
+    # Emphasis and strikethrough GitHub shows as their text ('*Vision*', '_notes_' but not 'pre_training', '~~Old~~'),
+    # then a character escaped with a backslash ('Tools \\& Data').
+    (re.compile(r"(\*{1,3})(?=\S)(.+?)(?<=\S)\1"), r"\2"),
+    (re.compile(r"(?<!\w)(_{1,3})(?=\S)(.+?)(?<=\S)\1(?!\w)"), r"\2"),
+    (re.compile(r"(~~?)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
+    (re.compile(r"\\([!-/:-@\[-`{-~])"), r"\1"),
+)
+
+
+def repair_mojibake(text: str) -> str:
+    """UTF-8 read as Mac Roman ('üìö' for 📚) put back; text that is not such mojibake comes back unchanged."""
+    try:
+        repaired = text.encode("mac_roman").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return text
+    return repaired
+
+
+def section_name(heading: str) -> str:
+    """'üìú Sparse Autoencoder ' -> 'Sparse Autoencoder': emoji (real or mojibake, or written ':books:'), colons and
+    spaces dropped, and the heading's markup: HTML ('<a name="cpp"></a>', an '<img>' icon), images, links (their
+    text kept), emphasis, strikethrough, code marks, backslash escapes and entities."""
+    text = repair_mojibake(heading)
+    for markup, kept in _HEADING_MARKUP:
+        text = markup.sub(kept, text)
+    text = html.unescape(text)  # an entity ('&amp;') as the character GitHub shows
+    start = 0
+    while start < len(text) and (
+        text[start].isspace() or unicodedata.category(text[start])[0] in "SC" or text[start] in "\ufe0f\u200d"
+    ):
+        start += 1
+    return text[start:].strip().rstrip(":").strip() or heading.strip()
