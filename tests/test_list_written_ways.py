@@ -119,3 +119,18 @@ def test_a_task_item_linking_a_page_off_arxiv_among_task_list_papers_is_a_paper(
         titles = session.scalars(select(Paper.title).order_by(Paper.id)).all()
     assert titles == ["Alpha paper", "Beta paper", "Gamma paper", "Delta paper"]  # was: no Delta paper
     assert lint_text(text) == []
+
+
+# 6. Entries written with a tab or several spaces after their bullet ('+\t[Title](url)', '-   [Title](url)', as some
+# editors indent a list): an approved paper went in as '+ [Title](url)', the one entry of its section written so.
+@pytest.mark.parametrize("gap", ["\t", "   "], ids=["tab", "three-spaces"])
+def test_an_approved_paper_puts_after_its_bullet_what_its_neighbours_put(own_list: Any, gap: str) -> None:
+    text = (
+        f"# X\n\n## Papers\n\n+{gap}[Line of Sight](https://arxiv.org/abs/2406.04706) (Jun. 5, 2024)\n\n"
+        f"+{gap}[Linear](https://arxiv.org/abs/2304.11695) (Apr. 16, 2023)\n"
+    )
+    settings, database = own_list(text)
+    record = paper_dated(5, "2023-06-20")
+    approve(database, settings, record, "Papers")
+    added = next(line for line in markdown(database, settings).splitlines() if record["arxiv_id"] in line)
+    assert added.startswith(f"+{gap}[{record['title']}]"), added  # was: '+ [LLM for ...'

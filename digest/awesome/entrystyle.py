@@ -107,17 +107,19 @@ def in_section_style(lines: str, raws: Sequence[str], index: int, *, line_end: s
 def _with_marker(lines: str, raws: Sequence[str], index: int, bullets: Sequence[str]) -> str:
     """The marker the section's entries are written with (GitHub starts a new list at another bullet): its bullet,
     or in a numbered list the number of the entry it goes above, else the last one's next (GitHub numbers an ordered
-    list from its first item, so the list reads on in order; no other line changes); and an empty checkbox ('[ ] ')
-    after it where most of them are a task list's items."""
+    list from its first item, so the list reads on in order; no other line changes); the space (or tab) after it most
+    of them have; and an empty checkbox ('[ ] ') after that where most of them are a task list's items."""
     written = ENTRY_START.match(lines)
     texts = (raw.lstrip(" \t") for raw in bullets)
     found = [(match, text) for text in texts if (match := ENTRY_START.match(text))]
     if written is None or not found:
         return lines
     boxed = sum(TASK_BOX.match(text[match.end() :]) is not None for match, text in found) * 2 > len(found)
-    rest = lines[written.end("marker") :]
-    if boxed and not TASK_BOX.match(rest.lstrip(" \t")):
-        rest = rest[: len(rest) - len(rest.lstrip(" \t"))] + "[ ] " + rest.lstrip(" \t")
+    gap = Counter(text[match.end("marker") : match.end()] for match, text in found).most_common(1)[0][0]
+    rest = lines[written.end() :]  # what follows the marker and the space after it
+    if boxed and not TASK_BOX.match(rest):
+        rest = "[ ] " + rest
+    rest = gap + rest
     kind = Counter(marker_kind(match["marker"]) for match, _ in found).most_common(1)[0][0]
     if kind[0].isdigit():
         numbers = [m["number"] if m else None for m in (ENTRY_START.match(raw.lstrip(" \t")) for raw in raws)]
