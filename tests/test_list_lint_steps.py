@@ -47,3 +47,18 @@ def test_each_finding_about_links_and_order_says_which_line_to_change_and_to_wha
         (15, "duplicate-in-section"): "'Alpha Paper' is already in Probing (line 6); delete this entry or the one on"
         " line 6",
     }
+
+
+def test_links_to_headings_in_emphasis_or_with_an_entity_reach_them_as_on_github() -> None:
+    """GitHub makes a heading's anchor from the text it shows: '## _Papers_' is #papers, '## Probing &amp; Steering'
+    #probing--steering. Lint read the marks and the entity as letters ('#_papers_', '#probing-amp-steering') and
+    called the table of contents' links broken, which also stopped a publish with that edit upstream."""
+    text = (
+        "# X\n- [Papers](#papers)\n- [Probing](#probing--steering)\n- [Notes](#pre_training-notes)\n"
+        "- [R&D](#rd-amp-tools)\n\n"
+        "## _Papers_\n+ [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n\n"
+        "## Probing &amp; Steering\n+ [Beta paper](https://arxiv.org/abs/2401.00002) (Jan. 4, 2024)\n\n"
+        "## pre_training __notes__\n+ [Gamma paper](https://arxiv.org/abs/2401.00003) (Jan. 3, 2024)\n\n"
+        "## R&D &amp tools\n+ [Delta paper](https://arxiv.org/abs/2401.00004) (Jan. 2, 2024)\n"  # no ';': no entity
+    )
+    assert [(f.line, f.code) for f in lint_text(text)] == []  # was: three broken-anchor errors

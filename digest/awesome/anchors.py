@@ -9,6 +9,7 @@ import unicodedata
 from collections import defaultdict
 
 from digest.awesome.blocks import hidden_lines, split_lines
+from digest.awesome.headings import without_emphasis
 from digest.awesome.parse import ParsedSection, repair_mojibake
 
 _INLINE_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
@@ -26,7 +27,8 @@ def github_anchor(heading: str) -> str:
     lowercased, punctuation and emoji dropped, spaces -> -. GitHub keeps the word characters of its regex: letters,
     marks (a Hindi vowel sign; the U+FE0F after an emoji such as '🛠️'), digits and '_', besides '-' and spaces."""
     # The text GitHub reads is the heading's rendered text: a tag's place keeps the space after it ('-tools').
-    text = _HTML_TAG.sub("", _INLINE_LINK.sub(r"\1", heading.strip())).replace("`", "").replace("*", "")
+    text = _HTML_TAG.sub("", _INLINE_LINK.sub(r"\1", heading.strip())).replace("`", "")
+    text = without_emphasis(text).replace("*", "")
     kept = (ch for ch in text.lower() if ch in "- " or unicodedata.category(ch).startswith(_ANCHOR_CATEGORIES))
     return "".join(kept).replace(" ", "-")
 

@@ -13,13 +13,18 @@ _HEADING_MARKUP = (
     (re.compile(r"\[([^\]]*)\]\([^()]*\)"), r"\1"),
     (re.compile(r":[a-z0-9_+-]+:"), ""),
     (re.compile(r"\*\*|`"), ""),
-    # Emphasis and strikethrough GitHub shows as their text ('*Vision*', '_notes_' but not 'pre_training', '~~Old~~'),
-    # then a character escaped with a backslash ('Tools \\& Data').
+)
+# Emphasis and strikethrough GitHub shows as their text ('*Vision*', '_notes_' but not 'pre_training', '~~Old~~'), then
+# a character escaped with a backslash ('Tools \\& Data').
+_EMPHASIS = (
     (re.compile(r"(\*{1,3})(?=\S)(.+?)(?<=\S)\1"), r"\2"),
     (re.compile(r"(?<!\w)(_{1,3})(?=\S)(.+?)(?<=\S)\1(?!\w)"), r"\2"),
     (re.compile(r"(~~?)(?=\S)(.+?)(?<=\S)\1"), r"\2"),
     (re.compile(r"\\([!-/:-@\[-`{-~])"), r"\1"),
 )
+
+# An entity as CommonMark reads one: with its ';' ('&amp' alone is text, though html.unescape would decode it).
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 
 
 def repair_mojibake(text: str) -> str:
@@ -31,6 +36,14 @@ def repair_mojibake(text: str) -> str:
     return repaired
 
 
+def without_emphasis(text: str) -> str:
+    """A heading's text without its emphasis, strikethrough and backslash escapes, and its entities ('&amp;') as the
+    characters GitHub shows: its name, and its anchor, are made of those."""
+    for markup, kept in _EMPHASIS:
+        text = markup.sub(kept, text)
+    return _ENTITY.sub(lambda entity: html.unescape(entity[0]), text)
+
+
 def section_name(heading: str) -> str:
     """'üìú Sparse Autoencoder ' -> 'Sparse Autoencoder': emoji (real or mojibake, or written ':books:'), colons and
     spaces dropped, and the heading's markup: HTML ('<a name="cpp"></a>', an '<img>' icon), images, links (their
@@ -38,7 +51,7 @@ def section_name(heading: str) -> str:
     text = repair_mojibake(heading)
     for markup, kept in _HEADING_MARKUP:
         text = markup.sub(kept, text)
-    text = html.unescape(text)  # an entity ('&amp;') as the character GitHub shows
+    text = without_emphasis(text)
     start = 0
     while start < len(text) and (
         text[start].isspace() or unicodedata.category(text[start])[0] in "SC" or text[start] in "\ufe0f\u200d"
