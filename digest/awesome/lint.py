@@ -36,6 +36,7 @@ ERROR = "error"
 WARNING = "warning"
 
 _MARKUP_IN_TITLE = re.compile(r"(?<!\\)<[A-Za-z/!]|(?<!\\)\*|(?<!\\)`|(?<!\\)\[|(?<!\\)_{2}")
+_CUT_OFF = "file does not end with a line end (cut off?); check that its last line is whole and end it with one"
 _STAR_IMAGE_REPO = re.compile(r"img\.shields\.io/github/stars/(?P<repo>[^/?#]+/[^/?#]+?)(?:\.svg)?(?:[?#]|$)")
 
 
@@ -71,7 +72,8 @@ def url_problem(url: str, *, absolute: bool) -> str | None:
 def _entry_findings(entry: ParsedEntry) -> list[Finding]:
     found: list[Finding] = []
     if entry.title is None or entry.url is None:
-        return [Finding(entry.line, ERROR, "no-link", "entry has no [Title](url) link")]
+        message = "entry has no [Title](url) link; link its title: '+ [Title](https://arxiv.org/abs/...)'"
+        return [Finding(entry.line, ERROR, "no-link", message)]
     if not entry.url.strip():
         message = f"title link of {entry.title!r} has no address; put the paper's between the ()"
         found.append(Finding(entry.line, ERROR, "empty-link", message))
@@ -79,7 +81,8 @@ def _entry_findings(entry: ParsedEntry) -> list[Finding]:
         message = "title link has no text, so GitHub shows nothing to click; put the title between the []"
         found.append(Finding(entry.line, WARNING, "empty-link", message))
     if _MARKUP_IN_TITLE.search(entry.title_markdown or ""):
-        found.append(Finding(entry.line, WARNING, "title-markup", f"title contains Markdown or HTML: {entry.title!r}"))
+        message = f"title contains Markdown or HTML: {entry.title!r}; put a '\\' before each mark GitHub should show"
+        found.append(Finding(entry.line, WARNING, "title-markup", f"{message} as written, or take it out"))
     for label, url in (("title link", entry.url), ("arXiv badge", entry.badge_url), ("code link", entry.code_url)):
         problem = url_problem(url, absolute=True) if url else None
         if problem:
@@ -220,7 +223,7 @@ def _document_findings(parsed: ParsedList, text: str) -> list[Finding]:
         message = "entry is inside the HTML block above it: GitHub shows it as text; put a blank line before it"
         found.append(Finding(entry.line, WARNING, "in-html-block", message))
     if text and not text.endswith(("\n", "\r")):
-        found.append(Finding(len(lines), WARNING, "no-final-newline", "file does not end with a line end (cut off?)"))
+        found.append(Finding(len(lines), WARNING, "no-final-newline", _CUT_OFF))
     return found
 
 
