@@ -12,8 +12,10 @@ from sqlalchemy import select
 
 from digest.awesome.lint import lint_text
 from digest.awesome.parse import parse_list
+from digest.review.reviewer import Reviewer
 from digest.storage.models import Paper
-from tests.test_list_hand_edits import approve, markdown, own_list, paper_dated
+from tests.factories import insert_candidate
+from tests.test_list_hand_edits import ANN, NOW, approve, markdown, own_list, paper_dated
 
 __all__ = ["own_list"]
 
@@ -134,3 +136,21 @@ def test_an_approved_paper_puts_after_its_bullet_what_its_neighbours_put(own_lis
     approve(database, settings, record, "Papers")
     added = next(line for line in markdown(database, settings).splitlines() if record["arxiv_id"] in line)
     assert added.startswith(f"+{gap}[{record['title']}]"), added  # was: '+ [LLM for ...'
+
+
+# 7. A paper moved out of a task list into a section of plain items ('+ [Title](url)'): it kept its checkbox there, the
+# one item of the section with one (and, linking a page off arXiv, would have been read as text there: out of the list).
+def test_a_paper_moved_out_of_a_task_list_leaves_its_checkbox_behind(own_list: Any) -> None:
+    text = TASKS.replace(
+        "## Contribution",
+        "## Vision\n\n+ [Epsilon paper](https://arxiv.org/abs/2301.00005) (Jan. 4, 2023)\n\n## Contribution",
+    )
+    settings, database = own_list(text)
+    record = paper_dated(5, "2023-06-20")
+    candidate_id = insert_candidate(database, record)
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    reviewer.decide(candidate_id, "approve", ANN, section="Papers")
+    reviewer.decide(candidate_id, "approve", ANN, section="Vision")
+    added = [line for line in markdown(database, settings).splitlines() if record["arxiv_id"] in line]
+    title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
+    assert added == [f"+ {title} (Jun. 20, 2023)"]  # was: '+ [ ] [LLM for ...'

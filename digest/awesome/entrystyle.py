@@ -108,7 +108,8 @@ def _with_marker(lines: str, raws: Sequence[str], index: int, bullets: Sequence[
     """The marker the section's entries are written with (GitHub starts a new list at another bullet): its bullet,
     or in a numbered list the number of the entry it goes above, else the last one's next (GitHub numbers an ordered
     list from its first item, so the list reads on in order; no other line changes); the space (or tab) after it most
-    of them have; and an empty checkbox ('[ ] ') after that where most of them are a task list's items."""
+    of them have; and a checkbox after that (an empty one, '[ ] ') where most of them are a task list's items, else
+    none."""
     written = ENTRY_START.match(lines)
     texts = (raw.lstrip(" \t") for raw in bullets)
     found = [(match, text) for text in texts if (match := ENTRY_START.match(text))]
@@ -119,6 +120,8 @@ def _with_marker(lines: str, raws: Sequence[str], index: int, bullets: Sequence[
     rest = lines[written.end() :]  # what follows the marker and the space after it
     if boxed and not TASK_BOX.match(rest):
         rest = "[ ] " + rest
+    elif not boxed:  # an entry moved out of a task list leaves its box behind, as its new neighbours have none
+        rest = TASK_BOX.sub("", rest, count=1)
     rest = gap + rest
     kind = Counter(marker_kind(match["marker"]) for match, _ in found).most_common(1)[0][0]
     if kind[0].isdigit():
