@@ -131,6 +131,13 @@ def _retry_catch_up_poll(scheduler: AsyncIOScheduler, now: datetime) -> None:
     log.info("schedule: the catch-up poll is retried at %s if it does not go well", at)
 
 
+def poll_due_now(scheduler: AsyncIOScheduler) -> str | None:
+    """The id of the poll the scheduler runs as soon as it resumes (due, within its grace), or None."""
+    now = datetime.now(scheduler.timezone)
+    due = sorted((job.id for job in scheduler.get_jobs() if _runs_now(job, now)), key=POLLS.index)
+    return due[0] if due else None
+
+
 def _runs_now(job: Any, now: datetime) -> bool:
     """Whether `job` is one of the polls and the scheduler would run it now (due, and within its grace)."""
     if job.id not in POLLS or job.next_run_time is None or job.next_run_time > now:
