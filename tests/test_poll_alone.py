@@ -80,3 +80,17 @@ async def test_a_killed_poll_does_not_block_the_next(tmp_path: Path) -> None:
         second, second_log = await _start_poll(tmp_path, "second", other)
         await asyncio.wait_for(second.wait(), 120)
     assert arxiv.requests_to("/rss/cs.CV"), second_log.read_text(encoding="utf-8")
+
+
+def test_digest_poll_on_a_data_folder_that_is_a_file_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The poll lock was taken before the data folder was checked: "digest: …: File exists" instead of the line that
+    says the data folder is a file and what to give."""
+    from digest.cli import main
+
+    data = tmp_path / "data"
+    data.write_text("", encoding="utf-8")
+    assert main(["--data-dir", str(data), "poll", "--source", str(tmp_path / "none.xml")]) == 1
+    error = capsys.readouterr().err
+    assert "is a file, not a folder" in error and error.count("\n") == 1, error

@@ -16,7 +16,7 @@ POLL_LOCK_NAME = "poll.lock"
 
 
 class PollRunningError(Exception):
-    """Another poll holds the data folder's poll lock; one line naming it."""
+    """Another poll holds the data folder's poll lock (one line naming it), or the lock cannot be opened."""
 
 
 @contextlib.contextmanager
@@ -24,8 +24,14 @@ def polling_alone(data_dir: Path, who: str, now: datetime) -> Iterator[None]:
     """Holds the poll lock of `data_dir` while the body polls, or raises PollRunningError naming the poll that does.
     `who` ("digest poll", "the service") and `now` are written into the lock for the next one to read."""
     path = data_dir / POLL_LOCK_NAME
-    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    handle = open_lock(path)
+    try:
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle = open_lock(path)
+    except OSError as exc:  # a data folder made read-only since the database was opened
+        raise PollRunningError(
+            f"cannot open the poll lock {path} ({exc.strerror}): make the data folder writable for this user; "
+            "nothing was polled"
+        ) from None
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
