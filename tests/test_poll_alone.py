@@ -4,15 +4,22 @@ one line naming the running one and asks arXiv nothing; a killed poll blocks no 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from digest.arxiv.poll_lock import polling_alone
+from digest.cli import main
+from digest.service.process import Service
 from tests.arxiv_server import ArxivServer, Reply
+from tests.conftest import make_settings
+from tests.test_service import one_feed_config, poll_runs, wait_settled
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,10 +94,32 @@ def test_digest_poll_on_a_data_folder_that_is_a_file_says_so(
 ) -> None:
     """The poll lock was taken before the data folder was checked: "digest: …: File exists" instead of the line that
     says the data folder is a file and what to give."""
-    from digest.cli import main
-
     data = tmp_path / "data"
     data.write_text("", encoding="utf-8")
     assert main(["--data-dir", str(data), "poll", "--source", str(tmp_path / "none.xml")]) == 1
     error = capsys.readouterr().err
     assert "is a file, not a folder" in error and error.count("\n") == 1, error
+
+
+@pytest.mark.asyncio
+async def test_the_services_poll_skips_while_digest_poll_polls(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Guard: the service's scheduled poll takes the same lock as `digest poll` and skips with one log line."""
+
+    async with ArxivServer() as arxiv:
+        settings = make_settings(tmp_path / "data", one_feed_config(arxiv))
+        service = Service(settings)
+        await service.start(serve_web=False)
+        try:
+            await wait_settled(service)
+            asked = len(arxiv.requests_to("/rss/cs.CL"))
+            with (
+                polling_alone(settings.data_dir, "digest poll", datetime.now(UTC)),
+                caplog.at_level(logging.WARNING, logger="digest.service"),
+            ):
+                assert await service.poll("schedule") == "failed"
+        finally:
+            await service.stop()
+    assert poll_runs(settings) == 1 and len(arxiv.requests_to("/rss/cs.CL")) == asked
+    assert f"not polling: digest poll (pid {os.getpid()})" in caplog.text, caplog.text
