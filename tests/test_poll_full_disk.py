@@ -63,3 +63,21 @@ def test_a_disk_filling_during_digest_poll_says_so_in_one_true_line_and_the_next
         again = _poll(tmp_path, data, FEED)
         assert again.returncode == 0, (limit, again.stderr)
         assert _runs(data)[-1] == "ok", limit
+
+
+def test_a_file_size_limit_hit_during_digest_poll_is_named_in_the_error(tmp_path: Path) -> None:
+    """A process limited to small files (ulimit -f: a systemd LimitFSIZE, a shared host's quota) said only SQLite's
+    "disk I/O error", on a disk with room to spare: nothing told the operator what to raise. Each such line now names
+    the limit."""
+    first = tmp_path / "first"
+    _poll(tmp_path, first, tmp_path / "no-such-feed.xml")
+    data = tmp_path / "data"
+    for limit in (40_000, 50_000):  # the limit met while storing the feed, then while recording the pass's end
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.copytree(first, data)
+        done = _poll(tmp_path, data, FEED, limit)
+        failing = [line for line in done.stderr.splitlines() if "disk I/O error" in line]
+        assert done.returncode == 1 and failing, (limit, done.stderr)
+        assert all(f"files of at most {limit} bytes (ulimit -f)" in line for line in failing), (limit, failing)
+        assert _poll(tmp_path, data, FEED).returncode == 0
+        assert _runs(data)[-1] == "ok"

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from digest.service import schedule
 from digest.service.process import Service
 from tests.arxiv_server import ArxivServer, Reply
 from tests.conftest import make_settings
@@ -52,5 +53,41 @@ async def test_a_resume_after_sleeping_over_the_poll_and_its_retry_polls_once(tm
             assert poll_runs(settings) == 2
             retry = scheduler.get_job("poll-retry")
             assert retry is not None and retry.next_run_time > datetime.now(UTC)  # it comes again, at its time
+        finally:
+            await service.stop()
+
+
+@pytest.mark.asyncio
+async def test_a_failed_catch_up_poll_is_retried_the_same_day(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The retry moved aside for the one catch-up poll waited for its next time (the next weekday's 06:00), by when
+    the day's feed had given way: a catch-up poll that failed was never retried that day. It now gets a retry of its
+    own, an hour later (here seconds), before the feed gives way."""
+    monkeypatch.setattr(schedule, "CATCH_UP_RETRY_DELAY", timedelta(seconds=3))
+    body = build_rss("cs.CL", load_records()[:3], datetime.now(ZoneInfo("America/New_York")).date())
+    async with ArxivServer() as arxiv:
+        feed = arxiv.program("/rss/cs.CL", Reply(body=body))
+        settings = make_settings(
+            tmp_path / "data",
+            # A retry whose next time comes after the day's feed gave way, whatever hour the test runs at.
+            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\nmax_retries = 0\nretry_cron = "0 6 1 1 *"\n'
+            'api_url = "http://127.0.0.1:9/api/query"\n',
+        )
+        service = Service(settings)
+        await service.start(serve_web=False)
+        try:
+            await wait_settled(service)
+            arxiv.program("/rss/cs.CL", Reply(status=503), Reply(body=body))  # back by the retry
+            scheduler = service.scheduler
+            assert scheduler is not None
+            scheduler.pause()
+            now = datetime.now(UTC)
+            scheduler.modify_job("poll", next_run_time=now - timedelta(hours=6))
+            scheduler.modify_job("poll-retry", next_run_time=now - timedelta(minutes=30))
+            scheduler.resume()
+            deadline = time.monotonic() + 90
+            while poll_runs(settings) < 3:
+                assert time.monotonic() < deadline, "the failed catch-up poll was not retried that day"
+                await asyncio.sleep(0.1)
+            assert len(arxiv.requests_to("/rss/cs.CL")) == 3
         finally:
             await service.stop()

@@ -27,6 +27,7 @@ from digest.config import FeedsError, Settings, read_feed_sources
 from digest.relevance import scoring as relevance
 from digest.relevance.stream import record_stream
 from digest.storage.db import Database
+from digest.storage.failures import failure_line
 from digest.storage.state import FeedState
 
 log = logging.getLogger(__name__)
@@ -268,7 +269,7 @@ def _store_outcome(
             state.last_polled_at = state.last_ok_at = now
             state.failures = 0
     except SQLAlchemyError as exc:
-        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())  # one line, without the SQL and its values
+        reason = failure_line(exc, str(database.engine.url))  # one line, without the SQL and its values; a full disk
         report = SourceReport(source, ERROR, f"cannot store the results: {reason}"[:300])
         record_failure(database, report, now)
         return report

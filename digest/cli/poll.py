@@ -139,8 +139,10 @@ async def _poll_until_interrupted(context: Context, sources: list[str] | None) -
 
     from digest.arxiv.api import refresh_examples
     from digest.arxiv.fetcher import STOP_WAITING
+    from digest.arxiv.poll_lock import polling_alone
     from digest.arxiv.poll_pass import run_poll
     from digest.arxiv.poller import ONE_SHOT
+    from digest.clock import utc_now
 
     stop = asyncio.Event()
 
@@ -162,11 +164,14 @@ async def _poll_until_interrupted(context: Context, sources: list[str] | None) -
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread: Ctrl-C stays KeyboardInterrupt
         catching = False
     try:
-        # As the service's poll (service/poll_job.py): the list papers' missing abstracts first, or a new list's
-        # model never learns from its own papers when only this command polls.
-        left_alone: dict[str, str] = {}  # a host the abstract fetch found dead is not asked again by the poll
-        await refresh_examples(context.settings, context.database, left_alone=left_alone)
-        return await run_poll(context.settings, context.database, sources=sources, left_alone=left_alone)
+        database = context.database  # first: its checks say what is wrong with the data folder
+        # A second pass beside the service's (or another `digest poll`) would ask arXiv everything again.
+        with polling_alone(context.settings.data_dir, "digest poll", utc_now()):
+            # As the service's poll (service/poll_job.py): the list papers' missing abstracts first, or a new list's
+            # model never learns from its own papers when only this command polls.
+            left_alone: dict[str, str] = {}  # a host the abstract fetch found dead is not asked again by the poll
+            await refresh_examples(context.settings, database, left_alone=left_alone)
+            return await run_poll(context.settings, database, sources=sources, left_alone=left_alone)
     finally:
         if catching:
             for signum in signals:
@@ -189,6 +194,7 @@ def handle_poll(args: argparse.Namespace, context: Context) -> int:
     import asyncio
 
     from digest.arxiv import poll_runs
+    from digest.arxiv.poll_lock import PollRunningError
     from digest.arxiv.poller import SourcesError
     from digest.cli.logs import setup_logging
 
@@ -201,7 +207,7 @@ def handle_poll(args: argparse.Namespace, context: Context) -> int:
 
     try:
         summary = asyncio.run(_poll_until_interrupted(context, args.source or None))
-    except SourcesError as exc:
+    except (SourcesError, PollRunningError) as exc:
         raise CommandError(str(exc)) from exc
     except SQLAlchemyError as exc:  # the pass's own records (a full disk): "nothing was changed" would be untrue
         line = failure_line(exc, settings.database_url)

@@ -16,6 +16,7 @@ from digest.arxiv import api as arxiv_api
 from digest.arxiv import poll_pass, poll_runs, poller
 from digest.arxiv.announcements import feed_replaced_at, late_poll_at
 from digest.arxiv.fetcher import STOP_WAITING
+from digest.arxiv.poll_lock import PollRunningError, polling_alone
 from digest.arxiv.poll_pass import health_line
 from digest.arxiv.poller import PollSummary
 from digest.arxiv.turns import left_alone_until
@@ -47,8 +48,13 @@ async def run_poll_pass(
         # Papers a maintainer added to the Markdown by hand teach the relevance model once their abstracts
         # are known; this asks arXiv only when some are missing.
         left_alone: dict[str, str] = {}  # a host the abstract fetch found dead is not asked again by the poll
-        await arxiv_api.refresh_examples(settings, database, left_alone=left_alone)
-        summary = await poll_pass.run_poll(settings, database, sources=sources, left_alone=left_alone)
+        with polling_alone(settings.data_dir, "the service's poll", utc_now()):  # not beside a `digest poll`
+            await arxiv_api.refresh_examples(settings, database, left_alone=left_alone)
+            summary = await poll_pass.run_poll(settings, database, sources=sources, left_alone=left_alone)
+    except PollRunningError as exc:  # that poll's outcome stands; the retry polls again when it did not go fine
+        log.warning("poll: not polling: %s", exc)
+        health.report("poll", False, f"not polling: {exc}")
+        return None
     except SQLAlchemyError as exc:  # the poll's own records could not be written (a full disk): one line
         line = f"cannot write to the database ({failure_line(exc, settings.database_url)})"
         log.error("poll: %s; the next scheduled poll tries again (what this pass stored before stays)", line)

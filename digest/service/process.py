@@ -25,7 +25,7 @@ from digest.review.reviewer import Reviewer
 from digest.service import features, poll_job
 from digest.service.lock_watch import keep_database_lock
 from digest.service.model_refresh import ModelRefresher
-from digest.service.schedule import job_work, keep_jobs, make_scheduler
+from digest.service.schedule import job_work, keep_jobs, make_scheduler, poll_due_now
 from digest.service.weekly_job import retry_unsent_weekly, run_weekly
 from digest.service.wiring import list_file_in_step, open_service_database
 from digest.storage.datalock import DataLock, lock_data_folder, lock_database
@@ -135,15 +135,19 @@ class Service:
         self._unsettled = due | {POLL_ON_START}
         scheduler.add_listener(self._job_ended, JOB_ENDED)
         await asyncio.to_thread(retry_unsent_weekly, self.settings, self.database, scheduler)
+        # Decided before the scheduler runs anything: a poll it started would be "running" in the records meanwhile.
+        reason = await asyncio.to_thread(poll_job.reason_to_poll_on_start, self.settings, self.database, self.clock())
+        scheduled = poll_due_now(scheduler)
         scheduler.resume()
         for job in scheduler.get_jobs():
             log.info("schedule: %s next runs at %s", job.id, job.next_run_time)
-        reason = await asyncio.to_thread(self._reason_to_poll_now)
-        if reason is None:
-            self._settle(POLL_ON_START)
-        else:
+        if reason is not None and scheduled is None:
             log.info("poll: %s; polling once now", reason)
             self.spawn(self._poll_on_start(reason), "poll")
+            return
+        if reason is not None:  # one poll, not two in a row
+            log.info("poll: %s; the scheduled poll due now is that poll (%s)", reason, scheduled)
+        self._settle(POLL_ON_START)
 
     async def _poll_on_start(self, reason: str) -> None:
         try:
@@ -160,10 +164,6 @@ class Service:
             if not self._unsettled:
                 log.info("start-up: caught up; what was due on start has run")
                 self.settled.set()
-
-    def _reason_to_poll_now(self) -> str | None:
-        assert self.database is not None
-        return poll_job.reason_to_poll_on_start(self.settings, self.database, self.clock())
 
     async def _keep_database_lock(self) -> None:
         """PostgreSQL: the lock that keeps a second service off the database, watched (see lock_watch)."""

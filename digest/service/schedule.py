@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import copyreg
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler import events
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_PAUSED
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 
 from digest import health, jobs
+from digest.arxiv.announcements import feed_replaced_at
 from digest.config import Settings
 from digest.config.crontab import scheduler_crontab
 from digest.config.poll_schedule import poll_schedule
+from digest.service.wall_clock import WallClockCronTrigger, WallClockJobStore
 from digest.storage.db import create_database_engine
 
 log = logging.getLogger("digest.service")
@@ -32,6 +32,9 @@ POLL_LATE_ID = "poll-retry-late"
 RETRY_AFTER_MARGIN = timedelta(minutes=1)
 JOB_STORE_RETRY_SECONDS = 30.0
 LONGEST_SLEEP_SECONDS = 60.0
+# How long after a catch-up poll (a resumed machine) its own retry comes, when the retry moved aside for it would come
+# only after the day's feed gave way: the retry's usual distance, no more, and ahead of the feed's end.
+CATCH_UP_RETRY_DELAY = timedelta(hours=1)
 # The jobs that poll, in the order one of them is kept when several are due at once (the poll, not a retry of it).
 POLLS = ("poll", POLL_LATE_ID, POLL_RETRY_AFTER_ID, "poll-retry")
 
@@ -108,6 +111,31 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
                 job.modify(next_run_time=later)
             # Its run is over, as a run past its grace is: a start waiting for what was due hears of it.
             self._dispatch_event(events.JobExecutionEvent(events.EVENT_JOB_MISSED, job.id, "default", missed))
+            if job.id == "poll-retry" and (later is None or later >= feed_replaced_at(now)):
+                _retry_catch_up_poll(self, now)
+
+
+def _retry_catch_up_poll(scheduler: AsyncIOScheduler, now: datetime) -> None:
+    """The catch-up poll's own retry, before the day's feed gives way (the retry job polls only when that poll did not
+    go fine): the retry it displaced would have come only with the next day's feed."""
+    replaced = feed_replaced_at(now)
+    at = min(now + CATCH_UP_RETRY_DELAY, now + (replaced - now) / 2)
+    scheduler.add_job(
+        jobs.RETRY_JOB,
+        DateTrigger(at),
+        id=POLL_RETRY_AFTER_ID,
+        name=POLL_RETRY_AFTER_ID,
+        misfire_grace_time=max(1, int((replaced - at).total_seconds())),
+        replace_existing=True,
+    )
+    log.info("schedule: the catch-up poll is retried at %s if it does not go well", at)
+
+
+def poll_due_now(scheduler: AsyncIOScheduler) -> str | None:
+    """The id of the poll the scheduler runs as soon as it resumes (due, within its grace), or None."""
+    now = datetime.now(scheduler.timezone)
+    due = sorted((job.id for job in scheduler.get_jobs() if _runs_now(job, now)), key=POLLS.index)
+    return due[0] if due else None
 
 
 def _runs_now(job: Any, now: datetime) -> bool:
@@ -117,47 +145,6 @@ def _runs_now(job: Any, now: datetime) -> bool:
     grace = job.misfire_grace_time
     latest: datetime = job._get_run_times(now)[-1]  # coalesced: the latest of the runs missed is the one run
     return grace is None or now - latest <= timedelta(seconds=grace)
-
-
-class WallClockCronTrigger(CronTrigger):  # type: ignore[misc]  # APScheduler 3 ships no type hints
-    """A crontab line as cron reads it on the night the clocks go back: a time of day in the hour that comes twice
-    runs at its first coming only (APScheduler's own runs it in both, a second poll an hour after the first). Decided
-    from the time alone, so a restart or the scheduler's check of a clock set back finds the same. A time in the hour
-    skipped in spring runs an hour later, as APScheduler does already: no day is missed."""
-
-    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
-        fire: datetime | None = super().get_next_fire_time(previous_fire_time, now)
-        for _ in range(24 * 60):  # at most every minute of the repeated hour
-            if fire is None or not _second_coming(fire):
-                break
-            fire = super().get_next_fire_time(fire, fire)
-        return fire
-
-    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
-        # Stored as APScheduler's own CronTrigger (same state), which every release reads: the release before has no
-        # such class, and its service stopped with a traceback on the jobs this one stored when a maintainer went
-        # back to it. WallClockJobStore makes it this kind again when this release reads it.
-        rebuild = copyreg._reconstructor  # type: ignore[attr-defined]  # pickle's own, in every Python 3
-        return rebuild, (CronTrigger, object, None), self.__getstate__()
-
-
-class WallClockJobStore(SQLAlchemyJobStore):  # type: ignore[misc]  # APScheduler 3 ships no type hints
-    """The service's job store: a cron job read back (stored as a plain CronTrigger, by this release or an older
-    one) runs by WallClockCronTrigger's rule again."""
-
-    def _reconstitute_job(self, job_state: bytes) -> Any:
-        job = super()._reconstitute_job(job_state)
-        if type(job.trigger) is CronTrigger:
-            trigger = WallClockCronTrigger.__new__(WallClockCronTrigger)
-            trigger.__setstate__(job.trigger.__getstate__())
-            job.trigger = trigger
-        return job
-
-
-def _second_coming(moment: datetime) -> bool:
-    """Whether `moment` is the second time its wall-clock time comes (the hour the clocks go back)."""
-    wall = moment.replace(fold=0)
-    return wall.astimezone(UTC) != moment.astimezone(UTC)
 
 
 def cron_trigger(expression: str, zone: str) -> WallClockCronTrigger:

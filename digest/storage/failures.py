@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import resource
 import shutil
 import stat
 from pathlib import Path
@@ -172,7 +173,22 @@ def failure_line(exc: Exception, url: str) -> str:
     """A database error in one line, without its SQL and values, saying so when the disk is full, the folder
     read-only or the database held by another process (what the operator has to fix)."""
     reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
-    return f"{reason}{read_only_folder(url) or read_only_file(url) or full_disk(url) or held_lock(reason)}"
+    hint = read_only_folder(url) or read_only_file(url) or full_disk(url) or file_size_limit(reason)
+    return f"{reason}{hint or held_lock(reason)}"
+
+
+def file_size_limit(reason: str) -> str:
+    """For a write refused by this process's file size limit (RLIMIT_FSIZE: `ulimit -f`, systemd's LimitFSIZE), which
+    SQLite reports as "disk I/O error" on a disk with room to spare: the limit, and what to do."""
+    if "disk i/o error" not in reason.casefold() and "disk is full" not in reason.casefold():
+        return ""
+    soft, _hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    if soft == resource.RLIM_INFINITY:
+        return ""
+    return (
+        f" (this process may write files of at most {soft} bytes (ulimit -f) and a database file outgrew that: "
+        "raise the limit)"
+    )
 
 
 def cannot_open(url: str, exc: Exception) -> str:

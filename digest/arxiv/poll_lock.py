@@ -1,0 +1,57 @@
+"""One poll at a time over a data folder: the service's scheduled poll and `digest poll` by hand take the data folder's
+poll lock (a flock, let go by a killed holder too), which names its holder so a second poll refuses in one line."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+from digest.storage.private import open_lock
+
+POLL_LOCK_NAME = "poll.lock"
+
+
+class PollRunningError(Exception):
+    """Another poll holds the data folder's poll lock (one line naming it), or the lock cannot be opened."""
+
+
+@contextlib.contextmanager
+def polling_alone(data_dir: Path, who: str, now: datetime) -> Iterator[None]:
+    """Holds the poll lock of `data_dir` while the body polls, or raises PollRunningError naming the poll that does.
+    `who` ("digest poll", "the service") and `now` are written into the lock for the next one to read."""
+    path = data_dir / POLL_LOCK_NAME
+    try:
+        data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle = open_lock(path)
+    except OSError as exc:  # a data folder made read-only since the database was opened
+        raise PollRunningError(
+            f"cannot open the poll lock {path} ({exc.strerror}): make the data folder writable for this user; "
+            "nothing was polled"
+        ) from None
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(handle)
+        raise PollRunningError(
+            f"{_holder(path)} is polling this data folder; nothing was polled (one poll at a time keeps arXiv's "
+            "requests 3 s apart): wait for it to end"
+        ) from None
+    try:
+        with contextlib.suppress(OSError):  # a disk too full for the name: the lock holds all the same
+            os.ftruncate(handle, 0)
+            os.write(handle, f"{who} (pid {os.getpid()}), started at {now:%Y-%m-%d %H:%M:%S} UTC\n".encode())
+        yield
+    finally:
+        os.close(handle)  # closing the descriptor releases the flock
+
+
+def _holder(path: Path) -> str:
+    try:
+        line = path.read_text(encoding="utf-8", errors="replace").strip().splitlines()[0]
+    except (OSError, IndexError):
+        line = ""
+    return line[:200] if line.isprintable() and line else "another poll"

@@ -1,0 +1,125 @@
+"""Two polls over one data folder (`digest poll` by hand while another, or the service, polls): the second refuses in
+one line naming the running one and asks arXiv nothing; a killed poll blocks no later one."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from digest.arxiv.poll_lock import polling_alone
+from digest.cli import main
+from digest.service.process import Service
+from tests.arxiv_server import ArxivServer, Reply
+from tests.conftest import make_settings
+from tests.test_service import one_feed_config, poll_runs, wait_settled
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def _start_poll(tmp_path: Path, name: str, *sources: str) -> tuple[asyncio.subprocess.Process, Path]:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = 0\ntimeout_seconds = 300\n'
+        'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n',
+        encoding="utf-8",
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
+    environment["PYTHONPATH"] = str(ROOT)
+    command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(tmp_path / "data"), "poll"]
+    log = tmp_path / f"{name}.log"
+    with log.open("wb") as output:
+        poll = await asyncio.create_subprocess_exec(
+            *command, "--source", *sources, cwd=tmp_path, env=environment, stderr=output, stdout=output
+        )
+    return poll, log
+
+
+async def _until_asked(arxiv: ArxivServer, path: str, poll: asyncio.subprocess.Process, log: Path) -> None:
+    deadline = time.monotonic() + 120
+    while not arxiv.requests_to(path):
+        assert poll.returncode is None, log.read_text(encoding="utf-8")
+        assert time.monotonic() < deadline, "the poll did not ask the source"
+        await asyncio.sleep(0.1)
+
+
+@pytest.mark.asyncio
+async def test_a_second_digest_poll_refuses_while_one_polls(tmp_path: Path) -> None:
+    """Both passes ran: the second waited for the first's request in flight, then polled its sources too."""
+    async with ArxivServer() as arxiv:
+        slow = arxiv.program("/rss/cs.LG", Reply(body=b"", delay_seconds=90))
+        other = arxiv.program("/rss/cs.CV", Reply(body=b""))
+        first, first_log = await _start_poll(tmp_path, "first", slow)
+        try:
+            await _until_asked(arxiv, "/rss/cs.LG", first, first_log)
+            second, second_log = await _start_poll(tmp_path, "second", other)
+            status = await asyncio.wait_for(second.wait(), 120)
+            said = second_log.read_text(encoding="utf-8")
+        finally:
+            if first.returncode is None:
+                first.kill()
+                await first.wait()
+    assert not arxiv.requests_to("/rss/cs.CV"), said
+    assert status == 1, said
+    assert "Traceback" not in said
+    assert len(said.strip().splitlines()) == 1, said
+    assert f"digest poll (pid {first.pid})" in said and "is polling this data folder" in said, said
+
+
+@pytest.mark.asyncio
+async def test_a_killed_poll_does_not_block_the_next(tmp_path: Path) -> None:
+    async with ArxivServer() as arxiv:
+        slow = arxiv.program("/rss/cs.LG", Reply(body=b"", delay_seconds=30))
+        other = arxiv.program("/rss/cs.CV", Reply(body=b""))
+        first, first_log = await _start_poll(tmp_path, "first", slow)
+        try:
+            await _until_asked(arxiv, "/rss/cs.LG", first, first_log)
+        finally:
+            first.send_signal(signal.SIGKILL)
+            await first.wait()
+        second, second_log = await _start_poll(tmp_path, "second", other)
+        await asyncio.wait_for(second.wait(), 120)
+    assert arxiv.requests_to("/rss/cs.CV"), second_log.read_text(encoding="utf-8")
+
+
+def test_digest_poll_on_a_data_folder_that_is_a_file_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The poll lock was taken before the data folder was checked: "digest: …: File exists" instead of the line that
+    says the data folder is a file and what to give."""
+    data = tmp_path / "data"
+    data.write_text("", encoding="utf-8")
+    assert main(["--data-dir", str(data), "poll", "--source", str(tmp_path / "none.xml")]) == 1
+    error = capsys.readouterr().err
+    assert "is a file, not a folder" in error and error.count("\n") == 1, error
+
+
+@pytest.mark.asyncio
+async def test_the_services_poll_skips_while_digest_poll_polls(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Guard: the service's scheduled poll takes the same lock as `digest poll` and skips with one log line."""
+
+    async with ArxivServer() as arxiv:
+        settings = make_settings(tmp_path / "data", one_feed_config(arxiv))
+        service = Service(settings)
+        await service.start(serve_web=False)
+        try:
+            await wait_settled(service)
+            asked = len(arxiv.requests_to("/rss/cs.CL"))
+            with (
+                polling_alone(settings.data_dir, "digest poll", datetime.now(UTC)),
+                caplog.at_level(logging.WARNING, logger="digest.service"),
+            ):
+                assert await service.poll("schedule") == "failed"
+        finally:
+            await service.stop()
+    assert poll_runs(settings) == 1 and len(arxiv.requests_to("/rss/cs.CL")) == asked
+    assert f"not polling: digest poll (pid {os.getpid()})" in caplog.text, caplog.text
