@@ -16,6 +16,7 @@ from digest.cli import main
 from digest.config import ArxivSettings, ConfigError, WeeklySettings, load_settings
 from digest.config.crontab import cron_problem
 from digest.service.wiring import open_service_database
+from digest.storage.datalock import lock_data_folder
 from tests.arxiv_server import ArxivServer
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
@@ -196,3 +197,26 @@ def test_the_schema_upgrade_child_does_not_import_the_settings(tmp_path: Path) -
     imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
     assert "digest.storage.private" in imported
     assert sorted(name for name in imported if name.startswith("digest.config")) == []
+
+
+def test_the_service_answers_its_pages_without_loading_the_model_libraries(tmp_path: Path) -> None:
+    # The real `digest run` up to its start (refused here by a data folder another service holds): no model library.
+    data = tmp_path / "data"
+    held = lock_data_folder(data)
+    try:
+        status, modules = modules_imported_by(tmp_path, "--data-dir", str(data), "run")
+    finally:
+        held.release()
+    assert status == 1
+    assert "digest.service.process" in modules
+    assert {name.split(".")[0] for name in modules} & {"numpy", "scipy", "sklearn"} == set()
+    # `digest run` serves its first page before a poll or a model build needs NumPy and SciPy (they were most of the
+    # wait for it): the modules that start the service, its web app and its bot import neither.
+    probe = (
+        "import json, sys\n"
+        "import digest.cli.run, digest.service.run, digest.service.process, digest.web.app, digest.discord.bot\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, check=True)
+    modules = {name.split(".")[0] for name in json.loads(done.stdout)}
+    assert modules & {"numpy", "scipy", "sklearn"} == set()

@@ -118,7 +118,7 @@ def test_an_in_process_run_leaves_later_commands_training_and_upgrading_in_place
 ) -> None:
     """`main(["run", ...])` called in-process switched training into a child process and never back, so every later
     command of that process (a test, a script driving the CLI) trained in a child. Both modes end with the run."""
-    from digest.relevance import store
+    from digest.relevance import training_place
     from digest.storage import db
 
     data = tmp_path / "data"
@@ -126,7 +126,7 @@ def test_an_in_process_run_leaves_later_commands_training_and_upgrading_in_place
     (data / "digest.sqlite3").write_bytes(b"not a database at all, but long enough to be read as one\n" * 4)
     assert main(["--data-dir", str(data), "run", "--once"]) == 1
     assert "is not a SQLite database file" in capsys.readouterr().err
-    assert (store._in_child, db._upgrade) == (False, db.upgrade_schema)
+    assert (training_place.trains_in_child(), db._upgrade) == (False, db.upgrade_schema)
 
 
 def test_digest_run_on_a_full_disk_names_the_disk_in_one_line(

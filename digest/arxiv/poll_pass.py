@@ -11,6 +11,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -31,12 +32,22 @@ from digest.arxiv.poller import (
 )
 from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import Settings
-from digest.relevance import scoring as relevance
-from digest.relevance.stream import ensure_thresholds
+from digest.relevance.rules import RulesError
 from digest.storage.db import Database
+
+if TYPE_CHECKING:
+    from digest.relevance.scoring import RelevanceModel
 
 log = logging.getLogger("digest.poller")
 _STOP_CHECK_SECONDS = 0.1  # how often a wait for the model looks whether the service is stopping
+
+
+def ensure_thresholds(database: Database, settings: Settings) -> RelevanceModel:
+    """The model with its thresholds (relevance.stream), imported when a pass first needs it: NumPy and SciPy load in
+    the pass's worker thread, not with the service's pages, which import this module."""
+    from digest.relevance.stream import ensure_thresholds as ready_model
+
+    return ready_model(database, settings)
 
 
 class _ModelLoading:
@@ -46,7 +57,7 @@ class _ModelLoading:
     Whoever needs the model first waits for it; a failure (rules that cannot be used) is raised to each of them."""
 
     def __init__(self) -> None:
-        self._future: Future[relevance.RelevanceModel] = Future()
+        self._future: Future[RelevanceModel] = Future()
 
     def load(self, database: Database, settings: Settings) -> None:
         try:
@@ -54,7 +65,7 @@ class _ModelLoading:
         except BaseException as exc:  # handed to whoever waits; the thread itself ends quietly
             self._future.set_exception(exc)
 
-    def ready(self) -> relevance.RelevanceModel:
+    def ready(self) -> RelevanceModel:
         """The model, waiting for it; a service that stops meanwhile ends the wait (FetchStoppedError), since a build
         can take seconds and a stop must not."""
         while True:
@@ -77,7 +88,7 @@ def _refit_after_poll(database: Database, settings: Settings, now: datetime) -> 
     forgets the second tier of weeks long past."""
     try:
         ensure_thresholds(database, settings)
-    except (SQLAlchemyError, relevance.RulesError) as exc:
+    except (SQLAlchemyError, RulesError) as exc:
         log.error("poll: cannot re-fit the review thresholds: %s", getattr(exc, "orig", None) or exc)
     try:
         with database.transaction() as session:
@@ -122,7 +133,7 @@ async def run_poll(
                 log.warning("poll: %s", note)
             summary.outcome = overall_outcome(summary.sources)
             await asyncio.to_thread(_refit_after_poll, database, settings, clock.now())
-    except relevance.RulesError as exc:
+    except RulesError as exc:
         summary.reason = f"the relevance rules cannot be used: {exc}"
         log.error("poll: %s", summary.reason)
         summary.outcome = "failed"

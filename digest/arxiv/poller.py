@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -24,11 +24,12 @@ from digest.arxiv.fetcher import is_url
 from digest.arxiv.outcomes import BROKEN, ERROR, FAILED_OUTCOMES, FETCHED, NOT_MODIFIED, classify, sane_feed_date
 from digest.arxiv.parse import ParsedFeed, parse_feed
 from digest.config import FeedsError, Settings, read_feed_sources
-from digest.relevance import scoring as relevance
-from digest.relevance.stream import record_stream
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
 from digest.storage.state import FeedState
+
+if TYPE_CHECKING:  # NumPy and SciPy load when a pass scores, not with the service's pages (they import this module)
+    from digest.relevance import scoring as relevance
 
 log = logging.getLogger(__name__)
 
@@ -258,6 +259,8 @@ def _store_outcome(
                 report.already_known, report.new_candidates = counts.already_known, counts.new_candidates
                 report.updated, report.second_tier, report.new = counts.updated, counts.second_tier, counts.new_ids
                 if stream is not None:
+                    from digest.relevance.stream import record_stream  # see TYPE_CHECKING above
+
                     papers = [(p.arxiv_id, paper_text(p)) for p in parsed.papers]
                     record_stream(session, papers, [j.raw for j in judgements], stream[0], now, stream[1])
                 if parsed.well_formed:  # a feed read leniently is fetched whole again next time

@@ -47,7 +47,7 @@ def section_hint_warnings(settings: Settings) -> list[str]:
     """Section hints of the rules whose section the list lacks (the bundled list's, in a rules file copied for a
     list of one's own): the model reads them for no section, so they suggest nothing."""
     from digest.relevance.rules import RulesError, load_rules
-    from digest.relevance.sections import section_key
+    from digest.relevance.section_keys import section_key
 
     try:
         hints = load_rules(settings.feeds_dir).sections

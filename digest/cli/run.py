@@ -61,7 +61,7 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     import asyncio
 
     from digest.cli.logs import setup_logging
-    from digest.relevance.store import train_in_child_process
+    from digest.relevance.training_place import train_in_child_process  # a leaf: the model's code loads later
     from digest.service.run import INTERRUPTED_STATUS, run_service
     from digest.storage.datalock import DataLockError
     from digest.storage.upgrade import migrate_in_child_process

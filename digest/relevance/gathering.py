@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest import resources
-from digest.relevance.scoring import section_key
+from digest.relevance.section_keys import section_key
 from digest.relevance.types import Feedback, LabeledPaper
 from digest.sectionlabels import section_labels
 from digest.storage.models import APPROVED, REJECTED, Candidate, Entry, Paper, Section

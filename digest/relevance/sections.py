@@ -12,17 +12,13 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from digest.relevance.rules import Rules, TermSet, Words
+from digest.relevance.section_keys import section_key as section_key  # named here for its users
 
 _CENTROID, _VOTE, _NEAREST = 1.0, 0.5, 3
 # Hint weights chosen on the yes papers of the first half of the development decisions (section top-1 there
 # 0.41 -> 0.55; on the later half, not used to choose, 0.53 -> 0.58).
 _HINT, _TITLE_HINT = 0.16, 0.3
 _TOLD_APART = re.compile(r" \([^()]*\)$")  # what a label adds to a repeated heading's name (sectionlabels)
-
-
-def section_key(name: str) -> str:
-    """A section name without case, emoji or punctuation, so rules can name "Surveys" for "📚 Surveys:"."""
-    return " ".join(re.findall(r"[a-z0-9]+", name.lower()))
 
 
 class SectionRanker:

@@ -25,6 +25,8 @@ from digest.relevance.kept_rules import usable_rules
 from digest.relevance.rules import RULES_FILE
 from digest.relevance.scoring import RelevanceModel
 from digest.relevance.shipped_cache import build_with_kept_encoding, inputs_digest
+from digest.relevance.training_place import train_in_child_process as train_in_child_process  # its users' name
+from digest.relevance.training_place import trains_in_child
 from digest.relevance.types import Budget, Feedback, LabeledPaper
 
 log = logging.getLogger(__name__)
@@ -81,7 +83,7 @@ def base_model(session: Session, settings: Settings) -> tuple[str, RelevanceMode
     model = _load_saved(settings, model_key)
     if model is None:
         _sweep_leftovers(_cache_folder(settings))
-        model = _train_in_child(settings, key) if _in_child else None
+        model = _train_in_child(settings, key) if trains_in_child() else None
         if model is None:
             model = build_with_kept_encoding(
                 _cache_folder(settings), data, str(settings.feeds_dir / RULES_FILE), key[1], key[2], key[3]
@@ -91,16 +93,6 @@ def base_model(session: Session, settings: Settings) -> tuple[str, RelevanceMode
     with _cache_lock:
         _cached = (key, model_key, model)
     return model_key, model
-
-
-_in_child = False
-
-
-def train_in_child_process(enabled: bool = True) -> None:
-    """The service trains the model in a child process (digest/relevance/build.py), so that scikit-learn and the
-    training data never stay in its memory; a command that exits after one job trains in place."""
-    global _in_child
-    _in_child = enabled
 
 
 def _train_in_child(settings: Settings, key: _ModelKey) -> RelevanceModel | None:

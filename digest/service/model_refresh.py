@@ -16,9 +16,9 @@ import time
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest import health, heap
+from digest.arxiv.poll_pass import ensure_thresholds  # imports NumPy and SciPy on the first build, not at start
 from digest.config import Settings
-from digest.relevance.scoring import RulesError
-from digest.relevance.stream import ensure_thresholds
+from digest.relevance.rules import RulesError
 from digest.review.waking import DecisionWakenLoop
 from digest.storage.db import Database
 
