@@ -4,6 +4,7 @@ certificate problem, and the one line that says what went wrong."""
 from __future__ import annotations
 
 import errno
+import ssl
 
 import aiohttp
 from yarl import URL
@@ -53,17 +54,29 @@ def connection_refused(exc: BaseException) -> bool:
     return isinstance(exc.os_error, ConnectionRefusedError) or exc.os_error.errno == errno.ECONNREFUSED
 
 
-def lasting_error(
-    source: str, exc: aiohttp.ClientConnectorDNSError | aiohttp.ClientConnectorCertificateError
-) -> FetchError:
-    """A try that another, seconds later, would not change: a name that does not resolve, or a TLS certificate that
-    is not accepted (a blip of the network it is not)."""
+def lasting_error(source: str, exc: aiohttp.ClientConnectorError) -> FetchError | None:
+    """A try that another, seconds later, would not change, as one line: a name that does not resolve, a TLS
+    certificate that is not accepted, or a port that answers a TLS handshake in plain HTTP (an https:// address for a
+    plain-HTTP server); None for a blip of the network."""
     host = URL(source).host
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return FetchError(f"{source}: cannot resolve {host} ({exc.os_error})", unreachable_host=host, unresolved=True)
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
         return FetchError(
-            f"{source}: the TLS certificate of {host} is not accepted ({_certificate_problem(exc)}); not tried again"
+            f"{source}: the TLS certificate of {exc.host} is not accepted ({_certificate_problem(exc)}); "
+            "not tried again"
         )
-    return FetchError(f"{source}: cannot resolve {host} ({exc.os_error})", unreachable_host=host, unresolved=True)
+    if isinstance(exc, aiohttp.ClientConnectorSSLError) and _not_tls(exc.os_error):
+        return FetchError(
+            f"{source}: {exc.host}:{exc.port} does not speak TLS (it answered the handshake in something else, plain "
+            "HTTP most likely: is the address http://?); not tried again"
+        )
+    return None
+
+
+def _not_tls(error: OSError) -> bool:
+    """Whether the TLS handshake read something that is no TLS record at all (an HTTP answer, most often)."""
+    return isinstance(error, ssl.SSLError) and error.reason == "WRONG_VERSION_NUMBER"
 
 
 def _certificate_problem(exc: aiohttp.ClientConnectorCertificateError) -> str:

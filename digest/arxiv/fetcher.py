@@ -124,13 +124,7 @@ class Fetcher:
         for attempt in range(attempts):
             delay: float | None = None
             try:
-                async with polite_turn(
-                    self.clock, self.settings.min_interval_seconds, self.stop, self.turn_file
-                ) as turn:
-                    asking = self._asked_in_turn(turn, source, etag, last_modified)
-                    result = await within_grace(asking, self.stop, source)  # a stop: the grace, then given up
-            except (aiohttp.ClientConnectorDNSError, aiohttp.ClientConnectorCertificateError) as exc:
-                raise lasting_error(source, exc) from exc
+                result = await self._one_try(source, etag, last_modified)
             except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
                 last_problem, refused = self._lost_on_the_way(source, exc), False
             except (aiohttp.ClientError, ValueError, UnicodeError) as exc:
@@ -167,6 +161,19 @@ class Fetcher:
             busy_host=busy_host if refused else None,
             unreachable_host=None if refused else endpoint(source),
         )
+
+    async def _one_try(self, source: str, etag: str | None, last_modified: str | None) -> FetchResult:
+        """One try in its turn; a failure another try seconds later would not change (fetch_rules.lasting_error) is
+        FetchError, not to be retried."""
+        try:
+            async with polite_turn(self.clock, self.settings.min_interval_seconds, self.stop, self.turn_file) as turn:
+                asking = self._asked_in_turn(turn, source, etag, last_modified)
+                return await within_grace(asking, self.stop, source)  # a stop: the grace, then given up
+        except aiohttp.ClientConnectorError as exc:
+            lasting = lasting_error(source, exc)
+            if lasting is None:
+                raise
+            raise lasting from exc
 
     def _lost_on_the_way(self, source: str, exc: BaseException) -> str:
         """What a try lost on the way says, to be retried; FetchError when this fetcher does not retry such tries."""
