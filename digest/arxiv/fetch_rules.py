@@ -9,7 +9,7 @@ import ssl
 import aiohttp
 from yarl import URL
 
-from digest.arxiv.fetch_types import FetchError
+from digest.arxiv.fetch_types import FetchError, endpoint
 
 # 5xx statuses another try does not change (the server does not do what was asked); every other 5xx, and 429, is the
 # host saying it is busy (a 509 bandwidth limit, a CDN's 520-524): backed off, its Retry-After kept.
@@ -61,17 +61,15 @@ def lasting_error(source: str, exc: aiohttp.ClientConnectorError) -> FetchError 
     host = URL(source).host
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return FetchError(f"{source}: cannot resolve {host} ({exc.os_error})", unreachable_host=host, unresolved=True)
+    place = endpoint(source) if exc.host == host else f"{exc.host}:{exc.port}"  # a redirect's target: its own
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-        return FetchError(
-            f"{source}: the TLS certificate of {exc.host} is not accepted ({_certificate_problem(exc)}); "
-            "not tried again"
-        )
-    if isinstance(exc, aiohttp.ClientConnectorSSLError) and _not_tls(exc.os_error):
-        return FetchError(
-            f"{source}: {exc.host}:{exc.port} does not speak TLS (it answered the handshake in something else, plain "
-            "HTTP most likely: is the address http://?); not tried again"
-        )
-    return None
+        unusable = f"{place} has a TLS certificate that is not accepted ({_certificate_problem(exc)})"
+    elif isinstance(exc, aiohttp.ClientConnectorSSLError) and _not_tls(exc.os_error):
+        unusable = f"{place} does not speak TLS (it answered the handshake in plain HTTP, most likely: is it http://?)"
+    else:
+        return None
+    # Every other source on that host and port would fail the same way in this pass.
+    return FetchError(f"{source}: {unusable}; not tried again", unreachable_host=place, unusable=unusable)
 
 
 def _not_tls(error: OSError) -> bool:

@@ -26,14 +26,19 @@ class FetchError(Exception):
         unreachable_host: str | None = None,
         busy_host: str | None = None,
         unresolved: bool = False,
+        unusable: str | None = None,
     ) -> None:
+        """`unusable`: with `unreachable_host`, why no request reaches it (its TLS), as a source skipped says."""
         super().__init__(" ".join(message.split())[:500])
         self.unreachable_host = unreachable_host
         self.busy_host = busy_host
         self.unresolved = unresolved
+        self.unusable = unusable
 
     def host_left_alone(self) -> tuple[str, str] | None:
         """The host no later request of this pass should ask, and why (as a source skipped for it says), if any."""
+        if self.unreachable_host and self.unusable:
+            return self.unreachable_host, self.unusable
         if self.unreachable_host:
             how = "resolved" if self.unresolved else "reached"
             return self.unreachable_host, f"{self.unreachable_host} could not be {how} (arXiv unreachable)"
