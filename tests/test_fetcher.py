@@ -455,3 +455,22 @@ async def test_a_cut_off_gzip_answer_is_a_broken_gzip_not_a_feed() -> None:
             await fetcher.fetch(url)
     message = str(broken.value)
     assert "broken gzip" in message and "\n" not in message and message.startswith(url), message
+
+
+@pytest.mark.asyncio
+async def test_a_gzip_answer_of_two_members_is_read_whole() -> None:
+    """A server (or a proxy streaming the feed as it compressed it) sent the feed as two gzip members one after the
+    other, legal gzip (RFC 1952, what `cat a.gz b.gz` makes): only the first member was read and the entries in the
+    second were lost without a word. Every member is read now, padding of zero bytes after the last ignored."""
+    import gzip
+
+    from tests.arxiv_server import RawServer
+
+    feed = (Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
+    half = len(feed) // 2
+    members = gzip.compress(feed[:half]) + gzip.compress(feed[half:])
+    async with RawServer() as raw, Fetcher(ARXIV, clock=FakeClock()) as fetcher:
+        for path, body in (("/two", members), ("/padded", members + b"\0" * 16)):
+            head = f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {len(body)}\r\n\r\n"
+            url = raw.program(path, head.encode() + body)
+            assert (await fetcher.fetch(url)).body == feed, path
