@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TextIO
 
-from sqlalchemy.orm import Session
-
 from digest.arxiv.api import fetch_answer, query_url
+from digest.arxiv.backfill_places import keep_place, mark_done, save_place, saved_place
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
 from digest.arxiv.fetcher import Fetcher, FetchError, FetchStoppedError, pause
 from digest.arxiv.parse import ParsedFeed
@@ -24,7 +23,6 @@ from digest.relevance.scoring import RelevanceModel
 from digest.relevance.stream import ensure_thresholds
 from digest.relevance.types import Judgement
 from digest.storage.db import Database
-from digest.storage.state import BackfillState
 
 log = logging.getLogger("digest.arxiv.api")  # the name its log lines have always carried
 
@@ -110,7 +108,7 @@ class _Run:
         query = window.query(self.categories)
         fallback = window.opened().query(self.categories) if window.last else None
         report.query, report.window = query, window.label()
-        report.next_start, report.total, done = await asyncio.to_thread(_saved_place, self.database, query, fallback)
+        report.next_start, report.total, done = await asyncio.to_thread(saved_place, self.database, query, fallback)
         # The window holding today (open-ended) is never read whole: what was submitted since goes on from its place.
         report.done = done and window.last is not None
         if report.done:
@@ -179,7 +177,7 @@ class _Run:
         days = window.days(self.today)
         if reached is not None:
             read = [day.query(self.categories) for day in days if day.first < reached]
-            await asyncio.to_thread(_mark_done, self.database, read, self.clock.now())
+            await asyncio.to_thread(mark_done, self.database, read, self.clock.now())
         for day in days:
             if not await self.read(day):
                 return False
@@ -228,18 +226,6 @@ def _short_answer(parsed: ParsedFeed, report: BackfillReport) -> str | None:
     return None
 
 
-def _saved_place(database: Database, query: str, opened: str | None) -> tuple[int, int | None, bool]:
-    """Where an earlier backfill of this window stopped, the total it saw and whether it was done; else where a run
-    in the window's own month (its query open-ended) stopped: that run's papers come first in this one too, but the
-    window went on after it, so it is not done."""
-    with database.reading() as session:
-        state = session.get(BackfillState, query)
-        if state is not None:
-            return state.next_start, state.total, state.done
-        earlier = session.get(BackfillState, opened) if opened else None
-        return (earlier.next_start, None, False) if earlier else (0, None, False)
-
-
 def _judge_and_store_page(
     database: Database,
     model: RelevanceModel,
@@ -272,7 +258,7 @@ def _store_page(
         total, overshot = report.total, parsed.items_read >= asked and report.next_start > (report.total or 0)
         ended = not parsed.items_read if total is None else report.next_start >= total and not overshot
         report.done = ended and not parsed.cut_off
-        _place(session, report, now)
+        keep_place(session, report.query, report.next_start, report.total, report.done, now)
     report.pages += 1
     report.entries += counts.entries
     report.matched += counts.matched
@@ -280,20 +266,5 @@ def _store_page(
     report.new_candidates += counts.new_candidates
 
 
-def _mark_done(database: Database, queries: Sequence[str], now: datetime) -> None:
-    with database.transaction(exclusive=True) as session:
-        for query in queries:
-            state = session.get(BackfillState, query) or BackfillState(query=query, next_start=0)
-            state.done, state.updated_at = True, now
-            session.add(state)
-
-
 def _save_place(database: Database, report: BackfillReport, now: datetime) -> None:
-    with database.transaction(exclusive=True) as session:
-        _place(session, report, now)
-
-
-def _place(session: Session, report: BackfillReport, now: datetime) -> None:
-    state = session.get(BackfillState, report.query) or BackfillState(query=report.query)
-    state.next_start, state.total, state.done, state.updated_at = report.next_start, report.total, report.done, now
-    session.add(state)
+    save_place(database, report.query, report.next_start, report.total, report.done, now)
