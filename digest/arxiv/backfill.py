@@ -28,6 +28,8 @@ log = logging.getLogger("digest.arxiv.api")  # the name its log lines have alway
 
 # An empty or cut-off page is asked for again this many times in a row before the backfill stops (resumable).
 PAGE_RETRIES = 3
+EMPTY_BEFORE_END = "an empty page before the end of the results"
+_STALLED_END = "backfill: %s: the page at %d is still empty, as when the last run stopped there; taken as the end"
 
 
 @dataclass
@@ -113,6 +115,8 @@ class _Run:
         report.done = done and window.last is not None
         if report.done:
             return True
+        # The last run stopped on empty pages here (_give_up): found empty again, the page is the end.
+        stalled_at = report.next_start if not done and report.total == report.next_start > 0 else None
         report.windows += 1
         if report.next_start >= self.limit:  # an earlier run (maybe in the window's own month) reached the limit in it
             return await self._past_limit(window, None)
@@ -131,6 +135,8 @@ class _Run:
                 failures = 0
                 # The end: nothing more to read (or the API gives no more, and its total said so), and no page says so.
                 if not parsed.items_read or (report.next_start >= self.limit and not _over_limit(report, self.limit)):
+                    if not parsed.items_read and report.next_start == stalled_at:
+                        log.warning(_STALLED_END, window.label(), stalled_at)
                     report.done = True
                     await asyncio.to_thread(_save_place, self.database, report, self.clock.now())
                 if report.done:
@@ -139,17 +145,36 @@ class _Run:
                     return await self._past_limit(window, parsed)
                 continue
             failures += 1
-            if failures > PAGE_RETRIES:
-                report.stopped = f"{short} at {report.next_start} of {report.total}, {failures} times in a row"
+            if not await self._ask_again(short, failures):
                 return False
-            wait = self.fetcher.backoff_base * 2 ** (failures - 1)
-            log.info("backfill: %s at %d; asking again in %.0f s (%d/%d)",
-                     short, report.next_start, wait, failures, PAGE_RETRIES)  # fmt: skip
-            try:
-                await pause(self.clock, wait, self.fetcher.stop)
-            except FetchStoppedError as exc:
-                report.stopped = str(exc)
-                return False
+        return False
+
+    async def _ask_again(self, short: str, failures: int) -> bool:
+        """Waits the back-off before a page that came back short is asked again; False when the run stops instead."""
+        report = self.report
+        if failures > PAGE_RETRIES:
+            return await self._give_up(short, failures)
+        wait = self.fetcher.backoff_base * 2 ** (failures - 1)
+        log.info("backfill: %s at %d; asking again in %.0f s (%d/%d)",
+                 short, report.next_start, wait, failures, PAGE_RETRIES)  # fmt: skip
+        try:
+            await pause(self.clock, wait, self.fetcher.stop)
+        except FetchStoppedError as exc:
+            report.stopped = str(exc)
+            return False
+        return True
+
+    async def _give_up(self, short: str, failures: int) -> bool:
+        """Stops the run on a page that kept coming back short. On empty pages before the total the place is kept with
+        the total cut to it: no number of tries tells arXiv's empty-page glitch from a totalResults above what it
+        gives, and a rerun stopping at the same page for ever would never read the months after it. A rerun that
+        finds the page empty again takes it for the end; one that finds entries there takes their total."""
+        report = self.report
+        report.stopped = f"{short} at {report.next_start} of {report.total}, {failures} times in a row"
+        if short == EMPTY_BEFORE_END and report.next_start > 0:
+            report.stopped += f"; a run that finds it empty again takes {report.next_start} for the end"
+            place = (report.query, report.next_start, report.next_start, False, self.clock.now())
+            await asyncio.to_thread(save_place, self.database, *place)
         return False
 
     async def _past_limit(self, window: Window, parsed: ParsedFeed | None) -> bool:
@@ -222,7 +247,7 @@ def _short_answer(parsed: ParsedFeed, report: BackfillReport) -> str | None:
     if parsed.cut_off:
         return "the answer is cut off (inside an entry or between two)"
     if not parsed.items_read and report.total is not None and report.next_start < report.total:
-        return "an empty page before the end of the results"
+        return EMPTY_BEFORE_END
     return None
 
 
