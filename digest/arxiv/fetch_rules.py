@@ -22,6 +22,19 @@ def is_refusal(status: int) -> bool:
     return status == 429 or (500 <= status <= 599 and status not in FINAL_5XX)
 
 
+def sendable_validator(value: str | None) -> str | None:
+    """An ETag or Last-Modified as the next conditional request may send it back, or None when it may not: a control
+    character is refused by the HTTP client ("header injection") and bytes that are not UTF-8 cannot be stored, so
+    such a validator kept would fail the feed on every poll after."""
+    if value is None:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return None if any(ord(ch) < 32 or ord(ch) == 127 for ch in value) else value
+
+
 def describe(exc: BaseException) -> str:
     """A client error as one short line; aiohttp's parser messages quote the offending bytes over several lines and
     carry a made-up status 400, so only their message is kept."""

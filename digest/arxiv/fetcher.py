@@ -26,6 +26,7 @@ from digest.arxiv.fetch_rules import (
     is_refusal,
     lasting_error,
     redirect_target,
+    sendable_validator,
 )
 from digest.arxiv.fetch_types import (
     FetchError,
@@ -244,8 +245,8 @@ class Fetcher:
                 source=url,
                 status=response.status,
                 body=decoded_body(url, b"".join(chunks), response.headers.get("Content-Encoding"), limit),
-                etag=response.headers.get("ETag"),
-                last_modified=response.headers.get("Last-Modified"),
+                etag=sendable_validator(response.headers.get("ETag")),
+                last_modified=sendable_validator(response.headers.get("Last-Modified")),
                 content_type=response.headers.get("Content-Type"),
             )
             return result, None
