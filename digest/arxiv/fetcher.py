@@ -221,9 +221,11 @@ class Fetcher:
         """One request: the answer, or the Location of a redirect (second item) to follow."""
         limit = self.settings.max_response_bytes
         headers: dict[str, str] = {}
-        if etag:
-            headers["If-None-Match"] = etag  # exactly as the server sent it, weak prefix and quotes included
-        if last_modified:
+        # Exactly as the server sent them, weak prefix and quotes included; one an earlier version kept that cannot
+        # be sent (a control character) is left out, and the whole feed asked for.
+        if etag := sendable_validator(etag):
+            headers["If-None-Match"] = etag
+        if last_modified := sendable_validator(last_modified):
             headers["If-Modified-Since"] = last_modified
         async with self._client().get(url, headers=headers, allow_redirects=False) as response:
             if response.status in REDIRECT_STATUSES:
