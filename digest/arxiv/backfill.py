@@ -131,6 +131,8 @@ class _Run:
                 report.stopped = str(exc)
                 return False
             short = await _take_page(self.database, self.model, report, parsed, source, self.clock, self.bar, size)
+            if not short and not parsed.items_read and report.next_start == stalled_at and failures < PAGE_RETRIES:
+                short = EMPTY_BEFORE_END  # asked again as often as by the run that stopped there, then the end
             if short is None:
                 failures = 0
                 # The end: nothing more to read (or the API gives no more, and its total said so), and no page says so.
