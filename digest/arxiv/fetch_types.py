@@ -85,6 +85,7 @@ class FetchResult:
     last_modified: str | None = None
     content_type: str | None = None
     retry_after: str | None = None
+    server_date: str | None = None  # a refusal's Date header: the clock its Retry-After date is read against
     answered_by: str | None = None  # the address that gave this answer, a redirect's target when one led elsewhere
 
     @property
@@ -97,11 +98,13 @@ def source_line(source: str, message: str) -> str:
     return message if message.startswith(f"{source}: ") else f"{source}: {message}"
 
 
-def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+def retry_after_seconds(value: str | None, now: datetime, server_date: str | None = None) -> float | None:
     """Retry-After as seconds: either a number of seconds in ASCII digits or an HTTP date; None for anything else
     (the caller's own back-off). Not str.isdigit alone: it takes '²' (which float() refuses) and other scripts'
     digits, which no HTTP server means as seconds. At most LONGEST_WAIT_SECONDS: hundreds of digits are infinity
-    to float(), which no log line should print and no later, shorter Retry-After should have to outweigh."""
+    to float(), which no log line should print and no later, shorter Retry-After should have to outweigh. An HTTP date
+    is read against `server_date` (the answer's Date) when it has one, as RFC 9110 says: this machine's clock may be
+    off."""
     if not value:
         return None
     value = value.strip()
@@ -109,13 +112,21 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
         return None
     if value.isdigit():
         return min(float(value), LONGEST_WAIT_SECONDS)
+    when = _http_date(value)
+    if when is None:
+        return None
+    now = _http_date(server_date or "") or now
+    return min(max(0.0, (when - now).total_seconds()), LONGEST_WAIT_SECONDS)
+
+
+def _http_date(value: str) -> datetime | None:
+    if not value or not value.isascii():
+        return None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, OverflowError):  # OverflowError: a year too long for a datetime
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return min(max(0.0, (when - now).total_seconds()), LONGEST_WAIT_SECONDS)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
 def wait_words(seconds: float) -> str:

@@ -139,7 +139,7 @@ class Fetcher:
                     return result
                 last_problem, refused = f"HTTP {result.status}", True
                 busy_host = URL(result.answered_by or source).host
-                delay = retry_after_seconds(result.retry_after, self.clock.now())
+                delay = retry_after_seconds(result.retry_after, self.clock.now(), result.server_date)
             if attempt + 1 >= attempts:
                 break
             if delay is not None and delay > MAX_RETRY_AFTER_SECONDS:
@@ -190,7 +190,7 @@ class Fetcher:
         turn.forget_past(self.clock.now())
         result = await self._follow(turn, source, etag, last_modified)
         if is_refusal(result.status):
-            delay = retry_after_seconds(result.retry_after, self.clock.now())
+            delay = retry_after_seconds(result.retry_after, self.clock.now(), result.server_date)
             if delay:
                 turn.leave_alone(URL(result.answered_by or source).host, delay, self.clock.now())
         return result
@@ -232,7 +232,8 @@ class Fetcher:
                 return FetchResult(url, response.status, b""), response.headers.get("Location", "")
             if is_refusal(response.status):
                 # Only the Retry-After matters for a retry; the body is not read.
-                return FetchResult(url, response.status, b"", retry_after=response.headers.get("Retry-After")), None
+                retry_after, date = response.headers.get("Retry-After"), response.headers.get("Date")
+                return FetchResult(url, response.status, b"", retry_after=retry_after, server_date=date), None
             length = response.content_length
             if length is not None and length > limit:
                 raise FetchError(f"{url}: the answer is {length} bytes, over the {limit}-byte limit; refused")
