@@ -70,3 +70,24 @@ async def test_a_total_higher_than_the_results_does_not_stop_every_rerun_at_the_
     assert rerun_starts[asked_first:] == ["30"] * 4  # asked again as often as by the first run: no glitch lasts
     said = [record.getMessage() for record in caplog.records if "still empty" in record.getMessage()]
     assert len(said) == 1 and "30" in said[0] and "\n" not in said[0], said
+
+
+@pytest.mark.asyncio
+async def test_a_total_above_nothing_at_all_does_not_stop_every_rerun_at_the_first_page(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The same with no results at all: every answer for the window said 5 results and held none. Each run stopped at
+    its first page, for ever; a rerun now takes that page for the end too, after asking it as often."""
+    said_five = EMPTY.replace(b"<opensearch:totalResults>0<", b"<opensearch:totalResults>5<")
+    assert said_five != EMPTY
+    empty = Reply(body=said_five, content_type="application/atom+xml; charset=utf-8")
+    async with ArxivServer() as server:
+        url = server.program("/api/query", empty)
+        api_settings = make_settings(settings.data_dir, f'[arxiv]\napi_url = "{url}"\n')
+        first = await backfill(api_settings, database, date(2026, 4, 1), page_size=10, clock=FakeClock())
+        caplog.clear()
+        rerun = await backfill(api_settings, database, date(2026, 4, 1), page_size=10, clock=FakeClock())
+    assert first.stopped is not None and not first.done
+    assert rerun.stopped is None and rerun.done and rerun.next_start == 0
+    assert len(server.requests_to("/api/query")) == 8
+    assert any("still empty" in record.getMessage() for record in caplog.records)

@@ -116,7 +116,7 @@ class _Run:
         if report.done:
             return True
         # The last run stopped on empty pages here (_give_up): found empty again, the page is the end.
-        stalled_at = report.next_start if not done and report.total == report.next_start > 0 else None
+        stalled_at = report.next_start if not done and report.total == report.next_start else None
         report.windows += 1
         if report.next_start >= self.limit:  # an earlier run (maybe in the window's own month) reached the limit in it
             return await self._past_limit(window, None)
@@ -131,8 +131,8 @@ class _Run:
                 report.stopped = str(exc)
                 return False
             short = await _take_page(self.database, self.model, report, parsed, source, self.clock, self.bar, size)
-            if not short and not parsed.items_read and report.next_start == stalled_at and failures < PAGE_RETRIES:
-                short = EMPTY_BEFORE_END  # asked again as often as by the run that stopped there, then the end
+            if not parsed.items_read and report.next_start == stalled_at:  # asked again as often as by the run
+                short = EMPTY_BEFORE_END if failures < PAGE_RETRIES else None  # that stopped there, then the end
             if short is None:
                 failures = 0
                 # The end: nothing more to read (or the API gives no more, and its total said so), and no page says so.
@@ -173,7 +173,7 @@ class _Run:
         finds the page empty again takes it for the end; one that finds entries there takes their total."""
         report = self.report
         report.stopped = f"{short} at {report.next_start} of {report.total}, {failures} times in a row"
-        if short == EMPTY_BEFORE_END and report.next_start > 0:
+        if short == EMPTY_BEFORE_END:
             report.stopped += f"; a run that finds it empty again takes {report.next_start} for the end"
             place = (report.query, report.next_start, report.next_start, False, self.clock.now())
             await asyncio.to_thread(save_place, self.database, *place)
