@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 from typing import TextIO
 
 from digest.arxiv.api import fetch_answer, query_url
-from digest.arxiv.backfill_places import keep_place, mark_done, save_place, saved_place
-from digest.arxiv.candidates import list_keys, paper_text, store_papers
+from digest.arxiv.backfill_pages import EMPTY_BEFORE_END, BackfillReport, save_report_place, take_page
+from digest.arxiv.backfill_places import mark_done, save_place, saved_place
 from digest.arxiv.fetcher import Fetcher, FetchError, FetchStoppedError, pause
 from digest.arxiv.parse import ParsedFeed
 from digest.arxiv.windows import API_RESULT_LIMIT, DEFAULT_CATEGORIES, Window, month_windows, watched_categories
@@ -21,32 +20,13 @@ from digest.config import Settings, read_feed_sources
 from digest.progress import ProgressBar
 from digest.relevance.scoring import RelevanceModel
 from digest.relevance.stream import ensure_thresholds
-from digest.relevance.types import Judgement
 from digest.storage.db import Database
 
 log = logging.getLogger("digest.arxiv.api")  # the name its log lines have always carried
 
 # An empty or cut-off page is asked for again this many times in a row before the backfill stops (resumable).
 PAGE_RETRIES = 3
-EMPTY_BEFORE_END = "an empty page before the end of the results"
 _STALLED_END = "backfill: %s: the page at %d is still empty, as when the last run stopped there; taken as the end"
-
-
-@dataclass
-class BackfillReport:
-    query: str  # the date window read last (arXiv's API query)
-    pages: int = 0
-    entries: int = 0
-    matched: int = 0
-    already_known: int = 0
-    new_candidates: int = 0
-    next_start: int = 0  # in that window
-    total: int | None = None  # that window's totalResults
-    done: bool = False
-    stopped: str | None = None  # why it stopped before the end (resume by running it again)
-    window: str = ""  # that window's dates
-    windows: int = 0  # the date windows asked this run (done ones are skipped)
-    by_day: list[str] = field(default_factory=list)  # windows over the API's 30,000 results, read a day at a time
 
 
 async def backfill(
@@ -130,7 +110,7 @@ class _Run:
             except FetchError as exc:
                 report.stopped = str(exc)
                 return False
-            short = await _take_page(self.database, self.model, report, parsed, source, self.clock, self.bar, size)
+            short = await take_page(self.database, self.model, report, parsed, source, self.clock, self.bar, size)
             if not parsed.items_read and report.next_start == stalled_at:  # asked again as often as by the run
                 short = EMPTY_BEFORE_END if failures < PAGE_RETRIES else None  # that stopped there, then the end
             if short is None:
@@ -140,7 +120,7 @@ class _Run:
                     if not parsed.items_read and report.next_start == stalled_at:
                         log.warning(_STALLED_END, window.label(), stalled_at)
                     report.done = True
-                    await asyncio.to_thread(_save_place, self.database, report, self.clock.now())
+                    await asyncio.to_thread(save_report_place, self.database, report, self.clock.now())
                 if report.done:
                     return True
                 if _over_limit(report, self.limit):
@@ -187,7 +167,7 @@ class _Run:
             log.warning("backfill: %s holds %s papers, more than arXiv's API gives (%d); the rest is not read",
                         window.label(), self.report.total, self.limit)  # fmt: skip
             self.report.done = True
-            await asyncio.to_thread(_save_place, self.database, self.report, self.clock.now())
+            await asyncio.to_thread(save_report_place, self.database, self.report, self.clock.now())
             return True
         if parsed is None:
             return await self._by_day(window, None)
@@ -209,89 +189,9 @@ class _Run:
             if not await self.read(day):
                 return False
         self.report.query, self.report.window, self.report.done = window.query(self.categories), label, True
-        await asyncio.to_thread(_save_place, self.database, self.report, self.clock.now())
+        await asyncio.to_thread(save_report_place, self.database, self.report, self.clock.now())
         return True
 
 
 def _over_limit(report: BackfillReport, limit: int) -> bool:
     return report.next_start >= limit and (report.total or 0) > limit
-
-
-async def _take_page(
-    database: Database,
-    model: RelevanceModel,
-    report: BackfillReport,
-    parsed: ParsedFeed,
-    source: str,
-    clock: Clock,
-    bar: ProgressBar,
-    asked: int,
-) -> str | None:
-    """Logs the answer's problems, takes its total, and judges and stores the entries it holds whole (of `asked`);
-    returns why it is not a whole page (see _short_answer), or None."""
-    for problem in parsed.problems:
-        log.warning("backfill %s", problem)
-    # An empty page past the first says nothing true about the total (arXiv's glitch pages may say 0): the
-    # total it replaces comes from pages that held entries, so the glitch is retried, not taken for the end.
-    if parsed.total_results is not None and (parsed.items_read or report.total is None or not report.next_start):
-        report.total = parsed.total_results
-    short = _short_answer(parsed, report)
-    if parsed.items_read:  # the whole entries of a cut-off page are kept; the next request starts after them
-        # Judging and storing in a worker thread: the service's web server and bot keep answering meanwhile.
-        await asyncio.to_thread(_judge_and_store_page, database, model, report, parsed, source, clock.now(), asked)
-        bar.update(report.next_start, report.total, f"{report.new_candidates} new")
-    return short
-
-
-def _short_answer(parsed: ParsedFeed, report: BackfillReport) -> str | None:
-    """Why this answer is not a whole page, or None: cut off inside an entry, or empty although totalResults says
-    more remain (arXiv's API sends such pages now and then; arxiv.py retries them too)."""
-    if parsed.cut_off:
-        return "the answer is cut off (inside an entry or between two)"
-    if not parsed.items_read and report.total is not None and report.next_start < report.total:
-        return EMPTY_BEFORE_END
-    return None
-
-
-def _judge_and_store_page(
-    database: Database,
-    model: RelevanceModel,
-    report: BackfillReport,
-    parsed: ParsedFeed,
-    source: str,
-    now: datetime,
-    asked: int,
-) -> None:
-    judgements = model.judge_many([paper_text(p) for p in parsed.papers])
-    _store_page(database, report, parsed, judgements, source=source, now=now, asked=asked)
-
-
-def _store_page(
-    database: Database,
-    report: BackfillReport,
-    parsed: ParsedFeed,
-    judgements: Sequence[Judgement],
-    *,
-    source: str,
-    now: datetime,
-    asked: int,
-) -> None:
-    """One page's papers and the place after its last entry read whole, in one transaction; the report counts them."""
-    with database.transaction(exclusive=True) as session:  # found missing, then inserted: see poller._store_outcome
-        counts = store_papers(session, parsed.papers, judgements, source=source, now=now, keys=list_keys(session))
-        report.next_start += parsed.items_read
-        # The end: totalResults reached, or an empty page when the API gave no total. A full page that ends past the
-        # total proves it behind arXiv's index (it happens): the page after it is asked, not taken for the end.
-        total, overshot = report.total, parsed.items_read >= asked and report.next_start > (report.total or 0)
-        ended = not parsed.items_read if total is None else report.next_start >= total and not overshot
-        report.done = ended and not parsed.cut_off
-        keep_place(session, report.query, report.next_start, report.total, report.done, now)
-    report.pages += 1
-    report.entries += counts.entries
-    report.matched += counts.matched
-    report.already_known += counts.already_known
-    report.new_candidates += counts.new_candidates
-
-
-def _save_place(database: Database, report: BackfillReport, now: datetime) -> None:
-    save_place(database, report.query, report.next_start, report.total, report.done, now)
