@@ -60,7 +60,11 @@ async def test_backs_off_on_429_and_503_honouring_retry_after() -> None:
             "/rss/cs.CL",
             Reply(status=429, retry_after="30"),
             Reply(status=503),
-            Reply(status=503, retry_after="Mon, 27 Apr 2026 04:32:00 GMT"),
+            Reply(
+                status=503,
+                retry_after="Mon, 27 Apr 2026 04:32:00 GMT",
+                headers={"Date": "Mon, 27 Apr 2026 04:30:49 GMT"},
+            ),
             Reply(body=body),
         )
         result = await fetcher.fetch(url)
@@ -69,6 +73,23 @@ async def test_backs_off_on_429_and_503_honouring_retry_after() -> None:
     backoffs = [s for s in clock.sleeps if s != 3.0]
     # 429 asked for 30 s (more than the 5 s back-off); the next 503 doubles to 10 s; the HTTP date was ~1.5 min away.
     assert backoffs[0] == 30.0 and backoffs[1] == 10.0 and 60 < backoffs[2] <= 120
+
+
+@pytest.mark.asyncio
+async def test_a_retry_after_date_is_read_against_the_servers_clock_not_this_ones() -> None:
+    """This machine's clock an hour ahead of arXiv's: a 503 asking to come back at a moment two minutes ahead (an HTTP
+    date) was read against the local clock, found in the past, and the host asked again after the 5 s back-off. The
+    date is now read against the answer's own Date, as RFC 9110 says: two minutes."""
+    clock = FakeClock()  # 04:30 UTC; the server's clock says 03:30
+    async with ArxivServer() as server, Fetcher(ARXIV, clock=clock) as fetcher:
+        body = (Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
+        busy = Reply(
+            status=503, retry_after="Mon, 27 Apr 2026 03:32:00 GMT", headers={"Date": "Mon, 27 Apr 2026 03:30:00 GMT"}
+        )
+        url = server.program("/rss/cs.CL", busy, Reply(body=body))
+        result = await fetcher.fetch(url)
+    assert result.status == 200 and len(server.requests_to("/rss/cs.CL")) == 2
+    assert [s for s in clock.sleeps if s != 3.0] == [120.0]
 
 
 @pytest.mark.asyncio
@@ -455,3 +476,22 @@ async def test_a_cut_off_gzip_answer_is_a_broken_gzip_not_a_feed() -> None:
             await fetcher.fetch(url)
     message = str(broken.value)
     assert "broken gzip" in message and "\n" not in message and message.startswith(url), message
+
+
+@pytest.mark.asyncio
+async def test_a_gzip_answer_of_two_members_is_read_whole() -> None:
+    """A server (or a proxy streaming the feed as it compressed it) sent the feed as two gzip members one after the
+    other, legal gzip (RFC 1952, what `cat a.gz b.gz` makes): only the first member was read and the entries in the
+    second were lost without a word. Every member is read now, padding of zero bytes after the last ignored."""
+    import gzip
+
+    from tests.arxiv_server import RawServer
+
+    feed = (Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
+    half = len(feed) // 2
+    members = gzip.compress(feed[:half]) + gzip.compress(feed[half:])
+    async with RawServer() as raw, Fetcher(ARXIV, clock=FakeClock()) as fetcher:
+        for path, body in (("/two", members), ("/padded", members + b"\0" * 16)):
+            head = f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {len(body)}\r\n\r\n"
+            url = raw.program(path, head.encode() + body)
+            assert (await fetcher.fetch(url)).body == feed, path

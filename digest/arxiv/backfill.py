@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 from typing import TextIO
 
-from sqlalchemy.orm import Session
-
 from digest.arxiv.api import fetch_answer, query_url
-from digest.arxiv.candidates import list_keys, paper_text, store_papers
+from digest.arxiv.backfill_pages import EMPTY_BEFORE_END, BackfillReport, save_report_place, take_page
+from digest.arxiv.backfill_places import mark_done, save_place, saved_place
 from digest.arxiv.fetcher import Fetcher, FetchError, FetchStoppedError, pause
 from digest.arxiv.parse import ParsedFeed
 from digest.arxiv.windows import API_RESULT_LIMIT, DEFAULT_CATEGORIES, Window, month_windows, watched_categories
@@ -22,31 +20,13 @@ from digest.config import Settings, read_feed_sources
 from digest.progress import ProgressBar
 from digest.relevance.scoring import RelevanceModel
 from digest.relevance.stream import ensure_thresholds
-from digest.relevance.types import Judgement
 from digest.storage.db import Database
-from digest.storage.state import BackfillState
 
 log = logging.getLogger("digest.arxiv.api")  # the name its log lines have always carried
 
 # An empty or cut-off page is asked for again this many times in a row before the backfill stops (resumable).
 PAGE_RETRIES = 3
-
-
-@dataclass
-class BackfillReport:
-    query: str  # the date window read last (arXiv's API query)
-    pages: int = 0
-    entries: int = 0
-    matched: int = 0
-    already_known: int = 0
-    new_candidates: int = 0
-    next_start: int = 0  # in that window
-    total: int | None = None  # that window's totalResults
-    done: bool = False
-    stopped: str | None = None  # why it stopped before the end (resume by running it again)
-    window: str = ""  # that window's dates
-    windows: int = 0  # the date windows asked this run (done ones are skipped)
-    by_day: list[str] = field(default_factory=list)  # windows over the API's 30,000 results, read a day at a time
+_STALLED_END = "backfill: %s: the page at %d is still empty, as when the last run stopped there; taken as the end"
 
 
 async def backfill(
@@ -110,11 +90,13 @@ class _Run:
         query = window.query(self.categories)
         fallback = window.opened().query(self.categories) if window.last else None
         report.query, report.window = query, window.label()
-        report.next_start, report.total, done = await asyncio.to_thread(_saved_place, self.database, query, fallback)
+        report.next_start, report.total, done = await asyncio.to_thread(saved_place, self.database, query, fallback)
         # The window holding today (open-ended) is never read whole: what was submitted since goes on from its place.
         report.done = done and window.last is not None
         if report.done:
             return True
+        # The last run stopped on empty pages here (_give_up): found empty again, the page is the end.
+        stalled_at = report.next_start if not done and report.total == report.next_start else None
         report.windows += 1
         if report.next_start >= self.limit:  # an earlier run (maybe in the window's own month) reached the limit in it
             return await self._past_limit(window, None)
@@ -128,30 +110,53 @@ class _Run:
             except FetchError as exc:
                 report.stopped = str(exc)
                 return False
-            short = await _take_page(self.database, self.model, report, parsed, source, self.clock, self.bar, size)
+            short = await take_page(self.database, self.model, report, parsed, source, self.clock, self.bar, size)
+            if not parsed.items_read and report.next_start == stalled_at:  # asked again as often as by the run
+                short = EMPTY_BEFORE_END if failures < PAGE_RETRIES else None  # that stopped there, then the end
             if short is None:
                 failures = 0
                 # The end: nothing more to read (or the API gives no more, and its total said so), and no page says so.
                 if not parsed.items_read or (report.next_start >= self.limit and not _over_limit(report, self.limit)):
+                    if not parsed.items_read and report.next_start == stalled_at:
+                        log.warning(_STALLED_END, window.label(), stalled_at)
                     report.done = True
-                    await asyncio.to_thread(_save_place, self.database, report, self.clock.now())
+                    await asyncio.to_thread(save_report_place, self.database, report, self.clock.now())
                 if report.done:
                     return True
                 if _over_limit(report, self.limit):
                     return await self._past_limit(window, parsed)
                 continue
             failures += 1
-            if failures > PAGE_RETRIES:
-                report.stopped = f"{short} at {report.next_start} of {report.total}, {failures} times in a row"
+            if not await self._ask_again(short, failures):
                 return False
-            wait = self.fetcher.backoff_base * 2 ** (failures - 1)
-            log.info("backfill: %s at %d; asking again in %.0f s (%d/%d)",
-                     short, report.next_start, wait, failures, PAGE_RETRIES)  # fmt: skip
-            try:
-                await pause(self.clock, wait, self.fetcher.stop)
-            except FetchStoppedError as exc:
-                report.stopped = str(exc)
-                return False
+        return False
+
+    async def _ask_again(self, short: str, failures: int) -> bool:
+        """Waits the back-off before a page that came back short is asked again; False when the run stops instead."""
+        report = self.report
+        if failures > PAGE_RETRIES:
+            return await self._give_up(short, failures)
+        wait = self.fetcher.backoff_base * 2 ** (failures - 1)
+        log.info("backfill: %s at %d; asking again in %.0f s (%d/%d)",
+                 short, report.next_start, wait, failures, PAGE_RETRIES)  # fmt: skip
+        try:
+            await pause(self.clock, wait, self.fetcher.stop)
+        except FetchStoppedError as exc:
+            report.stopped = str(exc)
+            return False
+        return True
+
+    async def _give_up(self, short: str, failures: int) -> bool:
+        """Stops the run on a page that kept coming back short. On empty pages before the total the place is kept with
+        the total cut to it: no number of tries tells arXiv's empty-page glitch from a totalResults above what it
+        gives, and a rerun stopping at the same page for ever would never read the months after it. A rerun that
+        finds the page empty again takes it for the end; one that finds entries there takes their total."""
+        report = self.report
+        report.stopped = f"{short} at {report.next_start} of {report.total}, {failures} times in a row"
+        if short == EMPTY_BEFORE_END:
+            report.stopped += f"; a run that finds it empty again takes {report.next_start} for the end"
+            place = (report.query, report.next_start, report.next_start, False, self.clock.now())
+            await asyncio.to_thread(save_place, self.database, *place)
         return False
 
     async def _past_limit(self, window: Window, parsed: ParsedFeed | None) -> bool:
@@ -162,7 +167,7 @@ class _Run:
             log.warning("backfill: %s holds %s papers, more than arXiv's API gives (%d); the rest is not read",
                         window.label(), self.report.total, self.limit)  # fmt: skip
             self.report.done = True
-            await asyncio.to_thread(_save_place, self.database, self.report, self.clock.now())
+            await asyncio.to_thread(save_report_place, self.database, self.report, self.clock.now())
             return True
         if parsed is None:
             return await self._by_day(window, None)
@@ -179,121 +184,14 @@ class _Run:
         days = window.days(self.today)
         if reached is not None:
             read = [day.query(self.categories) for day in days if day.first < reached]
-            await asyncio.to_thread(_mark_done, self.database, read, self.clock.now())
+            await asyncio.to_thread(mark_done, self.database, read, self.clock.now())
         for day in days:
             if not await self.read(day):
                 return False
         self.report.query, self.report.window, self.report.done = window.query(self.categories), label, True
-        await asyncio.to_thread(_save_place, self.database, self.report, self.clock.now())
+        await asyncio.to_thread(save_report_place, self.database, self.report, self.clock.now())
         return True
 
 
 def _over_limit(report: BackfillReport, limit: int) -> bool:
     return report.next_start >= limit and (report.total or 0) > limit
-
-
-async def _take_page(
-    database: Database,
-    model: RelevanceModel,
-    report: BackfillReport,
-    parsed: ParsedFeed,
-    source: str,
-    clock: Clock,
-    bar: ProgressBar,
-    asked: int,
-) -> str | None:
-    """Logs the answer's problems, takes its total, and judges and stores the entries it holds whole (of `asked`);
-    returns why it is not a whole page (see _short_answer), or None."""
-    for problem in parsed.problems:
-        log.warning("backfill %s", problem)
-    # An empty page past the first says nothing true about the total (arXiv's glitch pages may say 0): the
-    # total it replaces comes from pages that held entries, so the glitch is retried, not taken for the end.
-    if parsed.total_results is not None and (parsed.items_read or report.total is None or not report.next_start):
-        report.total = parsed.total_results
-    short = _short_answer(parsed, report)
-    if parsed.items_read:  # the whole entries of a cut-off page are kept; the next request starts after them
-        # Judging and storing in a worker thread: the service's web server and bot keep answering meanwhile.
-        await asyncio.to_thread(_judge_and_store_page, database, model, report, parsed, source, clock.now(), asked)
-        bar.update(report.next_start, report.total, f"{report.new_candidates} new")
-    return short
-
-
-def _short_answer(parsed: ParsedFeed, report: BackfillReport) -> str | None:
-    """Why this answer is not a whole page, or None: cut off inside an entry, or empty although totalResults says
-    more remain (arXiv's API sends such pages now and then; arxiv.py retries them too)."""
-    if parsed.cut_off:
-        return "the answer is cut off (inside an entry or between two)"
-    if not parsed.items_read and report.total is not None and report.next_start < report.total:
-        return "an empty page before the end of the results"
-    return None
-
-
-def _saved_place(database: Database, query: str, opened: str | None) -> tuple[int, int | None, bool]:
-    """Where an earlier backfill of this window stopped, the total it saw and whether it was done; else where a run
-    in the window's own month (its query open-ended) stopped: that run's papers come first in this one too, but the
-    window went on after it, so it is not done."""
-    with database.reading() as session:
-        state = session.get(BackfillState, query)
-        if state is not None:
-            return state.next_start, state.total, state.done
-        earlier = session.get(BackfillState, opened) if opened else None
-        return (earlier.next_start, None, False) if earlier else (0, None, False)
-
-
-def _judge_and_store_page(
-    database: Database,
-    model: RelevanceModel,
-    report: BackfillReport,
-    parsed: ParsedFeed,
-    source: str,
-    now: datetime,
-    asked: int,
-) -> None:
-    judgements = model.judge_many([paper_text(p) for p in parsed.papers])
-    _store_page(database, report, parsed, judgements, source=source, now=now, asked=asked)
-
-
-def _store_page(
-    database: Database,
-    report: BackfillReport,
-    parsed: ParsedFeed,
-    judgements: Sequence[Judgement],
-    *,
-    source: str,
-    now: datetime,
-    asked: int,
-) -> None:
-    """One page's papers and the place after its last entry read whole, in one transaction; the report counts them."""
-    with database.transaction(exclusive=True) as session:  # found missing, then inserted: see poller._store_outcome
-        counts = store_papers(session, parsed.papers, judgements, source=source, now=now, keys=list_keys(session))
-        report.next_start += parsed.items_read
-        # The end: totalResults reached, or an empty page when the API gave no total. A full page that ends past the
-        # total proves it behind arXiv's index (it happens): the page after it is asked, not taken for the end.
-        total, overshot = report.total, parsed.items_read >= asked and report.next_start > (report.total or 0)
-        ended = not parsed.items_read if total is None else report.next_start >= total and not overshot
-        report.done = ended and not parsed.cut_off
-        _place(session, report, now)
-    report.pages += 1
-    report.entries += counts.entries
-    report.matched += counts.matched
-    report.already_known += counts.already_known
-    report.new_candidates += counts.new_candidates
-
-
-def _mark_done(database: Database, queries: Sequence[str], now: datetime) -> None:
-    with database.transaction(exclusive=True) as session:
-        for query in queries:
-            state = session.get(BackfillState, query) or BackfillState(query=query, next_start=0)
-            state.done, state.updated_at = True, now
-            session.add(state)
-
-
-def _save_place(database: Database, report: BackfillReport, now: datetime) -> None:
-    with database.transaction(exclusive=True) as session:
-        _place(session, report, now)
-
-
-def _place(session: Session, report: BackfillReport, now: datetime) -> None:
-    state = session.get(BackfillState, report.query) or BackfillState(query=report.query)
-    state.next_start, state.total, state.done, state.updated_at = report.next_start, report.total, report.done, now
-    session.add(state)

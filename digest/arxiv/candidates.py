@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
+from digest.arxiv.entries import own_date
 from digest.relevance.types import PaperText
 from digest.storage.models import PENDING, Candidate, Decision, in_second_tier
 from digest.text import code_url_in
@@ -112,6 +113,9 @@ def _refresh_known(candidate: Candidate, paper: ArxivPaper, judgement: Judgement
     if source not in candidate.source_feeds:
         candidate.source_feeds = [*candidate.source_feeds, source]
         changed = True
+    if _announced_day(candidate, paper):
+        candidate.published = paper.published
+        changed = True
     if paper.version is not None and paper.version > candidate.version:
         _take_version(candidate, paper)
         if candidate.status == PENDING:
@@ -120,6 +124,14 @@ def _refresh_known(candidate: Candidate, paper: ArxivPaper, judgement: Judgement
     if changed:
         candidate.updated_at = now
     return newer
+
+
+def _announced_day(candidate: Candidate, paper: ArxivPaper) -> bool:
+    """Whether `paper` (its new announcement, or the API's first-version date) dates a candidate kept with only its
+    ID's month: first seen as a cross-list or replacement, which tell no more (entries.own_date)."""
+    if paper.announce_type not in (None, "new") or paper.published is None or candidate.published == paper.published:
+        return False
+    return candidate.published is None or candidate.published == own_date(candidate.arxiv_id, "cross", None)
 
 
 def _take_version(candidate: Candidate, paper: ArxivPaper) -> None:

@@ -26,16 +26,46 @@ def decoded_body(url: str, raw: bytes, coding: str | None, limit: int) -> bytes:
         return raw  # a 304 or an empty answer says nothing of its coding
     if name == "deflate" and not _zlib_header(raw):
         bits = -zlib.MAX_WBITS  # a raw deflate stream, as some servers send for "deflate"
-    decoder = zlib.decompressobj(bits)
     try:
-        body = decoder.decompress(raw, limit + 1)
+        body = _inflated_member(raw, bits, limit)[0] if bits != _GZIP_BITS else _gzip_members(raw, limit)
     except zlib.error as exc:
         raise FetchError(f"{url}: a broken {name} answer ({exc})") from exc
+    except _EndsEarlyError as exc:
+        raise FetchError(
+            f"{url}: a broken {name} answer: its stream ends early ({len(raw)} bytes sent); not read"
+        ) from exc
     if len(body) > limit:
         raise FetchError(f"{url}: the answer unpacks to over the {limit}-byte limit; refused")
-    if not decoder.eof:
-        raise FetchError(f"{url}: a broken {name} answer: its stream ends early ({len(raw)} bytes sent); not read")
     return body
+
+
+class _EndsEarlyError(Exception):
+    """A compressed stream that stops before its end."""
+
+
+def _gzip_members(raw: bytes, limit: int) -> bytes:
+    """Every member of a gzip answer, one after another (RFC 1952 allows several: `cat a.gz b.gz`); zero bytes after
+    the last are padding, as gzip itself reads them."""
+    parts: list[bytes] = []
+    size = 0
+    rest = raw
+    while True:
+        part, rest = _inflated_member(rest, _GZIP_BITS, limit - size)
+        parts.append(part)
+        size += len(part)
+        if size > limit or not rest.strip(b"\0"):
+            return b"".join(parts)
+
+
+def _inflated_member(raw: bytes, bits: int, limit: int) -> tuple[bytes, bytes]:
+    """The first stream in `raw` unpacked (at most limit + 1 bytes), and the bytes after it."""
+    decoder = zlib.decompressobj(bits)
+    body = decoder.decompress(raw, limit + 1)
+    if len(body) > limit:
+        return body, b""
+    if not decoder.eof:
+        raise _EndsEarlyError
+    return body, decoder.unused_data
 
 
 def _zlib_header(raw: bytes) -> bool:

@@ -4,11 +4,12 @@ certificate problem, and the one line that says what went wrong."""
 from __future__ import annotations
 
 import errno
+import ssl
 
 import aiohttp
 from yarl import URL
 
-from digest.arxiv.fetch_types import FetchError
+from digest.arxiv.fetch_types import FetchError, endpoint
 
 # 5xx statuses another try does not change (the server does not do what was asked); every other 5xx, and 429, is the
 # host saying it is busy (a 509 bandwidth limit, a CDN's 520-524): backed off, its Retry-After kept.
@@ -19,6 +20,19 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 def is_refusal(status: int) -> bool:
     """Whether an answer with this status is the host asking to be asked later (429, a 5xx), not the answer itself."""
     return status == 429 or (500 <= status <= 599 and status not in FINAL_5XX)
+
+
+def sendable_validator(value: str | None) -> str | None:
+    """An ETag or Last-Modified as the next conditional request may send it back, or None when it may not: a control
+    character is refused by the HTTP client ("header injection") and bytes that are not UTF-8 cannot be stored, so
+    such a validator kept would fail the feed on every poll after."""
+    if value is None:
+        return None
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    return None if any(ord(ch) < 32 or ord(ch) == 127 for ch in value) else value
 
 
 def describe(exc: BaseException) -> str:
@@ -53,17 +67,27 @@ def connection_refused(exc: BaseException) -> bool:
     return isinstance(exc.os_error, ConnectionRefusedError) or exc.os_error.errno == errno.ECONNREFUSED
 
 
-def lasting_error(
-    source: str, exc: aiohttp.ClientConnectorDNSError | aiohttp.ClientConnectorCertificateError
-) -> FetchError:
-    """A try that another, seconds later, would not change: a name that does not resolve, or a TLS certificate that
-    is not accepted (a blip of the network it is not)."""
+def lasting_error(source: str, exc: aiohttp.ClientConnectorError) -> FetchError | None:
+    """A try that another, seconds later, would not change, as one line: a name that does not resolve, a TLS
+    certificate that is not accepted, or a port that answers a TLS handshake in plain HTTP (an https:// address for a
+    plain-HTTP server); None for a blip of the network."""
     host = URL(source).host
+    if isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return FetchError(f"{source}: cannot resolve {host} ({exc.os_error})", unreachable_host=host, unresolved=True)
+    place = endpoint(source) if exc.host == host else f"{exc.host}:{exc.port}"  # a redirect's target: its own
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-        return FetchError(
-            f"{source}: the TLS certificate of {host} is not accepted ({_certificate_problem(exc)}); not tried again"
-        )
-    return FetchError(f"{source}: cannot resolve {host} ({exc.os_error})", unreachable_host=host, unresolved=True)
+        unusable = f"{place} has a TLS certificate that is not accepted ({_certificate_problem(exc)})"
+    elif isinstance(exc, aiohttp.ClientConnectorSSLError) and _not_tls(exc.os_error):
+        unusable = f"{place} does not speak TLS (it answered the handshake in plain HTTP, most likely: is it http://?)"
+    else:
+        return None
+    # Every other source on that host and port would fail the same way in this pass.
+    return FetchError(f"{source}: {unusable}; not tried again", unreachable_host=place, unusable=unusable)
+
+
+def _not_tls(error: OSError) -> bool:
+    """Whether the TLS handshake read something that is no TLS record at all (an HTTP answer, most often)."""
+    return isinstance(error, ssl.SSLError) and error.reason == "WRONG_VERSION_NUMBER"
 
 
 def _certificate_problem(exc: aiohttp.ClientConnectorCertificateError) -> str:

@@ -26,14 +26,19 @@ class FetchError(Exception):
         unreachable_host: str | None = None,
         busy_host: str | None = None,
         unresolved: bool = False,
+        unusable: str | None = None,
     ) -> None:
+        """`unusable`: with `unreachable_host`, why no request reaches it (its TLS), as a source skipped says."""
         super().__init__(" ".join(message.split())[:500])
         self.unreachable_host = unreachable_host
         self.busy_host = busy_host
         self.unresolved = unresolved
+        self.unusable = unusable
 
     def host_left_alone(self) -> tuple[str, str] | None:
         """The host no later request of this pass should ask, and why (as a source skipped for it says), if any."""
+        if self.unreachable_host and self.unusable:
+            return self.unreachable_host, self.unusable
         if self.unreachable_host:
             how = "resolved" if self.unresolved else "reached"
             return self.unreachable_host, f"{self.unreachable_host} could not be {how} (arXiv unreachable)"
@@ -80,6 +85,7 @@ class FetchResult:
     last_modified: str | None = None
     content_type: str | None = None
     retry_after: str | None = None
+    server_date: str | None = None  # a refusal's Date header: the clock its Retry-After date is read against
     answered_by: str | None = None  # the address that gave this answer, a redirect's target when one led elsewhere
 
     @property
@@ -92,11 +98,13 @@ def source_line(source: str, message: str) -> str:
     return message if message.startswith(f"{source}: ") else f"{source}: {message}"
 
 
-def retry_after_seconds(value: str | None, now: datetime) -> float | None:
+def retry_after_seconds(value: str | None, now: datetime, server_date: str | None = None) -> float | None:
     """Retry-After as seconds: either a number of seconds in ASCII digits or an HTTP date; None for anything else
     (the caller's own back-off). Not str.isdigit alone: it takes '²' (which float() refuses) and other scripts'
     digits, which no HTTP server means as seconds. At most LONGEST_WAIT_SECONDS: hundreds of digits are infinity
-    to float(), which no log line should print and no later, shorter Retry-After should have to outweigh."""
+    to float(), which no log line should print and no later, shorter Retry-After should have to outweigh. An HTTP date
+    is read against `server_date` (the answer's Date) when it has one, as RFC 9110 says: this machine's clock may be
+    off."""
     if not value:
         return None
     value = value.strip()
@@ -104,13 +112,21 @@ def retry_after_seconds(value: str | None, now: datetime) -> float | None:
         return None
     if value.isdigit():
         return min(float(value), LONGEST_WAIT_SECONDS)
+    when = _http_date(value)
+    if when is None:
+        return None
+    now = _http_date(server_date or "") or now
+    return min(max(0.0, (when - now).total_seconds()), LONGEST_WAIT_SECONDS)
+
+
+def _http_date(value: str) -> datetime | None:
+    if not value or not value.isascii():
+        return None
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, OverflowError):  # OverflowError: a year too long for a datetime
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return min(max(0.0, (when - now).total_seconds()), LONGEST_WAIT_SECONDS)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
 def wait_words(seconds: float) -> str:

@@ -26,6 +26,7 @@ from digest.arxiv.fetch_rules import (
     is_refusal,
     lasting_error,
     redirect_target,
+    sendable_validator,
 )
 from digest.arxiv.fetch_types import (
     FetchError,
@@ -124,13 +125,7 @@ class Fetcher:
         for attempt in range(attempts):
             delay: float | None = None
             try:
-                async with polite_turn(
-                    self.clock, self.settings.min_interval_seconds, self.stop, self.turn_file
-                ) as turn:
-                    asking = self._asked_in_turn(turn, source, etag, last_modified)
-                    result = await within_grace(asking, self.stop, source)  # a stop: the grace, then given up
-            except (aiohttp.ClientConnectorDNSError, aiohttp.ClientConnectorCertificateError) as exc:
-                raise lasting_error(source, exc) from exc
+                result = await self._one_try(source, etag, last_modified)
             except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
                 last_problem, refused = self._lost_on_the_way(source, exc), False
             except (aiohttp.ClientError, ValueError, UnicodeError) as exc:
@@ -144,7 +139,7 @@ class Fetcher:
                     return result
                 last_problem, refused = f"HTTP {result.status}", True
                 busy_host = URL(result.answered_by or source).host
-                delay = retry_after_seconds(result.retry_after, self.clock.now())
+                delay = retry_after_seconds(result.retry_after, self.clock.now(), result.server_date)
             if attempt + 1 >= attempts:
                 break
             if delay is not None and delay > MAX_RETRY_AFTER_SECONDS:
@@ -168,6 +163,19 @@ class Fetcher:
             unreachable_host=None if refused else endpoint(source),
         )
 
+    async def _one_try(self, source: str, etag: str | None, last_modified: str | None) -> FetchResult:
+        """One try in its turn; a failure another try seconds later would not change (fetch_rules.lasting_error) is
+        FetchError, not to be retried."""
+        try:
+            async with polite_turn(self.clock, self.settings.min_interval_seconds, self.stop, self.turn_file) as turn:
+                asking = self._asked_in_turn(turn, source, etag, last_modified)
+                return await within_grace(asking, self.stop, source)  # a stop: the grace, then given up
+        except aiohttp.ClientConnectorError as exc:
+            lasting = lasting_error(source, exc)
+            if lasting is None:
+                raise
+            raise lasting from exc
+
     def _lost_on_the_way(self, source: str, exc: BaseException) -> str:
         """What a try lost on the way says, to be retried; FetchError when this fetcher does not retry such tries."""
         if self.retry_lost:
@@ -182,7 +190,7 @@ class Fetcher:
         turn.forget_past(self.clock.now())
         result = await self._follow(turn, source, etag, last_modified)
         if is_refusal(result.status):
-            delay = retry_after_seconds(result.retry_after, self.clock.now())
+            delay = retry_after_seconds(result.retry_after, self.clock.now(), result.server_date)
             if delay:
                 turn.leave_alone(URL(result.answered_by or source).host, delay, self.clock.now())
         return result
@@ -213,16 +221,19 @@ class Fetcher:
         """One request: the answer, or the Location of a redirect (second item) to follow."""
         limit = self.settings.max_response_bytes
         headers: dict[str, str] = {}
-        if etag:
-            headers["If-None-Match"] = etag  # exactly as the server sent it, weak prefix and quotes included
-        if last_modified:
+        # Exactly as the server sent them, weak prefix and quotes included; one an earlier version kept that cannot
+        # be sent (a control character) is left out, and the whole feed asked for.
+        if etag := sendable_validator(etag):
+            headers["If-None-Match"] = etag
+        if last_modified := sendable_validator(last_modified):
             headers["If-Modified-Since"] = last_modified
         async with self._client().get(url, headers=headers, allow_redirects=False) as response:
             if response.status in REDIRECT_STATUSES:
                 return FetchResult(url, response.status, b""), response.headers.get("Location", "")
             if is_refusal(response.status):
                 # Only the Retry-After matters for a retry; the body is not read.
-                return FetchResult(url, response.status, b"", retry_after=response.headers.get("Retry-After")), None
+                retry_after, date = response.headers.get("Retry-After"), response.headers.get("Date")
+                return FetchResult(url, response.status, b"", retry_after=retry_after, server_date=date), None
             length = response.content_length
             if length is not None and length > limit:
                 raise FetchError(f"{url}: the answer is {length} bytes, over the {limit}-byte limit; refused")
@@ -237,8 +248,8 @@ class Fetcher:
                 source=url,
                 status=response.status,
                 body=decoded_body(url, b"".join(chunks), response.headers.get("Content-Encoding"), limit),
-                etag=response.headers.get("ETag"),
-                last_modified=response.headers.get("Last-Modified"),
+                etag=sendable_validator(response.headers.get("ETag")),
+                last_modified=sendable_validator(response.headers.get("Last-Modified")),
                 content_type=response.headers.get("Content-Type"),
             )
             return result, None
