@@ -17,6 +17,7 @@ from digest.config import ArxivSettings
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 
 CL = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
+HEAT_BATH = "api/api_new_arxiv.py_id_1605.08386_s0_m100_199195aa31ad_http200.xml"  # one entry: 1605.08386
 ARXIV = ArxivSettings(contact="maintainers@example.org", min_interval_seconds=3.0, max_retries=4)
 
 
@@ -196,9 +197,9 @@ async def test_local_files_are_read_directly(tmp_path: Path) -> None:
 async def polls_side_by_side(
     data_dir: Path, tmp_path: Path, interval: float, launcher: list[str]
 ) -> tuple[list[float], list[float]]:
-    """Two `digest poll` processes on one data folder, each asking its own feed, started together (each behind
-    `launcher`): when arXiv got each request, and when the first answer was let go. A request stays in flight until
-    another one arrives (at most 4 s)."""
+    """`digest poll` and `digest add` on one data folder (one poll at a time holds the folder's poll lock; other
+    commands still ask arXiv beside it), started together (each behind `launcher`): when arXiv got each request, and
+    when the first answer was let go. A request stays in flight until another one arrives (at most 4 s)."""
     assert main(["--data-dir", str(data_dir), "candidates"]) == 0  # the folder exists and is seeded
     released: list[float] = []
     async with ArxivServer() as server:
@@ -211,11 +212,12 @@ async def polls_side_by_side(
             released.append(time.monotonic())
 
         body = (Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
-        feeds = [server.program(f"/rss/{name}", Reply(body=body, before_answer=held)) for name in ("one", "two")]
+        feed = server.program("/rss/one", Reply(body=body, before_answer=held))
+        paper = (Path(__file__).parent / "data" / "arxiv" / HEAT_BATH).read_bytes()
+        api = server.program("/api/query", Reply(body=paper, before_answer=held))
         config = tmp_path / "config.toml"
         config.write_text(
-            f'[arxiv]\nmin_interval_seconds = {interval}\nsources = ["{feeds[0]}"]\n'
-            'api_url = "http://127.0.0.1:9/api/query"\n',
+            f'[arxiv]\nmin_interval_seconds = {interval}\nsources = ["{feed}"]\napi_url = "{api}"\n',
             encoding="utf-8",
         )
         environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
@@ -229,15 +231,13 @@ async def polls_side_by_side(
                 str(config),
                 "--data-dir",
                 str(data_dir),
-                "poll",
-                "--source",
-                feed,
+                *command,
                 cwd=tmp_path,
                 env=environment,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
             )
-            for feed in feeds
+            for command in (["poll"], ["add", "1605.08386", "--section", "Probing"])
         ]
         outputs = [await poll.communicate() for poll in polls]
     assert [poll.returncode for poll in polls] == [0, 0], outputs
