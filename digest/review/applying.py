@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
 from digest.review.queries import overturns
-from digest.review.rules import Actor, Outcome, ReviewError, Standing, short_name_for
+from digest.review.rules import Actor, Outcome, ReviewError, Standing, decide_command, short_name_for
 from digest.storage.models import APPROVED, Candidate, Entry, Section
 from digest.text import UNTITLED
 from digest.titles import arxiv_abs_url, title_key
@@ -77,8 +77,8 @@ def unasked_copy(session: Session, candidate: Candidate, label: str, section: st
     if elsewhere:
         return (
             f"{candidate.arxiv_id} is already in the list ({elsewhere}), put there since it was found; nothing was "
-            f'changed. To add it to {label} too, run `digest approve {candidate.id} --section "{label}"`, or reject '
-            "the candidate"
+            f"changed. To add it to {label} too, run `{decide_command('approve', str(candidate.id), label)}`, or "
+            "reject the candidate"
         )
     return None
 

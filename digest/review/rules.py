@@ -5,6 +5,7 @@ decision's outcome says, and the short name an approved paper gets. No database:
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -61,7 +62,7 @@ class Standing:
     def stands_over(self, action: str, section: str | None) -> str:
         """Why a Discord reaction changed nothing: this decision, made through another channel, stands; and the
         command that makes the reaction's choice on purpose."""
-        wanted = f"digest {action} {self.candidate_id}" + (f' --section "{section}"' if section else "")
+        wanted = decide_command(action, str(self.candidate_id), section)
         return (
             f"it was already {self.describe()}, and a reaction does not overturn a decision made elsewhere; to "
             f"{action} it anyway, run `{wanted}`"
@@ -151,3 +152,17 @@ def undone_by_removal(status: str, decided_through: str | None, decided_as: obje
     decision that stands (a decision made since, anywhere else or by another reaction, is left alone). `decided_as`
     and `removed_as` are the decision and the reaction in one comparable form (who, what, which section)."""
     return status != Status.PENDING and decided_through == Channel.DISCORD and decided_as == removed_as
+
+
+_PLAIN_IN_DOUBLE_QUOTES = re.compile(r'[^"$`\\!]*')
+
+
+def decide_command(action: str, paper: str, section: str | None = None) -> str:
+    """The `digest approve|reject PAPER [--section NAME]` a page or message tells a maintainer to run. The section in
+    double quotes, as always, while that is how a shell reads it back; else single-quoted as a shell needs (a heading
+    holding a quote or a `$` was split or emptied by the shell, naming no section of the list)."""
+    command = f"digest {action} {paper}"
+    if not section:
+        return command
+    quoted = f'"{section}"' if _PLAIN_IN_DOUBLE_QUOTES.fullmatch(section) else shlex.quote(section)
+    return f"{command} --section {quoted}"

@@ -31,7 +31,7 @@ from digest.web import review as web_review
 from digest.web import review_actions as web_review_actions
 from digest.web import review_page as web_review_page
 from digest.web import suggest as web_suggest
-from digest.web.context import CONTEXT, SECURITY_HEADERS, WebContext, unreachable
+from digest.web.context import CONTEXT, FORM_LIMIT, SECURITY_HEADERS, WebContext, unreachable
 from digest.web.filters import PAGE_FILTERS
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ def create_web_app(
         raise ConfigError(exc.problems) from None  # stops start-up with that one line
     secrets = secretstore.ensure_secrets(settings)  # no file is read when the environment sets all three
     settings = settings.model_copy(update={"secrets": secrets})
-    app = web.Application(client_max_size=64 * 1024, middlewares=[_database_failures])
+    app = web.Application(client_max_size=FORM_LIMIT, middlewares=[_database_failures])
     app[CONTEXT] = WebContext(
         settings=settings,
         database=database,

@@ -17,7 +17,7 @@ from digest.awesome import store as liststore
 from digest.awesome.sectionnames import several_named
 from digest.review.applying import holds_candidate, unasked_copy
 from digest.review.queries import standing_of
-from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing
+from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing, decide_command
 from digest.review.signing import EMAILED, ApprovalLink, LinkError, verify_link
 from digest.storage.models import PENDING, Candidate
 from digest.vocab import Channel
@@ -56,7 +56,7 @@ def _expired_from_email(link: ApprovalLink) -> str:
     """An emailed link is for a paper worth a look, which neither the review page nor the candidates feed shows: the
     command that still decides it, not advice that leads nowhere."""
     paper = link.arxiv_id or str(link.candidate_id)
-    command = f"digest {link.action} {paper}" + (f' --section "{link.section}"' if link.section else "")
+    command = decide_command(link.action, paper, link.section)
     return (
         f"This link from the weekly email expired on {link.expires_at:%Y-%m-%d %H:%M} UTC. A paper the email lists as"
         f" worth a look is shown nowhere else: to {link.action} it still, run `{command}` on the server."

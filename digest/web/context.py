@@ -42,6 +42,9 @@ SECURITY_HEADERS = {
 }
 
 
+# The largest request body the site reads (the application's client_max_size): forms are short.
+FORM_LIMIT = 64 * 1024
+
 # Reader suggestions on /suggest per client address and hour (the context builds the throttle).
 SUGGEST_RULE = ThrottleRule(max_failures=5, window=timedelta(hours=1))
 # ... and from every address together (`web.suggestions_per_hour` of them): a flood from many addresses must not fill
@@ -185,11 +188,19 @@ def unreachable(request: web.Request, exc: Exception) -> web.Response:
 async def form_of(request: web.Request) -> dict[str, str] | web.Response:
     """The posted form's text fields, or a 400 page when the body cannot be read as a form (a charset nobody knows,
     bytes that are not that charset, a multipart body without its boundary): the sender's mistake, not a 500."""
+    back = "/review" if request.path.startswith("/review") else "/"  # a maintainer's form leads back to their page
     try:
         posted = await request.post()
+    except web.HTTPRequestEntityTooLarge:
+        # aiohttp's own answer was a plain-text 413, unlike every other refusal, with no way back to the page.
+        log.info("%s %s: form body over the %d KiB limit", request.method, logged_path(request), FORM_LIMIT // 1024)
+        message = (
+            f"The form was larger than this site takes ({FORM_LIMIT // 1024} KiB). "
+            "Nothing was changed: shorten what you wrote and send it again."
+        )
+        return refuse(request, 413, "Too large", message, back)
     except (ValueError, LookupError) as exc:  # UnicodeDecodeError is a ValueError
         log.info("%s %s: unreadable form body (%s)", request.method, logged_path(request), type(exc).__name__)
-        back = "/review" if request.path.startswith("/review") else "/"  # a maintainer's form leads back to their page
         return refuse(
             request, 400, "Form refused", "The form's body could not be read: send it as the page does.", back
         )

@@ -227,10 +227,12 @@ def body_etag(body: bytes) -> str:
 
 def etag_matches(request: web.Request, etag: str) -> bool | None:
     """Whether the reader's If-None-Match holds `etag` (weakly compared, as RFC 9110 asks for GET); None without one."""
-    if_none_match = request.headers.get("If-None-Match")
-    if if_none_match is None:
+    lines = request.headers.getall("If-None-Match", [])
+    if not lines:
         return None
-    presented = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    # Several lines are one list (RFC 9110, 5.3): a reader or proxy sending each ETag on its own line got the whole
+    # feed on every poll when only the first line was read.
+    presented = {tag.strip().removeprefix("W/") for tag in ",".join(lines).split(",")}
     return "*" in presented or etag in presented
 
 

@@ -69,6 +69,21 @@ def links_expiry(now: datetime, days: int) -> datetime:
     return datetime.combine(date.fromordinal(-(-first // step) * step), datetime.min.time(), UTC)
 
 
+def item_guid(candidate: Candidate, expires: datetime) -> str:
+    """The links' expiry is in the id: under one fixed id a reader kept the first copy it saw, and a candidate waiting
+    longer than web.approval_link_days was left with links that no longer worked. So is a new version (v2 on): a
+    reader knows an item by its id, and kept showing the first version's title after arXiv announced a new one."""
+    version = f"v{candidate.version}:" if candidate.version > 1 else ""  # v1 keeps the ids readers hold already
+    return f"{GUID_PREFIX}candidate:{candidate.arxiv_id}:{version}{expires.strftime('%Y%m%d')}"
+
+
+def item_date(candidate: Candidate) -> datetime:
+    """When it was found; for a new version, when its text was taken, so a reader files the new entry as new."""
+    if candidate.version > 1:
+        return utc_or_epoch(max(as_utc(candidate.first_seen_at), as_utc(candidate.updated_at)))
+    return utc_or_epoch(candidate.first_seen_at)
+
+
 def candidates_feed(session: Session, context: WebContext) -> Feed:
     expires = links_expiry(as_utc(context.clock()), context.settings.web.approval_link_days)
     sections = liststore.section_names(session)
@@ -79,12 +94,10 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
         )
         items.append(
             FeedItem(
-                # The links' expiry is in the id: under one fixed id a reader kept the first copy it saw, and a
-                # candidate waiting longer than web.approval_link_days was left with links that no longer worked.
-                guid=f"{GUID_PREFIX}candidate:{candidate.arxiv_id}:{expires.strftime('%Y%m%d')}",
+                guid=item_guid(candidate, expires),
                 title=readable_title(candidate.title, candidate.arxiv_id),
                 link=arxiv_abs_url(candidate.arxiv_id),
-                published=utc_or_epoch(candidate.first_seen_at),
+                published=item_date(candidate),
                 abstract=candidate.abstract,
                 authors=list(candidate.authors or []),
                 categories=[candidate.suggested_section] if candidate.suggested_section else [],
