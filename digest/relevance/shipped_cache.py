@@ -24,6 +24,7 @@ from digest.relevance import (
     gate,
     learned,
     scoring,
+    section_keys,
     sections,
     terms,
     tokeniser,
@@ -47,7 +48,19 @@ def encoding_inputs() -> list[Path]:
     that encodes and learns (an upgrade that changes how papers are matched, tokenised or weighed, which of them are
     learnt from, or the budget's shares, must not meet an encoding, a model or thresholds the older code made): every
     module of the package that scoring imports."""
-    modules = (features, rules_module, terms, gate, tokeniser, encoding, scoring, learned, sections, examples)
+    modules = (
+        features,
+        rules_module,
+        terms,
+        gate,
+        tokeniser,
+        encoding,
+        scoring,
+        learned,
+        sections,
+        section_keys,
+        examples,
+    )
     code = [Path(module.__file__) for module in (*modules, types, why) if module.__file__]
     return [resources.PACKAGE_DIR / "data" / name for name in (BACKGROUND_FILE, WORD_VECTORS_FILE)] + code
 
