@@ -8,12 +8,9 @@ from pathlib import Path
 import pytest
 
 from digest.arxiv.fetcher import Fetcher, FetchError
-from digest.arxiv.poll_pass import run_poll
 from digest.config import ArxivSettings
-from digest.service.wiring import open_service_database
 from tests.arxiv_server import ArxivServer, FakeClock
-from tests.conftest import make_settings
-from tests.test_poll_faults import feed_states
+from tests.test_poll_faults import poll_sources
 
 CL = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
 ARXIV = ArxivSettings(contact="maintainers@example.org", min_interval_seconds=3.0, max_retries=4)
@@ -56,18 +53,7 @@ async def test_a_tls_fault_on_one_feed_is_not_asked_again_for_the_others_on_that
         async with ArxivServer() as arxiv:
             elsewhere = arxiv.serve_file("/rss/cs.CL", CL).replace("127.0.0.1", "localhost")
             broken = [f"https://127.0.0.1:{port}/rss/{category}" for category in ("cs.CV", "cs.LG", "cs.AI")]
-            sources = [*broken, elsewhere]
-            config = (
-                f"[arxiv]\nsources = {sources!r}\nmin_interval_seconds = 0\n"
-                "api_url = 'http://127.0.0.1:9/api/query'\n".replace("'", '"')
-            )
-            settings = make_settings(tmp_path / "data", config)
-            database = open_service_database(settings)
-            try:
-                summary = await run_poll(settings, database, clock=FakeClock())
-                states = feed_states(database)
-            finally:
-                database.dispose()
+            summary, states = await poll_sources(tmp_path / "data", [*broken, elsewhere])
     finally:
         mirror.close()
         await mirror.wait_closed()

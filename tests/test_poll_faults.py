@@ -18,6 +18,7 @@ from sqlalchemy import select
 from digest import health
 from digest.arxiv.fetcher import Fetcher, FetchError
 from digest.arxiv.poll_pass import health_line, run_poll
+from digest.arxiv.poller import PollSummary
 from digest.cli import main
 from digest.config import ArxivSettings
 from digest.service.process import Service
@@ -57,6 +58,21 @@ ODD_ANSWERS = {
 def feed_states(database: Database) -> dict[str, FeedState]:
     with database.reading() as session:
         return {state.source: state for state in session.scalars(select(FeedState))}
+
+
+async def poll_sources(data_dir: Path, sources: list[str]) -> tuple[PollSummary, dict[str, FeedState]]:
+    """One poll pass over `sources` (no spacing, no API host) in a fresh data folder: its summary and feed states."""
+    config = (
+        f"[arxiv]\nsources = {sources!r}\nmin_interval_seconds = 0\napi_url = 'http://127.0.0.1:9/api/query'\n".replace(
+            "'", '"'
+        )
+    )
+    settings = make_settings(data_dir, config)
+    database = open_service_database(settings)
+    try:
+        return await run_poll(settings, database, clock=FakeClock()), feed_states(database)
+    finally:
+        database.dispose()
 
 
 @pytest.mark.asyncio
@@ -167,18 +183,7 @@ async def test_a_host_that_asks_to_be_left_alone_is_not_asked_again_in_the_pass(
         same_host = arxiv.serve_file("/rss/cs.LG", CL)
         elsewhere = arxiv.serve_file("/rss/cs.CL", CL).replace("127.0.0.1", "localhost")
         assert "127.0.0.1" in busy and "localhost" in elsewhere
-        sources = [busy, same_host, elsewhere]
-        config = (
-            f"[arxiv]\nsources = {sources!r}\nmin_interval_seconds = 0\n"
-            "api_url = 'http://127.0.0.1:9/api/query'\n".replace("'", '"')
-        )
-        settings = make_settings(tmp_path / "data", config)
-        database = open_service_database(settings)
-        try:
-            summary = await run_poll(settings, database, clock=FakeClock())
-            states = feed_states(database)
-        finally:
-            database.dispose()
+        summary, states = await poll_sources(tmp_path / "data", [busy, same_host, elsewhere])
         assert len(arxiv.requests_to("/rss/cs.CV")) >= 1 and arxiv.requests_to("/rss/cs.LG") == []
         assert len(arxiv.requests_to("/rss/cs.CL")) == 1
     assert summary.outcome == "partial"
