@@ -68,19 +68,28 @@ _NAMES_REMEMBERED = 256  # section names looked up once each: a wrong file's end
 def _resolver(session: Session) -> SectionResolver:
     """The list's section names and slugs, resolved as `digest approve --section` resolves them (a name several
     sections share refused in its words), to the section's label, as an approval records it: a heading the list
-    repeats ("Probing (2024)") is then its own section to the model, not a name two share."""
+    repeats ("Probing (2024)") is then its own section to the model, not a name two share. The sections are read once
+    (an import does not change the list): each name looked up against the whole list took 5-13 ms, minutes for a
+    wrong file of 200k lines with a different name on each."""
     from functools import lru_cache
 
     from digest.awesome import store as liststore
-    from digest.awesome.sectionnames import several_named
+    from digest.awesome.sectionnames import SectionMatcher, several_named
     from digest.relevance.training import SeveralSectionsError
+    from digest.titles import title_key
+
+    labelled = liststore.labelled_sections(session)
+    labels = [label for _, label in labelled]
+    matcher = SectionMatcher([(section.name, section.slug) for section, _ in labelled], labels)
+    keys = [title_key(section.name) for section, _ in labelled]
 
     @lru_cache(maxsize=_NAMES_REMEMBERED)
     def looked_up(name: str) -> tuple[str | None, tuple[str, ...]]:
-        section = liststore.resolve_section(session, name)
-        if section is None:
-            return None, tuple(liststore.sections_called(session, name))
-        return liststore.label_of(session, section), ()
+        found = matcher.match(name)
+        if found is None:
+            key = title_key(name)
+            return None, tuple(label for label, named in zip(labels, keys, strict=True) if named == key)
+        return labels[found], ()
 
     def resolve(name: str) -> str | None:
         label, shared = looked_up(name)
