@@ -116,6 +116,9 @@ class CommandsMixin:
         token = request.match_info["token"]
         kind = body["type"]
         data = body.get("data") or {}
+        refused = refusal(data, kind == AUTOCOMPLETE_RESULT)
+        if refused is not None:
+            return json_response(refused, 400)
         if kind == AUTOCOMPLETE_RESULT:
             self.callbacks.setdefault(token, []).append({"choices": data.get("choices", []), "type": kind})
         else:
@@ -138,6 +141,9 @@ class CommandsMixin:
         from tests.fake_discord import json_response
 
         body = await request.json()
+        refused = refusal(body, choices=False)
+        if refused is not None:
+            return json_response(refused, 400)
         token = request.match_info["token"]
         self.callbacks.setdefault(token, []).append({**body, "type": "followup"})
         return json_response(self._webhook_message(request, body))
@@ -146,5 +152,29 @@ class CommandsMixin:
         from tests.fake_discord import json_response
 
         body = await request.json()
+        refused = refusal(body, choices=False)
+        if refused is not None:
+            return json_response(refused, 400)
         self.callbacks.setdefault(request.match_info["token"], []).append({**body, "type": "edit"})
         return json_response(self._webhook_message(request, body))
+
+
+CONTENT_LIMIT = 2000  # a message's content, in UTF-16 code units as Discord counts
+CHOICE_LIMIT = 100  # an autocomplete choice's name (1 to 100) and value (at most 100)
+
+
+def refusal(data: dict[str, Any], choices: bool) -> dict[str, Any] | None:
+    """Discord's 400 "Invalid Form Body" for an answer's content over 2,000 units, or a choice whose name is empty or
+    over 100 units, or whose value is over 100; None when Discord takes it."""
+    from tests.fake_discord import utf16_units
+
+    errors: dict[str, Any] = {}
+    if utf16_units(data.get("content")) > CONTENT_LIMIT:
+        errors["content"] = {
+            "_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]
+        }
+    for index, choice in enumerate((data.get("choices") or []) if choices else []):
+        name, value = utf16_units(choice.get("name")), utf16_units(choice.get("value"))
+        if not 1 <= name <= CHOICE_LIMIT or value > CHOICE_LIMIT:
+            errors.setdefault("choices", {})[str(index)] = {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH"}]}
+    return {"message": "Invalid Form Body", "code": 50035, "errors": errors} if errors else None

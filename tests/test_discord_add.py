@@ -246,3 +246,38 @@ async def test_an_id_arxiv_cannot_have_issued_is_named_so(
         text = await answer(fake, await fake.use_command(MAINTAINER, "add", {"paper": paper}))
     assert said in text and "\n" not in text and "not an arXiv ID or URL" not in text, text
     assert arxiv.requests == [] and state(db, bot_settings) == before
+
+
+@pytest.mark.asyncio
+async def test_answers_and_choices_hold_discords_limits_in_its_units_and_no_choice_is_blank(
+    fake: FakeDiscord, arxiv: ArxivServer, tmp_path: Path
+) -> None:
+    """Discord counts its limits in UTF-16 units: a heading of mathematical letters (two units each) made /add's
+    answer naming the sections 1,900 characters but over 2,000 units, and a choice over 100 units; Discord refused
+    both (the whole list of choices with the one) and the member saw nothing."""
+    from tests.fake_discord import utf16_units
+    from tests.fake_discord_commands import CHOICE_LIMIT, CONTENT_LIMIT
+
+    wide = "\U0001d40f" * 180  # 𝐏, two units each; a heading is at most 200 characters
+    more = "".join(
+        f"\n\n### {wide} {index}\n\n+ [A paper](https://arxiv.org/abs/2401.0000{index})" for index in range(6)
+    )
+    seed, settings = seeded_with(fake, arxiv, tmp_path, lambda heading: f"{heading} {wide}{more}\n")
+    database = open_service_database(settings)
+    try:
+        async with running(settings, database):
+            await eventually(lambda: GUILD_ID in fake.commands, "commands registered")
+            token = await fake.use_command(MAINTAINER, "add", {"paper": "1605.08386", "section": "Nowhere"})
+            reply = await answer(fake, token)
+            typed = {"paper": "1605.08386", "section": ""}
+            token = await fake.use_command(MAINTAINER, "add", typed, focused="section")
+            await eventually(lambda: bool(fake.answer_bodies(token)), "choices offered")
+    finally:
+        database.dispose()
+    assert reply.startswith("no section named 'Nowhere' in the list (sections: ") and "Probing" in reply
+    assert utf16_units(reply) <= CONTENT_LIMIT
+    choices = fake.answer_bodies(token)[0]["choices"]
+    names = [choice["name"] for choice in choices]
+    assert any("Probing 𝐏" in name for name in names) and len(names) >= 8, names
+    assert all(1 <= utf16_units(name.strip()) <= CHOICE_LIMIT for name in names), names
+    assert settings.list_markdown_path.read_bytes() == seed.read_bytes()

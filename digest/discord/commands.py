@@ -19,7 +19,7 @@ from digest.config import Settings
 from digest.discord import store
 from digest.discord.connection import NO_MENTIONS
 from digest.discord.members import Members
-from digest.discord.messages import escape
+from digest.discord.messages import clip, escape
 from digest.review import handpicked
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, may_decide
@@ -29,7 +29,8 @@ from digest.text import blank_invisible
 log = logging.getLogger("digest.discord")
 
 NOT_A_MAINTAINER = "Only the list's maintainers can add papers; ask one of them, or suggest it on the list's page."
-MAX_REPLY = 1900  # Discord refuses messages over 2,000 characters
+MAX_REPLY = 1900  # Discord refuses messages over 2,000 UTF-16 units
+MAX_CHOICE = 100  # an autocomplete choice's name and value, in UTF-16 units
 MAX_CHOICES = 25  # Discord shows at most 25 autocomplete choices
 MAX_INPUT = 300
 
@@ -38,7 +39,7 @@ def reply_text(text: str) -> str:
     """An answer as the member sees it: it may name the list's sections, whose headings keep what the maintainer wrote
     (a U+202E would reverse the rest of the line), so the text policy's invisible characters are blanked; cut to
     what Discord takes."""
-    return blank_invisible(text, keep_line_breaks=True)[:MAX_REPLY]
+    return clip(blank_invisible(text, keep_line_breaks=True), MAX_REPLY)
 
 
 def actor_of(user: discord.User | discord.Member, settings: Settings) -> Actor | None:
@@ -105,7 +106,9 @@ class SlashCommands:
         wanted = current.strip().casefold()
         found = [name for name in names if wanted in name.casefold()][:MAX_CHOICES]
         # The name is shown (without a heading's bidi controls); the value comes back and names the section as written.
-        return [app_commands.Choice(name=blank_invisible(name)[:100], value=name[:100]) for name in found]
+        # Discord counts both in UTF-16 units, and refuses every choice offered with one too long.
+        shown = [(clip(blank_invisible(name), MAX_CHOICE), clip(name, MAX_CHOICE)) for name in found]
+        return [app_commands.Choice(name=name, value=value) for name, value in shown]
 
     async def add(self, interaction: discord.Interaction, paper: str, section: str | None) -> None:
         actor = actor_of(interaction.user, self.settings)
