@@ -23,6 +23,11 @@ _ANNOUNCE_PREFIX = re.compile(
     r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?", re.IGNORECASE
 )
 _SPACES = re.compile(r"\s+")
+# Bounds past any paper arXiv holds (its titles stay under 300 characters, its abstracts under 2,000 words): a longer
+# field is a broken or hostile answer, cut so no page, list entry or email carries megabytes of it.
+TITLE_MAX = 300
+ABSTRACT_MAX = 20_000
+ELLIPSIS = "…"
 
 
 def datetime_from_struct(parsed: Any) -> datetime | None:
@@ -65,6 +70,28 @@ def clean_text(value: Any) -> str:
     if not value:  # most optional fields are absent: no regular expression for them
         return ""
     return _SPACES.sub(" ", blank_invisible(str(value or ""), keep_line_breaks=True)).strip()
+
+
+def _bounded(text: str, limit: int) -> str:
+    """The text, or its start cut at a space (when one is near) with an ellipsis, `limit` characters at most."""
+    if len(text) <= limit:
+        return text
+    start = text[: limit - len(ELLIPSIS)]
+    space = start.rfind(" ")
+    if space > limit * 3 // 4:
+        start = start[:space]
+    return start.rstrip() + ELLIPSIS
+
+
+def _cut_fields(title: str, abstract: str) -> tuple[str, str, str | None]:
+    """The title and abstract within their bounds, and what was cut, as one clause (None when nothing was)."""
+    cut = [
+        f"{name} of {len(text):,} characters cut to {limit:,}"
+        for name, text, limit in (("title", title, TITLE_MAX), ("abstract", abstract, ABSTRACT_MAX))
+        if len(text) > limit
+    ]
+    clause = ", ".join(cut) + " (past any arXiv paper's); kept" if cut else None
+    return _bounded(title, TITLE_MAX), _bounded(abstract, ABSTRACT_MAX), clause
 
 
 def _optional(value: Any) -> str | None:
@@ -121,13 +148,15 @@ def parse_entry(
     title = clean_text(get(entry, "title"))
     if not title:
         return None, f"{entry_label(entry, index)}: no title; skipped"
-    abstract = raw_abstract[prefix.end() :] if prefix else raw_abstract
+    abstract = (raw_abstract[prefix.end() :] if prefix else raw_abstract).strip()
+    title, abstract, cut = _cut_fields(title, abstract)
     given = get(entry, "published_parsed")
     published = date_of(given)
-    problem = None
+    problems = [cut] if cut else []
     if published is None and given:
         written = clean_text(get(entry, "published"))[:60]
-        problem = f"{entry_label(entry, index)}: its date {written!r} is out of range; dated by its arXiv ID"
+        problems.append(f"its date {written!r} is out of range; dated by its arXiv ID")
+    problem = f"{entry_label(entry, index)}: {'; '.join(problems)}" if problems else None
     announce = _optional(get(entry, "arxiv_announce_type")) or (prefix.group("type") if prefix else None)
     announce = announce.lower()[:32] if announce else None  # Candidate.announce_type is String(32)
     categories = [str(tag.get("term")) for tag in get(entry, "tags") or [] if tag.get("term")]
@@ -138,7 +167,7 @@ def parse_entry(
         version=version,
         title=title,
         authors=_authors(entry, loose),
-        abstract=abstract.strip(),
+        abstract=abstract,
         categories=categories,
         announce_type=announce,
         published=own_date(arxiv_id, announce, published),

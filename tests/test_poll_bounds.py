@@ -1,0 +1,65 @@
+"""A poll of answers with outsize or repeated items: fields bounded, papers counted once, results left said."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from digest.arxiv.poll_pass import run_poll
+from digest.config import Settings
+from digest.storage.db import Database
+from digest.storage.models import Candidate
+from tests.arxiv_server import ArxivServer, FakeClock, Reply
+from tests.conftest import make_settings
+from tests.feedbuild import build_rss, load_records
+
+MONDAY = date(2026, 4, 27)
+RELEVANT = ["2506.04706", "2504.11695", "2505.14071"]
+UNRELATED = ["2601.06959", "2601.07648"]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data", '[arxiv]\ncontact = "maintainers@example.org"\n')
+
+
+def records(*ids: str) -> list[dict[str, Any]]:
+    by_id = {record["arxiv_id"]: record for record in load_records()}
+    return [dict(by_id[i]) for i in ids]
+
+
+def stored(database: Database) -> dict[str, Candidate]:
+    with database.reading() as session:
+        found = {c.arxiv_id: c for c in session.scalars(select(Candidate))}
+        session.expunge_all()
+        return found
+
+
+@pytest.mark.asyncio
+async def test_an_outsize_title_and_abstract_are_cut_with_an_ellipsis_and_the_paper_kept(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 560 KB title and a multi-megabyte abstract were stored whole: every page, the list entry made on approval
+    and the email showed all of it."""
+    huge = records(*RELEVANT)
+    huge[0]["title"] = huge[0]["title"] + " and" * 140_000  # 560 KB
+    huge[0]["abstract"] = (huge[0]["abstract"] + " ") * 3_000  # megabytes
+    caplog.set_level(logging.INFO, logger="digest")
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=build_rss("cs.CV", huge, MONDAY)))
+        summary = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    report = summary.sources[0]
+    assert report.outcome == "fetched" and report.entries == 3
+    paper = stored(database)[RELEVANT[0]]
+    assert len(paper.title) <= 300 and paper.title.endswith("…")
+    assert paper.title.startswith(records(RELEVANT[0])[0]["title"])
+    assert len(paper.abstract or "") <= 20_000 and (paper.abstract or "").endswith("…")
+    lines = [r.getMessage() for r in caplog.records if RELEVANT[0] in r.getMessage() and "cut" in r.getMessage()]
+    assert len(lines) == 1 and len(lines[0]) < 400, lines
+    assert "title" in lines[0] and "abstract" in lines[0]
+    assert stored(database)[RELEVANT[1]].title == records(RELEVANT[1])[0]["title"]  # the others untouched
