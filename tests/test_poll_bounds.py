@@ -63,3 +63,17 @@ async def test_an_outsize_title_and_abstract_are_cut_with_an_ellipsis_and_the_pa
     assert len(lines) == 1 and len(lines[0]) < 400, lines
     assert "title" in lines[0] and "abstract" in lines[0]
     assert stored(database)[RELEVANT[1]].title == records(RELEVANT[1])[0]["title"]  # the others untouched
+
+
+@pytest.mark.asyncio
+async def test_the_same_paper_twice_in_one_feed_counts_as_one_entry(settings: Settings, database: Database) -> None:
+    """A feed listing a paper twice was reported as one entry more (and one match more) than the papers it held."""
+    twice = records(RELEVANT[0], RELEVANT[0], *UNRELATED)
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=build_rss("cs.CV", twice, MONDAY)))
+        summary = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    report = summary.sources[0]
+    assert (report.entries, report.new_candidates, report.already_known) == (3, 1, 0)
+    assert report.matched == 1
+    assert "3 entries" in report.line()
+    assert list(stored(database)) == [RELEVANT[0]]

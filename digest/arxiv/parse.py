@@ -207,12 +207,24 @@ def _read_entries(
             )
     loose, dates = read_leniently(parsed), DateCache()
     skipped = 0
+    places: dict[str, int] = {}  # arXiv ID -> its place in `papers`
     for index, entry in enumerate(entries):
         paper, problem = parse_entry(entry, index, loose=loose, dates=dates)
-        if paper is not None:
-            papers.append(paper)
-        else:
-            skipped += 1
         if problem:
             problems.append(f"{source}: {problem}")
+        if paper is None:
+            skipped += 1
+        elif paper.arxiv_id in places:
+            # The same paper again (a mirror's merged feed, an API page that repeats one): one paper, counted once;
+            # the newer version of the two is kept. Still an item read, for where the API's next page starts.
+            skipped += 1
+            place = places[paper.arxiv_id]
+            if (paper.version or 0) > (papers[place].version or 0):
+                papers[place] = paper
+            problems.append(
+                f"{source}: {entry_label(entry, index)}: {paper.arxiv_id} again in the answer; counted once"
+            )
+        else:
+            places[paper.arxiv_id] = len(papers)
+            papers.append(paper)
     return papers, cut_off, skipped
