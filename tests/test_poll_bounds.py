@@ -10,11 +10,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from digest.arxiv.api import query_url
 from digest.arxiv.poll_pass import run_poll
 from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.models import Candidate
-from tests.arxiv_server import ArxivServer, FakeClock, Reply
+from tests.arxiv_server import ARXIV_DATA, ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records
 
@@ -77,3 +78,23 @@ async def test_the_same_paper_twice_in_one_feed_counts_as_one_entry(settings: Se
     assert report.matched == 1
     assert "3 entries" in report.line()
     assert list(stored(database)) == [RELEVANT[0]]
+
+
+@pytest.mark.asyncio
+async def test_an_api_query_with_more_results_than_its_page_says_how_many_were_left(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An [[api]] query read its first page only (max_results) and nothing said that arXiv held more: a query that
+    matched 412,374 papers looked as if it had matched the 10 it read."""
+    caplog.set_level(logging.INFO, logger="digest")
+    answer = (ARXIV_DATA / "api" / "api_new_all-all_2025-11-23_10entries.xml").read_bytes()  # totalResults 412374
+    async with ArxivServer() as server:
+        server.program("/api/query", Reply(body=answer, content_type="application/atom+xml"))
+        url = query_url(server.url("/api/query"), "all:all", 0, 10)
+        summary = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    report = summary.sources[0]
+    assert report.outcome == "fetched" and report.entries == 10
+    line = report.line().replace(",", "")
+    assert "412364 more results" in line and "max_results" in line, line
+    assert any("412364 more results" in r.getMessage().replace(",", "") for r in caplog.records)
+    assert len(server.requests_to("/api/query")) == 1  # said, not fetched: a poll asks for the newest
