@@ -98,3 +98,25 @@ async def test_an_api_query_with_more_results_than_its_page_says_how_many_were_l
     assert "412364 more results" in line and "max_results" in line, line
     assert any("412364 more results" in r.getMessage().replace(",", "") for r in caplog.records)
     assert len(server.requests_to("/api/query")) == 1  # said, not fetched: a poll asks for the newest
+
+
+@pytest.mark.asyncio
+async def test_an_item_with_an_outsize_id_is_skipped_in_a_short_line(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An item whose guid and link are half a megabyte of no arXiv ID was named whole in its problem line: the log line
+    and the poll run's stored report carried all of it."""
+    caplog.set_level(logging.INFO, logger="digest")
+    junk = "oai:mirror.example:" + "x" * 500_000
+    body = build_rss("cs.CV", records(*RELEVANT), MONDAY)
+    first = RELEVANT[0]
+    body = body.replace(f"oai:arXiv.org:{first}v1".encode(), junk.encode(), 1)
+    body = body.replace(f"https://arxiv.org/abs/{first}".encode(), f"https://mirror.example/{'y' * 500_000}".encode())
+    body = body.replace(f"arXiv:{first}v1 Announce".encode(), b"arXiv:none Announce")
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=body))
+        summary = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    report = summary.sources[0]
+    assert report.entries == 2 and len(report.problems) == 1
+    assert "no arXiv ID" in report.problems[0] and len(report.problems[0]) < 600, len(report.problems[0])
+    assert max(len(r.getMessage()) for r in caplog.records) < 1_000

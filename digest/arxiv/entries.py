@@ -121,7 +121,8 @@ def read_leniently(parsed: Any) -> bool:
 
 def entry_label(entry: Any, index: int) -> str:
     """How a problem line names an item: its place in the answer, its ID or link and the start of its title."""
-    ident = clean_text(entry.get("id") or entry.get("link"))
+    # Both cut short: a line names the item, and a broken or hostile answer may give either megabytes.
+    ident = _bounded(clean_text(entry.get("id") or entry.get("link")), 100)
     title = clean_text(entry.get("title"))[:80]
     return f"item {index + 1} ({ident or 'no id'}{', ' + repr(title) if title else ''})"
 
