@@ -120,3 +120,29 @@ async def test_an_item_with_an_outsize_id_is_skipped_in_a_short_line(
     assert report.entries == 2 and len(report.problems) == 1
     assert "no arXiv ID" in report.problems[0] and len(report.problems[0]) < 600, len(report.problems[0])
     assert max(len(r.getMessage()) for r in caplog.records) < 1_000
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("answer", ["api error", "error feed"])
+async def test_an_error_answer_with_outsize_text_is_one_short_line(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture, answer: str
+) -> None:
+    """An API error entry (or an error feed's title) of 300 KB was quoted whole: the poll's warning, the source's
+    stored message shown by `digest status` and the health line carried all of it."""
+    caplog.set_level(logging.INFO, logger="digest")
+    words = "incorrect id format " * 15_000
+    if answer == "api error":
+        recorded = ARXIV_DATA / "api" / "api_new_arxiv.py_id_abc_s0_m100_b79c8dcf6bc3_http400.xml"
+        body = recorded.read_bytes().replace(b"incorrect id format for abc</summary>", f"{words}</summary>".encode())
+        reply = Reply(status=400, body=body, content_type="application/atom+xml")
+    else:
+        body = build_rss("cs.CV", records(*RELEVANT), MONDAY)
+        body = body.replace(b"<title>cs.CV updates on arXiv.org</title>", f"<title>Feed error {words}</title>".encode())
+        reply = Reply(body=body)
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", reply)
+        summary = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    report = summary.sources[0]
+    assert report.failed and "error" in report.message, report.message[:200]
+    assert len(report.message) < 600, len(report.message)
+    assert max(len(r.getMessage()) for r in caplog.records) < 1_000

@@ -72,7 +72,7 @@ def clean_text(value: Any) -> str:
     return _SPACES.sub(" ", blank_invisible(str(value or ""), keep_line_breaks=True)).strip()
 
 
-def _bounded(text: str, limit: int) -> str:
+def shortened(text: str, limit: int) -> str:
     """The text, or its start cut at a space (when one is near) with an ellipsis, `limit` characters at most."""
     if len(text) <= limit:
         return text
@@ -91,7 +91,7 @@ def _cut_fields(title: str, abstract: str) -> tuple[str, str, str | None]:
         if len(text) > limit
     ]
     clause = ", ".join(cut) + " (past any arXiv paper's); kept" if cut else None
-    return _bounded(title, TITLE_MAX), _bounded(abstract, ABSTRACT_MAX), clause
+    return shortened(title, TITLE_MAX), shortened(abstract, ABSTRACT_MAX), clause
 
 
 def _optional(value: Any) -> str | None:
@@ -122,7 +122,7 @@ def read_leniently(parsed: Any) -> bool:
 def entry_label(entry: Any, index: int) -> str:
     """How a problem line names an item: its place in the answer, its ID or link and the start of its title."""
     # Both cut short: a line names the item, and a broken or hostile answer may give either megabytes.
-    ident = _bounded(clean_text(entry.get("id") or entry.get("link")), 100)
+    ident = shortened(clean_text(entry.get("id") or entry.get("link")), 100)
     title = clean_text(entry.get("title"))[:80]
     return f"item {index + 1} ({ident or 'no id'}{', ' + repr(title) if title else ''})"
 

@@ -21,6 +21,7 @@ from digest.arxiv.entries import (
     own_date,
     parse_entry,
     read_leniently,
+    shortened,
 )
 from digest.arxiv.papers import ArxivPaper, ParsedFeed
 from digest.record_ids import parse_record_id
@@ -43,6 +44,7 @@ _CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 _REPLACEMENT_REFERENCE = b"&#xFFFD;"
 # How a whole answer ends (RSS 2.0, Atom, RSS 1.0): its closing tag, near the end (a comment or spaces may follow).
 _CLOSING = re.compile(rb"</(?:rss|feed|rdf:RDF)>")
+_QUOTED_MAX = 200  # characters of an error answer's own text quoted in its one line
 
 
 def _kind(parsed: Any) -> str:
@@ -73,13 +75,15 @@ def _whole_answer_error(parsed: Any, data: bytes, kind: str) -> str | None:
     if kind == "unknown":
         reason = parsed.get("bozo_exception")
         return f"not an RSS or Atom feed ({clean_text(reason)[:120] or 'unrecognised document'})"
-    title = clean_text(parsed.get("feed", {}).get("title"))
+    # The answer's own words, cut short: they become the source's one-line message, in the log and on status pages.
+    title = shortened(clean_text(parsed.get("feed", {}).get("title")), _QUOTED_MAX)
     if title.lower().startswith("feed error"):
         return f"error feed: {title}"
     entries = parsed.get("entries") or []
     # The API reports a bad query as a single entry titled "Error" whose id points at /api/errors.
     if entries and all("/api/errors" in str(e.get("id", "")) for e in entries):
-        return f"API error: {clean_text(entries[0].get('summary')) or clean_text(entries[0].get('title'))}"
+        said = clean_text(entries[0].get("summary")) or clean_text(entries[0].get("title"))
+        return f"API error: {shortened(said, _QUOTED_MAX)}"
     return None
 
 
