@@ -146,3 +146,26 @@ async def test_an_error_answer_with_outsize_text_is_one_short_line(
     assert report.failed and "error" in report.message, report.message[:200]
     assert len(report.message) < 600, len(report.message)
     assert max(len(r.getMessage()) for r in caplog.records) < 1_000
+
+
+@pytest.mark.asyncio
+async def test_outsize_authors_and_comments_are_cut_and_the_paper_kept(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An author's name of 200 KB, a byline of 20,000 names and 1 MB of comments were stored whole: the review page,
+    Discord and the weekly email showed the whole name."""
+    huge = records(*RELEVANT)
+    huge[0]["authors"] = ["Ada " + "Lovelace" * 25_000, *(f"Author {n}" for n in range(20_000))]
+    caplog.set_level(logging.INFO, logger="digest")
+    body = build_rss("cs.CV", huge, MONDAY).replace(
+        b"<dc:rights>", b"<arxiv:comment>" + b"12 pages " * 120_000 + b"</arxiv:comment><dc:rights>", 1
+    )
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=body))
+        await run_poll(settings, database, sources=[url], clock=FakeClock())
+    paper = stored(database)[RELEVANT[0]]
+    assert len(paper.authors[0]) <= 200 and paper.authors[0].endswith("…") and paper.authors[0].startswith("Ada ")
+    assert len(paper.authors) <= 10_000 and paper.authors[1] == "Author 0"
+    assert paper.comments is not None and len(paper.comments) <= 2_000 and paper.comments.startswith("12 pages")
+    lines = [r.getMessage() for r in caplog.records if RELEVANT[0] in r.getMessage() and "cut" in r.getMessage()]
+    assert len(lines) == 1 and "author" in lines[0] and "comments" in lines[0], lines

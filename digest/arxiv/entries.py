@@ -27,6 +27,8 @@ _SPACES = re.compile(r"\s+")
 # field is a broken or hostile answer, cut so no page, list entry or email carries megabytes of it.
 TITLE_MAX = 300
 ABSTRACT_MAX = 20_000
+AUTHOR_MAX, AUTHORS_MAX = 200, 10_000  # the largest collaborations sign some 5,000 names
+COMMENTS_MAX = 2_000
 ELLIPSIS = "…"
 
 
@@ -83,15 +85,27 @@ def shortened(text: str, limit: int) -> str:
     return start.rstrip() + ELLIPSIS
 
 
-def _cut_fields(title: str, abstract: str) -> tuple[str, str, str | None]:
-    """The title and abstract within their bounds, and what was cut, as one clause (None when nothing was)."""
+def _cut_fields(title: str, abstract: str) -> tuple[str, str, list[str]]:
+    """The title and abstract within their bounds, and what was cut, a clause each."""
     cut = [
         f"{name} of {len(text):,} characters cut to {limit:,}"
         for name, text, limit in (("title", title, TITLE_MAX), ("abstract", abstract, ABSTRACT_MAX))
         if len(text) > limit
     ]
-    clause = ", ".join(cut) + " (past any arXiv paper's); kept" if cut else None
-    return shortened(title, TITLE_MAX), shortened(abstract, ABSTRACT_MAX), clause
+    return shortened(title, TITLE_MAX), shortened(abstract, ABSTRACT_MAX), cut
+
+
+def _bounded_extras(authors: list[str], comments: str | None, cut: list[str]) -> tuple[list[str], str | None]:
+    """The byline and comments within their bounds (past any arXiv paper's); what was cut is added to `cut`."""
+    if len(authors) > AUTHORS_MAX:
+        cut.append(f"{len(authors):,} authors cut to {AUTHORS_MAX:,}")
+    long_names = sum(len(name) > AUTHOR_MAX for name in authors)
+    if long_names:
+        cut.append(f"{long_names:,} author name{'s' if long_names > 1 else ''} cut to {AUTHOR_MAX} characters")
+    if comments is not None and len(comments) > COMMENTS_MAX:
+        cut.append(f"comments of {len(comments):,} characters cut to {COMMENTS_MAX:,}")
+        comments = shortened(comments, COMMENTS_MAX)
+    return [shortened(name, AUTHOR_MAX) for name in authors[:AUTHORS_MAX]], comments
 
 
 def _optional(value: Any) -> str | None:
@@ -153,7 +167,8 @@ def parse_entry(
     title, abstract, cut = _cut_fields(title, abstract)
     given = get(entry, "published_parsed")
     published = date_of(given)
-    problems = [cut] if cut else []
+    authors, comments = _bounded_extras(_authors(entry, loose), _optional(get(entry, "arxiv_comment")), cut)
+    problems = [", ".join(cut) + " (past any arXiv paper's); kept"] if cut else []
     if published is None and given:
         written = clean_text(get(entry, "published"))[:60]
         problems.append(f"its date {written!r} is out of range; dated by its arXiv ID")
@@ -167,7 +182,7 @@ def parse_entry(
         arxiv_id=arxiv_id,
         version=version,
         title=title,
-        authors=_authors(entry, loose),
+        authors=authors,
         abstract=abstract,
         categories=categories,
         announce_type=announce,
@@ -175,7 +190,7 @@ def parse_entry(
         updated=date_of(get(entry, "updated_parsed")),
         doi=_optional(get(entry, "arxiv_doi")),
         journal_ref=_optional(get(entry, "arxiv_journal_ref") or get(entry, "arxiv_journal_reference")),
-        comments=_optional(get(entry, "arxiv_comment")),
+        comments=comments,
         primary_category=primary_category or (categories[0] if categories else None),
     )
     return paper, problem

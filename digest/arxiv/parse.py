@@ -44,6 +44,10 @@ _CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 _REPLACEMENT_REFERENCE = b"&#xFFFD;"
 # How a whole answer ends (RSS 2.0, Atom, RSS 1.0): its closing tag, near the end (a comment or spaces may follow).
 _CLOSING = re.compile(rb"</(?:rss|feed|rdf:RDF)>")
+# A run of letters in an author's element: feedparser looks for an e-mail address in it with a regular expression that
+# takes time growing with the square of the run (a 200 KB name held a poll for minutes). No name has such a word.
+_ENDLESS_WORD = re.compile(rb"[\w.+-]{%d,}" % 256)
+_AUTHOR_ELEMENT = re.compile(rb"<((?:dc:)?creator|name|author|email)\b[^>]*>(.*?)</\1>", re.DOTALL)
 _QUOTED_MAX = 200  # characters of an error answer's own text quoted in its one line
 
 
@@ -116,12 +120,25 @@ def _without_impossible_references(data: bytes) -> tuple[bytes, int]:
     return _CHARACTER_REFERENCE.sub(mend, data), replaced
 
 
+def _without_endless_words(data: bytes) -> bytes:
+    """The answer with each endless word in an author's element cut to its first 200 characters and an ellipsis."""
+    if _ENDLESS_WORD.search(data) is None:
+        return data
+
+    def cut(element: re.Match[bytes]) -> bytes:
+        words = _ENDLESS_WORD.sub(lambda word: word[0][:200] + "…".encode(), element[2])
+        return element[0][: element.start(2) - element.start(0)] + words + f"</{element[1].decode()}>".encode()
+
+    return _AUTHOR_ELEMENT.sub(cut, data)
+
+
 def parse_feed(data: bytes, source: str) -> ParsedFeed:
     """Parses one answer. Abstracts and titles are kept exactly as arXiv wrote them (HTML sanitising is off:
     feedparser would otherwise turn `a <b <= c` into `a <b><= c`); everything shown later is escaped there.
     Never raises for what the bytes hold: an answer feedparser cannot read at all is an error, not an exception."""
     data, transcoded = as_utf8(data)
     data, impossible = _without_impossible_references(data)
+    data = _without_endless_words(data)
     try:
         parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     except Exception as failure:  # untrusted bytes: one source's answer must not end the whole pass
