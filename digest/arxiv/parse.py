@@ -44,10 +44,15 @@ _CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 _REPLACEMENT_REFERENCE = b"&#xFFFD;"
 # How a whole answer ends (RSS 2.0, Atom, RSS 1.0): its closing tag, near the end (a comment or spaces may follow).
 _CLOSING = re.compile(rb"</(?:rss|feed|rdf:RDF)>")
-# A run of letters in an author's element: feedparser looks for an e-mail address in it with a regular expression that
-# takes time growing with the square of the run (a 200 KB name held a poll for minutes). No name has such a word.
+# A run of letters in an element naming a person (author, editor, publisher): feedparser looks for an e-mail address
+# in it with a regular expression that takes time growing with the square of the run (a 200 KB name held a poll for
+# minutes). No name has such a word.
 _ENDLESS_WORD = re.compile(rb"[\w.+-]{%d,}" % 256)
-_AUTHOR_ELEMENT = re.compile(rb"<((?:dc:)?creator|name|author|email)\b[^>]*>(.*?)</\1>", re.DOTALL)
+_AUTHOR_ELEMENT = re.compile(
+    rb"<((?:[\w-]+:)?(?:creator|name|author|email|managingEditor|webMaster|publisher|contributor|owner))\b[^>]*>"
+    rb"(.*?)</\1>",
+    re.DOTALL,
+)
 _QUOTED_MAX = 200  # characters of an error answer's own text quoted in its one line
 
 
