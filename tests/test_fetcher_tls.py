@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import ssl
+import threading
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -63,3 +69,66 @@ async def test_a_tls_fault_on_one_feed_is_not_asked_again_for_the_others_on_that
         said = states[later].last_message or ""
         assert said.startswith(f"{later}: not tried, 127.0.0.1:{port}") and fault in said, said
     assert states[elsewhere].last_outcome == "fetched"
+
+
+@contextlib.contextmanager
+def tls_server(context: ssl.SSLContext) -> Iterator[int]:
+    """A TLS-only port served by the ssl module in a thread, as a server that ends a failed handshake with its alert
+    and hangs up; its port."""
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            try:
+                with context.wrap_socket(connection, server_side=True) as tls:
+                    tls.recv(10)
+            except OSError:  # ssl.SSLError too: the handshake the test means to fail
+                pass
+            finally:
+                connection.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        yield listener.getsockname()[1]
+    finally:
+        with contextlib.suppress(OSError):
+            listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() the thread waits in
+        listener.close()
+        thread.join(timeout=5)
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("fault", ["protocol version", "handshake failure", "http on a TLS port"])
+async def test_a_tls_handshake_that_cannot_succeed_gives_up_at_once_in_one_line(tmp_path: Path, fault: str) -> None:
+    """A mirror that only speaks an old TLS version (alert: protocol version), shares no cipher (alert: handshake
+    failure), or an http:// address typed for a TLS-only port that hangs up: each was tried again after 5, 10, 20 and
+    40 s as if the network had blinked. Each now fails at once in one line naming the host and port."""
+    from tests.smtp_server import self_signed_certificate, server_tls_context
+
+    context = server_tls_context(*self_signed_certificate(tmp_path))
+    if fault == "protocol version":
+        with warnings.catch_warnings():  # the old version is what this server means to speak
+            warnings.simplefilter("ignore", DeprecationWarning)
+            context.minimum_version = context.maximum_version = ssl.TLSVersion.TLSv1_1
+        context.set_ciphers("DEFAULT:@SECLEVEL=0")
+    elif fault == "handshake failure":
+        context.maximum_version = ssl.TLSVersion.TLSv1_2
+        context.set_ciphers("AES128-SHA")  # RSA key exchange, with an EC key: no cipher the two can share
+    scheme = "http" if fault.startswith("http") else "https"
+    clock = FakeClock()
+    with tls_server(context) as port:
+        url = f"{scheme}://127.0.0.1:{port}/rss/cs.CL"
+        async with Fetcher(ARXIV, clock=clock) as fetcher:
+            with pytest.raises(FetchError) as failed:
+                await fetcher.fetch(url)
+    message = str(failed.value)
+    assert message.startswith(url) and f"127.0.0.1:{port}" in message, message
+    assert "\n" not in message and "attempts" not in message and clock.sleeps == [], (message, clock.sleeps)
+    expected = {"protocol version": "protocol version", "handshake failure": "handshake failure"}
+    assert expected.get(fault, "speaks TLS") in message, message
+    assert failed.value.host_left_alone() is not None  # the pass's other feeds on that port are not asked either

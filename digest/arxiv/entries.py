@@ -23,6 +23,13 @@ _ANNOUNCE_PREFIX = re.compile(
     r"^\s*arXiv:(?P<id>\S+)\s+Announce Type:\s*(?P<type>[\w-]+)\s*(?:Abstract:\s*)?", re.IGNORECASE
 )
 _SPACES = re.compile(r"\s+")
+# Bounds past any paper arXiv holds (its titles stay under 300 characters, its abstracts under 2,000 words): a longer
+# field is a broken or hostile answer, cut so no page, list entry or email carries megabytes of it.
+TITLE_MAX = 300
+ABSTRACT_MAX = 20_000
+AUTHOR_MAX, AUTHORS_MAX = 200, 10_000  # the largest collaborations sign some 5,000 names
+COMMENTS_MAX = 2_000
+ELLIPSIS = "…"
 
 
 def datetime_from_struct(parsed: Any) -> datetime | None:
@@ -67,6 +74,40 @@ def clean_text(value: Any) -> str:
     return _SPACES.sub(" ", blank_invisible(str(value or ""), keep_line_breaks=True)).strip()
 
 
+def shortened(text: str, limit: int) -> str:
+    """The text, or its start cut at a space (when one is near) with an ellipsis, `limit` characters at most."""
+    if len(text) <= limit:
+        return text
+    start = text[: limit - len(ELLIPSIS)]
+    space = start.rfind(" ")
+    if space > limit * 3 // 4:
+        start = start[:space]
+    return start.rstrip() + ELLIPSIS
+
+
+def _cut_fields(title: str, abstract: str) -> tuple[str, str, list[str]]:
+    """The title and abstract within their bounds, and what was cut, a clause each."""
+    cut = [
+        f"{name} of {len(text):,} characters cut to {limit:,}"
+        for name, text, limit in (("title", title, TITLE_MAX), ("abstract", abstract, ABSTRACT_MAX))
+        if len(text) > limit
+    ]
+    return shortened(title, TITLE_MAX), shortened(abstract, ABSTRACT_MAX), cut
+
+
+def _bounded_extras(authors: list[str], comments: str | None, cut: list[str]) -> tuple[list[str], str | None]:
+    """The byline and comments within their bounds (past any arXiv paper's); what was cut is added to `cut`."""
+    if len(authors) > AUTHORS_MAX:
+        cut.append(f"{len(authors):,} authors cut to {AUTHORS_MAX:,}")
+    long_names = sum(len(name) > AUTHOR_MAX for name in authors)
+    if long_names:
+        cut.append(f"{long_names:,} author name{'s' if long_names > 1 else ''} cut to {AUTHOR_MAX} characters")
+    if comments is not None and len(comments) > COMMENTS_MAX:
+        cut.append(f"comments of {len(comments):,} characters cut to {COMMENTS_MAX:,}")
+        comments = shortened(comments, COMMENTS_MAX)
+    return [shortened(name, AUTHOR_MAX) for name in authors[:AUTHORS_MAX]], comments
+
+
 def _optional(value: Any) -> str | None:
     text = clean_text(value)
     return text or None
@@ -94,7 +135,8 @@ def read_leniently(parsed: Any) -> bool:
 
 def entry_label(entry: Any, index: int) -> str:
     """How a problem line names an item: its place in the answer, its ID or link and the start of its title."""
-    ident = clean_text(entry.get("id") or entry.get("link"))
+    # Both cut short: a line names the item, and a broken or hostile answer may give either megabytes.
+    ident = shortened(clean_text(entry.get("id") or entry.get("link")), 100)
     title = clean_text(entry.get("title"))[:80]
     return f"item {index + 1} ({ident or 'no id'}{', ' + repr(title) if title else ''})"
 
@@ -121,13 +163,16 @@ def parse_entry(
     title = clean_text(get(entry, "title"))
     if not title:
         return None, f"{entry_label(entry, index)}: no title; skipped"
-    abstract = raw_abstract[prefix.end() :] if prefix else raw_abstract
+    abstract = (raw_abstract[prefix.end() :] if prefix else raw_abstract).strip()
+    title, abstract, cut = _cut_fields(title, abstract)
     given = get(entry, "published_parsed")
     published = date_of(given)
-    problem = None
+    authors, comments = _bounded_extras(_authors(entry, loose), _optional(get(entry, "arxiv_comment")), cut)
+    problems = [", ".join(cut) + " (past any arXiv paper's); kept"] if cut else []
     if published is None and given:
         written = clean_text(get(entry, "published"))[:60]
-        problem = f"{entry_label(entry, index)}: its date {written!r} is out of range; dated by its arXiv ID"
+        problems.append(f"its date {written!r} is out of range; dated by its arXiv ID")
+    problem = f"{entry_label(entry, index)}: {'; '.join(problems)}" if problems else None
     announce = _optional(get(entry, "arxiv_announce_type")) or (prefix.group("type") if prefix else None)
     announce = announce.lower()[:32] if announce else None  # Candidate.announce_type is String(32)
     categories = [str(tag.get("term")) for tag in get(entry, "tags") or [] if tag.get("term")]
@@ -137,15 +182,15 @@ def parse_entry(
         arxiv_id=arxiv_id,
         version=version,
         title=title,
-        authors=_authors(entry, loose),
-        abstract=abstract.strip(),
+        authors=authors,
+        abstract=abstract,
         categories=categories,
         announce_type=announce,
         published=own_date(arxiv_id, announce, published),
         updated=date_of(get(entry, "updated_parsed")),
         doi=_optional(get(entry, "arxiv_doi")),
         journal_ref=_optional(get(entry, "arxiv_journal_ref") or get(entry, "arxiv_journal_reference")),
-        comments=_optional(get(entry, "arxiv_comment")),
+        comments=comments,
         primary_category=primary_category or (categories[0] if categories else None),
     )
     return paper, problem

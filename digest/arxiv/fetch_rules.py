@@ -69,8 +69,9 @@ def connection_refused(exc: BaseException) -> bool:
 
 def lasting_error(source: str, exc: aiohttp.ClientConnectorError) -> FetchError | None:
     """A try that another, seconds later, would not change, as one line: a name that does not resolve, a TLS
-    certificate that is not accepted, or a port that answers a TLS handshake in plain HTTP (an https:// address for a
-    plain-HTTP server); None for a blip of the network."""
+    certificate that is not accepted, a port that answers a TLS handshake in plain HTTP (an https:// address for a
+    plain-HTTP server), or a handshake the server ends with an alert no later try changes (protocol version, handshake
+    failure); None for a blip of the network."""
     host = URL(source).host
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
         return FetchError(f"{source}: cannot resolve {host} ({exc.os_error})", unreachable_host=host, unresolved=True)
@@ -79,6 +80,8 @@ def lasting_error(source: str, exc: aiohttp.ClientConnectorError) -> FetchError 
         unusable = f"{place} has a TLS certificate that is not accepted ({_certificate_problem(exc)})"
     elif isinstance(exc, aiohttp.ClientConnectorSSLError) and _not_tls(exc.os_error):
         unusable = f"{place} does not speak TLS (it answered the handshake in plain HTTP, most likely: is it http://?)"
+    elif isinstance(exc, aiohttp.ClientConnectorSSLError) and _handshake_refusal(exc.os_error):
+        unusable = f"{place} refused the TLS handshake ({_handshake_refusal(exc.os_error)})"
     else:
         return None
     # Every other source on that host and port would fail the same way in this pass.
@@ -88,6 +91,24 @@ def lasting_error(source: str, exc: aiohttp.ClientConnectorError) -> FetchError 
 def _not_tls(error: OSError) -> bool:
     """Whether the TLS handshake read something that is no TLS record at all (an HTTP answer, most often)."""
     return isinstance(error, ssl.SSLError) and error.reason == "WRONG_VERSION_NUMBER"
+
+
+# Handshakes that end the same way at every try: the two sides share no TLS version or cipher, or the server wants
+# what this client never sends. Each OpenSSL reason in a few words.
+_HANDSHAKE_REFUSALS = {
+    "TLSV1_ALERT_PROTOCOL_VERSION": "alert: protocol version; it speaks no TLS version this machine accepts",
+    "UNSUPPORTED_PROTOCOL": "unsupported protocol; it offers only a TLS version this machine refuses",
+    "SSLV3_ALERT_HANDSHAKE_FAILURE": "alert: handshake failure; no TLS version or cipher both sides accept",
+    "TLSV1_ALERT_INSUFFICIENT_SECURITY": "alert: insufficient security; it wants ciphers this machine lacks",
+    "NO_CIPHERS_AVAILABLE": "no cipher both sides accept",
+    "NO_SHARED_CIPHER": "no cipher both sides accept",
+    "TLSV13_ALERT_CERTIFICATE_REQUIRED": "alert: certificate required; it wants a client certificate",
+}
+
+
+def _handshake_refusal(error: OSError) -> str | None:
+    """What a TLS handshake that no later try would change ended with, in a few words; None for any other error."""
+    return _HANDSHAKE_REFUSALS.get(str(getattr(error, "reason", ""))) if isinstance(error, ssl.SSLError) else None
 
 
 def _certificate_problem(exc: aiohttp.ClientConnectorCertificateError) -> str:

@@ -36,6 +36,7 @@ from digest.arxiv.fetch_types import (
     retry_after_seconds,
     wait_words,
 )
+from digest.arxiv.tls_probe import tls_port_error
 from digest.arxiv.turns import Turn, pause, polite_turn, within_grace
 from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import ArxivSettings
@@ -172,6 +173,11 @@ class Fetcher:
                 return await within_grace(asking, self.stop, source)  # a stop: the grace, then given up
         except aiohttp.ClientConnectorError as exc:
             lasting = lasting_error(source, exc)
+            if lasting is None:
+                raise
+            raise lasting from exc
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:  # connected, then hung up on
+            lasting = await tls_port_error(source)
             if lasting is None:
                 raise
             raise lasting from exc

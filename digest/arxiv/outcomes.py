@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 from digest.arxiv.announcements import NO_ANNOUNCEMENT_BY, announcement_given_up, is_arxiv_holiday, not_yet_announced
@@ -89,3 +90,13 @@ def _no_usable_item(problems: list[str], source: str) -> str:
     if len(first) > _PROBLEM_SHOWN:
         return f"no usable item ({count})"
     return f"no usable item: {first}" if len(problems) == 1 else f"no usable item ({count}; the first: {first})"
+
+
+def results_left(parsed: ParsedFeed, source: str) -> int:
+    """How many results an API answer's query holds past the page read (its totalResults, less the page's start and
+    its items); 0 for a feed, or when arXiv did not say."""
+    if parsed.kind != "api" or parsed.total_results is None:
+        return 0
+    start = parse_qs(urlsplit(source).query).get("start", ["0"])[0]
+    first = int(start) if start.isascii() and start.isdigit() and len(start) < 10 else 0
+    return max(0, parsed.total_results - first - parsed.items_read)

@@ -65,7 +65,7 @@ class ParsedFeed:
     well_formed: bool = True
     # items the answer ends inside (a dropped connection; 1 when it ends between two): what followed never came
     cut_off: int = 0
-    skipped: int = 0  # whole items left out (no arXiv ID, no title): read, but no paper
+    skipped: int = 0  # whole items left out (no arXiv ID, no title, a paper again): read, but no paper of their own
 
     @property
     def items_read(self) -> int:

@@ -21,6 +21,7 @@ from digest.arxiv.entries import (
     own_date,
     parse_entry,
     read_leniently,
+    shortened,
 )
 from digest.arxiv.papers import ArxivPaper, ParsedFeed
 from digest.record_ids import parse_record_id
@@ -43,6 +44,16 @@ _CHARACTER_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));")
 _REPLACEMENT_REFERENCE = b"&#xFFFD;"
 # How a whole answer ends (RSS 2.0, Atom, RSS 1.0): its closing tag, near the end (a comment or spaces may follow).
 _CLOSING = re.compile(rb"</(?:rss|feed|rdf:RDF)>")
+# A run of letters in an element naming a person (author, editor, publisher): feedparser looks for an e-mail address
+# in it with a regular expression that takes time growing with the square of the run (a 200 KB name held a poll for
+# minutes). No name has such a word.
+_ENDLESS_WORD = re.compile(rb"[\w.+-]{%d,}" % 256)
+_AUTHOR_ELEMENT = re.compile(
+    rb"<((?:[\w-]+:)?(?:creator|name|author|email|managingEditor|webMaster|publisher|contributor|owner))\b[^>]*>"
+    rb"(.*?)</\1>",
+    re.DOTALL,
+)
+_QUOTED_MAX = 200  # characters of an error answer's own text quoted in its one line
 
 
 def _kind(parsed: Any) -> str:
@@ -73,13 +84,15 @@ def _whole_answer_error(parsed: Any, data: bytes, kind: str) -> str | None:
     if kind == "unknown":
         reason = parsed.get("bozo_exception")
         return f"not an RSS or Atom feed ({clean_text(reason)[:120] or 'unrecognised document'})"
-    title = clean_text(parsed.get("feed", {}).get("title"))
+    # The answer's own words, cut short: they become the source's one-line message, in the log and on status pages.
+    title = shortened(clean_text(parsed.get("feed", {}).get("title")), _QUOTED_MAX)
     if title.lower().startswith("feed error"):
         return f"error feed: {title}"
     entries = parsed.get("entries") or []
     # The API reports a bad query as a single entry titled "Error" whose id points at /api/errors.
     if entries and all("/api/errors" in str(e.get("id", "")) for e in entries):
-        return f"API error: {clean_text(entries[0].get('summary')) or clean_text(entries[0].get('title'))}"
+        said = clean_text(entries[0].get("summary")) or clean_text(entries[0].get("title"))
+        return f"API error: {shortened(said, _QUOTED_MAX)}"
     return None
 
 
@@ -112,12 +125,25 @@ def _without_impossible_references(data: bytes) -> tuple[bytes, int]:
     return _CHARACTER_REFERENCE.sub(mend, data), replaced
 
 
+def _without_endless_words(data: bytes) -> bytes:
+    """The answer with each endless word in an author's element cut to its first 200 characters and an ellipsis."""
+    if _ENDLESS_WORD.search(data) is None:
+        return data
+
+    def cut(element: re.Match[bytes]) -> bytes:
+        words = _ENDLESS_WORD.sub(lambda word: word[0][:200] + "…".encode(), element[2])
+        return element[0][: element.start(2) - element.start(0)] + words + f"</{element[1].decode()}>".encode()
+
+    return _AUTHOR_ELEMENT.sub(cut, data)
+
+
 def parse_feed(data: bytes, source: str) -> ParsedFeed:
     """Parses one answer. Abstracts and titles are kept exactly as arXiv wrote them (HTML sanitising is off:
     feedparser would otherwise turn `a <b <= c` into `a <b><= c`); everything shown later is escaped there.
     Never raises for what the bytes hold: an answer feedparser cannot read at all is an error, not an exception."""
     data, transcoded = as_utf8(data)
     data, impossible = _without_impossible_references(data)
+    data = _without_endless_words(data)
     try:
         parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     except Exception as failure:  # untrusted bytes: one source's answer must not end the whole pass
@@ -207,12 +233,24 @@ def _read_entries(
             )
     loose, dates = read_leniently(parsed), DateCache()
     skipped = 0
+    places: dict[str, int] = {}  # arXiv ID -> its place in `papers`
     for index, entry in enumerate(entries):
         paper, problem = parse_entry(entry, index, loose=loose, dates=dates)
-        if paper is not None:
-            papers.append(paper)
-        else:
-            skipped += 1
         if problem:
             problems.append(f"{source}: {problem}")
+        if paper is None:
+            skipped += 1
+        elif paper.arxiv_id in places:
+            # The same paper again (a mirror's merged feed, an API page that repeats one): one paper, counted once;
+            # the newer version of the two is kept. Still an item read, for where the API's next page starts.
+            skipped += 1
+            place = places[paper.arxiv_id]
+            if (paper.version or 0) > (papers[place].version or 0):
+                papers[place] = paper
+            problems.append(
+                f"{source}: {entry_label(entry, index)}: {paper.arxiv_id} again in the answer; counted once"
+            )
+        else:
+            places[paper.arxiv_id] = len(papers)
+            papers.append(paper)
     return papers, cut_off, skipped

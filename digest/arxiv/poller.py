@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from digest.arxiv import outcomes
 from digest.arxiv.announcements import ARXIV_ZONE, announcement_awaited, missed_days_clause, not_yet_announced
 from digest.arxiv.api import query_url
 from digest.arxiv.candidates import list_keys, paper_text, store_papers
@@ -58,6 +59,7 @@ class SourceReport:
     cut_off: int = 0  # the answer was cut off: what followed was not read (fetched whole at the retry)
     missed: str = ""  # the announcement days since the last feed read whose feeds were never read, in one clause
     awaiting: bool = False  # a feed read before, read again on an announcement day without that day's announcement
+    left: int = 0  # an API query's results past the page read (a poll reads the newest max_results only)
 
     @property
     def failed(self) -> bool:
@@ -76,6 +78,9 @@ class SourceReport:
                 text += f", {self.updated} new versions"
             if self.problems:
                 text += f", {len(self.problems)} items skipped or odd"
+            if self.left:
+                text += (f"; {self.left:,} more results past these not read (a poll reads the newest max_results of "
+                         "an [[api]] query: raise it, up to 2,000, or narrow the query)")  # fmt: skip
             if self.cut_off:
                 text += "; the answer is cut off, so the rest of the feed is missing: asked again at the retry"
             return f"{self.source}: {text}{self.missed}"
@@ -189,7 +194,8 @@ def process_answer(
     parsed = parse_feed(result.body, source)
     outcome, message = classify(parsed, status=result.status, last_feed_date=last_feed_date, now=now, tz=ARXIV_ZONE,
                                 live=live, holidays=settings.arxiv.holidays, source=source)  # fmt: skip
-    report = SourceReport(source, outcome, message, problems=list(parsed.problems), cut_off=parsed.cut_off)
+    report = SourceReport(source, outcome, message, problems=list(parsed.problems), cut_off=parsed.cut_off,
+                          left=outcomes.results_left(parsed, source))  # fmt: skip
     report.awaiting = live and _awaits_announcement(parsed, last_feed_date, now, settings.arxiv.holidays)
     for problem in parsed.problems:
         log.warning("poll %s", problem)
