@@ -260,7 +260,9 @@ async def test_oversized_feed_fields_do_not_block_the_source(tmp_path: Path, pos
     assert len(stored) == 2
     assert any("is no arXiv ID arXiv can have issued" in problem for problem in summary.sources[0].problems)
     titled = stored[long_title["title"][:40]]
-    assert titled.title == long_title["title"] and len(titled.title_key) <= 500
+    # Cut to 300 characters with an ellipsis (216f26e), the paper kept.
+    assert titled.title.endswith("…") and long_title["title"].startswith(titled.title[:-1])
+    assert 250 <= len(titled.title) <= 301 and len(titled.title_key) <= 500
     assert all(len(c.arxiv_id) <= 32 and len(c.announce_type or "") <= 32 for c in stored.values())
 
 
