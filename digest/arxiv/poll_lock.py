@@ -4,13 +4,12 @@ poll lock (a flock, let go by a killed holder too), which names its holder so a 
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
-from digest.storage.private import open_lock
+from digest.storage.private import open_lock, take_lock
 
 POLL_LOCK_NAME = "poll.lock"
 
@@ -32,18 +31,12 @@ def polling_alone(data_dir: Path, who: str, now: datetime) -> Iterator[None]:
             f"cannot open the poll lock {path} ({exc.strerror}): make the data folder writable for this user; "
             "nothing was polled"
         ) from None
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(handle)
+    if not take_lock(handle, f"{who} (pid {os.getpid()}), started at {now:%Y-%m-%d %H:%M:%S} UTC\n"):
         raise PollRunningError(
             f"{_holder(path)} is polling this data folder; nothing was polled (one poll at a time keeps arXiv's "
             "requests 3 s apart): wait for it to end"
-        ) from None
+        )
     try:
-        with contextlib.suppress(OSError):  # a disk too full for the name: the lock holds all the same
-            os.ftruncate(handle, 0)
-            os.write(handle, f"{who} (pid {os.getpid()}), started at {now:%Y-%m-%d %H:%M:%S} UTC\n".encode())
         yield
     finally:
         os.close(handle)  # closing the descriptor releases the flock

@@ -9,7 +9,6 @@ message a second service prints.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import os
 import re
 import socket
@@ -23,7 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest.storage.db import Database
-from digest.storage.private import open_lock
+from digest.storage.private import open_lock, take_lock
 
 LOCK_NAME = "service.lock"
 # pg_try_advisory_lock takes a bigint; this one stands for "awesome-digest service" in any database it shares.
@@ -87,20 +86,14 @@ def lock_data_folder(data_dir: Path) -> DataLock:
 
 def _hold(handle: int, path: Path, where: str) -> None:
     """The flock on the open lock file, with this process's pid written into it; or DataLockError naming the pid of
-    the service that holds it, `where` (the data folder, the database) saying what they would share."""
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        os.close(handle)
+    the service that holds it, `where` (the data folder, the database) saying what they would share. A disk too full
+    for the pid (ENOSPC, where the bare error named nothing) is said by the database's own line, which names the folder
+    and its free space."""
+    if not take_lock(handle, f"{os.getpid()}\n"):
         raise DataLockError(
             f"another digest service ({_holder(path)}) is running {where}; stop it first (the one-shot commands work "
             "beside it)"
-        ) from None
-    # The pid only names the holder to the next process; a disk too full for it (ENOSPC, where the bare error named
-    # nothing) is said by the database's own line, which names the folder and its free space.
-    with contextlib.suppress(OSError):
-        os.ftruncate(handle, 0)
-        os.write(handle, f"{os.getpid()}\n".encode("ascii"))
+        )
 
 
 def lock_database(lock: DataLock, database: Database) -> None:

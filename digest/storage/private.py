@@ -6,6 +6,7 @@ and no one else."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import stat
@@ -77,3 +78,18 @@ def open_lock(path: Path) -> int:
         with contextlib.suppress(OSError):  # another member's file: they made it so
             os.fchmod(handle, 0o664)
     return handle
+
+
+def take_lock(handle: int, note: str) -> bool:
+    """Takes the flock on an open lock file (open_lock) without waiting, and writes `note` into it to name the holder
+    to the next process; False, with the handle closed, when another process holds it. Closing the handle (or the
+    process ending, killed or not) lets it go. A disk too full for the note leaves the lock held all the same."""
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(handle)
+        return False
+    with contextlib.suppress(OSError):
+        os.ftruncate(handle, 0)
+        os.write(handle, note.encode("utf-8"))
+    return True
