@@ -14,9 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from digest import health
+from digest.arxiv import poller
 from digest.arxiv.poll_lock import polling_alone
 from digest.cli import main
 from digest.service.process import Service
+from digest.web.pages import health_report
 from tests.arxiv_server import ArxivServer, Reply
 from tests.conftest import make_settings
 from tests.test_service import one_feed_config, poll_runs, wait_settled
@@ -123,3 +126,28 @@ async def test_the_services_poll_skips_while_digest_poll_polls(
             await service.stop()
     assert poll_runs(settings) == 1 and len(arxiv.requests_to("/rss/cs.CL")) == asked
     assert f"not polling: digest poll (pid {os.getpid()})" in caplog.text, caplog.text
+
+
+@pytest.mark.asyncio
+async def test_a_scheduled_poll_skipped_for_digest_poll_leaves_healthz_to_that_polls_outcome(tmp_path: Path) -> None:
+    """The scheduled poll skipped while `digest poll` polled marked the poll failed on /healthz (503 "degraded") until
+    the next scheduled poll, a day later, though the poll that ran went fine. The skip is now a fine state that names
+    the running poll; /healthz's verdict on polling is that poll's own outcome (`last_poll`)."""
+    health.forget()
+    async with ArxivServer() as arxiv:
+        settings = make_settings(tmp_path / "data", one_feed_config(arxiv))
+        service = Service(settings)
+        await service.start(serve_web=False)
+        try:
+            await wait_settled(service)
+            with polling_alone(settings.data_dir, "digest poll", datetime.now(UTC)):
+                await service.poll("schedule")
+            assert service.database is not None
+            with service.database.reading() as session:  # what /healthz answers
+                report = health_report(session, datetime.now(UTC), poller.sources_spoken_for(settings))
+        finally:
+            await service.stop()
+            health.forget()
+    assert report["status"] == "ok", report["problems"]
+    poll = next(part for part in report["components"] if part["name"] == "poll")
+    assert f"digest poll (pid {os.getpid()})" in poll["message"] and "skipped" in poll["message"], poll

@@ -18,6 +18,10 @@ class PollRunningError(Exception):
     """Another poll holds the data folder's poll lock (one line naming it), or the lock cannot be opened."""
 
 
+class PollBusyError(PollRunningError):
+    """Another poll holds the data folder's poll lock: its own outcome is the day's poll."""
+
+
 @contextlib.contextmanager
 def polling_alone(data_dir: Path, who: str, now: datetime) -> Iterator[None]:
     """Holds the poll lock of `data_dir` while the body polls, or raises PollRunningError naming the poll that does.
@@ -32,7 +36,7 @@ def polling_alone(data_dir: Path, who: str, now: datetime) -> Iterator[None]:
             "nothing was polled"
         ) from None
     if not take_lock(handle, f"{who} (pid {os.getpid()}), started at {now:%Y-%m-%d %H:%M:%S} UTC\n"):
-        raise PollRunningError(
+        raise PollBusyError(
             f"{_holder(path)} is polling this data folder; nothing was polled (one poll at a time keeps arXiv's "
             "requests 3 s apart): wait for it to end"
         )

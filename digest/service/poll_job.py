@@ -16,7 +16,7 @@ from digest.arxiv import api as arxiv_api
 from digest.arxiv import poll_pass, poll_runs, poller
 from digest.arxiv.announcements import feed_replaced_at, late_poll_at
 from digest.arxiv.fetcher import STOP_WAITING
-from digest.arxiv.poll_lock import PollRunningError, polling_alone
+from digest.arxiv.poll_lock import PollBusyError, PollRunningError, polling_alone
 from digest.arxiv.poll_pass import health_line
 from digest.arxiv.poller import PollSummary
 from digest.arxiv.turns import left_alone_until
@@ -51,7 +51,11 @@ async def run_poll_pass(
         with polling_alone(settings.data_dir, "the service's poll", utc_now()):  # not beside a `digest poll`
             await arxiv_api.refresh_examples(settings, database, left_alone=left_alone)
             summary = await poll_pass.run_poll(settings, database, sources=sources, left_alone=left_alone)
-    except PollRunningError as exc:  # that poll's outcome stands; the retry polls again when it did not go fine
+    except PollBusyError as exc:  # that poll's outcome stands (/healthz's last_poll); the retry polls again if it fails
+        log.warning("poll: not polling: %s", exc)
+        health.report("poll", True, f"skipped ({reason}): {exc}")
+        return None
+    except PollRunningError as exc:  # the lock cannot be opened: nothing polls until the folder is mended
         log.warning("poll: not polling: %s", exc)
         health.report("poll", False, f"not polling: {exc}")
         return None
