@@ -188,3 +188,24 @@ def test_a_feed_whose_editor_is_one_endless_word_is_read_in_a_moment(element: st
         f"<{element}>".encode() + word + f"</{element}>".encode(), b""
     )
     assert [paper.arxiv_id for paper in parse_feed(body, "cs.CV").papers] == RELEVANT
+
+
+@pytest.mark.asyncio
+async def test_an_outsize_journal_reference_and_doi_are_cut_and_the_paper_kept(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An item whose journal reference ran to 1 MB and whose DOI to 200 KB had both stored whole (the other fields
+    were bounded): they are cut like the comments, with an ellipsis, the paper kept and the cut said in one line."""
+    caplog.set_level(logging.INFO, logger="digest")
+    extra = b"<arxiv:journal_reference>" + b"Proc. " * 200_000 + b"</arxiv:journal_reference>"
+    extra += b"<arxiv:DOI>10.1109/" + b"9" * 200_000 + b"</arxiv:DOI>"
+    body = build_rss("cs.CV", records(*RELEVANT), MONDAY).replace(b"<dc:rights>", extra + b"<dc:rights>", 1)
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=body))
+        await run_poll(settings, database, sources=[url], clock=FakeClock())
+    paper = stored(database)[RELEVANT[0]]
+    assert paper.journal_ref is not None and len(paper.journal_ref) <= 500 and paper.journal_ref.endswith("…")
+    assert paper.journal_ref.startswith("Proc. Proc.")
+    assert paper.doi is not None and len(paper.doi) <= 500 and paper.doi.startswith("10.1109/99")
+    lines = [r.getMessage() for r in caplog.records if RELEVANT[0] in r.getMessage() and "cut" in r.getMessage()]
+    assert len(lines) == 1 and "journal reference" in lines[0] and "DOI" in lines[0], lines

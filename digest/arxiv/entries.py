@@ -29,6 +29,7 @@ TITLE_MAX = 300
 ABSTRACT_MAX = 20_000
 AUTHOR_MAX, AUTHORS_MAX = 200, 10_000  # the largest collaborations sign some 5,000 names
 COMMENTS_MAX = 2_000
+REFERENCE_MAX = 500  # a journal reference or a DOI: arXiv's longest run to some 300 characters
 ELLIPSIS = "…"
 
 
@@ -102,10 +103,17 @@ def _bounded_extras(authors: list[str], comments: str | None, cut: list[str]) ->
     long_names = sum(len(name) > AUTHOR_MAX for name in authors)
     if long_names:
         cut.append(f"{long_names:,} author name{'s' if long_names > 1 else ''} cut to {AUTHOR_MAX} characters")
-    if comments is not None and len(comments) > COMMENTS_MAX:
-        cut.append(f"comments of {len(comments):,} characters cut to {COMMENTS_MAX:,}")
-        comments = shortened(comments, COMMENTS_MAX)
-    return [shortened(name, AUTHOR_MAX) for name in authors[:AUTHORS_MAX]], comments
+    return [shortened(name, AUTHOR_MAX) for name in authors[:AUTHORS_MAX]], _bounded(
+        "comments", comments, COMMENTS_MAX, cut
+    )
+
+
+def _bounded(name: str, text: str | None, limit: int, cut: list[str]) -> str | None:
+    """`text` within `limit` characters, with an ellipsis; what was cut is added to `cut`."""
+    if text is None or len(text) <= limit:
+        return text
+    cut.append(f"{name} of {len(text):,} characters cut to {limit:,}")
+    return shortened(text, limit)
 
 
 def _optional(value: Any) -> str | None:
@@ -168,6 +176,9 @@ def parse_entry(
     given = get(entry, "published_parsed")
     published = date_of(given)
     authors, comments = _bounded_extras(_authors(entry, loose), _optional(get(entry, "arxiv_comment")), cut)
+    reference = _optional(get(entry, "arxiv_journal_ref") or get(entry, "arxiv_journal_reference"))
+    journal_ref = _bounded("journal reference", reference, REFERENCE_MAX, cut)
+    doi = _bounded("DOI", _optional(get(entry, "arxiv_doi")), REFERENCE_MAX, cut)
     problems = [", ".join(cut) + " (past any arXiv paper's); kept"] if cut else []
     if published is None and given:
         written = clean_text(get(entry, "published"))[:60]
@@ -188,8 +199,8 @@ def parse_entry(
         announce_type=announce,
         published=own_date(arxiv_id, announce, published),
         updated=date_of(get(entry, "updated_parsed")),
-        doi=_optional(get(entry, "arxiv_doi")),
-        journal_ref=_optional(get(entry, "arxiv_journal_ref") or get(entry, "arxiv_journal_reference")),
+        doi=doi,
+        journal_ref=journal_ref,
         comments=comments,
         primary_category=primary_category or (categories[0] if categories else None),
     )
