@@ -154,3 +154,27 @@ def test_a_paper_moved_out_of_a_task_list_leaves_its_checkbox_behind(own_list: A
     added = [line for line in markdown(database, settings).splitlines() if record["arxiv_id"] in line]
     title = f"[{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})"
     assert added == [f"+ {title} (Jun. 20, 2023)"]  # was: '+ [ ] [LLM for ...'
+
+
+# 8. Entries whose badge line is indented with a tab or four spaces under the title ('+ [Title](url)\n\t[![arXiv]...'),
+# as editors that indent with tabs write them: an approved paper's badge line went in indented with two spaces, the one
+# entry of its section so written.
+@pytest.mark.parametrize("indent", ["\t", "    "], ids=["tab", "four-spaces"])
+def test_an_approved_papers_badge_line_is_indented_as_its_neighbours(own_list: Any, indent: str) -> None:
+    def entry(title: str, arxiv_id: str, day: str) -> str:
+        url = f"https://arxiv.org/abs/{arxiv_id}"
+        return f"+ [{title}]({url}) ({day})\n{indent}[![arXiv](https://img.shields.io/badge/arXiv-b31b1b.svg)]({url})\n"
+
+    text = (
+        "# X\n\n## Papers\n\n"
+        + entry("Line of Sight", "2406.04706", "Jun. 5, 2024")
+        + entry("Linear", "2304.11695", "Apr. 16, 2023")
+    )
+    settings, database = own_list(text)
+    assert markdown(database, settings) == text
+    record = paper_dated(5, "2023-06-20")
+    approve(database, settings, record, "Papers")
+    after = markdown(database, settings).splitlines()
+    badge = next(line for line in after if record["arxiv_id"] in line and "img.shields.io" in line)
+    assert badge.startswith(f"{indent}[![arXiv]"), repr(badge)  # was: '  [![arXiv]...'
+    assert lint_text("\n".join(after) + "\n") == []

@@ -97,11 +97,29 @@ def in_section_style(lines: str, raws: Sequence[str], index: int, *, line_end: s
     if line_end != "\n":  # a list saved with Windows (CRLF) or old Mac (CR) line ends keeps them in its new entries
         lines = lines.replace("\r\n", "\n").replace("\n", line_end)
     lines = _with_marker(lines, raws, index, bullets)
+    lines = _with_continuation_indent(lines, bullets)
     if raws:
         beside = raws[min(index, len(raws) - 1)]
         indent = beside[: len(beside) - len(beside.lstrip(" \t"))]
         lines = "".join(indent + line if line.strip() else line for line in split_lines(lines))
     return lines
+
+
+def _with_continuation_indent(lines: str, bullets: Sequence[str]) -> str:
+    """`lines` with the indentation of the lines under the first (the template's two spaces before the badge line)
+    that most of `bullets` with such lines use under theirs (a tab, four spaces)."""
+    found = []
+    for raw in bullets:
+        own = split_lines(raw)
+        start = own[0][: len(own[0]) - len(own[0].lstrip(" \t"))]
+        under = next((line for line in own[1:] if line.strip() and line.startswith(start)), None)
+        if under is not None and (indent := under[len(start) : len(under) - len(under.lstrip(" \t"))]):
+            found.append(indent)
+    if not found:
+        return lines
+    indent = Counter(found).most_common(1)[0][0]
+    first, *rest = split_lines(lines)
+    return first + "".join(indent + line[2:] if line.startswith("  ") else line for line in rest)
 
 
 def _with_marker(lines: str, raws: Sequence[str], index: int, bullets: Sequence[str]) -> str:
