@@ -178,3 +178,20 @@ def test_an_approved_papers_badge_line_is_indented_as_its_neighbours(own_list: A
     badge = next(line for line in after if record["arxiv_id"] in line and "img.shields.io" in line)
     assert badge.startswith(f"{indent}[![arXiv]"), repr(badge)  # was: '  [![arXiv]...'
     assert lint_text("\n".join(after) + "\n") == []
+
+
+# 9. A task list whose entries all carry a short name ('- [ ] **Alpha** [Alpha paper](url)'): the short names went
+# unseen behind the checkbox, so an approved paper went in without one, the one entry of its section so written.
+def test_an_approved_paper_in_a_task_list_of_short_names_gets_one(own_list: Any) -> None:
+    text = (
+        "# Awesome X\n\n## Papers\n\n"
+        "- [ ] **Alpha** [Alpha paper](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n"
+        "- [x] **Beta** [Beta paper](https://arxiv.org/abs/2301.00002) (Jan. 4, 2023)\n"
+        "- [X] **Gamma** [Gamma paper](https://arxiv.org/abs/2201.00003) (Jan. 3, 2022)\n"
+    )
+    settings, database = own_list(text)
+    assert markdown(database, settings) == text
+    record = paper_dated(9, "2023-06-20")  # 'All for One, and One for All: UrbanSyn Dataset, ...'
+    approve(database, settings, record, "Papers")
+    added = next(line for line in markdown(database, settings).splitlines() if record["arxiv_id"] in line)
+    assert added.startswith("- [ ] **All for One, and One for All** [All for One"), added  # was: '- [ ] [All for ...'
