@@ -285,7 +285,7 @@ async def test_a_stale_reject_link_cannot_overturn_an_approval_made_in_discord(s
     # Back to pending (the Discord reaction removed): the same link decides again.
     await site.reviewer.decide_async(candidate_id, "revert", Actor("ann", "1001", "discord"))
     async with site.client.post(reject) as done:
-        assert done.status == 200 and "Done: rejected." in await done.text()
+        assert done.status == 200 and "Done: rejected by feed approval link via feed" in await done.text()
     assert site.status_of(candidate_id) == "rejected"
 
 

@@ -20,7 +20,7 @@ from digest.review.queries import standing_of
 from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing, decide_command
 from digest.review.signing import EMAILED, ApprovalLink, LinkError, verify_link
 from digest.storage.models import PENDING, Candidate
-from digest.vocab import Channel
+from digest.vocab import Channel, Status
 from digest.web.context import WebContext, context_of, not_written, refuse, render, tell_listeners
 from digest.web.publishing import publish_trouble_now
 from digest.web.review import why_lines
@@ -139,11 +139,14 @@ async def _linked_candidate(request: web.Request, link: ApprovalLink) -> tuple[C
 
 
 async def approval_page(request: web.Request) -> web.Response:
-    """Shows what the link would do; changes nothing, so link scanners and prefetchers approve nothing."""
+    """Shows what the link would do; changes nothing, so link scanners and prefetchers approve nothing. After its
+    button's decision (`?done=1`, the POST's redirect) it says what was done, while that decision stands."""
     checked = await _checked(request)
     if isinstance(checked, web.Response):
         return checked
     link, (candidate, standing) = checked
+    if request.query.get("done") and _made_by_link(standing, link, request):
+        return await _decided_page(request, candidate.arxiv_id, standing.describe(), changed=True)
     wanted = link.section or candidate.suggested_section
     # The page names the section the button approves into today, or says there is none (no button then).
     approval = _Approval(None)
@@ -190,5 +193,21 @@ async def approval_submit(request: web.Request) -> web.Response:
     except SQLAlchemyError as exc:
         return not_written(request, exc, REVIEW_PAGE)
     await tell_listeners(context, outcome)
+    if not outcome.changed:
+        return await _decided_page(request, outcome.arxiv_id, outcome.message, changed=False)
+    # Post/Redirect/Get: reloading the page that says "Done" asks for this link's page again, not for the decision
+    # (which, taken back meanwhile, it would make again; else it met "Already approved").
+    raise web.HTTPSeeOther(request.path + (f"{EMAILED}&done=1" if _emailed(request) else "?done=1"))
+
+
+def _made_by_link(standing: Standing, link: ApprovalLink, request: web.Request) -> bool:
+    """Whether the candidate's standing decision is the one a link of this kind makes (not someone's since)."""
+    wanted = Status.APPROVED if link.action == "approve" else Status.REJECTED
+    channel = Channel.EMAIL if _emailed(request) else Channel.FEED
+    return standing.status == wanted and standing.channel == channel
+
+
+async def _decided_page(request: web.Request, arxiv_id: str, message: str, *, changed: bool) -> web.Response:
+    context = context_of(request)
     trouble = await asyncio.to_thread(publish_trouble_now, context.database, context.settings)
-    return render(request, "decided.html", outcome=outcome, publishing=trouble)
+    return render(request, "decided.html", arxiv_id=arxiv_id, message=message, changed=changed, publishing=trouble)
