@@ -1,0 +1,90 @@
+"""The /review page's own forms in real Chromium, reloaded after a decision: each POST (/review/decide, /review/add)
+answers with a redirect to the review page (Post/Redirect/Get), so a reload shows where the candidates stand and
+decides nothing again, even after the decision was taken back elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from digest.review.rules import Actor
+from digest.storage.models import Decision
+from tests.factories import insert_candidate, real_papers
+from tests.test_browser import CHROMIUM
+from tests.web_server import SECRETS_ENV, Site
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium"),
+]
+CLI = Actor(name="maintainer", id=None, channel="cli")
+
+
+def actions(site: Site, candidate_id: int) -> list[str]:
+    with site.database.reading() as session:
+        query = select(Decision.action).where(Decision.candidate_id == candidate_id).order_by(Decision.id)
+        return list(session.scalars(query))
+
+
+async def signed_in(browser: Any, site: Site) -> Any:
+    context = await browser.new_context(base_url=site.base)
+    page = await context.new_page()
+    await page.goto("/review")
+    await page.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_selector("#count")
+    return page
+
+
+async def reloaded(page: Any) -> str:
+    reply = await page.reload()
+    assert reply is not None and reply.status == 200 and reply.request.method == "GET"
+    return str(await page.locator("main").inner_text())
+
+
+@pytest.mark.asyncio
+async def test_reloading_after_a_decision_taken_back_elsewhere_decides_nothing_again(site: Site, browser: Any) -> None:
+    first, second = (insert_candidate(site.database, p, suggested_sections=["Steering"]) for p in real_papers()[:2])
+    page = await signed_in(browser, site)
+    await page.locator(f"#candidate-{first}").get_by_role("button", name="Steering").click()
+    await page.wait_for_selector("#undo")
+    site.reviewer.decide(first, "revert", CLI)  # taken back with `digest pending` while the tab stays open
+    await reloaded(page)
+    assert site.status_of(first) == "pending" and actions(site, first) == ["approve", "revert"]
+
+    await page.locator(f"#candidate-{second}").get_by_role("button", name="Reject").click()
+    await page.wait_for_selector("#undo")
+    await reloaded(page)
+    assert actions(site, second) == ["reject"]
+    await page.context.close()
+
+
+@pytest.mark.asyncio
+async def test_reloading_after_adding_a_paper_adds_nothing_again(site: Site, browser: Any) -> None:
+    paper = real_papers()[0]
+    candidate_id = insert_candidate(site.database, paper, suggested_sections=["Steering"])
+    page = await signed_in(browser, site)
+    await page.get_by_label("Add a paper").fill(str(paper["arxiv_id"]))
+    await page.get_by_role("button", name="Add and approve").click()
+    await page.wait_for_selector("#undo")
+    site.reviewer.decide(candidate_id, "revert", CLI)
+    text = await reloaded(page)
+    assert site.status_of(candidate_id) == "pending" and actions(site, candidate_id) == ["approve", "revert"], text
+    await page.context.close()
+
+
+@pytest.mark.asyncio
+async def test_reloading_after_rejecting_all_shown_rejects_nothing_again(site: Site, browser: Any) -> None:
+    ids = [insert_candidate(site.database, p, suggested_sections=["Steering"]) for p in real_papers()[:3]]
+    page = await signed_in(browser, site)
+    await page.get_by_role("button", name="Reject all 3 shown…").click()
+    await page.wait_for_selector("text=Reject these 3 candidates?")
+    await page.get_by_role("button", name="Yes, reject all 3").click()
+    await page.wait_for_selector("text=Rejected 3 candidates")
+    site.reviewer.decide(ids[0], "revert", CLI)
+    await reloaded(page)
+    assert [site.status_of(i) for i in ids] == ["pending", "rejected", "rejected"]
+    assert actions(site, ids[0]) == ["reject", "revert"]
+    await page.context.close()
