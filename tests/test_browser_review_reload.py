@@ -53,6 +53,14 @@ async def test_reloading_after_a_decision_taken_back_elsewhere_decides_nothing_a
     site.reviewer.decide(first, "revert", CLI)  # taken back with `digest pending` while the tab stays open
     await reloaded(page)
     assert site.status_of(first) == "pending" and actions(site, first) == ["approve", "revert"]
+    # The notice said "<paper>: pending." as if that were what the button had done.
+    notice = await page.locator("p[role=status]").inner_text()
+    assert "pending again: the decision was taken back by maintainer via cli on " in notice, notice
+    site.reviewer.decide(first, "reject", Actor(name="ann", id="7", channel="discord"))
+    await reloaded(page)
+    notice = await page.locator("p[role=status]").inner_text()  # it said "<paper>: rejected." as if pressed here
+    assert "now rejected by ann via discord on " in notice and "Undo" not in notice, notice
+    assert actions(site, first) == ["approve", "revert", "reject"]
 
     await page.locator(f"#candidate-{second}").get_by_role("button", name="Reject").click()
     await page.wait_for_selector("#undo")

@@ -24,7 +24,8 @@ from digest.vocab import Action
 from digest.web.context import WebContext, context_of, not_written, refuse, render, tell_listeners
 from digest.web.review import checked_form, current_session
 from digest.web.review_filters import MAX_BATCH, may_undo, parse_id_list, posted_filter, review_address
-from digest.web.review_page import decision_facts, web_actor
+from digest.web.review_notice import decision_facts
+from digest.web.review_page import web_actor
 
 
 def back_to_review(form: dict[str, str], card: int | None = None, **notice: int) -> web.Response:

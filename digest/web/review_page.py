@@ -22,8 +22,7 @@ from digest.awesome.sectionnames import SectionMatcher
 from digest.config.admin_tokens import SHARED_MAINTAINER
 from digest.record_ids import parse_record_id
 from digest.relevance.why import why_from_json
-from digest.review.history import action_words
-from digest.review.queries import decisions_after, latest_decision, pending_query, sections_now, standing_of
+from digest.review.queries import pending_query, sections_now, standing_of
 from digest.review.rules import Actor, Standing
 from digest.review.signing import SessionClaim, csrf_token, session_digest
 from digest.storage.models import PENDING, Candidate, Section
@@ -37,7 +36,6 @@ from digest.web.review import current_session, why_lines
 from digest.web.review_filters import (
     MAX_BATCH,
     UNDO_WINDOW,
-    DecisionFacts,
     FilterError,
     ReviewFilter,
     candidate_matches,
@@ -46,6 +44,7 @@ from digest.web.review_filters import (
     parse_review_filter,
     posted_filter,
 )
+from digest.web.review_notice import decided_since, decision_facts, taken_back
 from digest.web.signin import signin_page
 
 # The review page alone runs a script: its own keyboard shortcuts, served from this site (no inline script).
@@ -66,31 +65,6 @@ def web_actor(claim: SessionClaim) -> Actor:
     return Actor(name=SHARED_MAINTAINER, id=f"web:{session_digest(claim.nonce)[:32]}", channel="web")
 
 
-def decision_facts(session: Session, candidate_id: int) -> DecisionFacts | None:
-    latest = latest_decision(session, candidate_id)
-    if latest is None:
-        return None
-    others = [
-        d for d in decisions_after(session, latest) if (d.channel, d.actor_id) != (latest.channel, latest.actor_id)
-    ]
-    return DecisionFacts(
-        action=latest.action, channel=latest.channel, actor_id=latest.actor_id, at=latest.at, others_since=bool(others)
-    )
-
-
-def decided_since(session: Session, candidate: Candidate) -> list[str]:
-    """What others decided on a decided candidate after the decision that stands, as 'ann approved into Probing via
-    discord on 2026-11-23 12:00 UTC' (nothing changed, so the standing alone does not say it)."""
-    latest = latest_decision(session, candidate.id) if candidate.status != PENDING else None
-    if latest is None:
-        return []
-    return [
-        f"{d.actor} {action_words(d)} via {d.channel} on {d.at:%Y-%m-%d %H:%M} UTC"
-        for d in decisions_after(session, latest)
-        if (d.channel, d.actor_id) != (latest.channel, latest.actor_id)
-    ]
-
-
 @dataclass
 class ReviewView:
     candidates: list[Candidate]
@@ -99,6 +73,7 @@ class ReviewView:
     decided: Candidate | None = None  # the candidate the notice is about (decided, refused or not undone)
     standing: Standing | None = None  # and who decided it, when
     also: list[str] = field(default_factory=list)  # and who decided it the same way since (decided_since)
+    changed_by: str | None = None  # who took it back or decided it since this maintainer did (taken_back)
     undoable: dict[int, datetime] = field(default_factory=dict)  # candidate id -> until when undo is offered
     suggested: dict[int, list[str]] = field(default_factory=dict)  # candidate id -> its suggestions, as offered
     undone: Candidate | None = None  # the candidate an undo returned to pending (its notice names the paper)
@@ -187,6 +162,7 @@ def load_review(
         view.undone = session.get(Candidate, undone_id) if undone_id is not None else None
         view.standing = standing_of(session, view.decided) if view.decided is not None else None
         view.also = decided_since(session, view.decided) if view.decided is not None else []
+        view.changed_by = taken_back(session, view.decided, actor) if view.decided is not None else None
         view.publishing = publish_trouble(session, context.settings)
         recent = [
             c

@@ -1,0 +1,47 @@
+"""What the /review page says of a decided candidate beside its standing: the facts the undo rule reads, who decided
+it since, and whether the decision that stands is still the one this maintainer's press made (a tab reloaded after
+the decision was taken back, or overturned in Discord, must not read as if the press had done that)."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from digest.review.history import action_words
+from digest.review.queries import decisions_after, latest_decision
+from digest.review.rules import Actor
+from digest.storage.models import PENDING, Candidate
+from digest.web.review_filters import DecisionFacts
+
+
+def decision_facts(session: Session, candidate_id: int) -> DecisionFacts | None:
+    latest = latest_decision(session, candidate_id)
+    if latest is None:
+        return None
+    others = [
+        d for d in decisions_after(session, latest) if (d.channel, d.actor_id) != (latest.channel, latest.actor_id)
+    ]
+    return DecisionFacts(
+        action=latest.action, channel=latest.channel, actor_id=latest.actor_id, at=latest.at, others_since=bool(others)
+    )
+
+
+def decided_since(session: Session, candidate: Candidate) -> list[str]:
+    """What others decided on a decided candidate after the decision that stands, as 'ann approved into Probing via
+    discord on 2026-11-23 12:00 UTC' (nothing changed, so the standing alone does not say it)."""
+    latest = latest_decision(session, candidate.id) if candidate.status != PENDING else None
+    if latest is None:
+        return []
+    return [
+        f"{d.actor} {action_words(d)} via {d.channel} on {d.at:%Y-%m-%d %H:%M} UTC"
+        for d in decisions_after(session, latest)
+        if (d.channel, d.actor_id) != (latest.channel, latest.actor_id)
+    ]
+
+
+def taken_back(session: Session, candidate: Candidate, actor: Actor) -> str | None:
+    """None while the decision that stands is this maintainer's own; else who changed it since, for the notice of a
+    reloaded page: 'maintainer via cli on 2026-12-05 07:40 UTC' (returned to pending, or decided by someone else)."""
+    latest = latest_decision(session, candidate.id)
+    if latest is None or (candidate.status != PENDING and (latest.channel, latest.actor_id) == ("web", actor.id)):
+        return None
+    return f"{latest.actor} via {latest.channel} on {latest.at:%Y-%m-%d %H:%M} UTC"
