@@ -34,6 +34,7 @@ from digest.web import sessions as session_store
 from digest.web.context import WebContext, client_of, context_of, form_of, not_written, refuse
 from digest.web.review_filters import (
     HISTORY,
+    carried_add,
     history_query,
     posted_filter,
     review_address,
@@ -109,7 +110,7 @@ async def sign_in(request: web.Request) -> web.Response:
     filters = history_query(dict(parse_qsl(posted[:2000]))) if page else posted_filter(posted).query_string()
     refused = refused_signin(request, form, address)
     if refused is not None:
-        return signin_page(request, status=403, error=refused, filters=filters, page=page)
+        return signin_page(request, status=403, error=refused, filters=filters, page=page, carried=carried_add(form))
     # From here to record_failure nothing awaits, so a burst of parallel guesses cannot all pass this check first.
     wait = context.sign_in_throttle.retry_after(address, context.steady())
     if wait is not None:
@@ -121,6 +122,7 @@ async def sign_in(request: web.Request) -> web.Response:
             error=f"Too many wrong admin tokens from your address: try again in {minutes} minute(s).",
             filters=filters,
             page=page,
+            carried=carried_add(form),
         )
         response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
         return response
@@ -133,13 +135,16 @@ async def sign_in(request: web.Request) -> web.Response:
     if maintainer is None:
         _count_wrong_token(context, address)
         error = "That is not the admin token."
-        return signin_page(request, status=403, error=error, filters=filters, page=page, wrong_token=True)
+        return signin_page(
+            request, status=403, error=error, filters=filters, page=page, carried=carried_add(form), wrong_token=True
+        )
     context.sign_in_throttle.clear(address)
     log.info("review: %s signed in from %s", maintainer, address)
     named = None if maintainer == SHARED_MAINTAINER else maintainer
     tag = token_tag(context.secret_key, presented.strip() if isinstance(presented, str) else "")
     value = sign_session(context.secret_key, secrets.token_urlsafe(16), context.clock() + SESSION_LIFETIME, tag, named)
-    response = web.Response(status=303, headers={"Location": signed_in_address(page, filters)})
+    carried = carried_add(form)  # the Add a paper form as it was when the session had ended
+    response = web.Response(status=303, headers={"Location": signed_in_address(page, filters, carried)})
     response.set_cookie(
         SESSION_COOKIE,
         value,
@@ -170,6 +175,8 @@ async def checked_form(request: web.Request) -> tuple[SessionClaim, dict[str, st
             error="Sign in first: your session has ended (signed out, or after 12 hours), so nothing was done. "
             "Sign in to go back to the review page, then press the button again.",
             filters=posted_filter(form.get("filters", "")).query_string(),
+            # What was typed into Add a paper comes back with the page, to be pressed again.
+            carried=carried_add({**form, "into": form.get("section", "")}) if request.path == "/review/add" else {},
         )
     session_value, claim = signed_in
     if not csrf_matches(context.secret_key, session_value, form.get("csrf", "")):

@@ -75,6 +75,13 @@ def review_address(filters: str, card: int | None = None, **notice: int) -> str:
     return "/review" + (f"?{query}" if query else "") + (f"#candidate-{card}" if card is not None else "")
 
 
+def carried_add(form: Mapping[str, str]) -> dict[str, str]:
+    """What was typed into the Add a paper form (`paper`, and its section as `into`: `section` is a filter), one line
+    each and cut to the fields' lengths, for the sign-in form to carry back to the page when the session had ended."""
+    values = {"paper": one_line(form.get("paper", ""))[:300], "into": one_line(form.get("into", ""))[:MAX_TEXT]}
+    return {name: value for name, value in values.items() if value.strip()}
+
+
 HISTORY = "history"  # the sign-in form's `page` when it was shown for /history
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
@@ -116,13 +123,14 @@ def history_query(query: Mapping[str, str]) -> str:
     return urlencode(values)
 
 
-def signed_in_address(page: str, filters: str) -> str:
+def signed_in_address(page: str, filters: str, fields: Mapping[str, str] | None = None) -> str:
     """Where signing in leads: back to the page that offered the form (/history, else /review) with that page's
     parameters re-read from `filters`, so neither a host nor anything else posted is ever echoed into Location."""
     if page == HISTORY:
         query = history_query(dict(parse_qsl(filters[:2000])))
         return "/history" + (f"?{query}" if query else "")
-    return review_address(filters)
+    query = urlencode({**posted_filter(filters).query(), **carried_add(fields or {})})  # refills Add a paper
+    return "/review" + (f"?{query}" if query else "")
 
 
 def _number_text(value: float | None) -> str:

@@ -39,6 +39,7 @@ from digest.web.review_filters import (
     FilterError,
     ReviewFilter,
     candidate_matches,
+    carried_add,
     highlight,
     may_undo,
     parse_review_filter,
@@ -244,6 +245,7 @@ async def review_page(request: web.Request) -> web.Response:
         skipped=_optional_id(request, "skipped"),
         chosen=chosen,
         filters=chosen.query_string(),
+        adding=carried_add(request.query),  # Add a paper as it was when a sign-in interrupted it
         quick={key: offered[:3] for key, offered in view.suggested.items()},
         suggested=view.suggested,
         highlighted=highlighted,

@@ -1,0 +1,56 @@
+"""The review page's forms in real Chromium when the session ends while one is being filled in (12 hours passed, or
+signed out in another tab): nothing is done, one line says so, and signing in again returns to the form with what
+was typed or pressed still there to press again."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.factories import insert_candidate, real_papers
+from tests.test_browser import CHROMIUM
+from tests.web_server import SECRETS_ENV, Site
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Chromium at /usr/bin/chromium"),
+]
+
+
+async def sign_in_at(page: Any) -> None:
+    await page.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_selector("#count")
+
+
+@pytest.mark.asyncio
+async def test_a_paper_typed_in_add_a_paper_survives_the_session_ending(site: Site, browser: Any) -> None:
+    """The reference typed (and the section chosen) was lost: signing in again led to an empty field."""
+    paper = real_papers()[0]
+    candidate_id = insert_candidate(site.database, paper, suggested_sections=["Steering"])
+    context = await browser.new_context(base_url=site.base)
+    page = await context.new_page()
+    await page.goto("/review?min=0.5")
+    await sign_in_at(page)
+    typed = f"https://arxiv.org/abs/{paper['arxiv_id']}v2"
+    await page.get_by_label("Add a paper").fill(typed)
+    await page.locator("#add-paper select[name=section]").select_option("Probing")
+    site.clock.advance(timedelta(hours=13))  # sessions last 12 hours
+    await page.get_by_role("button", name="Add and approve").click()
+    await page.wait_for_selector("#error")
+    assert "nothing was done" in await page.locator("#error").inner_text()
+    assert site.status_of(candidate_id) == "pending"
+    await page.get_by_label("Admin token").fill("a mistyped token")  # a wrong token first keeps it too
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_selector("text=That is not the admin token")
+    await sign_in_at(page)
+    assert "min=0.5" in page.url
+    assert await page.get_by_label("Add a paper").input_value() == typed
+    assert await page.locator("#add-paper select[name=section]").input_value() == "Probing"
+    assert site.status_of(candidate_id) == "pending"  # signing in did not add it: the button is pressed again
+    await page.get_by_role("button", name="Add and approve").click()
+    await page.wait_for_selector("#undo")
+    assert "approved into Probing" in await page.locator("p[role=status]").inner_text()
+    await context.close()
