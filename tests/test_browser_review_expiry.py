@@ -54,3 +54,36 @@ async def test_a_paper_typed_in_add_a_paper_survives_the_session_ending(site: Si
     await page.wait_for_selector("#undo")
     assert "approved into Probing" in await page.locator("p[role=status]").inner_text()
     await context.close()
+
+
+@pytest.mark.asyncio
+async def test_a_button_pressed_after_the_session_ended_is_there_again_after_signing_in(
+    site: Site, browser: Any
+) -> None:
+    """In a long queue, signing in again led to the top of the page: the card whose button was pressed (folded, far
+    down) had to be found again. It leads back to that card, open, its button ready to press."""
+    papers = real_papers()
+    ids = [
+        insert_candidate(
+            site.database, papers[index % len(papers)], arxiv_id=f"2501.{10000 + index}", score=2 - index / 100
+        )
+        for index in range(24)
+    ]
+    context = await browser.new_context(base_url=site.base, viewport={"width": 1280, "height": 800})
+    page = await context.new_page()
+    await page.goto("/review")
+    await sign_in_at(page)
+    card = page.locator(f"#candidate-{ids[22]}")
+    await card.locator("summary").first.click()  # a folded card, opened to decide it
+    site.clock.advance(timedelta(hours=13))
+    await card.get_by_role("button", name="Reject").click()
+    await page.wait_for_selector("#error")
+    await sign_in_at(page)
+    assert page.url.endswith(f"#candidate-{ids[22]}") and site.status_of(ids[22]) == "pending"
+    card = page.locator(f"#candidate-{ids[22]}")
+    assert await card.locator("details.card").get_attribute("open") is not None
+    assert await card.get_by_role("button", name="Reject").is_visible()
+    await card.get_by_role("button", name="Reject").click()
+    await page.wait_for_selector("#undo")
+    assert site.status_of(ids[22]) == "rejected"
+    await context.close()

@@ -20,6 +20,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest.config.admin_tokens import SHARED_MAINTAINER, maintainer_for
+from digest.record_ids import parse_record_id
 from digest.relevance.why import why_from_json
 from digest.review.signing import (
     LinkError,
@@ -110,7 +111,7 @@ async def sign_in(request: web.Request) -> web.Response:
     filters = history_query(dict(parse_qsl(posted[:2000]))) if page else posted_filter(posted).query_string()
     refused = refused_signin(request, form, address)
     if refused is not None:
-        return signin_page(request, status=403, error=refused, filters=filters, page=page, carried=carried_add(form))
+        return signin_page(request, status=403, error=refused, filters=filters, page=page, carried=resent(form))
     # From here to record_failure nothing awaits, so a burst of parallel guesses cannot all pass this check first.
     wait = context.sign_in_throttle.retry_after(address, context.steady())
     if wait is not None:
@@ -122,7 +123,7 @@ async def sign_in(request: web.Request) -> web.Response:
             error=f"Too many wrong admin tokens from your address: try again in {minutes} minute(s).",
             filters=filters,
             page=page,
-            carried=carried_add(form),
+            carried=resent(form),
         )
         response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
         return response
@@ -136,15 +137,16 @@ async def sign_in(request: web.Request) -> web.Response:
         _count_wrong_token(context, address)
         error = "That is not the admin token."
         return signin_page(
-            request, status=403, error=error, filters=filters, page=page, carried=carried_add(form), wrong_token=True
+            request, status=403, error=error, filters=filters, page=page, carried=resent(form), wrong_token=True
         )
     context.sign_in_throttle.clear(address)
     log.info("review: %s signed in from %s", maintainer, address)
     named = None if maintainer == SHARED_MAINTAINER else maintainer
     tag = token_tag(context.secret_key, presented.strip() if isinstance(presented, str) else "")
     value = sign_session(context.secret_key, secrets.token_urlsafe(16), context.clock() + SESSION_LIFETIME, tag, named)
-    carried = carried_add(form)  # the Add a paper form as it was when the session had ended
-    response = web.Response(status=303, headers={"Location": signed_in_address(page, filters, carried)})
+    # Back to the Add a paper form as it was, or at the card whose button was pressed, when the session had ended.
+    address = signed_in_address(page, filters, carried_add(form), parse_record_id(form.get("card", "")))
+    response = web.Response(status=303, headers={"Location": address})
     response.set_cookie(
         SESSION_COOKIE,
         value,
@@ -175,8 +177,7 @@ async def checked_form(request: web.Request) -> tuple[SessionClaim, dict[str, st
             error="Sign in first: your session has ended (signed out, or after 12 hours), so nothing was done. "
             "Sign in to go back to the review page, then press the button again.",
             filters=posted_filter(form.get("filters", "")).query_string(),
-            # What was typed into Add a paper comes back with the page, to be pressed again.
-            carried=carried_add({**form, "into": form.get("section", "")}) if request.path == "/review/add" else {},
+            carried=carried_form(request.path, form),
         )
     session_value, claim = signed_in
     if not csrf_matches(context.secret_key, session_value, form.get("csrf", "")):
@@ -184,6 +185,21 @@ async def checked_form(request: web.Request) -> tuple[SessionClaim, dict[str, st
         # form, so the way on is back to the page the form came from, filters kept.
         return refuse(request, 403, "Form refused", STALE_FORM, back=review_address(form.get("filters", "")))
     return claim, form
+
+
+def resent(form: dict[str, str]) -> dict[str, str]:
+    """A sign-in form's carried fields, for the sign-in form shown again (a wrong token, a lock-out)."""
+    card = parse_record_id(form.get("card", ""))
+    return {**carried_add(form), **({"card": str(card)} if card is not None else {})}
+
+
+def carried_form(path: str, form: dict[str, str]) -> dict[str, str]:
+    """What the sign-in form carries of a form posted after the session ended, to be pressed again there: the text
+    typed into Add a paper, or the card whose button was pressed."""
+    if path == "/review/add":
+        return carried_add({**form, "into": form.get("section", "")})
+    card = parse_record_id(form.get("candidate_id", ""))
+    return {"card": str(card)} if card is not None else {}
 
 
 async def sign_out(request: web.Request) -> web.Response:

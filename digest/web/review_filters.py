@@ -72,7 +72,12 @@ def review_address(filters: str, card: int | None = None, **notice: int) -> str:
     """/review with a notice's numbers and the filters a form came from (re-read, never echoed), at `card`: the
     fragment moves the browser (and, without JavaScript, the keyboard's next Tab) to that candidate's card."""
     query = urlencode({**{name: str(value) for name, value in notice.items()}, **posted_filter(filters).query()})
-    return "/review" + (f"?{query}" if query else "") + (f"#candidate-{card}" if card is not None else "")
+    return (
+        "/review"
+        + (f"?{query}" if query else "")
+        + (f"#candidate-{card}" if card is not None else "")
+        + (f"#candidate-{card}" if card is not None else "")
+    )
 
 
 def carried_add(form: Mapping[str, str]) -> dict[str, str]:
@@ -123,14 +128,14 @@ def history_query(query: Mapping[str, str]) -> str:
     return urlencode(values)
 
 
-def signed_in_address(page: str, filters: str, fields: Mapping[str, str] | None = None) -> str:
+def signed_in_address(page: str, filters: str, fields: Mapping[str, str] | None = None, card: int | None = None) -> str:
     """Where signing in leads: back to the page that offered the form (/history, else /review) with that page's
     parameters re-read from `filters`, so neither a host nor anything else posted is ever echoed into Location."""
     if page == HISTORY:
         query = history_query(dict(parse_qsl(filters[:2000])))
         return "/history" + (f"?{query}" if query else "")
     query = urlencode({**posted_filter(filters).query(), **carried_add(fields or {})})  # refills Add a paper
-    return "/review" + (f"?{query}" if query else "")
+    return "/review" + (f"?{query}" if query else "") + (f"#candidate-{card}" if card is not None else "")
 
 
 def _number_text(value: float | None) -> str:
