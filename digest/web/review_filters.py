@@ -72,12 +72,7 @@ def review_address(filters: str, card: int | None = None, **notice: int) -> str:
     """/review with a notice's numbers and the filters a form came from (re-read, never echoed), at `card`: the
     fragment moves the browser (and, without JavaScript, the keyboard's next Tab) to that candidate's card."""
     query = urlencode({**{name: str(value) for name, value in notice.items()}, **posted_filter(filters).query()})
-    return (
-        "/review"
-        + (f"?{query}" if query else "")
-        + (f"#candidate-{card}" if card is not None else "")
-        + (f"#candidate-{card}" if card is not None else "")
-    )
+    return "/review" + (f"?{query}" if query else "") + (f"#candidate-{card}" if card is not None else "")
 
 
 def carried_add(form: Mapping[str, str]) -> dict[str, str]:
