@@ -96,3 +96,26 @@ async def test_reloading_after_rejecting_all_shown_rejects_nothing_again(site: S
     assert [site.status_of(i) for i in ids] == ["pending", "rejected", "rejected"]
     assert actions(site, ids[0]) == ["reject", "revert"]
     await page.context.close()
+
+
+@pytest.mark.asyncio
+async def test_a_click_refused_on_a_stale_page_far_down_the_queue_shows_why(site: Site, browser: Any) -> None:
+    """The page came back scrolled to the card after the one pressed, far below its 'Not done' line: the maintainer
+    saw the queue move on as after any decision and never learnt the click had done nothing."""
+    papers = real_papers()
+    ids = [
+        insert_candidate(site.database, papers[n % len(papers)], arxiv_id=f"2501.{10000 + n}", score=2 - n / 100)
+        for n in range(16)
+    ]
+    page = await signed_in(browser, site)
+    site.reviewer.decide(ids[12], "reject", Actor(name="ann", id="7", channel="discord"))  # while the page is open
+    await page.locator(f"#candidate-{ids[12]}").get_by_role("button", name="Reject").click()
+    await page.wait_for_url(f"**#candidate-{ids[13]}")
+    await page.wait_for_load_state("load")
+    refused = page.locator("p.error[role=status]")
+    assert "Not done" in await refused.inner_text() and "by ann via discord" in await refused.inner_text()
+    assert await refused.is_visible()
+    box = await refused.bounding_box()
+    assert box is not None and 0 <= box["y"] < 600, f"the 'Not done' line is at y={box}, out of sight"
+    assert await page.locator(f"#candidate-{ids[13]}").get_attribute("aria-current") == "true"  # keys act there
+    await page.context.close()

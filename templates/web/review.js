@@ -74,10 +74,13 @@
   var start = cards.findIndex(function (card) { return "#" + card.id === window.location.hash; });
   mark(start >= 0 ? start : 0, false);
   if (start >= 0) { reveal(cards[start]); }
-  if (start >= 0 && document.querySelector(".notice")) {
+  // A click that did nothing (decided elsewhere meanwhile, too late to undo) always shows its line at the top: the
+  // keys still act at that card, but the queue must not seem to move on as after a decision.
+  var refused = document.querySelector("p.error[role=status]");
+  if (start >= 0 && (refused || document.querySelector(".notice"))) {
     window.addEventListener("load", function () {
       var top = cards[start].getBoundingClientRect().top + window.scrollY;
-      if (top + 120 <= window.innerHeight) { window.scrollTo(0, 0); }
+      if (refused || top + 120 <= window.innerHeight) { window.scrollTo(0, 0); }
     });
   }
 })();
