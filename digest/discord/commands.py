@@ -19,7 +19,7 @@ from digest.config import Settings
 from digest.discord import store
 from digest.discord.connection import NO_MENTIONS
 from digest.discord.members import Members
-from digest.discord.messages import clip, escape
+from digest.discord.messages import clip, escape, shown_section
 from digest.review import handpicked
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, may_decide
@@ -106,8 +106,9 @@ class SlashCommands:
         wanted = current.strip().casefold()
         found = [name for name in names if wanted in name.casefold()][:MAX_CHOICES]
         # The name is shown (without a heading's bidi controls); the value comes back and names the section as written.
-        # Discord counts both in UTF-16 units, and refuses every choice offered with one too long.
-        shown = [(clip(blank_invisible(name), MAX_CHOICE), clip(name, MAX_CHOICE)) for name in found]
+        # Discord counts both in UTF-16 units, and refuses every choice offered with one too long or blank; a heading
+        # of characters that draw nothing is named so.
+        shown = [(clip(blank_invisible(shown_section(name)), MAX_CHOICE), clip(name, MAX_CHOICE)) for name in found]
         return [app_commands.Choice(name=name, value=value) for name, value in shown]
 
     async def add(self, interaction: discord.Interaction, paper: str, section: str | None) -> None:
