@@ -308,7 +308,11 @@ async def test_a_heading_of_invisible_characters_is_offered_by_a_name_a_member_c
             (value,) = [v for name, v in names.items() if name == "a section whose heading shows nothing"]
             options = {"paper": "1605.08386", "section": value}
             reply = await answer(fake, await fake.use_command(MAINTAINER, "add", options))
+            again = await answer(fake, await fake.use_command(MAINTAINER, "add", {"paper": "1605.08386"}))
     finally:
         database.dispose()
-    assert reply.startswith("1605.08386: approved into "), reply
     assert HEAT_BATH_LINK in settings.list_markdown_path.read_text(encoding="utf-8")
+    # The answers name that section so too (they read 'approved into   (candidate 1 ...' and 'in the list ( )').
+    nothing = "a section whose heading shows nothing"
+    assert reply.startswith(f"1605.08386: approved into {nothing} (candidate "), reply
+    assert again == f"1605.08386 is already in the list ({nothing}); nothing was added", again
