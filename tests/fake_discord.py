@@ -238,6 +238,7 @@ class FakeDiscord(CommandsMixin):
         # names (those dispatched while it was away), then RESUMED, as Discord does. A new IDENTIFY begins a new log.
         self._session_log: list[tuple[int, str, Any]] = []
         self.resume_gate: asyncio.Event | None = None  # when set, a RESUME is answered once the test sets it
+        self.session_expired = False  # a RESUME is answered INVALID_SESSION (op 9, not resumable): identify anew
         self._runner: web.AppRunner | None = None
         self.identified = asyncio.Event()
         self.edited = asyncio.Event()  # set on every message edit, so a bench can wait without polling
@@ -689,6 +690,10 @@ class FakeDiscord(CommandsMixin):
         """The events after `seq` (dispatched while the client was away) sent again in order, then RESUMED."""
         if self.resume_gate is not None:
             await self.resume_gate.wait()
+        if self.session_expired:
+            self.session_expired = False
+            await socket.send_json({"op": 9, "d": False, "s": None, "t": None})
+            return
         for sequence, event, data in [entry for entry in self._session_log if entry[0] > seq]:
             await socket.send_json({"op": 0, "t": event, "s": sequence, "d": data})
         self._live.add(id(socket))
