@@ -316,3 +316,27 @@ async def test_a_heading_of_invisible_characters_is_offered_by_a_name_a_member_c
     nothing = "a section whose heading shows nothing"
     assert reply.startswith(f"1605.08386: approved into {nothing} (candidate "), reply
     assert again == f"1605.08386 is already in the list ({nothing}); nothing was added", again
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("long", ["\U0001d40f" * 60, "p" * 150])
+async def test_a_section_whose_heading_is_over_a_choices_limit_can_be_chosen(
+    fake: FakeDiscord, arxiv: ArxivServer, tmp_path: Path, long: str
+) -> None:
+    """A choice's value is at most 100 units, and a heading may be 200 characters: the value of a longer one was its
+    first 100 units, which named no section, so choosing it got 'no section named ...' and the paper was not added."""
+    _, settings = seeded_with(fake, arxiv, tmp_path, lambda heading: f"{heading} {long}")
+    database = open_service_database(settings)
+    try:
+        async with running(settings, database):
+            await eventually(lambda: GUILD_ID in fake.commands, "commands registered")
+            typed = {"paper": "1605.08386", "section": "prob"}
+            token = await fake.use_command(MAINTAINER, "add", typed, focused="section")
+            await eventually(lambda: bool(fake.answer_bodies(token)), "choices offered")
+            (choice,) = fake.answer_bodies(token)[0]["choices"]
+            options = {"paper": "1605.08386", "section": choice["value"]}
+            reply = await answer(fake, await fake.use_command(MAINTAINER, "add", options))
+    finally:
+        database.dispose()
+    assert reply.startswith("1605.08386: approved into "), reply
+    assert HEAT_BATH_LINK in section_of(settings.list_markdown_path.read_text(encoding="utf-8"), long)

@@ -19,7 +19,7 @@ from digest.config import Settings
 from digest.discord import store
 from digest.discord.connection import NO_MENTIONS
 from digest.discord.members import Members
-from digest.discord.messages import clip, escape, shown_section
+from digest.discord.messages import clip, escape, shown_section, units
 from digest.review import handpicked
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, may_decide
@@ -129,6 +129,7 @@ class SlashCommands:
             return
         section = (section or "").strip()[:200] or None
         try:
+            section = await self._chosen(section)
             added = await handpicked.add_and_approve(
                 self.database,
                 self.settings,
@@ -149,6 +150,15 @@ class SlashCommands:
             await interaction.followup.send(reply_text(reply), ephemeral=True, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
             log.warning("discord: could not answer /add by %s: %s", actor.name, exc)
+
+    async def _chosen(self, section: str | None) -> str | None:
+        """The section a choice names: the value of one whose heading is over a choice's 100 units is its first 100
+        (section_choices), taken for the one heading it starts; anything else as typed."""
+        if section is None or units(section) > MAX_CHOICE:
+            return section
+        names = await asyncio.to_thread(store.section_names, self.database)
+        longer = [name for name in names if name != section and clip(name, MAX_CHOICE).strip() == section]
+        return longer[0] if len(longer) == 1 and section not in names else section
 
     async def _answer(self, interaction: discord.Interaction, text: str) -> None:
         try:
