@@ -306,6 +306,11 @@ async def test_a_heading_of_invisible_characters_is_offered_by_a_name_a_member_c
             names = {choice["name"]: choice["value"] for choice in choices}
             assert "Probing" in names and not any(is_blank(name) for name in names), names
             (value,) = [v for name, v in names.items() if name == "a section whose heading shows nothing"]
+            # Typing what the choice shows finds it (it was matched against the heading's invisible characters).
+            typed = {"paper": "1605.08386", "section": "shows noth"}
+            token = await fake.use_command(MAINTAINER, "add", typed, focused="section")
+            await eventually(lambda: bool(fake.answer_bodies(token)), "choices offered")
+            assert [c["value"] for c in fake.answer_bodies(token)[0]["choices"]] == [value]
             options = {"paper": "1605.08386", "section": value}
             reply = await answer(fake, await fake.use_command(MAINTAINER, "add", options))
             again = await answer(fake, await fake.use_command(MAINTAINER, "add", {"paper": "1605.08386"}))

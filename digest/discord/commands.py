@@ -104,7 +104,9 @@ class SlashCommands:
             log.warning("discord: could not read the list's sections for /add: %s", exc)
             return []
         wanted = current.strip().casefold()
-        found = [name for name in names if wanted in name.casefold()][:MAX_CHOICES]
+        # Matched against the name as written and as shown (a heading of invisible characters by what it reads).
+        found = [name for name in names if wanted in name.casefold() or wanted in shown_section(name).casefold()]
+        found = found[:MAX_CHOICES]
         # The name is shown (without a heading's bidi controls); the value comes back and names the section as written.
         # Discord counts both in UTF-16 units, and refuses every choice offered with one too long or blank; a heading
         # of characters that draw nothing is named so.
