@@ -75,6 +75,13 @@ def readable_title(title: str | None, arxiv_id: str | None) -> str:
 
 
 UNTITLED = "Untitled paper"
+BLANK_SECTION = "a section whose heading shows nothing"
+
+
+def readable_section(name: str) -> str:
+    """A section's name as a message shows it: a list heading (or a configured name) of characters that draw nothing
+    would leave the line ending in nothing a reader can see."""
+    return BLANK_SECTION if is_blank(name) else name
 
 
 def may_name_untitled(search: str) -> bool:

@@ -232,7 +232,13 @@ class FakeDiscord(CommandsMixin):
         self.bot = FakeMember(BOT_ID, "digest-bot", self.bot_roles)
         self._ids = itertools.count(900000000000000001)
         self._sockets: list[web.WebSocketResponse] = []
+        self._live: set[int] = set()  # ids of the sockets that identified or resumed: events go to those
         self._sequence = 0
+        # The session's events with their sequence numbers: a client that RESUMEs is sent those after the sequence it
+        # names (those dispatched while it was away), then RESUMED, as Discord does. A new IDENTIFY begins a new log.
+        self._session_log: list[tuple[int, str, Any]] = []
+        self.resume_gate: asyncio.Event | None = None  # when set, a RESUME is answered once the test sets it
+        self.session_expired = False  # a RESUME is answered INVALID_SESSION (op 9, not resumable): identify anew
         self._runner: web.AppRunner | None = None
         self.identified = asyncio.Event()
         self.edited = asyncio.Event()  # set on every message edit, so a bench can wait without polling
@@ -669,22 +675,49 @@ class FakeDiscord(CommandsMixin):
                 if op == 1:
                     await socket.send_json({"op": 11, "d": None, "s": None, "t": None})
                 elif op == 2:
+                    self._sequence, self._session_log = 0, []
+                    self._live.add(id(socket))
                     await self._send_ready(socket)
                     self.identified.set()
                 elif op == 6:
-                    await self._send(socket, "RESUMED", {})
+                    await self._resume(socket, int(message["d"].get("seq") or 0))
         finally:
             self._sockets.remove(socket)
+            self._live.discard(id(socket))
         return socket
+
+    async def _resume(self, socket: web.WebSocketResponse, seq: int) -> None:
+        """The events after `seq` (dispatched while the client was away) sent again in order, then RESUMED."""
+        if self.resume_gate is not None:
+            await self.resume_gate.wait()
+        if self.session_expired:
+            self.session_expired = False
+            await socket.send_json({"op": 9, "d": False, "s": None, "t": None})
+            return
+        for sequence, event, data in [entry for entry in self._session_log if entry[0] > seq]:
+            await socket.send_json({"op": 0, "t": event, "s": sequence, "d": data})
+        self._live.add(id(socket))
+        await self._send(socket, "RESUMED", {})
+
+    async def reconnect_request(self) -> None:
+        """Discord's RECONNECT (op 7) to the connected client: it closes the connection and RESUMEs its session."""
+        for socket in list(self._sockets):
+            if id(socket) in self._live and not socket.closed:
+                self._live.discard(id(socket))
+                await socket.send_json({"op": 7, "d": None, "s": None, "t": None})
 
     async def _send(self, socket: web.WebSocketResponse, event: str, data: Any) -> None:
         self._sequence += 1
+        self._session_log.append((self._sequence, event, data))
         await socket.send_json({"op": 0, "t": event, "s": self._sequence, "d": data})
 
     async def _dispatch(self, event: str, data: Any) -> None:
+        """An event of the session: sent to the connected client, kept for one that RESUMEs."""
+        self._sequence += 1
+        self._session_log.append((self._sequence, event, data))
         for socket in list(self._sockets):
-            if not socket.closed:
-                await self._send(socket, event, data)
+            if id(socket) in self._live and not socket.closed:
+                await socket.send_json({"op": 0, "t": event, "s": self._sequence, "d": data})
 
     def _channel_payload(self) -> dict[str, Any]:
         denied = [{"id": str(BOT_ID), "type": 1, "allow": "0", "deny": str(self.denied_to_bot)}]

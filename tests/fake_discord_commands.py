@@ -165,7 +165,8 @@ CHOICE_LIMIT = 100  # an autocomplete choice's name (1 to 100) and value (at mos
 
 def refusal(data: dict[str, Any], choices: bool) -> dict[str, Any] | None:
     """Discord's 400 "Invalid Form Body" for an answer's content over 2,000 units, or a choice whose name is empty or
-    over 100 units, or whose value is over 100; None when Discord takes it."""
+    over 100 units, or whose value is over 100; None when Discord takes it. Discord trims a name's white space before
+    counting it: a name of spaces is empty."""
     from tests.fake_discord import utf16_units
 
     errors: dict[str, Any] = {}
@@ -174,7 +175,7 @@ def refusal(data: dict[str, Any], choices: bool) -> dict[str, Any] | None:
             "_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]
         }
     for index, choice in enumerate((data.get("choices") or []) if choices else []):
-        name, value = utf16_units(choice.get("name")), utf16_units(choice.get("value"))
+        name, value = utf16_units((choice.get("name") or "").strip()), utf16_units(choice.get("value"))
         if not 1 <= name <= CHOICE_LIMIT or value > CHOICE_LIMIT:
             errors.setdefault("choices", {})[str(index)] = {"_errors": [{"code": "BASE_TYPE_BAD_LENGTH"}]}
     return {"message": "Invalid Form Body", "code": 50035, "errors": errors} if errors else None

@@ -281,3 +281,67 @@ async def test_answers_and_choices_hold_discords_limits_in_its_units_and_no_choi
     assert any("Probing 𝐏" in name for name in names) and len(names) >= 8, names
     assert all(1 <= utf16_units(name.strip()) <= CHOICE_LIMIT for name in names), names
     assert settings.list_markdown_path.read_bytes() == seed.read_bytes()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("invisible", ["\u200e\u200f", "\u200b\u2060", "\u202e\u200d"])
+async def test_a_heading_of_invisible_characters_is_offered_by_a_name_a_member_can_read(
+    fake: FakeDiscord, arxiv: ArxivServer, tmp_path: Path, invisible: str
+) -> None:
+    """A heading of bidi marks or zero-width characters only made a choice whose name was blank (bidi marks became
+    spaces): Discord refused the whole list of choices (the member saw none), or offered one that showed nothing.
+    It is offered as 'a section whose heading shows nothing', and choosing it adds the paper there."""
+    from digest.text import is_blank
+
+    odd = f"\n\n### {invisible}\n\n+ [A paper](https://arxiv.org/abs/2401.00001)\n"
+    _, settings = seeded_with(fake, arxiv, tmp_path, lambda heading: f"{heading}{odd}")
+    database = open_service_database(settings)
+    try:
+        async with running(settings, database):
+            await eventually(lambda: GUILD_ID in fake.commands, "commands registered")
+            typed = {"paper": "1605.08386", "section": ""}
+            token = await fake.use_command(MAINTAINER, "add", typed, focused="section")
+            await eventually(lambda: bool(fake.answer_bodies(token)), "choices offered")
+            choices = fake.answer_bodies(token)[0]["choices"]
+            names = {choice["name"]: choice["value"] for choice in choices}
+            assert "Probing" in names and not any(is_blank(name) for name in names), names
+            (value,) = [v for name, v in names.items() if name == "a section whose heading shows nothing"]
+            # Typing what the choice shows finds it (it was matched against the heading's invisible characters).
+            typed = {"paper": "1605.08386", "section": "shows noth"}
+            token = await fake.use_command(MAINTAINER, "add", typed, focused="section")
+            await eventually(lambda: bool(fake.answer_bodies(token)), "choices offered")
+            assert [c["value"] for c in fake.answer_bodies(token)[0]["choices"]] == [value]
+            options = {"paper": "1605.08386", "section": value}
+            reply = await answer(fake, await fake.use_command(MAINTAINER, "add", options))
+            again = await answer(fake, await fake.use_command(MAINTAINER, "add", {"paper": "1605.08386"}))
+    finally:
+        database.dispose()
+    assert HEAT_BATH_LINK in settings.list_markdown_path.read_text(encoding="utf-8")
+    # The answers name that section so too (they read 'approved into   (candidate 1 ...' and 'in the list ( )').
+    nothing = "a section whose heading shows nothing"
+    assert reply.startswith(f"1605.08386: approved into {nothing} (candidate "), reply
+    assert again == f"1605.08386 is already in the list ({nothing}); nothing was added", again
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("long", ["\U0001d40f" * 60, "p" * 150])
+async def test_a_section_whose_heading_is_over_a_choices_limit_can_be_chosen(
+    fake: FakeDiscord, arxiv: ArxivServer, tmp_path: Path, long: str
+) -> None:
+    """A choice's value is at most 100 units, and a heading may be 200 characters: the value of a longer one was its
+    first 100 units, which named no section, so choosing it got 'no section named ...' and the paper was not added."""
+    _, settings = seeded_with(fake, arxiv, tmp_path, lambda heading: f"{heading} {long}")
+    database = open_service_database(settings)
+    try:
+        async with running(settings, database):
+            await eventually(lambda: GUILD_ID in fake.commands, "commands registered")
+            typed = {"paper": "1605.08386", "section": "prob"}
+            token = await fake.use_command(MAINTAINER, "add", typed, focused="section")
+            await eventually(lambda: bool(fake.answer_bodies(token)), "choices offered")
+            (choice,) = fake.answer_bodies(token)[0]["choices"]
+            options = {"paper": "1605.08386", "section": choice["value"]}
+            reply = await answer(fake, await fake.use_command(MAINTAINER, "add", options))
+    finally:
+        database.dispose()
+    assert reply.startswith("1605.08386: approved into "), reply
+    assert HEAT_BATH_LINK in section_of(settings.list_markdown_path.read_text(encoding="utf-8"), long)

@@ -179,3 +179,45 @@ async def test_an_embed_put_back_after_a_restart_keeps_the_note_it_showed(
         first_line = fake.shown(mid)["embeds"][0]["description"].splitlines()[0]
     assert first_line.startswith("⚠️ Couldn't approve"), first_line
     assert row(db, candidate_id).status == "rejected"
+
+
+@pytest.mark.asyncio
+async def test_a_reaction_made_while_the_gateway_resumes_is_acted_on_once(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Discord asks the bot to reconnect (op 7); ann's ✅ comes while the bot is away. Discord replays it on RESUME (the
+    fake now does, as Discord does: it dropped it), and the bot approves the paper once, one decision recorded."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        fake.resume_gate = asyncio.Event()
+        await fake.reconnect_request()
+        await eventually(lambda: any(frame.get("op") == 6 for frame in fake.frames), "the bot resumes")
+        await fake.react(mid, MAINTAINER, "✅")  # while the bot is away
+        fake.resume_gate.set()
+        await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "message edited")
+        await fake.reconnect_request()  # a second resume replays nothing already seen
+        await eventually(lambda: sum(frame.get("op") == 6 for frame in fake.frames) == 2, "the bot resumes again")
+        await rounds(bot, 2)
+    assert row(db, candidate_id).status == "approved" and decision_count(db) == 1
+    assert list_md(bot_settings).count(f"](https://arxiv.org/abs/{row(db, candidate_id).arxiv_id}) (") == 1
+
+
+@pytest.mark.asyncio
+async def test_a_reaction_made_while_the_gateway_session_expired_is_acted_on_once(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Guard: Discord refuses the bot's RESUME (op 9, the session expired), so nothing is replayed and the bot
+    identifies anew; ann's ✅ made meanwhile is found when it catches up on the channel, and approves the paper once."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        fake.resume_gate, fake.session_expired = asyncio.Event(), True
+        identified = sum(frame.get("op") == 2 for frame in fake.frames)
+        await fake.reconnect_request()
+        await eventually(lambda: any(frame.get("op") == 6 for frame in fake.frames), "the bot resumes")
+        await fake.react(mid, MAINTAINER, "✅")  # while the bot is away
+        fake.resume_gate.set()
+        await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "message edited")
+        await rounds(bot, 2)
+    assert sum(frame.get("op") == 2 for frame in fake.frames) == identified + 1  # it identified anew
+    assert row(db, candidate_id).status == "approved" and decision_count(db) == 1
+    assert list_md(bot_settings).count(f"](https://arxiv.org/abs/{row(db, candidate_id).arxiv_id}) (") == 1

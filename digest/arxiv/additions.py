@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 # The reference rule lives in references.py (pure); every shell still imports it from here.
 from digest.arxiv.references import parse_arxiv_reference as parse_arxiv_reference
 from digest.arxiv.references import unissued_reason
-from digest.text import one_line
+from digest.text import one_line, readable_section
 from digest.vocab import READER_SOURCE
 
 if TYPE_CHECKING:  # the database, the model and the fetcher are imported when a paper is added, not by `--help`
@@ -96,7 +96,7 @@ def listed_sections(session: Session, arxiv_id: str) -> list[str] | None:
 
 
 def already_listed(arxiv_id: str, sections: list[str]) -> str:
-    where = f" ({', '.join(sections)})" if sections else ""
+    where = f" ({', '.join(map(readable_section, sections))})" if sections else ""
     return f"{arxiv_id} is already in the list{where}; nothing was added"
 
 

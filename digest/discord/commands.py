@@ -19,7 +19,7 @@ from digest.config import Settings
 from digest.discord import store
 from digest.discord.connection import NO_MENTIONS
 from digest.discord.members import Members
-from digest.discord.messages import clip, escape
+from digest.discord.messages import clip, escape, shown_section, units
 from digest.review import handpicked
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, may_decide
@@ -104,10 +104,13 @@ class SlashCommands:
             log.warning("discord: could not read the list's sections for /add: %s", exc)
             return []
         wanted = current.strip().casefold()
-        found = [name for name in names if wanted in name.casefold()][:MAX_CHOICES]
+        # Matched against the name as written and as shown (a heading of invisible characters by what it reads).
+        found = [name for name in names if wanted in name.casefold() or wanted in shown_section(name).casefold()]
+        found = found[:MAX_CHOICES]
         # The name is shown (without a heading's bidi controls); the value comes back and names the section as written.
-        # Discord counts both in UTF-16 units, and refuses every choice offered with one too long.
-        shown = [(clip(blank_invisible(name), MAX_CHOICE), clip(name, MAX_CHOICE)) for name in found]
+        # Discord counts both in UTF-16 units, and refuses every choice offered with one too long or blank; a heading
+        # of characters that draw nothing is named so.
+        shown = [(clip(blank_invisible(shown_section(name)), MAX_CHOICE), clip(name, MAX_CHOICE)) for name in found]
         return [app_commands.Choice(name=name, value=value) for name, value in shown]
 
     async def add(self, interaction: discord.Interaction, paper: str, section: str | None) -> None:
@@ -128,6 +131,7 @@ class SlashCommands:
             return
         section = (section or "").strip()[:200] or None
         try:
+            section = await self._chosen(section)
             added = await handpicked.add_and_approve(
                 self.database,
                 self.settings,
@@ -148,6 +152,15 @@ class SlashCommands:
             await interaction.followup.send(reply_text(reply), ephemeral=True, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
             log.warning("discord: could not answer /add by %s: %s", actor.name, exc)
+
+    async def _chosen(self, section: str | None) -> str | None:
+        """The section a choice names: the value of one whose heading is over a choice's 100 units is its first 100
+        (section_choices), taken for the one heading it starts; anything else as typed."""
+        if section is None or units(section) > MAX_CHOICE:
+            return section
+        names = await asyncio.to_thread(store.section_names, self.database)
+        longer = [name for name in names if name != section and clip(name, MAX_CHOICE).strip() == section]
+        return longer[0] if len(longer) == 1 and section not in names else section
 
     async def _answer(self, interaction: discord.Interaction, text: str) -> None:
         try:

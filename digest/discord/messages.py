@@ -12,7 +12,7 @@ from typing import Any
 
 from digest.relevance.why import why_from_json
 from digest.storage.models import APPROVED, REJECTED, Candidate
-from digest.text import blank_invisible, code_url_in, is_blank, readable_title
+from digest.text import blank_invisible, code_url_in, is_blank, readable_section, readable_title
 from digest.titles import arxiv_abs_url
 from digest.vocab import APPROVE_EMOJI as APPROVE_EMOJI
 from digest.vocab import REJECT_EMOJI as REJECT_EMOJI
@@ -173,9 +173,8 @@ def legend(candidate: Candidate, section_emojis: Mapping[str, str], *, suggested
 
 
 def shown_section(name: str) -> str:
-    """A section's name as a message shows it: a list heading (or a configured name) of characters that draw nothing
-    would leave the line ending in nothing a reader can see."""
-    return "a section whose heading shows nothing" if is_blank(name) else name
+    """A section's name as a message shows it (digest.text.readable_section)."""
+    return readable_section(name)
 
 
 def decision_line(candidate: Candidate) -> str | None:

@@ -14,6 +14,7 @@ from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, AlreadyDecidedError, Outcome, ReviewError
 from digest.storage.db import Database
 from digest.storage.models import PENDING
+from digest.text import readable_section
 from digest.vocab import Action
 
 
@@ -28,7 +29,8 @@ class Added:
     def describe(self) -> str:
         outcome = self.outcome
         how = "new candidate" if self.created else f"candidate, {self.status_before} until now"
-        return f"{outcome.arxiv_id}: approved into {outcome.section} (candidate {outcome.candidate_id}, {how})"
+        section = readable_section(outcome.section or "")
+        return f"{outcome.arxiv_id}: approved into {section} (candidate {outcome.candidate_id}, {how})"
 
 
 def approve_added(
