@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from digest.config import Settings
-from digest.publish.store import read_status, record_failure
+from digest.publish.store import read_status, record_failure, state_row
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
@@ -65,3 +65,12 @@ def test_two_publish_failures_at_once_both_count(database: Database, settings: S
     finally:
         other.dispose()
     assert read_status(database, settings.templates_dir).failures == 3
+
+
+def test_a_pull_request_number_past_two_to_the_31_is_kept(database: Database, settings: Settings) -> None:
+    """GitHub numbers are not ours to bound: a 32-bit column refused one on PostgreSQL only."""
+    big = 2**31 + 7
+    with database.transaction() as session:
+        state = state_row(session, settings.templates_dir)
+        state.pull_number, state.pull_branch = big, "awesome-digest/pending"
+    assert read_status(database, settings.templates_dir).pull_number == big
