@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
@@ -105,11 +105,18 @@ def pending_decisions(session: Session, after_id: int) -> tuple[int, list[Decide
 def record_failure(database: Database, templates_dir: Path, line: str, now: datetime) -> int:
     """Keeps the failure (one line, never a secret) and returns how many attempts in a row failed."""
     with database.transaction() as session:
-        state = state_row(session, templates_dir)
-        state.failures += 1
-        state.last_error = line
-        state.attempted_at = now
-        return state.failures
+        state_row(session, templates_dir)
+        session.flush()
+        # One UPDATE, so two processes failing at once both count (a read-then-write in Python loses one).
+        bumped = session.execute(
+            update(PublishState)
+            .where(PublishState.id == STATE_ID)
+            .values(failures=PublishState.failures + 1, last_error=line, attempted_at=now)
+            .returning(PublishState.failures)
+            .execution_options(synchronize_session=False)
+        ).scalar_one()
+        session.expire_all()
+        return int(bumped)
 
 
 def read_status(database: Database, templates_dir: Path) -> PublishStatus:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from digest.storage.models import Base, UTCDateTime
@@ -141,6 +141,6 @@ class PublishState(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     # Pull-request mode: the service's pull request, its branch and the file as last pushed there.
-    pull_number: Mapped[int | None] = mapped_column(Integer)
+    pull_number: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer(), "sqlite"))  # SQLite: 64-bit
     pull_branch: Mapped[str | None] = mapped_column(String(200))
     pull_text: Mapped[str | None] = mapped_column(Text)
