@@ -209,3 +209,21 @@ async def test_an_outsize_journal_reference_and_doi_are_cut_and_the_paper_kept(
     assert paper.doi is not None and len(paper.doi) <= 500 and paper.doi.startswith("10.1109/99")
     lines = [r.getMessage() for r in caplog.records if RELEVANT[0] in r.getMessage() and "cut" in r.getMessage()]
     assert len(lines) == 1 and "journal reference" in lines[0] and "DOI" in lines[0], lines
+
+
+@pytest.mark.parametrize("length", [255, 256, 5_000])
+def test_a_word_is_cut_from_256_characters_of_letters_digits_and_dots(length: int) -> None:
+    """Guard (the search for an endless word moved to a translated substring search): a name's word of 256 or more
+    letters, digits, '_', '.', '+' or '-' is cut to 200 characters and an ellipsis; one of 255 is kept whole."""
+    from digest.arxiv.parse import _without_endless_words
+
+    word = (b"a.b_c+d-E9" * 600)[:length]
+    body = build_rss("cs.CV", records(*RELEVANT), MONDAY)
+    body = body.replace(b"<item>", b"<managingEditor>Ada " + word + b" x</managingEditor><item>", 1)
+    given = _without_endless_words(body)
+    if length < 256:
+        assert given == body
+    else:
+        assert b"<managingEditor>Ada " + word[:200] + "…".encode() + b" x</managingEditor>" in given
+        assert word[:201] not in given
+    assert [paper.arxiv_id for paper in parse_feed(given, "cs.CV").papers] == RELEVANT

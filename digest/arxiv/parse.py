@@ -47,7 +47,12 @@ _CLOSING = re.compile(rb"</(?:rss|feed|rdf:RDF)>")
 # A run of letters in an element naming a person (author, editor, publisher): feedparser looks for an e-mail address
 # in it with a regular expression that takes time growing with the square of the run (a 200 KB name held a poll for
 # minutes). No name has such a word.
-_ENDLESS_WORD = re.compile(rb"[\w.+-]{%d,}" % 256)
+_ENDLESS = 256  # characters of a word no name holds
+_ENDLESS_WORD = re.compile(rb"[\w.+-]{%d,}" % _ENDLESS)
+# Each byte of _ENDLESS_WORD's words made "w", every other byte a space: an endless word is then one substring search.
+_WORD_BYTES = bytes(
+    ord("w") if chr(byte).isascii() and (chr(byte).isalnum() or chr(byte) in "_.+-") else 32 for byte in range(256)
+)
 _AUTHOR_ELEMENT = re.compile(
     rb"<((?:[\w-]+:)?(?:creator|name|author|email|managingEditor|webMaster|publisher|contributor|owner))\b[^>]*>"
     rb"(.*?)</\1>",
@@ -127,7 +132,9 @@ def _without_impossible_references(data: bytes) -> tuple[bytes, int]:
 
 def _without_endless_words(data: bytes) -> bytes:
     """The answer with each endless word in an author's element cut to its first 200 characters and an ellipsis."""
-    if _ENDLESS_WORD.search(data) is None:
+    # Whether there is one at all, at C speed: the regular expression's search tries every byte of every word as a
+    # start (a 3.7 MB feed of 2,000 papers: 130 ms, an eighth of its parse; the translated search takes 4 ms).
+    if b"w" * _ENDLESS not in data.translate(_WORD_BYTES):
         return data
 
     def cut(element: re.Match[bytes]) -> bytes:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -13,12 +14,21 @@ from scipy import sparse
 
 from digest.relevance.rules import Rules, TermSet, Words
 from digest.relevance.section_keys import section_key as section_key  # named here for its users
+from digest.relevance.terms import TermIndex
 
 _CENTROID, _VOTE, _NEAREST = 1.0, 0.5, 3
 # Hint weights chosen on the yes papers of the first half of the development decisions (section top-1 there
 # 0.41 -> 0.55; on the later half, not used to choose, 0.53 -> 0.58).
 _HINT, _TITLE_HINT = 0.16, 0.3
 _TOLD_APART = re.compile(r" \([^()]*\)$")  # what a label adds to a repeated heading's name (sectionlabels)
+
+
+@lru_cache(maxsize=4)
+def _hint_index(hints: tuple[TermSet, ...]) -> TermIndex:
+    """Every section's hints matched together, each distinct word of a paper looked up once for all of them: one
+    index a section used to cost a look-up of every word (and a word remembered) per section. Kept for the same term
+    sets (the rules' own objects, so a model rebuilt after a decision with the same rules keeps the words learnt)."""
+    return TermIndex(*hints)
 
 
 class SectionRanker:
@@ -54,6 +64,12 @@ class SectionRanker:
         for index in np.argsort(-to_positives)[:_NEAREST]:
             for name in self.labels[index]:
                 scores[name] += _VOTE * float(to_positives[index])
-        for name, hints in self._hints.items():
-            scores[name] += _HINT * len(hints.find(words)) + _TITLE_HINT * len(hints.find(title))
+        if self._hints:
+            sets = tuple(dict.fromkeys(self._hints.values()))  # a set lent to two labels of a heading is matched once
+            index = _hint_index(sets)
+            position = {id(hints): number for number, hints in enumerate(sets)}
+            in_text, in_title = index.find(words), index.find(title)
+            for name, hints in self._hints.items():
+                number = position[id(hints)]
+                scores[name] += _HINT * len(in_text[number]) + _TITLE_HINT * len(in_title[number])
         return [name for name in sorted(scores, key=lambda name: -scores[name]) if scores[name] > 0]
