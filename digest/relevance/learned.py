@@ -29,7 +29,6 @@ _ROWS = 512  # papers whose closeness to the rejected papers is taken at once
 # The word model's C, chosen on the first half of the development period (recall at 0.47% of its stream 0.55 -> 0.66;
 # 0.1 gave 0.62, 1 and 3 0.59); the later half, not used to choose, went 0.73 -> 0.78 at the outside check's density.
 _WORDS_C = 0.3
-_ALPHA = 0.1  # the naive Bayes model's smoothing
 
 
 @dataclass(frozen=True)
@@ -68,17 +67,21 @@ class _Base:
         rejected: sparse.csr_matrix,
     ) -> None:
         from sklearn.linear_model import LogisticRegression  # here: scoring runs without scikit-learn
+        from sklearn.naive_bayes import BernoulliNB
 
         words = sparse.vstack([positives, negatives]).tocsr()
         labels = np.r_[np.ones(positives.shape[0]), np.zeros(negatives.shape[0])]
         weights = np.r_[
             np.full(positives.shape[0], negative_weights.sum() / max(positives.shape[0], 1)), negative_weights
         ]
-        present, class_log_prior = _bernoulli_bayes(words > 0, labels, weights)
+        bayes = BernoulliNB(alpha=0.1).fit(words > 0, labels, sample_weight=weights)
         # Bernoulli naive Bayes is linear in word presence: log-odds = presence . w + b.
+        present = bayes.feature_log_prob_
         absent = np.log1p(-np.exp(present))
         self.word_weights = (present[1] - absent[1]) - (present[0] - absent[0])
-        self.word_bias = float(class_log_prior[1] + absent[1].sum() - class_log_prior[0] - absent[0].sum())
+        self.word_bias = float(
+            bayes.class_log_prior_[1] + absent[1].sum() - bayes.class_log_prior_[0] - absent[0].sum()
+        )
         # The dual solver: far fewer papers than words (0.04 s against 2 s for lbfgs, the same weights). Applied as a
         # dot product, so scoring (and the pickled model) needs NumPy only. Its coordinate descent visits the papers
         # in a random order: seeded, so the same inputs build the same model.
@@ -102,26 +105,6 @@ class _Base:
         linear = words @ self.linear_weights + self.linear_bias
         learned = np.column_stack([log_odds, closest * _SIMILARITY_SCALE, excess * _SIMILARITY_SCALE, linear])
         return learned, to_positives
-
-
-def _bernoulli_bayes(
-    presence: sparse.csr_matrix, labels: NDArray[np.float64], weights: NDArray[np.float64]
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-    """BernoulliNB(alpha=0.1).fit(presence, labels, sample_weight=weights)'s feature_log_prob_ and class_log_prior_
-    (labels 0 and 1, both present), the same operations on the same arrays, so the same bits: without its input
-    checks, which took a fifth of a model build (run six times, once per cross-fit), all of it holding the
-    interpreter's lock beside a poll's feed parse."""
-    if not (labels == 0).any() or not (labels == 1).any():  # one class: scikit-learn's own degenerate case
-        from sklearn.naive_bayes import BernoulliNB
-
-        bayes = BernoulliNB(alpha=_ALPHA).fit(presence, labels, sample_weight=weights)
-        return bayes.feature_log_prob_, bayes.class_log_prior_
-    positive = (labels == 1).astype(np.int64).reshape(-1, 1)
-    by_class = np.concatenate((1 - positive, positive), axis=1).astype(np.float64) * np.atleast_2d(weights).T
-    feature_count = np.zeros((2, presence.shape[1])) + by_class.T @ presence
-    class_count = np.zeros(2) + by_class.sum(axis=0)
-    feature_log_prob = np.log(feature_count + _ALPHA) - np.log((class_count + _ALPHA * 2).reshape(-1, 1))
-    return feature_log_prob, np.log(class_count) - np.log(class_count.sum())
 
 
 def closest_to(words: sparse.csr_matrix, others: sparse.csr_matrix) -> NDArray[np.float64]:
