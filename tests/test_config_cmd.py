@@ -698,6 +698,7 @@ def test_an_old_config_with_several_values_now_refused_hears_of_all_of_them_at_o
         ("guild_id", str(2**64)),
         ("maintainer_role_ids", "[7, -1]"),
         ("maintainer_user_ids", '["-7"]'),
+        ("channel_id", f'"{"9" * 5000}"'),  # was pydantic's int() message quoting all 5,000 digits
     ],
 )
 def test_a_discord_id_that_is_no_snowflake_is_one_line_naming_the_key(
@@ -710,8 +711,26 @@ def test_a_discord_id_that_is_no_snowflake_is_one_line_naming_the_key(
     status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
     assert status == 1, out
     problems = [line for line in out.splitlines() if line.startswith("problem:")]
-    assert len(problems) == 1 and f"discord.{key}" in problems[0], out
+    assert len(problems) == 1 and f"discord.{key}" in problems[0] and len(problems[0]) < 200, out
     assert "not a Discord id (a positive number below 2**64)" in problems[0], out
+
+
+@pytest.mark.parametrize("written", ['"²"', '"1²"', '"１２３"', '"١٢٣"', '["٧"]'])
+def test_a_discord_id_in_digits_other_than_0_to_9_is_one_line_naming_the_key(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], written: str
+) -> None:
+    """A Discord id written as a string of superscript digits (`channel_id = "²"`, a paste from a formatted page) was
+    pydantic's "Value error, invalid literal for int() with base 10"; one of fullwidth or Arabic-Indic digits was
+    taken for another number without a word. Each is now one line naming the key and the digits to write it in."""
+    key = "maintainer_user_ids" if written.startswith("[") else "channel_id"
+    ids = {"channel_id": "42", "maintainer_user_ids": "[7]", key: written}
+    config = write(clean_environment / "config.toml", "[discord]\n" + "".join(f"{k} = {v}\n" for k, v in ids.items()))
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 1, out
+    problems = [line for line in out.splitlines() if line.startswith("problem:")]
+    assert len(problems) == 1 and f"discord.{key}" in problems[0], out
+    assert "Value error" not in problems[0] and "int()" not in problems[0], out
+    assert "is not a Discord id: write it in the digits 0-9" in problems[0], out
 
 
 def test_a_discord_token_of_spaces_is_not_set(

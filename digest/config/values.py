@@ -29,11 +29,15 @@ def _time_zone(name: str) -> str:
 
 def _discord_id(value: Any) -> Any:
     """Discord ids are written as numbers or, since they pass 2**53, as strings of digits. Each is a snowflake, a
-    positive 64-bit number: one outside that (`channel_id = -5`) names nothing, and the bot would watch it."""
+    positive 64-bit number: one outside that (`channel_id = -5`) names nothing, and the bot would watch it. Digits
+    other than 0-9 (superscript, fullwidth, Arabic-Indic: a paste from a formatted page) are no id Discord gives."""
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:40] + "…"  # 5,000 digits are not quoted whole
     if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
+        if not value.strip().isascii():
+            raise problem(f"holds {shown}, which is not a Discord id: write it in the digits 0-9")
+        value = int(value) if len(value.strip()) <= 20 else 2**64  # int() refuses 4,300 digits; 21 are past 2**64
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**64:
-        raise problem(f"holds {value!r}, which is not a Discord id (a positive number below 2**64)")
+        raise problem(f"holds {shown}, which is not a Discord id (a positive number below 2**64)")
     return value
 
 
