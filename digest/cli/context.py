@@ -182,6 +182,27 @@ def blank_section(args: argparse.Namespace) -> bool:
     return True
 
 
+def shown_value(text: str) -> str:
+    """A value typed on the command line as a usage line quotes it: its first 40 characters (a variable holding a
+    file's text is no line to print whole)."""
+    return repr(text) if len(text) <= 40 else repr(text[:40]) + "…"
+
+
+def whole_number(text: str, option: str) -> int | None:
+    """The whole number `text` writes in the digits 0-9 (a sign and the space around it allowed), or None when it
+    writes none; one of more than 18 digits is 10**18, past every option's range. Digits other than 0-9 (fullwidth,
+    Arabic-Indic, superscript), which int() reads, are a usage error of their own: what they meant is a guess."""
+    written = text.strip()
+    digits = written[1:] if written[:1] in ("+", "-") else written
+    if digits.isdigit() and not digits.isascii():
+        raise argparse.ArgumentTypeError(
+            f"{option} {shown_value(text)} is written in digits other than 0-9: write it in 0-9"
+        )
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    return int(written) if len(digits) <= 18 else 10**18
+
+
 def iso_date(text: str) -> date:
     """An argparse type: a date like 2025-01-31, or a usage error (exit 2) in one line."""
     from datetime import date
@@ -189,4 +210,4 @@ def iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-01-31") from exc
+        raise argparse.ArgumentTypeError(f"{shown_value(text)} is not a date like 2025-01-31") from exc

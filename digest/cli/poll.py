@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from digest.cli.context import CommandError, Context, iso_date, print_json
+from digest.cli.context import CommandError, Context, iso_date, print_json, shown_value, whole_number
 from digest.text import one_line, readable_title
 from digest.vocab import PollOutcome
 
@@ -105,10 +105,9 @@ def page_size(text: str) -> int:
     error (exit 2) in one line."""
     from digest.config.feeds import API_MAX_RESULTS  # here: `digest --help` loads no settings library
 
-    try:
-        size = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+    size = whole_number(text, "--page-size")
+    if size is None:
+        raise argparse.ArgumentTypeError(f"invalid int value: {shown_value(text)}")
     if not 1 <= size <= API_MAX_RESULTS:
         raise argparse.ArgumentTypeError(
             f"--page-size must be between 1 and {API_MAX_RESULTS} (arXiv's limit per request)"

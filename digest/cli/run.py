@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING, Any
 
-from digest.cli.context import CommandError, Context
+from digest.cli.context import CommandError, Context, shown_value, whole_number
 
 if TYPE_CHECKING:
     from digest.config import Settings
@@ -37,12 +37,9 @@ def host_argument(text: str) -> str:
 
 def port_argument(text: str) -> int:
     """An argparse type: a TCP port, as [web] port takes it (a larger one was a traceback from bind())."""
-    try:
-        port = int(text)
-    except ValueError:
-        port = 0
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port: give a port from 1 to 65535")
+    port = whole_number(text, "--port")
+    if port is None or not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{shown_value(text)} is not a port: give a port from 1 to 65535")
     return port
 
 

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
-_WEEK_PATTERN = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
+_WEEK_PATTERN = re.compile(r"^\s*([0-9]{4})-?W([0-9]{1,2})\s*$", re.IGNORECASE)  # not \d: '２０２６' is no year
 MIN_YEAR, MAX_YEAR = 1970, 9998
 
 
@@ -20,7 +20,9 @@ class IsoWeek:
         """'2026-W48' (or '2026W48'); raises ValueError with one line saying what is expected."""
         match = _WEEK_PATTERN.match(text)
         if not match:
-            raise ValueError(f"{text!r} is not an ISO week: use YYYY-Www, e.g. 2026-W48")
+            shown = repr(text) if len(text) <= 40 else repr(text[:40]) + "…"
+            digits = " in the digits 0-9" if any(char.isdigit() and not char.isascii() for char in text) else ""
+            raise ValueError(f"{shown} is not an ISO week: use YYYY-Www{digits}, e.g. 2026-W48")
         year, week = int(match.group(1)), int(match.group(2))
         if not MIN_YEAR <= year <= MAX_YEAR:  # a week's bounds in any time zone must stay within the calendar
             raise ValueError(f"{text!r}: the year must be between {MIN_YEAR} and {MAX_YEAR}")

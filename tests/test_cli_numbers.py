@@ -1,0 +1,76 @@
+"""Numbers, dates and weeks typed on the command line: digits other than 0-9 and values of thousands of characters are
+refused as usage errors in one short line, before the data folder is touched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from digest.cli import main
+
+HUGE = "9" * 5000  # int() itself refuses past 4,300 digits; a message quoting it all is one line of 5 KB
+
+
+def usage_error(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
+    with pytest.raises(SystemExit) as stopped:
+        main(argv)
+    assert stopped.value.code == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err) < 600, err
+    return err.splitlines()[-1]
+
+
+@pytest.mark.parametrize("typed", ["１０", "١٠", "1²", "-１"])
+@pytest.mark.parametrize(
+    ("command", "option"), [(["backfill", "--since", "2026-01-01"], "--page-size"), (["run"], "--port")]
+)
+def test_a_number_in_digits_other_than_0_to_9_is_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], typed: str, command: list[str], option: str
+) -> None:
+    """`--page-size １０` (typed with a fullwidth input method) or `--port ٨٠٨٠` was read as 10 or 8080 without a word,
+    where a date or a candidate id in such digits is refused; '1²' was 'invalid int value'. Each now says to write it
+    in 0-9."""
+    data = tmp_path / "data"
+    said = usage_error(["--data-dir", str(data), *command, option, typed], capsys)
+    assert f"{option} {typed!r} is written in digits other than 0-9: write it in 0-9" in said, said
+    assert not data.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["backfill", "--since", "2026-01-01", "--page-size", HUGE], "--page-size must be between 1 and 2000"),
+        (["run", "--port", HUGE], "is not a port: give a port from 1 to 65535"),
+        (["backfill", "--since", HUGE], "is not a date like 2025-01-31"),
+        (["history", "--since", HUGE], "is not a date like 2025-01-31"),
+    ],
+)
+def test_a_value_of_thousands_of_characters_is_quoted_short(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], said: str
+) -> None:
+    """`--port` or `--since` given a 5,000-digit value (a variable holding the wrong file's text) printed a usage line
+    quoting all of it ('invalid int value' for --page-size); the line now quotes its first 40 characters."""
+    data = tmp_path / "data"
+    line = usage_error(["--data-dir", str(data), *argv], capsys)
+    assert said in line and "9" * 50 not in line, line
+    assert not data.exists()
+
+
+@pytest.mark.parametrize("week", ["２０２６-W４８", "2026-W٤٨"])
+def test_a_week_in_digits_other_than_0_to_9_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], week: str
+) -> None:
+    """`digest weekly --week ２０２６-W４８` was taken for 2026-W48 and wrote that week's files; it is refused as the
+    other numbers are, and nothing is written."""
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "weekly", "--week", week]) == 2
+    err = capsys.readouterr().err
+    assert err == f"digest: {week!r} is not an ISO week: use YYYY-Www in the digits 0-9, e.g. 2026-W48\n", err
+    assert not (data / "weekly").exists()
+
+
+def test_a_week_of_thousands_of_characters_is_quoted_short(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--data-dir", str(tmp_path / "data"), "weekly", "--week", HUGE]) == 2
+    err = capsys.readouterr().err
+    assert "is not an ISO week" in err and len(err) < 200, err
