@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import stat
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from digest.awesome.limits import MAX_LIST_BYTES
 from digest.cli import main
 from digest.resources import seed_list_path
 from tests.postgres_server import each_database, on_each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
@@ -453,3 +455,24 @@ def test_a_heading_keeps_a_hash_that_ends_its_name_as_commonmark_reads_it(
     ]
     assert run(data_dir, "export") == 0
     assert capsys.readouterr().out.encode("utf-8") == SEED + added.encode("utf-8")
+
+
+def test_a_list_given_as_dash_is_read_from_standard_input(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`digest list lint -` and `digest list import -` said "-: cannot read: No such file or directory", where `score -`
+    and `decisions import -` read standard input and `list export -o -` writes standard output; '-' is now standard
+    input here too, named <stdin> in what is printed, and a list over the size limit is still refused."""
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(SEED)))
+    assert run(data_dir, "lint", "-") == 1  # the seed as shipped has errors: what lint of the file says
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last.startswith("<stdin>: ") and last.endswith(" warnings") and " errors, " in last, last
+    edited = SEED.replace(b"\n+ [", b"\n+ [Renamed ", 1)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(edited)))
+    assert run(data_dir, "import", "-") == 0
+    assert capsys.readouterr().out.startswith("<stdin>: imported 72 entries"), capsys.readouterr()
+    assert run(data_dir, "export") == 0
+    assert capsys.readouterr().out.encode("utf-8") == edited
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"x" * (MAX_LIST_BYTES + 1))))
+    assert run(data_dir, "import", "-") == 1
+    assert capsys.readouterr().err == f"digest: <stdin>: over the {MAX_LIST_BYTES >> 20} MB limit for a list file\n"

@@ -131,6 +131,14 @@ def path_argument(text: str) -> Path:
     return Path(text)
 
 
+STDIN = "<stdin>"  # how a message names standard input, given as '-'
+
+
+def shown_source(path: Path | str) -> str:
+    """A file a command reads as its messages name it: '-' is standard input."""
+    return STDIN if str(path) == "-" else shown_path(path)
+
+
 def shown_path(path: Path | str) -> str:
     """A path as a message names it: quoted with its escapes when it holds a line break, a tab or another control
     character, so that a name with a newline in it cannot split a one-line message in two."""

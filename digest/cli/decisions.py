@@ -11,8 +11,7 @@ import sys
 from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from digest.cli.context import CommandError, Context, path_argument, print_json, print_json_streamed, shown_path
-from digest.cli.decisions_file import STDIN
+from digest.cli.context import STDIN, CommandError, Context, path_argument, print_json, print_json_streamed, shown_path
 from digest.text import one_line
 
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from digest.cli.context import CommandError, refuse_non_file, shown_path, unreadable
+from digest.cli.context import STDIN, CommandError, refuse_non_file, shown_path, unreadable
 from digest.cli.lines import BAD_LINES_SHOWN
 
 if TYPE_CHECKING:
@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 
     from digest.relevance.training import BadLine, ImportedDecision
 
-STDIN = "<stdin>"
 CHUNK = 500  # decisions fetched from the spool at a time (and asked of the database in one query)
 
 

@@ -8,12 +8,14 @@ from typing import TYPE_CHECKING, Any
 
 from digest.awesome.limits import MAX_LIST_BYTES
 from digest.cli.context import (
+    STDIN,
     CommandError,
     Context,
     path_argument,
     print_json,
     refuse_non_file,
     shown_path,
+    shown_source,
     unreadable,
 )
 from digest.cli.list_export import handle_export
@@ -38,7 +40,9 @@ def register(subparsers: Any) -> None:
         description="Import a Markdown list. Re-importing the same file changes nothing; an edited file's "
         f"edits are applied in one transaction. Files over {MAX_LIST_BYTES // (1024 * 1024)} MB are refused.",
     )
-    importing.add_argument("path", type=path_argument, metavar="PATH", help="the Markdown file")
+    importing.add_argument(
+        "path", type=path_argument, metavar="PATH", help="the Markdown file ('-' for standard input)"
+    )
     importing.add_argument("--json", action="store_true", help="print the report as JSON")
     importing.add_argument(
         "--dry-run", action="store_true", help="print what would be added, moved and removed; change nothing"
@@ -71,15 +75,25 @@ def register(subparsers: Any) -> None:
         "there are errors, 0 when there are only warnings or nothing.",
     )
     linting.add_argument(
-        "path", type=path_argument, nargs="?", metavar="PATH", help="the Markdown file (default: the database)"
+        "path",
+        type=path_argument,
+        nargs="?",
+        metavar="PATH",
+        help="the Markdown file ('-': standard input; default: the database)",
     )
     linting.add_argument("--json", action="store_true", help="print the findings as JSON")
     linting.set_defaults(handler=handle_lint)
 
 
 def read_list_file(path: Path) -> bytes:
-    """The file's bytes, refusing missing files, folders, named pipes and files over the size limit with one line."""
+    """The file's bytes ('-': standard input's), refusing missing files, folders, named pipes and files over the size
+    limit with one line."""
     refuse_non_file(path, "Markdown file")
+    if str(path) == "-":  # standard input, as for `score` and `decisions import`
+        data = sys.stdin.buffer.read(MAX_LIST_BYTES + 1)
+        if len(data) > MAX_LIST_BYTES:
+            raise CommandError(f"{STDIN}: over the {MAX_LIST_BYTES >> 20} MB limit for a list file")
+        return data
     try:
         size = path.stat().st_size
         if size > MAX_LIST_BYTES:
@@ -106,7 +120,7 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest.awesome.parse import ListFormatError
     from digest.progress import ProgressBar
 
-    data, shown = read_list_file(args.path), shown_path(args.path)
+    data, shown = read_list_file(args.path), shown_source(args.path)
     # The way back for a data folder whose database was lost: import into it, no seed. A dry run creates nothing.
     context.restoring = not args.dry_run
     bar = ProgressBar("import", sys.stderr)
@@ -125,7 +139,8 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
     if discarded is not None and not args.dry_run:
         raise CommandError(
             f"{shown}: would remove {len(discarded.removed)} entries (more than {REMOVAL_LIMIT}); nothing was "
-            f"imported. See them with `digest list import --dry-run {shown}`; run with --force to remove them"
+            f"imported. See them with `digest list import --dry-run {shown_path(args.path)}`; run with --force to "
+            "remove them"
         )
     if discarded is not None:
         status = report_import(args, discarded, None, dry_run=True)
@@ -163,11 +178,11 @@ def report_import(args: argparse.Namespace, report: ImportReport, written: Path 
         return 0
     summary = f"{report.entries_total} entries in {report.sections_total} sections"
     if not report.changed:
-        print(f"{shown_path(args.path)}: unchanged ({summary})")
+        print(f"{shown_source(args.path)}: unchanged ({summary})")
         return 0
     verb = "would import" if dry_run else "imported"
     print(
-        f"{shown_path(args.path)}: {verb} {summary}: {len(report.added)} added, {len(report.moved)} moved, "
+        f"{shown_source(args.path)}: {verb} {summary}: {len(report.added)} added, {len(report.moved)} moved, "
         f"{len(report.removed)} removed" + (" (dry run: nothing was changed)" if dry_run else "")
     )
     from digest.text import one_line  # the file's headings and titles may hold terminal escapes: none is printed
@@ -192,7 +207,7 @@ def handle_lint(args: argparse.Namespace, context: Context) -> int:
     from digest.awesome.unknown_links import unknown_id_findings
 
     if args.path is not None:
-        source = shown_path(args.path)
+        source = shown_source(args.path)
         try:
             findings = lint_bytes(read_list_file(args.path), source)
         except ListFormatError as exc:
