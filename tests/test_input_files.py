@@ -99,3 +99,22 @@ def test_a_path_with_a_line_break_in_its_name_is_named_quoted_on_one_line(
     assert named, lines
     assert all(repr(str(path)) in line for line in named), lines
     assert all("new" not in line or repr(str(path)) in line for line in lines), lines
+
+
+@pytest.mark.parametrize("named", ["/dev/stdin", "/dev/fd/0"])
+def test_standard_input_named_by_its_path_is_read_as_dash_reads_it(data_dir: Path, named: str) -> None:
+    """`producer | digest score /dev/stdin` (and decisions import, list lint) said "/dev/stdin: is a named pipe ...:
+    save what it gives to a file and name that", where '-' reads that very pipe; the path of the command's own
+    standard input is now read as '-'."""
+    paper = real_papers()[0]
+    line = json.dumps({"arxiv_id": paper["arxiv_id"], "title": paper["title"], "abstract": paper["abstract"]}) + "\n"
+    run = [sys.executable, "-c", "from digest.cli import console; console()", "--data-dir", str(data_dir)]
+    scored = subprocess.run([*run, "score", named, "--json"], input=line, capture_output=True, text=True, timeout=120)
+    assert scored.returncode == 0, scored.stderr
+    assert [json.loads(out)["arxiv_id"] for out in scored.stdout.splitlines()] == [paper["arxiv_id"]]
+    decided = json.dumps({**json.loads(line), "decision": "reject"}) + "\n"
+    imported = subprocess.run(
+        [*run, "decisions", "import", named], input=decided, capture_output=True, text=True, timeout=120
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert "1 imported" in imported.stdout or "imported 1" in imported.stdout, imported.stdout

@@ -139,6 +139,21 @@ def shown_source(path: Path | str) -> str:
     return STDIN if str(path) == "-" else shown_path(path)
 
 
+def input_argument(text: str) -> Path:
+    """An argparse type for a file a command reads, as `path_argument`; the path of this command's own standard input
+    when that is a pipe or a terminal (/dev/stdin, /dev/fd/0) is '-', read as '-' is, not refused as a named pipe."""
+    import os
+    import stat
+    from pathlib import Path
+
+    path = path_argument(text)
+    try:
+        named, ours = path.stat(), os.fstat(0)
+    except (OSError, ValueError):  # no such file; no standard input at all
+        return path
+    return Path("-") if os.path.samestat(named, ours) and not stat.S_ISREG(named.st_mode) else path
+
+
 def shown_path(path: Path | str) -> str:
     """A path as a message names it: quoted with its escapes when it holds a line break, a tab or another control
     character, so that a name with a newline in it cannot split a one-line message in two."""

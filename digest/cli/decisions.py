@@ -11,7 +11,7 @@ import sys
 from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from digest.cli.context import STDIN, CommandError, Context, path_argument, print_json, print_json_streamed, shown_path
+from digest.cli.context import STDIN, CommandError, Context, input_argument, print_json, print_json_streamed, shown_path
 from digest.text import one_line
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def register(subparsers: Any) -> None:
     )
     importing.add_argument(
         "path",
-        type=path_argument,
+        type=input_argument,
         metavar="FILE.jsonl",
         help="the decisions ('-' for standard input; .gz is read as gzip)",
     )

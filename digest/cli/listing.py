@@ -11,6 +11,7 @@ from digest.cli.context import (
     STDIN,
     CommandError,
     Context,
+    input_argument,
     path_argument,
     print_json,
     refuse_non_file,
@@ -41,7 +42,7 @@ def register(subparsers: Any) -> None:
         f"edits are applied in one transaction. Files over {MAX_LIST_BYTES // (1024 * 1024)} MB are refused.",
     )
     importing.add_argument(
-        "path", type=path_argument, metavar="PATH", help="the Markdown file ('-' for standard input)"
+        "path", type=input_argument, metavar="PATH", help="the Markdown file ('-' for standard input)"
     )
     importing.add_argument("--json", action="store_true", help="print the report as JSON")
     importing.add_argument(
@@ -76,7 +77,7 @@ def register(subparsers: Any) -> None:
     )
     linting.add_argument(
         "path",
-        type=path_argument,
+        type=input_argument,
         nargs="?",
         metavar="PATH",
         help="the Markdown file ('-': standard input; default: the database)",

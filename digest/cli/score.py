@@ -8,7 +8,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
-from digest.cli.context import CommandError, Context, path_argument, refuse_non_file, shown_path, unreadable
+from digest.cli.context import CommandError, Context, input_argument, refuse_non_file, shown_path, unreadable
 from digest.cli.lines import BAD_LINES_SHOWN
 from digest.text import one_line
 
@@ -41,7 +41,7 @@ def register(subparsers: Any) -> None:
         ),
     )
     score.add_argument(
-        "path", type=path_argument, metavar="PATH.jsonl", help="papers to score ('-' for standard input)"
+        "path", type=input_argument, metavar="PATH.jsonl", help="papers to score ('-' for standard input)"
     )
     score.add_argument("--json", action="store_true", help="JSON lines only (no summary on standard error)")
     score.set_defaults(handler=handle_score)
