@@ -1111,3 +1111,30 @@ def test_config_show_names_the_data_folder_in_full(clean_environment: Path, caps
     kept = write(clean_environment / "etc" / "config.toml", out)
     status, out = run(capsys, "--config", str(kept), "config", "check")
     assert status == 0 and f"data folder: {clean_environment / 'data'}" in out, out
+
+
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "DIGEST_SECRET_KEY",
+        "DIGEST_ADMIN_TOKEN",
+        "DIGEST_FEED_TOKEN",
+        "DIGEST_ADMIN_TOKENS",
+        "DISCORD_TOKEN",
+        "SMTP_PASSWORD",
+        "DIGEST_GIT_TOKEN",
+    ],
+)
+def test_a_secret_variable_holding_bytes_that_are_not_utf8_is_one_problem_naming_it(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    """A secret set from a file saved in Latin-1 (DIGEST_SECRET_KEY="clé...", byte 0xe9) passed config check, and the
+    first approval link or sign-in then failed on "'utf-8' codec can't encode character '\\udce9'" (the feed's link,
+    an SMTP login, Discord's header likewise). Each such variable is now a problem naming it, its value unsaid."""
+    secret = ("alice:" if variable == "DIGEST_ADMIN_TOKENS" else "") + "Secret0123456789abcdefXYZ"
+    monkeypatch.setenv(variable, secret + "\udce9")  # how Python holds byte 0xe9 of an environment that is not UTF-8
+    status, out = run(capsys, "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 1, out
+    problems = [line for line in out.splitlines() if line.startswith("problem:") and variable in line]
+    assert len(problems) == 1 and "not UTF-8" in problems[0], out
+    assert "Secret0123456789" not in out and "\udce9" not in out

@@ -13,7 +13,7 @@ from digest.config.admin_tokens import AdminTokensError, parse_admin_tokens
 from digest.config.declarations import from_environment
 from digest.config.problems import problem
 from digest.config.sections import Section
-from digest.config.values import trimmed_secret
+from digest.config.values import trimmed_secret, utf8_secret
 
 
 class Secrets(Section):
@@ -32,6 +32,7 @@ class Secrets(Section):
     @field_validator("admin_tokens")
     @classmethod
     def _named_tokens(cls, value: SecretStr | None) -> SecretStr | None:
+        utf8_secret(value.get_secret_value() if value else "")
         try:
             parse_admin_tokens(value.get_secret_value() if value else None)
         except AdminTokensError as exc:  # names the pair by its place, never its token

@@ -15,7 +15,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from digest.config.declarations import from_environment
 from digest.config.problems import problem
 from digest.config.sections import Section
-from digest.config.values import ApiAddress, on_this_machine
+from digest.config.values import ApiAddress, on_this_machine, utf8_secret
 from digest.text import UNREADABLE, has_invisible, unreadable
 
 _SCP_LIKE = re.compile(r"^[^/@:\s]+@[^/:\s]+:(?P<path>.+)$")  # git@github.com:owner/name.git
@@ -55,7 +55,7 @@ class PublishSettings(Section):
             value = value.get_secret_value()
         if not isinstance(value, str):
             return value
-        value = value.strip()
+        value = utf8_secret(value.strip())
         if any(ch.isspace() or not ch.isprintable() for ch in value):
             raise problem(
                 "holds white space or a control character inside it (two values pasted together?): give the token alone"

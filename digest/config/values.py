@@ -41,6 +41,17 @@ def _discord_id(value: Any) -> Any:
     return value
 
 
+NOT_UTF8 = "holds bytes that are not UTF-8 text (saved as Latin-1?): set it again in UTF-8"
+
+
+def utf8_secret(value: str) -> str:
+    """The secret, refused when the environment gave it bytes that are not UTF-8 (Python holds each as a lone
+    surrogate): every use encodes it (a link's signature, a login, a header) and would fail there, unsaid till then."""
+    if any("\udc80" <= char <= "\udcff" for char in value):
+        raise problem(NOT_UTF8)
+    return value
+
+
 def trimmed_secret(value: object, *, keep_space: bool = False) -> object:
     """A secret's value without the space around it, and None for one of space only: a value read from a file or a
     container's secret often ends in a newline, which nobody can type back, and a variable left blank (`TOKEN=" "`)
@@ -49,6 +60,7 @@ def trimmed_secret(value: object, *, keep_space: bool = False) -> object:
         value = value.get_secret_value()
     if not isinstance(value, str):
         return value
+    utf8_secret(value)
     return (value if keep_space else value.strip()) if value.strip() else None
 
 
