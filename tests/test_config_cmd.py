@@ -875,7 +875,7 @@ def test_settings_that_leave_the_service_useless_are_refused_by_config_check(
     status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
     assert status == 1
     assert "problem: list_title is empty: the pages, the feeds and the weekly digest are titled by it" in out
-    assert "problem: arxiv.max_response_bytes must be at least 1048576, not 10" in out
+    assert "problem: arxiv.max_response_bytes must be between 1048576 and 1073741824, not 10" in out
     assert "problem: discord.post_cap_per_run must be between 1 and 100000, not 0" in out
     assert "3 problem(s)" in out
 
@@ -1138,3 +1138,20 @@ def test_a_secret_variable_holding_bytes_that_are_not_utf8_is_one_problem_naming
     problems = [line for line in out.splitlines() if line.startswith("problem:") and variable in line]
     assert len(problems) == 1 and "not UTF-8" in problems[0], out
     assert "Secret0123456789" not in out and "\udce9" not in out
+
+
+def test_a_response_limit_past_what_python_can_read_is_a_problem_not_a_traceback(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`max_response_bytes = 99999999999999999999` (TOML reads any whole number) passed config check, and every poll
+    of a local file then ended in "OverflowError: cannot fit 'int' into an index-sized integer" (a traceback); a
+    limit past 1 GiB, which no feed comes near and memory must hold, is one problem line."""
+    feed = write(clean_environment / "feed.xml", "<rss/>")
+    config = write(clean_environment / "config.toml", "[arxiv]\nmax_response_bytes = 99999999999999999999\n")
+    data = str(clean_environment / "data")
+    status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
+    assert status == 1, out
+    assert "problem: arxiv.max_response_bytes must be between 1048576 and 1073741824, not 99999999999999999999" in out
+    assert main(["--config", str(config), "--data-dir", data, "poll", "--source", str(feed)]) == 2  # as any problem
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "arxiv.max_response_bytes must be between 1048576 and 1073741824" in err, err

@@ -93,8 +93,9 @@ class ArxivSettings(Section):
     )
     timeout_seconds: Seconds = 30.0
     max_retries: int = Field(4, ge=0)
-    # arXiv's daily feed of one category runs to megabytes: under 1 MiB (20 written for 20 MB) every poll fails.
-    max_response_bytes: int = Field(20 * 1024 * 1024, ge=1024 * 1024)
+    # arXiv's daily feed of one category runs to megabytes: under 1 MiB (20 written for 20 MB) every poll fails. An
+    # answer is held in memory whole: past 1 GiB is no limit, and past 2**63 a read of a file failed with a traceback.
+    max_response_bytes: int = Field(20 * 1024 * 1024, ge=1024 * 1024, le=1024 * 1024 * 1024)
     poll_cron: str = Field("30 0 * * mon-fri", description="when to poll, in poll_timezone")
     retry_cron: str = Field("0 6 * * mon-fri", description="when to poll again after a broken answer")
     poll_timezone: TimeZoneName = "America/New_York"
