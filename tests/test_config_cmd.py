@@ -1155,3 +1155,16 @@ def test_a_response_limit_past_what_python_can_read_is_a_problem_not_a_traceback
     assert main(["--config", str(config), "--data-dir", data, "poll", "--source", str(feed)]) == 2  # as any problem
     err = capsys.readouterr().err
     assert "Traceback" not in err and "arxiv.max_response_bytes must be between 1048576 and 1073741824" in err, err
+
+
+@pytest.mark.parametrize("written", ["21", "1000000", "99999999999999999999"])
+def test_retries_that_would_hold_a_poll_for_days_are_a_problem(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], written: str
+) -> None:
+    """`max_retries = 1000000` passed config check: a poll meeting arXiv down then retried every 10 minutes for
+    years, holding the data folder's poll lock (every later poll skipped) and the service's stop; past 20 retries
+    (hours of back-off) it is one problem line."""
+    config = write(clean_environment / "config.toml", f"[arxiv]\nmax_retries = {written}\n")
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 1, out
+    assert f"problem: arxiv.max_retries must be between 0 and 20, not {written}" in out, out

@@ -92,7 +92,7 @@ class ArxivSettings(Section):
         3.0, ge=0, le=3600, description="the pause between requests (3 for arxiv.org); inf would hang every poll"
     )
     timeout_seconds: Seconds = 30.0
-    max_retries: int = Field(4, ge=0)
+    max_retries: int = Field(4, ge=0, le=20)  # 20: hours of back-off, 10 min apart at most; more held a poll for days
     # arXiv's daily feed of one category runs to megabytes: under 1 MiB (20 written for 20 MB) every poll fails. An
     # answer is held in memory whole: past 1 GiB is no limit, and past 2**63 a read of a file failed with a traceback.
     max_response_bytes: int = Field(20 * 1024 * 1024, ge=1024 * 1024, le=1024 * 1024 * 1024)
