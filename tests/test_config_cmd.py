@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from digest import resources
 from digest.cli import main
 from digest.config import load_settings
 
@@ -118,7 +120,7 @@ def test_files_and_folders_named_by_the_settings_are_checked(
     report = json.loads(out)
     assert report["valid"] is False
     text = "\n".join(report["problems"])
-    assert f"feeds file {feeds / 'rules.toml'} cannot be read as TOML" in text
+    assert f"feeds file {feeds / 'rules.toml'} is not valid TOML" in text
     assert f"data_dir {data} cannot be created" in text
     assert "weekly.list_unsubscribe 'unsubscribe@example.org' must be a mailto: address" in text
 
@@ -136,7 +138,7 @@ def test_a_rules_file_that_is_no_toml_is_one_problem_not_two(
     assert status == 1
     problems = json.loads(out)["problems"]
     assert [line for line in problems if "rules.toml" in line] == [
-        f"feeds file {feeds / 'rules.toml'} cannot be read as TOML: Invalid value (at end of document)"
+        f"feeds file {feeds / 'rules.toml'} is not valid TOML: Invalid value (at end of document)"
     ], problems
 
 
@@ -1168,3 +1170,33 @@ def test_retries_that_would_hold_a_poll_for_days_are_a_problem(
     status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
     assert status == 1, out
     assert f"problem: arxiv.max_retries must be between 0 and 20, not {written}" in out, out
+
+
+@pytest.mark.parametrize(
+    ("name", "spoil", "said"),
+    [
+        ("rules.toml", "folder", "cannot be read: Is a directory"),
+        ("rules.toml", b"\xff", "is not UTF-8 text (byte 1): save it as UTF-8"),
+        ("sources.toml", b"\xff", "is not UTF-8 text (byte 1): save it as UTF-8"),
+        ("sources.toml", "folder", "cannot be read: Is a directory"),
+    ],
+)
+def test_a_feeds_file_that_cannot_be_read_is_said_as_the_settings_file_is(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], name: str, spoil: bytes | str, said: str
+) -> None:
+    """A rules.toml that was a folder was "cannot be read as TOML: [Errno 21] Is a directory: 3", and a feeds file
+    saved as Latin-1 "'utf-8' codec can't decode byte 0xff in position 0: invalid start byte", where the settings file
+    is said in plain words; each feeds file is now said in those words, once."""
+    feeds = clean_environment / "feeds"
+    shutil.copytree(resources.feeds_dir(), feeds)
+    path = feeds / name
+    path.unlink()
+    if spoil == "folder":
+        path.mkdir()
+    else:
+        path.write_bytes(bytes(spoil) if isinstance(spoil, bytes) else b"")
+    config = write(clean_environment / "config.toml", f'feeds_dir = "{feeds}"\n')
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 1, out
+    problems = [line for line in out.splitlines() if line.startswith("problem:")]
+    assert problems == [f"problem: feeds file {path} {said}"], out

@@ -18,10 +18,10 @@ from digest.config import secretstore
 from digest.config.feeds import SOURCES_FILE, FeedsError, read_feed_sources
 from digest.config.loading import config_variable, load_settings
 from digest.config.poll_schedule import poll_schedule
-from digest.config.problems import MIN_SECRET_LENGTH, ConfigError
+from digest.config.problems import MIN_SECRET_LENGTH, ConfigError, toml_file_problem
 from digest.config.settings import Settings, default_database_url
 from digest.config.web_address import WILDCARD_HOSTS
-from digest.resources import UnfitFileError, read_small_file, shared_with_group
+from digest.resources import read_small_file, shared_with_group
 
 # Shorter secrets are refused when the service starts (config/secretstore.py); checked here to say so earlier.
 SECRET_VARIABLES = tuple(secretstore.GENERATED.values())
@@ -111,11 +111,8 @@ def feeds_problems(feeds_dir: Path) -> list[str]:
             continue  # read below as the poller reads it, so both say the same line
         try:
             tomllib.loads(read_small_file(path).decode("utf-8"))
-        except UnfitFileError as exc:
-            problems.append(f"feeds file {exc}")
-            unreadable.add(path.name)
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            problems.append(f"feeds file {path} cannot be read as TOML: {exc}")
+            problems.append(toml_file_problem(path, exc, "feeds file"))
             unreadable.add(path.name)
     try:
         read_feed_sources(feeds_dir)

@@ -11,10 +11,10 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field, ValidationError
 
-from digest.config.problems import ConfigError, problem_lines
+from digest.config.problems import ConfigError, problem_lines, toml_file_problem
 from digest.config.sections import Section
 from digest.config.values import Address
-from digest.resources import UnfitFileError, read_small_file
+from digest.resources import read_small_file
 
 SOURCES_FILE = "sources.toml"
 # The most results arXiv's API gives for one request; a query asking more is refused or cut short by arXiv.
@@ -51,10 +51,8 @@ def read_feed_sources(feeds_dir: Path) -> FeedSources:
     path = feeds_dir / SOURCES_FILE
     try:
         raw = tomllib.loads(read_small_file(path).decode("utf-8"))
-    except UnfitFileError as exc:
-        raise FeedsError([f"feeds file {exc}"]) from None
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise FeedsError([f"cannot read the sources in {path}: {exc}"]) from None
+        raise FeedsError([toml_file_problem(path, exc, "feeds file")]) from None
     try:
         return FeedSources.model_validate(raw)
     except ValidationError as exc:

@@ -7,7 +7,7 @@ shows a value read from the environment, so a secret cannot reach a log or a ter
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import annotated_types
 from pydantic import BaseModel, ValidationError
@@ -15,6 +15,10 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from digest.config.declarations import also_in_file, environment_variable, field_at
+from digest.resources import UnfitFileError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 # Shorter secrets are refused when the service starts (config/secretstore.py) and by `digest config check`.
 MIN_SECRET_LENGTH = 16
@@ -138,3 +142,17 @@ def problem_lines(model: type[BaseModel], exc: ValidationError, data: Mapping[st
     """Every problem in a validation error, one line each, in the order pydantic found them; `data`, what was
     validated, names a table of a list of tables by its name or search."""
     return [line for error in exc.errors(include_url=False) for line in describe(model, dict(error), data)]
+
+
+def toml_file_problem(path: Path, exc: Exception, what: str) -> str:
+    """The one line for a TOML file (the settings file, a feeds file) that could not be read, as `what` ("config
+    file") names it: in plain words, not Python's ("[Errno 21] Is a directory: 3", "'utf-8' codec can't decode")."""
+    if isinstance(exc, UnfitFileError):  # its message is the line: a pipe nothing writes to, a file past 1 MB
+        return f"{what} {exc}"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"{what} {path} is not UTF-8 text (byte {exc.start + 1}): save it as UTF-8"
+    if isinstance(exc, FileNotFoundError):
+        return f"{what} {path} does not exist"
+    if isinstance(exc, OSError):
+        return f"{what} {path} cannot be read: {exc.strerror or exc}"
+    return f"{what} {path} is not valid TOML: {exc}"

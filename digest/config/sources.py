@@ -17,9 +17,10 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
 
 from digest.config.declarations import also_in_file, environment_variable, field_at
+from digest.config.problems import toml_file_problem
 from digest.config.publish import is_local_path
 from digest.config.sqlite_files import relative_sqlite_file, sqlite_url_from
-from digest.resources import UnfitFileError, read_small_file
+from digest.resources import read_small_file
 
 # The paths the settings file may give, and whether each must exist already. One written relative is read from the
 # file's own folder, not the working folder: every command finds the same data folder (and database) wherever it is
@@ -52,16 +53,8 @@ def read_toml(path: Path, problems: list[str]) -> dict[str, Any]:
         # A file saved by Windows Notepad starts with a byte order mark, which TOML does not allow and no one can see:
         # refused as "Invalid statement (at line 1, column 1)", it looked like a broken first line.
         return tomllib.loads(data.decode("utf-8").removeprefix("\ufeff"))
-    except UnicodeDecodeError as exc:
-        problems.append(f"config file {path} is not UTF-8 text (byte {exc.start + 1}): save it as UTF-8")
-    except FileNotFoundError:
-        problems.append(f"config file {path} does not exist")
-    except tomllib.TOMLDecodeError as exc:
-        problems.append(f"config file {path} is not valid TOML: {exc}")
-    except UnfitFileError as exc:
-        problems.append(f"config file {exc}")
-    except OSError as exc:
-        problems.append(f"config file {path} cannot be read: {exc.strerror}")
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError, OSError) as exc:
+        problems.append(toml_file_problem(path, exc, "config file"))
     return {}
 
 
