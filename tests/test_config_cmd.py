@@ -1200,3 +1200,28 @@ def test_a_feeds_file_that_cannot_be_read_is_said_as_the_settings_file_is(
     assert status == 1, out
     problems = [line for line in out.splitlines() if line.startswith("problem:")]
     assert problems == [f"problem: feeds file {path} {said}"], out
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (("[penalties]", "[penalty]"), "[penalty] is not a table the rules read"),
+        (('\nterms = ["survey"', '\nterm = ["survey"'), "[general] term is not a key the rules read"),
+    ],
+)
+def test_a_misspelt_table_or_key_in_the_rules_is_a_problem_not_rules_dropped(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], edit: tuple[str, str], said: str
+) -> None:
+    """rules.toml with [penalty] for [penalties] (or `term =` for `terms =`) passed config check, and every poll then
+    scored without those terms, nothing said (settings.toml's own unknown tables are a problem); it is one now."""
+    feeds = clean_environment / "feeds"
+    shutil.copytree(resources.feeds_dir(), feeds)
+    rules = feeds / "rules.toml"
+    text = rules.read_text(encoding="utf-8")
+    assert edit[0] in text
+    rules.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    config = write(clean_environment / "config.toml", f'feeds_dir = "{feeds}"\n')
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 1, out
+    problems = [line for line in out.splitlines() if line.startswith("problem:")]
+    assert len(problems) == 1 and said in problems[0] and str(rules) in problems[0], out

@@ -113,10 +113,25 @@ class Rules:
         )
         if not rules.modality_strong.terms or not rules.interpretability_strong.terms:
             raise RulesError(f"{source}: [modality] and [interpretability] need strong terms{_unread(data)}")
+        if misread := _misspelt(data):  # `[penalty]` for [penalties]: its terms would be dropped, unsaid
+            raise RulesError(f"{source}: {misread}")
         return rules
 
 
 _TABLES = ("modality", "interpretability", "penalties", "general", "sections", "internals")
+_KEYS = {"modality": ("strong", "weak"), "interpretability": ("strong", "weak")}  # the others: terms ([sections]: any)
+
+
+def _misspelt(data: dict[str, Any]) -> str:
+    """The first table or key the rules do not read, said with those they do; "" when there is none."""
+    for table, value in data.items():
+        if table not in _TABLES:
+            return f"[{table}] is not a table the rules read ({', '.join(f'[{name}]' for name in _TABLES)}): a typo?"
+        wanted = _KEYS.get(table, ("terms",))
+        for key in value if isinstance(value, dict) and table != "sections" else ():
+            if key not in wanted:
+                return f"[{table}] {key} is not a key the rules read (only {' and '.join(wanted)}): a typo?"
+    return ""
 
 
 def _unread(data: dict[str, Any]) -> str:
