@@ -1225,3 +1225,20 @@ def test_a_misspelt_table_or_key_in_the_rules_is_a_problem_not_rules_dropped(
     assert status == 1, out
     problems = [line for line in out.splitlines() if line.startswith("problem:")]
     assert len(problems) == 1 and said in problems[0] and str(rules) in problems[0], out
+
+
+def test_a_data_folder_that_is_a_symlink_loop_is_one_problem_not_a_traceback(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`--data-dir data` where data was a symbolic link leading round to itself (a link made pointing at a link to it)
+    ended every command, config check too, in a traceback ("RuntimeError: Symlink loop from ..."); it is one line."""
+    loop = clean_environment / "data"
+    loop.symlink_to(clean_environment / "other")
+    (clean_environment / "other").symlink_to(loop)
+    status, out = run(capsys, "--data-dir", str(loop), "config", "check")
+    assert status == 1, out
+    problems = [line for line in out.splitlines() if line.startswith("problem:")]
+    assert problems == [f"problem: data_dir {str(loop)!r} is a symbolic link that leads round in a loop: give a folder"]
+    assert main(["--data-dir", str(loop), "candidates"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "leads round in a loop" in err and err.count("\n") == 1, err

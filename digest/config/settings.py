@@ -109,7 +109,13 @@ class Settings(BaseSettings):
             folder = data.get("data_dir", Path("data"))
             if isinstance(folder, str | Path):
                 path = Path(folder).expanduser()
-                if "?" in str(path.resolve()):  # a database URL reads it as the start of its query
+                try:
+                    resolved = path.resolve()
+                except (RuntimeError, OSError):  # Python 3.11 says a loop so (RuntimeError), later ones OSError
+                    raise problem(
+                        f"data_dir {str(path)!r} is a symbolic link that leads round in a loop: give a folder"
+                    ) from None
+                if "?" in str(resolved):  # a database URL reads it as the start of its query
                     raise problem(
                         f"data_dir {str(path)!r}: a data folder whose path holds '?' cannot hold the database (its URL "
                         "would name another file); choose another folder, or set DIGEST_DATABASE_URL"
