@@ -93,6 +93,13 @@ def may_name_untitled(search: str) -> bool:
     return any(lead[start:].startswith(text) or text.startswith(lead[start:]) for start in range(len(lead)))
 
 
+def shown_name(name: object) -> str:
+    """A path or name as a message names it: quoted with its escapes when it holds a line break, a tab or another
+    control character, so that a name with a newline in it cannot split a one-line message in two."""
+    text = str(name)
+    return repr(text) if any(not char.isprintable() for char in text) else text
+
+
 def one_line(text: str) -> str:
     """Invisible characters blanked and every run of white space one space, trimmed."""
     return " ".join(blank_invisible(text).split())

@@ -1242,3 +1242,15 @@ def test_a_data_folder_that_is_a_symlink_loop_is_one_problem_not_a_traceback(
     assert main(["--data-dir", str(loop), "candidates"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "leads round in a loop" in err and err.count("\n") == 1, err
+
+
+def test_a_settings_file_named_with_a_line_break_is_named_on_one_line(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """DIGEST_CONFIG or --config holding a line break (two paths pasted, a variable read with its newline and more) was
+    named raw, splitting its problem over two lines, the second taken for another; it is quoted with its escapes."""
+    named = clean_environment / "config.toml\nstray"
+    status, out = run(capsys, "--config", str(named), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 1, out
+    assert f"configuration: {str(named)!r}\n" in out, out
+    assert f"problem: config file {str(named)!r} does not exist\n" in out, out

@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from digest.cli.context import Context, print_json
+from digest.cli.context import Context, print_json, shown_path
 
 if TYPE_CHECKING:
     from digest.config import Settings
@@ -60,7 +60,7 @@ def handle_check(args: argparse.Namespace, context: Context) -> int:
             }
         )
         return 1 if report.problems else 0
-    source = str(report.config_path) if report.config_path else "no settings file: built-in defaults"
+    source = shown_path(report.config_path) if report.config_path else "no settings file: built-in defaults"
     print(f"configuration: {source}")
     for feature in report.features:
         switchable = feature.name in SWITCHABLE

@@ -155,10 +155,10 @@ def input_argument(text: str) -> Path:
 
 
 def shown_path(path: Path | str) -> str:
-    """A path as a message names it: quoted with its escapes when it holds a line break, a tab or another control
-    character, so that a name with a newline in it cannot split a one-line message in two."""
-    text = str(path)
-    return repr(text) if any(not char.isprintable() for char in text) else text
+    """A path as a message names it (digest.text.shown_name: a line break in it quoted, not printed)."""
+    from digest.text import shown_name
+
+    return shown_name(path)
 
 
 def unreadable(path: Path | str, exc: BaseException, after: str = "") -> CommandError:

@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from digest.config.declarations import also_in_file, environment_variable, field_at
 from digest.resources import UnfitFileError
+from digest.text import shown_name
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -147,12 +148,13 @@ def problem_lines(model: type[BaseModel], exc: ValidationError, data: Mapping[st
 def toml_file_problem(path: Path, exc: Exception, what: str) -> str:
     """The one line for a TOML file (the settings file, a feeds file) that could not be read, as `what` ("config
     file") names it: in plain words, not Python's ("[Errno 21] Is a directory: 3", "'utf-8' codec can't decode")."""
+    named = shown_name(path)  # a line break in the name would split the line
     if isinstance(exc, UnfitFileError):  # its message is the line: a pipe nothing writes to, a file past 1 MB
         return f"{what} {exc}"
     if isinstance(exc, UnicodeDecodeError):
-        return f"{what} {path} is not UTF-8 text (byte {exc.start + 1}): save it as UTF-8"
+        return f"{what} {named} is not UTF-8 text (byte {exc.start + 1}): save it as UTF-8"
     if isinstance(exc, FileNotFoundError):
-        return f"{what} {path} does not exist"
+        return f"{what} {named} does not exist"
     if isinstance(exc, OSError):
-        return f"{what} {path} cannot be read: {exc.strerror or exc}"
-    return f"{what} {path} is not valid TOML: {exc}"
+        return f"{what} {named} cannot be read: {exc.strerror or exc}"
+    return f"{what} {named} is not valid TOML: {exc}"
