@@ -533,3 +533,15 @@ def test_a_feed_with_no_usable_item_says_its_first_problem_in_the_report_line(
         source.write_text(NO_ID_FEED.format(items=items), encoding="utf-8")
         assert main(["--data-dir", str(data_dir), "poll", "--source", str(source)]) == 1
         assert capsys.readouterr().out.splitlines()[0] == f"{source}: broken ({said})"
+
+
+def test_score_of_standard_input_names_it_as_decisions_import_does(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`digest score -` named a bad line '-:2: skipped: ...' where `decisions import -` and `list import -` say
+    '<stdin>:2'; it says <stdin> too."""
+    lines = paper_lines(1)
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(lines[0] + b"\nnot json\n"), encoding="utf-8"))
+    assert main(["--data-dir", str(data_dir), "score", "-", "--json"]) == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("note:")]
+    assert errors[0].startswith("<stdin>:2: skipped: not valid JSON"), errors

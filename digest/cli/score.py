@@ -8,7 +8,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
-from digest.cli.context import CommandError, Context, input_argument, refuse_non_file, shown_path, unreadable
+from digest.cli.context import CommandError, Context, input_argument, refuse_non_file, shown_source, unreadable
 from digest.cli.lines import BAD_LINES_SHOWN
 from digest.text import one_line
 
@@ -214,11 +214,11 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
         raise  # the reader of the output went away (`| head`): main() ends quietly, the input is not at fault
     except LongLineError as exc:
         raise CommandError(
-            f"{shown_path(args.path)}:{exc.line_number}: a line longer than {exc.shown}, which no paper is (is it a "
+            f"{shown_source(args.path)}:{exc.line_number}: a line longer than {exc.shown}, which no paper is (is it a "
             "JSON-lines file?); nothing after it was scored"
         ) from None
     except JsonArrayError:
-        raise CommandError(f"{shown_path(args.path)}: {JSON_ARRAY}; nothing was scored") from None
+        raise CommandError(f"{shown_source(args.path)}: {JSON_ARRAY}; nothing was scored") from None
     except (zlib.error, OSError, EOFError, UnicodeDecodeError) as exc:  # a .gz file damaged or cut off, a read error
         raise unreadable(args.path, exc) from None
     finally:
@@ -233,7 +233,7 @@ def handle_score(args: argparse.Namespace, context: Context) -> int:
 def _report_bad_line(path: Path, bad_line: BadLine, count: int) -> None:
     """The first BAD_LINES_SHOWN bad lines, each in a line; the others are counted at the end."""
     if count <= BAD_LINES_SHOWN:
-        print(f"{shown_path(path)}:{bad_line.line_number}: skipped: {bad_line.message}", file=sys.stderr)
+        print(f"{shown_source(path)}:{bad_line.line_number}: skipped: {bad_line.message}", file=sys.stderr)
 
 
 def _print_summary(
@@ -243,7 +243,7 @@ def _print_summary(
     bad, learnt = bad_learnt
     if bad > BAD_LINES_SHOWN:
         print(
-            f"{shown_path(args.path)}: and {bad - BAD_LINES_SHOWN} more bad lines skipped, not shown", file=sys.stderr
+            f"{shown_source(args.path)}: and {bad - BAD_LINES_SHOWN} more bad lines skipped, not shown", file=sys.stderr
         )
     if args.json:
         return
