@@ -77,3 +77,58 @@ def test_an_address_rewrite_does_not_take_the_services_token_elsewhere(
     assert outcome.startswith(f"{PUBLISHED}:"), outcome
     assert arxiv_id in remote.readme()
     assert server.expected in server.authorizations and any("git-receive-pack" in path for path in server.paths)
+
+
+def _git_of_version(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, version: str, *, old: bool = True) -> None:
+    """`git` on PATH answering `--version` with `version` and, when `old`, blind to GIT_CONFIG_COUNT as every git
+    before 2.31 is (the settings the service gives its own clone through the environment); the real git does the
+    work."""
+    folder = tmp_path / "old-git"
+    folder.mkdir()
+    wrapper = folder / "git"
+    wrapper.write_text(
+        f'#!/bin/sh\nif [ "$1" = "--version" ]; then echo "git version {version}"; exit 0; fi\n'
+        f'{"unset GIT_CONFIG_COUNT" if old else ""}\nexec /usr/bin/git "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{folder}:/usr/bin:/bin")
+
+
+def test_a_git_too_old_for_the_services_own_settings_is_named_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git before 2.31 (Debian 11's 2.30.2, Ubuntu 20.04's 2.25.1) ignores the settings the service gives its clone
+    through the environment: the operator's commit signing failed every publish with gpg's words (and a token went
+    unsent, 'set DIGEST_GIT_TOKEN'). The line now names the git found and the version needed; nothing is pushed."""
+    remote = make_remote(tmp_path)
+    before = remote.head()
+    _home(tmp_path, monkeypatch, "[commit]\n\tgpgSign = true\n[gpg]\n\tprogram = /bin/false\n")
+    _git_of_version(tmp_path, monkeypatch, "2.30.2")
+    outcome, _arxiv_id = _approve_and_publish(tmp_path, remote.url)
+    assert outcome.startswith("failed: "), outcome
+    assert "git 2.30.2" in outcome and "2.31 or newer" in outcome, outcome
+    assert "gpg" not in outcome, outcome
+    assert remote.head() == before
+
+
+def test_a_git_new_enough_publishes_as_ever(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guard for the version check: 2.31.0 and a vendor's suffix ('2.39.5.windows.1', 'Apple Git-146') pass."""
+    remote = make_remote(tmp_path)
+    _git_of_version(tmp_path, monkeypatch, "2.31.0 (Apple Git-146)", old=False)
+    outcome, arxiv_id = _approve_and_publish(tmp_path, remote.url)
+    assert outcome.startswith(f"{PUBLISHED}:"), outcome
+    assert arxiv_id in remote.readme()
+
+
+def test_no_git_on_path_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guard: with no git on PATH a publish fails in one line saying so, the approval kept (passes before the check
+    above too, through the OSError of running git)."""
+    remote = make_remote(tmp_path)
+    before = remote.head()
+    empty = tmp_path / "no-git"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    outcome, _arxiv_id = _approve_and_publish(tmp_path, remote.url)
+    assert outcome.startswith("failed: cannot run git: "), outcome
+    assert "is git installed?" in outcome and "\n" not in outcome, outcome
+    assert remote.head() == before

@@ -11,21 +11,19 @@ import base64
 import logging
 import re
 import subprocess
-import time
 from pathlib import Path
 
 from digest.config import PublishSettings
-from digest.publish.clone_repair import repair_if_damaged
+from digest.publish.clone_repair import cleared_stale_lock, repair_if_damaged
 from digest.publish.git_environment import git_environment
+from digest.publish.git_version import git_version_problem
 from digest.publish.rules import LOGIN_REFUSED, SSH_SAID, git_command, refused_push_line, renamed_in
 from digest.text import one_line
 
 GIT_TIMEOUT_SECONDS = 120.0
 _MISSING_REF = re.compile(r"couldn't find remote ref|could not find remote ref", re.IGNORECASE)
 _URL_USER = re.compile(r"(?<=://)[^/@\s]+@")
-_LOCK_IN_THE_WAY = re.compile(r"Unable to create '([^']+\.lock)': File exists")
 _SOMEONE_PUSHED_FIRST = re.compile(r"\[rejected\] \((fetch first|non-fast-forward|stale info)\)")
-STALE_LOCK_MARGIN_SECONDS = 10.0
 log = logging.getLogger("digest.publish")
 
 
@@ -78,31 +76,11 @@ class GitClone:
             ) from None
         except OSError as exc:
             raise GitError(f"cannot run git: {exc.strerror or exc} (is git installed?)") from None
-        if done.returncode != 0 and self._cleared_stale_lock(done):
+        if done.returncode != 0 and cleared_stale_lock(self.folder, done, GIT_TIMEOUT_SECONDS):
             return self._run(*args, stdin=stdin, check=check)
         if check and done.returncode != 0:
             raise GitError(f"git {git_command(args)} failed: {self._why(done)}")
         return done
-
-    def _cleared_stale_lock(self, done: subprocess.CompletedProcess[bytes]) -> bool:
-        """Removes a lock file that git names as in the way when it is older than any git command may run: its
-        process was killed (the service's `kill -9`), and the clone holds nothing the database does not. A younger
-        lock may be a publish running in another process; that one is waited out by the next attempt."""
-        found = _LOCK_IN_THE_WAY.search(done.stderr.decode("utf-8", "replace"))
-        if found is None:
-            return False
-        lock = Path(found.group(1))
-        if not lock.resolve().is_relative_to(self.folder.resolve()) or lock.suffix != ".lock":
-            return False
-        try:
-            stale = time.time() - lock.stat().st_mtime > GIT_TIMEOUT_SECONDS + STALE_LOCK_MARGIN_SECONDS
-            if stale:
-                lock.unlink()
-        except OSError:
-            return False
-        if stale:
-            log.warning("publish: removed %s, left by a git command that did not finish", lock)
-        return stale
 
     def _why(self, done: subprocess.CompletedProcess[bytes]) -> str:
         """Git's own reason: its fatal or error lines, what the remote or ssh said, else its last lines. A refused
@@ -135,6 +113,9 @@ class GitClone:
     def ensure(self) -> None:
         """Creates the clone on first use; follows a changed repository URL. A clone without its remote (a killed
         `init`) or that git cannot read is made again, rather than failing every publish from then on."""
+        problem = git_version_problem()
+        if problem:
+            raise GitError(problem)
         self.folder.mkdir(parents=True, exist_ok=True)
         repair_if_damaged(self.folder, self._run("status", "--porcelain", "-uno", check=False), self.redact)
         current = self._run("remote", "get-url", "origin", check=False)
