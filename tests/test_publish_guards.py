@@ -108,6 +108,40 @@ def test_a_publish_killed_after_its_push_is_known_as_its_own_after_the_author_se
         database.dispose()
 
 
+def test_a_publish_killed_after_its_push_is_not_named_again_as_a_move_by_the_next(
+    tmp_path: Path, remote: Remote
+) -> None:
+    """A publish stopped after its push, before it was recorded, then another approval: the next commit added the new
+    paper alone, yet its message said 'Move 1 paper: <the paper pushed before> (Sparse Autoencoder)', a paper that
+    stayed where it was. The message now names what the commit changes: the new paper, added."""
+    settings = settings_for(tmp_path, remote)
+    database = open_service_database(settings)
+    backup = tmp_path / "before-push.sqlite3"
+    try:
+        reviewer, publisher = services(database, settings)
+        pushed_before = approve(database, reviewer, 0)
+        live, copy = sqlite3.connect(settings.data_dir / "digest.sqlite3"), sqlite3.connect(backup)
+        live.backup(copy)
+        live.close(), copy.close()
+        assert publisher.publish().outcome == PUBLISHED
+    finally:
+        database.dispose()
+    for suffix in ("-wal", "-shm"):  # the state as a kill between the push and its record leaves it
+        (settings.data_dir / f"digest.sqlite3{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(backup, settings.data_dir / "digest.sqlite3")
+    database = open_service_database(settings)
+    try:
+        reviewer, restarted = services(database, settings)
+        added = approve(database, reviewer, 1)
+        assert restarted.publish().outcome == PUBLISHED
+    finally:
+        database.dispose()
+    message = remote.message_of_head()
+    assert message.startswith("Add 1 paper: Steering CLIP"), message
+    assert "Move" not in message and "move" not in message and pushed_before not in message, message
+    assert added in message and remote.readme().count(f"https://arxiv.org/abs/{pushed_before}) (") == 1
+
+
 # 2 ------------------------------------------------------------------------------------------------------------------
 @pytest.mark.asyncio
 async def test_a_protected_branch_is_said_once_and_not_pushed_to_again_until_the_branch_moves(

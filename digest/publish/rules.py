@@ -126,6 +126,11 @@ def _per_paper(entries: Counter[tuple[str, str]]) -> Counter[str]:
     return counted
 
 
+def _where(arxiv_id: str, entries: Counter[tuple[str, str]]) -> Counter[str]:
+    """How many entries for the paper each section has."""
+    return Counter({section: count for (paper, section), count in entries.items() if paper == arxiv_id})
+
+
 def _section_names(text: str) -> Counter[str]:
     """How many of the text's sections have each name (none for a text the reading refuses)."""
     try:
@@ -157,6 +162,8 @@ def changes(decided: list[Decided], before: str, after: str) -> list[Change]:
     listed_before, listed_after = _per_paper(entries_before), _per_paper(entries_after)
     for item in decided:
         was, now = listed_before[item.arxiv_id], listed_after[item.arxiv_id]
+        if _where(item.arxiv_id, entries_before) == _where(item.arxiv_id, entries_after):
+            continue  # listed as it was (pushed by a publish stopped before its record, or by hand): not this commit's
         if item.action == Action.APPROVE and now:
             # A move leaves a section; a paper put into one more section (its entries counted) is an addition.
             verb = "Move" if was and now <= was else "Add"
