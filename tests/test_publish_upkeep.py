@@ -449,3 +449,30 @@ def test_publish_path_naming_a_folder_says_so_and_pushes_nothing(tmp_path: Path)
     assert "docs is a folder on branch main" in result.message, result.message
     assert "set publish.path to the list's file" in result.message and "lint" not in result.message, result.message
     assert upstream.head() == before
+
+
+def test_a_shallow_repository_is_published_to_and_its_hand_edits_come_back(tmp_path: Path) -> None:
+    """The list's repository a shallow copy (a mirror made with `git clone --bare --depth 1`, as a move to a new
+    server from a CI checkout makes): git refuses a fetch from it that deepens nothing by default, so every publish
+    failed with 'git rev-parse failed: fatal: Needed a single revision'. The approvals now go out, a hand edit there
+    comes back, and neither is lost."""
+    (tmp_path / "full").mkdir()
+    full = make_remote(tmp_path / "full")
+    full.push_edit(TYPO_OLD, TYPO_NEW)
+    bare, work = tmp_path / "shallow.git", tmp_path / "shallow-work"
+    git(tmp_path, "clone", "--quiet", "--bare", "--depth", "1", full.bare.as_uri(), str(bare))
+    git(tmp_path, "clone", "--quiet", bare.as_uri(), str(work))
+    upstream = Remote(bare, work)
+    settings = make_settings(tmp_path / "data", publish_config(upstream.url))
+    one_approval_published(settings, upstream)
+    upstream.push_edit(TYPO_NEW, "**Spatial Reasoning for VLMs (fixed twice)**")
+    database = open_service_database(settings)
+    try:
+        second = approve(database, Reviewer(database, settings, clock=lambda: NOW), 1)
+    finally:
+        database.dispose()
+    result = publish_once(settings)
+    assert result.outcome == PUBLISHED, result.message
+    assert second in upstream.readme() and "(fixed twice)" in upstream.readme()
+    assert str(real_papers()[0]["arxiv_id"]) in upstream.readme()
+    assert "(fixed twice)" in settings.list_markdown_path.read_text(encoding="utf-8")

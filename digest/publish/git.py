@@ -131,7 +131,9 @@ class GitClone:
         self.ensure()
         branch = branch or self.settings.branch
         remote_ref = f"refs/remotes/origin/{branch}"
-        done = self._run("fetch", "--quiet", "--no-tags", "origin", f"+refs/heads/{branch}:{remote_ref}", check=False)
+        # A shallow repository (a mirror made with --depth): git refuses its refs unless told to take its boundary.
+        fetch = ("fetch", "--quiet", "--no-tags", "--update-shallow", "origin", f"+refs/heads/{branch}:{remote_ref}")
+        done = self._run(*fetch, check=False)
         if done.returncode != 0:
             if _MISSING_REF.search(done.stderr.decode("utf-8", "replace")):
                 return None
