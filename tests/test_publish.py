@@ -315,6 +315,22 @@ def test_a_publish_setting_with_a_control_character_is_refused_in_one_line(
     assert f"publish.{key}" in line and line.isprintable(), line
 
 
+@pytest.mark.parametrize("branch", ["main.lock", "main.", "lists/", "lists//main", ".hidden", "lists/.main"])
+def test_a_branch_name_git_refuses_is_refused_by_config_check_in_one_line(tmp_path: Path, branch: str) -> None:
+    """publish.branch = "main.lock" (or ending in '.' or '/', a part starting with '.', an empty part) passed config
+    check, then every publish failed with "fatal: invalid refspec '+refs/heads/main.lock:...'", tried again for ever.
+    Each is refused at config check in one line naming publish.branch, as a name with a space is."""
+    from digest.config import ConfigError
+
+    config = f'[publish]\nrepository = "https://github.com/o/l.git"\nbranch = "{branch}"\n'
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", config)
+    (line,) = caught.value.problems
+    assert "publish.branch" in line and branch in line, line
+    for usable in ("main", "release/2.0", "gh-pages", "v1.x_list"):
+        assert make_settings(tmp_path / usable.replace("/", "-"), config.replace(branch, usable)).publish.enabled
+
+
 def test_a_title_naming_an_issue_or_a_person_closes_and_notifies_nobody_from_the_commit(
     remote: Remote, publish_settings: Settings, publish_database: Database
 ) -> None:

@@ -110,11 +110,19 @@ def publish_problems(publish: PublishSettings) -> list[str]:
         problems.append(f"publish.author must not hold a control character, not {publish.author!r}")
     elif not re.fullmatch(r"[^<>\n]+ <[^<>@\s]+@[^<>\s]+>", publish.author):
         problems.append(f'publish.author must look like "Name <email@example.org>", not {publish.author!r}')
-    if not re.fullmatch(r"[A-Za-z0-9._/-]+", publish.branch) or ".." in publish.branch:
+    if not usable_branch(publish.branch):
         problems.append(f"publish.branch {publish.branch!r} is not a usable branch name")
     if publish.ssh_key and not Path(publish.ssh_key).is_file():
         problems.append(f"DIGEST_GIT_SSH_KEY names {publish.ssh_key}, which is not a file")
     return problems
+
+
+def usable_branch(name: str) -> bool:
+    """A branch name git takes (git check-ref-format), in the characters the setting allows: no '..', no part empty,
+    starting with '.' or ending in '.lock', no '.' at its end (git refuses each such refspec at every fetch)."""
+    parts = name.split("/")
+    well_formed = all(part and not part.startswith(".") and not part.endswith(".lock") for part in parts)
+    return bool(re.fullmatch(r"[A-Za-z0-9._/-]+", name)) and ".." not in name and well_formed and name[-1] != "."
 
 
 def pull_request_problems(publish: PublishSettings) -> list[str]:
