@@ -14,7 +14,7 @@ from digest.service.wiring import open_service_database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_http import GitHttpServer, backend_path
-from tests.git_remote import ANN, NOW, make_remote, publish_config
+from tests.git_remote import ANN, NOW, git, make_remote, publish_config
 
 TOKEN = "ghp_GitconfigToken99887766554433"
 
@@ -132,3 +132,17 @@ def test_no_git_on_path_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert outcome.startswith("failed: cannot run git: "), outcome
     assert "is git installed?" in outcome and "\n" not in outcome, outcome
     assert remote.head() == before
+
+
+def test_the_operators_own_author_and_committer_are_not_the_services(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A maintainer whose ~/.gitconfig names them in [author] or [committer] (which git puts above user.name: how many
+    keep a work identity apart) ran the service or `digest publish` from their shell: the service's commits went out
+    authored by the maintainer, not publish.author. Each of them is now publish.author's."""
+    remote = make_remote(tmp_path)
+    _home(tmp_path, monkeypatch, "[author]\n\tname = Alice\n\temail = alice@example.org\n[committer]\n\tname = Al\n")
+    outcome, _arxiv_id = _approve_and_publish(tmp_path, remote.url)
+    assert outcome.startswith(f"{PUBLISHED}:"), outcome
+    identities = git(remote.bare, "log", "-1", "--format=%an <%ae>%n%cn <%ce>", "main").splitlines()
+    assert identities == ["digest bot <bot@example.org>"] * 2, identities

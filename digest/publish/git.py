@@ -15,7 +15,7 @@ from pathlib import Path
 
 from digest.config import PublishSettings
 from digest.publish.clone_repair import cleared_stale_lock, repair_if_damaged
-from digest.publish.git_environment import git_environment
+from digest.publish.git_environment import git_environment, identity_options
 from digest.publish.git_version import git_version_problem
 from digest.publish.rules import LOGIN_REFUSED, SSH_SAID, git_command, refused_push_line, renamed_in
 from digest.text import one_line
@@ -173,8 +173,7 @@ class GitClone:
             self._run("rm", "-r", "--quiet", "--cached", "--ignore-unmatch", ".")
         else:
             self._run("checkout", "--quiet", "--force", "-B", "digest-publish", parent)
-        name, _, email = self.settings.author.partition(" <")
-        identity = ("-c", f"user.name={name}", "-c", f"user.email={email.rstrip('>')}")
+        identity = identity_options(self.settings.author)
         if parent is not None and merge_parent is not None:
             self._merge_in(merge_parent, identity)
         target = self.folder / self.settings.path

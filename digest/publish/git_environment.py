@@ -37,3 +37,14 @@ def git_environment(folder: Path, settings: PublishSettings, url: str) -> dict[s
         key = shlex.quote(settings.ssh_key)
         environment["GIT_SSH_COMMAND"] = f"ssh -i {key} -o IdentitiesOnly=yes -o BatchMode=yes"
     return environment
+
+
+def identity_options(author: str) -> tuple[str, ...]:
+    """`-c` options making publish.author ("Name <email>") the author and committer of a commit: [author] and
+    [committer] in ~/.gitconfig (which git puts above [user]) name the operator, not the service."""
+    name, _, email = author.partition(" <")
+    email = email.rstrip(">")
+    options: tuple[str, ...] = ()
+    for role in ("user", "author", "committer"):
+        options += ("-c", f"{role}.name={name}", "-c", f"{role}.email={email}")
+    return options
