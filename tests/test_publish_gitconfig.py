@@ -27,14 +27,17 @@ def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gitconfig: str) -> No
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
 
 
-def _approve_and_publish(tmp_path: Path, url: str, environ: dict[str, str] | None = None) -> tuple[str, str]:
-    """Publishes one approval to `url`: (its outcome and message, the approved paper's arXiv ID)."""
+def _approve_and_publish(
+    tmp_path: Path, url: str, environ: dict[str, str] | None = None, title: str | None = None
+) -> tuple[str, str]:
+    """Publishes one approval to `url` (of a paper titled `title` if given): (its outcome and message, the approved
+    paper's arXiv ID)."""
     settings = make_settings(tmp_path / "data", publish_config(url), environ or {})
     database = open_service_database(settings)
     try:
         publisher = Publisher(database, settings, clock=lambda: NOW)
         publisher.remember_base()
-        paper = real_papers()[0]
+        paper = {**real_papers()[0], **({"title": title} if title else {})}
         Reviewer(database, settings, clock=lambda: NOW).decide(insert_candidate(database, paper), "approve", ANN)
         result = publisher.publish()
     finally:
@@ -146,3 +149,20 @@ def test_the_operators_own_author_and_committer_are_not_the_services(
     assert outcome.startswith(f"{PUBLISHED}:"), outcome
     identities = git(remote.bare, "log", "-1", "--format=%an <%ae>%n%cn <%ce>", "main").splitlines()
     assert identities == ["digest bot <bot@example.org>"] * 2, identities
+
+
+def test_the_operators_commit_encoding_does_not_garble_a_title_in_the_services_commits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A maintainer whose ~/.gitconfig sets i18n.commitEncoding (ISO-8859-1, an old habit) ran the service or `digest
+    publish` from their shell: each commit declared that encoding over the UTF-8 message the service writes, so the
+    forge and `git log` showed 'Schrödinger' as 'SchrÃ¶dinger'. The service's commits are UTF-8 and say so."""
+    remote = make_remote(tmp_path)
+    _home(tmp_path, monkeypatch, "[i18n]\n\tcommitEncoding = ISO-8859-1\n")
+    outcome, _arxiv_id = _approve_and_publish(
+        tmp_path, remote.url, title="Schrödinger Bridges for Steering Sparse Autoencoders"
+    )
+    assert outcome.startswith(f"{PUBLISHED}:"), outcome
+    subject = git(remote.bare, "log", "-1", "--format=%s", "main")
+    assert "Add 1 paper: Schrödinger Bridges" in subject, subject
+    assert "\nencoding " not in git(remote.bare, "cat-file", "-p", "main")

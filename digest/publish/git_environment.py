@@ -21,6 +21,8 @@ def git_environment(folder: Path, settings: PublishSettings, url: str) -> dict[s
     config = {"commit.gpgSign": "false", "tag.gpgSign": "false", "core.hooksPath": os.devnull}
     config.update({"core.autocrlf": "false", "core.safecrlf": "false", "push.gpgSign": "false"})
     config["core.fsmonitor"] = "false"  # nor its fsmonitor (a watchman hook, a daemon)
+    # Nor its i18n encodings: the service writes and reads its messages as UTF-8 (another would be declared on them).
+    config.update({"i18n.commitEncoding": "UTF-8", "i18n.logOutputEncoding": "UTF-8"})
     token = settings.token.get_secret_value() if settings.token else ""
     if token and url.startswith(("https://", "http://")):
         # The token is the service's login for this address: a `url.<base>.insteadOf` rewrite (https to ssh, to a
