@@ -476,3 +476,40 @@ def test_a_shallow_repository_is_published_to_and_its_hand_edits_come_back(tmp_p
     assert second in upstream.readme() and "(fixed twice)" in upstream.readme()
     assert str(real_papers()[0]["arxiv_id"]) in upstream.readme()
     assert "(fixed twice)" in settings.list_markdown_path.read_text(encoding="utf-8")
+
+
+def test_a_list_moved_to_a_new_empty_repository_says_so_and_accepting_starts_it(tmp_path: Path) -> None:
+    """publish.repository changed to a new, empty repository (the list moving to another organisation): every publish
+    failed with 'branch main is gone from <new> ... if it was renamed, set publish.branch to its new name', of a
+    repository with no branch at all, and nothing let the list go out. The line now says the repository is empty and
+    what to do; `digest publish --accept-upstream` starts it with the list as it stands here, approvals and all."""
+    upstream = make_remote(tmp_path)
+    settings = make_settings(tmp_path / "data", publish_config(upstream.url))
+    one_approval_published(settings, upstream)
+    new = Remote(tmp_path / "new.git", tmp_path / "new-work")
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(new.bare))
+    moved = make_settings(tmp_path / "data", publish_config(new.url))
+    database = open_service_database(moved)
+    try:
+        second = approve(database, Reviewer(database, moved, clock=lambda: NOW), 1)
+        publisher = Publisher(database, moved, clock=lambda: NOW)
+        result = publisher.publish()
+        assert result.outcome == FAILED
+        assert "has no branch" in result.message and "--accept-upstream" in result.message, result.message
+        assert "set publish.branch" not in result.message, result.message
+        assert git(new.bare, "branch", "--list") == ""
+        accepted = publisher.publish(accept_upstream=True)
+        assert accepted.outcome == PUBLISHED, accepted.message
+    finally:
+        database.dispose()
+    git(tmp_path, "clone", "--quiet", new.url, str(new.work))
+    assert new.readme() == moved.list_markdown_path.read_text(encoding="utf-8")
+    assert second in new.readme() and str(real_papers()[0]["arxiv_id"]) in new.readme()
+    new.push_edit(TYPO_OLD, TYPO_NEW)
+    database = open_service_database(moved)
+    try:
+        third = approve(database, Reviewer(database, moved, clock=lambda: NOW), 2)
+    finally:
+        database.dispose()
+    assert publish_once(moved).outcome == PUBLISHED
+    assert third in new.readme() and TYPO_NEW in new.readme()
