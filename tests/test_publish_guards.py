@@ -185,6 +185,44 @@ async def test_a_protected_branch_is_said_once_and_not_pushed_to_again_until_the
     assert arxiv_id in remote.readme() and TYPO_NEW in remote.readme()
 
 
+@pytest.mark.asyncio
+async def test_a_branch_the_repository_could_not_update_just_then_is_tried_again(
+    tmp_path: Path, remote: Remote, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The repository could not lock its branch at the moment of the push ('cannot lock ref': another push under way
+    there, a lock its own crashed process left): the service took it for a refusal, said to let its account push
+    there (it may) and held until the branch moved upstream, so the approval waited for someone's next commit. It is
+    now tried again with the back-off, and goes out once the branch is free."""
+    monkeypatch.setattr(rules, "BACKOFF_START", timedelta(seconds=0.2))
+    monkeypatch.setattr(runner_module, "HELD_CHECK_SECONDS", 600.0)
+    lock = remote.bare / "refs" / "heads" / "main.lock"
+    lock.write_text("a push under way\n")
+    settings = settings_for(tmp_path, remote)
+    database = open_service_database(settings)
+    runner = PublishRunner(database, settings)
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    reviewer.add_listener(runner.on_decision)
+    await runner.start()
+    try:
+        arxiv_id = str(real_papers()[0]["arxiv_id"])
+        await reviewer.decide_async(insert_candidate(database, real_papers()[0]), "approve", ANN)
+        for _ in range(50):
+            if read_status(database, settings.templates_dir).last_error:
+                break
+            await asyncio.sleep(0.1)
+        said = read_status(database, settings.templates_dir).last_error or ""
+        assert "cannot lock ref" in said and "let the service's account push" not in said, said
+        lock.unlink()
+        for _ in range(100):
+            if arxiv_id in remote.readme():
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await runner.stop()
+        database.dispose()
+    assert arxiv_id in remote.readme()
+
+
 # 3 ------------------------------------------------------------------------------------------------------------------
 def without_entries_of(text: str, headings: tuple[str, ...]) -> str:
     """The list with every entry of the named sections deleted (their headings kept), as a bad commit would."""

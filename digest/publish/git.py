@@ -24,6 +24,8 @@ GIT_TIMEOUT_SECONDS = 120.0
 _MISSING_REF = re.compile(r"couldn't find remote ref|could not find remote ref", re.IGNORECASE)
 _URL_USER = re.compile(r"(?<=://)[^/@\s]+@")
 _SOMEONE_PUSHED_FIRST = re.compile(r"\[rejected\] \((fetch first|non-fast-forward|stale info)\)")
+# The repository could not take its branch's lock at that moment (a push under way there): not a refusal.
+_REF_BUSY = re.compile(r"cannot lock ref|is at [0-9a-f]+ but expected", re.IGNORECASE)
 log = logging.getLogger("digest.publish")
 
 
@@ -244,8 +246,12 @@ class GitClone:
         refused = [line for line in output.splitlines() if line.startswith("!")]
         if any(_SOMEONE_PUSHED_FIRST.search(line) for line in refused):
             raise PushRejectedError(f"the push to {branch} was rejected: {self._why(done)}")
+        stderr = done.stderr.decode("utf-8", "replace")
+        busy = [line for line in (*refused, *stderr.splitlines()) if _REF_BUSY.search(line)]
+        if refused and busy:  # the branch locked there at that moment (another push): tried again with the back-off
+            said = self.redact(busy[-1].removeprefix("remote:").strip())[:200]
+            raise GitError(f"{self.redact(self.url)} could not update {branch} just then ({said}); trying again later")
         if refused:  # a hook or a protected branch: trying again changes nothing
-            stderr = done.stderr.decode("utf-8", "replace")
             url, mode = self.redact(self.url), self.settings.mode
             raise PushRefusedError(refused_push_line(url, branch, refused[0], stderr, mode))
         if done.returncode != 0:
