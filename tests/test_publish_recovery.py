@@ -314,6 +314,27 @@ def test_a_push_refused_by_branch_protection_reports_why(remote: Remote, st: Set
     assert "protected" in (status.last_error or "").lower(), status.last_error  # today: "rejected 4 times in a row"
 
 
+def test_a_long_refusal_keeps_what_to_do_at_the_end_of_its_line(remote: Remote, st: Settings, db: Database) -> None:
+    """A forge's refusal as GitHub words it (a rule's name, then what the rule requires, 250 characters) made the line
+    longer than the 400 characters kept, so its end, what to do, was cut mid-word ('let the service's account push to
+    main there (or'). The remote's words are cut instead, and the line ends with what to do."""
+    hook = remote.bare / "hooks" / "pre-receive"
+    hook.write_text(
+        "#!/bin/sh\necho 'error: GH006: Protected branch update failed for refs/heads/main.' >&2\n"
+        "echo 'error: Changes must be made through a pull request. 2 of 2 required status checks are expected. At "
+        "least 1 approving review is required by reviewers with write access. Cannot force-push to this branch.' >&2\n"
+        "exit 1\n"
+    )
+    hook.chmod(0o755)
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    result = publisher.publish()
+    status = read_status(db, st.templates_dir)
+    assert result.outcome == FAILED and "GH006: Protected branch" in result.message, result.message
+    for line in (result.message, status.last_error or ""):
+        assert line.endswith('(or set publish.mode = "pull-request"), then run `digest publish`'), line
+
+
 def test_what_a_refusing_hook_says_reaches_the_log_without_its_terminal_controls(
     remote: Remote, st: Settings, db: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
