@@ -19,6 +19,7 @@ def git_environment(folder: Path, settings: PublishSettings, url: str) -> dict[s
     environment["GIT_CEILING_DIRECTORIES"] = str(folder.absolute().parent)
     # The clone is the service's own: ~/.gitconfig's signing, hooks and line-end rewriting (core.safecrlf) are not.
     config = {"commit.gpgSign": "false", "tag.gpgSign": "false", "core.hooksPath": os.devnull}
+    config["merge.verifySignatures"] = "false"  # nor checks them: a pull request's merge of the target takes it as is
     config.update({"core.autocrlf": "false", "core.safecrlf": "false", "push.gpgSign": "false"})
     config["core.fsmonitor"] = "false"  # nor its fsmonitor (a watchman hook, a daemon)
     # Nor its i18n encodings: the service writes and reads its messages as UTF-8 (another would be declared on them).
