@@ -166,3 +166,21 @@ def test_the_operators_commit_encoding_does_not_garble_a_title_in_the_services_c
     subject = git(remote.bare, "log", "-1", "--format=%s", "main")
     assert "Add 1 paper: Schrödinger Bridges" in subject, subject
     assert "\nencoding " not in git(remote.bare, "cat-file", "-p", "main")
+
+
+@pytest.mark.skipif(backend_path() is None, reason="git-http-backend is not installed")
+def test_the_operators_own_authorization_header_does_not_go_with_the_services(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An operator whose ~/.gitconfig sends a header of their own (http.extraHeader = "Authorization: ...", as Azure
+    DevOps' docs show for a personal token) ran the service or `digest publish` from their shell: git sent theirs
+    before the service's, the forge took the operator's login (or none), and every publish failed with 'check
+    DIGEST_GIT_TOKEN', a token that was fine. The service's requests carry its own Authorization alone."""
+    remote = make_remote(tmp_path)
+    with GitHttpServer(tmp_path, TOKEN) as server:
+        url = server.url("remote.git")
+        _home(tmp_path, monkeypatch, "[http]\n\textraHeader = Authorization: Basic b3BlcmF0b3I6cGF0\n")
+        outcome, arxiv_id = _approve_and_publish(tmp_path, url, {"DIGEST_GIT_TOKEN": TOKEN})
+    assert outcome.startswith(f"{PUBLISHED}:"), outcome
+    assert arxiv_id in remote.readme()
+    assert set(server.authorizations) == {server.expected}, set(server.authorizations)
