@@ -287,6 +287,21 @@ def test_publish_settings_refuse_what_cannot_work(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    "url", ["https::https://user:ghp_x@github.com/o/l.git", "https::https://ghp_x@github.com/o/l.git"]
+)
+def test_a_token_in_a_url_behind_a_transport_prefix_is_refused_too(tmp_path: Path, url: str) -> None:
+    """git's '<transport>::<address>' form (git-remote-https given the address after '::') took a token in that
+    address past config check: it went into the clone's .git/config and `digest publish --status` printed it. It is
+    refused as in the plain https address, without the token in the line."""
+    from digest.config import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", f'[publish]\nrepository = "{url}"\n')
+    (line,) = caught.value.problems
+    assert "must not hold a user or token" in line and "ghp_x" not in line, line
+
+
+@pytest.mark.parametrize(
     ("key", "value"),
     [
         ("author", "Bot\\u0000 <bot@example.org>"),

@@ -18,6 +18,7 @@ from digest.config.sections import Section
 from digest.config.values import ApiAddress, on_this_machine
 from digest.text import UNREADABLE, has_invisible, unreadable
 
+_TRANSPORT = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*::")  # git's '<transport>::<address>'
 _SCP_LIKE = re.compile(r"^[^/@:\s]+@[^/:\s]+:(?P<path>.+)$")  # git@github.com:owner/name.git
 
 
@@ -88,7 +89,8 @@ def publish_problems(publish: PublishSettings) -> list[str]:
     readable = not unreadable(publish.repository or "")
     if not readable:
         problems.append(f"publish.repository {UNREADABLE}")
-    address = urlsplit(publish.repository or "" if readable else "")
+    # git's '<transport>::<address>' hands the address after '::' to git-remote-<transport>: that one is read.
+    address = urlsplit(_TRANSPORT.sub("", publish.repository or "") if readable else "")
     if address.scheme in ("http", "https") and (address.username or address.password):
         problems.append("publish.repository must not hold a user or token: put the token in DIGEST_GIT_TOKEN")
     elif address.password:  # ssh://user:password@host: a password in a URL lands in logs and `config show`
