@@ -124,16 +124,15 @@ def test_a_git_new_enough_publishes_as_ever(tmp_path: Path, monkeypatch: pytest.
 
 
 def test_no_git_on_path_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Guard: with no git on PATH a publish fails in one line saying so, the approval kept (passes before the check
-    above too, through the OSError of running git)."""
+    """Guard: with no git on PATH a publish fails in one line saying so (as config check does), the approval kept."""
     remote = make_remote(tmp_path)
     before = remote.head()
     empty = tmp_path / "no-git"
     empty.mkdir()
     monkeypatch.setenv("PATH", str(empty))
     outcome, _arxiv_id = _approve_and_publish(tmp_path, remote.url)
-    assert outcome.startswith("failed: cannot run git: "), outcome
-    assert "is git installed?" in outcome and "\n" not in outcome, outcome
+    assert outcome.startswith("failed: git is not installed"), outcome
+    assert "install git" in outcome and "\n" not in outcome, outcome
     assert remote.head() == before
 
 

@@ -6,7 +6,6 @@ Reads the files and folders the settings name, writes nothing; `digest config ch
 from __future__ import annotations
 
 import os
-import shutil
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -175,8 +174,10 @@ def file_problems(settings: Settings) -> list[str]:
                 filter(None, [unreadable_file(settings.database_url) or unwritable_file(settings.database_url)])
             )
     problems.extend(_unsubscribe_problems(settings.weekly.list_unsubscribe))
-    if settings.publish.enabled and shutil.which("git") is None:
-        problems.append("[publish] is on but git is not installed (install git; for ssh, openssh-client too)")
+    if settings.publish.enabled:  # what every publish would stop on: git missing, or too old
+        from digest.publish.git_version import git_version_problem
+
+        problems.extend(f"[publish] is on but {line}" for line in filter(None, [git_version_problem()]))
     if reached(str(secretstore.secrets_path(settings))):
         problems.extend(secretstore.stored_secrets_problems(settings))  # as the start reads it, beside the environment
     return problems

@@ -25,7 +25,7 @@ def _problem(found: str | None) -> str | None:
     """What is wrong with the git at `found` (asked once per process and path); None when it will do or when its
     version cannot be read (a build of its own: it is tried)."""
     if found is None:
-        return "cannot run git: it is not on PATH (is git installed?)"
+        return "git is not installed (cannot run git from PATH; install git; for ssh, openssh-client too)"
     try:
         said = subprocess.run([found, "--version"], capture_output=True, timeout=30, check=False).stdout
     except (OSError, subprocess.TimeoutExpired) as exc:
