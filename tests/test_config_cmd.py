@@ -910,6 +910,7 @@ def test_paths_in_variables_are_read_without_the_space_around_them(
     ' /srv/data ' inside the working folder, and the service started on a new, empty one; DIGEST_CONFIG so was 'a
     file that does not exist'. A path is read without the space around it, in the environment and in a `.env`."""
     data, key = clean_environment / "srv" / "data", write(clean_environment / "keys" / "deploy", "a key\n")
+    key.chmod(0o600)  # as ssh wants a private key: others may not read it
     config = write(clean_environment / "site" / "digest.toml", 'list_title = "Site"\n')
     monkeypatch.setenv("DIGEST_DATA_DIR", f" {data} ")
     monkeypatch.setenv("DIGEST_CONFIG", f"{config}\n")

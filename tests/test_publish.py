@@ -346,6 +346,25 @@ def test_a_branch_name_git_refuses_is_refused_by_config_check_in_one_line(tmp_pa
         assert make_settings(tmp_path / usable.replace("/", "-"), config.replace(branch, usable)).publish.enabled
 
 
+def test_an_ssh_key_others_can_read_is_refused_in_one_line(tmp_path: Path) -> None:
+    """DIGEST_GIT_SSH_KEY naming a key file of the service's user that others may read (0644: written by an editor,
+    copied with a umask of 022): ssh ignores such a key ('UNPROTECTED PRIVATE KEY FILE'), so every publish failed
+    with 'the repository refused the login: check that DIGEST_GIT_SSH_KEY is a key it accepts, with write access',
+    and the maintainer checked a deploy key that was fine. It is refused in one line saying to chmod 600 it."""
+    from digest.config import ConfigError
+
+    key = tmp_path / "deploy_key"
+    key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n", encoding="utf-8")
+    key.chmod(0o644)
+    config = '[publish]\nrepository = "git@github.com:o/l.git"\n'
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", config, {"DIGEST_GIT_SSH_KEY": str(key)})
+    (line,) = caught.value.problems
+    assert "DIGEST_GIT_SSH_KEY" in line and "0644" in line and f"chmod 600 {key}" in line, line
+    key.chmod(0o600)
+    assert make_settings(tmp_path / "data", config, {"DIGEST_GIT_SSH_KEY": str(key)}).publish.enabled
+
+
 def test_a_title_naming_an_issue_or_a_person_closes_and_notifies_nobody_from_the_commit(
     remote: Remote, publish_settings: Settings, publish_database: Database
 ) -> None:

@@ -5,6 +5,7 @@ A repository URL carrying a password is refused, so a token is never written to 
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -116,7 +117,18 @@ def publish_problems(publish: PublishSettings) -> list[str]:
         problems.append(f"publish.branch {publish.branch!r} is not a usable branch name")
     if publish.ssh_key and not Path(publish.ssh_key).is_file():
         problems.append(f"DIGEST_GIT_SSH_KEY names {publish.ssh_key}, which is not a file")
+    elif publish.ssh_key:
+        problems.extend(filter(None, [_open_key(Path(publish.ssh_key))]))
     return problems
+
+
+def _open_key(key: Path) -> str | None:
+    """ssh ignores a private key of the user's own that others may read (its 'UNPROTECTED PRIVATE KEY FILE')."""
+    found = key.stat()
+    if found.st_uid != os.getuid() or not found.st_mode & 0o077:
+        return None
+    mode = f"{found.st_mode & 0o777:04o}"
+    return f"DIGEST_GIT_SSH_KEY {key} can be read by others (mode {mode}), so ssh ignores it: chmod 600 {key}"
 
 
 def usable_branch(name: str) -> bool:
