@@ -1081,6 +1081,32 @@ def test_config_check_says_whether_publishing_is_on(
     assert "token from DIGEST_GIT_TOKEN" in out
 
 
+def test_config_check_warns_of_an_ssh_key_behind_a_passphrase(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DIGEST_GIT_SSH_KEY naming a key protected by a passphrase (a maintainer's own key): the service's ssh runs in
+    batch mode with no one to type it, so every publish of the service failed with 'the repository refused the login:
+    check that DIGEST_GIT_SSH_KEY is a key it accepts, with write access', of a key the repository accepts, and config
+    check said 'publish: on'. It now warns (an ssh agent holding the key serves `digest publish` in a shell)."""
+    config = write(clean_environment / "publish.toml", '[publish]\nrepository = "git@github.com:you/list.git"\n')
+    keys = {}
+    for name, passphrase in (("locked", "correct horse"), ("open", "")):
+        key = clean_environment / name
+        done = subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-f", str(key)], capture_output=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        keys[name] = key
+    monkeypatch.setenv("DIGEST_GIT_SSH_KEY", str(keys["locked"]))
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 0, out
+    warned = [line for line in out.splitlines() if "passphrase" in line]
+    assert len(warned) == 1 and str(keys["locked"]) in warned[0] and "ssh-keygen -p" in warned[0], out
+    monkeypatch.setenv("DIGEST_GIT_SSH_KEY", str(keys["open"]))
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 0 and "passphrase" not in out, out
+
+
 def test_config_show_names_the_data_folder_in_full(clean_environment: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`digest config show` printed every path in full but the data folder, as `data_dir = "data"`: its output, kept
     as a settings file (in /etc, say), was refused by `config check` (a relative path in a file is read from the

@@ -208,7 +208,8 @@ def warnings_for(settings: Settings) -> list[str]:
     warnings: list[str] = []
     discord, smtp = settings.discord, settings.smtp
     crowded = poll_schedule(settings).warning
-    warnings.extend(line for line in (settings.arxiv.contact_warning, settings.web.cleartext_warning, crowded) if line)
+    said = (settings.arxiv.contact_warning, settings.web.cleartext_warning, crowded, settings.publish.key_warning)
+    warnings.extend(line for line in said if line)
     warnings.extend(_watching_nothing(settings))
     warnings.extend(_data_folder_by_default(settings))
     if not discord.enabled and (discord.channel_id or discord.guild_id):

@@ -5,6 +5,7 @@ A repository URL carrying a password is refused, so a token is never written to 
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from pathlib import Path, PurePosixPath
@@ -37,6 +38,16 @@ class PublishSettings(Section):
     @property
     def enabled(self) -> bool:
         return bool(self.repository)
+
+    @property
+    def key_warning(self) -> str | None:
+        """A key behind a passphrase: the service's ssh runs in batch mode, with no one to type it."""
+        if not self.ssh_key or not passphrase_protected(Path(self.ssh_key)):
+            return None
+        return (
+            f"DIGEST_GIT_SSH_KEY {self.ssh_key} is protected by a passphrase, which the service cannot type (only an "
+            "ssh agent holding the key lets it in): give it a key without one (ssh-keygen -p -N '' -f KEY on a copy)"
+        )
 
     @field_validator("repository")
     @classmethod
@@ -168,3 +179,24 @@ def repository_slug(url: str) -> tuple[str, str] | None:
     if len(parts) < 2 or not parts[-1].removesuffix(".git"):
         return None
     return parts[-2], parts[-1].removesuffix(".git")
+
+
+def passphrase_protected(key: Path) -> bool:
+    """Whether the private key file is encrypted: an OpenSSH key whose cipher is not 'none', or an encrypted PEM key.
+    A file that cannot be read or is no key is not said to be (ssh says what is wrong with it)."""
+    try:
+        text = key.read_bytes()[:65_536].decode("ascii", "replace")
+    except OSError:
+        return False
+    if "ENCRYPTED" in text.split("-----END", 1)[0]:  # PEM: 'Proc-Type: 4,ENCRYPTED', 'BEGIN ENCRYPTED PRIVATE KEY'
+        return True
+    body = text.partition("-----BEGIN OPENSSH PRIVATE KEY-----")[2].partition("-----END")[0]
+    try:
+        data = base64.b64decode("".join(body.split()), validate=True)
+    except ValueError:
+        return False
+    magic = b"openssh-key-v1\0"
+    if not data.startswith(magic) or len(data) < len(magic) + 4:
+        return False
+    size = int.from_bytes(data[len(magic) : len(magic) + 4], "big")
+    return data[len(magic) + 4 : len(magic) + 4 + size] != b"none"
