@@ -513,3 +513,31 @@ def test_a_list_moved_to_a_new_empty_repository_says_so_and_accepting_starts_it(
         database.dispose()
     assert publish_once(moved).outcome == PUBLISHED
     assert third in new.readme() and TYPO_NEW in new.readme()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving the clone to another user takes root")
+def test_a_clone_that_belongs_to_another_user_says_what_to_do(tmp_path: Path) -> None:
+    """The service's clone made by another user than the service's (`sudo digest publish` once, a volume from another
+    image): git refuses to work in it, and every publish failed with "git remote failed: fatal: detected dubious
+    ownership in repository at '.../clone'", which says nothing of what to do. The line now says whose it must be and
+    that deleting it loses nothing; done so, the approval goes out."""
+    import shutil
+    import subprocess
+
+    upstream = make_remote(tmp_path)
+    settings = make_settings(tmp_path / "data", publish_config(upstream.url))
+    one_approval_published(settings, upstream)
+    clone = settings.data_dir / "publish" / "clone"
+    subprocess.run(["chown", "-R", "nobody", str(clone)], check=True)
+    database = open_service_database(settings)
+    try:
+        second = approve(database, Reviewer(database, settings, clock=lambda: NOW), 1)
+    finally:
+        database.dispose()
+    result = publish_once(settings)
+    assert result.outcome == FAILED and "dubious ownership" in result.message, result.message
+    assert "another user" in result.message and "chown -R" in result.message and str(clone) in result.message
+    assert "holds nothing the database does not" in result.message, result.message
+    shutil.rmtree(clone)
+    assert publish_once(settings).outcome == PUBLISHED
+    assert second in upstream.readme()

@@ -8,6 +8,7 @@ URL or an error line.
 from __future__ import annotations
 
 import base64
+import getpass
 import logging
 import re
 import subprocess
@@ -92,6 +93,12 @@ class GitClone:
         said = [line for line in lines if line.startswith(("fatal:", "error:", "remote:")) or SSH_SAID.match(line)]
         if LOGIN_REFUSED.search(text):
             said = [line for line in said if line.startswith("remote:")] + [self._login_advice()]
+        elif "detected dubious ownership" in text:  # git's own advice (safe.directory) would trust another's clone
+            said = [
+                f"the clone {self.folder} belongs to another user than {getpass.getuser()}, who runs this (git: "
+                f"dubious ownership; `sudo digest publish` once?): chown -R {getpass.getuser()} {self.folder}, or "
+                "delete it (it holds nothing the database does not)"
+            ]
         elif "Host key verification failed" in text:
             said.append(
                 "(ssh does not know the host's key: add it to ~/.ssh/known_hosts of the user the service runs as, "
