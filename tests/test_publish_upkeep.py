@@ -541,3 +541,32 @@ def test_a_clone_that_belongs_to_another_user_says_what_to_do(tmp_path: Path) ->
     shutil.rmtree(clone)
     assert publish_once(settings).outcome == PUBLISHED
     assert second in upstream.readme()
+
+
+def test_a_push_refused_by_a_read_only_deploy_key_says_what_the_forge_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deploy key added without 'Allow write access' (GitHub's default) reads the repository and may not push:
+    GitHub's ssh endpoint says so in a line of its own ('ERROR: The key you are authenticating with has been marked as
+    read only.'), which the line left out for git's 'fatal: Could not read from remote repository.' alone, so the
+    maintainer could not tell it from a wrong address. The forge's words are kept. (`ssh` here stands for GitHub's
+    endpoint: it runs the git command asked for on this machine, and refuses pushes as GitHub does for such a key.)"""
+    upstream = make_remote(tmp_path)
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "ssh").write_text(
+        '#!/bin/sh\nfor last; do :; done\ncase "$last" in\n'
+        "  git-receive-pack*) echo 'ERROR: The key you are authenticating with has been marked as read only.' >&2;"
+        ' exit 1;;\n  *) exec sh -c "$last";;\nesac\n'
+    )
+    (tools / "ssh").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}:/usr/bin:/bin")
+    settings = make_settings(tmp_path / "data", publish_config(f"github.example:{upstream.bare}"))
+    database = open_service_database(settings)
+    try:
+        approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
+    finally:
+        database.dispose()
+    result = publish_once(settings)
+    assert result.outcome == FAILED, result.message
+    assert "marked as read only" in result.message, result.message

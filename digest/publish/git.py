@@ -90,7 +90,10 @@ class GitClone:
         login says so and which setting to check (git's own line is about a terminal prompt it may not show)."""
         text = (done.stderr or done.stdout).decode("utf-8", "replace")
         lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("hint:")]
-        said = [line for line in lines if line.startswith(("fatal:", "error:", "remote:")) or SSH_SAID.match(line)]
+        # A forge's ssh endpoint words its refusal 'ERROR: ...' (a read-only deploy key, a repository not found).
+        said = [
+            line for line in lines if line.lower().startswith(("fatal:", "error:", "remote:")) or SSH_SAID.match(line)
+        ]
         if LOGIN_REFUSED.search(text):
             said = [line for line in said if line.startswith("remote:")] + [self._login_advice()]
         elif "detected dubious ownership" in text:  # git's own advice (safe.directory) would trust another's clone
