@@ -1081,6 +1081,21 @@ def test_config_check_says_whether_publishing_is_on(
     assert "token from DIGEST_GIT_TOKEN" in out
 
 
+def test_config_check_does_not_name_a_token_the_ssh_address_never_sends(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DIGEST_GIT_TOKEN set with an ssh publish.repository (git@github.com:...): config check said 'publish: on, ...;
+    token from DIGEST_GIT_TOKEN', a token git never sends over ssh. It now says the token goes with https alone."""
+    monkeypatch.delenv("DIGEST_GIT_SSH_KEY", raising=False)
+    monkeypatch.setenv("DIGEST_GIT_TOKEN", "github_pat_" + "y" * 30)
+    config = write(clean_environment / "publish.toml", '[publish]\nrepository = "git@github.com:you/list.git"\n')
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 0 and "y" * 30 not in out, out
+    line = next(line for line in out.splitlines() if line.startswith("publish: "))
+    assert "token from DIGEST_GIT_TOKEN" not in line, out
+    assert "DIGEST_GIT_TOKEN goes with an https:// address alone" in out, out
+
+
 def test_config_check_warns_of_an_ssh_key_behind_a_passphrase(
     clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -570,3 +570,25 @@ def test_a_push_refused_by_a_read_only_deploy_key_says_what_the_forge_said(
     result = publish_once(settings)
     assert result.outcome == FAILED, result.message
     assert "marked as read only" in result.message, result.message
+
+
+def test_a_token_given_for_an_ssh_address_is_not_blamed_for_the_refused_login(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """publish.repository set to the ssh address a forge's page offers first (git@github.com:o/l.git) and the token
+    in DIGEST_GIT_TOKEN, which git sends over https alone: ssh found no key and every publish said 'the repository
+    refused the login: check DIGEST_GIT_TOKEN (expired, revoked, ...)', so the maintainer made new tokens in vain.
+    The line now says the token goes with an https:// address and what to set. (`ssh` here answers as an ssh server
+    refusing every key does.)"""
+    upstream = make_remote(tmp_path)
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "ssh").write_text("#!/bin/sh\necho 'git@github.example: Permission denied (publickey).' >&2\nexit 255\n")
+    (tools / "ssh").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}:/usr/bin:/bin")
+    token = "ghp_NeverSentOverSsh0000000000"
+    config = publish_config(f"git@github.example:{upstream.bare}")
+    result = publish_once(make_settings(tmp_path / "data", config, {"DIGEST_GIT_TOKEN": token}))
+    assert result.outcome == FAILED, result.message
+    assert "check DIGEST_GIT_TOKEN" not in result.message and token not in result.message, result.message
+    assert "https://" in result.message and "DIGEST_GIT_SSH_KEY" in result.message, result.message

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from digest.config import PublishSettings
 from digest.publish.clone_repair import cleared_stale_lock, repair_if_damaged
-from digest.publish.git_environment import git_environment, identity_options
+from digest.publish.git_environment import git_environment, identity_options, login_advice
 from digest.publish.git_version import git_version_problem
 from digest.publish.rules import LOGIN_REFUSED, SSH_SAID, git_command, refused_push_line, renamed_in
 from digest.text import one_line
@@ -95,7 +95,7 @@ class GitClone:
             line for line in lines if line.lower().startswith(("fatal:", "error:", "remote:")) or SSH_SAID.match(line)
         ]
         if LOGIN_REFUSED.search(text):
-            said = [line for line in said if line.startswith("remote:")] + [self._login_advice()]
+            said = [line for line in said if line.startswith("remote:")] + [login_advice(self.settings, self.url)]
         elif "detected dubious ownership" in text:  # git's own advice (safe.directory) would trust another's clone
             said = [
                 f"the clone {self.folder} belongs to another user than {getpass.getuser()}, who runs this (git: "
@@ -108,18 +108,6 @@ class GitClone:
                 "e.g. with ssh-keyscan)"
             )
         return self.redact(" ".join((said or lines)[-3:])) or f"exit status {done.returncode}"
-
-    def _login_advice(self) -> str:
-        if self.settings.ssh_key and not self.url.startswith(("https://", "http://")):
-            return (
-                "the repository refused the login: check that DIGEST_GIT_SSH_KEY is a key it accepts, with write access"
-            )
-        if self.settings.token:
-            return (
-                "the repository refused the login: check DIGEST_GIT_TOKEN (expired, revoked, or not allowed to push "
-                "to this repository)"
-            )
-        return "the repository asks for a login: set DIGEST_GIT_TOKEN (https) or DIGEST_GIT_SSH_KEY (ssh)"
 
     # -- what the publisher asks -------------------------------------------------------------------------------------
     def ensure(self) -> None:

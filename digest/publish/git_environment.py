@@ -54,3 +54,22 @@ def identity_options(author: str) -> tuple[str, ...]:
     for role in ("user", "author", "committer"):
         options += ("-c", f"{role}.name={name}", "-c", f"{role}.email={email}")
     return options
+
+
+def login_advice(settings: PublishSettings, url: str) -> str:
+    """What to check when the repository refused the login: the credential that went with `url`. The token goes
+    with an https address alone: for an ssh one (the address a forge's page offers first) it was never sent."""
+    over_https = url.startswith(("https://", "http://"))
+    if settings.ssh_key and not over_https:
+        return "the repository refused the login: check that DIGEST_GIT_SSH_KEY is a key it accepts, with write access"
+    if settings.token and over_https:
+        return (
+            "the repository refused the login: check DIGEST_GIT_TOKEN (expired, revoked, or not allowed to push to "
+            "this repository)"
+        )
+    if settings.token:
+        return (
+            "the repository refused the ssh login, and DIGEST_GIT_TOKEN goes with an https:// address alone: set "
+            "publish.repository to the repository's https:// address, or give DIGEST_GIT_SSH_KEY for ssh"
+        )
+    return "the repository asks for a login: set DIGEST_GIT_TOKEN (https) or DIGEST_GIT_SSH_KEY (ssh)"
