@@ -1096,6 +1096,22 @@ def test_config_check_does_not_name_a_token_the_ssh_address_never_sends(
     assert "DIGEST_GIT_TOKEN goes with an https:// address alone" in out, out
 
 
+def test_config_check_does_not_name_a_key_the_https_address_never_uses(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DIGEST_GIT_SSH_KEY set with an https publish.repository: config check said '...; ssh key K from
+    DIGEST_GIT_SSH_KEY', a key git never uses over https. It now says the key goes with an ssh address alone."""
+    monkeypatch.delenv("DIGEST_GIT_TOKEN", raising=False)
+    key = write(clean_environment / "deploy_key", "a key\n")
+    key.chmod(0o600)
+    monkeypatch.setenv("DIGEST_GIT_SSH_KEY", str(key))
+    config = write(clean_environment / "publish.toml", '[publish]\nrepository = "https://github.com/you/list.git"\n')
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 0, out
+    line = next(line for line in out.splitlines() if line.startswith("publish: "))
+    assert "from DIGEST_GIT_SSH_KEY" not in line and "DIGEST_GIT_SSH_KEY goes with an ssh address alone" in out, out
+
+
 def test_config_check_warns_of_an_ssh_key_behind_a_passphrase(
     clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -592,3 +592,20 @@ def test_a_token_given_for_an_ssh_address_is_not_blamed_for_the_refused_login(
     assert result.outcome == FAILED, result.message
     assert "check DIGEST_GIT_TOKEN" not in result.message and token not in result.message, result.message
     assert "https://" in result.message and "DIGEST_GIT_SSH_KEY" in result.message, result.message
+
+
+@pytest.mark.skipif(backend_path() is None, reason="git-http-backend is not installed")
+def test_an_ssh_key_given_for_an_https_address_is_named_as_unsent(tmp_path: Path) -> None:
+    """The inverse: DIGEST_GIT_SSH_KEY set with publish.repository an https address, where git sends no key: every
+    publish said 'the repository asks for a login: set DIGEST_GIT_TOKEN (https) or DIGEST_GIT_SSH_KEY (ssh)', the
+    key it named as missing being set. The line now says the key goes with an ssh address and what to set."""
+    make_remote(tmp_path)
+    key = tmp_path / "deploy_key"
+    key.write_text("a key\n", encoding="utf-8")
+    key.chmod(0o600)
+    with GitHttpServer(tmp_path, "ghp_TheRightToken000000000") as server:
+        config = publish_config(server.url("remote.git"))
+        result = publish_once(make_settings(tmp_path / "data", config, {"DIGEST_GIT_SSH_KEY": str(key)}))
+    assert result.outcome == FAILED, result.message
+    assert "DIGEST_GIT_SSH_KEY goes with an ssh address alone" in result.message, result.message
+    assert "DIGEST_GIT_TOKEN" in result.message, result.message

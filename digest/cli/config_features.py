@@ -87,8 +87,11 @@ def publish_feature(settings: Settings) -> Feature:
     if publish.token and not publish.ssh_key:
         unsent = "DIGEST_GIT_TOKEN goes with an https:// address alone: set publish.repository to it, or give"
         return Feature("publish", True, where, f"{unsent} DIGEST_GIT_SSH_KEY for ssh")
-    if publish.ssh_key:
+    if publish.ssh_key and not over_https:
         return Feature("publish", True, f"{where}; ssh key {publish.ssh_key} from DIGEST_GIT_SSH_KEY")
+    if publish.ssh_key:
+        unsent = "DIGEST_GIT_SSH_KEY goes with an ssh address alone: set publish.repository to it, or give"
+        return Feature("publish", True, where, f"{unsent} DIGEST_GIT_TOKEN for https")
     local = is_local_path(repository) or repository.startswith("file://")
     how = (
         ""

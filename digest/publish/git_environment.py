@@ -58,7 +58,8 @@ def identity_options(author: str) -> tuple[str, ...]:
 
 def login_advice(settings: PublishSettings, url: str) -> str:
     """What to check when the repository refused the login: the credential that went with `url`. The token goes
-    with an https address alone: for an ssh one (the address a forge's page offers first) it was never sent."""
+    with an https address alone (for an ssh one, which a forge's page offers first, it was never sent), the key with
+    an ssh one alone."""
     over_https = url.startswith(("https://", "http://"))
     if settings.ssh_key and not over_https:
         return "the repository refused the login: check that DIGEST_GIT_SSH_KEY is a key it accepts, with write access"
@@ -71,5 +72,10 @@ def login_advice(settings: PublishSettings, url: str) -> str:
         return (
             "the repository refused the ssh login, and DIGEST_GIT_TOKEN goes with an https:// address alone: set "
             "publish.repository to the repository's https:// address, or give DIGEST_GIT_SSH_KEY for ssh"
+        )
+    if settings.ssh_key:
+        return (
+            "the repository asks for a login, and DIGEST_GIT_SSH_KEY goes with an ssh address alone: set "
+            "publish.repository to the repository's ssh address (git@host:owner/name.git), or give DIGEST_GIT_TOKEN"
         )
     return "the repository asks for a login: set DIGEST_GIT_TOKEN (https) or DIGEST_GIT_SSH_KEY (ssh)"
