@@ -609,3 +609,17 @@ def test_an_ssh_key_given_for_an_https_address_is_named_as_unsent(tmp_path: Path
     assert result.outcome == FAILED, result.message
     assert "DIGEST_GIT_SSH_KEY goes with an ssh address alone" in result.message, result.message
     assert "DIGEST_GIT_TOKEN" in result.message, result.message
+
+
+@pytest.mark.skipif(backend_path() is None, reason="git-http-backend is not installed")
+def test_a_repository_not_found_with_a_token_names_the_tokens_access(tmp_path: Path) -> None:
+    """A forge answers 'Repository not found' (404) for a private repository the token may not read (a fine-grained
+    token made for other repositories): the line said 'fatal: repository ... not found' alone, and the maintainer
+    checked an address that was right. With a token set, the line says the token's access may be why."""
+    make_remote(tmp_path)
+    token = "ghp_TheRightToken000000000"
+    with GitHttpServer(tmp_path, token) as server:
+        config = publish_config(server.url("hidden.git"))
+        result = publish_once(make_settings(tmp_path / "data", config, {"DIGEST_GIT_TOKEN": token}))
+    assert result.outcome == FAILED and "not found" in result.message, result.message
+    assert "DIGEST_GIT_TOKEN" in result.message and token not in result.message, result.message

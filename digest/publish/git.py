@@ -23,6 +23,7 @@ from digest.text import one_line
 
 GIT_TIMEOUT_SECONDS = 120.0
 _MISSING_REF = re.compile(r"couldn't find remote ref|could not find remote ref", re.IGNORECASE)
+_NOT_FOUND = re.compile(r"repository '[^']*' not found|Repository not found", re.IGNORECASE)
 _URL_USER = re.compile(r"(?<=://)[^/@\s]+@")
 _SOMEONE_PUSHED_FIRST = re.compile(r"\[rejected\] \((fetch first|non-fast-forward|stale info)\)")
 # The repository could not take its branch's lock at that moment (a push under way there): not a refusal.
@@ -102,6 +103,10 @@ class GitClone:
                 f"dubious ownership; `sudo digest publish` once?): chown -R {getpass.getuser()} {self.folder}, or "
                 "delete it (it holds nothing the database does not)"
             ]
+        elif self.settings.token and self.url.startswith("http") and _NOT_FOUND.search(text):  # hidden, not missing
+            said.append(
+                "(or DIGEST_GIT_TOKEN may not read it: a private repository looks missing to a token without access)"
+            )
         elif "Host key verification failed" in text:
             said.append(
                 "(ssh does not know the host's key: add it to ~/.ssh/known_hosts of the user the service runs as, "
