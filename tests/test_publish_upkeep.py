@@ -623,3 +623,41 @@ def test_a_repository_not_found_with_a_token_names_the_tokens_access(tmp_path: P
         result = publish_once(make_settings(tmp_path / "data", config, {"DIGEST_GIT_TOKEN": token}))
     assert result.outcome == FAILED and "not found" in result.message, result.message
     assert "DIGEST_GIT_TOKEN" in result.message and token not in result.message, result.message
+
+
+def test_a_changed_host_key_is_not_advised_away_as_an_unknown_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The forge's ssh host key changed (GitHub replaced its RSA key in 2023), or someone sits in between: ssh refuses
+    with 'REMOTE HOST IDENTIFICATION HAS CHANGED', and the line advised as for an unknown host, to add the key to
+    known_hosts with ssh-keyscan: that leaves the old key in the way, and adds an attacker's without a look. It now
+    says the key changed, which line holds the old one, and to check the forge's announced key before replacing it.
+    (`ssh` here says what ssh says on meeting a changed host key.)"""
+    upstream = make_remote(tmp_path)
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    warning = [
+        "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@",
+        "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @",
+        "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@",
+        "IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!",
+        "Someone could be eavesdropping on you right now (man-in-the-middle attack)!",
+        "It is also possible that a host key has just been changed.",
+        "The fingerprint for the RSA key sent by the remote host is",
+        "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s.",
+        "Please contact your system administrator.",
+        "Add correct host key in /home/digest/.ssh/known_hosts to get rid of this message.",
+        "Offending RSA key in /home/digest/.ssh/known_hosts:3",
+        "  remove with:",
+        '  ssh-keygen -f "/home/digest/.ssh/known_hosts" -R "github.example"',
+        "Host key for github.example has changed and you have requested strict checking.",
+        "Host key verification failed.",
+    ]
+    said = "".join(f"echo '{line}' >&2\n" for line in warning)
+    (tools / "ssh").write_text(f"#!/bin/sh\n{said}exit 255\n")
+    (tools / "ssh").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}:/usr/bin:/bin")
+    result = publish_once(make_settings(tmp_path / "data", publish_config(f"git@github.example:{upstream.bare}")))
+    assert result.outcome == FAILED, result.message
+    assert "ssh-keyscan" not in result.message and "changed" in result.message, result.message
+    assert "/home/digest/.ssh/known_hosts:3" in result.message and "ssh-keygen -R" in result.message, result.message

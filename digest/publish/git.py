@@ -16,7 +16,7 @@ from pathlib import Path
 
 from digest.config import PublishSettings
 from digest.publish.clone_repair import cleared_stale_lock, repair_if_damaged
-from digest.publish.git_environment import git_environment, identity_options, login_advice
+from digest.publish.git_environment import git_environment, host_key_advice, identity_options, login_advice
 from digest.publish.git_version import git_version_problem
 from digest.publish.rules import LOGIN_REFUSED, SSH_SAID, git_command, refused_push_line, renamed_in
 from digest.text import one_line
@@ -108,10 +108,7 @@ class GitClone:
                 "(or DIGEST_GIT_TOKEN may not read it: a private repository looks missing to a token without access)"
             )
         elif "Host key verification failed" in text:
-            said.append(
-                "(ssh does not know the host's key: add it to ~/.ssh/known_hosts of the user the service runs as, "
-                "e.g. with ssh-keyscan)"
-            )
+            said.append(host_key_advice(text))
         return self.redact(" ".join((said or lines)[-3:])) or f"exit status {done.returncode}"
 
     # -- what the publisher asks -------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import shlex
 from pathlib import Path
 
@@ -79,3 +80,19 @@ def login_advice(settings: PublishSettings, url: str) -> str:
             "publish.repository to the repository's ssh address (git@host:owner/name.git), or give DIGEST_GIT_TOKEN"
         )
     return "the repository asks for a login: set DIGEST_GIT_TOKEN (https) or DIGEST_GIT_SSH_KEY (ssh)"
+
+
+def host_key_advice(ssh_said: str) -> str:
+    """What to do when ssh refused the host's key: an unknown host's is added; a changed one is not added blindly
+    (a forge's new key, or someone in between), and the old one, which ssh names, is in the way."""
+    if "REMOTE HOST IDENTIFICATION HAS CHANGED" not in ssh_said:
+        return (
+            "(ssh does not know the host's key: add it to ~/.ssh/known_hosts of the user the service runs as, e.g. "
+            "with ssh-keyscan)"
+        )
+    offending = re.search(r"Offending \S+ key in (\S+:\d+)", ssh_said)
+    return (
+        f"(the host's key changed from the one {offending.group(1) if offending else '~/.ssh/known_hosts'} holds: if "
+        "the forge announced a new key, take the old one out (ssh-keygen -R HOST) and add the announced one; if not, "
+        "someone may be in between)"
+    )
