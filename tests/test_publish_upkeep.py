@@ -661,3 +661,47 @@ def test_a_changed_host_key_is_not_advised_away_as_an_unknown_one(
     assert result.outcome == FAILED, result.message
     assert "ssh-keyscan" not in result.message and "changed" in result.message, result.message
     assert "/home/digest/.ssh/known_hosts:3" in result.message and "ssh-keygen -R" in result.message, result.message
+
+
+@pytest.mark.skipif(not Path("/usr/bin/script").is_file(), reason="util-linux script (a terminal to run in) is missing")
+def test_ssh_asks_nothing_on_the_terminal_running_digest(tmp_path: Path) -> None:
+    """`digest run` (or `digest publish`) in a terminal, publishing over ssh to a host ssh did not know yet: ssh asked
+    'Are you sure you want to continue connecting (yes/no)?' on that terminal, in the middle of the service's log, and
+    the publish hung there until git's time limit, then blamed a slow remote. git itself asks nothing (its prompts are
+    off); ssh now has no terminal either, and the publish fails at once with ssh's reason and what to do. (`ssh` here
+    asks as ssh does, on the terminal, when there is one.)"""
+    import shlex
+    import subprocess
+    import sys
+
+    upstream = make_remote(tmp_path)
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "ssh").write_text(
+        "#!/bin/sh\nif (exec 3</dev/tty) 2>/dev/null; then\n"
+        "  printf 'Are you sure you want to continue connecting (yes/no/[fingerprint])? ' >/dev/tty\n"
+        "  read answer </dev/tty\nfi\necho 'Host key verification failed.' >&2\nexit 255\n"
+    )
+    (tools / "ssh").chmod(0o755)
+    config = tmp_path / "config.toml"
+    config.write_text(publish_config(f"git@github.example:{upstream.bare}"), encoding="utf-8")
+    settings = make_settings(tmp_path / "data", publish_config(f"git@github.example:{upstream.bare}"))
+    database = open_service_database(settings)
+    try:
+        approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
+    finally:
+        database.dispose()
+    command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(settings.data_dir), "publish"]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "GIT_"))}
+    environment["PATH"] = f"{tools}:/usr/bin:/bin"
+    done = subprocess.run(
+        ["/usr/bin/script", "-qec", shlex.join(command), "/dev/null"],
+        input="",
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+    assert "Are you sure you want to continue connecting" not in done.stdout, done.stdout
+    assert done.returncode == 1 and "Host key verification failed" in done.stdout, done.stdout

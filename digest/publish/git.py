@@ -70,8 +70,15 @@ class GitClone:
         command = ["git", "-C", str(self.folder), *args]
         try:
             environment = self._environment()
+            # A session of its own: no terminal for ssh to ask on (git's own prompts are off), in `digest run`'s
+            # terminal or `digest publish`'s; it fails at once with its reason instead of hanging on a question.
             done = subprocess.run(
-                command, input=stdin, capture_output=True, env=environment, timeout=GIT_TIMEOUT_SECONDS
+                command,
+                input=stdin,
+                capture_output=True,
+                env=environment,
+                timeout=GIT_TIMEOUT_SECONDS,
+                start_new_session=True,
             )
         except subprocess.TimeoutExpired:
             raise GitError(
