@@ -183,3 +183,28 @@ def test_the_operators_own_authorization_header_does_not_go_with_the_services(
     assert outcome.startswith(f"{PUBLISHED}:"), outcome
     assert arxiv_id in remote.readme()
     assert set(server.authorizations) == {server.expected}, set(server.authorizations)
+
+
+@pytest.mark.skipif(backend_path() is None, reason="git-http-backend is not installed")
+@pytest.mark.parametrize("where", ["environment", "gitconfig"])
+def test_no_password_dialog_opens_for_the_services_login(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    """A maintainer's desktop session sets SSH_ASKPASS (KDE's ksshaskpass), or their ~/.gitconfig core.askPass: the
+    service's git, refused by the repository, asked for a user name and password in a dialog on their screen, and the
+    publish waited on it. It asks no one (its prompts are off): the line says what to set."""
+    asked = tmp_path / "asked"
+    askpass = tmp_path / "askpass"
+    askpass.write_text(f'#!/bin/sh\necho "$1" >> {asked}\necho guess\n')
+    askpass.chmod(0o755)
+    if where == "environment":
+        _home(tmp_path, monkeypatch, "")
+        monkeypatch.setenv("SSH_ASKPASS", str(askpass))
+        monkeypatch.setenv("DISPLAY", ":0")
+    else:
+        _home(tmp_path, monkeypatch, f"[core]\n\taskPass = {askpass}\n")
+    make_remote(tmp_path)
+    with GitHttpServer(tmp_path, TOKEN) as server:
+        outcome, _arxiv_id = _approve_and_publish(tmp_path, server.url("remote.git"))
+    assert not asked.exists(), asked.read_text()
+    assert outcome.startswith("failed: ") and "set DIGEST_GIT_TOKEN" in outcome, outcome

@@ -14,7 +14,9 @@ from digest.config import PublishSettings
 
 def git_environment(folder: Path, settings: PublishSettings, url: str) -> dict[str, str]:
     """The child's environment for a git command in the clone at `folder`, fetching from and pushing to `url`."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "DIGEST_GIT_TOKEN"}
+    # Nor a password dialog (SSH_ASKPASS, core.askPass): like its terminal prompts, the service asks no one.
+    unasked = ("DIGEST_GIT_TOKEN", "SSH_ASKPASS")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k not in unasked}
     environment.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1"})
     # Never above the clone: with its .git broken, git would run in a repository around the data folder.
     environment["GIT_CEILING_DIRECTORIES"] = str(folder.absolute().parent)
@@ -22,7 +24,7 @@ def git_environment(folder: Path, settings: PublishSettings, url: str) -> dict[s
     config = {"commit.gpgSign": "false", "tag.gpgSign": "false", "core.hooksPath": os.devnull}
     config["merge.verifySignatures"] = "false"  # nor checks them: a pull request's merge of the target takes it as is
     config.update({"core.autocrlf": "false", "core.safecrlf": "false", "push.gpgSign": "false"})
-    config["core.fsmonitor"] = "false"  # nor its fsmonitor (a watchman hook, a daemon)
+    config.update({"core.fsmonitor": "false", "core.askPass": ""})  # nor its fsmonitor (a watchman hook, a daemon)
     # Nor its i18n encodings: the service writes and reads its messages as UTF-8 (another would be declared on them).
     config.update({"i18n.commitEncoding": "UTF-8", "i18n.logOutputEncoding": "UTF-8"})
     token, headers = (settings.token.get_secret_value() if settings.token else ""), []
