@@ -4,6 +4,7 @@ carry the service's token where the token does not go; without a token their set
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
@@ -208,3 +209,26 @@ def test_no_password_dialog_opens_for_the_services_login(
         outcome, _arxiv_id = _approve_and_publish(tmp_path, server.url("remote.git"))
     assert not asked.exists(), asked.read_text()
     assert outcome.startswith("failed: ") and "set DIGEST_GIT_TOKEN" in outcome, outcome
+
+
+@pytest.mark.skipif(backend_path() is None, reason="git-http-backend is not installed")
+def test_a_refused_token_leaves_the_operators_saved_logins_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DIGEST_GIT_TOKEN refused (revoked) while the maintainer's ~/.gitconfig keeps their own logins in a credential
+    helper: the service's git took the maintainer's saved login to try instead, and when that failed too, told the
+    helper to forget it, so the maintainer's own pushes asked for a password again. With a token the service's git
+    asks no helper; the saved login stays."""
+    make_remote(tmp_path)
+    with GitHttpServer(tmp_path, TOKEN) as server:
+        url = server.url("remote.git")
+        saved = tmp_path / "home" / ".git-credentials"
+        _home(tmp_path, monkeypatch, f"[credential]\n\thelper = store --file {saved}\n")
+        host = url.split("/")[2]
+        saved.write_text(f"http://maintainer:their-own-password@{host}\n")
+        outcome, _arxiv_id = _approve_and_publish(tmp_path, url, {"DIGEST_GIT_TOKEN": "ghp_Revoked0000000000000000"})
+        sent = set(server.authorizations)
+    assert outcome.startswith("failed: ") and "check DIGEST_GIT_TOKEN" in outcome, outcome
+    assert saved.read_text() == f"http://maintainer:their-own-password@{host}\n"
+    logins = [base64.b64decode(header.split()[-1]).decode() for header in sent if header]
+    assert not any("their-own-password" in login for login in logins), logins

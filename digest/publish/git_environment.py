@@ -27,7 +27,7 @@ def git_environment(folder: Path, settings: PublishSettings, url: str) -> dict[s
     config.update({"core.fsmonitor": "false", "core.askPass": ""})  # nor its fsmonitor (a watchman hook, a daemon)
     # Nor its i18n encodings: the service writes and reads its messages as UTF-8 (another would be declared on them).
     config.update({"i18n.commitEncoding": "UTF-8", "i18n.logOutputEncoding": "UTF-8"})
-    token, headers = (settings.token.get_secret_value() if settings.token else ""), []
+    token, login = (settings.token.get_secret_value() if settings.token else ""), []
     if token and url.startswith(("https://", "http://")):
         # The token is the service's login for this address: a `url.<base>.insteadOf` rewrite (https to ssh, to a
         # mirror) must not move the fetch and push where it does not go (the longest match wins: the URL maps to
@@ -37,8 +37,11 @@ def git_environment(folder: Path, settings: PublishSettings, url: str) -> dict[s
         # git sends the header with every request, to wherever a redirect led: it follows none while it has one.
         config["http.followRedirects"] = "false"
         # An empty value first drops the headers ~/.gitconfig adds (an Authorization of the operator's own).
-        headers = [("http.extraHeader", ""), ("http.extraHeader", f"Authorization: Basic {basic}")]
-    entries = [*config.items(), *headers]
+        login = [("http.extraHeader", ""), ("http.extraHeader", f"Authorization: Basic {basic}")]
+        # Nor the operator's credential helpers: refused, the token would be followed by their saved login, which
+        # git then tells the helper to forget.
+        login.append(("credential.helper", ""))
+    entries = [*config.items(), *login]
     environment["GIT_CONFIG_COUNT"] = str(len(entries))
     for index, (key, value) in enumerate(entries):
         environment.update({f"GIT_CONFIG_KEY_{index}": key, f"GIT_CONFIG_VALUE_{index}": value})
