@@ -232,3 +232,22 @@ def test_a_refused_token_leaves_the_operators_saved_logins_alone(
     assert saved.read_text() == f"http://maintainer:their-own-password@{host}\n"
     logins = [base64.b64decode(header.split()[-1]).decode() for header in sent if header]
     assert not any("their-own-password" in login for login in logins), logins
+
+
+@pytest.mark.skipif(backend_path() is None, reason="git-http-backend is not installed")
+def test_the_operators_header_for_the_forges_address_does_not_replace_the_services(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The operator's header set for the forge's address alone ([http "https://github.com/"] extraHeader, as CI
+    checkouts write it): git takes the setting for the most specific address, so the service's header, given for
+    every address, was dropped for the operator's, and every publish went out under their login or failed with
+    'check DIGEST_GIT_TOKEN'. The service's header is given for the repository's own address, and goes alone."""
+    remote = make_remote(tmp_path)
+    with GitHttpServer(tmp_path, TOKEN) as server:
+        url = server.url("remote.git")
+        host = "/".join(url.split("/")[:3]) + "/"
+        _home(tmp_path, monkeypatch, f'[http "{host}"]\n\textraHeader = Authorization: Basic b3BlcmF0b3I6cGF0\n')
+        outcome, arxiv_id = _approve_and_publish(tmp_path, url, {"DIGEST_GIT_TOKEN": TOKEN})
+    assert outcome.startswith(f"{PUBLISHED}:"), outcome
+    assert arxiv_id in remote.readme()
+    assert set(server.authorizations) == {server.expected}, set(server.authorizations)

@@ -35,9 +35,11 @@ def git_environment(folder: Path, settings: PublishSettings, url: str) -> dict[s
         config.update({f"url.{url}.insteadOf": url, f"url.{url}.pushInsteadOf": url})
         basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
         # git sends the header with every request, to wherever a redirect led: it follows none while it has one.
-        config["http.followRedirects"] = "false"
+        # Both are given for this very address: git takes a setting for the most specific address that matches, so
+        # one of ~/.gitconfig's for the forge's ([http "https://github.com/"], as CI checkouts write) would win.
+        config[f"http.{url}.followRedirects"] = "false"
         # An empty value first drops the headers ~/.gitconfig adds (an Authorization of the operator's own).
-        login = [("http.extraHeader", ""), ("http.extraHeader", f"Authorization: Basic {basic}")]
+        login = [(f"http.{url}.extraHeader", ""), (f"http.{url}.extraHeader", f"Authorization: Basic {basic}")]
         # Nor the operator's credential helpers: refused, the token would be followed by their saved login, which
         # git then tells the helper to forget.
         login.append(("credential.helper", ""))
