@@ -251,3 +251,22 @@ def test_the_operators_header_for_the_forges_address_does_not_replace_the_servic
     assert outcome.startswith(f"{PUBLISHED}:"), outcome
     assert arxiv_id in remote.readme()
     assert set(server.authorizations) == {server.expected}, set(server.authorizations)
+
+
+@pytest.mark.skipif(backend_path() is None, reason="git-http-backend is not installed")
+def test_a_refused_token_leaves_the_operators_login_for_the_forge_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As above, with the helper set for the forge's address alone ([credential "https://github.com"] helper, as
+    `gh auth setup-git` writes it): the service's git still asked it and, refused, told it to forget the login."""
+    make_remote(tmp_path)
+    with GitHttpServer(tmp_path, TOKEN) as server:
+        url = server.url("remote.git")
+        saved = tmp_path / "home" / ".git-credentials"
+        host = "/".join(url.split("/")[:3])
+        _home(tmp_path, monkeypatch, f'[credential "{host}"]\n\thelper = store --file {saved}\n')
+        saved.write_text(f"http://maintainer:their-own-password@{host.split('/')[-1]}\n")
+        before = saved.read_text()
+        outcome, _arxiv_id = _approve_and_publish(tmp_path, url, {"DIGEST_GIT_TOKEN": "ghp_Revoked0000000000000000"})
+    assert outcome.startswith("failed: ") and "check DIGEST_GIT_TOKEN" in outcome, outcome
+    assert saved.read_text() == before
