@@ -256,6 +256,23 @@ def test_a_renamed_default_branch_is_not_recreated_as_an_unrelated_history(
     assert result.outcome == FAILED and "main" in result.message
 
 
+def test_a_renamed_default_branch_is_named_in_the_line(remote: Remote, st: Settings, db: Database) -> None:
+    """The maintainers renamed main to trunk on the forge: every publish said 'branch main is gone ...; if it was
+    renamed, set publish.branch to its new name', leaving the maintainer to find the name. The repository says which
+    branch is its default now: the line names it, and set so, publishing goes on."""
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    git(remote.bare, "branch", "-m", "main", "trunk")
+    git(remote.bare, "symbolic-ref", "HEAD", "refs/heads/trunk")
+    second = approve(db, reviewer, 1)
+    result = publisher.publish()
+    assert result.outcome == FAILED and 'set publish.branch = "trunk"' in result.message, result.message
+    renamed = make_settings(st.data_dir, publish_config(remote.url) + 'branch = "trunk"\n')
+    assert Publisher(db, renamed, clock=lambda: NOW).publish().outcome == PUBLISHED
+    assert second in git(remote.bare, "show", "trunk:README.md")
+
+
 # 3 ------------------------------------------------------------------------------------------------------------------
 def test_a_stale_index_lock_from_a_killed_publish_is_cleared_and_a_young_one_named(
     remote: Remote, st: Settings, db: Database

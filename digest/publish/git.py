@@ -156,6 +156,11 @@ class GitClone:
         found = [line.split()[0] for line in self._run("ls-remote", "origin", ref).stdout.decode().splitlines()]
         return found[0] if found else None
 
+    def default_branch(self) -> str | None:
+        """The branch the remote's HEAD names (its default, as a forge sets it), None when it names none."""
+        said = self._run("ls-remote", "--symref", "origin", "HEAD", check=False).stdout.decode("utf-8", "replace")
+        return said.partition("ref: refs/heads/")[2].partition("\t")[0] or None
+
     def branches(self) -> list[str]:
         """The names of the remote's branches (none in an empty repository)."""
         done = self._run("ls-remote", "--heads", "origin", check=False)

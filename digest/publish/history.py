@@ -57,6 +57,12 @@ def check_branch_is_new(git: GitClone, synced: str | None, *, accepting: bool = 
             "the list's history there (from a clone of the repository it was in), or run `digest publish "
             "--accept-upstream` to start it with the list as it is here"
         )
+    default = git.default_branch() if synced is not None else None
+    if synced is not None and default is not None and default != branch and default in others:
+        raise GitError(
+            f"branch {branch} is gone from {git.redact(git.url)} (last synced at {synced[:12]}), whose default branch "
+            f'is {one_line(default, 100)} now: if the list went there, set publish.branch = "{one_line(default, 100)}"'
+        )
     if synced is not None:
         raise GitError(
             f"branch {branch} is gone from {git.redact(git.url)} (last synced at {synced[:12]}); "
