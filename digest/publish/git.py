@@ -8,7 +8,6 @@ URL or an error line.
 from __future__ import annotations
 
 import base64
-import getpass
 import logging
 import re
 import subprocess
@@ -16,14 +15,14 @@ from pathlib import Path
 
 from digest.config import PublishSettings
 from digest.publish.clone_repair import cleared_stale_lock, repair_if_damaged
-from digest.publish.git_environment import git_environment, host_key_advice, identity_options, login_advice
+from digest.publish.git_environment import git_environment, identity_options
+from digest.publish.git_said import reason
 from digest.publish.git_version import git_version_problem
-from digest.publish.rules import LOGIN_REFUSED, SSH_SAID, git_command, refused_push_line, renamed_in
+from digest.publish.rules import git_command, refused_push_line, renamed_in
 from digest.text import one_line
 
 GIT_TIMEOUT_SECONDS = 120.0
 _MISSING_REF = re.compile(r"couldn't find remote ref|could not find remote ref", re.IGNORECASE)
-_NOT_FOUND = re.compile(r"repository '[^']*' not found|Repository not found", re.IGNORECASE)
 _URL_USER = re.compile(r"(?<=://)[^/@\s]+@")
 _SOMEONE_PUSHED_FIRST = re.compile(r"\[rejected\] \((fetch first|non-fast-forward|stale info)\)")
 # The repository could not take its branch's lock at that moment (a push under way there): not a refusal.
@@ -94,29 +93,9 @@ class GitClone:
         return done
 
     def _why(self, done: subprocess.CompletedProcess[bytes]) -> str:
-        """Git's own reason: its fatal or error lines, what the remote or ssh said, else its last lines. A refused
-        login says so and which setting to check (git's own line is about a terminal prompt it may not show)."""
-        text = (done.stderr or done.stdout).decode("utf-8", "replace")
-        lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("hint:")]
-        # A forge's ssh endpoint words its refusal 'ERROR: ...' (a read-only deploy key, a repository not found).
-        said = [
-            line for line in lines if line.lower().startswith(("fatal:", "error:", "remote:")) or SSH_SAID.match(line)
-        ]
-        if LOGIN_REFUSED.search(text):
-            said = [line for line in said if line.startswith("remote:")] + [login_advice(self.settings, self.url)]
-        elif "detected dubious ownership" in text:  # git's own advice (safe.directory) would trust another's clone
-            said = [
-                f"the clone {self.folder} belongs to another user than {getpass.getuser()}, who runs this (git: "
-                f"dubious ownership; `sudo digest publish` once?): chown -R {getpass.getuser()} {self.folder}, or "
-                "delete it (it holds nothing the database does not)"
-            ]
-        elif self.settings.token and self.url.startswith("http") and _NOT_FOUND.search(text):  # hidden, not missing
-            said.append(
-                "(or DIGEST_GIT_TOKEN may not read it: a private repository looks missing to a token without access)"
-            )
-        elif "Host key verification failed" in text:
-            said.append(host_key_advice(text))
-        return self.redact(" ".join((said or lines)[-3:])) or f"exit status {done.returncode}"
+        """Git's own reason and what to do (git_said.reason), one line without a secret."""
+        said = reason((done.stderr or done.stdout).decode("utf-8", "replace"), self.settings, self.url, self.folder)
+        return self.redact(said) or f"exit status {done.returncode}"
 
     # -- what the publisher asks -------------------------------------------------------------------------------------
     def ensure(self) -> None:

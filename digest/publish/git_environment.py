@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 import shlex
 from pathlib import Path
 
@@ -62,44 +61,3 @@ def identity_options(author: str) -> tuple[str, ...]:
     for role in ("user", "author", "committer"):
         options += ("-c", f"{role}.name={name}", "-c", f"{role}.email={email}")
     return options
-
-
-def login_advice(settings: PublishSettings, url: str) -> str:
-    """What to check when the repository refused the login: the credential that went with `url`. The token goes
-    with an https address alone (for an ssh one, which a forge's page offers first, it was never sent), the key with
-    an ssh one alone."""
-    over_https = url.startswith(("https://", "http://"))
-    if settings.ssh_key and not over_https:
-        return "the repository refused the login: check that DIGEST_GIT_SSH_KEY is a key it accepts, with write access"
-    if settings.token and over_https:
-        return (
-            "the repository refused the login: check DIGEST_GIT_TOKEN (expired, revoked, or not allowed to push to "
-            "this repository)"
-        )
-    if settings.token:
-        return (
-            "the repository refused the ssh login, and DIGEST_GIT_TOKEN goes with an https:// address alone: set "
-            "publish.repository to the repository's https:// address, or give DIGEST_GIT_SSH_KEY for ssh"
-        )
-    if settings.ssh_key:
-        return (
-            "the repository asks for a login, and DIGEST_GIT_SSH_KEY goes with an ssh address alone: set "
-            "publish.repository to the repository's ssh address (git@host:owner/name.git), or give DIGEST_GIT_TOKEN"
-        )
-    return "the repository asks for a login: set DIGEST_GIT_TOKEN (https) or DIGEST_GIT_SSH_KEY (ssh)"
-
-
-def host_key_advice(ssh_said: str) -> str:
-    """What to do when ssh refused the host's key: an unknown host's is added; a changed one is not added blindly
-    (a forge's new key, or someone in between), and the old one, which ssh names, is in the way."""
-    if "REMOTE HOST IDENTIFICATION HAS CHANGED" not in ssh_said:
-        return (
-            "(ssh does not know the host's key: add it to ~/.ssh/known_hosts of the user the service runs as, e.g. "
-            "with ssh-keyscan)"
-        )
-    offending = re.search(r"Offending \S+ key in (\S+:\d+)", ssh_said)
-    return (
-        f"(the host's key changed from the one {offending.group(1) if offending else '~/.ssh/known_hosts'} holds: if "
-        "the forge announced a new key, take the old one out (ssh-keygen -R HOST) and add the announced one; if not, "
-        "someone may be in between)"
-    )
