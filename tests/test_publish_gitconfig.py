@@ -270,3 +270,25 @@ def test_a_refused_token_leaves_the_operators_login_for_the_forge_alone(
         outcome, _arxiv_id = _approve_and_publish(tmp_path, url, {"DIGEST_GIT_TOKEN": "ghp_Revoked0000000000000000"})
     assert outcome.startswith("failed: ") and "check DIGEST_GIT_TOKEN" in outcome, outcome
     assert saved.read_text() == before
+
+
+def test_git_upgraded_while_the_service_runs_is_taken_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The line for a git too old says to upgrade it; upgraded (the same path, a new file) while the service runs,
+    the next publish goes through without a restart."""
+    remote = make_remote(tmp_path)
+    _git_of_version(tmp_path, monkeypatch, "2.30.2")
+    outcome, arxiv_id = _approve_and_publish(tmp_path, remote.url)
+    assert "2.31 or newer" in outcome, outcome
+    wrapper = tmp_path / "old-git" / "git"
+    upgraded = wrapper.read_text().replace("2.30.2", "2.39.5").replace("unset GIT_CONFIG_COUNT", "")
+    wrapper.unlink()  # a package upgrade puts a new file in its place
+    wrapper.write_text(upgraded)
+    wrapper.chmod(0o755)
+    settings = make_settings(tmp_path / "data", publish_config(remote.url))
+    database = open_service_database(settings)
+    try:
+        result = Publisher(database, settings, clock=lambda: NOW).publish()
+    finally:
+        database.dispose()
+    assert result.outcome == PUBLISHED, result.message
+    assert arxiv_id in remote.readme()

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 from functools import lru_cache
+from pathlib import Path
 
 from digest.text import one_line
 
@@ -16,13 +17,19 @@ _VERSION = re.compile(rb"git version (\d+)\.(\d+)(\.\d+)*")
 
 
 def git_version_problem() -> str | None:
-    """One line naming the git on PATH when it cannot publish (too old, or none); None when it will do."""
-    return _problem(shutil.which("git"))
+    """One line naming the git on PATH when it cannot publish (too old, or none); None when it will do. Asked again
+    once the file there changes (git upgraded while the service runs, as the line asks)."""
+    found = shutil.which("git")
+    try:
+        stamp = Path(found).stat().st_mtime_ns if found else 0
+    except OSError:
+        stamp = 0
+    return _problem(found, stamp)
 
 
 @lru_cache(maxsize=8)
-def _problem(found: str | None) -> str | None:
-    """What is wrong with the git at `found` (asked once per process and path); None when it will do or when its
+def _problem(found: str | None, _stamp: int) -> str | None:
+    """What is wrong with the git at `found` (asked once per path and file); None when it will do or when its
     version cannot be read (a build of its own: it is tried)."""
     if found is None:
         return "git is not installed (cannot run git from PATH; install git; for ssh, openssh-client too)"
