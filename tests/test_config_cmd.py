@@ -931,6 +931,7 @@ def test_paths_in_variables_are_read_without_the_space_around_them(
     ' /srv/data ' inside the working folder, and the service started on a new, empty one; DIGEST_CONFIG so was 'a
     file that does not exist'. A path is read without the space around it, in the environment and in a `.env`."""
     data, key = clean_environment / "srv" / "data", write(clean_environment / "keys" / "deploy", "a key\n")
+    key.chmod(0o600)  # as ssh wants a private key: others may not read it
     config = write(clean_environment / "site" / "digest.toml", 'list_title = "Site"\n')
     monkeypatch.setenv("DIGEST_DATA_DIR", f" {data} ")
     monkeypatch.setenv("DIGEST_CONFIG", f"{config}\n")
@@ -1099,6 +1100,63 @@ def test_config_check_says_whether_publishing_is_on(
     status, out = run(capsys, "--config", str(config), "config", "check")
     assert status == 0 and "x" * 30 not in out
     assert "token from DIGEST_GIT_TOKEN" in out
+
+
+def test_config_check_does_not_name_a_token_the_ssh_address_never_sends(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DIGEST_GIT_TOKEN set with an ssh publish.repository (git@github.com:...): config check said 'publish: on, ...;
+    token from DIGEST_GIT_TOKEN', a token git never sends over ssh. It now says the token goes with https alone."""
+    monkeypatch.delenv("DIGEST_GIT_SSH_KEY", raising=False)
+    monkeypatch.setenv("DIGEST_GIT_TOKEN", "github_pat_" + "y" * 30)
+    config = write(clean_environment / "publish.toml", '[publish]\nrepository = "git@github.com:you/list.git"\n')
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 0 and "y" * 30 not in out, out
+    line = next(line for line in out.splitlines() if line.startswith("publish: "))
+    assert "token from DIGEST_GIT_TOKEN" not in line, out
+    assert "DIGEST_GIT_TOKEN goes with an https:// address alone" in out, out
+
+
+def test_config_check_does_not_name_a_key_the_https_address_never_uses(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DIGEST_GIT_SSH_KEY set with an https publish.repository: config check said '...; ssh key K from
+    DIGEST_GIT_SSH_KEY', a key git never uses over https. It now says the key goes with an ssh address alone."""
+    monkeypatch.delenv("DIGEST_GIT_TOKEN", raising=False)
+    key = write(clean_environment / "deploy_key", "a key\n")
+    key.chmod(0o600)
+    monkeypatch.setenv("DIGEST_GIT_SSH_KEY", str(key))
+    config = write(clean_environment / "publish.toml", '[publish]\nrepository = "https://github.com/you/list.git"\n')
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 0, out
+    line = next(line for line in out.splitlines() if line.startswith("publish: "))
+    assert "from DIGEST_GIT_SSH_KEY" not in line and "DIGEST_GIT_SSH_KEY goes with an ssh address alone" in out, out
+
+
+def test_config_check_warns_of_an_ssh_key_behind_a_passphrase(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DIGEST_GIT_SSH_KEY naming a key protected by a passphrase (a maintainer's own key): the service's ssh runs in
+    batch mode with no one to type it, so every publish of the service failed with 'the repository refused the login:
+    check that DIGEST_GIT_SSH_KEY is a key it accepts, with write access', of a key the repository accepts, and config
+    check said 'publish: on'. It now warns (an ssh agent holding the key serves `digest publish` in a shell)."""
+    config = write(clean_environment / "publish.toml", '[publish]\nrepository = "git@github.com:you/list.git"\n')
+    keys = {}
+    for name, passphrase in (("locked", "correct horse"), ("open", "")):
+        key = clean_environment / name
+        done = subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", passphrase, "-f", str(key)], capture_output=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        keys[name] = key
+    monkeypatch.setenv("DIGEST_GIT_SSH_KEY", str(keys["locked"]))
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 0, out
+    warned = [line for line in out.splitlines() if "passphrase" in line]
+    assert len(warned) == 1 and str(keys["locked"]) in warned[0] and "ssh-keygen -p" in warned[0], out
+    monkeypatch.setenv("DIGEST_GIT_SSH_KEY", str(keys["open"]))
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 0 and "passphrase" not in out, out
 
 
 def test_config_show_names_the_data_folder_in_full(clean_environment: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -229,6 +229,21 @@ def test_config_check_warns_of_a_base_url_with_a_path_and_of_publishing_without_
     assert "git is not installed" in done.stdout + done.stderr
 
 
+def test_config_check_says_the_git_found_is_too_old_to_publish_with(tmp_path: Path) -> None:
+    """git older than 2.31 (Debian 11's 2.30.2) fails every publish (it ignores the settings the service gives its
+    clone), yet config check said 'publish: on' and nothing else: the problem was met only at the first approval."""
+    config = tmp_path / "config.toml"
+    config.write_text('[publish]\nrepository = "https://example.org/o/l.git"\n')
+    old = tmp_path / "old-git"
+    old.mkdir()
+    (old / "git").write_text('#!/bin/sh\n[ "$1" = "--version" ] && echo "git version 2.30.2" && exit 0\nexit 1\n')
+    (old / "git").chmod(0o755)
+    arguments = ("--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check")
+    done = _digest(tmp_path, *arguments, PATH=f"{old}:/usr/bin:/bin")
+    said = done.stdout + done.stderr
+    assert done.returncode == 1 and "git 2.30.2" in said and "2.31 or newer" in said, said
+
+
 def test_the_image_has_git_for_publishing() -> None:
     runtime = (ROOT / "Dockerfile").read_text(encoding="utf-8").split("AS runtime", 1)[1]
     installs = " ".join(line for line in runtime.splitlines() if "apt-get install" in line)

@@ -287,6 +287,21 @@ def test_publish_settings_refuse_what_cannot_work(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    "url", ["https::https://user:ghp_x@github.com/o/l.git", "https::https://ghp_x@github.com/o/l.git"]
+)
+def test_a_token_in_a_url_behind_a_transport_prefix_is_refused_too(tmp_path: Path, url: str) -> None:
+    """git's '<transport>::<address>' form (git-remote-https given the address after '::') took a token in that
+    address past config check: it went into the clone's .git/config and `digest publish --status` printed it. It is
+    refused as in the plain https address, without the token in the line."""
+    from digest.config import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", f'[publish]\nrepository = "{url}"\n')
+    (line,) = caught.value.problems
+    assert "must not hold a user or token" in line and "ghp_x" not in line, line
+
+
+@pytest.mark.parametrize(
     ("key", "value"),
     [
         ("author", "Bot\\u0000 <bot@example.org>"),
@@ -313,6 +328,41 @@ def test_a_publish_setting_with_a_control_character_is_refused_in_one_line(
         make_settings(tmp_path / "data", config)
     (line,) = caught.value.problems
     assert f"publish.{key}" in line and line.isprintable(), line
+
+
+@pytest.mark.parametrize("branch", ["main.lock", "main.", "lists/", "lists//main", ".hidden", "lists/.main"])
+def test_a_branch_name_git_refuses_is_refused_by_config_check_in_one_line(tmp_path: Path, branch: str) -> None:
+    """publish.branch = "main.lock" (or ending in '.' or '/', a part starting with '.', an empty part) passed config
+    check, then every publish failed with "fatal: invalid refspec '+refs/heads/main.lock:...'", tried again for ever.
+    Each is refused at config check in one line naming publish.branch, as a name with a space is."""
+    from digest.config import ConfigError
+
+    config = f'[publish]\nrepository = "https://github.com/o/l.git"\nbranch = "{branch}"\n'
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", config)
+    (line,) = caught.value.problems
+    assert "publish.branch" in line and branch in line, line
+    for usable in ("main", "release/2.0", "gh-pages", "v1.x_list"):
+        assert make_settings(tmp_path / usable.replace("/", "-"), config.replace(branch, usable)).publish.enabled
+
+
+def test_an_ssh_key_others_can_read_is_refused_in_one_line(tmp_path: Path) -> None:
+    """DIGEST_GIT_SSH_KEY naming a key file of the service's user that others may read (0644: written by an editor,
+    copied with a umask of 022): ssh ignores such a key ('UNPROTECTED PRIVATE KEY FILE'), so every publish failed
+    with 'the repository refused the login: check that DIGEST_GIT_SSH_KEY is a key it accepts, with write access',
+    and the maintainer checked a deploy key that was fine. It is refused in one line saying to chmod 600 it."""
+    from digest.config import ConfigError
+
+    key = tmp_path / "deploy_key"
+    key.write_text("-----BEGIN OPENSSH PRIVATE KEY-----\n", encoding="utf-8")
+    key.chmod(0o644)
+    config = '[publish]\nrepository = "git@github.com:o/l.git"\n'
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", config, {"DIGEST_GIT_SSH_KEY": str(key)})
+    (line,) = caught.value.problems
+    assert "DIGEST_GIT_SSH_KEY" in line and "0644" in line and f"chmod 600 {key}" in line, line
+    key.chmod(0o600)
+    assert make_settings(tmp_path / "data", config, {"DIGEST_GIT_SSH_KEY": str(key)}).publish.enabled
 
 
 def test_a_title_naming_an_issue_or_a_person_closes_and_notifies_nobody_from_the_commit(

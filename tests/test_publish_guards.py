@@ -108,6 +108,40 @@ def test_a_publish_killed_after_its_push_is_known_as_its_own_after_the_author_se
         database.dispose()
 
 
+def test_a_publish_killed_after_its_push_is_not_named_again_as_a_move_by_the_next(
+    tmp_path: Path, remote: Remote
+) -> None:
+    """A publish stopped after its push, before it was recorded, then another approval: the next commit added the new
+    paper alone, yet its message said 'Move 1 paper: <the paper pushed before> (Sparse Autoencoder)', a paper that
+    stayed where it was. The message now names what the commit changes: the new paper, added."""
+    settings = settings_for(tmp_path, remote)
+    database = open_service_database(settings)
+    backup = tmp_path / "before-push.sqlite3"
+    try:
+        reviewer, publisher = services(database, settings)
+        pushed_before = approve(database, reviewer, 0)
+        live, copy = sqlite3.connect(settings.data_dir / "digest.sqlite3"), sqlite3.connect(backup)
+        live.backup(copy)
+        live.close(), copy.close()
+        assert publisher.publish().outcome == PUBLISHED
+    finally:
+        database.dispose()
+    for suffix in ("-wal", "-shm"):  # the state as a kill between the push and its record leaves it
+        (settings.data_dir / f"digest.sqlite3{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(backup, settings.data_dir / "digest.sqlite3")
+    database = open_service_database(settings)
+    try:
+        reviewer, restarted = services(database, settings)
+        added = approve(database, reviewer, 1)
+        assert restarted.publish().outcome == PUBLISHED
+    finally:
+        database.dispose()
+    message = remote.message_of_head()
+    assert message.startswith("Add 1 paper: Steering CLIP"), message
+    assert "Move" not in message and "move" not in message and pushed_before not in message, message
+    assert added in message and remote.readme().count(f"https://arxiv.org/abs/{pushed_before}) (") == 1
+
+
 # 2 ------------------------------------------------------------------------------------------------------------------
 @pytest.mark.asyncio
 async def test_a_protected_branch_is_said_once_and_not_pushed_to_again_until_the_branch_moves(
@@ -149,6 +183,44 @@ async def test_a_protected_branch_is_said_once_and_not_pushed_to_again_until_the
         await runner.stop()
         database.dispose()
     assert arxiv_id in remote.readme() and TYPO_NEW in remote.readme()
+
+
+@pytest.mark.asyncio
+async def test_a_branch_the_repository_could_not_update_just_then_is_tried_again(
+    tmp_path: Path, remote: Remote, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The repository could not lock its branch at the moment of the push ('cannot lock ref': another push under way
+    there, a lock its own crashed process left): the service took it for a refusal, said to let its account push
+    there (it may) and held until the branch moved upstream, so the approval waited for someone's next commit. It is
+    now tried again with the back-off, and goes out once the branch is free."""
+    monkeypatch.setattr(rules, "BACKOFF_START", timedelta(seconds=0.2))
+    monkeypatch.setattr(runner_module, "HELD_CHECK_SECONDS", 600.0)
+    lock = remote.bare / "refs" / "heads" / "main.lock"
+    lock.write_text("a push under way\n")
+    settings = settings_for(tmp_path, remote)
+    database = open_service_database(settings)
+    runner = PublishRunner(database, settings)
+    reviewer = Reviewer(database, settings, clock=lambda: NOW)
+    reviewer.add_listener(runner.on_decision)
+    await runner.start()
+    try:
+        arxiv_id = str(real_papers()[0]["arxiv_id"])
+        await reviewer.decide_async(insert_candidate(database, real_papers()[0]), "approve", ANN)
+        for _ in range(50):
+            if read_status(database, settings.templates_dir).last_error:
+                break
+            await asyncio.sleep(0.1)
+        said = read_status(database, settings.templates_dir).last_error or ""
+        assert "cannot lock ref" in said and "let the service's account push" not in said, said
+        lock.unlink()
+        for _ in range(100):
+            if arxiv_id in remote.readme():
+                break
+            await asyncio.sleep(0.1)
+    finally:
+        await runner.stop()
+        database.dispose()
+    assert arxiv_id in remote.readme()
 
 
 # 3 ------------------------------------------------------------------------------------------------------------------

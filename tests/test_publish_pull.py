@@ -518,3 +518,32 @@ def test_a_force_push_of_the_target_that_takes_in_the_pull_requests_papers_close
     assert forge.pulls[1]["state"] == "closed" and len(forge.pulls) == 1
     assert first in remote.readme() and publisher.publish().outcome == UNCHANGED
     assert forge.pulls[1]["state"] == "closed" and len(forge.pulls) == 1
+
+
+def test_the_operators_signature_check_on_merges_does_not_stop_the_pull_request(
+    tmp_path: Path,
+    remote: Remote,
+    forge: FakeForge,
+    settings: Settings,
+    database: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A maintainer whose ~/.gitconfig checks signatures on every merge (merge.verifySignatures, with signed commits
+    at work) ran the service or `digest publish` from their shell: once main moved under the open pull request, the
+    service's merge of main into its branch was refused ('Commit ... does not have a GPG signature') and publishing
+    stopped with 'main cannot be merged into the pull request's branch ...: merge it there by hand'. The service's
+    clone checks no signature, as it makes none, and the pull request gets main's edit and the new paper."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text("[merge]\n\tverifySignatures = true\n")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    reviewer, publisher = services(database, settings)
+    first = approve(database, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    remote.push_edit(TYPO_OLD, TYPO_NEW)
+    second = approve(database, reviewer, 1)
+    result = publisher.publish()
+    assert result.outcome == PUBLISHED, result.message
+    proposed = file_on(remote, FIRST)
+    assert first in proposed and second in proposed and TYPO_NEW in proposed

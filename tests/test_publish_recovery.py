@@ -256,6 +256,23 @@ def test_a_renamed_default_branch_is_not_recreated_as_an_unrelated_history(
     assert result.outcome == FAILED and "main" in result.message
 
 
+def test_a_renamed_default_branch_is_named_in_the_line(remote: Remote, st: Settings, db: Database) -> None:
+    """The maintainers renamed main to trunk on the forge: every publish said 'branch main is gone ...; if it was
+    renamed, set publish.branch to its new name', leaving the maintainer to find the name. The repository says which
+    branch is its default now: the line names it, and set so, publishing goes on."""
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    git(remote.bare, "branch", "-m", "main", "trunk")
+    git(remote.bare, "symbolic-ref", "HEAD", "refs/heads/trunk")
+    second = approve(db, reviewer, 1)
+    result = publisher.publish()
+    assert result.outcome == FAILED and 'set publish.branch = "trunk"' in result.message, result.message
+    renamed = make_settings(st.data_dir, publish_config(remote.url) + 'branch = "trunk"\n')
+    assert Publisher(db, renamed, clock=lambda: NOW).publish().outcome == PUBLISHED
+    assert second in git(remote.bare, "show", "trunk:README.md")
+
+
 # 3 ------------------------------------------------------------------------------------------------------------------
 def test_a_stale_index_lock_from_a_killed_publish_is_cleared_and_a_young_one_named(
     remote: Remote, st: Settings, db: Database
@@ -312,6 +329,27 @@ def test_a_push_refused_by_branch_protection_reports_why(remote: Remote, st: Set
     status = read_status(db, st.templates_dir)
     assert result.outcome == FAILED
     assert "protected" in (status.last_error or "").lower(), status.last_error  # today: "rejected 4 times in a row"
+
+
+def test_a_long_refusal_keeps_what_to_do_at_the_end_of_its_line(remote: Remote, st: Settings, db: Database) -> None:
+    """A forge's refusal as GitHub words it (a rule's name, then what the rule requires, 250 characters) made the line
+    longer than the 400 characters kept, so its end, what to do, was cut mid-word ('let the service's account push to
+    main there (or'). The remote's words are cut instead, and the line ends with what to do."""
+    hook = remote.bare / "hooks" / "pre-receive"
+    hook.write_text(
+        "#!/bin/sh\necho 'error: GH006: Protected branch update failed for refs/heads/main.' >&2\n"
+        "echo 'error: Changes must be made through a pull request. 2 of 2 required status checks are expected. At "
+        "least 1 approving review is required by reviewers with write access. Cannot force-push to this branch.' >&2\n"
+        "exit 1\n"
+    )
+    hook.chmod(0o755)
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    result = publisher.publish()
+    status = read_status(db, st.templates_dir)
+    assert result.outcome == FAILED and "GH006: Protected branch" in result.message, result.message
+    for line in (result.message, status.last_error or ""):
+        assert line.endswith('(or set publish.mode = "pull-request"), then run `digest publish`'), line
 
 
 def test_what_a_refusing_hook_says_reaches_the_log_without_its_terminal_controls(

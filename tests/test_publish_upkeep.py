@@ -449,3 +449,259 @@ def test_publish_path_naming_a_folder_says_so_and_pushes_nothing(tmp_path: Path)
     assert "docs is a folder on branch main" in result.message, result.message
     assert "set publish.path to the list's file" in result.message and "lint" not in result.message, result.message
     assert upstream.head() == before
+
+
+def test_a_shallow_repository_is_published_to_and_its_hand_edits_come_back(tmp_path: Path) -> None:
+    """The list's repository a shallow copy (a mirror made with `git clone --bare --depth 1`, as a move to a new
+    server from a CI checkout makes): git refuses a fetch from it that deepens nothing by default, so every publish
+    failed with 'git rev-parse failed: fatal: Needed a single revision'. The approvals now go out, a hand edit there
+    comes back, and neither is lost."""
+    (tmp_path / "full").mkdir()
+    full = make_remote(tmp_path / "full")
+    full.push_edit(TYPO_OLD, TYPO_NEW)
+    bare, work = tmp_path / "shallow.git", tmp_path / "shallow-work"
+    git(tmp_path, "clone", "--quiet", "--bare", "--depth", "1", full.bare.as_uri(), str(bare))
+    git(tmp_path, "clone", "--quiet", bare.as_uri(), str(work))
+    upstream = Remote(bare, work)
+    settings = make_settings(tmp_path / "data", publish_config(upstream.url))
+    one_approval_published(settings, upstream)
+    upstream.push_edit(TYPO_NEW, "**Spatial Reasoning for VLMs (fixed twice)**")
+    database = open_service_database(settings)
+    try:
+        second = approve(database, Reviewer(database, settings, clock=lambda: NOW), 1)
+    finally:
+        database.dispose()
+    result = publish_once(settings)
+    assert result.outcome == PUBLISHED, result.message
+    assert second in upstream.readme() and "(fixed twice)" in upstream.readme()
+    assert str(real_papers()[0]["arxiv_id"]) in upstream.readme()
+    assert "(fixed twice)" in settings.list_markdown_path.read_text(encoding="utf-8")
+
+
+def test_a_list_moved_to_a_new_empty_repository_says_so_and_accepting_starts_it(tmp_path: Path) -> None:
+    """publish.repository changed to a new, empty repository (the list moving to another organisation): every publish
+    failed with 'branch main is gone from <new> ... if it was renamed, set publish.branch to its new name', of a
+    repository with no branch at all, and nothing let the list go out. The line now says the repository is empty and
+    what to do; `digest publish --accept-upstream` starts it with the list as it stands here, approvals and all."""
+    upstream = make_remote(tmp_path)
+    settings = make_settings(tmp_path / "data", publish_config(upstream.url))
+    one_approval_published(settings, upstream)
+    new = Remote(tmp_path / "new.git", tmp_path / "new-work")
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(new.bare))
+    moved = make_settings(tmp_path / "data", publish_config(new.url))
+    database = open_service_database(moved)
+    try:
+        second = approve(database, Reviewer(database, moved, clock=lambda: NOW), 1)
+        publisher = Publisher(database, moved, clock=lambda: NOW)
+        result = publisher.publish()
+        assert result.outcome == FAILED
+        assert "has no branch" in result.message and "--accept-upstream" in result.message, result.message
+        assert "set publish.branch" not in result.message, result.message
+        assert git(new.bare, "branch", "--list") == ""
+        accepted = publisher.publish(accept_upstream=True)
+        assert accepted.outcome == PUBLISHED, accepted.message
+    finally:
+        database.dispose()
+    git(tmp_path, "clone", "--quiet", new.url, str(new.work))
+    assert new.readme() == moved.list_markdown_path.read_text(encoding="utf-8")
+    assert second in new.readme() and str(real_papers()[0]["arxiv_id"]) in new.readme()
+    new.push_edit(TYPO_OLD, TYPO_NEW)
+    database = open_service_database(moved)
+    try:
+        third = approve(database, Reviewer(database, moved, clock=lambda: NOW), 2)
+    finally:
+        database.dispose()
+    assert publish_once(moved).outcome == PUBLISHED
+    assert third in new.readme() and TYPO_NEW in new.readme()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="giving the clone to another user takes root")
+def test_a_clone_that_belongs_to_another_user_says_what_to_do(tmp_path: Path) -> None:
+    """The service's clone made by another user than the service's (`sudo digest publish` once, a volume from another
+    image): git refuses to work in it, and every publish failed with "git remote failed: fatal: detected dubious
+    ownership in repository at '.../clone'", which says nothing of what to do. The line now says whose it must be and
+    that deleting it loses nothing; done so, the approval goes out."""
+    import shutil
+    import subprocess
+
+    upstream = make_remote(tmp_path)
+    settings = make_settings(tmp_path / "data", publish_config(upstream.url))
+    one_approval_published(settings, upstream)
+    clone = settings.data_dir / "publish" / "clone"
+    subprocess.run(["chown", "-R", "nobody", str(clone)], check=True)
+    database = open_service_database(settings)
+    try:
+        second = approve(database, Reviewer(database, settings, clock=lambda: NOW), 1)
+    finally:
+        database.dispose()
+    result = publish_once(settings)
+    assert result.outcome == FAILED and "dubious ownership" in result.message, result.message
+    assert "another user" in result.message and "chown -R" in result.message and str(clone) in result.message
+    assert "holds nothing the database does not" in result.message, result.message
+    shutil.rmtree(clone)
+    assert publish_once(settings).outcome == PUBLISHED
+    assert second in upstream.readme()
+
+
+def test_a_push_refused_by_a_read_only_deploy_key_says_what_the_forge_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deploy key added without 'Allow write access' (GitHub's default) reads the repository and may not push:
+    GitHub's ssh endpoint says so in a line of its own ('ERROR: The key you are authenticating with has been marked as
+    read only.'), which the line left out for git's 'fatal: Could not read from remote repository.' alone, so the
+    maintainer could not tell it from a wrong address. The forge's words are kept. (`ssh` here stands for GitHub's
+    endpoint: it runs the git command asked for on this machine, and refuses pushes as GitHub does for such a key.)"""
+    upstream = make_remote(tmp_path)
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "ssh").write_text(
+        '#!/bin/sh\nfor last; do :; done\ncase "$last" in\n'
+        "  git-receive-pack*) echo 'ERROR: The key you are authenticating with has been marked as read only.' >&2;"
+        ' exit 1;;\n  *) exec sh -c "$last";;\nesac\n'
+    )
+    (tools / "ssh").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}:/usr/bin:/bin")
+    settings = make_settings(tmp_path / "data", publish_config(f"github.example:{upstream.bare}"))
+    database = open_service_database(settings)
+    try:
+        approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
+    finally:
+        database.dispose()
+    result = publish_once(settings)
+    assert result.outcome == FAILED, result.message
+    assert "marked as read only" in result.message, result.message
+
+
+def test_a_token_given_for_an_ssh_address_is_not_blamed_for_the_refused_login(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """publish.repository set to the ssh address a forge's page offers first (git@github.com:o/l.git) and the token
+    in DIGEST_GIT_TOKEN, which git sends over https alone: ssh found no key and every publish said 'the repository
+    refused the login: check DIGEST_GIT_TOKEN (expired, revoked, ...)', so the maintainer made new tokens in vain.
+    The line now says the token goes with an https:// address and what to set. (`ssh` here answers as an ssh server
+    refusing every key does.)"""
+    upstream = make_remote(tmp_path)
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "ssh").write_text("#!/bin/sh\necho 'git@github.example: Permission denied (publickey).' >&2\nexit 255\n")
+    (tools / "ssh").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}:/usr/bin:/bin")
+    token = "ghp_NeverSentOverSsh0000000000"
+    config = publish_config(f"git@github.example:{upstream.bare}")
+    result = publish_once(make_settings(tmp_path / "data", config, {"DIGEST_GIT_TOKEN": token}))
+    assert result.outcome == FAILED, result.message
+    assert "check DIGEST_GIT_TOKEN" not in result.message and token not in result.message, result.message
+    assert "https://" in result.message and "DIGEST_GIT_SSH_KEY" in result.message, result.message
+
+
+@pytest.mark.skipif(backend_path() is None, reason="git-http-backend is not installed")
+def test_an_ssh_key_given_for_an_https_address_is_named_as_unsent(tmp_path: Path) -> None:
+    """The inverse: DIGEST_GIT_SSH_KEY set with publish.repository an https address, where git sends no key: every
+    publish said 'the repository asks for a login: set DIGEST_GIT_TOKEN (https) or DIGEST_GIT_SSH_KEY (ssh)', the
+    key it named as missing being set. The line now says the key goes with an ssh address and what to set."""
+    make_remote(tmp_path)
+    key = tmp_path / "deploy_key"
+    key.write_text("a key\n", encoding="utf-8")
+    key.chmod(0o600)
+    with GitHttpServer(tmp_path, "ghp_TheRightToken000000000") as server:
+        config = publish_config(server.url("remote.git"))
+        result = publish_once(make_settings(tmp_path / "data", config, {"DIGEST_GIT_SSH_KEY": str(key)}))
+    assert result.outcome == FAILED, result.message
+    assert "DIGEST_GIT_SSH_KEY goes with an ssh address alone" in result.message, result.message
+    assert "DIGEST_GIT_TOKEN" in result.message, result.message
+
+
+@pytest.mark.skipif(backend_path() is None, reason="git-http-backend is not installed")
+def test_a_repository_not_found_with_a_token_names_the_tokens_access(tmp_path: Path) -> None:
+    """A forge answers 'Repository not found' (404) for a private repository the token may not read (a fine-grained
+    token made for other repositories): the line said 'fatal: repository ... not found' alone, and the maintainer
+    checked an address that was right. With a token set, the line says the token's access may be why."""
+    make_remote(tmp_path)
+    token = "ghp_TheRightToken000000000"
+    with GitHttpServer(tmp_path, token) as server:
+        config = publish_config(server.url("hidden.git"))
+        result = publish_once(make_settings(tmp_path / "data", config, {"DIGEST_GIT_TOKEN": token}))
+    assert result.outcome == FAILED and "not found" in result.message, result.message
+    assert "DIGEST_GIT_TOKEN" in result.message and token not in result.message, result.message
+
+
+def test_a_changed_host_key_is_not_advised_away_as_an_unknown_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The forge's ssh host key changed (GitHub replaced its RSA key in 2023), or someone sits in between: ssh refuses
+    with 'REMOTE HOST IDENTIFICATION HAS CHANGED', and the line advised as for an unknown host, to add the key to
+    known_hosts with ssh-keyscan: that leaves the old key in the way, and adds an attacker's without a look. It now
+    says the key changed, which line holds the old one, and to check the forge's announced key before replacing it.
+    (`ssh` here says what ssh says on meeting a changed host key.)"""
+    upstream = make_remote(tmp_path)
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    warning = [
+        "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@",
+        "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @",
+        "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@",
+        "IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!",
+        "Someone could be eavesdropping on you right now (man-in-the-middle attack)!",
+        "It is also possible that a host key has just been changed.",
+        "The fingerprint for the RSA key sent by the remote host is",
+        "SHA256:uNiVztksCsDhcc0u9e8BujQXVUpKZIDTMczCvj3tD2s.",
+        "Please contact your system administrator.",
+        "Add correct host key in /home/digest/.ssh/known_hosts to get rid of this message.",
+        "Offending RSA key in /home/digest/.ssh/known_hosts:3",
+        "  remove with:",
+        '  ssh-keygen -f "/home/digest/.ssh/known_hosts" -R "github.example"',
+        "Host key for github.example has changed and you have requested strict checking.",
+        "Host key verification failed.",
+    ]
+    said = "".join(f"echo '{line}' >&2\n" for line in warning)
+    (tools / "ssh").write_text(f"#!/bin/sh\n{said}exit 255\n")
+    (tools / "ssh").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tools}:/usr/bin:/bin")
+    result = publish_once(make_settings(tmp_path / "data", publish_config(f"git@github.example:{upstream.bare}")))
+    assert result.outcome == FAILED, result.message
+    assert "ssh-keyscan" not in result.message and "changed" in result.message, result.message
+    assert "/home/digest/.ssh/known_hosts:3" in result.message and "ssh-keygen -R" in result.message, result.message
+
+
+@pytest.mark.skipif(not Path("/usr/bin/script").is_file(), reason="util-linux script (a terminal to run in) is missing")
+def test_ssh_asks_nothing_on_the_terminal_running_digest(tmp_path: Path) -> None:
+    """`digest run` (or `digest publish`) in a terminal, publishing over ssh to a host ssh did not know yet: ssh asked
+    'Are you sure you want to continue connecting (yes/no)?' on that terminal, in the middle of the service's log, and
+    the publish hung there until git's time limit, then blamed a slow remote. git itself asks nothing (its prompts are
+    off); ssh now has no terminal either, and the publish fails at once with ssh's reason and what to do. (`ssh` here
+    asks as ssh does, on the terminal, when there is one.)"""
+    import shlex
+    import subprocess
+    import sys
+
+    upstream = make_remote(tmp_path)
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "ssh").write_text(
+        "#!/bin/sh\nif (exec 3</dev/tty) 2>/dev/null; then\n"
+        "  printf 'Are you sure you want to continue connecting (yes/no/[fingerprint])? ' >/dev/tty\n"
+        "  read answer </dev/tty\nfi\necho 'Host key verification failed.' >&2\nexit 255\n"
+    )
+    (tools / "ssh").chmod(0o755)
+    config = tmp_path / "config.toml"
+    config.write_text(publish_config(f"git@github.example:{upstream.bare}"), encoding="utf-8")
+    settings = make_settings(tmp_path / "data", publish_config(f"git@github.example:{upstream.bare}"))
+    database = open_service_database(settings)
+    try:
+        approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
+    finally:
+        database.dispose()
+    command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(settings.data_dir), "publish"]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "GIT_"))}
+    environment["PATH"] = f"{tools}:/usr/bin:/bin"
+    done = subprocess.run(
+        ["/usr/bin/script", "-qec", shlex.join(command), "/dev/null"],
+        input="",
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+    assert "Are you sure you want to continue connecting" not in done.stdout, done.stdout
+    assert done.returncode == 1 and "Host key verification failed" in done.stdout, done.stdout

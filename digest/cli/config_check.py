@@ -6,7 +6,6 @@ Reads the files and folders the settings name, writes nothing; `digest config ch
 from __future__ import annotations
 
 import os
-import shutil
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -172,8 +171,10 @@ def file_problems(settings: Settings) -> list[str]:
                 filter(None, [unreadable_file(settings.database_url) or unwritable_file(settings.database_url)])
             )
     problems.extend(_unsubscribe_problems(settings.weekly.list_unsubscribe))
-    if settings.publish.enabled and shutil.which("git") is None:
-        problems.append("[publish] is on but git is not installed (install git; for ssh, openssh-client too)")
+    if settings.publish.enabled:  # what every publish would stop on: git missing, or too old
+        from digest.publish.git_version import git_version_problem
+
+        problems.extend(f"[publish] is on but {line}" for line in filter(None, [git_version_problem()]))
     if reached(str(secretstore.secrets_path(settings))):
         problems.extend(secretstore.stored_secrets_problems(settings))  # as the start reads it, beside the environment
     return problems
@@ -204,7 +205,8 @@ def warnings_for(settings: Settings) -> list[str]:
     warnings: list[str] = []
     discord, smtp = settings.discord, settings.smtp
     crowded = poll_schedule(settings).warning
-    warnings.extend(line for line in (settings.arxiv.contact_warning, settings.web.cleartext_warning, crowded) if line)
+    said = (settings.arxiv.contact_warning, settings.web.cleartext_warning, crowded, settings.publish.key_warning)
+    warnings.extend(line for line in said if line)
     warnings.extend(_watching_nothing(settings))
     warnings.extend(_data_folder_by_default(settings))
     if not discord.enabled and (discord.channel_id or discord.guild_id):

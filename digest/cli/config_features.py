@@ -81,10 +81,17 @@ def publish_feature(settings: Settings) -> Feature:
         )
     repository = publish.repository
     where = f"{publish.path} of {repository} to branch {publish.branch} ({publish.mode} mode)"
-    if publish.token:
+    over_https = repository.startswith(("https://", "http://"))
+    if publish.token and (over_https or publish.mode == "pull-request"):  # the forge's API takes it in any mode
         return Feature("publish", True, f"{where}; token from DIGEST_GIT_TOKEN")
-    if publish.ssh_key:
+    if publish.token and not publish.ssh_key:
+        unsent = "DIGEST_GIT_TOKEN goes with an https:// address alone: set publish.repository to it, or give"
+        return Feature("publish", True, where, f"{unsent} DIGEST_GIT_SSH_KEY for ssh")
+    if publish.ssh_key and not over_https:
         return Feature("publish", True, f"{where}; ssh key {publish.ssh_key} from DIGEST_GIT_SSH_KEY")
+    if publish.ssh_key:
+        unsent = "DIGEST_GIT_SSH_KEY goes with an ssh address alone: set publish.repository to it, or give"
+        return Feature("publish", True, where, f"{unsent} DIGEST_GIT_TOKEN for https")
     local = is_local_path(repository) or repository.startswith("file://")
     how = (
         ""

@@ -23,8 +23,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--accept-upstream",
         action="store_true",
-        help="take an edit upstream that removes many entries at once, or a history rewritten there from scratch "
-        "(held for a maintainer otherwise)",
+        help="take an edit upstream that removes many entries at once, or a history rewritten there from scratch, "
+        "or start a new empty repository with the list (held for a maintainer otherwise)",
     )
     parser.set_defaults(handler=handle_publish)
 

@@ -5,6 +5,8 @@ A repository URL carrying a password is refused, so a token is never written to 
 
 from __future__ import annotations
 
+import base64
+import os
 import re
 from pathlib import Path, PurePosixPath
 from typing import Literal
@@ -18,6 +20,7 @@ from digest.config.sections import Section
 from digest.config.values import ApiAddress, on_this_machine, utf8_secret
 from digest.text import UNREADABLE, has_invisible, unreadable
 
+_TRANSPORT = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*::")  # git's '<transport>::<address>'
 _SCP_LIKE = re.compile(r"^[^/@:\s]+@[^/:\s]+:(?P<path>.+)$")  # git@github.com:owner/name.git
 
 
@@ -35,6 +38,16 @@ class PublishSettings(Section):
     @property
     def enabled(self) -> bool:
         return bool(self.repository)
+
+    @property
+    def key_warning(self) -> str | None:
+        """A key behind a passphrase: the service's ssh runs in batch mode, with no one to type it."""
+        if not self.ssh_key or not passphrase_protected(Path(self.ssh_key)):
+            return None
+        return (
+            f"DIGEST_GIT_SSH_KEY {self.ssh_key} is protected by a passphrase, which the service cannot type (only an "
+            "ssh agent holding the key lets it in): give it a key without one (ssh-keygen -p -N '' -f KEY on a copy)"
+        )
 
     @field_validator("repository")
     @classmethod
@@ -88,7 +101,8 @@ def publish_problems(publish: PublishSettings) -> list[str]:
     readable = not unreadable(publish.repository or "")
     if not readable:
         problems.append(f"publish.repository {UNREADABLE}")
-    address = urlsplit(publish.repository or "" if readable else "")
+    # git's '<transport>::<address>' hands the address after '::' to git-remote-<transport>: that one is read.
+    address = urlsplit(_TRANSPORT.sub("", publish.repository or "") if readable else "")
     if address.scheme in ("http", "https") and (address.username or address.password):
         problems.append("publish.repository must not hold a user or token: put the token in DIGEST_GIT_TOKEN")
     elif address.password:  # ssh://user:password@host: a password in a URL lands in logs and `config show`
@@ -110,11 +124,30 @@ def publish_problems(publish: PublishSettings) -> list[str]:
         problems.append(f"publish.author must not hold a control character, not {publish.author!r}")
     elif not re.fullmatch(r"[^<>\n]+ <[^<>@\s]+@[^<>\s]+>", publish.author):
         problems.append(f'publish.author must look like "Name <email@example.org>", not {publish.author!r}')
-    if not re.fullmatch(r"[A-Za-z0-9._/-]+", publish.branch) or ".." in publish.branch:
+    if not usable_branch(publish.branch):
         problems.append(f"publish.branch {publish.branch!r} is not a usable branch name")
     if publish.ssh_key and not Path(publish.ssh_key).is_file():
         problems.append(f"DIGEST_GIT_SSH_KEY names {publish.ssh_key}, which is not a file")
+    elif publish.ssh_key:
+        problems.extend(filter(None, [_open_key(Path(publish.ssh_key))]))
     return problems
+
+
+def _open_key(key: Path) -> str | None:
+    """ssh ignores a private key of the user's own that others may read (its 'UNPROTECTED PRIVATE KEY FILE')."""
+    found = key.stat()
+    if found.st_uid != os.getuid() or not found.st_mode & 0o077:
+        return None
+    mode = f"{found.st_mode & 0o777:04o}"
+    return f"DIGEST_GIT_SSH_KEY {key} can be read by others (mode {mode}), so ssh ignores it: chmod 600 {key}"
+
+
+def usable_branch(name: str) -> bool:
+    """A branch name git takes (git check-ref-format), in the characters the setting allows: no '..', no part empty,
+    starting with '.' or ending in '.lock', no '.' at its end (git refuses each such refspec at every fetch)."""
+    parts = name.split("/")
+    well_formed = all(part and not part.startswith(".") and not part.endswith(".lock") for part in parts)
+    return bool(re.fullmatch(r"[A-Za-z0-9._/-]+", name)) and ".." not in name and well_formed and name[-1] != "."
 
 
 def pull_request_problems(publish: PublishSettings) -> list[str]:
@@ -146,3 +179,24 @@ def repository_slug(url: str) -> tuple[str, str] | None:
     if len(parts) < 2 or not parts[-1].removesuffix(".git"):
         return None
     return parts[-2], parts[-1].removesuffix(".git")
+
+
+def passphrase_protected(key: Path) -> bool:
+    """Whether the private key file is encrypted: an OpenSSH key whose cipher is not 'none', or an encrypted PEM key.
+    A file that cannot be read or is no key is not said to be (ssh says what is wrong with it)."""
+    try:
+        text = key.read_bytes()[:65_536].decode("ascii", "replace")
+    except OSError:
+        return False
+    if "ENCRYPTED" in text.split("-----END", 1)[0]:  # PEM: 'Proc-Type: 4,ENCRYPTED', 'BEGIN ENCRYPTED PRIVATE KEY'
+        return True
+    body = text.partition("-----BEGIN OPENSSH PRIVATE KEY-----")[2].partition("-----END")[0]
+    try:
+        data = base64.b64decode("".join(body.split()), validate=True)
+    except ValueError:
+        return False
+    magic = b"openssh-key-v1\0"
+    if not data.startswith(magic) or len(data) < len(magic) + 4:
+        return False
+    size = int.from_bytes(data[len(magic) : len(magic) + 4], "big")
+    return data[len(magic) + 4 : len(magic) + 4 + size] != b"none"

@@ -1,6 +1,6 @@
-"""A service clone git can no longer read (a garbage index or HEAD, a config cut short by a full disk or a crash):
-every publish would fail on it until someone deleted it by hand. It holds nothing the database does not (each
-publish commits the list again from the decisions), so it is set aside, kept for a look, and made again."""
+"""A service clone git can no longer read (a garbage index or HEAD, a config cut short by a full disk or a crash), or
+one a killed git command left locked: every publish would fail on it until someone mended it by hand. It holds
+nothing the database does not (each publish commits the list again from the decisions), so it is mended here."""
 
 from __future__ import annotations
 
@@ -8,10 +8,14 @@ import logging
 import re
 import shutil
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 log = logging.getLogger("digest.publish")
+
+_LOCK_IN_THE_WAY = re.compile(r"Unable to create '([^']+\.lock)': File exists")
+STALE_LOCK_MARGIN_SECONDS = 10.0
 
 # What git says when the repository's own files cannot be read, not when a command or the remote failed.
 _DAMAGED = re.compile(
@@ -37,3 +41,24 @@ def repair_if_damaged(folder: Path, status: subprocess.CompletedProcess[bytes], 
     folder.mkdir()
     first = redact(said.strip().splitlines()[0]) if said.strip() else "unreadable"
     log.warning("publish: the clone could not be read (%s); set aside as %s and cloned again", first, aside)
+
+
+def cleared_stale_lock(folder: Path, done: subprocess.CompletedProcess[bytes], timeout: float) -> bool:
+    """Removes a lock file that git names as in the way when it is older than any git command may run (`timeout`):
+    its process was killed (the service's `kill -9`). A younger lock may be a publish running in another process;
+    that one is waited out by the next attempt."""
+    found = _LOCK_IN_THE_WAY.search(done.stderr.decode("utf-8", "replace"))
+    if found is None:
+        return False
+    lock = Path(found.group(1))
+    if not lock.resolve().is_relative_to(folder.resolve()) or lock.suffix != ".lock":
+        return False
+    try:
+        stale = time.time() - lock.stat().st_mtime > timeout + STALE_LOCK_MARGIN_SECONDS
+        if stale:
+            lock.unlink()
+    except OSError:
+        return False
+    if stale:
+        log.warning("publish: removed %s, left by a git command that did not finish", lock)
+    return stale

@@ -11,21 +11,22 @@ import base64
 import logging
 import re
 import subprocess
-import time
 from pathlib import Path
 
 from digest.config import PublishSettings
-from digest.publish.clone_repair import repair_if_damaged
-from digest.publish.git_environment import git_environment
-from digest.publish.rules import LOGIN_REFUSED, SSH_SAID, git_command, refused_push_line, renamed_in
+from digest.publish.clone_repair import cleared_stale_lock, repair_if_damaged
+from digest.publish.git_environment import git_environment, identity_options
+from digest.publish.git_said import reason
+from digest.publish.git_version import git_version_problem
+from digest.publish.rules import git_command, refused_push_line, renamed_in
 from digest.text import one_line
 
 GIT_TIMEOUT_SECONDS = 120.0
 _MISSING_REF = re.compile(r"couldn't find remote ref|could not find remote ref", re.IGNORECASE)
 _URL_USER = re.compile(r"(?<=://)[^/@\s]+@")
-_LOCK_IN_THE_WAY = re.compile(r"Unable to create '([^']+\.lock)': File exists")
 _SOMEONE_PUSHED_FIRST = re.compile(r"\[rejected\] \((fetch first|non-fast-forward|stale info)\)")
-STALE_LOCK_MARGIN_SECONDS = 10.0
+# The repository could not take its branch's lock at that moment (a push under way there): not a refusal.
+_REF_BUSY = re.compile(r"cannot lock ref|is at [0-9a-f]+ but expected", re.IGNORECASE)
 log = logging.getLogger("digest.publish")
 
 
@@ -68,8 +69,15 @@ class GitClone:
         command = ["git", "-C", str(self.folder), *args]
         try:
             environment = self._environment()
+            # A session of its own: no terminal for ssh to ask on (git's own prompts are off), in `digest run`'s
+            # terminal or `digest publish`'s; it fails at once with its reason instead of hanging on a question.
             done = subprocess.run(
-                command, input=stdin, capture_output=True, env=environment, timeout=GIT_TIMEOUT_SECONDS
+                command,
+                input=stdin,
+                capture_output=True,
+                env=environment,
+                timeout=GIT_TIMEOUT_SECONDS,
+                start_new_session=True,
             )
         except subprocess.TimeoutExpired:
             raise GitError(
@@ -78,63 +86,24 @@ class GitClone:
             ) from None
         except OSError as exc:
             raise GitError(f"cannot run git: {exc.strerror or exc} (is git installed?)") from None
-        if done.returncode != 0 and self._cleared_stale_lock(done):
+        if done.returncode != 0 and cleared_stale_lock(self.folder, done, GIT_TIMEOUT_SECONDS):
             return self._run(*args, stdin=stdin, check=check)
         if check and done.returncode != 0:
             raise GitError(f"git {git_command(args)} failed: {self._why(done)}")
         return done
 
-    def _cleared_stale_lock(self, done: subprocess.CompletedProcess[bytes]) -> bool:
-        """Removes a lock file that git names as in the way when it is older than any git command may run: its
-        process was killed (the service's `kill -9`), and the clone holds nothing the database does not. A younger
-        lock may be a publish running in another process; that one is waited out by the next attempt."""
-        found = _LOCK_IN_THE_WAY.search(done.stderr.decode("utf-8", "replace"))
-        if found is None:
-            return False
-        lock = Path(found.group(1))
-        if not lock.resolve().is_relative_to(self.folder.resolve()) or lock.suffix != ".lock":
-            return False
-        try:
-            stale = time.time() - lock.stat().st_mtime > GIT_TIMEOUT_SECONDS + STALE_LOCK_MARGIN_SECONDS
-            if stale:
-                lock.unlink()
-        except OSError:
-            return False
-        if stale:
-            log.warning("publish: removed %s, left by a git command that did not finish", lock)
-        return stale
-
     def _why(self, done: subprocess.CompletedProcess[bytes]) -> str:
-        """Git's own reason: its fatal or error lines, what the remote or ssh said, else its last lines. A refused
-        login says so and which setting to check (git's own line is about a terminal prompt it may not show)."""
-        text = (done.stderr or done.stdout).decode("utf-8", "replace")
-        lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("hint:")]
-        said = [line for line in lines if line.startswith(("fatal:", "error:", "remote:")) or SSH_SAID.match(line)]
-        if LOGIN_REFUSED.search(text):
-            said = [line for line in said if line.startswith("remote:")] + [self._login_advice()]
-        elif "Host key verification failed" in text:
-            said.append(
-                "(ssh does not know the host's key: add it to ~/.ssh/known_hosts of the user the service runs as, "
-                "e.g. with ssh-keyscan)"
-            )
-        return self.redact(" ".join((said or lines)[-3:])) or f"exit status {done.returncode}"
-
-    def _login_advice(self) -> str:
-        if self.settings.ssh_key and not self.url.startswith(("https://", "http://")):
-            return (
-                "the repository refused the login: check that DIGEST_GIT_SSH_KEY is a key it accepts, with write access"
-            )
-        if self.settings.token:
-            return (
-                "the repository refused the login: check DIGEST_GIT_TOKEN (expired, revoked, or not allowed to push "
-                "to this repository)"
-            )
-        return "the repository asks for a login: set DIGEST_GIT_TOKEN (https) or DIGEST_GIT_SSH_KEY (ssh)"
+        """Git's own reason and what to do (git_said.reason), one line without a secret."""
+        said = reason((done.stderr or done.stdout).decode("utf-8", "replace"), self.settings, self.url, self.folder)
+        return self.redact(said) or f"exit status {done.returncode}"
 
     # -- what the publisher asks -------------------------------------------------------------------------------------
     def ensure(self) -> None:
         """Creates the clone on first use; follows a changed repository URL. A clone without its remote (a killed
         `init`) or that git cannot read is made again, rather than failing every publish from then on."""
+        problem = git_version_problem()
+        if problem:
+            raise GitError(problem)
         self.folder.mkdir(parents=True, exist_ok=True)
         repair_if_damaged(self.folder, self._run("status", "--porcelain", "-uno", check=False), self.redact)
         current = self._run("remote", "get-url", "origin", check=False)
@@ -150,7 +119,9 @@ class GitClone:
         self.ensure()
         branch = branch or self.settings.branch
         remote_ref = f"refs/remotes/origin/{branch}"
-        done = self._run("fetch", "--quiet", "--no-tags", "origin", f"+refs/heads/{branch}:{remote_ref}", check=False)
+        # A shallow repository (a mirror made with --depth): git refuses its refs unless told to take its boundary.
+        fetch = ("fetch", "--quiet", "--no-tags", "--update-shallow", "origin", f"+refs/heads/{branch}:{remote_ref}")
+        done = self._run(*fetch, check=False)
         if done.returncode != 0:
             if _MISSING_REF.search(done.stderr.decode("utf-8", "replace")):
                 return None
@@ -163,6 +134,11 @@ class GitClone:
         ref = f"refs/heads/{branch or self.settings.branch}"
         found = [line.split()[0] for line in self._run("ls-remote", "origin", ref).stdout.decode().splitlines()]
         return found[0] if found else None
+
+    def default_branch(self) -> str | None:
+        """The branch the remote's HEAD names (its default, as a forge sets it), None when it names none."""
+        said = self._run("ls-remote", "--symref", "origin", "HEAD", check=False).stdout.decode("utf-8", "replace")
+        return said.partition("ref: refs/heads/")[2].partition("\t")[0] or None
 
     def branches(self) -> list[str]:
         """The names of the remote's branches (none in an empty repository)."""
@@ -190,8 +166,7 @@ class GitClone:
             self._run("rm", "-r", "--quiet", "--cached", "--ignore-unmatch", ".")
         else:
             self._run("checkout", "--quiet", "--force", "-B", "digest-publish", parent)
-        name, _, email = self.settings.author.partition(" <")
-        identity = ("-c", f"user.name={name}", "-c", f"user.email={email.rstrip('>')}")
+        identity = identity_options(self.settings.author)
         if parent is not None and merge_parent is not None:
             self._merge_in(merge_parent, identity)
         target = self.folder / self.settings.path
@@ -262,8 +237,12 @@ class GitClone:
         refused = [line for line in output.splitlines() if line.startswith("!")]
         if any(_SOMEONE_PUSHED_FIRST.search(line) for line in refused):
             raise PushRejectedError(f"the push to {branch} was rejected: {self._why(done)}")
+        stderr = done.stderr.decode("utf-8", "replace")
+        busy = [line for line in (*refused, *stderr.splitlines()) if _REF_BUSY.search(line)]
+        if refused and busy:  # the branch locked there at that moment (another push): tried again with the back-off
+            said = self.redact(busy[-1].removeprefix("remote:").strip())[:200]
+            raise GitError(f"{self.redact(self.url)} could not update {branch} just then ({said}); trying again later")
         if refused:  # a hook or a protected branch: trying again changes nothing
-            stderr = done.stderr.decode("utf-8", "replace")
             url, mode = self.redact(self.url), self.settings.mode
             raise PushRefusedError(refused_push_line(url, branch, refused[0], stderr, mode))
         if done.returncode != 0:

@@ -13,15 +13,20 @@ from digest.config import PublishSettings
 
 def git_environment(folder: Path, settings: PublishSettings, url: str) -> dict[str, str]:
     """The child's environment for a git command in the clone at `folder`, fetching from and pushing to `url`."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k != "DIGEST_GIT_TOKEN"}
+    # Nor a password dialog (SSH_ASKPASS, core.askPass): like its terminal prompts, the service asks no one.
+    unasked = ("DIGEST_GIT_TOKEN", "SSH_ASKPASS")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("GIT_") and k not in unasked}
     environment.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1"})
     # Never above the clone: with its .git broken, git would run in a repository around the data folder.
     environment["GIT_CEILING_DIRECTORIES"] = str(folder.absolute().parent)
     # The clone is the service's own: ~/.gitconfig's signing, hooks and line-end rewriting (core.safecrlf) are not.
     config = {"commit.gpgSign": "false", "tag.gpgSign": "false", "core.hooksPath": os.devnull}
+    config["merge.verifySignatures"] = "false"  # nor checks them: a pull request's merge of the target takes it as is
     config.update({"core.autocrlf": "false", "core.safecrlf": "false", "push.gpgSign": "false"})
-    config["core.fsmonitor"] = "false"  # nor its fsmonitor (a watchman hook, a daemon)
-    token = settings.token.get_secret_value() if settings.token else ""
+    config.update({"core.fsmonitor": "false", "core.askPass": ""})  # nor its fsmonitor (a watchman hook, a daemon)
+    # Nor its i18n encodings: the service writes and reads its messages as UTF-8 (another would be declared on them).
+    config.update({"i18n.commitEncoding": "UTF-8", "i18n.logOutputEncoding": "UTF-8"})
+    token, login = (settings.token.get_secret_value() if settings.token else ""), []
     if token and url.startswith(("https://", "http://")):
         # The token is the service's login for this address: a `url.<base>.insteadOf` rewrite (https to ssh, to a
         # mirror) must not move the fetch and push where it does not go (the longest match wins: the URL maps to
@@ -29,11 +34,30 @@ def git_environment(folder: Path, settings: PublishSettings, url: str) -> dict[s
         config.update({f"url.{url}.insteadOf": url, f"url.{url}.pushInsteadOf": url})
         basic = base64.b64encode(f"x-access-token:{token}".encode()).decode("ascii")
         # git sends the header with every request, to wherever a redirect led: it follows none while it has one.
-        config.update({"http.extraHeader": f"Authorization: Basic {basic}", "http.followRedirects": "false"})
-    environment["GIT_CONFIG_COUNT"] = str(len(config))
-    for index, (key, value) in enumerate(config.items()):
+        # Both are given for this very address: git takes a setting for the most specific address that matches, so
+        # one of ~/.gitconfig's for the forge's ([http "https://github.com/"], as CI checkouts write) would win.
+        config[f"http.{url}.followRedirects"] = "false"
+        # An empty value first drops the headers ~/.gitconfig adds (an Authorization of the operator's own).
+        login = [(f"http.{url}.extraHeader", ""), (f"http.{url}.extraHeader", f"Authorization: Basic {basic}")]
+        # Nor the operator's credential helpers: refused, the token would be followed by their saved login, which
+        # git then tells the helper to forget.
+        login.append(("credential.helper", ""))
+    entries = [*config.items(), *login]
+    environment["GIT_CONFIG_COUNT"] = str(len(entries))
+    for index, (key, value) in enumerate(entries):
         environment.update({f"GIT_CONFIG_KEY_{index}": key, f"GIT_CONFIG_VALUE_{index}": value})
     if settings.ssh_key:
         key = shlex.quote(settings.ssh_key)
         environment["GIT_SSH_COMMAND"] = f"ssh -i {key} -o IdentitiesOnly=yes -o BatchMode=yes"
     return environment
+
+
+def identity_options(author: str) -> tuple[str, ...]:
+    """`-c` options making publish.author ("Name <email>") the author and committer of a commit: [author] and
+    [committer] in ~/.gitconfig (which git puts above [user]) name the operator, not the service."""
+    name, _, email = author.partition(" <")
+    email = email.rstrip(">")
+    options: tuple[str, ...] = ()
+    for role in ("user", "author", "committer"):
+        options += ("-c", f"{role}.name={name}", "-c", f"{role}.email={email}")
+    return options

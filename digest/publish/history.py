@@ -41,17 +41,33 @@ def decoded(data: bytes, source: str) -> str:
         raise PublishBlockedError(f"{source} upstream is not UTF-8 text; fix it in the repository") from None
 
 
-def check_branch_is_new(git: GitClone, synced: str | None) -> None:
+def check_branch_is_new(git: GitClone, synced: str | None, *, accepting: bool = False) -> None:
     """A branch the repository lacks is created only in an empty repository before the first sync: once synced, a
     missing branch was renamed or deleted, and beside other branches it is a mistyped name; either way a new history
-    under that name would fork the list silently."""
+    under that name would fork the list silently. A repository with no branch at all after a sync is a new one (the
+    list moved): started with the list as it is here once a maintainer accepts it (`accepting`)."""
     branch = git.settings.branch
+    others = git.branches()
+    if synced is not None and not others and accepting:
+        log.warning("publish: %s has no branch; starting %s there with the list, as asked", git.redact(git.url), branch)
+        return
+    if synced is not None and not others:
+        raise GitError(
+            f"{git.redact(git.url)} has no branch at all (an empty repository; last synced at {synced[:12]}): push "
+            "the list's history there (from a clone of the repository it was in), or run `digest publish "
+            "--accept-upstream` to start it with the list as it is here"
+        )
+    default = git.default_branch() if synced is not None else None
+    if synced is not None and default is not None and default != branch and default in others:
+        raise GitError(
+            f"branch {branch} is gone from {git.redact(git.url)} (last synced at {synced[:12]}), whose default branch "
+            f'is {one_line(default, 100)} now: if the list went there, set publish.branch = "{one_line(default, 100)}"'
+        )
     if synced is not None:
         raise GitError(
             f"branch {branch} is gone from {git.redact(git.url)} (last synced at {synced[:12]}); "
             "if it was renamed, set publish.branch to its new name"
         )
-    others = git.branches()
     if others:
         raise GitError(
             f"branch {branch} is not in {git.redact(git.url)} (it has {', '.join(sorted(others)[:10])}): set "

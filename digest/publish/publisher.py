@@ -153,7 +153,7 @@ class Publisher:
         head = self.git.fetch()
         synced = synced_commit(self.database)
         if head is None:
-            check_branch_is_new(self.git, synced)
+            check_branch_is_new(self.git, synced, accepting=self.accepting_removals)
         upstream = self._upstream(head, synced)
         rewritten = base_before_rewrite(self.git, synced, head, self.source, accepting=self.accepting_removals)
         with self._session(dry_run) as session:

@@ -126,6 +126,11 @@ def _per_paper(entries: Counter[tuple[str, str]]) -> Counter[str]:
     return counted
 
 
+def _where(arxiv_id: str, entries: Counter[tuple[str, str]]) -> Counter[str]:
+    """How many entries for the paper each section has."""
+    return Counter({section: count for (paper, section), count in entries.items() if paper == arxiv_id})
+
+
 def _section_names(text: str) -> Counter[str]:
     """How many of the text's sections have each name (none for a text the reading refuses)."""
     try:
@@ -157,6 +162,8 @@ def changes(decided: list[Decided], before: str, after: str) -> list[Change]:
     listed_before, listed_after = _per_paper(entries_before), _per_paper(entries_after)
     for item in decided:
         was, now = listed_before[item.arxiv_id], listed_after[item.arxiv_id]
+        if _where(item.arxiv_id, entries_before) == _where(item.arxiv_id, entries_after):
+            continue  # listed as it was (pushed by a publish stopped before its record, or by hand): not this commit's
         if item.action == Action.APPROVE and now:
             # A move leaves a section; a paper put into one more section (its entries counted) is an addition.
             verb = "Move" if was and now <= was else "Add"
@@ -231,17 +238,16 @@ def removes_most(removed: int, before: int) -> bool:
     return removed >= UPSTREAM_REMOVAL_FLOOR and removed > UPSTREAM_REMOVAL_SHARE * before
 
 
-def refused_push_line(url: str, branch: str, refused: str, stderr: str, mode: str = "commit") -> str:
+def refused_push_line(url: str, branch: str, refused: str, stderr: str, mode: str = "commit", limit: int = 400) -> str:
     """A push the repository refused for a reason of its own (a hook, a protected branch), from git's porcelain line
-    and what the remote said, with the fix (pull-request mode, the service's own branch: no other mode to offer)."""
-    reason = " ".join(refused.split("\t")[2:]) or "refused"
-    said = [line.strip() for line in stderr.splitlines()]
-    remote = " ".join(line for line in said if line.startswith("remote:") and line != "remote:")[:200]
+    and what the remote said (cut to what `limit` leaves), with the fix (pull-request mode, the service's own branch:
+    no other mode to offer), which ends the line whole."""
+    head = f"{url} refused the push to {branch}: {one_line(' '.join(refused.split(chr(9))[2:]), 120) or 'refused'}"
+    said = " ".join(line.strip() for line in stderr.splitlines() if line.strip().startswith("remote:"))
     other = ' (or set publish.mode = "pull-request")' if mode == "commit" else ""
-    return (
-        f"{url} refused the push to {branch}: {reason}{f' ({remote})' if remote else ''}; let the service's account "
-        f"push to {branch} there{other}, then run `digest publish`"
-    )
+    tail = f"; let the service's account push to {branch} there{other}, then run `digest publish`"
+    remote = one_line(said.replace("remote: ", " ").replace("remote:", " "), min(200, limit - len(head + tail) - 11))
+    return f"{head}{f' (remote: {remote})' if remote and len(head + tail) < limit - 50 else ''}{tail}"
 
 
 def renamed_in(name_status: str, path: str) -> str | None:
