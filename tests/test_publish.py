@@ -346,6 +346,24 @@ def test_a_branch_name_git_refuses_is_refused_by_config_check_in_one_line(tmp_pa
         assert make_settings(tmp_path / usable.replace("/", "-"), config.replace(branch, usable)).publish.enabled
 
 
+def test_a_forges_address_without_its_scheme_is_refused_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """publish.repository = "github.com/you/awesome-list" (the address as a browser shows it): git reads it as a path
+    on this machine, which config check showed made absolute ('README.md of /srv/digest/github.com/you/awesome-list')
+    and passed, and every publish failed with "'/srv/digest/github.com/you/awesome-list' does not appear to be a git
+    repository". A local path that is no folder is refused in one line saying how a forge's address is written."""
+    from digest.config import ConfigError
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        make_settings(tmp_path / "data", '[publish]\nrepository = "github.com/you/awesome-list"\n')
+    (line,) = caught.value.problems
+    assert "publish.repository" in line and "https://github.com/owner/name.git" in line, line
+    remote = make_remote(tmp_path)  # a repository on this machine, as a path: taken
+    assert make_settings(tmp_path / "data", f'[publish]\nrepository = "{remote.bare}"\n').publish.enabled
+
+
 def test_an_ssh_key_others_can_read_is_refused_in_one_line(tmp_path: Path) -> None:
     """DIGEST_GIT_SSH_KEY naming a key file of the service's user that others may read (0644: written by an editor,
     copied with a umask of 022): ssh ignores such a key ('UNPROTECTED PRIVATE KEY FILE'), so every publish failed
@@ -484,6 +502,7 @@ def test_a_publish_path_that_names_no_file_is_refused_in_one_line(tmp_path: Path
     or commit README.md/ there first', a file git cannot have. It is refused where it is set, naming the setting."""
     from digest.config import ConfigError
 
+    (tmp_path / "list.git").mkdir()  # a repository on this machine: its path alone is wrong
     with pytest.raises(ConfigError) as caught:
         make_settings(tmp_path / "data", f'[publish]\nrepository = "{tmp_path}/list.git"\npath = "{path}"\n')
     (problem,) = caught.value.problems

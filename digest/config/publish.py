@@ -112,6 +112,12 @@ def publish_problems(publish: PublishSettings) -> list[str]:
             "publish.repository is plain http://: DIGEST_GIT_TOKEN would cross the network unencrypted in every "
             "request; use its https:// address"
         )
+    local = publish.repository if publish.repository and is_local_path(publish.repository) else None
+    if local and readable and not has_invisible(local) and not Path(local).exists():
+        problems.append(  # "github.com/o/l" is a path to git, made absolute here
+            f"publish.repository {local} is nothing on this machine: a forge's repository is written with "
+            "its scheme (https://github.com/owner/name.git or git@github.com:owner/name.git)"
+        )
     if has_invisible(publish.repository or ""):  # not shown: a URL may hold what must not be
         problems.append("publish.repository must not hold a control character (a line break, a NUL)")
     if publish.mode == "pull-request" and publish.enabled and readable:
