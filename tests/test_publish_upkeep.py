@@ -543,6 +543,18 @@ def test_a_clone_that_belongs_to_another_user_says_what_to_do(tmp_path: Path) ->
     assert second in upstream.readme()
 
 
+def fake_ssh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch | None, script: str) -> Path:
+    """A folder holding an executable `ssh` running `script` (standing in for a forge's ssh endpoint or for ssh
+    itself), put first on PATH when `monkeypatch` is given; the folder, for a test that builds its own PATH."""
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    (tools / "ssh").write_text(script)
+    (tools / "ssh").chmod(0o755)
+    if monkeypatch is not None:
+        monkeypatch.setenv("PATH", f"{tools}:/usr/bin:/bin")
+    return tools
+
+
 def test_a_push_refused_by_a_read_only_deploy_key_says_what_the_forge_said(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -552,15 +564,13 @@ def test_a_push_refused_by_a_read_only_deploy_key_says_what_the_forge_said(
     maintainer could not tell it from a wrong address. The forge's words are kept. (`ssh` here stands for GitHub's
     endpoint: it runs the git command asked for on this machine, and refuses pushes as GitHub does for such a key.)"""
     upstream = make_remote(tmp_path)
-    tools = tmp_path / "tools"
-    tools.mkdir()
-    (tools / "ssh").write_text(
+    fake_ssh(
+        tmp_path,
+        monkeypatch,
         '#!/bin/sh\nfor last; do :; done\ncase "$last" in\n'
         "  git-receive-pack*) echo 'ERROR: The key you are authenticating with has been marked as read only.' >&2;"
-        ' exit 1;;\n  *) exec sh -c "$last";;\nesac\n'
+        ' exit 1;;\n  *) exec sh -c "$last";;\nesac\n',
     )
-    (tools / "ssh").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{tools}:/usr/bin:/bin")
     settings = make_settings(tmp_path / "data", publish_config(f"github.example:{upstream.bare}"))
     database = open_service_database(settings)
     try:
@@ -581,11 +591,9 @@ def test_a_token_given_for_an_ssh_address_is_not_blamed_for_the_refused_login(
     The line now says the token goes with an https:// address and what to set. (`ssh` here answers as an ssh server
     refusing every key does.)"""
     upstream = make_remote(tmp_path)
-    tools = tmp_path / "tools"
-    tools.mkdir()
-    (tools / "ssh").write_text("#!/bin/sh\necho 'git@github.example: Permission denied (publickey).' >&2\nexit 255\n")
-    (tools / "ssh").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{tools}:/usr/bin:/bin")
+    fake_ssh(
+        tmp_path, monkeypatch, "#!/bin/sh\necho 'git@github.example: Permission denied (publickey).' >&2\nexit 255\n"
+    )
     token = "ghp_NeverSentOverSsh0000000000"
     config = publish_config(f"git@github.example:{upstream.bare}")
     result = publish_once(make_settings(tmp_path / "data", config, {"DIGEST_GIT_TOKEN": token}))
@@ -634,8 +642,6 @@ def test_a_changed_host_key_is_not_advised_away_as_an_unknown_one(
     says the key changed, which line holds the old one, and to check the forge's announced key before replacing it.
     (`ssh` here says what ssh says on meeting a changed host key.)"""
     upstream = make_remote(tmp_path)
-    tools = tmp_path / "tools"
-    tools.mkdir()
     warning = [
         "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@",
         "@    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @",
@@ -654,9 +660,7 @@ def test_a_changed_host_key_is_not_advised_away_as_an_unknown_one(
         "Host key verification failed.",
     ]
     said = "".join(f"echo '{line}' >&2\n" for line in warning)
-    (tools / "ssh").write_text(f"#!/bin/sh\n{said}exit 255\n")
-    (tools / "ssh").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{tools}:/usr/bin:/bin")
+    fake_ssh(tmp_path, monkeypatch, f"#!/bin/sh\n{said}exit 255\n")
     result = publish_once(make_settings(tmp_path / "data", publish_config(f"git@github.example:{upstream.bare}")))
     assert result.outcome == FAILED, result.message
     assert "ssh-keyscan" not in result.message and "changed" in result.message, result.message
@@ -675,14 +679,13 @@ def test_ssh_asks_nothing_on_the_terminal_running_digest(tmp_path: Path) -> None
     import sys
 
     upstream = make_remote(tmp_path)
-    tools = tmp_path / "tools"
-    tools.mkdir()
-    (tools / "ssh").write_text(
+    tools = fake_ssh(
+        tmp_path,
+        None,
         "#!/bin/sh\nif (exec 3</dev/tty) 2>/dev/null; then\n"
         "  printf 'Are you sure you want to continue connecting (yes/no/[fingerprint])? ' >/dev/tty\n"
-        "  read answer </dev/tty\nfi\necho 'Host key verification failed.' >&2\nexit 255\n"
+        "  read answer </dev/tty\nfi\necho 'Host key verification failed.' >&2\nexit 255\n",
     )
-    (tools / "ssh").chmod(0o755)
     config = tmp_path / "config.toml"
     config.write_text(publish_config(f"git@github.example:{upstream.bare}"), encoding="utf-8")
     settings = make_settings(tmp_path / "data", publish_config(f"git@github.example:{upstream.bare}"))
