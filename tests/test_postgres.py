@@ -526,7 +526,7 @@ async def test_when_another_service_took_the_lock_the_schedule_pauses_until_it_i
         subprocess.run(["git", "init", "--quiet", "--bare", str(bare)], check=True)
         config = (
             f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\n'
-            'api_url = "http://127.0.0.1:9/api/query"\n[publish]\nrepository = "{bare.as_uri()}"\n'
+            f'api_url = "http://127.0.0.1:9/api/query"\n[publish]\nrepository = "{bare.as_uri()}"\n'
         )
         settings = pg_settings(tmp_path, postgres_url, config)
         service = Service(settings)
