@@ -155,3 +155,10 @@ def open_to_group(path: Path, mode: int) -> bool:
     except OSError:
         return False
     return True
+
+
+def toml_text(data: bytes) -> str:
+    """The text of a TOML file's bytes (UnicodeDecodeError when they are not UTF-8). A file saved by Windows Notepad
+    starts with a byte order mark, which TOML does not allow and no one can see: refused as "Invalid statement (at
+    line 1, column 1)", it looked like a broken first line. The mark is skipped, in every TOML file read."""
+    return data.decode("utf-8").removeprefix("\ufeff")

@@ -309,3 +309,33 @@ def test_a_config_file_saved_with_a_byte_order_mark_is_read(tmp_path: Path, caps
     config.write_bytes("[web]\nbase_url = 'http://caf\xe9.example'\n".encode("latin-1"))
     assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "config", "check"]) == 1
     assert "is not UTF-8 text" in capsys.readouterr().out
+
+
+def test_feeds_files_saved_with_a_byte_order_mark_are_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], clean_environment: Path
+) -> None:
+    """sources.toml and rules.toml saved by Windows Notepad (UTF-8 with a byte order mark): config check refused each as
+    "not valid TOML (Invalid statement (at line 1, column 1))", a first line that looks right in any editor, and the
+    service would not start, where the settings file with the same mark is read. Both are read; their content is the
+    shipped one, so a paper scores as with the shipped files."""
+    from digest import resources
+
+    feeds = tmp_path / "feeds"
+    shutil.copytree(resources.feeds_dir(), feeds)
+    for name in ("sources.toml", "rules.toml"):
+        (feeds / name).write_bytes(b"\xef\xbb\xbf" + (feeds / name).read_bytes())
+    config = tmp_path / "digest.toml"
+    config.write_text(f"feeds_dir = {json.dumps(str(feeds))}\n", encoding="utf-8")
+    data = ["--config", str(config), "--data-dir", str(tmp_path / "data")]
+    main([*data, "config", "check"])
+    out = capsys.readouterr().out
+    assert not [line for line in out.splitlines() if line.startswith("problem:")], out
+    paper = tmp_path / "paper.jsonl"
+    row = real_papers()[0]
+    paper.write_text(json.dumps({"title": row["title"], "abstract": row["abstract"]}) + "\n", encoding="utf-8")
+    assert main([*data, "score", str(paper)]) == 0
+    with_mark = json.loads(capsys.readouterr().out)
+    shipped = tmp_path / "shipped.toml"
+    shipped.write_text("", encoding="utf-8")
+    assert main(["--config", str(shipped), "--data-dir", str(tmp_path / "data2"), "score", str(paper)]) == 0
+    assert with_mark["score"] == json.loads(capsys.readouterr().out)["score"]

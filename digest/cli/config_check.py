@@ -20,7 +20,7 @@ from digest.config.poll_schedule import poll_schedule
 from digest.config.problems import MIN_SECRET_LENGTH, ConfigError, toml_file_problem
 from digest.config.settings import Settings, default_database_url
 from digest.config.web_address import WILDCARD_HOSTS
-from digest.resources import read_small_file, shared_with_group
+from digest.resources import read_small_file, shared_with_group, toml_text
 
 # Shorter secrets are refused when the service starts (config/secretstore.py); checked here to say so earlier.
 SECRET_VARIABLES = tuple(secretstore.GENERATED.values())
@@ -109,7 +109,7 @@ def feeds_problems(feeds_dir: Path) -> list[str]:
         if path.name == SOURCES_FILE:
             continue  # read below as the poller reads it, so both say the same line
         try:
-            tomllib.loads(read_small_file(path).decode("utf-8"))
+            tomllib.loads(toml_text(read_small_file(path)))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             problems.append(toml_file_problem(path, exc, "feeds file"))
             unreadable.add(path.name)

@@ -14,7 +14,7 @@ from pydantic import BeforeValidator, Field, ValidationError
 from digest.config.problems import ConfigError, problem_lines, toml_file_problem
 from digest.config.sections import Section
 from digest.config.values import Address
-from digest.resources import read_small_file
+from digest.resources import read_small_file, toml_text
 
 SOURCES_FILE = "sources.toml"
 # The most results arXiv's API gives for one request; a query asking more is refused or cut short by arXiv.
@@ -50,7 +50,7 @@ def read_feed_sources(feeds_dir: Path) -> FeedSources:
     """`<feeds_dir>/sources.toml` as a FeedSources; raises FeedsError when it is missing or malformed."""
     path = feeds_dir / SOURCES_FILE
     try:
-        raw = tomllib.loads(read_small_file(path).decode("utf-8"))
+        raw = tomllib.loads(toml_text(read_small_file(path)))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise FeedsError([toml_file_problem(path, exc, "feeds file")]) from None
     try:

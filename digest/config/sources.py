@@ -20,7 +20,7 @@ from digest.config.declarations import also_in_file, environment_variable, field
 from digest.config.problems import toml_file_problem
 from digest.config.publish import is_local_path
 from digest.config.sqlite_files import relative_sqlite_file, sqlite_url_from
-from digest.resources import read_small_file
+from digest.resources import read_small_file, toml_text
 
 # The paths the settings file may give, and whether each must exist already. One written relative is read from the
 # file's own folder, not the working folder: every command finds the same data folder (and database) wherever it is
@@ -50,9 +50,7 @@ def read_toml(path: Path, problems: list[str]) -> dict[str, Any]:
         # A settings file is a few kilobytes: one past the cap is not one (a log or a device named by mistake;
         # `/dev/zero` has no end), and was read whole into memory, ending in a MemoryError traceback.
         data = read_small_file(path, "settings file")
-        # A file saved by Windows Notepad starts with a byte order mark, which TOML does not allow and no one can see:
-        # refused as "Invalid statement (at line 1, column 1)", it looked like a broken first line.
-        return tomllib.loads(data.decode("utf-8").removeprefix("\ufeff"))
+        return tomllib.loads(toml_text(data))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, OSError) as exc:
         problems.append(toml_file_problem(path, exc, "config file"))
     return {}

@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 from digest.relevance.gate import TermGate
 from digest.relevance.terms import TermIndex, TermSet, Words
 from digest.relevance.terms import _Term as _Term  # a model pickled before terms.py names it here
-from digest.resources import UnfitFileError, read_small_file
+from digest.resources import UnfitFileError, read_small_file, toml_text
 
 # TermGate, TermSet and Words are the rules' vocabulary: importable from here as before (a model or rules pickled by an
 # earlier version name them here).
@@ -164,7 +164,7 @@ def parse_rules(data: bytes, source: str) -> Rules:
     bytes give the same (immutable) rules without compiling them again: a model rebuilt after an approval reuses
     them."""
     try:
-        raw = tomllib.loads(data.decode("utf-8"))
+        raw = tomllib.loads(toml_text(data))
     except UnicodeDecodeError as exc:
         raise RulesError(f"{source}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
     except tomllib.TOMLDecodeError as exc:
