@@ -38,14 +38,20 @@ def publish_once(settings: Settings) -> PublishResult:
 
 def one_approval_published(settings: Settings, upstream: Remote) -> None:
     """A paper approved, then `digest publish` once in a shell: the publish goes through and the paper is upstream."""
-    database = open_service_database(settings)
-    try:
-        approved = approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
-    finally:
-        database.dispose()
+    approved = approve_first(settings)
     result = publish_once(settings)
     assert result.outcome == PUBLISHED, result.message
     assert approved in upstream.readme()
+
+
+def approve_first(settings: Settings) -> str:
+    """The first real paper approved in the data folder of `settings` (its database opened and closed again), as a
+    maintainer's decision before a publish; its arXiv ID."""
+    database = open_service_database(settings)
+    try:
+        return approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
+    finally:
+        database.dispose()
 
 
 def test_digest_publish_in_a_shell_while_the_service_publishes_loses_no_approval(
@@ -380,11 +386,7 @@ def test_a_first_publish_to_a_branch_the_repository_lacks_names_the_branches_it_
     branch (test_a_failed_first_push_to_an_empty_repository_is_retried)."""
     upstream = make_remote(tmp_path)
     settings = make_settings(tmp_path / "data", publish_config(upstream.url) + 'branch = "master"\n')
-    database = open_service_database(settings)
-    try:
-        approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
-    finally:
-        database.dispose()
+    approve_first(settings)
     result = publish_once(settings)
     assert result.outcome == FAILED, result.message
     assert "branch master is not in" in result.message and "it has main" in result.message, result.message
@@ -399,11 +401,7 @@ def test_a_first_publish_to_a_path_the_repository_lacks_names_the_list_file_it_h
     upstream = make_remote(tmp_path)
     before = upstream.head()
     settings = make_settings(tmp_path / "data", publish_config(upstream.url) + 'path = "docs/README.md"\n')
-    database = open_service_database(settings)
-    try:
-        approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
-    finally:
-        database.dispose()
+    approve_first(settings)
     result = publish_once(settings)
     assert result.outcome == BLOCKED, result.message
     assert "docs/README.md is not on branch main" in result.message, result.message
@@ -417,11 +415,7 @@ def test_a_first_publish_to_a_path_the_repository_lacks_names_the_list_file_it_h
     git(fresh.work, "commit", "--quiet", "-am", "Not a list")
     git(fresh.work, "push", "--quiet", "origin", "main")
     settings = make_settings(other / "data", publish_config(fresh.url) + 'path = "papers.md"\n')
-    database = open_service_database(settings)
-    try:
-        approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
-    finally:
-        database.dispose()
+    approve_first(settings)
     result = publish_once(settings)
     assert result.outcome == PUBLISHED, result.message
     assert "papers.md" in git(fresh.bare, "ls-tree", "--name-only", "main")
@@ -439,11 +433,7 @@ def test_publish_path_naming_a_folder_says_so_and_pushes_nothing(tmp_path: Path)
     git(upstream.work, "push", "--quiet", "origin", "main")
     before = upstream.head()
     settings = make_settings(tmp_path / "data", publish_config(upstream.url) + 'path = "docs"\n')
-    database = open_service_database(settings)
-    try:
-        approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
-    finally:
-        database.dispose()
+    approve_first(settings)
     result = publish_once(settings)
     assert result.outcome == BLOCKED, result.message
     assert "docs is a folder on branch main" in result.message, result.message
@@ -572,11 +562,7 @@ def test_a_push_refused_by_a_read_only_deploy_key_says_what_the_forge_said(
         ' exit 1;;\n  *) exec sh -c "$last";;\nesac\n',
     )
     settings = make_settings(tmp_path / "data", publish_config(f"github.example:{upstream.bare}"))
-    database = open_service_database(settings)
-    try:
-        approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
-    finally:
-        database.dispose()
+    approve_first(settings)
     result = publish_once(settings)
     assert result.outcome == FAILED, result.message
     assert "marked as read only" in result.message, result.message
@@ -689,11 +675,7 @@ def test_ssh_asks_nothing_on_the_terminal_running_digest(tmp_path: Path) -> None
     config = tmp_path / "config.toml"
     config.write_text(publish_config(f"git@github.example:{upstream.bare}"), encoding="utf-8")
     settings = make_settings(tmp_path / "data", publish_config(f"git@github.example:{upstream.bare}"))
-    database = open_service_database(settings)
-    try:
-        approve(database, Reviewer(database, settings, clock=lambda: NOW), 0)
-    finally:
-        database.dispose()
+    approve_first(settings)
     command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(settings.data_dir), "publish"]
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "GIT_"))}
     environment["PATH"] = f"{tools}:/usr/bin:/bin"
