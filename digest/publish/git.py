@@ -27,6 +27,13 @@ _URL_USER = re.compile(r"(?<=://)[^/@\s]+@")
 _SOMEONE_PUSHED_FIRST = re.compile(r"\[rejected\] \((fetch first|non-fast-forward|stale info)\)")
 # The repository could not take its branch's lock at that moment (a push under way there): not a refusal.
 _REF_BUSY = re.compile(r"cannot lock ref|is at [0-9a-f]+ but expected", re.IGNORECASE)
+# The repository's server failed while taking the push (GitHub's "Internal Server Error", a full disk there): it
+# refused nothing, so the push is tried again with the back-off rather than held for a maintainer.
+_SERVER_FAULT = re.compile(
+    r"\[remote rejected\] \((n/a \()?(internal server error|unpacker error|failed to update ref|failed to write"
+    r"|service unavailable|bad gateway|gateway time-?out|timed? ?out|try again)",
+    re.IGNORECASE,
+)
 log = logging.getLogger("digest.publish")
 
 
@@ -242,6 +249,12 @@ class GitClone:
         if refused and busy:  # the branch locked there at that moment (another push): tried again with the back-off
             said = self.redact(busy[-1].removeprefix("remote:").strip())[:200]
             raise GitError(f"{self.redact(self.url)} could not update {branch} just then ({said}); trying again later")
+        faults = [line for line in refused if _SERVER_FAULT.search(line)]
+        if faults:
+            said = self.redact(one_line(" ".join(faults[0].split("\t")[2:])))[:120]
+            raise GitError(
+                f"{self.redact(self.url)} failed on its side taking the push to {branch} ({said}); trying again later"
+            )
         if refused:  # a hook or a protected branch: trying again changes nothing
             url, mode = self.redact(self.url), self.settings.mode
             raise PushRefusedError(refused_push_line(url, branch, refused[0], stderr, mode))
