@@ -223,6 +223,18 @@ def oldest_first(dates: Iterable[tuple[int, int, int] | None]) -> bool:
     return steps.count(1) > steps.count(-1)
 
 
+def take_badge(entry: ParsedEntry, badge: re.Match[str]) -> None:
+    """A badge read into the entry: the first arXiv badge is its badge, the first star badge its code link, any other
+    badge a link it keeps (a list item's line and a table row read them alike)."""
+    alt = badge["alt"].casefold()
+    if alt == "arxiv" and entry.badge_url is None:
+        entry.badge_url = badge["url"]
+    elif alt == "star" and entry.code_url is None:
+        entry.code_url, entry.star_image = badge["url"], badge["image"]
+    else:
+        entry.other_links.append(badge["url"])
+
+
 def parse_entry(lines: list[str], first_line: int, shapes: Sequence[LineShape] | None = None) -> ParsedEntry:
     """The entry on `lines` (its list item's lines), `shapes` their shapes when the list's parse read them already."""
     shapes = read_shapes(lines) if shapes is None else shapes
@@ -238,13 +250,7 @@ def parse_entry(lines: list[str], first_line: int, shapes: Sequence[LineShape] |
         head = head[short.end() :]
     for shape in shapes:
         for badge in shape.badges:
-            alt = badge["alt"].casefold()
-            if alt == "arxiv" and entry.badge_url is None:
-                entry.badge_url = badge["url"]
-            elif alt == "star" and entry.code_url is None:
-                entry.code_url, entry.star_image = badge["url"], badge["image"]
-            else:
-                entry.other_links.append(badge["url"])
+            take_badge(entry, badge)
     plain_head = without_badges(head)
     title_link = LINK.search(plain_head)
     if title_link:

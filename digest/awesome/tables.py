@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from digest.awesome.blocks import hidden_lines, split_lines, starts_block
-from digest.awesome.parsed_entry import ParsedEntry, parse_date, unescape
+from digest.awesome.parsed_entry import ParsedEntry, parse_date, take_badge, unescape
 from digest.awesome.references import with_inline_links
 from digest.awesome.shapes import BADGE, LINK, LineShape, link_target, read_shape, without_badges
 
@@ -137,13 +137,7 @@ def parse_row(lines: list[str], first_line: int, header: Sequence[str]) -> Parse
     title_at = _column(header, _TITLE, 0)
     code_at, date_at = _column(header, _CODE), _column(header, _DATE)
     for badge in BADGE.finditer(lines[0]):
-        alt = badge["alt"].casefold()
-        if alt == "arxiv" and entry.badge_url is None:
-            entry.badge_url = badge["url"]
-        elif alt == "star" and entry.code_url is None:
-            entry.code_url, entry.star_image = badge["url"], badge["image"]
-        else:
-            entry.other_links.append(badge["url"])
+        take_badge(entry, badge)
     links = [list(LINK.finditer(without_badges(cell))) for cell in cells]
     title_links = links[title_at] if title_at is not None and title_at < len(links) else []
     if title_links:
