@@ -18,6 +18,7 @@ from digest.config.declarations import from_environment
 from digest.config.problems import problem
 from digest.config.sections import Section
 from digest.config.values import ApiAddress, on_this_machine, utf8_secret
+from digest.resources import NoHomeError, home_path
 from digest.text import UNREADABLE, has_invisible, unreadable
 
 _TRANSPORT = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*::")  # git's '<transport>::<address>'
@@ -54,8 +55,8 @@ class PublishSettings(Section):
     def _absolute_local_path(cls, url: str | None) -> str | None:
         """A local repository written as a relative path is made absolute (git would read it in the service's own
         clone): the settings file's from the file's folder (config/sources.py), any other from the working folder."""
-        if url and is_local_path(url) and not Path(url).expanduser().is_absolute():
-            return str(Path(url).expanduser().absolute())
+        if url and is_local_path(url) and not _home_path(url).is_absolute():
+            return str(_home_path(url).absolute())
         return url
 
     @field_validator("token", mode="before")
@@ -80,7 +81,7 @@ class PublishSettings(Section):
     def _absolute_key(cls, path: str | None) -> str | None:
         """git runs ssh in the service's clone: a relative path (or ~ from a .env file) is made absolute here, where
         it was written, so ssh finds the file `config check` found."""
-        return str(Path(path).expanduser().absolute()) if path else path
+        return str(_home_path(path).absolute()) if path else path
 
     @model_validator(mode="after")
     def _usable(self) -> PublishSettings:
@@ -88,6 +89,13 @@ class PublishSettings(Section):
         if problems:
             raise problem("\n".join(problems))
         return self
+
+
+def _home_path(path: str) -> Path:
+    try:
+        return home_path(path)
+    except NoHomeError as exc:
+        raise problem(str(exc)) from None
 
 
 def is_local_path(url: str) -> bool:
