@@ -106,3 +106,26 @@ def test_an_approval_on_a_disk_that_fills_says_the_disk_is_full_and_goes_through
         (disk / "filler").unlink()
         again = _digest(tmp_path, data, "approve", "1")
         assert again.returncode == 0 and "approved into" in again.stdout, again.stderr
+
+
+def test_a_new_data_folder_on_a_disk_too_small_for_its_database_names_that_disk(tmp_path: Path) -> None:
+    """A first command on a new data folder with a hundred-odd kilobytes left: making the database failed, SQLite
+    gave the room back, and the line said "cannot open the database ...: database or disk is full" alone (the disk
+    was named only when under 64 KiB were free after the failure); it names the disk holding the folder, and the same
+    command works once there is room."""
+    for room in (120, 250):
+        with mounted_tmpfs(tmp_path / f"disk-{room}", "3m") as disk:
+            handle = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+            try:
+                while shutil.disk_usage(disk).free > room * 1024:
+                    os.write(handle, b"\0" * 4096)
+            finally:
+                os.close(handle)
+            data = disk / "data"
+            done = _digest(tmp_path, data, "candidates")
+            said = done.stderr.strip().splitlines()
+            assert done.returncode == 1 and len(said) == 1, (room, said)
+            assert "database or disk is full" in said[0] and f"the disk holding {data} has no room" in said[0], said
+            (disk / "filler").unlink()
+            again = _digest(tmp_path, data, "candidates")
+            assert again.returncode == 0 and "no candidates" in again.stdout, (room, again.stderr)
