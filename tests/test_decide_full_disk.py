@@ -35,7 +35,8 @@ def _folder_with_candidates(tmp_path: Path) -> Path:
 
 def _config(tmp_path: Path) -> Path:
     config = tmp_path / "config.toml"
-    config.write_text(CONFIG, encoding="utf-8")
+    if not config.exists():
+        config.write_text(CONFIG, encoding="utf-8")
     return config
 
 
@@ -129,3 +130,39 @@ def test_a_new_data_folder_on_a_disk_too_small_for_its_database_names_that_disk(
             (disk / "filler").unlink()
             again = _digest(tmp_path, data, "candidates")
             assert again.returncode == 0 and "no candidates" in again.stdout, (room, again.stderr)
+
+
+def test_a_publish_on_a_disk_that_fills_says_so_without_the_database_libraries_words(tmp_path: Path) -> None:
+    """`digest publish` with the data folder's disk nearly full: git could not write its clone, and recording that
+    failure in the database failed too, said as "the failure could not be recorded in the database:
+    (sqlite3.OperationalError) database or disk is full (Background on this error at: https://sqlalche.me/e/20/e3q8)";
+    that line now says which disk in plain words, and the next publish, with room again, pushes the approval."""
+    base = _folder_with_candidates(tmp_path)
+    seed, remote = tmp_path / "seed", tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(seed)], check=True)
+    shutil.copyfile(base / "list.md", seed / "README.md")
+    identity = ["-c", "user.name=maintainer", "-c", "user.email=maintainer@example.org"]
+    subprocess.run(["git", "-C", str(seed), "add", "README.md"], check=True)
+    subprocess.run(["git", "-C", str(seed), *identity, "commit", "-qm", "The list"], check=True)
+    subprocess.run(["git", "clone", "-q", "--bare", str(seed), str(remote)], check=True)
+    _config(tmp_path).write_text(f'{CONFIG}[publish]\nrepository = "{remote}"\n', encoding="utf-8")
+    with mounted_tmpfs(tmp_path / "disk", "4m") as disk:
+        data = disk / "data"
+        shutil.copytree(base, data)
+        assert _digest(tmp_path, data, "approve", "1").returncode == 0
+        handle = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+        try:
+            while shutil.disk_usage(disk).free > 200 * 1024:
+                os.write(handle, b"\0" * 4096)
+        finally:
+            os.close(handle)
+        done = _digest(tmp_path, data, "publish")
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert "sqlalche.me" not in done.stderr and "sqlite3.OperationalError" not in done.stderr, done.stderr
+        unrecorded = [line for line in done.stderr.splitlines() if "could not be recorded" in line]
+        assert len(unrecorded) == 1 and f"the disk holding {data}" in unrecorded[0], done.stderr
+        (disk / "filler").unlink()
+        again = _digest(tmp_path, data, "publish")
+        assert again.returncode == 0 and "published" in again.stdout, again.stderr
+    shown = subprocess.run(["git", "-C", str(remote), "show", "main:README.md"], capture_output=True, text=True)
+    assert "2505.16146" in shown.stdout
