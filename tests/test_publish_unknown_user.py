@@ -47,6 +47,8 @@ def test_publishing_over_ssh_as_a_user_the_system_does_not_know_says_why_and_wha
                 cwd=shared, env=environment, capture_output=True, text=True, timeout=120, check=False,
             )  # fmt: skip
 
+        checked = digest("config", "check")
+        assert "publish.repository is reached over ssh, which runs only as a user the system knows" in checked.stdout
         assert digest("approve", "1").returncode == 0
         done = digest("publish")
         failed = [line for line in done.stderr.splitlines() if "publish:" in line and "failed" in line]

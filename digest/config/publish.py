@@ -42,7 +42,14 @@ class PublishSettings(Section):
 
     @property
     def key_warning(self) -> str | None:
-        """A key behind a passphrase: the service's ssh runs in batch mode, with no one to type it."""
+        """ssh as a user the system does not know (a container run with --user), which ssh refuses; a key behind a
+        passphrase: the service's ssh runs in batch mode, with no one to type it."""
+        if self.repository and _over_ssh(self.repository) and not _known_user():
+            return (
+                f"publish.repository is reached over ssh, which runs only as a user the system knows, and user id "
+                f"{os.getuid()} has no entry in its users (a container run with --user?): give that user an "
+                "/etc/passwd entry, or publish over https with DIGEST_GIT_TOKEN"
+            )
         if not self.ssh_key or not passphrase_protected(Path(self.ssh_key)):
             return None
         return (
@@ -96,6 +103,20 @@ def _home_path(path: str) -> Path:
         return home_path(path)
     except NoHomeError as exc:
         raise problem(str(exc)) from None
+
+
+def _over_ssh(url: str) -> bool:
+    return url.startswith(("ssh://", "git+ssh://", "ssh+git://")) or bool(_SCP_LIKE.match(url))
+
+
+def _known_user() -> bool:
+    import pwd
+
+    try:
+        pwd.getpwuid(os.getuid())
+    except KeyError:
+        return False
+    return True
 
 
 def is_local_path(url: str) -> bool:
