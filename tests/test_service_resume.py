@@ -11,8 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from digest.arxiv import poll_runs as run_records
 from digest.service import schedule
 from digest.service.process import Service
+from digest.service.wiring import open_service_database
 from tests.arxiv_server import ArxivServer, Reply
 from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records
@@ -129,5 +131,37 @@ async def test_a_clock_set_back_an_hour_after_the_poll_and_the_weekly_digest_ran
                 job = scheduler.get_job(job_id)
                 assert job is not None and job.next_run_time == after_run[job_id], (job_id, job.next_run_time)
             assert "the clock was ahead" not in caplog.text
+        finally:
+            await service.stop()
+
+
+@pytest.mark.asyncio
+async def test_a_poll_that_failed_while_the_clock_was_ahead_does_not_make_the_retry_poll_a_fine_day_again(
+    tmp_path: Path,
+) -> None:
+    """A machine that booted with its clock a day ahead polled and failed (its network not up yet); NTP then set the
+    clock right and the day's poll went fine. The retry asked for the latest poll by its start time, found the failed
+    one dated tomorrow, and asked arXiv for the same announcement again; the latest poll is the last one made."""
+    async with ArxivServer() as arxiv:
+        feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
+        settings = make_settings(
+            tmp_path / "data",
+            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\napi_url = "http://127.0.0.1:9/api/query"\n',
+        )
+        database = open_service_database(settings)
+        try:
+            ahead = datetime.now(UTC) + timedelta(days=1)
+            summary = {"outcome": "failed", "sources": [{"source": feed, "failed": True}]}
+            run = run_records.start_run(database, ahead)  # as the clock a day ahead dated it
+            run_records.finish_run(database, run, ahead + timedelta(seconds=5), "failed", summary)
+        finally:
+            database.dispose()
+        service = Service(settings)
+        await service.start(schedule=False, serve_web=False)
+        try:
+            assert await service.poll("the day's poll, the clock set right") == "ok"
+            asked = len(arxiv.requests_to("/rss/cs.CL"))
+            await service.retry_poll_if_broken()
+            assert len(arxiv.requests_to("/rss/cs.CL")) == asked, "the retry polled again after a fine poll"
         finally:
             await service.stop()
