@@ -162,3 +162,35 @@ def toml_text(data: bytes) -> str:
     starts with a byte order mark, which TOML does not allow and no one can see: refused as "Invalid statement (at
     line 1, column 1)", it looked like a broken first line. The mark is skipped, in every TOML file read."""
     return data.decode("utf-8").removeprefix("\ufeff")
+
+
+class NoHomeError(ValueError):
+    """A path starting with `~` for a user with no home folder to read it as; its message is one line."""
+
+
+def home_path(path: Path | str) -> Path:
+    """`path` with a leading `~` read as the home folder (Path.expanduser), or NoHomeError saying why there is none.
+    A user the system does not know (a container run with --user 1000) with HOME unset, as cron and supervisors may
+    leave it, made Python raise RuntimeError, a traceback out of every command."""
+    path = Path(path)
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        named = str(path).split("/", 1)[0]
+        if named != "~":  # ~bob/...: HOME is no help
+            raise NoHomeError(
+                f"{str(path)!r} starts with {named}, the home folder of user {named[1:]!r}, which this system does not "
+                "know: write the path in full"
+            ) from None
+        raise NoHomeError(
+            f"{str(path)!r} starts with ~, the home folder, and this user has none (HOME is unset and user id "
+            f"{os.getuid()} has no entry in the system's users): set HOME, or write the path in full"
+        ) from None
+
+
+def home_or_as_written(path: Path) -> Path:
+    """`path` with `~` read as the home folder, or as written when there is none (for a line that names it)."""
+    try:
+        return home_path(path)
+    except NoHomeError:
+        return path

@@ -5,8 +5,10 @@ a password in an ssh URL, a base URL with a path, secret problems at start, and 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -248,3 +250,46 @@ def test_the_image_has_git_for_publishing() -> None:
     runtime = (ROOT / "Dockerfile").read_text(encoding="utf-8").split("AS runtime", 1)[1]
     installs = " ".join(line for line in runtime.splitlines() if "apt-get install" in line)
     assert "git" in installs.split() and "openssh-client" in installs.split()
+
+
+def test_a_tilde_path_for_a_user_without_a_home_folder_is_one_line_not_a_traceback() -> None:
+    """A container run as a user the image does not know (docker run --user 1000, HOME unset, as cron and some
+    supervisors leave it): `data_dir = "~/digest"`, `--data-dir ~/data` or DIGEST_CONFIG=~/digest.toml ended every
+    command, config check too, in a traceback (RuntimeError: Could not determine home directory.)."""
+    setpriv = shutil.which("setpriv")  # util-linux's: runs the command as another user
+    if os.geteuid() != 0 or setpriv is None:
+        pytest.skip("running as a user the system does not know needs root and setpriv")
+    shared = Path(tempfile.mkdtemp())  # the unknown user must be able to read the settings file
+    try:
+        shared.chmod(0o755)
+        config = shared / "config.toml"
+        config.write_text('data_dir = "~/digest"\n[weekly]\nout_dir = "~/weekly"\n', encoding="utf-8")
+        config.chmod(0o644)
+        environment = {key: value for key, value in os.environ.items() if not key.startswith(VARIABLES)}
+        environment.pop("HOME", None)
+        environment["PYTHONPATH"] = str(ROOT)
+        for arguments, extra in (
+            (["--config", str(config), "config", "check"], {}),
+            (["--config", str(config), "candidates"], {}),
+            (["--data-dir", "~/data", "candidates"], {}),
+            (["candidates"], {"DIGEST_CONFIG": "~/digest.toml"}),
+            (["candidates"], {"DIGEST_DATA_DIR": "~/data"}),
+            (["--config", "~/digest.toml", "config", "check"], {}),
+            (["--data-dir", str(shared / "data"), "candidates"], {"DIGEST_DATABASE_URL": "sqlite:///~/digest.sqlite3"}),
+        ):
+            done = subprocess.run(
+                [setpriv, "--reuid", "54321", "--regid", "54321", "--clear-groups", sys.executable, "-m", "digest",
+                 *arguments],
+                cwd=shared, env={**environment, **extra},
+                capture_output=True, text=True, timeout=120, check=False,
+            )  # fmt: skip
+            said = done.stdout + done.stderr
+            assert done.returncode != 0 and "Traceback" not in said, (arguments, said)
+            lines = [line for line in said.splitlines() if "starts with ~, the home folder" in line]
+            assert lines and all("set HOME" in line and "write the path in full" in line for line in lines), (
+                arguments,
+                said,
+            )
+        assert sorted(path.name for path in shared.iterdir()) == ["config.toml"]  # no folder named '~' made
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)

@@ -5,6 +5,7 @@ its first feed downloads."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,7 @@ from digest.service.process import Service
 from digest.service.wiring import open_service_database
 from digest.storage.state import RelevanceState
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
-from tests.conftest import make_settings
+from tests.conftest import fill_disk, make_settings, mounted_tmpfs
 from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import build_rss, load_records
 
@@ -177,3 +178,30 @@ async def test_a_poll_that_must_build_the_model_builds_it_while_the_feed_downloa
     assert built_when_asked == [False]
     report = summary.sources[0]
     assert (summary.outcome, report.outcome, report.new_candidates) == ("ok", "fetched", 3)
+
+
+@pytest.mark.asyncio
+async def test_a_model_build_on_a_full_disk_is_one_plain_line_naming_the_disk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The disk filling after a decision in the service: the build that followed was logged as "relevance: cannot
+    build the model after the decisions (the next poll will): (sqlite3.OperationalError) database or disk is full" and
+    a second line "(Background on this error at: https://sqlalche.me/e/20/e3q8)", SQLAlchemy's words, no disk named."""
+    monkeypatch.setattr(model_refresh, "QUIET_SECONDS", 0.5)
+    with mounted_tmpfs(tmp_path / "disk", "24m") as disk:
+        settings, ids = folder_with_candidates(disk, 1)
+        store.clear_model_cache()
+        service = Service(settings)
+        await service.start(schedule=False, serve_web=False)
+        try:
+            assert service.reviewer is not None
+            with caplog.at_level(logging.INFO, logger="digest.relevance"):
+                await service.reviewer.decide_async(ids[0], "approve", ANN)
+                fill_disk(disk)
+                await until(lambda: "cannot build the model after the decisions" in caplog.text)
+        finally:
+            await service.stop()
+            store.clear_model_cache()
+    failed = [record.getMessage() for record in caplog.records if "cannot build the model" in record.getMessage()]
+    assert len(failed) == 1 and "\n" not in failed[0], failed
+    assert "sqlalche.me" not in failed[0] and f"the disk holding {settings.data_dir} is full" in failed[0], failed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,8 +11,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from digest.arxiv import poll_runs as run_records
 from digest.service import schedule
 from digest.service.process import Service
+from digest.service.wiring import open_service_database
 from tests.arxiv_server import ArxivServer, Reply
 from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records
@@ -89,5 +92,76 @@ async def test_a_failed_catch_up_poll_is_retried_the_same_day(tmp_path: Path, mo
                 assert time.monotonic() < deadline, "the failed catch-up poll was not retried that day"
                 await asyncio.sleep(0.1)
             assert len(arxiv.requests_to("/rss/cs.CL")) == 3
+        finally:
+            await service.stop()
+
+
+@pytest.mark.asyncio
+async def test_a_clock_set_back_an_hour_after_the_poll_and_the_weekly_digest_ran_runs_neither_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """NTP stepping the clock back an hour (or a few minutes) just after the 00:30 poll ran: the scheduler took the
+    poll's next run (tomorrow 00:30) for one set by a clock that was ahead, moved it back to today's 00:30 and polled
+    the same announcement again an hour later, with a warning that the clock had been ahead; the weekly digest's job
+    likewise ran the week again. A job waiting for the time after the one it just ran keeps waiting (here the step
+    back is from each job's next time to now)."""
+    monkeypatch.setattr(schedule.SteadyScheduler, "longest_sleep_seconds", 0.2)  # stands for the service's minute
+    async with ArxivServer() as arxiv:
+        feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
+        settings = make_settings(
+            tmp_path / "data",
+            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\napi_url = "http://127.0.0.1:9/api/query"\n',
+        )
+        service = Service(settings)
+        await service.start(serve_web=False)
+        try:
+            await wait_settled(service)
+            scheduler = service.scheduler
+            assert scheduler is not None
+            after_run = {}
+            for job_id in ("poll", "weekly"):
+                job = scheduler.get_job(job_id)
+                assert job is not None
+                ran_at = job.next_run_time  # as if it had run at its time, and the clock had then gone back to now
+                after_run[job_id] = job.trigger.get_next_fire_time(ran_at, ran_at)
+                scheduler.modify_job(job_id, next_run_time=after_run[job_id])
+            with caplog.at_level(logging.INFO, logger="digest.service"):
+                await asyncio.sleep(2)  # ten of the scheduler's wake-ups
+            for job_id in ("poll", "weekly"):
+                job = scheduler.get_job(job_id)
+                assert job is not None and job.next_run_time == after_run[job_id], (job_id, job.next_run_time)
+            assert "the clock was ahead" not in caplog.text
+        finally:
+            await service.stop()
+
+
+@pytest.mark.asyncio
+async def test_a_poll_that_failed_while_the_clock_was_ahead_does_not_make_the_retry_poll_a_fine_day_again(
+    tmp_path: Path,
+) -> None:
+    """A machine that booted with its clock a day ahead polled and failed (its network not up yet); NTP then set the
+    clock right and the day's poll went fine. The retry asked for the latest poll by its start time, found the failed
+    one dated tomorrow, and asked arXiv for the same announcement again; the latest poll is the last one made."""
+    async with ArxivServer() as arxiv:
+        feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
+        settings = make_settings(
+            tmp_path / "data",
+            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\napi_url = "http://127.0.0.1:9/api/query"\n',
+        )
+        database = open_service_database(settings)
+        try:
+            ahead = datetime.now(UTC) + timedelta(days=1)
+            summary = {"outcome": "failed", "sources": [{"source": feed, "failed": True}]}
+            run = run_records.start_run(database, ahead)  # as the clock a day ahead dated it
+            run_records.finish_run(database, run, ahead + timedelta(seconds=5), "failed", summary)
+        finally:
+            database.dispose()
+        service = Service(settings)
+        await service.start(schedule=False, serve_web=False)
+        try:
+            assert await service.poll("the day's poll, the clock set right") == "ok"
+            asked = len(arxiv.requests_to("/rss/cs.CL"))
+            await service.retry_poll_if_broken()
+            assert len(arxiv.requests_to("/rss/cs.CL")) == asked, "the retry polled again after a fine poll"
         finally:
             await service.stop()

@@ -9,12 +9,16 @@ from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
 from digest.arxiv.fetch_types import FetchError, FetchResult
+from digest.resources import NoHomeError, home_path
 
 
 def _local_path(source: str) -> Path:
     if source.startswith("file://"):
         return Path(url2pathname(urlsplit(source).path))
-    return Path(source).expanduser()
+    try:
+        return home_path(source)
+    except NoHomeError as exc:
+        raise FetchError(f"{source}: cannot read the file: {exc}") from None
 
 
 def _file_kind(mode: int) -> str:

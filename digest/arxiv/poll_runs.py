@@ -131,9 +131,10 @@ def polled_fine_today(database: Database, now: datetime, sources: Collection[str
 
 def latest_run(session: Session, sources: Collection[str]) -> PollRun | None:
     """The newest of the last 50 runs that may have been a poll of `sources`: a run that asked none of them (`digest
-    poll --source` of a saved file) says nothing of them and is passed over."""
+    poll --source` of a saved file) says nothing of them and is passed over. The newest is the last one made (by id),
+    not the latest by a clock that may have been ahead then (a run dated tomorrow stood for today's poll)."""
     configured = set(sources)
-    latest = session.scalars(select(PollRun).order_by(PollRun.started_at.desc(), PollRun.id.desc()).limit(50))
+    latest = session.scalars(select(PollRun).order_by(PollRun.id.desc()).limit(50))
     return next((run for run in latest if not _asked_only_others(run, configured)), None)
 
 

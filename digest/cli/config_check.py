@@ -20,7 +20,7 @@ from digest.config.poll_schedule import poll_schedule
 from digest.config.problems import MIN_SECRET_LENGTH, ConfigError, toml_file_problem
 from digest.config.settings import Settings, default_database_url
 from digest.config.web_address import WILDCARD_HOSTS
-from digest.resources import read_small_file, shared_with_group, toml_text
+from digest.resources import home_or_as_written, read_small_file, shared_with_group, toml_text
 
 # Shorter secrets are refused when the service starts (config/secretstore.py); checked here to say so earlier.
 SECRET_VARIABLES = tuple(secretstore.GENERATED.values())
@@ -49,7 +49,7 @@ def check_configuration(
     environment = os.environ if environ is None else environ
     if config_path is None:
         config_path = config_variable(environment)
-    report = CheckReport(config_path=config_path.expanduser() if config_path else None, problems=problems)
+    report = CheckReport(config_path=home_or_as_written(config_path) if config_path else None, problems=problems)
     for name in SECRET_VARIABLES:
         value = environment.get(name)
         if value and len(value) < MIN_SECRET_LENGTH:
@@ -192,9 +192,9 @@ def _raw_unsubscribe(config_path: Path | None, environ: Mapping[str, str] | None
 
     environment = os.environ if environ is None else environ
     path = config_path or config_variable(environment)
-    if path is None or not path.expanduser().is_file():
+    if path is None or not home_or_as_written(path).is_file():
         return None
-    weekly = read_toml(path.expanduser(), []).get("weekly")
+    weekly = read_toml(home_or_as_written(path), []).get("weekly")
     return weekly.get("list_unsubscribe") if isinstance(weekly, dict) else None
 
 

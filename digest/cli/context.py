@@ -39,6 +39,11 @@ class Context:
         return self._settings
 
     @property
+    def database_url_known(self) -> str | None:
+        """The database's URL once the settings are read (a failure's line names its disk), else None."""
+        return self._settings.database_url if self._settings is not None else None
+
+    @property
     def database(self) -> Database:
         """The service database, created and filled with the bundled list on first use of a new data folder."""
         if self._database is None:

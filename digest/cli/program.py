@@ -99,16 +99,17 @@ def one_line(reason: object) -> str:
     return " ".join(str(reason).split())[:500]
 
 
-def database_failure(exc: Exception, changed: str) -> str:
+def database_failure(exc: Exception, changed: str, url: str | None = None) -> str:
     """A failed read or write of the database in one line: SQLite's or the server's reason, what was `changed` (each
-    transaction rolled back), and when the write lock was held too long, what holds it."""
-    from digest.storage.failures import held_lock
+    transaction rolled back), and what to fix: the full disk holding the database at `url` (when known), the file
+    size limit met, the write lock another process held too long."""
+    from digest.storage.failures import failure_hint
 
     reason = one_line(getattr(exc, "orig", None) or exc)
-    return f"the database could not be written or read: {reason} ({changed}){held_lock(reason)}"
+    return f"the database could not be written or read: {reason} ({changed}){failure_hint(reason, url)}"
 
 
-def report_failure(exc: Exception) -> int | None:
+def report_failure(exc: Exception, url: str | None = None) -> int | None:
     """Says what went wrong with the configuration (every problem, exit 2) or the database (one line, exit 1);
     None for any other error.
 
@@ -137,7 +138,7 @@ def report_failure(exc: Exception) -> int | None:
         return 1
     if isinstance(exc, SQLAlchemyError):
         # A full disk, a read-only file or a vanished server: each transaction rolled back, so say so in one line.
-        print(f"digest: {database_failure(exc, 'nothing was changed')}", file=sys.stderr)
+        print(f"digest: {database_failure(exc, 'nothing was changed', url)}", file=sys.stderr)
         return 1
     return None
 
@@ -216,7 +217,7 @@ def _main(argv: Sequence[str]) -> int:
         print("digest: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        failure = report_failure(exc)
+        failure = report_failure(exc, context.database_url_known)
         if failure is None:
             raise
         return failure

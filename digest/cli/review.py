@@ -112,7 +112,7 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
             after = f" and the {rest} after it" if rest else ""
             changed = f"the {decided} decision(s) printed above were made, {item}{after} were not: run the command "
             changed += "again for those"
-            print(f"digest: {database_failure(exc, changed)}", file=sys.stderr)
+            print(f"digest: {database_failure(exc, changed, context.settings.database_url)}", file=sys.stderr)
             return 1
         except (ReviewError, CommandError) as exc:
             if len(wanted) == 1:

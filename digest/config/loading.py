@@ -19,7 +19,7 @@ from digest.config.problems import ConfigError, problem_lines
 from digest.config.settings import Settings
 from digest.config.sources import EnvironmentSource, TomlFileSource, environment_fields
 from digest.config.sqlite_files import sqlite_url_from
-from digest.resources import UnfitFileError, read_small_file
+from digest.resources import NoHomeError, UnfitFileError, home_path, read_small_file
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,10 @@ def load_settings(
         config_path = config_variable(environ)
     if config_path is not None:
         # "~" is the home folder in every path: no shell expands it in a .env file, a compose file or a quoted option.
-        config_path = config_path.expanduser()
+        try:
+            config_path = home_path(config_path)
+        except NoHomeError as exc:
+            raise ConfigError([*problems, f"config file {exc}"]) from None
     if environ is os.environ and load_dotenv_file and config_path is not None:
         # The `.env` beside the settings file too (the working folder's and the real environment win): a command run
         # from another folder signs links and logs in with the service's secrets, not with generated ones.

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from digest.config.problems import problem
+from digest.resources import NoHomeError, home_path
 
 
 def _named_path(value: object) -> object:
@@ -18,4 +19,12 @@ def _named_path(value: object) -> object:
     return value
 
 
-PathValue = Annotated[Path, BeforeValidator(_named_path), Field(strict=False), AfterValidator(Path.expanduser)]
+def _home_expanded(path: Path) -> Path:
+    """`~` read as the home folder; one without a home folder to read it as is a problem, not a traceback."""
+    try:
+        return home_path(path)
+    except NoHomeError as exc:
+        raise problem(str(exc)) from None
+
+
+PathValue = Annotated[Path, BeforeValidator(_named_path), Field(strict=False), AfterValidator(_home_expanded)]

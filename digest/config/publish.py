@@ -18,6 +18,7 @@ from digest.config.declarations import from_environment
 from digest.config.problems import problem
 from digest.config.sections import Section
 from digest.config.values import ApiAddress, on_this_machine, utf8_secret
+from digest.resources import NoHomeError, home_path
 from digest.text import UNREADABLE, has_invisible, unreadable
 
 _TRANSPORT = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*::")  # git's '<transport>::<address>'
@@ -41,7 +42,14 @@ class PublishSettings(Section):
 
     @property
     def key_warning(self) -> str | None:
-        """A key behind a passphrase: the service's ssh runs in batch mode, with no one to type it."""
+        """ssh as a user the system does not know (a container run with --user), which ssh refuses; a key behind a
+        passphrase: the service's ssh runs in batch mode, with no one to type it."""
+        if self.repository and _over_ssh(self.repository) and not _known_user():
+            return (
+                f"publish.repository is reached over ssh, which runs only as a user the system knows, and user id "
+                f"{os.getuid()} has no entry in its users (a container run with --user?): give that user an "
+                "/etc/passwd entry, or publish over https with DIGEST_GIT_TOKEN"
+            )
         if not self.ssh_key or not passphrase_protected(Path(self.ssh_key)):
             return None
         return (
@@ -54,8 +62,8 @@ class PublishSettings(Section):
     def _absolute_local_path(cls, url: str | None) -> str | None:
         """A local repository written as a relative path is made absolute (git would read it in the service's own
         clone): the settings file's from the file's folder (config/sources.py), any other from the working folder."""
-        if url and is_local_path(url) and not Path(url).expanduser().is_absolute():
-            return str(Path(url).expanduser().absolute())
+        if url and is_local_path(url) and not _home_path(url).is_absolute():
+            return str(_home_path(url).absolute())
         return url
 
     @field_validator("token", mode="before")
@@ -80,7 +88,7 @@ class PublishSettings(Section):
     def _absolute_key(cls, path: str | None) -> str | None:
         """git runs ssh in the service's clone: a relative path (or ~ from a .env file) is made absolute here, where
         it was written, so ssh finds the file `config check` found."""
-        return str(Path(path).expanduser().absolute()) if path else path
+        return str(_home_path(path).absolute()) if path else path
 
     @model_validator(mode="after")
     def _usable(self) -> PublishSettings:
@@ -88,6 +96,27 @@ class PublishSettings(Section):
         if problems:
             raise problem("\n".join(problems))
         return self
+
+
+def _home_path(path: str) -> Path:
+    try:
+        return home_path(path)
+    except NoHomeError as exc:
+        raise problem(str(exc)) from None
+
+
+def _over_ssh(url: str) -> bool:
+    return url.startswith(("ssh://", "git+ssh://", "ssh+git://")) or bool(_SCP_LIKE.match(url))
+
+
+def _known_user() -> bool:
+    import pwd
+
+    try:
+        pwd.getpwuid(os.getuid())
+    except KeyError:
+        return False
+    return True
 
 
 def is_local_path(url: str) -> bool:

@@ -108,7 +108,10 @@ class Settings(BaseSettings):
         if isinstance(data, dict) and not data.get("database_url"):
             folder = data.get("data_dir", Path("data"))
             if isinstance(folder, str | Path):
-                path = Path(folder).expanduser()
+                try:
+                    path = resources.home_path(folder)
+                except resources.NoHomeError as exc:
+                    raise problem(f"data_dir {exc}") from None
                 try:
                     resolved = path.resolve()
                 except (RuntimeError, OSError):  # Python 3.11 says a loop so (RuntimeError), later ones OSError

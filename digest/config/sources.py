@@ -20,7 +20,7 @@ from digest.config.declarations import also_in_file, environment_variable, field
 from digest.config.problems import toml_file_problem
 from digest.config.publish import is_local_path
 from digest.config.sqlite_files import relative_sqlite_file, sqlite_url_from
-from digest.resources import read_small_file, toml_text
+from digest.resources import NoHomeError, home_path, read_small_file, toml_text
 
 # The paths the settings file may give, and whether each must exist already. One written relative is read from the
 # file's own folder, not the working folder: every command finds the same data folder (and database) wherever it is
@@ -111,7 +111,10 @@ class TomlFileSource(_Source):
                 continue  # not a path, or blank: refused as it is (paths.PathValue)
             if last == "repository" and not is_local_path(written):
                 continue
-            given = Path(written).expanduser()
+            try:
+                given = home_path(written)
+            except NoHomeError:  # refused as it is (paths.PathValue)
+                continue
             if given.is_absolute():
                 continue
             resolved = folder / given

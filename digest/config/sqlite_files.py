@@ -16,7 +16,7 @@ _SQLITE_URL = re.compile(r"(?P<scheme>sqlite(?:\+\w+)?:///)(?P<file>[^?]*)(?P<qu
 def relative_sqlite_file(url: str) -> Path | None:
     """The file a SQLite URL names when it is written relative (not `~`): what releases before this one read from the
     working folder. None for an absolute or `~` path, an in-memory database, a URI (`file:`) or another database."""
-    file = _sqlite_file(url)
+    file = sqlite_file(url)
     if file is None or file.startswith("~"):
         return None
     path = Path(file)
@@ -27,7 +27,7 @@ def sqlite_url_from(url: str, folder: Path) -> str:
     """The URL with its SQLite file absolute: `~` expanded, a relative path read from `folder` (that of the file that
     named it, or the working folder for the environment). Any other URL is returned as it is."""
     found = _SQLITE_URL.fullmatch(url.strip())  # as `values.DatabaseUrl` reads it
-    file = _sqlite_file(url)
+    file = sqlite_file(url)
     if found is None or file is None:
         return url
     try:
@@ -39,7 +39,7 @@ def sqlite_url_from(url: str, folder: Path) -> str:
     return f"{found['scheme']}{path}{found['query'] or ''}"
 
 
-def _sqlite_file(url: str) -> str | None:
+def sqlite_file(url: str) -> str | None:
     found = _SQLITE_URL.fullmatch(url.strip())
     if found is None:
         return None

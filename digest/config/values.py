@@ -16,6 +16,8 @@ from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
 
 from digest.addresses import AddressError, mailbox, plain_address
 from digest.config.problems import problem
+from digest.config.sqlite_files import sqlite_file
+from digest.resources import NoHomeError, home_path
 from digest.text import UNREADABLE, unreadable
 
 
@@ -178,6 +180,12 @@ def _database_url(url: str) -> str:
     port = found["port"]  # "" when a colon ends the host: SQLAlchemy fails on that too
     if port is not None and not (port.isascii() and port.isdigit()):
         raise problem("cannot be read: its port is not a number" if port else "cannot be read: its port is empty")
+    file = sqlite_file(url)
+    if file is not None and file.startswith("~"):  # the loader reads `~` as the home folder when there is one
+        try:
+            home_path(file)
+        except NoHomeError as exc:  # SQLite would make a folder named '~' in the working folder
+            raise problem(f"names a SQLite file: {exc}") from None
     return url
 
 

@@ -24,6 +24,7 @@ from digest.review import handpicked
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, may_decide
 from digest.storage.db import Database
+from digest.storage.failures import failure_line
 from digest.text import blank_invisible
 
 log = logging.getLogger("digest.discord")
@@ -101,7 +102,8 @@ class SlashCommands:
         try:
             names = await asyncio.to_thread(store.section_names, self.database)
         except SQLAlchemyError as exc:
-            log.warning("discord: could not read the list's sections for /add: %s", exc)
+            said = failure_line(exc, str(self.database.engine.url))
+            log.warning("discord: could not read the list's sections for /add: %s", said)
             return []
         wanted = current.strip().casefold()
         # Matched against the name as written and as shown (a heading of invisible characters by what it reads).

@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from digest.clock import utc_now
 from digest.storage.db import Database
+from digest.storage.failures import failure_line
 from digest.storage.models import DiscordOwedMessage
 
 log = logging.getLogger("digest.discord")
@@ -61,7 +62,8 @@ class Owed:
         try:
             await asyncio.to_thread(_save, self.database, batch)
         except SQLAlchemyError as exc:
-            log.info("discord: noting %d message(s) to catch up on failed (tried again): %s", len(batch), exc)
+            said = failure_line(exc, str(self.database.engine.url))
+            log.info("discord: noting %d message(s) to catch up on failed (tried again): %s", len(batch), said)
             return
         self._unsaved -= batch
         self._saved |= batch

@@ -18,6 +18,7 @@ from digest.discord.connection import NO_MENTIONS
 from digest.discord.messages import PostReport
 from digest.discord.retries import Retries
 from digest.storage.db import Database
+from digest.storage.failures import failure_line
 from digest.storage.models import PENDING, Candidate
 
 log = logging.getLogger("digest.discord")
@@ -61,7 +62,8 @@ class Poster:
         try:
             await asyncio.to_thread(store.retry_refused, self.database)
         except SQLAlchemyError as exc:
-            log.warning("discord: cannot read the candidates Discord refused (tried at the next start): %s", exc)
+            said = failure_line(exc, str(self.database.engine.url))
+            log.warning("discord: cannot read the candidates Discord refused (tried at the next start): %s", said)
 
     def forget(self, candidate_id: int) -> None:
         """Its message is gone: the candidate calls for a posting run again."""

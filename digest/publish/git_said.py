@@ -35,6 +35,11 @@ def reason(text: str, settings: PublishSettings, url: str, folder: Path) -> str:
         )
     elif "Host key verification failed" in text:
         said.append(host_key_advice(text))
+    elif "No user exists for uid" in text:  # a container run with --user: the image's /etc/passwd lacks the user
+        said.append(
+            "(ssh runs only as a user the system knows: give the user the service runs as an entry in /etc/passwd, "
+            "or publish over https with DIGEST_GIT_TOKEN)"
+        )
     return " ".join((said or lines)[-3:])
 
 

@@ -38,7 +38,6 @@ from digest.publish.rules import (
     changes,
     commit_message,
     doubles_entries,
-    one_line,
     sections_left,
     trailer_decisions,
     unified_diff,
@@ -47,6 +46,7 @@ from digest.publish.rules import (
 from digest.publish.store import first_base, pending_decisions, record_failure, state_row
 from digest.publish.upstream import UpstreamHeldError, import_upstream
 from digest.storage.db import Database
+from digest.storage.failures import failure_line
 from digest.storage.files import held_for_writing
 from digest.storage.state import PublishState
 
@@ -143,7 +143,8 @@ class Publisher:
             try:
                 failures = record_failure(self.database, self.settings.templates_dir, line, self.clock())
             except SQLAlchemyError as exc:  # the same full disk: the failure is still logged and on /healthz
-                log.error("publish: the failure could not be recorded in the database: %s", one_line(str(exc), 200))
+                reason = failure_line(exc, self.settings.database_url)  # one line: the disk, not SQLAlchemy's words
+                log.error("publish: the failure could not be recorded in the database: %s", reason)
                 failures = 1
             log.error("publish: %s (%d failed attempt(s) in a row; pending decisions are kept)", line, failures)
             health.report("publish", False, line)

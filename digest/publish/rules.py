@@ -43,7 +43,9 @@ LOGIN_REFUSED = re.compile(
     re.IGNORECASE,
 )
 # ssh's own reason, printed before git's "Could not read from remote repository."
-SSH_SAID = re.compile(r"(ssh: |Host key verification failed|kex_exchange_identification|Connection (closed|reset))")
+SSH_SAID = re.compile(
+    r"(ssh: |Host key verification failed|kex_exchange_identification|Connection (closed|reset)|No user exists for uid)"
+)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from digest.publish.rules import one_line, retry_after
 from digest.publish.store import has_pending, last_error
 from digest.review.waking import DecisionWakenLoop
 from digest.storage.db import Database
+from digest.storage.failures import failure_line
 
 log = logging.getLogger("digest.publish")
 
@@ -72,7 +73,10 @@ class PublishRunner(DecisionWakenLoop):
                     outcome, held = result.outcome, result.held
                 except Exception as exc:  # publishing must outlive a bug or a database error: it is tried again
                     log.exception("publish: publishing failed")
-                    line = self.publisher.git.redact(one_line(str(exc)))
+                    said = (
+                        failure_line(exc, self.settings.database_url) if isinstance(exc, SQLAlchemyError) else str(exc)
+                    )
+                    line = self.publisher.git.redact(one_line(said))
                     health.report("publish", False, f"publishing failed: {type(exc).__name__}: {line}")
                     outcome = FAILED
                 if outcome == BUSY:
@@ -123,7 +127,9 @@ class PublishRunner(DecisionWakenLoop):
         try:
             return last_error(self.database) is None
         except SQLAlchemyError as exc:
-            log.info("publish: could not read where publishing stands: %s", one_line(str(exc), 200))
+            log.info(
+                "publish: could not read where publishing stands: %s", failure_line(exc, self.settings.database_url)
+            )
             return False
 
     def _remote_head(self) -> str | None:

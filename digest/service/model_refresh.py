@@ -21,6 +21,7 @@ from digest.config import Settings
 from digest.relevance.rules import RulesError
 from digest.review.waking import DecisionWakenLoop
 from digest.storage.db import Database
+from digest.storage.failures import failure_line
 
 log = logging.getLogger("digest.relevance")
 
@@ -68,7 +69,8 @@ class ModelRefresher(DecisionWakenLoop):
             try:
                 await asyncio.to_thread(ensure_thresholds, self.database, self.settings)
             except (SQLAlchemyError, RulesError) as exc:
-                log.warning("relevance: cannot build the model after the decisions (the next poll will): %s", exc)
+                said = failure_line(exc, self.settings.database_url) if isinstance(exc, SQLAlchemyError) else exc
+                log.warning("relevance: cannot build the model after the decisions (the next poll will): %s", said)
                 return
             except Exception as exc:  # the refresher must outlive a bug: the next decision tries again
                 log.exception("relevance: building the model after the decisions failed")

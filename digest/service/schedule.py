@@ -46,8 +46,8 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
     until a restart. Here that wake-up is tried again in JOB_STORE_RETRY_SECONDS, and a job it could not mark as run
     is found due then (each job's work is idempotent: a poll asks conditionally, a week's email is claimed once).
     It also never sleeps longer than a minute, so a jump of the clock (a resumed machine) delays no job, and a job whose
-    next run lies beyond its schedule's next time (set while the clock was ahead, before NTP set it back) is moved back
-    to that time."""
+    next run lies beyond the time after its schedule's next (set while the clock was ahead, before NTP set it back) is
+    moved back to that next time."""
 
     retry_seconds = JOB_STORE_RETRY_SECONDS
     longest_sleep_seconds = LONGEST_SLEEP_SECONDS
@@ -75,7 +75,8 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
     def _undo_a_clock_ahead(self) -> None:
         """A cron job's next run is computed from the clock when it runs: a clock that was ahead (a machine booted with
         a wrong date, a host's clock set back by NTP) leaves it days or years later than the schedule, and no poll or
-        weekly digest would run until then. Such a job is moved back to its schedule's next time from now."""
+        weekly digest would run until then. Such a job is moved back to its schedule's next time from now; one waiting
+        for the time after that (it has just run, and the clock was then set back) is left to it."""
         if self.state == STATE_PAUSED:  # another service may own the jobs meanwhile (PostgreSQL's lock)
             return
         now = datetime.now(self.timezone)
@@ -83,7 +84,11 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
             if job.next_run_time is None or not isinstance(job.trigger, CronTrigger):
                 continue
             scheduled = job.trigger.get_next_fire_time(None, now)
-            if scheduled is not None and job.next_run_time > scheduled:
+            # A job that ran at `scheduled` before the clock was set back (NTP stepping back an hour, or minutes) waits
+            # for the time after it, rightly: moved back, it ran that time again. Only a next run beyond that one was
+            # set by a clock ahead by more than the schedule's spacing (one ahead by less ran the job early, once).
+            following = None if scheduled is None else job.trigger.get_next_fire_time(scheduled, scheduled)
+            if scheduled is not None and following is not None and job.next_run_time > following:
                 log.warning(
                     "schedule: %s was set to run at %s, after its next time by the schedule (the clock was ahead and "
                     "has been set back); it runs at %s",

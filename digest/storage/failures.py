@@ -107,9 +107,10 @@ def missing_driver(url: str, exc: ImportError) -> str:
     return f"needs the driver {exc.name or exc}, which is not installed: {advice}"
 
 
-def full_disk(url: str) -> str:
+def full_disk(url: str, reason: str = "") -> str:
     """For a SQLite file on a disk with no room left: said so (SQLite reports it as "disk I/O error" when it cannot
-    even create its journal)."""
+    even create its journal). After SQLite's own "database or disk is full" (`reason`) the disk is named whatever is
+    free now: the write that failed gave its room back (a new database needs a few hundred kilobytes)."""
     path = sqlite_file(url)
     if path is None:
         return ""
@@ -118,7 +119,11 @@ def full_disk(url: str) -> str:
         free = shutil.disk_usage(folder).free
     except OSError:
         return ""
-    return f" (the disk holding {folder} is full: {free} bytes free)" if free < FULL_DISK_BYTES else ""
+    if free < FULL_DISK_BYTES:
+        return f" (the disk holding {folder} is full: {free} bytes free)"
+    if "disk is full" in reason and resource.getrlimit(resource.RLIMIT_FSIZE)[0] == resource.RLIM_INFINITY:
+        return f" (the disk holding {folder} has no room for what the database had to write: {free} bytes free now)"
+    return ""
 
 
 def read_only_folder(url: str) -> str:
@@ -173,8 +178,14 @@ def failure_line(exc: Exception, url: str) -> str:
     """A database error in one line, without its SQL and values, saying so when the disk is full, the folder
     read-only or the database held by another process (what the operator has to fix)."""
     reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
-    hint = read_only_folder(url) or read_only_file(url) or full_disk(url) or file_size_limit(reason)
-    return f"{reason}{hint or held_lock(reason)}"
+    return f"{reason}{failure_hint(reason, url)}"
+
+
+def failure_hint(reason: str, url: str | None) -> str:
+    """What the operator has to fix after a database's `reason` for failing: a read-only folder or file, a full disk
+    (of `url`'s SQLite file, when known), this process's file size limit, or the write lock another process holds."""
+    hint = (read_only_folder(url) or read_only_file(url) or full_disk(url, reason)) if url else ""
+    return hint or file_size_limit(reason) or held_lock(reason)
 
 
 def file_size_limit(reason: str) -> str:
@@ -195,7 +206,8 @@ def cannot_open(url: str, exc: Exception) -> str:
     """The driver's refusal to open the database (an OperationalError) in one line, with what to fix."""
     # One line: the driver puts its hint ("Is the server running on that host ...?") on a line of its own.
     reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
-    return f"cannot open the database {shown_database_url(url)}: {reason}{read_only_folder(url) or full_disk(url)}"
+    hint = read_only_folder(url) or full_disk(url, reason) or file_size_limit(reason)
+    return f"cannot open the database {shown_database_url(url)}: {reason}{hint}"
 
 
 def failed_step(config: Any, applied: list[str], stored: list[str], reason: str) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from digest.config import Settings
 from digest.storage.db import Database
+from digest.storage.failures import failure_line
 from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer, maillog
 from digest.weekly.contents import compose_email, load_digest
@@ -162,7 +163,8 @@ def _claim_kept(database: Database, name: str, edition: Edition, claimed_at: dat
                 if not renew_claim(database, name, edition, attempt, alive_at):
                     return  # recorded meanwhile, or taken over: not this attempt's to renew
             except SQLAlchemyError as exc:  # tried again at the next renewal, well before the claim lapses
-                log.warning("weekly %s %s: could not renew the claim of the send in progress: %s", name, edition, exc)
+                said = failure_line(exc, str(database.engine.url))
+                log.warning("weekly %s %s: could not renew the claim of the send in progress: %s", name, edition, said)
 
     keeper = threading.Thread(target=renew, name=f"weekly-claim-{name}-{edition}", daemon=True)
     keeper.start()

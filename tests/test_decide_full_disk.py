@@ -1,0 +1,168 @@
+"""`digest approve` when the disk fills or the process's file size limit is met: one line saying why (the full disk
+or the limit, what SQLite calls "disk I/O error" or "database or disk is full" named), nothing decided, and the same
+command goes through once there is room."""
+
+from __future__ import annotations
+
+import os
+import resource
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import mounted_tmpfs
+from tests.factories import insert_candidate, real_papers
+from tests.test_poll_full_disk import ROOT
+
+CONFIG = '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\napi_url = "http://127.0.0.1:9/api/query"\n'
+
+
+def _folder_with_candidates(tmp_path: Path) -> Path:
+    from digest.config import load_settings
+    from digest.service.wiring import open_service_database
+
+    data = tmp_path / "with-candidates"
+    settings = load_settings(_config(tmp_path), data, environ={}, load_dotenv_file=False)
+    database = open_service_database(settings)
+    try:
+        for paper in real_papers()[:3]:
+            insert_candidate(database, paper)
+    finally:
+        database.dispose()
+    return data
+
+
+def _config(tmp_path: Path) -> Path:
+    config = tmp_path / "config.toml"
+    if not config.exists():
+        config.write_text(CONFIG, encoding="utf-8")
+    return config
+
+
+def _digest(tmp_path: Path, data: Path, *arguments: str, limit: int | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
+    environment["PYTHONPATH"] = str(ROOT)
+
+    def files_at_most() -> None:
+        if limit is not None:
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    command = [sys.executable, "-m", "digest", "--config", str(_config(tmp_path)), "--data-dir", str(data), *arguments]
+    return subprocess.run(
+        command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300, preexec_fn=files_at_most
+    )
+
+
+def _decided(tmp_path: Path, data: Path) -> str:
+    done = _digest(tmp_path, data, "candidates", "--status", "approved")
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_an_approval_under_a_file_size_limit_names_the_limit_and_goes_through_once_raised(tmp_path: Path) -> None:
+    """Under `ulimit -f` (systemd's LimitFSIZE) on a disk with room, `digest approve` said only "cannot open the
+    database ...: disk I/O error" or "the database could not be written or read: disk I/O error (nothing was
+    changed)", nothing saying what to raise (the poll's lines name the limit since 659c4c6)."""
+    base = _folder_with_candidates(tmp_path)
+    data = tmp_path / "data"
+    failures = set()
+    for limit in (20_000, 36_000, 44_000):  # met opening the database, then writing the decision
+        shutil.rmtree(data, ignore_errors=True)
+        shutil.copytree(base, data)
+        done = _digest(tmp_path, data, "approve", "1", limit=limit)
+        assert done.returncode == 1 and "Traceback" not in done.stderr, (limit, done.stderr)
+        said = done.stderr.strip().splitlines()
+        assert len(said) == 1 and said[0].startswith("digest: "), (limit, said)
+        failures.add(said[0].split(":")[1])
+        assert f"files of at most {limit} bytes (ulimit -f)" in said[0] and "raise the limit" in said[0], said
+        assert "2505.16146" not in _decided(tmp_path, data), limit
+        again = _digest(tmp_path, data, "approve", "1")
+        assert again.returncode == 0 and "approved into" in again.stdout, (limit, again.stderr)
+        assert (data / "list.md").read_text(encoding="utf-8").count("2505.16146") > 0
+    assert len(failures) == 2, failures  # both lines were met: opening, then writing
+
+
+def test_an_approval_on_a_disk_that_fills_says_the_disk_is_full_and_goes_through_once_there_is_room(
+    tmp_path: Path,
+) -> None:
+    """A disk with a few kilobytes left (enough to open the database, not to write the decision): `digest approve`
+    said "the database could not be written or read: database or disk is full (nothing was changed)", not which disk
+    (the scheduled poll's line and a failed opening name it)."""
+    base = _folder_with_candidates(tmp_path)
+    with mounted_tmpfs(tmp_path / "disk", "3m") as disk:
+        data = disk / "data"
+        shutil.copytree(base, data)
+        handle = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+        try:
+            while shutil.disk_usage(disk).free > 32 * 1024:
+                os.write(handle, b"\0" * 4096)
+        finally:
+            os.close(handle)
+        done = _digest(tmp_path, data, "approve", "1")
+        said = done.stderr.strip().splitlines()
+        assert done.returncode == 1 and len(said) == 1, said
+        assert "database or disk is full (nothing was changed)" in said[0], said
+        assert f"the disk holding {data} is full" in said[0], said
+        (disk / "filler").unlink()
+        again = _digest(tmp_path, data, "approve", "1")
+        assert again.returncode == 0 and "approved into" in again.stdout, again.stderr
+
+
+def test_a_new_data_folder_on_a_disk_too_small_for_its_database_names_that_disk(tmp_path: Path) -> None:
+    """A first command on a new data folder with a hundred-odd kilobytes left: making the database failed, SQLite
+    gave the room back, and the line said "cannot open the database ...: database or disk is full" alone (the disk
+    was named only when under 64 KiB were free after the failure); it names the disk holding the folder, and the same
+    command works once there is room."""
+    for room in (120, 250):
+        with mounted_tmpfs(tmp_path / f"disk-{room}", "3m") as disk:
+            handle = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+            try:
+                while shutil.disk_usage(disk).free > room * 1024:
+                    os.write(handle, b"\0" * 4096)
+            finally:
+                os.close(handle)
+            data = disk / "data"
+            done = _digest(tmp_path, data, "candidates")
+            said = done.stderr.strip().splitlines()
+            assert done.returncode == 1 and len(said) == 1, (room, said)
+            assert "database or disk is full" in said[0] and f"the disk holding {data} has no room" in said[0], said
+            (disk / "filler").unlink()
+            again = _digest(tmp_path, data, "candidates")
+            assert again.returncode == 0 and "no candidates" in again.stdout, (room, again.stderr)
+
+
+def test_a_publish_on_a_disk_that_fills_says_so_without_the_database_libraries_words(tmp_path: Path) -> None:
+    """`digest publish` with the data folder's disk nearly full: git could not write its clone, and recording that
+    failure in the database failed too, said as "the failure could not be recorded in the database:
+    (sqlite3.OperationalError) database or disk is full (Background on this error at: https://sqlalche.me/e/20/e3q8)";
+    that line now says which disk in plain words, and the next publish, with room again, pushes the approval."""
+    base = _folder_with_candidates(tmp_path)
+    seed, remote = tmp_path / "seed", tmp_path / "remote.git"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(seed)], check=True)
+    shutil.copyfile(base / "list.md", seed / "README.md")
+    identity = ["-c", "user.name=maintainer", "-c", "user.email=maintainer@example.org"]
+    subprocess.run(["git", "-C", str(seed), "add", "README.md"], check=True)
+    subprocess.run(["git", "-C", str(seed), *identity, "commit", "-qm", "The list"], check=True)
+    subprocess.run(["git", "clone", "-q", "--bare", str(seed), str(remote)], check=True)
+    _config(tmp_path).write_text(f'{CONFIG}[publish]\nrepository = "{remote}"\n', encoding="utf-8")
+    with mounted_tmpfs(tmp_path / "disk", "4m") as disk:
+        data = disk / "data"
+        shutil.copytree(base, data)
+        assert _digest(tmp_path, data, "approve", "1").returncode == 0
+        handle = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
+        try:
+            while shutil.disk_usage(disk).free > 200 * 1024:
+                os.write(handle, b"\0" * 4096)
+        finally:
+            os.close(handle)
+        done = _digest(tmp_path, data, "publish")
+        assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+        assert "sqlalche.me" not in done.stderr and "sqlite3.OperationalError" not in done.stderr, done.stderr
+        unrecorded = [line for line in done.stderr.splitlines() if "could not be recorded" in line]
+        assert len(unrecorded) == 1 and f"the disk holding {data}" in unrecorded[0], done.stderr
+        (disk / "filler").unlink()
+        again = _digest(tmp_path, data, "publish")
+        assert again.returncode == 0 and "published" in again.stdout, again.stderr
+    shown = subprocess.run(["git", "-C", str(remote), "show", "main:README.md"], capture_output=True, text=True)
+    assert "2505.16146" in shown.stdout
