@@ -623,6 +623,9 @@ async def test_a_stop_while_the_model_is_built_ends_the_poll_at_once_and_stores_
         fetcher.STOP_WAITING.reset(token)
         released.set()
     assert summary.outcome == "interrupted"
+    # Its line said "interrupted: nothing to poll: no feeds or API queries (feeds/sources.toml, or [arxiv] sources)",
+    # sending the operator to a sources file that was fine.
+    assert "nothing to poll" not in str(summary) and "before any source" in str(summary), str(summary)
     assert candidates(database) == {}
     with database.reading() as session:
         assert [row.etag for row in session.scalars(select(FeedState))] in ([], [None])

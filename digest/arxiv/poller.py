@@ -114,6 +114,8 @@ class PollSummary:
             counts[report.outcome] = counts.get(report.outcome, 0) + 1
         if self.reason:
             return f"{self.outcome}: {self.reason}"
+        if not self.sources and self.outcome == "interrupted":  # stopped first (while the model was built, say)
+            return f"{self.outcome}: stopped before any source's answer was stored; the next poll reads them"
         if not self.sources:
             return f"{self.outcome}: nothing to poll: no feeds or API queries (feeds/sources.toml, or [arxiv] sources)"
         parts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
