@@ -118,7 +118,7 @@ async def run_poll(
     # A feed listed twice (pasted again into the sources) is asked once: a second request would be arXiv's load alone.
     chosen = list(dict.fromkeys(sources or configured_sources(settings)))
     started = clock.now()
-    run_id = await asyncio.to_thread(poll_runs.start_run, database, started)
+    run_id = await asyncio.to_thread(poll_runs.start_run, database, started, str(settings.data_dir.resolve()))
     summary = PollSummary(run_id=run_id, started_at=started)
     model = _ModelLoading()
     loading = asyncio.ensure_future(asyncio.to_thread(model.load, database, settings))
