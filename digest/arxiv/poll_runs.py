@@ -81,8 +81,18 @@ def is_orphan(run: PollRun, now: datetime, idle_folder: str | None = None) -> bo
     process = (run.summary or {}).get("process") or {}
     host, pid = process.get("host"), process.get("pid")
     if host == socket.gethostname() and isinstance(pid, int):
-        return (idle_folder is not None and process.get("folder") == idle_folder) or not _pid_alive(pid)
+        return known_gone(run, idle_folder)
     return host is None or now - run.started_at > FOREIGN_RUN_TIMEOUT
+
+
+def known_gone(run: PollRun, idle_folder: str | None = None) -> bool:
+    """Whether a "running" row's process is known to be gone: one of this host whose pid is dead, or of a data folder
+    (`idle_folder`) whose poll lock no process holds (see is_orphan). A row naming no process is not known so."""
+    process = (run.summary or {}).get("process") or {}
+    host, pid = process.get("host"), process.get("pid")
+    if host != socket.gethostname() or not isinstance(pid, int):
+        return False
+    return (idle_folder is not None and process.get("folder") == idle_folder) or not _pid_alive(pid)
 
 
 def mark_interrupted(database: Database, now: datetime, idle_folder: str | None = None) -> list[Interrupted]:
