@@ -495,3 +495,26 @@ def test_a_used_data_folder_later_shared_with_a_group_opens_its_lock_files_and_a
         os.umask(previous)
     modes = {name: oct((data / name).stat().st_mode & 0o777) for name in names}
     assert modes == dict.fromkeys(names, oct(0o664)), modes
+
+
+@pytest.mark.parametrize("before", [0o777, 0o1777, 0o703], ids=["chmod-777", "sticky-like-tmp", "others-write-only"])
+def test_a_data_folder_every_user_may_write_is_closed_to_them_with_one_line(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str], before: int
+) -> None:
+    """A data folder made writable by everyone (`chmod 777` to get past a permission error, a folder made like /tmp)
+    was used without a word: any user of the machine could replace secrets.json (the key that signs approval links
+    and sessions) or the database with their own. At start its write access for others is taken away (its owner's and
+    group's bits kept), and one line says so."""
+    data = tmp_path / "data"
+    assert main(["--data-dir", str(data), "candidates"]) == 0  # a data folder in use
+    data.chmod(before)
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        assert main(["--data-dir", str(data), "candidates"]) == 0
+        assert main(["--data-dir", str(data), "candidates"]) == 0
+    after = data.stat().st_mode & 0o7777
+    assert after == before & ~0o002, oct(after)
+    notices = [record.getMessage() for record in caplog.records if "every user" in record.getMessage()]
+    assert len(notices) == 1, notices
+    assert str(data) in notices[0] and f"mode {before:04o}, now {after:04o}" in notices[0], notices
+    capsys.readouterr()

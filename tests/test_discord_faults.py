@@ -140,6 +140,26 @@ async def test_a_running_poll_is_waited_for_and_gets_one_run_under_the_cap(
     assert sorted(unposted) == ids[3:]
 
 
+@pytest.mark.asyncio
+async def test_candidates_a_killed_digest_poll_stored_are_posted_without_waiting_hours(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """`digest poll` killed mid-pass beside the service (kill -9, the out-of-memory killer, a cron time-out's KILL)
+    left its run "running": the bot took it for a poll still storing and held back what it had stored, two hours
+    before such a row counts as dead. Its process is gone: what it stored is posted."""
+    import os
+
+    from tests.test_poll_faults import dead_pid
+
+    with db.transaction() as session:
+        process = {"host": os.uname().nodename, "pid": dead_pid()}
+        session.add(PollRun(started_at=utc_now(), outcome="running", summary={"process": process}))
+    async with running(bot_settings, db, sync_interval=0.05):
+        first = insert_candidate(db, real_papers()[0], score=0.9)
+        await eventually(lambda: len(fake.posted()) == 1, "the killed poll's candidate posted")
+    assert row(db, first).discord_state == "posted"
+
+
 # -- Discord unreachable, the database failing ------------------------------------------------------------------------
 @pytest.mark.asyncio
 async def test_discord_unreachable_at_start_is_retried_reported_and_connected_later(

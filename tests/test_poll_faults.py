@@ -303,6 +303,46 @@ async def test_a_run_a_dead_process_left_running_is_marked_interrupted_and_polle
 
 
 @pytest.mark.asyncio
+async def test_a_run_left_running_by_a_process_whose_pid_was_reused_is_marked_interrupted_and_polled_again(
+    tmp_path: Path,
+) -> None:
+    """A power cut during a poll, then a reboot: the dead service's pid now belongs to another process (pids start
+    low again at boot), so its "running" row was taken for a poll still going: the starting service did not poll
+    again, and the row held the bot's posting back for two hours. No poll holds the data folder's poll lock, so the
+    row's process is gone whatever holds its pid now."""
+    async with ArxivServer() as arxiv:
+        feed = arxiv.serve_file("/rss/cs.CL", CL)
+        settings = make_settings(
+            tmp_path / "data",
+            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0\napi_url = "http://127.0.0.1:9/api/query"\n',
+        )
+        other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])  # holds the pid now
+        database = open_database(settings.database_url)
+        try:
+            with database.transaction() as session:  # what the power cut left, by a service of this data folder
+                process = {"host": os.uname().nodename, "pid": other.pid, "folder": str(settings.data_dir.resolve())}
+                session.add(PollRun(started_at=datetime.now(UTC), outcome="running", summary={"process": process}))
+            health.forget()
+            service = Service(settings)
+            await service.start(serve_web=False)
+            try:
+                for _ in range(600):
+                    with database.reading() as session:
+                        outcomes = [run.outcome for run in session.scalars(select(PollRun).order_by(PollRun.id))]
+                    if outcomes[-1:] == ["ok"]:
+                        break
+                    await asyncio.sleep(0.05)
+            finally:
+                await service.stop()
+        finally:
+            database.dispose()
+            other.kill()
+            other.wait()
+    assert outcomes == ["interrupted", "ok"]
+    assert len(arxiv.requests_to("/rss/cs.CL")) == 1
+
+
+@pytest.mark.asyncio
 async def test_stopping_while_a_retry_sleeps_ends_at_once(tmp_path: Path) -> None:
     async with ArxivServer() as arxiv:
         feed = arxiv.program("/rss/cs.CL", Reply(status=503))

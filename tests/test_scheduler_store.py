@@ -17,6 +17,7 @@ from sqlalchemy import create_engine
 
 from digest import health
 from digest.service.schedule import SteadyScheduler
+from tests.conftest import fill_disk, mounted_tmpfs
 
 RUNS: list[float] = []
 
@@ -73,3 +74,35 @@ async def test_jobs_run_again_once_a_locked_job_store_answers(tmp_path: Path) ->
         scheduler.shutdown(wait=False)
         await asyncio.sleep(0)
         engine.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_job_store_on_a_full_disk_names_the_disk(tmp_path: Path) -> None:
+    """The service's database filling its disk: the scheduler's line (log and /healthz) said only "the scheduled jobs
+    cannot be read or updated: database or disk is full", not which disk, as the poll's and the commands' lines say."""
+    with mounted_tmpfs(tmp_path / "disk", "4m") as disk:
+        database = disk / "jobs.sqlite3"
+        with sqlite3.connect(database) as setup:
+            setup.execute("PRAGMA journal_mode=WAL")
+        engine = create_engine(f"sqlite:///{database}")
+        scheduler = SteadyScheduler(jobstores={"default": SQLAlchemyJobStore(engine=engine)})
+        scheduler.retry_seconds = 0.3
+        RUNS.clear()
+        scheduler.start()
+        try:
+            scheduler.add_job(f"{__name__}:tick", IntervalTrigger(seconds=0.3), id="tick", coalesce=True)
+            await asyncio.sleep(0.8)
+            assert RUNS, "the job never ran"
+            fill_disk(disk)
+            said: list[str] = []
+            for _ in range(100):
+                said = [c.message for c in health.components() if c.name == "schedule" and not c.ok]
+                if said:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)
+            engine.dispose()
+    assert said and "database or disk is full" in said[0], said
+    assert f"the disk holding {disk} is full" in said[0], said

@@ -125,3 +125,58 @@ async def test_sigterm_during_run_once_ends_the_poll_as_the_service_does(tmp_pat
     assert "digest.service: stopped" in said
     with sqlite3.connect(f"file:{data / 'digest.sqlite3'}?mode=ro", uri=True) as connection:
         assert connection.execute("SELECT outcome FROM poll_runs").fetchall() == [("interrupted",)]
+
+
+def _build_child_of(pid: int) -> int | None:
+    """The pid of the child process building the relevance model for the process `pid`, if one runs."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if parent == pid and b"digest.relevance.build" in command:
+            return int(entry.name)
+    return None
+
+
+def test_sigterm_to_the_service_and_its_model_build_stops_both_without_building_it_again_in_place(
+    tmp_path: Path,
+) -> None:
+    """systemd stops a service by SIGTERM to every process of its group, and Ctrl-C in a terminal reaches the whole
+    foreground group: the child process building the relevance model (the first-start poll's) ended with the
+    service, which took that for a failed build, logged 'training in a child process failed (no message); training in
+    place' and built the model in place before it could exit. The build is left to the next poll."""
+    feed = ROOT / "tests/data/arxiv/rss/rss_cs.LG+cs.AI+cs.CL+stat.ML_2026-09-24_trimmed-4items.xml"
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0\n'
+        f'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n[web]\nport = {free_port()}\n',
+        encoding="utf-8",
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
+    environment["PYTHONPATH"] = str(ROOT)
+    command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(tmp_path / "data"), "run"]
+    log = tmp_path / "service.log"
+    with log.open("wb") as output:
+        service = subprocess.Popen(
+            command, cwd=tmp_path, env=environment, stdout=output, stderr=output, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while _build_child_of(service.pid) is None:
+            assert service.poll() is None, log.read_text(encoding="utf-8")
+            assert "start-up: caught up" not in log.read_text(encoding="utf-8"), "no model was built in a child"
+            assert time.monotonic() < deadline, "the service built no model"
+            time.sleep(0.01)
+        os.killpg(service.pid, signal.SIGTERM)  # as systemd stops a unit, and as Ctrl-C reaches a terminal's group
+        status = service.wait(timeout=120)
+    finally:
+        if service.poll() is None:
+            service.kill()
+            service.wait()
+    said = log.read_text(encoding="utf-8")
+    assert status == 0 and said.splitlines()[-1].endswith("digest.service: stopped"), said[-2000:]
+    assert "training in place" not in said, said[-2000:]

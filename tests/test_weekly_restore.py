@@ -323,3 +323,33 @@ def test_an_edition_sent_as_the_disk_filled_is_not_called_unsent_nor_sent_again(
     assert said[0].startswith(f"digest: {week}: readers' edition sent to {READER}, but the database could not"), said
     assert "weekly-sent.log has it: it is not sent again" in said[0], said
     assert later.status == "already-sent" and len(inbox.messages) == 2, later
+
+
+def test_a_week_a_clock_ahead_found_quiet_is_still_sent_when_it_has_really_ended(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A machine booted with its clock weeks ahead (a flat RTC battery) ran the weekly job for a week that had not
+    begun: it had no papers, so it was marked a quiet week, skipped. NTP set the clock right, the week came and went
+    with its papers, and its job found it 'skipped as a quiet week': the readers never got it. A week after the one in
+    progress that is on record unsent is forgotten once the clock is right again (one line says so), and is built and
+    sent when it has ended."""
+    from tests.weekly_data import fill_week
+
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        settings = make_settings(tmp_path / "data", config(port, maintainers=(), weekly="send_quiet_week = false\n"))
+        database = open_service_database(settings)
+        try:
+            w48_ended = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin: W48 is the last complete
+            ahead = run_weekly_job(settings, database, w48_ended)  # the clock three weeks ahead of the real date
+            assert [(o.week, o.status) for o in ahead.emails] == [("2026-W48", "quiet-skipped")]
+            run_weekly_job(settings, database, MONDAY)  # the clock set right: W45's job
+            fill_week(database, settings)  # W48's papers, approved in W48
+            after = run_weekly_job(settings, database, w48_ended)
+        finally:
+            database.dispose()
+    assert ("2026-W48", "sent") in [(o.week, o.status) for o in after.emails], after.emails
+    said = [record.getMessage() for record in caplog.records if "the clock was ahead" in record.getMessage()]
+    assert len(said) == 1 and said[0].startswith("weekly: 2026-W48 readers (quiet)"), said
+    subjects = [str(message["Subject"]) for message in inbox.messages]
+    assert any("2026-W48" in subject for subject in subjects), subjects

@@ -4,6 +4,7 @@ poll lock (a flock, let go by a killed holder too), which names its holder so a 
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 from collections.abc import Iterator
 from datetime import datetime
@@ -44,6 +45,22 @@ def polling_alone(data_dir: Path, who: str, now: datetime) -> Iterator[None]:
         yield
     finally:
         os.close(handle)  # closing the descriptor releases the flock
+
+
+def poll_lock_free(data_dir: Path) -> bool:
+    """Whether no process holds the poll lock of `data_dir` (so no poll of it runs); taken and let go at once, its
+    holder's note left as it was. False when it cannot be opened (nothing can be said then)."""
+    try:
+        handle = open_lock(data_dir / POLL_LOCK_NAME)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    finally:
+        os.close(handle)
+    return True
 
 
 def _holder(path: Path) -> str:

@@ -33,6 +33,7 @@ from digest.arxiv.poller import (
 from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import Settings
 from digest.relevance.rules import RulesError
+from digest.relevance.training_place import BuildEndedError
 from digest.storage.db import Database
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ def _refit_after_poll(database: Database, settings: Settings, now: datetime) -> 
     forgets the second tier of weeks long past."""
     try:
         ensure_thresholds(database, settings)
-    except (SQLAlchemyError, RulesError) as exc:
+    except (SQLAlchemyError, RulesError, BuildEndedError) as exc:
         log.error("poll: cannot re-fit the review thresholds: %s", getattr(exc, "orig", None) or exc)
     try:
         with database.transaction() as session:
@@ -117,7 +118,7 @@ async def run_poll(
     # A feed listed twice (pasted again into the sources) is asked once: a second request would be arXiv's load alone.
     chosen = list(dict.fromkeys(sources or configured_sources(settings)))
     started = clock.now()
-    run_id = await asyncio.to_thread(poll_runs.start_run, database, started)
+    run_id = await asyncio.to_thread(poll_runs.start_run, database, started, str(settings.data_dir.resolve()))
     summary = PollSummary(run_id=run_id, started_at=started)
     model = _ModelLoading()
     loading = asyncio.ensure_future(asyncio.to_thread(model.load, database, settings))
@@ -137,6 +138,9 @@ async def run_poll(
         summary.reason = f"the relevance rules cannot be used: {exc}"
         log.error("poll: %s", summary.reason)
         summary.outcome = "failed"
+    except BuildEndedError as exc:  # told to stop with the service, or killed: no build in place holds the pass up
+        summary.reason = str(exc)
+        summary.outcome = poll_runs.INTERRUPTED if exc.stopped or fetcher_stopping() else "failed"
     finally:
         if not loading.done():  # the pass was cancelled: the thread finishes alone, nobody waits for it
             loading.cancel()

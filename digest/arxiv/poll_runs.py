@@ -37,13 +37,17 @@ class Interrupted:
         return f"the poll started at {self.started_at:%Y-%m-%d %H:%M} UTC was interrupted (its process stopped)"
 
 
-def this_process() -> dict[str, Any]:
-    return {"host": socket.gethostname(), "pid": os.getpid()}
+def this_process(folder: str | None = None) -> dict[str, Any]:
+    """The process a run row names: its host and pid, and the data folder (resolved) it polls for."""
+    process: dict[str, Any] = {"host": socket.gethostname(), "pid": os.getpid()}
+    if folder is not None:
+        process["folder"] = folder
+    return process
 
 
-def start_run(database: Database, now: datetime) -> int:
+def start_run(database: Database, now: datetime, folder: str | None = None) -> int:
     with database.transaction() as session:
-        run = PollRun(started_at=now, outcome=RUNNING, summary={"process": this_process()})
+        run = PollRun(started_at=now, outcome=RUNNING, summary={"process": this_process(folder)})
         session.add(run)
         session.flush()
         return run.id
@@ -70,21 +74,33 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def is_orphan(run: PollRun, now: datetime) -> bool:
-    """Whether a "running" row was left by a process that is gone. Pure but for the pid check on this host."""
+def is_orphan(run: PollRun, now: datetime, idle_folder: str | None = None) -> bool:
+    """Whether a "running" row was left by a process that is gone. Pure but for the pid check on this host.
+    `idle_folder`: a data folder whose poll lock no process holds, so no poll of it runs: a row of it is left over,
+    whatever process holds its pid now (a reboot after a power cut gives pids out again from the start)."""
     process = (run.summary or {}).get("process") or {}
     host, pid = process.get("host"), process.get("pid")
     if host == socket.gethostname() and isinstance(pid, int):
-        return not _pid_alive(pid)
+        return known_gone(run, idle_folder)
     return host is None or now - run.started_at > FOREIGN_RUN_TIMEOUT
 
 
-def mark_interrupted(database: Database, now: datetime) -> list[Interrupted]:
-    """Marks the runs dead processes left "running" as interrupted; returns them, oldest first."""
+def known_gone(run: PollRun, idle_folder: str | None = None) -> bool:
+    """Whether a "running" row's process is known to be gone: one of this host whose pid is dead, or of a data folder
+    (`idle_folder`) whose poll lock no process holds (see is_orphan). A row naming no process is not known so."""
+    process = (run.summary or {}).get("process") or {}
+    host, pid = process.get("host"), process.get("pid")
+    if host != socket.gethostname() or not isinstance(pid, int):
+        return False
+    return (idle_folder is not None and process.get("folder") == idle_folder) or not _pid_alive(pid)
+
+
+def mark_interrupted(database: Database, now: datetime, idle_folder: str | None = None) -> list[Interrupted]:
+    """Marks the runs dead processes left "running" as interrupted (see is_orphan); returns them, oldest first."""
     found: list[Interrupted] = []
     with database.transaction() as session:
         for run in session.scalars(select(PollRun).where(PollRun.outcome == RUNNING).order_by(PollRun.id)):
-            if is_orphan(run, now):
+            if is_orphan(run, now, idle_folder):
                 run.outcome = INTERRUPTED
                 run.finished_at = now
                 found.append(Interrupted(run.id, run.started_at))
@@ -99,13 +115,15 @@ def latest_outcome(database: Database, sources: Collection[str] = ()) -> str | N
         return None if run is None else run.outcome
 
 
-def reason_to_poll_on_start(database: Database, now: datetime, sources: Collection[str] = ()) -> str | None:
+def reason_to_poll_on_start(
+    database: Database, now: datetime, sources: Collection[str] = (), idle_folder: str | None = None
+) -> str | None:
     """Why a starting service polls at once: a data folder that never polled its `sources` (the configured ones), or
-    whose last poll a dead process left running (marked interrupted here). Reports a failed or interrupted last poll
-    to /healthz."""
+    whose last poll a dead process left running (marked interrupted here; `idle_folder`, see is_orphan). Reports a
+    failed or interrupted last poll to /healthz."""
     if latest_outcome(database, sources) is None:
         return "this data folder has never polled arXiv"
-    interrupted = mark_interrupted(database, now)
+    interrupted = mark_interrupted(database, now, idle_folder)
     latest = latest_outcome(database, sources)
     if latest == INTERRUPTED:
         line = interrupted[-1].line() if interrupted else "the last poll was interrupted"

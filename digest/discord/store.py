@@ -196,13 +196,13 @@ def ids_to_post(database: Database) -> set[int]:
 
 
 def poll_running(database: Database, now: datetime) -> bool:
-    """Whether a poll (in any process) is still storing candidates. A "running" row older than a poll can take was
-    left by a dead process (the service marks those interrupted when it starts) and holds nothing back."""
-    query = select(PollRun.id).where(
+    """Whether a poll (in any process) is still storing candidates. A "running" row older than a poll can take, or
+    whose process is known to be gone (`digest poll` killed: kill -9, the OOM killer), holds nothing back."""
+    query = select(PollRun).where(
         PollRun.outcome == poll_runs.RUNNING, PollRun.started_at > now - poll_runs.FOREIGN_RUN_TIMEOUT
     )
     with database.reading() as session:
-        return session.scalar(query.limit(1)) is not None
+        return any(not poll_runs.known_gone(run) for run in session.scalars(query))
 
 
 def _listed_name(session: Session, suggested: str | None) -> str | None:

@@ -8,6 +8,7 @@ import hashlib
 import logging
 import pickle
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -25,8 +26,8 @@ from digest.relevance.kept_rules import usable_rules
 from digest.relevance.rules import RULES_FILE
 from digest.relevance.scoring import RelevanceModel
 from digest.relevance.shipped_cache import build_with_kept_encoding, inputs_digest
+from digest.relevance.training_place import BuildEndedError, trains_in_child
 from digest.relevance.training_place import train_in_child_process as train_in_child_process  # its users' name
-from digest.relevance.training_place import trains_in_child
 from digest.relevance.types import Budget, Feedback, LabeledPaper
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,8 @@ def _train_in_child(settings: Settings, key: _ModelKey) -> RelevanceModel | None
                 pickle.dump(arguments, handle, protocol=pickle.HIGHEST_PROTOCOL)
             command = [sys.executable, "-m", "digest.relevance.build", str(inputs), str(output)]
             done = subprocess.run(command, capture_output=True, text=True, timeout=_CHILD_TIMEOUT, check=False)
+            if done.returncode < 0:
+                raise _ended(-done.returncode)
             if done.returncode != 0:
                 last = (done.stderr.strip().splitlines() or ["no message"])[-1]
                 log.warning("relevance: training in a child process failed (%s); training in place", last[:300])
@@ -117,6 +120,19 @@ def _train_in_child(settings: Settings, key: _ModelKey) -> RelevanceModel | None
         log.warning("relevance: training in a child process failed (%s); training in place", exc)
         return None
     return model if isinstance(model, RelevanceModel) else None
+
+
+def _ended(signum: int) -> BuildEndedError:
+    try:
+        name = signal.Signals(signum).name
+    except ValueError:
+        name = f"signal {signum}"
+    stopped = signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+    why = "" if stopped else " (the out-of-memory killer?)"
+    return BuildEndedError(
+        f"the child process building the relevance model was ended by {name}{why}; the next poll builds it",
+        stopped=stopped,
+    )
 
 
 def _cache_folder(settings: Settings) -> Path:

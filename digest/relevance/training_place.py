@@ -15,3 +15,14 @@ def train_in_child_process(enabled: bool = True) -> None:
 
 def trains_in_child() -> bool:
     return _in_child
+
+
+class BuildEndedError(Exception):
+    """The child process building the model was ended by a signal: the service's process group told to stop (systemd
+    stops a unit so, and Ctrl-C reaches a terminal's whole group), or the out-of-memory killer. The model is not built
+    again in place, where it would hold the stop up for seconds (or meet the same end); the next poll builds it.
+    `stopped`: the signal asked for a stop (SIGTERM, SIGINT, SIGHUP), not a kill."""
+
+    def __init__(self, line: str, *, stopped: bool) -> None:
+        super().__init__(line)
+        self.stopped = stopped

@@ -19,6 +19,7 @@ from digest import health, heap
 from digest.arxiv.poll_pass import ensure_thresholds  # imports NumPy and SciPy on the first build, not at start
 from digest.config import Settings
 from digest.relevance.rules import RulesError
+from digest.relevance.training_place import BuildEndedError
 from digest.review.waking import DecisionWakenLoop
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
@@ -68,7 +69,7 @@ class ModelRefresher(DecisionWakenLoop):
         async with self.poll_lock:  # never beside a poll, which would build the same model
             try:
                 await asyncio.to_thread(ensure_thresholds, self.database, self.settings)
-            except (SQLAlchemyError, RulesError) as exc:
+            except (SQLAlchemyError, RulesError, BuildEndedError) as exc:
                 said = failure_line(exc, self.settings.database_url) if isinstance(exc, SQLAlchemyError) else exc
                 log.warning("relevance: cannot build the model after the decisions (the next poll will): %s", said)
                 return

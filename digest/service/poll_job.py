@@ -16,7 +16,7 @@ from digest.arxiv import api as arxiv_api
 from digest.arxiv import poll_pass, poll_runs, poller
 from digest.arxiv.announcements import feed_replaced_at, late_poll_at
 from digest.arxiv.fetcher import STOP_WAITING
-from digest.arxiv.poll_lock import PollBusyError, PollRunningError, polling_alone
+from digest.arxiv.poll_lock import PollBusyError, PollRunningError, poll_lock_free, polling_alone
 from digest.arxiv.poll_pass import health_line
 from digest.arxiv.poller import PollSummary
 from digest.arxiv.turns import left_alone_until
@@ -85,7 +85,8 @@ def polled_fine_today(settings: Settings, database: Database, now: datetime) -> 
 
 def reason_to_poll_on_start(settings: Settings, database: Database, now: datetime) -> str | None:
     """Why the starting service polls at once (see poll_runs); a poll of other sources is not one of its own."""
-    return poll_runs.reason_to_poll_on_start(database, now, poller.sources_spoken_for(settings))
+    idle = str(settings.data_dir.resolve()) if poll_lock_free(settings.data_dir) else None
+    return poll_runs.reason_to_poll_on_start(database, now, poller.sources_spoken_for(settings), idle)
 
 
 def poll_again_when_late(settings: Settings, scheduler: Any, summary: PollSummary, *, now: datetime) -> None:

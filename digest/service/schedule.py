@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_PAUSED
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
+from sqlalchemy.exc import SQLAlchemyError
 
 from digest import health, jobs
 from digest.arxiv.announcements import feed_replaced_at
@@ -20,6 +21,7 @@ from digest.config.crontab import scheduler_crontab
 from digest.config.poll_schedule import poll_schedule
 from digest.service.wall_clock import WallClockCronTrigger, WallClockJobStore
 from digest.storage.db import create_database_engine
+from digest.storage.failures import failure_line
 
 log = logging.getLogger("digest.service")
 
@@ -59,7 +61,7 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
             self._one_catch_up_poll()
             wait_seconds: float | None = super()._process_jobs()
         except Exception as exc:  # whatever the job store raised: the scheduler must keep its timer
-            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
+            reason = self._reason(exc)
             log.error("schedule: cannot read or update the jobs (%s); trying again in %g s", reason, self.retry_seconds)
             health.report("schedule", False, f"the scheduled jobs cannot be read or updated: {reason}")
             self._failing = True
@@ -71,6 +73,13 @@ class SteadyScheduler(AsyncIOScheduler):  # type: ignore[misc]  # APScheduler 3 
         # The timer counts monotonic time, which stands still while the machine is suspended and ignores a clock set
         # forward: a job due by the clock would wait that long again. Waking every minute finds it due.
         return None if wait_seconds is None else min(wait_seconds, self.longest_sleep_seconds)
+
+    def _reason(self, exc: Exception) -> str:
+        """The job store's failure in one line; a database's in plain words, naming a full disk (failure_line)."""
+        engine = getattr(self._jobstores.get("default"), "engine", None)
+        if isinstance(exc, SQLAlchemyError) and engine is not None:
+            return failure_line(exc, str(engine.url))[:300]  # the password hidden: only its file is read
+        return " ".join(str(getattr(exc, "orig", None) or exc).split())[:200]
 
     def _undo_a_clock_ahead(self) -> None:
         """A cron job's next run is computed from the clock when it runs: a clock that was ahead (a machine booted with

@@ -23,6 +23,7 @@ from digest.config import Settings
 from digest.storage.db import Database, DatabaseError, open_database
 from digest.storage.failures import unenterable_folder
 from digest.storage.models import Candidate, ListMeta, Section
+from digest.storage.private import close_to_others
 from digest.storage.state import TrainingDecision
 from digest.text import one_line
 
@@ -76,6 +77,8 @@ def check_data_folder(settings: Settings) -> None:
     closed = unenterable_folder(probe, "data folder" if probe == settings.data_dir.resolve() else "folder")
     if closed:
         raise UnusableDataError(closed)
+    if probe == settings.data_dir.resolve():
+        close_to_others(probe)
 
 
 def check_before_opening(settings: Settings) -> None:

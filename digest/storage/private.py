@@ -57,6 +57,27 @@ def make_private(path: Path) -> None:
         log.warning("%s: %s readable by %s now", path.parent, ", ".join(fixed), who)
 
 
+def close_to_others(folder: Path) -> None:
+    """A data folder every user may write (`chmod 777` to get past a permission error) lets any of them replace
+    secrets.json (the key that signs approval links) or the database: their write access is taken away (the owner's
+    and the group's bits kept), and the log says so. Another user's folder is theirs to mend (not said at each command).
+    """
+    try:
+        mode = stat.S_IMODE(folder.stat().st_mode)
+    except OSError:  # not there yet: made 0700
+        return
+    if not mode & stat.S_IWOTH:
+        return
+    kept = mode & ~stat.S_IWOTH
+    try:
+        folder.chmod(kept)
+    except OSError as exc:
+        log.debug("%s may be written by every user (mode %04o): not changed (%s)", folder, mode, exc.strerror)
+        return
+    log.warning("%s could be written by every user of this machine (mode %04o, now %04o): any of them could replace "
+                "its database or secrets.json (the key that signs approval links)", folder, mode, kept)  # fmt: skip
+
+
 def _open_locks_to_group(folder: Path) -> list[str]:
     """Lock files and arxiv.turn made (0644) before the folder was the group's are opened to it (0664) by their owner:
     another member's process cannot open them for writing otherwise, and without arxiv.turn keeps its own spacing of

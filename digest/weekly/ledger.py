@@ -18,7 +18,7 @@ from digest.clock import as_utc
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer
-from digest.weekly.issue import Edition
+from digest.weekly.issue import Edition, IsoWeek
 
 SENDING, SENT, FAILED = "sending", "sent", "failed"
 QUIET = "quiet"  # a quiet week's edition, skipped (weekly.send_quiet_week off): done, like a sent one
@@ -221,3 +221,21 @@ def backoff(attempts: int, base_minutes: int) -> timedelta:
     doublings = min(max(attempts - 1, 0), cap.bit_length())  # 2**bit_length > cap: past it, every wait is the cap
     minutes = min(max(base_minutes, 1), cap) << doublings
     return min(timedelta(minutes=minutes), MAX_BACKOFF)
+
+
+def forget_weeks_ahead(database: Database, week: IsoWeek) -> list[str]:
+    """The unsent rows of weeks after the one in progress (after `week`, the last complete one, and its next): only a
+    job run by a clock that was ahead can have made them (`digest weekly --send` refuses a week not over), and a week
+    marked quiet or owed so was never sent when it had really ended. Deleted, so each is built and sent then; one sent
+    stays (its mail went out). Returns "week edition (status)" for each."""
+    forgotten = []
+    with database.transaction() as session:
+        for row in session.scalars(select(WeeklyDigest).where(WeeklyDigest.status.not_in((SENT, SENDING)))):
+            try:
+                ahead = IsoWeek.parse(row.week) > week.next()
+            except ValueError:
+                continue
+            if ahead:
+                forgotten.append(f"{row.week} {row.edition} ({row.status})")
+                session.delete(row)
+    return forgotten

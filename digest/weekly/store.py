@@ -26,7 +26,7 @@ from digest.storage.state import WeeklyDigest
 from digest.templating import template_error_line
 from digest.weekly.contents import load_digest, write_markdown
 from digest.weekly.issue import EDITIONS, Edition, IsoWeek, last_complete_week
-from digest.weekly.ledger import DONE, FAILED, GIVEN_UP, SENDING, STALE_CLAIM
+from digest.weekly.ledger import DONE, FAILED, GIVEN_UP, SENDING, STALE_CLAIM, forget_weeks_ahead
 from digest.weekly.mailer import Stop
 from digest.weekly.sending import SendOutcome, keep_mail_log, not_emailed, send_week
 
@@ -259,6 +259,10 @@ def run_weekly_job(
             _email_off_logged = True
         return WeeklyResult(str(week), paths, ())
     emailed = [edition for edition in EDITIONS if settings.smtp.recipients_of(edition)]
+    forgotten = forget_weeks_ahead(database, week)
+    if forgotten:
+        log.warning("weekly: %s: on record for weeks not over yet, by a job run while the clock was ahead: forgotten, "
+                    "each is built and sent when it has ended", ", ".join(forgotten))  # fmt: skip
     _log_given_up(give_up_stale_weeks(database, week, now))
     missed = _missed_weeks(database, week)
     if missed:
