@@ -15,6 +15,8 @@ from sqlalchemy.engine import make_url
 
 BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another process's write lock before "database is locked"
 FULL_DISK_BYTES = 64 * 1024  # less than this free: the disk counts as full
+# After SQLite's "database or disk is full", less than this free now: the disk was full before the write gave it back.
+ROOMY_DISK_BYTES = 256 * 1024 * 1024
 
 
 def shown_database_url(url: str) -> str:
@@ -121,9 +123,15 @@ def full_disk(url: str, reason: str = "") -> str:
         return ""
     if free < FULL_DISK_BYTES:
         return f" (the disk holding {folder} is full: {free} bytes free)"
-    if "disk is full" in reason and resource.getrlimit(resource.RLIMIT_FSIZE)[0] == resource.RLIM_INFINITY:
+    if "disk is full" not in reason or resource.getrlimit(resource.RLIMIT_FSIZE)[0] != resource.RLIM_INFINITY:
+        return ""
+    if free < ROOMY_DISK_BYTES:
         return f" (the disk holding {folder} has no room for what the database had to write: {free} bytes free now)"
-    return ""
+    # Gigabytes free and SQLite still full: a quota of the user's, or a size limit on the database itself.
+    return (
+        f" (the disk holding {folder} has {free} bytes free, so what is full is likely a disk quota of this user's or "
+        "the database's own size limit (PRAGMA max_page_count))"
+    )
 
 
 def read_only_folder(url: str) -> str:
