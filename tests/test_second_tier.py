@@ -11,6 +11,7 @@ import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
+from html import unescape as html_unescape
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -464,3 +465,26 @@ async def test_the_maintainers_email_says_until_when_its_approval_links_work(sit
     assert line in between(text, "== Worth a look ==", "== The week in numbers =="), text
     assert line in between(html, "Worth a look</h2>", "The week in numbers</h2>"), html
     assert "work until" not in weekly_markdown(site)
+
+
+@pytest.mark.asyncio
+async def test_an_email_link_whose_section_is_gone_says_how_to_approve_a_paper_worth_a_look(site: Site) -> None:
+    """A maintainer renamed the heading a "Worth a look" paper was suggested for, then opened its link from the weekly
+    email: the page said the list has no such section now and to 'Approve it into a section of the list on the review
+    page', which does not show a second-tier paper (only the email lists it), so the advice led nowhere. Expected: the
+    page names the command that approves it into a section of the list; no button, nothing changed."""
+    from tests.test_web import rename_headings
+
+    _, second = insert_tiers(site)
+    text, _ = email_parts(weekly_email(site))
+    approve = APPROVE_LINE.search(between(text, "== Worth a look ==", "== The week in numbers =="))
+    assert approve is not None
+    rename_headings(site, {SECTION: "Dictionary Learning"})
+    address = urlsplit(approve.group(2))
+    async with site.client.get(f"{address.path}?{address.query}") as reply:
+        status, page = reply.status, html_unescape(await reply.text())
+    assert status == 200 and f"the list has no section “{SECTION}” now" in page, page
+    assert '<form method="post"' not in page
+    assert f"digest approve {SECOND['arxiv_id']} --section NAME" in page, page
+    assert 'on <a href="/review">the review page</a>' not in page, page
+    assert site.status_of(second) == "pending"

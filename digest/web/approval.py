@@ -163,6 +163,8 @@ async def approval_page(request: web.Request) -> web.Response:
         refused_heading=approval.heading,
         # A decided candidate gets its status and no button: links decide only pending candidates.
         decided=standing.describe() if standing.status != PENDING else None,
+        # A paper under the review threshold (the email's "worth a look") is decided by command: /review lacks it.
+        on_review_page=candidate.status == PENDING and candidate.relevant,
         change_command=standing.change_command(),
         link=link,
         code_url=safe_url(candidate.code_url),
