@@ -488,3 +488,24 @@ async def test_an_email_link_whose_section_is_gone_says_how_to_approve_a_paper_w
     assert f"digest approve {SECOND['arxiv_id']} --section NAME" in page, page
     assert 'on <a href="/review">the review page</a>' not in page, page
     assert site.status_of(second) == "pending"
+
+
+@pytest.mark.asyncio
+async def test_a_paper_worth_a_look_the_email_has_no_link_for_says_how_to_approve_it(site: Site) -> None:
+    """A paper worth a look suggested for no section of the list (none, or a heading taken out since it was found)
+    gets no one-click link, as an approval into it would fail: the email listed it with nothing to act on, and the
+    review page does not show it, so the maintainer had no way from the email to approve it. Expected: both parts
+    name the command that approves it into a section of the list."""
+    now = site.clock()
+    for record, section in ((FIRST, None), (SECOND, "Dictionary Learning")):
+        seen = {"first_seen_at": now, "updated_at": now, "why": WHY.to_json(), "suggested_section": section}
+        insert_candidate(site.database, record, score=0.93, relevant=False, **seen)
+    text, html = email_parts(weekly_email(site))
+    worth_text = between(text, "== Worth a look ==", "== The week in numbers ==")
+    worth_html = between(html, "Worth a look</h2>", "The week in numbers</h2>")
+    assert "/approve/" not in worth_text + worth_html
+    for record in (FIRST, SECOND):
+        command = f"digest approve {record['arxiv_id']} --section NAME"
+        assert command in worth_text, worth_text
+        assert command in worth_html, worth_html
+    assert "work until" not in worth_text  # no link, no expiry to speak of
