@@ -509,3 +509,26 @@ async def test_a_paper_worth_a_look_the_email_has_no_link_for_says_how_to_approv
         assert command in worth_text, worth_text
         assert command in worth_html, worth_html
     assert "work until" not in worth_text  # no link, no expiry to speak of
+
+
+@pytest.mark.asyncio
+async def test_a_paper_worth_a_look_suggested_for_a_renamed_section_gets_its_link_into_the_new_name(site: Site) -> None:
+    """A maintainer renamed the heading a paper worth a look was suggested for ("Sparse Autoencoder" to "Sparse
+    Autoencoder Features") before the week's email: the email gave it no approval link, as if the list had no such
+    section, though an approval into the old name goes into the renamed heading (as a feed link's does). Expected:
+    the link, named by the heading as the list has it now, approves into it."""
+    from tests.test_web import rename_headings
+
+    _, second = insert_tiers(site)
+    renamed = f"{SECTION} Features"
+    rename_headings(site, {SECTION: renamed})
+    text, _ = email_parts(weekly_email(site))
+    approve = APPROVE_LINE.search(between(text, "== Worth a look ==", "== The week in numbers =="))
+    assert approve is not None, text
+    assert approve.group(1) == renamed
+    address = urlsplit(approve.group(2))
+    async with site.client.post(f"{address.path}?{address.query}") as reply:
+        assert reply.status == 200, await reply.text()
+    assert site.status_of(second) == "approved"
+    async with site.client.get("/list.md") as reply:
+        assert SECOND["arxiv_id"] in between(await reply.text(), f"{renamed}\n", "\n### ")

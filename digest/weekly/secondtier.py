@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
+from digest.awesome.sectionnames import SectionMatcher
 from digest.config import Settings, secretstore
 from digest.relevance.why import why_from_json
 from digest.review.signing import approval_signer
@@ -35,15 +36,19 @@ def second_tier(
         return []
     # The web app's key, which checks the link: the environment's, else the data folder's (generated once).
     key = (settings.secrets.secret_key or secretstore.ensure_secrets(settings).secret_key).get_secret_value()
-    # The sections as an approval names them: a name the list repeats ("Probing" in each year's block) is none.
-    sections = set(liststore.section_names(session))
+    # The sections as an approval finds them: a heading renamed since is found by its old name (as the link's page
+    # and the approval find it), a name the list repeats ("Probing" in each year's block) is none.
+    labelled = liststore.labelled_sections(session)
+    labels = [label for _, label in labelled]
+    matcher = SectionMatcher([(section.name, section.slug) for section, _ in labelled], labels)
     papers = []
     for candidate in found:
-        section = candidate.suggested_section
+        index = matcher.match(candidate.suggested_section) if candidate.suggested_section else None
+        # Named as the list has it now; a section it no longer has (or repeats) would fail the approval: no link then
+        # (the email says to run `digest approve`).
+        section = candidate.suggested_section if index is None else labels[index]
         sign = approval_signer(settings.web.base_url, key, candidate.id, candidate.arxiv_id, expires, emailed=True)
-        # A section the list no longer has (or repeats) would fail the approval: no link then (`digest approve`
-        # still works).
-        url = sign("approve", section) if section in sections else None
+        url = None if index is None else sign("approve", section)
         why = why_from_json(candidate.why).lines()
         papers.append(PendingPaper(candidate.title, candidate.arxiv_id, candidate.score, section, why, url))
     return papers
