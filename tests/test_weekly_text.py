@@ -232,3 +232,26 @@ def test_a_paper_without_an_arxiv_id_is_linked_in_the_plain_text_part_too() -> N
     item = text[text.index("* Probing Multimodal Heads") : text.index("* Steering VLMs")]
     assert link in item, item
     assert text.count("https://arxiv.org/abs/2505.16146") == 1, text  # an arXiv paper's link is not shown twice
+
+
+def test_a_list_of_one_entry_is_not_said_to_be_in_1_entries() -> None:
+    """A new list holding one paper: the week in numbers read 'Papers in the list: 1 (in 1 entries: ...)' in the
+    Markdown and both parts of the email. It reads 'in 1 entry'; more are still 'entries'."""
+    from digest import resources
+    from digest.weekly.issue import DigestStats, build_digest, render, week_of_day
+
+    templates = resources.templates_dir()
+    for entries, said in ((1, "in 1 entry:"), (2, "in 2 entries:")):
+        digest = build_digest(
+            week_of_day(NOW.date() - timedelta(days=7)),
+            list_title="Awesome",
+            added=[],
+            section_order=[],
+            section_emojis={},
+            pending_count=0,
+            pending=[],
+            stats=DigestStats(1, 0, 0, 0, 0, entries),
+        )
+        for name in ("digest.md.j2", "email.txt.j2", "email.html.j2"):
+            out = render(digest, templates, name)
+            assert said in out and "in 1 entries" not in out, (name, out)
