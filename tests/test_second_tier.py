@@ -532,3 +532,32 @@ async def test_a_paper_worth_a_look_suggested_for_a_renamed_section_gets_its_lin
     assert site.status_of(second) == "approved"
     async with site.client.get("/list.md") as reply:
         assert SECOND["arxiv_id"] in between(await reply.text(), f"{renamed}\n", "\n### ")
+
+
+@pytest.mark.asyncio
+async def test_an_email_link_to_a_paper_worth_a_look_forgotten_since_says_how_to_add_it(site: Site) -> None:
+    """Approval links made to last 90 days ([web] approval_link_days), a paper worth a look left alone: the poll
+    forgets such a paper 8 weeks after it was found, and its link, still valid, opened a page saying 'This candidate
+    is no longer in the database.' with a way back to the review page, where it never was. Expected: the page says
+    the paper is no longer a candidate and names the command that adds it still; nothing is changed."""
+    from digest.arxiv.candidates import SECOND_TIER_KEPT, forget_old_second_tier
+
+    insert_tiers(site)
+    web = site.settings.web.model_copy(update={"approval_link_days": 90})
+    inbox = Inbox()
+    with smtp_server(inbox, site.settings.smtp.port):
+        week = week_of(site.clock(), site.settings.tz)
+        settings = site.settings.model_copy(update={"web": web})
+        assert send_week(settings, site.database, week, site.clock(), edition="maintainers").status == "sent"
+    text, _ = email_parts(inbox.messages[0])
+    approve = APPROVE_LINE.search(between(text, "== Worth a look ==", "== The week in numbers =="))
+    assert approve is not None
+    site.clock.advance(SECOND_TIER_KEPT + timedelta(days=7))
+    with site.database.transaction() as session:
+        assert forget_old_second_tier(session, site.clock()) == 1
+    address = urlsplit(approve.group(2))
+    async with site.client.get(f"{address.path}?{address.query}") as reply:
+        status, page = reply.status, html_unescape(await reply.text())
+    assert status == 404, page
+    assert f'digest add {SECOND["arxiv_id"]} --section "{SECTION}"' in page, page
+    assert "no longer in the database" not in page
