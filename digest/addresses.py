@@ -105,13 +105,23 @@ def mailbox(value: str) -> Mailbox:
     value = value.strip()
     match = _MAILBOX.match(value)
     if match is None:
-        return Mailbox("", plain_address(value))
+        return _sendable(Mailbox("", plain_address(value)))
     name = match["name"].strip()
     if len(name) >= 2 and name[0] == name[-1] == '"':
         name = re.sub(r"\\(.)", r"\1", name[1:-1])
     if any(not ch.isprintable() for ch in name):
         raise AddressError(f"{value!r} has a control character in its display name")
-    return Mailbox(" ".join(name.split()), plain_address(match["address"]))
+    return _sendable(Mailbox(" ".join(name.split()), plain_address(match["address"])))
+
+
+def _sendable(sender: Mailbox) -> Mailbox:
+    """The sender, whose name before '@' must be ASCII: the email library cannot write another in a From header
+    (nor could a server without SMTPUTF8 take it). The domain may be internationalised (it goes as its A-label)."""
+    if not sender.address.rpartition("@")[0].isascii():
+        raise AddressError(
+            f"{sender.address!r}: a sender's name before '@' must be ASCII (the email's From cannot carry it)"
+        )
+    return sender
 
 
 def unsubscribe_problem(target: str) -> str | None:

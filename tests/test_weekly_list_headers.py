@@ -212,3 +212,22 @@ def test_config_check_warns_of_the_default_sender_once_email_is_on(
     out = capsys.readouterr().out
     warned = [line for line in out.splitlines() if line.startswith("warning: smtp.sender")]
     assert checked == 0 and len(warned) == 1 and "awesome-digest@localhost" in warned[0], out
+
+
+def test_a_sender_whose_name_before_the_at_is_not_ascii_is_refused_by_config_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """[smtp] sender = "Zoë <zoë@example.org>" passed config check as 'configuration OK', then no weekly email could
+    be made: the email library cannot write such an address in the From header, and the job logged a traceback
+    (NonASCIILocalPartDefect) every hour while `digest weekly --format email` ended in one. Expected: config check
+    refuses the sender in one line saying why; an internationalised domain stays accepted."""
+    text = f'[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nrecipients = ["reader@example.org"]\n'
+    base = ["--config", str(tmp_path / "digest.toml"), "--data-dir", str(tmp_path / "data"), "config", "check"]
+    (tmp_path / "digest.toml").write_text(text + 'sender = "Zoë <zoë@example.org>"\n', encoding="utf-8")
+    checked = main(base)
+    captured = capsys.readouterr()
+    said = [line for line in (captured.out + captured.err).splitlines() if "smtp.sender" in line]
+    assert checked != 0 and len(said) == 1 and "zoë@example.org" in said[0] and "ASCII" in said[0], captured
+    assert "Traceback" not in captured.err
+    (tmp_path / "digest.toml").write_text(text + 'sender = "Zoë <digest@bücher.example>"\n', encoding="utf-8")
+    assert main(base) == 0, capsys.readouterr()
