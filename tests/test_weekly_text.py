@@ -255,3 +255,39 @@ def test_a_list_of_one_entry_is_not_said_to_be_in_1_entries() -> None:
         for name in ("digest.md.j2", "email.txt.j2", "email.html.j2"):
             out = render(digest, templates, name)
             assert said in out and "in 1 entries" not in out, (name, out)
+
+
+def test_a_section_whose_heading_draws_nothing_is_named_so_in_the_digest() -> None:
+    """A paper approved into a section headed only with characters that draw nothing (a Braille blank, a Hangul
+    filler: the list allows them, Discord names such a section 'a section whose heading shows nothing'): the digest
+    gave its papers an empty heading, '## ⠀' in the Markdown and '== ⠀ ==' in the email, under which readers saw them
+    as if they belonged to the section above. Expected: the heading says what Discord says."""
+    from digest import resources
+    from digest.text import BLANK_SECTION
+    from digest.weekly.issue import AddedPaper, DigestStats, build_digest, render, week_of_day
+
+    blank = "\u2800\u3164"
+    papers = [
+        AddedPaper("Probing", "Probing VLMs", ["Ann Lee"], "We probe.", "2505.16146", None, None, SEEN),
+        AddedPaper(blank, "Steering VLMs", ["Bo Li"], "We steer.", "2505.16147", None, None, SEEN),
+    ]
+    digest = build_digest(
+        week_of_day(NOW.date() - timedelta(days=7)),
+        list_title="Awesome",
+        added=papers,
+        section_order=["Probing", blank],
+        section_emojis={},
+        pending_count=0,
+        pending=[],
+        stats=DigestStats(2, 2, 0, 0, 0, 2),
+        edition="readers",
+    )
+    templates = resources.templates_dir()
+    markdown, text, html = (
+        render(digest, templates, name) for name in ("digest.md.j2", "email.txt.j2", "email.html.j2")
+    )
+    assert f"## {BLANK_SECTION}\n" in markdown, markdown
+    assert f"== {BLANK_SECTION} ==" in text, text
+    assert f"{BLANK_SECTION}</h2>" in html, html
+    for out in (markdown, text, html):
+        assert blank not in out

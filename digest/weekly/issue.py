@@ -15,7 +15,7 @@ from urllib.parse import quote
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from digest.templating import shown, template_loader
-from digest.text import acceptable_url, is_blank, one_line, readable_title
+from digest.text import acceptable_url, is_blank, one_line, readable_section, readable_title
 from digest.titles import arxiv_abs_url
 from digest.vocab import EDITIONS as EDITIONS
 from digest.vocab import Edition as Edition
@@ -206,7 +206,7 @@ def build_digest(
         grouped.setdefault(paper.section, []).append(paper)
     sections = [
         DigestSection(
-            name=single_line(name),
+            name=single_line(readable_section(name)),  # a heading that draws nothing named as Discord names it
             emoji=section_emojis.get(name, ""),
             items=[
                 DigestItem(
