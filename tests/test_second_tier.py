@@ -561,3 +561,33 @@ async def test_an_email_link_to_a_paper_worth_a_look_forgotten_since_says_how_to
     assert status == 404, page
     assert f'digest add {SECOND["arxiv_id"]} --section "{SECTION}"' in page, page
     assert "no longer in the database" not in page
+
+
+@pytest.mark.asyncio
+async def test_a_paper_worth_a_look_a_maintainer_put_in_the_list_by_hand_is_said_so_and_its_link_records_it(
+    site: Site,
+) -> None:
+    """A maintainer wrote a paper worth a look into the list's Steering section by hand during the week: the email
+    still offered 'Approve into Sparse Autoencoder' (its suggestion), and the link's page could only refuse ('the
+    paper is in the list already'), nothing in the email having said so. Expected: as the review page does, the
+    email says where the list holds it, and its link approves it into that section, recording the decision."""
+    from digest.awesome import store as liststore
+
+    _, second = insert_tiers(site)
+    with site.database.transaction() as session:
+        markdown = liststore.render_markdown(session, site.settings.templates_dir)
+        line = f"+ [{SECOND['title']}](https://arxiv.org/abs/{SECOND['arxiv_id']}) (Apr. 11, 2025)\n\n"
+        at = markdown.index("\n+ ", next(m.start() for m in re.finditer(r"^#+ .*Steering", markdown, re.M))) + 1
+        liststore.import_markdown(session, (markdown[:at] + line + markdown[at:]).encode(), source="edited")
+    text, html = email_parts(weekly_email(site))
+    worth = between(text, "== Worth a look ==", "== The week in numbers ==")
+    assert "already in the list (Steering)" in worth, worth
+    approve = APPROVE_LINE.search(worth)
+    assert approve is not None and approve.group(1) == "Steering", worth
+    assert "already in the list (Steering)" in between(html, "Worth a look</h2>", "The week in numbers</h2>")
+    address = urlsplit(approve.group(2))
+    async with site.client.post(f"{address.path}?{address.query}") as reply:
+        assert reply.status == 200, await reply.text()
+    assert site.status_of(second) == "approved"
+    async with site.client.get("/list.md") as reply:
+        assert (await reply.text()).count(f"arxiv.org/abs/{SECOND['arxiv_id']}") == 1

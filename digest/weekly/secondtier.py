@@ -41,14 +41,21 @@ def second_tier(
     labelled = liststore.labelled_sections(session)
     labels = [label for _, label in labelled]
     matcher = SectionMatcher([(section.name, section.slug) for section, _ in labelled], labels)
+    # A paper a maintainer put in the list by hand since it was found: approved where the list holds it (as the
+    # review page offers), an approval into another section being refused.
+    held = liststore.sections_holding_each(session, [(c.arxiv_id, c.title_key) for c in found])
     papers = []
     for candidate in found:
-        index = matcher.match(candidate.suggested_section) if candidate.suggested_section else None
+        listed = held.get(candidate.arxiv_id, [])
+        wanted = listed[0] if listed else candidate.suggested_section
+        index = matcher.match(wanted) if wanted else None
         # Named as the list has it now; a section it no longer has (or repeats) would fail the approval: no link then
         # (the email says to run `digest approve`).
-        section = candidate.suggested_section if index is None else labels[index]
+        section = wanted if index is None else labels[index]
         sign = approval_signer(settings.web.base_url, key, candidate.id, candidate.arxiv_id, expires, emailed=True)
         url = None if index is None else sign("approve", section)
         why = why_from_json(candidate.why).lines()
+        if listed:
+            why = [f"already in the list ({', '.join(listed)}), put there since it was found", *why]
         papers.append(PendingPaper(candidate.title, candidate.arxiv_id, candidate.score, section, why, url))
     return papers
