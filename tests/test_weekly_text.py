@@ -291,3 +291,28 @@ def test_a_section_whose_heading_draws_nothing_is_named_so_in_the_digest() -> No
     assert f"{BLANK_SECTION}</h2>" in html, html
     for out in (markdown, text, html):
         assert blank not in out
+
+
+def test_one_candidate_waiting_is_not_called_them_in_the_maintainers_email(tmp_path: Path) -> None:
+    """One candidate waiting: the maintainers' email read '1 candidate is waiting for a maintainer. Decide them on the
+    review page'. It reads 'Decide it'; two are still 'them'."""
+    from digest import resources
+    from digest.weekly.fitting import fitted_email
+    from digest.weekly.issue import DigestStats, PendingPaper, build_digest, render, week_of_day
+
+    for count, said in ((1, "Decide it on the review page"), (2, "Decide them on the review page")):
+        digest = build_digest(
+            week_of_day(NOW.date() - timedelta(days=7)),
+            list_title="Awesome",
+            added=[],
+            section_order=[],
+            section_emojis={},
+            pending_count=count,
+            pending=[PendingPaper("Steering VLMs", "2505.16146", 0.9, "Steering")],
+            stats=DigestStats(1, 0, count, 0, 0, 1),
+        )
+        templates = resources.templates_dir()
+        digest = fitted_email(digest, templates, None, "https://digest.example.org")
+        for name in ("email.txt.j2", "email.html.j2"):
+            out = render(digest, templates, name)
+            assert said in out, (name, out)
