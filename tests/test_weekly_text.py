@@ -316,3 +316,23 @@ def test_one_candidate_waiting_is_not_called_them_in_the_maintainers_email(tmp_p
         for name in ("email.txt.j2", "email.html.j2"):
             out = render(digest, templates, name)
             assert said in out, (name, out)
+
+
+def test_the_maintainers_copy_without_an_smtp_host_does_not_say_their_recipients_are_empty(tmp_path: Path) -> None:
+    """[smtp] maintainer_recipients set and [smtp] host not (yet) set: the maintainers' copy in the weekly folder said
+    no maintainers' email is sent because '[smtp] maintainer_recipients is empty', which it is not, so a maintainer
+    checked the wrong setting. Expected: the copy names what is missing, the host."""
+    config = 'timezone = "Europe/Berlin"\n\n[smtp]\nmaintainer_recipients = ["team@example.org"]\n'
+    settings = make_settings(tmp_path / "data", config)
+    database = open_service_database(settings)
+    try:
+        record = real_papers()[0]
+        seen = {"first_seen_at": SEEN, "updated_at": SEEN, "suggested_section": "Sparse Autoencoder"}
+        insert_candidate(database, record, score=0.5, relevant=False, **seen)
+        result = run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    kept = result.markdown_paths["maintainers"].read_text(encoding="utf-8")
+    assert record["arxiv_id"] in kept and "/approve/" not in kept
+    assert "maintainer\\_recipients is empty" not in kept, kept
+    assert "[smtp] host" in kept, kept
