@@ -591,3 +591,19 @@ async def test_a_paper_worth_a_look_a_maintainer_put_in_the_list_by_hand_is_said
     assert site.status_of(second) == "approved"
     async with site.client.get("/list.md") as reply:
         assert (await reply.text()).count(f"arxiv.org/abs/{SECOND['arxiv_id']}") == 1
+
+
+@pytest.mark.asyncio
+async def test_the_maintainers_email_names_a_waiting_papers_suggestion_as_the_list_names_it_now(site: Site) -> None:
+    """A heading renamed ("Sparse Autoencoder" to "Sparse Autoencoder Features") after a paper suggested for it began
+    waiting for review: the maintainers' email said 'suggested for Sparse Autoencoder', a section the list no longer
+    names so, where the review page offers the renamed heading. Expected: the email names it as the list does now."""
+    from tests.test_web import rename_headings
+
+    insert_tiers(site)
+    renamed = f"{SECTION} Features"
+    rename_headings(site, {SECTION: renamed})
+    text, html = email_parts(weekly_email(site))
+    waiting = between(text, "== Waiting for review ==", "== Worth a look ==")
+    assert f"{FIRST['title']} (score 1.70, suggested for {renamed})" in waiting, waiting
+    assert f"suggested for {renamed})" in between(html, "Waiting for review</h2>", "Worth a look</h2>")
