@@ -12,7 +12,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from email.header import Header
 
-from digest.text import one_line, url_problem
+from digest.text import has_invisible, one_line, url_problem
 
 # Characters no plain address here holds: they would end the address in a header or the SMTP envelope.
 _NOT_IN_ADDRESS = set('<>,;"()[]\\')
@@ -105,13 +105,25 @@ def mailbox(value: str) -> Mailbox:
     value = value.strip()
     match = _MAILBOX.match(value)
     if match is None:
-        return Mailbox("", plain_address(value))
+        return _sendable(Mailbox("", plain_address(value)))
     name = match["name"].strip()
     if len(name) >= 2 and name[0] == name[-1] == '"':
         name = re.sub(r"\\(.)", r"\1", name[1:-1])
-    if any(not ch.isprintable() for ch in name):
-        raise AddressError(f"{value!r} has a control character in its display name")
-    return Mailbox(" ".join(name.split()), plain_address(match["address"]))
+    # By the text policy: a control, line break or bidi character is refused; the joiners of a Persian name or an
+    # emoji sequence (U+200C, U+200D) are kept, as in a title.
+    if has_invisible(name):
+        raise AddressError(f"{value!r} has a control or bidi character in its display name")
+    return _sendable(Mailbox(" ".join(name.split()), plain_address(match["address"])))
+
+
+def _sendable(sender: Mailbox) -> Mailbox:
+    """The sender, whose name before '@' must be ASCII: the email library cannot write another in a From header
+    (nor could a server without SMTPUTF8 take it). The domain may be internationalised (it goes as its A-label)."""
+    if not sender.address.rpartition("@")[0].isascii():
+        raise AddressError(
+            f"{sender.address!r}: a sender's name before '@' must be ASCII (the email's From cannot carry it)"
+        )
+    return sender
 
 
 def unsubscribe_problem(target: str) -> str | None:

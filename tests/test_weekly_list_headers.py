@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from digest.cli import main
+from digest.config import ConfigError
 from digest.service.wiring import open_service_database
 from digest.weekly.store import run_weekly_job
 from tests.conftest import make_settings
@@ -212,3 +213,37 @@ def test_config_check_warns_of_the_default_sender_once_email_is_on(
     out = capsys.readouterr().out
     warned = [line for line in out.splitlines() if line.startswith("warning: smtp.sender")]
     assert checked == 0 and len(warned) == 1 and "awesome-digest@localhost" in warned[0], out
+
+
+def test_a_sender_whose_name_before_the_at_is_not_ascii_is_refused_by_config_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """[smtp] sender = "Zoë <zoë@example.org>" passed config check as 'configuration OK', then no weekly email could
+    be made: the email library cannot write such an address in the From header, and the job logged a traceback
+    (NonASCIILocalPartDefect) every hour while `digest weekly --format email` ended in one. Expected: config check
+    refuses the sender in one line saying why; an internationalised domain stays accepted."""
+    text = f'[smtp]\nhost = "127.0.0.1"\nport = {free_port()}\nrecipients = ["reader@example.org"]\n'
+    base = ["--config", str(tmp_path / "digest.toml"), "--data-dir", str(tmp_path / "data"), "config", "check"]
+    (tmp_path / "digest.toml").write_text(text + 'sender = "Zoë <zoë@example.org>"\n', encoding="utf-8")
+    checked = main(base)
+    captured = capsys.readouterr()
+    said = [line for line in (captured.out + captured.err).splitlines() if "smtp.sender" in line]
+    assert checked != 0 and len(said) == 1 and "zoë@example.org" in said[0] and "ASCII" in said[0], captured
+    assert "Traceback" not in captured.err
+    (tmp_path / "digest.toml").write_text(text + 'sender = "Zoë <digest@bücher.example>"\n', encoding="utf-8")
+    assert main(base) == 0, capsys.readouterr()
+
+
+def test_a_sender_named_with_a_joiner_is_accepted_and_its_name_reads_whole(tmp_path: Path) -> None:
+    """[smtp] sender = "علی‌رضا 🧑‍🔬 <digest@example.org>": a Persian name joined by U+200C and an emoji sequence
+    joined by U+200D were refused by the settings as 'has a control character in its display name', though the text
+    policy keeps joiners (titles and the Subject carry them whole). Expected: accepted, the From reads the name
+    whole; a bidi override or a line break in the name is still refused."""
+    name = "علی\u200cرضا 🧑\u200d🔬"
+    port = free_port()
+    inbox, _ = weekly_job_mail(tmp_path, port, config(port, sender=f"{name} <digest@example.org>", maintainers=()))
+    (message,) = inbox.messages
+    assert parseaddr(str(message["From"])) == (name, "digest@example.org"), str(message["From"])
+    for hostile in ("Ann\u202eevil", "Ann\\u0007"):
+        with pytest.raises(ConfigError):
+            make_settings(tmp_path / "other", config(port, sender=f"{hostile} <digest@example.org>"))

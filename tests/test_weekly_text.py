@@ -232,3 +232,107 @@ def test_a_paper_without_an_arxiv_id_is_linked_in_the_plain_text_part_too() -> N
     item = text[text.index("* Probing Multimodal Heads") : text.index("* Steering VLMs")]
     assert link in item, item
     assert text.count("https://arxiv.org/abs/2505.16146") == 1, text  # an arXiv paper's link is not shown twice
+
+
+def test_a_list_of_one_entry_is_not_said_to_be_in_1_entries() -> None:
+    """A new list holding one paper: the week in numbers read 'Papers in the list: 1 (in 1 entries: ...)' in the
+    Markdown and both parts of the email. It reads 'in 1 entry'; more are still 'entries'."""
+    from digest import resources
+    from digest.weekly.issue import DigestStats, build_digest, render, week_of_day
+
+    templates = resources.templates_dir()
+    for entries, said in ((1, "in 1 entry:"), (2, "in 2 entries:")):
+        digest = build_digest(
+            week_of_day(NOW.date() - timedelta(days=7)),
+            list_title="Awesome",
+            added=[],
+            section_order=[],
+            section_emojis={},
+            pending_count=0,
+            pending=[],
+            stats=DigestStats(1, 0, 0, 0, 0, entries),
+        )
+        for name in ("digest.md.j2", "email.txt.j2", "email.html.j2"):
+            out = render(digest, templates, name)
+            assert said in out and "in 1 entries" not in out, (name, out)
+
+
+def test_a_section_whose_heading_draws_nothing_is_named_so_in_the_digest() -> None:
+    """A paper approved into a section headed only with characters that draw nothing (a Braille blank, a Hangul
+    filler: the list allows them, Discord names such a section 'a section whose heading shows nothing'): the digest
+    gave its papers an empty heading, '## ⠀' in the Markdown and '== ⠀ ==' in the email, under which readers saw them
+    as if they belonged to the section above. Expected: the heading says what Discord says."""
+    from digest import resources
+    from digest.text import BLANK_SECTION
+    from digest.weekly.issue import AddedPaper, DigestStats, build_digest, render, week_of_day
+
+    blank = "\u2800\u3164"
+    papers = [
+        AddedPaper("Probing", "Probing VLMs", ["Ann Lee"], "We probe.", "2505.16146", None, None, SEEN),
+        AddedPaper(blank, "Steering VLMs", ["Bo Li"], "We steer.", "2505.16147", None, None, SEEN),
+    ]
+    digest = build_digest(
+        week_of_day(NOW.date() - timedelta(days=7)),
+        list_title="Awesome",
+        added=papers,
+        section_order=["Probing", blank],
+        section_emojis={},
+        pending_count=0,
+        pending=[],
+        stats=DigestStats(2, 2, 0, 0, 0, 2),
+        edition="readers",
+    )
+    templates = resources.templates_dir()
+    markdown, text, html = (
+        render(digest, templates, name) for name in ("digest.md.j2", "email.txt.j2", "email.html.j2")
+    )
+    assert f"## {BLANK_SECTION}\n" in markdown, markdown
+    assert f"== {BLANK_SECTION} ==" in text, text
+    assert f"{BLANK_SECTION}</h2>" in html, html
+    for out in (markdown, text, html):
+        assert blank not in out
+
+
+def test_one_candidate_waiting_is_not_called_them_in_the_maintainers_email(tmp_path: Path) -> None:
+    """One candidate waiting: the maintainers' email read '1 candidate is waiting for a maintainer. Decide them on the
+    review page'. It reads 'Decide it'; two are still 'them'."""
+    from digest import resources
+    from digest.weekly.fitting import fitted_email
+    from digest.weekly.issue import DigestStats, PendingPaper, build_digest, render, week_of_day
+
+    for count, said in ((1, "Decide it on the review page"), (2, "Decide them on the review page")):
+        digest = build_digest(
+            week_of_day(NOW.date() - timedelta(days=7)),
+            list_title="Awesome",
+            added=[],
+            section_order=[],
+            section_emojis={},
+            pending_count=count,
+            pending=[PendingPaper("Steering VLMs", "2505.16146", 0.9, "Steering")],
+            stats=DigestStats(1, 0, count, 0, 0, 1),
+        )
+        templates = resources.templates_dir()
+        digest = fitted_email(digest, templates, None, "https://digest.example.org")
+        for name in ("email.txt.j2", "email.html.j2"):
+            out = render(digest, templates, name)
+            assert said in out, (name, out)
+
+
+def test_the_maintainers_copy_without_an_smtp_host_does_not_say_their_recipients_are_empty(tmp_path: Path) -> None:
+    """[smtp] maintainer_recipients set and [smtp] host not (yet) set: the maintainers' copy in the weekly folder said
+    no maintainers' email is sent because '[smtp] maintainer_recipients is empty', which it is not, so a maintainer
+    checked the wrong setting. Expected: the copy names what is missing, the host."""
+    config = 'timezone = "Europe/Berlin"\n\n[smtp]\nmaintainer_recipients = ["team@example.org"]\n'
+    settings = make_settings(tmp_path / "data", config)
+    database = open_service_database(settings)
+    try:
+        record = real_papers()[0]
+        seen = {"first_seen_at": SEEN, "updated_at": SEEN, "suggested_section": "Sparse Autoencoder"}
+        insert_candidate(database, record, score=0.5, relevant=False, **seen)
+        result = run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    kept = result.markdown_paths["maintainers"].read_text(encoding="utf-8")
+    assert record["arxiv_id"] in kept and "/approve/" not in kept
+    assert "maintainer\\_recipients is empty" not in kept, kept
+    assert "[smtp] host" in kept, kept

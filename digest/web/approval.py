@@ -122,7 +122,7 @@ async def _linked_candidate(request: web.Request, link: ApprovalLink) -> tuple[C
     restored from a backup numbers the next papers it finds as those it lost)."""
     loaded = await asyncio.to_thread(_load_candidate, context_of(request), link.candidate_id)
     if loaded is None:
-        return refuse(request, 404, "Unknown candidate", "This candidate is no longer in the database.", REVIEW_PAGE)
+        return refuse(request, 404, "Unknown candidate", _gone(link), REVIEW_PAGE)
     if link.arxiv_id and loaded[0].arxiv_id != link.arxiv_id:
         log.warning(
             "approval link for %s refused: candidate %s is %s now", link.arxiv_id, link.candidate_id, loaded[0].arxiv_id
@@ -136,6 +136,18 @@ async def _linked_candidate(request: web.Request, link: ApprovalLink) -> tuple[C
             REVIEW_PAGE,
         )
     return loaded
+
+
+def _gone(link: ApprovalLink) -> str:
+    """A link's candidate the database no longer has (a paper worth a look the polls forgot, left undecided): the
+    command that adds the paper still, for an approval link that names it."""
+    if not link.arxiv_id:
+        return "This candidate is no longer in the database."
+    if link.action != "approve":
+        return f"arXiv:{link.arxiv_id} is no longer a candidate: nothing was changed, and there is nothing to reject."
+    command = decide_command("add", link.arxiv_id, link.section)
+    gone = f"arXiv:{link.arxiv_id} is no longer a candidate; nothing was changed."
+    return f"{gone} To add it still, run `{command}` on the server."
 
 
 async def approval_page(request: web.Request) -> web.Response:
@@ -163,6 +175,8 @@ async def approval_page(request: web.Request) -> web.Response:
         refused_heading=approval.heading,
         # A decided candidate gets its status and no button: links decide only pending candidates.
         decided=standing.describe() if standing.status != PENDING else None,
+        # A paper under the review threshold (the email's "worth a look") is decided by command: /review lacks it.
+        on_review_page=candidate.status == PENDING and candidate.relevant,
         change_command=standing.change_command(),
         link=link,
         code_url=safe_url(candidate.code_url),

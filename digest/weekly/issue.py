@@ -8,19 +8,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
 from digest.templating import shown, template_loader
-from digest.text import acceptable_url, is_blank, one_line, readable_title
+from digest.text import acceptable_url, is_blank, one_line, readable_section, readable_title
 from digest.titles import arxiv_abs_url
 from digest.vocab import EDITIONS as EDITIONS
 from digest.vocab import Edition as Edition
 from digest.weekly.weeks import IsoWeek as IsoWeek
 from digest.weekly.weeks import last_complete_week as last_complete_week
+from digest.weekly.weeks import long_date
 from digest.weekly.weeks import week_of as week_of
 from digest.weekly.weeks import week_of_day as week_of_day
 
@@ -94,6 +95,7 @@ class PendingItem:
     suggested_section: str | None
     why: Sequence[str] = ()
     approve_url: str | None = None
+    arxiv_id: str = ""  # for the command a maintainer runs where the email has no link
 
 
 @dataclass(frozen=True)
@@ -204,7 +206,7 @@ def build_digest(
         grouped.setdefault(paper.section, []).append(paper)
     sections = [
         DigestSection(
-            name=single_line(name),
+            name=single_line(readable_section(name)),  # a heading that draws nothing named as Discord names it
             emoji=section_emojis.get(name, ""),
             items=[
                 DigestItem(
@@ -241,6 +243,7 @@ def pending_item(paper: PendingPaper) -> PendingItem:
         suggested_section=None if is_blank(paper.suggested_section or "") else single_line(paper.suggested_section),
         why=tuple(line for line in map(single_line, paper.why) if line),
         approve_url=quote_url(paper.approve_url or None),  # our own signed link
+        arxiv_id=single_line(paper.arxiv_id),
     )
 
 
@@ -268,11 +271,6 @@ def markdown_text(value: object) -> str:
     text = _MARKDOWN_SPECIAL.sub(r"\\\1", single_line(str(value)))
     text = _BLOCK_START.sub(r"\1\\\2", text)
     return _ENTITY.sub(r"\\&", text)
-
-
-def long_date(day: date) -> str:
-    """'Monday 23 November 2026', without the platform-specific strftime flags for unpadded days."""
-    return f"{day:%A} {day.day} {day:%B %Y}"
 
 
 def template_environment(templates_dir: Path) -> Environment:

@@ -4,17 +4,34 @@ of the week)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
+from digest.awesome.sectionnames import SectionMatcher
 from digest.config import Settings, secretstore
 from digest.relevance.why import why_from_json
 from digest.review.signing import approval_signer
 from digest.storage.models import Candidate, in_second_tier
 from digest.weekly.issue import PendingPaper
+
+
+def section_named(session: Session) -> Callable[[str | None], str | None]:
+    """The label of the section a name means now, as an approval finds it (a heading renamed since is found by its old
+    name), or None: no name, a section the list no longer has, or a name it repeats ("Probing" in each year's block).
+    """
+    labelled = liststore.labelled_sections(session)
+    labels = [label for _, label in labelled]
+    matcher = SectionMatcher([(section.name, section.slug) for section, _ in labelled], labels)
+
+    def named(name: str | None) -> str | None:
+        index = matcher.match(name) if name else None
+        return None if index is None else labels[index]
+
+    return named
 
 
 def second_tier(
@@ -35,15 +52,22 @@ def second_tier(
         return []
     # The web app's key, which checks the link: the environment's, else the data folder's (generated once).
     key = (settings.secrets.secret_key or secretstore.ensure_secrets(settings).secret_key).get_secret_value()
-    # The sections as an approval names them: a name the list repeats ("Probing" in each year's block) is none.
-    sections = set(liststore.section_names(session))
+    named = section_named(session)
+    # A paper a maintainer put in the list by hand since it was found: approved where the list holds it (as the
+    # review page offers), an approval into another section being refused.
+    held = liststore.sections_holding_each(session, [(c.arxiv_id, c.title_key) for c in found])
     papers = []
     for candidate in found:
-        section = candidate.suggested_section
+        listed = held.get(candidate.arxiv_id, [])
+        wanted = listed[0] if listed else candidate.suggested_section
+        # Named as the list has it now; a section it no longer has (or repeats) would fail the approval: no link then
+        # (the email says to run `digest approve`).
+        label = named(wanted)
+        section = label or wanted
         sign = approval_signer(settings.web.base_url, key, candidate.id, candidate.arxiv_id, expires, emailed=True)
-        # A section the list no longer has (or repeats) would fail the approval: no link then (`digest approve`
-        # still works).
-        url = sign("approve", section) if section in sections else None
+        url = sign("approve", label) if label else None
         why = why_from_json(candidate.why).lines()
+        if listed:
+            why = [f"already in the list ({', '.join(listed)}), put there since it was found", *why]
         papers.append(PendingPaper(candidate.title, candidate.arxiv_id, candidate.score, section, why, url))
     return papers

@@ -56,6 +56,11 @@ class IsoWeek:
         return week_of_day(self.monday + timedelta(days=7))
 
 
+def long_date(day: date) -> str:
+    """'Monday 23 November 2026', without the platform-specific strftime flags for unpadded days."""
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
 def week_of_day(day: date) -> IsoWeek:
     year, week, _ = day.isocalendar()
     return IsoWeek(year, week)
