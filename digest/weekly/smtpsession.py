@@ -107,4 +107,7 @@ def mail_refused(client: smtplib.SMTP, settings: SmtpSettings, where: str, reaso
     if settings.security == "none" and client.has_extn("starttls"):
         encrypted = f"the SMTP server {where} takes mail only over an encrypted connection ({reason})"
         return f'{encrypted}: set [smtp] security = "starttls"'
+    if not settings.username and client.has_extn("auth"):
+        login = f"the SMTP server {where} takes mail only from a login ({reason})"
+        return f"{login}: set [smtp] username, and its password in the SMTP_PASSWORD variable"
     return None
