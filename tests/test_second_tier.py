@@ -24,7 +24,7 @@ from digest.config import Settings
 from digest.config.secretstore import ensure_secrets
 from digest.discord import messages as discord_messages
 from digest.relevance.why import Neighbour, Why
-from digest.review.signing import verify_link
+from digest.review.signing import approval_signer, verify_link
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import Candidate
@@ -607,3 +607,23 @@ async def test_the_maintainers_email_names_a_waiting_papers_suggestion_as_the_li
     waiting = between(text, "== Waiting for review ==", "== Worth a look ==")
     assert f"{FIRST['title']} (score 1.70, suggested for {renamed})" in waiting, waiting
     assert f"suggested for {renamed})" in between(html, "Waiting for review</h2>", "Worth a look</h2>")
+
+
+@pytest.mark.asyncio
+async def test_an_email_link_made_before_the_key_changed_says_how_to_approve_a_paper_worth_a_look(site: Site) -> None:
+    """DIGEST_SECRET_KEY changed after the weekly email went out (README: that ends every link sent): a maintainer
+    opening last week's "Worth a look" link was told to "take a fresh one from the candidates feed or use the review
+    page", neither of which shows a second-tier paper, so the advice led nowhere. Expected: the page says where such
+    a paper is still listed and decided (`digest candidates --second-tier`, `digest approve`); nothing is changed."""
+    _, second = insert_tiers(site)
+    expires = site.clock() + timedelta(days=site.settings.web.approval_link_days)
+    sign = approval_signer(
+        site.settings.web.base_url, "the-key-before-it-changed", second, SECOND["arxiv_id"], expires, emailed=True
+    )
+    address = urlsplit(sign("approve", SECTION))
+    async with site.client.get(f"{address.path}?{address.query}") as reply:
+        status, page = reply.status, await reply.text()
+    assert status == 403 and "Link refused: forged" in page, page
+    assert "candidates feed" not in page, page
+    assert "digest candidates --second-tier" in page and "digest approve" in page, page
+    assert site.status_of(second) == "pending"

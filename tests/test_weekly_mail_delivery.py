@@ -921,3 +921,47 @@ def test_an_edition_given_up_after_reaching_most_readers_is_not_said_unsent(tmp_
         " attempt(s); "
     ), outcome.message
     assert len(inbox.envelopes) == 1
+
+
+def test_a_server_that_takes_mail_only_after_starttls_says_which_security_to_set(tmp_path: Path) -> None:
+    """security = "none" (no username) against a server that requires STARTTLS before it takes mail (RFC 3207, as
+    submission servers on port 587 do): the line read 'sending through ... failed: 530 Must issue a STARTTLS command
+    first', the server's words, naming neither the setting nor the fix, and the edition was retried at every
+    back-off for weeks."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, smtp='security = "none"\n', maintainers=()))
+    cert, key = self_signed_certificate(tmp_path)
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port, tls_context=server_tls_context(cert, key), require_starttls=True):
+            result = run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    (outcome,) = result.emails
+    assert outcome.status == "failed" and not inbox.messages, outcome
+    assert outcome.message == (
+        f"the SMTP server 127.0.0.1:{port} takes mail only over an encrypted connection (530 Must issue a STARTTLS"
+        ' command first): set [smtp] security = "starttls"'
+    ), outcome.message
+
+
+def test_a_server_that_takes_mail_only_from_a_login_says_what_to_set(tmp_path: Path) -> None:
+    """No [smtp] username against a submission server that takes mail only from a logged-in sender (RFC 4954's
+    530, as every provider's port 587 does): the line read 'sending through ... failed: 530 5.7.0 Authentication
+    required', naming neither the settings nor the fix, and the edition was retried at every back-off for weeks."""
+    cert, key = self_signed_certificate(tmp_path)
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, smtp='security = "starttls"\n', maintainers=()))
+    inbox = Inbox()
+    tls = dict(tls_context=server_tls_context(cert, key), require_starttls=True)
+    try:
+        with smtp_server(inbox, port, **tls, authenticator=Credentials("digest", "pw"), auth_required=True):  # type: ignore[arg-type]
+            result = run_weekly_job(settings, database, NOW, ssl_context=ssl.create_default_context(cafile=str(cert)))
+    finally:
+        database.dispose()
+    (outcome,) = result.emails
+    assert outcome.status == "failed" and not inbox.messages, outcome
+    assert outcome.message == (
+        f"the SMTP server 127.0.0.1:{port} takes mail only from a login (530 5.7.0 Authentication required): set"
+        " [smtp] username, and its password in the SMTP_PASSWORD variable"
+    ), outcome.message

@@ -38,6 +38,11 @@ REASONS = {
     "expired": "This link has expired. Take a fresh one from the candidates feed or use the review page.",
     "malformed": "This is not a valid approval link (it may have been cut off when it was copied).",
 }
+# An emailed link is for a paper worth a look, which neither the candidates feed nor the review page shows.
+FORGED_EMAILED = REASONS["forged"].split(" Take ")[0] + (
+    " A paper the weekly email lists as worth a look is shown nowhere else: `digest candidates --second-tier` on the"
+    " server lists them, and `digest approve <arXiv ID>` approves one."
+)
 
 
 def _check_link(request: web.Request) -> ApprovalLink | web.Response:
@@ -49,6 +54,8 @@ def _check_link(request: web.Request) -> ApprovalLink | web.Response:
         reason = REASONS[exc.reason]
         if exc.link is not None and _emailed(request):
             reason = _expired_from_email(exc.link)
+        elif exc.reason == "forged" and _emailed(request):
+            reason = FORGED_EMAILED
         return refuse(request, 403, f"Link refused: {exc.reason}", reason, REVIEW_PAGE)
 
 

@@ -21,7 +21,7 @@ from digest.config import SmtpSettings
 from digest.text import one_line
 from digest.weekly.listheaders import MAIL_POLICY
 from digest.weekly.refusals import CLOSED, STOPPED, UNSENT, left_unsent, summarised
-from digest.weekly.smtpsession import NoLoginError, connect, login
+from digest.weekly.smtpsession import NoLoginError, connect, login, mail_refused, needing_smtputf8
 
 log = logging.getLogger(__name__)
 
@@ -173,13 +173,16 @@ def send(
     try:
         if settings.username:
             login(client, settings.username, password, where=where, encrypted=settings.security != "none")
-        unsendable = _needing_smtputf8(client, envelope)
+        unsendable = needing_smtputf8(client, envelope)
         to = [address for address in envelope if address not in unsendable]
         if not to:
             raise smtplib.SMTPRecipientsRefused(unsendable)
         refused = {**unsendable, **_send_in_batches(client, message, sender, to, stop)}
     except NoLoginError as exc:
         raise MailError(str(exc)) from None
+    except smtplib.SMTPSenderRefused as exc:  # MAIL FROM refused: a server that wants other settings says so
+        line = mail_refused(client, settings, where, _reason(exc))
+        raise MailError(line or f"sending through {where} failed: {_scrubbed(_reason(exc), password)}") from None
     except smtplib.SMTPAuthenticationError as exc:
         reason = _scrubbed(_reason(exc), password)
         raise MailError(f"the SMTP server {where} refused the login of {settings.username!r}: {reason}") from None
@@ -254,16 +257,6 @@ def _send_in_batches(
     if not sent_some:
         raise smtplib.SMTPRecipientsRefused(refused)
     return refused
-
-
-def _needing_smtputf8(client: smtplib.SMTP, envelope: dict[str, str]) -> dict[str, tuple[int, bytes]]:
-    """The recipients whose local part is not ASCII, refused here when the server does not offer SMTPUTF8, which
-    they need (smtplib would fail the whole message for them): the other recipients still get it."""
-    client.ehlo_or_helo_if_needed()
-    if client.has_extn("smtputf8"):
-        return {}
-    reason = b"5.6.7 a non-ASCII address needs SMTPUTF8, which the server does not offer"
-    return {address: (553, reason) for address in envelope if not address.isascii()}
 
 
 # A password at least this long is scrubbed wherever it occurs; a shorter one only where it stands apart (a

@@ -87,3 +87,27 @@ def login(client: smtplib.SMTP, username: str, password: str, *, where: str, enc
         raise smtplib.SMTPAuthenticationError(504, b"no AUTH PLAIN or LOGIN offered, which a non-ASCII password needs")
     if code != 235:
         raise smtplib.SMTPAuthenticationError(code, reply)
+
+
+def needing_smtputf8(client: smtplib.SMTP, envelope: dict[str, str]) -> dict[str, tuple[int, bytes]]:
+    """The recipients whose local part is not ASCII, refused here when the server does not offer SMTPUTF8, which
+    they need (smtplib would fail the whole message for them): the other recipients still get it."""
+    client.ehlo_or_helo_if_needed()
+    if client.has_extn("smtputf8"):
+        return {}
+    reason = b"5.6.7 a non-ASCII address needs SMTPUTF8, which the server does not offer"
+    return {address: (553, reason) for address in envelope if not address.isascii()}
+
+
+def mail_refused(client: smtplib.SMTP, settings: SmtpSettings, where: str, reason: str) -> str | None:
+    """The line for a sender refused with 530 (RFC 3207, RFC 4954: encryption or a login needed first) when the
+    settings are what the server asks to change, with what to set; None for another refusal (the server's words)."""
+    if not reason.startswith("530"):
+        return None
+    if settings.security == "none" and client.has_extn("starttls"):
+        encrypted = f"the SMTP server {where} takes mail only over an encrypted connection ({reason})"
+        return f'{encrypted}: set [smtp] security = "starttls"'
+    if not settings.username and client.has_extn("auth"):
+        login = f"the SMTP server {where} takes mail only from a login ({reason})"
+        return f"{login}: set [smtp] username, and its password in the SMTP_PASSWORD variable"
+    return None
