@@ -1312,3 +1312,31 @@ def test_a_settings_file_named_with_a_line_break_is_named_on_one_line(
     assert status == 1, out
     assert f"configuration: {str(named)!r}\n" in out, out
     assert f"problem: config file {str(named)!r} does not exist\n" in out, out
+
+
+@pytest.mark.parametrize(
+    ("variable", "pasted"),
+    [
+        ("DIGEST_SECRET_KEY", "\n"),
+        ("DIGEST_ADMIN_TOKEN", "\t"),
+        ("DIGEST_FEED_TOKEN", "\r\n"),
+        ("DIGEST_ADMIN_TOKENS", "\x1b"),
+    ],
+)
+def test_a_secret_variable_holding_a_control_character_is_one_problem_naming_it(
+    clean_environment: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    pasted: str,
+) -> None:
+    """A token pasted with a line break or tab inside it (two lines of a password manager, a terminal's escape) passed
+    config check: the feed's address then held it raw, and the admin token could never be typed into the sign-in
+    form. Each such variable is one problem naming it, its value unsaid."""
+    secret = ("alice:" if variable == "DIGEST_ADMIN_TOKENS" else "") + "Secret0123456789" + pasted + "abcdefXYZ"
+    monkeypatch.setenv(variable, secret)
+    status, out = run(capsys, "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 1, out
+    problems = [line for line in out.splitlines() if line.startswith("problem:") and variable in line]
+    assert len(problems) == 1 and "control character" in problems[0], out
+    assert "Secret0123456789" not in out and "abcdefXYZ" not in out

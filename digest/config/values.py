@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
 
 from digest.addresses import AddressError, mailbox, plain_address
 from digest.config.problems import problem
-from digest.text import UNREADABLE, unreadable
+from digest.text import UNREADABLE, has_invisible, unreadable
 
 
 def _time_zone(name: str) -> str:
@@ -52,6 +52,18 @@ def utf8_secret(value: str) -> str:
     return value
 
 
+CONTROL = "holds a control character inside it (a line break or tab pasted with it?): set it again, the value alone"
+
+
+def one_line_secret(value: str) -> str:
+    """The secret, refused when it holds a control character (text's one rule, digest.text): a token's line break or
+    tab goes raw into the feed's address, cannot be typed into the sign-in form, and a key's is invisible where it is
+    kept; whoever set it meant the value alone. The space around it is trimmed before."""
+    if has_invisible(value):
+        raise problem(CONTROL)
+    return value
+
+
 def trimmed_secret(value: object, *, keep_space: bool = False) -> object:
     """A secret's value without the space around it, and None for one of space only: a value read from a file or a
     container's secret often ends in a newline, which nobody can type back, and a variable left blank (`TOKEN=" "`)
@@ -61,7 +73,9 @@ def trimmed_secret(value: object, *, keep_space: bool = False) -> object:
     if not isinstance(value, str):
         return value
     utf8_secret(value)
-    return (value if keep_space else value.strip()) if value.strip() else None
+    if not value.strip():
+        return None
+    return value if keep_space else one_line_secret(value.strip())
 
 
 def _email(address: str) -> str:
