@@ -877,7 +877,7 @@ def test_settings_that_leave_the_service_useless_are_refused_by_config_check(
     status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
     assert status == 1
     assert "problem: list_title is empty: the pages, the feeds and the weekly digest are titled by it" in out
-    assert "problem: arxiv.max_response_bytes must be between 1048576 and 1073741824, not 10" in out
+    assert "problem: arxiv.max_response_bytes must be between 1048576 (1 MiB) and 1073741824 (1 GiB), not 10" in out
     assert "problem: discord.post_cap_per_run must be between 1 and 100000, not 0" in out
     assert "3 problem(s)" in out
 
@@ -1211,10 +1211,14 @@ def test_a_response_limit_past_what_python_can_read_is_a_problem_not_a_traceback
     data = str(clean_environment / "data")
     status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
     assert status == 1, out
-    assert "problem: arxiv.max_response_bytes must be between 1048576 and 1073741824, not 99999999999999999999" in out
+    between = "arxiv.max_response_bytes must be between 1048576 (1 MiB) and 1073741824 (1 GiB)"
+    assert f"problem: {between}, not 99999999999999999999" in out
     assert main(["--config", str(config), "--data-dir", data, "poll", "--source", str(feed)]) == 2  # as any problem
     err = capsys.readouterr().err
-    assert "Traceback" not in err and "arxiv.max_response_bytes must be between 1048576 and 1073741824" in err, err
+    assert (
+        "Traceback" not in err
+        and "arxiv.max_response_bytes must be between 1048576 (1 MiB) and 1073741824 (1 GiB)" in err
+    ), err
 
 
 @pytest.mark.parametrize("written", ["21", "1000000", "99999999999999999999"])

@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from digest.sizes import shown_size
+
 BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another process's write lock before "database is locked"
 FULL_DISK_BYTES = 64 * 1024  # less than this free: the disk counts as full
 
@@ -118,7 +120,7 @@ def full_disk(url: str) -> str:
         free = shutil.disk_usage(folder).free
     except OSError:
         return ""
-    return f" (the disk holding {folder} is full: {free} bytes free)" if free < FULL_DISK_BYTES else ""
+    return f" (the disk holding {folder} is full: {shown_size(free)} free)" if free < FULL_DISK_BYTES else ""
 
 
 def read_only_folder(url: str) -> str:
@@ -186,7 +188,7 @@ def file_size_limit(reason: str) -> str:
     if soft == resource.RLIM_INFINITY:
         return ""
     return (
-        f" (this process may write files of at most {soft} bytes (ulimit -f) and a database file outgrew that: "
+        f" (this process may write files of at most {shown_size(soft)} (ulimit -f) and a database file outgrew that: "
         "raise the limit)"
     )
 
