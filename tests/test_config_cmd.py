@@ -408,6 +408,39 @@ def test_a_feeds_folder_that_watches_nothing_is_said_by_config_check_and_the_pol
     assert "nothing to poll: no feeds or API queries" in out, out
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "said"),
+    [
+        (
+            "sources.toml",
+            'feeds = ["  ", "https://rss.arxiv.org/rss/cs.CL"]\n',
+            "sources.toml: feeds item 1 ('  ') is empty",
+        ),
+        ("sources.toml", 'feeds = [""]\n', "sources.toml: feeds item 1 ('') is empty"),
+        (
+            "config.toml",
+            '[arxiv]\nsources = ["https://rss.arxiv.org/rss/cs.CL", ""]\n',
+            "arxiv.sources item 2 ('') is empty",
+        ),
+    ],
+)
+def test_a_blank_feed_address_is_a_problem_not_a_source_that_fails_every_poll(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, said: str
+) -> None:
+    """A blank line in the feeds' list (a feed cut out, its quotes left) passed config check, yet watched nothing: the
+    empty address is the working folder, and every poll failed on it as ' : a folder, not a regular file'. It is one
+    problem naming the item, which the warning for a list of no feeds does not cover (the list is not empty)."""
+    feeds = clean_environment / "feeds"
+    write(feeds / "sources.toml", text if name == "sources.toml" else 'feeds = ["https://rss.arxiv.org/rss/cs.LG"]\n')
+    write(feeds / "rules.toml", (ROOT / "feeds" / "rules.toml").read_text(encoding="utf-8"))
+    settings = text if name == "config.toml" else ""
+    config = write(clean_environment / "config.toml", f'feeds_dir = "{feeds}"\n{settings}')
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 1, out
+    problems = [line for line in out.splitlines() if line.startswith("problem:")]
+    assert len(problems) == 1 and said in problems[0], out
+
+
 def test_a_template_of_your_own_that_cannot_be_read_is_found_by_config_check(
     clean_environment: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

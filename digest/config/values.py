@@ -140,6 +140,13 @@ def on_this_machine(url: str) -> bool:
         return False
 
 
+def _given(url: str) -> str:
+    """A source's address, refused when blank: the empty path is the working folder, which every poll failed on."""
+    if not url:
+        raise problem("is empty: give the feed's address or path, or delete the item")
+    return url
+
+
 def _web_address(url: str) -> str:
     if not url.startswith(("http://", "https://")):
         shown = "" if "@" in url else f", not {url!r}"  # "user:password@host" is not echoed either
@@ -216,7 +223,7 @@ GatewayAddress = Annotated[str, _Stripped, AfterValidator(lambda url: _token_add
 Host = Annotated[str, _Stripped]
 # A feed's address is its key in the database: read without the space or newline around it (migration 0018 moved
 # the state kept under an untrimmed one).
-Address = Annotated[str, _Stripped, AfterValidator(without_login)]
+Address = Annotated[str, _Stripped, AfterValidator(lambda url: without_login(_given(url)))]
 DatabaseUrl = Annotated[str, BeforeValidator(_stripped), AfterValidator(_database_url)]  # no white space around it
 Port = Annotated[int, Field(ge=1, le=65535)]
 # A day at most: a socket refuses inf, and a timeout past what a platform's time_t holds (1e300) at run time.
