@@ -1281,7 +1281,8 @@ def test_a_feeds_file_that_cannot_be_read_is_said_as_the_settings_file_is(
 ) -> None:
     """A rules.toml that was a folder was "cannot be read as TOML: [Errno 21] Is a directory: 3", and a feeds file
     saved as Latin-1 "'utf-8' codec can't decode byte 0xff in position 0: invalid start byte", where the settings file
-    is said in plain words; each feeds file is now said in those words, once."""
+    is said in plain words; each feeds file is now said in those words, once. The polls, the service's at start-up
+    too, said the rules in words of their own ('rules.toml: not UTF-8 (invalid start byte at byte 0)'): the same."""
     feeds = clean_environment / "feeds"
     shutil.copytree(resources.feeds_dir(), feeds)
     path = feeds / name
@@ -1295,6 +1296,12 @@ def test_a_feeds_file_that_cannot_be_read_is_said_as_the_settings_file_is(
     assert status == 1, out
     problems = [line for line in out.splitlines() if line.startswith("problem:")]
     assert problems == [f"problem: feeds file {path} {said}"], out
+    if name == "rules.toml":  # the service's polls (its start-up's too) read the rules: in the same words
+        feed = write(clean_environment / "feed.xml", "<rss/>")
+        data = str(clean_environment / "data")
+        main(["--config", str(config), "--data-dir", data, "poll", "--source", str(feed)])
+        captured = capsys.readouterr()
+        assert f"the relevance rules cannot be used: feeds file {path} {said}" in captured.out + captured.err, captured
 
 
 @pytest.mark.parametrize(

@@ -152,6 +152,9 @@ def problem_lines(model: type[BaseModel], exc: ValidationError, data: Mapping[st
     return [line for error in exc.errors(include_url=False) for line in describe(model, dict(error), data)]
 
 
+FEEDS_FILE = "feeds file"  # what a file of feeds/ is called in its problem lines
+
+
 def toml_file_problem(path: Path, exc: Exception, what: str) -> str:
     """The one line for a TOML file (the settings file, a feeds file) that could not be read, as `what` ("config
     file") names it: in plain words, not Python's ("[Errno 21] Is a directory: 3", "'utf-8' codec can't decode")."""
