@@ -14,6 +14,8 @@ import select
 import stat
 from pathlib import Path
 
+from digest.sizes import shown_size
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 _SOURCE_ROOT = PACKAGE_DIR.parent
 
@@ -60,7 +62,11 @@ class TooLargeError(UnfitFileError):
     """A file larger than MAX_SMALL_FILE_BYTES (`what` names the kind of file)."""
 
     def __init__(self, path: Path, what: str) -> None:
-        super().__init__(path, errno.EFBIG, f"{path} is larger than 1 MB, which no {what} is: is it the right file?")
+        super().__init__(
+            path,
+            errno.EFBIG,
+            f"{path} is larger than {shown_size(MAX_SMALL_FILE_BYTES)}, which no {what} is: is it the right file?",
+        )
 
 
 # How long a pipe is waited at for its writer (a secret manager serving a `.env` through one, `op inject` into a

@@ -135,7 +135,7 @@ def test_github_anchors_drop_emoji_and_punctuation() -> None:
         (b"# Notes\n\nJust some text, no list here.\n", "not an awesome list"),
         (b"", "not an awesome list"),
         (b"## Papers\n+ [A](https://arxiv.org/abs/2401.00001) (Jan. 5, 2024)\n\xff\xfe broken\n", "f.md:3: not UTF-8"),
-        (b"x" * (5 * 1024 * 1024 + 1), "over the 5 MB limit"),
+        (b"x" * (5 * 1024 * 1024 + 1), "over the 5 MiB limit"),
     ],
 )
 def test_bad_input_is_one_line_error(data: bytes, needle: str) -> None:

@@ -408,6 +408,39 @@ def test_a_feeds_folder_that_watches_nothing_is_said_by_config_check_and_the_pol
     assert "nothing to poll: no feeds or API queries" in out, out
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "said"),
+    [
+        (
+            "sources.toml",
+            'feeds = ["  ", "https://rss.arxiv.org/rss/cs.CL"]\n',
+            "sources.toml: feeds item 1 ('  ') is empty",
+        ),
+        ("sources.toml", 'feeds = [""]\n', "sources.toml: feeds item 1 ('') is empty"),
+        (
+            "config.toml",
+            '[arxiv]\nsources = ["https://rss.arxiv.org/rss/cs.CL", ""]\n',
+            "arxiv.sources item 2 ('') is empty",
+        ),
+    ],
+)
+def test_a_blank_feed_address_is_a_problem_not_a_source_that_fails_every_poll(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], name: str, text: str, said: str
+) -> None:
+    """A blank line in the feeds' list (a feed cut out, its quotes left) passed config check, yet watched nothing: the
+    empty address is the working folder, and every poll failed on it as ' : a folder, not a regular file'. It is one
+    problem naming the item, which the warning for a list of no feeds does not cover (the list is not empty)."""
+    feeds = clean_environment / "feeds"
+    write(feeds / "sources.toml", text if name == "sources.toml" else 'feeds = ["https://rss.arxiv.org/rss/cs.LG"]\n')
+    write(feeds / "rules.toml", (ROOT / "feeds" / "rules.toml").read_text(encoding="utf-8"))
+    settings = text if name == "config.toml" else ""
+    config = write(clean_environment / "config.toml", f'feeds_dir = "{feeds}"\n{settings}')
+    status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 1, out
+    problems = [line for line in out.splitlines() if line.startswith("problem:")]
+    assert len(problems) == 1 and said in problems[0], out
+
+
 def test_a_template_of_your_own_that_cannot_be_read_is_found_by_config_check(
     clean_environment: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -877,7 +910,7 @@ def test_settings_that_leave_the_service_useless_are_refused_by_config_check(
     status, out = run(capsys, "--config", str(config), "--data-dir", str(clean_environment / "data"), "config", "check")
     assert status == 1
     assert "problem: list_title is empty: the pages, the feeds and the weekly digest are titled by it" in out
-    assert "problem: arxiv.max_response_bytes must be between 1048576 and 1073741824, not 10" in out
+    assert "problem: arxiv.max_response_bytes must be between 1048576 (1 MiB) and 1073741824 (1 GiB), not 10" in out
     assert "problem: discord.post_cap_per_run must be between 1 and 100000, not 0" in out
     assert "3 problem(s)" in out
 
@@ -1211,10 +1244,14 @@ def test_a_response_limit_past_what_python_can_read_is_a_problem_not_a_traceback
     data = str(clean_environment / "data")
     status, out = run(capsys, "--config", str(config), "--data-dir", data, "config", "check")
     assert status == 1, out
-    assert "problem: arxiv.max_response_bytes must be between 1048576 and 1073741824, not 99999999999999999999" in out
+    between = "arxiv.max_response_bytes must be between 1048576 (1 MiB) and 1073741824 (1 GiB)"
+    assert f"problem: {between}, not 99999999999999999999" in out
     assert main(["--config", str(config), "--data-dir", data, "poll", "--source", str(feed)]) == 2  # as any problem
     err = capsys.readouterr().err
-    assert "Traceback" not in err and "arxiv.max_response_bytes must be between 1048576 and 1073741824" in err, err
+    assert (
+        "Traceback" not in err
+        and "arxiv.max_response_bytes must be between 1048576 (1 MiB) and 1073741824 (1 GiB)" in err
+    ), err
 
 
 @pytest.mark.parametrize("written", ["21", "1000000", "99999999999999999999"])
@@ -1244,7 +1281,8 @@ def test_a_feeds_file_that_cannot_be_read_is_said_as_the_settings_file_is(
 ) -> None:
     """A rules.toml that was a folder was "cannot be read as TOML: [Errno 21] Is a directory: 3", and a feeds file
     saved as Latin-1 "'utf-8' codec can't decode byte 0xff in position 0: invalid start byte", where the settings file
-    is said in plain words; each feeds file is now said in those words, once."""
+    is said in plain words; each feeds file is now said in those words, once. The polls, the service's at start-up
+    too, said the rules in words of their own ('rules.toml: not UTF-8 (invalid start byte at byte 0)'): the same."""
     feeds = clean_environment / "feeds"
     shutil.copytree(resources.feeds_dir(), feeds)
     path = feeds / name
@@ -1258,6 +1296,12 @@ def test_a_feeds_file_that_cannot_be_read_is_said_as_the_settings_file_is(
     assert status == 1, out
     problems = [line for line in out.splitlines() if line.startswith("problem:")]
     assert problems == [f"problem: feeds file {path} {said}"], out
+    if name == "rules.toml":  # the service's polls (its start-up's too) read the rules: in the same words
+        feed = write(clean_environment / "feed.xml", "<rss/>")
+        data = str(clean_environment / "data")
+        main(["--config", str(config), "--data-dir", data, "poll", "--source", str(feed)])
+        captured = capsys.readouterr()
+        assert f"the relevance rules cannot be used: feeds file {path} {said}" in captured.out + captured.err, captured
 
 
 @pytest.mark.parametrize(
@@ -1312,3 +1356,31 @@ def test_a_settings_file_named_with_a_line_break_is_named_on_one_line(
     assert status == 1, out
     assert f"configuration: {str(named)!r}\n" in out, out
     assert f"problem: config file {str(named)!r} does not exist\n" in out, out
+
+
+@pytest.mark.parametrize(
+    ("variable", "pasted"),
+    [
+        ("DIGEST_SECRET_KEY", "\n"),
+        ("DIGEST_ADMIN_TOKEN", "\t"),
+        ("DIGEST_FEED_TOKEN", "\r\n"),
+        ("DIGEST_ADMIN_TOKENS", "\x1b"),
+    ],
+)
+def test_a_secret_variable_holding_a_control_character_is_one_problem_naming_it(
+    clean_environment: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    variable: str,
+    pasted: str,
+) -> None:
+    """A token pasted with a line break or tab inside it (two lines of a password manager, a terminal's escape) passed
+    config check: the feed's address then held it raw, and the admin token could never be typed into the sign-in
+    form. Each such variable is one problem naming it, its value unsaid."""
+    secret = ("alice:" if variable == "DIGEST_ADMIN_TOKENS" else "") + "Secret0123456789" + pasted + "abcdefXYZ"
+    monkeypatch.setenv(variable, secret)
+    status, out = run(capsys, "--data-dir", str(clean_environment / "data"), "config", "check")
+    assert status == 1, out
+    problems = [line for line in out.splitlines() if line.startswith("problem:") and variable in line]
+    assert len(problems) == 1 and "control character" in problems[0], out
+    assert "Secret0123456789" not in out and "abcdefXYZ" not in out

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import feedparser
 import pytest
 import pytest_asyncio
 from alembic import command
@@ -77,6 +78,30 @@ async def test_a_title_corrected_by_hand_moves_the_entrys_updated(site: Site) ->
     assert {key: value for key, value in after.items() if key != GUID + "2501.16496"} == {
         key: value for key, value in before.items() if key != GUID + "2501.16496"
     }
+
+
+@pytest.mark.asyncio
+async def test_a_corrected_title_is_an_updated_rss_item_as_it_is_an_updated_atom_entry(site: Site) -> None:
+    """The Atom entry of a paper whose title was corrected moves its <updated>, and readers show it again; the RSS
+    item kept its guid and pubDate with nothing saying it changed (RSS has no <updated>), so RSS readers, which know
+    an item by its guid, kept the old title. It keeps its guid (a paper is one item: test_feed_dates) and says when
+    it changed in <atom:updated>, as the Atom entry does; the items not changed say nothing of the kind."""
+    seed = seed_list_path().read_bytes()
+    async with site.client.get("/feeds/list.xml") as response:
+        before = {entry.id: entry for entry in feedparser.parse(await response.read()).entries}
+    edited = seed.replace(OPEN_PROBLEMS_TITLE, OPEN_PROBLEMS_TITLE.replace(b"Open Problems", b"Open Questions"))
+    when = imported(site, edited)
+    async with site.client.get("/feeds/list.xml") as response:
+        after = {entry.id: entry for entry in feedparser.parse(await response.read()).entries}
+    assert set(after) == set(before)
+    paper = after[GUID + "2501.16496"]
+    assert paper.title == "Open Questions in Mechanistic Interpretability"
+    assert paper.published_parsed == before[GUID + "2501.16496"].published_parsed
+    assert "updated_parsed" in paper, paper
+    assert datetime(*paper.updated_parsed[:6], tzinfo=UTC) == when.replace(microsecond=0)
+    atom_updated = (await atom_entries(site))[GUID + "2501.16496"][2]
+    assert atom_updated == when.replace(microsecond=0)
+    assert not any("updated_parsed" in entry for key, entry in after.items() if key != GUID + "2501.16496")
 
 
 @pytest.mark.asyncio

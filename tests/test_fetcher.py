@@ -171,7 +171,7 @@ async def test_a_50_mb_answer_is_refused_without_reading_it(declare_length: bool
     settings = ARXIV.model_copy(update={"max_response_bytes": 1024 * 1024})
     async with ArxivServer() as server, Fetcher(settings, clock=FakeClock()) as fetcher:
         url = server.program("/rss/cs.CV", Reply(stream_bytes=50 * 1024 * 1024, declare_length=declare_length))
-        with pytest.raises(FetchError, match="over the 1048576-byte limit"):
+        with pytest.raises(FetchError, match="over the 1 MiB limit"):
             await fetcher.fetch(url)
 
 
@@ -495,3 +495,21 @@ async def test_a_gzip_answer_of_two_members_is_read_whole() -> None:
             head = f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {len(body)}\r\n\r\n"
             url = raw.program(path, head.encode() + body)
             assert (await fetcher.fetch(url)).body == feed, path
+
+
+@pytest.mark.asyncio
+async def test_a_gzip_answer_unpacking_past_the_limit_names_the_limit_in_mib() -> None:
+    """A small gzip that unpacks to 3 MiB against a 1 MiB limit is refused; the line named the limit as
+    '1048576-byte limit', a number to count the digits of; it says '1 MiB' as every size the service names."""
+    import gzip
+
+    from tests.arxiv_server import RawServer
+
+    squeezed = gzip.compress(b"<rss>" + b" " * (3 * 1024 * 1024) + b"</rss>")
+    settings = ARXIV.model_copy(update={"max_response_bytes": 1024 * 1024})
+    async with RawServer() as raw, Fetcher(settings, clock=FakeClock()) as fetcher:
+        head = f"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: {len(squeezed)}\r\n\r\n"
+        url = raw.program("/rss/cs.CL", head.encode() + squeezed)
+        with pytest.raises(FetchError) as refused:
+            await fetcher.fetch(url)
+    assert str(refused.value) == f"{url}: the answer unpacks to over the 1 MiB limit; refused", str(refused.value)

@@ -37,7 +37,7 @@ def digest(tmp_path: Path, *args: str, timeout: float = 120) -> subprocess.Compl
 
 def test_an_endless_config_file_is_one_line_naming_it(tmp_path: Path) -> None:
     """`--config /dev/zero` (a device, a log file given by mistake) was read to its end: a MemoryError traceback."""
-    said = "config file /dev/zero is larger than 1 MB"
+    said = "config file /dev/zero is larger than 1 MiB"
     check = digest(tmp_path, "--config", "/dev/zero", "--data-dir", str(tmp_path / "data"), "config", "check")
     assert check.returncode == 1 and "Traceback" not in check.stderr, check.stderr
     assert [line for line in check.stdout.splitlines() if line.startswith("problem:")] == [
@@ -69,7 +69,7 @@ def test_a_line_of_gigabytes_given_to_score_is_one_line_naming_it(tmp_path: Path
     result = digest(tmp_path, "--data-dir", str(tmp_path / "data"), "score", str(papers))
     assert result.returncode == 1, result.stderr
     assert result.stderr == (
-        f"digest: {papers}:2: a line longer than 64 MB, which no paper is (is it a JSON-lines file?); nothing after "
+        f"digest: {papers}:2: a line longer than 64 MiB, which no paper is (is it a JSON-lines file?); nothing after "
         "it was scored\n"
     )
     assert [line.split('"')[3] for line in result.stdout.splitlines()] == ["2401.00001"]  # was: none
@@ -87,7 +87,7 @@ def test_a_long_line_given_to_score_is_skipped_and_named_and_the_lines_after_it_
     assert result.returncode == 1, result.stderr
     assert [line.split('"')[3] for line in result.stdout.splitlines()] == ["2401.00001", "2401.00003"], result.stdout
     assert result.stderr.startswith(
-        f"{papers}:2: skipped: longer than 4 MB, which no paper is (is it a JSON-lines file?)\nscored 2 papers: "
+        f"{papers}:2: skipped: longer than 4 MiB, which no paper is (is it a JSON-lines file?)\nscored 2 papers: "
     ), result.stderr
     assert "1 bad lines" in result.stderr
 
@@ -99,7 +99,7 @@ def test_a_line_of_gigabytes_given_to_decisions_import_imports_nothing(tmp_path:
     result = digest(tmp_path, "--data-dir", str(tmp_path / "data"), "decisions", "import", str(decisions))
     assert result.returncode == 1, result.stderr
     assert result.stderr == (
-        f"digest: {decisions}:2: a line longer than 4 MB, which no decision is (is it a JSON-lines file?); nothing "
+        f"digest: {decisions}:2: a line longer than 4 MiB, which no decision is (is it a JSON-lines file?); nothing "
         "was imported\n"
     )
     listed = digest(tmp_path, "--data-dir", str(tmp_path / "data"), "decisions", "list")
@@ -137,7 +137,7 @@ def test_an_endless_feeds_file_is_one_problem_naming_it(tmp_path: Path) -> None:
     problems = [line for line in check.stdout.splitlines() if line.startswith("problem:")]
     for name in ("sources.toml", "rules.toml"):
         said = [line for line in problems if str(feeds / name) in line]
-        assert len(said) == 1 and "is larger than 1 MB, which no feeds file is: is it the right file?" in said[0], (
+        assert len(said) == 1 and "is larger than 1 MiB, which no feeds file is: is it the right file?" in said[0], (
             problems
         )
 
@@ -223,5 +223,5 @@ def test_a_huge_env_file_is_one_problem_naming_it(tmp_path: Path) -> None:
     check = digest(tmp_path, "--data-dir", str(tmp_path / "data"), "config", "check")
     assert check.returncode == 1 and "Traceback" not in check.stderr, check.stderr
     assert [line for line in check.stdout.splitlines() if ".env" in line] == [
-        f"problem: {env} is larger than 1 MB, which no .env file is: is it the right file? (not read)"
+        f"problem: {env} is larger than 1 MiB, which no .env file is: is it the right file? (not read)"
     ], check.stdout

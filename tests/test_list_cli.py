@@ -236,7 +236,7 @@ def test_lint_of_the_list_saved_with_a_byte_order_mark_names_the_same_lines(
         (b"\x89PNG\r\n\x1a\n\x00\x00", "not UTF-8"),
         (b"# Read me\n\nNothing to see.\n", "not an awesome list"),
         (b"## P\n+ **A** Alpha paper, link lost (Jan. 5, 2024)\n", "bad.md:2: entry has no [Title](url) link"),
-        (b" " * (10 * 1024 * 1024), "over the 5 MB limit"),
+        (b" " * (10 * 1024 * 1024), "over the 5 MiB limit"),
     ],
     ids=["binary", "not-a-list", "no-link", "10MB"],
 )
@@ -475,4 +475,4 @@ def test_a_list_given_as_dash_is_read_from_standard_input(
     assert capsys.readouterr().out.encode("utf-8") == edited
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"x" * (MAX_LIST_BYTES + 1))))
     assert run(data_dir, "import", "-") == 1
-    assert capsys.readouterr().err == f"digest: <stdin>: over the {MAX_LIST_BYTES >> 20} MB limit for a list file\n"
+    assert capsys.readouterr().err == "digest: <stdin>: over the 5 MiB limit for a list file\n"

@@ -128,7 +128,7 @@ async def test_local_sources_are_regular_files_within_the_size_limit(tmp_path: P
             ("/dev/zero", "a device"),
             (str(fifo), "a pipe"),
             (str(tmp_path), "a folder"),
-            (str(big), "over the 1024-byte limit"),
+            (str(big), "over the 1 KiB limit"),
         ]:
             with pytest.raises(FetchError, match=reason) as raised:
                 await asyncio.wait_for(fetcher.fetch(source), timeout=20)

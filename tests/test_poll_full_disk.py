@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from digest.sizes import shown_size
+
 ROOT = Path(__file__).resolve().parent.parent
 FEED = ROOT / "tests/data/arxiv/rss/rss_cs.LG+cs.AI+cs.CL+stat.ML_2026-09-24_trimmed-4items.xml"
 
@@ -78,6 +80,6 @@ def test_a_file_size_limit_hit_during_digest_poll_is_named_in_the_error(tmp_path
         done = _poll(tmp_path, data, FEED, limit)
         failing = [line for line in done.stderr.splitlines() if "disk I/O error" in line]
         assert done.returncode == 1 and failing, (limit, done.stderr)
-        assert all(f"files of at most {limit} bytes (ulimit -f)" in line for line in failing), (limit, failing)
+        assert all(f"files of at most {shown_size(limit)} (ulimit -f)" in line for line in failing), (limit, failing)
         assert _poll(tmp_path, data, FEED).returncode == 0
         assert _runs(data)[-1] == "ok"

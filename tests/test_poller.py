@@ -400,7 +400,7 @@ async def test_malformed_and_oversized_answers_store_nothing_half(settings: Sett
     # What followed the cut never came: the pass is not "ok", so the day's retry asks again.
     assert first.cut_off == 1 and first.failed and "the rest of the feed is missing" in first.line()
     assert summary.outcome == "partial"
-    assert second.outcome == "error" and "over the 1048576-byte limit" in second.message
+    assert second.outcome == "error" and "over the 1 MiB limit" in second.message
     assert sorted(candidates(database)) == [RELEVANT[0]]
 
 

@@ -718,3 +718,52 @@ def test_an_even_split_of_date_styles_dates_the_first_entry_of_an_empty_section_
     added = [line for line in written.splitlines() if record["title"] in line]
     assert len(added) == 1 and added[0].rstrip().endswith("(2025-05-01)"), added  # was: '(May. 1, 2025)'
     assert added[0].startswith("+ ["), added  # the bullet likewise; was: '- ['
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("status", ["pending", "rejected"])
+async def test_the_review_pages_keyset_reads_every_candidate_once_on_postgresql(
+    tmp_path: Path,
+    postgres_url: str,  # noqa: F811
+    status: str,
+) -> None:
+    """/review's "older" link pages by the last card's keys (tests/test_browser_review_paging.py on SQLite): on
+    PostgreSQL, which sorts NULLs and ties its own way, the pages hold every candidate once, in the page's order."""
+    import html
+    import re
+
+    from tests.test_browser_review_paging import QUEUE, long_queue
+    from tests.web_server import sign_in
+
+    settings = pg_settings(tmp_path, postgres_url, **SECRETS_ENV)
+    async with running_site(settings) as site:
+        ids = long_queue(site, **({} if status == "pending" else {"status": status}))
+        if status != "pending":
+            with site.database.transaction() as session:
+                for number, candidate_id in enumerate(ids):
+                    session.get_one(Candidate, candidate_id).decided_at = start_of_week() + timedelta(hours=number // 3)
+        await sign_in(site)
+        seen: list[int] = []
+        address: str | None = "/review" + ("" if status == "pending" else f"?status={status}")
+        while address is not None:
+            async with site.client.get(address) as reply:
+                assert reply.status == 200
+                page = await reply.text()
+            seen += [
+                int(number) for number in re.findall(r'<article class="candidate[^"]*" id="candidate-(\d+)"', page)
+            ]
+            older = re.search(r'id="older" href="([^"]+)"', page)
+            address = html.unescape(older.group(1)) if older else None
+        with site.database.reading() as session:
+            rows = session.execute(select(Candidate.id, Candidate.score, Candidate.first_seen_at, Candidate.decided_at))
+            if status == "pending":
+                order = [row.id for row in sorted(rows, key=lambda row: (-row.score, row.first_seen_at, row.id))]
+            else:
+                order = [
+                    row.id for row in sorted(rows, key=lambda row: (-row.decided_at.timestamp(), -row.score, row.id))
+                ]
+    assert len(seen) == QUEUE and seen == order
+
+
+def start_of_week() -> datetime:
+    return datetime(2026, 11, 23, tzinfo=UTC)

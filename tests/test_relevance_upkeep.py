@@ -222,7 +222,7 @@ def test_a_mistake_in_the_rules_file_keeps_the_last_good_rules_and_names_the_lin
     new = json.loads(out.out)["sources"][0]["new"]
     assert sorted(new) == sorted(row["arxiv_id"] for row in before if row["tier"] is not None)
     [warning] = [line for line in out.err.splitlines() if "last good rules" in line]  # once, in one line
-    assert f"{rules}: not valid TOML" in warning and f"line {broken}" in warning
+    assert f"feeds file {rules} is not valid TOML" in warning and f"line {broken}" in warning
     relevance = {component.name: component for component in health.components()}["relevance"]
     assert not relevance.ok and f"line {broken}" in relevance.message
 
@@ -260,7 +260,7 @@ def test_a_rules_file_that_cannot_be_read_keeps_the_last_good_rules_too(
     after, _ = _score(options, _papers(), tmp_path, capsys)
     assert after == before
     relevance = {component.name: component for component in health.components()}["relevance"]
-    assert not relevance.ok and f"{rules}: cannot be read" in relevance.message
+    assert not relevance.ok and f"feeds file {rules} cannot be read: Is a directory" in relevance.message
     assert "last good rules" in relevance.message
     assert main([*options, "config", "check"]) == 1
     assert f"{rules}" in capsys.readouterr().out

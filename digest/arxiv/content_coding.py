@@ -6,6 +6,7 @@ from __future__ import annotations
 import zlib
 
 from digest.arxiv.fetch_types import FetchError
+from digest.sizes import shown_size
 
 # The codings asked for (Accept-Encoding: gzip, deflate), as zlib's window bits: gzip's header, zlib's, raw deflate.
 _GZIP_BITS = 16 + zlib.MAX_WBITS
@@ -32,10 +33,10 @@ def decoded_body(url: str, raw: bytes, coding: str | None, limit: int) -> bytes:
         raise FetchError(f"{url}: a broken {name} answer ({exc})") from exc
     except _EndsEarlyError as exc:
         raise FetchError(
-            f"{url}: a broken {name} answer: its stream ends early ({len(raw)} bytes sent); not read"
+            f"{url}: a broken {name} answer: its stream ends early ({shown_size(len(raw))} sent); not read"
         ) from exc
     if len(body) > limit:
-        raise FetchError(f"{url}: the answer unpacks to over the {limit}-byte limit; refused")
+        raise FetchError(f"{url}: the answer unpacks to over the {shown_size(limit)} limit; refused")
     return body
 
 

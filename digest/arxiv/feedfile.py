@@ -10,6 +10,7 @@ from urllib.request import url2pathname
 
 from digest.arxiv.fetch_types import FetchError, FetchResult
 from digest.resources import NoHomeError, home_path
+from digest.sizes import shown_size
 
 
 def _local_path(source: str) -> Path:
@@ -50,5 +51,5 @@ def read_local_file(source: str, limit: int) -> FetchResult:
     finally:
         os.close(handle)
     if len(body) > limit:
-        raise FetchError(f"{source}: the file is over the {limit}-byte limit; refused")
+        raise FetchError(f"{source}: the file is over the {shown_size(limit)} limit; refused")
     return FetchResult(source, 200, body)

@@ -40,6 +40,7 @@ from digest.arxiv.tls_probe import tls_port_error
 from digest.arxiv.turns import Turn, pause, polite_turn, within_grace
 from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import ArxivSettings
+from digest.sizes import shown_size
 
 log = logging.getLogger(__name__)
 
@@ -242,13 +243,15 @@ class Fetcher:
                 return FetchResult(url, response.status, b"", retry_after=retry_after, server_date=date), None
             length = response.content_length
             if length is not None and length > limit:
-                raise FetchError(f"{url}: the answer is {length} bytes, over the {limit}-byte limit; refused")
+                raise FetchError(
+                    f"{url}: the answer is {shown_size(length)}, over the {shown_size(limit)} limit; refused"
+                )
             chunks: list[bytes] = []
             size = 0
             async for chunk in response.content.iter_chunked(READ_CHUNK):
                 size += len(chunk)
                 if size > limit:
-                    raise FetchError(f"{url}: the answer is over the {limit}-byte limit; refused")
+                    raise FetchError(f"{url}: the answer is over the {shown_size(limit)} limit; refused")
                 chunks.append(chunk)
             result = FetchResult(
                 source=url,

@@ -28,6 +28,7 @@ from digest.awesome.parsed_entry import unescape as unescape
 from digest.awesome.references import with_inline_links
 from digest.awesome.shapes import LineShape, own_item, read_shape, starts_entry
 from digest.awesome.tables import empty_table_end, empty_tables, parse_row, table_rows
+from digest.sizes import shown_size
 
 _BOM = "\ufeff"
 _ANCHOR_LINK = re.compile(r"\[[^\[\]]*\]\(#[^()\s]*\)")
@@ -85,7 +86,7 @@ def decode_list(data: bytes, source: str) -> str:
     """UTF-8 text of a list file, or one clear line saying why not."""
     if len(data) > MAX_LIST_BYTES:
         raise ListFormatError(
-            f"{source}: {len(data):,} bytes is over the {MAX_LIST_BYTES // (1024 * 1024)} MB limit for a list file"
+            f"{source}: {shown_size(len(data))} is over the {shown_size(MAX_LIST_BYTES)} limit for a list file"
         )
     try:
         text = data.decode("utf-8")

@@ -17,7 +17,7 @@ from digest.config import secretstore
 from digest.config.feeds import SOURCES_FILE, FeedsError, read_feed_sources
 from digest.config.loading import config_variable, load_settings
 from digest.config.poll_schedule import poll_schedule
-from digest.config.problems import MIN_SECRET_LENGTH, ConfigError, toml_file_problem
+from digest.config.problems import FEEDS_FILE, MIN_SECRET_LENGTH, ConfigError, toml_file_problem
 from digest.config.settings import Settings, default_database_url
 from digest.config.web_address import WILDCARD_HOSTS
 from digest.resources import home_or_as_written, read_small_file, shared_with_group, toml_text
@@ -111,7 +111,7 @@ def feeds_problems(feeds_dir: Path) -> list[str]:
         try:
             tomllib.loads(toml_text(read_small_file(path)))
         except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            problems.append(toml_file_problem(path, exc, "feeds file"))
+            problems.append(toml_file_problem(path, exc, FEEDS_FILE))
             unreadable.add(path.name)
     try:
         read_feed_sources(feeds_dir)

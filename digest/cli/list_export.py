@@ -8,6 +8,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from digest.cli.context import CommandError, Context, print_json
+from digest.sizes import shown_size
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -83,7 +84,7 @@ def handle_export(args: argparse.Namespace, context: Context) -> int:
         if args.json:
             print_json({"path": str(args.output), **summary}, stream)
         else:
-            print(f"wrote {args.output} ({len(data):,} bytes)", file=stream)
+            print(f"wrote {args.output} ({shown_size(len(data))})", file=stream)
         return 0
     if args.json:
         print_json({"markdown": markdown, **summary})

@@ -20,6 +20,7 @@ from digest.cli.context import (
     unreadable,
 )
 from digest.cli.list_export import handle_export
+from digest.sizes import shown_size
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -39,7 +40,7 @@ def register(subparsers: Any) -> None:
         "import",
         help="make the database hold this Markdown list (reports added, moved, removed entries)",
         description="Import a Markdown list. Re-importing the same file changes nothing; an edited file's "
-        f"edits are applied in one transaction. Files over {MAX_LIST_BYTES // (1024 * 1024)} MB are refused.",
+        f"edits are applied in one transaction. Files over {shown_size(MAX_LIST_BYTES)} are refused.",
     )
     importing.add_argument(
         "path", type=input_argument, metavar="PATH", help="the Markdown file ('-' for standard input)"
@@ -93,13 +94,13 @@ def read_list_file(path: Path) -> bytes:
     if str(path) == "-":  # standard input, as for `score` and `decisions import`
         data = sys.stdin.buffer.read(MAX_LIST_BYTES + 1)
         if len(data) > MAX_LIST_BYTES:
-            raise CommandError(f"{STDIN}: over the {MAX_LIST_BYTES >> 20} MB limit for a list file")
+            raise CommandError(f"{STDIN}: over the {shown_size(MAX_LIST_BYTES)} limit for a list file")
         return data
     try:
         size = path.stat().st_size
         if size > MAX_LIST_BYTES:
             raise CommandError(
-                f"{shown_path(path)}: {size:,} bytes is over the {MAX_LIST_BYTES >> 20} MB limit for a list file"
+                f"{shown_path(path)}: {shown_size(size)} is over the {shown_size(MAX_LIST_BYTES)} limit for a list file"
             )
         with path.open("rb") as stream:
             return stream.read(MAX_LIST_BYTES + 1)

@@ -9,6 +9,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from digest.text import has_invisible
+
 VARIABLE = "DIGEST_ADMIN_TOKENS"
 SHARED_MAINTAINER = "web maintainer"  # who the single DIGEST_ADMIN_TOKEN signs in
 MIN_TOKEN_LENGTH = 16
@@ -45,6 +47,8 @@ def parse_admin_tokens(raw: str | None) -> tuple[NamedToken, ...]:
             problems.append(f"{where} has no ':': write name:token pairs separated by commas")
         elif not _NAME.fullmatch(name):
             problems.append(f"{where}: a name is 1 to 40 letters, digits, '_', '.' or '-'")
+        elif has_invisible(token):
+            problems.append(f"{where}: its token holds a control character (a line break or tab pasted inside it?)")
         elif len(token) < MIN_TOKEN_LENGTH:
             problems.append(f"{where}: its token is too short: use {MIN_TOKEN_LENGTH} or more random characters")
         elif any(known.name == name for known in found):

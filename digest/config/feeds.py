@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BeforeValidator, Field, ValidationError
 
-from digest.config.problems import ConfigError, problem_lines, toml_file_problem
+from digest.config.problems import FEEDS_FILE, ConfigError, problem_lines, toml_file_problem
 from digest.config.sections import Section
 from digest.config.values import Address
 from digest.resources import read_small_file, toml_text
@@ -52,7 +52,7 @@ def read_feed_sources(feeds_dir: Path) -> FeedSources:
     try:
         raw = tomllib.loads(toml_text(read_small_file(path)))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise FeedsError([toml_file_problem(path, exc, "feeds file")]) from None
+        raise FeedsError([toml_file_problem(path, exc, FEEDS_FILE)]) from None
     try:
         return FeedSources.model_validate(raw)
     except ValidationError as exc:

@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from digest.config.declarations import also_in_file, environment_variable, field_at
 from digest.resources import UnfitFileError
+from digest.sizes import shown_size
 from digest.text import shown_name
 
 if TYPE_CHECKING:
@@ -70,6 +71,11 @@ def _number(value: Any) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)  # an int whole: 10000000, not 1e+07
 
 
+def _size(value: Any) -> str:
+    """A bound of a setting in bytes: as written in the file, and as a size reads ('1048576 (1 MiB)')."""
+    return f"{value} ({shown_size(value)})" if isinstance(value, int) and value >= 1024 else _number(value)
+
+
 # The keys that name a table of a list of tables ([[api]]'s search_query), in a line about one of its keys.
 LABEL_KEYS = ("name", "search_query")
 
@@ -117,12 +123,13 @@ def describe(model: type[BaseModel], error: dict[str, Any], data: Mapping[str, A
         yield f"unknown table [{key}]" if len(loc) == 1 and isinstance(value, dict) else f"unknown setting {key}"
     elif kind in ("greater_than_equal", "less_than_equal"):
         low, high = _bounds(field)
+        bound = _size if key.endswith("_bytes") else _number  # a size is written in bytes and read in MiB
         if low is not None and high is not None:
-            yield f"{key} must be between {_number(low)} and {_number(high)}{shown}"
+            yield f"{key} must be between {bound(low)} and {bound(high)}{shown}"
         elif kind == "greater_than_equal":
-            yield f"{key} must be at least {_number(error['ctx']['ge'])}{shown}"
+            yield f"{key} must be at least {bound(error['ctx']['ge'])}{shown}"
         else:
-            yield f"{key} must be at most {_number(error['ctx']['le'])}{shown}"
+            yield f"{key} must be at most {bound(error['ctx']['le'])}{shown}"
     elif kind == "missing":
         yield f"{key} is required"
     elif kind == "string_too_short":
@@ -143,6 +150,9 @@ def problem_lines(model: type[BaseModel], exc: ValidationError, data: Mapping[st
     """Every problem in a validation error, one line each, in the order pydantic found them; `data`, what was
     validated, names a table of a list of tables by its name or search."""
     return [line for error in exc.errors(include_url=False) for line in describe(model, dict(error), data)]
+
+
+FEEDS_FILE = "feeds file"  # what a file of feeds/ is called in its problem lines
 
 
 def toml_file_problem(path: Path, exc: Exception, what: str) -> str:

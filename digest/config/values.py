@@ -18,7 +18,7 @@ from digest.addresses import AddressError, mailbox, plain_address
 from digest.config.problems import problem
 from digest.config.sqlite_files import sqlite_file
 from digest.resources import NoHomeError, home_path
-from digest.text import UNREADABLE, unreadable
+from digest.text import UNREADABLE, has_invisible, unreadable
 
 
 def _time_zone(name: str) -> str:
@@ -54,6 +54,18 @@ def utf8_secret(value: str) -> str:
     return value
 
 
+CONTROL = "holds a control character inside it (a line break or tab pasted with it?): set it again, the value alone"
+
+
+def one_line_secret(value: str) -> str:
+    """The secret, refused when it holds a control character (text's one rule, digest.text): a token's line break or
+    tab goes raw into the feed's address, cannot be typed into the sign-in form, and a key's is invisible where it is
+    kept; whoever set it meant the value alone. The space around it is trimmed before."""
+    if has_invisible(value):
+        raise problem(CONTROL)
+    return value
+
+
 def trimmed_secret(value: object, *, keep_space: bool = False) -> object:
     """A secret's value without the space around it, and None for one of space only: a value read from a file or a
     container's secret often ends in a newline, which nobody can type back, and a variable left blank (`TOKEN=" "`)
@@ -63,7 +75,9 @@ def trimmed_secret(value: object, *, keep_space: bool = False) -> object:
     if not isinstance(value, str):
         return value
     utf8_secret(value)
-    return (value if keep_space else value.strip()) if value.strip() else None
+    if not value.strip():
+        return None
+    return value if keep_space else one_line_secret(value.strip())
 
 
 def _email(address: str) -> str:
@@ -126,6 +140,13 @@ def on_this_machine(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _given(url: str) -> str:
+    """A source's address, refused when blank: the empty path is the working folder, which every poll failed on."""
+    if not url:
+        raise problem("is empty: give the feed's address or path, or delete the item")
+    return url
 
 
 def _web_address(url: str) -> str:
@@ -210,7 +231,7 @@ GatewayAddress = Annotated[str, _Stripped, AfterValidator(lambda url: _token_add
 Host = Annotated[str, _Stripped]
 # A feed's address is its key in the database: read without the space or newline around it (migration 0018 moved
 # the state kept under an untrimmed one).
-Address = Annotated[str, _Stripped, AfterValidator(without_login)]
+Address = Annotated[str, _Stripped, AfterValidator(lambda url: without_login(_given(url)))]
 DatabaseUrl = Annotated[str, BeforeValidator(_stripped), AfterValidator(_database_url)]  # no white space around it
 Port = Annotated[int, Field(ge=1, le=65535)]
 # A day at most: a socket refuses inf, and a timeout past what a platform's time_t holds (1e300) at run time.

@@ -17,6 +17,7 @@ import yarl
 
 from digest import health
 from digest.config import Settings
+from digest.discord.rate_limits import LONGEST_WAIT, bound_waits
 
 log = logging.getLogger("digest.discord")
 
@@ -172,7 +173,9 @@ class DiscordLink:
             allowed_mentions=NO_MENTIONS,
             max_messages=None,
             chunk_guilds_at_startup=False,
+            max_ratelimit_timeout=LONGEST_WAIT,
         )
+        bound_waits(client.http)
         self.events.attach_commands(client)  # each client has its own slash command tree
         return client
 

@@ -12,10 +12,11 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from digest.config.problems import FEEDS_FILE, toml_file_problem
 from digest.relevance.gate import TermGate
 from digest.relevance.terms import TermIndex, TermSet, Words
 from digest.relevance.terms import _Term as _Term  # a model pickled before terms.py names it here
-from digest.resources import UnfitFileError, read_small_file, toml_text
+from digest.resources import read_small_file, toml_text
 
 # TermGate, TermSet and Words are the rules' vocabulary: importable from here as before (a model or rules pickled by an
 # earlier version name them here).
@@ -150,12 +151,8 @@ def rules_bytes(feeds_dir: Path) -> bytes:
     path = feeds_dir / RULES_FILE
     try:
         return read_small_file(path)
-    except UnfitFileError as exc:
-        raise RulesError(str(exc)) from exc
-    except FileNotFoundError as exc:
-        raise RulesError(f"{path}: no keyword rules file") from exc
-    except OSError as exc:  # an edit as another user left it owner-only, or a folder took its place
-        raise RulesError(f"{path}: cannot be read ({exc.strerror or exc})") from exc
+    except OSError as exc:  # missing, too large, an edit as another user left it owner-only, a folder in its place
+        raise RulesError(toml_file_problem(path, exc, FEEDS_FILE)) from exc
 
 
 @lru_cache(maxsize=4)
@@ -165,10 +162,8 @@ def parse_rules(data: bytes, source: str) -> Rules:
     them."""
     try:
         raw = tomllib.loads(toml_text(data))
-    except UnicodeDecodeError as exc:
-        raise RulesError(f"{source}: not UTF-8 ({exc.reason} at byte {exc.start})") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise RulesError(f"{source}: not valid TOML ({exc})") from exc
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:  # said as config check says it, in one place
+        raise RulesError(toml_file_problem(Path(source), exc, FEEDS_FILE)) from exc
     return Rules.from_mapping(raw, source)
 
 

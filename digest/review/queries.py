@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
@@ -96,14 +97,43 @@ def standing_of(session: Session, candidate: Candidate) -> Standing:
     )
 
 
+# An order: each key, and whether it runs descending. The id ends each: PostgreSQL, unlike SQLite, gives equal rows in
+# no stable order, and a page's keyset needs one row to start after.
+Order = Sequence[tuple[SQLColumnExpression[Any], bool]]
+PENDING_ORDER: Order = ((Candidate.score, True), (Candidate.first_seen_at, False), (Candidate.id, False))
+# The decided first, newest first, then the queue: PostgreSQL puts NULLs first in a descending order, SQLite last, so
+# the queue's missing decision times are sorted apart by a number (NULLS LAST is not in every SQLite).
+DECIDED_ORDER: Order = (
+    (case((Candidate.decided_at.is_(None), 1), else_=0), False),
+    (Candidate.decided_at, True),
+    (Candidate.score, True),
+    (Candidate.id, False),
+)
+
+
+def ordered(query: Select[tuple[Candidate]], order: Order) -> Select[tuple[Candidate]]:
+    return query.order_by(*(key.desc() if descending else key for key, descending in order))
+
+
+def after_candidate(session: Session, order: Order, candidate_id: int) -> ColumnElement[bool]:
+    """The rows past the candidate in `order` (a page's keyset: the next page starts after its last card), in plain
+    comparisons SQLite and PostgreSQL read alike (no row values). Its keys are read from the database, as stored; a
+    NULL key is equal to NULL alone, with nothing strictly past it. Nothing when the candidate is not there."""
+    values = session.execute(select(*(key for key, _ in order)).where(Candidate.id == candidate_id)).first()
+    if values is None:
+        return false()
+    alternatives: list[ColumnElement[bool]] = []
+    equal: list[ColumnElement[bool]] = []
+    for (key, descending), value in zip(order, values, strict=True):
+        if value is not None:
+            alternatives.append(and_(*equal, key < value if descending else key > value))
+        equal.append(key.is_(None) if value is None else key == value)
+    return or_(*alternatives)
+
+
 def pending_query() -> Select[tuple[Candidate]]:
     """Pending relevant candidates, best score first: what waits for a maintainer, wherever it is shown."""
-    # The id breaks ties: PostgreSQL, unlike SQLite, gives equal rows in no stable order.
-    return (
-        select(Candidate)
-        .where(Candidate.status == PENDING, Candidate.relevant.is_(True))
-        .order_by(Candidate.score.desc(), Candidate.first_seen_at, Candidate.id)
-    )
+    return ordered(select(Candidate).where(Candidate.status == PENDING, Candidate.relevant.is_(True)), PENDING_ORDER)
 
 
 def pending_candidates(session: Session, limit: int | None = None) -> list[Candidate]:

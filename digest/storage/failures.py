@@ -13,6 +13,8 @@ from typing import Any
 
 from sqlalchemy.engine import make_url
 
+from digest.sizes import shown_size
+
 BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another process's write lock before "database is locked"
 FULL_DISK_BYTES = 64 * 1024  # less than this free: the disk counts as full
 # After SQLite's "database or disk is full", less than this free now: the disk was full before the write gave it back.
@@ -122,15 +124,16 @@ def full_disk(url: str, reason: str = "") -> str:
     except OSError:
         return ""
     if free < FULL_DISK_BYTES:
-        return f" (the disk holding {folder} is full: {free} bytes free)"
+        return f" (the disk holding {folder} is full: {shown_size(free)} free)"
     if "disk is full" not in reason or resource.getrlimit(resource.RLIMIT_FSIZE)[0] != resource.RLIM_INFINITY:
         return ""
     if free < ROOMY_DISK_BYTES:
-        return f" (the disk holding {folder} has no room for what the database had to write: {free} bytes free now)"
+        room = shown_size(free)
+        return f" (the disk holding {folder} has no room for what the database had to write: {room} free now)"
     # Gigabytes free and SQLite still full: a quota of the user's, or a size limit on the database itself.
     return (
-        f" (the disk holding {folder} has {free} bytes free, so what is full is likely a disk quota of this user's or "
-        "the database's own size limit (PRAGMA max_page_count))"
+        f" (the disk holding {folder} has {shown_size(free)} free, so what is full is likely a disk quota of this"
+        " user's or the database's own size limit (PRAGMA max_page_count))"
     )
 
 
@@ -205,7 +208,7 @@ def file_size_limit(reason: str) -> str:
     if soft == resource.RLIM_INFINITY:
         return ""
     return (
-        f" (this process may write files of at most {soft} bytes (ulimit -f) and a database file outgrew that: "
+        f" (this process may write files of at most {shown_size(soft)} (ulimit -f) and a database file outgrew that: "
         "raise the limit)"
     )
 

@@ -23,6 +23,7 @@ from digest.config import Settings, StartedSecrets
 from digest.config.admin_tokens import NamedToken
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Outcome
+from digest.sizes import shown_size
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
 from digest.web.throttle import SignInThrottle, ThrottleRule, client_address, trusted_networks
@@ -193,9 +194,9 @@ async def form_of(request: web.Request) -> dict[str, str] | web.Response:
         posted = await request.post()
     except web.HTTPRequestEntityTooLarge:
         # aiohttp's own answer was a plain-text 413, unlike every other refusal, with no way back to the page.
-        log.info("%s %s: form body over the %d KiB limit", request.method, logged_path(request), FORM_LIMIT // 1024)
+        log.info("%s %s: form body over the %s limit", request.method, logged_path(request), shown_size(FORM_LIMIT))
         message = (
-            f"The form was larger than this site takes ({FORM_LIMIT // 1024} KiB). "
+            f"The form was larger than this site takes ({shown_size(FORM_LIMIT)}). "
             "Nothing was changed: shorten what you wrote and send it again."
         )
         return refuse(request, 413, "Too large", message, back)

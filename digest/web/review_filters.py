@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
 
@@ -38,6 +38,7 @@ class ReviewFilter:
     score_min: float | None = None
     score_max: float | None = None
     status: str = "pending"
+    after: int | None = None  # a later page: the candidates past this one, the last card of the page before
 
     def query(self) -> dict[str, str]:
         """The parameters that differ from the defaults, as the page's links and forms carry them."""
@@ -48,11 +49,17 @@ class ReviewFilter:
             "min": _number_text(self.score_min),
             "max": _number_text(self.score_max),
             "status": "" if self.status == "pending" else self.status,
+            "after": "" if self.after is None else str(self.after),
         }
         return {name: value for name, value in values.items() if value}
 
     def query_string(self) -> str:
         return urlencode(self.query())
+
+    def page_address(self, after: int | None) -> str:
+        """/review with these filters, from the first page (None) or past candidate `after`."""
+        query = urlencode(replace(self, after=after).query())
+        return "/review" + (f"?{query}" if query else "")
 
     @property
     def narrowed(self) -> bool:
@@ -170,7 +177,15 @@ def parse_review_filter(query: Mapping[str, str]) -> ReviewFilter:
         score_min=_score(query, "min"),
         score_max=_score(query, "max"),
         status=status,
+        after=_after(query.get("after")),
     )
+
+
+def _after(text: str | None) -> int | None:
+    try:
+        return parse_older_than(text)  # a record's number, as /history's ?before=
+    except ValueError:
+        raise FilterError("?after= must be a candidate's number.") from None
 
 
 def _contains(haystack: str, needle: str) -> bool:

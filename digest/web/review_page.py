@@ -22,7 +22,15 @@ from digest.awesome.sectionnames import SectionMatcher
 from digest.config.admin_tokens import SHARED_MAINTAINER
 from digest.record_ids import parse_record_id
 from digest.relevance.why import why_from_json
-from digest.review.queries import pending_query, sections_now, standing_of
+from digest.review.queries import (
+    DECIDED_ORDER,
+    PENDING_ORDER,
+    after_candidate,
+    ordered,
+    pending_query,
+    sections_now,
+    standing_of,
+)
 from digest.review.rules import Actor, Standing
 from digest.review.signing import SessionClaim, csrf_token, session_digest
 from digest.storage.models import PENDING, Candidate, Section
@@ -92,17 +100,15 @@ def _candidates(session: Session, chosen: ReviewFilter) -> tuple[list[Candidate]
     Every candidate SQL leaves is read (its few columns the filters look at, SCANNED rows at a time), since authors,
     sections and titles beyond ASCII are matched here: a thousand read and filtered missed a low-scored paper by the
     author searched for in a longer queue, and counted at most a thousand. Only the shown are read whole."""
+    order = PENDING_ORDER if chosen.status == "pending" else DECIDED_ORDER
     if chosen.status == "pending":
         query = pending_query()
+    elif chosen.status == "all":
+        query = ordered(select(Candidate).where(or_(Candidate.status != PENDING, Candidate.relevant.is_(True))), order)
     else:
-        # The decided first, newest first, then the queue: PostgreSQL puts NULLs first in a descending order, SQLite
-        # last, so the queue's missing decision times are sorted apart (IS NULL: NULLS LAST is not in every SQLite).
-        undecided = Candidate.decided_at.is_(None)
-        query = select(Candidate).order_by(undecided, Candidate.decided_at.desc(), Candidate.score.desc(), Candidate.id)
-        if chosen.status == "all":
-            query = query.where(or_(Candidate.status != PENDING, Candidate.relevant.is_(True)))
-        else:
-            query = query.where(Candidate.status == chosen.status)
+        query = ordered(select(Candidate).where(Candidate.status == chosen.status), order)
+    if chosen.after is not None:  # a later page: the rows past the last card of the one before, in the page's order
+        query = query.where(after_candidate(session, order, chosen.after))
     # What SQL can say alike on SQLite and PostgreSQL is asked there; the rest (authors, sections, and titles beyond
     # ASCII, which SQLite does not fold) is filtered below.
     # A blank title is searched as the card reads it ("Untitled paper, arXiv <id>"), which SQL cannot see.

@@ -136,6 +136,9 @@ def _serialize(root: ET.Element) -> bytes:
 
 
 def build_rss(feed: Feed) -> bytes:
+    """RSS 2.0. An item keeps its guid for good (a reader shows a paper once); one changed since it was published (a
+    title corrected, another section) says when in <atom:updated>, as the Atom entry's <updated> does, RSS having no
+    such field: readers that keep an item by its guid then take its new title (feedparser's `updated`)."""
     rss = ET.Element("rss", {"version": "2.0"})
     channel = _sub(rss, "channel")
     _sub(channel, "title", feed.title)
@@ -150,6 +153,8 @@ def build_rss(feed: Feed) -> bytes:
         _sub(node, "link", item.link)
         _sub(node, "guid", item.guid, isPermaLink="false")
         _sub(node, "pubDate", rfc822(item.published))
+        if item.updated is not None and item.updated > item.published:
+            _sub(node, f"{{{ATOM_NS}}}updated", rfc3339(item.updated))
         for author in shown_authors(item.authors):  # the rest: "et al. (N authors)" in the description
             _sub(node, f"{{{DC_NS}}}creator", author)
         for category in item.categories:

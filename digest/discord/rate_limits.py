@@ -1,0 +1,44 @@
+"""How long the bot waits out Discord's 429s: a bounded time, past which the request fails as any refused one does.
+
+discord.py waits out every retry_after by default; Discord may ask minutes, and the bot then held a reaction's
+message edit (or a post) that long, saying nothing. Past the bound discord.py raises RateLimited, which is no
+HTTPException and escaped every handler; it is turned into one (status 429), so the bot's retries take it up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import discord
+from discord.http import HTTPClient, Route
+
+# The shortest bound discord.py allows is 30 s; a minute lets the usual short limits be waited out, as before.
+LONGEST_WAIT = 60.0
+
+
+class LongRateLimit(discord.HTTPException):
+    """A 429 asking a longer wait than LONGEST_WAIT: failed at once, in one line naming the wait."""
+
+    def __init__(self, route: Route, retry_after: float) -> None:  # no response to read: discord.py gave none
+        text = (
+            f"Discord rate-limits {route.method} {route.path} for {retry_after:.0f} s, longer than the "
+            f"{LONGEST_WAIT:g} s the bot waits: tried again later"
+        )
+        Exception.__init__(self, text)
+        self.response = None
+        self.status = 429
+        self.code = 0
+        self.text = text
+
+
+def bound_waits(http: HTTPClient) -> None:
+    """Makes `http`'s RateLimited (a wait past the client's max_ratelimit_timeout) a LongRateLimit."""
+    request = http.request
+
+    async def bounded(route: Route, **options: Any) -> Any:
+        try:
+            return await request(route, **options)
+        except discord.RateLimited as exc:
+            raise LongRateLimit(route, exc.retry_after) from None
+
+    setattr(http, "request", bounded)  # noqa: B010 (a method replaced on this one client's instance)

@@ -1,0 +1,103 @@
+"""/review past its 200 cards, in real Chromium: a queue longer than a page is paged with an "older" link (keyset on
+the page's own order), through pending and decided candidates alike, and a decision on a later page comes back to it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from digest.storage.models import Candidate
+from tests.factories import SEEN_AT, insert_candidate, real_papers
+from tests.test_browser import CHROMIUM
+from tests.test_browser_review import DESKTOP, open_review
+from tests.web_server import SECRETS_ENV, Site
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="browser tests need Chromium at /usr/bin/chromium"),
+]
+QUEUE = 230  # past the page's 200, with ties in score so the keyset's later keys decide
+
+
+def long_queue(site: Site, **overrides: Any) -> list[int]:
+    """QUEUE pending candidates, scores in 23 steps of ten equal ones, first seen a minute apart."""
+    paper = real_papers()[0]
+    return [
+        insert_candidate(
+            site.database,
+            {**paper, "arxiv_id": f"2501.{10000 + number}"},
+            title=f"Paper number {number:03d} of the long queue",
+            score=round(2.0 - (number // 10) / 20, 2),
+            first_seen_at=SEEN_AT + timedelta(minutes=number % 7),
+            **overrides,
+        )
+        for number in range(QUEUE)
+    ]
+
+
+async def shown_ids(page: Any) -> list[int]:
+    ids = await page.locator("article.candidate").evaluate_all("cards => cards.map(card => card.id)")
+    return [int(text.removeprefix("candidate-")) for text in ids]
+
+
+def page_order(site: Site) -> list[int]:
+    """Every pending candidate in the review page's order (best score, first seen, id), read from the database."""
+    with site.database.reading() as session:
+        rows = session.query(Candidate.id, Candidate.score, Candidate.first_seen_at).all()
+    return [row.id for row in sorted(rows, key=lambda row: (-row.score, row.first_seen_at, row.id))]
+
+
+@pytest.mark.asyncio
+async def test_a_queue_longer_than_a_page_is_paged_by_an_older_link(site: Site, browser: Any) -> None:
+    """A queue of 230 showed its best 200, '230 pending; the best 200 are shown', and the other 30 could be reached only
+    by filtering on score: no link led past them. An 'older' link now opens the next page, every candidate on exactly
+    one page, and a decision taken there comes back to that page."""
+    long_queue(site)
+    order = page_order(site)
+    page = await open_review(browser, site, DESKTOP)
+    first = await shown_ids(page)
+    assert first == order[:200]
+    await page.locator("#older").click()
+    await page.wait_for_url("**/review?*after=*")
+    second = await shown_ids(page)
+    assert second == order[200:], (second[:5], order[200:205])
+    assert await page.locator("#older").count() == 0  # the last page
+    assert "after those on the pages before" in await page.locator("#count").inner_text()
+    card = page.locator(f"#candidate-{second[0]}")
+    await card.get_by_role("button", name="Reject", exact=True).click()
+    await page.wait_for_selector(f"#candidate-{second[0]}", state="detached")
+    assert "after=" in page.url, page.url
+    assert await shown_ids(page) == order[201:]  # the same page, less the rejected
+    await page.get_by_role("link", name="First page").click()
+    await page.wait_for_url(lambda url: "after=" not in url)
+    await page.wait_for_load_state()
+    assert await shown_ids(page) == order[:200]
+
+
+@pytest.mark.asyncio
+async def test_the_decided_are_paged_newest_first(site: Site, browser: Any) -> None:
+    """status=rejected over 230 decisions: the page showed the newest 200 and no way to the older ones."""
+    ids = long_queue(site, status="rejected")
+    with site.database.transaction() as session:
+        for number, candidate_id in enumerate(ids):
+            candidate = session.get(Candidate, candidate_id)
+            assert candidate is not None
+            candidate.decided_at = SEEN_AT + timedelta(hours=number // 3)  # three at a time: ties in decided_at
+    with site.database.reading() as session:
+        rows = session.query(Candidate.id, Candidate.score, Candidate.decided_at).all()
+    newest = [row.id for row in sorted(rows, key=lambda row: (-row.decided_at.timestamp(), -row.score, row.id))]
+    context = await browser.new_context(base_url=site.base, viewport=DESKTOP)
+    page = await context.new_page()
+    await page.goto("/review?status=rejected")  # signing in comes back to these filters
+    await page.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
+    await page.get_by_role("button", name="Sign in").click()
+    await page.wait_for_selector("article.candidate")
+    first = await shown_ids(page)
+    await page.locator("#older").click()
+    await page.wait_for_url("**/review?*after=*")
+    rest = await shown_ids(page)
+    assert len(first) == 200 and sorted(first + rest) == sorted(ids) and not set(first) & set(rest)
+    assert first + rest == newest
