@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from digest.sizes import shown_size
 from tests.conftest import mounted_tmpfs
 from tests.factories import insert_candidate, real_papers
 from tests.test_poll_full_disk import ROOT
@@ -75,7 +76,7 @@ def test_an_approval_under_a_file_size_limit_names_the_limit_and_goes_through_on
         said = done.stderr.strip().splitlines()
         assert len(said) == 1 and said[0].startswith("digest: "), (limit, said)
         failures.add(said[0].split(":")[1])
-        assert f"files of at most {limit} bytes (ulimit -f)" in said[0] and "raise the limit" in said[0], said
+        assert f"files of at most {shown_size(limit)} (ulimit -f)" in said[0] and "raise the limit" in said[0], said
         assert "2505.16146" not in _decided(tmp_path, data), limit
         again = _digest(tmp_path, data, "approve", "1")
         assert again.returncode == 0 and "approved into" in again.stdout, (limit, again.stderr)
