@@ -34,6 +34,18 @@ def shown(value: object) -> object:
     return value
 
 
+def rendered(template: jinja2.Template, **values: Any) -> str:
+    """The template rendered; a Python error raised inside it (a template of one's own calling a method wrongly:
+    `{{ day.strftime() }}`'s TypeError, which jinja2 passes on as it is) made a TemplateError naming the template, so
+    the callers that take a failing template in their stride (the weekly job, the command's one line) take this too."""
+    try:
+        return template.render(**values)
+    except jinja2.TemplateError:
+        raise
+    except Exception as exc:
+        raise jinja2.TemplateRuntimeError(f"{template.name}: {type(exc).__name__}: {exc}") from exc
+
+
 def template_loader(templates_dir: Path) -> jinja2.BaseLoader:
     bundled = resources.templates_dir()
     folders = [str(templates_dir)]

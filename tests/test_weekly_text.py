@@ -336,3 +336,38 @@ def test_the_maintainers_copy_without_an_smtp_host_does_not_say_their_recipients
     assert record["arxiv_id"] in kept and "/approve/" not in kept
     assert "maintainer\\_recipients is empty" not in kept, kept
     assert "[smtp] host" in kept, kept
+
+
+def test_a_template_of_ones_own_that_raises_a_python_error_stops_neither_the_week_nor_the_email(
+    tmp_path: Path,
+) -> None:
+    """A weekly template of one's own that parses but calls a method wrongly ({{ digest.week.monday.strftime() }}:
+    Python's TypeError, which jinja2 does not wrap in a TemplateError) made the weekly job raise out of writing the
+    Markdown: no email went to anyone and the log held a traceback. Expected: as for a name the digest lacks, the
+    Markdown is not written and the email still goes; the same error in an email template is the edition's failure,
+    recorded in one line and retried."""
+    from tests.smtp_server import Inbox, free_port, smtp_server
+    from tests.test_weekly_mail_delivery import config
+    from tests.weekly_data import fill_week
+
+    own = tmp_path / "templates" / "weekly"
+    own.mkdir(parents=True)
+    (own / "digest.md.j2").write_text("# {{ digest.week.monday.strftime() }}\n", encoding="utf-8")
+    port = free_port()
+    text = f'templates_dir = "{tmp_path / "templates"}"\n' + config(port, maintainers=())
+    settings = make_settings(tmp_path / "data", text)
+    database = open_service_database(settings)
+    inbox = Inbox()
+    try:
+        fill_week(database, settings)
+        with smtp_server(inbox, port):
+            first = run_weekly_job(settings, database, NOW)
+            (own / "email.txt.j2").write_text("{{ digest.week.monday.strftime() }}\n", encoding="utf-8")
+            second = run_weekly_job(settings, database, NOW + timedelta(weeks=1))
+    finally:
+        database.dispose()
+    assert "readers" not in first.markdown_paths
+    assert [o.status for o in first.emails] == ["sent"] and len(inbox.messages) == 1
+    (failed,) = [o for o in second.emails if o.week == "2026-W49"]
+    assert failed.status == "failed" and failed.retry_at is not None
+    assert "template" in failed.message and "strftime" in failed.message, failed.message

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from jinja2 import Environment, StrictUndefined, select_autoescape
 
-from digest.templating import shown, template_loader
+from digest.templating import rendered, shown, template_loader
 from digest.text import acceptable_url, is_blank, one_line, readable_section, readable_title
 from digest.titles import arxiv_abs_url
 from digest.vocab import EDITIONS as EDITIONS
@@ -295,4 +295,4 @@ def render(digest: WeeklyDigestData, templates_dir: Path, name: str, *, unsubscr
     """Renders one of weekly/digest.md.j2, weekly/email.txt.j2, weekly/email.html.j2; `unsubscribe`, the readers'
     email's List-Unsubscribe target, is shown at its end."""
     template = template_environment(templates_dir).get_template(f"weekly/{name}")
-    return template.render(digest=digest, subject=subject_line(digest), unsubscribe=unsubscribe)
+    return rendered(template, digest=digest, subject=subject_line(digest), unsubscribe=unsubscribe)
