@@ -174,6 +174,7 @@ async def approval_page(request: web.Request) -> web.Response:
         link=link,
         code_url=safe_url(candidate.code_url),
         action_path=request.path + (EMAILED if _emailed(request) else ""),
+        worth_a_look=_emailed(request),  # a second-tier paper: on no page, decided by command
         why_lines=why_lines([candidate]),
         highlighted={candidate.id: highlight(candidate.abstract, candidate.matched or [])},
     )
