@@ -627,3 +627,25 @@ async def test_an_email_link_made_before_the_key_changed_says_how_to_approve_a_p
     assert "candidates feed" not in page, page
     assert "digest candidates --second-tier" in page and "digest approve" in page, page
     assert site.status_of(second) == "pending"
+
+
+@pytest.mark.asyncio
+async def test_an_email_link_whose_section_left_the_list_says_how_to_approve_a_paper_worth_a_look(site: Site) -> None:
+    """A maintainer renamed the heading a "Worth a look" link approves into (Sparse Autoencoder to Dictionary
+    Learning) after the weekly email went out: the link's page said to approve the paper into a section of the list
+    on the review page, which shows no second-tier paper, so the advice led nowhere. Expected: the page names the
+    command that approves it into a section; no button, nothing changed."""
+    from tests.test_web import rename_headings
+
+    _, second = insert_tiers(site)
+    text, _ = email_parts(weekly_email(site))
+    approve = APPROVE_LINE.search(between(text, "== Worth a look ==", "== The week in numbers =="))
+    assert approve is not None
+    address = urlsplit(approve.group(2))
+    rename_headings(site, {SECTION: "Dictionary Learning"})
+    async with site.client.get(f"{address.path}?{address.query}") as reply:
+        status, page = reply.status, await reply.text()
+    assert status == 200 and f"the list has no section “{SECTION}” now" in page, page
+    assert 'on <a href="/review">the review page</a>' not in page, page
+    assert f"digest approve {SECOND['arxiv_id']} --section NAME" in page, page
+    assert '<form method="post"' not in page and site.status_of(second) == "pending"
