@@ -21,7 +21,7 @@ from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
 from digest.weekly.ledger import MAX_BACKOFF, backoff, claim_week, week_state
-from digest.weekly.store import CATCH_UP_WEEKS, WeeklyResult, run_weekly_job
+from digest.weekly.store import CATCH_UP_WEEKS, SendOutcome, WeeklyResult, run_weekly_job
 from tests.conftest import make_settings
 from tests.smtp_server import Credentials, Inbox, free_port, self_signed_certificate, server_tls_context, smtp_server
 from tests.weekly_data import fill_week
@@ -101,6 +101,25 @@ class AcceptThenDropInbox(Inbox):
 
 
 # 1. One edition that keeps failing eventually crashes every weekly job, and the readers' digest stops for good.
+
+
+def failed_send(
+    settings: Settings, database: Database, port: int, client_tls: ssl.SSLContext | None = None, **server: Any
+) -> SendOutcome:
+    """One weekly job (trusting `client_tls`'s certificates when given) against aiosmtpd on `port` with `server`'s
+    options, a server that must not take the edition: its one outcome, failed, with nothing delivered."""
+    inbox = Inbox()
+    try:
+        with smtp_server(inbox, port, **server):
+            if client_tls is None:
+                result = run_weekly_job(settings, database, NOW)
+            else:
+                result = run_weekly_job(settings, database, NOW, ssl_context=client_tls)
+    finally:
+        database.dispose()
+    (outcome,) = result.emails
+    assert outcome.status == "failed" and not inbox.messages, outcome
+    return outcome
 
 
 def test_a_long_failing_edition_does_not_stop_every_later_digest(tmp_path: Path) -> None:
@@ -793,14 +812,7 @@ def test_a_login_the_server_offers_only_over_tls_says_so_and_what_to_set(tmp_pat
     port = free_port()
     smtp = 'security = "none"\nusername = "digest"\n'
     settings, database = setup(tmp_path, config(port, smtp=smtp, maintainers=()), {"SMTP_PASSWORD": "s3cret-pass"})
-    inbox = Inbox()
-    try:
-        with smtp_server(inbox, port, authenticator=Credentials("digest", "s3cret-pass")):
-            result = run_weekly_job(settings, database, NOW)
-    finally:
-        database.dispose()
-    (outcome,) = result.emails
-    assert outcome.status == "failed" and not inbox.messages, outcome
+    outcome = failed_send(settings, database, port, authenticator=Credentials("digest", "s3cret-pass"))
     assert outcome.message == (
         f"the SMTP server 127.0.0.1:{port} offers no login (AUTH) on an unencrypted connection and [smtp] username is"
         ' set: most servers offer it only over TLS (set [smtp] security = "starttls", or "tls"); unset username if'
@@ -814,14 +826,7 @@ def test_implicit_tls_to_a_server_that_starts_in_plain_text_says_which_security_
     name neither the setting nor the fix."""
     port = free_port()
     settings, database = setup(tmp_path, config(port, smtp='security = "tls"\n', maintainers=()))
-    inbox = Inbox()
-    try:
-        with smtp_server(inbox, port):
-            result = run_weekly_job(settings, database, NOW)
-    finally:
-        database.dispose()
-    (outcome,) = result.emails
-    assert outcome.status == "failed" and not inbox.messages, outcome
+    outcome = failed_send(settings, database, port)
     assert outcome.message == (
         f"cannot reach the SMTP server 127.0.0.1:{port} (tls): it answered in plain text, not TLS: a server that"
         ' offers STARTTLS (usually port 587 or 25) needs [smtp] security = "starttls"'
@@ -838,14 +843,7 @@ def test_starttls_to_a_server_that_expects_tls_at_once_says_which_security_to_se
     )
     settings, database = setup(tmp_path, text)
     cert, key = self_signed_certificate(tmp_path)
-    inbox = Inbox()
-    try:
-        with smtp_server(inbox, port, ssl_context=server_tls_context(cert, key)):
-            result = run_weekly_job(settings, database, NOW)
-    finally:
-        database.dispose()
-    (outcome,) = result.emails
-    assert outcome.status == "failed" and not inbox.messages, outcome
+    outcome = failed_send(settings, database, port, ssl_context=server_tls_context(cert, key))
     assert outcome.message == (
         f"cannot reach the SMTP server 127.0.0.1:{port} (starttls): it took the connection and said nothing for 1"
         ' second(s): a server that expects TLS at once (usually port 465) needs [smtp] security = "tls"'
@@ -931,14 +929,7 @@ def test_a_server_that_takes_mail_only_after_starttls_says_which_security_to_set
     port = free_port()
     settings, database = setup(tmp_path, config(port, smtp='security = "none"\n', maintainers=()))
     cert, key = self_signed_certificate(tmp_path)
-    inbox = Inbox()
-    try:
-        with smtp_server(inbox, port, tls_context=server_tls_context(cert, key), require_starttls=True):
-            result = run_weekly_job(settings, database, NOW)
-    finally:
-        database.dispose()
-    (outcome,) = result.emails
-    assert outcome.status == "failed" and not inbox.messages, outcome
+    outcome = failed_send(settings, database, port, tls_context=server_tls_context(cert, key), require_starttls=True)
     assert outcome.message == (
         f"the SMTP server 127.0.0.1:{port} takes mail only over an encrypted connection (530 Must issue a STARTTLS"
         ' command first): set [smtp] security = "starttls"'
@@ -952,15 +943,16 @@ def test_a_server_that_takes_mail_only_from_a_login_says_what_to_set(tmp_path: P
     cert, key = self_signed_certificate(tmp_path)
     port = free_port()
     settings, database = setup(tmp_path, config(port, smtp='security = "starttls"\n', maintainers=()))
-    inbox = Inbox()
-    tls = dict(tls_context=server_tls_context(cert, key), require_starttls=True)
-    try:
-        with smtp_server(inbox, port, **tls, authenticator=Credentials("digest", "pw"), auth_required=True):  # type: ignore[arg-type]
-            result = run_weekly_job(settings, database, NOW, ssl_context=ssl.create_default_context(cafile=str(cert)))
-    finally:
-        database.dispose()
-    (outcome,) = result.emails
-    assert outcome.status == "failed" and not inbox.messages, outcome
+    outcome = failed_send(
+        settings,
+        database,
+        port,
+        tls_context=server_tls_context(cert, key),
+        require_starttls=True,
+        authenticator=Credentials("digest", "pw"),
+        auth_required=True,
+        client_tls=ssl.create_default_context(cafile=str(cert)),
+    )
     assert outcome.message == (
         f"the SMTP server 127.0.0.1:{port} takes mail only from a login (530 5.7.0 Authentication required): set"
         " [smtp] username, and its password in the SMTP_PASSWORD variable"
