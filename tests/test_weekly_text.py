@@ -27,6 +27,37 @@ def abstract_of(arxiv_id: str) -> str:
     raise AssertionError(arxiv_id)
 
 
+def failing_templates_week(tmp_path: Path, markdown: str, email: str, said: str) -> None:
+    """A week with the digest's Markdown template of one's own failing as `markdown` is written: the Markdown is not
+    written, the email still goes; the week after, the email's text template failing as `email` is written: that
+    edition fails in one line naming the template and `said`, and is retried."""
+    from tests.smtp_server import Inbox, free_port, smtp_server
+    from tests.test_weekly_mail_delivery import config
+    from tests.weekly_data import fill_week
+
+    own = tmp_path / "templates" / "weekly"
+    own.mkdir(parents=True)
+    (own / "digest.md.j2").write_text(markdown, encoding="utf-8")
+    port = free_port()
+    text = f'templates_dir = "{tmp_path / "templates"}"\n' + config(port, maintainers=())
+    settings = make_settings(tmp_path / "data", text)
+    database = open_service_database(settings)
+    inbox = Inbox()
+    try:
+        fill_week(database, settings)
+        with smtp_server(inbox, port):
+            first = run_weekly_job(settings, database, NOW)
+            (own / "email.txt.j2").write_text(email, encoding="utf-8")
+            second = run_weekly_job(settings, database, NOW + timedelta(weeks=1))
+    finally:
+        database.dispose()
+    assert "readers" not in first.markdown_paths
+    assert [o.status for o in first.emails] == ["sent"] and len(inbox.messages) == 1
+    (failed,) = [o for o in second.emails if o.week == "2026-W49"]
+    assert failed.status == "failed" and failed.retry_at is not None
+    assert "template" in failed.message and said in failed.message, failed.message
+
+
 def test_a_first_sentence_holding_i_e_is_not_cut_there() -> None:
     """A real abstract (2405.11706) reads '... of an enterprise SQL database (i.e. Text-to-SPARQL), achieve ...': the
     digest's summary was 'There is increasing evidence ... of an enterprise SQL database (i.e.', a sentence cut at
@@ -75,31 +106,9 @@ def test_a_template_of_ones_own_that_fails_stops_neither_the_week_nor_the_other_
     no email went to anyone, nothing was recorded or retried, and the log held a traceback naming no template.
     Expected: the Markdown not written, one line saying why; the email still sent. And a failing email template is
     the edition's failure, recorded with that line and retried, like a setting the message cannot carry."""
-    from tests.smtp_server import Inbox, free_port, smtp_server
-    from tests.test_weekly_mail_delivery import config
-    from tests.weekly_data import fill_week
-
-    own = tmp_path / "templates" / "weekly"
-    own.mkdir(parents=True)
-    (own / "digest.md.j2").write_text("{% for paper in digest.papers %}{{ paper }}{% endfor %}\n", encoding="utf-8")
-    port = free_port()
-    text = f'templates_dir = "{tmp_path / "templates"}"\n' + config(port, maintainers=())
-    settings = make_settings(tmp_path / "data", text)
-    database = open_service_database(settings)
-    inbox = Inbox()
-    try:
-        fill_week(database, settings)
-        with smtp_server(inbox, port):
-            first = run_weekly_job(settings, database, NOW)
-            (own / "email.txt.j2").write_text("{{ digest.papers }}\n", encoding="utf-8")
-            second = run_weekly_job(settings, database, NOW + timedelta(weeks=1))
-    finally:
-        database.dispose()
-    assert "readers" not in first.markdown_paths
-    assert [o.status for o in first.emails] == ["sent"] and len(inbox.messages) == 1
-    (failed,) = [o for o in second.emails if o.week == "2026-W49"]
-    assert failed.status == "failed" and failed.retry_at is not None
-    assert "template" in failed.message and "papers" in failed.message, failed.message
+    failing_templates_week(
+        tmp_path, "{% for paper in digest.papers %}{{ paper }}{% endfor %}\n", "{{ digest.papers }}\n", "papers"
+    )
 
 
 HOSTILE = "\u202egnp.exe\u2066 \x1b[2J\x85x"  # reversed text, an isolate, a terminal escape, a C1 control
@@ -346,28 +355,6 @@ def test_a_template_of_ones_own_that_raises_a_python_error_stops_neither_the_wee
     Markdown: no email went to anyone and the log held a traceback. Expected: as for a name the digest lacks, the
     Markdown is not written and the email still goes; the same error in an email template is the edition's failure,
     recorded in one line and retried."""
-    from tests.smtp_server import Inbox, free_port, smtp_server
-    from tests.test_weekly_mail_delivery import config
-    from tests.weekly_data import fill_week
-
-    own = tmp_path / "templates" / "weekly"
-    own.mkdir(parents=True)
-    (own / "digest.md.j2").write_text("# {{ digest.week.monday.strftime() }}\n", encoding="utf-8")
-    port = free_port()
-    text = f'templates_dir = "{tmp_path / "templates"}"\n' + config(port, maintainers=())
-    settings = make_settings(tmp_path / "data", text)
-    database = open_service_database(settings)
-    inbox = Inbox()
-    try:
-        fill_week(database, settings)
-        with smtp_server(inbox, port):
-            first = run_weekly_job(settings, database, NOW)
-            (own / "email.txt.j2").write_text("{{ digest.week.monday.strftime() }}\n", encoding="utf-8")
-            second = run_weekly_job(settings, database, NOW + timedelta(weeks=1))
-    finally:
-        database.dispose()
-    assert "readers" not in first.markdown_paths
-    assert [o.status for o in first.emails] == ["sent"] and len(inbox.messages) == 1
-    (failed,) = [o for o in second.emails if o.week == "2026-W49"]
-    assert failed.status == "failed" and failed.retry_at is not None
-    assert "template" in failed.message and "strftime" in failed.message, failed.message
+    failing_templates_week(
+        tmp_path, "# {{ digest.week.monday.strftime() }}\n", "{{ digest.week.monday.strftime() }}\n", "strftime"
+    )
