@@ -20,7 +20,7 @@ from digest.arxiv.fetcher import Fetcher, FetchError
 from digest.arxiv.poll_pass import health_line, run_poll
 from digest.arxiv.poller import PollSummary
 from digest.cli import main
-from digest.config import ArxivSettings
+from digest.config import ArxivSettings, Settings
 from digest.service.process import Service
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, open_database
@@ -273,6 +273,28 @@ def dead_pid() -> int:
     return child.pid
 
 
+async def outcomes_after_a_run_left_running(settings: Settings, process: dict[str, object]) -> list[str]:
+    """The poll runs' outcomes, oldest first, once the service started on a data folder whose poll run `process` left
+    "running" has polled fine (or after 30 s)."""
+    database = open_database(settings.database_url)
+    with database.transaction() as session:
+        session.add(PollRun(started_at=datetime.now(UTC), outcome="running", summary={"process": process}))
+    health.forget()
+    service = Service(settings)
+    await service.start(serve_web=False)
+    try:
+        for _ in range(600):
+            with database.reading() as session:
+                outcomes = [run.outcome for run in session.scalars(select(PollRun).order_by(PollRun.id))]
+            if outcomes[-1:] == ["ok"]:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await service.stop()
+        database.dispose()
+    return outcomes
+
+
 @pytest.mark.asyncio
 async def test_a_run_a_dead_process_left_running_is_marked_interrupted_and_polled_again(tmp_path: Path) -> None:
     async with ArxivServer() as arxiv:
@@ -281,23 +303,8 @@ async def test_a_run_a_dead_process_left_running_is_marked_interrupted_and_polle
             tmp_path / "data",
             f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0\napi_url = "http://127.0.0.1:9/api/query"\n',
         )
-        database = open_database(settings.database_url)
-        with database.transaction() as session:  # what kill -9 during the first-start poll leaves
-            process = {"host": os.uname().nodename, "pid": dead_pid()}
-            session.add(PollRun(started_at=datetime.now(UTC), outcome="running", summary={"process": process}))
-        health.forget()
-        service = Service(settings)
-        await service.start(serve_web=False)
-        try:
-            for _ in range(600):
-                with database.reading() as session:
-                    outcomes = [run.outcome for run in session.scalars(select(PollRun).order_by(PollRun.id))]
-                if outcomes[-1:] == ["ok"]:
-                    break
-                await asyncio.sleep(0.05)
-        finally:
-            await service.stop()
-            database.dispose()
+        # What kill -9 during the first-start poll leaves.
+        outcomes = await outcomes_after_a_run_left_running(settings, {"host": os.uname().nodename, "pid": dead_pid()})
     assert outcomes == ["interrupted", "ok"]
     assert len(arxiv.requests_to("/rss/cs.CL")) == 1
 
@@ -317,25 +324,10 @@ async def test_a_run_left_running_by_a_process_whose_pid_was_reused_is_marked_in
             f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0\napi_url = "http://127.0.0.1:9/api/query"\n',
         )
         other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])  # holds the pid now
-        database = open_database(settings.database_url)
-        try:
-            with database.transaction() as session:  # what the power cut left, by a service of this data folder
-                process = {"host": os.uname().nodename, "pid": other.pid, "folder": str(settings.data_dir.resolve())}
-                session.add(PollRun(started_at=datetime.now(UTC), outcome="running", summary={"process": process}))
-            health.forget()
-            service = Service(settings)
-            await service.start(serve_web=False)
-            try:
-                for _ in range(600):
-                    with database.reading() as session:
-                        outcomes = [run.outcome for run in session.scalars(select(PollRun).order_by(PollRun.id))]
-                    if outcomes[-1:] == ["ok"]:
-                        break
-                    await asyncio.sleep(0.05)
-            finally:
-                await service.stop()
+        try:  # what the power cut left, by a service of this data folder
+            process = {"host": os.uname().nodename, "pid": other.pid, "folder": str(settings.data_dir.resolve())}
+            outcomes = await outcomes_after_a_run_left_running(settings, process)
         finally:
-            database.dispose()
             other.kill()
             other.wait()
     assert outcomes == ["interrupted", "ok"]
