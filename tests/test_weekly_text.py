@@ -6,11 +6,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from digest.service.wiring import open_service_database
-from digest.weekly.issue import one_line_summary
+from digest.weekly.issue import WeeklyDigestData, one_line_summary
 from digest.weekly.store import run_weekly_job
 from tests.conftest import DATA_DIR, make_settings
 from tests.factories import insert_candidate, real_papers
@@ -56,6 +57,28 @@ def failing_templates_week(tmp_path: Path, markdown: str, email: str, said: str)
     (failed,) = [o for o in second.emails if o.week == "2026-W49"]
     assert failed.status == "failed" and failed.retry_at is not None
     assert "template" in failed.message and said in failed.message, failed.message
+
+
+def last_weeks_digest(**given: Any) -> WeeklyDigestData:
+    """The digest of the week before NOW, built by build_digest: an empty week of the list "Awesome" but for `given`
+    (papers added, the pending, the stats, the edition...)."""
+    from digest.weekly.issue import build_digest, week_of_day
+
+    fields: dict[str, Any] = {"list_title": "Awesome", "added": [], "section_order": [], "section_emojis": {}}
+    fields |= {"pending_count": 0, "pending": []}
+    return build_digest(week_of_day(NOW.date() - timedelta(days=7)), **(fields | given))
+
+
+def all_parts(digest: WeeklyDigestData) -> tuple[str, str, str]:
+    """The digest as the bundled templates render it: the Markdown, the email's text part and its HTML part."""
+    from digest import resources
+    from digest.weekly.issue import render
+
+    templates = resources.templates_dir()
+    markdown, text, html = (
+        render(digest, templates, name) for name in ("digest.md.j2", "email.txt.j2", "email.html.j2")
+    )
+    return markdown, text, html
 
 
 def test_a_first_sentence_holding_i_e_is_not_cut_there() -> None:
@@ -158,28 +181,14 @@ def test_a_name_or_title_joined_by_an_invisible_format_character_is_not_split_in
     Persian author's 'علی‌رضا' (U+200C, the zero-width non-joiner inside one name) read 'علی رضا', a title's soft
     hyphen 'Trans­formers' read 'Trans formers', an emoji 👩‍🔬 (joined by U+200D) became two, where the list and the
     feeds show them as written. Expected: the digest keeps them; controls and bidi overrides are still blanked."""
-    from digest import resources
-    from digest.weekly.issue import AddedPaper, DigestStats, build_digest, render, week_of_day
+    from digest.weekly.issue import AddedPaper, DigestStats
 
     title, author = "👩\u200d🔬 Trans\u00adformers Explain Themselves\u202e\x1b", "علی\u200cرضا تهرانی"
     paper = AddedPaper("Probing", title, [author], "We probe.", "2505.16146", None, None, NOW)
-    week = week_of_day(NOW.date() - timedelta(days=7))
-    digest = build_digest(
-        week,
-        list_title="Awesome",
-        added=[paper],
-        section_order=["Probing"],
-        section_emojis={},
-        pending_count=0,
-        pending=[],
-        stats=DigestStats(1, 1, 0, 0, 0, 1),
-        edition="readers",
+    digest = last_weeks_digest(
+        added=[paper], section_order=["Probing"], stats=DigestStats(1, 1, 0, 0, 0, 1), edition="readers"
     )
-    templates = resources.templates_dir()
-    markdown, text, html = (
-        render(digest, templates, name) for name in ("digest.md.j2", "email.txt.j2", "email.html.j2")
-    )
-    for out in (markdown, text, html):
+    for out in all_parts(digest):
         assert "👩\u200d🔬 Trans\u00adformers Explain Themselves" in out, out
         assert author in out
         assert not {"\u202e", "\x1b"} & set(out)
@@ -246,24 +255,11 @@ def test_a_paper_without_an_arxiv_id_is_linked_in_the_plain_text_part_too() -> N
 def test_a_list_of_one_entry_is_not_said_to_be_in_1_entries() -> None:
     """A new list holding one paper: the week in numbers read 'Papers in the list: 1 (in 1 entries: ...)' in the
     Markdown and both parts of the email. It reads 'in 1 entry'; more are still 'entries'."""
-    from digest import resources
-    from digest.weekly.issue import DigestStats, build_digest, render, week_of_day
+    from digest.weekly.issue import DigestStats
 
-    templates = resources.templates_dir()
     for entries, said in ((1, "in 1 entry:"), (2, "in 2 entries:")):
-        digest = build_digest(
-            week_of_day(NOW.date() - timedelta(days=7)),
-            list_title="Awesome",
-            added=[],
-            section_order=[],
-            section_emojis={},
-            pending_count=0,
-            pending=[],
-            stats=DigestStats(1, 0, 0, 0, 0, entries),
-        )
-        for name in ("digest.md.j2", "email.txt.j2", "email.html.j2"):
-            out = render(digest, templates, name)
-            assert said in out and "in 1 entries" not in out, (name, out)
+        for out in all_parts(last_weeks_digest(stats=DigestStats(1, 0, 0, 0, 0, entries))):
+            assert said in out and "in 1 entries" not in out, out
 
 
 def test_a_section_whose_heading_draws_nothing_is_named_so_in_the_digest() -> None:
@@ -271,30 +267,18 @@ def test_a_section_whose_heading_draws_nothing_is_named_so_in_the_digest() -> No
     filler: the list allows them, Discord names such a section 'a section whose heading shows nothing'): the digest
     gave its papers an empty heading, '## ⠀' in the Markdown and '== ⠀ ==' in the email, under which readers saw them
     as if they belonged to the section above. Expected: the heading says what Discord says."""
-    from digest import resources
     from digest.text import BLANK_SECTION
-    from digest.weekly.issue import AddedPaper, DigestStats, build_digest, render, week_of_day
+    from digest.weekly.issue import AddedPaper, DigestStats
 
     blank = "\u2800\u3164"
     papers = [
         AddedPaper("Probing", "Probing VLMs", ["Ann Lee"], "We probe.", "2505.16146", None, None, SEEN),
         AddedPaper(blank, "Steering VLMs", ["Bo Li"], "We steer.", "2505.16147", None, None, SEEN),
     ]
-    digest = build_digest(
-        week_of_day(NOW.date() - timedelta(days=7)),
-        list_title="Awesome",
-        added=papers,
-        section_order=["Probing", blank],
-        section_emojis={},
-        pending_count=0,
-        pending=[],
-        stats=DigestStats(2, 2, 0, 0, 0, 2),
-        edition="readers",
+    digest = last_weeks_digest(
+        added=papers, section_order=["Probing", blank], stats=DigestStats(2, 2, 0, 0, 0, 2), edition="readers"
     )
-    templates = resources.templates_dir()
-    markdown, text, html = (
-        render(digest, templates, name) for name in ("digest.md.j2", "email.txt.j2", "email.html.j2")
-    )
+    markdown, text, html = all_parts(digest)
     assert f"## {BLANK_SECTION}\n" in markdown, markdown
     assert f"== {BLANK_SECTION} ==" in text, text
     assert f"{BLANK_SECTION}</h2>" in html, html
@@ -307,24 +291,17 @@ def test_one_candidate_waiting_is_not_called_them_in_the_maintainers_email(tmp_p
     review page'. It reads 'Decide it'; two are still 'them'."""
     from digest import resources
     from digest.weekly.fitting import fitted_email
-    from digest.weekly.issue import DigestStats, PendingPaper, build_digest, render, week_of_day
+    from digest.weekly.issue import DigestStats, PendingPaper
 
     for count, said in ((1, "Decide it on the review page"), (2, "Decide them on the review page")):
-        digest = build_digest(
-            week_of_day(NOW.date() - timedelta(days=7)),
-            list_title="Awesome",
-            added=[],
-            section_order=[],
-            section_emojis={},
+        digest = last_weeks_digest(
             pending_count=count,
             pending=[PendingPaper("Steering VLMs", "2505.16146", 0.9, "Steering")],
             stats=DigestStats(1, 0, count, 0, 0, 1),
         )
-        templates = resources.templates_dir()
-        digest = fitted_email(digest, templates, None, "https://digest.example.org")
-        for name in ("email.txt.j2", "email.html.j2"):
-            out = render(digest, templates, name)
-            assert said in out, (name, out)
+        _, text, html = all_parts(fitted_email(digest, resources.templates_dir(), None, "https://digest.example.org"))
+        for out in (text, html):
+            assert said in out, out
 
 
 def test_the_maintainers_copy_without_an_smtp_host_does_not_say_their_recipients_are_empty(tmp_path: Path) -> None:
