@@ -15,7 +15,6 @@ MAX_LINE_SHOWN = shown_size(MAX_LINE_BYTES)
 # How far a line is read past, to go on with the next (`lines_past_long`): beyond this the file is no file of lines
 # (a dump, /dev/zero), and reading on would take as long as the file has bytes.
 MAX_SKIPPED_BYTES = 64 * 1024 * 1024
-MAX_SKIPPED_SHOWN = shown_size(MAX_SKIPPED_BYTES)
 # The bad lines a command names; the others are counted ("and 12,345 more"): a wrong multi-GB file given by mistake
 # would otherwise flood the terminal with a line for each of its lines.
 BAD_LINES_SHOWN = 20
@@ -81,7 +80,7 @@ def lines_past_long(
         read = len(line)
         while line and not _ends_line(line):
             if read > most:
-                raise LongLineError(number, MAX_SKIPPED_SHOWN if most == MAX_SKIPPED_BYTES else shown_size(most))
+                raise LongLineError(number, shown_size(most))
             line = stream.readline(limit + 1)
             read += len(line)
         yield None

@@ -31,15 +31,18 @@ log = logging.getLogger(__name__)
 
 REVIEW_PAGE = "/review"  # where a refused link leads: only maintainers are given approval links, and decide there
 
+_FORGED = (
+    "This link was not made with this service's signing key: it was made up, or made before the key "
+    "(DIGEST_SECRET_KEY) was changed."
+)
 REASONS = {
-    "forged": "This link was not made with this service's signing key: it was made up, or made before the key "
-    "(DIGEST_SECRET_KEY) was changed. Take a fresh one from the candidates feed or use the review page.",
+    "forged": f"{_FORGED} Take a fresh one from the candidates feed or use the review page.",
     "altered": "This link was changed after it was made (its action, section or expiry was edited).",
     "expired": "This link has expired. Take a fresh one from the candidates feed or use the review page.",
     "malformed": "This is not a valid approval link (it may have been cut off when it was copied).",
 }
 # An emailed link is for a paper worth a look, which neither the candidates feed nor the review page shows.
-FORGED_EMAILED = REASONS["forged"].split(" Take ")[0] + (
+FORGED_EMAILED = _FORGED + (
     " A paper the weekly email lists as worth a look is shown nowhere else: `digest candidates --second-tier` on the"
     " server lists them, and `digest approve <arXiv ID>` approves one."
 )
