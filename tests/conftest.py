@@ -6,6 +6,7 @@ Feature-specific loopback servers live in their own modules (tests/arxiv_server.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -49,12 +50,17 @@ def mounted_tmpfs(mount_point: Path, size: str) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
-def fill_disk(folder: Path) -> None:
-    """Writes a file in `folder` until the disk holding it has no room left."""
+def fill_disk(folder: Path, leave: int = 0) -> None:
+    """Writes the file `folder`/filler until the disk holding it has no room left, or (`leave`) that many bytes free
+    at most: a few kilobytes, so a database opens and its next write does not fit."""
     handle = os.open(folder / "filler", os.O_WRONLY | os.O_CREAT)
     try:
-        while True:
-            os.write(handle, b"\0" * 65536)
+        if leave:
+            while shutil.disk_usage(folder).free > leave:
+                os.write(handle, b"\0" * 4096)
+        else:
+            while True:
+                os.write(handle, b"\0" * 65536)
     except OSError:
         pass
     finally:

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from digest.sizes import shown_size
-from tests.conftest import mounted_tmpfs
+from tests.conftest import fill_disk, mounted_tmpfs
 from tests.factories import insert_candidate, real_papers
 from tests.test_poll_full_disk import ROOT
 
@@ -94,12 +94,7 @@ def test_an_approval_on_a_disk_that_fills_says_the_disk_is_full_and_goes_through
     with mounted_tmpfs(tmp_path / "disk", "3m") as disk:
         data = disk / "data"
         shutil.copytree(base, data)
-        handle = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
-        try:
-            while shutil.disk_usage(disk).free > 32 * 1024:
-                os.write(handle, b"\0" * 4096)
-        finally:
-            os.close(handle)
+        fill_disk(disk, leave=32 * 1024)
         done = _digest(tmp_path, data, "approve", "1")
         said = done.stderr.strip().splitlines()
         assert done.returncode == 1 and len(said) == 1, said
@@ -117,12 +112,7 @@ def test_a_new_data_folder_on_a_disk_too_small_for_its_database_names_that_disk(
     command works once there is room."""
     for room in (120, 250):
         with mounted_tmpfs(tmp_path / f"disk-{room}", "3m") as disk:
-            handle = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
-            try:
-                while shutil.disk_usage(disk).free > room * 1024:
-                    os.write(handle, b"\0" * 4096)
-            finally:
-                os.close(handle)
+            fill_disk(disk, leave=room * 1024)
             data = disk / "data"
             done = _digest(tmp_path, data, "candidates")
             said = done.stderr.strip().splitlines()
@@ -151,12 +141,7 @@ def test_a_publish_on_a_disk_that_fills_says_so_without_the_database_libraries_w
         data = disk / "data"
         shutil.copytree(base, data)
         assert _digest(tmp_path, data, "approve", "1").returncode == 0
-        handle = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT)
-        try:
-            while shutil.disk_usage(disk).free > 200 * 1024:
-                os.write(handle, b"\0" * 4096)
-        finally:
-            os.close(handle)
+        fill_disk(disk, leave=200 * 1024)
         done = _digest(tmp_path, data, "publish")
         assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
         assert "sqlalche.me" not in done.stderr and "sqlite3.OperationalError" not in done.stderr, done.stderr
