@@ -53,12 +53,13 @@ def test_ctrl_c_while_digest_is_still_loading_is_one_line_not_a_traceback(tmp_pa
     assert not (tmp_path / "data").exists()
 
 
-def test_a_closed_terminal_stops_the_service_as_sigterm_does(tmp_path: Path) -> None:
-    """`digest run` in a terminal or an ssh session that closed (SIGHUP) died on the spot: no "stopped" in its log, and
-    a poll or a weekly send in flight was cut off where SIGTERM lets it end. SIGHUP now stops it as SIGTERM does."""
+def spawned_service(tmp_path: Path, source: str, *, own_group: bool = False) -> tuple[subprocess.Popen[bytes], Path]:
+    """`digest run` in a child process polling `source` (no retries, the web on a free port), with nothing of this
+    environment's secrets; its output goes to the returned log file. `own_group`: in a process group of its own, to
+    be signalled as a whole (as systemd stops a unit)."""
     config = tmp_path / "config.toml"
     config.write_text(
-        '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\nmin_interval_seconds = 0\n'
+        f'[arxiv]\nsources = ["{source}"]\nmin_interval_seconds = 0\n'
         f'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n[web]\nport = {free_port()}\n',
         encoding="utf-8",
     )
@@ -67,7 +68,16 @@ def test_a_closed_terminal_stops_the_service_as_sigterm_does(tmp_path: Path) -> 
     command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(tmp_path / "data"), "run"]
     log = tmp_path / "service.log"
     with log.open("wb") as output:
-        service = subprocess.Popen(command, cwd=tmp_path, env=environment, stdout=output, stderr=output)
+        service = subprocess.Popen(
+            command, cwd=tmp_path, env=environment, stdout=output, stderr=output, start_new_session=own_group
+        )
+    return service, log
+
+
+def test_a_closed_terminal_stops_the_service_as_sigterm_does(tmp_path: Path) -> None:
+    """`digest run` in a terminal or an ssh session that closed (SIGHUP) died on the spot: no "stopped" in its log, and
+    a poll or a weekly send in flight was cut off where SIGTERM lets it end. SIGHUP now stops it as SIGTERM does."""
+    service, log = spawned_service(tmp_path, "http://127.0.0.1:9/unused")
     try:
         deadline = time.monotonic() + 90
         while "start-up: caught up" not in log.read_text(encoding="utf-8", errors="replace"):
@@ -150,20 +160,7 @@ def test_sigterm_to_the_service_and_its_model_build_stops_both_without_building_
     service, which took that for a failed build, logged 'training in a child process failed (no message); training in
     place' and built the model in place before it could exit. The build is left to the next poll."""
     feed = ROOT / "tests/data/arxiv/rss/rss_cs.LG+cs.AI+cs.CL+stat.ML_2026-09-24_trimmed-4items.xml"
-    config = tmp_path / "config.toml"
-    config.write_text(
-        f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0\n'
-        f'api_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n[web]\nport = {free_port()}\n',
-        encoding="utf-8",
-    )
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
-    environment["PYTHONPATH"] = str(ROOT)
-    command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(tmp_path / "data"), "run"]
-    log = tmp_path / "service.log"
-    with log.open("wb") as output:
-        service = subprocess.Popen(
-            command, cwd=tmp_path, env=environment, stdout=output, stderr=output, start_new_session=True
-        )
+    service, log = spawned_service(tmp_path, str(feed), own_group=True)
     try:
         deadline = time.monotonic() + 120
         while _build_child_of(service.pid) is None:
