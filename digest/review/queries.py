@@ -131,6 +131,12 @@ def after_candidate(session: Session, order: Order, candidate_id: int) -> Column
     return or_(*alternatives)
 
 
+def on_review_page(candidate: Candidate) -> bool:
+    """Whether the review page lists `candidate` among those waiting (pending_query's rule for one candidate): a
+    paper under the review threshold (the weekly email's "worth a look") is not, and is decided by command."""
+    return candidate.status == PENDING and bool(candidate.relevant)
+
+
 def pending_query() -> Select[tuple[Candidate]]:
     """Pending relevant candidates, best score first: what waits for a maintainer, wherever it is shown."""
     return ordered(select(Candidate).where(Candidate.status == PENDING, Candidate.relevant.is_(True)), PENDING_ORDER)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from digest.awesome import store as liststore
 from digest.awesome.sectionnames import several_named
 from digest.review.applying import holds_candidate, unasked_copy
-from digest.review.queries import standing_of
+from digest.review.queries import on_review_page, standing_of
 from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing, decide_command
 from digest.review.signing import EMAILED, ApprovalLink, LinkError, verify_link
 from digest.storage.models import PENDING, Candidate
@@ -185,8 +185,7 @@ async def approval_page(request: web.Request) -> web.Response:
         refused_heading=approval.heading,
         # A decided candidate gets its status and no button: links decide only pending candidates.
         decided=standing.describe() if standing.status != PENDING else None,
-        # A paper under the review threshold (the email's "worth a look") is decided by command: /review lacks it.
-        on_review_page=candidate.status == PENDING and candidate.relevant,
+        on_review_page=on_review_page(candidate),
         change_command=standing.change_command(),
         link=link,
         code_url=safe_url(candidate.code_url),
