@@ -1,7 +1,8 @@
 """A small Discord on 127.0.0.1 speaking the real protocol (REST under /api/v10 and the gateway websocket).
 
 The real discord.py client connects to it. It keeps messages and reactions like Discord does, records every request
-and gateway frame it received, can answer the next N requests with 429 or 5xx, and lets a test push reaction and
+and gateway frame it received, can answer the next N requests with 429 or 5xx (or one route with 429 until told
+otherwise), and lets a test push reaction and
 delete events as if a member acted in the channel, and slash commands as if a member used one (fake_discord_commands).
 """
 
@@ -155,6 +156,21 @@ def json_response(payload: Any, status: int = 200, headers: dict[str, str] | Non
     return web.Response(status=status, body=json.dumps(payload).encode(), headers=all_headers)
 
 
+def rate_limited(retry_after: float) -> web.Response:
+    """Discord's 429, as its rate limiter answers it."""
+    headers = {
+        "Via": "1.1 google",  # discord.py treats a 429 without it as a Cloudflare ban
+        "X-RateLimit-Limit": "5",
+        "X-RateLimit-Remaining": "0",
+        "X-RateLimit-Reset-After": str(retry_after),
+        "X-RateLimit-Bucket": "fake-bucket",
+        "X-RateLimit-Scope": "user",
+        "Retry-After": str(max(1, round(retry_after))),
+    }
+    payload = {"message": "You are being rate limited.", "retry_after": retry_after, "global": False}
+    return json_response(payload, 429, headers)
+
+
 def bot_message(bot: FakeMember, message_id: int, channel_id: str, body: dict[str, Any]) -> dict[str, Any]:
     """A message the bot sent, as Discord returns it: the request's content, embeds and flags."""
     return {
@@ -214,6 +230,8 @@ class FakeDiscord(CommandsMixin):
     faults: list[Fault] = field(default_factory=list)
     holds: list[Hold] = field(default_factory=list)
     refusals: list[Refusal] = field(default_factory=list)
+    # (method, part of the path) -> retry_after: matching requests are answered 429 until `lift`
+    rate_limits: dict[tuple[str, str], float] = field(default_factory=dict)
     port: int = 0  # 0: any free port; else this one (see `reserve_port`)
     bot_roles: tuple[int, ...] = ()  # the roles the bot's own member holds (e.g. the maintainer role)
     member_lookup_status: int | None = None  # when set, every member lookup is answered with this status
@@ -293,6 +311,14 @@ class FakeDiscord(CommandsMixin):
     def fail_next(self, count: int, status: int = 429, retry_after: float = 0.2) -> None:
         """The next `count` REST requests are answered with `status` (429 carries Discord's rate-limit headers)."""
         self.faults.append(Fault(status, count, retry_after))
+
+    def limit(self, method: str, contains: str, retry_after: float) -> None:
+        """Requests with `method` whose path contains `contains` are answered 429 asking `retry_after` s, until `lift`:
+        Discord rate-limiting a route for minutes (each request meanwhile answered 429 again, counting toward a ban)."""
+        self.rate_limits[(method, contains)] = retry_after
+
+    def lift(self) -> None:
+        self.rate_limits.clear()
 
     def hold_next(self, method: str, contains: str = "") -> Hold:
         """The next request with `method` whose path contains `contains` waits for the test's `released.set()`."""
@@ -478,18 +504,11 @@ class FakeDiscord(CommandsMixin):
             if fault.remaining <= 0:
                 self.faults.pop(0)
             if fault.status == 429:
-                headers = {
-                    "Via": "1.1 google",  # discord.py treats a 429 without it as a Cloudflare ban
-                    "X-RateLimit-Limit": "5",
-                    "X-RateLimit-Remaining": "0",
-                    "X-RateLimit-Reset-After": str(fault.retry_after),
-                    "X-RateLimit-Bucket": "fake-bucket",
-                    "X-RateLimit-Scope": "user",
-                    "Retry-After": str(max(1, round(fault.retry_after))),
-                }
-                payload = {"message": "You are being rate limited.", "retry_after": fault.retry_after, "global": False}
-                return json_response(payload, 429, headers)
+                return rate_limited(fault.retry_after)
             return json_response({"message": "Internal Server Error", "code": 0}, fault.status)
+        for (method, contains), retry_after in self.rate_limits.items():
+            if request.method == method and contains in request.path:
+                return rate_limited(retry_after)
         for refusal in self.refusals:
             if request.method == refusal.method and refusal.contains in request.path and refusal.times != 0:
                 refusal.times -= 1

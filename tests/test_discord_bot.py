@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import Settings
 from digest.discord.bot import ReviewBot
 from digest.review.reviewer import Reviewer
@@ -26,11 +27,13 @@ from tests.fake_discord import BOT_ID, LISTED_MAINTAINER, MAINTAINER, STRANGER, 
 
 
 @asynccontextmanager
-async def running(settings: Settings, database: Database, sync_interval: float = 60.0) -> AsyncIterator[ReviewBot]:
+async def running(
+    settings: Settings, database: Database, sync_interval: float = 60.0, clock: Clock = SYSTEM_CLOCK
+) -> AsyncIterator[ReviewBot]:
     # The periodic check for decisions made in other processes is slowed down except where a test needs it, so
     # that a message edit seen by a test comes from the decision's listener, after the list file was written.
     reviewer = Reviewer(database, settings)
-    bot = ReviewBot(settings, database, reviewer, guild_ready_timeout=0.01, sync_interval=sync_interval)
+    bot = ReviewBot(settings, database, reviewer, guild_ready_timeout=0.01, sync_interval=sync_interval, clock=clock)
     await bot.start()
     try:
         assert bot.ready

@@ -1,18 +1,22 @@
-"""Discord's 429 (rate limited, retry_after) on the bot's post and on its reactions: it waits as told, the message is
-posted once, and the candidate is marked posted only once Discord has the message."""
+"""Discord's 429 (rate limited, retry_after) on the bot's post, its reactions and its edits: it waits as told (a wait
+of minutes in the background, not blocking the bot), the message is posted once, and the candidate is marked posted
+only once Discord has the message."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 import pytest
 
+from digest.clock import Clock
 from digest.config import Settings
+from digest.discord.bot import ReviewBot
 from digest.storage.db import Database
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import BOT_ID, MAINTAINER, FakeDiscord
-from tests.test_discord_bot import eventually, posted_candidate, row, running
+from tests.test_discord_bot import eventually, last_embed, posted_candidate, row, running
 
 RETRY_AFTER = 0.4
 
@@ -83,3 +87,95 @@ async def test_a_429_of_minutes_on_an_edit_fails_it_in_one_line_and_keeps_the_de
 def ours(caplog: pytest.LogCaptureFixture) -> list[str]:
     """The bot's own lines naming the wait (discord.py's logger says its own)."""
     return [r.getMessage() for r in caplog.records if r.name.startswith("digest.") and "600" in r.getMessage()]
+
+
+LONG = 600.0  # Discord's answer to a bot that keeps hitting its limit: minutes
+
+
+class Skipping(Clock):
+    """The system's monotonic clock, moved on by `skip`: Discord's minutes of rate limit passed at once."""
+
+    def __init__(self) -> None:
+        self.skipped = 0.0
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.skipped
+
+    def skip(self, seconds: float) -> None:
+        self.skipped += seconds
+
+
+async def rounds(bot: ReviewBot, count: int) -> None:
+    """Waits for `count` rounds of the bot's background loop (each one a chance to try again what failed)."""
+    start = bot.sync_rounds
+    await eventually(lambda: bot.sync_rounds >= start + count, f"{count} background rounds")
+
+
+@pytest.mark.asyncio
+async def test_a_post_rate_limited_for_minutes_is_not_sent_again_before_discord_allows_it(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Discord answering a post 429 for ten minutes: the bot tried again after its own back-off (from a few seconds),
+    each try answered 429 again and counting toward Discord's ban of the bot's address. It waits what Discord asked,
+    whoever asks for a posting run meanwhile (a poll), then posts the candidates in order, each once."""
+    ids = [insert_candidate(db, paper, score=0.9 - i / 10) for i, paper in enumerate(real_papers()[:2])]
+    clock = Skipping()
+    async with running(bot_settings, db, sync_interval=0.05, clock=clock) as bot:
+        fake.limit("POST", "/messages", LONG)
+        report = await bot.post_pending()
+        assert (report.posted, report.failed) == (0, 1)
+        await rounds(bot, 20)
+        assert (await bot.post_pending()).posted == 0  # a poll's run within the wait sends nothing either
+        assert len(fake.requests("POST", "/messages")) == 1 and fake.posted() == []
+        fake.lift()
+        clock.skip(LONG)
+
+        def posted() -> bool:
+            return all(row(db, i).discord_state == "posted" for i in ids)
+
+        await eventually(posted, "the candidates posted once the limit is over")
+    footers = [body["embeds"][0]["footer"]["text"].split(" ·")[0] for body in fake.posted()]
+    assert footers == [f"Candidate {ids[0]}", f"Candidate {ids[1]}"]
+    assert len(fake.requests("POST", "/messages")) == 3
+
+
+@pytest.mark.asyncio
+async def test_an_edit_rate_limited_for_minutes_is_not_sent_again_before_discord_allows_it(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """A ✅ whose message edit Discord rate-limits for ten minutes: the edit is tried again once they are over, not
+    every few seconds meanwhile, and the message then shows the approval."""
+    clock = Skipping()
+    async with running(bot_settings, db, sync_interval=0.05, clock=clock) as bot:
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0)
+        fake.limit("PATCH", f"/messages/{mid}", LONG)
+        await fake.react(mid, MAINTAINER, "✅")
+        await eventually(lambda: bool(fake.requests("PATCH")), "the edit tried")
+        await rounds(bot, 20)
+        assert len(fake.requests("PATCH")) == 1 and "Approved by" not in last_embed(fake, mid)["description"]
+        fake.lift()
+        clock.skip(LONG)
+        await eventually(lambda: "Approved by" in last_embed(fake, mid)["description"], "the message edited")
+    assert row(db, candidate_id).status == "approved"
+    assert len(fake.requests("PATCH")) == 2
+
+
+@pytest.mark.asyncio
+async def test_a_reaction_rate_limited_for_minutes_is_not_added_again_before_discord_allows_it(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """The bot's ✅ on a new message rate-limited for ten minutes: added once they are over, not tried every round."""
+    candidate_id = insert_candidate(db, real_papers()[0])
+    clock = Skipping()
+    async with running(bot_settings, db, sync_interval=0.05, clock=clock) as bot:
+        fake.limit("PUT", "/reactions/", LONG)
+        assert (await bot.post_pending()).posted == 1
+        mid = max(fake.messages)
+        await rounds(bot, 20)
+        assert len(fake.requests("PUT", "/reactions/")) == 1 and fake.reactors(mid, "✅") == []
+        fake.lift()
+        clock.skip(LONG)
+        await eventually(lambda: fake.reactors(mid, "❌") == [BOT_ID], "the bot's reactions added")
+    assert fake.reactors(mid, "✅") == [BOT_ID]
+    assert len(fake.requests("PUT", "/reactions/")) == 3
+    assert row(db, candidate_id).discord_state == "posted"

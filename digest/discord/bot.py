@@ -13,7 +13,7 @@ from datetime import timedelta
 import discord
 
 from digest import health
-from digest.clock import utc_now
+from digest.clock import SYSTEM_CLOCK, Clock, utc_now
 from digest.config import Settings
 from digest.discord import messages, store
 from digest.discord.catchup import ROUND_ERRORS, CatchUp
@@ -46,6 +46,7 @@ class ReviewBot:
         guild_ready_timeout: float = 2.0,
         sync_interval: float = SYNC_INTERVAL_SECONDS,
         backoff: Backoff | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.settings = settings
         self.config = settings.discord
@@ -55,17 +56,18 @@ class ReviewBot:
         self.link = DiscordLink(settings, self, guild_ready_timeout=guild_ready_timeout, backoff=backoff or Backoff())
         self.members = Members(self.config, lambda: self.link.client)
         self.commands = SlashCommands(settings, database, reviewer, self.members)
-        self.editor = MessageEditor(self.config, database, self._channel, self._mark_repost, sync_interval)
-        self.poster = Poster(
-            settings, database, lambda: self.ready, self._channel, self._own_id, sync_interval, self.link.trouble
-        )
+        # `clock` times the waits before a retry (Discord's rate limits among them).
+        steady = clock.monotonic
+        self.editor = MessageEditor(self.config, database, self._channel, self._mark_repost, sync_interval, steady)
+        self.poster = Poster(settings, database, lambda: self.ready, self._channel, self._own_id, sync_interval,
+                             self.link.trouble, steady)  # fmt: skip
         # Messages whose reaction the database (or a member lookup) failed to take in: caught up on with the recent
         # ones, however old their candidate's decision (catching up looks at the last CATCH_UP_WINDOW's alone, and
         # would miss them), after a restart too.
         self.owed = Owed(database)
         self.catching_up = CatchUp(database, self.members, self._channel, self._decide, self._mark_repost,
                                    self.editor, self.poster.add_reactions, sync_interval,
-                                   self.link.trouble, self.owed)  # fmt: skip
+                                   self.link.trouble, self.owed, steady)  # fmt: skip
         self.caught_up = asyncio.Event()
         self._replay_again = False  # catching up failed as a whole, or a permission came back: the loop does it
         self.sync_rounds = 0  # background rounds finished, so a test can wait for one without sleeping

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Protocol
 
@@ -16,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from digest.discord import held, history, messages, replay, store
 from digest.discord.members import READ_PERMISSIONS, Members, UncheckedReactionError
 from digest.discord.owed import Owed
+from digest.discord.rate_limits import asked_wait
 from digest.discord.replay import Choice, Key, LoggedDecision
 from digest.discord.retries import Retries
 from digest.discord.showing import MessageEditor, blank
@@ -61,6 +63,7 @@ class CatchUp:
         retry_after: float,
         trouble: Callable[[str, str | None], None],
         owed: Owed,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.database = database
         self.members = members
@@ -72,7 +75,7 @@ class CatchUp:
         self._trouble = trouble  # what keeps the bot from its work, said once and shown on /healthz
         # Messages whose catching up failed (Discord or the database), tried again from the background loop; `owed`
         # keeps them in the database as well, so that a restart catches up on them whatever their paper's age.
-        self.retries: Retries[tuple[int, int]] = Retries(retry_after)
+        self.retries: Retries[tuple[int, int]] = Retries(retry_after, clock=clock)
         self.owed = owed
         # Live reactions whose deciding waits for Discord to say who made them: candidate -> (user id, emoji) -> what
         # it means and the id of the candidate's last decision when it came, so one decided meanwhile by a later
@@ -115,7 +118,7 @@ class CatchUp:
                 self._trouble(READING, f"cannot read the messages of review channel {self._channel().id}: {exc}")
             log.info("discord: catching up on candidate %s refused (trying again in %g s)", candidate_id, delay)
         except ROUND_ERRORS as exc:
-            delay = self.retries.failed((candidate_id, message_id))
+            delay = self.retries.failed((candidate_id, message_id), asked_wait(exc))
             await self.owed.add(message_id)
             log.warning(
                 "discord: catching up on candidate %s failed (trying again in %g s): %s", candidate_id, delay, exc

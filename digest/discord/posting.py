@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from http import HTTPStatus
 
@@ -16,6 +17,7 @@ from digest.config import Settings
 from digest.discord import messages, store
 from digest.discord.connection import NO_MENTIONS
 from digest.discord.messages import PostReport
+from digest.discord.rate_limits import asked_wait
 from digest.discord.retries import Retries
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
@@ -38,6 +40,7 @@ class Poster:
         own_id: Callable[[], int | None],
         retry_after: float,
         trouble: Callable[[str, str | None], None],
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self.config = settings.discord
@@ -52,10 +55,14 @@ class Poster:
         # here was found since, by this process or another one, and calls for a run.
         self._offered: set[int] = set()
         self._unoffered_before: set[int] = set()
-        self._retries: Retries[str] = Retries(retry_after)  # after a failed post, the next try waits
+        self._retries: Retries[str] = Retries(retry_after, clock=clock)  # after a failed post, the next try waits
+        # The last post failed on a 429 whose wait is not over: no post is sent before it is, whoever asks (a poll).
+        self._limited = False
+        self._asked = 0.0  # the seconds Discord asked the bot to wait, by the last post it failed
         self._lock = asyncio.Lock()
         self._refused = False  # the channel refuses posts (403, 404): reported to /healthz, not a blip
-        self._unreacted: Retries[int] = Retries(retry_after)  # messages missing a reaction of the bot's Discord failed
+        # Messages missing a reaction of the bot's that Discord failed to add.
+        self._unreacted: Retries[int] = Retries(retry_after, clock=clock)
 
     async def retry_refused(self) -> None:
         """At the bot's start: what Discord refused while it last ran (AutoMod, a limit) may be allowed now."""
@@ -78,6 +85,10 @@ class Poster:
             if not self._ready():
                 log.info("discord: not connected; %d candidate(s) wait to be posted", len(chosen) + len(left))
                 return PostReport(0, len(chosen) + len(left), 0)
+            if self._limited and self._retries.waiting(POSTING):  # a post now would be refused again, and counted
+                log.info("discord: Discord's rate limit is not over; %d candidate(s) wait to be posted",
+                         len(chosen) + len(left))  # fmt: skip
+                return PostReport(0, len(chosen) + len(left), 0)
             posted = failed = decided = 0
             for chosen_then in chosen:
                 # Read again: while the run waited on Discord (a slow post, its retries) a maintainer may have decided
@@ -98,8 +109,9 @@ class Poster:
             # Those over the cap wait for the next run; those not posted are tried again by the background loop.
             self._offered.update(left)
             unposted = len(chosen) - posted - decided
+            self._limited = failed > 0 and self._asked > 0
             if failed:
-                delay = self._retries.failed(POSTING)
+                delay = self._retries.failed(POSTING, self._asked)
                 level = logging.INFO if self._refused else logging.WARNING  # a refusal was said once already
                 log.log(level, "discord: %d candidate(s) not posted; trying again in %g s", unposted, delay)
             else:
@@ -125,7 +137,7 @@ class Poster:
                 try:
                     found = await self._sent_before(candidate.id)
                 except discord.HTTPException as exc:
-                    delay = self._retries.failed(POSTING)
+                    delay = self._retries.failed(POSTING, asked_wait(exc))
                     log.warning("discord: cannot look for the message of decided candidate %s (trying again in %g s): "
                                 "%s", candidate.id, delay, exc)  # fmt: skip
                     return
@@ -142,6 +154,7 @@ class Poster:
         listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
         embed = messages.candidate_embed(candidate, self.config.section_emojis, suggested_listed=listed is not None)
         before = candidate.discord_state
+        self._asked = 0.0
         try:
             if candidate.discord_state == store.SENDING:  # a process died while posting it: Discord may have it
                 found = await self._sent_before(candidate.id)
@@ -162,6 +175,7 @@ class Poster:
                                    f"the review page: {review_page}")  # fmt: skip
             return False
         except discord.HTTPException as exc:
+            self._asked = asked_wait(exc)
             if exc.status == HTTPStatus.BAD_REQUEST:  # this message, not the channel or Discord: refused again
                 log.warning("discord: Discord refused the message of candidate %s (%s); it waits on the review page "
                             "(tried again when the bot next starts)",
@@ -241,7 +255,7 @@ class Poster:
                 log.warning("discord: may not add %s to candidate %s: %s", emoji, candidate_id, exc)
             except discord.HTTPException as exc:
                 level = logging.INFO if self._unreacted.failing(candidate_id) else logging.WARNING  # said once
-                delay = self._unreacted.failed(candidate_id)
+                delay = self._unreacted.failed(candidate_id, asked_wait(exc))
                 log.log(level,
                         "discord: could not add %s to candidate %s (trying again in %g s): %s",
                         emoji, candidate_id, delay, exc)  # fmt: skip

@@ -2,7 +2,8 @@
 
 discord.py waits out every retry_after by default; Discord may ask minutes, and the bot then held a reaction's
 message edit (or a post) that long, saying nothing. Past the bound discord.py raises RateLimited, which is no
-HTTPException and escaped every handler; it is turned into one (status 429), so the bot's retries take it up.
+HTTPException and escaped every handler; it is turned into one (status 429), so the bot's retries take it up, no
+sooner than Discord asked (`asked_wait`): each request inside the wait is answered 429 again and counts toward a ban.
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ class LongRateLimit(discord.HTTPException):
         self.status = 429
         self.code = 0
         self.text = text
+        self.retry_after = retry_after
+
+
+def asked_wait(exc: BaseException) -> float:
+    """The seconds Discord asked the bot to wait before trying again what failed with `exc`: 0 when it asked none."""
+    return exc.retry_after if isinstance(exc, LongRateLimit) else 0.0
 
 
 def bound_waits(http: HTTPClient) -> None:

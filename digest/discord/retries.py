@@ -1,5 +1,6 @@
 """What the bot will try again, and when: each thing that failed waits a delay that doubles from `first` up to
-`longest`, so one bad message or a Discord outage costs a request now and then, not one every round. Pure."""
+`longest`, so one bad message or a Discord outage costs a request now and then, not one every round; never less than
+Discord asked (a 429's retry_after), each try inside that wait being one more toward its ban. Pure."""
 
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ class Retries(Generic[Key]):
         self._failures: dict[Key, int] = {}
         self._next: dict[Key, float] = {}
 
-    def failed(self, key: Key) -> float:
-        """Notes one more failure; the seconds until `key` is due again."""
+    def failed(self, key: Key, at_least: float = 0.0) -> float:
+        """Notes one more failure; the seconds until `key` is due again, `at_least` those Discord asked."""
         failures = self._failures.get(key, 0)
         # The count stops growing once the wait is the longest: a key failing for days (a channel the bot may not
         # post to over a long weekend) would otherwise overflow 2.0 ** failures and end the bot's background loop.
         delay = min(self.first * 2.0**failures, self.longest)
         self._failures[key] = failures + 1 if delay < self.longest else failures
+        delay = max(delay, at_least)
         self._next[key] = self._clock() + delay
         return delay
 

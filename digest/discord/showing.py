@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from http import HTTPStatus
 
@@ -13,6 +14,7 @@ import discord
 from digest.config import DiscordSettings
 from digest.discord import messages, notes, store
 from digest.discord.connection import NO_MENTIONS
+from digest.discord.rate_limits import asked_wait
 from digest.discord.retries import Retries
 from digest.storage.db import Database
 from digest.storage.models import Candidate
@@ -44,6 +46,7 @@ class MessageEditor:
         channel: Callable[[int | None], discord.PartialMessageable],
         repost: Callable[[int], Awaitable[None]],
         retry_after: float,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
         self.database = database
@@ -51,7 +54,7 @@ class MessageEditor:
         self._repost = repost  # its message is gone
         # One edit at a time, in decision order.
         self._lock = asyncio.Lock()
-        self._retries: Retries[int] = Retries(retry_after)
+        self._retries: Retries[int] = Retries(retry_after, clock=clock)
         self._uneditable: set[int] = set()  # messages Discord forbids the bot to edit (403, 400), until it restarts
 
     def allow_all(self) -> None:
@@ -119,7 +122,7 @@ class MessageEditor:
         if isinstance(exc, discord.Forbidden) or exc.status == HTTPStatus.BAD_REQUEST:
             self._forbidden(candidate.id, str(exc))
             return
-        delay = self._retries.failed(candidate.id)
+        delay = self._retries.failed(candidate.id, asked_wait(exc))
         log.warning("discord: could not edit the message of candidate %s (trying again in %g s): %s",
                     candidate.id, delay, exc)  # fmt: skip
 
