@@ -5,6 +5,10 @@ pack of a fetch slowly but steadily, or sends a piece of it and then nothing. Th
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -22,6 +26,7 @@ from tests.git_http import SlowGitHttpServer, backend_path
 from tests.git_remote import ANN, NOW, make_remote, publish_config
 
 pytestmark = pytest.mark.skipif(backend_path() is None, reason="git-http-backend is not installed")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(autouse=True)
@@ -100,3 +105,70 @@ async def test_stopping_the_service_ends_a_fetch_under_way_at_once(
         finally:
             database.dispose()
     assert error is not None and "the service is stopping" in error, error
+
+
+def git_processes_of(clone: Path, url: str) -> list[str]:
+    """The command lines of the processes working in `clone` or talking to `url` (git, git-remote-http, index-pack)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+            folder = os.readlink(entry / "cwd")
+        except (OSError, ValueError):
+            continue  # not a process, or one that ended meanwhile
+        if str(clone) in command or url in command or Path(folder).is_relative_to(clone):
+            found.append(command)
+    return found
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+def test_sigterm_to_digest_publish_ends_its_fetch_and_the_next_publish_goes_through(
+    tmp_path: Path, signum: signal.Signals
+) -> None:
+    """`digest publish` sent SIGTERM (systemctl stop, timeout(1), a container stopped) or SIGHUP (its terminal closed)
+    in the middle of a fetch died on the spot and left its git (a session of its own) fetching, maybe holding the
+    clone's lock files for the next publish. It now ends git as Ctrl-C does: one line, exit 130, no git of the clone
+    left, the decision still pending and published by the next `digest publish`."""
+    remote = make_remote(tmp_path)
+    with SlowGitHttpServer(tmp_path, seconds=2.0, stall=True) as server:
+        url = server.url("remote.git")
+        data = tmp_path / "data"
+        settings = make_settings(data, publish_config(url))
+        database = open_service_database(settings)
+        try:
+            Reviewer(database, settings).decide(insert_candidate(database, real_papers()[0]), "approve", ANN)
+        finally:
+            database.dispose()
+        environment = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONPATH": str(ROOT)}
+        config = tmp_path / "data-config.toml"  # where make_settings wrote it
+        digest = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(data)]
+        running = subprocess.Popen(
+            [*digest, "publish"], cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
+        try:
+            assert server.packs_begun.wait(60), "the fetch never began"
+            running.send_signal(signum)
+            began = time.monotonic()
+            _, err = running.communicate(timeout=30)
+        finally:
+            if running.poll() is None:
+                running.kill()
+                running.wait()
+        assert time.monotonic() - began < 10
+        said = err.decode()
+        assert running.returncode == 130, said
+        assert said.splitlines()[-1] == (
+            "digest: interrupted: the publish stopped; the pending decisions are kept for the next publish"
+        ), said
+        assert "Traceback" not in said
+        deadline = time.monotonic() + 5  # the group's SIGTERM is sent; its processes are reaped by now or soon
+        while (left := git_processes_of(data / "publish" / "clone", url)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert left == []
+        status = subprocess.run([*digest, "publish", "--status"], env=environment, capture_output=True, timeout=60)
+        assert b"pending decisions: 1" in status.stdout and b"last error: none" in status.stdout, status
+        server.stall = False
+        again = subprocess.run([*digest, "publish"], env=environment, capture_output=True, timeout=120)
+    assert again.returncode == 0, again.stderr.decode()
+    assert again.stdout.decode().startswith("published "), again.stdout
+    assert str(real_papers()[0]["arxiv_id"]) in remote.readme()
