@@ -4,13 +4,14 @@ lets in only requests carrying the token, as GitHub does, and records the Author
 from __future__ import annotations
 
 import base64
+import contextlib
 import shutil
 import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import BinaryIO, Self
 from urllib.parse import urlsplit
 
 BACKEND = Path("/usr/lib/git-core/git-http-backend")
@@ -139,9 +140,42 @@ class GitHttpServer(_LoopbackServer):
                     self.send_header(name, value)
                 self.send_header("Content-Length", str(len(payload)))
                 self.end_headers()
-                self.wfile.write(payload)
+                server.send(self.path, payload, self.wfile)
 
         return Handler
+
+    def send(self, path: str, payload: bytes, out: BinaryIO) -> None:
+        out.write(payload)
+
+
+class SlowGitHttpServer(GitHttpServer):
+    """A slow link: the pack of a fetch (git-upload-pack's answer) comes in `pieces` over `seconds`, steadily; with
+    `stall`, its first piece comes and then nothing more until the server is shut down (a hung forge)."""
+
+    def __init__(self, root: Path, seconds: float, pieces: int = 40, stall: bool = False) -> None:
+        super().__init__(root, None)
+        self.seconds, self.pieces, self.stall = seconds, pieces, stall
+        self.packs_begun = threading.Event()
+        self._shut = threading.Event()
+
+    def send(self, path: str, payload: bytes, out: BinaryIO) -> None:
+        if b"PACK" not in payload:  # the refs a fetch or ls-remote asks for first come at once
+            out.write(payload)
+            return
+        size = -(-len(payload) // self.pieces)
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):  # git gave up
+            for at in range(0, len(payload), size):
+                out.write(payload[at : at + size])
+                out.flush()
+                self.packs_begun.set()
+                if self._shut.wait(self.seconds * 100 if self.stall else self.seconds / self.pieces):
+                    return
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self._shut.set()
+        super().__exit__(kind, value, traceback)
 
 
 class Redirector(_LoopbackServer):

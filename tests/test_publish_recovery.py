@@ -20,7 +20,7 @@ import pytest
 
 from digest.config import Settings
 from digest.publish.forge import Forge
-from digest.publish.git import GIT_TIMEOUT_SECONDS
+from digest.publish.git_process import LOCAL_SECONDS
 from digest.publish.publisher import BLOCKED, FAILED, PUBLISHED, UNCHANGED, Publisher
 from digest.publish.pull_publisher import publisher_for
 from digest.publish.store import read_status
@@ -288,7 +288,7 @@ def test_a_stale_index_lock_from_a_killed_publish_is_cleared_and_a_young_one_nam
     second = approve(db, reviewer, 1)
     young = publisher.publish()
     assert young.outcome == FAILED and "index.lock': File exists" in young.message
-    long_ago = time.time() - GIT_TIMEOUT_SECONDS - 60
+    long_ago = time.time() - LOCAL_SECONDS - 60
     os.utime(lock, (long_ago, long_ago))
     assert publisher.publish().outcome == PUBLISHED
     assert second in remote.readme() and not lock.exists()

@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from digest.cli import INTERRUPTED_STATUS
 from digest.cli.context import CommandError, Context
 from digest.text import one_line
+
+# A systemd stop, timeout(1) or a container stop (SIGTERM) and a closed terminal (SIGHUP) killed the command on the
+# spot, and its git (a session of its own, out of reach of the signal) went on fetching with the clone's lock files.
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGHUP)
 
 
 def register(subparsers: Any) -> None:
@@ -16,7 +24,7 @@ def register(subparsers: Any) -> None:
         help="commit the pending decisions to the list's git repository now (--dry-run prints the diff)",
         description="Fetches the list's repository, brings hand edits there back into the database, renders the "
         "list and commits and pushes it when it changed ([publish] in the config). Exit status 1 when publishing "
-        "failed or was stopped by the upstream file.",
+        "failed or was stopped by the upstream file, 130 when Ctrl-C or SIGTERM stopped it (git is ended with it).",
     )
     parser.add_argument("--dry-run", action="store_true", help="print the diff that would be pushed; change nothing")
     parser.add_argument("--status", action="store_true", help="last published commit, pending decisions, last error")
@@ -53,7 +61,13 @@ def handle_publish(args: argparse.Namespace, context: Context) -> int:
     # The publisher logs each finding, and a real run its failure, as the service's log shows them: said once here.
     setup_logging(context.settings.log_level, context.settings.log_format)
     publisher = publisher_for(context.database, context.settings)
-    result = publisher.publish(dry_run=args.dry_run, accept_upstream=args.accept_upstream)
+    try:
+        with _signals_as_ctrl_c():
+            result = publisher.publish(dry_run=args.dry_run, accept_upstream=args.accept_upstream)
+    except KeyboardInterrupt:  # git's group was ended on the way out (GitProcesses.run); a transaction rolled back
+        kept = "nothing was pushed" if args.dry_run else "the pending decisions are kept for the next publish"
+        print(f"digest: interrupted: the publish stopped; {kept}", file=sys.stderr)
+        return INTERRUPTED_STATUS
     if result.outcome in (BLOCKED, FAILED):
         if not args.dry_run:
             return 1
@@ -93,3 +107,30 @@ def print_status(context: Context) -> int:
     else:
         print("last error: none")
     return 0
+
+
+@contextmanager
+def _signals_as_ctrl_c() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop the publish as Ctrl-C does (KeyboardInterrupt: git's process group is ended, not left
+    running). A repeat while git is being ended is ignored, so that its end (or kill) is not cut short. A signal already
+    ignored (`nohup digest publish`) stays ignored."""
+    told = False
+
+    def stopping(_signum: int, _frame: Any) -> None:
+        nonlocal told
+        if not told:
+            told = True
+            raise KeyboardInterrupt
+
+    before: dict[int, Any] = {}
+    try:
+        for signum in STOP_SIGNALS:
+            if signal.getsignal(signum) is not signal.SIG_IGN:
+                before[signum] = signal.signal(signum, stopping)
+    except ValueError:  # not the main thread (the command called in-process): the signals stay as they were
+        pass
+    try:
+        yield
+    finally:
+        for stopper, handler in before.items():
+            signal.signal(stopper, signal.SIG_DFL if handler is None else handler)

@@ -16,12 +16,12 @@ from pathlib import Path
 from digest.config import PublishSettings
 from digest.publish.clone_repair import cleared_stale_lock, repair_if_damaged
 from digest.publish.git_environment import git_environment, identity_options
+from digest.publish.git_process import GitProcesses, StoppedError, over_network, time_limit
 from digest.publish.git_said import reason
 from digest.publish.git_version import git_version_problem
 from digest.publish.rules import git_command, refused_push_line, renamed_in
 from digest.text import one_line
 
-GIT_TIMEOUT_SECONDS = 120.0
 _MISSING_REF = re.compile(r"couldn't find remote ref|could not find remote ref", re.IGNORECASE)
 _URL_USER = re.compile(r"(?<=://)[^/@\s]+@")
 _SOMEONE_PUSHED_FIRST = re.compile(r"\[rejected\] \((fetch first|non-fast-forward|stale info)\)")
@@ -59,6 +59,7 @@ class GitClone:
         self.settings = settings
         self.url: str = settings.repository
         self.remote_ref = f"refs/remotes/origin/{settings.branch}"
+        self.processes = GitProcesses()
 
     # -- the child process -------------------------------------------------------------------------------------------
     def _environment(self) -> dict[str, str]:
@@ -73,31 +74,30 @@ class GitClone:
         return one_line(_URL_USER.sub("", text))[:400]
 
     def _run(self, *args: str, stdin: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-        command = ["git", "-C", str(self.folder), *args]
+        command, network = ["git", "-C", str(self.folder), *args], over_network(git_command(args))
         try:
-            environment = self._environment()
-            # A session of its own: no terminal for ssh to ask on (git's own prompts are off), in `digest run`'s
-            # terminal or `digest publish`'s; it fails at once with its reason instead of hanging on a question.
-            done = subprocess.run(
-                command,
-                input=stdin,
-                capture_output=True,
-                env=environment,
-                timeout=GIT_TIMEOUT_SECONDS,
-                start_new_session=True,
-            )
+            done = self.processes.run(command, stdin, self._environment(), network)
         except subprocess.TimeoutExpired:
             raise GitError(
-                f"git {git_command(args)} took longer than {GIT_TIMEOUT_SECONDS:.0f} s "
+                f"git {git_command(args)} took longer than {time_limit(network):.0f} s "
                 f"(is {self.redact(self.url)} slow or unreachable?); trying later"
+            ) from None
+        except StoppedError:
+            raise GitError(
+                f"git {git_command(args)} was ended: the service is stopping; trying again at start"
             ) from None
         except OSError as exc:
             raise GitError(f"cannot run git: {exc.strerror or exc} (is git installed?)") from None
-        if done.returncode != 0 and cleared_stale_lock(self.folder, done, GIT_TIMEOUT_SECONDS):
+        # A fetch or push takes its locks (refs, shallow) only to write what came, after the transfer: the short limit.
+        if done.returncode != 0 and cleared_stale_lock(self.folder, done, time_limit(network=False)):
             return self._run(*args, stdin=stdin, check=check)
         if check and done.returncode != 0:
             raise GitError(f"git {git_command(args)} failed: {self._why(done)}")
         return done
+
+    def stop(self) -> None:
+        """Ends a fetch or push under way (the service stopping: it is not waited out) and refuses the next."""
+        self.processes.stop()
 
     def _why(self, done: subprocess.CompletedProcess[bytes]) -> str:
         """Git's own reason and what to do (git_said.reason), one line without a secret."""
@@ -272,7 +272,7 @@ class GitClone:
             ["git", "merge-file", "-p", "--quiet", *map(str, paths)],
             capture_output=True,
             env=self._environment(),
-            timeout=GIT_TIMEOUT_SECONDS,
+            timeout=time_limit(network=False),
             check=False,
         )
         if done.returncode < 0 or done.returncode > 127:

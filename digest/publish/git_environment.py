@@ -9,6 +9,7 @@ import shlex
 from pathlib import Path
 
 from digest.config import PublishSettings
+from digest.publish.git_process import ssh_alive_options, stall_environment
 
 
 def git_environment(folder: Path, settings: PublishSettings, url: str) -> dict[str, str]:
@@ -19,6 +20,7 @@ def git_environment(folder: Path, settings: PublishSettings, url: str) -> dict[s
     environment.update({"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_CONFIG_NOSYSTEM": "1"})
     # Never above the clone: with its .git broken, git would run in a repository around the data folder.
     environment["GIT_CEILING_DIRECTORIES"] = str(folder.absolute().parent)
+    environment.update(stall_environment())  # a stalled fetch or push is given up, a slow one that moves is not
     # The clone is the service's own: ~/.gitconfig's signing, hooks and line-end rewriting (core.safecrlf) are not.
     config = {"commit.gpgSign": "false", "tag.gpgSign": "false", "core.hooksPath": os.devnull}
     config["merge.verifySignatures"] = "false"  # nor checks them: a pull request's merge of the target takes it as is
@@ -48,7 +50,7 @@ def git_environment(folder: Path, settings: PublishSettings, url: str) -> dict[s
         environment.update({f"GIT_CONFIG_KEY_{index}": key, f"GIT_CONFIG_VALUE_{index}": value})
     if settings.ssh_key:
         key = shlex.quote(settings.ssh_key)
-        environment["GIT_SSH_COMMAND"] = f"ssh -i {key} -o IdentitiesOnly=yes -o BatchMode=yes"
+        environment["GIT_SSH_COMMAND"] = f"ssh -i {key} -o IdentitiesOnly=yes -o BatchMode=yes {ssh_alive_options()}"
     return environment
 
 

@@ -12,6 +12,9 @@ from digest.config import PublishSettings
 from digest.publish.rules import LOGIN_REFUSED, SSH_SAID
 
 _NOT_FOUND = re.compile(r"repository '[^']*' not found|Repository not found", re.IGNORECASE)
+# git's low-speed check (curl's), and ssh's keep-alive going unanswered: the connection stalled, nothing was refused.
+_TOO_SLOW = re.compile(r"Less than (\d+) bytes/sec transferred the last (\d+) seconds")
+_SSH_UNANSWERED = re.compile(r"Timeout, server \S+ not responding")
 
 
 def reason(text: str, settings: PublishSettings, url: str, folder: Path) -> str:
@@ -21,6 +24,10 @@ def reason(text: str, settings: PublishSettings, url: str, folder: Path) -> str:
     lines = [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("hint:")]
     # A forge's ssh endpoint words its refusal 'ERROR: ...' (a read-only deploy key, a repository not found).
     said = [line for line in lines if line.lower().startswith(("fatal:", "error:", "remote:")) or SSH_SAID.match(line)]
+    slow = _TOO_SLOW.search(text)
+    if slow or _SSH_UNANSWERED.search(text):
+        within = f"less than {slow.group(1)} byte(s) a second came for {slow.group(2)} s" if slow else "ssh timed out"
+        return f"the connection to the repository stalled ({within}); trying again later"
     if LOGIN_REFUSED.search(text):
         said = [line for line in said if line.startswith("remote:")] + [login_advice(settings, url)]
     elif "detected dubious ownership" in text:  # git's own advice (safe.directory) would trust another's clone

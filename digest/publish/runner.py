@@ -38,8 +38,8 @@ SYNC_SECONDS = 900.0
 
 
 class PublishRunner(DecisionWakenLoop):
-    """A decision starts (or joins) a batch. On stop, a publish in progress finishes in its thread; its git commands
-    have their own time limit."""
+    """A decision starts (or joins) a batch. On stop, a publish in progress finishes in its thread, its fetch or push
+    ended (it is tried again at the next start)."""
 
     def __init__(self, database: Database, settings: Settings, clock: Callable[[], datetime] = utc_now) -> None:
         super().__init__()
@@ -52,6 +52,11 @@ class PublishRunner(DecisionWakenLoop):
     async def start(self) -> None:
         await asyncio.to_thread(self.publisher.remember_base)
         self._start_loop("publish")
+
+    async def stop(self) -> None:
+        # A fetch or push under way is ended, not waited out: it may run for hours (a large first fetch, slow link).
+        self.publisher.git.stop()
+        await super().stop()
 
     async def _loop(self) -> None:
         window = 0.0  # at start, what is pending is published at once
