@@ -31,7 +31,8 @@ def free_port() -> int:
 
 @dataclass
 class Inbox:
-    """The aiosmtpd handler: keeps what arrived; `refuse` makes it answer 550 to every recipient."""
+    """The aiosmtpd handler: keeps what arrived; `refuse` makes it refuse every recipient for now (a 451, as a relay
+    that is down or over its quota does: the edition is retried)."""
 
     messages: list[EmailMessage] = field(default_factory=list)
     envelopes: list[Any] = field(default_factory=list)
@@ -39,7 +40,7 @@ class Inbox:
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         if self.refuse:
-            return f"550 5.1.1 <{address}>: mailbox unavailable"
+            return f"451 4.3.0 <{address}>: temporarily unavailable, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

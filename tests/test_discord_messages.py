@@ -9,6 +9,7 @@ import feedparser
 
 from digest.config import DEFAULT_SECTION_EMOJIS
 from digest.discord import messages
+from digest.review.rules import SuggestedSection
 from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate
 from tests.conftest import DATA_DIR
 from tests.factories import real_papers
@@ -164,7 +165,9 @@ def test_without_a_listed_suggested_section_the_legend_offers_no_check_mark_and_
     record = real_feed_entry()
     for embed in (
         messages.candidate_embed(candidate_from(record, suggested_section=None), DEFAULT_SECTION_EMOJIS),
-        messages.candidate_embed(candidate_from(record), DEFAULT_SECTION_EMOJIS, suggested_listed=False),
+        messages.candidate_embed(
+            candidate_from(record), DEFAULT_SECTION_EMOJIS, suggestion=SuggestedSection("Sparse Autoencoder", None)
+        ),
     ):
         assert embed["footer"]["text"].startswith("Candidate 42 · ❌ reject · ")
     note = messages.refusal_note("approve", "no section named '@everyone **x**\nnew' in the list", {"A": "🅰️"})
@@ -189,7 +192,7 @@ def test_a_blank_title_and_a_blank_suggested_section_still_say_what_the_message_
     """A title of characters that draw nothing made an embed without a readable title (only its link), and a list
     heading of such characters made the legend offer '✅ approve into ' followed by nothing."""
     candidate = candidate_from(real_papers()[0], id=7, title="\u200b\u3000\u2800", suggested_section="\u3000\u200b")
-    embed = messages.candidate_embed(candidate, DEFAULT_SECTION_EMOJIS, suggested_listed=True)
+    embed = messages.candidate_embed(candidate, DEFAULT_SECTION_EMOJIS)
     assert embed["title"] == f"Untitled paper, arXiv {candidate.arxiv_id}"
     assert embed["footer"]["text"].startswith("Candidate 7 · ✅ approve into the suggested section · ❌ reject · ")
 

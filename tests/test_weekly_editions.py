@@ -51,7 +51,7 @@ def with_smtp(settings: Settings, port: int, *, maintainers: tuple[str, ...] = M
 
 
 class RefusingInbox(Inbox):
-    """Answers 550 to the addresses in `refused` only."""
+    """Refuses for now (451) the addresses in `refused` only."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -59,7 +59,7 @@ class RefusingInbox(Inbox):
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         if address in self.refused:
-            return f"550 5.1.1 <{address}>: mailbox unavailable"
+            return f"451 4.3.0 <{address}>: temporarily unavailable, try again later"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -197,13 +197,13 @@ def test_a_refused_recipient_leaves_the_week_unsent_and_backs_off(database: Data
 
     assert statuses(refused) == [("2026-W48", "failed")]
     assert refused.emails[0].message.startswith("the SMTP server 127.0.0.1:")
-    assert "refused every recipient: readers@example.org: 550 5.1.1" in refused.emails[0].message
+    assert "refused every recipient: readers@example.org: 451 4.3.0" in refused.emails[0].message
     assert refused.retry_at == NOW + timedelta(minutes=30)  # weekly.retry_base_minutes
     assert statuses(early) == [("2026-W48", "waiting")]
     assert statuses(refused_again) == [("2026-W48", "failed")]
     assert refused_again.retry_at == NOW + timedelta(minutes=30 + 60)  # doubled
     assert state is not None and (state.status, state.attempts) == ("failed", 2)
-    assert state.last_error is not None and "550" in state.last_error and state.sent_at is None
+    assert state.last_error is not None and "451" in state.last_error and state.sent_at is None
     assert statuses(too_soon) == [("2026-W48", "waiting")]
     assert statuses(sent) == [("2026-W48", "sent")]
     assert statuses(after) == [("2026-W48", "already-sent")]

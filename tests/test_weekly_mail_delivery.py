@@ -20,7 +20,7 @@ from digest.config import ConfigError, Settings
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
-from digest.weekly.ledger import MAX_BACKOFF, backoff, claim_week, week_state
+from digest.weekly.ledger import MAX_BACKOFF, backoff, claim_week, refused_line, week_state
 from digest.weekly.store import CATCH_UP_WEEKS, SendOutcome, WeeklyResult, run_weekly_job
 from tests.conftest import make_settings
 from tests.smtp_server import Credentials, Inbox, free_port, self_signed_certificate, server_tls_context, smtp_server
@@ -123,7 +123,7 @@ def failed_send(
 
 
 def test_a_long_failing_edition_does_not_stop_every_later_digest(tmp_path: Path) -> None:
-    """A maintainer's address that bounces (550) fails the maintainers' edition once a day at most (the back-off
+    """A maintainer's mailbox that stays full (452) fails the maintainers' edition once a day at most (the back-off
     tops out at a day). After 36 attempts (about five weeks), `mark_failed` computes 30 min * 2**36 as a timedelta
     and raises OverflowError: the weekly job dies at that edition on every run from then on, the row stays
     'sending', and every edition after it in the queue, the readers' digest of each new week included, is never
@@ -140,11 +140,11 @@ def test_a_long_failing_edition_does_not_stop_every_later_digest(tmp_path: Path)
                 status="failed",
                 attempts=36,
                 recipients=[],
-                last_error="the SMTP server refused every recipient: ada@example.org: 550 5.1.1 no such user",
+                last_error="the SMTP server refused every recipient: ada@example.org: 452 4.2.2 mailbox full",
                 next_attempt_at=NOW,
             )
         )
-    inbox = SelectiveInbox({MAINTAINER: "550 5.1.1 <ada@example.org>: no such user"})
+    inbox = SelectiveInbox({MAINTAINER: "452 4.2.2 <ada@example.org>: mailbox full"})  # refused for now
     next_monday = NOW + timedelta(days=7)  # 2026-W49 is due for readers
     try:
         with smtp_server(inbox, port):
@@ -206,8 +206,8 @@ def test_a_password_with_non_ascii_characters_logs_in_or_fails_cleanly(tmp_path:
 def test_a_refused_non_ascii_password_is_a_recorded_failure_that_never_shows_the_password(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The server refuses the login: both editions fail in one line each, are retried, and the password is in no
-    log line, no recorded error and no exception the job raised."""
+    """The server refuses the login: both editions fail in one line each, not retried (a 535 is a refusal for good),
+    and the password is in no log line, no recorded error and no exception the job raised."""
     cert, key = self_signed_certificate(tmp_path)
     port = free_port()
     password = "Grüße-aus-Köln-2026"
@@ -259,10 +259,10 @@ def test_a_refused_short_password_leaves_the_servers_reply_readable(tmp_path: Pa
     finally:
         database.dispose()
     assert found is not None and found.last_error is not None
-    for said in (found.last_error, result.emails[0].message):
-        assert said.endswith(
-            "refused the login of 'digest-bot': 535 5.7.8 Authentication invalid: [password] is wrong"
-        ), said
+    assert found.last_error.endswith(
+        "refused the login of 'digest-bot': 535 5.7.8 Authentication invalid: [password] is wrong"
+    ), found.last_error
+    assert result.emails[0].message == f"{found.last_error}; {refused_line('2026-W48', 'readers')}"
 
 
 # 3. Settings that `digest config check` calls OK make every weekly job raise before anything is sent.
@@ -598,7 +598,7 @@ def refused_six_weeks_then_sent(settings: Settings, database: Database, inbox: I
 
 
 def test_readers_do_not_get_a_pile_of_stale_digests_after_an_outage(tmp_path: Path) -> None:
-    """The relay refuses the digest for six Mondays (an expired SMTP password, a blocked sender). When it works
+    """The relay refuses the digest for six Mondays (a relay down or over its quota: a 451). When it works
     again the next job sends every failed week at once, the oldest six weeks old: seven digests in one go. A
     service that was down instead sends at most CATCH_UP_WEEKS missed weeks (README: 'at most the last 4')."""
     port = free_port()
@@ -925,14 +925,14 @@ def test_a_server_that_takes_mail_only_after_starttls_says_which_security_to_set
     """security = "none" (no username) against a server that requires STARTTLS before it takes mail (RFC 3207, as
     submission servers on port 587 do): the line read 'sending through ... failed: 530 Must issue a STARTTLS command
     first', the server's words, naming neither the setting nor the fix, and the edition was retried at every
-    back-off for weeks."""
+    back-off for weeks (it is not retried now: a 530 is a refusal for good)."""
     port = free_port()
     settings, database = setup(tmp_path, config(port, smtp='security = "none"\n', maintainers=()))
     cert, key = self_signed_certificate(tmp_path)
     outcome = failed_send(settings, database, port, tls_context=server_tls_context(cert, key), require_starttls=True)
     assert outcome.message == (
         f"the SMTP server 127.0.0.1:{port} takes mail only over an encrypted connection (530 Must issue a STARTTLS"
-        ' command first): set [smtp] security = "starttls"'
+        f' command first): set [smtp] security = "starttls"; {refused_line("2026-W48", "readers")}'
     ), outcome.message
 
 
@@ -955,5 +955,5 @@ def test_a_server_that_takes_mail_only_from_a_login_says_what_to_set(tmp_path: P
     )
     assert outcome.message == (
         f"the SMTP server 127.0.0.1:{port} takes mail only from a login (530 5.7.0 Authentication required): set"
-        " [smtp] username, and its password in the SMTP_PASSWORD variable"
+        f" [smtp] username, and its password in the SMTP_PASSWORD variable; {refused_line('2026-W48', 'readers')}"
     ), outcome.message

@@ -19,11 +19,11 @@ from digest.awesome.entry import escape_text, render_entry_fields, safe_url
 from digest.awesome.entrystyle import ListHabits, entries_habits, in_section_style
 from digest.awesome.entrystyle import date_text as entry_date_text
 from digest.awesome.importer import PAPER_KIND
+from digest.awesome.labelled import labelled_sections
 from digest.awesome.parse import ListFormatError, oldest_first, parse_date, split_lines
 from digest.awesome.rendering import list_definitions, list_environment
 from digest.awesome.sectionnames import match_section
 from digest.awesome.tables import empty_cell, is_row, table_of, table_row
-from digest.sectionlabels import section_labels
 from digest.storage.models import Entry, Paper, Section
 from digest.titles import arxiv_abs_url, feed_key, split_arxiv_id, title_key
 
@@ -38,14 +38,6 @@ class WrittenEntry:
     raw: str
     short_name: str | None
     date_text: str | None
-
-
-def labelled_sections(session: Session) -> list[tuple[Section, str]]:
-    """The paper sections in the list's order, each with the label it is offered under (sectionnames.section_labels:
-    its name, told apart from a section of the same name by the heading above it)."""
-    every = list(session.scalars(select(Section).order_by(Section.position)))
-    labels = section_labels([(section.name, section.slug, section.level) for section in every])
-    return [(section, label) for section, label in zip(every, labels, strict=True) if section.kind != "text"]
 
 
 def resolve_section(session: Session, name: str) -> Section | None:

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from digest.awesome.blank_lines import end_left_by_entries, trailing_blank_lines
 from digest.awesome.importer import list_meta, set_meta
-from digest.awesome.placement import hand_over_tail, labelled_sections, resolve_section
+from digest.awesome.labelled import labelled_sections
+from digest.awesome.placement import hand_over_tail, resolve_section
 from digest.awesome.tables import empty_table_header
 from digest.storage.models import Entry, Section
 

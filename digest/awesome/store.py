@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session, selectinload
 
 from digest.awesome.blocks import shown_text
 from digest.awesome.importer import ImportReport, import_markdown, list_meta
+from digest.awesome.labelled import labelled_sections
 from digest.awesome.listfile import write_list_markdown
 from digest.awesome.parse import ListFormatError
 from digest.awesome.placement import (
     WrittenEntry,
     add_paper_entry,
     label_of,
-    labelled_sections,
     resolve_section,
     sections_called,
 )

@@ -7,8 +7,8 @@ import sys
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from digest.cli.candidates import handle_candidates
 from digest.cli.context import CommandError, Context, iso_date, print_json, shown_value, whole_number
-from digest.text import one_line, readable_title
 from digest.vocab import PollOutcome
 
 if TYPE_CHECKING:
@@ -39,8 +39,8 @@ def register(subparsers: Any) -> None:
         "candidates",
         help="list the candidates found on arXiv",
         description="Every candidate the polls, `digest add` and readers' suggestions brought, newest first: its id "
-        "(for approve, reject, pending), status, score, arXiv ID, section (the suggested one, or the one it was "
-        "approved into) and title. --status pending is what waits for review.",
+        "(for approve, reject, pending), status, score, arXiv ID, section (the suggested one as the list names it now, "
+        "or the one it was approved into) and title. --status pending is what waits for review.",
     )
     candidates.add_argument(
         "--status", choices=CandidateStatuses(), metavar="STATUS", help="only candidates with this status: %(choices)s"
@@ -224,35 +224,6 @@ def handle_poll(args: argparse.Namespace, context: Context) -> int:
             print(report.line())
         print(f"poll {summary}")
     return 0 if summary.outcome == PollOutcome.OK else 1
-
-
-def handle_candidates(args: argparse.Namespace, context: Context) -> int:
-    context.reading_only = True
-    from digest.arxiv.candidates import candidate_dict, list_candidates, second_tier_waiting
-
-    with context.database.reading() as session:
-        rows = [
-            {**candidate_dict(candidate), "decided_section": candidate.decided_section}
-            for candidate in list_candidates(session, args.status, args.second_tier)
-        ]
-        hidden = (
-            0 if args.json or args.second_tier or args.status not in (None, "pending") else second_tier_waiting(session)
-        )
-    if args.json:
-        print_json(rows)
-        return 0
-    if not rows:
-        print("no candidates" + (f" with status {args.status}" if args.status else ""))
-    for row in rows:
-        # An approved paper is shown in the section it went into, which a maintainer may have chosen over the model's.
-        section = (row["decided_section"] if row["status"] == "approved" else row["suggested_section"]) or "no section"
-        # The section is a heading of the list, as its maintainer wrote it: shown without a bidi override's reversal.
-        where = f"[{one_line(str(section))}]" + (" (second tier)" if row["tier"] == "second" else "")
-        title = one_line(readable_title(str(row["title"]), str(row["arxiv_id"])))  # as the pages: not blank
-        print(f"{row['id']:>5}  {row['status']:<8} {row['score']:.2f}  {row['arxiv_id']:<12} {where} {title}")
-    if hidden:
-        print(f"and {hidden} pending in the second tier, for the weekly digest (--second-tier lists them)")
-    return 0
 
 
 def handle_backfill(args: argparse.Namespace, context: Context) -> int:

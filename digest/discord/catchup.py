@@ -196,7 +196,8 @@ class CatchUp:
         history = await asyncio.to_thread(store.reaction_history, self.database, candidate_id)
         seen = replay.seen_reactions(history)
         # ✅ approves into the list's name for the suggested section: the name the decision log holds
-        listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
+        now = await asyncio.to_thread(store.suggestion_now, self.database, candidate.suggested_section)
+        listed = now.label if now is not None else None
         await self._put_back_own(candidate_id, message, listed is not None)
         names = await asyncio.to_thread(store.listed_names, self.database, self.members.config.section_emojis)
         suggested = listed or candidate.suggested_section

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from digest.relevance.why import why_from_json
+from digest.review.rules import SuggestedSection
 from digest.storage.models import APPROVED, REJECTED, Candidate
 from digest.text import blank_invisible, code_url_in, is_blank, readable_section, readable_title
 from digest.titles import arxiv_abs_url
@@ -162,12 +163,16 @@ def reaction_choice(emoji: str, section_emojis: Mapping[str, str]) -> ReactionCh
     return None
 
 
-def legend(candidate: Candidate, section_emojis: Mapping[str, str], *, suggested_listed: bool = True) -> str:
-    """What each reaction does; ✅ only when the suggested section is one the list has (`suggested_listed`)."""
+def legend(
+    candidate: Candidate, section_emojis: Mapping[str, str], *, suggestion: SuggestedSection | None = None
+) -> str:
+    """What each reaction does; ✅ only when the suggested section is one the list has, named as the list names it now
+    (`suggestion`: where ✅ lands; without it, the candidate's suggested section as it is named)."""
+    into = candidate.suggested_section if suggestion is None else suggestion.label
     # A list heading of characters that draw nothing names no section a reader can see: it is the suggested one.
-    shown = "the suggested section" if is_blank(candidate.suggested_section or "") else candidate.suggested_section
+    shown = "the suggested section" if is_blank(into or "") else into
     approve = [f"{APPROVE_EMOJI} approve into {shown}"]
-    parts = [*(approve if candidate.suggested_section and suggested_listed else []), f"{REJECT_EMOJI} reject"]
+    parts = [*(approve if into else []), f"{REJECT_EMOJI} reject"]
     parts.extend(f"{emoji} {shown_section(section)}" for section, emoji in section_emojis.items())
     return " · ".join(parts)
 
@@ -216,10 +221,14 @@ def conflict_note(wishes: Iterable[tuple[str, str | None, str]]) -> str:
 
 
 def candidate_embed(
-    candidate: Candidate, section_emojis: Mapping[str, str], *, suggested_listed: bool = True, note: str | None = None
+    candidate: Candidate,
+    section_emojis: Mapping[str, str],
+    *,
+    suggestion: SuggestedSection | None = None,
+    note: str | None = None,
 ) -> dict[str, Any]:
-    """The review message's embed as Discord's JSON; its colour and first line show the candidate's status, and
-    `note` (a `refusal_note`) why a reaction changed nothing."""
+    """The review message's embed as Discord's JSON; its colour and first line show the candidate's status, `note` (a
+    `refusal_note`) why a reaction changed nothing, and `suggestion` its suggested section as the list has it now."""
     abs_url = arxiv_abs_url(candidate.arxiv_id)
     links = [f"[PDF](https://arxiv.org/pdf/{candidate.arxiv_id})"]
     code_url = code_url_for(candidate)
@@ -230,15 +239,18 @@ def candidate_embed(
     description = f"{decided}\n\n{abstract}" if decided else abstract
     colour = {APPROVED: COLOUR_APPROVED, REJECTED: COLOUR_REJECTED}.get(candidate.status, COLOUR_PENDING)
     why = why_text(candidate)
+    suggested = candidate.suggested_section
+    if suggestion is not None and not is_blank(suggested or ""):  # one drawing nothing reads as an empty field
+        suggested = suggestion.shown()
     fields = [
         embed_field("Authors", authors_line(list(candidate.authors or []))),
         embed_field("Links", " · ".join(links)),
         embed_field("Matched", cut(", ".join(candidate.matched or []), KEYWORDS_LIMIT)),
         *([] if is_blank(why) else [embed_field("Why", why)]),
         embed_field("Score", f"{candidate.score:.2f}", inline=True),
-        embed_field("Suggested section", cut(candidate.suggested_section or "", 200), inline=True),
+        embed_field("Suggested section", cut(suggested or "", 200), inline=True),
     ]
-    footer = f"Candidate {candidate.id} · {legend(candidate, section_emojis, suggested_listed=suggested_listed)}"
+    footer = f"Candidate {candidate.id} · {legend(candidate, section_emojis, suggestion=suggestion)}"
     # Plain text (Discord reads no Markdown in a footer), but its sections are the list's headings as written.
     footer = clip(blank_invisible(footer), FOOTER_LIMIT)
     embed: dict[str, Any] = {

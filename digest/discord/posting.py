@@ -19,6 +19,7 @@ from digest.discord.connection import NO_MENTIONS
 from digest.discord.messages import PostReport
 from digest.discord.rate_limits import asked_wait
 from digest.discord.retries import Retries
+from digest.review.rules import SuggestedSection
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
 from digest.storage.models import PENDING, Candidate
@@ -28,6 +29,11 @@ log = logging.getLogger("digest.discord")
 POSTING = "posting"  # the key of posting runs in the retries
 # How many of the channel's newest messages are looked through for a message a killed process sent but did not record.
 HISTORY_LOOKED_AT = 200
+
+
+def approvable(suggestion: SuggestedSection | None) -> bool:
+    """Whether ✅ approves into a section: the suggested one is one section of the list now (renamed or not)."""
+    return suggestion is not None and suggestion.label is not None
 
 
 class Poster:
@@ -144,22 +150,22 @@ class Poster:
                 if found is None:  # pending again one day, it is posted then
                     await asyncio.to_thread(store.update, self.database, candidate.id, discord_state="unposted")
                     continue
-                listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
-                await self._record(candidate, found, listed is not None, shown=False)
+                listed = await asyncio.to_thread(store.suggestion_now, self.database, candidate.suggested_section)
+                await self._record(candidate, found, approvable(listed), shown=False)
                 self.found.append((candidate.id, found.id))
 
     async def _post(self, candidate: Candidate) -> bool | None:
         """Whether Discord took the candidate's message; None when it refuses that message itself (400: AutoMod, a
         limit), which is marked so and not sent again before the bot's next start."""
-        listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
-        embed = messages.candidate_embed(candidate, self.config.section_emojis, suggested_listed=listed is not None)
+        listed = await asyncio.to_thread(store.suggestion_now, self.database, candidate.suggested_section)
+        embed = messages.candidate_embed(candidate, self.config.section_emojis, suggestion=listed)
         before = candidate.discord_state
         self._asked = 0.0
         try:
             if candidate.discord_state == store.SENDING:  # a process died while posting it: Discord may have it
                 found = await self._sent_before(candidate.id)
                 if found is not None:
-                    await self._record(candidate, found, listed is not None, shown=False)
+                    await self._record(candidate, found, approvable(listed), shown=False)
                     self.found.append((candidate.id, found.id))
                     return True
             # The intent first: a process killed once Discord has the message, before it is recorded, is caught above.
@@ -189,7 +195,7 @@ class Poster:
             return False
         self._refused = False
         self._trouble(POSTING, None)
-        await self._record(candidate, message, listed is not None)
+        await self._record(candidate, message, approvable(listed))
         return True
 
     async def _record(
@@ -235,8 +241,8 @@ class Poster:
         """The bot's ✅ and ❌ on a candidate's message (or only `only` of them), as posting adds them."""
         candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
         if candidate is not None:
-            listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
-            await self._add_reactions(candidate_id, message, listed is not None, only)
+            listed = await asyncio.to_thread(store.suggestion_now, self.database, candidate.suggested_section)
+            await self._add_reactions(candidate_id, message, approvable(listed), only)
 
     async def _add_reactions(
         self,

@@ -80,10 +80,8 @@ class MessageEditor:
                 return
             if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
                 return
-            listed = await asyncio.to_thread(store.listed_section, self.database, candidate.suggested_section)
-            text = messages.candidate_embed(
-                candidate, self.config.section_emojis, suggested_listed=listed is not None, note=note
-            )
+            listed = await asyncio.to_thread(store.suggestion_now, self.database, candidate.suggested_section)
+            text = messages.candidate_embed(candidate, self.config.section_emojis, suggestion=listed, note=note)
             embed = discord.Embed.from_dict(text)
             if shown is not None and shown.strip() == (embed.description or "").strip():
                 await self._keep_note(candidate, note, owed=False)

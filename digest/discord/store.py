@@ -16,7 +16,8 @@ from digest.clock import utc_now
 from digest.discord.messages import ReactionChoice, ReactionId, SeenReaction, decision_key, reaction_key
 from digest.discord.replay import LoggedDecision
 from digest.review.queries import latest_decision, pending_query
-from digest.review.rules import undone_by_removal
+from digest.review.rules import SuggestedSection, undone_by_removal
+from digest.review.suggestions import suggestions_now
 from digest.storage.db import Database
 from digest.storage.models import PENDING, Candidate, Decision, DiscordReaction
 from digest.storage.state import PollRun
@@ -27,7 +28,6 @@ REFUSED = "refused"
 # decisions.command of a decision recorded before schema 0015 (command "") that the first catching up after the upgrade
 # found no reaction for and kept: an /add's, or a reaction taken back while away; no reaction's from then on.
 SETTLED_UNSURE = "add?"
-
 
 # A candidate whose message is being sent: a process killed before recording it leaves it so, and the next posting
 # looks in the channel for its message before sending another (posting.Poster._sent_before).
@@ -224,10 +224,10 @@ def _current_name(session: Session, recorded: str | None) -> str | None:
     return _listed_name(session, recorded) or recorded
 
 
-def listed_section(database: Database, suggested: str | None) -> str | None:
-    """What ✅ approves into: the list's name for the candidate's suggested section; None when there is none."""
+def suggestion_now(database: Database, suggested: str | None) -> SuggestedSection | None:
+    """The candidate's suggested section as the list has it now (its label: what ✅ approves into); None without one."""
     with database.reading() as session:
-        return _listed_name(session, suggested)
+        return suggestions_now(session, [suggested]).get(suggested) if suggested else None
 
 
 def listed_names(database: Database, names: Iterable[str]) -> dict[str, str]:

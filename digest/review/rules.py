@@ -85,6 +85,25 @@ class AlreadyDecidedError(ReviewError):
 
 
 @dataclass(frozen=True)
+class SuggestedSection:
+    """A section the model suggested, as the list has it now (resolved as an approval resolves a name): the list may
+    have renamed or removed it since, or repeat its name in another year's block."""
+
+    suggested: str  # as the model named it when it judged the paper
+    label: str | None  # the list's label of the one section it means now; None: it means none, or several
+    sharing: tuple[str, ...] = ()  # the labels of the sections that share its name, when several do
+
+    def shown(self) -> str:
+        """Where an approval into it lands, or why none would: 'Activation Steering', 'Circuits (no longer a section
+        of the list)', 'Probing (2 sections have this name: Probing (2025), Probing (2024))'."""
+        if self.label is not None:
+            return self.label
+        if self.sharing:
+            return f"{self.suggested} ({len(self.sharing)} sections have this name: {', '.join(self.sharing)})"
+        return f"{self.suggested} (no longer a section of the list)"
+
+
+@dataclass(frozen=True)
 class Actor:
     name: str
     id: str | None

@@ -198,8 +198,8 @@ def _name_sections_anew(session: Session, markdown: bytes) -> list[tuple[str, st
     its heading with the markup: 'a name="attn"></a>Attention', '**Probing**'), in place, so the reading that follows
     keeps each section and its entries rather than seeing them moved into a new one; (old name, new name) each."""
     from digest.awesome.importer import ordered_sections
+    from digest.awesome.labelled import labelled_sections
     from digest.awesome.parse import parse_bytes
-    from digest.awesome.placement import labelled_sections
 
     stored = ordered_sections(session)
     parsed = parse_bytes(markdown, "the stored list").sections

@@ -55,7 +55,7 @@ class WeeklyDigest(Base):
     __tablename__ = "weekly_digests"
     week: Mapped[str] = mapped_column(String(10), primary_key=True)  # "2026-W48"
     edition: Mapped[str] = mapped_column(String(16), primary_key=True, default="readers")  # readers | maintainers
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sending | sent | failed
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sending | sent | failed | refused
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -24,7 +24,10 @@ SENDING, SENT, FAILED = "sending", "sent", "failed"
 QUIET = "quiet"  # a quiet week's edition, skipped (weekly.send_quiet_week off): done, like a sent one
 # An edition of a week older than the last CATCH_UP_WEEKS that is still unsent: not sent any more (the log says so).
 GIVEN_UP = "given-up"
-DONE = (SENT, QUIET, GIVEN_UP)
+# An edition the server refused for good (a 5xx reply to the sender, the login, every recipient or the message): the
+# same send would be refused again, so it is not retried; `digest weekly --send` sends it once the cause is fixed.
+REFUSED = "refused"
+DONE = (SENT, QUIET, GIVEN_UP, REFUSED)
 # A claim this old belongs to a process that died mid-send; the week is tried again (it may arrive twice then). A
 # send still going renews its claim (renew_claim) well within this, however long a readers' list takes.
 STALE_CLAIM = timedelta(hours=1)
@@ -74,6 +77,14 @@ def claim_line(state: WeekState) -> str:
     )
 
 
+def refused_line(week: str, edition: Edition) -> str:
+    """What becomes of an edition the server refused for good, and how to send it once the cause is fixed."""
+    return (
+        f"a refusal for good (5xx), not retried: fix its cause, then `digest weekly --week {week} --edition {edition}"
+        " --send` sends it"
+    )
+
+
 def claim_week(
     database: Database, week: str, now: datetime, *, edition: Edition = "readers", ignore_backoff: bool = False
 ) -> bool:
@@ -88,9 +99,10 @@ def claim_week(
         pass  # another process created the row first; the claim below decides who sends
     table = WeeklyDigest
     due = or_(table.next_attempt_at.is_(None), table.next_attempt_at <= now)
-    # A maintainer asking by hand (`digest weekly --send`) also sends an edition the job gave up, or skipped as quiet.
+    # A maintainer asking by hand (`digest weekly --send`) also sends an edition the job gave up, skipped as quiet, or
+    # that the server refused for good.
     unsent = (
-        table.status.in_(("pending", FAILED, GIVEN_UP, QUIET))
+        table.status.in_(("pending", FAILED, GIVEN_UP, QUIET, REFUSED))
         if ignore_backoff
         else and_(table.status.in_(("pending", FAILED)), due)
     )
@@ -201,6 +213,14 @@ def mark_failed(
         row.last_error = error[:2000]
         row.next_attempt_at = as_utc(now) + backoff(row.attempts, base_minutes)
         return row.next_attempt_at
+
+
+def mark_refused(database: Database, week: str, edition: Edition, error: str) -> None:
+    """Records the server's refusal for good: the edition is not tried again (no next attempt)."""
+    with database.transaction() as session:
+        row = session.get(WeeklyDigest, (week, edition))
+        assert row is not None
+        row.status, row.last_error, row.next_attempt_at = REFUSED, error[:2000], None
 
 
 def release_claim(database: Database, week: str, edition: Edition) -> None:

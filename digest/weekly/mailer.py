@@ -21,13 +21,18 @@ from digest.config import SmtpSettings
 from digest.text import one_line
 from digest.weekly.listheaders import MAIL_POLICY
 from digest.weekly.refusals import CLOSED, STOPPED, UNSENT, left_unsent, summarised
-from digest.weekly.smtpsession import NoLoginError, connect, login, mail_refused, needing_smtputf8
+from digest.weekly.smtpsession import NoLoginError, connect, login, mail_refused, needing_smtputf8, scrubbed
 
 log = logging.getLogger(__name__)
 
 
 class MailError(Exception):
-    """The message could not be handed to the SMTP server; one line saying why."""
+    """The message could not be handed to the SMTP server; one line saying why. `for_good`: the server refused it
+    with a 5xx reply (RFC 5321: a permanent refusal), which the same send would get again."""
+
+    def __init__(self, line: str, *, for_good: bool = False) -> None:
+        super().__init__(line)
+        self.for_good = for_good
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ class RecipientsRefusedError(MailError):
     """Every recipient refused; `delivery` says who for good (5xx) and who for now (4xx), for a retry to those owed."""
 
     def __init__(self, line: str, delivery: Delivery) -> None:
-        super().__init__(line)
+        super().__init__(line, for_good=not delivery.deferred)  # every one refused for good (5xx)
         self.delivery = delivery
 
 
@@ -167,7 +172,8 @@ def send(
     try:
         client = connect(settings, ssl_context)
     except (OSError, smtplib.SMTPException) as exc:
-        raise MailError(f"cannot reach the SMTP server {where} ({settings.security}): {_reason(exc)}") from exc
+        line = f"cannot reach the SMTP server {where} ({settings.security}): {_reason(exc)}"
+        raise MailError(line, for_good=_for_good(exc)) from exc
     password = settings.password.get_secret_value() if settings.password else ""
     unsendable: dict[str, tuple[int, bytes]] = {}
     try:
@@ -181,11 +187,13 @@ def send(
     except NoLoginError as exc:
         raise MailError(str(exc)) from None
     except smtplib.SMTPSenderRefused as exc:  # MAIL FROM refused: a server that wants other settings says so
-        line = mail_refused(client, settings, where, _reason(exc))
-        raise MailError(line or f"sending through {where} failed: {_scrubbed(_reason(exc), password)}") from None
+        said = mail_refused(client, settings, where, _reason(exc))
+        said = said or f"sending through {where} failed: {scrubbed(_reason(exc), password)}"
+        raise MailError(said, for_good=_for_good(exc)) from None
     except smtplib.SMTPAuthenticationError as exc:
-        reason = _scrubbed(_reason(exc), password)
-        raise MailError(f"the SMTP server {where} refused the login of {settings.username!r}: {reason}") from None
+        reason = scrubbed(_reason(exc), password)
+        line = f"the SMTP server {where} refused the login of {settings.username!r}: {reason}"
+        raise MailError(line, for_good=_for_good(exc)) from None
     except smtplib.SMTPRecipientsRefused as exc:
         # None has it; one the server was never asked about (a 421 closed the connection first) is owed it still.
         every = _delivery(message, envelope, {**dict.fromkeys(envelope, CLOSED), **unsendable, **exc.recipients})
@@ -193,7 +201,8 @@ def send(
         raise RecipientsRefusedError(line, every) from exc
     except (OSError, smtplib.SMTPException, ValueError) as exc:
         # `from None`: a UnicodeEncodeError's args hold the text it could not encode, which may be the password.
-        raise MailError(f"sending through {where} failed: {_scrubbed(_reason(exc), password)}") from None
+        line = f"sending through {where} failed: {scrubbed(_reason(exc), password)}"
+        raise MailError(line, for_good=_for_good(exc)) from None
     finally:
         try:
             client.quit()
@@ -259,20 +268,9 @@ def _send_in_batches(
     return refused
 
 
-# A password at least this long is scrubbed wherever it occurs; a shorter one only where it stands apart (a
-# password "a" replaced inside every word made a server's reply unreadable; inside a word it reveals nothing).
-_SCRUBBED_ANYWHERE = 6
-
-
-def _scrubbed(text: str, secret: str) -> str:
-    """The text without the secret, should a server or a library ever echo it."""
-    if not secret:
-        return text
-    if len(secret) >= _SCRUBBED_ANYWHERE:
-        return text.replace(secret, "[password]")
-    # Apart: no letter or digit next to it, nor one beyond a dot (an enhanced status code "5.7.8", an address).
-    apart = rf"(?<![^\W_])(?<![^\W_]\.){re.escape(secret)}(?!\.?[^\W_])"
-    return re.sub(apart, "[password]", text)
+def _for_good(exc: BaseException) -> bool:
+    """Whether the server refused with a 5xx reply (to the greeting, MAIL FROM, AUTH, STARTTLS or DATA)."""
+    return isinstance(exc, smtplib.SMTPResponseException) and 500 <= exc.smtp_code < 600
 
 
 def _reason(exc: BaseException) -> str:

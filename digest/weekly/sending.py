@@ -26,6 +26,7 @@ from digest.weekly.ledger import (
     FAILED,
     GIVEN_UP,
     QUIET,
+    REFUSED,
     SENDING,
     SENT,
     STALE_CLAIM,
@@ -35,7 +36,9 @@ from digest.weekly.ledger import (
     mark_delivered,
     mark_failed,
     mark_logged,
+    mark_refused,
     owed,
+    refused_line,
     release_claim,
     renew_claim,
     sent_editions,
@@ -178,7 +181,13 @@ def _claim_kept(database: Database, name: str, edition: Edition, claimed_at: dat
 def _failed(
     settings: Settings, database: Database, name: str, edition: Edition, now: datetime, exc: mailer.MailError
 ) -> SendOutcome:
-    """A send that reached nobody, recorded to be tried again after its back-off."""
+    """A send that reached nobody, recorded to be tried again after its back-off; one the server refused for good
+    (a 5xx: retried, it would be refused again every few hours for weeks) is recorded so, and not tried again."""
+    if exc.for_good:
+        mark_refused(database, name, edition, str(exc))
+        line = f"{exc}; {refused_line(name, edition)}"
+        log.error("weekly %s %s: email not sent: %s", name, edition, line)
+        return SendOutcome(name, edition, "failed", line)
     retry_at = mark_failed(database, name, edition, now, str(exc), settings.weekly.retry_base_minutes)
     log.error(
         "weekly %s %s: email not sent: %s (next attempt at %s)", name, edition, exc, f"{retry_at:%Y-%m-%d %H:%M} UTC"
@@ -253,6 +262,8 @@ def _not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome
         # Given up for the readers the server refused for now, an edition the others have is not "not sent".
         whom = f"sent to {_whom(state.reached)}; not to {_whom(state.deferred)}" if state.deferred else "not sent"
         return SendOutcome(name, edition, "given-up", f"{whom}: {state.last_error}")
+    if state is not None and state.status == REFUSED:
+        return SendOutcome(name, edition, "failed", f"{state.last_error}; {refused_line(name, edition)}")
     if state is not None and state.status == FAILED:
         when = f"{state.next_attempt_at:%Y-%m-%d %H:%M} UTC" if state.next_attempt_at else "later"
         message = f"last attempt failed; next attempt at {when}"

@@ -1,10 +1,12 @@
 """The weekly email's SMTP session: connecting as [smtp] security says, and logging in (a UTF-8 name or password). A
 server that does not fit the settings (a plain-text greeting where TLS was expected, a TLS port asked to greet in
-plain text, no login offered) is said so in one line with what to set, not in OpenSSL's or smtplib's words."""
+plain text, no login offered) is said so in one line with what to set, not in OpenSSL's or smtplib's words; the
+password is kept out of what the server replies."""
 
 from __future__ import annotations
 
 import base64
+import re
 import smtplib
 import ssl
 
@@ -111,3 +113,19 @@ def mail_refused(client: smtplib.SMTP, settings: SmtpSettings, where: str, reaso
         login = f"the SMTP server {where} takes mail only from a login ({reason})"
         return f"{login}: set [smtp] username, and its password in the SMTP_PASSWORD variable"
     return None
+
+
+# A password at least this long is scrubbed wherever it occurs; a shorter one only where it stands apart (a
+# password "a" replaced inside every word made a server's reply unreadable; inside a word it reveals nothing).
+SCRUBBED_ANYWHERE = 6
+
+
+def scrubbed(text: str, secret: str) -> str:
+    """The text without the secret, should a server or a library ever echo it."""
+    if not secret:
+        return text
+    if len(secret) >= SCRUBBED_ANYWHERE:
+        return text.replace(secret, "[password]")
+    # Apart: no letter or digit next to it, nor one beyond a dot (an enhanced status code "5.7.8", an address).
+    apart = rf"(?<![^\W_])(?<![^\W_]\.){re.escape(secret)}(?!\.?[^\W_])"
+    return re.sub(apart, "[password]", text)

@@ -1,0 +1,62 @@
+"""`digest candidates`: what the polls found, each with its section as the list has it now."""
+
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from digest.cli.context import Context, print_json
+from digest.text import one_line, readable_title
+
+if TYPE_CHECKING:
+    from digest.review.rules import SuggestedSection
+
+
+def handle_candidates(args: argparse.Namespace, context: Context) -> int:
+    context.reading_only = True
+    from digest.arxiv.candidates import candidate_dict, list_candidates, second_tier_waiting
+    from digest.review.suggestions import suggestions_now
+
+    with context.database.reading() as session:
+        found = list_candidates(session, args.status, args.second_tier)
+        # Each section by the list's name now, resolved as `digest approve --section` resolves it: a suggestion made
+        # before its heading was renamed, taken out or repeated in another year's block says so.
+        named = [name for candidate in found for name in [candidate.suggested_section, *candidate.suggested_sections]]
+        now = suggestions_now(session, named)
+        rows = [
+            {
+                **candidate_dict(candidate),
+                "suggested_section_now": _now(now.get(candidate.suggested_section or "")),
+                "suggested_sections_now": [_now(now.get(name)) for name in candidate.suggested_sections],
+                "decided_section": candidate.decided_section,
+            }
+            for candidate in found
+        ]
+        hidden = (
+            0 if args.json or args.second_tier or args.status not in (None, "pending") else second_tier_waiting(session)
+        )
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        print("no candidates" + (f" with status {args.status}" if args.status else ""))
+    for row, candidate in zip(rows, found, strict=True):
+        # An approved paper is shown in the section it went into, which a maintainer may have chosen over the model's.
+        suggested = now.get(candidate.suggested_section or "")
+        section = row["decided_section"] if row["status"] == "approved" else suggested and suggested.shown()
+        # The section is a heading of the list, as its maintainer wrote it: shown without a bidi override's reversal.
+        where = f"[{one_line(str(section or 'no section'))}]" + (" (second tier)" if row["tier"] == "second" else "")
+        title = one_line(readable_title(str(row["title"]), str(row["arxiv_id"])))  # as the pages: not blank
+        print(f"{row['id']:>5}  {row['status']:<8} {row['score']:.2f}  {row['arxiv_id']:<12} {where} {title}")
+    if hidden:
+        print(f"and {hidden} pending in the second tier, for the weekly digest (--second-tier lists them)")
+    return 0
+
+
+def _now(suggestion: SuggestedSection | None) -> dict[str, object] | None:
+    """A suggested section in `--json`: the list's section it means now (null when it means none), and the sections
+    sharing its name when it means several; null for no suggestion."""
+    if suggestion is None:
+        return None
+    shared = {"sections_sharing_its_name": list(suggestion.sharing)} if suggestion.sharing else {}
+    return {"suggested": suggestion.suggested, "section": suggestion.label, **shared}

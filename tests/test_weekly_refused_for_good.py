@@ -1,0 +1,128 @@
+"""A weekly email the SMTP server refuses for good (a 5xx reply: to MAIL FROM, the login, every recipient, the
+message, or a server that wants STARTTLS first) was recorded as failed and retried at every back-off, up to a day
+apart, for four weeks: the server's log filled with the same refusal and nothing told the maintainer it would never
+go. It is recorded as refused with the server's reply, not retried, said in the log and by `digest weekly --send`; the
+next week is tried as usual, and a temporary refusal (4xx) still backs off.
+
+Each test drives the real weekly job (or the real command) against aiosmtpd on loopback and a real SQLite file."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from digest.cli import main
+from digest.weekly.ledger import week_state
+from digest.weekly.store import run_weekly_job, unsent_retry_at
+from tests.smtp_server import Credentials, Inbox, free_port, self_signed_certificate, server_tls_context, smtp_server
+from tests.test_weekly_mail_delivery import NOW, READER, SelectiveInbox, config, setup
+
+PASSWORD = "not-the-right-one-2026"
+
+
+class SenderRefusingInbox(Inbox):
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        return f"553 5.7.1 <{address}>: sender address rejected: not owned by user"
+
+
+class MessageRefusingInbox(Inbox):
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        return "554 5.7.1 message rejected: policy violation"
+
+
+def refusing(kind: str, tmp_path: Path) -> tuple[Inbox, dict[str, Any], str]:
+    """The server refusing as `kind` says: its handler, its aiosmtpd options, and the [smtp] lines it is sent with."""
+    if kind == "every-recipient":
+        return SelectiveInbox({READER: "550 5.1.1 <reader@example.org>: no such user"}), {}, 'security = "none"\n'
+    if kind == "sender":
+        return SenderRefusingInbox(), {}, 'security = "none"\n'
+    if kind == "message":
+        return MessageRefusingInbox(), {}, 'security = "none"\n'
+    if kind == "login":
+        login = dict(authenticator=Credentials("digest-bot", "right"), auth_require_tls=False)
+        return Inbox(), login, 'security = "none"\nusername = "digest-bot"\n'
+    cert, key = self_signed_certificate(tmp_path)  # "starttls": the server takes mail only after STARTTLS
+    return Inbox(), dict(tls_context=server_tls_context(cert, key), require_starttls=True), 'security = "none"\n'
+
+
+REPLIES = {
+    "every-recipient": "refused every recipient: reader@example.org: 550 5.1.1 <reader@example.org>: no such user",
+    "sender": "553 5.7.1 <digest@lists.example.org>: sender address rejected: not owned by user",
+    "message": "failed: 554 5.7.1 message rejected: policy violation",
+    "login": "refused the login of 'digest-bot': 535 5.7.8 Authentication credentials invalid",
+    "starttls": '530 Must issue a STARTTLS command first): set [smtp] security = "starttls"',
+}
+BY_HAND = "a refusal for good (5xx), not retried: fix its cause, then `digest weekly --week 2026-W48 --edition readers"
+
+
+@pytest.mark.parametrize("kind", list(REPLIES))
+def test_a_refusal_for_good_is_not_retried_and_the_next_week_is_sent(
+    tmp_path: Path, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = free_port()
+    inbox, options, smtp = refusing(kind, tmp_path)
+    settings, database = setup(tmp_path, config(port, maintainers=(), smtp=smtp), {"SMTP_PASSWORD": PASSWORD})
+    try:
+        with smtp_server(inbox, port, **options):
+            first = run_weekly_job(settings, database, NOW)
+            a_day_later = run_weekly_job(settings, database, NOW + timedelta(days=1))
+        with database.reading() as session:
+            refused = week_state(session, "2026-W48", "readers")
+        retry_on_start = unsent_retry_at(database, NOW + timedelta(days=1))
+        fixed = Inbox()
+        # The operator fixed the setting (or the server) during the week: here, the server takes the password.
+        with smtp_server(fixed, port, authenticator=Credentials("digest-bot", PASSWORD), auth_require_tls=False):
+            next_week = run_weekly_job(settings, database, NOW + timedelta(weeks=1))
+    finally:
+        database.dispose()
+    (outcome,) = first.emails
+    assert outcome.status == "failed" and outcome.retry_at is None and first.retry_at is None, outcome
+    assert REPLIES[kind] in outcome.message and BY_HAND in outcome.message, outcome.message
+    assert refused is not None and (refused.status, refused.attempts, refused.next_attempt_at) == ("refused", 1, None)
+    assert refused.last_error is not None and REPLIES[kind] in refused.last_error
+    assert "weekly 2026-W48 readers: email not sent: " in caplog.text and BY_HAND in caplog.text
+    assert [(o.status, o.retry_at) for o in a_day_later.emails] == [("failed", None)], a_day_later.emails
+    assert retry_on_start is None  # a restarted service schedules no retry for it either
+    assert [str(m["Subject"]).rsplit("— ", 1)[-1][:8] for m in fixed.messages] == ["2026-W49"]
+    assert [(o.week, o.status) for o in next_week.emails] == [("2026-W49", "sent")], next_week.emails
+    seen = [caplog.text, refused.last_error, *(o.message for o in [*first.emails, *a_day_later.emails])]
+    assert not any(PASSWORD in said for said in seen)
+
+
+def test_a_refusal_for_now_still_backs_off_and_is_sent_later(tmp_path: Path) -> None:
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, maintainers=()))
+    try:
+        with smtp_server(SelectiveInbox({READER: "450 4.2.1 <reader@example.org>: mailbox busy"}), port):
+            first = run_weekly_job(settings, database, NOW)
+        fixed = Inbox()
+        with smtp_server(fixed, port):
+            run_weekly_job(settings, database, NOW + timedelta(weeks=1))
+    finally:
+        database.dispose()
+    assert [(o.status, o.retry_at) for o in first.emails] == [("failed", NOW + timedelta(minutes=30))]
+    assert sorted(str(m["Subject"]).rsplit("— ", 1)[-1][:8] for m in fixed.messages) == ["2026-W48", "2026-W49"]
+
+
+def test_the_command_says_the_refusal_and_sends_the_edition_by_hand_once_fixed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = free_port()
+    _, database = setup(tmp_path, config(port, maintainers=()))
+    database.dispose()
+    send = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(tmp_path / "data")]
+    send += ["weekly", "--week", "2026-W48", "--edition", "readers", "--send"]
+    refusing_server = SelectiveInbox({READER: "550 5.1.1 <reader@example.org>: no such user"})
+    with smtp_server(refusing_server, port):
+        assert main(send) == 1
+    said = capsys.readouterr().err
+    assert said.startswith("digest: 2026-W48: email not sent: the SMTP server") and said.count("\n") == 1, said
+    assert REPLIES["every-recipient"] in said and BY_HAND in said
+    fixed = Inbox()
+    with smtp_server(fixed, port):
+        assert main(send) == 0
+    assert capsys.readouterr().out.endswith("\n2026-W48: sent to reader@example.org\n")
+    assert [envelope.rcpt_tos for envelope in fixed.envelopes] == [[READER]]
