@@ -137,12 +137,12 @@ def main() -> int:
         "closeness to the nearest list paper": similarity.max(axis=1),
         "regression on embeddings": stream @ regression.coef_[0] + regression.intercept_[0],
     }
-    print(f"  the model (cold)                          {ranked(raw, labels)}")
+    print(f"  {'the model (cold)':<52}{ranked(raw, labels)}")
     for name, values in features.items():
-        print(f"  {name + ' alone':<42}{ranked(values, labels)}")
+        print(f"  {name + ' alone':<52}{ranked(values, labels)}")
         for weight in WEIGHTS:
             mixed = on_one_scale(raw) + weight * on_one_scale(values)
-            print(f"  model + {weight:g} x {name:<32}{ranked(mixed, labels)}")
+            print(f"  {f'model + {weight:g} x {name}':<52}{ranked(mixed, labels)}")
 
     names = sorted({name for example in examples for name in example.sections})
     yes = [index for index, label in enumerate(labels) if label == "yes"]
