@@ -102,6 +102,11 @@ class SuggestedSection:
             return f"{self.suggested} ({len(self.sharing)} sections have this name: {', '.join(self.sharing)})"
         return f"{self.suggested} (no longer a section of the list)"
 
+    def offered(self) -> tuple[str, ...]:
+        """The sections an approval as suggested is offered into: the one it means, else each sharing its name (the
+        maintainer picks one); none for a section the list no longer has."""
+        return (self.label,) if self.label is not None else self.sharing
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -156,12 +161,12 @@ def replayed_choice(found: Mapping[Choice, Actor]) -> tuple[Choice, Actor] | Non
     return next(iter(found.items()))
 
 
-def approval_menu(suggested: str | None, sections: Sequence[str]) -> list[tuple[Action, str | None]]:
-    """What a maintainer may choose for a candidate, in the order offered: approve into the suggested section (when
-    the list still has it), approve into each other section, reject."""
-    first = suggested if suggested in sections else None
-    menu: list[tuple[Action, str | None]] = [(Action.APPROVE, first)] if first else []
-    menu += [(Action.APPROVE, name) for name in sections if name != first]
+def approval_menu(suggested: Sequence[str], sections: Sequence[str]) -> list[tuple[Action, str | None]]:
+    """What a maintainer may choose for a candidate, in the order offered: approve into each section the suggestion
+    means now (`SuggestedSection.offered`: one, or each sharing its name), approve into each other section, reject."""
+    first = [name for name in suggested if name in sections]
+    menu: list[tuple[Action, str | None]] = [(Action.APPROVE, name) for name in first]
+    menu += [(Action.APPROVE, name) for name in sections if name not in first]
     menu.append((Action.REJECT, None))
     return menu
 

@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 from digest.awesome import store as liststore
 from digest.clock import as_utc
 from digest.review.queries import pending_candidates, pending_count, pending_query
-from digest.review.rules import approval_menu
+from digest.review.rules import SuggestedSection, approval_menu
 from digest.review.signing import approval_signer, token_matches
+from digest.review.suggestions import suggestions_now
 from digest.storage.models import Candidate
 from digest.text import readable_title
 from digest.titles import arxiv_abs_url
@@ -42,21 +43,36 @@ def subscribe_url(context: WebContext) -> str:
 
 
 def candidate_links(
-    candidate: Candidate, sections: list[str], sign: Callable[[str, str | None], str]
+    candidate: Candidate,
+    sections: list[str],
+    sign: Callable[[str, str | None], str],
+    suggestion: SuggestedSection | None,
 ) -> list[FeedLink]:
-    """Approve (into the suggested section), Approve into each other section, Reject — each a signed link."""
+    """Approve (into the section the suggestion means now; into each, when sections share its name), Approve into each
+    other section, Reject — each a signed link naming the section by the list's label, as an approval resolves it."""
     links = [FeedLink("arXiv", arxiv_abs_url(candidate.arxiv_id))]
     if safe_url(candidate.code_url):
         links.append(FeedLink("Code", str(safe_url(candidate.code_url))))
-    for action, section in approval_menu(candidate.suggested_section, sections):
+    suggested = suggestion.offered() if suggestion is not None else ()
+    for action, section in approval_menu(suggested, sections):
         if action == Action.REJECT:
             label = "Reject"
-        elif section == candidate.suggested_section:
+        elif section in suggested:
             label = f"Approve ({section})"
         else:
             label = f"Approve into {section}"
         links.append(FeedLink(label, sign(action, section)))
     return links
+
+
+def item_note(candidate: Candidate, suggestion: SuggestedSection | None, expires: datetime) -> str:
+    """The line above the abstract: a suggestion that means no one section now (taken out, or a name sections share;
+    the Section line names one it means), the score, what matched, when the links expire."""
+    suggested = f"Suggested for {suggestion.shown()}; " if suggestion is not None and suggestion.label is None else ""
+    return (
+        f"{suggested}Score {candidate.score:.2f}; matched: {', '.join(candidate.matched or []) or 'nothing'}; "
+        f"links expire {expires.strftime('%Y-%m-%d %H:%M')} UTC; a newer entry of it renews them"
+    )
 
 
 def links_expiry(now: datetime, days: int) -> datetime:
@@ -88,7 +104,11 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
     expires = links_expiry(as_utc(context.clock()), context.settings.web.approval_link_days)
     sections = liststore.section_names(session)
     items: list[FeedItem] = []
-    for candidate in pending_candidates(session, limit=context.settings.web.feed_items):
+    pending = pending_candidates(session, limit=context.settings.web.feed_items)
+    # The model named its suggestion when it judged the paper: resolved as the list has it now, as Discord does.
+    now = suggestions_now(session, [candidate.suggested_section for candidate in pending])
+    for candidate in pending:
+        suggestion = now.get(candidate.suggested_section or "")
         sign = approval_signer(
             context.settings.web.base_url, context.secret_key, candidate.id, candidate.arxiv_id, expires
         )
@@ -100,32 +120,31 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
                 published=item_date(candidate),
                 abstract=candidate.abstract,
                 authors=list(candidate.authors or []),
-                categories=[candidate.suggested_section] if candidate.suggested_section else [],
-                links=candidate_links(candidate, sections, sign),
-                note=f"Score {candidate.score:.2f}; matched: {', '.join(candidate.matched or []) or 'nothing'}; "
-                f"links expire {expires.strftime('%Y-%m-%d %H:%M')} UTC; a newer entry of it renews them",
+                categories=list(suggestion.offered()) if suggestion is not None else [],
+                links=candidate_links(candidate, sections, sign, suggestion),
+                note=item_note(candidate, suggestion, expires),
             )
         )
     description = "Pending candidates, best score first. Approval links open a confirmation page."
-    pending = pending_count(session)
-    if pending > len(items):
+    waiting = pending_count(session)
+    if waiting > len(items):
         # A backlog longer than the feed: the papers found since with lower scores never made it in, and nothing
         # said so. One entry says how many wait on the review page, dated by the newest of them, so a reader shows
         # it again when another is found. Its id holds the count and that date: under one fixed id a reader kept the
         # first such entry it saw and never showed it again, so the count it showed went stale and new papers unsaid.
         hidden = pending_query().offset(len(items)).subquery()
         newest = utc_or_epoch(session.scalar(select(func.max(hidden.c.first_seen_at))))
-        more = pending - len(items)
+        more = waiting - len(items)
         items.append(
             FeedItem(
                 guid=f"{GUID_PREFIX}candidates:more:{more}:{newest.strftime('%Y%m%dT%H%M%S.%fZ')}",
                 title=f"{more} more pending candidates, lower scored, are on the review page",
                 link=context.url("/review"),
                 published=newest,
-                note=f"The feed shows the best {len(items)} of the {pending} pending (web.feed_items).",
+                note=f"The feed shows the best {len(items)} of the {waiting} pending (web.feed_items).",
             )
         )
-        description += f" The best {len(items) - 1} of {pending} pending; the rest are on the review page."
+        description += f" The best {len(items) - 1} of {waiting} pending; the rest are on the review page."
     return Feed(
         title=f"{context.settings.list_title}: candidates to review",
         home_url=context.url("/review"),

@@ -6,10 +6,8 @@ templates/web/review.js only press their buttons).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import cache
 
 from aiohttp import web
 from markupsafe import Markup
@@ -18,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from digest.arxiv.references import parse_arxiv_reference
 from digest.awesome import store as liststore
-from digest.awesome.sectionnames import SectionMatcher
 from digest.config.admin_tokens import SHARED_MAINTAINER
 from digest.record_ids import parse_record_id
 from digest.relevance.why import why_from_json
@@ -31,9 +28,10 @@ from digest.review.queries import (
     sections_now,
     standing_of,
 )
-from digest.review.rules import Actor, Standing
+from digest.review.rules import Actor, Standing, SuggestedSection
 from digest.review.signing import SessionClaim, csrf_token, session_digest
-from digest.storage.models import PENDING, Candidate, Section
+from digest.review.suggestions import suggestions_among
+from digest.storage.models import PENDING, Candidate
 from digest.templating import SHORTCUTS_SCRIPT
 from digest.text import may_name_untitled, readable_title
 from digest.vocab import READER_SOURCE
@@ -85,6 +83,8 @@ class ReviewView:
     changed_by: str | None = None  # who took it back or decided it since this maintainer did (taken_back)
     undoable: dict[int, datetime] = field(default_factory=dict)  # candidate id -> until when undo is offered
     suggested: dict[int, list[str]] = field(default_factory=dict)  # candidate id -> its suggestions, as offered
+    # candidate id -> its suggestions that mean no one section now (taken out, or a name sections share)
+    unsure: dict[int, list[SuggestedSection]] = field(default_factory=dict)
     undone: Candidate | None = None  # the candidate an undo returned to pending (its notice names the paper)
     # arXiv ID -> the sections holding a pending candidate's paper, put in the list by hand since it was found: an
     # approval into another section from here is refused, so the card says where it is before a button is pressed.
@@ -161,8 +161,11 @@ def load_review(
         shown, matched_total = _candidates(session, searched)
         labelled = liststore.labelled_sections(session)
         view = ReviewView(shown, [label for _, label in labelled], matched_total)
-        offer = section_offers(labelled)
-        view.suggested = {candidate.id: offered_sections(candidate, offer) for candidate in view.candidates}
+        # Each suggestion as the list has it now, as the feed, Discord and `digest candidates` say it (suggestions_now).
+        ranked = [name for c in view.candidates for name in [c.suggested_section, *(c.suggested_sections or [])]]
+        named = suggestions_among(labelled, ranked)
+        for candidate in view.candidates:
+            view.suggested[candidate.id], view.unsure[candidate.id] = offered_sections(candidate, named)
         pending = [(c.arxiv_id, c.title_key) for c in view.candidates if c.status == PENDING]
         view.listed = liststore.sections_holding_each(session, pending) if pending else {}
         view.decided = session.get(Candidate, decided_id) if decided_id is not None else None
@@ -187,26 +190,15 @@ def load_review(
         return view
 
 
-def section_offers(labelled: list[tuple[Section, str]]) -> Callable[[str], str | None]:
-    """The label of the section a suggestion names, found as any section name is (sectionnames: "Sparse Autoencoders"
-    is "Sparse Autoencoder"), or None when the list no longer has it or it fits two sections (it would only be
-    refused). Each name is matched once a page: 200 cards of three suggestions share a few names, and matching one
-    reads every section."""
-    labels = [label for _, label in labelled]
-    matcher = SectionMatcher([(section.name, section.slug) for section, _ in labelled], labels)
-
-    @cache
-    def offer(name: str) -> str | None:
-        index = matcher.match(name)
-        return None if index is None else labels[index]
-
-    return offer
-
-
-def offered_sections(candidate: Candidate, offer: Callable[[str], str | None]) -> list[str]:
-    """The candidate's suggestions, best first, as the list's sections are offered (their labels, `section_offers`)."""
+def offered_sections(
+    candidate: Candidate, now: dict[str, SuggestedSection]
+) -> tuple[list[str], list[SuggestedSection]]:
+    """The sections the candidate's suggestions offer, best first, by the list's labels (`suggestions_now`: one a
+    suggestion, or each section sharing its name), and the suggestions that mean no one section, said on its card."""
     ranked = candidate.suggested_sections or ([candidate.suggested_section] if candidate.suggested_section else [])
-    return list(dict.fromkeys(label for name in ranked if name and (label := offer(name)) is not None))
+    suggestions = [now[name] for name in dict.fromkeys(ranked) if name and name in now]
+    offered = dict.fromkeys(label for suggestion in suggestions for label in suggestion.offered())
+    return list(offered), [suggestion for suggestion in suggestions if suggestion.label is None]
 
 
 def _optional_id(request: web.Request, name: str) -> int | None:

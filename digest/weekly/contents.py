@@ -46,7 +46,7 @@ from digest.weekly.issue import (
     render,
     subject_line,
 )
-from digest.weekly.secondtier import second_tier, section_named
+from digest.weekly.secondtier import second_tier, shown_now
 
 
 def load_digest(
@@ -71,10 +71,8 @@ def load_digest(
         waiting, stats = 0, DigestStats(list_size(session, end), len(added), 0, 0, 0, entry_count(session, end))
     else:
         top = pending_candidates(session, limit=max(settings.weekly.pending_top, 0))
-        named = section_named(session)  # a suggestion as the list names it now (the review page offers that name)
-        pending = [
-            PendingPaper(c.title, c.arxiv_id, c.score, named(c.suggested_section) or c.suggested_section) for c in top
-        ]
+        named = shown_now(session, [c.suggested_section for c in top])  # as the list has it now, as the feed says it
+        pending = [PendingPaper(c.title, c.arxiv_id, c.score, named(c.suggested_section)) for c in top]
         waiting, stats = pending_count(session), week_stats(session, start, end, added_this_week=len(added))
         expires = as_utc(now or datetime.now(UTC)) + timedelta(days=settings.web.approval_link_days)
         worth = second_tier(session, settings, start, end, expires)

@@ -4,34 +4,26 @@ of the week)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
-from digest.awesome.sectionnames import SectionMatcher
 from digest.config import Settings, secretstore
 from digest.relevance.why import why_from_json
 from digest.review.signing import approval_signer
+from digest.review.suggestions import suggestions_now
 from digest.storage.models import Candidate, in_second_tier
 from digest.weekly.issue import PendingPaper
 
 
-def section_named(session: Session) -> Callable[[str | None], str | None]:
-    """The label of the section a name means now, as an approval finds it (a heading renamed since is found by its old
-    name), or None: no name, a section the list no longer has, or a name it repeats ("Probing" in each year's block).
-    """
-    labelled = liststore.labelled_sections(session)
-    labels = [label for _, label in labelled]
-    matcher = SectionMatcher([(section.name, section.slug) for section, _ in labelled], labels)
-
-    def named(name: str | None) -> str | None:
-        index = matcher.match(name) if name else None
-        return None if index is None else labels[index]
-
-    return named
+def shown_now(session: Session, names: Iterable[str | None]) -> Callable[[str | None], str | None]:
+    """Each suggested section as the list has it now (review.suggestions: renamed, taken out, or a name sections
+    share), said alike in the email, Discord, the feed and the review page; None for no suggestion."""
+    now = suggestions_now(session, names)
+    return lambda name: now[name].shown() if name and name in now else None
 
 
 def second_tier(
@@ -52,18 +44,18 @@ def second_tier(
         return []
     # The web app's key, which checks the link: the environment's, else the data folder's (generated once).
     key = (settings.secrets.secret_key or secretstore.ensure_secrets(settings).secret_key).get_secret_value()
-    named = section_named(session)
+    now = suggestions_now(session, [candidate.suggested_section for candidate in found])
     # A paper a maintainer put in the list by hand since it was found: approved where the list holds it (as the
     # review page offers), an approval into another section being refused.
     held = liststore.sections_holding_each(session, [(c.arxiv_id, c.title_key) for c in found])
     papers = []
     for candidate in found:
         listed = held.get(candidate.arxiv_id, [])
-        wanted = listed[0] if listed else candidate.suggested_section
-        # Named as the list has it now; a section it no longer has (or repeats) would fail the approval: no link then
-        # (the email says to run `digest approve`).
-        label = named(wanted)
-        section = label or wanted
+        # Named as the list has it now; a section it no longer has (or a name sections share) would fail the approval:
+        # no link then, the suggestion said as it stands (the email says to run `digest approve`).
+        suggestion = None if listed else now.get(candidate.suggested_section or "")
+        label = listed[0] if listed else suggestion.label if suggestion else None
+        section = label or (suggestion.shown() if suggestion else None)
         sign = approval_signer(settings.web.base_url, key, candidate.id, candidate.arxiv_id, expires, emailed=True)
         url = sign("approve", label) if label else None
         why = why_from_json(candidate.why).lines()

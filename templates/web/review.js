@@ -57,8 +57,9 @@
     var done = false;
     if (event.key === "j") { mark(current + 1, true); done = true; }
     else if (event.key === "k") { mark(current - 1, true); done = true; }
-    // With no suggestion the list still has, `a` goes to the card's list of sections to choose one.
-    else if (event.key === "a" && card) { done = reveal(card) || press("button.quick", card) || choose(card); }
+    // With no suggestion the list still has, `a` goes to the card's list of sections to choose one; a name sections
+    // share is not guessed at.
+    else if (event.key === "a" && card) { done = reveal(card) || press("button.quick:not(.shared)", card) || choose(card); }
     else if (event.key === "r" && card) { done = reveal(card) || press("button.reject", card); }
     else if (event.key === "u") { done = press("#undo button") || (card ? press("form.undo button", card) : false); }
     if (done) { event.preventDefault(); }
