@@ -94,10 +94,9 @@ def test_score_names_a_damaged_gzip_file_instead_of_a_traceback(
     path.write_bytes(bytes(damaged))
     assert main(["--data-dir", str(data_dir), "score", str(path), "--json"]) == 1
     out = capsys.readouterr()
-    assert out.out == ""
-    assert out.err == (
-        f"digest: {path}: not a readable gzip file (Error -3 while decompressing data: invalid block type)\n"
-    )
+    reason = f"{path}: not a readable gzip file (Error -3 while decompressing data: invalid block type)"
+    assert json.loads(out.out) == {"error": reason, "exit_status": 1}  # no paper scored: only the reason, as JSON
+    assert out.err == f"digest: {reason}\n"
 
 
 def test_score_words_a_file_it_cannot_read_as_the_other_commands_do(
