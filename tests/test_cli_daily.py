@@ -544,3 +544,28 @@ def test_score_of_standard_input_names_it_as_decisions_import_does(
     assert main(["--data-dir", str(data_dir), "score", "-", "--json"]) == 1
     errors = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("note:")]
     assert errors[0].startswith("<stdin>:2: skipped: not valid JSON"), errors
+
+
+def test_counts_of_one_read_in_the_singular(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A maintainer following the README read "scored 1 papers: ..., 1 bad lines", "poll ok: 1 sources" and
+    "list.md: 1 errors, 1 warnings". One of a thing is now named in the singular; other counts keep the plural."""
+    path = papers_file(tmp_path / "papers.jsonl", [*paper_lines(1), b"not json"])
+    assert main(["--data-dir", str(data_dir), "score", str(path)]) == 1
+    assert "\nscored 1 paper: 1 relevant, 1 bad line\n" in capsys.readouterr().err
+
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(build_rss("cs.CV", load_records()[:1], date(2026, 4, 27)))
+    assert main(["--data-dir", str(data_dir), "poll", "--source", str(feed)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "poll ok: 1 source (1 fetched), 1 new candidates"
+
+    listed = tmp_path / "list.md"
+    listed.write_text(
+        "## Papers\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2403.00001) (12 March 2024)\n"
+        "+ [Beta paper](https://arxiv.org/abs/2401.00002) (5 Jan 2024)\n"
+        "+ [Gamma paper](https://arxiv.org/abs/2402.00003) (20 Feb. 2024)\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2403.00001) (1 Jan 2024)\n",
+        encoding="utf-8",
+    )
+    assert main(["--data-dir", str(data_dir), "list", "lint", str(listed)]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == f"{listed}: 1 error, 1 warning"

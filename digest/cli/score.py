@@ -10,6 +10,7 @@ from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from digest.cli.context import CommandError, Context, input_argument, refuse_non_file, shown_source, unreadable
 from digest.cli.lines import BAD_LINES_SHOWN
+from digest.sizes import counted
 from digest.text import one_line
 
 if TYPE_CHECKING:  # the model (NumPy, SciPy, SQLAlchemy) is imported when a file is scored, not by every command
@@ -243,11 +244,12 @@ def _print_summary(
     bad, learnt = bad_learnt
     if bad > BAD_LINES_SHOWN:
         print(
-            f"{shown_source(args.path)}: and {bad - BAD_LINES_SHOWN} more bad lines skipped, not shown", file=sys.stderr
+            f"{shown_source(args.path)}: and {counted(bad - BAD_LINES_SHOWN, 'more bad line')} skipped, not shown",
+            file=sys.stderr,
         )
     if args.json:
         return
-    print(f"scored {scored} papers: {relevant} relevant, {bad} bad lines", file=sys.stderr)
+    print(f"scored {counted(scored, 'paper')}: {relevant} relevant, {counted(bad, 'bad line')}", file=sys.stderr)
     if learnt:
         print(
             f"note: {learnt} of these papers the model learnt from (the list's, or decided): their score is of a "
