@@ -569,3 +569,21 @@ def test_counts_of_one_read_in_the_singular(data_dir: Path, tmp_path: Path, caps
     )
     assert main(["--data-dir", str(data_dir), "list", "lint", str(listed)]) == 1
     assert capsys.readouterr().out.splitlines()[-1] == f"{listed}: 1 error, 1 warning"
+
+
+def test_score_says_why_a_paper_on_the_topic_was_not_flagged(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README promises `digest score` prints per paper the top three sections and why: a paper on the topic
+    scored under the threshold (the one a maintainer trying a change of the rules asks about) came back with
+    "sections": [] and "why": [], so nothing said what it matched near. Its sections and why are now given, the
+    decision, tier and score unchanged."""
+    haystack = ROOT / "tests" / "data" / "relevance_haystack_sample.jsonl"
+    line = next(line for line in haystack.read_text(encoding="utf-8").splitlines() if '"2404.16085"' in line)
+    path = papers_file(tmp_path / "papers.jsonl", [line.encode("utf-8")])
+    assert main(["--data-dir", str(data_dir), "score", str(path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["relevant"], result["tier"], result["matched"]) == (False, None, ["interpretab*", "internal*"])
+    assert len(result["sections"]) == 3 and result["section"] == result["sections"][0]
+    assert result["why"][0] == "matched: interpretab*, internal*"
+    assert any(reason.startswith("nearest in the list: ") for reason in result["why"]), result["why"]
