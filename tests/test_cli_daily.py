@@ -587,3 +587,16 @@ def test_score_says_why_a_paper_on_the_topic_was_not_flagged(
     assert len(result["sections"]) == 3 and result["section"] == result["sections"][0]
     assert result["why"][0] == "matched: interpretab*, internal*"
     assert any(reason.startswith("nearest in the list: ") for reason in result["why"]), result["why"]
+
+
+def test_the_kept_list_is_named_as_the_list_is(data_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """With `--data-dir data`, rejecting an approved paper said "list: data/list.md goes from 73 to 72 entries; the
+    previous file is kept as /tmp/.../data/list.md.1": one folder named two ways in one line. The copy is named as
+    the list."""
+    candidate = one_candidate(data_dir)
+    assert main(["--data-dir", "data", "approve", str(candidate), "--section", "Probing"]) == 0
+    assert main(["--data-dir", "data", "reject", str(candidate)]) == 0
+    # The command sets no log handler: the line goes to standard error as Python's last resort prints it.
+    warning = next(record.getMessage() for record in caplog.records if "goes from" in record.getMessage())
+    assert warning.endswith("the previous file is kept as data/list.md.1"), warning
+    assert (data_dir / "list.md.1").is_file()
