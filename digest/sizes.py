@@ -1,4 +1,5 @@
-"""How a size in bytes is named to people, a leaf: '20 MiB', not '20971520-byte', in every message and page."""
+"""How a size in bytes or a count is named to people, a leaf: '20 MiB', not '20971520-byte', and '1 error', not
+'1 errors', in every message and page."""
 
 from __future__ import annotations
 
@@ -13,3 +14,8 @@ def shown_size(count: int) -> str:
             whole, rest = divmod(count, unit)
             return f"{whole} {name}" if rest == 0 else f"{count / unit:.1f} {name}"
     return "1 byte" if count == 1 else f"{count} bytes"
+
+
+def counted(count: int, noun: str) -> str:
+    """`count` and the noun, singular for one: '1 error', '2 errors', '0 warnings' (nouns that add an s)."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -94,10 +94,9 @@ def test_score_names_a_damaged_gzip_file_instead_of_a_traceback(
     path.write_bytes(bytes(damaged))
     assert main(["--data-dir", str(data_dir), "score", str(path), "--json"]) == 1
     out = capsys.readouterr()
-    assert out.out == ""
-    assert out.err == (
-        f"digest: {path}: not a readable gzip file (Error -3 while decompressing data: invalid block type)\n"
-    )
+    reason = f"{path}: not a readable gzip file (Error -3 while decompressing data: invalid block type)"
+    assert json.loads(out.out) == {"error": reason, "exit_status": 1}  # no paper scored: only the reason, as JSON
+    assert out.err == f"digest: {reason}\n"
 
 
 def test_score_words_a_file_it_cannot_read_as_the_other_commands_do(
@@ -545,3 +544,59 @@ def test_score_of_standard_input_names_it_as_decisions_import_does(
     assert main(["--data-dir", str(data_dir), "score", "-", "--json"]) == 1
     errors = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("note:")]
     assert errors[0].startswith("<stdin>:2: skipped: not valid JSON"), errors
+
+
+def test_counts_of_one_read_in_the_singular(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A maintainer following the README read "scored 1 papers: ..., 1 bad lines", "poll ok: 1 sources" and
+    "list.md: 1 errors, 1 warnings". One of a thing is now named in the singular; other counts keep the plural."""
+    path = papers_file(tmp_path / "papers.jsonl", [*paper_lines(1), b"not json"])
+    assert main(["--data-dir", str(data_dir), "score", str(path)]) == 1
+    assert "\nscored 1 paper: 1 relevant, 1 bad line\n" in capsys.readouterr().err
+
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(build_rss("cs.CV", load_records()[:1], date(2026, 4, 27)))
+    assert main(["--data-dir", str(data_dir), "poll", "--source", str(feed)]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "poll ok: 1 source (1 fetched), 1 new candidates"
+
+    listed = tmp_path / "list.md"
+    listed.write_text(
+        "## Papers\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2403.00001) (12 March 2024)\n"
+        "+ [Beta paper](https://arxiv.org/abs/2401.00002) (5 Jan 2024)\n"
+        "+ [Gamma paper](https://arxiv.org/abs/2402.00003) (20 Feb. 2024)\n"
+        "+ [Alpha paper](https://arxiv.org/abs/2403.00001) (1 Jan 2024)\n",
+        encoding="utf-8",
+    )
+    assert main(["--data-dir", str(data_dir), "list", "lint", str(listed)]) == 1
+    assert capsys.readouterr().out.splitlines()[-1] == f"{listed}: 1 error, 1 warning"
+
+
+def test_score_says_why_a_paper_on_the_topic_was_not_flagged(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README promises `digest score` prints per paper the top three sections and why: a paper on the topic
+    scored under the threshold (the one a maintainer trying a change of the rules asks about) came back with
+    "sections": [] and "why": [], so nothing said what it matched near. Its sections and why are now given, the
+    decision, tier and score unchanged."""
+    haystack = ROOT / "tests" / "data" / "relevance_haystack_sample.jsonl"
+    line = next(line for line in haystack.read_text(encoding="utf-8").splitlines() if '"2404.16085"' in line)
+    path = papers_file(tmp_path / "papers.jsonl", [line.encode("utf-8")])
+    assert main(["--data-dir", str(data_dir), "score", str(path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert (result["relevant"], result["tier"], result["matched"]) == (False, None, ["interpretab*", "internal*"])
+    assert len(result["sections"]) == 3 and result["section"] == result["sections"][0]
+    assert result["why"][0] == "matched: interpretab*, internal*"
+    assert any(reason.startswith("nearest in the list: ") for reason in result["why"]), result["why"]
+
+
+def test_the_kept_list_is_named_as_the_list_is(data_dir: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """With `--data-dir data`, rejecting an approved paper said "list: data/list.md goes from 73 to 72 entries; the
+    previous file is kept as /tmp/.../data/list.md.1": one folder named two ways in one line. The copy is named as
+    the list."""
+    candidate = one_candidate(data_dir)
+    assert main(["--data-dir", "data", "approve", str(candidate), "--section", "Probing"]) == 0
+    assert main(["--data-dir", "data", "reject", str(candidate)]) == 0
+    # The command sets no log handler: the line goes to standard error as Python's last resort prints it.
+    warning = next(record.getMessage() for record in caplog.records if "goes from" in record.getMessage())
+    assert warning.endswith("the previous file is kept as data/list.md.1"), warning
+    assert (data_dir / "list.md.1").is_file()

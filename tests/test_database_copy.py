@@ -315,3 +315,22 @@ def test_a_file_that_is_no_database_is_refused_before_anything_is_changed(
         assert "owner-only" not in captured.out + captured.err
         assert source.stat().st_mode & 0o777 == 0o644
         assert sorted(path.name for path in source.parent.iterdir()) == [source.name]
+
+
+def test_the_report_keeps_its_counts_in_one_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The table of rows copied was laid out for names of 20 characters: `discord_held_reactions` and
+    `discord_owed_messages` pushed their counts out of the column, and a table of one row read "1 rows". Every count
+    now ends in the same column, and one row is "1 row"."""
+    old_file = old_deployment(tmp_path / "old")
+    papers = tmp_path / "papers.jsonl"
+    papers.write_text(json.dumps({"arxiv_id": "2401.00001", "title": "A paper", "abstract": "Words."}) + "\n")
+    seen(capsys, tmp_path / "old", "score", str(papers))  # stores the review threshold: relevance_state's one row
+    lines = seen(capsys, tmp_path / "new", "database", "copy", "--from", str(old_file)).splitlines()
+    rows = {line.split()[0]: line for line in lines[:-1]}
+    assert "discord_held_reactions" in rows and rows["relevance_state"].endswith(" 1 row"), lines
+    assert rows["discord_held_reactions"].endswith(" 0 rows"), lines
+    ends = {len(line.removesuffix(" rows").removesuffix(" row")) for line in rows.values()}
+    assert len(ends) == 1, lines  # each count's last digit in one column
+    assert lines[-1].startswith("copied ") and lines[-1].endswith(
+        f" rows in {len(rows)} tables; start the service on it"
+    )

@@ -89,7 +89,7 @@ def test_a_long_line_given_to_score_is_skipped_and_named_and_the_lines_after_it_
     assert result.stderr.startswith(
         f"{papers}:2: skipped: longer than 4 MiB, which no paper is (is it a JSON-lines file?)\nscored 2 papers: "
     ), result.stderr
-    assert "1 bad lines" in result.stderr
+    assert "1 bad line\n" in result.stderr
 
 
 def test_a_line_of_gigabytes_given_to_decisions_import_imports_nothing(tmp_path: Path) -> None:

@@ -185,7 +185,7 @@ def test_lint_reads_dates_written_day_first(data_dir: Path, tmp_path: Path, caps
     assert capsys.readouterr().out.splitlines() == [
         f"{listed}:4: warning: 20 Feb. 2024 is newer than 5 Jan 2024 above it (line 3); Papers is newest first:"
         " move this entry above line 3 [date-order]",
-        f"{listed}: 0 errors, 1 warnings",
+        f"{listed}: 0 errors, 1 warning",
     ]
 
 

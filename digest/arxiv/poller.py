@@ -25,6 +25,7 @@ from digest.arxiv.fetcher import is_url
 from digest.arxiv.outcomes import BROKEN, ERROR, FAILED_OUTCOMES, FETCHED, NOT_MODIFIED, classify, sane_feed_date
 from digest.arxiv.parse import ParsedFeed, parse_feed
 from digest.config import FeedsError, Settings, read_feed_sources
+from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
 from digest.storage.state import FeedState
@@ -119,7 +120,7 @@ class PollSummary:
         if not self.sources:
             return f"{self.outcome}: nothing to poll: no feeds or API queries (feeds/sources.toml, or [arxiv] sources)"
         parts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
-        return f"{self.outcome}: {len(self.sources)} sources ({parts}), {self.new_candidates} new candidates"
+        return f"{self.outcome}: {counted(len(self.sources), 'source')} ({parts}), {self.new_candidates} new candidates"
 
 
 def configured_sources(settings: Settings) -> list[str]:

@@ -79,6 +79,12 @@ def _entries(text: str) -> list[ParsedEntry]:
     return [entry for section in parse_list(text).sections for entry in section.entries]
 
 
+def _named_as(path: Path, kept: Path) -> Path:
+    """A kept copy named as `path` is, in one line with it: 'data/list.md ... kept as data/list.md.1', not as the
+    resolved /srv/digest/data/list.md.1 (the copy is beside the file a symlink names, there, in full)."""
+    return path.with_name(kept.name) if kept.parent == path.resolve().parent else kept
+
+
 def keep_replaced(path: Path, previous: bytes, text: str, entries: int | None = None, *, always: bool = False) -> None:
     """The one rule for what `path` held before `text` replaces it: a hand edit is kept twice (in the rotation and
     apart from it), a file with more entries is kept in the rotation, and with `always` (the start-up re-write) any
@@ -86,8 +92,10 @@ def keep_replaced(path: Path, previous: bytes, text: str, entries: int | None = 
     if previous == text.encode("utf-8"):
         return
     if edited_since_written(path, previous):
-        kept = keep_generations(path, previous, GENERATIONS)
-        apart = keep_generations(path.with_name(f"{path.name}.edited"), previous, HAND_EDITS, held_by=path)
+        kept = _named_as(path, keep_generations(path, previous, GENERATIONS))
+        apart = _named_as(
+            path, keep_generations(path.with_name(f"{path.name}.edited"), previous, HAND_EDITS, held_by=path)
+        )
         log.warning(
             "list: %s was edited since the service last wrote it, and the edit is not in the database (edits "
             "go through `digest list import`); written again from the database, the edited file kept as %s and "
@@ -105,10 +113,10 @@ def keep_replaced(path: Path, previous: bytes, text: str, entries: int | None = 
     if lost:
         lost = papers_gone(previous_text, text, lost)
     if after < before:
-        kept = keep_generations(path, previous, GENERATIONS)
+        kept = _named_as(path, keep_generations(path, previous, GENERATIONS))
         log.warning("list: %s goes from %d to %d entries; the previous file is kept as %s", path, before, after, kept)
     elif lost:  # as many entries, but not the same papers: a database restored from a backup, then one approval
-        kept = keep_generations(path, previous, GENERATIONS)
+        kept = _named_as(path, keep_generations(path, previous, GENERATIONS))
         log.warning(
             "list: %s held %d paper(s) the database does not (%s; a database restored from a backup?); the previous "
             "file is kept as %s",
@@ -118,7 +126,7 @@ def keep_replaced(path: Path, previous: bytes, text: str, entries: int | None = 
             kept,
         )
     elif always:
-        kept = keep_generations(path, previous, GENERATIONS)
+        kept = _named_as(path, keep_generations(path, previous, GENERATIONS))
         log.warning(
             "list: %s did not match the database (a write cut short, or an edit of the file: edits go through "
             "`digest list import`); written again, the previous file kept as %s",

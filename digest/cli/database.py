@@ -126,9 +126,14 @@ def _report(args: argparse.Namespace, copied: list[Any]) -> int:
     if args.json:
         print_json({"copied": {done.table: done.rows for done in copied}})
     else:
+        from digest.sizes import counted
+
+        width = max((len(done.table) for done in copied), default=0)  # the counts in one column, whatever the names
         for done in copied:
-            print(f"{done.table:<20} {done.rows:>8,} rows")
-        print(f"copied {sum(done.rows for done in copied):,} rows in {len(copied)} tables; start the service on it")
+            print(f"{done.table:<{width}}  {done.rows:>8,} {'row' if done.rows == 1 else 'rows'}")
+        total = sum(done.rows for done in copied)
+        rows = f"{total:,} {'row' if total == 1 else 'rows'}"
+        print(f"copied {rows} in {counted(len(copied), 'table')}; start the service on it")
     return 0
 
 

@@ -12,6 +12,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from digest.cli.context import STDIN, CommandError, Context, input_argument, print_json, print_json_streamed, shown_path
+from digest.sizes import counted
 from digest.text import one_line
 
 if TYPE_CHECKING:
@@ -57,10 +58,6 @@ def register(subparsers: Any) -> None:
     listing.set_defaults(handler=handle_list)
 
 
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
 _NAMES_REMEMBERED = 256  # section names looked up once each: a wrong file's endless different names are not all kept
 
 
@@ -104,11 +101,11 @@ def _report_bad_lines(source: str, spool: Spool, sections: list[str], as_json: b
         print(f"{source}:{bad.line_number}: {bad.message}", file=sys.stderr)
     more = spool.bad_count - len(spool.bad_lines)
     if more:
-        print(f"{source}: and {_plural(more, 'more bad line')}, not shown", file=sys.stderr)
+        print(f"{source}: and {counted(more, 'more bad line')}, not shown", file=sys.stderr)
     if spool.unknown_section:
         # The list's headings as its maintainer wrote them: shown without a bidi override reversing the line.
         print(f"{source}: the list's sections are: {', '.join(map(one_line, sections))}", file=sys.stderr)
-    print(f"{source}: {_plural(spool.bad_count, 'bad line')}; nothing was imported", file=sys.stderr)
+    print(f"{source}: {counted(spool.bad_count, 'bad line')}; nothing was imported", file=sys.stderr)
     if as_json:
         lines = [{"line": bad.line_number, "message": bad.message} for bad in spool.bad_lines]
         print_json({"source": source, "imported": 0, "bad_lines": lines, "bad_line_count": spool.bad_count})
@@ -127,7 +124,7 @@ def _decision_dict(decision: ImportedDecision) -> dict[str, object]:
 
 def _print_summary(source: str, spool: Spool, counts: _Counts, dry_run: bool) -> None:
     replaced, listed, decided, overruled = counts
-    summary = f"{_plural(spool.count(), 'decision')} ({spool.count(approved=True)} approve, "
+    summary = f"{counted(spool.count(), 'decision')} ({spool.count(approved=True)} approve, "
     summary += f"{spool.count(approved=False)} reject) from {source}"
     if dry_run:
         print(f"would import {summary}; nothing was written (--dry-run)")

@@ -20,7 +20,7 @@ from digest.cli.context import (
     unreadable,
 )
 from digest.cli.list_export import handle_export
-from digest.sizes import shown_size
+from digest.sizes import counted, shown_size
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -238,5 +238,5 @@ def handle_lint(args: argparse.Namespace, context: Context) -> int:
 
         for finding in findings:
             print(f"{source}:{finding.line}: {finding.severity}: {one_line(finding.message)} [{finding.code}]")
-        print(f"{source}: {errors} errors, {warnings} warnings")
+        print(f"{source}: {counted(errors, 'error')}, {counted(warnings, 'warning')}")
     return 1 if has_errors(findings) else 0

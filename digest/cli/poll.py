@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from digest.cli.candidates import handle_candidates
 from digest.cli.context import CommandError, Context, iso_date, print_json, shown_value, whole_number
+from digest.sizes import counted
 from digest.vocab import PollOutcome
 
 if TYPE_CHECKING:
@@ -245,7 +246,7 @@ def handle_backfill(args: argparse.Namespace, context: Context) -> int:
         print(
             f"backfill {state}: {report.entries} papers read, {report.matched} matched, "
             f"{report.already_known} already known, {report.new_candidates} new candidates"
-            f" ({report.windows} date windows asked: arXiv's API gives at most 30,000 results a query)"
+            f" ({counted(report.windows, 'date window')} asked: arXiv's API gives at most 30,000 results a query)"
         )
         if report.by_day:
             print(f"backfill: read a day at a time (over 30,000 papers): {', '.join(report.by_day)}")

@@ -61,10 +61,31 @@ def named_command(argv: Sequence[str]) -> str | None:
     return None
 
 
+def print_json_error(message: str, status: int) -> None:
+    """A failed command asked for --json: the reason as one JSON object on one line of standard output (a JSON
+    document, and a line of JSON lines for `digest score`), besides the line on standard error. A script reading the
+    output then reads why, not an empty answer it cannot parse."""
+    import json
+
+    sys.stdout.write(json.dumps({"error": message, "exit_status": status}, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, whose usage error (exit 2) is also JSON on standard output when --json was asked for."""
+
+    json_requested = False  # set by _main for the arguments it parses; every subcommand's parser is of this class
+
+    def error(self, message: str) -> NoReturn:
+        if _Parser.json_requested:
+            print_json_error(f"{self.prog}: {message}", 2)
+        super().error(message)
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The whole command line; given the arguments of one everyday command (COMMAND_HOMES), only its part."""
     home = COMMAND_HOMES.get(named_command(argv) or "") if argv is not None else None
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="digest",
         description="Keep a curated awesome list of papers up to date from arXiv.",
     )
@@ -109,9 +130,9 @@ def database_failure(exc: Exception, changed: str, url: str | None = None) -> st
     return f"the database could not be written or read: {reason} ({changed}){failure_hint(reason, url)}"
 
 
-def report_failure(exc: Exception, url: str | None = None) -> int | None:
-    """Says what went wrong with the configuration (every problem, exit 2) or the database (one line, exit 1);
-    None for any other error.
+def report_failure(exc: Exception, url: str | None = None, as_json: bool = False) -> int | None:
+    """Says what went wrong with the configuration (every problem, exit 2) or the database (one line, exit 1), also
+    as JSON on standard output with `as_json`; None for any other error.
 
     The settings and SQLAlchemy are imported here, on the way out, so that `--help` and the commands that never
     open the database do not pay for them at start."""
@@ -123,24 +144,25 @@ def report_failure(exc: Exception, url: str | None = None) -> int | None:
     from digest.storage.db import DatabaseError
     from digest.templating import template_error_line
 
+    lines: list[str]
     if isinstance(exc, ConfigError):
-        for problem in exc.problems:
-            print(f"digest: configuration: {problem}", file=sys.stderr)
-        return 2
-    if isinstance(exc, SecretStoreError):  # a key too short, an unreadable secrets.json
-        print(f"digest: configuration: {one_line(exc)}", file=sys.stderr)
-        return 2
-    if isinstance(exc, DatabaseError):
-        print(f"digest: {exc}", file=sys.stderr)
-        return 1
-    if isinstance(exc, TemplateError):  # a template of the maintainers' own (templates_dir)
-        print(f"digest: {template_error_line(exc)}", file=sys.stderr)
-        return 1
-    if isinstance(exc, SQLAlchemyError):
+        lines, status = [f"configuration: {problem}" for problem in exc.problems], 2
+    elif isinstance(exc, SecretStoreError):  # a key too short, an unreadable secrets.json
+        lines, status = [f"configuration: {one_line(exc)}"], 2
+    elif isinstance(exc, DatabaseError):
+        lines, status = [str(exc)], 1
+    elif isinstance(exc, TemplateError):  # a template of the maintainers' own (templates_dir)
+        lines, status = [template_error_line(exc)], 1
+    elif isinstance(exc, SQLAlchemyError):
         # A full disk, a read-only file or a vanished server: each transaction rolled back, so say so in one line.
-        print(f"digest: {database_failure(exc, 'nothing was changed', url)}", file=sys.stderr)
-        return 1
-    return None
+        lines, status = [database_failure(exc, "nothing was changed", url)], 1
+    else:
+        return None
+    for line in lines:
+        print(f"digest: {line}", file=sys.stderr)
+    if as_json:
+        print_json_error("; ".join(lines), status)
+    return status
 
 
 @contextmanager
@@ -186,6 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str]) -> int:
+    _Parser.json_requested = "--json" in argv
     parser = build_parser(argv)
     args, unknown = parser.parse_known_args(argv)
     if unknown:
@@ -193,6 +216,7 @@ def _main(argv: Sequence[str]) -> int:
     import logging  # here, not at the top: `--help` and usage errors end in parse_args and need no logging
 
     context = Context(config_path=args.config, data_dir=args.data_dir)
+    as_json = bool(getattr(args, "json", False))
     root = logging.getLogger()
     saved_handlers, saved_level = list(root.handlers), root.level
     try:
@@ -200,7 +224,10 @@ def _main(argv: Sequence[str]) -> int:
         return status
     except CommandError as exc:
         # It may quote the list's headings and titles as their maintainer wrote them: no bidi override reverses it.
-        print(f"digest: {blank_invisible(str(exc), keep_line_breaks=True)}", file=sys.stderr)
+        message = blank_invisible(str(exc), keep_line_breaks=True)
+        print(f"digest: {message}", file=sys.stderr)
+        if as_json:
+            print_json_error(message, 1)
         return 1
     except BrokenPipeError:
         # The reader went away (`digest candidates | head`): nothing to say to it, and Python must not complain about
@@ -211,13 +238,16 @@ def _main(argv: Sequence[str]) -> int:
         return 141  # 128 + SIGPIPE, as a command killed by the broken pipe reports
     except OSError as exc:
         where = f"{exc.filename}: " if exc.filename else ""
-        print(f"digest: {where}{one_line(exc.strerror or exc)}", file=sys.stderr)
+        message = f"{where}{one_line(exc.strerror or exc)}"
+        print(f"digest: {message}", file=sys.stderr)
+        if as_json:
+            print_json_error(message, 1)
         return 1
     except KeyboardInterrupt:
         print("digest: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        failure = report_failure(exc, context.database_url_known)
+        failure = report_failure(exc, context.database_url_known, as_json)
         if failure is None:
             raise
         return failure

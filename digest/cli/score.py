@@ -10,6 +10,7 @@ from typing import IO, TYPE_CHECKING, Any, NamedTuple
 
 from digest.cli.context import CommandError, Context, input_argument, refuse_non_file, shown_source, unreadable
 from digest.cli.lines import BAD_LINES_SHOWN
+from digest.sizes import counted
 from digest.text import one_line
 
 if TYPE_CHECKING:  # the model (NumPy, SciPy, SQLAlchemy) is imported when a file is scored, not by every command
@@ -31,7 +32,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Reads one paper per line (arxiv_id, title, abstract, optional categories) and prints one JSON line "
             "per paper: arxiv_id, relevant, tier (review, second or null), score (1.0 at the review threshold), "
-            "section, the top three sections, matched terms, why, learnt_from (the model learnt from this paper: "
+            "section, the top three sections, matched terms, why (also for a paper under the threshold that names a "
+            "term of the topic: what a poll would not say), learnt_from (the model learnt from this paper: "
             "it is in the list or was decided, so its score flatters it) and held_out_score (then the score it "
             "would have had as a new paper, else null). The decision is the one a poll with these settings makes now: "
             "the model learnt from the list and the decisions in the data folder, and the review threshold fitted "
@@ -53,8 +55,9 @@ _BATCH = 500
 def score_lines(model: RelevanceModel, lines: Iterable[str | bytes | None]) -> Iterator[dict[str, Any] | BadLine]:
     """One result per non-blank line, in order: the judgement as a JSON-ready dict, or what was wrong with the line
     (None: one too long to be read). Papers are judged in batches for speed; each against the stored thresholds
-    alone, never against the file. Lines read as bytes are UTF-8 (a byte order mark before the first is not part of
-    it)."""
+    alone, never against the file. A paper under both tiers that names a term of the topic is explained too (its
+    sections and why, as `digest add` gives them): it is the paper a maintainer trying a change asks about. Lines
+    read as bytes are UTF-8 (a byte order mark before the first is not part of it)."""
     batch: list[tuple[Any, PaperText]] = []
     try:
         for item in _read_lines(lines):
@@ -88,7 +91,7 @@ def held_out_score(model: RelevanceModel, arxiv_id: Any) -> float | None:
 
 
 def _judged(model: RelevanceModel, batch: list[tuple[Any, PaperText]]) -> Iterator[dict[str, Any]]:
-    judgements = model.judge_many([paper for _, paper in batch])
+    judgements = model.judge_many([paper for _, paper in batch], explain_all=True)
     for (arxiv_id, _), judgement in zip(batch, judgements, strict=True):
         held_out = held_out_score(model, arxiv_id)
         yield {
@@ -243,11 +246,12 @@ def _print_summary(
     bad, learnt = bad_learnt
     if bad > BAD_LINES_SHOWN:
         print(
-            f"{shown_source(args.path)}: and {bad - BAD_LINES_SHOWN} more bad lines skipped, not shown", file=sys.stderr
+            f"{shown_source(args.path)}: and {counted(bad - BAD_LINES_SHOWN, 'more bad line')} skipped, not shown",
+            file=sys.stderr,
         )
     if args.json:
         return
-    print(f"scored {scored} papers: {relevant} relevant, {bad} bad lines", file=sys.stderr)
+    print(f"scored {counted(scored, 'paper')}: {relevant} relevant, {counted(bad, 'bad line')}", file=sys.stderr)
     if learnt:
         print(
             f"note: {learnt} of these papers the model learnt from (the list's, or decided): their score is of a "
