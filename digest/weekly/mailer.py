@@ -14,14 +14,17 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Protocol
 
 from digest.addresses import AddressError, Mailbox, envelope_address, list_id, mailbox, unsubscribe_problem
 from digest.config import SmtpSettings
 from digest.text import one_line
+from digest.weekly.batches import Stop as Stop  # re-exported: the send's callers name it here
+from digest.weekly.batches import send_in_batches
 from digest.weekly.listheaders import MAIL_POLICY
-from digest.weekly.refusals import CLOSED, STOPPED, UNSENT, left_unsent, summarised
+from digest.weekly.refusals import CLOSED, left_unsent, summarised
 from digest.weekly.smtpsession import NoLoginError, connect, login, mail_refused, needing_smtputf8, scrubbed
+from digest.weekly.smtpsession import for_good as _for_good
+from digest.weekly.smtpsession import reply_line as _reason
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +49,6 @@ class Delivery:
     deferred: Sequence[str] = ()
     refusals: str = ""
     unsent: Sequence[str] = ()  # of the deferred, those never refused: left unsent by a stop or a lost connection
-
-
-class Stop(Protocol):
-    """Set when the send is to end: the running service stopping (its asyncio.Event, read from the sending thread, a
-    flag it only reads) or `digest weekly --send` interrupted (a threading.Event its signal handler sets)."""
-
-    def is_set(self) -> bool: ...
 
 
 class StoppedError(MailError):
@@ -183,7 +179,9 @@ def send(
         to = [address for address in envelope if address not in unsendable]
         if not to:
             raise smtplib.SMTPRecipientsRefused(unsendable)
-        refused = {**unsendable, **_send_in_batches(client, message, sender, to, stop)}
+        if stop is not None and stop.is_set():  # checked before the first batch too: a stop while connecting
+            raise StoppedError("the send was stopped before any mail went out")
+        refused = {**unsendable, **send_in_batches(client, message, sender, to, RECIPIENTS_PER_MESSAGE, stop)}
     except NoLoginError as exc:
         raise MailError(str(exc)) from None
     except smtplib.SMTPSenderRefused as exc:  # MAIL FROM refused: a server that wants other settings says so
@@ -204,14 +202,18 @@ def send(
         line = f"sending through {where} failed: {scrubbed(_reason(exc), password)}"
         raise MailError(line, for_good=_for_good(exc)) from None
     finally:
-        try:
-            client.quit()
-        except (OSError, smtplib.SMTPException):
-            client.close()  # the message is already accepted (or not); a failed goodbye changes nothing
+        _goodbye(client)
     delivery = _delivery(message, envelope, refused)
     if refused:
         log.warning("the SMTP server refused some recipients: %s", delivery.refusals)
     return delivery
+
+
+def _goodbye(client: smtplib.SMTP) -> None:
+    try:
+        client.quit()
+    except (OSError, smtplib.SMTPException):
+        client.close()  # the message is already accepted (or not); a failed goodbye changes nothing
 
 
 def _delivery(message: EmailMessage, envelope: dict[str, str], refused: dict[str, tuple[int, bytes]]) -> Delivery:
@@ -229,59 +231,6 @@ def _delivery(message: EmailMessage, envelope: dict[str, str], refused: dict[str
 # RFC 5321 lets a server refuse recipients past 100 in one message (452 "too many recipients"), and many take fewer:
 # a list of readers goes in messages of at most this many, over one connection.
 RECIPIENTS_PER_MESSAGE = 50
-
-
-def _send_in_batches(
-    client: smtplib.SMTP, message: EmailMessage, sender: str, to: Sequence[str], stop: Stop | None = None
-) -> dict[str, tuple[int, bytes]]:
-    """The message to `to`, RECIPIENTS_PER_MESSAGE at a time; who was refused, and why. A batch whose recipients are
-    all refused does not stop the others; a failure after some batch went out leaves the rest owed (a 4xx), so the
-    retry goes to them alone, and so does `stop` set between two batches. `stop` set before the first batch sends
-    none (StoppedError): checked between batches only, a stop while connecting still let up to 50 readers have it.
-    Raises as smtplib does when none went out."""
-    refused: dict[str, tuple[int, bytes]] = {}
-    sent_some = False
-    for start in range(0, len(to), RECIPIENTS_PER_MESSAGE):
-        if stop is not None and stop.is_set():
-            if not sent_some and not refused:
-                raise StoppedError("the send was stopped before any mail went out")
-            refused.update(dict.fromkeys(to[start:], STOPPED))
-            break
-        batch = list(to[start : start + RECIPIENTS_PER_MESSAGE])
-        try:
-            refused.update(client.send_message(message, from_addr=sender, to_addrs=batch))
-            sent_some = True
-        except smtplib.SMTPRecipientsRefused as exc:
-            refused.update(exc.recipients)
-            if sent_some and any(address not in exc.recipients for address in batch):  # a 421: the rest never asked
-                owed = dict.fromkeys(to[start:], CLOSED)
-                refused = {**owed, **refused}
-                break
-        except (OSError, smtplib.SMTPException) as exc:
-            if not sent_some:
-                raise
-            reason = UNSENT + f" after an earlier batch: {_reason(exc)}".encode()
-            refused.update({address: (451, reason) for address in to[start:]})
-            break
-    if not sent_some:
-        raise smtplib.SMTPRecipientsRefused(refused)
-    return refused
-
-
-def _for_good(exc: BaseException) -> bool:
-    """Whether the server refused with a 5xx reply (to the greeting, MAIL FROM, AUTH, STARTTLS or DATA)."""
-    return isinstance(exc, smtplib.SMTPResponseException) and 500 <= exc.smtp_code < 600
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        error = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-        return f"{exc.smtp_code} {_header_value(error)}"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    if isinstance(exc, UnicodeError):
-        return f"text that cannot be sent as {exc.encoding if isinstance(exc, UnicodeEncodeError) else 'text'}"
-    return _header_value(str(exc)) or type(exc).__name__
 
 
 def _refusals(refused: dict[str, tuple[int, bytes]]) -> str:

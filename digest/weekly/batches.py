@@ -1,0 +1,87 @@
+"""One message to a list of readers, a batch of recipients at a time over one SMTP connection, and what the server
+said in the middle of it: recipients past its limit (452) go in the next message; a failure after some batch went
+out, or a stop, leaves the rest owed (a 4xx)."""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Sequence
+from email.message import EmailMessage
+from typing import Protocol
+
+from digest.weekly.refusals import CLOSED, STOPPED, UNSENT
+from digest.weekly.smtpsession import reply_line
+
+Replies = dict[str, tuple[int, bytes]]
+
+
+class Stop(Protocol):
+    """Set when the send is to end: the running service stopping (its asyncio.Event, read from the sending thread, a
+    flag it only reads) or `digest weekly --send` interrupted (a threading.Event its signal handler sets)."""
+
+    def is_set(self) -> bool: ...
+
+
+def send_in_batches(
+    client: smtplib.SMTP,
+    message: EmailMessage,
+    sender: str,
+    to: Sequence[str],
+    per_message: int,
+    stop: Stop | None = None,
+) -> Replies:
+    """The message to `to`, `per_message` at a time: who was refused and why. A batch whose recipients are all
+    refused does not stop the others; a failure after some batch went out leaves the rest owed (a 4xx), so the
+    retry goes to them alone, and so does `stop` set between two batches (the caller checks it before the first).
+    Raises as smtplib does when none went out."""
+    refused: Replies = {}
+    sent_some = False
+    waiting = list(to)
+    while waiting:
+        if stop is not None and stop.is_set() and (sent_some or refused):
+            refused.update(dict.fromkeys(waiting, STOPPED))
+            break
+        batch, waiting = waiting[:per_message], waiting[per_message:]
+        try:
+            answer = client.send_message(message, from_addr=sender, to_addrs=batch)
+            sent_some = True
+        except smtplib.SMTPRecipientsRefused as exc:
+            refused.update(exc.recipients)
+            if sent_some and any(address not in exc.recipients for address in batch):  # a 421: the rest never asked
+                refused = {**dict.fromkeys([*batch, *waiting], CLOSED), **refused}
+                break
+            continue
+        except (OSError, smtplib.SMTPException) as exc:
+            if not sent_some:
+                raise
+            reason = UNSENT + f" after an earlier batch: {reply_line(exc)}".encode()
+            refused.update(dict.fromkeys([*batch, *waiting], (451, reason)))
+            break
+        later = past_the_limit(batch, answer)
+        if later and batch[-len(later) :] == later:  # the limit, not a reader's own 452: later messages hold fewer
+            per_message = len(batch) - len(later)
+        waiting = [*later, *waiting]
+        refused.update({address: reply for address, reply in answer.items() if address not in later})
+    if not sent_some:
+        raise smtplib.SMTPRecipientsRefused(refused)
+    return refused
+
+
+def past_the_limit(batch: Sequence[str], answer: Replies) -> list[str]:
+    """The recipients of a message sent that the server answered 'too many recipients' (RFC 5321 4.5.3.1.10: a 452,
+    or an older server's 552) after taking some of its recipients: not refused, only to go in the next message. A 452
+    before any recipient was taken is the recipient's own (a full mailbox): refused for now."""
+    taken, later = 0, []
+    for address in batch:
+        reply = answer.get(address)
+        if reply is None:
+            taken += 1
+        elif taken and too_many(reply):
+            later.append(address)
+    return later
+
+
+def too_many(reply: tuple[int, bytes]) -> bool:
+    """Whether the reply to a RCPT can be a server's limit of recipients a message."""
+    code, text = reply
+    return code == 452 or (code == 552 and (b"4.5.3" in text or b"too many recipients" in text.lower()))

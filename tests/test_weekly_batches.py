@@ -1,0 +1,66 @@
+"""The readers' edition goes out in batches of recipients, one message each over one connection; what a server says
+in the middle of that: "too many recipients" (452) after a few RCPTs, "closing" (421) mid-batch, and a 5xx refusal
+of the message (DATA) after earlier batches went out. Each test drives the real weekly job (or the real command)
+against aiosmtpd on loopback and a real SQLite file, with batches of five (the mailer's fifty, made small)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from digest.weekly import mailer
+from digest.weekly.store import run_weekly_job
+from tests.smtp_server import Inbox, free_port, smtp_server
+from tests.test_weekly_mail_delivery import NOW, config, setup
+
+READERS = tuple(f"reader{number:02d}@example.org" for number in range(12))
+
+
+@pytest.fixture(autouse=True)
+def batches_of_five(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 5)
+
+
+def delivered(inbox: Inbox) -> list[str]:
+    """Every recipient the server took a message for, as often as it did."""
+    return sorted(address for envelope in inbox.envelopes for address in envelope.rcpt_tos)
+
+
+class ThreePerMessageInbox(Inbox):
+    """Takes three recipients a message and answers the next '452 4.5.3 Too many recipients' (RFC 5321 4.5.3.1.10);
+    a full mailbox is answered 452 too, from the first RCPT of a message on."""
+
+    full: str = "reader07@example.org"
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address == self.full:
+            return f"452 4.2.2 <{address}>: mailbox full"
+        if len(envelope.rcpt_tos) >= 3:
+            return "452 4.5.3 Too many recipients"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_recipients_past_a_servers_limit_go_in_the_next_message_not_owed_for_hours(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server takes three recipients a message: two of each batch of five were answered 452 'too many recipients'
+    and recorded as refused for now, so a third of the readers got the week hours later, at the back-off, and the log
+    warned of refusals. They go in the next message at once; a reader whose mailbox is full (a 452 of its own) is
+    still the one owed it."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, recipients=READERS, maintainers=()))
+    inbox = ThreePerMessageInbox()
+    try:
+        with smtp_server(inbox, port):
+            first = run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    assert delivered(inbox) == sorted(set(READERS) - {inbox.full}), delivered(inbox)
+    (outcome,) = first.emails
+    assert outcome.status == "partly-sent", outcome
+    assert "refused for now: reader07@example.org: 452 4.2.2 <reader07@example.org>: mailbox full;" in outcome.message
+    assert "Too many recipients" not in outcome.message and "Too many recipients" not in caplog.text
+    assert len({str(message["Message-ID"]) for message in inbox.messages}) == 1
