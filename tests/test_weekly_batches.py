@@ -5,6 +5,7 @@ against aiosmtpd on loopback and a real SQLite file, with batches of five (the m
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,3 +65,47 @@ def test_recipients_past_a_servers_limit_go_in_the_next_message_not_owed_for_hou
     assert "refused for now: reader07@example.org: 452 4.2.2 <reader07@example.org>: mailbox full;" in outcome.message
     assert "Too many recipients" not in outcome.message and "Too many recipients" not in caplog.text
     assert len({str(message["Message-ID"]) for message in inbox.messages}) == 1
+
+
+class ClosingMidBatchInbox(Inbox):
+    """Answers the RCPT after the `after`-th recipient it took '421 closing' (a server shutting down, a rate limit),
+    once, and smtplib drops the connection: the batch in flight never reaches DATA. Later connections are served."""
+
+    def __init__(self, after: int) -> None:
+        super().__init__()
+        self.after, self.taken, self.closed = after, 0, False
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if self.taken == self.after and not self.closed:
+            self.closed = True
+            return "421 4.3.2 Service shutting down, closing transmission channel"
+        self.taken += 1
+        return await super().handle_RCPT(server, session, envelope, address, options)
+
+
+@pytest.mark.parametrize(("after", "reached"), [(2, 0), (7, 5)], ids=["first-batch", "later-batch"])
+def test_a_server_closing_mid_batch_leaves_the_rest_owed_with_a_back_off_and_nobody_mailed_twice(
+    tmp_path: Path, after: int, reached: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 421 in the middle of a batch: its recipients taken before it never got the message (no DATA went). Those not
+    sent are owed it, retried at the back-off, said so (not sent, not 'refused'); who has it is not sent it again. In
+    the first batch, the send went on to the next batch on the closed connection and said only 'please run connect()
+    first'."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, recipients=READERS, maintainers=()))
+    inbox = ClosingMidBatchInbox(after)
+    try:
+        with smtp_server(inbox, port):
+            first = run_weekly_job(settings, database, NOW)
+            got_first = delivered(inbox)
+            retry = run_weekly_job(settings, database, NOW + timedelta(hours=3))
+    finally:
+        database.dispose()
+    assert got_first == sorted(READERS[:reached]), got_first
+    (outcome,) = first.emails
+    assert outcome.retry_at == NOW + timedelta(minutes=30), outcome
+    assert "not sent: the server closed the connection" in outcome.message, outcome.message
+    assert "refused" not in outcome.message, outcome.message
+    assert "421 4.3.2 Service shutting down" in outcome.message and "connect()" not in caplog.text, outcome.message
+    assert [o.status for o in retry.emails] == ["sent"], retry.emails
+    assert delivered(inbox) == sorted(READERS), delivered(inbox)

@@ -1,6 +1,6 @@
 """One message to a list of readers, a batch of recipients at a time over one SMTP connection, and what the server
-said in the middle of it: recipients past its limit (452) go in the next message; a failure after some batch went
-out, or a stop, leaves the rest owed (a 4xx)."""
+said in the middle of it: recipients past its limit (452) go in the next message; a connection it closed (421), a
+failure after some batch went out, or a stop, leaves the rest owed (a 4xx)."""
 
 from __future__ import annotations
 
@@ -46,11 +46,12 @@ def send_in_batches(
             answer = client.send_message(message, from_addr=sender, to_addrs=batch)
             sent_some = True
         except smtplib.SMTPRecipientsRefused as exc:
-            refused.update(exc.recipients)
-            if sent_some and any(address not in exc.recipients for address in batch):  # a 421: the rest never asked
-                refused = {**dict.fromkeys([*batch, *waiting], CLOSED), **refused}
-                break
-            continue
+            if not any(code == 421 for code, _ in exc.recipients.values()):
+                refused.update(exc.recipients)  # every one of the batch refused; the connection is still open
+                continue
+            # A 421 closed the connection: nobody of the batch has it (no DATA went), nor any batch after it.
+            refused = {**refused, **dict.fromkeys([*batch, *waiting], CLOSED), **exc.recipients}
+            break
         except (OSError, smtplib.SMTPException) as exc:
             if not sent_some:
                 raise

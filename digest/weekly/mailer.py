@@ -195,7 +195,8 @@ def send(
     except smtplib.SMTPRecipientsRefused as exc:
         # None has it; one the server was never asked about (a 421 closed the connection first) is owed it still.
         every = _delivery(message, envelope, {**dict.fromkeys(envelope, CLOSED), **unsendable, **exc.recipients})
-        line = f"the SMTP server {where} refused every recipient: {every.refusals}"
+        said = "closed the connection before any mail went out" if every.unsent else "refused every recipient"
+        line = f"the SMTP server {where} {said}: {every.refusals}"
         raise RecipientsRefusedError(line, every) from exc
     except (OSError, smtplib.SMTPException, ValueError) as exc:
         # `from None`: a UnicodeEncodeError's args hold the text it could not encode, which may be the password.
