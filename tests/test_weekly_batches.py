@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
+from digest.cli import main
 from digest.weekly import mailer
+from digest.weekly.ledger import week_state
 from digest.weekly.store import run_weekly_job
 from tests.smtp_server import Inbox, free_port, smtp_server
 from tests.test_weekly_mail_delivery import NOW, config, setup
@@ -109,3 +111,50 @@ def test_a_server_closing_mid_batch_leaves_the_rest_owed_with_a_back_off_and_nob
     assert "421 4.3.2 Service shutting down" in outcome.message and "connect()" not in caplog.text, outcome.message
     assert [o.status for o in retry.emails] == ["sent"], retry.emails
     assert delivered(inbox) == sorted(READERS), delivered(inbox)
+
+
+class SecondMessageRefusingInbox(Inbox):
+    """Takes the first message; refuses the next one's DATA for good (a policy, a size a later message exceeded)."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.envelopes:
+            return "554 5.7.1 message rejected: policy violation"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_message_refused_for_good_after_an_earlier_batch_is_not_retried_for_weeks(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first batch went out, the server refused the second's message with 554: the other readers were recorded
+    'not yet sent' and the same message tried at every back-off for four weeks, refused each time. They are recorded
+    refused with the server's reply, not retried; the maintainer is told in one line with the command that sends it
+    to them once fixed, and that command does not mail the first batch again."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, recipients=READERS, maintainers=()))
+    inbox = SecondMessageRefusingInbox()
+    try:
+        with smtp_server(inbox, port):
+            first = run_weekly_job(settings, database, NOW)
+            a_day_later = run_weekly_job(settings, database, NOW + timedelta(days=1))
+        with database.reading() as session:
+            found = week_state(session, "2026-W48", "readers")
+    finally:
+        database.dispose()
+    assert delivered(inbox) == sorted(READERS[:5])
+    (outcome,) = first.emails
+    assert outcome.retry_at is None and first.retry_at is None, outcome
+    said = (
+        "sent to 5 recipients; refused for good: reader05@example.org, reader06@example.org, reader07@example.org and"
+        " 4 more: 554 5.7.1 message rejected: policy violation; a refusal for good (5xx), not retried: fix its cause,"
+        " then `digest weekly --week 2026-W48 --edition readers --send` sends it"
+    )
+    assert outcome.message.startswith(said), outcome.message
+    assert [record.getMessage().count("\n") for record in caplog.records if said in record.getMessage()] == [0]
+    assert found is not None and (found.status, found.next_attempt_at) == ("refused", None), found
+    assert found.deferred == READERS[5:] and found.reached == READERS[:5]
+    assert [o.status for o in a_day_later.emails] == ["failed"], a_day_later.emails
+    fixed = Inbox()
+    send = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(tmp_path / "data")]
+    with smtp_server(fixed, port):
+        assert main([*send, "weekly", "--week", "2026-W48", "--edition", "readers", "--send"]) == 0
+    assert delivered(fixed) == sorted(READERS[5:]), capsys.readouterr()

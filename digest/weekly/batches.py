@@ -1,6 +1,7 @@
 """One message to a list of readers, a batch of recipients at a time over one SMTP connection, and what the server
 said in the middle of it: recipients past its limit (452) go in the next message; a connection it closed (421), a
-failure after some batch went out, or a stop, leaves the rest owed (a 4xx)."""
+failure after some batch went out, or a stop, leaves the rest owed (a 4xx); a 5xx to the message after earlier
+batches refuses it for good for the rest."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from digest.weekly.refusals import CLOSED, STOPPED, UNSENT
-from digest.weekly.smtpsession import reply_line
+from digest.weekly.smtpsession import for_good, reply_line
 
 Replies = dict[str, tuple[int, bytes]]
 
@@ -29,11 +30,12 @@ def send_in_batches(
     to: Sequence[str],
     per_message: int,
     stop: Stop | None = None,
-) -> Replies:
-    """The message to `to`, `per_message` at a time: who was refused and why. A batch whose recipients are all
-    refused does not stop the others; a failure after some batch went out leaves the rest owed (a 4xx), so the
-    retry goes to them alone, and so does `stop` set between two batches (the caller checks it before the first).
-    Raises as smtplib does when none went out."""
+) -> tuple[Replies, list[str]]:
+    """The message to `to`, `per_message` at a time: who was refused and why, and who the message was refused for
+    for good (a 5xx to MAIL FROM or DATA after an earlier batch went out: the same message would be refused again).
+    A batch whose recipients are all refused does not stop the others; a failure after some batch went out leaves
+    the rest owed (a 4xx), so the retry goes to them alone, and so does `stop` set between two batches (the caller
+    checks it before the first). Raises as smtplib does when none went out."""
     refused: Replies = {}
     sent_some = False
     waiting = list(to)
@@ -55,6 +57,10 @@ def send_in_batches(
         except (OSError, smtplib.SMTPException) as exc:
             if not sent_some:
                 raise
+            if isinstance(exc, smtplib.SMTPResponseException) and for_good(exc):
+                said = exc.smtp_error if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error).encode()
+                refused.update(dict.fromkeys([*batch, *waiting], (exc.smtp_code, said)))
+                return refused, [*batch, *waiting]
             reason = UNSENT + f" after an earlier batch: {reply_line(exc)}".encode()
             refused.update(dict.fromkeys([*batch, *waiting], (451, reason)))
             break
@@ -65,7 +71,7 @@ def send_in_batches(
         refused.update({address: reply for address, reply in answer.items() if address not in later})
     if not sent_some:
         raise smtplib.SMTPRecipientsRefused(refused)
-    return refused
+    return refused, []
 
 
 def past_the_limit(batch: Sequence[str], answer: Replies) -> list[str]:

@@ -41,7 +41,9 @@ class MailError(Exception):
 @dataclass(frozen=True)
 class Delivery:
     """What the server took, as the recipients were configured: accepted, refused for good (5xx), refused for now
-    (4xx: greylisting, a full mailbox; to be tried again), and the server's reply for each refusal in one line."""
+    (4xx: greylisting, a full mailbox; to be tried again), and the server's reply for each refusal in one line.
+    `withheld`: those the server refused the message for, for good (a 5xx to it after earlier batches went out),
+    owed it once its cause is fixed: not retried, as the edition refused whole is not."""
 
     message_id: str
     accepted: Sequence[str]
@@ -49,6 +51,7 @@ class Delivery:
     deferred: Sequence[str] = ()
     refusals: str = ""
     unsent: Sequence[str] = ()  # of the deferred, those never refused: left unsent by a stop or a lost connection
+    withheld: Sequence[str] = ()
 
 
 class StoppedError(MailError):
@@ -181,7 +184,8 @@ def send(
             raise smtplib.SMTPRecipientsRefused(unsendable)
         if stop is not None and stop.is_set():  # checked before the first batch too: a stop while connecting
             raise StoppedError("the send was stopped before any mail went out")
-        refused = {**unsendable, **send_in_batches(client, message, sender, to, RECIPIENTS_PER_MESSAGE, stop)}
+        answered, withheld = send_in_batches(client, message, sender, to, RECIPIENTS_PER_MESSAGE, stop)
+        refused = {**unsendable, **answered}
     except NoLoginError as exc:
         raise MailError(str(exc)) from None
     except smtplib.SMTPSenderRefused as exc:  # MAIL FROM refused: a server that wants other settings says so
@@ -204,7 +208,7 @@ def send(
         raise MailError(line, for_good=_for_good(exc)) from None
     finally:
         _goodbye(client)
-    delivery = _delivery(message, envelope, refused)
+    delivery = _delivery(message, envelope, refused, withheld)
     if refused:
         log.warning("the SMTP server refused some recipients: %s", delivery.refusals)
     return delivery
@@ -217,15 +221,19 @@ def _goodbye(client: smtplib.SMTP) -> None:
         client.close()  # the message is already accepted (or not); a failed goodbye changes nothing
 
 
-def _delivery(message: EmailMessage, envelope: dict[str, str], refused: dict[str, tuple[int, bytes]]) -> Delivery:
+def _delivery(
+    message: EmailMessage, envelope: dict[str, str], refused: dict[str, tuple[int, bytes]], withheld: Sequence[str] = ()
+) -> Delivery:
     """Who has the message and who was refused (for good, or for now: a 4xx), as the recipients were configured."""
+    final = [address for address, (code, _) in refused.items() if not 400 <= code < 500 and address not in withheld]
     return Delivery(
         message_id=str(message["Message-ID"]),
         accepted=[configured for address, configured in envelope.items() if address not in refused],
-        refused=sorted(envelope[address] for address, (code, _) in refused.items() if not 400 <= code < 500),
+        refused=sorted(envelope[address] for address in final),
         deferred=sorted(envelope[address] for address, (code, _) in refused.items() if 400 <= code < 500),
         refusals=_refusals({envelope.get(address, address): reply for address, reply in refused.items()}),
         unsent=sorted(envelope[address] for address, reply in refused.items() if left_unsent(reply)),
+        withheld=sorted(envelope[address] for address in withheld),
     )
 
 
