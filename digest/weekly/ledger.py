@@ -6,6 +6,7 @@ both send; success marks it "sent", a failure "failed" with a back-off before th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -154,8 +155,10 @@ def mark_delivered(
     stopped: bool = False,
 ) -> datetime | None:
     """Records who has the edition. Recipients refused for now (4xx) are owed it: the edition stays failed with a
-    back-off, and their next attempt goes to them alone; the time of that attempt, or None when it is sent. A send
-    `stopped` (the service stopping) is no failure: those owed it are due at once, and the attempt is not counted."""
+    back-off, and their next attempt goes to them alone; the time of that attempt, or None when it is sent or
+    refused. A send `stopped` (the service stopping) is no failure: those owed it are due at once, and the attempt is
+    not counted. The message refused for good for some (`withheld`) is not retried: refused, owed to them (and to any
+    refused for now) once its cause is fixed, by `digest weekly --send`."""
     with database.transaction() as session:
         row = session.get(WeeklyDigest, (week, edition))
         assert row is not None
@@ -164,6 +167,10 @@ def mark_delivered(
         row.message_id = delivery.message_id or row.message_id
         row.deferred = list(delivery.deferred)
         row.last_error = f"refused: {delivery.refusals}"[:2000] if delivery.refusals else None
+        if delivery.withheld:
+            row.status, row.next_attempt_at = REFUSED, None
+            row.deferred = [*delivery.deferred, *delivery.withheld]
+            return None
         if delivery.deferred and stopped:
             row.status, row.attempts, row.next_attempt_at = FAILED, max(row.attempts - 1, 0), as_utc(now)
             return row.next_attempt_at
@@ -221,6 +228,17 @@ def mark_refused(database: Database, week: str, edition: Edition, error: str) ->
         row = session.get(WeeklyDigest, (week, edition))
         assert row is not None
         row.status, row.last_error, row.next_attempt_at = REFUSED, error[:2000], None
+
+
+def mark_quiet(database: Database, week: str, edition: Edition) -> None:
+    """A quiet week's edition that is skipped is done: on record (a later job knows the week was not missed), owed
+    no more."""
+    with suppress(IntegrityError), database.transaction() as session:
+        row = session.get(WeeklyDigest, (week, edition))
+        if row is None:
+            session.add(WeeklyDigest(week=week, edition=edition, status=QUIET, attempts=0, recipients=[]))
+        elif row.status == "pending" and row.attempts == 0:
+            row.status = QUIET
 
 
 def release_claim(database: Database, week: str, edition: Edition) -> None:

@@ -14,14 +14,17 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Protocol
 
 from digest.addresses import AddressError, Mailbox, envelope_address, list_id, mailbox, unsubscribe_problem
 from digest.config import SmtpSettings
 from digest.text import one_line
+from digest.weekly.batches import Stop as Stop  # re-exported: the send's callers name it here
+from digest.weekly.batches import send_in_batches
 from digest.weekly.listheaders import MAIL_POLICY
-from digest.weekly.refusals import CLOSED, STOPPED, UNSENT, left_unsent, summarised
+from digest.weekly.refusals import CLOSED, left_unsent, summarised
 from digest.weekly.smtpsession import NoLoginError, connect, login, mail_refused, needing_smtputf8, scrubbed
+from digest.weekly.smtpsession import for_good as _for_good
+from digest.weekly.smtpsession import reply_line as _reason
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +41,9 @@ class MailError(Exception):
 @dataclass(frozen=True)
 class Delivery:
     """What the server took, as the recipients were configured: accepted, refused for good (5xx), refused for now
-    (4xx: greylisting, a full mailbox; to be tried again), and the server's reply for each refusal in one line."""
+    (4xx: greylisting, a full mailbox; to be tried again), and the server's reply for each refusal in one line.
+    `withheld`: those the server refused the message for, for good (a 5xx to it after earlier batches went out),
+    owed it once its cause is fixed: not retried, as the edition refused whole is not."""
 
     message_id: str
     accepted: Sequence[str]
@@ -46,13 +51,7 @@ class Delivery:
     deferred: Sequence[str] = ()
     refusals: str = ""
     unsent: Sequence[str] = ()  # of the deferred, those never refused: left unsent by a stop or a lost connection
-
-
-class Stop(Protocol):
-    """Set when the send is to end: the running service stopping (its asyncio.Event, read from the sending thread, a
-    flag it only reads) or `digest weekly --send` interrupted (a threading.Event its signal handler sets)."""
-
-    def is_set(self) -> bool: ...
+    withheld: Sequence[str] = ()
 
 
 class StoppedError(MailError):
@@ -183,7 +182,10 @@ def send(
         to = [address for address in envelope if address not in unsendable]
         if not to:
             raise smtplib.SMTPRecipientsRefused(unsendable)
-        refused = {**unsendable, **_send_in_batches(client, message, sender, to, stop)}
+        if stop is not None and stop.is_set():  # checked before the first batch too: a stop while connecting
+            raise StoppedError("the send was stopped before any mail went out")
+        answered, withheld = send_in_batches(client, message, sender, to, RECIPIENTS_PER_MESSAGE, stop)
+        refused = {**unsendable, **answered}
     except NoLoginError as exc:
         raise MailError(str(exc)) from None
     except smtplib.SMTPSenderRefused as exc:  # MAIL FROM refused: a server that wants other settings says so
@@ -197,91 +199,47 @@ def send(
     except smtplib.SMTPRecipientsRefused as exc:
         # None has it; one the server was never asked about (a 421 closed the connection first) is owed it still.
         every = _delivery(message, envelope, {**dict.fromkeys(envelope, CLOSED), **unsendable, **exc.recipients})
-        line = f"the SMTP server {where} refused every recipient: {every.refusals}"
+        said = "closed the connection before any mail went out" if every.unsent else "refused every recipient"
+        line = f"the SMTP server {where} {said}: {every.refusals}"
         raise RecipientsRefusedError(line, every) from exc
     except (OSError, smtplib.SMTPException, ValueError) as exc:
         # `from None`: a UnicodeEncodeError's args hold the text it could not encode, which may be the password.
         line = f"sending through {where} failed: {scrubbed(_reason(exc), password)}"
         raise MailError(line, for_good=_for_good(exc)) from None
     finally:
-        try:
-            client.quit()
-        except (OSError, smtplib.SMTPException):
-            client.close()  # the message is already accepted (or not); a failed goodbye changes nothing
-    delivery = _delivery(message, envelope, refused)
+        _goodbye(client)
+    delivery = _delivery(message, envelope, refused, withheld)
     if refused:
         log.warning("the SMTP server refused some recipients: %s", delivery.refusals)
     return delivery
 
 
-def _delivery(message: EmailMessage, envelope: dict[str, str], refused: dict[str, tuple[int, bytes]]) -> Delivery:
+def _goodbye(client: smtplib.SMTP) -> None:
+    try:
+        client.quit()
+    except (OSError, smtplib.SMTPException):
+        client.close()  # the message is already accepted (or not); a failed goodbye changes nothing
+
+
+def _delivery(
+    message: EmailMessage, envelope: dict[str, str], refused: dict[str, tuple[int, bytes]], withheld: Sequence[str] = ()
+) -> Delivery:
     """Who has the message and who was refused (for good, or for now: a 4xx), as the recipients were configured."""
+    final = [address for address, (code, _) in refused.items() if not 400 <= code < 500 and address not in withheld]
     return Delivery(
         message_id=str(message["Message-ID"]),
         accepted=[configured for address, configured in envelope.items() if address not in refused],
-        refused=sorted(envelope[address] for address, (code, _) in refused.items() if not 400 <= code < 500),
+        refused=sorted(envelope[address] for address in final),
         deferred=sorted(envelope[address] for address, (code, _) in refused.items() if 400 <= code < 500),
         refusals=_refusals({envelope.get(address, address): reply for address, reply in refused.items()}),
         unsent=sorted(envelope[address] for address, reply in refused.items() if left_unsent(reply)),
+        withheld=sorted(envelope[address] for address in withheld),
     )
 
 
 # RFC 5321 lets a server refuse recipients past 100 in one message (452 "too many recipients"), and many take fewer:
 # a list of readers goes in messages of at most this many, over one connection.
 RECIPIENTS_PER_MESSAGE = 50
-
-
-def _send_in_batches(
-    client: smtplib.SMTP, message: EmailMessage, sender: str, to: Sequence[str], stop: Stop | None = None
-) -> dict[str, tuple[int, bytes]]:
-    """The message to `to`, RECIPIENTS_PER_MESSAGE at a time; who was refused, and why. A batch whose recipients are
-    all refused does not stop the others; a failure after some batch went out leaves the rest owed (a 4xx), so the
-    retry goes to them alone, and so does `stop` set between two batches. `stop` set before the first batch sends
-    none (StoppedError): checked between batches only, a stop while connecting still let up to 50 readers have it.
-    Raises as smtplib does when none went out."""
-    refused: dict[str, tuple[int, bytes]] = {}
-    sent_some = False
-    for start in range(0, len(to), RECIPIENTS_PER_MESSAGE):
-        if stop is not None and stop.is_set():
-            if not sent_some and not refused:
-                raise StoppedError("the send was stopped before any mail went out")
-            refused.update(dict.fromkeys(to[start:], STOPPED))
-            break
-        batch = list(to[start : start + RECIPIENTS_PER_MESSAGE])
-        try:
-            refused.update(client.send_message(message, from_addr=sender, to_addrs=batch))
-            sent_some = True
-        except smtplib.SMTPRecipientsRefused as exc:
-            refused.update(exc.recipients)
-            if sent_some and any(address not in exc.recipients for address in batch):  # a 421: the rest never asked
-                owed = dict.fromkeys(to[start:], CLOSED)
-                refused = {**owed, **refused}
-                break
-        except (OSError, smtplib.SMTPException) as exc:
-            if not sent_some:
-                raise
-            reason = UNSENT + f" after an earlier batch: {_reason(exc)}".encode()
-            refused.update({address: (451, reason) for address in to[start:]})
-            break
-    if not sent_some:
-        raise smtplib.SMTPRecipientsRefused(refused)
-    return refused
-
-
-def _for_good(exc: BaseException) -> bool:
-    """Whether the server refused with a 5xx reply (to the greeting, MAIL FROM, AUTH, STARTTLS or DATA)."""
-    return isinstance(exc, smtplib.SMTPResponseException) and 500 <= exc.smtp_code < 600
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        error = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-        return f"{exc.smtp_code} {_header_value(error)}"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror
-    if isinstance(exc, UnicodeError):
-        return f"text that cannot be sent as {exc.encoding if isinstance(exc, UnicodeEncodeError) else 'text'}"
-    return _header_value(str(exc)) or type(exc).__name__
 
 
 def _refusals(refused: dict[str, tuple[int, bytes]]) -> str:

@@ -9,16 +9,15 @@ import ssl
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 
 from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
-from digest.storage.state import WeeklyDigest
 from digest.weekly import mailer, maillog
 from digest.weekly.contents import compose_email, load_digest
 from digest.weekly.issue import Edition, IsoWeek, WeeklyDigestData, markdown_name
@@ -36,6 +35,7 @@ from digest.weekly.ledger import (
     mark_delivered,
     mark_failed,
     mark_logged,
+    mark_quiet,
     mark_refused,
     owed,
     refused_line,
@@ -81,7 +81,7 @@ def send_week(
         digest = load_digest(session, settings, week, now=now, edition=edition)
     # "Worth a look" papers reach maintainers only by their edition: a week that has some is sent even when quiet.
     if digest.quiet and not digest.second_tier and not settings.weekly.send_quiet_week:
-        _mark_quiet(database, name, edition)
+        mark_quiet(database, name, edition)
         return SendOutcome(name, edition, "quiet-skipped", "a quiet week, and weekly.send_quiet_week is off")
     if not claim_week(database, name, now, edition=edition, ignore_backoff=ignore_backoff):
         return _not_claimed(database, name, edition)
@@ -133,6 +133,10 @@ def _send_claimed(
     if isinstance(owed_at, SendOutcome):  # sent, and the database could not record it
         return owed_at
     sent = f"sent to {_whom(delivery.accepted)}"
+    if delivery.withheld:  # the message refused for good after earlier batches: told, and not retried
+        sent = f"{sent}; refused for good: {delivery.refusals}; {refused_line(name, edition)}"
+        log.error("weekly %s %s: email %s", name, edition, sent)
+        return SendOutcome(name, edition, "partly-sent", sent)
     if owed_at is None and delivery.refused and not delivery.accepted:
         sent = f"{sent}: refused for good: {delivery.refusals}"
         log.warning("weekly %s %s: email %s", name, edition, sent)
@@ -209,7 +213,8 @@ def _record(
     database that cannot record the send now (a disk filled meanwhile) must not have it go out again when the claim
     lapses. The outcome to report when the database failed."""
     name = str(week)
-    logged = not delivery.deferred and maillog.record_sent(settings.data_dir, name, edition, now, delivery.message_id)
+    owed_still = delivery.deferred or delivery.withheld
+    logged = not owed_still and maillog.record_sent(settings.data_dir, name, edition, now, delivery.message_id)
     try:
         base = settings.weekly.retry_base_minutes
         return mark_delivered(database, name, edition, now, delivery, base, stopped=stopped)
@@ -287,14 +292,3 @@ def not_emailed(settings: Settings, week: IsoWeek, edition: Edition) -> str:
         where = settings.weekly_dir / markdown_name(week, edition)
         return f"no maintainer recipients (set [smtp] maintainer_recipients): only written to {where}"
     return "no readers' recipients (set [smtp] recipients): the readers' edition is only written as Markdown"
-
-
-def _mark_quiet(database: Database, week: str, edition: Edition) -> None:
-    """A quiet week's edition that is skipped is done: on record (a later job knows the week was not missed), owed
-    no more."""
-    with suppress(IntegrityError), database.transaction() as session:
-        row = session.get(WeeklyDigest, (week, edition))
-        if row is None:
-            session.add(WeeklyDigest(week=week, edition=edition, status=QUIET, attempts=0, recipients=[]))
-        elif row.status == "pending" and row.attempts == 0:
-            row.status = QUIET

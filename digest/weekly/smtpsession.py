@@ -11,6 +11,7 @@ import smtplib
 import ssl
 
 from digest.config import SmtpSettings
+from digest.text import one_line
 
 
 class MismatchError(OSError):
@@ -129,3 +130,20 @@ def scrubbed(text: str, secret: str) -> str:
     # Apart: no letter or digit next to it, nor one beyond a dot (an enhanced status code "5.7.8", an address).
     apart = rf"(?<![^\W_])(?<![^\W_]\.){re.escape(secret)}(?!\.?[^\W_])"
     return re.sub(apart, "[password]", text)
+
+
+def for_good(exc: BaseException) -> bool:
+    """Whether the server refused with a 5xx reply (to the greeting, MAIL FROM, AUTH, STARTTLS or DATA)."""
+    return isinstance(exc, smtplib.SMTPResponseException) and 500 <= exc.smtp_code < 600
+
+
+def reply_line(exc: BaseException) -> str:
+    """The server's reply (or the failure) in one line."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        error = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return f"{exc.smtp_code} {one_line(error)}"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    if isinstance(exc, UnicodeError):
+        return f"text that cannot be sent as {exc.encoding if isinstance(exc, UnicodeEncodeError) else 'text'}"
+    return one_line(str(exc)) or type(exc).__name__

@@ -1,0 +1,160 @@
+"""The readers' edition goes out in batches of recipients, one message each over one connection; what a server says
+in the middle of that: "too many recipients" (452) after a few RCPTs, "closing" (421) mid-batch, and a 5xx refusal
+of the message (DATA) after earlier batches went out. Each test drives the real weekly job (or the real command)
+against aiosmtpd on loopback and a real SQLite file, with batches of five (the mailer's fifty, made small)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from digest.cli import main
+from digest.weekly import mailer
+from digest.weekly.ledger import week_state
+from digest.weekly.store import run_weekly_job
+from tests.smtp_server import Inbox, free_port, smtp_server
+from tests.test_weekly_mail_delivery import NOW, config, setup
+
+READERS = tuple(f"reader{number:02d}@example.org" for number in range(12))
+
+
+@pytest.fixture(autouse=True)
+def batches_of_five(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mailer, "RECIPIENTS_PER_MESSAGE", 5)
+
+
+def delivered(inbox: Inbox) -> list[str]:
+    """Every recipient the server took a message for, as often as it did."""
+    return sorted(address for envelope in inbox.envelopes for address in envelope.rcpt_tos)
+
+
+class ThreePerMessageInbox(Inbox):
+    """Takes three recipients a message and answers the next '452 4.5.3 Too many recipients' (RFC 5321 4.5.3.1.10);
+    a full mailbox is answered 452 too, from the first RCPT of a message on."""
+
+    full: str = "reader07@example.org"
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if address == self.full:
+            return f"452 4.2.2 <{address}>: mailbox full"
+        if len(envelope.rcpt_tos) >= 3:
+            return "452 4.5.3 Too many recipients"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_recipients_past_a_servers_limit_go_in_the_next_message_not_owed_for_hours(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server takes three recipients a message: two of each batch of five were answered 452 'too many recipients'
+    and recorded as refused for now, so a third of the readers got the week hours later, at the back-off, and the log
+    warned of refusals. They go in the next message at once; a reader whose mailbox is full (a 452 of its own) is
+    still the one owed it."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, recipients=READERS, maintainers=()))
+    inbox = ThreePerMessageInbox()
+    try:
+        with smtp_server(inbox, port):
+            first = run_weekly_job(settings, database, NOW)
+    finally:
+        database.dispose()
+    assert delivered(inbox) == sorted(set(READERS) - {inbox.full}), delivered(inbox)
+    (outcome,) = first.emails
+    assert outcome.status == "partly-sent", outcome
+    assert "refused for now: reader07@example.org: 452 4.2.2 <reader07@example.org>: mailbox full;" in outcome.message
+    assert "Too many recipients" not in outcome.message and "Too many recipients" not in caplog.text
+    assert len({str(message["Message-ID"]) for message in inbox.messages}) == 1
+
+
+class ClosingMidBatchInbox(Inbox):
+    """Answers the RCPT after the `after`-th recipient it took '421 closing' (a server shutting down, a rate limit),
+    once, and smtplib drops the connection: the batch in flight never reaches DATA. Later connections are served."""
+
+    def __init__(self, after: int) -> None:
+        super().__init__()
+        self.after, self.taken, self.closed = after, 0, False
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
+        if self.taken == self.after and not self.closed:
+            self.closed = True
+            return "421 4.3.2 Service shutting down, closing transmission channel"
+        self.taken += 1
+        return await super().handle_RCPT(server, session, envelope, address, options)
+
+
+@pytest.mark.parametrize(("after", "reached"), [(2, 0), (7, 5)], ids=["first-batch", "later-batch"])
+def test_a_server_closing_mid_batch_leaves_the_rest_owed_with_a_back_off_and_nobody_mailed_twice(
+    tmp_path: Path, after: int, reached: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 421 in the middle of a batch: its recipients taken before it never got the message (no DATA went). Those not
+    sent are owed it, retried at the back-off, said so (not sent, not 'refused'); who has it is not sent it again. In
+    the first batch, the send went on to the next batch on the closed connection and said only 'please run connect()
+    first'."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, recipients=READERS, maintainers=()))
+    inbox = ClosingMidBatchInbox(after)
+    try:
+        with smtp_server(inbox, port):
+            first = run_weekly_job(settings, database, NOW)
+            got_first = delivered(inbox)
+            retry = run_weekly_job(settings, database, NOW + timedelta(hours=3))
+    finally:
+        database.dispose()
+    assert got_first == sorted(READERS[:reached]), got_first
+    (outcome,) = first.emails
+    assert outcome.retry_at == NOW + timedelta(minutes=30), outcome
+    assert "not sent: the server closed the connection" in outcome.message, outcome.message
+    assert "refused" not in outcome.message, outcome.message
+    assert "421 4.3.2 Service shutting down" in outcome.message and "connect()" not in caplog.text, outcome.message
+    assert [o.status for o in retry.emails] == ["sent"], retry.emails
+    assert delivered(inbox) == sorted(READERS), delivered(inbox)
+
+
+class SecondMessageRefusingInbox(Inbox):
+    """Takes the first message; refuses the next one's DATA for good (a policy, a size a later message exceeded)."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.envelopes:
+            return "554 5.7.1 message rejected: policy violation"
+        return await super().handle_DATA(server, session, envelope)
+
+
+def test_a_message_refused_for_good_after_an_earlier_batch_is_not_retried_for_weeks(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The first batch went out, the server refused the second's message with 554: the other readers were recorded
+    'not yet sent' and the same message tried at every back-off for four weeks, refused each time. They are recorded
+    refused with the server's reply, not retried; the maintainer is told in one line with the command that sends it
+    to them once fixed, and that command does not mail the first batch again."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, recipients=READERS, maintainers=()))
+    inbox = SecondMessageRefusingInbox()
+    try:
+        with smtp_server(inbox, port):
+            first = run_weekly_job(settings, database, NOW)
+            a_day_later = run_weekly_job(settings, database, NOW + timedelta(days=1))
+        with database.reading() as session:
+            found = week_state(session, "2026-W48", "readers")
+    finally:
+        database.dispose()
+    assert delivered(inbox) == sorted(READERS[:5])
+    (outcome,) = first.emails
+    assert outcome.retry_at is None and first.retry_at is None, outcome
+    said = (
+        "sent to 5 recipients; refused for good: reader05@example.org, reader06@example.org, reader07@example.org and"
+        " 4 more: 554 5.7.1 message rejected: policy violation; a refusal for good (5xx), not retried: fix its cause,"
+        " then `digest weekly --week 2026-W48 --edition readers --send` sends it"
+    )
+    assert outcome.message.startswith(said), outcome.message
+    assert [record.getMessage().count("\n") for record in caplog.records if said in record.getMessage()] == [0]
+    assert found is not None and (found.status, found.next_attempt_at) == ("refused", None), found
+    assert found.deferred == READERS[5:] and found.reached == READERS[:5]
+    assert [o.status for o in a_day_later.emails] == ["failed"], a_day_later.emails
+    fixed = Inbox()
+    send = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(tmp_path / "data")]
+    with smtp_server(fixed, port):
+        assert main([*send, "weekly", "--week", "2026-W48", "--edition", "readers", "--send"]) == 0
+    assert delivered(fixed) == sorted(READERS[5:]), capsys.readouterr()
