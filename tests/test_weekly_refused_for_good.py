@@ -126,3 +126,38 @@ def test_the_command_says_the_refusal_and_sends_the_edition_by_hand_once_fixed(
         assert main(send) == 0
     assert capsys.readouterr().out.endswith("\n2026-W48: sent to reader@example.org\n")
     assert [envelope.rcpt_tos for envelope in fixed.envelopes] == [[READER]]
+
+
+class QuotaInbox(Inbox):
+    """Gmail's answer once the account's daily sending quota is spent: a 5xx whose enhanced code (5.4.5) says the
+    condition passes (the quota resets within a day)."""
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        return (
+            "550 5.4.5 Daily user sending quota exceeded. Learn more at https://support.google.com/mail/?p=ReachedLimit"
+        )
+
+
+@pytest.mark.parametrize(
+    "inbox",
+    [QuotaInbox(), SelectiveInbox({READER: "552 5.2.2 <reader@example.org>: mailbox full"})],
+    ids=["sending-quota", "mailbox-full"],
+)
+def test_a_5xx_naming_a_passing_condition_backs_off_and_is_sent_later(tmp_path: Path, inbox: Inbox) -> None:
+    """A quota that resets or a full mailbox is no refusal for good, whatever its reply's first digit: giving the week
+    up would leave the readers without it until a maintainer sends it by hand."""
+    port = free_port()
+    settings, database = setup(tmp_path, config(port, maintainers=()))
+    try:
+        with smtp_server(inbox, port):
+            first = run_weekly_job(settings, database, NOW)
+        with database.reading() as session:
+            state = week_state(session, "2026-W48", "readers")
+        fixed = Inbox()
+        with smtp_server(fixed, port):
+            run_weekly_job(settings, database, NOW + timedelta(hours=1))
+    finally:
+        database.dispose()
+    assert [(o.status, o.retry_at) for o in first.emails] == [("failed", NOW + timedelta(minutes=30))], first.emails
+    assert state is not None and state.status == "failed" and "not retried" not in (state.last_error or "")
+    assert [str(m["Subject"]).rsplit("— ", 1)[-1][:8] for m in fixed.messages] == ["2026-W48"]

@@ -22,7 +22,7 @@ from digest.weekly.batches import Stop as Stop  # re-exported: the send's caller
 from digest.weekly.batches import send_in_batches
 from digest.weekly.listheaders import MAIL_POLICY
 from digest.weekly.refusals import CLOSED, left_unsent, summarised
-from digest.weekly.smtpsession import NoLoginError, connect, login, mail_refused, needing_smtputf8, scrubbed
+from digest.weekly.smtpsession import NoLoginError, connect, for_now, login, mail_refused, needing_smtputf8, scrubbed
 from digest.weekly.smtpsession import for_good as _for_good
 from digest.weekly.smtpsession import reply_line as _reason
 
@@ -225,12 +225,12 @@ def _delivery(
     message: EmailMessage, envelope: dict[str, str], refused: dict[str, tuple[int, bytes]], withheld: Sequence[str] = ()
 ) -> Delivery:
     """Who has the message and who was refused (for good, or for now: a 4xx), as the recipients were configured."""
-    final = [address for address, (code, _) in refused.items() if not 400 <= code < 500 and address not in withheld]
+    final = [address for address, reply in refused.items() if not for_now(*reply) and address not in withheld]
     return Delivery(
         message_id=str(message["Message-ID"]),
         accepted=[configured for address, configured in envelope.items() if address not in refused],
         refused=sorted(envelope[address] for address in final),
-        deferred=sorted(envelope[address] for address, (code, _) in refused.items() if 400 <= code < 500),
+        deferred=sorted(envelope[address] for address, reply in refused.items() if for_now(*reply)),
         refusals=_refusals({envelope.get(address, address): reply for address, reply in refused.items()}),
         unsent=sorted(envelope[address] for address, reply in refused.items() if left_unsent(reply)),
         withheld=sorted(envelope[address] for address in withheld),

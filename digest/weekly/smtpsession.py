@@ -132,9 +132,29 @@ def scrubbed(text: str, secret: str) -> str:
     return re.sub(apart, "[password]", text)
 
 
+# RFC 3463's enhanced codes for conditions that pass of themselves, which some servers send with a 5xx all the same:
+# X.2.2 mailbox full, X.3.1 mail system full, X.4.5 congestion (Gmail's "550 5.4.5 Daily user sending quota exceeded").
+_PASSING = re.compile(rb"\s*5\.(2\.2|3\.1|4\.5)(?!\d)")
+
+
+def for_now(code: int, text: bytes) -> bool:
+    """Whether a reply refuses for now: a 4xx, or a 5xx whose enhanced code names a condition that passes (a quota
+    that resets, a full mailbox), which the back-off tries again rather than giving the week up."""
+    return 400 <= code < 500 or (500 <= code < 600 and _PASSING.match(text) is not None)
+
+
+def _said(exc: smtplib.SMTPResponseException) -> bytes:
+    return exc.smtp_error if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error).encode()
+
+
 def for_good(exc: BaseException) -> bool:
-    """Whether the server refused with a 5xx reply (to the greeting, MAIL FROM, AUTH, STARTTLS or DATA)."""
-    return isinstance(exc, smtplib.SMTPResponseException) and 500 <= exc.smtp_code < 600
+    """Whether the server refused with a 5xx reply (to the greeting, MAIL FROM, AUTH, STARTTLS or DATA) that names no
+    passing condition (for_now)."""
+    return (
+        isinstance(exc, smtplib.SMTPResponseException)
+        and 500 <= exc.smtp_code < 600
+        and not for_now(exc.smtp_code, _said(exc))
+    )
 
 
 def reply_line(exc: BaseException) -> str:
