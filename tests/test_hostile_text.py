@@ -27,7 +27,8 @@ from digest.discord.messages import candidate_embed
 from digest.review.rules import Actor
 from digest.storage.models import Candidate
 from digest.weekly.contents import compose_email, load_digest
-from digest.weekly.issue import render, week_of
+from digest.weekly.issue import week_of
+from digest.weekly.rendering import render
 from tests.arxiv_server import FakeClock
 from tests.feedbuild import build_rss, load_records
 from tests.web_server import SECRETS_ENV, Site, running_site, signin_form, site_settings

@@ -29,7 +29,8 @@ from digest.discord.messages import candidate_embed
 from digest.service.wiring import open_service_database
 from digest.storage.models import Candidate
 from digest.weekly.contents import compose_email, load_digest
-from digest.weekly.issue import WeeklyDigestData, render, week_of
+from digest.weekly.issue import WeeklyDigestData, week_of
+from digest.weekly.rendering import render
 from tests.arxiv_server import FakeClock
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers

@@ -23,7 +23,8 @@ from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import Entry, Paper
 from digest.weekly.contents import load_digest
-from digest.weekly.issue import IsoWeek, render
+from digest.weekly.issue import IsoWeek
+from digest.weekly.rendering import render
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 

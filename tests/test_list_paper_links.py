@@ -25,7 +25,8 @@ from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import Candidate, ListMeta, Paper, Section
 from digest.weekly.contents import load_digest
-from digest.weekly.issue import IsoWeek, render
+from digest.weekly.issue import IsoWeek
+from digest.weekly.rendering import render
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records

@@ -34,8 +34,8 @@ from digest.storage.db import Database, create_database_engine, open_database
 from digest.storage.models import Candidate, Decision, Paper
 from digest.storage.state import PollRun, RelevanceState
 from digest.weekly.contents import load_digest
-from digest.weekly.issue import render
 from digest.weekly.ledger import claim_week, week_state
+from digest.weekly.rendering import render
 from digest.weekly.store import run_weekly_job
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings

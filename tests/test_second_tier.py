@@ -29,7 +29,9 @@ from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import Candidate
 from digest.weekly.contents import load_digest, write_markdown
-from digest.weekly.issue import Edition, IsoWeek, markdown_text, render, single_line, week_of
+from digest.weekly.issue import Edition, IsoWeek, week_of
+from digest.weekly.itemtext import single_line
+from digest.weekly.rendering import markdown_text, render
 from digest.weekly.store import send_week
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers

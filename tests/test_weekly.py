@@ -13,7 +13,8 @@ from digest.config import Settings
 from digest.storage.db import Database
 from digest.weekly import store as weekly_store
 from digest.weekly.contents import load_digest
-from digest.weekly.issue import Edition, IsoWeek, last_complete_week, markdown_text, render
+from digest.weekly.issue import Edition, IsoWeek, last_complete_week
+from digest.weekly.rendering import markdown_text, render
 from digest.weekly.store import run_weekly_job
 from tests.conftest import make_settings
 from tests.weekly_data import APPROVED_BEFORE, APPROVED_IN_WEEK, PAPERS, PENDING, WEEK, fill_week

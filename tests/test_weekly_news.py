@@ -15,7 +15,8 @@ from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.storage.db import Database
 from digest.weekly.contents import load_digest
-from digest.weekly.issue import IsoWeek, render
+from digest.weekly.issue import IsoWeek
+from digest.weekly.rendering import render
 from tests.conftest import make_settings
 from tests.weekly_data import PAPERS, decide, insert_candidate
 

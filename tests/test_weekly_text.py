@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from digest.service.wiring import open_service_database
-from digest.weekly.issue import WeeklyDigestData, one_line_summary
+from digest.weekly.issue import WeeklyDigestData
+from digest.weekly.itemtext import one_line_summary
 from digest.weekly.store import run_weekly_job
 from tests.conftest import DATA_DIR, make_settings
 from tests.factories import insert_candidate, real_papers
@@ -72,7 +73,7 @@ def last_weeks_digest(**given: Any) -> WeeklyDigestData:
 def all_parts(digest: WeeklyDigestData) -> tuple[str, str, str]:
     """The digest as the bundled templates render it: the Markdown, the email's text part and its HTML part."""
     from digest import resources
-    from digest.weekly.issue import render
+    from digest.weekly.rendering import render
 
     templates = resources.templates_dir()
     markdown, text, html = (
@@ -143,15 +144,8 @@ def test_the_digest_puts_out_no_invisible_character_whatever_its_data_holds() ->
     U+202E raw into the Markdown and both parts of the email. Now the templates' environment blanks invisible
     characters in whatever they put out (templating.shown, as the web pages do); escaping stays as it was."""
     from digest import resources
-    from digest.weekly.issue import (
-        DigestItem,
-        DigestSection,
-        DigestStats,
-        PendingItem,
-        WeeklyDigestData,
-        render,
-        week_of_day,
-    )
+    from digest.weekly.issue import DigestItem, DigestSection, DigestStats, PendingItem, WeeklyDigestData, week_of_day
+    from digest.weekly.rendering import render
 
     title = f"<b>Steering</b> [VLMs]{HOSTILE} & co"
     item = DigestItem(title, f"Ann{HOSTILE}", f"We steer.{HOSTILE}", None, "https://arxiv.org/abs/2505.16146", None)
@@ -200,7 +194,8 @@ def test_a_suggested_section_that_draws_nothing_is_not_offered_by_name() -> None
     and 'suggested for ⠀'; the link, which approves into that heading, now reads 'Approve into the suggested section',
     as Discord's legend does, and no empty 'suggested for' is shown."""
     from digest import resources
-    from digest.weekly.issue import DigestStats, PendingPaper, build_digest, render, week_of_day
+    from digest.weekly.issue import DigestStats, PendingPaper, build_digest, week_of_day
+    from digest.weekly.rendering import render
 
     def paper(arxiv_id: str, section: str) -> PendingPaper:
         return PendingPaper("Steering VLMs", arxiv_id, 0.5, section, (), f"https://digest.example/approve/{arxiv_id}")
@@ -228,7 +223,8 @@ def test_a_paper_without_an_arxiv_id_is_linked_in_the_plain_text_part_too() -> N
     and no arXiv ID: the HTML part and the Markdown link its title, but the plain-text part showed only arXiv and
     code links, so its readers (and clients that show the text part) had no way to reach the paper."""
     from digest import resources
-    from digest.weekly.issue import AddedPaper, DigestStats, build_digest, render, week_of_day
+    from digest.weekly.issue import AddedPaper, DigestStats, build_digest, week_of_day
+    from digest.weekly.rendering import render
 
     link = "https://openreview.net/forum?id=Xy7Zq2"
     paper = AddedPaper("Probing", "Probing Multimodal Heads", ["Ann Lee"], "We probe heads.", None, link, None, SEEN)

@@ -58,7 +58,7 @@ def check_configuration(
         from digest.cli.config_sections import section_emoji_warnings, section_hint_warnings
         from digest.templating import template_findings
         from digest.web.filters import PAGE_FILTERS
-        from digest.weekly.issue import template_environment
+        from digest.weekly.rendering import template_environment
 
         problems.extend(file_problems(settings))
         report.warnings.extend(warnings_for(settings))

@@ -107,8 +107,8 @@ def handle(args: argparse.Namespace, context: Context) -> int:
 
     from digest.config.secretstore import SecretStoreError
     from digest.weekly.contents import compose_email, load_digest, write_markdown
-    from digest.weekly.issue import render
     from digest.weekly.mailer import MailError
+    from digest.weekly.rendering import render
 
     context.reading_only = args.dry_run  # writes and sends nothing: a read-only or full data folder still shows it
     now = datetime.now(UTC)

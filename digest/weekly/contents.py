@@ -34,18 +34,8 @@ from digest.templating import template_error_line
 from digest.vocab import Action
 from digest.weekly import mailer
 from digest.weekly.fitting import fitted_email
-from digest.weekly.issue import (
-    AddedPaper,
-    DigestStats,
-    Edition,
-    IsoWeek,
-    PendingPaper,
-    WeeklyDigestData,
-    build_digest,
-    markdown_name,
-    render,
-    subject_line,
-)
+from digest.weekly.issue import AddedPaper, DigestStats, Edition, IsoWeek, PendingPaper, WeeklyDigestData, build_digest
+from digest.weekly.rendering import markdown_name, render, subject_line
 from digest.weekly.secondtier import second_tier, shown_now
 
 

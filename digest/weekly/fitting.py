@@ -12,7 +12,9 @@ from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
 
-from digest.weekly.issue import WeeklyDigestData, quote_url, render, template_environment
+from digest.weekly.issue import WeeklyDigestData
+from digest.weekly.itemtext import quote_url
+from digest.weekly.rendering import render, template_environment
 
 # Gmail clips at 102 KB of HTML as sent; a margin for what a relay adds.
 HTML_BUDGET = 100_000

@@ -1,35 +1,23 @@
-"""The weekly digest's pure core: the digest data (its two editions) built from plain records, and its rendering.
+"""The weekly digest's pure core: the digest data (its two editions) built from plain records (weekly.rendering renders
+it, weekly.itemtext shapes its text and links).
 
 Nothing here reads the clock or the database: the caller passes `now` and the records (see weekly/store.py).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
-from urllib.parse import quote
 
-from jinja2 import Environment, StrictUndefined, select_autoescape
-
-from digest.templating import rendered, shown, template_loader
-from digest.text import acceptable_url, is_blank, one_line, readable_section, readable_title
-from digest.titles import arxiv_abs_url
+from digest.text import is_blank, readable_section, readable_title
 from digest.vocab import EDITIONS as EDITIONS
 from digest.vocab import Edition as Edition
+from digest.weekly.itemtext import arxiv_url, authors_line, one_line_summary, quote_url, safe_url, single_line
 from digest.weekly.weeks import IsoWeek as IsoWeek
 from digest.weekly.weeks import last_complete_week as last_complete_week
-from digest.weekly.weeks import long_date
 from digest.weekly.weeks import week_of as week_of
 from digest.weekly.weeks import week_of_day as week_of_day
-
-_SUMMARY_LIMIT = 220
-# A full stop, then a capital: a sentence ends, unless the stop ends an abbreviation abstracts use mid-sentence.
-_ABBREVIATIONS = ("e.g.", "i.e.", "et al.", "cf.", "vs.", "Fig.", "Eq.")
-_SENTENCE_END = re.compile("".join(rf"(?<!\b{re.escape(word)})" for word in _ABBREVIATIONS) + r"(?<=[.!?])\s+(?=[A-Z])")
-_AUTHORS_SHOWN = 3
 
 
 @dataclass(frozen=True)
@@ -143,47 +131,6 @@ class WeeklyDigestData:
         return sum(len(section.items) for section in self.sections) + self.more_count
 
 
-def single_line(text: str | None) -> str:
-    """Collapses every run of whitespace (newlines, tabs, control characters) into one space, by the text policy
-    (digest.text): the format characters that join or hyphenate a word (U+200C in a Persian name, a soft hyphen, the
-    U+200D of an emoji) stay, as the list and the feeds show them."""
-    return one_line(text) if text else ""
-
-
-def one_line_summary(abstract: str | None, limit: int = _SUMMARY_LIMIT) -> str:
-    """The abstract's first sentence, cut at a word boundary when it runs past `limit` characters."""
-    text = single_line(abstract)
-    match = _SENTENCE_END.search(text[20:])
-    if match:
-        text = text[: 20 + match.start()]
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0].rstrip(",;:")
-    return cut + "…"
-
-
-def authors_line(authors: Iterable[str]) -> str:
-    names = [single_line(name) for name in authors if single_line(name)]
-    if len(names) > _AUTHORS_SHOWN:
-        return ", ".join(names[:_AUTHORS_SHOWN]) + " et al."
-    return ", ".join(names)
-
-
-def safe_url(url: str | None) -> str | None:
-    """A URL the URL policy (digest.text) accepts, fit for a Markdown link or an href; anything else is dropped."""
-    return quote_url(acceptable_url(url))
-
-
-def quote_url(url: str | None) -> str | None:
-    """Characters that could end a Markdown link or break out of an attribute percent-encoded. Alone (without the
-    policy) only for this service's own links, made from the configured base URL: http://127.0.0.1:8080 is fine."""
-    return None if url is None else quote(url.strip(), safe="/:?#[]@!$&'*+,;=%-._~")
-
-
-def arxiv_url(arxiv_id: str | None) -> str | None:
-    return safe_url(arxiv_abs_url(arxiv_id)) if arxiv_id else None
-
-
 def build_digest(
     week: IsoWeek,
     *,
@@ -245,54 +192,3 @@ def pending_item(paper: PendingPaper) -> PendingItem:
         approve_url=quote_url(paper.approve_url or None),  # our own signed link
         arxiv_id=single_line(paper.arxiv_id),
     )
-
-
-def subject_line(digest: WeeklyDigestData) -> str:
-    count = digest.added_count
-    what = "a quiet week" if digest.quiet else f"{count} new paper{'s' if count != 1 else ''}"
-    edition = " (maintainers' edition)" if digest.for_maintainers else ""
-    return single_line(f"{digest.list_title} — {digest.week}: {what}{edition}")
-
-
-def markdown_name(week: IsoWeek, edition: Edition) -> str:
-    """The edition's file in the weekly folder: the readers' YYYY-Www.md, the maintainers' YYYY-Www.maintainers.md."""
-    return f"{week}.md" if edition == "readers" else f"{week}.maintainers.md"
-
-
-# Brackets are escaped, so parentheses and "!" can never form a link or an image and stay readable.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~])")
-# What would start a heading, quote or list if a wrapped line began with it.
-_BLOCK_START = re.compile(r"^(\d*)([#+=-]|(?<=\d)[.)])")
-_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
-
-
-def markdown_text(value: object) -> str:
-    """Text from a feed made inert in Markdown: no links, emphasis, HTML tags or entities of its own."""
-    text = _MARKDOWN_SPECIAL.sub(r"\\\1", single_line(str(value)))
-    text = _BLOCK_START.sub(r"\1\\\2", text)
-    return _ENTITY.sub(r"\\&", text)
-
-
-def template_environment(templates_dir: Path) -> Environment:
-    """The user's templates folder first, then the bundled templates; HTML templates are autoescaped. Whatever a
-    template puts out has its invisible characters blanked (templating.shown, as on the web pages), whichever data or
-    template of one's own it came from: a U+202E in a title would reverse the rest of the line in the email."""
-    environment = Environment(
-        loader=template_loader(templates_dir),
-        autoescape=select_autoescape(enabled_extensions=("html", "html.j2"), default_for_string=False, default=False),
-        undefined=StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        finalize=shown,
-    )
-    environment.filters["md"] = markdown_text
-    environment.filters["long_date"] = long_date
-    return environment
-
-
-def render(digest: WeeklyDigestData, templates_dir: Path, name: str, *, unsubscribe: str | None = None) -> str:
-    """Renders one of weekly/digest.md.j2, weekly/email.txt.j2, weekly/email.html.j2; `unsubscribe`, the readers'
-    email's List-Unsubscribe target, is shown at its end."""
-    template = template_environment(templates_dir).get_template(f"weekly/{name}")
-    return rendered(template, digest=digest, subject=subject_line(digest), unsubscribe=unsubscribe)

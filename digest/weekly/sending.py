@@ -20,7 +20,7 @@ from digest.storage.db import Database
 from digest.storage.failures import failure_line
 from digest.weekly import mailer, maillog
 from digest.weekly.contents import compose_email, load_digest
-from digest.weekly.issue import Edition, IsoWeek, WeeklyDigestData, markdown_name
+from digest.weekly.issue import Edition, IsoWeek, WeeklyDigestData
 from digest.weekly.ledger import (
     FAILED,
     GIVEN_UP,
@@ -45,6 +45,7 @@ from digest.weekly.ledger import (
     week_state,
 )
 from digest.weekly.refusals import UNSENT
+from digest.weekly.rendering import markdown_name
 
 log = logging.getLogger("digest.weekly.store")  # the name its log lines have always carried
 
