@@ -96,8 +96,8 @@ async def test_a_section_emoji_configured_with_a_repeated_sections_label_approve
 def test_the_maintainers_digest_offers_no_approval_link_into_a_name_the_list_repeats(tmp_path: Path) -> None:
     """'Worth a look' signed a one-click approval into the suggested section whenever a section had that name: a
     suggestion of 'Probing', where each year's block has one, got a link the confirmation refused ('the list has 2
-    sections named 'Probing': name one of ...'); as for a section the list no longer has, no link is offered now,
-    and a suggestion naming one section ('Steering') keeps its link."""
+    sections named 'Probing': name one of ...'); no link into the name is offered now (one into each section having it
+    is, labelled), and a suggestion naming one section ('Steering') keeps its link."""
     seed = tmp_path / "seed.md"
     seed.write_text(YEAR_BLOCKS, encoding="utf-8")
     config = f'seed_list = "{seed}"\n\n[smtp]\nhost = "127.0.0.1"\nport = 2525\nsecurity = "none"\n'
@@ -114,7 +114,9 @@ def test_the_maintainers_digest_offers_no_approval_link_into_a_name_the_list_rep
         links = {item.suggested_section: item.approve_url for item in digest.second_tier}
         shared = "Probing (2 sections have this name: Probing (2025), Probing (2024))"  # as Discord names it
         assert set(links) == {shared, "Steering"}
-        assert links[shared] is None
+        assert links[shared] is None  # none into the name: one into each section having it, as the feed offers
+        each = next(item.approve_each for item in digest.second_tier if item.suggested_section == shared)
+        assert [section for section, _ in each] == ["Probing (2025)", "Probing (2024)"]
         token = str(links["Steering"]).split("?")[0].rsplit("/", 1)[1]
         link = verify_link(ensure_secrets(settings).secret_key.get_secret_value(), token, now)
         outcome = Reviewer(database, settings, clock=lambda: now).decide(

@@ -84,7 +84,7 @@ def load_digest(
         second_tier=worth,
         edition=edition,
         second_tier_total=worth_total or 0,
-        links_expire_at=expires if any(paper.approve_url for paper in worth) else None,
+        links_expire_at=expires if any(paper.approve_url or paper.approve_each for paper in worth) else None,
     )
 
 

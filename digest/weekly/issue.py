@@ -42,6 +42,8 @@ class PendingPaper:
     suggested_section: str | None
     why: Sequence[str] = ()  # second tier: why it was flagged (relevance_why's plain lines)
     approve_url: str | None = None  # second tier: its signed one-click approval link
+    # second tier, a suggested name sections share ("Probing" in each year's block): a signed link into each of them
+    approve_each: Sequence[tuple[str, str]] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,11 @@ class PendingItem:
     why: Sequence[str] = ()
     approve_url: str | None = None
     arxiv_id: str = ""  # for the command a maintainer runs where the email has no link
+    approve_each: Sequence[tuple[str, str]] = ()  # (section, link): one per section sharing the suggested name
+
+    @property
+    def has_links(self) -> bool:
+        return bool(self.approve_url or self.approve_each)
 
 
 @dataclass(frozen=True)
@@ -108,9 +115,9 @@ class WeeklyDigestData:
         """The edition as the weekly folder keeps it. A signed link approves a paper for whoever holds it until it
         expires, and the folder is read by backups and by anyone who publishes it; the links go by email only
         (`emailed`: when the maintainers' edition has recipients)."""
-        if not any(item.approve_url for item in self.second_tier):
+        if not any(item.has_links for item in self.second_tier):
             return self
-        stripped = [replace(item, approve_url=None) for item in self.second_tier]
+        stripped = [replace(item, approve_url=None, approve_each=()) for item in self.second_tier]
         return replace(self, second_tier=stripped, links_left_out=True, links_emailed=emailed, links_expire_at=None)
 
     @property
@@ -191,4 +198,5 @@ def pending_item(paper: PendingPaper) -> PendingItem:
         why=tuple(line for line in map(single_line, paper.why) if line),
         approve_url=quote_url(paper.approve_url or None),  # our own signed link
         arxiv_id=single_line(paper.arxiv_id),
+        approve_each=tuple((single_line(section), str(quote_url(url))) for section, url in paper.approve_each),
     )

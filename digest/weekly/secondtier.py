@@ -51,15 +51,17 @@ def second_tier(
     papers = []
     for candidate in found:
         listed = held.get(candidate.arxiv_id, [])
-        # Named as the list has it now; a section it no longer has (or a name sections share) would fail the approval:
-        # no link then, the suggestion said as it stands (the email says to run `digest approve`).
+        # Named as the list has it now; a section it no longer has would fail the approval: no link then, the
+        # suggestion said as it stands (the email says to run `digest approve`). A name sections share gets a link into
+        # each of them, as the feed and the review page offer them: the maintainer picks the one it belongs in.
         suggestion = None if listed else now.get(candidate.suggested_section or "")
         label = listed[0] if listed else suggestion.label if suggestion else None
         section = label or (suggestion.shown() if suggestion else None)
         sign = approval_signer(settings.web.base_url, key, candidate.id, candidate.arxiv_id, expires, emailed=True)
         url = sign("approve", label) if label else None
+        each = [(name, sign("approve", name)) for name in suggestion.sharing] if suggestion and not label else []
         why = why_from_json(candidate.why).lines()
         if listed:
             why = [f"already in the list ({', '.join(listed)}), put there since it was found", *why]
-        papers.append(PendingPaper(candidate.title, candidate.arxiv_id, candidate.score, section, why, url))
+        papers.append(PendingPaper(candidate.title, candidate.arxiv_id, candidate.score, section, why, url, each))
     return papers
