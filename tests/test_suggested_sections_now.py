@@ -108,7 +108,7 @@ def test_digest_candidates_names_each_suggestion_as_the_list_has_it_now(
     shown = {line.split()[3]: line.split("[", 1)[1].split("]", 1)[0] for line in capsys.readouterr().out.splitlines()}
     sharing = "Probing (2 sections have this name: Probing (Papers), Probing (2024))"
     assert [shown[str(paper["arxiv_id"])] for paper in papers[:5]] == [
-        "Steering",  # approved into it: the section it went into, as the decision recorded it
+        "Activation Steering",  # approved into Steering: where the list holds it now (the recorded name beside)
         "Activation Steering",
         sharing,
         "Attention (no longer a section of the list)",
@@ -129,3 +129,38 @@ def test_digest_candidates_names_each_suggestion_as_the_list_has_it_now(
     assert capsys.readouterr().out.strip().endswith("approved into Activation Steering")
     assert main(["--data-dir", str(data_dir), "approve", str(rows[papers[2]["arxiv_id"]]["id"])]) == 1
     assert "the list has 2 sections named 'Probing'" in capsys.readouterr().err
+
+
+def test_digest_candidates_shows_an_approved_paper_where_the_list_holds_it_now(
+    data_dir: Path, database: Database, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An approved row named the section its decision recorded, after the heading was renamed (Steering), repeated
+    with its entries in another year's block (Probing) or taken out (Attention, its papers now under the heading
+    above): a section the list no longer has. It now names where the list holds the paper, the recorded name beside
+    it when it differs; --json keeps decided_section as recorded and adds decided_sections_now."""
+    papers = real_papers()
+    approved = {}
+    for index, section in enumerate(["Steering", "Probing", "Attention"]):
+        approved[section] = insert_candidate(database, papers[index], suggested_section=section)
+        assert main(["--data-dir", str(data_dir), "approve", str(approved[section]), "--section", section]) == 0
+    assert main(["--data-dir", str(data_dir), "list", "import", str(edited_list(data_dir, tmp_path))]) == 0
+    above = "Neuron Analysis"  # the seed list's heading above Attention's
+    capsys.readouterr()
+
+    assert main(["--data-dir", str(data_dir), "candidates", "--status", "approved"]) == 0
+    shown = {line.split()[3]: line.split("[", 1)[1] for line in capsys.readouterr().out.splitlines()}
+    where = [shown[str(paper["arxiv_id"])].split(") ", 1)[0] + ")" for paper in papers[:3]]
+    assert where == [
+        "Activation Steering] (recorded as Steering)",
+        "Probing (Papers), Probing (2024)] (recorded as Probing)",  # the edit copied its entries into the 2024 block
+        f"{above}] (recorded as Attention)",
+    ]
+
+    assert main(["--data-dir", str(data_dir), "candidates", "--status", "approved", "--json"]) == 0
+    rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
+    assert [rows[approved[name]]["decided_section"] for name in approved] == ["Steering", "Probing", "Attention"]
+    assert [rows[approved[name]]["decided_sections_now"] for name in approved] == [
+        ["Activation Steering"],
+        ["Probing (Papers)", "Probing (2024)"],
+        [above],
+    ]

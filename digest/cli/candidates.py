@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 def handle_candidates(args: argparse.Namespace, context: Context) -> int:
     context.reading_only = True
     from digest.arxiv.candidates import candidate_dict, list_candidates, second_tier_waiting
+    from digest.review.queries import approved_where_now
     from digest.review.suggestions import suggestions_now
 
     with context.database.reading() as session:
@@ -23,12 +24,15 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
         # before its heading was renamed, taken out or repeated in another year's block says so.
         named = [name for candidate in found for name in [candidate.suggested_section, *candidate.suggested_sections]]
         now = suggestions_now(session, named)
+        # An approved paper where the list holds it now: the name its decision recorded may be a heading renamed since.
+        where_now = approved_where_now(session, found)
         rows = [
             {
                 **candidate_dict(candidate),
                 "suggested_section_now": _now(now.get(candidate.suggested_section or "")),
                 "suggested_sections_now": [_now(now.get(name)) for name in candidate.suggested_sections],
                 "decided_section": candidate.decided_section,
+                "decided_sections_now": where_now.get(candidate.id),
             }
             for candidate in found
         ]
@@ -41,16 +45,28 @@ def handle_candidates(args: argparse.Namespace, context: Context) -> int:
     if not rows:
         print("no candidates" + (f" with status {args.status}" if args.status else ""))
     for row, candidate in zip(rows, found, strict=True):
-        # An approved paper is shown in the section it went into, which a maintainer may have chosen over the model's.
+        # An approved paper is shown where the list holds it, which a maintainer may have chosen over the model's.
         suggested = now.get(candidate.suggested_section or "")
-        section = row["decided_section"] if row["status"] == "approved" else suggested and suggested.shown()
+        section, recorded = (suggested.shown() if suggested else None), None
+        if row["status"] == "approved":
+            section, recorded = _approved_where(candidate.decided_section, where_now.get(candidate.id, []))
         # The section is a heading of the list, as its maintainer wrote it: shown without a bidi override's reversal.
         where = f"[{one_line(str(section or 'no section'))}]" + (" (second tier)" if row["tier"] == "second" else "")
+        if recorded:
+            where += f" ({one_line(recorded)})"
         title = one_line(readable_title(str(row["title"]), str(row["arxiv_id"])))  # as the pages: not blank
         print(f"{row['id']:>5}  {row['status']:<8} {row['score']:.2f}  {row['arxiv_id']:<12} {where} {title}")
     if hidden:
         print(f"and {hidden} pending in the second tier, for the weekly digest (--second-tier lists them)")
     return 0
+
+
+def _approved_where(decided: str | None, held: list[str]) -> tuple[str | None, str | None]:
+    """An approved paper's section as shown: where the list holds it now, and beside it what differs in the decision's
+    record (the name it recorded, a heading renamed or the paper moved since; or that the list no longer holds it)."""
+    if not held:
+        return decided, "not in the list now"
+    return ", ".join(held), None if decided in held else f"recorded as {decided}" if decided else None
 
 
 def _now(suggestion: SuggestedSection | None) -> dict[str, object] | None:

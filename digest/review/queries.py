@@ -187,3 +187,21 @@ def sections_now(session: Session, candidates: Sequence[Candidate]) -> dict[int,
             if len(held) == 1:
                 found[candidate.id] = held[0]
     return found
+
+
+def approved_where_now(session: Session, candidates: Sequence[Candidate]) -> dict[int, list[str]]:
+    """Where the list holds each approved candidate's paper now, by id: the labels of the sections its entries are in,
+    in the list's order (a heading renamed since, or the paper moved by hand, shows where it is, not the name the
+    decision recorded); only the section the decision names now when that is one of them (the paper also listed
+    elsewhere by hand). Empty when the list no longer holds it; candidates not approved are left out."""
+    approved = [candidate for candidate in candidates if candidate.status == APPROVED]
+    if not approved:
+        return {}
+    holding = liststore.sections_holding_each(session, [(c.arxiv_id, c.title_key) for c in approved])
+    named = sections_now(session, approved)
+    found: dict[int, list[str]] = {}
+    for candidate in approved:
+        held = holding.get(candidate.arxiv_id, [])
+        recorded = named.get(candidate.id)
+        found[candidate.id] = [recorded] if recorded in held else held
+    return found
