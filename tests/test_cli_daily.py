@@ -200,6 +200,18 @@ def test_a_data_folder_that_is_a_file_is_named_as_the_problem(
     assert mistaken.read_bytes() == b""
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where no folder can be created")
+def test_a_data_folder_that_cannot_be_created_says_which_and_why(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--data-dir /proc/nope` said only "digest: /proc/nope: No such file or directory", as if a file were missing.
+    It now says the data folder could not be created, which, and why, in one line, exit 2 as a settings problem."""
+    for command in (["candidates"], ["decisions", "list"], ["history"]):
+        assert main(["--data-dir", "/proc/nope", *command]) == 2
+        assert capsys.readouterr().err == (
+            "digest: configuration: the data folder /proc/nope could not be created: No such file or directory; "
+            "give --data-dir (or DIGEST_DATA_DIR) a folder this user can create\n"
+        )
+
+
 def test_an_empty_data_folder_argument_is_a_usage_error_not_the_working_folder(
     tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
