@@ -450,14 +450,15 @@ def test_a_backfill_stopped_before_arxiv_said_its_total_says_so_in_words(
     tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """arXiv's API refusing the first page: the log said 'backfill stopped at 0 of None', Python's word for the total
-    no answer had given, where the command's own line says '0 of ?'."""
+    no answer had given, and then, as the command's own line did, '0 of ?'. Both say it in words."""
     config = tmp_path / "config.toml"
     config.write_text('[arxiv]\napi_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n', encoding="utf-8")
     status = main(["--config", str(config), "--data-dir", str(data_dir), "backfill", "--since", "2026-01-01"])
     assert status == 1
     out, err = capsys.readouterr()
-    assert "backfill stopped at 0 of ? in 2026-01-01 to 2026-01-31" in out, out
-    assert "backfill stopped at 0 of ? (2026-01-01 to 2026-01-31)" in err and "None" not in err, err
+    stopped = "stopped at result 0 in 2026-01-01 to 2026-01-31, before arXiv said how many results it holds: "
+    assert f"backfill {stopped}" in out, out
+    assert f"backfill {stopped}" in err and "None" not in err and "of ?" not in err, err
 
 
 def test_score_reads_a_file_with_old_mac_line_endings_line_by_line_as_decisions_import_does(
