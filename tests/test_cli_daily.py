@@ -404,7 +404,7 @@ def test_a_database_failure_midway_through_several_ids_names_what_was_decided(
     assert out.out == f"candidate {ids[0]} ({real_papers()[0]['arxiv_id']}): approved into Probing\n"
     assert "nothing was changed" not in out.err and len(out.err.splitlines()) == 1
     assert "database or disk is full" in out.err
-    assert f"the 1 decision(s) printed above were made, {ids[1]} and the 1 after it were not" in out.err
+    assert f"the 1 decision printed above was made, {ids[1]} and the 1 after it were not" in out.err
     with sqlite3.connect(data_dir / "digest.sqlite3") as connection:
         statuses = dict(connection.execute("SELECT id, status FROM candidates"))
     assert [statuses[number] for number in ids] == ["approved", "pending", "pending"]
@@ -420,7 +420,7 @@ def test_a_lock_held_midway_through_several_ids_says_what_holds_it(
     status = main(["--data-dir", str(data_dir), "approve", *map(str, ids), "--section", "Probing"])
     err = capsys.readouterr().err
     assert status == 1 and len(err.splitlines()) == 1, err
-    assert f"the 1 decision(s) printed above were made, {ids[1]} were not" in err, err
+    assert f"the 1 decision printed above was made, {ids[1]} were not" in err, err
     assert "another process has held its write lock" in err and "`fuser`" in err, err
 
 
