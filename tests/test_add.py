@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from digest.awesome import store as liststore
 from digest.cli import main
 from digest.cli.add import parse_arxiv_reference
 from digest.service.wiring import open_service_database
@@ -142,11 +143,24 @@ def test_without_section_the_paper_goes_to_the_suggested_one(
     assert f"approved into {candidate.suggested_section}" in capsys.readouterr().out
 
 
-def test_no_section_at_all_is_refused_and_writes_nothing(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_no_section_at_all_is_refused_naming_the_sections_and_writes_nothing(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The refusal said to use --section but not which sections there are: it names them as `digest approve` does
+    when a section is wrong."""
     before = state(data_dir)
     status, _ = add(data_dir, "1605.08386", reply=recorded(HEAT_BATH))  # a mathematics paper: no section fits
     assert status == 1
-    assert "name one with --section" in one_line(capsys)
+    database = open_db(data_dir)
+    try:
+        with database.reading() as session:
+            names = ", ".join(liststore.section_names(session))
+    finally:
+        database.dispose()
+    assert "Sparse Autoencoder, " in names and "Steering" in names
+    assert one_line(capsys) == (
+        f"digest: no section suggested for 1605.08386: name one with --section (sections: {names}); nothing was added\n"
+    )
     assert state(data_dir) == before
 
 

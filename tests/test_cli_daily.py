@@ -200,6 +200,18 @@ def test_a_data_folder_that_is_a_file_is_named_as_the_problem(
     assert mistaken.read_bytes() == b""
 
 
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where no folder can be created")
+def test_a_data_folder_that_cannot_be_created_says_which_and_why(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--data-dir /proc/nope` said only "digest: /proc/nope: No such file or directory", as if a file were missing.
+    It now says the data folder could not be created, which, and why, in one line, exit 2 as a settings problem."""
+    for command in (["candidates"], ["decisions", "list"], ["history"]):
+        assert main(["--data-dir", "/proc/nope", *command]) == 2
+        assert capsys.readouterr().err == (
+            "digest: configuration: the data folder /proc/nope could not be created: No such file or directory; "
+            "give --data-dir (or DIGEST_DATA_DIR) a folder this user can create\n"
+        )
+
+
 def test_an_empty_data_folder_argument_is_a_usage_error_not_the_working_folder(
     tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -392,7 +404,7 @@ def test_a_database_failure_midway_through_several_ids_names_what_was_decided(
     assert out.out == f"candidate {ids[0]} ({real_papers()[0]['arxiv_id']}): approved into Probing\n"
     assert "nothing was changed" not in out.err and len(out.err.splitlines()) == 1
     assert "database or disk is full" in out.err
-    assert f"the 1 decision(s) printed above were made, {ids[1]} and the 1 after it were not" in out.err
+    assert f"the 1 decision printed above was made, {ids[1]} and the 1 after it were not" in out.err
     with sqlite3.connect(data_dir / "digest.sqlite3") as connection:
         statuses = dict(connection.execute("SELECT id, status FROM candidates"))
     assert [statuses[number] for number in ids] == ["approved", "pending", "pending"]
@@ -408,7 +420,7 @@ def test_a_lock_held_midway_through_several_ids_says_what_holds_it(
     status = main(["--data-dir", str(data_dir), "approve", *map(str, ids), "--section", "Probing"])
     err = capsys.readouterr().err
     assert status == 1 and len(err.splitlines()) == 1, err
-    assert f"the 1 decision(s) printed above were made, {ids[1]} were not" in err, err
+    assert f"the 1 decision printed above was made, {ids[1]} were not" in err, err
     assert "another process has held its write lock" in err and "`fuser`" in err, err
 
 
@@ -438,14 +450,15 @@ def test_a_backfill_stopped_before_arxiv_said_its_total_says_so_in_words(
     tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """arXiv's API refusing the first page: the log said 'backfill stopped at 0 of None', Python's word for the total
-    no answer had given, where the command's own line says '0 of ?'."""
+    no answer had given, and then, as the command's own line did, '0 of ?'. Both say it in words."""
     config = tmp_path / "config.toml"
     config.write_text('[arxiv]\napi_url = "http://127.0.0.1:9/api/query"\nmax_retries = 0\n', encoding="utf-8")
     status = main(["--config", str(config), "--data-dir", str(data_dir), "backfill", "--since", "2026-01-01"])
     assert status == 1
     out, err = capsys.readouterr()
-    assert "backfill stopped at 0 of ? in 2026-01-01 to 2026-01-31" in out, out
-    assert "backfill stopped at 0 of ? (2026-01-01 to 2026-01-31)" in err and "None" not in err, err
+    stopped = "stopped at result 0 in 2026-01-01 to 2026-01-31, before arXiv said how many results it holds: "
+    assert f"backfill {stopped}" in out, out
+    assert f"backfill {stopped}" in err and "None" not in err and "of ?" not in err, err
 
 
 def test_score_reads_a_file_with_old_mac_line_endings_line_by_line_as_decisions_import_does(

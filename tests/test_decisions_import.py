@@ -393,3 +393,45 @@ def test_an_arxiv_id_arxiv_cannot_have_issued_is_a_bad_line_saying_why(
     errors = capsys.readouterr().err.splitlines()
     assert errors[0].startswith(f"{path}:2: arxiv_id 2501.0123 has 4 digits after the dot"), errors
     assert stored(database) == {}
+
+
+def test_the_list_marks_each_decision_the_model_does_not_learn_from_and_why(
+    data_dir: Path, database: Database, settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest decisions list` showed every imported verdict alike: a maintainer could not tell that a reject of a
+    paper the list holds, or a verdict the review decided otherwise, trains nothing. Each such is marked with why, as
+    the model's training rules it (one the review agrees with is learnt either way), in the text and in --json."""
+    from digest.resources import curated_papers_path
+
+    listed = json.loads(curated_papers_path().read_text(encoding="utf-8").splitlines()[0])
+    for paper, verdict in ((PAPERS[1], "reject"), (PAPERS[3], "reject")):
+        Reviewer(database, settings).decide(insert_candidate(database, paper), verdict, Actor("ann", "1", "discord"))
+    path = write_lines(
+        tmp_path / "verdicts.jsonl",
+        decision_line(listed, "reject"),
+        decision_line(PAPERS[1], "approve"),
+        decision_line(PAPERS[2], "reject"),
+        decision_line(PAPERS[3], "reject"),
+    )
+    assert digest(data_dir, "decisions", "import", str(path)) == 0
+    capsys.readouterr()
+    assert digest(data_dir, "decisions", "list") == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert lines[listed["arxiv_id"]].endswith(
+        "  (not learnt: the list holds this paper, and a reject of it is not learnt)"
+    )
+    assert lines[PAPERS[1]["arxiv_id"]].endswith(
+        f"{PAPERS[1]['title']}  (not learnt: rejected in review, and that decision stands)"
+    )
+    assert lines[PAPERS[2]["arxiv_id"]].endswith(PAPERS[2]["title"])
+    assert lines[PAPERS[3]["arxiv_id"]].endswith(PAPERS[3]["title"])
+    assert digest(data_dir, "decisions", "list", "--json") == 0
+    marked = {
+        row["arxiv_id"]: (row["learnt"], row["not_learnt_because"]) for row in json.loads(capsys.readouterr().out)
+    }
+    assert marked == {
+        listed["arxiv_id"]: (False, "in_list"),
+        PAPERS[1]["arxiv_id"]: (False, "overruled_in_review"),
+        PAPERS[2]["arxiv_id"]: (True, None),
+        PAPERS[3]["arxiv_id"]: (True, None),
+    }

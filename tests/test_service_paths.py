@@ -127,11 +127,11 @@ def test_config_check_names_the_moved_data_folder_with_the_other_problems(
     said = out.out + out.err
     assert "arxiv.min_interval_seconds" in said, said
     assert "data_dir 'data' is read from the config file's folder now" in said and str(srv / "data") in said, said
-    assert "2 problem(s)" in said, said
+    assert "2 problems" in said, said
     monkeypatch.setenv("DIGEST_DATA_DIR", str(srv / "data"))  # the folder given in full: only the pause is left
     assert main(["--config", str(config), "config", "check"]) == 1
     said = "".join(capsys.readouterr())
-    assert "1 problem(s)" in said and "data_dir" not in said.split("problem:")[-1], said
+    assert "1 problem: fix it and run" in said and "data_dir" not in said.split("problem:")[-1], said
 
 
 # 5 ------------------------------------------------------------------------------------------------------------------

@@ -142,11 +142,13 @@ def store_candidate(
     source: str = "digest add",
     note: str | None = None,
     section_hint: str = "with --section",
+    name_sections: bool = False,
 ) -> Stored:
     """Scores the paper and keeps it as a pending candidate (the poller's row, `source` as its feed).
 
     A reader's suggestion (`note` may be given) is queued as a first-tier candidate even when the model would not
-    flag it, and needs no section: a maintainer chooses one when deciding.
+    flag it, and needs no section: a maintainer chooses one when deciding. With `name_sections`, a paper that needs
+    a section and is suggested none is refused naming the list's sections, as `digest approve` names them.
     """
     from digest.arxiv.candidates import known_candidates, list_keys, new_candidate, paper_text
     from digest.relevance.scoring import RulesError
@@ -159,6 +161,13 @@ def store_candidate(
     except RulesError as exc:
         raise AddError(str(exc)) from exc
     if not (section or judgement.section or suggested):
+        if name_sections:
+            from digest.awesome import store as liststore
+
+            with database.reading() as session:
+                names = ", ".join(liststore.section_names(session))
+            raise AddError(f"no section suggested for {paper.arxiv_id}: name one {section_hint} (sections: {names}); "
+                           "nothing was added")  # fmt: skip
         raise AddError(f"no section suggested for {paper.arxiv_id}: name one {section_hint} (nothing was added)")
     with database.transaction(exclusive=True) as session:  # a poll may be storing the same paper: it waits for it
         if title_key(paper.title) in list_keys(session).title_keys:

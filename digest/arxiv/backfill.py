@@ -62,9 +62,7 @@ async def backfill(
             report.done = True
     bar.close()
     if report.stopped:
-        total = "?" if report.total is None else report.total  # no answer gave the total yet: as the command says
-        log.warning("backfill stopped at %d of %s (%s): %s (run it again to resume)",
-                    report.next_start, total, report.window, report.stopped)  # fmt: skip
+        log.warning("backfill stopped at %s: %s (run it again to resume)", report.stopped_at(), report.stopped)
     return report
 
 

@@ -39,6 +39,14 @@ class BackfillReport:
     windows: int = 0  # the date windows asked this run (done ones are skipped)
     by_day: list[str] = field(default_factory=list)  # windows over the API's 30,000 results, read a day at a time
 
+    def stopped_at(self) -> str:
+        """Where it stopped, in words: '120 of 3400 in 2026-01-01 to 2026-01-31', or, before any answer gave the
+        window's total, 'result 0 in 2026-01-01 to 2026-01-31, before arXiv said how many results it holds'."""
+        where = f" in {self.window}" if self.window else ""
+        if self.total is None:
+            return f"result {self.next_start}{where}, before arXiv said how many results it holds"
+        return f"{self.next_start} of {self.total}{where}"
+
 
 async def take_page(
     database: Database,

@@ -76,7 +76,7 @@ def add(context: Context, arxiv_id: str, section: str | None) -> int:
     candidate_id, created, status_before = known.candidate_id, False, known.status
     if candidate_id is None:
         paper = asyncio.run(paper_add.fetch(context.settings, arxiv_id))
-        stored = paper_add.store_candidate(context.database, context.settings, paper, section)
+        stored = paper_add.store_candidate(context.database, context.settings, paper, section, name_sections=True)
         # Found stored meanwhile (by a poll, a reader, another maintainer's add): approved only while still pending.
         candidate_id, created = stored.candidate_id, stored.created
         status_before = None if created else PENDING

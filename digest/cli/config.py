@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import Context, print_json, shown_path
+from digest.sizes import counted
 
 if TYPE_CHECKING:
     from digest.config import Settings
@@ -76,7 +77,8 @@ def handle_check(args: argparse.Namespace, context: Context) -> int:
     for problem in report.problems:
         print(f"problem: {problem}")
     if report.problems:
-        print(f"{len(report.problems)} problem(s): fix them and run `digest config check` again")
+        them = "it" if len(report.problems) == 1 else "them"
+        print(f"{counted(len(report.problems), 'problem')}: fix {them} and run `digest config check` again")
         return 1
     print("configuration OK")
     return 0

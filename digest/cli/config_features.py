@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from digest.config.poll_schedule import poll_schedule
 from digest.config.settings import Settings
+from digest.sizes import counted
 
 
 @dataclass
@@ -43,7 +44,8 @@ def features_of(settings: Settings) -> list[Feature]:
 def discord_feature(settings: Settings) -> Feature:
     discord = settings.discord
     if discord.enabled:
-        who = f"{len(discord.maintainer_role_ids)} maintainer role(s), {len(discord.maintainer_user_ids)} user(s)"
+        roles, users = len(discord.maintainer_role_ids), len(discord.maintainer_user_ids)
+        who = f"{counted(roles, 'maintainer role')}, {counted(users, 'user')}"
         return Feature("discord", True, f"candidates go to channel {discord.channel_id}; {who}")
     return Feature(
         "discord",
@@ -56,7 +58,7 @@ def discord_feature(settings: Settings) -> Feature:
 def email_feature(settings: Settings) -> Feature:
     smtp = settings.smtp
     if smtp.enabled:
-        who = f"readers' edition to {len(smtp.recipients)} recipient(s)"
+        who = f"readers' edition to {counted(len(smtp.recipients), 'recipient')}"
         who += f", maintainers' edition to {len(smtp.maintainer_recipients)}"
         return Feature("email", True, f"via {smtp.host}:{smtp.port} ({smtp.security}); {who}")
     return Feature(

@@ -12,6 +12,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from digest.cli.context import STDIN, CommandError, Context, input_argument, print_json, print_json_streamed, shown_path
+from digest.cli.decisions_list import handle_list
 from digest.sizes import counted
 from digest.text import one_line
 
@@ -52,7 +53,9 @@ def register(subparsers: Any) -> None:
     listing = commands.add_parser(
         "list",
         help="the imported decisions, most recent first",
-        description="Prints each imported decision: arXiv ID, decision, section, title; the most recent first.",
+        description="Prints each imported decision: arXiv ID, decision, section, title; the most recent first. One "
+        "the model does not learn from is marked with why: a reject of a paper the list holds, or a paper decided "
+        "otherwise in review.",
     )
     listing.add_argument("--json", action="store_true", help="print them as JSON")
     listing.set_defaults(handler=handle_list)
@@ -258,37 +261,3 @@ def _store(context: Context, spool: Spool, file_name: str) -> int:
             replaced += store_decisions(session, chunk, file_name, now).replaced
             session.expunge_all()  # flushed: the rows written need not stay in memory until the commit
     return replaced
-
-
-def handle_list(args: argparse.Namespace, context: Context) -> int:
-    context.reading_only = True
-    from digest.relevance.training import Verdict
-    from digest.relevance.training_store import list_decisions
-
-    with context.database.reading() as session:
-        rows = list_decisions(session)
-    if args.json:
-        print_json(
-            [
-                {
-                    "arxiv_id": row.arxiv_id,
-                    "decision": str(Verdict.APPROVE if row.approved else Verdict.REJECT),
-                    "section": row.section,
-                    "title": row.title,
-                    "source": row.source,
-                    "imported_at": row.imported_at.isoformat(),
-                }
-                for row in rows
-            ]
-        )
-        return 0
-    if not rows:
-        print("no imported decisions (digest decisions import FILE.jsonl adds them)")
-        return 0
-    id_width = max(len(row.arxiv_id) for row in rows)
-    sections = [one_line(row.section or "-") for row in rows]
-    section_width = max(map(len, sections))
-    for row, section in zip(rows, sections, strict=True):
-        verdict = Verdict.APPROVE if row.approved else Verdict.REJECT
-        print(f"{row.arxiv_id:<{id_width}}  {verdict:<7}  {section:<{section_width}}  {row.title}")
-    return 0

@@ -242,8 +242,7 @@ def handle_backfill(args: argparse.Namespace, context: Context) -> int:
     if args.json:
         print_json(vars(report))
     else:
-        where = f" in {report.window}" if report.window else ""
-        state = "done" if report.done else f"stopped at {report.next_start} of {report.total or '?'}{where}"
+        state = "done" if report.done else f"stopped at {report.stopped_at()}"
         print(
             f"backfill {state}: {report.entries} papers read, {report.matched} matched, "
             f"{report.already_known} already known, {report.new_candidates} new candidates"

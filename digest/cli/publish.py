@@ -11,6 +11,7 @@ from typing import Any
 
 from digest.cli import INTERRUPTED_STATUS
 from digest.cli.context import CommandError, Context
+from digest.sizes import counted
 from digest.text import one_line
 
 # A systemd stop, timeout(1) or a container stop (SIGTERM) and a closed terminal (SIGHUP) killed the command on the
@@ -103,7 +104,7 @@ def print_status(context: Context) -> int:
         where = f" into {one_line(item.section)}" if item.section else ""
         print(f"  {item.action} {item.arxiv_id}{where} by {one_line(item.actor)} via {item.channel}")
     if status.last_error:
-        print(f"last error ({status.failures} failed attempt(s) in a row): {one_line(status.last_error)}")
+        print(f"last error ({counted(status.failures, 'failed attempt')} in a row): {one_line(status.last_error)}")
     else:
         print("last error: none")
     return 0

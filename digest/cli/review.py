@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from digest.cli.context import CommandError, Context, blank_section, iso_date, print_json
 from digest.record_ids import parse_record_id
+from digest.sizes import counted
 from digest.text import one_line, readable_title
 from digest.vocab import Channel
 
@@ -110,8 +111,9 @@ def handle_decision(args: argparse.Namespace, context: Context) -> int:
             # have the maintainer decide them again, or think them lost.
             rest = len(wanted) - position - 1
             after = f" and the {rest} after it" if rest else ""
-            changed = f"the {decided} decision(s) printed above were made, {item}{after} were not: run the command "
-            changed += "again for those"
+            made = "was made" if decided == 1 else "were made"
+            changed = f"the {counted(decided, 'decision')} printed above {made}, {item}{after} were not: run the "
+            changed += "command again for those"
             print(f"digest: {database_failure(exc, changed, context.settings.database_url)}", file=sys.stderr)
             return 1
         except (ReviewError, CommandError) as exc:

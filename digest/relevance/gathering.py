@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from digest import resources
+from digest.relevance.examples import learnt_rejections
 from digest.relevance.section_keys import section_key
-from digest.relevance.types import Feedback, LabeledPaper
+from digest.relevance.types import Feedback, LabeledPaper, NotLearnt
 from digest.sectionlabels import section_labels
 from digest.storage.models import APPROVED, REJECTED, Candidate, Entry, Paper, Section
 from digest.storage.state import RelevanceExample, TrainingDecision
@@ -116,6 +117,31 @@ def feedback_examples(session: Session) -> list[Feedback]:
         )
         for row in decided
     ]
+    return found
+
+
+def unlearnt_imports(session: Session) -> dict[str, NotLearnt]:
+    """The imported decisions the model does not learn from, by arXiv ID, and why, by the rules it is trained by: a
+    decision in review on the paper stands over the import (feedback_examples), so one that decided otherwise sets it
+    aside (one that agrees is learnt either way); a reject of a paper the list holds is not learnt (learnt_rejections).
+    """
+    review = dict(
+        session.execute(select(Candidate.arxiv_id, Candidate.status).where(Candidate.status.in_((APPROVED, REJECTED))))
+        .tuples()
+        .all()
+    )
+    imported = session.execute(
+        select(TrainingDecision.arxiv_id, TrainingDecision.title, TrainingDecision.abstract, TrainingDecision.approved)
+    ).all()
+    found: dict[str, NotLearnt] = {}
+    rejects: list[Feedback] = []
+    for row in imported:
+        if row.arxiv_id in review and (review[row.arxiv_id] == APPROVED) != row.approved:
+            found[row.arxiv_id] = NotLearnt.OVERRULED_IN_REVIEW
+        elif not row.approved:
+            rejects.append(Feedback(row.arxiv_id, row.title, row.abstract, approved=False))
+    learnt = {item.arxiv_id for item in learnt_rejections(list_examples(session), rejects)}
+    found.update((item.arxiv_id, NotLearnt.IN_LIST) for item in rejects if item.arxiv_id not in learnt)
     return found
 
 

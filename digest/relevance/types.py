@@ -68,6 +68,13 @@ class LabeledPaper:
     stand_in: bool = False
 
 
+class NotLearnt(StrEnum):
+    """Why the model does not learn from an imported decision (`digest decisions list` marks it)."""
+
+    IN_LIST = "in_list"  # a reject of a paper the list holds: the list stands
+    OVERRULED_IN_REVIEW = "overruled_in_review"  # decided otherwise in review: that decision stands
+
+
 @dataclass(frozen=True)
 class Feedback:
     """A maintainer's decision: approved (with the section chosen) or rejected."""

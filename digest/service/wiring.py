@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from digest import resources
 from digest.awesome.reading import META_KEY, READER_VERSION
-from digest.config import Settings
+from digest.config import ConfigError, Settings
 from digest.storage.db import Database, DatabaseError, open_database
 from digest.storage.failures import unenterable_folder
 from digest.storage.models import Candidate, ListMeta, Section
@@ -65,7 +65,8 @@ def _refusal(settings: Settings, used: list[Path], problem: str) -> UnusableData
 
 def check_data_folder(settings: Settings) -> None:
     """Refuses a data folder that is a file, or lies inside one, or that this user cannot enter, in one line naming
-    it (creating it would only say "File exists" or "Not a directory"; using it, "list.md: Permission denied")."""
+    it (creating it would only say "File exists" or "Not a directory"; using it, "list.md: Permission denied");
+    creates a new one, or says in one line (a settings problem, exit 2) why it could not be created."""
     probe = settings.data_dir.resolve()
     while not os.path.lexists(probe) and probe != probe.parent:  # lexists: False, not an error, under a closed folder
         probe = probe.parent
@@ -79,6 +80,16 @@ def check_data_folder(settings: Settings) -> None:
         raise UnusableDataError(closed)
     if probe == settings.data_dir.resolve():
         close_to_others(probe)
+        return
+    try:  # here, where the failure can name the folder: a file opened in it said only "No such file or directory"
+        settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new one: the readers' data is its owner's
+    except OSError as exc:  # under /proc, a read-only mount, a folder of another user
+        raise ConfigError(
+            [
+                f"the data folder {settings.data_dir} could not be created: {one_line(exc.strerror or str(exc))}; give "
+                "--data-dir (or DIGEST_DATA_DIR) a folder this user can create"
+            ]
+        ) from None
 
 
 def check_before_opening(settings: Settings) -> None:
