@@ -171,7 +171,8 @@ def test_a_data_folder_that_cannot_be_entered_is_named_in_one_line(folder: Path,
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"problem: {expected}" in done.stdout and "Traceback" not in done.stderr, done.stdout + done.stderr
     # Said once: not again for the database and secrets.json in it, which no command reaches.
-    assert done.stdout.count("problem: ") == 1, done.stdout
+    problems = [line for line in done.stdout.splitlines() if line.startswith("problem: ")]
+    assert len(problems) == 1 and "\n1 problem: fix it" in done.stdout, done.stdout
 
 
 def test_a_read_only_database_file_in_a_writable_folder(folder: Path, digest: Digest) -> None:

@@ -6,7 +6,6 @@ bytes; an entry added by the service is rendered from `templates/list/entry.md.j
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from digest.awesome.blocks import shown_text
+from digest.awesome.holding import sections_holding_each
 from digest.awesome.importer import ImportReport, import_markdown, list_meta
 from digest.awesome.labelled import labelled_sections
 from digest.awesome.listfile import write_list_markdown
@@ -105,46 +105,6 @@ def sections_holding(
     labels = {section.id: label for section, label in labelled_sections(session)}  # the paper sections'
     sections = session.scalars(select(Section).where(Section.id.in_(holding)).order_by(Section.position))
     return [labels.get(section.id, section.name) for section in sections]
-
-
-def sections_holding_each(session: Session, papers: Sequence[tuple[str, str | None]]) -> dict[str, list[str]]:
-    """`sections_holding` for many papers (arXiv ID, title key) in one query, by arXiv ID: a page of 200 cards asks for
-    each. Papers the list does not hold are left out."""
-    ids = {arxiv_id for arxiv_id, _ in papers}
-    by_title = {key: arxiv_id for arxiv_id, key in papers if key}
-    named = or_(Paper.arxiv_id.in_(ids), and_(Paper.arxiv_id.is_(None), Paper.title_key.in_(by_title)))
-    rows = session.execute(
-        select(Paper.arxiv_id, Paper.title_key, Section.id, Section.name)
-        .join(Entry, Entry.paper_id == Paper.id)
-        .join(Section, Section.id == Entry.section_id)
-        .where(named)
-        .order_by(Section.position)
-    )
-    labels = {section.id: label for section, label in labelled_sections(session)}
-    found: dict[str, list[str]] = {}
-    for arxiv_id, key, section_id, name in rows:
-        held = found.setdefault(arxiv_id or by_title[key], [])
-        if (label := labels.get(section_id, name)) not in held:
-            held.append(label)
-    return found
-
-
-def sections_holding_papers(session: Session, paper_ids: Sequence[int]) -> dict[int, list[str]]:
-    """`sections_holding` for many papers by their ids, in one query: the labels of the sections holding each, in the
-    list's order. Papers the list does not hold are left out."""
-    rows = session.execute(
-        select(Entry.paper_id, Section.id, Section.name)
-        .join(Section, Section.id == Entry.section_id)
-        .where(Entry.paper_id.in_(set(paper_ids)))
-        .order_by(Section.position)
-    )
-    labels = {section.id: label for section, label in labelled_sections(session)}
-    found: dict[int, list[str]] = {}
-    for paper_id, section_id, name in rows:
-        held = found.setdefault(paper_id, [])
-        if (label := labels.get(section_id, name)) not in held:
-            held.append(label)
-    return found
 
 
 def written_entries(session: Session, paper_id: int) -> dict[int, WrittenEntry]:

@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 def handle_candidates(args: argparse.Namespace, context: Context) -> int:
     context.reading_only = True
     from digest.arxiv.candidates import candidate_dict, list_candidates, second_tier_waiting
-    from digest.review.queries import approved_where_now
     from digest.review.suggestions import suggestions_now
+    from digest.review.where_now import approved_where_now
 
     with context.database.reading() as session:
         found = list_candidates(session, args.status, args.second_tier)

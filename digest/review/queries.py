@@ -9,8 +9,8 @@ from sqlalchemy import ColumnElement, Select, SQLColumnExpression, and_, case, f
 from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
-from digest.awesome.sectionnames import SectionMatcher
 from digest.review.rules import Actor, Standing
+from digest.review.where_now import sections_now
 from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision
 from digest.vocab import Action
 
@@ -159,49 +159,3 @@ def section_now(session: Session, candidate: Candidate) -> str | None:
     and a heading renamed in the list since left the card naming a section the list no longer has. Resolved as an
     approval resolves a name, else the one section holding the paper now; None when neither tells."""
     return sections_now(session, [candidate]).get(candidate.id)
-
-
-def sections_now(session: Session, candidates: Sequence[Candidate]) -> dict[int, str]:
-    """`section_now` of each candidate, by id (those it tells nothing of left out), reading the list's sections once
-    and the papers' entries in one query: a page of 200 decided cards asked twice each for every section."""
-    labelled = liststore.labelled_sections(session)
-    labels = [label for _, label in labelled]
-    matcher = SectionMatcher([(section.name, section.slug) for section, _ in labelled], labels)
-    resolved: dict[str, str | None] = {}  # each recorded name matched once
-    found: dict[int, str] = {}
-    unresolved: list[Candidate] = []
-    for candidate in candidates:
-        recorded = candidate.decided_section
-        if recorded and recorded not in resolved:
-            index = matcher.match(recorded)
-            resolved[recorded] = None if index is None else labels[index]
-        label = resolved[recorded] if recorded else None
-        if label is not None:
-            found[candidate.id] = label
-        elif candidate.paper_id:
-            unresolved.append(candidate)
-    if unresolved:
-        holding = liststore.sections_holding_papers(session, [c.paper_id for c in unresolved if c.paper_id])
-        for candidate in unresolved:
-            held = holding.get(candidate.paper_id or 0, [])
-            if len(held) == 1:
-                found[candidate.id] = held[0]
-    return found
-
-
-def approved_where_now(session: Session, candidates: Sequence[Candidate]) -> dict[int, list[str]]:
-    """Where the list holds each approved candidate's paper now, by id: the labels of the sections its entries are in,
-    in the list's order (a heading renamed since, or the paper moved by hand, shows where it is, not the name the
-    decision recorded); only the section the decision names now when that is one of them (the paper also listed
-    elsewhere by hand). Empty when the list no longer holds it; candidates not approved are left out."""
-    approved = [candidate for candidate in candidates if candidate.status == APPROVED]
-    if not approved:
-        return {}
-    holding = liststore.sections_holding_each(session, [(c.arxiv_id, c.title_key) for c in approved])
-    named = sections_now(session, approved)
-    found: dict[int, list[str]] = {}
-    for candidate in approved:
-        held = holding.get(candidate.arxiv_id, [])
-        recorded = named.get(candidate.id)
-        found[candidate.id] = [recorded] if recorded in held else held
-    return found

@@ -25,12 +25,12 @@ from digest.review.queries import (
     after_candidate,
     ordered,
     pending_query,
-    sections_now,
     standing_of,
 )
 from digest.review.rules import Actor, Standing, SuggestedSection
 from digest.review.signing import SessionClaim, csrf_token, session_digest
 from digest.review.suggestions import suggestions_among
+from digest.review.where_now import sections_now
 from digest.storage.models import PENDING, Candidate
 from digest.templating import SHORTCUTS_SCRIPT
 from digest.text import may_name_untitled, readable_title

@@ -1,0 +1,59 @@
+"""Where a decided candidate is in the list now, by the list's labels: a heading renamed since the decision, a paper
+moved by hand. Loads no templates (`digest candidates` reads it, and must start without Jinja)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.orm import Session
+
+from digest.awesome.holding import sections_holding_each, sections_holding_papers
+from digest.awesome.labelled import labelled_sections
+from digest.awesome.sectionnames import SectionMatcher
+from digest.storage.models import APPROVED, Candidate
+
+
+def sections_now(session: Session, candidates: Sequence[Candidate]) -> dict[int, str]:
+    """`section_now` of each candidate, by id (those it tells nothing of left out), reading the list's sections once
+    and the papers' entries in one query: a page of 200 decided cards asked twice each for every section."""
+    labelled = labelled_sections(session)
+    labels = [label for _, label in labelled]
+    matcher = SectionMatcher([(section.name, section.slug) for section, _ in labelled], labels)
+    resolved: dict[str, str | None] = {}  # each recorded name matched once
+    found: dict[int, str] = {}
+    unresolved: list[Candidate] = []
+    for candidate in candidates:
+        recorded = candidate.decided_section
+        if recorded and recorded not in resolved:
+            index = matcher.match(recorded)
+            resolved[recorded] = None if index is None else labels[index]
+        label = resolved[recorded] if recorded else None
+        if label is not None:
+            found[candidate.id] = label
+        elif candidate.paper_id:
+            unresolved.append(candidate)
+    if unresolved:
+        holding = sections_holding_papers(session, [c.paper_id for c in unresolved if c.paper_id])
+        for candidate in unresolved:
+            held = holding.get(candidate.paper_id or 0, [])
+            if len(held) == 1:
+                found[candidate.id] = held[0]
+    return found
+
+
+def approved_where_now(session: Session, candidates: Sequence[Candidate]) -> dict[int, list[str]]:
+    """Where the list holds each approved candidate's paper now, by id: the labels of the sections its entries are in,
+    in the list's order (a heading renamed since, or the paper moved by hand, shows where it is, not the name the
+    decision recorded); only the section the decision names now when that is one of them (the paper also listed
+    elsewhere by hand). Empty when the list no longer holds it; candidates not approved are left out."""
+    approved = [candidate for candidate in candidates if candidate.status == APPROVED]
+    if not approved:
+        return {}
+    holding = sections_holding_each(session, [(c.arxiv_id, c.title_key) for c in approved])
+    named = sections_now(session, approved)
+    found: dict[int, list[str]] = {}
+    for candidate in approved:
+        held = holding.get(candidate.arxiv_id, [])
+        recorded = named.get(candidate.id)
+        found[candidate.id] = [recorded] if recorded in held else held
+    return found
