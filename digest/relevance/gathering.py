@@ -121,27 +121,18 @@ def feedback_examples(session: Session) -> list[Feedback]:
 
 
 def unlearnt_imports(session: Session) -> dict[str, NotLearnt]:
-    """The imported decisions the model does not learn from, by arXiv ID, and why, by the rules it is trained by: a
-    decision in review on the paper stands over the import (feedback_examples), so one that decided otherwise sets it
-    aside (one that agrees is learnt either way); a reject of a paper the list holds is not learnt (learnt_rejections).
-    """
-    review = dict(
-        session.execute(select(Candidate.arxiv_id, Candidate.status).where(Candidate.status.in_((APPROVED, REJECTED))))
-        .tuples()
-        .all()
-    )
-    imported = session.execute(
-        select(TrainingDecision.arxiv_id, TrainingDecision.title, TrainingDecision.abstract, TrainingDecision.approved)
-    ).all()
+    """The imported decisions the model does not learn from, by arXiv ID, and why, read off what training takes
+    (feedback_examples, learnt_rejections): one a decision in review overruled (that decision stands; one that agrees
+    is learnt either way), or a reject of a paper the list holds."""
+    feedback = feedback_examples(session)
+    verdicts = {item.arxiv_id: item.approved for item in feedback}  # a review's decision comes after the imports
+    rejections = {item.arxiv_id for item in learnt_rejections(list_examples(session), feedback)}
     found: dict[str, NotLearnt] = {}
-    rejects: list[Feedback] = []
-    for row in imported:
-        if row.arxiv_id in review and (review[row.arxiv_id] == APPROVED) != row.approved:
-            found[row.arxiv_id] = NotLearnt.OVERRULED_IN_REVIEW
-        elif not row.approved:
-            rejects.append(Feedback(row.arxiv_id, row.title, row.abstract, approved=False))
-    learnt = {item.arxiv_id for item in learnt_rejections(list_examples(session), rejects)}
-    found.update((item.arxiv_id, NotLearnt.IN_LIST) for item in rejects if item.arxiv_id not in learnt)
+    for arxiv_id, approved in session.execute(select(TrainingDecision.arxiv_id, TrainingDecision.approved)).tuples():
+        if verdicts.get(arxiv_id) != approved:
+            found[arxiv_id] = NotLearnt.OVERRULED_IN_REVIEW
+        elif not approved and arxiv_id not in rejections:
+            found[arxiv_id] = NotLearnt.IN_LIST
     return found
 
 
