@@ -14,7 +14,7 @@ import pytest
 
 from digest.cli import main
 from tests.factories import insert_candidate, real_papers
-from tests.test_second_tier import APPROVE_LINE, between, email_parts, site, weekly_email, weekly_markdown
+from tests.second_tier import APPROVE_LINE, between, email_parts, site, weekly_email, weekly_markdown
 from tests.test_suggested_section_links import in_2024_block, in_section, listed
 from tests.test_suggested_sections_now import edited_list
 from tests.web_server import Site

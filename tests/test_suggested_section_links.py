@@ -14,8 +14,8 @@ import pytest
 
 from digest.cli import main
 from tests.factories import insert_candidate, real_papers
+from tests.second_tier import between, printed_markdown
 from tests.test_review_page import card, post, review
-from tests.test_second_tier import between, printed_markdown
 from tests.test_suggested_sections_now import edited_list
 from tests.web_server import SECRETS_ENV, Site, approval_links, sign_in
 

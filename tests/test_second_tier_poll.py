@@ -1,0 +1,132 @@
+"""The second tier on the command line and over time: `digest candidates` lists it only when asked, a poll forgets
+what nobody touched weeks after, and a new version scored under both thresholds takes a paper out of it. Real SQLite,
+arXiv answered by a local server."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from digest.cli import main
+from digest.config import Settings
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database
+from digest.storage.models import Candidate
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.second_tier import FIRST, SECOND, SECTION
+
+
+def test_the_command_line_lists_what_waits_for_review_and_the_second_tier_only_when_asked(
+    settings: Settings, database: Database, data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest candidates` is the shell's review list: like /review and Discord it leaves out the pending papers just
+    under the threshold (a day's review would otherwise carry the week's forty); `--second-tier` shows them, marked."""
+    first = insert_candidate(database, FIRST, score=1.7, relevant=True, suggested_section=SECTION)
+    second = insert_candidate(database, SECOND, score=0.93, relevant=False, suggested_section=SECTION)
+    digest = ["--data-dir", str(data_dir), "candidates"]
+
+    assert main([*digest, "--status", "pending"]) == 0
+    shown = capsys.readouterr().out
+    assert FIRST["arxiv_id"] in shown and SECOND["arxiv_id"] not in shown
+    footer = "and 1 pending in the second tier, for the weekly digest (--second-tier lists them)"
+    assert shown.splitlines()[-1] == footer
+
+    assert main([*digest, "--second-tier"]) == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "(second tier)" in lines[str(second)] and "(second tier)" not in lines[str(first)]
+
+    assert main([*digest, "--status", "pending", "--json"]) == 0
+    assert [row["id"] for row in json.loads(capsys.readouterr().out)] == [first]
+    assert main(["--data-dir", str(settings.data_dir), "approve", str(second)]) == 0  # from its weekly link, say
+    capsys.readouterr()
+    assert main([*digest, "--status", "approved", "--json"]) == 0  # decided: listed whatever its tier
+    assert [(row["id"], row["tier"]) for row in json.loads(capsys.readouterr().out)] == [(second, "second")]
+
+
+@pytest.mark.asyncio
+async def test_a_poll_forgets_the_second_tier_of_weeks_long_past_and_keeps_what_anyone_touched(tmp_path: Path) -> None:
+    """After two years, second-tier papers nobody looked at were two thirds of the candidates table. A poll forgets
+    those first seen over 8 weeks ago; recent ones, and any a maintainer, Discord or a reader touched, stay."""
+
+    from sqlalchemy import select
+
+    from digest.arxiv.candidates import SECOND_TIER_KEPT
+    from digest.arxiv.poll_pass import run_poll
+    from digest.review.reviewer import Reviewer
+    from digest.review.rules import Actor
+    from tests.arxiv_server import ArxivServer, FakeClock
+    from tests.test_service import one_feed_config
+
+    now = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
+    old, recent = now - SECOND_TIER_KEPT - timedelta(days=1), now - SECOND_TIER_KEPT + timedelta(days=1)
+    papers = real_papers()
+    async with ArxivServer() as arxiv:
+        settings = make_settings(tmp_path / "data", one_feed_config(arxiv))
+        database = open_service_database(settings)
+        try:
+            second = {"relevant": False, "score": 0.3}
+            forgotten = insert_candidate(database, papers[0], first_seen_at=old, **second)
+            kept = {
+                "recent": insert_candidate(database, papers[1], first_seen_at=recent, **second),
+                "posted": insert_candidate(database, papers[2], first_seen_at=old, discord_state="posted", **second),
+                "reader": insert_candidate(database, papers[3], first_seen_at=old, reader_note="a good one", **second),
+                "undone": insert_candidate(database, papers[4], first_seen_at=old, **second),
+                "first tier": insert_candidate(database, papers[5], first_seen_at=old),
+            }
+            reviewer = Reviewer(database, settings)
+            reviewer.decide(kept["undone"], "approve", Actor("ann", None, "cli"), "Steering")
+            reviewer.decide(kept["undone"], "revert", Actor("ann", None, "cli"))
+            await run_poll(settings, database, clock=FakeClock(now))
+            with database.reading() as session:
+                left = set(session.scalars(select(Candidate.id)))
+        finally:
+            database.dispose()
+    assert forgotten not in left
+    assert set(kept.values()) <= left
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("new_version", ["withdrawn", "off topic"])
+async def test_a_pending_paper_a_new_version_puts_below_both_tiers_is_in_no_tier(
+    settings: Settings, database: Database, data_dir: Path, capsys: pytest.CaptureFixture[str], new_version: str
+) -> None:
+    """Monday a paper waits for review; Tuesday arXiv announces v2, withdrawn (or now about something else, scored
+    under both thresholds). It left the review queue but, kept as "not relevant", it counted as the second tier: the
+    maintainers' weekly digest listed it under "Worth a look" with score 0.00 and a one-click approve link, and
+    `digest candidates --second-tier` listed it. A paper below both tiers is in neither: it waits for no one."""
+    from digest.arxiv.poll_pass import run_poll
+    from tests.arxiv_server import ArxivServer, FakeClock, Reply
+    from tests.feedbuild import build_rss
+    from tests.test_arxiv_quirks import WITHDRAWN
+    from tests.test_poller import MONDAY, RELEVANT, UNRELATED, records
+
+    paper = RELEVANT[0]
+    if new_version == "withdrawn":
+        text = {"abstract": WITHDRAWN}
+    else:
+        unrelated = records(UNRELATED[0])[0]
+        text = {"title": unrelated["title"], "abstract": unrelated["abstract"]}
+    v2 = records(paper, version=2, announce_type="replace", **text)
+    async with ArxivServer() as server:
+        url = server.program(
+            "/rss/cs.CV",
+            Reply(body=build_rss("cs.CV", records(paper), MONDAY)),
+            Reply(body=build_rss("cs.CV", v2, date(2026, 4, 28))),
+        )
+        await run_poll(settings, database, sources=[url], clock=FakeClock())
+        second = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    assert second.sources[0].updated == 1
+    digest = ["--data-dir", str(data_dir)]
+
+    assert main([*digest, "weekly", "--week", "2026-W18", "--edition", "maintainers", "--dry-run"]) == 0
+    weekly = capsys.readouterr().out
+    assert "## Worth a look" not in weekly and paper not in weekly, weekly
+    assert main([*digest, "candidates", "--second-tier"]) == 0
+    listed = capsys.readouterr().out
+    assert paper not in listed, listed
+    assert main([*digest, "candidates"]) == 0
+    assert "in the second tier" not in capsys.readouterr().out
