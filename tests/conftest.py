@@ -147,6 +147,19 @@ def bot_settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
     return make_settings(tmp_path / "data", fake.config_toml(post_cap=3), {"DISCORD_TOKEN": "fake-token"})
 
 
+def seed_config(tmp_path: Path, text: str) -> str:
+    """The configuration line naming a seed list of `text`, written to tmp_path/seed.md."""
+    seed = tmp_path / "seed.md"
+    seed.write_text(text, encoding="utf-8")
+    return f'seed_list = "{seed}"\n'
+
+
+def seeded_bot_settings(tmp_path: Path, fake: FakeDiscord, seed_text: str, extra: str = "") -> Settings:
+    """Settings for the bot at the fake Discord over a seed list of `seed_text`, `extra` added to its [discord]."""
+    config = seed_config(tmp_path, seed_text) + fake.config_toml(extra=extra)
+    return make_settings(tmp_path / "data", config, {"DISCORD_TOKEN": "fake-token"})
+
+
 @pytest.fixture
 def db(bot_settings: Settings) -> Iterator[Database]:
     from digest.service.wiring import open_service_database

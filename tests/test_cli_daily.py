@@ -21,6 +21,7 @@ from digest.service.wiring import open_service_database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import build_rss, load_records
+from tests.test_list_cli import DAY_FIRST
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -572,14 +573,7 @@ def test_counts_of_one_read_in_the_singular(data_dir: Path, tmp_path: Path, caps
     assert capsys.readouterr().out.splitlines()[-1] == "poll ok: 1 source (1 fetched), 1 new candidates"
 
     listed = tmp_path / "list.md"
-    listed.write_text(
-        "## Papers\n"
-        "+ [Alpha paper](https://arxiv.org/abs/2403.00001) (12 March 2024)\n"
-        "+ [Beta paper](https://arxiv.org/abs/2401.00002) (5 Jan 2024)\n"
-        "+ [Gamma paper](https://arxiv.org/abs/2402.00003) (20 Feb. 2024)\n"
-        "+ [Alpha paper](https://arxiv.org/abs/2403.00001) (1 Jan 2024)\n",
-        encoding="utf-8",
-    )
+    listed.write_text(DAY_FIRST + "+ [Alpha paper](https://arxiv.org/abs/2403.00001) (1 Jan 2024)\n", encoding="utf-8")
     assert main(["--data-dir", str(data_dir), "list", "lint", str(listed)]) == 1
     assert capsys.readouterr().out.splitlines()[-1] == f"{listed}: 1 error, 1 warning"
 

@@ -19,6 +19,13 @@ from tests.postgres_server import each_database, on_each_database, postgres_serv
 
 SEED = seed_list_path().read_bytes()
 ROOT = Path(__file__).resolve().parent.parent
+# A list dating its entries day first, as most of the world writes dates; its third entry is newer than the second.
+DAY_FIRST = (
+    "## Papers\n"
+    "+ [Alpha paper](https://arxiv.org/abs/2403.00001) (12 March 2024)\n"
+    "+ [Beta paper](https://arxiv.org/abs/2401.00002) (5 Jan 2024)\n"
+    "+ [Gamma paper](https://arxiv.org/abs/2402.00003) (20 Feb. 2024)\n"
+)
 
 
 def run(data_dir: Path, *args: str) -> int:
@@ -175,12 +182,7 @@ def test_lint_reads_dates_written_day_first(data_dir: Path, tmp_path: Path, caps
     """A list dating its entries day first, as most of the world writes dates ('(5 Jan 2024)', '(12 March 2024)'): lint
     warned of every entry that its date 'is not a calendar day', and could not see one out of order."""
     listed = tmp_path / "list.md"
-    listed.write_text(
-        "## Papers\n"
-        "+ [Alpha paper](https://arxiv.org/abs/2403.00001) (12 March 2024)\n"
-        "+ [Beta paper](https://arxiv.org/abs/2401.00002) (5 Jan 2024)\n"
-        "+ [Gamma paper](https://arxiv.org/abs/2402.00003) (20 Feb. 2024)\n"
-    )
+    listed.write_text(DAY_FIRST, encoding="utf-8")
     assert run(data_dir, "lint", str(listed)) == 0
     assert capsys.readouterr().out.splitlines() == [
         f"{listed}:4: warning: 20 Feb. 2024 is newer than 5 Jan 2024 above it (line 3); Papers is newest first:"

@@ -19,7 +19,7 @@ from digest.service.wiring import open_service_database
 from digest.storage.db import open_database
 from digest.weekly.contents import load_digest
 from digest.weekly.issue import IsoWeek
-from tests.conftest import make_settings
+from tests.conftest import make_settings, seed_config, seeded_bot_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import MAINTAINER, FakeDiscord
 from tests.git_remote import make_remote, publish_config
@@ -38,9 +38,7 @@ def publishing_off_then_on(tmp_path: Path, section: str, rename: tuple[str, str]
     sync, and the list's."""
     remote = make_remote(tmp_path)
     remote.push_edit(remote.readme(), YEAR_BLOCKS, subject="Our own list")
-    seed = tmp_path / "seed.md"
-    seed.write_text(YEAR_BLOCKS, encoding="utf-8")
-    settings = make_settings(tmp_path / "data", f'seed_list = "{seed}"\n' + publish_config(remote.url))
+    settings = make_settings(tmp_path / "data", seed_config(tmp_path, YEAR_BLOCKS) + publish_config(remote.url))
     database = open_service_database(settings)
     try:
         candidate_id = insert_candidate(database, paper_dated(4, "2024-06-20"))
@@ -73,11 +71,8 @@ async def test_a_section_emoji_configured_with_a_repeated_sections_label_approve
 ) -> None:
     """The bot named a section emoji's section by the list's bare heading name: an emoji configured as the list offers
     the section ('Probing (2024)', what the choose-one error asks for) approved nothing, the paper left pending."""
-    seed = tmp_path / "seed.md"
-    seed.write_text(YEAR_BLOCKS, encoding="utf-8")
     emojis = '[discord.section_emojis]\n"Probing (2024)" = "🔍"\n'
-    config = f'seed_list = "{seed}"\n' + fake.config_toml(extra=emojis)
-    settings = make_settings(tmp_path / "data", config, {"DISCORD_TOKEN": "fake-token"})
+    settings = seeded_bot_settings(tmp_path, fake, YEAR_BLOCKS, emojis)
     db = open_service_database(settings)
     try:
         async with running(settings, db) as bot:
@@ -98,9 +93,7 @@ def test_the_maintainers_digest_offers_no_approval_link_into_a_name_the_list_rep
     suggestion of 'Probing', where each year's block has one, got a link the confirmation refused ('the list has 2
     sections named 'Probing': name one of ...'); no link into the name is offered now (one into each section having it
     is, labelled), and a suggestion naming one section ('Steering') keeps its link."""
-    seed = tmp_path / "seed.md"
-    seed.write_text(YEAR_BLOCKS, encoding="utf-8")
-    config = f'seed_list = "{seed}"\n\n[smtp]\nhost = "127.0.0.1"\nport = 2525\nsecurity = "none"\n'
+    config = seed_config(tmp_path, YEAR_BLOCKS) + '\n[smtp]\nhost = "127.0.0.1"\nport = 2525\nsecurity = "none"\n'
     config += 'maintainer_recipients = ["team@example.org"]\n'
     settings = make_settings(tmp_path / "data", config)
     database = open_service_database(settings)

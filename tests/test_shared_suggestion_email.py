@@ -12,11 +12,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from digest.cli import main
-from tests.factories import insert_candidate, real_papers
+from tests.factories import real_papers
 from tests.second_tier import APPROVE_LINE, between, email_parts, site, weekly_email, weekly_markdown
-from tests.test_suggested_section_links import in_2024_block, in_section, listed
-from tests.test_suggested_sections_now import edited_list
+from tests.test_suggested_section_links import in_2024_block, in_section, listed, worth_a_look
 from tests.web_server import Site
 
 __all__ = ["site"]  # the fixture: the web app with the weekly email at an SMTP port the test serves
@@ -38,12 +36,7 @@ async def test_a_suggestion_two_sections_share_gets_an_approval_link_into_each_i
     site: Site, data_dir: Path, tmp_path: Path
 ) -> None:
     papers = real_papers()
-    seen = {"first_seen_at": site.clock(), "updated_at": site.clock(), "relevant": False}
-    ids = [
-        insert_candidate(site.database, papers[n], score=0.93 - n / 100, suggested_section="Probing", **seen)
-        for n in range(2)
-    ]
-    assert main(["--data-dir", str(data_dir), "list", "import", str(edited_list(data_dir, tmp_path))]) == 0
+    ids = worth_a_look(site, data_dir, tmp_path, ["Probing", "Probing"])
 
     text, page = email_parts(weekly_email(site))
     worth = between(text, "== Worth a look ==", "== The week in numbers ==")

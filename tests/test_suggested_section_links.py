@@ -36,6 +36,19 @@ def suggested_for(site: Site, data_dir: Path, tmp_path: Path) -> dict[str, int]:
     return ids
 
 
+def worth_a_look(site: Site, data_dir: Path, tmp_path: Path, suggested: list[str]) -> list[int]:
+    """Second-tier candidates first seen now (scored 0.93, 0.92, ...), the n-th suggested for `suggested[n]`; then the
+    list edited and imported as in `suggested_for`."""
+    papers = real_papers()
+    seen = {"first_seen_at": site.clock(), "updated_at": site.clock(), "relevant": False}
+    ids = [
+        insert_candidate(site.database, papers[n], score=0.93 - n / 100, suggested_section=name, **seen)
+        for n, name in enumerate(suggested)
+    ]
+    assert main(["--data-dir", str(data_dir), "list", "import", str(edited_list(data_dir, tmp_path))]) == 0
+    return ids
+
+
 async def listed(site: Site) -> str:
     async with site.client.get("/list.md") as reply:
         assert reply.status == 200
@@ -121,10 +134,7 @@ async def test_the_weekly_worth_a_look_names_each_suggestion_as_the_list_has_it_
     site: Site, data_dir: Path, tmp_path: Path
 ) -> None:
     papers = real_papers()
-    seen = {"first_seen_at": site.clock(), "updated_at": site.clock(), "relevant": False}
-    for n, name in enumerate(["Steering", "Probing", "Attention"]):
-        insert_candidate(site.database, papers[n], score=0.93 - n / 100, suggested_section=name, **seen)
-    assert main(["--data-dir", str(data_dir), "list", "import", str(edited_list(data_dir, tmp_path))]) == 0
+    worth_a_look(site, data_dir, tmp_path, ["Steering", "Probing", "Attention"])
     worth = between(printed_markdown(site), "## Worth a look", "## The week in numbers")
     assert "suggested for *Activation Steering*" in worth
     assert "suggested for *Probing (2 sections have this name: Probing (Papers), Probing (2024))*" in worth

@@ -14,7 +14,7 @@ import pytest
 from digest.cli import main
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
-from tests.conftest import make_settings
+from tests.conftest import seeded_bot_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import MAINTAINER, FakeDiscord
 from tests.test_discord_bot import eventually, last_embed, list_md, posted_candidate, row, running, section_of
@@ -37,11 +37,8 @@ def suggested_field(embed: dict[str, object]) -> str:
 async def test_discord_names_the_suggested_section_as_the_list_has_it_and_approves_there(
     fake: FakeDiscord, tmp_path: Path
 ) -> None:
-    seed = tmp_path / "seed.md"
-    seed.write_text(RENAMED, encoding="utf-8")
     emojis = '[discord.section_emojis]\n"Probing (2024)" = "🔍"\n'
-    config = f'seed_list = "{seed}"\n' + fake.config_toml(extra=emojis)
-    settings = make_settings(tmp_path / "data", config, {"DISCORD_TOKEN": "fake-token"})
+    settings = seeded_bot_settings(tmp_path, fake, RENAMED, emojis)
     db = open_service_database(settings)
     dated = {"published": datetime(2024, 6, 20, tzinfo=UTC)}
     try:

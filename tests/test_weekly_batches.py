@@ -16,7 +16,7 @@ from digest.weekly import mailer
 from digest.weekly.ledger import week_state
 from digest.weekly.store import run_weekly_job
 from tests.smtp_server import Inbox, free_port, smtp_server
-from tests.test_weekly_mail_delivery import NOW, config, setup
+from tests.test_weekly_mail_delivery import NOW, config, served_week, weekly_job_mail
 
 READERS = tuple(f"reader{number:02d}@example.org" for number in range(12))
 
@@ -54,13 +54,8 @@ def test_recipients_past_a_servers_limit_go_in_the_next_message_not_owed_for_hou
     warned of refusals. They go in the next message at once; a reader whose mailbox is full (a 452 of its own) is
     still the one owed it."""
     port = free_port()
-    settings, database = setup(tmp_path, config(port, recipients=READERS, maintainers=()))
     inbox = ThreePerMessageInbox()
-    try:
-        with smtp_server(inbox, port):
-            first = run_weekly_job(settings, database, NOW)
-    finally:
-        database.dispose()
+    _, first = weekly_job_mail(tmp_path, port, config(port, recipients=READERS, maintainers=()), inbox)
     assert delivered(inbox) == sorted(set(READERS) - {inbox.full}), delivered(inbox)
     (outcome,) = first.emails
     assert outcome.status == "partly-sent", outcome
@@ -94,15 +89,11 @@ def test_a_server_closing_mid_batch_leaves_the_rest_owed_with_a_back_off_and_nob
     the first batch, the send went on to the next batch on the closed connection and said only 'please run connect()
     first'."""
     port = free_port()
-    settings, database = setup(tmp_path, config(port, recipients=READERS, maintainers=()))
     inbox = ClosingMidBatchInbox(after)
-    try:
-        with smtp_server(inbox, port):
-            first = run_weekly_job(settings, database, NOW)
-            got_first = delivered(inbox)
-            retry = run_weekly_job(settings, database, NOW + timedelta(hours=3))
-    finally:
-        database.dispose()
+    with served_week(tmp_path, port, config(port, recipients=READERS, maintainers=()), inbox) as (settings, database):
+        first = run_weekly_job(settings, database, NOW)
+        got_first = delivered(inbox)
+        retry = run_weekly_job(settings, database, NOW + timedelta(hours=3))
     assert got_first == sorted(READERS[:reached]), got_first
     (outcome,) = first.emails
     assert outcome.retry_at == NOW + timedelta(minutes=30), outcome
@@ -130,16 +121,12 @@ def test_a_message_refused_for_good_after_an_earlier_batch_is_not_retried_for_we
     refused with the server's reply, not retried; the maintainer is told in one line with the command that sends it
     to them once fixed, and that command does not mail the first batch again."""
     port = free_port()
-    settings, database = setup(tmp_path, config(port, recipients=READERS, maintainers=()))
     inbox = SecondMessageRefusingInbox()
-    try:
-        with smtp_server(inbox, port):
-            first = run_weekly_job(settings, database, NOW)
-            a_day_later = run_weekly_job(settings, database, NOW + timedelta(days=1))
+    with served_week(tmp_path, port, config(port, recipients=READERS, maintainers=()), inbox) as (settings, database):
+        first = run_weekly_job(settings, database, NOW)
+        a_day_later = run_weekly_job(settings, database, NOW + timedelta(days=1))
         with database.reading() as session:
             found = week_state(session, "2026-W48", "readers")
-    finally:
-        database.dispose()
     assert delivered(inbox) == sorted(READERS[:5])
     (outcome,) = first.emails
     assert outcome.retry_at is None and first.retry_at is None, outcome

@@ -8,6 +8,8 @@ against (58a592f) and states what was expected."""
 from __future__ import annotations
 
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -57,16 +59,24 @@ def setup(tmp_path: Path, text: str, environ: dict[str, str] | None = None) -> t
     return settings, database
 
 
-def weekly_job_mail(tmp_path: Path, port: int, text: str) -> tuple[Inbox, WeeklyResult]:
-    """The weekly job run once on a filled week with the configuration `text`, against an SMTP server on `port`: what
-    it received, and what the job says of each email."""
+@contextmanager
+def served_week(tmp_path: Path, port: int, text: str, inbox: Inbox) -> Iterator[tuple[Settings, Database]]:
+    """A filled week with the configuration `text`, its settings and database, while an SMTP server on `port` serves
+    `inbox`; the database is disposed of after."""
     settings, database = setup(tmp_path, text)
-    inbox = Inbox()
     try:
         with smtp_server(inbox, port):
-            result = run_weekly_job(settings, database, NOW)
+            yield settings, database
     finally:
         database.dispose()
+
+
+def weekly_job_mail(tmp_path: Path, port: int, text: str, inbox: Inbox | None = None) -> tuple[Inbox, WeeklyResult]:
+    """The weekly job run once on a filled week with the configuration `text`, against an SMTP server on `port` serving
+    `inbox` (one taking every message by default): what it received, and what the job says of each email."""
+    inbox = Inbox() if inbox is None else inbox
+    with served_week(tmp_path, port, text, inbox) as (settings, database):
+        result = run_weekly_job(settings, database, NOW)
     return inbox, result
 
 
@@ -683,13 +693,8 @@ def test_a_list_of_more_readers_than_a_server_takes_in_one_message_gets_the_week
     hour, ...), and the log warned of 150 refusals. Expected: every reader has it from the first run, none twice."""
     port = free_port()
     readers = tuple(f"reader{number:03d}@example.org" for number in range(250))
-    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
     inbox = CappedInbox()
-    try:
-        with smtp_server(inbox, port):
-            result = run_weekly_job(settings, database, NOW)
-    finally:
-        database.dispose()
+    _, result = weekly_job_mail(tmp_path, port, config(port, recipients=readers, maintainers=()), inbox)
     assert [(outcome.week, outcome.status) for outcome in result.emails] == [("2026-W48", "sent")]
     delivered = [address for envelope in inbox.envelopes for address in envelope.rcpt_tos]
     assert sorted(delivered) == sorted(readers)
