@@ -1,8 +1,9 @@
 """The service's own clone of the list's repository, driven through the real `git` command (never a shell string).
 
 Credentials travel only in the child's environment: a token as an `http.extraHeader` given by GIT_CONFIG_* variables
-(with no redirect followed), an SSH key through GIT_SSH_COMMAND. Nothing secret is written into the clone's config, a
-URL or an error line.
+(with no redirect followed), an SSH key through GIT_SSH_COMMAND (which also carries ssh's keep-alives, around the
+operator's own core.sshCommand when no key is set). Nothing secret is written into the clone's config, a URL or an
+error line.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from digest.config import PublishSettings
 from digest.publish.clone_repair import cleared_stale_lock, repair_if_damaged
-from digest.publish.git_environment import git_environment, identity_options
+from digest.publish.git_environment import git_environment, identity_options, network_environment
 from digest.publish.git_process import GitProcesses, StoppedError, over_network, time_limit
 from digest.publish.git_said import reason
 from digest.publish.git_version import git_version_problem
@@ -62,8 +63,8 @@ class GitClone:
         self.processes = GitProcesses()
 
     # -- the child process -------------------------------------------------------------------------------------------
-    def _environment(self) -> dict[str, str]:
-        return git_environment(self.folder, self.settings, self.url)
+    def _environment(self, network: bool = False) -> dict[str, str]:
+        return (network_environment if network else git_environment)(self.folder, self.settings, self.url)
 
     def redact(self, text: str) -> str:
         """One line of git's output without a credential (a token, a URL's user) or a remote's terminal controls."""
@@ -76,7 +77,7 @@ class GitClone:
     def _run(self, *args: str, stdin: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
         command, network = ["git", "-C", str(self.folder), *args], over_network(git_command(args))
         try:
-            done = self.processes.run(command, stdin, self._environment(), network)
+            done = self.processes.run(command, stdin, self._environment(network), network)
         except subprocess.TimeoutExpired:
             raise GitError(
                 f"git {git_command(args)} took longer than {time_limit(network):.0f} s "
