@@ -17,7 +17,7 @@ from pathlib import Path
 from digest.config import PublishSettings
 from digest.publish.clone_repair import cleared_stale_lock, repair_if_damaged
 from digest.publish.git_environment import git_environment, identity_options, network_environment
-from digest.publish.git_process import GitProcesses, StoppedError, over_network, time_limit
+from digest.publish.git_process import GitProcesses, StoppedError, over_network, over_time_limit, time_limit
 from digest.publish.git_said import reason
 from digest.publish.git_version import git_version_problem
 from digest.publish.rules import git_command, refused_push_line, renamed_in
@@ -79,10 +79,7 @@ class GitClone:
         try:
             done = self.processes.run(command, stdin, self._environment(network), network)
         except subprocess.TimeoutExpired:
-            raise GitError(
-                f"git {git_command(args)} took longer than {time_limit(network):.0f} s "
-                f"(is {self.redact(self.url)} slow or unreachable?); trying later"
-            ) from None
+            raise GitError(over_time_limit(git_command(args), network, self.redact(self.url))) from None
         except StoppedError:
             raise GitError(
                 f"git {git_command(args)} was ended: the service is stopping; trying again at start"
