@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from digest.publish.git import GitClone, GitError
+from digest.publish.publisher import FAILED
 from tests.conftest import make_settings
 from tests.git_remote import make_remote, publish_config
 from tests.test_publish_gitconfig import _home
-from tests.test_publish_upkeep import fake_ssh, one_approval_published
+from tests.test_publish_upkeep import approve_first, fake_ssh, one_approval_published, publish_once
 
 RECORDING = (
     '#!/bin/sh\nprintf "%s\\n" "$@" >> "{record}"\necho --- >> "{record}"\nfor last; do :; done\nexec sh -c "$last"\n'
@@ -60,3 +62,39 @@ def test_an_ssh_command_that_is_not_ssh_itself_is_left_as_the_operator_wrote_it(
     one_approval_published(settings, upstream)
     calls = calls_recorded(record)
     assert calls and not [call for call in calls if any("ServerAlive" in argument for argument in call)], calls
+
+
+# ssh giving up on a forge that stopped answering its keep-alives, for the one git service named (the other runs).
+TIMING_OUT = (
+    '#!/bin/sh\nfor last; do :; done\ncase "$last" in\n'
+    "  {service}*) echo 'Timeout, server github.example not responding.' >&2; exit 255;;\n"
+    '  *) exec sh -c "$last";;\nesac\n'
+)
+STALLED = "failed: the connection to the repository stalled (ssh: the server stopped answering); trying again later"
+
+
+@pytest.mark.parametrize(
+    ("service", "command"),
+    [("git-upload-pack", "fetch from"), ("git-receive-pack", "push to"), ("git-upload-pack", "ls-remote with")],
+    ids=["fetch", "push", "ls-remote"],
+)
+def test_ssh_giving_up_on_a_stalled_link_says_so_and_names_the_remote(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, service: str, command: str
+) -> None:
+    """ssh's own "Timeout, server ... not responding." came out as "(ssh timed out)", and a look at the branch
+    upstream (ls-remote, while a refused push is held) named no remote at all. The one line now says the connection
+    stalled, that the server stopped answering, and to which remote, without the address's user."""
+    upstream = make_remote(tmp_path)
+    fake_ssh(tmp_path, monkeypatch, TIMING_OUT.format(service=service))
+    _home(tmp_path, monkeypatch, "")
+    settings = make_settings(tmp_path / "data", publish_config(f"ssh://deploy@github.example{upstream.bare}"))
+    if command.startswith("ls-remote"):
+        with pytest.raises(GitError) as raised:
+            GitClone(tmp_path / "clone", settings.publish).remote_head()
+        message = str(raised.value)
+    else:
+        approve_first(settings)
+        result = publish_once(settings)
+        assert result.outcome == FAILED, result.message
+        message = result.message
+    assert message == f"git {command} ssh://github.example{upstream.bare} {STALLED}", message

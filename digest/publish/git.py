@@ -89,8 +89,9 @@ class GitClone:
         # A fetch or push takes its locks (refs, shallow) only to write what came, after the transfer: the short limit.
         if done.returncode != 0 and cleared_stale_lock(self.folder, done, time_limit(network=False)):
             return self._run(*args, stdin=stdin, check=check)
-        if check and done.returncode != 0:
-            raise GitError(f"git {git_command(args)} failed: {self._why(done)}")
+        if check and done.returncode != 0:  # a network one names the remote (a stalled link: which one)
+            remote = f" with {self.redact(self.url)}" if network else ""
+            raise GitError(f"git {git_command(args)}{remote} failed: {self._why(done)}")
         return done
 
     def stop(self) -> None:

@@ -30,7 +30,7 @@ def reason(text: str, settings: PublishSettings, url: str, folder: Path) -> str:
         within = (
             f"less than {counted(int(slow.group(1)), 'byte')} a second came for {shown_duration(int(slow.group(2)))}"
             if slow
-            else "ssh timed out"
+            else "ssh: the server stopped answering"
         )
         return f"the connection to the repository stalled ({within}); trying again later"
     if LOGIN_REFUSED.search(text):
