@@ -1,9 +1,11 @@
-"""How a size in bytes or a count is named to people, a leaf: '20 MiB', not '20971520-byte', and '1 error', not
-'1 errors', in every message and page."""
+"""How a size in bytes, a count or a duration is named to people, a leaf: '20 MiB', not '20971520-byte', '1 error',
+not '1 errors', and '4 hours', not '14400 s', in every message and page."""
 
 from __future__ import annotations
 
 _UNITS = (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024))
+_UNITS_OF_TIME = (("day", 86_400), ("hour", 3_600), ("minute", 60))
+_SECONDS_SHOWN_UNDER = 600  # a duration not a whole number of minutes is said in seconds below ten minutes
 
 
 def shown_size(count: int) -> str:
@@ -19,3 +21,16 @@ def shown_size(count: int) -> str:
 def counted(count: int, noun: str) -> str:
     """`count` and the noun, singular for one: '1 error', '2 errors', '0 warnings' (nouns that add an s)."""
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def shown_duration(seconds: float) -> str:
+    """`seconds` as a person says it: in the largest unit it is a whole number of ('4 hours', '2 minutes', '1 day'),
+    else in seconds under ten minutes ('90 seconds', '2.5 seconds'), else about so many minutes or hours."""
+    for name, unit in _UNITS_OF_TIME:
+        if seconds >= unit and seconds % unit == 0:
+            return counted(int(seconds // unit), name)
+    if seconds < _SECONDS_SHOWN_UNDER:
+        shown = round(seconds, 1)
+        return "1 second" if shown == 1 else f"{shown:g} seconds"
+    name, unit = ("hour", 3_600) if seconds >= 2 * 3_600 else ("minute", 60)
+    return f"about {counted(round(seconds / unit), name)}"

@@ -71,11 +71,28 @@ def test_a_fetch_that_stalls_is_given_up_with_a_line_naming_the_stall(tmp_path: 
         assert server.packs_begun.is_set()
     assert outcome == FAILED
     assert (
-        "connection to the repository stalled (less than 1 byte(s) a second came for 1 s)" in message
+        "connection to the repository stalled (less than 1 byte a second came for 1 second)" in message
         and "\n" not in message
     ), message
     assert took < git_process.NETWORK_SECONDS / 2
     assert remote.head() == before
+
+
+def test_a_fetch_past_the_ceiling_names_it_as_a_person_would(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fetch given up at its ceiling said "took longer than 14400 s (is ... slow or unreachable?)": raw seconds, and
+    a guess a stall (given up far sooner) would have answered. It now says the limit in words, and that the link
+    moved, too slowly."""
+    monkeypatch.setattr(git_process, "NETWORK_SECONDS", 2.0)
+    monkeypatch.setattr(git_process, "STALL_SECONDS", 60)
+    make_remote(tmp_path)
+    with SlowGitHttpServer(tmp_path, seconds=6.0) as server:
+        outcome, message, _ = publish_through(server, tmp_path / "data")
+        url = server.url("remote.git")
+    assert outcome == FAILED
+    assert message == (
+        f"git fetch with {url} was still running after 2 seconds, the longest one may take (data kept coming, too "
+        "slowly); trying later"
+    ), message
 
 
 @pytest.mark.asyncio

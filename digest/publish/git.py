@@ -1,8 +1,9 @@
 """The service's own clone of the list's repository, driven through the real `git` command (never a shell string).
 
 Credentials travel only in the child's environment: a token as an `http.extraHeader` given by GIT_CONFIG_* variables
-(with no redirect followed), an SSH key through GIT_SSH_COMMAND. Nothing secret is written into the clone's config, a
-URL or an error line.
+(with no redirect followed), an SSH key through GIT_SSH_COMMAND (which also carries ssh's keep-alives, around the
+operator's own core.sshCommand when no key is set). Nothing secret is written into the clone's config, a URL or an
+error line.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ from pathlib import Path
 
 from digest.config import PublishSettings
 from digest.publish.clone_repair import cleared_stale_lock, repair_if_damaged
-from digest.publish.git_environment import git_environment, identity_options
-from digest.publish.git_process import GitProcesses, StoppedError, over_network, time_limit
+from digest.publish.git_environment import git_environment, identity_options, network_environment
+from digest.publish.git_process import GitProcesses, StoppedError, over_network, over_time_limit, time_limit
 from digest.publish.git_said import reason
 from digest.publish.git_version import git_version_problem
 from digest.publish.rules import git_command, refused_push_line, renamed_in
@@ -62,8 +63,8 @@ class GitClone:
         self.processes = GitProcesses()
 
     # -- the child process -------------------------------------------------------------------------------------------
-    def _environment(self) -> dict[str, str]:
-        return git_environment(self.folder, self.settings, self.url)
+    def _environment(self, network: bool = False) -> dict[str, str]:
+        return (network_environment if network else git_environment)(self.folder, self.settings, self.url)
 
     def redact(self, text: str) -> str:
         """One line of git's output without a credential (a token, a URL's user) or a remote's terminal controls."""
@@ -76,12 +77,9 @@ class GitClone:
     def _run(self, *args: str, stdin: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
         command, network = ["git", "-C", str(self.folder), *args], over_network(git_command(args))
         try:
-            done = self.processes.run(command, stdin, self._environment(), network)
+            done = self.processes.run(command, stdin, self._environment(network), network)
         except subprocess.TimeoutExpired:
-            raise GitError(
-                f"git {git_command(args)} took longer than {time_limit(network):.0f} s "
-                f"(is {self.redact(self.url)} slow or unreachable?); trying later"
-            ) from None
+            raise GitError(over_time_limit(git_command(args), network, self.redact(self.url))) from None
         except StoppedError:
             raise GitError(
                 f"git {git_command(args)} was ended: the service is stopping; trying again at start"
@@ -91,8 +89,9 @@ class GitClone:
         # A fetch or push takes its locks (refs, shallow) only to write what came, after the transfer: the short limit.
         if done.returncode != 0 and cleared_stale_lock(self.folder, done, time_limit(network=False)):
             return self._run(*args, stdin=stdin, check=check)
-        if check and done.returncode != 0:
-            raise GitError(f"git {git_command(args)} failed: {self._why(done)}")
+        if check and done.returncode != 0:  # a network one names the remote (a stalled link: which one)
+            remote = f" with {self.redact(self.url)}" if network else ""
+            raise GitError(f"git {git_command(args)}{remote} failed: {self._why(done)}")
         return done
 
     def stop(self) -> None:

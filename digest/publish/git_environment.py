@@ -6,10 +6,11 @@ from __future__ import annotations
 import base64
 import os
 import shlex
+import subprocess
 from pathlib import Path
 
 from digest.config import PublishSettings
-from digest.publish.git_process import ssh_alive_options, stall_environment
+from digest.publish.git_process import LOCAL_SECONDS, ssh_alive_options, stall_environment
 
 
 def git_environment(folder: Path, settings: PublishSettings, url: str) -> dict[str, str]:
@@ -52,6 +53,45 @@ def git_environment(folder: Path, settings: PublishSettings, url: str) -> dict[s
         key = shlex.quote(settings.ssh_key)
         environment["GIT_SSH_COMMAND"] = f"ssh -i {key} -o IdentitiesOnly=yes -o BatchMode=yes {ssh_alive_options()}"
     return environment
+
+
+def network_environment(folder: Path, settings: PublishSettings, url: str) -> dict[str, str]:
+    """git_environment for a fetch, push or ls-remote: without a key of the service's, ssh (the operator's own
+    core.sshCommand, or plain ssh) is also given its keep-alives, so a stalled ssh link is given up, not waited on for
+    the long ceiling. Set whatever the address: a rewrite (insteadOf) may lead an https one to ssh."""
+    environment = git_environment(folder, settings, url)
+    if not settings.ssh_key:
+        command = with_keep_alives(_configured_ssh_command(folder, environment) or "ssh")
+        if command is not None:
+            environment["GIT_SSH_COMMAND"] = command
+    return environment
+
+
+def with_keep_alives(command: str) -> str | None:
+    """The ssh command line `command` with ssh's keep-alive options after the operator's own (ssh takes the first value
+    it is given, so theirs stand); None when it is not ssh itself (a wrapper, plink), which may not take them."""
+    try:
+        program = shlex.split(command)[0] if command.strip() else ""
+    except ValueError:  # unbalanced quotes: git's shell would fail on it as well
+        return None
+    return f"{command} {ssh_alive_options()}" if Path(program).name in ("ssh", "ssh.exe") else None
+
+
+def _configured_ssh_command(folder: Path, environment: dict[str, str]) -> str | None:
+    """core.sshCommand as git reads it for the clone (~/.gitconfig, its includes), None when unset or unreadable."""
+    # With no clone yet, ~/.gitconfig alone: not the config of a repository around the working folder.
+    asked = ["-C", str(folder), "config"] if folder.is_dir() else ["config", "--global"]
+    try:
+        done = subprocess.run(
+            ["git", *asked, "--get", "core.sshCommand"],
+            capture_output=True,
+            env=environment,
+            timeout=LOCAL_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):  # the command that follows says what is wrong with git
+        return None
+    return done.stdout.decode("utf-8", "replace").strip() or None if done.returncode == 0 else None
 
 
 def identity_options(author: str) -> tuple[str, ...]:

@@ -14,6 +14,8 @@ import signal
 import subprocess
 import threading
 
+from digest.sizes import shown_duration
+
 LOCAL_SECONDS = 120.0  # a command on the clone alone (commit, checkout, rev-parse); also what makes a lock stale
 NETWORK_SECONDS = 4 * 3600.0  # fetch, push, ls-remote: a ceiling only (a 2 GB first fetch at 1 Mbit/s fits in it)
 STALL_SECONDS = 60  # a connection moving fewer than STALL_BYTES_PER_SECOND for this long is given up
@@ -30,6 +32,18 @@ def over_network(command: str) -> bool:
 
 def time_limit(network: bool) -> float:
     return NETWORK_SECONDS if network else LOCAL_SECONDS
+
+
+def over_time_limit(command: str, network: bool, remote: str) -> str:
+    """The line for git `command` given up at its time limit: a network one moved all along (a stall ends it sooner),
+    too slowly for its ceiling; one on the clone alone hung on the machine itself."""
+    limit = shown_duration(time_limit(network))
+    if network:
+        return (
+            f"git {command} with {remote} was still running after {limit}, the longest one may take (data kept "
+            "coming, too slowly); trying later"
+        )
+    return f"git {command} in the service's clone was still running after {limit} (a slow or full disk?); trying later"
 
 
 def stall_environment() -> dict[str, str]:
