@@ -821,8 +821,9 @@ def test_a_login_the_server_offers_only_over_tls_says_so_and_what_to_set(tmp_pat
     assert outcome.message == (
         f"the SMTP server 127.0.0.1:{port} offers no login (AUTH) on an unencrypted connection and [smtp] username is"
         ' set: most servers offer it only over TLS (set [smtp] security = "starttls", or "tls"); unset username if'
-        " this one needs no login"
+        f" this one needs no login; {refused_line('2026-W48', 'readers')}"
     ), outcome.message
+    assert outcome.retry_at is None  # a setting to change: not retried every few hours for four weeks
 
 
 def test_implicit_tls_to_a_server_that_starts_in_plain_text_says_which_security_to_set(tmp_path: Path) -> None:

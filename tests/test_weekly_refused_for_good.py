@@ -1,8 +1,9 @@
 """A weekly email the SMTP server refuses for good (a 5xx reply: to MAIL FROM, the login, every recipient, the
-message, or a server that wants STARTTLS first) was recorded as failed and retried at every back-off, up to a day
-apart, for four weeks: the server's log filled with the same refusal and nothing told the maintainer it would never
-go. It is recorded as refused with the server's reply, not retried, said in the log and by `digest weekly --send`; the
-next week is tried as usual, and a temporary refusal (4xx) still backs off.
+message, or a server that wants STARTTLS first; or no login offered while a username is set) was recorded as failed
+and retried at every back-off, up to a day apart, for four weeks: the server's log filled with the same refusal and
+nothing told the maintainer it would never go. It is recorded as refused with the server's reply, not retried, said
+in the log and by `digest weekly --send`; the next week is tried as usual, and a temporary refusal (4xx) still backs
+off.
 
 Each test drives the real weekly job (or the real command) against aiosmtpd on loopback and a real SQLite file."""
 
@@ -44,6 +45,12 @@ def refusing(kind: str, tmp_path: Path) -> tuple[Inbox, dict[str, Any], str]:
     if kind == "login":
         login = dict(authenticator=Credentials("digest-bot", "right"), auth_require_tls=False)
         return Inbox(), login, 'security = "none"\nusername = "digest-bot"\n'
+    if kind == "no-login":  # AUTH offered only over TLS (aiosmtpd's default, as most servers): none on plain text
+        return (
+            Inbox(),
+            dict(authenticator=Credentials("digest-bot", PASSWORD)),
+            'security = "none"\nusername = "digest-bot"\n',
+        )
     cert, key = self_signed_certificate(tmp_path)  # "starttls": the server takes mail only after STARTTLS
     return Inbox(), dict(tls_context=server_tls_context(cert, key), require_starttls=True), 'security = "none"\n'
 
@@ -53,9 +60,12 @@ REPLIES = {
     "sender": "553 5.7.1 <digest@lists.example.org>: sender address rejected: not owned by user",
     "message": "failed: 554 5.7.1 message rejected: policy violation",
     "login": "refused the login of 'digest-bot': 535 5.7.8 Authentication credentials invalid",
+    # No reply to retry: a setting to change, which every retry for four weeks would find unchanged.
+    "no-login": "no login (AUTH) on an unencrypted connection and [smtp] username is set: most servers offer it only"
+    ' over TLS (set [smtp] security = "starttls", or "tls")',
     "starttls": '530 Must issue a STARTTLS command first): set [smtp] security = "starttls"',
 }
-BY_HAND = "a refusal for good (5xx), not retried: fix its cause, then `digest weekly --week 2026-W48 --edition readers"
+BY_HAND = "a refusal for good, not retried: fix its cause, then `digest weekly --week 2026-W48 --edition readers"
 
 
 @pytest.mark.parametrize("kind", list(REPLIES))

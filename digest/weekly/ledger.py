@@ -29,6 +29,9 @@ GIVEN_UP = "given-up"
 # same send would be refused again, so it is not retried; `digest weekly --send` sends it once the cause is fixed.
 REFUSED = "refused"
 DONE = (SENT, QUIET, GIVEN_UP, REFUSED)
+# The statuses only a maintainer's `digest weekly --send` claims an edition from: a send of it that reached nobody (a
+# server it could not reach, a stop) leaves it as it was, not owed to the job's retries.
+KEPT_UNSENT = (QUIET, GIVEN_UP, REFUSED)
 # A claim this old belongs to a process that died mid-send; the week is tried again (it may arrive twice then). A
 # send still going renews its claim (renew_claim) well within this, however long a readers' list takes.
 STALE_CLAIM = timedelta(hours=1)
@@ -81,16 +84,22 @@ def claim_line(state: WeekState) -> str:
 def refused_line(week: str, edition: Edition) -> str:
     """What becomes of an edition the server refused for good, and how to send it once the cause is fixed."""
     return (
-        f"a refusal for good (5xx), not retried: fix its cause, then `digest weekly --week {week} --edition {edition}"
+        f"a refusal for good, not retried: fix its cause, then `digest weekly --week {week} --edition {edition}"
         " --send` sends it"
     )
 
 
 def claim_week(
-    database: Database, week: str, now: datetime, *, edition: Edition = "readers", ignore_backoff: bool = False
+    database: Database,
+    week: str,
+    now: datetime,
+    *,
+    edition: Edition = "readers",
+    ignore_backoff: bool = False,
+    status_was: str | None = None,
 ) -> bool:
     """Marks the week's edition "sending" if it is unsent and due; False when it is sent, being sent, or backing
-    off."""
+    off. `status_was`: only from that status (read before), so that a send that reaches nobody can restore it."""
     now = as_utc(now)
     try:
         with database.transaction() as session:
@@ -110,6 +119,8 @@ def claim_week(
     stale = and_(table.status == SENDING, table.last_attempt_at < now - STALE_CLAIM)
     with database.transaction() as session:
         claim = update(table).where(table.week == week, table.edition == edition, or_(unsent, stale))
+        if status_was is not None:
+            claim = claim.where(table.status == status_was)
         claim = claim.values(status=SENDING, attempts=table.attempts + 1, last_attempt_at=now)
         result = cast(CursorResult[Any], session.execute(claim.execution_options(synchronize_session=False)))
         return result.rowcount == 1
@@ -241,15 +252,24 @@ def mark_quiet(database: Database, week: str, edition: Edition) -> None:
             row.status = QUIET
 
 
-def release_claim(database: Database, week: str, edition: Edition) -> None:
+def release_claim(
+    database: Database, week: str, edition: Edition, status_was: str | None = None, *, attempted: bool = False
+) -> None:
     """A claimed edition the stop (the service stopping, a deploy's restart) ended before any mail went out: owed as
-    before and due at once, the attempt not counted (a stop is not a failure, and backs nothing off)."""
+    before and due at once, the attempt not counted (a stop is not a failure, and backs nothing off). One claimed by
+    hand from a status of KEPT_UNSENT is that again, its record as it was, whatever ended the send (`attempted`: a
+    failure, the attempt counted): refused stays refused, not retried by the job."""
     with database.transaction() as session:
         row = session.get(WeeklyDigest, (week, edition))
         if row is None or row.status != SENDING:
             return
-        row.status = FAILED if row.deferred or row.last_error else "pending"
-        row.attempts, row.next_attempt_at = max(row.attempts - 1, 0), None
+        if status_was in KEPT_UNSENT:
+            row.status = status_was
+        else:
+            row.status = FAILED if row.deferred or row.last_error else "pending"
+        row.next_attempt_at = None
+        if not attempted:
+            row.attempts = max(row.attempts - 1, 0)
 
 
 def backoff(attempts: int, base_minutes: int) -> timedelta:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import re
 import smtplib
 import ssl
@@ -25,8 +24,6 @@ from digest.weekly.refusals import CLOSED, left_unsent, summarised
 from digest.weekly.smtpsession import NoLoginError, connect, for_now, login, mail_refused, needing_smtputf8, scrubbed
 from digest.weekly.smtpsession import for_good as _for_good
 from digest.weekly.smtpsession import reply_line as _reason
-
-log = logging.getLogger(__name__)
 
 
 class MailError(Exception):
@@ -186,8 +183,8 @@ def send(
             raise StoppedError("the send was stopped before any mail went out")
         answered, withheld = send_in_batches(client, message, sender, to, RECIPIENTS_PER_MESSAGE, stop)
         refused = {**unsendable, **answered}
-    except NoLoginError as exc:
-        raise MailError(str(exc)) from None
+    except NoLoginError as exc:  # a setting to change: every retry would find no login offered again
+        raise MailError(str(exc), for_good=True) from None
     except smtplib.SMTPSenderRefused as exc:  # MAIL FROM refused: a server that wants other settings says so
         said = mail_refused(client, settings, where, _reason(exc))
         said = said or f"sending through {where} failed: {scrubbed(_reason(exc), password)}"
@@ -208,10 +205,8 @@ def send(
         raise MailError(line, for_good=_for_good(exc)) from None
     finally:
         _goodbye(client)
-    delivery = _delivery(message, envelope, refused, withheld)
-    if refused:
-        log.warning("the SMTP server refused some recipients: %s", delivery.refusals)
-    return delivery
+    # Who was refused is said once, by the caller's line for the edition (weekly/sending.py), not here as well.
+    return _delivery(message, envelope, refused, withheld)
 
 
 def _goodbye(client: smtplib.SMTP) -> None:

@@ -1,5 +1,5 @@
 """Sending one week's edition exactly once: the claim, the email to those it is still owed to, and what came of it
-(`SendOutcome`); a quiet week's edition skipped, and why an edition is not emailed. Over the ledger (weekly/ledger.py).
+(`SendOutcome`, weekly/outcome.py); a quiet week's edition skipped. Over the ledger (weekly/ledger.py).
 """
 
 from __future__ import annotations
@@ -8,9 +8,8 @@ import logging
 import ssl
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -22,14 +21,7 @@ from digest.weekly import mailer, maillog
 from digest.weekly.contents import compose_email, load_digest
 from digest.weekly.issue import Edition, IsoWeek, WeeklyDigestData
 from digest.weekly.ledger import (
-    FAILED,
-    GIVEN_UP,
-    QUIET,
-    REFUSED,
-    SENDING,
-    SENT,
-    STALE_CLAIM,
-    claim_line,
+    KEPT_UNSENT,
     claim_week,
     claimed_attempt,
     mark_delivered,
@@ -44,21 +36,9 @@ from digest.weekly.ledger import (
     sent_editions,
     week_state,
 )
-from digest.weekly.refusals import UNSENT
-from digest.weekly.rendering import markdown_name
+from digest.weekly.outcome import SendOutcome, kept_line, not_claimed, not_emailed, whom
 
 log = logging.getLogger("digest.weekly.store")  # the name its log lines have always carried
-
-
-@dataclass(frozen=True)
-class SendOutcome:
-    week: str
-    edition: Edition
-    # sent | partly-sent | unrecorded (sent, the database could not say so) | already-sent | busy | waiting | failed
-    # | given-up | quiet-skipped | off | stopped (before any mail went out: owed as before, no attempt counted)
-    status: str
-    message: str
-    retry_at: datetime | None = None
 
 
 def send_week(
@@ -80,14 +60,17 @@ def send_week(
         return SendOutcome(name, edition, "off", not_emailed(settings, week, edition))
     with database.reading() as session:
         digest = load_digest(session, settings, week, now=now, edition=edition)
+        state = week_state(session, name, edition)
     # "Worth a look" papers reach maintainers only by their edition: a week that has some is sent even when quiet.
     if digest.quiet and not digest.second_tier and not settings.weekly.send_quiet_week:
         mark_quiet(database, name, edition)
         return SendOutcome(name, edition, "quiet-skipped", "a quiet week, and weekly.send_quiet_week is off")
-    if not claim_week(database, name, now, edition=edition, ignore_backoff=ignore_backoff):
-        return _not_claimed(database, name, edition)
+    # Claimed from the status read: a send that reaches nobody can leave the edition as it was (release_claim).
+    was = state.status if state is not None else None
+    if not claim_week(database, name, now, edition=edition, ignore_backoff=ignore_backoff, status_was=was):
+        return not_claimed(database, name, edition)
     with _claim_kept(database, name, edition, now):
-        return _send_claimed(settings, database, week, now, edition, digest, ssl_context, stop)
+        return _send_claimed(settings, database, week, now, edition, digest, ssl_context, stop, was)
 
 
 def _send_claimed(
@@ -99,6 +82,7 @@ def _send_claimed(
     digest: WeeklyDigestData,
     ssl_context: ssl.SSLContext | None,
     stop: mailer.Stop | None,
+    status_was: str | None,
 ) -> SendOutcome:
     """The claimed edition sent to those it is owed to, and recorded."""
     name, recipients = str(week), settings.smtp.recipients_of(edition)
@@ -118,28 +102,34 @@ def _send_claimed(
             message = compose_email(digest, settings, now, to)
             delivery = mailer.send(message, settings.smtp, to, ssl_context=ssl_context, stop=stop)
     except mailer.RecipientsRefusedError as exc:
-        if len(to) == len(recipients):  # the first send, and none has it: the edition failed, and is retried
-            return _failed(settings, database, name, edition, now, exc)
+        if len(to) == len(recipients):  # the first send, and none has it
+            return _refused_every_recipient(settings, database, week, edition, now, exc, status_was)
         # A retry to the readers still owed it (the others have it): one refused for good is done with, as in the
         # first send (a 5xx is final), and one refused for now is owed it still.
         delivery = exc.delivery
     except mailer.StoppedError as exc:  # nobody has it, and nothing failed: owed as before, sent once running again
-        release_claim(database, name, edition)
+        release_claim(database, name, edition, status_was)
         log.info("weekly %s %s: %s", name, edition, exc)
-        return SendOutcome(name, edition, "stopped", f"{exc}: the edition is still owed")
+        kept = kept_line(name, edition, status_was) if status_was in KEPT_UNSENT else "the edition is still owed"
+        return SendOutcome(name, edition, "stopped", f"{exc}: {kept}")
     except mailer.MailError as exc:
-        return _failed(settings, database, name, edition, now, exc)
+        return _failed(settings, database, name, edition, now, exc, status_was)
     stopped = stop is not None and stop.is_set() and bool(delivery.unsent)
     owed_at = _record(settings, database, week, edition, now, delivery, stopped=stopped)
     if isinstance(owed_at, SendOutcome):  # sent, and the database could not record it
         return owed_at
-    sent = f"sent to {_whom(delivery.accepted)}"
+    return _reported(name, edition, delivery, owed_at)
+
+
+def _reported(name: str, edition: Edition, delivery: mailer.Delivery, owed_at: datetime | None) -> SendOutcome:
+    """What came of a send some recipient was asked for, in one log line naming the edition and the server's replies."""
+    sent = f"sent to {whom(delivery.accepted)}"
     if delivery.withheld:  # the message refused for good after earlier batches: told, and not retried
         sent = f"{sent}; refused for good: {delivery.refusals}; {refused_line(name, edition)}"
         log.error("weekly %s %s: email %s", name, edition, sent)
         return SendOutcome(name, edition, "partly-sent", sent)
-    if owed_at is None and delivery.refused and not delivery.accepted:
-        sent = f"{sent}: refused for good: {delivery.refusals}"
+    if owed_at is None and delivery.refused:
+        sent = f"{sent}{'; ' if delivery.accepted else ': '}refused for good: {delivery.refusals}"
         log.warning("weekly %s %s: email %s", name, edition, sent)
         return SendOutcome(name, edition, "sent", sent)
     if owed_at is not None:
@@ -150,6 +140,31 @@ def _send_claimed(
         return SendOutcome(name, edition, "partly-sent", f"{sent}; {later}", owed_at)
     log.info("weekly %s %s: email sent to %d recipient(s)", name, edition, len(delivery.accepted))
     return SendOutcome(name, edition, "sent", sent)
+
+
+def _refused_every_recipient(
+    settings: Settings,
+    database: Database,
+    week: IsoWeek,
+    edition: Edition,
+    now: datetime,
+    exc: mailer.RecipientsRefusedError,
+    status_was: str | None,
+) -> SendOutcome:
+    """The first send, every recipient refused: alike (all for good, or all for now), the edition is refused, or
+    failed and retried; some for good (a 5xx is final) and others for now, the retry goes to the others alone."""
+    name, delivery = str(week), exc.delivery
+    if exc.for_good or not delivery.refused:
+        return _failed(settings, database, name, edition, now, exc, status_was)
+    owed_at = _record(settings, database, week, edition, now, delivery)
+    if not isinstance(owed_at, datetime):  # the database could not record it (None: no one is owed it after all)
+        return owed_at or SendOutcome(name, edition, "failed", str(exc))
+    line = (
+        f"{exc}; next attempt for {whom(delivery.deferred)} (refused for now) at {owed_at:%Y-%m-%d %H:%M} UTC; not"
+        f" for {whom(delivery.refused)} (refused for good)"
+    )
+    log.error("weekly %s %s: email not sent: %s", name, edition, line)
+    return SendOutcome(name, edition, "failed", line, owed_at)
 
 
 # How often a send still going renews its claim: a readers' list that takes over STALE_CLAIM to send is not taken for
@@ -184,13 +199,25 @@ def _claim_kept(database: Database, name: str, edition: Edition, claimed_at: dat
 
 
 def _failed(
-    settings: Settings, database: Database, name: str, edition: Edition, now: datetime, exc: mailer.MailError
+    settings: Settings,
+    database: Database,
+    name: str,
+    edition: Edition,
+    now: datetime,
+    exc: mailer.MailError,
+    status_was: str | None = None,
 ) -> SendOutcome:
     """A send that reached nobody, recorded to be tried again after its back-off; one the server refused for good
-    (a 5xx: retried, it would be refused again every few hours for weeks) is recorded so, and not tried again."""
+    (a 5xx: retried, it would be refused again every few hours for weeks) is recorded so, and not tried again. One
+    sent by hand from a status the job does not retry (refused, given up, quiet) stays so, its record as it was."""
     if exc.for_good:
         mark_refused(database, name, edition, str(exc))
         line = f"{exc}; {refused_line(name, edition)}"
+        log.error("weekly %s %s: email not sent: %s", name, edition, line)
+        return SendOutcome(name, edition, "failed", line)
+    if status_was in KEPT_UNSENT:
+        release_claim(database, name, edition, status_was, attempted=True)
+        line = f"{exc}; nothing was sent: {kept_line(name, edition, status_was)}"
         log.error("weekly %s %s: email not sent: %s", name, edition, line)
         return SendOutcome(name, edition, "failed", line)
     retry_at = mark_failed(database, name, edition, now, str(exc), settings.weekly.retry_base_minutes)
@@ -220,7 +247,7 @@ def _record(
         base = settings.weekly.retry_base_minutes
         return mark_delivered(database, name, edition, now, delivery, base, stopped=stopped)
     except SQLAlchemyError as exc:
-        return _unrecorded(name, edition, f"sent to {_whom(delivery.accepted)}", exc, logged)
+        return _unrecorded(name, edition, f"sent to {whom(delivery.accepted)}", exc, logged)
 
 
 def _unrecorded(name: str, edition: Edition, sent: str, exc: SQLAlchemyError, logged: bool) -> SendOutcome:
@@ -242,54 +269,3 @@ def keep_mail_log(settings: Settings, database: Database) -> None:
     written = maillog.seed(settings.data_dir, sent_editions(database))
     if written:
         log.info("weekly: wrote %s from the database's record of the %d editions sent", maillog.NAME, written)
-
-
-NAMED_RECIPIENTS = 3  # a few recipients are named in the outcome (and the service's log line); a list is counted
-
-
-def _whom(accepted: Sequence[str]) -> str:
-    """Who has the edition now, as the outcome says it: a few addresses by name, a readers' list by its count, so the
-    service's log does not carry every reader's address each week."""
-    if not accepted:
-        return "nobody more"
-    return ", ".join(accepted) if len(accepted) <= NAMED_RECIPIENTS else f"{len(accepted)} recipients"
-
-
-def _not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome:
-    with database.reading() as session:
-        state = week_state(session, name, edition)
-    if state is not None and state.status == SENT:
-        return SendOutcome(name, edition, "already-sent", f"already sent on {state.sent_at:%Y-%m-%d %H:%M} UTC")
-    if state is not None and state.status == QUIET:
-        return SendOutcome(
-            name, edition, "quiet-skipped", f"skipped as a quiet week (`digest weekly --week {name} --send` sends it)"
-        )
-    if state is not None and state.status == GIVEN_UP:
-        # Given up for the readers the server refused for now, an edition the others have is not "not sent".
-        whom = f"sent to {_whom(state.reached)}; not to {_whom(state.deferred)}" if state.deferred else "not sent"
-        return SendOutcome(name, edition, "given-up", f"{whom}: {state.last_error}")
-    if state is not None and state.status == REFUSED:
-        return SendOutcome(name, edition, "failed", f"{state.last_error}; {refused_line(name, edition)}")
-    if state is not None and state.status == FAILED:
-        when = f"{state.next_attempt_at:%Y-%m-%d %H:%M} UTC" if state.next_attempt_at else "later"
-        message = f"last attempt failed; next attempt at {when}"
-        if state.deferred:
-            # Named as the log names a list's readers; refused only if the server said so (not a send cut short).
-            cut = UNSENT.decode() in (state.last_error or "")
-            why = "the send was cut short" if cut else "refused for now"
-            message = f"sent, but not yet to {_whom(state.deferred)} ({why}); next attempt for them at {when}"
-        return SendOutcome(name, edition, "waiting", message, state.next_attempt_at)
-    if state is not None and state.status == SENDING and state.attempted_at is not None:
-        # Returned with when it lapses: the service's job then tries again at that time, not a week later.
-        return SendOutcome(name, edition, "busy", claim_line(state), state.attempted_at + STALE_CLAIM)
-    return SendOutcome(name, edition, "busy", "another process is sending this week's email right now")
-
-
-def not_emailed(settings: Settings, week: IsoWeek, edition: Edition) -> str:
-    """Why the edition is not emailed, in one line."""
-    if not settings.smtp.host:
-        return "email is off: set [smtp] host and recipients"
-    if edition == "maintainers":
-        where = settings.weekly_dir / markdown_name(week, edition)
-        return f"no maintainer recipients (set [smtp] maintainer_recipients): only written to {where}"
-    return "no readers' recipients (set [smtp] recipients): the readers' edition is only written as Markdown"

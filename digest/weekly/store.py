@@ -28,10 +28,11 @@ from digest.weekly.contents import load_digest, write_markdown
 from digest.weekly.issue import EDITIONS, Edition, IsoWeek, last_complete_week
 from digest.weekly.ledger import DONE, FAILED, GIVEN_UP, SENDING, STALE_CLAIM, forget_weeks_ahead
 from digest.weekly.mailer import Stop
-from digest.weekly.sending import SendOutcome, keep_mail_log, not_emailed, send_week
+from digest.weekly.outcome import SendOutcome, not_emailed
+from digest.weekly.sending import keep_mail_log, send_week
 
-# Sending one edition lives in sending.py: send_week, SendOutcome, not_emailed and keep_mail_log are importable from
-# here as before.
+# Sending one edition lives in sending.py, its outcome in outcome.py: send_week, SendOutcome, not_emailed and
+# keep_mail_log are importable from here as before.
 __all__ = [
     "CATCH_UP_WEEKS",
     "GivenUp",

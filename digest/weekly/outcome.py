@@ -1,0 +1,104 @@
+"""What came of one week's edition (`SendOutcome`), and why an edition is not sent now: one another process holds,
+one sent, skipped, given up or refused already, one backing off (what weekly/sending.py answers without a claim)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from digest.config import Settings
+from digest.storage.db import Database
+from digest.weekly.issue import Edition, IsoWeek
+from digest.weekly.ledger import (
+    FAILED,
+    GIVEN_UP,
+    QUIET,
+    REFUSED,
+    SENDING,
+    SENT,
+    STALE_CLAIM,
+    claim_line,
+    refused_line,
+    week_state,
+)
+from digest.weekly.refusals import UNSENT
+from digest.weekly.rendering import markdown_name
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    week: str
+    edition: Edition
+    # sent | partly-sent | unrecorded (sent, the database could not say so) | already-sent | busy | waiting | failed
+    # | given-up | quiet-skipped | off | stopped (before any mail went out: owed as before, no attempt counted)
+    status: str
+    message: str
+    retry_at: datetime | None = None
+
+
+NAMED_RECIPIENTS = 3  # a few recipients are named in the outcome (and the service's log line); a list is counted
+
+
+def whom(accepted: Sequence[str]) -> str:
+    """Who has the edition now, as the outcome says it: a few addresses by name, a readers' list by its count, so the
+    service's log does not carry every reader's address each week."""
+    if not accepted:
+        return "nobody more"
+    return ", ".join(accepted) if len(accepted) <= NAMED_RECIPIENTS else f"{len(accepted)} recipients"
+
+
+# How the statuses a send by hand that reached nobody leaves as they were (ledger.KEPT_UNSENT) are said.
+_KEPT = {QUIET: "skipped as a quiet week", GIVEN_UP: "given up", REFUSED: "refused"}
+
+
+def kept_line(week: str, edition: Edition, status: str | None) -> str:
+    """What becomes of an edition sent by hand from a status the job does not retry, when nothing was sent."""
+    kept = _KEPT.get(status or "", status)
+    return (
+        f"the edition stays {kept} as before, not retried (`digest weekly --week {week} --edition {edition} --send`"
+        " tries again)"
+    )
+
+
+def not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome:
+    """Why the edition could not be claimed, as its record says."""
+    with database.reading() as session:
+        state = week_state(session, name, edition)
+    if state is not None and state.status == SENT:
+        return SendOutcome(name, edition, "already-sent", f"already sent on {state.sent_at:%Y-%m-%d %H:%M} UTC")
+    if state is not None and state.status == QUIET:
+        return SendOutcome(
+            name, edition, "quiet-skipped", f"skipped as a quiet week (`digest weekly --week {name} --send` sends it)"
+        )
+    if state is not None and state.status == GIVEN_UP:
+        # Given up for the readers the server refused for now, an edition the others have is not "not sent".
+        said = f"sent to {whom(state.reached)}; not to {whom(state.deferred)}" if state.deferred else "not sent"
+        return SendOutcome(name, edition, "given-up", f"{said}: {state.last_error}")
+    if state is not None and state.status == REFUSED:
+        return SendOutcome(name, edition, "failed", f"{state.last_error}; {refused_line(name, edition)}")
+    if state is not None and state.status == FAILED:
+        when = f"{state.next_attempt_at:%Y-%m-%d %H:%M} UTC" if state.next_attempt_at else "later"
+        message = f"last attempt failed; next attempt at {when}"
+        if state.deferred:
+            # Named as the log names a list's readers; refused only if the server said so (not a send cut short).
+            cut = UNSENT.decode() in (state.last_error or "")
+            why = "the send was cut short" if cut else "refused for now"
+            # Sent to nobody yet when the others were refused for good: not "sent".
+            sent = "sent, but not yet" if state.reached else "not yet sent"
+            message = f"{sent} to {whom(state.deferred)} ({why}); next attempt for them at {when}"
+        return SendOutcome(name, edition, "waiting", message, state.next_attempt_at)
+    if state is not None and state.status == SENDING and state.attempted_at is not None:
+        # Returned with when it lapses: the service's job then tries again at that time, not a week later.
+        return SendOutcome(name, edition, "busy", claim_line(state), state.attempted_at + STALE_CLAIM)
+    return SendOutcome(name, edition, "busy", "another process is sending this week's email right now")
+
+
+def not_emailed(settings: Settings, week: IsoWeek, edition: Edition) -> str:
+    """Why the edition is not emailed, in one line."""
+    if not settings.smtp.host:
+        return "email is off: set [smtp] host and recipients"
+    if edition == "maintainers":
+        where = settings.weekly_dir / markdown_name(week, edition)
+        return f"no maintainer recipients (set [smtp] maintainer_recipients): only written to {where}"
+    return "no readers' recipients (set [smtp] recipients): the readers' edition is only written as Markdown"
