@@ -19,6 +19,7 @@ from digest.discord.connection import NO_MENTIONS
 from digest.discord.messages import PostReport
 from digest.discord.rate_limits import asked_wait
 from digest.discord.retries import Retries
+from digest.discord.suggested import shown_text
 from digest.review.rules import SuggestedSection
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
@@ -151,7 +152,7 @@ class Poster:
                     await asyncio.to_thread(store.update, self.database, candidate.id, discord_state="unposted")
                     continue
                 listed = await asyncio.to_thread(store.suggestion_now, self.database, candidate.suggested_section)
-                await self._record(candidate, found, approvable(listed), shown=False)
+                await self._record(candidate, found, listed, shown=False)
                 self.found.append((candidate.id, found.id))
 
     async def _post(self, candidate: Candidate) -> bool | None:
@@ -165,7 +166,7 @@ class Poster:
             if candidate.discord_state == store.SENDING:  # a process died while posting it: Discord may have it
                 found = await self._sent_before(candidate.id)
                 if found is not None:
-                    await self._record(candidate, found, approvable(listed), shown=False)
+                    await self._record(candidate, found, listed, shown=False)
                     self.found.append((candidate.id, found.id))
                     return True
             # The intent first: a process killed once Discord has the message, before it is recorded, is caught above.
@@ -195,14 +196,14 @@ class Poster:
             return False
         self._refused = False
         self._trouble(POSTING, None)
-        await self._record(candidate, message, approvable(listed))
+        await self._record(candidate, message, listed)
         return True
 
     async def _record(
-        self, candidate: Candidate, message: discord.Message, listed: bool, *, shown: bool = True
+        self, candidate: Candidate, message: discord.Message, listed: SuggestedSection | None, *, shown: bool = True
     ) -> None:
         """Marked posted only now that Discord has accepted the message; `shown`: it shows the candidate as it stands
-        (else, one sent before the bot last stopped, it is edited to)."""
+        (else, one sent before the bot last stopped, it is edited to), its suggested section as `listed`."""
         await asyncio.to_thread(
             store.update,
             self.database,
@@ -214,10 +215,11 @@ class Poster:
             discord_shown_status=candidate.status if shown else None,
             discord_shown_decided_at=candidate.decided_at if shown else None,
             discord_shown_version=candidate.version if shown else None,
+            discord_shown_suggestion=shown_text(listed) if shown else None,
             discord_note=None,  # a message of its own: no note of the message it may replace (deleted, gone)
             discord_note_owed=False,
         )
-        await self._add_reactions(candidate.id, message, listed)
+        await self._add_reactions(candidate.id, message, approvable(listed))
 
     async def _sent_before(self, candidate_id: int) -> discord.Message | None:
         """The candidate's message among the channel's newest, when a process that was posting it died before it was

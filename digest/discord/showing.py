@@ -16,19 +16,23 @@ from digest.discord import messages, notes, store
 from digest.discord.connection import NO_MENTIONS
 from digest.discord.rate_limits import asked_wait
 from digest.discord.retries import Retries
+from digest.discord.suggested import ShownSuggestions, shown_text
+from digest.review.rules import SuggestedSection
 from digest.storage.db import Database
 from digest.storage.models import Candidate
 
 log = logging.getLogger("digest.discord")
 
 
-def _shows_as_held(candidate: Candidate) -> bool:
-    """Whether the candidate's message shows the status, decision and version its row holds (store.out_of_sync)."""
+def _shows_as_held(candidate: Candidate, suggestion: SuggestedSection | None) -> bool:
+    """Whether the candidate's message shows the status, decision and version its row holds (store.out_of_sync), and
+    its suggested section as the list has it now (`suggestion`; ShownSuggestions.stale)."""
     return bool(
         candidate.discord_shown_status is not None
         and candidate.discord_shown_status == candidate.status
         and candidate.discord_shown_decided_at == candidate.decided_at
         and candidate.discord_shown_version == candidate.version
+        and candidate.discord_shown_suggestion == shown_text(suggestion)
     )
 
 
@@ -56,6 +60,7 @@ class MessageEditor:
         self._lock = asyncio.Lock()
         self._retries: Retries[int] = Retries(retry_after, clock=clock)
         self._uneditable: set[int] = set()  # messages Discord forbids the bot to edit (403, 400), until it restarts
+        self._suggestions = ShownSuggestions()
 
     def allow_all(self) -> None:
         """A permission given back: every message may be edited again."""
@@ -72,15 +77,16 @@ class MessageEditor:
     ) -> None:
         """Edits the message to show its status and `note` (why a reaction did nothing), unless `shown` says so now;
         `message`: the message as Discord has it, when known (its embeds shown again in the same edit).
-        `if_out_of_sync`: only if the message still shows another status than the row holds, once the lock is held:
-        an embed put back with its note meanwhile (restore) is not edited again without it."""
+        `if_out_of_sync`: only if the message still shows another status (or suggested section) than the row (or the
+        list) holds, once the lock is held: an embed put back with its note meanwhile (restore) is not edited again
+        without it."""
         async with self._lock:
             candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
-            if if_out_of_sync and candidate is not None and _shows_as_held(candidate):
-                return
             if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
                 return
             listed = await asyncio.to_thread(store.suggestion_now, self.database, candidate.suggested_section)
+            if if_out_of_sync and _shows_as_held(candidate, listed):
+                return
             text = messages.candidate_embed(candidate, self.config.section_emojis, suggestion=listed, note=note)
             embed = discord.Embed.from_dict(text)
             if shown is not None and shown.strip() == (embed.description or "").strip():
@@ -109,7 +115,8 @@ class MessageEditor:
             self._uneditable.discard(candidate_id)
             await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=candidate.status,
                                     discord_shown_decided_at=candidate.decided_at,
-                                    discord_shown_version=candidate.version, discord_note=note,
+                                    discord_shown_version=candidate.version,
+                                    discord_shown_suggestion=shown_text(listed), discord_note=note,
                                     discord_note_owed=False)  # fmt: skip
 
     async def _failed(self, candidate: Candidate, note: str | None, exc: discord.HTTPException) -> None:
@@ -157,11 +164,14 @@ class MessageEditor:
             await self.restore(candidate_id, message)
 
     async def sync(self) -> None:
-        """Edits messages decided in another process (the CLI) since, and notes owed; those Discord failed to edit wait
-        their back-off, those it forbids the next start."""
+        """Edits messages decided in another process (the CLI) since, notes owed, and pending messages whose suggested
+        section the list names otherwise now; those Discord failed to edit wait their back-off, those it forbids the
+        next start."""
         for candidate_id, note in await asyncio.to_thread(notes.owed, self.database):
             if candidate_id not in self._uneditable and not self._retries.waiting(candidate_id):
                 await self.show(candidate_id, note=note)
-        for candidate_id in await asyncio.to_thread(store.out_of_sync, self.database):
+        out_of_sync = await asyncio.to_thread(store.out_of_sync, self.database)
+        stale = set(await asyncio.to_thread(self._suggestions.stale, self.database)).difference(out_of_sync)
+        for candidate_id in [*out_of_sync, *sorted(stale)]:
             if candidate_id not in self._uneditable and not self._retries.waiting(candidate_id):
                 await self.show(candidate_id, if_out_of_sync=True)

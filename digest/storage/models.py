@@ -184,6 +184,9 @@ class Candidate(Base):
     discord_shown_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # The paper's version the message was rendered from: a new version (title, abstract, authors) edits it too.
     discord_shown_version: Mapped[int | None] = mapped_column(Integer)
+    # What the message shows of its suggested section (SuggestedSection.shown()): a heading renamed, taken out or
+    # repeated since edits the pending messages whose suggestion it changes (discord/suggested.py).
+    discord_shown_suggestion: Mapped[str | None] = mapped_column(Text)
     # The note the message shows, or is to show (why a reaction changed nothing), and whether an edit still owes it
     # (Discord failed it): kept here, a restart shows one owed and puts it back with an embed a moderator removed.
     discord_note: Mapped[str | None] = mapped_column(Text)
