@@ -71,7 +71,7 @@ def test_a_fetch_that_stalls_is_given_up_with_a_line_naming_the_stall(tmp_path: 
         assert server.packs_begun.is_set()
     assert outcome == FAILED
     assert (
-        "connection to the repository stalled (less than 1 byte(s) a second came for 1 s)" in message
+        "connection to the repository stalled (less than 1 byte a second came for 1 s)" in message
         and "\n" not in message
     ), message
     assert took < git_process.NETWORK_SECONDS / 2

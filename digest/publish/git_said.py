@@ -10,6 +10,7 @@ from pathlib import Path
 
 from digest.config import PublishSettings
 from digest.publish.rules import LOGIN_REFUSED, SSH_SAID
+from digest.sizes import counted
 
 _NOT_FOUND = re.compile(r"repository '[^']*' not found|Repository not found", re.IGNORECASE)
 # git's low-speed check (curl's), and ssh's keep-alive going unanswered: the connection stalled, nothing was refused.
@@ -26,7 +27,11 @@ def reason(text: str, settings: PublishSettings, url: str, folder: Path) -> str:
     said = [line for line in lines if line.lower().startswith(("fatal:", "error:", "remote:")) or SSH_SAID.match(line)]
     slow = _TOO_SLOW.search(text)
     if slow or _SSH_UNANSWERED.search(text):
-        within = f"less than {slow.group(1)} byte(s) a second came for {slow.group(2)} s" if slow else "ssh timed out"
+        within = (
+            f"less than {counted(int(slow.group(1)), 'byte')} a second came for {slow.group(2)} s"
+            if slow
+            else "ssh timed out"
+        )
         return f"the connection to the repository stalled ({within}); trying again later"
     if LOGIN_REFUSED.search(text):
         said = [line for line in said if line.startswith("remote:")] + [login_advice(settings, url)]
