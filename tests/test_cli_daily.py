@@ -187,26 +187,30 @@ def test_a_data_folder_that_is_a_file_is_named_as_the_problem(
     tmp_path: Path, data_dir: Path, capsys: pytest.CaptureFixture[str], inside: str
 ) -> None:
     """`--data-dir` naming a file (a typo for the database file, say) said only "digest: /path: File exists" (or
-    "Not a directory"). It now says the data folder is a file and what to give instead, in one line, exit 1."""
+    "Not a directory"). It now says the data folder is a file and what to give instead, in one line, exit 2 as a
+    settings problem, as a folder that cannot be created is (it was exit 1); `digest run` says it as well (it said
+    it could not write the data folder, naming "File exists", exit 1)."""
     mistaken = tmp_path / "digest.sqlite3"
     mistaken.write_bytes(b"")
     folder = mistaken / inside if inside else mistaken
-    for command in (["candidates"], ["approve", "1"], ["history"]):
-        assert main(["--data-dir", str(folder), *command]) == 1
+    for command in (["candidates"], ["approve", "1"], ["history"], ["run"], ["run", "--once"]):
+        assert main(["--data-dir", str(folder), *command]) == 2, command
         err = capsys.readouterr().err
         assert err == (
-            f"digest: the data folder {folder} cannot be used: {mistaken} is a file, not a folder; give --data-dir "
-            "(or DIGEST_DATA_DIR) a folder\n"
-        )
+            f"digest: configuration: the data folder {folder} cannot be used: {mistaken} is a file, not a folder; "
+            "give --data-dir (or DIGEST_DATA_DIR) a folder\n"
+        ), command
     assert mistaken.read_bytes() == b""
 
 
 @pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where no folder can be created")
 def test_a_data_folder_that_cannot_be_created_says_which_and_why(capsys: pytest.CaptureFixture[str]) -> None:
     """`--data-dir /proc/nope` said only "digest: /proc/nope: No such file or directory", as if a file were missing.
-    It now says the data folder could not be created, which, and why, in one line, exit 2 as a settings problem."""
-    for command in (["candidates"], ["decisions", "list"], ["history"]):
-        assert main(["--data-dir", "/proc/nope", *command]) == 2
+    It now says the data folder could not be created, which, and why, in one line, exit 2 as a settings problem; so
+    does `digest run` (it said the data lock's "cannot write the data folder ... keeps its database, list and lock
+    there", exit 1)."""
+    for command in (["candidates"], ["decisions", "list"], ["history"], ["run"]):
+        assert main(["--data-dir", "/proc/nope", *command]) == 2, command
         assert capsys.readouterr().err == (
             "digest: configuration: the data folder /proc/nope could not be created: No such file or directory; "
             "give --data-dir (or DIGEST_DATA_DIR) a folder this user can create\n"

@@ -149,7 +149,7 @@ async def test_a_section_emoji_approves_into_that_section(
 
 @pytest.mark.asyncio
 async def test_cross_rejects_and_the_paper_never_comes_back(
-    fake: FakeDiscord, db: Database, bot_settings: Settings
+    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
     from digest.arxiv import candidates
     from digest.arxiv.parse import parse_feed
@@ -169,7 +169,9 @@ async def test_cross_rejects_and_the_paper_never_comes_back(
 
     assert poll() == 1
     async with running(bot_settings, db) as bot:
+        caplog.set_level(logging.INFO, logger="digest.discord")
         assert (await bot.post_pending()).posted == 1
+        assert "discord: posted 1 candidate, 0 wait on the review page" in caplog.text  # not '1 candidate(s)'
         with db.reading() as session:
             candidate_id = session.scalars(select(Candidate.id)).one()
         mid = message_id(db, candidate_id)

@@ -99,7 +99,7 @@ def test_digest_poll_on_a_data_folder_that_is_a_file_says_so(
     says the data folder is a file and what to give."""
     data = tmp_path / "data"
     data.write_text("", encoding="utf-8")
-    assert main(["--data-dir", str(data), "poll", "--source", str(tmp_path / "none.xml")]) == 1
+    assert main(["--data-dir", str(data), "poll", "--source", str(tmp_path / "none.xml")]) == 2  # a settings problem
     error = capsys.readouterr().err
     assert "is a file, not a folder" in error and error.count("\n") == 1, error
 

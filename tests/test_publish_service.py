@@ -200,7 +200,7 @@ def test_a_blocked_publish_on_the_command_line_says_each_finding_once(
         err = done.stderr
         finding = "README.md:317: error: arXiv 2503.01773 is linked from"
         lines = [line for line in err.splitlines() if finding in line]
-        assert len(lines) == 2 and sum("upstream has 1 new lint error(s)" in line for line in lines) == 1, err
+        assert len(lines) == 2 and sum("upstream has 1 new lint error:" in line for line in lines) == 1, err
     assert len(remote.commits()) == 2  # the initial commit and the bad edit: nothing pushed
 
 

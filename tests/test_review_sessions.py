@@ -54,7 +54,7 @@ async def test_five_wrong_tokens_lock_that_address_out_until_the_window_passes(
     # Locked: even the right token is refused, without being looked at, and no session is made.
     status, page, headers = await try_token(site.client, ADMIN)
     assert status == 429 and headers["Retry-After"] == "900"
-    assert f"{LOCKED_OUT}: try again in 15 minute(s)." in page and 'action="/review/signin"' in page
+    assert f"{LOCKED_OUT}: try again in 15 minutes." in page and 'action="/review/signin"' in page
     assert "Set-Cookie" not in headers
     async with site.client.get("/review") as reply:
         assert 'action="/review/signin"' in await reply.text()  # still signed out
@@ -66,7 +66,7 @@ async def test_five_wrong_tokens_lock_that_address_out_until_the_window_passes(
 
     site.clock.advance(timedelta(minutes=14))
     status, page, headers = await try_token(site.client, ADMIN)
-    assert status == 429 and headers["Retry-After"] == "60" and "try again in 1 minute(s)" in page
+    assert status == 429 and headers["Retry-After"] == "60" and "try again in 1 minute." in page
     site.clock.advance(timedelta(minutes=1))
     status, _, headers = await try_token(site.client, ADMIN)
     assert status == 303 and "digest_session=" in headers["Set-Cookie"]

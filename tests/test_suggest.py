@@ -264,7 +264,7 @@ async def test_a_flood_from_many_addresses_is_limited_in_total(arxiv_site: Arxiv
     before = counts(site)
     status, body, headers = await suggest(site, reader="203.0.113.99", paper="1605.08386")
     assert status == 429 and 0 < int(headers["Retry-After"]) <= 3600
-    assert "paused for everyone: try again in 60 minute(s)." in body and 'role="alert"' in body
+    assert "paused for everyone: try again in 60 minutes." in body and 'role="alert"' in body
     assert 'value="1605.08386"' in body  # the reader's input is kept for later
     assert counts(site) == before and arxiv_site.arxiv.requests == []
 

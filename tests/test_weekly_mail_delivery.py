@@ -642,7 +642,7 @@ def test_after_an_outage_the_weeks_past_the_catch_up_are_given_up_by_name_and_th
     ]
     assert all(found is not None and found.status == "given-up" for found in oldest), oldest
     assert oldest[0] is not None and oldest[0].last_error is not None
-    assert oldest[0].last_error.startswith("given up: older than the last 4 weeks after 5 attempt(s); the SMTP server")
+    assert oldest[0].last_error.startswith("given up: older than the last 4 weeks after 5 attempts; the SMTP server")
     assert "not sending 2026-W48 readers any more" in caplog.text  # on the sixth Monday, W53's
     assert "not sending 2026-W49 readers any more" in caplog.text  # on the seventh
     assert by_hand  # `digest weekly --week 2026-W48 --send` still sends it
@@ -852,7 +852,7 @@ def test_starttls_to_a_server_that_expects_tls_at_once_says_which_security_to_se
     outcome = failed_send(settings, database, port, ssl_context=server_tls_context(cert, key))
     assert outcome.message == (
         f"cannot reach the SMTP server 127.0.0.1:{port} (starttls): it took the connection and said nothing for 1"
-        ' second(s): a server that expects TLS at once (usually port 465) needs [smtp] security = "tls"'
+        ' s: a server that expects TLS at once (usually port 465) needs [smtp] security = "tls"'
     ), outcome.message
 
 
@@ -892,7 +892,7 @@ def test_giving_up_an_edition_most_readers_have_says_who_has_it_and_who_does_not
         database.dispose()
     assert "not sending 2026-W48" not in caplog.text
     assert (
-        "weekly: 2026-W48 readers went to 2 recipient(s); not trying any more for the 1 the server refused for now"
+        "weekly: 2026-W48 readers went to 2 recipients; not trying any more for the 1 the server refused for now"
         " (late@example.org): older than the last 4 weeks (`digest weekly --week 2026-W48 --edition readers --send`"
         " still sends it to them by hand)"
     ) in caplog.text
@@ -922,7 +922,7 @@ def test_an_edition_given_up_after_reaching_most_readers_is_not_said_unsent(tmp_
     assert outcome.status == "given-up"
     assert outcome.message.startswith(
         "sent to a@example.org, c@example.org; not to b@example.org: given up: older than the last 4 weeks after 1"
-        " attempt(s); "
+        " attempt; "
     ), outcome.message
     assert len(inbox.envelopes) == 1
 

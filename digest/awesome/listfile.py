@@ -19,6 +19,7 @@ import logging
 from pathlib import Path
 
 from digest.awesome.parse import ParsedEntry, parse_list
+from digest.sizes import counted
 from digest.storage.files import keep_generations, write_atomic_bytes
 from digest.titles import linked_arxiv_ids, title_key
 
@@ -118,10 +119,10 @@ def keep_replaced(path: Path, previous: bytes, text: str, entries: int | None = 
     elif lost:  # as many entries, but not the same papers: a database restored from a backup, then one approval
         kept = _named_as(path, keep_generations(path, previous, GENERATIONS))
         log.warning(
-            "list: %s held %d paper(s) the database does not (%s; a database restored from a backup?); the previous "
+            "list: %s held %s the database does not (%s; a database restored from a backup?); the previous "
             "file is kept as %s",
             path,
-            len(lost),
+            counted(len(lost), "paper"),
             ", ".join(lost[:5]) + (", ..." if len(lost) > 5 else ""),
             kept,
         )

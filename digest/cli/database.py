@@ -29,8 +29,9 @@ def register(subparsers: Any) -> None:
         help="copy everything from an old SQLite file into the configured (empty) database",
         description=(
             "Copies every table (the list, candidates, decisions and the audit log, the model's decisions, the "
-            "weekly digests sent) from FILE (or the database URL names) into the database DIGEST_DATABASE_URL names, "
-            "in one transaction. The target must be empty: run this before the service's first start on it. Stop "
+            "weekly digests sent) from FILE (or the database URL names) into the configured database "
+            "(DIGEST_DATABASE_URL, else database_url in the settings file, else the data folder's digest.sqlite3), in "
+            "one transaction. The target must be empty: run this before the service's first start on it. Stop "
             "the service first."
         ),
     )

@@ -64,8 +64,8 @@ def register(subparsers: Any) -> None:
         "--output",
         type=path_argument,
         metavar="PATH",
-        help="write to this file ('-' for standard output); a file there is replaced whole, keeping its permissions "
-        "(a hard link to it keeps the old list)",
+        help="write to this file (default: standard output, as '-' is); a file there is replaced whole, keeping its "
+        "permissions (a hard link to it keeps the old list)",
     )
     exporting.add_argument("--json", action="store_true", help="print a JSON summary (with the Markdown if no -o)")
     exporting.set_defaults(handler=handle_export)

@@ -65,7 +65,7 @@ def register(subparsers: Any) -> None:
     backfill.add_argument(
         "--since", required=True, type=backfill_since, metavar="YYYY-MM-DD", help="the first submission day to read"
     )
-    backfill.add_argument("--page-size", type=page_size, default=100, help="papers per API request (default 100)")
+    backfill.add_argument("--page-size", type=page_size, default=100, help="papers per API request (default: 100)")
     backfill.add_argument("--json", action="store_true", help="print the result as JSON")
     backfill.set_defaults(handler=handle_backfill)
 

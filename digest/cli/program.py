@@ -90,7 +90,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
         description="Keep a curated awesome list of papers up to date from arXiv.",
     )
     parser.add_argument("--config", type=path_argument, help="TOML settings file (default: $DIGEST_CONFIG)")
-    parser.add_argument("--data-dir", type=path_argument, help="data folder (default: $DIGEST_DATA_DIR or ./data)")
+    parser.add_argument(
+        "--data-dir",
+        type=path_argument,
+        help="data folder (default: $DIGEST_DATA_DIR, else data_dir in the settings file, else ./data)",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in (home,) if home else COMMAND_MODULES:
         try:

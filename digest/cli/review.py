@@ -30,7 +30,9 @@ def register(subparsers: Any) -> None:
         description="Adds the candidate's paper to the list and regenerates the list's Markdown.",
     )
     approve.add_argument("candidate_ids", metavar="ID", nargs="+", help=_ID_HELP)
-    approve.add_argument("--section", metavar="NAME", help="the section to add it to (name or slug)")
+    approve.add_argument(
+        "--section", metavar="NAME", help="the section to add it to, by name or slug (default: the suggested one)"
+    )
     approve.set_defaults(handler=handle_decision, action="approve")
     reject = subparsers.add_parser(
         "reject",

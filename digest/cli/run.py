@@ -18,8 +18,8 @@ def register(subparsers: Any) -> None:
         help="run the service: web pages and feeds, scheduled arXiv polls and weekly digest, Discord review",
         description="Run the service until SIGTERM or Ctrl-C. Discord and email are on when configured.",
     )
-    parser.add_argument("--host", type=host_argument, help="address to listen on (default 127.0.0.1, or [web] host)")
-    parser.add_argument("--port", type=port_argument, help="port to listen on (default 8080, or [web] port)")
+    parser.add_argument("--host", type=host_argument, help="address to listen on (default: [web] host, else 127.0.0.1)")
+    parser.add_argument("--port", type=port_argument, help="port to listen on (default: [web] port, else 8080)")
     parser.add_argument(
         "--once", action="store_true", help="poll arXiv once, post to Discord if on, and exit (1 unless it went well)"
     )

@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest.clock import utc_now
+from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
 from digest.storage.models import DiscordOwedMessage
@@ -63,7 +64,7 @@ class Owed:
             await asyncio.to_thread(_save, self.database, batch)
         except SQLAlchemyError as exc:
             said = failure_line(exc, str(self.database.engine.url))
-            log.info("discord: noting %d message(s) to catch up on failed (tried again): %s", len(batch), said)
+            log.info("discord: noting %s to catch up on failed (tried again): %s", counted(len(batch), "message"), said)
             return
         self._unsaved -= batch
         self._saved |= batch

@@ -21,6 +21,7 @@ from digest.discord.rate_limits import asked_wait
 from digest.discord.retries import Retries
 from digest.discord.suggested import shown_text
 from digest.review.rules import SuggestedSection
+from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
 from digest.storage.models import PENDING, Candidate
@@ -90,11 +91,11 @@ class Poster:
                 store.candidates_to_post, self.database, self.config.post_cap_per_run
             )
             if not self._ready():
-                log.info("discord: not connected; %d candidate(s) wait to be posted", len(chosen) + len(left))
+                log.info("discord: not connected; %s wait to be posted", counted(len(chosen) + len(left), "candidate"))
                 return PostReport(0, len(chosen) + len(left), 0)
             if self._limited and self._retries.waiting(POSTING):  # a post now would be refused again, and counted
-                log.info("discord: Discord's rate limit is not over; %d candidate(s) wait to be posted",
-                         len(chosen) + len(left))  # fmt: skip
+                log.info("discord: Discord's rate limit is not over; %s wait to be posted",
+                         counted(len(chosen) + len(left), "candidate"))  # fmt: skip
                 return PostReport(0, len(chosen) + len(left), 0)
             posted = failed = decided = 0
             for chosen_then in chosen:
@@ -120,7 +121,7 @@ class Poster:
             if failed:
                 delay = self._retries.failed(POSTING, self._asked)
                 level = logging.INFO if self._refused else logging.WARNING  # a refusal was said once already
-                log.log(level, "discord: %d candidate(s) not posted; trying again in %g s", unposted, delay)
+                log.log(level, "discord: %s not posted; trying again in %g s", counted(unposted, "candidate"), delay)
             else:
                 self._retries.succeeded(POSTING)
             waiting = len(left) + unposted
@@ -130,7 +131,7 @@ class Poster:
                     await self._channel().send(notice, allowed_mentions=NO_MENTIONS)
                 except discord.HTTPException as exc:
                     log.warning("discord: could not post the waiting notice: %s", exc)
-            log.info("discord: posted %d candidate(s), %d wait on the review page", posted, waiting)
+            log.info("discord: posted %s, %d wait on the review page", counted(posted, "candidate"), waiting)
             return PostReport(posted, waiting, failed)
 
     async def settle_decided(self) -> None:

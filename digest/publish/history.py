@@ -12,6 +12,7 @@ from digest.awesome.lint import lint_bytes
 from digest.awesome.parse import ListFormatError, parse_list
 from digest.publish.git import GitClone, GitError
 from digest.publish.rules import finding_line, new_errors, one_line
+from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.state import PublishState
 from digest.titles import linked_arxiv_ids
@@ -197,5 +198,6 @@ def check_upstream(source: str, path: str, base: str, theirs: str, *, first: boo
     if found:
         lines = [finding_line(path, f) for f in found]
         raise PublishBlockedError(
-            f"{source} upstream has {len(found)} new lint error(s): {lines[0]}; fix it in the repository", lines
+            f"{source} upstream has {counted(len(found), 'new lint error')}: {lines[0]}; fix it in the repository",
+            lines,
         )

@@ -45,6 +45,7 @@ from digest.publish.rules import (
 )
 from digest.publish.store import first_base, pending_decisions, record_failure, state_row
 from digest.publish.upstream import UpstreamHeldError, import_upstream
+from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
 from digest.storage.files import held_for_writing
@@ -146,7 +147,9 @@ class Publisher:
                 reason = failure_line(exc, self.settings.database_url)  # one line: the disk, not SQLAlchemy's words
                 log.error("publish: the failure could not be recorded in the database: %s", reason)
                 failures = 1
-            log.error("publish: %s (%d failed attempt(s) in a row; pending decisions are kept)", line, failures)
+            log.error(
+                "publish: %s (%s in a row; pending decisions are kept)", line, counted(failures, "failed attempt")
+            )
             health.report("publish", False, line)
         return PublishResult(outcome, line, findings=findings, held=held)
 
@@ -275,7 +278,9 @@ class Publisher:
         made = on_theirs is not None and on_theirs != ours  # else nothing to check it against
         on_base = replayed(session, base, decided, templates, now, left=left)[0] if made else None
         if on_theirs is not None and ours in (on_theirs, on_base):
-            log.info("publish: the upstream edits and the pending decision(s) met; decisions made again on them")
+            log.info(
+                "publish: the upstream edits and %s met; made again on them", counted(len(decided), "pending decision")
+            )
             return on_theirs
         if doubled and not stuck:  # the list here holds edits of its own: the merge, as before, rather than a stop
             return text

@@ -32,6 +32,7 @@ from digest.publish.pull import (
 )
 from digest.publish.rules import Change, Decided, changes, unified_diff
 from digest.publish.store import decided_for, state_row
+from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.state import PublishState
 
@@ -164,8 +165,8 @@ class PullRequestPublisher(Publisher):
         text, conflicts = self.git.merge(final, pushed, on_branch)
         if conflicts:
             raise PublishBlockedError(
-                f"a commit on the pull request's branch {branch} touches the same lines as {conflicts} pending "
-                "change(s); merge or close the pull request, then publish again"
+                f"a commit on the pull request's branch {branch} touches the same lines as "
+                f"{counted(conflicts, 'pending change')}; merge or close the pull request, then publish again"
             )
         log.info("publish: kept the edits made on %s since the last push", branch)
         return text

@@ -19,6 +19,7 @@ from digest.awesome import store as liststore
 from digest.awesome.parse import ListFormatError
 from digest.publish.rules import Decided, one_line
 from digest.review.applying import add_candidate_entry
+from digest.sizes import counted
 from digest.storage.models import APPROVED, Candidate
 from digest.titles import arxiv_abs_url
 from digest.vocab import Action
@@ -109,10 +110,11 @@ def conflict_line(source: str, conflicts: int, stuck: str) -> str:
     """Why an upstream edit and the pending decisions cannot be merged, and what to do, in one line."""
     if stuck and not conflicts:  # no line met: each side moved a paper into a section of its own
         return f"an edit upstream in {source} and a pending change both moved a paper: {stuck}"
+    changes = counted(conflicts, "pending change")
     if stuck:
-        return f"an edit upstream in {source} touches the same lines as {conflicts} pending change(s): {stuck}"
+        return f"an edit upstream in {source} touches the same lines as {changes}: {stuck}"
     return (
-        f"an edit upstream in {source} touches the same lines as {conflicts} pending change(s), and the list here "
+        f"an edit upstream in {source} touches the same lines as {changes}, and the list here "
         "holds edits of its own; bring the upstream file in with `digest list import`, then approve the pending "
         "papers again"
     )

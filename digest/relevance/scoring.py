@@ -46,6 +46,7 @@ from digest.relevance.types import (
     Tier,
 )
 from digest.relevance.why import Neighbour, Why
+from digest.sizes import counted
 
 # Part of every model's key: a model saved or thresholds stored by an older version of this code, for the same
 # inputs, are not read back but built again (2: the word model among the learned features; 3: the rule feature for
@@ -236,8 +237,9 @@ def build_model(
         positives += stand_ins(both)
         if len(positives) < MIN_POSITIVES:
             raise RulesError(
-                f"the relevance model has nothing to learn from: the list holds {len(positives)} paper(s) with a "
-                "known abstract and no shipped paper names both sides of the topic in rules.toml"
+                "the relevance model has nothing to learn from: the list holds "
+                f"{counted(len(positives), 'paper')} with a known abstract and no shipped paper names both sides of"
+                " the topic in rules.toml"
             )
     rejections = learnt_rejections(examples, feedback)
     rejected = [PaperText(item.title, item.abstract) for item in rejections]

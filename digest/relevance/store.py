@@ -29,6 +29,7 @@ from digest.relevance.shipped_cache import build_with_kept_encoding, inputs_dige
 from digest.relevance.training_place import BuildEndedError, trains_in_child
 from digest.relevance.training_place import train_in_child_process as train_in_child_process  # its users' name
 from digest.relevance.types import Budget, Feedback, LabeledPaper
+from digest.sizes import counted
 
 log = logging.getLogger(__name__)
 SAVED_MODEL = "relevance-model.pickle"
@@ -165,7 +166,7 @@ def _sweep_leftovers(folder: Path) -> None:
             continue
         removed += 1
     if removed:
-        log.info("relevance: removed %d leftover(s) of interrupted builds from %s", removed, folder)
+        log.info("relevance: removed %s of interrupted builds from %s", counted(removed, "leftover"), folder)
 
 
 def _saved_path(settings: Settings) -> Path:

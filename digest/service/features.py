@@ -10,6 +10,7 @@ from typing import Any
 from digest import health
 from digest.config import Settings
 from digest.review.reviewer import Reviewer
+from digest.sizes import counted
 from digest.storage.db import Database
 
 log = logging.getLogger("digest.service")
@@ -72,8 +73,8 @@ def report_email(settings: Settings) -> None:
     smtp = settings.smtp
     if smtp.enabled:
         log.info(
-            "email: on, the weekly digest's readers' edition to %d recipient(s), maintainers' edition to %d%s",
-            len(smtp.recipients),
+            "email: on, the weekly digest's readers' edition to %s, maintainers' edition to %d%s",
+            counted(len(smtp.recipients), "recipient"),
             len(smtp.maintainer_recipients),
             "" if smtp.maintainer_recipients else " (set [smtp] maintainer_recipients; it is only written)",
         )

@@ -27,7 +27,7 @@ from digest.service.lock_watch import keep_database_lock
 from digest.service.model_refresh import ModelRefresher
 from digest.service.schedule import job_work, keep_jobs, make_scheduler, poll_due_now
 from digest.service.weekly_job import retry_unsent_weekly, run_weekly
-from digest.service.wiring import list_file_in_step, open_service_database
+from digest.service.wiring import check_data_folder, list_file_in_step, open_service_database
 from digest.storage.datalock import DataLock, lock_data_folder, lock_database
 from digest.storage.db import Database
 from digest.storage.files import remove_leftover_temporaries
@@ -71,6 +71,7 @@ class Service:
             read_feed_sources(self.settings.feeds_dir)
 
         if schedule:  # the scheduled service runs once per data folder; the one-shot commands run beside it
+            check_data_folder(self.settings)  # a file, or none it can create: said as every command says it, exit 2
             self._data_lock = lock_data_folder(self.settings.data_dir)
         self.database = await asyncio.to_thread(open_service_database, self.settings)
         await asyncio.to_thread(remove_leftover_temporaries, self.settings.data_dir, self.settings.weekly_dir)

@@ -31,8 +31,8 @@ log = logging.getLogger(__name__)
 
 
 class UnusableDataError(DatabaseError):
-    """A data folder that is a file, or a used one whose database is missing, empty or without a list; one line with
-    what to do."""
+    """A data folder this user cannot enter, or a used one whose database is missing, empty or without a list; one
+    line with what to do."""
 
 
 def signs_of_use(settings: Settings) -> list[Path]:
@@ -66,14 +66,17 @@ def _refusal(settings: Settings, used: list[Path], problem: str) -> UnusableData
 def check_data_folder(settings: Settings) -> None:
     """Refuses a data folder that is a file, or lies inside one, or that this user cannot enter, in one line naming
     it (creating it would only say "File exists" or "Not a directory"; using it, "list.md: Permission denied");
-    creates a new one, or says in one line (a settings problem, exit 2) why it could not be created."""
+    creates a new one. A file, or a folder that could not be created, is a settings problem (ConfigError, exit 2):
+    --data-dir or DIGEST_DATA_DIR names the wrong place."""
     probe = settings.data_dir.resolve()
     while not os.path.lexists(probe) and probe != probe.parent:  # lexists: False, not an error, under a closed folder
         probe = probe.parent
     if not probe.is_dir():
-        raise UnusableDataError(
-            f"the data folder {settings.data_dir} cannot be used: {probe} is a file, not a folder; give --data-dir "
-            "(or DIGEST_DATA_DIR) a folder"
+        raise ConfigError(
+            [
+                f"the data folder {settings.data_dir} cannot be used: {probe} is a file, not a folder; give --data-dir "
+                "(or DIGEST_DATA_DIR) a folder"
+            ]
         )
     closed = unenterable_folder(probe, "data folder" if probe == settings.data_dir.resolve() else "folder")
     if closed:

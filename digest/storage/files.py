@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from digest.resources import owned_as
+from digest.sizes import counted
 from digest.storage.private import open_lock
 
 log = logging.getLogger(__name__)
@@ -143,8 +144,8 @@ def remove_leftover_temporaries(*folders: Path) -> None:
             removed.append(path)
     if removed:
         log.info(
-            "removed %d leftover temporary file(s) of writes interrupted midway: %s",
-            len(removed),
+            "removed %s of writes interrupted midway: %s",
+            counted(len(removed), "leftover temporary file"),
             ", ".join(str(path) for path in removed),
         )
 

@@ -30,6 +30,7 @@ from digest.review.signing import (
     sign_session,
     token_tag,
 )
+from digest.sizes import counted
 from digest.storage.models import Candidate
 from digest.web import sessions as session_store
 from digest.web.context import WebContext, client_of, context_of, form_of, not_written, refuse
@@ -120,7 +121,7 @@ async def sign_in(request: web.Request) -> web.Response:
         response = signin_page(
             request,
             status=429,
-            error=f"Too many wrong admin tokens from your address: try again in {minutes} minute(s).",
+            error=f"Too many wrong admin tokens from your address: try again in {counted(minutes, 'minute')}.",
             filters=filters,
             page=page,
             carried=resent(form),

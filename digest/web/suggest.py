@@ -18,6 +18,7 @@ from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest.arxiv import additions as paper_add
+from digest.sizes import counted
 from digest.storage.failures import failure_line
 from digest.storage.models import APPROVED, PENDING
 from digest.vocab import READER_SOURCE
@@ -139,10 +140,10 @@ def _throttled(request: web.Request, context: WebContext, address: str, form: di
     now = context.steady()
     wait = context.suggest_throttle.retry_after(address, now)
     if wait is not None:
-        return _too_many(request, form, wait, "Too many suggestions from your address: try again in {} minute(s).")
+        return _too_many(request, form, wait, "Too many suggestions from your address: try again in {}.")
     wait = context.suggest_total.retry_after(EVERYONE, now)
     if wait is not None:
-        error = "So many suggestions came in this hour that the form is paused for everyone: try again in {} minute(s)."
+        error = "So many suggestions came in this hour that the form is paused for everyone: try again in {}."
         return _too_many(request, form, wait, error)
     return None
 
@@ -152,8 +153,9 @@ async def _known(context: WebContext, arxiv_id: str) -> paper_add.Known:
 
 
 def _too_many(request: web.Request, form: dict[str, str], wait: timedelta, error: str) -> web.Response:
-    """429 with the form as it was sent, how many minutes to wait in `error`'s {}, and a Retry-After."""
-    response = _form_error(request, 429, error.format(max(1, math.ceil(wait.total_seconds() / 60))), form)
+    """429 with the form as it was sent, how many minutes to wait in `error`'s {} ('5 minutes'), and a Retry-After."""
+    minutes = counted(max(1, math.ceil(wait.total_seconds() / 60)), "minute")
+    response = _form_error(request, 429, error.format(minutes), form)
     response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
     return response
 

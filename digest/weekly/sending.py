@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import SQLAlchemyError
 
 from digest.config import Settings
+from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
 from digest.weekly import mailer, maillog
@@ -138,7 +139,7 @@ def _reported(name: str, edition: Edition, delivery: mailer.Delivery, owed_at: d
         later = f"{owed_now}: {delivery.refusals}; next attempt for them at {owed_at:%Y-%m-%d %H:%M} UTC"
         log.warning("weekly %s %s: email %s; %s", name, edition, sent, later)
         return SendOutcome(name, edition, "partly-sent", f"{sent}; {later}", owed_at)
-    log.info("weekly %s %s: email sent to %d recipient(s)", name, edition, len(delivery.accepted))
+    log.info("weekly %s %s: email sent to %s", name, edition, counted(len(delivery.accepted), "recipient"))
     return SendOutcome(name, edition, "sent", sent)
 
 

@@ -55,7 +55,7 @@ def connect(settings: SmtpSettings, context: ssl.SSLContext | None) -> smtplib.S
         # Connected, and no greeting came: a server of TLS at once waits for the handshake.
         if isinstance(exc.__context__, TimeoutError):
             raise MismatchError(
-                f"it took the connection and said nothing for {settings.timeout_seconds:g} second(s): a server that"
+                f"it took the connection and said nothing for {settings.timeout_seconds:g} s: a server that"
                 ' expects TLS at once (usually port 465) needs [smtp] security = "tls"'
             ) from exc
         raise

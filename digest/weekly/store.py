@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from digest.clock import as_utc
 from digest.config import Settings
+from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
 from digest.templating import template_error_line
@@ -133,7 +134,7 @@ def give_up_stale_weeks(database: Database, current: IsoWeek, now: datetime) -> 
             except ValueError:
                 continue  # not a week: _editions_to_retry warns about it
             if stale:
-                note = f"given up: older than the last {CATCH_UP_WEEKS} weeks after {row.attempts} attempt(s)"
+                note = f"given up: older than the last {CATCH_UP_WEEKS} weeks after {counted(row.attempts, 'attempt')}"
                 row.last_error = f"{note}; {row.last_error}"[:2000] if row.last_error else note
                 row.status, row.next_attempt_at = GIVEN_UP, None
                 owed = tuple(row.deferred)
@@ -155,11 +156,11 @@ def _log_given_up(given_up: list[GivenUp]) -> None:
     for partly in (edition for edition in given_up if edition.owed):
         whom = ", ".join(partly.owed) if len(partly.owed) <= 3 else f"{len(partly.owed)} recipients"
         log.warning(
-            "weekly: %s went to %d recipient(s); not trying any more for the %d the server refused for now (%s):"
+            "weekly: %s went to %s; not trying any more for the %d the server refused for now (%s):"
             " older than the last %d weeks (`digest weekly --week %s --edition %s --send` still sends it to them by"
             " hand)",
             partly,
-            partly.reached,
+            counted(partly.reached, "recipient"),
             len(partly.owed),
             whom,
             CATCH_UP_WEEKS,
