@@ -18,9 +18,10 @@ def shown_size(count: int) -> str:
     return "1 byte" if count == 1 else f"{count} bytes"
 
 
-def counted(count: int, noun: str) -> str:
-    """`count` and the noun, singular for one: '1 error', '2 errors', '0 warnings' (nouns that add an s)."""
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+def counted(count: int, noun: str, plural: str = "") -> str:
+    """`count` and the noun, singular for one: '1 error', '2 errors', '0 warnings' (nouns that add an s; `plural`
+    for one that does not: counted(2, 'entry', 'entries'))."""
+    return f"{count} {noun}" if count == 1 else f"{count} {plural or noun + 's'}"
 
 
 def shown_duration(seconds: float) -> str:

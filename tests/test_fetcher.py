@@ -407,9 +407,9 @@ async def test_a_retry_after_from_the_host_a_redirect_led_to_is_kept_for_that_ho
         await clock.sleep(3600)
         server.serve_file("/rss/cs.CL", CL)
         async with Fetcher(ARXIV, clock=clock, turn_file=turn_file) as fetcher:
-            with pytest.raises(FetchError, match="localhost asked to be left alone until 2026-04-27 06:30 UTC"):
+            with pytest.raises(FetchError, match="localhost asked to be left alone until 2026-04-27 06:30:03 UTC"):
                 await fetcher.fetch(elsewhere)
-            with pytest.raises(FetchError, match="localhost asked to be left alone until 2026-04-27 06:30 UTC"):
+            with pytest.raises(FetchError, match="localhost asked to be left alone until 2026-04-27 06:30:03 UTC"):
                 await fetcher.fetch(moved)
             assert (await fetcher.fetch(server.url("/rss/cs.CL"))).status == 200  # 127.0.0.1 did not refuse
     assert [request.path for request in server.requests] == [

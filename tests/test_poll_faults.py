@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import json
+import math
 import os
 import subprocess
 import sys
@@ -383,3 +385,34 @@ def test_run_once_does_not_promise_a_retry_it_never_makes(tmp_path: Path, capsys
     assert main(["--config", str(config), "--data-dir", str(tmp_path / "data"), "run", "--once"]) == 1
     [warning] = [line for line in capsys.readouterr().err.splitlines() if "WARNING" in line and str(source) in line]
     assert warning.endswith(f"poll {source}: not an RSS or Atom feed (<unknown>:2:0: syntax error)"), warning
+
+
+@pytest.mark.asyncio
+async def test_a_short_retry_after_kept_for_the_next_poll_names_the_second_it_ends(tmp_path: Path) -> None:
+    """arXiv answered 503 with "Retry-After: 90" to `digest poll`; the next `digest poll` a moment later said the host
+    "asked to be left alone until 20:21 UTC" at 20:21:44: a time already past, with no poll allowed before it. The
+    line now names the second the wait ends (as the data folder's arxiv.turn keeps it)."""
+    config = tmp_path / "config.toml"
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
+    environment["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(tmp_path / "data"), "poll"]
+    async with ArxivServer() as arxiv:
+        feed = arxiv.program("/rss/cs.CL", Reply(status=503, retry_after="90"))
+        config.write_text(
+            f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0\nmax_retries = 0\n'
+            'api_url = "http://127.0.0.1:9/api/query"\n',
+            encoding="utf-8",
+        )
+        outs = []
+        for _ in range(2):
+            poll = await asyncio.create_subprocess_exec(
+                *command, env=environment, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+            )
+            out, _err = await poll.communicate()
+            assert poll.returncode == 1
+            outs.append(out.decode())
+    assert len(arxiv.requests_to("/rss/cs.CL")) == 1  # the second poll asked nothing
+    kept = json.loads((tmp_path / "data" / "arxiv.turn").read_text(encoding="utf-8"))["left_alone"]["127.0.0.1"]
+    ends = datetime.fromtimestamp(math.ceil(kept), UTC)
+    shown = f"{ends:%Y-%m-%d %H:%M}" + (f":{ends:%S}" if ends.second else "")  # a whole minute is said without
+    assert f"127.0.0.1 asked to be left alone until {shown} UTC (Retry-After)" in outs[1], outs

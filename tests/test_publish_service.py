@@ -230,3 +230,36 @@ def test_the_dry_run_diff_shows_an_upstream_lines_terminal_controls_inert(
     assert not any(control in out for control in ("\x1b", "\x07", "\u202e", "\r")), repr(out)
     assert "[8mhidden [0m ]0;retitled   right" in out  # shown, each control a space
     assert len(remote.commits()) == 2  # a dry run pushes nothing
+
+
+def test_a_dry_run_says_what_an_upstream_edit_would_take_out_of_the_list_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A maintainer deleted an entry in the list's repository by hand; `digest publish --dry-run` said "README.md is
+    up to date; nothing was pushed", and the real publish then took the entry out of the list here (list.md, the
+    pages). The dry run now says so in its line, naming the entry, and still changes nothing."""
+    for name in ("DIGEST_CONFIG", "DIGEST_DATA_DIR", "DIGEST_DATABASE_URL", "DIGEST_GIT_TOKEN", "DIGEST_GIT_SSH_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    remote = make_remote(tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text(publish_config(remote.url), encoding="utf-8")
+    data = tmp_path / "data"
+    base = ["--config", str(config), "--data-dir", str(data)]
+    assert main([*base, "publish"]) == 0  # the first sync
+    entry = (
+        "+ **Probing MLLMs** [Probing Multimodal Large Language Models for Global and Local Semantic Representations]"
+    )
+    block = remote.readme().split(entry, 1)[1].split("\n\n", 1)[0]
+    remote.push_edit(f"{entry}{block}\n\n", "", "Drop a paper by hand")
+    capsys.readouterr()
+
+    assert main([*base, "publish", "--dry-run"]) == 0
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err == (
+        "dry run: README.md is up to date; it would bring the edits made there into the list here: 0 added, 0 moved, "
+        "1 removed (- Probing: Probing Multimodal Large Language Models for Global and Local Semantic "
+        "Representations); nothing was pushed"
+    )
+    assert "2402.17304" in (data / "list.md").read_text(encoding="utf-8")  # a dry run changes nothing
+    assert main([*base, "publish"]) == 0
+    assert "2402.17304" not in (data / "list.md").read_text(encoding="utf-8")

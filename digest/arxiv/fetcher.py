@@ -11,6 +11,7 @@ import asyncio
 import contextvars
 import logging
 from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
@@ -212,7 +213,7 @@ class Fetcher:
             until = turn.busy_until(host, self.clock.now())
             if until is not None:
                 raise FetchError(
-                    f"{source}: {host} asked to be left alone until {until:%Y-%m-%d %H:%M} UTC (Retry-After); "
+                    f"{source}: {host} asked to be left alone until {shown_until(until)} UTC (Retry-After); "
                     "not asked before then",
                     busy_host=host,
                 )
@@ -262,6 +263,13 @@ class Fetcher:
                 content_type=response.headers.get("Content-Type"),
             )
             return result, None
+
+
+def shown_until(until: datetime) -> str:
+    """When a hold ends, to the second it ends (rounded up) when that is not a whole minute: a hold of seconds read
+    "until 20:21" at 20:21:44, a time already past."""
+    ceiled = until.replace(microsecond=0) + timedelta(seconds=1 if until.microsecond else 0)
+    return f"{ceiled:%Y-%m-%d %H:%M}" if ceiled.second == 0 else f"{ceiled:%Y-%m-%d %H:%M:%S}"
 
 
 __all__ = [

@@ -70,15 +70,15 @@ class SourceReport:
     def line(self) -> str:
         if self.outcome == FETCHED:
             text = (
-                f"fetched, {self.entries} entries, {self.matched} matched, {self.already_known} already known, "
-                f"{self.new_candidates} new candidates"
+                f"fetched, {counted(self.entries, 'entry', 'entries')}, {self.matched} matched, "
+                f"{self.already_known} already known, {counted(self.new_candidates, 'new candidate')}"
             )
             if self.second_tier:
                 text += f", {self.second_tier} for the weekly digest's second tier"
             if self.updated:
-                text += f", {self.updated} new versions"
+                text += f", {counted(self.updated, 'new version')}"
             if self.problems:
-                text += f", {len(self.problems)} items skipped or odd"
+                text += f", {counted(len(self.problems), 'item')} skipped or odd"
             if self.left:
                 text += (f"; {self.left:,} more results past these not read (a poll reads the newest max_results of "
                          "an [[api]] query: raise it, up to 2,000, or narrow the query)")  # fmt: skip
@@ -120,7 +120,8 @@ class PollSummary:
         if not self.sources:
             return f"{self.outcome}: nothing to poll: no feeds or API queries (feeds/sources.toml, or [arxiv] sources)"
         parts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items()))
-        return f"{self.outcome}: {counted(len(self.sources), 'source')} ({parts}), {self.new_candidates} new candidates"
+        found = counted(self.new_candidates, "new candidate")
+        return f"{self.outcome}: {counted(len(self.sources), 'source')} ({parts}), {found}"
 
 
 def configured_sources(settings: Settings) -> list[str]:

@@ -77,6 +77,7 @@ class Merged:
     message: str
     imported: bool = False  # upstream edits were brought into the database: list.md is written again
     decided: int = 0  # the pending decisions it holds
+    brought: str = ""  # a dry run: what the upstream edits would bring into the list here, one clause
 
 
 class Publisher:
@@ -168,7 +169,7 @@ class Publisher:
         if merged.final == merged.theirs:
             if not dry_run:
                 self._synced(merged, head, published=self._pushed_before(head, synced, merged))
-            return PublishResult(UNCHANGED, f"{self.settings.publish.path} is up to date", head)
+            return PublishResult(UNCHANGED, f"{self.settings.publish.path} is up to date{merged.brought}", head)
         if dry_run or self.pulling_only:  # the list here differs and waits for the next decision's publish
             return self._not_pushed(merged, diff, dry_run)
         commit = self.git.commit(head, merged.final.encode("utf-8"), with_trailer(merged.message, merged.upto))
@@ -181,7 +182,7 @@ class Publisher:
 
     def _not_pushed(self, merged: Merged, diff: str, dry_run: bool) -> PublishResult:
         if dry_run:
-            return PublishResult(PUBLISHED, merged.message.splitlines()[0], None, diff)
+            return PublishResult(PUBLISHED, merged.message.splitlines()[0] + merged.brought, None, diff)
         return PublishResult(UNCHANGED, f"{self.settings.publish.path} pulled; nothing pending to push", merged.head)
 
     def _pushed_before(self, head: str | None, synced: str | None, merged: Merged) -> str | None:
@@ -238,20 +239,20 @@ class Publisher:
         ours = liststore.render_markdown(session, self.settings.templates_dir)
         merge_base = base_text if base_text is not None else ours
         theirs = self._decode(upstream) if upstream is not None else None
-        imported = False
+        imported, brought = False, list[str]()
         if theirs is None or theirs == merge_base:
             final = ours
         else:
             check_upstream(self.source, self.settings.publish.path, merge_base, theirs, first=base_text is None)
             final = self._combine(session, ours, merge_base, theirs, decided)
             if final != ours and dry_run:  # imported to hold as the real run would, then rolled back
-                self._import(session, final, head, quiet=True)
+                self._import(session, final, head, said=brought)
             elif final != ours:
                 final, imported = self._import(session, final, head), True
         if state is not None and theirs is not None and theirs != merge_base:
             state.base_text, state.synced_commit = theirs, head  # the database now holds the upstream edits
         message = commit_message(changes(decided, theirs or "", final))
-        return Merged(head, theirs or "", final, upto, message, imported, len(decided))
+        return Merged(head, theirs or "", final, upto, message, imported, len(decided), "".join(brought))
 
     def _peek_state(self, session: Session) -> tuple[str | None, int]:
         """The state a real run would use, not written: a dry run before the first sync shows what that sync does."""
@@ -286,10 +287,10 @@ class Publisher:
             return text
         raise PublishBlockedError(conflict_line(self.source, conflicts, stuck))
 
-    def _import(self, session: Session, text: str, head: str | None, *, quiet: bool = False) -> str:
+    def _import(self, session: Session, text: str, head: str | None, *, said: list[str] | None = None) -> str:
         source, accepting = f"{self.source}@{(head or '')[:12]}", self.accepting_removals
         now, templates = self.clock(), self.settings.templates_dir
-        return import_upstream(session, text, source, now, templates, accepting_removals=accepting, quiet=quiet)
+        return import_upstream(session, text, source, now, templates, accepting_removals=accepting, said=said)
 
     def _synced(self, merged: Merged, commit: str | None, *, published: str | None) -> None:
         """The sync recorded at `commit`; `published` names the service's commit of the decisions, if one was."""

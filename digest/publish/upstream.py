@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
+from digest.awesome.importer import ImportReport
 from digest.awesome.parse import ListFormatError
 from digest.publish.history import PublishBlockedError
 from digest.publish.rules import one_line, removes_most
@@ -30,11 +31,12 @@ def import_upstream(
     templates_dir: Path,
     *,
     accepting_removals: bool,
-    quiet: bool = False,
+    said: list[str] | None = None,
 ) -> str:
     """Imports the merged text into the database and returns the list rendered from it; raises PublishBlockedError
     when it cannot be imported, UpstreamHeldError (nothing written) when it removes most of the list unasked.
-    `quiet`: a dry run's import (rolled back), which logs nothing of what it brought."""
+    `said`: a dry run's import (rolled back), which logs nothing of what it brought but adds to `said` one clause
+    saying it (its line read "up to date" while the real run then removed entries from the list here)."""
     try:
         report = liststore.import_markdown(session, text.encode("utf-8"), source=source, now=now)
     except ListFormatError as exc:
@@ -46,7 +48,8 @@ def import_upstream(
             "or pushed. If that is meant, run `digest publish --accept-upstream`; if not, restore the entries "
             "in the repository"
         )
-    if quiet:
+    if said is not None:
+        said.append(brought_clause(report))
         return liststore.render_markdown(session, templates_dir)
     log.info(
         "publish: brought back edits from %s: %d added, %d moved, %d removed",
@@ -65,3 +68,17 @@ def import_upstream(
     for item in report.removed:
         log.info("publish:   - %s: %s", one_line(item["section"] or ""), one_line(item["title"] or ""))
     return liststore.render_markdown(session, templates_dir)
+
+
+SHOWN = 3  # entries a dry run's line names
+
+
+def brought_clause(report: ImportReport) -> str:
+    """What an upstream edit brings into the list here, as one clause of a dry run's line: the counts, and the first
+    entries added, moved or removed."""
+    counts = f"{len(report.added)} added, {len(report.moved)} moved, {len(report.removed)} removed"
+    items = [f"+ {one_line(item['section'] or '')}: {one_line(item['title'] or '')}" for item in report.added]
+    items += [f"~ {one_line(item['to'] or '')}: {one_line(item['title'] or '')}" for item in report.moved]
+    items += [f"- {one_line(item['section'] or '')}: {one_line(item['title'] or '')}" for item in report.removed]
+    more = f"; and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
+    return f"; it would bring the edits made there into the list here: {counts} ({'; '.join(items[:SHOWN])}{more})"
