@@ -4,10 +4,13 @@ here is a script on PATH that records what git gave it and runs the git command 
 
 from __future__ import annotations
 
+import logging
+import shlex
 from pathlib import Path
 
 import pytest
 
+from digest.cli.config_check import warnings_for
 from digest.publish.git import GitClone, GitError
 from digest.publish.publisher import FAILED
 from tests.conftest import make_settings
@@ -62,6 +65,84 @@ def test_an_ssh_command_that_is_not_ssh_itself_is_left_as_the_operator_wrote_it(
     one_approval_published(settings, upstream)
     calls = calls_recorded(record)
     assert calls and not [call for call in calls if any("ServerAlive" in argument for argument in call)], calls
+
+
+KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nstands in for the service's deploy key\n-----END OPENSSH PRIVATE KEY-----\n"
+KEY_OPTIONS = ["-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "ServerAliveInterval=15"]
+
+
+def deploy_key(tmp_path: Path) -> Path:
+    """The operator's key file for DIGEST_GIT_SSH_KEY, owner-only, in a folder whose name needs quoting in a shell."""
+    key = tmp_path / "deploy keys" / "list_key"
+    key.parent.mkdir()
+    key.write_text(KEY)
+    key.chmod(0o600)
+    return key
+
+
+@pytest.mark.parametrize(
+    "configured",
+    [None, "ssh -J bastion.example -p 2222 -o UserKnownHostsFile=/srv/forge_known_hosts"],
+    ids=["plain ssh", "core.sshCommand"],
+)
+def test_an_ssh_key_goes_after_the_operators_own_ssh_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, configured: str | None
+) -> None:
+    """With DIGEST_GIT_SSH_KEY set, the service ran an ssh command of its own and dropped the operator's core.sshCommand
+    (a jump host, a port, a known_hosts file), so a publish that worked by hand failed. Their command now comes first,
+    then the key (-i, IdentitiesOnly, BatchMode) and the keep-alives; the key file is left as it was, and its text is
+    in no log line and no file of the service's (nor its path in the clone or the database)."""
+    upstream = make_remote(tmp_path)
+    record = tmp_path / "ssh-arguments"
+    fake_ssh(tmp_path, monkeypatch, RECORDING.format(record=record))
+    _home(tmp_path, monkeypatch, f"[core]\n\tsshCommand = {configured}\n" if configured else "")
+    key = deploy_key(tmp_path)
+    config = publish_config(f"ssh://git@github.example{upstream.bare}")
+    settings = make_settings(tmp_path / "data", config, {"DIGEST_GIT_SSH_KEY": str(key)})
+    with caplog.at_level(logging.DEBUG):
+        one_approval_published(settings, upstream)
+    calls = calls_recorded(record)
+    assert len(calls) >= 2, calls  # the fetch and the push at least
+    expected = [*(shlex.split(configured)[1:] if configured else []), "-i", str(key), *KEY_OPTIONS]
+    for call in calls:
+        assert call[: len(expected)] == expected, call
+    assert key.read_text() == KEY and "stands in for" not in caplog.text
+    written = [path for path in (tmp_path / "data").rglob("*") if path.is_file()]
+    assert written and not [path for path in written if b"list_key" in path.read_bytes()]
+    assert not [
+        path for path in tmp_path.rglob("*") if path.is_file() and path != key and b"stands in" in path.read_bytes()
+    ]
+
+
+def test_a_wrapper_with_a_key_set_is_named_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """core.sshCommand naming a wrapper (plink, sshpass) with DIGEST_GIT_SSH_KEY set: the wrapper was dropped for the
+    service's own ssh without a word. The key cannot be passed to a program that may not take ssh's options: ssh
+    with the key still runs in its place, and `config check` and the first publish say so in one line, naming the
+    program alone (the rest of its command may hold a password)."""
+    upstream = make_remote(tmp_path)
+    record = tmp_path / "ssh-arguments"
+    tools = fake_ssh(tmp_path, monkeypatch, RECORDING.format(record=record))
+    (tools / "forge-ssh").write_text("#!/bin/sh\necho 'the wrapper ran' >&2\nexit 255\n")
+    (tools / "forge-ssh").chmod(0o755)
+    _home(tmp_path, monkeypatch, f"[core]\n\tsshCommand = {tools / 'forge-ssh'} --password hunter2\n")
+    key = deploy_key(tmp_path)
+    config = publish_config(f"ssh://git@github.example{upstream.bare}")
+    settings = make_settings(tmp_path / "data", config, {"DIGEST_GIT_SSH_KEY": str(key)})
+    line = (
+        "core.sshCommand in your git config runs forge-ssh, not ssh, and DIGEST_GIT_SSH_KEY cannot be passed to it: "
+        "publishing runs plain ssh with the key in its place; unset DIGEST_GIT_SSH_KEY to publish through forge-ssh"
+    )
+    assert line in warnings_for(settings)
+    with caplog.at_level(logging.WARNING, logger="digest.publish"):
+        one_approval_published(settings, upstream)
+    assert [entry.getMessage() for entry in caplog.records if "sshCommand" in entry.getMessage()] == [
+        f"publish: {line}"
+    ]
+    calls = calls_recorded(record)
+    assert calls and all(call[:2] == ["-i", str(key)] for call in calls), calls
+    assert "hunter2" not in caplog.text
 
 
 # ssh giving up on a forge that stopped answering its keep-alives, for the one git service named (the other runs).

@@ -202,11 +202,13 @@ def warnings_for(settings: Settings) -> list[str]:
     """Settings that work but probably do not do what was meant."""
     from urllib.parse import urlsplit
 
+    from digest.publish.git import ssh_key_warning
+
     warnings: list[str] = []
     discord, smtp = settings.discord, settings.smtp
     crowded = poll_schedule(settings).warning
     said = (settings.arxiv.contact_warning, settings.web.cleartext_warning, crowded, settings.publish.key_warning)
-    warnings.extend(line for line in said if line)
+    warnings.extend(line for line in (*said, ssh_key_warning(settings.data_dir, settings.publish)) if line)
     warnings.extend(_watching_nothing(settings))
     warnings.extend(_data_folder_by_default(settings))
     if not discord.enabled and (discord.channel_id or discord.guild_id):

@@ -1,9 +1,8 @@
 """The service's own clone of the list's repository, driven through the real `git` command (never a shell string).
 
 Credentials travel only in the child's environment: a token as an `http.extraHeader` given by GIT_CONFIG_* variables
-(with no redirect followed), an SSH key through GIT_SSH_COMMAND (which also carries ssh's keep-alives, around the
-operator's own core.sshCommand when no key is set). Nothing secret is written into the clone's config, a URL or an
-error line.
+(with no redirect followed), an SSH key's path through GIT_SSH_COMMAND (which also carries ssh's keep-alives, both
+after the operator's own core.sshCommand). Nothing secret is written into the clone's config, a URL or an error line.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from digest.config import PublishSettings
 from digest.publish.clone_repair import cleared_stale_lock, repair_if_damaged
-from digest.publish.git_environment import git_environment, identity_options, network_environment
+from digest.publish.git_environment import git_environment, identity_options, network_environment, unsent_key_warning
 from digest.publish.git_process import GitProcesses, StoppedError, over_network, over_time_limit, time_limit
 from digest.publish.git_said import reason
 from digest.publish.git_version import git_version_problem
@@ -36,6 +35,16 @@ _SERVER_FAULT = re.compile(
     re.IGNORECASE,
 )
 log = logging.getLogger("digest.publish")
+
+
+def clone_folder(data_dir: Path) -> Path:
+    """Where the service keeps its clone of the list's repository: in its data folder."""
+    return data_dir / "publish" / "clone"
+
+
+def ssh_key_warning(data_dir: Path, publish: PublishSettings) -> str | None:
+    """For `config check`: DIGEST_GIT_SSH_KEY with a core.sshCommand it cannot be passed to (unsent_key_warning)."""
+    return unsent_key_warning(clone_folder(data_dir), publish) if publish.enabled else None
 
 
 class GitError(Exception):
@@ -61,9 +70,15 @@ class GitClone:
         self.url: str = settings.repository
         self.remote_ref = f"refs/remotes/origin/{settings.branch}"
         self.processes = GitProcesses()
+        self.ssh_checked = False  # whether the first fetch or push said what ssh command the key cannot go to
 
     # -- the child process -------------------------------------------------------------------------------------------
     def _environment(self, network: bool = False) -> dict[str, str]:
+        if network and not self.ssh_checked:
+            self.ssh_checked = True
+            unsent = unsent_key_warning(self.folder, self.settings)
+            if unsent:
+                log.warning("publish: %s", unsent)
         return (network_environment if network else git_environment)(self.folder, self.settings, self.url)
 
     def redact(self, text: str) -> str:

@@ -49,32 +49,62 @@ def git_environment(folder: Path, settings: PublishSettings, url: str) -> dict[s
     environment["GIT_CONFIG_COUNT"] = str(len(entries))
     for index, (key, value) in enumerate(entries):
         environment.update({f"GIT_CONFIG_KEY_{index}": key, f"GIT_CONFIG_VALUE_{index}": value})
-    if settings.ssh_key:
-        key = shlex.quote(settings.ssh_key)
-        environment["GIT_SSH_COMMAND"] = f"ssh -i {key} -o IdentitiesOnly=yes -o BatchMode=yes {ssh_alive_options()}"
     return environment
 
 
 def network_environment(folder: Path, settings: PublishSettings, url: str) -> dict[str, str]:
-    """git_environment for a fetch, push or ls-remote: without a key of the service's, ssh (the operator's own
-    core.sshCommand, or plain ssh) is also given its keep-alives, so a stalled ssh link is given up, not waited on for
-    the long ceiling. Set whatever the address: a rewrite (insteadOf) may lead an https one to ssh."""
+    """git_environment for a fetch, push or ls-remote, with ssh's command line (ssh_command): the operator's own
+    core.sshCommand kept, the service's key and ssh's keep-alives after it, so a stalled ssh link is given up, not
+    waited on for the long ceiling. Set whatever the address: a rewrite (insteadOf) may lead an https one to ssh."""
     environment = git_environment(folder, settings, url)
-    if not settings.ssh_key:
-        command = with_keep_alives(_configured_ssh_command(folder, environment) or "ssh")
-        if command is not None:
-            environment["GIT_SSH_COMMAND"] = command
+    command = ssh_command(_configured_ssh_command(folder, environment), settings.ssh_key)
+    if command is not None:
+        environment["GIT_SSH_COMMAND"] = command
     return environment
 
 
-def with_keep_alives(command: str) -> str | None:
-    """The ssh command line `command` with ssh's keep-alive options after the operator's own (ssh takes the first value
-    it is given, so theirs stand); None when it is not ssh itself (a wrapper, plink), which may not take them."""
-    try:
-        program = shlex.split(command)[0] if command.strip() else ""
-    except ValueError:  # unbalanced quotes: git's shell would fail on it as well
+def ssh_command(configured: str | None, key: str | None) -> str | None:
+    """The operator's ssh command line (core.sshCommand, or plain ssh), then DIGEST_GIT_SSH_KEY's options if set and
+    ssh's keep-alives: after theirs (a jump host, a port, a known_hosts file), since ssh takes the first value it is
+    given. None (their command as written) for one that is not ssh itself (a wrapper, plink), which may not take ssh's
+    options; with a key set, plain ssh with the key is run instead of it (unsent_key_warning says so)."""
+    command = configured or "ssh"
+    if not _is_ssh(command):
+        if not key:
+            return None
+        command = "ssh"
+    login = f"-i {shlex.quote(key)} -o IdentitiesOnly=yes -o BatchMode=yes " if key else ""
+    return f"{command} {login}{ssh_alive_options()}"
+
+
+def unsent_key_warning(folder: Path, settings: PublishSettings) -> str | None:
+    """The line for DIGEST_GIT_SSH_KEY set with a core.sshCommand that is not ssh itself, which the key cannot be
+    passed to; None otherwise. Names the program alone: the rest of the command may hold a password (sshpass -p)."""
+    url = settings.repository or ""
+    if not settings.ssh_key or url.startswith(("https://", "http://")):  # an https address sends no key at all
         return None
-    return f"{command} {ssh_alive_options()}" if Path(program).name in ("ssh", "ssh.exe") else None
+    configured = _configured_ssh_command(folder, git_environment(folder, settings, url))
+    if configured is None or _is_ssh(configured):
+        return None
+    try:
+        program = Path(shlex.split(configured)[0]).name
+    except ValueError:  # the words of a command git's shell cannot read either are not shown: they may hold a password
+        program = ""
+    said = f"runs {program}, not ssh" if program else "has unbalanced quotes"
+    fix = f"unset DIGEST_GIT_SSH_KEY to publish through {program}" if program else "fix its quotes"
+    return (
+        f"core.sshCommand in your git config {said}, and DIGEST_GIT_SSH_KEY cannot be passed to it: publishing runs "
+        f"plain ssh with the key in its place; {fix}"
+    )
+
+
+def _is_ssh(command: str) -> bool:
+    """Whether the command line runs ssh itself; not one with unbalanced quotes (git's shell would fail on it)."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return False
+    return bool(words) and Path(words[0]).name in ("ssh", "ssh.exe")
 
 
 def _configured_ssh_command(folder: Path, environment: dict[str, str]) -> str | None:

@@ -21,7 +21,7 @@ from digest import health
 from digest.awesome import store as liststore
 from digest.clock import utc_now
 from digest.config import Settings
-from digest.publish.git import GitClone, GitError, PushRefusedError, PushRejectedError
+from digest.publish.git import GitClone, GitError, PushRefusedError, PushRejectedError, clone_folder
 from digest.publish.history import (
     PublishBlockedError,
     base_before_rewrite,
@@ -85,7 +85,7 @@ class Publisher:
         self.database = database
         self.settings = settings
         self.clock = clock
-        self.git = GitClone(settings.data_dir / "publish" / "clone", settings.publish)
+        self.git = GitClone(clone_folder(settings.data_dir), settings.publish)
         self.source = f"{self.git.redact(self.git.url)}:{settings.publish.path}"
         self.accepting_removals = False  # `digest publish --accept-upstream`: a mass removal upstream is taken
         self.pulling_only = False  # the service's sync with nothing pending: hand edits come here, nothing is pushed
