@@ -56,8 +56,8 @@ def handle_publish(args: argparse.Namespace, context: Context) -> int:
         context.reading_only = True  # a read-only or full data folder still shows where publishing stands
         return print_status(context)
     from digest.cli.logs import setup_logging
-    from digest.publish.publisher import BLOCKED, FAILED
     from digest.publish.pull_publisher import publisher_for
+    from digest.publish.results import BLOCKED, FAILED
 
     # The publisher logs each finding, and a real run its failure, as the service's log shows them: said once here.
     setup_logging(context.settings.log_level, context.settings.log_format)

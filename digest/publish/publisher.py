@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -33,6 +32,13 @@ from digest.publish.history import (
     synced_commit,
 )
 from digest.publish.replay import conflict_line, replayed
+from digest.publish.results import BLOCKED as BLOCKED
+from digest.publish.results import BUSY as BUSY
+from digest.publish.results import FAILED as FAILED
+from digest.publish.results import PUBLISHED as PUBLISHED
+from digest.publish.results import UNCHANGED as UNCHANGED
+from digest.publish.results import Merged as Merged
+from digest.publish.results import PublishResult as PublishResult
 from digest.publish.rules import (
     Decided,
     changes,
@@ -54,30 +60,6 @@ from digest.storage.state import PublishState
 log = logging.getLogger("digest.publish")
 
 PUSH_ATTEMPTS = 4
-PUBLISHED, UNCHANGED, BLOCKED, FAILED = "published", "unchanged", "blocked", "failed"
-BUSY = "busy"  # another process (`digest publish`) is publishing: nothing done, tried again soon
-
-
-@dataclass(frozen=True)
-class PublishResult:
-    outcome: str  # published | unchanged | blocked | failed | busy
-    message: str  # one line
-    commit: str | None = None
-    diff: str = ""
-    findings: tuple[str, ...] = ()
-    held: bool = False  # trying again changes nothing until a maintainer acts (see PublishRunner._hold)
-
-
-@dataclass(frozen=True)
-class Merged:
-    head: str | None
-    theirs: str
-    final: str
-    upto: int
-    message: str
-    imported: bool = False  # upstream edits were brought into the database: list.md is written again
-    decided: int = 0  # the pending decisions it holds
-    brought: str = ""  # a dry run: what the upstream edits would bring into the list here, one clause
 
 
 class Publisher:

@@ -20,7 +20,7 @@ from digest.config import Settings, repository_slug
 from digest.publish.forge import Forge, ForgeError
 from digest.publish.git import GitError
 from digest.publish.history import PublishBlockedError, base_before_rewrite, synced_commit
-from digest.publish.publisher import PUBLISHED, UNCHANGED, Merged, Publisher, PublishResult
+from digest.publish.publisher import Publisher
 from digest.publish.pull import (
     Pull,
     PullStanding,
@@ -30,6 +30,7 @@ from digest.publish.pull import (
     pull_of,
     pull_title,
 )
+from digest.publish.results import PUBLISHED, UNCHANGED, Merged, PublishResult
 from digest.publish.rules import Change, Decided, changes, unified_diff
 from digest.publish.store import decided_for, state_row
 from digest.sizes import counted

@@ -18,8 +18,8 @@ from digest import health
 from digest.clock import utc_now
 from digest.config import Settings
 from digest.publish.git import GitError
-from digest.publish.publisher import BLOCKED, BUSY, FAILED
 from digest.publish.pull_publisher import publisher_for
+from digest.publish.results import BLOCKED, BUSY, FAILED
 from digest.publish.rules import one_line, retry_after
 from digest.publish.store import has_pending, last_error
 from digest.review.waking import DecisionWakenLoop
