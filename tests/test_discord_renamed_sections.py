@@ -1,7 +1,8 @@
 """A candidate's Discord message named its suggested section as the list had it when the message was posted or last
 edited: a heading renamed or taken out since (`digest list import`, a publish's pull of the list) left pending
 messages naming a section the list no longer has, and ✅'s hint wrong, until their next edit. Within a background
-round the messages whose suggestion the change touched now show it as the list has it; the others are not edited."""
+round the messages whose suggestion the change touched now show it as the list has it, the bot's ✅ under them only
+while ✅ approves into a section; the others are not edited."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from digest.cli import main
 from digest.config import Settings
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, alembic_config
-from tests.fake_discord import FakeDiscord
+from tests.fake_discord import BOT_ID, MAINTAINER, STRANGER, FakeDiscord
 from tests.test_discord_bot import eventually, last_embed, posted_candidate, row, running
 from tests.test_list_cli import repeated_probing
 from tests.test_suggested_sections_now import suggested_field
@@ -43,6 +44,11 @@ def steering_heading(heading: str | None) -> Callable[[str], str]:
 
 def edits(fake: FakeDiscord, mid: int) -> int:
     return len(fake.messages[mid].get("_edits", []))
+
+
+def reaction_calls(fake: FakeDiscord, mid: int) -> int:
+    """The bot's requests adding or taking off a reaction of its own on the message."""
+    return sum(len(fake.requests(method, f"/messages/{mid}/reactions/")) for method in ("PUT", "DELETE"))
 
 
 @pytest.mark.asyncio
@@ -81,16 +87,19 @@ async def test_a_heading_repeated_while_the_bot_was_down_is_shown_at_its_next_st
         _probing, probing_mid = await posted_candidate(fake, db, bot, 0, suggested_section="Probing")
         _other, other_mid = await posted_candidate(fake, db, bot, 1)
     assert "✅ approve into Probing ·" in last_embed(fake, probing_mid)["footer"]["text"]
-    untouched = edits(fake, other_mid)
+    assert fake.reactors(probing_mid, "✅") == [BOT_ID]
+    untouched, unreacted = edits(fake, other_mid), reaction_calls(fake, other_mid)
 
     imported(data_dir, tmp_path, lambda markdown: repeated_probing(markdown, "Probing", "2024"))
     async with running(bot_settings, db, sync_interval=0.05) as bot:
         sharing = "Probing (2 sections have this name: Probing (Papers), Probing (2024))"
         await eventually(lambda: suggested_field(last_embed(fake, probing_mid)) == sharing, "the names shared")
         assert "✅" not in last_embed(fake, probing_mid)["footer"]["text"]
+        await eventually(lambda: not fake.reactors(probing_mid, "✅"), "the bot's ✅ taken off")
         rounds = bot.sync_rounds
         await eventually(lambda: bot.sync_rounds >= rounds + 3, "three more background rounds")
-    assert edits(fake, other_mid) == untouched
+    assert fake.reactors(probing_mid, "❌") == [BOT_ID] and not fake.reactors(probing_mid, "✅")
+    assert edits(fake, other_mid) == untouched and reaction_calls(fake, other_mid) == unreacted
 
 
 @pytest.mark.asyncio
@@ -114,3 +123,54 @@ async def test_after_the_upgrade_only_messages_of_a_section_renamed_before_it_ar
     finally:
         upgraded.dispose()
     assert edits(fake, other_mid) == untouched
+
+
+@pytest.mark.asyncio
+async def test_the_bots_approve_reaction_follows_whether_approving_as_suggested_can_land(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path, tmp_path: Path
+) -> None:
+    """A suggestion no longer meaning one section kept the bot's ✅ under a message saying ✅ approves nowhere, and one
+    meaning a section again had no ✅ until a repost: the bot's own ✅ now follows the message, and no one else's."""
+    original = tmp_path / "list-original.md"
+    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(original)]) == 0
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        steering, steering_mid = await posted_candidate(fake, db, bot, 0, suggested_section="Steering")
+        _other, other_mid = await posted_candidate(fake, db, bot, 1)
+        await fake.react(steering_mid, STRANGER, "✅")  # no maintainer's: it decides nothing, and it is not the bot's
+        assert set(fake.reactors(steering_mid, "✅")) == {BOT_ID, STRANGER.id}
+        untouched = reaction_calls(fake, other_mid)
+
+        imported(data_dir, tmp_path, steering_heading(None))
+        await eventually(lambda: BOT_ID not in fake.reactors(steering_mid, "✅"), "the bot's ✅ taken off")
+        assert "✅" not in last_embed(fake, steering_mid)["footer"]["text"]
+        assert fake.reactors(steering_mid, "✅") == [STRANGER.id] and fake.reactors(steering_mid, "❌") == [BOT_ID]
+        await fake.react(steering_mid, MAINTAINER, "✅")  # added by hand all the same: refused, saying why
+        await eventually(lambda: "Couldn't approve" in last_embed(fake, steering_mid)["description"], "the refusal")
+        assert "no section named 'Steering'" in last_embed(fake, steering_mid)["description"].replace("\\", "")
+        await fake.unreact(steering_mid, MAINTAINER, "✅")  # caught up on: the message's reactions read again
+        await eventually(lambda: bool(fake.requests("GET", f"/messages/{steering_mid}/reactions/")), "read again")
+
+        assert main(["--data-dir", str(data_dir), "list", "import", str(original)]) == 0  # the heading put back
+        await eventually(lambda: BOT_ID in fake.reactors(steering_mid, "✅"), "the bot's ✅ added back")
+        assert "✅ approve into Steering · ❌ reject" in last_embed(fake, steering_mid)["footer"]["text"]
+        assert set(fake.reactors(steering_mid, "✅")) == {BOT_ID, STRANGER.id}
+        settled = reaction_calls(fake, steering_mid)
+        rounds = bot.sync_rounds
+        await eventually(lambda: bot.sync_rounds >= rounds + 3, "three more background rounds")
+        assert reaction_calls(fake, steering_mid) == settled  # added once, not again each round
+        assert reaction_calls(fake, other_mid) == untouched  # its suggestion did not change: not a call for it
+        assert fake.reactors(other_mid, "✅") == [BOT_ID] and fake.reactors(other_mid, "❌") == [BOT_ID]
+    assert row(db, steering).status == "pending"
+
+
+@pytest.mark.asyncio
+async def test_the_bots_approve_reaction_discord_failed_to_take_off_is_taken_off_at_a_later_round(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path, tmp_path: Path
+) -> None:
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        _steering, steering_mid = await posted_candidate(fake, db, bot, 0, suggested_section="Steering")
+        fake.refuse("DELETE", f"/messages/{steering_mid}/reactions/", 503, 0, "Service Unavailable", times=1)
+        imported(data_dir, tmp_path, steering_heading(None))
+        await eventually(lambda: not fake.reactors(steering_mid, "✅"), "the bot's ✅ taken off after all")
+        assert len(fake.requests("DELETE", f"/messages/{steering_mid}/reactions/")) == 2
+        assert "✅" not in last_embed(fake, steering_mid)["footer"]["text"]

@@ -58,9 +58,10 @@ class ReviewBot:
         self.commands = SlashCommands(settings, database, reviewer, self.members)
         # `clock` times the waits before a retry (Discord's rate limits among them).
         steady = clock.monotonic
-        self.editor = MessageEditor(self.config, database, self._channel, self._mark_repost, sync_interval, steady)
         self.poster = Poster(settings, database, lambda: self.ready, self._channel, self._own_id, sync_interval,
                              self.link.trouble, steady)  # fmt: skip
+        self.editor = MessageEditor(self.config, database, self._channel, self._mark_repost, self.poster.add_reactions,
+                                    self._own_id, sync_interval, steady)  # fmt: skip
         # Messages whose reaction the database (or a member lookup) failed to take in: caught up on with the recent
         # ones, however old their candidate's decision (catching up looks at the last CATCH_UP_WINDOW's alone, and
         # would miss them), after a restart too.

@@ -19,7 +19,7 @@ from digest.discord.connection import NO_MENTIONS
 from digest.discord.messages import PostReport
 from digest.discord.rate_limits import asked_wait
 from digest.discord.retries import Retries
-from digest.discord.suggested import shown_text
+from digest.discord.suggested import approvable, shown_text
 from digest.review.rules import SuggestedSection
 from digest.sizes import counted
 from digest.storage.db import Database
@@ -31,11 +31,6 @@ log = logging.getLogger("digest.discord")
 POSTING = "posting"  # the key of posting runs in the retries
 # How many of the channel's newest messages are looked through for a message a killed process sent but did not record.
 HISTORY_LOOKED_AT = 200
-
-
-def approvable(suggestion: SuggestedSection | None) -> bool:
-    """Whether ✅ approves into a section: the suggested one is one section of the list now (renamed or not)."""
-    return suggestion is not None and suggestion.label is not None
 
 
 class Poster:

@@ -1,5 +1,6 @@
 """Keeping each candidate's message true: edits it to show the candidate's status (and why a reaction did nothing),
-again after Discord failed an edit, and puts back the embed a moderator removed from it (suppressed its embeds)."""
+again after Discord failed an edit, puts back the embed a moderator removed from it (suppressed its embeds), and keeps
+the bot's ✅ under it only while the suggestion it shows is one ✅ approves into."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from digest.discord import messages, notes, store
 from digest.discord.connection import NO_MENTIONS
 from digest.discord.rate_limits import asked_wait
 from digest.discord.retries import Retries
-from digest.discord.suggested import ShownSuggestions, shown_text
+from digest.discord.suggested import ShownSuggestions, approvable, shown_text
 from digest.review.rules import SuggestedSection
 from digest.storage.db import Database
 from digest.storage.models import Candidate
@@ -49,6 +50,8 @@ class MessageEditor:
         database: Database,
         channel: Callable[[int | None], discord.PartialMessageable],
         repost: Callable[[int], Awaitable[None]],
+        react: Callable[[int, discord.Message, str], Awaitable[None]],
+        own_id: Callable[[], int | None],
         retry_after: float,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -56,6 +59,8 @@ class MessageEditor:
         self.database = database
         self._channel = channel
         self._repost = repost  # its message is gone
+        self._react = react  # the bot's own reaction added to a message (tried again with back-off when Discord fails)
+        self._own_id = own_id  # the bot's user id
         # One edit at a time, in decision order.
         self._lock = asyncio.Lock()
         self._retries: Retries[int] = Retries(retry_after, clock=clock)
@@ -113,11 +118,36 @@ class MessageEditor:
                 return
             self._retries.succeeded(candidate_id)
             self._uneditable.discard(candidate_id)
+            offered = await self._offer_approve(candidate, listed, message)
+            suggestion = shown_text(listed) if offered else candidate.discord_shown_suggestion
             await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=candidate.status,
                                     discord_shown_decided_at=candidate.decided_at,
                                     discord_shown_version=candidate.version,
-                                    discord_shown_suggestion=shown_text(listed), discord_note=note,
+                                    discord_shown_suggestion=suggestion, discord_note=note,
                                     discord_note_owed=False)  # fmt: skip
+
+    async def _offer_approve(
+        self, candidate: Candidate, listed: SuggestedSection | None, message: discord.Message
+    ) -> bool:
+        """The bot's ✅ under a message that now shows its suggestion otherwise: there only while ✅ approves into one
+        section (`message`: as the edit left it, its reactions with it); no one else's is touched. False when Discord
+        failed to take it off: the message is edited again, and ✅ taken off, after the back-off."""
+        if candidate.discord_shown_suggestion == shown_text(listed):
+            return True  # the suggestion is shown as before, and its reactions are as they were: no call for them
+        approve = messages.normalise_emoji(messages.APPROVE_EMOJI)
+        own = any(r.me and messages.normalise_emoji(str(r.emoji)) == approve for r in message.reactions)
+        own_id = self._own_id()
+        if approvable(listed) and not own:
+            await self._react(candidate.id, message, messages.APPROVE_EMOJI)
+        elif own and not approvable(listed) and own_id is not None:
+            try:
+                await message.remove_reaction(messages.APPROVE_EMOJI, discord.Object(own_id))
+            except discord.HTTPException as exc:
+                delay = self._retries.failed(candidate.id, asked_wait(exc))
+                log.warning("discord: could not take the bot's ✅ off candidate %s's message, which no longer offers "
+                            "it (trying again in %g s): %s", candidate.id, delay, exc)  # fmt: skip
+                return False
+        return True
 
     async def _failed(self, candidate: Candidate, note: str | None, exc: discord.HTTPException) -> None:
         """Discord failed the edit: tried again after its back-off; one it forbids waits for the permission given back,

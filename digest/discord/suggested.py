@@ -15,6 +15,11 @@ from digest.storage.models import PENDING, Candidate, Section
 SectionRows = tuple[tuple[str, str, int, str], ...]
 
 
+def approvable(suggestion: SuggestedSection | None) -> bool:
+    """Whether ✅ approves into a section: the suggested one is one section of the list now (renamed or not)."""
+    return suggestion is not None and suggestion.label is not None
+
+
 def shown_text(suggestion: SuggestedSection | None) -> str | None:
     """What a message shows of its suggested section, as recorded with it: the field's text, which says too whether
     and where ✅ approves (`SuggestedSection.shown`); None without a suggestion."""
