@@ -94,3 +94,19 @@ async def test_a_field_sent_twice_is_refused_naming_it_and_changes_nothing(site:
         async with stranger.post("/review/signin", data=twice, allow_redirects=False) as reply:
             assert reply.status == 400 and 'the field "token"' in said(await reply.text())
         assert "digest_session" not in {cookie.key for cookie in stranger.cookie_jar}
+
+
+@pytest.mark.asyncio
+async def test_a_section_name_longer_than_any_is_not_echoed_whole(site: Site) -> None:
+    """Approve with a 60,000-character section (under the 64 KiB form limit) answered a 66 KB page repeating all of
+    it in 'no section named ...'. Expected: the line names it cut to a section field's 200 characters, as Add a paper
+    always did, and nothing is done."""
+    candidate_id = insert_candidate(site.database, real_papers()[0], suggested_sections=["Probing"])
+    _, csrf = await sign_in(site)
+    form = {"csrf": csrf, "candidate_id": str(candidate_id), "action": "approve", "section": "x" * 60_000}
+    async with site.client.post("/review/decide", data=form, allow_redirects=False) as reply:
+        page = await reply.text()
+        assert reply.status == 409, page[:300]
+    assert said(page).startswith(f"no section named '{'x' * 200}' in the list (sections: ")
+    assert "x" * 201 not in page
+    assert site.status_of(candidate_id) == "pending"
