@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -186,10 +187,21 @@ def unreachable(request: web.Request, exc: Exception) -> web.Response:
     return response
 
 
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+NOT_A_FORM = (
+    f"This was not sent as a form ({' or '.join(FORM_TYPES)}), so nothing was changed: send it as the page does."
+)
+
+
 async def form_of(request: web.Request) -> dict[str, str] | web.Response:
     """The posted form's text fields, or a 400 page when the body cannot be read as a form (a charset nobody knows,
-    bytes that are not that charset, a multipart body without its boundary): the sender's mistake, not a 500."""
+    bytes that are not that charset, a multipart body without its boundary) or sends a field twice (which one was
+    meant?), a 415 when it is no form at all (JSON, plain text): the sender's mistake, not a 500 nor a page blaming
+    an empty form (a stale CSRF token, no arXiv ID)."""
     back = "/review" if request.path.startswith("/review") else "/"  # a maintainer's form leads back to their page
+    if request.body_exists and request.content_type not in FORM_TYPES:
+        log.info("%s %s: a body sent as %s, not a form", request.method, logged_path(request), request.content_type)
+        return refuse(request, 415, "Form refused", NOT_A_FORM, back)
     try:
         posted = await request.post()
     except web.HTTPRequestEntityTooLarge:
@@ -205,4 +217,10 @@ async def form_of(request: web.Request) -> dict[str, str] | web.Response:
         return refuse(
             request, 400, "Form refused", "The form's body could not be read: send it as the page does.", back
         )
-    return {key: value for key, value in posted.items() if isinstance(value, str)}
+    fields = [(key, value) for key, value in posted.items() if isinstance(value, str)]
+    repeated = next((key for key, count in Counter(key for key, _ in fields).items() if count > 1), None)
+    if repeated is not None:
+        named = f'the field "{repeated}"' if repeated.isascii() and repeated.isidentifier() else "a field"
+        message = f"The form sent {named[:60]} more than once, so nothing was changed: send it as the page does."
+        return refuse(request, 400, "Form refused", message, back)
+    return dict(fields)

@@ -18,7 +18,7 @@ from digest.review.rules import Actor
 from digest.storage.models import Decision
 from digest.web.context import WebContext, context_of, not_written, refuse, render
 from digest.web.review import checked_form, current_session
-from digest.web.review_actions import back_to_review
+from digest.web.review_actions import back_to_review, posted_section
 from digest.web.review_filters import HISTORY, history_query, parse_older_than, parse_since, review_address
 from digest.web.review_page import web_actor
 from digest.web.signin import signin_page
@@ -89,7 +89,7 @@ async def review_add(request: web.Request) -> web.Response:
     arxiv_id = paper_add.parse_arxiv_reference(form.get("paper", "")[:300])
     if arxiv_id is None:
         return refuse(request, 400, "Not added", paper_add.reference_refused(form.get("paper", "")), back)
-    section = form.get("section", "").strip()[:200] or None
+    section = posted_section(form)
     try:
         candidate_id = await added_candidate(context, arxiv_id, section, web_actor(claim))
     except paper_add.AddError as exc:

@@ -8,6 +8,7 @@ maintainer's own decision of the last few minutes while it still stands (web_rev
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import datetime
 
 from aiohttp import web
@@ -23,9 +24,15 @@ from digest.storage.models import PENDING, Candidate
 from digest.vocab import Action
 from digest.web.context import WebContext, context_of, not_written, refuse, render, tell_listeners
 from digest.web.review import checked_form, current_session
-from digest.web.review_filters import MAX_BATCH, may_undo, parse_id_list, posted_filter, review_address
+from digest.web.review_filters import MAX_BATCH, MAX_TEXT, may_undo, parse_id_list, posted_filter, review_address
 from digest.web.review_notice import decision_facts
 from digest.web.review_page import web_actor
+
+
+def posted_section(form: Mapping[str, str]) -> str | None:
+    """The section an approval or Add a paper names, cut to the section field's length (a longer name is no section's,
+    and the refusal repeats it); None for the suggested one."""
+    return form.get("section", "").strip()[:MAX_TEXT] or None
 
 
 def back_to_review(form: dict[str, str], card: int | None = None, **notice: int) -> web.Response:
@@ -77,7 +84,7 @@ async def _decide_posted(request: web.Request) -> web.Response:
             return back_to_review(form, not_undone=candidate_id)
         await tell_listeners(context, outcome)
         return back_to_review(form, card=candidate_id, undone=candidate_id)
-    section = (form.get("section") or None) if action == Action.APPROVE else None
+    section = posted_section(form) if action == Action.APPROVE else None
     try:
         outcome = await asyncio.to_thread(
             context.reviewer.decide, candidate_id, action, actor, section, only_pending=True

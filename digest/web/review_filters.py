@@ -152,16 +152,17 @@ def _text(query: Mapping[str, str], name: str) -> str:
     return value
 
 
+# A score as people and the page's number field write one; float() alone also read "1_000", "infinity" and "-1".
+_SCORE = re.compile(r"\+?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
 def _score(query: Mapping[str, str], name: str) -> float | None:
     text = query.get(name, "").strip()
     if not text:
         return None
-    try:
-        value = float(text) if len(text) <= 20 else math.nan
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise FilterError(f"?{name}= must be a score such as 0.5 or 1.2.")
+    value = float(text) if len(text) <= 20 and _SCORE.fullmatch(text) else math.nan
+    if not math.isfinite(value):  # shown scores run from 0 up (relevance.scoring.shown_score)
+        raise FilterError(f"?{name}= must be a score of 0 or more, such as 0.5 or 1.2.")
     return value
 
 
@@ -170,12 +171,15 @@ def parse_review_filter(query: Mapping[str, str]) -> ReviewFilter:
     status = query.get("status", "").strip().lower() or "pending"
     if status not in STATUSES:
         raise FilterError(f"?status= must be one of {', '.join(STATUSES)}.")
+    low, high = _score(query, "min"), _score(query, "max")
+    if low is not None and high is not None and low > high:
+        raise FilterError(f"?min= ({low:g}) is above ?max= ({high:g}), so no score could match: swap them.")
     return ReviewFilter(
         title=_text(query, "title"),
         author=_text(query, "author"),
         section=_text(query, "section"),
-        score_min=_score(query, "min"),
-        score_max=_score(query, "max"),
+        score_min=low,
+        score_max=high,
         status=status,
         after=_after(query.get("after")),
     )

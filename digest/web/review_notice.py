@@ -4,13 +4,34 @@ the decision was taken back, or overturned in Discord, must not read as if the p
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from sqlalchemy.orm import Session
 
+from digest.record_ids import parse_record_id
 from digest.review.history import action_words
 from digest.review.queries import decisions_after, latest_decision
 from digest.review.rules import Actor
 from digest.storage.models import PENDING, Candidate
-from digest.web.review_filters import DecisionFacts
+from digest.web.review_filters import DecisionFacts, FilterError
+
+# The numbers a decision's redirect gives /review for its notice: the candidate it names, or how many it rejected.
+CANDIDATE_NOTICES = ("decided", "already", "not_undone", "undone")
+COUNT_NOTICES = ("rejected", "skipped")
+
+
+def parse_notice(query: Mapping[str, str]) -> dict[str, int]:
+    """The notice's numbers /review was given; FilterError naming the first that is not a number, as a filter's."""
+    numbers: dict[str, int] = {}
+    for name in (*CANDIDATE_NOTICES, *COUNT_NOTICES):
+        text = query.get(name)
+        number = parse_record_id(text) if text is not None else None
+        if text is not None and number is None:
+            what = "a candidate's number" if name in CANDIDATE_NOTICES else "a count such as 3"
+            raise FilterError(f"?{name}= must be {what}.")
+        if number is not None:
+            numbers[name] = number
+    return numbers
 
 
 def decision_facts(session: Session, candidate_id: int) -> DecisionFacts | None:

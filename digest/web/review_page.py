@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from digest.arxiv.references import parse_arxiv_reference
 from digest.awesome import store as liststore
 from digest.config.admin_tokens import SHARED_MAINTAINER
-from digest.record_ids import parse_record_id
+from digest.record_ids import MAX_RECORD_ID
 from digest.relevance.why import why_from_json
 from digest.review.queries import (
     DECIDED_ORDER,
@@ -51,7 +51,7 @@ from digest.web.review_filters import (
     parse_review_filter,
     posted_filter,
 )
-from digest.web.review_notice import decided_since, decision_facts, taken_back
+from digest.web.review_notice import decided_since, decision_facts, parse_notice, taken_back
 from digest.web.signin import signin_page
 
 # The review page alone runs a script: its own keyboard shortcuts, served from this site (no inline script).
@@ -70,6 +70,10 @@ def web_actor(claim: SessionClaim) -> Actor:
     if claim.maintainer is not None:
         return Actor(name=claim.maintainer, id=f"web:@{claim.maintainer}", channel="web")
     return Actor(name=SHARED_MAINTAINER, id=f"web:{session_digest(claim.nonce)[:32]}", channel="web")
+
+
+class NoSuchPageError(LookupError):
+    """A later page's ?after= names no candidate: there is no page it follows."""
 
 
 @dataclass
@@ -158,6 +162,10 @@ def load_review(
     # A paper named by its arXiv address or "arXiv:2501.01234v2" (as Discord and feeds give it) is searched by its ID.
     searched = replace(chosen, title=parse_arxiv_reference(chosen.title) or chosen.title) if chosen.title else chosen
     with context.database.reading() as session:
+        # A candidate no longer there (or never; past the 32-bit ids PostgreSQL refuses to compare): no page follows it.
+        after = chosen.after
+        if after is not None and not (0 < after <= MAX_RECORD_ID and session.get(Candidate, after) is not None):
+            raise NoSuchPageError(after)
         shown, matched_total = _candidates(session, searched)
         labelled = liststore.labelled_sections(session)
         view = ReviewView(shown, [label for _, label in labelled], matched_total)
@@ -201,31 +209,26 @@ def offered_sections(
     return list(offered), [suggestion for suggestion in suggestions if suggestion.label is None]
 
 
-def _optional_id(request: web.Request, name: str) -> int | None:
-    text = request.query.get(name)
-    return parse_record_id(text) if text is not None else None
-
-
 async def review_page(request: web.Request) -> web.Response:
     context = context_of(request)
     signed_in = await current_session(request)
     if signed_in is None:  # signing in comes back here, with the same filters
         return signin_page(request, filters=posted_filter(request.query_string).query_string())
     session_value, claim = signed_in
-    decided_text = request.query.get("decided")
-    decided_id = _optional_id(request, "decided")
-    if decided_text is not None and decided_id is None:
-        return refuse(request, 400, "Bad request", "?decided= must be a candidate's number.", "/review")
-    # A refused decision or undo comes back naming its candidate, whose standing the notice then tells.
-    refused = next((name for name in ("already", "not_undone") if _optional_id(request, name) is not None), None)
-    if decided_id is None and refused is not None:
-        decided_id = _optional_id(request, refused)
     try:
         chosen = parse_review_filter(request.query)
+        notice = parse_notice(request.query)
     except FilterError as exc:
         return refuse(request, 400, "Bad request", str(exc), "/review")  # the page afresh: the filters were refused
-    undone = _optional_id(request, "undone")
-    view = await asyncio.to_thread(load_review, context, chosen, decided_id, web_actor(claim), undone)
+    # A refused decision or undo comes back naming its candidate, whose standing the notice then tells.
+    refused = next((name for name in ("already", "not_undone") if name in notice), None)
+    decided_id = notice.get("decided", notice[refused] if refused is not None else None)
+    undone = notice.get("undone")
+    try:
+        view = await asyncio.to_thread(load_review, context, chosen, decided_id, web_actor(claim), undone)
+    except NoSuchPageError:
+        message = f"There is no candidate {chosen.after} for this page to follow: start again from the first page."
+        return refuse(request, 404, "Not found", message, chosen.page_address(None))
     highlighted: dict[int, Markup] = {
         candidate.id: highlight(candidate.abstract, [*(candidate.matched or []), *why_terms(candidate)])
         for candidate in view.candidates
@@ -239,8 +242,8 @@ async def review_page(request: web.Request) -> web.Response:
         decided=view.decided,
         refused=refused,
         undone=undone,
-        rejected=_optional_id(request, "rejected"),
-        skipped=_optional_id(request, "skipped"),
+        rejected=notice.get("rejected"),
+        skipped=notice.get("skipped"),
         chosen=chosen,
         filters=chosen.query_string(),
         adding=carried_add(request.query),  # Add a paper as it was when a sign-in interrupted it
