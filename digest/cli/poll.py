@@ -244,8 +244,8 @@ def handle_backfill(args: argparse.Namespace, context: Context) -> int:
     else:
         state = "done" if report.done else f"stopped at {report.stopped_at()}"
         print(
-            f"backfill {state}: {report.entries} papers read, {report.matched} matched, "
-            f"{report.already_known} already known, {report.new_candidates} new candidates"
+            f"backfill {state}: {counted(report.entries, 'paper')} read, {report.matched} matched, "
+            f"{report.already_known} already known, {counted(report.new_candidates, 'new candidate')}"
             f" ({counted(report.windows, 'date window')} asked: arXiv's API gives at most 30,000 results a query)"
         )
         if report.by_day:

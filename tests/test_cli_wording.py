@@ -1,0 +1,63 @@
+"""What a maintainer walking the README reads from the real commands: counts of one in the singular, an option named
+once in its usage error, who decided said once, and `config check` trying a folder it is told to create."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from tests.arxiv_server import ARXIV_DATA, ArxivServer, Reply
+from tests.feedbuild import load_records
+from tests.test_cli_daily import digest_command
+
+ONE_ENTRY = (ARXIV_DATA / "api" / "api_old_search-1301.7746_2013-02-02_1entry.xml").read_bytes()
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def one_relevant_entry() -> bytes:
+    """arXiv's recorded one-entry answer, its paper's title and abstract those of a paper on the list's topic."""
+    paper = load_records()[0]
+    page = re.sub(rb"(<entry>.*?<title>)[^<]*", rb"\g<1>" + paper["title"].encode(), ONE_ENTRY, flags=re.DOTALL)
+    page = re.sub(rb"<summary>[^<]*", b"<summary>" + paper["abstract"].encode(), page)
+    assert page.count(paper["title"].encode()) == 1
+    return page
+
+
+async def run_backfill(tmp_path: Path, api_url: str) -> tuple[int, str, str]:
+    """`digest backfill` run as a maintainer runs it, since the first of this month (one date window)."""
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[arxiv]\napi_url = "{api_url}"\nmax_retries = 0\ncontact = "maintainers@example.org"\n',
+        encoding="utf-8",
+    )
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
+    environment["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    since = datetime.now(UTC).date().replace(day=1).isoformat()
+    command = [*digest_command(tmp_path), "--config", str(config), "backfill", "--since", since]
+    process = await asyncio.create_subprocess_exec(
+        *command, env=environment, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await process.communicate()
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+@pytest.mark.asyncio
+async def test_a_backfill_of_one_paper_and_a_fetch_of_one_attempt_say_it_in_the_singular(tmp_path: Path) -> None:
+    """`digest backfill` said "1 papers read, ..., 1 new candidates", and with max_retries = 0 an answer of 503 was
+    "HTTP 503 after 1 attempts". One of a thing is now said in the singular."""
+    async with ArxivServer() as arxiv:
+        url = arxiv.program("/api/query", Reply(status=503))
+        status, _out, err = await run_backfill(tmp_path, url)
+        assert status == 1, err
+        assert "HTTP 503 after 1 attempt; run the same command again to resume" in err, err
+
+        arxiv.program("/api/query", Reply(body=one_relevant_entry()))
+        status, out, err = await run_backfill(tmp_path, url)
+    assert status == 0, err
+    assert out.startswith("backfill done: 1 paper read, 1 matched, 0 already known, 1 new candidate ("), out
