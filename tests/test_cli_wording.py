@@ -4,15 +4,20 @@ once in its usage error, who decided said once, and `config check` trying a fold
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.arxiv_server import ARXIV_DATA, ArxivServer, Reply
+from digest.arxiv.backfill import backfill
+from digest.config import Settings
+from digest.storage.db import Database
+from tests.arxiv_server import ARXIV_DATA, ArxivServer, FakeClock, Reply
 from tests.feedbuild import load_records
+from tests.test_arxiv_quirks import api_page, api_settings, without_entries
 from tests.test_cli_daily import digest_command
 
 ONE_ENTRY = (ARXIV_DATA / "api" / "api_old_search-1301.7746_2013-02-02_1entry.xml").read_bytes()
@@ -61,3 +66,28 @@ async def test_a_backfill_of_one_paper_and_a_fetch_of_one_attempt_say_it_in_the_
         status, out, err = await run_backfill(tmp_path, url)
     assert status == 0, err
     assert out.startswith("backfill done: 1 paper read, 1 matched, 0 already known, 1 new candidate ("), out
+
+
+@pytest.mark.asyncio
+async def test_the_backfill_log_its_last_line_and_the_readme_count_a_short_page_s_tries_alike(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An empty page asked again: the log counted "(1/3)" to "(3/3)", the run then stopped "4 times in a row", and the
+    README said it stops after three such answers. The page is asked four times: the log counts "try 2 of 4" to "try 4
+    of 4", the last line says 4 times, and the README four answers."""
+    caplog.set_level(logging.INFO, logger="digest.arxiv.api")
+    async with ArxivServer() as server:
+        server.program("/api/query", Reply(body=api_page("s0_m10_bc5a6c384fe9")),
+                       Reply(body=without_entries(api_page("s10_m10_34e56e15aaac"))))  # fmt: skip
+        report = await backfill(api_settings(settings, server), database, date(2026, 4, 1), page_size=10,
+                                clock=FakeClock())  # fmt: skip
+        asked = [r.query for r in server.requests_to("/api/query") if "start=10&" in r.query]
+    tries = [
+        re.search(r"\(try (\d) of (\d)\)", r.getMessage()) for r in caplog.records if "asking again" in r.getMessage()
+    ]
+    assert [(m[1], m[2]) for m in tries if m] == [("2", "4"), ("3", "4"), ("4", "4")], caplog.text
+    assert len(asked) == 4
+    assert report.stopped is not None and "at 10 of 214881, 4 times in a row;" in report.stopped, report.stopped
+    readme = " ".join(README.read_text(encoding="utf-8").split())
+    assert "after four such answers in a row the backfill stops" in readme
+    assert "three such answers" not in readme
