@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from digest.arxiv.backfill import backfill
+from digest.cli import main
 from digest.config import Settings
 from digest.storage.db import Database
 from tests.arxiv_server import ARXIV_DATA, ArxivServer, FakeClock, Reply
@@ -91,3 +92,27 @@ async def test_the_backfill_log_its_last_line_and_the_readme_count_a_short_page_
     readme = " ".join(README.read_text(encoding="utf-8").split())
     assert "after four such answers in a row the backfill stops" in readme
     assert "three such answers" not in readme
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["backfill", "--since", "3026-01-01"], "argument --since: 3026-01-01 is after today: give the first day to"),
+        (["backfill", "--since", "0202-05-01"], "argument --since: 0202-05-01 is before arXiv's first papers"),
+        (["backfill", "--since", "2026-01-01", "--page-size", "0"], "argument --page-size: '0' is not between 1 and"),
+        (
+            ["backfill", "--since", "2026-01-01", "--page-size", "１０"],
+            "argument --page-size: '１０' is written in digits",
+        ),
+        (["run", "--port", "８０"], "argument --port: '８０' is written in digits other than 0-9"),
+    ],
+)
+def test_a_usage_error_names_the_option_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], argv: list[str], said: str
+) -> None:
+    """`digest backfill --since 2030-01-01` said "argument --since: --since 2030-01-01 is after today"."""
+    with pytest.raises(SystemExit) as stopped:
+        main(["--data-dir", str(tmp_path / "data"), *argv])
+    assert stopped.value.code == 2
+    line = capsys.readouterr().err.splitlines()[-1]
+    assert said in line and line.count("--") == 1, line
