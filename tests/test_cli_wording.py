@@ -17,9 +17,12 @@ from digest.cli import main
 from digest.config import Settings
 from digest.storage.db import Database
 from tests.arxiv_server import ARXIV_DATA, ArxivServer, FakeClock, Reply
+from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import load_records
 from tests.test_arxiv_quirks import api_page, api_settings, without_entries
 from tests.test_cli_daily import digest_command
+from tests.test_web import candidate_feed_links
+from tests.web_server import Site
 
 ONE_ENTRY = (ARXIV_DATA / "api" / "api_old_search-1301.7746_2013-02-02_1entry.xml").read_bytes()
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -116,3 +119,24 @@ def test_a_usage_error_names_the_option_once(
     assert stopped.value.code == 2
     line = capsys.readouterr().err.splitlines()[-1]
     assert said in line and line.count("--") == 1, line
+
+
+@pytest.mark.asyncio
+async def test_a_reject_through_a_feed_link_names_the_link_once(site: Site, capsys: pytest.CaptureFixture[str]) -> None:
+    """A reject through a private-feed link read "rejected by feed approval link via feed" on the link's page, on the
+    page a second press gets and in `digest history`: the link's name says its channel, and now it is said once."""
+    paper = real_papers()[3]
+    candidate_id = insert_candidate(site.database, paper)
+    reject = next(path for path, label in await candidate_feed_links(site) if label == "Reject")
+    async with site.client.post(reject) as done:
+        assert done.status == 200
+        assert "Done: rejected by feed approval link on " in " ".join((await done.text()).split())
+    async with site.client.post(reject) as twice:
+        assert twice.status == 409
+        text = " ".join((await twice.text()).split())
+    assert f"Candidate {candidate_id} was already rejected by feed approval link on " in text, text
+
+    assert main(["--data-dir", str(site.settings.data_dir), "history"]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if paper["arxiv_id"] in line)
+    assert f" rejected by feed approval link: {paper['title']}" in line, line
+    assert "via" not in line, line
