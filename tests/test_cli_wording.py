@@ -140,3 +140,20 @@ async def test_a_reject_through_a_feed_link_names_the_link_once(site: Site, caps
     line = next(line for line in capsys.readouterr().out.splitlines() if paper["arxiv_id"] in line)
     assert f" rejected by feed approval link: {paper['title']}" in line, line
     assert "via" not in line, line
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux's /proc, where no folder can be created")
+def test_config_check_tries_the_data_folder_it_would_create(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`digest config check --data-dir /proc/nope` said "configuration OK" (exit 0) where every other command says the
+    data folder could not be created: its check asked os.access, which says yes to root under /proc too. It now tries,
+    says which folder cannot be created and why (exit 1, as for any problem it lists), and leaves nothing behind in a
+    folder it can write."""
+    assert main(["--data-dir", "/proc/nope", "config", "check"]) == 1
+    out = capsys.readouterr().out
+    assert "problem: data_dir /proc/nope cannot be created: No such file or directory (in /proc)\n" in out, out
+    assert "configuration OK" not in out
+
+    data_dir.mkdir()
+    assert main(["--data-dir", str(data_dir), "config", "check"]) == 0
+    assert capsys.readouterr().out.endswith("configuration OK\n")
+    assert list(data_dir.iterdir()) == []
