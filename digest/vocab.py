@@ -31,6 +31,22 @@ class Channel(StrEnum):
     CLI = "cli"
 
 
+def link_actor(channel: Channel) -> str:
+    """Who a decision made through a signed approval link is recorded as: 'feed approval link', 'email ...'."""
+    return f"{channel} approval link"
+
+
+def through(actor: str, channel: str) -> str:
+    """The channel as said after who decided, ' via discord'; nothing after an approval link ('feed approval link'),
+    whose name says it already ('feed approval link via feed' says it twice)."""
+    return "" if actor == f"{channel} approval link" else f" via {channel}"
+
+
+def decided_by(actor: str, channel: str) -> str:
+    """Who decided and through which channel, each said once: 'ann via discord', 'feed approval link'."""
+    return actor + through(actor, channel)
+
+
 class PollOutcome(StrEnum):
     OK = "ok"
     PARTIAL = "partial"

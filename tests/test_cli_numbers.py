@@ -33,14 +33,14 @@ def test_a_number_in_digits_other_than_0_to_9_is_refused_in_one_line(
     in 0-9."""
     data = tmp_path / "data"
     said = usage_error(["--data-dir", str(data), *command, option, typed], capsys)
-    assert f"{option} {typed!r} is written in digits other than 0-9: write it in 0-9" in said, said
+    assert f"argument {option}: {typed!r} is written in digits other than 0-9: write it in 0-9" in said, said
     assert not data.exists()
 
 
 @pytest.mark.parametrize(
     ("argv", "said"),
     [
-        (["backfill", "--since", "2026-01-01", "--page-size", HUGE], "--page-size must be between 1 and 2000"),
+        (["backfill", "--since", "2026-01-01", "--page-size", HUGE], "is not between 1 and 2000 (arXiv's limit"),
         (["run", "--port", HUGE], "is not a port: give a port from 1 to 65535"),
         (["backfill", "--since", HUGE], "is not a date like 2025-01-31"),
         (["history", "--since", HUGE], "is not a date like 2025-01-31"),

@@ -217,7 +217,7 @@ async def test_an_approval_link_shows_on_get_and_approves_only_on_post(site: Sit
     # A second press (or a second copy of the link) finds the candidate decided: refused, nothing recorded.
     async with site.client.post(path) as twice:
         assert twice.status == 409
-        assert "already approved into Sparse Autoencoder by feed approval link via feed" in await twice.text()
+        assert "already approved into Sparse Autoencoder by feed approval link on " in await twice.text()
     with site.database.reading() as session:
         decisions = session.execute(
             select(Decision.channel, Decision.applied).where(Decision.candidate_id == candidate_id)
@@ -285,7 +285,7 @@ async def test_a_stale_reject_link_cannot_overturn_an_approval_made_in_discord(s
     # Back to pending (the Discord reaction removed): the same link decides again.
     await site.reviewer.decide_async(candidate_id, "revert", Actor("ann", "1001", "discord"))
     async with site.client.post(reject) as done:
-        assert done.status == 200 and "Done: rejected by feed approval link via feed" in await done.text()
+        assert done.status == 200 and "Done: rejected by feed approval link on " in await done.text()
     assert site.status_of(candidate_id) == "rejected"
 
 

@@ -22,6 +22,7 @@ from digest.arxiv.parse import ArxivPaper, ParsedFeed, parse_feed
 from digest.arxiv.references import parse_arxiv_reference
 from digest.clock import SYSTEM_CLOCK, Clock, as_utc, utc_now
 from digest.config import Settings
+from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.models import Paper
 from digest.storage.state import RelevanceExample, RelevanceState
@@ -176,7 +177,7 @@ async def refresh_examples(
                 break
             wanted = {arxiv_id: askable[arxiv_id] for arxiv_id in batch}
             stored += await asyncio.to_thread(_store_examples, database, papers, wanted, clock.now())
-    log.info("relevance examples: %d abstracts fetched for %d list papers", stored, len(missing))
+    log.info("relevance examples: %s fetched for %s", counted(stored, "abstract"), counted(len(missing), "list paper"))
     return stored
 
 

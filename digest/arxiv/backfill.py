@@ -24,7 +24,8 @@ from digest.storage.db import Database
 
 log = logging.getLogger("digest.arxiv.api")  # the name its log lines have always carried
 
-# An empty or cut-off page is asked for again this many times in a row before the backfill stops (resumable).
+# An empty or cut-off page is asked for again this many times in a row before the backfill stops (resumable): the
+# page is asked PAGE_RETRIES + 1 times in all, and the log and the stop count those tries ('try 2 of 4', '4 times').
 PAGE_RETRIES = 3
 _STALLED_END = "backfill: %s: the page at %d is still empty, as when the last run stopped there; taken as the end"
 
@@ -45,9 +46,9 @@ async def backfill(
     day at a time from the day it reached. A window already done is not asked again.
 
     A page that comes back empty before totalResults is reached, or cut off inside an entry, is asked for again (from
-    its first entry not read whole), after the fetcher's back-off; after PAGE_RETRIES such answers in a row the run
-    stops, resumable. `max_pages` bounds the requests made, those asked again included; `result_limit` is the API's
-    (a mirror's may be lower)."""
+    its first entry not read whole), after the fetcher's back-off, up to PAGE_RETRIES times: after PAGE_RETRIES + 1
+    such answers in a row the run stops, resumable. `max_pages` bounds the requests made, those asked again included;
+    `result_limit` is the API's (a mirror's may be lower)."""
     report = BackfillReport(query="")
     model = await asyncio.to_thread(ensure_thresholds, database, settings)
     today = clock.now().date()
@@ -135,8 +136,8 @@ class _Run:
         if failures > PAGE_RETRIES:
             return await self._give_up(short, failures)
         wait = self.fetcher.backoff_base * 2 ** (failures - 1)
-        log.info("backfill: %s at %d; asking again in %.0f s (%d/%d)",
-                 short, report.next_start, wait, failures, PAGE_RETRIES)  # fmt: skip
+        log.info("backfill: %s at %d; asking again in %.0f s (try %d of %d)",
+                 short, report.next_start, wait, failures + 1, PAGE_RETRIES + 1)  # fmt: skip
         try:
             await pause(self.clock, wait, self.fetcher.stop)
         except FetchStoppedError as exc:

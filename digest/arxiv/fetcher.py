@@ -41,7 +41,7 @@ from digest.arxiv.tls_probe import tls_port_error
 from digest.arxiv.turns import Turn, pause, polite_turn, within_grace
 from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import ArxivSettings
-from digest.sizes import shown_size
+from digest.sizes import counted, shown_size
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +161,7 @@ class Fetcher:
         # Every try lost on the way (refused, timed out, dropped): the host is as unreachable as an unresolved one,
         # and its other feeds would each wait through the same round of retries for nothing.
         raise FetchError(
-            f"{source}: {last_problem} after {attempts} attempts",
+            f"{source}: {last_problem} after {counted(attempts, 'attempt')}",
             busy_host=busy_host if refused else None,
             unreachable_host=None if refused else endpoint(source),
         )

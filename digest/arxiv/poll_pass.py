@@ -34,6 +34,7 @@ from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import Settings
 from digest.relevance.rules import RulesError
 from digest.relevance.training_place import BuildEndedError
+from digest.sizes import counted
 from digest.storage.db import Database
 
 if TYPE_CHECKING:
@@ -95,7 +96,7 @@ def _refit_after_poll(database: Database, settings: Settings, now: datetime) -> 
         with database.transaction() as session:
             forgotten = forget_old_second_tier(session, now)
         if forgotten:
-            log.info("poll: forgot %d second-tier candidates first seen over 8 weeks ago", forgotten)
+            log.info("poll: forgot %s first seen over 8 weeks ago", counted(forgotten, "second-tier candidate"))
     except SQLAlchemyError as exc:
         log.warning("poll: cannot forget old second-tier candidates: %s", getattr(exc, "orig", None) or exc)
 

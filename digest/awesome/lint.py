@@ -29,6 +29,7 @@ from digest.awesome.parse import (
 )
 from digest.awesome.references import undefined_references
 from digest.awesome.sectionnames import repeated_headings
+from digest.sizes import counted
 from digest.text import url_problem as policy_problem
 from digest.titles import arxiv_abs_url, arxiv_id_from_url, arxiv_id_problem
 
@@ -231,7 +232,10 @@ def _mojibake_findings(lines: list[str]) -> list[Finding]:
     mojibake = [number for number, line in enumerate(lines, start=1) if _holds_mojibake(line)]
     if not mojibake:
         return []
-    message = f"{len(mojibake)} lines hold emoji saved as UTF-8 read as Mac Roman (e.g. 'üìö'); kept as written"
+    holds = "holds" if len(mojibake) == 1 else "hold"
+    message = (
+        f"{counted(len(mojibake), 'line')} {holds} emoji saved as UTF-8 read as Mac Roman (e.g. 'üìö'); kept as written"
+    )
     return [Finding(mojibake[0], WARNING, "mojibake", message)]
 
 

@@ -115,7 +115,13 @@ def keep_replaced(path: Path, previous: bytes, text: str, entries: int | None = 
         lost = papers_gone(previous_text, text, lost)
     if after < before:
         kept = _named_as(path, keep_generations(path, previous, GENERATIONS))
-        log.warning("list: %s goes from %d to %d entries; the previous file is kept as %s", path, before, after, kept)
+        log.warning(
+            "list: %s goes from %d to %s; the previous file is kept as %s",
+            path,
+            before,
+            counted(after, "entry", "entries"),
+            kept,
+        )
     elif lost:  # as many entries, but not the same papers: a database restored from a backup, then one approval
         kept = _named_as(path, keep_generations(path, previous, GENERATIONS))
         log.warning(

@@ -1,6 +1,7 @@
 """Checking a configuration: every problem at once, what works but is probably not meant, what is on and off.
 
-Reads the files and folders the settings name, writes nothing; `digest config check` prints the report.
+Reads the files and folders the settings name, and leaves nothing written (a folder's write check makes an empty folder
+and takes it away); `digest config check` prints the report.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from digest.addresses import unsubscribe_problem
 from digest.cli.config_features import Feature, features_of
+from digest.cli.config_folders import folder_problem, nearest_existing
 from digest.config import secretstore
 from digest.config.feeds import SOURCES_FILE, FeedsError, read_feed_sources
 from digest.config.loading import config_variable, load_settings
@@ -73,30 +75,6 @@ def check_configuration(
     return report
 
 
-def _nearest_existing(folder: Path) -> Path:
-    """The folder, or its nearest parent that exists: where it would be created."""
-    probe = folder.resolve()
-    while not os.path.lexists(probe) and probe != probe.parent:  # lexists: False, not an error, under a closed folder
-        probe = probe.parent
-    return probe
-
-
-def _folder_problem(name: str, folder: Path, data_dir: Path) -> str | None:
-    """A folder the service must create or write: it, or its nearest existing parent, must be a writable folder that
-    this user can enter (said as the commands say it when that is the data folder)."""
-    from digest.storage.failures import unenterable_folder
-
-    probe = _nearest_existing(folder)
-    if not probe.is_dir():
-        return f"{name} {folder} cannot be created: {probe} is not a folder"
-    closed = unenterable_folder(probe, "data folder" if probe == data_dir.resolve() else "folder")
-    if closed:
-        return closed
-    if not os.access(probe, os.W_OK | os.X_OK):
-        return f"{name} {folder} is not writable by this user ({probe})"
-    return None
-
-
 def feeds_problems(feeds_dir: Path) -> list[str]:
     """The feeds files, each read as the service reads it: sources.toml through its model, rules.toml as rules."""
     from digest.relevance.rules import RULES_FILE, RulesError, load_rules
@@ -141,7 +119,7 @@ def file_problems(settings: Settings) -> list[str]:
 
     # A data folder this user cannot enter, or that a file stands in the place of (--data-dir naming a file), is said
     # once: the files in it (the database, secrets.json) are not reached, and are no problem of their own.
-    closed = unenterable_folder(settings.data_dir.resolve()) or not _nearest_existing(settings.data_dir).is_dir()
+    closed = unenterable_folder(settings.data_dir.resolve()) or not nearest_existing(settings.data_dir).is_dir()
 
     def reached(path: str | None) -> bool:
         return not closed or not path or not Path(path).resolve().is_relative_to(settings.data_dir.resolve())
@@ -154,7 +132,7 @@ def file_problems(settings: Settings) -> list[str]:
     else:
         problems += _seed_list_problems(settings)
     for name, folder in (("data_dir", settings.data_dir), ("weekly.out_dir", settings.weekly_dir)):
-        problem = _folder_problem(name, folder, settings.data_dir)
+        problem = folder_problem(name, folder, settings.data_dir)
         if problem and problem not in problems:  # weekly.out_dir inside a closed data folder: said once
             problems.append(problem)
     try:

@@ -216,16 +216,14 @@ def shown_value(text: str) -> str:
     return repr(text) if len(text) <= 40 else repr(text[:40]) + "…"
 
 
-def whole_number(text: str, option: str) -> int | None:
+def whole_number(text: str) -> int | None:
     """The whole number `text` writes in the digits 0-9 (a sign and the space around it allowed), or None when it
     writes none; one of more than 18 digits is 10**18, past every option's range. Digits other than 0-9 (fullwidth,
     Arabic-Indic, superscript), which int() reads, are a usage error of their own: what they meant is a guess."""
     written = text.strip()
     digits = written[1:] if written[:1] in ("+", "-") else written
     if digits.isdigit() and not digits.isascii():
-        raise argparse.ArgumentTypeError(
-            f"{option} {shown_value(text)} is written in digits other than 0-9: write it in 0-9"
-        )
+        raise argparse.ArgumentTypeError(f"{shown_value(text)} is written in digits other than 0-9: write it in 0-9")
     if not (digits.isascii() and digits.isdigit()):
         return None
     return int(written) if len(digits) <= 18 else 10**18

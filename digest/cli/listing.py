@@ -178,7 +178,7 @@ def report_import(args: argparse.Namespace, report: ImportReport, written: Path 
             }
         )
         return 0
-    summary = f"{report.entries_total} entries in {report.sections_total} sections"
+    summary = f"{counted(report.entries_total, 'entry', 'entries')} in {counted(report.sections_total, 'section')}"
     if not report.changed:
         print(f"{shown_source(args.path)}: unchanged ({summary})")
         return 0

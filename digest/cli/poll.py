@@ -94,10 +94,10 @@ def backfill_since(text: str) -> date:
 
     since = iso_date(text)
     if since > datetime.now(UTC).date() + timedelta(days=1):  # a day ahead: the date of a time zone east of UTC
-        raise argparse.ArgumentTypeError(f"--since {text} is after today: give the first day to read, e.g. 2025-01-01")
+        raise argparse.ArgumentTypeError(f"{text} is after today: give the first day to read, e.g. 2025-01-01")
     if since < date(1991, 8, 1):
         raise argparse.ArgumentTypeError(
-            f"--since {text} is before arXiv's first papers (August 1991): give the first day to read, e.g. 2025-01-01"
+            f"{text} is before arXiv's first papers (August 1991): give the first day to read, e.g. 2025-01-01"
         )
     return since
 
@@ -107,12 +107,12 @@ def page_size(text: str) -> int:
     error (exit 2) in one line."""
     from digest.config.feeds import API_MAX_RESULTS  # here: `digest --help` loads no settings library
 
-    size = whole_number(text, "--page-size")
+    size = whole_number(text)
     if size is None:
         raise argparse.ArgumentTypeError(f"invalid int value: {shown_value(text)}")
     if not 1 <= size <= API_MAX_RESULTS:
         raise argparse.ArgumentTypeError(
-            f"--page-size must be between 1 and {API_MAX_RESULTS} (arXiv's limit per request)"
+            f"{shown_value(text)} is not between 1 and {API_MAX_RESULTS} (arXiv's limit per request)"
         )
     return size
 
@@ -244,8 +244,8 @@ def handle_backfill(args: argparse.Namespace, context: Context) -> int:
     else:
         state = "done" if report.done else f"stopped at {report.stopped_at()}"
         print(
-            f"backfill {state}: {report.entries} papers read, {report.matched} matched, "
-            f"{report.already_known} already known, {report.new_candidates} new candidates"
+            f"backfill {state}: {counted(report.entries, 'paper')} read, {report.matched} matched, "
+            f"{report.already_known} already known, {counted(report.new_candidates, 'new candidate')}"
             f" ({counted(report.windows, 'date window')} asked: arXiv's API gives at most 30,000 results a query)"
         )
         if report.by_day:

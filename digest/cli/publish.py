@@ -13,6 +13,7 @@ from digest.cli import INTERRUPTED_STATUS
 from digest.cli.context import CommandError, Context
 from digest.sizes import counted
 from digest.text import one_line
+from digest.vocab import decided_by
 
 # A systemd stop, timeout(1) or a container stop (SIGTERM) and a closed terminal (SIGHUP) killed the command on the
 # spot, and its git (a session of its own, out of reach of the signal) went on fetching with the clone's lock files.
@@ -102,7 +103,7 @@ def print_status(context: Context) -> int:
     # line without a bidi override reversing the rest of it.
     for item in status.pending:
         where = f" into {one_line(item.section)}" if item.section else ""
-        print(f"  {item.action} {item.arxiv_id}{where} by {one_line(item.actor)} via {item.channel}")
+        print(f"  {item.action} {item.arxiv_id}{where} by {one_line(decided_by(item.actor, item.channel))}")
     if status.last_error:
         print(f"last error ({counted(status.failures, 'failed attempt')} in a row): {one_line(status.last_error)}")
     else:

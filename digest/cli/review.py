@@ -15,7 +15,7 @@ from digest.cli.context import CommandError, Context, blank_section, iso_date, p
 from digest.record_ids import parse_record_id
 from digest.sizes import counted
 from digest.text import one_line, readable_title
-from digest.vocab import Channel
+from digest.vocab import Channel, decided_by
 
 if TYPE_CHECKING:
     from digest.storage.models import Decision
@@ -161,8 +161,8 @@ def history_line(decision: Decision, arxiv_id: str, title: str) -> str:
     what = one_line(action_words(decision))  # its section is a heading of the list, as its maintainer wrote it
     unchanged = "" if decision.applied else " (changed nothing)"
     return (
-        f"{decision.at:%Y-%m-%d %H:%M} UTC  {decision.candidate_id:>5} {arxiv_id:<12} {what} by {decision.actor} "
-        f"via {decision.channel}{unchanged}: {one_line(readable_title(title, arxiv_id))}"
+        f"{decision.at:%Y-%m-%d %H:%M} UTC  {decision.candidate_id:>5} {arxiv_id:<12} {what} by "
+        f"{decided_by(decision.actor, decision.channel)}{unchanged}: {one_line(readable_title(title, arxiv_id))}"
     )
 
 

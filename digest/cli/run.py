@@ -37,7 +37,7 @@ def host_argument(text: str) -> str:
 
 def port_argument(text: str) -> int:
     """An argparse type: a TCP port, as [web] port takes it (a larger one was a traceback from bind())."""
-    port = whole_number(text, "--port")
+    port = whole_number(text)
     if port is None or not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"{shown_value(text)} is not a port: give a port from 1 to 65535")
     return port

@@ -13,6 +13,7 @@ from typing import Any
 from digest.awesome.entry import escape_text
 from digest.publish.rules import Change, one_line, paper_entries
 from digest.titles import arxiv_abs_url
+from digest.vocab import decided_by
 
 BRANCH_PREFIX = "awesome-digest/updates"
 _BRANCH_NUMBER = re.compile(r"-(\d+)$")
@@ -103,8 +104,7 @@ def pull_body(found: Sequence[Change], path: str) -> str:
         title = inert_markdown(change.title)
         linked = f"[{title}]({arxiv_abs_url(change.arxiv_id)})" if _SAFE_ID.fullmatch(change.arxiv_id) else title
         lines.append(
-            f"- {verb} {linked}{where}"
-            f" ({approved} by {inert_markdown(change.actor, 80)} via {inert_markdown(change.channel, 20)})"
+            f"- {verb} {linked}{where} ({approved} by {inert_markdown(decided_by(change.actor, change.channel), 100)})"
         )
     if not found:
         lines.append("- the list's Markdown regenerated")

@@ -15,7 +15,7 @@ from digest.awesome.blocks import shown_text
 from digest.awesome.lint import ERROR, Finding
 from digest.awesome.parse import ListFormatError, parse_list
 from digest.titles import arxiv_abs_url, linked_arxiv_ids
-from digest.vocab import Action
+from digest.vocab import Action, decided_by
 
 SUBJECT_MAX = 200
 TITLE_MAX = 160
@@ -204,7 +204,7 @@ def commit_message(found: list[Change]) -> str:
     subject = one_line("; ".join(parts), SUBJECT_MAX)
     body = [
         f"- {c.verb.lower()} {c.title}{f' ({c.section})' if c.section else ''}: {arxiv_abs_url(c.arxiv_id)}"
-        f" (by {c.actor} via {c.channel})"
+        f" (by {decided_by(c.actor, c.channel)})"
         for c in found
     ]
     return inert_references(subject + "\n\n" + "\n".join(body) + "\n")

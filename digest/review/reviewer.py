@@ -43,7 +43,7 @@ from digest.review.rules import (
 from digest.storage.db import Database
 from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision
 from digest.text import one_line
-from digest.vocab import Action
+from digest.vocab import Action, decided_by
 
 # Asked under the candidate's lock just before a decision: (session, candidate, now) -> whether it may be made.
 Condition = Callable[[Session, Candidate, datetime], bool]
@@ -129,8 +129,10 @@ class Reviewer:
                 raise ReviewError(f"no candidate with id {candidate_id}")
             if only_pending and candidate.status != PENDING:
                 standing = standing_of(session, candidate)
-                log.info("decision refused: %s %s by %s via %s: already %s",
-                         action, candidate.arxiv_id, actor.name, actor.channel, standing.describe())  # fmt: skip
+                who = decided_by(actor.name, actor.channel)
+                log.info(
+                    "decision refused: %s %s by %s: already %s", action, candidate.arxiv_id, who, standing.describe()
+                )
                 raise AlreadyDecidedError(standing)
             if only_if is not None and not only_if(session, candidate, now):
                 raise NotAllowedError(f"{action} of candidate {candidate_id} is no longer allowed")
@@ -157,11 +159,10 @@ class Reviewer:
         if outcome.changed:
             self.regenerate_markdown()
         log.info(
-            "decision: %s %s by %s via %s%s (%s)",
+            "decision: %s %s by %s%s (%s)",
             action,
             outcome.arxiv_id,
-            actor.name,
-            actor.channel,
+            decided_by(actor.name, actor.channel),
             f" into {outcome.section}" if action == Action.APPROVE and outcome.section else "",
             outcome.message,
         )

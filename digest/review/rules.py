@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import TypeVar
 
 from digest.config import DiscordSettings
-from digest.vocab import Action, Channel, Status
+from digest.vocab import Action, Channel, Status, decided_by
 
 ACTIONS = tuple(Action)
 CHANNELS = tuple(Channel)
@@ -43,9 +43,11 @@ class Standing:
     def made(self) -> str:
         """'by ann via discord on 2026-11-23 12:00 UTC'; only the parts that are known."""
         parts = []
-        if self.by:
+        if self.by and self.channel:
+            parts.append(f"by {decided_by(self.by, self.channel)}")
+        elif self.by:
             parts.append(f"by {self.by}")
-        if self.channel:
+        elif self.channel:
             parts.append(f"via {self.channel}")
         if self.at:
             parts.append(f"on {self.at:%Y-%m-%d %H:%M} UTC")

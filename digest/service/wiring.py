@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from digest import resources
 from digest.awesome.reading import META_KEY, READER_VERSION
 from digest.config import ConfigError, Settings
+from digest.sizes import counted
 from digest.storage.db import Database, DatabaseError, open_database
 from digest.storage.failures import unenterable_folder
 from digest.storage.models import Candidate, ListMeta, Section
@@ -146,7 +147,7 @@ def open_service_database(settings: Settings, *, restoring: bool = False) -> Dat
         raise ConfigError([f"seed_list {exc}"]) from None
     bundled = settings.seed_list.resolve() == resources.seed_list_path().resolve()
     which = "the bundled list" if bundled else f"the seed list {settings.seed_list}"
-    log.info("new database: imported %s (%s entries)", which, report.entries_total)
+    log.info("new database: imported %s (%s)", which, counted(report.entries_total, "entry", "entries"))
     with database.reading() as session:
         liststore.write_markdown(session, settings)
     return database

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Integer, Table, func, insert, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
+from digest.sizes import counted
 from digest.storage import state  # noqa: F401  (imported for its tables: the service's state is in the schema)
 from digest.storage.db import Database
 from digest.storage.models import Base
@@ -121,7 +122,9 @@ def copy_database(source: Database, target: Database) -> list[Copied]:
             for done in copied:  # what arrived is what was read, table by table
                 arrived = writing.scalar(select(func.count()).select_from(Base.metadata.tables[done.table])) or 0
                 if arrived != done.rows:
-                    raise CopyError(f"{done.table}: {done.rows} rows read but {arrived} written; nothing was copied")
+                    raise CopyError(
+                        f"{done.table}: {counted(done.rows, 'row')} read but {arrived} written; nothing was copied"
+                    )
     except SQLAlchemyError as exc:
         raise CopyError(f"the copy failed and the target was left as it was: {_first_line(exc)}") from exc
     return copied

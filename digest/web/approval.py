@@ -20,7 +20,7 @@ from digest.review.queries import on_review_page, standing_of
 from digest.review.rules import Actor, AlreadyDecidedError, ReviewError, Standing, decide_command
 from digest.review.signing import EMAILED, ApprovalLink, LinkError, verify_link
 from digest.storage.models import PENDING, Candidate
-from digest.vocab import Channel, Status
+from digest.vocab import Channel, Status, link_actor
 from digest.web.context import WebContext, context_of, not_written, refuse, render, tell_listeners
 from digest.web.publishing import publish_trouble_now
 from digest.web.review import why_lines
@@ -202,9 +202,9 @@ async def approval_submit(request: web.Request) -> web.Response:
     link = checked[0]
     context = context_of(request)
     if _emailed(request):
-        actor = Actor(name="email approval link", id=None, channel=Channel.EMAIL)
+        actor = Actor(name=link_actor(Channel.EMAIL), id=None, channel=Channel.EMAIL)
     else:
-        actor = Actor(name="feed approval link", id=None, channel=Channel.FEED)
+        actor = Actor(name=link_actor(Channel.FEED), id=None, channel=Channel.FEED)
     try:
         outcome = await asyncio.to_thread(
             context.reviewer.decide, link.candidate_id, link.action, actor, link.section, only_pending=True

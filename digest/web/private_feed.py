@@ -19,6 +19,7 @@ from digest.review.queries import pending_candidates, pending_count, pending_que
 from digest.review.rules import SuggestedSection, approval_menu
 from digest.review.signing import approval_signer, token_matches
 from digest.review.suggestions import suggestions_now
+from digest.sizes import counted
 from digest.storage.models import Candidate
 from digest.text import readable_title
 from digest.titles import arxiv_abs_url
@@ -135,10 +136,11 @@ def candidates_feed(session: Session, context: WebContext) -> Feed:
         hidden = pending_query().offset(len(items)).subquery()
         newest = utc_or_epoch(session.scalar(select(func.max(hidden.c.first_seen_at))))
         more = waiting - len(items)
+        waits = f"{counted(more, 'more pending candidate')}, lower scored, {'is' if more == 1 else 'are'}"
         items.append(
             FeedItem(
                 guid=f"{GUID_PREFIX}candidates:more:{more}:{newest.strftime('%Y%m%dT%H%M%S.%fZ')}",
-                title=f"{more} more pending candidates, lower scored, are on the review page",
+                title=f"{waits} on the review page",
                 link=context.url("/review"),
                 published=newest,
                 note=f"The feed shows the best {len(items)} of the {waiting} pending (web.feed_items).",

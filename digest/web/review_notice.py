@@ -13,6 +13,7 @@ from digest.review.history import action_words
 from digest.review.queries import decisions_after, latest_decision
 from digest.review.rules import Actor
 from digest.storage.models import PENDING, Candidate
+from digest.vocab import decided_by, through
 from digest.web.review_filters import DecisionFacts, FilterError
 
 # The numbers a decision's redirect gives /review for its notice: the candidate it names, or how many it rejected.
@@ -53,7 +54,7 @@ def decided_since(session: Session, candidate: Candidate) -> list[str]:
     if latest is None:
         return []
     return [
-        f"{d.actor} {action_words(d)} via {d.channel} on {d.at:%Y-%m-%d %H:%M} UTC"
+        f"{d.actor} {action_words(d)}{through(d.actor, d.channel)} on {d.at:%Y-%m-%d %H:%M} UTC"
         for d in decisions_after(session, latest)
         if (d.channel, d.actor_id) != (latest.channel, latest.actor_id)
     ]
@@ -65,4 +66,4 @@ def taken_back(session: Session, candidate: Candidate, actor: Actor) -> str | No
     latest = latest_decision(session, candidate.id)
     if latest is None or (candidate.status != PENDING and (latest.channel, latest.actor_id) == ("web", actor.id)):
         return None
-    return f"{latest.actor} via {latest.channel} on {latest.at:%Y-%m-%d %H:%M} UTC"
+    return f"{decided_by(latest.actor, latest.channel)} on {latest.at:%Y-%m-%d %H:%M} UTC"

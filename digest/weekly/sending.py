@@ -269,4 +269,6 @@ def keep_mail_log(settings: Settings, database: Database) -> None:
     that a backup restored later does not send readers again what they had before the upgrade."""
     written = maillog.seed(settings.data_dir, sent_editions(database))
     if written:
-        log.info("weekly: wrote %s from the database's record of the %d editions sent", maillog.NAME, written)
+        log.info(
+            "weekly: wrote %s from the database's record of the %s sent", maillog.NAME, counted(written, "edition")
+        )
