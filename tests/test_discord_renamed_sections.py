@@ -6,6 +6,7 @@ while ✅ approves into a section; the others are not edited."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,7 +18,16 @@ from digest.config import Settings
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, alembic_config
 from tests.fake_discord import BOT_ID, MAINTAINER, STRANGER, FakeDiscord
-from tests.test_discord_bot import eventually, last_embed, posted_candidate, row, running
+from tests.test_discord_bot import (
+    decision_count,
+    eventually,
+    last_embed,
+    list_md,
+    posted_candidate,
+    row,
+    running,
+    section_of,
+)
 from tests.test_list_cli import repeated_probing
 from tests.test_suggested_sections_now import suggested_field
 
@@ -174,3 +184,85 @@ async def test_the_bots_approve_reaction_discord_failed_to_take_off_is_taken_off
         await eventually(lambda: not fake.reactors(steering_mid, "✅"), "the bot's ✅ taken off after all")
         assert len(fake.requests("DELETE", f"/messages/{steering_mid}/reactions/")) == 2
         assert "✅" not in last_embed(fake, steering_mid)["footer"]["text"]
+
+
+@pytest.mark.asyncio
+async def test_a_maintainers_approve_refused_while_the_heading_was_gone_lands_once_it_is_back(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path, tmp_path: Path
+) -> None:
+    """A maintainer's ✅ refused for want of the section stayed unapplied once the heading came back, until a restart
+    replayed it: the round that offers ✅ again now reads the message's reactions as a restart does."""
+    original = tmp_path / "list-original.md"
+    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(original)]) == 0
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        steering, steering_mid = await posted_candidate(fake, db, bot, 0, suggested_section="Steering")
+        imported(data_dir, tmp_path, steering_heading(None))
+        await eventually(lambda: not fake.reactors(steering_mid, "✅"), "the bot's ✅ taken off")
+        await fake.react(steering_mid, MAINTAINER, "✅")
+        await eventually(lambda: "Couldn't approve" in last_embed(fake, steering_mid)["description"], "the refusal")
+        assert row(db, steering).status == "pending"
+
+        assert main(["--data-dir", str(data_dir), "list", "import", str(original)]) == 0  # the heading put back
+        await eventually(lambda: row(db, steering).status == "approved", "the maintainer's ✅ applied")
+        approved = "Approved by ann into Steering"
+        await eventually(lambda: approved in last_embed(fake, steering_mid)["description"], "the approval shown")
+        assert "Couldn't approve" not in last_embed(fake, steering_mid)["description"]
+        assert set(fake.reactors(steering_mid, "✅")) == {BOT_ID, MAINTAINER.id}
+    decided = row(db, steering)
+    assert (decided.decided_by, decided.decided_section) == ("ann", "Steering")
+    assert decided.title in section_of(list_md(bot_settings), "Steering")
+    decisions = decision_count(db)
+    async with running(bot_settings, db) as bot:  # a restart finds nothing more to do: both paths agree
+        pass
+    assert decision_count(db) == decisions and row(db, steering).status == "approved"
+
+
+@pytest.mark.asyncio
+async def test_the_bots_approve_reaction_discord_failed_to_take_off_a_decided_message_is_taken_off_later(
+    fake: FakeDiscord,
+    db: Database,
+    bot_settings: Settings,
+    data_dir: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Only pending messages were tried again: a decided one kept the bot's ✅ for good under a log saying 'trying
+    again'. The removal itself is now tried again after the back-off, whatever the candidate's status."""
+    async with running(bot_settings, db) as bot:
+        steering, steering_mid = await posted_candidate(fake, db, bot, 0, suggested_section="Steering")
+    imported(data_dir, tmp_path, steering_heading(None))  # while the bot is down: its next start edits the message
+    assert main(["--data-dir", str(data_dir), "reject", str(steering)]) == 0
+    fake.refuse("DELETE", f"/messages/{steering_mid}/reactions/", 503, 0, "Service Unavailable", times=1)
+    caplog.set_level(logging.INFO, logger="digest.discord")
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        await eventually(lambda: "Rejected by" in last_embed(fake, steering_mid)["description"], "the rejection shown")
+        await eventually(lambda: not fake.reactors(steering_mid, "✅"), "the bot's ✅ taken off after all")
+        rounds = bot.sync_rounds
+        await eventually(lambda: bot.sync_rounds >= rounds + 3, "three more background rounds")
+    said = f"could not take the bot's ✅ off candidate {steering}'s message, which no longer offers it (trying again in"
+    assert said in caplog.text
+    assert len(fake.requests("DELETE", f"/messages/{steering_mid}/reactions/")) == 2
+    assert fake.reactors(steering_mid, "❌") == [BOT_ID] and row(db, steering).status == "rejected"
+
+
+@pytest.mark.asyncio
+async def test_a_heading_back_while_discord_fails_to_take_the_bots_approve_off_is_shown(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path, tmp_path: Path
+) -> None:
+    """The message went on saying the section was gone once it was back, while Discord failed to take the ✅ off: what
+    it shows is recorded with the edit, the ✅ alone tried again, and not once ✅ approves again."""
+    original = tmp_path / "list-original.md"
+    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(original)]) == 0
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        _steering, steering_mid = await posted_candidate(fake, db, bot, 0, suggested_section="Steering")
+        fake.refuse("DELETE", f"/messages/{steering_mid}/reactions/", 503, 0, "Service Unavailable")
+        imported(data_dir, tmp_path, steering_heading(None))
+        await eventually(lambda: len(fake.requests("DELETE", f"/messages/{steering_mid}/reactions/")) >= 2, "tried")
+        assert main(["--data-dir", str(data_dir), "list", "import", str(original)]) == 0
+        await eventually(lambda: suggested_field(last_embed(fake, steering_mid)) == "Steering", "the heading shown")
+        assert "✅ approve into Steering · ❌ reject" in last_embed(fake, steering_mid)["footer"]["text"]
+        tried = len(fake.requests("DELETE", f"/messages/{steering_mid}/reactions/"))
+        rounds = bot.sync_rounds
+        await eventually(lambda: bot.sync_rounds >= rounds + 5, "five more background rounds")
+        assert len(fake.requests("DELETE", f"/messages/{steering_mid}/reactions/")) == tried
+        assert fake.reactors(steering_mid, "✅") == [BOT_ID]

@@ -113,10 +113,13 @@ class ReviewBot:
         return report
 
     async def _catch_up_found(self) -> None:
-        """Messages a killed process sent and the poster found: what was done to them before they were recorded."""
+        """Messages a killed process sent and the poster found: what was done to them before they were recorded; and
+        messages offering ✅ again: a maintainer's ✅ refused meanwhile (no such section) decides now, as at a start."""
         async with self._reaction_lock:
             while self.poster.found:
                 await self.catching_up.replay_or_retry(*self.poster.found.pop())
+            while self.editor.offered_again:
+                await self.catching_up.replay_or_retry(*self.editor.offered_again.pop(0))
 
     @property
     def client(self) -> discord.Client | None:

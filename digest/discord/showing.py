@@ -1,6 +1,6 @@
 """Keeping each candidate's message true: edits it to show the candidate's status (and why a reaction did nothing),
 again after Discord failed an edit, puts back the embed a moderator removed from it (suppressed its embeds), and keeps
-the bot's ✅ under it only while the suggestion it shows is one ✅ approves into."""
+the bot's ✅ under it only while the suggestion it shows is one ✅ approves into (tried again when Discord fails)."""
 
 from __future__ import annotations
 
@@ -66,6 +66,10 @@ class MessageEditor:
         self._retries: Retries[int] = Retries(retry_after, clock=clock)
         self._uneditable: set[int] = set()  # messages Discord forbids the bot to edit (403, 400), until it restarts
         self._suggestions = ShownSuggestions()
+        self._unremoved: Retries[int] = Retries(retry_after, clock=clock)  # the bot's ✅ Discord failed to take off
+        # (candidate, message) whose message offers ✅ again: the bot catches up on it as a restart would, so that a
+        # maintainer's ✅ refused while the suggested section was not one section of the list decides now.
+        self.offered_again: list[tuple[int, int]] = []
 
     def allow_all(self) -> None:
         """A permission given back: every message may be edited again."""
@@ -118,36 +122,65 @@ class MessageEditor:
                 return
             self._retries.succeeded(candidate_id)
             self._uneditable.discard(candidate_id)
-            offered = await self._offer_approve(candidate, listed, message)
-            suggestion = shown_text(listed) if offered else candidate.discord_shown_suggestion
+            await self._offer_approve(candidate, listed, message)
             await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=candidate.status,
                                     discord_shown_decided_at=candidate.decided_at,
                                     discord_shown_version=candidate.version,
-                                    discord_shown_suggestion=suggestion, discord_note=note,
+                                    discord_shown_suggestion=shown_text(listed), discord_note=note,
                                     discord_note_owed=False)  # fmt: skip
 
     async def _offer_approve(
         self, candidate: Candidate, listed: SuggestedSection | None, message: discord.Message
-    ) -> bool:
+    ) -> None:
         """The bot's ✅ under a message that now shows its suggestion otherwise: there only while ✅ approves into one
-        section (`message`: as the edit left it, its reactions with it); no one else's is touched. False when Discord
-        failed to take it off: the message is edited again, and ✅ taken off, after the back-off."""
+        section (`message`: as the edit left it, its reactions with it); no one else's is touched. A message offering
+        ✅ again is caught up on (`offered_again`)."""
         if candidate.discord_shown_suggestion == shown_text(listed):
-            return True  # the suggestion is shown as before, and its reactions are as they were: no call for them
+            return  # the suggestion is shown as before, and its reactions are as they were: no call for them
         approve = messages.normalise_emoji(messages.APPROVE_EMOJI)
         own = any(r.me and messages.normalise_emoji(str(r.emoji)) == approve for r in message.reactions)
+        if approvable(listed):
+            taking_off = self._unremoved.failing(candidate.id)
+            self._unremoved.succeeded(candidate.id)  # ✅ approves again: the bot's stays where Discord left it
+            if not own:
+                await self._react(candidate.id, message, messages.APPROVE_EMOJI)
+            if not own or taking_off:
+                self.offered_again.append((candidate.id, message.id))
+        elif own:
+            await self._take_off_approve(candidate.id, message)
+
+    async def _take_off_approve(self, candidate_id: int, message: discord.Message | discord.PartialMessage) -> None:
+        """Takes the bot's own ✅ off the message; one Discord failed is tried again by `sync` after the back-off."""
         own_id = self._own_id()
-        if approvable(listed) and not own:
-            await self._react(candidate.id, message, messages.APPROVE_EMOJI)
-        elif own and not approvable(listed) and own_id is not None:
-            try:
-                await message.remove_reaction(messages.APPROVE_EMOJI, discord.Object(own_id))
-            except discord.HTTPException as exc:
-                delay = self._retries.failed(candidate.id, asked_wait(exc))
-                log.warning("discord: could not take the bot's ✅ off candidate %s's message, which no longer offers "
-                            "it (trying again in %g s): %s", candidate.id, delay, exc)  # fmt: skip
-                return False
-        return True
+        if own_id is None:
+            return
+        try:
+            await message.remove_reaction(messages.APPROVE_EMOJI, discord.Object(own_id))
+        except (discord.Forbidden, discord.NotFound) as exc:  # not allowed, or the message deleted: not tried again
+            self._unremoved.succeeded(candidate_id)
+            log.warning("discord: cannot take the bot's ✅ off candidate %s's message (%s); it stays as it is",
+                        candidate_id, exc)  # fmt: skip
+        except discord.HTTPException as exc:
+            level = logging.INFO if self._unremoved.failing(candidate_id) else logging.WARNING  # said once
+            delay = self._unremoved.failed(candidate_id, asked_wait(exc))
+            log.log(level, "discord: could not take the bot's ✅ off candidate %s's message, which no longer offers "
+                    "it (trying again in %g s): %s", candidate_id, delay, exc)  # fmt: skip
+        else:
+            self._unremoved.succeeded(candidate_id)
+
+    async def _retry_take_off(self, candidate_id: int) -> None:
+        """The bot's ✅ that Discord failed to take off, whatever the candidate's status now; kept if ✅ approves
+        again."""
+        async with self._lock:
+            candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
+            if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
+                self._unremoved.succeeded(candidate_id)  # its message is gone: a new one gets its reactions anew
+                return
+            if approvable(await asyncio.to_thread(store.suggestion_now, self.database, candidate.suggested_section)):
+                self._unremoved.succeeded(candidate_id)
+                return
+            channel = self._channel(int(candidate.discord_channel_id or 0) or None)
+            await self._take_off_approve(candidate_id, channel.get_partial_message(int(candidate.discord_message_id)))
 
     async def _failed(self, candidate: Candidate, note: str | None, exc: discord.HTTPException) -> None:
         """Discord failed the edit: tried again after its back-off; one it forbids waits for the permission given back,
@@ -196,7 +229,7 @@ class MessageEditor:
     async def sync(self) -> None:
         """Edits messages decided in another process (the CLI) since, notes owed, and pending messages whose suggested
         section the list names otherwise now; those Discord failed to edit wait their back-off, those it forbids the
-        next start."""
+        next start. Takes off the bot's ✅ Discord failed to take off, once its back-off has passed."""
         for candidate_id, note in await asyncio.to_thread(notes.owed, self.database):
             if candidate_id not in self._uneditable and not self._retries.waiting(candidate_id):
                 await self.show(candidate_id, note=note)
@@ -205,3 +238,5 @@ class MessageEditor:
         for candidate_id in [*out_of_sync, *sorted(stale)]:
             if candidate_id not in self._uneditable and not self._retries.waiting(candidate_id):
                 await self.show(candidate_id, if_out_of_sync=True)
+        for candidate_id in self._unremoved.due():
+            await self._retry_take_off(candidate_id)
