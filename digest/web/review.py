@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from digest.config.admin_tokens import SHARED_MAINTAINER, maintainer_for
+from digest.config.admin_tokens import maintainer_for
 from digest.record_ids import parse_record_id
 from digest.relevance.why import why_from_json
 from digest.review.signing import (
@@ -32,6 +32,7 @@ from digest.review.signing import (
 )
 from digest.sizes import counted
 from digest.storage.models import Candidate
+from digest.vocab import SHARED_MAINTAINER
 from digest.web import sessions as session_store
 from digest.web.context import WebContext, client_of, context_of, form_of, not_written, refuse
 from digest.web.review_filters import (

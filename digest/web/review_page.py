@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from digest.arxiv.references import parse_arxiv_reference
 from digest.awesome import store as liststore
-from digest.config.admin_tokens import SHARED_MAINTAINER
 from digest.record_ids import MAX_RECORD_ID
 from digest.relevance.why import why_from_json
 from digest.review.queries import (
@@ -34,7 +33,7 @@ from digest.review.where_now import sections_now
 from digest.storage.models import PENDING, Candidate
 from digest.templating import SHORTCUTS_SCRIPT
 from digest.text import may_name_untitled, readable_title
-from digest.vocab import READER_SOURCE
+from digest.vocab import READER_SOURCE, SHARED_MAINTAINER
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
 from digest.web.private_feed import subscribe_url
 from digest.web.publishing import PublishTrouble, publish_trouble
