@@ -45,10 +45,10 @@ from digest.web.review_filters import (
     ReviewFilter,
     candidate_matches,
     carried_add,
+    carried_filters,
     highlight,
     may_undo,
     parse_review_filter,
-    posted_filter,
 )
 from digest.web.review_notice import decided_since, decision_facts, parse_notice, taken_back
 from digest.web.signin import signin_page
@@ -212,7 +212,7 @@ async def review_page(request: web.Request) -> web.Response:
     context = context_of(request)
     signed_in = await current_session(request)
     if signed_in is None:  # signing in comes back here, with the same filters
-        return signin_page(request, filters=posted_filter(request.query_string).query_string())
+        return signin_page(request, filters=carried_filters(request.query_string))
     session_value, claim = signed_in
     try:
         chosen = parse_review_filter(request.query)
