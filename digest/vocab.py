@@ -31,19 +31,24 @@ class Channel(StrEnum):
     CLI = "cli"
 
 
+SHARED_MAINTAINER = "web maintainer"  # who the web's single DIGEST_ADMIN_TOKEN signs in (a named token has no space)
+
+
 def link_actor(channel: Channel) -> str:
     """Who a decision made through a signed approval link is recorded as: 'feed approval link', 'email ...'."""
     return f"{channel} approval link"
 
 
 def through(actor: str, channel: str) -> str:
-    """The channel as said after who decided, ' via discord'; nothing after an approval link ('feed approval link'),
-    whose name says it already ('feed approval link via feed' says it twice)."""
-    return "" if actor == f"{channel} approval link" else f" via {channel}"
+    """The channel as said after who decided, ' via discord'; nothing after a name that says it already, an approval
+    link's ('feed approval link via feed') or the shared web sign-in's ('web maintainer via web')."""
+    says_it = actor == f"{channel} approval link" or (channel == Channel.WEB and actor == SHARED_MAINTAINER)
+    return "" if says_it else f" via {channel}"
 
 
 def decided_by(actor: str, channel: str) -> str:
-    """Who decided and through which channel, each said once: 'ann via discord', 'feed approval link'."""
+    """Who decided and through which channel, each said once: 'ann via discord', 'feed approval link', 'web
+    maintainer'."""
     return actor + through(actor, channel)
 
 

@@ -89,7 +89,7 @@ async def test_each_maintainer_signs_in_by_name_and_the_history_says_who_decided
     assert main(["--data-dir", str(site.settings.data_dir), "history"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "approved into Steering by alice via web" in lines[0]
-    assert "rejected by bob via web" in lines[1] and "rejected by web maintainer via web" in lines[2]
+    assert "rejected by bob via web" in lines[1] and "rejected by web maintainer: " in lines[2]
     assert not any(token in caplog.text for token in (ALICE, BOB, SHARED))
     assert "alice signed in" in caplog.text
 

@@ -148,7 +148,7 @@ async def test_the_one_click_section_buttons_say_they_approve(site: Site, browse
 async def test_a_decision_sent_twice_says_done_and_keeps_its_undo(site: Site, browser: Any) -> None:
     """A held-down or double-tapped 'r' (or a double click on a slow line) sends the same rejection twice before the
     page has moved on. The paper is rejected, by this maintainer, but the page says 'Not done: ... already rejected
-    by web maintainer via web ..., so nothing was changed. To change it on purpose, run digest approve N', and the
+    by web maintainer ..., so nothing was changed. To change it on purpose, run digest approve N', and the
     Undo of that rejection is nowhere to be found."""
     top, _, _ = add_candidates(site)
     page = await open_review(browser, site)

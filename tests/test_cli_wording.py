@@ -147,11 +147,18 @@ def test_config_check_tries_the_data_folder_it_would_create(data_dir: Path, caps
     """`digest config check --data-dir /proc/nope` said "configuration OK" (exit 0) where every other command says the
     data folder could not be created: its check asked os.access, which says yes to root under /proc too. It now tries,
     says which folder cannot be created and why (exit 1, as for any problem it lists), and leaves nothing behind in a
-    folder it can write."""
+    folder it can write. The weekly digest's folder, by default in the data folder, was listed too, a second problem
+    for the one cause: it is said once, for the data folder; a weekly.out_dir elsewhere is still tried on its own."""
     assert main(["--data-dir", "/proc/nope", "config", "check"]) == 1
     out = capsys.readouterr().out
     assert "problem: data_dir /proc/nope cannot be created: No such file or directory (in /proc)\n" in out, out
     assert "configuration OK" not in out
+    assert "weekly.out_dir" not in out and "\n1 problem: fix it" in out, out
+    settings = data_dir.parent / "settings.toml"
+    settings.write_text('[weekly]\nout_dir = "/proc/weekly"\n', encoding="utf-8")
+    assert main(["--config", str(settings), "--data-dir", "/proc/nope", "config", "check"]) == 1
+    out = capsys.readouterr().out
+    assert "problem: weekly.out_dir /proc/weekly cannot be created: " in out and "\n2 problems: " in out, out
 
     data_dir.mkdir()
     assert main(["--data-dir", str(data_dir), "config", "check"]) == 0

@@ -71,7 +71,7 @@ def digest(folder: Path) -> Digest:
 
     def run(*args: str, data: Path) -> subprocess.CompletedProcess[str]:
         if hand_over:
-            for path in [data, *data.rglob("*")]:
+            for path in [data, *data.rglob("*")] if data.exists() else []:  # a folder to be created: its parent's
                 shutil.chown(path, NOBODY)
         command = [*prefix, sys.executable, "-m", "digest", "--data-dir", str(data), *args]
         return subprocess.run(command, cwd=folder, env=environment, capture_output=True, text=True, timeout=180)
@@ -158,15 +158,24 @@ def test_a_data_folder_that_cannot_be_entered_is_named_in_one_line(folder: Path,
     """A data folder this user may not enter (mode 000 or 0600 after a restore by hand, another user's folder) stopped
     each command on whichever file it looked at first ("data/list.md: Permission denied"; `config check` on
     "data/weekly"), which named neither the folder nor what to do. Now every command names the folder, its mode and
-    owner in one line, and `config check` lists it as a problem and exits 1."""
+    owner in one line, and `config check` lists it as a problem and exits 1. The commands said it as a storage failure
+    (exit 1) where a data folder that cannot be created is a settings problem (exit 2, "configuration: the data folder
+    X ..."): now it is one too, in that line's words, and so is a data folder inside a folder it cannot enter."""
     data = folder / "data"
     assert main(["--data-dir", str(data), "candidates"]) == 0
     data.chmod(mode)
-    expected = f"cannot enter the data folder {data}: Permission denied (mode {mode:04o}, owned by "
-    for command in (["candidates"], ["approve", "1"], ["score", str(papers(folder))]):
-        done = digest(*command, data=data)
-        assert done.returncode != 0 and done.stdout == "", command
-        assert done.stderr.count("\n") == 1 and done.stderr.startswith(f"digest: {expected}"), done.stderr
+    owner = f"Permission denied (mode {mode:04o}, owned by "
+    for place, closed in ((data, "it"), (data / "new", str(data))):
+        for command in (["candidates"], ["approve", "1"], ["score", str(papers(folder))], ["run", "--once"]):
+            done = digest(*command, data=place)
+            assert done.returncode == 2 and done.stdout == "", (command, done.stderr)
+            assert done.stderr.count("\n") == 1, done.stderr
+            assert done.stderr.startswith(
+                f"digest: configuration: the data folder {place} cannot be used: this user cannot enter {closed}: "
+                f"{owner}"
+            ), done.stderr
+            assert done.stderr.endswith("); let the user digest runs as read and write it\n"), done.stderr
+    expected = f"cannot enter the data folder {data}: {owner}"
     done = digest("config", "check", data=data)
     assert done.returncode == 1, done.stdout + done.stderr
     assert f"problem: {expected}" in done.stdout and "Traceback" not in done.stderr, done.stdout + done.stderr

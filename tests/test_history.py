@@ -102,7 +102,7 @@ def test_history_shows_who_decided_what_when_through_which_channel_into_which_se
     assert capsys.readouterr().out.splitlines() == [
         f"2026-11-20 09:05 UTC  {first:>5} {papers[0]['arxiv_id']:<12} approved into Probing by ann via discord: "
         f"{papers[0]['title']}",
-        f"2026-11-21 10:05 UTC  {second:>5} {papers[1]['arxiv_id']:<12} rejected by web maintainer via web: "
+        f"2026-11-21 10:05 UTC  {second:>5} {papers[1]['arxiv_id']:<12} rejected by web maintainer: "
         f"{papers[1]['title']}",
         f"2026-11-24 11:05 UTC  {first:>5} {papers[0]['arxiv_id']:<12} approved into Probing by ann via discord "
         f"(changed nothing): {papers[0]['title']}",

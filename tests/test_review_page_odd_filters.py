@@ -7,13 +7,14 @@ from __future__ import annotations
 import re
 from html import unescape
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
-from tests.web_server import SECRETS_ENV, Site, running_site, sign_in
+from tests.web_server import SECRETS_ENV, Site, running_site, sign_in, signin_form
 
 # What the page was given -> what its one line must name.
 REFUSED = [
@@ -75,3 +76,32 @@ async def _a_page_past_a_missing_candidate_says_so(site: Site) -> None:
             assert reply.status == 404, page[:300]
         assert said(page) == f"There is no candidate {after} for this page to follow: start again from the first page."
         assert '<a href="/review?title=clip">' in page  # the first page of the same search
+
+
+def hidden_fields(page: str) -> dict[str, str]:
+    """What a form posts besides what is typed into it, as a browser reads the page."""
+    return {
+        name: unescape(value)
+        for name, value in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)"', page)
+    }
+
+
+@pytest.mark.asyncio
+async def test_a_bad_filter_opened_signed_out_is_refused_in_the_same_line_once_signed_in(site: Site) -> None:
+    """/review?min=abc opened signed out (a bookmark, a link typed by hand) showed the sign-in form, and signing in
+    led to /review with no filter at all, the bad value and the good ones beside it dropped without a word; signed in,
+    the same address is a 400 naming ?min=. Expected: signing in answers that 400 line (and signs in)."""
+    insert_candidate(site.database, real_papers()[0], score=1.2)
+    for params, line in [*REFUSED[:5], ({"status": "maybe"}, "?status= must be one of")]:
+        address = "/review?" + urlencode({**params, "title": "clip"})
+        async with site.fresh_client() as browser:
+            await signin_form(browser, address)  # the sign-in cookie its form is tied to
+            async with browser.get(address) as reply:
+                form = {**hidden_fields(await reply.text()), "token": SECRETS_ENV["DIGEST_ADMIN_TOKEN"]}
+            async with browser.post("/review/signin", data=form) as reply:
+                page = await reply.text()
+                assert reply.status == 400, (params, page[:300])
+            assert said(page).startswith(line), (params, said(page))
+            assert '<a href="/review">Back to the review page</a>' in page
+            async with browser.get(address) as signed_in:  # the line a signed-in browser gets for the address
+                assert signed_in.status == 400 and said(await signed_in.text()) == said(page), params

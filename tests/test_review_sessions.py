@@ -306,12 +306,18 @@ async def test_a_form_posted_after_the_session_ended_offers_a_sign_in_that_retur
     for filters, location in (
         ("min=1&title=sparse", "/review?title=sparse&min=1"),
         ("title=x&next=//evil.example&decided=3", "/review?title=x"),
-        ("min=not-a-number", "/review"),
     ):
         async with site.fresh_client() as browser:
             data = {**await signin_form(browser), "token": ADMIN, "filters": filters}
             async with browser.post("/review/signin", data=data, allow_redirects=False) as reply:
                 assert (reply.status, reply.headers["Location"]) == (303, location), filters
+    # A filter that cannot be used is refused in the review page's line, not dropped (signed in all the same).
+    async with site.fresh_client() as browser:
+        data = {**await signin_form(browser), "token": ADMIN, "filters": "min=not-a-number"}
+        async with browser.post("/review/signin", data=data, allow_redirects=False) as reply:
+            assert reply.status == 400 and "Location" not in reply.headers
+            assert "?min= must be a score" in await reply.text()
+        assert "digest_session" in {cookie.key for cookie in browser.cookie_jar}
 
 
 @pytest.mark.asyncio

@@ -16,6 +16,7 @@ from digest.review.rules import Actor
 from digest.storage.models import Decision
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
+from tests.test_web_odd_forms import said
 from tests.web_server import SECRETS_ENV, Site, approval_links, sign_in, signin_form
 
 ADMIN = SECRETS_ENV["DIGEST_ADMIN_TOKEN"]
@@ -94,6 +95,26 @@ async def test_a_review_page_opened_before_a_decision_elsewhere_cannot_overturn_
     assert site.status_of(candidate_id) == "approved"
     async with site.client.get("/list.md") as listing:
         assert paper["arxiv_id"] in await listing.text()
+
+
+@pytest.mark.asyncio
+async def test_a_decision_for_a_candidate_that_does_not_exist_is_a_404(site: Site) -> None:
+    """Approve or reject on a candidate number no candidate has (a page kept open across a database restore) answered
+    409 'no candidate with id N', where the rest of the site answers a missing record 404. Expected: 404, the same one
+    line and a way back to the queue with its filters; nothing recorded."""
+    kept = insert_candidate(site.database, real_papers()[0])
+    _, csrf = await sign_in(site)
+    missing = kept + 1000
+    for action in ("approve", "reject"):
+        form = {"candidate_id": str(missing), "action": action, "csrf": csrf, "filters": "min=0.5"}
+        async with site.client.post("/review/decide", data=form, allow_redirects=False) as response:
+            page = await response.text()
+            assert response.status == 404, (action, page[:300])
+        assert said(page) == f"no candidate with id {missing}", action
+        assert '<a href="/review?min=0.5">' in page
+    assert site.status_of(kept) == "pending"
+    with site.database.reading() as session:
+        assert session.execute(select(Decision)).first() is None
 
 
 @pytest.mark.asyncio

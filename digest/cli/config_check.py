@@ -131,10 +131,11 @@ def file_problems(settings: Settings) -> list[str]:
         problems.append(f"seed_list {settings.seed_list} is not a file")
     else:
         problems += _seed_list_problems(settings)
-    for name, folder in (("data_dir", settings.data_dir), ("weekly.out_dir", settings.weekly_dir)):
-        problem = folder_problem(name, folder, settings.data_dir)
-        if problem and problem not in problems:  # weekly.out_dir inside a closed data folder: said once
-            problems.append(problem)
+    data_problem = folder_problem("data_dir", settings.data_dir, settings.data_dir)
+    problems += [data_problem] if data_problem else []
+    # A folder inside the data folder (weekly.out_dir's default) fails with it: one cause, said once, for the data one.
+    if not (data_problem and settings.weekly_dir.resolve().is_relative_to(settings.data_dir.resolve())):
+        problems += filter(None, [folder_problem("weekly.out_dir", settings.weekly_dir, settings.data_dir)])
     try:
         create_engine(settings.database_url).dispose()  # loads the dialect and its driver; connects to nothing
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:

@@ -10,9 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from digest.text import has_invisible
+from digest.vocab import SHARED_MAINTAINER
 
 VARIABLE = "DIGEST_ADMIN_TOKENS"
-SHARED_MAINTAINER = "web maintainer"  # who the single DIGEST_ADMIN_TOKEN signs in
 MIN_TOKEN_LENGTH = 16
 _NAME = re.compile(r"[A-Za-z0-9_.-]{1,40}", re.ASCII)
 

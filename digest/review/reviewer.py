@@ -39,6 +39,7 @@ from digest.review.rules import (
     Listener,
     Outcome,
     ReviewError,
+    UnknownCandidateError,
 )
 from digest.storage.db import Database
 from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision
@@ -126,7 +127,7 @@ class Reviewer:
             # Locked until the decision commits (PostgreSQL; SQLite's transaction holds the write lock already).
             candidate = session.get(Candidate, candidate_id, with_for_update=True)
             if candidate is None:
-                raise ReviewError(f"no candidate with id {candidate_id}")
+                raise UnknownCandidateError(candidate_id)
             if only_pending and candidate.status != PENDING:
                 standing = standing_of(session, candidate)
                 who = decided_by(actor.name, actor.channel)

@@ -24,6 +24,13 @@ class ReviewError(Exception):
     """A decision that cannot be made (unknown candidate or section, unknown action); one line."""
 
 
+class UnknownCandidateError(ReviewError):
+    """A decision for a candidate number no candidate has: 'no candidate with id N' (the web answers it 404)."""
+
+    def __init__(self, candidate_id: int) -> None:
+        super().__init__(f"no candidate with id {candidate_id}")
+
+
 @dataclass(frozen=True)
 class Standing:
     """Where a candidate stands: its status, and who decided it, through which channel, when (if known)."""

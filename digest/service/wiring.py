@@ -22,7 +22,7 @@ from digest.awesome.reading import META_KEY, READER_VERSION
 from digest.config import ConfigError, Settings
 from digest.sizes import counted
 from digest.storage.db import Database, DatabaseError, open_database
-from digest.storage.failures import unenterable_folder
+from digest.storage.failures import LET_IN, entry_refused
 from digest.storage.models import Candidate, ListMeta, Section
 from digest.storage.private import close_to_others
 from digest.storage.state import TrainingDecision
@@ -32,8 +32,7 @@ log = logging.getLogger(__name__)
 
 
 class UnusableDataError(DatabaseError):
-    """A data folder this user cannot enter, or a used one whose database is missing, empty or without a list; one
-    line with what to do."""
+    """A used data folder whose database is missing, empty or without a list; one line with what to do."""
 
 
 def signs_of_use(settings: Settings) -> list[Path]:
@@ -67,8 +66,8 @@ def _refusal(settings: Settings, used: list[Path], problem: str) -> UnusableData
 def check_data_folder(settings: Settings) -> None:
     """Refuses a data folder that is a file, or lies inside one, or that this user cannot enter, in one line naming
     it (creating it would only say "File exists" or "Not a directory"; using it, "list.md: Permission denied");
-    creates a new one. A file, or a folder that could not be created, is a settings problem (ConfigError, exit 2):
-    --data-dir or DIGEST_DATA_DIR names the wrong place."""
+    creates a new one. A file, a folder this user cannot enter, or one that could not be created, is a settings
+    problem (ConfigError, exit 2): --data-dir or DIGEST_DATA_DIR names the wrong place, or its modes are wrong."""
     probe = settings.data_dir.resolve()
     while not os.path.lexists(probe) and probe != probe.parent:  # lexists: False, not an error, under a closed folder
         probe = probe.parent
@@ -79,9 +78,11 @@ def check_data_folder(settings: Settings) -> None:
                 "(or DIGEST_DATA_DIR) a folder"
             ]
         )
-    closed = unenterable_folder(probe, "data folder" if probe == settings.data_dir.resolve() else "folder")
-    if closed:
-        raise UnusableDataError(closed)
+    refused = entry_refused(probe)
+    if refused:  # said as a folder that cannot be created is: a settings problem, exit 2
+        closed = "it" if probe == settings.data_dir.resolve() else str(probe)
+        why = f"this user cannot enter {closed}: {refused}; {LET_IN}"
+        raise ConfigError([f"the data folder {settings.data_dir} cannot be used: {why}"])
     if probe == settings.data_dir.resolve():
         close_to_others(probe)
         return

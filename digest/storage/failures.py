@@ -73,7 +73,17 @@ def not_sqlite(path: Path) -> bool:
 def unenterable_folder(path: Path, name: str = "data folder") -> str:
     """For a folder that is there but this user may not enter (mode 000 or 0600 after a restore by hand, another
     user's folder): a line naming it and why, where each command would stop on whichever file inside it came first.
-    Empty when it can be entered, or is no such folder. Tried, not asked (os.access answers for the real user)."""
+    Empty when it can be entered, or is no such folder."""
+    why = entry_refused(path)
+    return f"cannot enter the {name} {path}: {why}; {LET_IN}" if why else ""
+
+
+LET_IN = "let the user digest runs as read and write it"
+
+
+def entry_refused(path: Path) -> str:
+    """Why this user may not enter a folder that is there, 'Permission denied (mode 0000, owned by nobody)'; empty
+    when it can be entered, or is no such folder. Tried, not asked (os.access answers for the real user)."""
     try:
         # "folder/." needs search permission on the folder itself; pathlib would drop the "."
         os.stat(os.path.join(path, "."))  # noqa: PTH116, PTH118
@@ -81,11 +91,8 @@ def unenterable_folder(path: Path, name: str = "data folder") -> str:
         try:
             found = path.stat()
         except OSError:
-            return f"cannot enter the {name} {path}: {exc.strerror}; let the user digest runs as read and write it"
-        return (
-            f"cannot enter the {name} {path}: {exc.strerror} ({_mode_and_owner(found)}); let the user digest runs "
-            "as read and write it"
-        )
+            return str(exc.strerror)
+        return f"{exc.strerror} ({_mode_and_owner(found)})"
     except OSError:  # missing (created on first use), a file: said elsewhere
         return ""
     return ""

@@ -19,7 +19,7 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
-from digest.config.admin_tokens import SHARED_MAINTAINER, maintainer_for
+from digest.config.admin_tokens import maintainer_for
 from digest.record_ids import parse_record_id
 from digest.relevance.why import why_from_json
 from digest.review.signing import (
@@ -32,12 +32,16 @@ from digest.review.signing import (
 )
 from digest.sizes import counted
 from digest.storage.models import Candidate
+from digest.vocab import SHARED_MAINTAINER
 from digest.web import sessions as session_store
 from digest.web.context import WebContext, client_of, context_of, form_of, not_written, refuse
 from digest.web.review_filters import (
     HISTORY,
+    FilterError,
     carried_add,
+    carried_filters,
     history_query,
+    parse_review_filter,
     posted_filter,
     review_address,
     signed_in_address,
@@ -109,7 +113,7 @@ async def sign_in(request: web.Request) -> web.Response:
     # Where to return to: the history page that offered the form, or where on /review.
     page = HISTORY if form.get("page") == HISTORY else ""
     posted = form.get("filters", "")
-    filters = history_query(dict(parse_qsl(posted[:2000]))) if page else posted_filter(posted).query_string()
+    filters = history_query(dict(parse_qsl(posted[:2000]))) if page else carried_filters(posted)
     refused = refused_signin(request, form, address)
     if refused is not None:
         return signin_page(request, status=403, error=refused, filters=filters, page=page, carried=resent(form))
@@ -148,6 +152,11 @@ async def sign_in(request: web.Request) -> web.Response:
     # Back to the Add a paper form as it was, or at the card whose button was pressed, when the session had ended.
     address = signed_in_address(page, filters, carried_add(form), parse_record_id(form.get("card", "")))
     response = web.Response(status=303, headers={"Location": address})
+    if not page:
+        try:  # a filter that cannot be used: the line the review page gives, where the redirect would drop it
+            parse_review_filter(dict(parse_qsl(filters)))
+        except FilterError as exc:
+            response = refuse(request, 400, "Bad request", str(exc), "/review")
     response.set_cookie(
         SESSION_COOKIE,
         value,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from digest.record_ids import parse_record_id
 from digest.review.queries import stands_as
 from digest.review.reviewer import NotAllowedError
-from digest.review.rules import Actor, AlreadyDecidedError, Outcome, ReviewError
+from digest.review.rules import Actor, AlreadyDecidedError, Outcome, ReviewError, UnknownCandidateError
 from digest.review.signing import SessionClaim, csrf_token
 from digest.storage.models import PENDING, Candidate
 from digest.vocab import Action
@@ -95,6 +95,8 @@ async def _decide_posted(request: web.Request) -> web.Response:
         if await asyncio.to_thread(decided_by, context, candidate_id, actor, action, section):
             return back_to_review(form, decided=candidate_id)
         return back_to_review(form, already=candidate_id)
+    except UnknownCandidateError as exc:  # a missing record, as the rest of the site answers one
+        return refuse(request, 404, "Not found", str(exc), back=review_address(form.get("filters", "")))
     except ReviewError as exc:
         return refuse(request, 409, "Not done", str(exc), back=review_address(form.get("filters", "")))
     await tell_listeners(context, outcome)

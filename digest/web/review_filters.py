@@ -30,6 +30,9 @@ class FilterError(ValueError):
     """A query parameter that cannot be used; one line saying which and what it takes."""
 
 
+FILTER_NAMES = ("title", "author", "section", "min", "max", "status", "after")  # ReviewFilter's, in its query()
+
+
 @dataclass(frozen=True)
 class ReviewFilter:
     title: str = ""
@@ -73,6 +76,16 @@ def posted_filter(filters: str) -> ReviewFilter:
         return parse_review_filter(dict(parse_qsl(filters[:2000])))
     except FilterError:
         return ReviewFilter()
+
+
+def carried_filters(query_string: str) -> str:
+    """The review page's own parameters in a query string, as given, for the sign-in form to carry back: others are
+    left out, and nothing is judged here, so that one that cannot be used is refused once signed in in the line a
+    signed-in page gives (posted_filter would drop it without a word)."""
+    given: dict[str, str] = {}
+    for name, value in parse_qsl(query_string[:2000]):
+        given.setdefault(name, value)  # the first of a repeated one, as the page reads it
+    return urlencode({name: given[name] for name in FILTER_NAMES if name in given})
 
 
 def review_address(filters: str, card: int | None = None, **notice: int) -> str:

@@ -16,7 +16,6 @@ from sqlalchemy.orm import Session
 
 from digest.arxiv.references import parse_arxiv_reference
 from digest.awesome import store as liststore
-from digest.config.admin_tokens import SHARED_MAINTAINER
 from digest.record_ids import MAX_RECORD_ID
 from digest.relevance.why import why_from_json
 from digest.review.queries import (
@@ -34,7 +33,7 @@ from digest.review.where_now import sections_now
 from digest.storage.models import PENDING, Candidate
 from digest.templating import SHORTCUTS_SCRIPT
 from digest.text import may_name_untitled, readable_title
-from digest.vocab import READER_SOURCE
+from digest.vocab import READER_SOURCE, SHARED_MAINTAINER
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
 from digest.web.private_feed import subscribe_url
 from digest.web.publishing import PublishTrouble, publish_trouble
@@ -46,10 +45,10 @@ from digest.web.review_filters import (
     ReviewFilter,
     candidate_matches,
     carried_add,
+    carried_filters,
     highlight,
     may_undo,
     parse_review_filter,
-    posted_filter,
 )
 from digest.web.review_notice import decided_since, decision_facts, parse_notice, taken_back
 from digest.web.signin import signin_page
@@ -213,7 +212,7 @@ async def review_page(request: web.Request) -> web.Response:
     context = context_of(request)
     signed_in = await current_session(request)
     if signed_in is None:  # signing in comes back here, with the same filters
-        return signin_page(request, filters=posted_filter(request.query_string).query_string())
+        return signin_page(request, filters=carried_filters(request.query_string))
     session_value, claim = signed_in
     try:
         chosen = parse_review_filter(request.query)
