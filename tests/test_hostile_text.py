@@ -38,7 +38,7 @@ from tests.web_server import SECRETS_ENV, Site, running_site, signin_form, site_
 HOSTILE = (
     " <script>alert(1)</script> ]]> &amp; & \x1b[31m @everyone @here <@&123> [x](javascript:alert(1)) "
     "](https://evil.example/) *bold* _it_ | a | b |\n# Not a heading\n+ [fake entry](https://evil.example) "
-    "\u202egnp.exe"
+    "\u202egnp.exe <@!123>"
 )
 HOSTILE_AUTHOR = '@everyone <img src=x onerror="alert(1)"> [me](javascript:alert(2))'
 TAMPERED, LONG = "2506.04706", "2504.11695"  # real multimodal-interpretability papers that are not in the list
@@ -127,6 +127,7 @@ async def test_the_discord_embed_pings_nobody_and_links_nothing_new(site: Site) 
         assert embed["url"] == f"https://arxiv.org/abs/{candidate.arxiv_id}"
         for text in texts:
             assert "@everyone" not in text and "@here" not in text and "<@&" not in text, text
+            assert "<@!" not in text, text  # the nickname form of a user mention pings as <@123> does
             assert "](javascript" not in text and "](https://evil" not in text, text
             assert not BIDI & set(text) and "\x1b" not in text, text
         assert "\n" not in embed["title"]

@@ -46,7 +46,8 @@ COLOUR_REJECTED = 0xED4245
 
 _MARKDOWN_CHARACTERS = re.compile(r"([\\*_~`|>\[\]()<#])")
 _LINE_START_MARKERS = re.compile(r"^(\s*)([-+]|\d+\.)(?=\s)")
-_MENTION = re.compile(r"@(everyone|here|&?\d)", re.IGNORECASE)
+# @everyone, @here, and a user's or a role's mention: <@123>, <@!123> (the nickname form, which pings the same), <@&1>.
+_MENTION = re.compile(r"@(everyone|here|[&!]?\d)", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s+")
 
 
