@@ -1350,6 +1350,25 @@ def test_a_data_folder_and_database_from_the_environment_are_named_by_their_vari
     ], out
 
 
+def test_secrets_all_from_the_environment_are_said_without_others_generated(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With DIGEST_SECRET_KEY, DIGEST_ADMIN_TOKEN and DIGEST_FEED_TOKEN all set, config check said "3 of 3 from the
+    environment; the others are generated once and kept in .../secrets.json": there are no others, and an operator
+    who keeps secrets in a manager went looking for a file nothing writes. The others are named only when there are."""
+    secrets = {"DIGEST_SECRET_KEY": "k" * 20, "DIGEST_ADMIN_TOKEN": "a" * 20, "DIGEST_FEED_TOKEN": "f" * 20}
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    status, out = run(capsys, "config", "check")
+    assert status == 0, out
+    assert [line for line in out.splitlines() if line.startswith("secrets:")] == [
+        "secrets: 3 of 3 from the environment"
+    ]
+    monkeypatch.delenv("DIGEST_FEED_TOKEN")
+    status, out = run(capsys, "config", "check")
+    assert "secrets: 2 of 3 from the environment; the others are generated once and kept in data/secrets.json\n" in out
+
+
 def test_a_data_folder_that_is_a_symlink_loop_is_one_problem_not_a_traceback(
     clean_environment: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
