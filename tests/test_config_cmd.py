@@ -1329,6 +1329,46 @@ def test_a_misspelt_table_or_key_in_the_rules_is_a_problem_not_rules_dropped(
     assert len(problems) == 1 and said in problems[0] and str(rules) in problems[0], out
 
 
+def test_a_data_folder_and_database_from_the_environment_are_named_by_their_variables(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deployment's `.env` beside its settings file gave DIGEST_DATA_DIR and DIGEST_DATABASE_URL; `digest config
+    check` said "problem: data_dir ..." and "problem: database_url needs the driver ...", keys the settings file holds
+    with other, good values: the operator looked there. Each line now names the variable the value came from."""
+    for name in ("DIGEST_DATA_DIR", "DIGEST_DATABASE_URL"):  # what the `.env` sets is taken away afterwards
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    placed = write(clean_environment / "notes.txt", "not a folder\n")
+    config = write(clean_environment / "etc" / "config.toml", f'data_dir = "{clean_environment / "data"}"\n')
+    write(config.parent / ".env", f"DIGEST_DATA_DIR={placed}\nDIGEST_DATABASE_URL=mysql://digest@db.internal/digest\n")
+    status, out = run(capsys, "--config", str(config), "config", "check")
+    assert status == 1, out
+    assert [line for line in out.splitlines() if line.startswith("problem: ")] == [
+        f"problem: DIGEST_DATA_DIR {placed} cannot be created: {placed} is not a folder",
+        "problem: DIGEST_DATABASE_URL needs the driver MySQLdb, which is not installed: install it, or use SQLite or "
+        "PostgreSQL (postgresql+psycopg://)",
+    ], out
+
+
+def test_secrets_all_from_the_environment_are_said_without_others_generated(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With DIGEST_SECRET_KEY, DIGEST_ADMIN_TOKEN and DIGEST_FEED_TOKEN all set, config check said "3 of 3 from the
+    environment; the others are generated once and kept in .../secrets.json": there are no others, and an operator
+    who keeps secrets in a manager went looking for a file nothing writes. The others are named only when there are."""
+    secrets = {"DIGEST_SECRET_KEY": "k" * 20, "DIGEST_ADMIN_TOKEN": "a" * 20, "DIGEST_FEED_TOKEN": "f" * 20}
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    status, out = run(capsys, "config", "check")
+    assert status == 0, out
+    assert [line for line in out.splitlines() if line.startswith("secrets:")] == [
+        "secrets: 3 of 3 from the environment"
+    ]
+    monkeypatch.delenv("DIGEST_FEED_TOKEN")
+    status, out = run(capsys, "config", "check")
+    assert "secrets: 2 of 3 from the environment; the others are generated once and kept in data/secrets.json\n" in out
+
+
 def test_a_data_folder_that_is_a_symlink_loop_is_one_problem_not_a_traceback(
     clean_environment: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

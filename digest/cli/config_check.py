@@ -17,7 +17,7 @@ from digest.cli.config_features import Feature, features_of
 from digest.cli.config_folders import folder_problem, nearest_existing
 from digest.config import secretstore
 from digest.config.feeds import SOURCES_FILE, FeedsError, read_feed_sources
-from digest.config.loading import config_variable, load_settings
+from digest.config.loading import config_variable, load_settings, named_by_environment
 from digest.config.poll_schedule import poll_schedule
 from digest.config.problems import FEEDS_FILE, MIN_SECRET_LENGTH, ConfigError, toml_file_problem
 from digest.config.settings import Settings, default_database_url
@@ -62,7 +62,7 @@ def check_configuration(
         from digest.web.filters import PAGE_FILTERS
         from digest.weekly.rendering import template_environment
 
-        problems.extend(file_problems(settings))
+        problems.extend(named_by_environment(file_problems(settings), environment, data_dir is not None))
         report.warnings.extend(warnings_for(settings))
         # The filters of every part's own environment: the weekly digest's (md, long_date), the pages' (authors).
         filters = {**template_environment(settings.templates_dir).filters, **PAGE_FILTERS}

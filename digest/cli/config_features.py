@@ -122,7 +122,9 @@ def secrets_detail(settings: Settings) -> str:
     stored = settings.data_dir / "secrets.json"
     chosen = (settings.secrets.secret_key, settings.secrets.admin_token, settings.secrets.feed_token)
     from_environment = [secret for secret in chosen if secret]
-    detail = f"{len(from_environment)} of 3 from the environment; the others are generated once and kept in {stored}"
+    detail = f"{len(from_environment)} of 3 from the environment"
+    if len(from_environment) < len(chosen):  # with all three set, nothing is generated nor read from the file
+        detail += f"; the others are generated once and kept in {stored}"
     if settings.secrets.admin_tokens:  # already checked when the settings were read
         named = parse_admin_tokens(settings.secrets.admin_tokens.get_secret_value())
         names = ", ".join(token.name for token in named)

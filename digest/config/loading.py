@@ -175,6 +175,14 @@ def _from_folder(value: str, folder: Path) -> str:
     return str(folder / value)
 
 
+def named_by_environment(lines: list[str], environ: Mapping[str, str], data_dir_given: bool) -> list[str]:
+    """`_named_by_variable` for lines said once the settings loaded (`digest config check`'s files and folders): a data
+    folder or database the environment gives (DIGEST_DATA_DIR, DIGEST_DATABASE_URL) is named by its variable, not by
+    the file's key, unless --data-dir gave the data folder."""
+    from_environment = EnvironmentSource(Settings, environ)().keys()
+    return _named_by_variable(lines, from_environment - ({"data_dir"} if data_dir_given else set()))
+
+
 def _named_by_variable(lines: list[str], from_environment: AbstractSet[str]) -> list[str]:
     """A line about a value the settings file may give too (the data folder, the database) names the variable when the
     value in use came from the environment: the file's own value may be right, and the operator would look there."""
