@@ -118,20 +118,9 @@ async def sign_in(request: web.Request) -> web.Response:
     if refused is not None:
         return signin_page(request, status=403, error=refused, filters=filters, page=page, carried=resent(form))
     # From here to record_failure nothing awaits, so a burst of parallel guesses cannot all pass this check first.
-    wait = context.sign_in_throttle.retry_after(address, context.steady())
-    if wait is not None:
-        # Refused before the token is compared: a locked-out address learns nothing from its guesses.
-        minutes = max(1, math.ceil(wait.total_seconds() / 60))
-        response = signin_page(
-            request,
-            status=429,
-            error=f"Too many wrong admin tokens from your address: try again in {counted(minutes, 'minute')}.",
-            filters=filters,
-            page=page,
-            carried=resent(form),
-        )
-        response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
-        return response
+    locked_out = _locked_out(request, address, form, filters, page)
+    if locked_out is not None:
+        return locked_out
     presented = form.get("token")
     maintainer = None
     if isinstance(presented, str):
@@ -168,6 +157,28 @@ async def sign_in(request: web.Request) -> web.Response:
         samesite="Lax",
         secure=context.secure_cookies,
     )
+    return response
+
+
+def _locked_out(
+    request: web.Request, address: str, form: dict[str, str], filters: str, page: str
+) -> web.Response | None:
+    """The 429 page for an address locked out by wrong admin tokens, refused before the token is compared: a
+    locked-out address learns nothing from its guesses. None when it may try."""
+    context = context_of(request)
+    wait = context.sign_in_throttle.retry_after(address, context.steady())
+    if wait is None:
+        return None
+    minutes = max(1, math.ceil(wait.total_seconds() / 60))
+    response = signin_page(
+        request,
+        status=429,
+        error=f"Too many wrong admin tokens from your address: try again in {counted(minutes, 'minute')}.",
+        filters=filters,
+        page=page,
+        carried=resent(form),
+    )
+    response.headers["Retry-After"] = str(max(1, math.ceil(wait.total_seconds())))
     return response
 
 
