@@ -58,6 +58,7 @@ def handle_check(args: argparse.Namespace, context: Context) -> int:
                 "problems": report.problems,
                 "warnings": report.warnings,
                 "features": [vars(feature) for feature in report.features],
+                "database": report.database,
             }
         )
         return 1 if report.problems else 0

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from digest.addresses import unsubscribe_problem
+from digest.cli.config_database import DatabaseFindings, database_findings
 from digest.cli.config_features import Feature, features_of
 from digest.cli.config_folders import folder_problem, nearest_existing
 from digest.config import secretstore
@@ -35,6 +36,7 @@ class CheckReport:
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     features: list[Feature] = field(default_factory=list)
+    database: str | None = None  # how the database stands (probe.Standing); None when it was not opened
 
 
 def check_configuration(
@@ -63,6 +65,10 @@ def check_configuration(
         from digest.weekly.rendering import template_environment
 
         problems.extend(named_by_environment(file_problems(settings), environment, data_dir is not None))
+        database = _database_findings(settings, environment, data_dir is not None)
+        problems.extend(database.problems)
+        report.warnings.extend(database.warnings)
+        report.database = database.standing
         report.warnings.extend(warnings_for(settings))
         # The filters of every part's own environment: the weekly digest's (md, long_date), the pages' (authors).
         filters = {**template_environment(settings.templates_dir).filters, **PAGE_FILTERS}
@@ -71,8 +77,19 @@ def check_configuration(
         report.warnings.extend(section_hint_warnings(settings))
         problems.extend(broken)
         report.warnings.extend(unread)
-        report.features.extend(features_of(settings))
+        report.features.extend(features_of(settings, database.note))
     return report
+
+
+def _database_findings(settings: Settings, environment: Mapping[str, str], data_dir_given: bool) -> DatabaseFindings:
+    from digest.storage.failures import sqlite_file
+
+    named_by = named_by_environment(["database_url"], environment, data_dir_given)[0]
+    if named_by == "database_url" and settings.database_url == default_database_url(settings.data_dir):
+        named_by = "--data-dir or DIGEST_DATABASE_URL"  # the data folder's own file
+    found = database_findings(settings, reached(settings, sqlite_file(settings.database_url)), named_by)
+    found.problems = named_by_environment(found.problems, environment, data_dir_given)
+    return found
 
 
 def feeds_problems(feeds_dir: Path) -> list[str]:
@@ -106,24 +123,6 @@ def feeds_problems(feeds_dir: Path) -> list[str]:
 
 def file_problems(settings: Settings) -> list[str]:
     """The files and folders the settings name: present, readable, writable, well-formed."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
-
-    from digest.storage.failures import (
-        missing_driver,
-        sqlite_file,
-        unenterable_folder,
-        unreadable_file,
-        unwritable_file,
-    )
-
-    # A data folder this user cannot enter, or that a file stands in the place of (--data-dir naming a file), is said
-    # once: the files in it (the database, secrets.json) are not reached, and are no problem of their own.
-    closed = unenterable_folder(settings.data_dir.resolve()) or not nearest_existing(settings.data_dir).is_dir()
-
-    def reached(path: str | None) -> bool:
-        return not closed or not path or not Path(path).resolve().is_relative_to(settings.data_dir.resolve())
-
     problems = feeds_problems(settings.feeds_dir)
     if not settings.templates_dir.is_dir():
         problems.append(f"templates_dir {settings.templates_dir} is not a folder")
@@ -136,27 +135,24 @@ def file_problems(settings: Settings) -> list[str]:
     # A folder inside the data folder (weekly.out_dir's default) fails with it: one cause, said once, for the data one.
     if not (data_problem and settings.weekly_dir.resolve().is_relative_to(settings.data_dir.resolve())):
         problems += filter(None, [folder_problem("weekly.out_dir", settings.weekly_dir, settings.data_dir)])
-    try:
-        create_engine(settings.database_url).dispose()  # loads the dialect and its driver; connects to nothing
-    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-        problems.append(f"database_url is not a usable SQLAlchemy URL: {exc}")
-    except ImportError as exc:
-        problems.append(f"database_url {missing_driver(settings.database_url, exc)}")
-    else:
-        # What every command would stop on; one that writes (and the service) on a file it may not write.
-        database_file = sqlite_file(settings.database_url)
-        if reached(str(database_file) if database_file else None):
-            problems.extend(
-                filter(None, [unreadable_file(settings.database_url) or unwritable_file(settings.database_url)])
-            )
     problems.extend(_unsubscribe_problems(settings.weekly.list_unsubscribe))
     if settings.publish.enabled:  # what every publish would stop on: git missing, or too old
         from digest.publish.git_version import git_version_problem
 
         problems.extend(f"[publish] is on but {line}" for line in filter(None, [git_version_problem()]))
-    if reached(str(secretstore.secrets_path(settings))):
+    if reached(settings, secretstore.secrets_path(settings)):
         problems.extend(secretstore.stored_secrets_problems(settings))  # as the start reads it, beside the environment
     return problems
+
+
+def reached(settings: Settings, path: Path | None) -> bool:
+    """False for a file in a data folder this user cannot enter, or that a file stands in the place of (--data-dir
+    naming a file): said once, for the folder; the files in it (the database, secrets.json) are no problem of their
+    own."""
+    from digest.storage.failures import unenterable_folder
+
+    closed = unenterable_folder(settings.data_dir.resolve()) or not nearest_existing(settings.data_dir).is_dir()
+    return not closed or not path or not path.resolve().is_relative_to(settings.data_dir.resolve())
 
 
 def _unsubscribe_problems(unsubscribe: object) -> list[str]:

@@ -18,8 +18,8 @@ class Feature:
     how: str = ""
 
 
-def features_of(settings: Settings) -> list[Feature]:
-    """What is on and off, for people setting the service up."""
+def features_of(settings: Settings, database_note: str = "") -> list[Feature]:
+    """What is on and off, for people setting the service up; `database_note` is said under the database's line."""
     from digest.storage.failures import shown_database_url
 
     database = shown_database_url(settings.database_url)
@@ -29,7 +29,7 @@ def features_of(settings: Settings) -> list[Feature]:
         email_feature(settings),
         publish_feature(settings),
         web_feature(settings),
-        Feature("database", True, database),
+        Feature("database", True, database, database_note),
         Feature("data folder", True, str(settings.data_dir.resolve())),
         Feature("secrets", True, secrets_detail(settings)),
         Feature(

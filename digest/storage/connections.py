@@ -51,6 +51,15 @@ def open_without_creating(engine: Engine, path: Path) -> None:
     event.listen(engine, "connect", opened)
 
 
+def read_only_address(path: Path) -> str:
+    """A SQLite file's address for reading it without changing anything: immutable (no -wal or -shm file is made
+    beside it, as a read-only connection to a database in WAL mode would, and leave) unless a write-ahead log holds
+    changes that must be read too."""
+    wal = path.with_name(f"{path.name}-wal")
+    holds_changes = wal.exists() and wal.stat().st_size > 0
+    return f"{path.resolve().as_uri()}?mode=ro{'' if holds_changes else '&immutable=1'}"
+
+
 # A server that takes the connection and then says nothing (hung, or behind a firewall that drops what follows the
 # handshake) held each command and page view for psycopg's default of 130 seconds; a reachable server answers in
 # well under a second, so ten is ample and a page or command fails in time to say why.

@@ -24,6 +24,7 @@ from digest.storage.connections import (
     on_sqlite_connect,
     open_without_creating,
     postgresql_arguments,
+    read_only_address,
 )
 from digest.storage.failures import (
     BUSY_TIMEOUT_MS,
@@ -32,11 +33,12 @@ from digest.storage.failures import (
     failure_line,
     missing_driver,
     not_sqlite,
+    other_encoding,
     unreadable_file,
     unwritable_file,
 )
 from digest.storage.private import make_private
-from digest.storage.revisions import read_revisions
+from digest.storage.revisions import newer_schema, read_revisions
 
 log = logging.getLogger(__name__)
 
@@ -191,10 +193,7 @@ def _refuse_newer(engine: Engine) -> set[str] | None:
     """The revisions the database names (None for a new one); one a newer release wrote is refused in one line."""
     found, stored = _migration_revisions(), _stored_revisions(engine)
     if found is not None and stored and not stored <= found[0]:
-        raise DatabaseError(
-            f"the database is at schema revision {', '.join(sorted(stored))}, newer than this release knows "
-            f"({', '.join(sorted(found[1]))}): run the release that upgraded it, or restore the backup taken before"
-        )
+        raise DatabaseError(newer_schema(stored, found[1]))
     return stored
 
 
@@ -243,7 +242,7 @@ def refuse_foreign_sqlite(url: str, named_by: str = "--data-dir or DIGEST_DATABA
             "database, or at a new file"
         )
     try:
-        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        connection = sqlite3.connect(read_only_address(path), uri=True)
         try:
             query = "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
             tables = [str(row[0]) for row in connection.execute(query)]
@@ -260,18 +259,12 @@ def refuse_foreign_sqlite(url: str, named_by: str = "--data-dir or DIGEST_DATABA
 
 
 def _refuse_other_encodings(engine: Engine, url: str) -> None:
-    """A PostgreSQL database that cannot hold every character (LATIN1: no emoji, no other scripts; SQL_ASCII: no
-    check at all, and column lengths counted in bytes) is refused in one line saying how to create one that can."""
     if engine.dialect.name != "postgresql":
         return
     with engine.connect() as connection:
-        encoding = connection.execute(text("SHOW server_encoding")).scalar()
-    if encoding != "UTF8":
-        raise DatabaseError(
-            f"the database {make_url(url).render_as_string()} is in the encoding {encoding}, not UTF8: titles and "
-            "names in other scripts or with emoji would be refused or garbled; nothing was written. Create it in UTF8: "
-            "createdb -E UTF8 -T template0 -O USER NAME"
-        )
+        refused = other_encoding(connection, url)
+    if refused:
+        raise DatabaseError(refused)
 
 
 def open_database(

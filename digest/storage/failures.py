@@ -11,6 +11,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection, text
 from sqlalchemy.engine import make_url
 
 from digest.sizes import shown_size
@@ -107,6 +108,22 @@ def _user_name(uid: int) -> str:
         return pwd.getpwuid(uid).pw_name
     except KeyError:
         return f"user {uid}"
+
+
+def other_encoding(connection: Connection, url: str) -> str:
+    """For a PostgreSQL database that cannot hold every character (LATIN1: no emoji, no other scripts; SQL_ASCII: no
+    check at all, and column lengths counted in bytes): the line it is refused with, saying how to create one that
+    can. Empty for one in UTF8, or another database."""
+    if connection.dialect.name != "postgresql":
+        return ""
+    encoding = connection.execute(text("SHOW server_encoding")).scalar()
+    if encoding == "UTF8":
+        return ""
+    return (
+        f"the database {make_url(url).render_as_string()} is in the encoding {encoding}, not UTF8: titles and "
+        "names in other scripts or with emoji would be refused or garbled; nothing was written. Create it in UTF8: "
+        "createdb -E UTF8 -T template0 -O USER NAME"
+    )
 
 
 def missing_driver(url: str, exc: ImportError) -> str:

@@ -24,3 +24,11 @@ def read_revisions(versions: Path) -> tuple[set[str], set[str]] | None:
         parents.update(re.findall(r"['\"](\w+)['\"]", down.group(1)))
     heads = revisions - parents
     return (revisions, heads) if heads else None
+
+
+def newer_schema(stored: set[str], heads: set[str]) -> str:
+    """The one line a database a newer release migrated is refused with (and `digest config check` lists)."""
+    return (
+        f"the database is at schema revision {', '.join(sorted(stored))}, newer than this release knows "
+        f"({', '.join(sorted(heads))}): run the release that upgraded it, or restore the backup taken before"
+    )
