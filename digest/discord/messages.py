@@ -183,10 +183,11 @@ def shown_section(name: str) -> str:
     return readable_section(name)
 
 
-def decision_line(candidate: Candidate) -> str | None:
+def decision_line(candidate: Candidate, into: str | None = None) -> str | None:
+    """Who decided; for an approval, where: `into` (the list's name for it now), else the name the decision recorded."""
     who = cut(candidate.decided_by or "a maintainer", 100)
     if candidate.status == APPROVED:
-        section = shown_section(candidate.decided_section) if candidate.decided_section else "?"
+        section = shown_section(named) if (named := into or candidate.decided_section) else "?"
         return f"**Approved by {who} into {cut(section, 200)}**"
     if candidate.status == REJECTED:
         return f"**Rejected by {who}**"
@@ -227,15 +228,16 @@ def candidate_embed(
     *,
     suggestion: SuggestedSection | None = None,
     note: str | None = None,
+    decided_into: str | None = None,
 ) -> dict[str, Any]:
     """The review message's embed as Discord's JSON; its colour and first line show the candidate's status, `note` (a
-    `refusal_note`) why a reaction changed nothing, and `suggestion` its suggested section as the list has it now."""
+    `refusal_note`) why a reaction changed nothing; `suggestion`, `decided_into`: as the list names them now."""
     abs_url = arxiv_abs_url(candidate.arxiv_id)
     links = [f"[PDF](https://arxiv.org/pdf/{candidate.arxiv_id})"]
     code_url = code_url_for(candidate)
     if code_url:
         links.append(f"[Code]({code_url})")
-    decided = "\n".join(line for line in (note, decision_line(candidate)) if line) or None
+    decided = "\n".join(line for line in (note, decision_line(candidate, decided_into)) if line) or None
     abstract = cut(candidate.abstract or "", ABSTRACT_LIMIT) or "*(no abstract)*"
     description = f"{decided}\n\n{abstract}" if decided else abstract
     colour = {APPROVED: COLOUR_APPROVED, REJECTED: COLOUR_REJECTED}.get(candidate.status, COLOUR_PENDING)

@@ -15,6 +15,7 @@ import discord
 from digest.config import DiscordSettings
 from digest.discord import messages, notes, store
 from digest.discord.connection import NO_MENTIONS
+from digest.discord.decided import ShownDecisions, decided_into
 from digest.discord.rate_limits import asked_wait
 from digest.discord.retries import Retries
 from digest.discord.suggested import ShownSuggestions, approvable, shown_text
@@ -25,15 +26,17 @@ from digest.storage.models import Candidate
 log = logging.getLogger("digest.discord")
 
 
-def _shows_as_held(candidate: Candidate, suggestion: SuggestedSection | None) -> bool:
+def _shows_as_held(candidate: Candidate, suggestion: SuggestedSection | None, into: str | None) -> bool:
     """Whether the candidate's message shows the status, decision and version its row holds (store.out_of_sync), and
-    its suggested section as the list has it now (`suggestion`; ShownSuggestions.stale)."""
+    its suggested section and the one it went into as the list has them now (`suggestion`, `into`;
+    ShownSuggestions.stale, ShownDecisions.stale)."""
     return bool(
         candidate.discord_shown_status is not None
         and candidate.discord_shown_status == candidate.status
         and candidate.discord_shown_decided_at == candidate.decided_at
         and candidate.discord_shown_version == candidate.version
         and candidate.discord_shown_suggestion == shown_text(suggestion)
+        and candidate.discord_shown_section == into
     )
 
 
@@ -66,6 +69,7 @@ class MessageEditor:
         self._retries: Retries[int] = Retries(retry_after, clock=clock)
         self._uneditable: set[int] = set()  # messages Discord forbids the bot to edit (403, 400), until it restarts
         self._suggestions = ShownSuggestions()
+        self._decisions = ShownDecisions()
         self._unremoved: Retries[int] = Retries(retry_after, clock=clock)  # the bot's ✅ Discord failed to take off
         # (candidate, message) whose message offers ✅ again: the bot catches up on it as a restart would, so that a
         # maintainer's ✅ refused while the suggested section was not one section of the list decides now.
@@ -94,9 +98,12 @@ class MessageEditor:
             if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
                 return
             listed = await asyncio.to_thread(store.suggestion_now, self.database, candidate.suggested_section)
-            if if_out_of_sync and _shows_as_held(candidate, listed):
+            into = await asyncio.to_thread(decided_into, self.database, candidate)
+            if if_out_of_sync and _shows_as_held(candidate, listed, into):
                 return
-            text = messages.candidate_embed(candidate, self.config.section_emojis, suggestion=listed, note=note)
+            text = messages.candidate_embed(
+                candidate, self.config.section_emojis, suggestion=listed, note=note, decided_into=into
+            )
             embed = discord.Embed.from_dict(text)
             if shown is not None and shown.strip() == (embed.description or "").strip():
                 await self._keep_note(candidate, note, owed=False)
@@ -126,8 +133,8 @@ class MessageEditor:
             await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=candidate.status,
                                     discord_shown_decided_at=candidate.decided_at,
                                     discord_shown_version=candidate.version,
-                                    discord_shown_suggestion=shown_text(listed), discord_note=note,
-                                    discord_note_owed=False)  # fmt: skip
+                                    discord_shown_suggestion=shown_text(listed), discord_shown_section=into,
+                                    discord_note=note, discord_note_owed=False)  # fmt: skip
 
     async def _offer_approve(
         self, candidate: Candidate, listed: SuggestedSection | None, message: discord.Message
@@ -227,14 +234,17 @@ class MessageEditor:
             await self.restore(candidate_id, message)
 
     async def sync(self) -> None:
-        """Edits messages decided in another process (the CLI) since, notes owed, and pending messages whose suggested
-        section the list names otherwise now; those Discord failed to edit wait their back-off, those it forbids the
-        next start. Takes off the bot's ✅ Discord failed to take off, once its back-off has passed."""
+        """Edits messages decided in another process (the CLI) since, notes owed, pending messages whose suggested
+        section the list names otherwise now, and approved ones whose section it names otherwise; those Discord failed
+        to edit wait their back-off, those it forbids the next start. Takes off the bot's ✅ Discord failed to take off,
+        once its back-off has passed."""
         for candidate_id, note in await asyncio.to_thread(notes.owed, self.database):
             if candidate_id not in self._uneditable and not self._retries.waiting(candidate_id):
                 await self.show(candidate_id, note=note)
         out_of_sync = await asyncio.to_thread(store.out_of_sync, self.database)
-        stale = set(await asyncio.to_thread(self._suggestions.stale, self.database)).difference(out_of_sync)
+        stale = set(await asyncio.to_thread(self._suggestions.stale, self.database))
+        stale.update(await asyncio.to_thread(self._decisions.stale, self.database, set(self._uneditable)))
+        stale.difference_update(out_of_sync)
         for candidate_id in [*out_of_sync, *sorted(stale)]:
             if candidate_id not in self._uneditable and not self._retries.waiting(candidate_id):
                 await self.show(candidate_id, if_out_of_sync=True)

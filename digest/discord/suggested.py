@@ -5,6 +5,7 @@ again) edits the pending messages whose suggestion it changes, and no other (Dis
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from digest.awesome.labelled import labelled_sections
 from digest.review.rules import SuggestedSection
@@ -26,6 +27,12 @@ def shown_text(suggestion: SuggestedSection | None) -> str | None:
     return suggestion.shown() if suggestion is not None else None
 
 
+def headings(session: Session) -> SectionRows:
+    """The list's headings, in its order: a few dozen short rows, read each round to tell whether any changed."""
+    query = select(Section.name, Section.slug, Section.level, Section.kind).order_by(Section.position)
+    return tuple((row[0], row[1], row[2], row[3]) for row in session.execute(query))
+
+
 class ShownSuggestions:
     """Each background round reads the list's headings (a few dozen short rows) and the pending messages' recorded
     suggestions; a suggested name is resolved again only when the headings changed."""
@@ -36,7 +43,6 @@ class ShownSuggestions:
 
     def stale(self, database: Database) -> list[int]:
         """Posted pending candidates whose message shows their suggestion otherwise than the list has it now."""
-        headings = select(Section.name, Section.slug, Section.level, Section.kind).order_by(Section.position)
         posted = select(Candidate.id, Candidate.suggested_section, Candidate.discord_shown_suggestion).where(
             Candidate.status == PENDING,
             Candidate.discord_state == "posted",
@@ -44,7 +50,7 @@ class ShownSuggestions:
             Candidate.suggested_section.is_not(None),
         )
         with database.reading() as session:
-            sections: SectionRows = tuple((row[0], row[1], row[2], row[3]) for row in session.execute(headings))
+            sections = headings(session)
             rows = [(row[0], row[1], row[2]) for row in session.execute(posted.order_by(Candidate.id))]
             if sections != self._sections:
                 self._sections, self._shown = sections, {}

@@ -187,6 +187,9 @@ class Candidate(Base):
     # What the message shows of its suggested section (SuggestedSection.shown()): a heading renamed, taken out or
     # repeated since edits the pending messages whose suggestion it changes (discord/suggested.py).
     discord_shown_suggestion: Mapped[str | None] = mapped_column(Text)
+    # The section an approved candidate's message says it went into, by the list's name then: a heading renamed since
+    # edits the messages naming it (discord/decided.py). None for a message of a candidate not approved.
+    discord_shown_section: Mapped[str | None] = mapped_column(String(200))
     # The note the message shows, or is to show (why a reaction changed nothing), and whether an edit still owes it
     # (Discord failed it): kept here, a restart shows one owed and puts it back with an embed a moderator removed.
     discord_note: Mapped[str | None] = mapped_column(Text)

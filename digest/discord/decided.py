@@ -1,0 +1,79 @@
+"""What each posted approved candidate's message says of the section it went into, held against the list now: a
+heading renamed since the decision edits the messages naming it, to say it as the review page does (where_now), and
+no other. Decided messages pile up over the years: they are looked at again only when the list's headings change."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.orm import Session, load_only
+
+from digest.discord.suggested import SectionRows, headings
+from digest.review.where_now import sections_now
+from digest.storage.db import Database
+from digest.storage.models import APPROVED, Candidate
+
+# Each round reads at most this many approved messages, and asks for at most this many edits (Discord limits edits),
+# going on from there at the next round.
+ROWS_PER_ROUND = 500
+EDITS_PER_ROUND = 20
+
+
+def decided_into(database: Database, candidate: Candidate) -> str | None:
+    """The section an approved candidate's message says it went into: the list's name for it now, as the review page
+    says it (where_now.sections_now), else the name its decision recorded; None for a candidate not approved."""
+    if candidate.status != APPROVED or not candidate.decided_section:
+        return None
+    with database.reading() as session:
+        return sections_now(session, [candidate]).get(candidate.id) or candidate.decided_section
+
+
+def _differing(session: Session, which: ColumnElement[bool], limit: int) -> tuple[list[int], int | None]:
+    """Of the posted approved candidates `which` selects (the first `limit`, by id), those whose message names their
+    section otherwise than the list now; and the last id read (None: none was)."""
+    query = (
+        select(Candidate)
+        .options(load_only(Candidate.decided_section, Candidate.paper_id, Candidate.discord_shown_section))
+        .where(
+            which,
+            Candidate.status == APPROVED,
+            Candidate.discord_state == "posted",
+            Candidate.discord_message_id.is_not(None),
+        )
+        .order_by(Candidate.id)
+        .limit(limit)
+    )
+    rows = list(session.scalars(query))
+    now = sections_now(session, rows)
+    found = [c.id for c in rows if c.discord_shown_section != (now.get(c.id) or c.decided_section)]
+    return found, rows[-1].id if rows else None
+
+
+class ShownDecisions:
+    """A change of the list's headings (or a start) begins a pass over the approved messages, from the lowest id up:
+    each round reads the next ROWS_PER_ROUND of them, while fewer than EDITS_PER_ROUND edits are owed. One owed (its
+    edit not made yet: Discord failed it) is looked at again each round until it shows the list's name."""
+
+    def __init__(self) -> None:
+        self._sections: SectionRows | None = None
+        self._after: int | None = None  # the last candidate the pass read; None: it read them all
+        self._owed: set[int] = set()
+
+    def stale(self, database: Database, given_up: Collection[int] = ()) -> list[int]:
+        """Posted approved candidates whose message names the section they went into otherwise than the list now;
+        `given_up`: messages Discord forbids the bot to edit, no longer owed (a start looks at them again)."""
+        with database.reading() as session:
+            sections = headings(session)
+            if sections != self._sections:
+                self._sections, self._after = sections, 0
+            owed = self._owed.difference(given_up)
+            self._owed = set(_differing(session, Candidate.id.in_(owed), len(owed))[0]) if owed else set()
+            if self._after is not None and len(self._owed) < EDITS_PER_ROUND:
+                found, last = _differing(session, Candidate.id > self._after, ROWS_PER_ROUND)
+                room = EDITS_PER_ROUND - len(self._owed)
+                if len(found) > room:  # the rest of this batch is read again next round
+                    found, last = found[:room], found[room - 1]
+                self._owed.update(found)
+                self._after = last
+        return sorted(self._owed)

@@ -1,0 +1,118 @@
+"""An approved candidate's Discord message ("Approved by ann into Steering") kept the section name its decision
+recorded after the heading was renamed, where the review page, `digest candidates` and the history say where the list
+holds the paper now. Within a background round the messages naming a renamed section now say it as the list does; no
+other message is edited, and the approved messages are read again only when the list's headings change."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from alembic import command
+
+from digest.config import Settings
+from digest.discord import decided
+from digest.review.queries import section_now
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database, alembic_config
+from tests.fake_discord import MAINTAINER, FakeDiscord
+from tests.test_discord_bot import eventually, last_embed, posted_candidate, row, running
+from tests.test_discord_renamed_sections import edits, imported, steering_heading
+
+
+def approval(fake: FakeDiscord, mid: int) -> str:
+    """The message's decision line, as a reader sees it (Discord Markdown's bold and escapes taken off)."""
+    return last_embed(fake, mid)["description"].split("\n")[0].replace("\\", "").strip("*")
+
+
+def review_page_section(db: Database, candidate_id: int) -> str | None:
+    """The section the review page's card names for the decided candidate (review_page.section_now)."""
+    with db.reading() as session:
+        return section_now(session, row(db, candidate_id))
+
+
+@pytest.mark.asyncio
+async def test_a_renamed_heading_edits_the_approved_messages_naming_it_and_no_other(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path, tmp_path: Path
+) -> None:
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        steering, steering_mid = await posted_candidate(fake, db, bot, 0, suggested_section="Steering")
+        other, other_mid = await posted_candidate(fake, db, bot, 1)  # Sparse Autoencoder: no heading of it changes
+        for mid in (steering_mid, other_mid):
+            await fake.react(mid, MAINTAINER, "✅")
+        await eventually(lambda: approval(fake, steering_mid) == "Approved by ann into Steering", "approved")
+        await eventually(lambda: approval(fake, other_mid) == "Approved by ann into Sparse Autoencoder", "approved")
+        rounds = bot.sync_rounds
+        await eventually(lambda: bot.sync_rounds >= rounds + 2, "two more background rounds")
+        untouched = edits(fake, other_mid)
+
+        imported(data_dir, tmp_path, steering_heading("Activation Steering"))
+        renamed = "Approved by ann into Activation Steering"
+        await eventually(lambda: approval(fake, steering_mid) == renamed, "the renamed section shown")
+        assert review_page_section(db, steering) == "Activation Steering"  # the review page's words
+        settled = edits(fake, steering_mid)
+        rounds = bot.sync_rounds
+        await eventually(lambda: bot.sync_rounds >= rounds + 3, "three more background rounds")
+        assert edits(fake, steering_mid) == settled  # shown once, not again each round
+        assert edits(fake, other_mid) == untouched
+        assert approval(fake, other_mid) == "Approved by ann into Sparse Autoencoder"
+    kept = row(db, steering)
+    assert (kept.status, kept.decided_section) == ("approved", "Steering")  # the decision's record is as it was
+    assert row(db, other).decided_section == "Sparse Autoencoder"
+
+
+@pytest.mark.asyncio
+async def test_after_the_upgrade_messages_approved_before_are_edited_a_bounded_few_a_round(
+    fake: FakeDiscord,
+    db: Database,
+    bot_settings: Settings,
+    data_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Messages shown approved by the release before have no record of the section they name: they are taken to name
+    the one the decision recorded, so the first start edits only those the list names otherwise now, one a round
+    here, each once."""
+    async with running(bot_settings, db) as bot:
+        posted = [await posted_candidate(fake, db, bot, n, suggested_section="Steering") for n in range(3)]
+        other, other_mid = await posted_candidate(fake, db, bot, 3)
+        for _candidate, mid in [*posted, (other, other_mid)]:
+            await fake.react(mid, MAINTAINER, "✅")
+        await eventually(lambda: all(row(db, c).discord_shown_status == "approved" for c, _ in posted), "shown")
+        await eventually(lambda: row(db, other).discord_shown_status == "approved", "shown")
+    assert row(db, other).decided_section != "Steering"
+    untouched = edits(fake, other_mid)
+    imported(data_dir, tmp_path, steering_heading("Activation Steering"))
+    command.downgrade(alembic_config(db.engine), "0025")  # the database as the release before left it
+    monkeypatch.setattr(decided, "ROWS_PER_ROUND", 1)
+    monkeypatch.setattr(decided, "EDITS_PER_ROUND", 1)
+    upgraded = open_service_database(bot_settings)
+    try:
+        before = {mid: edits(fake, mid) for _candidate, mid in posted}
+        async with running(bot_settings, upgraded, sync_interval=0.05) as bot:
+            renamed = "Approved by ann into Activation Steering"
+            await eventually(lambda: all(approval(fake, mid) == renamed for _c, mid in posted), "all shown")
+            rounds = bot.sync_rounds
+            await eventually(lambda: bot.sync_rounds >= rounds + 3, "three more background rounds")
+    finally:
+        upgraded.dispose()
+    assert all(edits(fake, mid) == before[mid] + 1 for _candidate, mid in posted)
+    assert edits(fake, other_mid) == untouched
+
+
+@pytest.mark.asyncio
+async def test_an_approved_message_discord_failed_to_edit_for_a_rename_is_edited_later(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path, tmp_path: Path
+) -> None:
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        _steering, steering_mid = await posted_candidate(fake, db, bot, 0, suggested_section="Steering")
+        await fake.react(steering_mid, MAINTAINER, "✅")
+        await eventually(lambda: approval(fake, steering_mid) == "Approved by ann into Steering", "approved")
+        tried = len(fake.requests("PATCH", f"/messages/{steering_mid}"))
+        fake.refuse("PATCH", f"/messages/{steering_mid}", 503, 0, "Service Unavailable", times=2)
+        imported(data_dir, tmp_path, steering_heading("Activation Steering"))
+        renamed = "Approved by ann into Activation Steering"
+        await eventually(lambda: approval(fake, steering_mid) == renamed, "shown after Discord failed it")
+        rounds = bot.sync_rounds
+        await eventually(lambda: bot.sync_rounds >= rounds + 3, "three more background rounds")
+    assert len(fake.requests("PATCH", f"/messages/{steering_mid}")) == tried + 3
