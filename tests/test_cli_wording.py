@@ -21,7 +21,7 @@ from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import load_records
 from tests.test_arxiv_quirks import api_page, api_settings, without_entries
 from tests.test_cli_daily import digest_command
-from tests.test_web import candidate_feed_links
+from tests.web_pages import candidate_feed_links
 from tests.web_server import Site
 
 ONE_ENTRY = (ARXIV_DATA / "api" / "api_old_search-1301.7746_2013-02-02_1entry.xml").read_bytes()

@@ -15,8 +15,8 @@ from digest.publish.git import GitClone, GitError
 from digest.publish.publisher import FAILED
 from tests.conftest import make_settings
 from tests.git_remote import make_remote, publish_config
+from tests.publish_upkeep import approve_first, fake_ssh, one_approval_published, publish_once
 from tests.test_publish_gitconfig import _home
-from tests.test_publish_upkeep import approve_first, fake_ssh, one_approval_published, publish_once
 
 RECORDING = (
     '#!/bin/sh\nprintf "%s\\n" "$@" >> "{record}"\necho --- >> "{record}"\nfor last; do :; done\nexec sh -c "$last"\n'

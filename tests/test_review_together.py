@@ -314,7 +314,7 @@ async def test_a_decision_on_the_web_answers_while_discord_is_slow_to_edit_its_m
     holding the bot to its edit rate (five a channel in five seconds: "Reject all 20 shown" is twenty edits), the
     maintainer's page spun with the decision made long since. The page answers within a moment; the message is
     edited when Discord takes it."""
-    from tests.test_web import candidate_feed_links
+    from tests.web_pages import candidate_feed_links
 
     monkeypatch.setattr("digest.web.context.LISTENERS_WAIT_SECONDS", 0.2)
     async with site_and_bot(tmp_path, fake) as (site, bot):

@@ -275,7 +275,7 @@ async def test_the_maintainers_email_names_a_waiting_papers_suggestion_as_the_li
     """A heading renamed ("Sparse Autoencoder" to "Sparse Autoencoder Features") after a paper suggested for it began
     waiting for review: the maintainers' email said 'suggested for Sparse Autoencoder', a section the list no longer
     names so, where the review page offers the renamed heading. Expected: the email names it as the list does now."""
-    from tests.test_web import rename_headings
+    from tests.web_pages import rename_headings
 
     insert_tiers(site)
     renamed = f"{SECTION} Features"

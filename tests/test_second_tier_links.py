@@ -60,7 +60,7 @@ async def test_an_email_link_whose_section_is_gone_says_how_to_approve_a_paper_w
     email: the page said the list has no such section now and to 'Approve it into a section of the list on the review
     page', which does not show a second-tier paper (only the email lists it), so the advice led nowhere. Expected: the
     page names the command that approves it into a section of the list; no button, nothing changed."""
-    from tests.test_web import rename_headings
+    from tests.web_pages import rename_headings
 
     _, second = insert_tiers(site)
     text, _ = email_parts(weekly_email(site))
@@ -104,7 +104,7 @@ async def test_a_paper_worth_a_look_suggested_for_a_renamed_section_gets_its_lin
     Autoencoder Features") before the week's email: the email gave it no approval link, as if the list had no such
     section, though an approval into the old name goes into the renamed heading (as a feed link's does). Expected:
     the link, named by the heading as the list has it now, approves into it."""
-    from tests.test_web import rename_headings
+    from tests.web_pages import rename_headings
 
     _, second = insert_tiers(site)
     renamed = f"{SECTION} Features"
@@ -206,7 +206,7 @@ async def test_an_email_link_whose_section_left_the_list_says_how_to_approve_a_p
     Learning) after the weekly email went out: the link's page said to approve the paper into a section of the list
     on the review page, which shows no second-tier paper, so the advice led nowhere. Expected: the page names the
     command that approves it into a section; no button, nothing changed."""
-    from tests.test_web import rename_headings
+    from tests.web_pages import rename_headings
 
     _, second = insert_tiers(site)
     text, _ = email_parts(weekly_email(site))

@@ -18,9 +18,9 @@ from digest.cli import main
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
+from tests.config_cmd import clean_environment as clean_environment  # the fixture, shared
 from tests.conftest import fill_disk, make_settings, mounted_tmpfs
 from tests.factories import insert_candidate, real_papers
-from tests.test_config_cmd import clean_environment as clean_environment  # the fixture, shared
 
 
 # 4 ------------------------------------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from digest.weekly import mailer
 from digest.weekly.ledger import week_state
 from digest.weekly.store import run_weekly_job
 from tests.smtp_server import Inbox, free_port, smtp_server
-from tests.test_weekly_mail_delivery import NOW, config, served_week, weekly_job_mail
+from tests.weekly_mail_delivery import NOW, config, served_week, weekly_job_mail
 
 READERS = tuple(f"reader{number:02d}@example.org" for number in range(12))
 

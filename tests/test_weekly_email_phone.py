@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select
 
 from digest.storage.models import Paper
+from digest.weekly.store import run_weekly_job
 from tests.smtp_server import Inbox, free_port, smtp_server
 from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
-from tests.test_weekly_mail_delivery import NOW, config, run_weekly_job, setup
+from tests.weekly_mail_delivery import NOW, config, setup
 
 pytestmark = [
     pytest.mark.browser,

@@ -19,7 +19,7 @@ from digest.service.wiring import open_service_database
 from digest.weekly.store import run_weekly_job
 from tests.conftest import make_settings
 from tests.smtp_server import Inbox, free_port, smtp_server
-from tests.test_weekly_mail_delivery import NOW, config, weekly_job_mail
+from tests.weekly_mail_delivery import NOW, config, weekly_job_mail
 
 
 def raw_header(raw: bytes, name: str) -> str:

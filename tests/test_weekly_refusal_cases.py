@@ -19,7 +19,7 @@ from digest.weekly.store import run_weekly_job, send_week, unsent_retry_at
 from digest.weekly.weeks import IsoWeek
 from tests.conftest import make_settings
 from tests.smtp_server import Credentials, Inbox, free_port, smtp_server
-from tests.test_weekly_mail_delivery import NOW, READER, SelectiveInbox, config, setup
+from tests.weekly_mail_delivery import NOW, READER, SelectiveInbox, config, setup
 
 A, B, C = "a@example.org", "b@example.org", "c@example.org"
 GREYLISTED = "451 4.7.1 Greylisted, please try again later"

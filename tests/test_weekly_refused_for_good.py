@@ -19,7 +19,7 @@ from digest.cli import main
 from digest.weekly.ledger import week_state
 from digest.weekly.store import run_weekly_job, unsent_retry_at
 from tests.smtp_server import Credentials, Inbox, free_port, self_signed_certificate, server_tls_context, smtp_server
-from tests.test_weekly_mail_delivery import NOW, READER, SelectiveInbox, config, setup
+from tests.weekly_mail_delivery import NOW, READER, SelectiveInbox, config, setup
 
 PASSWORD = "not-the-right-one-2026"
 

@@ -19,7 +19,7 @@ from digest.weekly.issue import IsoWeek
 from digest.weekly.store import run_weekly_job
 from tests.conftest import fill_disk, make_settings, mounted_tmpfs
 from tests.smtp_server import Inbox, smtp_server
-from tests.test_weekly_mail_delivery import READER, config
+from tests.weekly_mail_delivery import READER, config
 
 MONDAY = datetime(2026, 11, 9, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin: 2026-W45 is the last complete week
 
@@ -69,7 +69,7 @@ def test_a_backup_taken_while_a_reader_was_still_owed_the_week_does_not_send_it_
     brought it to b@ and weekly-sent.log says the edition was sent. Restoring that backup brought back 'b@ is owed
     it', and as the edition had gone to some readers in the restored copy, the log was not believed: b@ got the week a
     second time. Expected: the log's line stands for every reader; nobody gets it twice."""
-    from tests.test_weekly_mail_delivery import SelectiveInbox
+    from tests.weekly_mail_delivery import SelectiveInbox
 
     readers = ("a@example.org", "b@example.org")
     inbox = SelectiveInbox({"b@example.org": "451 4.7.1 Greylisted, please try again later"})

@@ -34,8 +34,8 @@ def failing_templates_week(tmp_path: Path, markdown: str, email: str, said: str)
     written, the email still goes; the week after, the email's text template failing as `email` is written: that
     edition fails in one line naming the template and `said`, and is retried."""
     from tests.smtp_server import Inbox, free_port, smtp_server
-    from tests.test_weekly_mail_delivery import config
     from tests.weekly_data import fill_week
+    from tests.weekly_mail_delivery import config
 
     own = tmp_path / "templates" / "weekly"
     own.mkdir(parents=True)

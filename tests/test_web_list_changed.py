@@ -1,0 +1,153 @@
+"""Approval links and review cards after the list changed since: sections renamed or named twice, and papers
+listed by hand, neither copied nor offered an approval that cannot go through."""
+
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+
+from tests.factories import insert_candidate, real_papers
+from tests.web_pages import candidate_feed_links, rename_headings
+from tests.web_server import Site, sign_in
+
+
+@pytest.mark.asyncio
+async def test_an_approval_links_page_names_the_section_its_button_approves_into_today(site: Site) -> None:
+    """A link made before a heading was renamed: its page asked 'Approve into Steering?' and the button approved into
+    'Activation Steering'; one whose section was renamed out of reach offered the button, then answered 409."""
+    candidate_id = insert_candidate(site.database, real_papers()[0])
+    links = dict((label, path) for path, label in await candidate_feed_links(site))
+    rename_headings(site, {"Steering": "Activation Steering", "Probing": "Linear Classifiers"})
+    async with site.client.get(links["Approve into Steering"]) as page:
+        text = await page.text()
+    assert "Approve into Activation Steering?" in text and "Approve into Steering" not in text
+    async with site.client.get(links["Approve into Probing"]) as page:
+        assert page.status == 200
+        text = await page.text()
+    assert "the list has no section “Probing” now" in text and '<form method="post"' not in text
+    assert 'href="/review"' in text and site.status_of(candidate_id) == "pending"
+    async with site.client.post(links["Approve into Steering"]) as done:
+        assert "approved into Activation Steering" in await done.text()
+
+
+@pytest.mark.asyncio
+async def test_a_link_into_a_name_the_list_now_gives_two_headings_says_so_not_that_it_was_taken_out(site: Site) -> None:
+    """A maintainer renamed Steering to Probing after the feed gave out "Approve into Probing": its page said the list
+    has no section "Probing" now, "renamed or taken out of the list since this link was made", where it has two and
+    pressing on would be refused for that. The page says what the refusal says, and offers no button."""
+    candidate_id = insert_candidate(site.database, real_papers()[0])
+    links = dict((label, path) for path, label in await candidate_feed_links(site))
+    rename_headings(site, {"Steering": "Probing"})
+    async with site.client.post(links["Approve into Probing"]) as refused:
+        assert refused.status == 409
+        said = html.unescape(await refused.text())
+    found = re.search(r"the list has 2 sections named 'Probing': name one of [^<]*", said)
+    assert found is not None, said
+    async with site.client.get(links["Approve into Probing"]) as response:
+        assert response.status == 200
+        page = html.unescape(await response.text())
+    assert found.group(0) in page and "renamed or taken out" not in page and "no section" not in page
+    assert '<form method="post"' not in page and 'href="/review"' in page
+    assert site.status_of(candidate_id) == "pending"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("where", ["feed link", "review page"])
+async def test_a_paper_listed_by_hand_since_it_was_found_is_not_copied_by_a_link_or_the_review_page(
+    site: Site, where: str
+) -> None:
+    """A maintainer put a candidate's paper into Probing by hand (a list edited in git and pulled). Its feed link
+    "Approve (Sparse Autoencoder)" and the review page's Approve (its suggested section chosen already) both added a
+    second entry of it in silence, where `digest approve` refuses: both say where it is now and change nothing."""
+    listed = "2402.17304"  # an entry of the bundled list, in Probing
+    candidate_id = insert_candidate(site.database, {**real_papers()[0], "arxiv_id": listed})
+    if where == "feed link":
+        path = next(p for p, label in await candidate_feed_links(site) if label == "Approve (Sparse Autoencoder)")
+        async with site.client.post(path) as reply:
+            status, page = reply.status, html.unescape(await reply.text())
+    else:
+        _, csrf = await sign_in(site)
+        form = {"csrf": csrf, "candidate_id": str(candidate_id), "action": "approve", "section": "Sparse Autoencoder"}
+        async with site.client.post("/review/decide", data=form) as reply:
+            status, page = reply.status, html.unescape(await reply.text())
+    assert status == 409, page
+    assert f"{listed} is already in the list (Probing)" in page and "nothing was changed" in page
+    assert f'digest approve {candidate_id} --section "Sparse Autoencoder"' in page
+    async with site.client.get("/list.md") as listing:
+        markdown = await listing.text()
+    assert sum(line.startswith("+ ") and listed in line for line in markdown.splitlines()) == 1
+    assert site.status_of(candidate_id) == "pending"
+
+
+@pytest.mark.asyncio
+async def test_the_page_of_a_link_for_a_paper_listed_by_hand_since_says_where_it_is_and_offers_no_approve(
+    site: Site,
+) -> None:
+    """A maintainer put a candidate's paper into Probing by hand. The page of its feed link "Approve (Sparse
+    Autoencoder)" still offered the button, and only pressing it said the paper was in the list already. The page
+    says so up front, in the words the button's refusal uses, and offers no button; its Reject link still rejects."""
+    listed = "2402.17304"  # an entry of the bundled list, in Probing
+    candidate_id = insert_candidate(site.database, {**real_papers()[0], "arxiv_id": listed})
+    links = {label: path for path, label in await candidate_feed_links(site)}
+    async with site.client.get(links["Approve (Sparse Autoencoder)"]) as response:
+        assert response.status == 200
+        page = html.unescape(await response.text())
+    assert f"{listed} is already in the list (Probing), put there since it was found; nothing was changed" in page
+    assert f'digest approve {candidate_id} --section "Sparse Autoencoder"' in page
+    assert '<form method="post"' not in page and "Approve into Sparse Autoencoder" not in page
+    assert 'href="/review"' in page
+    async with site.client.get(links["Reject"]) as response:
+        page = await response.text()
+    assert '<button type="submit" class="reject">Reject</button>' in page
+    async with site.client.post(links["Reject"]) as done:
+        assert done.status == 200 and "rejected" in await done.text()
+    assert site.status_of(candidate_id) == "rejected"
+
+
+@pytest.mark.asyncio
+async def test_the_review_card_of_a_paper_listed_by_hand_since_says_where_it_is(site: Site) -> None:
+    """A maintainer put a candidate's paper into Probing by hand. Its card on /review offered "Approve into Sparse
+    Autoencoder" like any other, and only the refusal after pressing said where the list holds the paper. The card
+    says so up front; a candidate the list does not hold has no such line."""
+    listed = "2402.17304"  # an entry of the bundled list, in Probing
+    candidate_id = insert_candidate(site.database, {**real_papers()[0], "arxiv_id": listed})
+    other_id = insert_candidate(site.database, real_papers()[1])
+    await sign_in(site)
+    async with site.client.get("/review") as response:
+        assert response.status == 200
+        page = html.unescape(await response.text())
+    cards = {int(found[0]): found[1] for found in re.findall(r'id="candidate-(\d+)"(.*?)</article>', page, re.S)}
+    said = f"{listed} is already in the list (Probing), put there since it was found"
+    assert said in cards[candidate_id] and f"digest approve {candidate_id} --section NAME" in cards[candidate_id]
+    assert "already in the list" not in cards[other_id]
+
+
+@pytest.mark.asyncio
+async def test_the_review_card_of_a_paper_listed_by_hand_since_offers_only_the_approval_that_goes_through(
+    site: Site,
+) -> None:
+    """A maintainer put a candidate's paper into Probing by hand. Its card still offered "Approve into Sparse
+    Autoencoder" (its suggestion) and every section of the list, each refused when pressed. The card offers what
+    goes through: approving it into Probing (recorded, the maintainer's entry kept as the one entry), or Reject."""
+    listed = "2402.17304"  # an entry of the bundled list, in Probing
+    candidate_id = insert_candidate(site.database, {**real_papers()[0], "arxiv_id": listed})
+    other_id = insert_candidate(site.database, real_papers()[1])
+    _, csrf = await sign_in(site)
+    async with site.client.get("/review") as response:
+        assert response.status == 200
+        page = html.unescape(await response.text())
+    cards = {int(found[0]): found[1] for found in re.findall(r'id="candidate-(\d+)"(.*?)</article>', page, re.S)}
+    quick = re.findall(r'<button type="submit" name="section" value="([^"]*)"', cards[candidate_id])
+    options = re.findall(r'<option value="([^"]*)"', cards[candidate_id])
+    assert quick == ["Probing"] and options == ["Probing"], (quick, options)
+    assert "Approve into Sparse Autoencoder" not in cards[candidate_id]
+    assert len(re.findall(r'<option value="', cards[other_id])) > 1  # a card the list does not hold offers each
+    form = {"csrf": csrf, "candidate_id": str(candidate_id), "action": "approve", "section": "Probing"}
+    async with site.client.post("/review/decide", data=form) as reply:
+        assert reply.status == 200, await reply.text()
+    assert site.status_of(candidate_id) == "approved"
+    async with site.client.get("/list.md") as listing:
+        markdown = await listing.text()
+    assert sum(line.startswith("+ ") and listed in line for line in markdown.splitlines()) == 1
