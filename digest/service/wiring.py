@@ -129,23 +129,29 @@ def open_service_database(settings: Settings, *, restoring: bool = False) -> Dat
         if reading != READER_VERSION:
             read_list_again(database, settings)
         return database
-    used = signs_of_use(settings)
-    if used:
-        database.dispose()
-        raise _refusal(settings, used, "the database holds no list")
     from digest.awesome import store as liststore  # only a new database needs the list's code (and Jinja2)
     from digest.awesome.parse import ListFormatError
     from digest.config import ConfigError
 
     text = settings.seed_list.read_bytes()
     # Exclusive: processes started together on a new PostgreSQL database each find it empty; the later ones then
-    # find the list imported (the same bytes: nothing to change) instead of inserting it a second time.
+    # find the list imported (the same bytes: nothing to change) instead of inserting it a second time. The list and
+    # the folder's signs of use are read again under the lock: a process started together may have imported the list
+    # and written list.md since the read above, which would otherwise read as a used folder whose database lost it.
     try:
         with database.transaction(exclusive=True) as session:
+            if session.scalar(select(Section.id).limit(1)) is not None:
+                return database
+            used = signs_of_use(settings)
+            if used:
+                raise _refusal(settings, used, "the database holds no list")
             report = liststore.import_markdown(session, text, source=str(settings.seed_list))
     except ListFormatError as exc:  # a new user's list of headings with no paper yet, say: nothing was written
         database.dispose()
         raise ConfigError([f"seed_list {exc}"]) from None
+    except UnusableDataError:
+        database.dispose()
+        raise
     bundled = settings.seed_list.resolve() == resources.seed_list_path().resolve()
     which = "the bundled list" if bundled else f"the seed list {settings.seed_list}"
     log.info("new database: imported %s (%s)", which, counted(report.entries_total, "entry", "entries"))
