@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -175,3 +176,30 @@ def on_each_database(each_database: dict[str, str], monkeypatch: pytest.MonkeyPa
     for name, value in each_database.items():
         monkeypatch.setenv(name, value)
     return each_database
+
+
+@contextlib.contextmanager
+def silent_server() -> Iterator[tuple[int, list[socket.socket]]]:
+    """A port on loopback that accepts connections and then says nothing (a hung server, a firewall that swallows
+    what follows the handshake): its number, and the connections it took (closed on leaving)."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        held: list[socket.socket] = []
+        stop = threading.Event()
+
+        def hold() -> None:
+            listener.settimeout(0.2)
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    held.append(listener.accept()[0])
+
+        holder = threading.Thread(target=hold, daemon=True)
+        holder.start()
+        try:
+            yield listener.getsockname()[1], held
+        finally:
+            stop.set()
+            holder.join()
+            for connection in held:
+                connection.close()

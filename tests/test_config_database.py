@@ -4,18 +4,15 @@ release) was "configuration OK" until the first real command. Real SQLite files 
 
 from __future__ import annotations
 
-import contextlib
 import json
-import socket
 import sqlite3
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 from digest.cli import main
-from tests.postgres_server import PostgresServer, postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.postgres_server import PostgresServer, postgres_server, postgres_url, silent_server  # noqa: F401  (fixtures)
 from tests.test_schema_upgrades import _database_at
 
 
@@ -163,30 +160,10 @@ def test_a_host_that_never_answers_is_a_problem_within_seconds(
     data_dir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     pytest.importorskip("psycopg")
-    with socket.socket() as listener:  # accepts, reads nothing, answers nothing
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(8)
-        port = listener.getsockname()[1]
-        held: list[socket.socket] = []
-        stop = threading.Event()
-
-        def hold() -> None:
-            listener.settimeout(0.2)
-            while not stop.is_set():
-                with contextlib.suppress(TimeoutError):
-                    held.append(listener.accept()[0])
-
-        holder = threading.Thread(target=hold, daemon=True)
-        holder.start()
+    with silent_server() as (port, held):  # accepts, reads nothing, answers nothing
         started = time.monotonic()
-        try:
-            url = f"postgresql+psycopg://digest:S3cret-pw@127.0.0.1:{port}/digest?connect_timeout=60"
-            status, out = _pg_check(capsys, data_dir, url)
-        finally:
-            stop.set()
-            holder.join()
-            for connection in held:
-                connection.close()
+        url = f"postgresql+psycopg://digest:S3cret-pw@127.0.0.1:{port}/digest?connect_timeout=60"
+        status, out = _pg_check(capsys, data_dir, url)
     assert time.monotonic() - started < 9
     assert held and status == 1, out
     [problem] = lines_of(out, "problem: ")

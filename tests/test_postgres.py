@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import socket
 import subprocess
@@ -41,7 +40,7 @@ from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import build_rss, load_records
-from tests.postgres_server import PostgresServer, postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.postgres_server import PostgresServer, postgres_server, postgres_url, silent_server  # noqa: F401  (fixtures)
 from tests.test_service import stored_jobs, wait_settled
 from tests.web_server import SECRETS_ENV, running_site
 from tests.weekly_data import APPROVED_IN_WEEK, PAPERS, WEEK, fill_week
@@ -621,38 +620,18 @@ def test_a_server_that_accepts_and_never_answers_fails_the_command_within_the_co
     failing. Now the connection is given up after 10 seconds with one line; a connect_timeout written in the URL is
     the user's and is kept."""
     pytest.importorskip("psycopg")
-    with socket.socket() as listener:  # accepts, reads nothing, answers nothing
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(8)
-        port = listener.getsockname()[1]
-        held: list[socket.socket] = []
-        stop = threading.Event()
-
-        def hold() -> None:
-            listener.settimeout(0.2)
-            while not stop.is_set():
-                with contextlib.suppress(TimeoutError):
-                    held.append(listener.accept()[0])
-
-        holder = threading.Thread(target=hold, daemon=True)
-        holder.start()
+    with silent_server() as (port, held):  # accepts, reads nothing, answers nothing
         environment = {key: value for key, value in os.environ.items() if not key.startswith("PG")}
         environment["DIGEST_DATABASE_URL"] = f"postgresql+psycopg://digest:S3cret-pw@127.0.0.1:{port}/digest{in_url}"
         started = time.monotonic()
-        try:
-            done = subprocess.run(
-                [sys.executable, "-m", "digest", "--data-dir", str(tmp_path / "data"), "candidates"],
-                env=environment,
-                capture_output=True,
-                text=True,
-                timeout=bound + 30,
-                check=False,
-            )
-        finally:
-            stop.set()
-            holder.join()
-            for connection in held:
-                connection.close()
+        done = subprocess.run(
+            [sys.executable, "-m", "digest", "--data-dir", str(tmp_path / "data"), "candidates"],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=bound + 30,
+            check=False,
+        )
     elapsed = time.monotonic() - started
     assert held, "the command never connected"
     assert done.returncode == 1, done.stderr
