@@ -5,6 +5,7 @@ other message is edited, and the approved messages are read again only when the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,22 @@ def review_page_section(db: Database, candidate_id: int) -> str | None:
     """The section the review page's card names for the decided candidate (review_page.section_now)."""
     with db.reading() as session:
         return section_now(session, row(db, candidate_id))
+
+
+def moved(arxiv_id: str, heading: str) -> Callable[[str], str]:
+    """The list with the paper's entry moved by hand to the top of the section `heading` names; no heading renamed."""
+
+    def edit(markdown: str) -> str:
+        lines = markdown.split("\n")
+        first = next(n for n, line in enumerate(lines) if line.startswith("+ ") and arxiv_id in line)
+        end = next(n for n in range(first + 1, len(lines)) if not lines[n].startswith("  "))
+        entry, lines[first:end] = lines[first:end], []
+        at = next(n for n, line in enumerate(lines) if line.startswith("### ") and heading in line)
+        at = next(n for n in range(at, len(lines)) if lines[n].startswith("+ "))
+        lines[at:at] = entry
+        return "\n".join(lines)
+
+    return edit
 
 
 @pytest.mark.asyncio
@@ -116,3 +133,30 @@ async def test_an_approved_message_discord_failed_to_edit_for_a_rename_is_edited
         rounds = bot.sync_rounds
         await eventually(lambda: bot.sync_rounds >= rounds + 3, "three more background rounds")
     assert len(fake.requests("PATCH", f"/messages/{steering_mid}")) == tried + 3
+
+
+@pytest.mark.asyncio
+async def test_a_paper_moved_by_hand_edits_its_approved_message_to_name_where_the_list_holds_it(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path, tmp_path: Path
+) -> None:
+    """A paper moved by hand into another section (no heading renamed) kept its message naming the section it was
+    approved into; it now names where the list holds it, as `digest candidates` does, and no other is edited."""
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        steering, steering_mid = await posted_candidate(fake, db, bot, 0, suggested_section="Steering")
+        _other, other_mid = await posted_candidate(fake, db, bot, 1)
+        for mid in (steering_mid, other_mid):
+            await fake.react(mid, MAINTAINER, "✅")
+        await eventually(lambda: approval(fake, steering_mid) == "Approved by ann into Steering", "approved")
+        await eventually(lambda: approval(fake, other_mid) == "Approved by ann into Sparse Autoencoder", "approved")
+        rounds = bot.sync_rounds
+        await eventually(lambda: bot.sync_rounds >= rounds + 2, "two more background rounds")
+        untouched = edits(fake, other_mid)
+
+        imported(data_dir, tmp_path, moved(row(db, steering).arxiv_id, "Probing"))
+        await eventually(lambda: approval(fake, steering_mid) == "Approved by ann into Probing", "the move shown")
+        settled = edits(fake, steering_mid)
+        rounds = bot.sync_rounds
+        await eventually(lambda: bot.sync_rounds >= rounds + 3, "three more background rounds")
+        assert edits(fake, steering_mid) == settled  # shown once, not again each round
+        assert edits(fake, other_mid) == untouched
+    assert row(db, steering).decided_section == "Steering"  # the decision's record is as it was

@@ -1,16 +1,18 @@
 """What each posted approved candidate's message says of the section it went into, held against the list now: a
-heading renamed since the decision edits the messages naming it, to say it as the review page does (where_now), and
-no other. Decided messages pile up over the years: they are looked at again only when the list's headings change."""
+heading renamed since the decision, or the paper moved by hand, edits the messages naming it otherwise, to say where
+the list holds the paper (where_now, as `digest candidates` says it), and no other. Decided messages pile up over the
+years: they are looked at again only when the list's headings, or the list imported (a hand edit), change."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, load_only
 
+from digest.awesome.importer import list_meta
 from digest.discord.suggested import SectionRows, headings
-from digest.review.where_now import sections_now
+from digest.review.where_now import approved_where_now, sections_now
 from digest.storage.db import Database
 from digest.storage.models import APPROVED, Candidate
 
@@ -21,12 +23,26 @@ EDITS_PER_ROUND = 20
 
 
 def decided_into(database: Database, candidate: Candidate) -> str | None:
-    """The section an approved candidate's message says it went into: the list's name for it now, as the review page
-    says it (where_now.sections_now), else the name its decision recorded; None for a candidate not approved."""
+    """The section an approved candidate's message says it went into (`_into`); None for a candidate not approved."""
     if candidate.status != APPROVED or not candidate.decided_section:
         return None
     with database.reading() as session:
-        return sections_now(session, [candidate]).get(candidate.id) or candidate.decided_section
+        return _into(session, [candidate])[candidate.id]
+
+
+def _into(session: Session, candidates: Sequence[Candidate]) -> dict[int, str | None]:
+    """Where each approved candidate's message says it went: the sections the list holds its paper in now (only the one
+    its decision names, when that is one of them: where_now.approved_where_now, a paper moved by hand shown where it
+    is); when the list holds it nowhere, the list's name for the decision's section, else the name recorded."""
+    held = approved_where_now(session, candidates)
+    named = sections_now(session, candidates)
+    return {c.id: ", ".join(held.get(c.id, [])) or named.get(c.id) or c.decided_section for c in candidates}
+
+
+def _listed(session: Session) -> tuple[SectionRows, str | None]:
+    """What starts a pass when it changes: the list's headings, and the hash of the list last imported (a paper moved
+    by hand is imported; an approval, which moves no paper, is not)."""
+    return headings(session), list_meta(session).get("sha256")
 
 
 def _differing(session: Session, which: ColumnElement[bool], limit: int) -> tuple[list[int], int | None]:
@@ -34,7 +50,16 @@ def _differing(session: Session, which: ColumnElement[bool], limit: int) -> tupl
     section otherwise than the list now; and the last id read (None: none was)."""
     query = (
         select(Candidate)
-        .options(load_only(Candidate.decided_section, Candidate.paper_id, Candidate.discord_shown_section))
+        .options(
+            load_only(
+                Candidate.decided_section,
+                Candidate.paper_id,
+                Candidate.discord_shown_section,
+                Candidate.status,
+                Candidate.arxiv_id,
+                Candidate.title_key,
+            )
+        )
         .where(
             which,
             Candidate.status == APPROVED,
@@ -45,18 +70,19 @@ def _differing(session: Session, which: ColumnElement[bool], limit: int) -> tupl
         .limit(limit)
     )
     rows = list(session.scalars(query))
-    now = sections_now(session, rows)
-    found = [c.id for c in rows if c.discord_shown_section != (now.get(c.id) or c.decided_section)]
+    now = _into(session, rows)
+    found = [c.id for c in rows if c.discord_shown_section != now[c.id]]
     return found, rows[-1].id if rows else None
 
 
 class ShownDecisions:
-    """A change of the list's headings (or a start) begins a pass over the approved messages, from the lowest id up:
-    each round reads the next ROWS_PER_ROUND of them, while fewer than EDITS_PER_ROUND edits are owed. One owed (its
-    edit not made yet: Discord failed it) is looked at again each round until it shows the list's name."""
+    """A change of the list's headings or an import of it (or a start) begins a pass over the approved messages, from
+    the lowest id up: each round reads the next ROWS_PER_ROUND of them, while fewer than EDITS_PER_ROUND edits are
+    owed. One owed (its edit not made yet: Discord failed it) is looked at again each round until it shows the list's
+    name."""
 
     def __init__(self) -> None:
-        self._sections: SectionRows | None = None
+        self._listed: tuple[SectionRows, str | None] | None = None
         self._after: int | None = None  # the last candidate the pass read; None: it read them all
         self._owed: set[int] = set()
 
@@ -64,9 +90,9 @@ class ShownDecisions:
         """Posted approved candidates whose message names the section they went into otherwise than the list now;
         `given_up`: messages Discord forbids the bot to edit, no longer owed (a start looks at them again)."""
         with database.reading() as session:
-            sections = headings(session)
-            if sections != self._sections:
-                self._sections, self._after = sections, 0
+            listed = _listed(session)
+            if listed != self._listed:
+                self._listed, self._after = listed, 0
             owed = self._owed.difference(given_up)
             self._owed = set(_differing(session, Candidate.id.in_(owed), len(owed))[0]) if owed else set()
             if self._after is not None and len(self._owed) < EDITS_PER_ROUND:
