@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from alembic import command
 
+from digest.cli import main
 from digest.config import Settings
 from digest.discord import decided
 from digest.review.queries import section_now
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, alembic_config
-from tests.fake_discord import MAINTAINER, FakeDiscord
+from tests.fake_discord import BOT_ID, LISTED_MAINTAINER, MAINTAINER, FakeDiscord
 from tests.test_discord_bot import eventually, last_embed, posted_candidate, row, running
 from tests.test_discord_renamed_sections import edits, imported, steering_heading
 
@@ -160,3 +161,27 @@ async def test_a_paper_moved_by_hand_edits_its_approved_message_to_name_where_th
         assert edits(fake, steering_mid) == settled  # shown once, not again each round
         assert edits(fake, other_mid) == untouched
     assert row(db, steering).decided_section == "Steering"  # the decision's record is as it was
+
+
+@pytest.mark.asyncio
+async def test_an_approve_refused_on_a_rejected_message_lands_once_its_heading_is_back(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path, tmp_path: Path
+) -> None:
+    """A maintainer's ✅ refused on a decided message while its suggested heading was gone (the bot's ✅ taken off) was
+    picked up only at a restart once the heading came back; it is now within a round, as on a pending message."""
+    original = tmp_path / "list-original.md"
+    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(original)]) == 0
+    async with running(bot_settings, db, sync_interval=0.05) as bot:
+        steering, steering_mid = await posted_candidate(fake, db, bot, 0, suggested_section="Steering")
+        imported(data_dir, tmp_path, steering_heading(None))
+        await eventually(lambda: not fake.reactors(steering_mid, "✅"), "the bot's ✅ taken off")
+        await fake.react(steering_mid, LISTED_MAINTAINER, "❌")
+        await eventually(lambda: approval(fake, steering_mid) == "Rejected by bob", "the rejection shown")
+        await fake.react(steering_mid, MAINTAINER, "✅")
+        await eventually(lambda: "Couldn't approve" in last_embed(fake, steering_mid)["description"], "the refusal")
+        assert row(db, steering).status == "rejected"
+
+        assert main(["--data-dir", str(data_dir), "list", "import", str(original)]) == 0  # the heading put back
+        await eventually(lambda: row(db, steering).status == "approved", "the maintainer's ✅ applied")
+        await eventually(lambda: approval(fake, steering_mid) == "Approved by ann into Steering", "the approval shown")
+        assert BOT_ID in fake.reactors(steering_mid, "✅")

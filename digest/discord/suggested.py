@@ -1,10 +1,11 @@
 """What each posted candidate's message shows of its suggested section, held against the list's sections now: a heading
 renamed, taken out or repeated since (`digest list import`, a publish's pull of the list, a start that reads the list
-again) edits the pending messages whose suggestion it changes, and no other (Discord limits edits)."""
+again) edits the pending messages whose suggestion it changes, and the decided ones it offers ✅ again (a maintainer's
+✅ refused meanwhile then decides), and no other (Discord limits edits)."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.orm import Session
 
 from digest.awesome.labelled import labelled_sections
@@ -27,6 +28,25 @@ def shown_text(suggestion: SuggestedSection | None) -> str | None:
     return suggestion.shown() if suggestion is not None else None
 
 
+def offers_none(suggested: str, shown: str | None) -> bool:
+    """Whether `shown`, recorded for a message suggesting `suggested`, says ✅ approves into no section: one of the two
+    texts `SuggestedSection.shown` gives then (the name taken out of the list, or given to several sections)."""
+    if shown is None or shown == suggested:
+        return False
+    shared = shown.startswith(f"{suggested} (") and " sections have this name: " in shown
+    return shared or shown == SuggestedSection(suggested, None).shown()
+
+
+def _posted(*which: ColumnElement[bool]) -> Select[tuple[int, str | None, str | None]]:
+    """Posted candidates (`which` of them) with a suggestion: their id, suggestion, what their message shows of it."""
+    return select(Candidate.id, Candidate.suggested_section, Candidate.discord_shown_suggestion).where(
+        *which,
+        Candidate.discord_state == "posted",
+        Candidate.discord_message_id.is_not(None),
+        Candidate.suggested_section.is_not(None),
+    )
+
+
 def headings(session: Session) -> SectionRows:
     """The list's headings, in its order: a few dozen short rows, read each round to tell whether any changed."""
     query = select(Section.name, Section.slug, Section.level, Section.kind).order_by(Section.position)
@@ -35,27 +55,33 @@ def headings(session: Session) -> SectionRows:
 
 class ShownSuggestions:
     """Each background round reads the list's headings (a few dozen short rows) and the pending messages' recorded
-    suggestions; a suggested name is resolved again only when the headings changed."""
+    suggestions; a suggested name is resolved again only when the headings changed. Decided messages pile up over the
+    years: those offering no ✅ are read when the headings change, and again each round while owed an edit."""
 
     def __init__(self) -> None:
         self._sections: SectionRows | None = None
         self._shown: dict[str, str] = {}  # suggested name -> what a message shows of it, for self._sections
+        self._decided: set[int] = set()  # decided messages offering no ✅ whose suggestion the list shows otherwise now
 
     def stale(self, database: Database) -> list[int]:
-        """Posted pending candidates whose message shows their suggestion otherwise than the list has it now."""
-        posted = select(Candidate.id, Candidate.suggested_section, Candidate.discord_shown_suggestion).where(
-            Candidate.status == PENDING,
-            Candidate.discord_state == "posted",
-            Candidate.discord_message_id.is_not(None),
-            Candidate.suggested_section.is_not(None),
-        )
+        """Posted pending candidates whose message shows their suggestion otherwise than the list has it now, and
+        decided ones whose message offers no ✅ and shows their suggestion otherwise (the heading back, say)."""
         with database.reading() as session:
             sections = headings(session)
-            rows = [(row[0], row[1], row[2]) for row in session.execute(posted.order_by(Candidate.id))]
-            if sections != self._sections:
+            rows = [(row[0], row[1], row[2]) for row in session.execute(_posted(Candidate.status == PENDING))]
+            pending = {number for number, _, _ in rows}
+            decided = _posted(Candidate.status != PENDING)
+            if sections != self._sections:  # each decided message read, those offering ✅ kept out
                 self._sections, self._shown = sections, {}
+                decided_rows = [(row[0], row[1], row[2]) for row in session.execute(decided)]
+                rows.extend(row for row in decided_rows if offers_none(row[1] or "", row[2]))
+            elif self._decided:  # those owed an edit (Discord failed it): until shown as the list has it
+                owed = session.execute(decided.where(Candidate.id.in_(self._decided)))
+                rows.extend((row[0], row[1], row[2]) for row in owed)
             unresolved = {name for _, name, _ in rows if name and name not in self._shown}
             if unresolved:
                 found = suggestions_among(labelled_sections(session), unresolved)
                 self._shown.update((name, suggestion.shown()) for name, suggestion in found.items())
-        return [number for number, name, shown in rows if shown != self._shown.get(name or "")]
+        stale = [number for number, name, shown in rows if shown != self._shown.get(name or "")]
+        self._decided = set(stale).difference(pending)
+        return sorted(stale)
