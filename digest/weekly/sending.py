@@ -19,22 +19,24 @@ from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
 from digest.weekly import mailer, maillog
-from digest.weekly.contents import compose_email, load_digest
-from digest.weekly.issue import Edition, IsoWeek, WeeklyDigestData
-from digest.weekly.ledger import (
-    KEPT_UNSENT,
-    claim_week,
-    claimed_attempt,
+from digest.weekly.attempts import (
     mark_delivered,
     mark_failed,
     mark_logged,
     mark_quiet,
     mark_refused,
     owed,
+    sent_editions,
+)
+from digest.weekly.contents import compose_email, load_digest
+from digest.weekly.issue import Edition, IsoWeek, WeeklyDigestData
+from digest.weekly.ledger import (
+    KEPT_UNSENT,
+    claim_week,
+    claimed_attempt,
     refused_line,
     release_claim,
     renew_claim,
-    sent_editions,
     week_state,
 )
 from digest.weekly.outcome import SendOutcome, kept_line, not_claimed, not_emailed, whom
