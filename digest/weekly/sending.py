@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -73,7 +74,8 @@ def send_week(
     if not claim_week(database, name, now, edition=edition, ignore_backoff=ignore_backoff, status_was=was):
         return not_claimed(database, name, edition)
     with _claim_kept(database, name, edition, now):
-        return _send_claimed(settings, database, week, now, edition, digest, ssl_context, stop, was)
+        outcome = _send_claimed(settings, database, week, now, edition, digest, ssl_context, stop, was)
+    return replace(outcome, logged=True)  # every claimed send's outcome is said in a log line of its own
 
 
 def _send_claimed(

@@ -80,8 +80,12 @@ class WeeklyResult:
         return min(times) if times else None
 
     def __str__(self) -> str:
-        written = ", ".join(f"wrote {path}" for path in self.markdown_paths.values()) or "Markdown not written"
-        emails = "; ".join(f"{o.week} {o.edition}: {o.status} ({o.message})" for o in self.emails) or "no email"
+        """The job's one line for the service's log: the week once, then each edition's outcome once (the paths
+        written and a send's details are in the lines logged before it)."""
+        written = "Markdown written" if len(self.markdown_paths) == len(EDITIONS) else "Markdown not written"
+        if len(self.markdown_paths) == 1:
+            written = f"only the {next(iter(self.markdown_paths))}' Markdown written"
+        emails = "; ".join(outcome.said(self.week) for outcome in self.emails) or "no email"
         return f"{self.week}: {written}; {emails}"
 
 
