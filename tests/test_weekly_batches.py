@@ -14,9 +14,9 @@ import pytest
 from digest.cli import main
 from digest.weekly import mailer
 from digest.weekly.ledger import week_state
-from digest.weekly.store import run_weekly_job
+from digest.weekly.store import run_weekly_job, unsent_retry_at
 from tests.smtp_server import Inbox, free_port, smtp_server
-from tests.weekly_mail_delivery import NOW, config, served_week, weekly_job_mail
+from tests.weekly_mail_delivery import NOW, SelectiveInbox, config, served_week, weekly_job_mail
 
 READERS = tuple(f"reader{number:02d}@example.org" for number in range(12))
 
@@ -145,3 +145,44 @@ def test_a_message_refused_for_good_after_an_earlier_batch_is_not_retried_for_we
     with smtp_server(fixed, port):
         assert main([*send, "weekly", "--week", "2026-W48", "--edition", "readers", "--send"]) == 0
     assert delivered(fixed) == sorted(READERS[5:]), capsys.readouterr()
+
+
+class SecondMessageRefusingSelectiveInbox(SelectiveInbox, SecondMessageRefusingInbox):
+    """Refuses the second message for good, and answers the recipients in `replies` as told (none at first)."""
+
+
+def test_a_partly_refused_edition_sent_by_hand_that_every_reader_refuses_for_now_stays_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The second batch's message refused for good, the maintainer sent the edition by hand to the readers it was
+    owed, and the server greylisted every one of them: the command said "sent to nobody more; refused for now ...
+    next attempt for them at ..." and exited 0, and the edition went back on the job's back-off as if the service had
+    sent it, the job mailing them hours later unasked. Expected: one line saying nothing was sent and the edition
+    stays refused, as a send by hand that reaches nobody leaves it (README); the job sends it to nobody."""
+    port = free_port()
+    owed = READERS[5:]
+    inbox = SecondMessageRefusingSelectiveInbox({})
+    send = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(tmp_path / "data")]
+    send += ["weekly", "--week", "2026-W48", "--edition", "readers", "--send"]
+    with served_week(tmp_path, port, config(port, recipients=READERS, maintainers=()), inbox) as (settings, database):
+        run_weekly_job(settings, database, NOW)
+        inbox.replies = {address: "451 4.7.1 Greylisted, please try again later" for address in owed}
+        assert main(send) == 1
+        with database.reading() as session:
+            kept = week_state(session, "2026-W48", "readers")
+        retry_on_start = unsent_retry_at(database, NOW + timedelta(days=1))
+        inbox.replies = {}
+        a_day_later = run_weekly_job(settings, database, NOW + timedelta(days=1))
+    said = capsys.readouterr()
+    assert "sent" not in said.out and said.err.count("\n") == 1, said
+    assert said.err.startswith(f"digest: 2026-W48: email not sent: the SMTP server 127.0.0.1:{port} refused every"), (
+        said
+    )
+    assert said.err.endswith(
+        "; nothing was sent: the edition stays refused as before, not retried (`digest weekly --week 2026-W48"
+        " --edition readers --send` tries again)\n"
+    ), said.err
+    assert kept is not None and (kept.status, kept.next_attempt_at, kept.deferred) == ("refused", None, owed), kept
+    assert kept.reached == READERS[:5] and retry_on_start is None
+    assert [o.status for o in a_day_later.emails] == ["failed"], a_day_later.emails
+    assert delivered(inbox) == sorted(READERS[:5]), delivered(inbox)

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from digest.storage.state import WeeklyDigest
-from digest.weekly.ledger import MAX_BACKOFF, backoff, claim_week, week_state
+from digest.weekly.attempts import MAX_BACKOFF, backoff
+from digest.weekly.ledger import claim_week, week_state
 from digest.weekly.store import CATCH_UP_WEEKS, run_weekly_job
 from tests.smtp_server import Inbox, free_port, smtp_server
 from tests.weekly_mail_delivery import (

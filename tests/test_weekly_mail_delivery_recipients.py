@@ -17,6 +17,7 @@ from digest.weekly.store import run_weekly_job
 from tests.smtp_server import Inbox, free_port, smtp_server
 from tests.weekly_mail_delivery import (
     NOW,
+    READER,
     CappedInbox,
     ClosingInbox,
     SelectiveInbox,
@@ -146,8 +147,39 @@ def test_the_services_log_does_not_carry_every_readers_address(
     finally:
         database.dispose()
     logged = "\n".join(record.getMessage() for record in caplog.records if record.name.startswith("digest"))
-    assert "2026-W48 readers: sent (sent to 12 recipients)" in logged, logged
+    assert "weekly 2026-W48 readers: email sent to 12 recipients" in logged, logged
     assert not any(address in logged for address in readers)
+
+
+def test_the_services_line_for_a_weekly_job_says_each_editions_outcome_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A job with two editions logged each edition's line ('weekly 2026-W48 readers: email not sent: <the reply>
+    (next attempt at ...)') and then the job's line repeating it: 'weekly: 2026-W48: wrote <path>, wrote <path>;
+    2026-W48 readers: failed (<the reply>); 2026-W48 maintainers: sent (sent to ada@...)', the week three times and
+    'sent (sent to' once an edition; the next job 'already-sent (already sent on ...)'. Expected: one line for the
+    job, saying once what came of each edition; what an edition's own line said is not said again."""
+    import asyncio
+
+    from digest.service.weekly_job import run_weekly
+
+    port = free_port()
+    settings, database = setup(tmp_path, config(port))
+    inbox = SelectiveInbox({READER: "451 4.7.1 Greylisted, please try again later"})
+    try:
+        with smtp_server(inbox, port), caplog.at_level("INFO"):
+            asyncio.run(run_weekly(settings, database, NOW, None))
+            asyncio.run(run_weekly(settings, database, NOW + timedelta(minutes=10), None))
+    finally:
+        database.dispose()
+    lines = [record.getMessage() for record in caplog.records if record.name.startswith("digest")]
+    jobs = [line for line in lines if line.startswith("weekly: ")]
+    assert jobs == [
+        "weekly: 2026-W48: Markdown written; readers' edition not sent; maintainers' edition sent",
+        "weekly: 2026-W48: Markdown written; readers' edition: last attempt failed; next attempt at 2026-11-30 07:30"
+        " UTC; maintainers' edition: already sent on 2026-11-30 07:00 UTC",
+    ], jobs
+    assert len([line for line in lines if "Greylisted" in line]) == 1, lines
 
 
 def test_a_server_closing_after_the_first_batch_leaves_every_later_reader_owed_the_week(tmp_path: Path) -> None:

@@ -35,6 +35,25 @@ class SendOutcome:
     status: str
     message: str
     retry_at: datetime | None = None
+    logged: bool = False  # said in a log line of its own (a send's): the job's line names its status only
+
+    def said(self, job_week: str) -> str:
+        """What came of the edition in the weekly job's one line (`job_week`, the week it named already): its status
+        when its own line said more, else what the outcome says."""
+        label = f"{self.edition}' edition" if self.week == job_week else f"{self.week} {self.edition}' edition"
+        if self.logged:
+            return f"{label} {_SHORT.get(self.status, self.status)}"
+        return f"{label}: {self.message}"
+
+
+# A status as the weekly job's line says it, when the edition's own line gave its details.
+_SHORT = {
+    "partly-sent": "partly sent",
+    "unrecorded": "sent, not recorded",
+    "already-sent": "already sent",
+    "failed": "not sent",
+    "stopped": "not sent (stopped)",
+}
 
 
 NAMED_RECIPIENTS = 3  # a few recipients are named in the outcome (and the service's log line); a list is counted

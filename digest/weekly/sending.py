@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,22 +20,24 @@ from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.failures import failure_line
 from digest.weekly import mailer, maillog
-from digest.weekly.contents import compose_email, load_digest
-from digest.weekly.issue import Edition, IsoWeek, WeeklyDigestData
-from digest.weekly.ledger import (
-    KEPT_UNSENT,
-    claim_week,
-    claimed_attempt,
+from digest.weekly.attempts import (
     mark_delivered,
     mark_failed,
     mark_logged,
     mark_quiet,
     mark_refused,
     owed,
+    sent_editions,
+)
+from digest.weekly.contents import compose_email, load_digest
+from digest.weekly.issue import Edition, IsoWeek, WeeklyDigestData
+from digest.weekly.ledger import (
+    KEPT_UNSENT,
+    claim_week,
+    claimed_attempt,
     refused_line,
     release_claim,
     renew_claim,
-    sent_editions,
     week_state,
 )
 from digest.weekly.outcome import SendOutcome, kept_line, not_claimed, not_emailed, whom
@@ -71,7 +74,8 @@ def send_week(
     if not claim_week(database, name, now, edition=edition, ignore_backoff=ignore_backoff, status_was=was):
         return not_claimed(database, name, edition)
     with _claim_kept(database, name, edition, now):
-        return _send_claimed(settings, database, week, now, edition, digest, ssl_context, stop, was)
+        outcome = _send_claimed(settings, database, week, now, edition, digest, ssl_context, stop, was)
+    return replace(outcome, logged=True)  # every claimed send's outcome is said in a log line of its own
 
 
 def _send_claimed(
@@ -103,6 +107,9 @@ def _send_claimed(
             message = compose_email(digest, settings, now, to)
             delivery = mailer.send(message, settings.smtp, to, ssl_context=ssl_context, stop=stop)
     except mailer.RecipientsRefusedError as exc:
+        if status_was in KEPT_UNSENT and exc.delivery.deferred:
+            # By hand, from a status the job does not retry, and nobody reached: it stays so, not on the job's back-off.
+            return _failed(settings, database, name, edition, now, exc, status_was)
         if len(to) == len(recipients):  # the first send, and none has it
             return _refused_every_recipient(settings, database, week, edition, now, exc, status_was)
         # A retry to the readers still owed it (the others have it): one refused for good is done with, as in the

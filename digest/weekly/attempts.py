@@ -1,0 +1,136 @@
+"""What came of each attempt at a week's edition, on its record (weekly/ledger.py): who has it and who is owed it
+still, a failure and its back-off, a refusal for good, a quiet week skipped, a send the mail log knew of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import suppress
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from digest.clock import as_utc
+from digest.storage.db import Database
+from digest.storage.state import WeeklyDigest
+from digest.weekly import mailer
+from digest.weekly.issue import Edition
+from digest.weekly.ledger import FAILED, QUIET, REFUSED, SENT
+
+MAX_BACKOFF = timedelta(days=1)
+
+
+def owed(database: Database, week: str, edition: Edition, recipients: Sequence[str]) -> list[str]:
+    """Who the claimed edition goes to: its recipients, or, once it went to some, those the server refused for now
+    that are recipients still (the others have it already)."""
+    with database.reading() as session:
+        row = session.get(WeeklyDigest, (week, edition))
+        deferred = set(row.deferred) if row is not None else set()
+    return [recipient for recipient in recipients if recipient in deferred] if deferred else list(recipients)
+
+
+def mark_delivered(
+    database: Database,
+    week: str,
+    edition: Edition,
+    now: datetime,
+    delivery: mailer.Delivery,
+    base_minutes: int,
+    *,
+    stopped: bool = False,
+) -> datetime | None:
+    """Records who has the edition. Recipients refused for now (4xx) are owed it: the edition stays failed with a
+    back-off, and their next attempt goes to them alone; the time of that attempt, or None when it is sent or
+    refused. A send `stopped` (the service stopping) is no failure: those owed it are due at once, and the attempt is
+    not counted. The message refused for good for some (`withheld`) is not retried: refused, owed to them (and to any
+    refused for now) once its cause is fixed, by `digest weekly --send`."""
+    with database.transaction() as session:
+        row = session.get(WeeklyDigest, (week, edition))
+        assert row is not None
+        had = list(row.recipients) if row.deferred else []
+        row.recipients = [*had, *(address for address in delivery.accepted if address not in had)]
+        row.message_id = delivery.message_id or row.message_id
+        row.deferred = list(delivery.deferred)
+        row.last_error = f"refused: {delivery.refusals}"[:2000] if delivery.refusals else None
+        if delivery.withheld:
+            row.status, row.next_attempt_at = REFUSED, None
+            row.deferred = [*delivery.deferred, *delivery.withheld]
+            return None
+        if delivery.deferred and stopped:
+            row.status, row.attempts, row.next_attempt_at = FAILED, max(row.attempts - 1, 0), as_utc(now)
+            return row.next_attempt_at
+        if delivery.deferred:
+            row.status = FAILED
+            row.next_attempt_at = as_utc(now) + backoff(row.attempts, base_minutes)
+            return row.next_attempt_at
+        row.status, row.sent_at, row.next_attempt_at = SENT, as_utc(now), None
+        return None
+
+
+def mark_logged(database: Database, week: str, edition: Edition, sent_at: datetime, message_id: str) -> bool:
+    """Records as sent the claimed edition that the mail log (weekly/maillog.py) says was; whether it did. The log's
+    line is written once every reader has it: a copy of the database that still owes it to some (a backup taken
+    between a partial send and its retry) is older than the line, and they are owed nothing."""
+    with database.transaction() as session:
+        row = session.get(WeeklyDigest, (week, edition))
+        if row is None:
+            return False
+        row.status, row.sent_at, row.next_attempt_at, row.deferred = SENT, as_utc(sent_at), None, []
+        row.message_id = message_id or row.message_id
+        row.last_error = "sent before the database's copy was made (weekly-sent.log)"
+        return True
+
+
+def sent_editions(database: Database) -> list[tuple[str, str, datetime, str]]:
+    """Every edition the database records as sent: week, edition, when and its Message-ID, oldest week first."""
+    with database.reading() as session:
+        rows = session.scalars(
+            select(WeeklyDigest).where(WeeklyDigest.status == SENT).order_by(WeeklyDigest.week, WeeklyDigest.edition)
+        )
+        return [
+            (row.week, row.edition, as_utc(row.sent_at), row.message_id or "")
+            for row in rows
+            if row.sent_at is not None
+        ]
+
+
+def mark_failed(
+    database: Database, week: str, edition: Edition, now: datetime, error: str, base_minutes: int
+) -> datetime:
+    """Records the failure; the next attempt waits base, 2×base, 4×base… minutes (at most a day)."""
+    with database.transaction() as session:
+        row = session.get(WeeklyDigest, (week, edition))
+        assert row is not None
+        row.status = FAILED
+        row.last_error = error[:2000]
+        row.next_attempt_at = as_utc(now) + backoff(row.attempts, base_minutes)
+        return row.next_attempt_at
+
+
+def mark_refused(database: Database, week: str, edition: Edition, error: str) -> None:
+    """Records the server's refusal for good: the edition is not tried again (no next attempt)."""
+    with database.transaction() as session:
+        row = session.get(WeeklyDigest, (week, edition))
+        assert row is not None
+        row.status, row.last_error, row.next_attempt_at = REFUSED, error[:2000], None
+
+
+def mark_quiet(database: Database, week: str, edition: Edition) -> None:
+    """A quiet week's edition that is skipped is done: on record (a later job knows the week was not missed), owed
+    no more."""
+    with suppress(IntegrityError), database.transaction() as session:
+        row = session.get(WeeklyDigest, (week, edition))
+        if row is None:
+            session.add(WeeklyDigest(week=week, edition=edition, status=QUIET, attempts=0, recipients=[]))
+        elif row.status == "pending" and row.attempts == 0:
+            row.status = QUIET
+
+
+def backoff(attempts: int, base_minutes: int) -> timedelta:
+    """The wait after the attempts-th failure: base × 2**(attempts-1) minutes, at most MAX_BACKOFF. The exponent is
+    capped first: an edition failing every day for weeks must not overflow timedelta (it did from attempt 37)."""
+    cap = MAX_BACKOFF // timedelta(minutes=1)
+    doublings = min(max(attempts - 1, 0), cap.bit_length())  # 2**bit_length > cap: past it, every wait is the cap
+    minutes = min(max(base_minutes, 1), cap) << doublings
+    return min(timedelta(minutes=minutes), MAX_BACKOFF)
