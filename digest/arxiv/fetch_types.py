@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import email.utils
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 # The longest a host's Retry-After is waited for (and kept in the turn file): a longer one is not arXiv's own.
@@ -132,3 +132,10 @@ def _http_date(value: str) -> datetime | None:
 def wait_words(seconds: float) -> str:
     """A Retry-After's wait as a log line says it (`retry_after_seconds`: the longest is said to be cut there)."""
     return "2 days or more (the longest wait kept)" if seconds >= LONGEST_WAIT_SECONDS else f"{seconds:.0f} s"
+
+
+def shown_until(until: datetime) -> str:
+    """When a hold ends, to the second it ends (rounded up) when that is not a whole minute: a hold of seconds read
+    "until 20:21" at 20:21:44, a time already past."""
+    ceiled = until.replace(microsecond=0) + timedelta(seconds=1 if until.microsecond else 0)
+    return f"{ceiled:%Y-%m-%d %H:%M}" if ceiled.second == 0 else f"{ceiled:%Y-%m-%d %H:%M:%S}"

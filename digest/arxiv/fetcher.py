@@ -2,7 +2,7 @@
 
 Polite: it says who it is, asks only for what changed (conditional GET), makes one request at a time with at
 least `min_interval_seconds` between requests across the whole process (and every process on the data folder, through
-its turn file), and backs off on 429/5xx/timeouts.
+its turn file), and backs off on timeouts and on 429/5xx (every process on the data folder alike).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import asyncio
 import contextvars
 import logging
 from dataclasses import replace
-from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
@@ -35,6 +34,7 @@ from digest.arxiv.fetch_types import (
     FetchStoppedError,
     endpoint,
     retry_after_seconds,
+    shown_until,
     wait_words,
 )
 from digest.arxiv.tls_probe import tls_port_error
@@ -127,8 +127,10 @@ class Fetcher:
         busy_host: str | None = None  # the host that answered so: a redirect's target, when one led elsewhere
         for attempt in range(attempts):
             delay: float | None = None
+            # Doubling, 10 min at most (the exponent kept small: a huge max_retries must not overflow the float).
+            backoff = min(self.backoff_base * 2 ** min(attempt, 30), MAX_RETRY_AFTER_SECONDS)
             try:
-                result = await self._one_try(source, etag, last_modified)
+                result = await self._one_try(source, etag, last_modified, backoff)
             except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
                 last_problem, refused = self._lost_on_the_way(source, exc), False
             except (aiohttp.ClientError, ValueError, UnicodeError) as exc:
@@ -150,8 +152,6 @@ class Fetcher:
                     f"{source}: {last_problem}, asked to retry after {wait_words(delay)}; giving up for now",
                     busy_host=busy_host,
                 )
-            # Doubling, 10 min at most (the exponent kept small: a huge max_retries must not overflow the float).
-            backoff = min(self.backoff_base * 2 ** min(attempt, 30), MAX_RETRY_AFTER_SECONDS)
             wait = max(backoff, delay or 0.0)
             log.info("fetch %s: %s; retrying in %.0f s (%d/%d)", source, last_problem, wait, attempt + 1, attempts - 1)
             try:
@@ -166,12 +166,12 @@ class Fetcher:
             unreachable_host=None if refused else endpoint(source),
         )
 
-    async def _one_try(self, source: str, etag: str | None, last_modified: str | None) -> FetchResult:
-        """One try in its turn; a failure another try seconds later would not change (fetch_rules.lasting_error) is
-        FetchError, not to be retried."""
+    async def _one_try(self, source: str, etag: str | None, last_modified: str | None, backoff: float) -> FetchResult:
+        """One try in its turn, `backoff` the wait after it should the host refuse it; a failure another try seconds
+        later would not change (fetch_rules.lasting_error) is FetchError, not to be retried."""
         try:
             async with polite_turn(self.clock, self.settings.min_interval_seconds, self.stop, self.turn_file) as turn:
-                asking = self._asked_in_turn(turn, source, etag, last_modified)
+                asking = self._asked_in_turn(turn, source, (etag, last_modified), backoff)
                 return await within_grace(asking, self.stop, source)  # a stop: the grace, then given up
         except aiohttp.ClientConnectorError as exc:
             lasting = lasting_error(source, exc)
@@ -192,15 +192,20 @@ class Fetcher:
         host = endpoint(source) if connection_refused(exc) else None
         raise FetchError(f"{source}: {describe(exc)}; not tried again", unreachable_host=host) from exc
 
-    async def _asked_in_turn(self, turn: Turn, source: str, etag: str | None, last_modified: str | None) -> FetchResult:
+    async def _asked_in_turn(
+        self, turn: Turn, source: str, validators: tuple[str | None, str | None], backoff: float
+    ) -> FetchResult:
         """The answer, unless a host on the way asked (in an earlier pass or another process) to be left alone till
-        later; a Retry-After is kept for every later request, under the host that sent it (a redirect's target too)."""
+        later; a Retry-After, and the `backoff` a refusal begins, are kept for every later request (this process's and
+        the others'), under the host that refused (a redirect's target too)."""
         turn.forget_past(self.clock.now())
-        result = await self._follow(turn, source, etag, last_modified)
+        result = await self._follow(turn, source, *validators)
         if is_refusal(result.status):
-            delay = retry_after_seconds(result.retry_after, self.clock.now(), result.server_date)
+            host, now = URL(result.answered_by or source).host, self.clock.now()
+            turn.back_off(host, backoff, now)
+            delay = retry_after_seconds(result.retry_after, now, result.server_date)
             if delay:
-                turn.leave_alone(URL(result.answered_by or source).host, delay, self.clock.now())
+                turn.leave_alone(host, delay, now)
         return result
 
     async def _follow(self, turn: Turn, source: str, etag: str | None, last_modified: str | None) -> FetchResult:
@@ -219,11 +224,22 @@ class Fetcher:
                 )
             if hop:
                 await pause(self.clock, self.settings.min_interval_seconds, self.stop)
+            await self._backed_off(turn, url, host)
             result, location = await self._request(url, etag, last_modified)
             if location is None:
                 return replace(result, source=source, answered_by=url)
             url = redirect_target(url, location)
         raise FetchError(f"{source}: more than {MAX_REDIRECTS} redirects; refused")
+
+    async def _backed_off(self, turn: Turn, url: str, host: str | None) -> None:
+        """Waits out the back-off from `host` that a refusal began, in another process on the data folder or before a
+        restart: without it, a `digest add` asked arXiv 3 s after the service's poll was answered 503, not 5 s."""
+        wait = min(turn.back_off_left(host, self.clock.now()), MAX_RETRY_AFTER_SECONDS)
+        if wait >= 0.01:  # less is the rounding of the clocks (this process's own back-off, already waited)
+            log.info(
+                "fetch %s: waiting %.0f s first, the back-off after %s refused a request (429 or 5xx)", url, wait, host
+            )
+            await pause(self.clock, wait, self.stop)
 
     async def _request(self, url: str, etag: str | None, last_modified: str | None) -> tuple[FetchResult, str | None]:
         """One request: the answer, or the Location of a redirect (second item) to follow."""
@@ -263,13 +279,6 @@ class Fetcher:
                 content_type=response.headers.get("Content-Type"),
             )
             return result, None
-
-
-def shown_until(until: datetime) -> str:
-    """When a hold ends, to the second it ends (rounded up) when that is not a whole minute: a hold of seconds read
-    "until 20:21" at 20:21:44, a time already past."""
-    ceiled = until.replace(microsecond=0) + timedelta(seconds=1 if until.microsecond else 0)
-    return f"{ceiled:%Y-%m-%d %H:%M}" if ceiled.second == 0 else f"{ceiled:%Y-%m-%d %H:%M:%S}"
 
 
 __all__ = [

@@ -1,7 +1,8 @@
 """The turn to ask arXiv: one request at a time, the interval apart, in this process (`polite_turn`) and across every
 process on one data folder (the service, and `digest poll`, `add` or a backfill beside it). The data folder's turn
-file is locked (flock) while a request is in flight and holds when the last one ended, and until when a host asked
-to be left alone (Retry-After), so neither the next poll nor another command asks it before then.
+file is locked (flock) while a request is in flight and holds when the last one ended, until when a host asked
+to be left alone (Retry-After), so neither the next poll nor another command asks it before then, and until when a host
+that answered 429 or 5xx is backed off from, which every process waits out (a back-off is the host's, not a process's).
 
 When a request ended is the system's monotonic clock (one count for every process on the machine, unmoved by a clock
 jump); a Retry-After is a moment (it may be an HTTP date). A file that cannot be read asks for no wait beyond the
@@ -48,6 +49,7 @@ class Turn:
 
     last_end_by_another: float | None = None  # monotonic, when another process's last request ended
     left_alone: dict[str, float] = field(default_factory=dict)
+    backing_off: dict[str, float] = field(default_factory=dict)  # host -> POSIX time its back-off ends
 
     def busy_until(self, host: str | None, now: datetime) -> datetime | None:
         """Until when `host` asked to be left alone, when that is still ahead of `now`."""
@@ -60,14 +62,23 @@ class Turn:
         if host:
             self.left_alone[host] = max(self.left_alone.get(host, 0.0), now.timestamp() + seconds)
 
+    def back_off(self, host: str | None, seconds: float, now: datetime) -> None:
+        """Keeps that `host`, which refused a request (429, 5xx), is backed off from for `seconds` after `now`."""
+        if host:
+            self.backing_off[host] = max(self.backing_off.get(host, 0.0), now.timestamp() + seconds)
+
+    def back_off_left(self, host: str | None, now: datetime) -> float:
+        """How long the back-off from `host` still lasts (0 when none is under way)."""
+        left = self.backing_off.get(host or "", 0.0) - now.timestamp()
+        return left if 0 < left <= LONGEST_LEFT_ALONE_SECONDS else 0.0
+
     def forget_past(self, now: datetime) -> None:
         """Forgets the waits that are over, and those too far ahead to be kept (an endless one an older version wrote
         would outweigh each later Retry-After in `leave_alone`)."""
-        self.left_alone = {
-            host: until
-            for host, until in self.left_alone.items()
-            if 0 < until - now.timestamp() <= LONGEST_LEFT_ALONE_SECONDS
-        }
+        self.left_alone, self.backing_off = (
+            {host: until for host, until in waits.items() if 0 < until - now.timestamp() <= LONGEST_LEFT_ALONE_SECONDS}
+            for waits in (self.left_alone, self.backing_off)
+        )
 
 
 def _open(path: Path) -> int | None:
@@ -83,11 +94,14 @@ def _read(handle: int) -> Turn:
     try:
         saved = json.loads(os.pread(handle, 1 << 16, 0) or b"{}")
         writer, ended = saved.get("process"), saved.get("ended")
-        left_alone = {str(host): float(until) for host, until in dict(saved.get("left_alone") or {}).items()}
+        left_alone, backing_off = (
+            {str(host): float(until) for host, until in dict(saved.get(key) or {}).items()}
+            for key in ("left_alone", "backing_off")
+        )
     except (OSError, ValueError, TypeError, AttributeError):
         return Turn()
     by_another = float(ended) if isinstance(ended, int | float) and writer != _this_process() else None
-    return Turn(by_another, left_alone)
+    return Turn(by_another, left_alone, backing_off)
 
 
 def left_alone_until(path: Path | None, now: datetime) -> dict[str, datetime]:
@@ -116,7 +130,12 @@ _process: dict[str, int | str] = {}
 
 
 def _write(handle: int, turn: Turn) -> None:
-    record = {"process": _this_process(), "ended": time.monotonic(), "left_alone": turn.left_alone}
+    record = {
+        "process": _this_process(),
+        "ended": time.monotonic(),
+        "left_alone": turn.left_alone,
+        "backing_off": turn.backing_off,
+    }
     with contextlib.suppress(OSError):  # a full disk: the next request simply waits the interval again
         os.ftruncate(handle, 0)
         os.pwrite(handle, json.dumps(record).encode("ascii"), 0)

@@ -1,0 +1,88 @@
+"""The back-off from a host that answered 429 or 5xx is the host's, not one process's: the other commands on the data
+folder, and the next one after a restart, wait it out too (real processes against the local arXiv stand-in)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from digest.arxiv.fetcher import Fetcher, FetchError
+from digest.cli import main
+from digest.config import ArxivSettings
+from tests.arxiv_server import ArxivServer, FakeClock, Reply
+
+CL = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
+HEAT_BATH = "api/api_new_arxiv.py_id_1605.08386_s0_m100_199195aa31ad_http200.xml"  # one entry: 1605.08386
+BACK_OFF = 5.0  # the fetcher's first back-off after a refusal without Retry-After
+
+
+async def digest(data_dir: Path, config: Path, *arguments: str) -> asyncio.subprocess.Process:
+    """`digest ARGUMENTS` started in a process of its own on `data_dir`."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DIGEST_", "DISCORD_", "SMTP_"))}
+    command = [sys.executable, "-m", "digest", "--config", str(config), "--data-dir", str(data_dir), *arguments]
+    return await asyncio.create_subprocess_exec(
+        *command, cwd=config.parent, env=environment, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+
+
+def arxiv_config(tmp_path: Path, server: ArxivServer, feed: str, extra: str = "") -> Path:
+    paper = (Path(__file__).parent / "data" / "arxiv" / HEAT_BATH).read_bytes()
+    api = server.program("/api/query", Reply(body=paper))
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[arxiv]\nmin_interval_seconds = 1\nsources = ["{feed}"]\napi_url = "{api}"\n{extra}', encoding="utf-8"
+    )
+    return config
+
+
+@pytest.mark.asyncio
+async def test_a_command_beside_a_poll_waits_out_the_back_off_the_poll_began(data_dir: Path, tmp_path: Path) -> None:
+    """`digest poll` answered 503 (no Retry-After) backs off 5 s before asking again; a `digest add` run beside it
+    asked arXiv 3 s after that 503 (the spacing only), so arXiv saw no back-off from this machine at all. It now asks
+    once the back-off is over, and the poll's retry comes the interval after it."""
+    assert main(["--data-dir", str(data_dir), "candidates"]) == 0  # the folder exists and is seeded
+    body = (Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
+    async with ArxivServer() as server:
+        feed = server.program("/rss/one", Reply(status=503), Reply(body=body))
+        config = arxiv_config(tmp_path, server, feed)
+        poll = await digest(data_dir, config, "poll")
+        for _ in range(400):  # the poll's first request, refused
+            if server.requests:
+                break
+            await asyncio.sleep(0.05)
+        add = await digest(data_dir, config, "add", "1605.08386", "--section", "Probing")
+        outputs = [await poll.communicate(), await add.communicate()]
+    assert [poll.returncode, add.returncode] == [0, 0], outputs
+    (refused, retried), [added] = (
+        [request.at for request in server.requests_to(path)] for path in ("/rss/one", "/api/query")
+    )
+    assert added - refused >= BACK_OFF, (refused, added)  # not 3.5 s (the add's start-up), as before
+    assert retried - added >= 1.0, (added, retried)  # then the poll's retry, the interval after the add's request
+
+
+@pytest.mark.asyncio
+async def test_the_back_off_a_refusal_began_outlasts_the_process_that_got_it(tmp_path: Path) -> None:
+    """A poll (retries off) answered 503 and ended; the next command, started at once (after a restart too), asked
+    arXiv again straight away: the back-off a refusal begins ended with the process that got it. The turn file keeps
+    it; the next process (a clock of its own, the same wall time) waits out the 5 s, and the one after that does not."""
+    turn_file = tmp_path / "arxiv.turn"
+    settings = ArxivSettings(contact="maintainers@example.org", min_interval_seconds=3.0, max_retries=0)
+    async with ArxivServer() as server:
+        body = (Path(__file__).parent / "data" / "arxiv" / CL).read_bytes()
+        feed = server.program("/rss/one", Reply(status=503), Reply(body=body))
+        async with Fetcher(settings, clock=FakeClock(), turn_file=turn_file) as fetcher:
+            with pytest.raises(FetchError, match="HTTP 503 after 1 attempt"):
+                await fetcher.fetch(feed)
+        clock = FakeClock()  # the next process: nothing of the first one's but the data folder
+        async with Fetcher(settings, clock=clock, turn_file=turn_file) as fetcher:
+            assert (await fetcher.fetch(feed)).status == 200
+        assert clock.sleeps == [BACK_OFF]
+        later = FakeClock(clock.now())
+        async with Fetcher(settings, clock=later, turn_file=turn_file) as fetcher:
+            assert (await fetcher.fetch(feed)).status == 200
+        assert later.sleeps == []
+    assert len(server.requests) == 3
