@@ -252,14 +252,17 @@ def test_a_read_only_data_folder_is_named_as_the_reason(
     """SQLite writes its journal beside the database even to read it: a read-only folder stopped every command with
     "unable to open database file" and nothing said why. A command that changes something says why it cannot; one
     that only reads reads the database as it stands, and says why it is read-only (not "free space": the disk is not
-    full)."""
+    full). The one that changes something says it as any other data folder problem, exit 2, naming the folder."""
     prepared(data_dir)
     with read_only_view(data_dir, tmp_path / "read-only") as view:
-        assert main(["--data-dir", str(view), "reject", "1"]) == 1
+        assert main(["--data-dir", str(view), "reject", "1"]) == 2
         line = one_line_error(capsys)
         assert main(["--data-dir", str(view), "candidates"]) == 0
         read = capsys.readouterr()
-    assert line.startswith("digest: cannot open the database") and f"the folder {view} is read-only" in line
+    assert line.startswith(
+        f"digest: configuration: the data folder {view} cannot be used: this user cannot write it: Read-only file "
+        "system"
+    ), line
     assert "pending" in read.out
     warning = read.err.strip()
     assert warning.count("\n") == 0 and warning.startswith("digest: warning: reading the database read-only")

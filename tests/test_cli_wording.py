@@ -151,7 +151,7 @@ def test_config_check_tries_the_data_folder_it_would_create(data_dir: Path, caps
     for the one cause: it is said once, for the data folder; a weekly.out_dir elsewhere is still tried on its own."""
     assert main(["--data-dir", "/proc/nope", "config", "check"]) == 1
     out = capsys.readouterr().out
-    assert "problem: data_dir /proc/nope cannot be created: No such file or directory (in /proc)\n" in out, out
+    assert "problem: --data-dir /proc/nope cannot be created: No such file or directory (in /proc)\n" in out, out
     assert "configuration OK" not in out
     assert "weekly.out_dir" not in out and "\n1 problem: fix it" in out, out
     settings = data_dir.parent / "settings.toml"

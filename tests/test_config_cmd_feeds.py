@@ -33,7 +33,7 @@ def test_files_and_folders_named_by_the_settings_are_checked(
     assert report["valid"] is False
     text = "\n".join(report["problems"])
     assert f"feeds file {feeds / 'rules.toml'} is not valid TOML" in text
-    assert f"data_dir {data} cannot be created" in text
+    assert f"--data-dir {data} cannot be created" in text
     assert "weekly.list_unsubscribe 'unsubscribe@example.org' must be a mailto: address" in text
 
 

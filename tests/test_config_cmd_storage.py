@@ -215,7 +215,7 @@ def test_a_data_folder_that_is_a_file_is_said_without_a_line_about_secrets_in_it
     placed = write(clean_environment / "notes.txt", "not a folder\n")
     status, out = run(capsys, "--data-dir", str(placed), "config", "check")
     assert status == 1
-    assert f"problem: data_dir {placed} cannot be created: {placed} is not a folder\n" in out
+    assert f"problem: --data-dir {placed} cannot be created: {placed} is not a folder\n" in out
     assert "secrets.json" not in "".join(line for line in out.splitlines(True) if line.startswith("problem: "))
     assert "weekly.out_dir" not in out and "\n1 problem: fix it" in out  # its folder in the data folder: one cause
 
@@ -266,7 +266,34 @@ def test_a_data_folder_that_is_a_symlink_loop_is_one_problem_not_a_traceback(
     status, out = run(capsys, "--data-dir", str(loop), "config", "check")
     assert status == 1, out
     problems = [line for line in out.splitlines() if line.startswith("problem:")]
-    assert problems == [f"problem: data_dir {str(loop)!r} is a symbolic link that leads round in a loop: give a folder"]
+    assert problems == [
+        f"problem: --data-dir {str(loop)!r} is a symbolic link that leads round in a loop: give a folder"
+    ]
     assert main(["--data-dir", str(loop), "candidates"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "leads round in a loop" in err and err.count("\n") == 1, err
+
+
+def test_a_data_folder_problem_names_the_option_the_variable_or_the_key_it_came_from(
+    clean_environment: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With `--data-dir DIR`, a problem with the folder said `data_dir '...'`, the settings file's key, where the user
+    had typed --data-dir (and the file may hold no data_dir at all). Each line now names where the value came from:
+    --data-dir when the option gave it, DIGEST_DATA_DIR from the environment, data_dir from the settings file; the
+    same in `config check` and in a command's one line."""
+    loop = clean_environment / "data"
+    loop.symlink_to(clean_environment / "other")
+    (clean_environment / "other").symlink_to(loop)
+    said = f"{str(loop)!r} is a symbolic link that leads round in a loop: give a folder"
+    config = write(clean_environment / "etc" / "config.toml", f'data_dir = "{loop}"\n')
+    for given, named in ((["--data-dir", str(loop)], "--data-dir"), (["--config", str(config)], "data_dir")):
+        status, out = run(capsys, *given, "config", "check")
+        assert status == 1 and f"problem: {named} {said}\n" in out, out
+        assert main([*given, "candidates"]) == 2
+        assert capsys.readouterr().err == f"digest: configuration: {named} {said}\n"
+    monkeypatch.setenv("DIGEST_DATA_DIR", str(loop))
+    assert main(["candidates"]) == 2
+    assert capsys.readouterr().err == f"digest: configuration: DIGEST_DATA_DIR {said}\n"
+    # --data-dir wins over the variable and the file: the line names the option.
+    assert main(["--config", str(config), "--data-dir", str(loop), "candidates"]) == 2
+    assert capsys.readouterr().err == f"digest: configuration: --data-dir {said}\n"

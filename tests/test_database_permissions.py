@@ -184,6 +184,32 @@ def test_a_data_folder_that_cannot_be_entered_is_named_in_one_line(folder: Path,
     assert len(problems) == 1 and "\n1 problem: fix it" in done.stdout, done.stdout
 
 
+def test_a_data_folder_that_cannot_be_written_is_named_in_one_line(folder: Path, digest: Digest) -> None:
+    """A data folder this user may enter but not write (mode 0555, another user's folder) stopped every command that
+    writes with the storage layer's 'cannot open the database sqlite:///...: attempt to write a readonly database
+    (...)', exit 1, where every other data folder problem (a file, one it cannot enter or create) is a settings
+    problem, exit 2, naming the folder and what to do. Now it is one too, in those words, before anything is tried;
+    commands that only read go on reading it as it stands, and nothing in it changes."""
+    data = folder / "data"
+    assert main(["--data-dir", str(data), "candidates"]) == 0
+    open_to_all(data)
+    data.chmod(0o555)
+    before = {path: path.read_bytes() for path in data.rglob("*") if path.is_file()}
+    for command in (["poll"], ["approve", "1"], ["reject", "1"], ["add", "2401.00001"], ["run", "--once"]):
+        done = digest(*command, data=data)
+        assert done.returncode == 2 and done.stdout == "", (command, done.stderr)
+        assert done.stderr.count("\n") == 1, done.stderr
+        assert done.stderr.startswith(
+            f"digest: configuration: the data folder {data} cannot be used: this user cannot write it: Permission "
+            "denied (mode 0555, owned by "
+        ), done.stderr
+        assert "); let the user digest runs as read and write it" in done.stderr, done.stderr
+    for command in (["candidates"], ["history"], ["list", "export"]):
+        done = digest(*command, data=data)
+        assert done.returncode == 0 and done.stdout, (command, done.stderr)
+    assert {path: path.read_bytes() for path in data.rglob("*") if path.is_file()} == before
+
+
 def test_a_read_only_database_file_in_a_writable_folder(folder: Path, digest: Digest) -> None:
     """A database file this user may read but not write (0444 after a copy or a restore by hand) in a writable folder:
     SQLite opened it read-only without a word, so `digest score` failed at its end with "attempt to write a readonly

@@ -277,6 +277,35 @@ async def test_an_item_whose_id_names_no_paper_is_read_by_its_link_and_announcem
 
 
 @pytest.mark.asyncio
+async def test_an_item_whose_link_names_another_paper_than_its_id_is_said_once_at_warning(
+    settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An item whose guid and announcement line name one paper and whose link names another (a mirror's mix-up) was
+    stored under the ID without a word, though a reader following the feed's link would open the other paper. It is
+    still stored under its ID, and the poll logs one warning naming the feed, the ID and the link, the link cut short
+    with its invisible characters blanked (nothing of the feed printed raw)."""
+    other = "2601.00001"
+    link = f"https://arxiv.org/abs/{other}?from=\u202emirror&amp;x={'a' * 300}"
+    body = feed(*RELEVANT).replace(
+        f"<link>https://arxiv.org/abs/{RELEVANT[1]}</link>".encode(), f"<link>{link}</link>".encode()
+    )
+    caplog.set_level(logging.INFO, logger="digest")
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CV", Reply(body=body))
+        summary = await run_poll(settings, database, sources=[url], clock=FakeClock())
+    report = summary.sources[0]
+    assert (report.outcome, report.entries, report.new_candidates) == ("fetched", 3, 3)
+    assert sorted(candidates(database)) == sorted(RELEVANT)
+    said = [r for r in caplog.records if other in r.getMessage()]
+    assert len(said) == 1 and said[0].levelno == logging.WARNING, [r.getMessage() for r in said]
+    line = said[0].getMessage()
+    assert url in line and "item 2" in line, line
+    assert f"names {other}, not {RELEVANT[1]}; stored as {RELEVANT[1]}" in line, line
+    assert f"'https://arxiv.org/abs/{other}?from= mirror&x=aaa" in line and "\u202e" not in line, line
+    assert "a" * 120 not in line and "\n" not in line, line
+
+
+@pytest.mark.asyncio
 async def test_a_feed_in_utf_16_is_read_and_one_cut_short_keeps_its_whole_items(
     settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -101,11 +101,12 @@ async def test_a_review_page_opened_before_a_decision_elsewhere_cannot_overturn_
 async def test_a_decision_for_a_candidate_that_does_not_exist_is_a_404(site: Site) -> None:
     """Approve or reject on a candidate number no candidate has (a page kept open across a database restore) answered
     409 'no candidate with id N', where the rest of the site answers a missing record 404. Expected: 404, the same one
-    line and a way back to the queue with its filters; nothing recorded."""
+    line and a way back to the queue with its filters; nothing recorded. Undo on one went back to the queue with a
+    'not undone' notice about a candidate that is not there: it is the same 404."""
     kept = insert_candidate(site.database, real_papers()[0])
     _, csrf = await sign_in(site)
     missing = kept + 1000
-    for action in ("approve", "reject"):
+    for action in ("approve", "reject", "undo"):
         form = {"candidate_id": str(missing), "action": action, "csrf": csrf, "filters": "min=0.5"}
         async with site.client.post("/review/decide", data=form, allow_redirects=False) as response:
             page = await response.text()

@@ -180,6 +180,9 @@ def parse_entry(
     journal_ref = _bounded("journal reference", reference, REFERENCE_MAX, cut)
     doi = _bounded("DOI", _optional(get(entry, "arxiv_doi")), REFERENCE_MAX, cut)
     problems = [", ".join(cut) + " (past any arXiv paper's); kept"] if cut else []
+    disagreeing = _link_disagreeing(arxiv_id, named[2])
+    if disagreeing:
+        problems.append(disagreeing)
     if published is None and given:
         written = clean_text(get(entry, "published"))[:60]
         problems.append(f"its date {written!r} is out of range; dated by its arXiv ID")
@@ -221,6 +224,16 @@ def _arxiv_id_in(named: tuple[str, ...]) -> tuple[str, int | None] | str:
             return arxiv_id, version
         malformed = malformed or arxiv_id  # its shape only: a month 13, a digit missing, no such archive
     return "no arXiv ID" if malformed is None else f"{malformed!r} is no arXiv ID arXiv can have issued"
+
+
+def _link_disagreeing(arxiv_id: str, link: str) -> str | None:
+    """A clause when the item's link names another paper than the ID it is stored under (its id, or its announcement
+    line, comes first): the paper a reader would open is not the one kept. The link is shown cut short and clean."""
+    named = _arxiv_id_in((link,))
+    if isinstance(named, str) or named[0] == arxiv_id:
+        return None
+    shown = shortened(clean_text(link), 100)
+    return f"its link {shown!r} names {named[0]}, not {arxiv_id}; stored as {arxiv_id}"
 
 
 def own_date(arxiv_id: str, announce_type: str | None, given: datetime | None) -> datetime | None:

@@ -51,7 +51,9 @@ class Context:
             from digest.storage.db import DatabaseError
 
             try:
-                self._database = open_service_database(self.settings, restoring=self.restoring)
+                self._database = open_service_database(
+                    self.settings, restoring=self.restoring, writing=not self.reading_only
+                )
             except UnusableDataError:
                 raise  # a folder refused as it stands: reading it read-only would meet the same
             except DatabaseError as exc:

@@ -69,7 +69,9 @@ def load_settings(
     try:
         settings = Settings(_build_sources=(sources, {}))
     except ValidationError as exc:
-        named = _named_by_variable(problem_lines(Settings, exc), environment().keys() - given.keys())
+        named = _named_by_variable(
+            problem_lines(Settings, exc), environment().keys() - given.keys(), data_dir is not None
+        )
         lines = problems + named + _moved(file_source, given.keys() | environment().keys())
         raise ConfigError(lines) from None  # no chained error shows a secret
     problems += _moved(file_source, given.keys() | environment().keys())
@@ -178,19 +180,22 @@ def _from_folder(value: str, folder: Path) -> str:
 def named_by_environment(lines: list[str], environ: Mapping[str, str], data_dir_given: bool) -> list[str]:
     """`_named_by_variable` for lines said once the settings loaded (`digest config check`'s files and folders): a data
     folder or database the environment gives (DIGEST_DATA_DIR, DIGEST_DATABASE_URL) is named by its variable, not by
-    the file's key, unless --data-dir gave the data folder."""
+    the file's key, and a data folder --data-dir gave by the option."""
     from_environment = EnvironmentSource(Settings, environ)().keys()
-    return _named_by_variable(lines, from_environment - ({"data_dir"} if data_dir_given else set()))
+    return _named_by_variable(lines, from_environment - ({"data_dir"} if data_dir_given else set()), data_dir_given)
 
 
-def _named_by_variable(lines: list[str], from_environment: AbstractSet[str]) -> list[str]:
+def _named_by_variable(lines: list[str], from_environment: AbstractSet[str], data_dir_given: bool) -> list[str]:
     """A line about a value the settings file may give too (the data folder, the database) names the variable when the
-    value in use came from the environment: the file's own value may be right, and the operator would look there."""
+    value in use came from the environment, and --data-dir when the option gave the data folder: the file's own value
+    may be right, and the operator would look there."""
     variables = {
         path[0]: variable
         for path, variable in environment_fields(Settings)
         if len(path) == 1 and path[0] in from_environment
     }
+    if data_dir_given:
+        variables["data_dir"] = "--data-dir"
     named = []
     for line in lines:
         key = next((k for k in variables if line.startswith((f"{k} ", f"{k}:"))), None)

@@ -22,7 +22,7 @@ from digest.awesome.reading import META_KEY, READER_VERSION
 from digest.config import ConfigError, Settings
 from digest.sizes import counted
 from digest.storage.db import Database, DatabaseError, open_database
-from digest.storage.failures import LET_IN, entry_refused
+from digest.storage.failures import LET_IN, entry_refused, unreadable_file, write_refused
 from digest.storage.models import Candidate, ListMeta, Section
 from digest.storage.private import close_to_others
 from digest.storage.state import TrainingDecision
@@ -63,11 +63,12 @@ def _refusal(settings: Settings, used: list[Path], problem: str) -> UnusableData
     )
 
 
-def check_data_folder(settings: Settings) -> None:
-    """Refuses a data folder that is a file, or lies inside one, or that this user cannot enter, in one line naming
-    it (creating it would only say "File exists" or "Not a directory"; using it, "list.md: Permission denied");
-    creates a new one. A file, a folder this user cannot enter, or one that could not be created, is a settings
-    problem (ConfigError, exit 2): --data-dir or DIGEST_DATA_DIR names the wrong place, or its modes are wrong."""
+def check_data_folder(settings: Settings, *, writing: bool = True) -> None:
+    """Refuses a data folder that is a file, or lies inside one, or that this user cannot enter, or (`writing`: for
+    all but the commands that only read) cannot write, in one line naming it (creating it would only say "File exists"
+    or "Not a directory"; using it, "list.md: Permission denied"); creates a new one. A file, a folder this user cannot
+    enter or write, or one that could not be created, is a settings problem (ConfigError, exit 2): --data-dir or
+    DIGEST_DATA_DIR names the wrong place, or its modes are wrong."""
     probe = settings.data_dir.resolve()
     while not os.path.lexists(probe) and probe != probe.parent:  # lexists: False, not an error, under a closed folder
         probe = probe.parent
@@ -84,6 +85,12 @@ def check_data_folder(settings: Settings) -> None:
         why = f"this user cannot enter {closed}: {refused}; {LET_IN}"
         raise ConfigError([f"the data folder {settings.data_dir} cannot be used: {why}"])
     if probe == settings.data_dir.resolve():
+        # A database file it cannot read is said first, by the database's own line: reading it is what fails first.
+        refused = write_refused(probe) if writing and not unreadable_file(settings.database_url) else ""
+        if refused:
+            why = f"this user cannot write it: {refused}; {LET_IN}, or give --data-dir (or DIGEST_DATA_DIR) another"
+            reading = "commands that only read still work"
+            raise ConfigError([f"the data folder {settings.data_dir} cannot be used: {why} folder; {reading}"])
         close_to_others(probe)
         return
     try:  # here, where the failure can name the folder: a file opened in it said only "No such file or directory"
@@ -109,12 +116,13 @@ def check_before_opening(settings: Settings) -> None:
         raise _refusal(settings, used, f"the database {path} is empty (0 bytes)")
 
 
-def open_service_database(settings: Settings, *, restoring: bool = False) -> Database:
+def open_service_database(settings: Settings, *, restoring: bool = False, writing: bool = True) -> Database:
     """Opens (creating and migrating if needed) the database; a new one in a new data folder gets the bundled list.
 
     `restoring` (`digest list import`) opens a used folder's empty database too, without seeding it; a new folder is
-    seeded as always (the import then reports what differs from the bundled list)."""
-    check_data_folder(settings)
+    seeded as always (the import then reports what differs from the bundled list). `writing` False (a command that
+    only reads) lets a data folder this user cannot write through, for the database to be read as it stands."""
+    check_data_folder(settings, writing=writing)
     if not restoring:
         check_before_opening(settings)
     database = open_database(settings.database_url)

@@ -3,11 +3,13 @@ driver not installed; each said in words of what to fix, after the database's ow
 
 from __future__ import annotations
 
+import errno
 import os
 import pwd
 import resource
 import shutil
 import stat
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +98,24 @@ def entry_refused(path: Path) -> str:
         return f"{exc.strerror} ({_mode_and_owner(found)})"
     except OSError:  # missing (created on first use), a file: said elsewhere
         return ""
+    return ""
+
+
+def write_refused(path: Path) -> str:
+    """Why this user may not write in a folder it can enter (mode 0555, another user's folder, a read-only mount):
+    'Permission denied (mode 0555, owned by nobody)'; empty when it can, or is no such folder, or fails for another
+    reason (a full disk is said by the database's own line, with its free space). Tried, not asked (os.access answers
+    for the real user, and yes to root on a read-only mount): an empty folder made in it and taken away again."""
+    try:
+        made = tempfile.mkdtemp(prefix=".digest-check-", dir=path)
+    except OSError as exc:
+        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return ""
+        try:
+            return f"{exc.strerror} ({_mode_and_owner(path.stat())})"
+        except OSError:
+            return str(exc.strerror)
+    Path(made).rmdir()
     return ""
 
 

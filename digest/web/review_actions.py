@@ -44,14 +44,17 @@ def back_to_review(form: dict[str, str], card: int | None = None, **notice: int)
 
 def undo_now(context: WebContext, candidate_id: int, actor: Actor) -> Outcome | None:
     """Reverts the maintainer's own recent decision; None when the rule does not allow it (nothing is written). The
-    rule is asked under the candidate's lock, so a decision someone else made a moment before is never undone."""
+    rule is asked under the candidate's lock, so a decision someone else made a moment before is never undone. No
+    such candidate raises UnknownCandidateError (a 404, as approve and reject answer it)."""
 
     def own_recent(session: Session, candidate: Candidate, now: datetime) -> bool:
         return may_undo(decision_facts(session, candidate.id), candidate.status, str(actor.id), now)
 
     try:
         return context.reviewer.decide(candidate_id, "revert", actor, only_if=own_recent)
-    except (NotAllowedError, ReviewError):  # not allowed now, or no such candidate
+    except UnknownCandidateError:
+        raise
+    except (NotAllowedError, ReviewError):  # not allowed now
         return None
 
 
@@ -67,7 +70,6 @@ async def _decide_posted(request: web.Request) -> web.Response:
     if isinstance(checked, web.Response):
         return checked
     claim, form = checked
-    context = context_of(request)
     action = form.get("action", "")
     if action == "reject-shown":
         return await reject_shown(request, claim, form)
@@ -75,6 +77,18 @@ async def _decide_posted(request: web.Request) -> web.Response:
     if action not in ("approve", "reject", "undo") or candidate_id is None:
         return refuse(request, 400, "Bad request", "The form did not name a candidate and an action.", "/review")
     actor = web_actor(claim)
+    try:
+        return await _decide_one(request, form, candidate_id, action, actor)
+    except UnknownCandidateError as exc:  # a missing record, as the rest of the site answers one
+        return refuse(request, 404, "Not found", str(exc), back=review_address(form.get("filters", "")))
+
+
+async def _decide_one(
+    request: web.Request, form: dict[str, str], candidate_id: int, action: str, actor: Actor
+) -> web.Response:
+    """Approve, reject or undo of one candidate, answered with a 303 back to the queue (UnknownCandidateError when
+    there is no such candidate)."""
+    context = context_of(request)
     if action == "undo":
         outcome = await asyncio.to_thread(undo_now, context, candidate_id, actor)
         if outcome is None and await asyncio.to_thread(decided_by, context, candidate_id, actor, Action.REVERT):
@@ -95,8 +109,8 @@ async def _decide_posted(request: web.Request) -> web.Response:
         if await asyncio.to_thread(decided_by, context, candidate_id, actor, action, section):
             return back_to_review(form, decided=candidate_id)
         return back_to_review(form, already=candidate_id)
-    except UnknownCandidateError as exc:  # a missing record, as the rest of the site answers one
-        return refuse(request, 404, "Not found", str(exc), back=review_address(form.get("filters", "")))
+    except UnknownCandidateError:
+        raise
     except ReviewError as exc:
         return refuse(request, 409, "Not done", str(exc), back=review_address(form.get("filters", "")))
     await tell_listeners(context, outcome)
