@@ -204,9 +204,16 @@ def test_a_data_folder_that_cannot_be_written_is_named_in_one_line(folder: Path,
             "denied (mode 0555, owned by "
         ), done.stderr
         assert "); let the user digest runs as read and write it" in done.stderr, done.stderr
-    for command in (["candidates"], ["history"], ["list", "export"]):
+    verdicts = folder / "verdicts.jsonl"
+    verdicts.write_text(
+        json.dumps({"arxiv_id": "2401.00001", "title": "A", "abstract": "B", "decision": "reject"}) + "\n",
+        encoding="utf-8",
+    )
+    reading = (["candidates"], ["history"], ["list", "export"], ["decisions", "import", "--dry-run", str(verdicts)])
+    for command in reading:
         done = digest(*command, data=data)
         assert done.returncode == 0 and done.stdout, (command, done.stderr)
+    assert "would import 1 decision" in done.stdout, done.stdout
     assert {path: path.read_bytes() for path in data.rglob("*") if path.is_file()} == before
 
 

@@ -230,6 +230,7 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest.cli.decisions_file import Spool, decision_lines, refusing_json_array
 
     source = STDIN if str(args.path) == "-" else shown_path(args.path)
+    context.reading_only = args.dry_run  # writes nothing: a read-only or full data folder still checks the file
     spool = Spool()
     try:
         sections, counts = _check(context, refusing_json_array(source, decision_lines(args.path)), spool)
