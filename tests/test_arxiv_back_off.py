@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -62,6 +63,9 @@ async def test_a_command_beside_a_poll_waits_out_the_back_off_the_poll_began(dat
     )
     assert added - refused >= BACK_OFF, (refused, added)  # not 3.5 s (the add's start-up), as before
     assert retried - added >= 1.0, (added, retried)  # then the poll's retry, the interval after the add's request
+    # The add (which logs nothing else) says why it waits, in one line: 10 minutes of silence would look like a hang.
+    waiting = [line for line in outputs[1][1].decode().splitlines() if "back-off" in line]
+    assert len(waiting) == 1 and re.search(r"waiting \d+ s first, the back-off after 127\.0\.0\.1 refused", waiting[0])
 
 
 @pytest.mark.asyncio

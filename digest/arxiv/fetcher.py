@@ -236,7 +236,8 @@ class Fetcher:
         restart: without it, a `digest add` asked arXiv 3 s after the service's poll was answered 503, not 5 s."""
         wait = min(turn.back_off_left(host, self.clock.now()), MAX_RETRY_AFTER_SECONDS)
         if wait >= 0.01:  # less is the rounding of the clocks (this process's own back-off, already waited)
-            log.info(
+            # A warning: up to 10 minutes of silence would look like a hang to a maintainer running `digest add`.
+            log.warning(
                 "fetch %s: waiting %.0f s first, the back-off after %s refused a request (429 or 5xx)", url, wait, host
             )
             await pause(self.clock, wait, self.stop)
