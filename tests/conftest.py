@@ -120,7 +120,7 @@ async def browser() -> AsyncIterator[Any]:
     """Debian's Chromium through Playwright (never `playwright install`), for the tests of the pages in a browser."""
     from playwright.async_api import async_playwright
 
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)

@@ -17,8 +17,7 @@ from digest.cli import main
 from digest.config import Settings
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, alembic_config
-from tests.fake_discord import BOT_ID, MAINTAINER, STRANGER, FakeDiscord
-from tests.test_discord_bot import (
+from tests.discord_bot import (
     decision_count,
     eventually,
     last_embed,
@@ -28,6 +27,7 @@ from tests.test_discord_bot import (
     running,
     section_of,
 )
+from tests.fake_discord import BOT_ID, MAINTAINER, STRANGER, FakeDiscord
 from tests.test_list_cli import repeated_probing
 from tests.test_suggested_sections_now import suggested_field
 

@@ -30,7 +30,7 @@ from digest.weekly.rendering import render
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records
-from tests.test_list_hand_edits import NOW, approve, markdown, paper_dated
+from tests.list_edits import NOW, approve, markdown, paper_dated
 
 RELEVANT = ["2506.04706", "2504.11695", "2505.14071"]  # real papers the poll's model keeps (tests/test_poller.py)
 

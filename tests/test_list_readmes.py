@@ -18,7 +18,7 @@ from digest.review.rules import ReviewError
 from digest.storage.db import Database
 from digest.storage.models import Paper
 from tests.factories import insert_candidate
-from tests.test_list_hand_edits import ANN, NOW, approve, markdown, own_list, paper_dated, reimport, seed_text
+from tests.list_edits import ANN, NOW, approve, markdown, own_list, paper_dated, reimport, seed_text
 from tests.test_liststore import changed_lines
 
 __all__ = ["own_list"]  # the fixture, shared with test_list_hand_edits

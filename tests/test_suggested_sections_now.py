@@ -15,9 +15,9 @@ from digest.cli import main
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import seeded_bot_settings
+from tests.discord_bot import eventually, last_embed, list_md, posted_candidate, row, running, section_of
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import MAINTAINER, FakeDiscord
-from tests.test_discord_bot import eventually, last_embed, list_md, posted_candidate, row, running, section_of
 from tests.test_list_cli import repeated_probing
 from tests.test_list_readmes import YEAR_BLOCKS
 
