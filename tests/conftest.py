@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 TESTS_DIR = Path(__file__).resolve().parent
 DATA_DIR = TESTS_DIR / "data"
+ROOT = TESTS_DIR.parent  # the repository
 
 
 def make_settings(data_dir: Path, config_text: str = "", environ: dict[str, str] | None = None) -> Settings:

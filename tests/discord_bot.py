@@ -1,6 +1,7 @@
 """The set-up of the review bot tests: the real bot running against the fake Discord, a wait for what it does in
 answer to an event (or for its background rounds), a candidate posted or approved by ann, and what a test reads back
-(its row, message and embed, the list file, the decisions, a section of the list, the bot's health)."""
+(its row, message, embed and edits, the list file, the decisions, a section of the list, the bot's health); a
+table renamed away and back, and ann deciding on the web."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from digest import health
 from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import Settings
 from digest.discord.bot import ReviewBot
 from digest.review.reviewer import Reviewer
+from digest.review.rules import Actor
 from digest.storage.db import Database
 from digest.storage.models import Candidate, Decision
 from tests.factories import insert_candidate, real_papers
@@ -106,3 +108,16 @@ async def approved_by_ann(fake: FakeDiscord, db: Database, bot: ReviewBot, index
     await fake.react(mid, MAINTAINER, "✅")
     await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "approved and shown")
     return candidate_id, mid
+
+
+def edits(fake: FakeDiscord, mid: int) -> int:
+    return len(fake.messages[mid].get("_edits", []))
+
+
+def rename(database: Database, old: str, new: str) -> None:
+    """A table taken away and given back: the database failing, and working again."""
+    with database.transaction() as session:
+        session.execute(text(f"ALTER TABLE {old} RENAME TO {new}"))
+
+
+WEB_ANN = Actor("web-ann", None, "web")

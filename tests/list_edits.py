@@ -1,10 +1,11 @@
 """The set-up of the tests of hand edits to the list: the bundled seed's text, the list as written and imported
-again, a real paper (dated as a test needs) approved into a section, and a data folder seeded with a list of the
-test's own (`own_list`)."""
+again (or exported, edited and imported by the command), a real paper approved into a section, a data folder seeded
+with a list of the test's own (`own_list`), lists edited as maintainers do, and the lines an edit changed."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import difflib
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from digest.awesome import store as liststore
+from digest.cli import main
 from digest.config import Settings
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
@@ -65,3 +67,65 @@ def own_list(tmp_path: Path) -> Iterator[Any]:
     yield make
     for database in opened:
         database.dispose()
+
+
+# A list dating its entries day first, as most of the world writes dates; its third entry is newer than the second.
+DAY_FIRST = (
+    "## Papers\n"
+    "+ [Alpha paper](https://arxiv.org/abs/2403.00001) (12 March 2024)\n"
+    "+ [Beta paper](https://arxiv.org/abs/2401.00002) (5 Jan 2024)\n"
+    "+ [Gamma paper](https://arxiv.org/abs/2402.00003) (20 Feb. 2024)\n"
+)
+
+
+def repeated_probing(seed: str, name: str, parent: str) -> str:
+    """The list with its Probing section renamed `name` and a second section of that name, with the same entries,
+    under a block of its own headed `parent` (before Tool): a heading repeated in each year's block."""
+    lines = seed.split("\n")
+    start = next(n for n, line in enumerate(lines) if line.startswith("### ") and line.endswith(" Probing"))
+    end = next(n for n in range(start + 1, len(lines)) if lines[n].startswith("### "))
+    entries = lines[start + 1 : end]
+    lines[start] = f"### {name}"
+    tool = next(n for n, line in enumerate(lines) if line.startswith("## ") and "Tool" in line)
+    return "\n".join([*lines[:tool], f"## {parent}", "", f"### {name}", *entries, *lines[tool:]])
+
+
+# A list in year blocks, each with its own "Probing" (a heading repeated in each year's block).
+YEAR_BLOCKS = (
+    "# Awesome X\n\n## 2025\n\n### Probing\n\n"
+    "+ [Alpha paper](https://arxiv.org/abs/2501.00001) (Jan. 5, 2025)\n\n"
+    "### Steering\n\n+ [Beta paper](https://arxiv.org/abs/2502.00002) (Feb. 4, 2025)\n\n"
+    "## 2024\n\n### Probing\n\n+ [Gamma paper](https://arxiv.org/abs/2401.00003) (Jan. 4, 2024)\n"
+)
+
+
+def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
+    """(removed lines, inserted lines) between two texts."""
+    removed: list[str] = []
+    inserted: list[str] = []
+    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag != "equal":
+            removed += old[i1:i2]
+            inserted += new[j1:j2]
+    return removed, inserted
+
+
+def imported(data_dir: Path, tmp_path: Path, edit: Callable[[str], str]) -> None:
+    """The maintainers' path: the list exported, edited by hand, imported again."""
+    exported = tmp_path / "list-edited.md"
+    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(exported)]) == 0
+    exported.write_text(edit(exported.read_text(encoding="utf-8")), encoding="utf-8")
+    assert main(["--data-dir", str(data_dir), "list", "import", str(exported)]) == 0
+
+
+def steering_heading(heading: str | None) -> Callable[[str], str]:
+    """The list with its Steering heading renamed `heading` (None: taken out, its papers under the heading above)."""
+
+    def edit(markdown: str) -> str:
+        lines = markdown.split("\n")
+        at = next(n for n, line in enumerate(lines) if line.startswith("### ") and "Steering" in line)
+        lines[at : at + 1] = [] if heading is None else [f"### {heading}"]
+        return "\n".join(lines)
+
+    return edit

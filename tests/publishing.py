@@ -1,6 +1,6 @@
 """The set-up of the publishing tests: a real bare repository as the list's upstream, settings and a database
 publishing to it, the service's reviewer and publisher, a real paper approved, and maintainers' edits pushed upstream
-by hand (bytes as written, a section renamed)."""
+by hand (bytes as written, a section renamed); a HOME with a given ~/.gitconfig."""
 
 from __future__ import annotations
 
@@ -64,3 +64,11 @@ def approve(database: Database, reviewer: Reviewer, index: int, **overrides: obj
     candidate_id = insert_candidate(database, paper, **overrides)
     reviewer.decide(candidate_id, "approve", ANN)
     return str(paper["arxiv_id"])
+
+
+def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gitconfig: str) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text(gitconfig)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)

@@ -149,7 +149,7 @@ async def test_candidates_a_killed_digest_poll_stored_are_posted_without_waiting
     before such a row counts as dead. Its process is gone: what it stored is posted."""
     import os
 
-    from tests.test_poll_faults import dead_pid
+    from tests.poll_faults import dead_pid
 
     with db.transaction() as session:
         process = {"host": os.uname().nodename, "pid": dead_pid()}

@@ -24,18 +24,13 @@ from tests.discord_bot import (
     last_embed,
     list_md,
     posted_candidate,
+    rename,
     rounds,
     row,
     running,
 )
 from tests.factories import real_papers
 from tests.fake_discord import BOT_ID, GUILD_ID, LISTED_MAINTAINER, MAINTAINER, FakeDiscord
-
-
-def rename(database: Database, old: str, new: str) -> None:
-    """A table taken away and given back: the database failing, and working again."""
-    with database.transaction() as session:
-        session.execute(text(f"ALTER TABLE {old} RENAME TO {new}"))
 
 
 @pytest.mark.asyncio

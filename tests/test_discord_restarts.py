@@ -15,19 +15,19 @@ from digest.discord.bot import ReviewBot
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, alembic_config, create_database_engine
 from tests.discord_bot import (
+    WEB_ANN,
     approved_by_ann,
     decision_count,
     eventually,
     last_embed,
     list_md,
     posted_candidate,
+    rename,
     rounds,
     row,
     running,
 )
 from tests.fake_discord import LISTED_MAINTAINER, MAINTAINER, FakeDiscord
-from tests.test_discord_decided_meanwhile import WEB_ANN
-from tests.test_discord_months import rename
 
 
 def a_month_ago(database: Database) -> None:

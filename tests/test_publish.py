@@ -413,7 +413,7 @@ def test_publish_status_reads_a_read_only_data_folder_with_one_warning(
     publishing's state even to show it. Now it reads the database as it stands, says why once, and shows the pending
     decision."""
     from digest.cli import main
-    from tests.test_bad_input import read_only_view
+    from tests.disk import read_only_view
 
     data = tmp_path / "data"
     config = tmp_path / "digest.toml"
