@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 TESTS_DIR = Path(__file__).resolve().parent
 DATA_DIR = TESTS_DIR / "data"
+ROOT = TESTS_DIR.parent  # the repository
 
 
 def make_settings(data_dir: Path, config_text: str = "", environ: dict[str, str] | None = None) -> Settings:
@@ -120,7 +121,7 @@ async def browser() -> AsyncIterator[Any]:
     """Debian's Chromium through Playwright (never `playwright install`), for the tests of the pages in a browser."""
     from playwright.async_api import async_playwright
 
-    from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 
     async with async_playwright() as playwright:
         launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)

@@ -7,12 +7,20 @@ What the member would see is kept per interaction token, in order: `answers(toke
 from __future__ import annotations
 
 import itertools
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-if TYPE_CHECKING:
-    from tests.fake_discord import FakeMember
+from tests.fake_discord_state import (
+    APPLICATION_ID,
+    CHANNEL_ID,
+    GUILD_ID,
+    FakeMember,
+    bot_message,
+    json_response,
+    member_payload,
+    utf16_units,
+)
 
 EPHEMERAL = 64
 CHANNEL_MESSAGE = 4  # callback types: an answer now
@@ -40,8 +48,6 @@ class CommandsMixin:
     ) -> str:
         """The member runs `/name` with string options (or types into option `focused`: an autocomplete request);
         the interaction's token, to read the answers with."""
-        from tests.fake_discord import APPLICATION_ID, CHANNEL_ID, GUILD_ID, member_payload
-
         token = f"interaction-token-{next(self._tokens)}"
         self.callbacks[token] = []
         registered = {command["name"]: command for command in self.commands.get(GUILD_ID, [])}
@@ -92,8 +98,6 @@ class CommandsMixin:
         raise NotImplementedError  # FakeDiscord's
 
     async def _register_commands(self, request: web.Request) -> web.Response:
-        from tests.fake_discord import json_response
-
         guild = int(request.match_info["guild"])
         commands = await request.json()
         stored = [
@@ -110,8 +114,6 @@ class CommandsMixin:
         return json_response(stored)
 
     async def _interaction_callback(self, request: web.Request) -> web.Response:
-        from tests.fake_discord import json_response
-
         body = await request.json()
         token = request.match_info["token"]
         kind = body["type"]
@@ -132,14 +134,10 @@ class CommandsMixin:
         return json_response({"interaction": interaction, "resource": {"type": kind}})
 
     def _webhook_message(self, request: web.Request, body: dict[str, Any]) -> dict[str, Any]:
-        from tests.fake_discord import CHANNEL_ID, bot_message
-
         message = bot_message(self.bot, self._next_id(), str(CHANNEL_ID), body)  # type: ignore[attr-defined]
         return {**message, "webhook_id": request.match_info["app"]}
 
     async def _followup(self, request: web.Request) -> web.Response:
-        from tests.fake_discord import json_response
-
         body = await request.json()
         refused = refusal(body, choices=False)
         if refused is not None:
@@ -149,8 +147,6 @@ class CommandsMixin:
         return json_response(self._webhook_message(request, body))
 
     async def _edit_original(self, request: web.Request) -> web.Response:
-        from tests.fake_discord import json_response
-
         body = await request.json()
         refused = refusal(body, choices=False)
         if refused is not None:
@@ -167,8 +163,6 @@ def refusal(data: dict[str, Any], choices: bool) -> dict[str, Any] | None:
     """Discord's 400 "Invalid Form Body" for an answer's content over 2,000 units, or a choice whose name is empty or
     over 100 units, or whose value is over 100; None when Discord takes it. Discord trims a name's white space before
     counting it: a name of spaces is empty."""
-    from tests.fake_discord import utf16_units
-
     errors: dict[str, Any] = {}
     if utf16_units(data.get("content")) > CONTENT_LIMIT:
         errors["content"] = {

@@ -12,7 +12,7 @@ from digest.publish.publisher import PUBLISHED, Publisher, PublishResult
 from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
 from tests.git_remote import NOW, Remote
-from tests.test_publish import approve
+from tests.publishing import approve
 
 
 def publish_once(settings: Settings) -> PublishResult:

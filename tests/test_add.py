@@ -3,71 +3,27 @@ real recorded API responses."""
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from digest.awesome import store as liststore
 from digest.cli import main
 from digest.cli.add import parse_arxiv_reference
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
-from digest.storage.models import APPROVED, Candidate, Decision, Entry
-from tests.arxiv_server import ArxivServer, Reply
+from digest.storage.models import APPROVED, Candidate, Decision
+from tests.add_command import API_PATH, HEAT_BATH, NO_ENTRY, add, recorded, state, trimmed
+from tests.arxiv_server import Reply
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-
-HEAT_BATH = "api/api_new_arxiv.py_id_1605.08386_s0_m100_199195aa31ad_http200.xml"  # one entry: 1605.08386
-NO_ENTRY = "api/api_new_arxiv.py_id_0000.0000_s0_m100_8b51d9633a68_http200.xml"  # arXiv's answer for no such id
-API_PATH = "/api/query"
 
 
 @pytest.fixture
 def data_dir(data_dir: Path) -> Path:
     open_service_database(make_settings(data_dir)).dispose()  # a used folder: seeded with the bundled list
     return data_dir
-
-
-def add(data_dir: Path, *args: str, reply: Reply | None = None) -> tuple[int, list[Any]]:
-    """Runs `digest add ARGS` against a loopback arXiv API answering `reply`; the exit status and the requests."""
-
-    async def serve_and_run() -> tuple[int, list[Any]]:
-        async with ArxivServer() as arxiv:
-            if reply is not None:
-                arxiv.program(API_PATH, reply)
-            config = data_dir.parent / "config.toml"
-            config.write_text(
-                f'[arxiv]\nsources = ["{arxiv.url("/rss/unused")}"]\napi_url = "{arxiv.url(API_PATH)}"\n'
-                "min_interval_seconds = 0\nmax_retries = 0\n",
-                encoding="utf-8",
-            )
-            argv = ["--config", str(config), "--data-dir", str(data_dir), "add", *args]
-            status = await asyncio.to_thread(main, argv)
-            return status, list(arxiv.requests)
-
-    return asyncio.run(serve_and_run())
-
-
-def recorded(relative: str) -> Reply:
-    from tests.arxiv_server import ARXIV_DATA
-
-    return Reply(body=(ARXIV_DATA / relative).read_bytes(), content_type="application/atom+xml; charset=utf-8")
-
-
-def state(data_dir: Path) -> tuple[Any, ...]:
-    """What `add` may change: candidates, decisions, entries, and the list's Markdown file."""
-    database = open_service_database(make_settings(data_dir))
-    try:
-        with database.reading() as session:
-            counts = tuple(
-                session.scalar(select(func.count()).select_from(model)) for model in (Candidate, Decision, Entry)
-            )
-    finally:
-        database.dispose()
-    return (*counts, (data_dir / "list.md").read_bytes())
 
 
 def one_line(capsys: pytest.CaptureFixture[str]) -> str:
@@ -109,18 +65,6 @@ def test_a_new_paper_is_fetched_scored_and_approved_into_the_named_section(
     assert status == 1 and requests == []
     assert "1605.08386 is already in the list (Probing)" in one_line(capsys)
     assert state(data_dir) == before
-
-
-def trimmed(relative: str, arxiv_id: str) -> Reply:
-    """A real multi-entry API answer cut down to the one entry of `arxiv_id`, as arXiv answers an `id_list=`."""
-    from tests.arxiv_server import ARXIV_DATA
-
-    text = (ARXIV_DATA / relative).read_text(encoding="utf-8")
-    head, _, rest = text.partition("<entry>")
-    entries = ["<entry>" + part.split("</entry>")[0] + "</entry>" for part in rest.split("<entry>")]
-    (kept,) = [entry for entry in entries if f"/abs/{arxiv_id}v" in entry]
-    body = head.rstrip() + "\n  " + kept + "\n</feed>\n"
-    return Reply(body=body.encode("utf-8"), content_type="application/atom+xml; charset=utf-8")
 
 
 def test_without_section_the_paper_goes_to_the_suggested_one(

@@ -18,12 +18,10 @@ from digest.config import ConfigError
 from digest.config.admin_tokens import AdminTokensError, parse_admin_tokens
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
+from tests.web_pages import ALICE, BOB, NAMED_ENV
 from tests.web_server import SECRETS_ENV, Site, running_site, signin_form
 
-ALICE = "alice-token-0123456789abcdef"
-BOB = "bob-token-fedcba9876543210xyz"
 SHARED = SECRETS_ENV["DIGEST_ADMIN_TOKEN"]
-NAMED_ENV = {**SECRETS_ENV, "DIGEST_ADMIN_TOKENS": f"alice:{ALICE}, bob:{BOB}"}
 
 
 @pytest_asyncio.fixture

@@ -27,10 +27,10 @@ from digest.config import Settings
 from digest.service.process import Service
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
+from tests.arxiv_answers import api_page, api_settings, without_entries
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
-from tests.test_arxiv_quirks import api_page, api_settings, without_entries
-from tests.test_poller import RELEVANT, feed
+from tests.poller_feeds import RELEVANT, feed
 
 
 @pytest.fixture
@@ -490,7 +490,7 @@ async def test_a_service_upgraded_with_a_schedule_polling_arxiv_org_too_often_st
     """A data folder that ran for months with `poll_cron = "*/10 * * * *"` on arxiv.org would not start after the
     upgrade that refused such a schedule: no poll, no review, no weekly digest. Now it starts, says once in the log
     what it polls instead, and keeps the poll and its retry at the announcement's own times."""
-    from tests.test_service import one_feed_config, stored_jobs, wait_settled
+    from tests.service_runs import one_feed_config, stored_jobs, wait_settled
 
     async with ArxivServer() as arxiv:
         settings = make_settings(tmp_path / "data", one_feed_config(arxiv))

@@ -24,38 +24,20 @@ from digest.service.wiring import open_service_database as open_database
 from digest.storage.db import Database
 from digest.storage.models import Decision
 from digest.storage.state import BackfillState
+from tests.arxiv_answers import WITHDRAWN, api_page, api_settings, without_entries
 from tests.arxiv_server import ARXIV_DATA, ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
+from tests.discord_bot import eventually, last_embed, running
 from tests.factories import insert_candidate
 from tests.fake_discord import MAINTAINER
 from tests.feedbuild import build_rss
+from tests.poller_feeds import MONDAY, RELEVANT, UNRELATED, candidates, feed, records
 from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
-from tests.test_discord_bot import eventually, last_embed, running
-from tests.test_poller import MONDAY, RELEVANT, UNRELATED, candidates, feed, records
-
-API_PAGES = "api/api_new_arxiv.py_q_testing_"
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data", '[arxiv]\ncontact = "maintainers@example.org"\n')
-
-
-def api_page(name: str) -> bytes:
-    return (ARXIV_DATA / f"{API_PAGES}{name}_http200.xml").read_bytes()
-
-
-def without_entries(page: bytes) -> bytes:
-    """The same real API answer (its header, totalResults 214881) with no <entry>: what arXiv's API sends now and
-    then in the middle of a long result set (a page that comes back empty although totalResults says there is more)."""
-    return re.sub(rb"\s*<entry>.*?</entry>", b"", page, flags=re.DOTALL)
-
-
-def api_settings(settings: Settings, server: ArxivServer) -> Settings:
-    return make_settings(
-        settings.data_dir,
-        f'[arxiv]\ncontact = "maintainers@example.org"\napi_url = "{server.url("/api/query")}"\n',
-    )
 
 
 def saved_place(database: Database) -> BackfillState:
@@ -177,9 +159,6 @@ async def test_backfill_keeps_the_whole_entries_of_a_cut_off_page(settings: Sett
 
 # ---------------------------------------------------------------------------------------------------------------------
 # Announce types: a pending candidate comes back as a new version
-
-
-WITHDRAWN = "This paper has been withdrawn by the author due to a crucial error in the experiments of Section 4."
 
 
 @pytest.mark.asyncio

@@ -25,6 +25,7 @@ from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from tests.conftest import make_settings
+from tests.disk import read_only_view
 from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import build_rss, load_records
 
@@ -226,24 +227,6 @@ def test_a_decision_whose_markdown_cannot_be_written_is_kept_and_written_later(
     path = str(settings.list_markdown_path)
     assert main(["--data-dir", str(data_dir), "list", "export", "-o", path]) == 0
     assert real_papers()[0]["title"] in settings.list_markdown_path.read_text(encoding="utf-8")
-
-
-@contextmanager
-def read_only_view(folder: Path, view: Path) -> Iterator[Path]:
-    """`folder` seen read-only at `view` (a read-only bind mount); the test is skipped where mounting is not allowed."""
-    import subprocess
-
-    view.mkdir()
-    bound = subprocess.run(["mount", "--bind", str(folder), str(view)], capture_output=True, check=False)
-    if bound.returncode != 0:
-        pytest.skip(f"a read-only folder needs a bind mount: {bound.stderr.decode().strip() or 'refused'}")
-    try:
-        remounted = subprocess.run(["mount", "-o", "remount,ro,bind", str(view)], capture_output=True, check=False)
-        if remounted.returncode != 0:
-            pytest.skip(f"cannot remount read-only: {remounted.stderr.decode().strip()}")
-        yield view
-    finally:
-        subprocess.run(["umount", str(view)], capture_output=True, check=False)
 
 
 def test_a_read_only_data_folder_is_named_as_the_reason(

@@ -12,19 +12,10 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.factories import insert_candidate, real_papers
 from tests.web_server import SECRETS_ENV, Site, approval_links
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 SCREENSHOT = Path(__file__).resolve().parent.parent / "docs" / "screenshots" / "list-page.png"
 
 pytestmark = [

@@ -15,8 +15,8 @@ from sqlalchemy import select
 from digest.review.rules import Actor
 from digest.review.signing import ApprovalLink, sign_link
 from digest.storage.models import Decision
+from tests.chromium import CHROMIUM
 from tests.factories import insert_candidate, real_papers
-from tests.test_browser import CHROMIUM
 from tests.web_server import SECRETS_ENV, Site, running_site, site_settings
 
 pytestmark = [

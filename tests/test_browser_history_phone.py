@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from digest.review.rules import Actor
+from tests.chromium import CHROMIUM
 from tests.factories import insert_candidate, real_papers
-from tests.test_browser import CHROMIUM
 from tests.web_server import SECRETS_ENV, Site
 
 pytestmark = [

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_browser import CHROMIUM
+from tests.chromium import CHROMIUM
 from tests.web_server import Site
 
 pytestmark = [

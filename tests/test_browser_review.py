@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
+from tests.browser_review import DESKTOP, open_review
+from tests.chromium import CHROMIUM
 from tests.factories import insert_candidate, real_papers
-from tests.test_browser import CHROMIUM
-from tests.web_server import SECRETS_ENV, Site
+from tests.web_server import Site
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
-DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 SECTIONS = ["Sparse Autoencoder", "Steering", "Probing", "Attention"]
 
@@ -42,16 +42,6 @@ def add_candidates(site: Site) -> list[int]:
         )
         for index, paper in enumerate(papers)
     ]
-
-
-async def open_review(browser: Any, site: Site, viewport: dict[str, int], **options: Any) -> Any:
-    context = await browser.new_context(base_url=site.base, viewport=viewport, **options)
-    page = await context.new_page()
-    await page.goto("/review")
-    await page.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
-    await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_selector("article.candidate")
-    return page
 
 
 async def sideways(page: Any) -> int:

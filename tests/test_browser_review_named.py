@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+from tests.chromium import CHROMIUM
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.test_admin_tokens import ALICE, BOB, NAMED_ENV
-from tests.test_browser import CHROMIUM
+from tests.web_pages import ALICE, BOB, NAMED_ENV
 from tests.web_server import Site, running_site
 
 pytestmark = [

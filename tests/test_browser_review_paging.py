@@ -10,32 +10,15 @@ from typing import Any
 import pytest
 
 from digest.storage.models import Candidate
-from tests.factories import SEEN_AT, insert_candidate, real_papers
-from tests.test_browser import CHROMIUM
-from tests.test_browser_review import DESKTOP, open_review
+from tests.browser_review import DESKTOP, long_queue, open_review
+from tests.chromium import CHROMIUM
+from tests.factories import SEEN_AT
 from tests.web_server import SECRETS_ENV, Site
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="browser tests need Chromium at /usr/bin/chromium"),
 ]
-QUEUE = 230  # past the page's 200, with ties in score so the keyset's later keys decide
-
-
-def long_queue(site: Site, **overrides: Any) -> list[int]:
-    """QUEUE pending candidates, scores in 23 steps of ten equal ones, first seen a minute apart."""
-    paper = real_papers()[0]
-    return [
-        insert_candidate(
-            site.database,
-            {**paper, "arxiv_id": f"2501.{10000 + number}"},
-            title=f"Paper number {number:03d} of the long queue",
-            score=round(2.0 - (number // 10) / 20, 2),
-            first_seen_at=SEEN_AT + timedelta(minutes=number % 7),
-            **overrides,
-        )
-        for number in range(QUEUE)
-    ]
 
 
 async def shown_ids(page: Any) -> list[int]:

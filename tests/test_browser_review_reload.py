@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from digest.review.rules import Actor
 from digest.storage.models import Decision
+from tests.chromium import CHROMIUM
 from tests.factories import insert_candidate, real_papers
-from tests.test_browser import CHROMIUM
 from tests.web_server import SECRETS_ENV, Site
 
 pytestmark = [

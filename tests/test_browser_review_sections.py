@@ -11,9 +11,9 @@ import pytest
 
 from digest.awesome import store as liststore
 from digest.review.signing import ApprovalLink, sign_link
+from tests.chromium import CHROMIUM
 from tests.factories import insert_candidate, real_papers
-from tests.test_browser import CHROMIUM
-from tests.test_review_page_flow import open_review
+from tests.review_page_flow import open_review
 from tests.web_server import SECRETS_ENV, Site
 
 pytestmark = [

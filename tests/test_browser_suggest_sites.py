@@ -12,7 +12,7 @@ from sqlalchemy import select
 from digest.storage.models import Entry, Paper
 from digest.web.app import bound_port, serve
 from digest.web.context import SUGGEST_RULE
-from tests.test_browser import CHROMIUM
+from tests.chromium import CHROMIUM
 from tests.web_server import Site
 
 pytestmark = [

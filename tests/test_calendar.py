@@ -296,7 +296,7 @@ async def test_a_feed_not_yet_rebuilt_on_an_announcement_day_is_asked_again(tmp_
     from digest.arxiv.poll_pass import run_poll
     from tests.arxiv_server import ArxivServer, FakeClock, Reply
     from tests.feedbuild import build_rss
-    from tests.test_poller import RELEVANT, records
+    from tests.poller_feeds import RELEVANT, records
 
     settings = make_settings(tmp_path / "data", '[arxiv]\ncontact = "maintainers@example.org"\n')
     database = open_service_database(settings)

@@ -18,12 +18,11 @@ import pytest
 from digest.arxiv.additions import parse_arxiv_reference
 from digest.cli import main
 from digest.service.wiring import open_service_database
-from tests.conftest import make_settings
+from tests.cli_runs import digest_command
+from tests.conftest import ROOT, make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import build_rss, load_records
-from tests.test_list_cli import DAY_FIRST
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.list_edits import DAY_FIRST
 
 
 def papers_file(path: Path, lines: list[bytes], prefix: bytes = b"") -> Path:
@@ -157,12 +156,6 @@ def test_score_names_a_line_whose_categories_are_not_strings(
         f'{path}:1: skipped: categories must be a list of strings, such as ["cs.CV", "cs.LG"]',
         f'{path}:2: skipped: categories must be a list of strings, such as ["cs.CV", "cs.LG"]',
     ]
-
-
-def digest_command(tmp_path: Path) -> list[str]:
-    python = ROOT / ".venv" / "bin" / "python"
-    executable = str(python if python.exists() else sys.executable)
-    return [executable, "-m", "digest", "--data-dir", str(tmp_path / "data")]
 
 
 def test_score_piped_to_head_ends_quietly(tmp_path: Path) -> None:

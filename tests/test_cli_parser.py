@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from digest.cli.program import COMMAND_HOMES, COMMAND_MODULES, build_parser, collector_paused, main, named_command
-from tests.test_cli_speed import modules_imported_by
+from tests.cli_runs import modules_imported_by
 
 
 def subcommand_help(parser: argparse.ArgumentParser, command: str) -> str:

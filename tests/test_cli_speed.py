@@ -18,32 +18,11 @@ from digest.config.crontab import cron_problem
 from digest.service.wiring import open_service_database
 from digest.storage.datalock import lock_data_folder
 from tests.arxiv_server import ArxivServer
+from tests.cli_runs import modules_imported_by
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 
 HEAVY = ("sqlalchemy", "alembic", "aiohttp", "discord", "numpy", "scipy", "sklearn", "jinja2", "apscheduler")
-
-# Runs the real entry point in a fresh interpreter and reports the heavy libraries it imported (on stderr's last
-# line, since the command writes to stdout).
-PROBE = """
-import json, sys
-from digest import resources
-from digest.cli import main
-try:
-    status = main(sys.argv[1:])
-except SystemExit as exc:
-    status = exc.code
-print(json.dumps({"status": status, "modules": sorted(sys.modules)}), file=sys.stderr)
-"""
-
-
-def modules_imported_by(folder: Path, *argv: str) -> tuple[int, list[str]]:
-    """The exit status and every module the command left in `sys.modules`."""
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, *argv], cwd=folder, capture_output=True, text=True, check=False, timeout=120
-    )
-    report = json.loads(done.stderr.strip().splitlines()[-1])
-    return report["status"], report["modules"]
 
 
 def imported_by(folder: Path, *argv: str) -> tuple[int, list[str]]:

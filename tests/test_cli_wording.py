@@ -16,11 +16,11 @@ from digest.arxiv.backfill import backfill
 from digest.cli import main
 from digest.config import Settings
 from digest.storage.db import Database
+from tests.arxiv_answers import api_page, api_settings, without_entries
 from tests.arxiv_server import ARXIV_DATA, ArxivServer, FakeClock, Reply
+from tests.cli_runs import digest_command
 from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import load_records
-from tests.test_arxiv_quirks import api_page, api_settings, without_entries
-from tests.test_cli_daily import digest_command
 from tests.web_pages import candidate_feed_links
 from tests.web_server import Site
 

@@ -13,7 +13,7 @@ import pytest
 
 from digest.cli import main
 from tests.postgres_server import PostgresServer, postgres_server, postgres_url, silent_server  # noqa: F401  (fixtures)
-from tests.test_schema_upgrades import _database_at
+from tests.schema_versions import database_at
 
 
 def check(capsys: pytest.CaptureFixture[str], data_dir: Path, *extra: str) -> tuple[int, str]:
@@ -40,7 +40,7 @@ def test_a_database_at_this_releases_schema_is_ok_and_left_as_it_was(
 ) -> None:
     path = data_dir / "digest.sqlite3"
     data_dir.mkdir()
-    _database_at("head", path)
+    database_at("head", path)
     before = path.read_bytes()
     status, out = check(capsys, data_dir)
     assert status == 0 and "configuration OK" in out, out
@@ -53,7 +53,7 @@ def test_an_older_schema_says_which_command_upgrades_it_and_is_not_upgraded(
 ) -> None:
     path = data_dir / "digest.sqlite3"
     data_dir.mkdir()
-    _database_at("0012", path)
+    database_at("0012", path)
     status, out = check(capsys, data_dir)
     assert status == 0 and "configuration OK" in out, out
     [warning] = lines_of(out, "warning: the database is at schema revision 0012, older than this release's")
@@ -65,7 +65,7 @@ def test_an_older_schema_says_which_command_upgrades_it_and_is_not_upgraded(
 def test_a_schema_of_a_newer_release_is_a_problem(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = data_dir / "digest.sqlite3"
     data_dir.mkdir()
-    _database_at("head", path)
+    database_at("head", path)
     with sqlite3.connect(path) as connection:
         connection.execute("UPDATE alembic_version SET version_num = '0099'")  # what a newer release leaves
     status, out = check(capsys, data_dir)

@@ -273,7 +273,7 @@ def test_a_backup_on_a_read_only_mount_is_named_as_what_to_copy_first(
 ) -> None:
     """A backup on a read-only mount (a snapshot, a volume mounted ro): the copy blamed "the data folder" and told
     the operator to choose another with --data-dir, which was not what was read-only."""
-    from tests.test_bad_input import read_only_view
+    from tests.disk import read_only_view
 
     old_file = old_deployment(tmp_path / "old")
     monkeypatch.setenv("DIGEST_DATABASE_URL", f"sqlite:///{tmp_path / 'new.sqlite3'}")

@@ -12,33 +12,8 @@ import sys
 from pathlib import Path
 
 from digest.sizes import shown_size
-from tests.conftest import fill_disk, mounted_tmpfs
-from tests.factories import insert_candidate, real_papers
-from tests.test_poll_full_disk import ROOT
-
-CONFIG = '[arxiv]\nsources = ["http://127.0.0.1:9/unused"]\napi_url = "http://127.0.0.1:9/api/query"\n'
-
-
-def _folder_with_candidates(tmp_path: Path) -> Path:
-    from digest.config import load_settings
-    from digest.service.wiring import open_service_database
-
-    data = tmp_path / "with-candidates"
-    settings = load_settings(_config(tmp_path), data, environ={}, load_dotenv_file=False)
-    database = open_service_database(settings)
-    try:
-        for paper in real_papers()[:3]:
-            insert_candidate(database, paper)
-    finally:
-        database.dispose()
-    return data
-
-
-def _config(tmp_path: Path) -> Path:
-    config = tmp_path / "config.toml"
-    if not config.exists():
-        config.write_text(CONFIG, encoding="utf-8")
-    return config
+from tests.conftest import ROOT, fill_disk, mounted_tmpfs
+from tests.disk import CONFIG, config_file, folder_with_candidates
 
 
 def _digest(tmp_path: Path, data: Path, *arguments: str, limit: int | None = None) -> subprocess.CompletedProcess[str]:
@@ -49,7 +24,16 @@ def _digest(tmp_path: Path, data: Path, *arguments: str, limit: int | None = Non
         if limit is not None:
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    command = [sys.executable, "-m", "digest", "--config", str(_config(tmp_path)), "--data-dir", str(data), *arguments]
+    command = [
+        sys.executable,
+        "-m",
+        "digest",
+        "--config",
+        str(config_file(tmp_path)),
+        "--data-dir",
+        str(data),
+        *arguments,
+    ]
     return subprocess.run(
         command, cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=300, preexec_fn=files_at_most
     )
@@ -65,7 +49,7 @@ def test_an_approval_under_a_file_size_limit_names_the_limit_and_goes_through_on
     """Under `ulimit -f` (systemd's LimitFSIZE) on a disk with room, `digest approve` said only "cannot open the
     database ...: disk I/O error" or "the database could not be written or read: disk I/O error (nothing was
     changed)", nothing saying what to raise (the poll's lines name the limit since 659c4c6)."""
-    base = _folder_with_candidates(tmp_path)
+    base = folder_with_candidates(tmp_path)
     data = tmp_path / "data"
     failures = set()
     for limit in (20_000, 36_000, 44_000):  # met opening the database, then writing the decision
@@ -90,7 +74,7 @@ def test_an_approval_on_a_disk_that_fills_says_the_disk_is_full_and_goes_through
     """A disk with a few kilobytes left (enough to open the database, not to write the decision): `digest approve`
     said "the database could not be written or read: database or disk is full (nothing was changed)", not which disk
     (the scheduled poll's line and a failed opening name it)."""
-    base = _folder_with_candidates(tmp_path)
+    base = folder_with_candidates(tmp_path)
     with mounted_tmpfs(tmp_path / "disk", "3m") as disk:
         data = disk / "data"
         shutil.copytree(base, data)
@@ -128,7 +112,7 @@ def test_a_publish_on_a_disk_that_fills_says_so_without_the_database_libraries_w
     failure in the database failed too, said as "the failure could not be recorded in the database:
     (sqlite3.OperationalError) database or disk is full (Background on this error at: https://sqlalche.me/e/20/e3q8)";
     that line now says which disk in plain words, and the next publish, with room again, pushes the approval."""
-    base = _folder_with_candidates(tmp_path)
+    base = folder_with_candidates(tmp_path)
     seed, remote = tmp_path / "seed", tmp_path / "remote.git"
     subprocess.run(["git", "init", "-q", "-b", "main", str(seed)], check=True)
     shutil.copyfile(base / "list.md", seed / "README.md")
@@ -136,7 +120,7 @@ def test_a_publish_on_a_disk_that_fills_says_so_without_the_database_libraries_w
     subprocess.run(["git", "-C", str(seed), "add", "README.md"], check=True)
     subprocess.run(["git", "-C", str(seed), *identity, "commit", "-qm", "The list"], check=True)
     subprocess.run(["git", "clone", "-q", "--bare", str(seed), str(remote)], check=True)
-    _config(tmp_path).write_text(f'{CONFIG}[publish]\nrepository = "{remote}"\n', encoding="utf-8")
+    config_file(tmp_path).write_text(f'{CONFIG}[publish]\nrepository = "{remote}"\n', encoding="utf-8")
     with mounted_tmpfs(tmp_path / "disk", "4m") as disk:
         data = disk / "data"
         shutil.copytree(base, data)

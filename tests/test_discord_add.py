@@ -16,12 +16,12 @@ from digest.config import Settings
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import APPROVED, Candidate, Decision, Entry
+from tests.add_command import API_PATH, HEAT_BATH, recorded
 from tests.arxiv_server import ArxivServer
 from tests.conftest import make_settings
+from tests.discord_bot import eventually, running, section_of
 from tests.fake_discord import GUILD_ID, LISTED_MAINTAINER, MAINTAINER, STRANGER, FakeDiscord
-from tests.test_add import API_PATH, HEAT_BATH, recorded
-from tests.test_discord_bot import eventually, running, section_of
-from tests.test_review_add import UNISSUED
+from tests.review_add import UNISSUED
 
 HEAT_BATH_LINK = "[Heat-bath random walks with Markov bases](https://arxiv.org/abs/1605.08386)"
 

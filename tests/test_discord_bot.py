@@ -3,17 +3,12 @@ and the list Markdown the Reviewer writes."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import Settings
 from digest.discord.bot import ReviewBot
 from digest.review.reviewer import Reviewer
@@ -22,75 +17,19 @@ from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import Candidate, Decision
 from tests.conftest import make_settings
+from tests.discord_bot import (
+    decision_count,
+    eventually,
+    last_embed,
+    list_md,
+    message_id,
+    posted_candidate,
+    row,
+    running,
+    section_of,
+)
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import BOT_ID, LISTED_MAINTAINER, MAINTAINER, STRANGER, FakeDiscord, FakeMember
-
-
-@asynccontextmanager
-async def running(
-    settings: Settings, database: Database, sync_interval: float = 60.0, clock: Clock = SYSTEM_CLOCK
-) -> AsyncIterator[ReviewBot]:
-    # The periodic check for decisions made in other processes is slowed down except where a test needs it, so
-    # that a message edit seen by a test comes from the decision's listener, after the list file was written.
-    reviewer = Reviewer(database, settings)
-    bot = ReviewBot(settings, database, reviewer, guild_ready_timeout=0.01, sync_interval=sync_interval, clock=clock)
-    await bot.start()
-    try:
-        assert bot.ready
-        yield bot
-    finally:
-        await bot.close()
-
-
-async def eventually(check: Callable[[], bool], what: str) -> None:
-    """Waits for something the bot does in response to an event (never a timing assertion)."""
-    for _ in range(500):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"never happened: {what}")
-
-
-def row(database: Database, candidate_id: int) -> Candidate:
-    with database.reading() as session:
-        candidate = session.get(Candidate, candidate_id)
-        assert candidate is not None
-        session.expunge(candidate)
-        return candidate
-
-
-def section_of(markdown: str, heading: str) -> str:
-    lines = markdown.splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("#") and heading in line)
-    rest = lines[start + 1 :]
-    end = next((i for i, line in enumerate(rest) if line.startswith("#")), len(rest))
-    return "\n".join(rest[:end])
-
-
-def decision_count(database: Database) -> int:
-    with database.reading() as session:
-        return len(session.scalars(select(Decision.id)).all())
-
-
-def list_md(settings: Settings) -> str:
-    return settings.list_markdown_path.read_text(encoding="utf-8")
-
-
-def message_id(database: Database, candidate_id: int) -> int:
-    value = row(database, candidate_id).discord_message_id
-    assert value is not None
-    return int(value)
-
-
-def last_embed(fake: FakeDiscord, mid: int) -> dict[str, Any]:
-    return fake.messages[mid]["embeds"][0]  # type: ignore[no-any-return]
-
-
-async def posted_candidate(fake: FakeDiscord, db: Database, bot: ReviewBot, index: int, **kw: Any) -> tuple[int, int]:
-    candidate_id = insert_candidate(db, real_papers()[index], **kw)
-    report = await bot.post_pending()
-    assert report.posted >= 1
-    return candidate_id, message_id(db, candidate_id)
 
 
 @pytest.mark.asyncio

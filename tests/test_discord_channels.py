@@ -19,6 +19,17 @@ from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import Decision
 from tests.conftest import DATA_DIR, make_settings
+from tests.discord_bot import (
+    PENDING_COLOUR,
+    decision_count,
+    eventually,
+    last_embed,
+    list_md,
+    message_id,
+    posted_candidate,
+    row,
+    running,
+)
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import (
     BOT_ID,
@@ -31,17 +42,6 @@ from tests.fake_discord import (
     FakeMember,
 )
 from tests.killed import run_killed
-from tests.test_discord_bot import (
-    decision_count,
-    eventually,
-    last_embed,
-    list_md,
-    message_id,
-    posted_candidate,
-    row,
-    running,
-)
-from tests.test_discord_recovery import PENDING_COLOUR
 
 
 @pytest.mark.asyncio

@@ -11,15 +11,12 @@ from sqlalchemy import select
 
 from digest.config import Settings
 from digest.discord.bot import ReviewBot
-from digest.review.rules import Actor
 from digest.storage.db import Database
 from digest.storage.models import Decision
+from tests.discord_bot import PENDING_COLOUR, WEB_ANN, eventually, last_embed, list_md, rounds, row, running
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import BOT_ID, MAINTAINER, FakeDiscord
-from tests.test_discord_bot import eventually, last_embed, list_md, row, running
-from tests.test_discord_recovery import PENDING_COLOUR, rounds
 
-WEB_ANN = Actor("web-ann", None, "web")
 # The bot's background rounds (and its first retry): far enough apart that the test's own posting run, right after the
 # start, comes before the loop's (which waits for two quiet rounds), as in test_discord_recovery.
 ROUND = 1.0

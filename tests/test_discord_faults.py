@@ -24,9 +24,9 @@ from digest.storage.db import Database
 from digest.storage.models import Candidate
 from digest.storage.state import PollRun
 from tests.conftest import make_settings
+from tests.discord_bot import eventually, last_embed, message_id, posted_candidate, row, running
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import LISTED_MAINTAINER, MAINTAINER, FakeDiscord, reserve_port
-from tests.test_discord_bot import eventually, last_embed, message_id, posted_candidate, row, running
 
 
 def open_db(settings: Settings) -> Database:
@@ -149,7 +149,7 @@ async def test_candidates_a_killed_digest_poll_stored_are_posted_without_waiting
     before such a row counts as dead. Its process is gone: what it stored is posted."""
     import os
 
-    from tests.test_poll_faults import dead_pid
+    from tests.poll_faults import dead_pid
 
     with db.transaction() as session:
         process = {"host": os.uname().nodename, "pid": dead_pid()}

@@ -17,9 +17,9 @@ from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
+from tests.discord_bot import eventually, last_embed, posted_candidate, row, running
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import BOT_ID, CHANNEL_ID, MAINTAINER, MAINTAINER_ROLE_ID, FakeDiscord
-from tests.test_discord_bot import eventually, last_embed, posted_candidate, row, running
 
 
 @pytest.mark.asyncio

@@ -7,9 +7,8 @@ import pytest
 
 from digest.config import Settings
 from digest.storage.db import Database
+from tests.discord_bot import discord_health, eventually, posted_candidate, rounds, row, running
 from tests.fake_discord import MAINTAINER, FakeDiscord
-from tests.test_discord_bot import eventually, posted_candidate, row, running
-from tests.test_discord_recovery import discord_health, rounds
 
 
 def footer_shown(fake: FakeDiscord, mid: int) -> str:

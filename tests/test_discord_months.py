@@ -16,16 +16,21 @@ from digest.config import Settings
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
+from tests.discord_bot import (
+    PENDING_COLOUR,
+    approved_by_ann,
+    decision_count,
+    eventually,
+    last_embed,
+    list_md,
+    posted_candidate,
+    rename,
+    rounds,
+    row,
+    running,
+)
 from tests.factories import real_papers
 from tests.fake_discord import BOT_ID, GUILD_ID, LISTED_MAINTAINER, MAINTAINER, FakeDiscord
-from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
-from tests.test_discord_recovery import PENDING_COLOUR, approved_by_ann, rounds
-
-
-def rename(database: Database, old: str, new: str) -> None:
-    """A table taken away and given back: the database failing, and working again."""
-    with database.transaction() as session:
-        session.execute(text(f"ALTER TABLE {old} RENAME TO {new}"))
 
 
 @pytest.mark.asyncio

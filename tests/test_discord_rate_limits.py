@@ -14,9 +14,9 @@ from digest.clock import Clock
 from digest.config import Settings
 from digest.discord.bot import ReviewBot
 from digest.storage.db import Database
+from tests.discord_bot import eventually, last_embed, posted_candidate, row, running
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import BOT_ID, MAINTAINER, FakeDiscord
-from tests.test_discord_bot import eventually, last_embed, posted_candidate, row, running
 
 RETRY_AFTER = 0.4
 

@@ -11,13 +11,25 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from digest import health
 from digest.config import Settings
 from digest.discord.bot import ReviewBot
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.storage.db import Database
 from digest.storage.models import Decision
+from tests.discord_bot import (
+    PENDING_COLOUR,
+    approved_by_ann,
+    decision_count,
+    discord_health,
+    eventually,
+    last_embed,
+    list_md,
+    posted_candidate,
+    rounds,
+    row,
+    running,
+)
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import (
     BOT_ID,
@@ -30,25 +42,6 @@ from tests.fake_discord import (
     VIEW_CHANNEL,
     FakeDiscord,
 )
-from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
-
-PENDING_COLOUR = 0x5865F2
-
-
-def discord_health() -> health.Component:
-    return next(component for component in health.components() if component.name == "discord")
-
-
-async def rounds(bot: ReviewBot, count: int) -> None:
-    target = bot.sync_rounds + count
-    await eventually(lambda: bot.sync_rounds >= target, f"{count} background rounds")
-
-
-async def approved_by_ann(fake: FakeDiscord, db: Database, bot: ReviewBot, index: int) -> tuple[int, int]:
-    candidate_id, mid = await posted_candidate(fake, db, bot, index)
-    await fake.react(mid, MAINTAINER, "✅")
-    await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "approved and shown")
-    return candidate_id, mid
 
 
 @pytest.mark.asyncio

@@ -17,9 +17,9 @@ from digest.discord import decided
 from digest.review.queries import section_now
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, alembic_config
+from tests.discord_bot import edits, eventually, last_embed, posted_candidate, row, running
 from tests.fake_discord import BOT_ID, LISTED_MAINTAINER, MAINTAINER, FakeDiscord
-from tests.test_discord_bot import eventually, last_embed, posted_candidate, row, running
-from tests.test_discord_renamed_sections import edits, imported, steering_heading
+from tests.list_edits import imported, steering_heading
 
 
 def approval(fake: FakeDiscord, mid: int) -> str:

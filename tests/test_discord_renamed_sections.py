@@ -7,7 +7,6 @@ while ✅ approves into a section; the others are not edited."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -17,9 +16,9 @@ from digest.cli import main
 from digest.config import Settings
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, alembic_config
-from tests.fake_discord import BOT_ID, MAINTAINER, STRANGER, FakeDiscord
-from tests.test_discord_bot import (
+from tests.discord_bot import (
     decision_count,
+    edits,
     eventually,
     last_embed,
     list_md,
@@ -28,32 +27,9 @@ from tests.test_discord_bot import (
     running,
     section_of,
 )
-from tests.test_list_cli import repeated_probing
-from tests.test_suggested_sections_now import suggested_field
-
-
-def imported(data_dir: Path, tmp_path: Path, edit: Callable[[str], str]) -> None:
-    """The maintainers' path: the list exported, edited by hand, imported again."""
-    exported = tmp_path / "list-edited.md"
-    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(exported)]) == 0
-    exported.write_text(edit(exported.read_text(encoding="utf-8")), encoding="utf-8")
-    assert main(["--data-dir", str(data_dir), "list", "import", str(exported)]) == 0
-
-
-def steering_heading(heading: str | None) -> Callable[[str], str]:
-    """The list with its Steering heading renamed `heading` (None: taken out, its papers under the heading above)."""
-
-    def edit(markdown: str) -> str:
-        lines = markdown.split("\n")
-        at = next(n for n, line in enumerate(lines) if line.startswith("### ") and "Steering" in line)
-        lines[at : at + 1] = [] if heading is None else [f"### {heading}"]
-        return "\n".join(lines)
-
-    return edit
-
-
-def edits(fake: FakeDiscord, mid: int) -> int:
-    return len(fake.messages[mid].get("_edits", []))
+from tests.fake_discord import BOT_ID, MAINTAINER, STRANGER, FakeDiscord
+from tests.list_edits import imported, repeated_probing, steering_heading
+from tests.suggested_sections import suggested_field
 
 
 def reaction_calls(fake: FakeDiscord, mid: int) -> int:

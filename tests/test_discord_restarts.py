@@ -14,11 +14,20 @@ from digest.config import Settings
 from digest.discord.bot import ReviewBot
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, alembic_config, create_database_engine
+from tests.discord_bot import (
+    WEB_ANN,
+    approved_by_ann,
+    decision_count,
+    eventually,
+    last_embed,
+    list_md,
+    posted_candidate,
+    rename,
+    rounds,
+    row,
+    running,
+)
 from tests.fake_discord import LISTED_MAINTAINER, MAINTAINER, FakeDiscord
-from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
-from tests.test_discord_decided_meanwhile import WEB_ANN
-from tests.test_discord_months import rename
-from tests.test_discord_recovery import approved_by_ann, rounds
 
 
 def a_month_ago(database: Database) -> None:

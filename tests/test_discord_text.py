@@ -8,9 +8,9 @@ import pytest
 
 from digest.config import Settings
 from digest.storage.db import Database
+from tests.discord_bot import row, running
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import FakeDiscord, utf16_units
-from tests.test_discord_bot import row, running
 
 UNESCAPED_MARKUP = re.compile(r"(?<!\\)(\\\\)*[*_~`|>\[\]()<#]|(?<!\\)(\\\\)*\\$")
 BOLD_A = "\U0001d400"  # 𝐀, MATHEMATICAL BOLD CAPITAL A: one Python character, two UTF-16 code units

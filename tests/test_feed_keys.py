@@ -20,7 +20,7 @@ from digest.storage.db import alembic_config, create_database_engine
 from digest.storage.state import FeedState
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
-from tests.test_poller import RELEVANT, feed
+from tests.poller_feeds import RELEVANT, feed
 
 ETAG = '"cv-0427"'
 

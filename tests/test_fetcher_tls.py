@@ -16,7 +16,7 @@ import pytest
 from digest.arxiv.fetcher import Fetcher, FetchError
 from digest.config import ArxivSettings
 from tests.arxiv_server import ArxivServer, FakeClock
-from tests.test_poll_faults import poll_sources
+from tests.poll_faults import poll_sources
 
 CL = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
 ARXIV = ArxivSettings(contact="maintainers@example.org", min_interval_seconds=3.0, max_retries=4)

@@ -88,7 +88,7 @@ def test_digest_add_refuses_an_id_in_lookalike_digits(
 ) -> None:
     """`digest add`, /review's field, Discord's /add and the readers' /suggest took such an ID for an arXiv ID and
     asked arXiv for it; it is not one, so it is a usage error like any other text."""
-    from tests.test_add import add, state
+    from tests.add_command import add, state
 
     open_service_database(make_settings(data_dir)).dispose()
     before = state(data_dir)

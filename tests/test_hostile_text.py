@@ -6,14 +6,10 @@ pages, the public and private feeds, the list's Markdown after approval, the wee
 from __future__ import annotations
 
 import email
-import re
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator
 from datetime import UTC, date
-from email.message import Message
-from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 import feedparser
@@ -31,6 +27,7 @@ from digest.weekly.issue import week_of
 from digest.weekly.rendering import render
 from tests.arxiv_server import FakeClock
 from tests.feedbuild import build_rss, load_records
+from tests.hostile_text import BIDI, UNESCAPED, assert_harmless_html, html_part
 from tests.web_server import SECRETS_ENV, Site, running_site, signin_form, site_settings
 
 # Everything a feed could use to break out: HTML, CDATA ends, entities, terminal escapes, mentions, a Markdown link
@@ -43,9 +40,6 @@ HOSTILE = (
 HOSTILE_AUTHOR = '@everyone <img src=x onerror="alert(1)"> [me](javascript:alert(2))'
 TAMPERED, LONG = "2506.04706", "2504.11695"  # real multimodal-interpretability papers that are not in the list
 MONDAY = date(2026, 4, 27)
-# Markdown syntax a feed's text must never produce unescaped: a tag, a link target, an image.
-UNESCAPED = re.compile(r"(?<!\\)<(?:script|img)|(?<!\\)\]\((?:javascript|https://evil)")
-BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}
 
 
 def hostile_feed() -> bytes:
@@ -57,36 +51,6 @@ def hostile_feed() -> bytes:
     long = dict(by_id[LONG])
     long["title"] = " ".join([long["title"], *[long["abstract"]] * (100_000 // len(long["abstract"]) + 1)])
     return build_rss("cs.CV", [tampered, long], MONDAY)
-
-
-class Tags(HTMLParser):
-    """Every start tag with its attributes, and the text inside <script>/<style> (there should be none)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, attrs))
-
-
-OWN_SCRIPT = ("script", [("src", "/review/shortcuts.js"), ("defer", None)])
-
-
-def assert_harmless_html(page: str) -> None:
-    parser = Tags()
-    parser.feed(page)
-    parser.close()
-    assert parser.tags, "no HTML at all"
-    for tag, attrs in parser.tags:
-        if (tag, attrs) == OWN_SCRIPT:
-            continue  # the review page's keyboard shortcuts: this site's own file, never built from feed text
-        assert tag not in ("script", "img", "iframe", "object", "embed"), (tag, attrs)
-        for name, value in attrs:
-            assert not name.startswith("on"), (tag, name, value)
-            if name in ("href", "src", "action") and value:
-                assert urlsplit(value).scheme in ("", "http", "https", "mailto"), (tag, name, value)
-    assert not BIDI & set(page), "a bidi override reached the page"
 
 
 @pytest_asyncio.fixture
@@ -194,14 +158,6 @@ async def test_review_page_list_page_feeds_and_list_markdown_after_approval(site
         assert entry.raw.count("\n+ ") == 0 and "\n#" not in entry.raw
     links = {link.url for link in after.links} - {link.url for link in before.links}
     assert all(urlsplit(url).scheme == "https" and "evil.example" not in url for url in links), links
-
-
-def html_part(message: Message, subtype: str) -> str:
-    for part in message.walk():
-        if part.get_content_type() == f"text/{subtype}":
-            payload: Any = part.get_payload(decode=True)
-            return str(payload.decode(part.get_content_charset() or "utf-8"))
-    raise AssertionError(f"no text/{subtype} part")
 
 
 @pytest.mark.asyncio

@@ -11,8 +11,8 @@ import pytest
 from markdown_it import MarkdownIt
 
 from digest.resources import seed_list_path
-from tests.test_list_hand_edits import approve, markdown, paper_dated
-from tests.test_list_tables import own_list as own_list  # the fixture
+from tests.list_edits import approve, markdown, paper_dated
+from tests.list_edits import own_list as own_list  # the fixture
 
 
 def shown(text: str) -> list[tuple[str, str]]:

@@ -31,12 +31,12 @@ from digest.storage.models import Candidate
 from digest.weekly.contents import compose_email, load_digest
 from digest.weekly.issue import WeeklyDigestData, week_of
 from digest.weekly.rendering import render
+from tests.add_command import HEAT_BATH, add, recorded
 from tests.arxiv_server import FakeClock
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.feedbuild import build_rss, load_records
-from tests.test_add import HEAT_BATH, add, recorded
-from tests.test_hostile_text import html_part
+from tests.hostile_text import html_part
 from tests.web_server import Site, running_site, sign_in, site_settings
 
 BIDI = {chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C)}

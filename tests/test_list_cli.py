@@ -15,17 +15,11 @@ import pytest
 from digest.awesome.limits import MAX_LIST_BYTES
 from digest.cli import main
 from digest.resources import seed_list_path
+from tests.list_edits import DAY_FIRST, repeated_probing
 from tests.postgres_server import each_database, on_each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
 
 SEED = seed_list_path().read_bytes()
 ROOT = Path(__file__).resolve().parent.parent
-# A list dating its entries day first, as most of the world writes dates; its third entry is newer than the second.
-DAY_FIRST = (
-    "## Papers\n"
-    "+ [Alpha paper](https://arxiv.org/abs/2403.00001) (12 March 2024)\n"
-    "+ [Beta paper](https://arxiv.org/abs/2401.00002) (5 Jan 2024)\n"
-    "+ [Gamma paper](https://arxiv.org/abs/2402.00003) (20 Feb. 2024)\n"
-)
 
 
 def run(data_dir: Path, *args: str) -> int:
@@ -325,18 +319,6 @@ def test_a_nul_character_in_the_list_file_is_one_line_naming_its_line_and_nothin
     assert f"edited.md:{line}: " in err and "NUL" in err and err.count("\n") == 1, err
     assert run(data_dir, "export") == 0
     assert capsys.readouterr().out.encode("utf-8") == SEED
-
-
-def repeated_probing(seed: str, name: str, parent: str) -> str:
-    """The list with its Probing section renamed `name` and a second section of that name, with the same entries,
-    under a block of its own headed `parent` (before Tool): a heading repeated in each year's block."""
-    lines = seed.split("\n")
-    start = next(n for n, line in enumerate(lines) if line.startswith("### ") and line.endswith(" Probing"))
-    end = next(n for n in range(start + 1, len(lines)) if lines[n].startswith("### "))
-    entries = lines[start + 1 : end]
-    lines[start] = f"### {name}"
-    tool = next(n for n, line in enumerate(lines) if line.startswith("## ") and "Tool" in line)
-    return "\n".join([*lines[:tool], f"## {parent}", "", f"### {name}", *entries, *lines[tool:]])
 
 
 def test_headings_within_the_length_limit_import_alike_on_either_database(

@@ -5,8 +5,6 @@ lint, approval and the weekly digest. Each test names the edit; the "was:" notes
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,38 +16,16 @@ from digest.awesome.lint import lint_text
 from digest.awesome.parse import ListFormatError, parse_list
 from digest.config import Settings
 from digest.review.reviewer import Reviewer
-from digest.review.rules import Actor
-from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from digest.storage.models import Entry, Paper
 from digest.weekly.contents import load_digest
 from digest.weekly.issue import IsoWeek
 from digest.weekly.rendering import render
-from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
+from tests.list_edits import ANN, NOW, approve, markdown, paper_dated, reimport, seed_text
+from tests.list_edits import own_list as own_list  # the fixture
 
-NOW = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)  # in ISO week 2026-W48
 W48 = IsoWeek(2026, 48)
-ANN = Actor("ann", "1001", "cli")
-
-
-def seed_text(settings: Settings) -> str:
-    return settings.seed_list.read_text(encoding="utf-8")
-
-
-def markdown(database: Database, settings: Settings) -> str:
-    with database.reading() as session:
-        return liststore.render_markdown(session, settings.templates_dir)
-
-
-def reimport(database: Database, text: str) -> liststore.ImportReport:
-    with database.transaction() as session:
-        return liststore.import_markdown(session, text.encode("utf-8"), source="edited.md", now=NOW)
-
-
-def approve(database: Database, settings: Settings, record: dict[str, Any], section: str) -> None:
-    candidate_id = insert_candidate(database, record)
-    Reviewer(database, settings, clock=lambda: NOW).decide(candidate_id, "approve", ANN, section=section)
 
 
 def readers_digest(database: Database, settings: Settings) -> str:
@@ -57,34 +33,10 @@ def readers_digest(database: Database, settings: Settings) -> str:
         return render(load_digest(session, settings, W48, edition="readers"), settings.templates_dir, "digest.md.j2")
 
 
-def paper_dated(index: int, published: str) -> dict[str, Any]:
-    record = dict(real_papers()[index])
-    record["published"] = published
-    return record
-
-
 def paper_row(database: Database, arxiv_id: str) -> dict[str, Any]:
     with database.reading() as session:
         paper = session.scalars(select(Paper).where(Paper.arxiv_id == arxiv_id)).one()
         return {"id": paper.id, "title": paper.title, "origin": paper.origin, "added_at": paper.added_at}
-
-
-@pytest.fixture
-def own_list(tmp_path: Path) -> Iterator[Any]:
-    """A new data folder seeded with a list of the test's own (`seed_list`), and its database."""
-    opened: list[Database] = []
-
-    def make(text: str | bytes) -> tuple[Settings, Database]:
-        seed = tmp_path / "seed.md"
-        seed.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-        settings = make_settings(tmp_path / "data", f'seed_list = "{seed}"\n')
-        database = open_service_database(settings)
-        opened.append(database)
-        return settings, database
-
-    yield make
-    for database in opened:
-        database.dispose()
 
 
 # 1. A News bullet that links a paper (the seed's own "- [2025-06] ..." format) becomes a new paper of the list.

@@ -30,7 +30,7 @@ from digest.weekly.rendering import render
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records
-from tests.test_list_hand_edits import NOW, approve, markdown, paper_dated
+from tests.list_edits import NOW, approve, markdown, paper_dated
 
 RELEVANT = ["2506.04706", "2504.11695", "2505.14071"]  # real papers the poll's model keeps (tests/test_poller.py)
 
@@ -204,7 +204,7 @@ async def test_a_paper_with_its_arxiv_id_written_beside_its_link_is_not_suggeste
 # 5. A heading name the list repeats under two parents ('Probing' in each year's block): approvals must name it
 # 'Probing (2024)', which lint said nothing of (a maintainer learned it from a refused approval).
 def test_lint_names_a_repeated_heading_and_how_approvals_tell_them_apart() -> None:
-    from tests.test_list_readmes import YEAR_BLOCKS
+    from tests.list_edits import YEAR_BLOCKS
 
     found = [(f.line, f.severity, f.message) for f in lint_text(YEAR_BLOCKS) if f.code == "repeated-heading"]
     assert found == [

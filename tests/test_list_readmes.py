@@ -18,8 +18,18 @@ from digest.review.rules import ReviewError
 from digest.storage.db import Database
 from digest.storage.models import Paper
 from tests.factories import insert_candidate
-from tests.test_list_hand_edits import ANN, NOW, approve, markdown, own_list, paper_dated, reimport, seed_text
-from tests.test_liststore import changed_lines
+from tests.list_edits import (
+    ANN,
+    NOW,
+    YEAR_BLOCKS,
+    approve,
+    changed_lines,
+    markdown,
+    own_list,
+    paper_dated,
+    reimport,
+    seed_text,
+)
 
 __all__ = ["own_list"]  # the fixture, shared with test_list_hand_edits
 
@@ -233,14 +243,6 @@ def test_emphasised_title_links_in_a_dash_list_are_entries(own_list: Any) -> Non
 # 8. A list in year blocks, each with its own "Probing": nothing could be approved into either ("no section named
 # 'Probing' in the list (sections: Probing, Steering, Probing)", even with the slug 'probing-2'), and the review page,
 # Discord and the private feed offered "Probing" twice.
-YEAR_BLOCKS = (
-    "# Awesome X\n\n## 2025\n\n### Probing\n\n"
-    "+ [Alpha paper](https://arxiv.org/abs/2501.00001) (Jan. 5, 2025)\n\n"
-    "### Steering\n\n+ [Beta paper](https://arxiv.org/abs/2502.00002) (Feb. 4, 2025)\n\n"
-    "## 2024\n\n### Probing\n\n+ [Gamma paper](https://arxiv.org/abs/2401.00003) (Jan. 4, 2024)\n"
-)
-
-
 def test_sections_of_one_name_are_offered_apart_and_each_takes_its_approvals(own_list: Any) -> None:
     settings, database = own_list(YEAR_BLOCKS)
     with database.reading() as session:

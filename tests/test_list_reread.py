@@ -26,7 +26,7 @@ from digest.storage.models import Candidate, Entry, ListMeta, Paper, Section
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (fixtures)
-from tests.test_postgres import pg_settings
+from tests.postgres_service import pg_settings
 
 HIDDEN = "<!--\n+ **Hidden Paper** [A Paper We Took Out](https://arxiv.org/abs/2412.00001) (Dec. 1, 2024)\n-->\n\n"
 ANCHOR = "+ **Attention Lens** [Devils in Middle Layers"

@@ -5,34 +5,13 @@ one, with only the approved paper's line added. The "was:" notes say what the li
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from markdown_it import MarkdownIt
 
-from digest.service.wiring import open_service_database
-from digest.storage.db import Database
-from tests.conftest import make_settings
-from tests.test_list_hand_edits import NOW, approve, markdown, paper_dated
-
-
-@pytest.fixture
-def own_list(tmp_path: Path) -> Iterator[Any]:
-    """A new data folder seeded with the test's list, and its database."""
-    opened: list[Database] = []
-
-    def make(text: str) -> tuple[Any, Database]:
-        seed = tmp_path / "seed.md"
-        seed.write_bytes(text.encode("utf-8"))
-        database = open_service_database(settings := make_settings(tmp_path / "data", f'seed_list = "{seed}"\n'))
-        opened.append(database)
-        return settings, database
-
-    yield make
-    for database in opened:
-        database.dispose()
+from tests.list_edits import NOW, approve, markdown, paper_dated
+from tests.list_edits import own_list as own_list  # the fixture
 
 
 def table_rows(text: str) -> list[list[str]]:
@@ -237,7 +216,7 @@ def _only_row_approved_and_reimported(own_list: Any, line_end: str, after: str) 
     the list's text before, settings, database, reviewer, the candidate's id and its paper."""
     from digest.review.reviewer import Reviewer
     from tests.factories import insert_candidate
-    from tests.test_list_hand_edits import ANN, reimport
+    from tests.list_edits import ANN, reimport
 
     text = f"# X\n\n## Papers\n\n+ {A} (Jun. 5, 2025)\n\n## Vision\n\n| Title | Date |\n|---|---|\n\n{after}"
     text = text.replace("\n", line_end)
@@ -258,7 +237,7 @@ def _only_row_approved_and_reimported(own_list: Any, line_end: str, after: str) 
 def test_reverting_the_only_row_of_a_table_keeps_the_blank_line_under_it(
     own_list: Any, line_end: str, after: str
 ) -> None:
-    from tests.test_list_hand_edits import ANN, reimport
+    from tests.list_edits import ANN, reimport
 
     text, settings, database, reviewer, candidate_id, record = _only_row_approved_and_reimported(
         own_list, line_end, after

@@ -15,7 +15,7 @@ from digest.awesome.parse import parse_list
 from digest.review.reviewer import Reviewer
 from digest.storage.models import Paper
 from tests.factories import insert_candidate
-from tests.test_list_hand_edits import ANN, NOW, approve, markdown, own_list, paper_dated
+from tests.list_edits import ANN, NOW, approve, markdown, own_list, paper_dated
 
 __all__ = ["own_list"]
 

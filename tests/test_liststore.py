@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from datetime import UTC, date, datetime
@@ -18,6 +17,7 @@ from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.models import Entry, Paper, Section
 from tests.conftest import DATA_DIR
+from tests.list_edits import changed_lines
 
 
 def sections_holding(paper: Paper) -> list[str]:
@@ -63,18 +63,6 @@ def add(database: Database, record: dict[str, Any], section: str, **extra: Any) 
             short_name=extra.pop("short_name", None),
             now=NOW,
         )
-
-
-def changed_lines(before: str, after: str) -> tuple[list[str], list[str]]:
-    """(removed lines, inserted lines) between two texts."""
-    removed: list[str] = []
-    inserted: list[str] = []
-    old, new = before.splitlines(keepends=True), after.splitlines(keepends=True)
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
-        if tag != "equal":
-            removed += old[i1:i2]
-            inserted += new[j1:j2]
-    return removed, inserted
 
 
 def test_seed_round_trips_byte_for_byte_through_the_database(database: Database, settings: Settings) -> None:

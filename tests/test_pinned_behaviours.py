@@ -37,9 +37,9 @@ from digest.weekly.store import send_week
 from tests.arxiv_server import FakeClock
 from tests.factories import insert_candidate, real_papers
 from tests.smtp_server import Inbox, smtp_server
-from tests.test_weekly_email import NOW, with_smtp
 from tests.web_server import SECRETS_ENV, Clock, Site, approval_links, signin_form, site_settings
 from tests.weekly_data import WEEK, fill_week
+from tests.weekly_email import NOW, with_smtp
 
 ADMIN = SECRETS_ENV["DIGEST_ADMIN_TOKEN"]
 FEED_TOKEN = SECRETS_ENV["DIGEST_FEED_TOKEN"]

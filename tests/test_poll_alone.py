@@ -22,7 +22,7 @@ from digest.service.process import Service
 from digest.web.pages import health_report
 from tests.arxiv_server import ArxivServer, Reply
 from tests.conftest import make_settings
-from tests.test_service import one_feed_config, poll_runs, wait_settled
+from tests.service_runs import one_feed_config, poll_runs, wait_settled
 
 ROOT = Path(__file__).resolve().parent.parent
 

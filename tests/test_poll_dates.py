@@ -8,7 +8,7 @@ from digest.arxiv.poll_pass import run_poll
 from digest.config import Settings
 from digest.storage.db import Database
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
-from tests.test_poller import MONDAY, RELEVANT, candidates, feed
+from tests.poller_feeds import MONDAY, RELEVANT, candidates, feed
 
 
 @pytest.mark.asyncio

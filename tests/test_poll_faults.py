@@ -20,15 +20,15 @@ from sqlalchemy import select
 from digest import health
 from digest.arxiv.fetcher import Fetcher, FetchError
 from digest.arxiv.poll_pass import health_line, run_poll
-from digest.arxiv.poller import PollSummary
 from digest.cli import main
 from digest.config import ArxivSettings, Settings
 from digest.service.process import Service
 from digest.service.wiring import open_service_database
-from digest.storage.db import Database, open_database
-from digest.storage.state import FeedState, PollRun
+from digest.storage.db import open_database
+from digest.storage.state import PollRun
 from tests.arxiv_server import ARXIV_DATA, ArxivServer, FakeClock, RawServer, Reply
 from tests.conftest import make_settings
+from tests.poll_faults import dead_pid, feed_states, poll_sources
 
 CL = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
 ARXIV = ArxivSettings(contact="maintainers@example.org", min_interval_seconds=3.0, max_retries=4)
@@ -55,26 +55,6 @@ ODD_ANSWERS = {
     "gzip-cut": b'HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nETag: "half"\r\nContent-Length: 20\r\n\r\n'
     + gzip.compress((ARXIV_DATA / CL).read_bytes())[:20],
 }
-
-
-def feed_states(database: Database) -> dict[str, FeedState]:
-    with database.reading() as session:
-        return {state.source: state for state in session.scalars(select(FeedState))}
-
-
-async def poll_sources(data_dir: Path, sources: list[str]) -> tuple[PollSummary, dict[str, FeedState]]:
-    """One poll pass over `sources` (no spacing, no API host) in a fresh data folder: its summary and feed states."""
-    config = (
-        f"[arxiv]\nsources = {sources!r}\nmin_interval_seconds = 0\napi_url = 'http://127.0.0.1:9/api/query'\n".replace(
-            "'", '"'
-        )
-    )
-    settings = make_settings(data_dir, config)
-    database = open_service_database(settings)
-    try:
-        return await run_poll(settings, database, clock=FakeClock()), feed_states(database)
-    finally:
-        database.dispose()
 
 
 @pytest.mark.asyncio
@@ -267,12 +247,6 @@ async def test_a_dead_api_host_found_by_the_abstract_fetch_is_not_asked_again_by
         states[dead].last_message or ""
     )
     assert states[elsewhere].last_outcome == "fetched"
-
-
-def dead_pid() -> int:
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    return child.pid
 
 
 async def outcomes_after_a_run_left_running(settings: Settings, process: dict[str, object]) -> list[str]:

@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from digest.sizes import shown_size
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 FEED = ROOT / "tests/data/arxiv/rss/rss_cs.LG+cs.AI+cs.CL+stat.ML_2026-09-24_trimmed-4items.xml"
 
 

@@ -28,34 +28,14 @@ from digest.storage.models import REJECTED, Candidate
 from digest.storage.state import BackfillState, FeedState, PollRun, RelevanceExample
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.conftest import make_settings
-from tests.feedbuild import build_rss, load_records
+from tests.feedbuild import build_rss
+from tests.poller_feeds import MONDAY, RELEVANT, RSS, UNRELATED, candidates, feed, records
 from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
-
-MONDAY = date(2026, 4, 27)
-RSS = "rss/"
-RELEVANT = ["2506.04706", "2504.11695", "2505.14071"]  # real multimodal-interpretability papers not in the list
-UNRELATED = ["2601.06959", "2601.07648", "2601.05114", "2601.08129"]
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data", '[arxiv]\ncontact = "maintainers@example.org"\n')
-
-
-def records(*ids: str, **changes: Any) -> list[dict[str, Any]]:
-    by_id = {record["arxiv_id"]: record for record in load_records()}
-    return [{**by_id[i], **changes} for i in ids]
-
-
-def feed(*ids: str, day: date = MONDAY, category: str = "cs.CV", **changes: Any) -> bytes:
-    return build_rss(category, records(*ids, **changes), day)
-
-
-def candidates(database: Database) -> dict[str, Candidate]:
-    with database.reading() as session:
-        found = {c.arxiv_id: c for c in session.scalars(select(Candidate))}
-        session.expunge_all()  # keep the loaded values after the read-only session rolls back
-        return found
 
 
 def state(database: Database, source: str) -> FeedState:

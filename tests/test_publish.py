@@ -22,11 +22,8 @@ from digest.storage.models import Entry
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_remote import ANN, NOW, TYPO_NEW, TYPO_OLD, Remote, make_remote, publish_config
-
-
-@pytest.fixture
-def remote(tmp_path: Path) -> Remote:
-    return make_remote(tmp_path)
+from tests.publishing import approve, services
+from tests.publishing import remote as remote  # the fixture
 
 
 @pytest.fixture
@@ -39,20 +36,6 @@ def publish_database(publish_settings: Settings) -> Iterator[Database]:
     database = open_service_database(publish_settings)
     yield database
     database.dispose()
-
-
-def services(database: Database, settings: Settings) -> tuple[Reviewer, Publisher]:
-    """What the running service holds: the one decision path and the publisher (its merge base remembered)."""
-    publisher = Publisher(database, settings, clock=lambda: NOW)
-    publisher.remember_base()
-    return Reviewer(database, settings, clock=lambda: NOW), publisher
-
-
-def approve(database: Database, reviewer: Reviewer, index: int, **overrides: object) -> str:
-    paper = real_papers()[index]
-    candidate_id = insert_candidate(database, paper, **overrides)
-    reviewer.decide(candidate_id, "approve", ANN)
-    return str(paper["arxiv_id"])
 
 
 def added_lines(diff: str) -> list[str]:
@@ -430,7 +413,7 @@ def test_publish_status_reads_a_read_only_data_folder_with_one_warning(
     publishing's state even to show it. Now it reads the database as it stands, says why once, and shows the pending
     decision."""
     from digest.cli import main
-    from tests.test_bad_input import read_only_view
+    from tests.disk import read_only_view
 
     data = tmp_path / "data"
     config = tmp_path / "digest.toml"

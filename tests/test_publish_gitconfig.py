@@ -16,16 +16,9 @@ from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_http import GitHttpServer, backend_path
 from tests.git_remote import ANN, NOW, git, make_remote, publish_config
+from tests.publishing import git_home
 
 TOKEN = "ghp_GitconfigToken99887766554433"
-
-
-def _home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gitconfig: str) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / ".gitconfig").write_text(gitconfig)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
 
 
 def _approve_and_publish(
@@ -58,7 +51,7 @@ def test_the_operators_fsmonitor_never_runs_and_their_own_address_rewrite_is_the
     hook.write_text(f"#!/bin/sh\ntouch {ran}\nexit 1\n")
     hook.chmod(0o755)
     configured = "https://git.example.invalid/list.git"
-    _home(tmp_path, monkeypatch, f'[url "{remote.url}"]\n\tinsteadOf = {configured}\n[core]\n\tfsmonitor = {hook}\n')
+    git_home(tmp_path, monkeypatch, f'[url "{remote.url}"]\n\tinsteadOf = {configured}\n[core]\n\tfsmonitor = {hook}\n')
     outcome, arxiv_id = _approve_and_publish(tmp_path, configured)
     assert outcome.startswith(f"{PUBLISHED}:"), outcome
     assert arxiv_id in remote.readme()
@@ -76,7 +69,7 @@ def test_an_address_rewrite_does_not_take_the_services_token_elsewhere(
     with GitHttpServer(tmp_path, TOKEN) as server:
         url = server.url("remote.git")
         base = url.rsplit("/", 1)[0] + "/"
-        _home(tmp_path, monkeypatch, f'[url "{elsewhere}/"]\n\tinsteadOf = {base}\n\tpushInsteadOf = {base}\n')
+        git_home(tmp_path, monkeypatch, f'[url "{elsewhere}/"]\n\tinsteadOf = {base}\n\tpushInsteadOf = {base}\n')
         outcome, arxiv_id = _approve_and_publish(tmp_path, url, {"DIGEST_GIT_TOKEN": TOKEN})
     assert outcome.startswith(f"{PUBLISHED}:"), outcome
     assert arxiv_id in remote.readme()
@@ -106,7 +99,7 @@ def test_a_git_too_old_for_the_services_own_settings_is_named_in_one_line(
     unsent, 'set DIGEST_GIT_TOKEN'). The line now names the git found and the version needed; nothing is pushed."""
     remote = make_remote(tmp_path)
     before = remote.head()
-    _home(tmp_path, monkeypatch, "[commit]\n\tgpgSign = true\n[gpg]\n\tprogram = /bin/false\n")
+    git_home(tmp_path, monkeypatch, "[commit]\n\tgpgSign = true\n[gpg]\n\tprogram = /bin/false\n")
     _git_of_version(tmp_path, monkeypatch, "2.30.2")
     outcome, _arxiv_id = _approve_and_publish(tmp_path, remote.url)
     assert outcome.startswith("failed: "), outcome
@@ -144,7 +137,7 @@ def test_the_operators_own_author_and_committer_are_not_the_services(
     keep a work identity apart) ran the service or `digest publish` from their shell: the service's commits went out
     authored by the maintainer, not publish.author. Each of them is now publish.author's."""
     remote = make_remote(tmp_path)
-    _home(tmp_path, monkeypatch, "[author]\n\tname = Alice\n\temail = alice@example.org\n[committer]\n\tname = Al\n")
+    git_home(tmp_path, monkeypatch, "[author]\n\tname = Alice\n\temail = alice@example.org\n[committer]\n\tname = Al\n")
     outcome, _arxiv_id = _approve_and_publish(tmp_path, remote.url)
     assert outcome.startswith(f"{PUBLISHED}:"), outcome
     identities = git(remote.bare, "log", "-1", "--format=%an <%ae>%n%cn <%ce>", "main").splitlines()
@@ -158,7 +151,7 @@ def test_the_operators_commit_encoding_does_not_garble_a_title_in_the_services_c
     publish` from their shell: each commit declared that encoding over the UTF-8 message the service writes, so the
     forge and `git log` showed 'Schrödinger' as 'SchrÃ¶dinger'. The service's commits are UTF-8 and say so."""
     remote = make_remote(tmp_path)
-    _home(tmp_path, monkeypatch, "[i18n]\n\tcommitEncoding = ISO-8859-1\n")
+    git_home(tmp_path, monkeypatch, "[i18n]\n\tcommitEncoding = ISO-8859-1\n")
     outcome, _arxiv_id = _approve_and_publish(
         tmp_path, remote.url, title="Schrödinger Bridges for Steering Sparse Autoencoders"
     )
@@ -179,7 +172,7 @@ def test_the_operators_own_authorization_header_does_not_go_with_the_services(
     remote = make_remote(tmp_path)
     with GitHttpServer(tmp_path, TOKEN) as server:
         url = server.url("remote.git")
-        _home(tmp_path, monkeypatch, "[http]\n\textraHeader = Authorization: Basic b3BlcmF0b3I6cGF0\n")
+        git_home(tmp_path, monkeypatch, "[http]\n\textraHeader = Authorization: Basic b3BlcmF0b3I6cGF0\n")
         outcome, arxiv_id = _approve_and_publish(tmp_path, url, {"DIGEST_GIT_TOKEN": TOKEN})
     assert outcome.startswith(f"{PUBLISHED}:"), outcome
     assert arxiv_id in remote.readme()
@@ -199,11 +192,11 @@ def test_no_password_dialog_opens_for_the_services_login(
     askpass.write_text(f'#!/bin/sh\necho "$1" >> {asked}\necho guess\n')
     askpass.chmod(0o755)
     if where == "environment":
-        _home(tmp_path, monkeypatch, "")
+        git_home(tmp_path, monkeypatch, "")
         monkeypatch.setenv("SSH_ASKPASS", str(askpass))
         monkeypatch.setenv("DISPLAY", ":0")
     else:
-        _home(tmp_path, monkeypatch, f"[core]\n\taskPass = {askpass}\n")
+        git_home(tmp_path, monkeypatch, f"[core]\n\taskPass = {askpass}\n")
     make_remote(tmp_path)
     with GitHttpServer(tmp_path, TOKEN) as server:
         outcome, _arxiv_id = _approve_and_publish(tmp_path, server.url("remote.git"))
@@ -223,7 +216,7 @@ def test_a_refused_token_leaves_the_operators_saved_logins_alone(
     with GitHttpServer(tmp_path, TOKEN) as server:
         url = server.url("remote.git")
         saved = tmp_path / "home" / ".git-credentials"
-        _home(tmp_path, monkeypatch, f"[credential]\n\thelper = store --file {saved}\n")
+        git_home(tmp_path, monkeypatch, f"[credential]\n\thelper = store --file {saved}\n")
         host = url.split("/")[2]
         saved.write_text(f"http://maintainer:their-own-password@{host}\n")
         outcome, _arxiv_id = _approve_and_publish(tmp_path, url, {"DIGEST_GIT_TOKEN": "ghp_Revoked0000000000000000"})
@@ -246,7 +239,7 @@ def test_the_operators_header_for_the_forges_address_does_not_replace_the_servic
     with GitHttpServer(tmp_path, TOKEN) as server:
         url = server.url("remote.git")
         host = "/".join(url.split("/")[:3]) + "/"
-        _home(tmp_path, monkeypatch, f'[http "{host}"]\n\textraHeader = Authorization: Basic b3BlcmF0b3I6cGF0\n')
+        git_home(tmp_path, monkeypatch, f'[http "{host}"]\n\textraHeader = Authorization: Basic b3BlcmF0b3I6cGF0\n')
         outcome, arxiv_id = _approve_and_publish(tmp_path, url, {"DIGEST_GIT_TOKEN": TOKEN})
     assert outcome.startswith(f"{PUBLISHED}:"), outcome
     assert arxiv_id in remote.readme()
@@ -264,7 +257,7 @@ def test_a_refused_token_leaves_the_operators_login_for_the_forge_alone(
         url = server.url("remote.git")
         saved = tmp_path / "home" / ".git-credentials"
         host = "/".join(url.split("/")[:3])
-        _home(tmp_path, monkeypatch, f'[credential "{host}"]\n\thelper = store --file {saved}\n')
+        git_home(tmp_path, monkeypatch, f'[credential "{host}"]\n\thelper = store --file {saved}\n')
         saved.write_text(f"http://maintainer:their-own-password@{host.split('/')[-1]}\n")
         before = saved.read_text()
         outcome, _arxiv_id = _approve_and_publish(tmp_path, url, {"DIGEST_GIT_TOKEN": "ghp_Revoked0000000000000000"})

@@ -25,7 +25,7 @@ from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_remote import ANN, AUTHOR_ENV, NOW, TYPO_NEW, TYPO_OLD, Remote, git, make_remote, publish_config
-from tests.test_publish_recovery import push_bytes
+from tests.publishing import push_bytes
 
 MAINTAINER = f"{AUTHOR_ENV['GIT_AUTHOR_NAME']} <{AUTHOR_ENV['GIT_AUTHOR_EMAIL']}>"
 

@@ -344,7 +344,7 @@ def test_the_pull_request_names_the_section_as_renamed_on_the_target(
 ) -> None:
     """An approval into Sparse Autoencoder, renamed Sparse Autoencoders on the target branch before it was published:
     the description named the section the file no longer has."""
-    from tests.test_publish_recovery import rename_sparse_autoencoder
+    from tests.publishing import rename_sparse_autoencoder
 
     reviewer, publisher = services(database, settings)
     assert publisher.publish().outcome == UNCHANGED  # the first sync

@@ -10,7 +10,6 @@ import re
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -30,7 +29,11 @@ from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_forge import FakeForge
-from tests.git_remote import ANN, NOW, TYPO_NEW, TYPO_OLD, Remote, git, make_remote, publish_config
+from tests.git_remote import ANN, NOW, TYPO_NEW, TYPO_OLD, Remote, git, publish_config
+from tests.publishing import approve, push_bytes, rename_sparse_autoencoder
+from tests.publishing import db as db  # the fixture
+from tests.publishing import remote as remote  # the fixture
+from tests.publishing import st as st  # the fixture
 
 # The entry just below where real_papers()[0] is inserted (Sparse Autoencoder, by date).
 NEIGHBOUR_OLD = "+ **SAE Analyzing Hierarchical Structure in VMs**"
@@ -39,40 +42,10 @@ TOKEN = "ghp_PullRequestToken0987654321"
 FIRST = "awesome-digest/updates-1"
 
 
-@pytest.fixture
-def remote(tmp_path: Path) -> Remote:
-    return make_remote(tmp_path)
-
-
-@pytest.fixture
-def st(tmp_path: Path, remote: Remote) -> Settings:
-    return make_settings(tmp_path / "data", publish_config(remote.url))
-
-
-@pytest.fixture
-def db(st: Settings) -> Iterator[Database]:
-    database = open_service_database(st)
-    yield database
-    database.dispose()
-
-
 def services(database: Database, settings: Settings) -> tuple[Reviewer, Publisher]:
     publisher = publisher_for(database, settings, clock=lambda: NOW)
     publisher.remember_base()
     return Reviewer(database, settings, clock=lambda: NOW), publisher
-
-
-def approve(database: Database, reviewer: Reviewer, index: int, **overrides: object) -> str:
-    paper = real_papers()[index]
-    reviewer.decide(insert_candidate(database, paper, **overrides), "approve", ANN)
-    return str(paper["arxiv_id"])
-
-
-def push_bytes(remote: Remote, data: bytes, subject: str = "hand edit") -> None:
-    git(remote.work, "pull", "--quiet", "--ff-only", "origin", "main")
-    (remote.work / "README.md").write_bytes(data)
-    git(remote.work, "commit", "--quiet", "-am", subject)
-    git(remote.work, "push", "--quiet", "origin", "HEAD:main")
 
 
 def push_hand_entry(
@@ -630,14 +603,6 @@ def test_a_move_the_list_there_made_otherwise_says_what_to_do_and_that_works(
 
 
 # 12 -----------------------------------------------------------------------------------------------------------------
-def rename_sparse_autoencoder(remote: Remote) -> None:
-    """A maintainer renames the section (its heading and its table of contents line) upstream."""
-    text, headings = re.subn(r"^(### .*Sparse Autoencoder)$", r"\1s", remote.readme(), flags=re.M)
-    toc = "  - [Sparse Autoencoder](#-sparse-autoencoder)\n"
-    assert headings == 1 and toc in text
-    push_bytes(remote, text.replace(toc, "  - [Sparse Autoencoders](#-sparse-autoencoders)\n").encode(), "Rename")
-
-
 def test_a_commit_names_the_section_as_renamed_upstream(remote: Remote, st: Settings, db: Database) -> None:
     """A pending approval into Sparse Autoencoder, renamed Sparse Autoencoders upstream meanwhile: the paper goes into
     the renamed section, and the commit message said 'Sparse Autoencoder', a section the file no longer has."""

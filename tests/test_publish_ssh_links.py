@@ -16,7 +16,7 @@ from digest.publish.publisher import FAILED
 from tests.conftest import make_settings
 from tests.git_remote import make_remote, publish_config
 from tests.publish_upkeep import approve_first, fake_ssh, one_approval_published, publish_once
-from tests.test_publish_gitconfig import _home
+from tests.publishing import git_home
 
 RECORDING = (
     '#!/bin/sh\nprintf "%s\\n" "$@" >> "{record}"\necho --- >> "{record}"\nfor last; do :; done\nexec sh -c "$last"\n'
@@ -39,7 +39,7 @@ def test_an_ssh_remote_without_a_key_is_given_ssh_keep_alives(
     upstream = make_remote(tmp_path)
     record = tmp_path / "ssh-arguments"
     fake_ssh(tmp_path, monkeypatch, RECORDING.format(record=record))
-    _home(tmp_path, monkeypatch, f"[core]\n\tsshCommand = {configured}\n" if configured else "")
+    git_home(tmp_path, monkeypatch, f"[core]\n\tsshCommand = {configured}\n" if configured else "")
     settings = make_settings(tmp_path / "data", publish_config(f"ssh://git@github.example{upstream.bare}"))
     one_approval_published(settings, upstream)
     calls = calls_recorded(record)
@@ -60,7 +60,7 @@ def test_an_ssh_command_that_is_not_ssh_itself_is_left_as_the_operator_wrote_it(
     tools = fake_ssh(tmp_path, monkeypatch, "#!/bin/sh\necho 'not the configured command' >&2\nexit 255\n")
     (tools / "forge-ssh").write_text(RECORDING.format(record=record))
     (tools / "forge-ssh").chmod(0o755)
-    _home(tmp_path, monkeypatch, f"[core]\n\tsshCommand = {tools / 'forge-ssh'}\n")
+    git_home(tmp_path, monkeypatch, f"[core]\n\tsshCommand = {tools / 'forge-ssh'}\n")
     settings = make_settings(tmp_path / "data", publish_config(f"ssh://git@github.example{upstream.bare}"))
     one_approval_published(settings, upstream)
     calls = calls_recorded(record)
@@ -95,7 +95,7 @@ def test_an_ssh_key_goes_after_the_operators_own_ssh_command(
     upstream = make_remote(tmp_path)
     record = tmp_path / "ssh-arguments"
     fake_ssh(tmp_path, monkeypatch, RECORDING.format(record=record))
-    _home(tmp_path, monkeypatch, f"[core]\n\tsshCommand = {configured}\n" if configured else "")
+    git_home(tmp_path, monkeypatch, f"[core]\n\tsshCommand = {configured}\n" if configured else "")
     key = deploy_key(tmp_path)
     config = publish_config(f"ssh://git@github.example{upstream.bare}")
     settings = make_settings(tmp_path / "data", config, {"DIGEST_GIT_SSH_KEY": str(key)})
@@ -126,7 +126,7 @@ def test_a_wrapper_with_a_key_set_is_named_in_one_line(
     tools = fake_ssh(tmp_path, monkeypatch, RECORDING.format(record=record))
     (tools / "forge-ssh").write_text("#!/bin/sh\necho 'the wrapper ran' >&2\nexit 255\n")
     (tools / "forge-ssh").chmod(0o755)
-    _home(tmp_path, monkeypatch, f"[core]\n\tsshCommand = {tools / 'forge-ssh'} --password hunter2\n")
+    git_home(tmp_path, monkeypatch, f"[core]\n\tsshCommand = {tools / 'forge-ssh'} --password hunter2\n")
     key = deploy_key(tmp_path)
     config = publish_config(f"ssh://git@github.example{upstream.bare}")
     settings = make_settings(tmp_path / "data", config, {"DIGEST_GIT_SSH_KEY": str(key)})
@@ -167,7 +167,7 @@ def test_ssh_giving_up_on_a_stalled_link_says_so_and_names_the_remote(
     stalled, that the server stopped answering, and to which remote, without the address's user."""
     upstream = make_remote(tmp_path)
     fake_ssh(tmp_path, monkeypatch, TIMING_OUT.format(service=service))
-    _home(tmp_path, monkeypatch, "")
+    git_home(tmp_path, monkeypatch, "")
     settings = make_settings(tmp_path / "data", publish_config(f"ssh://deploy@github.example{upstream.bare}"))
     if command.startswith("ls-remote"):
         with pytest.raises(GitError) as raised:

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_decide_full_disk import _folder_with_candidates
-from tests.test_poll_full_disk import ROOT
+from tests.conftest import ROOT
+from tests.disk import folder_with_candidates
 
 UNKNOWN = "54321"  # a user id with no entry in the system's users
 
@@ -24,7 +24,7 @@ def test_publishing_over_ssh_as_a_user_the_system_does_not_know_says_why_and_wha
     setpriv = shutil.which("setpriv")  # util-linux's: runs the command as another user
     if os.geteuid() != 0 or setpriv is None or shutil.which("ssh") is None:
         pytest.skip("running as a user the system does not know needs root, setpriv and ssh")
-    base = _folder_with_candidates(tmp_path)
+    base = folder_with_candidates(tmp_path)
     shared = Path(tempfile.mkdtemp())  # the unknown user's own folder
     try:
         shutil.copytree(base, shared / "data")

@@ -20,8 +20,7 @@ from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.git_remote import ANN, NOW, TYPO_NEW, TYPO_OLD, Remote, publish_config
-from tests.test_publish import approve, services
-from tests.test_publish_recovery import db, remote, st  # noqa: F401  (fixtures)
+from tests.publishing import approve, db, remote, services, st  # noqa: F401  (fixtures)
 
 
 def test_digest_publish_in_a_shell_while_the_service_publishes_loses_no_approval(

@@ -18,8 +18,7 @@ from tests.conftest import make_settings
 from tests.factories import real_papers
 from tests.git_remote import NOW, TYPO_NEW, TYPO_OLD, Remote, git, make_remote, publish_config
 from tests.publish_upkeep import approve_first, one_approval_published, publish_once
-from tests.test_publish import approve, services
-from tests.test_publish_recovery import db, remote, st  # noqa: F401  (fixtures)
+from tests.publishing import approve, db, remote, services, st  # noqa: F401  (fixtures)
 
 
 @pytest.mark.parametrize("how", ["renamed", "deleted", "linked"])

@@ -6,35 +6,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
 
-from digest.storage.models import APPROVED, Candidate, Decision, Entry
+from digest.storage.models import APPROVED, Candidate, Decision
+from tests.add_command import API_PATH, HEAT_BATH, NO_ENTRY, recorded, trimmed
 from tests.arxiv_server import ArxivServer, Reply
-from tests.test_add import API_PATH, HEAT_BATH, NO_ENTRY, recorded, trimmed
-from tests.web_server import Site, running_site, sign_in, site_settings
-
-UNISSUED = [
-    ("2501.0123", "2501.0123 has 4 digits after the dot"),
-    ("0612.12345", "0612.12345 has 5 digits after the dot"),
-    ("9912.0001", "9912.0001 is dated before April 2007"),
-    ("2613.00001", "2613.00001 names month 13"),
-    ("https://arxiv.org/abs/2501.0123v2", "2501.0123 has 4 digits after the dot"),
-    ("hep-th/9913001", "hep-th/9913001 names month 13"),
-    ("hep-th/0801001", "hep-th/0801001 is dated after March 2007"),
-    ("qed-th/9901001", "qed-th is no archive"),
-]
-NEW_PAPER = "api/api_new_all-all_2025-11-23_10entries.xml"  # 2511.16674: the model suggests Probing
-
-
-@dataclass
-class ArxivSite:
-    site: Site
-    arxiv: ArxivServer
+from tests.review_add import NEW_PAPER, UNISSUED, ArxivSite, add, counts
+from tests.web_server import running_site, sign_in, site_settings
 
 
 @pytest_asyncio.fixture
@@ -47,19 +29,6 @@ async def arxiv_site(tmp_path: Path) -> AsyncIterator[ArxivSite]:
         )
         async with running_site(site_settings(tmp_path / "data", config)) as site:
             yield ArxivSite(site, arxiv)
-
-
-def counts(site: Site) -> tuple[int, ...]:
-    with site.database.reading() as session:
-        return tuple(
-            session.scalar(select(func.count()).select_from(model)) or 0 for model in (Candidate, Decision, Entry)
-        )
-
-
-async def add(site: Site, csrf: str, paper: str, section: str = "") -> tuple[int, str]:
-    form = {"csrf": csrf, "paper": paper, "section": section, "filters": ""}
-    async with site.client.post("/review/add", data=form) as reply:
-        return reply.status, await reply.text()
 
 
 @pytest.mark.asyncio

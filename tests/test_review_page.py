@@ -18,28 +18,10 @@ from digest.web.review_filters import highlight
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
+from tests.web_pages import card, post, review
 from tests.web_server import SECRETS_ENV, Site, approval_links, running_site, sign_in
 
 FOUR = ["Steering", "Sparse Autoencoder", "Probing", "Attention"]
-
-
-async def review(site: Site, **params: str) -> str:
-    async with site.client.get("/review", params=params) as reply:
-        assert reply.status == 200, await reply.text()
-        assert reply.headers["Cache-Control"] == "no-store"
-        return await reply.text()
-
-
-def card(page: str, candidate_id: int) -> str:
-    start = page.index(f'id="candidate-{candidate_id}"')
-    return page[start : page.index("</article>", start)]
-
-
-async def post(site: Site, data: dict[str, str], status: int = 200) -> str:
-    async with site.client.post("/review/decide", data=data) as reply:
-        body = await reply.text()
-        assert reply.status == status, body
-        return body
 
 
 def test_highlight_escapes_the_text_and_the_terms_and_never_matches_inside_an_escape() -> None:

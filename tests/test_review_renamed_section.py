@@ -13,7 +13,7 @@ from digest.awesome import store as liststore
 from digest.review.rules import Actor
 from digest.review.signing import ApprovalLink, sign_link
 from tests.factories import insert_candidate, real_papers
-from tests.test_review_page import card, review
+from tests.web_pages import card, review
 from tests.web_server import SECRETS_ENV, Site, sign_in
 
 

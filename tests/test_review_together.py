@@ -33,13 +33,13 @@ from digest.storage.db import Database
 from digest.storage.models import APPROVED, Candidate, Decision
 from digest.storage.state import StreamPaper
 from tests import test_review_add
+from tests.add_command import API_PATH, trimmed
 from tests.arxiv_server import Reply
 from tests.conftest import make_settings
+from tests.discord_bot import decision_count, eventually, list_md, message_id
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import MAINTAINER, FakeDiscord
-from tests.test_add import API_PATH, trimmed
-from tests.test_discord_bot import decision_count, eventually, list_md, message_id
-from tests.test_review_add import NEW_PAPER, ArxivSite, add
+from tests.review_add import NEW_PAPER, ArxivSite, add
 from tests.web_server import SECRETS_ENV, Site, running_site, sign_in
 
 arxiv_site = test_review_add.arxiv_site  # the web app with a loopback arXiv API

@@ -25,14 +25,7 @@ from digest.cli.program import main
 from digest.storage.db import DatabaseError, alembic_config, create_database_engine, open_database
 from digest.storage.models import Entry
 from tests.postgres_server import postgres_server  # noqa: F401  (fixture)
-
-
-def _database_at(revision: str, path: Path | str) -> str:
-    url = path if isinstance(path, str) else f"sqlite:///{path}"
-    engine = create_database_engine(url)
-    command.upgrade(alembic_config(engine), revision)
-    engine.dispose()
-    return url
+from tests.schema_versions import database_at
 
 
 def _tables(path: Path) -> set[str]:
@@ -46,7 +39,7 @@ def test_a_migration_that_fails_half_way_leaves_the_database_as_it_was(
     """Step 0003 fails after its first table was made: the schema is left at 0002 whole, and once the disk has room
     again the upgrade simply runs (Python's sqlite3 used to commit each table as it was made)."""
     path = tmp_path / "digest.sqlite3"
-    url = _database_at("0002", path)
+    url = database_at("0002", path)
     before = _tables(path)
     broken = tmp_path / "migrations"
     shutil.copytree(db.MIGRATIONS_DIR, broken)
@@ -87,7 +80,7 @@ def test_commands_started_together_after_an_upgrade_all_run(
             else:
                 url = f"sqlite:///{data_dir / 'digest.sqlite3'}"
             if revision is not None:
-                _database_at(revision, url)
+                database_at(revision, url)
             runs = [
                 subprocess.Popen(
                     [sys.executable, "-m", "digest", "--data-dir", str(data_dir), "candidates"],
@@ -137,7 +130,7 @@ def test_a_database_a_newer_release_migrated_is_refused_in_one_line(data_dir: Pa
 
 def test_opening_a_newer_database_says_so(tmp_path: Path) -> None:
     path = tmp_path / "digest.sqlite3"
-    url = _database_at("head", path)
+    url = database_at("head", path)
     with sqlite3.connect(path) as connection:
         connection.execute("UPDATE alembic_version SET version_num = '0099'")
     with pytest.raises(DatabaseError, match="restore the backup taken before"):

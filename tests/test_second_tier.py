@@ -26,8 +26,10 @@ from digest.weekly.itemtext import single_line
 from digest.weekly.rendering import markdown_text
 from digest.weekly.store import send_week
 from tests.conftest import make_settings
+from tests.discord_bot import running
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import FakeDiscord
+from tests.hostile_text import UNESCAPED, assert_harmless_html
 from tests.second_tier import (
     APPROVE_LINE,
     FIRST,
@@ -44,8 +46,6 @@ from tests.second_tier import (
     weekly_markdown,
 )
 from tests.smtp_server import Inbox, free_port, smtp_server
-from tests.test_discord_bot import running
-from tests.test_hostile_text import UNESCAPED, assert_harmless_html
 from tests.web_server import SECRETS_ENV, Site, sign_in
 from tests.weekly_data import WEEK
 

@@ -59,7 +59,7 @@ async def test_a_poll_forgets_the_second_tier_of_weeks_long_past_and_keeps_what_
     from digest.review.reviewer import Reviewer
     from digest.review.rules import Actor
     from tests.arxiv_server import ArxivServer, FakeClock
-    from tests.test_service import one_feed_config
+    from tests.service_runs import one_feed_config
 
     now = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
     old, recent = now - SECOND_TIER_KEPT - timedelta(days=1), now - SECOND_TIER_KEPT + timedelta(days=1)
@@ -99,10 +99,10 @@ async def test_a_pending_paper_a_new_version_puts_below_both_tiers_is_in_no_tier
     maintainers' weekly digest listed it under "Worth a look" with score 0.00 and a one-click approve link, and
     `digest candidates --second-tier` listed it. A paper below both tiers is in neither: it waits for no one."""
     from digest.arxiv.poll_pass import run_poll
+    from tests.arxiv_answers import WITHDRAWN
     from tests.arxiv_server import ArxivServer, FakeClock, Reply
     from tests.feedbuild import build_rss
-    from tests.test_arxiv_quirks import WITHDRAWN
-    from tests.test_poller import MONDAY, RELEVANT, UNRELATED, records
+    from tests.poller_feeds import MONDAY, RELEVANT, UNRELATED, records
 
     paper = RELEVANT[0]
     if new_version == "withdrawn":

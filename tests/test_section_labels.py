@@ -20,14 +20,12 @@ from digest.storage.db import open_database
 from digest.weekly.contents import load_digest
 from digest.weekly.issue import IsoWeek
 from tests.conftest import make_settings, seed_config, seeded_bot_settings
+from tests.discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import MAINTAINER, FakeDiscord
 from tests.git_remote import make_remote, publish_config
+from tests.list_edits import ANN, NOW, YEAR_BLOCKS, markdown, own_list, paper_dated, reimport, repeated_probing
 from tests.postgres_server import each_database, on_each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)
-from tests.test_discord_bot import decision_count, eventually, last_embed, list_md, posted_candidate, row, running
-from tests.test_list_cli import repeated_probing
-from tests.test_list_hand_edits import ANN, NOW, markdown, own_list, paper_dated, reimport
-from tests.test_list_readmes import YEAR_BLOCKS
 
 __all__ = ["own_list"]  # the fixture, shared with test_list_hand_edits
 

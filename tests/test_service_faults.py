@@ -20,7 +20,7 @@ from digest.service.schedule import SteadyScheduler
 from digest.service.wiring import open_service_database
 from tests.arxiv_server import ArxivServer
 from tests.conftest import DATA_DIR, fill_disk, make_settings, mounted_tmpfs
-from tests.test_service import (
+from tests.service_runs import (
     one_feed_config,
     open_job_store,
     poll_runs,

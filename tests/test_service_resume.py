@@ -18,7 +18,7 @@ from digest.service.wiring import open_service_database
 from tests.arxiv_server import ArxivServer, Reply
 from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records
-from tests.test_service import poll_runs, wait_settled
+from tests.service_runs import poll_runs, wait_settled
 
 
 @pytest.mark.asyncio

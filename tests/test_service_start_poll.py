@@ -12,7 +12,7 @@ import pytest
 from digest.service.process import Service
 from tests.arxiv_server import ArxivServer
 from tests.conftest import make_settings
-from tests.test_service import one_feed_config, poll_runs, pretend_the_machine_was_off, wait_settled
+from tests.service_runs import one_feed_config, poll_runs, pretend_the_machine_was_off, wait_settled
 
 
 @pytest.mark.asyncio

@@ -14,7 +14,7 @@ import pytest
 
 from tests.factories import real_papers
 from tests.second_tier import APPROVE_LINE, between, email_parts, site, weekly_email, weekly_markdown
-from tests.test_suggested_section_links import in_2024_block, in_section, listed, worth_a_look
+from tests.suggested_sections import in_2024_block, in_section, listed, worth_a_look
 from tests.web_server import Site
 
 __all__ = ["site"]  # the fixture: the web app with the weekly email at an SMTP port the test serves

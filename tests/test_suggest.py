@@ -12,10 +12,10 @@ import pytest_asyncio
 from sqlalchemy import func, select
 
 from digest.storage.models import PENDING, Candidate, Decision
+from tests.add_command import API_PATH, HEAT_BATH, recorded
 from tests.arxiv_server import ArxivServer, Reply
 from tests.factories import insert_candidate, real_papers
-from tests.test_add import API_PATH, HEAT_BATH, recorded
-from tests.test_review_add import UNISSUED, ArxivSite, counts
+from tests.review_add import UNISSUED, ArxivSite, counts
 from tests.web_server import Site, running_site, sign_in, site_settings
 
 NOTE = 'From the authors <script>alert("x")</script>: a random walk paper'

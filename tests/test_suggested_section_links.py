@@ -15,8 +15,8 @@ import pytest
 from digest.cli import main
 from tests.factories import insert_candidate, real_papers
 from tests.second_tier import between, printed_markdown
-from tests.test_review_page import card, post, review
-from tests.test_suggested_sections_now import edited_list
+from tests.suggested_sections import edited_list, in_2024_block, in_section, listed, worth_a_look
+from tests.web_pages import card, post, review
 from tests.web_server import SECRETS_ENV, Site, approval_links, sign_in
 
 SHARING = "Probing (2 sections have this name: Probing (Papers), Probing (2024))"
@@ -34,35 +34,6 @@ def suggested_for(site: Site, data_dir: Path, tmp_path: Path) -> dict[str, int]:
     }
     assert main(["--data-dir", str(data_dir), "list", "import", str(edited_list(data_dir, tmp_path))]) == 0
     return ids
-
-
-def worth_a_look(site: Site, data_dir: Path, tmp_path: Path, suggested: list[str]) -> list[int]:
-    """Second-tier candidates first seen now (scored 0.93, 0.92, ...), the n-th suggested for `suggested[n]`; then the
-    list edited and imported as in `suggested_for`."""
-    papers = real_papers()
-    seen = {"first_seen_at": site.clock(), "updated_at": site.clock(), "relevant": False}
-    ids = [
-        insert_candidate(site.database, papers[n], score=0.93 - n / 100, suggested_section=name, **seen)
-        for n, name in enumerate(suggested)
-    ]
-    assert main(["--data-dir", str(data_dir), "list", "import", str(edited_list(data_dir, tmp_path))]) == 0
-    return ids
-
-
-async def listed(site: Site) -> str:
-    async with site.client.get("/list.md") as reply:
-        assert reply.status == 200
-        return await reply.text()
-
-
-def in_2024_block(markdown: str) -> str:
-    block = markdown.split("\n## 2024\n", 1)[1]
-    return block.split("\n## ", 1)[0]
-
-
-def in_section(markdown: str, heading: str) -> str:
-    start = markdown.index(f"### {heading}\n")
-    return markdown[start:].split("\n#", 1)[0]
 
 
 @pytest.mark.asyncio

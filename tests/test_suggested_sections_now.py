@@ -15,22 +15,15 @@ from digest.cli import main
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import seeded_bot_settings
+from tests.discord_bot import eventually, last_embed, list_md, posted_candidate, row, running, section_of
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import MAINTAINER, FakeDiscord
-from tests.test_discord_bot import eventually, last_embed, list_md, posted_candidate, row, running, section_of
-from tests.test_list_cli import repeated_probing
-from tests.test_list_readmes import YEAR_BLOCKS
+from tests.list_edits import YEAR_BLOCKS
+from tests.suggested_sections import edited_list, suggested_field
 
 # YEAR_BLOCKS with its Steering heading renamed by hand (an emoji and a colon added, a word before it) since the
 # candidates were judged: each year's block has a Probing, and no section is called Circuits.
 RENAMED = YEAR_BLOCKS.replace("### Steering\n", "### 🎯 Activation Steering:\n")
-
-
-def suggested_field(embed: dict[str, object]) -> str:
-    fields = embed["fields"]
-    assert isinstance(fields, list)
-    value = next(field["value"] for field in fields if field["name"] == "Suggested section")
-    return str(value).replace("\\", "")  # Discord Markdown's escapes taken out, as Discord shows it
 
 
 @pytest.mark.asyncio
@@ -73,19 +66,6 @@ async def test_discord_names_the_suggested_section_as_the_list_has_it_and_approv
         assert row(db, gone).status == "pending"
     finally:
         db.dispose()
-
-
-def edited_list(data_dir: Path, tmp_path: Path) -> Path:
-    """The data folder's list with Steering renamed, a Probing in a block of its own beside the first, and Attention's
-    heading taken out (its papers now under the section above it)."""
-    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(tmp_path / "before.md")]) == 0
-    lines = repeated_probing((tmp_path / "before.md").read_text(encoding="utf-8"), "Probing", "2024").split("\n")
-    steering = next(n for n, line in enumerate(lines) if line.startswith("### ") and line.strip().endswith("Steering"))
-    lines[steering] = "### Activation Steering"
-    del lines[next(n for n, line in enumerate(lines) if line.startswith("### ") and line.endswith(" Attention"))]
-    edited = tmp_path / "edited.md"
-    edited.write_text("\n".join(lines), encoding="utf-8")
-    return edited
 
 
 def test_digest_candidates_names_each_suggestion_as_the_list_has_it_now(

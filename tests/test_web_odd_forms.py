@@ -3,13 +3,12 @@ real app on loopback (tests/web_server.py): each is one line on the site's error
 
 from __future__ import annotations
 
-import re
-from html import unescape
 from urllib.parse import urlencode
 
 import pytest
 
 from tests.factories import insert_candidate, real_papers
+from tests.web_pages import said
 from tests.web_server import SECRETS_ENV, Site, sign_in, signin_form
 
 NOT_A_FORM = (
@@ -18,12 +17,6 @@ NOT_A_FORM = (
 )
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 LISTED = "2411.16198"  # in the seed list: a suggestion of it reads only the database
-
-
-def said(page: str) -> str:
-    found = re.search(r'<p class="error">(.*?)</p>', page, re.S)
-    assert found is not None, page[:500]
-    return unescape(found.group(1))
 
 
 async def still_signed_in(site: Site) -> bool:

@@ -16,7 +16,7 @@ from digest.review.rules import Actor
 from digest.storage.models import Decision
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.test_web_odd_forms import said
+from tests.web_pages import said
 from tests.web_server import SECRETS_ENV, Site, approval_links, sign_in, signin_form
 
 ADMIN = SECRETS_ENV["DIGEST_ADMIN_TOKEN"]

@@ -14,7 +14,7 @@ from digest.weekly.store import run_weekly_job
 from tests.conftest import DATA_DIR, make_settings
 from tests.factories import insert_candidate
 from tests.smtp_server import Inbox, smtp_server
-from tests.test_weekly_email import UNSUBSCRIBE, with_smtp
+from tests.weekly_email import UNSUBSCRIBE, with_smtp
 
 NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin: 2026-W48 is the last complete week
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from digest.storage.models import Paper
 from digest.weekly.store import run_weekly_job
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.smtp_server import Inbox, free_port, smtp_server
-from tests.test_browser import CHROMIUM, CHROMIUM_ARGS
 from tests.weekly_mail_delivery import NOW, config, setup
 
 pytestmark = [

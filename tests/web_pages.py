@@ -1,9 +1,12 @@
 """The set-up of the web server tests: the private feed's token and the dates the tests' papers are found at, the
-approval links the candidates feed carries, the decisions a candidate has, and headings renamed in the list."""
+approval links the candidates feed carries, the decisions a candidate has, headings renamed in the list, the review
+page and a card on it, a decision posted, a form's error line, and two named admin tokens (alice's, bob's)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from html import unescape
 
 from sqlalchemy import select
 
@@ -46,3 +49,33 @@ def rename_headings(site: Site, renames: dict[str, str]) -> None:
         markdown = markdown.replace(heading + "\n", heading.rstrip()[: -len(old)] + new + "\n", 1)
     with site.database.transaction() as session:
         liststore.import_markdown(session, markdown.encode("utf-8"), source="edited.md")
+
+
+async def review(site: Site, **params: str) -> str:
+    async with site.client.get("/review", params=params) as reply:
+        assert reply.status == 200, await reply.text()
+        assert reply.headers["Cache-Control"] == "no-store"
+        return await reply.text()
+
+
+def card(page: str, candidate_id: int) -> str:
+    start = page.index(f'id="candidate-{candidate_id}"')
+    return page[start : page.index("</article>", start)]
+
+
+async def post(site: Site, data: dict[str, str], status: int = 200) -> str:
+    async with site.client.post("/review/decide", data=data) as reply:
+        body = await reply.text()
+        assert reply.status == status, body
+        return body
+
+
+def said(page: str) -> str:
+    found = re.search(r'<p class="error">(.*?)</p>', page, re.S)
+    assert found is not None, page[:500]
+    return unescape(found.group(1))
+
+
+ALICE = "alice-token-0123456789abcdef"
+BOB = "bob-token-fedcba9876543210xyz"
+NAMED_ENV = {**SECRETS_ENV, "DIGEST_ADMIN_TOKENS": f"alice:{ALICE}, bob:{BOB}"}

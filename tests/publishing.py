@@ -1,0 +1,74 @@
+"""The set-up of the publishing tests: a real bare repository as the list's upstream, settings and a database
+publishing to it, the service's reviewer and publisher, a real paper approved, and maintainers' edits pushed upstream
+by hand (bytes as written, a section renamed); a HOME with a given ~/.gitconfig."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from digest.config import Settings
+from digest.publish.publisher import Publisher
+from digest.review.reviewer import Reviewer
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database
+from tests.conftest import make_settings
+from tests.factories import insert_candidate, real_papers
+from tests.git_remote import ANN, NOW, Remote, git, make_remote, publish_config
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Remote:
+    return make_remote(tmp_path)
+
+
+@pytest.fixture
+def st(tmp_path: Path, remote: Remote) -> Settings:
+    return make_settings(tmp_path / "data", publish_config(remote.url))
+
+
+@pytest.fixture
+def db(st: Settings) -> Iterator[Database]:
+    database = open_service_database(st)
+    yield database
+    database.dispose()
+
+
+def push_bytes(remote: Remote, data: bytes, subject: str = "hand edit") -> None:
+    git(remote.work, "pull", "--quiet", "--ff-only", "origin", "main")
+    (remote.work / "README.md").write_bytes(data)
+    git(remote.work, "commit", "--quiet", "-am", subject)
+    git(remote.work, "push", "--quiet", "origin", "HEAD:main")
+
+
+def rename_sparse_autoencoder(remote: Remote) -> None:
+    """A maintainer renames the section (its heading and its table of contents line) upstream."""
+    text, headings = re.subn(r"^(### .*Sparse Autoencoder)$", r"\1s", remote.readme(), flags=re.M)
+    toc = "  - [Sparse Autoencoder](#-sparse-autoencoder)\n"
+    assert headings == 1 and toc in text
+    push_bytes(remote, text.replace(toc, "  - [Sparse Autoencoders](#-sparse-autoencoders)\n").encode(), "Rename")
+
+
+def services(database: Database, settings: Settings) -> tuple[Reviewer, Publisher]:
+    """What the running service holds: the one decision path and the publisher (its merge base remembered)."""
+    publisher = Publisher(database, settings, clock=lambda: NOW)
+    publisher.remember_base()
+    return Reviewer(database, settings, clock=lambda: NOW), publisher
+
+
+def approve(database: Database, reviewer: Reviewer, index: int, **overrides: object) -> str:
+    paper = real_papers()[index]
+    candidate_id = insert_candidate(database, paper, **overrides)
+    reviewer.decide(candidate_id, "approve", ANN)
+    return str(paper["arxiv_id"])
+
+
+def git_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gitconfig: str) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".gitconfig").write_text(gitconfig)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)

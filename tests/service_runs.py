@@ -1,0 +1,67 @@
+"""The set-up of the service tests: the poll runs on record, the jobs the scheduler stored (and one moved into the
+past, as if the machine was off), a service waited for until start-up settled, and a config polling one real feed."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from sqlalchemy import func, select
+
+from digest.config import Settings
+from digest.service.process import Service
+from digest.storage.db import Database, open_database
+from digest.storage.state import PollRun
+from tests.arxiv_server import ArxivServer
+
+
+def poll_runs(settings: Settings) -> int:
+    database = open_database(settings.database_url)
+    try:
+        with database.reading() as session:
+            return session.scalar(select(func.count(PollRun.id))) or 0
+    finally:
+        database.dispose()
+
+
+def open_job_store(settings: Settings) -> tuple[SQLAlchemyJobStore, Database]:
+    """The job store the service uses, read directly (no scheduler that could run or move the jobs)."""
+    database = open_database(settings.database_url)
+    store = SQLAlchemyJobStore(engine=database.engine)
+    store.start(None, "default")  # type: ignore[arg-type]
+    return store, database
+
+
+def stored_jobs(settings: Settings) -> dict[str, datetime]:
+    store, database = open_job_store(settings)
+    try:
+        return {job.id: job.next_run_time for job in store.get_all_jobs()}
+    finally:
+        database.dispose()
+
+
+def pretend_the_machine_was_off(settings: Settings, job_id: str) -> None:
+    """Moves a stored job's next run into the past, as if the service had been down when it was due."""
+    store, database = open_job_store(settings)
+    try:
+        job = store.lookup_job(job_id)
+        assert job is not None
+        job.next_run_time = datetime.now(UTC) - timedelta(hours=3)
+        store.update_job(job)
+    finally:
+        database.dispose()
+
+
+async def wait_settled(service: Service, timeout: float = 30.0) -> None:
+    """Until start-up has decided what to run at once and all of it (polls, the bot's posting) has finished."""
+    try:
+        await asyncio.wait_for(service.settled.wait(), timeout)
+    except TimeoutError:
+        raise AssertionError(f"the service did not settle after start within {timeout:g} s") from None
+
+
+def one_feed_config(arxiv: ArxivServer) -> str:
+    """A config polling one real recorded feed on the loopback arXiv, without the 3 s spacing."""
+    feed = arxiv.serve_file("/rss/cs.CL", "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml")
+    return f'[arxiv]\nsources = ["{feed}"]\nmin_interval_seconds = 0.01\napi_url = "http://127.0.0.1:9/api/query"\n'

@@ -1,0 +1,84 @@
+"""The set-up of the weekly digest email tests: the settings (Berlin time, three pending papers shown), the `[smtp]`
+settings for an aiosmtpd server on loopback, the week's outcomes and ledger row, the two parts of a message, and an
+inbox that takes its time over each message."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from digest.config import Settings, SmtpSettings
+from digest.storage.db import Database
+from digest.storage.state import WeeklyDigest
+from digest.weekly.store import WeeklyResult
+from tests.conftest import make_settings
+from tests.smtp_server import Inbox
+
+NOW = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # Monday 08:00 in Berlin
+CONFIG = 'timezone = "Europe/Berlin"\n\n[weekly]\npending_top = 3\n'
+READERS = "readers@example.org"
+UNSUBSCRIBE = "https://lists.example.org/unsubscribe?list=lmms"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data", CONFIG)
+
+
+def with_smtp(settings: Settings, port: int, **weekly: Any) -> Settings:
+    smtp = SmtpSettings(
+        host="127.0.0.1",
+        port=port,
+        security="none",
+        sender="digest@lists.example.org",
+        recipients=(READERS,),
+        timeout_seconds=10,
+    )
+    weekly_settings = settings.weekly.model_copy(update={"list_unsubscribe": UNSUBSCRIBE, **weekly})
+    return settings.model_copy(update={"smtp": smtp, "weekly": weekly_settings})
+
+
+def statuses(result: WeeklyResult) -> list[tuple[str, str]]:
+    return [(outcome.week, outcome.status) for outcome in result.emails]
+
+
+def row(database: Database, week: str = "2026-W48", edition: str = "readers") -> WeeklyDigest | None:
+    with database.reading() as session:
+        found = session.get(WeeklyDigest, (week, edition))
+        if found is not None:
+            session.expunge(found)  # keep the loaded values after the read ends
+        return found
+
+
+def parts(message: EmailMessage) -> tuple[str, str]:
+    plain = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    assert isinstance(plain, EmailMessage) and isinstance(html, EmailMessage)
+    return tuple(str(part.get_content()).replace("\r\n", "\n") for part in (plain, html))  # type: ignore[return-value]
+
+
+def both_editions(settings: Settings, port: int) -> Settings:
+    configured = with_smtp(settings, port, send_quiet_week=True)
+    both = configured.smtp.model_copy(update={"maintainer_recipients": ("maintainers@example.org",)})
+    return configured.model_copy(update={"smtp": both})
+
+
+class SlowInbox(Inbox):
+    """Takes `seconds` over each message (a long readers' list, a slow relay); `arrived` is set at the first."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self.arrived = threading.Event()
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        import asyncio
+
+        self.arrived.set()
+        await asyncio.sleep(self.seconds)
+        return await super().handle_DATA(server, session, envelope)
