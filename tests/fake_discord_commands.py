@@ -94,9 +94,6 @@ class CommandsMixin:
     def _next_id(self) -> int:
         return next(self._ids)  # type: ignore[attr-defined,no-any-return]
 
-    async def _dispatch(self, event: str, data: Any) -> None:
-        raise NotImplementedError  # FakeDiscord's
-
     async def _register_commands(self, request: web.Request) -> web.Response:
         guild = int(request.match_info["guild"])
         commands = await request.json()
