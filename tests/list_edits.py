@@ -129,3 +129,19 @@ def steering_heading(heading: str | None) -> Callable[[str], str]:
         return "\n".join(lines)
 
     return edit
+
+
+def moved(arxiv_id: str, heading: str) -> Callable[[str], str]:
+    """The list with the paper's entry moved by hand to the top of the section `heading` names; no heading renamed."""
+
+    def edit(markdown: str) -> str:
+        lines = markdown.split("\n")
+        first = next(n for n, line in enumerate(lines) if line.startswith("+ ") and arxiv_id in line)
+        end = next(n for n in range(first + 1, len(lines)) if not lines[n].startswith("  "))
+        entry, lines[first:end] = lines[first:end], []
+        at = next(n for n, line in enumerate(lines) if line.startswith("### ") and heading in line)
+        at = next(n for n in range(at, len(lines)) if lines[n].startswith("+ "))
+        lines[at:at] = entry
+        return "\n".join(lines)
+
+    return edit

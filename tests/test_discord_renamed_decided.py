@@ -5,7 +5,6 @@ other message is edited, and the approved messages are read again only when the 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from digest.service.wiring import open_service_database
 from digest.storage.db import Database, alembic_config
 from tests.discord_bot import edits, eventually, last_embed, posted_candidate, row, running
 from tests.fake_discord import BOT_ID, LISTED_MAINTAINER, MAINTAINER, FakeDiscord
-from tests.list_edits import imported, steering_heading
+from tests.list_edits import imported, moved, steering_heading
 
 
 def approval(fake: FakeDiscord, mid: int) -> str:
@@ -31,22 +30,6 @@ def review_page_section(db: Database, candidate_id: int) -> str | None:
     """The section the review page's card names for the decided candidate (review_page.section_now)."""
     with db.reading() as session:
         return section_now(session, row(db, candidate_id))
-
-
-def moved(arxiv_id: str, heading: str) -> Callable[[str], str]:
-    """The list with the paper's entry moved by hand to the top of the section `heading` names; no heading renamed."""
-
-    def edit(markdown: str) -> str:
-        lines = markdown.split("\n")
-        first = next(n for n, line in enumerate(lines) if line.startswith("+ ") and arxiv_id in line)
-        end = next(n for n in range(first + 1, len(lines)) if not lines[n].startswith("  "))
-        entry, lines[first:end] = lines[first:end], []
-        at = next(n for n, line in enumerate(lines) if line.startswith("### ") and heading in line)
-        at = next(n for n in range(at, len(lines)) if lines[n].startswith("+ "))
-        lines[at:at] = entry
-        return "\n".join(lines)
-
-    return edit
 
 
 @pytest.mark.asyncio

@@ -13,6 +13,7 @@ from digest.awesome import store as liststore
 from digest.review.rules import Actor
 from digest.review.signing import ApprovalLink, sign_link
 from tests.factories import insert_candidate, real_papers
+from tests.list_edits import moved
 from tests.web_pages import card, review
 from tests.web_server import SECRETS_ENV, Site, sign_in
 
@@ -87,3 +88,19 @@ async def test_a_page_of_approved_cards_reads_the_sections_a_few_times_however_m
         named = "Dictionary Learning" if number % 2 else "Steering"
         assert f"approved into {named} by ada" in card(page, candidate_id)
     assert len(reads) <= 6, len(reads)
+
+
+@pytest.mark.asyncio
+async def test_an_approved_card_names_the_section_a_maintainer_moved_the_paper_to_by_hand(site: Site) -> None:
+    """A paper approved into Steering, then its entry moved by hand to Probing (the list edited and imported, no
+    heading renamed): the card still read "approved into Steering", where `digest candidates` and its Discord message
+    say Probing. Expected: the section the list holds it in now (where_now.approved_where_now)."""
+    paper = real_papers()[0]
+    candidate_id = insert_candidate(site.database, paper)
+    site.reviewer.decide(candidate_id, "approve", Actor(name="ada", id=None, channel="cli"), "Steering")
+    edited = moved(paper["arxiv_id"], "Probing")(site.settings.list_markdown_path.read_text(encoding="utf-8"))
+    with site.database.transaction() as session:
+        liststore.import_markdown(session, edited.encode("utf-8"), source="list.md")
+    await sign_in(site)
+    shown = card(await review(site, status="approved"), candidate_id)
+    assert "approved into Probing by ada" in shown, shown

@@ -5,14 +5,14 @@ years: they are looked at again only when the list's headings, or the list impor
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, load_only
 
 from digest.awesome.importer import list_meta
 from digest.discord.suggested import SectionRows, headings
-from digest.review.where_now import approved_where_now, sections_now
+from digest.review.where_now import decided_where_now
 from digest.storage.db import Database
 from digest.storage.models import APPROVED, Candidate
 
@@ -23,20 +23,12 @@ EDITS_PER_ROUND = 20
 
 
 def decided_into(database: Database, candidate: Candidate) -> str | None:
-    """The section an approved candidate's message says it went into (`_into`); None for a candidate not approved."""
+    """The section an approved candidate's message says it went into (where_now.decided_where_now, as the review page's
+    card says it); None for a candidate not approved."""
     if candidate.status != APPROVED or not candidate.decided_section:
         return None
     with database.reading() as session:
-        return _into(session, [candidate])[candidate.id]
-
-
-def _into(session: Session, candidates: Sequence[Candidate]) -> dict[int, str | None]:
-    """Where each approved candidate's message says it went: the sections the list holds its paper in now (only the one
-    its decision names, when that is one of them: where_now.approved_where_now, a paper moved by hand shown where it
-    is); when the list holds it nowhere, the list's name for the decision's section, else the name recorded."""
-    held = approved_where_now(session, candidates)
-    named = sections_now(session, candidates)
-    return {c.id: ", ".join(held.get(c.id, [])) or named.get(c.id) or c.decided_section for c in candidates}
+        return decided_where_now(session, [candidate])[candidate.id]
 
 
 def _listed(session: Session) -> tuple[SectionRows, str | None]:
@@ -70,7 +62,7 @@ def _differing(session: Session, which: ColumnElement[bool], limit: int) -> tupl
         .limit(limit)
     )
     rows = list(session.scalars(query))
-    now = _into(session, rows)
+    now = decided_where_now(session, rows)
     found = [c.id for c in rows if c.discord_shown_section != now[c.id]]
     return found, rows[-1].id if rows else None
 

@@ -47,10 +47,23 @@ def approved_where_now(session: Session, candidates: Sequence[Candidate]) -> dic
     decision recorded); only the section the decision names now when that is one of them (the paper also listed
     elsewhere by hand). Empty when the list no longer holds it; candidates not approved are left out."""
     approved = [candidate for candidate in candidates if candidate.status == APPROVED]
-    if not approved:
-        return {}
+    return _held(session, approved, sections_now(session, approved)) if approved else {}
+
+
+def decided_where_now(session: Session, candidates: Sequence[Candidate]) -> dict[int, str | None]:
+    """The section each decided candidate is said to have gone into, by id, alike on the review page's card and in its
+    Discord message: where the list holds an approved one's paper now (`approved_where_now`, as `digest candidates`
+    says it); when it holds it nowhere (or the candidate is not approved), the list's name for the decision's section
+    (`sections_now`), else the name recorded. The list's sections are read once for all of them."""
+    named = sections_now(session, candidates)
+    approved = [candidate for candidate in candidates if candidate.status == APPROVED]
+    held = _held(session, approved, named) if approved else {}
+    return {c.id: ", ".join(held.get(c.id, [])) or named.get(c.id) or c.decided_section for c in candidates}
+
+
+def _held(session: Session, approved: Sequence[Candidate], named: dict[int, str]) -> dict[int, list[str]]:
+    """`approved_where_now` of the approved candidates, given their `sections_now`."""
     holding = sections_holding_each(session, [(c.arxiv_id, c.title_key) for c in approved])
-    named = sections_now(session, approved)
     found: dict[int, list[str]] = {}
     for candidate in approved:
         held = holding.get(candidate.arxiv_id, [])

@@ -29,7 +29,7 @@ from digest.review.queries import (
 from digest.review.rules import Actor, Standing, SuggestedSection
 from digest.review.signing import SessionClaim, csrf_token, session_digest
 from digest.review.suggestions import suggestions_among
-from digest.review.where_now import sections_now
+from digest.review.where_now import decided_where_now
 from digest.storage.models import PENDING, Candidate
 from digest.templating import SHORTCUTS_SCRIPT
 from digest.text import may_name_untitled, readable_title
@@ -93,7 +93,7 @@ class ReviewView:
     # approval into another section from here is refused, so the card says where it is before a button is pressed.
     listed: dict[str, list[str]] = field(default_factory=dict)
     publishing: PublishTrouble | None = None  # the list's repository refuses or fails the publish of what is decided
-    # candidate id -> the section an approved card names, as the list calls it now (section_now)
+    # candidate id -> the section an approved card names: where the list holds the paper now (decided_where_now)
     section_now: dict[int, str] = field(default_factory=dict)
 
 
@@ -191,8 +191,9 @@ def load_review(
             if facts is not None and may_undo(facts, candidate.status, str(actor.id), now):
                 view.undoable[candidate.id] = facts.at + UNDO_WINDOW
         decided = [c for c in view.candidates if c.status != PENDING and c.decided_section]
-        named_now = sections_now(session, decided)
-        view.section_now = {c.id: named_now.get(c.id) or c.decided_section or "" for c in decided}
+        # Where the list holds an approved paper now, as `digest candidates` and its Discord message say it.
+        into = decided_where_now(session, decided)
+        view.section_now = {c.id: into[c.id] or "" for c in decided}
         session.expunge_all()
         return view
 
