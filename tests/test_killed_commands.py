@@ -46,7 +46,7 @@ def test_a_weekly_send_killed_mid_send_is_not_called_another_process_at_work(
         _, options = weekly_folder(tmp_path, port)
         send = [*options, "weekly", "--week", "2026-W48", "--edition", "readers", "--send"]
         before = datetime.now(UTC).replace(second=0, microsecond=0)
-        run_killed("digest.weekly.ledger:mark_delivered", "before", send, tmp_path)
+        run_killed("digest.weekly.attempts:mark_delivered", "before", send, tmp_path)
         assert len(inbox.messages) == 1  # the server has it; the ledger still says "sending"
         capsys.readouterr()
         assert main(send) == 1
