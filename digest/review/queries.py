@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from digest.awesome import store as liststore
 from digest.review.rules import Actor, Standing
-from digest.review.where_now import sections_now
+from digest.review.where_now import decided_where_now, sections_now
 from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision
 from digest.vocab import Action
 
@@ -79,14 +79,15 @@ def overturns(session: Session, candidate: Candidate, action: str, section: str 
 
 
 def standing_of(session: Session, candidate: Candidate) -> Standing:
-    """The candidate's status and the decision that made it (the newest applied one); an approval's section by the
-    list's name now (section_now), where the recorded name had an approval link's page, Discord and the refusals name
-    a heading renamed since."""
+    """The candidate's status and the decision that made it (the newest applied one); an approval's section where the
+    list holds the paper now, as its card and Discord message say it (where_now.decided_where_now): an approval link's
+    page, the review page's notice, the command line and Discord's refusals named the decision's recorded section
+    after a heading was renamed or the paper moved by hand. The decision's record is left as made."""
     latest = latest_decision(session, candidate.id) if candidate.status != PENDING else None
     channel = latest.channel if latest is not None else None
     section = candidate.decided_section
     if candidate.status == APPROVED and section:
-        section = section_now(session, candidate) or section
+        section = decided_where_now(session, [candidate]).get(candidate.id) or section
     return Standing(
         candidate_id=candidate.id,
         status=candidate.status,
