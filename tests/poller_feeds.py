@@ -1,15 +1,20 @@
 """The set-up of the poller tests: real recorded arXiv papers (relevant and unrelated ones) built into a day's RSS
-feed, and the candidates a poll stored."""
+feed, the settings the poll tests run with, and what a poll stored (candidates, a feed's state)."""
 
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+from digest.config import Settings
 from digest.storage.db import Database
 from digest.storage.models import Candidate
+from digest.storage.state import FeedState
+from tests.conftest import make_settings
 from tests.feedbuild import build_rss, load_records
 
 MONDAY = date(2026, 4, 27)
@@ -31,4 +36,17 @@ def candidates(database: Database) -> dict[str, Candidate]:
     with database.reading() as session:
         found = {c.arxiv_id: c for c in session.scalars(select(Candidate))}
         session.expunge_all()  # keep the loaded values after the read-only session rolls back
+        return found
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "data", '[arxiv]\ncontact = "maintainers@example.org"\n')
+
+
+def state(database: Database, source: str) -> FeedState:
+    with database.reading() as session:
+        found = session.get(FeedState, source)
+        assert found is not None
+        session.expunge_all()
         return found

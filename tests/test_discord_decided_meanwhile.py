@@ -18,7 +18,7 @@ from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import BOT_ID, MAINTAINER, FakeDiscord
 
 # The bot's background rounds (and its first retry): far enough apart that the test's own posting run, right after the
-# start, comes before the loop's (which waits for two quiet rounds), as in test_discord_recovery.
+# start, comes before the loop's (which waits for two quiet rounds), as in the test_discord_recovery modules.
 ROUND = 1.0
 
 

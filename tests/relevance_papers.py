@@ -1,0 +1,30 @@
+"""The set-up of the relevance tests: real unrelated arXiv papers (tests/data/relevance_haystack_sample.jsonl), the
+list's own papers as the model learns them (the examples fixture), and one of them held out."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from digest.relevance.gathering import list_examples
+from digest.relevance.scoring import LabeledPaper
+from digest.storage.db import Database
+
+SAMPLE = Path(__file__).resolve().parent / "data" / "relevance_haystack_sample.jsonl"
+
+
+def sample_papers() -> list[dict[str, object]]:
+    return [json.loads(line) for line in SAMPLE.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture
+def examples(database: Database) -> list[LabeledPaper]:
+    with database.reading() as session:
+        return list_examples(session)
+
+
+def without(examples: list[LabeledPaper], title_start: str) -> tuple[LabeledPaper, list[LabeledPaper]]:
+    paper = next(e for e in examples if e.title.startswith(title_start))
+    return paper, [e for e in examples if e.abstract != paper.abstract]

@@ -1,0 +1,157 @@
+"""Publishing over months of real use, the upstream's history: a renamed default branch, a killed git's index lock, a
+failed first push to an empty repository, a force-push and a history rewritten from scratch (a real bare repository)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from digest.config import Settings
+from digest.publish.git_process import LOCAL_SECONDS
+from digest.publish.publisher import BLOCKED, FAILED, PUBLISHED, Publisher
+from digest.service.wiring import open_service_database
+from digest.storage.db import Database
+from tests.conftest import make_settings
+from tests.git_remote import NOW, TYPO_NEW, TYPO_OLD, Remote, git, publish_config
+from tests.publish_recovery import cli, services
+from tests.publishing import approve
+from tests.publishing import db as db  # the fixture
+from tests.publishing import remote as remote  # the fixture
+from tests.publishing import st as st  # the fixture
+
+
+# 2 ------------------------------------------------------------------------------------------------------------------
+def test_a_renamed_default_branch_is_not_recreated_as_an_unrelated_history(
+    remote: Remote, st: Settings, db: Database
+) -> None:
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    git(remote.bare, "branch", "-m", "main", "trunk")  # the maintainers rename the default branch on the forge
+    git(remote.bare, "symbolic-ref", "HEAD", "refs/heads/trunk")
+    approve(db, reviewer, 1)
+    result = publisher.publish()
+    created = subprocess.run(
+        ["git", "-C", str(remote.bare), "rev-parse", "--verify", "-q", "main"], capture_output=True, text=True
+    ).stdout.strip()
+    parents = git(remote.bare, "log", "-1", "--format=%P", created).strip() if created else "n/a"
+    assert not created, f"publish {result.outcome!r} re-created main as a root commit (parents: {parents!r})"
+    assert result.outcome == FAILED and "main" in result.message
+
+
+def test_a_renamed_default_branch_is_named_in_the_line(remote: Remote, st: Settings, db: Database) -> None:
+    """The maintainers renamed main to trunk on the forge: every publish said 'branch main is gone ...; if it was
+    renamed, set publish.branch to its new name', leaving the maintainer to find the name. The repository says which
+    branch is its default now: the line names it, and set so, publishing goes on."""
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    git(remote.bare, "branch", "-m", "main", "trunk")
+    git(remote.bare, "symbolic-ref", "HEAD", "refs/heads/trunk")
+    second = approve(db, reviewer, 1)
+    result = publisher.publish()
+    assert result.outcome == FAILED and 'set publish.branch = "trunk"' in result.message, result.message
+    renamed = make_settings(st.data_dir, publish_config(remote.url) + 'branch = "trunk"\n')
+    assert Publisher(db, renamed, clock=lambda: NOW).publish().outcome == PUBLISHED
+    assert second in git(remote.bare, "show", "trunk:README.md")
+
+
+# 3 ------------------------------------------------------------------------------------------------------------------
+def test_a_stale_index_lock_from_a_killed_publish_is_cleared_and_a_young_one_named(
+    remote: Remote, st: Settings, db: Database
+) -> None:
+    """`kill -9` of the service (or `docker kill`) during a git command leaves the clone's index.lock behind. One
+    older than any git command may run is removed; a younger one may be another publish at work: the failure names
+    the file (git's fatal line is kept)."""
+    reviewer, publisher = services(db, st)
+    approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    lock = st.data_dir / "publish" / "clone" / ".git" / "index.lock"
+    lock.write_bytes(b"")
+    second = approve(db, reviewer, 1)
+    young = publisher.publish()
+    assert young.outcome == FAILED and "index.lock': File exists" in young.message
+    long_ago = time.time() - LOCAL_SECONDS - 60
+    os.utime(lock, (long_ago, long_ago))
+    assert publisher.publish().outcome == PUBLISHED
+    assert second in remote.readme() and not lock.exists()
+
+
+# 4 ------------------------------------------------------------------------------------------------------------------
+def test_a_failed_first_push_to_an_empty_repository_is_retried(tmp_path: Path, remote: Remote) -> None:
+    empty = tmp_path / "empty.git"
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(empty))
+    deny = tmp_path / "deny"
+    hook = empty / "hooks" / "pre-receive"  # stands for any failed first push: no push right yet, network, ...
+    hook.write_text(f"#!/bin/sh\nif [ -e {deny} ]; then echo 'permission denied' >&2; exit 1; fi\n")
+    hook.chmod(0o755)
+    deny.write_text("")
+    settings = make_settings(tmp_path / "data2", publish_config(empty.as_uri()))
+    database = open_service_database(settings)
+    try:
+        reviewer, publisher = services(database, settings)
+        approve(database, reviewer, 0)
+        assert publisher.publish().outcome == FAILED
+        deny.unlink()  # the token is fixed / the network is back
+        result = publisher.publish()
+        assert result.outcome == PUBLISHED, (
+            result.message
+        )  # today: "a branch named 'digest-publish-new' already exists"
+    finally:
+        database.dispose()
+
+
+# 8 ------------------------------------------------------------------------------------------------------------------
+def test_a_force_push_that_drops_the_services_commit_is_not_taken_silently(
+    remote: Remote, st: Settings, db: Database
+) -> None:
+    reviewer, publisher = services(db, st)
+    first = approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    git(remote.work, "fetch", "-q", "origin")
+    git(remote.work, "reset", "-q", "--hard", "origin/main~1")  # history rewritten from before the bot's commit
+    readme = remote.work / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8").replace(TYPO_OLD, TYPO_NEW), encoding="utf-8")
+    git(remote.work, "commit", "-qam", "Rewrite")
+    git(remote.work, "push", "-q", "--force", "origin", "HEAD:main")
+    approve(db, reviewer, 1)
+    result = publisher.publish()
+    # Merged from the commit both histories share: the approval the rewrite dropped comes back, the rewrite's edit
+    # stays. (Measured from the last sync, the dropped paper read as taken out by hand, without a word.)
+    assert result.outcome == PUBLISHED, result.message
+    assert first in remote.readme() and TYPO_NEW in remote.readme()
+    assert first in st.list_markdown_path.read_text(encoding="utf-8")
+
+
+def test_a_history_rewritten_from_scratch_says_how_to_go_on_and_that_works(
+    tmp_path: Path, remote: Remote, st: Settings, db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A maintainer squashed the branch into one new commit (no commit shared with the last sync). Publishing stopped
+    and said to bring the file in with `digest list import`, but after that it stopped the same way for ever (the
+    last synced commit never changed). It now names `digest publish --accept-upstream`, which merges the rewritten
+    file as an edit of the last synced one, and publishing goes on."""
+    reviewer, publisher = services(db, st)
+    first = approve(db, reviewer, 0)
+    assert publisher.publish().outcome == PUBLISHED
+    git(remote.work, "pull", "--quiet", "--ff-only", "origin", "main")
+    git(remote.work, "checkout", "--quiet", "--orphan", "squashed")
+    readme = remote.work / "README.md"
+    readme.write_text(readme.read_text(encoding="utf-8").replace(TYPO_OLD, TYPO_NEW), encoding="utf-8")
+    git(remote.work, "commit", "--quiet", "-am", "Squash the history")
+    git(remote.work, "push", "--quiet", "--force", "origin", "HEAD:main")
+    second = approve(db, reviewer, 1)
+    blocked = publisher.publish()
+    assert blocked.outcome == BLOCKED and "`digest publish --accept-upstream`" in blocked.message, blocked.message
+    assert remote.commits() == ["Squash the history"]
+    capsys.readouterr()
+    assert cli(tmp_path, "publish", "--accept-upstream") == 0
+    assert capsys.readouterr().out.startswith("published "), "the pending approval is pushed"
+    text = remote.readme()
+    assert first in text and second in text and TYPO_NEW in text and TYPO_OLD not in text
+    assert remote.commits()[1:] == ["Squash the history"]
+    assert cli(tmp_path, "publish") == 0
+    assert capsys.readouterr().out.strip() == "README.md is up to date"
