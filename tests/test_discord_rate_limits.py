@@ -7,14 +7,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from pathlib import Path
 
 import pytest
 
+from digest.cli import main
 from digest.clock import Clock
 from digest.config import Settings
 from digest.discord.bot import ReviewBot
 from digest.storage.db import Database
 from tests.discord_bot import eventually, last_embed, posted_candidate, row, running
+from tests.discord_bot import rounds as background_rounds
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import BOT_ID, MAINTAINER, FakeDiscord
 
@@ -179,3 +182,33 @@ async def test_a_reaction_rate_limited_for_minutes_is_not_added_again_before_dis
     assert fake.reactors(mid, "✅") == [BOT_ID]
     assert len(fake.requests("PUT", "/reactions/")) == 3
     assert row(db, candidate_id).discord_state == "posted"
+
+
+@pytest.mark.asyncio
+async def test_a_long_429_on_an_edit_holds_the_rounds_other_edits_in_that_channel_until_discord_allows_them(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Three candidates rejected on the command line: the round's first edit answered 429 for ten minutes, the other
+    two edits in the same channel still went out, each to be answered 429 by Discord (discord.py forgets a 429 it
+    raises) and counted toward a ban. The round now stops editing in that channel, says once when it tries again, and
+    every message shows its rejection once the wait is over."""
+    clock = Skipping()
+    async with running(bot_settings, db, sync_interval=0.05, clock=clock) as bot:
+        posted = [await posted_candidate(fake, db, bot, n) for n in range(3)]
+        fake.fail_next(1, 429, retry_after=LONG)
+        with caplog.at_level(logging.INFO, logger="digest.discord"):
+            assert main(["--data-dir", str(data_dir), "reject", *(str(c) for c, _mid in posted)]) == 0
+            await eventually(lambda: bool(fake.requests("PATCH")), "the first edit tried")
+            await background_rounds(bot, 20)
+        assert len(fake.requests("PATCH")) == 1
+        assert not any("Rejected by" in last_embed(fake, mid)["description"] for _c, mid in posted)
+        said = [r.getMessage() for r in caplog.records if r.name.startswith("digest.") and "before" in r.getMessage()]
+        assert len(said) == 1 and "in 600 s" in said[0] and "UTC" in said[0], said
+        clock.skip(LONG)
+
+        def shown() -> bool:
+            return all("Rejected by" in last_embed(fake, mid)["description"] for _c, mid in posted)
+
+        await eventually(shown, "every rejection shown")
+    assert len(fake.requests("PATCH")) == 4
+    assert all(row(db, c).discord_shown_status == "rejected" for c, _mid in posted)

@@ -8,10 +8,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from http import HTTPStatus
 
 import discord
 
+from digest.clock import utc_now
 from digest.config import DiscordSettings
 from digest.discord import messages, notes, store
 from digest.discord.connection import NO_MENTIONS
@@ -67,6 +69,9 @@ class MessageEditor:
         # One edit at a time, in decision order.
         self._lock = asyncio.Lock()
         self._retries: Retries[int] = Retries(retry_after, clock=clock)
+        # Channels whose edits Discord rate-limited (429): none is sent there until its wait is over. discord.py
+        # forgets a 429 it raises, so each further edit in the channel would go out and be answered 429 again.
+        self._limited: Retries[int] = Retries(retry_after, clock=clock)
         self._uneditable: set[int] = set()  # messages Discord forbids the bot to edit (403, 400), until it restarts
         self._suggestions = ShownSuggestions()
         self._decisions = ShownDecisions()
@@ -108,7 +113,12 @@ class MessageEditor:
             if shown is not None and shown.strip() == (embed.description or "").strip():
                 await self._keep_note(candidate, note, owed=False)
                 return
-            channel = self._channel(int(candidate.discord_channel_id or 0) or None)
+            channel_id = int(candidate.discord_channel_id or 0) or self.config.channel_id or 0
+            if self._limited.waiting(channel_id):  # sent now, it would be refused too: it waits, as one Discord failed
+                if not if_out_of_sync:  # (the background round leaves a note owed as it is)
+                    await self._keep_note(candidate, note, owed=note is not None)
+                return
+            channel = self._channel(channel_id or None)
             try:
                 if message is None:
                     partial = channel.get_partial_message(int(candidate.discord_message_id))
@@ -121,13 +131,14 @@ class MessageEditor:
                 await self._repost(candidate_id)
                 return
             except discord.HTTPException as exc:
-                await self._failed(candidate, note, exc)
+                await self._failed(candidate, note, exc, channel_id)
                 return
             if blank(message):  # Discord kept it blank all the same: not tried again every round
                 await self._keep_note(candidate, note, owed=False)
                 self._forbidden(candidate_id, "its embed stays removed")
                 return
             self._retries.succeeded(candidate_id)
+            self._limited.succeeded(channel_id)
             self._uneditable.discard(candidate_id)
             await self._offer_approve(candidate, listed, message)
             await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=candidate.status,
@@ -189,15 +200,22 @@ class MessageEditor:
             channel = self._channel(int(candidate.discord_channel_id or 0) or None)
             await self._take_off_approve(candidate_id, channel.get_partial_message(int(candidate.discord_message_id)))
 
-    async def _failed(self, candidate: Candidate, note: str | None, exc: discord.HTTPException) -> None:
+    async def _failed(self, candidate: Candidate, note: str | None, exc: discord.HTTPException, channel: int) -> None:
         """Discord failed the edit: tried again after its back-off; one it forbids waits for the permission given back,
-        or the next start. The note is owed until shown (an edit with no note, for a newer status, leaves none)."""
+        or the next start; one it rate-limits holds every edit in the `channel` until the wait is over. The note is owed
+        until shown (an edit with no note, for a newer status, leaves none)."""
         await self._keep_note(candidate, note, owed=note is not None)
         # Forbidden, or this text refused (400: AutoMod): it will not be allowed next round either.
         if isinstance(exc, discord.Forbidden) or exc.status == HTTPStatus.BAD_REQUEST:
             self._forbidden(candidate.id, str(exc))
             return
         delay = self._retries.failed(candidate.id, asked_wait(exc))
+        if exc.status == HTTPStatus.TOO_MANY_REQUESTS:
+            delay = self._limited.failed(channel, delay)
+            at = (utc_now() + timedelta(seconds=delay)).strftime("%H:%M:%S UTC")
+            log.warning("discord: could not edit the message of candidate %s: %s; no message in channel %s is edited "
+                        "before %s (in %g s)", candidate.id, exc, channel, at, delay)  # fmt: skip
+            return
         log.warning("discord: could not edit the message of candidate %s (trying again in %g s): %s",
                     candidate.id, delay, exc)  # fmt: skip
 
