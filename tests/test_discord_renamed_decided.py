@@ -14,6 +14,7 @@ from digest.cli import main
 from digest.config import Settings
 from digest.discord import decided
 from digest.review.queries import section_now
+from digest.review.rules import SuggestedSection
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database, alembic_config
 from tests.discord_bot import edits, eventually, last_embed, posted_candidate, row, running
@@ -168,3 +169,70 @@ async def test_an_approve_refused_on_a_rejected_message_lands_once_its_heading_i
         await eventually(lambda: row(db, steering).status == "approved", "the maintainer's ✅ applied")
         await eventually(lambda: approval(fake, steering_mid) == "Approved by ann into Steering", "the approval shown")
         assert BOT_ID in fake.reactors(steering_mid, "✅")
+
+
+async def refused_while_the_heading_is_gone(
+    fake: FakeDiscord, db: Database, settings: Settings, data_dir: Path, tmp_path: Path
+) -> tuple[int, int, Path]:
+    """A message rejected by bob while its suggested heading is out of the list (the bot's ✅ taken off), then ann's ✅
+    on it refused: its candidate, its message and the list as it was, to import to put the heading back."""
+    original = tmp_path / "list-original.md"
+    assert main(["--data-dir", str(data_dir), "list", "export", "-o", str(original)]) == 0
+    async with running(settings, db, sync_interval=0.05) as bot:
+        steering, steering_mid = await posted_candidate(fake, db, bot, 0, suggested_section="Steering")
+        imported(data_dir, tmp_path, steering_heading(None))
+        await eventually(lambda: not fake.reactors(steering_mid, "✅"), "the bot's ✅ taken off")
+        await fake.react(steering_mid, LISTED_MAINTAINER, "❌")
+        await eventually(lambda: approval(fake, steering_mid) == "Rejected by bob", "the rejection shown")
+        await fake.react(steering_mid, MAINTAINER, "✅")
+        await eventually(lambda: "Couldn't approve" in last_embed(fake, steering_mid)["description"], "the refusal")
+    assert row(db, steering).status == "rejected"
+    return steering, steering_mid, original
+
+
+async def lands_once_the_heading_is_back(
+    fake: FakeDiscord, db: Database, settings: Settings, data_dir: Path, candidate: tuple[int, int, Path]
+) -> None:
+    steering, steering_mid, original = candidate
+    async with running(settings, db, sync_interval=0.05):
+        assert main(["--data-dir", str(data_dir), "list", "import", str(original)]) == 0  # the heading put back
+        await eventually(lambda: row(db, steering).status == "approved", "the maintainer's ✅ applied")
+        await eventually(lambda: approval(fake, steering_mid) == "Approved by ann into Steering", "the approval shown")
+    assert BOT_ID in fake.reactors(steering_mid, "✅")
+
+
+@pytest.mark.asyncio
+async def test_a_refused_approve_lands_whatever_the_wording_the_message_showed_its_gone_heading_in(
+    fake: FakeDiscord,
+    db: Database,
+    bot_settings: Settings,
+    data_dir: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Whether a decided message offered no ✅ was told from the two texts `SuggestedSection.shown` gives a gone or
+    shared name: a message showing it in another version's words was taken to offer ✅, never edited when the heading
+    came back, and ann's refused ✅ never landed. The bot now goes by what it recorded when it last edited the
+    message."""
+    candidate = await refused_while_the_heading_is_gone(fake, db, bot_settings, data_dir, tmp_path)
+
+    def reworded(self: SuggestedSection) -> str:  # a later version's words for a name that approves into no section
+        return self.label or f"{self.suggested} (not in the list now)"
+
+    monkeypatch.setattr(SuggestedSection, "shown", reworded)
+    await lands_once_the_heading_is_back(fake, db, bot_settings, data_dir, candidate)
+
+
+@pytest.mark.asyncio
+async def test_after_the_upgrade_a_refused_approve_on_a_message_offering_none_lands_once_its_heading_is_back(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path, tmp_path: Path
+) -> None:
+    """Messages shown by the release before have no record of whether they offer ✅: the upgrade tells it from what
+    they show, in that release's words."""
+    candidate = await refused_while_the_heading_is_gone(fake, db, bot_settings, data_dir, tmp_path)
+    command.downgrade(alembic_config(db.engine), "0026")  # the database as the release before left it
+    upgraded = open_service_database(bot_settings)
+    try:
+        await lands_once_the_heading_is_back(fake, upgraded, bot_settings, data_dir, candidate)
+    finally:
+        upgraded.dispose()

@@ -212,6 +212,7 @@ class Poster:
             discord_shown_decided_at=candidate.decided_at if shown else None,
             discord_shown_version=candidate.version if shown else None,
             discord_shown_suggestion=shown_text(listed) if shown else None,
+            discord_offers_approve=approvable(listed) if shown and listed is not None else None,
             discord_shown_section=None,  # a pending candidate's message: it went into no section
             discord_note=None,  # a message of its own: no note of the message it may replace (deleted, gone)
             discord_note_owed=False,

@@ -145,6 +145,7 @@ class MessageEditor:
                                     discord_shown_decided_at=candidate.decided_at,
                                     discord_shown_version=candidate.version,
                                     discord_shown_suggestion=shown_text(listed), discord_shown_section=into,
+                                    discord_offers_approve=approvable(listed) if listed is not None else None,
                                     discord_note=note, discord_note_owed=False)  # fmt: skip
 
     async def _offer_approve(

@@ -28,15 +28,6 @@ def shown_text(suggestion: SuggestedSection | None) -> str | None:
     return suggestion.shown() if suggestion is not None else None
 
 
-def offers_none(suggested: str, shown: str | None) -> bool:
-    """Whether `shown`, recorded for a message suggesting `suggested`, says ✅ approves into no section: one of the two
-    texts `SuggestedSection.shown` gives then (the name taken out of the list, or given to several sections)."""
-    if shown is None or shown == suggested:
-        return False
-    shared = shown.startswith(f"{suggested} (") and " sections have this name: " in shown
-    return shared or shown == SuggestedSection(suggested, None).shown()
-
-
 def _posted(*which: ColumnElement[bool]) -> Select[tuple[int, str | None, str | None]]:
     """Posted candidates (`which` of them) with a suggestion: their id, suggestion, what their message shows of it."""
     return select(Candidate.id, Candidate.suggested_section, Candidate.discord_shown_suggestion).where(
@@ -71,10 +62,10 @@ class ShownSuggestions:
             rows = [(row[0], row[1], row[2]) for row in session.execute(_posted(Candidate.status == PENDING))]
             pending = {number for number, _, _ in rows}
             decided = _posted(Candidate.status != PENDING)
-            if sections != self._sections:  # each decided message read, those offering ✅ kept out
+            if sections != self._sections:  # the decided messages offering no ✅, as the bot recorded them
                 self._sections, self._shown = sections, {}
-                decided_rows = [(row[0], row[1], row[2]) for row in session.execute(decided)]
-                rows.extend(row for row in decided_rows if offers_none(row[1] or "", row[2]))
+                offering_none = session.execute(decided.where(Candidate.discord_offers_approve.is_(False)))
+                rows.extend((row[0], row[1], row[2]) for row in offering_none)
             elif self._decided:  # those owed an edit (Discord failed it): until shown as the list has it
                 owed = session.execute(decided.where(Candidate.id.in_(self._decided)))
                 rows.extend((row[0], row[1], row[2]) for row in owed)

@@ -187,6 +187,10 @@ class Candidate(Base):
     # What the message shows of its suggested section (SuggestedSection.shown()): a heading renamed, taken out or
     # repeated since edits the pending messages whose suggestion it changes (discord/suggested.py).
     discord_shown_suggestion: Mapped[str | None] = mapped_column(Text)
+    # Whether the message offers ✅ (the bot's ✅ under it: its suggestion is one section of the list), as the bot last
+    # posted or edited it: a decided message offering none is edited once the list offers one (discord/suggested.py).
+    # None: not recorded (a message not shown as its row holds yet, or one without a suggestion).
+    discord_offers_approve: Mapped[bool | None] = mapped_column(Boolean)
     # The section an approved candidate's message says it went into, by the list's name then: a heading renamed since
     # edits the messages naming it (discord/decided.py). None for a message of a candidate not approved.
     discord_shown_section: Mapped[str | None] = mapped_column(String(200))
