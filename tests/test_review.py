@@ -328,6 +328,7 @@ def test_an_approval_moved_to_another_section_by_hand_is_undone_where_it_now_is(
         lines[probing + 2 : probing + 2] = entry
         report = liststore.import_markdown(session, "\n".join(lines).encode("utf-8"), source="edited.md")
         assert [(item["from"], item["to"]) for item in report.moved] == [("Steering", "Probing")]
+        liststore.write_markdown(session, settings)  # as `digest list import` writes it
     into = {"approve": "Attention", "approve where it is": "Probing"}.get(undo)
     reviewer.decide(candidate_id, "approve" if into else undo, Actor("ann", None, "cli"), into)
     with database.reading() as session:

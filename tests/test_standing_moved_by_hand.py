@@ -15,14 +15,22 @@ from digest.awesome import store as liststore
 from digest.cli import main
 from digest.config import Settings
 from digest.review.reviewer import Reviewer
-from digest.review.rules import Actor
+from digest.review.rules import Actor, Outcome
 from digest.review.signing import ApprovalLink, sign_link
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
-from tests.discord_bot import eventually, last_embed, posted_candidate, row, running
+from tests.discord_bot import (
+    eventually,
+    last_embed,
+    list_md,
+    posted_candidate,
+    row,
+    running,
+    section_of,
+)
 from tests.factories import insert_candidate, real_papers
-from tests.fake_discord import MAINTAINER, FakeDiscord
+from tests.fake_discord import LISTED_MAINTAINER, MAINTAINER, FakeDiscord
 from tests.list_edits import imported, moved
 from tests.web_pages import card, post, review
 from tests.web_server import SECRETS_ENV, Site, sign_in
@@ -60,7 +68,8 @@ def test_the_command_line_says_where_the_list_holds_a_paper_moved_by_hand(
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith(f"candidate {first} ({one}): rejected; it was approved into Probing by ann via discord")
     assert out[1].startswith(
-        f"candidate {second} ({two}): approved into Steering; it was approved into Probing by ann via discord"
+        f"candidate {second} ({two}): moved from Probing (where a maintainer had moved it by hand after its approval "
+        "into Steering by ann via discord"
     )
 
 
@@ -110,3 +119,27 @@ async def test_a_reaction_refused_names_where_the_list_holds_a_paper_moved_by_ha
     description = last_embed(fake, mid)["description"]
     assert "already approved into Probing by bob via cli" in description, description
     assert row(db, candidate_id).status == "approved"
+
+
+@pytest.mark.asyncio
+async def test_a_second_maintainers_tick_leaves_a_paper_moved_by_hand_where_it_is(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path, tmp_path: Path
+) -> None:
+    """Discord shares the approval's path: ann's ✅ approved a paper into Steering, a maintainer moved it by hand to
+    Probing, and bob's ✅ (agreeing) moved it back to Steering. Expected: it stays in Probing."""
+    decided: list[Outcome] = []
+
+    async def heard(outcome: Outcome) -> None:  # told once the decision and the list file it rewrites are done
+        decided.append(outcome)
+
+    async with running(bot_settings, db) as bot:
+        bot.reviewer.add_listener(heard)
+        candidate_id, mid = await posted_candidate(fake, db, bot, 0, suggested_section="Steering")
+        await fake.react(mid, MAINTAINER, "✅")
+        await eventually(lambda: len(decided) == 1, "ann's approval")
+        arxiv_id = row(db, candidate_id).arxiv_id
+        imported(data_dir, tmp_path, moved(arxiv_id, "Probing"))
+        await fake.react(mid, LISTED_MAINTAINER, "✅")
+        await eventually(lambda: len(decided) == 2, "bob's approval")
+    listed = list_md(bot_settings)
+    assert arxiv_id in section_of(listed, "Probing") and arxiv_id not in section_of(listed, "Steering")

@@ -30,6 +30,7 @@ from digest.review.applying import (
     refuse_unasked_copy,
     remove_approval_entry,
 )
+from digest.review.hand_moves import hand_move, kept_by_hand
 from digest.review.queries import standing_of
 from digest.review.rules import (
     ACTIONS,
@@ -139,10 +140,15 @@ class Reviewer:
                 raise NotAllowedError(f"{action} of candidate {candidate_id} is no longer allowed")
             before = standing_of(session, candidate) if candidate.status != PENDING else None
             kept = kept_outcome(session, candidate, action, actor, section, before, first_stands, superseded)
+            # A paper a maintainer moved by hand since stays there unless the approval names another section.
+            by_hand = hand_move(session, candidate, action, before) if kept is None else None
+            kept = kept or kept_by_hand(session, candidate, action, actor, section, by_hand)
             # A link, the review page or a Discord message showed a pending candidate, not the list: a section chosen
             # there asks for no second copy of a paper a maintainer has listed since (`copies`).
             outcome = kept or self._apply(session, candidate, action, actor, section, now, copies and not only_pending)
-            if before is not None and kept is None:  # the one who decides second is told whose decision came first
+            if by_hand is not None and kept is None and outcome.changed:  # from where to where
+                outcome = replace(outcome, message=by_hand.moved(outcome))
+            elif before is not None and kept is None:  # the one who decides second is told whose decision came first
                 outcome = replace(outcome, message=before.after(outcome.message, outcome.changed, actor))
             session.add(
                 Decision(

@@ -70,3 +70,20 @@ def _held(session: Session, approved: Sequence[Candidate], named: dict[int, str]
         recorded = named.get(candidate.id)
         found[candidate.id] = [recorded] if recorded in held else held
     return found
+
+
+def moved_by_hand(session: Session, candidate: Candidate) -> tuple[str, list[str]] | None:
+    """(the decision's section as the list names it now, the sections holding the paper now) of an approved candidate
+    whose paper a maintainer moved by hand since: the list holds it, not in the section the decision names (a heading
+    renamed since is no move). None otherwise: not approved, in its section, or no longer in the list."""
+    if candidate.status != APPROVED or not candidate.decided_section:
+        return None
+    labelled = labelled_sections(session)
+    labels = [label for _, label in labelled]
+    index = SectionMatcher([(section.name, section.slug) for section, _ in labelled], labels).match(
+        candidate.decided_section
+    )
+    held = sections_holding_each(session, [(candidate.arxiv_id, candidate.title_key)]).get(candidate.arxiv_id, [])
+    if index is None or not held or labels[index] in held:
+        return None
+    return labels[index], held
