@@ -18,8 +18,6 @@ from tests.publishing import push_bytes, services
 # The entry just below where real_papers()[0] is inserted (Sparse Autoencoder, by date).
 NEIGHBOUR_OLD = "+ **SAE Analyzing Hierarchical Structure in VMs**"
 NEIGHBOUR_NEW = "+ **SAE Analyzing Hierarchical Structure in ViTs**"
-TOKEN = "ghp_PullRequestToken0987654321"
-FIRST = "awesome-digest/updates-1"
 
 
 def push_hand_entry(
