@@ -134,7 +134,7 @@ async def test_a_protected_branch_is_said_once_and_not_pushed_to_again_until_the
     and again, forever (30 s doubling to an hour), each a new error. Now one line says why and what to do, and the
     service holds until the branch moves upstream (or it restarts, or `digest publish` is run)."""
     monkeypatch.setattr(rules, "BACKOFF_START", timedelta(seconds=0.2))  # the back-off as fast as a test can wait
-    monkeypatch.setattr(runner_module, "HELD_CHECK_SECONDS", 0.3, raising=False)
+    monkeypatch.setattr(runner_module, "HELD_CHECK_SECONDS", 0.3)
     attempts = tmp_path / "attempts"
     hook = remote.bare / "hooks" / "pre-receive"
     hook.write_text(
