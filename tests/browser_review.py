@@ -1,25 +1,65 @@
-"""The set-up of the review page tests in Chromium: the review page opened and signed in to at a viewport's size, and
-a queue longer than a page (QUEUE candidates, ties in score, first seen minutes apart) for its keyset paging."""
+"""The set-up of the review page tests in Chromium: real papers suggested for four sections, the review page opened
+and signed in to (at a path, a viewport), whether an address is the queue with given filters, and a queue longer than
+a page (QUEUE candidates, ties in score, first seen minutes apart) for its keyset paging."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from tests.factories import SEEN_AT, insert_candidate, real_papers
 from tests.web_server import SECRETS_ENV, Site
 
 DESKTOP = {"width": 1280, "height": 800}
+SECTIONS = ["Sparse Autoencoder", "Steering", "Probing", "Attention"]
 
 
-async def open_review(browser: Any, site: Site, viewport: dict[str, int], **options: Any) -> Any:
+def add_candidates(
+    site: Site, count: int = 3, *, score_step: float = 0.1, first_abstract_ends: str = "", **overrides: Any
+) -> list[int]:
+    """`count` real papers, best score first (the page's order), `score_step` apart; the first one's abstract ends in
+    `first_abstract_ends` when given."""
+    papers = real_papers()[:count]
+    return [
+        insert_candidate(
+            site.database,
+            paper,
+            score=1.5 - index * score_step,
+            suggested_sections=SECTIONS,
+            why={"terms": ["sparse autoencoder"], "parts": [["keyword rules", 1.1]], "nearest": []},
+            **({"abstract": paper["abstract"] + first_abstract_ends} if index == 0 and first_abstract_ends else {}),
+            **overrides,
+        )
+        for index, paper in enumerate(papers)
+    ]
+
+
+async def open_review(
+    browser: Any,
+    site: Site,
+    viewport: dict[str, int] = DESKTOP,
+    path: str = "/review",
+    ready: str = "#count",
+    **options: Any,
+) -> Any:
+    """A new browser context signed in to the review page, then at `path`; it waits for `ready` after signing in: the
+    queue's count line, on every review page, or "article.candidate" for the first card."""
     context = await browser.new_context(base_url=site.base, viewport=viewport, **options)
     page = await context.new_page()
     await page.goto("/review")
     await page.get_by_label("Admin token").fill(SECRETS_ENV["DIGEST_ADMIN_TOKEN"])
     await page.get_by_role("button", name="Sign in").click()
-    await page.wait_for_selector("article.candidate")
+    await page.wait_for_selector(ready)
+    if path != "/review":
+        await page.goto(path)
     return page
+
+
+def on_the_queue(url: str, **filters: str) -> bool:
+    """Whether `url` is the review page with these filters (a notice's parameter and a fragment may come with them)."""
+    parts = urlsplit(url)
+    return parts.path == "/review" and filters.items() <= dict(parse_qsl(parts.query)).items()
 
 
 QUEUE = 230  # past the page's 200, with ties in score so the keyset's later keys decide

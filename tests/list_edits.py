@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -51,22 +52,32 @@ def paper_dated(index: int, published: str) -> dict[str, Any]:
     return record
 
 
-@pytest.fixture
-def own_list(tmp_path: Path) -> Iterator[Any]:
-    """A new data folder seeded with a list of the test's own (`seed_list`), and its database."""
+@contextmanager
+def seeded_lists(tmp_path: Path, config: str = "") -> Iterator[Any]:
+    """A maker of a new data folder seeded with a list of the test's own (`seed_list`, then `config`), and its
+    database; the databases it opened are closed at the end."""
     opened: list[Database] = []
 
     def make(text: str | bytes) -> tuple[Settings, Database]:
         seed = tmp_path / "seed.md"
         seed.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-        settings = make_settings(tmp_path / "data", f'seed_list = "{seed}"\n')
+        settings = make_settings(tmp_path / "data", f'seed_list = "{seed}"\n{config}')
         database = open_service_database(settings)
         opened.append(database)
         return settings, database
 
-    yield make
-    for database in opened:
-        database.dispose()
+    try:
+        yield make
+    finally:
+        for database in opened:
+            database.dispose()
+
+
+@pytest.fixture
+def own_list(tmp_path: Path) -> Iterator[Any]:
+    """A new data folder seeded with a list of the test's own (`seed_list`), and its database."""
+    with seeded_lists(tmp_path) as make:
+        yield make
 
 
 # A list dating its entries day first, as most of the world writes dates; its third entry is newer than the second.

@@ -1,4 +1,4 @@
-"""The set-up of the publishing-recovery tests: the service's reviewer and (pull-request aware) publisher, a
+"""The set-up of the publishing-recovery tests (the reviewer and publisher are tests/publishing.py's): a
 maintainer's entry pushed by hand, an approval published, the command line on the test's data folder, and the
 list's entries and forge names they edit."""
 
@@ -9,24 +9,15 @@ from pathlib import Path
 
 from digest.config import Settings
 from digest.publish.publisher import PUBLISHED, Publisher
-from digest.publish.pull_publisher import publisher_for
 from digest.review.reviewer import Reviewer
 from digest.storage.db import Database
 from tests.factories import insert_candidate, real_papers
-from tests.git_remote import ANN, NOW, Remote
-from tests.publishing import push_bytes
+from tests.git_remote import ANN, Remote
+from tests.publishing import push_bytes, services
 
 # The entry just below where real_papers()[0] is inserted (Sparse Autoencoder, by date).
 NEIGHBOUR_OLD = "+ **SAE Analyzing Hierarchical Structure in VMs**"
 NEIGHBOUR_NEW = "+ **SAE Analyzing Hierarchical Structure in ViTs**"
-TOKEN = "ghp_PullRequestToken0987654321"
-FIRST = "awesome-digest/updates-1"
-
-
-def services(database: Database, settings: Settings) -> tuple[Reviewer, Publisher]:
-    publisher = publisher_for(database, settings, clock=lambda: NOW)
-    publisher.remember_base()
-    return Reviewer(database, settings, clock=lambda: NOW), publisher
 
 
 def push_hand_entry(

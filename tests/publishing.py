@@ -12,6 +12,7 @@ import pytest
 
 from digest.config import Settings
 from digest.publish.publisher import Publisher
+from digest.publish.pull_publisher import publisher_for
 from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
 from digest.storage.db import Database
@@ -53,8 +54,9 @@ def rename_sparse_autoencoder(remote: Remote) -> None:
 
 
 def services(database: Database, settings: Settings) -> tuple[Reviewer, Publisher]:
-    """What the running service holds: the one decision path and the publisher (its merge base remembered)."""
-    publisher = Publisher(database, settings, clock=lambda: NOW)
+    """What the running service holds: the one decision path and the publisher for the configured mode (its merge
+    base remembered)."""
+    publisher = publisher_for(database, settings, clock=lambda: NOW)
     publisher.remember_base()
     return Reviewer(database, settings, clock=lambda: NOW), publisher
 

@@ -9,14 +9,12 @@ from typing import Any
 
 import pytest
 
-from tests.browser_review import DESKTOP, open_review
+from tests.browser_review import DESKTOP, add_candidates, open_review
 from tests.chromium import CHROMIUM
-from tests.factories import insert_candidate, real_papers
 from tests.web_server import Site
 
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
-SECTIONS = ["Sparse Autoencoder", "Steering", "Probing", "Attention"]
 
 pytestmark = [
     pytest.mark.browser,
@@ -27,21 +25,8 @@ pytestmark = [
 ]
 
 
-def add_candidates(site: Site) -> list[int]:
-    """Three real papers; the first carries a long URL that would push a phone's page sideways if not wrapped."""
-    papers = real_papers()[:3]
-    long_url = " Code: https://github.com/anorganisation/" + "averylongrepositoryname" * 6
-    return [
-        insert_candidate(
-            site.database,
-            paper,
-            score=1.5 - index / 4,
-            abstract=paper["abstract"] + (long_url if index == 0 else ""),
-            suggested_sections=SECTIONS,
-            why={"terms": ["sparse autoencoder"], "parts": [["keyword rules", 1.1]], "nearest": []},
-        )
-        for index, paper in enumerate(papers)
-    ]
+# The first paper's abstract ends in a long URL that would push a phone's page sideways if not wrapped.
+LONG_URL = " Code: https://github.com/anorganisation/" + "averylongrepositoryname" * 6
 
 
 async def sideways(page: Any) -> int:
@@ -54,8 +39,8 @@ async def sideways(page: Any) -> int:
 async def test_the_review_page_fits_and_folds_the_abstract(
     site: Site, browser: Any, viewport: dict[str, int], name: str
 ) -> None:
-    add_candidates(site)
-    page = await open_review(browser, site, viewport)
+    add_candidates(site, score_step=0.25, first_abstract_ends=LONG_URL)
+    page = await open_review(browser, site, viewport, ready="article.candidate")
     assert await sideways(page) == 0
     first = page.locator("article.candidate").first
     abstract = first.locator("details.abstract")
@@ -74,8 +59,8 @@ async def test_the_review_page_fits_and_folds_the_abstract(
 
 @pytest.mark.asyncio
 async def test_keyboard_shortcuts_move_decide_and_undo(site: Site, browser: Any) -> None:
-    first, second, third = add_candidates(site)
-    page = await open_review(browser, site, DESKTOP)
+    first, second, third = add_candidates(site, score_step=0.25, first_abstract_ends=LONG_URL)
+    page = await open_review(browser, site, DESKTOP, ready="article.candidate")
     cards = page.locator("article.candidate")
     assert await page.locator("#shortcuts").is_visible()  # the script shows the keys it makes work
     assert await cards.nth(0).get_attribute("class") == "candidate current"
@@ -104,8 +89,8 @@ async def test_keyboard_shortcuts_move_decide_and_undo(site: Site, browser: Any)
 
 @pytest.mark.asyncio
 async def test_without_javascript_the_forms_do_everything(site: Site, browser: Any) -> None:
-    first, second, third = add_candidates(site)
-    page = await open_review(browser, site, PHONE, java_script_enabled=False)
+    first, second, third = add_candidates(site, score_step=0.25, first_abstract_ends=LONG_URL)
+    page = await open_review(browser, site, PHONE, java_script_enabled=False, ready="article.candidate")
     assert await page.locator("article.candidate.current").count() == 0  # the script did not run
     await page.locator("article.candidate").first.get_by_role("button", name="Steering").click()
     await page.wait_for_selector("#undo")
@@ -130,10 +115,10 @@ async def test_without_javascript_the_forms_do_everything(site: Site, browser: A
 
 @pytest.mark.asyncio
 async def test_dark_mode_follows_the_system(site: Site, browser: Any) -> None:
-    add_candidates(site)
+    add_candidates(site, score_step=0.25, first_abstract_ends=LONG_URL)
     colours = []
     for scheme in ("light", "dark"):
-        page = await open_review(browser, site, DESKTOP, color_scheme=scheme)
+        page = await open_review(browser, site, DESKTOP, color_scheme=scheme, ready="article.candidate")
         colours.append(await page.evaluate("getComputedStyle(document.body).backgroundColor"))
         await page.context.close()
     assert colours == ["rgb(255, 255, 255)", "rgb(21, 23, 26)"]

@@ -40,7 +40,7 @@ async def test_a_queue_longer_than_a_page_is_paged_by_an_older_link(site: Site, 
     one page, and a decision taken there comes back to that page."""
     long_queue(site)
     order = page_order(site)
-    page = await open_review(browser, site, DESKTOP)
+    page = await open_review(browser, site, DESKTOP, ready="article.candidate")
     first = await shown_ids(page)
     assert first == order[:200]
     await page.locator("#older").click()

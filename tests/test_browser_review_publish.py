@@ -16,10 +16,10 @@ from digest.publish import runner as runner_module
 from digest.publish.runner import PublishRunner
 from digest.publish.store import read_status
 from digest.review.signing import ApprovalLink, sign_link
+from tests.browser_review import open_review
 from tests.chromium import CHROMIUM
 from tests.factories import insert_candidate, real_papers
 from tests.git_remote import TYPO_NEW, TYPO_OLD, Remote, make_remote, publish_config
-from tests.review_page_flow import open_review
 from tests.web_server import SECRETS_ENV, Site, running_site, site_settings
 
 pytestmark = [

@@ -11,9 +11,9 @@ import pytest
 
 from digest.awesome import store as liststore
 from digest.review.signing import ApprovalLink, sign_link
+from tests.browser_review import open_review
 from tests.chromium import CHROMIUM
 from tests.factories import insert_candidate, real_papers
-from tests.review_page_flow import open_review
 from tests.web_server import SECRETS_ENV, Site
 
 pytestmark = [

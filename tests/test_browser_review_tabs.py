@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser_review import add_candidates, on_the_queue, open_review
 from tests.chromium import CHROMIUM
-from tests.review_page_flow import add_candidates, on_the_queue, open_review
 from tests.web_server import SECRETS_ENV, Site
 
 pytestmark = [

@@ -16,23 +16,18 @@ from digest.cli import main
 from digest.config import Settings
 from digest.publish import rules
 from digest.publish import runner as runner_module
-from digest.publish.publisher import BLOCKED, PUBLISHED, UNCHANGED, Publisher
+from digest.publish.publisher import BLOCKED, PUBLISHED, UNCHANGED
 from digest.publish.runner import PublishRunner
 from digest.publish.store import read_status
 from digest.review.reviewer import Reviewer
 from digest.service.wiring import open_service_database
-from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.git_remote import ANN, AUTHOR_ENV, NOW, TYPO_NEW, TYPO_OLD, Remote, git, make_remote, publish_config
-from tests.publishing import push_bytes
+from tests.git_remote import ANN, AUTHOR_ENV, NOW, TYPO_NEW, TYPO_OLD, Remote, git, publish_config
+from tests.publishing import approve, push_bytes, services
+from tests.publishing import remote as remote  # the fixture
 
 MAINTAINER = f"{AUTHOR_ENV['GIT_AUTHOR_NAME']} <{AUTHOR_ENV['GIT_AUTHOR_EMAIL']}>"
-
-
-@pytest.fixture
-def remote(tmp_path: Path) -> Remote:
-    return make_remote(tmp_path)
 
 
 BOT = "digest bot <bot@example.org>"
@@ -41,18 +36,6 @@ BOT = "digest bot <bot@example.org>"
 def settings_for(tmp_path: Path, remote: Remote, author: str = BOT, extra: str = "") -> Settings:
     config = publish_config(remote.url).replace(BOT, author) + extra
     return make_settings(tmp_path / "data", config)
-
-
-def services(database: Database, settings: Settings) -> tuple[Reviewer, Publisher]:
-    publisher = Publisher(database, settings, clock=lambda: NOW)
-    publisher.remember_base()
-    return Reviewer(database, settings, clock=lambda: NOW), publisher
-
-
-def approve(database: Database, reviewer: Reviewer, index: int) -> str:
-    paper = real_papers()[index]
-    reviewer.decide(insert_candidate(database, paper), "approve", ANN)
-    return str(paper["arxiv_id"])
 
 
 # 1 ------------------------------------------------------------------------------------------------------------------
@@ -151,7 +134,7 @@ async def test_a_protected_branch_is_said_once_and_not_pushed_to_again_until_the
     and again, forever (30 s doubling to an hour), each a new error. Now one line says why and what to do, and the
     service holds until the branch moves upstream (or it restarts, or `digest publish` is run)."""
     monkeypatch.setattr(rules, "BACKOFF_START", timedelta(seconds=0.2))  # the back-off as fast as a test can wait
-    monkeypatch.setattr(runner_module, "HELD_CHECK_SECONDS", 0.3, raising=False)
+    monkeypatch.setattr(runner_module, "HELD_CHECK_SECONDS", 0.3)
     attempts = tmp_path / "attempts"
     hook = remote.bare / "hooks" / "pre-receive"
     hook.write_text(

@@ -5,7 +5,6 @@ through real git against a bare remote."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,34 +12,17 @@ import pytest
 from digest.config import Settings
 from digest.publish.publisher import PUBLISHED, UNCHANGED, Publisher
 from digest.review.reviewer import Reviewer
-from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
-from tests.git_remote import ANN, HAND_LINKS, NOW, Remote, make_remote, publish_config
-
-
-@pytest.fixture
-def remote(tmp_path: Path) -> Remote:
-    return make_remote(tmp_path)
+from tests.git_remote import ANN, HAND_LINKS, Remote, publish_config
+from tests.publishing import remote as remote  # the fixture
+from tests.publishing import services
 
 
 @pytest.fixture
 def settings(tmp_path: Path, remote: Remote) -> Settings:
     return make_settings(tmp_path / "data", publish_config(remote.url))
-
-
-@pytest.fixture
-def database(settings: Settings) -> Iterator[Database]:
-    database = open_service_database(settings)
-    yield database
-    database.dispose()
-
-
-def services(database: Database, settings: Settings) -> tuple[Reviewer, Publisher]:
-    publisher = Publisher(database, settings, clock=lambda: NOW)
-    publisher.remember_base()
-    return Reviewer(database, settings, clock=lambda: NOW), publisher
 
 
 def approved_then_relinked(

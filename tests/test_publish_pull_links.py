@@ -4,64 +4,27 @@ protocol-level fake of GitHub's API, and its commit on the branch of a real bare
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 
 from digest.config import Settings
-from digest.publish.publisher import PUBLISHED, UNCHANGED, Publisher
-from digest.publish.pull_publisher import publisher_for
-from digest.review.reviewer import Reviewer
-from digest.service.wiring import open_service_database
+from digest.publish.publisher import PUBLISHED, UNCHANGED
 from digest.storage.db import Database
-from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.fake_forge import FakeForge
-from tests.git_remote import ANN, HAND_LINKS, NOW, Remote, git, make_remote, publish_config
+from tests.git_remote import ANN, HAND_LINKS, Remote, git
+from tests.publish_pull import FIRST, SECOND, maintainer_merges
+from tests.publish_pull import forge as forge  # the fixture
+from tests.publish_pull import settings as settings  # the fixture
+from tests.publishing import remote as remote  # the fixture
+from tests.publishing import services
 
-TOKEN = "ghp_PullRequestToken0987654321"
-FIRST, SECOND = "awesome-digest/updates-1", "awesome-digest/updates-2"
 PAPER = real_papers()[0]
 ARXIV_ID, TITLE = str(PAPER["arxiv_id"]), str(PAPER["title"])
 
 
-@pytest.fixture
-def remote(tmp_path: Path) -> Remote:
-    return make_remote(tmp_path)
-
-
-@pytest.fixture
-def forge(remote: Remote) -> Iterator[FakeForge]:
-    with FakeForge(remote.bare.parent.name, "remote", TOKEN) as fake:
-        yield fake
-
-
-@pytest.fixture
-def settings(tmp_path: Path, remote: Remote, forge: FakeForge) -> Settings:
-    config = publish_config(remote.url) + f'mode = "pull-request"\napi_url = "{forge.url}"\n'
-    return make_settings(tmp_path / "data", config, {"DIGEST_GIT_TOKEN": TOKEN})
-
-
-@pytest.fixture
-def database(settings: Settings) -> Iterator[Database]:
-    database = open_service_database(settings)
-    yield database
-    database.dispose()
-
-
-def services(database: Database, settings: Settings) -> tuple[Reviewer, Publisher]:
-    publisher = publisher_for(database, settings, clock=lambda: NOW)
-    publisher.remember_base()
-    return Reviewer(database, settings, clock=lambda: NOW), publisher
-
-
 def merged_by_maintainers(remote: Remote, forge: FakeForge) -> None:
     """The service's first pull request merged with the forge's button."""
-    git(remote.work, "pull", "--quiet", "--ff-only", "origin", "main")
-    git(remote.work, "fetch", "--quiet", "origin", FIRST)
-    git(remote.work, "merge", "--quiet", "--no-ff", "-m", "Merge pull request #1", "FETCH_HEAD")
-    git(remote.work, "push", "--quiet", "origin", "HEAD:main")
+    maintainer_merges(remote, FIRST, "merge")
     forge.merge(1)
 
 

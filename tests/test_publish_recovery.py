@@ -19,8 +19,8 @@ from digest.publish.store import read_status
 from digest.storage.db import Database
 from tests.factories import insert_candidate, real_papers
 from tests.git_remote import ANN, TYPO_NEW, TYPO_OLD, Remote
-from tests.publish_recovery import NEIGHBOUR_NEW, NEIGHBOUR_OLD, cli, services
-from tests.publishing import approve, push_bytes
+from tests.publish_recovery import NEIGHBOUR_NEW, NEIGHBOUR_OLD, cli
+from tests.publishing import approve, push_bytes, services
 from tests.publishing import db as db  # the fixture
 from tests.publishing import remote as remote  # the fixture
 from tests.publishing import st as st  # the fixture

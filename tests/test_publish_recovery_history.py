@@ -17,8 +17,8 @@ from digest.service.wiring import open_service_database
 from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.git_remote import NOW, TYPO_NEW, TYPO_OLD, Remote, git, publish_config
-from tests.publish_recovery import cli, services
-from tests.publishing import approve
+from tests.publish_recovery import cli
+from tests.publishing import approve, services
 from tests.publishing import db as db  # the fixture
 from tests.publishing import remote as remote  # the fixture
 from tests.publishing import st as st  # the fixture

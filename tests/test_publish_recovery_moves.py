@@ -14,8 +14,8 @@ from digest.publish.store import read_status
 from digest.storage.db import Database
 from tests.factories import real_papers
 from tests.git_remote import ANN, Remote
-from tests.publish_recovery import published_approval, push_hand_entry, services
-from tests.publishing import approve, push_bytes, rename_sparse_autoencoder
+from tests.publish_recovery import published_approval, push_hand_entry
+from tests.publishing import approve, push_bytes, rename_sparse_autoencoder, services
 from tests.publishing import db as db  # the fixture
 from tests.publishing import remote as remote  # the fixture
 from tests.publishing import st as st  # the fixture

@@ -19,8 +19,8 @@ from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.fake_forge import FakeForge
 from tests.git_remote import TYPO_NEW, TYPO_OLD, Remote, git, publish_config
-from tests.publish_recovery import FIRST, TOKEN, services
-from tests.publishing import approve
+from tests.publish_pull import FIRST, TOKEN
+from tests.publishing import approve, services
 from tests.publishing import db as db  # the fixture
 from tests.publishing import remote as remote  # the fixture
 from tests.publishing import st as st  # the fixture

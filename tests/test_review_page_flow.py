@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
+from tests.browser_review import DESKTOP, SECTIONS, add_candidates, on_the_queue, open_review
 from tests.chromium import CHROMIUM
 from tests.factories import insert_candidate, real_papers
-from tests.review_page_flow import DESKTOP, SECTIONS, add_candidates, on_the_queue, open_review
 from tests.web_server import SECRETS_ENV, Site
 
 PHONE = {"width": 390, "height": 844}

@@ -9,9 +9,9 @@ import feedparser
 import pytest
 
 from digest.review.rules import Actor
+from tests.browser_review import SECTIONS, open_review
 from tests.chromium import CHROMIUM
 from tests.factories import insert_candidate, real_papers
-from tests.review_page_flow import SECTIONS, open_review
 from tests.web_server import SECRETS_ENV, Site, sign_in
 
 BLANK = "\u2800\u3164\u200b \u200d"
