@@ -1,0 +1,74 @@
+"""Whether a command may write the data folder: found without leaving anything in it, said in one line that names
+what to fix (its mode, or a read-only file system)."""
+
+from __future__ import annotations
+
+import errno
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from digest.cli import main
+from digest.storage.folders import unwritable_data_folder
+from tests.conftest import mounted_tmpfs
+from tests.folder_watch import names_made_in
+from tests.killed import run_killed
+
+
+def seeded(data: Path) -> Path:
+    """A data folder seeded with the bundled list; the list exported beside it, returned."""
+    listing = data.parent / "before.md"
+    assert main(["--data-dir", str(data), "list", "export", "-o", str(listing)]) == 0
+    return listing
+
+
+def test_the_write_check_leaves_nothing_in_the_data_folder_even_when_killed(data_dir: Path, tmp_path: Path) -> None:
+    """Each command that writes made an empty folder `.digest-check-*` in the data folder and removed it, to find out
+    whether it could write there: a command killed between the two (kill -9, an OOM kill) left it behind for good, and
+    another process listing the folder meanwhile saw it. Now no entry appears in the folder at all for the check, and
+    a normal run leaves exactly what was there."""
+    listing = seeded(data_dir)
+    before = sorted(path.name for path in data_dir.iterdir())
+    with names_made_in(data_dir) as made:
+        arguments = ["--data-dir", str(data_dir), "list", "import", str(listing)]
+        run_killed("digest.service.wiring:check_data_folder", "after", arguments, cwd=tmp_path)
+    assert made == [], made
+    assert sorted(path.name for path in data_dir.iterdir()) == before
+    assert main(["--data-dir", str(data_dir), "list", "import", str(listing)]) == 0  # unchanged: nothing to write
+    assert sorted(path.name for path in data_dir.iterdir()) == before
+
+
+def test_a_data_folder_on_a_read_only_file_system_is_said_to_be_so() -> None:
+    """A data folder on a read-only mount was refused with "Permission denied"-style advice to let the user write it,
+    which no mode can do there: now the line says it is on a read-only file system, and to remount it."""
+    line = unwritable_data_folder(Path("/mnt/backup/data"), OSError(errno.EROFS, "Read-only file system"))
+    assert line == (
+        "the data folder /mnt/backup/data cannot be used: it is on a read-only file system; remount it read-write, or "
+        "give --data-dir (or DIGEST_DATA_DIR) another folder; commands that only read still work"
+    )
+    refused = unwritable_data_folder(Path("/nowhere/data"), OSError(errno.EACCES, "Permission denied"))
+    assert refused == (
+        "the data folder /nowhere/data cannot be used: this user cannot write it: Permission denied; let the user "
+        "digest runs as read and write it, or give --data-dir (or DIGEST_DATA_DIR) another folder; commands that only "
+        "read still work"
+    )
+
+
+def test_a_read_only_mount_refuses_writing_commands_in_its_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same through the command line on a real read-only mount (root: no mode stops it, the file system does)."""
+    with mounted_tmpfs(tmp_path / "mount", "16m") as mount:
+        data = mount / "data"
+        listing = seeded(data)
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        capsys.readouterr()
+
+        assert main(["--data-dir", str(data), "list", "import", str(listing)]) == 2
+        error = capsys.readouterr().err
+        assert error == (
+            f"digest: configuration: the data folder {data} cannot be used: it is on a read-only file system; remount "
+            "it read-write, or give --data-dir (or DIGEST_DATA_DIR) another folder; commands that only read still "
+            "work\n"
+        )
