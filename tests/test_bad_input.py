@@ -243,8 +243,8 @@ def test_a_read_only_data_folder_is_named_as_the_reason(
         assert main(["--data-dir", str(view), "candidates"]) == 0
         read = capsys.readouterr()
     assert line.startswith(
-        f"digest: configuration: the data folder {view} cannot be used: this user cannot write it: Read-only file "
-        "system"
+        f"digest: configuration: the data folder {view} cannot be used: it is on a read-only file system; remount it "
+        "read-write"
     ), line
     assert "pending" in read.out
     warning = read.err.strip()

@@ -149,7 +149,7 @@ def reached(settings: Settings, path: Path | None) -> bool:
     """False for a file in a data folder this user cannot enter, or that a file stands in the place of (--data-dir
     naming a file): said once, for the folder; the files in it (the database, secrets.json) are no problem of their
     own."""
-    from digest.storage.failures import unenterable_folder
+    from digest.storage.folders import unenterable_folder
 
     closed = unenterable_folder(settings.data_dir.resolve()) or not nearest_existing(settings.data_dir).is_dir()
     return not closed or not path or not path.resolve().is_relative_to(settings.data_dir.resolve())

@@ -4,7 +4,6 @@ not by asking: os.access says yes to root everywhere, also under /proc or on a r
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from digest.text import one_line
@@ -21,7 +20,7 @@ def nearest_existing(folder: Path) -> Path:
 def folder_problem(name: str, folder: Path, data_dir: Path) -> str | None:
     """A folder the service must create or write: it, or its nearest existing parent, must be a writable folder that
     this user can enter (said as the commands say it when that is the data folder)."""
-    from digest.storage.failures import unenterable_folder
+    from digest.storage.folders import unenterable_folder
 
     probe = nearest_existing(folder)
     if not probe.is_dir():
@@ -40,10 +39,8 @@ def folder_problem(name: str, folder: Path, data_dir: Path) -> str | None:
 
 
 def _write_failure(folder: Path) -> str | None:
-    """Why an empty folder cannot be made in `folder` (made and taken away again: nothing is left), or None."""
-    try:
-        made = tempfile.mkdtemp(prefix=".digest-check-", dir=folder)
-    except OSError as exc:
-        return one_line(exc.strerror or str(exc))
-    Path(made).rmdir()
-    return None
+    """Why a file cannot be made in `folder` (tried without leaving anything in it: storage/folders.py), or None."""
+    from digest.storage.folders import write_failure
+
+    failure = write_failure(folder)
+    return one_line(failure.strerror or str(failure)) if failure is not None else None

@@ -123,12 +123,19 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest.progress import ProgressBar
 
     data, shown = read_list_file(args.path), shown_source(args.path)
-    # The way back for a data folder whose database was lost: import into it, no seed. A dry run creates nothing.
+    # The way back for a data folder whose database was lost: import into it, no seed. A dry run creates nothing, and
+    # writes nothing: a data folder this user cannot write (or a full disk) still shows what the import would do.
     context.restoring = not args.dry_run
+    context.reading_only = args.dry_run
+    database = context.database
+    if context.opened_read_only:  # the file could only be read: the import is made, and dropped, in a copy in memory
+        from digest.storage.snapshot import scratch_copy
+
+        database = scratch_copy(database)
     bar = ProgressBar("import", sys.stderr)
     discarded = None
     try:
-        with context.database.transaction(exclusive=True) as session:  # after, or before, another's decision
+        with database.transaction(exclusive=True) as session:  # after, or before, another's decision
             report = liststore.import_markdown(session, data, source=shown, progress=bar.update)
             if args.dry_run or (removes_too_many(report) and not args.force):
                 raise _RolledBackError(report)  # rolls the whole import back
@@ -138,6 +145,8 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
         discarded = exc.report
     finally:
         bar.close()
+        if database is not context.database:
+            database.dispose()
     if discarded is not None and not args.dry_run:
         raise CommandError(
             f"{shown}: would remove {len(discarded.removed)} entries (more than {REMOVAL_LIMIT}); nothing was "

@@ -22,7 +22,8 @@ from digest.awesome.reading import META_KEY, READER_VERSION
 from digest.config import ConfigError, Settings
 from digest.sizes import counted
 from digest.storage.db import Database, DatabaseError, open_database
-from digest.storage.failures import LET_IN, entry_refused, unreadable_file, write_refused
+from digest.storage.failures import unreadable_file
+from digest.storage.folders import LET_IN, entry_refused, unwritable_data_folder, write_refused
 from digest.storage.models import Candidate, ListMeta, Section
 from digest.storage.private import close_to_others
 from digest.storage.state import TrainingDecision
@@ -86,11 +87,9 @@ def check_data_folder(settings: Settings, *, writing: bool = True) -> None:
         raise ConfigError([f"the data folder {settings.data_dir} cannot be used: {why}"])
     if probe == settings.data_dir.resolve():
         # A database file it cannot read is said first, by the database's own line: reading it is what fails first.
-        refused = write_refused(probe) if writing and not unreadable_file(settings.database_url) else ""
-        if refused:
-            why = f"this user cannot write it: {refused}; {LET_IN}, or give --data-dir (or DIGEST_DATA_DIR) another"
-            reading = "commands that only read still work"
-            raise ConfigError([f"the data folder {settings.data_dir} cannot be used: {why} folder; {reading}"])
+        unwritable = write_refused(probe) if writing and not unreadable_file(settings.database_url) else None
+        if unwritable is not None:
+            raise ConfigError([unwritable_data_folder(settings.data_dir, unwritable)])
         close_to_others(probe)
         return
     try:  # here, where the failure can name the folder: a file opened in it said only "No such file or directory"

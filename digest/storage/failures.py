@@ -3,13 +3,11 @@ driver not installed; each said in words of what to fix, after the database's ow
 
 from __future__ import annotations
 
-import errno
 import os
 import pwd
 import resource
 import shutil
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +53,7 @@ def unreadable_file(url: str) -> str:
         except OSError:
             return f"cannot read the database {path}: {exc.strerror}; let the user digest runs as read and write it"
         return (
-            f"cannot read the database {path}: {exc.strerror} ({_mode_and_owner(found)}); let the user digest runs "
+            f"cannot read the database {path}: {exc.strerror} ({mode_and_owner(found)}); let the user digest runs "
             "as read and write it"
         )
     except OSError:  # missing (created on open), a folder, a URI: SQLite's own error says so
@@ -73,53 +71,7 @@ def not_sqlite(path: Path) -> bool:
         return stream.read(len(_SQLITE_HEADER)) != _SQLITE_HEADER
 
 
-def unenterable_folder(path: Path, name: str = "data folder") -> str:
-    """For a folder that is there but this user may not enter (mode 000 or 0600 after a restore by hand, another
-    user's folder): a line naming it and why, where each command would stop on whichever file inside it came first.
-    Empty when it can be entered, or is no such folder."""
-    why = entry_refused(path)
-    return f"cannot enter the {name} {path}: {why}; {LET_IN}" if why else ""
-
-
-LET_IN = "let the user digest runs as read and write it"
-
-
-def entry_refused(path: Path) -> str:
-    """Why this user may not enter a folder that is there, 'Permission denied (mode 0000, owned by nobody)'; empty
-    when it can be entered, or is no such folder. Tried, not asked (os.access answers for the real user)."""
-    try:
-        # "folder/." needs search permission on the folder itself; pathlib would drop the "."
-        os.stat(os.path.join(path, "."))  # noqa: PTH116, PTH118
-    except PermissionError as exc:
-        try:
-            found = path.stat()
-        except OSError:
-            return str(exc.strerror)
-        return f"{exc.strerror} ({_mode_and_owner(found)})"
-    except OSError:  # missing (created on first use), a file: said elsewhere
-        return ""
-    return ""
-
-
-def write_refused(path: Path) -> str:
-    """Why this user may not write in a folder it can enter (mode 0555, another user's folder, a read-only mount):
-    'Permission denied (mode 0555, owned by nobody)'; empty when it can, or is no such folder, or fails for another
-    reason (a full disk is said by the database's own line, with its free space). Tried, not asked (os.access answers
-    for the real user, and yes to root on a read-only mount): an empty folder made in it and taken away again."""
-    try:
-        made = tempfile.mkdtemp(prefix=".digest-check-", dir=path)
-    except OSError as exc:
-        if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
-            return ""
-        try:
-            return f"{exc.strerror} ({_mode_and_owner(path.stat())})"
-        except OSError:
-            return str(exc.strerror)
-    Path(made).rmdir()
-    return ""
-
-
-def _mode_and_owner(found: os.stat_result) -> str:
+def mode_and_owner(found: os.stat_result) -> str:
     return f"mode {stat.S_IMODE(found.st_mode):04o}, owned by {_user_name(found.st_uid)}"
 
 
@@ -206,7 +158,7 @@ def read_only_file(url: str) -> str:
             found = path.stat()
         except OSError:
             return ""
-        return f" (its file {path} is read-only for this user: {_mode_and_owner(found)})"
+        return f" (its file {path} is read-only for this user: {mode_and_owner(found)})"
     except OSError:
         return ""
     return ""
