@@ -16,6 +16,7 @@ import pytest
 from digest.awesome import store as liststore
 from digest.cli import main
 from digest.config import Settings
+from digest.resources import seed_list_path
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor
 from digest.service.wiring import open_service_database
@@ -156,3 +157,15 @@ def moved(arxiv_id: str, heading: str) -> Callable[[str], str]:
         return "\n".join(lines)
 
     return edit
+
+
+def seed_without_entries(count: int) -> str:
+    """The bundled list with its first `count` entries (the list's '+' items and their lines) taken out."""
+    lines = seed_list_path().read_text(encoding="utf-8").splitlines(keepends=True)
+    for _ in range(count):
+        first = next(i for i, line in enumerate(lines) if line.startswith("+ "))
+        end = first + 1
+        while end < len(lines) and lines[end].startswith("  "):
+            end += 1
+        lines[first:end] = []
+    return "".join(lines)

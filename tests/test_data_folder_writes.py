@@ -15,8 +15,8 @@ from digest.storage.folders import unwritable_data_folder
 from tests.conftest import mounted_tmpfs
 from tests.folder_watch import names_made_in
 from tests.killed import run_killed
+from tests.list_edits import seed_without_entries as without_entries
 from tests.other_user import Digest, as_another_user, open_to_all, shared_folder
-from tests.test_list_import_safety import without_entries
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 
 from digest.cli import main
 from digest.resources import seed_list_path
+from tests.list_edits import seed_without_entries as without_entries
 
 SEED = seed_list_path().read_text(encoding="utf-8")
 
@@ -22,18 +23,6 @@ def data_dir(data_dir: Path) -> Path:
 
 def run(data_dir: Path, *args: str) -> int:
     return main(["--data-dir", str(data_dir), "list", "import", *args])
-
-
-def without_entries(count: int) -> str:
-    """The bundled list with its first `count` entries (the list's '+' items and their lines) taken out."""
-    lines = SEED.splitlines(keepends=True)
-    for _ in range(count):
-        first = next(i for i, line in enumerate(lines) if line.startswith("+ "))
-        end = first + 1
-        while end < len(lines) and lines[end].startswith("  "):
-            end += 1
-        lines[first:end] = []
-    return "".join(lines)
 
 
 def exported(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> str:

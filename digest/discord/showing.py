@@ -118,15 +118,8 @@ class MessageEditor:
                 if not if_out_of_sync:  # (the background round leaves a note owed as it is)
                     await self._keep_note(candidate, note, owed=note is not None)
                 return
-            channel = self._channel(channel_id or None)
             try:
-                if message is None:
-                    partial = channel.get_partial_message(int(candidate.discord_message_id))
-                    message = await partial.edit(embed=embed, allowed_mentions=NO_MENTIONS)
-                    if blank(message):  # its embeds suppressed: only an edit of its flags shows them again
-                        message = await message.edit(embed=embed, suppress=False, allowed_mentions=NO_MENTIONS)
-                else:
-                    message = await message.edit(embed=embed, suppress=False, allowed_mentions=NO_MENTIONS)
+                message = await self._edit(channel_id, int(candidate.discord_message_id), embed, message)
             except discord.NotFound:
                 await self._repost(candidate_id)
                 return
@@ -147,6 +140,18 @@ class MessageEditor:
                                     discord_shown_suggestion=shown_text(listed), discord_shown_section=into,
                                     discord_offers_approve=approvable(listed) if listed is not None else None,
                                     discord_note=note, discord_note_owed=False)  # fmt: skip
+
+    async def _edit(
+        self, channel_id: int, message_id: int, embed: discord.Embed, message: discord.Message | None
+    ) -> discord.Message:
+        """The edit itself: of the message as Discord has it when known, else of its ID in its channel."""
+        if message is not None:
+            return await message.edit(embed=embed, suppress=False, allowed_mentions=NO_MENTIONS)
+        partial = self._channel(channel_id or None).get_partial_message(message_id)
+        message = await partial.edit(embed=embed, allowed_mentions=NO_MENTIONS)
+        if blank(message):  # its embeds suppressed: only an edit of its flags shows them again
+            message = await message.edit(embed=embed, suppress=False, allowed_mentions=NO_MENTIONS)
+        return message
 
     async def _offer_approve(
         self, candidate: Candidate, listed: SuggestedSection | None, message: discord.Message

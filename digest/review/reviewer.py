@@ -150,19 +150,7 @@ class Reviewer:
                 outcome = replace(outcome, message=by_hand.moved(outcome))
             elif before is not None and kept is None:  # the one who decides second is told whose decision came first
                 outcome = replace(outcome, message=before.after(outcome.message, outcome.changed, actor))
-            session.add(
-                Decision(
-                    candidate_id=candidate.id,
-                    action=action,
-                    section=outcome.section if action == Action.APPROVE else None,
-                    actor=actor.name[:200],
-                    actor_id=actor.id,
-                    channel=actor.channel,
-                    at=now,
-                    applied=outcome.changed,
-                    command=actor.command,
-                )
-            )
+            session.add(_decision(candidate.id, action, actor, outcome, now))
         if outcome.changed:
             self.regenerate_markdown()
         log.info(
@@ -291,3 +279,11 @@ class Reviewer:
 
 class NotAllowedError(ReviewError):
     """A decision whose condition no longer held when it was to be made (an undo after someone else decided)."""
+
+
+def _decision(candidate_id: int, action: str, actor: Actor, outcome: Outcome, now: datetime) -> Decision:
+    """The record of one decision, applied or not."""
+    section = outcome.section if action == Action.APPROVE else None
+    return Decision(candidate_id=candidate_id, action=action, section=section, actor=actor.name[:200],
+                    actor_id=actor.id, channel=actor.channel, at=now, applied=outcome.changed,
+                    command=actor.command)  # fmt: skip
