@@ -186,3 +186,52 @@ def test_a_partly_refused_edition_sent_by_hand_that_every_reader_refuses_for_now
     assert kept.reached == READERS[:5] and retry_on_start is None
     assert [o.status for o in a_day_later.emails] == ["failed"], a_day_later.emails
     assert delivered(inbox) == sorted(READERS[:5]), delivered(inbox)
+
+
+@pytest.mark.parametrize("left", ["refused", "given-up"])
+def test_a_send_by_hand_that_every_reader_still_owed_refuses_for_good_leaves_them_owed(
+    tmp_path: Path, left: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Five readers had the edition and the other seven were owed it (the second message refused for good, or they
+    were greylisted until the week was given up); the maintainer sent it by hand and the server answered 550 for each
+    of the seven. The command said 'sent to nobody more: refused for good: ...', exited 0, and the edition was
+    recorded sent, the seven owed nothing. Expected: one line saying it was not sent and how to send it once the
+    cause is fixed, exit 1, as when they are refused for now; the seven stay owed it (refused, not retried by the
+    job), and the send by hand after the fix reaches them alone."""
+    port = free_port()
+    owed = READERS[5:]
+    inbox = SecondMessageRefusingSelectiveInbox({})
+    if left == "given-up":
+        inbox = SelectiveInbox({address: "451 4.7.1 Greylisted, please try again later" for address in owed})
+    later = NOW + timedelta(weeks=5 if left == "given-up" else 0, days=1)  # five weeks on: older than the four kept
+    send = ["--config", str(tmp_path / "data-config.toml"), "--data-dir", str(tmp_path / "data")]
+    send += ["weekly", "--week", "2026-W48", "--edition", "readers", "--send"]
+    with served_week(tmp_path, port, config(port, recipients=READERS, maintainers=()), inbox) as (settings, database):
+        run_weekly_job(settings, database, NOW)
+        if left == "given-up":
+            run_weekly_job(settings, database, later - timedelta(days=1))
+        with database.reading() as session:
+            before = week_state(session, "2026-W48", "readers")
+        capsys.readouterr()
+        inbox.replies = {address: f"550 5.1.1 <{address}>: no such user" for address in owed}
+        assert main(send) == 1
+        said = capsys.readouterr()
+        with database.reading() as session:
+            kept = week_state(session, "2026-W48", "readers")
+        run_weekly_job(settings, database, later)
+    fixed = Inbox()
+    with smtp_server(fixed, port):
+        assert main(send) == 0
+    assert before is not None and before.status == left, before
+    assert "sent" not in said.out and said.err.count("\n") == 1, said
+    assert said.err.startswith(f"digest: 2026-W48: email not sent: the SMTP server 127.0.0.1:{port} refused every"), (
+        said.err
+    )
+    assert "550 5.1.1 <reader05@example.org>: no such user" in said.err, said.err
+    assert said.err.endswith(
+        "; a refusal for good, not retried: fix its cause, then `digest weekly --week 2026-W48 --edition readers"
+        " --send` sends it\n"
+    ), said.err
+    assert kept is not None and (kept.status, kept.next_attempt_at, kept.deferred) == ("refused", None, owed), kept
+    assert kept.reached == READERS[:5]
+    assert not set(owed) & set(delivered(inbox)) and delivered(fixed) == sorted(owed), delivered(fixed)

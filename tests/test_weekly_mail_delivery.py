@@ -201,3 +201,49 @@ def test_an_edition_given_up_after_reaching_most_readers_is_not_said_unsent(tmp_
         " attempt; "
     ), outcome.message
     assert len(inbox.envelopes) == 1
+
+
+@pytest.mark.asyncio
+async def test_a_weekly_job_the_service_runs_says_in_one_line_what_came_of_it_and_when_it_tries_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The service's weekly job with the reader greylisted logged its line ('weekly: 2026-W48: ...; readers' edition
+    not sent; ...') and then one more, 'weekly: next attempt at 2026-11-30 07:30 UTC'; its scheduled retry did the
+    same. Expected: one line a job, saying what came of it and when the next attempt is."""
+    from digest.service.process import Service
+    from digest.service.schedule import WEEKLY_RETRY_ID
+    from tests.conftest import DATA_DIR
+
+    port = free_port()
+    settings, database = setup(tmp_path, config(port))
+    database.dispose()
+    feed = DATA_DIR / "arxiv" / "rss" / "rss_cs.CL_2026-04-27_trimmed-3items.xml"
+    arxiv = settings.arxiv.model_copy(update={"sources": (str(feed),), "api_url": "http://127.0.0.1:9/api"})
+    now = [NOW]
+    inbox = SelectiveInbox({READER: "451 4.7.1 Greylisted, please try again later"})
+    with smtp_server(inbox, port), caplog.at_level("INFO"):
+        service = Service(settings.model_copy(update={"arxiv": arxiv}), clock=lambda: now[0])
+        await service.start(serve_web=False)
+        try:
+            assert service.scheduler is not None
+            service.scheduler.pause()  # the retry is run here, at its time on the service's clock
+            await service.weekly_now()
+            retry = service.scheduler.get_job(WEEKLY_RETRY_ID)
+            assert retry is not None
+            now[0] = retry.next_run_time
+            await service.weekly_now()  # the scheduled retry's job, the reader greylisted again
+            again = service.scheduler.get_job(WEEKLY_RETRY_ID)
+            await service.weekly_now()  # run again before its back-off is over: its line names the time once
+        finally:
+            await service.stop()
+    lines = [record.getMessage() for record in caplog.records if record.name.startswith("digest")]
+    jobs = [line for line in lines if line.startswith("weekly: ")]
+    assert jobs == [
+        "weekly: 2026-W48: Markdown written; readers' edition not sent; maintainers' edition sent; next attempt at"
+        " 2026-11-30 07:30 UTC",
+        "weekly: 2026-W48: Markdown written; readers' edition not sent; maintainers' edition: already sent on"
+        " 2026-11-30 07:00 UTC; next attempt at 2026-11-30 08:30 UTC",
+        "weekly: 2026-W48: Markdown written; readers' edition: last attempt failed; next attempt at 2026-11-30 08:30"
+        " UTC; maintainers' edition: already sent on 2026-11-30 07:00 UTC",
+    ], jobs
+    assert again is not None and again.next_run_time == NOW + timedelta(minutes=90), again

@@ -59,10 +59,10 @@ async def run_weekly(
         future.add_done_callback(running.discard)
     future.add_done_callback(functools.partial(_outlasted_stop, settings))
     result = await asyncio.shield(future)  # a job cancelled (the scheduler shut down) leaves the thread to the stop
-    log.info("weekly: %s", result)
-    if result.retry_at is not None and scheduler is not None and scheduler.running:
-        schedule_weekly_retry(scheduler, result.retry_at)
-        log.info("weekly: next attempt at %s", f"{result.retry_at:%Y-%m-%d %H:%M} UTC")
+    retry_at = result.retry_at if scheduler is not None and scheduler.running else None
+    if scheduler is not None and retry_at is not None:
+        schedule_weekly_retry(scheduler, retry_at)
+    log.info("weekly: %s", result.line(retry_at))  # one line a job: what came of it, and when it is tried again
 
 
 def _outlasted_stop(settings: Settings, future: asyncio.Future[Any]) -> None:

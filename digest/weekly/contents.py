@@ -103,9 +103,10 @@ def approved_papers(session: Session, start: datetime, end: datetime, covered: s
                 continue  # approved, then taken out of the list by hand: it did not join it
         if _listed_before(session, candidate, start, covered):
             continue  # approved again into another section (a move), or already in the list by hand: no news
+        section, *also_in = _listed_sections(paper, candidate.decided_section or candidate.suggested_section or "Other")
         added.append(
             AddedPaper(
-                section=_listed_section(paper, candidate.decided_section or candidate.suggested_section or "Other"),
+                section=section,
                 # As the list holds it: a title a maintainer fixed by hand since, not arXiv's (nor a later version's)
                 title=paper.title if paper is not None else candidate.title,
                 authors=list((paper.authors if paper is not None else None) or candidate.authors),
@@ -114,18 +115,22 @@ def approved_papers(session: Session, start: datetime, end: datetime, covered: s
                 url=None,
                 code_url=candidate.code_url or (paper.code_url if paper else None),
                 added_at=as_utc(candidate.decided_at or start),
+                also_in=also_in,
             )
         )
     return added
 
 
-def _listed_section(paper: Paper | None, decided: str) -> str:
-    """The section the approval put the paper in, unless a maintainer has moved it since: then the first one of the
-    list's sections that holds it."""
+def _listed_sections(paper: Paper | None, decided: str) -> list[str]:
+    """The section the approval put the paper in, unless a maintainer has moved it since: then every section of the
+    list that holds it, in the list's order (the paper is shown under the first, the others named with it), as the
+    review page, Discord and the feed name them."""
     if paper is None or not paper.entries:
-        return decided
+        return [decided]
     holding = sorted((entry.section for entry in paper.entries), key=lambda section: section.position)
-    return decided if any(section.name == decided for section in holding) else holding[0].name
+    if any(section.name == decided for section in holding):
+        return [decided]
+    return list(dict.fromkeys(section.name for section in holding))
 
 
 def _listed_before(session: Session, candidate: Candidate, start: datetime, covered: set[int]) -> bool:

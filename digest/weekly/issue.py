@@ -32,6 +32,7 @@ class AddedPaper:
     url: str | None
     code_url: str | None
     added_at: datetime
+    also_in: Sequence[str] = ()  # the other sections holding it, when none is the one it was approved into
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class DigestItem:
     link: str | None
     arxiv_url: str | None
     code_url: str | None
+    also_in: Sequence[str] = ()  # the other sections of the list it is in, named with it (shown under the first)
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,7 @@ def build_digest(
                     link=safe_url(paper.url) or arxiv_url(paper.arxiv_id),
                     arxiv_url=arxiv_url(paper.arxiv_id),
                     code_url=safe_url(paper.code_url),
+                    also_in=[single_line(readable_section(also)) for also in paper.also_in],
                 )
                 for paper in papers
             ],

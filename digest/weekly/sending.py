@@ -107,8 +107,9 @@ def _send_claimed(
             message = compose_email(digest, settings, now, to)
             delivery = mailer.send(message, settings.smtp, to, ssl_context=ssl_context, stop=stop)
     except mailer.RecipientsRefusedError as exc:
-        if status_was in KEPT_UNSENT and exc.delivery.deferred:
-            # By hand, from a status the job does not retry, and nobody reached: it stays so, not on the job's back-off.
+        if status_was in KEPT_UNSENT:
+            # By hand, from a status the job does not retry, and nobody reached: refused for now, it stays so, not on
+            # the job's back-off; refused for good, it is refused, those it was sent to owed it still (not "sent").
             return _failed(settings, database, name, edition, now, exc, status_was)
         if len(to) == len(recipients):  # the first send, and none has it
             return _refused_every_recipient(settings, database, week, edition, now, exc, status_was)

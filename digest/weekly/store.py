@@ -88,6 +88,15 @@ class WeeklyResult:
         emails = "; ".join(outcome.said(self.week) for outcome in self.emails) or "no email"
         return f"{self.week}: {written}; {emails}"
 
+    def line(self, next_attempt: datetime | None) -> str:
+        """The job's one line, and when the service calls again (`next_attempt`, the retry it scheduled), unless an
+        edition said in full names that time already."""
+        said = str(self)
+        if next_attempt is None:
+            return said
+        when = f"next attempt at {next_attempt:%Y-%m-%d %H:%M} UTC"
+        return said if when in said else f"{said}; {when}"
+
 
 def write_editions(settings: Settings, database: Database, week: IsoWeek, now: datetime) -> dict[Edition, Path]:
     """Both editions' Markdown in the weekly folder; a failure to write one is logged and does not stop the other."""

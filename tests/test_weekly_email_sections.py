@@ -1,0 +1,46 @@
+"""The weekly digest's email names every section of the list a paper joined, as the review page, Discord and the feed
+do: a paper approved into one section and then moved by a maintainer into two others. Through the real Reviewer,
+the list's Markdown edited and imported, and the maintainers' edition sent to aiosmtpd on loopback."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from digest.config import Settings
+from digest.storage.db import Database
+from digest.weekly.store import send_week
+from tests.factories import real_papers
+from tests.list_edits import approve, markdown, reimport
+from tests.smtp_server import Inbox, smtp_server
+from tests.weekly_data import WEEK
+from tests.weekly_email import both_editions, parts
+
+MONDAY = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # the week after: 2026-W48 is complete
+
+
+def test_a_paper_moved_by_hand_into_two_other_sections_is_named_in_both_in_the_maintainers_email(
+    database: Database, settings: Settings
+) -> None:
+    """Approved into Steering, then moved by a maintainer into Sparse Autoencoder and Probing (the list edited and
+    imported): the maintainers' email listed it under Sparse Autoencoder alone, while the review page, Discord and
+    the feed name both. Expected: shown once, under the first of them, naming the other with it."""
+    record = real_papers()[1]
+    approve(database, settings, record, "Steering")
+    text = markdown(database, settings)
+    start = text.index(f"+ [{record['title']}](https://arxiv.org/abs/{record['arxiv_id']})")
+    end = text.index("\n+ ", start) + 1
+    block, text = text[start:end], text[:start] + text[end:]
+    for heading in (" Probing\n", " Sparse Autoencoder\n"):  # the later section first: the earlier one stays put
+        at = text.index("\n+ ", text.index(heading)) + 1
+        text = text[:at] + block + text[at:]
+    reimport(database, text)
+
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        outcome = send_week(both_editions(settings, port), database, WEEK, MONDAY, edition="maintainers")
+    assert outcome.status == "sent" and len(inbox.messages) == 1, outcome
+    plain, html = parts(inbox.messages[0])
+    assert plain.count(record["title"]) == 1, plain
+    item = plain.split("== Sparse Autoencoder ==", 1)[1].split("\n== ", 1)[0]
+    assert record["title"] in item and "\n  Also in: Probing\n" in item, plain
+    assert "Also in: Probing</div>" in html, html
