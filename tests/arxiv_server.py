@@ -1,7 +1,8 @@
 """A stand-in for arXiv on 127.0.0.1: serves the real recorded files in tests/data/arxiv/ and programmed replies.
 
 Per path it can answer with any status, headers, ETag/Last-Modified (and 304 when the client sends them back),
-Retry-After, a sequence of replies (429, 503, then 200), or a huge body; every request is recorded.
+Retry-After, a sequence of replies (429, 503, then 200), a huge body, a late answer or none (a dropped connection);
+every request is recorded.
 Also `FakeClock`: time that moves only when the code under test sleeps, so back-off is tested without waiting.
 """
 
@@ -38,6 +39,7 @@ class Reply:
     delay_seconds: float = 0.0  # answer this much later (a slow arXiv), in real time
     # awaited before answering: a download that lasts until something else happened (the request is recorded first)
     before_answer: Callable[[], Awaitable[None]] | None = None
+    drop: bool = False  # hang up without answering (after delay_seconds): a connection dropped on the way
 
 
 @dataclass
@@ -123,6 +125,9 @@ class ArxivServer:
             return web.Response(status=404, text="not programmed")
         if reply.delay_seconds:
             await asyncio.sleep(reply.delay_seconds)
+        if reply.drop and request.transport is not None:
+            request.transport.close()
+            return web.Response()  # written to no one: the connection is gone
         if reply.before_answer is not None:
             await reply.before_answer()
         headers = {"Content-Type": reply.content_type, **reply.headers}

@@ -15,6 +15,9 @@ from digest.arxiv.fetch_types import FetchError, endpoint
 # host saying it is busy (a 509 bandwidth limit, a CDN's 520-524): backed off, its Retry-After kept.
 FINAL_5XX = frozenset({501, 505})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+# A try lost on the way (timed out, refused, dropped, cut off): tried again after a back-off, unless lasting_error says
+# another try would end the same way.
+LOST_ON_THE_WAY = (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError)
 
 
 def is_refusal(status: int) -> bool:

@@ -2,7 +2,7 @@
 
 Polite: it says who it is, asks only for what changed (conditional GET), makes one request at a time with at
 least `min_interval_seconds` between requests across the whole process (and every process on the data folder, through
-its turn file), and backs off on timeouts and on 429/5xx (every process on the data folder alike).
+its turn file), and backs off on timeouts, dropped connections and 429/5xx (every process on the data folder alike).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from yarl import URL
 from digest.arxiv.content_coding import decoded_body
 from digest.arxiv.feedfile import read_local_file
 from digest.arxiv.fetch_rules import (
+    LOST_ON_THE_WAY,
     REDIRECT_STATUSES,
     connection_refused,
     describe,
@@ -38,7 +39,8 @@ from digest.arxiv.fetch_types import (
     wait_words,
 )
 from digest.arxiv.tls_probe import tls_port_error
-from digest.arxiv.turns import Turn, pause, polite_turn, within_grace
+from digest.arxiv.turn_file import BackOffCause
+from digest.arxiv.turns import LONGEST_BACK_OFF_SECONDS, pause, polite_turn, within_grace
 from digest.clock import SYSTEM_CLOCK, Clock
 from digest.config import ArxivSettings
 from digest.sizes import counted, shown_size
@@ -47,7 +49,7 @@ log = logging.getLogger(__name__)
 
 ACCEPT = "application/rss+xml, application/atom+xml;q=0.9, application/xml;q=0.8, text/xml;q=0.7, */*;q=0.1"
 # A Retry-After beyond this is arXiv asking us to come back another time, not in this pass; also the longest back-off.
-MAX_RETRY_AFTER_SECONDS = 600.0
+MAX_RETRY_AFTER_SECONDS = LONGEST_BACK_OFF_SECONDS
 READ_CHUNK = 64 * 1024
 MAX_REDIRECTS = 5
 # Only what the standard library decodes; a server that sends anything else (br, zstd) gets one line, not a crash.
@@ -131,7 +133,7 @@ class Fetcher:
             backoff = min(self.backoff_base * 2 ** min(attempt, 30), MAX_RETRY_AFTER_SECONDS)
             try:
                 result = await self._one_try(source, etag, last_modified, backoff)
-            except (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError) as exc:
+            except LOST_ON_THE_WAY as exc:
                 last_problem, refused = self._lost_on_the_way(source, exc), False
             except (aiohttp.ClientError, ValueError, UnicodeError) as exc:
                 # A garbled status line or header, a bad chunk, an unknown encoding: the answer is broken, not late.
@@ -167,12 +169,10 @@ class Fetcher:
         )
 
     async def _one_try(self, source: str, etag: str | None, last_modified: str | None, backoff: float) -> FetchResult:
-        """One try in its turn, `backoff` the wait after it should the host refuse it; a failure another try seconds
-        later would not change (fetch_rules.lasting_error) is FetchError, not to be retried."""
+        """One try, `backoff` the wait after it should it be refused or lost; a failure another try seconds later
+        would not change (fetch_rules.lasting_error) is FetchError, not to be retried."""
         try:
-            async with polite_turn(self.clock, self.settings.min_interval_seconds, self.stop, self.turn_file) as turn:
-                asking = self._asked_in_turn(turn, source, (etag, last_modified), backoff)
-                return await within_grace(asking, self.stop, source)  # a stop: the grace, then given up
+            return await self._follow(source, etag, last_modified, backoff)
         except aiohttp.ClientConnectorError as exc:
             lasting = lasting_error(source, exc)
             if lasting is None:
@@ -192,29 +192,30 @@ class Fetcher:
         host = endpoint(source) if connection_refused(exc) else None
         raise FetchError(f"{source}: {describe(exc)}; not tried again", unreachable_host=host) from exc
 
-    async def _asked_in_turn(
-        self, turn: Turn, source: str, validators: tuple[str | None, str | None], backoff: float
-    ) -> FetchResult:
-        """The answer, unless a host on the way asked (in an earlier pass or another process) to be left alone till
-        later; a Retry-After, and the `backoff` a refusal begins, are kept for every later request (this process's and
-        the others'), under the host that refused (a redirect's target too)."""
-        turn.forget_past(self.clock.now())
-        result = await self._follow(turn, source, *validators)
-        if is_refusal(result.status):
-            host, now = URL(result.answered_by or source).host, self.clock.now()
-            turn.back_off(host, backoff, now)
-            delay = retry_after_seconds(result.retry_after, now, result.server_date)
-            if delay:
-                turn.leave_alone(host, delay, now)
-        return result
-
-    async def _follow(self, turn: Turn, source: str, etag: str | None, last_modified: str | None) -> FetchResult:
+    async def _follow(self, source: str, etag: str | None, last_modified: str | None, backoff: float) -> FetchResult:
         """The answer at `source`, following at most MAX_REDIRECTS redirects, each to an http(s) address. Each hop is
-        a request of its own: it waits the interval after the answer that led to it, as any next request does, and
-        is not made to a host that asked to be left alone."""
+        a request of its own, in a turn of its own: it waits the interval after the answer that led to it, as any next
+        request does, and is not made to a host that asked to be left alone."""
         url = source
-        for hop in range(MAX_REDIRECTS + 1):
-            host = URL(url).host
+        for _hop in range(MAX_REDIRECTS + 1):
+            result, location = await self._asked_in_turn(source, url, (etag, last_modified), backoff)
+            if location is None:
+                return replace(result, source=source, answered_by=url)
+            url = redirect_target(url, location)
+        raise FetchError(f"{source}: more than {MAX_REDIRECTS} redirects; refused")
+
+    async def _asked_in_turn(
+        self, source: str, url: str, validators: tuple[str | None, str | None], backoff: float
+    ) -> tuple[FetchResult, str | None]:
+        """One request to `url` in its turn, once the back-off from its host (or host:port) another process or an
+        earlier pass began is over (without it, a `digest add` asked arXiv 3 s after the service's poll was answered
+        503, not 5 s); not made when the host asked (a Retry-After) to be left alone till later. A refusal's
+        Retry-After, and the `backoff` a refusal or a request lost on the way begins, are kept for every later request
+        (this process's and the others'), under the host that refused or the host:port that was lost."""
+        host, place = URL(url).host, endpoint(url)
+        interval = self.settings.min_interval_seconds
+        async with polite_turn(self.clock, interval, self.stop, self.turn_file, (host or "", place), url) as turn:
+            turn.forget_past(self.clock.now())
             until = turn.busy_until(host, self.clock.now())
             if until is not None:
                 raise FetchError(
@@ -222,25 +223,19 @@ class Fetcher:
                     "not asked before then",
                     busy_host=host,
                 )
-            if hop:
-                await pause(self.clock, self.settings.min_interval_seconds, self.stop)
-            await self._backed_off(turn, url, host)
-            result, location = await self._request(url, etag, last_modified)
-            if location is None:
-                return replace(result, source=source, answered_by=url)
-            url = redirect_target(url, location)
-        raise FetchError(f"{source}: more than {MAX_REDIRECTS} redirects; refused")
-
-    async def _backed_off(self, turn: Turn, url: str, host: str | None) -> None:
-        """Waits out the back-off from `host` that a refusal began, in another process on the data folder or before a
-        restart: without it, a `digest add` asked arXiv 3 s after the service's poll was answered 503, not 5 s."""
-        wait = min(turn.back_off_left(host, self.clock.now()), MAX_RETRY_AFTER_SECONDS)
-        if wait >= 0.01:  # less is the rounding of the clocks (this process's own back-off, already waited)
-            # A warning: up to 10 minutes of silence would look like a hang to a maintainer running `digest add`.
-            log.warning(
-                "fetch %s: waiting %.0f s first, the back-off after %s refused a request (429 or 5xx)", url, wait, host
-            )
-            await pause(self.clock, wait, self.stop)
+            try:
+                result, location = await within_grace(self._request(url, *validators), self.stop, source)
+            except LOST_ON_THE_WAY as exc:
+                if not (isinstance(exc, aiohttp.ClientConnectorError) and lasting_error(url, exc)):
+                    turn.back_off(place, backoff, self.clock.now(), BackOffCause.LOST)
+                raise
+            if is_refusal(result.status):
+                now = self.clock.now()
+                turn.back_off(host, backoff, now)
+                delay = retry_after_seconds(result.retry_after, now, result.server_date)
+                if delay:
+                    turn.leave_alone(host, delay, now)
+            return result, location
 
     async def _request(self, url: str, etag: str | None, last_modified: str | None) -> tuple[FetchResult, str | None]:
         """One request: the answer, or the Location of a redirect (second item) to follow."""

@@ -148,7 +148,7 @@ class Settings(BaseSettings):
 
     @property
     def arxiv_turn_file(self) -> Path:
-        """The file that spaces requests to arXiv across the processes on this data folder (digest/arxiv/turns.py)."""
+        """The file that spaces requests to arXiv across the processes on this data folder (arxiv/turn_file.py)."""
         return self.data_dir / "arxiv.turn"
 
     @property

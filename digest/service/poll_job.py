@@ -19,7 +19,7 @@ from digest.arxiv.fetcher import STOP_WAITING
 from digest.arxiv.poll_lock import PollBusyError, PollRunningError, poll_lock_free, polling_alone
 from digest.arxiv.poll_pass import health_line
 from digest.arxiv.poller import PollSummary
-from digest.arxiv.turns import left_alone_until
+from digest.arxiv.turn_file import left_alone_until
 from digest.clock import utc_now
 from digest.config import Settings
 from digest.service.schedule import schedule_late_poll, schedule_poll_after_busy
