@@ -19,7 +19,7 @@ from digest.storage.db import Database
 from tests.discord_bot import eventually, last_embed, posted_candidate, row, running
 from tests.discord_bot import rounds as background_rounds
 from tests.factories import insert_candidate, real_papers
-from tests.fake_discord import BOT_ID, MAINTAINER, FakeDiscord
+from tests.fake_discord import BOT_ID, CHANNEL_ID, MAINTAINER, FakeDiscord
 
 RETRY_AFTER = 0.4
 
@@ -212,3 +212,76 @@ async def test_a_long_429_on_an_edit_holds_the_rounds_other_edits_in_that_channe
         await eventually(shown, "every rejection shown")
     assert len(fake.requests("PATCH")) == 4
     assert all(row(db, c).discord_shown_status == "rejected" for c, _mid in posted)
+
+
+def since(fake: FakeDiscord, mark: int) -> list[str]:
+    """The requests the fake received after the first `mark`, as 'METHOD path'."""
+    return [f"{r.method} {r.path}" for r in fake.received[mark:]]
+
+
+@pytest.mark.asyncio
+async def test_a_long_429_on_a_post_holds_the_rounds_edits_in_that_channel_until_discord_allows_them(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A new candidate's post answered 429 for ten minutes: the bot went on editing in that channel (a rejection made
+    on the command line), each edit to be answered 429 too. Nothing more is sent there until the wait is over, one line
+    says when; then the candidate is posted once and the rejection shown."""
+    clock = Skipping()
+    async with running(bot_settings, db, sync_interval=0.05, clock=clock) as bot:
+        rejected, mid = await posted_candidate(fake, db, bot, 0)
+        hold = fake.hold_next("POST", "/messages")
+        new = insert_candidate(db, real_papers()[1])
+        await hold.arrived.wait()  # the background round posting it, waiting on Discord
+        mark = len(fake.received) - 1
+        fake.fail_next(1, 429, retry_after=LONG)
+        assert main(["--data-dir", str(data_dir), "reject", str(rejected)]) == 0
+        with caplog.at_level(logging.INFO, logger="digest.discord"):
+            hold.released.set()
+            await background_rounds(bot, 20)
+        assert since(fake, mark) == [f"POST /api/v10/channels/{CHANNEL_ID}/messages"]
+        said = ours(caplog)
+        assert len(said) == 1 and "before" in said[0] and "UTC" in said[0], said
+        clock.skip(LONG)
+        await eventually(lambda: row(db, new).discord_state == "posted", "the new candidate posted")
+        await eventually(lambda: "Rejected by" in last_embed(fake, mid)["description"], "the rejection shown")
+        new_mid = int(row(db, new).discord_message_id or 0)
+        await eventually(lambda: fake.reactors(new_mid, "❌") == [BOT_ID], "the new message's reactions")
+    footers = [body["embeds"][0]["footer"]["text"].split(" ·")[0] for body in fake.posted()]
+    assert footers == [f"Candidate {rejected}", f"Candidate {new}"]
+    assert fake.reactors(new_mid, "✅") == [BOT_ID]
+
+
+@pytest.mark.asyncio
+async def test_a_long_429_on_a_reaction_holds_the_rounds_posts_in_that_channel_until_discord_allows_them(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The bot's ✅ under the first of two new messages answered 429 for ten minutes: the run went on posting the
+    second and reacting under it, each answered 429 too. Nothing more is sent there until the wait is over, one line
+    says when; then the second is posted once, and both messages have the bot's ✅ and ❌ once."""
+    ids = [insert_candidate(db, paper, score=0.9 - i / 10) for i, paper in enumerate(real_papers()[:2])]
+    clock = Skipping()
+    async with running(bot_settings, db, sync_interval=0.05, clock=clock) as bot:
+        hold = fake.hold_next("PUT", "/reactions/")
+        with caplog.at_level(logging.INFO, logger="digest.discord"):
+            posting = asyncio.ensure_future(bot.post_pending())
+            await hold.arrived.wait()
+            mark = len(fake.received) - 1
+            fake.fail_next(1, 429, retry_after=LONG)
+            hold.released.set()
+            report = await posting
+            await background_rounds(bot, 20)
+        assert (report.posted, report.waiting) == (1, 1)
+        assert len(since(fake, mark)) == 1 and since(fake, mark)[0].startswith("PUT "), since(fake, mark)
+        said = ours(caplog)
+        assert len(said) == 1 and "before" in said[0] and "UTC" in said[0], said
+        clock.skip(LONG)
+        await eventually(lambda: row(db, ids[1]).discord_state == "posted", "the second candidate posted")
+        mids = [int(row(db, i).discord_message_id or 0) for i in ids]
+
+        def reacted() -> bool:
+            return all(fake.reactors(m, e) == [BOT_ID] for m in mids for e in ("✅", "❌"))
+
+        await eventually(reacted, "the bot's reactions under both messages")
+    footers = [body["embeds"][0]["footer"]["text"].split(" ·")[0] for body in fake.posted()]
+    assert footers == [f"Candidate {ids[0]}", f"Candidate {ids[1]}"]
+    assert len(fake.requests("PUT", "/reactions/")) == 5

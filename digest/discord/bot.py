@@ -23,6 +23,8 @@ from digest.discord.members import Members
 from digest.discord.messages import PostReport
 from digest.discord.owed import Owed
 from digest.discord.posting import Poster
+from digest.discord.rate_limits import ChannelHolds
+from digest.discord.reacting import OwnReactions
 from digest.discord.showing import MessageEditor
 from digest.review.reviewer import Reviewer
 from digest.review.rules import Actor, Outcome, ReviewError
@@ -58,16 +60,18 @@ class ReviewBot:
         self.commands = SlashCommands(settings, database, reviewer, self.members)
         # `clock` times the waits before a retry (Discord's rate limits among them).
         steady = clock.monotonic
+        holds = ChannelHolds(steady)  # a channel Discord rate-limited gets no post, edit or reaction till it allows
+        self.reactions = OwnReactions(database, self._channel, holds, sync_interval, steady)
         self.poster = Poster(settings, database, lambda: self.ready, self._channel, self._own_id, sync_interval,
-                             self.link.trouble, steady)  # fmt: skip
-        self.editor = MessageEditor(self.config, database, self._channel, self._mark_repost, self.poster.add_reactions,
-                                    self._own_id, sync_interval, steady)  # fmt: skip
+                             self.link.trouble, holds, self.reactions, steady)  # fmt: skip
+        self.editor = MessageEditor(self.config, database, self._channel, self._mark_repost, self.reactions.add,
+                                    self._own_id, sync_interval, holds, steady)  # fmt: skip
         # Messages whose reaction the database (or a member lookup) failed to take in: caught up on with the recent
         # ones, however old their candidate's decision (catching up looks at the last CATCH_UP_WINDOW's alone, and
         # would miss them), after a restart too.
         self.owed = Owed(database)
         self.catching_up = CatchUp(database, self.members, self._channel, self._decide, self._mark_repost,
-                                   self.editor, self.poster.add_reactions, sync_interval,
+                                   self.editor, self.reactions.add, sync_interval,
                                    self.link.trouble, self.owed, steady)  # fmt: skip
         self.caught_up = asyncio.Event()
         self._replay_again = False  # catching up failed as a whole, or a permission came back: the loop does it
@@ -228,7 +232,7 @@ class ReviewBot:
                     await self.editor.sync()
                     await self.poster.post_found()
                     await self._catch_up_found()
-                    await self.poster.retry_reactions()
+                    await self.reactions.retry()
                 except ROUND_ERRORS as exc:
                     log.warning("discord: syncing with the database failed (trying again in %g s): %s",
                                 self.sync_interval, exc)  # fmt: skip

@@ -17,7 +17,8 @@ from digest.config import Settings
 from digest.discord import messages, store
 from digest.discord.connection import NO_MENTIONS
 from digest.discord.messages import PostReport
-from digest.discord.rate_limits import asked_wait
+from digest.discord.rate_limits import ChannelHolds, asked_wait
+from digest.discord.reacting import OwnReactions
 from digest.discord.retries import Retries
 from digest.discord.suggested import approvable, shown_text
 from digest.review.rules import SuggestedSection
@@ -43,6 +44,8 @@ class Poster:
         own_id: Callable[[], int | None],
         retry_after: float,
         trouble: Callable[[str, str | None], None],
+        holds: ChannelHolds,
+        reactions: OwnReactions,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
@@ -59,13 +62,12 @@ class Poster:
         self._offered: set[int] = set()
         self._unoffered_before: set[int] = set()
         self._retries: Retries[str] = Retries(retry_after, clock=clock)  # after a failed post, the next try waits
-        # The last post failed on a 429 whose wait is not over: no post is sent before it is, whoever asks (a poll).
-        self._limited = False
+        # Channels whose wait for a 429 is not over: no post is sent there before it is, whoever asks (a poll).
+        self._holds = holds
+        self._reactions = reactions
         self._asked = 0.0  # the seconds Discord asked the bot to wait, by the last post it failed
         self._lock = asyncio.Lock()
         self._refused = False  # the channel refuses posts (403, 404): reported to /healthz, not a blip
-        # Messages missing a reaction of the bot's that Discord failed to add.
-        self._unreacted: Retries[int] = Retries(retry_after, clock=clock)
 
     async def retry_refused(self) -> None:
         """At the bot's start: what Discord refused while it last ran (AutoMod, a limit) may be allowed now."""
@@ -88,12 +90,14 @@ class Poster:
             if not self._ready():
                 log.info("discord: not connected; %s wait to be posted", counted(len(chosen) + len(left), "candidate"))
                 return PostReport(0, len(chosen) + len(left), 0)
-            if self._limited and self._retries.waiting(POSTING):  # a post now would be refused again, and counted
+            if self._holds.left(self._channel().id):  # a post now would be refused again, and counted
                 log.info("discord: Discord's rate limit is not over; %s wait to be posted",
                          counted(len(chosen) + len(left), "candidate"))  # fmt: skip
                 return PostReport(0, len(chosen) + len(left), 0)
             posted = failed = decided = 0
             for chosen_then in chosen:
+                if self._holds.left(self._channel().id):  # a reaction there was rate-limited: the rest wait it out
+                    break
                 # Read again: while the run waited on Discord (a slow post, its retries) a maintainer may have decided
                 # it on the web; a decided candidate is not posted (nor offered: pending again, it calls for a run).
                 candidate = await asyncio.to_thread(store.load, self.database, chosen_then.id)
@@ -112,22 +116,30 @@ class Poster:
             # Those over the cap wait for the next run; those not posted are tried again by the background loop.
             self._offered.update(left)
             unposted = len(chosen) - posted - decided
-            self._limited = failed > 0 and self._asked > 0
-            if failed:
-                delay = self._retries.failed(POSTING, self._asked)
+            held = self._holds.left(self._channel().id)
+            if failed or (held and unposted):
+                delay = self._retries.failed(POSTING, max(self._asked, held))
                 level = logging.INFO if self._refused else logging.WARNING  # a refusal was said once already
-                log.log(level, "discord: %s not posted; trying again in %g s", counted(unposted, "candidate"), delay)
+                if not held:  # a rate limit's line said when the bot posts again
+                    log.log(level, "discord: %s not posted; trying again in %g s", counted(unposted, "candidate"),
+                            delay)  # fmt: skip
             else:
                 self._retries.succeeded(POSTING)
             waiting = len(left) + unposted
-            if waiting and posted:
-                notice = messages.waiting_notice(waiting, self.settings.web.base_url)
-                try:
-                    await self._channel().send(notice, allowed_mentions=NO_MENTIONS)
-                except discord.HTTPException as exc:
-                    log.warning("discord: could not post the waiting notice: %s", exc)
+            if waiting and posted and not held:
+                await self._notice_waiting(waiting)
             log.info("discord: posted %s, %d wait on the review page", counted(posted, "candidate"), waiting)
             return PostReport(posted, waiting, failed)
+
+    async def _notice_waiting(self, waiting: int) -> None:
+        """Says in the channel how many candidates wait on the review page."""
+        channel = self._channel()
+        notice = messages.waiting_notice(waiting, self.settings.web.base_url)
+        try:
+            await channel.send(notice, allowed_mentions=NO_MENTIONS)
+        except discord.HTTPException as exc:
+            if not self._holds.hold(channel.id, exc, "could not post the waiting notice"):
+                log.warning("discord: could not post the waiting notice: %s", exc)
 
     async def settle_decided(self) -> None:
         """Candidates decided elsewhere while Discord failed their post, the next try being for pending ones only: a
@@ -188,7 +200,8 @@ class Poster:
             if exc.status < HTTPStatus.INTERNAL_SERVER_ERROR:  # a 5xx may come after Discord stored the message: it
                 # stays "sending", so the next try looks in the channel first (a new nonce would not be deduped)
                 await asyncio.to_thread(store.update, self.database, candidate.id, discord_state=before)
-            log.warning("discord: could not post candidate %s: %s", candidate.id, exc)
+            if not self._holds.hold(self._channel().id, exc, f"could not post candidate {candidate.id}"):
+                log.warning("discord: could not post candidate %s: %s", candidate.id, exc)
             return False
         self._refused = False
         self._trouble(POSTING, None)
@@ -217,7 +230,7 @@ class Poster:
             discord_note=None,  # a message of its own: no note of the message it may replace (deleted, gone)
             discord_note_owed=False,
         )
-        await self._add_reactions(candidate.id, message, approvable(listed))
+        await self._reactions.add_as_listed(candidate.id, message, approvable(listed))
 
     async def _sent_before(self, candidate_id: int) -> discord.Message | None:
         """The candidate's message among the channel's newest, when a process that was posting it died before it was
@@ -234,50 +247,6 @@ class Poster:
             log.warning("discord: cannot look for the message of candidate %s in the channel (%s); posting it again "
                         "(give the bot Read Message History to avoid a duplicate)", candidate_id, exc)  # fmt: skip
         return None
-
-    async def add_reactions(
-        self, candidate_id: int, message: discord.Message | discord.PartialMessage, only: str | None = None
-    ) -> None:
-        """The bot's ✅ and ❌ on a candidate's message (or only `only` of them), as posting adds them."""
-        candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
-        if candidate is not None:
-            listed = await asyncio.to_thread(store.suggestion_now, self.database, candidate.suggested_section)
-            await self._add_reactions(candidate_id, message, approvable(listed), only)
-
-    async def _add_reactions(
-        self,
-        candidate_id: int,
-        message: discord.Message | discord.PartialMessage,
-        listed: bool,
-        only: str | None = None,
-    ) -> None:
-        """Adds them; one Discord failed (not one it forbids) is tried again from `retry_reactions` with back-off."""
-        for emoji in messages.BOT_REACTIONS if listed else (messages.REJECT_EMOJI,):
-            if only is not None and messages.normalise_emoji(only) != messages.normalise_emoji(emoji):
-                continue
-            try:
-                await message.add_reaction(emoji)
-            except discord.Forbidden as exc:
-                log.warning("discord: may not add %s to candidate %s: %s", emoji, candidate_id, exc)
-            except discord.HTTPException as exc:
-                level = logging.INFO if self._unreacted.failing(candidate_id) else logging.WARNING  # said once
-                delay = self._unreacted.failed(candidate_id, asked_wait(exc))
-                log.log(level,
-                        "discord: could not add %s to candidate %s (trying again in %g s): %s",
-                        emoji, candidate_id, delay, exc)  # fmt: skip
-                return
-        self._unreacted.succeeded(candidate_id)
-
-    async def retry_reactions(self) -> None:
-        """Adds the bot's reactions that Discord failed to add, once their back-off has passed."""
-        for candidate_id in self._unreacted.due():
-            candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
-            if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
-                self._unreacted.succeeded(candidate_id)  # its message is gone: nothing to add to
-                continue
-            await self.add_reactions(
-                candidate_id, self._channel().get_partial_message(int(candidate.discord_message_id))
-            )
 
     async def post_found(self) -> PostReport | None:
         """A posting run when candidates were found since the last one, by any process, and finding has stopped:

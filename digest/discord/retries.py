@@ -30,6 +30,11 @@ class Retries(Generic[Key]):
         self._next[key] = self._clock() + delay
         return delay
 
+    def put_off(self, key: Key, seconds: float) -> None:
+        """`key` is not due for `seconds` (something else made Discord ask the bot to wait), its back-off unchanged."""
+        self._failures.setdefault(key, 0)
+        self._next[key] = max(self._next.get(key, 0.0), self._clock() + seconds)
+
     def succeeded(self, key: Key) -> None:
         self._failures.pop(key, None)
         self._next.pop(key, None)

@@ -8,17 +8,15 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from http import HTTPStatus
 
 import discord
 
-from digest.clock import utc_now
 from digest.config import DiscordSettings
 from digest.discord import messages, notes, store
 from digest.discord.connection import NO_MENTIONS
 from digest.discord.decided import ShownDecisions, decided_into
-from digest.discord.rate_limits import asked_wait
+from digest.discord.rate_limits import ChannelHolds, asked_wait
 from digest.discord.retries import Retries
 from digest.discord.suggested import ShownSuggestions, approvable, shown_text
 from digest.review.rules import SuggestedSection
@@ -58,6 +56,7 @@ class MessageEditor:
         react: Callable[[int, discord.Message, str], Awaitable[None]],
         own_id: Callable[[], int | None],
         retry_after: float,
+        holds: ChannelHolds,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config
@@ -69,9 +68,9 @@ class MessageEditor:
         # One edit at a time, in decision order.
         self._lock = asyncio.Lock()
         self._retries: Retries[int] = Retries(retry_after, clock=clock)
-        # Channels whose edits Discord rate-limited (429): none is sent there until its wait is over. discord.py
-        # forgets a 429 it raises, so each further edit in the channel would go out and be answered 429 again.
-        self._limited: Retries[int] = Retries(retry_after, clock=clock)
+        # Channels Discord rate-limited (a 429 on an edit, a post, a reaction): no edit is sent there until the wait is
+        # over. discord.py forgets a 429 it raises, so each further edit would go out and be answered 429 again.
+        self._holds = holds
         self._uneditable: set[int] = set()  # messages Discord forbids the bot to edit (403, 400), until it restarts
         self._suggestions = ShownSuggestions()
         self._decisions = ShownDecisions()
@@ -114,7 +113,7 @@ class MessageEditor:
                 await self._keep_note(candidate, note, owed=False)
                 return
             channel_id = int(candidate.discord_channel_id or 0) or self.config.channel_id or 0
-            if self._limited.waiting(channel_id):  # sent now, it would be refused too: it waits, as one Discord failed
+            if self._holds.left(channel_id):  # sent now, it would be refused too: it waits, as one Discord failed
                 if not if_out_of_sync:  # (the background round leaves a note owed as it is)
                     await self._keep_note(candidate, note, owed=note is not None)
                 return
@@ -131,7 +130,6 @@ class MessageEditor:
                 self._forbidden(candidate_id, "its embed stays removed")
                 return
             self._retries.succeeded(candidate_id)
-            self._limited.succeeded(channel_id)
             self._uneditable.discard(candidate_id)
             await self._offer_approve(candidate, listed, message)
             await asyncio.to_thread(store.update, self.database, candidate_id, discord_shown_status=candidate.status,
@@ -178,6 +176,10 @@ class MessageEditor:
         own_id = self._own_id()
         if own_id is None:
             return
+        held = self._holds.left(message.channel.id)
+        if held:  # sent now, it would be refused too: tried again once the wait is over
+            self._unremoved.put_off(candidate_id, held)
+            return
         try:
             await message.remove_reaction(messages.APPROVE_EMOJI, discord.Object(own_id))
         except (discord.Forbidden, discord.NotFound) as exc:  # not allowed, or the message deleted: not tried again
@@ -187,6 +189,9 @@ class MessageEditor:
         except discord.HTTPException as exc:
             level = logging.INFO if self._unremoved.failing(candidate_id) else logging.WARNING  # said once
             delay = self._unremoved.failed(candidate_id, asked_wait(exc))
+            if self._holds.hold(message.channel.id, exc, f"could not take the bot's ✅ off candidate {candidate_id}'s "
+                                "message"):  # fmt: skip
+                return
             log.log(level, "discord: could not take the bot's ✅ off candidate %s's message, which no longer offers "
                     "it (trying again in %g s): %s", candidate_id, delay, exc)  # fmt: skip
         else:
@@ -216,11 +221,7 @@ class MessageEditor:
             self._forbidden(candidate.id, str(exc))
             return
         delay = self._retries.failed(candidate.id, asked_wait(exc))
-        if exc.status == HTTPStatus.TOO_MANY_REQUESTS:
-            delay = self._limited.failed(channel, delay)
-            at = (utc_now() + timedelta(seconds=delay)).strftime("%H:%M:%S UTC")
-            log.warning("discord: could not edit the message of candidate %s: %s; no message in channel %s is edited "
-                        "before %s (in %g s)", candidate.id, exc, channel, at, delay)  # fmt: skip
+        if self._holds.hold(channel, exc, f"could not edit the message of candidate {candidate.id}", at_least=delay):
             return
         log.warning("discord: could not edit the message of candidate %s (trying again in %g s): %s",
                     candidate.id, delay, exc)  # fmt: skip
