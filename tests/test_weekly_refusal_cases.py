@@ -146,3 +146,30 @@ def test_a_reader_refused_in_the_middle_of_a_send_is_one_log_line_naming_the_edi
     assert len(lines) == 1, lines
     assert lines[0].startswith(f"weekly 2026-W48 readers: email sent to {A}; {said}: {B}: {reply}"), lines[0]
     assert f"{B}: {reply}" in outcome.message and password not in caplog.text
+
+
+@pytest.mark.parametrize("refused", [40, 30])
+def test_readers_refused_by_a_reply_naming_each_are_named_a_few_and_counted(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, refused: int
+) -> None:
+    """40 readers; the server refuses `refused` of them, each by a reply naming the reader ('550 5.1.1
+    <r07@example.org>: no such user', as most servers word it). Every reader refused, the edition's line and the log
+    named all 40, each with its reply; a few refused, the line said 'r00, r01, r02 and 27 more'. Expected: both
+    alike, three named and the others counted, the reply said once."""
+    port = free_port()
+    readers = tuple(f"r{number:02d}@example.org" for number in range(40))
+    settings, database = setup(tmp_path, config(port, recipients=readers, maintainers=()))
+    inbox = SelectiveInbox({reader: f"550 5.1.1 <{reader}>: no such user" for reader in readers[:refused]})
+    try:
+        with smtp_server(inbox, port), caplog.at_level(logging.INFO):
+            (outcome,) = run_weekly_job(settings, database, NOW).emails
+        with database.reading() as session:
+            recorded = week_state(session, "2026-W48", "readers")
+    finally:
+        database.dispose()
+    counted = f"r00@example.org, r01@example.org, r02@example.org and {refused - 3} more: 550 5.1.1 <…>: no such user"
+    assert counted in outcome.message, outcome.message
+    assert recorded is not None and counted in (recorded.last_error or counted), recorded
+    logged = "\n".join(record.getMessage() for record in caplog.records if record.name.startswith("digest"))
+    for said in (outcome.message, logged):
+        assert [reader for reader in readers[3:refused] if reader in said] == [], said[:600]

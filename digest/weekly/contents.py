@@ -121,16 +121,16 @@ def approved_papers(session: Session, start: datetime, end: datetime, covered: s
     return added
 
 
-def _listed_sections(paper: Paper | None, decided: str) -> list[str]:
-    """The section the approval put the paper in, unless a maintainer has moved it since: then every section of the
-    list that holds it, in the list's order (the paper is shown under the first, the others named with it), as the
-    review page, Discord and the feed name them."""
+def _listed_sections(paper: Paper | None, approved_into: str | None) -> list[str]:
+    """Every section of the list that holds the paper, in the list's order, the one it is shown under first: the
+    section an approval put it in while the list holds it there, else the first. The others are named with it ('Also
+    in'), as the review page, Discord and the feed name them, whether an approval or a maintainer put it there."""
     if paper is None or not paper.entries:
-        return [decided]
+        return [approved_into or "Other"]
     holding = sorted((entry.section for entry in paper.entries), key=lambda section: section.position)
-    if any(section.name == decided for section in holding):
-        return [decided]
-    return list(dict.fromkeys(section.name for section in holding))
+    names = list(dict.fromkeys(section.name for section in holding))
+    shown = approved_into if approved_into in names else names[0]
+    return [shown, *(name for name in names if name != shown)]
 
 
 def _listed_before(session: Session, candidate: Candidate, start: datetime, covered: set[int]) -> bool:
@@ -163,21 +163,21 @@ def added_by_other_paths(session: Session, start: datetime, end: datetime, cover
     each, and none already in `covered`."""
     added: list[AddedPaper] = []
     entries = (
-        select(Entry, Paper, Section)
+        select(Entry, Paper)
         .join(Paper, Entry.paper_id == Paper.id)
-        .join(Section, Entry.section_id == Section.id)
         # By when the paper joined the list, not when its entry was made: a renamed heading or a moved entry makes
         # new entries for papers that were there already.
         .where(Paper.origin.in_(("review", "import")), Paper.added_at >= start, Paper.added_at < end)
         .order_by(Entry.added_at, Entry.id)  # one import gives its papers one time: the id keeps their order
     )
-    for entry, paper, section in session.execute(entries).tuples():
+    for entry, paper in session.execute(entries).tuples():
         if paper.id in covered:
             continue
         covered.add(paper.id)
+        section, *also_in = _listed_sections(paper, None)  # the first entry dates it; all its sections name it
         added.append(
             AddedPaper(
-                section.name,
+                section,
                 paper.title,
                 list(paper.authors),
                 paper.abstract,
@@ -185,6 +185,7 @@ def added_by_other_paths(session: Session, start: datetime, end: datetime, cover
                 paper.url,
                 paper.code_url,
                 as_utc(entry.added_at),
+                also_in=also_in,
             )
         )
     return added

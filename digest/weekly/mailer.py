@@ -226,7 +226,7 @@ def _delivery(
         accepted=[configured for address, configured in envelope.items() if address not in refused],
         refused=sorted(envelope[address] for address in final),
         deferred=sorted(envelope[address] for address, reply in refused.items() if for_now(*reply)),
-        refusals=_refusals({envelope.get(address, address): reply for address, reply in refused.items()}),
+        refusals=_refusals(refused, envelope),
         unsent=sorted(envelope[address] for address, reply in refused.items() if left_unsent(reply)),
         withheld=sorted(envelope[address] for address in withheld),
     )
@@ -237,6 +237,14 @@ def _delivery(
 RECIPIENTS_PER_MESSAGE = 50
 
 
-def _refusals(refused: dict[str, tuple[int, bytes]]) -> str:
-    replies = {address: (code, reason.decode("utf-8", "replace")) for address, (code, reason) in refused.items()}
-    return summarised({address: f"{code} {_header_value(reason)}" for address, (code, reason) in replies.items()})
+def _refusals(refused: dict[str, tuple[int, bytes]], envelope: dict[str, str]) -> str:
+    """The server's replies in one line, by the address as configured (a reply naming the envelope form is grouped
+    with the others alike)."""
+    replies = {
+        envelope.get(address, address): (code, reason.decode("utf-8", "replace"))
+        for address, (code, reason) in refused.items()
+    }
+    echoed = {envelope.get(address, address): address for address in refused}
+    return summarised(
+        {address: f"{code} {_header_value(reason)}" for address, (code, reason) in replies.items()}, echoed
+    )

@@ -4,6 +4,9 @@ the log does not carry the readers' addresses."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 NAMED = 3  # recipients named for one reply; more are counted
 
 # The reply a recipient the send left unsent is recorded with (never refused by the server, owed the edition still):
@@ -18,13 +21,22 @@ def left_unsent(reply: tuple[int, bytes]) -> bool:
     return reply[1].startswith(UNSENT)
 
 
-def summarised(replies: dict[str, str]) -> str:
+def summarised(replies: dict[str, str], echoed: Mapping[str, str] | None = None) -> str:
     """'address: reply; ...' in address order, a reply given to more than NAMED recipients as 'a, b, c and 197 more:
-    reply'."""
+    reply'. A reply naming its own recipient ('550 5.1.1 <a@x>: no such user', as most servers word it) is the same
+    reply for each: its address is said '…' (also as `echoed` spells it, the form sent to the server)."""
     by_reply: dict[str, list[str]] = {}
     for address, reply in sorted(replies.items()):
-        by_reply.setdefault(reply, []).append(address)
+        by_reply.setdefault(_unnamed(reply, address, (echoed or {}).get(address, address)), []).append(address)
     many = {reply: addresses for reply, addresses in by_reply.items() if len(addresses) > NAMED}
-    parts = [f"{address}: {reply}" for address, reply in sorted(replies.items()) if reply not in many]
+    grouped = {address for addresses in many.values() for address in addresses}
+    parts = [f"{address}: {reply}" for address, reply in sorted(replies.items()) if address not in grouped]
     parts += [f"{', '.join(found[:NAMED])} and {len(found) - NAMED} more: {reply}" for reply, found in many.items()]
     return "; ".join(parts)
+
+
+def _unnamed(reply: str, *addresses: str) -> str:
+    """The reply with its recipient's address (in any letter case) said '…'."""
+    for address in {address for address in addresses if address}:
+        reply = re.sub(re.escape(address), "…", reply, flags=re.IGNORECASE)
+    return reply
