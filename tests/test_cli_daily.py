@@ -170,6 +170,32 @@ def test_a_lock_held_midway_through_several_ids_says_what_holds_it(
     assert "another process has held its write lock" in err and "`fuser`" in err, err
 
 
+def test_a_command_waits_for_a_held_lock_only_as_long_as_the_busy_timeout(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The busy timeout (storage/failures.py's BUSY_TIMEOUT_MS) is how long a write waits for another process's lock.
+    The tests that shorten it to see a held lock quickly patched a copy of it: each connection's PRAGMA busy_timeout
+    read a copy of its own, so `digest approve` still waited the full 10 s. One value, read where it is kept."""
+    import time
+
+    from digest.storage import failures
+
+    monkeypatch.setattr(failures, "BUSY_TIMEOUT_MS", 1000)
+    candidate = one_candidate(data_dir)
+    holder = sqlite3.connect(data_dir / "digest.sqlite3", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # a sqlite3 shell left inside a transaction
+    began = time.monotonic()
+    try:
+        assert main(["--data-dir", str(data_dir), "approve", str(candidate)]) == 1
+    finally:
+        took = time.monotonic() - began
+        holder.execute("ROLLBACK")
+        holder.close()
+    err = capsys.readouterr().err
+    assert "database is locked" in err and "another process has held its write lock for over 1 s" in err, err
+    assert took < 6, f"waited {took:.1f} s for a lock the busy timeout gives up on after 1 s"
+
+
 def test_counts_of_one_read_in_the_singular(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A maintainer following the README read "scored 1 papers: ..., 1 bad lines", "poll ok: 1 sources" and
     "list.md: 1 errors, 1 warnings"; then, polling one paper, "fetched, 1 entries, ..., 1 new candidates" on the

@@ -14,12 +14,9 @@ from pathlib import Path
 import pytest
 
 from digest.arxiv.fetcher import Fetcher, FetchError
-from digest.config import ArxivSettings
 from tests.arxiv_server import ArxivServer, FakeClock
+from tests.fetching import ARXIV, CL
 from tests.poll_faults import poll_sources
-
-CL = "rss/rss_cs.CL_2026-04-27_trimmed-3items.xml"
-ARXIV = ArxivSettings(contact="maintainers@example.org", min_interval_seconds=3.0, max_retries=4)
 
 
 @pytest.mark.asyncio
@@ -132,3 +129,35 @@ async def test_a_tls_handshake_that_cannot_succeed_gives_up_at_once_in_one_line(
     expected = {"protocol version": "protocol version", "handshake failure": "handshake failure"}
     assert expected.get(fault, "speaks TLS") in message, message
     assert failed.value.host_left_alone() is not None  # the pass's other feeds on that port are not asked either
+
+
+@pytest.mark.asyncio
+async def test_a_certificate_error_gives_up_at_once_naming_the_host(tmp_path: Path) -> None:
+    """A mirror (or a proxy in the way) whose certificate is not trusted: the fetch was tried again after 5, 10, 20
+    and 40 s, as if the network had blinked, and then failed "after 5 attempts"; a certificate does not mend in
+    seconds. It now fails at once, in one line naming the host and what is wrong with its certificate."""
+    from tests.smtp_server import self_signed_certificate, server_tls_context
+
+    connections: list[int] = []
+
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connections.append(1)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    context = server_tls_context(*self_signed_certificate(tmp_path))
+    server = await asyncio.start_server(answer, "127.0.0.1", 0, ssl=context)
+    port = server.sockets[0].getsockname()[1]
+    clock = FakeClock()
+    try:
+        async with Fetcher(ARXIV, clock=clock) as fetcher:
+            with pytest.raises(FetchError) as failed:
+                await fetcher.fetch(f"https://127.0.0.1:{port}/rss/cs.CL")
+    finally:
+        server.close()
+        await server.wait_closed()
+    message = str(failed.value)
+    assert "127.0.0.1" in message and "self-signed certificate" in message and "\n" not in message, message
+    assert "attempts" not in message and clock.sleeps == [], (message, clock.sleeps)
+    assert connections == []

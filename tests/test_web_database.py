@@ -93,7 +93,7 @@ async def test_a_decision_while_another_process_holds_the_database_says_nothing_
     """Another process held the database's write lock past the busy timeout (`digest list import`, a sqlite3 shell in
     a transaction): an approval link and the review page answered "500 Internal Server Error", and the maintainer
     could not tell whether the decision was made. They answer 503 saying nothing was changed, and why."""
-    monkeypatch.setattr("digest.storage.db.BUSY_TIMEOUT_MS", 200)  # the wait, not the words: quick
+    monkeypatch.setattr("digest.storage.failures.BUSY_TIMEOUT_MS", 200)  # the wait, not the words: quick
     async with running_site(site_settings(tmp_path / "data")) as site:
         candidate_id = insert_candidate(site.database, real_papers()[0])
         path = next(p for p, label in await candidate_feed_links(site) if label == "Approve (Sparse Autoencoder)")
@@ -128,7 +128,7 @@ async def test_the_other_forms_while_another_process_holds_the_database_say_so_n
     """With the write lock held past the busy timeout, Sign out, the review page's "Add and approve" and a reader's
     suggestion answered "500 Internal Server Error": the maintainer could not tell whether the session was ended or
     the paper added. Each says what was not done and why (the reader: only that it could not be queued yet)."""
-    monkeypatch.setattr("digest.storage.db.BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr("digest.storage.failures.BUSY_TIMEOUT_MS", 200)
     async with running_site(site_settings(tmp_path / "data")) as site:
         paper = real_papers()[0]
         candidate_id = insert_candidate(site.database, paper)
@@ -220,7 +220,7 @@ async def test_an_approval_links_token_stays_out_of_the_log_when_the_database_fa
     """An approval link pressed while another process held the write lock logged 'POST /approve/<token>: the database
     could not be written': whoever reads the log (a log service, a support ticket it is pasted into) could approve
     or reject that paper with it until it expires. The line names the link's page, never its token."""
-    monkeypatch.setattr("digest.storage.db.BUSY_TIMEOUT_MS", 200)
+    monkeypatch.setattr("digest.storage.failures.BUSY_TIMEOUT_MS", 200)
     async with running_site(site_settings(tmp_path / "data")) as site:
         insert_candidate(site.database, real_papers()[0])
         path = next(p for p, label in await candidate_feed_links(site) if label == "Approve (Sparse Autoencoder)")

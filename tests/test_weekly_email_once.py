@@ -225,3 +225,48 @@ def test_a_service_down_for_weeks_sends_the_weeks_it_missed_and_marks_quiet_ones
     done = {"quiet-skipped": "quiet", "sent": "sent"}
     assert statuses == {"2026-W45": "sent", **{week: done[status] for week, status in outcomes.items()}}
     assert [(o.week, o.status) for o in second.emails] == [("2026-W48", "already-sent")]
+
+
+def test_a_claims_lapse_made_shorter_holds_for_the_job_and_the_services_retry(
+    database: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests that wait for a claim to lapse shorten the lapse (weekly/ledger.py's STALE_CLAIM) to seconds: a send or
+    `digest weekly --send` then took the claim over, but the weekly job meeting the claim and the service's start
+    read copies of the hour of their own: the job said its next attempt was an hour on, and the service scheduled its
+    retry then. One lapse, read where it is kept."""
+    import asyncio
+
+    from digest.service.process import Service
+    from digest.storage.state import WeeklyDigest as Row
+    from digest.weekly import ledger
+    from tests.conftest import DATA_DIR
+
+    monkeypatch.setattr(ledger, "STALE_CLAIM", timedelta(seconds=2))
+    fill_week(database, settings)
+    claimed = datetime.now(UTC)  # the scheduler's clock is the real one
+    with database.transaction() as session:  # a process sending the readers' edition, killed a moment later
+        session.add(Row(week="2026-W48", edition="readers", status="sending", attempts=1, last_attempt_at=claimed))
+    inbox = Inbox()
+    with smtp_server(inbox) as port:
+        configured = with_smtp(settings, port)
+        feed = DATA_DIR / "arxiv" / "rss" / "rss_cs.CL_2026-04-27_trimmed-3items.xml"
+        arxiv = configured.arxiv.model_copy(update={"sources": (str(feed),), "api_url": "http://127.0.0.1:9/api"})
+        configured = configured.model_copy(update={"arxiv": arxiv})
+        job = run_weekly_job(configured, database, claimed)  # the weekly job meets the claim
+        line = job.line(job.retry_at)
+        assert f"next attempt at {claimed + timedelta(seconds=2):%Y-%m-%d %H:%M} UTC" in line, line
+
+        async def service_runs_until_sent() -> None:
+            service = Service(configured)
+            await service.start(serve_web=False)
+            try:
+                for _ in range(150):
+                    if any("2026-W48" in str(message["Subject"]) for message in inbox.messages):
+                        break
+                    await asyncio.sleep(0.1)
+            finally:
+                await service.stop()
+
+        asyncio.run(service_runs_until_sent())
+    sent = [str(message["To"]) for message in inbox.messages if "2026-W48" in str(message["Subject"])]
+    assert sent == [READERS], "the service's retry did not send the edition when its claim lapsed"

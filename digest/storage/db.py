@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from digest.storage import failures
 from digest.storage.connections import (
     on_postgresql_connect,
     on_sqlite_connect,
@@ -27,7 +28,6 @@ from digest.storage.connections import (
     read_only_address,
 )
 from digest.storage.failures import (
-    BUSY_TIMEOUT_MS,
     cannot_open,
     failed_step,
     failure_line,
@@ -114,7 +114,7 @@ def create_database_engine(url: str) -> Engine:
         plain_file = database not in ("", ":memory:") and not parsed.query and not database.startswith("file:")
         if plain_file:  # not a URI filename, nor read-only
             make_private(Path(database))
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        engine = create_engine(url, connect_args={"timeout": failures.BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", on_sqlite_connect)
         if plain_file:
             open_without_creating(engine, Path(database))

@@ -16,8 +16,9 @@ from digest.clock import as_utc
 from digest.sizes import counted
 from digest.storage.db import Database
 from digest.storage.state import WeeklyDigest
+from digest.weekly import ledger
 from digest.weekly.issue import EDITIONS, Edition, IsoWeek
-from digest.weekly.ledger import DONE, FAILED, GIVEN_UP, SENDING, STALE_CLAIM
+from digest.weekly.ledger import DONE, FAILED, GIVEN_UP, SENDING
 
 log = logging.getLogger("digest.weekly.store")  # the name its log lines have always carried
 
@@ -70,7 +71,7 @@ def give_up_stale_weeks(database: Database, current: IsoWeek, now: datetime) -> 
     for _ in range(CATCH_UP_WEEKS):
         oldest = oldest.previous()
     table = WeeklyDigest
-    stale_claim = and_(table.status == SENDING, table.last_attempt_at < as_utc(now) - STALE_CLAIM)
+    stale_claim = and_(table.status == SENDING, table.last_attempt_at < as_utc(now) - ledger.STALE_CLAIM)
     given_up: list[GivenUp] = []
     with database.transaction() as session:
         rows = session.scalars(select(table).where(or_(table.status.in_(("pending", FAILED)), stale_claim)))
@@ -161,7 +162,7 @@ def unsent_retry_at(database: Database, now: datetime) -> datetime | None:
     claimed = {week for week, status, _, _ in unsent if status == SENDING}
     for week, status, last_attempt, next_attempt in unsent:
         if status == SENDING and last_attempt is not None:
-            times.append(as_utc(last_attempt) + STALE_CLAIM)
+            times.append(as_utc(last_attempt) + ledger.STALE_CLAIM)
         elif next_attempt is not None:
             times.append(as_utc(next_attempt))
         elif week not in claimed:

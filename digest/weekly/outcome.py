@@ -9,6 +9,7 @@ from datetime import datetime
 
 from digest.config import Settings
 from digest.storage.db import Database
+from digest.weekly import ledger
 from digest.weekly.issue import Edition, IsoWeek
 from digest.weekly.ledger import (
     FAILED,
@@ -17,7 +18,6 @@ from digest.weekly.ledger import (
     REFUSED,
     SENDING,
     SENT,
-    STALE_CLAIM,
     claim_line,
     refused_line,
     week_state,
@@ -109,7 +109,7 @@ def not_claimed(database: Database, name: str, edition: Edition) -> SendOutcome:
         return SendOutcome(name, edition, "waiting", message, state.next_attempt_at)
     if state is not None and state.status == SENDING and state.attempted_at is not None:
         # Returned with when it lapses: the service's job then tries again at that time, not a week later.
-        return SendOutcome(name, edition, "busy", claim_line(state), state.attempted_at + STALE_CLAIM)
+        return SendOutcome(name, edition, "busy", claim_line(state), state.attempted_at + ledger.STALE_CLAIM)
     return SendOutcome(name, edition, "busy", "another process is sending this week's email right now")
 
 

@@ -22,6 +22,7 @@ from digest.clock import as_utc
 from digest.config import Settings
 from digest.storage.db import Database
 from digest.templating import template_error_line
+from digest.weekly import ledger
 from digest.weekly.catchup import (
     CATCH_UP_WEEKS,
     GivenUp,
@@ -34,7 +35,7 @@ from digest.weekly.catchup import (
 )
 from digest.weekly.contents import load_digest, write_markdown
 from digest.weekly.issue import EDITIONS, Edition, IsoWeek, last_complete_week
-from digest.weekly.ledger import STALE_CLAIM, forget_weeks_ahead
+from digest.weekly.ledger import forget_weeks_ahead
 from digest.weekly.mailer import Stop
 from digest.weekly.outcome import SendOutcome, not_emailed
 from digest.weekly.sending import keep_mail_log, send_week
@@ -169,6 +170,6 @@ def run_weekly_job(
             outcomes.append(sent)
         except Exception as exc:  # a bug in one week's edition must not stop the other edition or later weeks
             log.exception("weekly %s %s: email not sent: unexpected %s", when, edition, type(exc).__name__)
-            retry_at = as_utc(now) + STALE_CLAIM  # when a claim it may have left is taken again
+            retry_at = as_utc(now) + ledger.STALE_CLAIM  # when a claim it may have left is taken again
             outcomes.append(SendOutcome(str(when), edition, "failed", f"unexpected {type(exc).__name__}", retry_at))
     return WeeklyResult(str(week), paths, tuple(outcomes))
