@@ -16,6 +16,7 @@ from tests.conftest import mounted_tmpfs
 from tests.folder_watch import names_made_in
 from tests.killed import run_killed
 from tests.list_edits import seed_without_entries as without_entries
+from tests.list_edits import seeded
 from tests.other_user import Digest, as_another_user, open_to_all, shared_folder
 
 
@@ -28,13 +29,6 @@ def folder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 @pytest.fixture
 def digest(folder: Path) -> Digest:
     return as_another_user(folder)
-
-
-def seeded(data: Path) -> Path:
-    """A data folder seeded with the bundled list; the list exported beside it, returned."""
-    listing = data.parent / "before.md"
-    assert main(["--data-dir", str(data), "list", "export", "-o", str(listing)]) == 0
-    return listing
 
 
 def test_the_write_check_leaves_nothing_in_the_data_folder_even_when_killed(data_dir: Path, tmp_path: Path) -> None:
