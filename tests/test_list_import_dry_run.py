@@ -9,8 +9,10 @@ import sys
 from itertools import cycle, islice
 from pathlib import Path
 
+import pytest
 from sqlalchemy import insert
 
+from digest.cli import main
 from digest.storage.db import open_database
 from digest.storage.models import Candidate
 from digest.titles import title_key
@@ -103,3 +105,40 @@ def test_a_dry_run_on_a_read_only_data_folder_does_not_hold_its_database_in_memo
                 "disk is full; free space there, or set TMPDIR to another folder (nothing was changed)"
             ), printed
             assert list(temp.iterdir()) == []
+
+
+def everything_in(folder: Path) -> dict[str, bytes | None]:
+    """Each path under `folder` (itself included) with its bytes, None for a folder."""
+    paths = [folder, *folder.rglob("*")] if folder.exists() else []
+    return {str(path.relative_to(folder.parent)): None if path.is_dir() else path.read_bytes() for path in paths}
+
+
+def test_a_dry_run_on_a_new_data_folder_shows_the_import_and_makes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest list import --dry-run` on a data folder not there yet, or empty, created it with a database seeded with
+    the bundled list and wrote list.md, though it said "nothing was changed". It now tries the import in the database
+    the folder would be given (the seed list in it, as the import itself does) in a temporary file, shows the same
+    report the import then gives, and leaves the folder as it was; on a used folder whose database was lost it shows
+    the restore (every entry added), without making the database."""
+    edited = tmp_path / "edited.md"
+    edited.write_text(seed_without_entries(2), encoding="utf-8")
+    missing, empty = tmp_path / "missing" / "data", tmp_path / "empty"
+    empty.mkdir()
+    for data in (missing, empty):
+        before = everything_in(data.parent)
+        assert main(["--data-dir", str(data), "list", "import", "--dry-run", str(edited)]) == 0
+        shown = capsys.readouterr().out
+        assert "would import 70 entries in 17 sections: 0 added, 0 moved, 2 removed (dry run: nothing" in shown, shown
+        assert everything_in(data.parent) == before
+
+    assert main(["--data-dir", str(empty), "list", "import", str(edited)]) == 0
+    assert capsys.readouterr().out == shown.replace("would import", "imported").replace(
+        " (dry run: nothing was changed)", ""
+    )
+    (empty / "digest.sqlite3").unlink()  # lost; list.md shows the folder was used
+    before = everything_in(empty)
+    assert main(["--data-dir", str(empty), "list", "import", "--dry-run", str(empty / "list.md")]) == 0
+    shown = capsys.readouterr().out
+    assert "would import 70 entries in 17 sections: 70 added, 0 moved, 0 removed (dry run" in shown, shown
+    assert everything_in(empty) == before
