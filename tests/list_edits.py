@@ -169,3 +169,10 @@ def seed_without_entries(count: int) -> str:
             end += 1
         lines[first:end] = []
     return "".join(lines)
+
+
+def seeded(data: Path) -> Path:
+    """A data folder seeded with the bundled list; the list exported beside it, returned."""
+    listing = data.parent / "before.md"
+    assert main(["--data-dir", str(data), "list", "export", "-o", str(listing)]) == 0
+    return listing

@@ -16,6 +16,7 @@ from tests.conftest import mounted_tmpfs
 from tests.folder_watch import names_made_in
 from tests.killed import run_killed
 from tests.list_edits import seed_without_entries as without_entries
+from tests.list_edits import seeded
 from tests.other_user import Digest, as_another_user, open_to_all, shared_folder
 
 
@@ -28,13 +29,6 @@ def folder(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 @pytest.fixture
 def digest(folder: Path) -> Digest:
     return as_another_user(folder)
-
-
-def seeded(data: Path) -> Path:
-    """A data folder seeded with the bundled list; the list exported beside it, returned."""
-    listing = data.parent / "before.md"
-    assert main(["--data-dir", str(data), "list", "export", "-o", str(listing)]) == 0
-    return listing
 
 
 def test_the_write_check_leaves_nothing_in_the_data_folder_even_when_killed(data_dir: Path, tmp_path: Path) -> None:
@@ -113,3 +107,45 @@ def test_a_read_only_mount_refuses_writing_commands_in_its_words_and_dry_runs_st
         )
         assert main(["--data-dir", str(data), "list", "import", "--dry-run", str(edited)]) == 0
         assert "0 added, 0 moved, 1 removed (dry run: nothing was changed)" in capsys.readouterr().out
+
+
+def test_config_check_says_why_the_data_folder_cannot_be_written_as_the_commands_do(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`digest config check` asked os.access first and said "is not writable by this user" of a data folder on a
+    read-only mount, which no user or mode can fix, while `list import` said it is on a read-only file system. It now
+    tries the write as the commands do and says it in their words (a folder to be made there, of its parent)."""
+    with mounted_tmpfs(tmp_path / "mount", "16m") as mount:
+        data = mount / "data"
+        listing = seeded(data)
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        capsys.readouterr()
+
+        assert main(["--data-dir", str(data), "list", "import", str(listing)]) == 2
+        said = capsys.readouterr().err.removeprefix(f"digest: configuration: the data folder {data} ")
+        assert main(["--data-dir", str(data), "config", "check"]) == 1
+        problems = [line for line in capsys.readouterr().out.splitlines() if line.startswith("problem: ")]
+        assert problems == [f"problem: --data-dir {data} {said.strip()}"], problems
+        assert "it is on a read-only file system; remount it read-write" in said, said
+
+        assert main(["--data-dir", str(mount / "new" / "data"), "config", "check"]) == 1
+        problems = [line for line in capsys.readouterr().out.splitlines() if line.startswith("problem: ")]
+        assert problems == [
+            f"problem: --data-dir {mount / 'new' / 'data'} cannot be created: {mount} is on a read-only file system; "
+            "remount it read-write"
+        ], problems
+
+
+def test_config_check_says_a_data_folder_kept_read_only_as_the_commands_do(folder: Path, digest: Digest) -> None:
+    """The same for a data folder whose mode keeps this user out (0555): its mode and owner, and what to fix."""
+    data = folder / "data"
+    listing = seeded(data)
+    open_to_all(data)
+    data.chmod(0o555)
+    refused = digest("list", "import", str(listing), data=data)
+    assert refused.returncode == 2 and "this user cannot write it: Permission denied (mode 0555" in refused.stderr
+    said = refused.stderr.removeprefix(f"digest: configuration: the data folder {data} ").strip()
+    checked = digest("config", "check", data=data)
+    assert checked.returncode == 1, checked.stdout + checked.stderr
+    problems = [line for line in checked.stdout.splitlines() if line.startswith("problem: ")]
+    assert problems == [f"problem: --data-dir {data} {said}"], problems

@@ -19,28 +19,28 @@ def nearest_existing(folder: Path) -> Path:
 
 def folder_problem(name: str, folder: Path, data_dir: Path) -> str | None:
     """A folder the service must create or write: it, or its nearest existing parent, must be a writable folder that
-    this user can enter (said as the commands say it when that is the data folder)."""
-    from digest.storage.folders import unenterable_folder
+    this user can enter (said as the commands say it when that is the data folder: its mode and owner, or a read-only
+    file system)."""
+    from digest.storage.folders import ELSEWHERE, REFUSALS, unenterable_folder, write_failure, write_refusal
 
     probe = nearest_existing(folder)
     if not probe.is_dir():
         return f"{name} {folder} cannot be created: {probe} is not a folder"
-    closed = unenterable_folder(probe, "data folder" if probe == data_dir.resolve() else "folder")
+    is_data_folder = probe == data_dir.resolve()
+    closed = unenterable_folder(probe, "data folder" if is_data_folder else "folder")
     if closed:
         return closed
-    if not os.access(probe, os.W_OK | os.X_OK):
-        return f"{name} {folder} is not writable by this user ({probe})"
-    failed = _write_failure(probe)
-    if failed is None:
+    failure = write_failure(probe)  # tried: os.access says yes to root under /proc, and asks the real user
+    if failure is None:
         return None
-    if probe == folder.resolve():
+    here = probe == folder.resolve()
+    if failure.errno in REFUSALS:
+        if here:
+            return f"{name} {folder} cannot be used: {write_refusal(probe, failure)}" + (
+                f", or {ELSEWHERE}" if is_data_folder else ""
+            )
+        return f"{name} {folder} cannot be created: {write_refusal(probe, failure, str(probe))}"
+    failed = one_line(failure.strerror or str(failure))
+    if here:
         return f"{name} {folder} cannot be written: {failed}"
     return f"{name} {folder} cannot be created: {failed} (in {probe})"
-
-
-def _write_failure(folder: Path) -> str | None:
-    """Why a file cannot be made in `folder` (tried without leaving anything in it: storage/folders.py), or None."""
-    from digest.storage.folders import write_failure
-
-    failure = write_failure(folder)
-    return one_line(failure.strerror or str(failure)) if failure is not None else None

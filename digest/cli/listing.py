@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from digest.awesome.importer import ImportReport
+    from digest.storage.db import Database
 
 
 def register(subparsers: Any) -> None:
@@ -116,6 +117,28 @@ class _RolledBackError(Exception):
         self.report = report
 
 
+def _database_to_import_into(dry_run: bool, context: Context) -> tuple[Database, bool]:
+    """The database to import into, and whether it is a scratch one, to dispose of once the dry run is shown. The way
+    back for a data folder whose database was lost is to import into it, no seed. A dry run writes nothing: a data
+    folder this user cannot write (or a full disk) still shows what the import would do, in a copy of its database;
+    a data folder with no database yet (a new one, or one whose database was lost) is left as it was, the import
+    tried in the database it would be given."""
+    context.restoring = not dry_run
+    context.reading_only = dry_run
+    if dry_run:
+        from digest.service.dry_run import database_to_come
+
+        new = database_to_come(context.settings)
+        if new is not None:
+            return new, True
+    database = context.database
+    if not context.opened_read_only:
+        return database, False
+    from digest.storage.snapshot import scratch_copy
+
+    return scratch_copy(database), True  # the file could only be read: the import is tried in a copy
+
+
 def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest.awesome import store as liststore
     from digest.awesome.importer import REMOVAL_LIMIT, removes_too_many
@@ -123,15 +146,7 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
     from digest.progress import ProgressBar
 
     data, shown = read_list_file(args.path), shown_source(args.path)
-    # The way back for a data folder whose database was lost: import into it, no seed. A dry run creates nothing, and
-    # writes nothing: a data folder this user cannot write (or a full disk) still shows what the import would do.
-    context.restoring = not args.dry_run
-    context.reading_only = args.dry_run
-    database = context.database
-    if context.opened_read_only:  # the file could only be read: the import is made, and dropped, in a copy in memory
-        from digest.storage.snapshot import scratch_copy
-
-        database = scratch_copy(database)
+    database, scratch = _database_to_import_into(args.dry_run, context)
     bar = ProgressBar("import", sys.stderr)
     discarded = None
     try:
@@ -145,7 +160,7 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
         discarded = exc.report
     finally:
         bar.close()
-        if database is not context.database:
+        if scratch:
             database.dispose()
     if discarded is not None and not args.dry_run:
         raise CommandError(

@@ -45,7 +45,7 @@ def signs_of_use(settings: Settings) -> list[Path]:
     return found
 
 
-def _sqlite_file(settings: Settings) -> Path | None:
+def sqlite_file(settings: Settings) -> Path | None:
     url = make_url(settings.database_url)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return None
@@ -64,12 +64,12 @@ def _refusal(settings: Settings, used: list[Path], problem: str) -> UnusableData
     )
 
 
-def check_data_folder(settings: Settings, *, writing: bool = True) -> None:
+def check_data_folder(settings: Settings, *, writing: bool = True, creating: bool = True) -> None:
     """Refuses a data folder that is a file, or lies inside one, or that this user cannot enter, or (`writing`: for
     all but the commands that only read) cannot write, in one line naming it (creating it would only say "File exists"
-    or "Not a directory"; using it, "list.md: Permission denied"); creates a new one. A file, a folder this user cannot
-    enter or write, or one that could not be created, is a settings problem (ConfigError, exit 2): --data-dir or
-    DIGEST_DATA_DIR names the wrong place, or its modes are wrong."""
+    or "Not a directory"; using it, "list.md: Permission denied"); creates a new one (unless not `creating`). A file,
+    a folder this user cannot enter or write, or one that could not be created, is a settings problem (ConfigError,
+    exit 2): --data-dir or DIGEST_DATA_DIR names the wrong place, or its modes are wrong."""
     probe = settings.data_dir.resolve()
     while not os.path.lexists(probe) and probe != probe.parent:  # lexists: False, not an error, under a closed folder
         probe = probe.parent
@@ -92,6 +92,8 @@ def check_data_folder(settings: Settings, *, writing: bool = True) -> None:
             raise ConfigError([unwritable_data_folder(settings.data_dir, unwritable)])
         close_to_others(probe)
         return
+    if not creating:
+        return
     try:  # here, where the failure can name the folder: a file opened in it said only "No such file or directory"
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new one: the readers' data is its owner's
     except OSError as exc:  # under /proc, a read-only mount, a folder of another user
@@ -106,7 +108,7 @@ def check_data_folder(settings: Settings, *, writing: bool = True) -> None:
 def check_before_opening(settings: Settings) -> None:
     """Refuses a used data folder whose SQLite file is missing or empty, before opening creates anything."""
     used = signs_of_use(settings)
-    path = _sqlite_file(settings)
+    path = sqlite_file(settings)
     if not used or path is None:
         return
     if not path.exists():

@@ -14,7 +14,7 @@ from digest.storage.failures import mode_and_owner
 LET_IN = "let the user digest runs as read and write it"
 # The reasons a folder is refused for writing: its mode or owner, or its file system. Any other failure (a full disk)
 # is said by the database's own line, which names the disk and its free space.
-_REFUSALS = (errno.EACCES, errno.EPERM, errno.EROFS)
+REFUSALS = (errno.EACCES, errno.EPERM, errno.EROFS)
 
 
 def unenterable_folder(path: Path, name: str = "data folder") -> str:
@@ -59,19 +59,27 @@ def write_refused(folder: Path) -> OSError | None:
     """write_failure when it is the folder's mode or owner, or a read-only file system, that refuses the write; None
     when it can be written, or is no such folder, or fails for another reason."""
     failure = write_failure(folder)
-    return failure if failure is not None and failure.errno in _REFUSALS else None
+    return failure if failure is not None and failure.errno in REFUSALS else None
+
+
+def write_refusal(folder: Path, error: OSError, named: str = "it") -> str:
+    """Why a folder `error` (write_refused's) says cannot be written, and what to fix, for a line about it: "it is on a
+    read-only file system; remount it read-write" (no mode would help there), or "this user cannot write it:
+    Permission denied (mode 0555, owned by root); let the user digest runs as read and write it". `named` is how the
+    line names the folder ("it", or its path when the line is about a folder to be made in it)."""
+    if error.errno == errno.EROFS:
+        return f"{named} is on a read-only file system; remount it read-write"
+    why = error.strerror or str(error)
+    with contextlib.suppress(OSError):  # gone meanwhile: the reason alone
+        why = f"{why} ({mode_and_owner(folder.stat())})"
+    return f"this user cannot write {named}: {why}; {LET_IN}"
+
+
+# What a data folder that cannot be written leaves to do besides mending it.
+ELSEWHERE = "give --data-dir (or DIGEST_DATA_DIR) another folder; commands that only read still work"
 
 
 def unwritable_data_folder(data_dir: Path, error: OSError) -> str:
     """The one line a command that writes stops on (a settings problem, exit 2) for a data folder `error` says it
     cannot write: on a read-only file system (where no mode would help), or for its mode and owner."""
-    elsewhere = "give --data-dir (or DIGEST_DATA_DIR) another folder; commands that only read still work"
-    if error.errno == errno.EROFS:
-        return (
-            f"the data folder {data_dir} cannot be used: it is on a read-only file system; remount it read-write, or "
-            f"{elsewhere}"
-        )
-    why = error.strerror or str(error)
-    with contextlib.suppress(OSError):  # gone meanwhile: the reason alone
-        why = f"{why} ({mode_and_owner(data_dir.stat())})"
-    return f"the data folder {data_dir} cannot be used: this user cannot write it: {why}; {LET_IN}, or {elsewhere}"
+    return f"the data folder {data_dir} cannot be used: {write_refusal(data_dir, error)}, or {ELSEWHERE}"
