@@ -251,14 +251,15 @@ def test_a_data_folder_every_user_may_write_is_closed_to_them_with_one_line(
     """A data folder made writable by everyone (`chmod 777` to get past a permission error, a folder made like /tmp)
     was used without a word: any user of the machine could replace secrets.json (the key that signs approval links
     and sessions) or the database with their own. At start its write access for others is taken away (its owner's and
-    group's bits kept), and one line says so."""
+    group's bits kept), and one line says so, by a command that writes (one that only reads warns and leaves it:
+    test_reading_commands_change_nothing)."""
     data = tmp_path / "data"
     assert main(["--data-dir", str(data), "candidates"]) == 0  # a data folder in use
     data.chmod(before)
     caplog.clear()
     with caplog.at_level(logging.WARNING):
-        assert main(["--data-dir", str(data), "candidates"]) == 0
-        assert main(["--data-dir", str(data), "candidates"]) == 0
+        assert main(["--data-dir", str(data), "list", "import", str(data / "list.md")]) == 0
+        assert main(["--data-dir", str(data), "list", "import", str(data / "list.md")]) == 0
     after = data.stat().st_mode & 0o7777
     assert after == before & ~0o002, oct(after)
     notices = [record.getMessage() for record in caplog.records if "every user" in record.getMessage()]

@@ -149,3 +149,20 @@ def test_config_check_says_a_data_folder_kept_read_only_as_the_commands_do(folde
     assert checked.returncode == 1, checked.stdout + checked.stderr
     problems = [line for line in checked.stdout.splitlines() if line.startswith("problem: ")]
     assert problems == [f"problem: --data-dir {data} {said}"], problems
+
+
+def test_a_new_data_folder_on_a_read_only_mount_is_said_to_be_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command that writes, given a new data folder on a read-only mount, said "could not be created: Read-only file
+    system", not what a data folder there already is told (what to fix: remount it). Now it says it in those words,
+    of the folder the new one was to be made in, and makes nothing."""
+    with mounted_tmpfs(tmp_path / "mount", "1m") as mount:
+        subprocess.run(["mount", "-o", "remount,ro", str(mount)], check=True)
+        data = mount / "new" / "data"
+        assert main(["--data-dir", str(data), "candidates"]) == 2
+        assert capsys.readouterr().err == (
+            f"digest: configuration: the data folder {data} could not be created: {mount} is on a read-only file "
+            "system; remount it read-write; give --data-dir (or DIGEST_DATA_DIR) a folder this user can create\n"
+        )
+        assert list(mount.iterdir()) == []

@@ -27,6 +27,7 @@ class Context:
         self.restoring = False  # `list import`: open a used data folder's empty database without seeding it
         self.reading_only = False  # a command that only reads: a full disk still lets it read (see `database`)
         self.opened_read_only = False  # `database` could only read it: the command keeps nothing it works out
+        self.dry_run = False  # makes nothing: a data folder with no database yet is left so (see `database`)
         self._settings: Settings | None = None
         self._database: Database | None = None
 
@@ -45,7 +46,13 @@ class Context:
 
     @property
     def database(self) -> Database:
-        """The service database, created and filled with the bundled list on first use of a new data folder."""
+        """The service database, created and filled with the bundled list on first use of a new data folder. A dry run
+        makes nothing: on a data folder with no database yet (a new one) it reads the one the folder would be given,
+        made in a temporary file (service/dry_run.database_to_come), and the folder is left as it was."""
+        if self._database is None and self.dry_run:
+            from digest.service.dry_run import database_to_come
+
+            self._database = database_to_come(self.settings, refusing_used=True)
         if self._database is None:
             from digest.service.wiring import UnusableDataError, open_service_database
             from digest.storage.db import DatabaseError

@@ -231,6 +231,7 @@ def handle_import(args: argparse.Namespace, context: Context) -> int:
 
     source = STDIN if str(args.path) == "-" else shown_path(args.path)
     context.reading_only = args.dry_run  # writes nothing: a read-only or full data folder still checks the file
+    context.dry_run = args.dry_run  # a new data folder is checked against the list it would start with, not made
     spool = Spool()
     try:
         sections, counts = _check(context, refusing_json_array(source, decision_lines(args.path)), spool)

@@ -111,6 +111,7 @@ def handle(args: argparse.Namespace, context: Context) -> int:
     from digest.weekly.rendering import render
 
     context.reading_only = args.dry_run  # writes and sends nothing: a read-only or full data folder still shows it
+    context.dry_run = args.dry_run  # a new data folder is shown as it would start, and not made
     now = datetime.now(UTC)
     week = chosen_week(args, context, now)
     if week is None:

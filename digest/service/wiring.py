@@ -23,9 +23,16 @@ from digest.config import ConfigError, Settings
 from digest.sizes import counted
 from digest.storage.db import Database, DatabaseError, open_database
 from digest.storage.failures import unreadable_file
-from digest.storage.folders import LET_IN, entry_refused, unwritable_data_folder, write_refused
+from digest.storage.folders import (
+    LET_IN,
+    REFUSALS,
+    entry_refused,
+    unwritable_data_folder,
+    write_refusal,
+    write_refused,
+)
 from digest.storage.models import Candidate, ListMeta, Section
-from digest.storage.private import close_to_others
+from digest.storage.private import close_to_others, warn_open_to_others
 from digest.storage.state import TrainingDecision
 from digest.text import one_line
 
@@ -69,7 +76,8 @@ def check_data_folder(settings: Settings, *, writing: bool = True, creating: boo
     all but the commands that only read) cannot write, in one line naming it (creating it would only say "File exists"
     or "Not a directory"; using it, "list.md: Permission denied"); creates a new one (unless not `creating`). A file,
     a folder this user cannot enter or write, or one that could not be created, is a settings problem (ConfigError,
-    exit 2): --data-dir or DIGEST_DATA_DIR names the wrong place, or its modes are wrong."""
+    exit 2): --data-dir or DIGEST_DATA_DIR names the wrong place, or its modes are wrong. A folder every user may write
+    is closed to their writes (`writing`); a command that only reads changes nothing (open_service_database warns)."""
     probe = settings.data_dir.resolve()
     while not os.path.lexists(probe) and probe != probe.parent:  # lexists: False, not an error, under a closed folder
         probe = probe.parent
@@ -90,17 +98,21 @@ def check_data_folder(settings: Settings, *, writing: bool = True, creating: boo
         unwritable = write_refused(probe) if writing and not unreadable_file(settings.database_url) else None
         if unwritable is not None:
             raise ConfigError([unwritable_data_folder(settings.data_dir, unwritable)])
-        close_to_others(probe)
+        if writing:  # a command that only reads changes nothing: open_service_database warns instead
+            close_to_others(probe)
         return
     if not creating:
         return
     try:  # here, where the failure can name the folder: a file opened in it said only "No such file or directory"
         settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # a new one: the readers' data is its owner's
     except OSError as exc:  # under /proc, a read-only mount, a folder of another user
+        # A read-only mount or a folder's mode: said as for a data folder that is there (what to fix), of the folder
+        # it was to be made in.
+        why = write_refusal(probe, exc, str(probe)) if exc.errno in REFUSALS else one_line(exc.strerror or str(exc))
         raise ConfigError(
             [
-                f"the data folder {settings.data_dir} could not be created: {one_line(exc.strerror or str(exc))}; give "
-                "--data-dir (or DIGEST_DATA_DIR) a folder this user can create"
+                f"the data folder {settings.data_dir} could not be created: {why}; give --data-dir (or "
+                "DIGEST_DATA_DIR) a folder this user can create"
             ]
         ) from None
 
@@ -124,6 +136,8 @@ def open_service_database(settings: Settings, *, restoring: bool = False, writin
     seeded as always (the import then reports what differs from the bundled list). `writing` False (a command that
     only reads) lets a data folder this user cannot write through, for the database to be read as it stands."""
     check_data_folder(settings, writing=writing)
+    if not writing:
+        warn_open_to_others(settings.data_dir)
     if not restoring:
         check_before_opening(settings)
     database = open_database(settings.database_url)

@@ -78,6 +78,21 @@ def close_to_others(folder: Path) -> None:
                 "its database or secrets.json (the key that signs approval links)", folder, mode, kept)  # fmt: skip
 
 
+def warn_open_to_others(folder: Path) -> None:
+    """For a command that only reads, which changes nothing in the data folder: a folder every user may write is said
+    to be unsafe in one line, and left as it is (a command that writes closes it, close_to_others). Another user's
+    folder is theirs to mend, as there."""
+    try:
+        found = folder.stat()
+    except OSError:  # not there: nothing to say
+        return
+    mode = stat.S_IMODE(found.st_mode)
+    if mode & stat.S_IWOTH and found.st_uid == os.geteuid():
+        log.warning("%s can be written by every user of this machine (mode %04o): any of them could replace its "
+                    "database or secrets.json (the key that signs approval links); a command that only reads leaves "
+                    "it so: run `chmod o-w` on it, or any command that writes", folder, mode)  # fmt: skip
+
+
 def _open_locks_to_group(folder: Path) -> list[str]:
     """Lock files and arxiv.turn made (0644) before the folder was the group's are opened to it (0664) by their owner:
     another member's process cannot open them for writing otherwise, and without arxiv.turn keeps its own spacing of
