@@ -48,6 +48,7 @@ class Recorded:
     query: str
     headers: dict[str, str]
     at: float = 0.0  # when it arrived (time.monotonic(), one count for every process on the machine)
+    ended: float | None = None  # when this server was done with it (answered, or hung up on); None while under way
 
 
 class FakeClock(Clock):
@@ -119,7 +120,14 @@ class ArxivServer:
         return replies.pop(0) if len(replies) > 1 else replies[0]
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        self.requests.append(Recorded(request.path, request.query_string, dict(request.headers), time.monotonic()))
+        recorded = Recorded(request.path, request.query_string, dict(request.headers), time.monotonic())
+        self.requests.append(recorded)
+        try:
+            return await self._answer(request)
+        finally:
+            recorded.ended = time.monotonic()
+
+    async def _answer(self, request: web.Request) -> web.StreamResponse:
         reply = self._next_reply(request.path, request.query_string)
         if reply is None:
             return web.Response(status=404, text="not programmed")

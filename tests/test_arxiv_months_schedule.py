@@ -60,7 +60,7 @@ async def test_a_retry_after_past_the_retry_is_polled_once_it_has_passed(
     scheduler.start(paused=True)
     try:
         with caplog.at_level(logging.INFO, logger="digest.service"):
-            retry_when_left_alone(settings, scheduler, summary, now=now)
+            await retry_when_left_alone(settings, scheduler, summary, now=now)
         extra = scheduler.get_job(POLL_RETRY_AFTER_ID)
     finally:
         scheduler.shutdown(wait=False)

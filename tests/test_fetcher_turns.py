@@ -7,12 +7,15 @@ import asyncio
 import os
 import subprocess
 import sys
+import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from digest.arxiv.fetcher import Fetcher, FetchError
+from digest.arxiv.turn_file import TurnFile, left_alone_until
 from digest.cli import main
 from tests.arxiv_server import ArxivServer, FakeClock, Reply
 from tests.fetching import ARXIV, CL
@@ -215,3 +218,39 @@ async def test_a_retry_after_from_the_host_a_redirect_led_to_is_kept_for_that_ho
         "/export/rss/cs.CL",
         "/rss/cs.CL",
     ]
+
+
+@pytest.mark.asyncio
+async def test_the_wait_a_host_asked_for_is_read_whole_while_another_process_writes_the_turn_file(
+    tmp_path: Path,
+) -> None:
+    """arXiv asked to be left alone (503, Retry-After: 7200). The service, its poll done, reads the turn file to know
+    when to poll again while a `digest add` beside it ends its turn and writes the file back (emptied, then written):
+    read without the lock, it now and then found the file empty and saw no wait, and no poll was planned after it.
+    A writer taking turns in a thread of its own, the reader reading all along: the wait is there at every read."""
+    clock = FakeClock()
+    turn_file = tmp_path / "arxiv.turn"
+    async with ArxivServer() as server:
+        url = server.program("/rss/cs.CL", Reply(status=503, retry_after="7200"))
+        async with Fetcher(ARXIV, clock=clock, turn_file=turn_file) as fetcher:
+            with pytest.raises(FetchError, match="retry after 7200 s"):
+                await fetcher.fetch(url)
+    asked_for = {"127.0.0.1": clock.now() + timedelta(seconds=7200)}
+    done, turns = threading.Event(), []
+
+    async def taking_turns() -> None:  # each turn read under the lock and written back, as every fetch does
+        while not done.is_set():
+            (await TurnFile.claim(turn_file, asyncio.sleep)).close(asked=True)
+            turns.append(1)
+
+    writer = threading.Thread(target=asyncio.run, args=(taking_turns(),))
+    writer.start()
+    read, deadline = [], time.monotonic() + 60
+    try:
+        while len(turns) < 100 and time.monotonic() < deadline:  # read all along a hundred writes
+            read.append(await left_alone_until(turn_file, clock.now()))
+    finally:
+        done.set()
+        writer.join()
+    assert len(turns) >= 100, len(turns)
+    assert [found for found in read if found != asked_for] == [], f"{len(read)} reads"

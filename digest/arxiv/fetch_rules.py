@@ -20,6 +20,28 @@ REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 LOST_ON_THE_WAY = (TimeoutError, aiohttp.ClientConnectionError, aiohttp.ClientPayloadError)
 
 
+class AskedOnce:
+    """One request's client middleware (aiohttp's documented `middlewares`): aiohttp asks again at once, over a new
+    connection, when the server hangs up on a GET before answering, and that second request reached arXiv the moment
+    the first was dropped, with no spacing at all. Here the second try is not made: the first one's error is raised
+    instead, and the fetcher backs off before asking again. (With a connection of its own for every request, no try is
+    lost to a kept-alive connection the server had already closed, the case that retry is meant for.)"""
+
+    def __init__(self) -> None:
+        self.lost: aiohttp.ClientConnectionError | None = None
+
+    async def __call__(
+        self, request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+    ) -> aiohttp.ClientResponse:
+        if self.lost is not None:
+            raise self.lost
+        try:
+            return await handler(request)
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+            self.lost = exc
+            raise
+
+
 def is_refusal(status: int) -> bool:
     """Whether an answer with this status is the host asking to be asked later (429, a 5xx), not the answer itself."""
     return status == 429 or (500 <= status <= 599 and status not in FINAL_5XX)

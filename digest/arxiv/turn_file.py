@@ -1,7 +1,8 @@
 """The data folder's turn file (arxiv.turn): what every process asking arXiv shares, and its lock. It holds when the
 last request ended, until when a host asked to be left alone (Retry-After), and until when a host (or a host:port) is
 backed off from after a refusal (429, 5xx) or a request lost on the way (timed out, dropped). It is locked (flock)
-only to read it and claim a turn, and for the request made in that turn, never while a process waits.
+only to read it and claim a turn, and for the request made in that turn, never while a process waits; a reader that
+only reads it (left_alone_until) takes a shared lock, so it never reads it half written.
 
 When a request ended is the system's monotonic clock (one count for every process on the machine, unmoved by a clock
 jump); a Retry-After and a back-off are moments (POSIX time). A file that cannot be read asks for no wait.
@@ -9,6 +10,7 @@ jump); a Retry-After and a back-off are moments (POSIX time). A file that cannot
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import json
@@ -134,12 +136,15 @@ def write_turn(handle: int, turn: Turn) -> None:
         os.pwrite(handle, json.dumps(record).encode("ascii"), 0)
 
 
-def left_alone_until(path: Path | None, now: datetime) -> dict[str, datetime]:
-    """Until when each host asked to be left alone (a Retry-After still ahead of `now`), as the turn file says."""
+async def left_alone_until(path: Path | None, now: datetime) -> dict[str, datetime]:
+    """Until when each host asked to be left alone (a Retry-After still ahead of `now`), as the turn file says. Read
+    under a shared lock: unlocked, it could read the file a writer had just emptied to write it again, and conclude
+    nobody asked to be left alone. It waits out another process's request in flight (whose answer may add a wait)."""
     handle = None if path is None else open_turn_file(path)
-    if handle is None:
+    if path is None or handle is None:
         return {}
     try:
+        await lock_turn_file(handle, path, asyncio.sleep, shared=True)  # no locks on this filesystem: read as it is
         turn = read_turn(handle)
     finally:
         os.close(handle)
@@ -159,13 +164,15 @@ def _this_process() -> str:
 _process: dict[str, int | str] = {}
 
 
-async def lock_turn_file(handle: int, path: Path, sleep: Callable[[float], Awaitable[None]]) -> bool:
-    """Waits for the file's lock (held by another process only to read it or for its request in flight); False where
-    the filesystem has no locks (ENOLCK on some network mounts): this process then keeps its own spacing, as with a
-    read-only folder."""
+async def lock_turn_file(
+    handle: int, path: Path, sleep: Callable[[float], Awaitable[None]], *, shared: bool = False
+) -> bool:
+    """Waits for the file's lock (held by another process only to read it or for its request in flight), `shared`
+    only to read it; False where the filesystem has no locks (ENOLCK on some network mounts): this process then keeps
+    its own spacing, as with a read-only folder."""
     while True:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
             return True
         except BlockingIOError:
             await sleep(LOCK_POLL_SECONDS)

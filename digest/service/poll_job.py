@@ -71,7 +71,7 @@ async def run_poll_pass(
         heap.settle()  # the model and the vocabulary the pass loaded stay: out of the next pass's collections
     health.report("poll", summary.outcome == PollOutcome.OK, health_line(summary))
     if scheduler is not None and summary.outcome != PollOutcome.OK:
-        retry_when_left_alone(settings, scheduler, summary, now=utc_now())
+        await retry_when_left_alone(settings, scheduler, summary, now=utc_now())
     if scheduler is not None:
         poll_again_when_late(settings, scheduler, summary, now=utc_now())
     return summary
@@ -102,12 +102,12 @@ def poll_again_when_late(settings: Settings, scheduler: Any, summary: PollSummar
                  "%s UTC", f"{at.astimezone(UTC):%Y-%m-%d %H:%M}")  # fmt: skip
 
 
-def retry_when_left_alone(settings: Settings, scheduler: Any, summary: PollSummary, *, now: datetime) -> None:
+async def retry_when_left_alone(settings: Settings, scheduler: Any, summary: PollSummary, *, now: datetime) -> None:
     """A source failed because its host asked to be left alone (a Retry-After) past the next retry: the day would be
     lost (the next day's feed no longer holds it), so the poll is tried again once that time has come (`now` is when
     the poll ended)."""
     hosts = {urlsplit(report.source).hostname for report in summary.sources if report.failed}
-    busy = left_alone_until(settings.arxiv_turn_file, now)
+    busy = await left_alone_until(settings.arxiv_turn_file, now)
     until = max((when for host, when in busy.items() if host in hosts), default=None)
     if until is None:
         return
