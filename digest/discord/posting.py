@@ -145,7 +145,7 @@ class Poster:
         """Candidates decided elsewhere while Discord failed their post, the next try being for pending ones only: a
         message Discord kept behind its 5xx is recorded, so it is edited to show the decision (MessageEditor.sync)
         and its reactions are caught up on; else they are not posted at all."""
-        if self._retries.waiting(POSTING):
+        if self._retries.waiting(POSTING) or self._holds.left(self._channel().id):  # (the channel's history is read)
             return
         async with self._lock:
             for candidate in await asyncio.to_thread(store.decided_while_sending, self.database):

@@ -1,0 +1,62 @@
+"""A channel Discord rate-limited for minutes (ChannelHolds), beyond the bot's posts, edits and reactions: its reads
+(catching up on the channel's messages) wait the hold out too, and what was kept back meanwhile (a reaction made while
+the bot was away) is acted on once, after it."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from digest.cli import main
+from digest.config import Settings
+from digest.storage.db import Database
+from tests.conftest import make_settings
+from tests.discord_bot import Skipping, eventually, last_embed, posted_candidate, rounds, row, running, since
+from tests.fake_discord import CHANNEL_ID, MAINTAINER, FakeDiscord
+
+LONG = 600.0  # Discord's answer to a bot that keeps hitting its limit: minutes
+
+
+@pytest.fixture
+def bot_settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
+    """One candidate a posting run: a run leaves the others waiting on the review page, and says so in the channel."""
+    return make_settings(tmp_path / "data", fake.config_toml(post_cap=1), {"DISCORD_TOKEN": "fake-token"})
+
+
+def identified(fake: FakeDiscord) -> int:
+    """How many times the bot identified to the gateway (a new session, after which it catches up on the channel)."""
+    return sum(frame.get("op") == 2 for frame in fake.frames)
+
+
+@pytest.mark.asyncio
+async def test_a_held_channel_is_not_read_until_discord_allows_it_and_a_reaction_made_meanwhile_decides_then(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path
+) -> None:
+    """The bot's edit answered 429 for ten minutes holds the channel; the gateway session then expires and ann's ✅
+    comes while the bot is away. Catching up after it identified anew read the channel's history and messages all the
+    same, each read answered 429 in practice (Discord's limit covers the channel) and counted toward a ban. No request
+    goes to the channel until the wait is over; then the ✅ approves the paper and both messages show their decision."""
+    clock = Skipping()
+    async with running(bot_settings, db, sync_interval=0.05, clock=clock) as bot:
+        rejected, rejected_mid = await posted_candidate(fake, db, bot, 0)
+        approved, mid = await posted_candidate(fake, db, bot, 1)
+        fake.fail_next(1, 429, retry_after=LONG)
+        assert main(["--data-dir", str(data_dir), "reject", str(rejected)]) == 0
+        await eventually(lambda: bool(fake.requests("PATCH")), "the edit answered 429")
+        mark, sessions = len(fake.received), identified(fake)
+        fake.resume_gate, fake.session_expired = asyncio.Event(), True
+        await fake.reconnect_request()
+        await eventually(lambda: any(frame.get("op") == 6 for frame in fake.frames), "the bot resumes")
+        await fake.react(mid, MAINTAINER, "✅")  # while the bot is away
+        fake.resume_gate.set()
+        await eventually(lambda: identified(fake) == sessions + 1 and bot.caught_up.is_set(), "identified anew")
+        await rounds(bot, 20)
+        channel = f"/channels/{CHANNEL_ID}/"
+        assert [said for said in since(fake, mark) if channel in said] == []
+        assert row(db, approved).status == "pending"
+        clock.skip(LONG)
+        await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "the ✅ acted on")
+        await eventually(lambda: "Rejected by" in last_embed(fake, rejected_mid)["description"], "the rejection shown")
+    assert row(db, approved).status == "approved"
