@@ -1,6 +1,6 @@
 """A channel Discord rate-limited for minutes (ChannelHolds), beyond the bot's posts, edits and reactions: its reads
 (catching up on the channel's messages) wait the hold out too, and what was kept back meanwhile (a reaction made while
-the bot was away) is acted on once, after it."""
+the bot was away, the notice of how many candidates wait on the review page) is acted on once, after it."""
 
 from __future__ import annotations
 
@@ -13,8 +13,18 @@ from digest.cli import main
 from digest.config import Settings
 from digest.storage.db import Database
 from tests.conftest import make_settings
-from tests.discord_bot import Skipping, eventually, last_embed, posted_candidate, rounds, row, running, since
-from tests.fake_discord import CHANNEL_ID, MAINTAINER, FakeDiscord
+from tests.discord_bot import (
+    Skipping,
+    eventually,
+    last_embed,
+    posted_candidate,
+    rounds,
+    row,
+    running,
+    since,
+)
+from tests.factories import insert_candidate, real_papers
+from tests.fake_discord import BOT_ID, CHANNEL_ID, MAINTAINER, FakeDiscord
 
 LONG = 600.0  # Discord's answer to a bot that keeps hitting its limit: minutes
 
@@ -60,3 +70,40 @@ async def test_a_held_channel_is_not_read_until_discord_allows_it_and_a_reaction
         await eventually(lambda: "Approved by ann" in last_embed(fake, mid)["description"], "the ✅ acted on")
         await eventually(lambda: "Rejected by" in last_embed(fake, rejected_mid)["description"], "the rejection shown")
     assert row(db, approved).status == "approved"
+
+
+def notices(fake: FakeDiscord) -> list[str]:
+    """The bot's messages that are text alone (the candidates' are embeds): the notices of candidates waiting."""
+    return [body["content"] for body in fake.posted() if body.get("content")]
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("decided_meanwhile", [False, True], ids=["still-waiting", "decided-meanwhile"])
+async def test_the_waiting_notice_a_held_channel_kept_back_is_said_once_the_hold_is_over(
+    fake: FakeDiscord, db: Database, bot_settings: Settings, data_dir: Path, decided_meanwhile: bool
+) -> None:
+    """A run posts one of three candidates and its ✅ is answered 429 for ten minutes: the notice that two wait on the
+    review page was skipped, and only a later run that posted (the next poll's) said it. It is said once the wait is
+    over, once; not when the two were decided meanwhile (no longer true)."""
+    ids = [insert_candidate(db, paper, score=0.9 - i / 10) for i, paper in enumerate(real_papers()[:3])]
+    clock = Skipping()
+    async with running(bot_settings, db, sync_interval=0.05, clock=clock) as bot:
+        hold = fake.hold_next("PUT", "/reactions/")
+        posting = asyncio.ensure_future(bot.post_pending())
+        await hold.arrived.wait()
+        fake.fail_next(1, 429, retry_after=LONG)
+        hold.released.set()
+        report = await posting
+        await rounds(bot, 20)
+        assert (report.posted, report.waiting) == (1, 2) and notices(fake) == []
+        if decided_meanwhile:
+            assert main(["--data-dir", str(data_dir), "reject", str(ids[1]), str(ids[2])]) == 0
+        clock.skip(LONG)
+        mid = int(row(db, ids[0]).discord_message_id or 0)
+        await eventually(lambda: fake.reactors(mid, "❌") == [BOT_ID], "the bot's reactions added after the wait")
+        if not decided_meanwhile:
+            await eventually(lambda: bool(notices(fake)), "the notice said")
+        await rounds(bot, 20)
+    review_page = f"{bot_settings.web.base_url.rstrip('/')}/review"
+    assert notices(fake) == ([] if decided_meanwhile else [f"2 more candidates wait on the review page: {review_page}"])
+    assert len(fake.posted()) == 1 + len(notices(fake))  # no other candidate posted meanwhile

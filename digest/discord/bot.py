@@ -231,6 +231,7 @@ class ReviewBot:
                     await self.poster.settle_decided()
                     await self.editor.sync()
                     await self.poster.post_found()
+                    await self.poster.notice_owed()
                     await self._catch_up_found()
                     await self.reactions.retry()
                 except ROUND_ERRORS as exc:
