@@ -1,6 +1,7 @@
 """A channel Discord rate-limited for minutes (ChannelHolds), beyond the bot's posts, edits and reactions: its reads
 (catching up on the channel's messages) wait the hold out too, and what was kept back meanwhile (a reaction made while
-the bot was away, the notice of how many candidates wait on the review page) is acted on once, after it."""
+the bot was away, the notice of how many candidates wait on the review page) is acted on once, after it. And what one
+edit of a message costs the database."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
+from sqlalchemy import event
 
 from digest.cli import main
 from digest.config import Settings
@@ -15,6 +17,7 @@ from digest.storage.db import Database
 from tests.conftest import make_settings
 from tests.discord_bot import (
     Skipping,
+    approved_by_ann,
     eventually,
     last_embed,
     posted_candidate,
@@ -107,3 +110,24 @@ async def test_the_waiting_notice_a_held_channel_kept_back_is_said_once_the_hold
     review_page = f"{bot_settings.web.base_url.rstrip('/')}/review"
     assert notices(fake) == ([] if decided_meanwhile else [f"2 more candidates wait on the review page: {review_page}"])
     assert len(fake.posted()) == 1 + len(notices(fake))  # no other candidate posted meanwhile
+
+
+@pytest.mark.asyncio
+async def test_an_edit_reads_the_database_in_one_session(
+    fake: FakeDiscord, db: Database, bot_settings: Settings
+) -> None:
+    """Each edit of an approved candidate's message read the database in three sessions besides its write (the
+    candidate, its suggested section as the list has it, the section it went into now), the list's sections three
+    times: 4 connections and 7 SELECTs an edit. Now one session reads the three, the sections once: 2 connections (the
+    read, the write) and 4 SELECTs (the candidate, the sections, the papers' entries; the write's own)."""
+    async with running(bot_settings, db) as bot:
+        candidate_id, mid = await approved_by_ann(fake, db, bot, 0)
+        statements: list[str] = []
+        checkouts: list[object] = []
+        event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+        event.listen(db.engine.pool, "checkout", lambda *args: checkouts.append(args[0]))
+        await bot.editor.show(candidate_id, note="a note")
+    print(f"one edit: {len(statements)} statements in {len(checkouts)} connections:", *statements, sep="\n")
+    assert "a note" in last_embed(fake, mid)["description"]
+    reads = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(checkouts) == 2 and len(reads) == 4, statements
