@@ -1,11 +1,13 @@
 """The set-up of the review bot tests: the real bot running against the fake Discord, a wait for what it does in
 answer to an event (or for its background rounds), a candidate posted or approved by ann, and what a test reads back
 (its row, message, embed and edits, the list file, the decisions, a section of the list, the bot's health); a
-table renamed away and back, and ann deciding on the web."""
+table renamed away and back, and ann deciding on the web; a clock skipping Discord's minutes of rate limit, and the
+requests the fake received since a mark."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -121,3 +123,21 @@ def rename(database: Database, old: str, new: str) -> None:
 
 
 WEB_ANN = Actor("web-ann", None, "web")
+
+
+class Skipping(Clock):
+    """The system's monotonic clock, moved on by `skip`: Discord's minutes of rate limit passed at once."""
+
+    def __init__(self) -> None:
+        self.skipped = 0.0
+
+    def monotonic(self) -> float:
+        return time.monotonic() + self.skipped
+
+    def skip(self, seconds: float) -> None:
+        self.skipped += seconds
+
+
+def since(fake: FakeDiscord, mark: int) -> list[str]:
+    """The requests the fake received after the first `mark`, as 'METHOD path'."""
+    return [f"{r.method} {r.path}" for r in fake.received[mark:]]

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
 from pathlib import Path
 
 import pytest
 
 from digest.cli import main
-from digest.clock import Clock
 from digest.config import Settings
 from digest.discord.bot import ReviewBot
 from digest.storage.db import Database
-from tests.discord_bot import eventually, last_embed, posted_candidate, row, running
+from tests.discord_bot import Skipping, eventually, last_embed, posted_candidate, row, running, since
 from tests.discord_bot import rounds as background_rounds
 from tests.factories import insert_candidate, real_papers
 from tests.fake_discord import BOT_ID, CHANNEL_ID, MAINTAINER, FakeDiscord
@@ -93,19 +91,6 @@ def ours(caplog: pytest.LogCaptureFixture) -> list[str]:
 
 
 LONG = 600.0  # Discord's answer to a bot that keeps hitting its limit: minutes
-
-
-class Skipping(Clock):
-    """The system's monotonic clock, moved on by `skip`: Discord's minutes of rate limit passed at once."""
-
-    def __init__(self) -> None:
-        self.skipped = 0.0
-
-    def monotonic(self) -> float:
-        return time.monotonic() + self.skipped
-
-    def skip(self, seconds: float) -> None:
-        self.skipped += seconds
 
 
 async def rounds(bot: ReviewBot, count: int) -> None:
@@ -212,11 +197,6 @@ async def test_a_long_429_on_an_edit_holds_the_rounds_other_edits_in_that_channe
         await eventually(shown, "every rejection shown")
     assert len(fake.requests("PATCH")) == 4
     assert all(row(db, c).discord_shown_status == "rejected" for c, _mid in posted)
-
-
-def since(fake: FakeDiscord, mark: int) -> list[str]:
-    """The requests the fake received after the first `mark`, as 'METHOD path'."""
-    return [f"{r.method} {r.path}" for r in fake.received[mark:]]
 
 
 @pytest.mark.asyncio

@@ -60,7 +60,7 @@ class ReviewBot:
         self.commands = SlashCommands(settings, database, reviewer, self.members)
         # `clock` times the waits before a retry (Discord's rate limits among them).
         steady = clock.monotonic
-        holds = ChannelHolds(steady)  # a channel Discord rate-limited gets no post, edit or reaction till it allows
+        holds = ChannelHolds(steady)  # a channel Discord rate-limited gets no request (a read too) till it allows
         self.reactions = OwnReactions(database, self._channel, holds, sync_interval, steady)
         self.poster = Poster(settings, database, lambda: self.ready, self._channel, self._own_id, sync_interval,
                              self.link.trouble, holds, self.reactions, steady)  # fmt: skip
@@ -71,8 +71,8 @@ class ReviewBot:
         # would miss them), after a restart too.
         self.owed = Owed(database)
         self.catching_up = CatchUp(database, self.members, self._channel, self._decide, self._mark_repost,
-                                   self.editor, self.reactions.add, sync_interval,
-                                   self.link.trouble, self.owed, steady)  # fmt: skip
+                                   self.editor, self.reactions, sync_interval,
+                                   self.link.trouble, self.owed, holds, steady)  # fmt: skip
         self.caught_up = asyncio.Event()
         self._replay_again = False  # catching up failed as a whole, or a permission came back: the loop does it
         self.sync_rounds = 0  # background rounds finished, so a test can wait for one without sleeping
@@ -231,6 +231,7 @@ class ReviewBot:
                     await self.poster.settle_decided()
                     await self.editor.sync()
                     await self.poster.post_found()
+                    await self.poster.notice_owed()
                     await self._catch_up_found()
                     await self.reactions.retry()
                 except ROUND_ERRORS as exc:

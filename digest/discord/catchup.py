@@ -17,8 +17,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from digest.discord import held, history, messages, replay, store
 from digest.discord.members import READ_PERMISSIONS, Members, UncheckedReactionError
 from digest.discord.owed import Owed
-from digest.discord.rate_limits import asked_wait
-from digest.discord.replay import Choice, Key, LoggedDecision
+from digest.discord.rate_limits import ChannelHolds, asked_wait
+from digest.discord.reacting import OwnReactions
+from digest.discord.replay import Choice, Key
 from digest.discord.retries import Retries
 from digest.discord.showing import MessageEditor, blank
 from digest.review.rules import Actor
@@ -59,10 +60,11 @@ class CatchUp:
         decide: Decide,
         repost: Callable[[int], Awaitable[None]],
         editor: MessageEditor,
-        react: Callable[[int, discord.Message, str], Awaitable[None]],
+        reactions: OwnReactions,
         retry_after: float,
         trouble: Callable[[str, str | None], None],
         owed: Owed,
+        holds: ChannelHolds,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.database = database
@@ -71,12 +73,13 @@ class CatchUp:
         self._decide = decide
         self._repost = repost
         self._editor = editor  # a line on the message (why nothing was decided), an embed a moderator removed
-        self._react = react  # the bot's own reaction added to a message
+        self._reactions = reactions  # the bot's own ✅ and ❌, one a moderator cleared put back
         self._trouble = trouble  # what keeps the bot from its work, said once and shown on /healthz
         # Messages whose catching up failed (Discord or the database), tried again from the background loop; `owed`
         # keeps them in the database as well, so that a restart catches up on them whatever their paper's age.
         self.retries: Retries[tuple[int, int]] = Retries(retry_after, clock=clock)
         self.owed = owed
+        self._holds = holds  # a channel Discord rate-limited is not read either (its limit covers reads) till it allows
         # Live reactions whose deciding waits for Discord to say who made them: candidate -> (user id, emoji) -> what
         # it means and the id of the candidate's last decision when it came, so one decided meanwhile by a later
         # reaction is not overturned by it (the later reaction stands, as when both are decided in their turn).
@@ -95,19 +98,34 @@ class CatchUp:
         listed = set(posted)
         posted = [*posted, *(key for key in self.retries.waiting_keys() if key not in listed)]
         self.retries.clear()
+        await self._round(posted)
+
+    async def retry_due(self) -> None:
+        await self._round(self.retries.due())
+
+    async def _round(self, keys: list[tuple[int, int]]) -> None:
+        """Each (candidate, message) of `keys` in turn, their messages read from the channel's history in bulk (a round
+        put off by a hold is every recent message); while the channel is held each read would be refused too, and
+        counted: the round waits the hold out (`retry_due`)."""
+        wait = self._holds.left(self._channel().id)
+        if wait:
+            for key in keys:
+                self.retries.put_off(key, wait)
+            return
         try:
-            self._read = await history.read(self._channel, {message_id for _candidate, message_id in posted})
-            for candidate_id, message_id in posted:
+            self._read = await history.read(self._channel, {message_id for _candidate, message_id in keys})
+            for candidate_id, message_id in keys:
                 await self.replay_or_retry(candidate_id, message_id)
         finally:
             self._read.clear()
 
-    async def retry_due(self) -> None:
-        for candidate_id, message_id in self.retries.due():
-            await self.replay_or_retry(candidate_id, message_id)
-
     async def replay_or_retry(self, candidate_id: int, message_id: int) -> None:
-        """`replay`; when Discord or the database fails, again later from `retry_due`."""
+        """`replay`; when Discord or the database fails, or the channel is held, again later from `retry_due`."""
+        wait = self._holds.left(self._channel().id)
+        if wait:  # read now, it would be refused too: caught up on once the wait is over
+            self.retries.put_off((candidate_id, message_id), wait)
+            self.owed.note(message_id)
+            return
         try:
             await self.replay(candidate_id, message_id)
             await self.owed.settle((message_id,))
@@ -198,7 +216,7 @@ class CatchUp:
         # ✅ approves into the list's name for the suggested section: the name the decision log holds
         now = await asyncio.to_thread(store.suggestion_now, self.database, candidate.suggested_section)
         listed = now.label if now is not None else None
-        await self._put_back_own(candidate_id, message, listed is not None)
+        await self._reactions.put_back(candidate_id, message, listed is not None)
         names = await asyncio.to_thread(store.listed_names, self.database, self.members.config.section_emojis)
         suggested = listed or candidate.suggested_section
         earlier = await asyncio.to_thread(store.seen_reactions, self.database, candidate_id)
@@ -218,7 +236,9 @@ class CatchUp:
             await asyncio.to_thread(store.settle_unsure, self.database, standing.id)  # said once, not at every start
             there = {*there, standing.key}
         elif (
-            standing is not None and standing.key not in there and not await self._still_counts(standing, candidate_id)
+            standing is not None
+            and standing.key not in there
+            and not await self.members.still_maintainer(standing.key[0], standing.actor, candidate_id)
         ):
             there = {*there, standing.key}  # a former maintainer's reaction taken back undoes nothing either
         todo = replay.plan(candidate.status, seen, present, there, self._held_keys(candidate_id, suggested))
@@ -274,21 +294,3 @@ class CatchUp:
         if blank(message):
             await self._editor.restore(candidate_id, message)
         return message
-
-    async def _still_counts(self, standing: LoggedDecision, candidate_id: int) -> bool:
-        """Whether the maintainer whose reaction made the standing decision is a maintainer still: only then does its
-        absence take the decision back (UncheckedReactionError, retried, when Discord cannot say)."""
-        user_id = int(standing.key[0]) if standing.key[0].isdigit() else None
-        if user_id is None:
-            return True
-        actor = await self.members.maintainer(
-            None, user_id, standing.actor, candidate_id, unchecked_raises=True, seen=True
-        )
-        return actor is not None
-
-    async def _put_back_own(self, candidate_id: int, message: discord.Message, listed: bool) -> None:
-        """The bot's ✅ and ❌ (❌ alone when ✅ cannot approve) that a moderator cleared, while the bot ran or not."""
-        own = {messages.normalise_emoji(str(reaction.emoji)) for reaction in message.reactions if reaction.me}
-        for emoji in messages.BOT_REACTIONS if listed else (messages.REJECT_EMOJI,):
-            if messages.normalise_emoji(emoji) not in own:
-                await self._react(candidate_id, message, emoji)

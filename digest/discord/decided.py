@@ -11,7 +11,10 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, load_only
 
 from digest.awesome.importer import list_meta
+from digest.awesome.labelled import labelled_sections
 from digest.discord.suggested import SectionRows, headings
+from digest.review.rules import SuggestedSection
+from digest.review.suggestions import suggestions_among
 from digest.review.where_now import decided_where_now
 from digest.storage.db import Database
 from digest.storage.models import APPROVED, Candidate
@@ -22,13 +25,22 @@ ROWS_PER_ROUND = 500
 EDITS_PER_ROUND = 20
 
 
-def decided_into(database: Database, candidate: Candidate) -> str | None:
-    """The section an approved candidate's message says it went into (where_now.decided_where_now, as the review page's
-    card says it); None for a candidate not approved."""
-    if candidate.status != APPROVED or not candidate.decided_section:
-        return None
+def shown_now(database: Database, candidate_id: int) -> tuple[Candidate | None, SuggestedSection | None, str | None]:
+    """What a candidate's message shows, as the list has it now, read in one session, the list's sections once: the
+    candidate, its suggested section (store.suggestion_now), and the section an approved one went into
+    (where_now.decided_where_now, as the review page's card says it; None for one not approved)."""
     with database.reading() as session:
-        return decided_where_now(session, [candidate])[candidate.id]
+        candidate = session.get(Candidate, candidate_id)
+        if candidate is None:
+            return None, None, None
+        labelled = labelled_sections(session)
+        suggested = candidate.suggested_section
+        suggestion = suggestions_among(labelled, [suggested]).get(suggested) if suggested else None
+        into = None
+        if candidate.status == APPROVED and candidate.decided_section:
+            into = decided_where_now(session, [candidate], labelled)[candidate.id]
+        session.expunge_all()
+    return candidate, suggestion, into
 
 
 def _listed(session: Session) -> tuple[SectionRows, str | None]:

@@ -168,6 +168,14 @@ class Members:
         log.warning("discord: %s: %s; the reaction is not applied", unchecked, problem)
         return None
 
+    async def still_maintainer(self, user: str, name: str, candidate_id: int) -> bool:
+        """Whether the maintainer whose reaction (of `user`, an id; else no reaction's) made a candidate's standing
+        decision is a maintainer still: only then does its absence take the decision back (UncheckedReactionError,
+        retried, when Discord cannot say)."""
+        if not user.isdigit():
+            return True
+        return await self.maintainer(None, int(user), name, candidate_id, unchecked_raises=True, seen=True) is not None
+
     async def reactions_on(
         self,
         message: discord.Message,

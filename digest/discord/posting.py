@@ -66,6 +66,7 @@ class Poster:
         self._holds = holds
         self._reactions = reactions
         self._asked = 0.0  # the seconds Discord asked the bot to wait, by the last post it failed
+        self._notice_owed = False  # a run posted while the channel was held: the waiting notice goes out after
         self._lock = asyncio.Lock()
         self._refused = False  # the channel refuses posts (403, 404): reported to /healthz, not a blip
 
@@ -126,26 +127,42 @@ class Poster:
             else:
                 self._retries.succeeded(POSTING)
             waiting = len(left) + unposted
-            if waiting and posted and not held:
+            self._notice_owed = bool(waiting) and (bool(posted) or self._notice_owed)
+            if self._notice_owed and not held:
                 await self._notice_waiting(waiting)
             log.info("discord: posted %s, %d wait on the review page", counted(posted, "candidate"), waiting)
             return PostReport(posted, waiting, failed)
 
+    async def notice_owed(self) -> None:
+        """The waiting notice a run could not post while the channel was held, posted once the wait is over if
+        candidates still wait on the review page; a run due to post (candidates not offered yet) posts it itself."""
+        if not self._notice_owed or not self._ready() or self._holds.left(self._channel().id):
+            return
+        async with self._lock:
+            waiting = await asyncio.to_thread(store.ids_to_post, self.database)
+            if not self._notice_owed or waiting - self._offered:
+                return
+            self._notice_owed = False
+            if waiting:
+                await self._notice_waiting(len(waiting))
+
     async def _notice_waiting(self, waiting: int) -> None:
-        """Says in the channel how many candidates wait on the review page."""
+        """Says in the channel how many candidates wait on the review page; owed again when the channel is held."""
         channel = self._channel()
         notice = messages.waiting_notice(waiting, self.settings.web.base_url)
+        self._notice_owed = False
         try:
             await channel.send(notice, allowed_mentions=NO_MENTIONS)
         except discord.HTTPException as exc:
-            if not self._holds.hold(channel.id, exc, "could not post the waiting notice"):
+            self._notice_owed = self._holds.hold(channel.id, exc, "could not post the waiting notice")
+            if not self._notice_owed:
                 log.warning("discord: could not post the waiting notice: %s", exc)
 
     async def settle_decided(self) -> None:
         """Candidates decided elsewhere while Discord failed their post, the next try being for pending ones only: a
         message Discord kept behind its 5xx is recorded, so it is edited to show the decision (MessageEditor.sync)
         and its reactions are caught up on; else they are not posted at all."""
-        if self._retries.waiting(POSTING):
+        if self._retries.waiting(POSTING) or self._holds.left(self._channel().id):  # (the channel's history is read)
             return
         async with self._lock:
             for candidate in await asyncio.to_thread(store.decided_while_sending, self.database):

@@ -4,7 +4,8 @@ discord.py waits out every retry_after by default; Discord may ask minutes, and 
 message edit (or a post) that long, saying nothing. Past the bound discord.py raises RateLimited, which is no
 HTTPException and escaped every handler; it is turned into one (status 429), so the bot's retries take it up, no
 sooner than Discord asked (`asked_wait`): each request inside the wait is answered 429 again and counts toward a ban.
-discord.py forgets a 429 it raises, so the channel it came from is held (`ChannelHolds`) until the wait is over.
+discord.py forgets a 429 it raises, so the channel it came from is held (`ChannelHolds`) until the wait is over; its
+reads too (catching up on its messages, looking through its history), which Discord's limit on the channel covers.
 """
 
 from __future__ import annotations
@@ -63,15 +64,15 @@ def bound_waits(http: HTTPClient) -> None:
 
 class ChannelHolds:
     """Channels where Discord rate-limited a request of the bot's (a post, an edit, a reaction) for longer than it
-    waits: no post, edit or reaction goes there until the wait is over, each being answered 429 again (and counted
-    toward a ban) meanwhile; what is held waits with its own retries, so nothing is lost."""
+    waits: no post, edit or reaction goes there, nor a read of its messages, until the wait is over, each being answered
+    429 again (and counted toward a ban) meanwhile; what is held waits with its own retries, so nothing is lost."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self._until: dict[int, float] = {}
 
     def left(self, channel: int) -> float:
-        """The seconds before the bot may send to `channel` again: 0 when it may now."""
+        """The seconds before the bot may send to (or read) `channel` again: 0 when it may now."""
         left = self._until.get(channel, 0.0) - self._clock()
         if left <= 0:
             self._until.pop(channel, None)

@@ -75,6 +75,14 @@ class OwnReactions:
                 return
         self._unreacted.succeeded(candidate_id)
 
+    async def put_back(self, candidate_id: int, message: discord.Message, listed: bool) -> None:
+        """The bot's ✅ and ❌ (❌ alone when ✅ cannot approve: not `listed`) that a moderator cleared, while the bot
+        ran or not."""
+        own = {messages.normalise_emoji(str(reaction.emoji)) for reaction in message.reactions if reaction.me}
+        for emoji in messages.BOT_REACTIONS if listed else (messages.REJECT_EMOJI,):
+            if messages.normalise_emoji(emoji) not in own:
+                await self.add(candidate_id, message, emoji)
+
     async def retry(self) -> None:
         """Adds the bot's reactions that Discord failed to add, once their back-off has passed (and the channel's rate
         limit: each waits, due, without a request)."""

@@ -15,7 +15,7 @@ import discord
 from digest.config import DiscordSettings
 from digest.discord import messages, notes, store
 from digest.discord.connection import NO_MENTIONS
-from digest.discord.decided import ShownDecisions, decided_into
+from digest.discord.decided import ShownDecisions, shown_now
 from digest.discord.rate_limits import ChannelHolds, asked_wait
 from digest.discord.retries import Retries
 from digest.discord.suggested import ShownSuggestions, approvable, shown_text
@@ -98,11 +98,9 @@ class MessageEditor:
         list) holds, once the lock is held: an embed put back with its note meanwhile (restore) is not edited again
         without it."""
         async with self._lock:
-            candidate = await asyncio.to_thread(store.load, self.database, candidate_id)
+            candidate, listed, into = await asyncio.to_thread(shown_now, self.database, candidate_id)
             if candidate is None or candidate.discord_state != "posted" or candidate.discord_message_id is None:
                 return
-            listed = await asyncio.to_thread(store.suggestion_now, self.database, candidate.suggested_section)
-            into = await asyncio.to_thread(decided_into, self.database, candidate)
             if if_out_of_sync and _shows_as_held(candidate, listed, into):
                 return
             text = messages.candidate_embed(

@@ -8,15 +8,16 @@ from collections.abc import Sequence
 from sqlalchemy.orm import Session
 
 from digest.awesome.holding import sections_holding_each, sections_holding_papers
-from digest.awesome.labelled import labelled_sections
+from digest.awesome.labelled import Labelled, labelled_or_read, labelled_sections
 from digest.awesome.sectionnames import SectionMatcher
 from digest.storage.models import APPROVED, Candidate
 
 
-def sections_now(session: Session, candidates: Sequence[Candidate]) -> dict[int, str]:
+def sections_now(session: Session, candidates: Sequence[Candidate], labelled: Labelled | None = None) -> dict[int, str]:
     """`section_now` of each candidate, by id (those it tells nothing of left out), reading the list's sections once
-    and the papers' entries in one query: a page of 200 decided cards asked twice each for every section."""
-    labelled = labelled_sections(session)
+    (`labelled`: read already) and the papers' entries in one query: a page of 200 decided cards asked twice each for
+    every section."""
+    labelled = labelled_or_read(session, labelled)
     labels = [label for _, label in labelled]
     matcher = SectionMatcher([(section.name, section.slug) for section, _ in labelled], labels)
     resolved: dict[str, str | None] = {}  # each recorded name matched once
@@ -33,7 +34,7 @@ def sections_now(session: Session, candidates: Sequence[Candidate]) -> dict[int,
         elif candidate.paper_id:
             unresolved.append(candidate)
     if unresolved:
-        holding = sections_holding_papers(session, [c.paper_id for c in unresolved if c.paper_id])
+        holding = sections_holding_papers(session, [c.paper_id for c in unresolved if c.paper_id], labelled)
         for candidate in unresolved:
             held = holding.get(candidate.paper_id or 0, [])
             if len(held) == 1:
@@ -50,20 +51,29 @@ def approved_where_now(session: Session, candidates: Sequence[Candidate]) -> dic
     return _held(session, approved, sections_now(session, approved)) if approved else {}
 
 
-def decided_where_now(session: Session, candidates: Sequence[Candidate]) -> dict[int, str | None]:
+def decided_where_now(
+    session: Session, candidates: Sequence[Candidate], labelled: Labelled | None = None
+) -> dict[int, str | None]:
     """The section each decided candidate is said to have gone into, by id, alike on the review page's card and in its
     Discord message: where the list holds an approved one's paper now (`approved_where_now`, as `digest candidates`
     says it); when it holds it nowhere (or the candidate is not approved), the list's name for the decision's section
-    (`sections_now`), else the name recorded. The list's sections are read once for all of them."""
-    named = sections_now(session, candidates)
+    (`sections_now`), else the name recorded. The list's sections are read once for all of them (`labelled`: read
+    already)."""
+    labelled = labelled_or_read(session, labelled)
+    named = sections_now(session, candidates, labelled)
     approved = [candidate for candidate in candidates if candidate.status == APPROVED]
-    held = _held(session, approved, named) if approved else {}
+    held = _held(session, approved, named, labelled) if approved else {}
     return {c.id: ", ".join(held.get(c.id, [])) or named.get(c.id) or c.decided_section for c in candidates}
 
 
-def _held(session: Session, approved: Sequence[Candidate], named: dict[int, str]) -> dict[int, list[str]]:
+def _held(
+    session: Session,
+    approved: Sequence[Candidate],
+    named: dict[int, str],
+    labelled: Labelled | None = None,
+) -> dict[int, list[str]]:
     """`approved_where_now` of the approved candidates, given their `sections_now`."""
-    holding = sections_holding_each(session, [(c.arxiv_id, c.title_key) for c in approved])
+    holding = sections_holding_each(session, [(c.arxiv_id, c.title_key) for c in approved], labelled)
     found: dict[int, list[str]] = {}
     for candidate in approved:
         held = holding.get(candidate.arxiv_id, [])
