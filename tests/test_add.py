@@ -208,6 +208,25 @@ def test_an_unreachable_arxiv_writes_nothing(data_dir: Path, capsys: pytest.Capt
     assert state(data_dir) == before
 
 
+def test_an_arxiv_nothing_listens_on_is_said_at_once_in_plain_words(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With the default retries, `digest add` (and /suggest, /review's add, Discord's /add: the same fetch) knocked
+    on a closed arXiv port five times over 75 s, a reader's browser waiting all along, then said "ClientConnectorError:
+    Cannot connect to host 127.0.0.1:9 ssl:default [Connect call failed ('127.0.0.1', 9)]". A person waits on this
+    fetch: a connection refused is said at once, in words."""
+    before = state(data_dir)
+    config = data_dir.parent / "closed.toml"
+    closed = '[arxiv]\nsources = ["http://127.0.0.1:9/rss"]\napi_url = "http://127.0.0.1:9/api/query"\n'
+    config.write_text(closed + "min_interval_seconds = 0\n", encoding="utf-8")
+    assert main(["--config", str(config), "--data-dir", str(data_dir), "add", "1605.08386"]) == 1
+    line = one_line(capsys)  # no "retrying in 5 s (1/4)" before it
+    assert "could not fetch 1605.08386 from arXiv" in line and "nothing was added" in line
+    assert "cannot connect to 127.0.0.1:9 (connection refused)" in line and "Error" not in line, line
+    assert "not tried again" in line and "attempts" not in line, line  # asked once: no back-off waited out
+    assert state(data_dir) == before
+
+
 def test_an_unknown_section_writes_nothing(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = state(data_dir)
     status, _ = add(data_dir, "1605.08386", "--section", "Nowhere", reply=recorded(HEAT_BATH))

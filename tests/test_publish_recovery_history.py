@@ -105,6 +105,28 @@ def test_a_failed_first_push_to_an_empty_repository_is_retried(tmp_path: Path, r
         database.dispose()
 
 
+def test_the_first_commit_to_an_empty_repository_says_it_adds_the_list(tmp_path: Path) -> None:
+    """A maintainer pointed publishing at a new, empty repository: its first commit, which brings the whole list,
+    was titled "Add 1 paper: <title> (<section>)", as if the repository had held the rest already. It says it adds
+    the list now, the papers approved here named after it."""
+    empty = tmp_path / "empty.git"
+    git(tmp_path, "init", "--quiet", "--bare", "--initial-branch=main", str(empty))
+    settings = make_settings(tmp_path / "data2", publish_config(empty.as_uri()))
+    database = open_service_database(settings)
+    try:
+        reviewer, publisher = services(database, settings)
+        approved = approve(database, reviewer, 0)
+        assert publisher.publish().outcome == PUBLISHED
+        subject, body = git(empty, "log", "-1", "--format=%s%n%b", "main").split("\n", 1)
+        assert subject.startswith("Add the list, with 1 paper approved here: "), subject
+        assert f"https://arxiv.org/abs/{approved}" in body
+        second = approve(database, reviewer, 1)  # later commits name their papers alone, as before
+        assert publisher.publish().outcome == PUBLISHED
+        assert git(empty, "log", "-1", "--format=%s", "main").startswith("Add 1 paper: "), second
+    finally:
+        database.dispose()
+
+
 # 8 ------------------------------------------------------------------------------------------------------------------
 def test_a_force_push_that_drops_the_services_commit_is_not_taken_silently(
     remote: Remote, st: Settings, db: Database

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from digest.review.rules import Actor
 from digest.storage.models import Decision, Entry
-from digest.web.review_filters import highlight
+from digest.web.highlighting import highlight
 from tests.conftest import make_settings
 from tests.factories import insert_candidate, real_papers
 from tests.postgres_server import each_database, postgres_server, postgres_url  # noqa: F401  (fixtures)

@@ -74,7 +74,10 @@ async def fetch_paper(settings: Settings, arxiv_id: str, *, clock: Clock = SYSTE
     """One paper by its versionless arXiv ID (`id_list=`), or None when arXiv has none; FetchError (one line) when
     arXiv cannot be reached or its answer is an error."""
     url = id_list_url(settings.arxiv.api_url, [arxiv_id])
-    async with Fetcher(settings.arxiv, clock=clock, turn_file=settings.arxiv_turn_file) as fetcher:
+    # Someone waits for this answer (`digest add`, /suggest, /review's add, Discord's /add): a try lost on the way is
+    # said at once, not retried over a minute and more of back-off while a browser or a proxy gives up on the page.
+    turn_file = settings.arxiv_turn_file
+    async with Fetcher(settings.arxiv, clock=clock, turn_file=turn_file, retry_lost=False) as fetcher:
         parsed = await fetch_answer(fetcher, url)
     return next((paper for paper in parsed.papers if paper.arxiv_id == arxiv_id), None)
 

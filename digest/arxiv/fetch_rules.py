@@ -4,7 +4,9 @@ certificate problem, and the one line that says what went wrong."""
 from __future__ import annotations
 
 import errno
+import os
 import ssl
+from typing import TypeGuard
 
 import aiohttp
 from yarl import URL
@@ -62,12 +64,24 @@ def sendable_validator(value: str | None) -> str | None:
 
 def describe(exc: BaseException) -> str:
     """A client error as one short line; aiohttp's parser messages quote the offending bytes over several lines and
-    carry a made-up status 400, so only their message is kept."""
+    carry a made-up status 400, so only their message is kept. A connection not made, and a timeout (which says
+    nothing of itself), are said in words, not as aiohttp's exception ('Cannot connect to host ... ssl:default')."""
+    if _not_connected(exc):
+        return f"cannot connect to {exc.host}:{exc.port} ({os.strerror(exc.os_error.errno or 0).lower()})"
+    if isinstance(exc, TimeoutError) and not str(exc):
+        return "no answer in time (timed out)"
     if isinstance(exc, aiohttp.ClientResponseError) and not isinstance(exc, aiohttp.TooManyRedirects):
         text = " ".join(f"{type(exc).__name__}: {exc.message}".split())
     else:
         text = " ".join(f"{type(exc).__name__}: {exc}".split())
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+def _not_connected(exc: BaseException) -> TypeGuard[aiohttp.ClientConnectorError]:
+    """A connection refused, or a host or network out of reach (a name not resolved and TLS are their own case)."""
+    if not isinstance(exc, aiohttp.ClientConnectorError) or isinstance(exc, aiohttp.ClientConnectorDNSError):
+        return False
+    return not isinstance(exc, aiohttp.ClientSSLError) and (exc.os_error.errno or 0) > 0
 
 
 def redirect_target(current: str, location: str | None) -> str:

@@ -39,6 +39,7 @@ class ImportReport:
     added: list[dict[str, Any]] = field(default_factory=list)
     moved: list[dict[str, Any]] = field(default_factory=list)
     removed: list[dict[str, Any]] = field(default_factory=list)
+    edited: list[dict[str, Any]] = field(default_factory=list)  # kept in place, their lines changed
     changed: bool = False
     papers_total: int = 0
     arxiv_ids_total: int = 0
@@ -152,7 +153,9 @@ def import_markdown(
     for position, (parsed_section, match) in enumerate(zip(parsed.sections, matches, strict=True)):
         old = old_sections[match] if match is not None else None
         stored = _store_section(session, parsed_section, position, old, taken)
-        new_entries = _store_entries(stored, parsed_section, papers, now, added, renamed.get(position, {}))
+        new_entries = _store_entries(
+            stored, parsed_section, papers, now, (added, report.edited), renamed.get(position, {})
+        )
         kept.update(e.id for e in new_entries if e.id is not None)
         stored.entries = new_entries
         done_entries += len(new_entries)
@@ -252,11 +255,13 @@ def _store_entries(
     parsed_section: ParsedSection,
     papers: dict[str, Paper],
     now: datetime,
-    added: list[dict[str, Any]],
+    noted: tuple[list[dict[str, Any]], list[dict[str, Any]]],
     since: dict[str, datetime],
 ) -> list[Entry]:
-    """The section's entries in the parsed order, reusing its old entries of the same paper; new ones go in `added`,
-    dated by `since` (title key -> when the paper was put in the section this one renames), else `now`."""
+    """The section's entries in the parsed order, reusing its old entries of the same paper; new ones go in the first
+    of `noted` (added), dated by `since` (title key -> when the paper was put in the section this one renames), else
+    `now`, and old ones whose lines changed in the second (edited)."""
+    added, edited = noted
     reusable: dict[str, list[Entry]] = defaultdict(list)
     for old_entry in stored.entries:
         reusable[old_entry.paper.title_key].append(old_entry)
@@ -265,6 +270,8 @@ def _store_entries(
         candidates = reusable.get(parsed_entry.key)
         if candidates:
             stored_entry = candidates.pop(0)
+            if stored_entry.raw != parsed_entry.raw:
+                edited.append({"section": stored.name, "title": parsed_entry.title, "line": parsed_entry.line})
         else:
             stored_entry = Entry(paper=papers[parsed_entry.key], added_at=since.get(parsed_entry.key, now))
             added.append({"section": stored.name, "title": parsed_entry.title, "line": parsed_entry.line})

@@ -41,6 +41,7 @@ __all__ = [
     "ListFormatError",
     "WrittenEntry",
     "add_paper_entry",
+    "import_counts",
     "import_markdown",
     "known_keys",
     "label_of",
@@ -54,6 +55,13 @@ __all__ = [
     "write_markdown",
     "written_entries",
 ]
+
+
+def import_counts(report: ImportReport) -> str:
+    """What an import did, counted: '0 added, 1 moved, 2 removed', and how many entries it changed in place (edited
+    by hand, none added, moved or removed) when it changed any: nothing else would say an edit went in."""
+    edited = f", {len(report.edited)} edited" if report.edited else ""
+    return f"{len(report.added)} added, {len(report.moved)} moved, {len(report.removed)} removed{edited}"
 
 
 @dataclass

@@ -206,10 +206,12 @@ def report_import(args: argparse.Namespace, report: ImportReport, written: Path 
     if not report.changed:
         print(f"{shown_source(args.path)}: unchanged ({summary})")
         return 0
+    from digest.awesome import store as liststore
+
     verb = "would import" if dry_run else "imported"
     print(
-        f"{shown_source(args.path)}: {verb} {summary}: {len(report.added)} added, {len(report.moved)} moved, "
-        f"{len(report.removed)} removed" + (" (dry run: nothing was changed)" if dry_run else "")
+        f"{shown_source(args.path)}: {verb} {summary}: {liststore.import_counts(report)}"
+        + (" (dry run: nothing was changed)" if dry_run else "")
     )
     from digest.text import one_line  # the file's headings and titles may hold terminal escapes: none is printed
 
@@ -221,6 +223,8 @@ def report_import(args: argparse.Namespace, report: ImportReport, written: Path 
         )
     for item in report.removed:
         print(f"  - {one_line(item['section'])}: {one_line(item['title'])}")
+    for item in report.edited:
+        print(f"  * {one_line(item['section'])}: {one_line(item['title'])} (line {item['line']})")
     return 0
 
 

@@ -233,7 +233,7 @@ class Publisher:
                 final, imported = self._import(session, final, head), True
         if state is not None and theirs is not None and theirs != merge_base:
             state.base_text, state.synced_commit = theirs, head  # the database now holds the upstream edits
-        message = commit_message(changes(decided, theirs or "", final))
+        message = commit_message(changes(decided, theirs or "", final), first=theirs is None)
         return Merged(head, theirs or "", final, upto, message, imported, len(decided), "".join(brought))
 
     def _peek_state(self, session: Session) -> tuple[str | None, int]:

@@ -51,13 +51,7 @@ def import_upstream(
     if said is not None:
         said.append(brought_clause(report))
         return liststore.render_markdown(session, templates_dir)
-    log.info(
-        "publish: brought back edits from %s: %d added, %d moved, %d removed",
-        source,
-        len(report.added),
-        len(report.moved),
-        len(report.removed),
-    )
+    log.info("publish: brought back edits from %s: %s", source, liststore.import_counts(report))
     # Headings and titles written upstream are one inert line each, as titles from arXiv are.
     for item in report.added:
         section, title = one_line(item["section"] or ""), one_line(item["title"] or "")
@@ -67,6 +61,8 @@ def import_upstream(
         log.info("publish:   ~ %s -> %s: %s", *moved)
     for item in report.removed:
         log.info("publish:   - %s: %s", one_line(item["section"] or ""), one_line(item["title"] or ""))
+    for item in report.edited:
+        log.info("publish:   * %s: %s", one_line(item["section"] or ""), one_line(item["title"] or ""))
     return liststore.render_markdown(session, templates_dir)
 
 
@@ -76,9 +72,10 @@ SHOWN = 3  # entries a dry run's line names
 def brought_clause(report: ImportReport) -> str:
     """What an upstream edit brings into the list here, as one clause of a dry run's line: the counts, and the first
     entries added, moved or removed."""
-    counts = f"{len(report.added)} added, {len(report.moved)} moved, {len(report.removed)} removed"
+    counts = liststore.import_counts(report)
     items = [f"+ {one_line(item['section'] or '')}: {one_line(item['title'] or '')}" for item in report.added]
     items += [f"~ {one_line(item['to'] or '')}: {one_line(item['title'] or '')}" for item in report.moved]
     items += [f"- {one_line(item['section'] or '')}: {one_line(item['title'] or '')}" for item in report.removed]
+    items += [f"* {one_line(item['section'] or '')}: {one_line(item['title'] or '')}" for item in report.edited]
     more = f"; and {len(items) - SHOWN} more" if len(items) > SHOWN else ""
     return f"; it would bring the edits made there into the list here: {counts} ({'; '.join(items[:SHOWN])}{more})"

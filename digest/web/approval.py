@@ -22,9 +22,9 @@ from digest.review.signing import EMAILED, ApprovalLink, LinkError, verify_link
 from digest.storage.models import PENDING, Candidate
 from digest.vocab import Channel, Status, link_actor
 from digest.web.context import WebContext, context_of, not_written, refuse, render, tell_listeners
+from digest.web.highlighting import highlight
 from digest.web.publishing import publish_trouble_now
 from digest.web.review import why_lines
-from digest.web.review_filters import highlight
 from digest.web.syndication import safe_url
 
 log = logging.getLogger(__name__)

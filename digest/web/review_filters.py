@@ -1,7 +1,7 @@
-"""What the review, history and list pages show: the filters read from a query string, matched terms highlighted in
-feed text, and the rule for which decision a maintainer may still undo.
+"""What the review, history and list pages show: the filters read from a query string, and the rule for which
+decision a maintainer may still undo (the terms marked in feed text are `highlighting`'s).
 
-Pure: plain data in, plain data (or escaped Markup) out; the web shells call it.
+Pure: plain data in, plain data out; the web shells call it.
 """
 
 from __future__ import annotations
@@ -13,8 +13,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from urllib.parse import parse_qsl, urlencode
 
-from markupsafe import Markup, escape
-
 from digest.record_ids import parse_record_id
 from digest.text import one_line
 from digest.vocab import Action, Channel, Status
@@ -23,7 +21,6 @@ STATUSES = ("pending", "approved", "rejected", "all")
 MAX_TEXT = 200  # a search text longer than any title is a mistake, said so rather than searched
 MAX_BATCH = 200  # the review page shows at most this many candidates, so a batch names at most this many
 UNDO_WINDOW = timedelta(minutes=5)
-_MAX_TERMS = 24
 
 
 class FilterError(ValueError):
@@ -238,30 +235,6 @@ def entry_matches(search: str, *texts: str | None) -> bool:
     """The list page's search: every word of `search` appears in one of the texts (title, authors, arXiv ID...)."""
     joined = " ".join(text for text in texts if text).casefold()
     return all(word in joined for word in search.casefold().split())
-
-
-def highlight(text: str, terms: Iterable[str]) -> Markup:
-    """`text` escaped, with each occurrence of a term wrapped in <mark>.
-
-    Matches are found on the raw text and every piece is escaped on its own, so neither the feed's text nor a term
-    can open a tag, and a term can never match inside an escape such as `&amp;`.
-    """
-    words = sorted({" ".join(term.split()) for term in terms if term and term.strip()}, key=len, reverse=True)
-    words = [word for word in words if len(word) <= MAX_TEXT][:_MAX_TERMS]
-    if not words or not text:
-        return escape(text)
-    alternatives = "|".join(r"\s+".join(map(re.escape, word.split(" "))) for word in words)
-    pattern = re.compile(rf"(?<!\w)(?:{alternatives})", re.IGNORECASE)
-    pieces: list[Markup] = []
-    position = 0
-    for found in pattern.finditer(text):
-        if found.end() == found.start():
-            continue
-        pieces.append(escape(text[position : found.start()]))
-        pieces.append(Markup("<mark>{}</mark>").format(found.group(0)))
-        position = found.end()
-    pieces.append(escape(text[position:]))
-    return Markup("").join(pieces)
 
 
 def parse_id_list(text: str) -> list[int] | None:

@@ -35,6 +35,7 @@ from digest.templating import SHORTCUTS_SCRIPT
 from digest.text import may_name_untitled, readable_title
 from digest.vocab import READER_SOURCE, SHARED_MAINTAINER
 from digest.web.context import SECURITY_HEADERS, WebContext, context_of, refuse, render
+from digest.web.highlighting import highlight
 from digest.web.private_feed import subscribe_url
 from digest.web.publishing import PublishTrouble, publish_trouble
 from digest.web.review import current_session, why_lines
@@ -46,7 +47,6 @@ from digest.web.review_filters import (
     candidate_matches,
     carried_add,
     carried_filters,
-    highlight,
     may_undo,
     parse_review_filter,
 )

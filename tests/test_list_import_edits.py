@@ -1,0 +1,36 @@
+"""`digest list import` of a list edited by hand where no entry was added, moved or removed: the answer names the
+entries whose lines changed, so the maintainer sees that their edit went in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from digest.cli import main
+from digest.resources import seed_list_path
+
+SEED = seed_list_path().read_bytes()
+
+
+def test_an_edit_of_entries_in_place_is_named_in_the_answer_and_dry_run(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A maintainer fixed an entry's bold name and another's date, imported, and read "imported 72 entries in 17
+    sections: 0 added, 0 moved, 0 removed": nothing said the two edits went in (nor did `--dry-run` say they would).
+    Each edited entry is counted and named with its line now."""
+    bold = b"**SAE-V** [SAE-V: Interpreting Multimodal Models for Enhanced Alignment]"
+    date = b"(Oct. 28, 2024)"
+    assert SEED.count(bold) == 1 and SEED.count(date) == 1
+    edited = SEED.replace(bold, bold.replace(b"**SAE-V**", b"**SAE-V (ICML)**")).replace(date, b"(Oct. 29, 2024)")
+    edited_list = tmp_path / "list.md"
+    edited_list.write_bytes(edited)
+    line_of = {needle: edited[: edited.index(needle)].count(b"\n") + 1 for needle in (b"SAE-V (ICML)", b"Oct. 29")}
+    for dry_run in (["--dry-run"], []):
+        assert main(["--data-dir", str(data_dir), "list", "import", str(edited_list), *dry_run]) == 0
+        out = capsys.readouterr().out
+        assert "0 added, 0 moved, 0 removed, 2 edited" in out, out
+        title = "SAE-V: Interpreting Multimodal Models for Enhanced Alignment"
+        assert f"* Sparse Autoencoder: {title} (line {line_of[b'SAE-V (ICML)']})" in out, out
+        assert f"(line {line_of[b'Oct. 29']})" in out
+    assert (data_dir / "list.md").read_bytes() == edited
