@@ -104,7 +104,9 @@ def test_an_approval_moved_to_another_section_keeps_the_lines_a_maintainer_wrote
         database.dispose()
     capsys.readouterr()
     assert main(["--data-dir", str(data_dir), "approve", str(candidate_id), "--section", "Probing"]) == 0
-    assert capsys.readouterr().out.startswith(f"candidate {candidate_id} ({arxiv_id}): approved into Probing")
+    assert capsys.readouterr().out.startswith(
+        f"candidate {candidate_id} ({arxiv_id}): moved from Steering (approved there by ann"
+    )
     written = settings.list_markdown_path.read_text(encoding="utf-8")
     assert "\n".join(edited) in section_of(written, "Probing")
     assert arxiv_id not in section_of(written, "Steering")

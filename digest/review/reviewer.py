@@ -42,6 +42,7 @@ from digest.review.rules import (
     ReviewError,
     UnknownCandidateError,
 )
+from digest.review.where_now import approved_where_now
 from digest.storage.db import Database
 from digest.storage.models import APPROVED, PENDING, REJECTED, Candidate, Decision
 from digest.text import one_line
@@ -139,6 +140,7 @@ class Reviewer:
             if only_if is not None and not only_if(session, candidate, now):
                 raise NotAllowedError(f"{action} of candidate {candidate_id} is no longer allowed")
             before = standing_of(session, candidate) if candidate.status != PENDING else None
+            listed = before is not None and bool(approved_where_now(session, [candidate]).get(candidate.id))
             kept = kept_outcome(session, candidate, action, actor, section, before, first_stands, superseded)
             # A paper a maintainer moved by hand since stays there unless the approval names another section.
             by_hand = hand_move(session, candidate, action, before) if kept is None else None
@@ -149,7 +151,8 @@ class Reviewer:
             if by_hand is not None and kept is None and outcome.changed:  # from where to where
                 outcome = replace(outcome, message=by_hand.moved(outcome))
             elif before is not None and kept is None:  # the one who decides second is told whose decision came first
-                outcome = replace(outcome, message=before.after(outcome.message, outcome.changed, actor))
+                into = outcome.section if action == Action.APPROVE and listed else None  # moved: from where to where
+                outcome = replace(outcome, message=before.after(outcome.message, outcome.changed, actor, into))
             session.add(_decision(candidate.id, action, actor, outcome, now))
         if outcome.changed:
             self.regenerate_markdown()

@@ -60,11 +60,17 @@ class Standing:
             parts.append(f"on {self.at:%Y-%m-%d %H:%M} UTC")
         return " ".join(parts)
 
-    def after(self, message: str, changed: bool, actor: Actor) -> str:
+    def after(self, message: str, changed: bool, actor: Actor, into: str | None = None) -> str:
         """A decision's message for whoever made it, saying whose decision came first when it was someone else's:
         'already approved into Probing by ann via discord on ...', 'rejected; it was approved into Probing by ann ...'.
+        An approval `into` another section than the one it stood approved into says from where to where: 'moved from
+        Steering to Probing', 'moved from Steering (approved there by ann via discord on ...) to Probing'.
         """
-        if self.status == Status.PENDING or (self.by, self.channel) == (actor.name, actor.channel):
+        mine = (self.by, self.channel) == (actor.name, actor.channel)
+        if changed and into and self.status == Status.APPROVED and self.section and into != self.section:
+            made = "" if mine or not self.made() else f" (approved there {self.made()})"
+            return f"moved from {self.section}{made} to {into}"
+        if self.status == Status.PENDING or mine:
             return message
         return f"{message}; it was {self.describe()}" if changed else f"{message} {self.made()}".strip()
 
