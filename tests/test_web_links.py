@@ -55,6 +55,21 @@ async def test_an_approval_link_shows_on_get_and_approves_only_on_post(site: Sit
 
 
 @pytest.mark.asyncio
+async def test_the_page_after_an_approval_link_says_what_was_done_once(site: Site) -> None:
+    """Pressing a private feed's approval link showed "2504.xxxxx: approved into ... on ... UTC" as the heading and
+    "Done: approved into ... on ... UTC." under it, the same sentence twice. The heading names the paper now."""
+    paper = real_papers()[2]
+    insert_candidate(site.database, paper)
+    path = next(path for path, label in await candidate_feed_links(site) if label == "Approve (Sparse Autoencoder)")
+    async with site.client.post(path) as done:
+        body = (await done.text()).split("</head>", 1)[1]
+    said = "approved into Sparse Autoencoder by feed approval link on "
+    assert body.count(said) == 1 and f"Done: {said}" in body, body
+    heading = body[body.index("<h1>") : body.index("</h1>")]
+    assert paper["title"] in heading and said not in heading
+
+
+@pytest.mark.asyncio
 async def test_a_reject_link_and_an_approve_into_another_section(site: Site) -> None:
     first, second = real_papers()[3], real_papers()[4]
     first_id = insert_candidate(site.database, first, score=0.9)

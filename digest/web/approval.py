@@ -168,7 +168,7 @@ async def approval_page(request: web.Request) -> web.Response:
         return checked
     link, (candidate, standing) = checked
     if request.query.get("done") and _made_by_link(standing, link, request):
-        return await _decided_page(request, candidate.arxiv_id, standing.describe(), changed=True)
+        return await _decided_page(request, candidate, standing.describe(), changed=True)
     wanted = link.section or candidate.suggested_section
     # The page names the section the button approves into today, or says there is none (no button then).
     approval = _Approval(None)
@@ -199,7 +199,7 @@ async def approval_submit(request: web.Request) -> web.Response:
     checked = await _checked(request)
     if isinstance(checked, web.Response):
         return checked
-    link = checked[0]
+    link, (candidate, _) = checked
     context = context_of(request)
     if _emailed(request):
         actor = Actor(name=link_actor(Channel.EMAIL), id=None, channel=Channel.EMAIL)
@@ -217,7 +217,7 @@ async def approval_submit(request: web.Request) -> web.Response:
         return not_written(request, exc, REVIEW_PAGE)
     await tell_listeners(context, outcome)
     if not outcome.changed:
-        return await _decided_page(request, outcome.arxiv_id, outcome.message, changed=False)
+        return await _decided_page(request, candidate, outcome.message, changed=False)
     # Post/Redirect/Get: reloading the page that says "Done" asks for this link's page again, not for the decision
     # (which, taken back meanwhile, it would make again; else it met "Already approved").
     raise web.HTTPSeeOther(request.path + (f"{EMAILED}&done=1" if _emailed(request) else "?done=1"))
@@ -230,7 +230,8 @@ def _made_by_link(standing: Standing, link: ApprovalLink, request: web.Request) 
     return standing.status == wanted and standing.channel == channel
 
 
-async def _decided_page(request: web.Request, arxiv_id: str, message: str, *, changed: bool) -> web.Response:
+async def _decided_page(request: web.Request, candidate: Candidate, message: str, *, changed: bool) -> web.Response:
+    """What a link's button did, said once under the paper's title."""
     context = context_of(request)
     trouble = await asyncio.to_thread(publish_trouble_now, context.database, context.settings)
-    return render(request, "decided.html", arxiv_id=arxiv_id, message=message, changed=changed, publishing=trouble)
+    return render(request, "decided.html", candidate=candidate, message=message, changed=changed, publishing=trouble)
